@@ -1,0 +1,22 @@
+"""dgmlab: the helper package of the Deep Generative Models homework suite.
+
+Modules: ``runtime`` (mode, device, seed), ``data`` (MNIST, CIFAR-10),
+``plots``, ``checks`` and ``testing`` (for notebook tests), ``metrics``
+(IS/FID), ``grading`` (instructors' release/autograde/report) and ``cli``.
+It holds no answer to any homework question.
+"""
+__version__ = "0.1.0"
+
+from . import runtime  # noqa: E402,F401
+
+
+def setup(seed: int = 0, quiet: bool = False):
+    """What a notebook's setup cell calls: seed everything, pick the device, print one line.
+
+    Returns the ``torch.device`` to use.
+    """
+    runtime.seed_everything(seed)
+    dev = runtime.device()
+    if not quiet:
+        print(runtime.describe())
+    return dev

@@ -1,0 +1,166 @@
+"""Assertions for notebook tests: sympy equivalence, tensor closeness, LP and OT helpers.
+
+Messages say *what* is wrong in form (type, shape, symbols, size of the
+error) and never print the expected answer unless asked (``reveal=True``),
+so visible tests can use them without giving a solution away.
+
+Every check converts the student's value to a plain number type first, so a
+returned object cannot pass by overriding ``__eq__`` or ``__bool__``.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+
+class CheckError(AssertionError):
+    """A check failed; the message says what to fix."""
+
+
+# ----------------------------------------------------------------- sympy
+def assert_sympy_expr(value, name: str = "the answer", symbols: Iterable | None = None) -> None:
+    """``value`` is a sympy expression whose free symbols are among ``symbols``."""
+    import sympy as sp
+
+    if not isinstance(value, sp.Basic) or isinstance(value, (sp.logic.boolalg.Boolean,)) and not isinstance(value, sp.Expr):
+        raise CheckError(f"{name} must be a sympy expression, got {type(value).__name__}")
+    if symbols is not None:
+        allowed = {str(s) for s in symbols}
+        extra = sorted(str(s) for s in value.free_symbols if str(s) not in allowed)
+        if extra:
+            raise CheckError(f"{name} uses symbols {extra}; only {sorted(allowed)} are allowed")
+
+
+def sympy_equivalent(a, b, *, assumptions_free: bool = False) -> bool:
+    """Whether two sympy expressions are equal as functions of their symbols.
+
+    Tries ``simplify(a - b) == 0`` and, failing that, sympy's ``equals`` (which
+    tests numerically at random points when it cannot decide symbolically).
+    """
+    import sympy as sp
+
+    a, b = sp.sympify(a), sp.sympify(b)
+    diff = sp.simplify(a - b)
+    if diff == 0:
+        return True
+    try:
+        return bool(a.equals(b))
+    except Exception:  # sympy can fail to decide; treat as not shown equal
+        return False
+
+
+def assert_sympy_equal(value, expected, name: str = "the answer", reveal: bool = False) -> None:
+    """``value`` is a sympy expression equivalent to ``expected``."""
+    import sympy as sp
+
+    if not isinstance(value, sp.Basic):
+        raise CheckError(f"{name} must be a sympy expression, got {type(value).__name__}")
+    value_syms = {str(s) for s in value.free_symbols}
+    expected_syms = {str(s) for s in sp.sympify(expected).free_symbols}
+    if value_syms != expected_syms and not sympy_equivalent(value, expected):
+        raise CheckError(f"{name} depends on {sorted(value_syms)}, but the expected result depends on "
+                         f"{sorted(expected_syms)}" + (f" (expected {expected})" if reveal else ""))
+    if not sympy_equivalent(value, expected):
+        raise CheckError(f"{name} is not equivalent to the expected expression"
+                         + (f": got {value}, expected {expected}" if reveal else ""))
+
+
+# ----------------------------------------------------------------- tensors
+def as_array(value, name: str = "the answer") -> np.ndarray:
+    """``value`` (torch tensor, numpy array or number) as a float64 numpy array.
+
+    Rejects anything else by type, so an object with a rigged ``__eq__`` fails.
+    """
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        torch = None
+    if torch is not None and isinstance(value, torch.Tensor):
+        if value.is_complex():
+            raise CheckError(f"{name} is complex; a real tensor was expected")
+        return value.detach().cpu().to(torch.float64).numpy()
+    if isinstance(value, np.ndarray):
+        if np.iscomplexobj(value):
+            raise CheckError(f"{name} is complex; a real array was expected")
+        return value.astype(np.float64)
+    if type(value) in (bool, int, float) or isinstance(value, (np.integer, np.floating)):
+        return np.asarray(float(value), dtype=np.float64)
+    raise CheckError(f"{name} must be a torch.Tensor, numpy array or number, got {type(value).__name__}")
+
+
+def assert_close(value, expected, *, rtol: float = 1e-5, atol: float = 1e-6,
+                 name: str = "the answer", shape: tuple | None = None, reveal: bool = False) -> None:
+    """``value`` has the expected shape, is finite, and is close to ``expected`` elementwise."""
+    got = as_array(value, name)
+    want = np.asarray(as_array(expected, "expected"), dtype=np.float64)
+    target_shape = tuple(shape) if shape is not None else want.shape
+    if got.shape != target_shape:
+        raise CheckError(f"{name} has shape {tuple(got.shape)}, expected {target_shape}")
+    if not np.all(np.isfinite(got)):
+        raise CheckError(f"{name} contains NaN or inf")
+    if got.shape != want.shape:
+        want = np.broadcast_to(want, got.shape)
+    err = np.abs(got - want)
+    bound = atol + rtol * np.abs(want)
+    if np.any(err > bound):
+        worst = int(np.argmax(err - bound))
+        msg = (f"{name} is not close to the expected value: largest error {err.flat[worst]:.3g} "
+               f"(tolerance {bound.flat[worst]:.3g}) at index {np.unravel_index(worst, got.shape) if got.ndim else ()}")
+        if reveal:
+            msg += f"; got {got.flat[worst]:.6g}, expected {want.flat[worst]:.6g}"
+        raise CheckError(msg)
+
+
+def assert_tensor(value, name: str = "the answer", shape: tuple | None = None, dtype=None,
+                  requires_grad: bool | None = None) -> None:
+    """``value`` is a torch tensor with the given shape (``None`` entries match anything), dtype, grad flag."""
+    import torch
+
+    if not isinstance(value, torch.Tensor):
+        raise CheckError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if shape is not None:
+        ok = len(value.shape) == len(shape) and all(s is None or s == v for s, v in zip(shape, value.shape))
+        if not ok:
+            raise CheckError(f"{name} has shape {tuple(value.shape)}, expected {tuple(shape)}")
+    if dtype is not None and value.dtype != dtype:
+        raise CheckError(f"{name} has dtype {value.dtype}, expected {dtype}")
+    if requires_grad is not None and value.requires_grad != requires_grad:
+        hint = " (was it detached, or computed under torch.no_grad()?)" if requires_grad else ""
+        raise CheckError(f"{name}.requires_grad is {value.requires_grad}, expected {requires_grad}{hint}")
+
+
+# ----------------------------------------------------------------- LP / OT
+def linprog_value(c, A_eq=None, b_eq=None, A_ub=None, b_ub=None, bounds=(0, None)):
+    """Solve ``min c @ x`` with scipy's HiGHS; return ``(value, x)`` or raise if not optimal."""
+    from scipy.optimize import linprog
+
+    res = linprog(np.asarray(c, dtype=np.float64).ravel(), A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
+                  bounds=bounds, method="highs")
+    if res.status != 0:
+        raise CheckError(f"the linear program did not solve: {res.message}")
+    return float(res.fun), res.x
+
+
+def discrete_w1(a, b, cost) -> float:
+    """Exact optimal-transport cost between histograms ``a`` and ``b`` under ``cost`` (POT's network simplex)."""
+    import ot
+
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    return float(ot.emd2(a / a.sum(), b / b.sum(), np.asarray(cost, dtype=np.float64)))
+
+
+def assert_coupling(plan, a, b, *, atol: float = 1e-8, name: str = "the coupling") -> None:
+    """``plan`` is non-negative with row sums ``a`` and column sums ``b``."""
+    P = as_array(plan, name)
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if P.shape != (a.size, b.size):
+        raise CheckError(f"{name} has shape {P.shape}, expected {(a.size, b.size)}")
+    if np.any(P < -atol):
+        raise CheckError(f"{name} has negative entries (smallest {P.min():.3g})")
+    if not np.allclose(P.sum(axis=1), a, atol=atol * 10):
+        raise CheckError(f"the row sums of {name} do not match the first marginal")
+    if not np.allclose(P.sum(axis=0), b, atol=atol * 10):
+        raise CheckError(f"the column sums of {name} do not match the second marginal")

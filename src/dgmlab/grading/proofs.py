@@ -1,0 +1,181 @@
+"""Prove a notebook's graded cells: reference passes, blanks and wrong answers fail, variants pass.
+
+A homework's builder (``tools/notebooks/<hw>.py``) lists :class:`Mutant` s:
+replacement sources for one answer cell, each with the test cells it must
+fail (a realistic wrong answer) or pass (a correct variant). :func:`prove`
+runs the source notebook once in grading mode in one kernel, then for each
+mutant re-executes the cells from the answer cell to each named test cell
+with the mutant in place, records pass/fail, and restores the reference.
+The blank release stub of every answer cell is checked the same way against
+every test cell that follows it up to the next answer cell with the same
+dependencies, i.e. against the cells its mutants name (or, when none are
+given, the test cells that follow it).
+"""
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+STUB = "# COMPLETE\nraise NotImplementedError()"
+
+
+@dataclass
+class Mutant:
+    """A replacement for answer cell ``answer``: ``fails`` must fail and ``passes`` must pass."""
+
+    answer: str
+    label: str
+    source: str
+    fails: list = field(default_factory=list)
+    passes: list = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.fails and not self.passes:
+            raise ValueError(f"mutant {self.label!r} names no test cell to fail or pass")
+
+
+@dataclass
+class Outcome:
+    mutant: str
+    test: str
+    expected: str  # "fail" or "pass"
+    got: str
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.expected == self.got
+
+
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _is_test(cell):
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
+
+
+def _failed(cell) -> tuple[bool, str]:
+    for out in cell.get("outputs", []):
+        if out.output_type == "error":
+            return True, f"{out.ename}: {out.evalue}"[:300]
+        if out.output_type == "stream" and out.name == "stderr":
+            return True, "stderr: " + out.text[:300]
+    return False, ""
+
+
+def bound_names(source: str) -> list[str]:
+    """Names a cell binds at top level (defs, classes, assignments, imports)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    names = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                names += [n.id for n in ast.walk(t) if isinstance(n, ast.Name)]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names += [(a.asname or a.name).split(".")[0] for a in node.names]
+    return sorted(set(names))
+
+
+class NotebookSession:
+    """One kernel executing a notebook cell by cell (grading mode, cwd = the notebook's folder)."""
+
+    def __init__(self, path: Path, timeout: int = 300, env: dict | None = None):
+        from nbclient import NotebookClient
+
+        self.path = Path(path)
+        self.nb = nbformat.read(self.path, as_version=4)
+        self.reference = [c.source for c in self.nb.cells]
+        self.index = {_grade_id(c): i for i, c in enumerate(self.nb.cells) if _grade_id(c)}
+        self._env = {**os.environ, "NBGRADER_EXECUTION": "autograde", **(env or {})}
+        self.client = NotebookClient(self.nb, timeout=timeout, allow_errors=True, kernel_name="python3",
+                                     resources={"metadata": {"path": str(self.path.parent)}})
+
+    def __enter__(self):
+        self._old_env = dict(os.environ)
+        os.environ.update(self._env)  # the kernel inherits the environment
+        self._ctx = self.client.setup_kernel()
+        self._ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self._ctx.__exit__(*exc)
+        finally:
+            os.environ.clear()
+            os.environ.update(self._old_env)
+
+    def forget(self, i: int) -> None:
+        """Delete from the kernel the names the reference source of cell ``i`` binds."""
+        names = [n for n in bound_names(self.reference[i]) if n not in ("torch", "np", "sp", "dgmlab")]
+        if names:
+            from nbformat.v4 import new_code_cell
+
+            self.client.execute_cell(new_code_cell(f"for _n in {names!r}:\n    globals().pop(_n, None)"), 0)
+
+    def run(self, i: int, source: str | None = None) -> tuple[bool, str]:
+        cell = self.nb.cells[i]
+        if cell.cell_type != "code":
+            return False, ""
+        cell.source = self.reference[i] if source is None else source
+        cell.outputs = []
+        self.client.execute_cell(cell, i)
+        return _failed(cell)
+
+    def run_all(self) -> dict:
+        """Execute every code cell; return ``{test grade_id: (failed, message)}``."""
+        results = {}
+        for i, cell in enumerate(self.nb.cells):
+            failed = self.run(i)
+            if _is_test(cell):
+                results[_grade_id(cell)] = failed
+        return results
+
+
+def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
+    """Return ``(reference results, outcomes)`` for the notebook at ``path``."""
+    outcomes: list[Outcome] = []
+    with NotebookSession(path, timeout=timeout) as s:
+        reference = s.run_all()
+        answers = [gid for gid, i in s.index.items()
+                   if s.nb.cells[i].metadata["nbgrader"].get("solution") and s.nb.cells[i].cell_type == "code"]
+        by_answer: dict[str, list] = {}
+        for m in mutants:
+            by_answer.setdefault(m.answer, []).append(m)
+        blanks = []
+        for gid in answers:
+            named = sorted({t for m in by_answer.get(gid, []) for t in m.fails + m.passes})
+            if not named:
+                start = s.index[gid]
+                named = [_grade_id(c) for c in s.nb.cells[start + 1:] if _is_test(c)][:1]
+            blanks.append(Mutant(answer=gid, label="blank release stub", source=STUB, fails=named))
+        for m in blanks + list(mutants):
+            if m.answer not in s.index:
+                raise KeyError(f"mutant {m.label!r}: no cell with grade_id {m.answer!r}")
+            start = s.index[m.answer]
+            for test, expected in [(t, "fail") for t in m.fails] + [(t, "pass") for t in m.passes]:
+                if test not in s.index:
+                    raise KeyError(f"mutant {m.label!r}: no test cell {test!r}")
+                stop = s.index[test]
+                if stop < start:
+                    raise ValueError(f"mutant {m.label!r}: test {test!r} comes before answer {m.answer!r}")
+                s.forget(start)  # a blank or broken answer must not inherit the reference's names
+                failed, msg = s.run(start, m.source)
+                for i in range(start + 1, stop + 1):
+                    failed, msg = s.run(i)
+                outcomes.append(Outcome(f"{m.answer}: {m.label}", test, expected, "fail" if failed else "pass", msg))
+            last = max([s.index[t] for t in m.fails + m.passes] + [start])
+            for i in range(start, last + 1):  # restore the reference state
+                s.run(i)
+    return reference, outcomes

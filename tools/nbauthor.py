@@ -1,0 +1,146 @@
+"""Author nbgrader source notebooks from Python, so they review as code.
+
+Each homework has a builder ``tools/notebooks/<hw>.py`` that calls these
+functions and ends with ``nb.save()``; ``python tools/build_notebooks.py``
+rebuilds every ``source/<hw>/<hw>.ipynb`` and ``tests/test_notebooks_built.py``
+checks the committed notebooks match their builders.
+
+Cell kinds and the nbgrader metadata they carry:
+
+- ``md`` / ``code``: plain cells (read-only when ``locked=True``).
+- ``answer``: autograded code the student writes: ``### BEGIN SOLUTION`` ..
+  ``### END SOLUTION`` inside; release shows ``# COMPLETE`` + ``raise NotImplementedError()``.
+- ``tests``: a locked, graded test cell worth ``points`` (visible asserts, then
+  ``### BEGIN HIDDEN TESTS`` .. ``### END HIDDEN TESTS``, then ``run_tests()``).
+- ``written``: a question (locked markdown) and a hand-graded markdown answer
+  cell worth ``points`` whose source is the model answer between
+  ``=== BEGIN MARK SCHEME ===`` style solution markers.
+"""
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = 3
+
+SETUP_SOURCE = '''\
+# Setup: run this cell first. In Colab it installs the course package `dgmlab`
+# (and picks the GPU); on your own machine it only checks dgmlab is installed.
+import importlib.util, subprocess, sys
+DGMLAB_INSTALL = "dgmlab"  # where Colab installs dgmlab from: set by the course (nbgrader_config.py)
+if importlib.util.find_spec("dgmlab") is None:
+    if "google.colab" in sys.modules:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", DGMLAB_INSTALL], check=True)
+    else:
+        raise ModuleNotFoundError("dgmlab is not installed: run `make venv` in the course folder, "
+                                  "or `pip install dgmlab` (see the README's student section)")
+import dgmlab
+device = dgmlab.setup()'''
+
+
+def _clean(text: str) -> str:
+    return textwrap.dedent(text).strip("\n")
+
+
+class Notebook:
+    """An nbgrader source notebook being built, cell by cell."""
+
+    def __init__(self, hw: str):
+        if not re.fullmatch(r"hw[1-9][a-z0-9_]*", hw):
+            raise ValueError(f"homework id {hw!r} must look like 'hw1' or 'hw1_wgan'")
+        self.hw = hw
+        self.nb = nbformat.v4.new_notebook()
+        self.nb.metadata = {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        }
+        self._ids: set[str] = set()
+        self._auto = 0
+
+    # -- helpers
+    def _id(self, grade_id: str | None, prefix: str) -> str:
+        if grade_id is None:
+            self._auto += 1
+            grade_id = f"{prefix}_{self._auto:02d}"
+        if not re.fullmatch(r"[A-Za-z0-9_\-]+", grade_id):
+            raise ValueError(f"grade_id {grade_id!r}: use letters, digits, '_' and '-'")
+        if grade_id in self._ids:
+            raise ValueError(f"grade_id {grade_id!r} is used twice in {self.hw}")
+        self._ids.add(grade_id)
+        return grade_id
+
+    @staticmethod
+    def _meta(grade_id, *, grade, solution, locked, points=None, task=False):
+        meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": SCHEMA,
+                "solution": solution, "task": task}
+        if points is not None:
+            meta["points"] = points
+        return {"nbgrader": meta}
+
+    def _add(self, cell):
+        self.nb.cells.append(cell)
+        return cell
+
+    # -- cells
+    def md(self, text: str, locked: bool = True, grade_id: str | None = None):
+        cell = nbformat.v4.new_markdown_cell(_clean(text))
+        if locked:
+            cell.metadata = self._meta(self._id(grade_id, "text"), grade=False, solution=False, locked=True)
+        return self._add(cell)
+
+    def code(self, src: str, locked: bool = False, grade_id: str | None = None):
+        cell = nbformat.v4.new_code_cell(_clean(src))
+        if locked:
+            cell.metadata = self._meta(self._id(grade_id, "code"), grade=False, solution=False, locked=True)
+        return self._add(cell)
+
+    def setup(self):
+        """The standard first code cell (locked, grade_id ``setup``)."""
+        return self.code(SETUP_SOURCE, locked=True, grade_id="setup")
+
+    def answer(self, grade_id: str, src: str):
+        src = _clean(src)
+        if "### BEGIN SOLUTION" not in src or "### END SOLUTION" not in src:
+            raise ValueError(f"answer cell {grade_id!r} needs ### BEGIN SOLUTION / ### END SOLUTION")
+        cell = nbformat.v4.new_code_cell(src)
+        cell.metadata = self._meta(self._id(grade_id, "answer"), grade=False, solution=True, locked=False)
+        return self._add(cell)
+
+    def tests(self, grade_id: str, points: float, src: str):
+        src = _clean(src)
+        if "run_tests()" not in src:
+            raise ValueError(f"test cell {grade_id!r} must end with run_tests()")
+        cell = nbformat.v4.new_code_cell(src)
+        cell.metadata = self._meta(self._id(grade_id, "tests"), grade=True, solution=False, locked=True,
+                                   points=points)
+        return self._add(cell)
+
+    def written(self, grade_id: str, points: float, model_answer: str):
+        """A hand-graded markdown answer; the source keeps the model answer."""
+        body = "### BEGIN SOLUTION\n" + _clean(model_answer) + "\n### END SOLUTION"
+        cell = nbformat.v4.new_markdown_cell(body)
+        cell.metadata = self._meta(self._id(grade_id, "written"), grade=True, solution=True, locked=False,
+                                   points=points)
+        return self._add(cell)
+
+    # -- output
+    @property
+    def path(self) -> Path:
+        return ROOT / "source" / self.hw / f"{self.hw}.ipynb"
+
+    def save(self, path: Path | None = None) -> Path:
+        path = Path(path) if path else self.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for i, cell in enumerate(self.nb.cells):
+            cell["id"] = f"{self.hw}-{i:03d}"
+        nbformat.validate(self.nb)
+        text = nbformat.writes(self.nb) + ("" if nbformat.writes(self.nb).endswith("\n") else "\n")
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def points(self) -> float:
+        return sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in self.nb.cells)
