@@ -1,0 +1,64 @@
+"""nbgrader configuration of the Deep Generative Models course.
+
+Plain `nbgrader ...` commands and `dgmlab ...` both read this file; run them
+from the repository root (the course directory).
+"""
+c = get_config()  # noqa: F821  (provided by nbgrader)
+
+c.CourseDirectory.course_id = "dgm"
+c.CourseDirectory.root = "."
+
+# -- Where Colab installs dgmlab from ------------------------------------------
+# generate_assignment writes this into every release notebook's setup cell
+# (the line `DGMLAB_INSTALL = ...`). A pip requirement: a git URL, a wheel URL
+# or a package name, e.g. "dgmlab @ git+https://github.com/<org>/<repo>@main".
+c.SetInstallSource.install_source = "dgmlab @ git+https://github.com/dgm-course/dgm-course@main"
+
+# nbgrader's default list with SetInstallSource first, before checksums and
+# SaveCells record the locked setup cell.
+c.GenerateAssignment.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "dgmlab.grading.preprocessors.SetInstallSource",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# -- Stubs students see in release notebooks ----------------------------------
+c.ClearSolutions.code_stub = {"python": "# COMPLETE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "_Write your answer here, replacing this line (Markdown and LaTeX welcome)._"
+
+# -- Execution while autograding and validating -------------------------------
+# Under nbgrader (NBGRADER_EXECUTION set) notebooks skip training and test on
+# small fixed inputs, so a cell needs seconds; 120 s leaves room for a slow
+# machine. The whole-notebook limit is dgmlab autograde's --timeout.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+c.Execute.raise_on_iopub_timeout = True
+
+# A warning on stderr (a deprecation notice, a torch UserWarning) must not
+# zero a test cell that passed: failures are raised errors, not stderr text.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"[\s\S]*"
+
+# Student output is capped so a print loop cannot flood the autograded notebook.
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 30
+
+# -- Feedback -----------------------------------------------------------------
+# Feedback HTML shows which test cells failed and why, never the hidden tests.
+c.GenerateFeedback.preprocessors = [
+    "dgmlab.grading.preprocessors.HideHiddenTests",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+c.NbGraderApp.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "figures", "*.log"]

@@ -1,0 +1,122 @@
+"""The `dgmlab` command: course-instructor tasks and an environment check."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _course(args):
+    from .grading.course import Course
+
+    return Course(args.course)
+
+
+def cmd_info(args) -> int:
+    from . import data, runtime
+
+    print(runtime.describe())
+    print(f"data root: {data.data_root()}  (set {data.DATA_ENV} to change)")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .grading.demo import run_demo
+
+    return run_demo(args.course, jobs=args.jobs, timeout=args.timeout, csv=args.csv)
+
+
+def cmd_release(args) -> int:
+    from .grading import course as C
+
+    course = _course(args)
+    if args.check:
+        stale = C.release_differences(course, args.hw)
+        if stale:
+            print(f"release/ is out of date for {', '.join(stale)}: run `dgmlab release`", file=sys.stderr)
+            return 1
+        print("release/ matches source/")
+        return 0
+    for res in C.release(course, args.hw):
+        print(f"released {res.args[1]} -> release/{res.args[1]}/ ({res.seconds:.1f} s)")
+    return 0
+
+
+def cmd_autograde(args) -> int:
+    from .grading import course as C
+
+    course = _course(args)
+
+    def show(r):
+        print(f"{r.hw} / {r.student}: {r.status}" + (f" ({r.reason})" if r.reason else ""), flush=True)
+
+    results = C.autograde(course, args.hw, args.student, timeout=args.timeout, feedback=not args.no_feedback,
+                          jobs=args.jobs, progress=show)
+    counts = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    print("summary: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    return 0 if all(r.status == "graded" for r in results) else 1
+
+
+def cmd_report(args) -> int:
+    from .grading import report as R
+
+    course = _course(args)
+    path = R.export_csv(course, args.csv)
+    print(R.table(R.grades(course, hws=args.hw or None)))
+    print(f"\ngrades CSV: {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dgmlab", description="Deep Generative Models course kit: release, autograde "
+                                "and report on nbgrader homeworks. Run from the course directory (repository root).")
+    p.add_argument("--course", default=".", help="course directory holding nbgrader_config.py (default: .)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("demo", help="release all homeworks, grade the example submissions, print the grade table")
+    s.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="submissions graded at once")
+    s.add_argument("--timeout", type=float, default=900, help="seconds allowed per submission")
+    s.add_argument("--csv", default="grades.csv", help="where to write the grades CSV")
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("release", help="generate release/ from source/ (nbgrader generate_assignment)")
+    s.add_argument("hw", nargs="*", help="homework ids (default: all)")
+    s.add_argument("--check", action="store_true", help="only check that release/ matches source/")
+    s.set_defaults(func=cmd_release)
+
+    s = sub.add_parser("autograde", help="autograde submitted/<student>/<hw>/ and write feedback")
+    s.add_argument("hw", help="homework id, e.g. hw1_wgan")
+    s.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    s.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
+    s.add_argument("--timeout", type=float, default=900, help="seconds allowed per submission")
+    s.add_argument("--no-feedback", action="store_true", help="skip feedback HTML")
+    s.set_defaults(func=cmd_autograde)
+
+    s = sub.add_parser("report", help="export grades.csv and print the grade table")
+    s.add_argument("hw", nargs="*", help="homework ids (default: all)")
+    s.add_argument("--csv", default="grades.csv")
+    s.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("info", help="print mode, device and data root")
+    s.set_defaults(func=cmd_info)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Exception as exc:
+        from .grading.course import CourseError
+        from .data import DataUnavailableError
+
+        if isinstance(exc, (CourseError, DataUnavailableError)):
+            print(f"dgmlab: error: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

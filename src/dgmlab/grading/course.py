@@ -1,0 +1,242 @@
+"""The course directory and the nbgrader steps run in it.
+
+Every step is nbgrader's own command line (``python -m nbgrader ...``) run in
+the course root, one process per step and per submission: a submission that
+crashes, hangs or floods output is that process's problem alone, and plain
+``nbgrader`` commands see exactly the same files and gradebook.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+HW_PATTERN = re.compile(r"hw[1-9][A-Za-z0-9_]*")
+
+
+class CourseError(RuntimeError):
+    """Bad input to a grading command; the message says what to fix."""
+
+
+@dataclass
+class StepResult:
+    """One nbgrader invocation."""
+
+    args: list
+    returncode: int
+    output: str
+    seconds: float
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+@dataclass
+class SubmissionResult:
+    """What happened to one student's submission of one homework."""
+
+    hw: str
+    student: str
+    status: str  # "graded", "invalid", "failed", "timed out"
+    reason: str = ""
+    seconds: float = 0.0
+    steps: list = field(default_factory=list)
+
+
+class Course:
+    """An nbgrader course directory (the repository root)."""
+
+    def __init__(self, root: Path | str = "."):
+        self.root = Path(root).resolve()
+        if not (self.root / "nbgrader_config.py").exists():
+            raise CourseError(f"{self.root} is not a course directory (no nbgrader_config.py); "
+                              f"run from the repository root or pass --course PATH")
+
+    # -- layout
+    def source_notebook(self, hw: str) -> Path:
+        return self.root / "source" / hw / f"{hw}.ipynb"
+
+    def release_notebook(self, hw: str) -> Path:
+        return self.root / "release" / hw / f"{hw}.ipynb"
+
+    def homeworks(self) -> list[str]:
+        """Homework ids with a source notebook ``source/<hw>/<hw>.ipynb``."""
+        src = self.root / "source"
+        if not src.is_dir():
+            return []
+        return sorted(p.name for p in src.iterdir()
+                      if p.is_dir() and HW_PATTERN.fullmatch(p.name) and self.source_notebook(p.name).exists())
+
+    def check_homeworks(self, hws) -> list[str]:
+        known = self.homeworks()
+        hws = list(hws) if hws else known
+        unknown = [h for h in hws if h not in known]
+        if unknown:
+            raise CourseError(f"unknown homework {', '.join(unknown)}: the course has {', '.join(known) or 'none'} "
+                              f"(a homework is a folder source/<hw>/ holding <hw>.ipynb)")
+        return hws
+
+    def submitted(self, hw: str) -> list[str]:
+        """Students with a folder ``submitted/<student>/<hw>/``."""
+        base = self.root / "submitted"
+        if not base.is_dir():
+            return []
+        return sorted(p.name for p in base.iterdir() if (p / hw).is_dir())
+
+    # -- running nbgrader
+    def nbgrader(self, *args, timeout: float | None = None) -> StepResult:
+        """Run ``nbgrader <args>`` in the course root; kill its whole process group on timeout."""
+        cmd = [sys.executable, "-m", "nbgrader", *map(str, args)]
+        env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}
+        # nbgrader runs helper programs (alembic) by name: put this Python's bin/ first on PATH
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, errors="replace", env=env, start_new_session=True)
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            out, _ = proc.communicate()
+            timed_out = True
+        return StepResult(list(args), proc.returncode, out or "", time.monotonic() - start, timed_out)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+# ----------------------------------------------------------------- release
+def release(course: Course, hws=None) -> list[StepResult]:
+    """``nbgrader generate_assignment --force`` for each homework (all by default)."""
+    results = []
+    for hw in course.check_homeworks(hws):
+        res = course.nbgrader("generate_assignment", hw, "--force")
+        if not res.ok:
+            raise CourseError(f"generate_assignment {hw} failed:\n{_tail(res.output)}")
+        results.append(res)
+    return results
+
+
+def release_differences(course: Course, hws=None) -> list[str]:
+    """Homeworks whose committed ``release/`` notebook differs from a fresh generate_assignment."""
+    hws = course.check_homeworks(hws)
+    stale = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        shutil.copy(course.root / "nbgrader_config.py", tmp / "nbgrader_config.py")
+        for hw in hws:
+            shutil.copytree(course.root / "source" / hw, tmp / "source" / hw,
+                            ignore=shutil.ignore_patterns("figures", "*.pt", ".ipynb_checkpoints", "__pycache__"))
+        scratch = Course(tmp)
+        for hw in hws:
+            res = scratch.nbgrader("generate_assignment", hw, "--force", "--no-db")
+            if not res.ok:
+                raise CourseError(f"generate_assignment {hw} failed:\n{_tail(res.output)}")
+            fresh = scratch.release_notebook(hw)
+            committed = course.release_notebook(hw)
+            if not committed.exists() or _normalise(committed) != _normalise(fresh):
+                stale.append(hw)
+    return stale
+
+
+def _normalise(path: Path) -> dict:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return nb
+
+
+# ----------------------------------------------------------------- autograde
+def check_submission(path: Path) -> str | None:
+    """``None`` if ``path`` is a readable notebook, else the reason it is not."""
+    if not path.exists():
+        return f"no notebook {path.name} in the submission folder"
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start})"
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # json errors, schema errors
+        return f"{path.name} is not a valid notebook: {str(exc).splitlines()[0][:200]}"
+    if not nb.cells:
+        return f"{path.name} has no cells"
+    return None
+
+
+def autograde(course: Course, hw: str, students=None, timeout: float = 900, feedback: bool = True,
+              jobs: int = 1, progress=None) -> list[SubmissionResult]:
+    """Autograde ``submitted/<student>/<hw>/`` for each student (all by default).
+
+    Each submission is its own nbgrader process with a wall-clock ``timeout``;
+    an invalid, failing or hanging submission is reported and the others are
+    graded regardless. ``jobs`` > 1 grades that many submissions at once.
+    """
+    (hw,) = course.check_homeworks([hw])
+    base = course.root / "submitted"
+    if not base.is_dir():
+        raise CourseError(f"no submissions folder {base}: collect submissions first "
+                          f"(nbgrader collect, or copy them to submitted/<student>/{hw}/{hw}.ipynb)")
+    students = list(students) if students else course.submitted(hw)
+    if not students:
+        raise CourseError(f"no submissions of {hw}: expected folders submitted/<student>/{hw}/")
+
+    def grade_one(student: str) -> SubmissionResult:
+        folder = base / student / hw
+        if not folder.is_dir():
+            return SubmissionResult(hw, student, "invalid", f"no folder submitted/{student}/{hw}/")
+        problem = check_submission(folder / f"{hw}.ipynb")
+        if problem:
+            return SubmissionResult(hw, student, "invalid", problem)
+        res = course.nbgrader("autograde", hw, "--student", student, "--force", timeout=timeout)
+        result = SubmissionResult(hw, student, "graded", seconds=res.seconds, steps=[res])
+        if res.timed_out:
+            result.status, result.reason = "timed out", f"grading took longer than {timeout:g} s"
+        elif not res.ok:
+            result.status, result.reason = "failed", _reason(res.output)
+        elif feedback:
+            fb = course.nbgrader("generate_feedback", hw, "--student", student, "--force", timeout=300)
+            result.steps.append(fb)
+            if not fb.ok:
+                result.reason = "graded, but feedback failed: " + _reason(fb.output)
+        return result
+
+    results = []
+    if jobs <= 1:
+        for s in students:
+            results.append(grade_one(s))
+            if progress:
+                progress(results[-1])
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for r in pool.map(grade_one, students):
+                results.append(r)
+                if progress:
+                    progress(r)
+    return results
+
+
+def _reason(output: str) -> str:
+    lines = [ln for ln in output.splitlines() if "ERROR" in ln or "Error" in ln]
+    return (lines[-1] if lines else _tail(output, 3)).strip()[:300]
+
+
+def _tail(text: str, n: int = 20) -> str:
+    return "\n".join(text.strip().splitlines()[-n:])

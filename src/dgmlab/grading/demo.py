@@ -1,0 +1,87 @@
+"""`dgmlab demo`: release every homework, grade the example submissions, report.
+
+Copies ``examples/<student>/<hw>/`` into ``submitted/`` (a differing earlier
+copy is moved to ``.dgmlab/backups/<time>/`` first, never overwritten),
+autogrades each homework for the example students, writes feedback HTML and
+``grades.csv``, and prints a student x homework table.
+"""
+from __future__ import annotations
+
+import filecmp
+import shutil
+import time
+from pathlib import Path
+
+from . import course as C
+from . import report as R
+
+
+def stage_examples(course: C.Course, hws) -> dict:
+    """Copy example submissions into ``submitted/``; return ``{hw: [students]}``."""
+    examples = course.root / "examples"
+    if not examples.is_dir():
+        raise C.CourseError(f"no examples folder {examples}: run python tools/make_examples.py")
+    staged: dict[str, list] = {hw: [] for hw in hws}
+    backup_root = course.root / ".dgmlab" / "backups" / time.strftime("%Y%m%d-%H%M%S")
+    for student_dir in sorted(p for p in examples.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        for hw in hws:
+            src = student_dir / hw
+            if not src.is_dir():
+                continue
+            dst = course.root / "submitted" / student_dir.name / hw
+            if dst.exists() and not _same_tree(src, dst):
+                backup = backup_root / "submitted" / student_dir.name / hw
+                backup.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(dst), str(backup))
+                print(f"moved the earlier submitted/{student_dir.name}/{hw} to {backup.relative_to(course.root)}")
+            if not dst.exists():
+                shutil.copytree(src, dst)
+            staged[hw].append(student_dir.name)
+    return staged
+
+
+def _same_tree(a: Path, b: Path) -> bool:
+    cmp = filecmp.dircmp(a, b)
+    if cmp.left_only or cmp.right_only or cmp.funny_files:
+        return False
+    _, mismatch, errors = filecmp.cmpfiles(a, b, cmp.common_files, shallow=False)
+    return not mismatch and not errors and all(_same_tree(a / d, b / d) for d in cmp.common_dirs)
+
+
+def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.csv") -> int:
+    t0 = time.monotonic()
+    course = C.Course(root)
+    hws = course.homeworks()
+    if not hws:
+        raise C.CourseError(f"no homework in {course.root / 'source'}")
+    print(f"course: {course.root}\nhomeworks: {', '.join(hws)}")
+    print("1/4 generating release/ (nbgrader generate_assignment) ...", flush=True)
+    C.release(course, hws)
+    print("2/4 staging example submissions into submitted/ ...", flush=True)
+    staged = stage_examples(course, hws)
+    print("3/4 autograding (nbgrader autograde + generate_feedback) ...", flush=True)
+    problems = []
+    for hw in hws:
+        if not staged[hw]:
+            print(f"  {hw}: no example submissions")
+            continue
+
+        def show(r, hw=hw):
+            note = "" if r.status == "graded" and not r.reason else f" ({r.reason})"
+            print(f"  {hw} / {r.student}: {r.status} in {r.seconds:.0f} s{note}", flush=True)
+
+        results = C.autograde(course, hw, staged[hw], timeout=timeout, jobs=jobs, progress=show)
+        problems += [r for r in results if r.status != "graded"]
+    print("4/4 exporting grades ...", flush=True)
+    csv_path = R.export_csv(course, csv)
+    students = sorted({s for v in staged.values() for s in v})
+    rows = R.grades(course, students=students, hws=hws)
+    print()
+    print(R.table(rows))
+    print()
+    print(f"release notebooks:    {course.root / 'release'}")
+    print(f"autograded notebooks: {course.root / 'autograded'}")
+    print(f"feedback (HTML):      {course.root / 'feedback'}")
+    print(f"grades CSV:           {csv_path}")
+    print(f"done in {time.monotonic() - t0:.0f} s")
+    return 1 if problems else 0

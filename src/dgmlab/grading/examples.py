@@ -1,0 +1,72 @@
+"""Example submissions made from a homework's release and source notebooks.
+
+- ``reference``: the release notebook with every answer cell filled with the
+  source's solution (solution markers removed) and every written answer with
+  the model answer. It must earn every autograded point.
+- ``blank``: the release notebook untouched. It must earn none.
+- ``partial``: the reference with a few realistic wrong answers (the
+  builder's ``PARTIAL`` mutants) in place. It earns some points.
+
+The demo grades these; the pipeline tests check the three outcomes.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+EXAMPLE_STUDENTS = ("demo_reference", "demo_partial", "demo_blank")
+
+
+def _gid(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def strip_markers(source: str) -> str:
+    return "\n".join(line for line in source.splitlines() if line.strip() not in MARKERS)
+
+
+def reference_submission(release_nb, source_nb):
+    """A copy of ``release_nb`` whose solution cells hold the source's solutions."""
+    solutions = {_gid(c): strip_markers(c.source) for c in source_nb.cells
+                 if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    nb = copy.deepcopy(release_nb)
+    for cell in nb.cells:
+        gid = _gid(cell)
+        if gid in solutions:
+            cell.source = solutions[gid]
+    return nb
+
+
+def with_answers(nb, replacements: dict):
+    """A copy of ``nb`` with answer cells replaced: ``{grade_id: source}``."""
+    nb = copy.deepcopy(nb)
+    found = set()
+    for cell in nb.cells:
+        gid = _gid(cell)
+        if gid in replacements:
+            cell.source = replacements[gid]
+            found.add(gid)
+    missing = set(replacements) - found
+    if missing:
+        raise KeyError(f"no answer cells {sorted(missing)} in the notebook")
+    return nb
+
+
+def example_submissions(release_path: Path, source_path: Path, mutants=(), partial_labels=()) -> dict:
+    """``{student id: notebook}`` for the three example students."""
+    release_nb = nbformat.read(release_path, as_version=4)
+    source_nb = nbformat.read(source_path, as_version=4)
+    reference = reference_submission(release_nb, source_nb)
+    by_label = {m.label: m for m in mutants}
+    unknown = [label for label in partial_labels if label not in by_label]
+    if unknown:
+        raise KeyError(f"PARTIAL names unknown mutants {unknown}")
+    replacements = {by_label[label].answer: by_label[label].source for label in partial_labels}
+    partial = with_answers(reference, replacements) if replacements else None
+    out = {"demo_reference": reference, "demo_blank": copy.deepcopy(release_nb)}
+    if partial is not None:
+        out["demo_partial"] = partial
+    return out

@@ -1,0 +1,74 @@
+"""nbgrader preprocessors the course config (nbgrader_config.py) plugs in."""
+from __future__ import annotations
+
+import re
+
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
+
+INSTALL_LINE = re.compile(r'^DGMLAB_INSTALL = .*$', re.MULTILINE)
+HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
+HIDDEN_END = "### END HIDDEN TESTS"
+HIDDEN_NOTE = "# (hidden tests: not shown)"
+
+
+class SetInstallSource(NbGraderPreprocessor):
+    """Write the course's dgmlab install source into the release setup cell.
+
+    The setup cell (grade_id ``setup``) holds a line ``DGMLAB_INSTALL = "..."``
+    that Colab passes to ``pip install``; this preprocessor replaces its value
+    with :attr:`install_source` so one setting serves every homework.
+    """
+
+    install_source = Unicode(
+        "dgmlab",
+        help="pip requirement Colab installs dgmlab from: a package name, a wheel URL, "
+             "or 'dgmlab @ git+https://...'.",
+    ).tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade_id") == "setup":
+            if not INSTALL_LINE.search(cell.source):
+                raise ValueError("the setup cell has no line 'DGMLAB_INSTALL = ...' to set; rebuild the notebook "
+                                 "with tools/build_notebooks.py")
+            value = self.install_source.replace("\\", "\\\\").replace('"', '\\"')
+            cell.source = INSTALL_LINE.sub(
+                f'DGMLAB_INSTALL = "{value}"  # where Colab installs dgmlab from: set by the course', cell.source)
+        return cell, resources
+
+
+def strip_hidden(source: str) -> str:
+    """``source`` with every hidden-tests region replaced by one note line."""
+    out, hiding = [], False
+    for line in source.splitlines():
+        if HIDDEN_BEGIN in line:
+            hiding = True
+            out.append(line[: len(line) - len(line.lstrip())] + HIDDEN_NOTE)
+            continue
+        if HIDDEN_END in line:
+            hiding = False
+            continue
+        if not hiding:
+            out.append(line)
+    return "\n".join(out)
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """For feedback: drop hidden test source and shorten tracebacks of test cells.
+
+    A test cell's error output keeps its name and message (``TestsFailed: 1 of
+    3 checks failed: ...``) but loses the traceback frames, which could quote
+    hidden lines.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        is_test = cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
+        if is_test:
+            if HIDDEN_BEGIN in cell.source:
+                cell.source = strip_hidden(cell.source)
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    out["traceback"] = [f"{out.get('ename', 'Error')}: {out.get('evalue', '')}"]
+        return cell, resources

@@ -1,0 +1,96 @@
+"""Grades out of the gradebook: nbgrader's CSV export and a student x homework table."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .course import Course, CourseError
+
+
+@dataclass
+class Grade:
+    student: str
+    hw: str
+    auto_score: float  # points from autograded test cells
+    auto_max: float
+    manual_max: float  # points of hand-graded cells (written answers)
+    manual_score: float
+    needs_manual_grade: bool
+
+    @property
+    def score(self) -> float:
+        return self.auto_score + self.manual_score
+
+    @property
+    def max_score(self) -> float:
+        return self.auto_max + self.manual_max
+
+
+def grades(course: Course, students=None, hws=None) -> list[Grade]:
+    """Grades of every (student, homework) submission in the gradebook."""
+    from nbgrader.api import Gradebook
+
+    db = course.root / "gradebook.db"
+    if not db.exists():
+        raise CourseError(f"no gradebook at {db}: autograde something first")
+    out = []
+    with Gradebook(f"sqlite:///{db}") as gb:
+        for assignment in gb.assignments:
+            if hws and assignment.name not in hws:
+                continue
+            for sub in assignment.submissions:
+                sid = sub.student.id
+                if students and sid not in students:
+                    continue
+                auto = auto_max = manual = manual_max = 0.0
+                for nb in sub.notebooks:
+                    for grade in nb.grades:
+                        pts = grade.score or 0.0
+                        if not _is_manual(grade):
+                            auto += pts
+                            auto_max += grade.max_score
+                        else:
+                            manual += grade.manual_score or 0.0
+                            manual_max += grade.max_score
+                out.append(Grade(sid, assignment.name, auto, auto_max, manual_max, manual,
+                                 bool(sub.needs_manual_grade)))
+    return sorted(out, key=lambda g: (g.student, g.hw))
+
+
+def _is_manual(grade) -> bool:
+    """Hand-graded cells are the solution+grade (written answer) cells."""
+    try:
+        return bool(grade.cell.cell_type == "markdown")
+    except Exception:
+        return False
+
+
+def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
+    """Write nbgrader's grade export (one row per student and homework) to ``path``."""
+    path = Path(path)
+    target = path if path.is_absolute() else course.root / path
+    res = course.nbgrader("export", "--to", str(target))
+    if not res.ok or not target.exists():
+        raise CourseError(f"nbgrader export failed:\n{res.output[-2000:]}")
+    return target
+
+
+def table(rows: list[Grade]) -> str:
+    """A plain-text table: one line per student, one column per homework (auto points / max)."""
+    if not rows:
+        return "(no grades)"
+    hws = sorted({g.hw for g in rows})
+    students = sorted({g.student for g in rows})
+    cell = {(g.student, g.hw): g for g in rows}
+    header = ["student"] + hws
+    lines = [header]
+    for s in students:
+        line = [s]
+        for hw in hws:
+            g = cell.get((s, hw))
+            line.append("-" if g is None else f"{g.auto_score:g}/{g.auto_max:g} auto"
+                        + (f" +{g.manual_max:g} by hand" if g.manual_max else ""))
+        lines.append(line)
+    widths = [max(len(r[i]) for r in lines) for i in range(len(header))]
+    fmt = lambda r: "  ".join(v.ljust(w) for v, w in zip(r, widths))  # noqa: E731
+    return "\n".join([fmt(lines[0]), "  ".join("-" * w for w in widths)] + [fmt(r) for r in lines[1:]])
