@@ -35,6 +35,8 @@ MAX_MESSAGE = 600  # characters of one failure message shown to a student
 class TestsFailed(AssertionError):
     """Raised by :func:`run_tests` when a check fails; displays only the report."""
 
+    __test__ = False  # not a pytest test class
+
     def __init__(self, report: str):
         super().__init__(report)
         self.report = report
@@ -56,7 +58,10 @@ def _describe(exc: BaseException) -> str:
 
 
 def collect(namespace: dict, filename: str | None = None) -> list:
-    """The ``test_*`` functions of ``namespace``, optionally only those defined in ``filename``."""
+    """``(name, function)`` for the ``test_*`` functions of ``namespace``, in source order.
+
+    With ``filename``, only those defined in that file (the calling cell).
+    """
     tests = []
     for name, obj in list(namespace.items()):
         if not name.startswith("test_") or not inspect.isfunction(obj):
@@ -64,8 +69,8 @@ def collect(namespace: dict, filename: str | None = None) -> list:
         code = obj.__code__
         if filename is not None and code.co_filename != filename:
             continue
-        tests.append(obj)
-    return sorted(tests, key=lambda f: f.__code__.co_firstlineno)
+        tests.append((name, obj))
+    return sorted(tests, key=lambda item: item[1].__code__.co_firstlineno)
 
 
 def run_tests(namespace: dict | None = None, *, seed: int = 0, quiet: bool = False) -> None:
@@ -85,21 +90,21 @@ def run_tests(namespace: dict | None = None, *, seed: int = 0, quiet: bool = Fal
         raise RuntimeError("run_tests() found no test_* function in this cell")
     failures, lines = [], []
     try:
-        for test in tests:
+        for name, test in tests:
             runtime.seed_everything(seed)
             try:
                 test()
             except KeyboardInterrupt:
                 raise
             except BaseException as exc:  # SystemExit too: a test must not end the kernel
-                failures.append((test.__name__, _describe(exc)))
-                lines.append(f"FAILED {test.__name__}: {_describe(exc)}")
+                failures.append((name, _describe(exc)))
+                lines.append(f"FAILED {name}: {_describe(exc)}")
             else:
-                lines.append(f"passed {test.__name__}")
+                lines.append(f"passed {name}")
     finally:
-        for test in tests:
-            if namespace.get(test.__name__) is test:
-                del namespace[test.__name__]
+        for name, test in tests:
+            if namespace.get(name) is test:
+                del namespace[name]
     if not quiet:
         print("\n".join(lines))
     if failures:

@@ -1,0 +1,157 @@
+"""End to end on a tiny fixture course: release, autograde, feedback, report, bad input."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+import tiny_homework as tiny  # noqa: E402
+
+from dgmlab.grading import course as C  # noqa: E402
+from dgmlab.grading import report as R  # noqa: E402
+from dgmlab.grading.examples import example_submissions  # noqa: E402
+
+HW = tiny.HW
+pytestmark = pytest.mark.slow
+
+
+def dgmlab_cli(root, *args):
+    return subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(root), *args],
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    tiny.build(root)
+    c = C.Course(root)
+    C.release(c)
+    for student, nb in example_submissions(c.release_notebook(HW), c.source_notebook(HW),
+                                           tiny.MUTANTS, tiny.PARTIAL).items():
+        path = root / "submitted" / student / HW / f"{HW}.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+    broken = root / "submitted" / "broken_json" / HW / f"{HW}.ipynb"
+    broken.parent.mkdir(parents=True)
+    broken.write_text('{"cells": [', encoding="utf-8")
+    results = C.autograde(c, HW, jobs=2)
+    return c, {r.student: r for r in results}
+
+
+def scores(c):
+    return {g.student: (g.auto_score, g.auto_max) for g in R.grades(c, hws=[HW])}
+
+
+def test_release_has_stubs_and_no_solutions_or_hidden_tests(course):
+    c, _ = course
+    text = c.release_notebook(HW).read_text(encoding="utf-8")
+    assert "# COMPLETE\\nraise NotImplementedError()" in text.replace('",\n    "', "")
+    for secret in ["(x ** 2).mean()", "sp.diff(x ** 3, x)", "BEGIN SOLUTION", "HIDDEN TESTS",
+                   "test_value_on_known_input", "Exact symbolic equality"]:
+        assert secret not in text, f"release leaks {secret!r}"
+    assert "Write your answer here" in text
+
+
+def test_release_setup_cell_carries_configured_install_source(course):
+    c, _ = course
+    nb = nbformat.read(c.release_notebook(HW), as_version=4)
+    setup = next(cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    assert 'DGMLAB_INSTALL = "dgmlab @ git+' in setup.source
+
+
+def test_reference_earns_every_autograded_point(course):
+    c, _ = course
+    got, maximum = scores(c)["demo_reference"]
+    assert maximum == 5 and got == 5
+
+
+def test_blank_release_earns_nothing(course):
+    c, _ = course
+    assert scores(c)["demo_blank"] == (0, 5)
+
+
+def test_partial_submission_earns_only_its_correct_part(course):
+    c, _ = course
+    assert scores(c)["demo_partial"] == (2, 5)
+
+
+def test_invalid_notebook_is_reported_and_others_still_graded(course):
+    _, results = course
+    assert results["broken_json"].status == "invalid"
+    assert "not a valid notebook" in results["broken_json"].reason
+    assert all(results[s].status == "graded" for s in ("demo_reference", "demo_blank", "demo_partial"))
+
+
+def test_regrading_gives_the_same_grades(course):
+    c, _ = course
+    before = scores(c)
+    C.autograde(c, HW, students=["demo_partial", "demo_reference"], feedback=False)
+    assert scores(c) == before
+
+
+def test_feedback_hides_hidden_tests_but_names_failures(course):
+    c, _ = course
+    html = (c.root / "feedback" / "demo_partial" / HW / f"{HW}.html").read_text(encoding="utf-8")
+    assert "assert_close(mean_square(torch.tensor([1.0, 2.0, 3.0, 4.0])), 7.5" not in html
+    assert "hidden tests: not shown" in html
+    assert "test_value_on_known_input" in html and "TestsFailed" in html
+
+
+def test_csv_export_and_table(course):
+    c, _ = course
+    path = R.export_csv(c, "grades.csv")
+    rows = path.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("assignment,") and any("demo_reference" in r for r in rows)
+    text = R.table(R.grades(c, hws=[HW]))
+    assert "demo_reference" in text and "5/5 auto" in text
+
+
+def test_plain_nbgrader_commands_work_on_the_same_course(course):
+    c, _ = course
+    res = c.nbgrader("db", "student", "list")
+    assert res.ok and "demo_reference" in res.output
+
+
+def test_unknown_homework_is_a_clear_error(course):
+    c, _ = course
+    res = dgmlab_cli(c.root, "autograde", "hw7_nope")
+    assert res.returncode == 2 and "unknown homework hw7_nope" in res.stderr and HW in res.stderr
+
+
+def test_missing_submissions_folder_is_a_clear_error(tmp_path):
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    tiny.build(tmp_path)
+    res = dgmlab_cli(tmp_path, "autograde", HW)
+    assert res.returncode == 2 and "no submissions folder" in res.stderr
+
+
+def test_not_a_course_directory_is_a_clear_error(tmp_path):
+    res = dgmlab_cli(tmp_path, "release")
+    assert res.returncode == 2 and "not a course directory" in res.stderr
+
+
+def test_non_utf8_submission_is_invalid(tmp_path):
+    path = tmp_path / "x.ipynb"
+    path.write_bytes(b'{"cells": "\xff\xfe"}')
+    assert "not UTF-8" in C.check_submission(path)
+
+
+def test_release_check_detects_hand_edits(course):
+    c, _ = course
+    assert C.release_differences(c) == []
+    path = c.release_notebook(HW)
+    original = path.read_text(encoding="utf-8")
+    try:
+        nb = json.loads(original)
+        nb["cells"][0]["source"] = "edited by hand"
+        path.write_text(json.dumps(nb), encoding="utf-8")
+        assert C.release_differences(c) == [HW]
+    finally:
+        path.write_text(original, encoding="utf-8")
