@@ -1,0 +1,77 @@
+"""`dgmlab demo` on a copy of the course: every homework's examples graded end to end."""
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+from dgmlab.grading.course import Course
+from dgmlab.grading import report as R
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo")
+    for name in ("source", "release", "examples"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("figures", ".ipynb_checkpoints"))
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    res = subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(root), "demo"],
+                         capture_output=True, text=True, timeout=1800)
+    return root, res
+
+
+def test_demo_exits_cleanly_and_prints_table(demo):
+    root, res = demo
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "student" in res.stdout and "demo_reference" in res.stdout and "grades CSV" in res.stdout
+
+
+def test_demo_writes_autograded_feedback_and_csv(demo):
+    root, _ = demo
+    for hw in Course(root).homeworks():
+        assert (root / "autograded" / "demo_reference" / hw / f"{hw}.ipynb").exists()
+        assert (root / "feedback" / "demo_reference" / hw / f"{hw}.html").exists()
+    assert (root / "grades.csv").read_text(encoding="utf-8").count("demo_reference") == len(Course(root).homeworks())
+
+
+def test_reference_full_blank_zero_partial_between(demo):
+    root, _ = demo
+    grades = {(g.student, g.hw): g for g in R.grades(Course(root))}
+    for hw in Course(root).homeworks():
+        ref = grades[("demo_reference", hw)]
+        assert ref.auto_max > 0 and ref.auto_score == ref.auto_max, f"{hw}: reference {ref.auto_score}/{ref.auto_max}"
+        assert grades[("demo_blank", hw)].auto_score == 0, f"{hw}: blank earns points"
+        if ("demo_partial", hw) in grades:
+            partial = grades[("demo_partial", hw)]
+            assert 0 < partial.auto_score < partial.auto_max, f"{hw}: partial {partial.auto_score}/{partial.auto_max}"
+
+
+def test_demo_rerun_keeps_grades_and_moves_nothing(demo):
+    root, _ = demo
+    before = {(g.student, g.hw): g.auto_score for g in R.grades(Course(root))}
+    hws = Course(root).homeworks()[:1]
+    res = subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(root), "autograde", hws[0]],
+                         capture_output=True, text=True, timeout=1800)
+    assert res.returncode == 0, res.stdout + res.stderr
+    after = {(g.student, g.hw): g.auto_score for g in R.grades(Course(root))}
+    assert after == before
+    assert not (root / ".dgmlab" / "backups").exists()
+
+
+def test_demo_keeps_a_changed_earlier_submission(tmp_path):
+    from dgmlab.grading.demo import stage_examples
+
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    (tmp_path / "examples" / "demo_x" / "hw1_a").mkdir(parents=True)
+    (tmp_path / "examples" / "demo_x" / "hw1_a" / "hw1_a.ipynb").write_text("example")
+    mine = tmp_path / "submitted" / "demo_x" / "hw1_a" / "hw1_a.ipynb"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("someone's own work")
+    stage_examples(Course(tmp_path), ["hw1_a"])
+    backups = list((tmp_path / ".dgmlab" / "backups").rglob("hw1_a.ipynb"))
+    assert [b.read_text() for b in backups] == ["someone's own work"]
+    assert mine.read_text() == "example"

@@ -1,0 +1,82 @@
+"""The committed course stays consistent: built notebooks, release/, examples/, packaging, CI."""
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, homework_builders
+
+from dgmlab.grading.course import Course, release_differences
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python < 3.11
+    tomllib = None
+
+
+def test_every_source_notebook_has_a_builder():
+    homeworks = Course(ROOT).homeworks()
+    assert sorted(homework_builders()) == homeworks
+
+
+def test_source_notebooks_match_their_builders():
+    res = subprocess.run([sys.executable, str(ROOT / "tools" / "build_notebooks.py"), "--check"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
+@pytest.mark.slow
+def test_committed_release_matches_generate_assignment():
+    assert release_differences(Course(ROOT)) == []
+
+
+def test_release_notebooks_hold_no_solutions_or_hidden_tests():
+    for hw in Course(ROOT).homeworks():
+        text = (ROOT / "release" / hw / f"{hw}.ipynb").read_text(encoding="utf-8")
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+            assert marker not in text, f"release/{hw} contains {marker}"
+        assert "# COMPLETE" in text, f"release/{hw} has no # COMPLETE stub"
+
+
+def test_committed_notebooks_have_no_outputs_or_absolute_paths():
+    for folder in ("source", "release"):
+        for path in (ROOT / folder).glob("*/*.ipynb"):
+            text = path.read_text(encoding="utf-8")
+            assert '"outputs": []' in text or '"outputs"' not in text
+            assert '"execution_count": null' in text or '"execution_count"' not in text
+            assert not re.search(r'"execution_count": \d', text), f"{path} has executed cells"
+            assert "/work/" not in text and "/root/" not in text and "/home/" not in text, f"{path}: absolute path"
+
+
+def test_examples_match_release_and_source():
+    res = subprocess.run([sys.executable, str(ROOT / "tools" / "make_examples.py"), "--check"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
+def _requirements_from_environment_yml():
+    lines = (ROOT / "environment.yml").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "- pip:")
+    reqs = []
+    for line in lines[start + 1:]:
+        item = line.strip()
+        if item.startswith("- ") and not item.startswith("- -e"):
+            reqs.append(item[2:].strip())
+    return reqs
+
+
+@pytest.mark.skipif(tomllib is None, reason="needs Python 3.11's tomllib")
+def test_environment_yml_and_pyproject_list_the_same_packages():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        wanted += extra
+    assert sorted(_requirements_from_environment_yml()) == sorted(wanted)
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in readme and "make demo" in readme
+    assert re.search(r"^make test$", ci, re.MULTILINE)
