@@ -1,0 +1,2210 @@
+"""Builder of homework 4: an MLP GAN and its ablations, a conditional GAN, GAN theory, Kantorovich duality.
+
+Adapted from MIT CSAIL 6.S978 Deep Generative Models (Fall 2024), Problem Set 3
+(seed ../shared/seeds/003_*.txt). Points as in the seed: P0 1, P1 20, P2 15, P3 15, P4 20, P5 20.
+
+    .venv/bin/python tools/build_notebooks.py hw4_gans
+    .venv/bin/python -m pytest tests/test_proofs.py -k hw4 -x -q
+"""
+from nbauthor import Notebook
+
+from dgmlab.grading.proofs import STUB, Mutant
+
+HW = "hw4_gans"
+
+
+def build() -> Notebook:
+    nb = Notebook(HW)
+    _intro(nb)
+    _p1(nb)
+    _p2(nb)
+    _p3(nb)
+    _p4(nb)
+    _p5(nb)
+    _p0(nb)
+    return nb
+
+
+# ============================================================================ intro
+def _intro(nb: Notebook) -> None:
+    nb.md(r'''
+        # Homework 4: GANs on MNIST, their theory, and discrete optimal transport
+
+        *Adapted from Problem Set 3 of MIT CSAIL 6.S978 **Deep Generative Models** (Fall 2024). The
+        architectures, the experiments and the point split are theirs; the wording, the code scaffold and
+        the tests are ours.*
+
+        You will build a small fully connected GAN for MNIST digits, change it in three controlled ways
+        and compare, make it conditional on the digit class, then prove (and let sympy and scipy confirm)
+        the two classic results about the GAN objective and the duality behind the Wasserstein distance.
+
+        | Problem | Topic | Points |
+        |---|---|---|
+        | P0 | the notebook runs from top to bottom | 1 |
+        | P1 | unconditional GAN: networks, losses, update steps | 20 |
+        | P2 | three ablations and their comparison | 15 |
+        | P3 | conditional GAN | 15 |
+        | P4 | optimal discriminator and the Jensen-Shannon form of the objective | 20 |
+        | P5 | Kantorovich duality for discrete optimal transport | 20 |
+
+        **How this notebook runs.** Cells that train are guarded by `dgmlab.runtime.is_grading()`; sizes come
+        from `dgmlab.runtime.pick(full=..., fast=...)`. On a GPU (Colab) the *full* mode trains every
+        model for the epochs given below (about 1-2 minutes per model on a T4). With `DGMLAB_FAST=1` every
+        cell runs on a few hundred digits for a few dozen steps, so you can check the plumbing on a laptop
+        CPU in about a minute. The autograder never trains: it tests your functions on small fixed inputs.
+        Figures are written to `figures/`, generated samples and a results file to `artifacts/`, next to
+        this notebook.
+
+        Each test cell shows a few visible checks; the autograder runs more. Write every answer as the
+        function or class asked for, keeping its name and signature.
+        ''')
+    nb.setup()
+    nb.md("Libraries and the experiment sizes used throughout. Read the sizes: they are what *full* mode trains.")
+    nb.code('''
+        import copy
+        import json
+        import math
+        import time
+        from pathlib import Path
+
+        import matplotlib.pyplot as plt
+        import numpy as np
+        import sympy as sp
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        from IPython.display import Markdown, display
+        from scipy.optimize import linprog
+        from scipy.special import xlogy
+        from tqdm import tqdm
+
+        import dgmlab.data
+        import dgmlab.plots
+        from dgmlab.runtime import is_grading, pick, seed_everything
+
+        LATENT_DIM = 100                    # noise dimension of every generator
+        EPOCHS = pick(full=30, fast=2)      # passes over the training set per model
+        BATCH_SIZE = pick(full=128, fast=64)
+        N_TRAIN = pick(full=None, fast=640) # None: all 60,000 training digits
+        N_EVAL = pick(full=5000, fast=300)  # generated digits scored per model
+        LR, BETAS = 2e-4, (0.5, 0.999)      # Adam for both players
+        FIGURES, ARTIFACTS = Path("figures"), Path("artifacts")
+        RESULTS = {}                        # filled by the training cells, read by the summary
+        ''', locked=True, grade_id="imports")
+    nb.md('''
+        The tests inspect your networks by running them and recording which modules are called, in which
+        order. Build your networks from `torch.nn` modules (`nn.Linear`, `nn.LeakyReLU`, `nn.Dropout`,
+        `nn.Tanh`, `nn.Embedding`) rather than their functional forms so that they can be seen. The helpers
+        below are what the tests use; you may call them too.
+        ''')
+    nb.code('''
+        NORM_LAYERS = (nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm,
+                       nn.LayerNorm, nn.GroupNorm, nn.LocalResponseNorm)
+
+
+        def called_modules(module, *inputs):
+            """Run ``module(*inputs)`` without gradients; return (leaf modules in call order, output)."""
+            calls, hooks = [], []
+            for m in module.modules():
+                if not list(m.children()):
+                    hooks.append(m.register_forward_hook(lambda mod, args, out: calls.append(mod)))
+            try:
+                with torch.no_grad():
+                    out = module(*inputs)
+            finally:
+                for h in hooks:
+                    h.remove()
+            return calls, out
+
+
+        def linear_shapes(calls):
+            """(in_features, out_features) of the nn.Linear modules among ``calls``, in order."""
+            return [(m.in_features, m.out_features) for m in calls if isinstance(m, nn.Linear)]
+
+
+        def count_calls(calls, kind):
+            return sum(isinstance(m, kind) for m in calls)
+
+
+        class TinyGenerator(nn.Module):
+            """A stand-in generator for testing update steps: z (N, 4) -> (N, 784) in (-1, 1)."""
+            def __init__(self, n_classes=0):
+                super().__init__()
+                self.latent_dim, self.n_classes = 4, n_classes
+                self.fc = nn.Linear(4 + n_classes, 784)
+
+            def forward(self, z, labels=None):
+                if self.n_classes:
+                    z = torch.cat([z, F.one_hot(labels, self.n_classes).float()], dim=1)
+                return torch.tanh(self.fc(z))
+
+
+        class TinyDiscriminator(nn.Module):
+            """A stand-in discriminator for testing update steps: (N, 784) -> logits (N, 1)."""
+            def __init__(self, n_classes=0):
+                super().__init__()
+                self.n_classes = n_classes
+                self.fc = nn.Linear(784 + n_classes, 1)
+
+            def forward(self, x, labels=None):
+                x = x.reshape(len(x), -1)
+                if self.n_classes:
+                    x = torch.cat([x, F.one_hot(labels, self.n_classes).float()], dim=1)
+                return self.fc(x)
+
+
+        class LoggingSGD(torch.optim.SGD):
+            """Plain SGD that appends ``tag`` to ``log`` at every step (to count and order updates)."""
+            def __init__(self, params, tag, log, lr=0.01):
+                super().__init__(params, lr=lr)
+                self.tag, self.log = tag, log
+
+            def step(self, closure=None):
+                self.log.append(self.tag)
+                return super().step(closure)
+        ''', locked=True, grade_id="test_helpers")
+
+
+# ============================================================================ P1
+def _p1(nb: Notebook) -> None:
+    nb.md(r'''
+        ## P1. An unconditional GAN for MNIST (20 points)
+
+        A GAN trains two networks against each other. The **generator** $G$ turns a noise vector
+        $z \sim \mathcal N(0, I_{100})$ into a flattened $28\times 28$ image; the **discriminator** $D$ reads an
+        image and outputs a single *logit* $D(x) \in \mathbb R$, whose sigmoid $\sigma(D(x))$ is its belief
+        that $x$ is a real digit. Both networks here are plain multilayer perceptrons.
+
+        * **Generator**: fully connected layers of **128, 256 and 512** units, each followed by a LeakyReLU
+          (slope 0.2), then a linear layer to 784 outputs and a $\tanh$, so pixels land in $(-1, 1)$ like the
+          training data.
+        * **Discriminator**: fully connected layers of **512, 256 and 128** units, each followed by a LeakyReLU
+          (slope 0.2) and dropout (probability 0.3), then a linear layer to **one logit** (no sigmoid: the
+          loss below works on logits).
+        * **No normalisation layer** (batch norm or otherwise) in either network, and **dropout only in the
+          discriminator**: it regularises the judge, while noise inside the generator would only blur its
+          samples.
+
+        Both classes take their hidden widths as an argument; P2 reuses them with other widths.
+        ''')
+    nb.md("### P1.1 The generator (5 points)")
+    nb.answer("generator", '''
+        class Generator(nn.Module):
+            """MLP generator: noise ``z`` (N, latent_dim) float32 -> images (N, 784) float32 in (-1, 1).
+
+            Hidden layers: for each width w in ``widths``, nn.Linear(previous, w) then nn.LeakyReLU(0.2);
+            output: nn.Linear(widths[-1], 784) then nn.Tanh(). No normalisation, no dropout.
+            Keeps ``self.latent_dim`` (training code reads it to draw noise).
+            """
+
+            def __init__(self, latent_dim=100, widths=(128, 256, 512), out_dim=784):
+                super().__init__()
+                self.latent_dim = latent_dim
+                ### BEGIN SOLUTION
+                layers, width_in = [], latent_dim
+                for width in widths:
+                    layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]
+                    width_in = width
+                layers += [nn.Linear(width_in, out_dim), nn.Tanh()]
+                self.net = nn.Sequential(*layers)
+                ### END SOLUTION
+
+            def forward(self, z):
+                ### BEGIN SOLUTION
+                return self.net(z)
+                ### END SOLUTION
+        ''')
+    nb.tests("generator_tests", points=5, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+
+        def test_maps_noise_to_flat_images_in_range():
+            out = Generator()(torch.randn(16, 100))
+            checks.assert_tensor(out, "Generator()(z)", shape=(16, 784), dtype=torch.float32)
+            assert out.abs().max() < 1, "generator outputs must lie in (-1, 1), like pixels scaled to [-1, 1]"
+
+
+        def test_stores_latent_dim():
+            assert Generator(latent_dim=7).latent_dim == 7, "Generator must keep latent_dim as self.latent_dim"
+
+        ### BEGIN HIDDEN TESTS
+        def test_linear_widths_in_call_order():
+            calls, _ = called_modules(Generator(), torch.randn(4, 100))
+            assert linear_shapes(calls) == [(100, 128), (128, 256), (256, 512), (512, 784)], \\
+                "the nn.Linear layers that run in forward do not have the statement's widths in that order"
+            calls, _ = called_modules(Generator(latent_dim=8, widths=(16, 32)), torch.randn(4, 8))
+            assert linear_shapes(calls) == [(8, 16), (16, 32), (32, 784)], \\
+                "Generator ignores its latent_dim or widths arguments"
+
+
+        def test_leaky_relu_after_each_hidden_layer_and_tanh_output():
+            calls, _ = called_modules(Generator(), torch.randn(4, 100))
+            assert count_calls(calls, nn.LeakyReLU) == 3, "expected one LeakyReLU after each hidden layer"
+            assert count_calls(calls, nn.Tanh) == 1 and isinstance(calls[-1], nn.Tanh), \\
+                "the generator must end with a single tanh"
+            assert not any(isinstance(m, (nn.Sigmoid, nn.ReLU)) for m in calls), \\
+                "the generator uses an activation the statement does not ask for"
+
+
+        def test_outputs_span_both_signs_and_saturate():
+            g = Generator()
+            with torch.no_grad():
+                for m in g.modules():
+                    if isinstance(m, nn.Linear):
+                        m.weight.mul_(20)
+                out = g(torch.randn(64, 100))
+            assert out.min() < -0.99 and out.max() > 0.99, "with large weights the outputs should approach both -1 and 1"
+
+
+        def test_no_normalisation_and_no_dropout():
+            g = Generator()
+            assert not [m for m in g.modules() if isinstance(m, NORM_LAYERS)], "the generator must not normalise activations"
+            assert not [m for m in g.modules() if isinstance(m, nn.Dropout)], "dropout belongs only in the discriminator"
+            g.train()
+            z = torch.randn(8, 100)
+            with torch.no_grad():
+                a, b, single = g(z), g(z), g(z[:1])
+            assert torch.equal(a, b), "in training mode the generator must be deterministic given z (no dropout)"
+            assert torch.allclose(single[0], a[0], atol=1e-5), \\
+                "an image must not depend on the other noise vectors of the batch (no batch statistics)"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md("### P1.2 The discriminator (5 points)\nIt must accept images as `(N, 1, 28, 28)` or already flattened `(N, 784)`.")
+    nb.answer("discriminator", '''
+        class Discriminator(nn.Module):
+            """MLP discriminator: images (N, 1, 28, 28) or (N, 784) float32 -> logits (N, 1) float32.
+
+            For each width w in ``widths``: nn.Linear(previous, w), nn.LeakyReLU(0.2), nn.Dropout(dropout);
+            then nn.Linear(widths[-1], 1). No sigmoid at the end, no normalisation.
+            """
+
+            def __init__(self, widths=(512, 256, 128), in_dim=784, dropout=0.3):
+                super().__init__()
+                ### BEGIN SOLUTION
+                layers, width_in = [], in_dim
+                for width in widths:
+                    layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+                    width_in = width
+                layers.append(nn.Linear(width_in, 1))
+                self.net = nn.Sequential(*layers)
+                ### END SOLUTION
+
+            def forward(self, x):
+                ### BEGIN SOLUTION
+                return self.net(x.reshape(x.shape[0], -1))
+                ### END SOLUTION
+        ''')
+    nb.tests("discriminator_tests", points=5, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+
+        def test_one_logit_per_image_for_both_input_shapes():
+            d = Discriminator().eval()
+            x = torch.rand(10, 1, 28, 28) * 2 - 1
+            checks.assert_tensor(d(x), "Discriminator()(x) for (N,1,28,28)", shape=(10, 1), dtype=torch.float32)
+            checks.assert_tensor(d(x.reshape(10, 784)), "Discriminator()(x) for (N,784)", shape=(10, 1))
+
+        ### BEGIN HIDDEN TESTS
+        def test_linear_widths_in_call_order():
+            calls, _ = called_modules(Discriminator().eval(), torch.randn(4, 784))
+            assert linear_shapes(calls) == [(784, 512), (512, 256), (256, 128), (128, 1)], \\
+                "the nn.Linear layers that run in forward do not have the statement's widths in that order"
+            calls, _ = called_modules(Discriminator(widths=(64, 32, 16, 8)).eval(), torch.randn(4, 784))
+            assert linear_shapes(calls) == [(784, 64), (64, 32), (32, 16), (16, 8), (8, 1)], \\
+                "Discriminator ignores its widths argument"
+
+
+        def test_leaky_relu_and_dropout_on_hidden_layers():
+            calls, _ = called_modules(Discriminator().eval(), torch.randn(4, 784))
+            assert count_calls(calls, nn.LeakyReLU) == 3, "expected one LeakyReLU after each hidden layer"
+            assert count_calls(calls, nn.Dropout) >= 1, "the discriminator must use dropout"
+            d = Discriminator().train()
+            x = torch.randn(32, 784)
+            with torch.no_grad():
+                a, b = d(x), d(x)
+            assert not torch.equal(a, b), "in training mode dropout should make two passes differ"
+            d.eval()
+            with torch.no_grad():
+                a, b = d(x), d(x)
+            assert torch.equal(a, b), "in eval mode the discriminator must be deterministic"
+
+
+        def test_outputs_raw_logits():
+            d = Discriminator().eval()
+            calls, _ = called_modules(d, torch.randn(4, 784))
+            assert not any(isinstance(m, (nn.Sigmoid, nn.Tanh, nn.Softmax)) for m in calls), \\
+                "the discriminator must return a logit: no sigmoid/tanh/softmax at the end"
+            with torch.no_grad():
+                for m in d.modules():
+                    if isinstance(m, nn.Linear):
+                        m.weight.mul_(10)
+                out = d(torch.randn(64, 784))
+            assert out.min() < -1 and out.max() > 1, "the outputs look squashed; return the logit itself"
+
+
+        def test_no_normalisation_layers():
+            assert not [m for m in Discriminator().modules() if isinstance(m, NORM_LAYERS)], \\
+                "the discriminator must not normalise activations"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P1.3 The two losses (4 points)
+
+        With labels 1 for real and 0 for fake, the discriminator minimises the binary cross-entropy
+        $$\mathcal L_D = -\frac1N\sum_{i}\log\sigma(D(x_i)) \;-\; \frac1N\sum_{i}\log\bigl(1-\sigma(D(G(z_i)))\bigr),$$
+        i.e. the mean BCE on the real batch **plus** the mean BCE on the fake batch. The minimax game would
+        have the generator *minimise* $\log(1-\sigma(D(G(z))))$, whose gradient vanishes exactly when the
+        generator is bad and $D$ rejects its samples confidently. Instead we use the **non-saturating**
+        generator loss: the generator minimises $-\frac1N\sum_i \log\sigma(D(G(z_i)))$, i.e. BCE of the fake logits
+        against the label 1.
+
+        Work on logits with a numerically stable form (`F.binary_cross_entropy_with_logits` or
+        `F.softplus`): the loss must stay exact for logits as large as $\pm 30$, where $\sigma$ rounds to 0 or 1
+        in float32.
+        ''')
+    nb.answer("losses", '''
+        def discriminator_loss(real_logits, fake_logits):
+            """real_logits, fake_logits: (N, 1) float32 logits -> 0-d tensor: mean BCE(real, 1) + mean BCE(fake, 0)."""
+            ### BEGIN SOLUTION
+            real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+            fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+            return real + fake
+            ### END SOLUTION
+
+
+        def generator_loss(fake_logits):
+            """fake_logits: (N, 1) float32 logits of generated images -> 0-d tensor: mean BCE(fake, 1) (non-saturating)."""
+            ### BEGIN SOLUTION
+            return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+            ### END SOLUTION
+        ''')
+    nb.tests("loss_tests", points=4, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+
+        def test_scalar_tensors_that_keep_the_graph():
+            r = torch.randn(5, 1, requires_grad=True)
+            f = torch.randn(5, 1, requires_grad=True)
+            checks.assert_tensor(discriminator_loss(r, f), "discriminator_loss", shape=(), requires_grad=True)
+            checks.assert_tensor(generator_loss(f), "generator_loss", shape=(), requires_grad=True)
+
+
+        def test_zero_logits_give_log_two_per_term():
+            z = torch.zeros(6, 1)
+            checks.assert_close(generator_loss(z), math.log(2), name="generator_loss(0)", reveal=True)
+
+        ### BEGIN HIDDEN TESTS
+        def test_values_on_fixed_logits():
+            real = torch.tensor([[2.0], [-1.0], [0.5], [3.0]])
+            fake = torch.tensor([[-2.0], [1.5], [0.0], [-0.5]])
+            want_d = (-torch.log(torch.sigmoid(real)).mean() - torch.log(1 - torch.sigmoid(fake)).mean()).item()
+            want_g = (-torch.log(torch.sigmoid(fake)).mean()).item()
+            checks.assert_close(discriminator_loss(real, fake), want_d, rtol=1e-5, name="discriminator_loss on fixed logits")
+            checks.assert_close(generator_loss(fake), want_g, rtol=1e-5, name="generator_loss on fixed logits")
+
+
+        def test_batch_mean_not_sum():
+            r, f = torch.randn(3, 1), torch.randn(3, 1)
+            checks.assert_close(discriminator_loss(r.repeat(4, 1), f.repeat(4, 1)), discriminator_loss(r, f),
+                                rtol=1e-5, name="discriminator_loss of a repeated batch")
+            checks.assert_close(generator_loss(f.repeat(4, 1)), generator_loss(f), rtol=1e-5,
+                                name="generator_loss of a repeated batch")
+
+
+        def test_stable_for_large_logits():
+            big = torch.tensor([[30.0], [-30.0]])
+            checks.assert_close(generator_loss(big), 15.0, rtol=1e-4, name="generator_loss at logits +-30")
+            checks.assert_close(discriminator_loss(big, big), 30.0, rtol=1e-4, name="discriminator_loss at logits +-30")
+
+
+        def test_gradients_push_the_right_way():
+            r = torch.zeros(4, 1, requires_grad=True)
+            f = torch.zeros(4, 1, requires_grad=True)
+            discriminator_loss(r, f).backward()
+            assert (r.grad < 0).all() and (f.grad > 0).all(), \\
+                "minimising discriminator_loss must raise real logits and lower fake logits"
+            f2 = torch.full((4, 1), -5.0, requires_grad=True)
+            generator_loss(f2).backward()
+            assert (f2.grad < -0.2).all(), \\
+                "the generator loss must keep a strong gradient when D confidently rejects fakes (non-saturating form)"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P1.4 One update of each player (6 points)
+
+        One step of each player, on a batch of real images and noise passed in by the caller:
+
+        * `discriminator_step`: clear the old gradients, generate fakes from `z` **without** letting gradients
+          flow into the generator (`torch.no_grad()` or `.detach()`), compute `discriminator_loss`, back-propagate,
+          step `d_opt`. Return the loss as a Python `float`.
+        * `generator_step`: clear the old gradients, generate fakes from `z` (this time gradients must reach the
+          generator *through* the discriminator), compute `generator_loss`, back-propagate, step `g_opt`.
+          Return the loss as a Python `float`.
+
+        Each step must change only its own player's parameters.
+        ''')
+    nb.answer("d_step", '''
+        def discriminator_step(generator, discriminator, d_opt, real, z):
+            """One discriminator update. real: (N, 1, 28, 28) or (N, 784) float32; z: (N, latent_dim) float32.
+
+            Returns the discriminator loss of this batch (before the update) as a float.
+            """
+            ### BEGIN SOLUTION
+            d_opt.zero_grad()
+            with torch.no_grad():
+                fake = generator(z)
+            loss = discriminator_loss(discriminator(real), discriminator(fake))
+            loss.backward()
+            d_opt.step()
+            return loss.item()
+            ### END SOLUTION
+        ''')
+    nb.tests("d_step_tests", points=3, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+
+        def test_returns_a_float():
+            g, d = TinyGenerator(), TinyDiscriminator()
+            out = discriminator_step(g, d, torch.optim.SGD(d.parameters(), lr=0.1), torch.rand(8, 784), torch.randn(8, 4))
+            assert isinstance(out, float), f"discriminator_step must return a Python float, got {type(out).__name__}"
+
+        ### BEGIN HIDDEN TESTS
+        def test_one_sgd_step_on_the_discriminator_loss():
+            g, d = TinyGenerator(), TinyDiscriminator()
+            real, z = torch.rand(8, 784) * 2 - 1, torch.randn(8, 4)
+            ref = copy.deepcopy(d)
+            with torch.no_grad():
+                fake = g(z)
+            loss = (F.binary_cross_entropy_with_logits(ref(real), torch.ones(8, 1))
+                    + F.binary_cross_entropy_with_logits(ref(fake), torch.zeros(8, 1)))
+            grads = torch.autograd.grad(loss, list(ref.parameters()))
+            want = [p.detach() - 0.1 * gr for p, gr in zip(ref.parameters(), grads)]
+            for p in d.parameters():
+                p.grad = torch.ones_like(p)  # a stale gradient from an earlier step
+            out = discriminator_step(g, d, torch.optim.SGD(d.parameters(), lr=0.1), real, z)
+            checks.assert_close(out, loss.item(), rtol=1e-5, name="the returned discriminator loss")
+            for p, w in zip(d.parameters(), want):
+                checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
+                                    name="discriminator parameters after the step (one SGD step on the loss, old gradients cleared)")
+
+
+        def test_generator_untouched():
+            g, d = TinyGenerator(), TinyDiscriminator()
+            before = [p.detach().clone() for p in g.parameters()]
+            discriminator_step(g, d, torch.optim.SGD(d.parameters(), lr=0.1), torch.rand(8, 784), torch.randn(8, 4))
+            assert all(torch.equal(p, b) for p, b in zip(g.parameters(), before)), "the discriminator step changed the generator"
+            assert all(p.grad is None or not p.grad.abs().sum() for p in g.parameters()), \\
+                "the discriminator step back-propagated into the generator (detach the fakes)"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.answer("g_step", '''
+        def generator_step(generator, discriminator, g_opt, z):
+            """One generator update (non-saturating loss). z: (N, latent_dim) float32.
+
+            Returns the generator loss of this batch (before the update) as a float.
+            """
+            ### BEGIN SOLUTION
+            g_opt.zero_grad()
+            loss = generator_loss(discriminator(generator(z)))
+            loss.backward()
+            g_opt.step()
+            return loss.item()
+            ### END SOLUTION
+        ''')
+    nb.tests("g_step_tests", points=3, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+
+        def test_returns_a_float_and_moves_the_generator():
+            g, d = TinyGenerator(), TinyDiscriminator()
+            before = [p.detach().clone() for p in g.parameters()]
+            out = generator_step(g, d, torch.optim.SGD(g.parameters(), lr=0.1), torch.randn(8, 4))
+            assert isinstance(out, float), f"generator_step must return a Python float, got {type(out).__name__}"
+            assert any(not torch.equal(p, b) for p, b in zip(g.parameters(), before)), \\
+                "the generator did not change (is the fake batch detached?)"
+
+        ### BEGIN HIDDEN TESTS
+        def test_one_sgd_step_on_the_non_saturating_loss():
+            g, d = TinyGenerator(), TinyDiscriminator()
+            z = torch.randn(8, 4)
+            ref_g, ref_d = copy.deepcopy(g), copy.deepcopy(d)
+            loss = F.binary_cross_entropy_with_logits(ref_d(ref_g(z)), torch.ones(8, 1))
+            grads = torch.autograd.grad(loss, list(ref_g.parameters()))
+            want = [p.detach() - 0.1 * gr for p, gr in zip(ref_g.parameters(), grads)]
+            for p in g.parameters():
+                p.grad = torch.ones_like(p)
+            out = generator_step(g, d, torch.optim.SGD(g.parameters(), lr=0.1), z)
+            checks.assert_close(out, loss.item(), rtol=1e-5, name="the returned generator loss")
+            for p, w in zip(g.parameters(), want):
+                checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
+                                    name="generator parameters after the step (one SGD step on the non-saturating loss, old gradients cleared)")
+
+
+        def test_discriminator_untouched():
+            g, d = TinyGenerator(), TinyDiscriminator()
+            before = [p.detach().clone() for p in d.parameters()]
+            generator_step(g, d, torch.optim.SGD(g.parameters(), lr=0.1), torch.randn(8, 4))
+            assert all(torch.equal(p, b) for p, b in zip(d.parameters(), before)), "the generator step changed the discriminator"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+
+
+# ============================================================================ P2
+def _p2(nb: Notebook) -> None:
+    nb.md(r'''
+        ## P2. Three ablations (15 points)
+
+        An ablation changes one thing and keeps the rest. Against the P1 baseline we try:
+
+        1. `"wide_generator"`: every hidden width of the generator doubled, **256, 512, 1024**; discriminator as in P1.
+        2. `"deep_discriminator"`: a discriminator with one more hidden layer, **1024, 512, 256, 128** (each with
+           LeakyReLU and dropout); generator as in P1.
+        3. `"d_steps_10"`: the P1 networks, but the discriminator is updated **10 times per generator update**.
+
+        ### P2.1 Building each experiment (4 points)
+        `make_gan(experiment)` returns a fresh `(generator, discriminator, d_steps)` for `"baseline"` and the three
+        names above (`d_steps` is 1 except for `"d_steps_10"`) and raises `ValueError` for any other name. Use
+        your P1 classes.
+        ''')
+    nb.answer("make_gan", '''
+        EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")
+
+
+        def make_gan(experiment, latent_dim=100):
+            """experiment: one of EXPERIMENTS -> (Generator, Discriminator, d_steps: int), freshly initialised."""
+            ### BEGIN SOLUTION
+            g_widths, d_widths, d_steps = (128, 256, 512), (512, 256, 128), 1
+            if experiment == "wide_generator":
+                g_widths = (256, 512, 1024)
+            elif experiment == "deep_discriminator":
+                d_widths = (1024, 512, 256, 128)
+            elif experiment == "d_steps_10":
+                d_steps = 10
+            elif experiment != "baseline":
+                raise ValueError(f"unknown experiment {experiment!r}; expected one of {EXPERIMENTS}")
+            return Generator(latent_dim, g_widths), Discriminator(d_widths), d_steps
+            ### END SOLUTION
+        ''')
+    nb.tests("make_gan_tests", points=4, src='''
+        from dgmlab.testing import run_tests
+
+
+        def test_returns_networks_and_an_int():
+            for name in EXPERIMENTS:
+                g, d, k = make_gan(name)
+                assert isinstance(g, nn.Module) and isinstance(d, nn.Module), f"make_gan({name!r}) must return two nn.Modules first"
+                assert isinstance(k, int) and k >= 1, f"make_gan({name!r}) must return d_steps as a positive int"
+
+        ### BEGIN HIDDEN TESTS
+        def _shapes(name):
+            g, d, k = make_gan(name)
+            gc, _ = called_modules(g, torch.randn(2, 100))
+            dc, _ = called_modules(d.eval(), torch.randn(2, 784))
+            return linear_shapes(gc), linear_shapes(dc), k, g, d
+
+
+        def test_baseline_is_p1():
+            gs, ds, k, _, _ = _shapes("baseline")
+            assert gs == [(100, 128), (128, 256), (256, 512), (512, 784)], "baseline generator widths are not P1's"
+            assert ds == [(784, 512), (512, 256), (256, 128), (128, 1)], "baseline discriminator widths are not P1's"
+            assert k == 1, "the baseline updates the discriminator once per generator update"
+
+
+        def test_wide_generator_doubles_only_the_generator():
+            gs, ds, k, _, _ = _shapes("wide_generator")
+            assert gs == [(100, 256), (256, 512), (512, 1024), (1024, 784)], "wide_generator: generator hidden widths are not doubled"
+            assert ds == [(784, 512), (512, 256), (256, 128), (128, 1)], "wide_generator must keep the baseline discriminator"
+            assert k == 1, "wide_generator keeps d_steps of the baseline"
+
+
+        def test_deep_discriminator_adds_a_layer():
+            gs, ds, k, _, d = _shapes("deep_discriminator")
+            assert ds == [(784, 1024), (1024, 512), (512, 256), (256, 128), (128, 1)], \\
+                "deep_discriminator: hidden widths differ from the statement"
+            assert gs == [(100, 128), (128, 256), (256, 512), (512, 784)], "deep_discriminator must keep the baseline generator"
+            dc, _ = called_modules(d.eval(), torch.randn(2, 784))
+            assert count_calls(dc, nn.LeakyReLU) == 4 and count_calls(dc, nn.Dropout) >= 1, \\
+                "every hidden layer of the deeper discriminator needs its LeakyReLU (and dropout)"
+            assert k == 1, "deep_discriminator keeps d_steps of the baseline"
+
+
+        def test_d_steps_10_changes_only_the_schedule():
+            gs, ds, k, _, _ = _shapes("d_steps_10")
+            assert k == 10, "d_steps_10 must update the discriminator 10 times per generator update"
+            assert gs == [(100, 128), (128, 256), (256, 512), (512, 784)], "d_steps_10 must keep the baseline generator"
+            assert ds == [(784, 512), (512, 256), (256, 128), (128, 1)], "d_steps_10 must keep the baseline discriminator"
+
+
+        def test_no_norm_layers_and_fresh_networks():
+            for name in EXPERIMENTS:
+                g, d, _ = make_gan(name)
+                assert not [m for m in [*g.modules(), *d.modules()] if isinstance(m, NORM_LAYERS)], f"{name}: no normalisation layers"
+            g1, _, _ = make_gan("baseline")
+            g2, _, _ = make_gan("baseline")
+            assert g1 is not g2, "make_gan must build new networks on every call"
+
+
+        def test_unknown_name_raises():
+            try:
+                make_gan("no_such_experiment")
+            except ValueError:
+                return
+            raise AssertionError("make_gan must raise ValueError for an unknown experiment name")
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P2.2 The training loop (5 points)
+
+        `train_gan` runs `epochs` passes over `loader` (which yields `(images, labels)` batches; labels are
+        ignored here). **Every batch is one discriminator update** (`discriminator_step` with fresh noise), and
+        **after every `d_steps`-th discriminator update** comes one generator update (`generator_step` with
+        fresh noise). So an epoch of $B$ batches makes $B$ discriminator updates and $\lfloor B/d_{\text{steps}}\rfloor$
+        generator updates: with `d_steps=10` both players see the same data as the baseline, but the generator
+        moves ten times less often. Draw noise with `generator.latent_dim` columns on the generator's device.
+        Show a `tqdm` progress bar when `progress=True`. Return the per-update losses.
+        ''')
+    nb.answer("train_gan", '''
+        def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1, progress=True):
+            """Train in place; return {"d_loss": [float per D update], "g_loss": [float per G update]}."""
+            ### BEGIN SOLUTION
+            device = next(generator.parameters()).device
+            history = {"d_loss": [], "g_loss": []}
+            n_d = 0
+            bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)
+            for _ in range(epochs):
+                for real, _labels in loader:
+                    real = real.to(device)
+                    z = torch.randn(real.shape[0], generator.latent_dim, device=device)
+                    history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
+                    n_d += 1
+                    if n_d % d_steps == 0:
+                        z = torch.randn(real.shape[0], generator.latent_dim, device=device)
+                        history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
+                    bar.update(1)
+                    if history["g_loss"]:
+                        bar.set_postfix(d=f"{history['d_loss'][-1]:.3f}", g=f"{history['g_loss'][-1]:.3f}", refresh=False)
+            bar.close()
+            return history
+            ### END SOLUTION
+        ''')
+    nb.tests("train_gan_tests", points=5, src='''
+        from dgmlab.testing import run_tests
+
+
+        def _run(n_batches, epochs, d_steps):
+            log = []
+            g, d = TinyGenerator(), TinyDiscriminator()
+            loader = [(torch.rand(4, 1, 28, 28) * 2 - 1, torch.zeros(4, dtype=torch.long)) for _ in range(n_batches)]
+            hist = train_gan(g, d, LoggingSGD(g.parameters(), "G", log), LoggingSGD(d.parameters(), "D", log),
+                             loader, epochs, d_steps=d_steps, progress=False)
+            return hist, log
+
+
+        def test_history_lists_per_update():
+            hist, _ = _run(4, 1, 1)
+            assert isinstance(hist, dict) and set(hist) >= {"d_loss", "g_loss"}, "train_gan must return a dict with d_loss and g_loss"
+            assert len(hist["d_loss"]) == 4 and len(hist["g_loss"]) == 4, "with d_steps=1, one update of each player per batch"
+            assert all(isinstance(v, float) for v in hist["d_loss"] + hist["g_loss"]), "losses must be Python floats"
+
+        ### BEGIN HIDDEN TESTS
+        def test_counts_optimizer_steps():
+            for n_batches, epochs, d_steps in [(6, 2, 3), (6, 1, 2), (5, 2, 1), (10, 1, 10)]:
+                hist, log = _run(n_batches, epochs, d_steps)
+                n_d, n_g = log.count("D"), log.count("G")
+                assert n_d == n_batches * epochs, f"d_steps={d_steps}: the discriminator must be updated once per batch"
+                assert n_g == n_batches * epochs // d_steps, \\
+                    f"d_steps={d_steps}: wrong number of generator updates for the number of discriminator updates"
+                assert len(hist["d_loss"]) == n_d and len(hist["g_loss"]) == n_g, "the history must hold one loss per update"
+
+
+        def test_generator_update_follows_d_steps_discriminator_updates():
+            _, log = _run(6, 2, 3)
+            assert "".join(log) == "DDDG" * 4, "each generator update must come right after d_steps discriminator updates"
+            _, log = _run(3, 1, 1)
+            assert "".join(log) == "DG" * 3, "with d_steps=1 the players must alternate, discriminator first"
+
+
+        def test_both_players_learn():
+            log = []
+            g, d = TinyGenerator(), TinyDiscriminator()
+            g0 = [p.detach().clone() for p in g.parameters()]
+            d0 = [p.detach().clone() for p in d.parameters()]
+            loader = [(torch.rand(4, 784) * 2 - 1, torch.zeros(4, dtype=torch.long)) for _ in range(2)]
+            train_gan(g, d, LoggingSGD(g.parameters(), "G", log), LoggingSGD(d.parameters(), "D", log), loader, 1,
+                      d_steps=1, progress=False)
+            assert any(not torch.equal(p, q) for p, q in zip(g.parameters(), g0)), "the generator did not change"
+            assert any(not torch.equal(p, q) for p, q in zip(d.parameters(), d0)), "the discriminator did not change"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### Training and scoring the four models
+
+        The cell below trains one experiment with Adam (learning rate $2\cdot 10^{-4}$, $\beta = (0.5, 0.999)$),
+        plots its losses and 100 samples, and scores `N_EVAL` samples with the course's **MNIST classifier**
+        (`dgmlab.metrics`): the *MNIST classifier score* is the Inception-Score formula
+        $\exp\bigl(\mathbb E_x\, \mathrm{KL}(p(y\mid x)\,\|\,p(y))\bigr)$ computed with a small MNIST classifier
+        instead of Inception-v3 (10 means confident and evenly spread over the ten digits), and the
+        *MNIST Fréchet distance* compares Gaussian fits of that classifier's features on generated and real
+        digits (lower is better). Neither is comparable with published IS/FID numbers.
+        ''')
+    nb.code('''
+        def load_training_data():
+            """MNIST training digits in [-1, 1] (a few hundred in fast mode)."""
+            return dgmlab.data.mnist(train=True, scale="[-1,1]", n=N_TRAIN)
+
+
+        @torch.no_grad()
+        def sample(generator, n, labels=None, batch=1000):
+            """n generated images (n, 784) on the CPU; labels (n,) for a conditional generator."""
+            generator.eval()
+            dev = next(generator.parameters()).device
+            out = []
+            for i in range(0, n, batch):
+                z = torch.randn(min(batch, n - i), generator.latent_dim, device=dev)
+                if labels is None:
+                    out.append(generator(z).cpu())
+                else:
+                    out.append(generator(z, labels[i:i + len(z)].to(dev)).cpu())
+            generator.train()
+            return torch.cat(out)
+
+
+        def score(images):
+            """MNIST classifier score (mean, std) and MNIST Frechet distance of generated images (N, 784) in [-1, 1]."""
+            from dgmlab import metrics
+            mean, std = metrics.mnist_score(images)
+            return {"mnist_score": float(mean), "mnist_score_std": float(std),
+                    "mnist_fd": float(metrics.mnist_frechet_distance(images))}
+
+
+        def show(fig):
+            display(fig)
+            plt.close(fig)
+
+
+        def plot_history(name, history, d_steps=1):
+            """Both players' losses on the discriminator-update axis (a G loss is held until its next update)."""
+            g = np.repeat(history["g_loss"], d_steps)
+            show(dgmlab.plots.loss_curves({"discriminator": history["d_loss"], "generator": g}, title=f"{name}: losses",
+                                          xlabel="discriminator update", smooth=25, save=FIGURES / f"{name}_losses.png"))
+
+
+        def save_results():
+            ARTIFACTS.mkdir(exist_ok=True)
+            (ARTIFACTS / "hw4_results.json").write_text(json.dumps(RESULTS, indent=2))
+
+
+        def run_experiment(name, data):
+            """Train experiment ``name`` from P2 on ``data``; plot, score and record it in RESULTS."""
+            seed_everything(0)
+            generator, discriminator, d_steps = make_gan(name, LATENT_DIM)
+            generator, discriminator = generator.to(device), discriminator.to(device)
+            g_opt = torch.optim.Adam(generator.parameters(), lr=LR, betas=BETAS)
+            d_opt = torch.optim.Adam(discriminator.parameters(), lr=LR, betas=BETAS)
+            start = time.perf_counter()
+            history = train_gan(generator, discriminator, g_opt, d_opt, data.loader(BATCH_SIZE), EPOCHS, d_steps=d_steps)
+            seconds = time.perf_counter() - start
+            plot_history(name, history, d_steps)
+            images = sample(generator, N_EVAL)
+            show(dgmlab.plots.image_grid(images[:100], nrow=10, title=f"{name}: samples", save=FIGURES / f"{name}_samples.png"))
+            ARTIFACTS.mkdir(exist_ok=True)
+            torch.save(images[:100].clone(), ARTIFACTS / f"samples_{name}.pt")
+            RESULTS[name] = {"epochs": EPOCHS, "seconds_per_epoch": seconds / EPOCHS, "d_steps": d_steps,
+                             "generator_updates": len(history["g_loss"]), "data": data.source,
+                             "final_d_loss": float(np.mean(history["d_loss"][-50:])),
+                             "final_g_loss": float(np.mean(history["g_loss"][-50:])), **score(images)}
+            save_results()
+            print(f"{name}: {seconds / EPOCHS:.1f} s/epoch, MNIST classifier score {RESULTS[name]['mnist_score']:.2f}, "
+                  f"MNIST FD {RESULTS[name]['mnist_fd']:.2f}")
+            return generator
+        ''', locked=True, grade_id="experiment_runner")
+    nb.md("Train the P1 baseline (this is also P1's training run: its loss curves and samples belong to P1).")
+    nb.code('''
+        if not is_grading():
+            TRAIN = load_training_data()
+            print(f"{len(TRAIN)} training digits ({TRAIN.source} MNIST), {EPOCHS} epochs, batch {BATCH_SIZE}")
+            baseline_generator = run_experiment("baseline", TRAIN)
+        ''')
+    nb.md("The three ablations, with the same seed, data and number of epochs.")
+    nb.code('''
+        if not is_grading():
+            for name in EXPERIMENTS[1:]:
+                run_experiment(name, TRAIN)
+        ''')
+    nb.code('''
+        def results_table(results):
+            """A Markdown comparison table of the experiments in ``results``."""
+            rows = ["| experiment | MNIST classifier score | MNIST Fréchet distance | G updates | s/epoch | final D loss | final G loss |",
+                    "|---|---|---|---|---|---|---|"]
+            for name in EXPERIMENTS:
+                if name in results:
+                    r = results[name]
+                    rows.append(f"| {name} | {r['mnist_score']:.2f} ± {r['mnist_score_std']:.2f} | {r['mnist_fd']:.2f} | "
+                                f"{r['generator_updates']} | {r['seconds_per_epoch']:.1f} | {r['final_d_loss']:.3f} | {r['final_g_loss']:.3f} |")
+            return "\\n".join(rows)
+
+
+        if not is_grading():
+            display(Markdown(results_table(RESULTS)))
+        ''', locked=True, grade_id="results_table")
+    nb.md(r'''
+        ### P2.3 Compare (6 points, graded by hand)
+
+        Using the table, the loss curves and the sample grids above, compare each ablation with the baseline.
+        For each of the three: what changed in the samples and in the scores, what the loss curves show about
+        the balance between the two players, and your explanation of why. Say which change you would keep and
+        how you would make the `d_steps_10` comparison fairer. (Runs in fast mode are too short to judge: answer
+        from a full-mode run.)
+        ''')
+    nb.written("p2_comparison", points=6, model_answer=r'''
+        *Model answer (numbers vary with the run; credit the reasoning).*
+
+        * **Wide generator** (256/512/1024): about 2.2x the generator parameters. Samples are usually at least as
+          sharp as the baseline's with a similar or slightly better MNIST classifier score and Fréchet distance; the
+          losses look like the baseline's. Extra generator capacity helps little because the baseline generator is
+          not the bottleneck on MNIST; it costs time per epoch.
+        * **Deeper discriminator** (1024/512/256/128): the discriminator wins more easily: its loss sits lower and the
+          generator loss higher and noisier. Because the generator uses the non-saturating loss it still gets
+          gradients, so samples remain digits, often with more artefacts or less diversity (lower score or higher
+          distance) after the same epochs. A stronger judge is not automatically a better teacher.
+        * **10 discriminator updates per generator update**: with the same epochs the generator gets a tenth of the
+          updates, so its samples are clearly worse (blobs or half-formed digits, much lower score, much higher
+          distance); the discriminator loss falls towards 0 and the generator loss climbs: D is near-optimal and
+          confidently rejects the fakes. This schedule is what WGAN critics use, but there the critic's loss is a
+          distance estimate that stays informative; with the JS-type loss a near-perfect D gives poor signal.
+        * Keep: the baseline (or the wide generator if its gain is worth the time). Fairer `d_steps_10`: compare at an
+          equal number of *generator* updates (10x the epochs), or plot quality against wall-clock time.
+
+        Grading: 2 points per ablation (observation with evidence from table/curves/samples: 1; sound explanation: 1).
+        ''')
+
+
+# ============================================================================ P3
+def _p3(nb: Notebook) -> None:
+    nb.md(r'''
+        ## P3. A conditional GAN (15 points)
+
+        A conditional GAN is told which digit to draw. Both networks receive the class label $y \in \{0,\dots,9\}$
+        through a learned **embedding** `nn.Embedding(10, 10)` (one 10-dimensional vector per digit):
+
+        * the **conditional generator** concatenates $[z, e_G(y)]$ (110 numbers) and feeds it to the P1 generator's
+          layers (128, 256, 512 units with LeakyReLU, then 784 with $\tanh$);
+        * the **conditional discriminator** concatenates the flattened image with its own embedding
+          $[x, e_D(y)]$ (794 numbers) and feeds it to the P1 discriminator's layers (512, 256, 128 with LeakyReLU
+          and dropout, then one logit).
+
+        The rules of P1 still hold: no normalisation, dropout only in the discriminator. Each network has its own
+        embedding.
+        ''')
+    nb.md("### P3.1 The conditional generator (5 points)")
+    nb.answer("cond_generator", '''
+        class ConditionalGenerator(nn.Module):
+            """z (N, latent_dim) float32 and labels (N,) int64 in 0..n_classes-1 -> images (N, 784) float32 in (-1, 1)."""
+
+            def __init__(self, latent_dim=100, n_classes=10, embed_dim=10, widths=(128, 256, 512), out_dim=784):
+                super().__init__()
+                self.latent_dim = latent_dim
+                ### BEGIN SOLUTION
+                self.embed = nn.Embedding(n_classes, embed_dim)
+                layers, width_in = [], latent_dim + embed_dim
+                for width in widths:
+                    layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]
+                    width_in = width
+                layers += [nn.Linear(width_in, out_dim), nn.Tanh()]
+                self.net = nn.Sequential(*layers)
+                ### END SOLUTION
+
+            def forward(self, z, labels):
+                ### BEGIN SOLUTION
+                return self.net(torch.cat([z, self.embed(labels)], dim=1))
+                ### END SOLUTION
+        ''')
+    nb.tests("cond_generator_tests", points=5, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+
+        def test_shapes_and_range():
+            out = ConditionalGenerator()(torch.randn(12, 100), torch.arange(12) % 10)
+            checks.assert_tensor(out, "ConditionalGenerator()(z, labels)", shape=(12, 784), dtype=torch.float32)
+            assert out.abs().max() < 1, "outputs must lie in (-1, 1)"
+
+        ### BEGIN HIDDEN TESTS
+        def test_embedding_then_generator_layers():
+            calls, _ = called_modules(ConditionalGenerator(), torch.randn(4, 100), torch.arange(4))
+            emb = [m for m in calls if isinstance(m, nn.Embedding)]
+            assert len(emb) == 1 and emb[0].num_embeddings == 10 and emb[0].embedding_dim == 10, \\
+                "the generator must embed the label with one nn.Embedding(10, 10) in forward"
+            assert linear_shapes(calls) == [(110, 128), (128, 256), (256, 512), (512, 784)], \\
+                "the linear layers must read noise and embedding concatenated, then follow P1's widths"
+            assert count_calls(calls, nn.LeakyReLU) == 3 and isinstance(calls[-1], nn.Tanh), \\
+                "LeakyReLU after each hidden layer and a tanh at the end, as in P1"
+
+
+        def test_the_label_changes_the_image():
+            g = ConditionalGenerator()
+            z = torch.randn(1, 100).repeat(10, 1)
+            with torch.no_grad():
+                out = g(z, torch.arange(10))
+            assert (out[1:] - out[0]).abs().amax(dim=1).min() > 1e-4, "changing only the label must change the output"
+            g(torch.randn(6, 100), torch.arange(6)).sum().backward()
+            emb = [m for m in g.modules() if isinstance(m, nn.Embedding)]
+            assert emb and emb[0].weight.grad is not None and emb[0].weight.grad.abs().sum() > 0, \\
+                "no gradient reaches the label embedding: the embedded label must feed the network"
+
+
+        def test_no_normalisation_or_dropout():
+            g = ConditionalGenerator()
+            assert not [m for m in g.modules() if isinstance(m, (nn.Dropout, *NORM_LAYERS))], \\
+                "the generator must have neither dropout nor normalisation"
+            z, y = torch.randn(8, 100), torch.arange(8)
+            with torch.no_grad():
+                assert torch.allclose(g(z, y)[:1], g(z[:1], y[:1]), atol=1e-5), "an image must not depend on the rest of the batch"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md("### P3.2 The conditional discriminator (5 points)")
+    nb.answer("cond_discriminator", '''
+        class ConditionalDiscriminator(nn.Module):
+            """images (N, 1, 28, 28) or (N, 784) float32 and labels (N,) int64 -> logits (N, 1) float32."""
+
+            def __init__(self, n_classes=10, embed_dim=10, widths=(512, 256, 128), in_dim=784, dropout=0.3):
+                super().__init__()
+                ### BEGIN SOLUTION
+                self.embed = nn.Embedding(n_classes, embed_dim)
+                layers, width_in = [], in_dim + embed_dim
+                for width in widths:
+                    layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+                    width_in = width
+                layers.append(nn.Linear(width_in, 1))
+                self.net = nn.Sequential(*layers)
+                ### END SOLUTION
+
+            def forward(self, x, labels):
+                ### BEGIN SOLUTION
+                return self.net(torch.cat([x.reshape(x.shape[0], -1), self.embed(labels)], dim=1))
+                ### END SOLUTION
+        ''')
+    nb.tests("cond_discriminator_tests", points=5, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+
+        def test_one_logit_per_image():
+            d = ConditionalDiscriminator().eval()
+            x = torch.rand(6, 1, 28, 28) * 2 - 1
+            checks.assert_tensor(d(x, torch.arange(6)), "ConditionalDiscriminator()(x, labels)", shape=(6, 1), dtype=torch.float32)
+            checks.assert_tensor(d(x.reshape(6, 784), torch.arange(6)), "... for flattened x", shape=(6, 1))
+
+        ### BEGIN HIDDEN TESTS
+        def test_embedding_then_discriminator_layers():
+            calls, _ = called_modules(ConditionalDiscriminator().eval(), torch.randn(4, 784), torch.arange(4))
+            emb = [m for m in calls if isinstance(m, nn.Embedding)]
+            assert len(emb) == 1 and emb[0].num_embeddings == 10 and emb[0].embedding_dim == 10, \\
+                "the discriminator must embed the label with one nn.Embedding(10, 10) in forward"
+            assert linear_shapes(calls) == [(794, 512), (512, 256), (256, 128), (128, 1)], \\
+                "the linear layers must read image and embedding concatenated, then follow P1's widths"
+            assert count_calls(calls, nn.LeakyReLU) == 3 and count_calls(calls, nn.Dropout) >= 1, \\
+                "LeakyReLU and dropout on the hidden layers, as in P1"
+            assert not any(isinstance(m, (nn.Sigmoid, nn.Tanh, nn.Softmax)) for m in calls), "return the logit itself"
+
+
+        def test_the_label_changes_the_logit():
+            d = ConditionalDiscriminator().eval()
+            x = (torch.rand(1, 784) * 2 - 1).repeat(10, 1)
+            with torch.no_grad():
+                out = d(x, torch.arange(10))
+            assert (out[1:] - out[0]).abs().min() > 1e-5, "changing only the label must change the logit"
+            d(torch.randn(6, 784), torch.arange(6)).sum().backward()
+            emb = [m for m in d.modules() if isinstance(m, nn.Embedding)]
+            assert emb and emb[0].weight.grad is not None and emb[0].weight.grad.abs().sum() > 0, \\
+                "no gradient reaches the label embedding: the embedded label must feed the network"
+
+
+        def test_dropout_in_training_mode_only_and_no_norm():
+            d = ConditionalDiscriminator()
+            assert not [m for m in d.modules() if isinstance(m, NORM_LAYERS)], "no normalisation layers"
+            x, y = torch.randn(32, 784), torch.arange(32) % 10
+            with torch.no_grad():
+                assert not torch.equal(d.train()(x, y), d(x, y)), "dropout should make two training-mode passes differ"
+                assert torch.equal(d.eval()(x, y), d(x, y)), "eval mode must be deterministic"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P3.3 Conditional update steps (5 points)
+
+        The same two steps as in P1, now with labels. In `cgan_discriminator_step` the fakes are generated **for the
+        labels of the real batch** and shown to the discriminator **with those same labels** (real images with
+        their labels are judged as real, fakes with the labels they were asked to show as fake). In
+        `cgan_generator_step` the generator draws digits for the given labels and is scored by the discriminator
+        with those labels. Use your P1 losses; return floats.
+        ''')
+    nb.answer("cgan_steps", '''
+        def cgan_discriminator_step(generator, discriminator, d_opt, real, labels, z):
+            """real: (N, 1, 28, 28) or (N, 784) float32; labels: (N,) int64; z: (N, latent_dim) float32 -> loss float."""
+            ### BEGIN SOLUTION
+            d_opt.zero_grad()
+            with torch.no_grad():
+                fake = generator(z, labels)
+            loss = discriminator_loss(discriminator(real, labels), discriminator(fake, labels))
+            loss.backward()
+            d_opt.step()
+            return loss.item()
+            ### END SOLUTION
+
+
+        def cgan_generator_step(generator, discriminator, g_opt, z, labels):
+            """z: (N, latent_dim) float32; labels: (N,) int64 -> loss float (non-saturating)."""
+            ### BEGIN SOLUTION
+            g_opt.zero_grad()
+            loss = generator_loss(discriminator(generator(z, labels), labels))
+            loss.backward()
+            g_opt.step()
+            return loss.item()
+            ### END SOLUTION
+        ''')
+    nb.tests("cgan_steps_tests", points=5, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+
+        def test_return_floats():
+            g, d = TinyGenerator(10), TinyDiscriminator(10)
+            y = torch.arange(8) % 10
+            a = cgan_discriminator_step(g, d, torch.optim.SGD(d.parameters(), lr=0.1), torch.rand(8, 784), y, torch.randn(8, 4))
+            b = cgan_generator_step(g, d, torch.optim.SGD(g.parameters(), lr=0.1), torch.randn(8, 4), y)
+            assert isinstance(a, float) and isinstance(b, float), "both steps must return Python floats"
+
+        ### BEGIN HIDDEN TESTS
+        def test_discriminator_step_uses_the_batch_labels_everywhere():
+            g, d = TinyGenerator(10), TinyDiscriminator(10)
+            real, y, z = torch.rand(8, 784) * 2 - 1, torch.tensor([3, 1, 4, 1, 5, 9, 2, 6]), torch.randn(8, 4)
+            ref = copy.deepcopy(d)
+            with torch.no_grad():
+                fake = g(z, y)
+            loss = (F.binary_cross_entropy_with_logits(ref(real, y), torch.ones(8, 1))
+                     + F.binary_cross_entropy_with_logits(ref(fake, y), torch.zeros(8, 1)))
+            grads = torch.autograd.grad(loss, list(ref.parameters()))
+            want = [p.detach() - 0.1 * gr for p, gr in zip(ref.parameters(), grads)]
+            g_before = [p.detach().clone() for p in g.parameters()]
+            out = cgan_discriminator_step(g, d, torch.optim.SGD(d.parameters(), lr=0.1), real, y, z)
+            checks.assert_close(out, loss.item(), rtol=1e-5, name="the returned conditional discriminator loss")
+            for p, w in zip(d.parameters(), want):
+                checks.assert_close(p, w, atol=1e-5, rtol=1e-4, name="discriminator parameters after one conditional step")
+            assert all(torch.equal(p, b) for p, b in zip(g.parameters(), g_before)), "the discriminator step changed the generator"
+
+
+        def test_generator_step_uses_the_requested_labels():
+            g, d = TinyGenerator(10), TinyDiscriminator(10)
+            y, z = torch.tensor([0, 7, 7, 2, 8, 5, 1, 3]), torch.randn(8, 4)
+            ref_g, ref_d = copy.deepcopy(g), copy.deepcopy(d)
+            loss = F.binary_cross_entropy_with_logits(ref_d(ref_g(z, y), y), torch.ones(8, 1))
+            grads = torch.autograd.grad(loss, list(ref_g.parameters()))
+            want = [p.detach() - 0.1 * gr for p, gr in zip(ref_g.parameters(), grads)]
+            d_before = [p.detach().clone() for p in d.parameters()]
+            out = cgan_generator_step(g, d, torch.optim.SGD(g.parameters(), lr=0.1), z, y)
+            checks.assert_close(out, loss.item(), rtol=1e-5, name="the returned conditional generator loss")
+            for p, w in zip(g.parameters(), want):
+                checks.assert_close(p, w, atol=1e-5, rtol=1e-4, name="generator parameters after one conditional step")
+            assert all(torch.equal(p, b) for p, b in zip(d.parameters(), d_before)), "the generator step changed the discriminator"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### Training the conditional GAN
+
+        The loop is the baseline's (`d_steps = 1`) with labels passed along. After training we draw a $10\times 10$
+        grid, **one row per digit**, and measure the **conditional accuracy**: the share of generated digits that the
+        course's MNIST classifier (`dgmlab.metrics.mnist_predict`) assigns to the label they were generated for.
+        ''')
+    nb.code('''
+        def train_cgan(generator, discriminator, g_opt, d_opt, loader, epochs, progress=True):
+            """Train a conditional GAN in place; return {"d_loss": [...], "g_loss": [...]} per update."""
+            dev = next(generator.parameters()).device
+            history = {"d_loss": [], "g_loss": []}
+            bar = tqdm(total=epochs * len(loader), desc="conditional GAN", disable=not progress)
+            for _ in range(epochs):
+                for real, labels in loader:
+                    real, labels = real.to(dev), labels.to(dev)
+                    z = torch.randn(len(real), generator.latent_dim, device=dev)
+                    history["d_loss"].append(cgan_discriminator_step(generator, discriminator, d_opt, real, labels, z))
+                    z = torch.randn(len(real), generator.latent_dim, device=dev)
+                    history["g_loss"].append(cgan_generator_step(generator, discriminator, g_opt, z, labels))
+                    bar.update(1)
+                    bar.set_postfix(d=f"{history['d_loss'][-1]:.3f}", g=f"{history['g_loss'][-1]:.3f}", refresh=False)
+            bar.close()
+            return history
+
+
+        def conditional_accuracy(generator, n_per_class):
+            """Share of generated digits that the MNIST classifier assigns to their requested label."""
+            from dgmlab import metrics
+            labels = torch.arange(10).repeat_interleave(n_per_class)
+            predicted = metrics.mnist_predict(sample(generator, len(labels), labels))
+            return float((predicted.cpu() == labels).float().mean())
+
+
+        def run_cgan(data):
+            seed_everything(0)
+            generator = ConditionalGenerator(LATENT_DIM).to(device)
+            discriminator = ConditionalDiscriminator().to(device)
+            g_opt = torch.optim.Adam(generator.parameters(), lr=LR, betas=BETAS)
+            d_opt = torch.optim.Adam(discriminator.parameters(), lr=LR, betas=BETAS)
+            start = time.perf_counter()
+            history = train_cgan(generator, discriminator, g_opt, d_opt, data.loader(BATCH_SIZE), EPOCHS)
+            seconds = time.perf_counter() - start
+            plot_history("cgan", history)
+            rows = torch.arange(10).repeat_interleave(10)
+            grid = sample(generator, 100, rows)
+            show(dgmlab.plots.image_grid(grid, nrow=10, title="conditional GAN: row k shows digit k", save=FIGURES / "cgan_grid.png"))
+            ARTIFACTS.mkdir(exist_ok=True)
+            torch.save({"images": grid, "labels": rows}, ARTIFACTS / "samples_cgan.pt")
+            acc = conditional_accuracy(generator, N_EVAL // 10)
+            RESULTS["cgan"] = {"epochs": EPOCHS, "seconds_per_epoch": seconds / EPOCHS, "data": data.source,
+                               "conditional_accuracy": acc,
+                               **score(sample(generator, N_EVAL, torch.arange(10).repeat_interleave(N_EVAL // 10)))}
+            save_results()
+            print(f"conditional GAN: {seconds / EPOCHS:.1f} s/epoch, conditional accuracy {acc:.1%}, "
+                  f"MNIST classifier score {RESULTS['cgan']['mnist_score']:.2f}")
+            return generator
+        ''', locked=True, grade_id="cgan_runner")
+    nb.code('''
+        if not is_grading():
+            cgan_generator = run_cgan(TRAIN)
+        ''')
+
+
+# ============================================================================ P4
+def _p4(nb: Notebook) -> None:
+    nb.md(r'''
+        ## P4. What the GAN objective optimises (20 points)
+
+        The original GAN is the two-player game
+        $$\min_G \max_D\; V(D, G) = \mathbb E_{x\sim p_{\text{data}}}\bigl[\log D(x)\bigr] + \mathbb E_{z\sim p_z}\bigl[\log\bigl(1 - D(G(z))\bigr)\bigr],$$
+        where here $D(x) \in (0, 1)$ is a probability (the sigmoid of the logit in P1). Write $p_g$ for the
+        distribution of $G(z)$. Changing variables in the second expectation,
+        $V(D, G) = \int \bigl[p_{\text{data}}(x)\log D(x) + p_g(x)\log(1 - D(x))\bigr]\,dx$, and since $D$ can be
+        chosen separately at every $x$, the inner maximisation is a one-variable problem at each point.
+
+        In sympy, let the positive symbols `p_data`, `p_g` stand for $p_{\text{data}}(x)$ and $p_g(x)$ at one
+        point, and `d` for the value $D(x) \in (0, 1)$.
+        ''')
+    nb.code('''
+        p_data, p_g, d = sp.symbols("p_data p_g d", positive=True)
+        ''', locked=True, grade_id="p4_symbols")
+    nb.md(r'''
+        ### P4(a) The optimal discriminator, with sympy (5 points)
+
+        Build `V_point`, the integrand above as a function of `d`; find its stationary point `D_star` in terms of
+        `p_data` and `p_g` (`sp.diff`, `sp.solve`); and compute `second_derivative`, $\partial^2 V_{\text{point}}/\partial d^2$
+        **evaluated at** `D_star`, which shows the stationary point is a maximum.
+        ''')
+    nb.answer("p4a", '''
+        ### BEGIN SOLUTION
+        V_point = p_data * sp.log(d) + p_g * sp.log(1 - d)
+        D_star = sp.solve(sp.Eq(sp.diff(V_point, d), 0), d)[0]
+        second_derivative = sp.simplify(sp.diff(V_point, d, 2).subs(d, D_star))
+        ### END SOLUTION
+        ''')
+    nb.tests("p4a_tests", points=5, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+
+        def test_expressions_and_symbols():
+            checks.assert_sympy_expr(V_point, "V_point", symbols=[p_data, p_g, d])
+            checks.assert_sympy_expr(D_star, "D_star", symbols=[p_data, p_g])
+            checks.assert_sympy_expr(second_derivative, "second_derivative", symbols=[p_data, p_g])
+
+        ### BEGIN HIDDEN TESTS
+        def test_pointwise_value():
+            checks.assert_sympy_equal(V_point, p_data * sp.log(d) + p_g * sp.log(1 - d), "V_point")
+
+
+        def test_optimal_discriminator():
+            checks.assert_sympy_equal(D_star, p_data / (p_data + p_g), "D_star")
+
+
+        def test_second_derivative_at_the_optimum_is_negative():
+            checks.assert_sympy_equal(second_derivative, -(p_data + p_g) ** 3 / (p_data * p_g), "second_derivative")
+            rng = np.random.default_rng(0)
+            for a, b in rng.uniform(0.01, 5, size=(20, 2)):
+                value = float(second_derivative.subs({p_data: a, p_g: b}))
+                assert value < 0, "second_derivative must be negative for positive densities"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P4(a) Derivation (5 points, graded by hand)
+
+        Derive $D^*_G(x) = \dfrac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_g(x)}$ by hand: justify why the maximisation
+        can be done pointwise, write the first-order condition, and show it is a maximum (second derivative, or
+        concavity of $a\log t + b\log(1-t)$ on $(0,1)$). Say what happens where $p_{\text{data}}(x) + p_g(x) = 0$.
+        ''')
+    nb.written("p4a_derivation", points=5, model_answer=r'''
+        Using $x = G(z)$ in the second term (law of the unconscious statistician),
+        $V(D,G) = \int \big[p_{\text{data}}(x)\log D(x) + p_g(x)\log(1-D(x))\big]dx$. $D$ is any function, so
+        maximising the integral means maximising the integrand separately at each $x$ (no constraint couples
+        different points). Fix $x$, write $a = p_{\text{data}}(x) \ge 0$, $b = p_g(x) \ge 0$, $t = D(x)\in(0,1)$ and
+        $f(t) = a\log t + b\log(1-t)$.
+
+        $f'(t) = \dfrac{a}{t} - \dfrac{b}{1-t} = 0 \iff a(1-t) = bt \iff t^* = \dfrac{a}{a+b}$ (for $a+b>0$).
+
+        $f''(t) = -\dfrac{a}{t^2} - \dfrac{b}{(1-t)^2} < 0$ for $a + b > 0$, so $f$ is strictly concave and $t^*$ is the
+        unique maximiser; at $t^*$, $f''(t^*) = -(a+b)^3/(ab)$. Hence
+        $D^*_G(x) = p_{\text{data}}(x)/(p_{\text{data}}(x)+p_g(x))$. Where $a + b = 0$ the point carries no mass
+        under either distribution and the value of $D$ there does not matter (outside the union of the supports
+        $D^*$ is arbitrary).
+
+        Grading: pointwise argument 1, first-order condition solved 2, maximum shown 1, zero-density case 1.
+        ''')
+    nb.md(r'''
+        ### P4(b) The criterion at the optimal discriminator (5 points)
+
+        Plugging $D^*_G$ into $V$ gives the *virtual training criterion* $C(G) = \max_D V(D, G)$. You will check the
+        claim $C(G) = -\log 4 + 2\,\mathrm{JSD}(p_{\text{data}}\,\|\,p_g)$, with
+        $\mathrm{JSD}(p\,\|\,q) = \tfrac12\mathrm{KL}(p\,\|\,m) + \tfrac12\mathrm{KL}(q\,\|\,m)$, $m = \tfrac12(p+q)$, natural logarithms.
+
+        1. `C_point`: the sympy integrand of $C(G)$ at one point, obtained by **substituting** `D_star` into `V_point`.
+        2. For discrete distributions (numpy vectors `p`, `q` of the same length, non-negative, summing to one,
+           possibly with zero entries; use $0\log 0 = 0$): `virtual_criterion(p, q)` $= \sum_x$ `C_point` with
+           $p_{\text{data}} = p$, $p_g = q$, and `js_divergence(p, q)` in nats. Both return Python floats.
+           (`scipy.special.xlogy` handles the zeros.)
+        ''')
+    nb.answer("p4b", '''
+        ### BEGIN SOLUTION
+        C_point = V_point.subs(d, D_star)
+
+
+        def virtual_criterion(p, q):
+            """p, q: (k,) float64 probability vectors -> float, C(G) = sum_x [p log(p/(p+q)) + q log(q/(p+q))]."""
+            p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+            s = p + q
+            return float(np.sum(xlogy(p, p) - xlogy(p, s) + xlogy(q, q) - xlogy(q, s)))
+
+
+        def js_divergence(p, q):
+            """p, q: (k,) float64 probability vectors -> float, Jensen-Shannon divergence in nats."""
+            p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+            m = (p + q) / 2
+            return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))
+        ### END SOLUTION
+        ''')
+    nb.tests("p4b_tests", points=5, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+
+        def test_types():
+            checks.assert_sympy_expr(C_point, "C_point", symbols=[p_data, p_g])
+            p, q = np.array([0.5, 0.5]), np.array([0.25, 0.75])
+            assert isinstance(virtual_criterion(p, q), float), "virtual_criterion must return a float"
+            assert isinstance(js_divergence(p, q), float), "js_divergence must return a float"
+
+
+        def test_equal_distributions():
+            p = np.array([0.1, 0.2, 0.3, 0.4])
+            checks.assert_close(js_divergence(p, p), 0.0, atol=1e-12, name="js_divergence(p, p)", reveal=True)
+
+        ### BEGIN HIDDEN TESTS
+        def _pairs():
+            rng = np.random.default_rng(4)
+            for k in (2, 5, 50):
+                yield rng.dirichlet(np.ones(k)), rng.dirichlet(np.ones(k))
+            yield np.array([0.5, 0.5, 0.0, 0.0]), np.array([0.0, 0.2, 0.3, 0.5])  # zeros on both sides
+            yield np.array([1.0, 0.0]), np.array([0.0, 1.0])                      # disjoint supports
+
+
+        def test_c_point_is_the_substitution():
+            checks.assert_sympy_equal(C_point, p_data * sp.log(p_data / (p_data + p_g)) + p_g * sp.log(p_g / (p_data + p_g)), "C_point")
+
+
+        def test_js_divergence_in_nats():
+            from scipy.spatial.distance import jensenshannon
+            for p, q in _pairs():
+                checks.assert_close(js_divergence(p, q), jensenshannon(p, q) ** 2, atol=1e-9, name="js_divergence")
+                checks.assert_close(js_divergence(p, q), js_divergence(q, p), atol=1e-12, name="js_divergence symmetry")
+
+
+        def test_virtual_criterion_values_and_identity():
+            f = sp.lambdify((p_data, p_g), C_point, "numpy")
+            for p, q in _pairs():
+                expected = float(np.sum(xlogy(p, 2 * p / (p + q + (p + q == 0))) + xlogy(q, 2 * q / (p + q + (p + q == 0))))) - np.log(4)
+                checks.assert_close(virtual_criterion(p, q), expected, atol=1e-9, name="virtual_criterion")
+                checks.assert_close(virtual_criterion(p, q), -np.log(4) + 2 * js_divergence(p, q), atol=1e-9,
+                                    name="virtual_criterion - (-log 4 + 2 JSD)")
+                if np.all(p > 0) and np.all(q > 0):
+                    checks.assert_close(float(np.sum(f(p, q))), virtual_criterion(p, q), atol=1e-9,
+                                        name="sum of C_point over the support")
+
+
+        def test_minimum_only_at_equality():
+            rng = np.random.default_rng(5)
+            for k in (3, 10):
+                p = rng.dirichlet(np.ones(k))
+                checks.assert_close(virtual_criterion(p, p), -np.log(4), atol=1e-12, name="virtual_criterion(p, p)")
+                for _ in range(5):
+                    q = rng.dirichlet(np.ones(k))
+                    assert virtual_criterion(p, q) > -np.log(4) + 1e-9, "C(G) must exceed -log 4 when p_g differs from p_data"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P4(b) Derivation (5 points, graded by hand)
+
+        Show by hand that $C(G) = -\log 4 + 2\,\mathrm{JSD}(p_{\text{data}}\,\|\,p_g)$, and conclude that the global
+        minimum of $C$ is $-\log 4$, reached **if and only if** $p_g = p_{\text{data}}$. Use only the definition of
+        KL and the fact that $\mathrm{JSD}\ge 0$ with equality exactly for equal distributions (say why that is).
+        ''')
+    nb.written("p4b_derivation", points=5, model_answer=r'''
+        With $D^*$, $C(G) = \mathbb E_{p_{\text{data}}}\!\left[\log\frac{p_{\text{data}}}{p_{\text{data}}+p_g}\right]
+        + \mathbb E_{p_g}\!\left[\log\frac{p_g}{p_{\text{data}}+p_g}\right]$. Write $m = \frac12(p_{\text{data}} + p_g)$,
+        so $\frac{p_{\text{data}}}{p_{\text{data}}+p_g} = \frac12\cdot\frac{p_{\text{data}}}{m}$ and likewise for $p_g$:
+        $$C(G) = -\log 2 + \mathrm{KL}(p_{\text{data}}\|m) - \log 2 + \mathrm{KL}(p_g\|m) = -\log 4 + 2\,\mathrm{JSD}(p_{\text{data}}\|p_g).$$
+        (Each expectation of the constant $-\log 2$ is $-\log 2$ because the densities integrate to one.)
+
+        KL is non-negative (Jensen: $-\mathrm{KL}(p\|m) = \mathbb E_p\log(m/p) \le \log \mathbb E_p (m/p) \le \log 1 = 0$)
+        with equality iff $p = m$ a.e. So $\mathrm{JSD}\ge0$, with equality iff $p_{\text{data}} = m = p_g$. Hence
+        $C(G) \ge -\log 4$ with equality iff $p_g = p_{\text{data}}$; there $D^* \equiv \frac12$ and
+        $C = \log\frac12 + \log\frac12 = -\log 4$.
+
+        Grading: substitution and rewriting with $m$ 2, the $-\log 4$ constant 1, JSD $\ge 0$ with the equality case 2.
+        ''')
+
+
+# ============================================================================ P5
+def _p5(nb: Notebook) -> None:
+    nb.md(r'''
+        ## P5. Kantorovich duality for discrete optimal transport (20 points)
+
+        Take two finite sets of sizes $k_1$ and $k_2$, probability vectors $v \in \mathbb R^{k_1}$ and $w \in \mathbb R^{k_2}$
+        (non-negative, each summing to one), and a cost matrix $C \in \mathbb R^{k_1\times k_2}$: moving one unit of mass from
+        $i$ to $j$ costs $c_{ij}$. A **transport plan** $T \in \mathbb R^{k_1\times k_2}$ says how much mass goes from $i$ to
+        $j$; it must be non-negative, its row sums must be $v$ and its column sums $w$. The optimal transport cost is
+        the linear program
+        $$\mathrm{OT}(v, w; C) = \min_{T} \sum_{i,j} c_{ij}T_{ij}\quad\text{s.t.}\quad T_{ij}\ge 0,\;\; \textstyle\sum_j T_{ij} = v_i,\;\; \sum_i T_{ij} = w_j .$$
+        Its **dual** replaces the plan by two *potentials* $\phi\in\mathbb R^{k_1}$, $\psi \in \mathbb R^{k_2}$:
+        $$\mathrm{OT}(v, w; C) = \max_{\phi,\psi}\; \sum_i v_i\phi_i + \sum_j w_j\psi_j \quad\text{s.t.}\quad \phi_i + \psi_j \le c_{ij}\ \text{ for all } i, j.$$
+        When $C$ is a distance, this is the discrete face of the Kantorovich-Rubinstein duality behind the WGAN critic.
+
+        ### P5(a) Derive the dual (6 points, graded by hand)
+
+        Starting from the primal, introduce a Lagrange multiplier for each equality constraint (and one for each
+        $T_{ij}\ge0$), write the Lagrangian, minimise it over $T$, and show that the resulting dual problem is the one
+        above. State weak duality (why every feasible $(\phi,\psi)$ gives a lower bound) and the complementary
+        slackness condition linking an optimal $T$ with optimal $(\phi, \psi)$.
+        ''')
+    nb.written("p5_dual_derivation", points=6, model_answer=r'''
+        Lagrangian with multipliers $\phi_i$ (row constraints), $\psi_j$ (column constraints) and $\lambda_{ij}\ge0$ for $T_{ij}\ge0$:
+        $$L(T,\phi,\psi,\lambda) = \sum_{ij} c_{ij}T_{ij} + \sum_i\phi_i\Big(v_i - \sum_j T_{ij}\Big) + \sum_j\psi_j\Big(w_j - \sum_i T_{ij}\Big) - \sum_{ij}\lambda_{ij}T_{ij}$$
+        $$= \sum_i v_i\phi_i + \sum_j w_j\psi_j + \sum_{ij} T_{ij}\,(c_{ij} - \phi_i - \psi_j - \lambda_{ij}).$$
+        $L$ is linear in $T$ (unconstrained), so $\inf_T L = \sum_i v_i\phi_i + \sum_j w_j\psi_j$ if
+        $c_{ij} - \phi_i - \psi_j - \lambda_{ij} = 0$ for all $i,j$, and $-\infty$ otherwise. The dual maximises this over
+        $\phi,\psi$ free and $\lambda\ge0$; eliminating $\lambda_{ij} = c_{ij}-\phi_i-\psi_j \ge 0$ gives
+        $\max \sum_i v_i\phi_i + \sum_j w_j\psi_j$ s.t. $\phi_i + \psi_j \le c_{ij}$.
+
+        Weak duality: for feasible $T$ and $(\phi,\psi)$,
+        $\sum_{ij}c_{ij}T_{ij} \ge \sum_{ij}(\phi_i+\psi_j)T_{ij} = \sum_i v_i\phi_i + \sum_j w_j\psi_j$ (using $T\ge0$ and the
+        marginals). For a feasible, bounded LP strong duality holds (the problem is linear, so no Slater condition is
+        needed), so the values are equal. Complementary slackness: $T_{ij}\,(c_{ij}-\phi_i-\psi_j) = 0$ for all $i,j$:
+        mass only moves along pairs where the dual constraint is tight.
+
+        Grading: Lagrangian 2, minimisation over $T$ giving the constraint 2, weak duality 1, complementary slackness 1.
+        ''')
+    nb.md(r'''
+        ### P5(b) The primal as a linear program (7 points)
+
+        Implement `ot_primal(v, w, C)` with `scipy.optimize.linprog(..., method="highs")`. Flatten $T$ row by row
+        (`T.ravel()`), so $T_{ij}$ is variable $i k_2 + j$; build the $k_1 + k_2$ equality constraints (e.g. with
+        `np.kron`) and the bounds. Return the optimal value and the plan reshaped to $(k_1, k_2)$.
+        ''')
+    nb.answer("ot_primal", '''
+        def ot_primal(v, w, C):
+            """v: (k1,), w: (k2,) float64 probability vectors; C: (k1, k2) float64 costs.
+
+            Returns (value: float, T: (k1, k2) float64 optimal plan).
+            """
+            ### BEGIN SOLUTION
+            v, w, C = np.asarray(v, float), np.asarray(w, float), np.asarray(C, float)
+            k1, k2 = C.shape
+            rows = np.kron(np.eye(k1), np.ones((1, k2)))   # sum_j T_ij = v_i
+            cols = np.kron(np.ones((1, k1)), np.eye(k2))   # sum_i T_ij = w_j
+            res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]),
+                          bounds=(0, None), method="highs")
+            if res.status != 0:
+                raise RuntimeError(res.message)
+            return float(res.fun), res.x.reshape(k1, k2)
+            ### END SOLUTION
+        ''')
+    nb.tests("ot_primal_tests", points=7, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+
+        def test_small_example():
+            v, w = np.array([0.5, 0.5]), np.array([0.5, 0.5])
+            C = np.array([[0.0, 1.0], [1.0, 0.0]])
+            value, T = ot_primal(v, w, C)
+            assert isinstance(value, float), "ot_primal must return the value as a float"
+            checks.assert_close(value, 0.0, atol=1e-9, name="OT between identical two-point distributions with zero diagonal cost", reveal=True)
+            checks.assert_coupling(T, v, w, name="the plan")
+
+        ### BEGIN HIDDEN TESTS
+        def _instances():
+            rng = np.random.default_rng(11)
+            for k1, k2 in [(3, 3), (4, 7), (8, 5), (1, 4)]:
+                v, w = rng.dirichlet(np.ones(k1)), rng.dirichlet(np.ones(k2))
+                C = np.abs(rng.normal(size=(k1, 1)) - rng.normal(size=(1, k2))) + rng.uniform(0, 0.5, (k1, k2))
+                yield v, w, C
+
+
+        def test_plan_is_a_coupling():
+            for v, w, C in _instances():
+                _, T = ot_primal(v, w, C)
+                checks.assert_coupling(T, v, w, atol=1e-8, name=f"the {len(v)}x{len(w)} plan")
+
+
+        def test_value_is_optimal_and_consistent():
+            for v, w, C in _instances():
+                value, T = ot_primal(v, w, C)
+                checks.assert_close(value, float(np.sum(C * np.asarray(T))), atol=1e-8, name="value versus sum of C*T")
+                checks.assert_close(value, checks.discrete_w1(v, w, C), atol=1e-7, name=f"OT value ({len(v)}x{len(w)}) versus POT's ot.emd2")
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P5(c) The dual as a linear program (7 points)
+
+        Implement `ot_dual(v, w, C)`, also with `linprog` (HiGHS). `linprog` minimises, so maximise by minimising the
+        negative objective; the variables are $(\phi, \psi)$ stacked into one vector of length $k_1 + k_2$, free in sign,
+        with one inequality $\phi_i + \psi_j \le c_{ij}$ per pair. Return the optimal dual value and the potentials. The
+        tests check strong duality against an independent solver, feasibility of your potentials, and complementary
+        slackness with an optimal plan.
+        ''')
+    nb.answer("ot_dual", '''
+        def ot_dual(v, w, C):
+            """v: (k1,), w: (k2,) float64 probability vectors; C: (k1, k2) float64 costs.
+
+            Returns (value: float, phi: (k1,) float64, psi: (k2,) float64) optimal potentials.
+            """
+            ### BEGIN SOLUTION
+            v, w, C = np.asarray(v, float), np.asarray(w, float), np.asarray(C, float)
+            k1, k2 = C.shape
+            A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j
+                              np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j
+            res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")
+            if res.status != 0:
+                raise RuntimeError(res.message)
+            return float(-res.fun), res.x[:k1], res.x[k1:]
+            ### END SOLUTION
+        ''')
+    nb.tests("ot_dual_tests", points=7, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+
+        def test_shapes_and_types():
+            v, w = np.array([0.2, 0.8]), np.array([0.1, 0.3, 0.6])
+            value, phi, psi = ot_dual(v, w, np.arange(6.0).reshape(2, 3))
+            assert isinstance(value, float), "ot_dual must return the value as a float"
+            assert np.shape(phi) == (2,) and np.shape(psi) == (3,), "phi must have k1 entries and psi k2 entries"
+
+        ### BEGIN HIDDEN TESTS
+        def _instances():
+            rng = np.random.default_rng(23)
+            for k1, k2 in [(3, 3), (5, 2), (6, 9), (2, 1)]:
+                v, w = rng.dirichlet(np.ones(k1)), rng.dirichlet(np.ones(k2))
+                x, y = rng.normal(size=(k1, 2)), rng.normal(size=(k2, 2))
+                yield v, w, np.linalg.norm(x[:, None] - y[None], axis=-1)
+
+
+        def test_strong_duality():
+            for v, w, C in _instances():
+                value, phi, psi = ot_dual(v, w, C)
+                checks.assert_close(value, checks.discrete_w1(v, w, C), atol=1e-7, name=f"dual value ({len(v)}x{len(w)}) versus POT's primal")
+                checks.assert_close(value, float(v @ np.asarray(phi) + w @ np.asarray(psi)), atol=1e-8,
+                                    name="returned value versus v.phi + w.psi")
+
+
+        def test_potentials_are_feasible():
+            for v, w, C in _instances():
+                _, phi, psi = ot_dual(v, w, C)
+                slack = C - np.asarray(phi, float)[:, None] - np.asarray(psi, float)[None, :]
+                assert slack.min() > -1e-8, "the potentials violate a dual constraint phi_i + psi_j <= c_ij"
+
+
+        def test_complementary_slackness():
+            import ot
+            for v, w, C in _instances():
+                _, phi, psi = ot_dual(v, w, C)
+                T = ot.emd(v, w, C)
+                gap = float(np.sum(T * (C - np.asarray(phi, float)[:, None] - np.asarray(psi, float)[None, :])))
+                assert abs(gap) < 1e-7, "complementary slackness fails: mass moves along a pair whose dual constraint is not tight"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        A quick demonstration of what the tests check, on a random $4\times 6$ instance: both programs give the same
+        value, and the plan only moves mass where the dual constraint is tight.
+        ''')
+    nb.code('''
+        rng = np.random.default_rng(0)
+        v_demo, w_demo = rng.dirichlet(np.ones(4)), rng.dirichlet(np.ones(6))
+        C_demo = np.abs(rng.normal(size=(4, 1)) - rng.normal(size=(1, 6)))
+        primal_value, T_demo = ot_primal(v_demo, w_demo, C_demo)
+        dual_value, phi_demo, psi_demo = ot_dual(v_demo, w_demo, C_demo)
+        tight = np.isclose(phi_demo[:, None] + psi_demo[None, :], C_demo, atol=1e-9)
+        print(f"primal {primal_value:.6f}  dual {dual_value:.6f}")
+        print("pairs carrying mass are tight:", bool(np.all(tight[T_demo > 1e-12])))
+        ''')
+
+
+# ============================================================================ P0
+def _p0(nb: Notebook) -> None:
+    nb.md(r'''
+        ## P0. The notebook runs from top to bottom (1 point)
+
+        Restart the kernel and run every cell before you submit. The check below confirms that every required
+        piece is defined and works on a tiny input; after a training run (fast or full mode) it also checks that
+        the results of P1-P3 were recorded.
+        ''')
+    nb.tests("p0_tests", points=1, src='''
+        from dgmlab.testing import run_tests
+
+
+        def test_everything_is_defined():
+            needed = ["Generator", "Discriminator", "discriminator_loss", "generator_loss", "discriminator_step",
+                      "generator_step", "make_gan", "train_gan", "ConditionalGenerator", "ConditionalDiscriminator",
+                      "cgan_discriminator_step", "cgan_generator_step", "V_point", "D_star", "second_derivative",
+                      "C_point", "virtual_criterion", "js_divergence", "ot_primal", "ot_dual"]
+            missing = [n for n in needed if n not in globals()]
+            assert not missing, f"not defined (run every cell in order): {missing}"
+
+        ### BEGIN HIDDEN TESTS
+        def test_pieces_run_on_tiny_inputs():
+            with torch.no_grad():
+                x = Generator()(torch.randn(2, 100))
+                Discriminator().eval()(x)
+                ConditionalDiscriminator().eval()(ConditionalGenerator()(torch.randn(2, 100), torch.arange(2)), torch.arange(2))
+            for name in EXPERIMENTS:
+                make_gan(name)
+            p = np.array([0.5, 0.5])
+            float(virtual_criterion(p, p))
+            float(js_divergence(p, p))
+            ot_primal(p, p, np.eye(2))
+            ot_dual(p, p, np.eye(2))
+
+
+        def test_results_recorded_after_training():
+            if is_grading():
+                return  # the autograder does not train
+            for name in (*EXPERIMENTS, "cgan"):
+                assert name in RESULTS, f"no result recorded for {name}: run its training cell"
+                assert np.isfinite(RESULTS[name]["mnist_score"]), f"{name}: the MNIST classifier score is not finite"
+            assert 0 <= RESULTS["cgan"]["conditional_accuracy"] <= 1, "conditional accuracy must be a share"
+            for name in ("baseline_samples", "cgan_grid", "d_steps_10_losses"):
+                assert (FIGURES / f"{name}.png").exists(), f"figure {name}.png was not saved"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ## Closing note
+
+        What to take away: the GAN losses are two cross-entropies, and the choices around them (which loss the
+        generator uses, how strong the discriminator is, how often each player moves) decide whether training
+        works; the theory explains the target (at the optimal discriminator the generator minimises a Jensen-Shannon
+        divergence) and why that target is hard to learn from when supports barely overlap, which is where the
+        optimal-transport view of P5 and the WGAN come in.
+        ''')
+
+
+# ============================================================================ proofs
+def _src(text: str) -> str:
+    import textwrap
+    return textwrap.dedent(text).strip("\n")
+
+
+_GEN_HEAD = '''
+class Generator(nn.Module):
+    def __init__(self, latent_dim=100, widths=(128, 256, 512), out_dim=784):
+        super().__init__()
+        self.latent_dim = latent_dim
+'''
+_DISC_HEAD = '''
+class Discriminator(nn.Module):
+    def __init__(self, widths=(512, 256, 128), in_dim=784, dropout=0.3):
+        super().__init__()
+'''
+
+
+def _generator(body_layers: str, forward: str = "return self.net(z)") -> str:
+    return _src(_GEN_HEAD) + "\n" + _indent(body_layers, 8) + "\n\n    def forward(self, z):\n        " + forward
+
+
+def _discriminator(body_layers: str, forward: str = "return self.net(x.reshape(x.shape[0], -1))") -> str:
+    return _src(_DISC_HEAD) + "\n" + _indent(body_layers, 8) + "\n\n    def forward(self, x):\n        " + forward
+
+
+def _indent(text: str, n: int) -> str:
+    return "\n".join((" " * n + line) if line.strip() else "" for line in _src(text).splitlines())
+
+
+_G_OK = '''
+layers, width_in = [], latent_dim
+for width in widths:
+    layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]
+    width_in = width
+layers += [nn.Linear(width_in, out_dim), nn.Tanh()]
+self.net = nn.Sequential(*layers)
+'''
+_D_OK = '''
+layers, width_in = [], in_dim
+for width in widths:
+    layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+    width_in = width
+layers.append(nn.Linear(width_in, 1))
+self.net = nn.Sequential(*layers)
+'''
+
+_LOSSES_OK_G = '''
+def generator_loss(fake_logits):
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+'''
+_LOSSES_OK_D = '''
+def discriminator_loss(real_logits, fake_logits):
+    real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    return real + fake
+'''
+
+_MAKE_GAN = '''
+EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")
+
+
+def make_gan(experiment, latent_dim=100):
+    g_widths, d_widths, d_steps = (128, 256, 512), (512, 256, 128), 1
+    if experiment == "wide_generator":
+        g_widths = {WIDE}
+    elif experiment == "deep_discriminator":
+        d_widths = {DEEP}
+    elif experiment == "d_steps_10":
+        d_steps = {DSTEPS}
+    elif experiment != "baseline":
+        {ELSE}
+    return Generator(latent_dim, g_widths), Discriminator({DISC_ARG}), d_steps
+'''
+
+
+def _make_gan(WIDE="(256, 512, 1024)", DEEP="(1024, 512, 256, 128)", DSTEPS="10",
+              ELSE="raise ValueError(experiment)", DISC_ARG="d_widths") -> str:
+    return _src(_MAKE_GAN.replace("{WIDE}", WIDE).replace("{DEEP}", DEEP).replace("{DSTEPS}", DSTEPS)
+                .replace("{ELSE}", ELSE).replace("{DISC_ARG}", DISC_ARG))
+
+
+_TRAIN = '''
+def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1, progress=True):
+    device = next(generator.parameters()).device
+    history = {"d_loss": [], "g_loss": []}
+    n_d = 0
+    for _ in range(epochs):
+        for real, _labels in loader:
+            real = real.to(device)
+BODY
+    return history
+'''
+
+
+def _train(body: str) -> str:
+    return _src(_TRAIN).replace("BODY", _indent(body, 12))
+
+
+_CG = '''
+class ConditionalGenerator(nn.Module):
+    def __init__(self, latent_dim=100, n_classes=10, embed_dim=10, widths=(128, 256, 512), out_dim=784):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.embed = nn.Embedding(n_classes, embed_dim)
+        layers, width_in = [], latent_dim + embed_dim
+        for width in widths:
+            layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)EXTRA]
+            width_in = width
+        layers += [nn.Linear(width_in, out_dim), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z, labels):
+        FORWARD
+'''
+
+
+def _cg(extra="", forward="return self.net(torch.cat([z, self.embed(labels)], dim=1))") -> str:
+    return _src(_CG).replace("EXTRA", extra).replace("FORWARD", forward)
+
+
+_CD = '''
+class ConditionalDiscriminator(nn.Module):
+    def __init__(self, n_classes=10, embed_dim=10, widths=(512, 256, 128), in_dim=784, dropout=0.3):
+        super().__init__()
+        self.embed = nn.Embedding(n_classes, embed_dim)
+        layers, width_in = [], in_dim + embed_dim
+        for width in widths:
+            layers += [nn.Linear(width_in, width)NORM, nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+            width_in = width
+        layers.append(nn.Linear(width_in, 1))
+        LAST
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x, labels):
+        FORWARD
+'''
+
+
+def _cd(norm="", last="pass", forward="return self.net(torch.cat([x.reshape(x.shape[0], -1), self.embed(labels)], dim=1))") -> str:
+    return _src(_CD).replace("NORM", norm).replace("LAST", last).replace("FORWARD", forward)
+
+
+_CSTEPS = '''
+def cgan_discriminator_step(generator, discriminator, d_opt, real, labels, z):
+    d_opt.zero_grad()
+    with torch.no_grad():
+        fake = generator(z, FAKE_LABELS)
+    loss = discriminator_loss(discriminator(real, labels), discriminator(fake, JUDGE_LABELS))
+    loss.backward()
+    d_opt.step()
+    return loss.item()
+
+
+def cgan_generator_step(generator, discriminator, g_opt, z, labels):
+    g_opt.zero_grad()
+    loss = generator_loss(discriminator(generator(z, GEN_LABELS), labels))
+    loss.backward()
+    g_opt.step()
+    return loss.item()
+'''
+
+
+def _csteps(fake="labels", judge="labels", gen="labels") -> str:
+    return _src(_CSTEPS).replace("FAKE_LABELS", fake).replace("JUDGE_LABELS", judge).replace("GEN_LABELS", gen)
+
+
+_P4B = '''
+C_point = CPOINT
+
+
+def virtual_criterion(p, q):
+    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    s = p + q
+    return float(VC)
+
+
+def js_divergence(p, q):
+    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    m = (p + q) / 2
+    return float(JS)
+'''
+
+
+def _p4b(cpoint="V_point.subs(d, D_star)",
+         vc="np.sum(xlogy(p, p) - xlogy(p, s) + xlogy(q, q) - xlogy(q, s))",
+         js="0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m))") -> str:
+    return _src(_P4B).replace("CPOINT", cpoint).replace("VC", vc).replace("JS", js)
+
+
+_PRIMAL = '''
+def ot_primal(v, w, C):
+    v, w, C = np.asarray(v, float), np.asarray(w, float), np.asarray(C, float)
+    k1, k2 = C.shape
+    rows = np.kron(np.eye(k1), np.ones((1, k2)))
+    cols = np.kron(np.ones((1, k1)), np.eye(k2))
+    res = linprog(OBJ, A_eq=np.vstack([rows, cols]), b_eq=BEQ, bounds=BOUNDS, method="highs")
+    return float(SIGN res.fun), res.x.reshape(k1, k2)
+'''
+
+
+def _primal(obj="C.ravel()", beq="np.concatenate([v, w])", bounds="(0, None)", sign="") -> str:
+    return _src(_PRIMAL).replace("OBJ", obj).replace("BEQ", beq).replace("BOUNDS", bounds).replace("SIGN", sign)
+
+
+_DUAL = '''
+def ot_dual(v, w, C):
+    v, w, C = np.asarray(v, float), np.asarray(w, float), np.asarray(C, float)
+    k1, k2 = C.shape
+    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])
+    res = linprog(OBJ, A_ub=CONSTRAINT, b_ub=RHS, bounds=BOUNDS, method="highs")
+    return float(SIGN res.fun), res.x[:k1], res.x[k1:]
+'''
+
+
+def _dual(obj="-np.concatenate([v, w])", constraint="A_ub", rhs="C.ravel()", bounds="(None, None)", sign="-") -> str:
+    return _src(_DUAL).replace("OBJ", obj).replace("CONSTRAINT", constraint).replace("RHS", rhs) \
+        .replace("BOUNDS", bounds).replace("SIGN", sign)
+
+
+MUTANTS = [
+    # ---------------------------------------------------------------- P1 generator
+    Mutant("generator", "BatchNorm added to the generator", _generator(_G_OK.replace(
+        "nn.Linear(width_in, width), nn.LeakyReLU(0.2)", "nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2)")),
+        fails=["generator_tests"]),
+    Mutant("generator", "dropout in the generator", _generator(_G_OK.replace(
+        "nn.LeakyReLU(0.2)]", "nn.LeakyReLU(0.2), nn.Dropout(0.3)]")), fails=["generator_tests"]),
+    Mutant("generator", "sigmoid output instead of tanh", _generator(_G_OK.replace("nn.Tanh()", "nn.Sigmoid()")),
+           fails=["generator_tests"]),
+    Mutant("generator", "widths reversed (512, 256, 128)", _generator(_G_OK.replace("for width in widths", "for width in widths[::-1]")),
+           fails=["generator_tests"]),
+    Mutant("generator", "ReLU instead of LeakyReLU", _generator(_G_OK.replace("nn.LeakyReLU(0.2)", "nn.ReLU()")),
+           fails=["generator_tests"]),
+    Mutant("generator", "blank generator also fails P0", STUB, fails=["generator_tests", "p0_tests"]),
+    Mutant("generator", "correct variant: ModuleList, one shared LeakyReLU(0.1)", _src('''
+        class Generator(nn.Module):
+            def __init__(self, latent_dim=100, widths=(128, 256, 512), out_dim=784):
+                super().__init__()
+                self.latent_dim = latent_dim
+                dims = [latent_dim, *widths]
+                self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+                self.act = nn.LeakyReLU(0.1)
+                self.out = nn.Linear(dims[-1], out_dim)
+                self.squash = nn.Tanh()
+
+            def forward(self, z):
+                for layer in self.hidden:
+                    z = self.act(layer(z))
+                return self.squash(self.out(z))
+        '''), passes=["generator_tests"]),
+    # ---------------------------------------------------------------- P1 discriminator
+    Mutant("discriminator", "sigmoid at the end (applied twice with the logit loss)", _discriminator(_D_OK.replace(
+        "layers.append(nn.Linear(width_in, 1))", "layers += [nn.Linear(width_in, 1), nn.Sigmoid()]")),
+        fails=["discriminator_tests"]),
+    Mutant("discriminator", "no dropout", _discriminator(_D_OK.replace(", nn.Dropout(dropout)", "")),
+           fails=["discriminator_tests"]),
+    Mutant("discriminator", "BatchNorm added to the discriminator", _discriminator(_D_OK.replace(
+        "nn.Linear(width_in, width), nn.LeakyReLU", "nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU")),
+        fails=["discriminator_tests"]),
+    Mutant("discriminator", "hard-coded widths (ignores the argument)", _discriminator(_D_OK.replace(
+        "for width in widths", "for width in (512, 256, 128)")), fails=["discriminator_tests"]),
+    Mutant("discriminator", "does not flatten (N,1,28,28)", _discriminator(_D_OK, forward="return self.net(x)"),
+           fails=["discriminator_tests"]),
+    Mutant("discriminator", "correct variant: dropout before the activation, Flatten module", _src('''
+        class Discriminator(nn.Module):
+            def __init__(self, widths=(512, 256, 128), in_dim=784, dropout=0.3):
+                super().__init__()
+                layers, width_in = [nn.Flatten()], in_dim
+                for width in widths:
+                    layers += [nn.Linear(width_in, width), nn.Dropout(dropout), nn.LeakyReLU(0.2)]
+                    width_in = width
+                layers.append(nn.Linear(width_in, 1))
+                self.net = nn.Sequential(*layers)
+
+            def forward(self, x):
+                return self.net(x)
+        '''), passes=["discriminator_tests"]),
+    # ---------------------------------------------------------------- P1 losses
+    Mutant("losses", "sigmoid applied twice (sigmoid before the logit loss)", _src(_LOSSES_OK_D) + "\n\n\n" + _src('''
+        def generator_loss(fake_logits):
+            p = torch.sigmoid(fake_logits)
+            return F.binary_cross_entropy_with_logits(p, torch.ones_like(p))
+        '''), fails=["loss_tests"]),
+    Mutant("losses", "saturating generator loss log(1 - D(G(z)))", _src(_LOSSES_OK_D) + "\n\n\n" + _src('''
+        def generator_loss(fake_logits):
+            return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+        '''), fails=["loss_tests"]),
+    Mutant("losses", "real/fake labels swapped", _src('''
+        def discriminator_loss(real_logits, fake_logits):
+            return (F.binary_cross_entropy_with_logits(real_logits, torch.zeros_like(real_logits))
+                    + F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits)))
+        ''') + "\n\n\n" + _src(_LOSSES_OK_G), fails=["loss_tests"]),
+    Mutant("losses", "sum over the batch instead of mean", _src('''
+        def discriminator_loss(real_logits, fake_logits):
+            return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits), reduction="sum")
+                    + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits), reduction="sum"))
+        ''') + "\n\n\n" + _src(_LOSSES_OK_G), fails=["loss_tests"]),
+    Mutant("losses", "unstable sigmoid + BCE on probabilities", _src('''
+        def discriminator_loss(real_logits, fake_logits):
+            return (F.binary_cross_entropy(torch.sigmoid(real_logits), torch.ones_like(real_logits))
+                    + F.binary_cross_entropy(torch.sigmoid(fake_logits), torch.zeros_like(fake_logits)))
+
+
+        def generator_loss(fake_logits):
+            return F.binary_cross_entropy(torch.sigmoid(fake_logits), torch.ones_like(fake_logits))
+        '''), fails=["loss_tests"]),
+    Mutant("losses", "detached losses", _src('''
+        def discriminator_loss(real_logits, fake_logits):
+            real_logits, fake_logits = real_logits.detach(), fake_logits.detach()
+            return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+                    + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+
+
+        def generator_loss(fake_logits):
+            return F.binary_cross_entropy_with_logits(fake_logits.detach(), torch.ones_like(fake_logits))
+        '''), fails=["loss_tests"]),
+    Mutant("losses", "correct variant: softplus forms", _src('''
+        def discriminator_loss(real_logits, fake_logits):
+            return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+        def generator_loss(fake_logits):
+            return F.softplus(-fake_logits).mean()
+        '''), passes=["loss_tests"]),
+    # ---------------------------------------------------------------- P1 steps
+    Mutant("d_step", "forgets zero_grad", _src('''
+        def discriminator_step(generator, discriminator, d_opt, real, z):
+            with torch.no_grad():
+                fake = generator(z)
+            loss = discriminator_loss(discriminator(real), discriminator(fake))
+            loss.backward()
+            d_opt.step()
+            return loss.item()
+        '''), fails=["d_step_tests"]),
+    Mutant("d_step", "fakes not detached (gradients leak into G)", _src('''
+        def discriminator_step(generator, discriminator, d_opt, real, z):
+            d_opt.zero_grad()
+            loss = discriminator_loss(discriminator(real), discriminator(generator(z)))
+            loss.backward()
+            d_opt.step()
+            return loss.item()
+        '''), fails=["d_step_tests"]),
+    Mutant("d_step", "real and fake swapped", _src('''
+        def discriminator_step(generator, discriminator, d_opt, real, z):
+            d_opt.zero_grad()
+            with torch.no_grad():
+                fake = generator(z)
+            loss = discriminator_loss(discriminator(fake), discriminator(real))
+            loss.backward()
+            d_opt.step()
+            return loss.item()
+        '''), fails=["d_step_tests"]),
+    Mutant("d_step", "correct variant: detach, loss computed after a second forward", _src('''
+        def discriminator_step(generator, discriminator, d_opt, real, z):
+            fake = generator(z).detach()
+            discriminator.zero_grad()
+            loss = discriminator_loss(discriminator(real), discriminator(fake))
+            loss.backward()
+            d_opt.step()
+            return float(loss.detach())
+        '''), passes=["d_step_tests"]),
+    Mutant("g_step", "fake detached in the generator step", _src('''
+        def generator_step(generator, discriminator, g_opt, z):
+            g_opt.zero_grad()
+            loss = generator_loss(discriminator(generator(z).detach()))
+            loss.backward()
+            g_opt.step()
+            return loss.item()
+        '''), fails=["g_step_tests"]),
+    Mutant("g_step", "minimax (saturating) loss in the step", _src('''
+        def generator_step(generator, discriminator, g_opt, z):
+            g_opt.zero_grad()
+            logits = discriminator(generator(z))
+            loss = -F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
+            loss.backward()
+            g_opt.step()
+            return loss.item()
+        '''), fails=["g_step_tests"]),
+    Mutant("g_step", "forgets zero_grad", _src('''
+        def generator_step(generator, discriminator, g_opt, z):
+            loss = generator_loss(discriminator(generator(z)))
+            loss.backward()
+            g_opt.step()
+            return loss.item()
+        '''), fails=["g_step_tests"]),
+    Mutant("g_step", "correct variant: generator.zero_grad()", _src('''
+        def generator_step(generator, discriminator, g_opt, z):
+            generator.zero_grad(set_to_none=True)
+            fake = generator(z)
+            loss = generator_loss(discriminator(fake))
+            loss.backward()
+            g_opt.step()
+            return loss.detach().item()
+        '''), passes=["g_step_tests"]),
+    # ---------------------------------------------------------------- P2
+    Mutant("make_gan", "wide generator widens the discriminator instead", _make_gan(
+        WIDE="(128, 256, 512)", DISC_ARG="(1024, 512, 256) if experiment == 'wide_generator' else d_widths"),
+        fails=["make_gan_tests"]),
+    Mutant("make_gan", "deeper discriminator appends a smaller layer", _make_gan(DEEP="(512, 256, 128, 64)"),
+           fails=["make_gan_tests"]),
+    Mutant("make_gan", "d_steps left at 1", _make_gan(DSTEPS="1"), fails=["make_gan_tests"]),
+    Mutant("make_gan", "unknown names fall back to the baseline", _make_gan(ELSE="pass"), fails=["make_gan_tests"]),
+    Mutant("make_gan", "correct variant: table of settings", _src('''
+        EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")
+        _SETTINGS = {"baseline": ((128, 256, 512), (512, 256, 128), 1),
+                     "wide_generator": ((256, 512, 1024), (512, 256, 128), 1),
+                     "deep_discriminator": ((128, 256, 512), (1024, 512, 256, 128), 1),
+                     "d_steps_10": ((128, 256, 512), (512, 256, 128), 10)}
+
+
+        def make_gan(experiment, latent_dim=100):
+            if experiment not in _SETTINGS:
+                raise ValueError(experiment)
+            g, d, k = _SETTINGS[experiment]
+            return Generator(latent_dim=latent_dim, widths=g), Discriminator(widths=d), k
+        '''), passes=["make_gan_tests"]),
+    Mutant("train_gan", "ignores d_steps (G every batch)", _train('''
+        z = torch.randn(real.shape[0], generator.latent_dim, device=device)
+        history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
+        history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
+        '''), fails=["train_gan_tests"]),
+    Mutant("train_gan", "d_steps updates on the same batch, G every batch", _train('''
+        for _ in range(d_steps):
+            z = torch.randn(real.shape[0], generator.latent_dim, device=device)
+            history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
+        history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
+        '''), fails=["train_gan_tests"]),
+    Mutant("train_gan", "generator updated before the discriminator", _train('''
+        z = torch.randn(real.shape[0], generator.latent_dim, device=device)
+        if n_d % d_steps == 0:
+            history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
+        history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
+        n_d += 1
+        '''), fails=["train_gan_tests"]),
+    Mutant("train_gan", "generator never trained", _train('''
+        z = torch.randn(real.shape[0], generator.latent_dim, device=device)
+        history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
+        n_d += 1
+        if n_d % d_steps == 0:
+            history["g_loss"].append(generator_loss(discriminator(generator(z))).item())
+        '''), fails=["train_gan_tests"]),
+    Mutant("train_gan", "correct variant: same noise for both steps, counter reset after each G update", _train('''
+        z = torch.randn(real.shape[0], generator.latent_dim, device=device)
+        history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
+        n_d += 1
+        if n_d == d_steps:
+            n_d = 0
+            history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
+        '''), passes=["train_gan_tests"]),
+    # ---------------------------------------------------------------- P3
+    Mutant("cond_generator", "labels ignored (embedding computed, not used)",
+           _cg(forward="e = self.embed(labels)\n        return self.net(torch.cat([z, torch.zeros_like(e)], dim=1))"),
+           fails=["cond_generator_tests"]),
+    Mutant("cond_generator", "dropout in the conditional generator", _cg(extra=", nn.Dropout(0.3)"),
+           fails=["cond_generator_tests"]),
+    Mutant("cond_generator", "BatchNorm in the conditional generator",
+           _cg().replace("nn.Linear(width_in, width), nn.LeakyReLU(0.2)", "nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2)"),
+           fails=["cond_generator_tests"]),
+    Mutant("cond_generator", "one-hot labels instead of an embedding",
+           _cg(forward="return self.net(torch.cat([z, F.one_hot(labels, 10).float()], dim=1))"),
+           fails=["cond_generator_tests"]),
+    Mutant("cond_generator", "correct variant: embedding first in the concatenation",
+           _cg(forward="return self.net(torch.cat((self.embed(labels), z), 1))"), passes=["cond_generator_tests"]),
+    Mutant("cond_discriminator", "labels ignored", _cd(forward="return self.net(torch.cat([x.reshape(x.shape[0], -1), self.embed(torch.zeros_like(labels))], dim=1))"),
+           fails=["cond_discriminator_tests"]),
+    Mutant("cond_discriminator", "sigmoid at the end", _cd(last="layers.append(nn.Sigmoid())"),
+           fails=["cond_discriminator_tests"]),
+    Mutant("cond_discriminator", "BatchNorm in the conditional discriminator", _cd(norm=", nn.BatchNorm1d(width)"),
+           fails=["cond_discriminator_tests"]),
+    Mutant("cond_discriminator", "correct variant: embedding before the image",
+           _cd(forward="return self.net(torch.cat([self.embed(labels), x.flatten(1)], 1))"),
+           passes=["cond_discriminator_tests"]),
+    Mutant("cgan_steps", "fakes judged with random labels", _csteps(judge="torch.randint_like(labels, 10)"),
+           fails=["cgan_steps_tests"]),
+    Mutant("cgan_steps", "fakes generated for random labels", _csteps(fake="torch.randint_like(labels, 10)"),
+           fails=["cgan_steps_tests"]),
+    Mutant("cgan_steps", "generator draws other labels than the ones judged", _csteps(gen="torch.randint_like(labels, 10)"),
+           fails=["cgan_steps_tests"]),
+    # ---------------------------------------------------------------- P4
+    Mutant("p4a", "densities swapped in the integrand", _src('''
+        V_point = p_g * sp.log(d) + p_data * sp.log(1 - d)
+        D_star = sp.solve(sp.diff(V_point, d), d)[0]
+        second_derivative = sp.diff(V_point, d, 2).subs(d, D_star)
+        '''), fails=["p4a_tests"]),
+    Mutant("p4a", "second derivative not evaluated at D*", _src('''
+        V_point = p_data * sp.log(d) + p_g * sp.log(1 - d)
+        D_star = sp.solve(sp.diff(V_point, d), d)[0]
+        second_derivative = sp.diff(V_point, d, 2)
+        '''), fails=["p4a_tests"]),
+    Mutant("p4a", "first derivative sign slip in D*", _src('''
+        V_point = p_data * sp.log(d) + p_g * sp.log(1 - d)
+        D_star = p_g / (p_data + p_g)
+        second_derivative = sp.diff(V_point, d, 2).subs(d, D_star)
+        '''), fails=["p4a_tests"]),
+    Mutant("p4a", "correct variant: by hand, unsimplified", _src('''
+        V_point = sp.log(d) * p_data + sp.log(1 - d) * p_g
+        D_star = 1 / (1 + p_g / p_data)
+        second_derivative = -p_data / D_star**2 - p_g / (1 - D_star)**2
+        '''), passes=["p4a_tests"]),
+    Mutant("p4b", "JSD without the 1/2 weights", _p4b(js="np.sum(xlogy(p, p) - xlogy(p, m)) + np.sum(xlogy(q, q) - xlogy(q, m))"),
+           fails=["p4b_tests"]),
+    Mutant("p4b", "JSD in bits (log base 2)", _p4b(js="(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m))) / np.log(2)"),
+           fails=["p4b_tests"]),
+    Mutant("p4b", "D* swapped inside C (uses p_g/(p_data+p_g))", _p4b(
+        cpoint="V_point.subs(d, p_g / (p_data + p_g))",
+        vc="np.sum(xlogy(p, q) - xlogy(p, s) + xlogy(q, p) - xlogy(q, s))"), fails=["p4b_tests"]),
+    Mutant("p4b", "0 log 0 not handled (np.log)", _p4b(
+        vc="np.sum(p * np.log(p / s) + q * np.log(q / s))",
+        js="0.5 * np.sum(p * np.log(p / m)) + 0.5 * np.sum(q * np.log(q / m))"), fails=["p4b_tests"]),
+    Mutant("p4b", "KL(p||q) used as the divergence", _p4b(js="np.sum(xlogy(p, p) - xlogy(p, q))"),
+           fails=["p4b_tests"]),
+    Mutant("p4b", "correct variant: scipy.special.rel_entr", _p4b(
+        vc="-np.log(4) + np.sum(rel_entr(p, (p + q) / 2) + rel_entr(q, (p + q) / 2))",
+        js="0.5 * np.sum(rel_entr(p, m)) + 0.5 * np.sum(rel_entr(q, m))").replace(
+        "C_point =", "from scipy.special import rel_entr\n\nC_point =", 1), passes=["p4b_tests"]),
+    # ---------------------------------------------------------------- P5
+    Mutant("ot_primal", "no non-negativity bound on T", _primal(bounds="(None, None)"), fails=["ot_primal_tests"]),
+    Mutant("ot_primal", "marginals swapped", _primal(beq="np.concatenate([w, v]) if len(v) != len(w) else np.concatenate([v, w[::-1]])"),
+           fails=["ot_primal_tests"]),
+    Mutant("ot_primal", "maximises the cost", _primal(obj="-C.ravel()", sign="-"), fails=["ot_primal_tests"]),
+    Mutant("ot_primal", "correct variant: constraints built with loops", _src('''
+        def ot_primal(v, w, C):
+            C = np.asarray(C, dtype=np.float64)
+            k1, k2 = C.shape
+            A = np.zeros((k1 + k2, k1 * k2))
+            for i in range(k1):
+                for j in range(k2):
+                    A[i, i * k2 + j] = 1
+                    A[k1 + j, i * k2 + j] = 1
+            res = linprog(C.flatten(), A_eq=A, b_eq=np.r_[v, w], bounds=[(0, None)] * (k1 * k2), method="highs")
+            return float(res.fun), res.x.reshape(k1, k2)
+        '''), passes=["ot_primal_tests"]),
+    Mutant("ot_dual", "dual constraint with the wrong sign (phi_i + psi_j >= c_ij), minimised", _dual(
+        obj="np.concatenate([v, w])", constraint="-A_ub", rhs="-C.ravel()", sign=""), fails=["ot_dual_tests"]),
+    Mutant("ot_dual", "dual constraint with the wrong sign, maximised", _dual(constraint="-A_ub", rhs="-C.ravel()"),
+           fails=["ot_dual_tests"]),
+    Mutant("ot_dual", "potentials forced non-negative", _dual(bounds="(0, None)"), fails=["ot_dual_tests"]),
+    Mutant("ot_dual", "forgot that linprog minimises", _dual(obj="np.concatenate([v, w])", sign=""),
+           fails=["ot_dual_tests"]),
+    Mutant("ot_dual", "blank dual also fails P0", STUB, fails=["ot_dual_tests", "p0_tests"]),
+    Mutant("ot_dual", "correct variant: psi first in the variable vector", _src('''
+        def ot_dual(v, w, C):
+            C = np.asarray(C, dtype=np.float64)
+            k1, k2 = C.shape
+            A = np.zeros((k1 * k2, k1 + k2))
+            for i in range(k1):
+                for j in range(k2):
+                    A[i * k2 + j, j] = 1        # psi_j
+                    A[i * k2 + j, k2 + i] = 1   # phi_i
+            res = linprog(-np.r_[w, v], A_ub=A, b_ub=C.reshape(-1), bounds=[(None, None)] * (k1 + k2), method="highs")
+            return -float(res.fun), res.x[k2:], res.x[:k2]
+        '''), passes=["ot_dual_tests"]),
+]
+
+PARTIAL = [
+    "sigmoid applied twice (sigmoid before the logit loss)",
+    "ignores d_steps (G every batch)",
+    "labels ignored (embedding computed, not used)",
+    "JSD without the 1/2 weights",
+    "dual constraint with the wrong sign (phi_i + psi_j >= c_ij), minimised",
+]
