@@ -1,5 +1,6 @@
 """End to end on a tiny fixture course: release, autograde, feedback, report, bad input."""
 import json
+import time
 import shutil
 import subprocess
 import sys
@@ -155,3 +156,25 @@ def test_release_check_detects_hand_edits(course):
         assert C.release_differences(c) == [HW]
     finally:
         path.write_text(original, encoding="utf-8")
+
+
+def test_hanging_submission_times_out_and_leaves_no_kernel(tmp_path):
+    import psutil
+
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    tiny.build(tmp_path)
+    c = C.Course(tmp_path)
+    C.release(c)
+    nb = example_submissions(c.release_notebook(HW), c.source_notebook(HW))["demo_reference"]
+    cell = next(x for x in nb.cells if x.metadata.get("nbgrader", {}).get("grade_id") == "mean_square")
+    cell.source = "import time\nwhile True:\n    time.sleep(0.1)"
+    path = tmp_path / "submitted" / "looper" / HW / f"{HW}.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    before = {p.pid for p in psutil.process_iter()}
+    (result,) = C.autograde(c, HW, ["looper"], timeout=40)
+    assert result.status == "timed out" and "40 s" in result.reason
+    time.sleep(1)
+    leftovers = [p for p in psutil.process_iter(["cmdline"]) if p.pid not in before
+                 and "ipykernel" in " ".join(p.info["cmdline"] or [])]
+    assert not leftovers, f"kernels left running: {leftovers}"

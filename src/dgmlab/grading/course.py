@@ -116,10 +116,22 @@ class Course:
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill ``proc`` and every descendant: its process group, and kernels that started sessions of their own."""
+    import psutil
+
+    try:
+        family = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        family = []
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+    for child in family:
+        try:
+            child.kill()
+        except psutil.NoSuchProcess:
+            pass
 
 
 # ----------------------------------------------------------------- release
