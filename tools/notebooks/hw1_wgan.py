@@ -1,0 +1,2150 @@
+"""hw1_wgan: normalizing flows, Wasserstein distance vs KL/JS, and a Wasserstein GAN on MNIST.
+
+Adapted from seed 000 (CSDS 600 Deep Generative Models, Homework 2, Case Western
+Reserve University, instructor Yu Yin). Point split kept: Q1 20, Q2 35, Q3 45.
+
+Build:  .venv/bin/python tools/build_notebooks.py hw1_wgan
+Prove:  .venv/bin/python -m pytest tests/test_hw1_wgan.py -x -q
+        (tests/test_proofs.py -k hw1_wgan proves every cell except the
+        artifact-graded `samples_quality_tests`, which needs a samples file
+        next to the notebook: see PROOF_ARTIFACTS below and docs/hw1_wgan.md.)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbauthor import Notebook
+
+from dgmlab.grading.proofs import Mutant
+
+HW = "hw1_wgan"
+SAMPLES_FILE = "samples_100.pt"
+# Quality bar of the artifact-graded cell (MNIST classifier score of the 100
+# saved samples, dgmlab.metrics.mnist_score, and predicted classes among them).
+SCORE_BAR = 7.0
+CLASSES_BAR = 9
+
+
+def build() -> Notebook:
+    nb = Notebook(HW)
+    nb.md(r"""
+        # Homework 1: normalizing flows, the Wasserstein distance, and a Wasserstein GAN on MNIST
+
+        *Adapted from Homework 2 of CSDS 600 "Deep Generative Models" (Case Western Reserve
+        University, instructor Yu Yin). The questions and the point split (20 / 35 / 45) follow
+        that handout; the wording, the code and the tests are ours.*
+
+        **How this notebook works.** Run the setup cell first. Cells marked `# COMPLETE` are yours:
+        replace `raise NotImplementedError()` with your code. The test cell after each answer runs a
+        few visible checks; more checks run when the notebook is graded. Markdown cells that say
+        *Write your answer here* are graded by hand.
+
+        **Modes.** On a GPU (Colab) the notebook runs the full 40-epoch training of Q3. With
+        `DGMLAB_FAST=1` it trains a few dozen steps on a small MNIST sample, just to check that the
+        code runs. While nbgrader grades the notebook nothing is trained: your functions are tested
+        on small fixed inputs, and your trained samples are scored from the file `samples_100.pt`
+        that Q3 saves next to this notebook. **Submit that file together with the notebook.**
+        """)
+    nb.setup()
+    nb.code("""
+        import math
+        from pathlib import Path
+
+        import matplotlib.pyplot as plt
+        import numpy as np
+        import sympy as sp
+        import torch
+        import torch.nn as nn
+        import torch.distributions as D
+        from tqdm.auto import tqdm
+
+        import dgmlab
+        import dgmlab.data
+        from dgmlab import checks, plots, runtime
+        """, locked=True, grade_id="imports")
+
+    # ------------------------------------------------------------------ Q1
+    nb.md(r"""
+        ## Q1. Normalizing flows (20 points)
+
+        A normalizing flow models data $x \in \mathbb{R}^D$ as $x = f_\theta(z)$, where $z$ has a
+        simple base density $p_Z$ (e.g. a standard Gaussian) and $f_\theta$ is a learned map.
+        Answer in a few sentences each, using formulas where they help.
+        """)
+    nb.md(r"""
+        **(a) (4 points)** What objective is a flow trained with? Write it for a data set
+        $\{x^{(i)}\}_{i=1}^N$ and say where the Jacobian enters.
+        """)
+    nb.written("q1a", points=4, model_answer=r"""
+        Flows are trained by maximum likelihood: maximise $\frac1N\sum_i \log p_\theta(x^{(i)})$ (equivalently
+        minimise the negative log-likelihood, i.e. the forward KL from the data distribution to the model).
+        The density is exact by the change of variables formula with $z = f_\theta^{-1}(x)$:
+        $\log p_\theta(x) = \log p_Z(f_\theta^{-1}(x)) + \log\left|\det \frac{\partial f_\theta^{-1}(x)}{\partial x}\right|
+        = \log p_Z(z) - \log\left|\det \frac{\partial f_\theta(z)}{\partial z}\right|$.
+        The first term pulls the latent codes towards high base density; the log-determinant term accounts for
+        how $f_\theta$ stretches or compresses volume (without it the model could collapse everything to $z=0$).
+        Marking: maximum likelihood / NLL (2), the change-of-variables formula with the correct sign of the
+        log-determinant (2).
+        """)
+    nb.md(r"""
+        **(b) (4 points)** How do you draw a sample from a trained flow?
+        """)
+    nb.written("q1b", points=4, model_answer=r"""
+        Draw $z \sim p_Z$ (e.g. $z \sim \mathcal N(0, I)$, the same dimension as $x$) and return $x = f_\theta(z)$:
+        one forward pass, no iteration and no rejection. If the flow is a composition
+        $f = f_K \circ \dots \circ f_1$, apply $f_1$ first. (A temperature $z \sim \mathcal N(0, T^2 I)$ with $T<1$ is a
+        common trick for cleaner samples.) Marking: sample from the base (2), push through $f_\theta$, not its
+        inverse (2).
+        """)
+    nb.md(r"""
+        **(c) (4 points)** Which properties must $f_\theta$ have for a flow to be practical, and why
+        is each needed?
+        """)
+    nb.written("q1c", points=4, model_answer=r"""
+        1. **Invertible (bijective)**, so that every $x$ has exactly one $z = f^{-1}(x)$ and the change of variables
+           formula holds; $x$ and $z$ must therefore have the same dimension.
+        2. **Differentiable, with a differentiable inverse** (a diffeomorphism), so the Jacobian exists and we can
+           train by gradient descent.
+        3. **A cheap log-determinant of the Jacobian** (e.g. triangular Jacobians as in coupling or autoregressive
+           layers: $O(D)$ instead of the $O(D^3)$ of a general determinant).
+        4. **Efficient to evaluate in the direction needed**: the inverse for likelihood training, the forward map
+           for sampling (ideally both).
+        5. **Expressive enough**, usually by composing many simple invertible layers.
+        Marking: invertible (1), differentiable (1), tractable Jacobian determinant (1), efficient
+        inverse/forward evaluation or expressivity through composition (1).
+        """)
+    nb.md(r"""
+        ### Q1 in code
+
+        To exercise these ideas you implement the two operations every flow library provides.
+        A flow here is any object with three methods, for a batch of $N$ points in $D$ dimensions:
+
+        - `flow.forward(z)`: $x = f(z)$, shape `(N, D)` to `(N, D)`;
+        - `flow.inverse(x)`: $z = f^{-1}(x)$, shape `(N, D)` to `(N, D)`;
+        - `flow.log_abs_det_jacobian(z)`: $\log\left|\det \partial f(z) / \partial z\right|$ at each point, shape `(N,)`.
+
+        The base density is a `torch.distributions` object with event shape `(D,)`, so
+        `base.log_prob(z)` has shape `(N,)` and `base.sample((n,))` has shape `(n, D)`.
+        Two example flows follow (read them; they are used by the tests too).
+        """)
+    nb.code('''
+        class AffineFlow:
+            """x = f(z) = z @ A.T + b with A (D, D) and b (D,). Invertible iff det A != 0."""
+
+            def __init__(self, A, b):
+                self.A, self.b = torch.as_tensor(A), torch.as_tensor(b)
+
+            def forward(self, z):
+                return z @ self.A.T + self.b
+
+            def inverse(self, x):
+                # the pseudo-inverse, so a singular A still returns *something*
+                return (x - self.b) @ torch.linalg.pinv(self.A).T
+
+            def log_abs_det_jacobian(self, z):
+                return torch.linalg.slogdet(self.A)[1].expand(z.shape[0])
+
+
+        class ExpFlow:
+            """x = f(z) = exp(z) elementwise: maps R^D onto the positive orthant."""
+
+            def forward(self, z):
+                return torch.exp(z)
+
+            def inverse(self, x):
+                return torch.log(x)
+
+            def log_abs_det_jacobian(self, z):
+                return z.sum(dim=-1)
+
+
+        def standard_normal(d, loc=0.0, scale=1.0):
+            """A diagonal Gaussian base density on R^d (event shape (d,))."""
+            return D.Independent(D.Normal(torch.full((d,), float(loc)), torch.full((d,), float(scale))), 1)
+        ''', locked=True, grade_id="flow_classes")
+    nb.md(r"""
+        **(d) (5 points)** Implement `flow_log_prob(x, flow, base)`, the exact log-density of the
+        flow at each row of `x`. The notebook's rule for maps that are not invertible: raise a
+        `ValueError` when the round trip $f(f^{-1}(x))$ does not give back `x`
+        (to within `1e-4` absolute and relative tolerance) or when the log-determinant is not finite.
+        Keep everything in torch so gradients reach the flow's parameters.
+        """)
+    nb.answer("flow_log_prob", '''
+        def flow_log_prob(x, flow, base):
+            """Log-density of the flow x = f(z), z ~ base, at each row of x.
+
+            x: float tensor (N, D); flow: has forward / inverse / log_abs_det_jacobian (see above);
+            base: torch.distributions.Distribution with event shape (D,).
+            Returns a float tensor (N,). Raises ValueError if f is not invertible at x.
+            """
+            ### BEGIN SOLUTION
+            z = flow.inverse(x)
+            if not torch.allclose(flow.forward(z), x, rtol=1e-4, atol=1e-4):
+                raise ValueError("the flow is not invertible at x: f(f^-1(x)) != x")
+            log_det = flow.log_abs_det_jacobian(z)
+            if not torch.isfinite(log_det).all():
+                raise ValueError("the Jacobian of the flow is singular (log|det J| is not finite)")
+            return base.log_prob(z) - log_det
+            ### END SOLUTION
+        ''')
+    nb.tests("flow_log_prob_tests", points=5, src='''
+        from dgmlab.testing import run_tests
+
+        def test_shape_and_finite_on_a_1d_affine_flow():
+            flow = AffineFlow(torch.tensor([[2.0]]), torch.tensor([1.0]))
+            out = flow_log_prob(torch.linspace(-3, 3, 7).unsqueeze(1), flow, standard_normal(1))
+            checks.assert_tensor(out, "flow_log_prob(x, flow, base)", shape=(7,))
+            assert torch.isfinite(out).all(), "flow_log_prob returned NaN or inf on an invertible affine flow"
+
+        ### BEGIN HIDDEN TESTS
+        def test_1d_affine_matches_torch_normal():
+            flow = AffineFlow(torch.tensor([[2.0]]), torch.tensor([1.0]))
+            x = torch.linspace(-3, 3, 7).unsqueeze(1)
+            want = D.Normal(1.0, 2.0).log_prob(x.squeeze(1))
+            checks.assert_close(flow_log_prob(x, flow, standard_normal(1)), want, rtol=1e-5, atol=1e-5,
+                                name="log-density of a 1-D affine flow")
+
+        def test_2d_affine_with_non_standard_base_matches_multivariate_normal():
+            A = torch.tensor([[2.0, 0.5], [0.3, 1.5]])
+            b = torch.tensor([1.0, -2.0])
+            x = torch.randn(11, 2) * 2
+            base = standard_normal(2, loc=0.5, scale=0.7)
+            want = D.MultivariateNormal(A @ torch.full((2,), 0.5) + b, 0.49 * A @ A.T).log_prob(x)
+            checks.assert_close(flow_log_prob(x, AffineFlow(A, b), base), want, rtol=1e-4, atol=1e-4,
+                                name="log-density of a 2-D affine flow")
+
+        def test_1d_exp_flow_matches_torch_lognormal():
+            x = torch.tensor([[0.1], [0.5], [1.0], [2.0], [7.0]])
+            want = D.LogNormal(0.0, 1.0).log_prob(x.squeeze(1))
+            checks.assert_close(flow_log_prob(x, ExpFlow(), standard_normal(1)), want, rtol=1e-5, atol=1e-5,
+                                name="log-density of the 1-D exp flow")
+
+        def test_2d_exp_flow_matches_independent_lognormals():
+            x = torch.rand(9, 2) * 3 + 0.05
+            want = D.Independent(D.LogNormal(torch.full((2,), -0.3), torch.full((2,), 0.8)), 1).log_prob(x)
+            got = flow_log_prob(x, ExpFlow(), standard_normal(2, loc=-0.3, scale=0.8))
+            checks.assert_close(got, want, rtol=1e-5, atol=1e-5, name="log-density of the 2-D exp flow")
+
+        def test_gradient_reaches_flow_parameters():
+            A = torch.tensor([[2.0, 0.5], [0.3, 1.5]], requires_grad=True)
+            out = flow_log_prob(torch.randn(5, 2), AffineFlow(A, torch.zeros(2)), standard_normal(2)).sum()
+            assert out.requires_grad, "flow_log_prob's output is detached from the flow's parameters"
+            out.backward()
+            assert A.grad is not None and torch.isfinite(A.grad).all() and A.grad.abs().sum() > 0, \\
+                "no gradient reached the flow's parameters"
+
+        def test_singular_affine_flow_is_rejected():
+            flow = AffineFlow(torch.tensor([[1.0, 2.0], [2.0, 4.0]]), torch.zeros(2))
+            try:
+                flow_log_prob(torch.randn(4, 2), flow, standard_normal(2))
+            except ValueError:
+                return
+            raise AssertionError("a singular (non-invertible) affine map must raise ValueError")
+
+        def test_folding_map_is_rejected():
+            class Fold:  # f(z) = |z|: not injective; its "inverse" is the identity
+                def forward(self, z):
+                    return z.abs()
+
+                def inverse(self, x):
+                    return x
+
+                def log_abs_det_jacobian(self, z):
+                    return torch.zeros(z.shape[0])
+
+            try:
+                flow_log_prob(torch.tensor([[-1.0], [0.5]]), Fold(), standard_normal(1))
+            except ValueError:
+                return
+            raise AssertionError("a map whose round trip f(f^-1(x)) misses x must raise ValueError")
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r"""
+        **(e) (3 points)** Implement `flow_sample(n, flow, base)`: draw `n` points from the flow.
+        Use `base` for the noise (not `torch.randn`: the base need not be standard).
+        """)
+    nb.answer("flow_sample", '''
+        def flow_sample(n, flow, base):
+            """n samples of x = f(z), z ~ base: a float tensor (n, D)."""
+            ### BEGIN SOLUTION
+            z = base.sample((n,))
+            return flow.forward(z)
+            ### END SOLUTION
+        ''')
+    nb.tests("flow_sample_tests", points=3, src='''
+        from dgmlab.testing import run_tests
+
+        def test_shape():
+            out = flow_sample(5, AffineFlow(torch.eye(2), torch.zeros(2)), standard_normal(2))
+            checks.assert_tensor(out, "flow_sample(5, flow, base)", shape=(5, 2))
+
+        ### BEGIN HIDDEN TESTS
+        def test_2d_affine_samples_have_the_right_mean_and_covariance():
+            A = torch.tensor([[2.0, 0.5], [0.3, 1.5]])
+            b = torch.tensor([1.0, -2.0])
+            x = flow_sample(40000, AffineFlow(A, b), standard_normal(2, loc=0.5, scale=0.7)).double()
+            mean = A.double() @ torch.full((2,), 0.5, dtype=torch.float64) + b.double()
+            checks.assert_close(x.mean(0), mean, atol=0.04, rtol=0, name="sample mean of the affine flow")
+            checks.assert_close(torch.cov(x.T), 0.49 * A.double() @ A.double().T, atol=0.08, rtol=0,
+                                name="sample covariance of the affine flow")
+
+        def test_exp_flow_samples_follow_the_lognormal():
+            x = flow_sample(40000, ExpFlow(), standard_normal(1, loc=-0.5, scale=0.5)).squeeze(1).double()
+            q = torch.quantile(x, torch.tensor([0.1, 0.5, 0.9], dtype=torch.float64))
+            want = torch.exp(-0.5 + 0.5 * D.Normal(0.0, 1.0).icdf(torch.tensor([0.1, 0.5, 0.9]))).double()
+            checks.assert_close(q, want, rtol=0.03, atol=0, name="quantiles of exp-flow samples")
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+
+    # ------------------------------------------------------------------ Q2
+    nb.md(r"""
+        ## Q2. The Wasserstein distance (35 points)
+
+        A GAN can be read as minimising some divergence between the data distribution
+        $p_{data}$ and the generator's distribution $p_g$. Here we look at what happens to those
+        divergences when the two distributions live on tiny, almost disjoint regions, and why the
+        Wasserstein distance behaves better.
+
+        Throughout, $p_{data} = \mathcal N(\theta_0, \epsilon^2)$ and
+        $p_g = \mathcal N(\theta, \epsilon^2)$: two 1-D Gaussians with the same standard deviation
+        $\epsilon > 0$ and means $\theta_0, \theta \in \mathbb R$. The symbols below are the ones to use.
+        """)
+    nb.code("""
+        x, theta, theta0 = sp.symbols("x theta theta_0", real=True)
+        eps = sp.symbols("epsilon", positive=True)
+
+
+        def normal_pdf(x, mean, std):
+            \"\"\"The N(mean, std^2) density as a sympy expression.\"\"\"
+            return sp.exp(-(x - mean) ** 2 / (2 * std ** 2)) / (std * sp.sqrt(2 * sp.pi))
+        """, locked=True, grade_id="q2_symbols")
+    nb.md(r"""
+        **(a) (8 points)** Show with sympy that
+        $D_{KL}(p_g \,\|\, p_{data}) = \dfrac{(\theta-\theta_0)^2}{2\epsilon^2}$: build
+        `kl_gaussians`, a sympy expression in `theta`, `theta0` and `eps` obtained by integrating over
+        `x` (do not type the result in). Hint: `sp.expand_log(..., force=True)` turns the log-ratio of
+        the densities into a polynomial, which sympy integrates in about a second.
+        """)
+    nb.answer("kl_gaussians", '''
+        ### BEGIN SOLUTION
+        p_g = normal_pdf(x, theta, eps)
+        p_data = normal_pdf(x, theta0, eps)
+        log_ratio = sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
+        kl_gaussians = sp.simplify(sp.integrate(p_g * log_ratio, (x, -sp.oo, sp.oo)))
+        ### END SOLUTION
+        kl_gaussians
+        ''')
+    nb.tests("kl_tests", points=8, src='''
+        from dgmlab.testing import run_tests
+
+        def test_is_an_expression_in_theta_theta0_eps():
+            checks.assert_sympy_expr(kl_gaussians, "kl_gaussians", symbols=[theta, theta0, eps])
+
+        def test_zero_when_the_means_agree():
+            assert sp.simplify(kl_gaussians.subs(theta, theta0)) == 0, \\
+                "kl_gaussians should vanish when theta == theta0"
+
+        ### BEGIN HIDDEN TESTS
+        def test_equals_the_closed_form():
+            checks.assert_sympy_equal(kl_gaussians, (theta - theta0) ** 2 / (2 * eps ** 2), "kl_gaussians")
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r"""
+        **(b) (6 points)** Let both distributions concentrate: $\epsilon \to 0^+$ with
+        $\theta \neq \theta_0$. Implement `kl_limits(kl, theta_value, theta0_value)` returning the pair
+        $\left(\lim_{\epsilon\to0^+} D_{KL},\ \lim_{\epsilon\to0^+} \partial D_{KL}/\partial\theta\right)$
+        at $\theta$ = `theta_value`, $\theta_0$ = `theta0_value`, computed with sympy from the
+        expression `kl` (use `sp.diff` and `sp.limit`; the results may be `sp.oo` or `-sp.oo`).
+        """)
+    nb.answer("kl_limits", '''
+        def kl_limits(kl, theta_value, theta0_value):
+            """kl: sympy expression in theta, theta0, eps; theta_value, theta0_value: numbers.
+
+            Returns (limit of kl, limit of d kl / d theta) as eps -> 0+, two sympy objects.
+            """
+            ### BEGIN SOLUTION
+            at = {theta: theta_value, theta0: theta0_value}
+            dkl = sp.diff(kl, theta)
+            return sp.limit(kl.subs(at), eps, 0, "+"), sp.limit(dkl.subs(at), eps, 0, "+")
+            ### END SOLUTION
+        ''')
+    nb.tests("kl_limits_tests", points=6, src='''
+        from dgmlab.testing import run_tests
+
+        KL_CLOSED_FORM = (theta - theta0) ** 2 / (2 * eps ** 2)
+
+        def test_returns_two_sympy_objects():
+            out = kl_limits(KL_CLOSED_FORM, 1, 0)
+            assert isinstance(out, tuple) and len(out) == 2, "kl_limits must return a pair (KL limit, derivative limit)"
+            assert all(isinstance(v, sp.Basic) for v in out), "both limits must be sympy objects (e.g. sp.oo)"
+
+        ### BEGIN HIDDEN TESTS
+        def test_kl_diverges_to_plus_infinity():
+            for t, t0 in [(1, 0), (-1, 0), (sp.Rational(1, 2), 2)]:
+                assert kl_limits(KL_CLOSED_FORM, t, t0)[0] is sp.oo, "the KL limit is not +infinity"
+
+        def test_derivative_diverges_with_the_sign_of_theta_minus_theta0():
+            assert kl_limits(KL_CLOSED_FORM, 1, 0)[1] is sp.oo, "the derivative limit for theta > theta0 is wrong"
+            assert kl_limits(KL_CLOSED_FORM, -1, 0)[1] is sp.oo * -1, "the derivative limit for theta < theta0 is wrong"
+            assert kl_limits(KL_CLOSED_FORM, sp.Rational(1, 2), 2)[1] is -sp.oo, \\
+                "the derivative limit for theta < theta0 is wrong"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r"""
+        **(c) (5 + 3 points)** Consider a GAN whose generator minimises
+        $$L_G(\theta;\phi) = \mathbb E_{x\sim p_\theta}\big[\log(1 - D_\phi(x))\big] - \mathbb E_{x\sim p_\theta}\big[\log D_\phi(x)\big],$$
+        the sum of the original ("saturating") generator loss and the "non-saturating" one.
+        With the discriminator at its optimum $D^*(x) = p_{data}(x) / (p_{data}(x) + p_g(x))$, is the
+        behaviour you found in (b) a problem for training $\theta$ with this loss? Explain.
+
+        First the numeric companion (3 points): implement `seed_generator_loss(d_fake)`, the loss above
+        estimated from the discriminator's outputs $D(x_i) \in (0,1)$ on a batch of generated samples.
+        The cell after it uses it to measure $\partial L_G/\partial\theta$ with $D$ held at $D^*$.
+        """)
+    nb.answer("seed_generator_loss", '''
+        def seed_generator_loss(d_fake):
+            """d_fake: float tensor (N,) of D(x_i) in (0, 1) on generated x_i -> 0-d tensor,
+            mean log(1 - D) minus mean log D."""
+            ### BEGIN SOLUTION
+            return torch.log1p(-d_fake).mean() - torch.log(d_fake).mean()
+            ### END SOLUTION
+        ''')
+    nb.tests("seed_loss_tests", points=3, src='''
+        from dgmlab.testing import run_tests
+
+        def test_returns_a_scalar():
+            checks.assert_tensor(seed_generator_loss(torch.full((4,), 0.5)), "seed_generator_loss(d)", shape=())
+
+        ### BEGIN HIDDEN TESTS
+        def test_value_on_a_fixed_batch():
+            d = torch.tensor([0.1, 0.3, 0.6, 0.95], dtype=torch.float64)
+            want = torch.log(1 - d).mean() - torch.log(d).mean()
+            checks.assert_close(seed_generator_loss(d), want, rtol=1e-9, atol=1e-12, name="seed_generator_loss(d)")
+
+        def test_gradient_with_respect_to_d():
+            d = torch.tensor([0.2, 0.4, 0.7], dtype=torch.float64, requires_grad=True)
+            seed_generator_loss(d).backward()
+            assert d.grad is not None, "no gradient flows back to d (detached?)"
+            dd = d.detach()
+            checks.assert_close(d.grad, (-1 / (1 - dd) - 1 / dd) / 3, rtol=1e-9, atol=1e-12,
+                                name="d loss / d D(x_i)")
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.code('''
+        def optimal_discriminator(x, theta_g, theta_data, std):
+            """D*(x) = p_data / (p_data + p_g) for the two Gaussians, computed stably as a sigmoid of the log-ratio."""
+            log_ratio = (-(x - theta_data) ** 2 + (x - theta_g) ** 2) / (2 * std ** 2)
+            return torch.sigmoid(log_ratio)
+
+
+        def generator_gradient(loss_fn, theta_value=1.0, theta0_value=0.0, std=1.0, n=2000):
+            """dL/dtheta with D frozen at D* (theta enters only through the samples x = theta + std * z)."""
+            theta_t = torch.tensor(theta_value, dtype=torch.float64, requires_grad=True)
+            z = torch.randn(n, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+            x_fake = theta_t + std * z
+            d = optimal_discriminator(x_fake, theta_value, theta0_value, std)
+            (grad,) = torch.autograd.grad(loss_fn(d), theta_t)
+            return grad.item()
+
+
+        if not runtime.is_grading():
+            print(f"{'eps':>6} {'seed loss':>12} {'log(1-D) only':>14} {'-log D only':>12} {'(theta-theta0)/eps^2':>21}")
+            for s in [1.0, 0.5, 0.2, 0.1, 0.05]:
+                print(f"{s:6.2f} {generator_gradient(seed_generator_loss, std=s):12.4g} "
+                      f"{generator_gradient(lambda d: torch.log1p(-d).mean(), std=s):14.4g} "
+                      f"{generator_gradient(lambda d: -torch.log(d).mean(), std=s):12.4g} {1 / s ** 2:21.4g}")
+        ''')
+    nb.md(r"""
+        The table shows $\partial L_G / \partial \theta$ for $\theta = 1$, $\theta_0 = 0$ as $\epsilon$
+        shrinks, for the combined loss and for each of its two terms. Use it in your answer.
+        """)
+    nb.written("q2c", points=5, model_answer=r"""
+        Yes. With $D = D^*$, $\log(1-D^*) - \log D^* = \log \frac{p_g}{p_{data}}$, so
+        $L_G = \mathbb E_{p_g}[\log p_g / p_{data}] = D_{KL}(p_g\|p_{data})$: this loss *is* the reverse KL of (a),
+        and it inherits (b). When the supports barely overlap ($\epsilon\to0$, $\theta\ne\theta_0$) the loss is
+        $+\infty$ in the limit and its gradient $(\theta-\theta_0)/\epsilon^2$ blows up: the table shows the
+        gradient growing like $1/\epsilon^2$ (1, 4, 25, 100, 400). Training is then unstable: huge, badly scaled
+        steps that overshoot $\theta_0$, and in floating point $D^*$ underflows to 0 so $\log D$ becomes $-\infty$ and
+        gradients become NaN. Splitting the loss shows why: the saturating term $\log(1-D)$ gives a vanishing gradient
+        (the discriminator is confident, $D\approx0$ on fakes), while the non-saturating $-\log D$ term carries the
+        exploding one. Neither is a useful, well-scaled signal about how far $p_g$ is from $p_{data}$.
+        Marking: identifies the loss with $D_{KL}(p_g\|p_{data})$ at the optimal discriminator or otherwise links it to
+        (b) (2); gradient explodes ~ $1/\epsilon^2$ / numerical instability (2); uses the table or the saturating vs
+        non-saturating split (1).
+        """)
+    nb.md(r"""
+        **(d) (5 + 2 + 6 points)** Now compare three distances between the same two Gaussians as
+        $\epsilon \to 0$: KL (from (a)), the Jensen–Shannon divergence
+        $$\mathrm{JS}(p_g, p_{data}) = \tfrac12 D_{KL}(p_g\|m) + \tfrac12 D_{KL}(p_{data}\|m),\quad m = \tfrac12(p_g + p_{data}),$$
+        and the Wasserstein-1 (earth mover's) distance $W_1$. Use natural logarithms throughout.
+
+        JS has no closed form here, so compute it by quadrature with the helper `gaussian_expectation`
+        below, which returns $\mathbb E_{x\sim\mathcal N(\text{mean},\text{std}^2)}[g(x)]$ in float64 and
+        is differentiable in `mean`. Work with log-densities (`normal_log_pdf`) and `torch.logaddexp`
+        so nothing underflows when $\epsilon$ is tiny. For $W_1$ between two Gaussians that differ only
+        by a shift, the optimal transport plan moves every point by $\theta-\theta_0$.
+
+        Implement `js_divergence(theta, theta0, eps)` (5 points) and `w1_distance(theta, theta0, eps)`
+        (2 points); both take float64 0-d tensors (or numbers) and return 0-d tensors differentiable in `theta`.
+        """)
+    nb.code('''
+        def normal_log_pdf(x, mean, std):
+            """log N(x; mean, std^2), elementwise, in torch."""
+            return -0.5 * ((x - mean) / std) ** 2 - math.log(std) - 0.5 * math.log(2 * math.pi)
+
+
+        def gaussian_expectation(g, mean, std, n=4001, width=12.0):
+            """E[g(X)] for X ~ N(mean, std^2) by the trapezoid rule on mean + std * z, |z| <= width (float64)."""
+            z = torch.linspace(-width, width, n, dtype=torch.float64)
+            w = torch.exp(-0.5 * z ** 2) / math.sqrt(2 * math.pi) * (z[1] - z[0])
+            w[0] = w[0] / 2
+            w[-1] = w[-1] / 2
+            return (w * g(mean + std * z)).sum()
+        ''', locked=True, grade_id="q2d_helpers")
+    nb.answer("js_divergence", '''
+        def js_divergence(theta, theta0, eps):
+            """JS(N(theta, eps^2), N(theta0, eps^2)) as a float64 0-d tensor, differentiable in theta."""
+            ### BEGIN SOLUTION
+            log_p = lambda t: normal_log_pdf(t, theta, eps)    # p_g
+            log_q = lambda t: normal_log_pdf(t, theta0, eps)   # p_data
+            log_m = lambda t: torch.logaddexp(log_p(t), log_q(t)) - math.log(2.0)
+            kl_pm = gaussian_expectation(lambda t: log_p(t) - log_m(t), theta, eps)
+            kl_qm = gaussian_expectation(lambda t: log_q(t) - log_m(t), theta0, eps)
+            return 0.5 * kl_pm + 0.5 * kl_qm
+            ### END SOLUTION
+        ''')
+    nb.tests("js_tests", points=5, src='''
+        from dgmlab.testing import run_tests
+
+        def _t(v, grad=False):
+            return torch.tensor(float(v), dtype=torch.float64, requires_grad=grad)
+
+        def test_zero_for_equal_means():
+            out = js_divergence(_t(0.3), _t(0.3), 1.0)
+            checks.assert_tensor(out, "js_divergence(...)", shape=())
+            checks.assert_close(out, 0.0, atol=1e-8, name="JS of two identical Gaussians")
+
+        ### BEGIN HIDDEN TESTS
+        def _reference_js(t, t0, s):
+            from scipy import integrate, stats
+            p, q = stats.norm(t, s), stats.norm(t0, s)
+            def f(v):
+                lp, lq = p.logpdf(v), q.logpdf(v)
+                lm = np.logaddexp(lp, lq) - np.log(2)
+                return 0.5 * np.exp(lp) * (lp - lm) + 0.5 * np.exp(lq) * (lq - lm)
+            lo, hi = min(t, t0) - 12 * s, max(t, t0) + 12 * s
+            return integrate.quad(f, lo, hi, points=[t, t0], limit=200)[0]
+
+        def test_value_at_moderate_eps():
+            for t, s in [(1.0, 1.0), (-0.7, 0.5), (2.0, 1.5)]:
+                checks.assert_close(js_divergence(_t(t), _t(0.0), s), _reference_js(t, 0.0, s), rtol=1e-5,
+                                    atol=1e-7, name=f"JS at theta={t}, eps={s}")
+
+        def test_gradient_at_moderate_eps():
+            th = _t(1.0, grad=True)
+            js_divergence(th, _t(0.0), 1.0).backward()
+            assert th.grad is not None, "no gradient reached theta (detached?)"
+            fd = (_reference_js(1.0 + 1e-4, 0.0, 1.0) - _reference_js(1.0 - 1e-4, 0.0, 1.0)) / 2e-4
+            checks.assert_close(th.grad, fd, rtol=1e-3, atol=1e-6, name="dJS/dtheta at eps=1")
+
+        def test_saturates_at_log2_with_vanishing_gradient():
+            for t in [1.0, -1.0]:
+                th = _t(t, grad=True)
+                out = js_divergence(th, _t(0.0), 1e-3)
+                checks.assert_close(out, math.log(2), atol=1e-6, name="JS as eps -> 0")
+                out.backward()
+                assert th.grad is not None and abs(th.grad.item()) < 1e-6, \\
+                    "dJS/dtheta should vanish as eps -> 0 (theta != theta0)"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.answer("w1_distance", '''
+        def w1_distance(theta, theta0, eps):
+            """W1(N(theta, eps^2), N(theta0, eps^2)) as a 0-d tensor, differentiable in theta."""
+            ### BEGIN SOLUTION
+            return torch.abs(torch.as_tensor(theta) - torch.as_tensor(theta0))
+            ### END SOLUTION
+        ''')
+    nb.tests("w1_tests", points=2, src='''
+        from dgmlab.testing import run_tests
+
+        def _t(v, grad=False):
+            return torch.tensor(float(v), dtype=torch.float64, requires_grad=grad)
+
+        def test_zero_for_equal_means():
+            checks.assert_close(w1_distance(_t(0.4), _t(0.4), 0.1), 0.0, atol=1e-12, name="W1 of identical Gaussians")
+
+        ### BEGIN HIDDEN TESTS
+        def test_value_is_the_shift_whatever_eps():
+            for t, t0, s in [(1.0, 0.0, 1.0), (-2.0, 0.5, 1e-3), (0.3, -0.2, 5.0)]:
+                checks.assert_close(w1_distance(_t(t), _t(t0), s), abs(t - t0), rtol=1e-6, atol=1e-9,
+                                    name=f"W1 at theta={t}, theta0={t0}, eps={s}")
+
+        def test_gradient_keeps_unit_size_and_sign_as_eps_shrinks():
+            for t, sign in [(1.0, 1.0), (-1.0, -1.0)]:
+                th = _t(t, grad=True)
+                w1_distance(th, _t(0.0), 1e-3).backward()
+                assert th.grad is not None, "no gradient reached theta (detached?)"
+                checks.assert_close(th.grad, sign, atol=1e-6, name=f"dW1/dtheta at theta={t}")
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.code(r'''
+        if not runtime.is_grading():
+            small = 0.1
+            grid = torch.linspace(-2, 2, 201, dtype=torch.float64)
+            zero = torch.tensor(0.0, dtype=torch.float64)
+            kl_v = [float(t ** 2 / (2 * small ** 2)) for t in grid]
+            js_v = [js_divergence(t, zero, small).item() for t in grid]
+            w1_v = [w1_distance(t, zero, small).item() for t in grid]
+            fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
+            ax[0].plot(grid, kl_v, label=r"KL$(p_g\|p_{data})$")
+            ax[0].set_yscale("log"); ax[0].set_xlabel(r"$\theta$"); ax[0].legend()
+            ax[1].plot(grid, js_v, label="JS"); ax[1].plot(grid, w1_v, label="$W_1$")
+            ax[1].axhline(math.log(2), ls=":", c="gray", label="log 2"); ax[1].set_xlabel(r"$\theta$"); ax[1].legend()
+            fig.suptitle(rf"$N(\theta, \epsilon^2)$ vs $N(0, \epsilon^2)$ with $\epsilon$ = {small}: KL explodes, JS saturates, $W_1$ stays linear")
+            Path("figures").mkdir(exist_ok=True)
+            fig.savefig("figures/divergences.png", dpi=100, bbox_inches="tight")
+            plt.show()
+        ''')
+    nb.md(r"""
+        Compare KL, JS and $W_1$ in the regime of (b) (and the plot above): their values, their
+        gradients with respect to $\theta$, and what each would give a generator trained to minimise it.
+        """)
+    nb.written("q2d", points=6, model_answer=r"""
+        As $\epsilon\to0$ with $\theta\ne\theta_0$:
+        - **KL** $= (\theta-\theta_0)^2/2\epsilon^2 \to \infty$, gradient $(\theta-\theta_0)/\epsilon^2 \to \pm\infty$: it
+          does point the right way but explodes, and for truly disjoint supports it is infinite everywhere except at
+          $\theta=\theta_0$.
+        - **JS** $\to \log 2$ for every $\theta\ne\theta_0$ (the distributions are essentially disjoint, so $m$ is
+          half of each), and $\partial JS/\partial\theta\to0$: a flat plateau with no signal about which way to move
+          (vanishing gradients of the original GAN).
+        - **$W_1$** $= |\theta-\theta_0|$ for every $\epsilon$: continuous, it shrinks as the generator gets closer, and
+          its gradient is $\pm1$, pointing towards $\theta_0$ with a constant, usable size no matter how concentrated
+          the distributions are.
+        So KL and JS are useless (infinite or constant) for distributions on low-dimensional, non-overlapping
+        supports, which is the typical situation for images, while $W_1$ metrises closeness of distributions and
+        gives a gradient everywhere: the motivation of the Wasserstein GAN.
+        Marking: KL (2), JS value and gradient (2), W1 value and gradient and the conclusion (2).
+        """)
+
+    # ------------------------------------------------------------------ Q3
+    nb.md(r"""
+        ## Q3. A Wasserstein GAN on MNIST (45 points)
+
+        By Kantorovich–Rubinstein duality,
+        $W_1(p_{data}, p_g) = \sup_{\|f\|_L\le1} \mathbb E_{p_{data}}[f(x)] - \mathbb E_{p_g}[f(x)]$.
+        A WGAN trains a *critic* $f_w$ (no sigmoid: it outputs a real score) to approximate the
+        supremum, and the generator $G_\theta$ to decrease the estimate. The critic must stay
+        (approximately) 1-Lipschitz; two ways are common:
+
+        - **weight clipping** (the original WGAN): after every critic update, clamp every parameter
+          of the critic to $[-c, c]$ (e.g. $c = 0.01$);
+        - **gradient penalty** (WGAN-GP): add $\lambda\,\mathbb E_{\hat x}\big[(\|\nabla_{\hat x} f_w(\hat x)\|_2 - 1)^2\big]$
+          to the critic's loss, where $\hat x = \alpha x_{real} + (1-\alpha) x_{fake}$ with one
+          $\alpha \sim U[0,1]$ per sample, and $\lambda = 10$.
+
+        The networks are small MLPs (given). Images are `(N, 1, 28, 28)` in $[-1, 1]$; the critic
+        returns scores of shape `(N,)`.
+        """)
+    nb.code('''
+        Z_DIM = 64
+
+
+        class Generator(nn.Module):
+            """z (N, Z_DIM) -> images (N, 1, 28, 28) in [-1, 1]."""
+
+            def __init__(self, z_dim=Z_DIM):
+                super().__init__()
+                self.net = nn.Sequential(
+                    nn.Linear(z_dim, 256), nn.ReLU(),
+                    nn.Linear(256, 512), nn.ReLU(),
+                    nn.Linear(512, 1024), nn.ReLU(),
+                    nn.Linear(1024, 784), nn.Tanh())
+
+            def forward(self, z):
+                return self.net(z).view(-1, 1, 28, 28)
+
+
+        class Critic(nn.Module):
+            """images (N, 1, 28, 28) -> real-valued scores (N,). No sigmoid, no batch norm (it would break the GP)."""
+
+            def __init__(self):
+                super().__init__()
+                self.net = nn.Sequential(
+                    nn.Flatten(),
+                    nn.Linear(784, 512), nn.LeakyReLU(0.2),
+                    nn.Linear(512, 256), nn.LeakyReLU(0.2),
+                    nn.Linear(256, 1))
+
+            def forward(self, x):
+                return self.net(x).squeeze(1)
+        ''', locked=True, grade_id="wgan_networks")
+    nb.md(r"""
+        **(a) Implement the WGAN optimisation.**
+
+        *Losses (5 points).* Both are minimised. The critic minimises
+        $\mathbb E[f_w(x_{fake})] - \mathbb E[f_w(x_{real})]$ (so it *raises* real scores), the generator minimises
+        $-\mathbb E[f_w(G(z))]$. Use batch means.
+        """)
+    nb.answer("wgan_losses", '''
+        def critic_loss(real_scores, fake_scores):
+            """real_scores (N,), fake_scores (M,) float -> 0-d tensor: mean fake score minus mean real score."""
+            ### BEGIN SOLUTION
+            return fake_scores.mean() - real_scores.mean()
+            ### END SOLUTION
+
+
+        def generator_loss(fake_scores):
+            """fake_scores (M,) float -> 0-d tensor: minus the mean critic score of generated samples."""
+            ### BEGIN SOLUTION
+            return -fake_scores.mean()
+            ### END SOLUTION
+        ''')
+    nb.tests("wgan_losses_tests", points=5, src='''
+        from dgmlab.testing import run_tests
+
+        def test_scalars():
+            checks.assert_tensor(critic_loss(torch.zeros(3), torch.zeros(3)), "critic_loss(...)", shape=())
+            checks.assert_tensor(generator_loss(torch.zeros(3)), "generator_loss(...)", shape=())
+
+        ### BEGIN HIDDEN TESTS
+        def test_critic_loss_sign_and_mean_with_unequal_batches():
+            real = torch.tensor([1.0, 2.0, 3.0, 6.0])
+            fake = torch.tensor([-1.0, 0.5])
+            checks.assert_close(critic_loss(real, fake), -0.25 - 3.0, name="critic_loss on a fixed batch")
+
+        def test_generator_loss_sign_and_mean():
+            checks.assert_close(generator_loss(torch.tensor([1.0, 2.0, 6.0])), -3.0, name="generator_loss on a fixed batch")
+
+        def test_gradients_flow_to_the_scores():
+            real = torch.tensor([1.0, 2.0], requires_grad=True)
+            fake = torch.tensor([0.5, 0.1, 0.3, 0.2], requires_grad=True)
+            critic_loss(real, fake).backward()
+            assert real.grad is not None and fake.grad is not None, "critic_loss is detached from its inputs"
+            checks.assert_close(real.grad, torch.full((2,), -0.5), name="d critic_loss / d real_scores")
+            checks.assert_close(fake.grad, torch.full((4,), 0.25), name="d critic_loss / d fake_scores")
+            f2 = torch.tensor([0.5, 0.1], requires_grad=True)
+            generator_loss(f2).backward()
+            assert f2.grad is not None, "generator_loss is detached from its input"
+            checks.assert_close(f2.grad, torch.full((2,), -0.5), name="d generator_loss / d fake_scores")
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r"""
+        *Gradient penalty (6 points).* `gradient_penalty(critic, real, fake, lam=10.0, alpha=None)`
+        returns $\lambda\cdot\frac1N\sum_i(\|\nabla_{\hat x}f_w(\hat x_i)\|_2-1)^2$ as a 0-d tensor. Draw one
+        $\alpha_i\sim U[0,1]$ per sample when `alpha` is `None` (otherwise use the given `(N,)` tensor), take the
+        gradient norm over all of a sample's pixels, and keep the result differentiable with respect to the
+        critic's parameters (`torch.autograd.grad(..., create_graph=True)`): the critic is trained on it.
+        """)
+    nb.answer("gradient_penalty", '''
+        def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
+            """critic: module (N, ...) -> (N,); real, fake: float tensors of the same shape (N, ...);
+            alpha: optional float tensor (N,) in [0, 1]. Returns a 0-d tensor."""
+            ### BEGIN SOLUTION
+            n = real.shape[0]
+            if alpha is None:
+                alpha = torch.rand(n, device=real.device, dtype=real.dtype)
+            a = alpha.view(n, *([1] * (real.dim() - 1)))
+            x_hat = (a * real.detach() + (1 - a) * fake.detach()).requires_grad_(True)
+            (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+            norms = grad.reshape(n, -1).norm(2, dim=1)
+            return lam * ((norms - 1) ** 2).mean()
+            ### END SOLUTION
+        ''')
+    nb.tests("gradient_penalty_tests", points=6, src='''
+        from dgmlab.testing import run_tests
+
+        class _LinearCritic(nn.Module):
+            def __init__(self, d, scale):
+                super().__init__()
+                self.lin = nn.Linear(d, 1)
+                with torch.no_grad():
+                    self.lin.weight.copy_(torch.arange(1.0, d + 1).unsqueeze(0) * scale)
+
+            def forward(self, x):
+                return self.lin(x.flatten(1)).squeeze(1)
+
+        def _tiny_critic():
+            torch.manual_seed(3)
+            return nn.Sequential(nn.Flatten(), nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 1), nn.Flatten(0))
+
+        def test_scalar_and_zero_for_a_unit_norm_linear_critic():
+            crit = _LinearCritic(4, 1 / math.sqrt(30.0))  # weight norm exactly 1
+            out = gradient_penalty(crit, torch.randn(6, 1, 2, 2), torch.randn(6, 1, 2, 2))
+            checks.assert_tensor(out, "gradient_penalty(...)", shape=())
+            checks.assert_close(out, 0.0, atol=1e-5, name="penalty of a critic with unit gradient norm")
+
+        ### BEGIN HIDDEN TESTS
+        def test_linear_critic_value_and_lambda():
+            crit = _LinearCritic(4, 0.5)  # |w| = 0.5 * sqrt(30)
+            real, fake = torch.randn(6, 1, 2, 2), torch.randn(6, 1, 2, 2)
+            want = (0.5 * math.sqrt(30.0) - 1) ** 2
+            checks.assert_close(gradient_penalty(crit, real, fake, lam=10.0), 10 * want, rtol=1e-5,
+                                name="penalty of a linear critic, lam=10")
+            checks.assert_close(gradient_penalty(crit, real, fake, lam=2.5), 2.5 * want, rtol=1e-5,
+                                name="penalty of a linear critic, lam=2.5")
+
+        def _reference(crit, real, fake, lam, alpha):
+            a = alpha.view(-1, 1, 1, 1)
+            xh = (a * real + (1 - a) * fake).requires_grad_(True)
+            (g,) = torch.autograd.grad(crit(xh).sum(), xh, create_graph=True)
+            return lam * ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+        def test_nonlinear_critic_matches_reference_with_given_alpha():
+            crit = _tiny_critic()
+            real, fake = torch.randn(7, 1, 2, 2) * 3, torch.randn(7, 1, 2, 2) * 3
+            alpha = torch.linspace(0.05, 0.95, 7)
+            checks.assert_close(gradient_penalty(crit, real, fake, lam=10.0, alpha=alpha),
+                                _reference(crit, real, fake, 10.0, alpha).detach(), rtol=1e-5, atol=1e-6,
+                                name="penalty of a small tanh critic (alpha given)")
+
+        def test_differentiable_with_respect_to_the_critic():
+            crit = _tiny_critic()
+            real, fake = torch.randn(7, 1, 2, 2) * 3, torch.randn(7, 1, 2, 2) * 3
+            alpha = torch.linspace(0.05, 0.95, 7)
+            out = gradient_penalty(crit, real, fake, lam=10.0, alpha=alpha)
+            assert out.requires_grad, "the penalty is not differentiable w.r.t. the critic (create_graph=True?)"
+            weights = [crit[1].weight, crit[1].bias, crit[3].weight]  # the last bias does not move the gradient
+            got = torch.autograd.grad(out, weights, allow_unused=True)
+            want = torch.autograd.grad(_reference(crit, real, fake, 10.0, alpha), weights)
+            for g, w in zip(got, want):
+                assert g is not None, "a critic parameter gets no gradient from the penalty"
+                checks.assert_close(g, w, rtol=1e-4, atol=1e-6, name="d penalty / d critic parameters")
+
+        def test_one_alpha_per_sample_between_real_and_fake():
+            seen = []
+            inner = _tiny_critic()
+
+            class Spy(nn.Module):
+                def forward(self, x):
+                    seen.append(x.detach().clone())
+                    return inner(x)
+
+            real = torch.randn(8, 1, 2, 2) + 5.0
+            fake = torch.randn(8, 1, 2, 2) - 5.0
+            gradient_penalty(Spy(), real, fake)
+            assert seen, "the critic was never called"
+            xh = seen[-1].flatten(1)
+            a = (xh - fake.flatten(1)) / (real.flatten(1) - fake.flatten(1))
+            assert torch.allclose(a, a[:, :1].expand_as(a), atol=1e-4), \\
+                "x_hat must use ONE interpolation weight per sample, shared by all its pixels"
+            assert ((a[:, 0] >= -1e-5) & (a[:, 0] <= 1 + 1e-5)).all(), "interpolation weights must lie in [0, 1]"
+            assert a[:, 0].std() > 0.05, "interpolation weights should be random, one per sample"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r"""
+        *Weight clipping (3 points).* `clip_weights(critic, c=0.01)` clamps every parameter of the critic
+        (weights **and** biases) to $[-c, c]$ **in place**, so the optimizer, which holds references to
+        these very tensors, keeps working. It returns `None`.
+        """)
+    nb.answer("clip_weights", '''
+        def clip_weights(critic, c=0.01):
+            """Clamp each parameter of `critic` (an nn.Module) to [-c, c] in place; return None."""
+            ### BEGIN SOLUTION
+            with torch.no_grad():
+                for p in critic.parameters():
+                    p.clamp_(-c, c)
+            ### END SOLUTION
+        ''')
+    nb.tests("clip_weights_tests", points=3, src='''
+        from dgmlab.testing import run_tests
+
+        def _net():
+            net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+            with torch.no_grad():
+                for p in net.parameters():
+                    p.copy_(torch.linspace(-0.2, 0.2, p.numel()).view_as(p))
+            return net
+
+        def test_all_parameters_within_bounds():
+            net = _net()
+            clip_weights(net, c=0.05)
+            for name, p in net.named_parameters():
+                assert p.abs().max() <= 0.05 + 1e-7, f"parameter {name} is outside [-c, c] after clipping"
+
+        ### BEGIN HIDDEN TESTS
+        def test_values_inside_the_bounds_are_kept_and_signs_preserved():
+            net, ref = _net(), _net()
+            clip_weights(net, c=0.05)
+            for p, q in zip(net.parameters(), ref.parameters()):
+                checks.assert_close(p, q.clamp(-0.05, 0.05), atol=1e-7, name="clipped parameter values")
+
+        def test_in_place_so_the_optimizer_still_sees_the_parameters():
+            net = _net()
+            before = [id(p) for p in net.parameters()]
+            opt = torch.optim.SGD(net.parameters(), lr=0.1)
+            clip_weights(net, c=0.05)
+            assert [id(p) for p in net.parameters()] == before, "clip_weights replaced the parameter objects"
+            assert all(p.is_leaf and p.requires_grad for p in net.parameters()), \\
+                "after clipping, parameters must still be trainable leaf tensors"
+            net(torch.ones(2, 3)).sum().backward()
+            opt.step()
+            assert all(p is q for p, q in zip(net.parameters(), opt.param_groups[0]["params"])), \\
+                "the optimizer no longer holds the critic's parameters"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r"""
+        *Which constraint? (3 points)* The training below uses the gradient penalty. Argue for that
+        choice over weight clipping in a few sentences.
+        """)
+    nb.written("q3_lipschitz", points=3, model_answer=r"""
+        Clipping enforces a Lipschitz bound only crudely: the bound depends on $c$ and the architecture, and the critic
+        is pushed towards very simple functions (most weights pile up at $\pm c$), which under-uses its capacity and
+        gives a poor estimate of $W_1$. Training is very sensitive to $c$: too small and gradients vanish through the
+        layers, too large and they explode and the critic takes long to train. The gradient penalty instead constrains
+        what matters, the critic's gradient norm, softly and where it matters: the optimal critic has gradient norm 1
+        almost everywhere on the lines between coupled real and fake points, which is where $\hat x$ is sampled.
+        It trains faster and more stably with standard optimisers such as Adam, at the cost of one double-backward per
+        critic step. (It rules out batch norm in the critic, since the penalty is per sample.)
+        Marking: a drawback of clipping (capacity / sensitivity to $c$ / vanishing or exploding gradients) (1), what
+        the penalty enforces and why on interpolates (1), a practical consequence (stability, Adam, cost) (1).
+        """)
+    nb.md(r"""
+        *One training step (9 points).* `wgan_train_step` performs `n_critic` critic updates followed by
+        one generator update:
+
+        - each critic update takes the **next** batch from the iterator `real_batches`, draws one batch of
+          fake images of the same size from fresh noise $z\sim\mathcal N(0, I)$ (no gradient into the
+          generator), and minimises `critic_loss` plus, when `lipschitz == "gp"`, `gradient_penalty` with
+          weight `lam`; when `lipschitz == "clip"`, it calls `clip_weights(critic, clip)` right **after**
+          the optimizer step;
+        - the generator update draws fresh noise and minimises `generator_loss` through the current critic;
+        - each network is changed only by its own optimizer (`c_opt` for the critic, `g_opt` for the
+          generator), and gradients never leak from one phase into the other (zero them);
+        - return a dict of Python floats: the last `"critic_loss"` (without the penalty), the last
+          `"penalty"` (0.0 when clipping) and the `"generator_loss"`.
+        """)
+    nb.answer("train_step", '''
+        def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
+                            lipschitz="gp", lam=10.0, clip=0.01):
+            """One generator update after n_critic critic updates.
+
+            generator: module (N, z_dim) -> (N, ...); critic: module (N, ...) -> (N,);
+            g_opt, c_opt: their optimizers; real_batches: iterator of float tensors (N, ...);
+            lipschitz: "gp" or "clip". Returns {"critic_loss": float, "penalty": float, "generator_loss": float}.
+            """
+            ### BEGIN SOLUTION
+            if lipschitz not in ("gp", "clip"):
+                raise ValueError(f"lipschitz must be 'gp' or 'clip', got {lipschitz!r}")
+            device = next(generator.parameters()).device
+            for _ in range(n_critic):
+                real = next(real_batches).to(device)
+                z = torch.randn(real.shape[0], z_dim, device=device)
+                with torch.no_grad():
+                    fake = generator(z)
+                c_opt.zero_grad()
+                c_loss = critic_loss(critic(real), critic(fake))
+                penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
+                (c_loss + penalty).backward()
+                c_opt.step()
+                if lipschitz == "clip":
+                    clip_weights(critic, clip)
+            z = torch.randn(real.shape[0], z_dim, device=device)
+            g_opt.zero_grad()
+            g_loss = generator_loss(critic(generator(z)))
+            g_loss.backward()
+            g_opt.step()
+            return {"critic_loss": c_loss.detach().item(), "penalty": penalty.detach().item(),
+                    "generator_loss": g_loss.detach().item()}
+            ### END SOLUTION
+        ''')
+    nb.tests("train_step_tests", points=9, src=TRAIN_STEP_TESTS)
+
+    # -------------------------------------------------------------- training
+    nb.md(r"""
+        **(b) Training.** The loop below trains for 40 epochs with Adam (learning rate $3\cdot10^{-4}$,
+        $\beta = (0.5, 0.9)$, the usual WGAN-GP choice), batch size 64 and 2 critic updates per generator
+        update; an epoch is one pass of the critic over the training set. It shows a progress bar, saves a
+        sample grid every 5 epochs under `figures/` and plots the loss curves. On a Colab GPU an epoch
+        takes a few seconds; on a laptop CPU about half a minute. Nothing is trained while grading.
+        """)
+    nb.code('''
+        EPOCHS = runtime.pick(full=40, fast=1)
+        BATCH_SIZE = 64
+        LR = 3e-4
+        N_CRITIC = 2
+        MAX_STEPS = runtime.pick(full=None, fast=30)  # generator steps per epoch (None: the whole epoch)
+
+
+        def train_wgan(generator, critic, images, epochs=EPOCHS, batch_size=BATCH_SIZE, lr=LR, n_critic=N_CRITIC,
+                       lipschitz="gp", max_steps=MAX_STEPS, grid_every=5, device=device, seed=0):
+            """Train in place; returns the history {"critic_loss": [...], "penalty": [...], "generator_loss": [...]}."""
+            runtime.seed_everything(seed)
+            generator.to(device).train()
+            critic.to(device).train()
+            g_opt = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.9))
+            c_opt = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.5, 0.9))
+            loader = torch.utils.data.DataLoader(images, batch_size=batch_size, shuffle=True, drop_last=True,
+                                                 generator=torch.Generator().manual_seed(seed))
+            fixed_z = torch.randn(64, Z_DIM, generator=torch.Generator().manual_seed(1)).to(device)
+            history = {"critic_loss": [], "penalty": [], "generator_loss": []}
+            for epoch in range(1, epochs + 1):
+                batches = iter(loader)
+                steps = len(loader) // n_critic if max_steps is None else min(max_steps, len(loader) // n_critic)
+                bar = tqdm(range(steps), desc=f"epoch {epoch}/{epochs}", leave=False)
+                for _ in bar:
+                    out = wgan_train_step(generator, critic, g_opt, c_opt, batches, n_critic=n_critic,
+                                          lipschitz=lipschitz)
+                    for k, v in out.items():
+                        history[k].append(v)
+                    bar.set_postfix(critic=f"{out['critic_loss']:.3f}", gen=f"{out['generator_loss']:.3f}")
+                if epoch % grid_every == 0 or epoch == epochs:
+                    with torch.no_grad():
+                        generator.eval()
+                        grid = generator(fixed_z).cpu()
+                        generator.train()
+                    plots.image_grid(grid, nrow=8, title=f"epoch {epoch}", save=f"figures/epoch_{epoch:02d}.png")
+                    plt.show()
+            return history
+        ''')
+    nb.code('''
+        if not runtime.is_grading():
+            train_set = dgmlab.data.mnist(train=True, scale="[-1,1]", n=runtime.pick(full=None, fast=1000))
+            print(f"training on {len(train_set)} {train_set.source} MNIST images for {EPOCHS} epoch(s)")
+            generator, critic = Generator(), Critic()
+            history = train_wgan(generator, critic, train_set.images)
+            plots.loss_curves(history, save="figures/losses.png")
+            plt.show()
+        ''')
+
+    # ----------------------------------------------------------- deliverables
+    nb.md(r"""
+        ### Deliverables
+
+        **(a) 100 samples (4 points).** `sample_generator(generator, n, z_dim, seed)` returns `n` images
+        from seeded noise (use a `torch.Generator` seeded with `seed`, so the same seed gives the same
+        images), computed without gradients with the generator in eval mode, restoring the mode it had.
+        `save_samples(samples, path)` writes them with `torch.save` as a float32 CPU tensor of shape
+        `(N, 1, 28, 28)`, so they can be graded without rerunning your training.
+        """)
+    nb.answer("samples", '''
+        def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
+            """-> float32 CPU tensor (n, 1, 28, 28) in [-1, 1], not requiring grad; same seed, same samples."""
+            ### BEGIN SOLUTION
+            was_training = generator.training
+            device = next(generator.parameters()).device
+            z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed)).to(device)
+            generator.eval()
+            try:
+                with torch.no_grad():
+                    out = generator(z)
+            finally:
+                generator.train(was_training)
+            return out.reshape(n, 1, 28, 28).float().cpu()
+            ### END SOLUTION
+
+
+        def save_samples(samples, path="samples_100.pt"):
+            """Save `samples` (N, 1, 28, 28) as a float32 CPU torch tensor at `path`; return the Path."""
+            ### BEGIN SOLUTION
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(samples.detach().reshape(-1, 1, 28, 28).float().cpu().clone(), path)
+            return path
+            ### END SOLUTION
+        ''')
+    nb.tests("samples_tests", points=4, src='''
+        from dgmlab.testing import run_tests
+
+        class _TinyGen(nn.Module):
+            def __init__(self):
+                super().__init__()
+                torch.manual_seed(5)
+                self.lin = nn.Linear(8, 784)
+
+            def forward(self, z):
+                return torch.tanh(self.lin(z)).view(-1, 1, 28, 28)
+
+        def test_shape_and_range():
+            out = sample_generator(_TinyGen(), n=10, z_dim=8, seed=0)
+            checks.assert_tensor(out, "sample_generator(...)", shape=(10, 1, 28, 28), dtype=torch.float32)
+            assert out.min() >= -1 and out.max() <= 1, "samples must stay in [-1, 1]"
+
+        ### BEGIN HIDDEN TESTS
+        def test_no_gradient_and_mode_restored():
+            g = _TinyGen()
+            g.train()
+            out = sample_generator(g, n=4, z_dim=8, seed=0)
+            assert not out.requires_grad, "samples must not require grad (sample under torch.no_grad())"
+            assert g.training, "sample_generator must restore the generator's training mode"
+            seen = []
+            g.register_forward_pre_hook(lambda m, inp: seen.append(m.training))
+            sample_generator(g, n=4, z_dim=8, seed=0)
+            assert seen and not any(seen), "the generator must be in eval mode while sampling"
+
+        def test_seeded():
+            g = _TinyGen()
+            a = sample_generator(g, n=6, z_dim=8, seed=3)
+            torch.randn(100)
+            b = sample_generator(g, n=6, z_dim=8, seed=3)
+            c = sample_generator(g, n=6, z_dim=8, seed=4)
+            checks.assert_close(a, b, atol=0, rtol=0, name="samples drawn twice with the same seed")
+            assert (a - c).abs().max() > 1e-3, "different seeds must give different samples"
+
+        def test_save_round_trip(tmp="figures/_test_samples.pt"):
+            x = torch.rand(100, 1, 28, 28, requires_grad=True) * 2 - 1
+            p = save_samples(x, tmp)
+            try:
+                assert Path(p).exists(), "save_samples must write the file and return its path"
+                y = torch.load(p, weights_only=True)
+                assert isinstance(y, torch.Tensor), "save a torch tensor (torch.save), not another type"
+                checks.assert_tensor(y, "the saved samples", shape=(100, 1, 28, 28), dtype=torch.float32,
+                                     requires_grad=False)
+                checks.assert_close(y, x.detach(), atol=0, rtol=0, name="the saved samples")
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.code(f'''
+        # Full mode writes the graded file next to this notebook; fast mode writes a throw-away copy.
+        SAMPLES_FILE = runtime.pick(full="{SAMPLES_FILE}", fast="figures/samples_100_fast.pt")
+        if not runtime.is_grading():
+            samples = sample_generator(generator, n=100, seed=0)
+            print("saved", save_samples(samples, SAMPLES_FILE))
+            plots.image_grid(samples, nrow=10, title="100 WGAN-GP samples", save="figures/samples_100.png")
+            plt.show()
+        ''')
+    nb.md(r"""
+        **(b) Scores (3 points).** The handout asks for the Inception Score. Inception-v3 was trained on
+        colour photographs, so on grey 28x28 digits it means little; we report the **MNIST classifier
+        score** (the same formula, $\exp\,\mathbb E_x\,D_{KL}(p(y|x)\,\|\,p(y))$, computed with a small
+        MNIST classifier shipped in `dgmlab`: real test digits score about 9.9, the maximum is 10) and the
+        Fréchet distance in that classifier's feature space, always; and the Inception-v3 score only when
+        its weights are available. Implement `evaluate_samples(samples)` with
+        `dgmlab.metrics.mnist_score`, `dgmlab.metrics.mnist_frechet_distance` and
+        `dgmlab.metrics.inception_metrics`; the last raises `dgmlab.metrics.MetricUnavailable` when the
+        weights cannot be had, in which case report `None` and the reason (as a string), without failing.
+        """)
+    nb.answer("evaluate_samples", '''
+        def evaluate_samples(samples):
+            """samples: float tensor (N, 1, 28, 28) in [-1, 1] -> dict with
+            "mnist_score" (float), "mnist_score_std" (float), "mnist_frechet" (float),
+            "inception_score" (float or None) and "inception_note" (str: why it is None, else "")."""
+            from dgmlab import metrics
+            ### BEGIN SOLUTION
+            mean, std = metrics.mnist_score(samples)
+            out = {"mnist_score": float(mean), "mnist_score_std": float(std),
+                   "mnist_frechet": float(metrics.mnist_frechet_distance(samples)),
+                   "inception_score": None, "inception_note": ""}
+            try:
+                inc = metrics.inception_metrics(samples)
+                out["inception_score"] = float(inc["inception_score_mean"] if "inception_score_mean" in inc
+                                               else inc["inception_score"])
+            except metrics.MetricUnavailable as exc:
+                out["inception_note"] = str(exc) or "Inception-v3 weights are not available"
+            return out
+            ### END SOLUTION
+        ''')
+    nb.tests("evaluate_samples_tests", points=3, src='''
+        from dgmlab.testing import run_tests
+
+        def _real_digits(n=200):
+            from dgmlab import data
+            return data.mnist(train=False, scale="[-1,1]", source="sample").images[:n]
+
+        def test_keys_and_types():
+            out = evaluate_samples(_real_digits(100))
+            assert isinstance(out, dict), "evaluate_samples must return a dict"
+            for k in ["mnist_score", "mnist_score_std", "mnist_frechet"]:
+                assert isinstance(out.get(k), float), f"{k!r} must be a Python float"
+            assert out.get("inception_score") is None or isinstance(out["inception_score"], float), \\
+                "'inception_score' must be a float or None"
+            assert isinstance(out.get("inception_note"), str), "'inception_note' must be a string"
+
+        ### BEGIN HIDDEN TESTS
+        def test_values_match_dgmlab():
+            from dgmlab import metrics
+            x = _real_digits(200)
+            out = evaluate_samples(x)
+            mean, std = metrics.mnist_score(x)
+            checks.assert_close(out["mnist_score"], float(mean), rtol=1e-6, name="'mnist_score'")
+            checks.assert_close(out["mnist_score_std"], float(std), rtol=1e-6, atol=1e-9, name="'mnist_score_std'")
+            checks.assert_close(out["mnist_frechet"], float(metrics.mnist_frechet_distance(x)), rtol=1e-6,
+                                name="'mnist_frechet'")
+
+        def test_inception_unavailable_is_reported_not_raised():
+            from dgmlab import metrics
+            try:
+                metrics.inception_metrics(_real_digits(20))
+                available = True
+            except metrics.MetricUnavailable:
+                available = False
+            out = evaluate_samples(_real_digits(20))
+            if not available:
+                assert out["inception_score"] is None, "with no Inception weights, 'inception_score' must be None"
+                assert out["inception_note"].strip(), "say why the Inception score is missing in 'inception_note'"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.code('''
+        if not runtime.is_grading():
+            n_eval = runtime.pick(full=1000, fast=200)
+            scores = evaluate_samples(sample_generator(generator, n=n_eval, seed=1))
+            print(f"MNIST classifier score ({n_eval} samples, dgmlab's MNIST CNN): "
+                  f"{scores['mnist_score']:.2f} +- {scores['mnist_score_std']:.2f}  (real test digits: about 9.9)")
+            print(f"Frechet distance in the MNIST classifier's features: {scores['mnist_frechet']:.2f}")
+            if scores["inception_score"] is None:
+                print("Inception-v3 score: not computed:", scores["inception_note"])
+            else:
+                print(f"Inception Score (Inception-v3, torch-fidelity): {scores['inception_score']:.2f}")
+        ''')
+    nb.md(r"""
+        **(c) Interpolations (5 points).** `interpolate(z0, z1, steps, method)` returns `steps` latent vectors
+        from `z0` to `z1` inclusive, as rows of a `(steps, d)` tensor:
+
+        - `"linear"`: $z_t = (1-t) z_0 + t z_1$ for $t$ evenly spaced in $[0, 1]$;
+        - `"slerp"` (spherical): with $\Omega$ the angle between $z_0$ and $z_1$,
+          $z_t = \frac{\sin((1-t)\Omega)}{\sin\Omega} z_0 + \frac{\sin(t\Omega)}{\sin\Omega} z_1$, which moves at a constant angular speed
+          (Gaussian latents concentrate near a sphere, so slerp stays where the generator was trained).
+          When $z_0$ and $z_1$ are (nearly) parallel, fall back to linear.
+
+        Any other `method` raises `ValueError`.
+        """)
+    nb.answer("interpolate", '''
+        def interpolate(z0, z1, steps=10, method="linear"):
+            """z0, z1: float tensors (d,); steps >= 2 -> float tensor (steps, d), first row z0, last row z1."""
+            ### BEGIN SOLUTION
+            if method not in ("linear", "slerp"):
+                raise ValueError(f"method must be 'linear' or 'slerp', got {method!r}")
+            t = torch.linspace(0, 1, steps, dtype=z0.dtype, device=z0.device).unsqueeze(1)
+            if method == "slerp":
+                cos = torch.dot(z0, z1) / (z0.norm() * z1.norm())
+                omega = torch.arccos(cos.clamp(-1, 1))
+                if omega.abs() > 1e-4:
+                    s = torch.sin(omega)
+                    return torch.sin((1 - t) * omega) / s * z0 + torch.sin(t * omega) / s * z1
+            return (1 - t) * z0 + t * z1
+            ### END SOLUTION
+        ''')
+    nb.tests("interpolate_tests", points=5, src='''
+        from dgmlab.testing import run_tests
+
+        def test_shape_and_endpoints_linear():
+            z0, z1 = torch.randn(5), torch.randn(5)
+            out = interpolate(z0, z1, steps=7)
+            checks.assert_tensor(out, "interpolate(z0, z1, 7)", shape=(7, 5))
+            checks.assert_close(out[0], z0, atol=1e-6, name="first row")
+            checks.assert_close(out[-1], z1, atol=1e-6, name="last row")
+
+        ### BEGIN HIDDEN TESTS
+        def test_linear_is_evenly_spaced_on_the_segment():
+            z0, z1 = torch.randn(6, dtype=torch.float64), torch.randn(6, dtype=torch.float64)
+            out = interpolate(z0, z1, steps=9, method="linear")
+            checks.assert_close(out[1:] - out[:-1], ((z1 - z0) / 8).expand(8, 6), atol=1e-9,
+                                name="consecutive differences of the linear path")
+
+        def test_slerp_endpoints_and_constant_angular_speed():
+            z0, z1 = torch.randn(8, dtype=torch.float64), torch.randn(8, dtype=torch.float64)
+            z1 = z1 * z0.norm() / z1.norm()  # equal norms: then slerp moves at a constant angular speed
+            out = interpolate(z0, z1, steps=6, method="slerp")
+            checks.assert_tensor(out, "interpolate(..., method='slerp')", shape=(6, 8))
+            checks.assert_close(out[0], z0, atol=1e-8, name="first slerp row")
+            checks.assert_close(out[-1], z1, atol=1e-8, name="last slerp row")
+            u = out / out.norm(dim=1, keepdim=True)
+            ang = torch.arccos((u[1:] * u[:-1]).sum(1).clamp(-1, 1))
+            checks.assert_close(ang, ang.mean().expand(5), atol=1e-6, name="angles between consecutive slerp steps")
+
+        def test_slerp_keeps_the_norm_between_equal_norm_vectors():
+            z0 = torch.tensor([3.0, 0.0, 0.0], dtype=torch.float64)
+            z1 = torch.tensor([0.0, 3.0, 0.0], dtype=torch.float64)
+            out = interpolate(z0, z1, steps=5, method="slerp")
+            checks.assert_close(out.norm(dim=1), torch.full((5,), 3.0, dtype=torch.float64), atol=1e-8,
+                                name="norms along a slerp between orthogonal vectors of norm 3")
+
+        def test_slerp_of_parallel_vectors_is_finite():
+            z0 = torch.tensor([3.0, 4.0], dtype=torch.float64)
+            for z1 in [z0.clone(), 2 * z0]:
+                out = interpolate(z0, z1, steps=3, method="slerp")
+                assert torch.isfinite(out).all(), "slerp between parallel vectors must not return NaN"
+                checks.assert_close(out[1], (z0 + z1) / 2, atol=1e-6,
+                                    name="midpoint of a slerp between parallel vectors")
+
+        def test_unknown_method_raises():
+            try:
+                interpolate(torch.zeros(2), torch.ones(2), steps=3, method="cubic")
+            except ValueError:
+                return
+            raise AssertionError("an unknown method must raise ValueError")
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.code('''
+        if not runtime.is_grading():
+            g = torch.Generator().manual_seed(7)
+            ends = [(torch.randn(Z_DIM, generator=g), torch.randn(Z_DIM, generator=g)) for _ in range(3)]
+            generator.eval()
+            with torch.no_grad():
+                rows = torch.stack([generator(interpolate(a, b, steps=10, method=m).to(device)).cpu()
+                                    for a, b in ends for m in ("linear", "slerp")])
+            generator.train()
+            plots.interpolation_strip(rows, title="rows: linear / slerp for 3 pairs of latent vectors",
+                                      save="figures/interpolations.png")
+            plt.show()
+        ''')
+    nb.md(rf"""
+        ### Graded from your saved samples (7 points)
+
+        This cell grades the file `{SAMPLES_FILE}` that deliverable (a) saved next to this notebook after
+        the full training: 100 images `(100, 1, 28, 28)` in $[-1, 1]$. It earns its points when the MNIST
+        classifier score of those 100 images, taken as one group
+        (`dgmlab.metrics.mnist_score(samples, splits=1)`), is at least **{SCORE_BAR}** and the classifier
+        recognises at least **{CLASSES_BAR}** of the 10 digit classes among them. Without the file it earns
+        nothing and says so: submit `{SAMPLES_FILE}` with the notebook. (For scale: 100 random real test
+        digits score 9.2 to 9.6 this way, pure noise 1.0.)
+        """)
+    nb.tests("samples_quality_tests", points=7, src=f'''
+        from dgmlab.testing import run_tests
+
+        GRADED_SAMPLES = Path("{SAMPLES_FILE}")
+
+        def _load_graded_samples():
+            assert GRADED_SAMPLES.exists(), "no {SAMPLES_FILE} to check (see the first message)"
+            x = torch.load(GRADED_SAMPLES, weights_only=True)
+            assert isinstance(x, torch.Tensor), "{SAMPLES_FILE} must hold a torch tensor (torch.save(tensor, path))"
+            return x.detach().float()
+
+        def test_saved_samples_are_present():
+            assert GRADED_SAMPLES.exists(), (
+                "no {SAMPLES_FILE} next to this notebook, so this cell earns 0 points: train in full mode, "
+                "run the deliverable (a) cell, and submit {SAMPLES_FILE} together with the notebook")
+
+        def test_saved_samples_are_100_images_in_range():
+            x = _load_graded_samples()
+            assert tuple(x.shape) in [(100, 1, 28, 28), (100, 784)], \\
+                f"{SAMPLES_FILE} has shape {{tuple(x.shape)}}, expected (100, 1, 28, 28)"
+            assert torch.isfinite(x).all() and x.min() >= -1.001 and x.max() <= 1.001, \\
+                "the saved samples must be finite and in [-1, 1]"
+            assert x.reshape(100, -1).std(dim=0).mean() > 0.02, "the 100 saved samples are (almost) all the same image"
+
+        def test_mnist_classifier_score_above_the_bar():
+            from dgmlab import metrics
+            x = _load_graded_samples().reshape(-1, 1, 28, 28)
+            score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
+            classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
+            assert float(score) >= {SCORE_BAR}, (
+                f"MNIST classifier score of the saved samples is {{float(score):.2f}}, below the bar of {SCORE_BAR}")
+            assert classes >= {CLASSES_BAR}, \\
+                f"only {{classes}} digit classes recognised among the saved samples (need {CLASSES_BAR})"
+
+        run_tests()
+        ''')
+    nb.md(r"""
+        *End of homework 1.* Submit this notebook **and** `samples_100.pt` (and, if you like, the `figures/`
+        folder).
+        """)
+    return nb
+
+
+TRAIN_STEP_TESTS = '''
+from dgmlab.testing import run_tests
+
+
+class _Recorder(nn.Module):
+    """Wraps a generator and remembers each call's input and output."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+        self.calls = []
+
+    def forward(self, z):
+        out = self.inner(z)
+        self.calls.append((z.detach().clone(), out.detach().clone()))
+        return out
+
+
+class _LinCritic(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.lin = nn.Linear(d, 1)
+        with torch.no_grad():
+            self.lin.weight.copy_(torch.linspace(-0.8, 1.2, d).unsqueeze(0))
+            self.lin.bias.fill_(0.3)
+
+    def forward(self, x):
+        return self.lin(x.flatten(1)).squeeze(1)
+
+
+def _step(*args, **kwargs):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. torch's warning about .item() on a tensor that requires grad
+        return wgan_train_step(*args, **kwargs)
+
+
+def _setup(lipschitz="gp", n_batches=8, opt="sgd"):
+    torch.manual_seed(11)
+    gen = _Recorder(nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Unflatten(1, (1, 2, 2))))
+    crit = _LinCritic(4)
+    if opt == "sgd":
+        g_opt = torch.optim.SGD(gen.parameters(), lr=0.05)
+        c_opt = torch.optim.SGD(crit.parameters(), lr=0.05)
+    else:
+        g_opt = torch.optim.Adam(gen.parameters(), lr=0.1)
+        c_opt = torch.optim.Adam(crit.parameters(), lr=0.1)
+    batches = [torch.randn(5, 1, 2, 2) + 0.5 * i for i in range(n_batches)]
+    log = {"yielded": [], "c_steps": 0, "g_steps": 0, "problems": [], "crit_at_g": None}
+
+    def it():
+        for b in batches:
+            log["yielded"].append(b)
+            yield b
+
+    gen_start = [p.detach().clone() for p in gen.parameters()]
+    c_orig, g_orig = c_opt.step, g_opt.step
+
+    def c_step(*a, **k):
+        log["c_steps"] += 1
+        if any(not torch.equal(p, q) for p, q in zip(gen.parameters(), gen_start)):
+            log["problems"].append("the generator changed during the critic updates")
+        if not log["yielded"] or not gen.calls:
+            log["problems"].append("a critic update ran without a real batch or a fake batch")
+            return c_orig(*a, **k)
+        real, fake = log["yielded"][-1], gen.calls[-1][1]
+        w = crit.lin.weight.detach()
+        want = (fake.flatten(1).mean(0) - real.flatten(1).mean(0)).unsqueeze(0)
+        if lipschitz == "gp":
+            want = want + 2 * 10.0 * (w.norm() - 1) * w / w.norm()
+        got = crit.lin.weight.grad
+        if got is None:
+            log["problems"].append("the critic has no gradient at its optimizer step")
+        elif not torch.allclose(got, want, rtol=1e-4, atol=1e-5):
+            log["problems"].append("the critic's gradient at its optimizer step is not that of "
+                                   + ("critic_loss + gradient_penalty" if lipschitz == "gp" else "critic_loss")
+                                   + " on the current real and fake batches")
+        return c_orig(*a, **k)
+
+    def g_step(*a, **k):
+        log["g_steps"] += 1
+        z = gen.calls[-1][0]
+        with torch.enable_grad():
+            loss = -crit(gen.inner(z)).mean()
+            want = torch.autograd.grad(loss, list(gen.inner.parameters()))
+        for p, w in zip(gen.inner.parameters(), want):
+            if p.grad is None or not torch.allclose(p.grad, w, rtol=1e-4, atol=1e-6):
+                log["problems"].append("the generator's gradient at its optimizer step is not that of "
+                                       "generator_loss through the current critic (zeroed? detached?)")
+                break
+        log["crit_at_g"] = [p.detach().clone() for p in crit.parameters()]
+        return g_orig(*a, **k)
+
+    c_opt.step, g_opt.step = c_step, g_step
+    return gen, crit, g_opt, c_opt, it(), log
+
+
+def test_returns_floats():
+    gen, crit, g_opt, c_opt, it, log = _setup()
+    out = _step(gen, crit, g_opt, c_opt, it, z_dim=3)
+    assert isinstance(out, dict), "wgan_train_step must return a dict"
+    for k in ["critic_loss", "penalty", "generator_loss"]:
+        assert isinstance(out.get(k), float), f"{k!r} must be a Python float (use .item())"
+
+### BEGIN HIDDEN TESTS
+def test_counts_optimizer_steps_and_batches():
+    for n_critic in [2, 3]:
+        gen, crit, g_opt, c_opt, it, log = _setup()
+        kwargs = {} if n_critic == 2 else {"n_critic": n_critic}
+        _step(gen, crit, g_opt, c_opt, it, z_dim=3, **kwargs)
+        assert log["c_steps"] == n_critic, f"with n_critic={n_critic}: {log['c_steps']} critic optimizer steps"
+        assert log["g_steps"] == 1, f"{log['g_steps']} generator optimizer steps per call (expected one)"
+        assert len(log["yielded"]) == n_critic, \\
+            f"with n_critic={n_critic}: {len(log['yielded'])} real batches taken (one per critic update)"
+
+
+def test_critic_and_generator_gradients_gp():
+    gen, crit, g_opt, c_opt, it, log = _setup("gp")
+    out = _step(gen, crit, g_opt, c_opt, it, z_dim=3, lipschitz="gp")
+    assert not log["problems"], log["problems"][0]
+    assert out["penalty"] > 0, "'penalty' should report the gradient penalty (it is positive here)"
+
+
+def test_generator_step_leaves_the_critic_alone():
+    gen, crit, g_opt, c_opt, it, log = _setup("gp")
+    _step(gen, crit, g_opt, c_opt, it, z_dim=3)
+    assert log["crit_at_g"] is not None, "the generator optimizer never stepped"
+    assert all(torch.equal(p, q) for p, q in zip(crit.parameters(), log["crit_at_g"])), \\
+        "the critic changed after the generator's update"
+
+
+def test_clipping_mode():
+    gen, crit, g_opt, c_opt, it, log = _setup("clip", opt="adam")
+    out = _step(gen, crit, g_opt, c_opt, it, z_dim=3, lipschitz="clip", clip=0.05)
+    assert not log["problems"], log["problems"][0]
+    for p in crit.parameters():
+        assert p.abs().max() <= 0.05 + 1e-7, "with lipschitz='clip' the critic's parameters must end in [-clip, clip]"
+    assert out["penalty"] == 0.0, "'penalty' must be 0.0 when clipping"
+### END HIDDEN TESTS
+
+run_tests()
+'''
+
+
+# ---------------------------------------------------------------------- proofs
+def _fn(src: str) -> str:
+    return src.strip("\n")
+
+
+MUTANTS = [
+    # Q1 flow_log_prob
+    Mutant("flow_log_prob", "sign error: adds log|det J|", _fn('''
+def flow_log_prob(x, flow, base):
+    z = flow.inverse(x)
+    if not torch.allclose(flow.forward(z), x, rtol=1e-4, atol=1e-4):
+        raise ValueError("not invertible")
+    log_det = flow.log_abs_det_jacobian(z)
+    if not torch.isfinite(log_det).all():
+        raise ValueError("singular")
+    return base.log_prob(z) + log_det
+'''), fails=["flow_log_prob_tests"]),
+    Mutant("flow_log_prob", "log|det J| evaluated at x instead of z", _fn('''
+def flow_log_prob(x, flow, base):
+    z = flow.inverse(x)
+    if not torch.allclose(flow.forward(z), x, rtol=1e-4, atol=1e-4):
+        raise ValueError("not invertible")
+    log_det = flow.log_abs_det_jacobian(x)
+    if not torch.isfinite(log_det).all():
+        raise ValueError("singular")
+    return base.log_prob(z) - log_det
+'''), fails=["flow_log_prob_tests"]),
+    Mutant("flow_log_prob", "no invertibility check", _fn('''
+def flow_log_prob(x, flow, base):
+    z = flow.inverse(x)
+    return base.log_prob(z) - flow.log_abs_det_jacobian(z)
+'''), fails=["flow_log_prob_tests"]),
+    Mutant("flow_log_prob", "checks only the determinant, not the round trip", _fn('''
+def flow_log_prob(x, flow, base):
+    z = flow.inverse(x)
+    log_det = flow.log_abs_det_jacobian(z)
+    if not torch.isfinite(log_det).all():
+        raise ValueError("singular")
+    return base.log_prob(z) - log_det
+'''), fails=["flow_log_prob_tests"]),
+    Mutant("flow_log_prob", "ignores the base and uses a standard normal", _fn('''
+def flow_log_prob(x, flow, base):
+    z = flow.inverse(x)
+    if not torch.allclose(flow.forward(z), x, rtol=1e-4, atol=1e-4):
+        raise ValueError("not invertible")
+    log_det = flow.log_abs_det_jacobian(z)
+    if not torch.isfinite(log_det).all():
+        raise ValueError("singular")
+    return (-0.5 * z ** 2 - 0.5 * math.log(2 * math.pi)).sum(-1) - log_det
+'''), fails=["flow_log_prob_tests"]),
+    Mutant("flow_log_prob", "correct variant: isclose with a looser check order", _fn('''
+def flow_log_prob(x, flow, base):
+    z = flow.inverse(x)
+    log_det = flow.log_abs_det_jacobian(z)
+    bad = ~torch.isclose(flow.forward(z), x, rtol=1e-5, atol=1e-5)
+    if bad.any() or torch.isinf(log_det).any() or torch.isnan(log_det).any():
+        raise ValueError("f is not invertible here")
+    return -log_det + base.log_prob(z)
+'''), passes=["flow_log_prob_tests"]),
+    # Q1 flow_sample
+    Mutant("flow_sample", "pushes through the inverse", _fn('''
+def flow_sample(n, flow, base):
+    return flow.inverse(base.sample((n,)))
+'''), fails=["flow_sample_tests"]),
+    Mutant("flow_sample", "standard normal noise instead of the base", _fn('''
+def flow_sample(n, flow, base):
+    d = base.event_shape[0]
+    return flow.forward(torch.randn(n, d))
+'''), fails=["flow_sample_tests"]),
+    Mutant("flow_sample", "returns the base samples", _fn('''
+def flow_sample(n, flow, base):
+    z = base.sample((n,))
+    x = flow.forward(z)
+    return z
+'''), fails=["flow_sample_tests"]),
+    Mutant("flow_sample", "correct variant: rsample", _fn('''
+def flow_sample(n, flow, base):
+    return flow.forward(base.rsample(torch.Size([n])))
+'''), passes=["flow_sample_tests"]),
+    # Q2 a
+    Mutant("kl_gaussians", "variance written as eps instead of eps**2", _fn('''
+p_g = sp.exp(-(x - theta) ** 2 / (2 * eps)) / sp.sqrt(2 * sp.pi * eps)
+p_data = sp.exp(-(x - theta0) ** 2 / (2 * eps)) / sp.sqrt(2 * sp.pi * eps)
+log_ratio = sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
+kl_gaussians = sp.simplify(sp.integrate(p_g * log_ratio, (x, -sp.oo, sp.oo)))
+'''), fails=["kl_tests"]),
+    Mutant("kl_gaussians", "integrates the log-ratio against p_data with the sign flipped", _fn('''
+p_g = normal_pdf(x, theta, eps)
+p_data = normal_pdf(x, theta0, eps)
+log_ratio = sp.expand(sp.expand_log(sp.log(p_data / p_g), force=True))
+kl_gaussians = sp.simplify(sp.integrate(p_g * log_ratio, (x, -sp.oo, sp.oo)))
+'''), fails=["kl_tests"]),
+    Mutant("kl_gaussians", "drops the 1/2 of the exponent", _fn('''
+p_g = sp.exp(-(x - theta) ** 2 / eps ** 2) / (eps * sp.sqrt(sp.pi))
+p_data = sp.exp(-(x - theta0) ** 2 / eps ** 2) / (eps * sp.sqrt(sp.pi))
+log_ratio = sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
+kl_gaussians = sp.simplify(sp.integrate(p_g * log_ratio, (x, -sp.oo, sp.oo)))
+'''), fails=["kl_tests"]),
+    Mutant("kl_gaussians", "correct variant: expand the squares by hand", _fn('''
+log_ratio = (-(x - theta) ** 2 + (x - theta0) ** 2) / (2 * eps ** 2)
+kl_gaussians = sp.factor(sp.integrate(normal_pdf(x, theta, eps) * sp.expand(log_ratio), (x, -sp.oo, sp.oo)))
+'''), passes=["kl_tests"]),
+    # Q2 b
+    Mutant("kl_limits", "differentiates with respect to eps", _fn('''
+def kl_limits(kl, theta_value, theta0_value):
+    at = {theta: theta_value, theta0: theta0_value}
+    return sp.limit(kl.subs(at), eps, 0, "+"), sp.limit(sp.diff(kl, eps).subs(at), eps, 0, "+")
+'''), fails=["kl_limits_tests"]),
+    Mutant("kl_limits", "differentiates with respect to theta0", _fn('''
+def kl_limits(kl, theta_value, theta0_value):
+    at = {theta: theta_value, theta0: theta0_value}
+    return sp.limit(kl.subs(at), eps, 0, "+"), sp.limit(sp.diff(kl, theta0).subs(at), eps, 0, "+")
+'''), fails=["kl_limits_tests"]),
+    Mutant("kl_limits", "takes eps -> infinity", _fn('''
+def kl_limits(kl, theta_value, theta0_value):
+    at = {theta: theta_value, theta0: theta0_value}
+    return sp.limit(kl.subs(at), eps, sp.oo), sp.limit(sp.diff(kl, theta).subs(at), eps, sp.oo)
+'''), fails=["kl_limits_tests"]),
+    Mutant("kl_limits", "correct variant: limit first in theta-symbolic form, then substitute", _fn('''
+def kl_limits(kl, theta_value, theta0_value):
+    d = sp.diff(kl, theta).subs({theta: theta_value, theta0: theta0_value})
+    k = kl.subs({theta: theta_value, theta0: theta0_value})
+    return (sp.limit(k, eps, 0, dir="+"), sp.limit(sp.simplify(d), eps, 0, dir="+"))
+'''), passes=["kl_limits_tests"]),
+    # Q2 c
+    Mutant("seed_generator_loss", "terms swapped (sign error)", _fn('''
+def seed_generator_loss(d_fake):
+    return torch.log(d_fake).mean() - torch.log(1 - d_fake).mean()
+'''), fails=["seed_loss_tests"]),
+    Mutant("seed_generator_loss", "saturating term only", _fn('''
+def seed_generator_loss(d_fake):
+    return torch.log(1 - d_fake).mean()
+'''), fails=["seed_loss_tests"]),
+    Mutant("seed_generator_loss", "sum instead of mean", _fn('''
+def seed_generator_loss(d_fake):
+    return torch.log(1 - d_fake).sum() - torch.log(d_fake).sum()
+'''), fails=["seed_loss_tests"]),
+    Mutant("seed_generator_loss", "correct variant: log of the odds", _fn('''
+def seed_generator_loss(d_fake):
+    return torch.mean(torch.log((1 - d_fake) / d_fake))
+'''), passes=["seed_loss_tests"]),
+    # Q2 d
+    Mutant("js_divergence", "forgets the 1/2 weights", _fn('''
+def js_divergence(theta, theta0, eps):
+    log_p = lambda t: normal_log_pdf(t, theta, eps)
+    log_q = lambda t: normal_log_pdf(t, theta0, eps)
+    log_m = lambda t: torch.logaddexp(log_p(t), log_q(t)) - math.log(2.0)
+    return (gaussian_expectation(lambda t: log_p(t) - log_m(t), theta, eps)
+            + gaussian_expectation(lambda t: log_q(t) - log_m(t), theta0, eps))
+'''), fails=["js_tests"]),
+    Mutant("js_divergence", "mixture without the 1/2 (log(p+q))", _fn('''
+def js_divergence(theta, theta0, eps):
+    log_p = lambda t: normal_log_pdf(t, theta, eps)
+    log_q = lambda t: normal_log_pdf(t, theta0, eps)
+    log_m = lambda t: torch.logaddexp(log_p(t), log_q(t))
+    return 0.5 * (gaussian_expectation(lambda t: log_p(t) - log_m(t), theta, eps)
+                  + gaussian_expectation(lambda t: log_q(t) - log_m(t), theta0, eps))
+'''), fails=["js_tests"]),
+    Mutant("js_divergence", "both expectations taken under p_g", _fn('''
+def js_divergence(theta, theta0, eps):
+    log_p = lambda t: normal_log_pdf(t, theta, eps)
+    log_q = lambda t: normal_log_pdf(t, theta0, eps)
+    log_m = lambda t: torch.logaddexp(log_p(t), log_q(t)) - math.log(2.0)
+    return 0.5 * (gaussian_expectation(lambda t: log_p(t) - log_m(t), theta, eps)
+                  + gaussian_expectation(lambda t: log_q(t) - log_m(t), theta, eps))
+'''), fails=["js_tests"]),
+    Mutant("js_divergence", "correct variant: densities instead of log-densities", _fn('''
+def js_divergence(theta, theta0, eps):
+    p = lambda t: torch.exp(normal_log_pdf(t, theta, eps))
+    q = lambda t: torch.exp(normal_log_pdf(t, theta0, eps))
+    m = lambda t: (p(t) + q(t)) / 2
+    a = gaussian_expectation(lambda t: torch.log(p(t) / m(t)), theta, eps)
+    b = gaussian_expectation(lambda t: torch.log(q(t) / m(t)), theta0, eps)
+    return (a + b) / 2
+'''), passes=["js_tests"]),
+    Mutant("w1_distance", "squared shift", _fn('''
+def w1_distance(theta, theta0, eps):
+    return (torch.as_tensor(theta) - torch.as_tensor(theta0)) ** 2
+'''), fails=["w1_tests"]),
+    Mutant("w1_distance", "no absolute value", _fn('''
+def w1_distance(theta, theta0, eps):
+    return torch.as_tensor(theta) - torch.as_tensor(theta0)
+'''), fails=["w1_tests"]),
+    Mutant("w1_distance", "shift divided by eps", _fn('''
+def w1_distance(theta, theta0, eps):
+    return torch.abs(torch.as_tensor(theta) - torch.as_tensor(theta0)) / eps
+'''), fails=["w1_tests"]),
+    Mutant("w1_distance", "correct variant: quantile coupling", _fn('''
+def w1_distance(theta, theta0, eps):
+    u = torch.linspace(0.001, 0.999, 999, dtype=torch.float64)
+    zq = D.Normal(0.0, 1.0).icdf(u)
+    return (torch.as_tensor(theta) + eps * zq - torch.as_tensor(theta0) - eps * zq).abs().mean()
+'''), passes=["w1_tests"]),
+    # Q3 losses
+    Mutant("wgan_losses", "critic loss with the sign flipped", _fn('''
+def critic_loss(real_scores, fake_scores):
+    return real_scores.mean() - fake_scores.mean()
+
+def generator_loss(fake_scores):
+    return -fake_scores.mean()
+'''), fails=["wgan_losses_tests"]),
+    Mutant("wgan_losses", "sums instead of means", _fn('''
+def critic_loss(real_scores, fake_scores):
+    return fake_scores.sum() - real_scores.sum()
+
+def generator_loss(fake_scores):
+    return -fake_scores.sum()
+'''), fails=["wgan_losses_tests"]),
+    Mutant("wgan_losses", "generator loss without the minus sign", _fn('''
+def critic_loss(real_scores, fake_scores):
+    return fake_scores.mean() - real_scores.mean()
+
+def generator_loss(fake_scores):
+    return fake_scores.mean()
+'''), fails=["wgan_losses_tests"]),
+    Mutant("wgan_losses", "mean of paired differences (wrong for unequal batches)", _fn('''
+def critic_loss(real_scores, fake_scores):
+    n = min(len(real_scores), len(fake_scores))
+    return (fake_scores[:n] - real_scores[:n]).mean()
+
+def generator_loss(fake_scores):
+    return -fake_scores.mean()
+'''), fails=["wgan_losses_tests"]),
+    Mutant("wgan_losses", "correct variant: torch.mean calls", _fn('''
+def critic_loss(real_scores, fake_scores):
+    return -(torch.mean(real_scores) - torch.mean(fake_scores))
+
+def generator_loss(fake_scores):
+    return torch.mean(-fake_scores)
+'''), passes=["wgan_losses_tests"]),
+    # Q3 gradient penalty
+    Mutant("gradient_penalty", "no create_graph (not differentiable w.r.t. the critic)", _fn('''
+def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
+    n = real.shape[0]
+    if alpha is None:
+        alpha = torch.rand(n)
+    a = alpha.view(n, *([1] * (real.dim() - 1)))
+    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat)
+    return lam * ((grad.reshape(n, -1).norm(2, dim=1) - 1) ** 2).mean()
+'''), fails=["gradient_penalty_tests"]),
+    Mutant("gradient_penalty", "norm over the whole batch", _fn('''
+def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
+    n = real.shape[0]
+    if alpha is None:
+        alpha = torch.rand(n)
+    a = alpha.view(n, *([1] * (real.dim() - 1)))
+    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return lam * (grad.norm(2) - 1) ** 2
+'''), fails=["gradient_penalty_tests"]),
+    Mutant("gradient_penalty", "missing the -1 (penalises the squared norm)", _fn('''
+def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
+    n = real.shape[0]
+    if alpha is None:
+        alpha = torch.rand(n)
+    a = alpha.view(n, *([1] * (real.dim() - 1)))
+    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return lam * (grad.reshape(n, -1).norm(2, dim=1) ** 2).mean()
+'''), fails=["gradient_penalty_tests"]),
+    Mutant("gradient_penalty", "one alpha per pixel (rand_like)", _fn('''
+def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
+    n = real.shape[0]
+    a = torch.rand_like(real) if alpha is None else alpha.view(n, *([1] * (real.dim() - 1)))
+    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return lam * ((grad.reshape(n, -1).norm(2, dim=1) - 1) ** 2).mean()
+'''), fails=["gradient_penalty_tests"]),
+    Mutant("gradient_penalty", "sum over the batch instead of mean", _fn('''
+def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
+    n = real.shape[0]
+    if alpha is None:
+        alpha = torch.rand(n)
+    a = alpha.view(n, *([1] * (real.dim() - 1)))
+    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return lam * ((grad.reshape(n, -1).norm(2, dim=1) - 1) ** 2).sum()
+'''), fails=["gradient_penalty_tests"]),
+    Mutant("gradient_penalty", "correct variant: torch.lerp, sqrt of summed squares, ones grad_outputs", _fn('''
+def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
+    n = real.shape[0]
+    if alpha is None:
+        alpha = torch.empty(n).uniform_(0, 1)
+    w = alpha.reshape(-1, *([1] * (real.dim() - 1))).expand_as(real)
+    x_hat = torch.lerp(fake, real, w).detach().requires_grad_()
+    scores = critic(x_hat)
+    grad = torch.autograd.grad(scores, x_hat, grad_outputs=torch.ones_like(scores), create_graph=True)[0]
+    norms = torch.sqrt((grad.view(n, -1) ** 2).sum(dim=1))
+    return torch.mean((norms - 1.0) ** 2) * lam
+'''), passes=["gradient_penalty_tests"]),
+    # Q3 clipping
+    Mutant("clip_weights", "clips weights but not biases", _fn('''
+def clip_weights(critic, c=0.01):
+    with torch.no_grad():
+        for name, p in critic.named_parameters():
+            if name.endswith("weight"):
+                p.clamp_(-c, c)
+'''), fails=["clip_weights_tests"]),
+    Mutant("clip_weights", "clamps to [0, c]", _fn('''
+def clip_weights(critic, c=0.01):
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.clamp_(0, c)
+'''), fails=["clip_weights_tests"]),
+    Mutant("clip_weights", "replaces the parameters with new ones", _fn('''
+def clip_weights(critic, c=0.01):
+    for m in critic.modules():
+        for name, p in list(m.named_parameters(recurse=False)):
+            setattr(m, name, nn.Parameter(p.detach().clamp(-c, c)))
+'''), fails=["clip_weights_tests"]),
+    Mutant("clip_weights", "correct variant: p.data.clamp_", _fn('''
+def clip_weights(critic, c=0.01):
+    for p in critic.parameters():
+        p.data.clamp_(min=-c, max=c)
+    return None
+'''), passes=["clip_weights_tests"]),
+    # Q3 training step
+    Mutant("train_step", "a generator update after every critic update", _fn('''
+def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
+                    lipschitz="gp", lam=10.0, clip=0.01):
+    for _ in range(n_critic):
+        real = next(real_batches)
+        fake = generator(torch.randn(real.shape[0], z_dim)).detach()
+        c_opt.zero_grad()
+        c_loss = critic_loss(critic(real), critic(fake))
+        penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
+        (c_loss + penalty).backward()
+        c_opt.step()
+        if lipschitz == "clip":
+            clip_weights(critic, clip)
+        g_opt.zero_grad()
+        g_loss = generator_loss(critic(generator(torch.randn(real.shape[0], z_dim))))
+        g_loss.backward()
+        g_opt.step()
+    return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
+'''), fails=["train_step_tests"]),
+    Mutant("train_step", "gradient penalty left out of the critic's loss", _fn('''
+def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
+                    lipschitz="gp", lam=10.0, clip=0.01):
+    for _ in range(n_critic):
+        real = next(real_batches)
+        fake = generator(torch.randn(real.shape[0], z_dim)).detach()
+        c_opt.zero_grad()
+        c_loss = critic_loss(critic(real), critic(fake))
+        penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
+        c_loss.backward()
+        c_opt.step()
+        if lipschitz == "clip":
+            clip_weights(critic, clip)
+    g_opt.zero_grad()
+    g_loss = generator_loss(critic(generator(torch.randn(real.shape[0], z_dim))))
+    g_loss.backward()
+    g_opt.step()
+    return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
+'''), fails=["train_step_tests"]),
+    Mutant("train_step", "fake not detached and generator grads not zeroed", _fn('''
+def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
+                    lipschitz="gp", lam=10.0, clip=0.01):
+    g_opt.zero_grad()
+    for _ in range(n_critic):
+        real = next(real_batches)
+        fake = generator(torch.randn(real.shape[0], z_dim))
+        c_opt.zero_grad()
+        c_loss = critic_loss(critic(real), critic(fake))
+        penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
+        (c_loss + penalty).backward()
+        c_opt.step()
+        if lipschitz == "clip":
+            clip_weights(critic, clip)
+    g_loss = generator_loss(critic(generator(torch.randn(real.shape[0], z_dim))))
+    g_loss.backward()
+    g_opt.step()
+    return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
+'''), fails=["train_step_tests"]),
+    Mutant("train_step", "critic gradients never zeroed", _fn('''
+def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
+                    lipschitz="gp", lam=10.0, clip=0.01):
+    for _ in range(n_critic):
+        real = next(real_batches)
+        fake = generator(torch.randn(real.shape[0], z_dim)).detach()
+        c_loss = critic_loss(critic(real), critic(fake))
+        penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
+        (c_loss + penalty).backward()
+        c_opt.step()
+        if lipschitz == "clip":
+            clip_weights(critic, clip)
+    g_opt.zero_grad()
+    g_loss = generator_loss(critic(generator(torch.randn(real.shape[0], z_dim))))
+    g_loss.backward()
+    g_opt.step()
+    return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
+'''), fails=["train_step_tests"]),
+    Mutant("train_step", "one real batch reused for every critic update", _fn('''
+def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
+                    lipschitz="gp", lam=10.0, clip=0.01):
+    real = next(real_batches)
+    for _ in range(n_critic):
+        fake = generator(torch.randn(real.shape[0], z_dim)).detach()
+        c_opt.zero_grad()
+        c_loss = critic_loss(critic(real), critic(fake))
+        penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
+        (c_loss + penalty).backward()
+        c_opt.step()
+        if lipschitz == "clip":
+            clip_weights(critic, clip)
+    g_opt.zero_grad()
+    g_loss = generator_loss(critic(generator(torch.randn(real.shape[0], z_dim))))
+    g_loss.backward()
+    g_opt.step()
+    return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
+'''), fails=["train_step_tests"]),
+    Mutant("train_step", "clips before the optimizer step", _fn('''
+def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
+                    lipschitz="gp", lam=10.0, clip=0.01):
+    for _ in range(n_critic):
+        real = next(real_batches)
+        fake = generator(torch.randn(real.shape[0], z_dim)).detach()
+        c_opt.zero_grad()
+        c_loss = critic_loss(critic(real), critic(fake))
+        penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
+        (c_loss + penalty).backward()
+        if lipschitz == "clip":
+            clip_weights(critic, clip)
+        c_opt.step()
+    g_opt.zero_grad()
+    g_loss = generator_loss(critic(generator(torch.randn(real.shape[0], z_dim))))
+    g_loss.backward()
+    g_opt.step()
+    return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
+'''), fails=["train_step_tests"]),
+    Mutant("train_step", "correct variant: noise first, set_to_none, penalty added in place", _fn('''
+def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
+                    lipschitz="gp", lam=10.0, clip=0.01):
+    stats = {"penalty": 0.0}
+    for k in range(n_critic):
+        z = torch.randn(0, z_dim)
+        real = next(real_batches)
+        z = torch.randn(len(real), z_dim)
+        fake = generator(z).detach()
+        c_opt.zero_grad(set_to_none=True)
+        loss = critic_loss(critic(real), critic(fake))
+        stats["critic_loss"] = loss.item()
+        if lipschitz == "gp":
+            gp = gradient_penalty(critic, real, fake, lam=lam)
+            stats["penalty"] = gp.item()
+            loss = loss + gp
+        loss.backward()
+        c_opt.step()
+        if lipschitz == "clip":
+            clip_weights(critic, c=clip)
+    for p in critic.parameters():
+        p.requires_grad_(False)
+    g_opt.zero_grad(set_to_none=True)
+    g_loss = generator_loss(critic(generator(torch.randn(len(real), z_dim))))
+    g_loss.backward()
+    g_opt.step()
+    for p in critic.parameters():
+        p.requires_grad_(True)
+    stats["generator_loss"] = g_loss.item()
+    return stats
+'''), passes=["train_step_tests"]),
+    # deliverable (a)
+    Mutant("samples", "samples keep their graph (no torch.no_grad)", _fn('''
+def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
+    was = generator.training
+    generator.eval()
+    z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
+    out = generator(z).reshape(n, 1, 28, 28)
+    generator.train(was)
+    return out
+
+def save_samples(samples, path="samples_100.pt"):
+    torch.save(samples.float().cpu(), path)
+    return Path(path)
+'''), fails=["samples_tests"]),
+    Mutant("samples", "seed ignored (global RNG)", _fn('''
+def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
+    was = generator.training
+    generator.eval()
+    with torch.no_grad():
+        out = generator(torch.randn(n, z_dim)).reshape(n, 1, 28, 28)
+    generator.train(was)
+    return out
+
+def save_samples(samples, path="samples_100.pt"):
+    torch.save(samples.detach().float().cpu(), path)
+    return Path(path)
+'''), fails=["samples_tests"]),
+    Mutant("samples", "leaves the generator in eval mode; saves a numpy array", _fn('''
+def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
+    generator.eval()
+    with torch.no_grad():
+        z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
+        return generator(z).reshape(n, 1, 28, 28)
+
+def save_samples(samples, path="samples_100.pt"):
+    torch.save(samples.detach().cpu().numpy(), path)
+    return Path(path)
+'''), fails=["samples_tests"]),
+    Mutant("samples", "correct variant: torch.inference_mode-free, manual_seed on a fresh Generator", _fn('''
+def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
+    g = torch.Generator()
+    g.manual_seed(seed)
+    z = torch.randn((n, z_dim), generator=g)
+    mode = generator.training
+    generator.train(False)
+    with torch.no_grad():
+        x = generator(z.to(next(generator.parameters()).device)).view(n, 1, 28, 28).cpu().float()
+    generator.train(mode)
+    return x
+
+def save_samples(samples, path="samples_100.pt"):
+    p = Path(path)
+    torch.save(samples.detach().cpu().to(torch.float32).contiguous(), str(p))
+    return p
+'''), passes=["samples_tests"]),
+    # deliverable (b)
+    Mutant("evaluate_samples", "mean and std swapped", _fn('''
+def evaluate_samples(samples):
+    from dgmlab import metrics
+    std, mean = metrics.mnist_score(samples)
+    out = {"mnist_score": float(mean), "mnist_score_std": float(std),
+           "mnist_frechet": float(metrics.mnist_frechet_distance(samples)),
+           "inception_score": None, "inception_note": ""}
+    try:
+        out["inception_score"] = float(metrics.inception_metrics(samples)["inception_score"])
+    except metrics.MetricUnavailable as exc:
+        out["inception_note"] = str(exc) or "unavailable"
+    return out
+'''), fails=["evaluate_samples_tests"]),
+    Mutant("evaluate_samples", "lets MetricUnavailable escape", _fn('''
+def evaluate_samples(samples):
+    from dgmlab import metrics
+    mean, std = metrics.mnist_score(samples)
+    inc = metrics.inception_metrics(samples)
+    return {"mnist_score": float(mean), "mnist_score_std": float(std),
+            "mnist_frechet": float(metrics.mnist_frechet_distance(samples)),
+            "inception_score": float(inc["inception_score"]), "inception_note": ""}
+'''), fails=["evaluate_samples_tests"]),
+    Mutant("evaluate_samples", "Frechet distance of images rescaled to [0, 255]", _fn('''
+def evaluate_samples(samples):
+    from dgmlab import metrics
+    mean, std = metrics.mnist_score(samples)
+    out = {"mnist_score": float(mean), "mnist_score_std": float(std),
+           "mnist_frechet": float(metrics.mnist_frechet_distance(samples * 0.5 + 0.5)) * 1.0 + 1.0,
+           "inception_score": None, "inception_note": "no Inception weights"}
+    return out
+'''), fails=["evaluate_samples_tests"]),
+    # deliverable (c)
+    Mutant("interpolate", "linspace without the last point", _fn('''
+def interpolate(z0, z1, steps=10, method="linear"):
+    if method not in ("linear", "slerp"):
+        raise ValueError(method)
+    t = torch.linspace(0, 1, steps + 1, dtype=z0.dtype)[:-1].unsqueeze(1)
+    if method == "slerp":
+        omega = torch.arccos((torch.dot(z0, z1) / (z0.norm() * z1.norm())).clamp(-1, 1))
+        if omega.abs() > 1e-4:
+            return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+    return (1 - t) * z0 + t * z1
+'''), fails=["interpolate_tests"]),
+    Mutant("interpolate", "slerp replaced by normalised lerp", _fn('''
+def interpolate(z0, z1, steps=10, method="linear"):
+    if method not in ("linear", "slerp"):
+        raise ValueError(method)
+    t = torch.linspace(0, 1, steps, dtype=z0.dtype).unsqueeze(1)
+    lin = (1 - t) * z0 + t * z1
+    if method == "slerp":
+        r = (1 - t) * z0.norm() + t * z1.norm()
+        return lin / lin.norm(dim=1, keepdim=True) * r
+    return lin
+'''), fails=["interpolate_tests"]),
+    Mutant("interpolate", "slerp without the parallel fallback", _fn('''
+def interpolate(z0, z1, steps=10, method="linear"):
+    if method not in ("linear", "slerp"):
+        raise ValueError(method)
+    t = torch.linspace(0, 1, steps, dtype=z0.dtype).unsqueeze(1)
+    if method == "slerp":
+        omega = torch.arccos((torch.dot(z0, z1) / (z0.norm() * z1.norm())).clamp(-1, 1))
+        return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+    return (1 - t) * z0 + t * z1
+'''), fails=["interpolate_tests"]),
+    Mutant("interpolate", "unknown method silently treated as linear", _fn('''
+def interpolate(z0, z1, steps=10, method="linear"):
+    t = torch.linspace(0, 1, steps, dtype=z0.dtype).unsqueeze(1)
+    if method == "slerp":
+        omega = torch.arccos((torch.dot(z0, z1) / (z0.norm() * z1.norm())).clamp(-1, 1))
+        if omega.abs() > 1e-4:
+            return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+    return (1 - t) * z0 + t * z1
+'''), fails=["interpolate_tests"]),
+    Mutant("interpolate", "correct variant: torch.lerp and a per-step loop for slerp", _fn('''
+def interpolate(z0, z1, steps=10, method="linear"):
+    if method == "linear":
+        t = torch.linspace(0.0, 1.0, steps, dtype=z0.dtype).view(-1, 1)
+        return torch.lerp(z0.expand(steps, -1), z1.expand(steps, -1), t)
+    if method != "slerp":
+        raise ValueError("unknown method")
+    u0, u1 = z0 / z0.norm(), z1 / z1.norm()
+    om = torch.acos(torch.clamp((u0 * u1).sum(), -1.0, 1.0))
+    rows = []
+    for i in range(steps):
+        t = i / (steps - 1)
+        if float(om) < 1e-6:
+            rows.append((1 - t) * z0 + t * z1)
+        else:
+            rows.append((torch.sin((1 - t) * om) * z0 + torch.sin(t * om) * z1) / torch.sin(om))
+    return torch.stack(rows)
+'''), passes=["interpolate_tests"]),
+]
+
+# Labels the demo's partly-wrong submission uses (one wrong answer per question).
+PARTIAL = [
+    "checks only the determinant, not the round trip",
+    "sum instead of mean",
+    "missing the -1 (penalises the squared norm)",
+    "slerp replaced by normalised lerp",
+]
+
+
+# --------------------------------------------------------------- artifacts
+def write_stand_in_samples(folder) -> Path:
+    """Write ``samples_100.pt`` into ``folder``: 100 real MNIST test digits from dgmlab's shipped sample
+    (10 per class), as a stand-in for a trained generator's samples.
+
+    Only for proofs and pipeline tests of the artifact-graded cell: it must never be committed or
+    released (``source/*/*.pt`` is git-ignored). A demo submission should instead ship the samples of
+    a short real training run (see docs/hw1_wgan.md).
+    """
+    import numpy as np
+    import torch
+
+    from dgmlab.data import load_sample
+
+    x, y = load_sample(train=False)
+    idx = np.random.default_rng(0).permutation(np.concatenate([np.flatnonzero(y == k)[:10] for k in range(10)]))
+    images = torch.from_numpy(x[idx].astype("float32") / 127.5 - 1.0)
+    path = Path(folder) / SAMPLES_FILE
+    torch.save(images, path)
+    return path
+
+
+# Files the reference needs next to the notebook for every graded cell to pass:
+# {file name: function(folder) -> Path}. tests/test_hw1_wgan.py uses it.
+PROOF_ARTIFACTS = {SAMPLES_FILE: write_stand_in_samples}
+ARTIFACT_TESTS = ["samples_quality_tests"]
