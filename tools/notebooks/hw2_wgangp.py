@@ -1,0 +1,1839 @@
+"""hw2_wgangp: f-GAN estimates of KL, two properties of W1, and WGAN-GP with residual networks.
+
+Adapted from seed 001 (CSE 599i Generative Models, Homework 3). Points (100):
+analysis 40 (written 19, autograded 21), implementation 60 (autograded 46, written 14).
+"""
+from nbauthor import Notebook
+
+from dgmlab.grading.proofs import Mutant
+
+HW = "hw2_wgangp"
+
+
+def build() -> Notebook:
+    nb = Notebook(HW)
+    nb.md(r'''
+        # Homework 2: f-GAN bounds, properties of $W_1$, and WGAN-GP with residual networks
+
+        This homework is adapted from Homework 3 of **CSE 599i, *Generative Models***: its problems,
+        formulas, architectures and hyper-parameters are kept, restated in our own words, and
+        extended with auto-graded companions (sympy, POT and scipy checks, unit tests of the
+        WGAN-GP pieces). Credit for the original problems goes to that course.
+
+        **Points (100 in total).**
+
+        | Part | Problem | Written (hand-graded) | Auto-graded | Total |
+        |---|---|---|---|---|
+        | Analysis | P1 KL as a variational supremum | 5 | 5 | 10 |
+        | | P2 reverse KL | 5 | 5 | 10 |
+        | | P3 $W_1(p, p_\sigma) \le \sigma\sqrt d$ | 5 | 5 | 10 |
+        | | P4 triangle inequality of discrete $W_1$ | 4 | 6 | 10 |
+        | Implementation | P5 WGAN-GP on MNIST | 6 | 32 | 38 |
+        | | P6 WGAN-GP on CIFAR-10 | 8 | 14 | 22 |
+        | | **total** | 33 | 67 | **100** |
+
+        Analysis is 40% of the grade, implementation 60%.
+
+        **How to work.** Fill in every cell marked `# COMPLETE` (code) or `YOUR ANSWER HERE`
+        (written). After each answer cell, run the test cell below it: the visible checks help
+        you, more checks run when the homework is graded. Training cells only run outside
+        grading; with `DGMLAB_FAST=1` they run a tiny version so you can check the whole
+        notebook end to end in a minute or two. Real training (P5, P6) needs a GPU (Colab works).
+        ''')
+    nb.setup()
+    nb.code('''
+        import math
+        import copy
+        import warnings
+
+        import numpy as np
+        import sympy as sp
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        import ot
+        from scipy.optimize import linprog
+        from tqdm.auto import tqdm
+
+        import dgmlab
+        import dgmlab.data
+        from dgmlab import plots, runtime
+        try:
+            from dgmlab import metrics
+        except ImportError:  # an older dgmlab without the metrics module
+            metrics = None
+        # float(loss) on a tensor that carries a graph is fine here; silence torch's reminder
+        warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad=True")
+        ''', locked=True, grade_id="imports")
+
+    # ------------------------------------------------------------------ P1
+    nb.md(r'''
+        # Part I: Analysis (40 points)
+
+        Throughout, for a convex $f:(0,\infty)\to\mathbb R$ with $f(1)=0$, the $f$-divergence is
+        $D_f(p\,\|\,q) = \mathbb E_{x\sim q}\big[f\big(p(x)/q(x)\big)\big]$, and the convex conjugate
+        is $f^*(t) = \sup_{u>0}\,\big(tu - f(u)\big)$. The result from lecture we rely on: for any
+        such $f$,
+
+        $$D_f(p\,\|\,q) \;=\; \sup_{T:\mathcal X\to\mathbb R}\; \mathbb E_{x\sim p}[T(x)] - \mathbb E_{x\sim q}\big[f^*(T(x))\big],$$
+
+        and the supremum is reached at $T^*(x) = f'\big(p(x)/q(x)\big)$.
+
+        ## P1 (10 points): the KL divergence as a supremum
+
+        Maximum likelihood was hard for push-forward models because their likelihood is not
+        available. An $f$-GAN side-steps this: it estimates a divergence through a critic that
+        only needs samples. Here you show that the KL divergence (whose minimisation is maximum
+        likelihood) has such a form:
+
+        $$D(p\,\|\,q) \;=\; 1 + \sup_{d:\mathcal X\to(0,\infty)}\Big(\mathbb E_{x\sim p}\log d(x) - \mathbb E_{x\sim q}\, d(x)\Big).$$
+
+        **Suggested route.** Take $f(u) = u\log u$, compute $f^*$, and substitute $T(x) = 1 + \log d(x)$.
+        ''')
+    nb.md(r'''
+        ### P1(a) (5 points, written)
+        Prove the identity above. State $f^*$, show where the constant $1$ comes from, and say
+        which critic $d^*$ attains the supremum.
+        ''')
+    nb.written("p1_proof", points=5, model_answer=r'''
+        With $f(u) = u\log u$, $D_f(p\|q) = \mathbb E_q[\tfrac pq\log\tfrac pq] = \int p\log\frac pq = D(p\|q)$.
+        Conjugate: $g(u) = tu - u\log u$ is concave with $g'(u) = t - \log u - 1 = 0$ at $u = e^{t-1}$, so
+        $f^*(t) = te^{t-1} - e^{t-1}(t-1) = e^{t-1}$.
+        By the variational formula, $D(p\|q) = \sup_T \mathbb E_p[T] - \mathbb E_q[e^{T-1}]$.
+        Every real function $T$ can be written $T = 1 + \log d$ with $d = e^{T-1} > 0$ (a bijection
+        between real-valued $T$ and positive $d$), and then $e^{T-1} = d$, so
+        $D(p\|q) = \sup_{d>0} \mathbb E_p[1 + \log d] - \mathbb E_q[d] = 1 + \sup_d \mathbb E_p\log d - \mathbb E_q d$.
+        The optimum $T^* = f'(p/q) = 1 + \log(p/q)$ gives $d^* = p/q$; check: $1 + \mathbb E_p\log\frac pq - \mathbb E_q\frac pq = 1 + D(p\|q) - 1$.
+        Grading: conjugate (2), change of variables incl. that it covers all $T$ (2), optimum (1).
+        ''')
+    nb.md(r'''
+        ### P1(b) (2 points, auto-graded): the conjugate, in sympy
+        Set `f_star_kl` to $f^*(t)$ for $f(u) = u\log u$, as a sympy expression in the symbol `t`
+        defined below (you may let sympy do the calculus: differentiate, solve, substitute).
+        ''')
+    nb.code('''
+        t = sp.Symbol("t", real=True)        # argument of the conjugate for P1
+        s = sp.Symbol("s", negative=True)    # argument of the conjugate for P2 (it is finite only for s < 0)
+        u = sp.Symbol("u", positive=True)    # the density ratio p/q
+        ''', locked=True, grade_id="symbols")
+    nb.answer("p1_conjugate", '''
+        ### BEGIN SOLUTION
+        _crit = sp.solve(sp.diff(t * u - u * sp.log(u), u), u)[0]
+        f_star_kl = sp.simplify((t * u - u * sp.log(u)).subs(u, _crit))
+        ### END SOLUTION
+        ''')
+    nb.tests("p1_conjugate_tests", points=2, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+        def test_is_an_expression_in_t():
+            checks.assert_sympy_expr(f_star_kl, "f_star_kl", symbols=[t])
+
+        ### BEGIN HIDDEN TESTS
+        def test_equals_the_convex_conjugate():
+            checks.assert_sympy_equal(f_star_kl, sp.exp(t - 1), "f_star_kl")
+
+        def test_turns_one_plus_log_d_into_d():
+            d = sp.Symbol("d", positive=True)
+            value = sp.simplify(f_star_kl.subs(t, 1 + sp.log(d)))
+            assert checks.sympy_equivalent(value, d), "f_star_kl(1 + log d) should simplify to d, as the proof uses"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P1(c) (3 points, auto-graded): the objective and its optimal critic
+        Implement the quantity inside the supremum, estimated from samples, and the optimal
+        critic $d^*$. We will check on two 1-D Gaussians that the estimate at $d^*$ matches the
+        closed-form KL within Monte-Carlo error, and that other critics score lower.
+        ''')
+    nb.answer("p1_objective", '''
+        def kl_objective(d, x_p, x_q):
+            """Monte-Carlo estimate of 1 + E_p[log d(x)] - E_q[d(x)].
+
+            d: callable, float64 tensor (N,) -> positive float64 tensor (N,).
+            x_p: float64 tensor (N,), samples of p.  x_q: float64 tensor (M,), samples of q.
+            Returns a 0-d float64 tensor.
+            """
+            ### BEGIN SOLUTION
+            return 1.0 + torch.log(d(x_p)).mean() - d(x_q).mean()
+            ### END SOLUTION
+
+
+        def kl_optimal_critic(log_p, log_q):
+            """The maximising critic d* of kl_objective.
+
+            log_p, log_q: callables, float64 tensor (N,) -> log-densities, float64 tensor (N,).
+            Returns a callable d_star: float64 tensor (N,) -> positive float64 tensor (N,).
+            """
+            ### BEGIN SOLUTION
+            return lambda x: torch.exp(log_p(x) - log_q(x))
+            ### END SOLUTION
+        ''')
+    nb.tests("p1_objective_tests", points=3, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+        def test_constant_critic_gives_zero():
+            x = torch.randn(100, dtype=torch.float64)
+            value = kl_objective(lambda v: torch.ones_like(v), x, x)
+            checks.assert_tensor(value, "kl_objective(...)", shape=())
+            checks.assert_close(value, 0.0, atol=1e-9, name="kl_objective with d = 1", reveal=True)
+
+        def test_optimal_critic_is_callable():
+            p = torch.distributions.Normal(torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64))
+            d_star = kl_optimal_critic(p.log_prob, p.log_prob)
+            out = d_star(torch.linspace(-2, 2, 5, dtype=torch.float64))
+            checks.assert_tensor(out, "d_star(x)", shape=(5,))
+
+        ### BEGIN HIDDEN TESTS
+        def _gaussians():
+            f64 = dict(dtype=torch.float64)
+            p = torch.distributions.Normal(torch.tensor(0.0, **f64), torch.tensor(1.0, **f64))
+            q = torch.distributions.Normal(torch.tensor(0.5, **f64), torch.tensor(1.2, **f64))
+            return p, q
+
+        def _kl_closed_form(p, q):
+            return float(torch.distributions.kl_divergence(p, q))
+
+        def test_objective_at_optimum_matches_closed_form_kl():
+            p, q = _gaussians()
+            x_p, x_q = p.sample((100_000,)), q.sample((100_000,))
+            d_star = kl_optimal_critic(p.log_prob, q.log_prob)
+            value = float(kl_objective(d_star, x_p, x_q))
+            se = math.sqrt(float(torch.log(d_star(x_p)).var()) / len(x_p) + float(d_star(x_q).var()) / len(x_q))
+            assert math.isfinite(value), "the objective at d* is not finite"
+            assert abs(value - _kl_closed_form(p, q)) < 5 * se + 1e-3, \\
+                "at d* the objective does not match D(p||q) of two Gaussians within Monte-Carlo error"
+
+        def test_other_critics_score_lower():
+            p, q = _gaussians()
+            x_p, x_q = p.sample((100_000,)), q.sample((100_000,))
+            d_star = kl_optimal_critic(p.log_prob, q.log_prob)
+            best = float(kl_objective(d_star, x_p, x_q))
+            others = [lambda x: 1.5 * d_star(x), lambda x: 0.6 * d_star(x),
+                      lambda x: d_star(x) * torch.exp(0.3 * x), lambda x: torch.ones_like(x)]
+            for k, d in enumerate(others):
+                assert float(kl_objective(d, x_p, x_q)) < best, \\
+                    f"a perturbed critic (number {k}) scores at least as high as d*: check the objective and d*"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+
+    # ------------------------------------------------------------------ P2
+    nb.md(r'''
+        ## P2 (10 points): the reverse KL divergence
+
+        The same machinery gives the *reverse* divergence, with a critic that takes negative values:
+
+        $$D(q\,\|\,p) \;=\; 1 + \sup_{d:\mathcal X\to(-\infty,0)}\Big(\mathbb E_{x\sim p}\, d(x) + \mathbb E_{x\sim q}\log\big(-d(x)\big)\Big).$$
+
+        **Suggested route.** Take $f(u) = -\log u$ (check that $D_f(p\|q)$ is then $D(q\|p)$).
+
+        ### P2(a) (5 points, written)
+        Prove the identity. State $f^*$ and its domain, and the optimal critic $d^*$.
+        ''')
+    nb.written("p2_proof", points=5, model_answer=r'''
+        With $f(u) = -\log u$: $D_f(p\|q) = \mathbb E_q[-\log\frac pq] = \int q\log\frac qp = D(q\|p)$.
+        Conjugate: $g(u) = tu + \log u$ has $g'(u) = t + 1/u$. For $t \ge 0$, $g$ is unbounded ($f^* = +\infty$),
+        so only $t<0$ matters; there $u = -1/t$ and $f^*(t) = -1 + \log(-1/t) = -1 - \log(-t)$.
+        Variational formula: $D(q\|p) = \sup_{T<0} \mathbb E_p[T] - \mathbb E_q[-1 - \log(-T)] = 1 + \sup_{d<0}\mathbb E_p d + \mathbb E_q\log(-d)$
+        with $d = T$ (critics taking values $\ge 0$ somewhere on a set of positive $q$-mass give $-\infty$, so restricting to $d<0$ loses nothing).
+        Optimum $T^* = f'(p/q) = -q/p$, i.e. $d^* = -q/p$; check: $1 - \mathbb E_p\frac qp + \mathbb E_q\log\frac qp = 1 - 1 + D(q\|p)$.
+        Grading: conjugate with its domain (2), substitution (2), optimum (1).
+        ''')
+    nb.md(r'''
+        ### P2(b) (2 points, auto-graded): the conjugate, in sympy
+        Set `f_star_rkl` to $f^*(s)$ for $f(u) = -\log u$, as a sympy expression in the symbol `s`
+        (declared negative above, the only place where $f^*$ is finite).
+        ''')
+    nb.answer("p2_conjugate", '''
+        ### BEGIN SOLUTION
+        f_star_rkl = -1 - sp.log(-s)
+        ### END SOLUTION
+        ''')
+    nb.tests("p2_conjugate_tests", points=2, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+        def test_is_an_expression_in_s():
+            checks.assert_sympy_expr(f_star_rkl, "f_star_rkl", symbols=[s])
+
+        ### BEGIN HIDDEN TESTS
+        def test_equals_the_convex_conjugate():
+            checks.assert_sympy_equal(f_star_rkl, -1 - sp.log(-s), "f_star_rkl")
+
+        def test_is_the_supremum_of_s_u_minus_f():
+            # the conjugate must dominate s*u - f(u) for every u > 0, with equality somewhere
+            for s0 in (-0.3, -1.0, -4.0):
+                value = float(f_star_rkl.subs(s, s0))
+                gaps = [value - (s0 * u0 + math.log(u0)) for u0 in np.geomspace(0.01, 20, 3000)]
+                assert min(gaps) > -1e-9, "f_star_rkl(s) is below s*u - f(u) for some u: it is not the supremum"
+                assert min(gaps) < 1e-3, "f_star_rkl(s) is strictly above every s*u - f(u): it is not the supremum"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P2(c) (3 points, auto-graded): the objective and its optimal critic
+        Same as P1(c), for the reverse divergence. Remember the critic is negative.
+        ''')
+    nb.answer("p2_objective", '''
+        def rkl_objective(d, x_p, x_q):
+            """Monte-Carlo estimate of 1 + E_p[d(x)] + E_q[log(-d(x))].
+
+            d: callable, float64 tensor (N,) -> negative float64 tensor (N,).
+            x_p: float64 tensor (N,), samples of p.  x_q: float64 tensor (M,), samples of q.
+            Returns a 0-d float64 tensor.
+            """
+            ### BEGIN SOLUTION
+            return 1.0 + d(x_p).mean() + torch.log(-d(x_q)).mean()
+            ### END SOLUTION
+
+
+        def rkl_optimal_critic(log_p, log_q):
+            """The maximising critic d* of rkl_objective.
+
+            log_p, log_q: callables, float64 tensor (N,) -> log-densities, float64 tensor (N,).
+            Returns a callable d_star: float64 tensor (N,) -> negative float64 tensor (N,).
+            """
+            ### BEGIN SOLUTION
+            return lambda x: -torch.exp(log_q(x) - log_p(x))
+            ### END SOLUTION
+        ''')
+    nb.tests("p2_objective_tests", points=3, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+        def test_constant_critic_gives_zero():
+            x = torch.randn(100, dtype=torch.float64)
+            value = rkl_objective(lambda v: -torch.ones_like(v), x, x)
+            checks.assert_tensor(value, "rkl_objective(...)", shape=())
+            checks.assert_close(value, 0.0, atol=1e-9, name="rkl_objective with d = -1", reveal=True)
+
+        def test_optimal_critic_is_negative():
+            p = torch.distributions.Normal(torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64))
+            q = torch.distributions.Normal(torch.tensor(1.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64))
+            out = rkl_optimal_critic(p.log_prob, q.log_prob)(torch.linspace(-2, 2, 5, dtype=torch.float64))
+            checks.assert_tensor(out, "d_star(x)", shape=(5,))
+            assert bool((out < 0).all()), "the reverse-KL critic d* must be negative everywhere"
+
+        ### BEGIN HIDDEN TESTS
+        def _gaussians():
+            f64 = dict(dtype=torch.float64)
+            p = torch.distributions.Normal(torch.tensor(0.0, **f64), torch.tensor(1.0, **f64))
+            q = torch.distributions.Normal(torch.tensor(0.5, **f64), torch.tensor(1.2, **f64))
+            return p, q
+
+        def test_objective_at_optimum_matches_closed_form_reverse_kl():
+            p, q = _gaussians()
+            x_p, x_q = p.sample((100_000,)), q.sample((100_000,))
+            d_star = rkl_optimal_critic(p.log_prob, q.log_prob)
+            value = float(rkl_objective(d_star, x_p, x_q))
+            se = math.sqrt(float(d_star(x_p).var()) / len(x_p) + float(torch.log(-d_star(x_q)).var()) / len(x_q))
+            assert math.isfinite(value), "the objective at d* is not finite"
+            target = float(torch.distributions.kl_divergence(q, p))
+            assert abs(value - target) < 5 * se + 1e-3, \\
+                "at d* the objective does not match D(q||p) of two Gaussians within Monte-Carlo error"
+
+        def test_other_critics_score_lower():
+            p, q = _gaussians()
+            x_p, x_q = p.sample((100_000,)), q.sample((100_000,))
+            d_star = rkl_optimal_critic(p.log_prob, q.log_prob)
+            best = float(rkl_objective(d_star, x_p, x_q))
+            others = [lambda x: 1.5 * d_star(x), lambda x: 0.6 * d_star(x),
+                      lambda x: d_star(x) * torch.exp(0.3 * x), lambda x: -torch.ones_like(x)]
+            for k, d in enumerate(others):
+                assert float(rkl_objective(d, x_p, x_q)) < best, \\
+                    f"a perturbed critic (number {k}) scores at least as high as d*: check the objective and d*"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+
+    # ------------------------------------------------------------------ P3
+    nb.md(r'''
+        ## P3 (10 points): smoothing moves a distribution by at most $\sigma\sqrt d$
+
+        Let $p$ be a density on $\mathbb R^d$ and $p_\sigma$ the density of $y = x + \varepsilon$ with
+        $x\sim p$ and, independently, $\varepsilon\sim\mathcal N(0,\sigma^2 I_d)$. With
+        $W_1(p,q) = \inf_{\pi\in\Pi(p,q)}\mathbb E_{(x,y)\sim\pi}\|x-y\|_2$ over all couplings
+        $\pi$ of $p$ and $q$:
+
+        ### P3(a) (5 points, written)
+        Show that $W_1(p, p_\sigma) \le \sigma\sqrt d$. Then explain in two or three sentences why the
+        experiment in P3(b) compares the points $x_i$ with the *same* points moved, $x_i+\varepsilon_i$,
+        instead of with an independent sample of $p_\sigma$.
+        ''')
+    nb.written("p3_proof", points=5, model_answer=r'''
+        The joint law of $(x, x+\varepsilon)$ is a coupling of $p$ and $p_\sigma$ (first marginal $p$; second the law of
+        $x+\varepsilon$, i.e. $p_\sigma$). So $W_1 \le \mathbb E\|x - (x+\varepsilon)\| = \mathbb E\|\varepsilon\|$.
+        By Jensen (or Cauchy-Schwarz), $\mathbb E\|\varepsilon\| \le \sqrt{\mathbb E\|\varepsilon\|^2} = \sqrt{d\sigma^2} = \sigma\sqrt d$.
+        (The inequality is strict: $\mathbb E\|\varepsilon\| = \sigma\sqrt2\,\Gamma(\frac{d+1}2)/\Gamma(\frac d2)$, which tends to
+        $\sigma\sqrt d$ relative to it as $d$ grows.)
+        Pairing: the empirical OT cost between two *independent* samples of size $n$ is biased upwards by the sampling
+        distance between empirical measures, which decays like $n^{-1/d}$ and would swamp the quantity of interest
+        (even $W_1(\hat p_n, \hat p'_n) > 0$ for two samples of the same $p$). With paired points the identity coupling is
+        feasible for the two empirical measures, so the exact EMD is a true lower bound on its cost, as in the proof.
+        Grading: coupling (2), Jensen (2), pairing argument (1).
+        ''')
+    nb.md(r'''
+        ### P3(b) (5 points, auto-graded): exact transport versus the identity coupling
+        Given $n$ points $x_i$ (rows of `x`) and noise vectors $\varepsilon_i$ (rows of `eps`), put
+        $y_i = x_i + \varepsilon_i$ and return two numbers:
+
+        * the **exact** optimal-transport cost (EMD) between the uniform empirical measures on
+          $\{x_i\}$ and $\{y_i\}$ with Euclidean ground cost $\|x_i - y_j\|_2$, computed with POT
+          (`ot.dist`, `ot.emd2`; mind which metric `ot.dist` uses by default), and
+        * the cost of the identity coupling $x_i \leftrightarrow y_i$, $\frac1n\sum_i\|\varepsilon_i\|_2$.
+
+        The checks verify EMD $\le$ identity cost, and that the identity cost behaves as the
+        proof says: below $\sigma\sqrt d$, by the amount Jensen's inequality predicts.
+        ''')
+    nb.answer("p3_costs", '''
+        def smoothing_costs(x, eps):
+            """Exact EMD and identity-coupling cost between {x_i} and {x_i + eps_i}.
+
+            x, eps: float64 numpy arrays (n, d).
+            Returns (emd, identity_cost): two Python floats.
+            """
+            ### BEGIN SOLUTION
+            y = x + eps
+            n = x.shape[0]
+            w = np.full(n, 1.0 / n)
+            emd = ot.emd2(w, w, ot.dist(x, y, metric="euclidean"))
+            identity_cost = np.linalg.norm(eps, axis=1).mean()
+            return float(emd), float(identity_cost)
+            ### END SOLUTION
+        ''')
+    nb.tests("p3_costs_tests", points=5, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+        def test_returns_two_floats_and_zero_without_noise():
+            x = np.random.default_rng(0).normal(size=(20, 2))
+            out = smoothing_costs(x, np.zeros_like(x))
+            assert isinstance(out, tuple) and len(out) == 2, "smoothing_costs must return a tuple (emd, identity_cost)"
+            assert all(isinstance(v, float) for v in out), "both costs must be Python floats"
+            checks.assert_close(np.array(out), np.zeros(2), atol=1e-6, name="costs with eps = 0")
+
+        ### BEGIN HIDDEN TESTS
+        def _p_sample(rng, n, d):
+            # a lumpy, non-Gaussian p: a two-component mixture with a uniform factor
+            centres = np.where(rng.random((n, 1)) < 0.3, -2.0, 1.5)
+            return centres + rng.uniform(-0.5, 0.5, size=(n, d))
+
+        def test_emd_is_exact_and_below_identity_cost():
+            rng = np.random.default_rng(1)
+            sigma = 0.7
+            for d in range(1, 6):
+                x = _p_sample(rng, 150, d)
+                eps = sigma * rng.normal(size=(150, d))
+                emd, ident = smoothing_costs(x, eps)
+                w = np.full(150, 1 / 150)
+                cost = np.linalg.norm(x[:, None, :] - (x + eps)[None, :, :], axis=-1)
+                assert abs(emd - checks.discrete_w1(w, w, cost)) < 1e-6, \\
+                    f"d={d}: the EMD is not the exact optimal transport cost with Euclidean ground cost"
+                assert abs(ident - np.linalg.norm(eps, axis=1).mean()) < 1e-9, \\
+                    f"d={d}: the identity-coupling cost is not the mean Euclidean length of the moves"
+                assert emd <= ident + 1e-9, f"d={d}: the EMD exceeds the cost of a feasible coupling"
+
+        def test_identity_cost_obeys_jensen():
+            rng = np.random.default_rng(2)
+            sigma = 1.3
+            for d in range(1, 6):
+                x = _p_sample(rng, 300, d)
+                eps = sigma * rng.normal(size=(300, d))
+                _, ident = smoothing_costs(x, eps)
+                mean_norm = sigma * math.sqrt(2) * math.exp(math.lgamma((d + 1) / 2) - math.lgamma(d / 2))
+                spread = sigma * math.sqrt(d - (mean_norm / sigma) ** 2) / math.sqrt(300)
+                assert ident < sigma * math.sqrt(d) + 3 * spread, f"d={d}: the identity cost is above sigma*sqrt(d)"
+                assert abs(ident - mean_norm) < 4 * spread, \\
+                    f"d={d}: the identity cost is not close to E||eps||, which sits below sigma*sqrt(d) by Jensen's gap"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        The cell below runs your function for $d = 1,\dots,5$ on a lumpy two-cluster $p$ and plots
+        the EMD, the identity cost and the bound. Expect EMD $<$ identity cost $< \sigma\sqrt d$,
+        with the ratio identity$/(\sigma\sqrt d)$ rising towards 1 as $d$ grows.
+        ''')
+    nb.code('''
+        if not runtime.is_grading():
+            import matplotlib.pyplot as plt
+            rng = np.random.default_rng(0)
+            sigma, n = 1.0, runtime.pick(full=1000, fast=200)
+            rows = []
+            for d in range(1, 6):
+                x = np.where(rng.random((n, 1)) < 0.3, -2.0, 1.5) + rng.uniform(-0.5, 0.5, size=(n, d))
+                emd, ident = smoothing_costs(x, sigma * rng.normal(size=(n, d)))
+                rows.append((d, emd, ident, sigma * math.sqrt(d)))
+                print(f"d={d}: EMD={emd:.3f}  identity={ident:.3f}  sigma*sqrt(d)={sigma * math.sqrt(d):.3f}")
+            rows = np.array(rows)
+            fig, ax = plt.subplots(figsize=(5, 3.2))
+            for k, label in [(1, "exact EMD"), (2, "identity coupling"), (3, r"$\\sigma\\sqrt{d}$")]:
+                ax.plot(rows[:, 0], rows[:, k], marker="o", label=label)
+            ax.set_xlabel("dimension d"); ax.set_ylabel("transport cost"); ax.legend(); ax.grid(alpha=0.3)
+            fig.tight_layout()
+            import os; os.makedirs("figures", exist_ok=True)
+            fig.savefig("figures/p3_smoothing.png", dpi=100)
+        ''', locked=True, grade_id="p3_demo")
+
+    # ------------------------------------------------------------------ P4
+    nb.md(r'''
+        ## P4 (10 points): the discrete $W_1$ is a metric (triangle inequality)
+
+        On a finite space $\{1,\dots,n\}$ with a cost *metric* $c$ (an $n\times n$ matrix), the
+        Wasserstein distance between histograms $p, q$ is
+        $W_1(p,q) = \min_{\pi\in\Pi(p,q)} \langle c,\pi\rangle$, where $\Pi(p,q)$ is the set of
+        non-negative $n\times n$ matrices with row sums $p$ and column sums $q$.
+
+        ### P4(a) (4 points, written)
+        Prove $W_1(p,q)\le W_1(p,r) + W_1(r,q)$. Hint: glue optimal plans
+        $\pi_p\in\Pi(p,r)$ and $\pi_q\in\Pi(r,q)$ into
+        $\kappa = \pi_p\,\mathrm{diag}(1/r)\,\pi_q$; show $\kappa\in\Pi(p,q)$ and
+        $\langle\kappa, c\rangle \le W_1(p,r)+W_1(r,q)$ using $c(x,y)\le c(x,z)+c(z,y)$.
+        Say what to do where $r_z = 0$.
+        ''')
+    nb.written("p4_proof", points=4, model_answer=r'''
+        Let $Z = \{z: r_z > 0\}$ and $\kappa_{xy} = \sum_{z\in Z} \pi_p(x,z)\pi_q(z,y)/r_z$ (terms with $r_z = 0$ are
+        dropped: then $\pi_p(\cdot,z) = 0$ and $\pi_q(z,\cdot) = 0$ because their column/row sums are $r_z = 0$).
+        $\kappa \ge 0$. Row sums: $\sum_y\kappa_{xy} = \sum_{z\in Z}\pi_p(x,z)\,r_z/r_z = \sum_z\pi_p(x,z) = p_x$;
+        column sums likewise $= q_y$. So $\kappa\in\Pi(p,q)$ and $W_1(p,q)\le\langle\kappa,c\rangle$.
+        Then $\langle\kappa,c\rangle = \sum_{x,y,z}\frac{\pi_p(x,z)\pi_q(z,y)}{r_z}c(x,y)
+        \le \sum_{x,y,z}\frac{\pi_p(x,z)\pi_q(z,y)}{r_z}\big(c(x,z)+c(z,y)\big)
+        = \sum_{x,z}\pi_p(x,z)c(x,z) + \sum_{z,y}\pi_q(z,y)c(z,y) = W_1(p,r)+W_1(r,q)$.
+        Grading: valid coupling incl. zeros of $r$ (2), the chain of inequalities (2).
+        ''')
+    nb.md(r'''
+        ### P4(b) (3 points, auto-graded): $W_1$ as a linear program
+        Write $W_1(p,q)$ as a linear program over the $n^2$ entries of $\pi$ and solve it with
+        `scipy.optimize.linprog(..., method="highs")`. Build the equality constraints for the
+        row sums and the column sums yourself (mind how `reshape` orders the entries). Return the
+        optimal value and the optimal plan as an $n\times n$ array.
+        ''')
+    nb.answer("p4_linprog", '''
+        def w1_linprog(p, q, C):
+            """Discrete W1 by linear programming.
+
+            p, q: float64 numpy arrays (n,), non-negative, each summing to 1.
+            C: float64 numpy array (n, n), the ground cost c(i, j).
+            Returns (value, plan): a Python float and a float64 array (n, n) with row sums p, column sums q.
+            """
+            ### BEGIN SOLUTION
+            n = len(p)
+            rows = np.kron(np.eye(n), np.ones((1, n)))   # sum_j pi[i, j] = p[i]   (row-major flattening)
+            cols = np.kron(np.ones((1, n)), np.eye(n))   # sum_i pi[i, j] = q[j]
+            res = linprog(C.reshape(-1), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([p, q]),
+                          bounds=(0, None), method="highs")
+            return float(res.fun), res.x.reshape(n, n)
+            ### END SOLUTION
+        ''')
+    nb.code('''
+        def random_metric_problem(rng, n, zeros_in_r=0):
+            """A random metric cost (distances between points in the plane) and three histograms p, q, r."""
+            pts = rng.normal(size=(n, 2))
+            C = np.linalg.norm(pts[:, None] - pts[None, :], axis=-1)
+            p, q, r = (rng.random(n) + 0.05 for _ in range(3))
+            r[:zeros_in_r] = 0.0
+            return C, p / p.sum(), q / q.sum(), r / r.sum()
+        ''', locked=True, grade_id="p4_helpers")
+    nb.tests("p4_linprog_tests", points=3, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+        def test_distance_to_itself_is_zero():
+            C, p, q, r = random_metric_problem(np.random.default_rng(0), 4)
+            value, plan = w1_linprog(p, p, C)
+            assert isinstance(value, float), "the value must be a Python float"
+            assert np.asarray(plan).shape == (4, 4), "the plan must be an n x n array"
+            checks.assert_close(value, 0.0, atol=1e-8, name="W1(p, p)", reveal=True)
+
+        ### BEGIN HIDDEN TESTS
+        def test_matches_pot_and_returns_a_valid_plan():
+            rng = np.random.default_rng(3)
+            for n in (3, 5, 8):
+                C, p, q, r = random_metric_problem(rng, n)
+                value, plan = w1_linprog(p, q, C)
+                assert abs(value - checks.discrete_w1(p, q, C)) < 1e-7, \\
+                    f"n={n}: the LP value is not the optimal transport cost (check the marginal constraints)"
+                checks.assert_coupling(np.asarray(plan), p, q, atol=1e-7, name="the returned plan")
+                assert abs(float(np.sum(np.asarray(plan) * C)) - value) < 1e-7, "the plan's cost is not the value"
+
+        def test_asymmetric_cost_orientation():
+            # with an asymmetric cost, swapping the roles of p and q changes the answer
+            rng = np.random.default_rng(4)
+            n = 5
+            C = rng.random((n, n)); np.fill_diagonal(C, 0.0)
+            p = rng.random(n); p /= p.sum(); q = rng.random(n); q /= q.sum()
+            value, plan = w1_linprog(p, q, C)
+            assert abs(value - checks.discrete_w1(p, q, C)) < 1e-7, \\
+                "with a non-symmetric cost the LP value is wrong: are rows tied to p and columns to q?"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P4(c) (3 points, auto-graded): the glued coupling
+        Implement $\kappa = \pi_p\,\mathrm{diag}(1/r)\,\pi_q$, treating $1/r_z$ as $0$ where $r_z = 0$
+        (no NaN may appear). The checks glue optimal plans on random metric costs, some with zeros
+        in $r$, and verify that $\kappa$ is a coupling of $(p, q)$ and that
+        $W_1(p,q)\le\langle\kappa,c\rangle\le W_1(p,r)+W_1(r,q)$.
+        ''')
+    nb.answer("p4_glue", '''
+        def glue_couplings(pi_p, pi_q, r):
+            """kappa = pi_p diag(1/r) pi_q, with 1/0 read as 0.
+
+            pi_p: float64 array (n, n), a coupling of (p, r).  pi_q: float64 array (n, n), a coupling of (r, q).
+            r: float64 array (n,), the middle histogram (may contain zeros).
+            Returns kappa: float64 array (n, n), a coupling of (p, q).
+            """
+            ### BEGIN SOLUTION
+            inv = np.zeros_like(r)
+            inv[r > 0] = 1.0 / r[r > 0]
+            return pi_p @ np.diag(inv) @ pi_q
+            ### END SOLUTION
+        ''')
+    nb.tests("p4_glue_tests", points=3, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+        def test_shape_and_identity_plans():
+            r = np.array([0.5, 0.5])
+            kappa = glue_couplings(np.diag(r), np.diag(r), r)
+            checks.assert_close(np.asarray(kappa), np.diag(r), atol=1e-12, name="kappa for diagonal plans")
+
+        ### BEGIN HIDDEN TESTS
+        def test_valid_coupling_and_triangle_inequality():
+            rng = np.random.default_rng(5)
+            for n, zeros in [(4, 0), (6, 1), (9, 3)]:
+                C, p, q, r = random_metric_problem(rng, n, zeros_in_r=zeros)
+                pi_p = ot.emd(p, r, C)
+                pi_q = ot.emd(r, q, C)
+                kappa = np.asarray(glue_couplings(pi_p, pi_q, r), dtype=np.float64)
+                assert np.all(np.isfinite(kappa)), f"n={n}: kappa has NaN or inf (zeros in r: {zeros})"
+                checks.assert_coupling(kappa, p, q, atol=1e-9, name="kappa")
+                cost = float(np.sum(kappa * C))
+                assert cost <= checks.discrete_w1(p, r, C) + checks.discrete_w1(r, q, C) + 1e-9, \\
+                    f"n={n}: <kappa, c> exceeds W1(p, r) + W1(r, q)"
+                assert cost >= checks.discrete_w1(p, q, C) - 1e-9, f"n={n}: <kappa, c> is below W1(p, q)"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+
+    # ------------------------------------------------------------------ P5
+    nb.md(r'''
+        # Part II: Implementation (60 points)
+
+        ## P5 (38 points): WGAN-GP with residual networks on MNIST
+
+        A Wasserstein GAN trains a critic $D$ to approximate
+        $W_1(p_{\text{data}}, p_G) = \sup_{\|D\|_L\le1}\mathbb E_{\text{data}}D(x) - \mathbb E_{z}D(G(z))$
+        and the generator $G$ to shrink it. The gradient penalty (WGAN-GP) replaces the hard
+        1-Lipschitz constraint by a soft one, evaluated at random points $\hat x$ on segments
+        between real and generated images:
+
+        $$\mathcal L_D = \mathbb E_z D(G(z)) - \mathbb E_x D(x) + \lambda\,\mathbb E_{\hat x}\big(\|\nabla_{\hat x}D(\hat x)\|_2 - 1\big)^2,
+        \qquad \hat x = \epsilon x + (1-\epsilon)G(z),\ \epsilon\sim U[0,1]\ \text{per sample},$$
+
+        $$\mathcal L_G = -\mathbb E_z D(G(z)),\qquad \lambda = 10.$$
+
+        **Design choices kept from the source course.** Two details that matter: the critic has
+        **no BatchNorm** (BatchNorm couples the samples of a batch, so $D(x_i)$ is no longer a
+        function of $x_i$ alone and the per-sample gradient penalty loses its meaning), and Adam
+        runs with $\beta_1 = 0$, $\beta_2 = 0.9$, learning rate $3\cdot10^{-4}$ (momentum tends to
+        destabilise the min-max game). One critic step alternates with one generator step; the
+        course found that enough (many WGAN implementations use 5 critic steps per generator step).
+
+        **Architectures.** Both networks are built from the residual block below
+        (conv, BN, ReLU, conv, BN, plus a skip connection; BN can be switched off).
+        * Generator (given): a linear map of the 128-d seed $z$ to $128\times7\times7$, three residual
+          blocks, bilinear $\times4$ upsampling followed by conv-BN-ReLU, a final conv to one channel
+          plus a learned per-pixel bias, and a sigmoid (images in $[0,1]$).
+        * Critic (you write it): a conv embedding, a residual block with stride 4 ($28\to7$), three
+          more residual blocks, and a linear head applied to the features summed over the spatial
+          positions, giving one real number per image. No BatchNorm anywhere.
+        ''')
+    nb.code('''
+        SEED_DIM = 128     # dimension of the generator's input z
+        LAMBDA = 10.0      # gradient-penalty weight
+
+
+        class ResidualBlock(nn.Module):
+            """conv3x3 - (BN) - ReLU - conv3x3 - (BN), plus a skip connection, then ReLU.
+
+            (N, in_channels, H, W) -> (N, out_channels, ceil(H / stride), ceil(W / stride)), float32.
+            The skip is the identity when shapes allow, else a strided 1x1 conv.
+            """
+
+            def __init__(self, in_channels, out_channels=None, stride=1, batchnorm=True):
+                super().__init__()
+                out_channels = out_channels or in_channels
+                self.stride, self.batchnorm = stride, batchnorm
+                self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=not batchnorm)
+                self.bn1 = nn.BatchNorm2d(out_channels) if batchnorm else nn.Identity()
+                self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=not batchnorm)
+                self.bn2 = nn.BatchNorm2d(out_channels) if batchnorm else nn.Identity()
+                if stride == 1 and in_channels == out_channels:
+                    self.skip = nn.Identity()
+                else:
+                    self.skip = nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False)
+
+            def forward(self, x):
+                h = F.relu(self.bn1(self.conv1(x)))
+                h = self.bn2(self.conv2(h))
+                return F.relu(h + self.skip(x))
+
+
+        class Generator(nn.Module):
+            """MNIST generator: z (N, SEED_DIM) float32 -> images (N, 1, 28, 28) float32 in (0, 1)."""
+
+            def __init__(self, seed_dim=SEED_DIM, capacity=128):
+                super().__init__()
+                self.capacity = capacity
+                self.embed = nn.Linear(seed_dim, capacity * 7 * 7, bias=False)
+                self.embed_bn = nn.BatchNorm2d(capacity)
+                self.blocks = nn.Sequential(*[ResidualBlock(capacity) for _ in range(3)])
+                self.upsample = nn.Sequential(
+                    nn.Upsample(scale_factor=4, mode="bilinear", align_corners=False),
+                    nn.Conv2d(capacity, capacity, 3, padding=1, bias=False),
+                    nn.BatchNorm2d(capacity), nn.ReLU())
+                self.to_image = nn.Conv2d(capacity, 1, 3, padding=1, bias=False)
+                self.pixel_bias = nn.Parameter(torch.zeros(1, 28, 28))
+
+            def forward(self, z):
+                h = F.relu(self.embed_bn(self.embed(z).view(-1, self.capacity, 7, 7)))
+                h = self.upsample(self.blocks(h))
+                return torch.sigmoid(self.to_image(h) + self.pixel_bias)
+
+
+        def residual_blocks(model):
+            """The ResidualBlock modules of a model, in registration order."""
+            return [m for m in model.modules() if isinstance(m, ResidualBlock)]
+
+
+        def has_batchnorm(model):
+            return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+        ''', locked=True, grade_id="p5_framework")
+    nb.md(r'''
+        ### P5(a) (6 points): the critic
+        Write the critic described above, using `ResidualBlock(..., batchnorm=False)`. Its input is
+        a batch of MNIST images; its output is one score per image.
+        ''')
+    nb.answer("p5_critic", '''
+        class Critic(nn.Module):
+            """WGAN critic for MNIST: images (N, 1, 28, 28) float32 -> scores (N,) float32. No BatchNorm."""
+
+            def __init__(self, capacity=128):
+                super().__init__()
+                ### BEGIN SOLUTION
+                self.embed = nn.Conv2d(1, capacity, 3, padding=1)
+                self.blocks = nn.Sequential(
+                    ResidualBlock(capacity, stride=4, batchnorm=False),
+                    *[ResidualBlock(capacity, batchnorm=False) for _ in range(3)])
+                self.head = nn.Linear(capacity, 1)
+                ### END SOLUTION
+
+            def forward(self, x):
+                ### BEGIN SOLUTION
+                h = self.blocks(F.relu(self.embed(x)))
+                return self.head(h.sum(dim=(2, 3))).squeeze(1)
+                ### END SOLUTION
+        ''')
+    nb.tests("p5_critic_tests", points=6, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+        def test_one_score_per_image():
+            critic = Critic(capacity=8)
+            out = critic(torch.rand(5, 1, 28, 28))
+            checks.assert_tensor(out, "critic(x)", shape=(5,), dtype=torch.float32)
+
+        ### BEGIN HIDDEN TESTS
+        def test_no_batchnorm():
+            assert not has_batchnorm(Critic(capacity=8)), \\
+                "the critic contains a BatchNorm layer: the gradient penalty needs per-sample scores"
+
+        def test_scores_do_not_depend_on_the_rest_of_the_batch():
+            critic = Critic(capacity=8).train()
+            x = torch.rand(6, 1, 28, 28)
+            with torch.no_grad():
+                full, part = critic(x)[:2], critic(x[:2])
+            checks.assert_close(full, part, rtol=1e-4, atol=1e-5,
+                                name="scores of the first two images computed with and without the rest of the batch")
+
+        def test_residual_structure():
+            blocks = residual_blocks(Critic(capacity=8))
+            assert len(blocks) == 4, "the critic should be built from four residual blocks"
+            assert blocks[0].stride == 4 and all(b.stride == 1 for b in blocks[1:]), \\
+                "the first residual block should downsample with stride 4 and the others keep the size"
+            assert not any(b.batchnorm for b in blocks), "residual blocks in the critic must have batchnorm=False"
+
+        def test_gradient_reaches_every_pixel_and_parameter():
+            critic = Critic(capacity=8)
+            x = torch.rand(3, 1, 28, 28, requires_grad=True)
+            critic(x).sum().backward()
+            assert x.grad is not None and bool((x.grad[0].abs().sum() > 0)), "the score does not depend on the input"
+            dead = [n for n, p in critic.named_parameters() if p.grad is None]
+            assert not dead, "some critic parameters get no gradient from the score (unused layers?)"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P5(b) (8 points): the gradient penalty
+        Return $\mathbb E_{\hat x}(\|\nabla_{\hat x}D(\hat x)\|_2-1)^2$ **without** the factor $\lambda$,
+        estimated on one batch: draw one $\epsilon\sim U[0,1]$ per sample, form $\hat x$, and take the
+        gradient of the critic's scores with respect to $\hat x$ with `torch.autograd.grad`. The
+        norm is over all pixels of a sample. The penalty must stay differentiable with respect to
+        the critic's parameters (it is part of the critic's loss): think about `create_graph`.
+        ''')
+    nb.answer("p5_gradient_penalty", '''
+        def gradient_penalty(critic, x_real, x_fake):
+            """Mean over the batch of (||grad_xhat critic(xhat)||_2 - 1)^2 at random interpolates xhat.
+
+            critic: nn.Module, (N, *S) -> (N,).  x_real, x_fake: float32 tensors (N, *S), e.g. S = (1, 28, 28).
+            Returns a 0-d float32 tensor, differentiable with respect to the critic's parameters.
+            """
+            ### BEGIN SOLUTION
+            eps = torch.rand(x_real.shape[0], *([1] * (x_real.dim() - 1)), device=x_real.device)
+            x_hat = (eps * x_real + (1 - eps) * x_fake).detach().requires_grad_(True)
+            scores = critic(x_hat)
+            (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
+            return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+            ### END SOLUTION
+        ''')
+    nb.code('''
+        class ToyLinearCritic(nn.Module):
+            """D(x) = <w, x> + b on flattened inputs; its input gradient is w everywhere."""
+
+            def __init__(self, dim, norm=1.0):
+                super().__init__()
+                w = torch.randn(dim)
+                self.w = nn.Parameter(norm * w / w.norm())
+                self.b = nn.Parameter(torch.zeros(()))
+
+            def forward(self, x):
+                return x.flatten(1) @ self.w + self.b
+
+
+        class ToyQuadraticCritic(nn.Module):
+            """D(x) = a/2 ||x||^2 on flattened inputs; its input gradient a*x has norm a*||x||."""
+
+            def __init__(self, a=1.0):
+                super().__init__()
+                self.a = nn.Parameter(torch.tensor(float(a)))
+
+            def forward(self, x):
+                return 0.5 * self.a * (x.flatten(1) ** 2).sum(1)
+
+
+        class ToyGenerator(nn.Module):
+            """G(z) = z A + c reshaped to (N, 1, 3, 3)."""
+
+            def __init__(self, seed_dim=3):
+                super().__init__()
+                self.A = nn.Parameter(torch.randn(seed_dim, 9) * 0.5)
+                self.c = nn.Parameter(torch.randn(9) * 0.1)
+
+            def forward(self, z):
+                return (z @ self.A + self.c).view(-1, 1, 3, 3)
+        ''', locked=True, grade_id="p5_toys")
+    nb.tests("p5_gradient_penalty_tests", points=8, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+        def test_scalar_and_zero_for_a_unit_slope_critic():
+            critic = ToyLinearCritic(4, norm=1.0)
+            gp = gradient_penalty(critic, torch.randn(8, 1, 2, 2), torch.randn(8, 1, 2, 2))
+            checks.assert_tensor(gp, "gradient_penalty(...)", shape=())
+            checks.assert_close(gp, 0.0, atol=1e-5, name="penalty of a critic with gradient norm 1", reveal=True)
+
+        def test_slope_two_critic_gives_one():
+            critic = ToyLinearCritic(4, norm=2.0)
+            gp = gradient_penalty(critic, torch.randn(8, 1, 2, 2), torch.randn(8, 1, 2, 2))
+            checks.assert_close(gp, 1.0, atol=1e-4, name="penalty of a critic with gradient norm 2", reveal=True)
+
+        ### BEGIN HIDDEN TESTS
+        def _line_batch(n):
+            # real points of norm 2 with unequal pixel values, fake points at the origin
+            direction = torch.tensor([1.6, 1.2, 0.0, 0.0]).view(1, 1, 2, 2)
+            signs = torch.where(torch.rand(n, 1, 1, 1) < 0.5, -1.0, 1.0)
+            return direction * signs, torch.zeros(n, 1, 2, 2)
+
+        def test_evaluated_at_random_interpolates():
+            critic = ToyQuadraticCritic(a=1.0)
+            real, fake = _line_batch(20_000)
+            for _ in range(4):
+                gp = float(gradient_penalty(critic, real, fake).detach())
+                assert abs(gp - 1 / 3) < 0.03, ("on a critic whose gradient norm changes along the segment from fake to "
+                                                "real, the penalty is off: evaluate it at x_hat = eps*x + (1-eps)*G(z) "
+                                                "with one eps ~ U[0,1] per sample, norm over all pixels, mean over the batch")
+
+        def test_differentiable_in_critic_parameters():
+            critic = ToyQuadraticCritic(a=2.0)
+            real, fake = _line_batch(20_000)
+            gp = gradient_penalty(critic, real, fake)
+            assert gp.requires_grad, ("the penalty is not connected to the critic's parameters: was the input gradient "
+                                      "taken with create_graph=True, and not detached?")
+            (g,) = torch.autograd.grad(gp, critic.a)
+            assert abs(float(g) - 10 / 3) < 0.2, "the penalty's derivative with respect to the critic's parameters is wrong"
+
+        def test_no_lambda_inside_and_batch_mean():
+            critic = ToyLinearCritic(9, norm=3.0)
+            gp = gradient_penalty(critic, torch.randn(5, 1, 3, 3), torch.randn(5, 1, 3, 3))
+            checks.assert_close(gp, 4.0, atol=1e-4,
+                                name="penalty of a critic with gradient norm 3 (no lambda, mean over the batch)")
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P5(c) (5 points): the two losses
+        `critic_loss` is $\mathcal L_D$ (with the penalty, weight `lam`), `generator_loss` is
+        $\mathcal L_G$. Both are batch means. `critic_loss` receives generated images that are
+        already made; whether they carry a graph to the generator is the caller's business.
+        ''')
+    nb.answer("p5_losses", '''
+        def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
+            """E D(fake) - E D(real) + lam * gradient_penalty.
+
+            x_real, x_fake: float32 tensors (N, *S). Returns a 0-d float32 tensor.
+            """
+            ### BEGIN SOLUTION
+            return critic(x_fake).mean() - critic(x_real).mean() + lam * gradient_penalty(critic, x_real, x_fake)
+            ### END SOLUTION
+
+
+        def generator_loss(critic, x_fake):
+            """-E D(fake). x_fake: float32 tensor (N, *S) produced by the generator. Returns a 0-d float32 tensor."""
+            ### BEGIN SOLUTION
+            return -critic(x_fake).mean()
+            ### END SOLUTION
+        ''')
+    nb.tests("p5_losses_tests", points=5, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+        def test_scalars():
+            critic = ToyLinearCritic(4, norm=1.0)
+            real, fake = torch.randn(8, 1, 2, 2), torch.randn(8, 1, 2, 2)
+            checks.assert_tensor(critic_loss(critic, real, fake), "critic_loss(...)", shape=())
+            checks.assert_tensor(generator_loss(critic, fake), "generator_loss(...)", shape=())
+
+        ### BEGIN HIDDEN TESTS
+        def test_critic_loss_value_and_sign():
+            critic = ToyLinearCritic(4, norm=1.0)
+            real, fake = torch.randn(8, 1, 2, 2) + 1.0, torch.randn(8, 1, 2, 2)
+            with torch.no_grad():
+                want = critic(fake).mean() - critic(real).mean()
+            checks.assert_close(critic_loss(critic, real, fake), want, atol=1e-4,
+                                name="critic_loss of a 1-Lipschitz linear critic (penalty 0): sign or mean?")
+
+        def test_critic_loss_includes_weighted_penalty():
+            critic = ToyLinearCritic(4, norm=2.0)   # penalty exactly 1
+            real, fake = torch.randn(8, 1, 2, 2), torch.randn(8, 1, 2, 2)
+            with torch.no_grad():
+                base = critic(fake).mean() - critic(real).mean()
+            checks.assert_close(critic_loss(critic, real, fake), base + 10.0, atol=1e-3,
+                                name="critic_loss with the default lambda when the penalty is 1")
+            checks.assert_close(critic_loss(critic, real, fake, lam=0.5), base + 0.5, atol=1e-3,
+                                name="critic_loss with lam=0.5 when the penalty is 1")
+
+        def test_generator_loss_value_sign_and_graph():
+            critic = ToyLinearCritic(4, norm=1.5)
+            fake = torch.randn(8, 1, 2, 2, requires_grad=True)
+            loss = generator_loss(critic, fake)
+            checks.assert_close(loss, -critic(fake).mean(), atol=1e-5, name="generator_loss (sign? mean?)")
+            assert loss.requires_grad, "generator_loss must stay differentiable with respect to the fake images"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P5(d) (3 points): the optimisers
+        Return one Adam optimiser for the generator and one for the critic, with the course's
+        settings: learning rate $3\cdot10^{-4}$, $\beta_1 = 0$, $\beta_2 = 0.9$.
+        ''')
+    nb.answer("p5_optimizers", '''
+        def make_optimizers(generator, critic, lr=3e-4):
+            """Returns (opt_g, opt_c): torch.optim.Adam over generator.parameters() and critic.parameters()."""
+            ### BEGIN SOLUTION
+            opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.0, 0.9))
+            opt_c = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.0, 0.9))
+            return opt_g, opt_c
+            ### END SOLUTION
+        ''')
+    nb.tests("p5_optimizers_tests", points=3, src='''
+        from dgmlab.testing import run_tests
+
+        def test_two_adam_optimisers():
+            out = make_optimizers(ToyGenerator(), ToyLinearCritic(9))
+            assert isinstance(out, tuple) and len(out) == 2, "make_optimizers must return (opt_g, opt_c)"
+            assert all(isinstance(o, torch.optim.Adam) for o in out), "both optimisers must be torch.optim.Adam"
+
+        ### BEGIN HIDDEN TESTS
+        def test_settings_and_parameters():
+            gen, critic = ToyGenerator(), ToyLinearCritic(9)
+            opt_g, opt_c = make_optimizers(gen, critic)
+            for name, opt, model in [("opt_g", opt_g, gen), ("opt_c", opt_c, critic)]:
+                params = {id(p) for g in opt.param_groups for p in g["params"]}
+                assert params == {id(p) for p in model.parameters()}, f"{name} does not hold exactly its network's parameters"
+                for g in opt.param_groups:
+                    assert g["betas"][0] == 0.0, f"{name}: beta1 must be 0 (no momentum)"
+                    assert abs(g["betas"][1] - 0.9) < 1e-12, f"{name}: beta2 is not the course's value"
+                    assert abs(g["lr"] - 3e-4) < 1e-12, f"{name}: the default learning rate is not the course's value"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P5(e) (10 points): one critic step, one generator step
+        Each step zeroes its optimiser's gradients, computes its loss on the batch, back-propagates
+        and steps. The critic step must not change the generator, the generator step must not
+        change the critic, and a step must not be polluted by gradients left over from the other
+        network's step. Both return the loss as a Python float.
+        ''')
+    nb.answer("p5_steps", '''
+        def critic_step(generator, critic, opt_c, x_real, z):
+            """One update of the critic on a real batch x_real (N, *S) and seeds z (N, SEED_DIM). Returns float."""
+            ### BEGIN SOLUTION
+            with torch.no_grad():
+                x_fake = generator(z)
+            opt_c.zero_grad()
+            loss = critic_loss(critic, x_real, x_fake)
+            loss.backward()
+            opt_c.step()
+            return loss.item()
+            ### END SOLUTION
+
+
+        def generator_step(generator, critic, opt_g, z):
+            """One update of the generator on seeds z (N, SEED_DIM). Returns float."""
+            ### BEGIN SOLUTION
+            opt_g.zero_grad()
+            loss = generator_loss(critic, generator(z))
+            loss.backward()
+            opt_g.step()
+            return loss.item()
+            ### END SOLUTION
+        ''')
+    nb.tests("p5_critic_step_tests", points=6, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+        def _snapshot(model):
+            return {n: p.detach().clone() for n, p in model.named_parameters()}
+
+        def test_returns_a_number_and_moves_the_critic():
+            gen, critic = ToyGenerator(), ToyLinearCritic(9, norm=3.0)
+            opt_c = torch.optim.Adam(critic.parameters(), lr=1e-2, betas=(0.0, 0.9))
+            before = _snapshot(critic)
+            loss = critic_step(gen, critic, opt_c, torch.randn(16, 1, 3, 3), torch.randn(16, 3))
+            assert isinstance(loss, float), "critic_step must return the loss as a Python float"
+            assert not torch.equal(before["w"], critic.w.detach()), "critic_step did not change the critic"
+
+        ### BEGIN HIDDEN TESTS
+        def test_update_direction_and_generator_untouched():
+            gen, critic = ToyGenerator(), ToyLinearCritic(9, norm=3.0)
+            x_real, z = torch.randn(16, 1, 3, 3) + 0.5, torch.randn(16, 3)
+            reference = copy.deepcopy(critic)
+            with torch.no_grad():
+                fake = gen(z)
+            ref_loss = reference(fake).mean() - reference(x_real).mean() + 10.0 * (reference.w.norm() - 1) ** 2
+            ref_loss.backward()
+            lr = 1e-2
+            opt_c = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.0, 0.9))
+            for p in critic.parameters():   # stale gradients, as a generator step leaves them
+                p.grad = 100.0 * torch.randn_like(p)
+            gen_before, critic_before = _snapshot(gen), _snapshot(critic)
+            loss = critic_step(gen, critic, opt_c, x_real, z)
+            assert abs(loss - float(ref_loss)) < 1e-3, "the returned critic loss is not L_D on this batch"
+            for n, p in gen.named_parameters():
+                assert torch.equal(p.detach(), gen_before[n]), "critic_step changed the generator"
+            for n, p in critic.named_parameters():
+                want = critic_before[n] - lr * torch.sign(getattr(reference, n).grad)
+                checks.assert_close(p.detach(), want, atol=2e-4,
+                                    name=f"critic parameter {n} after one Adam step (sign of the gradient of L_D, "
+                                         "fresh gradients, penalty included?)")
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.tests("p5_generator_step_tests", points=4, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+        def _snapshot(model):
+            return {n: p.detach().clone() for n, p in model.named_parameters()}
+
+        def test_returns_a_number_and_moves_the_generator():
+            gen, critic = ToyGenerator(), ToyLinearCritic(9, norm=1.0)
+            opt_g = torch.optim.Adam(gen.parameters(), lr=1e-2, betas=(0.0, 0.9))
+            before = _snapshot(gen)
+            loss = generator_step(gen, critic, opt_g, torch.randn(16, 3))
+            assert isinstance(loss, float), "generator_step must return the loss as a Python float"
+            assert not torch.equal(before["c"], gen.c.detach()), "generator_step did not change the generator"
+
+        ### BEGIN HIDDEN TESTS
+        def test_update_direction_and_critic_untouched():
+            gen, critic = ToyGenerator(), ToyLinearCritic(9, norm=1.0)
+            z = torch.randn(16, 3)
+            reference = copy.deepcopy(gen)
+            ref_loss = -critic(reference(z)).mean()
+            ref_grads = torch.autograd.grad(ref_loss, list(reference.parameters()))
+            lr = 1e-2
+            opt_g = torch.optim.Adam(gen.parameters(), lr=lr, betas=(0.0, 0.9))
+            for p in gen.parameters():   # stale gradients
+                p.grad = 100.0 * torch.randn_like(p)
+            gen_before, critic_before = _snapshot(gen), _snapshot(critic)
+            loss = generator_step(gen, critic, opt_g, z)
+            assert abs(loss - float(ref_loss)) < 1e-4, "the returned generator loss is not L_G on this batch"
+            for n, p in critic.named_parameters():
+                assert torch.equal(p.detach(), critic_before[n]), "generator_step changed the critic"
+            for (n, p), g in zip(gen.named_parameters(), ref_grads):
+                checks.assert_close(p.detach(), gen_before[n] - lr * torch.sign(g), atol=2e-4,
+                                    name=f"generator parameter {n} after one Adam step (sign of the gradient of L_G, "
+                                         "fresh gradients, graph through the generator?)")
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### Training on MNIST
+        The loop below (given) alternates your two steps over the training set for 40 epochs with
+        batches of 64 (on a GPU, roughly half an hour for the full-size networks). In fast mode it
+        trains small networks for a few dozen steps on a few hundred digits: the pictures will be
+        noise, the point is that every line runs. It saves a loss curve, a grid of 100 samples
+        (`figures/`) and the samples themselves (`artifacts/mnist_samples.pt`).
+        ''')
+    nb.code('''
+        def train_wgan_gp(generator, critic, images, *, epochs, batch_size, max_steps=None, lr_schedule=None,
+                          desc="WGAN-GP"):
+            """Alternate critic_step and generator_step over `images` (an ImageSet); return the loss history."""
+            opt_g, opt_c = make_optimizers(generator, critic)
+            loader = images.loader(batch_size=batch_size, shuffle=True, seed=0)
+            total = epochs * len(loader) if max_steps is None else min(max_steps, epochs * len(loader))
+            history = {"critic loss": [], "generator loss": []}
+            generator.train(); critic.train()
+            step = 0
+            with tqdm(total=total, desc=desc) as bar:
+                for epoch in range(epochs):
+                    if lr_schedule is not None:
+                        for opt in (opt_g, opt_c):
+                            for group in opt.param_groups:
+                                group["lr"] = lr_schedule(epoch)
+                    for x, _ in loader:
+                        if step >= total:
+                            break
+                        x = x.to(device)
+                        z = torch.randn(x.shape[0], SEED_DIM, device=device)
+                        history["critic loss"].append(critic_step(generator, critic, opt_c, x, z))
+                        z = torch.randn(x.shape[0], SEED_DIM, device=device)
+                        history["generator loss"].append(generator_step(generator, critic, opt_g, z))
+                        step += 1
+                        bar.update(1)
+                        bar.set_postfix(critic=f"{history['critic loss'][-1]:.3f}",
+                                        gen=f"{history['generator loss'][-1]:.3f}")
+            return history
+
+
+        @torch.no_grad()
+        def sample(generator, n, batch_size=500):
+            """n samples from the generator in eval mode, on the CPU."""
+            generator.eval()
+            out = [generator(torch.randn(min(batch_size, n - i), SEED_DIM, device=device)).cpu()
+                   for i in range(0, n, batch_size)]
+            generator.train()
+            return torch.cat(out)
+        ''', locked=True, grade_id="p5_train_loop")
+    nb.code('''
+        if not runtime.is_grading():
+            import os
+            runtime.seed_everything(0)
+            mnist_capacity = runtime.pick(full=128, fast=16)
+            mnist = dgmlab.data.mnist(train=True, scale="[0,1]", n=runtime.pick(full=None, fast=640))
+            print(f"MNIST: {len(mnist)} images ({mnist.source}); capacity {mnist_capacity}")
+            G_mnist = Generator(capacity=mnist_capacity).to(device)
+            D_mnist = Critic(capacity=mnist_capacity).to(device)
+            mnist_history = train_wgan_gp(G_mnist, D_mnist, mnist, epochs=runtime.pick(full=40, fast=1),
+                                          batch_size=runtime.pick(full=64, fast=32), desc="WGAN-GP MNIST")
+            plots.loss_curves(mnist_history, title="WGAN-GP on MNIST", smooth=runtime.pick(full=200, fast=5),
+                              save="figures/mnist_losses.png")
+            mnist_samples = sample(G_mnist, 100)
+            plots.image_grid(mnist_samples, nrow=10, title="WGAN-GP samples (MNIST)", save="figures/mnist_samples.png")
+            os.makedirs("artifacts", exist_ok=True)
+            torch.save(mnist_samples, "artifacts/mnist_samples.pt")
+        ''', locked=True, grade_id="p5_train")
+    nb.md(r'''
+        How good are the samples? Numbers help a little. Below, 1,000 samples are scored with the
+        **MNIST classifier score** (the Inception-Score formula applied to the class probabilities of
+        a small MNIST classifier shipped with `dgmlab`; it is *not* the Inception Score) and the
+        Fréchet distance between the classifier's features on samples and on real test digits.
+        ''')
+    nb.code('''
+        if not runtime.is_grading():
+            if metrics is None:
+                print("dgmlab.metrics is not available in this dgmlab version: skipping the MNIST scores")
+            else:
+                many = sample(G_mnist, runtime.pick(full=10_000, fast=500))
+                real = dgmlab.data.mnist(train=False, scale="[0,1]", n=runtime.pick(full=10_000, fast=200)).images
+                score, spread = metrics.mnist_score(many)
+                real_score, _ = metrics.mnist_score(real)
+                print(f"MNIST classifier score: samples {score:.2f} +- {spread:.2f}; real test digits {real_score:.2f} "
+                      f"(at most 10)")
+                print(f"MNIST-classifier Frechet distance to the test set: {metrics.mnist_frechet_distance(many):.2f}")
+                print("predicted digit counts:", torch.bincount(metrics.mnist_predict(many), minlength=10).tolist())
+        ''', locked=True, grade_id="p5_scores")
+    nb.md(r'''
+        ### P5(f) (6 points, written)
+        Train for 40 epochs (on a GPU) and include your sample grid and loss curves (the saved
+        figures are enough). Then answer: (i) how good are these samples, judged by eye and by the
+        two numbers above, and what can each number *not* see? (ii) What does the critic loss
+        (minus the penalty) estimate, and does its curve tell you when to stop?
+        ''')
+    nb.written("p5_report", points=6, model_answer=r'''
+        (i) After 40 epochs most samples are clearly legible digits with some broken strokes; the MNIST classifier
+        score should be close to (a bit below) that of real test digits, and the Fréchet distance small but above
+        the real-vs-real value. The score only sees confidence and class balance (a generator memorising one crisp
+        digit per class would score perfectly); the Fréchet distance compares two moments of classifier features, so it
+        misses fine texture and cannot detect copying of training images.
+        (ii) $-(\mathcal L_D - \lambda\,\text{GP}) = \mathbb E D(x) - \mathbb E D(G(z))$ is the critic's estimate of
+        $W_1$ (up to how well the critic is trained and how Lipschitz it is). It falls quickly and then flattens; being a
+        noisy, one-step-per-update estimate it correlates with sample quality early on but is not a reliable stopping
+        rule; one stops on a budget and looks at samples/scores.
+        Grading: figures (2), critical judgement of the numbers (2), W1 estimate interpretation (2).
+        ''')
+
+    # ------------------------------------------------------------------ P6
+    nb.md(r'''
+        ## P6 (22 points): WGAN-GP on CIFAR-10
+
+        CIFAR-10 images are $3\times32\times32$ colour pictures, harder than digits. Same training
+        (your P5 steps and optimisers), with two changes from the source course: the generator gets
+        **nine** residual blocks instead of three, and training runs for at least 100 epochs with the
+        learning rate cut from $3\cdot10^{-4}$ to $3\cdot10^{-5}$ after epoch 80 (or, with more time,
+        300 epochs with the cut after 200). The course reports an Inception Score of about 7.9 after
+        100 epochs and 8.2 after 300.
+
+        ### P6(a) (10 points): the minimal changes
+        Copy the given `Generator` and your `Critic` into `CifarGenerator` and `CifarCritic` and make
+        only the changes the new data need: channel counts (three colours), the spatial sizes
+        ($32 = 4\cdot 8$: which seed map size?), and the generator's nine residual blocks. Keep the
+        per-pixel bias, the sigmoid, and no BatchNorm in the critic.
+        ''')
+    nb.answer("p6_models", '''
+        class CifarGenerator(nn.Module):
+            """CIFAR-10 generator: z (N, SEED_DIM) float32 -> images (N, 3, 32, 32) float32 in (0, 1)."""
+
+            def __init__(self, seed_dim=SEED_DIM, capacity=128):
+                super().__init__()
+                ### BEGIN SOLUTION
+                self.capacity = capacity
+                self.embed = nn.Linear(seed_dim, capacity * 8 * 8, bias=False)
+                self.embed_bn = nn.BatchNorm2d(capacity)
+                self.blocks = nn.Sequential(*[ResidualBlock(capacity) for _ in range(9)])
+                self.upsample = nn.Sequential(
+                    nn.Upsample(scale_factor=4, mode="bilinear", align_corners=False),
+                    nn.Conv2d(capacity, capacity, 3, padding=1, bias=False),
+                    nn.BatchNorm2d(capacity), nn.ReLU())
+                self.to_image = nn.Conv2d(capacity, 3, 3, padding=1, bias=False)
+                self.pixel_bias = nn.Parameter(torch.zeros(3, 32, 32))
+                ### END SOLUTION
+
+            def forward(self, z):
+                ### BEGIN SOLUTION
+                h = F.relu(self.embed_bn(self.embed(z).view(-1, self.capacity, 8, 8)))
+                h = self.upsample(self.blocks(h))
+                return torch.sigmoid(self.to_image(h) + self.pixel_bias)
+                ### END SOLUTION
+
+
+        class CifarCritic(nn.Module):
+            """CIFAR-10 critic: images (N, 3, 32, 32) float32 -> scores (N,) float32. No BatchNorm."""
+
+            def __init__(self, capacity=128):
+                super().__init__()
+                ### BEGIN SOLUTION
+                self.embed = nn.Conv2d(3, capacity, 3, padding=1)
+                self.blocks = nn.Sequential(
+                    ResidualBlock(capacity, stride=4, batchnorm=False),
+                    *[ResidualBlock(capacity, batchnorm=False) for _ in range(3)])
+                self.head = nn.Linear(capacity, 1)
+                ### END SOLUTION
+
+            def forward(self, x):
+                ### BEGIN SOLUTION
+                h = self.blocks(F.relu(self.embed(x)))
+                return self.head(h.sum(dim=(2, 3))).squeeze(1)
+                ### END SOLUTION
+        ''')
+    nb.tests("p6_generator_tests", points=6, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+        def test_output_shape_and_range():
+            gen = CifarGenerator(capacity=8)
+            out = gen(torch.randn(4, SEED_DIM))
+            checks.assert_tensor(out, "CifarGenerator(z)", shape=(4, 3, 32, 32), dtype=torch.float32)
+            assert bool(((out > 0) & (out < 1)).all()), "generated pixels must lie in (0, 1) (sigmoid output)"
+
+        ### BEGIN HIDDEN TESTS
+        def test_nine_residual_blocks_on_an_eight_by_eight_map():
+            gen = CifarGenerator(capacity=8)
+            blocks = residual_blocks(gen)
+            assert len(blocks) == 9, "the CIFAR-10 generator should have nine residual blocks"
+            sizes = []
+            hooks = [b.register_forward_hook(lambda m, i, o: sizes.append(tuple(o.shape[-2:]))) for b in blocks]
+            try:
+                gen(torch.randn(2, SEED_DIM))
+            finally:
+                for h in hooks:
+                    h.remove()
+            assert sizes and all(sz == (8, 8) for sz in sizes), \\
+                "the residual blocks should work on the seed map before upsampling (32 = 4 x its size)"
+
+        def test_learned_per_pixel_bias():
+            gen = CifarGenerator(capacity=8)
+            shapes = [tuple(p.shape) for p in gen.parameters()]
+            assert any(int(np.prod(sh)) == 3 * 32 * 32 and sh[-2:] == (32, 32) for sh in shapes), \\
+                "the generator should keep a learned per-pixel bias, now one per colour channel and pixel"
+
+        def test_samples_differ_and_depend_on_z():
+            gen = CifarGenerator(capacity=8).eval()
+            with torch.no_grad():
+                a, b = gen(torch.randn(2, SEED_DIM)), gen(torch.randn(2, SEED_DIM))
+            assert float((a - b).abs().max()) > 1e-6, "the output does not depend on z"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.tests("p6_critic_tests", points=4, src='''
+        from dgmlab.testing import run_tests
+        from dgmlab import checks
+
+        def test_one_score_per_colour_image():
+            out = CifarCritic(capacity=8)(torch.rand(5, 3, 32, 32))
+            checks.assert_tensor(out, "CifarCritic(x)", shape=(5,), dtype=torch.float32)
+
+        ### BEGIN HIDDEN TESTS
+        def test_no_batchnorm_and_per_sample_scores():
+            critic = CifarCritic(capacity=8).train()
+            assert not has_batchnorm(critic), "the CIFAR-10 critic contains a BatchNorm layer"
+            x = torch.rand(6, 3, 32, 32)
+            with torch.no_grad():
+                full, part = critic(x)[:2], critic(x[:2])
+            checks.assert_close(full, part, rtol=1e-4, atol=1e-5, name="scores computed with and without the rest of the batch")
+
+        def test_same_residual_structure_as_mnist():
+            blocks = residual_blocks(CifarCritic(capacity=8))
+            assert len(blocks) == 4 and blocks[0].stride == 4 and all(b.stride == 1 for b in blocks[1:]), \\
+                "keep the MNIST critic's structure: a stride-4 residual block then three more"
+
+        def test_every_colour_channel_matters():
+            critic = CifarCritic(capacity=8)
+            x = torch.rand(2, 3, 32, 32, requires_grad=True)
+            critic(x).sum().backward()
+            per_channel = x.grad.abs().sum(dim=(0, 2, 3))
+            assert bool((per_channel > 0).all()), "the score ignores a colour channel"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### P6(b) (4 points): the learning-rate schedule
+        Return the learning rate for (0-based) epoch `epoch`: `lr` for the first `cut_epoch` epochs
+        (epochs `0 .. cut_epoch-1`), `lr_low` from then on. The training loop sets it at the start
+        of every epoch.
+        ''')
+    nb.answer("p6_schedule", '''
+        def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
+            """Step schedule. epoch: int >= 0. Returns a Python float."""
+            ### BEGIN SOLUTION
+            return float(lr if epoch < cut_epoch else lr_low)
+            ### END SOLUTION
+        ''')
+    nb.tests("p6_schedule_tests", points=4, src='''
+        from dgmlab.testing import run_tests
+
+        def test_first_epoch():
+            value = lr_at_epoch(0)
+            assert isinstance(value, float), "lr_at_epoch must return a Python float"
+            assert abs(value - 3e-4) < 1e-15, "the first epoch should use the initial learning rate"
+
+        ### BEGIN HIDDEN TESTS
+        def test_cut_after_eighty_epochs():
+            got = [lr_at_epoch(e) for e in (0, 40, 79, 80, 81, 99)]
+            want = [3e-4, 3e-4, 3e-4, 3e-5, 3e-5, 3e-5]
+            assert all(abs(g - w) < 1e-15 for g, w in zip(got, want)), \\
+                "the 100-epoch schedule is wrong around the cut (80 epochs at the initial rate, then the low one)"
+
+        def test_long_schedule_and_custom_rates():
+            assert abs(lr_at_epoch(199, cut_epoch=200) - 3e-4) < 1e-15 and abs(lr_at_epoch(200, cut_epoch=200) - 3e-5) < 1e-15, \\
+                "the 300-epoch schedule (cut after 200) is wrong: is cut_epoch used?"
+            assert abs(lr_at_epoch(3, cut_epoch=2, lr=1.0, lr_low=0.5) - 0.5) < 1e-15, "lr and lr_low must be used"
+            assert abs(lr_at_epoch(1, cut_epoch=2, lr=1.0, lr_low=0.5) - 1.0) < 1e-15, "lr and lr_low must be used"
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+    nb.md(r'''
+        ### Training on CIFAR-10
+        Full mode: 100 epochs, batches of 64, the cut after epoch 80 (hours on a GPU; set
+        `CIFAR_EPOCHS, CIFAR_CUT = 300, 200` for the long run). Fast mode: there is no CIFAR-10 on the
+        CI machines, so `dgmlab.data.cifar10` hands out a small **synthetic** stand-in (smooth random
+        colour images) and the loop runs a few steps with tiny networks, exercising the learning-rate
+        cut; those pictures mean nothing.
+        ''')
+    nb.code('''
+        CIFAR_EPOCHS, CIFAR_CUT = runtime.pick(full=100, fast=2), runtime.pick(full=80, fast=1)
+        if not runtime.is_grading():
+            runtime.seed_everything(0)
+            cifar = dgmlab.data.cifar10(train=True, scale="[0,1]", n=runtime.pick(full=None, fast=128))
+            if cifar.source != "full":
+                print("NOTE: training on a synthetic stand-in, not CIFAR-10 (fast mode, no CIFAR-10 on disk)")
+            cifar_capacity = runtime.pick(full=128, fast=8)
+            G_cifar = CifarGenerator(capacity=cifar_capacity).to(device)
+            D_cifar = CifarCritic(capacity=cifar_capacity).to(device)
+            cifar_history = train_wgan_gp(G_cifar, D_cifar, cifar, epochs=CIFAR_EPOCHS,
+                                          batch_size=runtime.pick(full=64, fast=32),
+                                          lr_schedule=lambda e: lr_at_epoch(e, cut_epoch=CIFAR_CUT),
+                                          desc="WGAN-GP CIFAR-10")
+            plots.loss_curves(cifar_history, title="WGAN-GP on CIFAR-10", smooth=runtime.pick(full=200, fast=2),
+                              save="figures/cifar_losses.png")
+            cifar_samples = sample(G_cifar, 100)
+            plots.image_grid(cifar_samples, nrow=10, title="WGAN-GP samples (CIFAR-10)", save="figures/cifar_samples.png")
+            torch.save(cifar_samples, "artifacts/cifar_samples.pt")
+        ''', locked=True, grade_id="p6_train")
+    nb.md(r'''
+        The **Inception Score** needs the standard Inception-v3 network (through `torch-fidelity`).
+        When its weights cannot be had (offline, or not cached), the cell says so and skips; the score
+        is never replaced by another network's here.
+        ''')
+    nb.code('''
+        if not runtime.is_grading():
+            if metrics is None:
+                print("dgmlab.metrics is not available in this dgmlab version: skipping the Inception Score")
+            else:
+                try:
+                    result = metrics.inception_metrics(sample(G_cifar, runtime.pick(full=50_000, fast=100)))
+                    print(f"Inception Score (Inception-v3 via torch-fidelity): "
+                          f"{result['inception_score_mean']:.2f} +- {result['inception_score_std']:.2f}")
+                except metrics.MetricUnavailable as exc:
+                    print(f"Inception Score skipped: {exc}")
+        ''', locked=True, grade_id="p6_scores")
+    nb.md(r'''
+        ### P6(c) (8 points, written)
+        Include your CIFAR-10 sample grid and loss curves. Report the Inception Score you measured,
+        with its spread, the number of samples and the network that computed it (the standard
+        Inception-v3 of torch-fidelity; if you could not run it, say so). Compare with the course's
+        7.9 (100 epochs): what does a gap of a few tenths mean? Finally explain why the critic needed
+        no change beyond its input channels, while the generator did.
+        ''')
+    nb.written("p6_report", points=8, model_answer=r'''
+        Grid and curves attached (2). IS with std over 10 splits of 50,000 samples from Inception-v3
+        (pt_inception-2015-12-05 weights via torch-fidelity) around 7.5-8 after 100 epochs (2); differences of a few tenths
+        are within run-to-run variance of GAN training and of implementation details (resize, sample count), so only
+        larger gaps indicate a real difference (2). The critic ends with a sum over spatial positions, so it accepts
+        any image size; a stride-4 block maps 32x32 to 8x8 just as 28x28 to 7x7. Only the number of input channels
+        changes. The generator produces a fixed-size output from a fixed-size seed map, so its seed map (8x8), output
+        channels (3) and per-pixel bias (3x32x32) must change (2).
+        ''')
+    nb.md(r'''
+        ## Closing note
+        You have seen two ways to measure distance between distributions with a critic: the
+        $f$-GAN bounds of P1-P2 (exact at $d^*$, estimated from samples) and the Wasserstein
+        distance of P3-P6, whose metric structure (P4) and smoothness in the data (P3) are what make
+        it a sensible training signal, and whose Lipschitz constraint the gradient penalty enforces.
+        ''')
+    return nb
+
+
+# ---------------------------------------------------------------------- proofs
+_CRITIC_OK = '''
+class Critic(nn.Module):
+    def __init__(self, capacity=128):
+        super().__init__()
+        self.embed = nn.Conv2d(1, capacity, 3, padding=1)
+        self.blocks = nn.Sequential(ResidualBlock(capacity, stride=4, batchnorm={bn}),
+                                    *[ResidualBlock(capacity, batchnorm={bn}) for _ in range({more})])
+        self.head = nn.Linear(capacity, 1)
+
+    def forward(self, x):
+        h = self.blocks({act}(self.embed(x)))
+        return self.head(h.{pool}(dim=(2, 3))){squeeze}
+'''
+
+
+def _critic(bn="False", more=3, act="F.relu", pool="sum", squeeze=".squeeze(1)"):
+    return _CRITIC_OK.format(bn=bn, more=more, act=act, pool=pool, squeeze=squeeze)
+
+
+_GP = '''
+def gradient_penalty(critic, x_real, x_fake):
+    eps = {eps}
+    x_hat = {xhat}
+    scores = critic(x_hat)
+    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph={cg})
+    return {ret}
+'''
+
+
+def _gp(eps="torch.rand(x_real.shape[0], *([1] * (x_real.dim() - 1)))",
+        xhat="(eps * x_real + (1 - eps) * x_fake).detach().requires_grad_(True)", cg="True",
+        ret="((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"):
+    return _GP.format(eps=eps, xhat=xhat, cg=cg, ret=ret)
+
+
+_STEPS = '''
+def critic_step(generator, critic, opt_c, x_real, z):
+    {fake}
+    {zero_c}
+    loss = {closs}
+    loss.backward()
+    opt_c.step()
+    return float(loss)
+
+
+def generator_step(generator, critic, opt_g, z):
+    {zero_g}
+    loss = {gloss}
+    loss.backward()
+    opt_g.step()
+    return float(loss)
+'''
+
+
+def _steps(fake="x_fake = generator(z).detach()", zero_c="opt_c.zero_grad()",
+           closs="critic_loss(critic, x_real, x_fake)", zero_g="opt_g.zero_grad()",
+           gloss="generator_loss(critic, generator(z))"):
+    return _STEPS.format(fake=fake, zero_c=zero_c, closs=closs, zero_g=zero_g, gloss=gloss)
+
+
+_CIFAR = '''
+class CifarGenerator(nn.Module):
+    def __init__(self, seed_dim=SEED_DIM, capacity=128):
+        super().__init__()
+        self.capacity = capacity
+        self.embed = nn.Linear(seed_dim, capacity * {m} * {m}, bias=False)
+        self.embed_bn = nn.BatchNorm2d(capacity)
+        self.blocks = nn.Sequential(*[ResidualBlock(capacity) for _ in range({blocks})])
+        self.upsample = nn.Sequential(nn.Upsample(scale_factor={up}, mode="bilinear", align_corners=False),
+                                      nn.Conv2d(capacity, capacity, 3, padding=1, bias=False),
+                                      nn.BatchNorm2d(capacity), nn.ReLU())
+        self.to_image = nn.Conv2d(capacity, {cout}, 3, padding=1, bias=False)
+        self.pixel_bias = nn.Parameter(torch.zeros({cout}, {side}, {side}))
+
+    def forward(self, z):
+        h = F.relu(self.embed_bn(self.embed(z).view(-1, self.capacity, {m}, {m})))
+        h = self.upsample(self.blocks(h))
+        return torch.sigmoid(self.to_image(h) + self.pixel_bias)
+
+
+class CifarCritic(nn.Module):
+    def __init__(self, capacity=128):
+        super().__init__()
+        self.embed = nn.Conv2d({cin}, capacity, 3, padding=1)
+        self.blocks = nn.Sequential(ResidualBlock(capacity, stride={stride}, batchnorm={bn}),
+                                    *[ResidualBlock(capacity, batchnorm={bn}) for _ in range(3)])
+        self.head = nn.Linear(capacity, 1)
+
+    def forward(self, x):
+        h = self.blocks(F.relu(self.embed(x)))
+        return self.head(h.sum(dim=(2, 3))).squeeze(1)
+'''
+
+
+def _cifar(m=8, blocks=9, up=4, cout=3, side=32, cin=3, stride=4, bn="False"):
+    return _CIFAR.format(m=m, blocks=blocks, up=up, cout=cout, side=side, cin=cin, stride=stride, bn=bn)
+
+
+_GEN_T = ["p6_generator_tests"]
+_CRI_T = ["p6_critic_tests"]
+
+MUTANTS = [
+    # P1
+    Mutant("p1_conjugate", "conjugate off by one: exp(t)", "f_star_kl = sp.exp(t)", fails=["p1_conjugate_tests"]),
+    Mutant("p1_conjugate", "f itself instead of its conjugate", "f_star_kl = t * sp.log(t)",
+           fails=["p1_conjugate_tests"]),
+    Mutant("p1_conjugate", "correct variant: written out", "f_star_kl = sp.exp(t) / sp.E",
+           passes=["p1_conjugate_tests"]),
+    Mutant("p1_objective", "missing the constant 1", '''
+def kl_objective(d, x_p, x_q):
+    return torch.log(d(x_p)).mean() - d(x_q).mean()
+
+def kl_optimal_critic(log_p, log_q):
+    return lambda x: torch.exp(log_p(x) - log_q(x))
+''', fails=["p1_objective_tests"]),
+    Mutant("p1_objective", "optimal critic inverted (q/p)", '''
+def kl_objective(d, x_p, x_q):
+    return 1.0 + torch.log(d(x_p)).mean() - d(x_q).mean()
+
+def kl_optimal_critic(log_p, log_q):
+    return lambda x: torch.exp(log_q(x) - log_p(x))
+''', fails=["p1_objective_tests"]),
+    Mutant("p1_objective", "expectations swapped between p and q", '''
+def kl_objective(d, x_p, x_q):
+    return 1.0 + torch.log(d(x_q)).mean() - d(x_p).mean()
+
+def kl_optimal_critic(log_p, log_q):
+    return lambda x: torch.exp(log_p(x) - log_q(x))
+''', fails=["p1_objective_tests"]),
+    Mutant("p1_objective", "correct variant: sums divided by counts", '''
+def kl_objective(d, x_p, x_q):
+    return 1 + torch.sum(torch.log(d(x_p))) / len(x_p) - torch.sum(d(x_q)) / len(x_q)
+
+def kl_optimal_critic(log_p, log_q):
+    def d_star(x):
+        return log_p(x).exp() / log_q(x).exp()
+    return d_star
+''', passes=["p1_objective_tests"]),
+    # P2
+    Mutant("p2_conjugate", "sign slip: -1 + log(-s)", "f_star_rkl = -1 + sp.log(-s)", fails=["p2_conjugate_tests"]),
+    Mutant("p2_conjugate", "dropped the constant", "f_star_rkl = -sp.log(-s)", fails=["p2_conjugate_tests"]),
+    Mutant("p2_conjugate", "correct variant: log(-1/s) - 1", "f_star_rkl = sp.log(-1 / s) - 1",
+           passes=["p2_conjugate_tests"]),
+    Mutant("p2_objective", "optimal critic p/q instead of -q/p", '''
+def rkl_objective(d, x_p, x_q):
+    return 1.0 + d(x_p).mean() + torch.log(-d(x_q)).mean()
+
+def rkl_optimal_critic(log_p, log_q):
+    return lambda x: -torch.exp(log_p(x) - log_q(x))
+''', fails=["p2_objective_tests"]),
+    Mutant("p2_objective", "missing the constant 1", '''
+def rkl_objective(d, x_p, x_q):
+    return d(x_p).mean() + torch.log(-d(x_q)).mean()
+
+def rkl_optimal_critic(log_p, log_q):
+    return lambda x: -torch.exp(log_q(x) - log_p(x))
+''', fails=["p2_objective_tests"]),
+    Mutant("p2_objective", "correct variant: log-ratio written out", '''
+def rkl_objective(d, x_p, x_q):
+    return 1 + torch.mean(d(x_p)) + torch.mean(torch.log(torch.abs(d(x_q))))
+
+def rkl_optimal_critic(log_p, log_q):
+    return lambda x: -(log_q(x).exp() / log_p(x).exp())
+''', passes=["p2_objective_tests"]),
+    # P3
+    Mutant("p3_costs", "squared Euclidean ground cost (ot.dist default)", '''
+def smoothing_costs(x, eps):
+    y = x + eps
+    w = np.full(len(x), 1.0 / len(x))
+    return float(ot.emd2(w, w, ot.dist(x, y))), float(np.linalg.norm(eps, axis=1).mean())
+''', fails=["p3_costs_tests"]),
+    Mutant("p3_costs", "identity cost as root-mean-square (skips Jensen)", '''
+def smoothing_costs(x, eps):
+    y = x + eps
+    w = np.full(len(x), 1.0 / len(x))
+    return float(ot.emd2(w, w, ot.dist(x, y, metric="euclidean"))), float(np.sqrt((eps ** 2).sum(1).mean()))
+''', fails=["p3_costs_tests"]),
+    Mutant("p3_costs", "identity cost summed instead of averaged", '''
+def smoothing_costs(x, eps):
+    y = x + eps
+    w = np.full(len(x), 1.0 / len(x))
+    return float(ot.emd2(w, w, ot.dist(x, y, metric="euclidean"))), float(np.linalg.norm(eps, axis=1).sum())
+''', fails=["p3_costs_tests"]),
+    Mutant("p3_costs", "correct variant: scipy cdist and empty weights", '''
+from scipy.spatial.distance import cdist
+def smoothing_costs(x, eps):
+    M = cdist(x, x + eps)
+    return float(ot.emd2([], [], M)), float(np.sqrt((eps ** 2).sum(axis=1)).mean())
+''', passes=["p3_costs_tests"]),
+    # P4
+    Mutant("p4_linprog", "LP with wrong marginal constraints (row sums only)", '''
+def w1_linprog(p, q, C):
+    n = len(p)
+    res = linprog(C.reshape(-1), A_eq=np.kron(np.eye(n), np.ones((1, n))), b_eq=p, bounds=(0, None), method="highs")
+    return float(res.fun), res.x.reshape(n, n)
+''', fails=["p4_linprog_tests"]),
+    Mutant("p4_linprog", "LP with marginals swapped (kron order mixed up)", '''
+def w1_linprog(p, q, C):
+    n = len(p)
+    rows = np.kron(np.ones((1, n)), np.eye(n))
+    cols = np.kron(np.eye(n), np.ones((1, n)))
+    res = linprog(C.reshape(-1), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([p, q]),
+                  bounds=(0, None), method="highs")
+    return float(res.fun), res.x.reshape(n, n)
+''', fails=["p4_linprog_tests"]),
+    Mutant("p4_linprog", "LP with inequality marginals (<=)", '''
+def w1_linprog(p, q, C):
+    n = len(p)
+    rows = np.kron(np.eye(n), np.ones((1, n)))
+    cols = np.kron(np.ones((1, n)), np.eye(n))
+    res = linprog(C.reshape(-1), A_ub=np.vstack([rows, cols]), b_ub=np.concatenate([p, q]),
+                  bounds=(0, None), method="highs")
+    return float(res.fun), res.x.reshape(n, n)
+''', fails=["p4_linprog_tests"]),
+    Mutant("p4_linprog", "correct variant: loops and column-major flattening", '''
+def w1_linprog(p, q, C):
+    n = len(p)
+    A = np.zeros((2 * n, n * n))
+    for i in range(n):
+        for j in range(n):
+            k = j * n + i          # column-major index of pi[i, j]
+            A[i, k] = 1.0
+            A[n + j, k] = 1.0
+    res = linprog(C.reshape(-1, order="F"), A_eq=A, b_eq=np.concatenate([p, q]), method="highs-ds")
+    return float(res.fun), res.x.reshape(n, n, order="F")
+''', passes=["p4_linprog_tests"]),
+    Mutant("p4_glue", "no zero handling in 1/r", '''
+def glue_couplings(pi_p, pi_q, r):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pi_p @ np.diag(1.0 / r) @ pi_q
+''', fails=["p4_glue_tests"]),
+    Mutant("p4_glue", "forgot diag(1/r)", '''
+def glue_couplings(pi_p, pi_q, r):
+    return pi_p @ pi_q
+''', fails=["p4_glue_tests"]),
+    Mutant("p4_glue", "diag(r) instead of diag(1/r)", '''
+def glue_couplings(pi_p, pi_q, r):
+    return pi_p @ np.diag(r) @ pi_q
+''', fails=["p4_glue_tests"]),
+    Mutant("p4_glue", "correct variant: np.divide with where", '''
+def glue_couplings(pi_p, pi_q, r):
+    scaled = np.divide(pi_p, r[None, :], out=np.zeros_like(pi_p), where=r[None, :] > 0)
+    return scaled @ pi_q
+''', passes=["p4_glue_tests"]),
+    # P5 critic
+    Mutant("p5_critic", "BatchNorm left in the critic", _critic(bn="True"), fails=["p5_critic_tests"]),
+    Mutant("p5_critic", "BatchNorm after the embedding", _critic().replace(
+        "self.head = nn.Linear(capacity, 1)", "self.head = nn.Linear(capacity, 1)\n        self.norm = nn.BatchNorm2d(capacity)")
+        .replace("self.blocks(F.relu(self.embed(x)))", "self.blocks(F.relu(self.norm(self.embed(x))))"),
+           fails=["p5_critic_tests"]),
+    Mutant("p5_critic", "no stride-4 block", _critic().replace("stride=4, ", ""), fails=["p5_critic_tests"]),
+    Mutant("p5_critic", "only two blocks after the stride-4 block", _critic(more=2), fails=["p5_critic_tests"]),
+    Mutant("p5_critic", "scores of shape (N, 1)", _critic(squeeze=""), fails=["p5_critic_tests"]),
+    Mutant("p5_critic", "correct variant: leaky ReLU embedding, mean pooling", _critic(act="F.leaky_relu", pool="mean"),
+           passes=["p5_critic_tests"]),
+    # P5 gradient penalty
+    Mutant("p5_gradient_penalty", "penalty on real instead of interpolated points",
+           _gp(xhat="x_real.detach().clone().requires_grad_(True)"), fails=["p5_gradient_penalty_tests"]),
+    Mutant("p5_gradient_penalty", "penalty on fake points only",
+           _gp(xhat="x_fake.detach().clone().requires_grad_(True)"), fails=["p5_gradient_penalty_tests"]),
+    Mutant("p5_gradient_penalty", "detached interpolates: gradient without create_graph", _gp(cg="False"),
+           fails=["p5_gradient_penalty_tests"]),
+    Mutant("p5_gradient_penalty", "detached interpolates: gradient norm detached",
+           _gp(ret="((grad.detach().flatten(1).norm(dim=1) - 1) ** 2).mean()"), fails=["p5_gradient_penalty_tests"]),
+    Mutant("p5_gradient_penalty", "one epsilon for the whole batch", _gp(eps="torch.rand(())"),
+           fails=["p5_gradient_penalty_tests"]),
+    Mutant("p5_gradient_penalty", "norm over the wrong axis", _gp(ret="((grad.norm(dim=1) - 1) ** 2).mean()"),
+           fails=["p5_gradient_penalty_tests"]),
+    Mutant("p5_gradient_penalty", "lambda folded into the penalty",
+           _gp(ret="10.0 * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"), fails=["p5_gradient_penalty_tests"]),
+    Mutant("p5_gradient_penalty", "one-sided penalty", _gp(ret="(F.relu(grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"),
+           fails=["p5_gradient_penalty_tests"]),
+    Mutant("p5_gradient_penalty", "correct variant: graph kept, grad_outputs, rand_like",
+           _gp(eps="torch.rand_like(x_real[:, :1, :1, :1]) if x_real.dim() == 4 else torch.rand(len(x_real), 1)",
+               xhat="x_real + eps * (x_fake - x_real); x_hat.requires_grad_(True)",
+               ret="((grad.reshape(len(grad), -1).pow(2).sum(1).sqrt() - 1) ** 2).mean()")
+           .replace("scores.sum(), x_hat", "scores, x_hat, grad_outputs=torch.ones_like(scores)"),
+           passes=["p5_gradient_penalty_tests"]),
+    # P5 losses
+    Mutant("p5_losses", "missing penalty", '''
+def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
+    return critic(x_fake).mean() - critic(x_real).mean()
+
+def generator_loss(critic, x_fake):
+    return -critic(x_fake).mean()
+''', fails=["p5_losses_tests"]),
+    Mutant("p5_losses", "sign error in the critic loss", '''
+def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
+    return critic(x_real).mean() - critic(x_fake).mean() + lam * gradient_penalty(critic, x_real, x_fake)
+
+def generator_loss(critic, x_fake):
+    return -critic(x_fake).mean()
+''', fails=["p5_losses_tests"]),
+    Mutant("p5_losses", "sign error in the generator loss", '''
+def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
+    return critic(x_fake).mean() - critic(x_real).mean() + lam * gradient_penalty(critic, x_real, x_fake)
+
+def generator_loss(critic, x_fake):
+    return critic(x_fake).mean()
+''', fails=["p5_losses_tests"]),
+    Mutant("p5_losses", "sum instead of mean", '''
+def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
+    return critic(x_fake).sum() - critic(x_real).sum() + lam * gradient_penalty(critic, x_real, x_fake)
+
+def generator_loss(critic, x_fake):
+    return -critic(x_fake).sum()
+''', fails=["p5_losses_tests"]),
+    Mutant("p5_losses", "lam ignored (hard-coded 10)", '''
+def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
+    return critic(x_fake).mean() - critic(x_real).mean() + 10.0 * gradient_penalty(critic, x_real, x_fake)
+
+def generator_loss(critic, x_fake):
+    return -critic(x_fake).mean()
+''', fails=["p5_losses_tests"]),
+    Mutant("p5_losses", "correct variant: terms regrouped", '''
+def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
+    gp = gradient_penalty(critic, x_real, x_fake)
+    return -(critic(x_real) - critic(x_fake)).mean() + gp * lam
+
+def generator_loss(critic, x_fake):
+    return torch.mean(-critic(x_fake))
+''', passes=["p5_losses_tests"]),
+    # P5 optimisers
+    Mutant("p5_optimizers", "Adam's default betas (beta1 = 0.9)", '''
+def make_optimizers(generator, critic, lr=3e-4):
+    return torch.optim.Adam(generator.parameters(), lr=lr), torch.optim.Adam(critic.parameters(), lr=lr)
+''', fails=["p5_optimizers_tests"]),
+    Mutant("p5_optimizers", "optimisers returned in the wrong order", '''
+def make_optimizers(generator, critic, lr=3e-4):
+    return (torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.0, 0.9)),
+            torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.0, 0.9)))
+''', fails=["p5_optimizers_tests"]),
+    Mutant("p5_optimizers", "correct variant: parameters as lists", '''
+def make_optimizers(generator, critic, lr=3e-4):
+    kw = dict(lr=lr, betas=[0.0, 0.9])
+    return torch.optim.Adam(list(generator.parameters()), **kw), torch.optim.Adam(list(critic.parameters()), **kw)
+''', passes=["p5_optimizers_tests"]),
+    # P5 steps
+    Mutant("p5_steps", "critic step without the penalty",
+           _steps(closs="critic(x_fake).mean() - critic(x_real).mean()"), fails=["p5_critic_step_tests"],
+           passes=["p5_generator_step_tests"]),
+    Mutant("p5_steps", "critic step keeps stale gradients (no zero_grad)", _steps(zero_c="pass"),
+           fails=["p5_critic_step_tests"], passes=["p5_generator_step_tests"]),
+    Mutant("p5_steps", "critic step ascends instead of descends",
+           _steps(closs="-critic_loss(critic, x_real, x_fake)"), fails=["p5_critic_step_tests"]),
+    Mutant("p5_steps", "generator step keeps stale gradients (no zero_grad)", _steps(zero_g="pass"),
+           fails=["p5_generator_step_tests"], passes=["p5_critic_step_tests"]),
+    Mutant("p5_steps", "generator step on detached samples", _steps(gloss="generator_loss(critic, generator(z).detach())"),
+           fails=["p5_generator_step_tests"]),
+    Mutant("p5_steps", "generator step with the sign flipped", _steps(gloss="-generator_loss(critic, generator(z))"),
+           fails=["p5_generator_step_tests"]),
+    Mutant("p5_steps", "correct variant: fake not detached, zero_grad(set_to_none=False)",
+           _steps(fake="x_fake = generator(z)", zero_c="opt_c.zero_grad(set_to_none=False)"),
+           passes=["p5_critic_step_tests", "p5_generator_step_tests"]),
+    # P6
+    Mutant("p6_models", "MNIST spatial sizes kept (28x28 output)", _cifar(m=7, side=28),
+           fails=_GEN_T, passes=_CRI_T),
+    Mutant("p6_models", "three generator blocks instead of nine", _cifar(blocks=3), fails=_GEN_T, passes=_CRI_T),
+    Mutant("p6_models", "one output channel", _cifar(cout=1), fails=_GEN_T),
+    Mutant("p6_models", "upsampling from a 16x16 map (x2)", _cifar(m=16, up=2), fails=_GEN_T, passes=_CRI_T),
+    Mutant("p6_models", "BatchNorm left in the CIFAR critic", _cifar(bn="True"), fails=_CRI_T, passes=_GEN_T),
+    Mutant("p6_models", "critic still reads one channel", _cifar(cin=1), fails=_CRI_T, passes=_GEN_T),
+    Mutant("p6_schedule", "cut one epoch late", '''
+def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
+    return float(lr if epoch <= cut_epoch else lr_low)
+''', fails=["p6_schedule_tests"]),
+    Mutant("p6_schedule", "cut hard-coded at 80", '''
+def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
+    return 3e-4 if epoch < 80 else 3e-5
+''', fails=["p6_schedule_tests"]),
+    Mutant("p6_schedule", "correct variant: MultiStepLR arithmetic", '''
+def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
+    return lr * (lr_low / lr) ** int(epoch >= cut_epoch)
+''', passes=["p6_schedule_tests"]),
+]
+
+# labels the demo's partly-wrong submission uses
+PARTIAL = [
+    "optimal critic inverted (q/p)",
+    "squared Euclidean ground cost (ot.dist default)",
+    "penalty on real instead of interpolated points",
+    "BatchNorm left in the critic",
+    "cut one epoch late",
+]
