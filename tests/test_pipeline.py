@@ -178,3 +178,49 @@ def test_hanging_submission_times_out_and_leaves_no_kernel(tmp_path):
     leftovers = [p for p in psutil.process_iter(["cmdline"]) if p.pid not in before
                  and "ipykernel" in " ".join(p.info["cmdline"] or [])]
     assert not leftovers, f"kernels left running: {leftovers}"
+
+
+PROBE = '''import json, os, pathlib, socket
+probe = {}
+for name, rel in [("source", "../../../source"), ("gradebook", "../../../gradebook.db"),
+                  ("submitted", "../../../submitted"), ("tools", "../../../tools")]:
+    probe[name] = pathlib.Path(rel).exists()
+try:
+    socket.create_connection(("192.0.2.1", 80), timeout=2)
+    probe["network"] = True
+except OSError:
+    probe["network"] = False
+try:
+    pathlib.Path("../../../escaped.txt").write_text("x")
+except OSError:
+    pass
+probe["secret_env"] = "DGMLAB_TEST_SECRET" in os.environ
+pathlib.Path("probe.json").write_text(json.dumps(probe))
+def mean_square(x):
+    return (x ** 2).mean()'''
+
+
+def test_sandbox_hides_course_network_and_environment(tmp_path, monkeypatch):
+    from dgmlab.grading import sandbox
+
+    usable, why = sandbox.available()
+    if not usable:
+        pytest.skip(f"no sandbox on this machine: {why}")
+    monkeypatch.setenv("DGMLAB_TEST_SECRET", "instructor-token")
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    tiny.build(tmp_path)
+    c = C.Course(tmp_path)
+    C.release(c)
+    nb = example_submissions(c.release_notebook(HW), c.source_notebook(HW))["demo_reference"]
+    cell = next(x for x in nb.cells if x.metadata.get("nbgrader", {}).get("grade_id") == "mean_square")
+    cell.source = PROBE
+    path = tmp_path / "submitted" / "prober" / HW / f"{HW}.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    (result,) = C.autograde(c, HW, ["prober"], sandbox=True, feedback=False)
+    assert result.status == "graded", result.reason
+    probe = json.loads((tmp_path / "autograded" / "prober" / HW / "probe.json").read_text())
+    assert probe == {"source": False, "gradebook": False, "submitted": False, "tools": False,
+                     "network": False, "secret_env": False}
+    assert not (tmp_path / "escaped.txt").exists()
+    assert scores(c)["prober"] == (5, 5)  # sandboxed grading still grades

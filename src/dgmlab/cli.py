@@ -50,8 +50,11 @@ def cmd_autograde(args) -> int:
     def show(r):
         print(f"{r.hw} / {r.student}: {r.status}" + (f" ({r.reason})" if r.reason else ""), flush=True)
 
+    from .grading.sandbox import Limits
+
+    limits = Limits(memory=int(args.memory * 1024 ** 3))
     results = C.autograde(course, args.hw, args.student, timeout=args.timeout, feedback=not args.no_feedback,
-                          jobs=args.jobs, progress=show)
+                          jobs=args.jobs, progress=show, sandbox=args.sandbox, limits=limits)
     counts = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
@@ -92,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     s.add_argument("--timeout", type=float, default=900, help="seconds allowed per submission")
     s.add_argument("--no-feedback", action="store_true", help="skip feedback HTML")
+    s.add_argument("--sandbox", dest="sandbox", action="store_true", default=None,
+                   help="require the bubblewrap sandbox (default: use it when available, warn when not)")
+    s.add_argument("--no-sandbox", dest="sandbox", action="store_false", help="grade without the sandbox")
+    s.add_argument("--memory", type=float, default=8, help="GiB of address space per kernel (sandbox only)")
     s.set_defaults(func=cmd_autograde)
 
     s = sub.add_parser("report", help="export grades.csv and print the grade table")

@@ -96,10 +96,16 @@ class Course:
         return sorted(p.name for p in base.iterdir() if (p / hw).is_dir())
 
     # -- running nbgrader
-    def nbgrader(self, *args, timeout: float | None = None) -> StepResult:
-        """Run ``nbgrader <args>`` in the course root; kill its whole process group on timeout."""
+    def nbgrader(self, *args, timeout: float | None = None, env: dict | None = None, wrap=None) -> StepResult:
+        """Run ``nbgrader <args>`` in the course root; kill its whole process tree on timeout.
+
+        ``env`` adds environment variables; ``wrap`` maps the command to the one
+        actually run (the sandbox's network namespace).
+        """
         cmd = [sys.executable, "-m", "nbgrader", *map(str, args)]
-        env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}
+        if wrap is not None:
+            cmd = wrap(cmd)
+        env = {**{k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}, **(env or {})}
         # nbgrader runs helper programs (alembic) by name: put this Python's bin/ first on PATH
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         start = time.monotonic()
@@ -192,14 +198,27 @@ def check_submission(path: Path) -> str | None:
 
 
 def autograde(course: Course, hw: str, students=None, timeout: float = 900, feedback: bool = True,
-              jobs: int = 1, progress=None) -> list[SubmissionResult]:
+              jobs: int = 1, progress=None, sandbox: bool | None = None, limits=None) -> list[SubmissionResult]:
     """Autograde ``submitted/<student>/<hw>/`` for each student (all by default).
 
     Each submission is its own nbgrader process with a wall-clock ``timeout``;
     an invalid, failing or hanging submission is reported and the others are
     graded regardless. ``jobs`` > 1 grades that many submissions at once.
+    ``sandbox``: ``True`` requires the bubblewrap sandbox (see
+    :mod:`dgmlab.grading.sandbox`), ``False`` skips it, ``None`` uses it when
+    the machine allows and warns loudly when it does not.
     """
+    from . import sandbox as S
+
     (hw,) = course.check_homeworks([hw])
+    usable, why = S.available()
+    if sandbox is None:
+        sandbox = usable
+        if not usable:
+            print(f"WARNING: grading WITHOUT a sandbox: {why}. Student code runs as you, can read source/ "
+                  f"and the gradebook, and can use the network.", file=sys.stderr)
+    elif sandbox and not usable:
+        raise CourseError(f"the sandbox was required but is not available: {why}")
     base = course.root / "submitted"
     if not base.is_dir():
         raise CourseError(f"no submissions folder {base}: collect submissions first "
@@ -215,7 +234,12 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
         problem = check_submission(folder / f"{hw}.ipynb")
         if problem:
             return SubmissionResult(hw, student, "invalid", problem)
-        res = course.nbgrader("autograde", hw, "--student", student, "--force", timeout=timeout)
+        if sandbox:
+            with S.Sandbox(course.root, course.root / "autograded" / student / hw, limits) as box:
+                res = course.nbgrader("autograde", hw, "--student", student, "--force", *box.nbgrader_args,
+                                      timeout=timeout, env=box.env, wrap=box.wrap)
+        else:
+            res = course.nbgrader("autograde", hw, "--student", student, "--force", timeout=timeout)
         result = SubmissionResult(hw, student, "graded", seconds=res.seconds, steps=[res])
         if res.timed_out:
             result.status, result.reason = "timed out", f"grading took longer than {timeout:g} s"
