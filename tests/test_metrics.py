@@ -256,6 +256,13 @@ def test_shipped_sample_is_classified_and_scores_high_noise_scores_low():
     assert real_fd < noise_fd / 10
 
 
+def test_mnist_metrics_equals_the_two_separate_calls():
+    x = torch.as_tensor(load_sample(train=True)[0][:300]).float() / 255
+    both = metrics.mnist_metrics(x, splits=3)
+    assert (both["mnist_score_mean"], both["mnist_score_std"]) == pytest.approx(mnist_score(x, splits=3), rel=1e-9)
+    assert both["mnist_fd"] == pytest.approx(mnist_frechet_distance(x), rel=1e-9)
+
+
 @pytest.mark.skipif(not shared_data_env(), reason="real MNIST not found under ../shared/datasets")
 def test_full_mnist_test_set_accuracy_score_and_self_distance(monkeypatch):
     from dgmlab.data import mnist
