@@ -45,20 +45,32 @@ def cmd_release(args) -> int:
 def cmd_autograde(args) -> int:
     from .grading import course as C
 
+    from tqdm.auto import tqdm
+
     course = _course(args)
+    total = len(args.student) if args.student else len(course.submitted(args.hw))
+    bar = tqdm(total=total, unit="submission", desc=f"autograde {args.hw}", disable=total == 0)
+    counts_so_far = {}
 
     def show(r):
-        print(f"{r.hw} / {r.student}: {r.status}" + (f" ({r.reason})" if r.reason else ""), flush=True)
+        counts_so_far[r.status] = counts_so_far.get(r.status, 0) + 1
+        bar.set_postfix({k: v for k, v in sorted(counts_so_far.items())}, refresh=False)
+        bar.update(1)
+        bar.write(f"{r.hw} / {r.student}: {r.status} in {r.seconds:.0f} s" + (f" ({r.reason})" if r.reason else ""))
 
     from .grading.sandbox import Limits
 
     limits = Limits(memory=int(args.memory * 1024 ** 3))
     results = C.autograde(course, args.hw, args.student, timeout=args.timeout, feedback=not args.no_feedback,
                           jobs=args.jobs, progress=show, sandbox=args.sandbox, limits=limits)
+    bar.close()
     counts = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
     print("summary: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    for r in results:
+        if r.status != "graded":
+            print(f"  {r.student}: {r.status}: {r.reason}")
     return 0 if all(r.status == "graded" for r in results) else 1
 
 
