@@ -1,0 +1,131 @@
+"""Quality and speed of homework 4's reference GANs in full mode (real MNIST), for docs/hw4_gans.md.
+
+It runs the *reference solution* of source/hw4_gans/hw4_gans.ipynb: every code cell except test cells and
+the notebook's own training cells is executed into one namespace (full mode), then the chosen experiments
+are trained with the notebook's functions (``make_gan``, ``train_gan``, ``train_cgan``, ``sample``,
+``score``, ``conditional_accuracy``), one epoch at a time, scoring every ``--eval-every`` epochs with the
+shipped MNIST classifier. Results go to a JSON file (one record per evaluation) as they come.
+
+    DGMLAB_DATA=../shared/datasets nice -n 10 .venv/bin/python benchmarks/bench_hw4_gans.py \\
+        --experiments baseline cgan --epochs 30 --eval-every 5 --out /tmp/hw4_bench_a.json
+
+Note: training one epoch per ``train_gan`` call restarts its d_steps counter every epoch (469 batches of 128
+leave 9 discriminator updates without a following generator update in ``d_steps_10``); the notebook trains
+all epochs in one call.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "source" / "hw4_gans" / "hw4_gans.ipynb"
+
+
+def load_notebook_namespace(threads: int) -> dict:
+    """Execute the notebook's definitions (no tests, no training cells) in full mode; return the namespace."""
+    os.environ.pop("DGMLAB_FAST", None)
+    os.environ.pop("NBGRADER_EXECUTION", None)
+    import torch
+
+    torch.set_num_threads(threads)
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    ns: dict = {"__name__": "hw4_bench"}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        src = cell.source
+        if meta.get("grade") or src.lstrip().startswith("if not is_grading()"):
+            continue  # test cells and the notebook's own training runs
+        exec(compile(src, f"<hw4 cell {meta.get('grade_id', '?')}>", "exec"), ns)
+    return ns
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--experiments", nargs="+", default=["baseline", "wide_generator", "deep_discriminator", "d_steps_10", "cgan"])
+    p.add_argument("--epochs", type=int, default=None, help="default: the notebook's full-mode EPOCHS")
+    p.add_argument("--eval-every", type=int, default=5)
+    p.add_argument("--minutes", type=float, default=None, help="stop an experiment after this wall time (recorded)")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--figures", type=Path, default=None, help="save final loss curves and sample grids here")
+    args = p.parse_args(argv)
+
+    ns = load_notebook_namespace(args.threads)
+    import numpy as np
+    import torch
+
+    epochs = args.epochs or ns["EPOCHS"]
+    data = ns["load_training_data"]()
+    print(f"{len(data)} training digits ({data.source}), batch {ns['BATCH_SIZE']}, {epochs} epochs, "
+          f"N_EVAL {ns['N_EVAL']}, threads {torch.get_num_threads()}", flush=True)
+    records = json.loads(args.out.read_text()) if args.out.exists() else []
+    for name in args.experiments:
+        ns["seed_everything"](0)
+        if name == "cgan":
+            generator = ns["ConditionalGenerator"](ns["LATENT_DIM"])
+            discriminator = ns["ConditionalDiscriminator"]()
+            d_steps = 1
+        else:
+            generator, discriminator, d_steps = ns["make_gan"](name, ns["LATENT_DIM"])
+        g_opt = torch.optim.Adam(generator.parameters(), lr=ns["LR"], betas=ns["BETAS"])
+        d_opt = torch.optim.Adam(discriminator.parameters(), lr=ns["LR"], betas=ns["BETAS"])
+        loader = data.loader(ns["BATCH_SIZE"])
+        history = {"d_loss": [], "g_loss": []}
+        train_seconds, start = 0.0, time.perf_counter()
+        for epoch in range(1, epochs + 1):
+            t0 = time.perf_counter()
+            if name == "cgan":
+                h = ns["train_cgan"](generator, discriminator, g_opt, d_opt, loader, 1, progress=False)
+            else:
+                h = ns["train_gan"](generator, discriminator, g_opt, d_opt, loader, 1, d_steps=d_steps, progress=False)
+            train_seconds += time.perf_counter() - t0
+            for k in history:
+                history[k] += h[k]
+            out_of_time = args.minutes is not None and time.perf_counter() - start > 60 * args.minutes
+            if epoch % args.eval_every == 0 or epoch == epochs or out_of_time:
+                if name == "cgan":
+                    labels = torch.arange(10).repeat_interleave(ns["N_EVAL"] // 10)
+                    scores = ns["score"](ns["sample"](generator, len(labels), labels))
+                    scores["conditional_accuracy"] = ns["conditional_accuracy"](generator, ns["N_EVAL"] // 10)
+                else:
+                    scores = ns["score"](ns["sample"](generator, ns["N_EVAL"]))
+                rec = {"experiment": name, "epoch": epoch, "seconds_per_epoch": train_seconds / epoch,
+                       "d_steps": d_steps, "generator_updates": len(history["g_loss"]), "data": data.source,
+                       "batch_size": ns["BATCH_SIZE"], "n_eval": ns["N_EVAL"], "threads": torch.get_num_threads(),
+                       "final_d_loss": float(np.mean(history["d_loss"][-50:])),
+                       "final_g_loss": float(np.mean(history["g_loss"][-50:])) if history["g_loss"] else None,
+                       "stopped_by_time_limit": bool(out_of_time and epoch < epochs), **scores}
+                records.append(rec)
+                args.out.write_text(json.dumps(records, indent=1))
+                print(json.dumps(rec), flush=True)
+            if out_of_time:
+                break
+        if args.figures is not None:
+            import matplotlib
+            matplotlib.use("Agg")
+            import dgmlab.plots
+
+            args.figures.mkdir(parents=True, exist_ok=True)
+            g = np.repeat(history["g_loss"], d_steps)
+            dgmlab.plots.loss_curves({"discriminator": history["d_loss"], "generator": g}, title=f"{name}: losses",
+                                     xlabel="discriminator update", smooth=50, save=args.figures / f"hw4_{name}_losses.png")
+            if name == "cgan":
+                grid = ns["sample"](generator, 100, torch.arange(10).repeat_interleave(10))
+                title = "conditional GAN: row k shows digit k"
+            else:
+                grid, title = ns["sample"](generator, 100), f"{name}: samples"
+            dgmlab.plots.image_grid(grid, nrow=10, title=title, save=args.figures / f"hw4_{name}_samples.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
