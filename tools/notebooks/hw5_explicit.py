@@ -476,7 +476,7 @@ def build() -> Notebook:
 
         **How this notebook runs.** Answer cells say `# COMPLETE`; replace the `raise NotImplementedError()`
         with your code. Test cells show a few visible checks; more run when your work is graded. Written
-        answers go in the markdown cells marked *YOUR ANSWER HERE* and are graded by hand. Training only
+        answers replace the "Write your answer here" line of the markdown answer cells and are graded by hand. Training only
         runs when you run the notebook yourself (use a GPU for the full settings); set `DGMLAB_FAST=1`
         for a quick smoke run on a CPU.
         ''')
