@@ -160,29 +160,32 @@ def _q1(nb):
             checks.assert_sympy_expr(sp.Add(*f_inv), "f_inv", symbols=[x1, x2, x3])
             assert not has_float(f_inv), "f_inv contains floating-point numbers; keep it exact"
 
-        def test_round_trip_at_the_origin_of_x1():
+        def test_round_trip_at_one_point():
             back = f_inv.subs({x1: 0, x2: 1, x3: 2})
             zz = {z1: back[0], z2: back[1], z3: back[2]}
             assert sympy_gap(f.subs(zz, simultaneous=True), sp.Matrix([0, 1, 2]), [{}]) < 1e-25, \\
                 "f(f_inv(x)) does not give back x = (0, 1, 2)"
 
         ### BEGIN HIDDEN TESTS
-        _X_POINTS = [{x1: a, x2: b, x3: c} for a, b, c in [
-            (0, 1, sp.Rational(1, 3)), (sp.Rational(1, 2), -sp.Rational(3, 2), -2), (-1, 2, sp.Rational(5, 4)),
-            (2, sp.Rational(1, 3), -sp.Rational(1, 2)), (-sp.Rational(3, 2), -1, -3), (1, 0, sp.Rational(7, 10))]]
-        _Z_POINTS = [{z1: a, z2: b, z3: c} for a, b, c in [
-            (0, 1, sp.Rational(1, 27)), (sp.Rational(1, 2), -2, -3), (-1, sp.Rational(1, 3), 2),
-            (1, 2, -5), (-sp.Rational(1, 2), -1, -sp.Rational(1, 3)), (0, 0, -8)]]
+        def _x_points():
+            return [{x1: a, x2: b, x3: c} for a, b, c in [
+                (0, 1, sp.Rational(1, 3)), (sp.Rational(1, 2), -sp.Rational(3, 2), -2), (-1, 2, sp.Rational(5, 4)),
+                (2, sp.Rational(1, 3), -sp.Rational(1, 2)), (-sp.Rational(3, 2), -1, -3), (1, 0, sp.Rational(7, 10))]]
+
+        def _z_points():
+            return [{z1: a, z2: b, z3: c} for a, b, c in [
+                (0, 1, sp.Rational(1, 27)), (sp.Rational(1, 2), -2, -3), (-1, sp.Rational(1, 3), 2),
+                (1, 2, -5), (-sp.Rational(1, 2), -1, -sp.Rational(1, 3)), (0, 0, -8)]]
 
         def test_f_of_f_inv_is_identity_including_negative_x3():
             fx = f.subs({z1: f_inv[0], z2: f_inv[1], z3: f_inv[2]}, simultaneous=True)
-            assert sympy_gap(fx, x, _X_POINTS) < 1e-25, \\
+            assert sympy_gap(fx, x, _x_points()) < 1e-25, \\
                 ("f(f_inv(x)) differs from x at some points (negative x3 among them): check the order in which "
                  "you solved for z3, and which cube root f uses")
 
         def test_f_inv_of_f_is_identity():
             zf = f_inv.subs({x1: f[0], x2: f[1], x3: f[2]}, simultaneous=True)
-            assert sympy_gap(zf, z, _Z_POINTS) < 1e-25, "f_inv(f(z)) differs from z at some points"
+            assert sympy_gap(zf, z, _z_points()) < 1e-25, "f_inv(f(z)) differs from z at some points"
 
         def test_invertibility_decision():
             assert f_is_invertible is True, "f_is_invertible: reconsider whether every x has exactly one preimage"
@@ -222,21 +225,23 @@ def _q1(nb):
                 "the first row of J_f should hold the derivatives of f_1 = z1"
 
         ### BEGIN HIDDEN TESTS
-        _u = z3 * sp.exp(-z1) + z1 ** 2
-        _cbrt_sq = sp.Abs(_u) ** sp.Rational(2, 3)
-        _J = sp.Matrix([[1, 0, 0], [z2 * sp.exp(z1), sp.exp(z1), 0],
-                        [(2 * z1 - z3 * sp.exp(-z1)) / (3 * _cbrt_sq), 0, sp.exp(-z1) / (3 * _cbrt_sq)]])
-        _Z_POINTS = [{z1: a, z2: b, z3: c} for a, b, c in [
-            (0, 1, sp.Rational(1, 27)), (sp.Rational(1, 2), -2, -3), (-1, sp.Rational(1, 3), 2),
-            (1, 2, -5), (-sp.Rational(1, 2), -1, -sp.Rational(1, 3)), (0, 0, -8), (2, sp.Rational(1, 2), 1)]]
+        def _reference_jacobian():
+            cbrt_sq = sp.Abs(z3 * sp.exp(-z1) + z1 ** 2) ** sp.Rational(2, 3)
+            return sp.Matrix([[1, 0, 0], [z2 * sp.exp(z1), sp.exp(z1), 0],
+                              [(2 * z1 - z3 * sp.exp(-z1)) / (3 * cbrt_sq), 0, sp.exp(-z1) / (3 * cbrt_sq)]])
+
+        def _z_points():
+            return [{z1: a, z2: b, z3: c} for a, b, c in [
+                (0, 1, sp.Rational(1, 27)), (sp.Rational(1, 2), -2, -3), (-1, sp.Rational(1, 3), 2),
+                (1, 2, -5), (-sp.Rational(1, 2), -1, -sp.Rational(1, 3)), (0, 0, -8), (2, sp.Rational(1, 2), 1)]]
 
         def test_J_f_is_the_jacobian_of_f():
-            assert sympy_gap(J_f, _J, _Z_POINTS) < 1e-25, \\
+            assert sympy_gap(J_f, _reference_jacobian(), _z_points()) < 1e-25, \\
                 ("J_f differs from the Jacobian of f at some points: check rows vs columns, that it is the "
                  "Jacobian of f (not f_inv), and the cube root for negative arguments")
 
         def test_det_J_f():
-            assert sympy_gap(det_J_f, _J.det(), _Z_POINTS) < 1e-25, \\
+            assert sympy_gap(det_J_f, _reference_jacobian().det(), _z_points()) < 1e-25, \\
                 "det_J_f differs from the determinant of the Jacobian of f at some points"
         ### END HIDDEN TESTS
 
@@ -851,20 +856,23 @@ def _q3(nb):
                                 name="discriminator_loss(1/2, p, p)")
 
         ### BEGIN HIDDEN TESTS
-        _P_DATA = np.array([0.6, 0.3, 0.1])
-        _P_G = np.array([0.1, 0.2, 0.7])
+        def _distributions():
+            return np.array([0.6, 0.3, 0.1]), np.array([0.1, 0.2, 0.7])
 
         def test_loss_value():
+            _P_DATA, _P_G = _distributions()
             D_ = np.array([0.3, 0.8, 0.45])
             want = -(_P_DATA * np.log(D_)).sum() - (_P_G * np.log(1 - D_)).sum()
             checks.assert_close(discriminator_loss(D_, _P_DATA, _P_G), want, rtol=1e-10,
                                 name="discriminator_loss on a 3-point example")
 
         def test_optimal_discriminator_values():
+            _P_DATA, _P_G = _distributions()
             checks.assert_close(optimal_discriminator(_P_DATA, _P_G), _P_DATA / (_P_DATA + _P_G), rtol=1e-10,
                                 name="optimal_discriminator on a 3-point example")
 
         def test_no_grid_discriminator_beats_D_star():
+            _P_DATA, _P_G = _distributions()
             best = discriminator_loss(optimal_discriminator(_P_DATA, _P_G), _P_DATA, _P_G)
             grid = np.linspace(0.04, 0.96, 24)
             losses = [discriminator_loss(np.array(c), _P_DATA, _P_G) for c in itertools.product(grid, repeat=3)]
@@ -938,10 +946,11 @@ def _q4(nb):
             checks.assert_sympy_expr(limit_saturating, "limit_saturating", symbols=[])
 
         ### BEGIN HIDDEN TESTS
-        _PTS = [{h: v} for v in (-7, -2, 0, sp.Rational(1, 3), 4)]
+        def _h_points():
+            return [{h: v} for v in (-7, -2, 0, sp.Rational(1, 3), 4)]
 
         def test_derivative_of_log_one_minus_sigmoid():
-            assert sympy_gap(d_saturating, sp.diff(sp.log(1 - sigma), h), _PTS) < 1e-30, \\
+            assert sympy_gap(d_saturating, sp.diff(sp.log(1 - sigma), h), _h_points()) < 1e-30, \\
                 "d_saturating is not the derivative of log(1 - sigma(h)) (check the sign)"
 
         def test_limit_in_the_perfect_discriminator_regime():
@@ -960,10 +969,11 @@ def _q4(nb):
             checks.assert_sympy_expr(limit_non_saturating, "limit_non_saturating", symbols=[])
 
         ### BEGIN HIDDEN TESTS
-        _PTS = [{h: v} for v in (-7, -2, 0, sp.Rational(1, 3), 4)]
+        def _h_points():
+            return [{h: v} for v in (-7, -2, 0, sp.Rational(1, 3), 4)]
 
         def test_derivative_of_minus_log_sigmoid():
-            assert sympy_gap(d_non_saturating, sp.diff(-sp.log(sigma), h), _PTS) < 1e-30, \\
+            assert sympy_gap(d_non_saturating, sp.diff(-sp.log(sigma), h), _h_points()) < 1e-30, \\
                 "d_non_saturating is not the derivative of -log(sigma(h)) (check the sign)"
 
         def test_limit_does_not_vanish():
@@ -1004,18 +1014,19 @@ def _q4(nb):
             checks.assert_close(saturating_loss(t), -math.log(2), name="saturating_loss at logit 0")
 
         ### BEGIN HIDDEN TESTS
-        _LOGITS = torch.tensor([-20.0, -6.0, -1.5, 0.0, 0.7, 3.0, 5.0])
+        def _logits():
+            return torch.tensor([-20.0, -6.0, -1.5, 0.0, 0.7, 3.0, 5.0])
 
         def test_saturating_values():
-            checks.assert_close(saturating_loss(_LOGITS), -torch.nn.functional.softplus(_LOGITS).mean(),
+            checks.assert_close(saturating_loss(_logits()), -torch.nn.functional.softplus(_logits()).mean(),
                                 rtol=1e-9, atol=1e-12, name="saturating_loss on a batch of logits")
 
         def test_non_saturating_values():
-            checks.assert_close(non_saturating_loss(_LOGITS), torch.nn.functional.softplus(-_LOGITS).mean(),
+            checks.assert_close(non_saturating_loss(_logits()), torch.nn.functional.softplus(-_logits()).mean(),
                                 rtol=1e-9, atol=1e-12, name="non_saturating_loss on a batch of logits")
 
         def test_losses_are_differentiable():
-            t = _LOGITS.clone().requires_grad_(True)
+            t = _logits().requires_grad_(True)
             for fn in (saturating_loss, non_saturating_loss):
                 out = fn(t)
                 assert out.requires_grad, f"{fn.__name__} does not keep the graph (detached?)"
@@ -1143,8 +1154,9 @@ def _q4(nb):
         If $\|\nabla_x h_\phi\|\,\|\partial_\theta G_\theta\|$ stays bounded (or even grows more slowly than $e^{-h}$,
         e.g. polynomially, as when the logits are scaled up), then the integrand is bounded in norm by
         $\sigma(h)\cdot C \approx e^{h} C \to 0$, and by dominated convergence $\nabla_\theta L_G \to 0$: the generator
-        receives no signal exactly when it is worst. The non-saturating loss $-\mathbb E_z[\log\sigma(h)]$ has the same
-        minimiser in $D$'s game but $\frac{d}{dh}(-\log\sigma(h)) = -(1-\sigma(h)) \to -1$, so its gradient is
+        receives no signal exactly when it is worst. The non-saturating loss $-\mathbb E_z[\log\sigma(h)]$ pushes the
+        generator the same way (both losses decrease as $h$ grows), but $\frac{d}{dh}(-\log\sigma(h)) = -(1-\sigma(h)) \to -1$,
+        so its gradient is
         $-\mathbb E_z\big[(1-\sigma(h))(\partial_\theta G)^\top\nabla_x h\big] \approx -\mathbb E_z\big[(\partial_\theta G)^\top\nabla_x h\big]$,
         which does not vanish as the discriminator becomes confident. The torch experiment shows both: the saturating norm
         decays like $e^{c}$ as the bias $c$ decreases, the non-saturating norm levels off.
