@@ -1859,6 +1859,33 @@ def _p2(nb):
                 plt.show()
         ''', locked=True, grade_id="p2_samples")
     nb.md(r'''
+        **Q4 in practice.** Your `feature_statistics` and `frechet_gaussian` on real features: the 128-dimensional
+        penultimate layer of the small MNIST classifier shipped with `dgmlab` stands in for Inception-v3 (which
+        is for natural images). The result is an **MNIST classifier Fréchet distance**, not an FID: compare it only
+        with numbers computed the same way. `dgmlab.metrics` computes the same quantity as a check, and its
+        `mnist_frechet_distance` compares against the statistics of the full MNIST test set.
+        ''')
+    nb.code(r'''
+        if not runtime.is_grading():
+            from dgmlab import metrics
+
+            n_eval = runtime.pick(full=10000, fast=200)
+            runtime.seed_everything(3)
+            with torch.no_grad():
+                generated = torch.cat([inverse_logit_transform(flow.inverse(torch.randn(500, 784, device=device)),
+                                                               P2["alpha"]).clamp(0, 1).cpu()
+                                       for _ in range(math.ceil(n_eval / 500))])[:n_eval]
+            feats_real = metrics.mnist_features(test_gray.images[:n_eval], scale="[0,1]")
+            feats_gen = metrics.mnist_features(generated, scale="[0,1]")
+            yours = frechet_gaussian(*feature_statistics(feats_real), *feature_statistics(feats_gen))
+            reference = metrics.frechet_distance(*metrics.gaussian_stats(feats_real), *metrics.gaussian_stats(feats_gen))
+            print(f"MNIST classifier Fréchet distance, Real NVP samples vs {len(feats_real)} test digits: "
+                  f"{yours:.2f} (yours), {reference:.2f} (dgmlab)")
+            print(f"against the full test set's statistics (dgmlab.metrics.mnist_frechet_distance): "
+                  f"{metrics.mnist_frechet_distance(generated, scale='[0,1]'):.2f}; "
+                  f"real training digits give {metrics.mnist_frechet_distance(train_gray.images[:n_eval], scale='[0,1]'):.2f}")
+        ''', locked=True, grade_id="p2_frechet")
+    nb.md(r'''
         **P2 results (3 points, graded by hand).** Train with the full settings. Report the test bits per
         dimension, show samples and interpolations, and comment: how do samples at temperature 0.7 differ from
         those at 1, and why do fully connected Real NVPs give noisy samples even at good bits/dim? What would
