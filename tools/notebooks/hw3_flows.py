@@ -528,10 +528,10 @@ def _q2(nb):
     nb.md(r'''
         ### Q2.2 (5 points): the normalising slope $k$
 
-        Find the $k > 0$ for which $p$ integrates to 1. Hint: $B$ holds mass $0.9$; the set $\{r = s\}$ is the
-        boundary of a square of side $2s$, of length $8s$, so the frame holds
-        $\int_{0.5}^{0.5 + 0.9/k} \big(0.9 - k(s - 0.5)\big)\,8s\,ds$. Put the value in `k_value`, exact from
-        sympy if you can (a float from numerical integration is accepted if it is accurate).
+        Find the $k > 0$ for which $p$ integrates to 1. Hint: $B$ holds mass $0.9$, and $p$ depends on $(x, y)$
+        only through $r$, whose level set $\{r = s\}$ is the boundary of a square of side $2s$: integrate over
+        $r$. Put the value in `k_value`, exact from sympy if you can (a float from numerical integration is
+        accepted if it is accurate to about six digits).
     ''')
     nb.answer("normalising_k", '''
         # k_value: the normalising slope, a sympy number (or a float accurate to ~1e-6)
