@@ -119,6 +119,7 @@ def build() -> Notebook:
         u = sp.Symbol("u", positive=True)    # the density ratio p/q
         ''', locked=True, grade_id="symbols")
     nb.answer("p1_conjugate", '''
+        # f_star_kl = a sympy expression in t
         ### BEGIN SOLUTION
         _crit = sp.solve(sp.diff(t * u - u * sp.log(u), u), u)[0]
         f_star_kl = sp.simplify((t * u - u * sp.log(u)).subs(u, _crit))
@@ -251,6 +252,7 @@ def build() -> Notebook:
         (declared negative above, the only place where $f^*$ is finite).
         ''')
     nb.answer("p2_conjugate", '''
+        # f_star_rkl = a sympy expression in s
         ### BEGIN SOLUTION
         f_star_rkl = -1 - sp.log(-s)
         ### END SOLUTION
