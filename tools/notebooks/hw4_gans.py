@@ -48,8 +48,9 @@ def _intro(nb: Notebook) -> None:
         | P5 | Kantorovich duality for discrete optimal transport | 20 |
 
         **How this notebook runs.** Cells that train are guarded by `dgmlab.runtime.is_grading()`; sizes come
-        from `dgmlab.runtime.pick(full=..., fast=...)`. On a GPU (Colab) the *full* mode trains every
-        model for the epochs given below (about 1-2 minutes per model on a T4). With `DGMLAB_FAST=1` every
+        from `dgmlab.runtime.pick(full=..., fast=...)`. The *full* mode trains every model for the epochs
+        given below on all 60,000 digits: best on a GPU (Colab), but these MLPs are small enough for a CPU
+        too, only slower (five models, a few minutes each per 10 epochs on a laptop). With `DGMLAB_FAST=1` every
         cell runs on a few hundred digits for a few dozen steps, so you can check the plumbing on a laptop
         CPU in about a minute. The autograder never trains: it tests your functions on small fixed inputs.
         Figures are written to `figures/`, generated samples and a results file to `artifacts/`, next to
@@ -2127,6 +2128,23 @@ MUTANTS = [
            fails=["cgan_steps_tests"]),
     Mutant("cgan_steps", "generator draws other labels than the ones judged", _csteps(gen="torch.randint_like(labels, 10)"),
            fails=["cgan_steps_tests"]),
+    Mutant("cgan_steps", "correct variant: detach and softplus losses written inline", _src('''
+        def cgan_discriminator_step(generator, discriminator, d_opt, real, labels, z):
+            discriminator.zero_grad()
+            fake = generator(z, labels).detach()
+            loss = F.softplus(-discriminator(real, labels)).mean() + F.softplus(discriminator(fake, labels)).mean()
+            loss.backward()
+            d_opt.step()
+            return loss.item()
+
+
+        def cgan_generator_step(generator, discriminator, g_opt, z, labels):
+            generator.zero_grad()
+            loss = F.softplus(-discriminator(generator(z, labels), labels)).mean()
+            loss.backward()
+            g_opt.step()
+            return loss.item()
+        '''), passes=["cgan_steps_tests"]),
     # ---------------------------------------------------------------- P4
     Mutant("p4a", "densities swapped in the integrand", _src('''
         V_point = p_g * sp.log(d) + p_data * sp.log(1 - d)
