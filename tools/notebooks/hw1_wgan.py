@@ -61,6 +61,9 @@ def build() -> Notebook:
         import dgmlab
         import dgmlab.data
         from dgmlab import checks, plots, runtime
+
+        if runtime.is_fast():
+            torch.set_num_threads(1)  # small models on a shared CPU (CI, grading): one thread is faster
         """, locked=True, grade_id="imports")
 
     # ------------------------------------------------------------------ Q1
@@ -1313,12 +1316,17 @@ def build() -> Notebook:
         (`dgmlab.metrics.mnist_score(samples, splits=1)`), is at least **{SCORE_BAR}** and the classifier
         recognises at least **{CLASSES_BAR}** of the 10 digit classes among them. Without the file it earns
         nothing and says so: submit `{SAMPLES_FILE}` with the notebook. (For scale: 100 random real test
-        digits score 9.2 to 9.6 this way, pure noise 1.0.)
+        digits score 9.2 to 9.6 this way, pure noise 1.0.) In fast mode, which trains too little to write
+        the file, a missing file is only reported.
         """)
     nb.tests("samples_quality_tests", points=7, src=f'''
         from dgmlab.testing import run_tests
 
         GRADED_SAMPLES = Path("{SAMPLES_FILE}")
+
+        def _absent_in_fast_mode():
+            # fast mode (CI's smoke run) trains too little to write the graded file: nothing to score there
+            return runtime.mode() == "fast" and not GRADED_SAMPLES.exists()
 
         def _load_graded_samples():
             assert GRADED_SAMPLES.exists(), "no {SAMPLES_FILE} to check (see the first message)"
@@ -1327,11 +1335,16 @@ def build() -> Notebook:
             return x.detach().float()
 
         def test_saved_samples_are_present():
+            if _absent_in_fast_mode():
+                print("fast mode: no {SAMPLES_FILE} (only full training writes it), so nothing is scored here")
+                return
             assert GRADED_SAMPLES.exists(), (
                 "no {SAMPLES_FILE} next to this notebook, so this cell earns 0 points: train in full mode, "
                 "run the deliverable (a) cell, and submit {SAMPLES_FILE} together with the notebook")
 
         def test_saved_samples_are_100_images_in_range():
+            if _absent_in_fast_mode():
+                return
             x = _load_graded_samples()
             assert tuple(x.shape) in [(100, 1, 28, 28), (100, 784)], \\
                 f"{SAMPLES_FILE} has shape {{tuple(x.shape)}}, expected (100, 1, 28, 28)"
@@ -1341,6 +1354,8 @@ def build() -> Notebook:
 
         def test_mnist_classifier_score_above_the_bar():
             from dgmlab import metrics
+            if _absent_in_fast_mode():
+                return
             x = _load_graded_samples().reshape(-1, 1, 28, 28)
             score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
             classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
@@ -2051,6 +2066,20 @@ def evaluate_samples(samples):
            "inception_score": None, "inception_note": "no Inception weights"}
     return out
 '''), fails=["evaluate_samples_tests"]),
+    Mutant("evaluate_samples", "correct variant: explicit splits and scale, getattr for the note", _fn('''
+def evaluate_samples(samples):
+    from dgmlab import metrics
+    x = samples.detach().cpu()
+    m, s = metrics.mnist_score(x, splits=10, scale="[-1,1]")
+    fd = metrics.mnist_frechet_distance(x, scale="[-1,1]")
+    try:
+        res = metrics.inception_metrics(x)
+        inc, note = float(res.get("inception_score_mean", res.get("inception_score"))), ""
+    except metrics.MetricUnavailable as err:
+        inc, note = None, f"Inception-v3 unavailable: {err}"
+    return dict(mnist_score=float(m), mnist_score_std=float(s), mnist_frechet=float(fd),
+                inception_score=inc, inception_note=note)
+'''), passes=["evaluate_samples_tests"]),
     # deliverable (c)
     Mutant("interpolate", "linspace without the last point", _fn('''
 def interpolate(z0, z1, steps=10, method="linear"):
