@@ -1109,7 +1109,7 @@ def build() -> Notebook:
     nb.md(r'''
         ### Training on MNIST
         The loop below (given) alternates your two steps over the training set for 40 epochs with
-        batches of 64 (on a GPU, roughly half an hour for the full-size networks). In fast mode it
+        batches of 64; at full size this needs a GPU (on a CPU one iteration takes seconds). In fast mode it
         trains small networks for a few dozen steps on a few hundred digits: the pictures will be
         noise, the point is that every line runs. It saves a loss curve, a grid of 100 samples
         (`figures/`) and the samples themselves (`artifacts/mnist_samples.pt`).
@@ -1586,6 +1586,13 @@ def kl_objective(d, x_p, x_q):
 def kl_optimal_critic(log_p, log_q):
     return lambda x: torch.exp(log_p(x) - log_q(x))
 ''', fails=["p1_objective_tests"]),
+    Mutant("p1_objective", "sum instead of mean", '''
+def kl_objective(d, x_p, x_q):
+    return 1.0 + torch.log(d(x_p)).sum() - d(x_q).sum()
+
+def kl_optimal_critic(log_p, log_q):
+    return lambda x: torch.exp(log_p(x) - log_q(x))
+''', fails=["p1_objective_tests"]),
     Mutant("p1_objective", "correct variant: sums divided by counts", '''
 def kl_objective(d, x_p, x_q):
     return 1 + torch.sum(torch.log(d(x_p))) / len(x_p) - torch.sum(d(x_q)) / len(x_q)
@@ -1606,6 +1613,13 @@ def rkl_objective(d, x_p, x_q):
 
 def rkl_optimal_critic(log_p, log_q):
     return lambda x: -torch.exp(log_p(x) - log_q(x))
+''', fails=["p2_objective_tests"]),
+    Mutant("p2_objective", "log d instead of log(-d)", '''
+def rkl_objective(d, x_p, x_q):
+    return 1.0 + d(x_p).mean() + torch.log(d(x_q)).mean()
+
+def rkl_optimal_critic(log_p, log_q):
+    return lambda x: -torch.exp(log_q(x) - log_p(x))
 ''', fails=["p2_objective_tests"]),
     Mutant("p2_objective", "missing the constant 1", '''
 def rkl_objective(d, x_p, x_q):
@@ -1819,6 +1833,9 @@ def make_optimizers(generator, critic, lr=3e-4):
     Mutant("p6_models", "upsampling from a 16x16 map (x2)", _cifar(m=16, up=2), fails=_GEN_T, passes=_CRI_T),
     Mutant("p6_models", "BatchNorm left in the CIFAR critic", _cifar(bn="True"), fails=_CRI_T, passes=_GEN_T),
     Mutant("p6_models", "critic still reads one channel", _cifar(cin=1), fails=_CRI_T, passes=_GEN_T),
+    Mutant("p6_models", "correct variant: upsample to a fixed size, mean pooling in the critic",
+           _cifar().replace("scale_factor=4", "size=(32, 32)").replace("h.sum(dim=(2, 3))", "h.mean(dim=(2, 3))"),
+           passes=_GEN_T + _CRI_T),
     Mutant("p6_schedule", "cut one epoch late", '''
 def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
     return float(lr if epoch <= cut_epoch else lr_low)
