@@ -819,7 +819,7 @@ def _q2(nb):
             the same model with $g_w = f_w^{-1}$.'''),
     }
     for i, (gid, (pts, text)) in enumerate(answers.items(), start=1):
-        nb.md(f"**Q2.{i} ({pts:g} points)** Your answer:")
+        nb.md(f"**Q2.{i} ({pts:g} point{'' if pts == 1 else 's'})** Your answer:")
         nb.written(gid, points=pts, model_answer=text)
     nb.md(r'''
         ### Q2 companion (5 points, autograded)
@@ -945,7 +945,7 @@ def _q3(nb):
             (positivity keeps every term finite).'''),
     }
     for i, (gid, (pts, text)) in enumerate(answers.items(), start=1):
-        nb.md(f"**Q3.{i} ({pts:g} points)** Your answer:")
+        nb.md(f"**Q3.{i} ({pts:g} point{'' if pts == 1 else 's'})** Your answer:")
         nb.written(gid, points=pts, model_answer=text)
     nb.md(r'''
         ### Q3 companion (7 points, autograded)
@@ -1105,7 +1105,7 @@ def _q4(nb):
             because the estimate is biased for small $n$.'''),
     }
     for i, (gid, (pts, text)) in enumerate(answers.items(), start=1):
-        nb.md(f"**Q4.{i} ({pts:g} points)** Your answer:")
+        nb.md(f"**Q4.{i} ({pts:g} point{'' if pts == 1 else 's'})** Your answer:")
         nb.written(gid, points=pts, model_answer=text)
     nb.md(r'''
         ### Q4 companion (6 points, autograded)
