@@ -60,3 +60,42 @@ def test_each_test_starts_from_the_same_seed():
     ns = {"test_1": lambda: draws.append(torch.rand(1).item()), "test_2": lambda: draws.append(torch.rand(1).item())}
     run_tests(ns, quiet=True)
     assert draws[0] == draws[1]
+
+
+def test_patched_comparison_functions_fail_the_cell_and_are_restored():
+    import torch
+
+    from dgmlab import checks
+
+    original = torch.allclose
+    torch.allclose = lambda *a, **k: True
+    ns = {"test_x": lambda: None}
+    try:
+        with pytest.raises(TestsFailed, match="torch.allclose"):
+            run_tests(ns, quiet=True)
+    finally:
+        assert torch.allclose is original  # run_tests put it back
+        torch.allclose = original
+    saved = checks.assert_close
+    checks.assert_close = lambda *a, **k: None
+    with pytest.raises(TestsFailed, match="dgmlab.checks.assert_close"):
+        run_tests({"test_y": lambda: None}, quiet=True)
+    assert checks.assert_close is saved
+
+
+def test_patched_tensor_equality_is_detected():
+    import torch
+
+    original = torch.Tensor.__eq__
+    torch.Tensor.__eq__ = lambda self, other: True
+    try:
+        with pytest.raises(TestsFailed, match="torch.Tensor.__eq__"):
+            run_tests({"test_z": lambda: None}, quiet=True)
+    finally:
+        torch.Tensor.__eq__ = original
+
+
+def test_untouched_functions_pass_the_integrity_check():
+    from dgmlab import integrity
+
+    assert integrity.tampered() == []

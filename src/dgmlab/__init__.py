@@ -8,6 +8,7 @@ It holds no answer to any homework question.
 __version__ = "0.1.0"
 
 from . import runtime  # noqa: E402,F401
+from . import testing as _testing  # noqa: E402,F401  (records the integrity snapshot at import)
 
 
 def setup(seed: int = 0, quiet: bool = False):

@@ -27,7 +27,7 @@ import inspect
 import sys
 import traceback
 
-from . import runtime
+from . import checks, integrity, runtime  # noqa: F401  (checks: recorded by the integrity snapshot)
 
 MAX_MESSAGE = 600  # characters of one failure message shown to a student
 
@@ -88,6 +88,14 @@ def run_tests(namespace: dict | None = None, *, seed: int = 0, quiet: bool = Fal
     tests = collect(namespace, filename)
     if not tests:
         raise RuntimeError("run_tests() found no test_* function in this cell")
+    replaced = integrity.tampered()
+    if replaced:
+        integrity.restore()
+        for name, test in tests:
+            if namespace.get(name) is test:
+                del namespace[name]
+        raise TestsFailed(f"functions the tests rely on were replaced by code in this notebook: "
+                          f"{', '.join(replaced[:8])}. Remove the code that patches them and rerun.")
     failures, lines = [], []
     try:
         for name, test in tests:
@@ -116,3 +124,6 @@ def run_tests(namespace: dict | None = None, *, seed: int = 0, quiet: bool = Fal
 def format_exception_short(exc: BaseException) -> str:
     """One line naming an exception, for reports outside IPython."""
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+integrity.snapshot()  # on first import (the setup cell), before any student code runs
