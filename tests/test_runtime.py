@@ -76,3 +76,18 @@ def test_seed_everything_repeats_all_generators(clean_env):
     assert draw() == first
     runtime.seed_everything(8)
     assert draw() != first
+
+
+def test_grading_mode_is_sticky_once_started(clean_env):
+    import importlib
+    import os
+
+    clean_env.setenv("NBGRADER_EXECUTION", "autograde")
+    fresh = importlib.reload(runtime)
+    try:
+        os.environ.pop("NBGRADER_EXECUTION")  # what a submission might try
+        assert fresh.mode() == "grading"
+    finally:
+        clean_env.delenv("NBGRADER_EXECUTION", raising=False)
+        importlib.reload(runtime)
+    assert runtime.mode() == "full"

@@ -19,14 +19,18 @@ DEVICE_ENV = "DGMLAB_DEVICE"
 
 MODES = ("full", "fast", "grading")
 _TRUE = {"1", "true", "yes", "on"}
+# Grading mode is sticky: if nbgrader started this process in grading mode, code in the
+# notebook cannot leave it by editing os.environ.
+_GRADING_AT_IMPORT = bool(os.environ.get(GRADING_ENV))
 
 
 def mode() -> str:
     """Return the current execution mode: ``"grading"``, ``"fast"`` or ``"full"``.
 
     Grading wins over fast: a notebook autograded in CI must still skip training.
+    Once a process started in grading mode it stays there.
     """
-    if os.environ.get(GRADING_ENV):
+    if _GRADING_AT_IMPORT or os.environ.get(GRADING_ENV):
         return "grading"
     if os.environ.get(FAST_ENV, "").strip().lower() in _TRUE:
         return "fast"

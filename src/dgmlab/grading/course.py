@@ -198,7 +198,8 @@ def check_submission(path: Path) -> str | None:
 
 
 def autograde(course: Course, hw: str, students=None, timeout: float = 900, feedback: bool = True,
-              jobs: int = 1, progress=None, sandbox: bool | None = None, limits=None) -> list[SubmissionResult]:
+              jobs: int = 1, progress=None, sandbox: bool | None = None, limits=None,
+              cell_timeout: int | None = None) -> list[SubmissionResult]:
     """Autograde ``submitted/<student>/<hw>/`` for each student (all by default).
 
     Each submission is its own nbgrader process with a wall-clock ``timeout``;
@@ -206,7 +207,8 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     graded regardless. ``jobs`` > 1 grades that many submissions at once.
     ``sandbox``: ``True`` requires the bubblewrap sandbox (see
     :mod:`dgmlab.grading.sandbox`), ``False`` skips it, ``None`` uses it when
-    the machine allows and warns loudly when it does not.
+    the machine allows and warns loudly when it does not. ``cell_timeout``
+    overrides the course's per-cell limit (``Execute.timeout``).
     """
     from . import sandbox as S
 
@@ -227,6 +229,8 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     if not students:
         raise CourseError(f"no submissions of {hw}: expected folders submitted/<student>/{hw}/")
 
+    extra = [f"--Execute.timeout={int(cell_timeout)}"] if cell_timeout else []
+
     def grade_one(student: str) -> SubmissionResult:
         folder = base / student / hw
         if not folder.is_dir():
@@ -236,10 +240,10 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
             return SubmissionResult(hw, student, "invalid", problem)
         if sandbox:
             with S.Sandbox(course.root, course.root / "autograded" / student / hw, limits) as box:
-                res = course.nbgrader("autograde", hw, "--student", student, "--force", *box.nbgrader_args,
+                res = course.nbgrader("autograde", hw, "--student", student, "--force", *box.nbgrader_args, *extra,
                                       timeout=timeout, env=box.env, wrap=box.wrap)
         else:
-            res = course.nbgrader("autograde", hw, "--student", student, "--force", timeout=timeout)
+            res = course.nbgrader("autograde", hw, "--student", student, "--force", *extra, timeout=timeout)
         result = SubmissionResult(hw, student, "graded", seconds=res.seconds, steps=[res])
         if res.timed_out:
             result.status, result.reason = "timed out", f"grading took longer than {timeout:g} s"
