@@ -263,15 +263,17 @@ def test_mnist_metrics_equals_the_two_separate_calls():
     assert both["mnist_fd"] == pytest.approx(mnist_frechet_distance(x), rel=1e-9)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not shared_data_env(), reason="real MNIST not found under ../shared/datasets")
 def test_full_mnist_test_set_accuracy_score_and_self_distance(monkeypatch):
     from dgmlab.data import mnist
 
     monkeypatch.setenv("DGMLAB_DATA", shared_data_env()["DGMLAB_DATA"])
-    test = mnist(train=False, scale="[0,1]", source="full")
+    test = mnist(train=False, scale="[-1,1]", source="full")
     assert (mnist_predict(test.images) == test.labels).float().mean().item() >= 0.99
-    assert mnist_score(test.images)[0] > 9.5
-    assert mnist_frechet_distance(test.images) < 1e-6
+    both = metrics.mnist_metrics(test.images)
+    assert both["mnist_score_mean"] > 9.5
+    assert both["mnist_fd"] < 1e-6  # the reference statistics are this very set's
 
 
 # ----------------------------------------------------------------- Inception-v3 via torch-fidelity
@@ -336,6 +338,25 @@ def test_inception_metrics_passes_uint8_rgb_and_local_weights_to_torch_fidelity(
     assert out == {"inception_score_mean": 2.5, "inception_score_std": 0.1, "fid": 7.0}
     assert seen["feature_extractor_weights_path"] == str(weights)
     assert seen["feature_extractor"] == "inception-v3-compat" and seen["isc_splits"] == 10
+    assert seen["save_cpu_ram"] is True  # no DataLoader worker processes
     first = seen["input1"][0]
     assert first.dtype == torch.uint8 and first.shape == (3, 28, 28)
     assert seen["input2"][0].dtype == torch.uint8
+
+
+@pytest.mark.slow
+def test_inception_metrics_runs_torch_fidelity_end_to_end_with_local_weights(monkeypatch, tmp_path, no_network):
+    """Real torch-fidelity code path, with a randomly initialised Inception-v3 saved as the local weights file."""
+    fe = pytest.importorskip("torch_fidelity.feature_extractor_inceptionv3")
+    with monkeypatch.context() as m:  # build the network without its real weights, then save its random ones
+        m.setattr(fe.torch, "load", lambda *a, **k: {})
+        m.setattr(torch.nn.Module, "load_state_dict", lambda self, *a, **k: None)
+        net = fe.FeatureExtractorInceptionV3("inception-v3-compat", ["2048"], feature_extractor_weights_path="x")
+    torch.save(net.state_dict(), tmp_path / "random_inception.pth")
+    monkeypatch.delenv("DGMLAB_OFFLINE", raising=False)
+    monkeypatch.setenv(metrics.INCEPTION_WEIGHTS_ENV, str(tmp_path / "random_inception.pth"))
+    out = metrics.inception_metrics(torch.rand(4, 1, 28, 28), reference=torch.rand(4, 3, 32, 32) * 2 - 1,
+                                    splits=2, device="cpu")
+    assert set(out) == {"inception_score_mean", "inception_score_std", "fid"}
+    assert all(math.isfinite(v) for v in out.values())
+    assert no_network == []

@@ -208,7 +208,8 @@ def verify_asset(path) -> Path:
         raise AssetError(f"{path} is missing. {_RESTORE_HINT}")
     if not sha_path.exists():
         raise AssetError(f"{sha_path} (the SHA-256 of {path.name}) is missing. {_RESTORE_HINT}")
-    expected = sha_path.read_text().split()[0].strip().lower() if sha_path.read_text().strip() else ""
+    words = sha_path.read_text().split()
+    expected = words[0].lower() if words else "(nothing)"
     actual = file_sha256(path)
     if actual != expected:
         raise AssetError(
@@ -504,6 +505,7 @@ def inception_metrics(images, reference=None, *, splits: int = 10, batch_size: i
     kwargs = dict(
         input1=_Uint8Images(x1), isc=True, isc_splits=splits, batch_size=batch_size,
         cuda=dev.type == "cuda", cache=False, verbose=verbose,
+        save_cpu_ram=True,  # in-process loading: the images are already in memory, no DataLoader workers
         feature_extractor="inception-v3-compat", feature_extractor_weights_path=weights,
     )
     if x2 is not None:
