@@ -1226,6 +1226,9 @@ def _p4(nb: Notebook) -> None:
         **evaluated at** `D_star`, which shows the stationary point is a maximum.
         ''')
     nb.answer("p4a", '''
+        # V_point: sympy expression in p_data, p_g and d (the integrand of V at one point)
+        # D_star: sympy expression in p_data and p_g (where dV_point/dd = 0)
+        # second_derivative: sympy expression in p_data and p_g (d^2 V_point / dd^2 at d = D_star)
         ### BEGIN SOLUTION
         V_point = p_data * sp.log(d) + p_g * sp.log(1 - d)
         D_star = sp.solve(sp.Eq(sp.diff(V_point, d), 0), d)[0]
@@ -1299,23 +1302,28 @@ def _p4(nb: Notebook) -> None:
            (`scipy.special.xlogy` handles the zeros.)
         ''')
     nb.answer("p4b", '''
+        # C_point: sympy expression in p_data and p_g, V_point with D_star substituted for d
         ### BEGIN SOLUTION
         C_point = V_point.subs(d, D_star)
+        ### END SOLUTION
 
 
         def virtual_criterion(p, q):
-            """p, q: (k,) float64 probability vectors -> float, C(G) = sum_x [p log(p/(p+q)) + q log(q/(p+q))]."""
+            """p, q: (k,) float64 probability vectors (p plays p_data, q plays p_g) -> float, C(G) = sum over x of C_point."""
+            ### BEGIN SOLUTION
             p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
             s = p + q
             return float(np.sum(xlogy(p, p) - xlogy(p, s) + xlogy(q, q) - xlogy(q, s)))
+            ### END SOLUTION
 
 
         def js_divergence(p, q):
             """p, q: (k,) float64 probability vectors -> float, Jensen-Shannon divergence in nats."""
+            ### BEGIN SOLUTION
             p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
             m = (p + q) / 2
             return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))
-        ### END SOLUTION
+            ### END SOLUTION
         ''')
     nb.tests("p4b_tests", points=5, src='''
         from dgmlab.testing import run_tests
