@@ -960,7 +960,8 @@ def build() -> Notebook:
     nb.md(r'''
         ### P5(d) (3 points): the optimisers
         Return one Adam optimiser for the generator and one for the critic, with the course's
-        settings: learning rate $3\cdot10^{-4}$, $\beta_1 = 0$, $\beta_2 = 0.9$.
+        settings: learning rate $3\cdot10^{-4}$, $\beta_1 = 0$, $\beta_2 = 0.9$. (Write the betas as
+        floats, `(0.0, 0.9)`: recent torch versions reject a mix such as `(0, 0.9)`.)
         ''')
     nb.answer("p5_optimizers", '''
         def make_optimizers(generator, critic, lr=3e-4):
