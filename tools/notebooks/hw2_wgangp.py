@@ -374,8 +374,8 @@ def build() -> Notebook:
         The joint law of $(x, x+\varepsilon)$ is a coupling of $p$ and $p_\sigma$ (first marginal $p$; second the law of
         $x+\varepsilon$, i.e. $p_\sigma$). So $W_1 \le \mathbb E\|x - (x+\varepsilon)\| = \mathbb E\|\varepsilon\|$.
         By Jensen (or Cauchy-Schwarz), $\mathbb E\|\varepsilon\| \le \sqrt{\mathbb E\|\varepsilon\|^2} = \sqrt{d\sigma^2} = \sigma\sqrt d$.
-        (The inequality is strict: $\mathbb E\|\varepsilon\| = \sigma\sqrt2\,\Gamma(\frac{d+1}2)/\Gamma(\frac d2)$, which tends to
-        $\sigma\sqrt d$ relative to it as $d$ grows.)
+        (The inequality is strict: $\mathbb E\|\varepsilon\| = \sigma\sqrt2\,\Gamma(\frac{d+1}2)/\Gamma(\frac d2)$, and the
+        ratio $\mathbb E\|\varepsilon\|/(\sigma\sqrt d)$ rises towards 1 as $d$ grows.)
         Pairing: the empirical OT cost between two *independent* samples of size $n$ is biased upwards by the sampling
         distance between empirical measures, which decays like $n^{-1/d}$ and would swamp the quantity of interest
         (even $W_1(\hat p_n, \hat p'_n) > 0$ for two samples of the same $p$). With paired points the identity coupling is
