@@ -322,6 +322,17 @@ def test_unreachable_download_host_is_reported_not_waited_on(monkeypatch, tmp_pa
     assert len(no_network) == 1  # one short probe, then the message
 
 
+def test_hanging_name_resolution_is_not_waited_on(monkeypatch, tmp_path):
+    monkeypatch.delenv("DGMLAB_OFFLINE", raising=False)
+    monkeypatch.delenv(metrics.INCEPTION_WEIGHTS_ENV, raising=False)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: time.sleep(30))  # like a DNS lookup that hangs
+    start = time.perf_counter()
+    with pytest.raises(MetricUnavailable, match="cannot be reached"):
+        metrics.inception_weights_path()
+    assert time.perf_counter() - start < 5
+
+
 def test_inception_metrics_passes_uint8_rgb_and_local_weights_to_torch_fidelity(monkeypatch, tmp_path):
     torch_fidelity = pytest.importorskip("torch_fidelity")
     weights = tmp_path / "inception.pth"

@@ -429,11 +429,26 @@ def inception_weights_path() -> str | None:
     if _offline():
         raise MetricUnavailable(_unavailable_message(
             f"{OFFLINE_ENV} is set, {INCEPTION_WEIGHTS_ENV} is not, and no copy is in the torch hub cache ({cached})"))
-    from .data import _reachable
-
-    if not _reachable(url):
+    if not _reachable_within(url, seconds=3.0):
         raise MetricUnavailable(_unavailable_message(f"{url.split('/')[2]} cannot be reached (offline?)"))
     return None
+
+
+def _reachable_within(url: str, seconds: float) -> bool:
+    """Whether ``url``'s host accepts a TCP connection, deciding within ``seconds`` even if DNS hangs.
+
+    ``socket.create_connection``'s timeout does not cover name resolution, so
+    the probe runs in a daemon thread that is abandoned when time is up.
+    """
+    import threading
+
+    from .data import _reachable
+
+    answer = []
+    probe = threading.Thread(target=lambda: answer.append(_reachable(url, timeout=seconds)), daemon=True)
+    probe.start()
+    probe.join(seconds + 0.5)
+    return bool(answer and answer[0])
 
 
 class _Uint8Images(torch.utils.data.Dataset):
