@@ -840,7 +840,12 @@ def _p2(nb: Notebook) -> None:
                   f"MNIST FD {RESULTS[name]['mnist_fd']:.2f}")
             return generator
         ''', locked=True, grade_id="experiment_runner")
-    nb.md("Train the P1 baseline (this is also P1's training run: its loss curves and samples belong to P1).")
+    nb.md('''
+        Train the P1 baseline (this is also P1's training run: its loss curves and samples belong to P1).
+        What to expect: MLP GANs without normalisation learn slowly. For the first epochs the discriminator wins
+        easily (its loss well below the generator's), samples are speckled blobs, and often one easy digit
+        (a "1") dominates, a partial mode collapse; strokes get cleaner and more digits appear as training goes on.
+        ''')
     nb.code('''
         if not is_grading():
             TRAIN = load_training_data()
@@ -881,10 +886,11 @@ def _p2(nb: Notebook) -> None:
     nb.written("p2_comparison", points=6, model_answer=r'''
         *Model answer (numbers vary with the run; credit the reasoning).*
 
-        * **Wide generator** (256/512/1024): about 2.2x the generator parameters. Samples are usually at least as
-          sharp as the baseline's with a similar or slightly better MNIST classifier score and Fréchet distance; the
-          losses look like the baseline's. Extra generator capacity helps little because the baseline generator is
-          not the bottleneck on MNIST; it costs time per epoch.
+        * **Wide generator** (256/512/1024): about 2.2x the generator parameters (roughly 1.4x the time per epoch).
+          At equal epochs it usually learns faster than the baseline (in our CPU run: MNIST classifier score 3.5
+          against 1.6 and a much lower Fréchet distance after 5 epochs) and the two players stay closer to
+          balance (higher D loss, lower G loss): a generator that can move more mass per update keeps up with
+          the discriminator. The baseline is more prone to collapsing onto easy digits (many 1s).
         * **Deeper discriminator** (1024/512/256/128): the discriminator wins more easily: its loss sits lower and the
           generator loss higher and noisier. Because the generator uses the non-saturating loss it still gets
           gradients, so samples remain digits, often with more artefacts or less diversity (lower score or higher
