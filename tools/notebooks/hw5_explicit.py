@@ -1032,19 +1032,19 @@ def _q3(nb):
         ''')
     nb.md("Both divergences against $\\theta$ (this plot is what Q3.4 asks you to comment on).")
     nb.code(r'''
-        thetas = np.linspace(0.001, 0.999, 400)
-        fig, ax = plt.subplots(figsize=(6, 3.5))
-        ax.plot(thetas, sp.lambdify(theta, kl_PQ, "numpy")(thetas), label=r"$D_{KL}(P\|Q)$")
-        ax.plot(thetas, sp.lambdify(theta, js_PQ, "numpy")(thetas), label=r"$D_{JS}(P\|Q)$")
-        ax.axhline(math.log(2), ls=":", c="gray", label=r"$\log 2$")
-        ax.set_xlabel(r"$\theta$")
-        ax.set_ylabel("nats")
-        ax.legend()
-        ax.grid(alpha=0.3)
-        if not runtime.is_grading():
+        if not runtime.is_grading():   # for you to look at; nothing here is graded automatically
+            thetas = np.linspace(0.001, 0.999, 400)
+            fig, ax = plt.subplots(figsize=(6, 3.5))
+            ax.plot(thetas, sp.lambdify(theta, kl_PQ, "numpy")(thetas), label=r"$D_{KL}(P\|Q)$")
+            ax.plot(thetas, sp.lambdify(theta, js_PQ, "numpy")(thetas), label=r"$D_{JS}(P\|Q)$")
+            ax.axhline(math.log(2), ls=":", c="gray", label=r"$\log 2$")
+            ax.set_xlabel(r"$\theta$")
+            ax.set_ylabel("nats")
+            ax.legend()
+            ax.grid(alpha=0.3)
             FIGURES.mkdir(exist_ok=True)
             fig.savefig(FIGURES / "q3_divergences.png", dpi=100, bbox_inches="tight")
-        plt.show()
+            plt.show()
         ''', locked=True, grade_id="q3_plot")
     nb.md(r'''
         **(2 points)** Find the minimisers $\theta^*$ of `kl_PQ` and `js_PQ` over $(0, 1)$, symbolically
