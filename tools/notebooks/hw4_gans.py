@@ -488,8 +488,7 @@ def _p1(nb: Notebook) -> None:
             ref = copy.deepcopy(d)
             with torch.no_grad():
                 fake = g(z)
-            loss = (F.binary_cross_entropy_with_logits(ref(real), torch.ones(8, 1))
-                    + F.binary_cross_entropy_with_logits(ref(fake), torch.zeros(8, 1)))
+            loss = discriminator_loss(ref(real), ref(fake))  # your P1.3 loss: graded there, not here
             grads = torch.autograd.grad(loss, list(ref.parameters()))
             want = [p.detach() - 0.1 * gr for p, gr in zip(ref.parameters(), grads)]
             for p in d.parameters():
@@ -498,7 +497,7 @@ def _p1(nb: Notebook) -> None:
             checks.assert_close(out, loss.item(), rtol=1e-5, name="the returned discriminator loss")
             for p, w in zip(d.parameters(), want):
                 checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
-                                    name="discriminator parameters after the step (one SGD step on the loss, old gradients cleared)")
+                                    name="discriminator parameters after the step (one SGD step on discriminator_loss, old gradients cleared)")
 
 
         def test_generator_untouched():
@@ -544,7 +543,7 @@ def _p1(nb: Notebook) -> None:
             g, d = TinyGenerator(), TinyDiscriminator()
             z = torch.randn(8, 4)
             ref_g, ref_d = copy.deepcopy(g), copy.deepcopy(d)
-            loss = F.binary_cross_entropy_with_logits(ref_d(ref_g(z)), torch.ones(8, 1))
+            loss = generator_loss(ref_d(ref_g(z)))  # your P1.3 loss: graded there, not here
             grads = torch.autograd.grad(loss, list(ref_g.parameters()))
             want = [p.detach() - 0.1 * gr for p, gr in zip(ref_g.parameters(), grads)]
             for p in g.parameters():
@@ -553,7 +552,7 @@ def _p1(nb: Notebook) -> None:
             checks.assert_close(out, loss.item(), rtol=1e-5, name="the returned generator loss")
             for p, w in zip(g.parameters(), want):
                 checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
-                                    name="generator parameters after the step (one SGD step on the non-saturating loss, old gradients cleared)")
+                                    name="generator parameters after the step (one SGD step on generator_loss, old gradients cleared)")
 
 
         def test_discriminator_untouched():
@@ -1113,8 +1112,7 @@ def _p3(nb: Notebook) -> None:
             ref = copy.deepcopy(d)
             with torch.no_grad():
                 fake = g(z, y)
-            loss = (F.binary_cross_entropy_with_logits(ref(real, y), torch.ones(8, 1))
-                     + F.binary_cross_entropy_with_logits(ref(fake, y), torch.zeros(8, 1)))
+            loss = discriminator_loss(ref(real, y), ref(fake, y))  # your P1.3 loss: graded there, not here
             grads = torch.autograd.grad(loss, list(ref.parameters()))
             want = [p.detach() - 0.1 * gr for p, gr in zip(ref.parameters(), grads)]
             g_before = [p.detach().clone() for p in g.parameters()]
@@ -1129,7 +1127,7 @@ def _p3(nb: Notebook) -> None:
             g, d = TinyGenerator(10), TinyDiscriminator(10)
             y, z = torch.tensor([0, 7, 7, 2, 8, 5, 1, 3]), torch.randn(8, 4)
             ref_g, ref_d = copy.deepcopy(g), copy.deepcopy(d)
-            loss = F.binary_cross_entropy_with_logits(ref_d(ref_g(z, y), y), torch.ones(8, 1))
+            loss = generator_loss(ref_d(ref_g(z, y), y))  # your P1.3 loss: graded there, not here
             grads = torch.autograd.grad(loss, list(ref_g.parameters()))
             want = [p.detach() - 0.1 * gr for p, gr in zip(ref_g.parameters(), grads)]
             d_before = [p.detach().clone() for p in d.parameters()]
