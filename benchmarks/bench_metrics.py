@@ -102,7 +102,9 @@ One interface for sample quality, offline or online:
 | `frechet_distance(mu1, cov1, mu2, cov2)` | – | float64 Fréchet distance of two Gaussians |
 | `mnist_score(images, splits=10)` | dgmlab's shipped `MnistClassifier` | **MNIST classifier score** `(mean, std)`, in [1, 10] |
 | `mnist_frechet_distance(images)` | dgmlab's shipped `MnistClassifier` (128 penultimate features) | **MNIST classifier Fréchet distance** to the MNIST test set |
+| `mnist_metrics(images, splits=10)` | dgmlab's shipped `MnistClassifier` | both of the above from one pass: `{{"mnist_score_mean", "mnist_score_std", "mnist_fd"}}` |
 | `mnist_predict(images)` | dgmlab's shipped `MnistClassifier` | digit labels, `torch.int64` |
+| `mnist_probs(images)`, `mnist_features(images)` | dgmlab's shipped `MnistClassifier` | `(N, 10)` probabilities, `(N, 128)` features |
 | `inception_metrics(images, reference=None)` | Inception-v3 (torch-fidelity, TF-compatible weights) | `{{"inception_score_mean", "inception_score_std"[, "fid"]}}` |
 
 MNIST images: torch tensors `(N, 1, 28, 28)` or `(N, 784)`, floats in [0, 1]
@@ -191,7 +193,8 @@ waits on the network:
 2. torch's hub cache (`$TORCH_HOME/hub/checkpoints/`), where an earlier
    online run left them.
 3. torch-fidelity's own download, only when `DGMLAB_OFFLINE` is not set and
-   github.com answers a 3-second probe.
+   github.com answers a probe within about 3 seconds (bounded even when name
+   resolution hangs: tested).
 
 Otherwise it raises `dgmlab.metrics.MetricUnavailable` with what to set;
 notebooks catch it and skip the cell:
@@ -219,7 +222,7 @@ committed figure above must be re-measured after it.
 ## What is weak
 
 - The MNIST classifier score saturates: any generator that draws all ten
-  digits clearly scores about 9.9, mode dropping below that shows, but blur
+  digits clearly scores about {r['score_mean']:.1f} (the real test set's own score); mode dropping shows, but blur
   or odd strokes that the CNN still recognises do not. Read it together
   with the Fréchet distance and the sample grids.
 - A CNN trained on clean digits is confidently wrong off its data: uniform
@@ -229,6 +232,13 @@ committed figure above must be re-measured after it.
 - The Fréchet distance uses 128 ReLU features of a small network; it is
   cheap and stable but less sensitive than Inception features on natural
   images. It is biased for small N (see the table): compare at equal N.
+- `inception_metrics` has been run end to end through torch-fidelity only
+  with a *randomly initialised* Inception-v3 saved as the weights file (a
+  slow test): the real TF-compatible weights cannot be downloaded here, so
+  no real Inception Score or FID figure has been measured with this kit.
+- `inception_score` follows improved-gan and splits the rows in order;
+  torch-fidelity shuffles them (seed 2020) before splitting, so on the same
+  Inception probabilities the two give close but not identical numbers.
 - Retraining on another machine or torch version gives different weights
   (CPU kernels are not bit-reproducible across versions); the committed files
   are the reference.

@@ -326,7 +326,11 @@ def test_hanging_name_resolution_is_not_waited_on(monkeypatch, tmp_path):
     monkeypatch.delenv("DGMLAB_OFFLINE", raising=False)
     monkeypatch.delenv(metrics.INCEPTION_WEIGHTS_ENV, raising=False)
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: time.sleep(30))  # like a DNS lookup that hangs
+    def hang(*args, **kwargs):  # like a DNS lookup that hangs, then fails
+        time.sleep(10)
+        raise OSError("name resolution timed out")
+
+    monkeypatch.setattr(socket, "create_connection", hang)
     start = time.perf_counter()
     with pytest.raises(MetricUnavailable, match="cannot be reached"):
         metrics.inception_weights_path()
