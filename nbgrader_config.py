@@ -61,4 +61,14 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
-c.NbGraderApp.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "figures", "*.log"]
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "figures", "*.log"]
+
+# nbgrader's sanitizing steps, with a DeduplicateIds that does not fail a
+# submission whose student copied a graded cell (see dgmlab.grading.preprocessors).
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "dgmlab.grading.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]

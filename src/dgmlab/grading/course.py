@@ -273,8 +273,24 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     return results
 
 
+KNOWN_FAILURES = [
+    ("DeadKernelError", "the kernel died while running the notebook (os._exit, a crash, or running out of memory)"),
+    ("Kernel died", "the kernel died while running the notebook (os._exit, a crash, or running out of memory)"),
+    ("CellTimeoutError", "a cell ran past the time limit and could not be interrupted"),
+    ("TimeoutError", "a cell ran past the time limit and could not be interrupted"),
+    ("old version", "the notebook's nbgrader cell metadata is damaged (a graded cell was copied or edited outside Jupyter)"),
+    ("MissingEntry", "the notebook does not match this homework's release (wrong notebook submitted?)"),
+]
+GENERIC = ("Please see the", "There was an error processing")
+
+
 def _reason(output: str) -> str:
-    lines = [ln for ln in output.splitlines() if "ERROR" in ln or "Error" in ln]
+    """A one-line, readable cause of a failed nbgrader step."""
+    for needle, text in KNOWN_FAILURES:
+        if needle in output:
+            return text
+    lines = [ln.strip() for ln in output.splitlines()
+             if ("ERROR" in ln or "Error" in ln) and not any(g in ln for g in GENERIC)]
     return (lines[-1] if lines else _tail(output, 3)).strip()[:300]
 
 

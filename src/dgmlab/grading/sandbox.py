@@ -117,8 +117,9 @@ class Sandbox:
         runtime.mkdir()
         spec_dir = self._tmp / "kernels" / KERNEL_NAME
         spec_dir.mkdir(parents=True)
+        # interrupt by message: a signal to bwrap's process group would not reach the kernel inside
         spec = {"argv": kernel_argv(self.course_root, self.workdir, runtime, self.limits),
-                "display_name": "dgmlab sandbox", "language": "python"}
+                "display_name": "dgmlab sandbox", "language": "python", "interrupt_mode": "message"}
         (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
         self.env = {"JUPYTER_PATH": str(self._tmp), "JUPYTER_RUNTIME_DIR": str(runtime)}
         self.nbgrader_args = [f"--Execute.kernel_name={KERNEL_NAME}"]

@@ -1,0 +1,129 @@
+"""The hostile corpus (tests/hostile/, built by tools/make_hostile_corpus.py) graded in one class
+with honest submissions: each case gets the grade it must, none stops or changes the others, and
+the course's own files are untouched."""
+import hashlib
+import json
+import shutil
+
+import nbformat
+import pytest
+
+from conftest import ROOT, homework_builders
+
+from dgmlab.grading import course as C
+from dgmlab.grading import report as R
+from dgmlab.grading import sandbox
+from dgmlab.grading.examples import example_submissions
+
+pytestmark = pytest.mark.slow
+CORPUS = ROOT / "tests" / "hostile"
+META = json.loads((CORPUS / "cases.json").read_text(encoding="utf-8"))
+HW = META["hw"]
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    usable, why = sandbox.available()
+    if not usable:
+        pytest.skip(f"the hostile corpus needs the sandbox: {why}")
+    root = tmp_path_factory.mktemp("hostile")
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    shutil.copytree(ROOT / "source" / HW, root / "source" / HW, ignore=shutil.ignore_patterns("figures", "*.pt"))
+    course = C.Course(root)
+    C.release(course, [HW])
+    module = homework_builders()[HW]
+    honest = example_submissions(course.release_notebook(HW), course.source_notebook(HW),
+                                 module.MUTANTS, module.PARTIAL)
+    for student, nb in honest.items():
+        path = root / "submitted" / student / HW / f"{HW}.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+    for name in META["cases"]:
+        path = root / "submitted" / name / HW / f"{HW}.ipynb"
+        path.parent.mkdir(parents=True)
+        shutil.copy(CORPUS / f"{name}.ipynb", path)
+    guarded = [root / "nbgrader_config.py", course.source_notebook(HW), course.release_notebook(HW),
+               root / "submitted" / "demo_reference" / HW / f"{HW}.ipynb"]
+    before = {p: _digest(p) for p in guarded}
+    results = C.autograde(course, HW, jobs=2, sandbox=True, cell_timeout=30, timeout=600)
+    after = {p: _digest(p) for p in guarded}
+    grades = {g.student: g for g in R.grades(course, hws=[HW])}
+    return course, {r.student: r for r in results}, grades, before, after
+
+
+def _points(nb_path):
+    nb = nbformat.read(nb_path, as_version=4)
+    order, points = [], {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade_id"):
+            order.append(meta["grade_id"])
+            if meta.get("grade") and cell.cell_type == "code":
+                points[meta["grade_id"]] = meta.get("points", 0)
+    return order, points
+
+
+def test_honest_submissions_are_graded_as_alone(graded):
+    course, results, grades, _, _ = graded
+    ref = grades["demo_reference"]
+    assert ref.auto_score == ref.auto_max > 0
+    assert grades["demo_blank"].auto_score == 0
+    assert 0 < grades["demo_partial"].auto_score < ref.auto_max
+
+
+@pytest.mark.parametrize("case", sorted(META["cases"]))
+def test_hostile_case_gets_its_grade(graded, case):
+    course, results, grades, _, _ = graded
+    expect = META["cases"][case]["expect"]
+    result = results[case]
+    order, points = _points(course.source_notebook(HW))
+    full = sum(points.values())
+    target_points = points[META["target_tests"]]
+    before_target = sum(p for gid, p in points.items() if order.index(gid) < order.index(META["target"]))
+    if expect == "invalid":
+        assert result.status == "invalid" and result.reason, result
+        assert case not in grades or grades[case].auto_score == 0
+        return
+    if result.status != "graded":
+        assert result.reason, f"{case}: {result.status} without a reason"
+        assert expect == "at_most_before_target", f"{case}: {result.status}: {result.reason}"
+        assert case not in grades or grades[case].auto_score <= before_target
+        return
+    score = grades[case].auto_score
+    if expect == "full":
+        assert score == full, f"{case}: {score}/{full}"
+    elif expect == "at_most_full":
+        assert score <= full
+    elif expect == "loses_target":
+        assert score <= full - target_points, f"{case}: {score} > {full - target_points}"
+    elif expect == "at_most_before_target":
+        assert score <= before_target, f"{case}: {score} > {before_target}"
+    else:
+        raise AssertionError(f"unknown expectation {expect}")
+    assert (course.root / "feedback" / case / HW / f"{HW}.html").exists(), "no feedback written"
+
+
+def test_course_files_are_untouched(graded):
+    course, _, _, before, after = graded
+    assert before == after
+    assert not (course.root / "submitted" / "other_student").exists()
+    assert not (course.root / "autograded" / "other_student").exists()
+
+
+def test_flooded_output_is_capped(graded):
+    course, *_ = graded
+    path = course.root / "autograded" / "million_lines" / HW / f"{HW}.ipynb"
+    assert path.stat().st_size < 5 * 2**20
+
+
+def test_corpus_matches_its_generator():
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, str(ROOT / "tools" / "make_hostile_corpus.py"), "--check"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr

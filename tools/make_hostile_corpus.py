@@ -1,0 +1,211 @@
+"""Build the hostile-submission corpus in tests/hostile/ from a release notebook.
+
+Usage: python tools/make_hostile_corpus.py [--check]
+
+Each case starts from the reference submission of HW (the release notebook
+with the solutions filled in) and breaks it one way: a hang, a memory bomb,
+a kernel crash, edited or reordered cells, reading the instructor's files,
+rigged comparisons, flooding output, a corrupt file... tests/hostile/cases.json
+records the grade each must get; tests/test_hostile.py grades them all in one
+class with the reference and checks every grade, and that nobody else's
+changed. Targets the answer cell TARGET and its test cell TARGET_TESTS.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from dgmlab.grading.examples import reference_submission  # noqa: E402
+
+HW = "hw3_flows"
+TARGET = "d_star"  # an answer cell
+TARGET_TESTS = "d_star_tests"  # the test cell that checks it
+OUT = ROOT / "tests" / "hostile"
+
+CORRECT_D_STAR_PLACEHOLDER = "<<reference>>"  # noqa: S105 (a marker, not a secret)
+
+
+def _gid(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _index(nb, gid):
+    return next(i for i, c in enumerate(nb.cells) if _gid(c) == gid)
+
+
+def replace_answer(source):
+    def transform(nb, ref_source):
+        nb.cells[_index(nb, TARGET)].source = source.replace(CORRECT_D_STAR_PLACEHOLDER, ref_source)
+        return nb
+    return transform
+
+
+def prepend_to_answer(code):
+    def transform(nb, ref_source):
+        nb.cells[_index(nb, TARGET)].source = code + "\n" + ref_source
+        return nb
+    return transform
+
+
+def delete_cell(gid):
+    def transform(nb, ref_source):
+        del nb.cells[_index(nb, gid)]
+        return nb
+    return transform
+
+
+def swap_answer_and_test(nb, ref_source):
+    i, j = _index(nb, TARGET), _index(nb, TARGET_TESTS)
+    nb.cells[i], nb.cells[j] = nb.cells[j], nb.cells[i]
+    return nb
+
+
+def duplicate_test_cell(nb, ref_source):
+    j = _index(nb, TARGET_TESTS)
+    twin = copy.deepcopy(nb.cells[j])
+    twin["id"] = f"{nb.cells[j].get('id', 'cell')}-twin"
+    nb.cells.insert(j + 1, twin)
+    return nb
+
+
+def test_cell_to_markdown(nb, ref_source):
+    j = _index(nb, TARGET_TESTS)
+    cell = nb.cells[j]
+    nb.cells[j] = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata)
+    nb.cells[j]["id"] = cell.get("id", "cell")
+    return nb
+
+
+def wrong_answer_and_gutted_test(nb, ref_source):
+    nb.cells[_index(nb, TARGET)].source = WRONG_D_STAR
+    nb.cells[_index(nb, TARGET_TESTS)].source = "print('all good')"
+    return nb
+
+
+def edited_locked_setup(nb, ref_source):
+    nb.cells[_index(nb, "setup")].source = "import os\nos.environ.pop('NBGRADER_EXECUTION', None)\n" \
+        "import dgmlab\ndevice = dgmlab.setup()"
+    return nb
+
+
+WRONG_D_STAR = '''g = a * sp.log(D) + b * sp.log(1 - D)
+D_star = b / (a + b)  # wrong: the classes swapped
+second_derivative_at_D_star = sp.diff(g, D, 2).subs(D, D_star)'''
+
+HOSTILE = {
+    # name: (transform, expectation, why)
+    "infinite_loop": (prepend_to_answer("while True:\n    pass"), "loses_target",
+                      "the answer cell never finishes; the cell time limit stops it"),
+    "sleep_forever": (prepend_to_answer("import time\ntime.sleep(10**6)"), "loses_target",
+                      "a blocking sleep is stopped by the cell time limit"),
+    "memory_bomb": (prepend_to_answer("hog = []\nwhile True:\n    hog.append(bytearray(10**8))"), "loses_target",
+                    "allocates until the memory limit stops it"),
+    "os_exit": (prepend_to_answer("import os\nos._exit(0)"), "at_most_before_target",
+                "kills the kernel from inside"),
+    "sys_exit": (prepend_to_answer("import sys\nsys.exit(0)"), "loses_target",
+                 "SystemExit in a cell: IPython stops that cell only"),
+    "segfault": (prepend_to_answer("import ctypes\nctypes.string_at(0)"), "at_most_before_target",
+                 "a segmentation fault kills the kernel"),
+    "deleted_answer_cell": (delete_cell(TARGET), "loses_target", "the answer cell is gone"),
+    "deleted_test_cell": (delete_cell(TARGET_TESTS), "loses_target", "the graded test cell is gone"),
+    "reordered_cells": (swap_answer_and_test, "loses_target", "the test cell runs before the answer"),
+    "duplicated_test_cell": (duplicate_test_cell, "full", "a copy of a test cell earns nothing extra"),
+    "test_cell_turned_markdown": (test_cell_to_markdown, "at_most_full", "a test cell changed to Markdown"),
+    "gutted_test_cell_with_wrong_answer": (wrong_answer_and_gutted_test, "loses_target",
+                                           "the test cell was emptied and the answer is wrong"),
+    "edited_locked_setup_cell": (edited_locked_setup, "full", "locked cells are restored before grading"),
+    "reads_instructor_files": (prepend_to_answer(
+        "import pathlib\nfor p in ['../../../source/hw3_flows/hw3_flows.ipynb', '../../../gradebook.db']:\n"
+        "    print(p, pathlib.Path(p).exists())\n"
+        "leak = pathlib.Path('../../../source/hw3_flows/hw3_flows.ipynb').read_text()"), "loses_target",
+        "the instructor's files are invisible, so the read fails"),
+    "network_access": (prepend_to_answer(
+        "import socket\nsocket.create_connection(('192.0.2.1', 80), timeout=3)"), "loses_target",
+        "there is no network: the connection fails"),
+    "always_equal_object": (replace_answer(
+        "import sympy as sp\nclass AlwaysEqual:\n    def __eq__(self, other): return True\n"
+        "    def __bool__(self): return True\n    def __sub__(self, other): return 0\n"
+        "    def __rsub__(self, other): return 0\n"
+        "    def subs(self, *a, **k): return self\n"
+        "D_star = AlwaysEqual()\nsecond_derivative_at_D_star = AlwaysEqual()"), "loses_target",
+        "an object whose __eq__ is always True is not a sympy expression"),
+    "patches_sympy_and_torch": (replace_answer(
+        "import sympy as sp, torch, numpy as np\nsp.simplify = lambda e, *a, **k: 0\n"
+        "torch.allclose = lambda *a, **k: True\nnp.allclose = lambda *a, **k: True\n" + WRONG_D_STAR),
+        "loses_target", "comparison functions patched: the test cell notices, fails, and restores them"),
+    "patches_dgmlab_checks": (replace_answer(
+        "import dgmlab.checks\nfor _n in dir(dgmlab.checks):\n    if _n.startswith('assert_'):\n"
+        "        setattr(dgmlab.checks, _n, lambda *a, **k: None)\n" + WRONG_D_STAR),
+        "loses_target", "dgmlab's checks patched: the test cell notices, fails, and restores them"),
+    "writes_outside_its_folder": (prepend_to_answer(
+        "import pathlib\nfor p in ['../../../release/hw3_flows/hw3_flows.ipynb', '../../../gradebook.db',\n"
+        "          '../../../nbgrader_config.py', '../../other_student/hw3_flows/x.txt']:\n"
+        "    try:\n        pathlib.Path(p).parent.mkdir(parents=True, exist_ok=True)\n"
+        "        pathlib.Path(p).write_text('overwritten')\n    except OSError as exc:\n        print(exc)"),
+        "full", "writes land in a throw-away view, never in the course"),
+    "million_lines": (prepend_to_answer("for i in range(10**6):\n    print(i)"), "at_most_full",
+                      "output is capped and a slow cell is interrupted; grading goes on"),
+    "leaves_grading_mode": (prepend_to_answer(
+        "import os\nos.environ['NBGRADER_EXECUTION'] = ''\nimport dgmlab.runtime\n"
+        "assert dgmlab.runtime.is_grading(), 'left grading mode'"), "full",
+        "grading mode is sticky, so the notebook still grades"),
+    "huge_artifact": (prepend_to_answer(
+        "with open('samples.pt', 'wb') as fh:\n    for _ in range(2048):\n        fh.write(b'0' * 2**20)"),
+        "loses_target", "a 2 GiB file hits the file-size limit"),
+}
+
+RAW = {
+    "not_utf8": b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5, "x": "\xff\xfe"}',
+    "truncated_json": None,  # first half of the reference
+    "empty_file": b"",
+}
+
+
+def build():
+    release = nbformat.read(ROOT / "release" / HW / f"{HW}.ipynb", as_version=4)
+    source = nbformat.read(ROOT / "source" / HW / f"{HW}.ipynb", as_version=4)
+    reference = reference_submission(release, source)
+    ref_source = reference.cells[_index(reference, TARGET)].source
+    files, cases = {}, {}
+    for name, (transform, expect, why) in HOSTILE.items():
+        nb = transform(copy.deepcopy(reference), ref_source)
+        files[name] = (nbformat.writes(nb) + "\n").encode("utf-8")
+        cases[name] = {"expect": expect, "why": why}
+    text = (nbformat.writes(reference) + "\n").encode("utf-8")
+    for name, raw in RAW.items():
+        files[name] = text[: len(text) // 2] if raw is None else raw
+        cases[name] = {"expect": "invalid", "why": "not a readable notebook"}
+    meta = {"hw": HW, "target": TARGET, "target_tests": TARGET_TESTS, "cases": cases}
+    return files, (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--check", action="store_true", help="exit 1 if tests/hostile/ is out of date")
+    args = p.parse_args(argv)
+    files, meta = build()
+    wanted = {OUT / f"{name}.ipynb": data for name, data in files.items()}
+    wanted[OUT / "cases.json"] = meta
+    if args.check:
+        stale = [str(p.relative_to(ROOT)) for p, d in wanted.items() if not p.exists() or p.read_bytes() != d]
+        if stale:
+            print(f"out of date: {stale}; run python tools/make_hostile_corpus.py", file=sys.stderr)
+            return 1
+        return 0
+    OUT.mkdir(parents=True, exist_ok=True)
+    for path, data in wanted.items():
+        path.write_bytes(data)
+    print(f"wrote {len(files)} cases to {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
