@@ -1,6 +1,9 @@
-"""Every graded cell is proven: the reference passes every test cell, the blank
-release stub of each answer fails its tests, realistic wrong answers fail and
-correct variants pass (the MUTANTS of tools/notebooks/<hw>.py)."""
+"""Every graded cell is proven: the reference passes every test cell, the blank release stub of
+each answer fails its tests, realistic wrong answers fail and correct variants pass (the MUTANTS
+of tools/notebooks/<hw>.py). A builder's PROOF_ARTIFACTS ({file: writer(folder)}) are written
+next to a copy of the notebook first, for cells that grade files a student saves."""
+import shutil
+
 import pytest
 
 from conftest import homework_builders
@@ -11,10 +14,14 @@ BUILDERS = homework_builders()
 
 @pytest.mark.slow
 @pytest.mark.parametrize("hw", sorted(BUILDERS))
-def test_graded_cells_are_proven(hw):
+def test_graded_cells_are_proven(hw, tmp_path):
     module = BUILDERS[hw]
-    path = module.build().path
-    reference, outcomes = prove(path, getattr(module, "MUTANTS", []))
+    source = module.build().path
+    folder = tmp_path / hw
+    shutil.copytree(source.parent, folder, ignore=shutil.ignore_patterns("figures", "*.pt", ".ipynb_checkpoints"))
+    for write in getattr(module, "PROOF_ARTIFACTS", {}).values():
+        write(folder)
+    reference, outcomes = prove(folder / source.name, getattr(module, "MUTANTS", []))
     failing_reference = {k: msg for k, (failed, msg) in reference.items() if failed}
     assert not failing_reference, f"reference solution fails test cells: {failing_reference}"
     wrong = [o for o in outcomes if not o.ok]
