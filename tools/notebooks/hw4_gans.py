@@ -895,9 +895,9 @@ def _p2(nb: Notebook) -> None:
           gradients, so samples remain digits, often with more artefacts or less diversity (lower score or higher
           distance) after the same epochs. A stronger judge is not automatically a better teacher.
         * **10 discriminator updates per generator update**: with the same epochs the generator gets a tenth of the
-          updates, so its samples are clearly worse (blobs or half-formed digits, much lower score, much higher
-          distance); the discriminator loss falls towards 0 and the generator loss climbs: D is near-optimal and
-          confidently rejects the fakes. This schedule is what WGAN critics use, but there the critic's loss is a
+          updates, so its samples are clearly worse (half-formed digits or, as in our run, nearly all "1"s: a score
+          near 1 and a much higher distance); the discriminator loss falls towards 0 and the generator loss climbs:
+          D is near-optimal and confidently rejects the fakes, and the generator retreats to the one mode it can fake. This schedule is what WGAN critics use, but there the critic's loss is a
           distance estimate that stays informative; with the JS-type loss a near-perfect D gives poor signal.
         * Keep: the baseline (or the wide generator if its gain is worth the time). Fairer `d_steps_10`: compare at an
           equal number of *generator* updates (10x the epochs), or plot quality against wall-clock time.
