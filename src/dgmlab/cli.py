@@ -62,7 +62,8 @@ def cmd_autograde(args) -> int:
 
     limits = Limits(memory=int(args.memory * 1024 ** 3))
     results = C.autograde(course, args.hw, args.student, timeout=args.timeout, feedback=not args.no_feedback,
-                          jobs=args.jobs, progress=show, sandbox=args.sandbox, limits=limits)
+                          jobs=args.jobs, progress=show, sandbox=args.sandbox, limits=limits,
+                          cell_timeout=args.cell_timeout)
     bar.close()
     counts = {}
     for r in results:
@@ -106,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--student", action="append", help="grade only this student (repeatable)")
     s.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     s.add_argument("--timeout", type=float, default=900, help="seconds allowed per submission")
+    s.add_argument("--cell-timeout", type=int, default=None,
+                   help="seconds one cell may run before it is interrupted (default: Execute.timeout in nbgrader_config.py)")
     s.add_argument("--no-feedback", action="store_true", help="skip feedback HTML")
     s.add_argument("--sandbox", dest="sandbox", action="store_true", default=None,
                    help="require the bubblewrap sandbox (default: use it when available, warn when not)")
