@@ -21,7 +21,7 @@ HW = "hw1_wgan"
 SAMPLES_FILE = "samples_100.pt"
 # Quality bar of the artifact-graded cell (MNIST classifier score of the 100
 # saved samples, dgmlab.metrics.mnist_score, and predicted classes among them).
-SCORE_BAR = 6.0
+SCORE_BAR = 5.5
 CLASSES_BAR = 9
 
 
@@ -1316,8 +1316,8 @@ def build() -> Notebook:
         (`dgmlab.metrics.mnist_score(samples, splits=1)`), is at least **{SCORE_BAR}** and the classifier
         recognises at least **{CLASSES_BAR}** of the 10 digit classes among them. Without the file it earns
         nothing and says so: submit `{SAMPLES_FILE}` with the notebook. (For scale: 100 random real test
-        digits score 9.2 to 9.6 this way, pure noise 1.0; a run of the reference solution on the CPU scored
-        3.5 after 5 epochs, 4.7 after 10 and 6.3 after 15.) In fast mode, which trains too little to write
+        digits score 9.2 to 9.6 this way, pure noise 1.0; a 40-epoch run of the reference solution scored
+        3.5 after 5 epochs, 4.7 after 10, 6.0 after 20, 6.6 after 30 and 6.5 after 40.) In fast mode, which trains too little to write
         the file, a missing file is only reported.
         """)
     nb.tests("samples_quality_tests", points=7, src=f'''
