@@ -61,7 +61,10 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "figures", "*.log"]
+# Folders of local outputs (figures/, artifacts/) never travel into release/ or autograded/. Files a
+# homework grades (e.g. hw1 samples_100.pt) must travel, so *.pt is not ignored: `dgmlab release`
+# warns about any file besides the notebook in release/<hw>/.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "figures", "artifacts", "*.log"]
 
 # nbgrader's sanitizing steps, with a DeduplicateIds that does not fail a
 # submission whose student copied a graded cell (see dgmlab.grading.preprocessors).

@@ -80,3 +80,10 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in readme and "make demo" in readme
     assert re.search(r"^make test$", ci, re.MULTILINE)
+
+
+def test_release_folders_hold_only_the_notebook():
+    for hw in Course(ROOT).homeworks():
+        files = sorted(p.relative_to(ROOT / "release" / hw).as_posix()
+                       for p in (ROOT / "release" / hw).rglob("*") if p.is_file())
+        assert files == [f"{hw}.ipynb"], f"release/{hw} holds {files}: local outputs leaked into the release"

@@ -148,6 +148,11 @@ def release(course: Course, hws=None) -> list[StepResult]:
         res = course.nbgrader("generate_assignment", hw, "--force")
         if not res.ok:
             raise CourseError(f"generate_assignment {hw} failed:\n{_tail(res.output)}")
+        extra = sorted(p.relative_to(course.root).as_posix() for p in (course.root / "release" / hw).rglob("*")
+                       if p.is_file() and p.name != f"{hw}.ipynb")
+        if extra:
+            print(f"WARNING: release/{hw}/ also holds {', '.join(extra[:5])}: files next to the source notebook "
+                  f"are released too; remove local outputs from source/{hw}/ and release again", file=sys.stderr)
         results.append(res)
     return results
 
