@@ -158,19 +158,25 @@ def test_release_check_detects_hand_edits(course):
         path.write_text(original, encoding="utf-8")
 
 
-def test_hanging_submission_times_out_and_leaves_no_kernel(tmp_path):
-    import psutil
-
-    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
-    tiny.build(tmp_path)
-    c = C.Course(tmp_path)
+def course_with_one_submission(root, student, mean_square_source):
+    """A fresh tiny course whose only submission is the reference with ``mean_square`` replaced."""
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    tiny.build(root)
+    c = C.Course(root)
     C.release(c)
     nb = example_submissions(c.release_notebook(HW), c.source_notebook(HW))["demo_reference"]
     cell = next(x for x in nb.cells if x.metadata.get("nbgrader", {}).get("grade_id") == "mean_square")
-    cell.source = "import time\nwhile True:\n    time.sleep(0.1)"
-    path = tmp_path / "submitted" / "looper" / HW / f"{HW}.ipynb"
+    cell.source = mean_square_source
+    path = root / "submitted" / student / HW / f"{HW}.ipynb"
     path.parent.mkdir(parents=True)
     nbformat.write(nb, path)
+    return c
+
+
+def test_hanging_submission_times_out_and_leaves_no_kernel(tmp_path):
+    import psutil
+
+    c = course_with_one_submission(tmp_path, "looper", "import time\nwhile True:\n    time.sleep(0.1)")
     before = {p.pid for p in psutil.process_iter()}
     (result,) = C.autograde(c, HW, ["looper"], timeout=40)
     assert result.status == "timed out" and "40 s" in result.reason
@@ -207,16 +213,7 @@ def test_sandbox_hides_course_network_and_environment(tmp_path, monkeypatch):
     if not usable:
         pytest.skip(f"no sandbox on this machine: {why}")
     monkeypatch.setenv("DGMLAB_TEST_SECRET", "instructor-token")
-    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
-    tiny.build(tmp_path)
-    c = C.Course(tmp_path)
-    C.release(c)
-    nb = example_submissions(c.release_notebook(HW), c.source_notebook(HW))["demo_reference"]
-    cell = next(x for x in nb.cells if x.metadata.get("nbgrader", {}).get("grade_id") == "mean_square")
-    cell.source = PROBE
-    path = tmp_path / "submitted" / "prober" / HW / f"{HW}.ipynb"
-    path.parent.mkdir(parents=True)
-    nbformat.write(nb, path)
+    c = course_with_one_submission(tmp_path, "prober", PROBE)
     (result,) = C.autograde(c, HW, ["prober"], sandbox=True, feedback=False)
     assert result.status == "graded", result.reason
     probe = json.loads((tmp_path / "autograded" / "prober" / HW / "probe.json").read_text())
