@@ -50,15 +50,26 @@ def test_reference_full_blank_zero_partial_between(demo):
             assert 0 < partial.auto_score < partial.auto_max, f"{hw}: partial {partial.auto_score}/{partial.auto_max}"
 
 
-def test_demo_rerun_keeps_grades_and_moves_nothing(demo):
+def test_regrading_every_homework_gives_identical_grades(demo):
+    """Determinism: the reference and partial submissions of every homework, graded again one at a
+    time, get exactly the grades the parallel demo gave them, cell by cell."""
     root, _ = demo
-    before = {(g.student, g.hw): g.auto_score for g in R.grades(Course(root))}
-    hws = Course(root).homeworks()[:1]
-    res = subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(root), "autograde", hws[0]],
-                         capture_output=True, text=True, timeout=1800)
-    assert res.returncode == 0, res.stdout + res.stderr
-    after = {(g.student, g.hw): g.auto_score for g in R.grades(Course(root))}
-    assert after == before
+    course = Course(root)
+
+    def cell_scores():
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+            return {(g.notebook.submission.student.id, g.notebook.submission.assignment.name, g.cell.name): g.score
+                    for a in gb.assignments for s in a.submissions for nb in s.notebooks for g in nb.grades}
+
+    before = cell_scores()
+    for hw in course.homeworks():
+        res = subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(root), "autograde", hw,
+                              "--student", "demo_reference", "--student", "demo_partial", "--jobs", "1",
+                              "--no-feedback"], capture_output=True, text=True, timeout=1800)
+        assert res.returncode == 0, res.stdout + res.stderr
+    assert cell_scores() == before
     assert not (root / ".dgmlab" / "backups").exists()
 
 
