@@ -60,7 +60,7 @@ def test_regrading_every_homework_gives_identical_grades(demo):
         from nbgrader.api import Gradebook
 
         with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-            return {(g.notebook.submission.student.id, g.notebook.submission.assignment.name, g.cell.name): g.score
+            return {(s.student.id, a.name, nb.name, g.name): g.score
                     for a in gb.assignments for s in a.submissions for nb in s.notebooks for g in nb.grades}
 
     before = cell_scores()
