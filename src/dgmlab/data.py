@@ -149,12 +149,9 @@ def mnist(train: bool = True, scale: str = "[-1,1]", n: int | None = None,
         elif runtime.mode() == "full" or source == "full":
             from torchvision import datasets
 
-            if _reachable(datasets.MNIST.mirrors[0]):
-                x, y = _torchvision_mnist(root, train, download=True)
-            elif source == "full":
+            if not _reachable(datasets.MNIST.mirrors[0]):
                 raise DataUnavailableError(_missing_message("MNIST", root))
-            else:
-                raise DataUnavailableError(_missing_message("MNIST", root))
+            x, y = _torchvision_mnist(root, train, download=True)
     if x is None:
         x, y = load_sample(train)
         origin = "sample"
