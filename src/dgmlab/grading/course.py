@@ -174,14 +174,14 @@ def release_differences(course: Course, hws=None) -> list[str]:
                 raise CourseError(f"generate_assignment {hw} failed:\n{_tail(res.output)}")
             fresh = scratch.release_notebook(hw)
             committed = course.release_notebook(hw)
-            if not committed.exists() or _normalise(committed) != _normalise(fresh):
+            if not committed.exists() or _read_json(committed) != _read_json(fresh):
                 stale.append(hw)
     return stale
 
 
-def _normalise(path: Path) -> dict:
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    return nb
+def _read_json(path: Path) -> dict:
+    """A notebook's JSON, so that formatting differences alone do not count as a change."""
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 # ----------------------------------------------------------------- autograde
