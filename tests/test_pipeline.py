@@ -105,6 +105,19 @@ def test_feedback_hides_hidden_tests_but_names_failures(course):
     assert "test_value_on_known_input" in html and "TestsFailed" in html
 
 
+def test_returned_notebook_hides_hidden_tests_but_keeps_visible_ones(course):
+    c, _ = course
+    autograded = (c.root / "autograded" / "demo_partial" / HW / f"{HW}.ipynb").read_text(encoding="utf-8")
+    returned = (c.root / "feedback" / "demo_partial" / HW / f"{HW}.ipynb").read_text(encoding="utf-8")
+    hidden_line = "assert_close(mean_square(torch.tensor([1.0, 2.0, 3.0, 4.0])), 7.5"
+    assert hidden_line in autograded, "fixture changed: the autograded notebook should hold the hidden test"
+    assert hidden_line not in returned and "hidden tests: not shown" in returned
+    assert "test_value_on_known_input" in returned and "TestsFailed" in returned
+    nb = nbformat.reads(returned, as_version=4)
+    assert all(len(o.get("traceback", [])) <= 1 for cell in nb.cells for o in cell.get("outputs", [])
+               if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution"))
+
+
 def test_csv_export_and_table(course):
     c, _ = course
     path = R.export_csv(c, "grades.csv")

@@ -259,6 +259,8 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
             result.steps.append(fb)
             if not fb.ok:
                 result.reason = "graded, but feedback failed: " + _reason(fb.output)
+            else:
+                write_student_notebooks(course, student, hw)
         return result
 
     results = []
@@ -276,6 +278,27 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
                 if progress:
                     progress(r)
     return results
+
+
+def write_student_notebooks(course: Course, student: str, hw: str) -> list[Path]:
+    """Copy ``autograded/<student>/<hw>/*.ipynb`` into ``feedback/<student>/<hw>/``, hidden tests removed.
+
+    The autograded notebook holds the restored hidden tests; this copy (what a
+    student may be given back to rerun) has each hidden region replaced by a
+    note and test-cell tracebacks cut to their message, like the feedback HTML.
+    """
+    from .preprocessors import HideHiddenTests
+
+    src = course.root / "autograded" / student / hw
+    dest = course.root / "feedback" / student / hw
+    written = []
+    for path in sorted(src.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        nb, _ = HideHiddenTests().preprocess(nb, {})
+        dest.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, dest / path.name)
+        written.append(dest / path.name)
+    return written
 
 
 KNOWN_FAILURES = [
