@@ -79,7 +79,9 @@ def inception_score(probs, splits: int = 10) -> tuple[float, float]:
     the result is the mean and standard deviation of the part scores.
     One-hot rows spread evenly over ``K`` classes score ``K``; identical rows
     score 1. The score is only as meaningful as the network that produced
-    ``probs``: say which one it was.
+    ``probs``: say which one it was. Rows sorted by class (samples of a
+    conditional generator drawn label by label) make each part hold one class
+    and score near 1: interleave or shuffle them first.
 
     ``probs``: torch tensor or numpy array of probabilities (rows sum to 1;
     pass ``softmax(logits, dim=1)``, not logits). Computed in float64.
