@@ -3,6 +3,7 @@ import re
 import subprocess
 import sys
 
+import nbformat
 import pytest
 
 from conftest import ROOT, homework_builders
@@ -18,6 +19,26 @@ except ModuleNotFoundError:  # pragma: no cover - Python < 3.11
 def test_every_source_notebook_has_a_builder():
     homeworks = Course(ROOT).homeworks()
     assert sorted(homework_builders()) == homeworks
+
+
+@pytest.mark.parametrize("builder", sorted((ROOT / "tools" / "notebooks").glob("*.py")), ids=lambda p: p.name)
+def test_builders_have_no_invalid_escapes(builder):
+    """LaTeX such as '\\log' in a non-raw string is an invalid escape: the cell should be an r\'\'\' string."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compile(builder.read_text(encoding="utf-8"), str(builder), "exec")
+
+
+def test_source_notebooks_hold_no_control_characters():
+    """LaTeX such as '\\approx' or '\\beta' in a non-raw builder string becomes a bell or backspace, silently."""
+    control = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+    for path in sorted((ROOT / "source").glob("*/*.ipynb")):
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            found = control.search(cell.source)
+            assert not found, (f"{path.name} cell {index}: control character {found.group()!r} near "
+                               f"{cell.source[max(0, found.start() - 30):found.end()]!r}; use a raw string in its builder")
 
 
 def test_source_notebooks_match_their_builders():
