@@ -8,9 +8,10 @@ shipped MNIST classifier. Results go to a JSON file (one record per evaluation) 
 
     DGMLAB_DATA=../shared/datasets nice -n 10 .venv/bin/python benchmarks/bench_hw4_gans.py \\
         --experiments baseline cgan --epochs 30 --eval-every 5 --out /tmp/hw4_bench_a.json
+    .venv/bin/python benchmarks/bench_hw4_gans.py --table /tmp/hw4_bench_a.json ...   # Markdown table
 
-Note: training one epoch per ``train_gan`` call restarts its d_steps counter every epoch (469 batches of 128
-leave 9 discriminator updates without a following generator update in ``d_steps_10``); the notebook trains
+Note: training one epoch per ``train_gan`` call restarts its d_steps counter every epoch (937 batches of 64
+leave 7 discriminator updates without a following generator update in ``d_steps_10``); the notebook trains
 all epochs in one call.
 """
 from __future__ import annotations
@@ -48,6 +49,19 @@ def load_notebook_namespace(threads: int) -> dict:
     return ns
 
 
+def markdown_table(records: list[dict]) -> str:
+    """One Markdown row per evaluation record (the table in docs/hw4_gans.md)."""
+    lines = ["| experiment | epoch | G updates | s/epoch | MNIST classifier score | MNIST classifier Fréchet distance "
+             "| conditional accuracy | D loss (last 50) | G loss (last 50) |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in records:
+        acc = f"{100 * r['conditional_accuracy']:.1f}%" if r.get("conditional_accuracy") is not None else ""
+        g_loss = f"{r['final_g_loss']:.3f}" if r["final_g_loss"] is not None else ""
+        lines.append(f"| {r['experiment']} | {r['epoch']} | {r['generator_updates']} | {r['seconds_per_epoch']:.1f} "
+                     f"| {r['mnist_score']:.2f} ± {r['mnist_score_std']:.2f} | {r['mnist_fd']:.1f} | {acc} "
+                     f"| {r['final_d_loss']:.3f} | {g_loss} |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--experiments", nargs="+", default=["baseline", "wide_generator", "deep_discriminator", "d_steps_10", "cgan"])
@@ -55,15 +69,28 @@ def main(argv=None) -> int:
     p.add_argument("--eval-every", type=int, default=5)
     p.add_argument("--minutes", type=float, default=None, help="stop an experiment after this wall time (recorded)")
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--batch-size", type=int, default=None, help="default: the notebook's full-mode BATCH_SIZE")
+    p.add_argument("--lr", type=float, default=None, help="default: the notebook's LR (both players)")
+    p.add_argument("--out", type=Path, help="JSON file the records are appended to (required unless --table)")
+    p.add_argument("--table", type=Path, nargs="+", metavar="JSON",
+                   help="print the records of these --out files as a Markdown table, train nothing")
     p.add_argument("--figures", type=Path, default=None, help="save final loss curves and sample grids here")
     args = p.parse_args(argv)
+    if args.table:
+        print(markdown_table([r for f in args.table for r in json.loads(f.read_text())]))
+        return 0
+    if args.out is None:
+        p.error("--out is required to train (or pass --table to summarise earlier runs)")
 
     ns = load_notebook_namespace(args.threads)
     import numpy as np
     import torch
 
     epochs = args.epochs or ns["EPOCHS"]
+    if args.batch_size:
+        ns["BATCH_SIZE"] = args.batch_size
+    if args.lr:
+        ns["LR"] = args.lr
     data = ns["load_training_data"]()
     print(f"{len(data)} training digits ({data.source}), batch {ns['BATCH_SIZE']}, {epochs} epochs, "
           f"N_EVAL {ns['N_EVAL']}, threads {torch.get_num_threads()}", flush=True)
@@ -93,14 +120,15 @@ def main(argv=None) -> int:
             out_of_time = args.minutes is not None and time.perf_counter() - start > 60 * args.minutes
             if epoch % args.eval_every == 0 or epoch == epochs or out_of_time:
                 if name == "cgan":
-                    labels = torch.arange(10).repeat_interleave(ns["N_EVAL"] // 10)
+                    # 0,1,...,9,0,1,...: the score's splits are cut in order, so each must hold every digit
+                    labels = torch.arange(10).repeat(ns["N_EVAL"] // 10)
                     scores = ns["score"](ns["sample"](generator, len(labels), labels))
                     scores["conditional_accuracy"] = ns["conditional_accuracy"](generator, ns["N_EVAL"] // 10)
                 else:
                     scores = ns["score"](ns["sample"](generator, ns["N_EVAL"]))
                 rec = {"experiment": name, "epoch": epoch, "seconds_per_epoch": train_seconds / epoch,
                        "d_steps": d_steps, "generator_updates": len(history["g_loss"]), "data": data.source,
-                       "batch_size": ns["BATCH_SIZE"], "n_eval": ns["N_EVAL"], "threads": torch.get_num_threads(),
+                       "batch_size": ns["BATCH_SIZE"], "lr": ns["LR"], "n_eval": ns["N_EVAL"], "threads": torch.get_num_threads(),
                        "final_d_loss": float(np.mean(history["d_loss"][-50:])),
                        "final_g_loss": float(np.mean(history["g_loss"][-50:])) if history["g_loss"] else None,
                        "stopped_by_time_limit": bool(out_of_time and epoch < epochs), **scores}
