@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--timeout", type=float, default=900, help="seconds allowed per submission")
     s.add_argument("--cell-timeout", type=int, default=None,
                    help="seconds one cell may run before it is interrupted (default: Execute.timeout in nbgrader_config.py)")
-    s.add_argument("--no-feedback", action="store_true", help="skip feedback HTML")
+    s.add_argument("--no-feedback", action="store_true", help="skip feedback (the HTML and the returned notebook)")
     s.add_argument("--sandbox", dest="sandbox", action="store_true", default=None,
                    help="require the bubblewrap sandbox (default: use it when available, warn when not)")
     s.add_argument("--no-sandbox", dest="sandbox", action="store_false", help="grade without the sandbox")
