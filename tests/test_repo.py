@@ -23,7 +23,7 @@ def test_every_source_notebook_has_a_builder():
 
 @pytest.mark.parametrize("builder", sorted((ROOT / "tools" / "notebooks").glob("*.py")), ids=lambda p: p.name)
 def test_builders_have_no_invalid_escapes(builder):
-    """LaTeX such as '\\log' in a non-raw string is an invalid escape: the cell should be an r\'\'\' string."""
+    """LaTeX such as '\\log' in a non-raw string is an invalid escape: write that cell as a raw string."""
     import warnings
 
     with warnings.catch_warnings():

@@ -260,7 +260,10 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
             if not fb.ok:
                 result.reason = "graded, but feedback failed: " + _reason(fb.output)
             else:
-                write_student_notebooks(course, student, hw)
+                try:
+                    write_student_notebooks(course, student, hw)
+                except Exception as exc:  # the grade stands; only the returned copy is missing
+                    result.reason = f"graded, but the returned notebook could not be written: {exc}"[:300]
         return result
 
     results = []
