@@ -118,6 +118,18 @@ def test_returned_notebook_hides_hidden_tests_but_keeps_visible_ones(course):
                if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution"))
 
 
+def test_failing_to_write_the_returned_notebook_keeps_the_grade(course, monkeypatch):
+    c, _ = course
+
+    def broken(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(C, "write_student_notebooks", broken)
+    (result,) = C.autograde(c, HW, students=["demo_reference"])
+    assert result.status == "graded" and "returned notebook could not be written: disk full" in result.reason
+    assert scores(c)["demo_reference"] == (5, 5)
+
+
 def test_csv_export_and_table(course):
     c, _ = course
     path = R.export_csv(c, "grades.csv")
