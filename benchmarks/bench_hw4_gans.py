@@ -120,9 +120,7 @@ def main(argv=None) -> int:
             out_of_time = args.minutes is not None and time.perf_counter() - start > 60 * args.minutes
             if epoch % args.eval_every == 0 or epoch == epochs or out_of_time:
                 if name == "cgan":
-                    # 0,1,...,9,0,1,...: the score's splits are cut in order, so each must hold every digit
-                    labels = torch.arange(10).repeat(ns["N_EVAL"] // 10)
-                    scores = ns["score"](ns["sample"](generator, len(labels), labels))
+                    scores = ns["score_conditional"](generator, ns["N_EVAL"])
                     scores["conditional_accuracy"] = ns["conditional_accuracy"](generator, ns["N_EVAL"] // 10)
                 else:
                     scores = ns["score"](ns["sample"](generator, ns["N_EVAL"]))
