@@ -1,0 +1,152 @@
+"""Calibrate hw1's graded artifact bar and write the figures of a finished hw1 benchmark run.
+
+Reads the checkpoints ``generator_epochNN.pt`` and ``results.json`` that
+``bench_hw1_wgan.py --eval-every 1`` wrote into ``RUN`` and
+
+- draws 20 independent 100-sample sets (noise seeds 1000..1019, none of them the graded seed 0)
+  from every checkpoint and scores each set the way the graded cell does
+  (``mnist_score(x, splits=1)`` and the number of digit classes the classifier finds);
+- scores 10,000 samples of the final generator (MNIST classifier score with 10 splits,
+  Fréchet distance in the classifier's features, classes);
+- proposes the bar: the largest multiple of 0.25 that at least 19 of 20 draws clear at every one of
+  the last five checkpoints (so the bar allows for the run-to-run wobble of late training, not only
+  for the draw), and reports how often the epoch-5 checkpoint clears it;
+- writes the per-epoch curve, the samples of every fifth epoch and the interpolation strip.
+
+Usage (a few minutes on a CPU):
+
+    .venv/bin/python benchmarks/calibrate_hw1_bar.py /tmp/hw1_conv40 \\
+        --json benchmarks/results/hw1_wgan_conv40.json --figures docs/figures
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_hw1_wgan import CELLS, load_reference  # noqa: E402
+
+DRAW_SEEDS = range(1000, 1020)
+EARLY_EPOCH = 5
+
+
+def draw_scores(ns, generator, seeds=DRAW_SEEDS):
+    """[(score, classes)] of 100-sample draws, scored as the graded cell scores samples_100.pt."""
+    from dgmlab import metrics
+
+    out = []
+    for seed in seeds:
+        x = ns["sample_generator"](generator, n=100, seed=seed)
+        score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
+        out.append((float(score), int(metrics.mnist_predict(x, scale="[-1,1]").unique().numel())))
+    return out
+
+
+def propose_bar(late_draws: list[list[tuple[float, int]]], step: float = 0.25, need: int = 19) -> float:
+    """Largest multiple of ``step`` that ``need`` of every checkpoint's 20 draws reach."""
+    worst = min(sorted(s for s, _ in draws)[len(draws) - need] for draws in late_draws)
+    return math.floor(worst / step) * step
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run", type=Path, help="the --out folder of bench_hw1_wgan.py")
+    p.add_argument("--json", type=Path, required=True, help="where to write the calibration record")
+    p.add_argument("--figures", type=Path, required=True, help="folder for hw1_*.png")
+    p.add_argument("--final-n", type=int, default=10_000)
+    args = p.parse_args(argv)
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import torch
+
+    from dgmlab import metrics, plots
+
+    torch.set_num_threads(1)
+    CELLS.append("interpolate")  # the strip below uses the reference interpolate() too
+    ns = load_reference(torch.device("cpu"))
+    run = json.loads((args.run / "results.json").read_text())
+    epochs = sorted(int(f.stem[-2:]) for f in args.run.glob("generator_epoch*.pt"))
+    if not epochs:
+        raise SystemExit(f"no generator_epochNN.pt in {args.run}: run bench_hw1_wgan.py with --eval-every 1")
+
+    def generator_at(epoch):
+        g = ns["Generator"]()
+        g.load_state_dict(torch.load(args.run / f"generator_epoch{epoch:02d}.pt", weights_only=True))
+        return g.eval()
+
+    draws = {e: draw_scores(ns, generator_at(e)) for e in epochs}
+    late = [e for e in epochs if e > epochs[-1] - 5]
+    bar = propose_bar([draws[e] for e in late])
+    table = []
+    for e in epochs:
+        scores = sorted(s for s, _ in draws[e])
+        table.append({"epoch": e, "min": round(scores[0], 3), "second_lowest": round(scores[1], 3),
+                      "median": round(scores[10], 3), "max": round(scores[-1], 3),
+                      "min_classes": min(c for _, c in draws[e]),
+                      "draws_clearing_bar": sum(s >= bar for s in scores)})
+        print(json.dumps(table[-1]), flush=True)
+
+    final_g = generator_at(epochs[-1])
+    x = ns["sample_generator"](final_g, n=args.final_n, seed=12345)
+    mean, std = metrics.mnist_score(x, scale="[-1,1]")
+    counts = torch.bincount(metrics.mnist_predict(x, scale="[-1,1]"), minlength=10).tolist()
+    graded = ns["sample_generator"](final_g, n=100, seed=0)
+    final = {"epoch": epochs[-1], "n": args.final_n, "mnist_score": round(mean, 3), "mnist_score_std": round(std, 3),
+             "mnist_frechet": round(metrics.mnist_frechet_distance(x, scale="[-1,1]"), 2), "class_counts": counts,
+             "graded_100_score": round(metrics.mnist_score(graded, splits=1, scale="[-1,1]")[0], 3),
+             "graded_100_classes": int(metrics.mnist_predict(graded, scale="[-1,1]").unique().numel())}
+    print(json.dumps(final), flush=True)
+    record = {"run": str(args.run), "args": run.get("args"), "seconds_per_epoch": [r["seconds"] for r in run["epochs"]],
+              "draw_seeds": [DRAW_SEEDS.start, DRAW_SEEDS.stop - 1], "late_epochs": late, "proposed_bar": bar,
+              "early_epoch_draws_clearing": next((t["draws_clearing_bar"] for t in table if t["epoch"] == EARLY_EPOCH),
+                                                 None),
+              "calibration": table, "final": final, "per_epoch": run["epochs"]}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(record, indent=1))
+
+    # figures: per-epoch curve, samples every fifth epoch, interpolation strip
+    args.figures.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    rows = run["epochs"]
+    ax.plot([r["epoch"] for r in rows], [r["mnist_score_1000"] for r in rows], label="1,000 samples, 10 splits")
+    ax.plot(epochs, [sorted(s for s, _ in draws[e])[10] for e in epochs], label="100 samples, 1 split (median of 20)")
+    ax.fill_between(epochs, [min(s for s, _ in draws[e]) for e in epochs],
+                    [max(s for s, _ in draws[e]) for e in epochs], alpha=0.2)
+    ax.axhline(bar, ls="--", c="gray", label=f"graded bar {bar}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MNIST classifier score")
+    ax.legend(loc="lower right")
+    fig.savefig(args.figures / "hw1_score_by_epoch.png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+    fixed_z = torch.randn(16, ns["Z_DIM"], generator=torch.Generator().manual_seed(1))
+    shown = [e for e in epochs if e % 5 == 0] or epochs[-1:]
+    with torch.no_grad():
+        rows_img = torch.stack([generator_at(e)(fixed_z) for e in shown])
+    plots.interpolation_strip(rows_img, title="rows: epochs " + ", ".join(map(str, shown)) + " (same noise)",
+                              save=args.figures / "hw1_samples_by_epoch.png")
+    plt.close("all")
+    plots.image_grid(ns["sample_generator"](final_g, n=100, seed=0), nrow=10,
+                     title=f"the graded 100 samples after {epochs[-1]} epochs",
+                     save=args.figures / "hw1_samples_100.png")
+    plt.close("all")
+    g = torch.Generator().manual_seed(7)
+    ends = [(torch.randn(ns["Z_DIM"], generator=g), torch.randn(ns["Z_DIM"], generator=g)) for _ in range(3)]
+    with torch.no_grad():
+        strips = torch.stack([final_g(ns["interpolate"](a, b, steps=10, method=m))
+                              for a, b in ends for m in ("linear", "slerp")])
+    plots.interpolation_strip(strips, title="rows: linear / slerp for 3 pairs of latent vectors",
+                              save=args.figures / "hw1_interpolations.png")
+    plt.close("all")
+    print(json.dumps({"proposed_bar": bar, "early_epoch_draws_clearing": record["early_epoch_draws_clearing"]}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
