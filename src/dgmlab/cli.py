@@ -79,9 +79,32 @@ def cmd_report(args) -> int:
     from .grading import report as R
 
     course = _course(args)
+    hws = course.check_homeworks(args.hw) if args.hw else None
     path = R.export_csv(course, args.csv)
-    print(R.table(R.grades(course, hws=args.hw or None)))
-    print(f"\ngrades CSV: {path}")
+    print(R.table(R.grades(course, hws=hws)))
+    print(f"\ngrades CSV (nbgrader): {path}")
+    if args.html or args.exports:
+        from .grading import analysis as A
+
+        data = A.collect(course, hws)
+        for problem in data.problems:
+            print(f"roster: {problem}", file=sys.stderr)
+    if args.exports:
+        from .grading import exports as X
+
+        folder = course.root / args.exports
+        print(f"Canvas import CSV:     {X.canvas_csv(data, folder / 'canvas.csv')}")
+        print(f"per-question CSV:      {X.long_csv(data, folder / 'questions.csv')}")
+        n = len(X.gradescope_dir(data, folder / "gradescope"))
+        print(f"Gradescope results:    {folder / 'gradescope'}/<hw>/<student>/results.json ({n} submissions)")
+    if args.html:
+        from .grading import dashboard as D
+
+        html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize)
+        print(f"dashboard ({'pseudonymized' if args.anonymize else 'INSTRUCTOR ONLY'}): {html_path}")
+    elif args.anonymize:
+        print("dgmlab: --anonymize applies to the dashboard: add --html", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -116,9 +139,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--memory", type=float, default=8, help="GiB of address space per kernel (sandbox only)")
     s.set_defaults(func=cmd_autograde)
 
-    s = sub.add_parser("report", help="export grades.csv and print the grade table")
+    s = sub.add_parser("report", help="export grades.csv, print the grade table; dashboard and LMS exports")
     s.add_argument("hw", nargs="*", help="homework ids (default: all)")
-    s.add_argument("--csv", default="grades.csv")
+    s.add_argument("--csv", default="grades.csv", help="where nbgrader's grades CSV goes (default: grades.csv)")
+    s.add_argument("--html", nargs="?", const="reports/dashboard.html", default=None, metavar="PATH",
+                   help="write the instructor's dashboard, one self-contained HTML page "
+                        "(default PATH: reports/dashboard.html)")
+    s.add_argument("--anonymize", action="store_true",
+                   help="dashboard with stable pseudonyms (student-7f3a) instead of student ids and names")
+    s.add_argument("--exports", nargs="?", const="reports", default=None, metavar="DIR",
+                   help="write canvas.csv, questions.csv and gradescope/<hw>/<student>/results.json "
+                        "into DIR (default: reports)")
     s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("info", help="print mode, device and data root")

@@ -1,0 +1,330 @@
+"""The instructor's dashboard: one static, self-contained HTML page per course.
+
+Charts are matplotlib figures embedded as base64 SVG images, the page carries
+no script and a Content-Security-Policy that forbids loading anything, so it
+opens from disk or an LMS file area with no server and no network. It holds
+grades and names (unless anonymized), failure messages students also see, the
+*names* of hidden checks, and never hidden-test source.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import time
+from pathlib import Path
+
+from . import analysis as A
+from .course import Course
+
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1150px;padding:0 16px 40px;color:#222}
+.banner{background:#b00020;color:#fff;padding:10px 14px;font-weight:600;margin:0 -16px 16px}
+h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:36px}
+table{border-collapse:collapse;margin:8px 0 16px;font-size:14px}
+th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums}
+.stats span{display:inline-block;margin-right:18px} .stats b{font-size:18px}
+.charts{display:flex;flex-wrap:wrap;gap:12px} .charts img{border:1px solid #eee;max-width:100%}
+.grid{display:flex;flex-wrap:wrap;gap:12px} .grid figure{margin:0;text-align:center;font-size:13px}
+.muted{color:#777} .bad{color:#b00020} details{margin:4px 0}
+"""
+
+
+def _fmt(x, nd=2) -> str:
+    return "–" if x is None else f"{round(float(x), nd):g}"
+
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _svg(fig) -> str:
+    """A matplotlib figure as an ``<img>`` holding base64 SVG (ids of separate figures cannot clash)."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img class="chart" alt="chart" src="data:image/svg+xml;base64,{data}">'
+
+
+def _png(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+    plt.close(fig)
+    return f'<img class="samples" alt="samples" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "dgmlab", "font.size": 9})
+    return plt
+
+
+# ------------------------------------------------------------------ charts
+def histogram(scores, stats, max_score, hw):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.2, 2.8))
+    bins = min(20, max(5, len(scores)))
+    ax.hist(scores, bins=bins, range=(0, max_score or 1), color="#4c72b0", edgecolor="white")
+    for key, style, color in [("mean", "-", "#c44e52"), ("median", "--", "#222"), ("q1", ":", "#555"),
+                              ("q3", ":", "#555")]:
+        ax.axvline(stats[key], linestyle=style, color=color, linewidth=1.4,
+                   label=f"{key} {_fmt(stats[key])}" if key != "q3" else f"quartiles {_fmt(stats['q1'])}–{_fmt(stats['q3'])}")
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[:3] + handles[4:], labels[:2] + labels[3:], fontsize=8, frameon=False)
+    ax.set(xlabel=f"total points (of {_fmt(max_score)})", ylabel="submissions", title=f"{hw}: total scores")
+    return _svg(fig)
+
+
+def auto_manual_bars(subs, auto_max, manual_max, hw):
+    plt = _plt()
+    subs = sorted(subs, key=lambda s: s.score)
+    fig, ax = plt.subplots(figsize=(5.2, max(1.8, 0.28 * len(subs) + 0.9)))
+    y = range(len(subs))
+    ax.barh(y, [s.auto_score for s in subs], color="#4c72b0", label=f"autograded (of {_fmt(auto_max)})")
+    ax.barh(y, [s.manual_score for s in subs], left=[s.auto_score for s in subs], color="#dd8452",
+            label=f"by hand (of {_fmt(manual_max)})")
+    ax.set_yticks(list(y), [s.student for s in subs], fontsize=7)
+    ax.axvline(auto_max + manual_max, color="#999", linewidth=1)
+    ax.set(xlabel="points", title=f"{hw}: autograded vs hand-graded points")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    return _svg(fig)
+
+
+def pass_rate_bars(rows, hw):
+    plt = _plt()
+    rows = [r for r in rows if r["pass_rate"] is not None]
+    if not rows:
+        return ""
+    fig, ax = plt.subplots(figsize=(5.2, max(1.8, 0.24 * len(rows) + 0.9)))
+    y = list(range(len(rows)))[::-1]
+    ax.barh(y, [100 * r["pass_rate"] for r in rows],
+            color=["#dd8452" if r["kind"] == "manual" else "#55a868" for r in rows])
+    ax.set_yticks(y, [r["cell"] for r in rows], fontsize=7)
+    ax.set(xlim=(0, 100), xlabel="% of submissions with full points", title=f"{hw}: pass rate per graded cell")
+    return _svg(fig)
+
+
+def sample_grid(path: Path):
+    """A 10x10 grid of a student's saved samples (``torch.load`` with ``weights_only``), or why not."""
+    try:
+        import torch
+
+        x = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(x, torch.Tensor):
+            return None, f"{path.name} holds a {type(x).__name__}, not a tensor"
+        x = x.detach().float()
+        if x.ndim == 2 and x.shape[1] == 784:
+            x = x.reshape(-1, 28, 28)
+        if x.ndim == 4:
+            x = x[:, 0]
+        if x.ndim != 3 or x.shape[0] == 0:
+            return None, f"{path.name} has shape {tuple(x.shape)}, not N x 28 x 28"
+        x = x[:100]
+        lo, hi = float(x.min()), float(x.max())
+        x = (x - lo) / (hi - lo + 1e-8)
+        n, h, w = x.shape
+        side = 10
+        canvas = torch.ones(side * h, side * w)
+        for i in range(n):
+            r, c = divmod(i, side)
+            canvas[r * h:(r + 1) * h, c * w:(c + 1) * w] = x[i]
+    except Exception as exc:  # a student's file: any failure is that file's problem, shown, never raised
+        return None, f"could not read {path.name}: {str(exc).splitlines()[0][:150] if str(exc) else type(exc).__name__}"
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(1.8, 1.8))
+    ax.imshow(canvas.numpy(), cmap="gray", vmin=0, vmax=1)
+    ax.axis("off")
+    return _png(fig), ""
+
+
+# ------------------------------------------------------------------ page
+def _stats_html(hw, stats, extra=()) -> str:
+    items = [("n", "submissions graded", stats.get("n")), ("mean", "mean", stats.get("mean")),
+             ("median", "median", stats.get("median")), ("q1", "Q1", stats.get("q1")), ("q3", "Q3", stats.get("q3")),
+             ("min", "min", stats.get("min")), ("max", "max", stats.get("max")), *extra]
+    return '<p class="stats">' + "".join(
+        f'<span>{_e(label)} <b data-hw="{_e(hw)}" data-stat="{key}">{_fmt(val)}</b></span>' for key, label, val in items
+    ) + "</p>"
+
+
+def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | None) -> str:
+    graded = data.graded(hw)
+    layout = data.cell_order[hw]
+    auto_max = sum(t[2] for t in layout if t[3] == "auto")
+    manual_max = sum(t[2] for t in layout if t[3] == "manual")
+    stats = A.summary(s.score for s in graded)
+    rows = A.cell_stats(data, hw)
+    out = [f'<section class="hw" id="hw-{_e(hw)}"><h2>{_e(hw)}</h2>']
+    out.append(f"<p>{_fmt(data.max_score[hw])} points: {_fmt(auto_max)} autograded, {_fmt(manual_max)} graded by "
+               f"hand. {len(graded)} submissions in the gradebook.</p>")
+    if graded:
+        auto = A.summary(s.auto_score for s in graded)
+        manual = A.summary(s.manual_score for s in graded)
+        out.append(_stats_html(hw, stats, [("auto_mean", "mean autograded", auto["mean"]),
+                                            ("manual_mean", "mean by hand", manual["mean"])]))
+        out.append('<div class="charts">' + histogram([s.score for s in graded], stats, data.max_score[hw], hw)
+                   + auto_manual_bars(graded, auto_max, manual_max, hw) + pass_rate_bars(rows, hw) + "</div>")
+    else:
+        out.append('<p class="muted">no graded submission yet</p>')
+
+    # per cell
+    out.append("<h3>Graded cells</h3><table class=\"cells\"><tr><th>cell</th><th>graded by</th><th>max</th>"
+               "<th>pass rate</th><th>mean</th><th>visible passed, hidden lost</th><th>not graded yet</th></tr>")
+    for r in rows:
+        gap = (f'<span data-stat="gap">{len(r["gap"])}</span>' + (f": {_e(', '.join(r['gap']))}" if r["gap"] else "")
+               if r["has_checks"] else '<span class="muted">n/a</span>')
+        out.append(f'<tr data-hw="{_e(hw)}" data-cell="{_e(r["cell"])}"><td>{_e(r["cell"])}</td><td>{r["kind"]}</td>'
+                   f'<td class="num">{_fmt(r["max"])}</td>'
+                   f'<td class="num" data-stat="pass_rate">{_fmt(None if r["pass_rate"] is None else 100 * r["pass_rate"], 1)}'
+                   f'{"%" if r["pass_rate"] is not None else ""}</td>'
+                   f'<td class="num" data-stat="mean">{_fmt(r["mean"])}</td><td>{gap}</td>'
+                   f'<td>{len(r["pending"]) or ""}</td></tr>')
+    out.append("</table>")
+
+    # failure reasons
+    out.append("<h3>Why points were lost</h3><p class=\"muted\">The short messages students see in feedback, "
+               "grouped per cell, largest group first.</p>")
+    any_fail = False
+    for r in rows:
+        if not r["failures"]:
+            continue
+        any_fail = True
+        out.append(f'<details open data-cell="{_e(r["cell"])}"><summary><b>{_e(r["cell"])}</b> '
+                   f'({sum(len(v) for _, v in r["failures"])} failures)</summary><table class="failures">'
+                   "<tr><th>students</th><th>reason</th><th>who</th></tr>")
+        for reason, who in r["failures"]:
+            out.append(f'<tr><td class="num" data-stat="count">{len(who)}</td><td>{_e(reason)}</td>'
+                       f'<td>{_e(", ".join(sorted(who)))}</td></tr>')
+        out.append("</table></details>")
+    if not any_fail:
+        out.append("<p>No autograded points lost.</p>")
+
+    # hidden gap explanation
+    gaps = [r for r in rows if r["gap"]]
+    out.append("<h3>Visible vs hidden checks</h3><p class=\"muted\">Students whose visible checks all passed but "
+               "who lost the cell's points on a hidden check (read from the runner's <code>passed</code>/"
+               "<code>FAILED</code> lines): how much a visible test misleads.</p>")
+    out.append("<ul>" + "".join(f"<li><b>{_e(r['cell'])}</b>: {len(r['gap'])} of {r['graded']} "
+                                 f"({_e(', '.join(r['gap']))})</li>" for r in gaps) + "</ul>"
+               if gaps else "<p>No such case.</p>")
+
+    # grading outcomes
+    subs = [s for s in data.submissions if s.hw == hw]
+    counts = {}
+    for s in subs:
+        counts[s.status] = counts.get(s.status, 0) + 1
+    out.append("<h3>Grading outcomes</h3><p>" + ", ".join(
+        f'<span data-hw="{_e(hw)}" data-outcome="{_e(k)}">{n}</span> {_e(k)}' for k, n in sorted(counts.items()))
+        + "</p><table class=\"outcomes\"><tr><th>student</th><th>outcome</th><th>seconds</th><th>score</th>"
+        "<th>reason</th></tr>")
+    for s in subs:
+        cls = "" if s.status == "graded" else ' class="bad"'
+        out.append(f"<tr><td>{_e(s.student)}</td><td{cls}>{_e(s.status)}</td>"
+                   f'<td class="num">{_fmt(s.seconds, 1)}</td><td class="num">{_fmt(s.score)}</td>'
+                   f"<td>{_e(s.reason)}</td></tr>")
+    out.append("</table>")
+    if all(s.seconds is None for s in subs):
+        out.append('<p class="muted">No grading times recorded (they are kept by <code>dgmlab autograde</code>).</p>')
+
+    # hand grading
+    pending = [r for r in rows if r["pending"]]
+    total_manual = sum(1 for c in data.cells_of(hw) if c.kind == "manual")
+    left = sum(len(r["pending"]) for r in pending)
+    out.append(f'<h3>Hand grading</h3><p><span data-hw="{_e(hw)}" data-stat="manual_left">{left}</span> of '
+               f"{total_manual} hand-graded answers still to grade (<code>nbgrader formgrader</code>).</p>")
+    if pending:
+        out.append("<ul>" + "".join(f"<li><b>{_e(r['cell'])}</b>: {len(r['pending'])} "
+                                     f"({_e(', '.join(r['pending']))})</li>" for r in pending) + "</ul>")
+
+    # artifacts
+    art = A.ARTIFACTS.get(hw.split("_")[0])
+    if art:
+        fname, cell = art
+        out.append(f"<h3>Samples ({_e(fname)}) and their score ({_e(cell)})</h3><div class=\"grid\">")
+        inverse = {v: k for k, v in (names or {}).items()}
+        for s in graded:
+            real = inverse.get(s.student, s.student)
+            score = next((c for c in data.cells_of(hw, cell, s.student)), None)
+            path = course.root / "autograded" / real / hw / fname
+            img, why = sample_grid(path) if path.exists() else (None, f"no {fname} handed in")
+            pts = f"{_fmt(score.points)} / {_fmt(score.max_points)}" if score else "–"
+            out.append(f'<figure data-student="{_e(s.student)}">{img or ""}<figcaption><b>{_e(s.student)}</b>'
+                       f"<br>{pts}" + (f'<br><span class="muted">{_e(why)}</span>' if why else "")
+                       + "</figcaption></figure>")
+        out.append("</div>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def student_section(data: A.ClassData, sid: str) -> str:
+    r = data.roster.get(sid)
+    title = _e(sid) + (f" ({_e(r.display)})" if r and r.named else "")
+    out = [f'<details class="student" id="student-{_e(sid)}"><summary><b>{title}</b> – ' + ", ".join(
+        f"{_e(s.hw)}: {_fmt(s.score)}/{_fmt(s.max_score)}" if s.score is not None else f"{_e(s.hw)}: {_e(s.status)}"
+        for s in data.submissions if s.student == sid) + "</summary>"]
+    for s in [s for s in data.submissions if s.student == sid]:
+        out.append(f"<h4>{_e(s.hw)}: {_e(s.status)}" + (f" – {_e(s.reason)}" if s.reason else "") + "</h4>")
+        cells = data.cells_of(s.hw, student=sid)
+        if not cells:
+            continue
+        out.append("<table><tr><th>cell</th><th>points</th><th>max</th><th>graded by</th><th>reason</th></tr>")
+        for c in cells:
+            out.append(f'<tr data-student="{_e(sid)}" data-hw="{_e(c.hw)}" data-cell="{_e(c.cell)}">'
+                       f'<td>{_e(c.cell)}</td><td class="num" data-stat="points">{_fmt(c.points)}</td>'
+                       f'<td class="num">{_fmt(c.max_points)}</td><td>{c.kind}</td><td>{_e(c.reason)}</td></tr>')
+        out.append("</table>")
+    out.append("</details>")
+    return "\n".join(out)
+
+
+def render(course: Course, data: A.ClassData, names: dict | None = None) -> str:
+    """The dashboard page for ``data`` (already anonymized when ``names`` maps ids to pseudonyms)."""
+    banner = ("INSTRUCTOR ONLY: grades of named students. Do not share; for sharing, use --anonymize."
+              if names is None else
+              "INSTRUCTOR / TA ONLY: pseudonymized grades (student-xxxx). The key that links pseudonyms to "
+              "students stays in the course's .dgmlab/pseudonym.key.")
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+           '<meta name="robots" content="noindex">', "<title>dgmlab grading dashboard</title>",
+           f"<style>{STYLE}</style></head><body>",
+           f'<div class="banner" id="instructor-only">{_e(banner)}</div>',
+           "<h1>Grading dashboard</h1>",
+           f'<p class="muted">Course {_e(course.root.name)}, written {time.strftime("%Y-%m-%d %H:%M")} by '
+           f"<code>dgmlab report --html</code> from gradebook.db and autograded/. Homeworks: "
+           + ", ".join(f'<a href="#hw-{_e(h)}">{_e(h)}</a>' for h in data.hws) + ".</p>"]
+    if data.problems:
+        out.append('<h3 class="bad">Roster problems</h3><ul id="roster-problems">'
+                   + "".join(f"<li>{_e(p)}</li>" for p in data.problems) + "</ul>")
+    for hw in data.hws:
+        out.append(homework_section(course, data, hw, names))
+    out.append('<section id="students"><h2>Students</h2>')
+    for sid in sorted({s.student for s in data.submissions}):
+        out.append(student_section(data, sid))
+    out.append("</section></body></html>")
+    return "\n".join(out)
+
+
+def write(course: Course, path: Path | str, hws=None, anonymize: bool = False) -> tuple[Path, A.ClassData]:
+    """Collect, optionally pseudonymize, render and write the page; return its path and the data shown."""
+    data = A.collect(course, hws)
+    names = None
+    if anonymize:
+        ids = set(data.roster) | {s.student for s in data.submissions}
+        names = A.Pseudonyms.for_course(course).mapping(ids)
+        data = A.anonymize(data, names)
+    path = Path(path)
+    path = path if path.is_absolute() else course.root / path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(course, data, names), encoding="utf-8")
+    return path, data

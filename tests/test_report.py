@@ -1,0 +1,279 @@
+"""Dashboard and LMS exports, checked against a gradebook built with nbgrader's own API (no autograding: fast)."""
+import csv
+import json
+import os
+import re
+import shutil
+import statistics
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+
+from conftest import ROOT
+from dgmlab import cli
+from dgmlab.grading import analysis as A
+from dgmlab.grading import dashboard as D
+from dgmlab.grading import exports as X
+from dgmlab.grading.course import Course, CourseError, SubmissionResult
+
+HW = "hw1_tiny"  # an hw1 homework: the dashboard shows its samples_100.pt grid
+SECRET = "HIDDEN_BODY_MARKER_91"  # text only the hidden region of a test cell holds
+# cell -> (kind, points possible)
+CELLS = {"q_written": ("manual", 4.0), "f_tests": ("auto", 5.0), "g_tests": ("auto", 3.0),
+         "samples_quality_tests": ("auto", 2.0)}
+ROSTER = {"ada": dict(first_name="Ada", last_name="Lovelace", email="ada@uni.edu", lms_user_id="101"),
+          "bob": dict(first_name="Bob", last_name="Babbage", email="bob@uni.edu", lms_user_id="102"),
+          "cy": {}}  # cy: added by nbgrader while grading, no roster data
+# student -> cell -> (auto_score, manual_score, needs_manual, stdout of the test cell)
+GRADES = {
+    "ada": {"q_written": (None, 3.0, False, None), "f_tests": (5.0, None, False, "passed test_shape\npassed test_value"),
+            "g_tests": (3.0, None, False, "passed test_g"), "samples_quality_tests": (2.0, None, False, "passed test_q")},
+    "bob": {"q_written": (None, None, True, None),
+            "f_tests": (0.0, None, False, "passed test_shape\nFAILED test_value: value off by a sign"),
+            "g_tests": (3.0, None, False, "passed test_g"),
+            "samples_quality_tests": (0.0, None, False, "FAILED test_q: classifier accuracy 0.12 < 0.80")},
+    "cy": {"q_written": (0.0, None, False, None),
+           "f_tests": (0.0, None, False, "FAILED test_shape: wrong shape (3,)\nFAILED test_value: value off by a sign"),
+           "g_tests": (0.0, None, False, "FAILED test_g: NotImplementedError"),
+           "samples_quality_tests": (0.0, None, False, "FAILED test_q: no samples_100.pt handed in")},
+}
+F_SOURCE = f"""from dgmlab.testing import run_tests
+
+def test_shape():
+    assert True
+
+### BEGIN HIDDEN TESTS
+def test_value():
+    assert "{SECRET}"
+### END HIDDEN TESTS
+
+run_tests()"""
+
+
+def _nb(student):
+    cells = [nbformat.v4.new_markdown_cell("answer", metadata={"nbgrader": {
+        "grade": True, "solution": True, "grade_id": "q_written", "points": 4}})]
+    for cell, (kind, pts) in CELLS.items():
+        if kind == "manual":
+            continue
+        auto, _, _, stdout = GRADES[student][cell]
+        src = F_SOURCE if cell == "f_tests" else f"def {stdout.split()[1].rstrip(':')}():\n    pass\nrun_tests()"
+        c = nbformat.v4.new_code_cell(src, metadata={"nbgrader": {"grade": True, "solution": False,
+                                                                    "grade_id": cell, "points": pts}})
+        c.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stdout + "\n")]
+        if "FAILED" in stdout:
+            c.outputs.append(nbformat.v4.new_output("error", ename="TestsFailed", evalue="checks failed",
+                                                    traceback=[f"{SECRET} in a traceback frame"]))
+        cells.append(c)
+    return nbformat.v4.new_notebook(cells=cells)
+
+
+def _fill_gradebook(root: Path):
+    """Assignment, graded cells, roster and grades through nbgrader's Gradebook API."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        gb.add_assignment(HW)
+        gb.add_notebook(HW, HW)
+        for cell, (kind, pts) in CELLS.items():
+            gb.add_grade_cell(cell, HW, HW, max_score=pts, cell_type="markdown" if kind == "manual" else "code")
+        gb.add_solution_cell("q_written", HW, HW)
+        for sid, info in ROSTER.items():
+            gb.add_student(sid, **info)
+            gb.add_submission(HW, sid)
+            for cell, (auto, manual, needs, _) in GRADES[sid].items():
+                g = gb.find_grade(cell, HW, HW, sid)
+                g.auto_score, g.manual_score, g.needs_manual_grade = auto, manual, needs
+            gb.db.commit()
+        c = gb.find_comment("q_written", HW, HW, "ada")
+        c.manual_comment = "misses the Lipschitz constant"
+        gb.db.commit()
+
+
+def build_course(root: Path) -> Course:
+    """A graded course: gradebook.db, autograded notebooks, a samples file, grading records, a broken submission."""
+    shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    # nbgrader creates the database by running alembic by name: this Python's bin/ goes first on PATH
+    saved = os.environ.get("PATH", "")
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved])
+    try:
+        _fill_gradebook(root)
+    finally:
+        os.environ["PATH"] = saved
+    (root / "source" / HW).mkdir(parents=True)
+    nbformat.write(_nb("ada"), root / "source" / HW / f"{HW}.ipynb")
+    for sid in ROSTER:
+        folder = root / "autograded" / sid / HW
+        folder.mkdir(parents=True)
+        nbformat.write(_nb(sid), folder / f"{HW}.ipynb")
+        (root / "submitted" / sid / HW).mkdir(parents=True)
+    torch.save(torch.rand(100, 1, 28, 28), root / "autograded" / "ada" / HW / "samples_100.pt")
+    (root / "submitted" / "dee" / HW).mkdir(parents=True)
+    (root / "submitted" / "dee" / HW / f"{HW}.ipynb").write_text('{"cells": [', encoding="utf-8")
+    course = Course(root)
+    A.save_records(course, [SubmissionResult(HW, "ada", "graded", seconds=12.5),
+                            SubmissionResult(HW, "bob", "graded", seconds=14.0),
+                            SubmissionResult(HW, "eve", "timed out", "grading took longer than 900 s", 900.0)])
+    return course
+
+
+def gradebook_truth(root):
+    """Scores straight from nbgrader's API, independent of dgmlab's reading of it."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        a = gb.find_assignment(HW)
+        return {"max": a.max_score,
+                "total": {s.student.id: s.score for s in a.submissions},
+                "cell": {(s.student.id, g.name): g.score for s in a.submissions for n in s.notebooks
+                         for g in n.grades}}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    return build_course(tmp_path_factory.mktemp("report_course"))
+
+
+@pytest.fixture(scope="module")
+def data(course):
+    return A.collect(course)
+
+
+def test_collect_reads_points_reasons_outcomes_and_roster_problems(course, data):
+    truth = gradebook_truth(course.root)
+    assert {(c.student, c.cell): c.points for c in data.cells if c.points is not None} == \
+        {k: v for k, v in truth["cell"].items() if k != ("bob", "q_written")}
+    bob = {c.cell: c for c in data.cells_of(HW, student="bob")}
+    assert bob["q_written"].points is None and bob["q_written"].reason == "awaiting hand grading"
+    assert bob["f_tests"].reason == "test_value: value off by a sign" and bob["f_tests"].hidden_gap
+    cy = {c.cell: c for c in data.cells_of(HW, student="cy")}
+    assert not cy["f_tests"].hidden_gap  # its visible check failed too
+    assert "left as released" in cy["q_written"].reason
+    ada = {c.cell: c for c in data.cells_of(HW, student="ada")}
+    assert ada["q_written"].reason == "misses the Lipschitz constant"
+    subs = {s.student: s for s in data.submissions}
+    assert (subs["ada"].status, subs["ada"].seconds) == ("graded", 12.5)
+    assert subs["eve"].status == "timed out" and subs["eve"].score is None
+    assert subs["dee"].status == "invalid" and "not a valid notebook" in subs["dee"].reason
+    assert subs["bob"].pending_manual == 1
+    problems = "\n".join(data.problems)
+    assert "cy: no name" in problems and "dee: submitted but not in nbgrader's student table" in problems
+    assert "ada" not in problems
+
+
+def test_cell_stats_pass_rate_failures_and_gap(data):
+    rows = {r["cell"]: r for r in A.cell_stats(data, HW)}
+    assert rows["f_tests"]["pass_rate"] == pytest.approx(1 / 3) and rows["f_tests"]["mean"] == pytest.approx(5 / 3)
+    assert rows["f_tests"]["gap"] == ["bob"]
+    assert rows["f_tests"]["failures"][0] == ("test_value: value off by a sign", ["bob", "cy"])  # largest first
+    assert rows["q_written"]["pending"] == ["bob"] and rows["q_written"]["graded"] == 2
+
+
+def test_canvas_csv_matches_gradebook_and_canvas_columns(course, data, tmp_path):
+    truth = gradebook_truth(course.root)
+    rows = list(csv.reader(X.canvas_csv(data, tmp_path / "canvas.csv").open(encoding="utf-8")))
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", HW]
+    assert rows[1][0] == "Points Possible" and float(rows[1][5]) == truth["max"] == 14
+    body = {r[2]: r for r in rows[2:]}
+    assert set(body) == set(ROSTER)  # dee and eve have no roster entry: reported, not invented
+    assert body["ada"][:5] == ["Lovelace, Ada", "101", "ada", "ada@uni.edu", ""]
+    assert body["cy"][:5] == ["cy", "", "cy", "", ""]
+    for sid, total in truth["total"].items():
+        assert float(body[sid][5]) == pytest.approx(total)
+
+
+def test_long_csv_has_a_row_per_graded_cell(course, data, tmp_path):
+    truth = gradebook_truth(course.root)
+    rows = list(csv.DictReader(X.long_csv(data, tmp_path / "q.csv").open(encoding="utf-8")))
+    assert list(rows[0]) == X.LONG_COLUMNS and len(rows) == len(truth["cell"])
+    for r in rows:
+        want = truth["cell"][(r["student"], r["cell"])]
+        assert (float(r["points"]) if r["points"] else 0.0) == pytest.approx(want)
+        assert r["graded_by"] == CELLS[r["cell"]][0] and float(r["max_points"]) == CELLS[r["cell"]][1]
+    bob_q = next(r for r in rows if r["student"] == "bob" and r["cell"] == "samples_quality_tests")
+    assert bob_q["reason"] == "test_q: classifier accuracy 0.12 < 0.80"
+
+
+def test_gradescope_results_follow_the_spec(course, data, tmp_path):
+    truth = gradebook_truth(course.root)
+    paths = X.gradescope_dir(data, tmp_path / "gs")
+    assert len(paths) == len(data.submissions)
+    res = json.loads((tmp_path / "gs" / HW / "bob" / "results.json").read_text())
+    assert res["score"] == pytest.approx(truth["total"]["bob"]) and res["execution_time"] == 14
+    assert [t["name"] for t in res["tests"]] == list(CELLS)
+    assert sum(t["score"] for t in res["tests"]) == pytest.approx(res["score"])
+    for t in res["tests"]:
+        assert set(t) == {"name", "score", "max_score", "visibility", "output"}
+        assert t["visibility"] in {"hidden", "after_due_date", "after_published", "visible"}
+    eve = json.loads((tmp_path / "gs" / HW / "eve" / "results.json").read_text())
+    assert eve["score"] == 0 and eve["output"].startswith("timed out") and eve["tests"] == []
+
+
+def _stat(page, key):
+    return float(re.search(rf'data-hw="{HW}" data-stat="{key}">([^<]+)<', page).group(1))
+
+
+def test_dashboard_numbers_privacy_and_offline(course, tmp_path):
+    truth = gradebook_truth(course.root)
+    path, _ = D.write(course, tmp_path / "dash.html")
+    page = path.read_text(encoding="utf-8")
+    totals = list(truth["total"].values())
+    assert _stat(page, "mean") == pytest.approx(statistics.mean(totals), abs=0.01)
+    assert _stat(page, "median") == pytest.approx(statistics.median(totals), abs=0.01)
+    assert _stat(page, "n") == 3 and _stat(page, "manual_left") == 1
+    f_row = re.search(r'data-cell="f_tests">.*?data-stat="pass_rate">([\d.]+)%', page).group(1)
+    assert float(f_row) == pytest.approx(100 / 3, abs=0.1)
+    assert 'id="instructor-only">INSTRUCTOR ONLY' in page
+    # no hidden-test source, not even from a traceback; the failing hidden check's name and message are shown
+    assert SECRET not in page and "BEGIN HIDDEN" not in page and "def test_" not in page
+    assert "test_value: value off by a sign" in page
+    # self-contained: no script, nothing fetched, charts inline
+    assert "<script" not in page.lower() and not re.search(r'(src|href)="(https?:)?//', page)
+    assert page.count('src="data:image/svg+xml;base64,') == 3
+    assert re.search(r'data-student="ada"><img class="samples" alt="samples" src="data:image/png;base64,', page)
+    assert "Lovelace, Ada" in page and "timed out" in page
+
+
+def test_anonymized_dashboard_has_stable_pseudonyms_and_no_names(course, tmp_path):
+    p1, d1 = D.write(course, tmp_path / "a1.html", anonymize=True)
+    p2, _ = D.write(course, tmp_path / "a2.html", anonymize=True)
+    page = p1.read_text(encoding="utf-8")
+    ids = sorted({s.student for s in d1.submissions})
+    assert all(re.fullmatch(r"student-[0-9a-f]{4,}", s) for s in ids) and len(ids) == 5
+    for secret in ["ada", "bob", "Lovelace", "Babbage", "uni.edu", '"cy"', " cy", "dee", "eve"]:
+        assert secret not in page, f"anonymized page shows {secret!r}"
+    assert sorted(re.findall(r"student-[0-9a-f]{4,}", page)) == sorted(
+        re.findall(r"student-[0-9a-f]{4,}", p2.read_text(encoding="utf-8")))
+    assert _stat(page, "mean") == _stat(D.render(course, A.collect(course)), "mean")
+    key = course.root / A.KEY_FILE
+    assert key.stat().st_mode & 0o077 == 0
+
+
+def test_pseudonyms_lengthen_on_collision():
+    p = A.Pseudonyms(b"k")
+    ids = [f"s{i}" for i in range(1500)]  # 1500 ids in 65536 four-hex-digit values: ~17 colliding pairs expected
+    names = p.mapping(ids)
+    assert len(set(names.values())) == len(ids) and max(len(v) for v in names.values()) > len("student-0000")
+    assert p.mapping(["s1"])["s1"] == "student-" + p.digest("s1")[:4]
+
+
+def test_report_cli_writes_everything(course, capsys):
+    rc = cli.main(["--course", str(course.root), "report", HW, "--html", "--exports"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    for name in ["dashboard.html", "canvas.csv", "questions.csv", f"gradescope/{HW}/ada/results.json"]:
+        assert (course.root / "reports" / name).exists(), name
+    assert "roster: cy: no name" in out.err and "dashboard (INSTRUCTOR ONLY)" in out.out
+
+
+def test_report_cli_errors_clearly(course, tmp_path, capsys):
+    assert cli.main(["--course", str(course.root), "report", "hw9_nope", "--html"]) == 2
+    assert "unknown homework hw9_nope" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", empty)
+    with pytest.raises(CourseError, match="no gradebook"):
+        A.collect(Course(empty))
