@@ -52,7 +52,10 @@ def cmd_autograde(args) -> int:
     bar = tqdm(total=total, unit="submission", desc=f"autograde {args.hw}", disable=total == 0)
     counts_so_far = {}
 
+    from .grading.analysis import save_records
+
     def show(r):
+        save_records(course, [r])  # outcome, reason and time for `dgmlab report --html`
         counts_so_far[r.status] = counts_so_far.get(r.status, 0) + 1
         bar.set_postfix({k: v for k, v in sorted(counts_so_far.items())}, refresh=False)
         bar.update(1)

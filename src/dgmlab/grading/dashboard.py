@@ -73,6 +73,8 @@ def _plt():
 # ------------------------------------------------------------------ charts
 def histogram(scores, stats, max_score, hw):
     plt = _plt()
+    from matplotlib.ticker import MaxNLocator
+
     fig, ax = plt.subplots(figsize=(5.2, 2.8))
     bins = min(20, max(5, len(scores)))
     ax.hist(scores, bins=bins, range=(0, max_score or 1), color="#4c72b0", edgecolor="white")
@@ -83,6 +85,7 @@ def histogram(scores, stats, max_score, hw):
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[:3] + handles[4:], labels[:2] + labels[3:], fontsize=8, frameon=False)
     ax.set(xlabel=f"total points (of {_fmt(max_score)})", ylabel="submissions", title=f"{hw}: total scores")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return _svg(fig)
 
 
@@ -304,8 +307,9 @@ def render(course: Course, data: A.ClassData, names: dict | None = None) -> str:
            f"<code>dgmlab report --html</code> from gradebook.db and autograded/. Homeworks: "
            + ", ".join(f'<a href="#hw-{_e(h)}">{_e(h)}</a>' for h in data.hws) + ".</p>"]
     if data.problems:
-        out.append('<h3 class="bad">Roster problems</h3><ul id="roster-problems">'
-                   + "".join(f"<li>{_e(p)}</li>" for p in data.problems) + "</ul>")
+        out.append(f'<details id="roster-problems"><summary class="bad">Roster problems ({len(data.problems)}): '
+                   "students the Canvas export cannot name</summary><ul>"
+                   + "".join(f"<li>{_e(p)}</li>" for p in data.problems) + "</ul></details>")
     for hw in data.hws:
         out.append(homework_section(course, data, hw, names))
     out.append('<section id="students"><h2>Students</h2>')

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import course as C
 from . import report as R
+from .analysis import save_records
 
 
 def stage_examples(course: C.Course, hws) -> dict:
@@ -71,6 +72,7 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
             print(f"  {hw} / {r.student}: {r.status} in {r.seconds:.0f} s{note}", flush=True)
 
         results = C.autograde(course, hw, staged[hw], timeout=timeout, jobs=jobs, progress=show)
+        save_records(course, results)
         problems += [r for r in results if r.status != "graded"]
     print("4/4 exporting grades ...", flush=True)
     csv_path = R.export_csv(course, csv)
@@ -83,5 +85,13 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
     print(f"autograded notebooks: {course.root / 'autograded'}")
     print(f"feedback (HTML):      {course.root / 'feedback'}")
     print(f"grades CSV:           {csv_path}")
+    try:
+        from .dashboard import write as write_dashboard
+
+        dash, _ = write_dashboard(course, "reports/dashboard.html", hws)
+        print(f"dashboard (HTML):     {dash}  (instructor only; dgmlab report --html --anonymize to share)")
+    except Exception as exc:  # the grades stand; only the page is missing
+        print(f"dashboard not written: {exc}")
+        problems.append(exc)
     print(f"done in {time.monotonic() - t0:.0f} s")
     return 1 if problems else 0
