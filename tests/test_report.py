@@ -272,6 +272,8 @@ def test_report_cli_writes_everything(course, capsys):
 def test_report_cli_errors_clearly(course, tmp_path, capsys):
     assert cli.main(["--course", str(course.root), "report", "hw9_nope", "--html"]) == 2
     assert "unknown homework hw9_nope" in capsys.readouterr().err
+    assert cli.main(["--course", str(course.root), "report", "--anonymize"]) == 2
+    assert "add --html" in capsys.readouterr().err
     empty = tmp_path / "empty"
     empty.mkdir()
     shutil.copy(ROOT / "nbgrader_config.py", empty)

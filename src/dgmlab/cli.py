@@ -81,6 +81,9 @@ def cmd_autograde(args) -> int:
 def cmd_report(args) -> int:
     from .grading import report as R
 
+    if args.anonymize and not args.html:
+        print("dgmlab: error: --anonymize applies to the dashboard: add --html", file=sys.stderr)
+        return 2
     course = _course(args)
     hws = course.check_homeworks(args.hw) if args.hw else None
     path = R.export_csv(course, args.csv)
@@ -105,9 +108,6 @@ def cmd_report(args) -> int:
 
         html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize)
         print(f"dashboard ({'pseudonymized' if args.anonymize else 'INSTRUCTOR ONLY'}): {html_path}")
-    elif args.anonymize:
-        print("dgmlab: --anonymize applies to the dashboard: add --html", file=sys.stderr)
-        return 2
     return 0
 
 
