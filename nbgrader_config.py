@@ -10,9 +10,17 @@ c.CourseDirectory.root = "."
 
 # -- Where Colab installs dgmlab from ------------------------------------------
 # generate_assignment writes this into every release notebook's setup cell
-# (the line `DGMLAB_INSTALL = ...`). A pip requirement: a git URL, a wheel URL
-# or a package name, e.g. "dgmlab @ git+https://github.com/<org>/<repo>@main".
-c.SetInstallSource.install_source = "dgmlab @ git+https://github.com/dgm-course/dgm-course@main"
+# (the line `DGMLAB_INSTALL = ...`), which Colab passes to `pip install`. It
+# must name ONE dgmlab version; docs/publishing.md shows how to publish each form:
+#   c.SetInstallSource.install_source = "dgmlab==0.1.0"                                    # PyPI
+#   c.SetInstallSource.install_source = "dgmlab @ git+https://github.com/<org>/<repo>@v0.1.0"  # a Git tag
+#   c.SetInstallSource.install_source = "https://<host>/<path>/dgmlab-0.1.0-py3-none-any.whl"  # a wheel URL
+# Until it is set, `dgmlab release` and `nbgrader generate_assignment` refuse to
+# write release notebooks, except a local-only release (`dgmlab release
+# --local-only`, or c.SetInstallSource.local_only = True), whose setup cell in
+# Colab stops and tells the student to ask the instructor. The committed
+# release/ is local-only: this kit names no course's install source.
+c.SetInstallSource.install_source = ""
 
 # nbgrader's default list with SetInstallSource first, before checksums and
 # SaveCells record the locked setup cell.

@@ -28,6 +28,8 @@ def test_demo_exits_cleanly_and_prints_table(demo):
     root, res = demo
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert "student" in res.stdout and "demo_reference" in res.stdout and "grades CSV" in res.stdout
+    # the shipped config sets no install source: the demo releases local-only instead of refusing
+    assert "releasing for local use only" in res.stdout
 
 
 def test_demo_writes_autograded_feedback_and_csv(demo):

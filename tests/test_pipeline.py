@@ -20,6 +20,16 @@ from dgmlab.grading.examples import example_submissions  # noqa: E402
 
 HW = tiny.HW
 pytestmark = pytest.mark.slow
+# The shipped nbgrader_config.py sets no install source (release refuses); these courses set one.
+INSTALL_SOURCE = "dgmlab @ git+https://github.com/someone/dgm-homeworks@v0.1.0"
+
+
+def copy_config(root, install_source=INSTALL_SOURCE):
+    """The course's nbgrader_config.py in ``root``, with ``install_source`` set (None: as shipped)."""
+    text = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
+    if install_source is not None:
+        text += f"\nc.SetInstallSource.install_source = {install_source!r}\n"
+    (root / "nbgrader_config.py").write_text(text, encoding="utf-8")
 
 
 def dgmlab_cli(root, *args):
@@ -30,7 +40,7 @@ def dgmlab_cli(root, *args):
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
-    shutil.copy(ROOT / "nbgrader_config.py", root)
+    copy_config(root)
     tiny.build(root)
     c = C.Course(root)
     C.release(c)
@@ -64,7 +74,32 @@ def test_release_setup_cell_carries_configured_install_source(course):
     c, _ = course
     nb = nbformat.read(c.release_notebook(HW), as_version=4)
     setup = next(cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "setup")
-    assert 'DGMLAB_INSTALL = "dgmlab @ git+' in setup.source
+    assert f'DGMLAB_INSTALL = "{INSTALL_SOURCE}"  # where Colab installs dgmlab from' in setup.source
+
+
+def test_plain_nbgrader_refuses_without_install_source(tmp_path):
+    """The check is in the preprocessor, so `nbgrader generate_assignment` itself refuses."""
+    copy_config(tmp_path, install_source=None)
+    tiny.build(tmp_path)
+    c = C.Course(tmp_path)
+    res = c.nbgrader("generate_assignment", HW, "--force", "--no-db")
+    assert not res.ok
+    assert "InstallSourceError: refusing to write release notebooks: no install source is set" in res.output
+    assert "c.SetInstallSource.install_source in nbgrader_config.py" in res.output
+    assert not c.release_notebook(HW).exists()
+
+
+def test_local_only_release_and_its_check(tmp_path):
+    copy_config(tmp_path, install_source=None)
+    tiny.build(tmp_path)
+    c = C.Course(tmp_path)
+    C.release(c, local_only=True)
+    nb = nbformat.read(c.release_notebook(HW), as_version=4)
+    setup = next(cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    assert 'DGMLAB_INSTALL = ""  # local-only release' in setup.source
+    assert C.release_is_local_only(c) and C.release_differences(c) == []
+    copy_config(tmp_path)  # the instructor sets a source: the local-only release/ is now out of date
+    assert not C.release_is_local_only(c) and C.release_differences(c) == [HW]
 
 
 def test_reference_earns_every_autograded_point(course):
@@ -185,7 +220,7 @@ def test_release_check_detects_hand_edits(course):
 
 def course_with_one_submission(root, student, mean_square_source):
     """A fresh tiny course whose only submission is the reference with ``mean_square`` replaced."""
-    shutil.copy(ROOT / "nbgrader_config.py", root)
+    copy_config(root)
     tiny.build(root)
     c = C.Course(root)
     C.release(c)

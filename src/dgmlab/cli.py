@@ -5,6 +5,8 @@ import argparse
 import os
 import sys
 
+from . import __version__
+
 
 def _course(args):
     from .grading.course import Course
@@ -30,15 +32,23 @@ def cmd_release(args) -> int:
     from .grading import course as C
 
     course = _course(args)
+    local_only = args.local_only or C.release_is_local_only(course)
     if args.check:
-        stale = C.release_differences(course, args.hw)
+        stale = C.release_differences(course, args.hw, local_only=local_only)
         if stale:
-            print(f"release/ is out of date for {', '.join(stale)}: run `dgmlab release`", file=sys.stderr)
+            how = "dgmlab release --local-only" if local_only and not args.local_only else "dgmlab release"
+            print(f"release/ is out of date for {', '.join(stale)}: run `{how}`", file=sys.stderr)
             return 1
-        print("release/ matches source/")
+        print("release/ matches source/" + (" (as a local-only release)" if local_only else ""))
+        if local_only and not args.local_only:
+            print("note: nbgrader_config.py sets no usable install source, so these notebooks cannot install "
+                  "dgmlab in Colab; see docs/publishing.md before handing them out", file=sys.stderr)
         return 0
-    for res in C.release(course, args.hw):
+    for res in C.release(course, args.hw, local_only=args.local_only):
         print(f"released {res.args[1]} -> release/{res.args[1]}/ ({res.seconds:.1f} s)")
+    if args.local_only:
+        print("local-only release: in Colab the setup cells stop and tell students to ask you for dgmlab; "
+              "set an install source before handing them out to Colab users (docs/publishing.md)")
     return 0
 
 
@@ -114,6 +124,7 @@ def cmd_report(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dgmlab", description="Deep Generative Models course kit: release, autograde "
                                 "and report on nbgrader homeworks. Run from the course directory (repository root).")
+    p.add_argument("--version", action="version", version=f"dgmlab {__version__}")
     p.add_argument("--course", default=".", help="course directory holding nbgrader_config.py (default: .)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -126,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("release", help="generate release/ from source/ (nbgrader generate_assignment)")
     s.add_argument("hw", nargs="*", help="homework ids (default: all)")
     s.add_argument("--check", action="store_true", help="only check that release/ matches source/")
+    s.add_argument("--local-only", action="store_true",
+                   help="release without an install source (for use on this machine; in Colab the setup cell "
+                        "stops and tells students to ask you); without it, an unset install source is an error")
     s.set_defaults(func=cmd_release)
 
     s = sub.add_parser("autograde", help="autograde submitted/<student>/<hw>/ and write feedback")

@@ -141,11 +141,45 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 # ----------------------------------------------------------------- release
-def release(course: Course, hws=None) -> list[StepResult]:
-    """``nbgrader generate_assignment --force`` for each homework (all by default)."""
+def install_source(course: Course, local_only: bool = False):
+    """The :class:`~dgmlab.grading.preprocessors.SetInstallSource` that ``nbgrader_config.py`` configures.
+
+    ``local_only=True`` turns a local-only release on whatever the file says.
+    Its ``problem()`` is why release notebooks cannot be written (``None`` when they can).
+    """
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from .preprocessors import SetInstallSource
+
+    try:
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+    except Exception as exc:
+        raise CourseError(f"could not read {course.root / 'nbgrader_config.py'}: {exc}") from exc
+    names = config.GenerateAssignment.get("preprocessors", [])
+    if not any(getattr(n, "__name__", n).endswith("SetInstallSource") for n in names):
+        raise CourseError("nbgrader_config.py's c.GenerateAssignment.preprocessors does not list "
+                          "dgmlab.grading.preprocessors.SetInstallSource, so release notebooks would not get "
+                          "the course's install source: add it before nbgrader.preprocessors.LockCells")
+    pre = SetInstallSource(config=config)
+    if local_only:
+        pre.local_only = True
+    return pre
+
+
+def release(course: Course, hws=None, local_only: bool = False) -> list[StepResult]:
+    """``nbgrader generate_assignment --force`` for each homework (all by default).
+
+    Refuses (:class:`CourseError`, nothing written) when the course sets no usable
+    install source, unless ``local_only``: then the setup cells name none.
+    """
+    hws = course.check_homeworks(hws)
+    problem = install_source(course, local_only).problem()
+    if problem:
+        raise CourseError(problem)
+    flags = ["--SetInstallSource.local_only=True"] if local_only else []
     results = []
-    for hw in course.check_homeworks(hws):
-        res = course.nbgrader("generate_assignment", hw, "--force")
+    for hw in hws:
+        res = course.nbgrader("generate_assignment", hw, "--force", *flags)
         if not res.ok:
             raise CourseError(f"generate_assignment {hw} failed:\n{_tail(res.output)}")
         extra = sorted(p.relative_to(course.root).as_posix() for p in (course.root / "release" / hw).rglob("*")
@@ -157,9 +191,22 @@ def release(course: Course, hws=None) -> list[StepResult]:
     return results
 
 
-def release_differences(course: Course, hws=None) -> list[str]:
-    """Homeworks whose committed ``release/`` notebook differs from a fresh generate_assignment."""
+def release_is_local_only(course: Course) -> bool:
+    """Whether ``dgmlab release`` can only write a local-only release here (no usable install source set)."""
+    pre = install_source(course)
+    return pre.local_only or pre.problem() is not None
+
+
+def release_differences(course: Course, hws=None, local_only: bool | None = None) -> list[str]:
+    """Homeworks whose committed ``release/`` notebook differs from a fresh generate_assignment.
+
+    ``local_only=None`` compares with what the config allows: the configured install
+    source, or a local-only release when none is set.
+    """
     hws = course.check_homeworks(hws)
+    if local_only is None:
+        local_only = release_is_local_only(course)
+    flags = ["--SetInstallSource.local_only=True"] if local_only else []
     stale = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -169,7 +216,7 @@ def release_differences(course: Course, hws=None) -> list[str]:
                             ignore=shutil.ignore_patterns("figures", "*.pt", ".ipynb_checkpoints", "__pycache__"))
         scratch = Course(tmp)
         for hw in hws:
-            res = scratch.nbgrader("generate_assignment", hw, "--force", "--no-db")
+            res = scratch.nbgrader("generate_assignment", hw, "--force", "--no-db", *flags)
             if not res.ok:
                 raise CourseError(f"generate_assignment {hw} failed:\n{_tail(res.output)}")
             fresh = scratch.release_notebook(hw)

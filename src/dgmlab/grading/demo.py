@@ -56,8 +56,15 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
     if not hws:
         raise C.CourseError(f"no homework in {course.root / 'source'}")
     print(f"course: {course.root}\nhomeworks: {', '.join(hws)}")
-    print("1/4 generating release/ (nbgrader generate_assignment) ...", flush=True)
-    C.release(course, hws)
+    # The demo runs on this machine, so a course that has not set where Colab installs dgmlab from
+    # (as this kit ships) gets a local-only release instead of the refusal `dgmlab release` gives.
+    local_only = C.release_is_local_only(course)
+    print("1/4 generating release/ (nbgrader generate_assignment" + (", local-only" if local_only else "") + ") ...",
+          flush=True)
+    if local_only:
+        print("  nbgrader_config.py sets no install source for Colab: releasing for local use only "
+              "(docs/publishing.md says how to set one)", flush=True)
+    C.release(course, hws, local_only=local_only)
     print("2/4 staging example submissions into submitted/ ...", flush=True)
     staged = stage_examples(course, hws)
     print("3/4 autograding (nbgrader autograde + generate_feedback) ...", flush=True)
