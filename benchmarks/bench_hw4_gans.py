@@ -10,6 +10,11 @@ shipped MNIST classifier. Results go to a JSON file (one record per evaluation) 
         --experiments baseline cgan --epochs 30 --eval-every 5 --out /tmp/hw4_bench_a.json
     .venv/bin/python benchmarks/bench_hw4_gans.py --table /tmp/hw4_bench_a.json ...   # Markdown table
 
+Learning rate: constant ``LR``, as in the notebook, unless ``--lr-decay-from K`` is given: then ``LR`` for
+K epochs and a linear fall to LR/(epochs - K + 1) in the last epoch, set at the start of each epoch, for
+every experiment given (the probe in docs/hw4_gans.md). If the notebook ever defines ``LR_DECAY_FROM``,
+it is the default for the P1/P2 GANs (not for cgan).
+
 Note: training one epoch per ``train_gan`` call restarts its d_steps counter every epoch (937 batches of 64
 leave 7 discriminator updates without a following generator update in ``d_steps_10``); the notebook trains
 all epochs in one call.
@@ -49,6 +54,13 @@ def load_notebook_namespace(threads: int) -> dict:
     return ns
 
 
+def lr_factor(epoch: int, epochs: int, decay_from: int | None) -> float:
+    """Learning-rate multiplier for 1-based ``epoch``: 1 up to ``decay_from``, then linear down to 1/(epochs - decay_from + 1)."""
+    if decay_from is None or epoch <= decay_from:  # decay_from == epochs: a constant rate
+        return 1.0
+    return (epochs - epoch + 1) / (epochs - decay_from + 1)
+
+
 def markdown_table(records: list[dict]) -> str:
     """One Markdown row per evaluation record (the table in docs/hw4_gans.md)."""
     lines = ["| experiment | epoch | G updates | s/epoch | MNIST classifier score | MNIST classifier Fréchet distance "
@@ -71,6 +83,10 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=None, help="default: the notebook's full-mode BATCH_SIZE")
     p.add_argument("--lr", type=float, default=None, help="default: the notebook's LR (both players)")
+    p.add_argument("--lr-decay-from", type=int, default=None,
+                   help="train this many epochs at --lr, then let the rate fall linearly, reaching LR/(decay epochs + 1) in the "
+                        "last epoch, for every experiment given (default: the notebook's LR_DECAY_FROM for the P1/P2 "
+                        "GANs and a constant rate for cgan, as the notebook does; set it to --epochs for a constant rate)")
     p.add_argument("--out", type=Path, help="JSON file the records are appended to (required unless --table)")
     p.add_argument("--table", type=Path, nargs="+", metavar="JSON",
                    help="print the records of these --out files as a Markdown table, train nothing")
@@ -91,6 +107,9 @@ def main(argv=None) -> int:
         ns["BATCH_SIZE"] = args.batch_size
     if args.lr:
         ns["LR"] = args.lr
+    decay_from = args.lr_decay_from if args.lr_decay_from is not None else ns.get("LR_DECAY_FROM")
+    if decay_from is not None and not 0 <= decay_from <= epochs:
+        p.error(f"--lr-decay-from must be in [0, {epochs}] for {epochs} epochs (= {epochs}: constant rate), got {decay_from}")
     data = ns["load_training_data"]()
     print(f"{len(data)} training digits ({data.source}), batch {ns['BATCH_SIZE']}, {epochs} epochs, "
           f"N_EVAL {ns['N_EVAL']}, threads {torch.get_num_threads()}", flush=True)
@@ -108,7 +127,13 @@ def main(argv=None) -> int:
         loader = data.loader(ns["BATCH_SIZE"])
         history = {"d_loss": [], "g_loss": []}
         train_seconds, start = 0.0, time.perf_counter()
+        # the notebook decays the learning rate of the P1/P2 GANs only (run_experiment), not the conditional GAN's
+        decay = decay_from if (name != "cgan" or args.lr_decay_from is not None) else None
         for epoch in range(1, epochs + 1):
+            lr = ns["LR"] * lr_factor(epoch, epochs, decay)
+            for opt in (g_opt, d_opt):
+                for group in opt.param_groups:
+                    group["lr"] = lr
             t0 = time.perf_counter()
             if name == "cgan":
                 h = ns["train_cgan"](generator, discriminator, g_opt, d_opt, loader, 1, progress=False)
@@ -126,7 +151,8 @@ def main(argv=None) -> int:
                     scores = ns["score"](ns["sample"](generator, ns["N_EVAL"]))
                 rec = {"experiment": name, "epoch": epoch, "seconds_per_epoch": train_seconds / epoch,
                        "d_steps": d_steps, "generator_updates": len(history["g_loss"]), "data": data.source,
-                       "batch_size": ns["BATCH_SIZE"], "lr": ns["LR"], "n_eval": ns["N_EVAL"], "threads": torch.get_num_threads(),
+                       "batch_size": ns["BATCH_SIZE"], "lr": ns["LR"],
+                       "lr_decay_from": decay, "lr_last_epoch": lr, "betas": list(ns["BETAS"]), "n_eval": ns["N_EVAL"], "threads": torch.get_num_threads(),
                        "final_d_loss": float(np.mean(history["d_loss"][-50:])),
                        "final_g_loss": float(np.mean(history["g_loss"][-50:])) if history["g_loss"] else None,
                        "stopped_by_time_limit": bool(out_of_time and epoch < epochs), **scores}

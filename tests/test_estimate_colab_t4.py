@@ -1,0 +1,71 @@
+"""benchmarks/estimate_colab_t4.py: its FLOP and op counts on steps whose cost is known, and its time model."""
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def test_flops_of_a_linear_training_step_are_counted_exactly():
+    import torch
+
+    import estimate_colab_t4 as est
+
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(8, 4, bias=False)
+    opt = torch.optim.SGD(layer.parameters(), lr=0.1)
+    x = torch.randn(16, 8)
+
+    def step():
+        opt.zero_grad()
+        layer(x).square().sum().backward()
+        opt.step()
+
+    c = est.count_step(step, repeats=1)
+    # forward 2*16*8*4, weight gradient 2*4*16*8; no input gradient (x needs none)
+    assert c["flop"] == 2 * 1024
+    assert c["ops"] > 0 and c["cpu_s"] >= 0
+
+
+def test_gradient_penalty_double_backward_is_counted_through_modules():
+    """FlopCounterMode's module tracker breaks torch.autograd.grad; the estimator must count it anyway."""
+    import torch
+
+    import estimate_colab_t4 as est
+
+    critic = torch.nn.Sequential(torch.nn.Linear(8, 4, bias=False), torch.nn.Tanh(), torch.nn.Linear(4, 1, bias=False))
+    x = torch.randn(16, 8)
+
+    def plain():
+        critic.zero_grad()
+        critic(x).sum().backward()
+
+    def with_penalty():
+        critic.zero_grad()
+        xi = x.clone().requires_grad_(True)
+        out = critic(xi).sum()
+        (g,) = torch.autograd.grad(out, xi, create_graph=True)
+        (out + 10 * (g.norm(dim=1) - 1).square().mean()).backward()
+
+    assert est.count_step(with_penalty, repeats=1)["flop"] > 2 * est.count_step(plain, repeats=1)["flop"]
+
+
+def test_time_model_and_verdicts():
+    import estimate_colab_t4 as est
+
+    # 1 s of FLOPs at the low estimate's fraction, 1,000 ops, 1 ms of data per step, 60 steps
+    row = dict(homework="hwX", run="r", epochs=1, steps_per_epoch=60, batches_per_step=1, batch_s=1e-3,
+               flop=int(est.FRACTION[0] * est.T4_FP32_PEAK), ops=1000, view_ops=0, cpu_s=1.0, wall_s=1.0)
+    r = est.estimate(row)
+    low = 1 + 1000 * est.T_OP[0] + 1e-3
+    high = est.FRACTION[0] / est.FRACTION[1] + 1000 * est.T_OP[1] + 1e-3
+    assert r["t4_minutes"] == pytest.approx([low, high])  # 60 steps: seconds per step = minutes
+    assert r["cpu_s_per_epoch"] == pytest.approx(60.0)
+    fits = dict(row, homework="small", flop=0, steps_per_epoch=10)
+    too_big = dict(row, homework="big", steps_per_epoch=10_000)
+    table = est.markdown([est.estimate(fits), est.estimate(too_big), est.estimate(dict(row, homework="edge", steps_per_epoch=2000))])
+    assert "| small | 0-0 | yes |" in table
+    assert "| big | " in table and table.split("| big | ")[-1].split("\n")[0].endswith("| no |")
+    assert table.split("| edge | ")[-1].split("\n")[0].endswith("| only at the low end |")
