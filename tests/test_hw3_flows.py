@@ -57,6 +57,10 @@ def test_discriminator_and_logit_limits():
     g = a * sp.log(D) + b * sp.log(1 - D)
     assert sp.solve(sp.diff(g, D), D) == [a / (a + b)]
     assert sp.simplify(sp.diff(g, D, 2).subs(D, a / (a + b)) + (a + b) ** 3 / (a * b)) == 0
+    alpha = sp.symbols("alpha", positive=True)  # one-sided label smoothing: real target 1 - alpha
+    g_alpha = a * ((1 - alpha) * sp.log(D) + alpha * sp.log(1 - D)) + b * sp.log(1 - D)
+    assert [sp.simplify(r - (1 - alpha) * a / (a + b)) for r in sp.solve(sp.diff(g_alpha, D), D)] == [0]
+    assert "(1 - alpha) * a / (a + b)" in BUILDER  # what d_star_tests compares D_star_smoothed with
     h = sp.symbols("h", real=True)
     s = 1 / (1 + sp.exp(-h))
     assert sp.limit(sp.diff(sp.log(1 - s), h), h, -sp.oo) == 0
@@ -73,3 +77,15 @@ def test_points_split_adds_to_100():
     assert nb.points() == 100
     stated = [int(p) for p in re.findall(r"\| Q\d \| [^|]+ \| (\d+) \|", BUILDER)]
     assert sum(stated) == 100
+
+
+def test_release_does_not_print_the_vp_ceiling():
+    """`vp_bound_tests` grades max_density_vp = 1/(2 pi); no text a student sees may print it (issue 19)."""
+    import nbformat
+
+    release = Path(__file__).resolve().parents[1] / "release" / "hw3_flows" / "hw3_flows.ipynb"
+    text = "\n".join(c.source for c in nbformat.read(release, as_version=4).cells)
+    compact = re.sub(r"\s+", "", text)
+    for form in ["1/(2\\pi)", "\\frac1{2\\pi}", "\\frac{1}{2\\pi}", "\\tfrac1{2\\pi}", "\\tfrac{1}{2\\pi}",
+                 "1/(2*math.pi)", "1/(2*sp.pi)", "1/(2*np.pi)", "0.159"]:
+        assert form not in compact, f"the hw3 release prints the VP density ceiling ({form})"

@@ -199,6 +199,14 @@ def build() -> Notebook:
             checks.assert_tensor(out, "flow_log_prob(x, flow, base)", shape=(7,))
             assert torch.isfinite(out).all(), "flow_log_prob returned NaN or inf on an invertible affine flow"
 
+        def test_log_det_on_a_tiny_case():
+            # f(z) = 2 z + 1 stretches by 2: at x = 1 (z = 0) the density is N(0; 0, 1) / 2
+            flow = AffineFlow(torch.tensor([[2.0]]), torch.tensor([1.0]))
+            got = float(flow_log_prob(torch.tensor([[1.0]]), flow, standard_normal(1))[0])
+            want = -0.5 * math.log(2 * math.pi) - math.log(2.0)
+            assert abs(got - want) < 1e-5, \\
+                f"for f(z) = 2z + 1 at x = 1 expected log N(0; 0, 1) - log 2 = {want:.5f}, found {got:.5f}"
+
         ### BEGIN HIDDEN TESTS
         def test_1d_affine_matches_torch_normal():
             flow = AffineFlow(torch.tensor([[2.0]]), torch.tensor([1.0]))
@@ -319,6 +327,7 @@ def build() -> Notebook:
     nb.code("""
         x, theta, theta0 = sp.symbols("x theta theta_0", real=True)
         eps = sp.symbols("epsilon", positive=True)
+        sigma_g, sigma_data = sp.symbols("sigma_g sigma_data", positive=True)  # two widths, for Q2(a)
 
 
         def normal_pdf(x, mean, std):
@@ -326,33 +335,63 @@ def build() -> Notebook:
             return sp.exp(-(x - mean) ** 2 / (2 * std ** 2)) / (std * sp.sqrt(2 * sp.pi))
         """, locked=True, grade_id="q2_symbols")
     nb.md(r"""
-        **(a) (8 points)** Show with sympy that
-        $D_{KL}(p_g \,\|\, p_{data}) = \dfrac{(\theta-\theta_0)^2}{2\epsilon^2}$: build
-        `kl_gaussians`, a sympy expression in `theta`, `theta0` and `eps` obtained by integrating over
-        `x` (do not type the result in). Hint: `sp.expand_log(..., force=True)` turns the log-ratio of
-        the densities into a polynomial, which sympy integrates in about a second.
+        **(a) (8 points)** The KL divergence between the two Gaussians, derived with sympy. Do it once
+        for Gaussians of *different* widths, $p_g = \mathcal N(\theta, \sigma_g^2)$ and
+        $p_{data} = \mathcal N(\theta_0, \sigma_{data}^2)$, then specialise. Build three sympy objects:
+
+        - `kl_integrand`: the integrand $p_g(x)\,\log\big(p_g(x)/p_{data}(x)\big)$, an expression in `x`, `theta`,
+          `theta0`, `sigma_g` and `sigma_data` (use `normal_pdf`);
+        - `kl_general`: its integral over $x \in \mathbb R$, computed by sympy (in `theta`, `theta0`, `sigma_g`,
+          `sigma_data`; no `x` left);
+        - `kl_gaussians`: `kl_general` with both widths set to `eps`. It should simplify to
+          $\dfrac{(\theta-\theta_0)^2}{2\epsilon^2}$, the form used in the rest of Q2.
+
+        The grade checks the integrand and the general result; typing the equal-width formula above earns
+        nothing by itself. Hint: `sp.expand_log(..., force=True)` turns the log-ratio into a polynomial in `x`,
+        and `sp.integrate(..., conds="none")` then takes a second or two.
         """)
     nb.answer("kl_gaussians", '''
         ### BEGIN SOLUTION
-        p_g = normal_pdf(x, theta, eps)
-        p_data = normal_pdf(x, theta0, eps)
-        log_ratio = sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
-        kl_gaussians = sp.simplify(sp.integrate(p_g * log_ratio, (x, -sp.oo, sp.oo)))
+        p_g = normal_pdf(x, theta, sigma_g)
+        p_data = normal_pdf(x, theta0, sigma_data)
+        kl_integrand = p_g * sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
+        kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo), conds="none"))
+        kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
         ### END SOLUTION
         kl_gaussians
         ''')
     nb.tests("kl_tests", points=8, src='''
         from dgmlab.testing import run_tests
 
-        def test_is_an_expression_in_theta_theta0_eps():
+        def test_are_expressions_in_the_right_symbols():
+            checks.assert_sympy_expr(kl_integrand, "kl_integrand", symbols=[x, theta, theta0, sigma_g, sigma_data])
+            assert x in kl_integrand.free_symbols, \\
+                "expected kl_integrand to depend on x (it is integrated over x); found no x in it"
+            checks.assert_sympy_expr(kl_general, "kl_general", symbols=[theta, theta0, sigma_g, sigma_data])
             checks.assert_sympy_expr(kl_gaussians, "kl_gaussians", symbols=[theta, theta0, eps])
 
-        def test_zero_when_the_means_agree():
-            assert sp.simplify(kl_gaussians.subs(theta, theta0)) == 0, \\
-                "kl_gaussians should vanish when theta == theta0"
+        def test_general_kl_vanishes_for_equal_distributions():
+            same = sp.simplify(kl_general.subs({theta: theta0, sigma_g: sigma_data}))
+            assert same == 0, f"expected kl_general = 0 when theta = theta0 and sigma_g = sigma_data, found {same}"
 
         ### BEGIN HIDDEN TESTS
-        def test_equals_the_closed_form():
+        def _points():
+            return [{x: a, theta: t, theta0: t0, sigma_g: sg, sigma_data: sd} for a, t, t0, sg, sd in [
+                (sp.Rational(1, 3), 1, 0, 1, 1), (-2, sp.Rational(1, 2), 2, sp.Rational(3, 2), sp.Rational(2, 3)),
+                (sp.Rational(7, 4), -1, sp.Rational(1, 5), 2, sp.Rational(1, 2)), (0, 3, -1, sp.Rational(1, 4), 3)]]
+
+        def test_integrand_is_p_g_times_the_log_ratio():
+            p_g_ = normal_pdf(x, theta, sigma_g)
+            want = p_g_ * (sp.log(p_g_) - sp.log(normal_pdf(x, theta0, sigma_data)))
+            for point in _points():
+                gap = abs(complex(sp.N((kl_integrand - want).subs(point), 30)))
+                assert gap < 1e-20, "kl_integrand is not p_g(x) log(p_g(x) / p_data(x)) (which density weights the log-ratio?)"
+
+        def test_general_kl_is_exact():
+            want = sp.log(sigma_data / sigma_g) + (sigma_g ** 2 + (theta - theta0) ** 2) / (2 * sigma_data ** 2) - sp.Rational(1, 2)
+            checks.assert_sympy_equal(kl_general, want, "kl_general")
+
+        def test_equal_widths_give_the_closed_form():
             checks.assert_sympy_equal(kl_gaussians, (theta - theta0) ** 2 / (2 * eps ** 2), "kl_gaussians")
         ### END HIDDEN TESTS
 
@@ -494,8 +533,9 @@ def build() -> Notebook:
         JS has no closed form here, so compute it by quadrature with the helper `gaussian_expectation`
         below, which returns $\mathbb E_{x\sim\mathcal N(\text{mean},\text{std}^2)}[g(x)]$ in float64 and
         is differentiable in `mean`. Work with log-densities (`normal_log_pdf`) and `torch.logaddexp`
-        so nothing underflows when $\epsilon$ is tiny. For $W_1$ between two Gaussians that differ only
-        by a shift, the optimal transport plan moves every point by $\theta-\theta_0$.
+        so nothing underflows when $\epsilon$ is tiny. For $W_1$: in one dimension the plan that matches
+        quantiles ($F_{p_g}^{-1}(u) \mapsto F_{p_{data}}^{-1}(u)$) is optimal; work out where it sends each point
+        here and what it costs.
 
         Implement `js_divergence(theta, theta0, eps)` (5 points) and `w1_distance(theta, theta0, eps)`
         (2 points); both take float64 0-d tensors (or numbers) and return 0-d tensors differentiable in `theta`.
@@ -1487,6 +1527,30 @@ def test_returns_floats():
     for k in ["critic_loss", "penalty", "generator_loss"]:
         assert isinstance(out.get(k), float), f"{k!r} must be a Python float (use .item())"
 
+
+def test_first_critic_gradient_is_that_of_critic_loss():
+    # with clipping (no penalty) and a linear critic f(x) = w.x + b, d critic_loss / dw = mean(fake) - mean(real)
+    gen, crit, g_opt, c_opt, it, log = _setup("clip")
+    seen, recorded_step = {}, c_opt.step
+
+    def first_step(*a, **k):
+        if "got" not in seen:
+            grad = crit.lin.weight.grad
+            seen["got"] = None if grad is None else grad.detach().clone().squeeze(0)
+            if log["yielded"] and gen.calls:
+                seen["want"] = gen.calls[-1][1].flatten(1).mean(0) - log["yielded"][-1].flatten(1).mean(0)
+        return recorded_step(*a, **k)
+
+    c_opt.step = first_step
+    _step(gen, crit, g_opt, c_opt, it, z_dim=3, n_critic=1, lipschitz="clip", clip=10.0)
+    assert "got" in seen, "expected c_opt.step() once per critic update, found no critic optimizer step"
+    assert "want" in seen, "expected a real batch and a generated batch before the critic step, found none"
+    got, want = seen["got"], seen["want"]
+    assert got is not None, "expected a gradient on the critic's weights at c_opt.step(), found None (no backward?)"
+    assert torch.allclose(got, want, rtol=1e-4, atol=1e-5), \\
+        (f"at the first critic update expected the weight gradient mean(fake) - mean(real) = "
+         f"{[round(v, 4) for v in want.tolist()]}, found {[round(v, 4) for v in got.tolist()]}")
+
 ### BEGIN HIDDEN TESTS
 def test_counts_optimizer_steps_and_batches():
     for n_critic in [2, 3]:
@@ -1607,27 +1671,50 @@ def flow_sample(n, flow, base):
     return flow.forward(base.rsample(torch.Size([n])))
 '''), passes=["flow_sample_tests"]),
     # Q2 a
-    Mutant("kl_gaussians", "variance written as eps instead of eps**2", _fn('''
-p_g = sp.exp(-(x - theta) ** 2 / (2 * eps)) / sp.sqrt(2 * sp.pi * eps)
-p_data = sp.exp(-(x - theta0) ** 2 / (2 * eps)) / sp.sqrt(2 * sp.pi * eps)
-log_ratio = sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
-kl_gaussians = sp.simplify(sp.integrate(p_g * log_ratio, (x, -sp.oo, sp.oo)))
+    Mutant("kl_gaussians", "variance written as sigma instead of sigma**2", _fn('''
+def _pdf(x, mean, var):
+    return sp.exp(-(x - mean) ** 2 / (2 * var)) / sp.sqrt(2 * sp.pi * var)
+p_g = _pdf(x, theta, sigma_g)
+p_data = _pdf(x, theta0, sigma_data)
+kl_integrand = p_g * sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
+kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo), conds="none"))
+kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
 '''), fails=["kl_tests"]),
-    Mutant("kl_gaussians", "integrates the log-ratio against p_data with the sign flipped", _fn('''
-p_g = normal_pdf(x, theta, eps)
-p_data = normal_pdf(x, theta0, eps)
-log_ratio = sp.expand(sp.expand_log(sp.log(p_data / p_g), force=True))
-kl_gaussians = sp.simplify(sp.integrate(p_g * log_ratio, (x, -sp.oo, sp.oo)))
+    Mutant("kl_gaussians", "log-ratio the wrong way round (p_data / p_g)", _fn('''
+p_g = normal_pdf(x, theta, sigma_g)
+p_data = normal_pdf(x, theta0, sigma_data)
+kl_integrand = p_g * sp.expand(sp.expand_log(sp.log(p_data / p_g), force=True))
+kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo), conds="none"))
+kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
+'''), fails=["kl_tests"]),
+    Mutant("kl_gaussians", "log-ratio weighted by p_data (the other KL)", _fn('''
+p_g = normal_pdf(x, theta, sigma_g)
+p_data = normal_pdf(x, theta0, sigma_data)
+kl_integrand = p_data * sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
+kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo), conds="none"))
+kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
 '''), fails=["kl_tests"]),
     Mutant("kl_gaussians", "drops the 1/2 of the exponent", _fn('''
-p_g = sp.exp(-(x - theta) ** 2 / eps ** 2) / (eps * sp.sqrt(sp.pi))
-p_data = sp.exp(-(x - theta0) ** 2 / eps ** 2) / (eps * sp.sqrt(sp.pi))
-log_ratio = sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
-kl_gaussians = sp.simplify(sp.integrate(p_g * log_ratio, (x, -sp.oo, sp.oo)))
+p_g = sp.exp(-(x - theta) ** 2 / sigma_g ** 2) / (sigma_g * sp.sqrt(sp.pi))
+p_data = sp.exp(-(x - theta0) ** 2 / sigma_data ** 2) / (sigma_data * sp.sqrt(sp.pi))
+kl_integrand = p_g * sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
+kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo), conds="none"))
+kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
+'''), fails=["kl_tests"]),
+    # the printed result typed in earns nothing (issue 19): alone, or with a general form guessed from it
+    Mutant("kl_gaussians", "typed the printed equal-width result", _fn('''
+kl_gaussians = (theta - theta0) ** 2 / (2 * eps ** 2)
+'''), fails=["kl_tests"]),
+    Mutant("kl_gaussians", "typed the printed result and a general form guessed from it", _fn('''
+kl_integrand = normal_pdf(x, theta, sigma_g) * sp.log(normal_pdf(x, theta, sigma_g) / normal_pdf(x, theta0, sigma_data))
+kl_general = (theta - theta0) ** 2 / (2 * sigma_data ** 2)
+kl_gaussians = (theta - theta0) ** 2 / (2 * eps ** 2)
 '''), fails=["kl_tests"]),
     Mutant("kl_gaussians", "correct variant: expand the squares by hand", _fn('''
-log_ratio = (-(x - theta) ** 2 + (x - theta0) ** 2) / (2 * eps ** 2)
-kl_gaussians = sp.factor(sp.integrate(normal_pdf(x, theta, eps) * sp.expand(log_ratio), (x, -sp.oo, sp.oo)))
+kl_integrand = normal_pdf(x, theta, sigma_g) * (sp.log(sigma_data / sigma_g) - (x - theta) ** 2 / (2 * sigma_g ** 2)
+                                                + (x - theta0) ** 2 / (2 * sigma_data ** 2))
+kl_general = sp.factor(sp.integrate(sp.expand(kl_integrand), (x, -sp.oo, sp.oo), conds="none"))
+kl_gaussians = sp.factor(kl_general.subs({sigma_g: eps, sigma_data: eps}))
 '''), passes=["kl_tests"]),
     # Q2 b
     Mutant("kl_limits", "differentiates with respect to eps", _fn('''

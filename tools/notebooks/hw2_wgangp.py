@@ -34,8 +34,8 @@ def build() -> Notebook:
 
         Analysis is 40% of the grade, implementation 60%.
 
-        **How to work.** Fill in every cell marked `# COMPLETE` (code) or `YOUR ANSWER HERE`
-        (written). After each answer cell, run the test cell below it: the visible checks help
+        **How to work.** Fill in every code cell marked `# COMPLETE`, and replace the line *Write your
+        answer here* of every written answer cell. After each answer cell, run the test cell below it: the visible checks help
         you, more checks run when the homework is graded. Training cells only run outside
         grading; with `DGMLAB_FAST=1` they run a tiny version so you can check the whole
         notebook end to end in a minute or two. Real training (P5, P6) needs a GPU (Colab works).
@@ -377,8 +377,10 @@ def build() -> Notebook:
         (The inequality is strict: $\mathbb E\|\varepsilon\| = \sigma\sqrt2\,\Gamma(\frac{d+1}2)/\Gamma(\frac d2)$, and the
         ratio $\mathbb E\|\varepsilon\|/(\sigma\sqrt d)$ rises towards 1 as $d$ grows.)
         Pairing: the empirical OT cost between two *independent* samples of size $n$ is biased upwards by the sampling
-        distance between empirical measures, which decays like $n^{-1/d}$ and would swamp the quantity of interest
-        (even $W_1(\hat p_n, \hat p'_n) > 0$ for two samples of the same $p$). With paired points the identity coupling is
+        distance between empirical measures. For laws with enough moments that distance decays like $n^{-1/2}$ when
+        $d = 1$, at most like $n^{-1/2}\log n$ when $d = 2$ (for the uniform law on a square its exact order is
+        $\sqrt{\log n / n}$), and like $n^{-1/d}$ when $d \ge 3$ (Fournier and Guillin, 2015). That bias would swamp
+        the quantity of interest (even $W_1(\hat p_n, \hat p'_n) > 0$ for two samples of the same $p$). With paired points the identity coupling is
         feasible for the two empirical measures, so the exact EMD is a true lower bound on its cost, as in the proof.
         Grading: coupling (2), Jensen (2), pairing argument (1).
         ''')

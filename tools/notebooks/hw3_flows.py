@@ -625,9 +625,9 @@ def _q2(nb):
 
         Additive coupling layers (NICE) are volume-preserving: each shifts one coordinate by a neural function of
         the other, so its Jacobian is triangular with ones on the diagonal. We fit a stack of them to samples of
-        $p$ by maximum likelihood and compare. Whatever the training, the learned density never exceeds
-        $1/(2\pi) \approx 0.159$, while $p$ is $0.9$ on all of $B$, and the Monte Carlo estimate of
-        $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ stays above the bound you derived. (Full mode trains for a few thousand
+        $p$ by maximum likelihood and compare. Whatever the training, the learned density should stay below the
+        ceiling you computed as `max_density_vp`, while $p$ is $0.9$ on all of $B$, and the Monte Carlo estimate of
+        $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ should stay above the bound you derived. (Full mode trains for a few thousand
         steps; fast mode only checks the code runs.)
     ''')
     nb.code('''
@@ -705,8 +705,8 @@ def _q2(nb):
             FIGURES.mkdir(exist_ok=True)
             fig.savefig(FIGURES / "vp_flow_vs_target.png", dpi=100, bbox_inches="tight")
             plt.show()
-            print(f"max learned density {float(learned.max()):.3f} (ceiling 1/(2 pi) = {1 / (2 * math.pi):.3f}); "
-                  f"target max 0.9")
+            print(f"max learned density {float(learned.max()):.3f} (your ceiling max_density_vp = "
+                  f"{float(max_density_vp):.3f}); target max 0.9")
             print(f"Monte Carlo KL(p || p_theta) = {kl_mc:.3f}  >=  Pinsker bound {float(kl_lower_bound):.3f}")
         ''')
     nb.md(r'''
@@ -781,16 +781,28 @@ def _q3(nb):
 
         With the positive symbols `a, b, D` below, build `D_star`, the maximiser over $D\in(0,1)$ of
         $g(D) = a\log D + b\log(1-D)$, and `second_derivative_at_D_star`, $g''$ evaluated at `D_star`.
+
+        Then derive a case the statement above does not print: **one-sided label smoothing** (Salimans et al.,
+        2016, "Improved Techniques for Training GANs") trains the discriminator towards the target $1 - \alpha$
+        on real images instead of $1$ (the symbol `alpha`, $0 < \alpha < 1$), while generated images keep the
+        target $0$. The pointwise objective becomes
+        $g_\alpha(D) = a\big[(1-\alpha)\log D + \alpha\log(1-D)\big] + b\log(1-D)$. Put its maximiser in
+        `D_star_smoothed`, an expression in `a`, `b` and `alpha`. (`D_star` is printed above and earns nothing
+        by itself; the grade checks the smoothed case too.)
     ''')
     nb.code('''
         a, b, D = sp.symbols("a b D", positive=True)
+        alpha = sp.symbols("alpha", positive=True)  # the label-smoothing amount of Q3.1
         ''', locked=True, grade_id="q3_symbols")
     nb.answer("d_star", '''
         # D_star: sympy expression in a, b;  second_derivative_at_D_star: sympy expression in a, b
+        # D_star_smoothed: sympy expression in a, b, alpha (the maximiser of g_alpha)
         ### BEGIN SOLUTION
         g = a * sp.log(D) + b * sp.log(1 - D)
         D_star = sp.solve(sp.diff(g, D), D)[0]
         second_derivative_at_D_star = sp.simplify(sp.diff(g, D, 2).subs(D, D_star))
+        g_alpha = a * ((1 - alpha) * sp.log(D) + alpha * sp.log(1 - D)) + b * sp.log(1 - D)
+        D_star_smoothed = sp.solve(sp.diff(g_alpha, D), D)[0]
         ### END SOLUTION
         ''')
     nb.tests("d_star_tests", points=5, src='''
@@ -800,6 +812,11 @@ def _q3(nb):
         def test_are_expressions_in_a_and_b():
             checks.assert_sympy_expr(D_star, "D_star", symbols=[a, b])
             checks.assert_sympy_expr(second_derivative_at_D_star, "second_derivative_at_D_star", symbols=[a, b])
+            checks.assert_sympy_expr(D_star_smoothed, "D_star_smoothed", symbols=[a, b, alpha])
+
+        def test_no_smoothing_gives_back_D_star():
+            gap = sympy_gap(D_star_smoothed.subs(alpha, 0), D_star, [{a: 2, b: 3}, {a: sp.Rational(1, 3), b: 5}])
+            assert gap < 1e-30, f"expected D_star_smoothed with alpha = 0 to equal D_star; they differ by {gap:.3g}"
 
         def test_equal_weights_give_one_half():
             assert sympy_gap(D_star.subs({a: 1, b: 1}), sp.Rational(1, 2), [{}]) < 1e-30, \\
@@ -817,6 +834,12 @@ def _q3(nb):
                 "second_derivative_at_D_star is not g'' at the maximiser (sign? loss vs objective?)"
             assert all(float(second_derivative_at_D_star.subs(p)) < 0 for p in pts), \\
                 "second_derivative_at_D_star should be negative at a maximiser"
+
+        def test_smoothed_maximiser():
+            pts = [{a: sp.Rational(p), b: sp.Rational(q), alpha: sp.Rational(r)}
+                   for p, q, r in [(1, 1, "1/10"), (1, 3, "1/5"), ("2/7", "5/11", "1/2"), (9, "1/10", "3/4")]]
+            assert sympy_gap(D_star_smoothed, (1 - alpha) * a / (a + b), pts) < 1e-25, \\
+                "D_star_smoothed is not the maximiser of g_alpha (which target do real images get?)"
         ### END HIDDEN TESTS
 
         run_tests()
@@ -1378,18 +1401,33 @@ kl_lower_bound = 2 * (0.9 - 1 / (2 * math.pi)) ** 2
     Mutant("d_star", "swapped a and b", '''
 D_star = b / (a + b)
 second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
+D_star_smoothed = (1 - alpha) * b / (a + b)
 ''', fails=["d_star_tests"]),
     Mutant("d_star", "second derivative of the loss (sign flipped)", '''
 D_star = a / (a + b)
 second_derivative_at_D_star = -sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
+D_star_smoothed = sp.solve(sp.diff(a * ((1 - alpha) * sp.log(D) + alpha * sp.log(1 - D)) + b * sp.log(1 - D), D), D)[0]
 ''', fails=["d_star_tests"]),
     Mutant("d_star", "second derivative left as a function of D", '''
 D_star = a / (a + b)
 second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2)
+D_star_smoothed = sp.solve(sp.diff(a * ((1 - alpha) * sp.log(D) + alpha * sp.log(1 - D)) + b * sp.log(1 - D), D), D)[0]
+''', fails=["d_star_tests"]),
+    # the printed D* copied in earns nothing (issue 19): reused for the smoothed case, or the target misread
+    Mutant("d_star", "copied D* from the statement and reused it for label smoothing", '''
+D_star = a / (a + b)
+second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
+D_star_smoothed = a / (a + b) + 0 * alpha
+''', fails=["d_star_tests"]),
+    Mutant("d_star", "copied D* and scaled it by the smoothing amount alpha instead of 1 - alpha", '''
+D_star = a / (a + b)
+second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
+D_star_smoothed = alpha * a / (a + b)
 ''', fails=["d_star_tests"]),
     Mutant("d_star", "correct variant: hand-written forms", '''
 D_star = 1 / (1 + b / a)
 second_derivative_at_D_star = -(a + b) ** 3 / (a * b)
+D_star_smoothed = (1 - alpha) / (1 + b / a)
 ''', passes=["d_star_tests"]),
     # Q3.2
     Mutant("discrete_discriminator", "mean over points instead of expectation", '''

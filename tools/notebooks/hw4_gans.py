@@ -129,6 +129,25 @@ def _intro(nb: Notebook) -> None:
             return sum(isinstance(m, kind) for m in calls)
 
 
+        def leaky_slopes(calls):
+            """The slope on negative inputs of each nn.LeakyReLU among ``calls``, measured on a probe."""
+            probe = torch.tensor([-2.0, -0.5])
+            with torch.no_grad():
+                return [float((m(probe) / probe).mean()) for m in calls if isinstance(m, nn.LeakyReLU)]
+
+
+        def dropout_rates(calls, n=200_000):
+            """The share of its inputs each nn.Dropout among ``calls`` zeroes in training mode (measured)."""
+            rates = []
+            for m in calls:
+                if isinstance(m, nn.Dropout):
+                    was_training = m.training
+                    with torch.no_grad():
+                        rates.append(float((m.train()(torch.ones(n)) == 0).float().mean()))
+                    m.train(was_training)
+            return rates
+
+
         class TinyGenerator(nn.Module):
             """A stand-in generator for testing update steps: z (N, 4) -> (N, 784) in (-1, 1)."""
             def __init__(self, n_classes=0):
@@ -250,6 +269,13 @@ def _p1(nb: Notebook) -> None:
                 "the generator uses an activation the statement does not ask for"
 
 
+        def test_leaky_relu_slope_is_the_statements():
+            calls, _ = called_modules(Generator(), torch.randn(4, 100))
+            slopes = leaky_slopes(calls)
+            assert slopes and all(abs(s - 0.2) < 1e-6 for s in slopes), \\
+                "the generator's LeakyReLUs must have slope 0.2 on negative inputs (PyTorch's default is 0.01)"
+
+
         def test_outputs_span_both_signs_and_saturate():
             g = Generator()
             with torch.no_grad():
@@ -334,6 +360,19 @@ def _p1(nb: Notebook) -> None:
             with torch.no_grad():
                 a, b = d(x), d(x)
             assert torch.equal(a, b), "in eval mode the discriminator must be deterministic"
+
+
+        def test_leaky_relu_slope_and_dropout_rate_are_the_statements():
+            calls, _ = called_modules(Discriminator().eval(), torch.randn(4, 784))
+            slopes = leaky_slopes(calls)
+            assert slopes and all(abs(s - 0.2) < 1e-6 for s in slopes), \\
+                "the discriminator's LeakyReLUs must have slope 0.2 on negative inputs (PyTorch's default is 0.01)"
+            rates = dropout_rates(calls)
+            assert len(rates) == 3 and all(abs(r - 0.3) < 0.01 for r in rates), \\
+                "each hidden layer needs dropout with probability 0.3 (measured rates differ)"
+            calls, _ = called_modules(Discriminator(dropout=0.5).eval(), torch.randn(4, 784))
+            assert all(abs(r - 0.5) < 0.01 for r in dropout_rates(calls)), \\
+                "Discriminator ignores its dropout argument"
 
 
         def test_outputs_raw_logits():
@@ -969,6 +1008,8 @@ def _p3(nb: Notebook) -> None:
                 "the linear layers must read noise and embedding concatenated, then follow P1's widths"
             assert count_calls(calls, nn.LeakyReLU) == 3 and isinstance(calls[-1], nn.Tanh), \\
                 "LeakyReLU after each hidden layer and a tanh at the end, as in P1"
+            assert all(abs(s - 0.2) < 1e-6 for s in leaky_slopes(calls)), \\
+                "the LeakyReLUs must have slope 0.2 on negative inputs, as in P1"
 
 
         def test_the_label_changes_the_image():
@@ -1037,6 +1078,10 @@ def _p3(nb: Notebook) -> None:
                 "the linear layers must read image and embedding concatenated, then follow P1's widths"
             assert count_calls(calls, nn.LeakyReLU) == 3 and count_calls(calls, nn.Dropout) >= 1, \\
                 "LeakyReLU and dropout on the hidden layers, as in P1"
+            assert all(abs(s - 0.2) < 1e-6 for s in leaky_slopes(calls)), \\
+                "the LeakyReLUs must have slope 0.2 on negative inputs, as in P1"
+            assert all(abs(r - 0.3) < 0.01 for r in dropout_rates(calls)), \\
+                "the dropout probability must be 0.3, as in P1"
             assert not any(isinstance(m, (nn.Sigmoid, nn.Tanh, nn.Softmax)) for m in calls), "return the logit itself"
 
 
@@ -1229,6 +1274,7 @@ def _p4(nb: Notebook) -> None:
         ''')
     nb.code('''
         p_data, p_g, d = sp.symbols("p_data p_g d", positive=True)
+        pi_real = sp.symbols("pi_real", positive=True)  # P4(a): the share of real images the discriminator sees
         ''', locked=True, grade_id="p4_symbols")
     nb.md(r'''
         ### P4(a) The optimal discriminator, with sympy (5 points)
@@ -1236,15 +1282,24 @@ def _p4(nb: Notebook) -> None:
         Build `V_point`, the integrand above as a function of `d`; find its stationary point `D_star` in terms of
         `p_data` and `p_g` (`sp.diff`, `sp.solve`); and compute `second_derivative`, $\partial^2 V_{\text{point}}/\partial d^2$
         **evaluated at** `D_star`, which shows the stationary point is a maximum.
+
+        Then do the same derivation for a discriminator trained on unbalanced batches: if a share $\pi$ of the
+        images it sees are real (the symbol `pi_real`, $0 < \pi < 1$) and $1 - \pi$ are generated, the pointwise
+        objective becomes $\pi\, p_{\text{data}} \log d + (1 - \pi)\, p_g \log(1 - d)$. Put its maximiser over
+        $d \in (0, 1)$ in `D_star_pi`, an expression in `p_data`, `p_g` and `pi_real`. (The result for $\pi = \tfrac12$
+        is printed further down; the grade checks the general one, so copying that result earns nothing.)
         ''')
     nb.answer("p4a", '''
         # V_point: sympy expression in p_data, p_g and d (the integrand of V at one point)
         # D_star: sympy expression in p_data and p_g (where dV_point/dd = 0)
         # second_derivative: sympy expression in p_data and p_g (d^2 V_point / dd^2 at d = D_star)
+        # D_star_pi: sympy expression in p_data, p_g and pi_real (the maximiser with a share pi_real of real images)
         ### BEGIN SOLUTION
         V_point = p_data * sp.log(d) + p_g * sp.log(1 - d)
         D_star = sp.solve(sp.Eq(sp.diff(V_point, d), 0), d)[0]
         second_derivative = sp.simplify(sp.diff(V_point, d, 2).subs(d, D_star))
+        V_point_pi = pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d)
+        D_star_pi = sp.solve(sp.Eq(sp.diff(V_point_pi, d), 0), d)[0]
         ### END SOLUTION
         ''')
     nb.tests("p4a_tests", points=5, src='''
@@ -1256,6 +1311,9 @@ def _p4(nb: Notebook) -> None:
             checks.assert_sympy_expr(V_point, "V_point", symbols=[p_data, p_g, d])
             checks.assert_sympy_expr(D_star, "D_star", symbols=[p_data, p_g])
             checks.assert_sympy_expr(second_derivative, "second_derivative", symbols=[p_data, p_g])
+            checks.assert_sympy_expr(D_star_pi, "D_star_pi", symbols=[p_data, p_g, pi_real])
+            assert pi_real in D_star_pi.free_symbols, \\
+                f"expected D_star_pi to depend on pi_real (the share of real images), found {D_star_pi}"
 
         ### BEGIN HIDDEN TESTS
         def test_pointwise_value():
@@ -1272,6 +1330,11 @@ def _p4(nb: Notebook) -> None:
             for a, b in rng.uniform(0.01, 5, size=(20, 2)):
                 value = float(second_derivative.subs({p_data: a, p_g: b}))
                 assert value < 0, "second_derivative must be negative for positive densities"
+
+
+        def test_optimal_discriminator_for_unbalanced_batches():
+            want = pi_real * p_data / (pi_real * p_data + (1 - pi_real) * p_g)
+            checks.assert_sympy_equal(D_star_pi, want, "D_star_pi")
         ### END HIDDEN TESTS
 
         run_tests()
@@ -1625,7 +1688,7 @@ def _p0(nb: Notebook) -> None:
         def test_everything_is_defined():
             needed = ["Generator", "Discriminator", "discriminator_loss", "generator_loss", "discriminator_step",
                       "generator_step", "make_gan", "train_gan", "ConditionalGenerator", "ConditionalDiscriminator",
-                      "cgan_discriminator_step", "cgan_generator_step", "V_point", "D_star", "second_derivative",
+                      "cgan_discriminator_step", "cgan_generator_step", "V_point", "D_star", "second_derivative", "D_star_pi",
                       "C_point", "virtual_criterion", "js_divergence", "ot_primal", "ot_dual"]
             missing = [n for n in needed if n not in globals()]
             assert not missing, f"not defined (run every cell in order): {missing}"
@@ -1904,14 +1967,16 @@ MUTANTS = [
     Mutant("generator", "ReLU instead of LeakyReLU", _generator(_G_OK.replace("nn.LeakyReLU(0.2)", "nn.ReLU()")),
            fails=["generator_tests"]),
     Mutant("generator", "blank generator also fails P0", STUB, fails=["generator_tests", "p0_tests"]),
-    Mutant("generator", "correct variant: ModuleList, one shared LeakyReLU(0.1)", _src('''
+    Mutant("generator", "LeakyReLU with PyTorch's default slope 0.01", _generator(_G_OK.replace(
+        "nn.LeakyReLU(0.2)", "nn.LeakyReLU()")), fails=["generator_tests"]),
+    Mutant("generator", "correct variant: ModuleList, one shared LeakyReLU(0.2)", _src('''
         class Generator(nn.Module):
             def __init__(self, latent_dim=100, widths=(128, 256, 512), out_dim=784):
                 super().__init__()
                 self.latent_dim = latent_dim
                 dims = [latent_dim, *widths]
                 self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
-                self.act = nn.LeakyReLU(0.1)
+                self.act = nn.LeakyReLU(0.2)
                 self.out = nn.Linear(dims[-1], out_dim)
                 self.squash = nn.Tanh()
 
@@ -1933,6 +1998,12 @@ MUTANTS = [
         "for width in widths", "for width in (512, 256, 128)")), fails=["discriminator_tests"]),
     Mutant("discriminator", "does not flatten (N,1,28,28)", _discriminator(_D_OK, forward="return self.net(x)"),
            fails=["discriminator_tests"]),
+    Mutant("discriminator", "LeakyReLU with PyTorch's default slope 0.01", _discriminator(_D_OK.replace(
+        "nn.LeakyReLU(0.2)", "nn.LeakyReLU()")), fails=["discriminator_tests"]),
+    Mutant("discriminator", "dropout probability 0.5 (PyTorch's default) instead of 0.3", _discriminator(_D_OK.replace(
+        "nn.Dropout(dropout)", "nn.Dropout()")), fails=["discriminator_tests"]),
+    Mutant("discriminator", "dropout argument ignored (always 0.3)", _discriminator(_D_OK.replace(
+        "nn.Dropout(dropout)", "nn.Dropout(0.3)")), fails=["discriminator_tests"]),
     Mutant("discriminator", "correct variant: dropout before the activation, Flatten module", _src('''
         class Discriminator(nn.Module):
             def __init__(self, widths=(512, 256, 128), in_dim=784, dropout=0.3):
@@ -2131,6 +2202,8 @@ MUTANTS = [
     Mutant("cond_generator", "one-hot labels instead of an embedding",
            _cg(forward="return self.net(torch.cat([z, F.one_hot(labels, 10).float()], dim=1))"),
            fails=["cond_generator_tests"]),
+    Mutant("cond_generator", "LeakyReLU with PyTorch's default slope 0.01",
+           _cg().replace("nn.LeakyReLU(0.2)", "nn.LeakyReLU()"), fails=["cond_generator_tests"]),
     Mutant("cond_generator", "correct variant: embedding first in the concatenation",
            _cg(forward="return self.net(torch.cat((self.embed(labels), z), 1))"), passes=["cond_generator_tests"]),
     Mutant("cond_discriminator", "labels ignored", _cd(forward="return self.net(torch.cat([x.reshape(x.shape[0], -1), self.embed(torch.zeros_like(labels))], dim=1))"),
@@ -2139,6 +2212,8 @@ MUTANTS = [
            fails=["cond_discriminator_tests"]),
     Mutant("cond_discriminator", "BatchNorm in the conditional discriminator", _cd(norm=", nn.BatchNorm1d(width)"),
            fails=["cond_discriminator_tests"]),
+    Mutant("cond_discriminator", "dropout probability 0.5 instead of 0.3",
+           _cd().replace("nn.Dropout(dropout)", "nn.Dropout(0.5)"), fails=["cond_discriminator_tests"]),
     Mutant("cond_discriminator", "correct variant: embedding before the image",
            _cd(forward="return self.net(torch.cat([self.embed(labels), x.flatten(1)], 1))"),
            passes=["cond_discriminator_tests"]),
@@ -2170,21 +2245,38 @@ MUTANTS = [
         V_point = p_g * sp.log(d) + p_data * sp.log(1 - d)
         D_star = sp.solve(sp.diff(V_point, d), d)[0]
         second_derivative = sp.diff(V_point, d, 2).subs(d, D_star)
+        D_star_pi = sp.solve(sp.diff(pi_real * p_g * sp.log(d) + (1 - pi_real) * p_data * sp.log(1 - d), d), d)[0]
         '''), fails=["p4a_tests"]),
     Mutant("p4a", "second derivative not evaluated at D*", _src('''
         V_point = p_data * sp.log(d) + p_g * sp.log(1 - d)
         D_star = sp.solve(sp.diff(V_point, d), d)[0]
         second_derivative = sp.diff(V_point, d, 2)
+        D_star_pi = sp.solve(sp.diff(pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d), d), d)[0]
         '''), fails=["p4a_tests"]),
     Mutant("p4a", "first derivative sign slip in D*", _src('''
         V_point = p_data * sp.log(d) + p_g * sp.log(1 - d)
         D_star = p_g / (p_data + p_g)
         second_derivative = sp.diff(V_point, d, 2).subs(d, D_star)
+        D_star_pi = (1 - pi_real) * p_g / (pi_real * p_data + (1 - pi_real) * p_g)
+        '''), fails=["p4a_tests"]),
+    # the printed D* copied in earns nothing (issue 19): reused for the weighted case, or weights misplaced
+    Mutant("p4a", "copied D* from the statement and reused it for unbalanced batches", _src('''
+        V_point = p_data * sp.log(d) + p_g * sp.log(1 - d)
+        D_star = p_data / (p_data + p_g)
+        second_derivative = sp.diff(V_point, d, 2).subs(d, D_star)
+        D_star_pi = D_star + 0 * pi_real
+        '''), fails=["p4a_tests"]),
+    Mutant("p4a", "copied D* and put the batch shares on the wrong densities", _src('''
+        V_point = p_data * sp.log(d) + p_g * sp.log(1 - d)
+        D_star = p_data / (p_data + p_g)
+        second_derivative = sp.diff(V_point, d, 2).subs(d, D_star)
+        D_star_pi = (1 - pi_real) * p_data / ((1 - pi_real) * p_data + pi_real * p_g)
         '''), fails=["p4a_tests"]),
     Mutant("p4a", "correct variant: by hand, unsimplified", _src('''
         V_point = sp.log(d) * p_data + sp.log(1 - d) * p_g
         D_star = 1 / (1 + p_g / p_data)
         second_derivative = -p_data / D_star**2 - p_g / (1 - D_star)**2
+        D_star_pi = 1 / (1 + (1 - pi_real) * p_g / (pi_real * p_data))
         '''), passes=["p4a_tests"]),
     Mutant("p4b", "JSD without the 1/2 weights", _p4b(js="np.sum(xlogy(p, p) - xlogy(p, m)) + np.sum(xlogy(q, q) - xlogy(q, m))"),
            fails=["p4b_tests"]),

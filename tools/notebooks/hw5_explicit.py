@@ -1048,7 +1048,8 @@ def _q3(nb):
         ''', locked=True, grade_id="q3_plot")
     nb.md(r'''
         **(2 points)** Find the minimisers $\theta^*$ of `kl_PQ` and `js_PQ` over $(0, 1)$, symbolically
-        (`sp.solve` on the derivative) or numerically (`minimize_scalar` is imported), as Python floats.
+        (`sp.solve` on the derivative) or numerically (`minimize_scalar` is imported), and store them as Python
+        floats in `theta_star_kl` (the minimiser of `kl_PQ`) and `theta_star_js` (the minimiser of `js_PQ`).
         ''')
     nb.answer("q3_theta_star", Q3_THETA)
     nb.tests("q3_theta_star_tests", points=2, src=r'''
@@ -1076,7 +1077,9 @@ def _q4(nb):
     nb.md(r'''
         ## Q4 (10 points): The Fréchet distance behind FID
 
-        For two Gaussians, the Fréchet (2-Wasserstein) distance has a closed form:
+        For two Gaussians, the Fréchet distance used by FID has a closed form; it is the **squared**
+        2-Wasserstein distance $W_2^2$ between the two Gaussians (so it is in squared feature units, and FID
+        compares only the Gaussians fitted to the features, not the feature distributions themselves):
         $$D_F\big(\mathcal N(\mu_1, \Sigma_1), \mathcal N(\mu_2, \Sigma_2)\big)
           = \|\mu_1 - \mu_2\|^2 + \operatorname{tr}\!\big(\Sigma_1 + \Sigma_2 - 2 (\Sigma_1 \Sigma_2)^{1/2}\big).$$
         FID applies it to features: a fixed pretrained network $F_\theta$ maps real images and generated images
@@ -1248,6 +1251,14 @@ def _p1(nb):
             checks.assert_tensor(out, "MaskedConv2d('A', 1, 4, 5)(x)", shape=(2, 4, 9, 9))
 
 
+        def test_type_A_3x3_sees_only_earlier_pixels():
+            taps = _probe_mask(MaskedConv2d("A", 1, 2, 3), 3)
+            want = torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+            assert torch.equal(taps, want), \
+                (f"a type-A 3x3 layer should use only the taps before the centre in raster order, "
+                 f"{want.int().tolist()}; it uses {taps.int().tolist()}")
+
+
         ### BEGIN HIDDEN TESTS
         def _expected(k, kind):
             m = torch.zeros(k, k)
@@ -1296,6 +1307,21 @@ def _p1(nb):
         def test_output_shape():
             out = PixelCNN(channels=8, n_layers=2, kernel_size=3)(torch.zeros(2, 1, 10, 10))
             checks.assert_tensor(out, "PixelCNN(...)(x)", shape=(2, 1, 10, 10))
+
+
+        def test_one_logit_is_causal():
+            model = PixelCNN(channels=8, n_layers=2, kernel_size=3)
+            with torch.no_grad():
+                for p in model.parameters():
+                    p.normal_(0, 0.5)
+            x = torch.bernoulli(torch.full((1, 1, 6, 6), 0.5)).requires_grad_(True)
+            model(x)[0, 0, 3, 2].backward()
+            grad = x.grad[0, 0].abs().flatten()
+            later = [divmod(k, 6) for k in torch.nonzero(grad[3 * 6 + 2:]).flatten().add(3 * 6 + 2).tolist()]
+            assert not later, \
+                f"the logit at pixel (3, 2) should depend only on pixels before it in raster order; it depends on {later}"
+            assert float(grad[:3 * 6 + 2].sum()) > 0, \
+                "the logit at pixel (3, 2) should depend on some earlier pixel; its gradient is zero on all of them"
 
 
         ### BEGIN HIDDEN TESTS
@@ -1540,13 +1566,17 @@ def _p2(nb):
 
         **Pre-processing.** Pixels are 8-bit ($x \in \{0, \tfrac1{255}, \dots, 1\}$), and a density on a
         discrete set is degenerate, so we **dequantise**: $y = (255x + u)/256$ with $u \sim \mathcal U[0,1)$.
-        Then the **logit transform** $v = \operatorname{logit}(\alpha + (1 - 2\alpha) y)$ (here $\alpha = 10^{-6}$, as
-        in the MAF paper's MNIST setting) maps $[0,1)$ to the whole real line, where a Gaussian latent makes
+        Then the **logit transform** $v = \operatorname{logit}(\alpha + (1 - 2\alpha) y)$ (here $\alpha = 10^{-6}$, the
+        value in the code released with the MAF paper for MNIST) maps $[0,1)$ to the whole real line, where a Gaussian latent makes
         sense. It is part of the model, so its log-determinant counts in the likelihood:
         $\log p(y) = \log \mathcal N(z; 0, I) + \log|\det \partial z / \partial v| + \log|\det \partial v / \partial y|$.
 
-        **Bits per dimension.** $-\log p(y) + D\log 256$ is an upper bound on the negative log-likelihood of the
-        8-bit image; divided by $D \log 2$ it is the bits per dimension reported in papers.
+        **Bits per dimension.** Write $P(x)$ for the probability the model gives the 8-bit image $x$, i.e. the mass
+        of its density on the cell of side $1/256$ that $y$ fills as $u$ varies. *Averaged over the dequantisation
+        noise*, $-\log p(y) + D\log 256$ bounds the discrete negative log-likelihood from above:
+        $\mathbb E_u\big[-\log p(y)\big] + D\log 256 \ge -\log P(x)$ (Jensen's inequality); for a single draw of $u$
+        it need not. Divided by $D \log 2$ it is the bits per dimension reported in papers, usually estimated
+        with one noise draw per test image.
         Points: pre-processing 4, coupling layer 7, Real NVP 5, log-likelihood 3, bits/dim 3, results (hand-graded) 3.
         ''')
     nb.md("**(4 points)** Dequantisation and the logit transform with its log-determinant and inverse.")
@@ -1621,6 +1651,13 @@ def _p2(nb):
             checks.assert_tensor(log_det, "log_det", shape=(5,))
 
 
+        def test_inverse_undoes_forward():
+            layer = _layer()
+            x = torch.randn(4, 6, dtype=torch.float64)
+            gap = float((layer.inverse(layer(x)[0]) - x).abs().max().detach())
+            assert gap < 1e-6, f"expected inverse(forward(x)) to give back x; found it off by up to {gap:.3g}"
+
+
         ### BEGIN HIDDEN TESTS
         def test_invertible():
             layer = _layer()
@@ -1685,6 +1722,13 @@ def _p2(nb):
             checks.assert_tensor(z, "z", shape=(5, 6))
             checks.assert_tensor(log_det, "log_det", shape=(5,))
             checks.assert_tensor(flow.log_prob(torch.randn(5, 6, dtype=torch.float64)), "log_prob(x)", shape=(5,))
+
+
+        def test_inverse_undoes_forward():
+            flow = _flow()
+            x = torch.randn(4, 6, dtype=torch.float64)
+            gap = float((flow.inverse(flow(x)[0]) - x).abs().max().detach())
+            assert gap < 1e-6, f"expected flow.inverse(flow(x)[0]) to give back x; found it off by up to {gap:.3g}"
 
 
         ### BEGIN HIDDEN TESTS
@@ -1893,9 +1937,8 @@ def _p2(nb):
         you change to improve them?
         ''')
     nb.written("p2_results", points=3, model_answer=r'''
-        A good answer reports test bits/dim (a well-tuned fully connected Real NVP reaches about 2.4 in the
-        MAF paper's setting; the reference code with hidden width 256 reached 2.09 after 4 epochs on a CPU,
-        see docs/hw5_explicit.md), and observes that samples at
+        A good answer reports test bits/dim (the reference code with hidden width 256 reached 2.09 after 4 epochs
+        on a CPU, see docs/hw5_explicit.md), and observes that samples at
         temperature 1 are noisy, speckled digit-like blobs, while 0.7 gives smoother, more digit-like but less
         varied images (low-temperature sampling trades diversity for quality). Reasons: bits/dim is dominated
         by modelling pixel-level noise and the background; a fully connected flow has no spatial inductive bias
