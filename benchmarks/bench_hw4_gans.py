@@ -11,8 +11,8 @@ shipped MNIST classifier. Results go to a JSON file (one record per evaluation) 
     .venv/bin/python benchmarks/bench_hw4_gans.py --table /tmp/hw4_bench_a.json ...   # Markdown table
 
 Note: training one epoch per ``train_gan`` call restarts its d_steps counter every epoch (937 batches of 64
-leave 7 discriminator updates without a following generator update in ``d_steps_10``); the notebook trains
-all epochs in one call.
+leave 7 discriminator updates without a following generator update in ``d_steps_10``); the notebook does the
+same since it checkpoints after every epoch.
 """
 from __future__ import annotations
 
