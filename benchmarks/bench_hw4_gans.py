@@ -16,8 +16,8 @@ every experiment given (the probe in docs/hw4_gans.md). If the notebook ever def
 it is the default for the P1/P2 GANs (not for cgan).
 
 Note: training one epoch per ``train_gan`` call restarts its d_steps counter every epoch (937 batches of 64
-leave 7 discriminator updates without a following generator update in ``d_steps_10``); the notebook trains
-all epochs in one call.
+leave 7 discriminator updates without a following generator update in ``d_steps_10``); the notebook does the
+same since it checkpoints after every epoch.
 """
 from __future__ import annotations
 

@@ -44,7 +44,9 @@ if importlib.util.find_spec("dgmlab") is None:
         raise ModuleNotFoundError("dgmlab is not installed: run `make venv` in the course folder, "
                                   "or `pip install dgmlab` (see the README's student section)")
 import dgmlab
-device = dgmlab.setup()'''
+# Your files (figures, checkpoints, files to submit) go to the homework folder: in Colab MyDrive/dgm-course/{hw}/
+# on Google Drive, which survives a disconnect (Colab asks once for access); elsewhere this notebook's folder.
+device = dgmlab.setup("{hw}")'''
 
 
 def _clean(text: str) -> str:
@@ -104,8 +106,8 @@ class Notebook:
         return self._add(cell)
 
     def setup(self):
-        """The standard first code cell (locked, grade_id ``setup``)."""
-        return self.code(SETUP_SOURCE, locked=True, grade_id="setup")
+        """The standard first code cell (locked, grade_id ``setup``); it enters this homework's folder."""
+        return self.code(SETUP_SOURCE.replace("{hw}", self.hw), locked=True, grade_id="setup")
 
     def answer(self, grade_id: str, src: str):
         src = _clean(src)

@@ -2,17 +2,24 @@
 
 Modules: ``runtime`` (mode, device, seed), ``data`` (MNIST, CIFAR-10),
 ``plots``, ``checks`` and ``testing`` (for notebook tests), ``metrics``
-(IS/FID), ``grading`` (instructors' release/autograde/report) and ``cli``.
+(IS/FID), ``workspace`` (the homework folder), ``checkpoint``
+(training that resumes), ``grading`` (instructors' release/autograde/report) and ``cli``.
 It holds no answer to any homework question.
 """
 __version__ = "0.1.0"
 
 from . import runtime  # noqa: E402,F401
+from . import workspace  # noqa: E402,F401
 from . import testing as _testing  # noqa: E402,F401  (records the integrity snapshot at import)
 
 
-def setup(seed: int = 0, quiet: bool = False):
-    """What a notebook's setup cell calls: seed everything, pick the device, print one line.
+def setup(hw: str | None = None, seed: int = 0, quiet: bool = False, course: str | None = None):
+    """What a notebook's setup cell calls: seed everything, pick the device, enter the homework folder.
+
+    ``hw`` is the homework id (``"hw1_wgan"``). The homework folder (see ``dgmlab.workspace``) is
+    where figures, checkpoints and files to submit go: in Colab ``MyDrive/<course>/<hw>/`` on Google
+    Drive (mounted here, once; ``course`` defaults to ``$DGMLAB_HOME`` or ``dgm-course``), elsewhere
+    and while grading the notebook's own folder. It becomes the working directory.
 
     In fast and grading mode torch uses one CPU thread: the small models there
     run faster that way on a shared 2-core machine, and results do not depend
@@ -26,4 +33,5 @@ def setup(seed: int = 0, quiet: bool = False):
     dev = runtime.device()
     if not quiet:
         print(runtime.describe())
+    workspace.enter(hw, course=course, quiet=quiet)
     return dev

@@ -1,7 +1,7 @@
 """Figures the homeworks show: sample grids, interpolation strips, loss curves.
 
 Each function returns a matplotlib ``Figure`` and, given ``save=path``, also
-writes it as a PNG (folders created). Images may be in [-1, 1] or [0, 1];
+writes it as a PNG (folders created) and prints its full path. Images may be in [-1, 1] or [0, 1];
 ``(N, C, H, W)`` tensors or arrays, or ``(N, 784)`` for MNIST.
 """
 from __future__ import annotations
@@ -58,6 +58,9 @@ def _finish(fig, save):
         path = Path(save)
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=100, bbox_inches="tight")
+        from .workspace import saved
+
+        saved(path, what="figure saved")
     return fig
 
 

@@ -43,7 +43,12 @@ def build() -> Notebook:
         `DGMLAB_FAST=1` it trains a few dozen steps on a small MNIST sample, just to check that the
         code runs. While nbgrader grades the notebook nothing is trained: your functions are tested
         on small fixed inputs, and your trained samples are scored from the file `samples_100.pt`
-        that Q3 saves next to this notebook. **Submit that file together with the notebook.**
+        that Q3 saves in the homework folder. **Submit that file together with the notebook.**
+
+        **Where your files go.** The setup cell prints the homework folder: on your own machine, this
+        notebook's folder; in Colab, `MyDrive/dgm-course/hw1_wgan/` on your Google Drive (Colab asks once for
+        access), because Colab's own disk is wiped when the runtime disconnects. Figures, training checkpoints
+        and `samples_100.pt` are saved there, and every cell that saves a file prints its full path.
         """)
     nb.setup()
     nb.code("""
@@ -660,6 +665,7 @@ def build() -> Notebook:
             fig.suptitle(rf"$N(\theta, \epsilon^2)$ vs $N(0, \epsilon^2)$ with $\epsilon$ = {small}: KL explodes, JS saturates, $W_1$ stays linear")
             Path("figures").mkdir(exist_ok=True)
             fig.savefig("figures/divergences.png", dpi=100, bbox_inches="tight")
+            dgmlab.workspace.saved("figures/divergences.png", what="figure saved")
             plt.show()
         ''')
     nb.md(r"""
@@ -1028,18 +1034,31 @@ def build() -> Notebook:
         update; an epoch is one pass of the critic over the training set. It shows a progress bar, saves a
         sample grid every 5 epochs under `figures/` and plots the loss curves. On a Colab GPU an epoch
         takes a few seconds; on a laptop CPU about half a minute. Nothing is trained while grading.
+
+        After every epoch it saves a checkpoint, `checkpoints/wgan.pt` in the homework folder. If the runtime
+        disconnects, run the notebook's cells again: training continues from the last saved epoch. A finished
+        run is loaded, not trained again; to train from the start (say, after changing your training step,
+        which the checkpoint notices), call `train_wgan(..., retrain=True)` or delete the file.
         """)
     nb.code('''
+        from dgmlab.checkpoint import Checkpoint
+
         EPOCHS = runtime.pick(full=40, fast=1)
         BATCH_SIZE = 64
         LR = 3e-4
         N_CRITIC = 2
         MAX_STEPS = runtime.pick(full=None, fast=30)  # generator steps per epoch (None: the whole epoch)
+        CHECKPOINT = runtime.pick(full="checkpoints/wgan.pt", fast="checkpoints/wgan_fast.pt")  # in the homework folder
 
 
         def train_wgan(generator, critic, images, epochs=EPOCHS, batch_size=BATCH_SIZE, lr=LR, n_critic=N_CRITIC,
-                       lipschitz="gp", max_steps=MAX_STEPS, grid_every=5, device=device, seed=0):
-            """Train in place; returns the history {"critic_loss": [...], "penalty": [...], "generator_loss": [...]}."""
+                       lipschitz="gp", max_steps=MAX_STEPS, grid_every=5, device=device, seed=0,
+                       checkpoint=CHECKPOINT, retrain=False):
+            """Train in place; returns the history {"critic_loss": [...], "penalty": [...], "generator_loss": [...]}.
+
+            Saves a checkpoint after every epoch (None: don't); called again it resumes from it, and a finished
+            run is loaded instead of retrained unless retrain=True.
+            """
             runtime.seed_everything(seed)
             generator.to(device).train()
             critic.to(device).train()
@@ -1048,8 +1067,15 @@ def build() -> Notebook:
             loader = torch.utils.data.DataLoader(images, batch_size=batch_size, shuffle=True, drop_last=True,
                                                  generator=torch.Generator().manual_seed(seed))
             fixed_z = torch.randn(64, Z_DIM, generator=torch.Generator().manual_seed(1)).to(device)
-            history = {"critic_loss": [], "penalty": [], "generator_loss": []}
-            for epoch in range(1, epochs + 1):
+            # A Colab runtime can disconnect mid-training: after every epoch save the networks, optimizers,
+            # random states and losses (in the homework folder), so running this cell again continues from the
+            # last finished epoch, exactly as if it had never stopped. The config names what must not change.
+            ckpt = Checkpoint(checkpoint, epochs=epochs, generator=generator, critic=critic, g_opt=g_opt, c_opt=c_opt,
+                              shuffle=loader.generator, config=dict(
+                                  images=images, batch_size=batch_size, n_critic=n_critic, lipschitz=lipschitz,
+                                  max_steps=max_steps, seed=seed, code=[wgan_train_step, critic_loss, generator_loss, gradient_penalty, clip_weights]))
+            done, history = ckpt.resume({"critic_loss": [], "penalty": [], "generator_loss": []}, retrain=retrain)
+            for epoch in range(done + 1, epochs + 1):
                 batches = iter(loader)
                 steps = len(loader) // n_critic if max_steps is None else min(max_steps, len(loader) // n_critic)
                 bar = tqdm(range(steps), desc=f"epoch {epoch}/{epochs}", leave=False)
@@ -1066,6 +1092,7 @@ def build() -> Notebook:
                         generator.train()
                     plots.image_grid(grid, nrow=8, title=f"epoch {epoch}", save=f"figures/epoch_{epoch:02d}.png")
                     plt.show()
+                ckpt.save(epoch, history)
             return history
         ''')
     nb.code('''
@@ -1169,11 +1196,11 @@ def build() -> Notebook:
         run_tests()
         ''')
     nb.code(f'''
-        # Full mode writes the graded file next to this notebook; fast mode writes a throw-away copy.
+        # Full mode writes the graded file in the homework folder; fast mode writes a throw-away copy.
         SAMPLES_FILE = runtime.pick(full="{SAMPLES_FILE}", fast="figures/samples_100_fast.pt")
         if not runtime.is_grading():
             samples = sample_generator(generator, n=100, seed=0)
-            print("saved", save_samples(samples, SAMPLES_FILE))
+            dgmlab.workspace.saved(save_samples(samples, SAMPLES_FILE), graded=runtime.mode() == "full")
             plots.image_grid(samples, nrow=10, title="100 WGAN-GP samples", save="figures/samples_100.png")
             plt.show()
         ''')
@@ -1359,7 +1386,7 @@ def build() -> Notebook:
     nb.md(rf"""
         ### Graded from your saved samples (7 points)
 
-        This cell grades the file `{SAMPLES_FILE}` that deliverable (a) saved next to this notebook after
+        This cell grades the file `{SAMPLES_FILE}` that deliverable (a) saved in the homework folder after
         the full training: 100 images `(100, 1, 28, 28)` in $[-1, 1]$. It earns its points when the MNIST
         classifier score of those 100 images, taken as one group
         (`dgmlab.metrics.mnist_score(samples, splits=1)`), is at least **{SCORE_BAR}** and the classifier
@@ -1389,7 +1416,7 @@ def build() -> Notebook:
                 print("fast mode: no {SAMPLES_FILE} (only full training writes it), so nothing is scored here")
                 return
             assert GRADED_SAMPLES.exists(), (
-                "no {SAMPLES_FILE} next to this notebook, so this cell earns 0 points: train in full mode, "
+                "no {SAMPLES_FILE} in the homework folder, so this cell earns 0 points: train in full mode, "
                 "run the deliverable (a) cell, and submit {SAMPLES_FILE} together with the notebook")
 
         def test_saved_samples_are_100_images_in_range():
@@ -1418,7 +1445,8 @@ def build() -> Notebook:
         ''')
     nb.md(r"""
         *End of homework 1.* Submit this notebook **and** `samples_100.pt` (and, if you like, the `figures/`
-        folder).
+        folder). In Colab, download the notebook (*File -> Download -> .ipynb*) and `samples_100.pt` from the
+        homework folder on Google Drive (`MyDrive/dgm-course/hw1_wgan/`); don't submit `checkpoints/`.
         """)
     return nb
 

@@ -1115,20 +1115,39 @@ def build() -> Notebook:
         batches of 64; at full size this needs a GPU (on a CPU one iteration takes seconds). In fast mode it
         trains small networks for a few dozen steps on a few hundred digits: the pictures will be
         noise, the point is that every line runs. It saves a loss curve, a grid of 100 samples
-        (`figures/`) and the samples themselves (`artifacts/mnist_samples.pt`).
+        (`figures/`) and the samples themselves (`artifacts/mnist_samples.pt`) in the homework folder (on Google
+        Drive in Colab; the setup cell printed where). After every epoch it saves a checkpoint
+        (`checkpoints/mnist.pt`): if the runtime disconnects, run the cells again and training continues from the
+        last saved epoch; a finished run is loaded, not retrained (pass `retrain=True` to `train_wgan_gp`, or delete
+        the file, to train from the start; the checkpoint refuses to resume if your steps or settings changed).
         ''')
     nb.code('''
+        from dgmlab.checkpoint import Checkpoint
+
+
         def train_wgan_gp(generator, critic, images, *, epochs, batch_size, max_steps=None, lr_schedule=None,
-                          desc="WGAN-GP"):
-            """Alternate critic_step and generator_step over `images` (an ImageSet); return the loss history."""
+                          desc="WGAN-GP", checkpoint=None, retrain=False):
+            """Alternate critic_step and generator_step over `images` (an ImageSet); return the loss history.
+
+            With `checkpoint` (a file) it saves after every epoch; called again it resumes from that file, and a
+            finished run is loaded instead of retrained unless retrain=True.
+            """
             opt_g, opt_c = make_optimizers(generator, critic)
             loader = images.loader(batch_size=batch_size, shuffle=True, seed=0)
             total = epochs * len(loader) if max_steps is None else min(max_steps, epochs * len(loader))
-            history = {"critic loss": [], "generator loss": []}
             generator.train(); critic.train()
-            step = 0
-            with tqdm(total=total, desc=desc) as bar:
-                for epoch in range(epochs):
+            # A Colab runtime can disconnect mid-training: after every epoch save the networks, optimizers, random
+            # states and losses (in the homework folder), so running the cell again continues from the last finished
+            # epoch exactly as if it had never stopped. The config names what must not change in between.
+            ckpt = Checkpoint(checkpoint, epochs=epochs, generator=generator, critic=critic, opt_g=opt_g, opt_c=opt_c,
+                              shuffle=loader.generator, config=dict(
+                                  images=images, batch_size=batch_size, total_steps=total, seed_dim=SEED_DIM,
+                                  lr=None if lr_schedule is None else [lr_schedule(e) for e in range(epochs)],
+                                  code=[critic_step, generator_step, critic_loss, generator_loss, gradient_penalty]))
+            done, history = ckpt.resume({"critic loss": [], "generator loss": []}, retrain=retrain)
+            step = len(history["critic loss"])
+            with tqdm(total=total, initial=step, desc=desc) as bar:
+                for epoch in range(done, epochs):
                     if lr_schedule is not None:
                         for opt in (opt_g, opt_c):
                             for group in opt.param_groups:
@@ -1145,6 +1164,7 @@ def build() -> Notebook:
                         bar.update(1)
                         bar.set_postfix(critic=f"{history['critic loss'][-1]:.3f}",
                                         gen=f"{history['generator loss'][-1]:.3f}")
+                    ckpt.save(epoch + 1, history)
             return history
 
 
@@ -1167,13 +1187,15 @@ def build() -> Notebook:
             G_mnist = Generator(capacity=mnist_capacity).to(device)
             D_mnist = Critic(capacity=mnist_capacity).to(device)
             mnist_history = train_wgan_gp(G_mnist, D_mnist, mnist, epochs=runtime.pick(full=40, fast=1),
-                                          batch_size=runtime.pick(full=64, fast=32), desc="WGAN-GP MNIST")
+                                          batch_size=runtime.pick(full=64, fast=32), desc="WGAN-GP MNIST",
+                                          checkpoint=runtime.pick(full="checkpoints/mnist.pt", fast="checkpoints/mnist_fast.pt"))
             plots.loss_curves(mnist_history, title="WGAN-GP on MNIST", smooth=runtime.pick(full=200, fast=5),
                               save="figures/mnist_losses.png")
             mnist_samples = sample(G_mnist, 100)
             plots.image_grid(mnist_samples, nrow=10, title="WGAN-GP samples (MNIST)", save="figures/mnist_samples.png")
             os.makedirs("artifacts", exist_ok=True)
             torch.save(mnist_samples, "artifacts/mnist_samples.pt")
+            dgmlab.workspace.saved("artifacts/mnist_samples.pt")
         ''', locked=True, grade_id="p5_train")
     nb.md(r'''
         How good are the samples? Numbers help a little. Below, 1,000 samples are scored with the
@@ -1412,13 +1434,15 @@ def build() -> Notebook:
             cifar_history = train_wgan_gp(G_cifar, D_cifar, cifar, epochs=CIFAR_EPOCHS,
                                           batch_size=runtime.pick(full=64, fast=32),
                                           lr_schedule=lambda e: lr_at_epoch(e, cut_epoch=CIFAR_CUT),
-                                          desc="WGAN-GP CIFAR-10")
+                                          desc="WGAN-GP CIFAR-10",
+                                          checkpoint=runtime.pick(full="checkpoints/cifar.pt", fast="checkpoints/cifar_fast.pt"))
             plots.loss_curves(cifar_history, title=f"WGAN-GP losses ({cifar_name})", smooth=runtime.pick(full=200, fast=2),
                               save="figures/cifar_losses.png")
             cifar_samples = sample(G_cifar, 100)
             plots.image_grid(cifar_samples, nrow=10, title=f"WGAN-GP samples ({cifar_name})", save="figures/cifar_samples.png")
             os.makedirs("artifacts", exist_ok=True)
             torch.save(cifar_samples, "artifacts/cifar_samples.pt")
+            dgmlab.workspace.saved("artifacts/cifar_samples.pt")
         ''', locked=True, grade_id="p6_train")
     nb.md(r'''
         The **Inception Score** needs the standard Inception-v3 network (through `torch-fidelity`).

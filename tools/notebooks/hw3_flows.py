@@ -704,6 +704,7 @@ def _q2(nb):
             axes[2].set_ylabel("negative log-likelihood")
             FIGURES.mkdir(exist_ok=True)
             fig.savefig(FIGURES / "vp_flow_vs_target.png", dpi=100, bbox_inches="tight")
+            dgmlab.workspace.saved(FIGURES / "vp_flow_vs_target.png", what="figure saved")
             plt.show()
             print(f"max learned density {float(learned.max()):.3f} (your ceiling max_density_vp = "
                   f"{float(max_density_vp):.3f}); target max 0.9")
@@ -1158,6 +1159,7 @@ def _q4(nb):
             ax.grid(alpha=0.3)
             FIGURES.mkdir(exist_ok=True)
             fig.savefig(FIGURES / "vanishing_gradient.png", dpi=100, bbox_inches="tight")
+            dgmlab.workspace.saved(FIGURES / "vanishing_gradient.png", what="figure saved")
             plt.show()
         ''')
     nb.md(r'''

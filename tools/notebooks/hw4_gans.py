@@ -806,8 +806,19 @@ def _p2(nb: Notebook) -> None:
         instead of Inception-v3 (10 means confident and evenly spread over the ten digits), and the
         *MNIST Fréchet distance* compares Gaussian fits of that classifier's features on generated and real
         digits (lower is better). Neither is comparable with published IS/FID numbers.
+
+        Each experiment saves a checkpoint after every epoch (`checkpoints/<name>.pt`, in the homework folder: on
+        Google Drive in Colab). If the runtime disconnects, run the cells again: training continues from the last
+        saved epoch, and finished experiments are loaded, not retrained. To train one again from the start (say,
+        after fixing `train_gan`, which the checkpoint notices and refuses), call `run_experiment(name, TRAIN,
+        retrain=True)` or delete its file.
         ''')
     nb.code('''
+        from dgmlab.checkpoint import Checkpoint
+
+        CHECKPOINTS = Path("checkpoints")   # one file per experiment, in the homework folder
+
+
         def load_training_data():
             """MNIST training digits in [-1, 1] (a few hundred in fast mode)."""
             return dgmlab.data.mnist(train=True, scale="[-1,1]", n=N_TRAIN)
@@ -852,29 +863,48 @@ def _p2(nb: Notebook) -> None:
         def save_results():
             ARTIFACTS.mkdir(exist_ok=True)
             (ARTIFACTS / "hw4_results.json").write_text(json.dumps(RESULTS, indent=2))
+            dgmlab.workspace.saved(ARTIFACTS / "hw4_results.json")
 
 
-        def run_experiment(name, data):
-            """Train experiment ``name`` from P2 on ``data``; plot, score and record it in RESULTS."""
+        def run_experiment(name, data, retrain=False):
+            """Train experiment ``name`` from P2 on ``data``; plot, score and record it in RESULTS.
+
+            Saves a checkpoint after every epoch; run again, it resumes from it, and a finished experiment is
+            loaded instead of retrained unless retrain=True.
+            """
             seed_everything(0)
             generator, discriminator, d_steps = make_gan(name, LATENT_DIM)
             generator, discriminator = generator.to(device), discriminator.to(device)
             g_opt = torch.optim.Adam(generator.parameters(), lr=LR, betas=BETAS)
             d_opt = torch.optim.Adam(discriminator.parameters(), lr=LR, betas=BETAS)
-            start = time.perf_counter()
-            history = train_gan(generator, discriminator, g_opt, d_opt, data.loader(BATCH_SIZE), EPOCHS, d_steps=d_steps)
-            seconds = time.perf_counter() - start
+            loader = data.loader(BATCH_SIZE)
+            # A Colab runtime can disconnect during these long runs: train one epoch per train_gan call and save
+            # the networks, optimizers, random states and losses after each, so running the cell again continues
+            # from the last finished epoch exactly as if it had never stopped. (One call per epoch also means that
+            # with d_steps=10 an epoch's last few discriminator updates get no generator update.)
+            ckpt = Checkpoint(CHECKPOINTS / f"{name}{pick(full='', fast='_fast')}.pt", epochs=EPOCHS,
+                              generator=generator, discriminator=discriminator, g_opt=g_opt, d_opt=d_opt,
+                              shuffle=loader.generator, config=dict(data=data, batch_size=BATCH_SIZE, d_steps=d_steps,
+                                                                    code=[train_gan, discriminator_step, generator_step]))
+            done, history = ckpt.resume({"d_loss": [], "g_loss": []}, retrain=retrain)
+            for epoch in range(done + 1, EPOCHS + 1):
+                h = train_gan(generator, discriminator, g_opt, d_opt, loader, 1, d_steps=d_steps)
+                history["d_loss"] += h["d_loss"]
+                history["g_loss"] += h["g_loss"]
+                ckpt.save(epoch, history)
+            seconds_per_epoch = ckpt.seconds_per_epoch()
             plot_history(name, history, d_steps)
             images = sample(generator, N_EVAL)
             show(dgmlab.plots.image_grid(images[:100], nrow=10, title=f"{name}: samples", save=FIGURES / f"{name}_samples.png"))
             ARTIFACTS.mkdir(exist_ok=True)
             torch.save(images[:100].clone(), ARTIFACTS / f"samples_{name}.pt")
-            RESULTS[name] = {"epochs": EPOCHS, "seconds_per_epoch": seconds / EPOCHS, "d_steps": d_steps,
+            dgmlab.workspace.saved(ARTIFACTS / f"samples_{name}.pt")
+            RESULTS[name] = {"epochs": EPOCHS, "seconds_per_epoch": seconds_per_epoch, "d_steps": d_steps,
                              "generator_updates": len(history["g_loss"]), "data": data.source,
                              "final_d_loss": float(np.mean(history["d_loss"][-50:])),
                              "final_g_loss": float(np.mean(history["g_loss"][-50:])), **score(images)}
             save_results()
-            print(f"{name}: {seconds / EPOCHS:.1f} s/epoch, MNIST classifier score {RESULTS[name]['mnist_score']:.2f}, "
+            print(f"{name}: {seconds_per_epoch:.1f} s/epoch, MNIST classifier score {RESULTS[name]['mnist_score']:.2f}, "
                   f"MNIST FD {RESULTS[name]['mnist_fd']:.2f}")
             return generator
         ''', locked=True, grade_id="experiment_runner")
@@ -1227,27 +1257,39 @@ def _p3(nb: Notebook) -> None:
             return score(sample(generator, n, torch.arange(10).repeat(n // 10)))
 
 
-        def run_cgan(data):
+        def run_cgan(data, retrain=False):
+            """Train, plot, score and record the conditional GAN; resumes from its checkpoint like run_experiment."""
             seed_everything(0)
             generator = ConditionalGenerator(LATENT_DIM).to(device)
             discriminator = ConditionalDiscriminator().to(device)
             g_opt = torch.optim.Adam(generator.parameters(), lr=LR, betas=BETAS)
             d_opt = torch.optim.Adam(discriminator.parameters(), lr=LR, betas=BETAS)
-            start = time.perf_counter()
-            history = train_cgan(generator, discriminator, g_opt, d_opt, data.loader(BATCH_SIZE), EPOCHS)
-            seconds = time.perf_counter() - start
+            loader = data.loader(BATCH_SIZE)
+            # As in run_experiment: one epoch per call, a checkpoint after each, so a disconnect costs one epoch at most.
+            ckpt = Checkpoint(CHECKPOINTS / f"cgan{pick(full='', fast='_fast')}.pt", epochs=EPOCHS,
+                              generator=generator, discriminator=discriminator, g_opt=g_opt, d_opt=d_opt,
+                              shuffle=loader.generator, config=dict(data=data, batch_size=BATCH_SIZE,
+                                                                    code=[cgan_discriminator_step, cgan_generator_step]))
+            done, history = ckpt.resume({"d_loss": [], "g_loss": []}, retrain=retrain)
+            for epoch in range(done + 1, EPOCHS + 1):
+                h = train_cgan(generator, discriminator, g_opt, d_opt, loader, 1)
+                history["d_loss"] += h["d_loss"]
+                history["g_loss"] += h["g_loss"]
+                ckpt.save(epoch, history)
+            seconds_per_epoch = ckpt.seconds_per_epoch()
             plot_history("cgan", history)
             rows = torch.arange(10).repeat_interleave(10)
             grid = sample(generator, 100, rows)
             show(dgmlab.plots.image_grid(grid, nrow=10, title="conditional GAN: row k shows digit k", save=FIGURES / "cgan_grid.png"))
             ARTIFACTS.mkdir(exist_ok=True)
             torch.save({"images": grid, "labels": rows}, ARTIFACTS / "samples_cgan.pt")
+            dgmlab.workspace.saved(ARTIFACTS / "samples_cgan.pt")
             acc = conditional_accuracy(generator, N_EVAL // 10)
-            RESULTS["cgan"] = {"epochs": EPOCHS, "seconds_per_epoch": seconds / EPOCHS, "data": data.source,
+            RESULTS["cgan"] = {"epochs": EPOCHS, "seconds_per_epoch": seconds_per_epoch, "data": data.source,
                                "conditional_accuracy": acc,
                                **score_conditional(generator, N_EVAL)}
             save_results()
-            print(f"conditional GAN: {seconds / EPOCHS:.1f} s/epoch, conditional accuracy {acc:.1%}, "
+            print(f"conditional GAN: {seconds_per_epoch:.1f} s/epoch, conditional accuracy {acc:.1%}, "
                   f"MNIST classifier score {RESULTS['cgan']['mnist_score']:.2f}")
             return generator
         ''', locked=True, grade_id="cgan_runner")

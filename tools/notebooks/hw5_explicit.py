@@ -1044,6 +1044,7 @@ def _q3(nb):
             ax.grid(alpha=0.3)
             FIGURES.mkdir(exist_ok=True)
             fig.savefig(FIGURES / "q3_divergences.png", dpi=100, bbox_inches="tight")
+            dgmlab.workspace.saved(FIGURES / "q3_divergences.png", what="figure saved")
             plt.show()
         ''', locked=True, grade_id="q3_plot")
     nb.md(r'''
@@ -1463,6 +1464,12 @@ def _p1(nb):
         Full settings (for a GPU): the whole training set, 64 channels, 5 mask-B layers of $7\times7$, Adam
         (learning rate $10^{-3}$), batch 128, 10 epochs. Fast mode trains a tiny model for a few dozen steps only
         to exercise the code. The test NLL is reported in nats per image (lower is better).
+
+        The training cell saves a checkpoint after every epoch (`checkpoints/p1_pixelcnn.pt` in the homework
+        folder: on Google Drive in Colab). If the runtime disconnects, run the cells again: training continues
+        from the last saved epoch, and a finished run is loaded, not retrained. Set `P1_RETRAIN = True` in that
+        cell (or delete the file) to train from the start; the checkpoint refuses to resume a run whose settings
+        or loss function changed. Real NVP below (`checkpoints/p2_realnvp.pt`, `P2_RETRAIN`) works the same way.
         ''')
     nb.code(r'''
         P1 = dict(
@@ -1491,6 +1498,10 @@ def _p1(nb):
             return total / len(images)
 
 
+        from dgmlab.checkpoint import Checkpoint
+
+        P1_RETRAIN = False   # True: train again from the start, replacing the checkpoint
+
         if not runtime.is_grading():
             runtime.seed_everything(0)
             train_bin = dgmlab.data.mnist(train=True, scale="binary", n=P1["n_train"])
@@ -1498,8 +1509,15 @@ def _p1(nb):
             print(f"binarised MNIST ({train_bin.source}): {len(train_bin)} train, {len(test_bin)} test images")
             pixelcnn = PixelCNN(P1["channels"], P1["n_layers"], P1["kernel_size"]).to(device)
             optimizer = torch.optim.Adam(pixelcnn.parameters(), lr=P1["lr"])
-            p1_losses, step = [], 0
-            for epoch in range(P1["epochs"]):
+            # A Colab runtime can disconnect mid-training: save the network, optimizer, random states and losses
+            # after every epoch (in the homework folder), so running this cell again continues from the last
+            # finished epoch exactly as if it had never stopped; a finished run is loaded, not retrained.
+            ckpt = Checkpoint(runtime.pick(full="checkpoints/p1_pixelcnn.pt", fast="checkpoints/p1_pixelcnn_fast.pt"),
+                              epochs=P1["epochs"], pixelcnn=pixelcnn, optimizer=optimizer,
+                              config=dict(P1, data=train_bin, code=[bernoulli_nll]))
+            done, p1_losses = ckpt.resume([], retrain=P1_RETRAIN)
+            step = len(p1_losses)
+            for epoch in range(done, P1["epochs"]):
                 for xb, _ in tqdm(train_bin.loader(P1["batch_size"], seed=epoch), desc=f"PixelCNN epoch {epoch + 1}"):
                     xb = xb.to(device)
                     loss = bernoulli_nll(pixelcnn(xb), xb).mean()
@@ -1510,6 +1528,7 @@ def _p1(nb):
                     step += 1
                     if P1["max_steps"] and step >= P1["max_steps"]:
                         break
+                ckpt.save(epoch + 1, p1_losses)
             p1_test_nll = evaluate_nll(pixelcnn, test_bin.images)
             print(f"test NLL: {p1_test_nll:.1f} nats per image ({p1_test_nll / 784 / math.log(2):.4f} bits per pixel)")
             plots.loss_curves({"train NLL (nats/image)": p1_losses}, title="PixelCNN training", ylabel="nats",
@@ -1854,6 +1873,10 @@ def _p2(nb):
             return total / len(images)
 
 
+        from dgmlab.checkpoint import Checkpoint
+
+        P2_RETRAIN = False   # True: train again from the start, replacing the checkpoint
+
         if not runtime.is_grading():
             runtime.seed_everything(0)
             train_gray = dgmlab.data.mnist(train=True, scale="[0,1]", n=P2["n_train"])
@@ -1864,7 +1887,13 @@ def _p2(nb):
             p2_losses, step = [], 0
             loader = torch.utils.data.DataLoader(train_flat, batch_size=P2["batch_size"], shuffle=True, drop_last=True,
                                                  generator=torch.Generator().manual_seed(0))
-            for epoch in range(P2["epochs"]):
+            # As for P1: a checkpoint after every epoch, so running this cell again resumes instead of starting over.
+            ckpt = Checkpoint(runtime.pick(full="checkpoints/p2_realnvp.pt", fast="checkpoints/p2_realnvp_fast.pt"),
+                              epochs=P2["epochs"], flow=flow, optimizer=optimizer, shuffle=loader.generator,
+                              config=dict(P2, data=train_flat, code=[dequantize, log_prob_data, bits_per_dim]))
+            done, p2_losses = ckpt.resume([], retrain=P2_RETRAIN)
+            step = len(p2_losses)
+            for epoch in range(done, P2["epochs"]):
                 for xb in tqdm(loader, desc=f"Real NVP epoch {epoch + 1}"):
                     yb = dequantize(xb).to(device)
                     loss = bits_per_dim(log_prob_data(flow, yb, P2["alpha"]), 784).mean()
@@ -1875,6 +1904,7 @@ def _p2(nb):
                     step += 1
                     if P2["max_steps"] and step >= P2["max_steps"]:
                         break
+                ckpt.save(epoch + 1, p2_losses)
             p2_test_bpd = evaluate_bpd(flow, test_flat, P2["alpha"])
             print(f"test bits/dim: {p2_test_bpd:.3f}")
             plots.loss_curves({"train bits/dim": p2_losses}, title="Real NVP training", ylabel="bits/dim", smooth=10,

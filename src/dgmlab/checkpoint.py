@@ -1,0 +1,339 @@
+"""Training that survives a disconnect: save after every epoch, resume by running the cell again.
+
+A training loop uses it like this::
+
+    ckpt = Checkpoint("checkpoints/wgan.pt", epochs=epochs, config=dict(lr=lr, data=images, step=train_step),
+                      generator=generator, critic=critic, g_opt=g_opt, c_opt=c_opt, shuffle=loader.generator)
+    done, history = ckpt.resume({"loss": []}, retrain=retrain)   # epochs already trained, and their history
+    for epoch in range(done + 1, epochs + 1):
+        ...                                                         # one epoch of training
+        ckpt.save(epoch, history)
+
+What is saved (at the end of every epoch, atomically: a temporary file, then ``os.replace``, so a
+kill mid-save leaves the previous checkpoint intact): the ``state_dict`` of every model and
+optimizer passed by name, the state of every ``torch.Generator`` passed (e.g. a DataLoader's, which
+decides each epoch's shuffling), the global random states (Python, NumPy, torch CPU and CUDA), the
+epoch, the history and a fingerprint of ``config``. Resuming restores all of it at the same epoch
+boundary, so an interrupted and resumed run ends with exactly the weights of an uninterrupted one
+(on the CPU; GPU kernels need not be deterministic, see ``torch.use_deterministic_algorithms``).
+
+Running the loop again:
+
+- no checkpoint: trains from the start;
+- a checkpoint of the same configuration: loads it and trains the remaining epochs (none when the
+  run had finished: the finished run is loaded, not retrained);
+- a checkpoint of a different configuration (other settings, data, network shapes or training
+  code): refuses with :class:`CheckpointMismatch`, naming what differs; ``retrain=True`` (or deleting
+  the file) starts over and replaces it. Nothing is overwritten without being asked.
+
+The file holds only tensors, numbers, strings, lists and dicts, so it is read back with
+``torch.load(..., weights_only=True)``. Relative paths are relative to the working directory, which
+``dgmlab.setup(hw)`` made the homework folder (on Google Drive in Colab).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import time
+import types
+from pathlib import Path
+
+FORMAT = "dgmlab-checkpoint/1"
+
+
+class CheckpointMismatch(RuntimeError):
+    """The checkpoint on disk belongs to a run with another configuration."""
+
+
+class CheckpointError(RuntimeError):
+    """The checkpoint on disk cannot be used (unreadable, not a dgmlab checkpoint, or ahead of the run)."""
+
+
+# --------------------------------------------------------------------------- fingerprints
+def _code_digest(code: types.CodeType, h) -> None:
+    h.update(code.co_code)
+    h.update(repr((code.co_names, code.co_varnames, code.co_freevars, code.co_argcount,
+                   code.co_kwonlyargcount)).encode())
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _code_digest(const, h)
+        else:
+            h.update(_stable_repr(const).encode())
+
+
+def _stable_repr(value) -> str:
+    """repr() that does not depend on the process (sets of strings are ordered by a per-process hash)."""
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(_stable_repr(v) for v in value)) + "}"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_stable_repr(v) for v in value) + ")"
+    return repr(value)
+
+
+def _function_fingerprint(fn) -> str:
+    fn = getattr(fn, "__func__", fn)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return f"{type(fn).__qualname__} {getattr(fn, '__qualname__', '?')}"
+    h = hashlib.sha256()
+    _code_digest(code, h)
+    for d in (fn.__defaults__ or ()):
+        h.update(repr(_fingerprint(d)).encode())
+    return f"code {getattr(fn, '__qualname__', fn.__name__)} {h.hexdigest()[:16]}"
+
+
+def _class_code(cls, h) -> None:
+    """The code of every method a class defines itself (not torch's own classes)."""
+    for klass in cls.__mro__:
+        if klass.__module__.startswith(("torch", "builtins")):
+            continue
+        for name, value in sorted(vars(klass).items()):
+            value = getattr(value, "__func__", value)
+            if isinstance(value, types.FunctionType):
+                h.update(name.encode())
+                _code_digest(value.__code__, h)
+
+
+def _module_fingerprint(module) -> str:
+    """Class names, parameter and buffer shapes, and the code of the network's own classes."""
+    h = hashlib.sha256()
+    for name, t in list(module.named_parameters()) + list(module.named_buffers()):
+        h.update(f"{name}:{tuple(t.shape)}:{t.dtype};".encode())
+    for sub in module.modules():
+        h.update(type(sub).__qualname__.encode())
+    for cls in sorted({type(sub) for sub in module.modules()}, key=lambda c: c.__qualname__):
+        _class_code(cls, h)
+    return f"{type(module).__qualname__} {h.hexdigest()[:16]}"
+
+
+def _tensor_fingerprint(t) -> str:
+    """Shape, dtype and a hash of (a strided subset of at most a million of) the values: cheap even for MNIST."""
+    import torch
+
+    flat = t.detach().reshape(-1)
+    step = max(1, -(-flat.numel() // 1_000_000))
+    sample = flat[::step].to("cpu", copy=True).contiguous()
+    h = hashlib.sha256(sample.view(torch.uint8).numpy().tobytes() if sample.numel() else b"")
+    return f"tensor{tuple(t.shape)} {t.dtype} {h.hexdigest()[:16]}"
+
+
+def _fingerprint(value) -> str:
+    """A short string that changes when ``value`` would change training."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return _tensor_fingerprint(value)
+    if isinstance(value, torch.nn.Module):
+        return _module_fingerprint(value)
+    if isinstance(value, torch.Generator):
+        return "torch.Generator " + _tensor_fingerprint(value.get_state())
+    images = getattr(value, "images", None)  # a dgmlab.data.ImageSet
+    if isinstance(images, torch.Tensor):
+        return f"{type(value).__name__} " + _tensor_fingerprint(images)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_fingerprint(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_fingerprint(v)}" for k, v in sorted(value.items(), key=repr)) + "}"
+    if callable(value) and not isinstance(value, type):
+        return _function_fingerprint(value)
+    if isinstance(value, type):
+        h = hashlib.sha256()
+        _class_code(value, h)
+        return f"class {value.__qualname__} {h.hexdigest()[:16]}"
+    return _stable_repr(value)
+
+
+# --------------------------------------------------------------------------- random states
+def _rng_state() -> dict:
+    import numpy as np
+    import torch
+
+    name, key, pos, has_gauss, gauss = np.random.get_state(legacy=True)
+    state = {
+        "python": random.getstate(),
+        "numpy": [name, [int(k) for k in key], int(pos), int(has_gauss), float(gauss)],
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+    return state
+
+
+def _set_rng_state(state: dict) -> str | None:
+    """Restore the global random states; return a warning when the CUDA part cannot be restored."""
+    import numpy as np
+    import torch
+
+    random.setstate(_as_tuple(state["python"]))
+    name, key, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((name, np.asarray(key, dtype=np.uint32), pos, has_gauss, gauss))
+    torch.set_rng_state(state["torch"])
+    cuda = list(state.get("cuda") or [])
+    if torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(cuda)
+    elif cuda or torch.cuda.is_available():
+        return ("the checkpoint was saved on another kind of machine (GPU vs CPU): training resumes, but the "
+                "result will not be bit-for-bit the one an uninterrupted run would have given")
+    return None
+
+
+def _as_tuple(x):
+    return tuple(_as_tuple(v) for v in x) if isinstance(x, (list, tuple)) else x
+
+
+# --------------------------------------------------------------------------- the checkpoint
+class Checkpoint:
+    """Save a training run after every epoch and resume it; see the module docstring.
+
+    ``path``: the checkpoint file (``None``: train without saving; resume() then always starts over).
+    ``epochs``: the number of epochs the run will train in all.
+    ``config``: what must not change between the run and its resumption (settings, the data, the
+    training functions); a dict of values, tensors, ImageSets, networks or functions (fingerprinted
+    by their code). The networks and optimizers in ``state`` are fingerprinted too (shapes, classes).
+    ``**state``: by name, every object whose state the run needs: networks and optimizers
+    (``state_dict``/``load_state_dict``) and ``torch.Generator``s (``get_state``/``set_state``).
+    """
+
+    def __init__(self, path, *, epochs: int, config: dict | None = None, quiet: bool = False, **state):
+        import torch
+
+        if not state:
+            raise TypeError("Checkpoint(...) needs the networks and optimizers to save, by name: "
+                            "Checkpoint(path, epochs=..., generator=generator, g_opt=g_opt, ...)")
+        for name, obj in state.items():
+            if not (isinstance(obj, torch.Generator) or
+                    (hasattr(obj, "state_dict") and hasattr(obj, "load_state_dict"))):
+                raise TypeError(f"Checkpoint: {name}={type(obj).__name__} cannot be saved: pass networks, optimizers "
+                                "(anything with state_dict/load_state_dict) or torch.Generator objects")
+        if not isinstance(epochs, int) or epochs < 0:
+            raise ValueError(f"Checkpoint: epochs must be a whole number >= 0, got {epochs!r}")
+        self.path = None if path is None else Path(path).expanduser().absolute()
+        self.epochs = epochs
+        self.state = state
+        self.quiet = quiet
+        fingerprint = {str(k): _fingerprint(v) for k, v in (config or {}).items()}
+        fingerprint.update({f"{k} (shapes and code)": _fingerprint(v) for k, v in state.items()
+                            if isinstance(v, torch.nn.Module)})
+        fingerprint.update({f"{k} (optimizer settings)": _optimizer_fingerprint(v) for k, v in state.items()
+                            if isinstance(v, torch.optim.Optimizer)})
+        fingerprint.update({f"{k} (random generator's seed)": _fingerprint(v) for k, v in state.items()
+                            if isinstance(v, torch.Generator)})
+        self.fingerprint = fingerprint
+        self.epoch_seconds: list[float] = []  # wall-clock seconds of every epoch trained, across resumptions
+        self._resumed = False
+        self._clock = None
+
+    # -- reading
+    def _say(self, text: str) -> None:
+        if not self.quiet:
+            print(text)
+
+    def _how_to_start_over(self) -> str:
+        return (f"To start over, set retrain=True where the training is started (it then replaces the file) or delete "
+                f"{self.path}; to keep that run, move the file elsewhere first.")
+
+    def load(self) -> dict:
+        """The checkpoint file's content (read with ``weights_only=True``); raises CheckpointError if unusable."""
+        import torch
+
+        try:
+            data = torch.load(self.path, map_location="cpu", weights_only=True)
+        except Exception as exc:
+            detail = (str(exc).strip().splitlines() or [""])[-1][:300]
+            raise CheckpointError(f"cannot read the checkpoint {self.path} ({type(exc).__name__}: {detail}). "
+                                  + self._how_to_start_over()) from exc
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise CheckpointError(f"{self.path} is not a dgmlab training checkpoint. " + self._how_to_start_over())
+        return data
+
+    def resume(self, history, retrain: bool = False):
+        """Load the checkpoint if there is one; return ``(epochs_done, history)``.
+
+        ``history`` is the fresh history the loop starts with; it is returned unchanged when training
+        starts over. Raises :class:`CheckpointMismatch` when the checkpoint belongs to another run.
+        """
+        self._resumed = True
+        self._clock = time.perf_counter()
+        if self.path is None:
+            return 0, history
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):  # left by a save that was killed
+            stale.unlink(missing_ok=True)
+        if not self.path.exists():
+            self._say(f"checkpoint: none yet; training from the start and saving after every epoch to {self.path}")
+            return 0, history
+        if retrain:
+            self._say(f"checkpoint: retrain=True, so training starts over and {self.path} will be replaced")
+            return 0, history
+        data = self.load()
+        differs = sorted(k for k in set(self.fingerprint) | set(data["fingerprint"])
+                         if self.fingerprint.get(k) != data["fingerprint"].get(k))
+        if differs:
+            raise CheckpointMismatch(
+                f"the checkpoint {self.path} was saved by a different run: these differ from this run: "
+                f"{', '.join(differs)}. It is not used and not overwritten. " + self._how_to_start_over())
+        done = int(data["epoch"])
+        if done > self.epochs:
+            raise CheckpointError(f"the checkpoint {self.path} has {done} epochs, more than the {self.epochs} this "
+                                  "run asks for. " + self._how_to_start_over())
+        for name, obj in self.state.items():
+            if hasattr(obj, "set_state") and not hasattr(obj, "load_state_dict"):
+                obj.set_state(data["state"][name])
+            else:
+                obj.load_state_dict(data["state"][name])
+        warning = _set_rng_state(data["rng"])
+        self.epoch_seconds = [float(s) for s in data.get("epoch_seconds", [])]
+        if done == self.epochs:
+            self._say(f"checkpoint: the finished run ({done} epochs) was loaded from {self.path}; not training "
+                      "again (pass retrain=True, or delete the file, to train from the start)")
+        else:
+            self._say(f"checkpoint: resuming after epoch {done} of {self.epochs} from {self.path}")
+        if warning:
+            self._say(f"checkpoint: note: {warning}")
+        return done, data["history"]
+
+    # -- writing
+    def save(self, epoch: int, history) -> None:
+        """Save everything after ``epoch`` (atomically: a temporary file, then ``os.replace``)."""
+        import torch
+
+        if not self._resumed:
+            raise RuntimeError("call Checkpoint.resume(...) before the loop and save(...) at the end of each epoch")
+        now = time.perf_counter()
+        self.epoch_seconds.append(now - self._clock)
+        self._clock = now
+        if self.path is None:
+            return
+        data = {
+            "format": FORMAT,
+            "epoch": int(epoch),
+            "epochs": self.epochs,
+            "fingerprint": self.fingerprint,
+            "state": {name: (obj.get_state() if isinstance(obj, torch.Generator) else obj.state_dict())
+                      for name, obj in self.state.items()},
+            "rng": _rng_state(),
+            "history": history,
+            "epoch_seconds": list(self.epoch_seconds),
+            "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "torch": str(torch.__version__),
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as f:
+                torch.save(data, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+
+    def seconds_per_epoch(self) -> float:
+        """Mean wall-clock seconds of the epochs trained so far (across resumptions); nan before any."""
+        return sum(self.epoch_seconds) / len(self.epoch_seconds) if self.epoch_seconds else float("nan")
+
+
+def _optimizer_fingerprint(opt) -> str:
+    groups = [{k: _fingerprint(v) for k, v in g.items() if k != "params"} | {"n_params": len(g["params"])}
+              for g in opt.param_groups]
+    return f"{type(opt).__qualname__} {groups!r}"

@@ -1,0 +1,174 @@
+"""dgmlab.checkpoint on a toy loop: exact resumption, refusing another run's checkpoint, atomic saves."""
+import importlib.util
+import os
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from dgmlab import checkpoint as ck
+from dgmlab.checkpoint import Checkpoint, CheckpointError, CheckpointMismatch
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: extra threads only contend on a shared CPU
+    yield
+    torch.set_num_threads(threads)
+
+
+def noisy_step(net, opt, batch):
+    """Uses every global random source (Python, NumPy, torch), so a resumption must restore all three."""
+    scale = 0.1 + 0.1 * random.random() + 0.1 * float(np.random.rand())
+    loss = (net(batch + scale * torch.randn_like(batch)) ** 2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+def other_step(net, opt, batch):
+    loss = (net(batch) ** 2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+def train(path, epochs=4, stop_after=None, lr=1e-2, step=noisy_step, retrain=False, width=8):
+    """A small loop in the shape the homeworks use; returns (net, history, epochs trained in this call)."""
+    random.seed(0)
+    np.random.seed(0)
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(4, width), torch.nn.BatchNorm1d(width), torch.nn.ReLU(),
+                              torch.nn.Linear(width, 1))
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    data = torch.randn(64, 4, generator=torch.Generator().manual_seed(1))
+    loader = torch.utils.data.DataLoader(data, batch_size=8, shuffle=True, generator=torch.Generator().manual_seed(0))
+    ckpt = Checkpoint(path, epochs=epochs, config=dict(data=data, step=step), net=net, opt=opt,
+                      shuffle=loader.generator)
+    done, history = ckpt.resume({"loss": []}, retrain=retrain)
+    trained = 0
+    for epoch in range(done + 1, epochs + 1):
+        for batch in loader:
+            history["loss"].append(step(net, opt, batch))
+        ckpt.save(epoch, history)
+        trained += 1
+        if epoch == stop_after:
+            break
+    return net, history, trained
+
+
+def test_resumed_run_equals_uninterrupted_run(tmp_path, capsys):
+    straight, h_straight, n = train(tmp_path / "a.pt")
+    assert n == 4
+    train(tmp_path / "b.pt", stop_after=1)
+    _, _, n = train(tmp_path / "b.pt", stop_after=2)
+    assert n == 1 and "resuming after epoch 1 of 4" in capsys.readouterr().out
+    resumed, h_resumed, n = train(tmp_path / "b.pt")
+    assert n == 2
+    assert h_resumed == h_straight
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), f"{name} differs after resuming"
+
+
+def test_finished_run_is_loaded_not_retrained_unless_asked(tmp_path, capsys):
+    net, history, _ = train(tmp_path / "a.pt")
+    capsys.readouterr()
+    again, history2, n = train(tmp_path / "a.pt")
+    out = capsys.readouterr().out
+    assert n == 0 and history2 == history and "finished run (4 epochs)" in out and "retrain=True" in out
+    assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values()))
+    _, _, n = train(tmp_path / "a.pt", retrain=True)
+    assert n == 4 and "will be replaced" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("change, named", [
+    (dict(lr=2e-2), "opt (optimizer settings)"),
+    (dict(step=other_step), "step"),
+    (dict(width=16), "net (shapes and code)"),
+])
+def test_another_runs_checkpoint_is_refused_and_kept(tmp_path, change, named):
+    path = tmp_path / "a.pt"
+    train(path, stop_after=2)
+    before = path.read_bytes()
+    with pytest.raises(CheckpointMismatch) as err:
+        train(path, **change)
+    message = str(err.value)
+    assert named in message and str(path) in message and "retrain=True" in message and "delete" in message
+    assert path.read_bytes() == before, "a refused checkpoint must not be touched"
+    _, _, n = train(path, retrain=True, **change)                 # asked explicitly: starts over, replaces it
+    assert n == 4 and torch.load(path, weights_only=True)["epoch"] == 4
+
+
+def test_checkpoint_ahead_of_the_run_and_unreadable_files_are_refused(tmp_path):
+    path = tmp_path / "a.pt"
+    train(path, epochs=4)
+    with pytest.raises(CheckpointError, match="has 4 epochs, more than the 2"):
+        train(path, epochs=2)
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="cannot read the checkpoint .*retrain=True"):
+        train(path)
+    torch.save({"some": torch.zeros(1)}, path)
+    with pytest.raises(CheckpointError, match="not a dgmlab training checkpoint"):
+        train(path)
+
+
+def test_a_save_that_dies_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatch):
+    path = tmp_path / "a.pt"
+    train(path, stop_after=1)
+    before = path.read_bytes()
+    real_save = torch.save
+
+    def dying_save(obj, f, *a, **k):
+        f.write(b"half a checkpoint")
+        raise OSError("disk vanished mid-save")
+
+    monkeypatch.setattr(torch, "save", dying_save)
+    with pytest.raises(OSError, match="mid-save"):
+        train(path, stop_after=2)
+    monkeypatch.setattr(torch, "save", real_save)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pt"], "no temporary file may be left behind"
+    assert torch.load(path, weights_only=True)["epoch"] == 1
+
+
+def test_checkpoint_holds_only_weights_only_types(tmp_path):
+    train(tmp_path / "a.pt", stop_after=1)
+    data = torch.load(tmp_path / "a.pt", weights_only=True)
+    assert set(data) >= {"state", "rng", "history", "epoch", "fingerprint"}
+    assert set(data["rng"]) == {"python", "numpy", "torch", "cuda"}
+
+
+def test_no_path_trains_without_saving(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _, history, n = train(None)
+    assert n == 4 and len(history["loss"]) == 32 and list(tmp_path.iterdir()) == []
+
+
+def test_bad_arguments_say_what_to_pass():
+    with pytest.raises(TypeError, match="networks and optimizers"):
+        Checkpoint("x.pt", epochs=2)
+    with pytest.raises(TypeError, match="cannot be saved"):
+        Checkpoint("x.pt", epochs=2, data=[1, 2])
+    net = torch.nn.Linear(1, 1)
+    with pytest.raises(RuntimeError, match="resume"):
+        Checkpoint("x.pt", epochs=2, net=net).save(1, {})
+
+
+def test_code_fingerprint_is_the_same_in_every_process(tmp_path):
+    """Set constants (``x in {"a", "b"}``) are ordered by a per-process string hash; the fingerprint must not be."""
+    script = tmp_path / "fp.py"
+    script.write_text(
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('ckmod', {ck.__file__!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "def f(x):\n    return x in {'alpha', 'beta', 'gamma', 'delta'} and [k for k in 'ab']\n"
+        "print(m._function_fingerprint(f))\n")
+    prints = {subprocess.run([sys.executable, str(script)], env={**os.environ, "PYTHONHASHSEED": str(seed)},
+                             capture_output=True, text=True, check=True).stdout for seed in (1, 2, 3)}
+    assert len(prints) == 1, prints
