@@ -60,14 +60,69 @@ def test_release_notebooks_hold_no_solutions_or_hidden_tests():
         assert "# COMPLETE" in text, f"release/{hw} has no # COMPLETE stub"
 
 
-def test_committed_notebooks_have_no_outputs_or_absolute_paths():
-    for folder in ("source", "release"):
-        for path in (ROOT / folder).glob("*/*.ipynb"):
-            text = path.read_text(encoding="utf-8")
-            assert '"outputs": []' in text or '"outputs"' not in text
-            assert '"execution_count": null' in text or '"execution_count"' not in text
-            assert not re.search(r'"execution_count": \d', text), f"{path} has executed cells"
-            assert "/work/" not in text and "/root/" not in text and "/home/" not in text, f"{path}: absolute path"
+def test_committed_notebooks_have_no_absolute_paths():
+    for path in [*(ROOT / "source").glob("*/*.ipynb"), *(ROOT / "release").glob("*/*.ipynb")]:
+        text = path.read_text(encoding="utf-8")
+        assert "/work/" not in text and "/root/" not in text and "/home/" not in text, f"{path}: absolute path"
+
+
+def test_source_notebooks_hold_outputs_only_of_checked_cells():
+    """Outputs are stored for nbval's # NBVAL_CHECK_OUTPUT cells only, and every such cell has one."""
+    from nbauthor import is_checked
+
+    checked = 0
+    for path in sorted((ROOT / "source").glob("*/*.ipynb")):
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type != "code":
+                continue
+            if is_checked(cell):
+                checked += 1
+                assert cell.outputs and cell.execution_count is not None, \
+                    f"{path.name} cell {index}: checked but not recorded (tools/build_notebooks.py --record-outputs)"
+            else:
+                assert not cell.outputs and cell.execution_count is None, f"{path.name} cell {index} holds outputs"
+            assert "raises-exception" not in cell.metadata.get("tags", []), \
+                f"{path.name} cell {index}: a raises-exception tag in a source notebook would hide its errors"
+    assert checked >= len(Course(ROOT).homeworks()), "some homework has no checked cell"
+
+
+def test_release_notebooks_hold_no_outputs_and_tag_every_test_cell():
+    for hw in Course(ROOT).homeworks():
+        nb = nbformat.read(ROOT / "release" / hw / f"{hw}.ipynb", as_version=4)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            assert not cell.outputs and cell.execution_count is None, f"release/{hw} cell {index} holds outputs"
+            assert "NBVAL_CHECK_OUTPUT" not in cell.source, f"release/{hw} cell {index} keeps the nbval marker"
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution"):
+                assert "raises-exception" in cell.metadata.get("tags", []), f"release/{hw} test cell {index} untagged"
+
+
+def test_builder_keeps_recorded_outputs_only_for_unchanged_sources(tmp_path):
+    from nbauthor import Notebook, recorded_outputs
+
+    def build(second_source):
+        nb = Notebook("hw9_tiny")
+        nb.code("print(1)", check_output=True)
+        nb.code(second_source, check_output=True)
+        nb.code("print(3)")
+        return nb
+
+    nb = build("print(2)")
+    assert nb.unrecorded() == [0, 1]
+    stdout = [nbformat.v4.new_output("stream", name="stdout", text=t) for t in ("1", "\n")]
+    recorded = {"# NBVAL_CHECK_OUTPUT\nprint(1)": (stdout, 7), "# NBVAL_CHECK_OUTPUT\nprint(2)": (stdout[:1], 8)}
+    first = nb.save(tmp_path / "first.ipynb", recorded=recorded)
+    saved = nbformat.read(first, as_version=4).cells
+    assert [c.execution_count for c in saved] == [1, 1, None]
+    assert [len(c.outputs) for c in saved] == [1, 1, 0], "consecutive stdout outputs are joined"
+    assert saved[0].outputs[0].text == "1\n"
+    changed = build("print(2 + 0)")
+    changed.save(tmp_path / "second.ipynb", recorded=recorded_outputs(nbformat.read(first, as_version=4)))
+    assert changed.unrecorded() == [1], "a cell whose source changed must be recorded again"
+    with pytest.raises(ValueError, match="check_output=True"):
+        Notebook("hw9_tiny").code("# NBVAL_CHECK_OUTPUT\nprint(1)")
 
 
 def test_examples_match_release_and_source():

@@ -15,9 +15,22 @@ Cell kinds and the nbgrader metadata they carry:
 - ``written``: a question (locked markdown) and a hand-graded markdown answer
   cell worth ``points`` whose source is the model answer between
   ``=== BEGIN MARK SCHEME ===`` style solution markers.
+
+Two options serve CI's nbval runs (``pytest --nbval-lax``, see docs/authoring.md):
+
+- ``check_output=True`` (``code`` and ``answer``) puts nbval's ``# NBVAL_CHECK_OUTPUT``
+  marker on the cell's first line: the output recorded in the source notebook
+  (``python tools/build_notebooks.py --record-outputs <hw>``) must come out
+  again, exactly. Only for exact, stable output (sympy results, LP optima,
+  printed exact values), never floats a BLAS or CPU could change.
+- ``uses_answers=True`` (``code``) says the cell calls something a student
+  writes, so it fails in a blank release; the release gets nbval's
+  ``raises-exception`` tag on it (``dgmlab.grading.preprocessors.TagAnswerDependentCells``),
+  as on every test cell and every answer cell whose stub raises at top level.
 """
 from __future__ import annotations
 
+import copy
 import re
 import textwrap
 from pathlib import Path
@@ -26,6 +39,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = 3
+CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"   # nbval compares this cell's output with the stored one
 
 SETUP_SOURCE = '''\
 # Setup: run this cell first. In Colab it installs the course package `dgmlab`
@@ -51,6 +65,36 @@ device = dgmlab.setup("{hw}")'''
 
 def _clean(text: str) -> str:
     return textwrap.dedent(text).strip("\n")
+
+
+def is_checked(cell) -> bool:
+    """Whether nbval compares ``cell``'s output: a code cell whose first line is the marker."""
+    return cell.cell_type == "code" and cell.source.split("\n", 1)[0].strip() == CHECK_MARKER
+
+
+def _with_marker(src: str, check_output: bool) -> str:
+    if CHECK_MARKER in src:
+        raise ValueError(f"write check_output=True instead of {CHECK_MARKER!r} in the cell source")
+    return f"{CHECK_MARKER}\n{src}" if check_output else src
+
+
+def _coalesce_streams(outputs) -> list:
+    """A copy of ``outputs`` with consecutive stream outputs of one name joined (how they flush varies)."""
+    merged = []
+    for out in outputs:
+        out = nbformat.from_dict(copy.deepcopy(dict(out)))
+        if (merged and out.output_type == "stream" and merged[-1].output_type == "stream"
+                and merged[-1].name == out.name):
+            merged[-1].text += out.text
+        else:
+            merged.append(out)
+    return merged
+
+
+def recorded_outputs(nb) -> dict:
+    """``{source: (outputs, execution_count)}`` of the checked cells of ``nb`` that hold outputs."""
+    return {c.source: (c.outputs, c.execution_count) for c in nb.cells
+            if is_checked(c) and c.get("outputs") and c.get("execution_count") is not None}
 
 
 class Notebook:
@@ -99,21 +143,26 @@ class Notebook:
             cell.metadata = self._meta(self._id(grade_id, "text"), grade=False, solution=False, locked=True)
         return self._add(cell)
 
-    def code(self, src: str, locked: bool = False, grade_id: str | None = None):
-        cell = nbformat.v4.new_code_cell(_clean(src))
+    def code(self, src: str, locked: bool = False, grade_id: str | None = None, *,
+             check_output: bool = False, uses_answers: bool = False):
+        """A plain cell. ``check_output``: nbval checks its output (see the module docstring);
+        ``uses_answers``: it calls student code, so a blank release may fail here."""
+        cell = nbformat.v4.new_code_cell(_with_marker(_clean(src), check_output))
         if locked:
             cell.metadata = self._meta(self._id(grade_id, "code"), grade=False, solution=False, locked=True)
+        if uses_answers:
+            cell.metadata["dgmlab"] = {"uses_answers": True}
         return self._add(cell)
 
     def setup(self):
         """The standard first code cell (locked, grade_id ``setup``); it enters this homework's folder."""
         return self.code(SETUP_SOURCE.replace("{hw}", self.hw), locked=True, grade_id="setup")
 
-    def answer(self, grade_id: str, src: str):
+    def answer(self, grade_id: str, src: str, *, check_output: bool = False):
         src = _clean(src)
         if "### BEGIN SOLUTION" not in src or "### END SOLUTION" not in src:
             raise ValueError(f"answer cell {grade_id!r} needs ### BEGIN SOLUTION / ### END SOLUTION")
-        cell = nbformat.v4.new_code_cell(src)
+        cell = nbformat.v4.new_code_cell(_with_marker(src, check_output))
         cell.metadata = self._meta(self._id(grade_id, "answer"), grade=False, solution=True, locked=False)
         return self._add(cell)
 
@@ -139,8 +188,30 @@ class Notebook:
     def path(self) -> Path:
         return ROOT / "source" / self.hw / f"{self.hw}.ipynb"
 
-    def save(self, path: Path | None = None) -> Path:
+    def unrecorded(self) -> list[int]:
+        """Indices of checked cells that hold no recorded output (nbval would skip their check)."""
+        return [i for i, c in enumerate(self.nb.cells) if is_checked(c) and not c.outputs]
+
+    def keep_outputs(self, recorded: dict) -> None:
+        """Give each checked cell the outputs ``recorded`` (see :func:`recorded_outputs`) holds for
+        its exact source; a cell whose source changed keeps none until it is recorded again."""
+        for cell in self.nb.cells:
+            if is_checked(cell) and cell.source in recorded:
+                outputs, _ = recorded[cell.source]
+                cell.outputs = _coalesce_streams(outputs)
+                # nbval checks only cells with an execution count; one fixed value keeps rebuilds stable
+                cell.execution_count = 1
+                for out in cell.outputs:
+                    if "execution_count" in out:
+                        out["execution_count"] = 1
+
+    def save(self, path: Path | None = None, recorded: dict | None = None) -> Path:
+        """Write the notebook (default: ``source/<hw>/<hw>.ipynb``). Checked cells get the outputs
+        ``recorded`` holds for their source (default: those of the committed source notebook)."""
         path = Path(path) if path else self.path
+        if recorded is None:
+            recorded = recorded_outputs(nbformat.read(self.path, as_version=4)) if self.path.exists() else {}
+        self.keep_outputs(recorded)
         path.parent.mkdir(parents=True, exist_ok=True)
         for i, cell in enumerate(self.nb.cells):
             cell["id"] = f"{self.hw}-{i:03d}"

@@ -364,7 +364,7 @@ def build() -> Notebook:
         kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
         ### END SOLUTION
         kl_gaussians
-        ''')
+        ''', check_output=True)
     nb.tests("kl_tests", points=8, src='''
         from dgmlab.testing import run_tests
 
@@ -420,7 +420,10 @@ def build() -> Notebook:
             dkl = sp.diff(kl, theta)
             return sp.limit(kl.subs(at), eps, 0, "+"), sp.limit(dkl.subs(at), eps, 0, "+")
             ### END SOLUTION
-        ''')
+
+
+        print("theta = 1, theta0 = 0:", kl_limits(kl_gaussians, 1, 0))
+        ''', check_output=True)
     nb.tests("kl_limits_tests", points=6, src='''
         from dgmlab.testing import run_tests
 
@@ -510,7 +513,7 @@ def build() -> Notebook:
                 print(f"{s:6.2f} {generator_gradient(seed_generator_loss, std=s):12.4g} "
                       f"{generator_gradient(lambda d: torch.log1p(-d).mean(), std=s):14.4g} "
                       f"{generator_gradient(lambda d: -torch.log(d).mean(), std=s):12.4g} {1 / s ** 2:21.4g}")
-        ''')
+        ''', uses_answers=True)
     nb.md(r"""
         The table shows $\partial L_G / \partial \theta$ for $\theta = 1$, $\theta_0 = 0$ as $\epsilon$
         shrinks, for the combined loss and for each of its two terms. Use it in your answer.
@@ -667,7 +670,7 @@ def build() -> Notebook:
             fig.savefig("figures/divergences.png", dpi=100, bbox_inches="tight")
             dgmlab.workspace.saved("figures/divergences.png", what="figure saved")
             plt.show()
-        ''')
+        ''', uses_answers=True)
     nb.md(r"""
         Compare KL, JS and $W_1$ in the regime of (b) (and the plot above): their values, their
         gradients with respect to $\theta$, and what each would give a generator trained to minimise it.
@@ -1103,7 +1106,7 @@ def build() -> Notebook:
             history = train_wgan(generator, critic, train_set.images)
             plots.loss_curves(history, save="figures/losses.png")
             plt.show()
-        ''')
+        ''', uses_answers=True)
 
     # ----------------------------------------------------------- deliverables
     nb.md(r"""
@@ -1203,7 +1206,7 @@ def build() -> Notebook:
             dgmlab.workspace.saved(save_samples(samples, SAMPLES_FILE), graded=runtime.mode() == "full")
             plots.image_grid(samples, nrow=10, title="100 WGAN-GP samples", save="figures/samples_100.png")
             plt.show()
-        ''')
+        ''', uses_answers=True)
     nb.md(r"""
         **(b) Scores (3 points).** The handout asks for the Inception Score. Inception-v3 was trained on
         colour photographs, so on grey 28x28 digits it means little; we report the **MNIST classifier
@@ -1288,7 +1291,7 @@ def build() -> Notebook:
                 print("Inception-v3 score: not computed:", scores["inception_note"])
             else:
                 print(f"Inception Score (Inception-v3, torch-fidelity): {scores['inception_score']:.2f}")
-        ''')
+        ''', uses_answers=True)
     nb.md(r"""
         **(c) Interpolations (5 points).** `interpolate(z0, z1, steps, method)` returns `steps` latent vectors
         from `z0` to `z1` inclusive, as rows of a `(steps, d)` tensor:
@@ -1382,7 +1385,7 @@ def build() -> Notebook:
             plots.interpolation_strip(rows, title="rows: linear / slerp for 3 pairs of latent vectors",
                                       save="figures/interpolations.png")
             plt.show()
-        ''')
+        ''', uses_answers=True)
     nb.md(rf"""
         ### Graded from your saved samples (7 points)
 

@@ -124,7 +124,8 @@ def build() -> Notebook:
         _crit = sp.solve(sp.diff(t * u - u * sp.log(u), u), u)[0]
         f_star_kl = sp.simplify((t * u - u * sp.log(u)).subs(u, _crit))
         ### END SOLUTION
-        ''')
+        print("f_star_kl =", f_star_kl)
+        ''', check_output=True)
     nb.tests("p1_conjugate_tests", points=2, src='''
         from dgmlab.testing import run_tests
         from dgmlab import checks
@@ -256,7 +257,8 @@ def build() -> Notebook:
         ### BEGIN SOLUTION
         f_star_rkl = -1 - sp.log(-s)
         ### END SOLUTION
-        ''')
+        print("f_star_rkl =", f_star_rkl)
+        ''', check_output=True)
     nb.tests("p2_conjugate_tests", points=2, src='''
         from dgmlab.testing import run_tests
         from dgmlab import checks
@@ -485,7 +487,7 @@ def build() -> Notebook:
             fig.tight_layout()
             import os; os.makedirs("figures", exist_ok=True)
             fig.savefig("figures/p3_smoothing.png", dpi=100)
-        ''', locked=True, grade_id="p3_demo")
+        ''', locked=True, grade_id="p3_demo", uses_answers=True)
 
     # ------------------------------------------------------------------ P4
     nb.md(r'''
@@ -1196,7 +1198,7 @@ def build() -> Notebook:
             os.makedirs("artifacts", exist_ok=True)
             torch.save(mnist_samples, "artifacts/mnist_samples.pt")
             dgmlab.workspace.saved("artifacts/mnist_samples.pt")
-        ''', locked=True, grade_id="p5_train")
+        ''', locked=True, grade_id="p5_train", uses_answers=True)
     nb.md(r'''
         How good are the samples? Numbers help a little. Below, 1,000 samples are scored with the
         **MNIST classifier score** (the Inception-Score formula applied to the class probabilities of
@@ -1443,7 +1445,7 @@ def build() -> Notebook:
             os.makedirs("artifacts", exist_ok=True)
             torch.save(cifar_samples, "artifacts/cifar_samples.pt")
             dgmlab.workspace.saved("artifacts/cifar_samples.pt")
-        ''', locked=True, grade_id="p6_train")
+        ''', locked=True, grade_id="p6_train", uses_answers=True)
     nb.md(r'''
         The **Inception Score** needs the standard Inception-v3 network (through `torch-fidelity`).
         When its weights cannot be had (offline, or not cached), the cell says so and skips; the score
@@ -1460,7 +1462,7 @@ def build() -> Notebook:
                           f"{result['inception_score_mean']:.2f} +- {result['inception_score_std']:.2f}")
                 except metrics.MetricUnavailable as exc:
                     print(f"Inception Score skipped: {exc}")
-        ''', locked=True, grade_id="p6_scores")
+        ''', locked=True, grade_id="p6_scores", uses_answers=True)
     nb.md(r'''
         ### P6(c) (8 points, written)
         Include your CIFAR-10 sample grid and loss curves. Report the Inception Score you measured,

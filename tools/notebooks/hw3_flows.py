@@ -261,7 +261,8 @@ def _q1(nb):
         p_x = p_z_of_x * sp.Abs(f_inv.jacobian(x).det())
         p_x_star = sp.simplify(p_x.subs(X_STAR))
         ### END SOLUTION
-        ''')
+        print("p_x_star =", p_x_star)
+        ''', check_output=True)
     nb.tests("density_tests", points=7, src='''
         from dgmlab.testing import run_tests
         from dgmlab import checks
@@ -404,7 +405,7 @@ def _q1(nb):
                                            standard_normal_log_prob).exp())
             print(f"exact p_X(x*) = {float(p_x_star):.5f}   autograd = {autograd:.5f}   "
                   f"Monte Carlo ({n_mc:,} samples, cube of side {2 * half}) = {mc:.5f} +- {mc_se:.5f}")
-        ''')
+        ''', uses_answers=True)
     nb.md(r'''
         ### Q1(e) (7 points, written): invertibility and the determinant
 
@@ -541,7 +542,8 @@ def _q2(nb):
                                   (s_sym, sp.Rational(1, 2), sp.Rational(1, 2) + sp.Rational(9, 10) / k_sym))
         k_value = sp.solve(sp.Eq(sp.Rational(9, 10) + frame_mass, 1), k_sym)[0]
         ### END SOLUTION
-        ''')
+        print("k_value =", k_value)
+        ''', check_output=True)
     nb.tests("normalising_k_tests", points=5, src='''
         from dgmlab.testing import run_tests
         from dgmlab import checks
@@ -581,7 +583,8 @@ def _q2(nb):
         tv_lower_bound = p_B - max_density_vp * 1
         kl_lower_bound = 2 * tv_lower_bound ** 2
         ### END SOLUTION
-        ''')
+        print(f"p_B = {p_B}, max density = {max_density_vp}, TV >= {tv_lower_bound}, KL >= {kl_lower_bound}")
+        ''', check_output=True)
     nb.tests("vp_bound_tests", points=3, src='''
         from dgmlab.testing import run_tests
 
@@ -709,7 +712,7 @@ def _q2(nb):
             print(f"max learned density {float(learned.max()):.3f} (your ceiling max_density_vp = "
                   f"{float(max_density_vp):.3f}); target max 0.9")
             print(f"Monte Carlo KL(p || p_theta) = {kl_mc:.3f}  >=  Pinsker bound {float(kl_lower_bound):.3f}")
-        ''')
+        ''', uses_answers=True)
     nb.md(r'''
         ### Q2.4 (18 points, written): the proof
 
@@ -805,7 +808,8 @@ def _q3(nb):
         g_alpha = a * ((1 - alpha) * sp.log(D) + alpha * sp.log(1 - D)) + b * sp.log(1 - D)
         D_star_smoothed = sp.solve(sp.diff(g_alpha, D), D)[0]
         ### END SOLUTION
-        ''')
+        print("D_star =", D_star, "   second derivative there:", second_derivative_at_D_star)
+        ''', check_output=True)
     nb.tests("d_star_tests", points=5, src='''
         from dgmlab.testing import run_tests
         from dgmlab import checks
@@ -960,7 +964,8 @@ def _q4(nb):
         d_non_saturating = sp.diff(-sp.log(sigma), h)
         limit_non_saturating = sp.limit(d_non_saturating, h, -sp.oo)
         ### END SOLUTION
-        ''')
+        print(f"limits as h -> -oo: saturating {limit_saturating}, non-saturating {limit_non_saturating}")
+        ''', check_output=True)
     nb.tests("saturating_tests", points=4, src='''
         from dgmlab.testing import run_tests
         from dgmlab import checks
@@ -1161,7 +1166,7 @@ def _q4(nb):
             fig.savefig(FIGURES / "vanishing_gradient.png", dpi=100, bbox_inches="tight")
             dgmlab.workspace.saved(FIGURES / "vanishing_gradient.png", what="figure saved")
             plt.show()
-        ''')
+        ''', uses_answers=True)
     nb.md(r'''
         ### Q4.4 (5 points, written): why the gradient vanishes
 

@@ -922,13 +922,13 @@ def _p2(nb: Notebook) -> None:
             TRAIN = load_training_data()
             print(f"{len(TRAIN)} training digits ({TRAIN.source} MNIST), {EPOCHS} epochs, batch {BATCH_SIZE}")
             baseline_generator = run_experiment("baseline", TRAIN)
-        ''')
+        ''', uses_answers=True)
     nb.md("The three ablations, with the same seed, data and number of epochs.")
     nb.code('''
         if not is_grading():
             for name in EXPERIMENTS[1:]:
                 run_experiment(name, TRAIN)
-        ''')
+        ''', uses_answers=True)
     nb.code('''
         def results_table(results):
             """A Markdown comparison table of the experiments in ``results``."""
@@ -1296,7 +1296,7 @@ def _p3(nb: Notebook) -> None:
     nb.code('''
         if not is_grading():
             cgan_generator = run_cgan(TRAIN)
-        ''')
+        ''', uses_answers=True)
 
 
 # ============================================================================ P4
@@ -1343,7 +1343,8 @@ def _p4(nb: Notebook) -> None:
         V_point_pi = pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d)
         D_star_pi = sp.solve(sp.Eq(sp.diff(V_point_pi, d), 0), d)[0]
         ### END SOLUTION
-        ''')
+        print("D_star =", D_star, "   second derivative there:", second_derivative)
+        ''', check_output=True)
     nb.tests("p4a_tests", points=5, src='''
         from dgmlab.testing import run_tests
         from dgmlab import checks
@@ -1441,7 +1442,10 @@ def _p4(nb: Notebook) -> None:
             m = (p + q) / 2
             return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))
             ### END SOLUTION
-        ''')
+
+
+        print("C_point =", C_point)
+        ''', check_output=True)
     nb.tests("p4b_tests", points=5, src='''
         from dgmlab.testing import run_tests
         from dgmlab import checks
@@ -1711,7 +1715,7 @@ def _p5(nb: Notebook) -> None:
         tight = np.isclose(phi_demo[:, None] + psi_demo[None, :], C_demo, atol=1e-9)
         print(f"primal {primal_value:.6f}  dual {dual_value:.6f}")
         print("pairs carrying mass are tight:", bool(np.all(tight[T_demo > 1e-12])))
-        ''')
+        ''', uses_answers=True, check_output=True)
 
 
 # ============================================================================ P0

@@ -832,7 +832,9 @@ def _q2(nb):
         x_sym, z_sym = sp.symbols("x z", real=True)
         standard_normal = sp.exp(-z_sym ** 2 / 2) / sp.sqrt(2 * sp.pi)
         ''', locked=True, grade_id="q2_symbols")
-    nb.answer("q2_density", Q2_DENSITY)
+    nb.answer("q2_density", Q2_DENSITY.rstrip() + '\n\n\nprint("P_w(x) for Q = N(0, 1) and f(x) = x**3 + x:", '
+                                                  'flow_density(standard_normal, x_sym ** 3 + x_sym))\n',
+              check_output=True)
     nb.tests("q2_density_tests", points=2, src=r'''
         from dgmlab.testing import run_tests
         from dgmlab import checks
@@ -956,7 +958,8 @@ def _q3(nb):
         as functions of `theta`. KL is worth 2 points, JS 3 points.
         ''')
     nb.code('theta = sp.symbols("theta", positive=True)', locked=True, grade_id="q3_symbols")
-    nb.answer("q3_divergences", Q3_DIV)
+    nb.answer("q3_divergences", Q3_DIV.rstrip() + '\nprint("D_KL(P || Q) =", kl_PQ)\nprint("D_JS(P || Q) =", js_PQ)\n',
+              check_output=True)
     nb.tests("q3_kl_tests", points=2, src=r'''
         from dgmlab.testing import run_tests
         from dgmlab import checks
@@ -1046,13 +1049,13 @@ def _q3(nb):
             fig.savefig(FIGURES / "q3_divergences.png", dpi=100, bbox_inches="tight")
             dgmlab.workspace.saved(FIGURES / "q3_divergences.png", what="figure saved")
             plt.show()
-        ''', locked=True, grade_id="q3_plot")
+        ''', locked=True, grade_id="q3_plot", uses_answers=True)
     nb.md(r'''
         **(2 points)** Find the minimisers $\theta^*$ of `kl_PQ` and `js_PQ` over $(0, 1)$, symbolically
         (`sp.solve` on the derivative) or numerically (`minimize_scalar` is imported), and store them as Python
         floats in `theta_star_kl` (the minimiser of `kl_PQ`) and `theta_star_js` (the minimiser of `js_PQ`).
         ''')
-    nb.answer("q3_theta_star", Q3_THETA)
+    nb.answer("q3_theta_star", Q3_THETA, check_output=True)
     nb.tests("q3_theta_star_tests", points=2, src=r'''
         from dgmlab.testing import run_tests
 
@@ -1534,7 +1537,7 @@ def _p1(nb):
             plots.loss_curves({"train NLL (nats/image)": p1_losses}, title="PixelCNN training", ylabel="nats",
                               smooth=10, save=FIGURES / "p1_loss.png")
             plt.show()
-        ''', locked=True, grade_id="p1_train")
+        ''', locked=True, grade_id="p1_train", uses_answers=True)
     nb.md("Inpaint the lower half of ten test digits: originals (top), what the model sees (middle, hidden part grey), completions (bottom).")
     nb.code(r'''
         if not runtime.is_grading():
@@ -1548,7 +1551,7 @@ def _p1(nb):
             plots.image_grid(torch.cat([originals, shown, completions]).cpu(), nrow=10,
                              title="original / lower half hidden / inpainted", save=FIGURES / "p1_inpainting.png")
             plt.show()
-        ''', locked=True, grade_id="p1_inpaint_demo")
+        ''', locked=True, grade_id="p1_inpaint_demo", uses_answers=True)
     nb.md(r'''
         **P1 results (3 points, graded by hand).** Train with the full settings. Report your test NLL in nats per
         image and the binarisation used (here: fixed threshold at 0.5, which is easier than the stochastic
@@ -1910,7 +1913,7 @@ def _p2(nb):
             plots.loss_curves({"train bits/dim": p2_losses}, title="Real NVP training", ylabel="bits/dim", smooth=10,
                               save=FIGURES / "p2_loss.png")
             plt.show()
-        ''', locked=True, grade_id="p2_train")
+        ''', locked=True, grade_id="p2_train", uses_answers=True)
     nb.md("Samples (latent temperature 1 and 0.7) and latent-space interpolations between pairs of test digits.")
     nb.code(r'''
         if not runtime.is_grading():
@@ -1932,7 +1935,7 @@ def _p2(nb):
                 plots.interpolation_strip(images.view(5, 8, 1, 28, 28).cpu(), title="latent interpolations",
                                           save=FIGURES / "p2_interpolations.png")
                 plt.show()
-        ''', locked=True, grade_id="p2_samples")
+        ''', locked=True, grade_id="p2_samples", uses_answers=True)
     nb.md(r'''
         **Q4 in practice.** Your `feature_statistics` and `frechet_gaussian` on real features: the 128-dimensional
         penultimate layer of the small MNIST classifier shipped with `dgmlab` stands in for Inception-v3 (which
@@ -1959,7 +1962,7 @@ def _p2(nb):
             print(f"against the full test set's statistics (dgmlab.metrics.mnist_frechet_distance): "
                   f"{metrics.mnist_frechet_distance(generated, scale='[0,1]'):.2f}; "
                   f"real training digits give {metrics.mnist_frechet_distance(train_gray.images[:n_eval], scale='[0,1]'):.2f}")
-        ''', locked=True, grade_id="p2_frechet")
+        ''', locked=True, grade_id="p2_frechet", uses_answers=True)
     nb.md(r'''
         **P2 results (3 points, graded by hand).** Train with the full settings. Report the test bits per
         dimension, show samples and interpolations, and comment: how do samples at temperature 0.7 differ from
