@@ -283,7 +283,7 @@ class Checkpoint:
         warning = _set_rng_state(data["rng"])
         self.epoch_seconds = [float(s) for s in data.get("epoch_seconds", [])]
         if done == self.epochs:
-            self._say(f"checkpoint: the finished run ({done} epochs) was loaded from {self.path}; not training "
+            self._say(f"checkpoint: the finished run ({done} epoch{'' if done == 1 else 's'}) was loaded from {self.path}; not training "
                       "again (pass retrain=True, or delete the file, to train from the start)")
         else:
             self._say(f"checkpoint: resuming after epoch {done} of {self.epochs} from {self.path}")

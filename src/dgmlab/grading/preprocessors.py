@@ -24,6 +24,7 @@ PLACEHOLDER = re.compile(r"<[^<>\s]*[A-Za-z][^<>\s]*>")
 # Example values this kit once shipped, which name no real repository.
 RETIRED = {"github.com/dgm-course/dgm-course": "a repository that does not exist (the kit's old example value)"}
 
+
 def how_to_set() -> str:
     """How to set the install source: its setting, the three forms, and the local-only way out."""
     v = _version()
