@@ -1,20 +1,25 @@
-"""hw1_wgan: the proofs with the artifact the reference needs, and the artifact cell without it.
+"""hw1_wgan: the proofs with the artifact the reference needs, and the artifact cell on other files.
 
-tests/test_proofs.py runs the source notebook in its own folder, where no
-``samples_100.pt`` exists (it is a training artifact, git-ignored), so there the
-artifact-graded cell ``samples_quality_tests`` fails for the reference by design.
-Here the notebook is copied to a temporary folder with the stand-in file of
-``PROOF_ARTIFACTS`` (100 real MNIST test digits), where every graded cell is proven;
-and a second run without the file checks that the cell earns nothing and says why.
+The artifact-graded cell ``samples_quality_tests`` grades ``samples_100.pt`` next to the notebook.
+Both here and in tests/test_proofs.py the notebook is copied to a temporary folder with the
+builder's ``PROOF_ARTIFACTS`` (genuine samples of the reference generator, tests/fixtures), where
+every graded cell is proven. A second session runs the notebook without the file (the cell earns
+nothing and says why), then reruns only that cell on other files: noise fails the quality bar;
+real MNIST digits, the same digits shifted by a pixel, or with small noise, fail as copies; the
+genuine samples pass.
 """
 import shutil
 
+import numpy as np
 import pytest
+import torch
 
 from conftest import homework_builders
+from dgmlab.data import load_sample
 from dgmlab.grading.proofs import NotebookSession, _grade_id, prove
 
 HW = "hw1_wgan"
+COPIED = "these samples match dataset images, not generated ones"
 
 
 @pytest.fixture(scope="module")
@@ -46,27 +51,70 @@ def test_hw1_wgan_proven_with_its_artifact(builder, tmp_path):
         assert sum(1 for m in labels if m.fails) >= 2, f"{answer}: fewer than two wrong answers"
 
 
+@pytest.fixture(scope="module")
+def graded(builder, tmp_path_factory):
+    """A grading-mode session of the notebook run once without a samples file: (session, folder, results)."""
+    folder = tmp_path_factory.mktemp("hw1_artifact")
+    nb_path = _copy(builder, folder)
+    with NotebookSession(nb_path, env={"DGMLAB_OFFLINE": "1"}) as s:
+        yield s, folder, s.run_all()
+
+
 @pytest.mark.slow
-def test_artifact_cell_without_the_file_earns_nothing_and_says_why(builder, tmp_path):
-    nb_path = _copy(builder, tmp_path)
-    with NotebookSession(nb_path) as s:
-        results = s.run_all()
-        cell = s.nb.cells[s.index["samples_quality_tests"]]
+def test_artifact_cell_without_the_file_earns_nothing_and_says_why(builder, graded):
+    s, _, results = graded
     failed, msg = results["samples_quality_tests"]
     assert failed, "the artifact-graded cell passed with no samples file"
     assert "samples_100.pt" in msg and "0 points" in msg, msg
     others = {k: m for k, (f, m) in results.items() if f and k not in builder.ARTIFACT_TESTS}
     assert not others, f"without the artifact, other cells failed too: {others}"
-    assert _grade_id(cell) == "samples_quality_tests"
+    assert _grade_id(s.nb.cells[s.index["samples_quality_tests"]]) == "samples_quality_tests"
+
+
+def _real_digits():
+    """100 real MNIST test digits (10 per class, shuffled) from dgmlab's shipped sample, in [-1, 1]."""
+    x, y = load_sample(train=False)
+    idx = np.random.default_rng(0).permutation(np.concatenate([np.flatnonzero(y == k)[:10] for k in range(10)]))
+    return torch.from_numpy(x[idx].astype("float32") / 127.5 - 1.0)
+
+
+def _shifted_by_a_pixel(x):
+    """Each digit moved by one pixel (right, down, left or up in turn), the gap filled with background."""
+    out = torch.full_like(x, -1.0)
+    for i in range(len(x)):
+        dy, dx = [(0, 1), (1, 0), (0, -1), (-1, 0)][i % 4]
+        out[i, :, max(dy, 0):28 + min(dy, 0), max(dx, 0):28 + min(dx, 0)] = \
+            x[i, :, max(-dy, 0):28 + min(-dy, 0), max(-dx, 0):28 + min(-dx, 0)]
+    return out
+
+
+def _with_noise(x, std=0.1):
+    return (x + std * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))).clamp(-1, 1)
+
+
+FILES = {
+    "uniform noise": (lambda b: torch.rand(100, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1,
+                      "below the bar"),
+    "real MNIST digits": (lambda b: _real_digits(), COPIED),
+    "real digits shifted by a pixel": (lambda b: _shifted_by_a_pixel(_real_digits()), COPIED),
+    "real digits with noise of std 0.1": (lambda b: _with_noise(_real_digits()), COPIED),
+    "real digits shifted by a pixel, with noise of std 0.05": (
+        lambda b: _with_noise(_shifted_by_a_pixel(_real_digits()), 0.05), COPIED),
+    "genuine samples of the reference generator": (lambda b: torch.load(b.GENUINE_SAMPLES, weights_only=True),
+                                                   None),
+}
 
 
 @pytest.mark.slow
-def test_artifact_cell_rejects_noise(builder, tmp_path):
-    import torch
-
-    nb_path = _copy(builder, tmp_path)
-    torch.save(torch.rand(100, 1, 28, 28) * 2 - 1, tmp_path / "samples_100.pt")
-    with NotebookSession(nb_path) as s:
-        results = s.run_all()
-    failed, msg = results["samples_quality_tests"]
-    assert failed and "below the bar" in msg, msg
+@pytest.mark.parametrize("kind", list(FILES))
+def test_artifact_cell_on_a_file(builder, graded, kind):
+    s, folder, _ = graded
+    make, expected = FILES[kind]
+    x = make(builder)
+    assert tuple(x.shape) == (100, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
+    torch.save(x, folder / "samples_100.pt")
+    failed, msg = s.run(s.index["samples_quality_tests"])
+    if expected is None:
+        assert not failed, f"{kind}: {msg}"
+    else:
+        assert failed and expected in msg, f"{kind}: {msg}"

@@ -5,9 +5,9 @@ Reserve University, instructor Yu Yin). Point split kept: Q1 20, Q2 35, Q3 45.
 
 Build:  .venv/bin/python tools/build_notebooks.py hw1_wgan
 Prove:  .venv/bin/python -m pytest tests/test_hw1_wgan.py -x -q
-        (tests/test_proofs.py -k hw1_wgan proves every cell except the
-        artifact-graded `samples_quality_tests`, which needs a samples file
-        next to the notebook: see PROOF_ARTIFACTS below and docs/hw1_wgan.md.)
+        (both it and tests/test_proofs.py -k hw1_wgan first write PROOF_ARTIFACTS,
+        genuine generated samples, next to a copy of the notebook for the
+        artifact-graded `samples_quality_tests`: see docs/hw1_wgan.md.)
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 from nbauthor import Notebook
 
 from dgmlab.grading.proofs import Mutant
+from dgmlab.novelty import MAX_COPIES
 
 HW = "hw1_wgan"
 SAMPLES_FILE = "samples_100.pt"
@@ -1401,6 +1402,12 @@ def build() -> Notebook:
         median of 20 such draws was 6.3 after 5 epochs, 6.9 after 10, 7.3 after 20, 7.7 after 30 and 7.8
         after 40.) In fast mode, which trains too little to write
         the file, a missing file is only reported.
+
+        The samples must be your generator's own. Each one is compared with all 70,000 MNIST digits
+        (`dgmlab.novelty.find_copies`; a shift by a pixel or two or added noise does not hide a copy): if more
+        than {MAX_COPIES} of the 100 are near-copies of MNIST digits, the file holds dataset images, not generated
+        ones, and the cell earns 0. A generator that learned the data rather than memorising it is not
+        affected: of 10,000 samples of the reference generator, at most 2 were flagged at any checkpoint.
         """)
     nb.tests("samples_quality_tests", points=7, src=f'''
         from dgmlab.testing import run_tests
@@ -1434,6 +1441,17 @@ def build() -> Notebook:
             assert torch.isfinite(x).all() and x.min() >= -1.001 and x.max() <= 1.001, \\
                 "the saved samples must be finite and in [-1, 1]"
             assert x.reshape(100, -1).std(dim=0).mean() > 0.02, "the 100 saved samples are (almost) all the same image"
+
+        def test_samples_are_not_copies_of_mnist_digits():
+            from dgmlab import novelty
+            if _absent_in_fast_mode():
+                return
+            x = _load_graded_samples().reshape(-1, 1, 28, 28)
+            report = novelty.find_copies(x, scale="[-1,1]")
+            print("near-copy check:", report.summary())
+            assert report.n_copies <= {MAX_COPIES}, (
+                f"these samples match dataset images, not generated ones: {{report.summary()}}; so this cell "
+                "earns 0 points. Submit the samples your own generator drew (deliverable (a)).")
 
         def test_mnist_classifier_score_above_the_bar():
             from dgmlab import metrics
@@ -2283,28 +2301,27 @@ PARTIAL = [
 
 
 # --------------------------------------------------------------- artifacts
-def write_stand_in_samples(folder) -> Path:
-    """Write ``samples_100.pt`` into ``folder``: 100 real MNIST test digits from dgmlab's shipped sample
-    (10 per class), as a stand-in for a trained generator's samples.
+GENUINE_SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "hw1_genuine_samples_100.pt"
 
-    Only for proofs and pipeline tests of the artifact-graded cell: it must never be committed or
-    released (``source/*/*.pt`` is git-ignored). A demo submission should instead ship the samples of
-    a short real training run (see docs/hw1_wgan.md).
+
+def write_genuine_samples(folder) -> Path:
+    """Copy ``tests/fixtures/hw1_genuine_samples_100.pt`` to ``folder/samples_100.pt``: 100 samples that the
+    reference generator drew (``sample_generator(G, 100, seed=0)`` after a real training run of the
+    benchmark; provenance in tests/fixtures/README.md).
+
+    For proofs and pipeline tests of the artifact-graded cell. Real MNIST digits cannot stand in: the cell
+    rejects them as copies (docs/novelty.md).
     """
-    import numpy as np
-    import torch
+    import shutil
 
-    from dgmlab.data import load_sample
-
-    x, y = load_sample(train=False)
-    idx = np.random.default_rng(0).permutation(np.concatenate([np.flatnonzero(y == k)[:10] for k in range(10)]))
-    images = torch.from_numpy(x[idx].astype("float32") / 127.5 - 1.0)
+    if not GENUINE_SAMPLES.exists():
+        raise FileNotFoundError(f"{GENUINE_SAMPLES} is missing: restore it with git checkout -- tests/fixtures/")
     path = Path(folder) / SAMPLES_FILE
-    torch.save(images, path)
+    shutil.copyfile(GENUINE_SAMPLES, path)
     return path
 
 
 # Files the reference needs next to the notebook for every graded cell to pass:
-# {file name: function(folder) -> Path}. tests/test_hw1_wgan.py uses it.
-PROOF_ARTIFACTS = {SAMPLES_FILE: write_stand_in_samples}
+# {file name: function(folder) -> Path}. tests/test_hw1_wgan.py and tests/test_proofs.py use it.
+PROOF_ARTIFACTS = {SAMPLES_FILE: write_genuine_samples}
 ARTIFACT_TESTS = ["samples_quality_tests"]
