@@ -132,12 +132,24 @@ def test_runner_passes_tagged_cells_and_shows_nbvals_diff_for_a_changed_output(t
     assert "Cell outputs differ" in text and "'3\\n' == '2\\n'" in text, text
 
 
-@pytest.mark.slow
-def test_runner_stops_a_notebook_that_ignores_fast_mode(tmp_path):
-    rc, text, rows = run_nbval(_tiny_notebook(tmp_path / "nb", "dgmlab: mode=full", "2\n"), tmp_path)
-    assert rc != 0
-    assert "did not report 'mode=fast'" in text, text
-    assert len(rows) == 1, "nbval went on after the setup cell failed"
+@pytest.mark.parametrize("printed, stops", [("dgmlab: mode=fast device=cpu", False),
+                                             ("dgmlab: mode=full device=cpu", True), ("", True)])
+def test_plugin_stops_a_notebook_whose_setup_cell_did_not_report_fast_mode(printed, stops, monkeypatch):
+    """The check tests/nbval_plugin.py makes after the setup cell (the plugin itself is loaded by the run above)."""
+    import types
+
+    import nbval_plugin
+
+    monkeypatch.setenv("DGMLAB_FAST", "1")
+    setup = types.SimpleNamespace(cell={"metadata": {"nbgrader": {"grade_id": "setup"}}},
+                                  test_outputs=[{"output_type": "stream", "name": "stdout", "text": printed}])
+    other = types.SimpleNamespace(cell={"metadata": {}}, test_outputs=setup.test_outputs)
+    nbval_plugin._check_fast_mode(other)          # only the setup cell is checked
+    if stops:
+        with pytest.raises(AssertionError, match="did not report 'mode=fast'"):
+            nbval_plugin._check_fast_mode(setup)
+    else:
+        nbval_plugin._check_fast_mode(setup)
 
 
 # -- the release tags ----------------------------------------------------------------------------
