@@ -82,7 +82,8 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
     keep = {Path(sys.prefix).resolve()}
     import dgmlab
 
-    keep.add(Path(dgmlab.__file__).resolve().parent.parent)  # src/ of an editable install
+    dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent  # src/ of an editable install
+    keep.add(dgmlab_root)
     for path in sorted(keep):
         if _inside(path, course_root):
             args += ["--ro-bind", str(path), str(path)]
@@ -98,6 +99,9 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
     for name in PASSED_ENV:
         if name in os.environ:
             args += ["--setenv", name, os.environ[name]]
+    if not _inside(dgmlab_root, Path(sys.prefix)):
+        # the kernel must import the dgmlab that grades (a checkout on PYTHONPATH, not another install)
+        args += ["--setenv", "PYTHONPATH", str(dgmlab_root)]
     args += ["--", "prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}", "--",
              sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     return args
