@@ -52,6 +52,32 @@ def test_reference_full_blank_zero_partial_between(demo):
             assert 0 < partial.auto_score < partial.auto_max, f"{hw}: partial {partial.auto_score}/{partial.auto_max}"
 
 
+def test_demo_dashboard_shows_the_example_class_and_its_shared_mistakes(demo):
+    """hw3's CLASS (tools/notebooks/hw3_flows.py): at least 10 students, different totals, and a
+    mistake several students share grouped under one failure reason on the dashboard."""
+    import importlib.util
+
+    from dgmlab.grading import analysis
+
+    root, res = demo
+    assert "dashboard (HTML)" in res.stdout
+    spec = importlib.util.spec_from_file_location("hw3_builder", ROOT / "tools" / "notebooks" / "hw3_flows.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    data = analysis.collect(Course(root), ["hw3_flows"])
+    graded = data.graded("hw3_flows")
+    assert len(graded) >= 10 and set(builder.CLASS) <= {s.student for s in graded}
+    totals = {s.student: s.auto_score for s in graded}
+    assert len(set(totals.values())) >= 5, totals
+    assert all(totals[s] < totals["demo_reference"] for s in builder.CLASS), totals
+    shared = [(row["cell"], reason, who) for row in analysis.cell_stats(data, "hw3_flows")
+              for reason, who in row["failures"] if len(who) >= 3]
+    assert any(cell == "density_tests" and {"demo_bilal", "demo_chen", "demo_ines"} <= set(who)
+               for cell, _, who in shared), shared
+    page = (root / "reports" / "dashboard.html").read_text(encoding="utf-8")
+    assert all(student in page for student in builder.CLASS)
+
+
 def test_regrading_every_homework_gives_identical_grades(demo):
     """Determinism: the reference and partial submissions of every homework, graded again one at a
     time, get exactly the grades the parallel demo gave them, cell by cell."""

@@ -3,7 +3,7 @@
 Usage: python tools/make_examples.py [--check] [hw ...]
 
 Run after `dgmlab release` (the examples are built from release/ and
-source/ notebooks and the PARTIAL mutants of tools/notebooks/<hw>.py). Other
+source/ notebooks and the PARTIAL and CLASS mutants of tools/notebooks/<hw>.py). Other
 files in an example folder (e.g. saved samples a homework grades) are left as
 they are.
 """
@@ -24,7 +24,8 @@ from dgmlab.grading.examples import example_submissions  # noqa: E402
 
 def build(hw: str, module) -> dict:
     return example_submissions(ROOT / "release" / hw / f"{hw}.ipynb", ROOT / "source" / hw / f"{hw}.ipynb",
-                               getattr(module, "MUTANTS", []), getattr(module, "PARTIAL", []))
+                               getattr(module, "MUTANTS", []), getattr(module, "PARTIAL", []),
+                               getattr(module, "CLASS", {}))
 
 
 def main(argv=None) -> int:

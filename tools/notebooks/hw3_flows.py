@@ -1552,3 +1552,18 @@ PARTIAL = [
     "Pinsker solved the wrong way (KL >= delta^2 / 2)",
     "wrong sign of the limit (h -> +oo)",
 ]
+
+# A class for the demo's dashboard (tools/make_examples.py): each student is the reference with these
+# mutants in place; some mistakes are shared, as in a real class, so the dashboard groups them.
+CLASS = {
+    "demo_amara": ["missing |det| absolute value"],
+    "demo_bilal": ["forgets the Jacobian factor", "sign error on log|det|"],
+    "demo_chen": ["forgets the Jacobian factor", "swapped a and b"],
+    "demo_dana": ["multiplies by |det J_f| instead of dividing", "Pinsker solved the wrong way (KL >= delta^2 / 2)"],
+    "demo_emil": ["copied D* from the statement and reused it for label smoothing", "sum instead of mean"],
+    "demo_farah": ["forgets |x|, |y| (only the positive sides)", "frame alone normalised to 1 (forgets B's mass)"],
+    "demo_goran": ["sign error on log|det|", "detached logits", "accumulates .grad across calls"],
+    "demo_hana": ["correct variant: torch.func.jacrev + slogdet", "wrong sign of the limit (h -> +oo)"],
+    "demo_ines": ["forgets the Jacobian factor", "mean over points instead of expectation",
+                  "squared norm (no square root)"],
+}

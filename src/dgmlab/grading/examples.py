@@ -6,6 +6,9 @@
 - ``blank``: the release notebook untouched. It must earn none.
 - ``partial``: the reference with a few realistic wrong answers (the
   builder's ``PARTIAL`` mutants) in place. It earns some points.
+- a class: each of the builder's ``CLASS`` students (``{student id: [mutant
+  labels]}``) is the reference with those mutants in place, so a homework can
+  show an instructor's dashboard a class with different and shared mistakes.
 
 The demo grades these; the pipeline tests check the three outcomes.
 """
@@ -17,7 +20,6 @@ from pathlib import Path
 import nbformat
 
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
-EXAMPLE_STUDENTS = ("demo_reference", "demo_partial", "demo_blank")
 
 
 def _gid(cell):
@@ -55,18 +57,30 @@ def with_answers(nb, replacements: dict):
     return nb
 
 
-def example_submissions(release_path: Path, source_path: Path, mutants=(), partial_labels=()) -> dict:
-    """``{student id: notebook}`` for the three example students."""
+def with_mutants(reference, mutants, labels, who: str):
+    """``reference`` with the answers of the mutants named by ``labels`` in place."""
+    by_label = {m.label: m for m in mutants}
+    unknown = [label for label in labels if label not in by_label]
+    if unknown:
+        raise KeyError(f"{who} names unknown mutants {unknown}")
+    answers = [by_label[label].answer for label in labels]
+    twice = sorted({a for a in answers if answers.count(a) > 1})
+    if twice:
+        raise ValueError(f"{who} gives answer cells {twice} more than one mutant; name one per cell")
+    return with_answers(reference, {by_label[label].answer: by_label[label].source for label in labels})
+
+
+def example_submissions(release_path: Path, source_path: Path, mutants=(), partial_labels=(),
+                        classmates=None) -> dict:
+    """``{student id: notebook}`` for the example students and the ``classmates`` (see module docstring)."""
     release_nb = nbformat.read(release_path, as_version=4)
     source_nb = nbformat.read(source_path, as_version=4)
     reference = reference_submission(release_nb, source_nb)
-    by_label = {m.label: m for m in mutants}
-    unknown = [label for label in partial_labels if label not in by_label]
-    if unknown:
-        raise KeyError(f"PARTIAL names unknown mutants {unknown}")
-    replacements = {by_label[label].answer: by_label[label].source for label in partial_labels}
-    partial = with_answers(reference, replacements) if replacements else None
     out = {"demo_reference": reference, "demo_blank": copy.deepcopy(release_nb)}
-    if partial is not None:
-        out["demo_partial"] = partial
+    if partial_labels:
+        out["demo_partial"] = with_mutants(reference, mutants, partial_labels, "PARTIAL")
+    for student, labels in (classmates or {}).items():
+        if student in out:
+            raise ValueError(f"CLASS student {student!r} clashes with an example student's name")
+        out[student] = with_mutants(reference, mutants, labels, f"CLASS student {student!r}")
     return out
