@@ -4,7 +4,6 @@ the install source a release notebook's setup cell gets."""
 import email
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -269,19 +268,7 @@ def test_dry_run_sees_a_replacement(tmp_path):
 
 
 # ------------------------------------------------------------------ the built distributions (slow: builds)
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory):
-    """`python -m build` (sdist, then the wheel from the sdist) on a copy of what the build reads."""
-    tmp = tmp_path_factory.mktemp("build")
-    tree = tmp / "tree"
-    tree.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in"):
-        shutil.copy(ROOT / name, tree / name)
-    shutil.copytree(ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    res = subprocess.run([sys.executable, "-m", "build", "--outdir", str(tmp / "dist"), str(tree)],
-                         capture_output=True, text=True, timeout=600)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    return {"wheel": next((tmp / "dist").glob("dgmlab-*.whl")), "sdist": next((tmp / "dist").glob("dgmlab-*.tar.gz"))}
+# `dist` (conftest.py): the wheel and sdist, built once per session.
 
 
 @pytest.mark.slow
