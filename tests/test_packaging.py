@@ -173,6 +173,19 @@ def test_local_only_setup_cell_stops_in_colab_with_a_message(tmp_path):
     assert "Ask your instructor" in last and "!pip install" in last
 
 
+@pytest.mark.parametrize("traits, says", [
+    ({"install_source": "dgmlab @ git+https://github.com/someone/dgm-homeworks@v0.3.1"},
+     'run: pip install "dgmlab @ git+https://github.com/someone/dgm-homeworks@v0.3.1"'),
+    ({"local_only": True}, "run `make venv` in the course folder, or pip install the dgmlab wheel (.whl)"),
+], ids=["configured", "local-only"])
+def test_setup_cell_outside_colab_names_the_configured_source(traits, says, tmp_path):
+    """Off Colab, with dgmlab missing, the cell says what to install: the course's pinned source, never a bare name."""
+    res = subprocess.run([sys.executable, "-I", "-S", "-c", _setup_cell(**traits)], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=60)
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith("ModuleNotFoundError: dgmlab is not installed here: ") and says in last, last
+
+
 def test_committed_release_is_local_only():
     """This kit names no course's install source, so its release/ is local-only (nbgrader_config.py)."""
     for path in sorted((ROOT / "release").glob("*/*.ipynb")):
