@@ -117,18 +117,15 @@ def _run(nb, python: Path, content: Path, tmp_path: Path, name: str, monkeypatch
     env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("PIP_")}
     env.update(DGMLAB_FAST="1", DGMLAB_DRIVE_MOUNT=str(content / "drive"), COLAB_STUB_DRIVE=str(tmp_path / "gdrive"),
                COLAB_STUB_LOG=str(tmp_path / "mounts.log"), PIP_NO_INDEX="1", PIP_CONFIG_FILE=os.devnull,
-               PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_REPORT=str(report),
+               PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_REPORT=str(report), PYTHONNOUSERSITE="1",
                PATH=f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}")
     client = NotebookClient(nb, timeout=600, kernel_name=KERNEL, resources={"metadata": {"path": str(content)}})
     client.execute(env=env)
-    if os.environ.get("DGMLAB_CELL_TIMES"):
-        from datetime import datetime
-        for i, c in enumerate(nb.cells):
-            ex = c.get("metadata", {}).get("execution", {})
-            if "iopub.execute_input" in ex:
-                s = (datetime.fromisoformat(ex["shell.execute_reply"].replace("Z", "+00:00")) -
-                     datetime.fromisoformat(ex["iopub.execute_input"].replace("Z", "+00:00"))).total_seconds()
-                print(f"{name} cell {i}: {s:.1f}s {c.source[:60]!r}")
+    for i, cell in enumerate(nb.cells):  # each cell's time, shown when the test fails or with -s
+        times = cell.get("metadata", {}).get("execution", {})
+        if "shell.execute_reply" in times:
+            seconds = (_when(times["shell.execute_reply"]) - _when(times["iopub.execute_input"])).total_seconds()
+            print(f"runtime {name}, cell {i}: {seconds:.1f} s  {cell.source.splitlines()[0][:60]!r}")
     errors = [(i, o.get("ename"), o.get("evalue")) for i, c in enumerate(nb.cells) if c.cell_type == "code"
               for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, f"cells raised with the reference answers: {errors}"
@@ -137,6 +134,12 @@ def _run(nb, python: Path, content: Path, tmp_path: Path, name: str, monkeypatch
     probe = json.loads(next(line for line in texts[-1].splitlines() if line.startswith("PROBE "))[6:])
     installed = json.loads(report.read_text())["install"] if report.exists() else None
     return texts, probe, installed
+
+
+def _when(stamp: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
 def _training_cell(nb) -> int:
