@@ -1,4 +1,6 @@
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -24,3 +26,19 @@ def homework_builders():
 def shared_data_env() -> dict:
     """``DGMLAB_DATA`` pointing at ../shared/datasets when it exists (CI and this machine)."""
     return {"DGMLAB_DATA": str(SHARED_DATA)} if (SHARED_DATA / "MNIST" / "raw").exists() else {}
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory):
+    """dgmlab's wheel and sdist, built once per test session (`python -m build`: the sdist, then the wheel from
+    the sdist) from a copy of what the build reads; the packaging, student-install and Colab tests share them."""
+    tmp = tmp_path_factory.mktemp("build")
+    tree = tmp / "tree"
+    tree.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in"):
+        shutil.copy(ROOT / name, tree / name)
+    shutil.copytree(ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    res = subprocess.run([sys.executable, "-m", "build", "--outdir", str(tmp / "dist"), str(tree)],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    return {"wheel": next((tmp / "dist").glob("dgmlab-*.whl")), "sdist": next((tmp / "dist").glob("dgmlab-*.tar.gz"))}

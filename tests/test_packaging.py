@@ -4,7 +4,6 @@ the install source a release notebook's setup cell gets."""
 import email
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -174,6 +173,19 @@ def test_local_only_setup_cell_stops_in_colab_with_a_message(tmp_path):
     assert "Ask your instructor" in last and "!pip install" in last
 
 
+@pytest.mark.parametrize("traits, says", [
+    ({"install_source": "dgmlab @ git+https://github.com/someone/dgm-homeworks@v0.3.1"},
+     'run: pip install "dgmlab @ git+https://github.com/someone/dgm-homeworks@v0.3.1"'),
+    ({"local_only": True}, "run `make venv` in the course folder, or pip install the dgmlab wheel (.whl)"),
+], ids=["configured", "local-only"])
+def test_setup_cell_outside_colab_names_the_configured_source(traits, says, tmp_path):
+    """Off Colab, with dgmlab missing, the cell says what to install: the course's pinned source, never a bare name."""
+    res = subprocess.run([sys.executable, "-I", "-S", "-c", _setup_cell(**traits)], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=60)
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith("ModuleNotFoundError: dgmlab is not installed here: ") and says in last, last
+
+
 def test_committed_release_is_local_only():
     """This kit names no course's install source, so its release/ is local-only (nbgrader_config.py)."""
     for path in sorted((ROOT / "release").glob("*/*.ipynb")):
@@ -269,19 +281,7 @@ def test_dry_run_sees_a_replacement(tmp_path):
 
 
 # ------------------------------------------------------------------ the built distributions (slow: builds)
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory):
-    """`python -m build` (sdist, then the wheel from the sdist) on a copy of what the build reads."""
-    tmp = tmp_path_factory.mktemp("build")
-    tree = tmp / "tree"
-    tree.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in"):
-        shutil.copy(ROOT / name, tree / name)
-    shutil.copytree(ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    res = subprocess.run([sys.executable, "-m", "build", "--outdir", str(tmp / "dist"), str(tree)],
-                         capture_output=True, text=True, timeout=600)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    return {"wheel": next((tmp / "dist").glob("dgmlab-*.whl")), "sdist": next((tmp / "dist").glob("dgmlab-*.tar.gz"))}
+# `dist` (conftest.py): the wheel and sdist, built once per session.
 
 
 @pytest.mark.slow

@@ -91,3 +91,75 @@ def test_grading_mode_is_sticky_once_started(clean_env):
         clean_env.delenv("NBGRADER_EXECUTION", raising=False)
         importlib.reload(runtime)
     assert runtime.mode() == "full"
+
+
+# -- CUDA and mixed precision, proven on a CPU (no GPU is needed: torch.cuda is monkeypatched) -----------
+
+@pytest.fixture
+def fake_cuda(clean_env):
+    """torch as it looks on a CUDA machine to code that only asks (nothing runs on CUDA)."""
+    clean_env.delenv(runtime.AMP_ENV, raising=False)
+    clean_env.setattr(torch.cuda, "is_available", lambda: True)
+    return clean_env
+
+
+def test_device_picks_cuda_when_present(fake_cuda):
+    assert runtime.device() == torch.device("cuda")
+    assert runtime.device("cuda:0") == torch.device("cuda:0")
+    fake_cuda.setenv("DGMLAB_DEVICE", "cpu")
+    assert runtime.device().type == "cpu"
+
+
+def test_grading_stays_on_the_cpu_with_a_gpu_present(fake_cuda):
+    fake_cuda.setenv("NBGRADER_EXECUTION", "autograde")
+    assert runtime.device().type == "cpu" and runtime.amp_dtype("cuda") is None
+
+
+@pytest.mark.parametrize("native_bf16, dtype", [(True, torch.bfloat16), (False, torch.float16)],
+                         ids=["A100/L4/H100", "T4"])
+def test_mixed_precision_on_cuda_uses_bf16_where_native_else_fp16(fake_cuda, native_bf16, dtype):
+    asked = []
+
+    def is_bf16_supported(including_emulation=True):
+        asked.append(including_emulation)
+        return native_bf16 or including_emulation   # a T4 emulates bf16 (slowly): that must not count
+
+    fake_cuda.setattr(torch.cuda, "is_bf16_supported", is_bf16_supported)
+    assert runtime.amp_dtype() == dtype and asked == [False]
+    ctx = runtime.autocast()  # built, not entered: entering needs a real GPU
+    assert isinstance(ctx, torch.autocast) and ctx.device == "cuda" and ctx.fast_dtype == dtype
+    assert f"mixed-precision={str(dtype)[6:]}" in runtime.describe()
+    fake_cuda.setenv(runtime.AMP_ENV, "0")
+    assert runtime.amp_dtype() is None and not isinstance(runtime.autocast(), torch.autocast)
+
+
+def test_mixed_precision_is_off_on_the_cpu(clean_env):
+    assert runtime.amp_dtype("cpu") is None and runtime.amp_dtype("mps") is None
+    assert "mixed-precision" not in runtime.describe() or runtime.device().type == "cuda"
+
+
+def test_autocast_and_grad_scaler_change_nothing_on_the_cpu(clean_env):
+    """A training step written with the helpers gives bit for bit the weights of the plain step on the CPU."""
+    def step(use_helpers):
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(144, 1))
+        opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+        x = torch.randn(8, 1, 8, 8)
+        for _ in range(3):
+            opt.zero_grad()
+            if use_helpers:
+                scaler = runtime.grad_scaler(torch.device("cpu"))
+                with runtime.autocast(torch.device("cpu")):
+                    out = net(x)
+                    assert out.dtype == torch.float32 and not torch.is_autocast_enabled("cpu")
+                loss = out.float().pow(2).mean()
+                assert scaler.scale(loss) is loss and not scaler.is_enabled()
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
+            else:
+                net(x).pow(2).mean().backward()
+                opt.step()
+        return [p.detach().clone() for p in net.parameters()]
+
+    assert all(torch.equal(a, b) for a, b in zip(step(True), step(False)))

@@ -23,14 +23,12 @@ def run(cmd, **kw):
     return res
 
 
-def test_wheel_in_fresh_venv_runs_a_homework(tmp_path):
+def test_wheel_in_fresh_venv_runs_a_homework(dist, tmp_path):
     homeworks = Course(ROOT).homeworks()
     if not homeworks:
         pytest.skip("no homework yet")
     hw = next((h for h in PREFERRED if h in homeworks), homeworks[0])
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path / "dist"), str(ROOT)],
-        timeout=600)
-    wheel = next((tmp_path / "dist").glob("dgmlab-*.whl"))
+    wheel = dist["wheel"]  # built once per session (conftest.py)
     venv = tmp_path / "student"
     run([sys.executable, "-m", "venv", str(venv)], timeout=300)
     py = venv / "bin" / "python"

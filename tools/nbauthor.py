@@ -55,8 +55,9 @@ if importlib.util.find_spec("dgmlab") is None:
                                "name, then run this cell again.")
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", DGMLAB_INSTALL], check=True)
     else:
-        raise ModuleNotFoundError("dgmlab is not installed: run `make venv` in the course folder, "
-                                  "or `pip install dgmlab` (see the README's student section)")
+        raise ModuleNotFoundError("dgmlab is not installed here: " + (
+            f'run: pip install "{DGMLAB_INSTALL}"' if DGMLAB_INSTALL else "run `make venv` in the course "
+            "folder, or pip install the dgmlab wheel (.whl) your instructor hands out") + " (README, students)")
 import dgmlab
 # Your files (figures, checkpoints, files to submit) go to the homework folder: in Colab MyDrive/dgm-course/{hw}/
 # on Google Drive, which survives a disconnect (Colab asks once for access); elsewhere this notebook's folder.

@@ -1,4 +1,4 @@
-"""Execution mode, device choice and seeding: the three things every notebook asks first.
+"""Execution mode, device choice, mixed precision and seeding: what every notebook asks first.
 
 Modes (see README, "Execution modes"):
 
@@ -7,15 +7,22 @@ Modes (see README, "Execution modes"):
 - ``"fast"``: ``DGMLAB_FAST=1``. CI's smoke run: tiny data, a few dozen steps,
   every code path still executes.
 - ``"full"``: anything else. What a student runs on a GPU.
+
+Device: :func:`device` picks CUDA when present (then Apple's MPS, then the CPU); grading is
+always on the CPU. Mixed precision: :func:`autocast` and :func:`grad_scaler` turn it on for a
+training loop's forward pass on a CUDA GPU (bfloat16 where the GPU computes it natively, else
+float16 with loss scaling) and do nothing anywhere else, so CPU results are unchanged.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 
 FAST_ENV = "DGMLAB_FAST"
 GRADING_ENV = "NBGRADER_EXECUTION"
 DEVICE_ENV = "DGMLAB_DEVICE"
+AMP_ENV = "DGMLAB_AMP"
 
 MODES = ("full", "fast", "grading")
 _TRUE = {"1", "true", "yes", "on"}
@@ -93,6 +100,56 @@ def device(prefer: str | None = None):
     return torch.device("cpu")
 
 
+def amp_dtype(dev=None):
+    """The reduced precision :func:`autocast` uses on ``dev`` (default: :func:`device`), or ``None``.
+
+    On a CUDA GPU: ``torch.bfloat16`` where the GPU has native bfloat16 (Ampere and newer: A100,
+    L4, H100), else ``torch.float16`` (a T4, Colab's free GPU), which needs :func:`grad_scaler`.
+    ``None`` (plain float32) on the CPU and MPS, while grading, and when ``DGMLAB_AMP=0``.
+    """
+    import torch
+
+    dev = torch.device(dev) if dev is not None else device()
+    off = os.environ.get(AMP_ENV, "").strip().lower() in {"0", "false", "no", "off"}
+    if dev.type != "cuda" or is_grading() or off:
+        return None
+    try:
+        native_bf16 = torch.cuda.is_bf16_supported(including_emulation=False)
+    except TypeError:  # torch < 2.4 has no including_emulation and reports native support only
+        native_bf16 = torch.cuda.is_bf16_supported()
+    return torch.bfloat16 if native_bf16 else torch.float16
+
+
+def autocast(dev=None):
+    """Mixed precision for the forward pass of a training step: ``with runtime.autocast(): out = model(x)``.
+
+    ``torch.autocast`` with :func:`amp_dtype` on a CUDA GPU; a context that does nothing elsewhere
+    (CPU, MPS, grading, ``DGMLAB_AMP=0``), so CPU results stay bit for bit what they were. Compute the
+    loss outside the block on ``out.float()``. Not for gradient penalties (a double backward) or a
+    flow's log-determinant, whose precision matters: the homeworks keep those in float32.
+    """
+    dtype = amp_dtype(dev)
+    if dtype is None:
+        return contextlib.nullcontext()
+    import torch
+
+    return torch.autocast("cuda", dtype=dtype)
+
+
+def grad_scaler(dev=None):
+    """A ``GradScaler`` for :func:`autocast`: it scales the loss when the forward pass runs in float16
+    (so small gradients do not round to zero) and passes everything through unchanged otherwise::
+
+        scaler.scale(loss).backward(); scaler.step(optimizer); scaler.update()
+    """
+    import torch
+
+    enabled = amp_dtype(dev) == torch.float16
+    if hasattr(torch.amp, "GradScaler"):  # torch >= 2.3
+        return torch.amp.GradScaler("cuda", enabled=enabled)
+    return torch.cuda.amp.GradScaler(enabled=enabled)
+
+
 def _mps_available() -> bool:
     import torch
 
@@ -127,7 +184,10 @@ def seed_everything(seed: int = 0, deterministic: bool | None = None) -> int:
 
 
 def describe() -> str:
-    """One line for the setup cell: mode, device, torch version."""
+    """One line for the setup cell: mode, device (and mixed precision on a GPU), torch version."""
     import torch
 
-    return f"dgmlab: mode={mode()} device={device()} torch={torch.__version__}"
+    dev = device()
+    amp = amp_dtype(dev)
+    precision = f" mixed-precision={str(amp).replace('torch.', '')}" if amp is not None else ""
+    return f"dgmlab: mode={mode()} device={dev}{precision} torch={torch.__version__}"

@@ -995,7 +995,9 @@ def build() -> Notebook:
         - each network is changed only by its own optimizer (`c_opt` for the critic, `g_opt` for the
           generator), and gradients never leak from one phase into the other (zero them);
         - return a dict of Python floats: the last `"critic_loss"` (without the penalty), the last
-          `"penalty"` (0.0 when clipping) and the `"generator_loss"`.
+          `"penalty"` (0.0 when clipping) and the `"generator_loss"`;
+        - work on the networks' device, `next(generator.parameters()).device`: move each real batch there
+          and draw the noise there, so that the step also runs on a GPU (`train_wgan` puts the networks on it).
         """)
     nb.answer("train_step", '''
         def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,

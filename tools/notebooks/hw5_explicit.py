@@ -1520,13 +1520,19 @@ def _p1(nb):
                               config=dict(P1, data=train_bin, code=[bernoulli_nll]))
             done, p1_losses = ckpt.resume([], retrain=P1_RETRAIN)
             step = len(p1_losses)
+            # On a GPU the network runs in mixed precision (16-bit floats: faster, less memory) and the loss in
+            # float32; the scaler keeps small float16 gradients from rounding to zero. On the CPU both do nothing.
+            scaler = runtime.grad_scaler()
             for epoch in range(done, P1["epochs"]):
                 for xb, _ in tqdm(train_bin.loader(P1["batch_size"], seed=epoch), desc=f"PixelCNN epoch {epoch + 1}"):
                     xb = xb.to(device)
-                    loss = bernoulli_nll(pixelcnn(xb), xb).mean()
+                    with runtime.autocast():
+                        logits = pixelcnn(xb)
+                    loss = bernoulli_nll(logits.float(), xb).mean()
                     optimizer.zero_grad()
-                    loss.backward()
-                    optimizer.step()
+                    scaler.scale(loss).backward()
+                    scaler.step(optimizer)
+                    scaler.update()
                     p1_losses.append(loss.item())
                     step += 1
                     if P1["max_steps"] and step >= P1["max_steps"]:
