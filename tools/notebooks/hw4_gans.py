@@ -6,11 +6,29 @@ Adapted from MIT CSAIL 6.S978 Deep Generative Models (Fall 2024), Problem Set 3
     .venv/bin/python tools/build_notebooks.py hw4_gans
     .venv/bin/python -m pytest tests/test_proofs.py -k hw4 -x -q
 """
+from pathlib import Path
+
 from nbauthor import Notebook
 
 from dgmlab.grading.proofs import STUB, Mutant
+from dgmlab.novelty import MAX_COPIES
 
 HW = "hw4_gans"
+# Files a full-mode run writes in the homework folder and the autograder grades (docs/hw4_gans.md).
+BASELINE_FILE = "baseline_samples_100.pt"   # 100 samples of the trained baseline, float32 (100, 784) in [-1, 1]
+CGAN_FILE = "cgan_samples_100.pt"           # {"images": (100, 784), "labels": (100,)}: 10 samples per digit
+RESULTS_FILE = "hw4_results.json"           # every experiment's scores (P0 checks it under grading)
+MAX_FILE_BYTES = 1_000_000                  # the two sample files are ~315 kB; anything bigger is not read
+# Bars of the artifact-graded cells, calibrated by benchmarks/calibrate_hw4_bars.py (docs/hw4_gans.md,
+# benchmarks/results/hw4_gans_bars.json): 19 of 20 independent 100-sample draws of the reference models clear them,
+# none of the 20 draws of the reference after EARLY_EPOCH epochs does. PROVISIONAL: the calibration run was cut
+# at epoch 7 of 30 by a starved shared CPU, so the bars are what an epoch-7 model clears; a 30-epoch run scores
+# higher (docs/hw4_gans.md), and the bars are to be raised (never lowered) from the finished run.
+BASELINE_SCORE_BAR = 5.25   # epoch 7: 20 draws 5.43-6.64, second-lowest 5.46; epoch 2: 3.52-4.23
+BASELINE_CLASSES_BAR = 9    # epoch 7: every draw shows at least 9 of the 10 digits
+CGAN_ACCURACY_BAR = 0.81    # epoch 7: 20 draws 0.80-0.93, second-lowest 0.81; epoch 2: 0.37-0.54
+EARLY_EPOCH = 2
+CALIBRATED_EPOCH = 7
 
 
 def build() -> Notebook:
@@ -52,9 +70,12 @@ def _intro(nb: Notebook) -> None:
         given below on all 60,000 digits: best on a GPU (Colab), but these MLPs are small enough for a CPU
         too, only slower (five models, a few minutes each per 10 epochs on a laptop). With `DGMLAB_FAST=1` every
         cell runs on a few hundred digits for a few dozen steps, so you can check the plumbing on a laptop
-        CPU in about a minute. The autograder never trains: it tests your functions on small fixed inputs.
-        Figures are written to `figures/`, generated samples and a results file to `artifacts/`, next to
-        this notebook.
+        CPU in about a minute. The autograder never trains: it tests your functions on small fixed inputs,
+        and grades your trained models from three files that full mode saves in the homework folder:
+        `baseline_samples_100.pt` (100 samples of your baseline), `cgan_samples_100.pt` (10 samples of each
+        digit from your conditional GAN, with the labels asked for) and `hw4_results.json` (every model's
+        scores). **Submit these three files together with the notebook.** Figures go to `figures/`, other
+        samples to `artifacts/`, next to this notebook (in Colab, on your Google Drive).
 
         Each test cell shows a few visible checks; the autograder runs more. Write every answer as the
         function or class asked for, keeping its name and signature.
@@ -86,14 +107,20 @@ def _intro(nb: Notebook) -> None:
         if is_fast() and device.type == "cpu":
             torch.set_num_threads(1)  # small MLPs on a shared CPU: extra threads only wait for each other
         LATENT_DIM = 100                    # noise dimension of every generator
-        EPOCHS = pick(full=30, fast=2)      # passes over the training set per model
+        FULL_EPOCHS = 30
+        EPOCHS = pick(full=FULL_EPOCHS, fast=2)  # passes over the training set per model
         BATCH_SIZE = 64                     # digits per update (full and fast mode)
         N_TRAIN = pick(full=None, fast=640) # None: all 60,000 training digits
         N_EVAL = pick(full=5000, fast=300)  # generated digits scored per model
         LR, BETAS = 5e-4, (0.5, 0.999)      # Adam for both players (2e-4 learns ~4x slower here: docs/hw4_gans.md)
         FIGURES, ARTIFACTS = Path("figures"), Path("artifacts")
         RESULTS = {}                        # filled by the training cells, read by the summary
-        ''', locked=True, grade_id="imports")
+        # graded files: full mode writes them in the homework folder (submit them), fast mode throw-away copies
+        BASELINE_FILE, CGAN_FILE, RESULTS_FILE = (
+            pick(full=Path(name), fast=ARTIFACTS / name.replace(".", "_fast.", 1), grading=Path(name))
+            for name in ("{BASELINE_FILE}", "{CGAN_FILE}", "{RESULTS_FILE}"))
+        '''.replace("{BASELINE_FILE}", BASELINE_FILE).replace("{CGAN_FILE}", CGAN_FILE)
+          .replace("{RESULTS_FILE}", RESULTS_FILE), locked=True, grade_id="imports")
     nb.md('''
         The tests inspect your networks by running them and recording which modules are called, in which
         order. Build your networks from `torch.nn` modules (`nn.Linear`, `nn.LeakyReLU`, `nn.Dropout`,
@@ -617,7 +644,7 @@ def _p2(nb: Notebook) -> None:
            LeakyReLU and dropout); generator as in P1.
         3. `"d_steps_10"`: the P1 networks, but the discriminator is updated **10 times per generator update**.
 
-        ### P2.1 Building each experiment (4 points)
+        ### P2.1 Building each experiment (3 points)
         `make_gan(experiment)` returns a fresh `(generator, discriminator, d_steps)` for `"baseline"` and the three
         names above (`d_steps` is 1 except for `"d_steps_10"`) and raises `ValueError` for any other name. Use
         your P1 classes.
@@ -641,7 +668,7 @@ def _p2(nb: Notebook) -> None:
             return Generator(latent_dim, g_widths), Discriminator(d_widths), d_steps
             ### END SOLUTION
         ''')
-    nb.tests("make_gan_tests", points=4, src='''
+    nb.tests("make_gan_tests", points=3, src='''
         from dgmlab.testing import run_tests
 
 
@@ -711,7 +738,7 @@ def _p2(nb: Notebook) -> None:
         run_tests()
         ''')
     nb.md(r'''
-        ### P2.2 The training loop (5 points)
+        ### P2.2 The training loop (3 points)
 
         `train_gan` runs `epochs` passes over `loader` (which yields `(images, labels)` batches; labels are
         ignored here). **Every batch is one discriminator update** (`discriminator_step` with fresh noise), and
@@ -745,7 +772,7 @@ def _p2(nb: Notebook) -> None:
             return history
             ### END SOLUTION
         ''')
-    nb.tests("train_gan_tests", points=5, src='''
+    nb.tests("train_gan_tests", points=3, src='''
         from dgmlab.testing import run_tests
 
 
@@ -861,9 +888,9 @@ def _p2(nb: Notebook) -> None:
 
 
         def save_results():
-            ARTIFACTS.mkdir(exist_ok=True)
-            (ARTIFACTS / "hw4_results.json").write_text(json.dumps(RESULTS, indent=2))
-            dgmlab.workspace.saved(ARTIFACTS / "hw4_results.json")
+            RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS_FILE.write_text(json.dumps(RESULTS, indent=2))
+            dgmlab.workspace.saved(RESULTS_FILE, graded=not is_fast())
 
 
         def run_experiment(name, data, retrain=False):
@@ -899,6 +926,9 @@ def _p2(nb: Notebook) -> None:
             ARTIFACTS.mkdir(exist_ok=True)
             torch.save(images[:100].clone(), ARTIFACTS / f"samples_{name}.pt")
             dgmlab.workspace.saved(ARTIFACTS / f"samples_{name}.pt")
+            if name == "baseline":  # the baseline's samples are graded: a copy in the homework folder
+                torch.save(images[:100].clone(), BASELINE_FILE)
+                dgmlab.workspace.saved(BASELINE_FILE, graded=not is_fast())
             RESULTS[name] = {"epochs": EPOCHS, "seconds_per_epoch": seconds_per_epoch, "d_steps": d_steps,
                              "generator_updates": len(history["g_loss"]), "data": data.source,
                              "final_d_loss": float(np.mean(history["d_loss"][-50:])),
@@ -923,6 +953,7 @@ def _p2(nb: Notebook) -> None:
             print(f"{len(TRAIN)} training digits ({TRAIN.source} MNIST), {EPOCHS} epochs, batch {BATCH_SIZE}")
             baseline_generator = run_experiment("baseline", TRAIN)
         ''', uses_answers=True)
+    _baseline_samples_cell(nb)
     nb.md("The three ablations, with the same seed, data and number of epochs.")
     nb.code('''
         if not is_grading():
@@ -995,7 +1026,7 @@ def _p3(nb: Notebook) -> None:
         The rules of P1 still hold: no normalisation, dropout only in the discriminator. Each network has its own
         embedding.
         ''')
-    nb.md("### P3.1 The conditional generator (5 points)")
+    nb.md("### P3.1 The conditional generator (4 points)")
     nb.answer("cond_generator", '''
         class ConditionalGenerator(nn.Module):
             """z (N, latent_dim) float32 and labels (N,) int64 in 0..n_classes-1 -> images (N, 784) float32 in (-1, 1)."""
@@ -1018,7 +1049,7 @@ def _p3(nb: Notebook) -> None:
                 return self.net(torch.cat([z, self.embed(labels)], dim=1))
                 ### END SOLUTION
         ''')
-    nb.tests("cond_generator_tests", points=5, src='''
+    nb.tests("cond_generator_tests", points=4, src='''
         from dgmlab.testing import run_tests
         from dgmlab import checks
 
@@ -1065,7 +1096,7 @@ def _p3(nb: Notebook) -> None:
 
         run_tests()
         ''')
-    nb.md("### P3.2 The conditional discriminator (5 points)")
+    nb.md("### P3.2 The conditional discriminator (4 points)")
     nb.answer("cond_discriminator", '''
         class ConditionalDiscriminator(nn.Module):
             """images (N, 1, 28, 28) or (N, 784) float32 and labels (N,) int64 -> logits (N, 1) float32."""
@@ -1087,7 +1118,7 @@ def _p3(nb: Notebook) -> None:
                 return self.net(torch.cat([x.reshape(x.shape[0], -1), self.embed(labels)], dim=1))
                 ### END SOLUTION
         ''')
-    nb.tests("cond_discriminator_tests", points=5, src='''
+    nb.tests("cond_discriminator_tests", points=4, src='''
         from dgmlab.testing import run_tests
         from dgmlab import checks
 
@@ -1139,7 +1170,7 @@ def _p3(nb: Notebook) -> None:
         run_tests()
         ''')
     nb.md(r'''
-        ### P3.3 Conditional update steps (5 points)
+        ### P3.3 Conditional update steps (4 points)
 
         The same two steps as in P1, now with labels. In `cgan_discriminator_step` the fakes are generated **for the
         labels of the real batch** and shown to the discriminator **with those same labels** (real images with
@@ -1171,7 +1202,7 @@ def _p3(nb: Notebook) -> None:
             return loss.item()
             ### END SOLUTION
         ''')
-    nb.tests("cgan_steps_tests", points=5, src='''
+    nb.tests("cgan_steps_tests", points=4, src='''
         from dgmlab.testing import run_tests
         from dgmlab import checks
 
@@ -1282,8 +1313,8 @@ def _p3(nb: Notebook) -> None:
             grid = sample(generator, 100, rows)
             show(dgmlab.plots.image_grid(grid, nrow=10, title="conditional GAN: row k shows digit k", save=FIGURES / "cgan_grid.png"))
             ARTIFACTS.mkdir(exist_ok=True)
-            torch.save({"images": grid, "labels": rows}, ARTIFACTS / "samples_cgan.pt")
-            dgmlab.workspace.saved(ARTIFACTS / "samples_cgan.pt")
+            torch.save({"images": grid, "labels": rows}, CGAN_FILE)  # graded: 10 samples of each requested digit
+            dgmlab.workspace.saved(CGAN_FILE, graded=not is_fast())
             acc = conditional_accuracy(generator, N_EVAL // 10)
             RESULTS["cgan"] = {"epochs": EPOCHS, "seconds_per_epoch": seconds_per_epoch, "data": data.source,
                                "conditional_accuracy": acc,
@@ -1297,6 +1328,166 @@ def _p3(nb: Notebook) -> None:
         if not is_grading():
             cgan_generator = run_cgan(TRAIN)
         ''', uses_answers=True)
+    _cgan_samples_cell(nb)
+
+
+# ============================================================================ graded artifacts
+def _load_helpers(what: str, name: str) -> str:
+    """Test-cell code shared by the two artifact cells: find, size-check and safely load the graded file."""
+    return f'''
+        from dgmlab.testing import run_tests
+
+        GRADED = Path("{name}")
+
+
+        def _absent_in_fast_mode():
+            # fast mode (CI's smoke run) writes only a throw-away copy under artifacts/: nothing to grade here
+            return dgmlab.runtime.mode() == "fast" and not GRADED.exists()
+
+
+        def _load():
+            assert GRADED.exists(), (
+                "no {name} in the homework folder, so this cell earns 0 points: train in full mode, run the "
+                "training cell of {what} and submit {name} together with the notebook")
+            size = GRADED.stat().st_size
+            assert size <= {MAX_FILE_BYTES}, f"{name} is {{size:,}} bytes; the file the notebook writes is ~315 kB"
+            try:
+                return torch.load(GRADED, map_location="cpu", weights_only=True)
+            except Exception as exc:
+                first = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+                raise AssertionError(f"{name} could not be read with torch.load(weights_only=True) (save tensors "
+                                     f"with torch.save, as the training cell does): {{first}}") from None
+
+
+        def _check_images(x, where):
+            assert isinstance(x, torch.Tensor), f"{{where}} must be a torch tensor, got {{type(x).__name__}}"
+            assert x.dtype == torch.float32, f"{{where}} has dtype {{x.dtype}}, expected torch.float32"
+            assert tuple(x.shape) in [(100, 784), (100, 1, 28, 28)], \\
+                f"{{where}} has shape {{tuple(x.shape)}}, expected (100, 784) or (100, 1, 28, 28)"
+            assert torch.isfinite(x).all(), f"{{where}} holds NaN or infinite values"
+            assert x.min() >= -1.001 and x.max() <= 1.001, f"{{where}} must lie in [-1, 1] (the generator's tanh)"
+            x = x.detach().reshape(100, 1, 28, 28)
+            assert x.reshape(100, -1).std(dim=0).mean() > 0.02, f"the 100 images of {{where}} are (almost) all the same"
+            return x
+
+
+        def _not_copies(x):
+            from dgmlab import novelty
+            report = novelty.find_copies(x, scale="[-1,1]")
+            print("near-copy check:", report.summary())
+            assert report.n_copies <= {MAX_COPIES}, (
+                f"these samples match dataset images, not generated ones: {{report.summary()}}; so this cell earns "
+                "0 points. Submit the samples your own generator drew.")
+        '''
+
+
+def _baseline_samples_cell(nb: Notebook) -> None:
+    nb.md(rf'''
+        ### Graded from your baseline's saved samples (3 points)
+
+        The baseline's training cell saves its first 100 samples as `{BASELINE_FILE}` in the homework folder
+        (full mode only). The autograder does not train: this cell scores that file. It earns its points when the
+        **MNIST classifier score** of the 100 images taken as one group
+        (`dgmlab.metrics.mnist_score(samples, splits=1)`) is at least **{BASELINE_SCORE_BAR}** and the classifier
+        recognises at least **{BASELINE_CLASSES_BAR}** of the 10 digits among them. For scale: 100 real test digits
+        score about 9.2-9.6 this way and noise 1.0. Of 20 such 100-sample draws of the reference baseline, 19 or
+        more clear the bar after {CALIBRATED_EPOCH} epochs (a 30-epoch run scores higher) and none after
+        {EARLY_EPOCH} epochs (`docs/hw4_gans.md`).
+
+        The samples must be your generator's own: each is compared with all 70,000 MNIST digits
+        (`dgmlab.novelty.find_copies`; shifting by a pixel or adding noise does not hide a copy), and a file with
+        more than {MAX_COPIES} near-copies earns 0. Without the file this cell earns 0 and says so.
+        ''')
+    nb.tests("baseline_samples_tests", points=3, src=_load_helpers("the P1 baseline", BASELINE_FILE) + f'''
+
+        def test_baseline_samples_file():
+            if _absent_in_fast_mode():
+                print("fast mode: no {BASELINE_FILE} (only full training writes it), so nothing is graded here")
+                return
+            _check_images(_load(), "{BASELINE_FILE}")
+
+
+        def test_mnist_classifier_score_above_the_bar():
+            from dgmlab import metrics
+            if _absent_in_fast_mode():
+                return
+            x = _check_images(_load(), "{BASELINE_FILE}")
+            score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
+            classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
+            print(f"MNIST classifier score of the 100 samples: {{score:.2f}} (bar {BASELINE_SCORE_BAR}), "
+                  f"digits recognised: {{classes}} (need {BASELINE_CLASSES_BAR})")
+            assert score >= {BASELINE_SCORE_BAR}, \\
+                f"MNIST classifier score of {BASELINE_FILE} is {{score:.2f}}, below the bar of {BASELINE_SCORE_BAR}"
+            assert classes >= {BASELINE_CLASSES_BAR}, \\
+                f"only {{classes}} digit classes recognised in {BASELINE_FILE} (need {BASELINE_CLASSES_BAR})"
+
+        ### BEGIN HIDDEN TESTS
+        def test_samples_are_not_copies_of_mnist_digits():
+            if _absent_in_fast_mode():
+                return
+            _not_copies(_check_images(_load(), "{BASELINE_FILE}"))
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
+
+
+def _cgan_samples_cell(nb: Notebook) -> None:
+    nb.md(rf'''
+        ### Graded from your conditional samples (3 points)
+
+        The training cell above saves `{CGAN_FILE}` in the homework folder (full mode only): a dict with
+        `"images"`, the 100 generated digits `(100, 784)` in $[-1, 1]$, and `"labels"`, the digit each was
+        generated for (10 of each digit, `torch.int64`). This cell earns its points when the **conditional
+        accuracy** of that file, the share of images that the MNIST classifier assigns to the label they were
+        generated for, is at least **{CGAN_ACCURACY_BAR:.0%}**. For scale: real test digits with their true labels
+        score about 99%, images paired with shuffled labels about 10%. Of 20 such draws of the reference
+        conditional GAN, 19 or more clear the bar after {CALIBRATED_EPOCH} epochs (a 30-epoch run does better) and
+        none after {EARLY_EPOCH} epochs (`docs/hw4_gans.md`). As for the baseline, a file with more than
+        {MAX_COPIES} near-copies of MNIST digits earns 0.
+        ''')
+    nb.tests("cgan_samples_tests", points=3, src=_load_helpers("the conditional GAN", CGAN_FILE) + f'''
+
+        def _load_labelled():
+            obj = _load()
+            assert isinstance(obj, dict) and {{"images", "labels"}} <= set(obj), \\
+                '{CGAN_FILE} must hold a dict with keys "images" and "labels" (save it with the training cell)'
+            x = _check_images(obj["images"], '{CGAN_FILE}["images"]')
+            y = obj["labels"]
+            assert isinstance(y, torch.Tensor) and y.dtype == torch.int64 and tuple(y.shape) == (100,), \\
+                '{CGAN_FILE}["labels"] must be a torch.int64 tensor of shape (100,)'
+            counts = torch.bincount(y.clamp(0, 10), minlength=11)
+            assert y.min() >= 0 and y.max() <= 9 and (counts[:10] == 10).all(), \\
+                f"the labels must ask for each digit 0-9 exactly 10 times, got counts {{counts[:10].tolist()}}"
+            return x, y
+
+
+        def test_cgan_samples_file():
+            if _absent_in_fast_mode():
+                print("fast mode: no {CGAN_FILE} (only full training writes it), so nothing is graded here")
+                return
+            _load_labelled()
+
+
+        def test_conditional_accuracy_above_the_bar():
+            from dgmlab import metrics
+            if _absent_in_fast_mode():
+                return
+            x, y = _load_labelled()
+            accuracy = float((metrics.mnist_predict(x, scale="[-1,1]") == y).float().mean())
+            print(f"conditional accuracy of the 100 samples: {{accuracy:.0%}} (bar {CGAN_ACCURACY_BAR:.0%})")
+            assert accuracy >= {CGAN_ACCURACY_BAR}, \\
+                f"conditional accuracy of {CGAN_FILE} is {{accuracy:.0%}}, below the bar of {CGAN_ACCURACY_BAR:.0%}"
+
+        ### BEGIN HIDDEN TESTS
+        def test_samples_are_not_copies_of_mnist_digits():
+            if _absent_in_fast_mode():
+                return
+            _not_copies(_load_labelled()[0])
+        ### END HIDDEN TESTS
+
+        run_tests()
+        ''')
 
 
 # ============================================================================ P4
@@ -1725,7 +1916,8 @@ def _p0(nb: Notebook) -> None:
 
         Restart the kernel and run every cell before you submit. The check below confirms that every required
         piece is defined and works on a tiny input; after a training run (fast or full mode) it also checks that
-        the results of P1-P3 were recorded.
+        the results of P1-P3 were recorded. The autograder does not train: it checks `hw4_results.json`, which
+        your full-mode run saved in the homework folder, for every model's result after the full 30 epochs.
         ''')
     nb.tests("p0_tests", points=1, src='''
         from dgmlab.testing import run_tests
@@ -1756,7 +1948,24 @@ def _p0(nb: Notebook) -> None:
 
         def test_results_recorded_after_training():
             if is_grading():
-                return  # the autograder does not train
+                # the autograder does not train: it reads the results file your full-mode run saved
+                assert RESULTS_FILE.exists(), (f"no {RESULTS_FILE} in the homework folder: run every training cell in "
+                                               f"full mode and submit {RESULTS_FILE} together with the notebook")
+                assert RESULTS_FILE.stat().st_size < 100_000, f"{RESULTS_FILE} is far larger than the notebook writes"
+                try:
+                    saved = json.loads(RESULTS_FILE.read_text())
+                except ValueError as exc:
+                    raise AssertionError(f"{RESULTS_FILE} is not valid JSON: {exc}") from None
+                for name in (*EXPERIMENTS, "cgan"):
+                    r = saved.get(name) if isinstance(saved, dict) else None
+                    assert isinstance(r, dict), f"{RESULTS_FILE} records no result for {name}: run its training cell"
+                    assert r.get("epochs") == FULL_EPOCHS and r.get("data") == "full", (
+                        f"{name} in {RESULTS_FILE} was not trained in full mode ({FULL_EPOCHS} epochs on all MNIST "
+                        f"digits): epochs={r.get('epochs')}, data={r.get('data')}")
+                    assert isinstance(r.get("mnist_score"), (int, float)) and math.isfinite(r["mnist_score"]), \
+                        f"{name}: the MNIST classifier score in {RESULTS_FILE} is not a finite number"
+                assert 0 <= saved["cgan"].get("conditional_accuracy", -1) <= 1, "conditional accuracy must be a share"
+                return
             for name in (*EXPERIMENTS, "cgan"):
                 assert name in RESULTS, f"no result recorded for {name}: run its training cell"
                 assert np.isfinite(RESULTS[name]["mnist_score"]), f"{name}: the MNIST classifier score is not finite"
@@ -2386,3 +2595,32 @@ PARTIAL = [
     "JSD without the 1/2 weights",
     "dual constraint with the wrong sign (phi_i + psi_j >= c_ij), minimised",
 ]
+
+
+# --------------------------------------------------------------- artifacts
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
+GENUINE_BASELINE = FIXTURES / "hw4_genuine_baseline_samples_100.pt"
+GENUINE_CGAN = FIXTURES / "hw4_genuine_cgan_samples_100.pt"
+GENUINE_RESULTS = FIXTURES / "hw4_results.json"
+
+
+def _copier(src: Path, name: str):
+    def write(folder) -> Path:
+        """Copy the genuine file ``src`` (tests/fixtures; provenance in tests/fixtures/README.md) to ``folder/name``."""
+        import shutil
+
+        if not src.exists():
+            raise FileNotFoundError(f"{src} is missing: restore it with git checkout -- tests/fixtures/")
+        path = Path(folder) / name
+        shutil.copyfile(src, path)
+        return path
+    return write
+
+
+# Files the reference needs next to the notebook for every graded cell to pass, all genuine outputs of the
+# reference solution trained in full mode (real MNIST digits cannot stand in: the cells reject copies).
+# {file name: function(folder) -> Path}. tests/test_hw4_gans.py and tests/test_proofs.py use it.
+PROOF_ARTIFACTS = {BASELINE_FILE: _copier(GENUINE_BASELINE, BASELINE_FILE),
+                   CGAN_FILE: _copier(GENUINE_CGAN, CGAN_FILE),
+                   RESULTS_FILE: _copier(GENUINE_RESULTS, RESULTS_FILE)}
+ARTIFACT_TESTS = ["baseline_samples_tests", "cgan_samples_tests", "p0_tests"]

@@ -38,7 +38,8 @@ TEST_DEF = re.compile(r"^\s*def (test_\w+)\s*\(")
 RECORDS = Path(".dgmlab") / "grading"
 KEY_FILE = Path(".dgmlab") / "pseudonym.key"
 # homework prefix -> (artifact file a student hands in, the grade cell that scores it)
-ARTIFACTS = {"hw1": ("samples_100.pt", "samples_quality_tests")}
+ARTIFACTS = {"hw1": ("samples_100.pt", "samples_quality_tests"),
+             "hw4": ("baseline_samples_100.pt", "baseline_samples_tests")}
 
 
 @dataclass
