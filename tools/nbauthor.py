@@ -167,9 +167,21 @@ class Notebook:
         return self._add(cell)
 
     def tests(self, grade_id: str, points: float, src: str):
+        """A graded test cell. ``run_tests()``: all or nothing; ``run_tests(points=P, hidden=H)``: each
+        test earns its points (``@points(w)`` or an equal share, see ``dgmlab.testing.plan``), and
+        ``P`` must equal ``points``."""
+        from dgmlab.testing import PlanError, plan
+
         src = _clean(src)
-        if "run_tests()" not in src:
-            raise ValueError(f"test cell {grade_id!r} must end with run_tests()")
+        if "run_tests()" not in src and "run_tests(points=" not in src:
+            raise ValueError(f"test cell {grade_id!r} must end with run_tests() or run_tests(points=...)")
+        try:
+            cell_plan = plan(src, strict=True)
+        except PlanError as exc:
+            raise ValueError(f"test cell {grade_id!r}: {exc}") from None
+        if cell_plan is not None and abs(cell_plan.points - points) > 1e-9:
+            raise ValueError(f"test cell {grade_id!r} is worth {points:g} points but calls "
+                             f"run_tests(points={cell_plan.points:g}): make them equal")
         cell = nbformat.v4.new_code_cell(src)
         cell.metadata = self._meta(self._id(grade_id, "tests"), grade=True, solution=False, locked=True,
                                    points=points)

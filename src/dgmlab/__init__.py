@@ -34,4 +34,5 @@ def setup(hw: str | None = None, seed: int = 0, quiet: bool = False, course: str
     if not quiet:
         print(runtime.describe())
     workspace.enter(hw, course=course, quiet=quiet)
+    _testing.announce_session()  # while grading: the key that signs this kernel's scores, for the grader
     return dev
