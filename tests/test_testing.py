@@ -314,13 +314,15 @@ def shell(monkeypatch):
     """An IPython shell whose machinery the integrity snapshot recorded, as in a kernel's setup cell."""
     from IPython.core.interactiveshell import InteractiveShell
 
-    from dgmlab import integrity
+    from dgmlab import integrity, testing
 
     sh = InteractiveShell.instance()
     monkeypatch.setattr(integrity, "_ipython", {})
     # the shell replaced sys.displayhook after dgmlab was imported; in a kernel dgmlab comes after the shell
     monkeypatch.setattr(integrity, "_originals", {k: v for k, v in integrity._originals.items() if k[0] != "sys"})
     integrity.snapshot()
+    monkeypatch.setattr(testing, "_ORIGINALS", integrity._originals)
+    monkeypatch.setattr(testing, "_ORIGINALS_COPY", dict(integrity._originals))
     sh.run_cell("from dgmlab.testing import run_tests, points")
     yield sh
     integrity.restore()
@@ -394,3 +396,31 @@ def test_a_student_function_that_patches_while_tested_fails_the_cell():
         assert torch.allclose is original
     finally:
         torch.allclose = original
+
+
+def test_patching_the_integrity_module_does_not_switch_the_check_off():
+    import torch
+
+    from dgmlab import integrity
+
+    saved, original = integrity.tampered, torch.allclose
+    integrity.tampered = lambda: []
+    torch.allclose = lambda *a, **k: True
+    try:
+        with pytest.raises(TestsFailed, match="torch.allclose"):
+            run_tests({"test_x": lambda: None}, quiet=True)
+    finally:
+        integrity.tampered, torch.allclose = saved, original
+
+
+def test_clearing_the_record_of_originals_is_detected():
+    from dgmlab import integrity
+
+    record = dict(integrity._originals)
+    integrity._originals.clear()
+    try:
+        with pytest.raises(TestsFailed, match="record of the originals"):
+            run_tests({"test_x": lambda: None}, quiet=True)
+        assert integrity._originals == record  # put back
+    finally:
+        integrity._originals.update(record)

@@ -48,7 +48,7 @@ _WATCHED = {
                        "_with_points", "_all_or_nothing", "_run_one", "_describe", "cell_digest", "canonical"],
     "dgmlab.testing.Score": ["_repr_mimebundle_", "__repr__", "__new__"],
     "dgmlab.testing._Signer": ["sign", "announce"],
-    "dgmlab.integrity": ["tampered", "ipython_tampered", "restore", "snapshot", "_resolve", "_names"],
+    "dgmlab.integrity": ["tampered", "ipython_tampered", "restore", "snapshot", "_resolve", "_names", "protect"],
     "hmac": ["new", "compare_digest"],
     "sys": ["displayhook", "excepthook", "settrace", "setprofile", "_getframe"],
 }
@@ -100,9 +100,25 @@ def snapshot() -> None:
                 _originals[key] = getattr(owner, attr)
 
 
+_protected: dict = {}  # name -> (namespace, object): notebook names a locked cell asked to keep
+
+
+def protect(namespace: dict, *names: str) -> None:
+    """Record ``names`` of ``namespace`` (a locked cell's ``globals()``: helpers and modules the tests
+    use, e.g. ``sympy_gap``, ``sp``); rebinding one later counts as tampering, and :func:`restore`
+    binds it back."""
+    from . import testing
+
+    for name in names:
+        if name not in namespace:
+            raise NameError(f"protect(): {name!r} is not defined in this namespace")
+        _protected[name] = (namespace, namespace[name])
+        testing._PROTECTED_SHADOW[name] = (namespace, namespace[name])
+
+
 def tampered() -> list[str]:
-    """Watched functions that are no longer the recorded originals."""
-    replaced = []
+    """Watched functions that are no longer the recorded originals, and protected notebook names rebound."""
+    replaced = [f"the notebook's {name}" for name, (ns, obj) in _protected.items() if ns.get(name) is not obj]
     for (owner_name, attr), original in _originals.items():
         try:
             current = getattr(_resolve(owner_name), attr)
@@ -116,8 +132,10 @@ def tampered() -> list[str]:
 
 
 def restore() -> None:
-    """Put every recorded original back (the IPython machinery too)."""
+    """Put every recorded original back (the IPython machinery and protected notebook names too)."""
     _restore_ipython()
+    for name, (ns, obj) in _protected.items():
+        ns[name] = obj
     for (owner_name, attr), original in _originals.items():
         try:
             setattr(_resolve(owner_name), attr, original)

@@ -321,9 +321,20 @@ def collect(namespace: dict, filename: str | None = None) -> list:
 
 
 def _check_integrity(namespace, tests) -> None:
-    replaced = integrity.tampered() + integrity.ipython_tampered()
+    tampered, ipython_tampered, restore = _GUARD  # bound at import: patching dgmlab.integrity changes nothing here
+    replaced = tampered() + ipython_tampered()
+    if integrity._originals is not _ORIGINALS or _ORIGINALS != _ORIGINALS_COPY:
+        replaced.append("dgmlab.integrity's record of the originals")
+        _ORIGINALS.clear()
+        _ORIGINALS.update(_ORIGINALS_COPY)
+        integrity._originals = _ORIGINALS
+    if integrity._protected is not _PROTECTED or any(
+            _PROTECTED.get(k, (None, None))[1] is not v[1] for k, v in _PROTECTED_SHADOW.items()):
+        replaced.append("dgmlab.integrity's record of protected notebook names")
+        integrity._protected = _PROTECTED
+        _PROTECTED.update(_PROTECTED_SHADOW)
     if replaced:
-        integrity.restore()
+        restore()
         for name, test in tests:
             if namespace.get(name) is test:
                 del namespace[name]
@@ -450,3 +461,8 @@ def format_exception_short(exc: BaseException) -> str:
 
 
 integrity.snapshot()  # on first import (the setup cell), before any student code runs
+_GUARD = (integrity.tampered, integrity.ipython_tampered, integrity.restore)
+_ORIGINALS = integrity._originals
+_ORIGINALS_COPY = dict(_ORIGINALS)
+_PROTECTED = integrity._protected
+_PROTECTED_SHADOW: dict = {}  # what integrity.protect recorded, kept here too
