@@ -1,7 +1,8 @@
 """Check a homework notebook before handing it in, the way the autograder runs it.
 
 ``dgmlab check <notebook>`` (a terminal) or ``dgmlab.check()`` (a notebook cell) runs the saved
-notebook top to bottom in a fresh kernel in grading mode (``NBGRADER_EXECUTION=autograde``,
+notebook (a copy, with the files beside it, in a temporary folder) top to bottom in a fresh kernel
+in grading mode (``NBGRADER_EXECUTION=autograde``,
 so nothing trains, as when graded) with the autograder's cell time limit, then reads each graded
 test cell's result the way the autograder does (:func:`dgmlab.grading.scores.score_problem`) and
 prints, per question: the visible points earned of those available, each failing check with its
@@ -25,6 +26,7 @@ from .testing import SCORE_MIME, fmt, plan
 
 TEXT_STUB = "_Write your answer here"  # the start of nbgrader_config.py's ClearSolutions.text_stub
 CELL_TIMEOUT = 120  # nbgrader_config.py's Execute.timeout
+MAX_COPY = 200 * 2**20  # files beside the notebook larger than this are not copied (checkpoints)
 
 
 @dataclass
@@ -123,9 +125,10 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
     except Exception as exc:  # not JSON, not UTF-8, not a notebook
         raise ValueError(f"{path} is not a readable notebook ({exc}); the autograder would reject it too") from None
     with tempfile.TemporaryDirectory(prefix="dgmlab-check-") as tmp:
-        for item in path.parent.iterdir():  # the files the notebook reads, linked (never copied or changed)
-            if item.name != path.name and not item.name.startswith("."):
-                os.symlink(item.resolve(), Path(tmp) / item.name)
+        for item in path.parent.iterdir():  # files beside the notebook (what graded cells read), copied so
+            if (item.is_file() and item.name != path.name and not item.name.startswith(".")  # the run never
+                    and item.stat().st_size <= MAX_COPY):                                   # writes over yours
+                shutil.copy(item, Path(tmp) / item.name)
         shutil.copy(path, Path(tmp) / path.name)
         env_before = dict(os.environ)
         os.environ["NBGRADER_EXECUTION"] = "autograde"  # the kernel inherits it: grading mode
