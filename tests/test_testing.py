@@ -1,4 +1,6 @@
 """The in-cell runner: runs this cell's test_* functions, reports briefly, hides tracebacks."""
+import sys
+
 import pytest
 
 from dgmlab.testing import TestsFailed, run_tests
@@ -317,15 +319,18 @@ def shell(monkeypatch):
     from dgmlab import integrity, testing
 
     sh = InteractiveShell.instance()
+    hooks = (sys.displayhook, sys.excepthook)
     monkeypatch.setattr(integrity, "_ipython", {})
-    # the shell replaced sys.displayhook after dgmlab was imported; in a kernel dgmlab comes after the shell
+    # dgmlab was imported outside the shell; in a kernel the setup cell imports it inside one (where
+    # sys.displayhook is the shell's), so record again from inside a cell
     monkeypatch.setattr(integrity, "_originals", {k: v for k, v in integrity._originals.items() if k[0] != "sys"})
-    integrity.snapshot()
+    sh.run_cell("import dgmlab.integrity\ndgmlab.integrity.snapshot()")
     monkeypatch.setattr(testing, "_ORIGINALS", integrity._originals)
     monkeypatch.setattr(testing, "_ORIGINALS_COPY", dict(integrity._originals))
     sh.run_cell("from dgmlab.testing import run_tests, points")
     yield sh
-    integrity.restore()
+    integrity.restore()  # the shell's machinery as recorded, then pytest's own hooks
+    sys.displayhook, sys.excepthook = hooks
 
 
 FAILING_CELL = "def test_fails():\n    assert False, 'wrong answer'\nrun_tests()"
@@ -346,19 +351,41 @@ def test_a_post_run_cell_hook_fails_the_cell_and_is_removed(shell):
     assert not shell.events.callbacks["post_run_cell"]
 
 
-def test_a_patched_text_formatter_fails_the_cell(shell):
-    original = shell.display_formatter.formatters["text/plain"].type_printers[float]
+def test_a_float_text_printer_cannot_change_how_a_score_displays(shell):
     shell.run_cell("get_ipython().display_formatter.formatters['text/plain'].for_type(float, "
                    "lambda obj, p, cycle: p.text('10'))")
+    shell.run_cell("RESULT = {'shape': True, 'sign': False, 'value': True, 'other': True}")
+    score = shell.run_cell(POINTS_CELL).result
+    assert float(score) == 6.0 and shell.display_formatter.format(score)[0]["text/plain"] == "6"
+
+
+def test_sympy_init_printing_does_not_fail_a_test_cell(shell):
+    shell.run_cell("import sympy\nsympy.init_printing()")
     result = shell.run_cell("def test_ok():\n    pass\nrun_tests()")
-    assert "text/plain" in str(result.error_in_exec)
-    assert shell.display_formatter.formatters["text/plain"].type_printers[float] is original
+    assert result.error_in_exec is None
+
+
+def test_a_replaced_text_formatter_fails_the_cell(shell):
+    shell.run_cell("from IPython.core.formatters import PlainTextFormatter\n"
+                   "get_ipython().display_formatter.formatters['text/plain'] = PlainTextFormatter()")
+    result = shell.run_cell("def test_ok():\n    pass\nrun_tests()")
+    assert "formatter text/plain" in str(result.error_in_exec)
+
+
+def test_a_mimebundle_printer_for_scores_fails_the_cell(shell):
+    shell.run_cell("from dgmlab.testing import Score\n"
+                   "get_ipython().display_formatter.mimebundle_formatter.for_type(Score, "
+                   "lambda obj, include=None, exclude=None: {'text/plain': '10'})")
+    result = shell.run_cell("def test_ok():\n    pass\nrun_tests()")
+    assert "mimebundle printers" in str(result.error_in_exec)
 
 
 def test_a_replaced_displayhook_fails_the_cell(shell):
-    shell.run_cell("import sys\nsys.displayhook = lambda value: print(10)")
+    shell.run_cell("hook = get_ipython().displayhook\n_write = hook.write_format_data\n"
+                   "hook.write_format_data = lambda data, md=None: _write({**data, 'text/plain': '10'}, md)")
     result = shell.run_cell("def test_ok():\n    pass\nrun_tests()")
-    assert "displayhook" in str(result.error_in_exec)
+    assert "write_format_data" in str(result.error_in_exec)
+    assert "write_format_data" not in vars(shell.displayhook)
 
 
 def test_an_input_transformer_fails_the_cell(shell):

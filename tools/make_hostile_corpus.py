@@ -97,7 +97,7 @@ def edited_locked_setup(nb, ref_source):
 
 
 WRONG_D_STAR = '''g = a * sp.log(D) + b * sp.log(1 - D)
-D_star = b / (a + b)  # wrong: the classes swapped
+D_star = b / (a - b)  # wrong everywhere: it earns none of the cell's points (each is per test now)
 second_derivative_at_D_star = sp.diff(g, D, 2).subs(D, D_star)'''
 
 PARTIAL_D_STAR = '''g = a * sp.log(D) + b * sp.log(1 - D)
@@ -137,10 +137,10 @@ FORGING = {
         "shell.displayhook(5))", "at_most_as_answers", "set_custom_exc turns every failure into a 5"),
     "patched_text_formatter": (
         "get_ipython().display_formatter.formatters['text/plain'].for_type(float, lambda o, p, c: p.text('5'))",
-        "at_most_as_answers", "every float displays as 5"),
-    "replaced_displayhook": ("import sys\n_hook = sys.displayhook\n"
-                             "sys.displayhook = lambda v: _hook(5 if isinstance(v, float) else v)",
-                             "at_most_as_answers", "sys.displayhook shows 5 for every float result"),
+        "as_answers", "every float displays as 5: a score displays through its own bundle, unchanged"),
+    "patched_displayhook": ("_hook = get_ipython().displayhook\n_write = _hook.write_format_data\n"
+                            "_hook.write_format_data = lambda data, md=None: _write({**data, 'text/plain': '5'}, md)",
+                            "at_most_as_answers", "the kernel's displayhook writes 5 for every result"),
     "post_run_cell_hook": ("get_ipython().events.register('post_run_cell', lambda result: "
                            "get_ipython().displayhook(5))", "at_most_as_answers",
                            "a post_run_cell hook displays 5 after every cell"),

@@ -163,14 +163,11 @@ def _displayhook_parts(shell) -> dict:
                 parts[f"{cls.__name__}.{name}"] = value
     for name in ("__call__", "compute_format_data", "write_format_data", "write_output_prompt", "finish_displayhook",
                  "start_displayhook", "format"):
-        if name in vars(hook) or name in vars(fmt):
-            parts[f"instance.{name}"] = (vars(hook).get(name), vars(fmt).get(name))
-    for mime in ("text/plain",):
-        f = fmt.formatters.get(mime)
-        parts[f"formatter {mime}"] = f
-        if f is not None:
-            parts[f"formatter {mime} printers"] = (dict(f.type_printers), dict(f.deferred_printers),
-                                                   dict(getattr(f, "singleton_printers", {})))
+        parts[f"instance.{name}"] = (vars(hook).get(name), vars(fmt).get(name))
+    # A score displays through its own _repr_mimebundle_, which wins over the text/plain printers, so
+    # printers added for types (sympy.init_printing adds float and int) cannot change it and are
+    # allowed; replacing the formatter itself, or mimebundle printers, is not.
+    parts["formatter text/plain"] = fmt.formatters.get("text/plain")
     parts["mimebundle formatter"] = fmt.mimebundle_formatter
     parts["mimebundle printers"] = (dict(fmt.mimebundle_formatter.type_printers),
                                     dict(fmt.mimebundle_formatter.deferred_printers))
@@ -266,14 +263,8 @@ def _restore_ipython() -> None:
                      "finish_displayhook", "start_displayhook", "format"):
             vars(obj).pop(name, None)
     fmt = shell.display_formatter
-    f = fmt.formatters.get("text/plain")
-    if f is not None and parts.get("formatter text/plain") is not None:
-        fmt.formatters["text/plain"] = f = parts["formatter text/plain"]
-        tp, dp, sp = parts["formatter text/plain printers"]
-        f.type_printers.clear(); f.type_printers.update(tp)  # noqa: E702
-        f.deferred_printers.clear(); f.deferred_printers.update(dp)  # noqa: E702
-        if hasattr(f, "singleton_printers"):
-            f.singleton_printers.clear(); f.singleton_printers.update(sp)  # noqa: E702
+    if parts.get("formatter text/plain") is not None:
+        fmt.formatters["text/plain"] = parts["formatter text/plain"]
     fmt.mimebundle_formatter = parts["mimebundle formatter"]
     tp, dp = parts["mimebundle printers"]
     fmt.mimebundle_formatter.type_printers.clear(); fmt.mimebundle_formatter.type_printers.update(tp)  # noqa: E702
