@@ -58,6 +58,20 @@ c.Execute.raise_on_iopub_timeout = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]*"
 
+# nbgrader's autograde steps with VerifyScores before the grades are saved: a test cell's result
+# counts only if run_tests made it (signed, its number the sum of its passed tests' points);
+# any other result, or an error anywhere in the cell, gives the cell 0 points.
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "dgmlab.grading.preprocessors.VerifyScores",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Student output is capped so a print loop cannot flood the autograded notebook.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 30

@@ -1,6 +1,8 @@
 """The hostile corpus (tests/hostile/, built by tools/make_hostile_corpus.py) graded in one class
 with honest submissions: each case gets the grade it must, none stops or changes the others, and
-the course's own files are untouched."""
+the course's own files are untouched. The forging cases (tools/make_hostile_corpus.py FORGING) try to
+earn more than their answers through the partial-credit score; each earns at most what the honest
+partial_d_star_baseline, with the same answers, earns."""
 import hashlib
 import json
 import shutil
@@ -94,7 +96,14 @@ def test_hostile_case_gets_its_grade(graded, case):
         assert case not in grades or grades[case].auto_score <= before_target
         return
     score = grades[case].auto_score
-    if expect == "full":
+    baseline = grades["partial_d_star_baseline"].auto_score
+    if expect == "baseline":  # the honest partly-wrong answer earns part of the target cell, not all or nothing
+        assert full - target_points < score < full, f"{case}: {score}/{full}"
+    elif expect == "as_answers":
+        assert score == baseline, f"{case}: {score}, its answers earn {baseline}"
+    elif expect == "at_most_as_answers":
+        assert score <= baseline, f"{case}: {score} > {baseline}, what its answers earn"
+    elif expect == "full":
         assert score == full, f"{case}: {score}/{full}"
     elif expect == "at_most_full":
         assert score <= full
@@ -127,3 +136,46 @@ def test_corpus_matches_its_generator():
     res = subprocess.run([sys.executable, str(ROOT / "tools" / "make_hostile_corpus.py"), "--check"],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+
+
+def test_partial_credit_feedback_names_failed_hidden_test_not_its_source(graded):
+    course, *_ = graded
+    html = (course.root / "feedback" / "partial_d_star_baseline" / HW / f"{HW}.html").read_text(encoding="utf-8")
+    assert "FAILED test_second_derivative_is_negative_and_correct: 0 of 1 points (hidden test)" in html
+    assert "passed test_D_star_is_the_stationary_point: 1 of 1 points (hidden test)" in html
+    hidden_line = "want = sp.diff(g_, D, 2)"  # a line of that hidden test's source
+
+    def target_cell(path):
+        nb = nbformat.read(path, as_version=4)
+        return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == META["target_tests"])
+    graded_nb = course.root / "autograded" / "partial_d_star_baseline" / HW / f"{HW}.ipynb"
+    returned = course.root / "feedback" / "partial_d_star_baseline" / HW / f"{HW}.ipynb"
+    assert hidden_line in target_cell(graded_nb).source  # the line is there to hide
+    assert hidden_line not in target_cell(returned).source
+
+
+def test_forged_results_are_rejected_with_a_reason_in_feedback(graded):
+    course, *_ = graded
+    html = (course.root / "feedback" / "fake_score_bundle" / HW / f"{HW}.html").read_text(encoding="utf-8")
+    assert "ScoreRejected" in html and "signature" in html
+
+
+@pytest.mark.parametrize("student", ["demo_reference", "demo_partial", "demo_blank"])
+def test_self_check_agrees_with_the_autograder_on_visible_points(graded, student):
+    """`dgmlab check` on the submitted notebook gives each test cell the visible points the
+    autograder's run gave it (read from the autograded notebook the same way)."""
+    from dgmlab.grading.scores import session_key
+    from dgmlab.selfcheck import cell_result, check_notebook
+
+    course, *_ = graded
+    graded_nb = nbformat.read(course.root / "autograded" / student / HW / f"{HW}.ipynb", as_version=4)
+    key, _ = session_key(graded_nb)
+    autograder = {}
+    for cell in graded_nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            autograder[meta["grade_id"]] = cell_result(cell, key).visible_earned
+    report = check_notebook(course.root / "submitted" / student / HW / f"{HW}.ipynb", timeout=30)
+    mine = {c.grade_id: c.visible_earned for c in report.cells}
+    assert mine == autograder
+    assert (student == "demo_blank") == (sum(mine.values()) == 0)

@@ -163,3 +163,35 @@ def test_release_folders_hold_only_the_notebook():
         files = sorted(p.relative_to(ROOT / "release" / hw).as_posix()
                        for p in (ROOT / "release" / hw).rglob("*") if p.is_file())
         assert files == [f"{hw}.ipynb"], f"release/{hw} holds {files}: local outputs leaked into the release"
+
+
+def _visible_asserts_without_message(source: str) -> list:
+    import ast
+
+    from dgmlab.testing import _hidden_lines
+
+    hidden = _hidden_lines(source)
+    return [node.lineno for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Assert) and node.msg is None and node.lineno not in hidden]
+
+
+def test_visible_asserts_of_points_cells_carry_a_message():
+    """In every test cell with points per test (run_tests(points=...); so far hw3_flows), each visible
+    assert says what failed: a bare assert shows the student only 'an assertion failed'. All-or-nothing
+    cells (the other homeworks, until they move) are not checked yet."""
+    from dgmlab.testing import plan
+
+    checked, bare = 0, []
+    for path in sorted((ROOT / "source").glob("*/*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution") and plan(cell.source):
+                checked += 1
+                bare += [f"{path.name} {meta['grade_id']} line {n}" for n in _visible_asserts_without_message(cell.source)]
+    assert checked >= 14, f"only {checked} points cells found"  # hw3_flows has 14
+    assert not bare, f"visible asserts without a message: {bare}"
+
+
+def test_bare_assert_detection_sees_visible_asserts_only():
+    src = "def test_a():\n    assert x\n### BEGIN HIDDEN TESTS\ndef test_b():\n    assert y\n### END HIDDEN TESTS\n"
+    assert _visible_asserts_without_message(src) == [2]

@@ -1,4 +1,6 @@
 """The in-cell runner: runs this cell's test_* functions, reports briefly, hides tracebacks."""
+import sys
+
 import pytest
 
 from dgmlab.testing import TestsFailed, run_tests
@@ -99,3 +101,353 @@ def test_untouched_functions_pass_the_integrity_check():
     from dgmlab import integrity
 
     assert integrity.tampered() == []
+
+
+# ---------------------------------------------------------------- points per test
+POINTS_CELL = '''
+from dgmlab.testing import points, run_tests
+
+@points(2)
+def test_shape():
+    assert RESULT["shape"], "expected shape (5,), found (5, 1): did you forget .squeeze(-1)?"
+
+def test_sign():
+    assert RESULT["sign"], "the log-density has the wrong sign"
+
+### BEGIN HIDDEN TESTS
+def test_hidden_value():
+    secret_expected = 0.125
+    assert RESULT["value"], "the value at x* is off"
+
+def test_hidden_other():
+    assert RESULT["other"], "the density does not integrate to 1"
+### END HIDDEN TESTS
+
+run_tests(points=10, hidden=4)
+'''
+
+
+def _points_cell(source=POINTS_CELL, **result):
+    """Run ``source`` as a test cell (file name ``cell-under-test``) with RESULT flags; return its Score."""
+    from dgmlab.testing import run_tests
+
+    flags = {"shape": True, "sign": True, "value": True, "other": True, **result}
+    ns = {"RESULT": flags}
+    body = source.replace("run_tests(points=10, hidden=4)", "")
+    exec(compile(body, "cell-under-test", "exec"), ns)
+    return run_tests(ns, quiet=True, points=10, hidden=4, source=source)
+
+
+def test_plan_gives_decorated_tests_their_points_and_splits_the_rest_equally():
+    from dgmlab.testing import plan
+
+    p = plan(POINTS_CELL, strict=True)
+    assert [(s.name, s.points, s.hidden) for s in p.tests] == [
+        ("test_shape", 2, False), ("test_sign", 4, False), ("test_hidden_value", 2, True),
+        ("test_hidden_other", 2, True)]
+
+
+def test_plan_rejects_points_that_cannot_add_up():
+    from dgmlab.testing import PlanError, plan
+
+    with pytest.raises(PlanError, match="add up to 7"):
+        plan(POINTS_CELL.replace("@points(2)", "@points(7)"), strict=True)
+
+
+def test_plan_of_an_all_or_nothing_cell_is_none():
+    from dgmlab.testing import plan
+
+    assert plan("def test_a():\n    pass\nrun_tests()\n") is None
+
+
+def test_points_cell_earns_the_sum_of_its_passed_tests():
+    assert float(_points_cell(sign=False, other=False)) == 4.0  # test_shape 2 + test_hidden_value 2
+
+
+def test_points_cell_earns_everything_when_all_pass_and_nothing_when_all_fail():
+    assert float(_points_cell()) == 10.0
+    assert float(_points_cell(shape=False, sign=False, value=False, other=False)) == 0.0
+
+
+def test_points_cell_does_not_raise_and_prints_each_tests_points(capsys):
+    from dgmlab.testing import run_tests
+
+    ns = {"RESULT": {"shape": False, "sign": True, "value": True, "other": True}}
+    exec(compile(POINTS_CELL.replace("run_tests(points=10, hidden=4)", ""), "cell-x", "exec"), ns)
+    run_tests(ns, points=10, hidden=4, source=POINTS_CELL)
+    out = capsys.readouterr().out
+    assert "FAILED test_shape: 0 of 2 points. expected shape (5,), found (5, 1)" in out
+    assert "passed test_sign: 4 of 4 points" in out and "8 of 10 points" in out
+
+
+def test_failed_hidden_test_shows_its_name_and_reason_never_its_source(capsys):
+    from dgmlab.testing import run_tests
+
+    ns = {"RESULT": {"shape": True, "sign": True, "value": False, "other": True}}
+    exec(compile(POINTS_CELL.replace("run_tests(points=10, hidden=4)", ""), "cell-y", "exec"), ns)
+    run_tests(ns, points=10, hidden=4, source=POINTS_CELL)
+    out = capsys.readouterr().out
+    assert "FAILED test_hidden_value: 0 of 2 points (hidden test). the value at x* is off" in out
+    assert "secret_expected" not in out and "0.125" not in out
+
+
+def test_release_cell_says_how_many_points_hidden_tests_decide(capsys):
+    from dgmlab.grading.preprocessors import strip_hidden
+    from dgmlab.testing import run_tests
+
+    release = "\n".join(line for line in strip_hidden(POINTS_CELL).splitlines() if "hidden tests" not in line)
+    ns = {"RESULT": {"shape": True, "sign": True}}
+    exec(compile(release.replace("run_tests(points=10, hidden=4)", ""), "cell-r", "exec"), ns)
+    score = run_tests(ns, points=10, hidden=4, source=release)
+    out = capsys.readouterr().out
+    assert float(score) == 6.0 and "4 more points are decided by hidden tests when graded" in out
+    assert "dgmlab.check()" in out
+
+
+def test_points_must_be_written_in_the_cell():
+    from dgmlab.testing import run_tests
+
+    ns = {"test_a": lambda: None}
+    with pytest.raises(RuntimeError, match="written in the test cell"):
+        run_tests(ns, quiet=True, points=10, source="def test_a():\n    pass\nrun_tests()\n")
+
+
+def test_score_shows_one_number_and_a_signed_bundle():
+    from dgmlab.testing import SCORE_MIME
+
+    bundle = _points_cell(sign=False)._repr_mimebundle_()
+    assert bundle["text/plain"] == "6" and bundle[SCORE_MIME]["earned"] == 6.0
+    assert [t["passed"] for t in bundle[SCORE_MIME]["tests"]] == [True, False, True, True]
+
+
+def test_a_changed_bundle_no_longer_verifies():
+    from dgmlab import testing
+
+    key = "11" * 32
+    payload = {"earned": 4.0, "tests": []}
+    payload["mac"] = __import__("hmac").new(bytes.fromhex(key), testing.canonical(payload), "sha256").hexdigest()
+    assert testing.verify(dict(payload), key)
+    assert not testing.verify({**payload, "earned": 10.0}, key)
+
+
+# ---------------------------------------------------------------- the grader's check of a cell's result
+def _graded_cell(source, outputs, points=10):
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata = {"nbgrader": {"grade": True, "solution": False, "grade_id": "t", "points": points}}
+    cell.outputs = [nbformat.from_dict(o) for o in outputs]
+    return cell
+
+
+def _signed_result(score, key_hex):
+    from dgmlab import testing
+
+    bundle = dict(score.bundle)
+    bundle["mac"] = __import__("hmac").new(bytes.fromhex(key_hex), testing.canonical(bundle), "sha256").hexdigest()
+    return {"output_type": "execute_result", "execution_count": 1, "metadata": {},
+            "data": {"text/plain": testing.score_text(float(score)), testing.SCORE_MIME: bundle}}
+
+
+def test_grader_accepts_a_score_run_tests_signed():
+    from dgmlab.grading.preprocessors import score_problem
+
+    key = "ab" * 32
+    cell = _graded_cell(POINTS_CELL.strip(), [_signed_result(_points_cell(sign=False), key)])
+    assert score_problem(cell, key) is None
+
+
+def test_grader_rejects_a_score_signed_with_another_key():
+    from dgmlab.grading.preprocessors import score_problem
+
+    cell = _graded_cell(POINTS_CELL.strip(), [_signed_result(_points_cell(), "cd" * 32)])
+    assert "signature" in score_problem(cell, "ab" * 32)
+
+
+def test_grader_rejects_a_plain_number_in_a_points_cell():
+    from dgmlab.grading.preprocessors import score_problem
+
+    forged = {"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"text/plain": "10"}}
+    assert "not a score made by run_tests" in score_problem(_graded_cell(POINTS_CELL.strip(), [forged]), "ab" * 32)
+
+
+def test_grader_rejects_any_result_in_an_all_or_nothing_cell():
+    from dgmlab.grading.preprocessors import score_problem
+
+    forged = {"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"text/plain": "5"}}
+    assert "never does" in score_problem(_graded_cell("def test_a():\n    pass\nrun_tests()", [forged]), None)
+
+
+def test_grader_rejects_a_second_result_beside_the_score():
+    from dgmlab.grading.preprocessors import score_problem
+
+    key = "ab" * 32
+    extra = {"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"text/plain": "10"}}
+    cell = _graded_cell(POINTS_CELL.strip(), [extra, _signed_result(_points_cell(sign=False), key)])
+    assert "2 results" in score_problem(cell, key)
+
+
+def test_grader_rejects_a_score_whose_tests_were_all_marked_passed():
+    from dgmlab.grading.preprocessors import score_problem
+    from dgmlab.testing import SCORE_MIME
+
+    key = "ab" * 32
+    result = _signed_result(_points_cell(sign=False), key)
+    result["data"]["text/plain"] = "10"  # the number changed, the signed test list not
+    assert "sum of the passed" in score_problem(_graded_cell(POINTS_CELL.strip(), [result]), key)
+    assert result["data"][SCORE_MIME]["earned"] == 6.0
+
+
+def test_verify_scores_puts_the_rejection_first_so_nbgrader_gives_zero():
+    import nbformat
+    from nbgrader.utils import determine_grade
+
+    from dgmlab.grading.preprocessors import VerifyScores
+
+    forged = {"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"text/plain": "10"}}
+    nb = nbformat.v4.new_notebook(cells=[_graded_cell(POINTS_CELL.strip(), [forged])])
+    nb, _ = VerifyScores().preprocess(nb, {})
+    assert determine_grade(nb.cells[0]) == (0, 10.0)
+
+
+# ---------------------------------------------------------------- IPython-level tricks (an in-process shell)
+@pytest.fixture
+def shell(monkeypatch):
+    """An IPython shell whose machinery the integrity snapshot recorded, as in a kernel's setup cell."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from dgmlab import integrity, testing
+
+    sh = InteractiveShell.instance()
+    hooks = (sys.displayhook, sys.excepthook)
+    monkeypatch.setattr(integrity, "_ipython", {})
+    # dgmlab was imported outside the shell; in a kernel the setup cell imports it inside one (where
+    # sys.displayhook is the shell's), so record again from inside a cell
+    monkeypatch.setattr(integrity, "_originals", {k: v for k, v in integrity._originals.items() if k[0] != "sys"})
+    sh.run_cell("import dgmlab.integrity\ndgmlab.integrity.snapshot()")
+    monkeypatch.setattr(testing, "_ORIGINALS", integrity._originals)
+    monkeypatch.setattr(testing, "_ORIGINALS_COPY", dict(integrity._originals))
+    sh.run_cell("from dgmlab.testing import run_tests, points")
+    yield sh
+    integrity.restore()  # the shell's machinery as recorded, then pytest's own hooks
+    sys.displayhook, sys.excepthook = hooks
+
+
+FAILING_CELL = "def test_fails():\n    assert False, 'wrong answer'\nrun_tests()"
+
+
+def test_a_custom_exception_handler_cannot_swallow_a_failure(shell):
+    shell.run_cell("get_ipython().set_custom_exc((Exception,), lambda *a, **k: print('swallowed'))")
+    result = shell.run_cell(FAILING_CELL)
+    assert result.error_in_exec is not None and "set_custom_exc" in str(result.error_in_exec)
+    assert shell.custom_exceptions == ()
+
+
+def test_a_post_run_cell_hook_fails_the_cell_and_is_removed(shell):
+    shell.run_cell("def show_ten(result):\n    get_ipython().displayhook(10)\n"
+                   "get_ipython().events.register('post_run_cell', show_ten)")
+    result = shell.run_cell("def test_ok():\n    pass\nrun_tests()")
+    assert "post_run_cell" in str(result.error_in_exec)
+    assert not shell.events.callbacks["post_run_cell"]
+
+
+def test_a_float_text_printer_cannot_change_how_a_score_displays(shell):
+    shell.run_cell("get_ipython().display_formatter.formatters['text/plain'].for_type(float, "
+                   "lambda obj, p, cycle: p.text('10'))")
+    shell.run_cell("RESULT = {'shape': True, 'sign': False, 'value': True, 'other': True}")
+    score = shell.run_cell(POINTS_CELL).result
+    assert float(score) == 6.0 and shell.display_formatter.format(score)[0]["text/plain"] == "6"
+
+
+def test_sympy_init_printing_does_not_fail_a_test_cell(shell):
+    shell.run_cell("import sympy\nsympy.init_printing()")
+    result = shell.run_cell("def test_ok():\n    pass\nrun_tests()")
+    assert result.error_in_exec is None
+
+
+def test_a_replaced_text_formatter_fails_the_cell(shell):
+    shell.run_cell("from IPython.core.formatters import PlainTextFormatter\n"
+                   "get_ipython().display_formatter.formatters['text/plain'] = PlainTextFormatter()")
+    result = shell.run_cell("def test_ok():\n    pass\nrun_tests()")
+    assert "formatter text/plain" in str(result.error_in_exec)
+
+
+def test_a_mimebundle_printer_for_scores_fails_the_cell(shell):
+    shell.run_cell("from dgmlab.testing import Score\n"
+                   "get_ipython().display_formatter.mimebundle_formatter.for_type(Score, "
+                   "lambda obj, include=None, exclude=None: {'text/plain': '10'})")
+    result = shell.run_cell("def test_ok():\n    pass\nrun_tests()")
+    assert "mimebundle printers" in str(result.error_in_exec)
+
+
+def test_a_replaced_displayhook_fails_the_cell(shell):
+    shell.run_cell("hook = get_ipython().displayhook\n_write = hook.write_format_data\n"
+                   "hook.write_format_data = lambda data, md=None: _write({**data, 'text/plain': '10'}, md)")
+    result = shell.run_cell("def test_ok():\n    pass\nrun_tests()")
+    assert "write_format_data" in str(result.error_in_exec)
+    assert "write_format_data" not in vars(shell.displayhook)
+
+
+def test_an_input_transformer_fails_the_cell(shell):
+    shell.run_cell("get_ipython().input_transformers_post.append(lambda lines: lines)")
+    result = shell.run_cell("def test_ok():\n    pass\nrun_tests()")
+    assert "input_transformers_post" in str(result.error_in_exec)
+    assert shell.input_transformers_post == []
+
+
+def test_a_patched_run_tests_or_integrity_module_is_named():
+    import dgmlab.integrity as integrity
+    import dgmlab.testing as testing
+
+    real_tampered, real_run = integrity.tampered, testing.run_tests
+    testing.run_tests = lambda *a, **k: 10
+    try:
+        assert "dgmlab.testing.run_tests" in real_tampered()
+        integrity.tampered = lambda: []
+        assert "dgmlab.integrity.tampered" in real_tampered()
+    finally:
+        testing.run_tests, integrity.tampered = real_run, real_tampered
+
+
+def test_a_student_function_that_patches_while_tested_fails_the_cell():
+    import torch
+
+    original = torch.allclose
+
+    def sneaky():
+        torch.allclose = lambda *a, **k: True
+
+    try:
+        with pytest.raises(TestsFailed, match="torch.allclose"):
+            run_tests({"test_calls_student_code": sneaky}, quiet=True)
+        assert torch.allclose is original
+    finally:
+        torch.allclose = original
+
+
+def test_patching_the_integrity_module_does_not_switch_the_check_off():
+    import torch
+
+    from dgmlab import integrity
+
+    saved, original = integrity.tampered, torch.allclose
+    integrity.tampered = lambda: []
+    torch.allclose = lambda *a, **k: True
+    try:
+        with pytest.raises(TestsFailed, match="torch.allclose"):
+            run_tests({"test_x": lambda: None}, quiet=True)
+    finally:
+        integrity.tampered, torch.allclose = saved, original
+
+
+def test_clearing_the_record_of_originals_is_detected():
+    from dgmlab import integrity
+
+    record = dict(integrity._originals)
+    integrity._originals.clear()
+    try:
+        with pytest.raises(TestsFailed, match="record of the originals"):
+            run_tests({"test_x": lambda: None}, quiet=True)
+        assert integrity._originals == record  # put back
+    finally:
+        integrity._originals.update(record)

@@ -97,8 +97,59 @@ def edited_locked_setup(nb, ref_source):
 
 
 WRONG_D_STAR = '''g = a * sp.log(D) + b * sp.log(1 - D)
-D_star = b / (a + b)  # wrong: the classes swapped
+D_star = b / (a - b)  # wrong everywhere: it earns none of the cell's points (each is per test now)
 second_derivative_at_D_star = sp.diff(g, D, 2).subs(D, D_star)'''
+
+PARTIAL_D_STAR = '''g = a * sp.log(D) + b * sp.log(1 - D)
+D_star = a / (a + b)
+second_derivative_at_D_star = -sp.simplify(sp.diff(g, D, 2).subs(D, D_star))  # wrong: the loss's, not g's
+g_alpha = a * ((1 - alpha) * sp.log(D) + alpha * sp.log(1 - D)) + b * sp.log(1 - D)
+D_star_smoothed = sp.solve(sp.diff(g_alpha, D), D)[0]'''
+
+# Forging a partial-credit score: each case answers d_star as PARTIAL_D_STAR does (4 of the cell's 5
+# points: the second derivative is wrong) and adds a trick; "as_answers" must earn exactly what the
+# honest "partial_d_star_baseline" earns, "at_most_as_answers" no more.
+FORGING = {
+    "partial_d_star_baseline": ("", "baseline", "an honest partly-wrong answer: the second derivative's sign"),
+    "redefines_run_tests": ("import dgmlab.testing\ndgmlab.testing.run_tests = lambda *a, **k: 5.0",
+                            "at_most_as_answers", "run_tests replaced by one that returns full marks"),
+    "fake_score_bundle": (
+        "import dgmlab.testing as _T\n"
+        "def _fake(*a, points=None, hidden=0, **k):\n"
+        "    return _T.Score(points, {'v': 1, 'points': points, 'earned': points, 'tests': [], 'mac': '0' * 64})\n"
+        "_T.run_tests = _fake", "at_most_as_answers", "run_tests replaced by one that makes an unsigned score"),
+    "patches_integrity_module": (
+        "import dgmlab.integrity as _I\n_I.tampered = lambda: []\n_I.ipython_tampered = lambda: []\n"
+        "_I._originals.clear()\nsympy_gap = lambda *a, **k: 0.0", "at_most_as_answers",
+        "the integrity check switched off and the notebook's comparison helper rigged"),
+    "patches_nbgrader_partial_credit": (
+        "try:\n    import nbgrader.utils as _U\n    _U.get_partial_grade = lambda *a, **k: 5\n"
+        "    _U.determine_grade = lambda cell, log=None: (5, 5)\nexcept ImportError:\n    pass",
+        "as_answers", "nbgrader's partial-credit reading patched inside the kernel (the grader is another process)"),
+    "prints_and_displays_a_number": ("print(5)\nfrom IPython.display import display\ndisplay(5)\ndisplay(5.0)",
+                                     "as_answers", "prints and displays a number in the answer cell"),
+    "number_as_last_expression": ("5.0", "as_answers", "a number as the answer cell's result"),
+    "score_like_exception": ("class Five(Exception):\n    def __repr__(self):\n        return '5'\n"
+                             "    __str__ = __repr__\nraise Five()", "as_answers",
+                             "raises an exception whose repr is a score"),
+    "custom_exception_handler": (
+        "get_ipython().set_custom_exc((Exception,), lambda shell, etype, value, tb, tb_offset=None: "
+        "shell.displayhook(5))", "at_most_as_answers", "set_custom_exc turns every failure into a 5"),
+    "patched_text_formatter": (
+        "get_ipython().display_formatter.formatters['text/plain'].for_type(float, lambda o, p, c: p.text('5'))",
+        "as_answers", "every float displays as 5: a score displays through its own bundle, unchanged"),
+    "patched_displayhook": ("_hook = get_ipython().displayhook\n_write = _hook.write_format_data\n"
+                            "_hook.write_format_data = lambda data, md=None: _write({**data, 'text/plain': '5'}, md)",
+                            "at_most_as_answers", "the kernel's displayhook writes 5 for every result"),
+    "post_run_cell_hook": ("get_ipython().events.register('post_run_cell', lambda result: "
+                           "get_ipython().displayhook(5))", "at_most_as_answers",
+                           "a post_run_cell hook displays 5 after every cell"),
+    "pre_run_cell_hook": ("get_ipython().events.register('pre_run_cell', lambda info: get_ipython().displayhook(5))",
+                          "at_most_as_answers", "a pre_run_cell hook displays 5 before every cell"),
+    "input_transformer": ("get_ipython().input_transformers_post.append("
+                          "lambda lines: ['5\\n'] if any('run_tests(' in l for l in lines) else lines)",
+                          "at_most_as_answers", "an input transformer replaces every test cell by 5"),
+}
 
 HOSTILE = {
     # name: (transform, expectation, why)
@@ -177,6 +228,11 @@ def build():
     files, cases = {}, {}
     for name, (transform, expect, why) in HOSTILE.items():
         nb = transform(copy.deepcopy(reference), ref_source)
+        files[name] = (nbformat.writes(nb) + "\n").encode("utf-8")
+        cases[name] = {"expect": expect, "why": why}
+    for name, (trick, expect, why) in FORGING.items():
+        nb = copy.deepcopy(reference)
+        nb.cells[_index(nb, TARGET)].source = PARTIAL_D_STAR + ("\n" + trick if trick else "")
         files[name] = (nbformat.writes(nb) + "\n").encode("utf-8")
         cases[name] = {"expect": expect, "why": why}
     text = (nbformat.writes(reference) + "\n").encode("utf-8")

@@ -98,6 +98,16 @@ def recorded_outputs(nb) -> dict:
             if is_checked(c) and c.get("outputs") and c.get("execution_count") is not None}
 
 
+def hidden_note(cell_plan) -> str:
+    """The comment that ends a points test cell: what hidden tests decide and how to self-check."""
+    from dgmlab.testing import SELF_CHECK, fmt
+
+    visible = cell_plan.points - cell_plan.hidden
+    return (f"# {fmt(visible)} of these {fmt(cell_plan.points)} points come from the checks above, "
+            f"{fmt(cell_plan.hidden)} from hidden tests run only when graded.\n"
+            f"# Self-check before handing in: {SELF_CHECK}.")
+
+
 class Notebook:
     """An nbgrader source notebook being built, cell by cell."""
 
@@ -168,9 +178,23 @@ class Notebook:
         return self._add(cell)
 
     def tests(self, grade_id: str, points: float, src: str):
+        """A graded test cell. ``run_tests()``: all or nothing; ``run_tests(points=P, hidden=H)``: each
+        test earns its points (``@points(w)`` or an equal share, see ``dgmlab.testing.plan``), and
+        ``P`` must equal ``points``."""
+        from dgmlab.testing import PlanError, plan
+
         src = _clean(src)
-        if "run_tests()" not in src:
-            raise ValueError(f"test cell {grade_id!r} must end with run_tests()")
+        if "run_tests()" not in src and "run_tests(points=" not in src:
+            raise ValueError(f"test cell {grade_id!r} must end with run_tests() or run_tests(points=...)")
+        try:
+            cell_plan = plan(src, strict=True)
+        except PlanError as exc:
+            raise ValueError(f"test cell {grade_id!r}: {exc}") from None
+        if cell_plan is not None and abs(cell_plan.points - points) > 1e-9:
+            raise ValueError(f"test cell {grade_id!r} is worth {points:g} points but calls "
+                             f"run_tests(points={cell_plan.points:g}): make them equal")
+        if cell_plan is not None:
+            src += "\n" + hidden_note(cell_plan)
         cell = nbformat.v4.new_code_cell(src)
         cell.metadata = self._meta(self._id(grade_id, "tests"), grade=True, solution=False, locked=True,
                                    points=points)
@@ -220,6 +244,18 @@ class Notebook:
         text = nbformat.writes(self.nb) + ("" if nbformat.writes(self.nb).endswith("\n") else "\n")
         path.write_text(text, encoding="utf-8")
         return path
+
+    def hidden_points(self) -> float:
+        """Points of this notebook's points cells that hidden tests decide."""
+        from dgmlab.testing import plan
+
+        total = 0.0
+        for c in self.nb.cells:
+            meta = c.metadata.get("nbgrader", {})
+            if c.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                cell_plan = plan(c.source)
+                total += cell_plan.hidden if cell_plan else 0.0
+        return total
 
     def points(self) -> float:
         return sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in self.nb.cells)

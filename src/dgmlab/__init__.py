@@ -13,6 +13,14 @@ from . import workspace  # noqa: E402,F401
 from . import testing as _testing  # noqa: E402,F401  (records the integrity snapshot at import)
 
 
+def check(question: str | None = None, path=None) -> bool:
+    """Check the saved notebook as the autograder runs it and print per question what the visible
+    checks earn and what hidden tests decide (see :mod:`dgmlab.selfcheck`)."""
+    from .selfcheck import check as _check
+
+    return _check(question, path)
+
+
 def setup(hw: str | None = None, seed: int = 0, quiet: bool = False, course: str | None = None):
     """What a notebook's setup cell calls: seed everything, pick the device, enter the homework folder.
 
@@ -34,4 +42,5 @@ def setup(hw: str | None = None, seed: int = 0, quiet: bool = False, course: str
     if not quiet:
         print(runtime.describe())
     workspace.enter(hw, course=course, quiet=quiet)
+    _testing.announce_session()  # while grading: the key that signs this kernel's scores, for the grader
     return dev

@@ -121,6 +121,20 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from .selfcheck import check_notebook, format_report
+
+    try:
+        report = check_notebook(args.notebook, timeout=args.cell_timeout)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"dgmlab check: error: {exc}", file=sys.stderr)
+        return 2
+    print(format_report(report, args.question))
+    cells = [c for c in report.cells if args.question is None or c.question.lower().startswith(args.question.lower())
+             or c.grade_id.startswith(args.question)]
+    return 0 if all(c.ok for c in cells) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dgmlab", description="Deep Generative Models course kit: release, autograde "
                                 "and report on nbgrader homeworks. Run from the course directory (repository root).")
@@ -168,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write canvas.csv, questions.csv and gradescope/<hw>/<student>/results.json "
                         "into DIR (default: reports)")
     s.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("check", help="run a notebook's visible checks as the autograder does and report per question "
+                                     "(exit 1 when one fails)")
+    s.add_argument("notebook", help="path of the saved notebook (.ipynb)")
+    s.add_argument("--question", default=None, help="only this question (e.g. Q2) or test cell grade id")
+    s.add_argument("--cell-timeout", type=int, default=120, help="seconds one cell may run (the autograder's limit)")
+    s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("info", help="print mode, device and data root")
     s.set_defaults(func=cmd_info)

@@ -10,8 +10,17 @@ setup cell), and :func:`restore` puts the recorded functions back.
 :func:`dgmlab.testing.run_tests` fails a test cell when anything was
 replaced, naming it.
 
+The same snapshot records the IPython machinery a cell's verdict passes
+through (:func:`ipython_tampered`): custom exception handlers
+(``set_custom_exc``, which could swallow a failure), event hooks
+(``pre_run_cell``, ``post_run_cell``, ... which could display a number in a
+test cell), input and AST transformers (which could rewrite a test cell), the
+displayhook and the display formatters (which could show another number than
+the score), the kernel session's ``send``, and trace/profile functions.
+
 This catches the common tricks; it is not a proof against a determined
-attacker who rewrites dgmlab itself in memory (see the sandbox notes).
+attacker who rewrites dgmlab itself in memory (see the sandbox notes). Scores
+of points cells are also signed (``dgmlab.testing``) and checked by the grader.
 """
 from __future__ import annotations
 
@@ -19,6 +28,7 @@ import builtins
 import importlib
 import math
 import operator
+import sys
 
 _WATCHED = {
     "builtins": ["isinstance", "abs", "all", "any", "len", "float", "int", "bool", "max", "min", "sum", "round",
@@ -34,8 +44,17 @@ _WATCHED = {
     "numpy.ndarray": ["__eq__", "__ne__", "__bool__", "all", "any", "astype"],
     "sympy": ["simplify", "Eq", "nsimplify", "N", "sympify"],
     "dgmlab.checks": None,  # every public function
-    "dgmlab.testing": ["run_tests", "collect"],
+    "dgmlab.testing": ["run_tests", "collect", "plan", "tally", "points", "announce_session", "_check_integrity",
+                       "_with_points", "_all_or_nothing", "_run_one", "_describe", "cell_digest", "canonical"],
+    "dgmlab.testing.Score": ["_repr_mimebundle_", "__repr__", "__new__"],
+    "dgmlab.testing._Signer": ["sign", "announce"],
+    "dgmlab.integrity": ["tampered", "ipython_tampered", "restore", "snapshot", "_resolve", "_names", "protect"],
+    "hmac": ["new", "compare_digest"],
+    "sys": ["displayhook", "excepthook", "settrace", "setprofile", "_getframe"],
 }
+# Event callbacks from these packages are IPython's own (the inline backend registers some late).
+_TRUSTED_HOOK_MODULES = ("IPython.", "ipykernel.", "matplotlib_inline.", "matplotlib.", "ipywidgets.")
+_ipython: dict = {}
 _originals: dict = {}
 
 
@@ -54,6 +73,10 @@ def _resolve(name: str):
         import numpy
 
         return numpy.ndarray
+    if name in ("dgmlab.testing.Score", "dgmlab.testing._Signer"):
+        from . import testing
+
+        return getattr(testing, name.rsplit(".", 1)[1])
     return importlib.import_module(name)
 
 
@@ -64,7 +87,8 @@ def _names(owner, wanted):
 
 
 def snapshot() -> None:
-    """Record the watched functions (idempotent: the first snapshot wins)."""
+    """Record the watched functions and the IPython machinery (idempotent: the first snapshot wins)."""
+    _snapshot_ipython()
     for owner_name, wanted in _WATCHED.items():
         try:
             owner = _resolve(owner_name)
@@ -76,9 +100,25 @@ def snapshot() -> None:
                 _originals[key] = getattr(owner, attr)
 
 
+_protected: dict = {}  # name -> (namespace, object): notebook names a locked cell asked to keep
+
+
+def protect(namespace: dict, *names: str) -> None:
+    """Record ``names`` of ``namespace`` (a locked cell's ``globals()``: helpers and modules the tests
+    use, e.g. ``sympy_gap``, ``sp``); rebinding one later counts as tampering, and :func:`restore`
+    binds it back."""
+    from . import testing
+
+    for name in names:
+        if name not in namespace:
+            raise NameError(f"protect(): {name!r} is not defined in this namespace")
+        _protected[name] = (namespace, namespace[name])
+        testing._PROTECTED_SHADOW[name] = (namespace, namespace[name])
+
+
 def tampered() -> list[str]:
-    """Watched functions that are no longer the recorded originals."""
-    replaced = []
+    """Watched functions that are no longer the recorded originals, and protected notebook names rebound."""
+    replaced = [f"the notebook's {name}" for name, (ns, obj) in _protected.items() if ns.get(name) is not obj]
     for (owner_name, attr), original in _originals.items():
         try:
             current = getattr(_resolve(owner_name), attr)
@@ -92,9 +132,146 @@ def tampered() -> list[str]:
 
 
 def restore() -> None:
-    """Put every recorded original back."""
+    """Put every recorded original back (the IPython machinery and protected notebook names too)."""
+    _restore_ipython()
+    for name, (ns, obj) in _protected.items():
+        ns[name] = obj
     for (owner_name, attr), original in _originals.items():
         try:
             setattr(_resolve(owner_name), attr, original)
         except (ImportError, AttributeError, TypeError):
             pass
+
+
+# ---------------------------------------------------------------- IPython machinery
+def _shell():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _displayhook_parts(shell) -> dict:
+    """What a cell's result passes through on its way out: objects, by name."""
+    hook, fmt = shell.displayhook, shell.display_formatter
+    parts = {"sys.displayhook": sys.displayhook, "shell.displayhook": hook, "shell.display_formatter": fmt,
+             "shell.display_pub": shell.display_pub}
+    for cls in (type(hook), type(fmt)):
+        for name, value in vars(cls).items():
+            if callable(value):
+                parts[f"{cls.__name__}.{name}"] = value
+    for name in ("__call__", "compute_format_data", "write_format_data", "write_output_prompt", "finish_displayhook",
+                 "start_displayhook", "format"):
+        parts[f"instance.{name}"] = (vars(hook).get(name), vars(fmt).get(name))
+    # A score displays through its own _repr_mimebundle_, which wins over the text/plain printers, so
+    # printers added for types (sympy.init_printing adds float and int) cannot change it and are
+    # allowed; replacing the formatter itself, or mimebundle printers, is not.
+    parts["formatter text/plain"] = fmt.formatters.get("text/plain")
+    parts["mimebundle formatter"] = fmt.mimebundle_formatter
+    parts["mimebundle printers"] = (dict(fmt.mimebundle_formatter.type_printers),
+                                    dict(fmt.mimebundle_formatter.deferred_printers))
+    session = getattr(hook, "session", None)
+    if session is not None:
+        parts["session.send"] = (type(session).send, vars(session).get("send"))
+    return parts
+
+
+def _snapshot_ipython() -> None:
+    shell = _shell()
+    if shell is None or _ipython:
+        return
+    _ipython["shell"] = shell
+    _ipython["custom_exceptions"] = shell.custom_exceptions
+    _ipython["events"] = {name: list(cbs) for name, cbs in shell.events.callbacks.items()}
+    _ipython["transformers"] = {name: list(getattr(shell, name, []))
+                                for name in ("input_transformers_cleanup", "input_transformers_post",
+                                             "ast_transformers")}
+    _ipython["parts"] = _displayhook_parts(shell)
+    _ipython["trace"] = (sys.gettrace(), sys.getprofile())
+
+
+def _trusted_hook(cb) -> bool:
+    func = getattr(cb, "__func__", cb)
+    module = getattr(func, "__module__", None) or ""
+    if not module.startswith(_TRUSTED_HOOK_MODULES):
+        return False
+    owner = sys.modules.get(module)
+    code = getattr(func, "__code__", None)
+    return owner is not None and code is not None and code.co_filename == getattr(owner, "__file__", None)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return a is b or a == b
+
+
+def ipython_tampered() -> list[str]:
+    """The IPython machinery changed since the snapshot (names of what changed); ``[]`` outside IPython."""
+    shell = _ipython.get("shell")
+    if shell is None:
+        return []
+    changed = []
+    if shell.custom_exceptions != _ipython["custom_exceptions"]:
+        changed.append("IPython custom exception handler (set_custom_exc)")
+    for name, cbs in shell.events.callbacks.items():
+        before = _ipython["events"].get(name, [])
+        if any(cb not in before and not _trusted_hook(cb) for cb in cbs):
+            changed.append(f"IPython event hook ({name})")
+    for name, before in _ipython["transformers"].items():
+        if list(getattr(shell, name, [])) != before:
+            changed.append(f"IPython {name}")
+    now = _displayhook_parts(shell)
+    for key, value in _ipython["parts"].items():
+        if not _same(now.get(key), value):
+            changed.append(f"IPython display machinery ({key})")
+    if (sys.gettrace(), sys.getprofile()) != _ipython["trace"]:
+        changed.append("sys.settrace/sys.setprofile")
+    return changed
+
+
+def _restore_ipython() -> None:
+    shell = _ipython.get("shell")
+    if shell is None:
+        return
+    shell.set_custom_exc((), None) if not _ipython["custom_exceptions"] else None
+    shell.custom_exceptions = _ipython["custom_exceptions"]
+    for name, cbs in shell.events.callbacks.items():
+        before = _ipython["events"].get(name, [])
+        cbs[:] = [cb for cb in cbs if cb in before or _trusted_hook(cb)]
+    for name, before in _ipython["transformers"].items():
+        getattr(shell, name)[:] = before
+    parts = _ipython["parts"]
+    sys.displayhook = parts["sys.displayhook"]
+    shell.displayhook = parts["shell.displayhook"]
+    shell.display_formatter = parts["shell.display_formatter"]
+    shell.display_pub = parts["shell.display_pub"]
+    for key, value in parts.items():
+        if "." in key and key.split(".", 1)[0] in (type(shell.displayhook).__name__,
+                                                   type(shell.display_formatter).__name__):
+            cls = type(shell.displayhook) if key.startswith(type(shell.displayhook).__name__ + ".") \
+                else type(shell.display_formatter)
+            try:
+                setattr(cls, key.split(".", 1)[1], value)
+            except (AttributeError, TypeError):
+                pass
+    for obj in (shell.displayhook, shell.display_formatter):
+        for name in ("__call__", "compute_format_data", "write_format_data", "write_output_prompt",
+                     "finish_displayhook", "start_displayhook", "format"):
+            vars(obj).pop(name, None)
+    fmt = shell.display_formatter
+    if parts.get("formatter text/plain") is not None:
+        fmt.formatters["text/plain"] = parts["formatter text/plain"]
+    fmt.mimebundle_formatter = parts["mimebundle formatter"]
+    tp, dp = parts["mimebundle printers"]
+    fmt.mimebundle_formatter.type_printers.clear(); fmt.mimebundle_formatter.type_printers.update(tp)  # noqa: E702
+    fmt.mimebundle_formatter.deferred_printers.clear(); fmt.mimebundle_formatter.deferred_printers.update(dp)  # noqa
+    session = getattr(shell.displayhook, "session", None)
+    if session is not None:
+        vars(session).pop("send", None)
+        type(session).send = parts["session.send"][0]
+    sys.settrace(_ipython["trace"][0])
+    sys.setprofile(_ipython["trace"][1])

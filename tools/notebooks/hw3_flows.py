@@ -22,6 +22,12 @@ def build() -> Notebook:
     _q2(nb)
     _q3(nb)
     _q4(nb)
+    from dgmlab.testing import fmt
+
+    auto = sum(c.metadata["nbgrader"]["points"] for c in nb.nb.cells
+               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
+    intro = nb.nb.cells[0]
+    intro.source = intro.source.replace("{HIDDEN}", fmt(nb.hidden_points())).replace("{AUTO}", fmt(auto))
     return nb
 
 
@@ -43,9 +49,16 @@ def _intro(nb):
         | | **Total** | **100** |
 
         **How this notebook works.** Code answers go where a cell says `# COMPLETE`; derivations are built as
-        `sympy` expressions so they can be checked exactly. Each graded test cell shows a few checks you can
-        run yourself; more checks run when the notebook is graded. Written answers (marked *written*) are
-        graded by hand: write them in Markdown with LaTeX. Run the setup cell first.
+        `sympy` expressions so they can be checked exactly. Written answers (marked *written*) are graded by
+        hand: write them in Markdown with LaTeX. Run the setup cell first.
+
+        **Points per check, and hidden tests.** Each graded test cell runs its visible checks, prints the
+        points each one earns (with a hint when it fails) and shows the cell's points as its result. Hidden
+        tests, run only when the notebook is graded, decide {HIDDEN} of the {AUTO} autograded points; each
+        test cell says how many of its own. Passing every visible check does not guarantee those.
+        **Self-check before handing in:** run `dgmlab.check()` in a new cell (or `dgmlab check hw3_flows.ipynb`
+        in a terminal): it runs every visible check the way the autograder does and lists, per question, the
+        visible points earned, the points hidden tests decide, and written answers still empty.
 
         Modes: with `DGMLAB_FAST=1` the short training run in Q2 uses a few dozen steps; while the notebook
         is graded nothing is trained.
@@ -64,6 +77,7 @@ def _intro(nb):
         if dgmlab.runtime.is_fast():
             torch.set_num_threads(1)  # tiny tensors: one thread is faster on a shared CPU
         FIGURES = Path("figures")
+        dgmlab.integrity.protect(globals(), "math", "np", "sp", "torch")  # the tests use these: keep them
         ''', locked=True, grade_id="imports")
     nb.md(r'''
         The tests below compare sympy expressions by evaluating them exactly (to 40 significant digits) at a
@@ -98,6 +112,9 @@ def _intro(nb):
         def has_float(expr):
             """Whether a sympy expression (or matrix) contains a floating-point number such as 0.333..."""
             return bool(sp.sympify(expr).atoms(sp.Float))
+
+
+        dgmlab.integrity.protect(globals(), "sympy_gap", "has_float")  # the tests use these: keep them
         ''', locked=True, grade_id="helpers")
 
 
@@ -147,24 +164,38 @@ def _q1(nb):
         ### END SOLUTION
         ''')
     nb.tests("f_and_inverse_tests", points=5, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
+        @points(0.5)
         def test_f_is_a_3x1_matrix_in_z():
-            assert isinstance(f, sp.MatrixBase) and f.shape == (3, 1), "f must be a 3x1 sp.Matrix"
+            assert isinstance(f, sp.MatrixBase) and f.shape == (3, 1), \\
+                (f"expected f to be a 3x1 sp.Matrix, found {type(f).__name__} "
+                 f"of shape {getattr(f, 'shape', None)}")
             checks.assert_sympy_expr(sp.Add(*f), "f", symbols=[z1, z2, z3])
-            assert not has_float(f), "f contains floating-point numbers: write exponents as sp.Rational(1, 3)"
+            assert not has_float(f), \\
+                (f"expected exact numbers, found floats {sorted(sp.sympify(f).atoms(sp.Float))[:3]} in f: "
+                 f"an exponent written 1/3 becomes 0.333...; write sp.Rational(1, 3) or use sp.real_root")
 
+        @points(0.5)
         def test_f_inv_is_a_3x1_matrix_in_x():
-            assert isinstance(f_inv, sp.MatrixBase) and f_inv.shape == (3, 1), "f_inv must be a 3x1 sp.Matrix"
+            assert isinstance(f_inv, sp.MatrixBase) and f_inv.shape == (3, 1), \\
+                (f"expected f_inv to be a 3x1 sp.Matrix, found {type(f_inv).__name__} "
+                 f"of shape {getattr(f_inv, 'shape', None)}")
             checks.assert_sympy_expr(sp.Add(*f_inv), "f_inv", symbols=[x1, x2, x3])
-            assert not has_float(f_inv), "f_inv contains floating-point numbers; keep it exact"
+            assert not has_float(f_inv), \\
+                (f"expected exact numbers, found floats {sorted(sp.sympify(f_inv).atoms(sp.Float))[:3]} "
+                 f"in f_inv: keep it exact (sp.Rational, not 1/3)")
 
+        @points(1)
         def test_round_trip_at_one_point():
             back = f_inv.subs({x1: 0, x2: 1, x3: 2})
             zz = {z1: back[0], z2: back[1], z3: back[2]}
-            assert sympy_gap(f.subs(zz, simultaneous=True), sp.Matrix([0, 1, 2]), [{}]) < 1e-25, \\
-                "f(f_inv(x)) does not give back x = (0, 1, 2)"
+            got = f.subs(zz, simultaneous=True)
+            assert sympy_gap(got, sp.Matrix([0, 1, 2]), [{}]) < 1e-25, \\
+                (f"expected f(f_inv(x)) = [0, 1, 2] at x = (0, 1, 2), found {list(got)}: a wrong last "
+                 f"entry often means x3 was solved for in the wrong order (cube first, then subtract "
+                 f"x1^2 and rescale)")
 
         ### BEGIN HIDDEN TESTS
         def _x_points():
@@ -191,7 +222,7 @@ def _q1(nb):
             assert f_is_invertible is True, "f_is_invertible: reconsider whether every x has exactly one preimage"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=3)
         ''')
     nb.md(r'''
         ### Q1(b) (6 points): the Jacobian of $f$ and its determinant
@@ -210,19 +241,26 @@ def _q1(nb):
         ### END SOLUTION
         ''')
     nb.tests("jacobian_tests", points=6, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
+        @points(1)
         def test_J_f_is_3x3_in_z():
-            assert isinstance(J_f, sp.MatrixBase) and J_f.shape == (3, 3), "J_f must be a 3x3 sp.Matrix"
+            assert isinstance(J_f, sp.MatrixBase) and J_f.shape == (3, 3), \\
+                (f"expected J_f to be a 3x3 sp.Matrix, found {type(J_f).__name__} "
+                 f"of shape {getattr(J_f, 'shape', None)}")
             checks.assert_sympy_expr(sp.Add(*J_f), "J_f", symbols=[z1, z2, z3])
 
+        @points(0.5)
         def test_det_is_an_expression_in_z():
             checks.assert_sympy_expr(det_J_f, "det_J_f", symbols=[z1, z2, z3])
 
+        @points(0.5)
         def test_first_row_is_the_derivative_of_z1():
             assert sympy_gap(J_f[0, :], sp.Matrix([[1, 0, 0]]), [{}]) == 0, \\
-                "the first row of J_f should hold the derivatives of f_1 = z1"
+                (f"expected the first row of J_f to be [1, 0, 0] (the derivatives of f_1 = z1), found "
+                 f"{list(J_f[0, :])}: rows are outputs and columns inputs; a first row with exp terms "
+                 f"often means J_f was transposed or is the Jacobian of f_inv")
 
         ### BEGIN HIDDEN TESTS
         def _reference_jacobian():
@@ -245,7 +283,7 @@ def _q1(nb):
                 "det_J_f differs from the determinant of the Jacobian of f at some points"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=6, hidden=4)
         ''')
     nb.md(r'''
         ### Q1(c) (7 points): the density $p_X$ and its exact value at $x^\star$
@@ -264,7 +302,7 @@ def _q1(nb):
         print("p_x_star =", p_x_star)
         ''', check_output=True)
     nb.tests("density_tests", points=7, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
         def test_p_x_is_an_expression_in_x():
@@ -272,8 +310,12 @@ def _q1(nb):
 
         def test_p_x_star_is_an_exact_positive_number():
             checks.assert_sympy_expr(p_x_star, "p_x_star", symbols=[])
-            assert not has_float(p_x_star), "p_x_star contains floating-point numbers; keep it exact"
-            assert 0 < float(p_x_star) < 1, "p_x_star should be a positive density value below 1 here"
+            assert not has_float(p_x_star), \\
+                (f"expected an exact number, found floats "
+                 f"{sorted(sp.sympify(p_x_star).atoms(sp.Float))[:3]} in p_x_star: keep it exact")
+            assert 0 < float(p_x_star) < 1, \\
+                (f"expected a density value in (0, 1) at x*, found {float(p_x_star):.6g}: a value above "
+                 f"1 often means |det J_f| multiplied the Gaussian instead of dividing it")
 
         ### BEGIN HIDDEN TESTS
         def _reference_p_x():
@@ -293,7 +335,7 @@ def _q1(nb):
                 "p_x differs from the density of X at some points (some with negative x3)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=7, hidden=5)
         ''')
     nb.md(r'''
         ### Q1(d) (5 points): the same density with torch autograd
@@ -334,7 +376,7 @@ def _q1(nb):
             ### END SOLUTION
         ''')
     nb.tests("torch_density_tests", points=5, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
         def test_shapes_and_dtype():
@@ -378,7 +420,7 @@ def _q1(nb):
                                 atol=1e-9, name="log p_X for a nonlinear f_inv")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=3)
         ''')
     nb.md(r'''
         **Monte Carlo cross-check** (not graded). Sample $z\sim\mathcal N(0,I)$, push it through $f$ (with the real
@@ -489,7 +531,7 @@ def _q2(nb):
             ### END SOLUTION
         ''')
     nb.tests("counter_density_tests", points=5, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
         def test_shape_and_value_inside_B():
@@ -524,7 +566,7 @@ def _q2(nb):
             assert abs(mass - 1.0) < 2e-3, "p_counter does not integrate to 1 for the normalising slope"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=3)
         ''')
     nb.md(r'''
         ### Q2.2 (5 points): the normalising slope $k$
@@ -545,14 +587,14 @@ def _q2(nb):
         print("k_value =", k_value)
         ''', check_output=True)
     nb.tests("normalising_k_tests", points=5, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
         def test_k_is_a_positive_number():
             if isinstance(k_value, sp.Basic):
                 checks.assert_sympy_expr(k_value, "k_value", symbols=[])
             value = float(checks.as_array(float(k_value), "k_value"))
-            assert value > 0, "k_value must be positive"
+            assert value > 0, f"expected a positive slope k, found {value:.6g}"
 
         ### BEGIN HIDDEN TESTS
         def test_total_mass_is_one():
@@ -563,7 +605,7 @@ def _q2(nb):
                 "with this k the density does not integrate to 1 (count all four sides of the frame, and B)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=4)
         ''')
     nb.md(r'''
         ### Q2.3 (3 + 4 points): how far can a VP flow get?
@@ -586,11 +628,11 @@ def _q2(nb):
         print(f"p_B = {p_B}, max density = {max_density_vp}, TV >= {tv_lower_bound}, KL >= {kl_lower_bound}")
         ''', check_output=True)
     nb.tests("vp_bound_tests", points=3, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
         def test_are_numbers_between_zero_and_one():
             for name, v in [("p_B", p_B), ("max_density_vp", max_density_vp)]:
-                assert 0 < float(v) <= 1, f"{name} should be a number in (0, 1]"
+                assert 0 < float(v) <= 1, f"expected {name} to be a number in (0, 1], found {float(v):.6g}"
 
         ### BEGIN HIDDEN TESTS
         def test_mass_of_B():
@@ -601,14 +643,14 @@ def _q2(nb):
                 "max_density_vp is not the peak of a VP flow density with a 2-D standard normal base"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=2)
         ''')
     nb.tests("pinsker_tests", points=4, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
         def test_bounds_are_positive():
-            assert float(tv_lower_bound) > 0, "tv_lower_bound should be positive"
-            assert float(kl_lower_bound) > 0, "kl_lower_bound should be positive"
+            assert float(tv_lower_bound) > 0, f"expected tv_lower_bound > 0, found {float(tv_lower_bound):.6g}"
+            assert float(kl_lower_bound) > 0, f"expected kl_lower_bound > 0, found {float(kl_lower_bound):.6g}"
 
         ### BEGIN HIDDEN TESTS
         def test_total_variation_bound():
@@ -621,7 +663,7 @@ def _q2(nb):
                 "kl_lower_bound does not follow from Pinsker's inequality (solve delta <= sqrt(KL/2) for KL)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=4, hidden=3)
         ''')
     nb.md(r'''
         ### Seeing the gap: a small volume-preserving flow (not graded)
@@ -811,21 +853,26 @@ def _q3(nb):
         print("D_star =", D_star, "   second derivative there:", second_derivative_at_D_star)
         ''', check_output=True)
     nb.tests("d_star_tests", points=5, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
+        @points(0.5)
         def test_are_expressions_in_a_and_b():
             checks.assert_sympy_expr(D_star, "D_star", symbols=[a, b])
             checks.assert_sympy_expr(second_derivative_at_D_star, "second_derivative_at_D_star", symbols=[a, b])
             checks.assert_sympy_expr(D_star_smoothed, "D_star_smoothed", symbols=[a, b, alpha])
 
+        @points(0.5)
         def test_no_smoothing_gives_back_D_star():
             gap = sympy_gap(D_star_smoothed.subs(alpha, 0), D_star, [{a: 2, b: 3}, {a: sp.Rational(1, 3), b: 5}])
             assert gap < 1e-30, f"expected D_star_smoothed with alpha = 0 to equal D_star; they differ by {gap:.3g}"
 
+        @points(1)
         def test_equal_weights_give_one_half():
             assert sympy_gap(D_star.subs({a: 1, b: 1}), sp.Rational(1, 2), [{}]) < 1e-30, \\
-                "with a = b the two classes are equally likely: D_star should be 1/2"
+                (f"expected D_star = 1/2 when a = b = 1 (both classes equally likely), found "
+                 f"{D_star.subs({a: 1, b: 1})}: another value often means the derivative of "
+                 f"b log(1 - D) lost its minus sign")
 
         ### BEGIN HIDDEN TESTS
         def test_D_star_is_the_stationary_point():
@@ -847,7 +894,7 @@ def _q3(nb):
                 "D_star_smoothed is not the maximiser of g_alpha (which target do real images get?)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=3)
         ''')
     nb.md(r'''
         ### Q3.2 (5 points): a numerical check on discrete distributions
@@ -874,7 +921,7 @@ def _q3(nb):
             ### END SOLUTION
         ''')
     nb.tests("discrete_discriminator_tests", points=5, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
         import itertools
 
@@ -887,6 +934,7 @@ def _q3(nb):
         def _distributions():
             return np.array([0.6, 0.3, 0.1]), np.array([0.1, 0.2, 0.7])
 
+        @points(1.5)
         def test_loss_value():
             _P_DATA, _P_G = _distributions()
             D_ = np.array([0.3, 0.8, 0.45])
@@ -894,6 +942,7 @@ def _q3(nb):
             checks.assert_close(discriminator_loss(D_, _P_DATA, _P_G), want, rtol=1e-10,
                                 name="discriminator_loss on a 3-point example")
 
+        @points(1.5)
         def test_optimal_discriminator_values():
             _P_DATA, _P_G = _distributions()
             checks.assert_close(optimal_discriminator(_P_DATA, _P_G), _P_DATA / (_P_DATA + _P_G), rtol=1e-10,
@@ -907,7 +956,7 @@ def _q3(nb):
             assert best <= min(losses) + 1e-12, "a discriminator on the grid has lower loss than D*"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=4)
         ''')
     nb.md(r'''
         ### Q3.3 (5 points, written): the proof
@@ -967,7 +1016,7 @@ def _q4(nb):
         print(f"limits as h -> -oo: saturating {limit_saturating}, non-saturating {limit_non_saturating}")
         ''', check_output=True)
     nb.tests("saturating_tests", points=4, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
         def test_types():
@@ -987,10 +1036,10 @@ def _q4(nb):
                 "limit_saturating is not the limit where the discriminator rejects fakes (which end, h -> +oo or -oo?)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=4, hidden=3)
         ''')
     nb.tests("non_saturating_tests", points=3, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
         def test_types():
@@ -1010,7 +1059,7 @@ def _q4(nb):
                 "limit_non_saturating is not the limit where the discriminator rejects fakes"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=2)
         ''')
     nb.md(r'''
         ### Q4.2 (3 points): the two generator losses in torch
@@ -1033,7 +1082,7 @@ def _q4(nb):
             ### END SOLUTION
         ''')
     nb.tests("generator_losses_tests", points=3, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
         def test_scalar_outputs():
@@ -1054,6 +1103,7 @@ def _q4(nb):
             checks.assert_close(non_saturating_loss(_logits()), torch.nn.functional.softplus(-_logits()).mean(),
                                 rtol=1e-9, atol=1e-12, name="non_saturating_loss on a batch of logits")
 
+        @points(0.5)
         def test_losses_are_differentiable():
             t = _logits().requires_grad_(True)
             for fn in (saturating_loss, non_saturating_loss):
@@ -1061,7 +1111,7 @@ def _q4(nb):
                 assert out.requires_grad, f"{fn.__name__} does not keep the graph (detached?)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=2)
         ''')
     nb.md(r'''
         ### Q4.3 (5 points): the generator's gradient as the discriminator gets perfect
@@ -1101,7 +1151,7 @@ def _q4(nb):
             return torch.nn.Linear(2, 2)
         ''', locked=True, grade_id="q4_setup")
     nb.tests("grad_norm_tests", points=5, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
         def _ref_sat(l):
@@ -1112,13 +1162,16 @@ def _q4(nb):
 
         def test_returns_a_positive_float():
             g = generator_grad_norm(make_generator(), make_discriminator(0.0), torch.randn(8, 2), _ref_sat)
-            assert isinstance(g, float) and g > 0, "generator_grad_norm should return a positive Python float"
+            assert isinstance(g, float) and g > 0, \\
+                (f"expected a positive Python float, found {type(g).__name__} {g!r}: a tensor norm "
+                 f"becomes a float with float(...) or .item()")
 
         ### BEGIN HIDDEN TESTS
         def _reference_norm(gen, disc, zz, loss_fn):
             grads = torch.autograd.grad(loss_fn(disc(gen(zz))), list(gen.parameters()))
             return float(torch.sqrt(sum((g_ ** 2).sum() for g_ in grads)))
 
+        @points(2)
         def test_matches_autograd_on_repeated_calls():
             gen, zz = make_generator(1), torch.randn(32, 2)
             for c in (0.0, -3.0, 2.0):
@@ -1141,7 +1194,7 @@ def _q4(nb):
             assert norms[-1] > 0.5 * norms[0], "the non-saturating gradient norm should not vanish"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=4)
         ''')
     nb.md(r'''
         The plot below uses your functions: the saturating loss's gradient decays like $\sigma(h) \approx e^{h}$, while
@@ -1194,33 +1247,35 @@ def _q4(nb):
 
 
 # --------------------------------------------------------------------------- proofs
+# Every graded cell gives points per test, so a wrong answer names in earns= the points it still gets:
+# those of the tests its mistake leaves passing (tests/test_proofs.py checks the exact number).
 MUTANTS = [
     # Q1(a)
     Mutant("f_and_inverse", "principal complex cube root in f", '''
 f = sp.Matrix([z1, z2 * sp.exp(z1), (z3 * sp.exp(-z1) + z1 ** 2) ** sp.Rational(1, 3)])
 f_inv = sp.Matrix([x1, x2 * sp.exp(-x1), (x3 ** 3 - x1 ** 2) * sp.exp(x1)])
 f_is_invertible = True
-''', fails=["f_and_inverse_tests"]),
+''', earns={"f_and_inverse_tests": 4}),
     Mutant("f_and_inverse", "cube root taken with sp.cbrt (also principal)", '''
 f = sp.Matrix([z1, z2 * sp.exp(z1), sp.cbrt(z3 * sp.exp(-z1) + z1 ** 2)])
 f_inv = sp.Matrix([x1, x2 * sp.exp(-x1), (x3 ** 3 - x1 ** 2) * sp.exp(x1)])
 f_is_invertible = True
-''', fails=["f_and_inverse_tests"]),
+''', earns={"f_and_inverse_tests": 4}),
     Mutant("f_and_inverse", "inverse solves x3 in the wrong order (x3^3 e^{x1} - x1^2)", '''
 f = sp.Matrix([z1, z2 * sp.exp(z1), sp.real_root(z3 * sp.exp(-z1) + z1 ** 2, 3)])
 f_inv = sp.Matrix([x1, x2 * sp.exp(-x1), x3 ** 3 * sp.exp(x1) - x1 ** 2])
 f_is_invertible = True
-''', fails=["f_and_inverse_tests"]),
+''', earns={"f_and_inverse_tests": 3}),
     Mutant("f_and_inverse", "decides f is not invertible", '''
 f = sp.Matrix([z1, z2 * sp.exp(z1), sp.real_root(z3 * sp.exp(-z1) + z1 ** 2, 3)])
 f_inv = sp.Matrix([x1, x2 * sp.exp(-x1), (x3 ** 3 - x1 ** 2) * sp.exp(x1)])
 f_is_invertible = False
-''', fails=["f_and_inverse_tests"]),
+''', earns={"f_and_inverse_tests": 4}),
     Mutant("f_and_inverse", "cube root as 1/3 float exponent", '''
 f = sp.Matrix([z1, z2 * sp.exp(z1), sp.sign(z3 * sp.exp(-z1) + z1 ** 2) * sp.Abs(z3 * sp.exp(-z1) + z1 ** 2) ** (1 / 3)])
 f_inv = sp.Matrix([x1, x2 * sp.exp(-x1), (x3 ** 3 - x1 ** 2) * sp.exp(x1)])
 f_is_invertible = True
-''', fails=["f_and_inverse_tests"]),
+''', earns={"f_and_inverse_tests": 4.5}),
     Mutant("f_and_inverse", "correct variant: sign(u)|u|^(1/3) and expanded inverse", '''
 _u = z3 * sp.exp(-z1) + z1 ** 2
 f = sp.Matrix([z1, z2 * sp.exp(z1), sp.sign(_u) * sp.Abs(_u) ** sp.Rational(1, 3)])
@@ -1231,20 +1286,20 @@ f_is_invertible = True
     Mutant("jacobian", "Jacobian of the inverse used instead of f", '''
 J_f = f_inv.jacobian(x)
 det_J_f = J_f.det()
-''', fails=["jacobian_tests"]),
+''', earns={"jacobian_tests": 0.5}),
     Mutant("jacobian", "Jacobian of f_inv rewritten in z (the inverse matrix)", '''
 J_f = f_inv.jacobian(x).subs({x1: f[0], x2: f[1], x3: f[2]}, simultaneous=True)
 det_J_f = J_f.det()
-''', fails=["jacobian_tests"]),
+''', earns={"jacobian_tests": 2}),
     Mutant("jacobian", "transposed Jacobian, determinant right", '''
 J_f = f.jacobian(z).replace(sp.DiracDelta, lambda *args: sp.S.Zero).T
 det_J_f = J_f.det()
-''', fails=["jacobian_tests"]),
+''', earns={"jacobian_tests": 3.5}),
     Mutant("jacobian", "principal cube root differentiated", '''
 _fp = sp.Matrix([z1, z2 * sp.exp(z1), (z3 * sp.exp(-z1) + z1 ** 2) ** sp.Rational(1, 3)])
 J_f = _fp.jacobian(z)
 det_J_f = J_f.det()
-''', fails=["jacobian_tests"]),
+''', earns={"jacobian_tests": 2}),
     Mutant("jacobian", "correct variant: DiracDelta terms kept, hand-written determinant", '''
 J_f = f.jacobian(z)
 det_J_f = 1 / (3 * sp.Abs(z3 * sp.exp(-z1) + z1 ** 2) ** sp.Rational(2, 3))
@@ -1254,23 +1309,23 @@ det_J_f = 1 / (3 * sp.Abs(z3 * sp.exp(-z1) + z1 ** 2) ** sp.Rational(2, 3))
 p_z_of_x = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-f_inv.dot(f_inv) / 2)
 p_x = p_z_of_x / sp.Abs(f_inv.jacobian(x).det())
 p_x_star = sp.simplify(p_x.subs(X_STAR))
-''', fails=["density_tests"]),
+''', earns={"density_tests": 2}),
     Mutant("density", "forgets the Jacobian factor", '''
 p_x = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-f_inv.dot(f_inv) / 2)
 p_x_star = p_x.subs(X_STAR)
-''', fails=["density_tests"]),
+''', earns={"density_tests": 2}),
     Mutant("density", "Gaussian evaluated at x instead of z = f^{-1}(x)", '''
 p_x = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-x.dot(x) / 2) * 3 * x3 ** 2
 p_x_star = p_x.subs(X_STAR)
-''', fails=["density_tests"]),
+''', earns={"density_tests": 2}),
     Mutant("density", "1-D normaliser (2 pi)^(-1/2)", '''
 p_x = (2 * sp.pi) ** sp.Rational(-1, 2) * sp.exp(-f_inv.dot(f_inv) / 2) * 3 * x3 ** 2
 p_x_star = p_x.subs(X_STAR)
-''', fails=["density_tests"]),
+''', earns={"density_tests": 2}),
     Mutant("density", "float value at x*", '''
 p_x = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-f_inv.dot(f_inv) / 2) * 3 * x3 ** 2
 p_x_star = sp.N(p_x.subs(X_STAR))
-''', fails=["density_tests"]),
+''', earns={"density_tests": 3.5}),
     Mutant("density", "correct variant: no Abs (here det J_{f^-1} = 3 x3^2 >= 0, so it is still right)", '''
 p_x = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-f_inv.dot(f_inv) / 2) * f_inv.jacobian(x).det()
 p_x_star = p_x.subs(X_STAR)
@@ -1288,7 +1343,7 @@ def f_inv_torch(x):
 def flow_log_prob(x, f_inv, base_log_prob):
     logdets = [torch.log(torch.det(torch.autograd.functional.jacobian(lambda v: f_inv(v[None])[0], r))) for r in x]
     return base_log_prob(f_inv(x)) + torch.stack(logdets)
-''', fails=["torch_density_tests"]),
+''', earns={"torch_density_tests": 3.5}),
     Mutant("torch_density", "sign error on log|det|", '''
 def f_inv_torch(x):
     return torch.stack([x[:, 0], x[:, 1] * torch.exp(-x[:, 0]), (x[:, 2] ** 3 - x[:, 0] ** 2) * torch.exp(x[:, 0])], dim=1)
@@ -1297,7 +1352,7 @@ def flow_log_prob(x, f_inv, base_log_prob):
     logdets = [torch.log(torch.abs(torch.det(torch.autograd.functional.jacobian(lambda v: f_inv(v[None])[0], r))))
                for r in x]
     return base_log_prob(f_inv(x)) - torch.stack(logdets)
-''', fails=["torch_density_tests"]),
+''', earns={"torch_density_tests": 2.75}),
     Mutant("torch_density", "base density evaluated at x instead of f_inv(x)", '''
 def f_inv_torch(x):
     return torch.stack([x[:, 0], x[:, 1] * torch.exp(-x[:, 0]), (x[:, 2] ** 3 - x[:, 0] ** 2) * torch.exp(x[:, 0])], dim=1)
@@ -1306,7 +1361,7 @@ def flow_log_prob(x, f_inv, base_log_prob):
     logdets = [torch.log(torch.abs(torch.det(torch.autograd.functional.jacobian(lambda v: f_inv(v[None])[0], r))))
                for r in x]
     return base_log_prob(x) + torch.stack(logdets)
-''', fails=["torch_density_tests"]),
+''', earns={"torch_density_tests": 2.75}),
     Mutant("torch_density", "correct variant: torch.func.jacrev + slogdet", '''
 def f_inv_torch(x):
     a, b, c = x.unbind(1)
@@ -1321,12 +1376,12 @@ def flow_log_prob(x, f_inv, base_log_prob):
 def p_counter(xy, k):
     r = xy.amax(dim=1)
     return torch.where(r <= 0.5, torch.full_like(r, 0.9), torch.clamp(0.9 - k * (r - 0.5), min=0.0))
-''', fails=["counter_density_tests"]),
+''', earns={"counter_density_tests": 2}),
     Mutant("counter_density", "no clamp: negative beyond the frame", '''
 def p_counter(xy, k):
     r = xy.abs().amax(dim=1)
     return torch.where(r <= 0.5, torch.full_like(r, 0.9), 0.9 - k * (r - 0.5))
-''', fails=["counter_density_tests"]),
+''', earns={"counter_density_tests": 0}),
     Mutant("counter_density", "rectangular strips |y| <= 0.5 instead of wedges |y| <= |x|", '''
 def p_counter(xy, k):
     ax, ay = xy[:, 0].abs(), xy[:, 1].abs()
@@ -1334,12 +1389,12 @@ def p_counter(xy, k):
     side_y = torch.where(ax <= 0.5, torch.clamp(0.9 - k * (ay - 0.5), min=0.0), torch.zeros_like(ay))
     inside = (ax <= 0.5) & (ay <= 0.5)
     return torch.where(inside, torch.full_like(ax, 0.9), torch.maximum(side_x, side_y))
-''', fails=["counter_density_tests"]),
+''', earns={"counter_density_tests": 3}),
     Mutant("counter_density", "L1 radius |x| + |y| instead of max", '''
 def p_counter(xy, k):
     r = xy.abs().sum(dim=1)
     return torch.where(r <= 0.5, torch.full_like(r, 0.9), torch.clamp(0.9 - k * (r - 0.5), min=0.0))
-''', fails=["counter_density_tests"]),
+''', earns={"counter_density_tests": 1}),
     Mutant("counter_density", "correct variant: the handout's case-by-case definition", '''
 def p_counter(xy, k):
     ax, ay = xy[:, 0].abs(), xy[:, 1].abs()
@@ -1356,19 +1411,19 @@ k_sym, s_sym = sp.symbols("k s", positive=True)
 frame_mass = sp.integrate((sp.Rational(9, 10) - k_sym * (s_sym - sp.Rational(1, 2))) * 8 * s_sym,
                           (s_sym, sp.Rational(1, 2), sp.Rational(1, 2) + sp.Rational(9, 10) / k_sym))
 k_value = sp.solve(sp.Eq(frame_mass, 1), k_sym)[0]
-''', fails=["normalising_k_tests"]),
+''', earns={"normalising_k_tests": 1}),
     Mutant("normalising_k", "one of the four sides only", '''
 k_sym, s_sym = sp.symbols("k s", positive=True)
 frame_mass = sp.integrate((sp.Rational(9, 10) - k_sym * (s_sym - sp.Rational(1, 2))) * 2 * s_sym,
                           (s_sym, sp.Rational(1, 2), sp.Rational(1, 2) + sp.Rational(9, 10) / k_sym))
 k_value = sp.solve(sp.Eq(sp.Rational(9, 10) + frame_mass, 1), k_sym)[0]
-''', fails=["normalising_k_tests"]),
+''', earns={"normalising_k_tests": 1}),
     Mutant("normalising_k", "outer edge read literally as 0.5 + 0.9k", '''
 k_sym, s_sym = sp.symbols("k s", positive=True)
 frame_mass = sp.integrate((sp.Rational(9, 10) - k_sym * (s_sym - sp.Rational(1, 2))) * 8 * s_sym,
                           (s_sym, sp.Rational(1, 2), sp.Rational(1, 2) + sp.Rational(9, 10) * k_sym))
 k_value = sp.nsolve(sp.Rational(9, 10) + frame_mass - 1, k_sym, 0.03)
-''', fails=["normalising_k_tests"]),
+''', earns={"normalising_k_tests": 1}),
     Mutant("normalising_k", "correct variant: numerical root (float)", '''
 import scipy.optimize
 k_value = scipy.optimize.brentq(lambda kk: 0.9 + 1.2 * (0.9 / kk) ** 2 + 1.8 * (0.9 / kk) - 1.0, 1.0, 100.0, xtol=1e-12)
@@ -1379,25 +1434,25 @@ p_B = sp.Rational(9, 10)
 max_density_vp = 1 / sp.sqrt(2 * sp.pi)
 tv_lower_bound = p_B - max_density_vp
 kl_lower_bound = 2 * tv_lower_bound ** 2
-''', fails=["vp_bound_tests", "pinsker_tests"]),
+''', earns={"vp_bound_tests": 2, "pinsker_tests": 1}),
     Mutant("vp_bound", "Pinsker solved the wrong way (KL >= delta^2 / 2)", '''
 p_B = sp.Rational(9, 10)
 max_density_vp = 1 / (2 * sp.pi)
 tv_lower_bound = p_B - max_density_vp
 kl_lower_bound = tv_lower_bound ** 2 / 2
-''', fails=["pinsker_tests"], passes=["vp_bound_tests"]),
+''', earns={"pinsker_tests": 2.5}, passes=["vp_bound_tests"]),
     Mutant("vp_bound", "mass of B taken as 1", '''
 p_B = 1
 max_density_vp = 1 / (2 * sp.pi)
 tv_lower_bound = p_B - max_density_vp
 kl_lower_bound = 2 * tv_lower_bound ** 2
-''', fails=["vp_bound_tests", "pinsker_tests"]),
+''', earns={"vp_bound_tests": 2, "pinsker_tests": 1}),
     Mutant("vp_bound", "Pinsker without the square (KL >= 2 delta)", '''
 p_B = sp.Rational(9, 10)
 max_density_vp = 1 / (2 * sp.pi)
 tv_lower_bound = p_B - max_density_vp
 kl_lower_bound = 2 * tv_lower_bound
-''', fails=["pinsker_tests"], passes=["vp_bound_tests"]),
+''', earns={"pinsker_tests": 2.5}, passes=["vp_bound_tests"]),
     Mutant("vp_bound", "correct variant: floats", '''
 p_B = 0.9
 max_density_vp = 1 / (2 * math.pi)
@@ -1409,28 +1464,28 @@ kl_lower_bound = 2 * (0.9 - 1 / (2 * math.pi)) ** 2
 D_star = b / (a + b)
 second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
 D_star_smoothed = (1 - alpha) * b / (a + b)
-''', fails=["d_star_tests"]),
+''', earns={"d_star_tests": 2}),
     Mutant("d_star", "second derivative of the loss (sign flipped)", '''
 D_star = a / (a + b)
 second_derivative_at_D_star = -sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
 D_star_smoothed = sp.solve(sp.diff(a * ((1 - alpha) * sp.log(D) + alpha * sp.log(1 - D)) + b * sp.log(1 - D), D), D)[0]
-''', fails=["d_star_tests"]),
+''', earns={"d_star_tests": 4}),
     Mutant("d_star", "second derivative left as a function of D", '''
 D_star = a / (a + b)
 second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2)
 D_star_smoothed = sp.solve(sp.diff(a * ((1 - alpha) * sp.log(D) + alpha * sp.log(1 - D)) + b * sp.log(1 - D), D), D)[0]
-''', fails=["d_star_tests"]),
+''', earns={"d_star_tests": 3.5}),
     # the printed D* copied in earns nothing (issue 19): reused for the smoothed case, or the target misread
     Mutant("d_star", "copied D* from the statement and reused it for label smoothing", '''
 D_star = a / (a + b)
 second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
 D_star_smoothed = a / (a + b) + 0 * alpha
-''', fails=["d_star_tests"]),
+''', earns={"d_star_tests": 4}),
     Mutant("d_star", "copied D* and scaled it by the smoothing amount alpha instead of 1 - alpha", '''
 D_star = a / (a + b)
 second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
 D_star_smoothed = alpha * a / (a + b)
-''', fails=["d_star_tests"]),
+''', earns={"d_star_tests": 3.5}),
     Mutant("d_star", "correct variant: hand-written forms", '''
 D_star = 1 / (1 + b / a)
 second_derivative_at_D_star = -(a + b) ** 3 / (a * b)
@@ -1443,21 +1498,21 @@ def discriminator_loss(D, p_data, p_g):
 
 def optimal_discriminator(p_data, p_g):
     return p_data / (p_data + p_g)
-''', fails=["discrete_discriminator_tests"]),
+''', earns={"discrete_discriminator_tests": 2.5}),
     Mutant("discrete_discriminator", "D* with p_g on top", '''
 def discriminator_loss(D, p_data, p_g):
     return float(-(p_data * np.log(D)).sum() - (p_g * np.log(1 - D)).sum())
 
 def optimal_discriminator(p_data, p_g):
     return p_g / (p_data + p_g)
-''', fails=["discrete_discriminator_tests"]),
+''', earns={"discrete_discriminator_tests": 2.5}),
     Mutant("discrete_discriminator", "sign error in the loss", '''
 def discriminator_loss(D, p_data, p_g):
     return float((p_data * np.log(D)).sum() + (p_g * np.log(1 - D)).sum())
 
 def optimal_discriminator(p_data, p_g):
     return p_data / (p_data + p_g)
-''', fails=["discrete_discriminator_tests"]),
+''', earns={"discrete_discriminator_tests": 1.5}),
     Mutant("discrete_discriminator", "correct variant: dot products", '''
 def discriminator_loss(D, p_data, p_g):
     return -float(np.dot(p_data, np.log(D)) + np.dot(p_g, np.log1p(-D)))
@@ -1471,19 +1526,20 @@ d_saturating = sp.diff(sp.log(1 - sigma), h)
 limit_saturating = sp.limit(d_saturating, h, sp.oo)
 d_non_saturating = sp.diff(-sp.log(sigma), h)
 limit_non_saturating = sp.limit(d_non_saturating, h, sp.oo)
-''', fails=["saturating_tests", "non_saturating_tests"]),
+''', earns={"saturating_tests": 2.5,
+                "non_saturating_tests": 2}),
     Mutant("logit_derivatives", "derivative of log(sigma) instead of log(1 - sigma)", '''
 d_saturating = sp.diff(sp.log(sigma), h)
 limit_saturating = sp.limit(d_saturating, h, -sp.oo)
 d_non_saturating = sp.diff(-sp.log(sigma), h)
 limit_non_saturating = sp.limit(d_non_saturating, h, -sp.oo)
-''', fails=["saturating_tests"], passes=["non_saturating_tests"]),
+''', earns={"saturating_tests": 1}, passes=["non_saturating_tests"]),
     Mutant("logit_derivatives", "non-saturating loss without its minus sign", '''
 d_saturating = sp.diff(sp.log(1 - sigma), h)
 limit_saturating = sp.limit(d_saturating, h, -sp.oo)
 d_non_saturating = sp.diff(sp.log(sigma), h)
 limit_non_saturating = sp.limit(d_non_saturating, h, -sp.oo)
-''', fails=["non_saturating_tests"], passes=["saturating_tests"]),
+''', earns={"non_saturating_tests": 1}, passes=["saturating_tests"]),
     Mutant("logit_derivatives", "correct variant: hand-simplified forms", '''
 d_saturating = -sp.exp(h) / (1 + sp.exp(h))
 limit_saturating = sp.Integer(0)
@@ -1497,21 +1553,21 @@ def saturating_loss(logits):
 
 def non_saturating_loss(logits):
     return -torch.log(torch.sigmoid(logits)).sum()
-''', fails=["generator_losses_tests"]),
+''', earns={"generator_losses_tests": 0.5}),
     Mutant("generator_losses", "saturating loss uses log(sigma) (sign of the logit)", '''
 def saturating_loss(logits):
     return torch.nn.functional.logsigmoid(logits).mean()
 
 def non_saturating_loss(logits):
     return -torch.nn.functional.logsigmoid(logits).mean()
-''', fails=["generator_losses_tests"]),
+''', earns={"generator_losses_tests": 2.25}),
     Mutant("generator_losses", "detached logits", '''
 def saturating_loss(logits):
     return torch.nn.functional.logsigmoid(-logits.detach()).mean()
 
 def non_saturating_loss(logits):
     return -torch.nn.functional.logsigmoid(logits.detach()).mean()
-''', fails=["generator_losses_tests"]),
+''', earns={"generator_losses_tests": 2.5}),
     Mutant("generator_losses", "correct variant: naive log(1 - sigmoid)", '''
 def saturating_loss(logits):
     return torch.log(1 - torch.sigmoid(logits)).mean()
@@ -1524,19 +1580,19 @@ def non_saturating_loss(logits):
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
     loss_fn(discriminator_logits(generator(z))).backward()
     return float(torch.sqrt(sum((p.grad ** 2).sum() for p in generator.parameters())))
-''', fails=["grad_norm_tests"]),
+''', earns={"grad_norm_tests": 2}),
     Mutant("grad_norm", "generator output detached", '''
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
     params = list(generator.parameters())
     loss = loss_fn(discriminator_logits(generator(z).detach()))
     grads = torch.autograd.grad(loss, params, allow_unused=True)
     return float(sum(0.0 if g is None else (g ** 2).sum() for g in grads) ** 0.5)
-''', fails=["grad_norm_tests"]),
+''', earns={"grad_norm_tests": 0}),
     Mutant("grad_norm", "squared norm (no square root)", '''
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
     grads = torch.autograd.grad(loss_fn(discriminator_logits(generator(z))), list(generator.parameters()))
     return float(sum((g ** 2).sum() for g in grads))
-''', fails=["grad_norm_tests"]),
+''', earns={"grad_norm_tests": 3}),
     Mutant("grad_norm", "correct variant: zero_grad + backward", '''
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
     generator.zero_grad(set_to_none=True)

@@ -249,3 +249,37 @@ class TagAnswerDependentCells(NbGraderPreprocessor):
         if first.strip() == CHECK_MARKER:
             cell.source = rest
         return cell, resources
+
+
+from .scores import REJECTED, score_problem, session_key  # noqa: E402,F401  (no nbgrader needed there)
+
+
+class VerifyScores(NbGraderPreprocessor):
+    """Autograde, after execution: a graded test cell's result counts only if run_tests made it.
+
+    nbgrader reads a test cell's first ``execute_result`` holding a number as its partial
+    credit. A cell whose result fails :func:`score_problem` gets an error output first,
+    naming the reason, so nbgrader gives it 0 points; the student sees the reason in feedback.
+    """
+
+    def preprocess(self, nb, resources):
+        self._key, self._why = session_key(nb)
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            outputs = list(cell.get("outputs", []))
+            problem = score_problem(cell, self._key, self._why)
+            first = None
+            if problem:
+                self.log.warning("cell %s: score rejected: %s", meta.get("grade_id"), problem)
+                from nbformat import from_dict
+
+                first = from_dict({"output_type": "error", "ename": REJECTED, "evalue": problem,
+                                   "traceback": [f"{REJECTED}: {problem}"]})
+            else:  # an error anywhere means 0 points: nbgrader must meet it before any result
+                first = next((o for o in outputs if o.get("output_type") == "error"), None)
+            if first is not None:
+                cell.outputs = [first] + [o for o in outputs if o is not first]
+        return cell, resources

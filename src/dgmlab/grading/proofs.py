@@ -10,6 +10,12 @@ The blank release stub of every answer cell is checked the same way against
 every test cell that follows it up to the next answer cell with the same
 dependencies, i.e. against the cells its mutants name (or, when none are
 given, the test cells that follow it).
+
+A test cell with points per test (``run_tests(points=...)``) is judged by its
+score, read the way the autograder reads it (:func:`dgmlab.grading.preprocessors.
+score_problem` must accept it): the reference earns every point, a blank stub 0,
+a mutant with ``earns={test cell: points}`` exactly those points, any other
+mutant named in ``fails`` strictly less than the cell's points.
 """
 from __future__ import annotations
 
@@ -32,23 +38,58 @@ class Mutant:
     source: str
     fails: list = field(default_factory=list)
     passes: list = field(default_factory=list)
+    earns: dict = field(default_factory=dict)  # {points test cell: the points this answer still earns there}
 
     def __post_init__(self):
-        if not self.fails and not self.passes:
-            raise ValueError(f"mutant {self.label!r} names no test cell to fail or pass")
+        if not self.fails and not self.passes and not self.earns:
+            raise ValueError(f"mutant {self.label!r} names no test cell to fail, pass or earn points in")
+        both = set(self.earns) & set(self.passes)
+        if both:
+            raise ValueError(f"mutant {self.label!r}: {sorted(both)} in both passes and earns")
 
 
 @dataclass
 class Outcome:
     mutant: str
     test: str
-    expected: str  # "fail" or "pass"
-    got: str
+    expected: str  # "fail", "pass" or "earn N" (a points cell)
+    got: str       # "fail", "pass", or "earn N" for a points cell
     message: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.expected == self.got
+        if self.expected == self.got:
+            return True
+        if self.got.startswith("earn "):
+            earned, full = (float(x) for x in self.got[5:].split(" of "))
+            if self.expected == "fail":
+                return earned < full - 1e-9
+            if self.expected == "pass":
+                return abs(earned - full) < 1e-9
+            if self.expected.startswith("earn "):
+                return abs(earned - float(self.expected[5:])) < 1e-9
+        return False
+
+
+def verdict(cell, key: str | None) -> tuple[str, str]:
+    """``(got, message)`` of an executed test cell as the autograder sees it: ``"pass"``/``"fail"``
+    (all or nothing) or ``"earn E of P"`` (points cell); a score the autograder would reject earns 0."""
+    from dgmlab.testing import SCORE_MIME, plan
+
+    failed, msg = _failed(cell)
+    points_cell = plan(cell.source) is not None
+    if not points_cell:
+        return ("fail" if failed else "pass"), msg
+    from .scores import score_problem
+
+    full = float(cell.metadata["nbgrader"]["points"])
+    problem = score_problem(cell, key)
+    if failed or problem:
+        return f"earn 0 of {full:g}", msg or f"rejected: {problem}"
+    result = next(o for o in cell.outputs if o.output_type == "execute_result")
+    bundle = result["data"][SCORE_MIME]
+    failing = ", ".join(t["name"] for t in bundle["tests"] if not t["passed"])
+    return f"earn {bundle['earned']:g} of {full:g}", f"failing: {failing}" if failing else ""
 
 
 def _grade_id(cell):
@@ -88,6 +129,12 @@ def bound_names(source: str) -> list[str]:
     return sorted(set(names))
 
 
+def _plan_of(session, grade_id):
+    from dgmlab.testing import plan
+
+    return plan(session.reference[session.index[grade_id]])
+
+
 class NotebookSession:
     """One kernel executing a notebook cell by cell (grading mode, cwd = the notebook's folder)."""
 
@@ -122,29 +169,57 @@ class NotebookSession:
         if names:
             from nbformat.v4 import new_code_cell
 
+            first = self.nb.cells[0]  # nbclient stores the cell it runs at the index given: put ours back
             self.client.execute_cell(new_code_cell(f"for _n in {names!r}:\n    globals().pop(_n, None)"), 0)
+            self.nb.cells[0] = first
 
     def run(self, i: int, source: str | None = None) -> tuple[bool, str]:
+        """Execute cell ``i`` (with ``source`` in place of the reference); ``(failed, message)``,
+        where a test cell failed unless it earned full marks as the autograder reads it."""
+        got, msg = self.run_verdict(i, source)
+        return not full_marks(got), msg
+
+    def run_verdict(self, i: int, source: str | None = None) -> tuple[str, str]:
+        """Execute cell ``i``; ``(got, message)`` as in :func:`verdict` for a test cell,
+        ``("fail"|"pass", message)`` for any other."""
         cell = self.nb.cells[i]
         if cell.cell_type != "code":
-            return False, ""
+            return "pass", ""
         cell.source = self.reference[i] if source is None else source
         cell.outputs = []
         self.client.execute_cell(cell, i)
-        return _failed(cell)
+        if _is_test(cell):
+            return verdict(cell, self.key())
+        failed, msg = _failed(cell)
+        return ("fail" if failed else "pass"), msg
 
-    def run_all(self) -> dict:
-        """Execute every code cell; return ``{test grade_id: (failed, message)}``."""
+    def key(self) -> str | None:
+        from .scores import session_key
+
+        return session_key(self.nb)[0]
+
+    def run_all(self, verdicts: bool = False) -> dict:
+        """Execute every code cell; return ``{test grade_id: (failed, message)}``
+        (``verdicts``: ``(got, message)`` as in :func:`verdict`)."""
         results = {}
         for i, cell in enumerate(self.nb.cells):
-            failed = self.run(i)
+            got = self.run_verdict(i)
             if _is_test(cell):
-                results[_grade_id(cell)] = failed
+                results[_grade_id(cell)] = got if verdicts else (not full_marks(got[0]), got[1])
         return results
 
 
+def full_marks(got: str) -> bool:
+    """Whether a test cell's ``got`` (see :func:`verdict`) is full marks."""
+    if got.startswith("earn "):
+        earned, full = (float(x) for x in got[5:].split(" of "))
+        return abs(earned - full) < 1e-9
+    return got == "pass"
+
+
 def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
-    """Return ``(reference results, outcomes)`` for the notebook at ``path``."""
+    """Return ``(reference results, outcomes)`` for the notebook at ``path``; a reference result
+    is ``(failed, message)``, failed unless the cell earned full marks."""
     outcomes: list[Outcome] = []
     with NotebookSession(path, timeout=timeout) as s:
         reference = s.run_all()
@@ -155,27 +230,32 @@ def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
             by_answer.setdefault(m.answer, []).append(m)
         blanks = []
         for gid in answers:
-            named = sorted({t for m in by_answer.get(gid, []) for t in m.fails + m.passes})
+            named = sorted({t for m in by_answer.get(gid, []) for t in m.fails + m.passes + list(m.earns)})
             if not named:
                 start = s.index[gid]
                 named = [_grade_id(c) for c in s.nb.cells[start + 1:] if _is_test(c)][:1]
-            blanks.append(Mutant(answer=gid, label="blank release stub", source=STUB, fails=named))
+            points_cells = [t for t in named if _plan_of(s, t) is not None]
+            blanks.append(Mutant(answer=gid, label="blank release stub", source=STUB,
+                                 fails=[t for t in named if t not in points_cells],
+                                 earns={t: 0.0 for t in points_cells}))
         for m in blanks + list(mutants):
             if m.answer not in s.index:
                 raise KeyError(f"mutant {m.label!r}: no cell with grade_id {m.answer!r}")
             start = s.index[m.answer]
-            for test, expected in [(t, "fail") for t in m.fails] + [(t, "pass") for t in m.passes]:
+            wanted = ([(t, "fail") for t in m.fails if t not in m.earns] + [(t, "pass") for t in m.passes]
+                      + [(t, f"earn {p:g}") for t, p in m.earns.items()])
+            for test, expected in wanted:
                 if test not in s.index:
                     raise KeyError(f"mutant {m.label!r}: no test cell {test!r}")
                 stop = s.index[test]
                 if stop < start:
                     raise ValueError(f"mutant {m.label!r}: test {test!r} comes before answer {m.answer!r}")
                 s.forget(start)  # a blank or broken answer must not inherit the reference's names
-                failed, msg = s.run(start, m.source)
+                got, msg = s.run_verdict(start, m.source)
                 for i in range(start + 1, stop + 1):
-                    failed, msg = s.run(i)
-                outcomes.append(Outcome(f"{m.answer}: {m.label}", test, expected, "fail" if failed else "pass", msg))
-            last = max([s.index[t] for t in m.fails + m.passes] + [start])
+                    got, msg = s.run_verdict(i)
+                outcomes.append(Outcome(f"{m.answer}: {m.label}", test, expected, got, msg))
+            last = max([s.index[t] for t in m.fails + m.passes + list(m.earns)] + [start])
             for i in range(start, last + 1):  # restore the reference state
                 s.run(i)
     return reference, outcomes

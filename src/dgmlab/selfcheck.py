@@ -1,0 +1,208 @@
+"""Check a homework notebook before handing it in, the way the autograder runs it.
+
+``dgmlab check <notebook>`` (a terminal) or ``dgmlab.check()`` (a notebook cell) runs the saved
+notebook (a copy, with the files beside it, in a temporary folder) top to bottom in a fresh kernel
+in grading mode (``NBGRADER_EXECUTION=autograde``,
+so nothing trains, as when graded) with the autograder's cell time limit, then reads each graded
+test cell's result the way the autograder does (:func:`dgmlab.grading.scores.score_problem`) and
+prints, per question: the visible points earned of those available, each failing check with its
+hint, the points only hidden tests decide, and the written answers still empty. It exits 1 when a
+visible check fails or a result would be rejected.
+
+What it cannot do: run the hidden tests (they are not in your notebook) or restore cells you
+edited that the autograder restores (locked cells). Artifact checks (files a cell grades) are
+not covered yet.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .testing import SCORE_MIME, fmt, plan
+
+TEXT_STUB = "_Write your answer here"  # the start of nbgrader_config.py's ClearSolutions.text_stub
+CELL_TIMEOUT = 120  # nbgrader_config.py's Execute.timeout
+MAX_COPY = 200 * 2**20  # files beside the notebook larger than this are not copied (checkpoints)
+
+
+@dataclass
+class CellResult:
+    grade_id: str
+    question: str
+    points: float
+    visible_points: float   # what the visible checks can earn
+    visible_earned: float
+    hidden_points: float    # decided by hidden tests when graded (all-or-nothing cells: unknown, 0 here)
+    all_or_nothing: bool
+    failures: list = field(default_factory=list)  # lines "FAILED test_x: ..." or a rejection / error
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+@dataclass
+class Report:
+    path: Path
+    cells: list
+    empty_written: list  # (question, grade_id)
+    hand_points: float
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.cells)
+
+
+def _meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _questions(nb) -> dict:
+    """``{cell index: the title of the last '## ' heading above it}``."""
+    title, out = "", {}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("## "):
+                    title = line[3:].strip()
+        out[i] = title
+    return out
+
+
+def _stdout(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", [])
+                   if o.get("output_type") == "stream" and o.get("name") == "stdout")
+
+
+def cell_result(cell, key, question="") -> CellResult:
+    """What one executed graded test cell earned from its visible checks (see :class:`CellResult`)."""
+    from .grading.scores import score_problem
+
+    meta = _meta(cell)
+    points = float(meta.get("points", 0))
+    cell_plan = plan(cell.source)
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    failed_lines = [line.strip() for line in _stdout(cell).splitlines() if line.startswith("FAILED ")]
+    if cell_plan is None:
+        failures = failed_lines or [f"{e.get('ename')}: {str(e.get('evalue', ''))[:300]}" for e in errors]
+        problem = score_problem(cell, key)
+        if problem:
+            failures.append(f"result rejected: {problem}")
+        return CellResult(meta.get("grade_id", "?"), question, points, points, 0.0 if failures else points, 0.0,
+                          True, failures)
+    visible = [s for s in cell_plan.tests if not s.hidden]
+    visible_points = cell_plan.points - cell_plan.hidden
+    problem = None if errors else score_problem(cell, key)
+    if errors or problem:
+        why = problem or "; ".join(f"{e.get('ename')}: {str(e.get('evalue', ''))[:300]}" for e in errors)
+        return CellResult(meta["grade_id"], question, points, visible_points, 0.0, cell_plan.hidden, False,
+                          [f"the cell earns 0: {why}"])
+    bundle = next(o for o in cell.outputs if o.get("output_type") == "execute_result")["data"][SCORE_MIME]
+    passed = {t["name"] for t in bundle["tests"] if t["passed"]}
+    earned = sum(s.points for s in visible if s.name in passed)
+    failures = [line for line in failed_lines if "(hidden test)" not in line]
+    return CellResult(meta["grade_id"], question, points, visible_points, round(earned, 4), cell_plan.hidden,
+                      False, failures)
+
+
+def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python3") -> Report:
+    """Run the notebook at ``path`` (a copy, in a temporary folder beside links to its files) in
+    grading mode and read its graded cells; see the module docstring."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from .grading.scores import session_key
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: give the path of your saved notebook (.ipynb)")
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # not JSON, not UTF-8, not a notebook
+        raise ValueError(f"{path} is not a readable notebook ({exc}); the autograder would reject it too") from None
+    with tempfile.TemporaryDirectory(prefix="dgmlab-check-") as tmp:
+        for item in path.parent.iterdir():  # files beside the notebook (what graded cells read), copied so
+            if (item.is_file() and item.name != path.name and not item.name.startswith(".")  # the run never
+                    and item.stat().st_size <= MAX_COPY):                                   # writes over yours
+                shutil.copy(item, Path(tmp) / item.name)
+        shutil.copy(path, Path(tmp) / path.name)
+        env_before = dict(os.environ)
+        os.environ["NBGRADER_EXECUTION"] = "autograde"  # the kernel inherits it: grading mode
+        try:
+            client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name=kernel_name,
+                                    resources={"metadata": {"path": tmp}})
+            client.execute()
+        finally:
+            os.environ.clear()
+            os.environ.update(env_before)
+    key, _ = session_key(nb)
+    titles = _questions(nb)
+    cells, empty, hand = [], [], 0.0
+    for i, cell in enumerate(nb.cells):
+        meta = _meta(cell)
+        if not meta.get("grade"):
+            continue
+        if cell.cell_type == "code" and not meta.get("solution"):
+            cells.append(cell_result(cell, key, titles[i]))
+        elif cell.cell_type == "markdown":
+            hand += float(meta.get("points", 0))
+            text = cell.source.strip()
+            if not text or text.startswith(TEXT_STUB):
+                empty.append((titles[i], meta.get("grade_id", "?")))
+    return Report(path, cells, empty, hand)
+
+
+def format_report(report: Report, question: str | None = None) -> str:
+    """The report as students read it (``question``: only cells whose question or grade id starts with it)."""
+    def wanted(q, gid):
+        return question is None or q.lower().startswith(question.lower()) or gid.startswith(question)
+    cells = [c for c in report.cells if wanted(c.question, c.grade_id)]
+    earned = sum(c.visible_earned for c in cells)
+    available = sum(c.visible_points for c in cells)
+    hidden = sum(c.hidden_points for c in cells)
+    lines = [f"{report.path.name}: {fmt(earned)} of {fmt(available)} visible points; "
+             f"{fmt(hidden)} more points are decided by hidden tests when graded"
+             + (f"; {fmt(report.hand_points)} points are graded by hand" if question is None else "") + "."]
+    current = None
+    for c in cells:
+        if c.question != current:
+            current = c.question
+            lines.append(f"\n{current or '(no question heading)'}")
+        extra = ("all or nothing: hidden tests may still fail it" if c.all_or_nothing
+                 else f"+{fmt(c.hidden_points)} decided by hidden tests")
+        mark = "ok" if c.ok else "!!"
+        lines.append(f"  {mark} {c.grade_id}: {fmt(c.visible_earned)} of {fmt(c.visible_points)} visible points "
+                     f"({extra})")
+        lines += [f"       {f}" for f in c.failures]
+    empty = [(q, g) for q, g in report.empty_written if wanted(q, g)]
+    if empty:
+        lines.append("\nwritten answers still empty: " + ", ".join(g for _, g in empty))
+    lines.append("\nall visible checks pass" if all(c.ok for c in cells) else
+                 "\nsome visible checks fail: see the lines marked !!")
+    return "\n".join(lines)
+
+
+def check(question: str | None = None, path=None) -> bool:
+    """In a notebook: check the *saved* notebook (save it first) and print the report.
+
+    ``path`` defaults to the only ``.ipynb`` in the current folder (the homework folder the setup
+    cell entered). Runs in a separate process, so this kernel is left as it is. Returns whether
+    every visible check passed."""
+    import subprocess
+
+    if path is None:
+        found = sorted(p for p in Path.cwd().glob("*.ipynb") if not p.name.startswith("."))
+        if len(found) != 1:
+            raise FileNotFoundError(f"dgmlab.check() found {len(found)} notebooks in {Path.cwd()}: "
+                                    f"say which, e.g. dgmlab.check(path='hw3_flows.ipynb')")
+        path = found[0]
+    print(f"checking the saved copy of {path} (save the notebook first); this takes a minute ...", flush=True)
+    args = [sys.executable, "-m", "dgmlab.cli", "check", str(path)] + (["--question", question] if question else [])
+    env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}
+    res = subprocess.run(args, capture_output=True, text=True, env=env)
+    print(res.stdout + (res.stderr if res.returncode not in (0, 1) else ""))
+    return res.returncode == 0
