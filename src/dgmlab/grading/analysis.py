@@ -132,9 +132,17 @@ def save_records(course: Course, results) -> list[Path]:
     for r in results:
         path = course.root / RECORDS / r.hw / f"{r.student}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"hw": r.hw, "student": r.student, "status": r.status, "reason": r.reason,
-                                    "seconds": round(r.seconds, 2), "recorded": time.strftime("%Y-%m-%dT%H:%M:%S")},
-                                   indent=1), encoding="utf-8")
+        record = {"hw": r.hw, "student": r.student, "status": r.status, "reason": r.reason,
+                  "seconds": round(r.seconds, 2), "recorded": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        if getattr(r, "key", ""):
+            record["key"] = r.key  # the grading key: a re-run skips a submission whose key is unchanged
+        if getattr(r, "timings", None):
+            record["timings"] = {k: round(v, 3) for k, v in r.timings.items()}
+        if getattr(r, "worker", ""):
+            record["worker"] = r.worker
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        tmp.replace(path)  # a record is whole or absent, even if grading is interrupted here
         written.append(path)
     return written
 
