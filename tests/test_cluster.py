@@ -4,7 +4,6 @@ import os
 import signal
 import shutil
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
@@ -213,9 +212,9 @@ def test_a_submission_that_kills_its_worker_fails_after_bounded_retries(tmp_path
     assert load_records(course, HW)["poison"]["status"] == "failed"
 
 
-def test_unreachable_cluster_is_a_clear_error(tmp_path):
-    course = make_course(tmp_path, {"s": "blank"})
-    res = subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(course.root), "autograde", HW,
-                          "--cluster", "tcp://127.0.0.1:9", "--no-sandbox"], capture_output=True, text=True,
-                         timeout=300)
-    assert res.returncode == 2 and "could not reach the Dask scheduler at tcp://127.0.0.1:9" in res.stderr
+def test_unreachable_cluster_is_a_clear_error_and_changes_nothing(graded):
+    course, _, _, _ = graded
+    before = gradebook_rows(course)
+    with pytest.raises(C.CourseError, match="could not reach the Dask scheduler at tcp://127.0.0.1:9"):
+        C.autograde(course, HW, cluster="tcp://127.0.0.1:9", force=True, sandbox=False)
+    assert gradebook_rows(course) == before
