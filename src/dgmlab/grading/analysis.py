@@ -84,6 +84,7 @@ class Submission:
     auto_score: float = 0.0
     manual_score: float = 0.0
     pending_manual: int = 0  # hand-graded cells not graded yet
+    timings: dict = field(default_factory=dict)  # seconds per grading phase, as recorded
 
 
 @dataclass
@@ -302,7 +303,7 @@ def collect(course: Course, hws=None) -> ClassData:
                 rec = records.get(sid, {})
                 status = rec.get("status", "graded")
                 subs.append(Submission(sid, hw, status, rec.get("reason", ""), rec.get("seconds"), auto + manual,
-                                       maxes[hw], auto, manual, pending))
+                                       maxes[hw], auto, manual, pending, rec.get("timings") or {}))
             # submissions that never reached the gradebook: recorded outcomes, else what the files say
             folder = course.root / "submitted"
             on_disk = set(course.submitted(hw)) if folder.is_dir() else set()

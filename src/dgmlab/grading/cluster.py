@@ -646,8 +646,13 @@ def _p95(values: list) -> float:
 
 def phase_summary(results) -> list:
     """``[(phase, n, median, p95)]`` over the gradings this run did (skipped ones left out)."""
+    return phase_rows([r.timings for r in results if r.timings and not r.skipped])
+
+
+def phase_rows(timed: list) -> list:
+    """``[(phase, n, median, p95)]`` over timing dicts, phases in :data:`PHASES` order, test cells last."""
     rows = []
-    timed = [r.timings for r in results if r.timings and not r.skipped]
+    timed = [t for t in timed if t]
     names = [p for p, _ in PHASES]
     extra = sorted({k for t in timed for k in t if k not in names})
     for name in names + extra:
