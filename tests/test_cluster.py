@@ -210,6 +210,9 @@ def test_a_submission_that_kills_its_worker_fails_after_bounded_retries(tmp_path
     assert results["honest"].status == "graded"
     assert auto_scores(course) == {"honest": 5}
     assert load_records(course, HW)["poison"]["status"] == "failed"
+    time.sleep(1)  # unsandboxed, nbgrader dies with its worker through PR_SET_PDEATHSIG
+    leftovers = [p for p in psutil.process_iter(["cmdline"]) if "--student poison" in " ".join(p.info["cmdline"] or [])]
+    assert not leftovers, f"nbgrader left running after its worker was killed: {leftovers}"
 
 
 def test_unreachable_cluster_is_a_clear_error_and_changes_nothing(graded):

@@ -118,7 +118,7 @@ class Course:
         start = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, errors="replace", env=env, start_new_session=True,
-                                preexec_fn=_die_with_parent if die_with_parent and sys.platform == "linux" else None)
+                                preexec_fn=_die_with_parent() if die_with_parent and sys.platform == "linux" else None)
         try:
             out, _ = proc.communicate(timeout=timeout)
             timed_out = False
@@ -129,11 +129,15 @@ class Course:
         return StepResult(list(args), proc.returncode, out or "", time.monotonic() - start, timed_out)
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG)."""
+def _die_with_parent():
+    """A function for ``preexec_fn``: the child gets SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG).
+
+    libc is looked up here, in the parent: the child of a threaded process must not import or dlopen.
+    """
     import ctypes
 
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    return lambda: prctl(1, signal.SIGKILL)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
