@@ -95,7 +95,7 @@ def test_regrading_every_homework_gives_identical_grades(demo):
     for hw in course.homeworks():
         res = subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(root), "autograde", hw,
                               "--student", "demo_partial", "--jobs", "1",
-                              "--no-feedback"], capture_output=True, text=True, timeout=1800)
+                              "--no-feedback", "--force"], capture_output=True, text=True, timeout=1800)
         assert res.returncode == 0, res.stdout + res.stderr
     assert cell_scores() == before
     assert not (root / ".dgmlab" / "backups").exists()

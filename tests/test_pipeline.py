@@ -128,7 +128,8 @@ def test_invalid_notebook_is_reported_and_others_still_graded(course):
 def test_regrading_gives_the_same_grades(course):
     c, _ = course
     before = scores(c)
-    C.autograde(c, HW, students=["demo_partial", "demo_reference"], feedback=False)
+    results = C.autograde(c, HW, students=["demo_partial", "demo_reference"], feedback=False, force=True)
+    assert [r.skipped for r in results] == [False, False]
     assert scores(c) == before
 
 
@@ -159,8 +160,13 @@ def test_failing_to_write_the_returned_notebook_keeps_the_grade(course, monkeypa
     def broken(*args):
         raise OSError("disk full")
 
+    from distributed import Client, LocalCluster
+
     monkeypatch.setattr(C, "write_student_notebooks", broken)
-    (result,) = C.autograde(c, HW, students=["demo_reference"])
+    # a worker thread in this process, so that it sees the patched function
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        (result,) = C.autograde(c, HW, students=["demo_reference"], cluster=client, force=True)
     assert result.status == "graded" and "returned notebook could not be written: disk full" in result.reason
     assert scores(c)["demo_reference"] == (5, 5)
 
@@ -236,16 +242,18 @@ def course_with_one_submission(root, student, mean_square_source):
 def test_hanging_submission_times_out_and_leaves_no_kernel(tmp_path):
     import psutil
 
-    c = course_with_one_submission(tmp_path, "looper", "import time\nwhile True:\n    time.sleep(0.1)")
-    (result,) = C.autograde(c, HW, ["looper"], timeout=40)
+    student = f"looper_{tmp_path.name}"  # a name no other test's kernel runs under
+    c = course_with_one_submission(tmp_path, student, "import time\nwhile True:\n    time.sleep(0.1)")
+    (result,) = C.autograde(c, HW, [student], timeout=40)
     assert result.status == "timed out" and "40 s" in result.reason
     time.sleep(1)
 
-    def ours(proc):  # a kernel of this test runs in this course's folder (other kernels may run beside it)
+    def ours(proc):  # this test's kernel runs in the worker's scratch copy: .../autograded/<student>/<hw>
         try:
-            return "ipykernel" in " ".join(proc.cmdline()) and Path(proc.cwd()).is_relative_to(tmp_path)
+            cmd, cwd = " ".join(proc.cmdline()), proc.cwd()
         except (psutil.Error, OSError):
             return False
+        return ("ipykernel" in cmd or "nbgrader" in cmd) and (f"/autograded/{student}/" in cwd or student in cmd)
 
     leftovers = [p for p in psutil.process_iter() if ours(p)]
     assert not leftovers, f"kernels left running: {leftovers}"
@@ -254,8 +262,12 @@ def test_hanging_submission_times_out_and_leaves_no_kernel(tmp_path):
 PROBE = '''import json, os, pathlib, socket
 probe = {}
 for name, rel in [("source", "../../../source"), ("gradebook", "../../../gradebook.db"),
-                  ("submitted", "../../../submitted"), ("tools", "../../../tools")]:
+                  ("submitted", "../../../submitted"), ("tools", "../../../tools"),
+                  ("course_source", "COURSE/source"), ("course_gradebook", "COURSE/gradebook.db")]:
     probe[name] = pathlib.Path(rel).exists()
+here = pathlib.Path.cwd().resolve()  # any file of the workers' scratch space besides this notebook's own folder
+probe["other_gradings"] = any(p.is_file() and not p.resolve().is_relative_to(here)
+                              for p in pathlib.Path("DASK_SCRATCH").rglob("*"))
 try:
     socket.create_connection(("192.0.2.1", 80), timeout=2)
     probe["network"] = True
@@ -277,12 +289,19 @@ def test_sandbox_hides_course_network_and_environment(tmp_path, monkeypatch):
     usable, why = sandbox.available()
     if not usable:
         pytest.skip(f"no sandbox on this machine: {why}")
+    import tempfile
+
     monkeypatch.setenv("DGMLAB_TEST_SECRET", "instructor-token")
-    c = course_with_one_submission(tmp_path, "prober", PROBE)
+    # the kernel runs in a worker's scratch copy of the course: the real course and every worker's
+    # scratch folder (other students' gradings) must be invisible too
+    probe_source = PROBE.replace("COURSE", str(tmp_path)).replace(
+        "DASK_SCRATCH", str(Path(tempfile.gettempdir()) / "dask-scratch-space"))
+    c = course_with_one_submission(tmp_path, "prober", probe_source)
     (result,) = C.autograde(c, HW, ["prober"], sandbox=True, feedback=False)
     assert result.status == "graded", result.reason
     probe = json.loads((tmp_path / "autograded" / "prober" / HW / "probe.json").read_text())
     assert probe == {"source": False, "gradebook": False, "submitted": False, "tools": False,
+                     "course_source": False, "course_gradebook": False, "other_gradings": False,
                      "network": False, "secret_env": False}
     assert not (tmp_path / "escaped.txt").exists()
     assert scores(c)["prober"] == (5, 5)  # sandboxed grading still grades

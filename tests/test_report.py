@@ -114,8 +114,10 @@ def build_course(root: Path) -> Course:
     (root / "submitted" / "dee" / HW).mkdir(parents=True)
     (root / "submitted" / "dee" / HW / f"{HW}.ipynb").write_text('{"cells": [', encoding="utf-8")
     course = Course(root)
-    A.save_records(course, [SubmissionResult(HW, "ada", "graded", seconds=12.5),
-                            SubmissionResult(HW, "bob", "graded", seconds=14.0),
+    A.save_records(course, [SubmissionResult(HW, "ada", "graded", seconds=12.5,
+                                             timings={"kernel_start": 2.0, "tests": 1.0, "test:f_tests": 0.5}),
+                            SubmissionResult(HW, "bob", "graded", seconds=14.0,
+                                             timings={"kernel_start": 4.0, "tests": 3.0, "test:f_tests": 2.5}),
                             SubmissionResult(HW, "eve", "timed out", "grading took longer than 900 s", 900.0)])
     return course
 
@@ -235,6 +237,10 @@ def test_dashboard_numbers_privacy_and_offline(course, tmp_path):
     assert page.count('src="data:image/svg+xml;base64,') == 3
     assert re.search(r'data-student="ada"><img class="samples" alt="samples" src="data:image/png;base64,', page)
     assert "Lovelace, Ada" in page and "timed out" in page
+    # per-phase grading times from the records: median and p95 (nearest rank) of ada's and bob's
+    kernel = re.search(r'data-phase="kernel_start">.*?data-stat="median">([\d.]+)<.*?data-stat="p95">([\d.]+)<', page)
+    assert kernel and (float(kernel.group(1)), float(kernel.group(2))) == (3.0, 4.0)
+    assert 'data-phase="test:f_tests"' in page
 
 
 def test_anonymized_dashboard_has_stable_pseudonyms_and_no_names(course, tmp_path):

@@ -53,6 +53,7 @@ def cmd_release(args) -> int:
 
 
 def cmd_autograde(args) -> int:
+    from .grading import cluster as K
     from .grading import course as C
 
     from tqdm.auto import tqdm
@@ -62,29 +63,34 @@ def cmd_autograde(args) -> int:
     bar = tqdm(total=total, unit="submission", desc=f"autograde {args.hw}", disable=total == 0)
     counts_so_far = {}
 
-    from .grading.analysis import save_records
-
-    def show(r):
-        save_records(course, [r])  # outcome, reason and time for `dgmlab report --html`
-        counts_so_far[r.status] = counts_so_far.get(r.status, 0) + 1
+    def show(r):  # the record (outcome, reason, timings for `dgmlab report --html`) is already written
+        label = "unchanged" if r.skipped else r.status
+        counts_so_far[label] = counts_so_far.get(label, 0) + 1
         bar.set_postfix({k: v for k, v in sorted(counts_so_far.items())}, refresh=False)
         bar.update(1)
-        bar.write(f"{r.hw} / {r.student}: {r.status} in {r.seconds:.0f} s" + (f" ({r.reason})" if r.reason else ""))
+        if not r.skipped:
+            bar.write(f"{r.hw} / {r.student}: {r.status} in {r.seconds:.0f} s" + (f" ({r.reason})" if r.reason else ""))
 
     from .grading.sandbox import Limits
 
     limits = Limits(memory=int(args.memory * 1024 ** 3))
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     results = C.autograde(course, args.hw, args.student, timeout=args.timeout, feedback=not args.no_feedback,
-                          jobs=args.jobs, progress=show, sandbox=args.sandbox, limits=limits,
-                          cell_timeout=args.cell_timeout)
+                          jobs=workers, progress=show, sandbox=args.sandbox, limits=limits,
+                          cell_timeout=args.cell_timeout, cluster=args.cluster, force=args.force)
     bar.close()
     counts = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
-    print("summary: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    skipped = sum(r.skipped for r in results)
+    print("summary: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+          + (f" ({skipped} unchanged since their last grading, not graded again; --force regrades)" if skipped else ""))
     for r in results:
         if r.status != "graded":
             print(f"  {r.student}: {r.status}: {r.reason}")
+    table = K.format_summary(K.phase_summary(results))
+    if table:
+        print("\nseconds per grading, by phase (kept in .dgmlab/grading/<hw>/<student>.json):\n" + table)
     return 0 if all(r.status == "graded" for r in results) else 1
 
 
@@ -159,7 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("autograde", help="autograde submitted/<student>/<hw>/ and write feedback")
     s.add_argument("hw", help="homework id, e.g. hw1_wgan")
     s.add_argument("--student", action="append", help="grade only this student (repeatable)")
-    s.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
+    s.add_argument("--workers", "--jobs", dest="workers", type=int, default=None,
+                   help="worker processes of the local Dask cluster, one submission each at a time "
+                        "(default: one per CPU core; ignored with --cluster)")
+    s.add_argument("--cluster", default=None, metavar="ADDRESS",
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786; see "
+                        "docs/cluster.md) instead of a local one")
+    s.add_argument("--force", action="store_true",
+                   help="grade again submissions unchanged since their last grading (default: skip them)")
     s.add_argument("--timeout", type=float, default=900, help="seconds allowed per submission")
     s.add_argument("--cell-timeout", type=int, default=None,
                    help="seconds one cell may run before it is interrupted (default: Execute.timeout in nbgrader_config.py)")

@@ -85,6 +85,7 @@ class Submission:
     auto_score: float = 0.0
     manual_score: float = 0.0
     pending_manual: int = 0  # hand-graded cells not graded yet
+    timings: dict = field(default_factory=dict)  # seconds per grading phase, as recorded
 
 
 @dataclass
@@ -133,9 +134,17 @@ def save_records(course: Course, results) -> list[Path]:
     for r in results:
         path = course.root / RECORDS / r.hw / f"{r.student}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"hw": r.hw, "student": r.student, "status": r.status, "reason": r.reason,
-                                    "seconds": round(r.seconds, 2), "recorded": time.strftime("%Y-%m-%dT%H:%M:%S")},
-                                   indent=1), encoding="utf-8")
+        record = {"hw": r.hw, "student": r.student, "status": r.status, "reason": r.reason,
+                  "seconds": round(r.seconds, 2), "recorded": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        if getattr(r, "key", ""):
+            record["key"] = r.key  # the grading key: a re-run skips a submission whose key is unchanged
+        if getattr(r, "timings", None):
+            record["timings"] = {k: round(v, 3) for k, v in r.timings.items()}
+        if getattr(r, "worker", ""):
+            record["worker"] = r.worker
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        tmp.replace(path)  # a record is whole or absent, even if grading is interrupted here
         written.append(path)
     return written
 
@@ -295,7 +304,7 @@ def collect(course: Course, hws=None) -> ClassData:
                 rec = records.get(sid, {})
                 status = rec.get("status", "graded")
                 subs.append(Submission(sid, hw, status, rec.get("reason", ""), rec.get("seconds"), auto + manual,
-                                       maxes[hw], auto, manual, pending))
+                                       maxes[hw], auto, manual, pending, rec.get("timings") or {}))
             # submissions that never reached the gradebook: recorded outcomes, else what the files say
             folder = course.root / "submitted"
             on_disk = set(course.submitted(hw)) if folder.is_dir() else set()

@@ -53,6 +53,10 @@ class SubmissionResult:
     reason: str = ""
     seconds: float = 0.0
     steps: list = field(default_factory=list)
+    key: str = ""  # the grading key (dgmlab.grading.cluster.grading_key)
+    timings: dict = field(default_factory=dict)  # seconds per phase (dgmlab.grading.cluster.PHASES)
+    worker: str = ""  # host:pid of the worker that graded it
+    skipped: bool = False  # unchanged since a finished grading: not graded again
 
 
 class Course:
@@ -96,11 +100,14 @@ class Course:
         return sorted(p.name for p in base.iterdir() if (p / hw).is_dir())
 
     # -- running nbgrader
-    def nbgrader(self, *args, timeout: float | None = None, env: dict | None = None, wrap=None) -> StepResult:
+    def nbgrader(self, *args, timeout: float | None = None, env: dict | None = None, wrap=None,
+                 die_with_parent: bool = False) -> StepResult:
         """Run ``nbgrader <args>`` in the course root; kill its whole process tree on timeout.
 
         ``env`` adds environment variables; ``wrap`` maps the command to the one
-        actually run (the sandbox's network namespace).
+        actually run (the sandbox's network namespace). ``die_with_parent``: the
+        process is killed when the calling thread's process dies (a grading
+        worker killed mid-grade leaves no nbgrader behind; Linux only).
         """
         cmd = [sys.executable, "-m", "nbgrader", *map(str, args)]
         if wrap is not None:
@@ -110,7 +117,8 @@ class Course:
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         start = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, errors="replace", env=env, start_new_session=True)
+                                text=True, errors="replace", env=env, start_new_session=True,
+                                preexec_fn=_die_with_parent() if die_with_parent and sys.platform == "linux" else None)
         try:
             out, _ = proc.communicate(timeout=timeout)
             timed_out = False
@@ -119,6 +127,17 @@ class Course:
             out, _ = proc.communicate()
             timed_out = True
         return StepResult(list(args), proc.returncode, out or "", time.monotonic() - start, timed_out)
+
+
+def _die_with_parent():
+    """A function for ``preexec_fn``: the child gets SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG).
+
+    libc is looked up here, in the parent: the child of a threaded process must not import or dlopen.
+    """
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    return lambda: prctl(1, signal.SIGKILL)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -251,17 +270,25 @@ def check_submission(path: Path) -> str | None:
 
 def autograde(course: Course, hw: str, students=None, timeout: float = 900, feedback: bool = True,
               jobs: int = 1, progress=None, sandbox: bool | None = None, limits=None,
-              cell_timeout: int | None = None) -> list[SubmissionResult]:
-    """Autograde ``submitted/<student>/<hw>/`` for each student (all by default).
+              cell_timeout: int | None = None, cluster=None, force: bool = False,
+              allowed_failures: int | None = None) -> list[SubmissionResult]:
+    """Autograde ``submitted/<student>/<hw>/`` for each student (all by default), as Dask tasks.
 
-    Each submission is its own nbgrader process with a wall-clock ``timeout``;
-    an invalid, failing or hanging submission is reported and the others are
-    graded regardless. ``jobs`` > 1 grades that many submissions at once.
+    Each submission is its own nbgrader process with a wall-clock ``timeout``,
+    run by a Dask worker in a scratch copy of the course; only this process
+    writes the gradebook, ``autograded/``, ``feedback/`` and the records (see
+    :mod:`dgmlab.grading.cluster`). An invalid, failing or hanging submission
+    is reported and the others are graded regardless. ``cluster``: a Dask
+    scheduler address or a ``distributed.Client``; without it a LocalCluster of
+    ``jobs`` worker processes grades on this machine. A submission whose key
+    (its files, the homework, dgmlab's version) matches its last finished
+    grading is not graded again unless ``force``.
     ``sandbox``: ``True`` requires the bubblewrap sandbox (see
     :mod:`dgmlab.grading.sandbox`), ``False`` skips it, ``None`` uses it when
     the machine allows and warns loudly when it does not. ``cell_timeout``
     overrides the course's per-cell limit (``Execute.timeout``).
     """
+    from . import cluster as K
     from . import sandbox as S
 
     (hw,) = course.check_homeworks([hw])
@@ -271,7 +298,7 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
         if not usable:
             print(f"WARNING: grading WITHOUT a sandbox: {why}. Student code runs as you, can read source/ "
                   f"and the gradebook, and can use the network.", file=sys.stderr)
-    elif sandbox and not usable:
+    elif sandbox and not usable and not isinstance(cluster, str):  # a remote cluster's workers check themselves
         raise CourseError(f"the sandbox was required but is not available: {why}")
     base = course.root / "submitted"
     if not base.is_dir():
@@ -280,54 +307,11 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     students = list(students) if students else course.submitted(hw)
     if not students:
         raise CourseError(f"no submissions of {hw}: expected folders submitted/<student>/{hw}/")
-
-    extra = [f"--Execute.timeout={int(cell_timeout)}"] if cell_timeout else []
-
-    def grade_one(student: str) -> SubmissionResult:
-        folder = base / student / hw
-        if not folder.is_dir():
-            return SubmissionResult(hw, student, "invalid", f"no folder submitted/{student}/{hw}/")
-        problem = check_submission(folder / f"{hw}.ipynb")
-        if problem:
-            return SubmissionResult(hw, student, "invalid", problem)
-        if sandbox:
-            with S.Sandbox(course.root, course.root / "autograded" / student / hw, limits) as box:
-                res = course.nbgrader("autograde", hw, "--student", student, "--force", *box.nbgrader_args, *extra,
-                                      timeout=timeout, env=box.env, wrap=box.wrap)
-        else:
-            res = course.nbgrader("autograde", hw, "--student", student, "--force", *extra, timeout=timeout)
-        result = SubmissionResult(hw, student, "graded", seconds=res.seconds, steps=[res])
-        if res.timed_out:
-            result.status, result.reason = "timed out", f"grading took longer than {timeout:g} s"
-        elif not res.ok:
-            result.status, result.reason = "failed", _reason(res.output)
-        elif feedback:
-            fb = course.nbgrader("generate_feedback", hw, "--student", student, "--force", timeout=300)
-            result.steps.append(fb)
-            if not fb.ok:
-                result.reason = "graded, but feedback failed: " + _reason(fb.output)
-            else:
-                try:
-                    write_student_notebooks(course, student, hw)
-                except Exception as exc:  # the grade stands; only the returned copy is missing
-                    result.reason = f"graded, but the returned notebook could not be written: {exc}"[:300]
-        return result
-
-    results = []
-    if jobs <= 1:
-        for s in students:
-            results.append(grade_one(s))
-            if progress:
-                progress(results[-1])
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            for r in pool.map(grade_one, students):
-                results.append(r)
-                if progress:
-                    progress(r)
-    return results
+    if jobs < 1:
+        raise CourseError(f"--workers must be at least 1 (got {jobs})")
+    return K.run(course, hw, students, cluster=cluster, workers=jobs, force=force, timeout=timeout,
+                 feedback=feedback, sandbox=sandbox, limits=limits, cell_timeout=cell_timeout, progress=progress,
+                 allowed_failures=K.DEFAULT_ALLOWED_FAILURES if allowed_failures is None else allowed_failures)
 
 
 def write_student_notebooks(course: Course, student: str, hw: str) -> list[Path]:

@@ -239,6 +239,7 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
     out.append("</table>")
     if all(s.seconds is None for s in subs):
         out.append('<p class="muted">No grading times recorded (they are kept by <code>dgmlab autograde</code>).</p>')
+    out.append(_phase_table(hw, [s.timings for s in subs]))
 
     # hand grading
     pending = [r for r in rows if r["pending"]]
@@ -332,3 +333,22 @@ def write(course: Course, path: Path | str, hws=None, anonymize: bool = False) -
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(course, data, names), encoding="utf-8")
     return path, data
+
+
+def _phase_table(hw: str, timings: list) -> str:
+    """Median and p95 seconds per grading phase (the records' ``timings``), or nothing without them."""
+    from .cluster import PHASES, phase_rows
+
+    rows = phase_rows(timings)
+    if not rows:
+        return ""
+    what = dict(PHASES)
+    out = ["<h3>Grading time by phase</h3><p class=\"muted\">Seconds per submission, over the gradings whose "
+           "records hold timings (docs/autograder.md, \"Per-phase timings\").</p><table class=\"outcomes\">"
+           "<tr><th>phase</th><th>gradings</th><th>median s</th><th>p95 s</th><th>what it covers</th></tr>"]
+    for name, n, med, p95 in rows:
+        out.append(f'<tr data-hw="{_e(hw)}" data-phase="{_e(name)}"><td>{_e(name)}</td><td class="num">{n}</td>'
+                   f'<td class="num" data-stat="median">{med:.2f}</td><td class="num" data-stat="p95">{p95:.2f}</td>'
+                   f"<td>{_e(what.get(name, 'one test cell' if name.startswith('test:') else ''))}</td></tr>")
+    out.append("</table>")
+    return "".join(out)

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from . import course as C
 from . import report as R
-from .analysis import save_records
 
 
 def stage_examples(course: C.Course, hws) -> dict:
@@ -69,18 +68,22 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
     staged = stage_examples(course, hws)
     print("3/4 autograding (nbgrader autograde + generate_feedback) ...", flush=True)
     problems = []
-    for hw in hws:
-        if not staged[hw]:
-            print(f"  {hw}: no example submissions")
-            continue
+    from .cluster import client_for
 
-        def show(r, hw=hw):
-            note = "" if r.status == "graded" and not r.reason else f" ({r.reason})"
-            print(f"  {hw} / {r.student}: {r.status} in {r.seconds:.0f} s{note}", flush=True)
+    with client_for(workers=jobs) as client:  # one local Dask cluster grades every homework
+        for hw in hws:
+            if not staged[hw]:
+                print(f"  {hw}: no example submissions")
+                continue
 
-        results = C.autograde(course, hw, staged[hw], timeout=timeout, jobs=jobs, progress=show)
-        save_records(course, results)
-        problems += [r for r in results if r.status != "graded"]
+            def show(r, hw=hw):
+                note = "" if r.status == "graded" and not r.reason else f" ({r.reason})"
+                how = "unchanged since its last grading" if r.skipped else f"in {r.seconds:.0f} s"
+                print(f"  {hw} / {r.student}: {r.status} {how}{note}", flush=True)
+
+            results = C.autograde(course, hw, staged[hw], timeout=timeout, jobs=jobs, progress=show,
+                                  cluster=client)
+            problems += [r for r in results if r.status != "graded"]
     print("4/4 exporting grades ...", flush=True)
     csv_path = R.export_csv(course, csv)
     students = sorted({s for v in staged.values() for s in v})

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
+import time
 from urllib.parse import urlsplit
 
 from nbgrader.preprocessors import DeduplicateIds as _NbgraderDeduplicateIds
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Unicode
 
 INSTALL_LINE = re.compile(r'^DGMLAB_INSTALL = .*$', re.MULTILINE)
@@ -283,3 +286,55 @@ class VerifyScores(NbGraderPreprocessor):
             if first is not None:
                 cell.outputs = [first] + [o for o in outputs if o is not first]
         return cell, resources
+
+
+# ------------------------------------------------------------------ timings
+TIMINGS_ENV = "DGMLAB_TIMINGS_FILE"
+
+
+class TimedExecute(Execute):
+    """nbgrader's ``Execute``, also noting when the kernel was ready and when each code cell ran.
+
+    The times (wall clock, seconds since the epoch) go, one JSON line per notebook, to the file
+    named by ``$DGMLAB_TIMINGS_FILE``; without it this is plain ``Execute``. Only the scratch
+    course a grading worker builds uses it (see :mod:`dgmlab.grading.cluster`).
+    """
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._dgmlab_timing = {"execute_start": time.time(), "kernel_ready": None, "cells": []}
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            self._dgmlab_timing["execute_end"] = time.time()
+            path = os.environ.get(TIMINGS_ENV)
+            if path:
+                with open(path, "a", encoding="utf-8") as f:
+                    f.write(json.dumps(self._dgmlab_timing) + "\n")
+
+    def on_notebook_start(self, **kwargs):
+        self._dgmlab_timing["kernel_ready"] = time.time()
+
+    def on_cell_execute(self, **kwargs):
+        self._dgmlab_cell_start = time.time()
+
+    def on_cell_executed(self, **kwargs):
+        super().on_cell_executed(**kwargs)
+        meta = kwargs["cell"].metadata.get("nbgrader", {})
+        kind = ("answer" if meta.get("solution") else "test" if meta.get("grade") else
+                "locked" if meta.get("locked") else "other")
+        self._dgmlab_timing["cells"].append({"index": kwargs["cell_index"], "grade_id": meta.get("grade_id"),
+                                             "kind": kind, "start": self._dgmlab_cell_start, "end": time.time()})
+
+
+def timed_autograde_preprocessors(current=None) -> list:
+    """``Autograde.autograde_preprocessors`` (``current``, or nbgrader's default) with ``Execute`` timed."""
+    from nbgrader.converters.autograde import Autograde
+
+    if current is None:
+        current = Autograde.class_traits()["autograde_preprocessors"].default()
+    out = []
+    for pre in current:
+        name = pre if isinstance(pre, str) else f"{pre.__module__}.{pre.__name__}"
+        out.append(TimedExecute if name in ("nbgrader.preprocessors.Execute", "nbgrader.preprocessors.execute.Execute")
+                   else pre)
+    return out

@@ -74,18 +74,34 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Limits) -> list[str]:
-    """The kernel command: ipykernel under prlimit inside bwrap (see module docstring)."""
+def hidden_roots(course_root: Path, hide=()) -> list[Path]:
+    """The folders the kernel sees as empty: the course it grades and ``hide`` (those that exist), outermost only."""
+    roots = []
+    for path in [Path(course_root), *map(Path, hide)]:
+        if path.exists():
+            roots.append(path.resolve())
+    roots = sorted(set(roots), key=lambda p: len(p.parts))
+    return [p for i, p in enumerate(roots) if not any(_inside(p, q) for q in roots[:i])]
+
+
+def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Limits, hide=()) -> list[str]:
+    """The kernel command: ipykernel under prlimit inside bwrap (see module docstring).
+
+    ``hide``: more folders the kernel must see empty (a grading worker hides the instructor's course
+    and every worker's scratch folder, not only the scratch course it grades in).
+    """
     course_root = course_root.resolve()
-    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/var/tmp",
-            "--tmpfs", str(course_root)]
+    roots = hidden_roots(course_root, hide)
+    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/var/tmp"]
+    for root in roots:
+        args += ["--tmpfs", str(root)]
     keep = {Path(sys.prefix).resolve()}
     import dgmlab
 
     dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent  # src/ of an editable install
     keep.add(dgmlab_root)
     for path in sorted(keep):
-        if _inside(path, course_root):
+        if any(_inside(path, root) for root in roots):
             args += ["--ro-bind", str(path), str(path)]
     args += ["--bind", str(workdir.resolve()), str(workdir.resolve()),
              "--ro-bind", str(runtime_dir), str(runtime_dir),
@@ -110,10 +126,11 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
 class Sandbox:
     """Per-submission sandbox files: a kernelspec and a runtime folder, removed on exit."""
 
-    def __init__(self, course_root: Path, workdir: Path, limits: Limits | None = None):
+    def __init__(self, course_root: Path, workdir: Path, limits: Limits | None = None, hide=()):
         self.course_root = Path(course_root)
         self.workdir = Path(workdir)
         self.limits = limits or Limits()
+        self.hide = list(hide)
 
     def __enter__(self):
         self._tmp = Path(tempfile.mkdtemp(prefix="dgmlab-sandbox-"))
@@ -122,7 +139,7 @@ class Sandbox:
         spec_dir = self._tmp / "kernels" / KERNEL_NAME
         spec_dir.mkdir(parents=True)
         # interrupt by message: a signal to bwrap's process group would not reach the kernel inside
-        spec = {"argv": kernel_argv(self.course_root, self.workdir, runtime, self.limits),
+        spec = {"argv": kernel_argv(self.course_root, self.workdir, runtime, self.limits, self.hide),
                 "display_name": "dgmlab sandbox", "language": "python", "interrupt_mode": "message"}
         (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
         self.env = {"JUPYTER_PATH": str(self._tmp), "JUPYTER_RUNTIME_DIR": str(runtime)}

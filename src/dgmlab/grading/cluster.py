@@ -1,0 +1,672 @@
+"""Autograding as Dask distributed tasks: one code path for a laptop and a cluster.
+
+``dgmlab autograde <hw>`` starts a :class:`distributed.LocalCluster` (one
+process per worker, one thread each); ``--cluster ADDRESS`` uses a running
+Dask scheduler instead (SLURM, Kubernetes: docs/cluster.md). Either way:
+
+- **Workers only grade.** A task gets the homework's *bundle* (the course's
+  ``nbgrader_config.py``, a gradebook holding only this homework's cells, the
+  non-notebook files of ``source/<hw>/``) and one submission's files, builds a
+  throw-away course in the worker's scratch folder, runs ``nbgrader
+  autograde`` (and ``generate_feedback``) there in the sandbox, and returns
+  the scores nbgrader computed, the autograded and feedback files, the
+  status, reason and timings. Workers need no shared filesystem and never see
+  the class's gradebook.
+- **One writer.** Only this (the coordinating) process writes the course:
+  ``gradebook.db`` (nbgrader's SQLite must have one writer), ``autograded/``,
+  ``feedback/`` and the records ``.dgmlab/grading/<hw>/<student>.json``, one
+  submission at a time as results arrive, the record last.
+- **Nothing lost, nothing twice.** Each grading is keyed by a hash of the
+  submission's files, the homework's source folder, the course config and
+  dgmlab's version (:func:`grading_key`), stored in the record. A run that
+  was interrupted grades again only submissions without a record of the same
+  key. A worker that dies mid-grade has its submission re-run on another
+  worker by Dask's scheduler; one whose grading kills its worker
+  ``allowed_failures + 1`` times is reported ``failed`` (Dask's
+  ``KilledWorker``), not retried forever.
+- **Timings.** Each grading records its phases (:data:`PHASES`);
+  :func:`phase_summary` gives median and p95 per phase.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import course as C
+
+# Phases of one grading, in order (seconds). Test cells are also kept one by one as "test:<grade_id>".
+PHASES = [
+    ("queue_wait", "submitted by the coordinator until a worker started it"),
+    ("prepare", "writing the scratch course and the sandbox's kernelspec"),
+    ("nbgrader_start", "nbgrader process start, sandbox (bwrap) start, sanitizing, up to executing"),
+    ("kernel_start", "starting the sandboxed kernel until it answers"),
+    ("imports", "cells before the first answer cell (setup: dgmlab, torch)"),
+    ("cells", "the other non-test cells (the student's answers and code)"),
+    ("tests", "all graded test cells"),
+    ("save_grades", "after the last cell: nbgrader saves scores, writes the notebook, exits"),
+    ("feedback", "nbgrader generate_feedback and the returned notebook"),
+    ("collect", "reading the scores and files the worker sends back"),
+    ("transfer", "worker finished until the coordinator had the result"),
+    ("write_back", "the coordinator writing gradebook, files and record"),
+    ("gradebook", "of which the gradebook rows (one SQLite transaction)"),
+    ("total", "submitted until written back"),
+]
+MAX_SUBMISSION_BYTES = 512 * 1024 ** 2
+MAX_RETURNED_BYTES = 256 * 1024 ** 2
+DEFAULT_ALLOWED_FAILURES = 2
+FINAL = ("graded", "invalid", "failed", "timed out")
+
+
+# ------------------------------------------------------------------ keys
+def _files(folder: Path) -> dict:
+    """``{relative posix path: bytes}`` of the regular files under ``folder`` (links skipped)."""
+    out = {}
+    if folder.is_dir():
+        for p in sorted(folder.rglob("*")):
+            if p.is_file() and not p.is_symlink():
+                out[p.relative_to(folder).as_posix()] = p.read_bytes()
+    return out
+
+
+def _digest(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, dict):
+            for name in sorted(part):
+                h.update(f"{name}\0{len(part[name])}\0".encode())
+                h.update(part[name])
+        else:
+            data = part if isinstance(part, bytes) else str(part).encode()
+            h.update(f"{len(data)}\0".encode())
+            h.update(data)
+    return h.hexdigest()
+
+
+def homework_digest(course: C.Course, hw: str) -> str:
+    """Hash of what grading ``hw`` depends on besides the submission: ``source/<hw>/``, the config, dgmlab."""
+    from .. import __version__
+
+    source = _files(course.root / "source" / hw)
+    source = {k: v for k, v in source.items() if not _ignored(k)}
+    return _digest(f"dgmlab {__version__}", (course.root / "nbgrader_config.py").read_bytes(), source)
+
+
+def grading_key(course: C.Course, hw: str, student: str, hw_digest: str | None = None) -> str:
+    """The key of grading ``student``'s ``hw``: same key, same grade (see module docstring)."""
+    hw_digest = hw_digest or homework_digest(course, hw)
+    return _digest(hw_digest, _files(course.root / "submitted" / student / hw))
+
+
+IGNORED_PARTS = (".ipynb_checkpoints", "__pycache__", "figures", "artifacts")
+
+
+def _ignored(rel: str) -> bool:
+    parts = rel.split("/")
+    return any(p in IGNORED_PARTS for p in parts) or rel.endswith((".pyc", ".log"))
+
+
+# ------------------------------------------------------------------ bundle
+def _config(course: C.Course):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    try:
+        return PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+    except Exception as exc:
+        raise C.CourseError(f"could not read {course.root / 'nbgrader_config.py'}: {exc}") from exc
+
+
+def db_url(course: C.Course, config=None) -> str:
+    config = config if config is not None else _config(course)
+    return config.CourseDirectory.get("db_url") or f"sqlite:///{course.root / 'gradebook.db'}"
+
+
+def course_id(config) -> str:
+    return config.CourseDirectory.get("course_id") or "default_course"
+
+
+def template_gradebook(course: C.Course, hw: str, path: Path, config=None) -> Path:
+    """A new gradebook at ``path`` holding only ``hw``'s definition (no student): what workers grade against."""
+    from nbgrader.api import Gradebook
+
+    config = config if config is not None else _config(course)
+    cid = course_id(config)
+    url = db_url(course, config)
+    if url.startswith("sqlite:///") and Path(url[len("sqlite:///"):]).exists():
+        # the schema version the course's gradebook has: nbgrader would otherwise run `alembic` to learn it
+        import sqlite3
+        from contextlib import closing
+
+        with closing(sqlite3.connect(url[len("sqlite:///"):])) as src, closing(sqlite3.connect(path)) as dst:
+            rows = src.execute("SELECT version_num FROM alembic_version").fetchall()
+            dst.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+            dst.executemany("INSERT INTO alembic_version (version_num) VALUES (?)", rows)
+            dst.commit()
+    old_path = os.environ.get("PATH", "")
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), old_path])  # nbgrader runs `alembic`
+    try:
+        with Gradebook(url, cid) as src, Gradebook(f"sqlite:///{path}", cid) as dst:
+            _copy_assignment(src, dst, hw)
+    finally:
+        os.environ["PATH"] = old_path
+    return path
+
+
+def _copy_assignment(src, dst, hw: str) -> None:
+    from nbgrader.api import MissingEntry
+
+    try:
+        a = src.find_assignment(hw)
+    except MissingEntry:
+        raise C.CourseError(f"{hw} is not in the gradebook: run `dgmlab release {hw}` first") from None
+    dst.update_or_create_assignment(hw, duedate=a.duedate)
+    for nb in a.notebooks:
+        dst.update_or_create_notebook(nb.name, hw, kernelspec=nb.kernelspec)
+        for c in nb.grade_cells:
+            dst.update_or_create_grade_cell(c.name, nb.name, hw, max_score=c.max_score, cell_type=c.cell_type)
+        for c in nb.solution_cells:
+            dst.update_or_create_solution_cell(c.name, nb.name, hw)
+        for c in nb.task_cells:
+            dst.update_or_create_task_cell(c.name, nb.name, hw, max_score=c.max_score, cell_type=c.cell_type)
+        for c in nb.source_cells:
+            dst.update_or_create_source_cell(c.name, nb.name, hw, cell_type=c.cell_type, locked=c.locked,
+                                             source=c.source, checksum=c.checksum)
+
+
+def make_bundle(course: C.Course, hw: str, *, timeout, feedback, sandbox, limits, cell_timeout, config=None) -> dict:
+    """What every worker needs to grade ``hw`` (sent once per worker)."""
+    from .. import __version__
+
+    config = config if config is not None else _config(course)
+    with tempfile.TemporaryDirectory() as tmp:
+        gradebook = template_gradebook(course, hw, Path(tmp) / "gradebook.db", config).read_bytes()
+    source = {k: v for k, v in _files(course.root / "source" / hw).items()
+              if not _ignored(k) and not k.endswith(".ipynb")}  # nbgrader copies these over the submission
+    return {"hw": hw, "version": __version__, "config": (course.root / "nbgrader_config.py").read_text("utf-8"),
+            "gradebook": gradebook, "source": source, "timeout": timeout, "feedback": feedback,
+            "sandbox": bool(sandbox), "memory": limits.memory, "file_size": limits.file_size,
+            "cell_timeout": cell_timeout, "hide": [str(course.root)], "course_id": course_id(config)}
+
+
+# ------------------------------------------------------------------ worker side
+TIMING_CONFIG = '''
+
+# -- added by dgmlab for this scratch grading only: time each cell (dgmlab.grading.preprocessors.TimedExecute)
+from dgmlab.grading.preprocessors import timed_autograde_preprocessors as _timed
+c.Autograde.autograde_preprocessors = _timed(c.Autograde.get("autograde_preprocessors"))
+'''
+
+
+def _scratch_base() -> tuple[Path, Path]:
+    """``(where this worker builds scratch courses, the folder to hide from kernels)``."""
+    try:
+        from distributed import get_worker
+
+        local = Path(get_worker().local_directory)
+    except (ImportError, ValueError):
+        local = Path(tempfile.gettempdir()) / "dgmlab-grading"
+    base = local / "dgmlab-grading"
+    base.mkdir(parents=True, exist_ok=True)
+    # every worker of this machine keeps its scratch under dask-scratch-space/: hide all of them
+    hide = local.parent if local.parent.name == "dask-scratch-space" else local
+    return base, hide
+
+
+def _write(folder: Path, files: dict) -> None:
+    for rel, data in files.items():
+        path = folder / rel
+        if ".." in Path(rel).parts or Path(rel).is_absolute():
+            raise ValueError(f"refusing a file outside its folder: {rel}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _cell_phases(lines: list, t_launch: float, t_exit: float) -> dict:
+    """Phases from the TimedExecute records of each notebook (see :data:`PHASES`)."""
+    out = {"nbgrader_start": 0.0, "kernel_start": 0.0, "imports": 0.0, "cells": 0.0, "tests": 0.0}
+    if not lines:
+        return out
+    out["nbgrader_start"] = lines[0]["execute_start"] - t_launch
+    for rec in lines:
+        ready = rec.get("kernel_ready") or rec.get("execute_end")
+        out["kernel_start"] += ready - rec["execute_start"]
+        seen_answer = False
+        for cell in rec["cells"]:
+            seconds = cell["end"] - cell["start"]
+            seen_answer = seen_answer or cell["kind"] == "answer"
+            if cell["kind"] == "test":
+                out["tests"] += seconds
+                name = f"test:{cell['grade_id']}"
+                out[name] = out.get(name, 0.0) + seconds
+            elif not seen_answer:
+                out["imports"] += seconds
+            else:
+                out["cells"] += seconds
+    out["save_grades"] = t_exit - lines[-1]["execute_end"]
+    return out
+
+
+def _scores(root: Path, hw: str, student: str, config_cid: str) -> dict:
+    """What nbgrader's autograde wrote into the scratch gradebook for ``student``."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", config_cid) as gb:
+        sub = gb.find_submission(hw, student)
+        scores, comments = [], []
+        for nb in sub.notebooks:
+            scores += [(nb.name, g.name, g.auto_score) for g in nb.grades]
+            comments += [(nb.name, c.name, c.auto_comment) for c in nb.comments]
+        return {"timestamp": sub.timestamp.isoformat() if sub.timestamp else None,
+                "scores": scores, "comments": comments}
+
+
+def grade_submission(bundle: dict, job: dict) -> dict:
+    """Grade one submission in a scratch course on this worker and return what happened (never writes the course).
+
+    ``job``: ``student``, ``files`` (the submission folder, ``{relative path: bytes}``),
+    ``submitted_at`` (coordinator's clock), ``extension`` (seconds, or None).
+    """
+    from .. import __version__
+    from . import sandbox as S
+
+    t_start = time.time()
+    hw, student = bundle["hw"], job["student"]
+    timings = {"queue_wait": max(0.0, t_start - job["submitted_at"])}
+    out = {"student": student, "status": "failed", "reason": "", "seconds": 0.0, "timings": timings,
+           "worker": f"{socket.gethostname()}:{os.getpid()}", "scores": None, "autograded": {}, "feedback": {},
+           "steps": [], "notebooks_run": []}
+    if bundle["version"] != __version__:
+        out["reason"] = (f"worker {out['worker']} runs dgmlab {__version__}, the coordinator {bundle['version']}: "
+                         f"install the same dgmlab on every worker")
+        out["infrastructure"] = True
+        return out
+    if bundle["sandbox"]:
+        usable, why = S.available()
+        if not usable:
+            out["reason"] = f"the sandbox is required but not available on worker {out['worker']}: {why}"
+            out["infrastructure"] = True
+            return out
+    base, hide = _scratch_base()
+    root = Path(tempfile.mkdtemp(prefix="course-", dir=base))
+    try:
+        (root / "nbgrader_config.py").write_text(bundle["config"] + TIMING_CONFIG, encoding="utf-8")
+        (root / "gradebook.db").write_bytes(bundle["gradebook"])
+        _write(root / "source" / hw, bundle["source"])
+        _write(root / "submitted" / student / hw, job["files"])
+        cid = bundle["course_id"]
+        if job.get("extension"):
+            import datetime
+
+            from nbgrader.api import Gradebook
+
+            with Gradebook(f"sqlite:///{root / 'gradebook.db'}", cid) as gb:
+                gb.update_or_create_student(student)
+                gb.update_or_create_submission(hw, student, extension=datetime.timedelta(seconds=job["extension"]))
+        scratch = C.Course(root)
+        extra = [f"--Execute.timeout={int(bundle['cell_timeout'])}"] if bundle["cell_timeout"] else []
+        timing_file = root / "timings.jsonl"
+        env = {"DGMLAB_TIMINGS_FILE": str(timing_file)}
+        args = ["autograde", hw, "--student", student, "--force", *extra]
+        limits = S.Limits(memory=bundle["memory"], file_size=bundle["file_size"])
+        t_prepared = time.time()
+        if bundle["sandbox"]:
+            with S.Sandbox(root, root / "autograded" / student / hw, limits,
+                           hide=[*bundle["hide"], str(hide)]) as box:
+                t_prepared = time.time()
+                res = scratch.nbgrader(*args, *box.nbgrader_args, timeout=bundle["timeout"],
+                                       env={**box.env, **env}, wrap=box.wrap, die_with_parent=True)
+        else:
+            res = scratch.nbgrader(*args, timeout=bundle["timeout"], env=env, die_with_parent=True)
+        t_exit = time.time()
+        timings["prepare"] = t_prepared - t_start
+        lines = []
+        if timing_file.exists():
+            lines = [json.loads(x) for x in timing_file.read_text("utf-8").splitlines() if x.strip()]
+        if lines:
+            timings.update(_cell_phases(lines, t_prepared, t_exit))
+        else:
+            timings["nbgrader_start"] = t_exit - t_prepared
+        out["steps"].append(res)
+        out["seconds"] = res.seconds
+        out["status"] = "graded"
+        if res.timed_out:
+            out["status"], out["reason"] = "timed out", f"grading took longer than {bundle['timeout']:g} s"
+        elif not res.ok:
+            out["status"], out["reason"] = "failed", C._reason(res.output)
+        else:
+            out["scores"] = _scores(root, hw, student, cid)
+            if bundle["feedback"]:
+                t_fb = time.time()
+                fb = scratch.nbgrader("generate_feedback", hw, "--student", student, "--force", timeout=300,
+                                      die_with_parent=True)
+                out["steps"].append(fb)
+                if not fb.ok:
+                    out["reason"] = "graded, but feedback failed: " + C._reason(fb.output)
+                else:
+                    try:
+                        C.write_student_notebooks(scratch, student, hw)
+                    except Exception as exc:  # the grade stands; only the returned copy is missing
+                        out["reason"] = f"graded, but the returned notebook could not be written: {exc}"[:300]
+                timings["feedback"] = time.time() - t_fb
+        t_collect = time.time()
+        graded = root / "autograded" / student / hw
+        out["notebooks_run"] = sorted(p.stem for p in graded.glob("*.ipynb"))
+        for name, folder in (("autograded", graded), ("feedback", root / "feedback" / student / hw)):
+            files = _files(folder)
+            size = sum(len(v) for v in files.values())
+            if size > MAX_RETURNED_BYTES:  # e.g. files the student's code wrote: keep the notebooks only
+                files = {k: v for k, v in files.items() if k.endswith((".ipynb", ".html"))}
+            out[name] = files
+        timings["collect"] = time.time() - t_collect
+    except Exception as exc:  # a broken worker, not a broken submission: say what happened
+        out["status"], out["reason"] = "failed", f"grading crashed on worker {out['worker']}: {exc!r}"[:300]
+        out["infrastructure"] = True
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        out["finished_at"] = time.time()
+    return out
+
+
+def worker_info() -> dict:
+    """What a worker reports before grading: its dgmlab and whether it can sandbox."""
+    from .. import __version__
+    from . import sandbox as S
+
+    usable, why = S.available()
+    return {"version": __version__, "sandbox": usable, "why": why, "python": sys.version.split()[0]}
+
+
+# ------------------------------------------------------------------ coordinator side
+class Writer:
+    """The only writer of the course: gradebook rows, autograded/ and feedback/ files, records."""
+
+    def __init__(self, course: C.Course, hw: str, config=None):
+        from nbgrader.api import Gradebook
+        from nbgrader.preprocessors import AssignLatePenalties
+
+        self.course, self.hw = course, hw
+        self.config = config if config is not None else _config(course)
+        self.gb = Gradebook(db_url(course, self.config), course_id(self.config))
+        late = AssignLatePenalties(config=self.config)
+        late.init_plugin()
+        self.late = late
+        self.seconds = []  # gradebook write time per graded submission
+
+    def close(self):
+        self.gb.close()
+
+    def extensions(self, students) -> dict:
+        """``{student: seconds}`` of extensions the gradebook holds for this homework."""
+        out = {}
+        for sub in self.gb.assignment_submissions(self.hw) if self._has_assignment() else []:
+            if sub.extension and sub.student_id in students:
+                out[sub.student_id] = sub.extension.total_seconds()
+        return out
+
+    def _has_assignment(self) -> bool:
+        from nbgrader.api import MissingEntry
+
+        try:
+            self.gb.find_assignment(self.hw)
+            return True
+        except MissingEntry:
+            return False
+
+    def has_submission(self, student: str) -> bool:
+        from nbgrader.api import MissingEntry
+
+        try:
+            self.gb.find_submission(self.hw, student)
+            return True
+        except MissingEntry:
+            return False
+
+    def gradebook(self, student: str, scores: dict, notebooks_run) -> None:
+        """What nbgrader's autograde writes (init_assignment, SaveAutoGrades, AssignLatePenalties), from ``scores``."""
+        import datetime
+
+        import warnings
+
+        from sqlalchemy.exc import SAWarning
+
+        t0 = time.perf_counter()
+        gb, hw = self.gb, self.hw
+        try:
+            warnings.simplefilter("ignore", SAWarning)  # nbgrader's add_submission autoflushes mid-build
+            gb.update_or_create_student(student)
+            kwargs = {}
+            if scores["timestamp"]:
+                kwargs["timestamp"] = datetime.datetime.fromisoformat(scores["timestamp"])
+            sub = gb.update_or_create_submission(hw, student, **kwargs)
+            for nb_name, cell, auto_score in scores["scores"]:
+                grade = gb.find_grade(cell, nb_name, hw, student)
+                grade.auto_score = auto_score
+                grade.needs_manual_grade = grade.manual_score is not None or auto_score is None
+            for nb_name, cell, auto_comment in scores["comments"]:
+                gb.find_comment(cell, nb_name, hw, student).auto_comment = auto_comment
+            gb.db.commit()
+            for nb_name in notebooks_run:
+                notebook = gb.find_submission_notebook(nb_name, hw, student)
+                notebook.late_submission_penalty = None
+                if sub.total_seconds_late > 0:
+                    penalty = self.late.plugin_inst.late_submission_penalty(student, notebook.score,
+                                                                            sub.total_seconds_late)
+                    if penalty is not None:
+                        notebook.late_submission_penalty = self.late._check_late_penalty(notebook, penalty)
+            gb.db.commit()
+        except Exception:
+            gb.db.rollback()
+            raise
+        self.seconds.append(time.perf_counter() - t0)
+
+    def files(self, kind: str, student: str, files: dict) -> None:
+        """Replace ``<kind>/<student>/<hw>/`` with ``files`` (as nbgrader's ``--force`` does)."""
+        dest = self.course.root / kind / student / self.hw
+        tmp = dest.parent / f".{self.hw}.incoming-{uuid.uuid4().hex[:8]}"
+        _write(tmp, files)
+        tmp.mkdir(parents=True, exist_ok=True)
+        if dest.exists():
+            shutil.rmtree(dest)
+        tmp.rename(dest)
+
+
+def _result(hw: str, raw: dict) -> C.SubmissionResult:
+    return C.SubmissionResult(hw, raw["student"], raw["status"], raw["reason"], raw.get("seconds", 0.0),
+                              raw.get("steps", []), key=raw.get("key", ""), timings=raw.get("timings", {}),
+                              worker=raw.get("worker", ""))
+
+
+@contextmanager
+def client_for(cluster=None, workers: int = 1, allowed_failures: int = DEFAULT_ALLOWED_FAILURES):
+    """A :class:`distributed.Client`: ``cluster`` as given (a Client, or a scheduler address), else a LocalCluster."""
+    from distributed import Client, LocalCluster
+    import dask
+
+    if cluster is not None and not isinstance(cluster, str):
+        yield cluster  # a Client the caller owns
+        return
+    if cluster:
+        try:
+            client = Client(cluster, timeout="10s")
+        except OSError as exc:
+            raise C.CourseError(f"could not reach the Dask scheduler at {cluster}: {exc} (start one, or leave "
+                                f"out --cluster to grade on this machine)") from exc
+        with client:
+            yield client
+        return
+    # one grading per worker process at a time; a grading that kills its worker allowed_failures+1 times is failed
+    with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures,
+                          "distributed.scheduler.worker-saturation": 1.0}):
+        with LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None,
+                          silence_logs=logging.ERROR, memory_limit=0) as local, Client(local) as client:
+            yield client
+
+
+def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, force: bool = False,
+        timeout: float = 900, feedback: bool = True, sandbox: bool = True, limits=None, cell_timeout=None,
+        progress=None, allowed_failures: int = DEFAULT_ALLOWED_FAILURES, task=None) -> list:
+    """Grade ``students`` (checked by :func:`dgmlab.grading.course.autograde`) and write the results back.
+
+    ``task`` replaces :func:`grade_submission` (benchmarks replay recorded gradings with it).
+    """
+    from distributed import as_completed
+    from distributed.scheduler import KilledWorker
+
+    from . import sandbox as S
+    from .analysis import load_records, save_records
+
+    limits = limits or S.Limits()
+    config = _config(course)
+    hw_digest = homework_digest(course, hw)
+    records = {} if force else load_records(course, hw)
+    base = course.root / "submitted"
+    results, pending = [], []
+    writer = Writer(course, hw, config)
+
+    def finish(result: C.SubmissionResult):
+        save_records(course, [result])  # last: a result without its record is graded again next time
+        results.append(result)
+        if progress:
+            progress(result)
+
+    try:
+        for student in students:
+            folder = base / student / hw
+            if not folder.is_dir():
+                finish(C.SubmissionResult(hw, student, "invalid", f"no folder submitted/{student}/{hw}/"))
+                continue
+            files = _files(folder)
+            key = _digest(hw_digest, files)
+            rec = records.get(student)
+            if (rec and rec.get("key") == key and rec.get("status") in FINAL
+                    and (rec["status"] != "graded" or writer.has_submission(student))):
+                result = C.SubmissionResult(hw, student, rec["status"], rec.get("reason", ""),
+                                            rec.get("seconds") or 0.0, key=key, timings=rec.get("timings", {}),
+                                            skipped=True)
+                results.append(result)
+                if progress:
+                    progress(result)
+                continue
+            problem = C.check_submission(folder / f"{hw}.ipynb")
+            if not problem and sum(len(v) for v in files.values()) > MAX_SUBMISSION_BYTES:
+                problem = f"the submission folder holds more than {MAX_SUBMISSION_BYTES // 1024 ** 2} MiB"
+            if problem:
+                finish(C.SubmissionResult(hw, student, "invalid", problem, key=key))
+                continue
+            pending.append({"student": student, "files": files, "key": key})
+        if not pending:
+            return results
+        extensions = writer.extensions({j["student"] for j in pending})
+        bundle = make_bundle(course, hw, timeout=timeout, feedback=feedback, sandbox=sandbox, limits=limits,
+                             cell_timeout=cell_timeout, config=config)
+        with client_for(cluster, workers, allowed_failures) as client:
+            _check_workers(client, bundle)
+            [bundle_f] = client.scatter([bundle], broadcast=True, hash=False)
+            futures = {}
+            for job in pending:
+                job = {**job, "submitted_at": time.time(), "extension": extensions.get(job["student"])}
+                fut = client.submit(task or grade_submission, bundle_f, job, pure=False,
+                                    key=f"dgmlab-grade-{hw}-{job['student']}-{uuid.uuid4().hex[:8]}")
+                futures[fut] = job
+            for fut in as_completed(list(futures)):
+                job = futures.pop(fut)
+                received = time.time()
+                try:
+                    raw = fut.result()
+                except KilledWorker:
+                    raw = {"student": job["student"], "status": "failed", "timings": {},
+                           "reason": f"its grading killed the worker process {allowed_failures + 1} times "
+                                     f"(the code exits or kills its grader, or the machine ran out of memory); "
+                                     f"not retried again"}
+                except Exception as exc:  # an error of the task itself (the task reports grading errors)
+                    raw = {"student": job["student"], "status": "failed", "timings": {}, "infrastructure": True,
+                           "reason": f"grading could not run: {exc!r}"[:300]}
+                finally:
+                    fut.release()
+                # a failure of the machinery, not of the submission, keeps no key: the next run grades it again
+                raw["key"] = "" if raw.get("infrastructure") else job["key"]
+                timings = raw.setdefault("timings", {})
+                if "finished_at" in raw:
+                    timings["transfer"] = max(0.0, received - raw["finished_at"])
+                t_write = time.time()
+                if raw["status"] == "graded":
+                    writer.gradebook(job["student"], raw["scores"], raw["notebooks_run"])
+                    timings["gradebook"] = writer.seconds[-1]
+                if raw.get("scores") is not None or raw.get("autograded"):
+                    writer.files("autograded", job["student"], raw["autograded"])
+                if raw.get("feedback"):
+                    writer.files("feedback", job["student"], raw["feedback"])
+                timings["write_back"] = time.time() - t_write
+                timings["total"] = time.time() - job["submitted_at"]
+                finish(_result(hw, raw))
+    finally:
+        writer.close()
+    return results
+
+
+def _check_workers(client, bundle: dict, wait: float = 120) -> None:
+    """Refuse a cluster whose workers run another dgmlab, or cannot sandbox when the sandbox is required.
+
+    Workers that join later are checked by each task (a mismatch fails that grading, without a key).
+    """
+    try:
+        client.wait_for_workers(1, timeout=wait)
+    except (TimeoutError, OSError):
+        raise C.CourseError(f"the Dask cluster has had no worker for {wait:g} s: start some, then run again") from None
+    info = client.run(worker_info)
+    wrong = {w: i["version"] for w, i in info.items() if i["version"] != bundle["version"]}
+    if wrong:
+        raise C.CourseError(f"workers run another dgmlab than this coordinator ({bundle['version']}): "
+                            + ", ".join(f"{w}: {v}" for w, v in sorted(wrong.items())[:5]))
+    if bundle["sandbox"]:
+        bare = {w: i["why"] for w, i in info.items() if not i["sandbox"]}
+        if bare:
+            raise C.CourseError("the sandbox is required but these workers cannot build it: "
+                                + "; ".join(f"{w}: {why}" for w, why in sorted(bare.items())[:5])
+                                + " (install bubblewrap there, or pass --no-sandbox)")
+
+
+# ------------------------------------------------------------------ timings summary
+def _p95(values: list) -> float:
+    """The 95th percentile by nearest rank (the largest value when there are fewer than 20)."""
+    values = sorted(values)
+    return values[max(0, math.ceil(0.95 * len(values)) - 1)]
+
+
+def phase_summary(results) -> list:
+    """``[(phase, n, median, p95)]`` over the gradings this run did (skipped ones left out)."""
+    return phase_rows([r.timings for r in results if r.timings and not r.skipped])
+
+
+def phase_rows(timed: list) -> list:
+    """``[(phase, n, median, p95)]`` over timing dicts, phases in :data:`PHASES` order, test cells last."""
+    rows = []
+    timed = [t for t in timed if t]
+    names = [p for p, _ in PHASES]
+    extra = sorted({k for t in timed for k in t if k not in names})
+    for name in names + extra:
+        values = [t[name] for t in timed if name in t]
+        if values:
+            rows.append((name, len(values), statistics.median(values), _p95(values)))
+    return rows
+
+
+def format_summary(rows) -> str:
+    if not rows:
+        return ""
+    lines = [f"{'phase':<34} {'n':>4} {'median s':>9} {'p95 s':>8}"]
+    for name, n, med, p95 in rows:
+        label = f"  {name}" if name.startswith("test:") else name
+        lines.append(f"{label:<34} {n:>4} {med:>9.2f} {p95:>8.2f}")
+    return "\n".join(lines)
