@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.dgmlab-installed
 
-.PHONY: venv demo test test-fast clean-grading
+.PHONY: venv demo test test-e2e test-fast clean-grading
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,14 @@ venv: $(STAMP)
 demo: venv
 	$(BIN)/dgmlab demo
 
+# Everything but the whole-class end-to-end tests (what CI runs: .ci/run); docs/timings.md says why.
 test: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not e2e"
+
+# The whole-class end-to-end tests: the demo, the hostile corpus, Dask fault injection, the wheel in
+# a fresh venv (about 40 minutes on 2 cores). Run before a release and after changing the grader.
+test-e2e: venv
+	$(BIN)/python -m pytest -m e2e
 
 # Unit tests only (seconds): skips notebook execution, grading and wheel builds.
 test-fast: venv

@@ -23,7 +23,7 @@ from dgmlab.grading.analysis import load_records  # noqa: E402
 from dgmlab.grading.examples import example_submissions  # noqa: E402
 
 HW = tiny.HW
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e (see the Makefile)
 EXPECTED = {"ref": 5, "partial": 2, "blank": 0}  # points of the example submissions (tests/test_pipeline.py)
 
 

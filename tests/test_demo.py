@@ -10,7 +10,7 @@ from conftest import ROOT
 from dgmlab.grading.course import Course
 from dgmlab.grading import report as R
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e (see the Makefile)
 
 
 @pytest.fixture(scope="module")

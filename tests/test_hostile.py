@@ -17,7 +17,7 @@ from dgmlab.grading import report as R
 from dgmlab.grading import sandbox
 from dgmlab.grading.examples import example_submissions
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e (see the Makefile)
 CORPUS = ROOT / "tests" / "hostile"
 META = json.loads((CORPUS / "cases.json").read_text(encoding="utf-8"))
 HW = META["hw"]

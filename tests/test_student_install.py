@@ -13,7 +13,7 @@ from conftest import ROOT
 
 from dgmlab.grading.course import Course
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e (see the Makefile)
 PREFERRED = ["hw3_flows", "hw5_explicit", "hw1_wgan"]
 
 
