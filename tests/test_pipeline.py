@@ -259,6 +259,18 @@ def test_hanging_submission_times_out_and_leaves_no_kernel(tmp_path):
     assert not leftovers, f"kernels left running: {leftovers}"
 
 
+def test_replacing_run_tests_with_a_no_op_earns_nothing(tmp_path):
+    """A submission that swaps run_tests for a function that checks nothing: its all-or-nothing cells
+    raise no error, but show no signed verdict, so the grader (VerifyScores) gives them 0."""
+    forger = ("import dgmlab.testing\n"
+              "dgmlab.testing.run_tests = lambda *args, **kwargs: None\n"
+              "def mean_square(x):\n    return x.sum()")
+    c = course_with_one_submission(tmp_path, "forger", forger)
+    (result,) = C.autograde(c, HW, ["forger"], feedback=False)
+    assert result.status == "graded", result.reason
+    assert scores(c)["forger"] == (0, 5)
+
+
 PROBE = '''import json, os, pathlib, socket
 probe = {}
 for name, rel in [("source", "../../../source"), ("gradebook", "../../../gradebook.db"),

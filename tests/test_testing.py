@@ -298,6 +298,96 @@ def test_grader_rejects_a_score_whose_tests_were_all_marked_passed():
     assert result["data"][SCORE_MIME]["earned"] == 6.0
 
 
+# ---------------------------------------------------------------- all-or-nothing cells: the signed verdict
+AON_CELL = "def test_a():\n    pass\n\ndef test_b():\n    pass\n\nrun_tests()"
+
+
+def _verdict(key_hex, source=AON_CELL, tests=("test_a", "test_b")):
+    from dgmlab import testing
+
+    bundle = {"v": 1, "passed": True, "seq": 1, "cell": testing.cell_digest(source), "tests": list(tests)}
+    bundle["mac"] = __import__("hmac").new(bytes.fromhex(key_hex), testing.canonical(bundle), "sha256").hexdigest()
+    return {"output_type": "display_data", "metadata": {}, "data": {testing.VERDICT_MIME: bundle}}
+
+
+def test_grader_accepts_an_all_or_nothing_cell_with_its_signed_verdict():
+    from dgmlab.grading.preprocessors import score_problem
+
+    key = "ab" * 32
+    assert score_problem(_graded_cell(AON_CELL, [_verdict(key)]), key) is None
+
+
+def test_grader_rejects_an_all_or_nothing_cell_that_shows_no_verdict():
+    """What a replaced ``run_tests`` that checks nothing leaves: no error, no verdict."""
+    from dgmlab.grading.preprocessors import score_problem
+
+    assert "no verdict" in score_problem(_graded_cell(AON_CELL, []), "ab" * 32)
+
+
+def test_grader_rejects_a_verdict_signed_with_another_key():
+    from dgmlab.grading.preprocessors import score_problem
+
+    assert "signature" in score_problem(_graded_cell(AON_CELL, [_verdict("cd" * 32)]), "ab" * 32)
+
+
+def test_grader_rejects_a_verdict_made_by_another_cell():
+    from dgmlab.grading.preprocessors import score_problem
+
+    key = "ab" * 32
+    other = _verdict(key, source="def test_a():\n    pass\nrun_tests()", tests=("test_a",))
+    assert "other code" in score_problem(_graded_cell(AON_CELL, [other]), key)
+
+
+def test_grader_rejects_a_verdict_that_leaves_out_a_test():
+    from dgmlab.grading.preprocessors import score_problem
+
+    key = "ab" * 32
+    assert "tests are not" in score_problem(_graded_cell(AON_CELL, [_verdict(key, tests=("test_a",))]), key)
+
+
+def test_a_failing_all_or_nothing_cell_is_left_to_its_error():
+    from dgmlab.grading.preprocessors import score_problem
+
+    error = {"output_type": "error", "ename": "TestsFailed", "evalue": "1 of 2", "traceback": []}
+    assert score_problem(_graded_cell(AON_CELL, [error]), "ab" * 32) is None
+
+
+def test_verify_scores_gives_zero_to_an_all_or_nothing_cell_without_its_verdict():
+    import nbformat
+    from nbgrader.utils import determine_grade
+
+    from dgmlab.grading.preprocessors import VerifyScores
+
+    nb = nbformat.v4.new_notebook(cells=[_graded_cell(AON_CELL, [])])
+    nb, _ = VerifyScores().preprocess(nb, {})
+    assert determine_grade(nb.cells[0]) == (0, 10.0)
+
+
+def test_run_tests_shows_a_verdict_the_grader_accepts_only_while_grading(shell, monkeypatch):
+    import IPython.display
+
+    from dgmlab import testing
+    from dgmlab.grading.preprocessors import score_problem
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
+    signer = testing._Signer()
+    key = signer.announce()
+    monkeypatch.setattr(testing, "_signer", signer)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    assert shell.run_cell(AON_CELL).success
+    assert shown == []  # a student's own run shows nothing extra
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert shell.run_cell(AON_CELL).success
+    (bundle,) = shown
+    output = {"output_type": "display_data", "metadata": {}, "data": bundle}
+    assert score_problem(_graded_cell(AON_CELL, [output]), key) is None
+    assert bundle[testing.VERDICT_MIME]["tests"] == ["test_a", "test_b"]
+    shown.clear()
+    assert not shell.run_cell(AON_CELL.replace("pass", "assert False", 1)).success
+    assert shown == []  # a failing cell raises and shows no verdict
+
+
 def test_verify_scores_puts_the_rejection_first_so_nbgrader_gives_zero():
     import nbformat
     from nbgrader.utils import determine_grade

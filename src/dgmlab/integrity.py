@@ -45,7 +45,7 @@ _WATCHED = {
     "sympy": ["simplify", "Eq", "nsimplify", "N", "sympify"],
     "dgmlab.checks": None,  # every public function
     "dgmlab.testing": ["run_tests", "collect", "plan", "tally", "points", "announce_session", "_check_integrity",
-                       "_with_points", "_all_or_nothing", "_run_one", "_describe", "cell_digest", "canonical"],
+                       "_with_points", "_all_or_nothing", "_show_verdict", "_run_one", "_describe", "cell_digest", "canonical"],
     "dgmlab.testing.Score": ["_repr_mimebundle_", "__repr__", "__new__"],
     "dgmlab.testing._Signer": ["sign", "announce"],
     "dgmlab.integrity": ["tampered", "ipython_tampered", "restore", "snapshot", "_resolve", "_names", "protect"],

@@ -22,6 +22,9 @@ functions are then removed from the namespace so the next cell starts clean.
 **All or nothing** (``run_tests()``, no ``points``): if any test failed it raises
 :class:`TestsFailed`, whose traceback is replaced by a short report (which check
 failed and its message, never hidden source), so nbgrader gives the cell 0.
+While grading, a cell whose tests all passed also shows a signed verdict (see
+below): without it the grader gives the cell 0, so replacing ``run_tests`` with
+a function that checks nothing earns nothing.
 
 **Points per test** (``run_tests(points=P, hidden=H)``, the cell opts in): every
 test runs, each line says its points, and the cell's result (its last
@@ -56,6 +59,7 @@ HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
 SCORE_MIME = "application/vnd.dgmlab.score+json"      # the score bundle a points cell displays
 SESSION_MIME = "application/vnd.dgmlab.session+json"  # the setup cell's signing key, while grading
+VERDICT_MIME = "application/vnd.dgmlab.verdict+json"  # an all-or-nothing cell's signed "all passed", while grading
 SELF_CHECK = "run dgmlab.check() in a cell (or `dgmlab check <notebook>` in a terminal)"
 
 
@@ -273,6 +277,24 @@ def announce_session() -> None:
         display({SESSION_MIME: {"key": key}}, raw=True)
 
 
+def _show_verdict(source: str, names: list) -> None:
+    """While grading, show that this all-or-nothing cell's tests all passed, signed (a display, not a
+    result: nbgrader reads no number from it). The grader requires it (``scores.score_problem``)."""
+    if not runtime.is_grading():
+        return
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return
+    if get_ipython() is None:
+        return
+    _signer.seq += 1
+    bundle = {"v": 1, "passed": True, "seq": _signer.seq, "cell": cell_digest(source), "tests": list(names)}
+    bundle["mac"] = _signer.sign(bundle)
+    display({VERDICT_MIME: bundle}, raw=True)
+
+
 class Score(float):
     """A points cell's result: displays as one number (nbgrader's partial credit) plus the signed bundle."""
 
@@ -374,10 +396,12 @@ def run_tests(namespace: dict | None = None, *, seed: int = 0, quiet: bool = Fal
     if not tests:
         raise RuntimeError("run_tests() found no test_* function in this cell")
     _check_integrity(namespace, tests)
-    if points is None:
-        return _all_or_nothing(namespace, tests, seed, quiet)
     if source is None:
         source = "".join(linecache.getlines(filename)) if filename else ""
+    if points is None:
+        _all_or_nothing(namespace, tests, seed, quiet)
+        _show_verdict(source, [name for name, _ in tests])
+        return None
     try:
         cell_plan = plan(source)
     except (SyntaxError, PlanError) as exc:

@@ -76,11 +76,13 @@ def verdict(cell, key: str | None) -> tuple[str, str]:
     (all or nothing) or ``"earn E of P"`` (points cell); a score the autograder would reject earns 0."""
     from dgmlab.testing import SCORE_MIME, plan
 
+    from .scores import score_problem
+
     failed, msg = _failed(cell)
     points_cell = plan(cell.source) is not None
     if not points_cell:
-        return ("fail" if failed else "pass"), msg
-    from .scores import score_problem
+        problem = None if failed else score_problem(cell, key)  # a pass counts only with its signed verdict
+        return ("fail" if failed or problem else "pass"), msg or (f"rejected: {problem}" if problem else "")
 
     full = float(cell.metadata["nbgrader"]["points"])
     problem = score_problem(cell, key)

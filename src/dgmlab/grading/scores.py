@@ -31,7 +31,9 @@ def session_key(nb) -> tuple[str | None, str]:
 def score_problem(cell, key: str | None, key_problem: str = "") -> str | None:
     """Why the outputs of graded test ``cell`` cannot be trusted as its score, or ``None`` when they can.
 
-    All-or-nothing cell: ``run_tests()`` returns None, so any result is forged. Points cell: exactly
+    All-or-nothing cell: ``run_tests()`` returns None, so any result is forged, and a cell without an
+    error must show the signed verdict ``run_tests()`` shows when every test passed (so a replaced
+    ``run_tests`` that checks nothing earns nothing). Points cell: exactly
     one result, signed with ``key``, made by this cell's source, whose tests, weights and number
     are what :func:`dgmlab.testing.plan` of the cell and :func:`dgmlab.testing.tally` give."""
     from dgmlab import testing
@@ -41,10 +43,12 @@ def score_problem(cell, key: str | None, key_problem: str = "") -> str | None:
         plan = testing.plan(cell.source)
     except (SyntaxError, testing.PlanError) as exc:
         return f"the test cell's points cannot be read ({exc})"
-    if plan is None:
-        return "the cell displayed a result, which run_tests() never does" if results else None
     if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
         return None  # nbgrader gives an error 0 points; VerifyScores puts it first
+    if plan is None:
+        if results:
+            return "the cell displayed a result, which run_tests() never does"
+        return verdict_problem(cell, key, key_problem)
     if not results:
         return "the cell shows no score (did run_tests(points=...) run?)"
     if len(results) > 1:
@@ -71,4 +75,39 @@ def score_problem(cell, key: str | None, key_problem: str = "") -> str | None:
         return "the score's number is not the sum of the passed tests' points"
     if abs(plan.points - float(cell.metadata["nbgrader"].get("points", -1))) > 1e-9:
         return "run_tests(points=...) differs from the cell's points in the gradebook"
+    return None
+
+
+def test_names(source: str) -> list:
+    """The ``test_*`` functions a cell defines at top level, in source order (what run_tests runs)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [node.name for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")]
+
+
+def verdict_problem(cell, key: str | None, key_problem: str = "") -> str | None:
+    """Why an all-or-nothing cell without an error has not shown that its tests passed, or ``None``."""
+    from dgmlab import testing
+
+    if key is None:
+        return key_problem or "no grading session key"
+    shown = [o.get("data", {}).get(testing.VERDICT_MIME) for o in cell.get("outputs", [])
+             if o.get("output_type") == "display_data"]
+    bundles = [b for b in shown if isinstance(b, dict)]
+    if not bundles:
+        return "the cell shows no verdict from run_tests() (was run_tests replaced or not called?)"
+    if len(bundles) > 1:
+        return f"the cell shows {len(bundles)} verdicts; run_tests() shows one"
+    bundle = dict(bundles[0])
+    if not testing.verify(bundle, key):
+        return "the verdict's signature is not the grading session's"
+    if bundle.get("cell") != testing.cell_digest(cell.source):
+        return "the verdict was made by other code than this test cell"
+    if bundle.get("passed") is not True or bundle.get("tests") != test_names(cell.source):
+        return "the verdict's tests are not this cell's tests"
     return None
