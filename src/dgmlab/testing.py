@@ -261,16 +261,22 @@ def cell_digest(source: str) -> str:
 _signer = _Signer()
 
 
-def announce_session() -> None:
-    """While grading in a kernel, show the signing key in the setup cell's output (once, for the grader)."""
+def _grading_display():
+    """IPython's ``display`` while grading in a kernel; ``None`` otherwise (nothing to show then)."""
     if not runtime.is_grading():
-        return
+        return None
     try:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:
-        return
-    if get_ipython() is None:
+        return None
+    return display if get_ipython() is not None else None
+
+
+def announce_session() -> None:
+    """While grading in a kernel, show the signing key in the setup cell's output (once, for the grader)."""
+    display = _grading_display()
+    if display is None:
         return
     key = _signer.announce()
     if key:
@@ -280,14 +286,8 @@ def announce_session() -> None:
 def _show_verdict(source: str, names: list) -> None:
     """While grading, show that this all-or-nothing cell's tests all passed, signed (a display, not a
     result: nbgrader reads no number from it). The grader requires it (``scores.score_problem``)."""
-    if not runtime.is_grading():
-        return
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:
-        return
-    if get_ipython() is None:
+    display = _grading_display()
+    if display is None:
         return
     _signer.seq += 1
     bundle = {"v": 1, "passed": True, "seq": _signer.seq, "cell": cell_digest(source), "tests": list(names)}
