@@ -57,6 +57,9 @@ def main(argv=None) -> int:
     p.add_argument("--json", type=Path, required=True, help="where to write the calibration record")
     p.add_argument("--figures", type=Path, required=True, help="folder for hw1_*.png")
     p.add_argument("--final-n", type=int, default=10_000)
+    p.add_argument("--ema", action="store_true",
+                   help="calibrate the moving average of the generator (generator_ema_epochNN.pt, written by "
+                        "bench_hw1_wgan.py --ema) instead of the trained generator itself")
     args = p.parse_args(argv)
 
     import matplotlib
@@ -71,13 +74,15 @@ def main(argv=None) -> int:
     CELLS.append("interpolate")  # the strip below uses the reference interpolate() too
     ns = load_reference(torch.device("cpu"))
     run = json.loads((args.run / "results.json").read_text())
-    epochs = sorted(int(f.stem[-2:]) for f in args.run.glob("generator_epoch*.pt"))
+    prefix = "generator_ema_epoch" if args.ema else "generator_epoch"
+    epochs = sorted(int(f.stem[-2:]) for f in args.run.glob(f"{prefix}[0-9][0-9].pt"))
     if not epochs:
-        raise SystemExit(f"no generator_epochNN.pt in {args.run}: run bench_hw1_wgan.py with --eval-every 1")
+        raise SystemExit(f"no {prefix}NN.pt in {args.run}: run bench_hw1_wgan.py with --eval-every 1"
+                         + (" --ema 0.999" if args.ema else ""))
 
     def generator_at(epoch):
         g = ns["Generator"]()
-        g.load_state_dict(torch.load(args.run / f"generator_epoch{epoch:02d}.pt", weights_only=True))
+        g.load_state_dict(torch.load(args.run / f"{prefix}{epoch:02d}.pt", weights_only=True))
         return g.eval()
 
     draws = {e: draw_scores(ns, generator_at(e)) for e in epochs}
@@ -102,7 +107,7 @@ def main(argv=None) -> int:
              "graded_100_score": round(metrics.mnist_score(graded, splits=1, scale="[-1,1]")[0], 3),
              "graded_100_classes": int(metrics.mnist_predict(graded, scale="[-1,1]").unique().numel())}
     print(json.dumps(final), flush=True)
-    record = {"run": str(args.run), "args": run.get("args"), "seconds_per_epoch": [r["seconds"] for r in run["epochs"]],
+    record = {"run": str(args.run), "args": run.get("args"), "generator": "moving average" if args.ema else "trained", "seconds_per_epoch": [r["seconds"] for r in run["epochs"]],
               "draw_seeds": [DRAW_SEEDS.start, DRAW_SEEDS.stop - 1], "late_epochs": late, "proposed_bar": bar,
               "early_epoch_draws_clearing": next((t["draws_clearing_bar"] for t in table if t["epoch"] == EARLY_EPOCH),
                                                  None),
@@ -113,7 +118,7 @@ def main(argv=None) -> int:
     # figures: per-epoch curve, samples every fifth epoch, interpolation strip
     args.figures.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    rows = run["epochs"]
+    rows = [{**r, **r["ema"]} if args.ema else r for r in run["epochs"] if not args.ema or "ema" in r]
     ax.plot([r["epoch"] for r in rows], [r["mnist_score_1000"] for r in rows], label="1,000 samples, 10 splits")
     ax.plot(epochs, [sorted(s for s, _ in draws[e])[10] for e in epochs], label="100 samples, 1 split (median of 20)")
     ax.fill_between(epochs, [min(s for s, _ in draws[e]) for e in epochs],
