@@ -195,22 +195,15 @@ def _grade(graded, cell, name, content):
         path.unlink()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("kind", list(BASELINE_FILES))
-def test_baseline_samples_cell_on_a_file(graded, kind):
-    make, expected = BASELINE_FILES[kind]
-    failed, msg = _grade(graded, "baseline_samples_tests", BUILDER.BASELINE_FILE, make())
-    if expected is None:
-        assert not failed, f"{kind}: {msg}"
-    else:
-        assert failed and expected in msg, f"{kind}: {msg}"
+ARTIFACT_CASES = [("baseline_samples_tests", BUILDER.BASELINE_FILE, kind, *case) for kind, case in BASELINE_FILES.items()] + \
+    [("cgan_samples_tests", BUILDER.CGAN_FILE, kind, *case) for kind, case in CGAN_FILES.items()]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", list(CGAN_FILES))
-def test_cgan_samples_cell_on_a_file(graded, kind):
-    make, expected = CGAN_FILES[kind]
-    failed, msg = _grade(graded, "cgan_samples_tests", BUILDER.CGAN_FILE, make())
+@pytest.mark.parametrize("cell, name, kind, make, expected", ARTIFACT_CASES,
+                         ids=[f"{cell.split('_')[0]}-{kind}" for cell, _, kind, *_ in ARTIFACT_CASES])
+def test_artifact_cell_on_a_file(graded, cell, name, kind, make, expected):
+    failed, msg = _grade(graded, cell, name, make())
     if expected is None:
         assert not failed, f"{kind}: {msg}"
     else:

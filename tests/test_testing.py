@@ -169,24 +169,24 @@ def test_points_cell_earns_everything_when_all_pass_and_nothing_when_all_fail():
     assert float(_points_cell(shape=False, sign=False, value=False, other=False)) == 0.0
 
 
-def test_points_cell_does_not_raise_and_prints_each_tests_points(capsys):
+def _points_cell_output(capsys, **result) -> str:
+    """What the example cell prints when its tests see ``result`` (run_tests called directly, so nothing raises)."""
     from dgmlab.testing import run_tests
 
-    ns = {"RESULT": {"shape": False, "sign": True, "value": True, "other": True}}
+    ns = {"RESULT": {"shape": True, "sign": True, "value": True, "other": True, **result}}
     exec(compile(POINTS_CELL.replace("run_tests(points=10, hidden=4)", ""), "cell-x", "exec"), ns)
     run_tests(ns, points=10, hidden=4, source=POINTS_CELL)
-    out = capsys.readouterr().out
+    return capsys.readouterr().out
+
+
+def test_points_cell_does_not_raise_and_prints_each_tests_points(capsys):
+    out = _points_cell_output(capsys, shape=False)
     assert "FAILED test_shape: 0 of 2 points. expected shape (5,), found (5, 1)" in out
     assert "passed test_sign: 4 of 4 points" in out and "8 of 10 points" in out
 
 
 def test_failed_hidden_test_shows_its_name_and_reason_never_its_source(capsys):
-    from dgmlab.testing import run_tests
-
-    ns = {"RESULT": {"shape": True, "sign": True, "value": False, "other": True}}
-    exec(compile(POINTS_CELL.replace("run_tests(points=10, hidden=4)", ""), "cell-y", "exec"), ns)
-    run_tests(ns, points=10, hidden=4, source=POINTS_CELL)
-    out = capsys.readouterr().out
+    out = _points_cell_output(capsys, value=False)
     assert "FAILED test_hidden_value: 0 of 2 points (hidden test). the value at x* is off" in out
     assert "secret_expected" not in out and "0.125" not in out
 
