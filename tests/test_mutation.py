@@ -1,0 +1,95 @@
+"""Generated mutants (dgmlab.grading.mutation): which edits are made, and that a weak test lets them live."""
+import nbformat
+import pytest
+
+from dgmlab.grading import mutation
+
+CELL = '''import torch
+
+
+def scale(x, k=2):
+    """Multiply by k."""
+    ### BEGIN SOLUTION
+    y = -x * k
+    if k > 0 and not torch.is_tensor(k):
+        y = torch.add(y, x)
+    return y
+    ### END SOLUTION
+'''
+
+
+def _labels(source=CELL):
+    return [m.label for m in mutation.generate("scale", source)]
+
+
+def test_each_operator_is_applied_inside_the_solution_region():
+    ops = {m.operator for m in mutation.generate("scale", CELL)}
+    assert ops == {"arith", "compare", "constant", "sign", "logic", "args", "delete"}
+
+
+def test_nothing_outside_the_solution_region_is_mutated():
+    labels = _labels()
+    assert all(int(label.split()[0][1:]) in range(7, 11) for label in labels), labels
+    assert not any("k=2" in label or "2 -> 3" in label for label in labels), "the default k=2 is outside the region"
+
+
+def test_the_docstring_and_unchanged_rewrites_are_not_mutants():
+    sources = [m.source for m in mutation.generate("scale", CELL)]
+    assert all('"""Multiply by k."""' in s for s in sources)
+    assert len(sources) == len(set(sources))
+
+
+def test_labels_name_the_line_and_the_change():
+    labels = _labels()
+    assert "L7 sign: `-x` -> `x`" in labels
+    assert "L8 compare: `k > 0` -> `k >= 0` (> -> >=)" in labels
+    assert "L9 args: `torch.add(y, x)` -> `torch.add(x, y)` (first two arguments swapped)" in labels
+    assert "L8 delete: `if k > 0 and (not torch.is_tensor(k)): ...` deleted" in labels
+
+
+def test_a_cell_without_solution_markers_has_no_mutants():
+    assert mutation.generate("x", "def f(x):\n    return x + 1\n") == []
+
+
+def test_kill_rate_leaves_equivalent_mutants_out():
+    reports = [mutation.AnswerReport("a", ["t"], generated=10, killed=8, equivalent=[("L1 x", "same value")],
+                                     survivors=["L2 y"])]
+    assert mutation.kill_rate(reports) == pytest.approx(8 / 9)
+    assert mutation.kill_rate([mutation.AnswerReport("b", [])]) is None
+
+
+# ------------------------------------------------------------------ in a kernel
+def _notebook(path):
+    def graded(source, **meta):
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["nbgrader"] = {"schema_version": 3, "locked": True, **meta}
+        return cell
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        graded("from dgmlab.testing import announce_session\nannounce_session()", grade_id="setup",
+               grade=False, solution=False),
+        graded("def double(x):\n    ### BEGIN SOLUTION\n    y = x * 2\n    return y\n    ### END SOLUTION\n",
+               grade_id="double", grade=False, solution=True, locked=False),
+        graded("from dgmlab.testing import run_tests\n\ndef test_zero():\n"
+               "    assert double(0) == 0, 'double(0) should be 0'\n\nrun_tests()\n",
+               grade_id="weak_tests", grade=True, solution=False, points=1),
+        graded("from dgmlab.testing import run_tests\n\ndef test_three():\n"
+               "    assert double(3) == 6, 'double(3) should be 6'\n\nrun_tests()\n",
+               grade_id="strong_tests", grade=True, solution=False, points=1),
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_a_weak_test_lets_mutants_survive_and_a_strong_one_kills_them(tmp_path):
+    path = _notebook(tmp_path / "tiny.ipynb")
+    weak, = mutation.run(path, tests_for={"double": ["weak_tests"]},
+                         equivalent={"double": {"L3 delete: `y = x * 2` deleted": "not equivalent: proven wrong below"}})
+    # x * 2 -> x / 2 and 2 -> 3 both give double(0) == 0
+    assert weak.generated == 4 and weak.killed == 2, weak
+    assert sorted(weak.survivors) == ["L3 arith: `x * 2` -> `x / 2` (* -> /)", "L3 constant: `2` -> `3` (2 -> 3)"]
+    assert weak.equivalent == [], "a listed mutant that the tests kill is killed, not equivalent"
+    strong, = mutation.run(path, tests_for={"double": ["strong_tests"]})
+    assert strong.generated == 4 and strong.killed == 4 and not strong.survivors
