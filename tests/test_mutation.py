@@ -93,3 +93,24 @@ def test_a_weak_test_lets_mutants_survive_and_a_strong_one_kills_them(tmp_path):
     assert weak.equivalent == [], "a listed mutant that the tests kill is killed, not equivalent"
     strong, = mutation.run(path, tests_for={"double": ["strong_tests"]})
     assert strong.generated == 4 and strong.killed == 4 and not strong.survivors
+
+
+# ------------------------------------------------------------------ the builders' lists
+def _equivalent_lists():
+    from conftest import homework_builders
+
+    return {hw: getattr(m, "EQUIVALENT_MUTANTS", {}) for hw, m in sorted(homework_builders().items())}
+
+
+@pytest.mark.parametrize("hw", sorted(_equivalent_lists()))
+def test_every_listed_equivalent_mutant_is_still_generated_and_has_a_reason(hw):
+    from conftest import ROOT
+
+    nb = nbformat.read(ROOT / "source" / hw / f"{hw}.ipynb", as_version=4)
+    sources = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nb.cells}
+    for answer, listed in _equivalent_lists()[hw].items():
+        assert answer in sources, f"{hw}: EQUIVALENT_MUTANTS names {answer!r}, which is no cell of the notebook"
+        labels = {m.label for m in mutation.generate(answer, sources[answer])}
+        for label, reason in listed.items():
+            assert label in labels, f"{hw}/{answer}: {label!r} is no longer generated (the solution changed?)"
+            assert len(reason) > 10, f"{hw}/{answer}: say why {label!r} is equivalent"

@@ -1623,3 +1623,25 @@ CLASS = {
     "demo_ines": ["forgets the Jacobian factor", "mean over points instead of expectation",
                   "squared norm (no square root)"],
 }
+
+# Generated mutants (benchmarks/mutation_kill_rates.py) that survive because they change nothing a grade
+# should notice; each with its reason. tests/test_mutation.py checks every label is still generated.
+EQUIVALENT_MUTANTS = {
+    "jacobian": {
+        "L3 args: `f.jacobian(z).replace(sp.DiracDelta, lambda *args: sp.S.Z...` -> `f.jacobian(z).replace(lambda "
+        "*args: sp.S.Zero, sp.DiracDe...` (first two arguments swapped)":
+            "the swapped replace() matches nothing, so J_f keeps DiracDelta terms of real_root's derivative; they "
+            "vanish wherever z3 e^-z1 + z1^2 != 0, i.e. almost everywhere, so J_f and det J_f are the same function",
+    },
+    "counter_density": {
+        "L10 compare: `r <= 0.5` -> `r < 0.5` (<= -> <)":
+            "at r = 0.5 both branches give 0.9 (the frame starts at 0.9 - k * 0): the density is continuous there",
+    },
+    "normalising_k": {
+        "L7 args: `sp.Eq(sp.Rational(9, 10) + frame_mass, 1)` -> `sp.Eq(1, sp.Rational(9, 10) + frame_mass)` "
+        "(first two arguments swapped)": "an equation with its sides swapped has the same solutions",
+    },
+    "vp_bound": {
+        "L6 arith: `max_density_vp * 1` -> `max_density_vp / 1` (* -> /)": "x * 1 == x / 1",
+    },
+}
