@@ -779,7 +779,7 @@ def _p2(nb: Notebook) -> None:
         def _run(n_batches, epochs, d_steps):
             log = []
             g, d = TinyGenerator(), TinyDiscriminator()
-            loader = [(torch.rand(4, 1, 28, 28) * 2 - 1, torch.zeros(4, dtype=torch.long)) for _ in range(n_batches)]
+            loader = [(torch.rand(6, 1, 28, 28) * 2 - 1, torch.zeros(6, dtype=torch.long)) for _ in range(n_batches)]
             hist = train_gan(g, d, LoggingSGD(g.parameters(), "G", log), LoggingSGD(d.parameters(), "D", log),
                              loader, epochs, d_steps=d_steps, progress=False)
             return hist, log
@@ -807,6 +807,29 @@ def _p2(nb: Notebook) -> None:
             assert "".join(log) == "DDDG" * 4, "each generator update must come right after d_steps discriminator updates"
             _, log = _run(3, 1, 1)
             assert "".join(log) == "DG" * 3, "with d_steps=1 the players must alternate, discriminator first"
+
+
+        def test_noise_has_a_row_per_real_digit_and_latent_dim_columns():
+            import inspect
+            shapes, d_step, g_step = [], discriminator_step, generator_step
+
+            def noise_of(step, player):
+                def recorded(*args, **kwargs):
+                    z = inspect.signature(step).bind(*args, **kwargs).arguments["z"]
+                    shapes.append((player, tuple(z.shape)))
+                    return step(*args, **kwargs)
+                return recorded
+
+            globals()["discriminator_step"], globals()["generator_step"] = noise_of(d_step, "D"), noise_of(g_step, "G")
+            try:
+                g, d = TinyGenerator(), TinyDiscriminator()  # latent_dim 4, batches of 6
+                loader = [(torch.rand(6, 1, 28, 28) * 2 - 1, torch.zeros(6, dtype=torch.long)) for _ in range(2)]
+                train_gan(g, d, torch.optim.SGD(g.parameters(), lr=0.01), torch.optim.SGD(d.parameters(), lr=0.01),
+                          loader, 1, d_steps=1, progress=False)
+            finally:
+                globals()["discriminator_step"], globals()["generator_step"] = d_step, g_step
+            assert shapes == [("D", (6, 4)), ("G", (6, 4))] * 2, \
+                "each step's noise must be (batch size, generator.latent_dim): one row per real digit of the batch"
 
 
         def test_both_players_learn():
@@ -1225,10 +1248,13 @@ def _p3(nb: Notebook) -> None:
             grads = torch.autograd.grad(loss, list(ref.parameters()))
             want = [p.detach() - 0.1 * gr for p, gr in zip(ref.parameters(), grads)]
             g_before = [p.detach().clone() for p in g.parameters()]
+            for p in d.parameters():
+                p.grad = torch.ones_like(p)  # a stale gradient from an earlier step
             out = cgan_discriminator_step(g, d, torch.optim.SGD(d.parameters(), lr=0.1), real, y, z)
             checks.assert_close(out, loss.item(), rtol=1e-5, name="the returned conditional discriminator loss")
             for p, w in zip(d.parameters(), want):
-                checks.assert_close(p, w, atol=1e-5, rtol=1e-4, name="discriminator parameters after one conditional step")
+                checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
+                                    name="discriminator parameters after one conditional step (old gradients cleared)")
             assert all(torch.equal(p, b) for p, b in zip(g.parameters(), g_before)), "the discriminator step changed the generator"
 
 
@@ -1240,10 +1266,13 @@ def _p3(nb: Notebook) -> None:
             grads = torch.autograd.grad(loss, list(ref_g.parameters()))
             want = [p.detach() - 0.1 * gr for p, gr in zip(ref_g.parameters(), grads)]
             d_before = [p.detach().clone() for p in d.parameters()]
+            for p in g.parameters():
+                p.grad = torch.ones_like(p)  # a stale gradient from an earlier step
             out = cgan_generator_step(g, d, torch.optim.SGD(g.parameters(), lr=0.1), z, y)
             checks.assert_close(out, loss.item(), rtol=1e-5, name="the returned conditional generator loss")
             for p, w in zip(g.parameters(), want):
-                checks.assert_close(p, w, atol=1e-5, rtol=1e-4, name="generator parameters after one conditional step")
+                checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
+                                    name="generator parameters after one conditional step (old gradients cleared)")
             assert all(torch.equal(p, b) for p, b in zip(d.parameters(), d_before)), "the generator step changed the discriminator"
         ### END HIDDEN TESTS
 
@@ -2437,6 +2466,20 @@ MUTANTS = [
         if n_d % d_steps == 0:
             history["g_loss"].append(generator_loss(discriminator(generator(z))).item())
         '''), fails=["train_gan_tests"]),
+    Mutant("train_gan", "noise of shape (latent_dim, batch): arguments of randn swapped", _train('''
+        z = torch.randn(generator.latent_dim, real.shape[0], device=device)
+        history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
+        n_d += 1
+        if n_d % d_steps == 0:
+            history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
+        '''), fails=["train_gan_tests"]),
+    Mutant("train_gan", "noise batch taken from the channel dimension (real.shape[1])", _train('''
+        z = torch.randn(real.shape[1], generator.latent_dim, device=device)
+        history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
+        n_d += 1
+        if n_d % d_steps == 0:
+            history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
+        '''), fails=["train_gan_tests"]),
     Mutant("train_gan", "correct variant: same noise for both steps, counter reset after each G update", _train('''
         z = torch.randn(real.shape[0], generator.latent_dim, device=device)
         history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
@@ -2477,6 +2520,10 @@ MUTANTS = [
     Mutant("cgan_steps", "fakes generated for random labels", _csteps(fake="torch.randint_like(labels, 10)"),
            fails=["cgan_steps_tests"]),
     Mutant("cgan_steps", "generator draws other labels than the ones judged", _csteps(gen="torch.randint_like(labels, 10)"),
+           fails=["cgan_steps_tests"]),
+    Mutant("cgan_steps", "discriminator's old gradients never cleared", _csteps().replace("    d_opt.zero_grad()\n", ""),
+           fails=["cgan_steps_tests"]),
+    Mutant("cgan_steps", "generator's old gradients never cleared", _csteps().replace("    g_opt.zero_grad()\n", ""),
            fails=["cgan_steps_tests"]),
     Mutant("cgan_steps", "correct variant: detach and softplus losses written inline", _src('''
         def cgan_discriminator_step(generator, discriminator, d_opt, real, labels, z):
