@@ -4,9 +4,9 @@ The artifact-graded cell ``samples_quality_tests`` grades ``samples_100.pt`` nex
 Both here and in tests/test_proofs.py the notebook is copied to a temporary folder with the
 builder's ``PROOF_ARTIFACTS`` (genuine samples of the reference generator, tests/fixtures), where
 every graded cell is proven. A second session runs the notebook without the file (the cell earns
-nothing and says why), then reruns only that cell on other files: noise fails the quality bar;
-real MNIST digits, the same digits shifted by a pixel, or with small noise, fail as copies; the
-genuine samples pass.
+nothing and says why), then reruns only that cell on other files: noise earns the 2 points of a
+well-formed file and fails the quality bar (5 points); real MNIST digits, the same digits shifted by
+a pixel, or with small noise, earn 0 as copies; the genuine samples earn all 7.
 """
 import shutil
 
@@ -17,9 +17,17 @@ import torch
 from conftest import homework_builders
 from dgmlab.data import load_sample
 from dgmlab.grading.proofs import NotebookSession, _grade_id, prove
+from dgmlab.testing import plan
 
 HW = "hw1_wgan"
 COPIED = "these samples match dataset images, not generated ones"
+CELL = "samples_quality_tests"
+
+
+def _printed(s, gid):
+    """What the executed cell ``gid`` printed (its per-test lines and their messages)."""
+    cell = s.nb.cells[s.index[gid]]
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +53,17 @@ def test_hw1_wgan_proven_with_its_artifact(builder, tmp_path):
     wrong = [o for o in outcomes if not o.ok]
     assert not wrong, "\n".join(f"{o.mutant} -> {o.test}: expected {o.expected}, got {o.got} {o.message}"
                                 for o in wrong)
-    answers = {m.answer for m in builder.MUTANTS}
-    for answer in answers:
-        labels = [m for m in builder.MUTANTS if m.answer == answer]
-        assert sum(1 for m in labels if m.fails) >= 2, f"{answer}: fewer than two wrong answers"
+    assert_two_wrong_answers_per_cell(builder)
+
+
+def assert_two_wrong_answers_per_cell(builder):
+    """Every answer cell has at least two wrong answers: mutants that fail, or earn less than the cell's points."""
+    full = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in builder.build().nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+    for answer in {m.answer for m in builder.MUTANTS}:
+        wrong = [m for m in builder.MUTANTS if m.answer == answer
+                 and (m.fails or any(p < full[t] for t, p in m.earns.items()))]
+        assert len(wrong) >= 2, f"{answer}: fewer than two wrong answers"
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +78,13 @@ def graded(builder, tmp_path_factory):
 @pytest.mark.slow
 def test_artifact_cell_without_the_file_earns_nothing_and_says_why(builder, graded):
     s, _, results = graded
-    failed, msg = results["samples_quality_tests"]
-    assert failed, "the artifact-graded cell passed with no samples file"
-    assert "samples_100.pt" in msg and "0 points" in msg, msg
+    got, _ = s.run_verdict(s.index[CELL])
+    assert got == "earn 0 of 7", f"the artifact-graded cell with no samples file: {got}"
+    printed = _printed(s, CELL)
+    assert "no samples_100.pt in the homework folder, so this cell earns 0 points" in printed, printed
     others = {k: m for k, (f, m) in results.items() if f and k not in builder.ARTIFACT_TESTS}
     assert not others, f"without the artifact, other cells failed too: {others}"
-    assert _grade_id(s.nb.cells[s.index["samples_quality_tests"]]) == "samples_quality_tests"
+    assert _grade_id(s.nb.cells[s.index[CELL]]) == CELL
 
 
 def _real_digits():
@@ -92,16 +108,17 @@ def _with_noise(x, std=0.1):
     return (x + std * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))).clamp(-1, 1)
 
 
+# file -> (maker, the points it earns of 7, what the cell must print)
 FILES = {
     "uniform noise": (lambda b: torch.rand(100, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1,
-                      "below the bar"),
-    "real MNIST digits": (lambda b: _real_digits(), COPIED),
-    "real digits shifted by a pixel": (lambda b: _shifted_by_a_pixel(_real_digits()), COPIED),
-    "real digits with noise of std 0.1": (lambda b: _with_noise(_real_digits()), COPIED),
+                      2, "below the bar"),  # a well-formed file of new images: the format points only
+    "real MNIST digits": (lambda b: _real_digits(), 0, COPIED),
+    "real digits shifted by a pixel": (lambda b: _shifted_by_a_pixel(_real_digits()), 0, COPIED),
+    "real digits with noise of std 0.1": (lambda b: _with_noise(_real_digits()), 0, COPIED),
     "real digits shifted by a pixel, with noise of std 0.05": (
-        lambda b: _with_noise(_shifted_by_a_pixel(_real_digits()), 0.05), COPIED),
+        lambda b: _with_noise(_shifted_by_a_pixel(_real_digits()), 0.05), 0, COPIED),
     "genuine samples of the reference generator": (lambda b: torch.load(b.GENUINE_SAMPLES, weights_only=True),
-                                                   None),
+                                                   7, "passed test_mnist_classifier_score_above_the_bar"),
 }
 
 
@@ -109,12 +126,23 @@ FILES = {
 @pytest.mark.parametrize("kind", list(FILES))
 def test_artifact_cell_on_a_file(builder, graded, kind):
     s, folder, _ = graded
-    make, expected = FILES[kind]
+    make, earned, printed = FILES[kind]
     x = make(builder)
     assert tuple(x.shape) == (100, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
     torch.save(x, folder / "samples_100.pt")
-    failed, msg = s.run(s.index["samples_quality_tests"])
-    if expected is None:
-        assert not failed, f"{kind}: {msg}"
-    else:
-        assert failed and expected in msg, f"{kind}: {msg}"
+    got, msg = s.run_verdict(s.index[CELL])
+    assert got == f"earn {earned:g} of 7", f"{kind}: {got} {msg}\n{_printed(s, CELL)}"
+    assert printed in _printed(s, CELL), f"{kind}: {_printed(s, CELL)}"
+
+
+def test_artifact_cell_points_split_so_a_copied_file_earns_nothing(builder):
+    """Both tests of the artifact cell are visible (nothing about the rule is secret), and each needs the
+    checks a copied file fails: the format points are 2, the quality bar 5."""
+    cell = next(c for c in builder.build().nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == CELL)
+    cell_plan = plan(cell.source)
+    assert cell_plan.hidden == 0
+    assert {t.name: t.points for t in cell_plan.tests} == {
+        "test_saved_samples_are_100_new_images_in_range": 2, "test_mnist_classifier_score_above_the_bar": 5}
+    for test in ("test_saved_samples_are_100_new_images_in_range", "test_mnist_classifier_score_above_the_bar"):
+        body = cell.source.split(f"def {test}():")[1].split("\ndef ")[0].split("\n        @points")[0]
+        assert "_graded_samples()" in body, f"{test} does not run the checks a copied file fails"

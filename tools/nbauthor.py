@@ -103,6 +103,9 @@ def hidden_note(cell_plan) -> str:
     from dgmlab.testing import SELF_CHECK, fmt
 
     visible = cell_plan.points - cell_plan.hidden
+    if not cell_plan.hidden:
+        return (f"# All {fmt(cell_plan.points)} points of this cell come from the checks above (no hidden tests).\n"
+                f"# Self-check before handing in: {SELF_CHECK}.")
     return (f"# {fmt(visible)} of these {fmt(cell_plan.points)} points come from the checks above, "
             f"{fmt(cell_plan.hidden)} from hidden tests run only when graded.\n"
             f"# Self-check before handing in: {SELF_CHECK}.")

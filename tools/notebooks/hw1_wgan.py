@@ -38,9 +38,16 @@ def build() -> Notebook:
         that handout; the wording, the code and the tests are ours.*
 
         **How this notebook works.** Run the setup cell first. Cells marked `# COMPLETE` are yours:
-        replace `raise NotImplementedError()` with your code. The test cell after each answer runs a
-        few visible checks; more checks run when the notebook is graded. Markdown cells that say
+        replace `raise NotImplementedError()` with your code. Markdown cells that say
         *Write your answer here* are graded by hand.
+
+        **Points per check, and hidden tests.** The test cell after each answer runs a few visible checks,
+        prints the points each one earns (with a hint when it fails) and shows the cell's points as its
+        result. Hidden tests, run only when the notebook is graded, decide {HIDDEN} of the {AUTO} autograded
+        points; each test cell says how many of its own. Passing every visible check does not guarantee those.
+        **Self-check before handing in:** run `dgmlab.check()` in a new cell (or `dgmlab check hw1_wgan.ipynb`
+        in a terminal): it runs every visible check the way the autograder does and lists, per question, the
+        visible points earned, the points hidden tests decide, and written answers still empty.
 
         **Modes.** On a GPU (Colab) the notebook runs the full 40-epoch training of Q3. With
         `DGMLAB_FAST=1` it trains a few dozen steps on a small MNIST sample, just to check that the
@@ -199,23 +206,33 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("flow_log_prob_tests", points=5, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
+        @points(0.5)
         def test_shape_and_finite_on_a_1d_affine_flow():
             flow = AffineFlow(torch.tensor([[2.0]]), torch.tensor([1.0]))
             out = flow_log_prob(torch.linspace(-3, 3, 7).unsqueeze(1), flow, standard_normal(1))
             checks.assert_tensor(out, "flow_log_prob(x, flow, base)", shape=(7,))
-            assert torch.isfinite(out).all(), "flow_log_prob returned NaN or inf on an invertible affine flow"
+            assert torch.isfinite(out).all(), \\
+                (f"expected finite log-densities on an invertible affine flow, found {out.tolist()}: NaN or inf "
+                 f"usually means log|det J| was taken of a negative or zero number (use log_abs_det_jacobian)")
 
+        @points(1)
         def test_log_det_on_a_tiny_case():
             # f(z) = 2 z + 1 stretches by 2: at x = 1 (z = 0) the density is N(0; 0, 1) / 2
             flow = AffineFlow(torch.tensor([[2.0]]), torch.tensor([1.0]))
             got = float(flow_log_prob(torch.tensor([[1.0]]), flow, standard_normal(1))[0])
             want = -0.5 * math.log(2 * math.pi) - math.log(2.0)
+            hint = ""
+            if abs(got - (want + 2 * math.log(2.0))) < 1e-4:
+                hint = ": that is log N(0; 0, 1) + log 2, a sign error (subtract log|det J| of f)"
+            elif abs(got - (-0.5 * math.log(2 * math.pi) - 0.5 - math.log(2.0))) < 1e-4:
+                hint = ": that is the base density at x = 1 instead of at z = f^-1(x) = 0 (invert first)"
             assert abs(got - want) < 1e-5, \\
-                f"for f(z) = 2z + 1 at x = 1 expected log N(0; 0, 1) - log 2 = {want:.5f}, found {got:.5f}"
+                f"for f(z) = 2z + 1 at x = 1 expected log N(0; 0, 1) - log 2 = {want:.5f}, found {got:.5f}{hint}"
 
         ### BEGIN HIDDEN TESTS
+        @points(0.5)
         def test_1d_affine_matches_torch_normal():
             flow = AffineFlow(torch.tensor([[2.0]]), torch.tensor([1.0]))
             x = torch.linspace(-3, 3, 7).unsqueeze(1)
@@ -223,6 +240,7 @@ def build() -> Notebook:
             checks.assert_close(flow_log_prob(x, flow, standard_normal(1)), want, rtol=1e-5, atol=1e-5,
                                 name="log-density of a 1-D affine flow")
 
+        @points(0.5)
         def test_2d_affine_with_non_standard_base_matches_multivariate_normal():
             A = torch.tensor([[2.0, 0.5], [0.3, 1.5]])
             b = torch.tensor([1.0, -2.0])
@@ -230,28 +248,33 @@ def build() -> Notebook:
             base = standard_normal(2, loc=0.5, scale=0.7)
             want = D.MultivariateNormal(A @ torch.full((2,), 0.5) + b, 0.49 * A @ A.T).log_prob(x)
             checks.assert_close(flow_log_prob(x, AffineFlow(A, b), base), want, rtol=1e-4, atol=1e-4,
-                                name="log-density of a 2-D affine flow")
+                                name="log-density of a 2-D affine flow with a non-standard base (base.log_prob?)")
 
+        @points(0.5)
         def test_1d_exp_flow_matches_torch_lognormal():
             x = torch.tensor([[0.1], [0.5], [1.0], [2.0], [7.0]])
             want = D.LogNormal(0.0, 1.0).log_prob(x.squeeze(1))
             checks.assert_close(flow_log_prob(x, ExpFlow(), standard_normal(1)), want, rtol=1e-5, atol=1e-5,
-                                name="log-density of the 1-D exp flow")
+                                name="log-density of the 1-D exp flow (log|det J| at z = f^-1(x)?)")
 
+        @points(0.75)
         def test_2d_exp_flow_matches_independent_lognormals():
             x = torch.rand(9, 2) * 3 + 0.05
             want = D.Independent(D.LogNormal(torch.full((2,), -0.3), torch.full((2,), 0.8)), 1).log_prob(x)
             got = flow_log_prob(x, ExpFlow(), standard_normal(2, loc=-0.3, scale=0.8))
             checks.assert_close(got, want, rtol=1e-5, atol=1e-5, name="log-density of the 2-D exp flow")
 
+        @points(0.25)
         def test_gradient_reaches_flow_parameters():
             A = torch.tensor([[2.0, 0.5], [0.3, 1.5]], requires_grad=True)
             out = flow_log_prob(torch.randn(5, 2), AffineFlow(A, torch.zeros(2)), standard_normal(2)).sum()
-            assert out.requires_grad, "flow_log_prob's output is detached from the flow's parameters"
+            assert out.requires_grad, \\
+                "flow_log_prob's output is detached from the flow's parameters (a .detach(), .item() or numpy step?)"
             out.backward()
             assert A.grad is not None and torch.isfinite(A.grad).all() and A.grad.abs().sum() > 0, \\
                 "no gradient reached the flow's parameters"
 
+        @points(0.5)
         def test_singular_affine_flow_is_rejected():
             flow = AffineFlow(torch.tensor([[1.0, 2.0], [2.0, 4.0]]), torch.zeros(2))
             try:
@@ -260,6 +283,7 @@ def build() -> Notebook:
                 return
             raise AssertionError("a singular (non-invertible) affine map must raise ValueError")
 
+        @points(0.5)
         def test_folding_map_is_rejected():
             class Fold:  # f(z) = |z|: not injective; its "inverse" is the identity
                 def forward(self, z):
@@ -275,10 +299,11 @@ def build() -> Notebook:
                 flow_log_prob(torch.tensor([[-1.0], [0.5]]), Fold(), standard_normal(1))
             except ValueError:
                 return
-            raise AssertionError("a map whose round trip f(f^-1(x)) misses x must raise ValueError")
+            raise AssertionError("a map whose round trip f(f^-1(x)) misses x must raise ValueError "
+                                 "(a finite log-det does not prove invertibility)")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=3.5)
         ''')
     nb.md(r"""
         **(e) (3 points)** Implement `flow_sample(n, flow, base)`: draw `n` points from the flow.
@@ -293,22 +318,26 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("flow_sample_tests", points=3, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
+        @points(0.5)
         def test_shape():
             out = flow_sample(5, AffineFlow(torch.eye(2), torch.zeros(2)), standard_normal(2))
             checks.assert_tensor(out, "flow_sample(5, flow, base)", shape=(5, 2))
 
         ### BEGIN HIDDEN TESTS
+        @points(1.5)
         def test_2d_affine_samples_have_the_right_mean_and_covariance():
             A = torch.tensor([[2.0, 0.5], [0.3, 1.5]])
             b = torch.tensor([1.0, -2.0])
             x = flow_sample(40000, AffineFlow(A, b), standard_normal(2, loc=0.5, scale=0.7)).double()
             mean = A.double() @ torch.full((2,), 0.5, dtype=torch.float64) + b.double()
-            checks.assert_close(x.mean(0), mean, atol=0.04, rtol=0, name="sample mean of the affine flow")
+            checks.assert_close(x.mean(0), mean, atol=0.04, rtol=0,
+                                name="sample mean of the affine flow (noise from base, pushed through flow.forward?)")
             checks.assert_close(torch.cov(x.T), 0.49 * A.double() @ A.double().T, atol=0.08, rtol=0,
                                 name="sample covariance of the affine flow")
 
+        @points(1)
         def test_exp_flow_samples_follow_the_lognormal():
             x = flow_sample(40000, ExpFlow(), standard_normal(1, loc=-0.5, scale=0.5)).squeeze(1).double()
             q = torch.quantile(x, torch.tensor([0.1, 0.5, 0.9], dtype=torch.float64))
@@ -316,7 +345,7 @@ def build() -> Notebook:
             checks.assert_close(q, want, rtol=0.03, atol=0, name="quantiles of exp-flow samples")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=2.5)
         ''')
 
     # ------------------------------------------------------------------ Q2
@@ -369,8 +398,9 @@ def build() -> Notebook:
         kl_gaussians
         ''', check_output=True)
     nb.tests("kl_tests", points=8, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
+        @points(0.5)
         def test_are_expressions_in_the_right_symbols():
             checks.assert_sympy_expr(kl_integrand, "kl_integrand", symbols=[x, theta, theta0, sigma_g, sigma_data])
             assert x in kl_integrand.free_symbols, \\
@@ -378,9 +408,21 @@ def build() -> Notebook:
             checks.assert_sympy_expr(kl_general, "kl_general", symbols=[theta, theta0, sigma_g, sigma_data])
             checks.assert_sympy_expr(kl_gaussians, "kl_gaussians", symbols=[theta, theta0, eps])
 
+        @points(0.5)
         def test_general_kl_vanishes_for_equal_distributions():
             same = sp.simplify(kl_general.subs({theta: theta0, sigma_g: sigma_data}))
-            assert same == 0, f"expected kl_general = 0 when theta = theta0 and sigma_g = sigma_data, found {same}"
+            assert same == 0, \\
+                (f"expected kl_general = 0 when theta = theta0 and sigma_g = sigma_data, found {same}: "
+                 f"check that p_g and p_data use the same normal_pdf and that the integral is over x")
+
+        @points(1)
+        def test_general_kl_is_positive_when_only_the_widths_differ():
+            value = sp.N(kl_general.subs({theta: 0, theta0: 0, sigma_g: 1, sigma_data: 2}))
+            assert value.is_real and value > 0, \\
+                (f"expected kl_general > 0 for equal means and widths sigma_g = 1, sigma_data = 2 (a KL between "
+                 f"different distributions is positive), found {value}: a negative value means the log-ratio is "
+                 f"upside down (log p_data/p_g) or weighted by p_data; zero means the widths were lost (a form "
+                 f"guessed from the equal-width result?)")
 
         ### BEGIN HIDDEN TESTS
         def _points():
@@ -388,6 +430,7 @@ def build() -> Notebook:
                 (sp.Rational(1, 3), 1, 0, 1, 1), (-2, sp.Rational(1, 2), 2, sp.Rational(3, 2), sp.Rational(2, 3)),
                 (sp.Rational(7, 4), -1, sp.Rational(1, 5), 2, sp.Rational(1, 2)), (0, 3, -1, sp.Rational(1, 4), 3)]]
 
+        @points(1)
         def test_integrand_is_p_g_times_the_log_ratio():
             p_g_ = normal_pdf(x, theta, sigma_g)
             want = p_g_ * (sp.log(p_g_) - sp.log(normal_pdf(x, theta0, sigma_data)))
@@ -395,15 +438,21 @@ def build() -> Notebook:
                 gap = abs(complex(sp.N((kl_integrand - want).subs(point), 30)))
                 assert gap < 1e-20, "kl_integrand is not p_g(x) log(p_g(x) / p_data(x)) (which density weights the log-ratio?)"
 
-        def test_general_kl_is_exact():
-            want = sp.log(sigma_data / sigma_g) + (sigma_g ** 2 + (theta - theta0) ** 2) / (2 * sigma_data ** 2) - sp.Rational(1, 2)
-            checks.assert_sympy_equal(kl_general, want, "kl_general")
+        def _general_kl():
+            return sp.log(sigma_data / sigma_g) + (sigma_g ** 2 + (theta - theta0) ** 2) / (2 * sigma_data ** 2) - sp.Rational(1, 2)
 
+        @points(4)
+        def test_general_kl_is_exact():
+            checks.assert_sympy_equal(kl_general, _general_kl(), "kl_general")
+
+        @points(1)
         def test_equal_widths_give_the_closed_form():
+            # the printed equal-width form earns nothing by itself: it counts as the specialisation of kl_general
+            checks.assert_sympy_equal(kl_general, _general_kl(), "kl_general (kl_gaussians is graded as its specialisation)")
             checks.assert_sympy_equal(kl_gaussians, (theta - theta0) ** 2 / (2 * eps ** 2), "kl_gaussians")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=8, hidden=6)
         ''')
     nb.md(r"""
         **(b) (6 points)** Let both distributions concentrate: $\epsilon \to 0^+$ with
@@ -428,28 +477,38 @@ def build() -> Notebook:
         print("theta = 1, theta0 = 0:", kl_limits(kl_gaussians, 1, 0))
         ''', check_output=True)
     nb.tests("kl_limits_tests", points=6, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
         KL_CLOSED_FORM = (theta - theta0) ** 2 / (2 * eps ** 2)
 
+        @points(1)
         def test_returns_two_sympy_objects():
             out = kl_limits(KL_CLOSED_FORM, 1, 0)
-            assert isinstance(out, tuple) and len(out) == 2, "kl_limits must return a pair (KL limit, derivative limit)"
-            assert all(isinstance(v, sp.Basic) for v in out), "both limits must be sympy objects (e.g. sp.oo)"
+            assert isinstance(out, tuple) and len(out) == 2, \\
+                (f"expected a pair (KL limit, derivative limit), found {type(out).__name__}"
+                 f"{' of length ' + str(len(out)) if isinstance(out, (tuple, list)) else ''}")
+            assert all(isinstance(v, sp.Basic) for v in out), \\
+                (f"expected two sympy objects (e.g. sp.oo), found {[type(v).__name__ for v in out]}: "
+                 f"use sp.limit, not float arithmetic")
 
         ### BEGIN HIDDEN TESTS
+        @points(2)
         def test_kl_diverges_to_plus_infinity():
             for t, t0 in [(1, 0), (-1, 0), (sp.Rational(1, 2), 2)]:
-                assert kl_limits(KL_CLOSED_FORM, t, t0)[0] is sp.oo, "the KL limit is not +infinity"
+                assert kl_limits(KL_CLOSED_FORM, t, t0)[0] is sp.oo, \\
+                    "the KL limit is wrong for theta != theta0 (is the limit taken as eps -> 0 from above?)"
 
+        @points(3)
         def test_derivative_diverges_with_the_sign_of_theta_minus_theta0():
-            assert kl_limits(KL_CLOSED_FORM, 1, 0)[1] is sp.oo, "the derivative limit for theta > theta0 is wrong"
-            assert kl_limits(KL_CLOSED_FORM, -1, 0)[1] is sp.oo * -1, "the derivative limit for theta < theta0 is wrong"
+            why = " (differentiate with respect to theta, not eps or theta0)"
+            assert kl_limits(KL_CLOSED_FORM, 1, 0)[1] is sp.oo, "the derivative limit for theta > theta0 is wrong" + why
+            assert kl_limits(KL_CLOSED_FORM, -1, 0)[1] is sp.oo * -1, \\
+                "the derivative limit for theta < theta0 is wrong" + why
             assert kl_limits(KL_CLOSED_FORM, sp.Rational(1, 2), 2)[1] is -sp.oo, \\
-                "the derivative limit for theta < theta0 is wrong"
+                "the derivative limit for theta < theta0 is wrong" + why
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=6, hidden=5)
         ''')
     nb.md(r"""
         **(c) (5 + 3 points)** Consider a GAN whose generator minimises
@@ -471,17 +530,29 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("seed_loss_tests", points=3, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
+        @points(0.5)
         def test_returns_a_scalar():
             checks.assert_tensor(seed_generator_loss(torch.full((4,), 0.5)), "seed_generator_loss(d)", shape=())
 
+        @points(0.5)
+        def test_value_at_a_single_output():
+            got = float(seed_generator_loss(torch.tensor([0.25], dtype=torch.float64)))
+            want = math.log(0.75) - math.log(0.25)
+            hint = ": the two terms are swapped (a sign error)" if abs(got + want) < 1e-6 else ""
+            assert abs(got - want) < 1e-9, \\
+                f"for D(x) = 0.25 expected log(1 - 0.25) - log(0.25) = log 3 = {want:.6f}, found {got:.6f}{hint}"
+
         ### BEGIN HIDDEN TESTS
+        @points(1)
         def test_value_on_a_fixed_batch():
             d = torch.tensor([0.1, 0.3, 0.6, 0.95], dtype=torch.float64)
             want = torch.log(1 - d).mean() - torch.log(d).mean()
-            checks.assert_close(seed_generator_loss(d), want, rtol=1e-9, atol=1e-12, name="seed_generator_loss(d)")
+            checks.assert_close(seed_generator_loss(d), want, rtol=1e-9, atol=1e-12,
+                                name="seed_generator_loss(d) on a batch of four (batch means?)")
 
+        @points(1)
         def test_gradient_with_respect_to_d():
             d = torch.tensor([0.2, 0.4, 0.7], dtype=torch.float64, requires_grad=True)
             seed_generator_loss(d).backward()
@@ -491,7 +562,7 @@ def build() -> Notebook:
                                 name="d loss / d D(x_i)")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=2)
         ''')
     nb.code('''
         def optimal_discriminator(x, theta_g, theta_data, std):
@@ -578,15 +649,20 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("js_tests", points=5, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
         def _t(v, grad=False):
             return torch.tensor(float(v), dtype=torch.float64, requires_grad=grad)
 
+        @points(1)
         def test_zero_for_equal_means():
             out = js_divergence(_t(0.3), _t(0.3), 1.0)
             checks.assert_tensor(out, "js_divergence(...)", shape=())
-            checks.assert_close(out, 0.0, atol=1e-8, name="JS of two identical Gaussians")
+            got = float(out)
+            hint = ""
+            if abs(got + math.log(2)) < 1e-4:
+                hint = ": that is -log 2, the mixture lost its 1/2 (m = (p_g + p_data) / 2: logaddexp(...) - log 2)"
+            assert abs(got) < 1e-8, f"expected JS = 0 for two identical Gaussians, found {got:.6g}{hint}"
 
         ### BEGIN HIDDEN TESTS
         def _reference_js(t, t0, s):
@@ -599,11 +675,13 @@ def build() -> Notebook:
             lo, hi = min(t, t0) - 12 * s, max(t, t0) + 12 * s
             return integrate.quad(f, lo, hi, points=[t, t0], limit=200)[0]
 
+        @points(1.5)
         def test_value_at_moderate_eps():
             for t, s in [(1.0, 1.0), (-0.7, 0.5), (2.0, 1.5)]:
                 checks.assert_close(js_divergence(_t(t), _t(0.0), s), _reference_js(t, 0.0, s), rtol=1e-5,
                                     atol=1e-7, name=f"JS at theta={t}, eps={s}")
 
+        @points(1)
         def test_gradient_at_moderate_eps():
             th = _t(1.0, grad=True)
             js_divergence(th, _t(0.0), 1.0).backward()
@@ -611,6 +689,7 @@ def build() -> Notebook:
             fd = (_reference_js(1.0 + 1e-4, 0.0, 1.0) - _reference_js(1.0 - 1e-4, 0.0, 1.0)) / 2e-4
             checks.assert_close(th.grad, fd, rtol=1e-3, atol=1e-6, name="dJS/dtheta at eps=1")
 
+        @points(1.5)
         def test_saturates_at_log2_with_vanishing_gradient():
             for t in [1.0, -1.0]:
                 th = _t(t, grad=True)
@@ -621,7 +700,7 @@ def build() -> Notebook:
                     "dJS/dtheta should vanish as eps -> 0 (theta != theta0)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=4)
         ''')
     nb.answer("w1_distance", '''
         def w1_distance(theta, theta0, eps):
@@ -631,20 +710,24 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("w1_tests", points=2, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
         def _t(v, grad=False):
             return torch.tensor(float(v), dtype=torch.float64, requires_grad=grad)
 
+        @points(0.5)
         def test_zero_for_equal_means():
-            checks.assert_close(w1_distance(_t(0.4), _t(0.4), 0.1), 0.0, atol=1e-12, name="W1 of identical Gaussians")
+            checks.assert_close(w1_distance(_t(0.4), _t(0.4), 0.1), 0.0, atol=1e-12, reveal=True,
+                                name="W1 of two identical Gaussians (expected 0)")
 
         ### BEGIN HIDDEN TESTS
+        @points(0.75)
         def test_value_is_the_shift_whatever_eps():
             for t, t0, s in [(1.0, 0.0, 1.0), (-2.0, 0.5, 1e-3), (0.3, -0.2, 5.0)]:
                 checks.assert_close(w1_distance(_t(t), _t(t0), s), abs(t - t0), rtol=1e-6, atol=1e-9,
                                     name=f"W1 at theta={t}, theta0={t0}, eps={s}")
 
+        @points(0.75)
         def test_gradient_keeps_unit_size_and_sign_as_eps_shrinks():
             for t, sign in [(1.0, 1.0), (-1.0, -1.0)]:
                 th = _t(t, grad=True)
@@ -653,7 +736,7 @@ def build() -> Notebook:
                 checks.assert_close(th.grad, sign, atol=1e-6, name=f"dW1/dtheta at theta={t}")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=2, hidden=1.5)
         ''')
     nb.code(r'''
         if not runtime.is_grading():
@@ -778,21 +861,42 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("wgan_losses_tests", points=5, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
+        @points(0.5)
         def test_scalars():
             checks.assert_tensor(critic_loss(torch.zeros(3), torch.zeros(3)), "critic_loss(...)", shape=())
             checks.assert_tensor(generator_loss(torch.zeros(3)), "generator_loss(...)", shape=())
 
+        @points(0.5)
+        def test_critic_loss_sign_on_one_pair():
+            got = float(critic_loss(torch.tensor([1.0]), torch.tensor([0.0])))
+            assert abs(got - (-1.0)) < 1e-6, \\
+                (f"for a real score 1 and a fake score 0 expected critic_loss = 0 - 1 = -1, found {got:g}"
+                 + (": a sign error (the critic minimises fake minus real, so it raises real scores)"
+                    if abs(got - 1.0) < 1e-6 else ""))
+
+        @points(0.5)
+        def test_generator_loss_sign_on_one_score():
+            got = float(generator_loss(torch.tensor([2.0])))
+            assert abs(got - (-2.0)) < 1e-6, \\
+                (f"for a fake score 2 expected generator_loss = -2, found {got:g}"
+                 + (": a sign error (the generator minimises minus the critic's score)" if abs(got - 2.0) < 1e-6 else ""))
+
         ### BEGIN HIDDEN TESTS
+        @points(1.5)
         def test_critic_loss_sign_and_mean_with_unequal_batches():
             real = torch.tensor([1.0, 2.0, 3.0, 6.0])
             fake = torch.tensor([-1.0, 0.5])
-            checks.assert_close(critic_loss(real, fake), -0.25 - 3.0, name="critic_loss on a fixed batch")
+            checks.assert_close(critic_loss(real, fake), -0.25 - 3.0,
+                                name="critic_loss on batches of 4 real and 2 fake scores (a mean of each batch?)")
 
+        @points(0.75)
         def test_generator_loss_sign_and_mean():
-            checks.assert_close(generator_loss(torch.tensor([1.0, 2.0, 6.0])), -3.0, name="generator_loss on a fixed batch")
+            checks.assert_close(generator_loss(torch.tensor([1.0, 2.0, 6.0])), -3.0,
+                                name="generator_loss on a batch of three scores (a batch mean?)")
 
+        @points(1.25)
         def test_gradients_flow_to_the_scores():
             real = torch.tensor([1.0, 2.0], requires_grad=True)
             fake = torch.tensor([0.5, 0.1, 0.3, 0.2], requires_grad=True)
@@ -806,7 +910,7 @@ def build() -> Notebook:
             checks.assert_close(f2.grad, torch.full((2,), -0.5), name="d generator_loss / d fake_scores")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=3.5)
         ''')
     nb.md(r"""
         *Gradient penalty (6 points).* `gradient_penalty(critic, real, fake, lam=10.0, alpha=None)`
@@ -831,7 +935,7 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("gradient_penalty_tests", points=6, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
         class _LinearCritic(nn.Module):
             def __init__(self, d, scale):
@@ -847,13 +951,24 @@ def build() -> Notebook:
             torch.manual_seed(3)
             return nn.Sequential(nn.Flatten(), nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 1), nn.Flatten(0))
 
+        @points(1)
         def test_scalar_and_zero_for_a_unit_norm_linear_critic():
             crit = _LinearCritic(4, 1 / math.sqrt(30.0))  # weight norm exactly 1
             out = gradient_penalty(crit, torch.randn(6, 1, 2, 2), torch.randn(6, 1, 2, 2))
             checks.assert_tensor(out, "gradient_penalty(...)", shape=())
-            checks.assert_close(out, 0.0, atol=1e-5, name="penalty of a critic with unit gradient norm")
+            got = float(out)
+            hint = ""
+            if abs(got - 10.0) < 1e-3:
+                hint = ": that is lam * ||grad||^2, the '- 1' is missing (penalise (||grad|| - 1)^2)"
+            elif abs(got - 10.0 * (math.sqrt(6.0) - 1) ** 2) < 1e-3:
+                hint = (": that is one norm over the whole batch of 6; take each sample's norm "
+                        "(grad.reshape(N, -1).norm(dim=1)), then average")
+            assert abs(got) < 1e-5, \\
+                (f"a linear critic with weight norm 1 has gradient norm 1 everywhere, so expected a penalty of 0, "
+                 f"found {got:.6g}{hint}")
 
         ### BEGIN HIDDEN TESTS
+        @points(0.5)
         def test_linear_critic_value_and_lambda():
             crit = _LinearCritic(4, 0.5)  # |w| = 0.5 * sqrt(30)
             real, fake = torch.randn(6, 1, 2, 2), torch.randn(6, 1, 2, 2)
@@ -869,6 +984,7 @@ def build() -> Notebook:
             (g,) = torch.autograd.grad(crit(xh).sum(), xh, create_graph=True)
             return lam * ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
+        @points(1.5)
         def test_nonlinear_critic_matches_reference_with_given_alpha():
             crit = _tiny_critic()
             real, fake = torch.randn(7, 1, 2, 2) * 3, torch.randn(7, 1, 2, 2) * 3
@@ -877,6 +993,7 @@ def build() -> Notebook:
                                 _reference(crit, real, fake, 10.0, alpha).detach(), rtol=1e-5, atol=1e-6,
                                 name="penalty of a small tanh critic (alpha given)")
 
+        @points(2)
         def test_differentiable_with_respect_to_the_critic():
             crit = _tiny_critic()
             real, fake = torch.randn(7, 1, 2, 2) * 3, torch.randn(7, 1, 2, 2) * 3
@@ -890,6 +1007,7 @@ def build() -> Notebook:
                 assert g is not None, "a critic parameter gets no gradient from the penalty"
                 checks.assert_close(g, w, rtol=1e-4, atol=1e-6, name="d penalty / d critic parameters")
 
+        @points(1)
         def test_one_alpha_per_sample_between_real_and_fake():
             seen = []
             inner = _tiny_critic()
@@ -911,7 +1029,7 @@ def build() -> Notebook:
             assert a[:, 0].std() > 0.05, "interpolation weights should be random, one per sample"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=6, hidden=5)
         ''')
     nb.md(r"""
         *Weight clipping (3 points).* `clip_weights(critic, c=0.01)` clamps every parameter of the critic
@@ -928,7 +1046,7 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("clip_weights_tests", points=3, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
         def _net():
             net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
@@ -937,19 +1055,26 @@ def build() -> Notebook:
                     p.copy_(torch.linspace(-0.2, 0.2, p.numel()).view_as(p))
             return net
 
+        @points(1)
         def test_all_parameters_within_bounds():
             net = _net()
             clip_weights(net, c=0.05)
             for name, p in net.named_parameters():
-                assert p.abs().max() <= 0.05 + 1e-7, f"parameter {name} is outside [-c, c] after clipping"
+                assert p.abs().max() <= 0.05 + 1e-7, \\
+                    (f"expected every parameter in [-0.05, 0.05] after clip_weights(net, c=0.05), found {name} "
+                     f"reaching {float(p.abs().max()):.3g}"
+                     + (": biases are parameters too (critic.parameters())" if name.endswith("bias") else ""))
 
         ### BEGIN HIDDEN TESTS
+        @points(1.25)
         def test_values_inside_the_bounds_are_kept_and_signs_preserved():
             net, ref = _net(), _net()
             clip_weights(net, c=0.05)
             for p, q in zip(net.parameters(), ref.parameters()):
-                checks.assert_close(p, q.clamp(-0.05, 0.05), atol=1e-7, name="clipped parameter values")
+                checks.assert_close(p, q.clamp(-0.05, 0.05), atol=1e-7,
+                                    name="clipped parameter values (clamped to [-c, c], not [0, c]?)")
 
+        @points(0.75)
         def test_in_place_so_the_optimizer_still_sees_the_parameters():
             net = _net()
             before = [id(p) for p in net.parameters()]
@@ -964,7 +1089,7 @@ def build() -> Notebook:
                 "the optimizer no longer holds the critic's parameters"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=2)
         ''')
     nb.md(r"""
         *Which constraint? (3 points)* The training below uses the gradient penalty. Argue for that
@@ -1150,7 +1275,7 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("samples_tests", points=4, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
         class _TinyGen(nn.Module):
             def __init__(self):
@@ -1161,12 +1286,17 @@ def build() -> Notebook:
             def forward(self, z):
                 return torch.tanh(self.lin(z)).view(-1, 1, 28, 28)
 
+        @points(1)
         def test_shape_and_range():
             out = sample_generator(_TinyGen(), n=10, z_dim=8, seed=0)
-            checks.assert_tensor(out, "sample_generator(...)", shape=(10, 1, 28, 28), dtype=torch.float32)
-            assert out.min() >= -1 and out.max() <= 1, "samples must stay in [-1, 1]"
+            checks.assert_tensor(out, "sample_generator(_TinyGen(), n=10, z_dim=8)", shape=(10, 1, 28, 28),
+                                 dtype=torch.float32)
+            assert out.min() >= -1 and out.max() <= 1, \\
+                (f"expected samples in [-1, 1] (the generator ends in tanh), found values in "
+                 f"[{float(out.min()):.3g}, {float(out.max()):.3g}]: return the generator's output unscaled")
 
         ### BEGIN HIDDEN TESTS
+        @points(1)
         def test_no_gradient_and_mode_restored():
             g = _TinyGen()
             g.train()
@@ -1178,6 +1308,7 @@ def build() -> Notebook:
             sample_generator(g, n=4, z_dim=8, seed=0)
             assert seen and not any(seen), "the generator must be in eval mode while sampling"
 
+        @points(1)
         def test_seeded():
             g = _TinyGen()
             a = sample_generator(g, n=6, z_dim=8, seed=3)
@@ -1187,6 +1318,7 @@ def build() -> Notebook:
             checks.assert_close(a, b, atol=0, rtol=0, name="samples drawn twice with the same seed")
             assert (a - c).abs().max() > 1e-3, "different seeds must give different samples"
 
+        @points(1)
         def test_save_round_trip(tmp="figures/_test_samples.pt"):
             x = torch.rand(100, 1, 28, 28, requires_grad=True) * 2 - 1
             p = save_samples(x, tmp)
@@ -1201,7 +1333,7 @@ def build() -> Notebook:
                 Path(tmp).unlink(missing_ok=True)
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=4, hidden=3)
         ''')
     nb.code(f'''
         # Full mode writes the graded file in the homework folder; fast mode writes a throw-away copy.
@@ -1244,32 +1376,39 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("evaluate_samples_tests", points=3, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
         def _real_digits(n=200):
             from dgmlab import data
             return data.mnist(train=False, scale="[-1,1]", source="sample").images[:n]
 
+        @points(1)
         def test_keys_and_types():
             out = evaluate_samples(_real_digits(100))
-            assert isinstance(out, dict), "evaluate_samples must return a dict"
+            assert isinstance(out, dict), f"expected evaluate_samples to return a dict, found {type(out).__name__}"
             for k in ["mnist_score", "mnist_score_std", "mnist_frechet"]:
-                assert isinstance(out.get(k), float), f"{k!r} must be a Python float"
+                assert isinstance(out.get(k), float), \\
+                    (f"expected {k!r} to be a Python float, found {type(out.get(k)).__name__}"
+                     + (" (the key is missing)" if k not in out else ": convert with float(...)"))
             assert out.get("inception_score") is None or isinstance(out["inception_score"], float), \\
-                "'inception_score' must be a float or None"
-            assert isinstance(out.get("inception_note"), str), "'inception_note' must be a string"
+                f"expected 'inception_score' to be a float or None, found {type(out.get('inception_score')).__name__}"
+            assert isinstance(out.get("inception_note"), str), \\
+                f"expected 'inception_note' to be a string, found {type(out.get('inception_note')).__name__}"
 
         ### BEGIN HIDDEN TESTS
+        @points(1.25)
         def test_values_match_dgmlab():
             from dgmlab import metrics
             x = _real_digits(200)
             out = evaluate_samples(x)
             mean, std = metrics.mnist_score(x)
-            checks.assert_close(out["mnist_score"], float(mean), rtol=1e-6, name="'mnist_score'")
+            checks.assert_close(out["mnist_score"], float(mean), rtol=1e-6,
+                                name="'mnist_score' (mnist_score returns (mean, std) in that order)")
             checks.assert_close(out["mnist_score_std"], float(std), rtol=1e-6, atol=1e-9, name="'mnist_score_std'")
             checks.assert_close(out["mnist_frechet"], float(metrics.mnist_frechet_distance(x)), rtol=1e-6,
                                 name="'mnist_frechet'")
 
+        @points(0.75)
         def test_inception_unavailable_is_reported_not_raised():
             from dgmlab import metrics
             try:
@@ -1283,7 +1422,7 @@ def build() -> Notebook:
                 assert out["inception_note"].strip(), "say why the Inception score is missing in 'inception_note'"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=2)
         ''')
     nb.code('''
         if not runtime.is_grading():
@@ -1326,22 +1465,28 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("interpolate_tests", points=5, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
+        @points(1)
         def test_shape_and_endpoints_linear():
             z0, z1 = torch.randn(5), torch.randn(5)
             out = interpolate(z0, z1, steps=7)
             checks.assert_tensor(out, "interpolate(z0, z1, 7)", shape=(7, 5))
-            checks.assert_close(out[0], z0, atol=1e-6, name="first row")
-            checks.assert_close(out[-1], z1, atol=1e-6, name="last row")
+            checks.assert_close(out[0], z0, atol=1e-6, name="the first row (expected z0)", reveal=True)
+            gap = float((out[-1] - z1).norm())
+            assert gap < 1e-5, \\
+                (f"expected the last row to be z1, found it {gap:.3g} away from z1: t must run from 0 to 1 "
+                 f"inclusive (torch.linspace(0, 1, steps) includes both ends)")
 
         ### BEGIN HIDDEN TESTS
+        @points(1)
         def test_linear_is_evenly_spaced_on_the_segment():
             z0, z1 = torch.randn(6, dtype=torch.float64), torch.randn(6, dtype=torch.float64)
             out = interpolate(z0, z1, steps=9, method="linear")
             checks.assert_close(out[1:] - out[:-1], ((z1 - z0) / 8).expand(8, 6), atol=1e-9,
                                 name="consecutive differences of the linear path")
 
+        @points(1.5)
         def test_slerp_endpoints_and_constant_angular_speed():
             z0, z1 = torch.randn(8, dtype=torch.float64), torch.randn(8, dtype=torch.float64)
             z1 = z1 * z0.norm() / z1.norm()  # equal norms: then slerp moves at a constant angular speed
@@ -1353,6 +1498,7 @@ def build() -> Notebook:
             ang = torch.arccos((u[1:] * u[:-1]).sum(1).clamp(-1, 1))
             checks.assert_close(ang, ang.mean().expand(5), atol=1e-6, name="angles between consecutive slerp steps")
 
+        @points(0.5)
         def test_slerp_keeps_the_norm_between_equal_norm_vectors():
             z0 = torch.tensor([3.0, 0.0, 0.0], dtype=torch.float64)
             z1 = torch.tensor([0.0, 3.0, 0.0], dtype=torch.float64)
@@ -1360,6 +1506,7 @@ def build() -> Notebook:
             checks.assert_close(out.norm(dim=1), torch.full((5,), 3.0, dtype=torch.float64), atol=1e-8,
                                 name="norms along a slerp between orthogonal vectors of norm 3")
 
+        @points(0.5)
         def test_slerp_of_parallel_vectors_is_finite():
             z0 = torch.tensor([3.0, 4.0], dtype=torch.float64)
             for z1 in [z0.clone(), 2 * z0]:
@@ -1368,6 +1515,7 @@ def build() -> Notebook:
                 checks.assert_close(out[1], (z0 + z1) / 2, atol=1e-6,
                                     name="midpoint of a slerp between parallel vectors")
 
+        @points(0.5)
         def test_unknown_method_raises():
             try:
                 interpolate(torch.zeros(2), torch.ones(2), steps=3, method="cubic")
@@ -1376,7 +1524,7 @@ def build() -> Notebook:
             raise AssertionError("an unknown method must raise ValueError")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=4)
         ''')
     nb.code('''
         if not runtime.is_grading():
@@ -1395,7 +1543,8 @@ def build() -> Notebook:
         ### Graded from your saved samples (7 points)
 
         This cell grades the file `{SAMPLES_FILE}` that deliverable (a) saved in the homework folder after
-        the full training: 100 images `(100, 1, 28, 28)` in $[-1, 1]$. It earns its points when the MNIST
+        the full training: 100 images `(100, 1, 28, 28)` in $[-1, 1]$. A file in that form, of samples your
+        generator drew (see below), earns 2 points; the other 5 come when, in addition, the MNIST
         classifier score of those 100 images, taken as one group
         (`dgmlab.metrics.mnist_score(samples, splits=1)`), is at least **{SCORE_BAR}** and the classifier
         recognises at least **{CLASSES_BAR}** of the 10 digit classes among them. Without the file it earns
@@ -1408,11 +1557,11 @@ def build() -> Notebook:
         The samples must be your generator's own. Each one is compared with all 70,000 MNIST digits
         (`dgmlab.novelty.find_copies`; a shift by a pixel or two or added noise does not hide a copy): if more
         than {MAX_COPIES} of the 100 are near-copies of MNIST digits, the file holds dataset images, not generated
-        ones, and the cell earns 0. A generator that learned the data rather than memorising it is not
+        ones, and the whole cell earns 0. A generator that learned the data rather than memorising it is not
         affected: of 10,000 samples of the reference generator, at most 2 were flagged at any checkpoint.
         """)
     nb.tests("samples_quality_tests", points=7, src=f'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
         GRADED_SAMPLES = Path("{SAMPLES_FILE}")
 
@@ -1420,65 +1569,71 @@ def build() -> Notebook:
             # fast mode (CI's smoke run) trains too little to write the graded file: nothing to score there
             return runtime.mode() == "fast" and not GRADED_SAMPLES.exists()
 
-        def _load_graded_samples():
-            assert GRADED_SAMPLES.exists(), "no {SAMPLES_FILE} to check (see the first message)"
-            x = torch.load(GRADED_SAMPLES, weights_only=True)
-            assert isinstance(x, torch.Tensor), "{SAMPLES_FILE} must hold a torch tensor (torch.save(tensor, path))"
-            return x.detach().float()
-
-        def test_saved_samples_are_present():
-            if _absent_in_fast_mode():
-                print("fast mode: no {SAMPLES_FILE} (only full training writes it), so nothing is scored here")
-                return
+        def _graded_samples():
+            """The saved samples, once they pass every check but quality (else the reason the cell earns 0)."""
+            from dgmlab import novelty
             assert GRADED_SAMPLES.exists(), (
                 "no {SAMPLES_FILE} in the homework folder, so this cell earns 0 points: train in full mode, "
                 "run the deliverable (a) cell, and submit {SAMPLES_FILE} together with the notebook")
-
-        def test_saved_samples_are_100_images_in_range():
-            if _absent_in_fast_mode():
-                return
-            x = _load_graded_samples()
+            x = torch.load(GRADED_SAMPLES, weights_only=True)
+            assert isinstance(x, torch.Tensor), \\
+                f"expected {SAMPLES_FILE} to hold a torch tensor (torch.save(tensor, path)), found {{type(x).__name__}}"
+            x = x.detach().float()
             assert tuple(x.shape) in [(100, 1, 28, 28), (100, 784)], \\
-                f"{SAMPLES_FILE} has shape {{tuple(x.shape)}}, expected (100, 1, 28, 28)"
+                f"expected {SAMPLES_FILE} to have shape (100, 1, 28, 28), found {{tuple(x.shape)}}"
             assert torch.isfinite(x).all() and x.min() >= -1.001 and x.max() <= 1.001, \\
-                "the saved samples must be finite and in [-1, 1]"
-            assert x.reshape(100, -1).std(dim=0).mean() > 0.02, "the 100 saved samples are (almost) all the same image"
-
-        def test_samples_are_not_copies_of_mnist_digits():
-            from dgmlab import novelty
-            if _absent_in_fast_mode():
-                return
-            x = _load_graded_samples().reshape(-1, 1, 28, 28)
+                (f"expected finite samples in [-1, 1] (the generator's tanh range), found values in "
+                 f"[{{float(x.min()):.3g}}, {{float(x.max()):.3g}}]: save the generator's output, not rescaled images")
+            assert x.reshape(100, -1).std(dim=0).mean() > 0.02, \\
+                "the 100 saved samples are (almost) all the same image: a collapsed generator, or one noise vector reused"
+            x = x.reshape(-1, 1, 28, 28)
             report = novelty.find_copies(x, scale="[-1,1]")
-            print("near-copy check:", report.summary())
             assert report.n_copies <= {MAX_COPIES}, (
                 f"these samples match dataset images, not generated ones: {{report.summary()}}; so this cell "
                 "earns 0 points. Submit the samples your own generator drew (deliverable (a)).")
+            return x, report
 
+        @points(2)
+        def test_saved_samples_are_100_new_images_in_range():
+            if _absent_in_fast_mode():
+                print("fast mode: no {SAMPLES_FILE} (only full training writes it), so nothing is scored here")
+                return
+            _, report = _graded_samples()
+            print("near-copy check:", report.summary())
+
+        @points(5)
         def test_mnist_classifier_score_above_the_bar():
             from dgmlab import metrics
             if _absent_in_fast_mode():
                 return
-            x = _load_graded_samples().reshape(-1, 1, 28, 28)
+            x, _ = _graded_samples()  # a file that fails the checks above earns nothing here either
             score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
             classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
             assert float(score) >= {SCORE_BAR}, (
-                f"MNIST classifier score of the saved samples is {{float(score):.2f}}, below the bar of {SCORE_BAR}")
+                f"expected an MNIST classifier score of at least {SCORE_BAR}, found {{float(score):.2f}}: below the bar "
+                "(a full 40-epoch run clears it; a run stopped early or a generator that lost its tanh may not)")
             assert classes >= {CLASSES_BAR}, \\
-                f"only {{classes}} digit classes recognised among the saved samples (need {CLASSES_BAR})"
+                (f"expected at least {CLASSES_BAR} of the 10 digit classes among the saved samples, found {{classes}}: "
+                 "the generator covers too few digits (mode collapse)")
 
-        run_tests()
+        run_tests(points=7)
         ''')
     nb.md(r"""
         *End of homework 1.* Submit this notebook **and** `samples_100.pt` (and, if you like, the `figures/`
         folder). In Colab, download the notebook (*File -> Download -> .ipynb*) and `samples_100.pt` from the
         homework folder on Google Drive (`MyDrive/dgm-course/hw1_wgan/`); don't submit `checkpoints/`.
         """)
+    from dgmlab.testing import fmt
+
+    auto = sum(c.metadata["nbgrader"]["points"] for c in nb.nb.cells
+               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
+    intro = nb.nb.cells[0]
+    intro.source = intro.source.replace("{HIDDEN}", fmt(nb.hidden_points())).replace("{AUTO}", fmt(auto))
     return nb
 
 
 TRAIN_STEP_TESTS = '''
-from dgmlab.testing import run_tests
+from dgmlab.testing import points, run_tests
 
 
 class _Recorder(nn.Module):
@@ -1574,14 +1729,18 @@ def _setup(lipschitz="gp", n_batches=8, opt="sgd"):
     return gen, crit, g_opt, c_opt, it(), log
 
 
+@points(0.5)
 def test_returns_floats():
     gen, crit, g_opt, c_opt, it, log = _setup()
     out = _step(gen, crit, g_opt, c_opt, it, z_dim=3)
-    assert isinstance(out, dict), "wgan_train_step must return a dict"
+    assert isinstance(out, dict), f"expected wgan_train_step to return a dict, found {type(out).__name__}"
     for k in ["critic_loss", "penalty", "generator_loss"]:
-        assert isinstance(out.get(k), float), f"{k!r} must be a Python float (use .item())"
+        assert isinstance(out.get(k), float), \\
+            (f"expected {k!r} to be a Python float, found {type(out.get(k)).__name__}: "
+             f"a tensor needs .item() (which also keeps the history free of autograd graphs)")
 
 
+@points(1.5)
 def test_first_critic_gradient_is_that_of_critic_loss():
     # with clipping (no penalty) and a linear critic f(x) = w.x + b, d critic_loss / dw = mean(fake) - mean(real)
     gen, crit, g_opt, c_opt, it, log = _setup("clip")
@@ -1598,14 +1757,20 @@ def test_first_critic_gradient_is_that_of_critic_loss():
     c_opt.step = first_step
     _step(gen, crit, g_opt, c_opt, it, z_dim=3, n_critic=1, lipschitz="clip", clip=10.0)
     assert "got" in seen, "expected c_opt.step() once per critic update, found no critic optimizer step"
-    assert "want" in seen, "expected a real batch and a generated batch before the critic step, found none"
+    assert "want" in seen, \\
+        ("expected a real batch (next(real_batches)) and a generated batch before the critic step, found none: "
+         "draw both before c_opt.step()")
     got, want = seen["got"], seen["want"]
     assert got is not None, "expected a gradient on the critic's weights at c_opt.step(), found None (no backward?)"
+    hint = ""
+    if torch.allclose(got, -want, rtol=1e-4, atol=1e-5):
+        hint = ": the opposite sign, so the critic is trained to lower real scores (critic_loss(real, fake) argument order?)"
     assert torch.allclose(got, want, rtol=1e-4, atol=1e-5), \\
         (f"at the first critic update expected the weight gradient mean(fake) - mean(real) = "
-         f"{[round(v, 4) for v in want.tolist()]}, found {[round(v, 4) for v in got.tolist()]}")
+         f"{[round(v, 4) for v in want.tolist()]}, found {[round(v, 4) for v in got.tolist()]}{hint}")
 
 ### BEGIN HIDDEN TESTS
+@points(1.75)
 def test_counts_optimizer_steps_and_batches():
     for n_critic in [2, 3]:
         gen, crit, g_opt, c_opt, it, log = _setup()
@@ -1617,13 +1782,29 @@ def test_counts_optimizer_steps_and_batches():
             f"with n_critic={n_critic}: {len(log['yielded'])} real batches taken (one per critic update)"
 
 
-def test_critic_and_generator_gradients_gp():
+def _generator_problem(problem):
+    return problem.startswith("the generator's gradient")
+
+
+@points(2.75)
+def test_critic_gradients_with_the_penalty():
     gen, crit, g_opt, c_opt, it, log = _setup("gp")
     out = _step(gen, crit, g_opt, c_opt, it, z_dim=3, lipschitz="gp")
-    assert not log["problems"], log["problems"][0]
+    problems = [p for p in log["problems"] if not _generator_problem(p)]
+    assert not problems, problems[0]
     assert out["penalty"] > 0, "'penalty' should report the gradient penalty (it is positive here)"
 
 
+@points(1.5)
+def test_generator_gradient_through_the_current_critic():
+    gen, crit, g_opt, c_opt, it, log = _setup("gp")
+    _step(gen, crit, g_opt, c_opt, it, z_dim=3, lipschitz="gp")
+    assert log["g_steps"] >= 1, "the generator optimizer never stepped"
+    problems = [p for p in log["problems"] if _generator_problem(p)]
+    assert not problems, problems[0]
+
+
+@points(0.25)
 def test_generator_step_leaves_the_critic_alone():
     gen, crit, g_opt, c_opt, it, log = _setup("gp")
     _step(gen, crit, g_opt, c_opt, it, z_dim=3)
@@ -1632,6 +1813,7 @@ def test_generator_step_leaves_the_critic_alone():
         "the critic changed after the generator's update"
 
 
+@points(0.75)
 def test_clipping_mode():
     gen, crit, g_opt, c_opt, it, log = _setup("clip", opt="adam")
     out = _step(gen, crit, g_opt, c_opt, it, z_dim=3, lipschitz="clip", clip=0.05)
@@ -1641,7 +1823,7 @@ def test_clipping_mode():
     assert out["penalty"] == 0.0, "'penalty' must be 0.0 when clipping"
 ### END HIDDEN TESTS
 
-run_tests()
+run_tests(points=9, hidden=7)
 '''
 
 
@@ -1650,6 +1832,9 @@ def _fn(src: str) -> str:
     return src.strip("\n")
 
 
+# Every graded cell gives points per test, so a wrong answer names in earns= the points it still gets:
+# those of the tests its mistake leaves passing (tests/test_proofs.py checks the exact number); the
+# blank stubs earn 0 and the correct variants every point (passes=).
 MUTANTS = [
     # Q1 flow_log_prob
     Mutant("flow_log_prob", "sign error: adds log|det J|", _fn('''
@@ -1661,7 +1846,7 @@ def flow_log_prob(x, flow, base):
     if not torch.isfinite(log_det).all():
         raise ValueError("singular")
     return base.log_prob(z) + log_det
-'''), fails=["flow_log_prob_tests"]),
+'''), earns={"flow_log_prob_tests": 1.75}),
     Mutant("flow_log_prob", "log|det J| evaluated at x instead of z", _fn('''
 def flow_log_prob(x, flow, base):
     z = flow.inverse(x)
@@ -1671,12 +1856,12 @@ def flow_log_prob(x, flow, base):
     if not torch.isfinite(log_det).all():
         raise ValueError("singular")
     return base.log_prob(z) - log_det
-'''), fails=["flow_log_prob_tests"]),
+'''), earns={"flow_log_prob_tests": 3.75}),
     Mutant("flow_log_prob", "no invertibility check", _fn('''
 def flow_log_prob(x, flow, base):
     z = flow.inverse(x)
     return base.log_prob(z) - flow.log_abs_det_jacobian(z)
-'''), fails=["flow_log_prob_tests"]),
+'''), earns={"flow_log_prob_tests": 4}),
     Mutant("flow_log_prob", "checks only the determinant, not the round trip", _fn('''
 def flow_log_prob(x, flow, base):
     z = flow.inverse(x)
@@ -1684,7 +1869,7 @@ def flow_log_prob(x, flow, base):
     if not torch.isfinite(log_det).all():
         raise ValueError("singular")
     return base.log_prob(z) - log_det
-'''), fails=["flow_log_prob_tests"]),
+'''), earns={"flow_log_prob_tests": 4.5}),
     Mutant("flow_log_prob", "ignores the base and uses a standard normal", _fn('''
 def flow_log_prob(x, flow, base):
     z = flow.inverse(x)
@@ -1694,7 +1879,7 @@ def flow_log_prob(x, flow, base):
     if not torch.isfinite(log_det).all():
         raise ValueError("singular")
     return (-0.5 * z ** 2 - 0.5 * math.log(2 * math.pi)).sum(-1) - log_det
-'''), fails=["flow_log_prob_tests"]),
+'''), earns={"flow_log_prob_tests": 3.75}),
     Mutant("flow_log_prob", "correct variant: isclose with a looser check order", _fn('''
 def flow_log_prob(x, flow, base):
     z = flow.inverse(x)
@@ -1708,18 +1893,18 @@ def flow_log_prob(x, flow, base):
     Mutant("flow_sample", "pushes through the inverse", _fn('''
 def flow_sample(n, flow, base):
     return flow.inverse(base.sample((n,)))
-'''), fails=["flow_sample_tests"]),
+'''), earns={"flow_sample_tests": 0.5}),
     Mutant("flow_sample", "standard normal noise instead of the base", _fn('''
 def flow_sample(n, flow, base):
     d = base.event_shape[0]
     return flow.forward(torch.randn(n, d))
-'''), fails=["flow_sample_tests"]),
+'''), earns={"flow_sample_tests": 0.5}),
     Mutant("flow_sample", "returns the base samples", _fn('''
 def flow_sample(n, flow, base):
     z = base.sample((n,))
     x = flow.forward(z)
     return z
-'''), fails=["flow_sample_tests"]),
+'''), earns={"flow_sample_tests": 0.5}),
     Mutant("flow_sample", "correct variant: rsample", _fn('''
 def flow_sample(n, flow, base):
     return flow.forward(base.rsample(torch.Size([n])))
@@ -1733,37 +1918,37 @@ p_data = _pdf(x, theta0, sigma_data)
 kl_integrand = p_g * sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
 kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo), conds="none"))
 kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
-'''), fails=["kl_tests"]),
+'''), earns={"kl_tests": 2}),
     Mutant("kl_gaussians", "log-ratio the wrong way round (p_data / p_g)", _fn('''
 p_g = normal_pdf(x, theta, sigma_g)
 p_data = normal_pdf(x, theta0, sigma_data)
 kl_integrand = p_g * sp.expand(sp.expand_log(sp.log(p_data / p_g), force=True))
 kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo), conds="none"))
 kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
-'''), fails=["kl_tests"]),
+'''), earns={"kl_tests": 1}),
     Mutant("kl_gaussians", "log-ratio weighted by p_data (the other KL)", _fn('''
 p_g = normal_pdf(x, theta, sigma_g)
 p_data = normal_pdf(x, theta0, sigma_data)
 kl_integrand = p_data * sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
 kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo), conds="none"))
 kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
-'''), fails=["kl_tests"]),
+'''), earns={"kl_tests": 1}),
     Mutant("kl_gaussians", "drops the 1/2 of the exponent", _fn('''
 p_g = sp.exp(-(x - theta) ** 2 / sigma_g ** 2) / (sigma_g * sp.sqrt(sp.pi))
 p_data = sp.exp(-(x - theta0) ** 2 / sigma_data ** 2) / (sigma_data * sp.sqrt(sp.pi))
 kl_integrand = p_g * sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
 kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo), conds="none"))
 kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
-'''), fails=["kl_tests"]),
+'''), earns={"kl_tests": 2}),
     # the printed result typed in earns nothing (issue 19): alone, or with a general form guessed from it
     Mutant("kl_gaussians", "typed the printed equal-width result", _fn('''
 kl_gaussians = (theta - theta0) ** 2 / (2 * eps ** 2)
-'''), fails=["kl_tests"]),
+'''), earns={"kl_tests": 0}),
     Mutant("kl_gaussians", "typed the printed result and a general form guessed from it", _fn('''
 kl_integrand = normal_pdf(x, theta, sigma_g) * sp.log(normal_pdf(x, theta, sigma_g) / normal_pdf(x, theta0, sigma_data))
 kl_general = (theta - theta0) ** 2 / (2 * sigma_data ** 2)
 kl_gaussians = (theta - theta0) ** 2 / (2 * eps ** 2)
-'''), fails=["kl_tests"]),
+'''), earns={"kl_tests": 2}),
     Mutant("kl_gaussians", "correct variant: expand the squares by hand", _fn('''
 kl_integrand = normal_pdf(x, theta, sigma_g) * (sp.log(sigma_data / sigma_g) - (x - theta) ** 2 / (2 * sigma_g ** 2)
                                                 + (x - theta0) ** 2 / (2 * sigma_data ** 2))
@@ -1775,17 +1960,17 @@ kl_gaussians = sp.factor(kl_general.subs({sigma_g: eps, sigma_data: eps}))
 def kl_limits(kl, theta_value, theta0_value):
     at = {theta: theta_value, theta0: theta0_value}
     return sp.limit(kl.subs(at), eps, 0, "+"), sp.limit(sp.diff(kl, eps).subs(at), eps, 0, "+")
-'''), fails=["kl_limits_tests"]),
+'''), earns={"kl_limits_tests": 3}),
     Mutant("kl_limits", "differentiates with respect to theta0", _fn('''
 def kl_limits(kl, theta_value, theta0_value):
     at = {theta: theta_value, theta0: theta0_value}
     return sp.limit(kl.subs(at), eps, 0, "+"), sp.limit(sp.diff(kl, theta0).subs(at), eps, 0, "+")
-'''), fails=["kl_limits_tests"]),
+'''), earns={"kl_limits_tests": 3}),
     Mutant("kl_limits", "takes eps -> infinity", _fn('''
 def kl_limits(kl, theta_value, theta0_value):
     at = {theta: theta_value, theta0: theta0_value}
     return sp.limit(kl.subs(at), eps, sp.oo), sp.limit(sp.diff(kl, theta).subs(at), eps, sp.oo)
-'''), fails=["kl_limits_tests"]),
+'''), earns={"kl_limits_tests": 1}),
     Mutant("kl_limits", "correct variant: limit first in theta-symbolic form, then substitute", _fn('''
 def kl_limits(kl, theta_value, theta0_value):
     d = sp.diff(kl, theta).subs({theta: theta_value, theta0: theta0_value})
@@ -1796,15 +1981,15 @@ def kl_limits(kl, theta_value, theta0_value):
     Mutant("seed_generator_loss", "terms swapped (sign error)", _fn('''
 def seed_generator_loss(d_fake):
     return torch.log(d_fake).mean() - torch.log(1 - d_fake).mean()
-'''), fails=["seed_loss_tests"]),
+'''), earns={"seed_loss_tests": 0.5}),
     Mutant("seed_generator_loss", "saturating term only", _fn('''
 def seed_generator_loss(d_fake):
     return torch.log(1 - d_fake).mean()
-'''), fails=["seed_loss_tests"]),
+'''), earns={"seed_loss_tests": 0.5}),
     Mutant("seed_generator_loss", "sum instead of mean", _fn('''
 def seed_generator_loss(d_fake):
     return torch.log(1 - d_fake).sum() - torch.log(d_fake).sum()
-'''), fails=["seed_loss_tests"]),
+'''), earns={"seed_loss_tests": 1}),
     Mutant("seed_generator_loss", "correct variant: log of the odds", _fn('''
 def seed_generator_loss(d_fake):
     return torch.mean(torch.log((1 - d_fake) / d_fake))
@@ -1817,7 +2002,7 @@ def js_divergence(theta, theta0, eps):
     log_m = lambda t: torch.logaddexp(log_p(t), log_q(t)) - math.log(2.0)
     return (gaussian_expectation(lambda t: log_p(t) - log_m(t), theta, eps)
             + gaussian_expectation(lambda t: log_q(t) - log_m(t), theta0, eps))
-'''), fails=["js_tests"]),
+'''), earns={"js_tests": 1}),
     Mutant("js_divergence", "mixture without the 1/2 (log(p+q))", _fn('''
 def js_divergence(theta, theta0, eps):
     log_p = lambda t: normal_log_pdf(t, theta, eps)
@@ -1825,7 +2010,7 @@ def js_divergence(theta, theta0, eps):
     log_m = lambda t: torch.logaddexp(log_p(t), log_q(t))
     return 0.5 * (gaussian_expectation(lambda t: log_p(t) - log_m(t), theta, eps)
                   + gaussian_expectation(lambda t: log_q(t) - log_m(t), theta0, eps))
-'''), fails=["js_tests"]),
+'''), earns={"js_tests": 1}),
     Mutant("js_divergence", "both expectations taken under p_g", _fn('''
 def js_divergence(theta, theta0, eps):
     log_p = lambda t: normal_log_pdf(t, theta, eps)
@@ -1833,7 +2018,7 @@ def js_divergence(theta, theta0, eps):
     log_m = lambda t: torch.logaddexp(log_p(t), log_q(t)) - math.log(2.0)
     return 0.5 * (gaussian_expectation(lambda t: log_p(t) - log_m(t), theta, eps)
                   + gaussian_expectation(lambda t: log_q(t) - log_m(t), theta, eps))
-'''), fails=["js_tests"]),
+'''), earns={"js_tests": 1}),
     Mutant("js_divergence", "correct variant: densities instead of log-densities", _fn('''
 def js_divergence(theta, theta0, eps):
     p = lambda t: torch.exp(normal_log_pdf(t, theta, eps))
@@ -1846,15 +2031,15 @@ def js_divergence(theta, theta0, eps):
     Mutant("w1_distance", "squared shift", _fn('''
 def w1_distance(theta, theta0, eps):
     return (torch.as_tensor(theta) - torch.as_tensor(theta0)) ** 2
-'''), fails=["w1_tests"]),
+'''), earns={"w1_tests": 0.5}),
     Mutant("w1_distance", "no absolute value", _fn('''
 def w1_distance(theta, theta0, eps):
     return torch.as_tensor(theta) - torch.as_tensor(theta0)
-'''), fails=["w1_tests"]),
+'''), earns={"w1_tests": 0.5}),
     Mutant("w1_distance", "shift divided by eps", _fn('''
 def w1_distance(theta, theta0, eps):
     return torch.abs(torch.as_tensor(theta) - torch.as_tensor(theta0)) / eps
-'''), fails=["w1_tests"]),
+'''), earns={"w1_tests": 0.5}),
     Mutant("w1_distance", "correct variant: quantile coupling", _fn('''
 def w1_distance(theta, theta0, eps):
     u = torch.linspace(0.001, 0.999, 999, dtype=torch.float64)
@@ -1868,21 +2053,21 @@ def critic_loss(real_scores, fake_scores):
 
 def generator_loss(fake_scores):
     return -fake_scores.mean()
-'''), fails=["wgan_losses_tests"]),
+'''), earns={"wgan_losses_tests": 1.75}),
     Mutant("wgan_losses", "sums instead of means", _fn('''
 def critic_loss(real_scores, fake_scores):
     return fake_scores.sum() - real_scores.sum()
 
 def generator_loss(fake_scores):
     return -fake_scores.sum()
-'''), fails=["wgan_losses_tests"]),
+'''), earns={"wgan_losses_tests": 1.5}),
     Mutant("wgan_losses", "generator loss without the minus sign", _fn('''
 def critic_loss(real_scores, fake_scores):
     return fake_scores.mean() - real_scores.mean()
 
 def generator_loss(fake_scores):
     return fake_scores.mean()
-'''), fails=["wgan_losses_tests"]),
+'''), earns={"wgan_losses_tests": 2.5}),
     Mutant("wgan_losses", "mean of paired differences (wrong for unequal batches)", _fn('''
 def critic_loss(real_scores, fake_scores):
     n = min(len(real_scores), len(fake_scores))
@@ -1890,7 +2075,7 @@ def critic_loss(real_scores, fake_scores):
 
 def generator_loss(fake_scores):
     return -fake_scores.mean()
-'''), fails=["wgan_losses_tests"]),
+'''), earns={"wgan_losses_tests": 2.25}),
     Mutant("wgan_losses", "correct variant: torch.mean calls", _fn('''
 def critic_loss(real_scores, fake_scores):
     return -(torch.mean(real_scores) - torch.mean(fake_scores))
@@ -1908,7 +2093,7 @@ def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat)
     return lam * ((grad.reshape(n, -1).norm(2, dim=1) - 1) ** 2).mean()
-'''), fails=["gradient_penalty_tests"]),
+'''), earns={"gradient_penalty_tests": 4}),
     Mutant("gradient_penalty", "norm over the whole batch", _fn('''
 def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     n = real.shape[0]
@@ -1918,7 +2103,7 @@ def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return lam * (grad.norm(2) - 1) ** 2
-'''), fails=["gradient_penalty_tests"]),
+'''), earns={"gradient_penalty_tests": 1}),
     Mutant("gradient_penalty", "missing the -1 (penalises the squared norm)", _fn('''
 def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     n = real.shape[0]
@@ -1928,7 +2113,7 @@ def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return lam * (grad.reshape(n, -1).norm(2, dim=1) ** 2).mean()
-'''), fails=["gradient_penalty_tests"]),
+'''), earns={"gradient_penalty_tests": 1}),
     Mutant("gradient_penalty", "one alpha per pixel (rand_like)", _fn('''
 def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     n = real.shape[0]
@@ -1936,7 +2121,7 @@ def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return lam * ((grad.reshape(n, -1).norm(2, dim=1) - 1) ** 2).mean()
-'''), fails=["gradient_penalty_tests"]),
+'''), earns={"gradient_penalty_tests": 5}),
     Mutant("gradient_penalty", "sum over the batch instead of mean", _fn('''
 def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     n = real.shape[0]
@@ -1946,7 +2131,7 @@ def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return lam * ((grad.reshape(n, -1).norm(2, dim=1) - 1) ** 2).sum()
-'''), fails=["gradient_penalty_tests"]),
+'''), earns={"gradient_penalty_tests": 2}),
     Mutant("gradient_penalty", "correct variant: torch.lerp, sqrt of summed squares, ones grad_outputs", _fn('''
 def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     n = real.shape[0]
@@ -1966,19 +2151,19 @@ def clip_weights(critic, c=0.01):
         for name, p in critic.named_parameters():
             if name.endswith("weight"):
                 p.clamp_(-c, c)
-'''), fails=["clip_weights_tests"]),
+'''), earns={"clip_weights_tests": 0.75}),
     Mutant("clip_weights", "clamps to [0, c]", _fn('''
 def clip_weights(critic, c=0.01):
     with torch.no_grad():
         for p in critic.parameters():
             p.clamp_(0, c)
-'''), fails=["clip_weights_tests"]),
+'''), earns={"clip_weights_tests": 1.75}),
     Mutant("clip_weights", "replaces the parameters with new ones", _fn('''
 def clip_weights(critic, c=0.01):
     for m in critic.modules():
         for name, p in list(m.named_parameters(recurse=False)):
             setattr(m, name, nn.Parameter(p.detach().clamp(-c, c)))
-'''), fails=["clip_weights_tests"]),
+'''), earns={"clip_weights_tests": 2.25}),
     Mutant("clip_weights", "correct variant: p.data.clamp_", _fn('''
 def clip_weights(critic, c=0.01):
     for p in critic.parameters():
@@ -2004,7 +2189,7 @@ def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, 
         g_loss.backward()
         g_opt.step()
     return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
-'''), fails=["train_step_tests"]),
+'''), earns={"train_step_tests": 3.75}),
     Mutant("train_step", "gradient penalty left out of the critic's loss", _fn('''
 def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
                     lipschitz="gp", lam=10.0, clip=0.01):
@@ -2023,7 +2208,7 @@ def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, 
     g_loss.backward()
     g_opt.step()
     return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
-'''), fails=["train_step_tests"]),
+'''), earns={"train_step_tests": 6.25}),
     Mutant("train_step", "fake not detached and generator grads not zeroed", _fn('''
 def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
                     lipschitz="gp", lam=10.0, clip=0.01):
@@ -2042,7 +2227,7 @@ def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, 
     g_loss.backward()
     g_opt.step()
     return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
-'''), fails=["train_step_tests"]),
+'''), earns={"train_step_tests": 6.75}),
     Mutant("train_step", "critic gradients never zeroed", _fn('''
 def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
                     lipschitz="gp", lam=10.0, clip=0.01):
@@ -2060,7 +2245,7 @@ def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, 
     g_loss.backward()
     g_opt.step()
     return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
-'''), fails=["train_step_tests"]),
+'''), earns={"train_step_tests": 5.5}),
     Mutant("train_step", "one real batch reused for every critic update", _fn('''
 def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
                     lipschitz="gp", lam=10.0, clip=0.01):
@@ -2079,7 +2264,7 @@ def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, 
     g_loss.backward()
     g_opt.step()
     return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
-'''), fails=["train_step_tests"]),
+'''), earns={"train_step_tests": 7.25}),
     Mutant("train_step", "clips before the optimizer step", _fn('''
 def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
                     lipschitz="gp", lam=10.0, clip=0.01):
@@ -2098,7 +2283,7 @@ def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, 
     g_loss.backward()
     g_opt.step()
     return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
-'''), fails=["train_step_tests"]),
+'''), earns={"train_step_tests": 8.25}),
     Mutant("train_step", "correct variant: noise first, set_to_none, penalty added in place", _fn('''
 def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
                     lipschitz="gp", lam=10.0, clip=0.01):
@@ -2143,7 +2328,7 @@ def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
 def save_samples(samples, path="samples_100.pt"):
     torch.save(samples.float().cpu(), path)
     return Path(path)
-'''), fails=["samples_tests"]),
+'''), earns={"samples_tests": 2}),
     Mutant("samples", "seed ignored (global RNG)", _fn('''
 def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
     was = generator.training
@@ -2156,7 +2341,7 @@ def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
 def save_samples(samples, path="samples_100.pt"):
     torch.save(samples.detach().float().cpu(), path)
     return Path(path)
-'''), fails=["samples_tests"]),
+'''), earns={"samples_tests": 3}),
     Mutant("samples", "leaves the generator in eval mode; saves a numpy array", _fn('''
 def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
     generator.eval()
@@ -2167,7 +2352,7 @@ def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
 def save_samples(samples, path="samples_100.pt"):
     torch.save(samples.detach().cpu().numpy(), path)
     return Path(path)
-'''), fails=["samples_tests"]),
+'''), earns={"samples_tests": 2}),
     Mutant("samples", "correct variant: torch.inference_mode-free, manual_seed on a fresh Generator", _fn('''
 def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
     g = torch.Generator()
@@ -2198,7 +2383,7 @@ def evaluate_samples(samples):
     except metrics.MetricUnavailable as exc:
         out["inception_note"] = str(exc) or "unavailable"
     return out
-'''), fails=["evaluate_samples_tests"]),
+'''), earns={"evaluate_samples_tests": 1.75}),
     Mutant("evaluate_samples", "lets MetricUnavailable escape", _fn('''
 def evaluate_samples(samples):
     from dgmlab import metrics
@@ -2207,7 +2392,7 @@ def evaluate_samples(samples):
     return {"mnist_score": float(mean), "mnist_score_std": float(std),
             "mnist_frechet": float(metrics.mnist_frechet_distance(samples)),
             "inception_score": float(inc["inception_score"]), "inception_note": ""}
-'''), fails=["evaluate_samples_tests"]),
+'''), earns={"evaluate_samples_tests": 0}),
     Mutant("evaluate_samples", "Frechet distance of images rescaled to [0, 255]", _fn('''
 def evaluate_samples(samples):
     from dgmlab import metrics
@@ -2216,7 +2401,7 @@ def evaluate_samples(samples):
            "mnist_frechet": float(metrics.mnist_frechet_distance(samples * 0.5 + 0.5)) * 1.0 + 1.0,
            "inception_score": None, "inception_note": "no Inception weights"}
     return out
-'''), fails=["evaluate_samples_tests"]),
+'''), earns={"evaluate_samples_tests": 1.75}),
     Mutant("evaluate_samples", "correct variant: explicit splits and scale, getattr for the note", _fn('''
 def evaluate_samples(samples):
     from dgmlab import metrics
@@ -2242,7 +2427,7 @@ def interpolate(z0, z1, steps=10, method="linear"):
         if omega.abs() > 1e-4:
             return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
     return (1 - t) * z0 + t * z1
-'''), fails=["interpolate_tests"]),
+'''), earns={"interpolate_tests": 1}),
     Mutant("interpolate", "slerp replaced by normalised lerp", _fn('''
 def interpolate(z0, z1, steps=10, method="linear"):
     if method not in ("linear", "slerp"):
@@ -2253,7 +2438,7 @@ def interpolate(z0, z1, steps=10, method="linear"):
         r = (1 - t) * z0.norm() + t * z1.norm()
         return lin / lin.norm(dim=1, keepdim=True) * r
     return lin
-'''), fails=["interpolate_tests"]),
+'''), earns={"interpolate_tests": 3.5}),
     Mutant("interpolate", "slerp without the parallel fallback", _fn('''
 def interpolate(z0, z1, steps=10, method="linear"):
     if method not in ("linear", "slerp"):
@@ -2263,7 +2448,7 @@ def interpolate(z0, z1, steps=10, method="linear"):
         omega = torch.arccos((torch.dot(z0, z1) / (z0.norm() * z1.norm())).clamp(-1, 1))
         return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
     return (1 - t) * z0 + t * z1
-'''), fails=["interpolate_tests"]),
+'''), earns={"interpolate_tests": 4.5}),
     Mutant("interpolate", "unknown method silently treated as linear", _fn('''
 def interpolate(z0, z1, steps=10, method="linear"):
     t = torch.linspace(0, 1, steps, dtype=z0.dtype).unsqueeze(1)
@@ -2272,7 +2457,7 @@ def interpolate(z0, z1, steps=10, method="linear"):
         if omega.abs() > 1e-4:
             return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
     return (1 - t) * z0 + t * z1
-'''), fails=["interpolate_tests"]),
+'''), earns={"interpolate_tests": 4.5}),
     Mutant("interpolate", "correct variant: torch.lerp and a per-step loop for slerp", _fn('''
 def interpolate(z0, z1, steps=10, method="linear"):
     if method == "linear":
