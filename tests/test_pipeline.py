@@ -280,8 +280,8 @@ for name, rel in [("source", "../../../source"), ("gradebook", "../../../gradebo
 here = pathlib.Path.cwd().resolve()  # any file of the workers' scratch space besides this notebook's own folder
 probe["other_gradings"] = any(p.is_file() and not p.resolve().is_relative_to(here)
                               for p in pathlib.Path("DASK_SCRATCH").rglob("*"))
-try:
-    socket.create_connection(("192.0.2.1", 80), timeout=2)
+try:  # a TCP server the test listens with on this machine's loopback
+    socket.create_connection(("127.0.0.1", PORT), timeout=5).close()
     probe["network"] = True
 except OSError:
     probe["network"] = False
@@ -304,12 +304,17 @@ def test_sandbox_hides_course_network_and_environment(tmp_path, monkeypatch):
     import tempfile
 
     monkeypatch.setenv("DGMLAB_TEST_SECRET", "instructor-token")
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))  # reachable by any process of this machine's network
+    port = server.getsockname()[1]
     # the kernel runs in a worker's scratch copy of the course: the real course and every worker's
     # scratch folder (other students' gradings) must be invisible too
     probe_source = PROBE.replace("COURSE", str(tmp_path)).replace(
-        "DASK_SCRATCH", str(Path(tempfile.gettempdir()) / "dask-scratch-space"))
+        "DASK_SCRATCH", str(Path(tempfile.gettempdir()) / "dask-scratch-space")).replace("PORT", str(port))
     c = course_with_one_submission(tmp_path, "prober", probe_source)
-    (result,) = C.autograde(c, HW, ["prober"], sandbox=True, feedback=False)
+    with server:
+        (result,) = C.autograde(c, HW, ["prober"], sandbox=True, feedback=False)
     assert result.status == "graded", result.reason
     probe = json.loads((tmp_path / "autograded" / "prober" / HW / "probe.json").read_text())
     assert probe == {"source": False, "gradebook": False, "submitted": False, "tools": False,

@@ -145,12 +145,28 @@ def _kill_group(proc: subprocess.Popen) -> None:
     import psutil
 
     try:
-        family = psutil.Process(proc.pid).children(recursive=True)
+        kill_tree(psutil.Process(proc.pid))
+    except psutil.NoSuchProcess:
+        pass
+
+
+def kill_tree(proc) -> None:
+    """Kill ``proc`` (a :class:`psutil.Process`) and every descendant: its process group too.
+
+    The descendants are listed before anything is killed (a killed parent's children are re-parented and
+    could no longer be found); psutil refuses to signal a process id that was reused meanwhile.
+    """
+    import psutil
+
+    try:
+        family = proc.children(recursive=True)
     except psutil.NoSuchProcess:
         family = []
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
+        if proc.is_running() and os.getpgid(proc.pid) == proc.pid:  # it leads its own group: kill the group
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.kill()
+    except (ProcessLookupError, psutil.NoSuchProcess):
         pass
     for child in family:
         try:
