@@ -7,8 +7,9 @@ Dask scheduler instead (SLURM, Kubernetes: docs/cluster.md). Either way:
 - **Workers only grade.** A task gets the homework's *bundle* (the course's
   ``nbgrader_config.py``, a gradebook holding only this homework's cells, the
   non-notebook files of ``source/<hw>/``) and one submission's files, builds a
-  throw-away course in the worker's scratch folder, runs ``nbgrader
-  autograde`` (and ``generate_feedback``) there in the sandbox, and returns
+  throw-away course in the worker's scratch folder, runs nbgrader's autograde
+  (and generate_feedback) converters there in the worker's own process, the
+  submission's kernel in the sandbox (:func:`run_autograde`), and returns
   the scores nbgrader computed, the autograded and feedback files, the
   status, reason and timings. Workers need no shared filesystem and never see
   the class's gradebook.
@@ -40,6 +41,7 @@ import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -51,13 +53,13 @@ from . import course as C
 PHASES = [
     ("queue_wait", "submitted by the coordinator until a worker started it"),
     ("prepare", "writing the scratch course and the sandbox's kernelspec"),
-    ("nbgrader_start", "nbgrader process start, sandbox (bwrap) start, sanitizing, up to executing"),
+    ("nbgrader_start", "nbgrader's converter set up in the worker, sanitizing, up to executing"),
     ("kernel_start", "starting the sandboxed kernel until it answers"),
     ("imports", "cells before the first answer cell (setup: dgmlab, torch)"),
     ("cells", "the other non-test cells (the student's answers and code)"),
     ("tests", "all graded test cells"),
-    ("save_grades", "after the last cell: nbgrader saves scores, writes the notebook, exits"),
-    ("feedback", "nbgrader generate_feedback and the returned notebook"),
+    ("save_grades", "after the last cell: nbgrader saves scores, writes the notebook, stops the kernel"),
+    ("feedback", "nbgrader's generate_feedback and the returned notebook"),
     ("collect", "reading the scores and files the worker sends back"),
     ("transfer", "worker finished until the coordinator had the result"),
     ("write_back", "the coordinator writing gradebook, files and record"),
@@ -276,6 +278,9 @@ def _scores(root: Path, hw: str, student: str, config_cid: str) -> dict:
 # Seconds a grading's nbgrader code may still run after its time limit killed its kernels; past that
 # the worker process exits (Dask then reports the submission as killing its worker).
 STOP_GRACE = 60.0
+# nbgrader's converters change the process's working folder and environment while they run: one at a
+# time per worker process (a worker with several threads grades one submission after another).
+_NBGRADER_LOCK = threading.Lock()
 
 
 def _nbgrader_config(root: Path, hw: str, student: str):
@@ -328,8 +333,6 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     result is then ``timed_out``. Should nbgrader's own code still not return :data:`STOP_GRACE`
     seconds later, a grading worker exits (Dask reports the submission as killing its worker).
     """
-    import threading
-
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
 
@@ -360,14 +363,15 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
 
     guard = threading.Thread(target=watchdog, name=f"dgmlab-watchdog-{student}", daemon=True)
     args = ["autograde", hw, "--student", student, "--force"]
-    try:
-        guard.start()
-        converter = Autograde(coursedir=CourseDirectory(config=config), config=config, log=log)
-        res = _run_converter(converter, args)
-    finally:
-        done.set()
-        S.stop_kernels(grading_id)  # nothing is left running, whatever happened
-        S.forget(grading_id)
+    with _NBGRADER_LOCK:
+        try:
+            guard.start()
+            converter = Autograde(coursedir=CourseDirectory(config=config), config=config, log=log)
+            res = _run_converter(converter, args)
+        finally:
+            done.set()
+            S.stop_kernels(grading_id)  # nothing is left running, whatever happened
+            S.forget(grading_id)
     res.timed_out = fired.is_set()
     return res
 
@@ -378,8 +382,9 @@ def run_feedback(root: Path, hw: str, student: str) -> C.StepResult:
     from nbgrader.coursedir import CourseDirectory
 
     config = _nbgrader_config(root, hw, student)
-    converter = GenerateFeedback(coursedir=CourseDirectory(config=config), config=config, log=_converter_log())
-    return _run_converter(converter, ["generate_feedback", hw, "--student", student, "--force"])
+    with _NBGRADER_LOCK:
+        converter = GenerateFeedback(coursedir=CourseDirectory(config=config), config=config, log=_converter_log())
+        return _run_converter(converter, ["generate_feedback", hw, "--student", student, "--force"])
 
 
 def grade_submission(bundle: dict, job: dict) -> dict:
