@@ -166,7 +166,7 @@ def test_a_worker_killed_mid_grade_changes_no_grade(tmp_path):
             while time.monotonic() < deadline:
                 busy = [w for w, keys in client.processing().items() if keys]
                 if busy:
-                    time.sleep(1.5)  # mid-grade: nbgrader alone takes longer than this to start
+                    time.sleep(1.5)  # mid-grade: starting the kernel and importing dgmlab alone take longer
                     killed["pid"] = pids[busy[0]]
                     os.kill(killed["pid"], signal.SIGKILL)
                     return
