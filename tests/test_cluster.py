@@ -1,5 +1,6 @@
 """Grading as Dask tasks on the tiny fixture course: the same rows as plain nbgrader, a run that
 resumes, a worker killed mid-grade, and a submission that kills its worker every time."""
+import json
 import os
 import signal
 import shutil
@@ -165,7 +166,7 @@ def test_a_worker_killed_mid_grade_changes_no_grade(tmp_path):
             while time.monotonic() < deadline:
                 busy = [w for w, keys in client.processing().items() if keys]
                 if busy:
-                    time.sleep(1.5)  # mid-grade: nbgrader alone takes longer than this to start
+                    time.sleep(1.5)  # mid-grade: starting the kernel and importing dgmlab alone take longer
                     killed["pid"] = pids[busy[0]]
                     os.kill(killed["pid"], signal.SIGKILL)
                     return
@@ -181,12 +182,26 @@ def test_a_worker_killed_mid_grade_changes_no_grade(tmp_path):
     assert auto_scores(course) == {s: EXPECTED[kind] for s, kind in students.items()}
     assert duplicate_rows(course) == []
     time.sleep(1)
-    leftovers = [p for p in psutil.process_iter(["cmdline"]) if "--student kw_" in " ".join(p.info["cmdline"] or [])]
-    assert not leftovers, f"nbgrader left running after its worker was killed: {leftovers}"
+    leftovers = kernels_of(course, "kw_")
+    assert not leftovers, f"a kernel was left running after its worker was killed: {leftovers}"
+
+
+def kernels_of(course, prefix):
+    """Processes of gradings of students named ``prefix...``: kernels (their working folder is the scratch
+    course's autograded/<student>/) and nbgrader commands."""
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            cmd, cwd = " ".join(proc.cmdline()), proc.cwd()
+        except (psutil.Error, OSError):
+            continue
+        if f"--student {prefix}" in cmd or (f"/autograded/{prefix}" in cwd and "python" in cmd):
+            found.append(proc)
+    return found
 
 
 KILL_MY_WORKER = '''import os, signal, psutil
-for ancestor in psutil.Process().parents():  # kernel -> nbgrader -> the Dask worker process
+for ancestor in psutil.Process().parents():  # kernel -> the Dask worker process
     if "multiprocessing" in " ".join(ancestor.cmdline()):
         os.kill(ancestor.pid, signal.SIGKILL)
         break
@@ -194,15 +209,31 @@ def mean_square(x):
     return (x ** 2).mean()'''
 
 
-def test_a_submission_that_kills_its_worker_fails_after_bounded_retries(tmp_path):
-    """Unsandboxed, so the kernel can reach its worker (in the sandbox it cannot: a new PID namespace)."""
-    course = make_course(tmp_path, {"honest": "ref"})
+MY_PARENT = '''import json, pathlib, psutil
+parent = psutil.Process().parent()  # the process that started this kernel
+pathlib.Path("parent.json").write_text(json.dumps({"pid": parent.pid, "cmdline": parent.cmdline()}))
+def mean_square(x):
+    return (x ** 2).mean()'''
+
+
+def with_answer(course, student, source):
+    """Make ``student``'s submission the reference one with the answer cell ``mean_square`` replaced."""
     nb = nbformat.read(course.root / "submitted" / "honest" / HW / f"{HW}.ipynb", as_version=4)
     cell = next(x for x in nb.cells if x.metadata.get("nbgrader", {}).get("grade_id") == "mean_square")
-    cell.source = KILL_MY_WORKER
-    path = course.root / "submitted" / "poison" / HW / f"{HW}.ipynb"
-    path.parent.mkdir(parents=True)
+    cell.source = source
+    path = course.root / "submitted" / student / HW / f"{HW}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
+
+
+def test_a_submission_that_kills_its_worker_fails_after_bounded_retries(tmp_path):
+    """Unsandboxed, so the kernel can reach its worker (in the sandbox it cannot: a new PID namespace).
+
+    The honest submission's kernel notes which process started it: the worker itself, which grades
+    in-process, not a new nbgrader process per submission."""
+    course = make_course(tmp_path, {"honest": "ref"})
+    with_answer(course, "poison", KILL_MY_WORKER)
+    with_answer(course, "honest", MY_PARENT)
     results = {r.student: r for r in C.autograde(course, HW, jobs=2, sandbox=False, feedback=False,
                                                  allowed_failures=1)}
     assert results["poison"].status == "failed"
@@ -210,9 +241,12 @@ def test_a_submission_that_kills_its_worker_fails_after_bounded_retries(tmp_path
     assert results["honest"].status == "graded"
     assert auto_scores(course) == {"honest": 5}
     assert load_records(course, HW)["poison"]["status"] == "failed"
-    time.sleep(1)  # unsandboxed, nbgrader dies with its worker through PR_SET_PDEATHSIG
-    leftovers = [p for p in psutil.process_iter(["cmdline"]) if "--student poison" in " ".join(p.info["cmdline"] or [])]
-    assert not leftovers, f"nbgrader left running after its worker was killed: {leftovers}"
+    parent = json.loads((course.root / "autograded" / "honest" / HW / "parent.json").read_text())
+    assert results["honest"].worker.endswith(f":{parent['pid']}"), (parent, results["honest"].worker)
+    assert "nbgrader" not in " ".join(parent["cmdline"]), parent
+    time.sleep(2)  # unsandboxed, the kernel notices its worker died (ipykernel polls its parent)
+    leftovers = kernels_of(course, "poison")
+    assert not leftovers, f"a kernel was left running after its worker was killed: {leftovers}"
 
 
 def test_unreachable_cluster_is_a_clear_error_and_changes_nothing(graded):

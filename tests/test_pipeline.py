@@ -280,8 +280,8 @@ for name, rel in [("source", "../../../source"), ("gradebook", "../../../gradebo
 here = pathlib.Path.cwd().resolve()  # any file of the workers' scratch space besides this notebook's own folder
 probe["other_gradings"] = any(p.is_file() and not p.resolve().is_relative_to(here)
                               for p in pathlib.Path("DASK_SCRATCH").rglob("*"))
-try:
-    socket.create_connection(("192.0.2.1", 80), timeout=2)
+try:  # a TCP server the test listens with on this machine's loopback
+    socket.create_connection(("127.0.0.1", PORT), timeout=5).close()
     probe["network"] = True
 except OSError:
     probe["network"] = False
@@ -304,12 +304,17 @@ def test_sandbox_hides_course_network_and_environment(tmp_path, monkeypatch):
     import tempfile
 
     monkeypatch.setenv("DGMLAB_TEST_SECRET", "instructor-token")
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))  # reachable by any process of this machine's network
+    port = server.getsockname()[1]
     # the kernel runs in a worker's scratch copy of the course: the real course and every worker's
     # scratch folder (other students' gradings) must be invisible too
     probe_source = PROBE.replace("COURSE", str(tmp_path)).replace(
-        "DASK_SCRATCH", str(Path(tempfile.gettempdir()) / "dask-scratch-space"))
+        "DASK_SCRATCH", str(Path(tempfile.gettempdir()) / "dask-scratch-space")).replace("PORT", str(port))
     c = course_with_one_submission(tmp_path, "prober", probe_source)
-    (result,) = C.autograde(c, HW, ["prober"], sandbox=True, feedback=False)
+    with server:
+        (result,) = C.autograde(c, HW, ["prober"], sandbox=True, feedback=False)
     assert result.status == "graded", result.reason
     probe = json.loads((tmp_path / "autograded" / "prober" / HW / "probe.json").read_text())
     assert probe == {"source": False, "gradebook": False, "submitted": False, "tools": False,
@@ -317,3 +322,46 @@ def test_sandbox_hides_course_network_and_environment(tmp_path, monkeypatch):
                      "network": False, "secret_env": False}
     assert not (tmp_path / "escaped.txt").exists()
     assert scores(c)["prober"] == (5, 5)  # sandboxed grading still grades
+
+
+def test_sandboxed_kernel_talks_over_ipc_and_cannot_reach_the_host(tmp_path):
+    """The kernel alone holds the network wall: started as grading starts it (GradingKernelManager with the
+    sandbox's command), it answers over unix sockets, yet cannot open a TCP connection to a server
+    listening on this machine's loopback."""
+    import asyncio
+    import socket
+
+    from dgmlab.grading import sandbox
+
+    usable, why = sandbox.available()
+    if not usable:
+        pytest.skip(f"no sandbox on this machine: {why}")
+    course, work = tmp_path / "course", tmp_path / "course" / "autograded" / "someone" / HW
+    work.mkdir(parents=True)
+    server = socket.create_server(("127.0.0.1", 0))
+    code = ("import socket\ntry:\n"
+            f"    socket.create_connection(('127.0.0.1', {server.getsockname()[1]}), timeout=5).close()\n"
+            "    result = 'connected'\nexcept OSError as exc:\n    result = type(exc).__name__\n"
+            "open('net.txt', 'w').write(result)")
+
+    async def run(box):
+        km = sandbox.GradingKernelManager(kernel_argv=box.argv, runtime_dir=str(box.runtime), transport="ipc")
+        await km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=120)
+            msg_id = kc.execute(code)
+            reply = await kc.get_shell_msg(timeout=120)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = await kc.get_shell_msg(timeout=120)
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+        return km, reply
+
+    with server, sandbox.Sandbox(course, work) as box:
+        km, reply = asyncio.run(run(box))
+    assert km.get_connection_info()["transport"] == "ipc"
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert (work / "net.txt").read_text() == "ConnectionRefusedError"  # its own loopback has no server

@@ -7,8 +7,9 @@ Dask scheduler instead (SLURM, Kubernetes: docs/cluster.md). Either way:
 - **Workers only grade.** A task gets the homework's *bundle* (the course's
   ``nbgrader_config.py``, a gradebook holding only this homework's cells, the
   non-notebook files of ``source/<hw>/``) and one submission's files, builds a
-  throw-away course in the worker's scratch folder, runs ``nbgrader
-  autograde`` (and ``generate_feedback``) there in the sandbox, and returns
+  throw-away course in the worker's scratch folder, runs nbgrader's autograde
+  (and generate_feedback) converters there in the worker's own process, the
+  submission's kernel in the sandbox (:func:`run_autograde`), and returns
   the scores nbgrader computed, the autograded and feedback files, the
   status, reason and timings. Workers need no shared filesystem and never see
   the class's gradebook.
@@ -29,6 +30,7 @@ Dask scheduler instead (SLURM, Kubernetes: docs/cluster.md). Either way:
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -39,6 +41,7 @@ import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -50,13 +53,13 @@ from . import course as C
 PHASES = [
     ("queue_wait", "submitted by the coordinator until a worker started it"),
     ("prepare", "writing the scratch course and the sandbox's kernelspec"),
-    ("nbgrader_start", "nbgrader process start, sandbox (bwrap) start, sanitizing, up to executing"),
+    ("nbgrader_start", "nbgrader's converter set up in the worker, sanitizing, up to executing"),
     ("kernel_start", "starting the sandboxed kernel until it answers"),
     ("imports", "cells before the first answer cell (setup: dgmlab, torch)"),
     ("cells", "the other non-test cells (the student's answers and code)"),
     ("tests", "all graded test cells"),
-    ("save_grades", "after the last cell: nbgrader saves scores, writes the notebook, exits"),
-    ("feedback", "nbgrader generate_feedback and the returned notebook"),
+    ("save_grades", "after the last cell: nbgrader saves scores, writes the notebook, stops the kernel"),
+    ("feedback", "nbgrader's generate_feedback and the returned notebook"),
     ("collect", "reading the scores and files the worker sends back"),
     ("transfer", "worker finished until the coordinator had the result"),
     ("write_back", "the coordinator writing gradebook, files and record"),
@@ -202,7 +205,8 @@ def make_bundle(course: C.Course, hw: str, *, timeout, feedback, sandbox, limits
 # ------------------------------------------------------------------ worker side
 TIMING_CONFIG = '''
 
-# -- added by dgmlab for this scratch grading only: time each cell (dgmlab.grading.preprocessors.TimedExecute)
+# -- added by dgmlab for this scratch grading only: time each cell and start kernels through
+# dgmlab.grading.sandbox.GradingKernelManager (dgmlab.grading.preprocessors.TimedExecute)
 from dgmlab.grading.preprocessors import timed_autograde_preprocessors as _timed
 c.Autograde.autograde_preprocessors = _timed(c.Autograde.get("autograde_preprocessors"))
 '''
@@ -271,6 +275,118 @@ def _scores(root: Path, hw: str, student: str, config_cid: str) -> dict:
                 "scores": scores, "comments": comments}
 
 
+# Seconds a grading's nbgrader code may still run after its time limit killed its kernels; past that
+# the worker process exits (Dask then reports the submission as killing its worker).
+STOP_GRACE = 60.0
+# nbgrader's converters change the process's working folder and environment while they run: one at a
+# time per worker process (a worker with several threads grades one submission after another).
+_NBGRADER_LOCK = threading.Lock()
+
+
+def _nbgrader_config(root: Path, hw: str, student: str):
+    """The scratch course's nbgrader config, as ``nbgrader autograde <hw> --student <student> --force`` sees it."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.assignment_id = hw
+    config.CourseDirectory.student_id = student
+    config.BaseConverter.force = True
+    return config
+
+
+def _converter_log() -> logging.Logger:
+    """The logger nbgrader's converters write to in a worker (capture_log reads it per run)."""
+    log = logging.getLogger("dgmlab.grading.nbgrader")
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    return log
+
+
+def _run_converter(converter, args: list) -> C.StepResult:
+    """``converter.start()`` as nbgrader's API does (its log captured), as a :class:`StepResult`."""
+    from nbgrader.utils import capture_log
+
+    t0 = time.monotonic()
+    result = capture_log(converter)
+    output = result.get("log", "") + result.get("error", "")
+    return C.StepResult(args, 0 if result["success"] else 1, output, time.monotonic() - t0)
+
+
+def _in_dask_worker() -> bool:
+    try:
+        from distributed import get_worker
+
+        get_worker()
+        return True
+    except (ImportError, ValueError):
+        return False
+
+
+def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_timeout=None, box=None,
+                  timings_file: Path | None = None) -> C.StepResult:
+    """nbgrader's autograde of ``student``'s ``hw`` in the scratch course ``root``, in this process.
+
+    nbgrader, traitlets and nbconvert stay imported between gradings; only the kernel is a new
+    process (through ``box``, the sandbox, when given). After ``timeout`` seconds a watchdog kills
+    the kernels this grading started with their whole process trees and lets it start no other; the
+    result is then ``timed_out``. Should nbgrader's own code still not return :data:`STOP_GRACE`
+    seconds later, a grading worker exits (Dask reports the submission as killing its worker).
+    """
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+
+    from . import sandbox as S
+
+    config = _nbgrader_config(root, hw, student)
+    config.Autograde.create_student = True
+    if cell_timeout:
+        config.Execute.timeout = int(cell_timeout)
+    grading_id = f"{student}-{uuid.uuid4().hex}"
+    config.GradingKernelManager.grading_id = grading_id
+    if timings_file is not None:
+        config.TimedExecute.timings_file = str(timings_file)
+    if box is not None:
+        box.configure(config)
+    log = _converter_log()
+    done, fired = threading.Event(), threading.Event()
+
+    def watchdog():
+        if done.wait(timeout):
+            return
+        fired.set()
+        S.stop_kernels(grading_id)
+        if not done.wait(STOP_GRACE) and _in_dask_worker():
+            log.error("grading %s did not stop %g s after its time limit: exiting this worker", grading_id,
+                      STOP_GRACE)
+            os._exit(70)
+
+    guard = threading.Thread(target=watchdog, name=f"dgmlab-watchdog-{student}", daemon=True)
+    args = ["autograde", hw, "--student", student, "--force"]
+    with _NBGRADER_LOCK:
+        try:
+            guard.start()
+            converter = Autograde(coursedir=CourseDirectory(config=config), config=config, log=log)
+            res = _run_converter(converter, args)
+        finally:
+            done.set()
+            S.stop_kernels(grading_id)  # nothing is left running, whatever happened
+            S.forget(grading_id)
+    res.timed_out = fired.is_set()
+    return res
+
+
+def run_feedback(root: Path, hw: str, student: str) -> C.StepResult:
+    """nbgrader's generate_feedback of ``student``'s ``hw`` in the scratch course ``root``, in this process."""
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.coursedir import CourseDirectory
+
+    config = _nbgrader_config(root, hw, student)
+    with _NBGRADER_LOCK:
+        converter = GenerateFeedback(coursedir=CourseDirectory(config=config), config=config, log=_converter_log())
+        return _run_converter(converter, ["generate_feedback", hw, "--student", student, "--force"])
+
+
 def grade_submission(bundle: dict, job: dict) -> dict:
     """Grade one submission in a scratch course on this worker and return what happened (never writes the course).
 
@@ -314,20 +430,17 @@ def grade_submission(bundle: dict, job: dict) -> dict:
                 gb.update_or_create_student(student)
                 gb.update_or_create_submission(hw, student, extension=datetime.timedelta(seconds=job["extension"]))
         scratch = C.Course(root)
-        extra = [f"--Execute.timeout={int(bundle['cell_timeout'])}"] if bundle["cell_timeout"] else []
         timing_file = root / "timings.jsonl"
-        env = {"DGMLAB_TIMINGS_FILE": str(timing_file)}
-        args = ["autograde", hw, "--student", student, "--force", *extra]
         limits = S.Limits(memory=bundle["memory"], file_size=bundle["file_size"])
         t_prepared = time.time()
-        if bundle["sandbox"]:
-            with S.Sandbox(root, root / "autograded" / student / hw, limits,
-                           hide=[*bundle["hide"], str(hide)]) as box:
-                t_prepared = time.time()
-                res = scratch.nbgrader(*args, *box.nbgrader_args, timeout=bundle["timeout"],
-                                       env={**box.env, **env}, wrap=box.wrap, die_with_parent=True)
-        else:
-            res = scratch.nbgrader(*args, timeout=bundle["timeout"], env=env, die_with_parent=True)
+        with contextlib.ExitStack() as stack:
+            box = None
+            if bundle["sandbox"]:
+                box = stack.enter_context(S.Sandbox(root, root / "autograded" / student / hw, limits,
+                                                    hide=[*bundle["hide"], str(hide)]))
+            t_prepared = time.time()
+            res = run_autograde(root, hw, student, timeout=bundle["timeout"], cell_timeout=bundle["cell_timeout"],
+                                box=box, timings_file=timing_file)
         t_exit = time.time()
         timings["prepare"] = t_prepared - t_start
         lines = []
@@ -348,8 +461,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
             out["scores"] = _scores(root, hw, student, cid)
             if bundle["feedback"]:
                 t_fb = time.time()
-                fb = scratch.nbgrader("generate_feedback", hw, "--student", student, "--force", timeout=300,
-                                      die_with_parent=True)
+                fb = run_feedback(root, hw, student)
                 out["steps"].append(fb)
                 if not fb.ok:
                     out["reason"] = "graded, but feedback failed: " + C._reason(fb.output)

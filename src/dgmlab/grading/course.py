@@ -1,9 +1,10 @@
 """The course directory and the nbgrader steps run in it.
 
-Every step is nbgrader's own command line (``python -m nbgrader ...``) run in
-the course root, one process per step and per submission: a submission that
-crashes, hangs or floods output is that process's problem alone, and plain
-``nbgrader`` commands see exactly the same files and gradebook.
+Release steps are nbgrader's own command line (``python -m nbgrader ...``) run in
+the course root, so plain ``nbgrader`` commands see exactly the same files and
+gradebook. Autograding runs nbgrader's converters in grading workers (see
+:mod:`dgmlab.grading.cluster`): each submission's code runs in a kernel of its
+own, so one that crashes, hangs or floods output is that kernel's problem alone.
 """
 from __future__ import annotations
 
@@ -100,25 +101,18 @@ class Course:
         return sorted(p.name for p in base.iterdir() if (p / hw).is_dir())
 
     # -- running nbgrader
-    def nbgrader(self, *args, timeout: float | None = None, env: dict | None = None, wrap=None,
-                 die_with_parent: bool = False) -> StepResult:
+    def nbgrader(self, *args, timeout: float | None = None, env: dict | None = None) -> StepResult:
         """Run ``nbgrader <args>`` in the course root; kill its whole process tree on timeout.
 
-        ``env`` adds environment variables; ``wrap`` maps the command to the one
-        actually run (the sandbox's network namespace). ``die_with_parent``: the
-        process is killed when the calling thread's process dies (a grading
-        worker killed mid-grade leaves no nbgrader behind; Linux only).
+        ``env`` adds environment variables.
         """
         cmd = [sys.executable, "-m", "nbgrader", *map(str, args)]
-        if wrap is not None:
-            cmd = wrap(cmd)
         env = {**{k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}, **(env or {})}
         # nbgrader runs helper programs (alembic) by name: put this Python's bin/ first on PATH
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         start = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, errors="replace", env=env, start_new_session=True,
-                                preexec_fn=_die_with_parent() if die_with_parent and sys.platform == "linux" else None)
+                                text=True, errors="replace", env=env, start_new_session=True)
         try:
             out, _ = proc.communicate(timeout=timeout)
             timed_out = False
@@ -129,28 +123,33 @@ class Course:
         return StepResult(list(args), proc.returncode, out or "", time.monotonic() - start, timed_out)
 
 
-def _die_with_parent():
-    """A function for ``preexec_fn``: the child gets SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG).
-
-    libc is looked up here, in the parent: the child of a threaded process must not import or dlopen.
-    """
-    import ctypes
-
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-    return lambda: prctl(1, signal.SIGKILL)
-
-
 def _kill_group(proc: subprocess.Popen) -> None:
     """Kill ``proc`` and every descendant: its process group, and kernels that started sessions of their own."""
     import psutil
 
     try:
-        family = psutil.Process(proc.pid).children(recursive=True)
+        kill_tree(psutil.Process(proc.pid))
+    except psutil.NoSuchProcess:
+        pass
+
+
+def kill_tree(proc) -> None:
+    """Kill ``proc`` (a :class:`psutil.Process`) and every descendant: its process group too.
+
+    The descendants are listed before anything is killed (a killed parent's children are re-parented and
+    could no longer be found); psutil refuses to signal a process id that was reused meanwhile.
+    """
+    import psutil
+
+    try:
+        family = proc.children(recursive=True)
     except psutil.NoSuchProcess:
         family = []
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
+        if proc.is_running() and os.getpgid(proc.pid) == proc.pid:  # it leads its own group: kill the group
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.kill()
+    except (ProcessLookupError, psutil.NoSuchProcess):
         pass
     for child in family:
         try:
@@ -274,8 +273,8 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
               allowed_failures: int | None = None) -> list[SubmissionResult]:
     """Autograde ``submitted/<student>/<hw>/`` for each student (all by default), as Dask tasks.
 
-    Each submission is its own nbgrader process with a wall-clock ``timeout``,
-    run by a Dask worker in a scratch copy of the course; only this process
+    Each submission is graded by nbgrader in a Dask worker, in a scratch copy of
+    the course, with its own kernel and a wall-clock ``timeout``; only this process
     writes the gradebook, ``autograded/``, ``feedback/`` and the records (see
     :mod:`dgmlab.grading.cluster`). An invalid, failing or hanging submission
     is reported and the others are graded regardless. ``cluster``: a Dask

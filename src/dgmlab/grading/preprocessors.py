@@ -295,10 +295,20 @@ TIMINGS_ENV = "DGMLAB_TIMINGS_FILE"
 class TimedExecute(Execute):
     """nbgrader's ``Execute``, also noting when the kernel was ready and when each code cell ran.
 
-    The times (wall clock, seconds since the epoch) go, one JSON line per notebook, to the file
-    named by ``$DGMLAB_TIMINGS_FILE``; without it this is plain ``Execute``. Only the scratch
-    course a grading worker builds uses it (see :mod:`dgmlab.grading.cluster`).
+    The times (wall clock, seconds since the epoch) go, one JSON line per notebook, to
+    :attr:`timings_file` (default ``$DGMLAB_TIMINGS_FILE``); without one this only executes. Its
+    kernels are started by :class:`dgmlab.grading.sandbox.GradingKernelManager` (the sandbox's
+    command, killed with their process tree when the grading's time is up). Only the scratch course
+    a grading worker builds uses it (see :mod:`dgmlab.grading.cluster`).
     """
+
+    timings_file = Unicode("", help="Append each notebook's timings here as a JSON line").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        from .sandbox import GradingKernelManager
+
+        kwargs.setdefault("kernel_manager_class", GradingKernelManager)  # nbgrader's Execute sets its own default
+        super().__init__(*args, **kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
         self._dgmlab_timing = {"execute_start": time.time(), "kernel_ready": None, "cells": []}
@@ -306,7 +316,7 @@ class TimedExecute(Execute):
             return super().preprocess(nb, resources, km)
         finally:
             self._dgmlab_timing["execute_end"] = time.time()
-            path = os.environ.get(TIMINGS_ENV)
+            path = self.timings_file or os.environ.get(TIMINGS_ENV)
             if path:
                 with open(path, "a", encoding="utf-8") as f:
                     f.write(json.dumps(self._dgmlab_timing) + "\n")

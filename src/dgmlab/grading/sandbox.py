@@ -1,27 +1,31 @@
-"""Isolation for autograding: what a student's code can reach while nbgrader runs it.
+"""Isolation for autograding: what a student's code can reach while it is graded.
 
-nbgrader executes a submission as the instructor, in a Jupyter kernel it
-starts itself. With bubblewrap (``bwrap``, Debian package ``bubblewrap``)
-``dgmlab autograde`` adds two walls:
+The student's code only ever runs in the Jupyter kernel that grading starts
+(nbgrader's own code runs in the grading worker and never executes it). With
+bubblewrap (``bwrap``, Debian package ``bubblewrap``) that kernel is started
+by :class:`GradingKernelManager` as ``bwrap ... prlimit ... python -m
+ipykernel_launcher``, which adds these walls:
 
-1. **No network.** The whole ``nbgrader autograde`` process for one
-   submission runs in a fresh network namespace: loopback only, so nbgrader
-   still talks to its kernel, and nothing else is reachable.
-2. **A private file view for the kernel.** nbgrader is told to start the
-   kernel through a kernelspec whose command is ``bwrap ... python -m
-   ipykernel_launcher``. Inside, the machine is read-only; the course
+1. **No network.** The kernel runs in a fresh network namespace
+   (``--unshare-net``): it has its own loopback and nothing else, so it can
+   reach neither the internet nor services on the grading machine's
+   loopback. It talks to the grader over jupyter_client's ``ipc`` transport
+   (unix sockets in its per-submission runtime folder, the only folder
+   outside its working directory it may write), which a network namespace
+   does not cut.
+2. **A private file view.** Inside, the machine is read-only; the course
    directory is replaced by an empty one except the submission's own
    ``autograded/<student>/<hw>/`` (writable) and, read-only, the Python
    environment and dgmlab if they live inside the course. So ``source/``,
    ``release/``, ``gradebook.db``, ``tools/`` and other students' folders
-   are invisible. Everything else is read-only (``/tmp`` included: the
-   kernel's connection file lives there); ``TMPDIR`` and ``HOME`` point at a
-   private ``/var/tmp``; the environment is cleared (no inherited secrets),
-   and PID/IPC namespaces are new.
+   are invisible. ``TMPDIR`` and ``HOME`` point at a private ``/var/tmp``;
+   the environment is cleared (no inherited secrets), and PID/IPC
+   namespaces are new.
 3. **Limits.** The kernel runs under ``prlimit``: address space
    (``--memory``, default 8 GiB: torch alone maps about 4 GiB), largest file
-   it may write (default 256 MiB), and the wall clock of the whole
-   submission is enforced by the caller.
+   it may write (default 256 MiB); the wall clock of the whole submission is
+   enforced by the caller, which kills the kernel's whole process tree
+   (:func:`stop_kernels`).
 
 Not isolated: the rest of the machine's files stay readable (read-only), the
 kernel runs as the same user, and CPU time is shared. Where ``bwrap`` is
@@ -36,10 +40,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-KERNEL_NAME = "dgmlab-sandbox"
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import List, Unicode
+
 DEFAULT_MEMORY = 8 * 1024 ** 3
 DEFAULT_FILE_SIZE = 256 * 1024 ** 2
 PASSED_ENV = ("LANG", "LC_ALL", "DGMLAB_DATA", "DGMLAB_FAST", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
@@ -104,9 +111,9 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
         if any(_inside(path, root) for root in roots):
             args += ["--ro-bind", str(path), str(path)]
     args += ["--bind", str(workdir.resolve()), str(workdir.resolve()),
-             "--ro-bind", str(runtime_dir), str(runtime_dir),
+             "--bind", str(runtime_dir), str(runtime_dir),  # the kernel creates its ipc sockets here
              "--chdir", str(workdir.resolve()),
-             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--new-session", "--die-with-parent",
+             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--new-session", "--die-with-parent",
              "--clearenv",
              "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
              "--setenv", "HOME", "/var/tmp", "--setenv", "TMPDIR", "/var/tmp", "--setenv", "MPLBACKEND", "Agg",
@@ -124,7 +131,12 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
 
 
 class Sandbox:
-    """Per-submission sandbox files: a kernelspec and a runtime folder, removed on exit."""
+    """One submission's sandbox: a private runtime folder and the kernel command, removed on exit.
+
+    :meth:`configure` points a grading's nbgrader config at them: nbgrader's ``Execute`` then starts
+    the kernel through :class:`GradingKernelManager` with this command, over ``ipc`` sockets in the
+    runtime folder (the kernel has no network to use TCP on).
+    """
 
     def __init__(self, course_root: Path, workdir: Path, limits: Limits | None = None, hide=()):
         self.course_root = Path(course_root)
@@ -134,21 +146,109 @@ class Sandbox:
 
     def __enter__(self):
         self._tmp = Path(tempfile.mkdtemp(prefix="dgmlab-sandbox-"))
-        runtime = self._tmp / "runtime"
-        runtime.mkdir()
-        spec_dir = self._tmp / "kernels" / KERNEL_NAME
-        spec_dir.mkdir(parents=True)
-        # interrupt by message: a signal to bwrap's process group would not reach the kernel inside
-        spec = {"argv": kernel_argv(self.course_root, self.workdir, runtime, self.limits, self.hide),
-                "display_name": "dgmlab sandbox", "language": "python", "interrupt_mode": "message"}
-        (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
-        self.env = {"JUPYTER_PATH": str(self._tmp), "JUPYTER_RUNTIME_DIR": str(runtime)}
-        self.nbgrader_args = [f"--Execute.kernel_name={KERNEL_NAME}"]
+        self.runtime = self._tmp / "runtime"
+        self.runtime.mkdir()
+        self.argv = kernel_argv(self.course_root, self.workdir, self.runtime, self.limits, self.hide)
         return self
 
-    def wrap(self, cmd: list[str]) -> list[str]:
-        """``cmd`` run in a network namespace of its own (loopback only)."""
-        return ["bwrap", "--dev-bind", "/", "/", "--unshare-net", "--die-with-parent", "--", *cmd]
+    def configure(self, config) -> None:
+        """Set ``config`` (a traitlets Config) to start this sandbox's kernel."""
+        config.GradingKernelManager.kernel_argv = list(self.argv)
+        config.GradingKernelManager.runtime_dir = str(self.runtime)
+        config.GradingKernelManager.transport = "ipc"
 
     def __exit__(self, *exc):
         shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ the kernels of a grading
+# The grading worker runs nbgrader in its own process, so a grading's time limit cannot kill "the
+# nbgrader process": it kills the kernels that grading started, each with its whole process tree.
+_LOCK = threading.Lock()
+_KERNELS: dict = {}  # grading id -> [psutil.Process of each kernel it started (bwrap, or ipykernel)]
+_STOPPED: set = set()  # grading ids whose time is up: they may start no more kernels
+MAX_SOCKET_PATH = 100  # bytes: a unix socket path must fit sockaddr_un (108 on Linux), with "-<n>" added
+
+
+class GradingStopped(RuntimeError):
+    """A grading whose time limit has passed tried to start a kernel."""
+
+
+def _kill(proc) -> None:
+    from .course import kill_tree
+
+    kill_tree(proc)
+
+
+def stop_kernels(grading_id: str) -> int:
+    """Kill every kernel ``grading_id`` started, each with its whole process tree; no more may start.
+
+    Returns how many kernels were still running."""
+    with _LOCK:
+        _STOPPED.add(grading_id)
+        procs = list(_KERNELS.get(grading_id, []))
+    running = 0
+    for proc in procs:
+        if proc.is_running():
+            running += 1
+            _kill(proc)
+    return running
+
+
+def forget(grading_id: str) -> None:
+    with _LOCK:
+        _STOPPED.discard(grading_id)
+        _KERNELS.pop(grading_id, None)
+
+
+class GradingKernelManager(AsyncKernelManager):
+    """The kernel manager of a grading (nbgrader's ``Execute`` through dgmlab's ``TimedExecute``).
+
+    - ``kernel_argv`` set (the sandbox): that command starts the kernel, whatever kernel the
+      notebook names; ``runtime_dir``: where its connection file and ``ipc`` sockets go.
+    - ``grading_id``: every kernel started is recorded so that :func:`stop_kernels` can kill it
+      with its whole process tree when the grading's time is up; after that none may start.
+    """
+
+    kernel_argv = List(Unicode(), help="The command that starts the kernel ({connection_file} filled in); "
+                                       "empty: the notebook's kernelspec").tag(config=True)
+    runtime_dir = Unicode("", help="Folder for the connection file and ipc sockets (default: jupyter's)"
+                          ).tag(config=True)
+    grading_id = Unicode("", help="The grading this kernel belongs to (see stop_kernels)").tag(config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.runtime_dir:
+            import uuid
+
+            name = uuid.uuid4().hex[:8]
+            self.connection_file = os.path.join(self.runtime_dir, f"kernel-{name}.json")
+            if self.transport == "ipc":
+                self.ip = os.path.join(self.runtime_dir, f"k{name}")
+                if len(os.fsencode(self.ip)) > MAX_SOCKET_PATH:
+                    raise ValueError(f"the sandbox's runtime folder {self.runtime_dir} is too long a path for unix "
+                                     f"sockets: set TMPDIR to a shorter folder (e.g. /tmp) on the grading worker")
+
+    @property
+    def kernel_spec(self):
+        if self.kernel_argv:
+            from jupyter_client.kernelspec import KernelSpec
+
+            # interrupt by message: a signal to bwrap would not reach the kernel inside
+            return KernelSpec(argv=list(self.kernel_argv), display_name="dgmlab sandbox", language="python",
+                              interrupt_mode="message")
+        return super().kernel_spec
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        import psutil
+
+        with _LOCK:
+            if self.grading_id in _STOPPED:
+                raise GradingStopped("the grading's time limit has passed: no new kernel is started")
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        proc = psutil.Process(self.provisioner.pid)
+        with _LOCK:
+            _KERNELS.setdefault(self.grading_id, []).append(proc)
+            stopped = self.grading_id in _STOPPED
+        if stopped:  # the time limit passed while it started
+            _kill(proc)
