@@ -17,7 +17,6 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,18 +26,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from dgmlab.grading import course as C  # noqa: E402
 from dgmlab.grading import report as R  # noqa: E402
 from dgmlab.grading import sandbox  # noqa: E402
-
-
-def scratch_course(hw: str, n: int) -> C.Course:
-    root = Path(tempfile.mkdtemp(prefix="dgmlab-bench-"))
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "source" / hw, root / "source" / hw, ignore=shutil.ignore_patterns("figures", "*.pt"))
-    course = C.Course(root)
-    C.release(course, [hw], local_only=True)  # the shipped config sets no install source
-    for i in range(n):
-        example = ROOT / "examples" / ("demo_reference" if i % 2 == 0 else "demo_partial") / hw
-        shutil.copytree(example, root / "submitted" / f"student{i:02d}" / hw)
-    return course
+from scratch_course import scratch_course  # noqa: E402
 
 
 def scores(course, hw):

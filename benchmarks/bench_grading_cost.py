@@ -21,26 +21,12 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
+from scratch_course import scratch_course  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOOR = ("kernel_start", "imports", "cells", "tests")
-
-
-def scratch_course(hw: str, n: int):
-    from dgmlab.grading import course as C
-
-    root = Path(tempfile.mkdtemp(prefix="dgmlab-cost-"))
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "source" / hw, root / "source" / hw, ignore=shutil.ignore_patterns("figures", "*.pt"))
-    course = C.Course(root)
-    C.release(course, [hw], local_only=True)  # the shipped config sets no install source
-    for i in range(n):
-        example = ROOT / "examples" / ("demo_reference" if i % 2 == 0 else "demo_partial") / hw
-        shutil.copytree(example, root / "submitted" / f"student{i:04d}" / hw)
-    return course
 
 
 def measure(course, hw: str, feedback: bool) -> dict:
@@ -77,7 +63,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     import dgmlab
 
-    course = scratch_course(args.hw, args.n)
+    course = scratch_course(args.hw, args.n, prefix="dgmlab-cost-")
     out = {"label": args.label, "hw": args.hw, "dgmlab": str(Path(dgmlab.__file__).parent),
            "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
     try:
