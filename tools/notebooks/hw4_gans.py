@@ -2118,6 +2118,18 @@ def _train(body: str) -> str:
     return _src(_TRAIN).replace("BODY", _indent(body, 12))
 
 
+def _train_with_noise(z: str) -> str:
+    """The reference loop with one noise draw ``z`` shared by both steps (sharing is allowed: see the correct
+    variant below), for the wrong answers that draw ``z`` wrongly."""
+    return _train(f'''
+        z = {z}
+        history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
+        n_d += 1
+        if n_d % d_steps == 0:
+            history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
+        ''')
+
+
 _CG = '''
 class ConditionalGenerator(nn.Module):
     def __init__(self, latent_dim=100, n_classes=10, embed_dim=10, widths=(128, 256, 512), out_dim=784):
@@ -2468,20 +2480,10 @@ MUTANTS = [
         if n_d % d_steps == 0:
             history["g_loss"].append(generator_loss(discriminator(generator(z))).item())
         '''), fails=["train_gan_tests"]),
-    Mutant("train_gan", "noise of shape (latent_dim, batch): arguments of randn swapped", _train('''
-        z = torch.randn(generator.latent_dim, real.shape[0], device=device)
-        history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
-        n_d += 1
-        if n_d % d_steps == 0:
-            history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
-        '''), fails=["train_gan_tests"]),
-    Mutant("train_gan", "noise batch taken from the channel dimension (real.shape[1])", _train('''
-        z = torch.randn(real.shape[1], generator.latent_dim, device=device)
-        history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
-        n_d += 1
-        if n_d % d_steps == 0:
-            history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
-        '''), fails=["train_gan_tests"]),
+    Mutant("train_gan", "noise of shape (latent_dim, batch): arguments of randn swapped",
+           _train_with_noise("torch.randn(generator.latent_dim, real.shape[0], device=device)"), fails=["train_gan_tests"]),
+    Mutant("train_gan", "noise batch taken from the channel dimension (real.shape[1])",
+           _train_with_noise("torch.randn(real.shape[1], generator.latent_dim, device=device)"), fails=["train_gan_tests"]),
     Mutant("train_gan", "correct variant: same noise for both steps, counter reset after each G update", _train('''
         z = torch.randn(real.shape[0], generator.latent_dim, device=device)
         history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
