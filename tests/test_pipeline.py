@@ -360,8 +360,13 @@ def test_sandboxed_kernel_talks_over_ipc_and_cannot_reach_the_host(tmp_path):
             await km.shutdown_kernel(now=True)
         return km, reply
 
-    with server, sandbox.Sandbox(course, work) as box:
+    with server, sandbox.Sandbox(course, work) as box, sandbox.Sandbox(course, tmp_path / "other") as other:
+        code += (f"\nimport os\nopen('seen.txt', 'w').write(repr((os.path.exists({str(other.runtime)!r}), "
+                 f"os.listdir({str(sandbox.sandboxes_folder())!r}))))")
         km, reply = asyncio.run(run(box))
+        assert other.runtime.exists()
     assert km.get_connection_info()["transport"] == "ipc"
     assert reply["content"]["status"] == "ok", reply["content"]
     assert (work / "net.txt").read_text() == "ConnectionRefusedError"  # its own loopback has no server
+    # another grading's runtime folder (its connection file and sockets) is invisible; only its own is there
+    assert (work / "seen.txt").read_text() == repr((False, [box.runtime.parent.name]))

@@ -130,6 +130,13 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
     return args
 
 
+def sandboxes_folder() -> Path:
+    """The folder that holds every sandbox's runtime folder on this machine (hidden from every kernel)."""
+    base = Path(tempfile.gettempdir()) / "dgmlab-sandboxes"
+    base.mkdir(mode=0o700, exist_ok=True)
+    return base
+
+
 class Sandbox:
     """One submission's sandbox: a private runtime folder and the kernel command, removed on exit.
 
@@ -145,10 +152,14 @@ class Sandbox:
         self.hide = list(hide)
 
     def __enter__(self):
-        self._tmp = Path(tempfile.mkdtemp(prefix="dgmlab-sandbox-"))
+        # Every sandbox's runtime folder lives under one base folder, which each kernel sees empty but for
+        # its own: a kernel must not find another grading's connection file and ipc sockets (it could
+        # connect to them, since they are files, and run code in another student's kernel).
+        base = sandboxes_folder()
+        self._tmp = Path(tempfile.mkdtemp(prefix="sandbox-", dir=base))
         self.runtime = self._tmp / "runtime"
         self.runtime.mkdir()
-        self.argv = kernel_argv(self.course_root, self.workdir, self.runtime, self.limits, self.hide)
+        self.argv = kernel_argv(self.course_root, self.workdir, self.runtime, self.limits, [*self.hide, base])
         return self
 
     def configure(self, config) -> None:
