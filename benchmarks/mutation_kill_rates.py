@@ -37,14 +37,6 @@ def builder(hw: str):
     return found[hw]
 
 
-def tests_for(module) -> dict:
-    """``{answer: [test cells]}`` the builder's hand-written mutants name (what its proofs check)."""
-    out: dict = {}
-    for m in getattr(module, "MUTANTS", []):
-        out.setdefault(m.answer, set()).update(m.fails + m.passes + list(m.earns))
-    return {k: sorted(v) for k, v in out.items()}
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("hw", help="homework id, e.g. hw3_flows")
@@ -55,6 +47,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
 
     from dgmlab.grading import mutation
+    from dgmlab.grading.proofs import graded_by
 
     module = builder(args.hw)
     source = ROOT / "source" / args.hw / f"{args.hw}.ipynb"
@@ -69,7 +62,7 @@ def main(argv=None) -> int:
         def progress(answer, m, killed):
             print(f"{answer}: {'killed  ' if killed else 'SURVIVED'} {m.label}", flush=True)
 
-        reports = mutation.run(folder / source.name, tests_for=tests_for(module),
+        reports = mutation.run(folder / source.name, tests_for=graded_by(getattr(module, "MUTANTS", [])),
                                equivalent=getattr(module, "EQUIVALENT_MUTANTS", {}), answers=args.answers,
                                limit=args.limit, timeout=args.timeout, progress=progress)
     rate = mutation.kill_rate(reports)

@@ -211,6 +211,15 @@ class NotebookSession:
         return results
 
 
+def graded_by(mutants) -> dict:
+    """``{answer grade_id: [test cells]}``: the test cells the hand-written ``mutants`` of each answer name
+    (what :func:`prove` checks that answer's blank stub against)."""
+    out: dict = {}
+    for m in mutants:
+        out.setdefault(m.answer, set()).update(m.fails + m.passes + list(m.earns))
+    return {answer: sorted(tests) for answer, tests in out.items()}
+
+
 def full_marks(got: str) -> bool:
     """Whether a test cell's ``got`` (see :func:`verdict`) is full marks."""
     if got.startswith("earn "):
@@ -227,12 +236,10 @@ def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
         reference = s.run_all()
         answers = [gid for gid, i in s.index.items()
                    if s.nb.cells[i].metadata["nbgrader"].get("solution") and s.nb.cells[i].cell_type == "code"]
-        by_answer: dict[str, list] = {}
-        for m in mutants:
-            by_answer.setdefault(m.answer, []).append(m)
+        tests_for = graded_by(mutants)
         blanks = []
         for gid in answers:
-            named = sorted({t for m in by_answer.get(gid, []) for t in m.fails + m.passes + list(m.earns)})
+            named = tests_for.get(gid, [])
             if not named:
                 start = s.index[gid]
                 named = [_grade_id(c) for c in s.nb.cells[start + 1:] if _is_test(c)][:1]
