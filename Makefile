@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.dgmlab-installed
 
-.PHONY: venv demo test test-e2e test-fast clean-grading
+.PHONY: venv demo test test-e2e test-fast notebooks check-notebooks clean-grading
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,25 @@ test-e2e: venv
 # Unit tests only (seconds): skips notebook execution, grading and wheel builds.
 test-fast: venv
 	$(BIN)/python -m pytest -m "not slow"
+
+# Authoring (docs/authoring.md): after editing tools/notebooks/<hw>.py, write everything made from it:
+# the source notebook, the student release, the demo's examples and the hostile corpus (made from hw3).
+# HW=hw3_flows limits it to one homework. RELEASE=--local-only releases without an install source, as
+# on a machine whose nbgrader_config.py sets none; a course that publishes runs it with RELEASE= .
+HW      ?=
+RELEASE ?= --local-only
+notebooks: venv
+	$(BIN)/dgmlab build $(HW)
+	$(BIN)/dgmlab release $(RELEASE) $(HW)
+	$(BIN)/dgmlab examples $(HW)
+	$(BIN)/python tools/make_hostile_corpus.py
+
+# Whether everything made from the builders is up to date (what tests/test_repo.py checks in CI).
+check-notebooks: venv
+	$(BIN)/dgmlab build --check $(HW)
+	$(BIN)/dgmlab release --check $(HW)
+	$(BIN)/dgmlab examples --check $(HW)
+	$(BIN)/python tools/make_hostile_corpus.py --check
 
 # Remove what the demo or autograding wrote (gradebook, submitted/, autograded/, feedback/, grades.csv).
 clean-grading:

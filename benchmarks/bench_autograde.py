@@ -16,17 +16,15 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+from dgmlab.grading import course as C
+from dgmlab.grading import report as R
+from dgmlab.grading import sandbox
+from scratch_course import scratch_course
 
-from dgmlab.grading import course as C  # noqa: E402
-from dgmlab.grading import report as R  # noqa: E402
-from dgmlab.grading import sandbox  # noqa: E402
-from scratch_course import scratch_course  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def scores(course, hw):

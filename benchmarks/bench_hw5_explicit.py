@@ -30,7 +30,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
 
 
 def reference_namespace() -> dict:
@@ -128,7 +127,6 @@ def bench_realnvp(args, ns):
     import torch
 
     import dgmlab.data
-    from dgmlab import plots
 
     train = dgmlab.data.mnist(train=True, scale="[0,1]", source="full").images.flatten(1)
     test = dgmlab.data.mnist(train=False, scale="[0,1]", source="full", n=args.n_test).images.flatten(1)

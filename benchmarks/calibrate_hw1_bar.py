@@ -23,11 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_hw1_wgan import CELLS, load_reference  # noqa: E402
+from bench_hw1_wgan import CELLS, load_reference
 
 DRAW_SEEDS = range(1000, 1020)
 EARLY_EPOCH = 5

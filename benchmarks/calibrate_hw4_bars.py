@@ -31,8 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_hw4_gans import load_notebook_namespace  # noqa: E402
+from bench_hw4_gans import load_notebook_namespace
 
 DRAW_SEEDS = range(1000, 1020)
 EARLY_EPOCH = 2
@@ -92,7 +91,6 @@ def propose_bar(late_values: list[list[float]], step: float, need: int = 19) -> 
 
 
 def calibrate(run: Path, out: Path, fixtures: Path | None, last: int, shown: list[int]) -> dict:
-    import numpy as np
     import torch
 
     from dgmlab import metrics, novelty

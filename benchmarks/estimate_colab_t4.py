@@ -39,7 +39,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 T4_FP32_PEAK = 8.1e12          # FLOP/s, NVIDIA T4 datasheet
 FRACTION = (0.5, 0.2)          # achieved fraction of peak: (low estimate, high estimate)

@@ -25,13 +25,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
 
 
 def builder(hw: str):
-    from build_notebooks import builders
+    from dgmlab.authoring import homeworks
 
-    found = builders()
+    found = homeworks(ROOT)
     if hw not in found:
         raise SystemExit(f"no builder for {hw!r}; known: {', '.join(sorted(found))}")
     return found[hw]

@@ -1,4 +1,3 @@
-import os
 import shutil
 import subprocess
 import sys
@@ -8,7 +7,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "datasets"
-sys.path.insert(0, str(ROOT / "tools"))
 
 
 @pytest.fixture(autouse=True)
@@ -18,9 +16,9 @@ def _offline(monkeypatch):
 
 
 def homework_builders():
-    from build_notebooks import builders
+    from dgmlab.authoring import homeworks
 
-    return builders()
+    return homeworks(ROOT)
 
 
 def shared_data_env() -> dict:

@@ -1,5 +1,4 @@
 """dgmlab.checkpoint on a toy loop: exact resumption, refusing another run's checkpoint, atomic saves."""
-import importlib.util
 import os
 import random
 import subprocess

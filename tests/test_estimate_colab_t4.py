@@ -1,11 +1,8 @@
 """benchmarks/estimate_colab_t4.py: its FLOP and op counts on steps whose cost is known, and its time model."""
-import sys
 
 import pytest
 
-from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def test_flops_of_a_linear_training_step_are_counted_exactly():

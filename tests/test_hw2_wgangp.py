@@ -6,7 +6,6 @@ so a slip in the builder's constants shows up as a failing test, not as a wrong 
 reference networks and steps are taken from the source notebook (as the benchmark does).
 """
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,6 @@ import sympy as sp
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 @pytest.fixture(scope="module")

@@ -68,12 +68,9 @@ def test_discriminator_and_logit_limits():
 
 
 def test_points_split_adds_to_100():
-    import sys
+    from conftest import homework_builders
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-    from build_notebooks import builders
-
-    nb = builders()["hw3_flows"].build()
+    nb = homework_builders()["hw3_flows"].build()
     assert nb.points() == 100
     stated = [int(p) for p in re.findall(r"\| Q\d \| [^|]+ \| (\d+) \|", BUILDER)]
     assert sum(stated) == 100

@@ -1,6 +1,5 @@
 """hw5_explicit: the seed's point split, and the reference models learn (outside the notebook)."""
 import importlib.util
-import sys
 from collections import defaultdict
 
 import pytest
@@ -8,7 +7,6 @@ import torch
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def _builder():

@@ -16,12 +16,11 @@ from packaging.utils import canonicalize_name
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
-import tiny_homework as tiny  # noqa: E402
+import tiny_homework as tiny
 
-import dgmlab  # noqa: E402
-from dgmlab import cli  # noqa: E402
-from dgmlab.grading.preprocessors import InstallSourceError, SetInstallSource, install_source_problem  # noqa: E402
+import dgmlab
+from dgmlab import cli
+from dgmlab.grading.preprocessors import InstallSourceError, SetInstallSource, install_source_problem
 
 try:
     import tomllib
@@ -125,7 +124,7 @@ def test_install_source_refuses_unset_placeholder_and_unpinned(value, why):
 
 def _setup_cell(**traits):
     """The setup cell of a release written by SetInstallSource(**traits), from the builders' SETUP_SOURCE."""
-    from nbauthor import SETUP_SOURCE
+    from dgmlab.authoring import SETUP_SOURCE
 
     cell = nbformat.v4.new_code_cell(SETUP_SOURCE)
     cell.metadata = {"nbgrader": {"grade_id": "setup", "grade": False, "solution": False, "locked": True}}

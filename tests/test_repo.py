@@ -42,7 +42,7 @@ def test_source_notebooks_hold_no_control_characters():
 
 
 def test_source_notebooks_match_their_builders():
-    res = subprocess.run([sys.executable, str(ROOT / "tools" / "build_notebooks.py"), "--check"],
+    res = subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(ROOT), "build", "--check"],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
 
@@ -68,7 +68,7 @@ def test_committed_notebooks_have_no_absolute_paths():
 
 def test_source_notebooks_hold_outputs_only_of_checked_cells():
     """Outputs are stored for nbval's # NBVAL_CHECK_OUTPUT cells only, and every such cell has one."""
-    from nbauthor import is_checked
+    from dgmlab.authoring import is_checked
 
     checked = 0
     for path in sorted((ROOT / "source").glob("*/*.ipynb")):
@@ -78,7 +78,7 @@ def test_source_notebooks_hold_outputs_only_of_checked_cells():
             if is_checked(cell):
                 checked += 1
                 assert cell.outputs and cell.execution_count is not None, \
-                    f"{path.name} cell {index}: checked but not recorded (tools/build_notebooks.py --record-outputs)"
+                    f"{path.name} cell {index}: checked but not recorded (dgmlab build --record-outputs)"
             else:
                 assert not cell.outputs and cell.execution_count is None, f"{path.name} cell {index} holds outputs"
             assert "raises-exception" not in cell.metadata.get("tags", []), \
@@ -100,7 +100,7 @@ def test_release_notebooks_hold_no_outputs_and_tag_every_test_cell():
 
 
 def test_builder_keeps_recorded_outputs_only_for_unchanged_sources(tmp_path):
-    from nbauthor import Notebook, recorded_outputs
+    from dgmlab.authoring import Notebook, recorded_outputs
 
     def build(second_source):
         nb = Notebook("hw9_tiny")
@@ -126,7 +126,7 @@ def test_builder_keeps_recorded_outputs_only_for_unchanged_sources(tmp_path):
 
 
 def test_examples_match_release_and_source():
-    res = subprocess.run([sys.executable, str(ROOT / "tools" / "make_examples.py"), "--check"],
+    res = subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(ROOT), "examples", "--check"],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
 

@@ -1,5 +1,4 @@
 """The homework folder: Google Drive in Colab (with a stand-in google.colab), the notebook's folder elsewhere."""
-import os
 import sys
 import types
 from pathlib import Path

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+from dgmlab.grading.examples import reference_submission
 
-from dgmlab.grading.examples import reference_submission  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 HW = "hw3_flows"
 TARGET = "d_star"  # an answer cell

@@ -32,7 +32,7 @@ def assert_sympy_expr(value, name: str = "the answer", symbols: Iterable | None 
             raise CheckError(f"{name} uses symbols {extra}; only {sorted(allowed)} are allowed")
 
 
-def sympy_equivalent(a, b, *, assumptions_free: bool = False) -> bool:
+def sympy_equivalent(a, b) -> bool:
     """Whether two sympy expressions are equal as functions of their symbols.
 
     Tries ``simplify(a - b) == 0`` and, failing that, sympy's ``equals`` (which

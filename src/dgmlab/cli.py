@@ -28,6 +28,18 @@ def cmd_demo(args) -> int:
     return run_demo(args.course, jobs=args.jobs, timeout=args.timeout, csv=args.csv)
 
 
+def cmd_build(args) -> int:
+    from .authoring.build import build
+
+    return build(_course(args).root, args.hw, check=args.check, record=args.record_outputs)
+
+
+def cmd_examples(args) -> int:
+    from .authoring.examples import write_examples
+
+    return write_examples(_course(args).root, args.hw, check=args.check)
+
+
 def cmd_release(args) -> int:
     from .grading import course as C
 
@@ -154,6 +166,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--csv", default="grades.csv", help="where to write the grades CSV")
     s.set_defaults(func=cmd_demo)
 
+    s = sub.add_parser("build", help="write source/<hw>/<hw>.ipynb from its builder tools/notebooks/<hw>.py "
+                                     "(authors; docs/authoring.md)")
+    s.add_argument("hw", nargs="*", help="homework ids (default: all)")
+    mode = s.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="exit 1 if a committed notebook differs from its builder")
+    mode.add_argument("--record-outputs", action="store_true",
+                      help="also run each notebook in fast mode and store the outputs of its checked cells, "
+                           "which CI's nbval run then compares exactly")
+    s.set_defaults(func=cmd_build)
+
     s = sub.add_parser("release", help="generate release/ from source/ (nbgrader generate_assignment)")
     s.add_argument("hw", nargs="*", help="homework ids (default: all)")
     s.add_argument("--check", action="store_true", help="only check that release/ matches source/")
@@ -161,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="release without an install source (for use on this machine; in Colab the setup cell "
                         "stops and tells students to ask you); without it, an unset install source is an error")
     s.set_defaults(func=cmd_release)
+
+    s = sub.add_parser("examples", help="write the demo's example submissions examples/<student>/<hw>/ from "
+                                        "release/, source/ and the builders' mutants (run after release)")
+    s.add_argument("hw", nargs="*", help="homework ids (default: all)")
+    s.add_argument("--check", action="store_true", help="exit 1 if examples/ is out of date")
+    s.set_defaults(func=cmd_examples)
 
     s = sub.add_parser("autograde", help="autograde submitted/<student>/<hw>/ and write feedback")
     s.add_argument("hw", help="homework id, e.g. hw1_wgan")
@@ -213,10 +241,11 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except Exception as exc:
+        from .authoring.build import BuildError
         from .grading.course import CourseError
         from .data import DataUnavailableError
 
-        if isinstance(exc, (CourseError, DataUnavailableError)):
+        if isinstance(exc, (BuildError, CourseError, DataUnavailableError)):
             print(f"dgmlab: error: {exc}", file=sys.stderr)
             return 2
         raise

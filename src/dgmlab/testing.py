@@ -48,7 +48,6 @@ import json
 import linecache
 import os
 import sys
-import traceback
 import warnings
 from dataclasses import dataclass
 
@@ -477,11 +476,6 @@ def _with_points(namespace, tests, cell_plan, source, seed, quiet):
                         for s, r in results]}
     bundle["mac"] = _signer.sign(bundle)
     return Score(earned, bundle)
-
-
-def format_exception_short(exc: BaseException) -> str:
-    """One line naming an exception, for reports outside IPython."""
-    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
 integrity.snapshot()  # on first import (the setup cell), before any student code runs

@@ -3,7 +3,7 @@
 Adapted from seed 000 (CSDS 600 Deep Generative Models, Homework 2, Case Western
 Reserve University, instructor Yu Yin). Point split kept: Q1 20, Q2 35, Q3 45.
 
-Build:  .venv/bin/python tools/build_notebooks.py hw1_wgan
+Build:  dgmlab build hw1_wgan
 Prove:  .venv/bin/python -m pytest tests/test_hw1_wgan.py -x -q
         (both it and tests/test_proofs.py -k hw1_wgan first write PROOF_ARTIFACTS,
         genuine generated samples, next to a copy of the notebook for the
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nbauthor import Notebook
+from dgmlab.authoring import Notebook
 
 from dgmlab.grading.proofs import Mutant
 from dgmlab.novelty import MAX_COPIES
@@ -517,28 +517,28 @@ def build() -> Notebook:
         With the discriminator at its optimum $D^*(x) = p_{data}(x) / (p_{data}(x) + p_g(x))$, is the
         behaviour you found in (b) a problem for training $\theta$ with this loss? Explain.
 
-        First the numeric companion (3 points): implement `seed_generator_loss(d_fake)`, the loss above
+        First the numeric companion (3 points): implement `combined_generator_loss(d_fake)`, the loss above
         estimated from the discriminator's outputs $D(x_i) \in (0,1)$ on a batch of generated samples.
         The cell after it uses it to measure $\partial L_G/\partial\theta$ with $D$ held at $D^*$.
         """)
-    nb.answer("seed_generator_loss", '''
-        def seed_generator_loss(d_fake):
+    nb.answer("combined_generator_loss", '''
+        def combined_generator_loss(d_fake):
             """d_fake: float tensor (N,) of D(x_i) in (0, 1) on generated x_i -> 0-d tensor,
             mean log(1 - D) minus mean log D."""
             ### BEGIN SOLUTION
             return torch.log1p(-d_fake).mean() - torch.log(d_fake).mean()
             ### END SOLUTION
         ''')
-    nb.tests("seed_loss_tests", points=3, src='''
+    nb.tests("combined_loss_tests", points=3, src='''
         from dgmlab.testing import points, run_tests
 
         @points(0.5)
         def test_returns_a_scalar():
-            checks.assert_tensor(seed_generator_loss(torch.full((4,), 0.5)), "seed_generator_loss(d)", shape=())
+            checks.assert_tensor(combined_generator_loss(torch.full((4,), 0.5)), "combined_generator_loss(d)", shape=())
 
         @points(0.5)
         def test_value_at_a_single_output():
-            got = float(seed_generator_loss(torch.tensor([0.25], dtype=torch.float64)))
+            got = float(combined_generator_loss(torch.tensor([0.25], dtype=torch.float64)))
             want = math.log(0.75) - math.log(0.25)
             hint = ": the two terms are swapped (a sign error)" if abs(got + want) < 1e-6 else ""
             assert abs(got - want) < 1e-9, \\
@@ -549,13 +549,13 @@ def build() -> Notebook:
         def test_value_on_a_fixed_batch():
             d = torch.tensor([0.1, 0.3, 0.6, 0.95], dtype=torch.float64)
             want = torch.log(1 - d).mean() - torch.log(d).mean()
-            checks.assert_close(seed_generator_loss(d), want, rtol=1e-9, atol=1e-12,
-                                name="seed_generator_loss(d) on a batch of four (batch means?)")
+            checks.assert_close(combined_generator_loss(d), want, rtol=1e-9, atol=1e-12,
+                                name="combined_generator_loss(d) on a batch of four (batch means?)")
 
         @points(1)
         def test_gradient_with_respect_to_d():
             d = torch.tensor([0.2, 0.4, 0.7], dtype=torch.float64, requires_grad=True)
-            seed_generator_loss(d).backward()
+            combined_generator_loss(d).backward()
             assert d.grad is not None, "no gradient flows back to d (detached?)"
             dd = d.detach()
             checks.assert_close(d.grad, (-1 / (1 - dd) - 1 / dd) / 3, rtol=1e-9, atol=1e-12,
@@ -582,9 +582,9 @@ def build() -> Notebook:
 
 
         if not runtime.is_grading():
-            print(f"{'eps':>6} {'seed loss':>12} {'log(1-D) only':>14} {'-log D only':>12} {'(theta-theta0)/eps^2':>21}")
+            print(f"{'eps':>6} {'combined':>12} {'log(1-D) only':>14} {'-log D only':>12} {'(theta-theta0)/eps^2':>21}")
             for s in [1.0, 0.5, 0.2, 0.1, 0.05]:
-                print(f"{s:6.2f} {generator_gradient(seed_generator_loss, std=s):12.4g} "
+                print(f"{s:6.2f} {generator_gradient(combined_generator_loss, std=s):12.4g} "
                       f"{generator_gradient(lambda d: torch.log1p(-d).mean(), std=s):14.4g} "
                       f"{generator_gradient(lambda d: -torch.log(d).mean(), std=s):12.4g} {1 / s ** 2:21.4g}")
         ''', uses_answers=True)
@@ -1978,22 +1978,22 @@ def kl_limits(kl, theta_value, theta0_value):
     return (sp.limit(k, eps, 0, dir="+"), sp.limit(sp.simplify(d), eps, 0, dir="+"))
 '''), passes=["kl_limits_tests"]),
     # Q2 c
-    Mutant("seed_generator_loss", "terms swapped (sign error)", _fn('''
-def seed_generator_loss(d_fake):
+    Mutant("combined_generator_loss", "terms swapped (sign error)", _fn('''
+def combined_generator_loss(d_fake):
     return torch.log(d_fake).mean() - torch.log(1 - d_fake).mean()
-'''), earns={"seed_loss_tests": 0.5}),
-    Mutant("seed_generator_loss", "saturating term only", _fn('''
-def seed_generator_loss(d_fake):
+'''), earns={"combined_loss_tests": 0.5}),
+    Mutant("combined_generator_loss", "saturating term only", _fn('''
+def combined_generator_loss(d_fake):
     return torch.log(1 - d_fake).mean()
-'''), earns={"seed_loss_tests": 0.5}),
-    Mutant("seed_generator_loss", "sum instead of mean", _fn('''
-def seed_generator_loss(d_fake):
+'''), earns={"combined_loss_tests": 0.5}),
+    Mutant("combined_generator_loss", "sum instead of mean", _fn('''
+def combined_generator_loss(d_fake):
     return torch.log(1 - d_fake).sum() - torch.log(d_fake).sum()
-'''), earns={"seed_loss_tests": 1}),
-    Mutant("seed_generator_loss", "correct variant: log of the odds", _fn('''
-def seed_generator_loss(d_fake):
+'''), earns={"combined_loss_tests": 1}),
+    Mutant("combined_generator_loss", "correct variant: log of the odds", _fn('''
+def combined_generator_loss(d_fake):
     return torch.mean(torch.log((1 - d_fake) / d_fake))
-'''), passes=["seed_loss_tests"]),
+'''), passes=["combined_loss_tests"]),
     # Q2 d
     Mutant("js_divergence", "forgets the 1/2 weights", _fn('''
 def js_divergence(theta, theta0, eps):

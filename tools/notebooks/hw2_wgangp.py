@@ -3,7 +3,7 @@
 Adapted from seed 001 (CSE 599i Generative Models, Homework 3). Points (100):
 analysis 40 (written 19, autograded 21), implementation 60 (autograded 46, written 14).
 """
-from nbauthor import Notebook
+from dgmlab.authoring import Notebook
 
 from dgmlab.grading.proofs import Mutant
 

@@ -8,7 +8,7 @@ The seed gives no points; the split below (100 in all) is ours:
     Q3 optimal discriminator     15  (sympy maximiser 5, numeric check 5, written proof 5)
     Q4 vanishing gradients       20  (saturating 4, non-saturating 3, torch losses 3, grad norms 5, written 5)
 """
-from nbauthor import Notebook
+from dgmlab.authoring import Notebook
 
 from dgmlab.grading.proofs import Mutant
 
@@ -1609,7 +1609,7 @@ PARTIAL = [
     "wrong sign of the limit (h -> +oo)",
 ]
 
-# A class for the demo's dashboard (tools/make_examples.py): each student is the reference with these
+# A class for the demo's dashboard (dgmlab examples): each student is the reference with these
 # mutants in place; some mistakes are shared, as in a real class, so the dashboard groups them.
 CLASS = {
     "demo_amara": ["missing |det| absolute value"],

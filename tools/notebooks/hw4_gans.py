@@ -3,12 +3,12 @@
 Adapted from MIT CSAIL 6.S978 Deep Generative Models (Fall 2024), Problem Set 3
 (seed ../shared/seeds/003_*.txt). Points as in the seed: P0 1, P1 20, P2 15, P3 15, P4 20, P5 20.
 
-    .venv/bin/python tools/build_notebooks.py hw4_gans
+    dgmlab build hw4_gans
     .venv/bin/python -m pytest tests/test_proofs.py -k hw4 -x -q
 """
 from pathlib import Path
 
-from nbauthor import Notebook
+from dgmlab.authoring import Notebook
 
 from dgmlab.grading.proofs import STUB, Mutant
 from dgmlab.novelty import MAX_COPIES

@@ -6,7 +6,7 @@ Each written question has autograded companions; the rest is graded by hand.
 """
 from __future__ import annotations
 
-from nbauthor import Notebook, _clean
+from dgmlab.authoring import Notebook, clean_source as _clean
 
 from dgmlab.grading.proofs import Mutant
 

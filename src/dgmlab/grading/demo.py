@@ -20,7 +20,7 @@ def stage_examples(course: C.Course, hws) -> dict:
     """Copy example submissions into ``submitted/``; return ``{hw: [students]}``."""
     examples = course.root / "examples"
     if not examples.is_dir():
-        raise C.CourseError(f"no examples folder {examples}: run python tools/make_examples.py")
+        raise C.CourseError(f"no examples folder {examples}: run dgmlab examples")
     staged: dict[str, list] = {hw: [] for hw in hws}
     backup_root = course.root / ".dgmlab" / "backups" / time.strftime("%Y%m%d-%H%M%S")
     for student_dir in sorted(p for p in examples.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):

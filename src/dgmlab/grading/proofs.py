@@ -7,9 +7,8 @@ runs the source notebook once in grading mode in one kernel, then for each
 mutant re-executes the cells from the answer cell to each named test cell
 with the mutant in place, records pass/fail, and restores the reference.
 The blank release stub of every answer cell is checked the same way against
-every test cell that follows it up to the next answer cell with the same
-dependencies, i.e. against the cells its mutants name (or, when none are
-given, the test cells that follow it).
+the test cells its mutants name (:func:`graded_by`), or, when it has no
+mutant, against the first test cell after it.
 
 A test cell with points per test (``run_tests(points=...)``) is judged by its
 score, read the way the autograder reads it (:func:`dgmlab.grading.preprocessors.

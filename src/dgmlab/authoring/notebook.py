@@ -1,28 +1,30 @@
-"""Author nbgrader source notebooks from Python, so they review as code.
+"""Author an nbgrader source notebook from Python, so it reviews as code.
 
-Each homework has a builder ``tools/notebooks/<hw>.py`` that calls these
-functions and ends with ``nb.save()``; ``python tools/build_notebooks.py``
-rebuilds every ``source/<hw>/<hw>.ipynb`` and ``tests/test_notebooks_built.py``
-checks the committed notebooks match their builders.
+Each homework has a builder ``tools/notebooks/<hw>.py`` whose ``build()`` makes a
+:class:`Notebook` with the functions below and returns it; ``dgmlab build`` writes every
+``source/<hw>/<hw>.ipynb`` from its builder, and ``dgmlab build --check`` (run by
+tests/test_repo.py) fails when a committed notebook differs from its builder.
 
 Cell kinds and the nbgrader metadata they carry:
 
-- ``md`` / ``code``: plain cells (read-only when ``locked=True``).
+- ``md`` / ``code``: plain cells (read-only when ``locked=True``); ``setup`` is the standard first
+  code cell (it installs dgmlab in Colab and enters the homework's folder).
 - ``answer``: autograded code the student writes: ``### BEGIN SOLUTION`` ..
-  ``### END SOLUTION`` inside; release shows ``# COMPLETE`` + ``raise NotImplementedError()``.
-- ``tests``: a locked, graded test cell worth ``points`` (visible asserts, then
-  ``### BEGIN HIDDEN TESTS`` .. ``### END HIDDEN TESTS``, then ``run_tests()``).
-- ``written``: a question (locked markdown) and a hand-graded markdown answer
-  cell worth ``points`` whose source is the model answer between
-  ``=== BEGIN MARK SCHEME ===`` style solution markers.
+  ``### END SOLUTION`` inside; nbgrader's release replaces the region with a stub.
+- ``tests``: a locked, graded test cell worth ``points``: visible tests, then
+  ``### BEGIN HIDDEN TESTS`` .. ``### END HIDDEN TESTS``, then ``run_tests()`` (all or nothing) or
+  ``run_tests(points=P, hidden=H)`` (points per test, ``dgmlab.testing``), in which case the
+  builder appends a note saying what hidden tests decide.
+- ``written``: a hand-graded markdown answer cell worth ``points``; the source notebook keeps
+  the model answer between ``### BEGIN SOLUTION`` and ``### END SOLUTION``.
 
 Two options serve CI's nbval runs (``pytest --nbval-lax``, see docs/authoring.md):
 
 - ``check_output=True`` (``code`` and ``answer``) puts nbval's ``# NBVAL_CHECK_OUTPUT``
   marker on the cell's first line: the output recorded in the source notebook
-  (``python tools/build_notebooks.py --record-outputs <hw>``) must come out
-  again, exactly. Only for exact, stable output (sympy results, LP optima,
-  printed exact values), never floats a BLAS or CPU could change.
+  (``dgmlab build --record-outputs <hw>``) must come out again, exactly. Only for exact,
+  stable output (sympy results, LP optima, printed exact values), never floats a BLAS or
+  CPU could change.
 - ``uses_answers=True`` (``code``) says the cell calls something a student
   writes, so it fails in a blank release; the release gets nbval's
   ``raises-exception`` tag on it (``dgmlab.grading.preprocessors.TagAnswerDependentCells``),
@@ -37,7 +39,6 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = 3
 CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"   # nbval compares this cell's output with the stored one
 
@@ -64,7 +65,8 @@ import dgmlab
 device = dgmlab.setup("{hw}")'''
 
 
-def _clean(text: str) -> str:
+def clean_source(text: str) -> str:
+    """``text`` dedented, without leading or trailing blank lines (how builders write cells)."""
     return textwrap.dedent(text).strip("\n")
 
 
@@ -114,10 +116,11 @@ def hidden_note(cell_plan) -> str:
 class Notebook:
     """An nbgrader source notebook being built, cell by cell."""
 
-    def __init__(self, hw: str):
+    def __init__(self, hw: str, root: Path | str | None = None):
         if not re.fullmatch(r"hw[1-9][a-z0-9_]*", hw):
             raise ValueError(f"homework id {hw!r} must look like 'hw1' or 'hw1_wgan'")
         self.hw = hw
+        self.root = Path(root) if root is not None else None  # the course directory (set by dgmlab.authoring.build)
         self.nb = nbformat.v4.new_notebook()
         self.nb.metadata = {
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -152,7 +155,7 @@ class Notebook:
 
     # -- cells
     def md(self, text: str, locked: bool = True, grade_id: str | None = None):
-        cell = nbformat.v4.new_markdown_cell(_clean(text))
+        cell = nbformat.v4.new_markdown_cell(clean_source(text))
         if locked:
             cell.metadata = self._meta(self._id(grade_id, "text"), grade=False, solution=False, locked=True)
         return self._add(cell)
@@ -161,7 +164,7 @@ class Notebook:
              check_output: bool = False, uses_answers: bool = False):
         """A plain cell. ``check_output``: nbval checks its output (see the module docstring);
         ``uses_answers``: it calls student code, so a blank release may fail here."""
-        cell = nbformat.v4.new_code_cell(_with_marker(_clean(src), check_output))
+        cell = nbformat.v4.new_code_cell(_with_marker(clean_source(src), check_output))
         if locked:
             cell.metadata = self._meta(self._id(grade_id, "code"), grade=False, solution=False, locked=True)
         if uses_answers:
@@ -173,7 +176,7 @@ class Notebook:
         return self.code(SETUP_SOURCE.replace("{hw}", self.hw), locked=True, grade_id="setup")
 
     def answer(self, grade_id: str, src: str, *, check_output: bool = False):
-        src = _clean(src)
+        src = clean_source(src)
         if "### BEGIN SOLUTION" not in src or "### END SOLUTION" not in src:
             raise ValueError(f"answer cell {grade_id!r} needs ### BEGIN SOLUTION / ### END SOLUTION")
         cell = nbformat.v4.new_code_cell(_with_marker(src, check_output))
@@ -186,7 +189,7 @@ class Notebook:
         ``P`` must equal ``points``."""
         from dgmlab.testing import PlanError, plan
 
-        src = _clean(src)
+        src = clean_source(src)
         if "run_tests()" not in src and "run_tests(points=" not in src:
             raise ValueError(f"test cell {grade_id!r} must end with run_tests() or run_tests(points=...)")
         try:
@@ -205,7 +208,7 @@ class Notebook:
 
     def written(self, grade_id: str, points: float, model_answer: str):
         """A hand-graded markdown answer; the source keeps the model answer."""
-        body = "### BEGIN SOLUTION\n" + _clean(model_answer) + "\n### END SOLUTION"
+        body = "### BEGIN SOLUTION\n" + clean_source(model_answer) + "\n### END SOLUTION"
         cell = nbformat.v4.new_markdown_cell(body)
         cell.metadata = self._meta(self._id(grade_id, "written"), grade=True, solution=True, locked=False,
                                    points=points)
@@ -214,7 +217,10 @@ class Notebook:
     # -- output
     @property
     def path(self) -> Path:
-        return ROOT / "source" / self.hw / f"{self.hw}.ipynb"
+        """``source/<hw>/<hw>.ipynb`` in the course directory."""
+        if self.root is None:
+            raise ValueError(f"{self.hw}: no course directory; load builders with dgmlab.authoring.homeworks(root)")
+        return self.root / "source" / self.hw / f"{self.hw}.ipynb"
 
     def unrecorded(self) -> list[int]:
         """Indices of checked cells that hold no recorded output (nbval would skip their check)."""
@@ -238,7 +244,9 @@ class Notebook:
         ``recorded`` holds for their source (default: those of the committed source notebook)."""
         path = Path(path) if path else self.path
         if recorded is None:
-            recorded = recorded_outputs(nbformat.read(self.path, as_version=4)) if self.path.exists() else {}
+            committed = self.path if self.root is not None else None
+            recorded = (recorded_outputs(nbformat.read(committed, as_version=4))
+                        if committed is not None and committed.exists() else {})
         self.keep_outputs(recorded)
         path.parent.mkdir(parents=True, exist_ok=True)
         for i, cell in enumerate(self.nb.cells):

@@ -1,0 +1,18 @@
+"""Authoring the course: build source notebooks from builders and write the demo's examples.
+
+The cycle, one command a step (``make notebooks`` runs the first three):
+
+1. edit ``tools/notebooks/<hw>.py`` (the builder: statements, solutions, tests, proofs);
+2. ``dgmlab build [hw]`` writes ``source/<hw>/<hw>.ipynb`` (:mod:`.build`; ``--record-outputs``
+   also stores the output nbval compares);
+3. ``dgmlab release [hw]`` writes the student notebooks ``release/`` (nbgrader);
+4. ``dgmlab examples [hw]`` writes the demo's submissions ``examples/`` (:mod:`.examples`);
+5. ``pytest tests/test_proofs.py -k <hw>`` proves every graded cell.
+
+Every step has ``--check``, which CI runs (tests/test_repo.py).
+"""
+from .build import BuildError, Homework, homeworks
+from .notebook import CHECK_MARKER, SETUP_SOURCE, Notebook, clean_source, hidden_note, is_checked, recorded_outputs
+
+__all__ = ["BuildError", "CHECK_MARKER", "Homework", "Notebook", "SETUP_SOURCE", "clean_source", "hidden_note",
+           "homeworks", "is_checked", "recorded_outputs"]

@@ -1,0 +1,167 @@
+"""Build source notebooks from their builders: what ``dgmlab build`` runs.
+
+A course keeps one builder per homework in ``tools/notebooks/<hw>.py`` (not part of the installed
+package: builders hold the solutions). A builder defines ``build() -> Notebook`` and, for the
+proofs, ``MUTANTS`` and optionally ``PARTIAL``, ``CLASS`` and ``EQUIVALENT_MUTANTS``.
+
+A plain build keeps the recorded output of every checked cell whose source did not change; a
+checked cell whose source changed loses it, and ``--check`` then fails until the homework is
+recorded again (``--record-outputs``).
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from .notebook import CHECK_MARKER, Notebook, is_checked
+
+BUILDERS = Path("tools") / "notebooks"  # where a course keeps its builders, relative to its directory
+
+
+class BuildError(RuntimeError):
+    """A builder or a course layout that cannot be built; the message says what to fix."""
+
+
+@dataclass
+class Homework:
+    """One homework's builder module, bound to the course directory it builds into.
+
+    Attributes the module defines (``MUTANTS``, ``PARTIAL``, ``CLASS``, ...) read through."""
+
+    hw: str
+    module: ModuleType
+    root: Path
+
+    def build(self) -> Notebook:
+        nb = self.module.build()
+        if not isinstance(nb, Notebook) or nb.hw != self.hw:
+            raise BuildError(f"{self.module.__file__}: build() must return the Notebook of {self.hw!r}")
+        nb.root = self.root
+        return nb
+
+    def __getattr__(self, name):
+        return getattr(self.module, name)
+
+
+def homeworks(root: Path | str = ".") -> dict[str, Homework]:
+    """``{hw: Homework}`` for every ``tools/notebooks/hw*.py`` of the course at ``root``."""
+    root = Path(root).resolve()
+    folder = root / BUILDERS
+    if not folder.is_dir():
+        raise BuildError(f"{root} has no {BUILDERS}/ with homework builders; run from the course directory "
+                         "or pass --course PATH")
+    found = {}
+    for path in sorted(folder.glob("hw*.py")):
+        spec = importlib.util.spec_from_file_location(f"dgmlab_builder_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found[path.stem] = Homework(path.stem, module, root)
+    return found
+
+
+def select(all_homeworks: dict, wanted: list[str]) -> list[str]:
+    """``wanted`` (default: every homework), checked against what exists."""
+    unknown = [h for h in wanted if h not in all_homeworks]
+    if unknown:
+        raise BuildError(f"no builder for {unknown}; known: {sorted(all_homeworks)}")
+    return list(wanted) or sorted(all_homeworks)
+
+
+def _describe(nb, index: int) -> str:
+    """``Cell N`` as nbval numbers it (code cells only, from 0), with its first line."""
+    number = sum(c.cell_type == "code" for c in nb.cells[:index])
+    lines = nb.cells[index].source.splitlines()
+    first = next((line for line in lines if line.strip() != CHECK_MARKER), "")
+    return f"Cell {number} ({first[:50]!r})"
+
+
+def record_outputs(nb: Notebook, timeout: int = 600) -> dict:
+    """Run ``nb`` in fast mode up to its last checked cell, in a temporary folder, and return
+    ``{source: (outputs, execution_count)}`` of its checked cells.
+
+    Raises BuildError when a checked cell prints nothing, writes to stderr or shows an image:
+    such output cannot be compared exactly (or would bloat the notebook)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    checked = [i for i, c in enumerate(nb.nb.cells) if is_checked(c)]
+    if not checked:
+        return {}
+    run = nbformat.from_dict(nbformat.v4.new_notebook(metadata=nb.nb.metadata,
+                                                      cells=list(nb.nb.cells[:checked[-1] + 1])))
+    run = nbformat.from_dict(nbformat.reads(nbformat.writes(run), as_version=4))  # a deep copy
+    env = {**os.environ, "DGMLAB_FAST": "1"}
+    env.pop("NBGRADER_EXECUTION", None)
+    shared = nb.root.parent / "shared" / "datasets"
+    if "DGMLAB_DATA" not in env and (shared / "MNIST" / "raw").exists():
+        env["DGMLAB_DATA"] = str(shared)
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)   # the kernel inherits this process's environment
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            NotebookClient(run, timeout=timeout, kernel_name="python3",
+                           resources={"metadata": {"path": tmp}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    problems, recorded = [], {}
+    for i in checked:
+        cell = run.cells[i]
+        kinds = {o.output_type for o in cell.outputs}
+        if not cell.outputs:
+            problems.append(f"{_describe(nb.nb, i)} printed nothing: show or print its exact result")
+        elif any(o.output_type == "stream" and o.name == "stderr" for o in cell.outputs):
+            problems.append(f"{_describe(nb.nb, i)} wrote to stderr (a warning?): silence it or do not check it")
+        elif any(k.startswith("image/") for o in cell.outputs for k in o.get("data", {})):
+            problems.append(f"{_describe(nb.nb, i)} shows an image: nbval does not compare images; "
+                            "check a printed value instead")
+        elif not kinds <= {"stream", "execute_result", "display_data"}:
+            problems.append(f"{_describe(nb.nb, i)} has outputs of kind {sorted(kinds)}")
+        recorded[cell.source] = (cell.outputs, cell.execution_count)
+    if problems:
+        raise BuildError(f"{nb.hw}: cannot record\n  " + "\n  ".join(problems))
+    return recorded
+
+
+def is_current(nb: Notebook) -> bool:
+    """Whether the committed source notebook is exactly what ``nb`` would write."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = nb.save(Path(tmp) / "nb.ipynb").read_text(encoding="utf-8")
+    return nb.path.exists() and nb.path.read_text(encoding="utf-8") == fresh
+
+
+def build(root: Path | str = ".", hws: list[str] = (), *, check: bool = False, record: bool = False,
+          out=None, err=None) -> int:
+    """Write (or with ``check``, compare) the source notebooks of ``hws`` (default: all); 1 when a
+    committed notebook is stale, or with ``check`` when a checked cell has no recorded output."""
+    out, err = out or sys.stdout, err or sys.stderr
+    all_homeworks = homeworks(root)
+    stale, unrecorded = [], []
+    for hw in select(all_homeworks, list(hws)):
+        nb = all_homeworks[hw].build()
+        if check:
+            if not is_current(nb):
+                stale.append(hw)
+        elif record:
+            t0 = time.monotonic()
+            path = nb.save(recorded=record_outputs(nb))
+            print(f"wrote {path.relative_to(nb.root)}  ({nb.points():g} points, checked cells recorded "
+                  f"in {time.monotonic() - t0:.0f} s)", file=out)
+        else:
+            print(f"wrote {nb.save().relative_to(nb.root)}  ({nb.points():g} points)", file=out)
+        if nb.unrecorded():
+            unrecorded.append(f"  {hw}: " + ", ".join(_describe(nb.nb, i) for i in nb.unrecorded()))
+    if stale:
+        print(f"out of date with their builders: {stale}; run dgmlab build", file=err)
+    if unrecorded:
+        print("checked cells (check_output=True) without a recorded output, which nbval would not check:\n"
+              + "\n".join(unrecorded) + "\nrun dgmlab build --record-outputs <hw>", file=err)
+    # a plain build only warns: the author records next; --check fails, so CI does
+    return 1 if stale or (unrecorded and check) else 0

@@ -1,0 +1,64 @@
+"""`dgmlab build` and `dgmlab examples` on a scratch course holding the fixture homework's builder."""
+import shutil
+
+import pytest
+
+from conftest import ROOT
+from dgmlab import cli
+from dgmlab.authoring import BuildError, homeworks
+from dgmlab.authoring.build import build
+
+FIXTURE = ROOT / "tests" / "fixtures" / "tiny_homework.py"
+
+
+@pytest.fixture
+def course(tmp_path):
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    (tmp_path / "tools" / "notebooks").mkdir(parents=True)
+    shutil.copy(FIXTURE, tmp_path / "tools" / "notebooks" / "hw9_tiny.py")
+    return tmp_path
+
+
+def test_build_writes_the_source_notebook_and_check_then_passes(course, capsys):
+    assert cli.main(["--course", str(course), "build"]) == 0
+    assert (course / "source" / "hw9_tiny" / "hw9_tiny.ipynb").exists()
+    assert "wrote source/hw9_tiny/hw9_tiny.ipynb" in capsys.readouterr().out
+    assert cli.main(["--course", str(course), "build", "--check"]) == 0
+
+
+def test_build_check_fails_on_a_notebook_edited_by_hand(course, capsys):
+    build(course)
+    notebook = course / "source" / "hw9_tiny" / "hw9_tiny.ipynb"
+    notebook.write_text(notebook.read_text(encoding="utf-8").replace("Tiny fixture", "Edited"), encoding="utf-8")
+    before = notebook.read_bytes()
+    assert cli.main(["--course", str(course), "build", "--check"]) == 1
+    assert "out of date with their builders: ['hw9_tiny']" in capsys.readouterr().err
+    assert notebook.read_bytes() == before, "--check must not write"
+
+
+def test_unknown_homework_is_an_error_naming_the_known_ones(course, capsys):
+    assert cli.main(["--course", str(course), "build", "hw7_nope"]) == 2
+    assert "no builder for ['hw7_nope']; known: ['hw9_tiny']" in capsys.readouterr().err
+
+
+def test_a_course_without_builders_says_where_they_go(tmp_path):
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    with pytest.raises(BuildError, match="no tools/notebooks/ with homework builders"):
+        homeworks(tmp_path)
+
+
+def test_homework_reads_its_builders_proof_material(course):
+    tiny = homeworks(course)["hw9_tiny"]
+    assert tiny.MUTANTS and tiny.build().path == course / "source" / "hw9_tiny" / "hw9_tiny.ipynb"
+
+
+def test_examples_check_fails_until_they_are_written(course, capsys):
+    from dgmlab.grading import course as C
+
+    build(course)
+    C.release(C.Course(course), ["hw9_tiny"], local_only=True)
+    assert cli.main(["--course", str(course), "examples", "--check"]) == 1
+    assert "examples out of date" in capsys.readouterr().err
+    assert cli.main(["--course", str(course), "examples"]) == 0
+    assert (course / "examples" / "demo_reference" / "hw9_tiny" / "hw9_tiny.ipynb").exists()
+    assert cli.main(["--course", str(course), "examples", "--check"]) == 0
