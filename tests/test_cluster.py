@@ -5,7 +5,6 @@ import os
 import signal
 import shutil
 import sqlite3
-import sys
 import threading
 import time
 
@@ -15,13 +14,12 @@ import pytest
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
-import tiny_homework as tiny  # noqa: E402
+import tiny_homework as tiny
 
-from dgmlab.grading import cluster as K  # noqa: E402
-from dgmlab.grading import course as C  # noqa: E402
-from dgmlab.grading.analysis import load_records  # noqa: E402
-from dgmlab.grading.examples import example_submissions  # noqa: E402
+from dgmlab.grading import cluster as K
+from dgmlab.grading import course as C
+from dgmlab.grading.analysis import load_records
+from dgmlab.grading.examples import example_submissions
 
 HW = tiny.HW
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e (see the Makefile)
@@ -113,7 +111,8 @@ def test_records_keep_key_and_phase_timings(graded):
         assert records[student]["key"] == K.grading_key(course, HW, student) == r.key
         t = records[student]["timings"]
         for phase in ("queue_wait", "prepare", "nbgrader_start", "kernel_start", "imports", "tests",
-                      "test:mean_square_tests", "test:derivative_tests", "save_grades", "feedback", "write_back"):
+                      "test:mean_square_tests", "test:derivative_tests", "kernel_stop", "save_grades", "feedback",
+                      "write_back"):
             assert phase in t and t[phase] >= 0, (student, phase, t)
         assert t["total"] >= t["kernel_start"] + t["imports"] + t["tests"]
     rows = {name: (n, med, p95) for name, n, med, p95 in K.phase_summary(results.values())}

@@ -11,12 +11,11 @@ import pytest
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
-import tiny_homework as tiny  # noqa: E402
+import tiny_homework as tiny
 
-from dgmlab.grading import course as C  # noqa: E402
-from dgmlab.grading import report as R  # noqa: E402
-from dgmlab.grading.examples import example_submissions  # noqa: E402
+from dgmlab.grading import course as C
+from dgmlab.grading import report as R
+from dgmlab.grading.examples import example_submissions
 
 HW = tiny.HW
 pytestmark = pytest.mark.slow
@@ -257,6 +256,23 @@ def test_hanging_submission_times_out_and_leaves_no_kernel(tmp_path):
 
     leftovers = [p for p in psutil.process_iter() if ours(p)]
     assert not leftovers, f"kernels left running: {leftovers}"
+
+
+def test_a_graded_kernel_goes_with_every_process_it_started(tmp_path):
+    """Once the last cell has run the grading kills its kernel at once (no graceful exit), and with it
+    whatever the student's code started: here unsandboxed, where no pid namespace would catch it."""
+    import psutil
+
+    student = f"spawner_{tmp_path.name}"
+    marker = "3017.25"  # a `sleep` nobody else runs
+    c = course_with_one_submission(tmp_path, student, f"import subprocess\n_child = subprocess.Popen(['sleep', '{marker}'])\n"
+                                                      "def mean_square(x):\n    return (x ** 2).mean()")
+    (result,) = C.autograde(c, HW, [student], timeout=120, sandbox=False, feedback=False)
+    assert result.status == "graded", result.reason
+    assert result.timings["kernel_stop"] < 1.5, result.timings  # a graceful exit took about 2 s
+    time.sleep(0.5)
+    left = [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", marker]]
+    assert not left, f"a process the student's code started outlived the grading: {left}"
 
 
 def test_replacing_run_tests_with_a_no_op_earns_nothing(tmp_path):

@@ -58,7 +58,8 @@ PHASES = [
     ("imports", "cells before the first answer cell (setup: dgmlab, torch)"),
     ("cells", "the other non-test cells (the student's answers and code)"),
     ("tests", "all graded test cells"),
-    ("save_grades", "after the last cell: nbgrader saves scores, writes the notebook, stops the kernel"),
+    ("kernel_stop", "after the last cell until the kernel (and its sandbox) is gone"),
+    ("save_grades", "then nbgrader saves scores and writes the autograded notebook"),
     ("feedback", "nbgrader's generate_feedback and the returned notebook"),
     ("collect", "reading the scores and files the worker sends back"),
     ("transfer", "worker finished until the coordinator had the result"),
@@ -238,7 +239,8 @@ def _write(folder: Path, files: dict) -> None:
 
 def _cell_phases(lines: list, t_launch: float, t_exit: float) -> dict:
     """Phases from the TimedExecute records of each notebook (see :data:`PHASES`)."""
-    out = {"nbgrader_start": 0.0, "kernel_start": 0.0, "imports": 0.0, "cells": 0.0, "tests": 0.0}
+    out = {"nbgrader_start": 0.0, "kernel_start": 0.0, "imports": 0.0, "cells": 0.0, "tests": 0.0,
+           "kernel_stop": 0.0}
     if not lines:
         return out
     out["nbgrader_start"] = lines[0]["execute_start"] - t_launch
@@ -257,6 +259,8 @@ def _cell_phases(lines: list, t_launch: float, t_exit: float) -> dict:
                 out["imports"] += seconds
             else:
                 out["cells"] += seconds
+        last = rec["cells"][-1]["end"] if rec["cells"] else ready
+        out["kernel_stop"] += rec["execute_end"] - last
     out["save_grades"] = t_exit - lines[-1]["execute_end"]
     return out
 

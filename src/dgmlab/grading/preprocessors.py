@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from nbgrader.preprocessors import DeduplicateIds as _NbgraderDeduplicateIds
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Bool, Unicode
+from traitlets import Bool, Enum, Unicode
 
 INSTALL_LINE = re.compile(r'^DGMLAB_INSTALL = .*$', re.MULTILINE)
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
@@ -130,7 +130,7 @@ class SetInstallSource(NbGraderPreprocessor):
         if cell.cell_type == "code" and meta.get("grade_id") == "setup":
             if not INSTALL_LINE.search(cell.source):
                 raise ValueError("the setup cell has no line 'DGMLAB_INSTALL = ...' to set; rebuild the notebook "
-                                 "with tools/build_notebooks.py")
+                                 "with dgmlab build")
             problem = self.problem()
             if problem:
                 raise InstallSourceError(problem)
@@ -196,7 +196,7 @@ class DeduplicateIds(_NbgraderDeduplicateIds):
 
 
 RAISES_TAG = "raises-exception"          # nbval (and nbclient) let a cell with this tag raise
-CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"    # tools/nbauthor.py puts it on the first line of a checked cell
+CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"    # dgmlab.authoring puts it on the first line of a checked cell
 
 
 def may_run_a_stub(source: str) -> bool:
@@ -303,6 +303,10 @@ class TimedExecute(Execute):
     """
 
     timings_file = Unicode("", help="Append each notebook's timings here as a JSON line").tag(config=True)
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate",
+                           help="'immediate' (default here): once the last cell has run, kill the kernel with its "
+                                "process tree; a graceful exit (torch's teardown, atexit hooks) cost about 2 s "
+                                "a grading and can change no grade").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         from .sandbox import GradingKernelManager

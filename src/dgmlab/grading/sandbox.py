@@ -34,7 +34,6 @@ loudly.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -258,8 +257,18 @@ class GradingKernelManager(AsyncKernelManager):
                 raise GradingStopped("the grading's time limit has passed: no new kernel is started")
         await super()._async_launch_kernel(kernel_cmd, **kw)
         proc = psutil.Process(self.provisioner.pid)
+        self._process = proc
         with _LOCK:
             _KERNELS.setdefault(self.grading_id, []).append(proc)
             stopped = self.grading_id in _STOPPED
         if stopped:  # the time limit passed while it started
             _kill(proc)
+
+    async def _async_kill_kernel(self, restart: bool = False) -> None:
+        """Kill the kernel with its whole process tree (the sandbox, a data loader's workers), then let
+        jupyter_client tidy up. A grading stops its kernel this way once the last cell has run
+        (``TimedExecute.shutdown_kernel``), so nothing the student started outlives the grading."""
+        proc = getattr(self, "_process", None)
+        if proc is not None:
+            _kill(proc)
+        await super()._async_kill_kernel(restart=restart)
