@@ -34,3 +34,54 @@ def test_check_of_a_file_that_is_not_a_notebook_is_a_clear_error(tmp_path, capsy
     bad.write_text("{ not json", encoding="utf-8")
     assert main(["check", str(bad)]) == 2
     assert "not a readable notebook" in capsys.readouterr().err
+
+
+def test_graded_files_are_read_from_the_cells_naming_convention():
+    from dgmlab.selfcheck import graded_files
+
+    src = ('GRADED = Path("baseline_samples_100.pt")\nGRADED_SAMPLES = Path("samples_100.pt")\n'
+           'GRADED_LOG = "log.json"\nOTHER = Path("not_graded.pt")\ndef test_x():\n    GRADED_INNER = Path("no.pt")\n')
+    assert graded_files(src) == ["baseline_samples_100.pt", "samples_100.pt", "log.json"]
+    assert graded_files("def broken(:\n") == []
+
+
+def test_report_says_which_graded_files_are_present_or_missing():
+    present = CellResult("s_tests", "Q4. Samples", 7, 7, 7, 0, False, files=[("samples_100.pt", 313_000)])
+    missing = CellResult("c_tests", "Q4. Samples", 3, 3, 3, 0, False, files=[("cgan_samples_100.pt", None)])
+    assert present.ok and not missing.ok, "a missing graded file fails the check even when no visible test ran"
+    text = format_report(Report(Path("hw.ipynb"), [present, missing], [], 0))
+    assert "graded file samples_100.pt: present (313,000 bytes)" in text
+    assert "!! c_tests" in text and "graded file cgan_samples_100.pt: MISSING beside the notebook" in text
+
+
+def _notebook_grading_a_file(path):
+    from dgmlab.authoring import Notebook
+
+    nb = Notebook("hw9_file")
+    nb.md("## Q1. A file (2 points)")
+    nb.setup()
+    nb.tests("file_tests", 2, '''
+        from pathlib import Path
+        from dgmlab.testing import points, run_tests
+
+        GRADED = Path("answer.txt")
+
+        @points(2)
+        def test_the_file_says_42():
+            assert GRADED.exists(), "no answer.txt beside the notebook"
+            assert GRADED.read_text().strip() == "42", "answer.txt should hold 42"
+
+        run_tests(points=2)
+        ''')
+    nb.save(path)
+
+
+def test_check_fails_without_the_graded_file_and_passes_with_it(tmp_path, capsys):
+    notebook = tmp_path / "hw.ipynb"
+    _notebook_grading_a_file(notebook)
+    assert main(["check", str(notebook)]) == 1
+    out = capsys.readouterr().out
+    assert "graded file answer.txt: MISSING" in out and "no answer.txt beside the notebook" in out
+    (tmp_path / "answer.txt").write_text("42\n")
+    assert main(["check", str(notebook)]) == 0
+    assert "graded file answer.txt: present (3 bytes)" in capsys.readouterr().out

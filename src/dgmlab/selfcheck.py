@@ -6,12 +6,13 @@ in grading mode (``NBGRADER_EXECUTION=autograde``,
 so nothing trains, as when graded) with the autograder's cell time limit, then reads each graded
 test cell's result the way the autograder does (:func:`dgmlab.grading.scores.score_problem`) and
 prints, per question: the visible points earned of those available, each failing check with its
-hint, the points only hidden tests decide, and the written answers still empty. It exits 1 when a
-visible check fails or a result would be rejected.
+hint, the points only hidden tests decide, the files graded cells read (present beside the
+notebook or missing; their shape, range and quality are checked by the cells themselves, which run
+here on your files) and the written answers still empty. It exits 1 when a visible check fails, a
+result would be rejected or a graded file is missing.
 
 What it cannot do: run the hidden tests (they are not in your notebook) or restore cells you
-edited that the autograder restores (locked cells). Artifact checks (files a cell grades) are
-not covered yet.
+edited that the autograder restores (locked cells).
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ import os
 import shutil
 import sys
 import tempfile
+import ast
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,10 +42,11 @@ class CellResult:
     hidden_points: float    # decided by hidden tests when graded (all-or-nothing cells: unknown, 0 here)
     all_or_nothing: bool
     failures: list = field(default_factory=list)  # lines "FAILED test_x: ..." or a rejection / error
+    files: list = field(default_factory=list)  # (name, bytes or None when missing) of the files the cell grades
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return not self.failures and all(size is not None for _, size in self.files)
 
 
 @dataclass
@@ -71,6 +75,33 @@ def _questions(nb) -> dict:
                     title = line[3:].strip()
         out[i] = title
     return out
+
+
+GRADED_NAME = re.compile(r"GRADED(_[A-Z0-9_]+)?")
+
+
+def graded_files(source: str) -> list[str]:
+    """The files a graded test cell reads, as such cells name them: ``GRADED = Path("x.pt")`` or
+    ``GRADED_<WHAT> = Path("x.pt")`` (a string works too), relative to the notebook's folder."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    names = []
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and GRADED_NAME.fullmatch(node.targets[0].id)):
+            continue
+        value = node.value
+        if isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords:
+            value = value.args[0]  # Path("x.pt")
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            names.append(value.value)
+    return names
+
+
+def _size(path: Path):
+    return path.stat().st_size if path.is_file() else None
 
 
 def _stdout(cell) -> str:
@@ -147,7 +178,9 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
         if not meta.get("grade"):
             continue
         if cell.cell_type == "code" and not meta.get("solution"):
-            cells.append(cell_result(cell, key, titles[i]))
+            result = cell_result(cell, key, titles[i])
+            result.files = [(name, _size(path.parent / name)) for name in graded_files(cell.source)]
+            cells.append(result)
         elif cell.cell_type == "markdown":
             hand += float(meta.get("points", 0))
             text = cell.source.strip()
@@ -178,11 +211,15 @@ def format_report(report: Report, question: str | None = None) -> str:
         lines.append(f"  {mark} {c.grade_id}: {fmt(c.visible_earned)} of {fmt(c.visible_points)} visible points "
                      f"({extra})")
         lines += [f"       {f}" for f in c.failures]
+        lines += [f"       graded file {name}: " + (f"present ({size:,} bytes)" if size is not None else
+                                                     "MISSING beside the notebook: this cell earns 0 without it; "
+                                                     "save it there and submit it with the notebook")
+                  for name, size in c.files]
     empty = [(q, g) for q, g in report.empty_written if wanted(q, g)]
     if empty:
         lines.append("\nwritten answers still empty: " + ", ".join(g for _, g in empty))
     lines.append("\nall visible checks pass" if all(c.ok for c in cells) else
-                 "\nsome visible checks fail: see the lines marked !!")
+                 "\nsome visible checks fail or graded files are missing: see the lines marked !!")
     return "\n".join(lines)
 
 
