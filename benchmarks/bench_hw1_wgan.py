@@ -29,23 +29,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "source" / "hw1_wgan" / "hw1_wgan.ipynb"
 CELLS = ["imports", "wgan_networks", "wgan_losses", "gradient_penalty", "clip_weights", "train_step",
-         "samples", "evaluate_samples"]
+         "samples", "evaluate_samples", "train_wgan"]
 
 
 def load_reference(device):
     """Execute the notebook's reference cells; return their namespace."""
-    import nbformat
+    from dgmlab.authoring.reference import reference_namespace
 
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
-    ns = {"__name__": "hw1_wgan_reference", "device": device}
-    for gid in CELLS:
-        exec(compile(by_id[gid].source, f"<{gid}>", "exec"), ns)
-    loop = [c for c in nb.cells if c.cell_type == "code" and "def train_wgan(" in c.source]
-    if len(loop) != 1:
-        raise RuntimeError("could not find the train_wgan cell in the notebook")
-    exec(compile(loop[0].source, "<train_wgan>", "exec"), ns)
-    return ns
+    return reference_namespace(NOTEBOOK, CELLS, {"__name__": "hw1_wgan_reference", "device": device})
 
 
 def evaluate(ns, generator, n=1000, seed=1):

@@ -19,7 +19,6 @@ import json
 import time
 from pathlib import Path
 
-import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "source" / "hw2_wgangp" / "hw2_wgangp.ipynb"
@@ -29,13 +28,11 @@ CELLS = ("imports", "p5_framework", "p5_critic", "p5_gradient_penalty", "p5_loss
 
 def load_reference(device: str = "cpu") -> dict:
     """Execute the notebook's framework and reference-solution cells; return their namespace."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    ns: dict = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade_id") in CELLS:
-            exec(compile(cell.source, f"<{cell.metadata['nbgrader']['grade_id']}>", "exec"), ns)
     import torch
 
+    from dgmlab.authoring.reference import reference_namespace
+
+    ns = reference_namespace(NOTEBOOK, list(CELLS))
     ns["device"] = torch.device(device)
     return ns
 

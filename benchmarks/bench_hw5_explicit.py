@@ -22,9 +22,7 @@ Defaults are the notebook's full settings (which assume a GPU); pass smaller one
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -32,28 +30,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def reference_namespace() -> dict:
-    """Execute the builder's reference answer cells (markers are comments) in a fresh namespace."""
-    import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
+CELLS = ["imports", "p1_masked_conv", "p1_model", "p1_nll", "p1_inpaint", "p2_logit", "p2_coupling",
+         "p2_mask_helper", "p2_realnvp", "p2_log_prob", "p2_bpd"]
 
-    spec = importlib.util.spec_from_file_location("hw5_builder", ROOT / "tools" / "notebooks" / "hw5_explicit.py")
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
-    ns = {"torch": torch, "nn": nn, "F": F, "math": math}
-    exec(builder._clean('''
-        def alternating_mask(dim):
-            side = math.isqrt(dim)
-            if side * side == dim:
-                i, j = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
-                return ((i + j) % 2).flatten().float()
-            return (torch.arange(dim) % 2).float()
-        '''), ns)
-    for src in (builder.P1_MASK, builder.P1_MODEL, builder.P1_NLL, builder.P1_INPAINT, builder.P2_LOGIT,
-                builder.P2_COUPLING, builder.P2_REALNVP, builder.P2_LOGPROB, builder.P2_BPD):
-        exec(builder._clean(src), ns)
-    return ns
+
+def reference_namespace() -> dict:
+    """Execute the source notebook's reference cells of P1 and P2 (markers are comments) in a fresh namespace."""
+    from dgmlab.authoring.reference import reference_namespace as run_cells
+
+    return run_cells(ROOT / "source" / "hw5_explicit" / "hw5_explicit.ipynb", CELLS)
 
 
 def bench_pixelcnn(args, ns):

@@ -62,3 +62,40 @@ def test_examples_check_fails_until_they_are_written(course, capsys):
     assert cli.main(["--course", str(course), "examples"]) == 0
     assert (course / "examples" / "demo_reference" / "hw9_tiny" / "hw9_tiny.ipynb").exists()
     assert cli.main(["--course", str(course), "examples", "--check"]) == 0
+
+
+def _reference_notebook(path):
+    from dgmlab.authoring import Notebook
+
+    nb = Notebook("hw9_ref")
+    nb.setup()
+    nb.code("SCALE = 3", locked=True, grade_id="config")
+    nb.answer("double", "def double(x):\n    ### BEGIN SOLUTION\n    return SCALE * x - x\n    ### END SOLUTION")
+    nb.tests("double_tests", 1, "from dgmlab.testing import run_tests\n\ndef test_x():\n    assert double(1) == 2\n\n"
+                                "run_tests()")
+    nb.code("def train(n):\n    return [double(i) for i in range(n)]")
+    nb.code("if not runtime.is_grading():\n    HISTORY = train(3)")
+    nb.save(path)
+    return path
+
+
+def test_reference_namespace_runs_cells_named_by_grade_id_or_definition(tmp_path):
+    from dgmlab.authoring.reference import reference_namespace
+
+    ns = reference_namespace(_reference_notebook(tmp_path / "nb.ipynb"), ["train", "double", "config"])
+    assert ns["train"](3) == [0, 2, 4], "cells run in notebook order, whatever order they are named in"
+
+
+def test_reference_namespace_by_default_skips_setup_tests_and_training(tmp_path):
+    from dgmlab.authoring.reference import reference_cells
+
+    sources = [c.source for c in reference_cells(_reference_notebook(tmp_path / "nb.ipynb"))]
+    assert sources[0] == "SCALE = 3" and len(sources) == 3, sources
+    assert not any("run_tests" in s or "is_grading" in s or "dgmlab.setup" in s for s in sources)
+
+
+def test_reference_cell_that_is_not_there_is_named_in_the_error(tmp_path):
+    from dgmlab.authoring.reference import reference_cells
+
+    with pytest.raises(KeyError, match="'sample_generator' \\(0 cells\\)"):
+        reference_cells(_reference_notebook(tmp_path / "nb.ipynb"), ["double", "sample_generator"])

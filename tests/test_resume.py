@@ -27,17 +27,12 @@ CHILD = textwrap.dedent('''
     import json, os, sys, time
     import torch
 
-    with open(sys.argv[1], encoding="utf-8") as f:
-        nb = json.load(f)
-    source = lambda c: "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-    cells = {c["metadata"].get("nbgrader", {}).get("grade_id"): source(c) for c in nb["cells"]}
-    ns = {"__name__": "hw1_resume_child", "device": torch.device("cpu")}
+    from dgmlab.authoring.reference import reference_namespace
+
     t0 = time.perf_counter()
-    for gid in ["imports", "wgan_networks", "wgan_losses", "gradient_penalty", "clip_weights", "train_step"]:
-        exec(compile(cells[gid], gid, "exec"), ns)
-    loop = [source(c) for c in nb["cells"] if c["cell_type"] == "code" and "def train_wgan(" in source(c)]
-    assert len(loop) == 1, "no single train_wgan cell in the notebook"
-    exec(compile(loop[0], "train_wgan", "exec"), ns)
+    ns = reference_namespace(sys.argv[1], ["imports", "wgan_networks", "wgan_losses", "gradient_penalty", "clip_weights",
+                                           "train_step", "train_wgan"],
+                             {"__name__": "hw1_resume_child", "device": torch.device("cpu")})
     t1 = time.perf_counter()
 
     import dgmlab.data
