@@ -30,6 +30,36 @@ CLASSES_BAR = 9
 
 def build() -> Notebook:
     nb = Notebook(HW)
+    _intro(nb)
+    _q1_written(nb)
+    _q1_flow_log_prob(nb)
+    _q1_flow_sample(nb)
+    _q2_kl(nb)
+    _q2_kl_limits(nb)
+    _q2_combined_loss(nb)
+    _q2_distances(nb)
+    _q2_compare(nb)
+    _q3_losses(nb)
+    _q3_gradient_penalty(nb)
+    _q3_clipping(nb)
+    _q3_train_step(nb)
+    _q3_training(nb)
+    _q3_samples(nb)
+    _q3_scores(nb)
+    _q3_interpolations(nb)
+    _q3_graded_samples(nb)
+    _closing(nb)
+    from dgmlab.testing import fmt
+
+    auto = sum(c.metadata["nbgrader"]["points"] for c in nb.nb.cells
+               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
+    intro = nb.nb.cells[0]
+    intro.source = intro.source.replace("{HIDDEN}", fmt(nb.hidden_points())).replace("{AUTO}", fmt(auto))
+    return nb
+
+
+def _intro(nb: Notebook) -> None:
+    """The title, what the homework covers, the course it is adapted from, how points and hidden tests work."""
     nb.md(r"""
         # Homework 1: normalizing flows, the Wasserstein distance, and a Wasserstein GAN on MNIST
 
@@ -82,6 +112,10 @@ def build() -> Notebook:
         """, locked=True, grade_id="imports")
 
     # ------------------------------------------------------------------ Q1
+
+
+def _q1_written(nb: Notebook) -> None:
+    """Q1 (a)-(c): a flow's objective, sampling, and what makes a flow practical (written)."""
     nb.md(r"""
         ## Q1. Normalizing flows (20 points)
 
@@ -131,6 +165,10 @@ def build() -> Notebook:
         Marking: invertible (1), differentiable (1), tractable Jacobian determinant (1), efficient
         inverse/forward evaluation or expressivity through composition (1).
         """)
+
+
+def _q1_flow_log_prob(nb: Notebook) -> None:
+    """Q1 in code, (d): the exact log-density of a flow."""
     nb.md(r"""
         ### Q1 in code
 
@@ -305,6 +343,10 @@ def build() -> Notebook:
 
         run_tests(points=5, hidden=3.5)
         ''')
+
+
+def _q1_flow_sample(nb: Notebook) -> None:
+    """Q1 (e): sampling from a flow."""
     nb.md(r"""
         **(e) (3 points)** Implement `flow_sample(n, flow, base)`: draw `n` points from the flow.
         Use `base` for the noise (not `torch.randn`: the base need not be standard).
@@ -349,6 +391,10 @@ def build() -> Notebook:
         ''')
 
     # ------------------------------------------------------------------ Q2
+
+
+def _q2_kl(nb: Notebook) -> None:
+    """Q2 (a): the KL divergence between two Gaussians, derived with sympy."""
     nb.md(r"""
         ## Q2. The Wasserstein distance (35 points)
 
@@ -454,6 +500,10 @@ def build() -> Notebook:
 
         run_tests(points=8, hidden=6)
         ''')
+
+
+def _q2_kl_limits(nb: Notebook) -> None:
+    """Q2 (b): the KL divergence and its derivative as both Gaussians concentrate."""
     nb.md(r"""
         **(b) (6 points)** Let both distributions concentrate: $\epsilon \to 0^+$ with
         $\theta \neq \theta_0$. Implement `kl_limits(kl, theta_value, theta0_value)` returning the pair
@@ -510,6 +560,10 @@ def build() -> Notebook:
 
         run_tests(points=6, hidden=5)
         ''')
+
+
+def _q2_combined_loss(nb: Notebook) -> None:
+    """Q2 (c): the combined generator loss and its gradient at the optimal discriminator."""
     nb.md(r"""
         **(c) (5 + 3 points)** Consider a GAN whose generator minimises
         $$L_G(\theta;\phi) = \mathbb E_{x\sim p_\theta}\big[\log(1 - D_\phi(x))\big] - \mathbb E_{x\sim p_\theta}\big[\log D_\phi(x)\big],$$
@@ -606,6 +660,10 @@ def build() -> Notebook:
         (b) (2); gradient explodes ~ $1/\epsilon^2$ / numerical instability (2); uses the table or the saturating vs
         non-saturating split (1).
         """)
+
+
+def _q2_distances(nb: Notebook) -> None:
+    """Q2 (d): KL, JS and W1 between the same Gaussians."""
     nb.md(r"""
         **(d) (5 + 2 + 6 points)** Now compare three distances between the same two Gaussians as
         $\epsilon \to 0$: KL (from (a)), the Jensen–Shannon divergence
@@ -757,6 +815,10 @@ def build() -> Notebook:
             dgmlab.workspace.saved("figures/divergences.png", what="figure saved")
             plt.show()
         ''', uses_answers=True)
+
+
+def _q2_compare(nb: Notebook) -> None:
+    """Q2 (d), written: comparing KL, JS and W1."""
     nb.md(r"""
         Compare KL, JS and $W_1$ in the regime of (b) (and the plot above): their values, their
         gradients with respect to $\theta$, and what each would give a generator trained to minimise it.
@@ -779,6 +841,10 @@ def build() -> Notebook:
         """)
 
     # ------------------------------------------------------------------ Q3
+
+
+def _q3_losses(nb: Notebook) -> None:
+    """Q3 (a): the networks and the WGAN losses."""
     nb.md(r"""
         ## Q3. A Wasserstein GAN on MNIST (45 points)
 
@@ -912,6 +978,10 @@ def build() -> Notebook:
 
         run_tests(points=5, hidden=3.5)
         ''')
+
+
+def _q3_gradient_penalty(nb: Notebook) -> None:
+    """Q3 (a): the gradient penalty."""
     nb.md(r"""
         *Gradient penalty (6 points).* `gradient_penalty(critic, real, fake, lam=10.0, alpha=None)`
         returns $\lambda\cdot\frac1N\sum_i(\|\nabla_{\hat x}f_w(\hat x_i)\|_2-1)^2$ as a 0-d tensor. Draw one
@@ -1031,6 +1101,10 @@ def build() -> Notebook:
 
         run_tests(points=6, hidden=5)
         ''')
+
+
+def _q3_clipping(nb: Notebook) -> None:
+    """Q3 (a): weight clipping, and which constraint to train with (written)."""
     nb.md(r"""
         *Weight clipping (3 points).* `clip_weights(critic, c=0.01)` clamps every parameter of the critic
         (weights **and** biases) to $[-c, c]$ **in place**, so the optimizer, which holds references to
@@ -1107,531 +1181,9 @@ def build() -> Notebook:
         Marking: a drawback of clipping (capacity / sensitivity to $c$ / vanishing or exploding gradients) (1), what
         the penalty enforces and why on interpolates (1), a practical consequence (stability, Adam, cost) (1).
         """)
-    nb.md(r"""
-        *One training step (9 points).* `wgan_train_step` performs `n_critic` critic updates followed by
-        one generator update:
-
-        - each critic update takes the **next** batch from the iterator `real_batches`, draws one batch of
-          fake images of the same size from fresh noise $z\sim\mathcal N(0, I)$ (no gradient into the
-          generator), and minimises `critic_loss` plus, when `lipschitz == "gp"`, `gradient_penalty` with
-          weight `lam`; when `lipschitz == "clip"`, it calls `clip_weights(critic, clip)` right **after**
-          the optimizer step;
-        - the generator update draws fresh noise and minimises `generator_loss` through the current critic;
-        - each network is changed only by its own optimizer (`c_opt` for the critic, `g_opt` for the
-          generator), and gradients never leak from one phase into the other (zero them);
-        - return a dict of Python floats: the last `"critic_loss"` (without the penalty), the last
-          `"penalty"` (0.0 when clipping) and the `"generator_loss"`;
-        - work on the networks' device, `next(generator.parameters()).device`: move each real batch there
-          and draw the noise there, so that the step also runs on a GPU (`train_wgan` puts the networks on it).
-        """)
-    nb.answer("train_step", '''
-        def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
-                            lipschitz="gp", lam=10.0, clip=0.01):
-            """One generator update after n_critic critic updates.
-
-            generator: module (N, z_dim) -> (N, ...); critic: module (N, ...) -> (N,);
-            g_opt, c_opt: their optimizers; real_batches: iterator of float tensors (N, ...);
-            lipschitz: "gp" or "clip". Returns {"critic_loss": float, "penalty": float, "generator_loss": float}.
-            """
-            ### BEGIN SOLUTION
-            if lipschitz not in ("gp", "clip"):
-                raise ValueError(f"lipschitz must be 'gp' or 'clip', got {lipschitz!r}")
-            device = next(generator.parameters()).device
-            for _ in range(n_critic):
-                real = next(real_batches).to(device)
-                z = torch.randn(real.shape[0], z_dim, device=device)
-                with torch.no_grad():
-                    fake = generator(z)
-                c_opt.zero_grad()
-                c_loss = critic_loss(critic(real), critic(fake))
-                penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
-                (c_loss + penalty).backward()
-                c_opt.step()
-                if lipschitz == "clip":
-                    clip_weights(critic, clip)
-            z = torch.randn(real.shape[0], z_dim, device=device)
-            g_opt.zero_grad()
-            g_loss = generator_loss(critic(generator(z)))
-            g_loss.backward()
-            g_opt.step()
-            return {"critic_loss": c_loss.detach().item(), "penalty": penalty.detach().item(),
-                    "generator_loss": g_loss.detach().item()}
-            ### END SOLUTION
-        ''')
-    nb.tests("train_step_tests", points=9, src=TRAIN_STEP_TESTS)
-
-    # -------------------------------------------------------------- training
-    nb.md(r"""
-        **(b) Training.** The loop below trains for 40 epochs with Adam (learning rate $3\cdot10^{-4}$,
-        $\beta = (0, 0.9)$ as in the WGAN-GP paper's algorithm), batch size 64 and 2 critic updates per generator
-        update; an epoch is one pass of the critic over the training set. It shows a progress bar, saves a
-        sample grid every 5 epochs under `figures/` and plots the loss curves. On a Colab GPU an epoch
-        takes a few seconds; on one CPU core about two and a half minutes. Nothing is trained while grading.
-
-        After every epoch it saves a checkpoint, `checkpoints/wgan.pt` in the homework folder. If the runtime
-        disconnects, run the notebook's cells again: training continues from the last saved epoch. A finished
-        run is loaded, not trained again; to train from the start (say, after changing your training step,
-        which the checkpoint notices), call `train_wgan(..., retrain=True)` or delete the file.
-        """)
-    nb.code('''
-        from dgmlab.checkpoint import Checkpoint
-
-        EPOCHS = runtime.pick(full=40, fast=1)
-        BATCH_SIZE = 64
-        LR = 3e-4
-        N_CRITIC = 2
-        MAX_STEPS = runtime.pick(full=None, fast=30)  # generator steps per epoch (None: the whole epoch)
-        CHECKPOINT = runtime.pick(full="checkpoints/wgan.pt", fast="checkpoints/wgan_fast.pt")  # in the homework folder
 
 
-        def train_wgan(generator, critic, images, epochs=EPOCHS, batch_size=BATCH_SIZE, lr=LR, n_critic=N_CRITIC,
-                       lipschitz="gp", max_steps=MAX_STEPS, grid_every=5, device=device, seed=0,
-                       checkpoint=CHECKPOINT, retrain=False):
-            """Train in place; returns the history {"critic_loss": [...], "penalty": [...], "generator_loss": [...]}.
-
-            Saves a checkpoint after every epoch (None: don't); called again it resumes from it, and a finished
-            run is loaded instead of retrained unless retrain=True.
-            """
-            runtime.seed_everything(seed)
-            generator.to(device).train()
-            critic.to(device).train()
-            g_opt = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.0, 0.9))
-            c_opt = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.0, 0.9))
-            loader = torch.utils.data.DataLoader(images, batch_size=batch_size, shuffle=True, drop_last=True,
-                                                 generator=torch.Generator().manual_seed(seed))
-            fixed_z = torch.randn(64, Z_DIM, generator=torch.Generator().manual_seed(1)).to(device)
-            # A Colab runtime can disconnect mid-training: after every epoch save the networks, optimizers,
-            # random states and losses (in the homework folder), so running this cell again continues from the
-            # last finished epoch, exactly as if it had never stopped. The config names what must not change.
-            ckpt = Checkpoint(checkpoint, epochs=epochs, generator=generator, critic=critic, g_opt=g_opt, c_opt=c_opt,
-                              shuffle=loader.generator, config=dict(
-                                  images=images, batch_size=batch_size, n_critic=n_critic, lipschitz=lipschitz,
-                                  max_steps=max_steps, seed=seed, code=[wgan_train_step, critic_loss, generator_loss, gradient_penalty, clip_weights]))
-            done, history = ckpt.resume({"critic_loss": [], "penalty": [], "generator_loss": []}, retrain=retrain)
-            for epoch in range(done + 1, epochs + 1):
-                batches = iter(loader)
-                steps = len(loader) // n_critic if max_steps is None else min(max_steps, len(loader) // n_critic)
-                bar = tqdm(range(steps), desc=f"epoch {epoch}/{epochs}", leave=False)
-                for _ in bar:
-                    out = wgan_train_step(generator, critic, g_opt, c_opt, batches, n_critic=n_critic,
-                                          lipschitz=lipschitz)
-                    for k, v in out.items():
-                        history[k].append(v)
-                    bar.set_postfix(critic=f"{out['critic_loss']:.3f}", gen=f"{out['generator_loss']:.3f}")
-                if epoch % grid_every == 0 or epoch == epochs:
-                    with torch.no_grad():
-                        generator.eval()
-                        grid = generator(fixed_z).cpu()
-                        generator.train()
-                    plots.image_grid(grid, nrow=8, title=f"epoch {epoch}", save=f"figures/epoch_{epoch:02d}.png")
-                    plt.show()
-                ckpt.save(epoch, history)
-            return history
-        ''')
-    nb.code('''
-        if not runtime.is_grading():
-            train_set = dgmlab.data.mnist(train=True, scale="[-1,1]", n=runtime.pick(full=None, fast=1000))
-            print(f"training on {len(train_set)} {train_set.source} MNIST images for {EPOCHS} epoch(s)")
-            generator, critic = Generator(), Critic()
-            history = train_wgan(generator, critic, train_set.images)
-            plots.loss_curves(history, save="figures/losses.png")
-            plt.show()
-        ''', uses_answers=True)
-
-    # ----------------------------------------------------------- deliverables
-    nb.md(r"""
-        ### Deliverables
-
-        **(a) 100 samples (4 points).** `sample_generator(generator, n, z_dim, seed)` returns `n` images
-        from seeded noise (use a `torch.Generator` seeded with `seed`, so the same seed gives the same
-        images), computed without gradients with the generator in eval mode, restoring the mode it had.
-        `save_samples(samples, path)` writes them with `torch.save` as a float32 CPU tensor of shape
-        `(N, 1, 28, 28)`, so they can be graded without rerunning your training.
-        """)
-    nb.answer("samples", '''
-        def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
-            """-> float32 CPU tensor (n, 1, 28, 28) in [-1, 1], not requiring grad; same seed, same samples."""
-            ### BEGIN SOLUTION
-            was_training = generator.training
-            device = next(generator.parameters()).device
-            z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed)).to(device)
-            generator.eval()
-            try:
-                with torch.no_grad():
-                    out = generator(z)
-            finally:
-                generator.train(was_training)
-            return out.reshape(n, 1, 28, 28).float().cpu()
-            ### END SOLUTION
-
-
-        def save_samples(samples, path="samples_100.pt"):
-            """Save `samples` (N, 1, 28, 28) as a float32 CPU torch tensor at `path`; return the Path."""
-            ### BEGIN SOLUTION
-            path = Path(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(samples.detach().reshape(-1, 1, 28, 28).float().cpu().clone(), path)
-            return path
-            ### END SOLUTION
-        ''')
-    nb.tests("samples_tests", points=4, src='''
-        from dgmlab.testing import points, run_tests
-
-        class _TinyGen(nn.Module):
-            def __init__(self):
-                super().__init__()
-                torch.manual_seed(5)
-                self.lin = nn.Linear(8, 784)
-
-            def forward(self, z):
-                return torch.tanh(self.lin(z)).view(-1, 1, 28, 28)
-
-        @points(1)
-        def test_shape_and_range():
-            out = sample_generator(_TinyGen(), n=10, z_dim=8, seed=0)
-            checks.assert_tensor(out, "sample_generator(_TinyGen(), n=10, z_dim=8)", shape=(10, 1, 28, 28),
-                                 dtype=torch.float32)
-            assert out.min() >= -1 and out.max() <= 1, \\
-                (f"expected samples in [-1, 1] (the generator ends in tanh), found values in "
-                 f"[{float(out.min()):.3g}, {float(out.max()):.3g}]: return the generator's output unscaled")
-
-        ### BEGIN HIDDEN TESTS
-        @points(1)
-        def test_no_gradient_and_mode_restored():
-            g = _TinyGen()
-            g.train()
-            out = sample_generator(g, n=4, z_dim=8, seed=0)
-            assert not out.requires_grad, "samples must not require grad (sample under torch.no_grad())"
-            assert g.training, "sample_generator must restore the generator's training mode"
-            seen = []
-            g.register_forward_pre_hook(lambda m, inp: seen.append(m.training))
-            sample_generator(g, n=4, z_dim=8, seed=0)
-            assert seen and not any(seen), "the generator must be in eval mode while sampling"
-
-        @points(1)
-        def test_seeded():
-            g = _TinyGen()
-            a = sample_generator(g, n=6, z_dim=8, seed=3)
-            torch.randn(100)
-            b = sample_generator(g, n=6, z_dim=8, seed=3)
-            c = sample_generator(g, n=6, z_dim=8, seed=4)
-            checks.assert_close(a, b, atol=0, rtol=0, name="samples drawn twice with the same seed")
-            assert (a - c).abs().max() > 1e-3, "different seeds must give different samples"
-
-        @points(1)
-        def test_save_round_trip(tmp="figures/_test_samples.pt"):
-            x = torch.rand(100, 1, 28, 28, requires_grad=True) * 2 - 1
-            p = save_samples(x, tmp)
-            try:
-                assert Path(p).exists(), "save_samples must write the file and return its path"
-                y = torch.load(p, weights_only=True)
-                assert isinstance(y, torch.Tensor), "save a torch tensor (torch.save), not another type"
-                checks.assert_tensor(y, "the saved samples", shape=(100, 1, 28, 28), dtype=torch.float32,
-                                     requires_grad=False)
-                checks.assert_close(y, x.detach(), atol=0, rtol=0, name="the saved samples")
-            finally:
-                Path(tmp).unlink(missing_ok=True)
-        ### END HIDDEN TESTS
-
-        run_tests(points=4, hidden=3)
-        ''')
-    nb.code(f'''
-        # Full mode writes the graded file in the homework folder; fast mode writes a throw-away copy.
-        SAMPLES_FILE = runtime.pick(full="{SAMPLES_FILE}", fast="figures/samples_100_fast.pt")
-        if not runtime.is_grading():
-            samples = sample_generator(generator, n=100, seed=0)
-            dgmlab.workspace.saved(save_samples(samples, SAMPLES_FILE), graded=runtime.mode() == "full")
-            plots.image_grid(samples, nrow=10, title="100 WGAN-GP samples", save="figures/samples_100.png")
-            plt.show()
-        ''', uses_answers=True)
-    nb.md(r"""
-        **(b) Scores (3 points).** The handout asks for the Inception Score. Inception-v3 was trained on
-        colour photographs, so on grey 28x28 digits it means little; we report the **MNIST classifier
-        score** (the same formula, $\exp\,\mathbb E_x\,D_{KL}(p(y|x)\,\|\,p(y))$, computed with a small
-        MNIST classifier shipped in `dgmlab`: real test digits score about 9.9, the maximum is 10) and the
-        Fréchet distance in that classifier's feature space, always; and the Inception-v3 score only when
-        its weights are available. Implement `evaluate_samples(samples)` with
-        `dgmlab.metrics.mnist_score`, `dgmlab.metrics.mnist_frechet_distance` and
-        `dgmlab.metrics.inception_metrics`; the last raises `dgmlab.metrics.MetricUnavailable` when the
-        weights cannot be had, in which case report `None` and the reason (as a string), without failing.
-        """)
-    nb.answer("evaluate_samples", '''
-        def evaluate_samples(samples):
-            """samples: float tensor (N, 1, 28, 28) in [-1, 1] -> dict with
-            "mnist_score" (float), "mnist_score_std" (float), "mnist_frechet" (float),
-            "inception_score" (float or None) and "inception_note" (str: why it is None, else "")."""
-            from dgmlab import metrics
-            ### BEGIN SOLUTION
-            mean, std = metrics.mnist_score(samples)
-            out = {"mnist_score": float(mean), "mnist_score_std": float(std),
-                   "mnist_frechet": float(metrics.mnist_frechet_distance(samples)),
-                   "inception_score": None, "inception_note": ""}
-            try:
-                inc = metrics.inception_metrics(samples)
-                out["inception_score"] = float(inc["inception_score_mean"] if "inception_score_mean" in inc
-                                               else inc["inception_score"])
-            except metrics.MetricUnavailable as exc:
-                out["inception_note"] = str(exc) or "Inception-v3 weights are not available"
-            return out
-            ### END SOLUTION
-        ''')
-    nb.tests("evaluate_samples_tests", points=3, src='''
-        from dgmlab.testing import points, run_tests
-
-        def _real_digits(n=200):
-            from dgmlab import data
-            return data.mnist(train=False, scale="[-1,1]", source="sample").images[:n]
-
-        @points(1)
-        def test_keys_and_types():
-            out = evaluate_samples(_real_digits(100))
-            assert isinstance(out, dict), f"expected evaluate_samples to return a dict, found {type(out).__name__}"
-            for k in ["mnist_score", "mnist_score_std", "mnist_frechet"]:
-                assert isinstance(out.get(k), float), \\
-                    (f"expected {k!r} to be a Python float, found {type(out.get(k)).__name__}"
-                     + (" (the key is missing)" if k not in out else ": convert with float(...)"))
-            assert out.get("inception_score") is None or isinstance(out["inception_score"], float), \\
-                f"expected 'inception_score' to be a float or None, found {type(out.get('inception_score')).__name__}"
-            assert isinstance(out.get("inception_note"), str), \\
-                f"expected 'inception_note' to be a string, found {type(out.get('inception_note')).__name__}"
-
-        ### BEGIN HIDDEN TESTS
-        @points(1.25)
-        def test_values_match_dgmlab():
-            from dgmlab import metrics
-            x = _real_digits(200)
-            out = evaluate_samples(x)
-            mean, std = metrics.mnist_score(x)
-            checks.assert_close(out["mnist_score"], float(mean), rtol=1e-6,
-                                name="'mnist_score' (mnist_score returns (mean, std) in that order)")
-            checks.assert_close(out["mnist_score_std"], float(std), rtol=1e-6, atol=1e-9, name="'mnist_score_std'")
-            checks.assert_close(out["mnist_frechet"], float(metrics.mnist_frechet_distance(x)), rtol=1e-6,
-                                name="'mnist_frechet'")
-
-        @points(0.75)
-        def test_inception_unavailable_is_reported_not_raised():
-            from dgmlab import metrics
-            try:
-                metrics.inception_metrics(_real_digits(20))
-                available = True
-            except metrics.MetricUnavailable:
-                available = False
-            out = evaluate_samples(_real_digits(20))
-            if not available:
-                assert out["inception_score"] is None, "with no Inception weights, 'inception_score' must be None"
-                assert out["inception_note"].strip(), "say why the Inception score is missing in 'inception_note'"
-        ### END HIDDEN TESTS
-
-        run_tests(points=3, hidden=2)
-        ''')
-    nb.code('''
-        if not runtime.is_grading():
-            n_eval = runtime.pick(full=1000, fast=200)
-            scores = evaluate_samples(sample_generator(generator, n=n_eval, seed=1))
-            print(f"MNIST classifier score ({n_eval} samples, dgmlab's MNIST CNN): "
-                  f"{scores['mnist_score']:.2f} +- {scores['mnist_score_std']:.2f}  (real test digits: about 9.9)")
-            print(f"Frechet distance in the MNIST classifier's features: {scores['mnist_frechet']:.2f}")
-            if scores["inception_score"] is None:
-                print("Inception-v3 score: not computed:", scores["inception_note"])
-            else:
-                print(f"Inception Score (Inception-v3, torch-fidelity): {scores['inception_score']:.2f}")
-        ''', uses_answers=True)
-    nb.md(r"""
-        **(c) Interpolations (5 points).** `interpolate(z0, z1, steps, method)` returns `steps` latent vectors
-        from `z0` to `z1` inclusive, as rows of a `(steps, d)` tensor:
-
-        - `"linear"`: $z_t = (1-t) z_0 + t z_1$ for $t$ evenly spaced in $[0, 1]$;
-        - `"slerp"` (spherical): with $\Omega$ the angle between $z_0$ and $z_1$,
-          $z_t = \frac{\sin((1-t)\Omega)}{\sin\Omega} z_0 + \frac{\sin(t\Omega)}{\sin\Omega} z_1$, which moves at a constant angular speed
-          (Gaussian latents concentrate near a sphere, so slerp stays where the generator was trained).
-          When $z_0$ and $z_1$ are (nearly) parallel, fall back to linear.
-
-        Any other `method` raises `ValueError`.
-        """)
-    nb.answer("interpolate", '''
-        def interpolate(z0, z1, steps=10, method="linear"):
-            """z0, z1: float tensors (d,); steps >= 2 -> float tensor (steps, d), first row z0, last row z1."""
-            ### BEGIN SOLUTION
-            if method not in ("linear", "slerp"):
-                raise ValueError(f"method must be 'linear' or 'slerp', got {method!r}")
-            t = torch.linspace(0, 1, steps, dtype=z0.dtype, device=z0.device).unsqueeze(1)
-            if method == "slerp":
-                cos = torch.dot(z0, z1) / (z0.norm() * z1.norm())
-                omega = torch.arccos(cos.clamp(-1, 1))
-                if omega.abs() > 1e-4:
-                    s = torch.sin(omega)
-                    return torch.sin((1 - t) * omega) / s * z0 + torch.sin(t * omega) / s * z1
-            return (1 - t) * z0 + t * z1
-            ### END SOLUTION
-        ''')
-    nb.tests("interpolate_tests", points=5, src='''
-        from dgmlab.testing import points, run_tests
-
-        @points(1)
-        def test_shape_and_endpoints_linear():
-            z0, z1 = torch.randn(5), torch.randn(5)
-            out = interpolate(z0, z1, steps=7)
-            checks.assert_tensor(out, "interpolate(z0, z1, 7)", shape=(7, 5))
-            checks.assert_close(out[0], z0, atol=1e-6, name="the first row (expected z0)", reveal=True)
-            gap = float((out[-1] - z1).norm())
-            assert gap < 1e-5, \\
-                (f"expected the last row to be z1, found it {gap:.3g} away from z1: t must run from 0 to 1 "
-                 f"inclusive (torch.linspace(0, 1, steps) includes both ends)")
-
-        ### BEGIN HIDDEN TESTS
-        @points(1)
-        def test_linear_is_evenly_spaced_on_the_segment():
-            z0, z1 = torch.randn(6, dtype=torch.float64), torch.randn(6, dtype=torch.float64)
-            out = interpolate(z0, z1, steps=9, method="linear")
-            checks.assert_close(out[1:] - out[:-1], ((z1 - z0) / 8).expand(8, 6), atol=1e-9,
-                                name="consecutive differences of the linear path")
-
-        @points(1.5)
-        def test_slerp_endpoints_and_constant_angular_speed():
-            z0, z1 = torch.randn(8, dtype=torch.float64), torch.randn(8, dtype=torch.float64)
-            z1 = z1 * z0.norm() / z1.norm()  # equal norms: then slerp moves at a constant angular speed
-            out = interpolate(z0, z1, steps=6, method="slerp")
-            checks.assert_tensor(out, "interpolate(..., method='slerp')", shape=(6, 8))
-            checks.assert_close(out[0], z0, atol=1e-8, name="first slerp row")
-            checks.assert_close(out[-1], z1, atol=1e-8, name="last slerp row")
-            u = out / out.norm(dim=1, keepdim=True)
-            ang = torch.arccos((u[1:] * u[:-1]).sum(1).clamp(-1, 1))
-            checks.assert_close(ang, ang.mean().expand(5), atol=1e-6, name="angles between consecutive slerp steps")
-
-        @points(0.5)
-        def test_slerp_keeps_the_norm_between_equal_norm_vectors():
-            z0 = torch.tensor([3.0, 0.0, 0.0], dtype=torch.float64)
-            z1 = torch.tensor([0.0, 3.0, 0.0], dtype=torch.float64)
-            out = interpolate(z0, z1, steps=5, method="slerp")
-            checks.assert_close(out.norm(dim=1), torch.full((5,), 3.0, dtype=torch.float64), atol=1e-8,
-                                name="norms along a slerp between orthogonal vectors of norm 3")
-
-        @points(0.5)
-        def test_slerp_of_parallel_vectors_is_finite():
-            z0 = torch.tensor([3.0, 4.0], dtype=torch.float64)
-            for z1 in [z0.clone(), 2 * z0]:
-                out = interpolate(z0, z1, steps=3, method="slerp")
-                assert torch.isfinite(out).all(), "slerp between parallel vectors must not return NaN"
-                checks.assert_close(out[1], (z0 + z1) / 2, atol=1e-6,
-                                    name="midpoint of a slerp between parallel vectors")
-
-        @points(0.5)
-        def test_unknown_method_raises():
-            try:
-                interpolate(torch.zeros(2), torch.ones(2), steps=3, method="cubic")
-            except ValueError:
-                return
-            raise AssertionError("an unknown method must raise ValueError")
-        ### END HIDDEN TESTS
-
-        run_tests(points=5, hidden=4)
-        ''')
-    nb.code('''
-        if not runtime.is_grading():
-            g = torch.Generator().manual_seed(7)
-            ends = [(torch.randn(Z_DIM, generator=g), torch.randn(Z_DIM, generator=g)) for _ in range(3)]
-            generator.eval()
-            with torch.no_grad():
-                rows = torch.stack([generator(interpolate(a, b, steps=10, method=m).to(device)).cpu()
-                                    for a, b in ends for m in ("linear", "slerp")])
-            generator.train()
-            plots.interpolation_strip(rows, title="rows: linear / slerp for 3 pairs of latent vectors",
-                                      save="figures/interpolations.png")
-            plt.show()
-        ''', uses_answers=True)
-    nb.md(rf"""
-        ### Graded from your saved samples (7 points)
-
-        This cell grades the file `{SAMPLES_FILE}` that deliverable (a) saved in the homework folder after
-        the full training: 100 images `(100, 1, 28, 28)` in $[-1, 1]$. A file in that form, of samples your
-        generator drew (see below), earns 2 points; the other 5 come when, in addition, the MNIST
-        classifier score of those 100 images, taken as one group
-        (`dgmlab.metrics.mnist_score(samples, splits=1)`), is at least **{SCORE_BAR}** and the classifier
-        recognises at least **{CLASSES_BAR}** of the 10 digit classes among them. Without the file it earns
-        nothing and says so: submit `{SAMPLES_FILE}` with the notebook. (For scale: 100 random real test
-        digits score 9.2 to 9.6 this way, pure noise 1.0; in a 40-epoch run of the reference solution, the
-        median of 20 such draws was 6.3 after 5 epochs, 6.9 after 10, 7.3 after 20, 7.7 after 30 and 7.8
-        after 40.) In fast mode, which trains too little to write
-        the file, a missing file is only reported.
-
-        The samples must be your generator's own. Each one is compared with all 70,000 MNIST digits
-        (`dgmlab.novelty.find_copies`; a shift by a pixel or two or added noise does not hide a copy): if more
-        than {MAX_COPIES} of the 100 are near-copies of MNIST digits, the file holds dataset images, not generated
-        ones, and the whole cell earns 0. A generator that learned the data rather than memorising it is not
-        affected: of 10,000 samples of the reference generator, at most 2 were flagged at any checkpoint.
-        """)
-    nb.tests("samples_quality_tests", points=7, src=f'''
-        from dgmlab.testing import points, run_tests
-
-        GRADED_SAMPLES = Path("{SAMPLES_FILE}")
-
-        def _absent_in_fast_mode():
-            # fast mode (CI's smoke run) trains too little to write the graded file: nothing to score there
-            return runtime.mode() == "fast" and not GRADED_SAMPLES.exists()
-
-        def _graded_samples():
-            """The saved samples, once they pass every check but quality (else the reason the cell earns 0)."""
-            from dgmlab import novelty
-            assert GRADED_SAMPLES.exists(), (
-                "no {SAMPLES_FILE} in the homework folder, so this cell earns 0 points: train in full mode, "
-                "run the deliverable (a) cell, and submit {SAMPLES_FILE} together with the notebook")
-            x = torch.load(GRADED_SAMPLES, weights_only=True)
-            assert isinstance(x, torch.Tensor), \\
-                f"expected {SAMPLES_FILE} to hold a torch tensor (torch.save(tensor, path)), found {{type(x).__name__}}"
-            x = x.detach().float()
-            assert tuple(x.shape) in [(100, 1, 28, 28), (100, 784)], \\
-                f"expected {SAMPLES_FILE} to have shape (100, 1, 28, 28), found {{tuple(x.shape)}}"
-            assert torch.isfinite(x).all() and x.min() >= -1.001 and x.max() <= 1.001, \\
-                (f"expected finite samples in [-1, 1] (the generator's tanh range), found values in "
-                 f"[{{float(x.min()):.3g}}, {{float(x.max()):.3g}}]: save the generator's output, not rescaled images")
-            assert x.reshape(100, -1).std(dim=0).mean() > 0.02, \\
-                "the 100 saved samples are (almost) all the same image: a collapsed generator, or one noise vector reused"
-            x = x.reshape(-1, 1, 28, 28)
-            report = novelty.find_copies(x, scale="[-1,1]")
-            assert report.n_copies <= {MAX_COPIES}, (
-                f"these samples match dataset images, not generated ones: {{report.summary()}}; so this cell "
-                "earns 0 points. Submit the samples your own generator drew (deliverable (a)).")
-            return x, report
-
-        @points(2)
-        def test_saved_samples_are_100_new_images_in_range():
-            if _absent_in_fast_mode():
-                print("fast mode: no {SAMPLES_FILE} (only full training writes it), so nothing is scored here")
-                return
-            _, report = _graded_samples()
-            print("near-copy check:", report.summary())
-
-        @points(5)
-        def test_mnist_classifier_score_above_the_bar():
-            from dgmlab import metrics
-            if _absent_in_fast_mode():
-                return
-            x, _ = _graded_samples()  # a file that fails the checks above earns nothing here either
-            score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
-            classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
-            assert float(score) >= {SCORE_BAR}, (
-                f"expected an MNIST classifier score of at least {SCORE_BAR}, found {{float(score):.2f}}: below the bar "
-                "(a full 40-epoch run clears it; a run stopped early or a generator that lost its tanh may not)")
-            assert classes >= {CLASSES_BAR}, \\
-                (f"expected at least {CLASSES_BAR} of the 10 digit classes among the saved samples, found {{classes}}: "
-                 "the generator covers too few digits (mode collapse)")
-
-        run_tests(points=7)
-        ''')
-    nb.md(r"""
-        *End of homework 1.* Submit this notebook **and** `samples_100.pt` (and, if you like, the `figures/`
-        folder). In Colab, download the notebook (*File -> Download -> .ipynb*) and `samples_100.pt` from the
-        homework folder on Google Drive (`MyDrive/dgm-course/hw1_wgan/`); don't submit `checkpoints/`.
-        """)
-    from dgmlab.testing import fmt
-
-    auto = sum(c.metadata["nbgrader"]["points"] for c in nb.nb.cells
-               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
-    intro = nb.nb.cells[0]
-    intro.source = intro.source.replace("{HIDDEN}", fmt(nb.hidden_points())).replace("{AUTO}", fmt(auto))
-    return nb
-
-
+# The tests of one training step (Q3 (a)), kept beside the question they grade.
 TRAIN_STEP_TESTS = '''
 from dgmlab.testing import points, run_tests
 
@@ -1825,6 +1377,551 @@ def test_clipping_mode():
 
 run_tests(points=9, hidden=7)
 '''
+
+
+def _q3_train_step(nb: Notebook) -> None:
+    """Q3 (a): one training step."""
+    nb.md(r"""
+        *One training step (9 points).* `wgan_train_step` performs `n_critic` critic updates followed by
+        one generator update:
+
+        - each critic update takes the **next** batch from the iterator `real_batches`, draws one batch of
+          fake images of the same size from fresh noise $z\sim\mathcal N(0, I)$ (no gradient into the
+          generator), and minimises `critic_loss` plus, when `lipschitz == "gp"`, `gradient_penalty` with
+          weight `lam`; when `lipschitz == "clip"`, it calls `clip_weights(critic, clip)` right **after**
+          the optimizer step;
+        - the generator update draws fresh noise and minimises `generator_loss` through the current critic;
+        - each network is changed only by its own optimizer (`c_opt` for the critic, `g_opt` for the
+          generator), and gradients never leak from one phase into the other (zero them);
+        - return a dict of Python floats: the last `"critic_loss"` (without the penalty), the last
+          `"penalty"` (0.0 when clipping) and the `"generator_loss"`;
+        - work on the networks' device, `next(generator.parameters()).device`: move each real batch there
+          and draw the noise there, so that the step also runs on a GPU (`train_wgan` puts the networks on it).
+        """)
+    nb.answer("train_step", '''
+        def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
+                            lipschitz="gp", lam=10.0, clip=0.01):
+            """One generator update after n_critic critic updates.
+
+            generator: module (N, z_dim) -> (N, ...); critic: module (N, ...) -> (N,);
+            g_opt, c_opt: their optimizers; real_batches: iterator of float tensors (N, ...);
+            lipschitz: "gp" or "clip". Returns {"critic_loss": float, "penalty": float, "generator_loss": float}.
+            """
+            ### BEGIN SOLUTION
+            if lipschitz not in ("gp", "clip"):
+                raise ValueError(f"lipschitz must be 'gp' or 'clip', got {lipschitz!r}")
+            device = next(generator.parameters()).device
+            for _ in range(n_critic):
+                real = next(real_batches).to(device)
+                z = torch.randn(real.shape[0], z_dim, device=device)
+                with torch.no_grad():
+                    fake = generator(z)
+                c_opt.zero_grad()
+                c_loss = critic_loss(critic(real), critic(fake))
+                penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
+                (c_loss + penalty).backward()
+                c_opt.step()
+                if lipschitz == "clip":
+                    clip_weights(critic, clip)
+            z = torch.randn(real.shape[0], z_dim, device=device)
+            g_opt.zero_grad()
+            g_loss = generator_loss(critic(generator(z)))
+            g_loss.backward()
+            g_opt.step()
+            return {"critic_loss": c_loss.detach().item(), "penalty": penalty.detach().item(),
+                    "generator_loss": g_loss.detach().item()}
+            ### END SOLUTION
+        ''')
+    nb.tests("train_step_tests", points=9, src=TRAIN_STEP_TESTS)
+
+    # -------------------------------------------------------------- training
+
+
+def _q3_training(nb: Notebook) -> None:
+    """Q3 (b): the training loop, with checkpoints."""
+    nb.md(r"""
+        **(b) Training.** The loop below trains for 40 epochs with Adam (learning rate $3\cdot10^{-4}$,
+        $\beta = (0, 0.9)$ as in the WGAN-GP paper's algorithm), batch size 64 and 2 critic updates per generator
+        update; an epoch is one pass of the critic over the training set. It shows a progress bar, saves a
+        sample grid every 5 epochs under `figures/` and plots the loss curves. On a Colab GPU an epoch
+        takes a few seconds; on one CPU core about two and a half minutes. Nothing is trained while grading.
+
+        After every epoch it saves a checkpoint, `checkpoints/wgan.pt` in the homework folder. If the runtime
+        disconnects, run the notebook's cells again: training continues from the last saved epoch. A finished
+        run is loaded, not trained again; to train from the start (say, after changing your training step,
+        which the checkpoint notices), call `train_wgan(..., retrain=True)` or delete the file.
+        """)
+    nb.code('''
+        from dgmlab.checkpoint import Checkpoint
+
+        EPOCHS = runtime.pick(full=40, fast=1)
+        BATCH_SIZE = 64
+        LR = 3e-4
+        N_CRITIC = 2
+        MAX_STEPS = runtime.pick(full=None, fast=30)  # generator steps per epoch (None: the whole epoch)
+        CHECKPOINT = runtime.pick(full="checkpoints/wgan.pt", fast="checkpoints/wgan_fast.pt")  # in the homework folder
+
+
+        def train_wgan(generator, critic, images, epochs=EPOCHS, batch_size=BATCH_SIZE, lr=LR, n_critic=N_CRITIC,
+                       lipschitz="gp", max_steps=MAX_STEPS, grid_every=5, device=device, seed=0,
+                       checkpoint=CHECKPOINT, retrain=False):
+            """Train in place; returns the history {"critic_loss": [...], "penalty": [...], "generator_loss": [...]}.
+
+            Saves a checkpoint after every epoch (None: don't); called again it resumes from it, and a finished
+            run is loaded instead of retrained unless retrain=True.
+            """
+            runtime.seed_everything(seed)
+            generator.to(device).train()
+            critic.to(device).train()
+            g_opt = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.0, 0.9))
+            c_opt = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.0, 0.9))
+            loader = torch.utils.data.DataLoader(images, batch_size=batch_size, shuffle=True, drop_last=True,
+                                                 generator=torch.Generator().manual_seed(seed))
+            fixed_z = torch.randn(64, Z_DIM, generator=torch.Generator().manual_seed(1)).to(device)
+            # A Colab runtime can disconnect mid-training: after every epoch save the networks, optimizers,
+            # random states and losses (in the homework folder), so running this cell again continues from the
+            # last finished epoch, exactly as if it had never stopped. The config names what must not change.
+            ckpt = Checkpoint(checkpoint, epochs=epochs, generator=generator, critic=critic, g_opt=g_opt, c_opt=c_opt,
+                              shuffle=loader.generator, config=dict(
+                                  images=images, batch_size=batch_size, n_critic=n_critic, lipschitz=lipschitz,
+                                  max_steps=max_steps, seed=seed, code=[wgan_train_step, critic_loss, generator_loss, gradient_penalty, clip_weights]))
+            done, history = ckpt.resume({"critic_loss": [], "penalty": [], "generator_loss": []}, retrain=retrain)
+            for epoch in range(done + 1, epochs + 1):
+                batches = iter(loader)
+                steps = len(loader) // n_critic if max_steps is None else min(max_steps, len(loader) // n_critic)
+                bar = tqdm(range(steps), desc=f"epoch {epoch}/{epochs}", leave=False)
+                for _ in bar:
+                    out = wgan_train_step(generator, critic, g_opt, c_opt, batches, n_critic=n_critic,
+                                          lipschitz=lipschitz)
+                    for k, v in out.items():
+                        history[k].append(v)
+                    bar.set_postfix(critic=f"{out['critic_loss']:.3f}", gen=f"{out['generator_loss']:.3f}")
+                if epoch % grid_every == 0 or epoch == epochs:
+                    with torch.no_grad():
+                        generator.eval()
+                        grid = generator(fixed_z).cpu()
+                        generator.train()
+                    plots.image_grid(grid, nrow=8, title=f"epoch {epoch}", save=f"figures/epoch_{epoch:02d}.png")
+                    plt.show()
+                ckpt.save(epoch, history)
+            return history
+        ''')
+    nb.code('''
+        if not runtime.is_grading():
+            train_set = dgmlab.data.mnist(train=True, scale="[-1,1]", n=runtime.pick(full=None, fast=1000))
+            print(f"training on {len(train_set)} {train_set.source} MNIST images for {EPOCHS} epoch(s)")
+            generator, critic = Generator(), Critic()
+            history = train_wgan(generator, critic, train_set.images)
+            plots.loss_curves(history, save="figures/losses.png")
+            plt.show()
+        ''', uses_answers=True)
+
+    # ----------------------------------------------------------- deliverables
+
+
+def _q3_samples(nb: Notebook) -> None:
+    """Q3 deliverables (a): 100 samples and the graded file."""
+    nb.md(r"""
+        ### Deliverables
+
+        **(a) 100 samples (4 points).** `sample_generator(generator, n, z_dim, seed)` returns `n` images
+        from seeded noise (use a `torch.Generator` seeded with `seed`, so the same seed gives the same
+        images), computed without gradients with the generator in eval mode, restoring the mode it had.
+        `save_samples(samples, path)` writes them with `torch.save` as a float32 CPU tensor of shape
+        `(N, 1, 28, 28)`, so they can be graded without rerunning your training.
+        """)
+    nb.answer("samples", '''
+        def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
+            """-> float32 CPU tensor (n, 1, 28, 28) in [-1, 1], not requiring grad; same seed, same samples."""
+            ### BEGIN SOLUTION
+            was_training = generator.training
+            device = next(generator.parameters()).device
+            z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed)).to(device)
+            generator.eval()
+            try:
+                with torch.no_grad():
+                    out = generator(z)
+            finally:
+                generator.train(was_training)
+            return out.reshape(n, 1, 28, 28).float().cpu()
+            ### END SOLUTION
+
+
+        def save_samples(samples, path="samples_100.pt"):
+            """Save `samples` (N, 1, 28, 28) as a float32 CPU torch tensor at `path`; return the Path."""
+            ### BEGIN SOLUTION
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(samples.detach().reshape(-1, 1, 28, 28).float().cpu().clone(), path)
+            return path
+            ### END SOLUTION
+        ''')
+    nb.tests("samples_tests", points=4, src='''
+        from dgmlab.testing import points, run_tests
+
+        class _TinyGen(nn.Module):
+            def __init__(self):
+                super().__init__()
+                torch.manual_seed(5)
+                self.lin = nn.Linear(8, 784)
+
+            def forward(self, z):
+                return torch.tanh(self.lin(z)).view(-1, 1, 28, 28)
+
+        @points(1)
+        def test_shape_and_range():
+            out = sample_generator(_TinyGen(), n=10, z_dim=8, seed=0)
+            checks.assert_tensor(out, "sample_generator(_TinyGen(), n=10, z_dim=8)", shape=(10, 1, 28, 28),
+                                 dtype=torch.float32)
+            assert out.min() >= -1 and out.max() <= 1, \\
+                (f"expected samples in [-1, 1] (the generator ends in tanh), found values in "
+                 f"[{float(out.min()):.3g}, {float(out.max()):.3g}]: return the generator's output unscaled")
+
+        ### BEGIN HIDDEN TESTS
+        @points(1)
+        def test_no_gradient_and_mode_restored():
+            g = _TinyGen()
+            g.train()
+            out = sample_generator(g, n=4, z_dim=8, seed=0)
+            assert not out.requires_grad, "samples must not require grad (sample under torch.no_grad())"
+            assert g.training, "sample_generator must restore the generator's training mode"
+            seen = []
+            g.register_forward_pre_hook(lambda m, inp: seen.append(m.training))
+            sample_generator(g, n=4, z_dim=8, seed=0)
+            assert seen and not any(seen), "the generator must be in eval mode while sampling"
+
+        @points(1)
+        def test_seeded():
+            g = _TinyGen()
+            a = sample_generator(g, n=6, z_dim=8, seed=3)
+            torch.randn(100)
+            b = sample_generator(g, n=6, z_dim=8, seed=3)
+            c = sample_generator(g, n=6, z_dim=8, seed=4)
+            checks.assert_close(a, b, atol=0, rtol=0, name="samples drawn twice with the same seed")
+            assert (a - c).abs().max() > 1e-3, "different seeds must give different samples"
+
+        @points(1)
+        def test_save_round_trip(tmp="figures/_test_samples.pt"):
+            x = torch.rand(100, 1, 28, 28, requires_grad=True) * 2 - 1
+            p = save_samples(x, tmp)
+            try:
+                assert Path(p).exists(), "save_samples must write the file and return its path"
+                y = torch.load(p, weights_only=True)
+                assert isinstance(y, torch.Tensor), "save a torch tensor (torch.save), not another type"
+                checks.assert_tensor(y, "the saved samples", shape=(100, 1, 28, 28), dtype=torch.float32,
+                                     requires_grad=False)
+                checks.assert_close(y, x.detach(), atol=0, rtol=0, name="the saved samples")
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        ### END HIDDEN TESTS
+
+        run_tests(points=4, hidden=3)
+        ''')
+    nb.code(f'''
+        # Full mode writes the graded file in the homework folder; fast mode writes a throw-away copy.
+        SAMPLES_FILE = runtime.pick(full="{SAMPLES_FILE}", fast="figures/samples_100_fast.pt")
+        if not runtime.is_grading():
+            samples = sample_generator(generator, n=100, seed=0)
+            dgmlab.workspace.saved(save_samples(samples, SAMPLES_FILE), graded=runtime.mode() == "full")
+            plots.image_grid(samples, nrow=10, title="100 WGAN-GP samples", save="figures/samples_100.png")
+            plt.show()
+        ''', uses_answers=True)
+
+
+def _q3_scores(nb: Notebook) -> None:
+    """Q3 deliverables (b): scores of the samples."""
+    nb.md(r"""
+        **(b) Scores (3 points).** The handout asks for the Inception Score. Inception-v3 was trained on
+        colour photographs, so on grey 28x28 digits it means little; we report the **MNIST classifier
+        score** (the same formula, $\exp\,\mathbb E_x\,D_{KL}(p(y|x)\,\|\,p(y))$, computed with a small
+        MNIST classifier shipped in `dgmlab`: real test digits score about 9.9, the maximum is 10) and the
+        Fréchet distance in that classifier's feature space, always; and the Inception-v3 score only when
+        its weights are available. Implement `evaluate_samples(samples)` with
+        `dgmlab.metrics.mnist_score`, `dgmlab.metrics.mnist_frechet_distance` and
+        `dgmlab.metrics.inception_metrics`; the last raises `dgmlab.metrics.MetricUnavailable` when the
+        weights cannot be had, in which case report `None` and the reason (as a string), without failing.
+        """)
+    nb.answer("evaluate_samples", '''
+        def evaluate_samples(samples):
+            """samples: float tensor (N, 1, 28, 28) in [-1, 1] -> dict with
+            "mnist_score" (float), "mnist_score_std" (float), "mnist_frechet" (float),
+            "inception_score" (float or None) and "inception_note" (str: why it is None, else "")."""
+            from dgmlab import metrics
+            ### BEGIN SOLUTION
+            mean, std = metrics.mnist_score(samples)
+            out = {"mnist_score": float(mean), "mnist_score_std": float(std),
+                   "mnist_frechet": float(metrics.mnist_frechet_distance(samples)),
+                   "inception_score": None, "inception_note": ""}
+            try:
+                inc = metrics.inception_metrics(samples)
+                out["inception_score"] = float(inc["inception_score_mean"] if "inception_score_mean" in inc
+                                               else inc["inception_score"])
+            except metrics.MetricUnavailable as exc:
+                out["inception_note"] = str(exc) or "Inception-v3 weights are not available"
+            return out
+            ### END SOLUTION
+        ''')
+    nb.tests("evaluate_samples_tests", points=3, src='''
+        from dgmlab.testing import points, run_tests
+
+        def _real_digits(n=200):
+            from dgmlab import data
+            return data.mnist(train=False, scale="[-1,1]", source="sample").images[:n]
+
+        @points(1)
+        def test_keys_and_types():
+            out = evaluate_samples(_real_digits(100))
+            assert isinstance(out, dict), f"expected evaluate_samples to return a dict, found {type(out).__name__}"
+            for k in ["mnist_score", "mnist_score_std", "mnist_frechet"]:
+                assert isinstance(out.get(k), float), \\
+                    (f"expected {k!r} to be a Python float, found {type(out.get(k)).__name__}"
+                     + (" (the key is missing)" if k not in out else ": convert with float(...)"))
+            assert out.get("inception_score") is None or isinstance(out["inception_score"], float), \\
+                f"expected 'inception_score' to be a float or None, found {type(out.get('inception_score')).__name__}"
+            assert isinstance(out.get("inception_note"), str), \\
+                f"expected 'inception_note' to be a string, found {type(out.get('inception_note')).__name__}"
+
+        ### BEGIN HIDDEN TESTS
+        @points(1.25)
+        def test_values_match_dgmlab():
+            from dgmlab import metrics
+            x = _real_digits(200)
+            out = evaluate_samples(x)
+            mean, std = metrics.mnist_score(x)
+            checks.assert_close(out["mnist_score"], float(mean), rtol=1e-6,
+                                name="'mnist_score' (mnist_score returns (mean, std) in that order)")
+            checks.assert_close(out["mnist_score_std"], float(std), rtol=1e-6, atol=1e-9, name="'mnist_score_std'")
+            checks.assert_close(out["mnist_frechet"], float(metrics.mnist_frechet_distance(x)), rtol=1e-6,
+                                name="'mnist_frechet'")
+
+        @points(0.75)
+        def test_inception_unavailable_is_reported_not_raised():
+            from dgmlab import metrics
+            try:
+                metrics.inception_metrics(_real_digits(20))
+                available = True
+            except metrics.MetricUnavailable:
+                available = False
+            out = evaluate_samples(_real_digits(20))
+            if not available:
+                assert out["inception_score"] is None, "with no Inception weights, 'inception_score' must be None"
+                assert out["inception_note"].strip(), "say why the Inception score is missing in 'inception_note'"
+        ### END HIDDEN TESTS
+
+        run_tests(points=3, hidden=2)
+        ''')
+    nb.code('''
+        if not runtime.is_grading():
+            n_eval = runtime.pick(full=1000, fast=200)
+            scores = evaluate_samples(sample_generator(generator, n=n_eval, seed=1))
+            print(f"MNIST classifier score ({n_eval} samples, dgmlab's MNIST CNN): "
+                  f"{scores['mnist_score']:.2f} +- {scores['mnist_score_std']:.2f}  (real test digits: about 9.9)")
+            print(f"Frechet distance in the MNIST classifier's features: {scores['mnist_frechet']:.2f}")
+            if scores["inception_score"] is None:
+                print("Inception-v3 score: not computed:", scores["inception_note"])
+            else:
+                print(f"Inception Score (Inception-v3, torch-fidelity): {scores['inception_score']:.2f}")
+        ''', uses_answers=True)
+
+
+def _q3_interpolations(nb: Notebook) -> None:
+    """Q3 deliverables (c): interpolations in latent space."""
+    nb.md(r"""
+        **(c) Interpolations (5 points).** `interpolate(z0, z1, steps, method)` returns `steps` latent vectors
+        from `z0` to `z1` inclusive, as rows of a `(steps, d)` tensor:
+
+        - `"linear"`: $z_t = (1-t) z_0 + t z_1$ for $t$ evenly spaced in $[0, 1]$;
+        - `"slerp"` (spherical): with $\Omega$ the angle between $z_0$ and $z_1$,
+          $z_t = \frac{\sin((1-t)\Omega)}{\sin\Omega} z_0 + \frac{\sin(t\Omega)}{\sin\Omega} z_1$, which moves at a constant angular speed
+          (Gaussian latents concentrate near a sphere, so slerp stays where the generator was trained).
+          When $z_0$ and $z_1$ are (nearly) parallel, fall back to linear.
+
+        Any other `method` raises `ValueError`.
+        """)
+    nb.answer("interpolate", '''
+        def interpolate(z0, z1, steps=10, method="linear"):
+            """z0, z1: float tensors (d,); steps >= 2 -> float tensor (steps, d), first row z0, last row z1."""
+            ### BEGIN SOLUTION
+            if method not in ("linear", "slerp"):
+                raise ValueError(f"method must be 'linear' or 'slerp', got {method!r}")
+            t = torch.linspace(0, 1, steps, dtype=z0.dtype, device=z0.device).unsqueeze(1)
+            if method == "slerp":
+                cos = torch.dot(z0, z1) / (z0.norm() * z1.norm())
+                omega = torch.arccos(cos.clamp(-1, 1))
+                if omega.abs() > 1e-4:
+                    s = torch.sin(omega)
+                    return torch.sin((1 - t) * omega) / s * z0 + torch.sin(t * omega) / s * z1
+            return (1 - t) * z0 + t * z1
+            ### END SOLUTION
+        ''')
+    nb.tests("interpolate_tests", points=5, src='''
+        from dgmlab.testing import points, run_tests
+
+        @points(1)
+        def test_shape_and_endpoints_linear():
+            z0, z1 = torch.randn(5), torch.randn(5)
+            out = interpolate(z0, z1, steps=7)
+            checks.assert_tensor(out, "interpolate(z0, z1, 7)", shape=(7, 5))
+            checks.assert_close(out[0], z0, atol=1e-6, name="the first row (expected z0)", reveal=True)
+            gap = float((out[-1] - z1).norm())
+            assert gap < 1e-5, \\
+                (f"expected the last row to be z1, found it {gap:.3g} away from z1: t must run from 0 to 1 "
+                 f"inclusive (torch.linspace(0, 1, steps) includes both ends)")
+
+        ### BEGIN HIDDEN TESTS
+        @points(1)
+        def test_linear_is_evenly_spaced_on_the_segment():
+            z0, z1 = torch.randn(6, dtype=torch.float64), torch.randn(6, dtype=torch.float64)
+            out = interpolate(z0, z1, steps=9, method="linear")
+            checks.assert_close(out[1:] - out[:-1], ((z1 - z0) / 8).expand(8, 6), atol=1e-9,
+                                name="consecutive differences of the linear path")
+
+        @points(1.5)
+        def test_slerp_endpoints_and_constant_angular_speed():
+            z0, z1 = torch.randn(8, dtype=torch.float64), torch.randn(8, dtype=torch.float64)
+            z1 = z1 * z0.norm() / z1.norm()  # equal norms: then slerp moves at a constant angular speed
+            out = interpolate(z0, z1, steps=6, method="slerp")
+            checks.assert_tensor(out, "interpolate(..., method='slerp')", shape=(6, 8))
+            checks.assert_close(out[0], z0, atol=1e-8, name="first slerp row")
+            checks.assert_close(out[-1], z1, atol=1e-8, name="last slerp row")
+            u = out / out.norm(dim=1, keepdim=True)
+            ang = torch.arccos((u[1:] * u[:-1]).sum(1).clamp(-1, 1))
+            checks.assert_close(ang, ang.mean().expand(5), atol=1e-6, name="angles between consecutive slerp steps")
+
+        @points(0.5)
+        def test_slerp_keeps_the_norm_between_equal_norm_vectors():
+            z0 = torch.tensor([3.0, 0.0, 0.0], dtype=torch.float64)
+            z1 = torch.tensor([0.0, 3.0, 0.0], dtype=torch.float64)
+            out = interpolate(z0, z1, steps=5, method="slerp")
+            checks.assert_close(out.norm(dim=1), torch.full((5,), 3.0, dtype=torch.float64), atol=1e-8,
+                                name="norms along a slerp between orthogonal vectors of norm 3")
+
+        @points(0.5)
+        def test_slerp_of_parallel_vectors_is_finite():
+            z0 = torch.tensor([3.0, 4.0], dtype=torch.float64)
+            for z1 in [z0.clone(), 2 * z0]:
+                out = interpolate(z0, z1, steps=3, method="slerp")
+                assert torch.isfinite(out).all(), "slerp between parallel vectors must not return NaN"
+                checks.assert_close(out[1], (z0 + z1) / 2, atol=1e-6,
+                                    name="midpoint of a slerp between parallel vectors")
+
+        @points(0.5)
+        def test_unknown_method_raises():
+            try:
+                interpolate(torch.zeros(2), torch.ones(2), steps=3, method="cubic")
+            except ValueError:
+                return
+            raise AssertionError("an unknown method must raise ValueError")
+        ### END HIDDEN TESTS
+
+        run_tests(points=5, hidden=4)
+        ''')
+    nb.code('''
+        if not runtime.is_grading():
+            g = torch.Generator().manual_seed(7)
+            ends = [(torch.randn(Z_DIM, generator=g), torch.randn(Z_DIM, generator=g)) for _ in range(3)]
+            generator.eval()
+            with torch.no_grad():
+                rows = torch.stack([generator(interpolate(a, b, steps=10, method=m).to(device)).cpu()
+                                    for a, b in ends for m in ("linear", "slerp")])
+            generator.train()
+            plots.interpolation_strip(rows, title="rows: linear / slerp for 3 pairs of latent vectors",
+                                      save="figures/interpolations.png")
+            plt.show()
+        ''', uses_answers=True)
+
+
+def _q3_graded_samples(nb: Notebook) -> None:
+    """Q3: the cell that grades the saved samples."""
+    nb.md(rf"""
+        ### Graded from your saved samples (7 points)
+
+        This cell grades the file `{SAMPLES_FILE}` that deliverable (a) saved in the homework folder after
+        the full training: 100 images `(100, 1, 28, 28)` in $[-1, 1]$. A file in that form, of samples your
+        generator drew (see below), earns 2 points; the other 5 come when, in addition, the MNIST
+        classifier score of those 100 images, taken as one group
+        (`dgmlab.metrics.mnist_score(samples, splits=1)`), is at least **{SCORE_BAR}** and the classifier
+        recognises at least **{CLASSES_BAR}** of the 10 digit classes among them. Without the file it earns
+        nothing and says so: submit `{SAMPLES_FILE}` with the notebook. (For scale: 100 random real test
+        digits score 9.2 to 9.6 this way, pure noise 1.0; in a 40-epoch run of the reference solution, the
+        median of 20 such draws was 6.3 after 5 epochs, 6.9 after 10, 7.3 after 20, 7.7 after 30 and 7.8
+        after 40.) In fast mode, which trains too little to write
+        the file, a missing file is only reported.
+
+        The samples must be your generator's own. Each one is compared with all 70,000 MNIST digits
+        (`dgmlab.novelty.find_copies`; a shift by a pixel or two or added noise does not hide a copy): if more
+        than {MAX_COPIES} of the 100 are near-copies of MNIST digits, the file holds dataset images, not generated
+        ones, and the whole cell earns 0. A generator that learned the data rather than memorising it is not
+        affected: of 10,000 samples of the reference generator, at most 2 were flagged at any checkpoint.
+        """)
+    nb.tests("samples_quality_tests", points=7, src=f'''
+        from dgmlab.testing import points, run_tests
+
+        GRADED_SAMPLES = Path("{SAMPLES_FILE}")
+
+        def _absent_in_fast_mode():
+            # fast mode (CI's smoke run) trains too little to write the graded file: nothing to score there
+            return runtime.mode() == "fast" and not GRADED_SAMPLES.exists()
+
+        def _graded_samples():
+            """The saved samples, once they pass every check but quality (else the reason the cell earns 0)."""
+            from dgmlab import novelty
+            assert GRADED_SAMPLES.exists(), (
+                "no {SAMPLES_FILE} in the homework folder, so this cell earns 0 points: train in full mode, "
+                "run the deliverable (a) cell, and submit {SAMPLES_FILE} together with the notebook")
+            x = torch.load(GRADED_SAMPLES, weights_only=True)
+            assert isinstance(x, torch.Tensor), \\
+                f"expected {SAMPLES_FILE} to hold a torch tensor (torch.save(tensor, path)), found {{type(x).__name__}}"
+            x = x.detach().float()
+            assert tuple(x.shape) in [(100, 1, 28, 28), (100, 784)], \\
+                f"expected {SAMPLES_FILE} to have shape (100, 1, 28, 28), found {{tuple(x.shape)}}"
+            assert torch.isfinite(x).all() and x.min() >= -1.001 and x.max() <= 1.001, \\
+                (f"expected finite samples in [-1, 1] (the generator's tanh range), found values in "
+                 f"[{{float(x.min()):.3g}}, {{float(x.max()):.3g}}]: save the generator's output, not rescaled images")
+            assert x.reshape(100, -1).std(dim=0).mean() > 0.02, \\
+                "the 100 saved samples are (almost) all the same image: a collapsed generator, or one noise vector reused"
+            x = x.reshape(-1, 1, 28, 28)
+            report = novelty.find_copies(x, scale="[-1,1]")
+            assert report.n_copies <= {MAX_COPIES}, (
+                f"these samples match dataset images, not generated ones: {{report.summary()}}; so this cell "
+                "earns 0 points. Submit the samples your own generator drew (deliverable (a)).")
+            return x, report
+
+        @points(2)
+        def test_saved_samples_are_100_new_images_in_range():
+            if _absent_in_fast_mode():
+                print("fast mode: no {SAMPLES_FILE} (only full training writes it), so nothing is scored here")
+                return
+            _, report = _graded_samples()
+            print("near-copy check:", report.summary())
+
+        @points(5)
+        def test_mnist_classifier_score_above_the_bar():
+            from dgmlab import metrics
+            if _absent_in_fast_mode():
+                return
+            x, _ = _graded_samples()  # a file that fails the checks above earns nothing here either
+            score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
+            classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
+            assert float(score) >= {SCORE_BAR}, (
+                f"expected an MNIST classifier score of at least {SCORE_BAR}, found {{float(score):.2f}}: below the bar "
+                "(a full 40-epoch run clears it; a run stopped early or a generator that lost its tanh may not)")
+            assert classes >= {CLASSES_BAR}, \\
+                (f"expected at least {CLASSES_BAR} of the 10 digit classes among the saved samples, found {{classes}}: "
+                 "the generator covers too few digits (mode collapse)")
+
+        run_tests(points=7)
+        ''')
+
+
+def _closing(nb: Notebook) -> None:
+    """What to hand in."""
+    nb.md(r"""
+        *End of homework 1.* Submit this notebook **and** `samples_100.pt` (and, if you like, the `figures/`
+        folder). In Colab, download the notebook (*File -> Download -> .ipynb*) and `samples_100.pt` from the
+        homework folder on Google Drive (`MyDrive/dgm-course/hw1_wgan/`); don't submit `checkpoints/`.
+        """)
+
 
 
 # ---------------------------------------------------------------------- proofs
