@@ -629,6 +629,10 @@ def client_for(cluster=None, workers: int = 1, allowed_failures: int = DEFAULT_A
             yield client
 
 
+def _identity(value):
+    return value
+
+
 def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, force: bool = False,
         timeout: float = 900, feedback: bool = True, sandbox: bool = True, limits=None, cell_timeout=None,
         progress=None, allowed_failures: int = DEFAULT_ALLOWED_FAILURES, task=None) -> list:
@@ -688,7 +692,9 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
                              cell_timeout=cell_timeout, config=config)
         with client_for(cluster, workers, allowed_failures) as client:
             _check_workers(client, bundle)
-            [bundle_f] = client.scatter([bundle], broadcast=True, hash=False)
+            # the homework's bundle as a task, not scattered data: if every worker holding it dies (a
+            # submission that kills its workers), Dask recomputes it instead of cancelling every grading
+            bundle_f = client.submit(_identity, bundle, pure=False, key=f"dgmlab-bundle-{hw}-{uuid.uuid4().hex[:8]}")
             futures = {}
             for job in pending:
                 job = {**job, "submitted_at": time.time(), "extension": extensions.get(job["student"])}
