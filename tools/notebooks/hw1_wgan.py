@@ -313,13 +313,27 @@ def _q1_flow_log_prob(nb: Notebook) -> None:
                 "no gradient reached the flow's parameters"
 
         @points(0.5)
-        def test_singular_affine_flow_is_rejected():
-            flow = AffineFlow(torch.tensor([[1.0, 2.0], [2.0, 4.0]]), torch.zeros(2))
-            try:
-                flow_log_prob(torch.randn(4, 2), flow, standard_normal(2))
-            except ValueError:
-                return
-            raise AssertionError("a singular (non-invertible) affine map must raise ValueError")
+        def test_singular_flows_are_rejected():
+            class Cube:  # f(z) = z^3 is invertible, but its Jacobian vanishes at z = 0
+                def forward(self, z):
+                    return z ** 3
+
+                def inverse(self, x):
+                    return torch.sign(x) * x.abs() ** (1 / 3)
+
+                def log_abs_det_jacobian(self, z):
+                    return torch.log(3 * z ** 2).sum(-1)
+
+            cases = [("a singular (non-invertible) affine map", torch.randn(4, 2), standard_normal(2),
+                      AffineFlow(torch.tensor([[1.0, 2.0], [2.0, 4.0]]), torch.zeros(2))),
+                     ("a flow whose log|det J| is -inf at a point it maps back exactly (z^3 at 0)",
+                      torch.tensor([[0.0], [1.0]]), standard_normal(1), Cube())]
+            for what, x, base, flow in cases:
+                try:
+                    flow_log_prob(x, flow, base)
+                except ValueError:
+                    continue
+                raise AssertionError(f"{what} must raise ValueError")
 
         @points(0.5)
         def test_folding_map_is_rejected():
@@ -1332,6 +1346,11 @@ def test_counts_optimizer_steps_and_batches():
         assert log["g_steps"] == 1, f"{log['g_steps']} generator optimizer steps per call (expected one)"
         assert len(log["yielded"]) == n_critic, \\
             f"with n_critic={n_critic}: {len(log['yielded'])} real batches taken (one per critic update)"
+        assert not torch.equal(gen.calls[-1][0], gen.calls[-2][0]), \\
+            "the generator update must draw fresh noise, not reuse the last critic update's"
+        rows = sorted({tuple(z.shape) for z, _ in gen.calls})
+        assert rows == [(5, 3)], (f"each batch of noise must have a row per real image of the batch and z_dim "
+                                  f"columns, (5, 3) here; the generator got {rows}")
 
 
 def _generator_problem(problem):
@@ -1350,6 +1369,8 @@ def test_critic_gradients_with_the_penalty():
 @points(1.5)
 def test_generator_gradient_through_the_current_critic():
     gen, crit, g_opt, c_opt, it, log = _setup("gp")
+    for p in gen.parameters():  # a gradient left over from an earlier step: the update must not add to it
+        p.grad = torch.full_like(p, 7.0)
     _step(gen, crit, g_opt, c_opt, it, z_dim=3, lipschitz="gp")
     assert log["g_steps"] >= 1, "the generator optimizer never stepped"
     problems = [p for p in log["problems"] if _generator_problem(p)]
@@ -1697,15 +1718,25 @@ def _q3_scores(nb: Notebook) -> None:
         @points(0.75)
         def test_inception_unavailable_is_reported_not_raised():
             from dgmlab import metrics
-            try:
-                metrics.inception_metrics(_real_digits(20))
-                available = True
-            except metrics.MetricUnavailable:
-                available = False
-            out = evaluate_samples(_real_digits(20))
-            if not available:
-                assert out["inception_score"] is None, "with no Inception weights, 'inception_score' must be None"
-                assert out["inception_note"].strip(), "say why the Inception score is missing in 'inception_note'"
+            real_inception = metrics.inception_metrics
+
+            def with_inception(fake):  # inception_metrics as it behaves with and without Inception-v3 weights
+                metrics.inception_metrics = fake
+                try:
+                    return evaluate_samples(_real_digits(20))
+                finally:
+                    metrics.inception_metrics = real_inception
+
+            def unavailable(images, **kwargs):
+                raise metrics.MetricUnavailable("no Inception-v3 weights in this test")
+
+            out = with_inception(unavailable)
+            assert out["inception_score"] is None, "with no Inception weights, 'inception_score' must be None"
+            assert "no Inception-v3 weights in this test" in out["inception_note"], \
+                "'inception_note' must give the reason MetricUnavailable states"
+            out = with_inception(lambda images, **kwargs: {"inception_score_mean": 3.25, "inception_score_std": 0.5})
+            assert out["inception_score"] == 3.25, \
+                "when inception_metrics answers, 'inception_score' must be its 'inception_score_mean'"
         ### END HIDDEN TESTS
 
         run_tests(points=3, hidden=2)
@@ -1966,6 +1997,13 @@ def flow_log_prob(x, flow, base):
     if not torch.isfinite(log_det).all():
         raise ValueError("singular")
     return base.log_prob(z) - log_det
+'''), earns={"flow_log_prob_tests": 4.5}),
+    Mutant("flow_log_prob", "checks only the round trip, not the determinant", _fn('''
+def flow_log_prob(x, flow, base):
+    z = flow.inverse(x)
+    if not torch.allclose(flow.forward(z), x, rtol=1e-4, atol=1e-4):
+        raise ValueError("not invertible")
+    return base.log_prob(z) - flow.log_abs_det_jacobian(z)
 '''), earns={"flow_log_prob_tests": 4.5}),
     Mutant("flow_log_prob", "ignores the base and uses a standard normal", _fn('''
 def flow_log_prob(x, flow, base):
@@ -2381,6 +2419,25 @@ def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, 
     g_opt.step()
     return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
 '''), earns={"train_step_tests": 8.25}),
+    Mutant("train_step", "generator gradients not zeroed, noise with one row", _fn('''
+def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
+                    lipschitz="gp", lam=10.0, clip=0.01):
+    for _ in range(n_critic):
+        real = next(real_batches)
+        with torch.no_grad():
+            fake = generator(torch.randn(real.shape[1], z_dim))
+        c_opt.zero_grad()
+        c_loss = critic_loss(critic(real), critic(fake))
+        penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
+        (c_loss + penalty).backward()
+        c_opt.step()
+        if lipschitz == "clip":
+            clip_weights(critic, clip)
+    g_loss = generator_loss(critic(generator(torch.randn(real.shape[1], z_dim))))
+    g_loss.backward()
+    g_opt.step()
+    return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
+'''), earns={"train_step_tests": 5.75}),
     Mutant("train_step", "correct variant: noise first, set_to_none, penalty added in place", _fn('''
 def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
                     lipschitz="gp", lam=10.0, clip=0.01):
@@ -2480,7 +2537,7 @@ def evaluate_samples(samples):
     except metrics.MetricUnavailable as exc:
         out["inception_note"] = str(exc) or "unavailable"
     return out
-'''), earns={"evaluate_samples_tests": 1.75}),
+'''), earns={"evaluate_samples_tests": 1.0}),
     Mutant("evaluate_samples", "lets MetricUnavailable escape", _fn('''
 def evaluate_samples(samples):
     from dgmlab import metrics
@@ -2498,7 +2555,20 @@ def evaluate_samples(samples):
            "mnist_frechet": float(metrics.mnist_frechet_distance(samples * 0.5 + 0.5)) * 1.0 + 1.0,
            "inception_score": None, "inception_note": "no Inception weights"}
     return out
-'''), earns={"evaluate_samples_tests": 1.75}),
+'''), earns={"evaluate_samples_tests": 1.0}),
+    Mutant("evaluate_samples", "a fixed note instead of the reason, and an available score dropped", _fn('''
+def evaluate_samples(samples):
+    from dgmlab import metrics
+    mean, std = metrics.mnist_score(samples)
+    out = {"mnist_score": float(mean), "mnist_score_std": float(std),
+           "mnist_frechet": float(metrics.mnist_frechet_distance(samples)),
+           "inception_score": None, "inception_note": ""}
+    try:
+        metrics.inception_metrics(samples)
+    except metrics.MetricUnavailable:
+        out["inception_note"] = "Inception-v3 is not available"
+    return out
+'''), earns={"evaluate_samples_tests": 2.25}),
     Mutant("evaluate_samples", "correct variant: explicit splits and scale, getattr for the note", _fn('''
 def evaluate_samples(samples):
     from dgmlab import metrics
@@ -2609,3 +2679,62 @@ def write_genuine_samples(folder) -> Path:
 # {file name: function(folder) -> Path}. tests/test_hw1_wgan.py and tests/test_proofs.py use it.
 PROOF_ARTIFACTS = {SAMPLES_FILE: write_genuine_samples}
 ARTIFACT_TESTS = ["samples_quality_tests"]
+
+# Generated mutants (benchmarks/mutation_kill_rates.py, docs/mutation.md) that change no grade, with why.
+EQUIVALENT_MUTANTS = {
+    "flow_log_prob": {
+        "L10 args: `torch.allclose(flow.forward(z), x, rtol=0.0001, atol=0.0001)` -> `torch.allclose(x, "
+        "flow.forward(z), rtol=0.0001, atol=0.0001)` (first two arguments swapped)":
+            "allclose's relative tolerance is taken of its second argument: either order checks the round trip "
+            "to the stated 1e-4",
+        "L10 constant: `0.0001` -> `0.0002` (0.0001 -> 0.0002)":
+            "a round-trip tolerance of 2e-4 instead of 1e-4: the statement's 1e-4 is a rule of thumb, not a grade",
+    },
+    "kl_gaussians": {
+        "L3 args: `normal_pdf(x, theta, sigma_g)` -> `normal_pdf(theta, x, sigma_g)` (first two arguments swapped)":
+            "a normal density is symmetric in its point and its mean",
+        "L4 args: `normal_pdf(x, theta0, sigma_data)` -> `normal_pdf(theta0, x, sigma_data)` (first two arguments "
+        "swapped)": "a normal density is symmetric in its point and its mean",
+        "L5 constant: `True` -> `False` (True -> False)":
+            "expand_log(force=False) still splits the logarithm: the symbols are declared positive",
+    },
+    "js_divergence": {
+        "L4 args: `normal_log_pdf(t, theta, eps)` -> `normal_log_pdf(theta, t, eps)` (first two arguments swapped)":
+            "a normal density is symmetric in its point and its mean",
+        "L5 args: `normal_log_pdf(t, theta0, eps)` -> `normal_log_pdf(theta0, t, eps)` (first two arguments swapped)":
+            "a normal density is symmetric in its point and its mean",
+        "L6 args: `torch.logaddexp(log_p(t), log_q(t))` -> `torch.logaddexp(log_q(t), log_p(t))` (first two "
+        "arguments swapped)": "logaddexp is symmetric",
+    },
+    "train_step": {
+        "L10 delete: `if lipschitz not in ('gp', 'clip'): ...` deleted":
+            "the statement defines the step for 'gp' and 'clip' only; rejecting other values is the reference's "
+            "courtesy, not asked for",
+        "L11 delete: `raise ValueError(f\"lipschitz must be 'gp' or 'clip', got ...` deleted":
+            "the same check, its raise replaced by pass",
+        "L12 delete: `device = next(generator.parameters()).device` deleted":
+            "the global device of the setup cell is then used; tests run on the CPU, where it is the networks' "
+            "device, and train_wgan puts the networks on that same device on a GPU",
+    },
+    "samples": {
+        "L5 delete: `device = next(generator.parameters()).device` deleted":
+            "the global device of the setup cell is then used: the same device as the generator's in grading "
+            "(CPU) and in the notebook's own run",
+        "L21 delete: `path.parent.mkdir(parents=True, exist_ok=True)` deleted":
+            "the statement does not ask save_samples to create folders; the graded path has none",
+        "L21 constant: `True` -> `False` (True -> False)":
+            "mkdir(parents=False) differs only for a missing grandparent folder, which no graded path has",
+    },
+    "interpolate": {
+        "L8 args: `torch.dot(z0, z1)` -> `torch.dot(z1, z0)` (first two arguments swapped)": "the dot product is "
+                                                                                            "symmetric",
+        "L9 constant: `1` -> `2` (1 -> 2)":
+            "clamp only guards arccos against rounding beyond [-1, 1]; unclamped, such a cosine gives NaN, NaN > 1e-4 "
+            "is False and the linear path is taken, as it is for an angle of 0 (antipodal codes, where slerp is "
+            "undefined, are never tested)",
+        "L10 compare: `omega.abs() > 0.0001` -> `omega.abs() >= 0.0001` (> -> >=)":
+            "the threshold below which slerp falls back to the linear path (they agree there to 1e-8)",
+        "L10 constant: `0.0001` -> `0.0002` (0.0001 -> 0.0002)":
+            "the same threshold doubled: slerp and the linear path agree to 1e-8 below it",
+    },
+}
