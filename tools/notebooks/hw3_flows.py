@@ -18,10 +18,23 @@ HW = "hw3_flows"
 def build() -> Notebook:
     nb = Notebook(HW)
     _intro(nb)
-    _q1(nb)
-    _q2(nb)
-    _q3(nb)
-    _q4(nb)
+    _q1_f_and_inverse(nb)
+    _q1_jacobian(nb)
+    _q1_density(nb)
+    _q1_torch_density(nb)
+    _q1_written(nb)
+    _q2_counter_density(nb)
+    _q2_normalising_k(nb)
+    _q2_vp_bound(nb)
+    _q2_vp_flow_demo(nb)
+    _q2_proof(nb)
+    _q3_d_star(nb)
+    _q3_discrete(nb)
+    _q3_proof(nb)
+    _q4_logit_derivatives(nb)
+    _q4_generator_losses(nb)
+    _q4_grad_norm(nb)
+    _q4_written(nb)
     from dgmlab.testing import fmt
 
     auto = sum(c.metadata["nbgrader"]["points"] for c in nb.nb.cells
@@ -119,7 +132,8 @@ def _intro(nb):
 
 
 # --------------------------------------------------------------------------- Q1
-def _q1(nb):
+def _q1_f_and_inverse(nb):
+    """Q1 (30 points) and Q1(a): the flow f and its inverse in sympy."""
     nb.md(r'''
         ## Q1. Change of variables (30 points)
 
@@ -224,6 +238,10 @@ def _q1(nb):
 
         run_tests(points=5, hidden=3)
         ''')
+
+
+def _q1_jacobian(nb):
+    """Q1(b): the Jacobian of f and its determinant."""
     nb.md(r'''
         ### Q1(b) (6 points): the Jacobian of $f$ and its determinant
 
@@ -285,6 +303,10 @@ def _q1(nb):
 
         run_tests(points=6, hidden=4)
         ''')
+
+
+def _q1_density(nb):
+    """Q1(c): the density p_X and its exact value at x*."""
     nb.md(r'''
         ### Q1(c) (7 points): the density $p_X$ and its exact value at $x^\star$
 
@@ -337,6 +359,10 @@ def _q1(nb):
 
         run_tests(points=7, hidden=5)
         ''')
+
+
+def _q1_torch_density(nb):
+    """Q1(d): the same density with torch autograd, and a Monte Carlo cross-check."""
     nb.md(r'''
         ### Q1(d) (5 points): the same density with torch autograd
 
@@ -448,6 +474,10 @@ def _q1(nb):
             print(f"exact p_X(x*) = {float(p_x_star):.5f}   autograd = {autograd:.5f}   "
                   f"Monte Carlo ({n_mc:,} samples, cube of side {2 * half}) = {mc:.5f} +- {mc_se:.5f}")
         ''', uses_answers=True)
+
+
+def _q1_written(nb):
+    """Q1(e), written: invertibility and the determinant."""
     nb.md(r'''
         ### Q1(e) (7 points, written): invertibility and the determinant
 
@@ -481,7 +511,8 @@ def _q1(nb):
 
 
 # --------------------------------------------------------------------------- Q2
-def _q2(nb):
+def _q2_counter_density(nb):
+    """Q2 (35 points) and Q2.1: the target density in torch."""
     nb.md(r'''
         ## Q2. Volume-preserving flows are not universal (35 points)
 
@@ -568,6 +599,10 @@ def _q2(nb):
 
         run_tests(points=5, hidden=3)
         ''')
+
+
+def _q2_normalising_k(nb):
+    """Q2.2: the normalising slope k."""
     nb.md(r'''
         ### Q2.2 (5 points): the normalising slope $k$
 
@@ -607,6 +642,10 @@ def _q2(nb):
 
         run_tests(points=5, hidden=4)
         ''')
+
+
+def _q2_vp_bound(nb):
+    """Q2.3: how far a volume-preserving flow can get."""
     nb.md(r'''
         ### Q2.3 (3 + 4 points): how far can a VP flow get?
 
@@ -665,6 +704,10 @@ def _q2(nb):
 
         run_tests(points=4, hidden=3)
         ''')
+
+
+def _q2_vp_flow_demo(nb):
+    """Seeing the gap: a small volume-preserving flow (not graded)."""
     nb.md(r'''
         ### Seeing the gap: a small volume-preserving flow (not graded)
 
@@ -755,6 +798,10 @@ def _q2(nb):
                   f"{float(max_density_vp):.3f}); target max 0.9")
             print(f"Monte Carlo KL(p || p_theta) = {kl_mc:.3f}  >=  Pinsker bound {float(kl_lower_bound):.3f}")
         ''', uses_answers=True)
+
+
+def _q2_proof(nb):
+    """Q2.4, written: the proof."""
     nb.md(r'''
         ### Q2.4 (18 points, written): the proof
 
@@ -809,7 +856,8 @@ def _q2(nb):
 
 
 # --------------------------------------------------------------------------- Q3
-def _q3(nb):
+def _q3_d_star(nb):
+    """Q3 (15 points) and Q3.1: the optimal discriminator in sympy."""
     nb.md(r'''
         ## Q3. The optimal discriminator (15 points)
 
@@ -896,6 +944,10 @@ def _q3(nb):
 
         run_tests(points=5, hidden=3)
         ''')
+
+
+def _q3_discrete(nb):
+    """Q3.2: a numerical check on discrete distributions."""
     nb.md(r'''
         ### Q3.2 (5 points): a numerical check on discrete distributions
 
@@ -958,6 +1010,10 @@ def _q3(nb):
 
         run_tests(points=5, hidden=4)
         ''')
+
+
+def _q3_proof(nb):
+    """Q3.3, written: the proof."""
     nb.md(r'''
         ### Q3.3 (5 points, written): the proof
 
@@ -980,7 +1036,8 @@ def _q3(nb):
 
 
 # --------------------------------------------------------------------------- Q4
-def _q4(nb):
+def _q4_logit_derivatives(nb):
+    """Q4 (20 points) and Q4.1: the derivatives of the two losses in the logit."""
     nb.md(r'''
         ## Q4. A perfect discriminator makes the generator's gradient vanish (20 points)
 
@@ -1061,6 +1118,10 @@ def _q4(nb):
 
         run_tests(points=3, hidden=2)
         ''')
+
+
+def _q4_generator_losses(nb):
+    """Q4.2: the two generator losses in torch."""
     nb.md(r'''
         ### Q4.2 (3 points): the two generator losses in torch
 
@@ -1113,6 +1174,10 @@ def _q4(nb):
 
         run_tests(points=3, hidden=2)
         ''')
+
+
+def _q4_grad_norm(nb):
+    """Q4.3: the generator's gradient as the discriminator gets perfect."""
     nb.md(r'''
         ### Q4.3 (5 points): the generator's gradient as the discriminator gets perfect
 
@@ -1220,6 +1285,10 @@ def _q4(nb):
             dgmlab.workspace.saved(FIGURES / "vanishing_gradient.png", what="figure saved")
             plt.show()
         ''', uses_answers=True)
+
+
+def _q4_written(nb):
+    """Q4.4, written: why the gradient vanishes."""
     nb.md(r'''
         ### Q4.4 (5 points, written): why the gradient vanishes
 
