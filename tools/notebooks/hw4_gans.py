@@ -1422,11 +1422,16 @@ def _p3(nb: Notebook) -> None:
                 "the discriminator must embed the label with one nn.Embedding of the statement's size in forward"
 
 
-        @points(0.75)
+        @points(0.25)
         def test_linear_widths_after_the_concatenation():
             calls, _ = called_modules(ConditionalDiscriminator().eval(), torch.randn(4, 784), torch.arange(4))
             assert linear_shapes(calls) == [(794, 512), (512, 256), (256, 128), (128, 1)], \\
                 "the linear layers must read image and embedding concatenated, then follow P1's widths"
+
+
+        @points(0.5)
+        def test_outputs_raw_logits():
+            calls, _ = called_modules(ConditionalDiscriminator().eval(), torch.randn(4, 784), torch.arange(4))
             assert not any(isinstance(m, (nn.Sigmoid, nn.Tanh, nn.Softmax)) for m in calls), "return the logit itself"
 
 
@@ -1454,10 +1459,14 @@ def _p3(nb: Notebook) -> None:
                 "no gradient reaches the label embedding: the embedded label must feed the network"
 
 
-        @points(0.5)
-        def test_dropout_in_training_mode_only_and_no_norm():
+        @points(0.25)
+        def test_no_normalisation_layers():
+            assert not [m for m in ConditionalDiscriminator().modules() if isinstance(m, NORM_LAYERS)], "no normalisation layers"
+
+
+        @points(0.25)
+        def test_dropout_in_training_mode_only():
             d = ConditionalDiscriminator()
-            assert not [m for m in d.modules() if isinstance(m, NORM_LAYERS)], "no normalisation layers"
             x, y = torch.randn(32, 784), torch.arange(32) % 10
             with torch.no_grad():
                 assert not torch.equal(d.train()(x, y), d(x, y)), "dropout should make two training-mode passes differ"
@@ -2997,9 +3006,9 @@ MUTANTS = [
     Mutant("cond_discriminator", "labels ignored", _cd(forward="return self.net(torch.cat([x.reshape(x.shape[0], -1), self.embed(torch.zeros_like(labels))], dim=1))"),
            earns={"cond_discriminator_tests": 3}),
     Mutant("cond_discriminator", "sigmoid at the end", _cd(last="layers.append(nn.Sigmoid())"),
-           earns={"cond_discriminator_tests": 3.25}),
-    Mutant("cond_discriminator", "BatchNorm in the conditional discriminator", _cd(norm=", nn.BatchNorm1d(width)"),
            earns={"cond_discriminator_tests": 3.5}),
+    Mutant("cond_discriminator", "BatchNorm in the conditional discriminator", _cd(norm=", nn.BatchNorm1d(width)"),
+           earns={"cond_discriminator_tests": 3.75}),
     Mutant("cond_discriminator", "dropout probability 0.5 instead of 0.3",
            _cd().replace("nn.Dropout(dropout)", "nn.Dropout(0.5)"), earns={"cond_discriminator_tests": 3.75}),
     Mutant("cond_discriminator", "correct variant: embedding before the image",
