@@ -7,6 +7,7 @@ import re
 import pytest
 
 from conftest import homework_builders
+from dgmlab.testing import SELF_CHECK, fmt, plan
 
 BUILDER = homework_builders().get("hw4_gans")
 pytestmark = pytest.mark.skipif(BUILDER is None, reason="no hw4_gans builder")
@@ -35,18 +36,34 @@ def test_points_per_problem_follow_the_seed():
     assert points == SEED_POINTS
 
 
-def test_every_test_cell_has_hidden_checks_and_ends_with_run_tests():
+def test_every_test_cell_gives_points_per_test_with_hidden_checks_except_the_artifact_cells():
+    """Every graded cell splits its points over its tests; hidden tests decide part of every code cell's points
+    (the two artifact cells' rules are all stated, so their tests are all visible), and the cell ends with the
+    note saying how many."""
     for cell in _cells():
         meta = _meta(cell)
         if cell.cell_type == "code" and meta.get("grade"):
-            src = cell.source
-            assert "### BEGIN HIDDEN TESTS" in src and "### END HIDDEN TESTS" in src, meta["grade_id"]
-            assert src.rstrip().endswith("run_tests()"), meta["grade_id"]
+            gid, src = meta["grade_id"], cell.source
+            cell_plan = plan(src, strict=True)
+            assert cell_plan is not None and cell_plan.points == meta["points"], gid
+            assert abs(sum(t.points for t in cell_plan.tests) - cell_plan.points) < 1e-9, gid
+            if gid in ("baseline_samples_tests", "cgan_samples_tests"):
+                assert cell_plan.hidden == 0 and "### BEGIN HIDDEN TESTS" not in src, gid
+            else:
+                assert 0 < cell_plan.hidden < cell_plan.points and "### BEGIN HIDDEN TESTS" in src, gid
+            assert "run_tests(points=" in src and src.rstrip().endswith(SELF_CHECK + "."), gid
+
+
+def test_the_introduction_states_the_hidden_points():
+    nb = BUILDER.build()
+    assert f"decide {fmt(nb.hidden_points())} of the 69 autograded points" in nb.nb.cells[0].source
 
 
 def test_every_answer_cell_has_a_realistic_wrong_answer_and_partial_labels_exist():
     answers = {_meta(c)["grade_id"] for c in _cells() if c.cell_type == "code" and _meta(c).get("solution")}
-    failing = {m.answer for m in BUILDER.MUTANTS if m.fails and "blank" not in m.label}
+    full = {_meta(c)["grade_id"]: _meta(c)["points"] for c in _cells() if c.cell_type == "code" and _meta(c).get("grade")}
+    failing = {m.answer for m in BUILDER.MUTANTS if "blank" not in m.label
+               and (m.fails or any(p < full[t] for t, p in m.earns.items()))}
     assert answers <= failing, f"answer cells without a wrong-answer mutant: {sorted(answers - failing)}"
     labels = {m.label for m in BUILDER.MUTANTS}
     assert set(BUILDER.PARTIAL) <= labels
@@ -55,7 +72,13 @@ def test_every_answer_cell_has_a_realistic_wrong_answer_and_partial_labels_exist
 @pytest.mark.parametrize("needle", ["BatchNorm", "dropout in the generator", "sigmoid applied twice",
                                     "labels ignored", "dual constraint with the wrong sign"])
 def test_the_issue_s_named_wrong_answers_are_mutants(needle):
-    assert any(needle.lower() in m.label.lower() and m.fails for m in BUILDER.MUTANTS), needle
+    assert any(needle.lower() in m.label.lower() and (m.fails or m.earns) for m in BUILDER.MUTANTS), needle
+
+
+def test_every_wrong_answer_states_what_it_earns():
+    """All graded cells give points per test, so each wrong answer names its exact partial score (earns=)."""
+    for m in BUILDER.MUTANTS:
+        assert not m.fails and (m.earns or m.passes), f"{m.label}: give earns= instead of fails="
 
 
 def test_no_absolute_paths_in_the_notebook():
@@ -66,8 +89,10 @@ def test_no_absolute_paths_in_the_notebook():
 # ------------------------------------------------------------------ artifact-graded cells (slow: one kernel)
 # baseline_samples_tests grades baseline_samples_100.pt, cgan_samples_tests grades cgan_samples_100.pt and, under
 # grading, p0_tests reads hw4_results.json. One grading-mode session runs the notebook without any of the three
-# files (those cells earn nothing and say why, every other cell passes); then only the artifact cells are rerun
-# on other files. The genuine files are outputs of the reference trained in full mode (tests/fixtures/README.md).
+# files (the artifact cells earn nothing, P0 only the points of its other tests, and each says why; every other
+# cell earns all its points); then only the artifact cells are rerun on other files, each checked for the exact
+# points it earns and the reason it prints. The genuine files are outputs of the reference trained in full mode
+# (tests/fixtures/README.md).
 import json  # noqa: E402
 import shutil  # noqa: E402
 
@@ -94,14 +119,22 @@ def graded(tmp_path_factory):
         yield s, folder, s.run_all()
 
 
+def _printed(s, cell):
+    """What the executed cell printed (its per-test lines with their messages)."""
+    return "".join(o.get("text", "") for o in s.nb.cells[s.index[cell]].outputs if o.output_type == "stream")
+
+
 @pytest.mark.slow
 def test_without_the_files_the_artifact_cells_earn_nothing_and_say_why(graded):
-    _, _, results = graded
-    for cell, name in [("baseline_samples_tests", BUILDER.BASELINE_FILE), ("cgan_samples_tests", BUILDER.CGAN_FILE),
-                       ("p0_tests", BUILDER.RESULTS_FILE)]:
-        failed, msg = results[cell]
-        assert failed and name in msg, f"{cell} without {name}: {msg}"
-    assert "0 points" in results["baseline_samples_tests"][1] and "0 points" in results["cgan_samples_tests"][1]
+    s, _, results = graded
+    for cell, name, earned in [("baseline_samples_tests", BUILDER.BASELINE_FILE, "earn 0 of 3"),
+                               ("cgan_samples_tests", BUILDER.CGAN_FILE, "earn 0 of 3"),
+                               ("p0_tests", BUILDER.RESULTS_FILE, "earn 0.5 of 1")]:
+        got, _ = s.run_verdict(s.index[cell])
+        assert got == earned, f"{cell} without {name}: {got}"
+        assert f"no {name} in the homework folder" in _printed(s, cell), _printed(s, cell)
+    for cell in ("baseline_samples_tests", "cgan_samples_tests"):
+        assert "so this cell earns 0 points" in _printed(s, cell)
     others = {k: m for k, (f, m) in results.items() if f and k not in BUILDER.ARTIFACT_TESTS}
     assert not others, f"without the files, other cells failed too: {others}"
 
@@ -149,48 +182,52 @@ def _with(x, i, value):
     return x
 
 
-# file content -> expected message (None: the cell passes)
+# file content -> (points it earns of 3, what the cell must print). A well-formed file of new images earns 1 point
+# (the file test); the other 2 need the bar too; a copied or malformed file earns 0 in both tests.
+PASSED = "passed test_"
 BASELINE_FILES = {
-    "genuine samples of the reference baseline": (lambda: _genuine(), None),
-    "the same, shaped (100, 1, 28, 28)": (lambda: _genuine().reshape(100, 1, 28, 28), None),
-    "uniform noise": (_noise, BELOW),
-    "the reference after 2 epochs": (lambda: _early("baseline"), BELOW),
-    "real MNIST digits": (lambda: _real()[0], COPIED),
-    "real digits shifted by a pixel": (lambda: _shifted(_real()[0]), COPIED),
-    "50 samples": (lambda: _genuine()[:50], "shape"),
-    "a NaN": (lambda: _with(_genuine(), 7, float("nan")), "NaN"),
-    "float64": (lambda: _genuine().double(), "dtype"),
-    "a numpy array": (lambda: _genuine().numpy(), "could not be read"),
+    "genuine samples of the reference baseline": (lambda: _genuine(), 3, PASSED + "mnist_classifier_score_above_the_bar"),
+    "the same, shaped (100, 1, 28, 28)": (lambda: _genuine().reshape(100, 1, 28, 28), 3, PASSED),
+    "uniform noise": (_noise, 1, BELOW),
+    "the reference after 2 epochs": (lambda: _early("baseline"), 1, BELOW),
+    "real MNIST digits": (lambda: _real()[0], 0, COPIED),
+    "real digits shifted by a pixel": (lambda: _shifted(_real()[0]), 0, COPIED),
+    "50 samples": (lambda: _genuine()[:50], 0, "shape"),
+    "a NaN": (lambda: _with(_genuine(), 7, float("nan")), 0, "NaN"),
+    "float64": (lambda: _genuine().double(), 0, "dtype"),
+    "a numpy array": (lambda: _genuine().numpy(), 0, "could not be read"),
 }
 CGAN_FILES = {
-    "genuine samples of the reference cGAN": (lambda: _genuine_cgan(), None),
+    "genuine samples of the reference cGAN": (lambda: _genuine_cgan(), 3, PASSED + "conditional_accuracy_above_the_bar"),
     "the same, labels in another order with their images": (
         lambda: (lambda d, p: {"images": d["images"][p], "labels": d["labels"][p]})(
-            _genuine_cgan(), torch.randperm(100, generator=torch.Generator().manual_seed(1))), None),
+            _genuine_cgan(), torch.randperm(100, generator=torch.Generator().manual_seed(1))), 3, PASSED),
     "labels shuffled": (lambda: (lambda d: {"images": d["images"], "labels": d["labels"][
-        torch.randperm(100, generator=torch.Generator().manual_seed(1))]})(_genuine_cgan()), BELOW),
+        torch.randperm(100, generator=torch.Generator().manual_seed(1))]})(_genuine_cgan()), 1, BELOW),
     "labels off by one": (lambda: (lambda d: {"images": d["images"], "labels": (d["labels"] + 1) % 10})(
-        _genuine_cgan()), BELOW),
+        _genuine_cgan()), 1, BELOW),
     "only easy digits asked for": (lambda: (lambda d: {"images": d["images"], "labels": torch.ones(100, dtype=torch.long)})(
-        _genuine_cgan()), "exactly 10 times"),
+        _genuine_cgan()), 0, "exactly 10 times"),
     "float labels": (lambda: (lambda d: {"images": d["images"], "labels": d["labels"].float()})(_genuine_cgan()),
-                     "int64"),
-    "the reference after 2 epochs": (lambda: _early("cgan"), BELOW),
-    "real digits with their true labels": (lambda: dict(zip(("images", "labels"), _real())), COPIED),
+                     0, "int64"),
+    "the reference after 2 epochs": (lambda: _early("cgan"), 1, BELOW),
+    "real digits with their true labels": (lambda: dict(zip(("images", "labels"), _real())), 0, COPIED),
     "real digits shifted by a pixel, true labels": (
-        lambda: (lambda x, y: {"images": _shifted(x), "labels": y})(*_real()), COPIED),
-    "images only, no labels": (lambda: _genuine_cgan()["images"], "dict"),
+        lambda: (lambda x, y: {"images": _shifted(x), "labels": y})(*_real()), 0, COPIED),
+    "images only, no labels": (lambda: _genuine_cgan()["images"], 0, "dict"),
     "a NaN in the images": (lambda: (lambda d: {"images": _with(d["images"], 3, float("nan")), "labels": d["labels"]})(
-        _genuine_cgan()), "NaN"),
+        _genuine_cgan()), 0, "NaN"),
 }
 
 
 def _grade(graded, cell, name, content):
+    """(what the cell earns, e.g. "earn 1 of 3", what it printed) with ``content`` saved as ``name``."""
     s, folder, _ = graded
     path = folder / name
     torch.save(content, path)
     try:
-        return s.run(s.index[cell])
+        got, _ = s.run_verdict(s.index[cell])
+        return got, _printed(s, cell)
     finally:
         path.unlink()
 
@@ -200,14 +237,29 @@ ARTIFACT_CASES = [("baseline_samples_tests", BUILDER.BASELINE_FILE, kind, *case)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cell, name, kind, make, expected", ARTIFACT_CASES,
+@pytest.mark.parametrize("cell, name, kind, make, earned, printed", ARTIFACT_CASES,
                          ids=[f"{cell.split('_')[0]}-{kind}" for cell, _, kind, *_ in ARTIFACT_CASES])
-def test_artifact_cell_on_a_file(graded, cell, name, kind, make, expected):
-    failed, msg = _grade(graded, cell, name, make())
-    if expected is None:
-        assert not failed, f"{kind}: {msg}"
-    else:
-        assert failed and expected in msg, f"{kind}: {msg}"
+def test_artifact_cell_on_a_file(graded, cell, name, kind, make, earned, printed):
+    got, out = _grade(graded, cell, name, make())
+    assert got == f"earn {earned:g} of 3", f"{kind}: {got}\n{out}"
+    assert printed in out, f"{kind}: {out}"
+
+
+def test_artifact_cells_split_so_a_copied_file_earns_nothing():
+    """Both tests of each artifact cell are visible (the rules are stated), and each runs the checks a copied or
+    malformed file fails first: the file's point is 1, the bar's 2."""
+    cells = {_meta(c).get("grade_id"): c.source for c in _cells()}
+    for cell, helper, tests in [
+            ("baseline_samples_tests", "_graded_baseline()",
+             {"test_baseline_samples_are_100_new_images_in_range": 1, "test_mnist_classifier_score_above_the_bar": 2}),
+            ("cgan_samples_tests", "_graded_labelled()",
+             {"test_cgan_samples_are_100_new_labelled_images": 1, "test_conditional_accuracy_above_the_bar": 2})]:
+        cell_plan = plan(cells[cell])
+        assert cell_plan.hidden == 0 and {t.name: t.points for t in cell_plan.tests} == tests, cell
+        for test in tests:
+            body = cells[cell].split(f"def {test}():")[1].split("\ndef ")[0]
+            assert helper in body, f"{cell}: {test} does not run the checks a copied file fails"
+        assert "_not_copies(" in cells[cell].split(f"def {helper[:-2]}():")[1].split("\ndef ")[0], cell
 
 
 @pytest.mark.slow
@@ -216,10 +268,10 @@ def test_artifact_cells_refuse_an_oversized_file(graded):
     path = folder / BUILDER.BASELINE_FILE
     path.write_bytes(b"\0" * (BUILDER.MAX_FILE_BYTES + 1))
     try:
-        failed, msg = s.run(s.index["baseline_samples_tests"])
+        got, _ = s.run_verdict(s.index["baseline_samples_tests"])
     finally:
         path.unlink()
-    assert failed and "bytes" in msg, msg
+    assert got == "earn 0 of 3" and "bytes" in _printed(s, "baseline_samples_tests"), got
 
 
 def _fast_mode_results():
@@ -237,14 +289,15 @@ def _fast_mode_results():
     (lambda: "{not json", "not valid JSON"),
 ], ids=["genuine", "one model in fast mode", "cgan missing", "not JSON"])
 def test_p0_grades_the_results_file(graded, content, expected):
+    """The results file decides half of P0's point; the other half needs every answer defined and running."""
     s, folder, _ = graded
     path = folder / BUILDER.RESULTS_FILE
     path.write_text(content())
     try:
-        failed, msg = s.run(s.index["p0_tests"])
+        got, _ = s.run_verdict(s.index["p0_tests"])
     finally:
         path.unlink()
     if expected is None:
-        assert not failed, msg
+        assert got == "earn 1 of 1", got
     else:
-        assert failed and expected in msg, msg
+        assert got == "earn 0.5 of 1" and expected in _printed(s, "p0_tests"), f"{got}\n{_printed(s, 'p0_tests')}"
