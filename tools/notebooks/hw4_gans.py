@@ -36,11 +36,26 @@ CGAN_CALIBRATED_EPOCH = 7
 def build() -> Notebook:
     nb = Notebook(HW)
     _intro(nb)
-    _p1(nb)
-    _p2(nb)
-    _p3(nb)
-    _p4(nb)
-    _p5(nb)
+    _p1_generator(nb)
+    _p1_discriminator(nb)
+    _p1_losses(nb)
+    _p1_d_step(nb)
+    _p1_g_step(nb)
+    _p2_make_gan(nb)
+    _p2_train_gan(nb)
+    _p2_training(nb)
+    _p2_comparison(nb)
+    _p3_cond_generator(nb)
+    _p3_cond_discriminator(nb)
+    _p3_cgan_steps(nb)
+    _p3_training(nb)
+    _p4_optimal_discriminator(nb)
+    _p4_optimal_discriminator_derivation(nb)
+    _p4_criterion(nb)
+    _p4_criterion_derivation(nb)
+    _p5_dual_derivation(nb)
+    _p5_primal(nb)
+    _p5_dual(nb)
     _p0(nb)
     from dgmlab.testing import fmt
 
@@ -230,7 +245,8 @@ def _intro(nb: Notebook) -> None:
 
 
 # ============================================================================ P1
-def _p1(nb: Notebook) -> None:
+def _p1_generator(nb):
+    """P1 (20 points) and P1.1: the generator."""
     nb.md(r'''
         ## P1. An unconditional GAN for MNIST (20 points)
 
@@ -371,6 +387,10 @@ def _p1(nb: Notebook) -> None:
 
         run_tests(points=5, hidden=3.5)
         ''')
+
+
+def _p1_discriminator(nb):
+    """P1.2: the discriminator."""
     nb.md("### P1.2 The discriminator (5 points)\nIt must accept images as `(N, 1, 28, 28)` or already flattened `(N, 784)`.")
     nb.answer("discriminator", '''
         class Discriminator(nn.Module):
@@ -489,6 +509,10 @@ def _p1(nb: Notebook) -> None:
 
         run_tests(points=5, hidden=3.75)
         ''')
+
+
+def _p1_losses(nb):
+    """P1.3: the two losses."""
     nb.md(r'''
         ### P1.3 The two losses (4 points)
 
@@ -595,6 +619,10 @@ def _p1(nb: Notebook) -> None:
 
         run_tests(points=4, hidden=2.5)
         ''')
+
+
+def _p1_d_step(nb):
+    """P1.4: one update of the discriminator."""
     nb.md(r'''
         ### P1.4 One update of each player (6 points)
 
@@ -699,6 +727,10 @@ def _p1(nb: Notebook) -> None:
 
         run_tests(points=3, hidden=2)
         ''')
+
+
+def _p1_g_step(nb):
+    """P1.4: one update of the generator."""
     nb.answer("g_step", '''
         def generator_step(generator, discriminator, g_opt, z):
             """One generator update (non-saturating loss). z: (N, latent_dim) float32.
@@ -794,7 +826,8 @@ def _p1(nb: Notebook) -> None:
 
 
 # ============================================================================ P2
-def _p2(nb: Notebook) -> None:
+def _p2_make_gan(nb):
+    """P2 (15 points) and P2.1: the baseline and its three ablations."""
     nb.md(r'''
         ## P2. Three ablations (15 points)
 
@@ -912,6 +945,10 @@ def _p2(nb: Notebook) -> None:
 
         run_tests(points=3, hidden=2.25)
         ''')
+
+
+def _p2_train_gan(nb):
+    """P2.2: the training loop."""
     nb.md(r'''
         ### P2.2 The training loop (3 points)
 
@@ -1059,6 +1096,10 @@ def _p2(nb: Notebook) -> None:
 
         run_tests(points=3, hidden=2)
         ''')
+
+
+def _p2_training(nb):
+    """Training and scoring the four models (the notebook's own run), and P1's graded samples."""
     nb.md(r'''
         ### Training and scoring the four models
 
@@ -1212,6 +1253,10 @@ def _p2(nb: Notebook) -> None:
         if not is_grading():
             display(Markdown(results_table(RESULTS)))
         ''', locked=True, grade_id="results_table")
+
+
+def _p2_comparison(nb):
+    """P2.3, written: compare the ablations."""
     nb.md(r'''
         ### P2.3 Compare (6 points, graded by hand)
 
@@ -1246,7 +1291,8 @@ def _p2(nb: Notebook) -> None:
 
 
 # ============================================================================ P3
-def _p3(nb: Notebook) -> None:
+def _p3_cond_generator(nb):
+    """P3 (15 points) and P3.1: the conditional generator."""
     nb.md(r'''
         ## P3. A conditional GAN (15 points)
 
@@ -1366,6 +1412,10 @@ def _p3(nb: Notebook) -> None:
 
         run_tests(points=4, hidden=2.5)
         ''')
+
+
+def _p3_cond_discriminator(nb):
+    """P3.2: the conditional discriminator."""
     nb.md("### P3.2 The conditional discriminator (4 points)")
     nb.answer("cond_discriminator", '''
         class ConditionalDiscriminator(nn.Module):
@@ -1475,6 +1525,10 @@ def _p3(nb: Notebook) -> None:
 
         run_tests(points=4, hidden=2.5)
         ''')
+
+
+def _p3_cgan_steps(nb):
+    """P3.3: the conditional update steps."""
     nb.md(r'''
         ### P3.3 Conditional update steps (4 points)
 
@@ -1614,6 +1668,10 @@ def _p3(nb: Notebook) -> None:
 
         run_tests(points=4, hidden=2.5)
         ''')
+
+
+def _p3_training(nb):
+    """Training the conditional GAN, and its graded samples."""
     nb.md(r'''
         ### Training the conditional GAN
 
@@ -1869,7 +1927,8 @@ def _cgan_samples_cell(nb: Notebook) -> None:
 
 
 # ============================================================================ P4
-def _p4(nb: Notebook) -> None:
+def _p4_optimal_discriminator(nb):
+    """P4 (20 points) and P4(a): the optimal discriminator with sympy."""
     nb.md(r'''
         ## P4. What the GAN objective optimises (20 points)
 
@@ -1980,6 +2039,10 @@ def _p4(nb: Notebook) -> None:
 
         run_tests(points=5, hidden=3.5)
         ''')
+
+
+def _p4_optimal_discriminator_derivation(nb):
+    """P4(a), written: the derivation."""
     nb.md(r'''
         ### P4(a) Derivation (5 points, graded by hand)
 
@@ -2004,6 +2067,10 @@ def _p4(nb: Notebook) -> None:
 
         Grading: pointwise argument 1, first-order condition solved 2, maximum shown 1, zero-density case 1.
         ''')
+
+
+def _p4_criterion(nb):
+    """P4(b): the criterion at the optimal discriminator."""
     nb.md(r'''
         ### P4(b) The criterion at the optimal discriminator (5 points)
 
@@ -2128,6 +2195,10 @@ def _p4(nb: Notebook) -> None:
 
         run_tests(points=5, hidden=3.5)
         ''')
+
+
+def _p4_criterion_derivation(nb):
+    """P4(b), written: the derivation."""
     nb.md(r'''
         ### P4(b) Derivation (5 points, graded by hand)
 
@@ -2152,7 +2223,8 @@ def _p4(nb: Notebook) -> None:
 
 
 # ============================================================================ P5
-def _p5(nb: Notebook) -> None:
+def _p5_dual_derivation(nb):
+    """P5 (20 points) and P5(a), written: the dual of discrete optimal transport."""
     nb.md(r'''
         ## P5. Kantorovich duality for discrete optimal transport (20 points)
 
@@ -2190,6 +2262,10 @@ def _p5(nb: Notebook) -> None:
 
         Grading: Lagrangian 2, minimisation over $T$ giving the constraint 2, weak duality 1, complementary slackness 1.
         ''')
+
+
+def _p5_primal(nb):
+    """P5(b): the primal as a linear program."""
     nb.md(r'''
         ### P5(b) The primal as a linear program (7 points)
 
@@ -2270,6 +2346,10 @@ def _p5(nb: Notebook) -> None:
 
         run_tests(points=7, hidden=5.5)
         ''')
+
+
+def _p5_dual(nb):
+    """P5(c): the dual as a linear program, and a demonstration."""
     nb.md(r'''
         ### P5(c) The dual as a linear program (7 points)
 
