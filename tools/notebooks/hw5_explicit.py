@@ -2594,7 +2594,7 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
     # ---------------- P1
     Mutant("p1_masked_conv", "mask A and B swapped", _sub(_strip_markers(P1_MASK),
            'mask[c, c + (1 if mask_type == "B" else 0):] = 0', 'mask[c, c + (1 if mask_type == "A" else 0):] = 0'),
-           earns={"p1_masked_conv_tests": 2}),
+           earns={"p1_masked_conv_tests": 2, "p1_model_tests": 0.5}),  # the model inherits the leak
     Mutant("p1_masked_conv", "centre pixel left in mask A", _sub(_strip_markers(P1_MASK),
            'mask[c, c + (1 if mask_type == "B" else 0):] = 0', "mask[c, c + 1:] = 0"),
            earns={"p1_masked_conv_tests": 3.5}),
@@ -2704,7 +2704,8 @@ def inpaint(model, x, visible):
            "log_det = (math.log(1 - 2 * alpha) + F.softplus(v) + F.softplus(-v)).sum(dim=1)"),
            passes=["p2_logit_tests"]),
     Mutant("p2_coupling", "log-det sign flipped (coupling)", _sub(_strip_markers(P2_COUPLING),
-           "return z, s.sum(dim=1)", "return z, -s.sum(dim=1)"), earns={"p2_coupling_tests": 4.5}),
+           "return z, s.sum(dim=1)", "return z, -s.sum(dim=1)"),
+           earns={"p2_coupling_tests": 4.5, "p2_realnvp_tests": 4}),  # the flow inherits the sign
     Mutant("p2_coupling", "inverse scales by exp(+s)", _sub(_strip_markers(P2_COUPLING),
            "return z * m + (1 - m) * (z - t) * torch.exp(-s)", "return z * m + (1 - m) * (z - t) * torch.exp(s)"),
            earns={"p2_coupling_tests": 4.5}),
