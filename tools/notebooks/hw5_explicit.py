@@ -1635,6 +1635,9 @@ def _p1(nb):
             grad = _dependence(model, 9, 9, 4, 4)
             assert float(grad[4 * 9 + 4:].sum()) == 0.0, "the default PixelCNN is not causal"
             assert float(grad[4 * 9 + 3]) > 0, "the default PixelCNN does not see the pixel just before"
+            far = _dependence(model, 20, 20, 19, 10).view(20, 20)
+            assert float(far[:10].sum()) > 0, \
+                "the default PixelCNN sees no pixel 10 or more rows up: are all its n_layers hidden layers there?"
         ### END HIDDEN TESTS
 
         run_tests(points=5, hidden=3)
@@ -2165,13 +2168,22 @@ def _p2(nb):
             checks.assert_close(flow.inverse(flow(x)[0]), x, atol=1e-5, name="inverse(forward(x)) of the flow")
 
 
-        @points(1)
+        @points(0.75)
         def test_every_coordinate_is_transformed():
             flow = _flow()
             x = torch.randn(20, 6, dtype=torch.float64)
             z, _ = flow(x)
             moved = (z - x).abs().max(dim=0).values
             assert (moved > 1e-6).all(), "some coordinates pass through every layer unchanged: alternate the masks"
+
+
+        @points(0.25)
+        def test_consecutive_layers_use_complementary_masks():
+            layers = [m for m in _flow().modules() if isinstance(m, CouplingLayer)]
+            assert len(layers) == 4, "RealNVP(dim, hidden, 4) does not hold 4 coupling layers"
+            for a, b in zip(layers, layers[1:]):
+                assert torch.equal(a.mask + b.mask, torch.ones_like(a.mask)), \
+                    "two consecutive coupling layers do not use complementary masks"
 
 
         @points(1)
@@ -2626,6 +2638,9 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
            'layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]',
            'layers += [MaskedConv2d("A", channels, channels, kernel_size), nn.ReLU()]'),
            earns={"p1_model_tests": 3.5}),
+    Mutant("p1_model", "n_layers ignored: no hidden layers (found by a generated mutant)", _sub(_strip_markers(P1_MODEL),
+           'layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', "pass"),
+           earns={"p1_model_tests": 3.5}),
     Mutant("p1_model", "correct variant: residual mask-B blocks", r'''
 class _Res(nn.Module):
     def __init__(self, c, k):
@@ -2738,6 +2753,8 @@ class CouplingLayer(nn.Module):
     Mutant("p2_realnvp", "the same mask in every layer", _sub(_strip_markers(P2_REALNVP),
            "CouplingLayer(dim, hidden, m if l % 2 == 0 else 1 - m)", "CouplingLayer(dim, hidden, m)"),
            earns={"p2_realnvp_tests": 4}),
+    Mutant("p2_realnvp", "the mask changes every third layer only (found by a generated mutant)", _sub(_strip_markers(P2_REALNVP),
+           "m if l % 2 == 0 else 1 - m", "m if l % 3 == 0 else 1 - m"), earns={"p2_realnvp_tests": 4.75}),
     Mutant("p2_realnvp", "inverse applies the layers in forward order", _sub(_strip_markers(P2_REALNVP),
            "for layer in reversed(self.layers):", "for layer in self.layers:"), earns={"p2_realnvp_tests": 3.5}),
     Mutant("p2_realnvp", "log-det of the last layer only", _sub(_strip_markers(P2_REALNVP),
@@ -2764,6 +2781,61 @@ class CouplingLayer(nn.Module):
     Mutant("p2_bpd", "correct variant: log2", "def bits_per_dim(log_p_y, num_dims):\n    return 8.0 - log_p_y / (num_dims * math.log(2))",
            passes=["p2_bpd_tests"]),
 ]
+
+# Generated mutants (benchmarks/mutation_kill_rates.py, docs/mutation.md) that survive because they change
+# nothing a grade should notice, each with the reason; the kill rate leaves them out.
+EQUIVALENT_MUTANTS = {
+    "q3_divergences": {
+        "L5 delete: `a, b = (sp.sympify(a), sp.sympify(b))` deleted":
+            "sympify only converts: for the documented inputs (sympy numbers or symbols; Python floats too) every "
+            "operation below already gives the same sympy expression",
+        "L13 delete: `a, b = (sp.sympify(a), sp.sympify(b))` deleted":
+            "the same in js_bernoulli: m = (a + b) / 2 and kl_bernoulli give the same expression without it",
+    },
+    "q3_theta_star": {
+        "L5 constant: `1e-06` -> `2e-06` (1e-06 -> 2e-06)":
+            "a search bound of 2e-6 instead of 1e-6 (either end): the minimiser 0.3 is far inside both",
+        "L5 arith: `1 - 1e-06` -> `1 + 1e-06` (- -> +)":
+            "the bounded search only evaluates inside the bracket, where JS is convex with its minimum at 0.3; "
+            "the changed end is never evaluated",
+        "L6 constant: `1e-10` -> `2e-10` (1e-10 -> 2e-10)": "a tolerance of 2e-10 still finds 0.3 far within 1e-4",
+    },
+    "q4_frechet": {
+        "L9 delete: `mu1, mu2 = (np.asarray(mu1, dtype=np.float64), np.asarray...` deleted":
+            "the means are documented as float arrays (every caller passes float64 numpy arrays), for which "
+            "mu1 - mu2 is the same without the conversion; only out-of-contract Python lists would differ",
+        "L13 args: `np.clip(w, 0, None)` -> `np.clip(0, w, None)` (first two arguments swapped)":
+            "np.clip(0, w, None) = max(0, w) elementwise, broadcast to w's shape: the same array as np.clip(w, 0, None)",
+        "L15 args: `np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, N...` -> `np.clip(0, "
+        "np.linalg.eigvalsh((middle + middle.T) / 2), N...` (first two arguments swapped)":
+            "the same identity: np.clip(0, e, None) = max(0, e) = np.clip(e, 0, None)",
+    },
+    "p1_inpaint": {
+        "L18 delete: `if not hidden.any(): ...` deleted":
+            "skipping positions where every image is visible only saves forward passes: torch.where keeps "
+            "visible pixels anyway",
+        "L19 delete: `continue` deleted": "the same skip, undone: torch.where keeps visible pixels anyway",
+        "L14 sign: `-2` -> `2`": "x.shape[2:] and x.shape[-2:] are both (H, W) for the documented (N, 1, H, W) input",
+    },
+    "p2_coupling": {
+        "L16 args: `nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linea...` -> `nn.Sequential(nn.ReLU(), "
+        "nn.Linear(dim, hidden), nn.Linea...` (first two arguments swapped)":
+            "s and t may be any functions of the masked coordinates: a ReLU before the first linear layer "
+            "changes what they can express, not invertibility or the log-det",
+        "L25 arith: `1 - m` -> `1 + m` (- -> +)":
+            "t is used only through (1 - m) * (... + t), so its masked coordinates never reach z",
+        "L33 arith: `1 - m` -> `1 + m` (- -> +)":
+            "in the inverse, s is used only through (1 - m) * ... * exp(-s), so its masked coordinates never "
+            "reach x (tanh keeps exp(-s) finite)",
+        "L34 arith: `1 - m` -> `1 + m` (- -> +)": "the same for t in the inverse",
+    },
+    "p2_realnvp": {
+        "L15 compare: `l % 2 == 0` -> `l % 2 != 0` (== -> !=)":
+            "the stack starts with the complement mask and still alternates: the same family of flows (which "
+            "parity comes first is a convention)",
+        "L15 constant: `0` -> `1` (0 -> 1)": "l % 2 == 1: the same swap of which mask comes first",
+    },
+}
 
 PARTIAL = [
     "mask A and B swapped",
