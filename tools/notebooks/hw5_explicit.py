@@ -1603,8 +1603,12 @@ def _p1(nb):
             assert not later, \
                 (f"the logit at pixel (3, 2) should depend only on pixels before it in raster order; "
                  f"it depends on {later}{hint}")
+            hint = ""
+            if float(grad.sum()) == 0:
+                hint = (": the logits do not depend on the image at all; a 1x1 layer whose mask hides its centre "
+                        "(mask A, or a mask B that hides the centre) zeroes everything")
             assert float(grad[:3 * 6 + 2].sum()) > 0, \
-                "the logit at pixel (3, 2) should depend on some earlier pixel; its gradient is zero on all of them"
+                f"the logit at pixel (3, 2) should depend on some earlier pixel; its gradient is zero on all of them{hint}"
 
 
         ### BEGIN HIDDEN TESTS
