@@ -31,7 +31,10 @@ def test_every_answer_cell_has_a_wrong_answer_mutant():
     nb = module.build()
     answers = {c.metadata["nbgrader"]["grade_id"] for c in nb.nb.cells
                if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
-    failing = {m.answer for m in module.MUTANTS if m.fails}
+    full = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in nb.nb.cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+    # a wrong answer fails a cell, or (points per test) earns less than the cell's points there
+    failing = {m.answer for m in module.MUTANTS if m.fails or any(p < full[t] for t, p in m.earns.items())}
     assert answers <= failing, f"answer cells without a failing mutant: {sorted(answers - failing)}"
     required = ["mask A and B swapped", "centre pixel left in mask A", "log-det sign flipped (coupling)",
                 "missing logit-transform Jacobian", "inpainting overwrites visible pixels"]

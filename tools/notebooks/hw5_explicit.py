@@ -475,10 +475,17 @@ def build() -> Notebook:
         | P2 | Real NVP on MNIST | 25 |
 
         **How this notebook runs.** Answer cells say `# COMPLETE`; replace the `raise NotImplementedError()`
-        with your code. Test cells show a few visible checks; more run when your work is graded. Written
-        answers replace the "Write your answer here" line of the markdown answer cells and are graded by hand. Training only
-        runs when you run the notebook yourself (use a GPU for the full settings); set `DGMLAB_FAST=1`
-        for a quick smoke run on a CPU.
+        with your code. Written answers replace the "Write your answer here" line of the markdown answer cells
+        and are graded by hand. Training only runs when you run the notebook yourself (use a GPU for the full
+        settings); set `DGMLAB_FAST=1` for a quick smoke run on a CPU.
+
+        **Points per check, and hidden tests.** The test cell after each answer runs a few visible checks,
+        prints the points each one earns (with a hint when it fails) and shows the cell's points as its
+        result. Hidden tests, run only when the notebook is graded, decide {HIDDEN} of the {AUTO} autograded
+        points; each test cell says how many of its own. Passing every visible check does not guarantee those.
+        **Self-check before handing in:** run `dgmlab.check()` in a new cell (or `dgmlab check hw5_explicit.ipynb`
+        in a terminal): it runs every visible check the way the autograder does and lists, per question, the
+        visible points earned, the points hidden tests decide, and written answers still empty.
         ''')
     nb.setup()
     nb.md("Libraries used throughout.")
@@ -517,6 +524,12 @@ def build() -> Notebook:
         likelihood needs an invertible map with a cheap Jacobian and whose sampling is one pass. Q4's
         Fréchet distance is how the next homeworks compare samples from models with no likelihood at all.
         ''')
+    from dgmlab.testing import fmt
+
+    auto = sum(c.metadata["nbgrader"]["points"] for c in nb.nb.cells
+               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
+    intro = nb.nb.cells[0]
+    intro.source = intro.source.replace("{HIDDEN}", fmt(nb.hidden_points())).replace("{AUTO}", fmt(auto))
     return nb
 
 
@@ -616,14 +629,38 @@ def _q1(nb):
     nb.md(r"Compute $Q(y \mid x)$ of Q1.1: weight $P_w(y \mid z)$ by $P(z)$ over the codes that decode to $x$, then normalise.")
     nb.answer("q1_discriminative", Q1_DISC)
     nb.tests("q1_discriminative_tests", points=2, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
+        def _row(t):
+            return "[" + ", ".join(f"{v:.4f}" for v in t.tolist()) + "]"
+
+
+        @points(0.25)
         def test_rows_are_distributions():
             Q = discriminative_posterior(p_y_given_z, F_table, prior_z, x_example)
             checks.assert_tensor(Q, "discriminative_posterior(...)", shape=(4, 3))
-            assert torch.allclose(Q.sum(dim=1), torch.ones(4)), "each row of Q(y|x) must sum to 1"
+            hint = ""
+            if not torch.isfinite(Q[3]).all():
+                hint = ": the row of x = 3, which no latent decodes to, is NaN or inf (return the uniform 1/C there)"
+            assert torch.allclose(Q.sum(dim=1), torch.ones(4)), \
+                f"expected every row of Q(y|x) to sum to 1, found row sums {_row(Q.sum(dim=1))}{hint}"
+
+
+        @points(0.5)
+        def test_value_at_x0_of_the_example_world():
+            # latents 0 and 4 decode to x = 0, with prior weights 0.1 and 0.2
+            got = discriminative_posterior(p_y_given_z, F_table, prior_z, torch.tensor([0]))[0].detach()
+            want = (0.1 * p_y_given_z[0] + 0.2 * p_y_given_z[4]) / 0.3
+            hint = ""
+            if torch.allclose(got, (p_y_given_z[0] + p_y_given_z[4]) / 2, atol=1e-5):
+                hint = ": that is the plain average of P_w(y|z) over z = 0 and 4, so the prior P(z) was left out"
+            elif torch.allclose(got, 0.1 * p_y_given_z[0] + 0.2 * p_y_given_z[4], atol=1e-5):
+                hint = ": that is P(x, y), not yet divided by P(x) = 0.3"
+            assert torch.allclose(got, want, atol=1e-5), \
+                (f"for x = 0 (latents 0 and 4, prior 0.1 and 0.2) expected Q(y|x) = {_row(want)}, "
+                 f"found {_row(got)}{hint}")
 
 
         ### BEGIN HIDDEN TESTS
@@ -641,6 +678,7 @@ def _q1(nb):
             return out
 
 
+        @points(0.75)
         def test_matches_enumeration():
             g = torch.Generator().manual_seed(5)
             for K, X, C in [(6, 4, 3), (9, 5, 4)]:
@@ -653,31 +691,57 @@ def _q1(nb):
                                     atol=1e-9, name="Q(y|x) on a random discrete world")
 
 
+        @points(0.25)
         def test_unreachable_x_is_uniform():
             Q = discriminative_posterior(p_y_given_z, F_table, prior_z, torch.tensor([3, 0]))
             assert torch.isfinite(Q).all(), "Q(y|x) has NaN or inf for an x that no latent decodes to"
             checks.assert_close(Q[0], torch.full((3,), 1 / 3), name="Q(y|x) for an x no latent decodes to")
 
 
+        @points(0.25)
         def test_is_differentiable():
             pyz = p_y_given_z.clone().requires_grad_(True)
             discriminative_posterior(pyz, F_table, prior_z, x_example[:3])[:, 0].sum().backward()
             assert pyz.grad is not None and pyz.grad.abs().sum() > 0, "Q(y|x) must be differentiable in P_w(y|z)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=2, hidden=1.25)
         ''')
     nb.md(r"Compute $Q'(y \mid x)$ of Q1.4: the class prior times the probability that class $y$ produces a code decoding to $x$, normalised over $y$.")
     nb.answer("q1_generative", Q1_GEN)
     nb.tests("q1_generative_tests", points=2, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
+        def _row(t):
+            return "[" + ", ".join(f"{v:.4f}" for v in t.tolist()) + "]"
+
+
+        @points(0.25)
         def test_rows_are_distributions():
             Q = generative_posterior(p_z_given_y, F_table, prior_y, x_example)
             checks.assert_tensor(Q, "generative_posterior(...)", shape=(4, 3))
-            assert torch.allclose(Q.sum(dim=1), torch.ones(4)), "each row of Q'(y|x) must sum to 1"
+            hint = ""
+            if not torch.isfinite(Q[3]).all():
+                hint = ": the row of x = 3, which no latent decodes to, is NaN or inf (return the uniform 1/C there)"
+            assert torch.allclose(Q.sum(dim=1), torch.ones(4)), \
+                f"expected every row of Q'(y|x) to sum to 1, found row sums {_row(Q.sum(dim=1))}{hint}"
+
+
+        @points(0.5)
+        def test_value_at_x0_of_the_example_world():
+            # latents 0 and 4 decode to x = 0: P_w(x = 0 | y) = P_w(z = 0 | y) + P_w(z = 4 | y)
+            got = generative_posterior(p_z_given_y, F_table, prior_y, torch.tensor([0]))[0].detach()
+            likelihood = p_z_given_y[:, 0] + p_z_given_y[:, 4]
+            want = prior_y * likelihood / (prior_y * likelihood).sum()
+            hint = ""
+            if torch.allclose(got, likelihood / likelihood.sum(), atol=1e-5):
+                hint = ": that is P_w(x|y) normalised over y without the class prior P(y)"
+            elif torch.allclose(got, prior_y * likelihood, atol=1e-5):
+                hint = ": that is P_w(x, y), not yet normalised over y"
+            assert torch.allclose(got, want, atol=1e-5), \
+                f"for x = 0 (latents 0 and 4) expected Q'(y|x) = {_row(want)}, found {_row(got)}{hint}"
 
 
         ### BEGIN HIDDEN TESTS
@@ -692,6 +756,7 @@ def _q1(nb):
             return out
 
 
+        @points(0.75)
         def test_matches_enumeration():
             g = torch.Generator().manual_seed(7)
             for K, X, C in [(6, 4, 3), (10, 5, 4)]:
@@ -704,13 +769,21 @@ def _q1(nb):
                                     atol=1e-9, name="Q'(y|x) on a random discrete world")
 
 
+        @points(0.25)
         def test_unreachable_x_is_uniform():
             Q = generative_posterior(p_z_given_y, F_table, prior_y, torch.tensor([3, 1]))
             assert torch.isfinite(Q).all(), "Q'(y|x) has NaN or inf for an x that no latent decodes to"
             checks.assert_close(Q[0], torch.full((3,), 1 / 3), name="Q'(y|x) for an x no latent decodes to")
+
+
+        @points(0.25)
+        def test_is_differentiable():
+            pzy = p_z_given_y.clone().requires_grad_(True)
+            generative_posterior(pzy, F_table, prior_y, x_example[:3])[:, 0].sum().backward()
+            assert pzy.grad is not None and pzy.grad.abs().sum() > 0, "Q'(y|x) must be differentiable in P_w(z|y)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=2, hidden=1.25)
         ''')
     nb.md(r'''
         One gradient step of each training algorithm (Q1.2 and Q1.5). The discriminative model is trained
@@ -719,19 +792,54 @@ def _q1(nb):
         ''')
     nb.answer("q1_steps", Q1_STEPS)
     nb.tests("q1_steps_tests", points=2, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
         x_train, y_train = torch.tensor([0, 1, 2, 1, 0]), torch.tensor([0, 2, 1, 2, 0])
 
 
+        @points(0.25)
         def test_steps_return_tensor_and_float():
             W_new, loss = discriminative_step(torch.zeros(6, 3), F_table, prior_z, x_train, y_train, lr=0.5)
+            assert not getattr(W_new, "requires_grad", False), \
+                "expected W_new detached from the graph (requires_grad False), found it attached: return (...).detach()"
             checks.assert_tensor(W_new, "W_new", shape=(6, 3), requires_grad=False)
-            assert isinstance(loss, float), "the loss must be returned as a Python float"
+            assert isinstance(loss, float), f"expected the loss as a Python float, found {type(loss).__name__} (use .item())"
             V_new, loss = generative_step(torch.zeros(3, 6), F_table, x_train, y_train, lr=0.5)
+            assert not getattr(V_new, "requires_grad", False), \
+                "expected V_new detached from the graph (requires_grad False), found it attached: return (...).detach()"
             checks.assert_tensor(V_new, "V_new", shape=(3, 6), requires_grad=False)
-            assert isinstance(loss, float), "the loss must be returned as a Python float"
+            assert isinstance(loss, float), f"expected the loss as a Python float, found {type(loss).__name__} (use .item())"
+
+
+        @points(0.25)
+        def test_loss_at_zero_logits_is_log_3():
+            # zero logits: P_w(y|z) = 1/3, so Q(y|x) = 1/3; P_w(z|y) = 1/6 and each x_j has 2 codes, so P_w(x|y) = 1/3
+            for name, loss in [("discriminative", discriminative_step(torch.zeros(6, 3), F_table, prior_z, x_train, y_train, lr=0.5)[1]),
+                               ("generative", generative_step(torch.zeros(3, 6), F_table, x_train, y_train, lr=0.5)[1])]:
+                hint = ""
+                if abs(float(loss) - 5 * math.log(3)) < 1e-4:
+                    hint = ": that is the sum over the 5 examples, not the mean"
+                elif abs(float(loss) + math.log(3)) < 1e-4:
+                    hint = ": that is the log-likelihood; the loss is its negative"
+                assert abs(float(loss) - math.log(3)) < 1e-5, \
+                    f"expected the {name} loss at zero logits to be log 3 = {math.log(3):.5f}, found {float(loss):.5f}{hint}"
+
+
+        @points(0.5)
+        def test_a_small_step_lowers_the_loss():
+            g = torch.Generator().manual_seed(0)
+            W, V = torch.randn(6, 3, generator=g), torch.randn(3, 6, generator=g)
+            W_new, before = discriminative_step(W, F_table, prior_z, x_train, y_train, lr=0.1)
+            after = discriminative_step(W_new, F_table, prior_z, x_train, y_train, lr=0.0)[1]
+            assert after < before, \
+                (f"expected one step with lr = 0.1 to lower the discriminative loss, found {before:.5f} -> {after:.5f}: "
+                 f"step against the gradient, W - lr * dL/dW")
+            V_new, before = generative_step(V, F_table, x_train, y_train, lr=0.1)
+            after = generative_step(V_new, F_table, x_train, y_train, lr=0.0)[1]
+            assert after < before, \
+                (f"expected one step with lr = 0.1 to lower the generative loss, found {before:.5f} -> {after:.5f}: "
+                 f"step against the gradient, V - lr * dL/dV")
 
 
         ### BEGIN HIDDEN TESTS
@@ -760,6 +868,7 @@ def _q1(nb):
             return g, Fz, pz / pz.sum(), x, y
 
 
+        @points(0.5)
         def test_discriminative_step_matches_enumeration():
             g, Fz, pz, x, y = _world(1)
             W = torch.randn(7, 3, generator=g, dtype=torch.float64)
@@ -771,6 +880,7 @@ def _q1(nb):
             checks.assert_close(W_new, (W - 0.3 * Wr.grad).detach(), rtol=1e-6, atol=1e-8, name="W after one step")
 
 
+        @points(0.5)
         def test_generative_step_matches_enumeration():
             g, Fz, pz, x, y = _world(2)
             V = torch.randn(3, 7, generator=g, dtype=torch.float64)
@@ -782,7 +892,7 @@ def _q1(nb):
             checks.assert_close(V_new, (V - 0.3 * Vr.grad).detach(), rtol=1e-6, atol=1e-8, name="V after one step")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=2, hidden=1)
         ''')
 
 
@@ -836,22 +946,39 @@ def _q2(nb):
                                                   'flow_density(standard_normal, x_sym ** 3 + x_sym))\n',
               check_output=True)
     nb.tests("q2_density_tests", points=2, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
+        @points(0.25)
         def test_is_expression_in_x():
             p = flow_density(standard_normal, 2 * x_sym + 1)
             checks.assert_sympy_expr(p, "flow_density(q, f)", symbols=[x_sym])
 
 
+        @points(0.5)
+        def test_value_for_an_affine_flow():
+            # z = f(x) = 2x + 1 with Q = N(0, 1): at x = 0, z = 1 and f'(0) = 2
+            got = float(sp.N(flow_density(standard_normal, 2 * x_sym + 1).subs(x_sym, 0)))
+            phi1 = math.exp(-0.5) / math.sqrt(2 * math.pi)
+            hint = ""
+            if abs(got - phi1) < 1e-9:
+                hint = ": that is Q(f(0)) alone; the density needs the Jacobian factor f'(x)"
+            elif abs(got - phi1 / 2) < 1e-9:
+                hint = ": that is Q(f(0)) / f'(0), the latent-to-data formula; here z = f(x), so multiply by f'(x)"
+            assert abs(got - 2 * phi1) < 1e-9, \
+                f"for f(x) = 2x + 1 and Q = N(0, 1) expected P_w(0) = 2 Q(1) = {2 * phi1:.6f}, found {got:.6f}{hint}"
+
+
         ### BEGIN HIDDEN TESTS
+        @points(0.75)
         def test_exact_for_increasing_flows():
             for f in [x_sym ** 3 + x_sym, sp.sinh(x_sym), 3 * x_sym - 2]:
                 expected = standard_normal.subs(z_sym, f) * sp.diff(f, x_sym)
                 checks.assert_sympy_equal(flow_density(standard_normal, f), expected, "P_w(x) for an increasing flow")
 
 
+        @points(0.5)
         def test_integrates_to_one():
             from scipy.integrate import quad
             q = sp.exp(-z_sym) * sp.Heaviside(z_sym)        # Exp(1) latent, f = exp maps R onto (0, inf)
@@ -860,7 +987,7 @@ def _q2(nb):
             assert abs(total - 1) < 1e-6, "P_w(x) does not integrate to 1: check the Jacobian factor"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=2, hidden=1.25)
         ''')
     nb.md(r'''
         **(3 points)** Write Q2.3 as a function. The flow returns the latent and its log-Jacobian
@@ -868,7 +995,7 @@ def _q2(nb):
         ''')
     nb.answer("q2_risk", Q2_RISK)
     nb.tests("q2_risk_tests", points=3, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
@@ -876,14 +1003,39 @@ def _q2(nb):
             return torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(dim=1)
 
 
+        @points(0.5)
         def test_identity_flow_on_zeros():
             identity = lambda x: (x, torch.zeros(x.shape[0]))
             risk = flow_empirical_risk(identity, _std_normal_log_q, torch.zeros(4, 2))
             checks.assert_tensor(risk, "flow_empirical_risk(...)", shape=())
-            assert abs(float(risk) - math.log(2 * math.pi)) < 1e-5, "for the identity flow and N(0, I) in 2-D at x = 0, the risk is log(2 pi)"
+            want = math.log(2 * math.pi)
+            hint = ""
+            if abs(float(risk) - 4 * want) < 1e-4:
+                hint = ": that is the sum over the 4 points; the risk is a mean"
+            elif abs(float(risk) + want) < 1e-4:
+                hint = ": that is the mean log-likelihood; the risk is its negative"
+            assert abs(float(risk) - want) < 1e-5, \
+                (f"for the identity flow and N(0, I) in 2-D at x = 0 expected the risk log(2 pi) = {want:.5f}, "
+                 f"found {float(risk):.5f}{hint}")
+
+
+        @points(1)
+        def test_log_det_on_a_tiny_case():
+            # z = f(x) = x / 2 in 1-D: log|det df/dx| = -log 2; at x = 0, log Q(0) = -log(2 pi) / 2
+            halve = lambda x: (x / 2, torch.full((x.shape[0],), -math.log(2.0)))
+            risk = float(flow_empirical_risk(halve, _std_normal_log_q, torch.zeros(3, 1)))
+            want = 0.5 * math.log(2 * math.pi) + math.log(2.0)
+            hint = ""
+            if abs(risk - (0.5 * math.log(2 * math.pi) - math.log(2.0))) < 1e-4:
+                hint = ": the log-determinant enters with the wrong sign (risk = -mean[log Q(f(x)) + log|det|])"
+            elif abs(risk - 0.5 * math.log(2 * math.pi)) < 1e-4:
+                hint = ": the log-determinant the flow returns was left out"
+            assert abs(risk - want) < 1e-5, \
+                f"for f(x) = x / 2 at x = 0 expected the risk log(2 pi) / 2 + log 2 = {want:.5f}, found {risk:.5f}{hint}"
 
 
         ### BEGIN HIDDEN TESTS
+        @points(1)
         def test_affine_flow_matches_torch_distributions():
             g = torch.Generator().manual_seed(3)
             a = torch.rand(3, generator=g, dtype=torch.float64) * 2 + 0.2     # scales (not 1, so the Jacobian matters)
@@ -895,6 +1047,7 @@ def _q2(nb):
                                 name="the empirical risk of an affine flow")
 
 
+        @points(0.5)
         def test_differentiable():
             a = torch.tensor([2.0, 0.5], requires_grad=True)
             flow = lambda x: (x / a, -torch.log(a).sum().expand(x.shape[0]))
@@ -902,7 +1055,7 @@ def _q2(nb):
             assert a.grad is not None, "the risk must be differentiable through the flow's parameters"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=1.5)
         ''')
 
 
@@ -961,25 +1114,41 @@ def _q3(nb):
     nb.answer("q3_divergences", Q3_DIV.rstrip() + '\nprint("D_KL(P || Q) =", kl_PQ)\nprint("D_JS(P || Q) =", js_PQ)\n',
               check_output=True)
     nb.tests("q3_kl_tests", points=2, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
-        def test_kl_is_expression_in_theta():
-            checks.assert_sympy_expr(kl_PQ, "kl_PQ", symbols=[theta])
-
-
-        ### BEGIN HIDDEN TESTS
         def _kl(a, b):
             return a * math.log(a / b) + (1 - a) * math.log((1 - a) / (1 - b))
 
 
+        @points(0.25)
+        def test_kl_is_expression_in_theta():
+            checks.assert_sympy_expr(kl_PQ, "kl_PQ", symbols=[theta])
+
+
+        @points(0.5)
+        def test_kl_at_one_half():
+            got = float(sp.N(kl_PQ.subs(theta, sp.Rational(1, 2)), 30))
+            want = _kl(0.5, 0.3)
+            hint = ""
+            if abs(got - _kl(0.3, 0.5)) < 1e-9:
+                hint = ": that is D_KL(Q || P); the arguments are in the wrong order"
+            elif abs(got - want / math.log(2)) < 1e-9:
+                hint = ": that is in bits (log base 2); use the natural log"
+            assert abs(got - want) < 1e-9, \
+                f"expected D_KL(Bern(1/2) || Bern(0.3)) = {want:.6f} nats at theta = 1/2, found {got:.6f}{hint}"
+
+
+        ### BEGIN HIDDEN TESTS
+        @points(0.75)
         def test_kl_values():
             for t in [sp.Rational(1, 10), sp.Rational(1, 2), sp.Rational(9, 10), sp.Rational(3, 10)]:
                 got = float(kl_PQ.subs(theta, t).evalf(30))
                 assert abs(got - _kl(float(t), 0.3)) < 1e-12, "kl_PQ has the wrong value at some theta"
 
 
+        @points(0.5)
         def test_kl_is_not_symmetric():
             a, b = sp.Rational(1, 5), sp.Rational(7, 10)
             forward, backward = float(kl_bernoulli(a, b)), float(kl_bernoulli(b, a))
@@ -987,30 +1156,53 @@ def _q3(nb):
             assert abs(backward - _kl(0.7, 0.2)) < 1e-12, "kl_bernoulli(a, b) must be D_KL(Bern(a) || Bern(b)) (order matters)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=2, hidden=1.25)
         ''')
     nb.tests("q3_js_tests", points=3, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
+        def _kl(p, q):
+            return p * math.log(p / q) + (1 - p) * math.log((1 - p) / (1 - q))
+
+
+        def _js(a, b):
+            m = (a + b) / 2
+            return 0.5 * _kl(a, m) + 0.5 * _kl(b, m)
+
+
+        @points(0.25)
         def test_js_is_expression_in_theta():
             checks.assert_sympy_expr(js_PQ, "js_PQ", symbols=[theta])
 
 
+        @points(0.75)
+        def test_js_at_one_half():
+            got = float(sp.N(js_PQ.subs(theta, sp.Rational(1, 2)), 30))
+            want = _js(0.5, 0.3)
+            hint = ""
+            if abs(got - 2 * want) < 1e-9:
+                hint = ": that is twice the answer; each KL term carries a weight 1/2"
+            elif abs(got - (_kl(0.5, 0.3) + _kl(0.3, 0.5)) / 2) < 1e-9:
+                hint = ": that is the symmetrised KL between P and Q; JS compares each with the mixture M = (P + Q)/2"
+            elif abs(got - _kl(0.5, 0.4)) < 1e-9:
+                hint = ": that is D_KL(P || M) alone; add D_KL(Q || M) and halve"
+            elif abs(got - want / math.log(2)) < 1e-9:
+                hint = ": that is in bits (log base 2); use the natural log"
+            assert abs(got - want) < 1e-9, \
+                f"expected D_JS(Bern(1/2) || Bern(0.3)) = {want:.6f} nats at theta = 1/2, found {got:.6f}{hint}"
+
+
         ### BEGIN HIDDEN TESTS
-        def _js(a, b):
-            m = (a + b) / 2
-            kl = lambda p, q: p * math.log(p / q) + (1 - p) * math.log((1 - p) / (1 - q))
-            return 0.5 * kl(a, m) + 0.5 * kl(b, m)
-
-
+        @points(0.5)
         def test_js_values():
             for t in [sp.Rational(1, 10), sp.Rational(1, 2), sp.Rational(9, 10)]:
                 got = float(js_PQ.subs(theta, t).evalf(30))
                 assert abs(got - _js(float(t), 0.3)) < 1e-12, "js_PQ has the wrong value at some theta"
 
 
+        @points(0.75)
         def test_js_symmetric_nonnegative_bounded():
             grid = [sp.Rational(k, 20) for k in range(1, 20)]
             for a in grid[::3]:
@@ -1020,6 +1212,7 @@ def _q3(nb):
                     assert -1e-15 <= ab <= math.log(2) + 1e-12, "js_bernoulli leaves [0, log 2]"
 
 
+        @points(0.75)
         def test_zero_iff_equal():
             grid = [sp.Rational(k, 10) for k in range(1, 10)]
             for a in grid:
@@ -1031,7 +1224,7 @@ def _q3(nb):
                         assert js > 1e-6 and kl > 1e-6, "a divergence is zero for different distributions"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=2)
         ''')
     nb.md("Both divergences against $\\theta$ (this plot is what Q3.4 asks you to comment on).")
     nb.code(r'''
@@ -1057,22 +1250,44 @@ def _q3(nb):
         ''')
     nb.answer("q3_theta_star", Q3_THETA, check_output=True)
     nb.tests("q3_theta_star_tests", points=2, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
 
+        @points(0.5)
         def test_are_floats_in_unit_interval():
             for name, value in [("theta_star_kl", theta_star_kl), ("theta_star_js", theta_star_js)]:
-                assert isinstance(value, (float, int, np.floating)), f"{name} must be a number, got {type(value).__name__}"
-                assert 0 < float(value) < 1, f"{name} must lie in (0, 1)"
+                assert isinstance(value, (float, int, np.floating)), \
+                    f"expected {name} to be a Python float, found {type(value).__name__} (convert with float(...))"
+                assert 0 < float(value) < 1, f"expected {name} in (0, 1), found {float(value)}"
+
+
+        @points(0.5)
+        def test_no_grid_point_is_lower():
+            # a coarse check: the divergence at your minimiser is no larger than at theta = 0.05, 0.15, ..., 0.95
+            grid = [sp.Rational(2 * k + 1, 20) for k in range(10)]
+            for name, value, expr in [("theta_star_kl", theta_star_kl, kl_PQ), ("theta_star_js", theta_star_js, js_PQ)]:
+                at_star = float(sp.N(expr.subs(theta, float(value))))
+                lowest = min(grid, key=lambda t: float(sp.N(expr.subs(theta, t))))
+                at_grid = float(sp.N(expr.subs(theta, lowest)))
+                hint = ": that looks like a maximiser (argmax) rather than a minimiser" if at_star >= max(
+                    float(sp.N(expr.subs(theta, t))) for t in grid) else ""
+                assert at_star <= at_grid + 1e-9, \
+                    (f"expected the divergence at {name} = {float(value):.4f} to be no larger than on a grid of theta; "
+                     f"found {at_star:.5f} there but {at_grid:.5f} at theta = {float(lowest):.2f}{hint}")
 
 
         ### BEGIN HIDDEN TESTS
-        def test_minimisers():
+        @points(0.5)
+        def test_kl_minimiser():
             assert abs(float(theta_star_kl) - 0.3) < 1e-4, "theta_star_kl is not the minimiser of D_KL(P||Q)"
+
+
+        @points(0.5)
+        def test_js_minimiser():
             assert abs(float(theta_star_js) - 0.3) < 1e-4, "theta_star_js is not the minimiser of D_JS(P||Q)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=2, hidden=1)
         ''')
 
 
@@ -1122,18 +1337,40 @@ def _q4(nb):
         ''')
     nb.answer("q4_stats", Q4_STATS)
     nb.tests("q4_stats_tests", points=2, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
+        @points(0.5)
         def test_shapes_and_dtype():
             mu, cov = feature_statistics(np.random.default_rng(0).normal(size=(50, 4)))
-            assert isinstance(mu, np.ndarray) and mu.shape == (4,), "mu must be a numpy array of shape (d,)"
-            assert isinstance(cov, np.ndarray) and cov.shape == (4, 4), "cov must be a numpy array of shape (d, d)"
-            assert mu.dtype == np.float64 and cov.dtype == np.float64, "mu and cov must be float64"
+            assert isinstance(mu, np.ndarray) and mu.shape == (4,), \
+                f"expected mu as a numpy array of shape (4,) for 50 samples of dimension 4, found {type(mu).__name__} {np.shape(mu)}"
+            hint = " (one row per sample: a (50, 50) covariance means rows and columns were swapped)" \
+                if np.shape(cov) == (50, 50) else ""
+            assert isinstance(cov, np.ndarray) and cov.shape == (4, 4), \
+                f"expected cov as a numpy array of shape (4, 4), found {type(cov).__name__} {np.shape(cov)}{hint}"
+            assert mu.dtype == np.float64 and cov.dtype == np.float64, \
+                f"expected mu and cov in float64, found {mu.dtype} and {cov.dtype}"
+
+
+        @points(0.5)
+        def test_values_on_three_points():
+            f = np.array([[0.0, 1.0], [2.0, 5.0], [4.0, 0.0]])
+            mu, cov = feature_statistics(f)
+            want = np.array([[4.0, -1.0], [-1.0, 7.0]])
+            hint = ""
+            if np.shape(cov) == (2, 2) and np.allclose(cov, want * 2 / 3):
+                hint = ": that divides by n = 3; the unbiased estimate divides by n - 1 = 2"
+            elif np.shape(cov) == (3, 3):
+                hint = ": a (3, 3) matrix is the covariance of the rows; each row is one sample (rowvar=False)"
+            assert np.allclose(mu, [2.0, 2.0]), f"expected mu = [2, 2] for the points (0, 1), (2, 5), (4, 0), found {mu}"
+            assert np.shape(cov) == (2, 2) and np.allclose(cov, want), \
+                f"expected cov = {want.tolist()} for the points (0, 1), (2, 5), (4, 0), found {np.round(cov, 4).tolist()}{hint}"
 
 
         ### BEGIN HIDDEN TESTS
+        @points(0.5)
         def test_values_on_small_sample():
             f = np.random.default_rng(1).normal(size=(6, 3)) * [1.0, 2.0, 0.5] + [1.0, -2.0, 3.0]
             mu, cov = feature_statistics(f)
@@ -1142,6 +1379,7 @@ def _q4(nb):
                                 name="the covariance (unbiased, one row per sample)")
 
 
+        @points(0.5)
         def test_accepts_torch_float32():
             f = torch.randn(20, 5)
             mu, cov = feature_statistics(f)
@@ -1149,7 +1387,7 @@ def _q4(nb):
             checks.assert_close(cov, np.cov(f.double().numpy(), rowvar=False), rtol=1e-6, atol=1e-8, name="the covariance")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=2, hidden=1)
         ''')
     nb.md(r'''
         **(4 points)** The Fréchet distance itself. Compute it in float64; the matrix square root of
@@ -1160,18 +1398,36 @@ def _q4(nb):
         ''')
     nb.answer("q4_frechet", Q4_FD)
     nb.tests("q4_frechet_tests", points=4, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
+        @points(0.5)
         def test_zero_for_identical_gaussians():
             mu, cov = np.zeros(3), np.diag([1.0, 2.0, 3.0])
             d = frechet_gaussian(mu, cov, mu, cov)
-            assert isinstance(d, float), f"return a Python float, got {type(d).__name__}"
-            assert abs(d) < 1e-8, "the distance between identical Gaussians must be 0"
+            assert isinstance(d, float), f"expected a Python float, found {type(d).__name__} (convert with float(...))"
+            hint = ": that is tr(S) + tr(S) - tr(S), the cross term without its factor 2" if abs(d - 6.0) < 1e-6 else ""
+            assert abs(d) < 1e-8, f"expected 0 for two identical Gaussians, found {d:.3g}{hint}"
+
+
+        @points(0.75)
+        def test_one_dimensional_case():
+            # N(0, 1) against N(2, 4): |0 - 2|^2 + (1 + 4 - 2 sqrt(1 * 4)) = 4 + 1
+            d = frechet_gaussian(np.array([0.0]), np.array([[1.0]]), np.array([2.0]), np.array([[4.0]]))
+            hint = ""
+            if abs(float(d) - 7.0) < 1e-6:
+                hint = ": that is the cross term without its factor 2 (tr(S1 + S2 - 2 (S1 S2)^(1/2)))"
+            elif abs(float(d) - 3.0) < 1e-6:
+                hint = ": that uses |mu1 - mu2| where the formula has its square"
+            elif abs(float(d) - 13.0) < 1e-6:
+                hint = ": that is the trace term with a plus sign before 2 (S1 S2)^(1/2)"
+            assert abs(float(d) - 5.0) < 1e-8, \
+                f"expected D_F(N(0, 1), N(2, 4)) = 4 + 1 = 5, found {float(d):.6g}{hint}"
 
 
         ### BEGIN HIDDEN TESTS
+        @points(0.75)
         def test_commuting_covariances_closed_form():
             a, b = np.array([1.0, 4.0, 0.25]), np.array([9.0, 1.0, 1.0])
             mu1, mu2 = np.array([0.0, 1.0, 2.0]), np.array([1.0, 1.0, 0.0])
@@ -1185,6 +1441,7 @@ def _q4(nb):
             return f.mean(axis=0), np.cov(f, rowvar=False)
 
 
+        @points(1)
         def test_symmetric_and_matches_reference():
             from dgmlab import metrics
             mu1, c1 = _random_stats(10, 200, 6)
@@ -1195,6 +1452,7 @@ def _q4(nb):
                                 name="the distance for general covariances")
 
 
+        @points(1)
         def test_real_for_nearly_singular_covariances():
             mu1, c1 = _random_stats(30, 5, 20)      # 5 samples in 20 dimensions: rank 4
             mu2, c2 = _random_stats(40, 5, 20)
@@ -1206,7 +1464,7 @@ def _q4(nb):
                                 name="the distance for singular covariances")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=4, hidden=2.75)
         ''')
 
 
@@ -1232,7 +1490,7 @@ def _p1(nb):
     nb.md("**(6 points)** The masked convolution. Build the mask once (a buffer) and apply it in every forward pass.")
     nb.answer("p1_masked_conv", P1_MASK)
     nb.tests("p1_masked_conv_tests", points=6, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
@@ -1250,17 +1508,27 @@ def _p1(nb):
             return taps
 
 
+        @points(0.5)
         def test_shape_is_preserved():
             out = MaskedConv2d("A", 1, 4, 5)(torch.zeros(2, 1, 9, 9))
-            checks.assert_tensor(out, "MaskedConv2d('A', 1, 4, 5)(x)", shape=(2, 4, 9, 9))
+            checks.assert_tensor(out, "MaskedConv2d('A', 1, 4, 5)(x) (pad by kernel_size // 2)", shape=(2, 4, 9, 9))
 
 
+        @points(1)
         def test_type_A_3x3_sees_only_earlier_pixels():
             taps = _probe_mask(MaskedConv2d("A", 1, 2, 3), 3)
             want = torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+            hint = ""
+            if torch.equal(taps, torch.ones(3, 3)):
+                hint = (": every tap is used, so the mask does not act in the forward pass "
+                        "(multiply the weight by the mask in forward, not once at construction)")
+            elif taps[1, 1] != 0 and torch.equal(taps[2], torch.zeros(3)):
+                hint = ": the centre is used, which is mask B; mask A hides the centre too"
+            elif taps[2].any():
+                hint = ": taps in the row below the centre are used; zero every row after the centre"
             assert torch.equal(taps, want), \
                 (f"a type-A 3x3 layer should use only the taps before the centre in raster order, "
-                 f"{want.int().tolist()}; it uses {taps.int().tolist()}")
+                 f"{want.int().tolist()}; it uses {taps.int().tolist()}{hint}")
 
 
         ### BEGIN HIDDEN TESTS
@@ -1272,18 +1540,21 @@ def _p1(nb):
             return m
 
 
+        @points(1.5)
         def test_mask_A():
             for k in (3, 5, 7):
                 taps = _probe_mask(MaskedConv2d("A", 1, 2, k), k)
                 assert torch.equal(taps, _expected(k, "A")), f"the taps used by a type-A {k}x{k} layer are wrong"
 
 
+        @points(1.5)
         def test_mask_B():
             for k in (3, 5, 7):
                 taps = _probe_mask(MaskedConv2d("B", 1, 2, k), k)
                 assert torch.equal(taps, _expected(k, "B")), f"the taps used by a type-B {k}x{k} layer are wrong"
 
 
+        @points(1.5)
         def test_masked_taps_get_no_gradient_effect():
             layer = MaskedConv2d("B", 3, 2, 5)
             with torch.no_grad():
@@ -1296,7 +1567,7 @@ def _p1(nb):
                 "the output at the centre changes when later pixels change (all input channels must be masked)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=6, hidden=4.5)
         ''')
     nb.md(r'''
         **(5 points)** The model. It must be **causal as a whole**: the logit at pixel $(i, j)$ may depend only
@@ -1304,15 +1575,17 @@ def _p1(nb):
         ''')
     nb.answer("p1_model", P1_MODEL)
     nb.tests("p1_model_tests", points=5, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
+        @points(0.5)
         def test_output_shape():
             out = PixelCNN(channels=8, n_layers=2, kernel_size=3)(torch.zeros(2, 1, 10, 10))
-            checks.assert_tensor(out, "PixelCNN(...)(x)", shape=(2, 1, 10, 10))
+            checks.assert_tensor(out, "PixelCNN(...)(x) (one logit per pixel)", shape=(2, 1, 10, 10))
 
 
+        @points(1.5)
         def test_one_logit_is_causal():
             model = PixelCNN(channels=8, n_layers=2, kernel_size=3)
             with torch.no_grad():
@@ -1322,10 +1595,20 @@ def _p1(nb):
             model(x)[0, 0, 3, 2].backward()
             grad = x.grad[0, 0].abs().flatten()
             later = [divmod(k, 6) for k in torch.nonzero(grad[3 * 6 + 2:]).flatten().add(3 * 6 + 2).tolist()]
+            hint = ""
+            if later == [(3, 2)]:
+                hint = ": only its own pixel leaks, so the first layer must use mask A (centre hidden)"
+            elif later:
+                hint = ": later pixels leak, so some layer is not masked (every convolution must be a MaskedConv2d)"
             assert not later, \
-                f"the logit at pixel (3, 2) should depend only on pixels before it in raster order; it depends on {later}"
+                (f"the logit at pixel (3, 2) should depend only on pixels before it in raster order; "
+                 f"it depends on {later}{hint}")
+            hint = ""
+            if float(grad.sum()) == 0:
+                hint = (": the logits do not depend on the image at all; a 1x1 layer whose mask hides its centre "
+                        "(mask A, or a mask B that hides the centre) zeroes everything")
             assert float(grad[:3 * 6 + 2].sum()) > 0, \
-                "the logit at pixel (3, 2) should depend on some earlier pixel; its gradient is zero on all of them"
+                f"the logit at pixel (3, 2) should depend on some earlier pixel; its gradient is zero on all of them{hint}"
 
 
         ### BEGIN HIDDEN TESTS
@@ -1335,6 +1618,7 @@ def _p1(nb):
             return x.grad[0, 0].abs().flatten()
 
 
+        @points(1.5)
         def test_causal_by_gradients():
             H, W = 8, 8
             model = PixelCNN(channels=8, n_layers=3, kernel_size=3)
@@ -1349,14 +1633,18 @@ def _p1(nb):
                     assert float(grad[:pos].sum()) > 0, "a logit depends on no earlier pixel at all"
 
 
+        @points(1.5)
         def test_default_architecture_is_causal():
             model = PixelCNN()
             grad = _dependence(model, 9, 9, 4, 4)
             assert float(grad[4 * 9 + 4:].sum()) == 0.0, "the default PixelCNN is not causal"
             assert float(grad[4 * 9 + 3]) > 0, "the default PixelCNN does not see the pixel just before"
+            far = _dependence(model, 20, 20, 19, 10).view(20, 20)
+            assert float(far[:10].sum()) > 0, \
+                "the default PixelCNN sees no pixel 10 or more rows up: are all its n_layers hidden layers there?"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=3)
         ''')
     nb.md(r'''
         **(4 points)** The training loss: the negative log-likelihood of each image, summed over its pixels, in
@@ -1364,17 +1652,36 @@ def _p1(nb):
         ''')
     nb.answer("p1_nll", P1_NLL)
     nb.tests("p1_nll_tests", points=4, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
-        def test_uniform_logits_cost_log2_per_pixel():
+        @points(0.5)
+        def test_one_value_per_image():
             nll = bernoulli_nll(torch.zeros(3, 1, 4, 4), torch.ones(3, 1, 4, 4))
-            checks.assert_tensor(nll, "bernoulli_nll(logits, x)", shape=(3,))
-            assert torch.allclose(nll, torch.full((3,), 16 * math.log(2))), "with logit 0 each pixel costs log 2 nats"
+            checks.assert_tensor(nll, "bernoulli_nll(logits, x) (one NLL per image: sum over C, H, W)", shape=(3,))
+
+
+        @points(0.75)
+        def test_uniform_logits_cost_log2_per_pixel():
+            nll = bernoulli_nll(torch.zeros(3, 1, 4, 4), torch.ones(3, 1, 4, 4)).detach().flatten()
+            want = 16 * math.log(2)
+            got = float(nll[0])
+            hint = ""
+            if abs(got - math.log(2)) < 1e-4:
+                hint = ": that is the mean over the 16 pixels; sum them"
+            elif abs(got + want) < 1e-4:
+                hint = ": that is the log-likelihood; the NLL is its negative"
+            elif abs(got - 16 * 100) < 1e-2 or not math.isfinite(got):
+                hint = (": the logits were read as probabilities (logit 0 is p = 1/2, not p = 0); "
+                        "use binary_cross_entropy_with_logits")
+            assert abs(got - want) < 1e-4, \
+                (f"expected 16 log 2 = {want:.4f} nats for a 4x4 image under logit 0 (p = 1/2 per pixel), "
+                 f"found {got:.4f}{hint}")
 
 
         ### BEGIN HIDDEN TESTS
+        @points(1.25)
         def test_matches_torch_distributions():
             g = torch.Generator().manual_seed(0)
             logits = torch.randn(5, 1, 6, 6, generator=g) * 3
@@ -1383,6 +1690,7 @@ def _p1(nb):
             checks.assert_close(bernoulli_nll(logits, x), expected, rtol=1e-5, atol=1e-5, name="bernoulli_nll")
 
 
+        @points(1.5)
         def test_finite_for_confident_logits():
             logits = torch.tensor([[[[120.0, -120.0], [30.0, -30.0]]]])
             x = torch.tensor([[[[0.0, 1.0], [1.0, 0.0]]]])
@@ -1391,7 +1699,7 @@ def _p1(nb):
             checks.assert_close(nll, torch.tensor([240.0]), rtol=1e-4, name="bernoulli_nll for confident wrong logits")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=4, hidden=2.75)
         ''')
     nb.md(r'''
         **(7 points)** Inpainting. Visible pixels are copied; hidden ones are sampled in raster order, each from
@@ -1400,7 +1708,7 @@ def _p1(nb):
         ''')
     nb.answer("p1_inpaint", P1_INPAINT)
     nb.tests("p1_inpaint_tests", points=7, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
@@ -1424,14 +1732,32 @@ def _p1(nb):
             return visible
 
 
+        @points(0.5)
         def test_shape_and_binary_values():
             x = torch.bernoulli(torch.full((2, 1, 6, 6), 0.5))
             out = inpaint(_CoinFlip(), x, _lower_half_hidden(2, 6, 6))
             checks.assert_tensor(out, "inpaint(...)", shape=(2, 1, 6, 6))
-            assert set(out.unique().tolist()) <= {0.0, 1.0}, "inpainted images must be binary"
+            values = sorted(set(out.unique().tolist()))
+            assert set(values) <= {0.0, 1.0}, \
+                f"expected a binary image (values 0 and 1 only), found values {values[:6]} (sample with torch.bernoulli)"
+
+
+        @points(1)
+        def test_visible_pixels_are_kept():
+            # images 0 and 1 hide their lower half, images 2 and 3 only their last row
+            x = torch.bernoulli(torch.full((4, 1, 6, 6), 0.5), generator=torch.Generator().manual_seed(0))
+            visible = _lower_half_hidden(4, 6, 6)
+            visible[2:, :, :5] = True
+            out = inpaint(_CoinFlip(), x, visible)
+            changed = int((out[visible] != x[visible]).sum())
+            assert changed == 0, \
+                (f"expected every visible pixel copied unchanged, found {changed} of {int(visible.sum())} changed: "
+                 f"a pixel hidden in one image may be visible in another, so write a sample only where "
+                 f"visible is False for that image")
 
 
         ### BEGIN HIDDEN TESTS
+        @points(1.5)
         def test_visible_pixels_never_change():
             g = torch.Generator().manual_seed(1)
             x = torch.bernoulli(torch.full((8, 1, 7, 7), 0.5), generator=g)
@@ -1441,6 +1767,7 @@ def _p1(nb):
                 assert torch.equal(out[visible], x[visible]), "inpainting changed a visible pixel"
 
 
+        @points(2.5)
         def test_sequential_conditioning_in_raster_order():
             H = W = 6
             x = torch.bernoulli(torch.full((4, 1, H, W), 0.5), generator=torch.Generator().manual_seed(2))
@@ -1452,6 +1779,7 @@ def _p1(nb):
                 "hidden pixels are not sampled one at a time in raster order, conditioned on the pixels before them (and only on known or sampled ones)"
 
 
+        @points(1.5)
         def test_samples_rather_than_thresholds():
             x = torch.zeros(64, 1, 8, 8)
             out = inpaint(_CoinFlip(), x, _lower_half_hidden(64, 8, 8))
@@ -1459,7 +1787,7 @@ def _p1(nb):
             assert 0.44 < mean < 0.56, "with p = 1/2 the hidden pixels should be fair coin flips: sample, do not threshold"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=7, hidden=5.5)
         ''')
     nb.md(r'''
         ### Training and inpainting binarised MNIST
@@ -1610,19 +1938,47 @@ def _p2(nb):
     nb.md("**(4 points)** Dequantisation and the logit transform with its log-determinant and inverse.")
     nb.answer("p2_logit", P2_LOGIT)
     nb.tests("p2_logit_tests", points=4, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
-        def test_shapes_and_roundtrip():
-            y = torch.rand(3, 5) * 0.98 + 0.01
-            v, log_det = logit_transform(y, 0.05)
+        @points(0.25)
+        def test_shapes():
+            v, log_det = logit_transform(torch.rand(3, 5) * 0.98 + 0.01, 0.05)
             checks.assert_tensor(v, "v", shape=(3, 5))
-            checks.assert_tensor(log_det, "log_det", shape=(3,))
-            checks.assert_close(inverse_logit_transform(v, 0.05), y, atol=1e-5, name="inverse_logit_transform(v)")
+            checks.assert_tensor(log_det, "log_det (one value per image: sum over the coordinates)", shape=(3,))
+
+
+        @points(0.5)
+        def test_roundtrip():
+            y = torch.rand(3, 5) * 0.98 + 0.01
+            back = inverse_logit_transform(logit_transform(y, 0.05)[0], 0.05)
+            gap = float((back - y).abs().max())
+            hint = ""
+            if torch.allclose(back, 0.05 + 0.9 * y, atol=1e-5):
+                hint = ": the inverse returns alpha + (1 - 2 alpha) y; undo the squashing too"
+            assert gap < 1e-5, \
+                f"expected inverse_logit_transform(logit_transform(y)) to give back y; found it off by up to {gap:.3g}{hint}"
+
+
+        @points(0.5)
+        def test_log_det_on_a_tiny_case():
+            # y = 1/2 in both coordinates, alpha = 0.05: s = 1/2 and dv/dy = 0.9 / (s (1 - s)) = 3.6 per coordinate
+            _, log_det = logit_transform(torch.full((1, 2), 0.5), 0.05)
+            got, want = float(log_det.flatten()[0]), 2 * math.log(3.6)
+            hint = ""
+            if abs(got + want) < 1e-4:
+                hint = ": that is minus the answer, the log-det of the inverse map (sign error)"
+            elif abs(got - 2 * math.log(4.0)) < 1e-4:
+                hint = ": that leaves out the factor (1 - 2 alpha) of the squashing y -> alpha + (1 - 2 alpha) y"
+            elif abs(got - want / 2) < 1e-4:
+                hint = ": that is one coordinate's term; sum the log-derivatives over the coordinates"
+            assert abs(got - want) < 1e-5, \
+                f"expected log|det dv/dy| = 2 log 3.6 = {want:.5f} at y = (1/2, 1/2), alpha = 0.05; found {got:.5f}{hint}"
 
 
         ### BEGIN HIDDEN TESTS
+        @points(1)
         def test_log_det_equals_autograd_jacobian():
             y = (torch.rand(4, 5, dtype=torch.float64) * 0.98 + 0.01)
             for alpha in (0.05, 1e-6):
@@ -1634,6 +1990,7 @@ def _p2(nb):
                                         name="log_det of the logit transform")
 
 
+        @points(0.75)
         def test_inverse_in_float64():
             v = torch.randn(6, 4, dtype=torch.float64) * 4
             for alpha in (0.05, 1e-6):
@@ -1642,16 +1999,23 @@ def _p2(nb):
                                     name="logit_transform(inverse_logit_transform(v))")
 
 
-        def test_dequantize():
+        @points(0.5)
+        def test_dequantize_range():
+            x = torch.randint(0, 256, (200, 10)).float() / 255
+            y, k = dequantize(x), torch.round(x * 255)
+            assert ((y >= k / 256) & (y <= (k + 1) / 256)).all(), "dequantised values must lie in [k/256, (k+1)/256) for pixel value k/255"
+
+
+        @points(0.5)
+        def test_dequantize_fresh_uniform_noise():
             x = torch.randint(0, 256, (200, 10)).float() / 255
             y1, y2 = dequantize(x), dequantize(x)
             k = torch.round(x * 255)
-            assert ((y1 >= k / 256) & (y1 <= (k + 1) / 256)).all(), "dequantised values must lie in [k/256, (k+1)/256) for pixel value k/255"
             assert not torch.equal(y1, y2), "dequantisation must add fresh uniform noise on each call"
             assert abs(float((y1 * 256 - k).mean()) - 0.5) < 0.05, "the dequantisation noise must be uniform on [0, 1)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=4, hidden=2.75)
         ''')
     nb.md(r'''
         **(7 points)** The coupling layer. Use `tanh` at the end of $s$ so that early training cannot blow the
@@ -1660,7 +2024,7 @@ def _p2(nb):
         ''')
     nb.answer("p2_coupling", P2_COUPLING)
     nb.tests("p2_coupling_tests", points=7, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
@@ -1673,20 +2037,46 @@ def _p2(nb):
             return layer
 
 
+        def _row(t):
+            return "[" + ", ".join(f"{v:.4f}" for v in t.tolist()) + "]"
+
+
+        @points(0.5)
         def test_shapes():
             z, log_det = _layer()(torch.randn(5, 6, dtype=torch.float64))
             checks.assert_tensor(z, "z", shape=(5, 6))
-            checks.assert_tensor(log_det, "log_det", shape=(5,))
+            checks.assert_tensor(log_det, "log_det (one value per example: sum over the coordinates)", shape=(5,))
 
 
+        @points(1)
         def test_inverse_undoes_forward():
             layer = _layer()
             x = torch.randn(4, 6, dtype=torch.float64)
             gap = float((layer.inverse(layer(x)[0]) - x).abs().max().detach())
-            assert gap < 1e-6, f"expected inverse(forward(x)) to give back x; found it off by up to {gap:.3g}"
+            assert gap < 1e-6, \
+                (f"expected inverse(forward(x)) to give back x; found it off by up to {gap:.3g} (the inverse "
+                 f"subtracts t, then multiplies by exp(-s), with s and t computed from the masked coordinates)")
+
+
+        @points(1)
+        def test_log_det_on_a_tiny_case():
+            # D = 2, mask (1, 0): z_0 = x_0 and z_1 = x_1 exp(s) + t with s, t functions of x_0,
+            # so the Jacobian is triangular and log|det dz/dx| = log(dz_1/dx_1)
+            layer = _layer(dim=2, mask=torch.tensor([1.0, 0.0]))
+            x = torch.randn(4, 2, dtype=torch.float64, requires_grad=True)
+            z, log_det = layer(x)
+            slope = torch.autograd.grad(z[:, 1].sum(), x)[0][:, 1]
+            want, got = torch.log(slope.abs()).detach(), log_det.detach().flatten()
+            hint = ""
+            if got.shape == want.shape and torch.allclose(got, -want, atol=1e-6):
+                hint = ": that is minus the answer (sign error: the forward map's log-det is +sum of s)"
+            assert got.shape == want.shape and torch.allclose(got, want, atol=1e-6), \
+                (f"for D = 2 with mask (1, 0) expected log_det = log(dz_1/dx_1) = {_row(want)}, "
+                 f"found {_row(got)}{hint}")
 
 
         ### BEGIN HIDDEN TESTS
+        @points(1.5)
         def test_invertible():
             layer = _layer()
             x = torch.randn(8, 6, dtype=torch.float64)
@@ -1695,6 +2085,7 @@ def _p2(nb):
             checks.assert_close(layer(layer.inverse(x))[0], x, atol=1e-5, name="forward(inverse(z))")
 
 
+        @points(1.5)
         def test_masked_coordinates_pass_through():
             mask = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.0, 1.0])
             layer = _layer(mask=mask)
@@ -1705,6 +2096,7 @@ def _p2(nb):
             assert (z[:, ~keep] - x[:, ~keep]).abs().min() > 1e-6, "the unmasked coordinates are not transformed"
 
 
+        @points(1.5)
         def test_log_det_equals_autograd_jacobian():
             layer = _layer(mask=torch.tensor([1.0, 1.0, 0.0, 1.0, 0.0, 0.0]))
             x = torch.randn(3, 6, dtype=torch.float64)
@@ -1715,7 +2107,7 @@ def _p2(nb):
                                     name="log_det of the coupling layer")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=7, hidden=4.5)
         ''')
     nb.md(r'''
         **(5 points)** The full flow. A mask helper is given: a checkerboard for square images and the parity
@@ -1732,7 +2124,7 @@ def _p2(nb):
         ''', locked=True, grade_id="p2_mask_helper")
     nb.answer("p2_realnvp", P2_REALNVP)
     nb.tests("p2_realnvp_tests", points=5, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
@@ -1744,28 +2136,43 @@ def _p2(nb):
             return flow
 
 
+        @points(0.5)
         def test_shapes():
             flow = _flow()
             z, log_det = flow(torch.randn(5, 6, dtype=torch.float64))
             checks.assert_tensor(z, "z", shape=(5, 6))
-            checks.assert_tensor(log_det, "log_det", shape=(5,))
+            checks.assert_tensor(log_det, "log_det (one value per example)", shape=(5,))
             checks.assert_tensor(flow.log_prob(torch.randn(5, 6, dtype=torch.float64)), "log_prob(x)", shape=(5,))
 
 
+        @points(1)
         def test_inverse_undoes_forward():
             flow = _flow()
             x = torch.randn(4, 6, dtype=torch.float64)
-            gap = float((flow.inverse(flow(x)[0]) - x).abs().max().detach())
-            assert gap < 1e-6, f"expected flow.inverse(flow(x)[0]) to give back x; found it off by up to {gap:.3g}"
+            back = flow.inverse(flow(x)[0])
+            gap = float((back - x).abs().max().detach())
+            hint = ""
+            if gap >= 1e-6 and isinstance(getattr(flow, "layers", None), nn.ModuleList):
+                try:  # the same inverses applied in forward order: a common slip
+                    z = flow(x)[0]
+                    for layer in flow.layers:
+                        z = layer.inverse(z)
+                    if torch.allclose(back, z, atol=1e-9):
+                        hint = ": the layers were undone in forward order; undo the last layer first (reversed)"
+                except Exception:
+                    pass
+            assert gap < 1e-6, f"expected flow.inverse(flow(x)[0]) to give back x; found it off by up to {gap:.3g}{hint}"
 
 
         ### BEGIN HIDDEN TESTS
+        @points(0.5)
         def test_invertible():
             flow = _flow()
             x = torch.randn(10, 6, dtype=torch.float64)
             checks.assert_close(flow.inverse(flow(x)[0]), x, atol=1e-5, name="inverse(forward(x)) of the flow")
 
 
+        @points(0.75)
         def test_every_coordinate_is_transformed():
             flow = _flow()
             x = torch.randn(20, 6, dtype=torch.float64)
@@ -1774,19 +2181,36 @@ def _p2(nb):
             assert (moved > 1e-6).all(), "some coordinates pass through every layer unchanged: alternate the masks"
 
 
-        def test_log_det_and_log_prob():
+        @points(0.25)
+        def test_consecutive_layers_use_complementary_masks():
+            layers = [m for m in _flow().modules() if isinstance(m, CouplingLayer)]
+            assert len(layers) == 4, "RealNVP(dim, hidden, 4) does not hold 4 coupling layers"
+            for a, b in zip(layers, layers[1:]):
+                assert torch.equal(a.mask + b.mask, torch.ones_like(a.mask)), \
+                    "two consecutive coupling layers do not use complementary masks"
+
+
+        @points(1)
+        def test_log_det_equals_autograd_jacobian():
             flow = _flow()
             x = torch.randn(3, 6, dtype=torch.float64)
-            z, log_det = flow(x)
+            _, log_det = flow(x)
             for n in range(3):
                 J = torch.autograd.functional.jacobian(lambda r: flow(r[None])[0][0], x[n])
                 checks.assert_close(log_det[n], torch.linalg.slogdet(J)[1], rtol=1e-8, atol=1e-8,
                                     name="log_det of the whole flow")
+
+
+        @points(1)
+        def test_log_prob_is_the_change_of_variables():
+            flow = _flow()
+            x = torch.randn(3, 6, dtype=torch.float64)
+            z, log_det = flow(x)
             expected = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(1) + log_det
             checks.assert_close(flow.log_prob(x), expected, rtol=1e-8, atol=1e-8, name="log_prob")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=3.5)
         ''')
     nb.md(r'''
         **(3 points)** The log-density of dequantised images $y$ under "logit transform, then flow". Both
@@ -1794,17 +2218,38 @@ def _p2(nb):
         ''')
     nb.answer("p2_log_prob", P2_LOGPROB)
     nb.tests("p2_log_prob_tests", points=3, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
+        @points(0.5)
         def test_shape():
             identity = lambda v: (v, torch.zeros(v.shape[0], dtype=v.dtype))
             out = log_prob_data(identity, torch.rand(4, 3), 0.05)
             checks.assert_tensor(out, "log_prob_data(...)", shape=(4,))
 
 
+        @points(1)
+        def test_tiny_case():
+            # y = 1/2 in 1-D, alpha = 0.05: v = logit(1/2) = 0 and dv/dy = 3.6; the flow z = 2 v has log-det log 2
+            double = lambda v: (2 * v, torch.full((v.shape[0],), math.log(2.0), dtype=v.dtype))
+            got = float(log_prob_data(double, torch.full((1, 1), 0.5), 0.05).flatten()[0])
+            log_normal_0, log_2, log_36 = -0.5 * math.log(2 * math.pi), math.log(2.0), math.log(3.6)
+            want = log_normal_0 + log_2 + log_36
+            hint = ""
+            if abs(got - (log_normal_0 + log_2)) < 1e-4:
+                hint = ": the logit transform's log-det (log 3.6) is missing; it is part of the model"
+            elif abs(got - (log_normal_0 - log_2 + log_36)) < 1e-4:
+                hint = ": the flow's log-det enters with the wrong sign; add log|det dz/dv|"
+            elif abs(got - (log_2 + log_36)) < 1e-4:
+                hint = ": the Gaussian's normaliser -D log(2 pi) / 2 is missing from log N(z; 0, I)"
+            assert abs(got - want) < 1e-5, \
+                (f"expected log N(0; 0, 1) + log 2 + log 3.6 = {want:.5f} for y = 1/2, alpha = 0.05 and the "
+                 f"flow z = 2 v; found {got:.5f}{hint}")
+
+
         ### BEGIN HIDDEN TESTS
+        @points(1.5)
         def test_matches_change_of_variables():
             g = torch.Generator().manual_seed(4)
             a = torch.rand(5, generator=g, dtype=torch.float64) + 0.5
@@ -1820,21 +2265,33 @@ def _p2(nb):
                                     name="log p(y) of an affine flow after the logit transform")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=1.5)
         ''')
     nb.md("**(3 points)** Bits per dimension from the log-density of dequantised images.")
     nb.answer("p2_bpd", P2_BPD)
     nb.tests("p2_bpd_tests", points=3, src=r'''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
 
+        @points(1)
         def test_uniform_density_is_eight_bits():
-            checks.assert_close(bits_per_dim(torch.zeros(2), 784), torch.full((2,), 8.0), rtol=1e-6,
-                                name="bits_per_dim for the uniform density on [0, 1)^D")
+            got = bits_per_dim(torch.zeros(2), 784)
+            checks.assert_tensor(got, "bits_per_dim(log_p_y, D)", shape=(2,))
+            value = float(got[0])
+            hint = ""
+            if abs(value) < 1e-6:
+                hint = ": the + D log 256 term (the dequantisation bins of width 1/256) is missing"
+            elif abs(value - 8 * math.log(2)) < 1e-4:
+                hint = ": that is nats per dimension; divide by log 2 for bits"
+            elif abs(value - 784 * 8) < 1e-2:
+                hint = ": that is for the whole image; divide by the number of dimensions D"
+            assert abs(value - 8.0) < 1e-5, \
+                f"expected 8 bits per dimension for log p(y) = 0 (the uniform density on [0, 1)^D), found {value:.5g}{hint}"
 
 
         ### BEGIN HIDDEN TESTS
+        @points(2)
         def test_fixed_values():
             log_p = torch.tensor([1000.0, -250.0, 2500.0], dtype=torch.float64)
             for D in (784, 100):
@@ -1842,7 +2299,7 @@ def _p2(nb):
                 checks.assert_close(bits_per_dim(log_p, D), expected, rtol=1e-10, name="bits_per_dim")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=2)
         ''')
     nb.md(r'''
         ### Training Real NVP on MNIST
@@ -1987,16 +2444,22 @@ def _p2(nb):
 
 
 # ====================================================================== proofs
+# Every graded cell gives points per test, so a wrong answer states in earns= the points it still gets:
+# those of the tests its mistake leaves passing (tests/test_proofs.py checks the exact number); the
+# blank stubs earn 0 and the correct variants every point (passes=).
 MUTANTS = [
     # ---------------- Q1
     Mutant("q1_discriminative", "prior P(z) ignored", _sub(_strip_markers(Q1_DISC),
            "joint = decodes * prior_z.to(p_y_given_z.dtype)", "joint = decodes"),
-           fails=["q1_discriminative_tests"]),
+           earns={"q1_discriminative_tests": 0.75}),
     Mutant("q1_discriminative", "not normalised by P(x)", _sub(_strip_markers(Q1_DISC),
-           "unnormalised / safe", "unnormalised"), fails=["q1_discriminative_tests"]),
+           "unnormalised / safe", "unnormalised"), earns={"q1_discriminative_tests": 0.5}),
     Mutant("q1_discriminative", "NaN for an x no latent decodes to", _sub(_strip_markers(Q1_DISC),
            "return torch.where(evidence > 0, unnormalised / safe, torch.full_like(unnormalised, 1.0 / C))",
-           "return unnormalised / evidence"), fails=["q1_discriminative_tests"]),
+           "return unnormalised / evidence"), earns={"q1_discriminative_tests": 1.5}),
+    Mutant("q1_discriminative", "posterior built from detached probabilities", _sub(_strip_markers(Q1_DISC),
+           "unnormalised = joint @ p_y_given_z", "unnormalised = joint @ p_y_given_z.detach()"),
+           earns={"q1_discriminative_tests": 1.75}),
     Mutant("q1_discriminative", "correct variant: explicit loop over data points", r'''
 def discriminative_posterior(p_y_given_z, F, prior_z, x):
     rows = []
@@ -2012,39 +2475,49 @@ def discriminative_posterior(p_y_given_z, F, prior_z, x):
 ''', passes=["q1_discriminative_tests"]),
     Mutant("q1_generative", "class prior P(y) ignored", _sub(_strip_markers(Q1_GEN),
            "joint = likelihood * prior_y.to(p_z_given_y.dtype)", "joint = likelihood"),
-           fails=["q1_generative_tests"]),
+           earns={"q1_generative_tests": 0.75}),
     Mutant("q1_generative", "not normalised over y", _sub(_strip_markers(Q1_GEN),
-           "joint / safe", "joint"), fails=["q1_generative_tests"]),
+           "joint / safe", "joint"), earns={"q1_generative_tests": 0.5}),
     Mutant("q1_generative", "NaN for an x no latent decodes to", _sub(_strip_markers(Q1_GEN),
            "return torch.where(evidence > 0, joint / safe, torch.full_like(joint, 1.0 / C))",
-           "return joint / evidence"), fails=["q1_generative_tests"]),
+           "return joint / evidence"), earns={"q1_generative_tests": 0.75}),
+    Mutant("q1_generative", "likelihood built from detached probabilities", _sub(_strip_markers(Q1_GEN),
+           "likelihood = decodes @ p_z_given_y.T", "likelihood = decodes @ p_z_given_y.detach().T"),
+           earns={"q1_generative_tests": 1.75}),
     Mutant("q1_steps", "sum instead of mean over the data set", _sub(_strip_markers(Q1_STEPS),
            "loss = -torch.log(Q[torch.arange(len(y)), y]).mean()", "loss = -torch.log(Q[torch.arange(len(y)), y]).sum()"),
-           fails=["q1_steps_tests"]),
+           earns={"q1_steps_tests": 1.25}),
     Mutant("q1_steps", "gradient ascent in the generative step", _sub(_strip_markers(Q1_STEPS),
            "return (V - lr * V.grad).detach(), loss.item()", "return (V + lr * V.grad).detach(), loss.item()"),
-           fails=["q1_steps_tests"]),
+           earns={"q1_steps_tests": 1}),
     Mutant("q1_steps", "generative model trained on the posterior Q'(y|x) instead of the likelihood", _sub(
            _strip_markers(Q1_STEPS),
            "likelihood = (decodes * p_z_given_y[y]).sum(dim=1)               # (n,): P_w(x_j | y_j)",
            "likelihood = generative_posterior(p_z_given_y, F, torch.full((V.shape[0],), 1.0 / V.shape[0], dtype=V.dtype), x)[torch.arange(len(y)), y]"),
-           fails=["q1_steps_tests"]),
+           earns={"q1_steps_tests": 1.5}),
     Mutant("q1_steps", "returns the parameter tensor still attached to the graph", _sub(_strip_markers(Q1_STEPS),
            "return (W - lr * W.grad).detach(), loss.item()", "return W - lr * W.grad, loss.item()"),
-           fails=["q1_steps_tests"]),
+           earns={"q1_steps_tests": 1.75}),
+    Mutant("q1_steps", "prior P(z) dropped in the discriminative step", _sub(_strip_markers(Q1_STEPS),
+           "Q = discriminative_posterior(torch.softmax(W, dim=1), F, prior_z, x)",
+           "Q = discriminative_posterior(torch.softmax(W, dim=1), F, torch.ones_like(prior_z), x)"),
+           earns={"q1_steps_tests": 1.5}),
     # ---------------- Q2
     Mutant("q2_density", "Jacobian factor missing", "def flow_density(q, f):\n    return q.subs(z_sym, f)",
-           fails=["q2_density_tests"]),
+           earns={"q2_density_tests": 0.25}),
     Mutant("q2_density", "divides by f' (lecture direction confused)",
-           "def flow_density(q, f):\n    return q.subs(z_sym, f) / sp.diff(f, x_sym)", fails=["q2_density_tests"]),
+           "def flow_density(q, f):\n    return q.subs(z_sym, f) / sp.diff(f, x_sym)", earns={"q2_density_tests": 0.25}),
     Mutant("q2_density", "correct variant: absolute value of f'",
            "def flow_density(q, f):\n    return q.subs(z_sym, f) * sp.Abs(sp.diff(f, x_sym))", passes=["q2_density_tests"]),
     Mutant("q2_risk", "log-det sign flipped", "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -(log_q(z) - ld).mean()",
-           fails=["q2_risk_tests"]),
+           earns={"q2_risk_tests": 1}),
     Mutant("q2_risk", "log-det dropped", "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -log_q(z).mean()",
-           fails=["q2_risk_tests"]),
+           earns={"q2_risk_tests": 1}),
     Mutant("q2_risk", "sum instead of mean", "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -(log_q(z) + ld).sum()",
-           fails=["q2_risk_tests"]),
+           earns={"q2_risk_tests": 0.5}),
+    Mutant("q2_risk", "risk rebuilt as a new tensor (graph cut)",
+           "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return torch.tensor(float(-(log_q(z) + ld).mean()))",
+           earns={"q2_risk_tests": 1.5}),
     Mutant("q2_risk", "correct variant: explicit division by n",
            "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -torch.sum(log_q(z) + ld) / x.shape[0]",
            passes=["q2_risk_tests"]),
@@ -2052,20 +2525,25 @@ def discriminative_posterior(p_y_given_z, F, prior_z, x):
     Mutant("q3_divergences", "KL in the reverse direction", _sub(_strip_markers(Q3_DIV),
            "return a * sp.log(a / b) + (1 - a) * sp.log((1 - a) / (1 - b))",
            "return b * sp.log(b / a) + (1 - b) * sp.log((1 - b) / (1 - a))"),
-           fails=["q3_kl_tests"]),
+           earns={"q3_kl_tests": 0.25}),
     Mutant("q3_divergences", "JS without the 1/2 weights", _sub(_strip_markers(Q3_DIV),
            "return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2", "return kl_bernoulli(a, m) + kl_bernoulli(b, m)"),
-           fails=["q3_js_tests"]),
+           earns={"q3_js_tests": 1}),
     Mutant("q3_divergences", "JS as the symmetrised KL", _sub(_strip_markers(Q3_DIV),
            "return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2", "return (kl_bernoulli(a, b) + kl_bernoulli(b, a)) / 2"),
-           fails=["q3_js_tests"]),
+           earns={"q3_js_tests": 1}),
     Mutant("q3_divergences", "log base 2", _sub(_strip_markers(Q3_DIV),
            "return a * sp.log(a / b) + (1 - a) * sp.log((1 - a) / (1 - b))",
            "return a * sp.log(a / b, 2) + (1 - a) * sp.log((1 - a) / (1 - b), 2)"),
-           fails=["q3_kl_tests", "q3_js_tests"]),
+           earns={"q3_kl_tests": 0.25, "q3_js_tests": 1}),
     Mutant("q3_divergences", "only the first KL term of JS", _sub(_strip_markers(Q3_DIV),
            "return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2", "return kl_bernoulli(a, m)"),
-           fails=["q3_js_tests"]),
+           earns={"q3_js_tests": 1}),
+    Mutant("q3_divergences", "KL helper reversed, kl_PQ rescued by swapping its call", _sub(_sub(_strip_markers(Q3_DIV),
+           "return a * sp.log(a / b) + (1 - a) * sp.log((1 - a) / (1 - b))",
+           "return b * sp.log(b / a) + (1 - b) * sp.log((1 - b) / (1 - a))"),
+           "kl_PQ = kl_bernoulli(theta, sp.Rational(3, 10))", "kl_PQ = kl_bernoulli(sp.Rational(3, 10), theta)"),
+           earns={"q3_kl_tests": 1.5, "q3_js_tests": 1}),
     Mutant("q3_divergences", "correct variant: sums over outcomes", r'''
 def kl_bernoulli(a, b):
     p, q = [sp.sympify(a), 1 - sp.sympify(a)], [sp.sympify(b), 1 - sp.sympify(b)]
@@ -2080,12 +2558,17 @@ def js_bernoulli(a, b):
 kl_PQ = kl_bernoulli(theta, sp.Rational(3, 10))
 js_PQ = js_bernoulli(theta, sp.Rational(3, 10))
 ''', passes=["q3_kl_tests", "q3_js_tests"]),
-    Mutant("q3_theta_star", "complement 1 - 0.3", "theta_star_kl = 0.7\ntheta_star_js = 0.7", fails=["q3_theta_star_tests"]),
+    Mutant("q3_theta_star", "complement 1 - 0.3", "theta_star_kl = 0.7\ntheta_star_js = 0.7", earns={"q3_theta_star_tests": 0.5}),
     Mutant("q3_theta_star", "grid argmax instead of argmin", r'''
 grid = np.linspace(0.01, 0.99, 99)
 theta_star_kl = float(grid[np.argmax(sp.lambdify(theta, kl_PQ, "numpy")(grid))])
 theta_star_js = float(grid[np.argmax(sp.lambdify(theta, js_PQ, "numpy")(grid))])
-''', fails=["q3_theta_star_tests"]),
+''', earns={"q3_theta_star_tests": 0.5}),
+    Mutant("q3_theta_star", "grid search with step 0.1", r'''
+grid = np.linspace(0.05, 0.95, 10)
+theta_star_kl = float(grid[np.argmin(sp.lambdify(theta, kl_PQ, "numpy")(grid))])
+theta_star_js = float(grid[np.argmin(sp.lambdify(theta, js_PQ, "numpy")(grid))])
+''', earns={"q3_theta_star_tests": 1}),
     Mutant("q3_theta_star", "correct variant: numerical minimisation", r'''
 theta_star_kl = float(minimize_scalar(sp.lambdify(theta, kl_PQ), bounds=(1e-4, 1 - 1e-4), method="bounded", options={"xatol": 1e-9}).x)
 theta_star_js = float(minimize_scalar(sp.lambdify(theta, js_PQ), bounds=(1e-4, 1 - 1e-4), method="bounded", options={"xatol": 1e-9}).x)
@@ -2093,9 +2576,11 @@ theta_star_js = float(minimize_scalar(sp.lambdify(theta, js_PQ), bounds=(1e-4, 1
     # ---------------- Q4
     Mutant("q4_stats", "biased covariance (divides by n)", _sub(_strip_markers(Q4_STATS),
            "cov = centred.T @ centred / (f.shape[0] - 1)", "cov = centred.T @ centred / f.shape[0]"),
-           fails=["q4_stats_tests"]),
+           earns={"q4_stats_tests": 0.5}),
     Mutant("q4_stats", "covariance of the transposed data", _sub(_strip_markers(Q4_STATS),
-           "cov = centred.T @ centred / (f.shape[0] - 1)", "cov = np.cov(f)"), fails=["q4_stats_tests"]),
+           "cov = centred.T @ centred / (f.shape[0] - 1)", "cov = np.cov(f)"), earns={"q4_stats_tests": 0}),
+    Mutant("q4_stats", "torch input kept in float32", _sub(_strip_markers(Q4_STATS),
+           "f = np.asarray(features, dtype=np.float64)", "f = np.asarray(features)"), earns={"q4_stats_tests": 1.5}),
     Mutant("q4_stats", "correct variant: np.cov",
            "def feature_statistics(features):\n    f = np.asarray(features, dtype=np.float64)\n    return f.mean(0), np.cov(f, rowvar=False)",
            passes=["q4_stats_tests"]),
@@ -2104,14 +2589,14 @@ from scipy import linalg
 def frechet_gaussian(mu1, cov1, mu2, cov2):
     diff = np.asarray(mu1) - np.asarray(mu2)
     return diff @ diff + np.trace(cov1 + cov2 - 2 * linalg.sqrtm(np.asarray(cov1) @ np.asarray(cov2)))
-''', fails=["q4_frechet_tests"]),
+''', earns={"q4_frechet_tests": 3}),
     Mutant("q4_frechet", "elementwise square root of the product", _sub(_strip_markers(Q4_FD),
            "tr_sqrt = np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)).sum()",
-           "tr_sqrt = np.trace(np.sqrt(np.abs(c1 @ c2)))"), fails=["q4_frechet_tests"]),
+           "tr_sqrt = np.trace(np.sqrt(np.abs(c1 @ c2)))"), earns={"q4_frechet_tests": 2}),
     Mutant("q4_frechet", "missing the factor 2 on the cross term", _sub(_strip_markers(Q4_FD),
-           "- 2 * tr_sqrt", "- tr_sqrt"), fails=["q4_frechet_tests"]),
+           "- 2 * tr_sqrt", "- tr_sqrt"), earns={"q4_frechet_tests": 0}),
     Mutant("q4_frechet", "mean distance not squared", _sub(_strip_markers(Q4_FD),
-           "return float(diff @ diff +", "return float(np.sqrt(diff @ diff) +"), fails=["q4_frechet_tests"]),
+           "return float(diff @ diff +", "return float(np.sqrt(diff @ diff) +"), earns={"q4_frechet_tests": 0.5}),
     Mutant("q4_frechet", "correct variant: scipy sqrtm, real part", r'''
 from scipy import linalg
 def frechet_gaussian(mu1, cov1, mu2, cov2):
@@ -2125,28 +2610,41 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
     # ---------------- P1
     Mutant("p1_masked_conv", "mask A and B swapped", _sub(_strip_markers(P1_MASK),
            'mask[c, c + (1 if mask_type == "B" else 0):] = 0', 'mask[c, c + (1 if mask_type == "A" else 0):] = 0'),
-           fails=["p1_masked_conv_tests"]),
+           earns={"p1_masked_conv_tests": 2, "p1_model_tests": 0.5}),  # the model inherits the leak
     Mutant("p1_masked_conv", "centre pixel left in mask A", _sub(_strip_markers(P1_MASK),
            'mask[c, c + (1 if mask_type == "B" else 0):] = 0', "mask[c, c + 1:] = 0"),
-           fails=["p1_masked_conv_tests"]),
+           earns={"p1_masked_conv_tests": 3.5}),
     Mutant("p1_masked_conv", "mask applied once at construction only", _sub(_strip_markers(P1_MASK),
            'self.register_buffer("mask", mask[None, None])',
            'self.register_buffer("mask", mask[None, None])\n        with torch.no_grad():\n            self.weight.mul_(self.mask)').replace(
            "return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)", "return super().forward(x)"),
-           fails=["p1_masked_conv_tests"]),
+           earns={"p1_masked_conv_tests": 0.5}),
     Mutant("p1_masked_conv", "rows below the centre left open", _sub(_strip_markers(P1_MASK),
-           "mask[c + 1:, :] = 0 ", "pass  "), fails=["p1_masked_conv_tests"]),
+           "mask[c + 1:, :] = 0 ", "pass  "), earns={"p1_masked_conv_tests": 0.5}),
+    Mutant("p1_masked_conv", "centre hard-coded for a 3x3 kernel", _sub(_strip_markers(P1_MASK),
+           "k, c = kernel_size, kernel_size // 2", "k, c = kernel_size, 1"), earns={"p1_masked_conv_tests": 3}),
+    Mutant("p1_masked_conv", "only the first input channel masked", _sub(_strip_markers(P1_MASK),
+           "return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)",
+           "w = self.weight.clone()\n        w[:, :1] = w[:, :1] * self.mask[:, :1]\n"
+           "        return F.conv2d(x, w, self.bias, padding=self.padding)"), earns={"p1_masked_conv_tests": 4.5}),
     Mutant("p1_masked_conv", "correct variant: weight masked through a hook-free multiply of a full-shape mask", _sub(
            _strip_markers(P1_MASK), 'self.register_buffer("mask", mask[None, None])',
            'self.register_buffer("mask", mask.expand(out_channels, in_channels, k, k).clone())'),
            passes=["p1_masked_conv_tests", "p1_model_tests"]),
     Mutant("p1_model", "mask B in the first layer", _sub(_strip_markers(P1_MODEL),
            'layers = [MaskedConv2d("A", 1, channels, 7), nn.ReLU()]', 'layers = [MaskedConv2d("B", 1, channels, 7), nn.ReLU()]'),
-           fails=["p1_model_tests"]),
+           earns={"p1_model_tests": 0.5}),
     Mutant("p1_model", "plain convolution in the hidden layers", _sub(_strip_markers(P1_MODEL),
            'layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]',
            'layers += [nn.Conv2d(channels, channels, kernel_size, padding=kernel_size // 2), nn.ReLU()]'),
-           fails=["p1_model_tests"]),
+           earns={"p1_model_tests": 0.5}),
+    Mutant("p1_model", "mask A in every layer (blind to the pixel just before)", _sub(_strip_markers(P1_MODEL),
+           'layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]',
+           'layers += [MaskedConv2d("A", channels, channels, kernel_size), nn.ReLU()]'),
+           earns={"p1_model_tests": 3.5}),
+    Mutant("p1_model", "n_layers ignored: no hidden layers (found by a generated mutant)", _sub(_strip_markers(P1_MODEL),
+           'layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', "pass"),
+           earns={"p1_model_tests": 3.5}),
     Mutant("p1_model", "correct variant: residual mask-B blocks", r'''
 class _Res(nn.Module):
     def __init__(self, c, k):
@@ -2168,34 +2666,34 @@ class PixelCNN(nn.Module):
         return self.out(self.blocks(torch.relu(self.first(x))))
 ''', passes=["p1_model_tests"]),
     Mutant("p1_nll", "mean over pixels instead of sum", _sub(_strip_markers(P1_NLL), ".flatten(1).sum(dim=1)", ".flatten(1).mean(dim=1)"),
-           fails=["p1_nll_tests"]),
+           earns={"p1_nll_tests": 0.5}),
     Mutant("p1_nll", "log of sigmoid probabilities (overflows)", r'''
 def bernoulli_nll(logits, x):
     p = torch.sigmoid(logits)
     return -(x * torch.log(p) + (1 - x) * torch.log(1 - p)).flatten(1).sum(1)
-''', fails=["p1_nll_tests"]),
+''', earns={"p1_nll_tests": 2.5}),
     Mutant("p1_nll", "log-likelihood instead of its negative", _sub(_strip_markers(P1_NLL), "return F.", "return -F."),
-           fails=["p1_nll_tests"]),
+           earns={"p1_nll_tests": 0.5}),
     Mutant("p1_nll", "correct variant: torch.distributions", r'''
 def bernoulli_nll(logits, x):
     return -torch.distributions.Bernoulli(logits=logits).log_prob(x).flatten(1).sum(1)
 ''', passes=["p1_nll_tests"]),
     Mutant("p1_inpaint", "inpainting overwrites visible pixels", _sub(_strip_markers(P1_INPAINT),
            "canvas[:, :, i, j] = torch.where(hidden, sample, canvas[:, :, i, j])", "canvas[:, :, i, j] = sample"),
-           fails=["p1_inpaint_tests"]),
+           earns={"p1_inpaint_tests": 4.5}),
     Mutant("p1_inpaint", "all hidden pixels sampled from one forward pass", r'''
 @torch.no_grad()
 def inpaint(model, x, visible):
     canvas = torch.where(visible, x, torch.zeros_like(x))
     sample = torch.bernoulli(torch.sigmoid(model(canvas)))
     return torch.where(visible, x, sample)
-''', fails=["p1_inpaint_tests"]),
+''', earns={"p1_inpaint_tests": 4.5}),
     Mutant("p1_inpaint", "conditions on the true hidden pixels", _sub(_strip_markers(P1_INPAINT),
            "canvas = torch.where(visible, x, torch.zeros_like(x))", "canvas = x.clone()").replace(
            "p = torch.sigmoid(model(canvas)[:, :, i, j])", "p = torch.sigmoid(model(x)[:, :, i, j])"),
-           fails=["p1_inpaint_tests"]),
+           earns={"p1_inpaint_tests": 4.5}),
     Mutant("p1_inpaint", "thresholds instead of sampling", _sub(_strip_markers(P1_INPAINT),
-           "sample = torch.bernoulli(p)", "sample = (p > 0.5).float()"), fails=["p1_inpaint_tests"]),
+           "sample = torch.bernoulli(p)", "sample = (p > 0.5).float()"), earns={"p1_inpaint_tests": 5.5}),
     Mutant("p1_inpaint", "correct variant: hidden pixels start at 1/2, visits every pixel", r'''
 @torch.no_grad()
 def inpaint(model, x, visible):
@@ -2211,30 +2709,31 @@ def inpaint(model, x, visible):
     Mutant("p2_logit", "log-det sign flipped (logit)", _sub(_strip_markers(P2_LOGIT),
            "log_det = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)",
            "log_det = -(math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)"),
-           fails=["p2_logit_tests"]),
+           earns={"p2_logit_tests": 2.5}),
     Mutant("p2_logit", "squashing factor 1 - 2 alpha left out of the log-det", _sub(_strip_markers(P2_LOGIT),
            "log_det = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)",
-           "log_det = (-torch.log(s) - torch.log1p(-s)).sum(dim=1)"), fails=["p2_logit_tests"]),
+           "log_det = (-torch.log(s) - torch.log1p(-s)).sum(dim=1)"), earns={"p2_logit_tests": 2.5}),
     Mutant("p2_logit", "inverse forgets to undo the squashing", _sub(_strip_markers(P2_LOGIT),
-           "return (torch.sigmoid(v) - alpha) / (1 - 2 * alpha)", "return torch.sigmoid(v)"), fails=["p2_logit_tests"]),
+           "return (torch.sigmoid(v) - alpha) / (1 - 2 * alpha)", "return torch.sigmoid(v)"), earns={"p2_logit_tests": 2.75}),
     Mutant("p2_logit", "dequantisation without noise", _sub(_strip_markers(P2_LOGIT),
            "return (torch.round(x * 255) + torch.rand_like(x)) / 256", "return (torch.round(x * 255) + 0.5) / 256"),
-           fails=["p2_logit_tests"]),
+           earns={"p2_logit_tests": 3.5}),
     Mutant("p2_logit", "correct variant: log-det via softplus", _sub(_strip_markers(P2_LOGIT),
            "log_det = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)",
            "log_det = (math.log(1 - 2 * alpha) + F.softplus(v) + F.softplus(-v)).sum(dim=1)"),
            passes=["p2_logit_tests"]),
     Mutant("p2_coupling", "log-det sign flipped (coupling)", _sub(_strip_markers(P2_COUPLING),
-           "return z, s.sum(dim=1)", "return z, -s.sum(dim=1)"), fails=["p2_coupling_tests"]),
+           "return z, s.sum(dim=1)", "return z, -s.sum(dim=1)"),
+           earns={"p2_coupling_tests": 4.5, "p2_realnvp_tests": 4}),  # the flow inherits the sign
     Mutant("p2_coupling", "inverse scales by exp(+s)", _sub(_strip_markers(P2_COUPLING),
            "return z * m + (1 - m) * (z - t) * torch.exp(-s)", "return z * m + (1 - m) * (z - t) * torch.exp(s)"),
-           fails=["p2_coupling_tests"]),
+           earns={"p2_coupling_tests": 4.5}),
     Mutant("p2_coupling", "s and t see the unmasked coordinates too", _sub(_sub(_strip_markers(P2_COUPLING),
            "s = torch.tanh(self.s_net(x * m)) * (1 - m)", "s = torch.tanh(self.s_net(x)) * (1 - m)"),
-           "t = self.t_net(x * m) * (1 - m)", "t = self.t_net(x) * (1 - m)"), fails=["p2_coupling_tests"]),
+           "t = self.t_net(x * m) * (1 - m)", "t = self.t_net(x) * (1 - m)"), earns={"p2_coupling_tests": 2}),
     Mutant("p2_coupling", "log-det summed over the masked coordinates", _sub(_strip_markers(P2_COUPLING),
            "return z, s.sum(dim=1)", "return z, (torch.tanh(self.s_net(x * m)) * m).sum(dim=1)"),
-           fails=["p2_coupling_tests"]),
+           earns={"p2_coupling_tests": 4.5}),
     Mutant("p2_coupling", "correct variant: one network for s and t", r'''
 class CouplingLayer(nn.Module):
     def __init__(self, dim, hidden, mask):
@@ -2257,33 +2756,90 @@ class CouplingLayer(nn.Module):
 ''', passes=["p2_coupling_tests"]),
     Mutant("p2_realnvp", "the same mask in every layer", _sub(_strip_markers(P2_REALNVP),
            "CouplingLayer(dim, hidden, m if l % 2 == 0 else 1 - m)", "CouplingLayer(dim, hidden, m)"),
-           fails=["p2_realnvp_tests"]),
+           earns={"p2_realnvp_tests": 4}),
+    Mutant("p2_realnvp", "the mask changes every third layer only (found by a generated mutant)", _sub(_strip_markers(P2_REALNVP),
+           "m if l % 2 == 0 else 1 - m", "m if l % 3 == 0 else 1 - m"), earns={"p2_realnvp_tests": 4.75}),
     Mutant("p2_realnvp", "inverse applies the layers in forward order", _sub(_strip_markers(P2_REALNVP),
-           "for layer in reversed(self.layers):", "for layer in self.layers:"), fails=["p2_realnvp_tests"]),
+           "for layer in reversed(self.layers):", "for layer in self.layers:"), earns={"p2_realnvp_tests": 3.5}),
     Mutant("p2_realnvp", "log-det of the last layer only", _sub(_strip_markers(P2_REALNVP),
-           "log_det = log_det + ld", "log_det = ld"), fails=["p2_realnvp_tests"]),
+           "log_det = log_det + ld", "log_det = ld"), earns={"p2_realnvp_tests": 4}),
     Mutant("p2_realnvp", "log-det sign flipped in log_prob", _sub(_strip_markers(P2_REALNVP),
-           "math.log(2 * math.pi) + log_det", "math.log(2 * math.pi) - log_det"), fails=["p2_realnvp_tests"]),
+           "math.log(2 * math.pi) + log_det", "math.log(2 * math.pi) - log_det"), earns={"p2_realnvp_tests": 4}),
     Mutant("p2_realnvp", "correct variant: log_prob through torch.distributions", _sub(_strip_markers(P2_REALNVP),
            "return -0.5 * (z ** 2).sum(dim=1) - 0.5 * self.dim * math.log(2 * math.pi) + log_det",
            "return torch.distributions.Normal(torch.zeros_like(z), torch.ones_like(z)).log_prob(z).sum(1) + log_det"),
            passes=["p2_realnvp_tests"]),
     Mutant("p2_log_prob", "missing logit-transform Jacobian", _sub(_strip_markers(P2_LOGPROB),
-           "return log_q + log_det_flow + log_det_logit", "return log_q + log_det_flow"), fails=["p2_log_prob_tests"]),
+           "return log_q + log_det_flow + log_det_logit", "return log_q + log_det_flow"), earns={"p2_log_prob_tests": 0.5}),
     Mutant("p2_log_prob", "flow log-det subtracted", _sub(_strip_markers(P2_LOGPROB),
            "return log_q + log_det_flow + log_det_logit", "return log_q - log_det_flow + log_det_logit"),
-           fails=["p2_log_prob_tests"]),
+           earns={"p2_log_prob_tests": 0.5}),
     Mutant("p2_log_prob", "Gaussian normaliser left out", _sub(_strip_markers(P2_LOGPROB),
            "log_q = -0.5 * (z ** 2).sum(dim=1) - 0.5 * z.shape[1] * math.log(2 * math.pi)",
-           "log_q = -0.5 * (z ** 2).sum(dim=1)"), fails=["p2_log_prob_tests"]),
+           "log_q = -0.5 * (z ** 2).sum(dim=1)"), earns={"p2_log_prob_tests": 0.5}),
     Mutant("p2_bpd", "no log 256 term", _sub(_strip_markers(P2_BPD), "(-log_p_y / num_dims + math.log(256))", "(-log_p_y / num_dims)"),
-           fails=["p2_bpd_tests"]),
-    Mutant("p2_bpd", "nats instead of bits", _sub(_strip_markers(P2_BPD), " / math.log(2)", ""), fails=["p2_bpd_tests"]),
+           earns={"p2_bpd_tests": 0}),
+    Mutant("p2_bpd", "nats instead of bits", _sub(_strip_markers(P2_BPD), " / math.log(2)", ""), earns={"p2_bpd_tests": 0}),
     Mutant("p2_bpd", "not divided by the number of dimensions", _sub(_strip_markers(P2_BPD),
-           "(-log_p_y / num_dims + math.log(256))", "(-log_p_y + num_dims * math.log(256))"), fails=["p2_bpd_tests"]),
+           "(-log_p_y / num_dims + math.log(256))", "(-log_p_y + num_dims * math.log(256))"), earns={"p2_bpd_tests": 0}),
     Mutant("p2_bpd", "correct variant: log2", "def bits_per_dim(log_p_y, num_dims):\n    return 8.0 - log_p_y / (num_dims * math.log(2))",
            passes=["p2_bpd_tests"]),
 ]
+
+# Generated mutants (benchmarks/mutation_kill_rates.py, docs/mutation.md) that survive because they change
+# nothing a grade should notice, each with the reason; the kill rate leaves them out.
+EQUIVALENT_MUTANTS = {
+    "q3_divergences": {
+        "L5 delete: `a, b = (sp.sympify(a), sp.sympify(b))` deleted":
+            "sympify only converts: for the documented inputs (sympy numbers or symbols; Python floats too) every "
+            "operation below already gives the same sympy expression",
+        "L13 delete: `a, b = (sp.sympify(a), sp.sympify(b))` deleted":
+            "the same in js_bernoulli: m = (a + b) / 2 and kl_bernoulli give the same expression without it",
+    },
+    "q3_theta_star": {
+        "L5 constant: `1e-06` -> `2e-06` (1e-06 -> 2e-06)":
+            "a search bound of 2e-6 instead of 1e-6 (either end): the minimiser 0.3 is far inside both",
+        "L5 arith: `1 - 1e-06` -> `1 + 1e-06` (- -> +)":
+            "the bounded search only evaluates inside the bracket, where JS is convex with its minimum at 0.3; "
+            "the changed end is never evaluated",
+        "L6 constant: `1e-10` -> `2e-10` (1e-10 -> 2e-10)": "a tolerance of 2e-10 still finds 0.3 far within 1e-4",
+    },
+    "q4_frechet": {
+        "L9 delete: `mu1, mu2 = (np.asarray(mu1, dtype=np.float64), np.asarray...` deleted":
+            "the means are documented as float arrays (every caller passes float64 numpy arrays), for which "
+            "mu1 - mu2 is the same without the conversion; only out-of-contract Python lists would differ",
+        "L13 args: `np.clip(w, 0, None)` -> `np.clip(0, w, None)` (first two arguments swapped)":
+            "np.clip(0, w, None) = max(0, w) elementwise, broadcast to w's shape: the same array as np.clip(w, 0, None)",
+        "L15 args: `np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, N...` -> `np.clip(0, "
+        "np.linalg.eigvalsh((middle + middle.T) / 2), N...` (first two arguments swapped)":
+            "the same identity: np.clip(0, e, None) = max(0, e) = np.clip(e, 0, None)",
+    },
+    "p1_inpaint": {
+        "L18 delete: `if not hidden.any(): ...` deleted":
+            "skipping positions where every image is visible only saves forward passes: torch.where keeps "
+            "visible pixels anyway",
+        "L19 delete: `continue` deleted": "the same skip, undone: torch.where keeps visible pixels anyway",
+        "L14 sign: `-2` -> `2`": "x.shape[2:] and x.shape[-2:] are both (H, W) for the documented (N, 1, H, W) input",
+    },
+    "p2_coupling": {
+        "L16 args: `nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linea...` -> `nn.Sequential(nn.ReLU(), "
+        "nn.Linear(dim, hidden), nn.Linea...` (first two arguments swapped)":
+            "s and t may be any functions of the masked coordinates: a ReLU before the first linear layer "
+            "changes what they can express, not invertibility or the log-det",
+        "L25 arith: `1 - m` -> `1 + m` (- -> +)":
+            "t is used only through (1 - m) * (... + t), so its masked coordinates never reach z",
+        "L33 arith: `1 - m` -> `1 + m` (- -> +)":
+            "in the inverse, s is used only through (1 - m) * ... * exp(-s), so its masked coordinates never "
+            "reach x (tanh keeps exp(-s) finite)",
+        "L34 arith: `1 - m` -> `1 + m` (- -> +)": "the same for t in the inverse",
+    },
+    "p2_realnvp": {
+        "L15 compare: `l % 2 == 0` -> `l % 2 != 0` (== -> !=)":
+            "the stack starts with the complement mask and still alternates: the same family of flows (which "
+            "parity comes first is a convention)",
+        "L15 constant: `0` -> `1` (0 -> 1)": "l % 2 == 1: the same swap of which mask comes first",
+    },
+}
 
 PARTIAL = [
     "mask A and B swapped",
