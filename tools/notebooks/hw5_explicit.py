@@ -510,12 +510,28 @@ def build() -> Notebook:
         if runtime.is_fast():
             torch.set_num_threads(1)   # fast and grading runs use tiny tensors: extra threads only add overhead
         ''', locked=True, grade_id="imports")
-    _q1(nb)
+    _q1_written(nb)
+    _q1_discriminative(nb)
+    _q1_generative(nb)
+    _q1_steps(nb)
     _q2(nb)
-    _q3(nb)
-    _q4(nb)
-    _p1(nb)
-    _p2(nb)
+    _q3_written(nb)
+    _q3_divergences(nb)
+    _q3_theta_star(nb)
+    _q4_written(nb)
+    _q4_stats(nb)
+    _q4_frechet(nb)
+    _p1_masked_conv(nb)
+    _p1_model(nb)
+    _p1_nll(nb)
+    _p1_inpaint(nb)
+    _p1_training(nb)
+    _p2_logit(nb)
+    _p2_coupling(nb)
+    _p2_realnvp(nb)
+    _p2_log_prob(nb)
+    _p2_bpd(nb)
+    _p2_training(nb)
     nb.md(r'''
         ## Closing note
 
@@ -534,7 +550,8 @@ def build() -> Notebook:
 
 
 # ---------------------------------------------------------------------- Q1
-def _q1(nb):
+def _q1_written(nb):
+    """Q1 (15 points): classifying through a pretrained decoder, the written parts."""
     nb.md(r'''
         ## Q1 (15 points): Classifying through a pretrained decoder
 
@@ -606,6 +623,9 @@ def _q1(nb):
         nb.md(f"**Q1.{i} (1.5 points)** Your answer:")
         nb.written(gid, points=1.5, model_answer=text)
 
+
+def _q1_discriminative(nb):
+    """Q1 companion: the discriminative posterior Q(y|x) in a small discrete world."""
     nb.md(r'''
         ### Q1 companion (6 points, autograded): a small discrete world
 
@@ -707,6 +727,10 @@ def _q1(nb):
 
         run_tests(points=2, hidden=1.25)
         ''')
+
+
+def _q1_generative(nb):
+    """Q1 companion: the generative posterior Q'(y|x)."""
     nb.md(r"Compute $Q'(y \mid x)$ of Q1.4: the class prior times the probability that class $y$ produces a code decoding to $x$, normalised over $y$.")
     nb.answer("q1_generative", Q1_GEN)
     nb.tests("q1_generative_tests", points=2, src=r'''
@@ -785,6 +809,10 @@ def _q1(nb):
 
         run_tests(points=2, hidden=1.25)
         ''')
+
+
+def _q1_steps(nb):
+    """Q1 companion: one gradient step of each training algorithm."""
     nb.md(r'''
         One gradient step of each training algorithm (Q1.2 and Q1.5). The discriminative model is trained
         on $-\frac1n\sum_j \log Q(y^j \mid x^j)$; the generative model by maximum likelihood of the data given
@@ -1060,7 +1088,8 @@ def _q2(nb):
 
 
 # ---------------------------------------------------------------------- Q3
-def _q3(nb):
+def _q3_written(nb):
+    """Q3 (15 points): the Jensen-Shannon divergence, the written parts."""
     nb.md(r'''
         ## Q3 (15 points): The Jensen-Shannon divergence
 
@@ -1102,6 +1131,10 @@ def _q3(nb):
     for i, (gid, (pts, text)) in enumerate(answers.items(), start=1):
         nb.md(f"**Q3.{i} ({pts:g} point{'' if pts == 1 else 's'})** Your answer:")
         nb.written(gid, points=pts, model_answer=text)
+
+
+def _q3_divergences(nb):
+    """Q3 companion: KL and JS between the two distributions, in sympy."""
     nb.md(r'''
         ### Q3 companion (7 points, autograded)
 
@@ -1226,6 +1259,10 @@ def _q3(nb):
 
         run_tests(points=3, hidden=2)
         ''')
+
+
+def _q3_theta_star(nb):
+    """Q3 companion: the minimisers of the two divergences."""
     nb.md("Both divergences against $\\theta$ (this plot is what Q3.4 asks you to comment on).")
     nb.code(r'''
         if not runtime.is_grading():   # for you to look at; nothing here is graded automatically
@@ -1292,7 +1329,8 @@ def _q3(nb):
 
 
 # ---------------------------------------------------------------------- Q4
-def _q4(nb):
+def _q4_written(nb):
+    """Q4 (10 points): the Frechet distance behind FID, the written parts."""
     nb.md(r'''
         ## Q4 (10 points): The Fréchet distance behind FID
 
@@ -1329,6 +1367,10 @@ def _q4(nb):
     for i, (gid, (pts, text)) in enumerate(answers.items(), start=1):
         nb.md(f"**Q4.{i} ({pts:g} point{'' if pts == 1 else 's'})** Your answer:")
         nb.written(gid, points=pts, model_answer=text)
+
+
+def _q4_stats(nb):
+    """Q4 companion: feature statistics."""
     nb.md(r'''
         ### Q4 companion (6 points, autograded)
 
@@ -1389,6 +1431,10 @@ def _q4(nb):
 
         run_tests(points=2, hidden=1)
         ''')
+
+
+def _q4_frechet(nb):
+    """Q4 companion: the Frechet distance between two Gaussians."""
     nb.md(r'''
         **(4 points)** The Fréchet distance itself. Compute it in float64; the matrix square root of
         $\Sigma_1\Sigma_2$ can come out complex or NaN from round-off when covariances are nearly singular
@@ -1469,7 +1515,8 @@ def _q4(nb):
 
 
 # ---------------------------------------------------------------------- P1
-def _p1(nb):
+def _p1_masked_conv(nb):
+    """P1 (25 points): inpainting with a masked CNN; the masked convolution."""
     nb.md(r'''
         ## P1 (25 points): Inpainting binarised MNIST with a masked CNN
 
@@ -1569,6 +1616,10 @@ def _p1(nb):
 
         run_tests(points=6, hidden=4.5)
         ''')
+
+
+def _p1_model(nb):
+    """P1: the causal model."""
     nb.md(r'''
         **(5 points)** The model. It must be **causal as a whole**: the logit at pixel $(i, j)$ may depend only
         on pixels strictly before $(i, j)$ in raster order. The test checks this with gradients.
@@ -1646,6 +1697,10 @@ def _p1(nb):
 
         run_tests(points=5, hidden=3)
         ''')
+
+
+def _p1_nll(nb):
+    """P1: the training loss."""
     nb.md(r'''
         **(4 points)** The training loss: the negative log-likelihood of each image, summed over its pixels, in
         nats. Work from logits (not probabilities) so that confident predictions stay finite.
@@ -1701,6 +1756,10 @@ def _p1(nb):
 
         run_tests(points=4, hidden=2.75)
         ''')
+
+
+def _p1_inpaint(nb):
+    """P1: inpainting."""
     nb.md(r'''
         **(7 points)** Inpainting. Visible pixels are copied; hidden ones are sampled in raster order, each from
         the model's conditional given the current canvas. The hidden pixels of `x` must play no role (a real
@@ -1789,6 +1848,10 @@ def _p1(nb):
 
         run_tests(points=7, hidden=5.5)
         ''')
+
+
+def _p1_training(nb):
+    """P1: training and inpainting binarised MNIST, and the written results."""
     nb.md(r'''
         ### Training and inpainting binarised MNIST
 
@@ -1906,7 +1969,8 @@ def _p1(nb):
 
 
 # ---------------------------------------------------------------------- P2
-def _p2(nb):
+def _p2_logit(nb):
+    """P2 (25 points): Real NVP on MNIST; dequantisation and the logit transform."""
     nb.md(r'''
         ## P2 (25 points): Real NVP on MNIST
 
@@ -2017,6 +2081,10 @@ def _p2(nb):
 
         run_tests(points=4, hidden=2.75)
         ''')
+
+
+def _p2_coupling(nb):
+    """P2: the coupling layer."""
     nb.md(r'''
         **(7 points)** The coupling layer. Use `tanh` at the end of $s$ so that early training cannot blow the
         scales up. The tests perturb your weights and check invertibility and the log-determinant against
@@ -2109,6 +2177,10 @@ def _p2(nb):
 
         run_tests(points=7, hidden=4.5)
         ''')
+
+
+def _p2_realnvp(nb):
+    """P2: the full flow."""
     nb.md(r'''
         **(5 points)** The full flow. A mask helper is given: a checkerboard for square images and the parity
         of the index otherwise.
@@ -2212,6 +2284,10 @@ def _p2(nb):
 
         run_tests(points=5, hidden=3.5)
         ''')
+
+
+def _p2_log_prob(nb):
+    """P2: the log-density of dequantised images."""
     nb.md(r'''
         **(3 points)** The log-density of dequantised images $y$ under "logit transform, then flow". Both
         log-determinants count.
@@ -2267,6 +2343,10 @@ def _p2(nb):
 
         run_tests(points=3, hidden=1.5)
         ''')
+
+
+def _p2_bpd(nb):
+    """P2: bits per dimension."""
     nb.md("**(3 points)** Bits per dimension from the log-density of dequantised images.")
     nb.answer("p2_bpd", P2_BPD)
     nb.tests("p2_bpd_tests", points=3, src=r'''
@@ -2301,6 +2381,10 @@ def _p2(nb):
 
         run_tests(points=3, hidden=2)
         ''')
+
+
+def _p2_training(nb):
+    """P2: training Real NVP on MNIST, samples, FID in practice, and the written results."""
     nb.md(r'''
         ### Training Real NVP on MNIST
 
