@@ -1116,10 +1116,23 @@ def build() -> Notebook:
 
         ### BEGIN HIDDEN TESTS
         def _line_batch(n):
-            # real points of norm 2 with unequal pixel values, fake points at the origin
+            # real points of norm 2 with unequal pixel values, fake points at the origin. First three of them go
+            # through a critic that records its input: an x_hat broadcast to another shape (an eps of shape (N, 1, 1)
+            # makes it (N, N, 2, 2)) fails here, before n = 20,000 samples would make it tens of gigabytes
+            seen = []
+
+            class _Recorder(nn.Module):
+                def forward(self, x):
+                    seen.append(tuple(x.shape))
+                    return 0.5 * (x.flatten(1) ** 2).sum(1)
+
             direction = torch.tensor([1.6, 1.2, 0.0, 0.0]).view(1, 1, 2, 2)
             signs = torch.where(torch.rand(n, 1, 1, 1) < 0.5, -1.0, 1.0)
-            return direction * signs, torch.zeros(n, 1, 2, 2)
+            real, fake = direction * signs, torch.zeros(n, 1, 2, 2)
+            gradient_penalty(_Recorder(), real[:3], fake[:3])
+            assert seen and all(shape == (3, 1, 2, 2) for shape in seen), \\
+                "the critic is not given x_hat of the shape of x_real (one eps per sample, broadcast over its pixels)"
+            return real, fake
 
         @points(2.5)
         def test_evaluated_at_random_interpolates():
@@ -2253,6 +2266,8 @@ def glue_couplings(pi_p, pi_q, r):
            earns={_GP_T: 0.5}),
     Mutant("p5_gradient_penalty", "lambda folded into the penalty",
            _gp(ret="10.0 * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"), earns={_GP_T: 1}),
+    Mutant("p5_gradient_penalty", "eps one dimension short (N, 1, 1): x_hat broadcasts to (N, N, H, W)",
+           _gp(eps="torch.rand(x_real.shape[0], 1, 1)"), earns={_GP_T: 0}),
     Mutant("p5_gradient_penalty", "one-sided penalty", _gp(ret="(F.relu(grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"),
            earns={_GP_T: 3.5}),
     Mutant("p5_gradient_penalty", "correct variant: graph kept, grad_outputs, rand_like",
@@ -2389,6 +2404,32 @@ def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
     return lr * (lr_low / lr) ** int(epoch >= cut_epoch)
 ''', passes=["p6_schedule_tests"]),
 ]
+
+# Generated mutants (benchmarks/mutation_kill_rates.py, docs/mutation.md) that survive because they change
+# nothing a grade should notice: {answer: {label: why}}.
+EQUIVALENT_MUTANTS = {
+    "p3_costs": {
+        "L11 args: `ot.dist(x, y, metric='euclidean')` -> `ot.dist(y, x, metric='euclidean')` (first two arguments "
+        "swapped)":
+            "the swapped call gives the transposed cost matrix; with the same uniform weights on both sides, "
+            "transposing a plan maps the couplings of one problem onto those of the other at the same cost, so "
+            "the exact EMD is the same number",
+    },
+    "p4_linprog": {
+        "L12 constant: `1` -> `2` (1 -> 2)":
+            "`C.reshape(-1)` -> `C.reshape(-2)`: numpy (2.x) takes any negative size as the one to infer, so the "
+            "cost vector is the same",
+    },
+    "p5_critic": {
+        "L7 constant: `3` -> `4` (3 -> 4)":
+            "the embedding conv's kernel 3 -> 4: the statement leaves the embedding's kernel free; the map is "
+            "27 x 27, the stride-4 block makes it 7 x 7 and the spatial sum feeds the head as before",
+        "L7 constant: `1` -> `2` (1 -> 2)":
+            "the embedding conv's padding 1 -> 2 (its input-channel 1 -> 2 is killed: MNIST has one channel): the "
+            "statement leaves the padding free; the map is 30 x 30, 8 x 8 after the stride-4 block, and the "
+            "spatial sum makes the head independent of the size",
+    },
+}
 
 # labels the demo's partly-wrong submission uses
 PARTIAL = [
