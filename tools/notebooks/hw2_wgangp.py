@@ -1048,17 +1048,6 @@ def build() -> Notebook:
                 return x.flatten(1) @ self.w + self.b
 
 
-        class ToyQuadraticCritic(nn.Module):
-            """D(x) = a/2 ||x||^2 on flattened inputs; its input gradient a*x has norm a*||x||."""
-
-            def __init__(self, a=1.0):
-                super().__init__()
-                self.a = nn.Parameter(torch.tensor(float(a)))
-
-            def forward(self, x):
-                return 0.5 * self.a * (x.flatten(1) ** 2).sum(1)
-
-
         class ToyGenerator(nn.Module):
             """G(z) = z A + c reshaped to (N, 1, 3, 3)."""
 
@@ -1115,10 +1104,27 @@ def build() -> Notebook:
                  f"do not detach it or call .item()")
 
         ### BEGIN HIDDEN TESTS
-        def _line_batch(n):
-            # real points of norm 2 with unequal pixel values, fake points at the origin. First three of them go
-            # through a critic that records its input: an x_hat broadcast to another shape (an eps of shape (N, 1, 1)
-            # makes it (N, N, 2, 2)) fails here, before n = 20,000 samples would make it tens of gigabytes
+        class _BowlCritic(nn.Module):
+            """D(x) = a/2 ||x - c||^2: its input gradient a (x - c) has norm a ||x - c||."""
+
+            def __init__(self, a, c):
+                super().__init__()
+                self.a = nn.Parameter(torch.tensor(float(a)))
+                self.c = c
+
+            def forward(self, x):
+                return 0.5 * self.a * ((x - self.c).flatten(1) ** 2).sum(1)
+
+        def _segment_batch(n):
+            # fake points all at c (away from the origin, so x_fake's own weight in x_hat matters), real points at
+            # distance 2 from c along one direction with unequal pixel values: along a segment the gradient norm of
+            # the bowl centred at c is 2 a eps. First three go through a critic that records its input: an x_hat
+            # broadcast to another shape (an eps of shape (N, 1, 1) makes it (N, N, 2, 2)) fails here, before
+            # n = 20,000 samples would make it tens of gigabytes
+            c = torch.tensor([0.5, -0.5, 1.0, 0.25]).view(1, 1, 2, 2)
+            direction = torch.tensor([1.6, 1.2, 0.0, 0.0]).view(1, 1, 2, 2)
+            signs = torch.where(torch.rand(n, 1, 1, 1) < 0.5, -1.0, 1.0)
+            real, fake = c + direction * signs, c.expand(n, 1, 2, 2).clone()
             seen = []
 
             class _Recorder(nn.Module):
@@ -1126,18 +1132,15 @@ def build() -> Notebook:
                     seen.append(tuple(x.shape))
                     return 0.5 * (x.flatten(1) ** 2).sum(1)
 
-            direction = torch.tensor([1.6, 1.2, 0.0, 0.0]).view(1, 1, 2, 2)
-            signs = torch.where(torch.rand(n, 1, 1, 1) < 0.5, -1.0, 1.0)
-            real, fake = direction * signs, torch.zeros(n, 1, 2, 2)
             gradient_penalty(_Recorder(), real[:3], fake[:3])
             assert seen and all(shape == (3, 1, 2, 2) for shape in seen), \\
                 "the critic is not given x_hat of the shape of x_real (one eps per sample, broadcast over its pixels)"
-            return real, fake
+            return c, real, fake
 
         @points(2.5)
         def test_evaluated_at_random_interpolates():
-            critic = ToyQuadraticCritic(a=1.0)
-            real, fake = _line_batch(20_000)
+            c, real, fake = _segment_batch(20_000)
+            critic = _BowlCritic(1.0, c)
             for _ in range(4):
                 gp = float(gradient_penalty(critic, real, fake).detach())
                 assert abs(gp - 1 / 3) < 0.03, ("on a critic whose gradient norm changes along the segment from fake to "
@@ -1147,8 +1150,8 @@ def build() -> Notebook:
         @points(2)
         def test_derivative_in_the_critic_parameters():
             # at a = 1/2 every interpolate has gradient norm below 1, so only the two-sided penalty has a derivative here
-            critic = ToyQuadraticCritic(a=0.5)
-            real, fake = _line_batch(20_000)
+            c, real, fake = _segment_batch(20_000)
+            critic = _BowlCritic(0.5, c)
             gp = gradient_penalty(critic, real, fake)
             assert gp.requires_grad, ("the penalty is not connected to the critic's parameters: was the input gradient "
                                       "taken with create_graph=True, and not detached?")
@@ -2268,6 +2271,10 @@ def glue_couplings(pi_p, pi_q, r):
            _gp(ret="10.0 * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"), earns={_GP_T: 1}),
     Mutant("p5_gradient_penalty", "eps one dimension short (N, 1, 1): x_hat broadcasts to (N, N, H, W)",
            _gp(eps="torch.rand(x_real.shape[0], 1, 1)"), earns={_GP_T: 0}),
+    Mutant("p5_gradient_penalty", "x_fake dropped from the interpolate (x_hat = eps * x_real)",
+           _gp(xhat="(eps * x_real).detach().requires_grad_(True)"), earns={_GP_T: 3.5}),
+    Mutant("p5_gradient_penalty", "sign slip in the interpolate: eps * x_real - (1 - eps) * x_fake",
+           _gp(xhat="(eps * x_real - (1 - eps) * x_fake).detach().requires_grad_(True)"), earns={_GP_T: 3.5}),
     Mutant("p5_gradient_penalty", "one-sided penalty", _gp(ret="(F.relu(grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"),
            earns={_GP_T: 3.5}),
     Mutant("p5_gradient_penalty", "correct variant: graph kept, grad_outputs, rand_like",
@@ -2428,6 +2435,35 @@ EQUIVALENT_MUTANTS = {
             "the embedding conv's padding 1 -> 2 (its input-channel 1 -> 2 is killed: MNIST has one channel): the "
             "statement leaves the padding free; the map is 30 x 30, 8 x 8 after the stride-4 block, and the "
             "spatial sum makes the head independent of the size",
+    },
+    "p6_models": {
+        "L8 constant: `False` -> `True` (False -> True)":
+            "a bias in the seed's linear map, which BatchNorm follows: BatchNorm subtracts each channel's mean, "
+            "so the bias cancels (the given generator leaves it out for that reason)",
+        "L13 constant: `False` -> `True` (False -> True)":
+            "a bias in the conv after upsampling, which BatchNorm follows: it cancels as above",
+        "L15 constant: `False` -> `True` (False -> True)":
+            "a per-channel bias in the last conv next to the learned per-pixel bias, which already contains "
+            "every per-channel constant: the same set of generators",
+        "L23 arith: `self.to_image(h) + self.pixel_bias` -> `self.to_image(h) - self.pixel_bias` (+ -> -)":
+            "the learned per-pixel bias starts at zero and enters with the opposite sign: the same generators, "
+            "trained with b -> -b",
+        "L30 constant: `128` -> `129` (128 -> 129)":
+            "the CIFAR critic's default capacity: the tests and the training cell always pass capacity",
+        "L33 constant: `3` -> `4` (3 -> 4)":
+            "the CIFAR critic's embedding kernel 3 -> 4 (its input channels 3 -> 4 is killed): the statement leaves "
+            "the embedding free, and the spatial sum makes the head independent of the 31 x 31 map",
+        "L33 constant: `1` -> `2` (1 -> 2)":
+            "the CIFAR critic's embedding padding 1 -> 2: free as above (34 x 34, 9 x 9 after the stride-4 block)",
+        # Not the same function, but not what P6(a) grades (the changes the new data need: channels, seed map,
+        # nine blocks, per-pixel bias); counted apart in docs/mutation.md.
+        "L12 constant: `False` -> `True` (False -> True)":
+            "(a harmless deviation, not an equivalent) bilinear x4 upsampling with align_corners=True instead of "
+            "the given generator's False: a slightly different interpolation grid, still 8 x 8 -> 32 x 32",
+        "L11 args: `nn.Sequential(nn.Upsample(scale_factor=4, mode='bilinear'...` -> `nn.Sequential(nn.Conv2d("
+        "capacity, capacity, 3, padding=1,...` (first two arguments swapped)":
+            "(a harmless deviation, not an equivalent) the 3 x 3 conv before the x4 upsampling instead of after: "
+            "a cheaper variant of the given block, same shapes, still trainable",
     },
 }
 
