@@ -54,6 +54,12 @@ def test_quadratic_critic_penalty_constants():
     gp = sp.integrate((a * 2 * eps - 1) ** 2, (eps, 0, 1))
     assert gp.subs(a, 1) == sp.Rational(1, 3)
     assert sp.diff(gp, a).subs(a, 2) == sp.Rational(10, 3)
+    # the derivative test runs at a = 1/2: -2/3 for the two-sided penalty; a one-sided penalty is 0 there
+    # (every gradient norm 2 a eps = eps is at most 1), so the test tells them apart
+    assert sp.diff(gp, a).subs(a, sp.Rational(1, 2)) == sp.Rational(-2, 3)
+    # at a = 2 (the earlier test point) a one-sided penalty's derivative, 27/8, sat within the tolerance 0.2 of 10/3
+    one_sided = sp.integrate((a * 2 * eps - 1) ** 2, (eps, 1 / (2 * a), 1))  # valid for a > 1/2
+    assert sp.diff(one_sided, a).subs(a, 2) == sp.Rational(27, 8)
     assert abs(math.hypot(1.6, 1.2) - 2.0) < 1e-12  # the direction used in the test has norm 2
 
 

@@ -175,20 +175,24 @@ def _visible_asserts_without_message(source: str) -> list:
             if isinstance(node, ast.Assert) and node.msg is None and node.lineno not in hidden]
 
 
-def test_visible_asserts_of_points_cells_carry_a_message():
-    """In every test cell with points per test (run_tests(points=...); so far hw3_flows, hw1_wgan, hw4_gans and hw5_explicit),
-    each visible assert says what failed: a bare assert shows the student only 'an assertion failed'.
-    All-or-nothing cells (the other homeworks, until they move) are not checked yet."""
+def test_every_graded_test_cell_gives_points_per_test_and_its_visible_asserts_a_message():
+    """Every graded test cell of the five homeworks gives points per test (run_tests(points=...)), and
+    each of its visible asserts says what failed: a bare assert shows the student only 'an assertion failed'."""
     from dgmlab.testing import plan
 
-    checked, bare = 0, []
+    checked, all_or_nothing, bare = 0, [], []
     for path in sorted((ROOT / "source").glob("*/*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
             meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution") and plan(cell.source):
-                checked += 1
-                bare += [f"{path.name} {meta['grade_id']} line {n}" for n in _visible_asserts_without_message(cell.source)]
-    assert checked >= 65, f"only {checked} points cells found"  # hw3_flows has 14, hw1_wgan 15, hw4_gans 17, hw5_explicit 19
+            if not (cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")):
+                continue
+            if not plan(cell.source):
+                all_or_nothing.append(f"{path.name} {meta['grade_id']}")
+                continue
+            checked += 1
+            bare += [f"{path.name} {meta['grade_id']} line {n}" for n in _visible_asserts_without_message(cell.source)]
+    assert not all_or_nothing, f"all-or-nothing test cells: {all_or_nothing}"
+    assert checked >= 81, f"only {checked} points cells found"  # hw1 15, hw2 16, hw3 14, hw4 17, hw5 19
     assert not bare, f"visible asserts without a message: {bare}"
 
 

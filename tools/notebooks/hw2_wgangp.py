@@ -35,10 +35,17 @@ def build() -> Notebook:
         Analysis is 40% of the grade, implementation 60%.
 
         **How to work.** Fill in every code cell marked `# COMPLETE`, and replace the line *Write your
-        answer here* of every written answer cell. After each answer cell, run the test cell below it: the visible checks help
-        you, more checks run when the homework is graded. Training cells only run outside
+        answer here* of every written answer cell. Training cells only run outside
         grading; with `DGMLAB_FAST=1` they run a tiny version so you can check the whole
         notebook end to end in a minute or two. Real training (P5, P6) needs a GPU (Colab works).
+
+        **Points per check, and hidden tests.** Run the test cell below each answer cell: it runs a few visible
+        checks, prints the points each one earns (with a hint when it fails) and shows the cell's points as its
+        result. Hidden tests, run only when the notebook is graded, decide {HIDDEN} of the {AUTO} auto-graded
+        points; each test cell says how many of its own. Passing every visible check does not guarantee those.
+        **Self-check before handing in:** run `dgmlab.check()` in a new cell (or `dgmlab check hw2_wgangp.ipynb`
+        in a terminal): it runs every visible check the way the autograder does and lists, per problem, the
+        visible points earned, the points hidden tests decide, and written answers still empty.
         ''')
     nb.setup()
     nb.code('''
@@ -127,23 +134,41 @@ def build() -> Notebook:
         print("f_star_kl =", f_star_kl)
         ''', check_output=True)
     nb.tests("p1_conjugate_tests", points=2, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
+        @points(0.25)
         def test_is_an_expression_in_t():
             checks.assert_sympy_expr(f_star_kl, "f_star_kl", symbols=[t])
 
+        @points(0.5)
+        def test_value_at_t_equal_to_one():
+            value = sp.sympify(f_star_kl).subs(t, 1)
+            assert not value.free_symbols, \\
+                (f"expected a number at t = 1, found {value}: f_star_kl still contains "
+                 f"{sorted(map(str, value.free_symbols))} (substitute the maximising u back into t*u - f(u))")
+            got = complex(sp.N(value))
+            hint = ""
+            if abs(got - math.e) < 1e-9:
+                hint = ": that is exp(t) at t = 1; d/du (u log u) = log u + 1, so the maximiser is u = exp(t - 1)"
+            elif abs(got) < 1e-9:
+                hint = ": that is f(1) = 1 log 1, the function itself rather than its conjugate sup_u (t u - f(u))"
+            assert abs(got - 1) < 1e-9, \\
+                f"expected f*(1) = sup_u (u - u log u) = 1 (reached at u = 1), found {got.real:.6g}{hint}"
+
         ### BEGIN HIDDEN TESTS
+        @points(0.75)
         def test_equals_the_convex_conjugate():
             checks.assert_sympy_equal(f_star_kl, sp.exp(t - 1), "f_star_kl")
 
+        @points(0.5)
         def test_turns_one_plus_log_d_into_d():
             d = sp.Symbol("d", positive=True)
             value = sp.simplify(f_star_kl.subs(t, 1 + sp.log(d)))
             assert checks.sympy_equivalent(value, d), "f_star_kl(1 + log d) should simplify to d, as the proof uses"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=2, hidden=1.25)
         ''')
     nb.md(r'''
         ### P1(c) (3 points, auto-graded): the objective and its optimal critic
@@ -175,20 +200,47 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("p1_objective_tests", points=3, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
+        @points(0.25)
         def test_constant_critic_gives_zero():
             x = torch.randn(100, dtype=torch.float64)
             value = kl_objective(lambda v: torch.ones_like(v), x, x)
             checks.assert_tensor(value, "kl_objective(...)", shape=())
-            checks.assert_close(value, 0.0, atol=1e-9, name="kl_objective with d = 1", reveal=True)
+            got = float(value)
+            hint = ""
+            if abs(got + 1) < 1e-9:
+                hint = ": the constant 1 is missing"
+            elif abs(got + 99) < 1e-6:
+                hint = ": that is a sum over the 100 samples; the expectations are means"
+            assert abs(got) < 1e-9, f"with d = 1 expected 1 + E_p[log 1] - E_q[1] = 0, found {got:.6g}{hint}"
 
-        def test_optimal_critic_is_callable():
+        @points(0.5)
+        def test_value_on_two_points():
+            x_p = torch.tensor([0.0, 1.0], dtype=torch.float64)
+            x_q = torch.tensor([0.0, 0.0], dtype=torch.float64)
+            got = float(kl_objective(torch.exp, x_p, x_q))
+            want = 1 + 0.5 - 1.0
+            hint = ""
+            if abs(got - (1 + 0.0 - (1 + math.e) / 2)) < 1e-9:
+                hint = ": p and q are swapped (log d is averaged over the samples of p, d over those of q)"
+            elif abs(got - (want - 1)) < 1e-9:
+                hint = ": the constant 1 is missing"
+            elif abs(got - (1 + 1.0 - 2.0)) < 1e-9:
+                hint = ": that uses sums; the expectations are means"
+            assert abs(got - want) < 1e-9, \\
+                (f"for d = exp, x_p = [0, 1], x_q = [0, 0] expected 1 + mean(x_p) - mean(exp(x_q)) = {want:g}, "
+                 f"found {got:.6g}{hint}")
+
+        @points(0.25)
+        def test_optimal_critic_is_one_when_p_equals_q():
             p = torch.distributions.Normal(torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64))
-            d_star = kl_optimal_critic(p.log_prob, p.log_prob)
-            out = d_star(torch.linspace(-2, 2, 5, dtype=torch.float64))
+            out = kl_optimal_critic(p.log_prob, p.log_prob)(torch.linspace(-2, 2, 5, dtype=torch.float64))
             checks.assert_tensor(out, "d_star(x)", shape=(5,))
+            hint = ": d* is the density ratio itself, not its log" if bool((out.abs() < 1e-9).all()) else ""
+            assert bool(((out - 1).abs() < 1e-9).all()), \\
+                f"when p = q the optimal critic is 1 everywhere; found {[round(float(v), 4) for v in out]}{hint}"
 
         ### BEGIN HIDDEN TESTS
         def _gaussians():
@@ -200,6 +252,7 @@ def build() -> Notebook:
         def _kl_closed_form(p, q):
             return float(torch.distributions.kl_divergence(p, q))
 
+        @points(1.25)
         def test_objective_at_optimum_matches_closed_form_kl():
             p, q = _gaussians()
             x_p, x_q = p.sample((100_000,)), q.sample((100_000,))
@@ -210,6 +263,7 @@ def build() -> Notebook:
             assert abs(value - _kl_closed_form(p, q)) < 5 * se + 1e-3, \\
                 "at d* the objective does not match D(p||q) of two Gaussians within Monte-Carlo error"
 
+        @points(0.75)
         def test_other_critics_score_lower():
             p, q = _gaussians()
             x_p, x_q = p.sample((100_000,)), q.sample((100_000,))
@@ -222,7 +276,7 @@ def build() -> Notebook:
                     f"a perturbed critic (number {k}) scores at least as high as d*: check the objective and d*"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=2)
         ''')
 
     # ------------------------------------------------------------------ P2
@@ -260,26 +314,50 @@ def build() -> Notebook:
         print("f_star_rkl =", f_star_rkl)
         ''', check_output=True)
     nb.tests("p2_conjugate_tests", points=2, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
+        @points(0.25)
         def test_is_an_expression_in_s():
             checks.assert_sympy_expr(f_star_rkl, "f_star_rkl", symbols=[s])
 
+        @points(0.5)
+        def test_value_at_s_equal_to_minus_one_half():
+            value = sp.sympify(f_star_rkl).subs(s, sp.Rational(-1, 2))
+            assert not value.free_symbols, \\
+                (f"expected a number at s = -1/2, found {value}: f_star_rkl still contains "
+                 f"{sorted(map(str, value.free_symbols))} (substitute the maximising u back into s*u - f(u))")
+            got = complex(sp.N(value))
+            want = math.log(2) - 1
+            hint = ""
+            if abs(got.imag) > 1e-9:
+                hint = ": a complex number, the log of a negative number; s < 0, so the maximiser u = -1/s needs log(-s)"
+            elif abs(got.real - (-1 - math.log(2))) < 1e-9:
+                hint = ": the sign of the log is flipped; at u = -1/s, log u = -log(-s)"
+            elif abs(got.real - math.log(2)) < 1e-9:
+                hint = ": the constant is missing (s*u = -1 at the maximiser u = -1/s)"
+            found = f"{got.real:.6g}" if abs(got.imag) < 1e-12 else f"{got.real:.6g}{got.imag:+.6g}i"
+            assert abs(got - want) < 1e-9, \\
+                (f"expected f*(-1/2) = sup_u (-u/2 + log u) = log 2 - 1 = {want:.6f} (at u = 2), "
+                 f"found {found}{hint}")
+
         ### BEGIN HIDDEN TESTS
+        @points(0.75)
         def test_equals_the_convex_conjugate():
             checks.assert_sympy_equal(f_star_rkl, -1 - sp.log(-s), "f_star_rkl")
 
+        @points(0.5)
         def test_is_the_supremum_of_s_u_minus_f():
             # the conjugate must dominate s*u - f(u) for every u > 0, with equality somewhere
             for s0 in (-0.3, -1.0, -4.0):
-                value = float(f_star_rkl.subs(s, s0))
-                gaps = [value - (s0 * u0 + math.log(u0)) for u0 in np.geomspace(0.01, 20, 3000)]
+                value = complex(sp.N(f_star_rkl.subs(s, s0)))
+                assert abs(value.imag) < 1e-12, "f_star_rkl(s) is not real for s < 0"
+                gaps = [value.real - (s0 * u0 + math.log(u0)) for u0 in np.geomspace(0.01, 20, 3000)]
                 assert min(gaps) > -1e-9, "f_star_rkl(s) is below s*u - f(u) for some u: it is not the supremum"
                 assert min(gaps) < 1e-3, "f_star_rkl(s) is strictly above every s*u - f(u): it is not the supremum"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=2, hidden=1.25)
         ''')
     nb.md(r'''
         ### P2(c) (3 points, auto-graded): the objective and its optimal critic
@@ -309,21 +387,49 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("p2_objective_tests", points=3, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
+        @points(0.25)
         def test_constant_critic_gives_zero():
             x = torch.randn(100, dtype=torch.float64)
             value = rkl_objective(lambda v: -torch.ones_like(v), x, x)
             checks.assert_tensor(value, "rkl_objective(...)", shape=())
-            checks.assert_close(value, 0.0, atol=1e-9, name="rkl_objective with d = -1", reveal=True)
+            got = float(value)
+            hint = ""
+            if math.isnan(got):
+                hint = ": log of a negative critic; the objective takes log(-d)"
+            elif abs(got + 1) < 1e-9:
+                hint = ": the constant 1 is missing"
+            elif abs(got + 99) < 1e-6:
+                hint = ": that is a sum over the 100 samples; the expectations are means"
+            assert abs(got) < 1e-9, f"with d = -1 expected 1 + E_p[-1] + E_q[log 1] = 0, found {got:.6g}{hint}"
 
-        def test_optimal_critic_is_negative():
+        @points(0.5)
+        def test_value_on_two_points():
+            x_p = torch.tensor([0.0, 1.0], dtype=torch.float64)
+            x_q = torch.tensor([0.0, 2.0], dtype=torch.float64)
+            got = float(rkl_objective(lambda v: -torch.exp(v), x_p, x_q))
+            want = 1 - (1 + math.e) / 2 + 1.0
+            hint = ""
+            if math.isnan(got):
+                hint = ": log of a negative critic; the objective takes log(-d)"
+            elif abs(got - (1 - (1 + math.exp(2)) / 2 + 0.5)) < 1e-9:
+                hint = ": p and q are swapped (d is averaged over the samples of p, log(-d) over those of q)"
+            elif abs(got - (want - 1)) < 1e-9:
+                hint = ": the constant 1 is missing"
+            assert abs(got - want) < 1e-9, \\
+                (f"for d = -exp, x_p = [0, 1], x_q = [0, 2] expected 1 - mean(exp(x_p)) + mean(x_q) = {want:.6f}, "
+                 f"found {got:.6g}{hint}")
+
+        @points(0.25)
+        def test_optimal_critic_is_minus_one_when_p_equals_q():
             p = torch.distributions.Normal(torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64))
-            q = torch.distributions.Normal(torch.tensor(1.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64))
-            out = rkl_optimal_critic(p.log_prob, q.log_prob)(torch.linspace(-2, 2, 5, dtype=torch.float64))
+            out = rkl_optimal_critic(p.log_prob, p.log_prob)(torch.linspace(-2, 2, 5, dtype=torch.float64))
             checks.assert_tensor(out, "d_star(x)", shape=(5,))
-            assert bool((out < 0).all()), "the reverse-KL critic d* must be negative everywhere"
+            hint = ": the reverse-KL critic is negative everywhere" if bool((out > 0).all()) else ""
+            assert bool(((out + 1).abs() < 1e-9).all()), \\
+                f"when p = q the optimal critic is -1 everywhere; found {[round(float(v), 4) for v in out]}{hint}"
 
         ### BEGIN HIDDEN TESTS
         def _gaussians():
@@ -332,6 +438,7 @@ def build() -> Notebook:
             q = torch.distributions.Normal(torch.tensor(0.5, **f64), torch.tensor(1.2, **f64))
             return p, q
 
+        @points(1.25)
         def test_objective_at_optimum_matches_closed_form_reverse_kl():
             p, q = _gaussians()
             x_p, x_q = p.sample((100_000,)), q.sample((100_000,))
@@ -343,6 +450,7 @@ def build() -> Notebook:
             assert abs(value - target) < 5 * se + 1e-3, \\
                 "at d* the objective does not match D(q||p) of two Gaussians within Monte-Carlo error"
 
+        @points(0.75)
         def test_other_critics_score_lower():
             p, q = _gaussians()
             x_p, x_q = p.sample((100_000,)), q.sample((100_000,))
@@ -355,7 +463,7 @@ def build() -> Notebook:
                     f"a perturbed critic (number {k}) scores at least as high as d*: check the objective and d*"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=2)
         ''')
 
     # ------------------------------------------------------------------ P3
@@ -416,15 +524,49 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("p3_costs_tests", points=5, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
+        def _two_points():
+            # x_1 = (0, 0) moves by (3, 4), x_2 = (3, 0) moves by (-3, 0): y = {(3, 4), (0, 0)}
+            x = np.array([[0.0, 0.0], [3.0, 0.0]])
+            return x, np.array([[3.0, 4.0], [-3.0, 0.0]])
+
+        @points(0.5)
         def test_returns_two_floats_and_zero_without_noise():
             x = np.random.default_rng(0).normal(size=(20, 2))
             out = smoothing_costs(x, np.zeros_like(x))
-            assert isinstance(out, tuple) and len(out) == 2, "smoothing_costs must return a tuple (emd, identity_cost)"
-            assert all(isinstance(v, float) for v in out), "both costs must be Python floats"
-            checks.assert_close(np.array(out), np.zeros(2), atol=1e-6, name="costs with eps = 0")
+            assert isinstance(out, tuple) and len(out) == 2, \\
+                f"expected a tuple (emd, identity_cost), found {type(out).__name__} {out!r:.80}"
+            assert all(isinstance(v, float) for v in out), \\
+                f"expected two Python floats, found {[type(v).__name__ for v in out]} (wrap them with float(...))"
+            checks.assert_close(np.array(out), np.zeros(2), atol=1e-6, name="costs with eps = 0", reveal=True)
+
+        @points(0.5)
+        def test_emd_on_two_points():
+            emd, ident = smoothing_costs(*_two_points())
+            hint = ""
+            if abs(emd - 8.0) < 1e-6:
+                hint = (": that is the squared Euclidean cost, ot.dist's default metric; "
+                        "pass metric='euclidean'")
+            elif abs(emd - 4.0) < 1e-6:
+                hint = ": that is the identity-coupling cost; return (emd, identity_cost) in this order"
+            assert abs(emd - 2.0) < 1e-6, \\
+                (f"expected an EMD of 2 (send x_1 to y_2 at cost 0 and x_2 to y_1 at cost 4, each with mass 1/2), "
+                 f"found {emd:.6g}{hint}")
+
+        @points(0.5)
+        def test_identity_cost_on_two_points():
+            emd, ident = smoothing_costs(*_two_points())
+            hint = ""
+            if abs(ident - math.sqrt(17.0)) < 1e-6:
+                hint = ": that is the root-mean-square length; the identity coupling costs the mean length"
+            elif abs(ident - 8.0) < 1e-6:
+                hint = ": that is the sum of the lengths; the empirical measures put mass 1/n on each point"
+            elif abs(ident - 2.0) < 1e-6:
+                hint = ": that is the EMD; return (emd, identity_cost) in this order"
+            assert abs(ident - 4.0) < 1e-6, \\
+                f"expected an identity-coupling cost of (||(3, 4)|| + ||(-3, 0)||) / 2 = 4, found {ident:.6g}{hint}"
 
         ### BEGIN HIDDEN TESTS
         def _p_sample(rng, n, d):
@@ -432,6 +574,7 @@ def build() -> Notebook:
             centres = np.where(rng.random((n, 1)) < 0.3, -2.0, 1.5)
             return centres + rng.uniform(-0.5, 0.5, size=(n, d))
 
+        @points(1.5)
         def test_emd_is_exact_and_below_identity_cost():
             rng = np.random.default_rng(1)
             sigma = 0.7
@@ -443,10 +586,19 @@ def build() -> Notebook:
                 cost = np.linalg.norm(x[:, None, :] - (x + eps)[None, :, :], axis=-1)
                 assert abs(emd - checks.discrete_w1(w, w, cost)) < 1e-6, \\
                     f"d={d}: the EMD is not the exact optimal transport cost with Euclidean ground cost"
+                assert emd <= np.linalg.norm(eps, axis=1).mean() + 1e-9, f"d={d}: the EMD exceeds the cost of a feasible coupling"
+
+        @points(0.75)
+        def test_identity_cost_is_the_mean_length_of_the_moves():
+            rng = np.random.default_rng(1)
+            for d in range(1, 6):
+                x = _p_sample(rng, 150, d)
+                eps = 0.7 * rng.normal(size=(150, d))
+                _, ident = smoothing_costs(x, eps)
                 assert abs(ident - np.linalg.norm(eps, axis=1).mean()) < 1e-9, \\
                     f"d={d}: the identity-coupling cost is not the mean Euclidean length of the moves"
-                assert emd <= ident + 1e-9, f"d={d}: the EMD exceeds the cost of a feasible coupling"
 
+        @points(1.25)
         def test_identity_cost_obeys_jensen():
             rng = np.random.default_rng(2)
             sigma = 1.3
@@ -461,7 +613,7 @@ def build() -> Notebook:
                     f"d={d}: the identity cost is not close to E||eps||, which sits below sigma*sqrt(d) by Jensen's gap"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=3.5)
         ''')
     nb.md(r'''
         The cell below runs your function for $d = 1,\dots,5$ on a lumpy two-cluster $p$ and plots
@@ -549,17 +701,38 @@ def build() -> Notebook:
             return C, p / p.sum(), q / q.sum(), r / r.sum()
         ''', locked=True, grade_id="p4_helpers")
     nb.tests("p4_linprog_tests", points=3, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
+        @points(0.25)
         def test_distance_to_itself_is_zero():
             C, p, q, r = random_metric_problem(np.random.default_rng(0), 4)
             value, plan = w1_linprog(p, p, C)
-            assert isinstance(value, float), "the value must be a Python float"
-            assert np.asarray(plan).shape == (4, 4), "the plan must be an n x n array"
+            assert isinstance(value, float), f"expected the value as a Python float, found {type(value).__name__}"
+            assert np.asarray(plan).shape == (4, 4), f"expected a 4 x 4 plan, found shape {np.asarray(plan).shape}"
             checks.assert_close(value, 0.0, atol=1e-8, name="W1(p, p)", reveal=True)
 
+        @points(0.75)
+        def test_moving_all_mass_from_the_first_point_to_the_second():
+            # p = delta_1, q = delta_2 and an asymmetric cost: the only plan sends mass 1 from 1 to 2, at cost C[0, 1] = 1
+            p, q = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+            C = np.array([[0.0, 1.0], [3.0, 0.0]])
+            value, plan = w1_linprog(p, q, C)
+            hint = ""
+            if abs(value) < 1e-8:
+                hint = (": 0 means some marginal is not enforced (both the row sums p and the column sums q must be "
+                        "equality constraints: A_eq, b_eq)")
+            elif abs(value - 3.0) < 1e-8:
+                hint = (": 3 is the cost of the transposed plan; rows of the plan must sum to p and columns to q "
+                        "(check the kron order against how reshape flattens the plan)")
+            assert abs(value - 1.0) < 1e-8, f"expected W1 = C[0, 1] = 1, found {value:.6g}{hint}"
+            assert np.asarray(plan).shape == (2, 2), f"expected a 2 x 2 plan, found shape {np.asarray(plan).shape}"
+            got = np.round(np.asarray(plan, dtype=float), 6).tolist()
+            assert np.allclose(np.asarray(plan, dtype=float), [[0.0, 1.0], [0.0, 0.0]], atol=1e-8), \\
+                f"expected the plan [[0, 1], [0, 0]] (row i sends mass to column j), found {got}"
+
         ### BEGIN HIDDEN TESTS
+        @points(1.25)
         def test_matches_pot_and_returns_a_valid_plan():
             rng = np.random.default_rng(3)
             for n in (3, 5, 8):
@@ -570,6 +743,7 @@ def build() -> Notebook:
                 checks.assert_coupling(np.asarray(plan), p, q, atol=1e-7, name="the returned plan")
                 assert abs(float(np.sum(np.asarray(plan) * C)) - value) < 1e-7, "the plan's cost is not the value"
 
+        @points(0.75)
         def test_asymmetric_cost_orientation():
             # with an asymmetric cost, swapping the roles of p and q changes the answer
             rng = np.random.default_rng(4)
@@ -581,7 +755,7 @@ def build() -> Notebook:
                 "with a non-symmetric cost the LP value is wrong: are rows tied to p and columns to q?"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=2)
         ''')
     nb.md(r'''
         ### P4(c) (3 points, auto-graded): the glued coupling
@@ -605,31 +779,64 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("p4_glue_tests", points=3, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
-        def test_shape_and_identity_plans():
+        @points(0.5)
+        def test_diagonal_plans_glue_to_a_diagonal_plan():
             r = np.array([0.5, 0.5])
-            kappa = glue_couplings(np.diag(r), np.diag(r), r)
-            checks.assert_close(np.asarray(kappa), np.diag(r), atol=1e-12, name="kappa for diagonal plans")
+            kappa = np.asarray(glue_couplings(np.diag(r), np.diag(r), r), dtype=np.float64)
+            hint = ""
+            if np.allclose(kappa, np.diag(r ** 2)):
+                hint = ": that is pi_p pi_q without the diag(1/r) in between"
+            elif np.allclose(kappa, np.diag(r ** 3)):
+                hint = ": that is pi_p diag(r) pi_q; the middle factor is diag(1/r)"
+            assert np.allclose(kappa, np.diag(r), atol=1e-12), \\
+                f"gluing diag(r) with itself should give diag(r) = {np.diag(r).tolist()}, found {kappa.tolist()}{hint}"
+
+        @points(0.5)
+        def test_a_zero_in_r_gives_no_nan():
+            r = np.array([0.6, 0.4, 0.0])
+            kappa = np.asarray(glue_couplings(np.diag(r), np.diag(r), r), dtype=np.float64)
+            assert np.all(np.isfinite(kappa)), \\
+                (f"expected a finite kappa when r has a zero, found {kappa.tolist()}: read 1/r_z as 0 where r_z = 0 "
+                 f"(those rows and columns of the plans are zero anyway)")
+            assert np.allclose(kappa, np.diag(r), atol=1e-12), \\
+                f"gluing diag(r) with itself should give diag(r) = {np.diag(r).tolist()}, found {kappa.tolist()}"
 
         ### BEGIN HIDDEN TESTS
-        def test_valid_coupling_and_triangle_inequality():
+        def _glued(rng, n, zeros):
+            C, p, q, r = random_metric_problem(rng, n, zeros_in_r=zeros)
+            kappa = np.asarray(glue_couplings(ot.emd(p, r, C), ot.emd(r, q, C), r), dtype=np.float64)
+            assert np.all(np.isfinite(kappa)), f"n={n}: kappa has NaN or inf (zeros in r: {zeros})"
+            return C, p, q, r, kappa
+
+        @points(1)
+        def test_valid_coupling_of_optimal_plans():
             rng = np.random.default_rng(5)
-            for n, zeros in [(4, 0), (6, 1), (9, 3)]:
-                C, p, q, r = random_metric_problem(rng, n, zeros_in_r=zeros)
-                pi_p = ot.emd(p, r, C)
-                pi_q = ot.emd(r, q, C)
-                kappa = np.asarray(glue_couplings(pi_p, pi_q, r), dtype=np.float64)
-                assert np.all(np.isfinite(kappa)), f"n={n}: kappa has NaN or inf (zeros in r: {zeros})"
+            for n in (4, 7):
+                C, p, q, r, kappa = _glued(rng, n, 0)
                 checks.assert_coupling(kappa, p, q, atol=1e-9, name="kappa")
+
+        @points(0.5)
+        def test_valid_coupling_with_zeros_in_r():
+            rng = np.random.default_rng(6)
+            for n, zeros in [(6, 1), (9, 3)]:
+                C, p, q, r, kappa = _glued(rng, n, zeros)
+                checks.assert_coupling(kappa, p, q, atol=1e-9, name=f"kappa with {zeros} zeros in r")
+
+        @points(0.5)
+        def test_cost_between_the_two_bounds():
+            rng = np.random.default_rng(7)
+            for n, zeros in [(4, 0), (6, 1), (9, 3)]:
+                C, p, q, r, kappa = _glued(rng, n, zeros)
                 cost = float(np.sum(kappa * C))
                 assert cost <= checks.discrete_w1(p, r, C) + checks.discrete_w1(r, q, C) + 1e-9, \\
                     f"n={n}: <kappa, c> exceeds W1(p, r) + W1(r, q)"
                 assert cost >= checks.discrete_w1(p, q, C) - 1e-9, f"n={n}: <kappa, c> is below W1(p, q)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=2)
         ''')
 
     # ------------------------------------------------------------------ P5
@@ -752,19 +959,27 @@ def build() -> Notebook:
                 ### END SOLUTION
         ''')
     nb.tests("p5_critic_tests", points=6, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
+        @points(0.5)
         def test_one_score_per_image():
             critic = Critic(capacity=8)
             out = critic(torch.rand(5, 1, 28, 28))
+            if isinstance(out, torch.Tensor) and tuple(out.shape) == (5, 1):
+                raise AssertionError("expected scores of shape (5,), found (5, 1): squeeze the head's last dimension")
             checks.assert_tensor(out, "critic(x)", shape=(5,), dtype=torch.float32)
 
-        ### BEGIN HIDDEN TESTS
+        @points(1)
         def test_no_batchnorm():
-            assert not has_batchnorm(Critic(capacity=8)), \\
-                "the critic contains a BatchNorm layer: the gradient penalty needs per-sample scores"
+            found = [name for name, m in Critic(capacity=8).named_modules()
+                     if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+            assert not found, \\
+                (f"expected no BatchNorm in the critic, found {found}: BatchNorm mixes the samples of a batch, so the "
+                 f"per-sample gradient penalty loses its meaning (use ResidualBlock(..., batchnorm=False))")
 
+        ### BEGIN HIDDEN TESTS
+        @points(2)
         def test_scores_do_not_depend_on_the_rest_of_the_batch():
             critic = Critic(capacity=8).train()
             x = torch.rand(6, 1, 28, 28)
@@ -773,13 +988,18 @@ def build() -> Notebook:
             checks.assert_close(full, part, rtol=1e-4, atol=1e-5,
                                 name="scores of the first two images computed with and without the rest of the batch")
 
-        def test_residual_structure():
+        @points(0.75)
+        def test_four_residual_blocks():
             blocks = residual_blocks(Critic(capacity=8))
             assert len(blocks) == 4, "the critic should be built from four residual blocks"
-            assert blocks[0].stride == 4 and all(b.stride == 1 for b in blocks[1:]), \\
-                "the first residual block should downsample with stride 4 and the others keep the size"
-            assert not any(b.batchnorm for b in blocks), "residual blocks in the critic must have batchnorm=False"
 
+        @points(0.75)
+        def test_first_block_downsamples_by_four():
+            blocks = residual_blocks(Critic(capacity=8))
+            assert blocks and blocks[0].stride == 4 and all(b.stride == 1 for b in blocks[1:]), \\
+                "the first residual block should downsample with stride 4 and the others keep the size"
+
+        @points(1)
         def test_gradient_reaches_every_pixel_and_parameter():
             critic = Critic(capacity=8)
             x = torch.rand(3, 1, 28, 28, requires_grad=True)
@@ -789,7 +1009,7 @@ def build() -> Notebook:
             assert not dead, "some critic parameters get no gradient from the score (unused layers?)"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=6, hidden=4.5)
         ''')
     nb.md(r'''
         ### P5(b) (8 points): the gradient penalty
@@ -828,17 +1048,6 @@ def build() -> Notebook:
                 return x.flatten(1) @ self.w + self.b
 
 
-        class ToyQuadraticCritic(nn.Module):
-            """D(x) = a/2 ||x||^2 on flattened inputs; its input gradient a*x has norm a*||x||."""
-
-            def __init__(self, a=1.0):
-                super().__init__()
-                self.a = nn.Parameter(torch.tensor(float(a)))
-
-            def forward(self, x):
-                return 0.5 * self.a * (x.flatten(1) ** 2).sum(1)
-
-
         class ToyGenerator(nn.Module):
             """G(z) = z A + c reshaped to (N, 1, 3, 3)."""
 
@@ -851,45 +1060,105 @@ def build() -> Notebook:
                 return (z @ self.A + self.c).view(-1, 1, 3, 3)
         ''', locked=True, grade_id="p5_toys")
     nb.tests("p5_gradient_penalty_tests", points=8, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
+        def _linear_hint(got, norm, n):
+            # the values of common mistakes for a linear critic with gradient norm `norm` on n samples of 4 pixels
+            if abs(got - 10 * (norm - 1) ** 2) < 1e-3 and norm != 1:
+                return ": that is lambda times the penalty; return it without the factor lambda"
+            if abs(got - norm ** 2) < 1e-3:
+                return ": that is E||grad||^2; the '- 1' is missing (penalise (||grad|| - 1)^2)"
+            if abs(got - (norm * math.sqrt(n) - 1) ** 2) < 1e-3:
+                return ": that is one norm over the whole batch; take each sample's norm (grad.flatten(1).norm(dim=1))"
+            if abs(got - n * (norm - 1) ** 2) < 1e-3 and norm != 1:
+                return ": that is a sum over the batch; take the mean"
+            return (": the norm is over all pixels of one sample (grad.flatten(1).norm(dim=1)), and (norm - 1)^2 "
+                    "is averaged over the batch")
+
+        @points(0.5)
         def test_scalar_and_zero_for_a_unit_slope_critic():
             critic = ToyLinearCritic(4, norm=1.0)
             gp = gradient_penalty(critic, torch.randn(8, 1, 2, 2), torch.randn(8, 1, 2, 2))
             checks.assert_tensor(gp, "gradient_penalty(...)", shape=())
-            checks.assert_close(gp, 0.0, atol=1e-5, name="penalty of a critic with gradient norm 1", reveal=True)
+            got = float(gp)
+            assert abs(got) < 1e-5, \\
+                (f"a linear critic with gradient norm 1 everywhere has penalty (1 - 1)^2 = 0, "
+                 f"found {got:.6g}{_linear_hint(got, 1.0, 8)}")
 
+        @points(1)
         def test_slope_two_critic_gives_one():
             critic = ToyLinearCritic(4, norm=2.0)
+            got = float(gradient_penalty(critic, torch.randn(8, 1, 2, 2), torch.randn(8, 1, 2, 2)))
+            assert abs(got - 1.0) < 1e-4, \\
+                (f"a linear critic with gradient norm 2 everywhere has penalty (2 - 1)^2 = 1, "
+                 f"found {got:.6g}{_linear_hint(got, 2.0, 8)}")
+
+        @points(0.5)
+        def test_penalty_is_connected_to_the_critic():
+            critic = ToyLinearCritic(4, norm=2.0)
             gp = gradient_penalty(critic, torch.randn(8, 1, 2, 2), torch.randn(8, 1, 2, 2))
-            checks.assert_close(gp, 1.0, atol=1e-4, name="penalty of a critic with gradient norm 2", reveal=True)
+            assert isinstance(gp, torch.Tensor) and gp.requires_grad, \\
+                (f"expected a penalty that requires grad (it is part of the critic's loss), found requires_grad="
+                 f"{getattr(gp, 'requires_grad', None)}: take the input gradient with create_graph=True and "
+                 f"do not detach it or call .item()")
 
         ### BEGIN HIDDEN TESTS
-        def _line_batch(n):
-            # real points of norm 2 with unequal pixel values, fake points at the origin
+        class _BowlCritic(nn.Module):
+            """D(x) = a/2 ||x - c||^2: its input gradient a (x - c) has norm a ||x - c||."""
+
+            def __init__(self, a, c):
+                super().__init__()
+                self.a = nn.Parameter(torch.tensor(float(a)))
+                self.c = c
+
+            def forward(self, x):
+                return 0.5 * self.a * ((x - self.c).flatten(1) ** 2).sum(1)
+
+        def _segment_batch(n):
+            # fake points all at c (away from the origin, so x_fake's own weight in x_hat matters), real points at
+            # distance 2 from c along one direction with unequal pixel values: along a segment the gradient norm of
+            # the bowl centred at c is 2 a eps. First three go through a critic that records its input: an x_hat
+            # broadcast to another shape (an eps of shape (N, 1, 1) makes it (N, N, 2, 2)) fails here, before
+            # n = 20,000 samples would make it tens of gigabytes
+            c = torch.tensor([0.5, -0.5, 1.0, 0.25]).view(1, 1, 2, 2)
             direction = torch.tensor([1.6, 1.2, 0.0, 0.0]).view(1, 1, 2, 2)
             signs = torch.where(torch.rand(n, 1, 1, 1) < 0.5, -1.0, 1.0)
-            return direction * signs, torch.zeros(n, 1, 2, 2)
+            real, fake = c + direction * signs, c.expand(n, 1, 2, 2).clone()
+            seen = []
 
+            class _Recorder(nn.Module):
+                def forward(self, x):
+                    seen.append(tuple(x.shape))
+                    return 0.5 * (x.flatten(1) ** 2).sum(1)
+
+            gradient_penalty(_Recorder(), real[:3], fake[:3])
+            assert seen and all(shape == (3, 1, 2, 2) for shape in seen), \\
+                "the critic is not given x_hat of the shape of x_real (one eps per sample, broadcast over its pixels)"
+            return c, real, fake
+
+        @points(2.5)
         def test_evaluated_at_random_interpolates():
-            critic = ToyQuadraticCritic(a=1.0)
-            real, fake = _line_batch(20_000)
+            c, real, fake = _segment_batch(20_000)
+            critic = _BowlCritic(1.0, c)
             for _ in range(4):
                 gp = float(gradient_penalty(critic, real, fake).detach())
                 assert abs(gp - 1 / 3) < 0.03, ("on a critic whose gradient norm changes along the segment from fake to "
                                                 "real, the penalty is off: evaluate it at x_hat = eps*x + (1-eps)*G(z) "
                                                 "with one eps ~ U[0,1] per sample, norm over all pixels, mean over the batch")
 
-        def test_differentiable_in_critic_parameters():
-            critic = ToyQuadraticCritic(a=2.0)
-            real, fake = _line_batch(20_000)
+        @points(2)
+        def test_derivative_in_the_critic_parameters():
+            # at a = 1/2 every interpolate has gradient norm below 1, so only the two-sided penalty has a derivative here
+            c, real, fake = _segment_batch(20_000)
+            critic = _BowlCritic(0.5, c)
             gp = gradient_penalty(critic, real, fake)
             assert gp.requires_grad, ("the penalty is not connected to the critic's parameters: was the input gradient "
                                       "taken with create_graph=True, and not detached?")
             (g,) = torch.autograd.grad(gp, critic.a)
-            assert abs(float(g) - 10 / 3) < 0.2, "the penalty's derivative with respect to the critic's parameters is wrong"
+            assert abs(float(g) + 2 / 3) < 0.05, "the penalty's derivative with respect to the critic's parameters is wrong"
 
+        @points(1.5)
         def test_no_lambda_inside_and_batch_mean():
             critic = ToyLinearCritic(9, norm=3.0)
             gp = gradient_penalty(critic, torch.randn(5, 1, 3, 3), torch.randn(5, 1, 3, 3))
@@ -897,7 +1166,7 @@ def build() -> Notebook:
                                 name="penalty of a critic with gradient norm 3 (no lambda, mean over the batch)")
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=8, hidden=6)
         ''')
     nb.md(r'''
         ### P5(c) (5 points): the two losses
@@ -923,43 +1192,88 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("p5_losses_tests", points=5, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
+        @points(0.5)
         def test_scalars():
             critic = ToyLinearCritic(4, norm=1.0)
             real, fake = torch.randn(8, 1, 2, 2), torch.randn(8, 1, 2, 2)
             checks.assert_tensor(critic_loss(critic, real, fake), "critic_loss(...)", shape=())
             checks.assert_tensor(generator_loss(critic, fake), "generator_loss(...)", shape=())
 
+        @points(0.75)
+        def test_critic_loss_when_the_penalty_is_zero():
+            critic = ToyLinearCritic(4, norm=1.0)   # gradient norm 1 everywhere: penalty 0
+            real, fake = torch.randn(8, 1, 2, 2) + 1.0, torch.randn(8, 1, 2, 2)
+            with torch.no_grad():
+                d_real, d_fake = critic(real), critic(fake)
+            want = float(d_fake.mean() - d_real.mean())
+            got = float(critic_loss(critic, real, fake))
+            hint = ""
+            if abs(got + want) < 1e-4:
+                hint = ": the sign is flipped (the critic minimises E D(fake) - E D(real))"
+            elif abs(got - float(d_fake.sum() - d_real.sum())) < 1e-4:
+                hint = ": that uses sums over the batch; take means"
+            assert abs(got - want) < 1e-4, \\
+                (f"for a critic with gradient norm 1 (penalty 0) expected E D(fake) - E D(real) = {want:.5f}, "
+                 f"found {got:.5f}{hint}")
+
+        @points(0.75)
+        def test_generator_loss_value():
+            critic = ToyLinearCritic(4, norm=1.5)
+            fake = torch.randn(8, 1, 2, 2)
+            with torch.no_grad():
+                d_fake = critic(fake)
+            want = float(-d_fake.mean())
+            got = float(generator_loss(critic, fake))
+            hint = ""
+            if abs(got + want) < 1e-5:
+                hint = ": the sign is flipped (the generator minimises -E D(G(z)))"
+            elif abs(got + float(d_fake.sum())) < 1e-4:
+                hint = ": that is a sum over the batch; take the mean"
+            assert abs(got - want) < 1e-5, f"expected -E D(fake) = {want:.5f}, found {got:.5f}{hint}"
+
         ### BEGIN HIDDEN TESTS
+        @points(0.5)
         def test_critic_loss_value_and_sign():
             critic = ToyLinearCritic(4, norm=1.0)
-            real, fake = torch.randn(8, 1, 2, 2) + 1.0, torch.randn(8, 1, 2, 2)
+            real, fake = torch.randn(6, 1, 2, 2) - 0.5, torch.randn(6, 1, 2, 2) + 2.0
             with torch.no_grad():
                 want = critic(fake).mean() - critic(real).mean()
             checks.assert_close(critic_loss(critic, real, fake), want, atol=1e-4,
                                 name="critic_loss of a 1-Lipschitz linear critic (penalty 0): sign or mean?")
 
-        def test_critic_loss_includes_weighted_penalty():
+        @points(1.25)
+        def test_critic_loss_includes_the_penalty_times_lambda():
             critic = ToyLinearCritic(4, norm=2.0)   # penalty exactly 1
             real, fake = torch.randn(8, 1, 2, 2), torch.randn(8, 1, 2, 2)
             with torch.no_grad():
                 base = critic(fake).mean() - critic(real).mean()
             checks.assert_close(critic_loss(critic, real, fake), base + 10.0, atol=1e-3,
                                 name="critic_loss with the default lambda when the penalty is 1")
+
+        @points(0.5)
+        def test_critic_loss_uses_lam():
+            critic = ToyLinearCritic(4, norm=2.0)   # penalty exactly 1
+            real, fake = torch.randn(8, 1, 2, 2), torch.randn(8, 1, 2, 2)
+            with torch.no_grad():
+                base = critic(fake).mean() - critic(real).mean()
             checks.assert_close(critic_loss(critic, real, fake, lam=0.5), base + 0.5, atol=1e-3,
                                 name="critic_loss with lam=0.5 when the penalty is 1")
 
-        def test_generator_loss_value_sign_and_graph():
+        @points(0.75)
+        def test_generator_loss_keeps_the_graph_to_the_samples():
             critic = ToyLinearCritic(4, norm=1.5)
             fake = torch.randn(8, 1, 2, 2, requires_grad=True)
             loss = generator_loss(critic, fake)
             checks.assert_close(loss, -critic(fake).mean(), atol=1e-5, name="generator_loss (sign? mean?)")
             assert loss.requires_grad, "generator_loss must stay differentiable with respect to the fake images"
+            (g,) = torch.autograd.grad(loss, fake, allow_unused=True)
+            assert g is not None, "generator_loss must stay differentiable with respect to the fake images"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=5, hidden=3)
         ''')
     nb.md(r'''
         ### P5(d) (3 points): the optimisers
@@ -977,27 +1291,59 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("p5_optimizers_tests", points=3, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
+        @points(0.5)
         def test_two_adam_optimisers():
             out = make_optimizers(ToyGenerator(), ToyLinearCritic(9))
-            assert isinstance(out, tuple) and len(out) == 2, "make_optimizers must return (opt_g, opt_c)"
-            assert all(isinstance(o, torch.optim.Adam) for o in out), "both optimisers must be torch.optim.Adam"
+            assert isinstance(out, tuple) and len(out) == 2, \\
+                f"expected a tuple (opt_g, opt_c), found {type(out).__name__}"
+            assert all(isinstance(o, torch.optim.Adam) for o in out), \\
+                f"expected two torch.optim.Adam, found {[type(o).__name__ for o in out]}"
+
+        @points(0.5)
+        def test_the_first_optimiser_holds_the_generator():
+            gen, critic = ToyGenerator(), ToyLinearCritic(9)
+            opt_g, _ = make_optimizers(gen, critic)
+            held = {id(p) for g in opt_g.param_groups for p in g["params"]}
+            theirs = {id(p) for p in critic.parameters()}
+            hint = ""
+            if held == theirs:
+                hint = ": those are the critic's; return (opt_g, opt_c) in this order"
+            elif held & theirs:
+                hint = ": the critic's are among them; give each network its own optimiser"
+            assert held == {id(p) for p in gen.parameters()}, \\
+                (f"expected opt_g to hold exactly the generator's {len(list(gen.parameters()))} parameter tensors, "
+                 f"found {len(held)} tensors{hint}")
 
         ### BEGIN HIDDEN TESTS
-        def test_settings_and_parameters():
+        @points(0.5)
+        def test_each_optimiser_holds_exactly_its_network():
             gen, critic = ToyGenerator(), ToyLinearCritic(9)
             opt_g, opt_c = make_optimizers(gen, critic)
             for name, opt, model in [("opt_g", opt_g, gen), ("opt_c", opt_c, critic)]:
                 params = {id(p) for g in opt.param_groups for p in g["params"]}
                 assert params == {id(p) for p in model.parameters()}, f"{name} does not hold exactly its network's parameters"
+
+        @points(1)
+        def test_betas():
+            opt_g, opt_c = make_optimizers(ToyGenerator(), ToyLinearCritic(9))
+            for name, opt in [("opt_g", opt_g), ("opt_c", opt_c)]:
                 for g in opt.param_groups:
                     assert g["betas"][0] == 0.0, f"{name}: beta1 must be 0 (no momentum)"
                     assert abs(g["betas"][1] - 0.9) < 1e-12, f"{name}: beta2 is not the course's value"
-                    assert abs(g["lr"] - 3e-4) < 1e-12, f"{name}: the default learning rate is not the course's value"
+
+        @points(0.5)
+        def test_learning_rate():
+            for lr, kwargs in [(3e-4, {}), (1e-3, {"lr": 1e-3})]:
+                opt_g, opt_c = make_optimizers(ToyGenerator(), ToyLinearCritic(9), **kwargs)
+                for name, opt in [("opt_g", opt_g), ("opt_c", opt_c)]:
+                    for g in opt.param_groups:
+                        assert abs(g["lr"] - lr) < 1e-12, \\
+                            f"{name}: the learning rate is not the course's default, or the lr argument is ignored"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=3, hidden=2)
         ''')
     nb.md(r'''
         ### P5(e) (10 points): one critic step, one generator step
@@ -1031,22 +1377,44 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("p5_critic_step_tests", points=6, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
         def _snapshot(model):
             return {n: p.detach().clone() for n, p in model.named_parameters()}
 
+        @points(0.5)
         def test_returns_a_number_and_moves_the_critic():
             gen, critic = ToyGenerator(), ToyLinearCritic(9, norm=3.0)
             opt_c = torch.optim.Adam(critic.parameters(), lr=1e-2, betas=(0.0, 0.9))
             before = _snapshot(critic)
             loss = critic_step(gen, critic, opt_c, torch.randn(16, 1, 3, 3), torch.randn(16, 3))
-            assert isinstance(loss, float), "critic_step must return the loss as a Python float"
-            assert not torch.equal(before["w"], critic.w.detach()), "critic_step did not change the critic"
+            assert isinstance(loss, float), \\
+                f"expected the loss as a Python float, found {type(loss).__name__} (use loss.item())"
+            assert not torch.equal(before["w"], critic.w.detach()), \\
+                "expected critic_step to change the critic's weights, found them unchanged (opt_c.step()?)"
+
+        @points(1.25)
+        def test_returns_the_critic_loss_of_the_batch():
+            # a linear critic has the same input gradient everywhere, so its penalty (||w|| - 1)^2 = 4 is not random
+            gen, critic = ToyGenerator(), ToyLinearCritic(9, norm=3.0)
+            x_real, z = torch.randn(16, 1, 3, 3) + 0.5, torch.randn(16, 3)
+            with torch.no_grad():
+                wasserstein = float(critic(gen(z)).mean() - critic(x_real).mean())
+            want = wasserstein + 10.0 * 4.0
+            opt_c = torch.optim.Adam(critic.parameters(), lr=1e-2, betas=(0.0, 0.9))
+            got = critic_step(gen, critic, opt_c, x_real, z)
+            hint = ""
+            if abs(got - wasserstein) < 1e-3:
+                hint = ": that is E D(fake) - E D(real) alone; the gradient penalty (lambda = 10) is missing"
+            elif abs(got + want) < 1e-3:
+                hint = ": the sign is flipped; the critic minimises L_D (ascending it is a sign error)"
+            assert abs(got - want) < 1e-3, \\
+                (f"expected the critic loss L_D = E D(fake) - E D(real) + 10 * penalty = {want:.4f} on this batch "
+                 f"(computed before the update), found {got:.4f}{hint}")
 
         ### BEGIN HIDDEN TESTS
-        def test_update_direction_and_generator_untouched():
+        def _reference_step(stale):
             gen, critic = ToyGenerator(), ToyLinearCritic(9, norm=3.0)
             x_real, z = torch.randn(16, 1, 3, 3) + 0.5, torch.randn(16, 3)
             reference = copy.deepcopy(critic)
@@ -1056,39 +1424,64 @@ def build() -> Notebook:
             ref_loss.backward()
             lr = 1e-2
             opt_c = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.0, 0.9))
-            for p in critic.parameters():   # stale gradients, as a generator step leaves them
-                p.grad = 100.0 * torch.randn_like(p)
+            if stale:
+                for p in critic.parameters():   # stale gradients, as a generator step leaves them
+                    p.grad = 100.0 * torch.randn_like(p)
             gen_before, critic_before = _snapshot(gen), _snapshot(critic)
-            loss = critic_step(gen, critic, opt_c, x_real, z)
-            assert abs(loss - float(ref_loss)) < 1e-3, "the returned critic loss is not L_D on this batch"
+            critic_step(gen, critic, opt_c, x_real, z)
             for n, p in gen.named_parameters():
                 assert torch.equal(p.detach(), gen_before[n]), "critic_step changed the generator"
             for n, p in critic.named_parameters():
+                # a fresh Adam moves every parameter by -lr * sign(gradient) on its first step
                 want = critic_before[n] - lr * torch.sign(getattr(reference, n).grad)
                 checks.assert_close(p.detach(), want, atol=2e-4,
                                     name=f"critic parameter {n} after one Adam step (sign of the gradient of L_D, "
                                          "fresh gradients, penalty included?)")
+
+        @points(2.5)
+        def test_update_descends_the_critic_loss_and_leaves_the_generator():
+            _reference_step(stale=False)
+
+        @points(1.75)
+        def test_update_ignores_stale_gradients():
+            _reference_step(stale=True)
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=6, hidden=4.25)
         ''')
     nb.tests("p5_generator_step_tests", points=4, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
         def _snapshot(model):
             return {n: p.detach().clone() for n, p in model.named_parameters()}
 
+        @points(0.5)
         def test_returns_a_number_and_moves_the_generator():
             gen, critic = ToyGenerator(), ToyLinearCritic(9, norm=1.0)
             opt_g = torch.optim.Adam(gen.parameters(), lr=1e-2, betas=(0.0, 0.9))
             before = _snapshot(gen)
             loss = generator_step(gen, critic, opt_g, torch.randn(16, 3))
-            assert isinstance(loss, float), "generator_step must return the loss as a Python float"
-            assert not torch.equal(before["c"], gen.c.detach()), "generator_step did not change the generator"
+            assert isinstance(loss, float), \\
+                f"expected the loss as a Python float, found {type(loss).__name__} (use loss.item())"
+            assert not torch.equal(before["c"], gen.c.detach()), \\
+                ("expected generator_step to change the generator, found it unchanged: did the gradient reach it "
+                 "(no .detach() on G(z)), and was opt_g stepped?")
+
+        @points(0.75)
+        def test_returns_the_generator_loss_of_the_batch():
+            gen, critic = ToyGenerator(), ToyLinearCritic(9, norm=1.0)
+            z = torch.randn(16, 3)
+            with torch.no_grad():
+                want = float(-critic(gen(z)).mean())
+            opt_g = torch.optim.Adam(gen.parameters(), lr=1e-2, betas=(0.0, 0.9))
+            got = generator_step(gen, critic, opt_g, z)
+            hint = ": the sign is flipped; the generator minimises L_G = -E D(G(z))" if abs(got + want) < 1e-4 else ""
+            assert abs(got - want) < 1e-4, \\
+                f"expected L_G = -E D(G(z)) = {want:.4f} on this batch (before the update), found {got:.4f}{hint}"
 
         ### BEGIN HIDDEN TESTS
-        def test_update_direction_and_critic_untouched():
+        def _reference_step(stale):
             gen, critic = ToyGenerator(), ToyLinearCritic(9, norm=1.0)
             z = torch.randn(16, 3)
             reference = copy.deepcopy(gen)
@@ -1096,20 +1489,28 @@ def build() -> Notebook:
             ref_grads = torch.autograd.grad(ref_loss, list(reference.parameters()))
             lr = 1e-2
             opt_g = torch.optim.Adam(gen.parameters(), lr=lr, betas=(0.0, 0.9))
-            for p in gen.parameters():   # stale gradients
-                p.grad = 100.0 * torch.randn_like(p)
+            if stale:
+                for p in gen.parameters():   # stale gradients, as a critic step leaves them
+                    p.grad = 100.0 * torch.randn_like(p)
             gen_before, critic_before = _snapshot(gen), _snapshot(critic)
-            loss = generator_step(gen, critic, opt_g, z)
-            assert abs(loss - float(ref_loss)) < 1e-4, "the returned generator loss is not L_G on this batch"
+            generator_step(gen, critic, opt_g, z)
             for n, p in critic.named_parameters():
                 assert torch.equal(p.detach(), critic_before[n]), "generator_step changed the critic"
             for (n, p), g in zip(gen.named_parameters(), ref_grads):
                 checks.assert_close(p.detach(), gen_before[n] - lr * torch.sign(g), atol=2e-4,
                                     name=f"generator parameter {n} after one Adam step (sign of the gradient of L_G, "
                                          "fresh gradients, graph through the generator?)")
+
+        @points(1.5)
+        def test_update_descends_the_generator_loss_and_leaves_the_critic():
+            _reference_step(stale=False)
+
+        @points(1.25)
+        def test_update_ignores_stale_gradients():
+            _reference_step(stale=True)
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=4, hidden=2.75)
         ''')
     nb.md(r'''
         ### Training on MNIST
@@ -1305,20 +1706,42 @@ def build() -> Notebook:
                 ### END SOLUTION
         ''')
     nb.tests("p6_generator_tests", points=6, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
-        def test_output_shape_and_range():
-            gen = CifarGenerator(capacity=8)
-            out = gen(torch.randn(4, SEED_DIM))
+        @points(1)
+        def test_output_shape():
+            out = CifarGenerator(capacity=8)(torch.randn(4, SEED_DIM))
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else None
+            hint = ""
+            if shape == (4, 3, 28, 28):
+                hint = ": that is MNIST's size; 32 = 4 x 8, so the seed map is 8 x 8 (and the per-pixel bias 32 x 32)"
+            elif shape is not None and len(shape) == 4 and shape[1] == 1:
+                hint = ": one channel; CIFAR-10 images have three colour channels"
+            assert shape == (4, 3, 32, 32), f"expected images of shape (4, 3, 32, 32), found {shape}{hint}"
             checks.assert_tensor(out, "CifarGenerator(z)", shape=(4, 3, 32, 32), dtype=torch.float32)
-            assert bool(((out > 0) & (out < 1)).all()), "generated pixels must lie in (0, 1) (sigmoid output)"
+
+        @points(0.75)
+        def test_pixels_in_the_unit_interval_and_depending_on_z():
+            gen = CifarGenerator(capacity=8).eval()
+            with torch.no_grad():
+                a, b = gen(torch.randn(4, SEED_DIM)), gen(torch.randn(4, SEED_DIM))
+            low, high = float(a.min()), float(a.max())
+            assert low > 0 and high < 1, \\
+                (f"expected pixels in (0, 1) as the sigmoid gives, found values in [{low:.3f}, {high:.3f}]"
+                 + (": tanh gives (-1, 1)" if low < 0 else ""))
+            assert float((a - b).abs().max()) > 1e-6, "expected different images for different z, found the same ones"
 
         ### BEGIN HIDDEN TESTS
-        def test_nine_residual_blocks_on_an_eight_by_eight_map():
+        @points(1.25)
+        def test_nine_residual_blocks():
+            assert len(residual_blocks(CifarGenerator(capacity=8))) == 9, \\
+                "the CIFAR-10 generator should have nine residual blocks"
+
+        @points(1.5)
+        def test_blocks_work_on_an_eight_by_eight_map():
             gen = CifarGenerator(capacity=8)
             blocks = residual_blocks(gen)
-            assert len(blocks) == 9, "the CIFAR-10 generator should have nine residual blocks"
             sizes = []
             hooks = [b.register_forward_hook(lambda m, i, o: sizes.append(tuple(o.shape[-2:]))) for b in blocks]
             try:
@@ -1329,43 +1752,51 @@ def build() -> Notebook:
             assert sizes and all(sz == (8, 8) for sz in sizes), \\
                 "the residual blocks should work on the seed map before upsampling (32 = 4 x its size)"
 
+        @points(1.5)
         def test_learned_per_pixel_bias():
             gen = CifarGenerator(capacity=8)
             shapes = [tuple(p.shape) for p in gen.parameters()]
             assert any(int(np.prod(sh)) == 3 * 32 * 32 and sh[-2:] == (32, 32) for sh in shapes), \\
                 "the generator should keep a learned per-pixel bias, now one per colour channel and pixel"
-
-        def test_samples_differ_and_depend_on_z():
-            gen = CifarGenerator(capacity=8).eval()
-            with torch.no_grad():
-                a, b = gen(torch.randn(2, SEED_DIM)), gen(torch.randn(2, SEED_DIM))
-            assert float((a - b).abs().max()) > 1e-6, "the output does not depend on z"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=6, hidden=4.25)
         ''')
     nb.tests("p6_critic_tests", points=4, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
+        @points(0.75)
         def test_one_score_per_colour_image():
-            out = CifarCritic(capacity=8)(torch.rand(5, 3, 32, 32))
+            try:
+                out = CifarCritic(capacity=8)(torch.rand(5, 3, 32, 32))
+            except RuntimeError as exc:
+                raise AssertionError(f"expected scores for a (5, 3, 32, 32) batch, found an error ({str(exc)[:120]}): "
+                                     f"does the first convolution read three input channels?") from None
             checks.assert_tensor(out, "CifarCritic(x)", shape=(5,), dtype=torch.float32)
 
+        @points(0.75)
+        def test_no_batchnorm():
+            found = [name for name, m in CifarCritic(capacity=8).named_modules()
+                     if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+            assert not found, f"expected no BatchNorm in the CIFAR-10 critic, found {found} (batchnorm=False)"
+
         ### BEGIN HIDDEN TESTS
-        def test_no_batchnorm_and_per_sample_scores():
+        @points(1)
+        def test_per_sample_scores():
             critic = CifarCritic(capacity=8).train()
-            assert not has_batchnorm(critic), "the CIFAR-10 critic contains a BatchNorm layer"
             x = torch.rand(6, 3, 32, 32)
             with torch.no_grad():
                 full, part = critic(x)[:2], critic(x[:2])
             checks.assert_close(full, part, rtol=1e-4, atol=1e-5, name="scores computed with and without the rest of the batch")
 
+        @points(0.75)
         def test_same_residual_structure_as_mnist():
             blocks = residual_blocks(CifarCritic(capacity=8))
             assert len(blocks) == 4 and blocks[0].stride == 4 and all(b.stride == 1 for b in blocks[1:]), \\
                 "keep the MNIST critic's structure: a stride-4 residual block then three more"
 
+        @points(0.75)
         def test_every_colour_channel_matters():
             critic = CifarCritic(capacity=8)
             x = torch.rand(2, 3, 32, 32, requires_grad=True)
@@ -1374,7 +1805,7 @@ def build() -> Notebook:
             assert bool((per_channel > 0).all()), "the score ignores a colour channel"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=4, hidden=2.5)
         ''')
     nb.md(r'''
         ### P6(b) (4 points): the learning-rate schedule
@@ -1390,28 +1821,40 @@ def build() -> Notebook:
             ### END SOLUTION
         ''')
     nb.tests("p6_schedule_tests", points=4, src='''
-        from dgmlab.testing import run_tests
+        from dgmlab.testing import points, run_tests
 
+        @points(0.5)
         def test_first_epoch():
             value = lr_at_epoch(0)
-            assert isinstance(value, float), "lr_at_epoch must return a Python float"
-            assert abs(value - 3e-4) < 1e-15, "the first epoch should use the initial learning rate"
+            assert isinstance(value, float), f"expected a Python float, found {type(value).__name__}"
+            assert abs(value - 3e-4) < 1e-15, f"expected the initial rate 3e-4 at epoch 0, found {value:g}"
+
+        @points(0.5)
+        def test_last_epoch_uses_the_low_rate():
+            value = lr_at_epoch(99)
+            assert abs(value - 3e-5) < 1e-15, \\
+                f"expected the low rate 3e-5 at epoch 99 (after the cut at 80), found {value:g}"
 
         ### BEGIN HIDDEN TESTS
+        @points(1.5)
         def test_cut_after_eighty_epochs():
             got = [lr_at_epoch(e) for e in (0, 40, 79, 80, 81, 99)]
             want = [3e-4, 3e-4, 3e-4, 3e-5, 3e-5, 3e-5]
             assert all(abs(g - w) < 1e-15 for g, w in zip(got, want)), \\
                 "the 100-epoch schedule is wrong around the cut (80 epochs at the initial rate, then the low one)"
 
-        def test_long_schedule_and_custom_rates():
+        @points(0.75)
+        def test_long_schedule():
             assert abs(lr_at_epoch(199, cut_epoch=200) - 3e-4) < 1e-15 and abs(lr_at_epoch(200, cut_epoch=200) - 3e-5) < 1e-15, \\
                 "the 300-epoch schedule (cut after 200) is wrong: is cut_epoch used?"
+
+        @points(0.75)
+        def test_custom_rates():
             assert abs(lr_at_epoch(3, cut_epoch=2, lr=1.0, lr_low=0.5) - 0.5) < 1e-15, "lr and lr_low must be used"
             assert abs(lr_at_epoch(1, cut_epoch=2, lr=1.0, lr_low=0.5) - 1.0) < 1e-15, "lr and lr_low must be used"
         ### END HIDDEN TESTS
 
-        run_tests()
+        run_tests(points=4, hidden=3)
         ''')
     nb.md(r'''
         ### Training on CIFAR-10
@@ -1487,6 +1930,12 @@ def build() -> Notebook:
         distance of P3-P6, whose metric structure (P4) and smoothness in the data (P3) are what make
         it a sensible training signal, and whose Lipschitz constraint the gradient penalty enforces.
         ''')
+    from dgmlab.testing import fmt
+
+    auto = sum(c.metadata["nbgrader"]["points"] for c in nb.nb.cells
+               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
+    intro = nb.nb.cells[0]
+    intro.source = intro.source.replace("{HIDDEN}", fmt(nb.hidden_points())).replace("{AUTO}", fmt(auto))
     return nb
 
 
@@ -1592,11 +2041,18 @@ def _cifar(m=8, blocks=9, up=4, cout=3, side=32, cin=3, stride=4, bn="False"):
 _GEN_T = ["p6_generator_tests"]
 _CRI_T = ["p6_critic_tests"]
 
+# Every graded cell gives points per test, so a wrong answer names in earns= the points it still gets there:
+# those of the tests its mistake leaves passing (tests/test_proofs.py checks the exact number). The blank stubs
+# earn 0 and the correct variants every point (passes=).
+_C1, _O1, _C2, _O2 = "p1_conjugate_tests", "p1_objective_tests", "p2_conjugate_tests", "p2_objective_tests"
+_GP_T, _LOSS_T, _OPT_T = "p5_gradient_penalty_tests", "p5_losses_tests", "p5_optimizers_tests"
+_CS_T, _GS_T, _SCHED_T = "p5_critic_step_tests", "p5_generator_step_tests", "p6_schedule_tests"
+
 MUTANTS = [
     # P1
-    Mutant("p1_conjugate", "conjugate off by one: exp(t)", "f_star_kl = sp.exp(t)", fails=["p1_conjugate_tests"]),
-    Mutant("p1_conjugate", "f itself instead of its conjugate", "f_star_kl = t * sp.log(t)",
-           fails=["p1_conjugate_tests"]),
+    Mutant("p1_conjugate", "conjugate off by one: exp(t)", "f_star_kl = sp.exp(t)", earns={_C1: 0.25}),
+    Mutant("p1_conjugate", "f itself instead of its conjugate", "f_star_kl = t * sp.log(t)", earns={_C1: 0.25}),
+    Mutant("p1_conjugate", "maximiser u not substituted back", "f_star_kl = t * u - u * sp.log(u)", earns={_C1: 0}),
     Mutant("p1_conjugate", "correct variant: written out", "f_star_kl = sp.exp(t) / sp.E",
            passes=["p1_conjugate_tests"]),
     Mutant("p1_objective", "missing the constant 1", '''
@@ -1605,28 +2061,35 @@ def kl_objective(d, x_p, x_q):
 
 def kl_optimal_critic(log_p, log_q):
     return lambda x: torch.exp(log_p(x) - log_q(x))
-''', fails=["p1_objective_tests"]),
+''', earns={_O1: 1}),
     Mutant("p1_objective", "optimal critic inverted (q/p)", '''
 def kl_objective(d, x_p, x_q):
     return 1.0 + torch.log(d(x_p)).mean() - d(x_q).mean()
 
 def kl_optimal_critic(log_p, log_q):
     return lambda x: torch.exp(log_q(x) - log_p(x))
-''', fails=["p1_objective_tests"]),
+''', earns={_O1: 1}),
     Mutant("p1_objective", "expectations swapped between p and q", '''
 def kl_objective(d, x_p, x_q):
     return 1.0 + torch.log(d(x_q)).mean() - d(x_p).mean()
 
 def kl_optimal_critic(log_p, log_q):
     return lambda x: torch.exp(log_p(x) - log_q(x))
-''', fails=["p1_objective_tests"]),
+''', earns={_O1: 0.5}),
     Mutant("p1_objective", "sum instead of mean", '''
 def kl_objective(d, x_p, x_q):
     return 1.0 + torch.log(d(x_p)).sum() - d(x_q).sum()
 
 def kl_optimal_critic(log_p, log_q):
     return lambda x: torch.exp(log_p(x) - log_q(x))
-''', fails=["p1_objective_tests"]),
+''', earns={_O1: 1}),
+    Mutant("p1_objective", "log-ratio as the critic (log p/q instead of p/q)", '''
+def kl_objective(d, x_p, x_q):
+    return 1.0 + torch.log(d(x_p)).mean() - d(x_q).mean()
+
+def kl_optimal_critic(log_p, log_q):
+    return lambda x: log_p(x) - log_q(x)
+''', earns={_O1: 0.75}),
     Mutant("p1_objective", "correct variant: sums divided by counts", '''
 def kl_objective(d, x_p, x_q):
     return 1 + torch.sum(torch.log(d(x_p))) / len(x_p) - torch.sum(d(x_q)) / len(x_q)
@@ -1637,8 +2100,9 @@ def kl_optimal_critic(log_p, log_q):
     return d_star
 ''', passes=["p1_objective_tests"]),
     # P2
-    Mutant("p2_conjugate", "sign slip: -1 + log(-s)", "f_star_rkl = -1 + sp.log(-s)", fails=["p2_conjugate_tests"]),
-    Mutant("p2_conjugate", "dropped the constant", "f_star_rkl = -sp.log(-s)", fails=["p2_conjugate_tests"]),
+    Mutant("p2_conjugate", "sign slip: -1 + log(-s)", "f_star_rkl = -1 + sp.log(-s)", earns={_C2: 0.25}),
+    Mutant("p2_conjugate", "dropped the constant", "f_star_rkl = -sp.log(-s)", earns={_C2: 0.25}),
+    Mutant("p2_conjugate", "domain ignored: log(s) of a negative s", "f_star_rkl = -1 - sp.log(s)", earns={_C2: 0.25}),
     Mutant("p2_conjugate", "correct variant: log(-1/s) - 1", "f_star_rkl = sp.log(-1 / s) - 1",
            passes=["p2_conjugate_tests"]),
     Mutant("p2_objective", "optimal critic p/q instead of -q/p", '''
@@ -1647,21 +2111,28 @@ def rkl_objective(d, x_p, x_q):
 
 def rkl_optimal_critic(log_p, log_q):
     return lambda x: -torch.exp(log_p(x) - log_q(x))
-''', fails=["p2_objective_tests"]),
+''', earns={_O2: 1}),
     Mutant("p2_objective", "log d instead of log(-d)", '''
 def rkl_objective(d, x_p, x_q):
     return 1.0 + d(x_p).mean() + torch.log(d(x_q)).mean()
 
 def rkl_optimal_critic(log_p, log_q):
     return lambda x: -torch.exp(log_q(x) - log_p(x))
-''', fails=["p2_objective_tests"]),
+''', earns={_O2: 0.25}),
     Mutant("p2_objective", "missing the constant 1", '''
 def rkl_objective(d, x_p, x_q):
     return d(x_p).mean() + torch.log(-d(x_q)).mean()
 
 def rkl_optimal_critic(log_p, log_q):
     return lambda x: -torch.exp(log_q(x) - log_p(x))
-''', fails=["p2_objective_tests"]),
+''', earns={_O2: 1}),
+    Mutant("p2_objective", "expectations swapped between p and q", '''
+def rkl_objective(d, x_p, x_q):
+    return 1.0 + d(x_q).mean() + torch.log(-d(x_p)).mean()
+
+def rkl_optimal_critic(log_p, log_q):
+    return lambda x: -torch.exp(log_q(x) - log_p(x))
+''', earns={_O2: 0.5}),
     Mutant("p2_objective", "correct variant: log-ratio written out", '''
 def rkl_objective(d, x_p, x_q):
     return 1 + torch.mean(d(x_p)) + torch.mean(torch.log(torch.abs(d(x_q))))
@@ -1675,19 +2146,31 @@ def smoothing_costs(x, eps):
     y = x + eps
     w = np.full(len(x), 1.0 / len(x))
     return float(ot.emd2(w, w, ot.dist(x, y))), float(np.linalg.norm(eps, axis=1).mean())
-''', fails=["p3_costs_tests"]),
+''', earns={"p3_costs_tests": 3}),
     Mutant("p3_costs", "identity cost as root-mean-square (skips Jensen)", '''
 def smoothing_costs(x, eps):
     y = x + eps
     w = np.full(len(x), 1.0 / len(x))
     return float(ot.emd2(w, w, ot.dist(x, y, metric="euclidean"))), float(np.sqrt((eps ** 2).sum(1).mean()))
-''', fails=["p3_costs_tests"]),
+''', earns={"p3_costs_tests": 2.5}),
     Mutant("p3_costs", "identity cost summed instead of averaged", '''
 def smoothing_costs(x, eps):
     y = x + eps
     w = np.full(len(x), 1.0 / len(x))
     return float(ot.emd2(w, w, ot.dist(x, y, metric="euclidean"))), float(np.linalg.norm(eps, axis=1).sum())
-''', fails=["p3_costs_tests"]),
+''', earns={"p3_costs_tests": 2.5}),
+    Mutant("p3_costs", "the two costs returned in the wrong order", '''
+def smoothing_costs(x, eps):
+    y = x + eps
+    w = np.full(len(x), 1.0 / len(x))
+    return float(np.linalg.norm(eps, axis=1).mean()), float(ot.emd2(w, w, ot.dist(x, y, metric="euclidean")))
+''', earns={"p3_costs_tests": 0.5}),
+    Mutant("p3_costs", "entropic OT (Sinkhorn) instead of the exact EMD", '''
+def smoothing_costs(x, eps):
+    y = x + eps
+    w = np.full(len(x), 1.0 / len(x))
+    return float(ot.sinkhorn2(w, w, ot.dist(x, y, metric="euclidean"), 0.05)), float(np.linalg.norm(eps, axis=1).mean())
+''', earns={"p3_costs_tests": 3}),  # the entropic blur shows even without noise
     Mutant("p3_costs", "correct variant: scipy cdist and empty weights", '''
 from scipy.spatial.distance import cdist
 def smoothing_costs(x, eps):
@@ -1700,7 +2183,7 @@ def w1_linprog(p, q, C):
     n = len(p)
     res = linprog(C.reshape(-1), A_eq=np.kron(np.eye(n), np.ones((1, n))), b_eq=p, bounds=(0, None), method="highs")
     return float(res.fun), res.x.reshape(n, n)
-''', fails=["p4_linprog_tests"]),
+''', earns={"p4_linprog_tests": 0.25}),
     Mutant("p4_linprog", "LP with marginals swapped (kron order mixed up)", '''
 def w1_linprog(p, q, C):
     n = len(p)
@@ -1709,7 +2192,7 @@ def w1_linprog(p, q, C):
     res = linprog(C.reshape(-1), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([p, q]),
                   bounds=(0, None), method="highs")
     return float(res.fun), res.x.reshape(n, n)
-''', fails=["p4_linprog_tests"]),
+''', earns={"p4_linprog_tests": 0.25}),
     Mutant("p4_linprog", "LP with inequality marginals (<=)", '''
 def w1_linprog(p, q, C):
     n = len(p)
@@ -1718,7 +2201,16 @@ def w1_linprog(p, q, C):
     res = linprog(C.reshape(-1), A_ub=np.vstack([rows, cols]), b_ub=np.concatenate([p, q]),
                   bounds=(0, None), method="highs")
     return float(res.fun), res.x.reshape(n, n)
-''', fails=["p4_linprog_tests"]),
+''', earns={"p4_linprog_tests": 0.25}),
+    Mutant("p4_linprog", "plan returned flat (n*n,) instead of n x n", '''
+def w1_linprog(p, q, C):
+    n = len(p)
+    rows = np.kron(np.eye(n), np.ones((1, n)))
+    cols = np.kron(np.ones((1, n)), np.eye(n))
+    res = linprog(C.reshape(-1), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([p, q]),
+                  bounds=(0, None), method="highs")
+    return float(res.fun), res.x
+''', earns={"p4_linprog_tests": 0.75}),
     Mutant("p4_linprog", "correct variant: loops and column-major flattening", '''
 def w1_linprog(p, q, C):
     n = len(p)
@@ -1735,48 +2227,56 @@ def w1_linprog(p, q, C):
 def glue_couplings(pi_p, pi_q, r):
     with np.errstate(divide="ignore", invalid="ignore"):
         return pi_p @ np.diag(1.0 / r) @ pi_q
-''', fails=["p4_glue_tests"]),
+''', earns={"p4_glue_tests": 1.5}),
     Mutant("p4_glue", "forgot diag(1/r)", '''
 def glue_couplings(pi_p, pi_q, r):
     return pi_p @ pi_q
-''', fails=["p4_glue_tests"]),
+''', earns={"p4_glue_tests": 0}),
     Mutant("p4_glue", "diag(r) instead of diag(1/r)", '''
 def glue_couplings(pi_p, pi_q, r):
     return pi_p @ np.diag(r) @ pi_q
-''', fails=["p4_glue_tests"]),
+''', earns={"p4_glue_tests": 0}),
     Mutant("p4_glue", "correct variant: np.divide with where", '''
 def glue_couplings(pi_p, pi_q, r):
     scaled = np.divide(pi_p, r[None, :], out=np.zeros_like(pi_p), where=r[None, :] > 0)
     return scaled @ pi_q
 ''', passes=["p4_glue_tests"]),
     # P5 critic
-    Mutant("p5_critic", "BatchNorm left in the critic", _critic(bn="True"), fails=["p5_critic_tests"]),
+    Mutant("p5_critic", "BatchNorm left in the critic", _critic(bn="True"), earns={"p5_critic_tests": 3}),
     Mutant("p5_critic", "BatchNorm after the embedding", _critic().replace(
         "self.head = nn.Linear(capacity, 1)", "self.head = nn.Linear(capacity, 1)\n        self.norm = nn.BatchNorm2d(capacity)")
         .replace("self.blocks(F.relu(self.embed(x)))", "self.blocks(F.relu(self.norm(self.embed(x))))"),
-           fails=["p5_critic_tests"]),
-    Mutant("p5_critic", "no stride-4 block", _critic().replace("stride=4, ", ""), fails=["p5_critic_tests"]),
-    Mutant("p5_critic", "only two blocks after the stride-4 block", _critic(more=2), fails=["p5_critic_tests"]),
-    Mutant("p5_critic", "scores of shape (N, 1)", _critic(squeeze=""), fails=["p5_critic_tests"]),
+           earns={"p5_critic_tests": 3}),
+    Mutant("p5_critic", "no stride-4 block", _critic().replace("stride=4, ", ""), earns={"p5_critic_tests": 5.25}),
+    Mutant("p5_critic", "only two blocks after the stride-4 block", _critic(more=2), earns={"p5_critic_tests": 5.25}),
+    Mutant("p5_critic", "scores of shape (N, 1)", _critic(squeeze=""), earns={"p5_critic_tests": 5.5}),
+    Mutant("p5_critic", "a layer defined but never used", _critic().replace(
+        "self.head = nn.Linear(capacity, 1)", "self.head = nn.Linear(capacity, 1)\n        self.hidden = nn.Linear(capacity, capacity)"),
+           earns={"p5_critic_tests": 5}),
     Mutant("p5_critic", "correct variant: leaky ReLU embedding, mean pooling", _critic(act="F.leaky_relu", pool="mean"),
            passes=["p5_critic_tests"]),
     # P5 gradient penalty
     Mutant("p5_gradient_penalty", "penalty on real instead of interpolated points",
-           _gp(xhat="x_real.detach().clone().requires_grad_(True)"), fails=["p5_gradient_penalty_tests"]),
+           _gp(xhat="x_real.detach().clone().requires_grad_(True)"), earns={_GP_T: 3.5}),
     Mutant("p5_gradient_penalty", "penalty on fake points only",
-           _gp(xhat="x_fake.detach().clone().requires_grad_(True)"), fails=["p5_gradient_penalty_tests"]),
+           _gp(xhat="x_fake.detach().clone().requires_grad_(True)"), earns={_GP_T: 3.5}),
     Mutant("p5_gradient_penalty", "detached interpolates: gradient without create_graph", _gp(cg="False"),
-           fails=["p5_gradient_penalty_tests"]),
+           earns={_GP_T: 5.5}),
     Mutant("p5_gradient_penalty", "detached interpolates: gradient norm detached",
-           _gp(ret="((grad.detach().flatten(1).norm(dim=1) - 1) ** 2).mean()"), fails=["p5_gradient_penalty_tests"]),
-    Mutant("p5_gradient_penalty", "one epsilon for the whole batch", _gp(eps="torch.rand(())"),
-           fails=["p5_gradient_penalty_tests"]),
+           _gp(ret="((grad.detach().flatten(1).norm(dim=1) - 1) ** 2).mean()"), earns={_GP_T: 5.5}),
+    Mutant("p5_gradient_penalty", "one epsilon for the whole batch", _gp(eps="torch.rand(())"), earns={_GP_T: 3.5}),
     Mutant("p5_gradient_penalty", "norm over the wrong axis", _gp(ret="((grad.norm(dim=1) - 1) ** 2).mean()"),
-           fails=["p5_gradient_penalty_tests"]),
+           earns={_GP_T: 0.5}),
     Mutant("p5_gradient_penalty", "lambda folded into the penalty",
-           _gp(ret="10.0 * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"), fails=["p5_gradient_penalty_tests"]),
+           _gp(ret="10.0 * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"), earns={_GP_T: 1}),
+    Mutant("p5_gradient_penalty", "eps one dimension short (N, 1, 1): x_hat broadcasts to (N, N, H, W)",
+           _gp(eps="torch.rand(x_real.shape[0], 1, 1)"), earns={_GP_T: 0}),
+    Mutant("p5_gradient_penalty", "x_fake dropped from the interpolate (x_hat = eps * x_real)",
+           _gp(xhat="(eps * x_real).detach().requires_grad_(True)"), earns={_GP_T: 3.5}),
+    Mutant("p5_gradient_penalty", "sign slip in the interpolate: eps * x_real - (1 - eps) * x_fake",
+           _gp(xhat="(eps * x_real - (1 - eps) * x_fake).detach().requires_grad_(True)"), earns={_GP_T: 3.5}),
     Mutant("p5_gradient_penalty", "one-sided penalty", _gp(ret="(F.relu(grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"),
-           fails=["p5_gradient_penalty_tests"]),
+           earns={_GP_T: 3.5}),
     Mutant("p5_gradient_penalty", "correct variant: graph kept, grad_outputs, rand_like",
            _gp(eps="torch.rand_like(x_real[:, :1, :1, :1]) if x_real.dim() == 4 else torch.rand(len(x_real), 1)",
                xhat="x_real + eps * (x_fake - x_real); x_hat.requires_grad_(True)",
@@ -1790,35 +2290,42 @@ def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
 
 def generator_loss(critic, x_fake):
     return -critic(x_fake).mean()
-''', fails=["p5_losses_tests"]),
+''', earns={_LOSS_T: 3.25}),
     Mutant("p5_losses", "sign error in the critic loss", '''
 def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
     return critic(x_real).mean() - critic(x_fake).mean() + lam * gradient_penalty(critic, x_real, x_fake)
 
 def generator_loss(critic, x_fake):
     return -critic(x_fake).mean()
-''', fails=["p5_losses_tests"]),
+''', earns={_LOSS_T: 2}),
     Mutant("p5_losses", "sign error in the generator loss", '''
 def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
     return critic(x_fake).mean() - critic(x_real).mean() + lam * gradient_penalty(critic, x_real, x_fake)
 
 def generator_loss(critic, x_fake):
     return critic(x_fake).mean()
-''', fails=["p5_losses_tests"]),
+''', earns={_LOSS_T: 3.5}),
     Mutant("p5_losses", "sum instead of mean", '''
 def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
     return critic(x_fake).sum() - critic(x_real).sum() + lam * gradient_penalty(critic, x_real, x_fake)
 
 def generator_loss(critic, x_fake):
     return -critic(x_fake).sum()
-''', fails=["p5_losses_tests"]),
+''', earns={_LOSS_T: 0.5}),
     Mutant("p5_losses", "lam ignored (hard-coded 10)", '''
 def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
     return critic(x_fake).mean() - critic(x_real).mean() + 10.0 * gradient_penalty(critic, x_real, x_fake)
 
 def generator_loss(critic, x_fake):
     return -critic(x_fake).mean()
-''', fails=["p5_losses_tests"]),
+''', earns={_LOSS_T: 4.5}),
+    Mutant("p5_losses", "generator loss on detached samples", '''
+def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
+    return critic(x_fake).mean() - critic(x_real).mean() + lam * gradient_penalty(critic, x_real, x_fake)
+
+def generator_loss(critic, x_fake):
+    return -critic(x_fake.detach()).mean()
+''', earns={_LOSS_T: 4.25}),
     Mutant("p5_losses", "correct variant: terms regrouped", '''
 def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
     gp = gradient_penalty(critic, x_real, x_fake)
@@ -1831,12 +2338,22 @@ def generator_loss(critic, x_fake):
     Mutant("p5_optimizers", "Adam's default betas (beta1 = 0.9)", '''
 def make_optimizers(generator, critic, lr=3e-4):
     return torch.optim.Adam(generator.parameters(), lr=lr), torch.optim.Adam(critic.parameters(), lr=lr)
-''', fails=["p5_optimizers_tests"]),
+''', earns={_OPT_T: 2}),
     Mutant("p5_optimizers", "optimisers returned in the wrong order", '''
 def make_optimizers(generator, critic, lr=3e-4):
     return (torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.0, 0.9)),
             torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.0, 0.9)))
-''', fails=["p5_optimizers_tests"]),
+''', earns={_OPT_T: 2}),
+    Mutant("p5_optimizers", "learning rate hard-coded (the lr argument ignored)", '''
+def make_optimizers(generator, critic, lr=3e-4):
+    return (torch.optim.Adam(generator.parameters(), lr=3e-4, betas=(0.0, 0.9)),
+            torch.optim.Adam(critic.parameters(), lr=3e-4, betas=(0.0, 0.9)))
+''', earns={_OPT_T: 2.5}),
+    Mutant("p5_optimizers", "one optimiser over both networks, returned twice", '''
+def make_optimizers(generator, critic, lr=3e-4):
+    opt = torch.optim.Adam(list(generator.parameters()) + list(critic.parameters()), lr=lr, betas=(0.0, 0.9))
+    return opt, opt
+''', earns={_OPT_T: 2}),
     Mutant("p5_optimizers", "correct variant: parameters as lists", '''
 def make_optimizers(generator, critic, lr=3e-4):
     kw = dict(lr=lr, betas=[0.0, 0.9])
@@ -1844,45 +2361,111 @@ def make_optimizers(generator, critic, lr=3e-4):
 ''', passes=["p5_optimizers_tests"]),
     # P5 steps
     Mutant("p5_steps", "critic step without the penalty",
-           _steps(closs="critic(x_fake).mean() - critic(x_real).mean()"), fails=["p5_critic_step_tests"],
-           passes=["p5_generator_step_tests"]),
+           _steps(closs="critic(x_fake).mean() - critic(x_real).mean()"), earns={_CS_T: 0.5}, passes=[_GS_T]),
     Mutant("p5_steps", "critic step keeps stale gradients (no zero_grad)", _steps(zero_c="pass"),
-           fails=["p5_critic_step_tests"], passes=["p5_generator_step_tests"]),
+           earns={_CS_T: 4.25}, passes=[_GS_T]),
     Mutant("p5_steps", "critic step ascends instead of descends",
-           _steps(closs="-critic_loss(critic, x_real, x_fake)"), fails=["p5_critic_step_tests"]),
+           _steps(closs="-critic_loss(critic, x_real, x_fake)"), earns={_CS_T: 0.5}, passes=[_GS_T]),
     Mutant("p5_steps", "generator step keeps stale gradients (no zero_grad)", _steps(zero_g="pass"),
-           fails=["p5_generator_step_tests"], passes=["p5_critic_step_tests"]),
+           earns={_GS_T: 2.75}, passes=[_CS_T]),
     Mutant("p5_steps", "generator step on detached samples", _steps(gloss="generator_loss(critic, generator(z).detach())"),
-           fails=["p5_generator_step_tests"]),
+           earns={_GS_T: 0.75}, passes=[_CS_T]),
     Mutant("p5_steps", "generator step with the sign flipped", _steps(gloss="-generator_loss(critic, generator(z))"),
-           fails=["p5_generator_step_tests"]),
+           earns={_GS_T: 0.5}, passes=[_CS_T]),
     Mutant("p5_steps", "correct variant: fake not detached, zero_grad(set_to_none=False)",
            _steps(fake="x_fake = generator(z)", zero_c="opt_c.zero_grad(set_to_none=False)"),
-           passes=["p5_critic_step_tests", "p5_generator_step_tests"]),
+           passes=[_CS_T, _GS_T]),
     # P6
     Mutant("p6_models", "MNIST spatial sizes kept (28x28 output)", _cifar(m=7, side=28),
-           fails=_GEN_T, passes=_CRI_T),
-    Mutant("p6_models", "three generator blocks instead of nine", _cifar(blocks=3), fails=_GEN_T, passes=_CRI_T),
-    Mutant("p6_models", "one output channel", _cifar(cout=1), fails=_GEN_T),
-    Mutant("p6_models", "upsampling from a 16x16 map (x2)", _cifar(m=16, up=2), fails=_GEN_T, passes=_CRI_T),
-    Mutant("p6_models", "BatchNorm left in the CIFAR critic", _cifar(bn="True"), fails=_CRI_T, passes=_GEN_T),
-    Mutant("p6_models", "critic still reads one channel", _cifar(cin=1), fails=_CRI_T, passes=_GEN_T),
+           earns={_GEN_T[0]: 2}, passes=_CRI_T),
+    Mutant("p6_models", "three generator blocks instead of nine", _cifar(blocks=3), earns={_GEN_T[0]: 4.75},
+           passes=_CRI_T),
+    Mutant("p6_models", "one output channel", _cifar(cout=1), earns={_GEN_T[0]: 3.5}, passes=_CRI_T),
+    Mutant("p6_models", "upsampling from a 16x16 map (x2)", _cifar(m=16, up=2), earns={_GEN_T[0]: 4.5},
+           passes=_CRI_T),
+    Mutant("p6_models", "tanh output (pixels in (-1, 1))", _cifar().replace("torch.sigmoid(", "torch.tanh("),
+           earns={_GEN_T[0]: 5.25}, passes=_CRI_T),
+    Mutant("p6_models", "one per-pixel bias shared by the three channels",
+           _cifar().replace("torch.zeros(3, 32, 32)", "torch.zeros(1, 32, 32)"), earns={_GEN_T[0]: 4.5}, passes=_CRI_T),
+    Mutant("p6_models", "BatchNorm left in the CIFAR critic", _cifar(bn="True"), earns={_CRI_T[0]: 2.25},
+           passes=_GEN_T),
+    Mutant("p6_models", "critic still reads one channel", _cifar(cin=1), earns={_CRI_T[0]: 1.5}, passes=_GEN_T),
+    Mutant("p6_models", "critic's first block with stride 2", _cifar(stride=2), earns={_CRI_T[0]: 3.25}, passes=_GEN_T),
     Mutant("p6_models", "correct variant: upsample to a fixed size, mean pooling in the critic",
            _cifar().replace("scale_factor=4", "size=(32, 32)").replace("h.sum(dim=(2, 3))", "h.mean(dim=(2, 3))"),
            passes=_GEN_T + _CRI_T),
     Mutant("p6_schedule", "cut one epoch late", '''
 def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
     return float(lr if epoch <= cut_epoch else lr_low)
-''', fails=["p6_schedule_tests"]),
+''', earns={_SCHED_T: 1.75}),
     Mutant("p6_schedule", "cut hard-coded at 80", '''
 def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
     return 3e-4 if epoch < 80 else 3e-5
-''', fails=["p6_schedule_tests"]),
+''', earns={_SCHED_T: 2.5}),
+    Mutant("p6_schedule", "rates hard-coded (lr and lr_low ignored)", '''
+def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
+    return 3e-4 if epoch < cut_epoch else 3e-5
+''', earns={_SCHED_T: 3.25}),
     Mutant("p6_schedule", "correct variant: MultiStepLR arithmetic", '''
 def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
     return lr * (lr_low / lr) ** int(epoch >= cut_epoch)
 ''', passes=["p6_schedule_tests"]),
 ]
+
+# Generated mutants (benchmarks/mutation_kill_rates.py, docs/mutation.md) that survive because they change
+# nothing a grade should notice: {answer: {label: why}}.
+EQUIVALENT_MUTANTS = {
+    "p3_costs": {
+        "L11 args: `ot.dist(x, y, metric='euclidean')` -> `ot.dist(y, x, metric='euclidean')` (first two arguments "
+        "swapped)":
+            "the swapped call gives the transposed cost matrix; with the same uniform weights on both sides, "
+            "transposing a plan maps the couplings of one problem onto those of the other at the same cost, so "
+            "the exact EMD is the same number",
+    },
+    "p4_linprog": {
+        "L12 constant: `1` -> `2` (1 -> 2)":
+            "`C.reshape(-1)` -> `C.reshape(-2)`: numpy (2.x) takes any negative size as the one to infer, so the "
+            "cost vector is the same",
+    },
+    "p5_critic": {
+        "L7 constant: `3` -> `4` (3 -> 4)":
+            "the embedding conv's kernel 3 -> 4: the statement leaves the embedding's kernel free; the map is "
+            "27 x 27, the stride-4 block makes it 7 x 7 and the spatial sum feeds the head as before",
+        "L7 constant: `1` -> `2` (1 -> 2)":
+            "the embedding conv's padding 1 -> 2 (its input-channel 1 -> 2 is killed: MNIST has one channel): the "
+            "statement leaves the padding free; the map is 30 x 30, 8 x 8 after the stride-4 block, and the "
+            "spatial sum makes the head independent of the size",
+    },
+    "p6_models": {
+        "L8 constant: `False` -> `True` (False -> True)":
+            "a bias in the seed's linear map, which BatchNorm follows: BatchNorm subtracts each channel's mean, "
+            "so the bias cancels (the given generator leaves it out for that reason)",
+        "L13 constant: `False` -> `True` (False -> True)":
+            "a bias in the conv after upsampling, which BatchNorm follows: it cancels as above",
+        "L15 constant: `False` -> `True` (False -> True)":
+            "a per-channel bias in the last conv next to the learned per-pixel bias, which already contains "
+            "every per-channel constant: the same set of generators",
+        "L23 arith: `self.to_image(h) + self.pixel_bias` -> `self.to_image(h) - self.pixel_bias` (+ -> -)":
+            "the learned per-pixel bias starts at zero and enters with the opposite sign: the same generators, "
+            "trained with b -> -b",
+        "L30 constant: `128` -> `129` (128 -> 129)":
+            "the CIFAR critic's default capacity: the tests and the training cell always pass capacity",
+        "L33 constant: `3` -> `4` (3 -> 4)":
+            "the CIFAR critic's embedding kernel 3 -> 4 (its input channels 3 -> 4 is killed): the statement leaves "
+            "the embedding free, and the spatial sum makes the head independent of the 31 x 31 map",
+        "L33 constant: `1` -> `2` (1 -> 2)":
+            "the CIFAR critic's embedding padding 1 -> 2: free as above (34 x 34, 9 x 9 after the stride-4 block)",
+        # Not the same function, but not what P6(a) grades (the changes the new data need: channels, seed map,
+        # nine blocks, per-pixel bias); counted apart in docs/mutation.md.
+        "L12 constant: `False` -> `True` (False -> True)":
+            "(a harmless deviation, not an equivalent) bilinear x4 upsampling with align_corners=True instead of "
+            "the given generator's False: a slightly different interpolation grid, still 8 x 8 -> 32 x 32",
+        "L11 args: `nn.Sequential(nn.Upsample(scale_factor=4, mode='bilinear'...` -> `nn.Sequential(nn.Conv2d("
+        "capacity, capacity, 3, padding=1,...` (first two arguments swapped)":
+            "(a harmless deviation, not an equivalent) the 3 x 3 conv before the x4 upsampling instead of after: "
+            "a cheaper variant of the given block, same shapes, still trainable",
+    },
+}
 
 # labels the demo's partly-wrong submission uses
 PARTIAL = [
