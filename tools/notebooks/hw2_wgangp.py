@@ -12,6 +12,42 @@ HW = "hw2_wgangp"
 
 def build() -> Notebook:
     nb = Notebook(HW)
+    _intro(nb)
+    _p1_proof(nb)
+    _p1_conjugate(nb)
+    _p1_objective(nb)
+    _p2_proof(nb)
+    _p2_conjugate(nb)
+    _p2_objective(nb)
+    _p3_proof(nb)
+    _p3_costs(nb)
+    _p4_proof(nb)
+    _p4_linprog(nb)
+    _p4_glue(nb)
+    _p5_framework(nb)
+    _p5_critic(nb)
+    _p5_gradient_penalty(nb)
+    _p5_losses(nb)
+    _p5_optimizers(nb)
+    _p5_steps(nb)
+    _p5_training(nb)
+    _p5_report(nb)
+    _p6_networks(nb)
+    _p6_schedule(nb)
+    _p6_training(nb)
+    _p6_report(nb)
+    _closing(nb)
+    from dgmlab.testing import fmt
+
+    auto = sum(c.metadata["nbgrader"]["points"] for c in nb.nb.cells
+               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
+    intro = nb.nb.cells[0]
+    intro.source = intro.source.replace("{HIDDEN}", fmt(nb.hidden_points())).replace("{AUTO}", fmt(auto))
+    return nb
+
+
+def _intro(nb: Notebook) -> None:
+    """The title, what the homework covers, the course it is adapted from, how points and hidden tests work."""
     nb.md(r'''
         # Homework 2: f-GAN bounds, properties of $W_1$, and WGAN-GP with residual networks
 
@@ -76,6 +112,10 @@ def build() -> Notebook:
         ''', locked=True, grade_id="imports")
 
     # ------------------------------------------------------------------ P1
+
+
+def _p1_proof(nb: Notebook) -> None:
+    """Part I (40 points), P1 (10 points): the KL divergence as a supremum; (a), written."""
     nb.md(r'''
         # Part I: Analysis (40 points)
 
@@ -115,6 +155,10 @@ def build() -> Notebook:
         The optimum $T^* = f'(p/q) = 1 + \log(p/q)$ gives $d^* = p/q$; check: $1 + \mathbb E_p\log\frac pq - \mathbb E_q\frac pq = 1 + D(p\|q) - 1$.
         Grading: conjugate (2), change of variables incl. that it covers all $T$ (2), optimum (1).
         ''')
+
+
+def _p1_conjugate(nb: Notebook) -> None:
+    """P1(b): the conjugate, in sympy."""
     nb.md(r'''
         ### P1(b) (2 points, auto-graded): the conjugate, in sympy
         Set `f_star_kl` to $f^*(t)$ for $f(u) = u\log u$, as a sympy expression in the symbol `t`
@@ -170,6 +214,10 @@ def build() -> Notebook:
 
         run_tests(points=2, hidden=1.25)
         ''')
+
+
+def _p1_objective(nb: Notebook) -> None:
+    """P1(c): the objective and its optimal critic."""
     nb.md(r'''
         ### P1(c) (3 points, auto-graded): the objective and its optimal critic
         Implement the quantity inside the supremum, estimated from samples, and the optimal
@@ -280,6 +328,10 @@ def build() -> Notebook:
         ''')
 
     # ------------------------------------------------------------------ P2
+
+
+def _p2_proof(nb: Notebook) -> None:
+    """P2 (10 points): the reverse KL divergence; (a), written."""
     nb.md(r'''
         ## P2 (10 points): the reverse KL divergence
 
@@ -301,6 +353,10 @@ def build() -> Notebook:
         Optimum $T^* = f'(p/q) = -q/p$, i.e. $d^* = -q/p$; check: $1 - \mathbb E_p\frac qp + \mathbb E_q\log\frac qp = 1 - 1 + D(q\|p)$.
         Grading: conjugate with its domain (2), substitution (2), optimum (1).
         ''')
+
+
+def _p2_conjugate(nb: Notebook) -> None:
+    """P2(b): the conjugate, in sympy."""
     nb.md(r'''
         ### P2(b) (2 points, auto-graded): the conjugate, in sympy
         Set `f_star_rkl` to $f^*(s)$ for $f(u) = -\log u$, as a sympy expression in the symbol `s`
@@ -359,6 +415,10 @@ def build() -> Notebook:
 
         run_tests(points=2, hidden=1.25)
         ''')
+
+
+def _p2_objective(nb: Notebook) -> None:
+    """P2(c): the objective and its optimal critic."""
     nb.md(r'''
         ### P2(c) (3 points, auto-graded): the objective and its optimal critic
         Same as P1(c), for the reverse divergence. Remember the critic is negative.
@@ -467,6 +527,10 @@ def build() -> Notebook:
         ''')
 
     # ------------------------------------------------------------------ P3
+
+
+def _p3_proof(nb: Notebook) -> None:
+    """P3 (10 points): smoothing moves a distribution by at most sigma sqrt(d); (a), written."""
     nb.md(r'''
         ## P3 (10 points): smoothing moves a distribution by at most $\sigma\sqrt d$
 
@@ -494,6 +558,10 @@ def build() -> Notebook:
         feasible for the two empirical measures, so the exact EMD is a true lower bound on its cost, as in the proof.
         Grading: coupling (2), Jensen (2), pairing argument (1).
         ''')
+
+
+def _p3_costs(nb: Notebook) -> None:
+    """P3(b): exact transport versus the identity coupling, and the plot over d."""
     nb.md(r'''
         ### P3(b) (5 points, auto-graded): exact transport versus the identity coupling
         Given $n$ points $x_i$ (rows of `x`) and noise vectors $\varepsilon_i$ (rows of `eps`), put
@@ -642,6 +710,10 @@ def build() -> Notebook:
         ''', locked=True, grade_id="p3_demo", uses_answers=True)
 
     # ------------------------------------------------------------------ P4
+
+
+def _p4_proof(nb: Notebook) -> None:
+    """P4 (10 points): the discrete W1 is a metric; (a), written."""
     nb.md(r'''
         ## P4 (10 points): the discrete $W_1$ is a metric (triangle inequality)
 
@@ -667,6 +739,10 @@ def build() -> Notebook:
         = \sum_{x,z}\pi_p(x,z)c(x,z) + \sum_{z,y}\pi_q(z,y)c(z,y) = W_1(p,r)+W_1(r,q)$.
         Grading: valid coupling incl. zeros of $r$ (2), the chain of inequalities (2).
         ''')
+
+
+def _p4_linprog(nb: Notebook) -> None:
+    """P4(b): W1 as a linear program."""
     nb.md(r'''
         ### P4(b) (3 points, auto-graded): $W_1$ as a linear program
         Write $W_1(p,q)$ as a linear program over the $n^2$ entries of $\pi$ and solve it with
@@ -757,6 +833,10 @@ def build() -> Notebook:
 
         run_tests(points=3, hidden=2)
         ''')
+
+
+def _p4_glue(nb: Notebook) -> None:
+    """P4(c): the glued coupling."""
     nb.md(r'''
         ### P4(c) (3 points, auto-graded): the glued coupling
         Implement $\kappa = \pi_p\,\mathrm{diag}(1/r)\,\pi_q$, treating $1/r_z$ as $0$ where $r_z = 0$
@@ -840,6 +920,10 @@ def build() -> Notebook:
         ''')
 
     # ------------------------------------------------------------------ P5
+
+
+def _p5_framework(nb: Notebook) -> None:
+    """Part II (60 points), P5 (38 points): WGAN-GP with residual networks on MNIST; the framework."""
     nb.md(r'''
         # Part II: Implementation (60 points)
 
@@ -933,6 +1017,10 @@ def build() -> Notebook:
         def has_batchnorm(model):
             return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
         ''', locked=True, grade_id="p5_framework")
+
+
+def _p5_critic(nb: Notebook) -> None:
+    """P5(a): the critic."""
     nb.md(r'''
         ### P5(a) (6 points): the critic
         Write the critic described above, using `ResidualBlock(..., batchnorm=False)`. Its input is
@@ -1011,6 +1099,10 @@ def build() -> Notebook:
 
         run_tests(points=6, hidden=4.5)
         ''')
+
+
+def _p5_gradient_penalty(nb: Notebook) -> None:
+    """P5(b): the gradient penalty."""
     nb.md(r'''
         ### P5(b) (8 points): the gradient penalty
         Return $\mathbb E_{\hat x}(\|\nabla_{\hat x}D(\hat x)\|_2-1)^2$ **without** the factor $\lambda$,
@@ -1168,6 +1260,10 @@ def build() -> Notebook:
 
         run_tests(points=8, hidden=6)
         ''')
+
+
+def _p5_losses(nb: Notebook) -> None:
+    """P5(c): the two losses."""
     nb.md(r'''
         ### P5(c) (5 points): the two losses
         `critic_loss` is $\mathcal L_D$ (with the penalty, weight `lam`), `generator_loss` is
@@ -1275,6 +1371,10 @@ def build() -> Notebook:
 
         run_tests(points=5, hidden=3)
         ''')
+
+
+def _p5_optimizers(nb: Notebook) -> None:
+    """P5(d): the optimisers."""
     nb.md(r'''
         ### P5(d) (3 points): the optimisers
         Return one Adam optimiser for the generator and one for the critic, with the course's
@@ -1345,6 +1445,10 @@ def build() -> Notebook:
 
         run_tests(points=3, hidden=2)
         ''')
+
+
+def _p5_steps(nb: Notebook) -> None:
+    """P5(e): one critic step, one generator step."""
     nb.md(r'''
         ### P5(e) (10 points): one critic step, one generator step
         Each step zeroes its optimiser's gradients, computes its loss on the batch, back-propagates
@@ -1512,6 +1616,10 @@ def build() -> Notebook:
 
         run_tests(points=4, hidden=2.75)
         ''')
+
+
+def _p5_training(nb: Notebook) -> None:
+    """Training on MNIST, and scoring the samples."""
     nb.md(r'''
         ### Training on MNIST
         The loop below (given) alternates your two steps over the training set for 40 epochs with
@@ -1622,6 +1730,10 @@ def build() -> Notebook:
                 if runtime.is_fast():
                     print("(fast mode: small networks trained for a few dozen steps, so a score near 1 is expected)")
         ''', locked=True, grade_id="p5_scores")
+
+
+def _p5_report(nb: Notebook) -> None:
+    """P5(f), written: the report."""
     nb.md(r'''
         ### P5(f) (6 points, written)
         Train for 40 epochs (on a GPU) and include your sample grid and loss curves (the saved
@@ -1643,6 +1755,10 @@ def build() -> Notebook:
         ''')
 
     # ------------------------------------------------------------------ P6
+
+
+def _p6_networks(nb: Notebook) -> None:
+    """P6 (22 points): WGAN-GP on CIFAR-10; (a) the residual generator and critic."""
     nb.md(r'''
         ## P6 (22 points): WGAN-GP on CIFAR-10
 
@@ -1807,6 +1923,10 @@ def build() -> Notebook:
 
         run_tests(points=4, hidden=2.5)
         ''')
+
+
+def _p6_schedule(nb: Notebook) -> None:
+    """P6(b): the learning-rate schedule."""
     nb.md(r'''
         ### P6(b) (4 points): the learning-rate schedule
         Return the learning rate for (0-based) epoch `epoch`: `lr` for the first `cut_epoch` epochs
@@ -1856,6 +1976,10 @@ def build() -> Notebook:
 
         run_tests(points=4, hidden=3)
         ''')
+
+
+def _p6_training(nb: Notebook) -> None:
+    """Training on CIFAR-10, and its Inception Score."""
     nb.md(r'''
         ### Training on CIFAR-10
         Full mode: 100 epochs, batches of 64, the cut after epoch 80 (hours on a GPU; set
@@ -1906,6 +2030,10 @@ def build() -> Notebook:
                 except metrics.MetricUnavailable as exc:
                     print(f"Inception Score skipped: {exc}")
         ''', locked=True, grade_id="p6_scores", uses_answers=True)
+
+
+def _p6_report(nb: Notebook) -> None:
+    """P6(c), written: the report."""
     nb.md(r'''
         ### P6(c) (8 points, written)
         Include your CIFAR-10 sample grid and loss curves. Report the Inception Score you measured,
@@ -1923,6 +2051,10 @@ def build() -> Notebook:
         changes. The generator produces a fixed-size output from a fixed-size seed map, so its seed map (8x8), output
         channels (3) and per-pixel bias (3x32x32) must change (2).
         ''')
+
+
+def _closing(nb: Notebook) -> None:
+    """The closing note."""
     nb.md(r'''
         ## Closing note
         You have seen two ways to measure distance between distributions with a critic: the
@@ -1930,13 +2062,6 @@ def build() -> Notebook:
         distance of P3-P6, whose metric structure (P4) and smoothness in the data (P3) are what make
         it a sensible training signal, and whose Lipschitz constraint the gradient penalty enforces.
         ''')
-    from dgmlab.testing import fmt
-
-    auto = sum(c.metadata["nbgrader"]["points"] for c in nb.nb.cells
-               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
-    intro = nb.nb.cells[0]
-    intro.source = intro.source.replace("{HIDDEN}", fmt(nb.hidden_points())).replace("{AUTO}", fmt(auto))
-    return nb
 
 
 # ---------------------------------------------------------------------- proofs
