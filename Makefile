@@ -23,8 +23,9 @@ demo: venv
 test: venv
 	$(BIN)/python -m pytest -m "not e2e"
 
-# The whole-class end-to-end tests: the demo, the hostile corpus, Dask fault injection, the wheel in
-# a fresh venv (about 40 minutes on 2 cores). Run before a release and after changing the grader.
+# The whole-class end-to-end tests: the demo, the hostile corpus, a submission that kills its Dask
+# workers, the wheel in a fresh venv (about 20 minutes on 2 cores). Run before a release and after
+# changing the grader.
 test-e2e: venv
 	$(BIN)/python -m pytest -m e2e
 

@@ -16,7 +16,7 @@ import torch
 
 from conftest import homework_builders
 from dgmlab.data import load_sample
-from dgmlab.grading.proofs import NotebookSession, _grade_id, prove
+from dgmlab.grading.proofs import NotebookSession, _grade_id
 from dgmlab.testing import plan
 
 HW = "hw1_wgan"
@@ -42,17 +42,11 @@ def _copy(builder, folder):
     return dst
 
 
-@pytest.mark.slow
-def test_hw1_wgan_proven_with_its_artifact(builder, tmp_path):
-    nb_path = _copy(builder, tmp_path)
+def test_hw1_wgan_artifact_writers_and_wrong_answers(builder, tmp_path):
+    """tests/test_proofs.py proves hw1 with its PROOF_ARTIFACTS written; here: each writer writes the file
+    it is keyed by, and every answer has at least two wrong answers."""
     for name, make in builder.PROOF_ARTIFACTS.items():
         assert make(tmp_path).name == name
-    reference, outcomes = prove(nb_path, builder.MUTANTS)
-    failing = {k: msg for k, (failed, msg) in reference.items() if failed}
-    assert not failing, f"reference solution fails test cells: {failing}"
-    wrong = [o for o in outcomes if not o.ok]
-    assert not wrong, "\n".join(f"{o.mutant} -> {o.test}: expected {o.expected}, got {o.got} {o.message}"
-                                for o in wrong)
     assert_two_wrong_answers_per_cell(builder)
 
 
