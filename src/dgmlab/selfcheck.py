@@ -16,12 +16,12 @@ edited that the autograder restores (locked cells).
 """
 from __future__ import annotations
 
+import ast
 import os
+import re
 import shutil
 import sys
 import tempfile
-import ast
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
