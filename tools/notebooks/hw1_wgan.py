@@ -49,12 +49,7 @@ def build() -> Notebook:
     _q3_interpolations(nb)
     _q3_graded_samples(nb)
     _closing(nb)
-    from dgmlab.testing import fmt
-
-    auto = sum(c.metadata["nbgrader"]["points"] for c in nb.nb.cells
-               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
-    intro = nb.nb.cells[0]
-    intro.source = intro.source.replace("{HIDDEN}", fmt(nb.hidden_points())).replace("{AUTO}", fmt(auto))
+    nb.fill_point_totals()
     return nb
 
 

@@ -35,12 +35,7 @@ def build() -> Notebook:
     _q4_generator_losses(nb)
     _q4_grad_norm(nb)
     _q4_written(nb)
-    from dgmlab.testing import fmt
-
-    auto = sum(c.metadata["nbgrader"]["points"] for c in nb.nb.cells
-               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
-    intro = nb.nb.cells[0]
-    intro.source = intro.source.replace("{HIDDEN}", fmt(nb.hidden_points())).replace("{AUTO}", fmt(auto))
+    nb.fill_point_totals()
     return nb
 
 

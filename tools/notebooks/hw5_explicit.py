@@ -540,12 +540,7 @@ def build() -> Notebook:
         likelihood needs an invertible map with a cheap Jacobian and whose sampling is one pass. Q4's
         Fréchet distance is how the next homeworks compare samples from models with no likelihood at all.
         ''')
-    from dgmlab.testing import fmt
-
-    auto = sum(c.metadata["nbgrader"]["points"] for c in nb.nb.cells
-               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
-    intro = nb.nb.cells[0]
-    intro.source = intro.source.replace("{HIDDEN}", fmt(nb.hidden_points())).replace("{AUTO}", fmt(auto))
+    nb.fill_point_totals()
     return nb
 
 

@@ -268,5 +268,15 @@ class Notebook:
                 total += cell_plan.hidden if cell_plan else 0.0
         return total
 
+    def fill_point_totals(self) -> None:
+        """Write the notebook's totals into its first cell (the introduction): ``{AUTO}`` becomes the
+        autograded points, ``{HIDDEN}`` the points hidden tests decide. A builder calls it last."""
+        from dgmlab.testing import fmt
+
+        auto = sum(c.metadata["nbgrader"]["points"] for c in self.nb.cells
+                   if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
+        intro = self.nb.cells[0]
+        intro.source = intro.source.replace("{HIDDEN}", fmt(self.hidden_points())).replace("{AUTO}", fmt(auto))
+
     def points(self) -> float:
         return sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in self.nb.cells)
