@@ -171,17 +171,11 @@ def test_forged_results_are_rejected_with_a_reason_in_feedback(graded):
 def test_self_check_agrees_with_the_autograder_on_visible_points(graded, student):
     """`dgmlab check` on the submitted notebook gives each test cell the visible points the
     autograder's run gave it (read from the autograded notebook the same way)."""
-    from dgmlab.grading.scores import session_key
-    from dgmlab.selfcheck import cell_result, check_notebook
+    from dgmlab.selfcheck import check_notebook, visible_points
 
     course, *_ = graded
-    graded_nb = nbformat.read(course.root / "autograded" / student / HW / f"{HW}.ipynb", as_version=4)
-    key, _ = session_key(graded_nb)
-    autograder = {}
-    for cell in graded_nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-            autograder[meta["grade_id"]] = cell_result(cell, key).visible_earned
+    autograder = visible_points(nbformat.read(course.root / "autograded" / student / HW / f"{HW}.ipynb",
+                                              as_version=4))
     report = check_notebook(course.root / "submitted" / student / HW / f"{HW}.ipynb", timeout=30)
     mine = {c.grade_id: c.visible_earned for c in report.cells}
     assert mine == autograder

@@ -85,3 +85,31 @@ def test_check_fails_without_the_graded_file_and_passes_with_it(tmp_path, capsys
     (tmp_path / "answer.txt").write_text("42\n")
     assert main(["check", str(notebook)]) == 0
     assert "graded file answer.txt: present (3 bytes)" in capsys.readouterr().out
+
+
+def test_check_runs_in_the_autograders_sandbox_when_there_is_one(tmp_path, capsys):
+    import pytest
+
+    from dgmlab.authoring import Notebook
+    from dgmlab.grading import sandbox
+
+    usable, why = sandbox.available()
+    if not usable:
+        pytest.skip(f"no sandbox on this machine: {why}")
+    nb = Notebook("hw9_box")
+    nb.md("## Q1. Where am I (1 point)")
+    nb.setup()
+    nb.tests("box_tests", 1, '''
+        import os
+        from dgmlab.testing import points, run_tests
+
+        @points(1)
+        def test_runs_in_the_sandbox():
+            assert os.environ.get("DGMLAB_SANDBOX") == "1", "this kernel is not in the grading sandbox"
+
+        run_tests(points=1)
+        ''')
+    notebook = nb.save(tmp_path / "hw.ipynb")
+    assert main(["check", str(notebook)]) == 0
+    assert main(["check", "--no-sandbox", str(notebook)]) == 1
+    assert "this kernel is not in the grading sandbox" in capsys.readouterr().out

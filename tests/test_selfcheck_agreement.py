@@ -11,8 +11,7 @@ import pytest
 
 from conftest import ROOT
 from dgmlab.grading import course as C
-from dgmlab.grading.scores import session_key
-from dgmlab.selfcheck import cell_result, check_notebook
+from dgmlab.selfcheck import check_notebook, visible_points
 
 pytestmark = pytest.mark.slow
 CASES = [("hw1_wgan", "demo_partial"), ("hw5_explicit", "demo_partial")]
@@ -35,12 +34,7 @@ def course(tmp_path_factory):
 @pytest.mark.parametrize("hw,student", CASES)
 def test_self_check_gives_each_cell_the_autograders_visible_points(course, hw, student):
     graded = nbformat.read(course.root / "autograded" / student / hw / f"{hw}.ipynb", as_version=4)
-    key, _ = session_key(graded)
-    autograder = {}
-    for cell in graded.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-            autograder[meta["grade_id"]] = cell_result(cell, key).visible_earned
+    autograder = visible_points(graded)
     report = check_notebook(course.root / "submitted" / student / hw / f"{hw}.ipynb")
     mine = {c.grade_id: c.visible_earned for c in report.cells}
     assert mine == autograder

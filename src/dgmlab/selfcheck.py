@@ -2,7 +2,7 @@
 
 ``dgmlab check <notebook>`` (a terminal) or ``dgmlab.check()`` (a notebook cell) runs the saved
 notebook (a copy, with the files beside it, in a temporary folder) top to bottom in a fresh kernel
-in grading mode (``NBGRADER_EXECUTION=autograde``,
+(in the autograder's bubblewrap sandbox when this machine has it) in grading mode (``NBGRADER_EXECUTION=autograde``,
 so nothing trains, as when graded) with the autograder's cell time limit, then reads each graded
 test cell's result the way the autograder does (:func:`dgmlab.grading.scores.score_problem`) and
 prints, per question: the visible points earned of those available, each failing check with its
@@ -17,6 +17,7 @@ edited that the autograder restores (locked cells).
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import re
 import shutil
@@ -140,9 +141,45 @@ def cell_result(cell, key, question="") -> CellResult:
                       False, failures)
 
 
-def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python3") -> Report:
-    """Run the notebook at ``path`` (a copy, in a temporary folder beside links to its files) in
-    grading mode and read its graded cells; see the module docstring."""
+def _sandboxed_kernel(stack, folder: Path, sandbox: bool | None):
+    """A kernel manager that starts the kernel in the grading sandbox on ``folder`` (entered on
+    ``stack``), or ``None`` (a plain kernel) when ``sandbox`` is False or, for ``None``, unavailable."""
+    from .grading import sandbox as S
+
+    usable, why = S.available()
+    if sandbox is False or (sandbox is None and not usable):
+        return None
+    if not usable:
+        raise ValueError(f"the sandbox was asked for but is not available here: {why}")
+    from traitlets.config import Config
+
+    box = stack.enter_context(S.Sandbox(folder, folder))
+    config = Config()
+    box.configure(config)
+    return S.GradingKernelManager(config=config)
+
+
+def visible_points(executed_nb) -> dict:
+    """``{test cell grade id: visible points earned}`` read from an executed notebook (the autograder's
+    output, or a check's), the way :func:`check_notebook` reads them."""
+    from .grading.scores import session_key
+
+    key, _ = session_key(executed_nb)
+    out = {}
+    for cell in executed_nb.cells:
+        meta = _meta(cell)
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            out[meta["grade_id"]] = cell_result(cell, key).visible_earned
+    return out
+
+
+def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python3",
+                   sandbox: bool | None = None) -> Report:
+    """Run the notebook at ``path`` (a copy, in a temporary folder beside copies of its files) in
+    grading mode and read its graded cells; see the module docstring.
+
+    ``sandbox``: run the kernel in the autograder's bubblewrap sandbox (no network, only the copy's
+    folder writable); ``None`` (default): when this machine has it, as the autograder does."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -164,9 +201,11 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
         env_before = dict(os.environ)
         os.environ["NBGRADER_EXECUTION"] = "autograde"  # the kernel inherits it: grading mode
         try:
-            client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name=kernel_name,
-                                    resources={"metadata": {"path": tmp}})
-            client.execute()
+            with contextlib.ExitStack() as stack:
+                client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name=kernel_name,
+                                        resources={"metadata": {"path": tmp}},
+                                        km=_sandboxed_kernel(stack, Path(tmp), sandbox))
+                client.execute()
         finally:
             os.environ.clear()
             os.environ.update(env_before)
