@@ -46,6 +46,8 @@ class Homework:
         return nb
 
     def __getattr__(self, name):
+        if name.startswith("__") or name == "module":  # copies and pickles probe for these before __init__
+            raise AttributeError(name)
         return getattr(self.module, name)
 
 
