@@ -24,7 +24,7 @@ test: venv
 	$(BIN)/python -m pytest -m "not e2e"
 
 # The whole-class end-to-end tests: the demo, the hostile corpus, a submission that kills its Dask
-# workers, the wheel in a fresh venv (about 20 minutes on 2 cores). Run before a release and after
+# workers, the wheel in a fresh venv (about 13 minutes on 2 cores). Run before a release and after
 # changing the grader.
 test-e2e: venv
 	$(BIN)/python -m pytest -m e2e
