@@ -41,6 +41,23 @@ def reference_namespace() -> dict:
     return run_cells(ROOT / "source" / "hw5_explicit" / "hw5_explicit.ipynb", CELLS)
 
 
+def _snapshot(args, model, step, steps_per_epoch, end_of_epoch=False):
+    """With --save-dir: the weights at this step (every --save-every steps and at each epoch's end), for calibration."""
+    import torch
+
+    if not args.save_dir or not (end_of_epoch or (args.save_every and step % args.save_every == 0)):
+        return
+    folder = Path(args.save_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{args.model}_step{step:06d}.pt"
+    tmp = folder / (name + ".tmp")
+    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, tmp)
+    tmp.replace(folder / name)  # a reader never sees half a file
+    with open(folder / "index.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"file": name, "step": step, "epoch": round(step / steps_per_epoch, 3),
+                             "time": time.time()}) + "\n")
+
+
 def bench_pixelcnn(args, ns):
     import torch
 
@@ -65,6 +82,7 @@ def bench_pixelcnn(args, ns):
             opt.step()
             losses.append(loss.item())
             step += 1
+            _snapshot(args, model, step, steps_per_epoch)
             if step % 50 == 0:
                 print(f"pixelcnn step {step} epoch {epoch + step % steps_per_epoch / steps_per_epoch:.2f} "
                       f"train nll {sum(losses[-50:]) / 50:.1f}", flush=True)
@@ -72,6 +90,7 @@ def bench_pixelcnn(args, ns):
                 done = True
                 break
         epoch += 1
+        _snapshot(args, model, step, steps_per_epoch, end_of_epoch=True)
         if epoch >= args.epochs:
             done = True
     train_s = time.monotonic() - t0
@@ -134,6 +153,7 @@ def bench_realnvp(args, ns):
             opt.step()
             losses.append(loss.item())
             step += 1
+            _snapshot(args, flow, step, steps_per_epoch)
             if step % 100 == 0:
                 print(f"realnvp step {step} epoch {step / steps_per_epoch:.2f} train bpd {sum(losses[-100:]) / 100:.3f}",
                       flush=True)
@@ -141,6 +161,7 @@ def bench_realnvp(args, ns):
                 done = True
                 break
         epoch += 1
+        _snapshot(args, flow, step, steps_per_epoch, end_of_epoch=True)
         if epoch >= args.epochs:
             done = True
     train_s = time.monotonic() - t0
@@ -205,6 +226,9 @@ def main(argv=None) -> int:
     p.add_argument("--figures", default=str(ROOT / "docs" / "figures" / "hw5_explicit"),
                    help="folder for the figures; '' skips them (and P1's slow inpainting)")
     p.add_argument("--out", default=None, help="append the JSON result to this file")
+    p.add_argument("--save-dir", default=None,
+                   help="save the weights (a state dict) at each epoch's end into this folder, with index.jsonl")
+    p.add_argument("--save-every", type=int, default=0, help="with --save-dir: also every this many steps")
     args = p.parse_args(argv)
     if args.batch_size is None:
         args.batch_size = 128

@@ -1,0 +1,146 @@
+"""Reading the files a graded cell grades: saved samples and trained weights, checked before use.
+
+A homework that trains is graded from what the student's own run wrote (a file
+of generated samples, a state dict of the trained network), never by training
+again under grading. These helpers read such a file the one safe way and turn
+every way it can be unusable into an ``ArtifactError`` that says what is wrong
+and what to hand in instead. ``ArtifactError`` is an ``AssertionError``, so in
+a points-per-test cell (:mod:`dgmlab.testing`) an unusable file fails the test
+with that message, like any wrong answer.
+
+- :func:`load` finds the file, refuses one larger than ``max_bytes`` (before
+  reading it) and reads it with ``torch.load(weights_only=True)`` on the CPU:
+  tensors and plain containers only, never arbitrary pickled objects.
+- :func:`samples` checks a file of ``n`` generated 28x28 images: a float
+  tensor of shape ``(n, 1, 28, 28)`` or ``(n, 784)``, finite, inside the
+  generator's output range, not all the same image.
+- :func:`require_new` fails when more than ``novelty.MAX_COPIES`` of them are
+  near-copies of MNIST digits (:func:`dgmlab.novelty.find_copies`).
+- :func:`load_weights` loads a state dict into the notebook's own
+  architecture after checking its names, shapes, dtypes and values, so a file
+  for another architecture is refused with the differences listed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+
+class ArtifactError(AssertionError):
+    """A graded file is missing or unusable; the message says what to hand in instead."""
+
+
+def _first_line(exc: BaseException, limit: int = 160) -> str:
+    return ((str(exc).splitlines() or [type(exc).__name__])[0] or type(exc).__name__)[:limit]
+
+
+def load(path, *, max_bytes: int, made_by: str = "the notebook's training cell"):
+    """The content of the graded file ``path``, read with ``weights_only=True`` (see the module docstring).
+
+    ``made_by`` names what writes the file, for the message when it is missing.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(
+            f"no {path.name} in the homework folder, so this test earns 0 points: train in full mode, run "
+            f"{made_by} (it writes {path.name}) and submit {path.name} together with the notebook")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ArtifactError(f"{path.name} is {size:,} bytes, more than the {max_bytes:,} a file of this kind can "
+                            f"be; submit the file {made_by} writes, unchanged")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # a damaged file, or one holding objects other than tensors
+        raise ArtifactError(f"{path.name} could not be read with torch.load(weights_only=True) (save tensors "
+                            f"with torch.save, as {made_by} does): {_first_line(exc)}") from None
+
+
+def samples(x, *, n: int = 100, name: str = "the saved samples", value_range=(-1.0, 1.0)) -> torch.Tensor:
+    """``x`` (a loaded file) as ``(n, 1, 28, 28)`` float32, once it is ``n`` usable generated images.
+
+    ``value_range`` is the generator's output range (``(-1, 1)`` for tanh); a
+    file of images rescaled to another range is refused with that said.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise ArtifactError(f"{name} must be a torch tensor (torch.save(tensor, path)), found {type(x).__name__}")
+    if not x.is_floating_point():
+        raise ArtifactError(f"{name} has dtype {x.dtype}; save the generator's float output, not converted images")
+    if tuple(x.shape) not in [(n, 784), (n, 1, 28, 28)]:
+        raise ArtifactError(f"{name} has shape {tuple(x.shape)}, expected ({n}, 1, 28, 28) or ({n}, 784)")
+    x = x.detach().float()
+    if not torch.isfinite(x).all():
+        raise ArtifactError(f"{name} hold NaN or infinite values")
+    lo, hi = value_range
+    slack = 1e-3 * (hi - lo) / 2
+    if x.min() < lo - slack or x.max() > hi + slack:
+        raise ArtifactError(
+            f"expected {name} in [{lo:g}, {hi:g}] (the generator's output range), found values in "
+            f"[{float(x.min()):.3g}, {float(x.max()):.3g}]: save the generator's output, not rescaled images")
+    x = x.reshape(n, 1, 28, 28)
+    if x.reshape(n, -1).std(dim=0).mean() <= 0.01 * (hi - lo):
+        raise ArtifactError(f"the {n} images of {name} are (almost) all the same: a collapsed generator, "
+                            "or one noise vector reused")
+    return x
+
+
+def require_new(x: torch.Tensor, *, scale: str = "[-1,1]", max_copies: int | None = None):
+    """The :class:`~dgmlab.novelty.CopyReport` of ``x``; raises when more than ``max_copies`` are near-copies.
+
+    ``max_copies`` defaults to :data:`dgmlab.novelty.MAX_COPIES` (3 in 100).
+    """
+    from . import novelty
+
+    limit = novelty.MAX_COPIES if max_copies is None else max_copies
+    report = novelty.find_copies(x, scale=scale)
+    if report.n_copies > limit:
+        raise ArtifactError(
+            f"these samples match dataset images, not generated ones: {report.summary()} (at most {limit} may), "
+            "so this earns 0 points. Submit the samples your own generator drew.")
+    return report
+
+
+def load_weights(model: torch.nn.Module, state, *, name: str = "the saved weights") -> torch.nn.Module:
+    """``model`` with the state dict ``state`` (a loaded file) in it, after checking it fits ``model``.
+
+    Checks: a dict of tensors whose names and shapes are exactly ``model``'s
+    (the differences are listed), floating tensors where the model has them
+    (float16 and bfloat16 are accepted and read as the model's dtype), every
+    value finite. ``model`` is put in eval mode.
+    """
+    if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
+        raise ArtifactError(f"{name} must be a state dict (torch.save(model.state_dict(), path)), "
+                            f"found {type(state).__name__}")
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"missing {len(missing)} ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''})")
+        if unexpected:
+            parts.append(f"unexpected {len(unexpected)} "
+                         f"({', '.join(unexpected[:3])}{', ...' if len(unexpected) > 3 else ''})")
+        raise ArtifactError(f"{name} do not fit the notebook's architecture: {'; '.join(parts)}. Save the "
+                            "state dict of the model the notebook builds, with its default settings")
+    converted = {}
+    for key, want in expected.items():
+        got = state[key]
+        if not isinstance(got, torch.Tensor):
+            raise ArtifactError(f"{name}: {key} must be a tensor, found {type(got).__name__}")
+        if tuple(got.shape) != tuple(want.shape):
+            raise ArtifactError(f"{name}: {key} has shape {tuple(got.shape)}, the notebook's architecture has "
+                                f"{tuple(want.shape)}; save the model the notebook builds, with its default settings")
+        if want.is_floating_point():
+            if not got.is_floating_point():
+                raise ArtifactError(f"{name}: {key} has dtype {got.dtype}, expected floating point")
+            if not torch.isfinite(got).all():
+                raise ArtifactError(f"{name}: {key} holds NaN or infinite values (a diverged training run)")
+        elif got.dtype != want.dtype:
+            raise ArtifactError(f"{name}: {key} has dtype {got.dtype}, expected {want.dtype}")
+        converted[key] = got.to(want.dtype)
+    model.load_state_dict(converted)
+    return model.eval()
+
+
+__all__ = ["ArtifactError", "load", "samples", "require_new", "load_weights"]

@@ -1,0 +1,137 @@
+"""dgmlab.artifacts: a graded file is read safely, and every way it can be unusable is refused with a reason."""
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from dgmlab import artifacts
+from dgmlab.artifacts import ArtifactError
+from dgmlab.data import load_sample
+
+GENUINE = Path(__file__).parent / "fixtures" / "hw1_genuine_samples_100.pt"
+
+
+class _Pickled:
+    """Not a tensor: torch.load(weights_only=True) must refuse to build it."""
+
+
+def _saved(tmp_path, obj, name="graded.pt"):
+    path = tmp_path / name
+    torch.save(obj, path)
+    return path
+
+
+def _tiny_model():
+    return nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3), nn.Linear(3, 2))
+
+
+def test_error_is_an_assertion_so_a_points_test_fails_on_it():
+    assert issubclass(ArtifactError, AssertionError)
+
+
+def test_missing_file_says_what_writes_it_and_what_to_submit(tmp_path):
+    with pytest.raises(ArtifactError, match=r"no samples\.pt in the homework folder.*deliverable \(a\).*submit"):
+        artifacts.load(tmp_path / "samples.pt", max_bytes=10**6, made_by="deliverable (a)")
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    path = _saved(tmp_path, torch.zeros(1000))
+    monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("torch.load ran on an oversized file"))
+    with pytest.raises(ArtifactError, match=r"more than the 100 a file"):
+        artifacts.load(path, max_bytes=100)
+
+
+def test_pickled_objects_are_not_built(tmp_path):
+    path = _saved(tmp_path, {"model": _Pickled()})
+    with pytest.raises(ArtifactError, match=r"could not be read with torch\.load\(weights_only=True\)"):
+        artifacts.load(path, max_bytes=10**6)
+
+
+def test_a_damaged_file_is_refused_with_a_reason(tmp_path):
+    path = tmp_path / "graded.pt"
+    path.write_bytes(b"not a torch file")
+    with pytest.raises(ArtifactError, match="could not be read"):
+        artifacts.load(path, max_bytes=10**6)
+
+
+def test_load_returns_the_saved_tensors(tmp_path):
+    x = torch.randn(5, 3)
+    assert torch.equal(artifacts.load(_saved(tmp_path, {"x": x}), max_bytes=10**6)["x"], x)
+
+
+def test_genuine_samples_pass_and_come_back_as_images():
+    x = artifacts.samples(torch.load(GENUINE, weights_only=True))
+    assert x.shape == (100, 1, 28, 28) and x.dtype == torch.float32
+    assert artifacts.require_new(x).n_copies <= 3
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ([[0.0]], "must be a torch tensor"),
+    (torch.zeros(100, 784, dtype=torch.uint8), "dtype torch.uint8"),
+    (torch.zeros(99, 784), r"shape \(99, 784\)"),
+    (torch.full((100, 784), float("nan")), "NaN"),
+    (torch.rand(100, 784) * 255, r"in \[-1, 1\].*not rescaled"),
+    (torch.zeros(100, 784), "all the same"),
+])
+def test_unusable_samples_are_refused_with_the_reason(bad, reason):
+    with pytest.raises(ArtifactError, match=reason):
+        artifacts.samples(bad)
+
+
+def test_samples_in_another_declared_range_pass():
+    x = torch.load(GENUINE, weights_only=True)
+    assert artifacts.samples((x + 1) / 2, value_range=(0.0, 1.0)).min() >= 0
+
+
+def test_real_digits_are_refused_as_copies():
+    digits, _ = load_sample(train=False)
+    x = torch.from_numpy(digits[:100].astype("float32") / 127.5 - 1.0).reshape(100, 1, 28, 28)
+    with pytest.raises(ArtifactError, match="match dataset images, not generated ones"):
+        artifacts.require_new(artifacts.samples(x))
+
+
+def test_weights_of_the_same_architecture_load_and_the_model_is_in_eval_mode():
+    source, target = _tiny_model(), _tiny_model()
+    loaded = artifacts.load_weights(target, source.state_dict())
+    assert loaded is target and not target.training
+    assert all(torch.equal(a, b) for a, b in zip(source.state_dict().values(), target.state_dict().values()))
+
+
+def test_half_precision_weights_are_read_as_the_models_dtype():
+    source = _tiny_model()
+    half = {k: (v.half() if v.is_floating_point() else v) for k, v in source.state_dict().items()}
+    target = artifacts.load_weights(_tiny_model(), half)
+    assert target[0].weight.dtype == torch.float32
+    assert torch.allclose(target[0].weight, source[0].weight, atol=1e-3)
+
+
+def test_another_architecture_is_refused_with_the_differences_listed():
+    other = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))
+    with pytest.raises(ArtifactError, match=r"missing 5 \(1\.running_mean, 1\.running_var, 1\.num_batches_tracked, \.\.\.\)"):
+        artifacts.load_weights(_tiny_model(), other.state_dict())
+
+
+def test_a_wider_layer_is_refused_with_both_shapes():
+    state = _tiny_model().state_dict()
+    state["0.weight"] = torch.zeros(3, 5)
+    with pytest.raises(ArtifactError, match=r"0\.weight has shape \(3, 5\), the notebook's architecture has \(3, 4\)"):
+        artifacts.load_weights(_tiny_model(), state)
+
+
+@pytest.mark.parametrize("edit, reason", [
+    (lambda s: s.__setitem__("0.weight", torch.full((3, 4), float("inf"))), "diverged"),
+    (lambda s: s.__setitem__("0.bias", torch.zeros(3, dtype=torch.int64)), "expected floating point"),
+    (lambda s: s.__setitem__("1.num_batches_tracked", torch.tensor(1.0)), "expected torch.int64"),
+    (lambda s: s.__setitem__("2.bias", [0.0, 0.0]), "must be a tensor"),
+])
+def test_unusable_values_are_refused_with_the_reason(edit, reason):
+    state = _tiny_model().state_dict()
+    edit(state)
+    with pytest.raises(ArtifactError, match=reason):
+        artifacts.load_weights(_tiny_model(), state)
+
+
+def test_a_whole_model_or_a_list_is_not_a_state_dict():
+    with pytest.raises(ArtifactError, match=r"must be a state dict.*found list"):
+        artifacts.load_weights(_tiny_model(), [torch.zeros(1)])
