@@ -19,20 +19,12 @@ from pathlib import Path
 
 import nbformat
 
-MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
-
-
-def _gid(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def strip_markers(source: str) -> str:
-    return "\n".join(line for line in source.splitlines() if line.strip() not in MARKERS)
+from .proofs import _grade_id as _gid, resolve, strip_solution_markers
 
 
 def reference_submission(release_nb, source_nb):
     """A copy of ``release_nb`` whose solution cells hold the source's solutions."""
-    solutions = {_gid(c): strip_markers(c.source) for c in source_nb.cells
+    solutions = {_gid(c): strip_solution_markers(c.source) for c in source_nb.cells
                  if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
     nb = copy.deepcopy(release_nb)
     for cell in nb.cells:
@@ -67,7 +59,8 @@ def with_mutants(reference, mutants, labels, who: str):
     twice = sorted({a for a in answers if answers.count(a) > 1})
     if twice:
         raise ValueError(f"{who} gives answer cells {twice} more than one mutant; name one per cell")
-    return with_answers(reference, {by_label[label].answer: by_label[label].source for label in labels})
+    chosen = resolve([by_label[label] for label in labels], reference)
+    return with_answers(reference, {m.answer: m.source for m in chosen})
 
 
 def example_submissions(release_path: Path, source_path: Path, mutants=(), partial_labels=(),

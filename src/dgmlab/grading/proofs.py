@@ -10,6 +10,15 @@ The blank release stub of every answer cell is checked the same way against
 the test cells its mutants name (:func:`graded_by`), or, when it has no
 mutant, against the first test cell after it.
 
+A mutant is written either as a whole cell (``source``) or, better, as
+``edits`` of the reference answer: ``(old, new)`` pairs applied to the answer
+cell of the source notebook with its solution markers removed, each ``old``
+found there exactly once (:func:`apply_edits`). An edited mutant is the
+reference with one mistake in it, so fixing the reference fixes its mutants,
+and a reference change that removes an edited line makes the proofs stop
+with the mutant named instead of proving a stale copy. :func:`resolve`
+turns edits into sources against a notebook.
+
 A test cell with points per test (``run_tests(points=...)``) is judged by its
 score, read the way the autograder reads it (:func:`dgmlab.grading.preprocessors.
 score_problem` must accept it): the reference earns every point, a blank stub 0,
@@ -20,7 +29,7 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -30,14 +39,19 @@ STUB = "# COMPLETE\nraise NotImplementedError()"
 
 @dataclass
 class Mutant:
-    """A replacement for answer cell ``answer``: ``fails`` must fail and ``passes`` must pass."""
+    """A replacement for answer cell ``answer``: ``fails`` must fail and ``passes`` must pass.
+
+    Give either ``source`` (the whole cell) or ``edits`` (``(old, new)`` pairs
+    applied to the reference answer; see the module docstring), not both.
+    """
 
     answer: str
     label: str
-    source: str
+    source: str = ""
     fails: list = field(default_factory=list)
     passes: list = field(default_factory=list)
     earns: dict = field(default_factory=dict)  # {points test cell: the points this answer still earns there}
+    edits: tuple = ()  # ((old, new), ...): the reference answer with each old (found exactly once) made new
 
     def __post_init__(self):
         if not self.fails and not self.passes and not self.earns:
@@ -45,6 +59,50 @@ class Mutant:
         both = set(self.earns) & set(self.passes)
         if both:
             raise ValueError(f"mutant {self.label!r}: {sorted(both)} in both passes and earns")
+        if bool(self.source) == bool(self.edits):
+            raise ValueError(f"mutant {self.label!r}: give either source (the whole cell) or edits, not "
+                             f"{'both' if self.source else 'neither'}")
+        for edit in self.edits:
+            if not (isinstance(edit, tuple) and len(edit) == 2 and all(isinstance(t, str) for t in edit)):
+                raise ValueError(f"mutant {self.label!r}: each edit is an (old, new) pair of strings, got {edit!r}")
+
+    def against(self, reference_answer: str) -> "Mutant":
+        """This mutant with ``source`` made from ``reference_answer`` (the answer cell's source) by its edits."""
+        if not self.edits:
+            return self
+        source = apply_edits(strip_solution_markers(reference_answer), self.edits, f"{self.answer}: {self.label}")
+        return replace(self, source=source, edits=())
+
+
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def strip_solution_markers(source: str) -> str:
+    """``source`` without its solution-marker lines: the reference answer as a student would write it."""
+    return "\n".join(line for line in source.splitlines() if line.strip() not in SOLUTION_MARKERS)
+
+
+def apply_edits(source: str, edits, who: str = "a mutant") -> str:
+    """``source`` with each ``(old, new)`` of ``edits`` applied in order; each ``old`` must occur exactly once."""
+    for old, new in edits:
+        found = source.count(old)
+        if found != 1:
+            where = "is not in" if not found else f"occurs {found} times in"
+            raise ValueError(f"{who}: the edit's text {old!r} {where} the reference answer; edit the mutant to "
+                             "match the reference (with enough context to be unique)")
+        source = source.replace(old, new)
+    return source
+
+
+def resolve(mutants, nb) -> list:
+    """``mutants`` with every edited one turned into a whole-cell source against notebook ``nb``'s answers."""
+    cells = {_grade_id(c): c.source for c in nb.cells if c.get("metadata", {}).get("nbgrader")}
+    out = []
+    for m in mutants:
+        if m.edits and m.answer not in cells:
+            raise KeyError(f"mutant {m.label!r}: no cell with grade_id {m.answer!r}")
+        out.append(m.against(cells[m.answer]) if m.edits else m)
+    return out
 
 
 @dataclass
@@ -232,6 +290,7 @@ def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
     is ``(failed, message)``, failed unless the cell earned full marks."""
     outcomes: list[Outcome] = []
     with NotebookSession(path, timeout=timeout) as s:
+        mutants = resolve(mutants, s.nb)
         reference = s.run_all()
         answers = [gid for gid, i in s.index.items()
                    if s.nb.cells[i].metadata["nbgrader"].get("solution") and s.nb.cells[i].cell_type == "code"]
