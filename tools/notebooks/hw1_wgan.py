@@ -33,12 +33,14 @@ def build() -> Notebook:
     nb = Notebook(HW)
     _intro(nb)
     _q1_written(nb)
+    _q1_flow_interface(nb)
     _q1_flow_log_prob(nb)
     _q1_flow_sample(nb)
     _q2_kl(nb)
     _q2_kl_limits(nb)
     _q2_combined_loss(nb)
     _q2_distances(nb)
+    _q2_w1(nb)
     _q2_compare(nb)
     _q3_losses(nb)
     _q3_gradient_penalty(nb)
@@ -163,8 +165,8 @@ def _q1_written(nb: Notebook) -> None:
         """)
 
 
-def _q1_flow_log_prob(nb: Notebook) -> None:
-    """Q1 in code, (d): the exact log-density of a flow."""
+def _q1_flow_interface(nb: Notebook) -> None:
+    """Q1 in code: what a flow object is here, and two example flows."""
     nb.md(r"""
         ### Q1 in code
 
@@ -214,6 +216,10 @@ def _q1_flow_log_prob(nb: Notebook) -> None:
             """A diagonal Gaussian base density on R^d (event shape (d,))."""
             return D.Independent(D.Normal(torch.full((d,), float(loc)), torch.full((d,), float(scale))), 1)
         ''', locked=True, grade_id="flow_classes")
+
+
+def _q1_flow_log_prob(nb: Notebook) -> None:
+    """Q1 (d): the exact log-density of a flow."""
     nb.md(r"""
         **(d) (5 points)** Implement `flow_log_prob(x, flow, base)`, the exact log-density of the
         flow at each row of `x`. The notebook's rule for maps that are not invertible: raise a
@@ -673,7 +679,7 @@ def _q2_combined_loss(nb: Notebook) -> None:
 
 
 def _q2_distances(nb: Notebook) -> None:
-    """Q2 (d): KL, JS and W1 between the same Gaussians."""
+    """Q2 (d): KL, JS and W1 between the same Gaussians; the JS answer."""
     nb.md(r"""
         **(d) (5 + 2 + 6 points)** Now compare three distances between the same two Gaussians as
         $\epsilon \to 0$: KL (from (a)), the Jensen–Shannon divergence
@@ -770,6 +776,10 @@ def _q2_distances(nb: Notebook) -> None:
 
         run_tests(points=5, hidden=4)
         ''')
+
+
+def _q2_w1(nb: Notebook) -> None:
+    """Q2 (d): W1 between the same Gaussians, and the plot of the three distances."""
     nb.answer("w1_distance", '''
         def w1_distance(theta, theta0, eps):
             """W1(N(theta, eps^2), N(theta0, eps^2)) as a 0-d tensor, differentiable in theta."""
