@@ -135,3 +135,57 @@ def test_unusable_values_are_refused_with_the_reason(edit, reason):
 def test_a_whole_model_or_a_list_is_not_a_state_dict():
     with pytest.raises(ArtifactError, match=r"must be a state dict.*found list"):
         artifacts.load_weights(_tiny_model(), [torch.zeros(1)])
+
+
+def test_a_fixed_dtype_refuses_another_float():
+    x = torch.load(GENUINE, weights_only=True)
+    assert artifacts.samples(x, dtype=torch.float32).dtype == torch.float32
+    with pytest.raises(ArtifactError, match=r"dtype torch\.float64, expected torch\.float32"):
+        artifacts.samples(x.double(), dtype=torch.float32)
+    assert artifacts.samples(x.double()).dtype == torch.float32  # without dtype= any float passes
+
+
+def _labelled(labels=None):
+    images = torch.load(GENUINE, weights_only=True)
+    return {"images": images, "labels": torch.arange(10).repeat_interleave(10) if labels is None else labels}
+
+
+def test_labelled_samples_come_back_as_images_and_labels():
+    x, y = artifacts.labelled_samples(_labelled(), name="cgan.pt")
+    assert x.shape == (100, 1, 28, 28) and torch.equal(y, torch.arange(10).repeat_interleave(10))
+
+
+@pytest.mark.parametrize("obj, reason", [
+    (torch.zeros(100, 784), r'cgan\.pt must hold a dict with keys "images" and "labels".*found Tensor'),
+    ({"images": torch.zeros(100, 784)}, r"found dict with keys \['images'\]"),
+    (_labelled(torch.arange(10).repeat_interleave(10).float()), r"torch\.int64 tensor of shape \(100,\), found torch\.float32"),
+    (_labelled(torch.arange(10)), r"found torch\.int64 of shape \(10,\)"),
+    (_labelled(torch.ones(100, dtype=torch.int64)), r"exactly 10 times, found counts \[0, 100, 0"),
+    (_labelled(torch.arange(1, 11).repeat_interleave(10)), r"counts \[0, 10, .*, 10\] and 10 outside 0-9"),
+    ({"images": torch.zeros(100, 784), "labels": torch.arange(10).repeat_interleave(10)},
+     r'cgan\.pt\["images"\] are \(almost\) all the same'),
+])
+def test_unusable_labelled_files_are_refused_with_the_reason(obj, reason):
+    with pytest.raises(ArtifactError, match=reason):
+        artifacts.labelled_samples(obj, name="cgan.pt")
+
+
+def test_labelled_samples_pass_the_dtype_rule_to_the_images():
+    with pytest.raises(ArtifactError, match=r'\["images"\] has dtype torch\.float64'):
+        artifacts.labelled_samples(_labelled() | {"images": _labelled()["images"].double()}, dtype=torch.float32)
+
+
+def test_the_copy_look_up_runs_once_per_content(monkeypatch):
+    from dgmlab import novelty
+
+    calls = []
+    real = novelty.find_copies
+    monkeypatch.setattr(novelty, "find_copies", lambda x, **kw: calls.append(1) or real(x, **kw))
+    monkeypatch.setattr(artifacts, "_REPORTS", type(artifacts._REPORTS)())
+    x = artifacts.samples(torch.load(GENUINE, weights_only=True))
+    first = artifacts.require_new(x)
+    assert artifacts.require_new(x.clone()) is first and len(calls) == 1  # same content: no second look-up
+    other = x.flip(0)
+    other[0, 0, 0, 0] = -0.5
+    artifacts.require_new(other)
+    assert len(calls) == 2  # another content is looked up afresh

@@ -12,16 +12,23 @@ with that message, like any wrong answer.
   reading it) and reads it with ``torch.load(weights_only=True)`` on the CPU:
   tensors and plain containers only, never arbitrary pickled objects.
 - :func:`samples` checks a file of ``n`` generated 28x28 images: a float
-  tensor of shape ``(n, 1, 28, 28)`` or ``(n, 784)``, finite, inside the
-  generator's output range, not all the same image.
+  tensor (of one given dtype, if the homework fixes it) of shape
+  ``(n, 1, 28, 28)`` or ``(n, 784)``, finite, inside the generator's output
+  range, not all the same image.
+- :func:`labelled_samples` checks a conditional model's file: a dict of such
+  ``"images"`` and the int64 ``"labels"`` they were generated for, each class
+  asked for equally often.
 - :func:`require_new` fails when more than ``novelty.MAX_COPIES`` of them are
-  near-copies of MNIST digits (:func:`dgmlab.novelty.find_copies`).
+  near-copies of MNIST digits (:func:`dgmlab.novelty.find_copies`); the
+  look-up runs once per content, so every test of a cell can call it.
 - :func:`load_weights` loads a state dict into the notebook's own
   architecture after checking its names, shapes, dtypes and values, so a file
   for another architecture is refused with the differences listed.
 """
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from pathlib import Path
 
 import torch
@@ -56,16 +63,22 @@ def load(path, *, max_bytes: int, made_by: str = "the notebook's training cell")
                             f"with torch.save, as {made_by} does): {_first_line(exc)}") from None
 
 
-def samples(x, *, n: int = 100, name: str = "the saved samples", value_range=(-1.0, 1.0)) -> torch.Tensor:
+def samples(x, *, n: int = 100, name: str = "the saved samples", value_range=(-1.0, 1.0),
+            dtype: torch.dtype | None = None) -> torch.Tensor:
     """``x`` (a loaded file) as ``(n, 1, 28, 28)`` float32, once it is ``n`` usable generated images.
 
     ``value_range`` is the generator's output range (``(-1, 1)`` for tanh); a
     file of images rescaled to another range is refused with that said.
+    ``dtype``: the one floating dtype the file must have, where the homework
+    states it (e.g. ``torch.float32``); by default any floating dtype passes.
     """
     if not isinstance(x, torch.Tensor):
         raise ArtifactError(f"{name} must be a torch tensor (torch.save(tensor, path)), found {type(x).__name__}")
     if not x.is_floating_point():
         raise ArtifactError(f"{name} has dtype {x.dtype}; save the generator's float output, not converted images")
+    if dtype is not None and x.dtype != dtype:
+        raise ArtifactError(f"{name} has dtype {x.dtype}, expected {dtype}: save the generator's output as the "
+                            "notebook does, without converting it")
     if tuple(x.shape) not in [(n, 784), (n, 1, 28, 28)]:
         raise ArtifactError(f"{name} has shape {tuple(x.shape)}, expected ({n}, 1, 28, 28) or ({n}, 784)")
     x = x.detach().float()
@@ -84,15 +97,63 @@ def samples(x, *, n: int = 100, name: str = "the saved samples", value_range=(-1
     return x
 
 
+def labelled_samples(obj, *, n: int = 100, classes: int = 10, name: str = "the saved file",
+                     **kwargs) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(images, labels)`` from ``obj`` (a loaded file), once it is ``n`` usable conditional samples.
+
+    ``obj`` must be a dict with ``"images"`` (checked by :func:`samples`, which
+    takes the remaining keyword arguments) and ``"labels"``, the int64 class
+    each image was generated for, shape ``(n,)``, every class ``0 .. classes-1``
+    asked for exactly ``n // classes`` times (so a file that asks only for easy
+    classes is refused).
+    """
+    if n % classes:
+        raise ValueError(f"n={n} samples cannot ask for each of {classes} classes equally often")
+    if not isinstance(obj, dict) or not {"images", "labels"} <= set(obj):
+        keys = f" with keys {sorted(map(str, obj))}" if isinstance(obj, dict) else ""
+        raise ArtifactError(f'{name} must hold a dict with keys "images" and "labels" (as the training cell saves '
+                            f'it), found {type(obj).__name__}{keys}')
+    x = samples(obj["images"], n=n, name=f'{name}["images"]', **kwargs)
+    y = obj["labels"]
+    if not (isinstance(y, torch.Tensor) and y.dtype == torch.int64 and tuple(y.shape) == (n,)):
+        found = f"{y.dtype} of shape {tuple(y.shape)}" if isinstance(y, torch.Tensor) else type(y).__name__
+        raise ArtifactError(f'{name}["labels"] must be a torch.int64 tensor of shape ({n},), found {found}')
+    counts = torch.bincount(y.clamp(-1, classes) + 1, minlength=classes + 2)  # [below 0, 0 .. classes-1, above]
+    if counts[0] or counts[-1] or (counts[1:-1] != n // classes).any():
+        outside = f" and {int(counts[0] + counts[-1])} outside 0-{classes - 1}" if counts[0] or counts[-1] else ""
+        raise ArtifactError(f"expected the labels to ask for each class 0-{classes - 1} exactly {n // classes} "
+                            f"times, found counts {counts[1:-1].tolist()}{outside}")
+    return x, y
+
+
+_REPORTS: OrderedDict = OrderedDict()  # (content digest, scale) -> CopyReport, the last few files looked up
+
+
+def _copy_report(x: torch.Tensor, scale: str):
+    """:func:`dgmlab.novelty.find_copies` of ``x``, computed once per content: the tests of one cell share it."""
+    from . import novelty
+
+    x = x.detach().float().cpu().contiguous()
+    key = (hashlib.sha256(x.numpy().tobytes()).hexdigest(), tuple(x.shape), scale)
+    if key not in _REPORTS:
+        _REPORTS[key] = novelty.find_copies(x, scale=scale)
+        while len(_REPORTS) > 4:
+            _REPORTS.popitem(last=False)
+    return _REPORTS[key]
+
+
 def require_new(x: torch.Tensor, *, scale: str = "[-1,1]", max_copies: int | None = None):
     """The :class:`~dgmlab.novelty.CopyReport` of ``x``; raises when more than ``max_copies`` are near-copies.
 
     ``max_copies`` defaults to :data:`dgmlab.novelty.MAX_COPIES` (3 in 100).
+    The look-up is cached by the content of ``x`` (the last four contents),
+    so the tests of a cell that each grade the same file pay for it once, and
+    a different file is always looked up afresh.
     """
     from . import novelty
 
     limit = novelty.MAX_COPIES if max_copies is None else max_copies
-    report = novelty.find_copies(x, scale=scale)
+    report = _copy_report(x, scale)
     if report.n_copies > limit:
         raise ArtifactError(
             f"these samples match dataset images, not generated ones: {report.summary()} (at most {limit} may), "
@@ -143,4 +204,4 @@ def load_weights(model: torch.nn.Module, state, *, name: str = "the saved weight
     return model.eval()
 
 
-__all__ = ["ArtifactError", "load", "samples", "require_new", "load_weights"]
+__all__ = ["ArtifactError", "load", "samples", "labelled_samples", "require_new", "load_weights"]
