@@ -75,7 +75,7 @@ def test_artifact_cell_without_the_file_earns_nothing_and_says_why(builder, grad
     got, _ = s.run_verdict(s.index[CELL])
     assert got == "earn 0 of 7", f"the artifact-graded cell with no samples file: {got}"
     printed = _printed(s, CELL)
-    assert "no samples_100.pt in the homework folder, so this cell earns 0 points" in printed, printed
+    assert "no samples_100.pt in the homework folder, so this test earns 0 points" in printed, printed
     others = {k: m for k, (f, m) in results.items() if f and k not in builder.ARTIFACT_TESTS}
     assert not others, f"without the artifact, other cells failed too: {others}"
     assert _grade_id(s.nb.cells[s.index[CELL]]) == CELL
@@ -140,3 +140,17 @@ def test_artifact_cell_points_split_so_a_copied_file_earns_nothing(builder):
     for test in ("test_saved_samples_are_100_new_images_in_range", "test_mnist_classifier_score_above_the_bar"):
         body = cell.source.split(f"def {test}():")[1].split("\ndef ")[0].split("\n        @points")[0]
         assert "_graded_samples()" in body, f"{test} does not run the checks a copied file fails"
+
+
+@pytest.mark.slow
+def test_artifact_cell_refuses_an_oversized_file_unread(builder, graded):
+    """A file over the builder's MAX_FILE_BYTES (the genuine one is ~315 kB) earns 0 and says its size."""
+    s, folder, _ = graded
+    path = folder / "samples_100.pt"
+    path.write_bytes(b"\0" * (builder.MAX_FILE_BYTES + 1))
+    try:
+        got, _ = s.run_verdict(s.index[CELL])
+    finally:
+        path.unlink()
+    assert got == "earn 0 of 7", got
+    assert f"{builder.MAX_FILE_BYTES + 1:,} bytes" in _printed(s, CELL), _printed(s, CELL)

@@ -134,7 +134,7 @@ def test_without_the_files_the_artifact_cells_earn_nothing_and_say_why(graded):
         assert got == earned, f"{cell} without {name}: {got}"
         assert f"no {name} in the homework folder" in _printed(s, cell), _printed(s, cell)
     for cell in ("baseline_samples_tests", "cgan_samples_tests"):
-        assert "so this cell earns 0 points" in _printed(s, cell)
+        assert "so this test earns 0 points" in _printed(s, cell)
     others = {k: m for k, (f, m) in results.items() if f and k not in BUILDER.ARTIFACT_TESTS}
     assert not others, f"without the files, other cells failed too: {others}"
 
@@ -259,7 +259,8 @@ def test_artifact_cells_split_so_a_copied_file_earns_nothing():
         for test in tests:
             body = cells[cell].split(f"def {test}():")[1].split("\ndef ")[0]
             assert helper in body, f"{cell}: {test} does not run the checks a copied file fails"
-        assert "_not_copies(" in cells[cell].split(f"def {helper[:-2]}():")[1].split("\ndef ")[0], cell
+        graded = cells[cell].split(f"def {helper[:-2]}():")[1].split("\ndef ")[0]
+        assert "artifacts.load(GRADED" in graded and "artifacts.require_new(" in graded, cell
 
 
 @pytest.mark.slow

@@ -21,6 +21,7 @@ from dgmlab.novelty import MAX_COPIES
 
 HW = "hw1_wgan"
 SAMPLES_FILE = "samples_100.pt"
+MAX_FILE_BYTES = 1_000_000  # the graded file is ~315 kB (float64 ~630 kB); anything bigger is not read
 # Quality bar of the artifact-graded cell (MNIST classifier score of the 100
 # saved samples, dgmlab.metrics.mnist_score, and predicted classes among them).
 # Calibrated by benchmarks/calibrate_hw1_bar.py on the 40-epoch reference run (docs/hw1_wgan.md):
@@ -1879,7 +1880,9 @@ def _q3_graded_samples(nb: Notebook) -> None:
         classifier score of those 100 images, taken as one group
         (`dgmlab.metrics.mnist_score(samples, splits=1)`), is at least **{SCORE_BAR}** and the classifier
         recognises at least **{CLASSES_BAR}** of the 10 digit classes among them. Without the file it earns
-        nothing and says so: submit `{SAMPLES_FILE}` with the notebook. (For scale: 100 random real test
+        nothing and says so: submit `{SAMPLES_FILE}` with the notebook. The file is read with
+        `dgmlab.artifacts` (tensors only, `torch.load(weights_only=True)`; a file over 1 MB is not read, the
+        one deliverable (a) writes is about 315 kB). (For scale: 100 random real test
         digits score 9.2 to 9.6 this way, pure noise 1.0; in a 40-epoch run of the reference solution, the
         median of 20 such draws was 6.3 after 5 epochs, 6.9 after 10, 7.3 after 20, 7.7 after 30 and 7.8
         after 40.) In fast mode, which trains too little to write
@@ -1892,6 +1895,7 @@ def _q3_graded_samples(nb: Notebook) -> None:
         affected: of 10,000 samples of the reference generator, at most 2 were flagged at any checkpoint.
         """)
     nb.tests("samples_quality_tests", points=7, src=f'''
+        from dgmlab import artifacts
         from dgmlab.testing import points, run_tests
 
         GRADED_SAMPLES = Path("{SAMPLES_FILE}")
@@ -1901,28 +1905,10 @@ def _q3_graded_samples(nb: Notebook) -> None:
             return runtime.mode() == "fast" and not GRADED_SAMPLES.exists()
 
         def _graded_samples():
-            """The saved samples, once they pass every check but quality (else the reason the cell earns 0)."""
-            from dgmlab import novelty
-            assert GRADED_SAMPLES.exists(), (
-                "no {SAMPLES_FILE} in the homework folder, so this cell earns 0 points: train in full mode, "
-                "run the deliverable (a) cell, and submit {SAMPLES_FILE} together with the notebook")
-            x = torch.load(GRADED_SAMPLES, weights_only=True)
-            assert isinstance(x, torch.Tensor), \\
-                f"expected {SAMPLES_FILE} to hold a torch tensor (torch.save(tensor, path)), found {{type(x).__name__}}"
-            x = x.detach().float()
-            assert tuple(x.shape) in [(100, 1, 28, 28), (100, 784)], \\
-                f"expected {SAMPLES_FILE} to have shape (100, 1, 28, 28), found {{tuple(x.shape)}}"
-            assert torch.isfinite(x).all() and x.min() >= -1.001 and x.max() <= 1.001, \\
-                (f"expected finite samples in [-1, 1] (the generator's tanh range), found values in "
-                 f"[{{float(x.min()):.3g}}, {{float(x.max()):.3g}}]: save the generator's output, not rescaled images")
-            assert x.reshape(100, -1).std(dim=0).mean() > 0.02, \\
-                "the 100 saved samples are (almost) all the same image: a collapsed generator, or one noise vector reused"
-            x = x.reshape(-1, 1, 28, 28)
-            report = novelty.find_copies(x, scale="[-1,1]")
-            assert report.n_copies <= {MAX_COPIES}, (
-                f"these samples match dataset images, not generated ones: {{report.summary()}}; so this cell "
-                "earns 0 points. Submit the samples your own generator drew (deliverable (a)).")
-            return x, report
+            """The saved samples and their near-copy report, once they pass every check but quality (else why it earns 0)."""
+            saved = artifacts.load(GRADED_SAMPLES, max_bytes={MAX_FILE_BYTES:_}, made_by="the deliverable (a) cell")
+            x = artifacts.samples(saved, name="{SAMPLES_FILE}")
+            return x, artifacts.require_new(x)
 
         @points(2)
         def test_saved_samples_are_100_new_images_in_range():

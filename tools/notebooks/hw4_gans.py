@@ -1761,9 +1761,10 @@ def _p3_training(nb):
 
 
 # ============================================================================ graded artifacts
-def _load_helpers(what: str, name: str) -> str:
-    """Test-cell code shared by the two artifact cells: find, size-check and safely load the graded file."""
+def _artifact_header(name: str) -> str:
+    """The start of both artifact cells: the graded file (read by dgmlab.artifacts) and fast mode's skip."""
     return f'''
+        from dgmlab import artifacts
         from dgmlab.testing import points, run_tests
 
         GRADED = Path("{name}")
@@ -1772,52 +1773,6 @@ def _load_helpers(what: str, name: str) -> str:
         def _absent_in_fast_mode():
             # fast mode (CI's smoke run) writes only a throw-away copy under artifacts/: nothing to grade here
             return dgmlab.runtime.mode() == "fast" and not GRADED.exists()
-
-
-        def _load():
-            assert GRADED.exists(), (
-                "no {name} in the homework folder, so this cell earns 0 points: train in full mode, run the "
-                "training cell of {what} and submit {name} together with the notebook")
-            size = GRADED.stat().st_size
-            assert size <= {MAX_FILE_BYTES}, f"{name} is {{size:,}} bytes; the file the notebook writes is ~315 kB"
-            try:
-                return torch.load(GRADED, map_location="cpu", weights_only=True)
-            except Exception as exc:
-                first = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
-                raise AssertionError(f"{name} could not be read with torch.load(weights_only=True) (save tensors "
-                                     f"with torch.save, as the training cell does): {{first}}") from None
-
-
-        def _check_images(x, where):
-            assert isinstance(x, torch.Tensor), f"{{where}} must be a torch tensor, got {{type(x).__name__}}"
-            assert x.dtype == torch.float32, f"{{where}} has dtype {{x.dtype}}, expected torch.float32"
-            assert tuple(x.shape) in [(100, 784), (100, 1, 28, 28)], \\
-                f"{{where}} has shape {{tuple(x.shape)}}, expected (100, 784) or (100, 1, 28, 28)"
-            assert torch.isfinite(x).all(), f"{{where}} holds NaN or infinite values"
-            assert x.min() >= -1.001 and x.max() <= 1.001, \\
-                (f"expected {{where}} in [-1, 1] (the generator's tanh), found values in "
-                 f"[{{float(x.min()):.3g}}, {{float(x.max()):.3g}}]: save the generator's output, not rescaled images")
-            x = x.detach().reshape(100, 1, 28, 28)
-            assert x.reshape(100, -1).std(dim=0).mean() > 0.02, \\
-                f"the 100 images of {{where}} are (almost) all the same: a collapsed generator, or one noise vector reused"
-            return x
-
-
-        _CHECKED = {{}}  # this run's verdict on the file: every test of the cell needs it, the look-up runs once
-
-
-        def _not_copies(x):
-            """``x`` if at most {MAX_COPIES} of its images are near-copies of MNIST digits; else the reason the cell earns 0."""
-            from dgmlab import novelty
-            if "copies" not in _CHECKED:
-                _CHECKED["copies"] = novelty.find_copies(x, scale="[-1,1]")
-                print("near-copy check:", _CHECKED["copies"].summary())
-            report = _CHECKED["copies"]
-            assert report.n_copies <= {MAX_COPIES}, (
-                f"expected at most {MAX_COPIES} near-copies of MNIST digits among the 100 samples, found {{report.n_copies}}: "
-                f"these samples match dataset images, not generated ones ({{report.summary()}}); so this cell earns "
-                "0 points. Submit the samples your own generator drew.")
-            return x
         '''
 
 
@@ -1839,11 +1794,13 @@ def _baseline_samples_cell(nb: Notebook) -> None:
         (`dgmlab.novelty.find_copies`; shifting by a pixel or adding noise does not hide a copy), and a file with
         more than {MAX_COPIES} near-copies earns 0 in both tests. Without the file this cell earns 0 and says so.
         ''')
-    nb.tests("baseline_samples_tests", points=3, src=_load_helpers("the P1 baseline", BASELINE_FILE) + f'''
+    nb.tests("baseline_samples_tests", points=3, src=_artifact_header(BASELINE_FILE) + f'''
 
         def _graded_baseline():
-            """The saved samples, once they pass every check but the bar (else the reason the cell earns 0)."""
-            return _not_copies(_check_images(_load(), "{BASELINE_FILE}"))
+            """The saved samples and their near-copy report, once they pass every check but the bar (else why it earns 0)."""
+            saved = artifacts.load(GRADED, max_bytes={MAX_FILE_BYTES:_}, made_by="the training cell of the P1 baseline")
+            x = artifacts.samples(saved, name="{BASELINE_FILE}", dtype=torch.float32)
+            return x, artifacts.require_new(x)
 
 
         @points(1)
@@ -1851,7 +1808,8 @@ def _baseline_samples_cell(nb: Notebook) -> None:
             if _absent_in_fast_mode():
                 print("fast mode: no {BASELINE_FILE} (only full training writes it), so nothing is graded here")
                 return
-            _graded_baseline()
+            _, report = _graded_baseline()
+            print("near-copy check:", report.summary())
 
 
         @points(2)
@@ -1859,7 +1817,7 @@ def _baseline_samples_cell(nb: Notebook) -> None:
             from dgmlab import metrics
             if _absent_in_fast_mode():
                 return
-            x = _graded_baseline()  # a file that fails the checks above earns nothing here either
+            x, _ = _graded_baseline()  # a file that fails the checks above earns nothing here either
             score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
             classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
             print(f"MNIST classifier score of the 100 samples: {{score:.2f}} (bar {BASELINE_SCORE_BAR}), "
@@ -1889,23 +1847,13 @@ def _cgan_samples_cell(nb: Notebook) -> None:
         none after {EARLY_EPOCH} epochs (`docs/hw4_gans.md`). As for the baseline, a file with more than
         {MAX_COPIES} near-copies of MNIST digits earns 0 in both tests.
         ''')
-    nb.tests("cgan_samples_tests", points=3, src=_load_helpers("the conditional GAN", CGAN_FILE) + f'''
+    nb.tests("cgan_samples_tests", points=3, src=_artifact_header(CGAN_FILE) + f'''
 
         def _graded_labelled():
-            """(images, labels) once they pass every check but the bar (else the reason the cell earns 0)."""
-            obj = _load()
-            assert isinstance(obj, dict) and {{"images", "labels"}} <= set(obj), \\
-                (f'expected {CGAN_FILE} to hold a dict with keys "images" and "labels" (save it with the training cell), '
-                 f'found {{type(obj).__name__}}' + (f" with keys {{sorted(map(str, obj))}}" if isinstance(obj, dict) else ""))
-            x = _check_images(obj["images"], '{CGAN_FILE}["images"]')
-            y = obj["labels"]
-            found = (f"{{y.dtype}} of shape {{tuple(y.shape)}}" if isinstance(y, torch.Tensor) else type(y).__name__)
-            assert isinstance(y, torch.Tensor) and y.dtype == torch.int64 and tuple(y.shape) == (100,), \\
-                f'expected {CGAN_FILE}["labels"] to be a torch.int64 tensor of shape (100,), found {{found}}'
-            counts = torch.bincount(y.clamp(0, 10), minlength=11)
-            assert y.min() >= 0 and y.max() <= 9 and (counts[:10] == 10).all(), \\
-                f"expected the labels to ask for each digit 0-9 exactly 10 times, found counts {{counts[:10].tolist()}}"
-            return _not_copies(x), y
+            """(images, labels, near-copy report) once they pass every check but the bar (else why it earns 0)."""
+            saved = artifacts.load(GRADED, max_bytes={MAX_FILE_BYTES:_}, made_by="the training cell of the conditional GAN")
+            x, y = artifacts.labelled_samples(saved, name="{CGAN_FILE}", dtype=torch.float32)
+            return x, y, artifacts.require_new(x)
 
 
         @points(1)
@@ -1913,7 +1861,8 @@ def _cgan_samples_cell(nb: Notebook) -> None:
             if _absent_in_fast_mode():
                 print("fast mode: no {CGAN_FILE} (only full training writes it), so nothing is graded here")
                 return
-            _graded_labelled()
+            _, _, report = _graded_labelled()
+            print("near-copy check:", report.summary())
 
 
         @points(2)
@@ -1921,7 +1870,7 @@ def _cgan_samples_cell(nb: Notebook) -> None:
             from dgmlab import metrics
             if _absent_in_fast_mode():
                 return
-            x, y = _graded_labelled()  # a file that fails the checks above earns nothing here either
+            x, y, _ = _graded_labelled()  # a file that fails the checks above earns nothing here either
             accuracy = float((metrics.mnist_predict(x, scale="[-1,1]") == y).float().mean())
             print(f"conditional accuracy of the 100 samples: {{accuracy:.0%}} (bar {CGAN_ACCURACY_BAR:.0%})")
             assert accuracy >= {CGAN_ACCURACY_BAR}, \\
