@@ -1027,16 +1027,7 @@ def _q3_gradient_penalty(nb: Notebook) -> None:
         ''')
     nb.tests("gradient_penalty_tests", points=6, src='''
         from dgmlab.testing import points, run_tests
-
-        class _LinearCritic(nn.Module):
-            def __init__(self, d, scale):
-                super().__init__()
-                self.lin = nn.Linear(d, 1)
-                with torch.no_grad():
-                    self.lin.weight.copy_(torch.arange(1.0, d + 1).unsqueeze(0) * scale)
-
-            def forward(self, x):
-                return self.lin(x.flatten(1)).squeeze(1)
+        from dgmlab.toys import LinearCritic  # D(x) = <w, x> + b: input gradient w everywhere
 
         def _tiny_critic():
             torch.manual_seed(3)
@@ -1044,7 +1035,7 @@ def _q3_gradient_penalty(nb: Notebook) -> None:
 
         @points(1)
         def test_scalar_and_zero_for_a_unit_norm_linear_critic():
-            crit = _LinearCritic(4, 1 / math.sqrt(30.0))  # weight norm exactly 1
+            crit = LinearCritic(torch.arange(1.0, 5.0) / math.sqrt(30.0))  # weight norm exactly 1
             out = gradient_penalty(crit, torch.randn(6, 1, 2, 2), torch.randn(6, 1, 2, 2))
             checks.assert_tensor(out, "gradient_penalty(...)", shape=())
             got = float(out)
@@ -1061,7 +1052,7 @@ def _q3_gradient_penalty(nb: Notebook) -> None:
         ### BEGIN HIDDEN TESTS
         @points(0.5)
         def test_linear_critic_value_and_lambda():
-            crit = _LinearCritic(4, 0.5)  # |w| = 0.5 * sqrt(30)
+            crit = LinearCritic(torch.arange(1.0, 5.0) * 0.5)  # |w| = 0.5 * sqrt(30)
             real, fake = torch.randn(6, 1, 2, 2), torch.randn(6, 1, 2, 2)
             want = (0.5 * math.sqrt(30.0) - 1) ** 2
             checks.assert_close(gradient_penalty(crit, real, fake, lam=10.0), 10 * want, rtol=1e-5,
@@ -1207,6 +1198,7 @@ def _q3_clipping(nb: Notebook) -> None:
 # The tests of one training step (Q3 (a)), kept beside the question they grade.
 TRAIN_STEP_TESTS = '''
 from dgmlab.testing import points, run_tests
+from dgmlab.toys import LinearCritic  # D(x) = <w, x> + b: input gradient w everywhere
 
 
 class _Recorder(nn.Module):
@@ -1223,18 +1215,6 @@ class _Recorder(nn.Module):
         return out
 
 
-class _LinCritic(nn.Module):
-    def __init__(self, d):
-        super().__init__()
-        self.lin = nn.Linear(d, 1)
-        with torch.no_grad():
-            self.lin.weight.copy_(torch.linspace(-0.8, 1.2, d).unsqueeze(0))
-            self.lin.bias.fill_(0.3)
-
-    def forward(self, x):
-        return self.lin(x.flatten(1)).squeeze(1)
-
-
 def _step(*args, **kwargs):
     import warnings
     with warnings.catch_warnings():
@@ -1245,7 +1225,7 @@ def _step(*args, **kwargs):
 def _setup(lipschitz="gp", n_batches=8, opt="sgd"):
     torch.manual_seed(11)
     gen = _Recorder(nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Unflatten(1, (1, 2, 2))))
-    crit = _LinCritic(4)
+    crit = LinearCritic(torch.linspace(-0.8, 1.2, 4), bias=0.3)
     if opt == "sgd":
         g_opt = torch.optim.SGD(gen.parameters(), lr=0.05)
         c_opt = torch.optim.SGD(crit.parameters(), lr=0.05)
@@ -1972,14 +1952,6 @@ _GENERATOR_UPDATE = '''\
     g_loss.backward()
     g_opt.step()
 '''
-_INCEPTION_TRY = '''\
-    try:
-        inc = metrics.inception_metrics(samples)
-        out["inception_score"] = float(inc["inception_score_mean"] if "inception_score_mean" in inc
-                                       else inc["inception_score"])
-    except metrics.MetricUnavailable as exc:
-        out["inception_note"] = str(exc) or "Inception-v3 weights are not available"
-'''
 _SLERP = '''\
         cos = torch.dot(z0, z1) / (z0.norm() * z1.norm())
         omega = torch.arccos(cos.clamp(-1, 1))
@@ -2265,8 +2237,10 @@ def save_samples(samples, path="samples_100.pt"):
          "float(metrics.mnist_frechet_distance(samples * 0.5 + 0.5)) * 1.0 + 1.0")],
         earns={"evaluate_samples_tests": 1.75}),
     Mutant("evaluate_samples", "a fixed note instead of the reason, and an available score dropped", edits=[
-        (_INCEPTION_TRY, '    try:\n        metrics.inception_metrics(samples)\n    except metrics.MetricUnavailable:\n'
-                         '        out["inception_note"] = "Inception-v3 is not available"\n')],
+        ('inc = metrics.inception_metrics(samples)\n'
+         '        out["inception_score"] = float(inc["inception_score_mean"] if "inception_score_mean" in inc\n'
+         '                                       else inc["inception_score"])', "metrics.inception_metrics(samples)"),
+        ('str(exc) or "Inception-v3 weights are not available"', '"Inception-v3 is not available"')],
         earns={"evaluate_samples_tests": 2.25}),
     Mutant("evaluate_samples", "correct variant: explicit splits and scale, getattr for the note", _fn('''
 def evaluate_samples(samples):
