@@ -159,6 +159,11 @@ def _shifted(x):
     return out.reshape(-1, 784)
 
 
+def _with_noise(x, std=0.1):
+    """Real digits with small Gaussian noise added (a copy that noise does not hide)."""
+    return (x + std * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))).clamp(-1, 1)
+
+
 def _noise():
     return torch.rand(100, 784, generator=torch.Generator().manual_seed(0)) * 2 - 1
 
@@ -192,6 +197,7 @@ BASELINE_FILES = {
     "the reference after 2 epochs": (lambda: _early("baseline"), 1, BELOW),
     "real MNIST digits": (lambda: _real()[0], 0, COPIED),
     "real digits shifted by a pixel": (lambda: _shifted(_real()[0]), 0, COPIED),
+    "real digits with noise of std 0.1": (lambda: _with_noise(_real()[0]), 0, COPIED),
     "50 samples": (lambda: _genuine()[:50], 0, "shape"),
     "a NaN": (lambda: _with(_genuine(), 7, float("nan")), 0, "NaN"),
     "float64": (lambda: _genuine().double(), 0, "dtype"),
@@ -214,6 +220,8 @@ CGAN_FILES = {
     "real digits with their true labels": (lambda: dict(zip(("images", "labels"), _real())), 0, COPIED),
     "real digits shifted by a pixel, true labels": (
         lambda: (lambda x, y: {"images": _shifted(x), "labels": y})(*_real()), 0, COPIED),
+    "real digits with noise of std 0.1, true labels": (
+        lambda: (lambda x, y: {"images": _with_noise(x), "labels": y})(*_real()), 0, COPIED),
     "images only, no labels": (lambda: _genuine_cgan()["images"], 0, "dict"),
     "a NaN in the images": (lambda: (lambda d: {"images": _with(d["images"], 3, float("nan")), "labels": d["labels"]})(
         _genuine_cgan()), 0, "NaN"),
