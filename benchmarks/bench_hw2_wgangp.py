@@ -89,6 +89,12 @@ def train(args) -> dict:
         print(json.dumps(row), flush=True)
         if args.out:
             Path(args.out).write_text(json.dumps(log, indent=1))
+        if args.save_dir:  # the generator at this step, for calibrating the graded samples' bar
+            folder = Path(args.save_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f"generator_step{step:06d}.pt.tmp"
+            torch.save({k: v.detach().cpu() for k, v in G.state_dict().items()}, tmp)
+            tmp.replace(folder / tmp.name[:-4])
         if args.grid:  # overwritten at every evaluation, so an interrupted run still leaves its latest grid
             from dgmlab import plots
 
@@ -124,6 +130,7 @@ def main(argv=None):
     p.add_argument("--threads", type=int, nargs="+", default=[1])
     p.add_argument("--out", default=None, help="train: JSON log path (outside the repo or an ignored path)")
     p.add_argument("--grid", default=None, help="train: PNG of 100 final samples")
+    p.add_argument("--save-dir", default=None, help="train: save the generator's state dict at every evaluation here")
     args = p.parse_args(argv)
     print(json.dumps(speed(args) if args.what == "speed" else train(args), indent=1))
 

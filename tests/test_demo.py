@@ -72,7 +72,7 @@ def test_demo_dashboard_shows_the_example_class_and_its_shared_mistakes(demo):
     assert all(totals[s] < totals["demo_reference"] for s in builder.CLASS), totals
     shared = [(row["cell"], reason, who) for row in analysis.cell_stats(data, "hw3_flows")
               for reason, who in row["failures"] if len(who) >= 3]
-    assert any(cell == "density_tests" and {"demo_bilal", "demo_chen", "demo_ines"} <= set(who)
+    assert any(cell == "q1_density_tests" and {"demo_bilal", "demo_chen", "demo_ines"} <= set(who)
                for cell, _, who in shared), shared
     page = (root / "reports" / "dashboard.html").read_text(encoding="utf-8")
     assert all(student in page for student in builder.CLASS)

@@ -9,8 +9,8 @@ from dgmlab.grading.proofs import Mutant
 HW = "hw3_flows"
 RELEASE = ROOT / "release" / HW / f"{HW}.ipynb"
 SOURCE = ROOT / "source" / HW / f"{HW}.ipynb"
-WRONG = Mutant("density", "forgets the Jacobian", "p_x_star = 'wrong'", fails=["density_tests"])
-ALSO_DENSITY = Mutant("density", "another density", "p_x_star = 'other'", fails=["density_tests"])
+WRONG = Mutant("q1_density", "forgets the Jacobian", "p_x_star = 'wrong'", fails=["q1_density_tests"])
+ALSO_DENSITY = Mutant("q1_density", "another density", "p_x_star = 'other'", fails=["q1_density_tests"])
 
 
 def answer(nb, gid):
@@ -19,9 +19,9 @@ def answer(nb, gid):
 
 def test_class_student_is_the_reference_with_their_mutants():
     subs = example_submissions(RELEASE, SOURCE, [WRONG], classmates={"demo_x": ["forgets the Jacobian"]})
-    assert answer(subs["demo_x"], "density") == "p_x_star = 'wrong'"
-    assert answer(subs["demo_x"], "jacobian") == answer(subs["demo_reference"], "jacobian")
-    assert answer(subs["demo_reference"], "density") != "p_x_star = 'wrong'"
+    assert answer(subs["demo_x"], "q1_density") == "p_x_star = 'wrong'"
+    assert answer(subs["demo_x"], "q1_jacobian") == answer(subs["demo_reference"], "q1_jacobian")
+    assert answer(subs["demo_reference"], "q1_density") != "p_x_star = 'wrong'"
 
 
 def test_class_student_with_two_mutants_in_one_cell_is_refused():

@@ -23,7 +23,7 @@ def test_density_at_x_star_from_the_forward_jacobian():
     p = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-zz.dot(zz) / 2) / sp.Abs(det)
     issue_value = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-(1 + sp.Rational(1, 729)) / 2) / 3
     assert sp.simplify(p - issue_value) == 0
-    hard_coded = -1.5 * math.log(2 * math.pi) - 365 / 729 - math.log(3)  # in torch_density_tests
+    hard_coded = -1.5 * math.log(2 * math.pi) - 365 / 729 - math.log(3)  # in q1_torch_density_tests
     assert abs(float(sp.log(p)) - hard_coded) < 1e-12
     assert "365 / 729" in BUILDER
 
@@ -60,7 +60,7 @@ def test_discriminator_and_logit_limits():
     alpha = sp.symbols("alpha", positive=True)  # one-sided label smoothing: real target 1 - alpha
     g_alpha = a * ((1 - alpha) * sp.log(D) + alpha * sp.log(1 - D)) + b * sp.log(1 - D)
     assert [sp.simplify(r - (1 - alpha) * a / (a + b)) for r in sp.solve(sp.diff(g_alpha, D), D)] == [0]
-    assert "(1 - alpha) * a / (a + b)" in BUILDER  # what d_star_tests compares D_star_smoothed with
+    assert "(1 - alpha) * a / (a + b)" in BUILDER  # what q3_d_star_tests compares D_star_smoothed with
     h = sp.symbols("h", real=True)
     s = 1 / (1 + sp.exp(-h))
     assert sp.limit(sp.diff(sp.log(1 - s), h), h, -sp.oo) == 0
@@ -77,7 +77,7 @@ def test_points_split_adds_to_100():
 
 
 def test_release_does_not_print_the_vp_ceiling():
-    """`vp_bound_tests` grades max_density_vp = 1/(2 pi); no text a student sees may print it (issue 19)."""
+    """`q2_vp_bound_tests` grades max_density_vp = 1/(2 pi); no text a student sees may print it (issue 19)."""
     import nbformat
 
     release = Path(__file__).resolve().parents[1] / "release" / "hw3_flows" / "hw3_flows.ipynb"

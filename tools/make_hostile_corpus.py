@@ -25,8 +25,8 @@ from dgmlab.grading.examples import reference_submission
 ROOT = Path(__file__).resolve().parents[1]
 
 HW = "hw3_flows"
-TARGET = "d_star"  # an answer cell
-TARGET_TESTS = "d_star_tests"  # the test cell that checks it
+TARGET = "q3_d_star"  # an answer cell
+TARGET_TESTS = "q3_d_star_tests"  # the test cell that checks it
 OUT = ROOT / "tests" / "hostile"
 
 CORRECT_D_STAR_PLACEHOLDER = "<<reference>>"  # noqa: S105 (a marker, not a secret)

@@ -11,6 +11,7 @@ Prove:  .venv/bin/python -m pytest tests/test_hw1_wgan.py -x -q
 """
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from dgmlab.authoring import Notebook
@@ -32,12 +33,14 @@ def build() -> Notebook:
     nb = Notebook(HW)
     _intro(nb)
     _q1_written(nb)
+    _q1_flow_interface(nb)
     _q1_flow_log_prob(nb)
     _q1_flow_sample(nb)
     _q2_kl(nb)
     _q2_kl_limits(nb)
     _q2_combined_loss(nb)
     _q2_distances(nb)
+    _q2_w1(nb)
     _q2_compare(nb)
     _q3_losses(nb)
     _q3_gradient_penalty(nb)
@@ -162,8 +165,8 @@ def _q1_written(nb: Notebook) -> None:
         """)
 
 
-def _q1_flow_log_prob(nb: Notebook) -> None:
-    """Q1 in code, (d): the exact log-density of a flow."""
+def _q1_flow_interface(nb: Notebook) -> None:
+    """Q1 in code: what a flow object is here, and two example flows."""
     nb.md(r"""
         ### Q1 in code
 
@@ -213,6 +216,10 @@ def _q1_flow_log_prob(nb: Notebook) -> None:
             """A diagonal Gaussian base density on R^d (event shape (d,))."""
             return D.Independent(D.Normal(torch.full((d,), float(loc)), torch.full((d,), float(scale))), 1)
         ''', locked=True, grade_id="flow_classes")
+
+
+def _q1_flow_log_prob(nb: Notebook) -> None:
+    """Q1 (d): the exact log-density of a flow."""
     nb.md(r"""
         **(d) (5 points)** Implement `flow_log_prob(x, flow, base)`, the exact log-density of the
         flow at each row of `x`. The notebook's rule for maps that are not invertible: raise a
@@ -672,7 +679,7 @@ def _q2_combined_loss(nb: Notebook) -> None:
 
 
 def _q2_distances(nb: Notebook) -> None:
-    """Q2 (d): KL, JS and W1 between the same Gaussians."""
+    """Q2 (d): KL, JS and W1 between the same Gaussians; the JS answer."""
     nb.md(r"""
         **(d) (5 + 2 + 6 points)** Now compare three distances between the same two Gaussians as
         $\epsilon \to 0$: KL (from (a)), the Jensen–Shannon divergence
@@ -769,6 +776,10 @@ def _q2_distances(nb: Notebook) -> None:
 
         run_tests(points=5, hidden=4)
         ''')
+
+
+def _q2_w1(nb: Notebook) -> None:
+    """Q2 (d): W1 between the same Gaussians, and the plot of the three distances."""
     nb.answer("w1_distance", '''
         def w1_distance(theta, theta0, eps):
             """W1(N(theta, eps^2), N(theta0, eps^2)) as a 0-d tensor, differentiable in theta."""
@@ -1958,58 +1969,46 @@ def _fn(src: str) -> str:
 # Every graded cell gives points per test, so a wrong answer names in earns= the points it still gets:
 # those of the tests its mistake leaves passing (tests/test_proofs.py checks the exact number); the
 # blank stubs earn 0 and the correct variants every point (passes=).
+# Reference text the edits below change (an edit's old text must occur exactly once in the reference answer).
+_ROUND_TRIP_CHECK = '''\
+    if not torch.allclose(flow.forward(z), x, rtol=1e-4, atol=1e-4):
+        raise ValueError("the flow is not invertible at x: f(f^-1(x)) != x")
+'''
+_FINITE_CHECK = '''\
+    if not torch.isfinite(log_det).all():
+        raise ValueError("the Jacobian of the flow is singular (log|det J| is not finite)")
+'''
+_KL_DENSITIES = "p_g = normal_pdf(x, theta, sigma_g)\np_data = normal_pdf(x, theta0, sigma_data)"
+_GENERATOR_UPDATE = '''\
+    z = torch.randn(real.shape[0], z_dim, device=device)
+    g_opt.zero_grad()
+    g_loss = generator_loss(critic(generator(z)))
+    g_loss.backward()
+    g_opt.step()
+'''
+_SLERP = '''\
+        cos = torch.dot(z0, z1) / (z0.norm() * z1.norm())
+        omega = torch.arccos(cos.clamp(-1, 1))
+        if omega.abs() > 1e-4:
+            s = torch.sin(omega)
+            return torch.sin((1 - t) * omega) / s * z0 + torch.sin(t * omega) / s * z1'''
+
 MUTANTS = [
     # Q1 flow_log_prob
-    Mutant("flow_log_prob", "sign error: adds log|det J|", _fn('''
-def flow_log_prob(x, flow, base):
-    z = flow.inverse(x)
-    if not torch.allclose(flow.forward(z), x, rtol=1e-4, atol=1e-4):
-        raise ValueError("not invertible")
-    log_det = flow.log_abs_det_jacobian(z)
-    if not torch.isfinite(log_det).all():
-        raise ValueError("singular")
-    return base.log_prob(z) + log_det
-'''), earns={"flow_log_prob_tests": 1.75}),
-    Mutant("flow_log_prob", "log|det J| evaluated at x instead of z", _fn('''
-def flow_log_prob(x, flow, base):
-    z = flow.inverse(x)
-    if not torch.allclose(flow.forward(z), x, rtol=1e-4, atol=1e-4):
-        raise ValueError("not invertible")
-    log_det = flow.log_abs_det_jacobian(x)
-    if not torch.isfinite(log_det).all():
-        raise ValueError("singular")
-    return base.log_prob(z) - log_det
-'''), earns={"flow_log_prob_tests": 3.75}),
-    Mutant("flow_log_prob", "no invertibility check", _fn('''
-def flow_log_prob(x, flow, base):
-    z = flow.inverse(x)
-    return base.log_prob(z) - flow.log_abs_det_jacobian(z)
-'''), earns={"flow_log_prob_tests": 4}),
-    Mutant("flow_log_prob", "checks only the determinant, not the round trip", _fn('''
-def flow_log_prob(x, flow, base):
-    z = flow.inverse(x)
-    log_det = flow.log_abs_det_jacobian(z)
-    if not torch.isfinite(log_det).all():
-        raise ValueError("singular")
-    return base.log_prob(z) - log_det
-'''), earns={"flow_log_prob_tests": 4.5}),
-    Mutant("flow_log_prob", "checks only the round trip, not the determinant", _fn('''
-def flow_log_prob(x, flow, base):
-    z = flow.inverse(x)
-    if not torch.allclose(flow.forward(z), x, rtol=1e-4, atol=1e-4):
-        raise ValueError("not invertible")
-    return base.log_prob(z) - flow.log_abs_det_jacobian(z)
-'''), earns={"flow_log_prob_tests": 4.5}),
-    Mutant("flow_log_prob", "ignores the base and uses a standard normal", _fn('''
-def flow_log_prob(x, flow, base):
-    z = flow.inverse(x)
-    if not torch.allclose(flow.forward(z), x, rtol=1e-4, atol=1e-4):
-        raise ValueError("not invertible")
-    log_det = flow.log_abs_det_jacobian(z)
-    if not torch.isfinite(log_det).all():
-        raise ValueError("singular")
-    return (-0.5 * z ** 2 - 0.5 * math.log(2 * math.pi)).sum(-1) - log_det
-'''), earns={"flow_log_prob_tests": 3.75}),
+    Mutant("flow_log_prob", "sign error: adds log|det J|", edits=[
+        ("return base.log_prob(z) - log_det", "return base.log_prob(z) + log_det")],
+        earns={"flow_log_prob_tests": 1.75}),
+    Mutant("flow_log_prob", "log|det J| evaluated at x instead of z", edits=[
+        ("flow.log_abs_det_jacobian(z)", "flow.log_abs_det_jacobian(x)")], earns={"flow_log_prob_tests": 3.75}),
+    Mutant("flow_log_prob", "no invertibility check", edits=[(_ROUND_TRIP_CHECK, ""), (_FINITE_CHECK, "")],
+           earns={"flow_log_prob_tests": 4}),
+    Mutant("flow_log_prob", "checks only the determinant, not the round trip", edits=[(_ROUND_TRIP_CHECK, "")],
+           earns={"flow_log_prob_tests": 4.5}),
+    Mutant("flow_log_prob", "checks only the round trip, not the determinant", edits=[(_FINITE_CHECK, "")],
+           earns={"flow_log_prob_tests": 4.5}),
+    Mutant("flow_log_prob", "ignores the base and uses a standard normal", edits=[
+        ("base.log_prob(z)", "(-0.5 * z ** 2 - 0.5 * math.log(2 * math.pi)).sum(-1)")],
+        earns={"flow_log_prob_tests": 3.75}),
     Mutant("flow_log_prob", "correct variant: isclose with a looser check order", _fn('''
 def flow_log_prob(x, flow, base):
     z = flow.inverse(x)
@@ -2020,56 +2019,29 @@ def flow_log_prob(x, flow, base):
     return -log_det + base.log_prob(z)
 '''), passes=["flow_log_prob_tests"]),
     # Q1 flow_sample
-    Mutant("flow_sample", "pushes through the inverse", _fn('''
-def flow_sample(n, flow, base):
-    return flow.inverse(base.sample((n,)))
-'''), earns={"flow_sample_tests": 0.5}),
-    Mutant("flow_sample", "standard normal noise instead of the base", _fn('''
-def flow_sample(n, flow, base):
-    d = base.event_shape[0]
-    return flow.forward(torch.randn(n, d))
-'''), earns={"flow_sample_tests": 0.5}),
-    Mutant("flow_sample", "returns the base samples", _fn('''
-def flow_sample(n, flow, base):
-    z = base.sample((n,))
-    x = flow.forward(z)
-    return z
-'''), earns={"flow_sample_tests": 0.5}),
+    Mutant("flow_sample", "pushes through the inverse", edits=[("flow.forward(z)", "flow.inverse(z)")],
+           earns={"flow_sample_tests": 0.5}),
+    Mutant("flow_sample", "standard normal noise instead of the base", edits=[
+        ("z = base.sample((n,))", "z = torch.randn(n, base.event_shape[0])")], earns={"flow_sample_tests": 0.5}),
+    Mutant("flow_sample", "returns the base samples", edits=[
+        ("return flow.forward(z)", "x = flow.forward(z)\n    return z")], earns={"flow_sample_tests": 0.5}),
     Mutant("flow_sample", "correct variant: rsample", _fn('''
 def flow_sample(n, flow, base):
     return flow.forward(base.rsample(torch.Size([n])))
 '''), passes=["flow_sample_tests"]),
     # Q2 a
-    Mutant("kl_gaussians", "variance written as sigma instead of sigma**2", _fn('''
-def _pdf(x, mean, var):
-    return sp.exp(-(x - mean) ** 2 / (2 * var)) / sp.sqrt(2 * sp.pi * var)
-p_g = _pdf(x, theta, sigma_g)
-p_data = _pdf(x, theta0, sigma_data)
-kl_integrand = p_g * sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
-kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo), conds="none"))
-kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
-'''), earns={"kl_tests": 2}),
-    Mutant("kl_gaussians", "log-ratio the wrong way round (p_data / p_g)", _fn('''
-p_g = normal_pdf(x, theta, sigma_g)
-p_data = normal_pdf(x, theta0, sigma_data)
-kl_integrand = p_g * sp.expand(sp.expand_log(sp.log(p_data / p_g), force=True))
-kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo), conds="none"))
-kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
-'''), earns={"kl_tests": 1}),
-    Mutant("kl_gaussians", "log-ratio weighted by p_data (the other KL)", _fn('''
-p_g = normal_pdf(x, theta, sigma_g)
-p_data = normal_pdf(x, theta0, sigma_data)
-kl_integrand = p_data * sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
-kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo), conds="none"))
-kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
-'''), earns={"kl_tests": 1}),
-    Mutant("kl_gaussians", "drops the 1/2 of the exponent", _fn('''
+    Mutant("kl_gaussians", "variance written as sigma instead of sigma**2", edits=[(_KL_DENSITIES, """\
+p_g = sp.exp(-(x - theta) ** 2 / (2 * sigma_g)) / sp.sqrt(2 * sp.pi * sigma_g)
+p_data = sp.exp(-(x - theta0) ** 2 / (2 * sigma_data)) / sp.sqrt(2 * sp.pi * sigma_data)""")],
+        earns={"kl_tests": 2}),
+    Mutant("kl_gaussians", "log-ratio the wrong way round (p_data / p_g)", edits=[
+        ("sp.log(p_g / p_data)", "sp.log(p_data / p_g)")], earns={"kl_tests": 1}),
+    Mutant("kl_gaussians", "log-ratio weighted by p_data (the other KL)", edits=[
+        ("kl_integrand = p_g *", "kl_integrand = p_data *")], earns={"kl_tests": 1}),
+    Mutant("kl_gaussians", "drops the 1/2 of the exponent", edits=[(_KL_DENSITIES, """\
 p_g = sp.exp(-(x - theta) ** 2 / sigma_g ** 2) / (sigma_g * sp.sqrt(sp.pi))
-p_data = sp.exp(-(x - theta0) ** 2 / sigma_data ** 2) / (sigma_data * sp.sqrt(sp.pi))
-kl_integrand = p_g * sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
-kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo), conds="none"))
-kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
-'''), earns={"kl_tests": 2}),
+p_data = sp.exp(-(x - theta0) ** 2 / sigma_data ** 2) / (sigma_data * sp.sqrt(sp.pi))""")],
+        earns={"kl_tests": 2}),
     # the printed result typed in earns nothing (issue 19): alone, or with a general form guessed from it
     Mutant("kl_gaussians", "typed the printed equal-width result", _fn('''
 kl_gaussians = (theta - theta0) ** 2 / (2 * eps ** 2)
@@ -2086,21 +2058,13 @@ kl_general = sp.factor(sp.integrate(sp.expand(kl_integrand), (x, -sp.oo, sp.oo),
 kl_gaussians = sp.factor(kl_general.subs({sigma_g: eps, sigma_data: eps}))
 '''), passes=["kl_tests"]),
     # Q2 b
-    Mutant("kl_limits", "differentiates with respect to eps", _fn('''
-def kl_limits(kl, theta_value, theta0_value):
-    at = {theta: theta_value, theta0: theta0_value}
-    return sp.limit(kl.subs(at), eps, 0, "+"), sp.limit(sp.diff(kl, eps).subs(at), eps, 0, "+")
-'''), earns={"kl_limits_tests": 3}),
-    Mutant("kl_limits", "differentiates with respect to theta0", _fn('''
-def kl_limits(kl, theta_value, theta0_value):
-    at = {theta: theta_value, theta0: theta0_value}
-    return sp.limit(kl.subs(at), eps, 0, "+"), sp.limit(sp.diff(kl, theta0).subs(at), eps, 0, "+")
-'''), earns={"kl_limits_tests": 3}),
-    Mutant("kl_limits", "takes eps -> infinity", _fn('''
-def kl_limits(kl, theta_value, theta0_value):
-    at = {theta: theta_value, theta0: theta0_value}
-    return sp.limit(kl.subs(at), eps, sp.oo), sp.limit(sp.diff(kl, theta).subs(at), eps, sp.oo)
-'''), earns={"kl_limits_tests": 1}),
+    Mutant("kl_limits", "differentiates with respect to eps", edits=[("sp.diff(kl, theta)", "sp.diff(kl, eps)")],
+           earns={"kl_limits_tests": 3}),
+    Mutant("kl_limits", "differentiates with respect to theta0", edits=[("sp.diff(kl, theta)", "sp.diff(kl, theta0)")],
+           earns={"kl_limits_tests": 3}),
+    Mutant("kl_limits", "takes eps -> infinity", edits=[
+        ('sp.limit(kl.subs(at), eps, 0, "+"), sp.limit(dkl.subs(at), eps, 0, "+")',
+         "sp.limit(kl.subs(at), eps, sp.oo), sp.limit(dkl.subs(at), eps, sp.oo)")], earns={"kl_limits_tests": 1}),
     Mutant("kl_limits", "correct variant: limit first in theta-symbolic form, then substitute", _fn('''
 def kl_limits(kl, theta_value, theta0_value):
     d = sp.diff(kl, theta).subs({theta: theta_value, theta0: theta0_value})
@@ -2108,47 +2072,25 @@ def kl_limits(kl, theta_value, theta0_value):
     return (sp.limit(k, eps, 0, dir="+"), sp.limit(sp.simplify(d), eps, 0, dir="+"))
 '''), passes=["kl_limits_tests"]),
     # Q2 c
-    Mutant("combined_generator_loss", "terms swapped (sign error)", _fn('''
-def combined_generator_loss(d_fake):
-    return torch.log(d_fake).mean() - torch.log(1 - d_fake).mean()
-'''), earns={"combined_loss_tests": 0.5}),
-    Mutant("combined_generator_loss", "saturating term only", _fn('''
-def combined_generator_loss(d_fake):
-    return torch.log(1 - d_fake).mean()
-'''), earns={"combined_loss_tests": 0.5}),
-    Mutant("combined_generator_loss", "sum instead of mean", _fn('''
-def combined_generator_loss(d_fake):
-    return torch.log(1 - d_fake).sum() - torch.log(d_fake).sum()
-'''), earns={"combined_loss_tests": 1}),
+    Mutant("combined_generator_loss", "terms swapped (sign error)", edits=[
+        ("torch.log1p(-d_fake).mean() - torch.log(d_fake).mean()", "torch.log(d_fake).mean() - torch.log1p(-d_fake).mean()")],
+        earns={"combined_loss_tests": 0.5}),
+    Mutant("combined_generator_loss", "saturating term only", edits=[(" - torch.log(d_fake).mean()", "")],
+           earns={"combined_loss_tests": 0.5}),
+    Mutant("combined_generator_loss", "sum instead of mean", edits=[
+        ("torch.log1p(-d_fake).mean() - torch.log(d_fake).mean()", "torch.log1p(-d_fake).sum() - torch.log(d_fake).sum()")],
+        earns={"combined_loss_tests": 1}),
     Mutant("combined_generator_loss", "correct variant: log of the odds", _fn('''
 def combined_generator_loss(d_fake):
     return torch.mean(torch.log((1 - d_fake) / d_fake))
 '''), passes=["combined_loss_tests"]),
     # Q2 d
-    Mutant("js_divergence", "forgets the 1/2 weights", _fn('''
-def js_divergence(theta, theta0, eps):
-    log_p = lambda t: normal_log_pdf(t, theta, eps)
-    log_q = lambda t: normal_log_pdf(t, theta0, eps)
-    log_m = lambda t: torch.logaddexp(log_p(t), log_q(t)) - math.log(2.0)
-    return (gaussian_expectation(lambda t: log_p(t) - log_m(t), theta, eps)
-            + gaussian_expectation(lambda t: log_q(t) - log_m(t), theta0, eps))
-'''), earns={"js_tests": 1}),
-    Mutant("js_divergence", "mixture without the 1/2 (log(p+q))", _fn('''
-def js_divergence(theta, theta0, eps):
-    log_p = lambda t: normal_log_pdf(t, theta, eps)
-    log_q = lambda t: normal_log_pdf(t, theta0, eps)
-    log_m = lambda t: torch.logaddexp(log_p(t), log_q(t))
-    return 0.5 * (gaussian_expectation(lambda t: log_p(t) - log_m(t), theta, eps)
-                  + gaussian_expectation(lambda t: log_q(t) - log_m(t), theta0, eps))
-'''), earns={"js_tests": 1}),
-    Mutant("js_divergence", "both expectations taken under p_g", _fn('''
-def js_divergence(theta, theta0, eps):
-    log_p = lambda t: normal_log_pdf(t, theta, eps)
-    log_q = lambda t: normal_log_pdf(t, theta0, eps)
-    log_m = lambda t: torch.logaddexp(log_p(t), log_q(t)) - math.log(2.0)
-    return 0.5 * (gaussian_expectation(lambda t: log_p(t) - log_m(t), theta, eps)
-                  + gaussian_expectation(lambda t: log_q(t) - log_m(t), theta, eps))
-'''), earns={"js_tests": 1}),
+    Mutant("js_divergence", "forgets the 1/2 weights", edits=[("0.5 * kl_pm + 0.5 * kl_qm", "kl_pm + kl_qm")],
+           earns={"js_tests": 1}),
+    Mutant("js_divergence", "mixture without the 1/2 (log(p+q))", edits=[(" - math.log(2.0)", "")],
+           earns={"js_tests": 1}),
+    Mutant("js_divergence", "both expectations taken under p_g", edits=[
+        ("log_m(t), theta0, eps)", "log_m(t), theta, eps)")], earns={"js_tests": 1}),
     Mutant("js_divergence", "correct variant: densities instead of log-densities", _fn('''
 def js_divergence(theta, theta0, eps):
     p = lambda t: torch.exp(normal_log_pdf(t, theta, eps))
@@ -2158,18 +2100,14 @@ def js_divergence(theta, theta0, eps):
     b = gaussian_expectation(lambda t: torch.log(q(t) / m(t)), theta0, eps)
     return (a + b) / 2
 '''), passes=["js_tests"]),
-    Mutant("w1_distance", "squared shift", _fn('''
-def w1_distance(theta, theta0, eps):
-    return (torch.as_tensor(theta) - torch.as_tensor(theta0)) ** 2
-'''), earns={"w1_tests": 0.5}),
-    Mutant("w1_distance", "no absolute value", _fn('''
-def w1_distance(theta, theta0, eps):
-    return torch.as_tensor(theta) - torch.as_tensor(theta0)
-'''), earns={"w1_tests": 0.5}),
-    Mutant("w1_distance", "shift divided by eps", _fn('''
-def w1_distance(theta, theta0, eps):
-    return torch.abs(torch.as_tensor(theta) - torch.as_tensor(theta0)) / eps
-'''), earns={"w1_tests": 0.5}),
+    Mutant("w1_distance", "squared shift", edits=[
+        ("torch.abs(torch.as_tensor(theta) - torch.as_tensor(theta0))", "(torch.as_tensor(theta) - torch.as_tensor(theta0)) ** 2")],
+        earns={"w1_tests": 0.5}),
+    Mutant("w1_distance", "no absolute value", edits=[
+        ("torch.abs(torch.as_tensor(theta) - torch.as_tensor(theta0))", "torch.as_tensor(theta) - torch.as_tensor(theta0)")],
+        earns={"w1_tests": 0.5}),
+    Mutant("w1_distance", "shift divided by eps", edits=[("torch.as_tensor(theta0))", "torch.as_tensor(theta0)) / eps")],
+           earns={"w1_tests": 0.5}),
     Mutant("w1_distance", "correct variant: quantile coupling", _fn('''
 def w1_distance(theta, theta0, eps):
     u = torch.linspace(0.001, 0.999, 999, dtype=torch.float64)
@@ -2177,35 +2115,18 @@ def w1_distance(theta, theta0, eps):
     return (torch.as_tensor(theta) + eps * zq - torch.as_tensor(theta0) - eps * zq).abs().mean()
 '''), passes=["w1_tests"]),
     # Q3 losses
-    Mutant("wgan_losses", "critic loss with the sign flipped", _fn('''
-def critic_loss(real_scores, fake_scores):
-    return real_scores.mean() - fake_scores.mean()
-
-def generator_loss(fake_scores):
-    return -fake_scores.mean()
-'''), earns={"wgan_losses_tests": 1.75}),
-    Mutant("wgan_losses", "sums instead of means", _fn('''
-def critic_loss(real_scores, fake_scores):
-    return fake_scores.sum() - real_scores.sum()
-
-def generator_loss(fake_scores):
-    return -fake_scores.sum()
-'''), earns={"wgan_losses_tests": 1.5}),
-    Mutant("wgan_losses", "generator loss without the minus sign", _fn('''
-def critic_loss(real_scores, fake_scores):
-    return fake_scores.mean() - real_scores.mean()
-
-def generator_loss(fake_scores):
-    return fake_scores.mean()
-'''), earns={"wgan_losses_tests": 2.5}),
-    Mutant("wgan_losses", "mean of paired differences (wrong for unequal batches)", _fn('''
-def critic_loss(real_scores, fake_scores):
-    n = min(len(real_scores), len(fake_scores))
-    return (fake_scores[:n] - real_scores[:n]).mean()
-
-def generator_loss(fake_scores):
-    return -fake_scores.mean()
-'''), earns={"wgan_losses_tests": 2.25}),
+    Mutant("wgan_losses", "critic loss with the sign flipped", edits=[
+        ("fake_scores.mean() - real_scores.mean()", "real_scores.mean() - fake_scores.mean()")],
+        earns={"wgan_losses_tests": 1.75}),
+    Mutant("wgan_losses", "sums instead of means", edits=[
+        ("fake_scores.mean() - real_scores.mean()", "fake_scores.sum() - real_scores.sum()"),
+        ("return -fake_scores.mean()", "return -fake_scores.sum()")], earns={"wgan_losses_tests": 1.5}),
+    Mutant("wgan_losses", "generator loss without the minus sign", edits=[
+        ("return -fake_scores.mean()", "return fake_scores.mean()")], earns={"wgan_losses_tests": 2.5}),
+    Mutant("wgan_losses", "mean of paired differences (wrong for unequal batches)", edits=[
+        ("    return fake_scores.mean() - real_scores.mean()",
+         "    n = min(len(real_scores), len(fake_scores))\n    return (fake_scores[:n] - real_scores[:n]).mean()")],
+        earns={"wgan_losses_tests": 2.25}),
     Mutant("wgan_losses", "correct variant: torch.mean calls", _fn('''
 def critic_loss(real_scores, fake_scores):
     return -(torch.mean(real_scores) - torch.mean(fake_scores))
@@ -2214,54 +2135,18 @@ def generator_loss(fake_scores):
     return torch.mean(-fake_scores)
 '''), passes=["wgan_losses_tests"]),
     # Q3 gradient penalty
-    Mutant("gradient_penalty", "no create_graph (not differentiable w.r.t. the critic)", _fn('''
-def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
-    n = real.shape[0]
-    if alpha is None:
-        alpha = torch.rand(n)
-    a = alpha.view(n, *([1] * (real.dim() - 1)))
-    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat)
-    return lam * ((grad.reshape(n, -1).norm(2, dim=1) - 1) ** 2).mean()
-'''), earns={"gradient_penalty_tests": 4}),
-    Mutant("gradient_penalty", "norm over the whole batch", _fn('''
-def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
-    n = real.shape[0]
-    if alpha is None:
-        alpha = torch.rand(n)
-    a = alpha.view(n, *([1] * (real.dim() - 1)))
-    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
-    return lam * (grad.norm(2) - 1) ** 2
-'''), earns={"gradient_penalty_tests": 1}),
-    Mutant("gradient_penalty", "missing the -1 (penalises the squared norm)", _fn('''
-def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
-    n = real.shape[0]
-    if alpha is None:
-        alpha = torch.rand(n)
-    a = alpha.view(n, *([1] * (real.dim() - 1)))
-    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
-    return lam * (grad.reshape(n, -1).norm(2, dim=1) ** 2).mean()
-'''), earns={"gradient_penalty_tests": 1}),
-    Mutant("gradient_penalty", "one alpha per pixel (rand_like)", _fn('''
-def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
-    n = real.shape[0]
-    a = torch.rand_like(real) if alpha is None else alpha.view(n, *([1] * (real.dim() - 1)))
-    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
-    return lam * ((grad.reshape(n, -1).norm(2, dim=1) - 1) ** 2).mean()
-'''), earns={"gradient_penalty_tests": 5}),
-    Mutant("gradient_penalty", "sum over the batch instead of mean", _fn('''
-def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
-    n = real.shape[0]
-    if alpha is None:
-        alpha = torch.rand(n)
-    a = alpha.view(n, *([1] * (real.dim() - 1)))
-    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
-    return lam * ((grad.reshape(n, -1).norm(2, dim=1) - 1) ** 2).sum()
-'''), earns={"gradient_penalty_tests": 2}),
+    Mutant("gradient_penalty", "no create_graph (not differentiable w.r.t. the critic)", edits=[
+        (", create_graph=True)", ")")], earns={"gradient_penalty_tests": 4}),
+    Mutant("gradient_penalty", "norm over the whole batch", edits=[
+        ("    norms = grad.reshape(n, -1).norm(2, dim=1)\n    return lam * ((norms - 1) ** 2).mean()",
+         "    return lam * (grad.norm(2) - 1) ** 2")], earns={"gradient_penalty_tests": 1}),
+    Mutant("gradient_penalty", "missing the -1 (penalises the squared norm)", edits=[
+        ("((norms - 1) ** 2).mean()", "(norms ** 2).mean()")], earns={"gradient_penalty_tests": 1}),
+    Mutant("gradient_penalty", "one alpha per pixel (rand_like)", edits=[
+        ("        alpha = torch.rand(n, device=real.device, dtype=real.dtype)\n    a = alpha.view(",
+         "        a = torch.rand_like(real)\n    else:\n        a = alpha.view(")], earns={"gradient_penalty_tests": 5}),
+    Mutant("gradient_penalty", "sum over the batch instead of mean", edits=[
+        ("((norms - 1) ** 2).mean()", "((norms - 1) ** 2).sum()")], earns={"gradient_penalty_tests": 2}),
     Mutant("gradient_penalty", "correct variant: torch.lerp, sqrt of summed squares, ones grad_outputs", _fn('''
 def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     n = real.shape[0]
@@ -2275,19 +2160,12 @@ def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     return torch.mean((norms - 1.0) ** 2) * lam
 '''), passes=["gradient_penalty_tests"]),
     # Q3 clipping
-    Mutant("clip_weights", "clips weights but not biases", _fn('''
-def clip_weights(critic, c=0.01):
-    with torch.no_grad():
-        for name, p in critic.named_parameters():
-            if name.endswith("weight"):
-                p.clamp_(-c, c)
-'''), earns={"clip_weights_tests": 0.75}),
-    Mutant("clip_weights", "clamps to [0, c]", _fn('''
-def clip_weights(critic, c=0.01):
-    with torch.no_grad():
-        for p in critic.parameters():
-            p.clamp_(0, c)
-'''), earns={"clip_weights_tests": 1.75}),
+    Mutant("clip_weights", "clips weights but not biases", edits=[
+        ("        for p in critic.parameters():\n            p.clamp_(-c, c)",
+         '        for name, p in critic.named_parameters():\n            if name.endswith("weight"):\n'
+         "                p.clamp_(-c, c)")], earns={"clip_weights_tests": 0.75}),
+    Mutant("clip_weights", "clamps to [0, c]", edits=[("p.clamp_(-c, c)", "p.clamp_(0, c)")],
+           earns={"clip_weights_tests": 1.75}),
     Mutant("clip_weights", "replaces the parameters with new ones", _fn('''
 def clip_weights(critic, c=0.01):
     for m in critic.modules():
@@ -2301,138 +2179,27 @@ def clip_weights(critic, c=0.01):
     return None
 '''), passes=["clip_weights_tests"]),
     # Q3 training step
-    Mutant("train_step", "a generator update after every critic update", _fn('''
-def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
-                    lipschitz="gp", lam=10.0, clip=0.01):
-    for _ in range(n_critic):
-        real = next(real_batches)
-        fake = generator(torch.randn(real.shape[0], z_dim)).detach()
-        c_opt.zero_grad()
-        c_loss = critic_loss(critic(real), critic(fake))
-        penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
-        (c_loss + penalty).backward()
-        c_opt.step()
-        if lipschitz == "clip":
-            clip_weights(critic, clip)
-        g_opt.zero_grad()
-        g_loss = generator_loss(critic(generator(torch.randn(real.shape[0], z_dim))))
-        g_loss.backward()
-        g_opt.step()
-    return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
-'''), earns={"train_step_tests": 3.75}),
-    Mutant("train_step", "gradient penalty left out of the critic's loss", _fn('''
-def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
-                    lipschitz="gp", lam=10.0, clip=0.01):
-    for _ in range(n_critic):
-        real = next(real_batches)
-        fake = generator(torch.randn(real.shape[0], z_dim)).detach()
-        c_opt.zero_grad()
-        c_loss = critic_loss(critic(real), critic(fake))
-        penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
-        c_loss.backward()
-        c_opt.step()
-        if lipschitz == "clip":
-            clip_weights(critic, clip)
-    g_opt.zero_grad()
-    g_loss = generator_loss(critic(generator(torch.randn(real.shape[0], z_dim))))
-    g_loss.backward()
-    g_opt.step()
-    return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
-'''), earns={"train_step_tests": 6.25}),
-    Mutant("train_step", "fake not detached and generator grads not zeroed", _fn('''
-def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
-                    lipschitz="gp", lam=10.0, clip=0.01):
-    g_opt.zero_grad()
-    for _ in range(n_critic):
-        real = next(real_batches)
-        fake = generator(torch.randn(real.shape[0], z_dim))
-        c_opt.zero_grad()
-        c_loss = critic_loss(critic(real), critic(fake))
-        penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
-        (c_loss + penalty).backward()
-        c_opt.step()
-        if lipschitz == "clip":
-            clip_weights(critic, clip)
-    g_loss = generator_loss(critic(generator(torch.randn(real.shape[0], z_dim))))
-    g_loss.backward()
-    g_opt.step()
-    return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
-'''), earns={"train_step_tests": 6.75}),
-    Mutant("train_step", "critic gradients never zeroed", _fn('''
-def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
-                    lipschitz="gp", lam=10.0, clip=0.01):
-    for _ in range(n_critic):
-        real = next(real_batches)
-        fake = generator(torch.randn(real.shape[0], z_dim)).detach()
-        c_loss = critic_loss(critic(real), critic(fake))
-        penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
-        (c_loss + penalty).backward()
-        c_opt.step()
-        if lipschitz == "clip":
-            clip_weights(critic, clip)
-    g_opt.zero_grad()
-    g_loss = generator_loss(critic(generator(torch.randn(real.shape[0], z_dim))))
-    g_loss.backward()
-    g_opt.step()
-    return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
-'''), earns={"train_step_tests": 5.5}),
-    Mutant("train_step", "one real batch reused for every critic update", _fn('''
-def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
-                    lipschitz="gp", lam=10.0, clip=0.01):
-    real = next(real_batches)
-    for _ in range(n_critic):
-        fake = generator(torch.randn(real.shape[0], z_dim)).detach()
-        c_opt.zero_grad()
-        c_loss = critic_loss(critic(real), critic(fake))
-        penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
-        (c_loss + penalty).backward()
-        c_opt.step()
-        if lipschitz == "clip":
-            clip_weights(critic, clip)
-    g_opt.zero_grad()
-    g_loss = generator_loss(critic(generator(torch.randn(real.shape[0], z_dim))))
-    g_loss.backward()
-    g_opt.step()
-    return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
-'''), earns={"train_step_tests": 7.25}),
-    Mutant("train_step", "clips before the optimizer step", _fn('''
-def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
-                    lipschitz="gp", lam=10.0, clip=0.01):
-    for _ in range(n_critic):
-        real = next(real_batches)
-        fake = generator(torch.randn(real.shape[0], z_dim)).detach()
-        c_opt.zero_grad()
-        c_loss = critic_loss(critic(real), critic(fake))
-        penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
-        (c_loss + penalty).backward()
-        if lipschitz == "clip":
-            clip_weights(critic, clip)
-        c_opt.step()
-    g_opt.zero_grad()
-    g_loss = generator_loss(critic(generator(torch.randn(real.shape[0], z_dim))))
-    g_loss.backward()
-    g_opt.step()
-    return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
-'''), earns={"train_step_tests": 8.25}),
-    Mutant("train_step", "generator gradients not zeroed, noise with one row", _fn('''
-def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
-                    lipschitz="gp", lam=10.0, clip=0.01):
-    for _ in range(n_critic):
-        real = next(real_batches)
-        with torch.no_grad():
-            fake = generator(torch.randn(real.shape[1], z_dim))
-        c_opt.zero_grad()
-        c_loss = critic_loss(critic(real), critic(fake))
-        penalty = gradient_penalty(critic, real, fake, lam) if lipschitz == "gp" else torch.zeros(())
-        (c_loss + penalty).backward()
-        c_opt.step()
-        if lipschitz == "clip":
-            clip_weights(critic, clip)
-    g_loss = generator_loss(critic(generator(torch.randn(real.shape[1], z_dim))))
-    g_loss.backward()
-    g_opt.step()
-    return {"critic_loss": c_loss.item(), "penalty": float(penalty), "generator_loss": g_loss.item()}
-'''), earns={"train_step_tests": 5.75}),
+    Mutant("train_step", "a generator update after every critic update", edits=[
+        (_GENERATOR_UPDATE, textwrap.indent(_GENERATOR_UPDATE, "    "))], earns={"train_step_tests": 3.75}),
+    Mutant("train_step", "gradient penalty left out of the critic's loss", edits=[
+        ("(c_loss + penalty).backward()", "c_loss.backward()")], earns={"train_step_tests": 6.25}),
+    Mutant("train_step", "fake not detached and generator grads not zeroed", edits=[
+        ("device = next(generator.parameters()).device\n", "device = next(generator.parameters()).device\n    g_opt.zero_grad()\n"),
+        ("        with torch.no_grad():\n            fake = generator(z)", "        fake = generator(z)"),
+        ("    g_opt.zero_grad()\n    g_loss", "    g_loss")], earns={"train_step_tests": 6.75}),
+    Mutant("train_step", "critic gradients never zeroed", edits=[("        c_opt.zero_grad()\n", "")],
+           earns={"train_step_tests": 5.5}),
+    Mutant("train_step", "one real batch reused for every critic update", edits=[
+        ("    for _ in range(n_critic):\n        real = next(real_batches).to(device)",
+         "    real = next(real_batches).to(device)\n    for _ in range(n_critic):")], earns={"train_step_tests": 7.25}),
+    Mutant("train_step", "clips before the optimizer step", edits=[
+        ('        c_opt.step()\n        if lipschitz == "clip":\n            clip_weights(critic, clip)',
+         '        if lipschitz == "clip":\n            clip_weights(critic, clip)\n        c_opt.step()')],
+        earns={"train_step_tests": 8.25}),
+    Mutant("train_step", "generator gradients not zeroed, noise with one row", edits=[
+        ("        z = torch.randn(real.shape[0]", "        z = torch.randn(real.shape[1]"),
+        ("    z = torch.randn(real.shape[0], z_dim, device=device)\n    g_opt.zero_grad()\n",
+         "    z = torch.randn(real.shape[1], z_dim, device=device)\n")], earns={"train_step_tests": 5.75}),
     Mutant("train_step", "correct variant: noise first, set_to_none, penalty added in place", _fn('''
 def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
                     lipschitz="gp", lam=10.0, clip=0.01):
@@ -2465,43 +2232,17 @@ def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, 
     return stats
 '''), passes=["train_step_tests"]),
     # deliverable (a)
-    Mutant("samples", "samples keep their graph (no torch.no_grad)", _fn('''
-def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
-    was = generator.training
-    generator.eval()
-    z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
-    out = generator(z).reshape(n, 1, 28, 28)
-    generator.train(was)
-    return out
-
-def save_samples(samples, path="samples_100.pt"):
-    torch.save(samples.float().cpu(), path)
-    return Path(path)
-'''), earns={"samples_tests": 2}),
-    Mutant("samples", "seed ignored (global RNG)", _fn('''
-def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
-    was = generator.training
-    generator.eval()
-    with torch.no_grad():
-        out = generator(torch.randn(n, z_dim)).reshape(n, 1, 28, 28)
-    generator.train(was)
-    return out
-
-def save_samples(samples, path="samples_100.pt"):
-    torch.save(samples.detach().float().cpu(), path)
-    return Path(path)
-'''), earns={"samples_tests": 3}),
-    Mutant("samples", "leaves the generator in eval mode; saves a numpy array", _fn('''
-def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
-    generator.eval()
-    with torch.no_grad():
-        z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
-        return generator(z).reshape(n, 1, 28, 28)
-
-def save_samples(samples, path="samples_100.pt"):
-    torch.save(samples.detach().cpu().numpy(), path)
-    return Path(path)
-'''), earns={"samples_tests": 2}),
+    Mutant("samples", "samples keep their graph (no torch.no_grad)", edits=[
+        ("        with torch.no_grad():\n            out = generator(z)", "        out = generator(z)")],
+        earns={"samples_tests": 3}),
+    Mutant("samples", "seed ignored (global RNG)", edits=[
+        ("torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))", "torch.randn(n, z_dim)")],
+        earns={"samples_tests": 3}),
+    Mutant("samples", "leaves the generator in eval mode; saves a numpy array", edits=[
+        ("    try:\n        with torch.no_grad():\n            out = generator(z)\n    finally:\n"
+         "        generator.train(was_training)", "    with torch.no_grad():\n        out = generator(z)"),
+        ("torch.save(samples.detach().reshape(-1, 1, 28, 28).float().cpu().clone(), path)",
+         "torch.save(samples.detach().cpu().numpy(), path)")], earns={"samples_tests": 2}),
     Mutant("samples", "correct variant: torch.inference_mode-free, manual_seed on a fresh Generator", _fn('''
 def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
     g = torch.Generator()
@@ -2520,50 +2261,21 @@ def save_samples(samples, path="samples_100.pt"):
     return p
 '''), passes=["samples_tests"]),
     # deliverable (b)
-    Mutant("evaluate_samples", "mean and std swapped", _fn('''
-def evaluate_samples(samples):
-    from dgmlab import metrics
-    std, mean = metrics.mnist_score(samples)
-    out = {"mnist_score": float(mean), "mnist_score_std": float(std),
-           "mnist_frechet": float(metrics.mnist_frechet_distance(samples)),
-           "inception_score": None, "inception_note": ""}
-    try:
-        out["inception_score"] = float(metrics.inception_metrics(samples)["inception_score"])
-    except metrics.MetricUnavailable as exc:
-        out["inception_note"] = str(exc) or "unavailable"
-    return out
-'''), earns={"evaluate_samples_tests": 1.0}),
-    Mutant("evaluate_samples", "lets MetricUnavailable escape", _fn('''
-def evaluate_samples(samples):
-    from dgmlab import metrics
-    mean, std = metrics.mnist_score(samples)
-    inc = metrics.inception_metrics(samples)
-    return {"mnist_score": float(mean), "mnist_score_std": float(std),
-            "mnist_frechet": float(metrics.mnist_frechet_distance(samples)),
-            "inception_score": float(inc["inception_score"]), "inception_note": ""}
-'''), earns={"evaluate_samples_tests": 0}),
-    Mutant("evaluate_samples", "Frechet distance of images rescaled to [0, 255]", _fn('''
-def evaluate_samples(samples):
-    from dgmlab import metrics
-    mean, std = metrics.mnist_score(samples)
-    out = {"mnist_score": float(mean), "mnist_score_std": float(std),
-           "mnist_frechet": float(metrics.mnist_frechet_distance(samples * 0.5 + 0.5)) * 1.0 + 1.0,
-           "inception_score": None, "inception_note": "no Inception weights"}
-    return out
-'''), earns={"evaluate_samples_tests": 1.0}),
-    Mutant("evaluate_samples", "a fixed note instead of the reason, and an available score dropped", _fn('''
-def evaluate_samples(samples):
-    from dgmlab import metrics
-    mean, std = metrics.mnist_score(samples)
-    out = {"mnist_score": float(mean), "mnist_score_std": float(std),
-           "mnist_frechet": float(metrics.mnist_frechet_distance(samples)),
-           "inception_score": None, "inception_note": ""}
-    try:
-        metrics.inception_metrics(samples)
-    except metrics.MetricUnavailable:
-        out["inception_note"] = "Inception-v3 is not available"
-    return out
-'''), earns={"evaluate_samples_tests": 2.25}),
+    Mutant("evaluate_samples", "mean and std swapped", edits=[
+        ("mean, std = metrics.mnist_score(samples)", "std, mean = metrics.mnist_score(samples)")],
+        earns={"evaluate_samples_tests": 1.75}),
+    Mutant("evaluate_samples", "lets MetricUnavailable escape", edits=[
+        ("except metrics.MetricUnavailable as exc:", "except ValueError as exc:")], earns={"evaluate_samples_tests": 0}),
+    Mutant("evaluate_samples", "Frechet distance of images rescaled to [0, 255]", edits=[
+        ("float(metrics.mnist_frechet_distance(samples))",
+         "float(metrics.mnist_frechet_distance(samples * 0.5 + 0.5)) * 1.0 + 1.0")],
+        earns={"evaluate_samples_tests": 1.75}),
+    Mutant("evaluate_samples", "a fixed note instead of the reason, and an available score dropped", edits=[
+        ('inc = metrics.inception_metrics(samples)\n'
+         '        out["inception_score"] = float(inc["inception_score_mean"] if "inception_score_mean" in inc\n'
+         '                                       else inc["inception_score"])', "metrics.inception_metrics(samples)"),
+        ('str(exc) or "Inception-v3 weights are not available"', '"Inception-v3 is not available"')],
+        earns={"evaluate_samples_tests": 2.25}),
     Mutant("evaluate_samples", "correct variant: explicit splits and scale, getattr for the note", _fn('''
 def evaluate_samples(samples):
     from dgmlab import metrics
@@ -2579,47 +2291,20 @@ def evaluate_samples(samples):
                 inception_score=inc, inception_note=note)
 '''), passes=["evaluate_samples_tests"]),
     # deliverable (c)
-    Mutant("interpolate", "linspace without the last point", _fn('''
-def interpolate(z0, z1, steps=10, method="linear"):
-    if method not in ("linear", "slerp"):
-        raise ValueError(method)
-    t = torch.linspace(0, 1, steps + 1, dtype=z0.dtype)[:-1].unsqueeze(1)
-    if method == "slerp":
-        omega = torch.arccos((torch.dot(z0, z1) / (z0.norm() * z1.norm())).clamp(-1, 1))
-        if omega.abs() > 1e-4:
-            return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
-    return (1 - t) * z0 + t * z1
-'''), earns={"interpolate_tests": 1}),
-    Mutant("interpolate", "slerp replaced by normalised lerp", _fn('''
-def interpolate(z0, z1, steps=10, method="linear"):
-    if method not in ("linear", "slerp"):
-        raise ValueError(method)
-    t = torch.linspace(0, 1, steps, dtype=z0.dtype).unsqueeze(1)
-    lin = (1 - t) * z0 + t * z1
-    if method == "slerp":
-        r = (1 - t) * z0.norm() + t * z1.norm()
-        return lin / lin.norm(dim=1, keepdim=True) * r
-    return lin
-'''), earns={"interpolate_tests": 3.5}),
-    Mutant("interpolate", "slerp without the parallel fallback", _fn('''
-def interpolate(z0, z1, steps=10, method="linear"):
-    if method not in ("linear", "slerp"):
-        raise ValueError(method)
-    t = torch.linspace(0, 1, steps, dtype=z0.dtype).unsqueeze(1)
-    if method == "slerp":
-        omega = torch.arccos((torch.dot(z0, z1) / (z0.norm() * z1.norm())).clamp(-1, 1))
-        return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
-    return (1 - t) * z0 + t * z1
-'''), earns={"interpolate_tests": 4.5}),
-    Mutant("interpolate", "unknown method silently treated as linear", _fn('''
-def interpolate(z0, z1, steps=10, method="linear"):
-    t = torch.linspace(0, 1, steps, dtype=z0.dtype).unsqueeze(1)
-    if method == "slerp":
-        omega = torch.arccos((torch.dot(z0, z1) / (z0.norm() * z1.norm())).clamp(-1, 1))
-        if omega.abs() > 1e-4:
-            return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
-    return (1 - t) * z0 + t * z1
-'''), earns={"interpolate_tests": 4.5}),
+    Mutant("interpolate", "linspace without the last point", edits=[
+        ("torch.linspace(0, 1, steps, dtype=z0.dtype, device=z0.device)",
+         "torch.linspace(0, 1, steps + 1, dtype=z0.dtype, device=z0.device)[:-1]")], earns={"interpolate_tests": 1}),
+    Mutant("interpolate", "slerp replaced by normalised lerp", edits=[(_SLERP, """\
+        lin = (1 - t) * z0 + t * z1
+        return lin / lin.norm(dim=1, keepdim=True) * ((1 - t) * z0.norm() + t * z1.norm())""")],
+        earns={"interpolate_tests": 3.5}),
+    Mutant("interpolate", "slerp without the parallel fallback", edits=[
+        ("        if omega.abs() > 1e-4:\n", ""),
+        ("            s = torch.sin(omega)\n            return", "        s = torch.sin(omega)\n        return")],
+        earns={"interpolate_tests": 4.5}),
+    Mutant("interpolate", "unknown method silently treated as linear", edits=[
+        ('    if method not in ("linear", "slerp"):\n        raise ValueError(f"method must be \'linear\' or \'slerp\', got {method!r}")\n',
+         "")], earns={"interpolate_tests": 4.5}),
     Mutant("interpolate", "correct variant: torch.lerp and a per-step loop for slerp", _fn('''
 def interpolate(z0, z1, steps=10, method="linear"):
     if method == "linear":

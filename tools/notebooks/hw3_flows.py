@@ -164,7 +164,7 @@ def _q1_f_and_inverse(nb):
         in `x1, x2, x3`, and set `f_is_invertible` to `True` or `False`. Solve for $z$ one coordinate at a time:
         the map is triangular. Keep numbers exact (`sp.Rational(1, 3)`, never `1/3`).
     ''')
-    nb.answer("f_and_inverse", '''
+    nb.answer("q1_f_and_inverse", '''
         # f: 3x1 sp.Matrix in z1, z2, z3;  f_inv: 3x1 sp.Matrix in x1, x2, x3;  f_is_invertible: bool
         ### BEGIN SOLUTION
         f = sp.Matrix([z1, z2 * sp.exp(z1), sp.real_root(z3 * sp.exp(-z1) + z1 ** 2, 3)])
@@ -172,7 +172,7 @@ def _q1_f_and_inverse(nb):
         f_is_invertible = True
         ### END SOLUTION
         ''')
-    nb.tests("f_and_inverse_tests", points=5, src='''
+    nb.tests("q1_f_and_inverse_tests", points=5, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -246,14 +246,14 @@ def _q1_jacobian(nb):
         argument of the cube root is non-zero (the only place $f$ is differentiable), so you may drop or
         simplify them, e.g. with `expr.replace(sp.DiracDelta, lambda *args: 0)`.
     ''')
-    nb.answer("jacobian", '''
+    nb.answer("q1_jacobian", '''
         # J_f: 3x3 sp.Matrix in z1, z2, z3;  det_J_f: sympy expression in z1, z2, z3
         ### BEGIN SOLUTION
         J_f = f.jacobian(z).replace(sp.DiracDelta, lambda *args: sp.S.Zero)
         det_J_f = J_f.det()
         ### END SOLUTION
         ''')
-    nb.tests("jacobian_tests", points=6, src='''
+    nb.tests("q1_jacobian_tests", points=6, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -309,7 +309,7 @@ def _q1_density(nb):
         a sympy expression in `x1, x2, x3`, and `p_x_star`, its exact value at $x^\star = (0, 1, 1/3)$
         (`X_STAR` holds that point). Remember the absolute value of the determinant.
     ''')
-    nb.answer("density", '''
+    nb.answer("q1_density", '''
         # p_x: sympy expression in x1, x2, x3;  p_x_star: exact sympy number (no floats)
         ### BEGIN SOLUTION
         p_z_of_x = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-f_inv.dot(f_inv) / 2)
@@ -318,7 +318,7 @@ def _q1_density(nb):
         ### END SOLUTION
         print("p_x_star =", p_x_star)
         ''', check_output=True)
-    nb.tests("density_tests", points=7, src='''
+    nb.tests("q1_density_tests", points=7, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -372,7 +372,7 @@ def _q1_torch_density(nb):
             """log N(z; 0, I) row by row. z: float64 tensor (N, D) -> float64 tensor (N,)."""
             return -0.5 * (z ** 2).sum(dim=1) - 0.5 * z.shape[1] * math.log(2 * math.pi)
         ''', locked=True, grade_id="base_log_prob")
-    nb.answer("torch_density", '''
+    nb.answer("q1_torch_density", '''
         def f_inv_torch(x):
             """f^{-1} applied to each row. x: float64 tensor (N, 3) -> z: float64 tensor (N, 3)."""
             ### BEGIN SOLUTION
@@ -396,7 +396,7 @@ def _q1_torch_density(nb):
             return base_log_prob(z) + torch.stack(log_dets)
             ### END SOLUTION
         ''')
-    nb.tests("torch_density_tests", points=5, src='''
+    nb.tests("q1_torch_density_tests", points=5, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -543,7 +543,7 @@ def _q2_counter_density(nb):
 
         Implement `p_counter(xy, k)`. Be careful with the signs of $x$ and $y$ and with the region beyond the frame.
     ''')
-    nb.answer("counter_density", '''
+    nb.answer("q2_counter_density", '''
         def p_counter(xy, k):
             """The target density p(x, y) with slope k.
 
@@ -556,7 +556,7 @@ def _q2_counter_density(nb):
             return torch.where(r <= 0.5, torch.full_like(r, 0.9), frame)
             ### END SOLUTION
         ''')
-    nb.tests("counter_density_tests", points=5, src='''
+    nb.tests("q2_counter_density_tests", points=5, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -606,7 +606,7 @@ def _q2_normalising_k(nb):
         $r$. Put the value in `k_value`, exact from sympy if you can (a float from numerical integration is
         accepted if it is accurate to about six digits).
     ''')
-    nb.answer("normalising_k", '''
+    nb.answer("q2_normalising_k", '''
         # k_value: the normalising slope, a sympy number (or a float accurate to ~1e-6)
         ### BEGIN SOLUTION
         k_sym, s_sym = sp.symbols("k s", positive=True)
@@ -616,7 +616,7 @@ def _q2_normalising_k(nb):
         ### END SOLUTION
         print("k_value =", k_value)
         ''', check_output=True)
-    nb.tests("normalising_k_tests", points=5, src='''
+    nb.tests("q2_normalising_k_tests", points=5, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -651,7 +651,7 @@ def _q2_vp_bound(nb):
         - `tv_lower_bound`: the lower bound on $|p(B) - p_\theta(B)|$ that these two give (the area of $B$ is 1);
         - `kl_lower_bound`: the resulting lower bound on $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ from Pinsker's inequality.
     ''')
-    nb.answer("vp_bound", '''
+    nb.answer("q2_vp_bound", '''
         # p_B, max_density_vp, tv_lower_bound, kl_lower_bound: sympy numbers or floats
         ### BEGIN SOLUTION
         p_B = sp.Rational(9, 10)
@@ -661,7 +661,7 @@ def _q2_vp_bound(nb):
         ### END SOLUTION
         print(f"p_B = {p_B}, max density = {max_density_vp}, TV >= {tv_lower_bound}, KL >= {kl_lower_bound}")
         ''', check_output=True)
-    nb.tests("vp_bound_tests", points=3, src='''
+    nb.tests("q2_vp_bound_tests", points=3, src='''
         from dgmlab.testing import points, run_tests
 
         def test_are_numbers_between_zero_and_one():
@@ -679,7 +679,7 @@ def _q2_vp_bound(nb):
 
         run_tests(points=3, hidden=2)
         ''')
-    nb.tests("pinsker_tests", points=4, src='''
+    nb.tests("q2_pinsker_tests", points=4, src='''
         from dgmlab.testing import points, run_tests
 
         def test_bounds_are_positive():
@@ -883,7 +883,7 @@ def _q3_d_star(nb):
         a, b, D = sp.symbols("a b D", positive=True)
         alpha = sp.symbols("alpha", positive=True)  # the label-smoothing amount of Q3.1
         ''', locked=True, grade_id="q3_symbols")
-    nb.answer("d_star", '''
+    nb.answer("q3_d_star", '''
         # D_star: sympy expression in a, b;  second_derivative_at_D_star: sympy expression in a, b
         # D_star_smoothed: sympy expression in a, b, alpha (the maximiser of g_alpha)
         ### BEGIN SOLUTION
@@ -895,7 +895,7 @@ def _q3_d_star(nb):
         ### END SOLUTION
         print("D_star =", D_star, "   second derivative there:", second_derivative_at_D_star)
         ''', check_output=True)
-    nb.tests("d_star_tests", points=5, src='''
+    nb.tests("q3_d_star_tests", points=5, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -950,7 +950,7 @@ def _q3_discrete(nb):
         values `D` on the points, and the optimal discriminator. The test then checks on two discrete
         distributions that no discriminator on a grid does better than $D^*$.
     ''')
-    nb.answer("discrete_discriminator", '''
+    nb.answer("q3_discrete_discriminator", '''
         def discriminator_loss(D, p_data, p_g):
             """L = -E_{p_data}[log D] - E_{p_g}[log(1 - D)] on a finite set.
 
@@ -967,7 +967,7 @@ def _q3_discrete(nb):
             return p_data / (p_data + p_g)
             ### END SOLUTION
         ''')
-    nb.tests("discrete_discriminator_tests", points=5, src='''
+    nb.tests("q3_discrete_discriminator_tests", points=5, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
         import itertools
@@ -1057,7 +1057,7 @@ def _q4_logit_derivatives(nb):
         h = sp.symbols("h", real=True)
         sigma = 1 / (1 + sp.exp(-h))
         ''', locked=True, grade_id="q4_symbols")
-    nb.answer("logit_derivatives", '''
+    nb.answer("q4_logit_derivatives", '''
         # d_saturating, d_non_saturating: sympy expressions in h;  limit_saturating, limit_non_saturating: sympy numbers
         ### BEGIN SOLUTION
         d_saturating = sp.diff(sp.log(1 - sigma), h)
@@ -1067,7 +1067,7 @@ def _q4_logit_derivatives(nb):
         ### END SOLUTION
         print(f"limits as h -> -oo: saturating {limit_saturating}, non-saturating {limit_non_saturating}")
         ''', check_output=True)
-    nb.tests("saturating_tests", points=4, src='''
+    nb.tests("q4_saturating_tests", points=4, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -1090,7 +1090,7 @@ def _q4_logit_derivatives(nb):
 
         run_tests(points=4, hidden=3)
         ''')
-    nb.tests("non_saturating_tests", points=3, src='''
+    nb.tests("q4_non_saturating_tests", points=3, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -1123,7 +1123,7 @@ def _q4_generator_losses(nb):
         Both take the discriminator's logits on a batch of generated samples and return the mean loss the generator
         minimises. Write them in a numerically stable way if you can (`torch.nn.functional.logsigmoid`).
     ''')
-    nb.answer("generator_losses", '''
+    nb.answer("q4_generator_losses", '''
         def saturating_loss(logits):
             """mean of log(1 - sigmoid(logits)). logits: float tensor (N,) -> 0-d tensor (differentiable)."""
             ### BEGIN SOLUTION
@@ -1137,7 +1137,7 @@ def _q4_generator_losses(nb):
             return -torch.nn.functional.logsigmoid(logits).mean()
             ### END SOLUTION
         ''')
-    nb.tests("generator_losses_tests", points=3, src='''
+    nb.tests("q4_generator_losses_tests", points=3, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -1181,7 +1181,7 @@ def _q4_grad_norm(nb):
         `.backward()`). Below, a fixed linear discriminator $h(x) = w^\top x + c$ is made more and more certain that fakes
         are fake by lowering its bias $c$.
     ''')
-    nb.answer("grad_norm", '''
+    nb.answer("q4_grad_norm", '''
         def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
             """||grad_theta loss_fn(discriminator_logits(generator(z)))||_2 over generator.parameters().
 
@@ -1210,7 +1210,7 @@ def _q4_grad_norm(nb):
             torch.manual_seed(seed)
             return torch.nn.Linear(2, 2)
         ''', locked=True, grade_id="q4_setup")
-    nb.tests("grad_norm_tests", points=5, src='''
+    nb.tests("q4_grad_norm_tests", points=5, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -1315,100 +1315,100 @@ def _q4_written(nb):
 # those of the tests its mistake leaves passing (tests/test_proofs.py checks the exact number).
 MUTANTS = [
     # Q1(a)
-    Mutant("f_and_inverse", "principal complex cube root in f", '''
+    Mutant("q1_f_and_inverse", "principal complex cube root in f", '''
 f = sp.Matrix([z1, z2 * sp.exp(z1), (z3 * sp.exp(-z1) + z1 ** 2) ** sp.Rational(1, 3)])
 f_inv = sp.Matrix([x1, x2 * sp.exp(-x1), (x3 ** 3 - x1 ** 2) * sp.exp(x1)])
 f_is_invertible = True
-''', earns={"f_and_inverse_tests": 4}),
-    Mutant("f_and_inverse", "cube root taken with sp.cbrt (also principal)", '''
+''', earns={"q1_f_and_inverse_tests": 4}),
+    Mutant("q1_f_and_inverse", "cube root taken with sp.cbrt (also principal)", '''
 f = sp.Matrix([z1, z2 * sp.exp(z1), sp.cbrt(z3 * sp.exp(-z1) + z1 ** 2)])
 f_inv = sp.Matrix([x1, x2 * sp.exp(-x1), (x3 ** 3 - x1 ** 2) * sp.exp(x1)])
 f_is_invertible = True
-''', earns={"f_and_inverse_tests": 4}),
-    Mutant("f_and_inverse", "inverse solves x3 in the wrong order (x3^3 e^{x1} - x1^2)", '''
+''', earns={"q1_f_and_inverse_tests": 4}),
+    Mutant("q1_f_and_inverse", "inverse solves x3 in the wrong order (x3^3 e^{x1} - x1^2)", '''
 f = sp.Matrix([z1, z2 * sp.exp(z1), sp.real_root(z3 * sp.exp(-z1) + z1 ** 2, 3)])
 f_inv = sp.Matrix([x1, x2 * sp.exp(-x1), x3 ** 3 * sp.exp(x1) - x1 ** 2])
 f_is_invertible = True
-''', earns={"f_and_inverse_tests": 3}),
-    Mutant("f_and_inverse", "decides f is not invertible", '''
+''', earns={"q1_f_and_inverse_tests": 3}),
+    Mutant("q1_f_and_inverse", "decides f is not invertible", '''
 f = sp.Matrix([z1, z2 * sp.exp(z1), sp.real_root(z3 * sp.exp(-z1) + z1 ** 2, 3)])
 f_inv = sp.Matrix([x1, x2 * sp.exp(-x1), (x3 ** 3 - x1 ** 2) * sp.exp(x1)])
 f_is_invertible = False
-''', earns={"f_and_inverse_tests": 4}),
-    Mutant("f_and_inverse", "cube root as 1/3 float exponent", '''
+''', earns={"q1_f_and_inverse_tests": 4}),
+    Mutant("q1_f_and_inverse", "cube root as 1/3 float exponent", '''
 f = sp.Matrix([z1, z2 * sp.exp(z1), sp.sign(z3 * sp.exp(-z1) + z1 ** 2) * sp.Abs(z3 * sp.exp(-z1) + z1 ** 2) ** (1 / 3)])
 f_inv = sp.Matrix([x1, x2 * sp.exp(-x1), (x3 ** 3 - x1 ** 2) * sp.exp(x1)])
 f_is_invertible = True
-''', earns={"f_and_inverse_tests": 4.5}),
-    Mutant("f_and_inverse", "correct variant: sign(u)|u|^(1/3) and expanded inverse", '''
+''', earns={"q1_f_and_inverse_tests": 4.5}),
+    Mutant("q1_f_and_inverse", "correct variant: sign(u)|u|^(1/3) and expanded inverse", '''
 _u = z3 * sp.exp(-z1) + z1 ** 2
 f = sp.Matrix([z1, z2 * sp.exp(z1), sp.sign(_u) * sp.Abs(_u) ** sp.Rational(1, 3)])
 f_inv = sp.Matrix([x1, x2 / sp.exp(x1), x3 ** 3 * sp.exp(x1) - x1 ** 2 * sp.exp(x1)])
 f_is_invertible = True
-''', passes=["f_and_inverse_tests"]),
+''', passes=["q1_f_and_inverse_tests"]),
     # Q1(b)
-    Mutant("jacobian", "Jacobian of the inverse used instead of f", '''
+    Mutant("q1_jacobian", "Jacobian of the inverse used instead of f", '''
 J_f = f_inv.jacobian(x)
 det_J_f = J_f.det()
-''', earns={"jacobian_tests": 0.5}),
-    Mutant("jacobian", "Jacobian of f_inv rewritten in z (the inverse matrix)", '''
+''', earns={"q1_jacobian_tests": 0.5}),
+    Mutant("q1_jacobian", "Jacobian of f_inv rewritten in z (the inverse matrix)", '''
 J_f = f_inv.jacobian(x).subs({x1: f[0], x2: f[1], x3: f[2]}, simultaneous=True)
 det_J_f = J_f.det()
-''', earns={"jacobian_tests": 2}),
-    Mutant("jacobian", "transposed Jacobian, determinant right", '''
+''', earns={"q1_jacobian_tests": 2}),
+    Mutant("q1_jacobian", "transposed Jacobian, determinant right", '''
 J_f = f.jacobian(z).replace(sp.DiracDelta, lambda *args: sp.S.Zero).T
 det_J_f = J_f.det()
-''', earns={"jacobian_tests": 3.5}),
-    Mutant("jacobian", "principal cube root differentiated", '''
+''', earns={"q1_jacobian_tests": 3.5}),
+    Mutant("q1_jacobian", "principal cube root differentiated", '''
 _fp = sp.Matrix([z1, z2 * sp.exp(z1), (z3 * sp.exp(-z1) + z1 ** 2) ** sp.Rational(1, 3)])
 J_f = _fp.jacobian(z)
 det_J_f = J_f.det()
-''', earns={"jacobian_tests": 2}),
-    Mutant("jacobian", "correct variant: DiracDelta terms kept, hand-written determinant", '''
+''', earns={"q1_jacobian_tests": 2}),
+    Mutant("q1_jacobian", "correct variant: DiracDelta terms kept, hand-written determinant", '''
 J_f = f.jacobian(z)
 det_J_f = 1 / (3 * sp.Abs(z3 * sp.exp(-z1) + z1 ** 2) ** sp.Rational(2, 3))
-''', passes=["jacobian_tests"]),
+''', passes=["q1_jacobian_tests"]),
     # Q1(c)
-    Mutant("density", "multiplies by |det J_f| instead of dividing", '''
+    Mutant("q1_density", "multiplies by |det J_f| instead of dividing", '''
 p_z_of_x = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-f_inv.dot(f_inv) / 2)
 p_x = p_z_of_x / sp.Abs(f_inv.jacobian(x).det())
 p_x_star = sp.simplify(p_x.subs(X_STAR))
-''', earns={"density_tests": 2}),
-    Mutant("density", "forgets the Jacobian factor", '''
+''', earns={"q1_density_tests": 2}),
+    Mutant("q1_density", "forgets the Jacobian factor", '''
 p_x = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-f_inv.dot(f_inv) / 2)
 p_x_star = p_x.subs(X_STAR)
-''', earns={"density_tests": 2}),
-    Mutant("density", "Gaussian evaluated at x instead of z = f^{-1}(x)", '''
+''', earns={"q1_density_tests": 2}),
+    Mutant("q1_density", "Gaussian evaluated at x instead of z = f^{-1}(x)", '''
 p_x = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-x.dot(x) / 2) * 3 * x3 ** 2
 p_x_star = p_x.subs(X_STAR)
-''', earns={"density_tests": 2}),
-    Mutant("density", "1-D normaliser (2 pi)^(-1/2)", '''
+''', earns={"q1_density_tests": 2}),
+    Mutant("q1_density", "1-D normaliser (2 pi)^(-1/2)", '''
 p_x = (2 * sp.pi) ** sp.Rational(-1, 2) * sp.exp(-f_inv.dot(f_inv) / 2) * 3 * x3 ** 2
 p_x_star = p_x.subs(X_STAR)
-''', earns={"density_tests": 2}),
-    Mutant("density", "float value at x*", '''
+''', earns={"q1_density_tests": 2}),
+    Mutant("q1_density", "float value at x*", '''
 p_x = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-f_inv.dot(f_inv) / 2) * 3 * x3 ** 2
 p_x_star = sp.N(p_x.subs(X_STAR))
-''', earns={"density_tests": 3.5}),
-    Mutant("density", "correct variant: no Abs (here det J_{f^-1} = 3 x3^2 >= 0, so it is still right)", '''
+''', earns={"q1_density_tests": 3.5}),
+    Mutant("q1_density", "correct variant: no Abs (here det J_{f^-1} = 3 x3^2 >= 0, so it is still right)", '''
 p_x = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-f_inv.dot(f_inv) / 2) * f_inv.jacobian(x).det()
 p_x_star = p_x.subs(X_STAR)
-''', passes=["density_tests"]),
-    Mutant("density", "correct variant: 1/|det J_f| at z = f^{-1}(x), hand-written value", '''
+''', passes=["q1_density_tests"]),
+    Mutant("q1_density", "correct variant: 1/|det J_f| at z = f^{-1}(x), hand-written value", '''
 _zx = {z1: f_inv[0], z2: f_inv[1], z3: f_inv[2]}
 p_x = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-(f_inv.T * f_inv)[0] / 2) / sp.Abs(det_J_f.subs(_zx, simultaneous=True))
 p_x_star = sp.exp(-sp.Rational(365, 729)) / (3 * (2 * sp.pi) ** sp.Rational(3, 2))
-''', passes=["density_tests"]),
+''', passes=["q1_density_tests"]),
     # Q1(d)
-    Mutant("torch_density", "missing |det| absolute value", '''
+    Mutant("q1_torch_density", "missing |det| absolute value", '''
 def f_inv_torch(x):
     return torch.stack([x[:, 0], x[:, 1] * torch.exp(-x[:, 0]), (x[:, 2] ** 3 - x[:, 0] ** 2) * torch.exp(x[:, 0])], dim=1)
 
 def flow_log_prob(x, f_inv, base_log_prob):
     logdets = [torch.log(torch.det(torch.autograd.functional.jacobian(lambda v: f_inv(v[None])[0], r))) for r in x]
     return base_log_prob(f_inv(x)) + torch.stack(logdets)
-''', earns={"torch_density_tests": 3.5}),
-    Mutant("torch_density", "sign error on log|det|", '''
+''', earns={"q1_torch_density_tests": 3.5}),
+    Mutant("q1_torch_density", "sign error on log|det|", '''
 def f_inv_torch(x):
     return torch.stack([x[:, 0], x[:, 1] * torch.exp(-x[:, 0]), (x[:, 2] ** 3 - x[:, 0] ** 2) * torch.exp(x[:, 0])], dim=1)
 
@@ -1416,8 +1416,8 @@ def flow_log_prob(x, f_inv, base_log_prob):
     logdets = [torch.log(torch.abs(torch.det(torch.autograd.functional.jacobian(lambda v: f_inv(v[None])[0], r))))
                for r in x]
     return base_log_prob(f_inv(x)) - torch.stack(logdets)
-''', earns={"torch_density_tests": 2.75}),
-    Mutant("torch_density", "base density evaluated at x instead of f_inv(x)", '''
+''', earns={"q1_torch_density_tests": 2.75}),
+    Mutant("q1_torch_density", "base density evaluated at x instead of f_inv(x)", '''
 def f_inv_torch(x):
     return torch.stack([x[:, 0], x[:, 1] * torch.exp(-x[:, 0]), (x[:, 2] ** 3 - x[:, 0] ** 2) * torch.exp(x[:, 0])], dim=1)
 
@@ -1425,8 +1425,8 @@ def flow_log_prob(x, f_inv, base_log_prob):
     logdets = [torch.log(torch.abs(torch.det(torch.autograd.functional.jacobian(lambda v: f_inv(v[None])[0], r))))
                for r in x]
     return base_log_prob(x) + torch.stack(logdets)
-''', earns={"torch_density_tests": 2.75}),
-    Mutant("torch_density", "correct variant: torch.func.jacrev + slogdet", '''
+''', earns={"q1_torch_density_tests": 2.75}),
+    Mutant("q1_torch_density", "correct variant: torch.func.jacrev + slogdet", '''
 def f_inv_torch(x):
     a, b, c = x.unbind(1)
     return torch.stack([a, b / torch.exp(a), c ** 3 * torch.exp(a) - a ** 2 * torch.exp(a)], dim=1)
@@ -1434,32 +1434,32 @@ def f_inv_torch(x):
 def flow_log_prob(x, f_inv, base_log_prob):
     J = torch.func.vmap(torch.func.jacrev(lambda v: f_inv(v[None])[0]))(x)
     return base_log_prob(f_inv(x)) + torch.linalg.slogdet(J).logabsdet
-''', passes=["torch_density_tests"]),
+''', passes=["q1_torch_density_tests"]),
     # Q2.1
-    Mutant("counter_density", "forgets |x|, |y| (only the positive sides)", '''
+    Mutant("q2_counter_density", "forgets |x|, |y| (only the positive sides)", '''
 def p_counter(xy, k):
     r = xy.amax(dim=1)
     return torch.where(r <= 0.5, torch.full_like(r, 0.9), torch.clamp(0.9 - k * (r - 0.5), min=0.0))
-''', earns={"counter_density_tests": 2}),
-    Mutant("counter_density", "no clamp: negative beyond the frame", '''
+''', earns={"q2_counter_density_tests": 2}),
+    Mutant("q2_counter_density", "no clamp: negative beyond the frame", '''
 def p_counter(xy, k):
     r = xy.abs().amax(dim=1)
     return torch.where(r <= 0.5, torch.full_like(r, 0.9), 0.9 - k * (r - 0.5))
-''', earns={"counter_density_tests": 0}),
-    Mutant("counter_density", "rectangular strips |y| <= 0.5 instead of wedges |y| <= |x|", '''
+''', earns={"q2_counter_density_tests": 0}),
+    Mutant("q2_counter_density", "rectangular strips |y| <= 0.5 instead of wedges |y| <= |x|", '''
 def p_counter(xy, k):
     ax, ay = xy[:, 0].abs(), xy[:, 1].abs()
     side_x = torch.where(ay <= 0.5, torch.clamp(0.9 - k * (ax - 0.5), min=0.0), torch.zeros_like(ax))
     side_y = torch.where(ax <= 0.5, torch.clamp(0.9 - k * (ay - 0.5), min=0.0), torch.zeros_like(ay))
     inside = (ax <= 0.5) & (ay <= 0.5)
     return torch.where(inside, torch.full_like(ax, 0.9), torch.maximum(side_x, side_y))
-''', earns={"counter_density_tests": 3}),
-    Mutant("counter_density", "L1 radius |x| + |y| instead of max", '''
+''', earns={"q2_counter_density_tests": 3}),
+    Mutant("q2_counter_density", "L1 radius |x| + |y| instead of max", '''
 def p_counter(xy, k):
     r = xy.abs().sum(dim=1)
     return torch.where(r <= 0.5, torch.full_like(r, 0.9), torch.clamp(0.9 - k * (r - 0.5), min=0.0))
-''', earns={"counter_density_tests": 1}),
-    Mutant("counter_density", "correct variant: the handout's case-by-case definition", '''
+''', earns={"q2_counter_density_tests": 1}),
+    Mutant("q2_counter_density", "correct variant: the handout's case-by-case definition", '''
 def p_counter(xy, k):
     ax, ay = xy[:, 0].abs(), xy[:, 1].abs()
     edge = 0.5 + 0.9 / k
@@ -1468,202 +1468,202 @@ def p_counter(xy, k):
     out = torch.where((ax >= 0.5) & (ax <= edge) & (ay <= ax), 0.9 - k * (ax - 0.5), out)
     out = torch.where((ay >= 0.5) & (ay <= edge) & (ax <= ay), 0.9 - k * (ay - 0.5), out)
     return out
-''', passes=["counter_density_tests"]),
+''', passes=["q2_counter_density_tests"]),
     # Q2.2
-    Mutant("normalising_k", "frame alone normalised to 1 (forgets B's mass)", '''
+    Mutant("q2_normalising_k", "frame alone normalised to 1 (forgets B's mass)", '''
 k_sym, s_sym = sp.symbols("k s", positive=True)
 frame_mass = sp.integrate((sp.Rational(9, 10) - k_sym * (s_sym - sp.Rational(1, 2))) * 8 * s_sym,
                           (s_sym, sp.Rational(1, 2), sp.Rational(1, 2) + sp.Rational(9, 10) / k_sym))
 k_value = sp.solve(sp.Eq(frame_mass, 1), k_sym)[0]
-''', earns={"normalising_k_tests": 1}),
-    Mutant("normalising_k", "one of the four sides only", '''
+''', earns={"q2_normalising_k_tests": 1}),
+    Mutant("q2_normalising_k", "one of the four sides only", '''
 k_sym, s_sym = sp.symbols("k s", positive=True)
 frame_mass = sp.integrate((sp.Rational(9, 10) - k_sym * (s_sym - sp.Rational(1, 2))) * 2 * s_sym,
                           (s_sym, sp.Rational(1, 2), sp.Rational(1, 2) + sp.Rational(9, 10) / k_sym))
 k_value = sp.solve(sp.Eq(sp.Rational(9, 10) + frame_mass, 1), k_sym)[0]
-''', earns={"normalising_k_tests": 1}),
-    Mutant("normalising_k", "outer edge read literally as 0.5 + 0.9k", '''
+''', earns={"q2_normalising_k_tests": 1}),
+    Mutant("q2_normalising_k", "outer edge read literally as 0.5 + 0.9k", '''
 k_sym, s_sym = sp.symbols("k s", positive=True)
 frame_mass = sp.integrate((sp.Rational(9, 10) - k_sym * (s_sym - sp.Rational(1, 2))) * 8 * s_sym,
                           (s_sym, sp.Rational(1, 2), sp.Rational(1, 2) + sp.Rational(9, 10) * k_sym))
 k_value = sp.nsolve(sp.Rational(9, 10) + frame_mass - 1, k_sym, 0.03)
-''', earns={"normalising_k_tests": 1}),
-    Mutant("normalising_k", "correct variant: numerical root (float)", '''
+''', earns={"q2_normalising_k_tests": 1}),
+    Mutant("q2_normalising_k", "correct variant: numerical root (float)", '''
 import scipy.optimize
 k_value = scipy.optimize.brentq(lambda kk: 0.9 + 1.2 * (0.9 / kk) ** 2 + 1.8 * (0.9 / kk) - 1.0, 1.0, 100.0, xtol=1e-12)
-''', passes=["normalising_k_tests"]),
+''', passes=["q2_normalising_k_tests"]),
     # Q2.3
-    Mutant("vp_bound", "1-D normal peak 1/sqrt(2 pi) as the 2-D ceiling", '''
+    Mutant("q2_vp_bound", "1-D normal peak 1/sqrt(2 pi) as the 2-D ceiling", '''
 p_B = sp.Rational(9, 10)
 max_density_vp = 1 / sp.sqrt(2 * sp.pi)
 tv_lower_bound = p_B - max_density_vp
 kl_lower_bound = 2 * tv_lower_bound ** 2
-''', earns={"vp_bound_tests": 2, "pinsker_tests": 1}),
-    Mutant("vp_bound", "Pinsker solved the wrong way (KL >= delta^2 / 2)", '''
+''', earns={"q2_vp_bound_tests": 2, "q2_pinsker_tests": 1}),
+    Mutant("q2_vp_bound", "Pinsker solved the wrong way (KL >= delta^2 / 2)", '''
 p_B = sp.Rational(9, 10)
 max_density_vp = 1 / (2 * sp.pi)
 tv_lower_bound = p_B - max_density_vp
 kl_lower_bound = tv_lower_bound ** 2 / 2
-''', earns={"pinsker_tests": 2.5}, passes=["vp_bound_tests"]),
-    Mutant("vp_bound", "mass of B taken as 1", '''
+''', earns={"q2_pinsker_tests": 2.5}, passes=["q2_vp_bound_tests"]),
+    Mutant("q2_vp_bound", "mass of B taken as 1", '''
 p_B = 1
 max_density_vp = 1 / (2 * sp.pi)
 tv_lower_bound = p_B - max_density_vp
 kl_lower_bound = 2 * tv_lower_bound ** 2
-''', earns={"vp_bound_tests": 2, "pinsker_tests": 1}),
-    Mutant("vp_bound", "Pinsker without the square (KL >= 2 delta)", '''
+''', earns={"q2_vp_bound_tests": 2, "q2_pinsker_tests": 1}),
+    Mutant("q2_vp_bound", "Pinsker without the square (KL >= 2 delta)", '''
 p_B = sp.Rational(9, 10)
 max_density_vp = 1 / (2 * sp.pi)
 tv_lower_bound = p_B - max_density_vp
 kl_lower_bound = 2 * tv_lower_bound
-''', earns={"pinsker_tests": 2.5}, passes=["vp_bound_tests"]),
-    Mutant("vp_bound", "correct variant: floats", '''
+''', earns={"q2_pinsker_tests": 2.5}, passes=["q2_vp_bound_tests"]),
+    Mutant("q2_vp_bound", "correct variant: floats", '''
 p_B = 0.9
 max_density_vp = 1 / (2 * math.pi)
 tv_lower_bound = 0.9 - 1 / (2 * math.pi)
 kl_lower_bound = 2 * (0.9 - 1 / (2 * math.pi)) ** 2
-''', passes=["vp_bound_tests", "pinsker_tests"]),
+''', passes=["q2_vp_bound_tests", "q2_pinsker_tests"]),
     # Q3.1
-    Mutant("d_star", "swapped a and b", '''
+    Mutant("q3_d_star", "swapped a and b", '''
 D_star = b / (a + b)
 second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
 D_star_smoothed = (1 - alpha) * b / (a + b)
-''', earns={"d_star_tests": 2}),
-    Mutant("d_star", "second derivative of the loss (sign flipped)", '''
+''', earns={"q3_d_star_tests": 2}),
+    Mutant("q3_d_star", "second derivative of the loss (sign flipped)", '''
 D_star = a / (a + b)
 second_derivative_at_D_star = -sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
 D_star_smoothed = sp.solve(sp.diff(a * ((1 - alpha) * sp.log(D) + alpha * sp.log(1 - D)) + b * sp.log(1 - D), D), D)[0]
-''', earns={"d_star_tests": 4}),
-    Mutant("d_star", "second derivative left as a function of D", '''
+''', earns={"q3_d_star_tests": 4}),
+    Mutant("q3_d_star", "second derivative left as a function of D", '''
 D_star = a / (a + b)
 second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2)
 D_star_smoothed = sp.solve(sp.diff(a * ((1 - alpha) * sp.log(D) + alpha * sp.log(1 - D)) + b * sp.log(1 - D), D), D)[0]
-''', earns={"d_star_tests": 3.5}),
+''', earns={"q3_d_star_tests": 3.5}),
     # the printed D* copied in earns nothing (issue 19): reused for the smoothed case, or the target misread
-    Mutant("d_star", "copied D* from the statement and reused it for label smoothing", '''
+    Mutant("q3_d_star", "copied D* from the statement and reused it for label smoothing", '''
 D_star = a / (a + b)
 second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
 D_star_smoothed = a / (a + b) + 0 * alpha
-''', earns={"d_star_tests": 4}),
-    Mutant("d_star", "copied D* and scaled it by the smoothing amount alpha instead of 1 - alpha", '''
+''', earns={"q3_d_star_tests": 4}),
+    Mutant("q3_d_star", "copied D* and scaled it by the smoothing amount alpha instead of 1 - alpha", '''
 D_star = a / (a + b)
 second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
 D_star_smoothed = alpha * a / (a + b)
-''', earns={"d_star_tests": 3.5}),
-    Mutant("d_star", "correct variant: hand-written forms", '''
+''', earns={"q3_d_star_tests": 3.5}),
+    Mutant("q3_d_star", "correct variant: hand-written forms", '''
 D_star = 1 / (1 + b / a)
 second_derivative_at_D_star = -(a + b) ** 3 / (a * b)
 D_star_smoothed = (1 - alpha) / (1 + b / a)
-''', passes=["d_star_tests"]),
+''', passes=["q3_d_star_tests"]),
     # Q3.2
-    Mutant("discrete_discriminator", "mean over points instead of expectation", '''
+    Mutant("q3_discrete_discriminator", "mean over points instead of expectation", '''
 def discriminator_loss(D, p_data, p_g):
     return float(-np.log(D).mean() - np.log(1 - D).mean())
 
 def optimal_discriminator(p_data, p_g):
     return p_data / (p_data + p_g)
-''', earns={"discrete_discriminator_tests": 2.5}),
-    Mutant("discrete_discriminator", "D* with p_g on top", '''
+''', earns={"q3_discrete_discriminator_tests": 2.5}),
+    Mutant("q3_discrete_discriminator", "D* with p_g on top", '''
 def discriminator_loss(D, p_data, p_g):
     return float(-(p_data * np.log(D)).sum() - (p_g * np.log(1 - D)).sum())
 
 def optimal_discriminator(p_data, p_g):
     return p_g / (p_data + p_g)
-''', earns={"discrete_discriminator_tests": 2.5}),
-    Mutant("discrete_discriminator", "sign error in the loss", '''
+''', earns={"q3_discrete_discriminator_tests": 2.5}),
+    Mutant("q3_discrete_discriminator", "sign error in the loss", '''
 def discriminator_loss(D, p_data, p_g):
     return float((p_data * np.log(D)).sum() + (p_g * np.log(1 - D)).sum())
 
 def optimal_discriminator(p_data, p_g):
     return p_data / (p_data + p_g)
-''', earns={"discrete_discriminator_tests": 1.5}),
-    Mutant("discrete_discriminator", "correct variant: dot products", '''
+''', earns={"q3_discrete_discriminator_tests": 1.5}),
+    Mutant("q3_discrete_discriminator", "correct variant: dot products", '''
 def discriminator_loss(D, p_data, p_g):
     return -float(np.dot(p_data, np.log(D)) + np.dot(p_g, np.log1p(-D)))
 
 def optimal_discriminator(p_data, p_g):
     return 1.0 / (1.0 + p_g / p_data)
-''', passes=["discrete_discriminator_tests"]),
+''', passes=["q3_discrete_discriminator_tests"]),
     # Q4.1
-    Mutant("logit_derivatives", "wrong sign of the limit (h -> +oo)", '''
+    Mutant("q4_logit_derivatives", "wrong sign of the limit (h -> +oo)", '''
 d_saturating = sp.diff(sp.log(1 - sigma), h)
 limit_saturating = sp.limit(d_saturating, h, sp.oo)
 d_non_saturating = sp.diff(-sp.log(sigma), h)
 limit_non_saturating = sp.limit(d_non_saturating, h, sp.oo)
-''', earns={"saturating_tests": 2.5,
-                "non_saturating_tests": 2}),
-    Mutant("logit_derivatives", "derivative of log(sigma) instead of log(1 - sigma)", '''
+''', earns={"q4_saturating_tests": 2.5,
+                "q4_non_saturating_tests": 2}),
+    Mutant("q4_logit_derivatives", "derivative of log(sigma) instead of log(1 - sigma)", '''
 d_saturating = sp.diff(sp.log(sigma), h)
 limit_saturating = sp.limit(d_saturating, h, -sp.oo)
 d_non_saturating = sp.diff(-sp.log(sigma), h)
 limit_non_saturating = sp.limit(d_non_saturating, h, -sp.oo)
-''', earns={"saturating_tests": 1}, passes=["non_saturating_tests"]),
-    Mutant("logit_derivatives", "non-saturating loss without its minus sign", '''
+''', earns={"q4_saturating_tests": 1}, passes=["q4_non_saturating_tests"]),
+    Mutant("q4_logit_derivatives", "non-saturating loss without its minus sign", '''
 d_saturating = sp.diff(sp.log(1 - sigma), h)
 limit_saturating = sp.limit(d_saturating, h, -sp.oo)
 d_non_saturating = sp.diff(sp.log(sigma), h)
 limit_non_saturating = sp.limit(d_non_saturating, h, -sp.oo)
-''', earns={"non_saturating_tests": 1}, passes=["saturating_tests"]),
-    Mutant("logit_derivatives", "correct variant: hand-simplified forms", '''
+''', earns={"q4_non_saturating_tests": 1}, passes=["q4_saturating_tests"]),
+    Mutant("q4_logit_derivatives", "correct variant: hand-simplified forms", '''
 d_saturating = -sp.exp(h) / (1 + sp.exp(h))
 limit_saturating = sp.Integer(0)
 d_non_saturating = sigma - 1
 limit_non_saturating = sp.Integer(-1)
-''', passes=["saturating_tests", "non_saturating_tests"]),
+''', passes=["q4_saturating_tests", "q4_non_saturating_tests"]),
     # Q4.2
-    Mutant("generator_losses", "sum instead of mean", '''
+    Mutant("q4_generator_losses", "sum instead of mean", '''
 def saturating_loss(logits):
     return torch.log(1 - torch.sigmoid(logits)).sum()
 
 def non_saturating_loss(logits):
     return -torch.log(torch.sigmoid(logits)).sum()
-''', earns={"generator_losses_tests": 0.5}),
-    Mutant("generator_losses", "saturating loss uses log(sigma) (sign of the logit)", '''
+''', earns={"q4_generator_losses_tests": 0.5}),
+    Mutant("q4_generator_losses", "saturating loss uses log(sigma) (sign of the logit)", '''
 def saturating_loss(logits):
     return torch.nn.functional.logsigmoid(logits).mean()
 
 def non_saturating_loss(logits):
     return -torch.nn.functional.logsigmoid(logits).mean()
-''', earns={"generator_losses_tests": 2.25}),
-    Mutant("generator_losses", "detached logits", '''
+''', earns={"q4_generator_losses_tests": 2.25}),
+    Mutant("q4_generator_losses", "detached logits", '''
 def saturating_loss(logits):
     return torch.nn.functional.logsigmoid(-logits.detach()).mean()
 
 def non_saturating_loss(logits):
     return -torch.nn.functional.logsigmoid(logits.detach()).mean()
-''', earns={"generator_losses_tests": 2.5}),
-    Mutant("generator_losses", "correct variant: naive log(1 - sigmoid)", '''
+''', earns={"q4_generator_losses_tests": 2.5}),
+    Mutant("q4_generator_losses", "correct variant: naive log(1 - sigmoid)", '''
 def saturating_loss(logits):
     return torch.log(1 - torch.sigmoid(logits)).mean()
 
 def non_saturating_loss(logits):
     return -torch.log(torch.sigmoid(logits)).mean()
-''', passes=["generator_losses_tests"]),
+''', passes=["q4_generator_losses_tests"]),
     # Q4.3
-    Mutant("grad_norm", "accumulates .grad across calls", '''
+    Mutant("q4_grad_norm", "accumulates .grad across calls", '''
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
     loss_fn(discriminator_logits(generator(z))).backward()
     return float(torch.sqrt(sum((p.grad ** 2).sum() for p in generator.parameters())))
-''', earns={"grad_norm_tests": 2}),
-    Mutant("grad_norm", "generator output detached", '''
+''', earns={"q4_grad_norm_tests": 2}),
+    Mutant("q4_grad_norm", "generator output detached", '''
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
     params = list(generator.parameters())
     loss = loss_fn(discriminator_logits(generator(z).detach()))
     grads = torch.autograd.grad(loss, params, allow_unused=True)
     return float(sum(0.0 if g is None else (g ** 2).sum() for g in grads) ** 0.5)
-''', earns={"grad_norm_tests": 0}),
-    Mutant("grad_norm", "squared norm (no square root)", '''
+''', earns={"q4_grad_norm_tests": 0}),
+    Mutant("q4_grad_norm", "squared norm (no square root)", '''
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
     grads = torch.autograd.grad(loss_fn(discriminator_logits(generator(z))), list(generator.parameters()))
     return float(sum((g ** 2).sum() for g in grads))
-''', earns={"grad_norm_tests": 3}),
-    Mutant("grad_norm", "correct variant: zero_grad + backward", '''
+''', earns={"q4_grad_norm_tests": 3}),
+    Mutant("q4_grad_norm", "correct variant: zero_grad + backward", '''
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
     generator.zero_grad(set_to_none=True)
     loss_fn(discriminator_logits(generator(z))).backward()
     flat = torch.cat([p.grad.reshape(-1) for p in generator.parameters()])
     return torch.linalg.vector_norm(flat).item()
-''', passes=["grad_norm_tests"]),
+''', passes=["q4_grad_norm_tests"]),
 ]
 
 PARTIAL = [
@@ -1691,21 +1691,21 @@ CLASS = {
 # Generated mutants (benchmarks/mutation_kill_rates.py) that survive because they change nothing a grade
 # should notice; each with its reason. tests/test_mutation.py checks every label is still generated.
 EQUIVALENT_MUTANTS = {
-    "jacobian": {
+    "q1_jacobian": {
         "L3 args: `f.jacobian(z).replace(sp.DiracDelta, lambda *args: sp.S.Z...` -> `f.jacobian(z).replace(lambda "
         "*args: sp.S.Zero, sp.DiracDe...` (first two arguments swapped)":
             "the swapped replace() matches nothing, so J_f keeps DiracDelta terms of real_root's derivative; they "
             "vanish wherever z3 e^-z1 + z1^2 != 0, i.e. almost everywhere, so J_f and det J_f are the same function",
     },
-    "counter_density": {
+    "q2_counter_density": {
         "L10 compare: `r <= 0.5` -> `r < 0.5` (<= -> <)":
             "at r = 0.5 both branches give 0.9 (the frame starts at 0.9 - k * 0): the density is continuous there",
     },
-    "normalising_k": {
+    "q2_normalising_k": {
         "L7 args: `sp.Eq(sp.Rational(9, 10) + frame_mass, 1)` -> `sp.Eq(1, sp.Rational(9, 10) + frame_mass)` "
         "(first two arguments swapped)": "an equation with its sides swapped has the same solutions",
     },
-    "vp_bound": {
+    "q2_vp_bound": {
         "L6 arith: `max_density_vp * 1` -> `max_density_vp / 1` (* -> /)": "x * 1 == x / 1",
     },
 }

@@ -36,6 +36,7 @@ CGAN_CALIBRATED_EPOCH = 7
 def build() -> Notebook:
     nb = Notebook(HW)
     _intro(nb)
+    _inspection_helpers(nb)
     _p1_generator(nb)
     _p1_discriminator(nb)
     _p1_losses(nb)
@@ -44,6 +45,7 @@ def build() -> Notebook:
     _p2_make_gan(nb)
     _p2_train_gan(nb)
     _p2_training(nb)
+    _p2_baseline_and_ablations(nb)
     _p2_comparison(nb)
     _p3_cond_generator(nb)
     _p3_cond_discriminator(nb)
@@ -63,6 +65,7 @@ def build() -> Notebook:
 
 # ============================================================================ intro
 def _intro(nb: Notebook) -> None:
+    """The title, what the homework covers and credits, the setup cell and the experiment sizes."""
     nb.md(r'''
         # Homework 4: GANs on MNIST, their theory, and discrete optimal transport
 
@@ -146,6 +149,10 @@ def _intro(nb: Notebook) -> None:
             for name in ("{BASELINE_FILE}", "{CGAN_FILE}", "{RESULTS_FILE}"))
         '''.replace("{BASELINE_FILE}", BASELINE_FILE).replace("{CGAN_FILE}", CGAN_FILE)
           .replace("{RESULTS_FILE}", RESULTS_FILE), locked=True, grade_id="imports")
+
+
+def _inspection_helpers(nb: Notebook) -> None:
+    """Intro: the helpers the network tests use to see which modules run (students may call them too)."""
     nb.md('''
         The tests inspect your networks by running them and recording which modules are called, in which
         order. Build your networks from `torch.nn` modules (`nn.Linear`, `nn.LeakyReLU`, `nn.Dropout`,
@@ -1094,7 +1101,7 @@ def _p2_train_gan(nb):
 
 
 def _p2_training(nb):
-    """Training and scoring the four models (the notebook's own run), and P1's graded samples."""
+    """P2: the experiment runner that trains and scores each model (the notebook's own run)."""
     nb.md(r'''
         ### Training and scoring the four models
 
@@ -1210,6 +1217,10 @@ def _p2_training(nb):
                   f"MNIST FD {RESULTS[name]['mnist_fd']:.2f}")
             return generator
         ''', locked=True, grade_id="experiment_runner")
+
+
+def _p2_baseline_and_ablations(nb: Notebook) -> None:
+    """P2: train the baseline (P1's graded samples), then the three ablations and the results table."""
     nb.md(r'''
         Train the P1 baseline (this is also P1's training run: its loss curves and samples belong to P1).
         What to expect (measured in `docs/hw4_gans.md`): during the first few thousand updates the losses swing
