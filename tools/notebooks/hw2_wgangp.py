@@ -2060,156 +2060,62 @@ def _closing(nb: Notebook) -> None:
 
 
 # ---------------------------------------------------------------------- proofs
-_CRITIC_OK = '''
-class Critic(nn.Module):
-    def __init__(self, capacity=128):
-        super().__init__()
-        self.embed = nn.Conv2d(1, capacity, 3, padding=1)
-        self.blocks = nn.Sequential(ResidualBlock(capacity, stride=4, batchnorm={bn}),
-                                    *[ResidualBlock(capacity, batchnorm={bn}) for _ in range({more})])
-        self.head = nn.Linear(capacity, 1)
-
-    def forward(self, x):
-        h = self.blocks({act}(self.embed(x)))
-        return self.head(h.{pool}(dim=(2, 3))){squeeze}
-'''
-
-
-def _critic(bn="False", more=3, act="F.relu", pool="sum", squeeze=".squeeze(1)"):
-    return _CRITIC_OK.format(bn=bn, more=more, act=act, pool=pool, squeeze=squeeze)
-
-
-_GP = '''
-def gradient_penalty(critic, x_real, x_fake):
-    eps = {eps}
-    x_hat = {xhat}
-    scores = critic(x_hat)
-    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph={cg})
-    return {ret}
-'''
-
-
-def _gp(eps="torch.rand(x_real.shape[0], *([1] * (x_real.dim() - 1)))",
-        xhat="(eps * x_real + (1 - eps) * x_fake).detach().requires_grad_(True)", cg="True",
-        ret="((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"):
-    return _GP.format(eps=eps, xhat=xhat, cg=cg, ret=ret)
-
-
-_STEPS = '''
-def critic_step(generator, critic, opt_c, x_real, z):
-    {fake}
-    {zero_c}
-    loss = {closs}
-    loss.backward()
-    opt_c.step()
-    return float(loss)
-
-
-def generator_step(generator, critic, opt_g, z):
-    {zero_g}
-    loss = {gloss}
-    loss.backward()
-    opt_g.step()
-    return float(loss)
-'''
-
-
-def _steps(fake="x_fake = generator(z).detach()", zero_c="opt_c.zero_grad()",
-           closs="critic_loss(critic, x_real, x_fake)", zero_g="opt_g.zero_grad()",
-           gloss="generator_loss(critic, generator(z))"):
-    return _STEPS.format(fake=fake, zero_c=zero_c, closs=closs, zero_g=zero_g, gloss=gloss)
-
-
-_CIFAR = '''
-class CifarGenerator(nn.Module):
-    def __init__(self, seed_dim=SEED_DIM, capacity=128):
-        super().__init__()
-        self.capacity = capacity
-        self.embed = nn.Linear(seed_dim, capacity * {m} * {m}, bias=False)
-        self.embed_bn = nn.BatchNorm2d(capacity)
-        self.blocks = nn.Sequential(*[ResidualBlock(capacity) for _ in range({blocks})])
-        self.upsample = nn.Sequential(nn.Upsample(scale_factor={up}, mode="bilinear", align_corners=False),
-                                      nn.Conv2d(capacity, capacity, 3, padding=1, bias=False),
-                                      nn.BatchNorm2d(capacity), nn.ReLU())
-        self.to_image = nn.Conv2d(capacity, {cout}, 3, padding=1, bias=False)
-        self.pixel_bias = nn.Parameter(torch.zeros({cout}, {side}, {side}))
-
-    def forward(self, z):
-        h = F.relu(self.embed_bn(self.embed(z).view(-1, self.capacity, {m}, {m})))
-        h = self.upsample(self.blocks(h))
-        return torch.sigmoid(self.to_image(h) + self.pixel_bias)
-
-
-class CifarCritic(nn.Module):
-    def __init__(self, capacity=128):
-        super().__init__()
-        self.embed = nn.Conv2d({cin}, capacity, 3, padding=1)
-        self.blocks = nn.Sequential(ResidualBlock(capacity, stride={stride}, batchnorm={bn}),
-                                    *[ResidualBlock(capacity, batchnorm={bn}) for _ in range(3)])
-        self.head = nn.Linear(capacity, 1)
-
-    def forward(self, x):
-        h = self.blocks(F.relu(self.embed(x)))
-        return self.head(h.sum(dim=(2, 3))).squeeze(1)
-'''
-
-
-def _cifar(m=8, blocks=9, up=4, cout=3, side=32, cin=3, stride=4, bn="False"):
-    return _CIFAR.format(m=m, blocks=blocks, up=up, cout=cout, side=side, cin=cin, stride=stride, bn=bn)
-
-
-_GEN_T = ["p6_generator_tests"]
-_CRI_T = ["p6_critic_tests"]
-
+# A wrong answer is the reference answer with its mistake made by edits=[(old, new)]: each old found exactly once in
+# the answer cell (solution markers dropped), so a fix to a solution reaches its mutants. A correct variant that is
+# the reference with a harmless change is an edit too. source= stays only for a genuinely different implementation
+# a student might write (most correct variants: they prove the tests accept another way of writing the answer) and
+# for wholesale rewrites, where an edit would replace the whole body.
+#
 # Every graded cell gives points per test, so a wrong answer names in earns= the points it still gets there:
 # those of the tests its mistake leaves passing (tests/test_proofs.py checks the exact number). The blank stubs
 # earn 0 and the correct variants every point (passes=).
 _C1, _O1, _C2, _O2 = "p1_conjugate_tests", "p1_objective_tests", "p2_conjugate_tests", "p2_objective_tests"
 _GP_T, _LOSS_T, _OPT_T = "p5_gradient_penalty_tests", "p5_losses_tests", "p5_optimizers_tests"
 _CS_T, _GS_T, _SCHED_T = "p5_critic_step_tests", "p5_generator_step_tests", "p6_schedule_tests"
+_GEN_T = ["p6_generator_tests"]
+_CRI_T = ["p6_critic_tests"]
+
+_KL_CONJUGATE = "f_star_kl = sp.simplify((t * u - u * sp.log(u)).subs(u, _crit))"
+_RKL_CONJUGATE = "f_star_rkl = -1 - sp.log(-s)"
+_GP_EPS = "torch.rand(x_real.shape[0], *([1] * (x_real.dim() - 1)), device=x_real.device)"
+_GP_HAT = "(eps * x_real + (1 - eps) * x_fake).detach()"
+_GP_NORM = "((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"
+_CRITIC_LOSS = "critic(x_fake).mean() - critic(x_real).mean()"
+_PENALTY = " + lam * gradient_penalty(critic, x_real, x_fake)"
+_BN_FIRST, _BN_MORE = "ResidualBlock(capacity, stride=4, batchnorm=False)", "ResidualBlock(capacity, batchnorm=False)"
+_BN_ON = [(_BN_FIRST, _BN_FIRST.replace("False", "True")), (_BN_MORE, _BN_MORE.replace("False", "True"))]
+_HEAD = "self.head = nn.Linear(capacity, 1)"
+_SEED_MAP, _SEED_VIEW, _PIXEL_BIAS = "capacity * 8 * 8", "self.capacity, 8, 8)", "torch.zeros(3, 32, 32)"
+
+
+def _betas_dropped(net):
+    return (f"{net}.parameters(), lr=lr, betas=(0.0, 0.9)", f"{net}.parameters(), lr=lr")
+
+
+def _lr_typed(net):
+    return (f"{net}.parameters(), lr=lr", f"{net}.parameters(), lr=3e-4")
+
 
 MUTANTS = [
     # P1
-    Mutant("p1_conjugate", "conjugate off by one: exp(t)", "f_star_kl = sp.exp(t)", earns={_C1: 0.25}),
-    Mutant("p1_conjugate", "f itself instead of its conjugate", "f_star_kl = t * sp.log(t)", earns={_C1: 0.25}),
-    Mutant("p1_conjugate", "maximiser u not substituted back", "f_star_kl = t * u - u * sp.log(u)", earns={_C1: 0}),
+    Mutant("p1_conjugate", "conjugate off by one: exp(t)", edits=[(_KL_CONJUGATE, "f_star_kl = sp.exp(t)")],
+           earns={_C1: 0.25}),
+    Mutant("p1_conjugate", "f itself instead of its conjugate", edits=[(_KL_CONJUGATE, "f_star_kl = t * sp.log(t)")],
+           earns={_C1: 0.25}),
+    Mutant("p1_conjugate", "maximiser u not substituted back", edits=[
+        (_KL_CONJUGATE, "f_star_kl = sp.simplify(t * u - u * sp.log(u))")], earns={_C1: 0}),
     Mutant("p1_conjugate", "correct variant: written out", "f_star_kl = sp.exp(t) / sp.E",
            passes=["p1_conjugate_tests"]),
-    Mutant("p1_objective", "missing the constant 1", '''
-def kl_objective(d, x_p, x_q):
-    return torch.log(d(x_p)).mean() - d(x_q).mean()
-
-def kl_optimal_critic(log_p, log_q):
-    return lambda x: torch.exp(log_p(x) - log_q(x))
-''', earns={_O1: 1}),
-    Mutant("p1_objective", "optimal critic inverted (q/p)", '''
-def kl_objective(d, x_p, x_q):
-    return 1.0 + torch.log(d(x_p)).mean() - d(x_q).mean()
-
-def kl_optimal_critic(log_p, log_q):
-    return lambda x: torch.exp(log_q(x) - log_p(x))
-''', earns={_O1: 1}),
-    Mutant("p1_objective", "expectations swapped between p and q", '''
-def kl_objective(d, x_p, x_q):
-    return 1.0 + torch.log(d(x_q)).mean() - d(x_p).mean()
-
-def kl_optimal_critic(log_p, log_q):
-    return lambda x: torch.exp(log_p(x) - log_q(x))
-''', earns={_O1: 0.5}),
-    Mutant("p1_objective", "sum instead of mean", '''
-def kl_objective(d, x_p, x_q):
-    return 1.0 + torch.log(d(x_p)).sum() - d(x_q).sum()
-
-def kl_optimal_critic(log_p, log_q):
-    return lambda x: torch.exp(log_p(x) - log_q(x))
-''', earns={_O1: 1}),
-    Mutant("p1_objective", "log-ratio as the critic (log p/q instead of p/q)", '''
-def kl_objective(d, x_p, x_q):
-    return 1.0 + torch.log(d(x_p)).mean() - d(x_q).mean()
-
-def kl_optimal_critic(log_p, log_q):
-    return lambda x: log_p(x) - log_q(x)
-''', earns={_O1: 0.75}),
+    Mutant("p1_objective", "missing the constant 1", edits=[
+        ("return 1.0 + torch.log(d(x_p))", "return torch.log(d(x_p))")], earns={_O1: 1}),
+    Mutant("p1_objective", "optimal critic inverted (q/p)", edits=[
+        ("torch.exp(log_p(x) - log_q(x))", "torch.exp(log_q(x) - log_p(x))")], earns={_O1: 1}),
+    Mutant("p1_objective", "expectations swapped between p and q", edits=[
+        ("torch.log(d(x_p)).mean() - d(x_q).mean()", "torch.log(d(x_q)).mean() - d(x_p).mean()")], earns={_O1: 0.5}),
+    Mutant("p1_objective", "sum instead of mean", edits=[
+        ("torch.log(d(x_p)).mean() - d(x_q).mean()", "torch.log(d(x_p)).sum() - d(x_q).sum()")], earns={_O1: 1}),
+    Mutant("p1_objective", "log-ratio as the critic (log p/q instead of p/q)", edits=[
+        ("lambda x: torch.exp(log_p(x) - log_q(x))", "lambda x: log_p(x) - log_q(x)")], earns={_O1: 0.75}),
     Mutant("p1_objective", "correct variant: sums divided by counts", '''
 def kl_objective(d, x_p, x_q):
     return 1 + torch.sum(torch.log(d(x_p))) / len(x_p) - torch.sum(d(x_q)) / len(x_q)
@@ -2220,39 +2126,22 @@ def kl_optimal_critic(log_p, log_q):
     return d_star
 ''', passes=["p1_objective_tests"]),
     # P2
-    Mutant("p2_conjugate", "sign slip: -1 + log(-s)", "f_star_rkl = -1 + sp.log(-s)", earns={_C2: 0.25}),
-    Mutant("p2_conjugate", "dropped the constant", "f_star_rkl = -sp.log(-s)", earns={_C2: 0.25}),
-    Mutant("p2_conjugate", "domain ignored: log(s) of a negative s", "f_star_rkl = -1 - sp.log(s)", earns={_C2: 0.25}),
-    Mutant("p2_conjugate", "correct variant: log(-1/s) - 1", "f_star_rkl = sp.log(-1 / s) - 1",
-           passes=["p2_conjugate_tests"]),
-    Mutant("p2_objective", "optimal critic p/q instead of -q/p", '''
-def rkl_objective(d, x_p, x_q):
-    return 1.0 + d(x_p).mean() + torch.log(-d(x_q)).mean()
-
-def rkl_optimal_critic(log_p, log_q):
-    return lambda x: -torch.exp(log_p(x) - log_q(x))
-''', earns={_O2: 1}),
-    Mutant("p2_objective", "log d instead of log(-d)", '''
-def rkl_objective(d, x_p, x_q):
-    return 1.0 + d(x_p).mean() + torch.log(d(x_q)).mean()
-
-def rkl_optimal_critic(log_p, log_q):
-    return lambda x: -torch.exp(log_q(x) - log_p(x))
-''', earns={_O2: 0.25}),
-    Mutant("p2_objective", "missing the constant 1", '''
-def rkl_objective(d, x_p, x_q):
-    return d(x_p).mean() + torch.log(-d(x_q)).mean()
-
-def rkl_optimal_critic(log_p, log_q):
-    return lambda x: -torch.exp(log_q(x) - log_p(x))
-''', earns={_O2: 1}),
-    Mutant("p2_objective", "expectations swapped between p and q", '''
-def rkl_objective(d, x_p, x_q):
-    return 1.0 + d(x_q).mean() + torch.log(-d(x_p)).mean()
-
-def rkl_optimal_critic(log_p, log_q):
-    return lambda x: -torch.exp(log_q(x) - log_p(x))
-''', earns={_O2: 0.5}),
+    Mutant("p2_conjugate", "sign slip: -1 + log(-s)", edits=[(_RKL_CONJUGATE, "f_star_rkl = -1 + sp.log(-s)")],
+           earns={_C2: 0.25}),
+    Mutant("p2_conjugate", "dropped the constant", edits=[(_RKL_CONJUGATE, "f_star_rkl = -sp.log(-s)")],
+           earns={_C2: 0.25}),
+    Mutant("p2_conjugate", "domain ignored: log(s) of a negative s", edits=[
+        (_RKL_CONJUGATE, "f_star_rkl = -1 - sp.log(s)")], earns={_C2: 0.25}),
+    Mutant("p2_conjugate", "correct variant: log(-1/s) - 1", edits=[
+        (_RKL_CONJUGATE, "f_star_rkl = sp.log(-1 / s) - 1")], passes=["p2_conjugate_tests"]),
+    Mutant("p2_objective", "optimal critic p/q instead of -q/p", edits=[
+        ("-torch.exp(log_q(x) - log_p(x))", "-torch.exp(log_p(x) - log_q(x))")], earns={_O2: 1}),
+    Mutant("p2_objective", "log d instead of log(-d)", edits=[("torch.log(-d(x_q))", "torch.log(d(x_q))")],
+           earns={_O2: 0.25}),
+    Mutant("p2_objective", "missing the constant 1", edits=[("return 1.0 + d(x_p)", "return d(x_p)")],
+           earns={_O2: 1}),
+    Mutant("p2_objective", "expectations swapped between p and q", edits=[
+        ("d(x_p).mean() + torch.log(-d(x_q))", "d(x_q).mean() + torch.log(-d(x_p))")], earns={_O2: 0.5}),
     Mutant("p2_objective", "correct variant: log-ratio written out", '''
 def rkl_objective(d, x_p, x_q):
     return 1 + torch.mean(d(x_p)) + torch.mean(torch.log(torch.abs(d(x_q))))
@@ -2261,36 +2150,18 @@ def rkl_optimal_critic(log_p, log_q):
     return lambda x: -(log_q(x).exp() / log_p(x).exp())
 ''', passes=["p2_objective_tests"]),
     # P3
-    Mutant("p3_costs", "squared Euclidean ground cost (ot.dist default)", '''
-def smoothing_costs(x, eps):
-    y = x + eps
-    w = np.full(len(x), 1.0 / len(x))
-    return float(ot.emd2(w, w, ot.dist(x, y))), float(np.linalg.norm(eps, axis=1).mean())
-''', earns={"p3_costs_tests": 3}),
-    Mutant("p3_costs", "identity cost as root-mean-square (skips Jensen)", '''
-def smoothing_costs(x, eps):
-    y = x + eps
-    w = np.full(len(x), 1.0 / len(x))
-    return float(ot.emd2(w, w, ot.dist(x, y, metric="euclidean"))), float(np.sqrt((eps ** 2).sum(1).mean()))
-''', earns={"p3_costs_tests": 2.5}),
-    Mutant("p3_costs", "identity cost summed instead of averaged", '''
-def smoothing_costs(x, eps):
-    y = x + eps
-    w = np.full(len(x), 1.0 / len(x))
-    return float(ot.emd2(w, w, ot.dist(x, y, metric="euclidean"))), float(np.linalg.norm(eps, axis=1).sum())
-''', earns={"p3_costs_tests": 2.5}),
-    Mutant("p3_costs", "the two costs returned in the wrong order", '''
-def smoothing_costs(x, eps):
-    y = x + eps
-    w = np.full(len(x), 1.0 / len(x))
-    return float(np.linalg.norm(eps, axis=1).mean()), float(ot.emd2(w, w, ot.dist(x, y, metric="euclidean")))
-''', earns={"p3_costs_tests": 0.5}),
-    Mutant("p3_costs", "entropic OT (Sinkhorn) instead of the exact EMD", '''
-def smoothing_costs(x, eps):
-    y = x + eps
-    w = np.full(len(x), 1.0 / len(x))
-    return float(ot.sinkhorn2(w, w, ot.dist(x, y, metric="euclidean"), 0.05)), float(np.linalg.norm(eps, axis=1).mean())
-''', earns={"p3_costs_tests": 3}),  # the entropic blur shows even without noise
+    Mutant("p3_costs", "squared Euclidean ground cost (ot.dist default)", edits=[
+        ('ot.dist(x, y, metric="euclidean")', "ot.dist(x, y)")], earns={"p3_costs_tests": 3}),
+    Mutant("p3_costs", "identity cost as root-mean-square (skips Jensen)", edits=[
+        ("np.linalg.norm(eps, axis=1).mean()", "np.sqrt((eps ** 2).sum(1).mean())")], earns={"p3_costs_tests": 2.5}),
+    Mutant("p3_costs", "identity cost summed instead of averaged", edits=[
+        ("np.linalg.norm(eps, axis=1).mean()", "np.linalg.norm(eps, axis=1).sum()")], earns={"p3_costs_tests": 2.5}),
+    Mutant("p3_costs", "the two costs returned in the wrong order", edits=[
+        ("return float(emd), float(identity_cost)", "return float(identity_cost), float(emd)")],
+        earns={"p3_costs_tests": 0.5}),
+    Mutant("p3_costs", "entropic OT (Sinkhorn) instead of the exact EMD", edits=[
+        ("emd = ot.emd2(w, w, ", "emd = ot.sinkhorn2(w, w, "), ('metric="euclidean"))', 'metric="euclidean"), 0.05)')],
+        earns={"p3_costs_tests": 3}),  # the entropic blur shows even without noise
     Mutant("p3_costs", "correct variant: scipy cdist and empty weights", '''
 from scipy.spatial.distance import cdist
 def smoothing_costs(x, eps):
@@ -2298,39 +2169,18 @@ def smoothing_costs(x, eps):
     return float(ot.emd2([], [], M)), float(np.sqrt((eps ** 2).sum(axis=1)).mean())
 ''', passes=["p3_costs_tests"]),
     # P4
-    Mutant("p4_linprog", "LP with wrong marginal constraints (row sums only)", '''
-def w1_linprog(p, q, C):
-    n = len(p)
-    res = linprog(C.reshape(-1), A_eq=np.kron(np.eye(n), np.ones((1, n))), b_eq=p, bounds=(0, None), method="highs")
-    return float(res.fun), res.x.reshape(n, n)
-''', earns={"p4_linprog_tests": 0.25}),
-    Mutant("p4_linprog", "LP with marginals swapped (kron order mixed up)", '''
-def w1_linprog(p, q, C):
-    n = len(p)
-    rows = np.kron(np.ones((1, n)), np.eye(n))
-    cols = np.kron(np.eye(n), np.ones((1, n)))
-    res = linprog(C.reshape(-1), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([p, q]),
-                  bounds=(0, None), method="highs")
-    return float(res.fun), res.x.reshape(n, n)
-''', earns={"p4_linprog_tests": 0.25}),
-    Mutant("p4_linprog", "LP with inequality marginals (<=)", '''
-def w1_linprog(p, q, C):
-    n = len(p)
-    rows = np.kron(np.eye(n), np.ones((1, n)))
-    cols = np.kron(np.ones((1, n)), np.eye(n))
-    res = linprog(C.reshape(-1), A_ub=np.vstack([rows, cols]), b_ub=np.concatenate([p, q]),
-                  bounds=(0, None), method="highs")
-    return float(res.fun), res.x.reshape(n, n)
-''', earns={"p4_linprog_tests": 0.25}),
-    Mutant("p4_linprog", "plan returned flat (n*n,) instead of n x n", '''
-def w1_linprog(p, q, C):
-    n = len(p)
-    rows = np.kron(np.eye(n), np.ones((1, n)))
-    cols = np.kron(np.ones((1, n)), np.eye(n))
-    res = linprog(C.reshape(-1), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([p, q]),
-                  bounds=(0, None), method="highs")
-    return float(res.fun), res.x
-''', earns={"p4_linprog_tests": 0.75}),
+    Mutant("p4_linprog", "LP with wrong marginal constraints (row sums only)", edits=[
+        ("A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([p, q])", "A_eq=rows, b_eq=p")],
+        earns={"p4_linprog_tests": 0.25}),
+    Mutant("p4_linprog", "LP with marginals swapped (kron order mixed up)", edits=[
+        ("rows = np.kron(np.eye(n), np.ones((1, n)))", "rows = np.kron(np.ones((1, n)), np.eye(n))"),
+        ("cols = np.kron(np.ones((1, n)), np.eye(n))", "cols = np.kron(np.eye(n), np.ones((1, n)))")],
+        earns={"p4_linprog_tests": 0.25}),
+    Mutant("p4_linprog", "LP with inequality marginals (<=)", edits=[
+        ("A_eq=np.vstack([rows, cols]), b_eq=", "A_ub=np.vstack([rows, cols]), b_ub=")],
+        earns={"p4_linprog_tests": 0.25}),
+    Mutant("p4_linprog", "plan returned flat (n*n,) instead of n x n", edits=[("res.x.reshape(n, n)", "res.x")],
+           earns={"p4_linprog_tests": 0.75}),
     Mutant("p4_linprog", "correct variant: loops and column-major flattening", '''
 def w1_linprog(p, q, C):
     n = len(p)
@@ -2343,109 +2193,79 @@ def w1_linprog(p, q, C):
     res = linprog(C.reshape(-1, order="F"), A_eq=A, b_eq=np.concatenate([p, q]), method="highs-ds")
     return float(res.fun), res.x.reshape(n, n, order="F")
 ''', passes=["p4_linprog_tests"]),
-    Mutant("p4_glue", "no zero handling in 1/r", '''
-def glue_couplings(pi_p, pi_q, r):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return pi_p @ np.diag(1.0 / r) @ pi_q
-''', earns={"p4_glue_tests": 1.5}),
-    Mutant("p4_glue", "forgot diag(1/r)", '''
-def glue_couplings(pi_p, pi_q, r):
-    return pi_p @ pi_q
-''', earns={"p4_glue_tests": 0}),
-    Mutant("p4_glue", "diag(r) instead of diag(1/r)", '''
-def glue_couplings(pi_p, pi_q, r):
-    return pi_p @ np.diag(r) @ pi_q
-''', earns={"p4_glue_tests": 0}),
+    Mutant("p4_glue", "no zero handling in 1/r", edits=[
+        ("    inv = np.zeros_like(r)\n    inv[r > 0] = 1.0 / r[r > 0]\n    return pi_p @ np.diag(inv) @ pi_q",
+         '    with np.errstate(divide="ignore", invalid="ignore"):\n        return pi_p @ np.diag(1.0 / r) @ pi_q')],
+        earns={"p4_glue_tests": 1.5}),
+    Mutant("p4_glue", "forgot diag(1/r)", edits=[("pi_p @ np.diag(inv) @ pi_q", "pi_p @ pi_q")],
+           earns={"p4_glue_tests": 0}),
+    Mutant("p4_glue", "diag(r) instead of diag(1/r)", edits=[("np.diag(inv)", "np.diag(r)")],
+           earns={"p4_glue_tests": 0}),
     Mutant("p4_glue", "correct variant: np.divide with where", '''
 def glue_couplings(pi_p, pi_q, r):
     scaled = np.divide(pi_p, r[None, :], out=np.zeros_like(pi_p), where=r[None, :] > 0)
     return scaled @ pi_q
 ''', passes=["p4_glue_tests"]),
     # P5 critic
-    Mutant("p5_critic", "BatchNorm left in the critic", _critic(bn="True"), earns={"p5_critic_tests": 3}),
-    Mutant("p5_critic", "BatchNorm after the embedding", _critic().replace(
-        "self.head = nn.Linear(capacity, 1)", "self.head = nn.Linear(capacity, 1)\n        self.norm = nn.BatchNorm2d(capacity)")
-        .replace("self.blocks(F.relu(self.embed(x)))", "self.blocks(F.relu(self.norm(self.embed(x))))"),
-           earns={"p5_critic_tests": 3}),
-    Mutant("p5_critic", "no stride-4 block", _critic().replace("stride=4, ", ""), earns={"p5_critic_tests": 5.25}),
-    Mutant("p5_critic", "only two blocks after the stride-4 block", _critic(more=2), earns={"p5_critic_tests": 5.25}),
-    Mutant("p5_critic", "scores of shape (N, 1)", _critic(squeeze=""), earns={"p5_critic_tests": 5.5}),
-    Mutant("p5_critic", "a layer defined but never used", _critic().replace(
-        "self.head = nn.Linear(capacity, 1)", "self.head = nn.Linear(capacity, 1)\n        self.hidden = nn.Linear(capacity, capacity)"),
-           earns={"p5_critic_tests": 5}),
-    Mutant("p5_critic", "correct variant: leaky ReLU embedding, mean pooling", _critic(act="F.leaky_relu", pool="mean"),
-           passes=["p5_critic_tests"]),
+    Mutant("p5_critic", "BatchNorm left in the critic", edits=_BN_ON, earns={"p5_critic_tests": 3}),
+    Mutant("p5_critic", "BatchNorm after the embedding", edits=[
+        (_HEAD, _HEAD + "\n        self.norm = nn.BatchNorm2d(capacity)"),
+        ("F.relu(self.embed(x))", "F.relu(self.norm(self.embed(x)))")], earns={"p5_critic_tests": 3}),
+    Mutant("p5_critic", "no stride-4 block", edits=[("stride=4, ", "")], earns={"p5_critic_tests": 5.25}),
+    Mutant("p5_critic", "only two blocks after the stride-4 block", edits=[("range(3)", "range(2)")],
+           earns={"p5_critic_tests": 5.25}),
+    Mutant("p5_critic", "scores of shape (N, 1)", edits=[(".squeeze(1)", "")], earns={"p5_critic_tests": 5.5}),
+    Mutant("p5_critic", "a layer defined but never used", edits=[
+        (_HEAD, _HEAD + "\n        self.hidden = nn.Linear(capacity, capacity)")], earns={"p5_critic_tests": 5}),
+    Mutant("p5_critic", "correct variant: leaky ReLU embedding, mean pooling", edits=[
+        ("F.relu(self.embed(x))", "F.leaky_relu(self.embed(x))"), ("h.sum(dim=(2, 3))", "h.mean(dim=(2, 3))")],
+        passes=["p5_critic_tests"]),
     # P5 gradient penalty
-    Mutant("p5_gradient_penalty", "penalty on real instead of interpolated points",
-           _gp(xhat="x_real.detach().clone().requires_grad_(True)"), earns={_GP_T: 3.5}),
-    Mutant("p5_gradient_penalty", "penalty on fake points only",
-           _gp(xhat="x_fake.detach().clone().requires_grad_(True)"), earns={_GP_T: 3.5}),
-    Mutant("p5_gradient_penalty", "detached interpolates: gradient without create_graph", _gp(cg="False"),
-           earns={_GP_T: 5.5}),
-    Mutant("p5_gradient_penalty", "detached interpolates: gradient norm detached",
-           _gp(ret="((grad.detach().flatten(1).norm(dim=1) - 1) ** 2).mean()"), earns={_GP_T: 5.5}),
-    Mutant("p5_gradient_penalty", "one epsilon for the whole batch", _gp(eps="torch.rand(())"), earns={_GP_T: 3.5}),
-    Mutant("p5_gradient_penalty", "norm over the wrong axis", _gp(ret="((grad.norm(dim=1) - 1) ** 2).mean()"),
-           earns={_GP_T: 0.5}),
-    Mutant("p5_gradient_penalty", "lambda folded into the penalty",
-           _gp(ret="10.0 * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"), earns={_GP_T: 1}),
-    Mutant("p5_gradient_penalty", "eps one dimension short (N, 1, 1): x_hat broadcasts to (N, N, H, W)",
-           _gp(eps="torch.rand(x_real.shape[0], 1, 1)"), earns={_GP_T: 0}),
-    Mutant("p5_gradient_penalty", "x_fake dropped from the interpolate (x_hat = eps * x_real)",
-           _gp(xhat="(eps * x_real).detach().requires_grad_(True)"), earns={_GP_T: 3.5}),
-    Mutant("p5_gradient_penalty", "sign slip in the interpolate: eps * x_real - (1 - eps) * x_fake",
-           _gp(xhat="(eps * x_real - (1 - eps) * x_fake).detach().requires_grad_(True)"), earns={_GP_T: 3.5}),
-    Mutant("p5_gradient_penalty", "one-sided penalty", _gp(ret="(F.relu(grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"),
+    Mutant("p5_gradient_penalty", "penalty on real instead of interpolated points", edits=[
+        (_GP_HAT, "x_real.detach().clone()")], earns={_GP_T: 3.5}),
+    Mutant("p5_gradient_penalty", "penalty on fake points only", edits=[(_GP_HAT, "x_fake.detach().clone()")],
            earns={_GP_T: 3.5}),
-    Mutant("p5_gradient_penalty", "correct variant: graph kept, grad_outputs, rand_like",
-           _gp(eps="torch.rand_like(x_real[:, :1, :1, :1]) if x_real.dim() == 4 else torch.rand(len(x_real), 1)",
-               xhat="x_real + eps * (x_fake - x_real); x_hat.requires_grad_(True)",
-               ret="((grad.reshape(len(grad), -1).pow(2).sum(1).sqrt() - 1) ** 2).mean()")
-           .replace("scores.sum(), x_hat", "scores, x_hat, grad_outputs=torch.ones_like(scores)"),
-           passes=["p5_gradient_penalty_tests"]),
+    Mutant("p5_gradient_penalty", "detached interpolates: gradient without create_graph", edits=[
+        ("create_graph=True", "create_graph=False")], earns={_GP_T: 5.5}),
+    Mutant("p5_gradient_penalty", "detached interpolates: gradient norm detached", edits=[
+        ("grad.flatten(1)", "grad.detach().flatten(1)")], earns={_GP_T: 5.5}),
+    Mutant("p5_gradient_penalty", "one epsilon for the whole batch", edits=[
+        (_GP_EPS, "torch.rand((), device=x_real.device)")], earns={_GP_T: 3.5}),
+    Mutant("p5_gradient_penalty", "norm over the wrong axis", edits=[("grad.flatten(1).norm(", "grad.norm(")],
+           earns={_GP_T: 0.5}),
+    Mutant("p5_gradient_penalty", "lambda folded into the penalty", edits=[(_GP_NORM, "10.0 * " + _GP_NORM)],
+           earns={_GP_T: 1}),
+    Mutant("p5_gradient_penalty", "eps one dimension short (N, 1, 1): x_hat broadcasts to (N, N, H, W)", edits=[
+        ("*([1] * (x_real.dim() - 1))", "1, 1")], earns={_GP_T: 0}),
+    Mutant("p5_gradient_penalty", "x_fake dropped from the interpolate (x_hat = eps * x_real)", edits=[
+        (" + (1 - eps) * x_fake", "")], earns={_GP_T: 3.5}),
+    Mutant("p5_gradient_penalty", "sign slip in the interpolate: eps * x_real - (1 - eps) * x_fake", edits=[
+        (" + (1 - eps) * x_fake", " - (1 - eps) * x_fake")], earns={_GP_T: 3.5}),
+    Mutant("p5_gradient_penalty", "one-sided penalty", edits=[
+        ("((grad.flatten(1).norm(dim=1) - 1) ** 2)", "(F.relu(grad.flatten(1).norm(dim=1) - 1) ** 2)")],
+        earns={_GP_T: 3.5}),
+    Mutant("p5_gradient_penalty", "correct variant: graph kept, grad_outputs, rand_like", '''
+def gradient_penalty(critic, x_real, x_fake):
+    eps = torch.rand_like(x_real[:, :1, :1, :1]) if x_real.dim() == 4 else torch.rand(len(x_real), 1)
+    x_hat = x_real + eps * (x_fake - x_real); x_hat.requires_grad_(True)
+    scores = critic(x_hat)
+    (grad,) = torch.autograd.grad(scores, x_hat, grad_outputs=torch.ones_like(scores), create_graph=True)
+    return ((grad.reshape(len(grad), -1).pow(2).sum(1).sqrt() - 1) ** 2).mean()
+''', passes=["p5_gradient_penalty_tests"]),
     # P5 losses
-    Mutant("p5_losses", "missing penalty", '''
-def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
-    return critic(x_fake).mean() - critic(x_real).mean()
-
-def generator_loss(critic, x_fake):
-    return -critic(x_fake).mean()
-''', earns={_LOSS_T: 3.25}),
-    Mutant("p5_losses", "sign error in the critic loss", '''
-def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
-    return critic(x_real).mean() - critic(x_fake).mean() + lam * gradient_penalty(critic, x_real, x_fake)
-
-def generator_loss(critic, x_fake):
-    return -critic(x_fake).mean()
-''', earns={_LOSS_T: 2}),
-    Mutant("p5_losses", "sign error in the generator loss", '''
-def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
-    return critic(x_fake).mean() - critic(x_real).mean() + lam * gradient_penalty(critic, x_real, x_fake)
-
-def generator_loss(critic, x_fake):
-    return critic(x_fake).mean()
-''', earns={_LOSS_T: 3.5}),
-    Mutant("p5_losses", "sum instead of mean", '''
-def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
-    return critic(x_fake).sum() - critic(x_real).sum() + lam * gradient_penalty(critic, x_real, x_fake)
-
-def generator_loss(critic, x_fake):
-    return -critic(x_fake).sum()
-''', earns={_LOSS_T: 0.5}),
-    Mutant("p5_losses", "lam ignored (hard-coded 10)", '''
-def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
-    return critic(x_fake).mean() - critic(x_real).mean() + 10.0 * gradient_penalty(critic, x_real, x_fake)
-
-def generator_loss(critic, x_fake):
-    return -critic(x_fake).mean()
-''', earns={_LOSS_T: 4.5}),
-    Mutant("p5_losses", "generator loss on detached samples", '''
-def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
-    return critic(x_fake).mean() - critic(x_real).mean() + lam * gradient_penalty(critic, x_real, x_fake)
-
-def generator_loss(critic, x_fake):
-    return -critic(x_fake.detach()).mean()
-''', earns={_LOSS_T: 4.25}),
+    Mutant("p5_losses", "missing penalty", edits=[(_PENALTY, "")], earns={_LOSS_T: 3.25}),
+    Mutant("p5_losses", "sign error in the critic loss", edits=[
+        (_CRITIC_LOSS, "critic(x_real).mean() - critic(x_fake).mean()")], earns={_LOSS_T: 2}),
+    Mutant("p5_losses", "sign error in the generator loss", edits=[
+        ("return -critic(x_fake).mean()", "return critic(x_fake).mean()")], earns={_LOSS_T: 3.5}),
+    Mutant("p5_losses", "sum instead of mean", edits=[
+        (_CRITIC_LOSS, "critic(x_fake).sum() - critic(x_real).sum()"),
+        ("-critic(x_fake).mean()", "-critic(x_fake).sum()")],
+        earns={_LOSS_T: 0.5}),
+    Mutant("p5_losses", "lam ignored (hard-coded 10)", edits=[(_PENALTY, _PENALTY.replace("lam", "10.0"))],
+           earns={_LOSS_T: 4.5}),
+    Mutant("p5_losses", "generator loss on detached samples", edits=[
+        ("-critic(x_fake).mean()", "-critic(x_fake.detach()).mean()")], earns={_LOSS_T: 4.25}),
     Mutant("p5_losses", "correct variant: terms regrouped", '''
 def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
     gp = gradient_penalty(critic, x_real, x_fake)
@@ -2455,77 +2275,66 @@ def generator_loss(critic, x_fake):
     return torch.mean(-critic(x_fake))
 ''', passes=["p5_losses_tests"]),
     # P5 optimisers
-    Mutant("p5_optimizers", "Adam's default betas (beta1 = 0.9)", '''
-def make_optimizers(generator, critic, lr=3e-4):
-    return torch.optim.Adam(generator.parameters(), lr=lr), torch.optim.Adam(critic.parameters(), lr=lr)
-''', earns={_OPT_T: 2}),
-    Mutant("p5_optimizers", "optimisers returned in the wrong order", '''
-def make_optimizers(generator, critic, lr=3e-4):
-    return (torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.0, 0.9)),
-            torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.0, 0.9)))
-''', earns={_OPT_T: 2}),
-    Mutant("p5_optimizers", "learning rate hard-coded (the lr argument ignored)", '''
-def make_optimizers(generator, critic, lr=3e-4):
-    return (torch.optim.Adam(generator.parameters(), lr=3e-4, betas=(0.0, 0.9)),
-            torch.optim.Adam(critic.parameters(), lr=3e-4, betas=(0.0, 0.9)))
-''', earns={_OPT_T: 2.5}),
-    Mutant("p5_optimizers", "one optimiser over both networks, returned twice", '''
-def make_optimizers(generator, critic, lr=3e-4):
-    opt = torch.optim.Adam(list(generator.parameters()) + list(critic.parameters()), lr=lr, betas=(0.0, 0.9))
-    return opt, opt
-''', earns={_OPT_T: 2}),
+    Mutant("p5_optimizers", "Adam's default betas (beta1 = 0.9)", edits=[
+        _betas_dropped("generator"), _betas_dropped("critic")], earns={_OPT_T: 2}),
+    Mutant("p5_optimizers", "optimisers returned in the wrong order", edits=[
+        ("return opt_g, opt_c", "return opt_c, opt_g")], earns={_OPT_T: 2}),
+    Mutant("p5_optimizers", "learning rate hard-coded (the lr argument ignored)", edits=[
+        _lr_typed("generator"), _lr_typed("critic")], earns={_OPT_T: 2.5}),
+    Mutant("p5_optimizers", "one optimiser over both networks, returned twice", edits=[
+        ("Adam(generator.parameters(),", "Adam(list(generator.parameters()) + list(critic.parameters()),"),
+        ("opt_c = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.0, 0.9))", "opt_c = opt_g")],
+        earns={_OPT_T: 2}),
     Mutant("p5_optimizers", "correct variant: parameters as lists", '''
 def make_optimizers(generator, critic, lr=3e-4):
     kw = dict(lr=lr, betas=[0.0, 0.9])
     return torch.optim.Adam(list(generator.parameters()), **kw), torch.optim.Adam(list(critic.parameters()), **kw)
 ''', passes=["p5_optimizers_tests"]),
     # P5 steps
-    Mutant("p5_steps", "critic step without the penalty",
-           _steps(closs="critic(x_fake).mean() - critic(x_real).mean()"), earns={_CS_T: 0.5}, passes=[_GS_T]),
-    Mutant("p5_steps", "critic step keeps stale gradients (no zero_grad)", _steps(zero_c="pass"),
+    Mutant("p5_steps", "critic step without the penalty", edits=[
+        ("loss = critic_loss(critic, x_real, x_fake)", "loss = " + _CRITIC_LOSS)], earns={_CS_T: 0.5}, passes=[_GS_T]),
+    Mutant("p5_steps", "critic step keeps stale gradients (no zero_grad)", edits=[("    opt_c.zero_grad()\n", "")],
            earns={_CS_T: 4.25}, passes=[_GS_T]),
-    Mutant("p5_steps", "critic step ascends instead of descends",
-           _steps(closs="-critic_loss(critic, x_real, x_fake)"), earns={_CS_T: 0.5}, passes=[_GS_T]),
-    Mutant("p5_steps", "generator step keeps stale gradients (no zero_grad)", _steps(zero_g="pass"),
+    Mutant("p5_steps", "critic step ascends instead of descends", edits=[
+        ("loss = critic_loss(", "loss = -critic_loss(")], earns={_CS_T: 0.5}, passes=[_GS_T]),
+    Mutant("p5_steps", "generator step keeps stale gradients (no zero_grad)", edits=[("    opt_g.zero_grad()\n", "")],
            earns={_GS_T: 2.75}, passes=[_CS_T]),
-    Mutant("p5_steps", "generator step on detached samples", _steps(gloss="generator_loss(critic, generator(z).detach())"),
-           earns={_GS_T: 0.75}, passes=[_CS_T]),
-    Mutant("p5_steps", "generator step with the sign flipped", _steps(gloss="-generator_loss(critic, generator(z))"),
-           earns={_GS_T: 0.5}, passes=[_CS_T]),
-    Mutant("p5_steps", "correct variant: fake not detached, zero_grad(set_to_none=False)",
-           _steps(fake="x_fake = generator(z)", zero_c="opt_c.zero_grad(set_to_none=False)"),
-           passes=[_CS_T, _GS_T]),
+    Mutant("p5_steps", "generator step on detached samples", edits=[
+        ("critic, generator(z))", "critic, generator(z).detach())")], earns={_GS_T: 0.75}, passes=[_CS_T]),
+    Mutant("p5_steps", "generator step with the sign flipped", edits=[
+        ("loss = generator_loss(", "loss = -generator_loss(")], earns={_GS_T: 0.5}, passes=[_CS_T]),
+    Mutant("p5_steps", "correct variant: fake not detached, zero_grad(set_to_none=False)", edits=[
+        ("    with torch.no_grad():\n        x_fake = generator(z)", "    x_fake = generator(z)"),
+        ("opt_c.zero_grad()", "opt_c.zero_grad(set_to_none=False)")], passes=[_CS_T, _GS_T]),
     # P6
-    Mutant("p6_models", "MNIST spatial sizes kept (28x28 output)", _cifar(m=7, side=28),
-           earns={_GEN_T[0]: 2}, passes=_CRI_T),
-    Mutant("p6_models", "three generator blocks instead of nine", _cifar(blocks=3), earns={_GEN_T[0]: 4.75},
-           passes=_CRI_T),
-    Mutant("p6_models", "one output channel", _cifar(cout=1), earns={_GEN_T[0]: 3.5}, passes=_CRI_T),
-    Mutant("p6_models", "upsampling from a 16x16 map (x2)", _cifar(m=16, up=2), earns={_GEN_T[0]: 4.5},
-           passes=_CRI_T),
-    Mutant("p6_models", "tanh output (pixels in (-1, 1))", _cifar().replace("torch.sigmoid(", "torch.tanh("),
+    Mutant("p6_models", "MNIST spatial sizes kept (28x28 output)", edits=[
+        (_SEED_MAP, "capacity * 7 * 7"), (_SEED_VIEW, "self.capacity, 7, 7)"), (_PIXEL_BIAS, "torch.zeros(3, 28, 28)")],
+        earns={_GEN_T[0]: 2}, passes=_CRI_T),
+    Mutant("p6_models", "three generator blocks instead of nine", edits=[("range(9)", "range(3)")],
+           earns={_GEN_T[0]: 4.75}, passes=_CRI_T),
+    Mutant("p6_models", "one output channel", edits=[
+        ("nn.Conv2d(capacity, 3, 3,", "nn.Conv2d(capacity, 1, 3,"), (_PIXEL_BIAS, "torch.zeros(1, 32, 32)")],
+        earns={_GEN_T[0]: 3.5}, passes=_CRI_T),
+    Mutant("p6_models", "upsampling from a 16x16 map (x2)", edits=[
+        (_SEED_MAP, "capacity * 16 * 16"), (_SEED_VIEW, "self.capacity, 16, 16)"),
+        ("scale_factor=4", "scale_factor=2")],
+        earns={_GEN_T[0]: 4.5}, passes=_CRI_T),
+    Mutant("p6_models", "tanh output (pixels in (-1, 1))", edits=[("torch.sigmoid(", "torch.tanh(")],
            earns={_GEN_T[0]: 5.25}, passes=_CRI_T),
-    Mutant("p6_models", "one per-pixel bias shared by the three channels",
-           _cifar().replace("torch.zeros(3, 32, 32)", "torch.zeros(1, 32, 32)"), earns={_GEN_T[0]: 4.5}, passes=_CRI_T),
-    Mutant("p6_models", "BatchNorm left in the CIFAR critic", _cifar(bn="True"), earns={_CRI_T[0]: 2.25},
-           passes=_GEN_T),
-    Mutant("p6_models", "critic still reads one channel", _cifar(cin=1), earns={_CRI_T[0]: 1.5}, passes=_GEN_T),
-    Mutant("p6_models", "critic's first block with stride 2", _cifar(stride=2), earns={_CRI_T[0]: 3.25}, passes=_GEN_T),
-    Mutant("p6_models", "correct variant: upsample to a fixed size, mean pooling in the critic",
-           _cifar().replace("scale_factor=4", "size=(32, 32)").replace("h.sum(dim=(2, 3))", "h.mean(dim=(2, 3))"),
-           passes=_GEN_T + _CRI_T),
-    Mutant("p6_schedule", "cut one epoch late", '''
-def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
-    return float(lr if epoch <= cut_epoch else lr_low)
-''', earns={_SCHED_T: 1.75}),
-    Mutant("p6_schedule", "cut hard-coded at 80", '''
-def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
-    return 3e-4 if epoch < 80 else 3e-5
-''', earns={_SCHED_T: 2.5}),
-    Mutant("p6_schedule", "rates hard-coded (lr and lr_low ignored)", '''
-def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
-    return 3e-4 if epoch < cut_epoch else 3e-5
-''', earns={_SCHED_T: 3.25}),
+    Mutant("p6_models", "one per-pixel bias shared by the three channels", edits=[
+        (_PIXEL_BIAS, "torch.zeros(1, 32, 32)")], earns={_GEN_T[0]: 4.5}, passes=_CRI_T),
+    Mutant("p6_models", "BatchNorm left in the CIFAR critic", edits=_BN_ON, earns={_CRI_T[0]: 2.25}, passes=_GEN_T),
+    Mutant("p6_models", "critic still reads one channel", edits=[("nn.Conv2d(3, capacity,", "nn.Conv2d(1, capacity,")],
+           earns={_CRI_T[0]: 1.5}, passes=_GEN_T),
+    Mutant("p6_models", "critic's first block with stride 2", edits=[("stride=4", "stride=2")],
+           earns={_CRI_T[0]: 3.25}, passes=_GEN_T),
+    Mutant("p6_models", "correct variant: upsample to a fixed size, mean pooling in the critic", edits=[
+        ("scale_factor=4", "size=(32, 32)"), ("h.sum(dim=(2, 3))", "h.mean(dim=(2, 3))")], passes=_GEN_T + _CRI_T),
+    Mutant("p6_schedule", "cut one epoch late", edits=[("epoch < cut_epoch", "epoch <= cut_epoch")],
+           earns={_SCHED_T: 1.75}),
+    Mutant("p6_schedule", "cut hard-coded at 80", edits=[("epoch < cut_epoch", "epoch < 80")], earns={_SCHED_T: 2.5}),
+    Mutant("p6_schedule", "rates hard-coded (lr and lr_low ignored)", edits=[
+        ("lr if epoch < cut_epoch else lr_low", "3e-4 if epoch < cut_epoch else 3e-5")], earns={_SCHED_T: 3.25}),
     Mutant("p6_schedule", "correct variant: MultiStepLR arithmetic", '''
 def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
     return lr * (lr_low / lr) ** int(epoch >= cut_epoch)
