@@ -255,6 +255,10 @@ class GradingKernelManager(AsyncKernelManager):
         with _LOCK:
             if self.grading_id in _STOPPED:
                 raise GradingStopped("the grading's time limit has passed: no new kernel is started")
+        # The kernel's own stdout carries only ipykernel's "To connect another client ..." banner (the sandbox
+        # clears JPY_PARENT_PID, so it thinks it was started by hand); cell output goes over the kernel's
+        # sockets. Keep the banner off the grader's and `dgmlab check`'s terminal.
+        kw.setdefault("stdout", subprocess.DEVNULL)
         await super()._async_launch_kernel(kernel_cmd, **kw)
         proc = psutil.Process(self.provisioner.pid)
         self._process = proc
