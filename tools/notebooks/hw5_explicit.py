@@ -2573,9 +2573,10 @@ def _p2_training(nb):
 
 # ====================================================================== graded weights
 def _weights_cell_source(*, graded: str, path: str, max_bytes: int, made_by: str, build: str, what: str,
-                         measure: str, unit: str, bar: float, fmt: str, fail_why: str) -> str:
+                         check: str, measure: str, unit: str, bar: float, fmt: str, fail_why: str) -> str:
     """The test cell that scores a saved state dict: 1 point when it loads into the notebook's own
-    architecture (dgmlab.artifacts), 2 when the held-in value (dgmlab.likelihoods) is at most ``bar``."""
+    architecture (dgmlab.artifacts), 2 when the model's likelihood is one (``check``) and its held-in value
+    (dgmlab.likelihoods) is at most ``bar``."""
     return f"""
         from dgmlab.testing import points, run_tests
         from dgmlab import artifacts, likelihoods
@@ -2612,6 +2613,7 @@ def _weights_cell_source(*, graded: str, path: str, max_bytes: int, made_by: str
             if _absent_in_fast_mode():
                 return
             model = _graded_model()  # a file that does not fit earns nothing here either
+            {check}  # a model whose likelihood is not one earns nothing here
             value = {measure}
             print(f"the saved model on the grading digits: {{value:{fmt}}} {unit} (bar {bar})")
             assert value <= {bar}, (f"expected at most {bar} {unit} on the grading digits, found {{value:{fmt}}}: "
@@ -2631,7 +2633,8 @@ def _p1_weights_cell(nb):
         every name and shape as the model's, finite values, the masks exactly as your constructor builds them.
         That earns 1 point. The other 2 come when the loaded model's NLL on {P1_GRADING_DIGITS} fixed digits (the
         first {P1_GRADING_DIGITS} MNIST test digits shipped with `dgmlab`, binarised at 0.5 like the training
-        data) is at most **{P1_NLL_BAR} nats per image**. The NLL is computed here by
+        data) is at most **{P1_NLL_BAR} nats per image** and the loaded network is causal (checked by gradients at
+        two pixels: a network that sees the pixel it predicts has no likelihood). The NLL is computed here by
         `dgmlab.likelihoods.bernoulli_nll_nats` from your network's logits, not by your `bernoulli_nll`. For
         scale: an untrained network gives 510-530 nats, the reference after {P1_EARLY_STEP} training steps
         about {P1_EARLY_NLL:.0f}, and after {P1_CALIBRATED_STEP} steps (of the ~4,680 of a full run) about
@@ -2640,7 +2643,7 @@ def _p1_weights_cell(nb):
         """)
     nb.tests("p1_weights_tests", points=3, src=_weights_cell_source(
         graded="GRADED_P1_WEIGHTS", path=P1_WEIGHTS_FILE, max_bytes=P1_MAX_BYTES, made_by="the P1 training cell",
-        build="PixelCNN()", what="default_pixelcnn", unit="nats per image", bar=P1_NLL_BAR, fmt=".1f",
+        build="PixelCNN()", what="default_pixelcnn", unit="nats per image", check="likelihoods.check_causal(model)", bar=P1_NLL_BAR, fmt=".1f",
         measure=f'likelihoods.bernoulli_nll_nats(model, likelihoods.grading_digits({P1_GRADING_DIGITS}, scale="binary"))',
         fail_why=(f"above the bar (the reference clears it after {P1_CALIBRATED_STEP} training steps): "
                   "train in full mode to the end and submit the weights the training cell saved")))
@@ -2656,13 +2659,15 @@ def _p2_weights_cell(nb):
         other 2 come when the loaded flow's **bits per dimension** on the {P2_GRADING_DIGITS} MNIST test digits
         shipped with `dgmlab` is at most **{P2_BPD_BAR}**, computed here by `dgmlab.likelihoods.flow_bits_per_dim`
         (dequantisation noise from a fixed seed, the logit transform with $\alpha = 10^{{-6}}$, your flow's
-        `forward`, a standard normal latent), not by your `log_prob_data` or `bits_per_dim`. For scale: the
+        `forward`, a standard normal latent), not by your `log_prob_data` or `bits_per_dim`, once your flow's
+        log-determinant on one grading digit matches that of its full Jacobian (autograd, float64). For scale: the
         reference run gives 2.22 after 2 of its 20 epochs, 1.96 after 10 and 1.89 after 20; an untrained flow
         70-85. Without the file this cell earns 0 and says so.
         """)
     nb.tests("p2_weights_tests", points=3, src=_weights_cell_source(
         graded="GRADED_P2_WEIGHTS", path=P2_WEIGHTS_FILE, max_bytes=P2_MAX_BYTES, made_by="the P2 training cell",
-        build="RealNVP(784, 256, 6)", what="full_size_realnvp", unit="bits/dim", bar=P2_BPD_BAR, fmt=".3f",
+        build="RealNVP(784, 256, 6)", what="full_size_realnvp", unit="bits/dim",
+        check=f'likelihoods.check_log_det(model, likelihoods.grading_digits(1, scale="[0,1]"))', bar=P2_BPD_BAR, fmt=".3f",
         measure=(f'likelihoods.flow_bits_per_dim(model, likelihoods.grading_digits({P2_GRADING_DIGITS}, '
                  'scale="[0,1]"), alpha=1e-6)'),
         fail_why=("above the bar (the reference run clears it from epoch 18 of 20 on): train in full mode "
@@ -2836,10 +2841,11 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
     # ---------------- P1
     Mutant("p1_masked_conv", "mask A and B swapped", _sub(_strip_markers(P1_MASK),
            'mask[c, c + (1 if mask_type == "B" else 0):] = 0', 'mask[c, c + (1 if mask_type == "A" else 0):] = 0'),
-           earns={"p1_masked_conv_tests": 2, "p1_model_tests": 0.5}),  # the model inherits the leak
+           # the model inherits the leak, and the genuine weights' masks are not the ones this class builds
+           earns={"p1_masked_conv_tests": 1, "p1_model_tests": 0.5, "p1_weights_tests": 0}),
     Mutant("p1_masked_conv", "centre pixel left in mask A", _sub(_strip_markers(P1_MASK),
            'mask[c, c + (1 if mask_type == "B" else 0):] = 0', "mask[c, c + 1:] = 0"),
-           earns={"p1_masked_conv_tests": 3.5}),
+           earns={"p1_masked_conv_tests": 2.5}),
     Mutant("p1_masked_conv", "mask applied once at construction only", _sub(_strip_markers(P1_MASK),
            'self.register_buffer("mask", mask[None, None])',
            'self.register_buffer("mask", mask[None, None])\n        with torch.no_grad():\n            self.weight.mul_(self.mask)').replace(
@@ -2848,7 +2854,7 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
     Mutant("p1_masked_conv", "rows below the centre left open", _sub(_strip_markers(P1_MASK),
            "mask[c + 1:, :] = 0 ", "pass  "), earns={"p1_masked_conv_tests": 0.5}),
     Mutant("p1_masked_conv", "centre hard-coded for a 3x3 kernel", _sub(_strip_markers(P1_MASK),
-           "k, c = kernel_size, kernel_size // 2", "k, c = kernel_size, 1"), earns={"p1_masked_conv_tests": 3}),
+           "k, c = kernel_size, kernel_size // 2", "k, c = kernel_size, 1"), earns={"p1_masked_conv_tests": 2}),
     Mutant("p1_masked_conv", "only the first input channel masked", _sub(_strip_markers(P1_MASK),
            "return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)",
            "w = self.weight.clone()\n        w[:, :1] = w[:, :1] * self.mask[:, :1]\n"
@@ -2913,13 +2919,13 @@ def inpaint(model, x, visible):
     canvas = torch.where(visible, x, torch.zeros_like(x))
     sample = torch.bernoulli(torch.sigmoid(model(canvas)))
     return torch.where(visible, x, sample)
-''', earns={"p1_inpaint_tests": 4.5}),
+''', earns={"p1_inpaint_tests": 3.5}),
     Mutant("p1_inpaint", "conditions on the true hidden pixels", _sub(_strip_markers(P1_INPAINT),
            "canvas = torch.where(visible, x, torch.zeros_like(x))", "canvas = x.clone()").replace(
            "p = torch.sigmoid(model(canvas)[:, :, i, j])", "p = torch.sigmoid(model(x)[:, :, i, j])"),
-           earns={"p1_inpaint_tests": 4.5}),
+           earns={"p1_inpaint_tests": 3.5}),
     Mutant("p1_inpaint", "thresholds instead of sampling", _sub(_strip_markers(P1_INPAINT),
-           "sample = torch.bernoulli(p)", "sample = (p > 0.5).float()"), earns={"p1_inpaint_tests": 5.5}),
+           "sample = torch.bernoulli(p)", "sample = (p > 0.5).float()"), earns={"p1_inpaint_tests": 4.5}),
     Mutant("p1_inpaint", "correct variant: hidden pixels start at 1/2, visits every pixel", r'''
 @torch.no_grad()
 def inpaint(model, x, visible):
@@ -2950,16 +2956,17 @@ def inpaint(model, x, visible):
            passes=["p2_logit_tests"]),
     Mutant("p2_coupling", "log-det sign flipped (coupling)", _sub(_strip_markers(P2_COUPLING),
            "return z, s.sum(dim=1)", "return z, -s.sum(dim=1)"),
-           earns={"p2_coupling_tests": 4.5, "p2_realnvp_tests": 4}),  # the flow inherits the sign
+           # the flow inherits the sign; the genuine weights still load but score wrongly
+           earns={"p2_coupling_tests": 2.5, "p2_realnvp_tests": 4, "p2_weights_tests": 1}),
     Mutant("p2_coupling", "inverse scales by exp(+s)", _sub(_strip_markers(P2_COUPLING),
            "return z * m + (1 - m) * (z - t) * torch.exp(-s)", "return z * m + (1 - m) * (z - t) * torch.exp(s)"),
-           earns={"p2_coupling_tests": 4.5}),
+           earns={"p2_coupling_tests": 3.5}),
     Mutant("p2_coupling", "s and t see the unmasked coordinates too", _sub(_sub(_strip_markers(P2_COUPLING),
            "s = torch.tanh(self.s_net(x * m)) * (1 - m)", "s = torch.tanh(self.s_net(x)) * (1 - m)"),
-           "t = self.t_net(x * m) * (1 - m)", "t = self.t_net(x) * (1 - m)"), earns={"p2_coupling_tests": 2}),
+           "t = self.t_net(x * m) * (1 - m)", "t = self.t_net(x) * (1 - m)"), earns={"p2_coupling_tests": 1}),
     Mutant("p2_coupling", "log-det summed over the masked coordinates", _sub(_strip_markers(P2_COUPLING),
            "return z, s.sum(dim=1)", "return z, (torch.tanh(self.s_net(x * m)) * m).sum(dim=1)"),
-           earns={"p2_coupling_tests": 4.5}),
+           earns={"p2_coupling_tests": 2.5}),
     Mutant("p2_coupling", "correct variant: one network for s and t", r'''
 class CouplingLayer(nn.Module):
     def __init__(self, dim, hidden, mask):
