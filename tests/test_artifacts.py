@@ -189,3 +189,32 @@ def test_the_copy_look_up_runs_once_per_content(monkeypatch):
     other[0, 0, 0, 0] = -0.5
     artifacts.require_new(other)
     assert len(calls) == 2  # another content is looked up afresh
+
+
+class _Masked(nn.Module):
+    """A layer whose mask buffer the constructor builds: a file must not replace it."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(3, 3)
+        self.register_buffer("mask", torch.tril(torch.ones(3, 3)))
+
+
+def test_constant_buffers_refuse_a_replaced_mask_and_accept_the_built_one():
+    state = _Masked().state_dict()
+    assert artifacts.load_weights(_Masked(), state, constant_buffers=True)
+    state["mask"] = torch.ones(3, 3)
+    artifacts.load_weights(_Masked(), state)  # without the option a buffer is data
+    with pytest.raises(ArtifactError, match="buffer mask differs from the one the notebook's architecture builds"):
+        artifacts.load_weights(_Masked(), state, constant_buffers=True)
+
+
+def test_save_weights_writes_float16_that_load_weights_reads(tmp_path):
+    source = _tiny_model()
+    path = artifacts.save_weights(source, tmp_path / "w.pt")
+    assert path == tmp_path / "w.pt" and not (tmp_path / "w.pt.tmp").exists()
+    state = artifacts.load(path, max_bytes=10_000)
+    assert state["0.weight"].dtype == torch.float16 and state["1.num_batches_tracked"].dtype == torch.int64
+    target = artifacts.load_weights(_tiny_model(), state)
+    assert torch.allclose(target[0].weight, source[0].weight, atol=1e-3)
+    assert not torch.equal(target[0].weight, _tiny_model()[0].weight)

@@ -5,7 +5,7 @@ from collections import defaultdict
 import pytest
 import torch
 
-from conftest import ROOT
+from conftest import ROOT, homework_builders
 
 
 
@@ -87,3 +87,144 @@ def test_reference_realnvp_learns_on_the_sample(ref):
         z, _ = flow(ref["logit_transform"](ref["dequantize"](x[:4]).double().float(), 1e-6)[0])
         samples = ref["inverse_logit_transform"](flow.inverse(z), 1e-6)
     assert torch.isfinite(samples).all()
+
+
+# ---------------------------------------------------------------------- the two artifact-graded cells
+# Both are proven in tests/test_proofs.py with the builder's PROOF_ARTIFACTS (the genuine float16 weights of
+# the calibration runs, tests/fixtures). Here one grading-mode session of the notebook runs without the files
+# (both cells earn nothing and say why), then reruns only the two cells on other files.
+from dgmlab.grading.proofs import NotebookSession  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
+EARLY_P1 = FIXTURES / "hw5_early_pixelcnn_64_f16.pt"
+P1_CELL, P2_CELL = "p1_weights_tests", "p2_weights_tests"
+
+
+def _printed(s, gid):
+    cell = s.nb.cells[s.index[gid]]
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+def _half(model_or_state):
+    state = model_or_state.state_dict() if isinstance(model_or_state, torch.nn.Module) else model_or_state
+    return {k: (v.detach().half() if v.is_floating_point() else v) for k, v in state.items()}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """A grading-mode session of the notebook run once without the weight files: (session, folder, results)."""
+    import shutil
+
+    builder = homework_builders()["hw5_explicit"]
+    src = builder.build().path
+    folder = tmp_path_factory.mktemp("hw5_artifacts")
+    shutil.copy(src, folder / src.name)
+    with NotebookSession(folder / src.name, env={"DGMLAB_OFFLINE": "1"}) as s:
+        yield s, folder, s.run_all(), builder
+
+
+@pytest.mark.slow
+def test_weights_cells_without_the_files_earn_nothing_and_say_why(graded):
+    s, _, results, builder = graded
+    for cell, name in ((P1_CELL, builder.P1_WEIGHTS_FILE), (P2_CELL, builder.P2_WEIGHTS_FILE)):
+        got, _ = s.run_verdict(s.index[cell])
+        assert got == "earn 0 of 3", f"{cell} with no weights file: {got}"
+        assert f"no {name} in the homework folder, so this test earns 0 points" in _printed(s, cell)
+    others = {k: m for k, (f, m) in results.items() if f and k not in builder.ARTIFACT_TESTS}
+    assert not others, f"without the weight files, other cells failed too: {others}"
+
+
+def _early_realnvp(ns):
+    """The reference flow after 30 Adam steps (lr 1e-4, batch 128) on the shipped training digits."""
+    from dgmlab.data import mnist
+
+    torch.manual_seed(0)
+    x = mnist(train=True, scale="[0,1]", source="sample").images.flatten(1)
+    flow = ns["RealNVP"](784, 256, 6)
+    opt = torch.optim.Adam(flow.parameters(), lr=1e-4)
+    for step in range(30):
+        xb = x[(step * 128) % 896:(step * 128) % 896 + 128]
+        loss = ns["bits_per_dim"](ns["log_prob_data"](flow, ns["dequantize"](xb), 1e-6), 784).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return flow
+
+
+def _pickled_model():
+    """torch.save(model) instead of its state dict: a pickled nn.Module (the notebook's classes live in the kernel)."""
+    return torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3, padding=1))
+
+
+def _nan(state):
+    state = dict(state)
+    key = next(k for k, v in state.items() if v.is_floating_point() and v.dim() >= 2 and not k.endswith("mask"))
+    state[key] = torch.full_like(state[key], float("nan"))
+    return state
+
+
+def _mask_opened(state):
+    state = dict(state)
+    key = next(k for k in state if k.endswith("mask"))
+    state[key] = torch.ones_like(state[key])
+    return state
+
+
+# cell -> {file: (maker(ns, builder) -> object to torch.save, or None for no file; points of 3; printed)}
+FILES = {
+    P1_CELL: {
+        "genuine weights (calibrated checkpoint)": (lambda ns, b: torch.load(b.GENUINE_P1_WEIGHTS, weights_only=True),
+                                                    3, "passed test_held_in_nats_below_the_bar"),
+        "early checkpoint (step 50)": (lambda ns, b: torch.load(EARLY_P1, weights_only=True), 1, "above the bar"),
+        "untrained PixelCNN()": (lambda ns, b: _half(ns["PixelCNN"]()), 1, "above the bar"),
+        "channels 32": (lambda ns, b: _half(ns["PixelCNN"](channels=32)), 0, "has shape (32, 1, 7, 7)"),
+        "a pickled model object": (lambda ns, b: _pickled_model(), 0, "could not be read with torch.load(weights_only=True)"),
+        "NaN weights": (lambda ns, b: _nan(torch.load(b.GENUINE_P1_WEIGHTS, weights_only=True)), 0, "NaN"),
+        "a mask opened to ones": (lambda ns, b: _mask_opened(torch.load(b.GENUINE_P1_WEIGHTS, weights_only=True)), 0,
+                                  "differs from the one the notebook's architecture builds"),
+    },
+    P2_CELL: {
+        "genuine weights (epoch 20)": (lambda ns, b: torch.load(b.GENUINE_P2_WEIGHTS, weights_only=True),
+                                       3, "passed test_held_in_bits_per_dim_below_the_bar"),
+        "30 training steps": (lambda ns, b: _half(_early_realnvp(ns)), 1, "above the bar"),
+        "untrained RealNVP(784, 256, 6)": (lambda ns, b: _half(ns["RealNVP"](784, 256, 6)), 1, "above the bar"),
+        "hidden 1024 (the old setting)": (lambda ns, b: _half(ns["RealNVP"](784, 1024, 6)), 0,
+                                          "more than the 24,000,000 a file of this kind can be"),
+        "hidden 128": (lambda ns, b: _half(ns["RealNVP"](784, 128, 6)), 0, "has shape (128, 784)"),
+        "a pickled model object": (lambda ns, b: _pickled_model(), 0,
+                                   "could not be read with torch.load(weights_only=True)"),
+        "NaN weights": (lambda ns, b: _nan(torch.load(b.GENUINE_P2_WEIGHTS, weights_only=True)), 0, "NaN"),
+    },
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cell, kind", [(c, k) for c, files in FILES.items() for k in files])
+def test_weights_cell_on_a_file(graded, ref, cell, kind):
+    s, folder, _, builder = graded
+    make, earned, printed = FILES[cell][kind]
+    name = builder.P1_WEIGHTS_FILE if cell == P1_CELL else builder.P2_WEIGHTS_FILE
+    torch.save(make(ref, builder), folder / name)
+    try:
+        got, msg = s.run_verdict(s.index[cell])
+    finally:
+        (folder / name).unlink()
+    assert got == f"earn {earned:g} of 3", f"{kind}: {got} {msg}\n{_printed(s, cell)}"
+    assert printed in _printed(s, cell), f"{kind}: {_printed(s, cell)}"
+
+
+def test_weights_cells_split_their_points_and_both_tests_load_the_file():
+    """Both tests of each weights cell are visible: 1 point for a file that fits, 2 for the bar; each loads
+    the file through the same checks (a file that does not fit earns nothing in either)."""
+    from dgmlab.testing import plan
+
+    nb = _builder().build()
+    for gid in (P1_CELL, P2_CELL):
+        cell = next(c for c in nb.nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
+        cell_plan = plan(cell.source)
+        assert cell_plan.hidden == 0
+        assert sorted(t.points for t in cell_plan.tests) == [1, 2]
+        for test in cell_plan.tests:
+            body = cell.source.split(f"def {test.name}():")[1].split("\n@points")[0]
+            assert "_graded_model()" in body, f"{gid}: {test.name} does not load the file through the checks"
+        assert "GRADED_P" in cell.source and "constant_buffers=True" in cell.source

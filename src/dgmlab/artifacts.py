@@ -24,6 +24,8 @@ with that message, like any wrong answer.
 - :func:`load_weights` loads a state dict into the notebook's own
   architecture after checking its names, shapes, dtypes and values, so a file
   for another architecture is refused with the differences listed.
+- :func:`save_weights` writes the file :func:`load_weights` reads: a model's
+  state dict in float16 (half the bytes), atomically.
 """
 from __future__ import annotations
 
@@ -161,13 +163,16 @@ def require_new(x: torch.Tensor, *, scale: str = "[-1,1]", max_copies: int | Non
     return report
 
 
-def load_weights(model: torch.nn.Module, state, *, name: str = "the saved weights") -> torch.nn.Module:
+def load_weights(model: torch.nn.Module, state, *, name: str = "the saved weights",
+                 constant_buffers: bool = False) -> torch.nn.Module:
     """``model`` with the state dict ``state`` (a loaded file) in it, after checking it fits ``model``.
 
     Checks: a dict of tensors whose names and shapes are exactly ``model``'s
     (the differences are listed), floating tensors where the model has them
     (float16 and bfloat16 are accepted and read as the model's dtype), every
-    value finite. ``model`` is put in eval mode.
+    value finite. With ``constant_buffers``, every buffer (a mask the
+    constructor builds, say) must equal the freshly built ``model``'s, so a
+    file cannot replace it. ``model`` is put in eval mode.
     """
     if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
         raise ArtifactError(f"{name} must be a state dict (torch.save(model.state_dict(), path)), "
@@ -200,8 +205,30 @@ def load_weights(model: torch.nn.Module, state, *, name: str = "the saved weight
         elif got.dtype != want.dtype:
             raise ArtifactError(f"{name}: {key} has dtype {got.dtype}, expected {want.dtype}")
         converted[key] = got.to(want.dtype)
+    if constant_buffers:
+        for key, buf in model.named_buffers():
+            if key in converted and not torch.equal(converted[key], buf.detach().cpu().to(converted[key].dtype)):
+                raise ArtifactError(f"{name}: the buffer {key} differs from the one the notebook's architecture "
+                                    "builds (a mask is fixed, not learned); save the trained model's state dict "
+                                    "unchanged")
     model.load_state_dict(converted)
     return model.eval()
 
 
-__all__ = ["ArtifactError", "load", "samples", "labelled_samples", "require_new", "load_weights"]
+def save_weights(model: torch.nn.Module, path) -> Path:
+    """Save ``model``'s state dict to ``path`` with floating tensors in float16, atomically; return the path.
+
+    float16 halves the file (a graded file must stay under nbgrader's size limit) and is read back as the
+    model's dtype by :func:`load_weights`. The file is written next to ``path`` first and then renamed over
+    it, so an interrupted save never leaves half a file.
+    """
+    path = Path(path)
+    state = {k: (v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu())
+             for k, v in model.state_dict().items()}
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+    return path
+
+
+__all__ = ["ArtifactError", "load", "samples", "labelled_samples", "require_new", "load_weights", "save_weights"]
