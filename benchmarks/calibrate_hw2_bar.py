@@ -9,6 +9,7 @@ least 19 of 20 draws clear at every one of the ``--late`` latest checkpoints (``
 It also reports how the early checkpoint (step 234, a quarter epoch) does against that bar, and with
 ``--fixtures`` writes the graded file (seed 0) of the latest and of the early checkpoint.
 
+    mkdir -p /tmp/hw2c32 && cp /work/runs/hw2c32/generator_step*.pt /work/runs/hw2c32/log.json /tmp/hw2c32/
     DGMLAB_DATA=/work/shared/datasets nice -n 5 .venv/bin/python benchmarks/calibrate_hw2_bar.py /tmp/hw2c32 \\
         --json benchmarks/results/hw2_wgangp_bar.json --fixtures tests/fixtures
 """

@@ -233,3 +233,27 @@ def test_artifact_cell_splits_its_points_so_a_copied_file_earns_nothing(builder,
     assert "_graded_samples()" in bar_test.split("metrics.mnist_score")[0]
     for name, make in builder.PROOF_ARTIFACTS.items():  # each writer writes the file it is keyed by
         assert make(tmp_path) == tmp_path / name and (tmp_path / name).stat().st_size > 300_000
+
+
+def test_calibration_script_scores_draws_and_proposes_a_multiple_of_a_quarter(ref, tmp_path):
+    """benchmarks/calibrate_hw2_bar.py on two checkpoints of an untrained generator: 20 draws each, a bar that is a
+    multiple of 0.25 which at least 19 of the latest checkpoint's draws clear, the early step reported; and an
+    empty folder is refused with what is missing."""
+    import json
+
+    import calibrate_hw2_bar
+
+    torch.manual_seed(0)
+    for step in (234, 468):
+        torch.save(ref["Generator"](capacity=32).state_dict(), tmp_path / f"generator_step{step:06d}.pt")
+    out = tmp_path / "bar.json"
+    assert calibrate_hw2_bar.main([str(tmp_path), "--json", str(out), "--late", "1"]) == 0
+    record = json.loads(out.read_text())
+    assert record["steps"] == [234, 468] and record["late_steps"] == [468]
+    bar = record["proposed_bar"]
+    assert bar % 0.25 == 0 and 1.0 <= bar < 5  # an untrained generator scores near 1-2, never near real digits
+    late = next(t for t in record["calibration"] if t["step"] == 468)
+    assert late["draws_clearing_bar"] >= 19 and late["min"] <= late["median"] <= late["max"]
+    assert record["early_draws_clearing"] == record["calibration"][0]["draws_clearing_bar"]
+    with pytest.raises(SystemExit, match="no generator_stepNNNNNN.pt"):
+        calibrate_hw2_bar.main([str(tmp_path / "missing"), "--json", str(out)])
