@@ -31,15 +31,18 @@ DRAW_SEEDS = range(1000, 1020)
 EARLY_EPOCH = 5
 
 
-def draw_scores(ns, generator, seeds=DRAW_SEEDS):
-    """[(score, classes)] of 100-sample draws, scored as the graded cell scores samples_100.pt."""
+def draw_scores(ns, generator, seeds=DRAW_SEEDS, scale="[-1,1]"):
+    """[(score, classes)] of 100-sample draws, scored as the graded cell scores samples_100.pt.
+
+    ``ns["sample_generator"](generator, n=, seed=)`` draws them; ``scale`` is the generator's output range.
+    """
     from dgmlab import metrics
 
     out = []
     for seed in seeds:
         x = ns["sample_generator"](generator, n=100, seed=seed)
-        score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
-        out.append((float(score), int(metrics.mnist_predict(x, scale="[-1,1]").unique().numel())))
+        score, _ = metrics.mnist_score(x, splits=1, scale=scale)
+        out.append((float(score), int(metrics.mnist_predict(x, scale=scale).unique().numel())))
     return out
 
 

@@ -117,3 +117,143 @@ def test_reference_training_steps_reduce_the_critic_loss_on_a_fixed_batch(ref):
     losses = [ref["critic_step"](G, D, opt_c, x, z) for _ in range(15)]
     assert losses[-1] < losses[0]
     assert isinstance(ref["generator_step"](G, D, opt_g, z), float)
+
+
+# ---------------------------------------------------------------- the artifact-graded cell p5_mnist_samples_tests
+# It grades p5_mnist_samples_100.pt next to the notebook. tests/test_proofs.py proves the notebook with the builder's
+# PROOF_ARTIFACTS (genuine samples of the reference generator); here one grading-mode session runs the notebook
+# without the file (the cell earns 0 and says why), then reruns only that cell on other files.
+COPIED = "these samples match dataset images, not generated ones"
+CELL = "p5_mnist_samples_tests"
+
+
+@pytest.fixture(scope="module")
+def builder():
+    from conftest import homework_builders
+
+    return homework_builders()["hw2_wgangp"]
+
+
+@pytest.fixture(scope="module")
+def graded(builder, tmp_path_factory):
+    """A grading-mode session of the notebook run once without a samples file: (session, folder, results)."""
+    import shutil
+
+    from dgmlab.grading.proofs import NotebookSession
+
+    folder = tmp_path_factory.mktemp("hw2_artifact")
+    src = builder.build().path
+    shutil.copy(src, folder / src.name)
+    with NotebookSession(folder / src.name, env={"DGMLAB_OFFLINE": "1"}) as s:
+        yield s, folder, s.run_all()
+
+
+def _printed(s, gid):
+    cell = s.nb.cells[s.index[gid]]
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+def _real_digits():
+    """100 real MNIST test digits (10 per class, shuffled) from dgmlab's shipped sample, in [0, 1]."""
+    from dgmlab.data import load_sample
+
+    x, y = load_sample(train=False)
+    idx = np.random.default_rng(0).permutation(np.concatenate([np.flatnonzero(y == k)[:10] for k in range(10)]))
+    return torch.from_numpy(x[idx].astype("float32") / 255.0).reshape(100, 1, 28, 28)
+
+
+def _shifted_by_a_pixel(x):
+    """Each digit moved by one pixel (right, down, left or up in turn), the gap filled with background (0)."""
+    out = torch.zeros_like(x)
+    for i in range(len(x)):
+        dy, dx = [(0, 1), (1, 0), (0, -1), (-1, 0)][i % 4]
+        out[i, :, max(dy, 0):28 + min(dy, 0), max(dx, 0):28 + min(dx, 0)] = \
+            x[i, :, max(-dy, 0):28 + min(-dy, 0), max(-dx, 0):28 + min(-dx, 0)]
+    return out
+
+
+def _with_noise(x, std=0.05):
+    return (x + std * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))).clamp(0, 1)
+
+
+def _fixture(name):
+    return torch.load(ROOT / "tests" / "fixtures" / name, weights_only=True)
+
+
+# file -> (the points it earns of 2, what the cell must print)
+FILES = {
+    "genuine samples of the reference generator (step 2808, 3 epochs)": (
+        lambda: _fixture("hw2_genuine_samples_100.pt"), 2, "passed test_mnist_classifier_score_above_the_bar"),
+    "the reference after a quarter epoch (step 234)": (lambda: _fixture("hw2_early_samples_100.pt"), 0.5,
+                                                      "below the bar"),
+    "real MNIST test digits": (_real_digits, 0, COPIED),
+    "real digits shifted by a pixel": (lambda: _shifted_by_a_pixel(_real_digits()), 0, COPIED),
+    "real digits with noise of std 0.05": (lambda: _with_noise(_real_digits()), 0, COPIED),
+    "genuine samples rescaled to [-1, 1]": (lambda: _fixture("hw2_genuine_samples_100.pt") * 2 - 1, 0,
+                                            "the generator's output range"),
+    "50 samples": (lambda: _fixture("hw2_genuine_samples_100.pt")[:50], 0, "shape"),
+}
+
+
+@pytest.mark.slow
+def test_artifact_cell_without_the_file_earns_nothing_and_says_why(builder, graded):
+    s, _, results = graded
+    got, _ = s.run_verdict(s.index[CELL])
+    assert got == "earn 0 of 2", f"the artifact-graded cell with no samples file: {got}"
+    assert "no p5_mnist_samples_100.pt in the homework folder" in _printed(s, CELL), _printed(s, CELL)
+    others = {k: m for k, (f, m) in results.items() if f and k not in builder.ARTIFACT_TESTS}
+    assert not others, f"without the artifact, other cells failed too: {others}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", list(FILES))
+def test_artifact_cell_on_a_file(graded, kind):
+    s, folder, _ = graded
+    make, earned, printed = FILES[kind]
+    path = folder / "p5_mnist_samples_100.pt"
+    torch.save(make(), path)
+    try:
+        got, msg = s.run_verdict(s.index[CELL])
+    finally:
+        path.unlink()
+    assert got == f"earn {earned:g} of 2", f"{kind}: {got} {msg}\n{_printed(s, CELL)}"
+    assert printed in _printed(s, CELL), f"{kind}: {_printed(s, CELL)}"
+
+
+def test_artifact_cell_splits_its_points_so_a_copied_file_earns_nothing(builder, tmp_path):
+    """Both tests are visible (the rule is stated); the bar's test runs the checks a copied file fails first."""
+    from dgmlab.testing import plan
+
+    cell = next(c for c in builder.build().nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == CELL)
+    cell_plan = plan(cell.source)
+    assert cell_plan.hidden == 0
+    assert {t.name: t.points for t in cell_plan.tests} == {
+        "test_saved_samples_are_100_new_images_in_range": 0.5, "test_mnist_classifier_score_above_the_bar": 1.5}
+    bar_test = cell.source.split("def test_mnist_classifier_score_above_the_bar():")[1]
+    assert "_graded_samples()" in bar_test.split("metrics.mnist_score")[0]
+    for name, make in builder.PROOF_ARTIFACTS.items():  # each writer writes the file it is keyed by
+        assert make(tmp_path) == tmp_path / name and (tmp_path / name).stat().st_size > 300_000
+
+
+def test_calibration_script_scores_draws_and_proposes_a_multiple_of_a_quarter(ref, tmp_path):
+    """benchmarks/calibrate_hw2_bar.py on two checkpoints of an untrained generator: 20 draws each, a bar that is a
+    multiple of 0.25 which at least 19 of the latest checkpoint's draws clear, the early step reported; and an
+    empty folder is refused with what is missing."""
+    import json
+
+    import calibrate_hw2_bar
+
+    torch.manual_seed(0)
+    for step in (234, 468):
+        torch.save(ref["Generator"](capacity=32).state_dict(), tmp_path / f"generator_step{step:06d}.pt")
+    out = tmp_path / "bar.json"
+    assert calibrate_hw2_bar.main([str(tmp_path), "--json", str(out), "--late", "1"]) == 0
+    record = json.loads(out.read_text())
+    assert record["steps"] == [234, 468] and record["late_steps"] == [468]
+    bar = record["proposed_bar"]
+    assert bar % 0.25 == 0 and 1.0 <= bar < 5  # an untrained generator scores near 1-2, never near real digits
+    late = next(t for t in record["calibration"] if t["step"] == 468)
+    assert late["draws_clearing_bar"] >= 19 and late["min"] <= late["median"] <= late["max"]
+    assert record["early_draws_clearing"] == record["calibration"][0]["draws_clearing_bar"]
+    with pytest.raises(SystemExit, match="no generator_stepNNNNNN.pt"):
+        calibrate_hw2_bar.main([str(tmp_path / "missing"), "--json", str(out)])

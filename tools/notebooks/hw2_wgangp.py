@@ -1,13 +1,27 @@
 """hw2_wgangp: f-GAN estimates of KL, two properties of W1, and WGAN-GP with residual networks.
 
 Adapted from seed 001 (CSE 599i Generative Models, Homework 3). Points (100):
-analysis 40 (written 19, autograded 21), implementation 60 (autograded 46, written 14).
+analysis 40 (written 19, autograded 21), implementation 60 (autograded 48, written 12).
+P5's trained MNIST generator is graded from the file it saves (`p5_mnist_samples_tests`; the builder's
+PROOF_ARTIFACTS put genuine samples next to the notebook for the proofs; see docs/hw2_wgangp.md).
 """
+from pathlib import Path
+
 from dgmlab.authoring import Notebook
 
 from dgmlab.grading.proofs import Mutant
+from dgmlab.novelty import MAX_COPIES
 
 HW = "hw2_wgangp"
+# P5's graded file: 100 samples of the trained MNIST generator, written by the training cell in full mode.
+SAMPLES_FILE = "p5_mnist_samples_100.pt"
+# Bar of p5_mnist_samples_tests (MNIST classifier score of the 100 saved samples, one split, and the digit classes
+# among them). PROVISIONAL: calibrated by benchmarks/calibrate_hw2_bar.py on the first 3 epochs of a 40-epoch
+# capacity-32 reference run (19 of 20 draws clear it at steps 2574 and 2808; step 234 clears it in 0 of 20;
+# docs/hw2_wgangp.md); a finished run would raise it, never lower it.
+SCORE_BAR = 6.75
+CLASSES_BAR = 9
+FULL_CAPACITY = 32  # full mode's width for both P5 and P6 (docs/full_mode.md: fits the Colab hour; the seed's is 128)
 
 
 def build() -> Notebook:
@@ -32,6 +46,7 @@ def build() -> Notebook:
     _p5_steps(nb)
     _p5_training(nb)
     _p5_report(nb)
+    _p5_graded_samples(nb)
     _p6_networks(nb)
     _p6_schedule(nb)
     _p6_training(nb)
@@ -59,9 +74,9 @@ def _intro(nb: Notebook) -> None:
         | | P2 reverse KL | 5 | 5 | 10 |
         | | P3 $W_1(p, p_\sigma) \le \sigma\sqrt d$ | 5 | 5 | 10 |
         | | P4 triangle inequality of discrete $W_1$ | 4 | 6 | 10 |
-        | Implementation | P5 WGAN-GP on MNIST | 6 | 32 | 38 |
+        | Implementation | P5 WGAN-GP on MNIST | 4 | 34 | 38 |
         | | P6 WGAN-GP on CIFAR-10 | 8 | 14 | 22 |
-        | | **total** | 33 | 67 | **100** |
+        | | **total** | 31 | 69 | **100** |
 
         Analysis is 40% of the grade, implementation 60%.
 
@@ -69,6 +84,8 @@ def _intro(nb: Notebook) -> None:
         answer here* of every written answer cell. Training cells only run outside
         grading; with `DGMLAB_FAST=1` they run a tiny version so you can check the whole
         notebook end to end in a minute or two. Real training (P5, P6) needs a GPU (Colab works).
+        **Hand in** this notebook **and** `p5_mnist_samples_100.pt`, the samples P5's full training saves in the
+        homework folder (they are graded, 2 points).
 
         **Points per check, and hidden tests.** Run the test cell below each answer cell: it runs a few visible
         checks, prints the points each one earns (with a hint when it fails) and shows the cell's points as its
@@ -944,7 +961,8 @@ def _p5_framework(nb: Notebook) -> None:
 
         **Architectures.** Both networks are built from the residual block below
         (conv, BN, ReLU, conv, BN, plus a skip connection; BN can be switched off).
-        * Generator (given): a linear map of the 128-d seed $z$ to $128\times7\times7$, three residual
+        * Generator (given): a linear map of the 128-d seed $z$ to $c\times7\times7$ ($c$ channels, the
+          `capacity`: the source course's 128; full mode here trains at 32, see *Training on MNIST*), three residual
           blocks, bilinear $\times4$ upsampling followed by conv-BN-ReLU, a final conv to one channel
           plus a learned per-pixel bias, and a sigmoid (images in $[0,1]$).
         * Critic (you write it): a conv embedding, a residual block with stride 4 ($28\to7$), three
@@ -1615,14 +1633,18 @@ def _p5_steps(nb: Notebook) -> None:
 
 def _p5_training(nb: Notebook) -> None:
     """Training on MNIST, and scoring the samples."""
-    nb.md(r'''
+    nb.md(rf'''
         ### Training on MNIST
         The loop below (given) alternates your two steps over the training set for 40 epochs with
-        batches of 64; at full size this needs a GPU (on a CPU one iteration takes seconds). In fast mode it
+        batches of 64, with both networks at capacity {FULL_CAPACITY} (the source course used 128; at 32 channels
+        P5 and P6 together are estimated to fit a one-hour Colab T4 session, at 128 they would not). This needs a
+        GPU (on a CPU one iteration takes 1-2 seconds: 10-20 hours for the 40 epochs). In fast mode it
         trains small networks for a few dozen steps on a few hundred digits: the pictures will be
         noise, the point is that every line runs. It saves a loss curve, a grid of 100 samples
         (`figures/`) and the samples themselves (`artifacts/mnist_samples.pt`) in the homework folder (on Google
-        Drive in Colab; the setup cell printed where). After every epoch it saves a checkpoint
+        Drive in Colab; the setup cell printed where). In full mode it also saves **the graded file**
+        `{SAMPLES_FILE}`: 100 samples of the trained generator, `sample(G_mnist, 100, seed=0)`, values in
+        $(0, 1)$; hand it in with the notebook. After every epoch it saves a checkpoint
         (`checkpoints/mnist.pt`): if the runtime disconnects, run the cells again and training continues from the
         last saved epoch; a finished run is loaded, not retrained (pass `retrain=True` to `train_wgan_gp`, or delete
         the file, to train from the start; the checkpoint refuses to resume if your steps or settings changed).
@@ -1675,10 +1697,15 @@ def _p5_training(nb: Notebook) -> None:
 
 
         @torch.no_grad()
-        def sample(generator, n, batch_size=500):
-            """n samples from the generator in eval mode, on the CPU."""
+        def sample(generator, n, batch_size=500, seed=None):
+            """n samples from the generator in eval mode, on the CPU.
+
+            With `seed` the noise is drawn on the CPU from that seed, so the same generator gives the same samples on
+            any device (the graded file is drawn this way).
+            """
+            cpu = None if seed is None else torch.Generator().manual_seed(seed)
             generator.eval()
-            out = [generator(torch.randn(min(batch_size, n - i), SEED_DIM, device=device)).cpu()
+            out = [generator(torch.randn(min(batch_size, n - i), SEED_DIM, generator=cpu).to(device)).cpu()
                    for i in range(0, n, batch_size)]
             generator.train()
             return torch.cat(out)
@@ -1687,7 +1714,7 @@ def _p5_training(nb: Notebook) -> None:
         if not runtime.is_grading():
             import os
             runtime.seed_everything(0)
-            mnist_capacity = runtime.pick(full=128, fast=16)
+            mnist_capacity = runtime.pick(full=FULL_CAPACITY, fast=16)
             mnist = dgmlab.data.mnist(train=True, scale="[0,1]", n=runtime.pick(full=None, fast=384))
             print(f"MNIST: {len(mnist)} images ({mnist.source}); capacity {mnist_capacity}")
             G_mnist = Generator(capacity=mnist_capacity).to(device)
@@ -1702,7 +1729,12 @@ def _p5_training(nb: Notebook) -> None:
             os.makedirs("artifacts", exist_ok=True)
             torch.save(mnist_samples, "artifacts/mnist_samples.pt")
             dgmlab.workspace.saved("artifacts/mnist_samples.pt")
-        ''', locked=True, grade_id="p5_train", uses_answers=True)
+            if runtime.mode() == "full":  # the graded file: written whole (a temporary file, then renamed) or not at all
+                torch.save(sample(G_mnist, 100, seed=0), "{SAMPLES_FILE}.tmp")
+                os.replace("{SAMPLES_FILE}.tmp", "{SAMPLES_FILE}")
+                dgmlab.workspace.saved("{SAMPLES_FILE}", graded=True)
+        '''.replace("{SAMPLES_FILE}", SAMPLES_FILE).replace("FULL_CAPACITY", str(FULL_CAPACITY)),
+        locked=True, grade_id="p5_train", uses_answers=True)
     nb.md(r'''
         How good are the samples? Numbers help a little. Below, 1,000 samples are scored with the
         **MNIST classifier score** (the Inception-Score formula applied to the class probabilities of
@@ -1727,16 +1759,91 @@ def _p5_training(nb: Notebook) -> None:
         ''', locked=True, grade_id="p5_scores")
 
 
+def _p5_graded_samples(nb: Notebook) -> None:
+    """P5(g): the cell that grades the saved MNIST samples (2 points, moved from the report's figures)."""
+    nb.md(rf'''
+        ### P5(g) (2 points): graded from your saved samples
+        This cell grades the file `{SAMPLES_FILE}` that the training cell saved in the homework folder after
+        the full 40 epochs: 100 images `(100, 1, 28, 28)` in $(0, 1)$. A file in that form, of samples your
+        generator drew (see below), earns 0.5 points; the other 1.5 come when, in addition, the MNIST
+        classifier score of those 100 images taken as one group (`metrics.mnist_score(samples, splits=1)`) is at
+        least **{SCORE_BAR}** and the classifier recognises at least **{CLASSES_BAR}** of the 10 digit classes among
+        them. (For scale: 100 random real test digits score 9.2 to 9.6 this way, pure noise 1.0.) Without the file
+        the cell earns nothing and says so. In fast mode, which trains too little to write the file, a missing file
+        is only reported.
+
+        The samples must be your generator's own: each is compared with all 70,000 MNIST digits
+        (`dgmlab.novelty.find_copies`; a shift by a pixel or added noise does not hide a copy). If more than
+        {MAX_COPIES} of the 100 are near-copies of MNIST digits, the file holds dataset images, not generated ones, and
+        the whole cell earns 0.
+        ''')
+    nb.tests("p5_mnist_samples_tests", points=2, src=f'''
+        from pathlib import Path
+
+        from dgmlab import artifacts
+        from dgmlab.testing import points, run_tests
+
+        GRADED_SAMPLES = Path("{SAMPLES_FILE}")
+
+
+        def _absent_in_fast_mode():
+            # fast mode (CI's smoke run) trains too little to write the graded file: nothing to score there
+            return runtime.mode() == "fast" and not GRADED_SAMPLES.exists()
+
+
+        _CHECKED = {{}}  # this run's verdict on the file: both tests need it, the near-copy look-up runs once
+
+
+        def _graded_samples():
+            """The saved samples once they are 100 well-formed new images (else the reason the cell earns 0)."""
+            if "x" not in _CHECKED:
+                x = artifacts.samples(artifacts.load(GRADED_SAMPLES, max_bytes=1_000_000, made_by="the P5 training cell"),
+                                      name="{SAMPLES_FILE}", value_range=(0, 1))
+                _CHECKED["report"] = artifacts.require_new(x, scale="[0,1]")
+                _CHECKED["x"] = x
+            return _CHECKED["x"]
+
+
+        @points(0.5)
+        def test_saved_samples_are_100_new_images_in_range():
+            if _absent_in_fast_mode():
+                print("fast mode: no {SAMPLES_FILE} (only full training writes it), so nothing is scored here")
+                return
+            _graded_samples()
+            print("near-copy check:", _CHECKED["report"].summary())
+
+
+        @points(1.5)
+        def test_mnist_classifier_score_above_the_bar():
+            if _absent_in_fast_mode():
+                return
+            x = _graded_samples()  # a file that fails the checks above earns nothing here either
+            score, _ = metrics.mnist_score(x, splits=1, scale="[0,1]")
+            classes = metrics.mnist_predict(x, scale="[0,1]").unique().numel()
+            print(f"MNIST classifier score of the 100 saved samples: {{float(score):.2f}} (bar {SCORE_BAR}); "
+                  f"digit classes: {{classes}} (bar {CLASSES_BAR})")
+            assert float(score) >= {SCORE_BAR}, (
+                f"expected an MNIST classifier score of at least {SCORE_BAR}, found {{float(score):.2f}}: below the bar "
+                "(a full 40-epoch run clears it; a run stopped early may not)")
+            assert classes >= {CLASSES_BAR}, \\
+                (f"expected at least {CLASSES_BAR} of the 10 digit classes among the saved samples, found {{classes}}: "
+                 "the generator covers too few digits (mode collapse)")
+
+
+        run_tests(points=2)
+        ''')
+
+
 def _p5_report(nb: Notebook) -> None:
     """P5(f), written: the report."""
     nb.md(r'''
-        ### P5(f) (6 points, written)
+        ### P5(f) (4 points, written)
         Train for 40 epochs (on a GPU) and include your sample grid and loss curves (the saved
-        figures are enough). Then answer: (i) how good are these samples, judged by eye and by the
-        two numbers above, and what can each number *not* see? (ii) What does the critic loss
+        figures are enough; the samples themselves are graded in P5(g)). Then answer: (i) how good are
+        these samples, judged by eye and by the two numbers above, and what can each number *not* see? (ii) What does the critic loss
         (minus the penalty) estimate, and does its curve tell you when to stop?
         ''')
-    nb.written("p5_report", points=6, model_answer=r'''
+    nb.written("p5_report", points=4, model_answer=r'''
         (i) After 40 epochs most samples are clearly legible digits with some broken strokes; the MNIST classifier
         score should be close to (a bit below) that of real test digits, and the Fréchet distance small but above
         the real-vs-real value. The score only sees confidence and class balance (a generator memorising one crisp
@@ -1746,7 +1853,8 @@ def _p5_report(nb: Notebook) -> None:
         $W_1$ (up to how well the critic is trained and how Lipschitz it is). It falls quickly and then flattens; being a
         noisy, one-step-per-update estimate it correlates with sample quality early on but is not a reliable stopping
         rule; one stops on a budget and looks at samples/scores.
-        Grading: figures (2), critical judgement of the numbers (2), W1 estimate interpretation (2).
+        Grading: critical judgement of the numbers (2), W1 estimate interpretation (2). (The 2 points the figures
+        had are now P5(g)'s, graded from the saved samples.)
         ''')
 
     # ------------------------------------------------------------------ P6
@@ -1975,9 +2083,10 @@ def _p6_schedule(nb: Notebook) -> None:
 
 def _p6_training(nb: Notebook) -> None:
     """Training on CIFAR-10, and its Inception Score."""
-    nb.md(r'''
+    nb.md(rf'''
         ### Training on CIFAR-10
-        Full mode: 100 epochs, batches of 64, the cut after epoch 80 (hours on a GPU; set
+        Full mode: 100 epochs, batches of 64, the cut after epoch 80, both networks at capacity {FULL_CAPACITY}
+        as in P5 (estimated at 20-40 minutes on a Colab T4, not measured; set
         `CIFAR_EPOCHS, CIFAR_CUT = 300, 200` for the long run). Fast mode: there is no CIFAR-10 on the
         CI machines, so `dgmlab.data.cifar10` hands out a small **synthetic** stand-in (smooth random
         colour images) and the loop runs a few steps with tiny networks, exercising the learning-rate
@@ -1992,7 +2101,7 @@ def _p6_training(nb: Notebook) -> None:
             cifar_name = "CIFAR-10" if cifar.source == "full" else "synthetic stand-in, not CIFAR-10"
             if cifar.source != "full":
                 print("NOTE: training on a synthetic stand-in, not CIFAR-10 (fast mode, no CIFAR-10 on disk)")
-            cifar_capacity = runtime.pick(full=128, fast=8)
+            cifar_capacity = runtime.pick(full=FULL_CAPACITY, fast=8)
             G_cifar = CifarGenerator(capacity=cifar_capacity).to(device)
             D_cifar = CifarCritic(capacity=cifar_capacity).to(device)
             cifar_history = train_wgan_gp(G_cifar, D_cifar, cifar, epochs=CIFAR_EPOCHS,
@@ -2007,7 +2116,7 @@ def _p6_training(nb: Notebook) -> None:
             os.makedirs("artifacts", exist_ok=True)
             torch.save(cifar_samples, "artifacts/cifar_samples.pt")
             dgmlab.workspace.saved("artifacts/cifar_samples.pt")
-        ''', locked=True, grade_id="p6_train", uses_answers=True)
+        '''.replace("FULL_CAPACITY", str(FULL_CAPACITY)), locked=True, grade_id="p6_train", uses_answers=True)
     nb.md(r'''
         The **Inception Score** needs the standard Inception-v3 network (through `torch-fidelity`).
         When its weights cannot be had (offline, or not cached), the cell says so and skips; the score
@@ -2056,6 +2165,10 @@ def _closing(nb: Notebook) -> None:
         $f$-GAN bounds of P1-P2 (exact at $d^*$, estimated from samples) and the Wasserstein
         distance of P3-P6, whose metric structure (P4) and smoothness in the data (P3) are what make
         it a sensible training signal, and whose Lipschitz constraint the gradient penalty enforces.
+
+        **What to hand in:** this notebook **and** `p5_mnist_samples_100.pt` (P5's graded samples, in the homework
+        folder; in Colab download both from Google Drive, `MyDrive/dgm-course/hw2_wgangp/`); the `figures/` folder
+        if you like; not `checkpoints/`.
         ''')
 
 
@@ -2404,3 +2517,29 @@ PARTIAL = [
     "BatchNorm left in the critic",
     "cut one epoch late",
 ]
+
+
+# --------------------------------------------------------------- artifacts
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
+GENUINE_SAMPLES = FIXTURES / "hw2_genuine_samples_100.pt"
+
+
+def write_genuine_samples(folder) -> Path:
+    """Copy ``tests/fixtures/hw2_genuine_samples_100.pt`` to ``folder/p5_mnist_samples_100.pt``: the graded file of
+    the reference generator (``sample(G, 100, seed=0)`` of a capacity-32 reference run; provenance in
+    tests/fixtures/README.md). For the proofs and the tests of the artifact-graded cell; real MNIST digits cannot
+    stand in, the cell rejects them as copies.
+    """
+    import shutil
+
+    if not GENUINE_SAMPLES.exists():
+        raise FileNotFoundError(f"{GENUINE_SAMPLES} is missing: restore it with git checkout -- tests/fixtures/")
+    path = Path(folder) / SAMPLES_FILE
+    shutil.copyfile(GENUINE_SAMPLES, path)
+    return path
+
+
+# Files the reference needs next to the notebook for every graded cell to pass ({file name: writer(folder)});
+# tests/test_proofs.py and tests/test_hw2_wgangp.py use them.
+PROOF_ARTIFACTS = {SAMPLES_FILE: write_genuine_samples}
+ARTIFACT_TESTS = ["p5_mnist_samples_tests"]
