@@ -39,6 +39,7 @@ RECORDS = Path(".dgmlab") / "grading"
 KEY_FILE = Path(".dgmlab") / "pseudonym.key"
 # homework prefix -> (artifact file a student hands in, the grade cell that scores it)
 ARTIFACTS = {"hw1": ("samples_100.pt", "samples_quality_tests"),
+             "hw2": ("p5_mnist_samples_100.pt", "p5_mnist_samples_tests"),
              "hw4": ("baseline_samples_100.pt", "baseline_samples_tests")}
 
 
