@@ -14,7 +14,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from dgmlab.authoring import Notebook
+from dgmlab.authoring import Notebook, fixture_copier
 
 from dgmlab.grading.proofs import Mutant
 from dgmlab.novelty import MAX_COPIES
@@ -2303,27 +2303,9 @@ PARTIAL = [
 # --------------------------------------------------------------- artifacts
 GENUINE_SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "hw1_genuine_samples_100.pt"
 
-
-def write_genuine_samples(folder) -> Path:
-    """Copy ``tests/fixtures/hw1_genuine_samples_100.pt`` to ``folder/samples_100.pt``: 100 samples that the
-    reference generator drew (``sample_generator(G, 100, seed=0)`` after a real training run of the
-    benchmark; provenance in tests/fixtures/README.md).
-
-    For proofs and pipeline tests of the artifact-graded cell. Real MNIST digits cannot stand in: the cell
-    rejects them as copies (docs/novelty.md).
-    """
-    import shutil
-
-    if not GENUINE_SAMPLES.exists():
-        raise FileNotFoundError(f"{GENUINE_SAMPLES} is missing: restore it with git checkout -- tests/fixtures/")
-    path = Path(folder) / SAMPLES_FILE
-    shutil.copyfile(GENUINE_SAMPLES, path)
-    return path
-
-
 # Files the reference needs next to the notebook for every graded cell to pass:
 # {file name: function(folder) -> Path}. tests/test_hw1_wgan.py and tests/test_proofs.py use it.
-PROOF_ARTIFACTS = {SAMPLES_FILE: write_genuine_samples}
+PROOF_ARTIFACTS = {SAMPLES_FILE: fixture_copier(GENUINE_SAMPLES, SAMPLES_FILE)}
 ARTIFACT_TESTS = ["samples_quality_tests"]
 
 # Generated mutants (benchmarks/mutation_kill_rates.py, docs/mutation.md) that change no grade, with why.

@@ -7,7 +7,7 @@ PROOF_ARTIFACTS put genuine samples next to the notebook for the proofs; see doc
 """
 from pathlib import Path
 
-from dgmlab.authoring import Notebook
+from dgmlab.authoring import Notebook, fixture_copier
 
 from dgmlab.grading.proofs import Mutant
 from dgmlab.novelty import MAX_COPIES
@@ -2523,23 +2523,7 @@ PARTIAL = [
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 GENUINE_SAMPLES = FIXTURES / "hw2_genuine_samples_100.pt"
 
-
-def write_genuine_samples(folder) -> Path:
-    """Copy ``tests/fixtures/hw2_genuine_samples_100.pt`` to ``folder/p5_mnist_samples_100.pt``: the graded file of
-    the reference generator (``sample(G, 100, seed=0)`` of a capacity-32 reference run; provenance in
-    tests/fixtures/README.md). For the proofs and the tests of the artifact-graded cell; real MNIST digits cannot
-    stand in, the cell rejects them as copies.
-    """
-    import shutil
-
-    if not GENUINE_SAMPLES.exists():
-        raise FileNotFoundError(f"{GENUINE_SAMPLES} is missing: restore it with git checkout -- tests/fixtures/")
-    path = Path(folder) / SAMPLES_FILE
-    shutil.copyfile(GENUINE_SAMPLES, path)
-    return path
-
-
 # Files the reference needs next to the notebook for every graded cell to pass ({file name: writer(folder)});
 # tests/test_proofs.py and tests/test_hw2_wgangp.py use them.
-PROOF_ARTIFACTS = {SAMPLES_FILE: write_genuine_samples}
+PROOF_ARTIFACTS = {SAMPLES_FILE: fixture_copier(GENUINE_SAMPLES, SAMPLES_FILE)}
 ARTIFACT_TESTS = ["p5_mnist_samples_tests"]

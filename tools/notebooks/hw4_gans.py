@@ -8,7 +8,7 @@ Adapted from MIT CSAIL 6.S978 Deep Generative Models (Fall 2024), Problem Set 3
 """
 from pathlib import Path
 
-from dgmlab.authoring import Notebook
+from dgmlab.authoring import Notebook, fixture_copier
 
 from dgmlab.grading.proofs import STUB, Mutant
 from dgmlab.novelty import MAX_COPIES
@@ -3244,23 +3244,10 @@ GENUINE_CGAN = FIXTURES / "hw4_genuine_cgan_samples_100.pt"
 GENUINE_RESULTS = FIXTURES / "hw4_results.json"
 
 
-def _copier(src: Path, name: str):
-    def write(folder) -> Path:
-        """Copy the genuine file ``src`` (tests/fixtures; provenance in tests/fixtures/README.md) to ``folder/name``."""
-        import shutil
-
-        if not src.exists():
-            raise FileNotFoundError(f"{src} is missing: restore it with git checkout -- tests/fixtures/")
-        path = Path(folder) / name
-        shutil.copyfile(src, path)
-        return path
-    return write
-
-
 # Files the reference needs next to the notebook for every graded cell to pass, all genuine outputs of the
 # reference solution trained in full mode (real MNIST digits cannot stand in: the cells reject copies).
 # {file name: function(folder) -> Path}. tests/test_hw4_gans.py and tests/test_proofs.py use it.
-PROOF_ARTIFACTS = {BASELINE_FILE: _copier(GENUINE_BASELINE, BASELINE_FILE),
-                   CGAN_FILE: _copier(GENUINE_CGAN, CGAN_FILE),
-                   RESULTS_FILE: _copier(GENUINE_RESULTS, RESULTS_FILE)}
+PROOF_ARTIFACTS = {BASELINE_FILE: fixture_copier(GENUINE_BASELINE, BASELINE_FILE),
+                   CGAN_FILE: fixture_copier(GENUINE_CGAN, CGAN_FILE),
+                   RESULTS_FILE: fixture_copier(GENUINE_RESULTS, RESULTS_FILE)}
 ARTIFACT_TESTS = ["baseline_samples_tests", "cgan_samples_tests", "p0_tests"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dgmlab.authoring import Notebook, clean_source as _clean
+from dgmlab.authoring import Notebook, fixture_copier, clean_source as _clean
 
 from dgmlab.grading.proofs import Mutant
 
@@ -3089,22 +3089,9 @@ GENUINE_P1_WEIGHTS = FIXTURES / "hw5_genuine_pixelcnn_64_f16.pt"
 GENUINE_P2_WEIGHTS = FIXTURES / "hw5_genuine_realnvp_256_f16.pt"
 
 
-def _copier(src: Path, name: str):
-    def write(folder) -> Path:
-        """Copy the genuine file ``src`` (tests/fixtures; provenance in tests/fixtures/README.md) to ``folder/name``."""
-        import shutil
-
-        if not src.exists():
-            raise FileNotFoundError(f"{src} is missing: restore it with git checkout -- tests/fixtures/")
-        path = Path(folder) / name
-        shutil.copyfile(src, path)
-        return path
-    return write
-
-
 # Files the reference needs next to the notebook for every graded cell to pass: the float16 state dicts of the
 # reference models of the calibration runs (benchmarks/calibrate_hw5_bars.py). tests/test_proofs.py and
 # tests/test_hw5_explicit.py use it.
-PROOF_ARTIFACTS = {P1_WEIGHTS_FILE: _copier(GENUINE_P1_WEIGHTS, P1_WEIGHTS_FILE),
-                   P2_WEIGHTS_FILE: _copier(GENUINE_P2_WEIGHTS, P2_WEIGHTS_FILE)}
+PROOF_ARTIFACTS = {P1_WEIGHTS_FILE: fixture_copier(GENUINE_P1_WEIGHTS, P1_WEIGHTS_FILE),
+                   P2_WEIGHTS_FILE: fixture_copier(GENUINE_P2_WEIGHTS, P2_WEIGHTS_FILE)}
 ARTIFACT_TESTS = ["p1_weights_tests", "p2_weights_tests"]
