@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# One homework's full mode on a lent GPU machine (docs/full_mode.md, "On a lent GPU"). Runs THERE, in the
+# repository root, after benchmarks/device_prepare.sh made .devcarry/ here (carry: [".devcarry"]):
+#
+#   bash benchmarks/device_full_mode.sh hw5_explicit
+#   bash benchmarks/device_full_mode.sh hw2_wgangp --until p6_data
+#
+# The machine has torch, numpy, scipy, sympy, matplotlib and tqdm; POT comes as a wheel and MNIST as
+# gzip files from .devcarry/. Checkpoints of an earlier call (.devcarry/ckpt/<hw>/, copied there from a
+# returned $OUT) are restored first, so a run cut by the 10-minute limit resumes. What comes back in
+# $OUT/<hw>/: timings.json, log.txt, the graded files and checkpoints the notebook wrote (each <= 16 MB).
+set -euo pipefail
+hw="$1"; shift
+carry=.devcarry
+python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site "$carry"/wheels/*.whl
+export PYTHONPATH="/tmp/site:$PWD/src" PYTHONUNBUFFERED=1 MPLBACKEND=Agg
+mkdir -p /tmp/datasets/MNIST/raw
+for f in "$carry"/MNIST/raw/*.gz; do
+    target=/tmp/datasets/MNIST/raw/$(basename "$f" .gz)
+    [ -e "$target" ] || gunzip -c "$f" > "$target"
+done
+export DGMLAB_DATA=/tmp/datasets
+work=/tmp/dgmlab_full/$hw
+if [ -d "$carry/ckpt/$hw" ] && [ ! -d "$work" ]; then
+    mkdir -p "$work/checkpoints" && cp -r "$(dirname "$0")/../source/$hw/." "$work/"
+    cp "$carry/ckpt/$hw"/*.pt "$work/checkpoints/"
+fi
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+status=0
+python3 benchmarks/run_full_mode.py "$hw" --workdir "$work" --out "$OUT/$hw" "$@" || status=$?
+# what the run made, for the record and for the next call's resume (the transfer takes files <= 16 MB)
+for f in "$work"/*.pt "$work"/checkpoints/*.pt; do
+    [ -e "$f" ] || continue
+    if [ "$(stat -c %s "$f")" -le 16000000 ]; then cp "$f" "$OUT/$hw/"; else echo "not returned (over 16 MB): $f"; fi
+done
+exit $status
