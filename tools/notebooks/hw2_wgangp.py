@@ -41,13 +41,16 @@ def build() -> Notebook:
     _p5_framework(nb)
     _p5_critic(nb)
     _p5_gradient_penalty(nb)
+    _p5_gradient_penalty_tests(nb)
     _p5_losses(nb)
     _p5_optimizers(nb)
     _p5_steps(nb)
+    _p5_steps_tests(nb)
     _p5_training(nb)
     _p5_report(nb)
     _p5_graded_samples(nb)
     _p6_networks(nb)
+    _p6_network_tests(nb)
     _p6_schedule(nb)
     _p6_training(nb)
     _p6_report(nb)
@@ -1164,6 +1167,10 @@ def _p5_gradient_penalty(nb: Notebook) -> None:
             def forward(self, z):
                 return (z @ self.A + self.c).view(-1, 1, 3, 3)
         ''', locked=True, grade_id="p5_toys")
+
+
+def _p5_gradient_penalty_tests(nb: Notebook) -> None:
+    """P5(b): the tests of the gradient penalty."""
     nb.tests("p5_gradient_penalty_tests", points=8, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
@@ -1493,6 +1500,10 @@ def _p5_steps(nb: Notebook) -> None:
             return loss.item()
             ### END SOLUTION
         ''')
+
+
+def _p5_steps_tests(nb: Notebook) -> None:
+    """P5(e): the tests of the critic step and of the generator step."""
     nb.tests("p5_critic_step_tests", points=6, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
@@ -1924,6 +1935,10 @@ def _p6_networks(nb: Notebook) -> None:
                 return self.head(h.sum(dim=(2, 3))).squeeze(1)
                 ### END SOLUTION
         ''')
+
+
+def _p6_network_tests(nb: Notebook) -> None:
+    """P6(a): the tests of the residual generator and of the critic."""
     nb.tests("p6_generator_tests", points=6, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks

@@ -534,6 +534,7 @@ def build() -> Notebook:
     _q1_generative(nb)
     _q1_steps(nb)
     _q2(nb)
+    _q2_risk(nb)
     _q3_written(nb)
     _q3_divergences(nb)
     _q3_theta_star(nb)
@@ -551,6 +552,7 @@ def build() -> Notebook:
     _p2_log_prob(nb)
     _p2_bpd(nb)
     _p2_training(nb)
+    _p2_samples_and_results(nb)
     nb.md(r'''
         ## Closing note
 
@@ -1035,6 +1037,10 @@ def _q2(nb):
 
         run_tests(points=2, hidden=1.25)
         ''')
+
+
+def _q2_risk(nb):
+    """Q2.3 as code: the empirical risk of a data-to-latent flow."""
     nb.md(r'''
         **(3 points)** Write Q2.3 as a function. The flow returns the latent and its log-Jacobian
         determinant; the latent log-density is a given function. Average over the batch (the risk is a mean).
@@ -2413,7 +2419,7 @@ def _p2_bpd(nb):
 
 
 def _p2_training(nb):
-    """P2: training Real NVP on MNIST, samples, FID in practice, and the written results."""
+    """P2: training Real NVP on MNIST (full mode saves a checkpoint every epoch)."""
     nb.md(r'''
         ### Training Real NVP on MNIST
 
@@ -2503,6 +2509,10 @@ def _p2_training(nb):
                               save=FIGURES / "p2_loss.png")
             plt.show()
         '''.replace("P2_WEIGHTS_FILE", P2_WEIGHTS_FILE), locked=True, grade_id="p2_train", uses_answers=True)
+
+
+def _p2_samples_and_results(nb):
+    """P2 after training: samples, interpolations, FID in practice, and the written results."""
     nb.md("Samples (latent temperature 1 and 0.7) and latent-space interpolations between pairs of test digits.")
     nb.code(r'''
         if not runtime.is_grading():
