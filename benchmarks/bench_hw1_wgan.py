@@ -28,8 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "source" / "hw1_wgan" / "hw1_wgan.ipynb"
-CELLS = ["imports", "wgan_networks", "wgan_losses", "gradient_penalty", "clip_weights", "train_step",
-         "samples", "evaluate_samples", "train_wgan"]
+CELLS = ["imports", "wgan_networks", "q3_wgan_losses", "q3_gradient_penalty", "q3_clip_weights", "q3_train_step",
+         "q3_samples", "q3_evaluate_samples", "train_wgan"]
 
 
 def load_reference(device):

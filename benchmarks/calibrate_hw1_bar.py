@@ -72,7 +72,7 @@ def main(argv=None) -> int:
     from dgmlab import metrics, plots
 
     torch.set_num_threads(1)
-    CELLS.append("interpolate")  # the strip below uses the reference interpolate() too
+    CELLS.append("q3_interpolate")  # the strip below uses the reference interpolate() too
     ns = load_reference(torch.device("cpu"))
     run = json.loads((args.run / "results.json").read_text())
     prefix = "generator_ema_epoch" if args.ema else "generator_epoch"

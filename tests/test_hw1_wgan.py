@@ -1,6 +1,6 @@
 """hw1_wgan: the proofs with the artifact the reference needs, and the artifact cell on other files.
 
-The artifact-graded cell ``samples_quality_tests`` grades ``samples_100.pt`` next to the notebook.
+The artifact-graded cell ``q3_samples_quality_tests`` grades ``samples_100.pt`` next to the notebook.
 Both here and in tests/test_proofs.py the notebook is copied to a temporary folder with the
 builder's ``PROOF_ARTIFACTS`` (genuine samples of the reference generator, tests/fixtures), where
 every graded cell is proven. A second session runs the notebook without the file (the cell earns
@@ -21,7 +21,7 @@ from dgmlab.testing import plan
 
 HW = "hw1_wgan"
 COPIED = "these samples match dataset images, not generated ones"
-CELL = "samples_quality_tests"
+CELL = "q3_samples_quality_tests"
 
 
 def _printed(s, gid):

@@ -47,7 +47,7 @@ def test_every_test_cell_gives_points_per_test_with_hidden_checks_except_the_art
             cell_plan = plan(src, strict=True)
             assert cell_plan is not None and cell_plan.points == meta["points"], gid
             assert abs(sum(t.points for t in cell_plan.tests) - cell_plan.points) < 1e-9, gid
-            if gid in ("baseline_samples_tests", "cgan_samples_tests"):
+            if gid in ("p2_baseline_samples_tests", "p3_cgan_samples_tests"):
                 assert cell_plan.hidden == 0 and "### BEGIN HIDDEN TESTS" not in src, gid
             else:
                 assert 0 < cell_plan.hidden < cell_plan.points and "### BEGIN HIDDEN TESTS" in src, gid
@@ -127,13 +127,13 @@ def _printed(s, cell):
 @pytest.mark.slow
 def test_without_the_files_the_artifact_cells_earn_nothing_and_say_why(graded):
     s, _, results = graded
-    for cell, name, earned in [("baseline_samples_tests", BUILDER.BASELINE_FILE, "earn 0 of 3"),
-                               ("cgan_samples_tests", BUILDER.CGAN_FILE, "earn 0 of 3"),
+    for cell, name, earned in [("p2_baseline_samples_tests", BUILDER.BASELINE_FILE, "earn 0 of 3"),
+                               ("p3_cgan_samples_tests", BUILDER.CGAN_FILE, "earn 0 of 3"),
                                ("p0_tests", BUILDER.RESULTS_FILE, "earn 0.5 of 1")]:
         got, _ = s.run_verdict(s.index[cell])
         assert got == earned, f"{cell} without {name}: {got}"
         assert f"no {name} in the homework folder" in _printed(s, cell), _printed(s, cell)
-    for cell in ("baseline_samples_tests", "cgan_samples_tests"):
+    for cell in ("p2_baseline_samples_tests", "p3_cgan_samples_tests"):
         assert "so this test earns 0 points" in _printed(s, cell)
     others = {k: m for k, (f, m) in results.items() if f and k not in BUILDER.ARTIFACT_TESTS}
     assert not others, f"without the files, other cells failed too: {others}"
@@ -240,8 +240,8 @@ def _grade(graded, cell, name, content):
         path.unlink()
 
 
-ARTIFACT_CASES = [("baseline_samples_tests", BUILDER.BASELINE_FILE, kind, *case) for kind, case in BASELINE_FILES.items()] + \
-    [("cgan_samples_tests", BUILDER.CGAN_FILE, kind, *case) for kind, case in CGAN_FILES.items()]
+ARTIFACT_CASES = [("p2_baseline_samples_tests", BUILDER.BASELINE_FILE, kind, *case) for kind, case in BASELINE_FILES.items()] + \
+    [("p3_cgan_samples_tests", BUILDER.CGAN_FILE, kind, *case) for kind, case in CGAN_FILES.items()]
 
 
 @pytest.mark.slow
@@ -258,9 +258,9 @@ def test_artifact_cells_split_so_a_copied_file_earns_nothing():
     malformed file fails first: the file's point is 1, the bar's 2."""
     cells = {_meta(c).get("grade_id"): c.source for c in _cells()}
     for cell, helper, tests in [
-            ("baseline_samples_tests", "_graded_baseline()",
+            ("p2_baseline_samples_tests", "_graded_baseline()",
              {"test_baseline_samples_are_100_new_images_in_range": 1, "test_mnist_classifier_score_above_the_bar": 2}),
-            ("cgan_samples_tests", "_graded_labelled()",
+            ("p3_cgan_samples_tests", "_graded_labelled()",
              {"test_cgan_samples_are_100_new_labelled_images": 1, "test_conditional_accuracy_above_the_bar": 2})]:
         cell_plan = plan(cells[cell])
         assert cell_plan.hidden == 0 and {t.name: t.points for t in cell_plan.tests} == tests, cell
@@ -277,10 +277,10 @@ def test_artifact_cells_refuse_an_oversized_file(graded):
     path = folder / BUILDER.BASELINE_FILE
     path.write_bytes(b"\0" * (BUILDER.MAX_FILE_BYTES + 1))
     try:
-        got, _ = s.run_verdict(s.index["baseline_samples_tests"])
+        got, _ = s.run_verdict(s.index["p2_baseline_samples_tests"])
     finally:
         path.unlink()
-    assert got == "earn 0 of 3" and "bytes" in _printed(s, "baseline_samples_tests"), got
+    assert got == "earn 0 of 3" and "bytes" in _printed(s, "p2_baseline_samples_tests"), got
 
 
 def _fast_mode_results():

@@ -23,22 +23,22 @@ HW = "hw1_tiny"  # an hw1 homework: the dashboard shows its samples_100.pt grid
 SECRET = "HIDDEN_BODY_MARKER_91"  # text only the hidden region of a test cell holds
 # cell -> (kind, points possible)
 CELLS = {"q_written": ("manual", 4.0), "f_tests": ("auto", 5.0), "g_tests": ("auto", 3.0),
-         "samples_quality_tests": ("auto", 2.0)}
+         "q3_samples_quality_tests": ("auto", 2.0)}
 ROSTER = {"ada": dict(first_name="Ada", last_name="Lovelace", email="ada@uni.edu", lms_user_id="101"),
           "bob": dict(first_name="Bob", last_name="Babbage", email="bob@uni.edu", lms_user_id="102"),
           "cy": {}}  # cy: added by nbgrader while grading, no roster data
 # student -> cell -> (auto_score, manual_score, needs_manual, stdout of the test cell)
 GRADES = {
     "ada": {"q_written": (None, 3.0, False, None), "f_tests": (5.0, None, False, "passed test_shape\npassed test_value"),
-            "g_tests": (3.0, None, False, "passed test_g"), "samples_quality_tests": (2.0, None, False, "passed test_q")},
+            "g_tests": (3.0, None, False, "passed test_g"), "q3_samples_quality_tests": (2.0, None, False, "passed test_q")},
     "bob": {"q_written": (None, None, True, None),
             "f_tests": (0.0, None, False, "passed test_shape\nFAILED test_value: value off by a sign"),
             "g_tests": (3.0, None, False, "passed test_g"),
-            "samples_quality_tests": (0.0, None, False, "FAILED test_q: classifier accuracy 0.12 < 0.80")},
+            "q3_samples_quality_tests": (0.0, None, False, "FAILED test_q: classifier accuracy 0.12 < 0.80")},
     "cy": {"q_written": (0.0, None, False, None),
            "f_tests": (0.0, None, False, "FAILED test_shape: wrong shape (3,)\nFAILED test_value: value off by a sign"),
            "g_tests": (0.0, None, False, "FAILED test_g: NotImplementedError"),
-           "samples_quality_tests": (0.0, None, False, "FAILED test_q: no samples_100.pt handed in")},
+           "q3_samples_quality_tests": (0.0, None, False, "FAILED test_q: no samples_100.pt handed in")},
 }
 F_SOURCE = f"""from dgmlab.testing import run_tests
 
@@ -195,7 +195,7 @@ def test_long_csv_has_a_row_per_graded_cell(course, data, tmp_path):
         want = truth["cell"][(r["student"], r["cell"])]
         assert (float(r["points"]) if r["points"] else 0.0) == pytest.approx(want)
         assert r["graded_by"] == CELLS[r["cell"]][0] and float(r["max_points"]) == CELLS[r["cell"]][1]
-    bob_q = next(r for r in rows if r["student"] == "bob" and r["cell"] == "samples_quality_tests")
+    bob_q = next(r for r in rows if r["student"] == "bob" and r["cell"] == "q3_samples_quality_tests")
     assert bob_q["reason"] == "test_q: classifier accuracy 0.12 < 0.80"
 
 
@@ -249,8 +249,10 @@ def test_anonymized_dashboard_has_stable_pseudonyms_and_no_names(course, tmp_pat
     page = p1.read_text(encoding="utf-8")
     ids = sorted({s.student for s in d1.submissions})
     assert all(re.fullmatch(r"student-[0-9a-f]{4,}", s) for s in ids) and len(ids) == 5
+    # embedded sample grids are base64 PNGs: three-letter names occur in them by chance
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:image/png;base64,...", page)
     for secret in ["ada", "bob", "Lovelace", "Babbage", "uni.edu", '"cy"', " cy", "dee", "eve"]:
-        assert secret not in page, f"anonymized page shows {secret!r}"
+        assert secret not in text, f"anonymized page shows {secret!r}"
     assert sorted(re.findall(r"student-[0-9a-f]{4,}", page)) == sorted(
         re.findall(r"student-[0-9a-f]{4,}", p2.read_text(encoding="utf-8")))
     assert _stat(page, "mean") == _stat(D.render(course, A.collect(course)), "mean")

@@ -30,8 +30,8 @@ CHILD = textwrap.dedent('''
     from dgmlab.authoring.reference import reference_namespace
 
     t0 = time.perf_counter()
-    ns = reference_namespace(sys.argv[1], ["imports", "wgan_networks", "wgan_losses", "gradient_penalty", "clip_weights",
-                                           "train_step", "train_wgan"],
+    ns = reference_namespace(sys.argv[1], ["imports", "wgan_networks", "q3_wgan_losses", "q3_gradient_penalty", "q3_clip_weights",
+                                           "q3_train_step", "train_wgan"],
                              {"__name__": "hw1_resume_child", "device": torch.device("cpu")})
     t1 = time.perf_counter()
 

@@ -228,7 +228,7 @@ def _q1_flow_log_prob(nb: Notebook) -> None:
         (to within `1e-4` absolute and relative tolerance) or when the log-determinant is not finite.
         Keep everything in torch so gradients reach the flow's parameters.
         """)
-    nb.answer("flow_log_prob", '''
+    nb.answer("q1_flow_log_prob", '''
         def flow_log_prob(x, flow, base):
             """Log-density of the flow x = f(z), z ~ base, at each row of x.
 
@@ -246,7 +246,7 @@ def _q1_flow_log_prob(nb: Notebook) -> None:
             return base.log_prob(z) - log_det
             ### END SOLUTION
         ''')
-    nb.tests("flow_log_prob_tests", points=5, src='''
+    nb.tests("q1_flow_log_prob_tests", points=5, src='''
         from dgmlab.testing import points, run_tests
 
         @points(0.5)
@@ -368,7 +368,7 @@ def _q1_flow_sample(nb: Notebook) -> None:
         **(e) (3 points)** Implement `flow_sample(n, flow, base)`: draw `n` points from the flow.
         Use `base` for the noise (not `torch.randn`: the base need not be standard).
         """)
-    nb.answer("flow_sample", '''
+    nb.answer("q1_flow_sample", '''
         def flow_sample(n, flow, base):
             """n samples of x = f(z), z ~ base: a float tensor (n, D)."""
             ### BEGIN SOLUTION
@@ -376,7 +376,7 @@ def _q1_flow_sample(nb: Notebook) -> None:
             return flow.forward(z)
             ### END SOLUTION
         ''')
-    nb.tests("flow_sample_tests", points=3, src='''
+    nb.tests("q1_flow_sample_tests", points=3, src='''
         from dgmlab.testing import points, run_tests
 
         @points(0.5)
@@ -450,7 +450,7 @@ def _q2_kl(nb: Notebook) -> None:
         nothing by itself. Hint: `sp.expand_log(..., force=True)` turns the log-ratio into a polynomial in `x`,
         and `sp.integrate(..., conds="none")` then takes a second or two.
         """)
-    nb.answer("kl_gaussians", '''
+    nb.answer("q2_kl_gaussians", '''
         ### BEGIN SOLUTION
         p_g = normal_pdf(x, theta, sigma_g)
         p_data = normal_pdf(x, theta0, sigma_data)
@@ -460,7 +460,7 @@ def _q2_kl(nb: Notebook) -> None:
         ### END SOLUTION
         kl_gaussians
         ''', check_output=True)
-    nb.tests("kl_tests", points=8, src='''
+    nb.tests("q2_kl_gaussians_tests", points=8, src='''
         from dgmlab.testing import points, run_tests
 
         @points(0.5)
@@ -528,7 +528,7 @@ def _q2_kl_limits(nb: Notebook) -> None:
         at $\theta$ = `theta_value`, $\theta_0$ = `theta0_value`, computed with sympy from the
         expression `kl` (use `sp.diff` and `sp.limit`; the results may be `sp.oo` or `-sp.oo`).
         """)
-    nb.answer("kl_limits", '''
+    nb.answer("q2_kl_limits", '''
         def kl_limits(kl, theta_value, theta0_value):
             """kl: sympy expression in theta, theta0, eps; theta_value, theta0_value: numbers.
 
@@ -543,7 +543,7 @@ def _q2_kl_limits(nb: Notebook) -> None:
 
         print("theta = 1, theta0 = 0:", kl_limits(kl_gaussians, 1, 0))
         ''', check_output=True)
-    nb.tests("kl_limits_tests", points=6, src='''
+    nb.tests("q2_kl_limits_tests", points=6, src='''
         from dgmlab.testing import points, run_tests
 
         KL_CLOSED_FORM = (theta - theta0) ** 2 / (2 * eps ** 2)
@@ -592,7 +592,7 @@ def _q2_combined_loss(nb: Notebook) -> None:
         estimated from the discriminator's outputs $D(x_i) \in (0,1)$ on a batch of generated samples.
         The cell after it uses it to measure $\partial L_G/\partial\theta$ with $D$ held at $D^*$.
         """)
-    nb.answer("combined_generator_loss", '''
+    nb.answer("q2_combined_generator_loss", '''
         def combined_generator_loss(d_fake):
             """d_fake: float tensor (N,) of D(x_i) in (0, 1) on generated x_i -> 0-d tensor,
             mean log(1 - D) minus mean log D."""
@@ -600,7 +600,7 @@ def _q2_combined_loss(nb: Notebook) -> None:
             return torch.log1p(-d_fake).mean() - torch.log(d_fake).mean()
             ### END SOLUTION
         ''')
-    nb.tests("combined_loss_tests", points=3, src='''
+    nb.tests("q2_combined_generator_loss_tests", points=3, src='''
         from dgmlab.testing import points, run_tests
 
         @points(0.5)
@@ -711,7 +711,7 @@ def _q2_distances(nb: Notebook) -> None:
             w[-1] = w[-1] / 2
             return (w * g(mean + std * z)).sum()
         ''', locked=True, grade_id="q2d_helpers")
-    nb.answer("js_divergence", '''
+    nb.answer("q2_js_divergence", '''
         def js_divergence(theta, theta0, eps):
             """JS(N(theta, eps^2), N(theta0, eps^2)) as a float64 0-d tensor, differentiable in theta."""
             ### BEGIN SOLUTION
@@ -723,7 +723,7 @@ def _q2_distances(nb: Notebook) -> None:
             return 0.5 * kl_pm + 0.5 * kl_qm
             ### END SOLUTION
         ''')
-    nb.tests("js_tests", points=5, src='''
+    nb.tests("q2_js_divergence_tests", points=5, src='''
         from dgmlab.testing import points, run_tests
 
         def _t(v, grad=False):
@@ -781,14 +781,14 @@ def _q2_distances(nb: Notebook) -> None:
 
 def _q2_w1(nb: Notebook) -> None:
     """Q2 (d): W1 between the same Gaussians, and the plot of the three distances."""
-    nb.answer("w1_distance", '''
+    nb.answer("q2_w1_distance", '''
         def w1_distance(theta, theta0, eps):
             """W1(N(theta, eps^2), N(theta0, eps^2)) as a 0-d tensor, differentiable in theta."""
             ### BEGIN SOLUTION
             return torch.abs(torch.as_tensor(theta) - torch.as_tensor(theta0))
             ### END SOLUTION
         ''')
-    nb.tests("w1_tests", points=2, src='''
+    nb.tests("q2_w1_distance_tests", points=2, src='''
         from dgmlab.testing import points, run_tests
 
         def _t(v, grad=False):
@@ -933,7 +933,7 @@ def _q3_losses(nb: Notebook) -> None:
         $\mathbb E[f_w(x_{fake})] - \mathbb E[f_w(x_{real})]$ (so it *raises* real scores), the generator minimises
         $-\mathbb E[f_w(G(z))]$. Use batch means.
         """)
-    nb.answer("wgan_losses", '''
+    nb.answer("q3_wgan_losses", '''
         def critic_loss(real_scores, fake_scores):
             """real_scores (N,), fake_scores (M,) float -> 0-d tensor: mean fake score minus mean real score."""
             ### BEGIN SOLUTION
@@ -947,7 +947,7 @@ def _q3_losses(nb: Notebook) -> None:
             return -fake_scores.mean()
             ### END SOLUTION
         ''')
-    nb.tests("wgan_losses_tests", points=5, src='''
+    nb.tests("q3_wgan_losses_tests", points=5, src='''
         from dgmlab.testing import points, run_tests
 
         @points(0.5)
@@ -1010,7 +1010,7 @@ def _q3_gradient_penalty(nb: Notebook) -> None:
         gradient norm over all of a sample's pixels, and keep the result differentiable with respect to the
         critic's parameters (`torch.autograd.grad(..., create_graph=True)`): the critic is trained on it.
         """)
-    nb.answer("gradient_penalty", '''
+    nb.answer("q3_gradient_penalty", '''
         def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
             """critic: module (N, ...) -> (N,); real, fake: float tensors of the same shape (N, ...);
             alpha: optional float tensor (N,) in [0, 1]. Returns a 0-d tensor."""
@@ -1025,7 +1025,7 @@ def _q3_gradient_penalty(nb: Notebook) -> None:
             return lam * ((norms - 1) ** 2).mean()
             ### END SOLUTION
         ''')
-    nb.tests("gradient_penalty_tests", points=6, src='''
+    nb.tests("q3_gradient_penalty_tests", points=6, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab.toys import LinearCritic  # D(x) = <w, x> + b: input gradient w everywhere
 
@@ -1122,7 +1122,7 @@ def _q3_clipping(nb: Notebook) -> None:
         (weights **and** biases) to $[-c, c]$ **in place**, so the optimizer, which holds references to
         these very tensors, keeps working. It returns `None`.
         """)
-    nb.answer("clip_weights", '''
+    nb.answer("q3_clip_weights", '''
         def clip_weights(critic, c=0.01):
             """Clamp each parameter of `critic` (an nn.Module) to [-c, c] in place; return None."""
             ### BEGIN SOLUTION
@@ -1131,7 +1131,7 @@ def _q3_clipping(nb: Notebook) -> None:
                     p.clamp_(-c, c)
             ### END SOLUTION
         ''')
-    nb.tests("clip_weights_tests", points=3, src='''
+    nb.tests("q3_clip_weights_tests", points=3, src='''
         from dgmlab.testing import points, run_tests
 
         def _net():
@@ -1406,7 +1406,7 @@ def _q3_train_step(nb: Notebook) -> None:
         - work on the networks' device, `next(generator.parameters()).device`: move each real batch there
           and draw the noise there, so that the step also runs on a GPU (`train_wgan` puts the networks on it).
         """)
-    nb.answer("train_step", '''
+    nb.answer("q3_train_step", '''
         def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
                             lipschitz="gp", lam=10.0, clip=0.01):
             """One generator update after n_critic critic updates.
@@ -1440,7 +1440,7 @@ def _q3_train_step(nb: Notebook) -> None:
                     "generator_loss": g_loss.detach().item()}
             ### END SOLUTION
         ''')
-    nb.tests("train_step_tests", points=9, src=TRAIN_STEP_TESTS)
+    nb.tests("q3_train_step_tests", points=9, src=TRAIN_STEP_TESTS)
 
     # -------------------------------------------------------------- training
 
@@ -1538,7 +1538,7 @@ def _q3_samples(nb: Notebook) -> None:
         `save_samples(samples, path)` writes them with `torch.save` as a float32 CPU tensor of shape
         `(N, 1, 28, 28)`, so they can be graded without rerunning your training.
         """)
-    nb.answer("samples", '''
+    nb.answer("q3_samples", '''
         def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
             """-> float32 CPU tensor (n, 1, 28, 28) in [-1, 1], not requiring grad; same seed, same samples."""
             ### BEGIN SOLUTION
@@ -1564,7 +1564,7 @@ def _q3_samples(nb: Notebook) -> None:
             return path
             ### END SOLUTION
         ''')
-    nb.tests("samples_tests", points=4, src='''
+    nb.tests("q3_samples_tests", points=4, src='''
         from dgmlab.testing import points, run_tests
 
         class _TinyGen(nn.Module):
@@ -1649,7 +1649,7 @@ def _q3_scores(nb: Notebook) -> None:
         `dgmlab.metrics.inception_metrics`; the last raises `dgmlab.metrics.MetricUnavailable` when the
         weights cannot be had, in which case report `None` and the reason (as a string), without failing.
         """)
-    nb.answer("evaluate_samples", '''
+    nb.answer("q3_evaluate_samples", '''
         def evaluate_samples(samples):
             """samples: float tensor (N, 1, 28, 28) in [-1, 1] -> dict with
             "mnist_score" (float), "mnist_score_std" (float), "mnist_frechet" (float),
@@ -1669,7 +1669,7 @@ def _q3_scores(nb: Notebook) -> None:
             return out
             ### END SOLUTION
         ''')
-    nb.tests("evaluate_samples_tests", points=3, src='''
+    nb.tests("q3_evaluate_samples_tests", points=3, src='''
         from dgmlab.testing import points, run_tests
 
         def _real_digits(n=200):
@@ -1756,7 +1756,7 @@ def _q3_interpolations(nb: Notebook) -> None:
 
         Any other `method` raises `ValueError`.
         """)
-    nb.answer("interpolate", '''
+    nb.answer("q3_interpolate", '''
         def interpolate(z0, z1, steps=10, method="linear"):
             """z0, z1: float tensors (d,); steps >= 2 -> float tensor (steps, d), first row z0, last row z1."""
             ### BEGIN SOLUTION
@@ -1772,7 +1772,7 @@ def _q3_interpolations(nb: Notebook) -> None:
             return (1 - t) * z0 + t * z1
             ### END SOLUTION
         ''')
-    nb.tests("interpolate_tests", points=5, src='''
+    nb.tests("q3_interpolate_tests", points=5, src='''
         from dgmlab.testing import points, run_tests
 
         @points(1)
@@ -1874,7 +1874,7 @@ def _q3_graded_samples(nb: Notebook) -> None:
         ones, and the whole cell earns 0. A generator that learned the data rather than memorising it is not
         affected: of 10,000 samples of the reference generator, at most 2 were flagged at any checkpoint.
         """)
-    nb.tests("samples_quality_tests", points=7, src=f'''
+    nb.tests("q3_samples_quality_tests", points=7, src=f'''
         from dgmlab import artifacts
         from dgmlab.testing import points, run_tests
 
@@ -1961,21 +1961,21 @@ _SLERP = '''\
 
 MUTANTS = [
     # Q1 flow_log_prob
-    Mutant("flow_log_prob", "sign error: adds log|det J|", edits=[
+    Mutant("q1_flow_log_prob", "sign error: adds log|det J|", edits=[
         ("return base.log_prob(z) - log_det", "return base.log_prob(z) + log_det")],
-        earns={"flow_log_prob_tests": 1.75}),
-    Mutant("flow_log_prob", "log|det J| evaluated at x instead of z", edits=[
-        ("flow.log_abs_det_jacobian(z)", "flow.log_abs_det_jacobian(x)")], earns={"flow_log_prob_tests": 3.75}),
-    Mutant("flow_log_prob", "no invertibility check", edits=[(_ROUND_TRIP_CHECK, ""), (_FINITE_CHECK, "")],
-           earns={"flow_log_prob_tests": 4}),
-    Mutant("flow_log_prob", "checks only the determinant, not the round trip", edits=[(_ROUND_TRIP_CHECK, "")],
-           earns={"flow_log_prob_tests": 4.5}),
-    Mutant("flow_log_prob", "checks only the round trip, not the determinant", edits=[(_FINITE_CHECK, "")],
-           earns={"flow_log_prob_tests": 4.5}),
-    Mutant("flow_log_prob", "ignores the base and uses a standard normal", edits=[
+        earns={"q1_flow_log_prob_tests": 1.75}),
+    Mutant("q1_flow_log_prob", "log|det J| evaluated at x instead of z", edits=[
+        ("flow.log_abs_det_jacobian(z)", "flow.log_abs_det_jacobian(x)")], earns={"q1_flow_log_prob_tests": 3.75}),
+    Mutant("q1_flow_log_prob", "no invertibility check", edits=[(_ROUND_TRIP_CHECK, ""), (_FINITE_CHECK, "")],
+           earns={"q1_flow_log_prob_tests": 4}),
+    Mutant("q1_flow_log_prob", "checks only the determinant, not the round trip", edits=[(_ROUND_TRIP_CHECK, "")],
+           earns={"q1_flow_log_prob_tests": 4.5}),
+    Mutant("q1_flow_log_prob", "checks only the round trip, not the determinant", edits=[(_FINITE_CHECK, "")],
+           earns={"q1_flow_log_prob_tests": 4.5}),
+    Mutant("q1_flow_log_prob", "ignores the base and uses a standard normal", edits=[
         ("base.log_prob(z)", "(-0.5 * z ** 2 - 0.5 * math.log(2 * math.pi)).sum(-1)")],
-        earns={"flow_log_prob_tests": 3.75}),
-    Mutant("flow_log_prob", "correct variant: isclose with a looser check order", _fn('''
+        earns={"q1_flow_log_prob_tests": 3.75}),
+    Mutant("q1_flow_log_prob", "correct variant: isclose with a looser check order", _fn('''
 def flow_log_prob(x, flow, base):
     z = flow.inverse(x)
     log_det = flow.log_abs_det_jacobian(z)
@@ -1983,81 +1983,81 @@ def flow_log_prob(x, flow, base):
     if bad.any() or torch.isinf(log_det).any() or torch.isnan(log_det).any():
         raise ValueError("f is not invertible here")
     return -log_det + base.log_prob(z)
-'''), passes=["flow_log_prob_tests"]),
+'''), passes=["q1_flow_log_prob_tests"]),
     # Q1 flow_sample
-    Mutant("flow_sample", "pushes through the inverse", edits=[("flow.forward(z)", "flow.inverse(z)")],
-           earns={"flow_sample_tests": 0.5}),
-    Mutant("flow_sample", "standard normal noise instead of the base", edits=[
-        ("z = base.sample((n,))", "z = torch.randn(n, base.event_shape[0])")], earns={"flow_sample_tests": 0.5}),
-    Mutant("flow_sample", "returns the base samples", edits=[
-        ("return flow.forward(z)", "x = flow.forward(z)\n    return z")], earns={"flow_sample_tests": 0.5}),
-    Mutant("flow_sample", "correct variant: rsample", _fn('''
+    Mutant("q1_flow_sample", "pushes through the inverse", edits=[("flow.forward(z)", "flow.inverse(z)")],
+           earns={"q1_flow_sample_tests": 0.5}),
+    Mutant("q1_flow_sample", "standard normal noise instead of the base", edits=[
+        ("z = base.sample((n,))", "z = torch.randn(n, base.event_shape[0])")], earns={"q1_flow_sample_tests": 0.5}),
+    Mutant("q1_flow_sample", "returns the base samples", edits=[
+        ("return flow.forward(z)", "x = flow.forward(z)\n    return z")], earns={"q1_flow_sample_tests": 0.5}),
+    Mutant("q1_flow_sample", "correct variant: rsample", _fn('''
 def flow_sample(n, flow, base):
     return flow.forward(base.rsample(torch.Size([n])))
-'''), passes=["flow_sample_tests"]),
+'''), passes=["q1_flow_sample_tests"]),
     # Q2 a
-    Mutant("kl_gaussians", "variance written as sigma instead of sigma**2", edits=[(_KL_DENSITIES, """\
+    Mutant("q2_kl_gaussians", "variance written as sigma instead of sigma**2", edits=[(_KL_DENSITIES, """\
 p_g = sp.exp(-(x - theta) ** 2 / (2 * sigma_g)) / sp.sqrt(2 * sp.pi * sigma_g)
 p_data = sp.exp(-(x - theta0) ** 2 / (2 * sigma_data)) / sp.sqrt(2 * sp.pi * sigma_data)""")],
-        earns={"kl_tests": 2}),
-    Mutant("kl_gaussians", "log-ratio the wrong way round (p_data / p_g)", edits=[
-        ("sp.log(p_g / p_data)", "sp.log(p_data / p_g)")], earns={"kl_tests": 1}),
-    Mutant("kl_gaussians", "log-ratio weighted by p_data (the other KL)", edits=[
-        ("kl_integrand = p_g *", "kl_integrand = p_data *")], earns={"kl_tests": 1}),
-    Mutant("kl_gaussians", "drops the 1/2 of the exponent", edits=[(_KL_DENSITIES, """\
+        earns={"q2_kl_gaussians_tests": 2}),
+    Mutant("q2_kl_gaussians", "log-ratio the wrong way round (p_data / p_g)", edits=[
+        ("sp.log(p_g / p_data)", "sp.log(p_data / p_g)")], earns={"q2_kl_gaussians_tests": 1}),
+    Mutant("q2_kl_gaussians", "log-ratio weighted by p_data (the other KL)", edits=[
+        ("kl_integrand = p_g *", "kl_integrand = p_data *")], earns={"q2_kl_gaussians_tests": 1}),
+    Mutant("q2_kl_gaussians", "drops the 1/2 of the exponent", edits=[(_KL_DENSITIES, """\
 p_g = sp.exp(-(x - theta) ** 2 / sigma_g ** 2) / (sigma_g * sp.sqrt(sp.pi))
 p_data = sp.exp(-(x - theta0) ** 2 / sigma_data ** 2) / (sigma_data * sp.sqrt(sp.pi))""")],
-        earns={"kl_tests": 2}),
+        earns={"q2_kl_gaussians_tests": 2}),
     # the printed result typed in earns nothing (issue 19): alone, or with a general form guessed from it
-    Mutant("kl_gaussians", "typed the printed equal-width result", _fn('''
+    Mutant("q2_kl_gaussians", "typed the printed equal-width result", _fn('''
 kl_gaussians = (theta - theta0) ** 2 / (2 * eps ** 2)
-'''), earns={"kl_tests": 0}),
-    Mutant("kl_gaussians", "typed the printed result and a general form guessed from it", _fn('''
+'''), earns={"q2_kl_gaussians_tests": 0}),
+    Mutant("q2_kl_gaussians", "typed the printed result and a general form guessed from it", _fn('''
 kl_integrand = normal_pdf(x, theta, sigma_g) * sp.log(normal_pdf(x, theta, sigma_g) / normal_pdf(x, theta0, sigma_data))
 kl_general = (theta - theta0) ** 2 / (2 * sigma_data ** 2)
 kl_gaussians = (theta - theta0) ** 2 / (2 * eps ** 2)
-'''), earns={"kl_tests": 2}),
-    Mutant("kl_gaussians", "correct variant: expand the squares by hand", _fn('''
+'''), earns={"q2_kl_gaussians_tests": 2}),
+    Mutant("q2_kl_gaussians", "correct variant: expand the squares by hand", _fn('''
 kl_integrand = normal_pdf(x, theta, sigma_g) * (sp.log(sigma_data / sigma_g) - (x - theta) ** 2 / (2 * sigma_g ** 2)
                                                 + (x - theta0) ** 2 / (2 * sigma_data ** 2))
 kl_general = sp.factor(sp.integrate(sp.expand(kl_integrand), (x, -sp.oo, sp.oo), conds="none"))
 kl_gaussians = sp.factor(kl_general.subs({sigma_g: eps, sigma_data: eps}))
-'''), passes=["kl_tests"]),
+'''), passes=["q2_kl_gaussians_tests"]),
     # Q2 b
-    Mutant("kl_limits", "differentiates with respect to eps", edits=[("sp.diff(kl, theta)", "sp.diff(kl, eps)")],
-           earns={"kl_limits_tests": 3}),
-    Mutant("kl_limits", "differentiates with respect to theta0", edits=[("sp.diff(kl, theta)", "sp.diff(kl, theta0)")],
-           earns={"kl_limits_tests": 3}),
-    Mutant("kl_limits", "takes eps -> infinity", edits=[
+    Mutant("q2_kl_limits", "differentiates with respect to eps", edits=[("sp.diff(kl, theta)", "sp.diff(kl, eps)")],
+           earns={"q2_kl_limits_tests": 3}),
+    Mutant("q2_kl_limits", "differentiates with respect to theta0", edits=[("sp.diff(kl, theta)", "sp.diff(kl, theta0)")],
+           earns={"q2_kl_limits_tests": 3}),
+    Mutant("q2_kl_limits", "takes eps -> infinity", edits=[
         ('sp.limit(kl.subs(at), eps, 0, "+"), sp.limit(dkl.subs(at), eps, 0, "+")',
-         "sp.limit(kl.subs(at), eps, sp.oo), sp.limit(dkl.subs(at), eps, sp.oo)")], earns={"kl_limits_tests": 1}),
-    Mutant("kl_limits", "correct variant: limit first in theta-symbolic form, then substitute", _fn('''
+         "sp.limit(kl.subs(at), eps, sp.oo), sp.limit(dkl.subs(at), eps, sp.oo)")], earns={"q2_kl_limits_tests": 1}),
+    Mutant("q2_kl_limits", "correct variant: limit first in theta-symbolic form, then substitute", _fn('''
 def kl_limits(kl, theta_value, theta0_value):
     d = sp.diff(kl, theta).subs({theta: theta_value, theta0: theta0_value})
     k = kl.subs({theta: theta_value, theta0: theta0_value})
     return (sp.limit(k, eps, 0, dir="+"), sp.limit(sp.simplify(d), eps, 0, dir="+"))
-'''), passes=["kl_limits_tests"]),
+'''), passes=["q2_kl_limits_tests"]),
     # Q2 c
-    Mutant("combined_generator_loss", "terms swapped (sign error)", edits=[
+    Mutant("q2_combined_generator_loss", "terms swapped (sign error)", edits=[
         ("torch.log1p(-d_fake).mean() - torch.log(d_fake).mean()", "torch.log(d_fake).mean() - torch.log1p(-d_fake).mean()")],
-        earns={"combined_loss_tests": 0.5}),
-    Mutant("combined_generator_loss", "saturating term only", edits=[(" - torch.log(d_fake).mean()", "")],
-           earns={"combined_loss_tests": 0.5}),
-    Mutant("combined_generator_loss", "sum instead of mean", edits=[
+        earns={"q2_combined_generator_loss_tests": 0.5}),
+    Mutant("q2_combined_generator_loss", "saturating term only", edits=[(" - torch.log(d_fake).mean()", "")],
+           earns={"q2_combined_generator_loss_tests": 0.5}),
+    Mutant("q2_combined_generator_loss", "sum instead of mean", edits=[
         ("torch.log1p(-d_fake).mean() - torch.log(d_fake).mean()", "torch.log1p(-d_fake).sum() - torch.log(d_fake).sum()")],
-        earns={"combined_loss_tests": 1}),
-    Mutant("combined_generator_loss", "correct variant: log of the odds", _fn('''
+        earns={"q2_combined_generator_loss_tests": 1}),
+    Mutant("q2_combined_generator_loss", "correct variant: log of the odds", _fn('''
 def combined_generator_loss(d_fake):
     return torch.mean(torch.log((1 - d_fake) / d_fake))
-'''), passes=["combined_loss_tests"]),
+'''), passes=["q2_combined_generator_loss_tests"]),
     # Q2 d
-    Mutant("js_divergence", "forgets the 1/2 weights", edits=[("0.5 * kl_pm + 0.5 * kl_qm", "kl_pm + kl_qm")],
-           earns={"js_tests": 1}),
-    Mutant("js_divergence", "mixture without the 1/2 (log(p+q))", edits=[(" - math.log(2.0)", "")],
-           earns={"js_tests": 1}),
-    Mutant("js_divergence", "both expectations taken under p_g", edits=[
-        ("log_m(t), theta0, eps)", "log_m(t), theta, eps)")], earns={"js_tests": 1}),
-    Mutant("js_divergence", "correct variant: densities instead of log-densities", _fn('''
+    Mutant("q2_js_divergence", "forgets the 1/2 weights", edits=[("0.5 * kl_pm + 0.5 * kl_qm", "kl_pm + kl_qm")],
+           earns={"q2_js_divergence_tests": 1}),
+    Mutant("q2_js_divergence", "mixture without the 1/2 (log(p+q))", edits=[(" - math.log(2.0)", "")],
+           earns={"q2_js_divergence_tests": 1}),
+    Mutant("q2_js_divergence", "both expectations taken under p_g", edits=[
+        ("log_m(t), theta0, eps)", "log_m(t), theta, eps)")], earns={"q2_js_divergence_tests": 1}),
+    Mutant("q2_js_divergence", "correct variant: densities instead of log-densities", _fn('''
 def js_divergence(theta, theta0, eps):
     p = lambda t: torch.exp(normal_log_pdf(t, theta, eps))
     q = lambda t: torch.exp(normal_log_pdf(t, theta0, eps))
@@ -2065,55 +2065,55 @@ def js_divergence(theta, theta0, eps):
     a = gaussian_expectation(lambda t: torch.log(p(t) / m(t)), theta, eps)
     b = gaussian_expectation(lambda t: torch.log(q(t) / m(t)), theta0, eps)
     return (a + b) / 2
-'''), passes=["js_tests"]),
-    Mutant("w1_distance", "squared shift", edits=[
+'''), passes=["q2_js_divergence_tests"]),
+    Mutant("q2_w1_distance", "squared shift", edits=[
         ("torch.abs(torch.as_tensor(theta) - torch.as_tensor(theta0))", "(torch.as_tensor(theta) - torch.as_tensor(theta0)) ** 2")],
-        earns={"w1_tests": 0.5}),
-    Mutant("w1_distance", "no absolute value", edits=[
+        earns={"q2_w1_distance_tests": 0.5}),
+    Mutant("q2_w1_distance", "no absolute value", edits=[
         ("torch.abs(torch.as_tensor(theta) - torch.as_tensor(theta0))", "torch.as_tensor(theta) - torch.as_tensor(theta0)")],
-        earns={"w1_tests": 0.5}),
-    Mutant("w1_distance", "shift divided by eps", edits=[("torch.as_tensor(theta0))", "torch.as_tensor(theta0)) / eps")],
-           earns={"w1_tests": 0.5}),
-    Mutant("w1_distance", "correct variant: quantile coupling", _fn('''
+        earns={"q2_w1_distance_tests": 0.5}),
+    Mutant("q2_w1_distance", "shift divided by eps", edits=[("torch.as_tensor(theta0))", "torch.as_tensor(theta0)) / eps")],
+           earns={"q2_w1_distance_tests": 0.5}),
+    Mutant("q2_w1_distance", "correct variant: quantile coupling", _fn('''
 def w1_distance(theta, theta0, eps):
     u = torch.linspace(0.001, 0.999, 999, dtype=torch.float64)
     zq = D.Normal(0.0, 1.0).icdf(u)
     return (torch.as_tensor(theta) + eps * zq - torch.as_tensor(theta0) - eps * zq).abs().mean()
-'''), passes=["w1_tests"]),
+'''), passes=["q2_w1_distance_tests"]),
     # Q3 losses
-    Mutant("wgan_losses", "critic loss with the sign flipped", edits=[
+    Mutant("q3_wgan_losses", "critic loss with the sign flipped", edits=[
         ("fake_scores.mean() - real_scores.mean()", "real_scores.mean() - fake_scores.mean()")],
-        earns={"wgan_losses_tests": 1.75}),
-    Mutant("wgan_losses", "sums instead of means", edits=[
+        earns={"q3_wgan_losses_tests": 1.75}),
+    Mutant("q3_wgan_losses", "sums instead of means", edits=[
         ("fake_scores.mean() - real_scores.mean()", "fake_scores.sum() - real_scores.sum()"),
-        ("return -fake_scores.mean()", "return -fake_scores.sum()")], earns={"wgan_losses_tests": 1.5}),
-    Mutant("wgan_losses", "generator loss without the minus sign", edits=[
-        ("return -fake_scores.mean()", "return fake_scores.mean()")], earns={"wgan_losses_tests": 2.5}),
-    Mutant("wgan_losses", "mean of paired differences (wrong for unequal batches)", edits=[
+        ("return -fake_scores.mean()", "return -fake_scores.sum()")], earns={"q3_wgan_losses_tests": 1.5}),
+    Mutant("q3_wgan_losses", "generator loss without the minus sign", edits=[
+        ("return -fake_scores.mean()", "return fake_scores.mean()")], earns={"q3_wgan_losses_tests": 2.5}),
+    Mutant("q3_wgan_losses", "mean of paired differences (wrong for unequal batches)", edits=[
         ("    return fake_scores.mean() - real_scores.mean()",
          "    n = min(len(real_scores), len(fake_scores))\n    return (fake_scores[:n] - real_scores[:n]).mean()")],
-        earns={"wgan_losses_tests": 2.25}),
-    Mutant("wgan_losses", "correct variant: torch.mean calls", _fn('''
+        earns={"q3_wgan_losses_tests": 2.25}),
+    Mutant("q3_wgan_losses", "correct variant: torch.mean calls", _fn('''
 def critic_loss(real_scores, fake_scores):
     return -(torch.mean(real_scores) - torch.mean(fake_scores))
 
 def generator_loss(fake_scores):
     return torch.mean(-fake_scores)
-'''), passes=["wgan_losses_tests"]),
+'''), passes=["q3_wgan_losses_tests"]),
     # Q3 gradient penalty
-    Mutant("gradient_penalty", "no create_graph (not differentiable w.r.t. the critic)", edits=[
-        (", create_graph=True)", ")")], earns={"gradient_penalty_tests": 4}),
-    Mutant("gradient_penalty", "norm over the whole batch", edits=[
+    Mutant("q3_gradient_penalty", "no create_graph (not differentiable w.r.t. the critic)", edits=[
+        (", create_graph=True)", ")")], earns={"q3_gradient_penalty_tests": 4}),
+    Mutant("q3_gradient_penalty", "norm over the whole batch", edits=[
         ("    norms = grad.reshape(n, -1).norm(2, dim=1)\n    return lam * ((norms - 1) ** 2).mean()",
-         "    return lam * (grad.norm(2) - 1) ** 2")], earns={"gradient_penalty_tests": 1}),
-    Mutant("gradient_penalty", "missing the -1 (penalises the squared norm)", edits=[
-        ("((norms - 1) ** 2).mean()", "(norms ** 2).mean()")], earns={"gradient_penalty_tests": 1}),
-    Mutant("gradient_penalty", "one alpha per pixel (rand_like)", edits=[
+         "    return lam * (grad.norm(2) - 1) ** 2")], earns={"q3_gradient_penalty_tests": 1}),
+    Mutant("q3_gradient_penalty", "missing the -1 (penalises the squared norm)", edits=[
+        ("((norms - 1) ** 2).mean()", "(norms ** 2).mean()")], earns={"q3_gradient_penalty_tests": 1}),
+    Mutant("q3_gradient_penalty", "one alpha per pixel (rand_like)", edits=[
         ("        alpha = torch.rand(n, device=real.device, dtype=real.dtype)\n    a = alpha.view(",
-         "        a = torch.rand_like(real)\n    else:\n        a = alpha.view(")], earns={"gradient_penalty_tests": 5}),
-    Mutant("gradient_penalty", "sum over the batch instead of mean", edits=[
-        ("((norms - 1) ** 2).mean()", "((norms - 1) ** 2).sum()")], earns={"gradient_penalty_tests": 2}),
-    Mutant("gradient_penalty", "correct variant: torch.lerp, sqrt of summed squares, ones grad_outputs", _fn('''
+         "        a = torch.rand_like(real)\n    else:\n        a = alpha.view(")], earns={"q3_gradient_penalty_tests": 5}),
+    Mutant("q3_gradient_penalty", "sum over the batch instead of mean", edits=[
+        ("((norms - 1) ** 2).mean()", "((norms - 1) ** 2).sum()")], earns={"q3_gradient_penalty_tests": 2}),
+    Mutant("q3_gradient_penalty", "correct variant: torch.lerp, sqrt of summed squares, ones grad_outputs", _fn('''
 def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     n = real.shape[0]
     if alpha is None:
@@ -2124,49 +2124,49 @@ def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     grad = torch.autograd.grad(scores, x_hat, grad_outputs=torch.ones_like(scores), create_graph=True)[0]
     norms = torch.sqrt((grad.view(n, -1) ** 2).sum(dim=1))
     return torch.mean((norms - 1.0) ** 2) * lam
-'''), passes=["gradient_penalty_tests"]),
+'''), passes=["q3_gradient_penalty_tests"]),
     # Q3 clipping
-    Mutant("clip_weights", "clips weights but not biases", edits=[
+    Mutant("q3_clip_weights", "clips weights but not biases", edits=[
         ("        for p in critic.parameters():\n            p.clamp_(-c, c)",
          '        for name, p in critic.named_parameters():\n            if name.endswith("weight"):\n'
-         "                p.clamp_(-c, c)")], earns={"clip_weights_tests": 0.75}),
-    Mutant("clip_weights", "clamps to [0, c]", edits=[("p.clamp_(-c, c)", "p.clamp_(0, c)")],
-           earns={"clip_weights_tests": 1.75}),
-    Mutant("clip_weights", "replaces the parameters with new ones", _fn('''
+         "                p.clamp_(-c, c)")], earns={"q3_clip_weights_tests": 0.75}),
+    Mutant("q3_clip_weights", "clamps to [0, c]", edits=[("p.clamp_(-c, c)", "p.clamp_(0, c)")],
+           earns={"q3_clip_weights_tests": 1.75}),
+    Mutant("q3_clip_weights", "replaces the parameters with new ones", _fn('''
 def clip_weights(critic, c=0.01):
     for m in critic.modules():
         for name, p in list(m.named_parameters(recurse=False)):
             setattr(m, name, nn.Parameter(p.detach().clamp(-c, c)))
-'''), earns={"clip_weights_tests": 2.25}),
-    Mutant("clip_weights", "correct variant: p.data.clamp_", _fn('''
+'''), earns={"q3_clip_weights_tests": 2.25}),
+    Mutant("q3_clip_weights", "correct variant: p.data.clamp_", _fn('''
 def clip_weights(critic, c=0.01):
     for p in critic.parameters():
         p.data.clamp_(min=-c, max=c)
     return None
-'''), passes=["clip_weights_tests"]),
+'''), passes=["q3_clip_weights_tests"]),
     # Q3 training step
-    Mutant("train_step", "a generator update after every critic update", edits=[
-        (_GENERATOR_UPDATE, textwrap.indent(_GENERATOR_UPDATE, "    "))], earns={"train_step_tests": 3.75}),
-    Mutant("train_step", "gradient penalty left out of the critic's loss", edits=[
-        ("(c_loss + penalty).backward()", "c_loss.backward()")], earns={"train_step_tests": 6.25}),
-    Mutant("train_step", "fake not detached and generator grads not zeroed", edits=[
+    Mutant("q3_train_step", "a generator update after every critic update", edits=[
+        (_GENERATOR_UPDATE, textwrap.indent(_GENERATOR_UPDATE, "    "))], earns={"q3_train_step_tests": 3.75}),
+    Mutant("q3_train_step", "gradient penalty left out of the critic's loss", edits=[
+        ("(c_loss + penalty).backward()", "c_loss.backward()")], earns={"q3_train_step_tests": 6.25}),
+    Mutant("q3_train_step", "fake not detached and generator grads not zeroed", edits=[
         ("device = next(generator.parameters()).device\n", "device = next(generator.parameters()).device\n    g_opt.zero_grad()\n"),
         ("        with torch.no_grad():\n            fake = generator(z)", "        fake = generator(z)"),
-        ("    g_opt.zero_grad()\n    g_loss", "    g_loss")], earns={"train_step_tests": 6.75}),
-    Mutant("train_step", "critic gradients never zeroed", edits=[("        c_opt.zero_grad()\n", "")],
-           earns={"train_step_tests": 5.5}),
-    Mutant("train_step", "one real batch reused for every critic update", edits=[
+        ("    g_opt.zero_grad()\n    g_loss", "    g_loss")], earns={"q3_train_step_tests": 6.75}),
+    Mutant("q3_train_step", "critic gradients never zeroed", edits=[("        c_opt.zero_grad()\n", "")],
+           earns={"q3_train_step_tests": 5.5}),
+    Mutant("q3_train_step", "one real batch reused for every critic update", edits=[
         ("    for _ in range(n_critic):\n        real = next(real_batches).to(device)",
-         "    real = next(real_batches).to(device)\n    for _ in range(n_critic):")], earns={"train_step_tests": 7.25}),
-    Mutant("train_step", "clips before the optimizer step", edits=[
+         "    real = next(real_batches).to(device)\n    for _ in range(n_critic):")], earns={"q3_train_step_tests": 7.25}),
+    Mutant("q3_train_step", "clips before the optimizer step", edits=[
         ('        c_opt.step()\n        if lipschitz == "clip":\n            clip_weights(critic, clip)',
          '        if lipschitz == "clip":\n            clip_weights(critic, clip)\n        c_opt.step()')],
-        earns={"train_step_tests": 8.25}),
-    Mutant("train_step", "generator gradients not zeroed, noise with one row", edits=[
+        earns={"q3_train_step_tests": 8.25}),
+    Mutant("q3_train_step", "generator gradients not zeroed, noise with one row", edits=[
         ("        z = torch.randn(real.shape[0]", "        z = torch.randn(real.shape[1]"),
         ("    z = torch.randn(real.shape[0], z_dim, device=device)\n    g_opt.zero_grad()\n",
-         "    z = torch.randn(real.shape[1], z_dim, device=device)\n")], earns={"train_step_tests": 5.75}),
-    Mutant("train_step", "correct variant: noise first, set_to_none, penalty added in place", _fn('''
+         "    z = torch.randn(real.shape[1], z_dim, device=device)\n")], earns={"q3_train_step_tests": 5.75}),
+    Mutant("q3_train_step", "correct variant: noise first, set_to_none, penalty added in place", _fn('''
 def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
                     lipschitz="gp", lam=10.0, clip=0.01):
     stats = {"penalty": 0.0}
@@ -2196,20 +2196,20 @@ def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, 
         p.requires_grad_(True)
     stats["generator_loss"] = g_loss.item()
     return stats
-'''), passes=["train_step_tests"]),
+'''), passes=["q3_train_step_tests"]),
     # deliverable (a)
-    Mutant("samples", "samples keep their graph (no torch.no_grad)", edits=[
+    Mutant("q3_samples", "samples keep their graph (no torch.no_grad)", edits=[
         ("        with torch.no_grad():\n            out = generator(z)", "        out = generator(z)")],
-        earns={"samples_tests": 3}),
-    Mutant("samples", "seed ignored (global RNG)", edits=[
+        earns={"q3_samples_tests": 3}),
+    Mutant("q3_samples", "seed ignored (global RNG)", edits=[
         ("torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))", "torch.randn(n, z_dim)")],
-        earns={"samples_tests": 3}),
-    Mutant("samples", "leaves the generator in eval mode; saves a numpy array", edits=[
+        earns={"q3_samples_tests": 3}),
+    Mutant("q3_samples", "leaves the generator in eval mode; saves a numpy array", edits=[
         ("    try:\n        with torch.no_grad():\n            out = generator(z)\n    finally:\n"
          "        generator.train(was_training)", "    with torch.no_grad():\n        out = generator(z)"),
         ("torch.save(samples.detach().reshape(-1, 1, 28, 28).float().cpu().clone(), path)",
-         "torch.save(samples.detach().cpu().numpy(), path)")], earns={"samples_tests": 2}),
-    Mutant("samples", "correct variant: torch.inference_mode-free, manual_seed on a fresh Generator", _fn('''
+         "torch.save(samples.detach().cpu().numpy(), path)")], earns={"q3_samples_tests": 2}),
+    Mutant("q3_samples", "correct variant: torch.inference_mode-free, manual_seed on a fresh Generator", _fn('''
 def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
     g = torch.Generator()
     g.manual_seed(seed)
@@ -2225,24 +2225,24 @@ def save_samples(samples, path="samples_100.pt"):
     p = Path(path)
     torch.save(samples.detach().cpu().to(torch.float32).contiguous(), str(p))
     return p
-'''), passes=["samples_tests"]),
+'''), passes=["q3_samples_tests"]),
     # deliverable (b)
-    Mutant("evaluate_samples", "mean and std swapped", edits=[
+    Mutant("q3_evaluate_samples", "mean and std swapped", edits=[
         ("mean, std = metrics.mnist_score(samples)", "std, mean = metrics.mnist_score(samples)")],
-        earns={"evaluate_samples_tests": 1.75}),
-    Mutant("evaluate_samples", "lets MetricUnavailable escape", edits=[
-        ("except metrics.MetricUnavailable as exc:", "except ValueError as exc:")], earns={"evaluate_samples_tests": 0}),
-    Mutant("evaluate_samples", "Frechet distance of images rescaled to [0, 255]", edits=[
+        earns={"q3_evaluate_samples_tests": 1.75}),
+    Mutant("q3_evaluate_samples", "lets MetricUnavailable escape", edits=[
+        ("except metrics.MetricUnavailable as exc:", "except ValueError as exc:")], earns={"q3_evaluate_samples_tests": 0}),
+    Mutant("q3_evaluate_samples", "Frechet distance of images rescaled to [0, 255]", edits=[
         ("float(metrics.mnist_frechet_distance(samples))",
          "float(metrics.mnist_frechet_distance(samples * 0.5 + 0.5)) * 1.0 + 1.0")],
-        earns={"evaluate_samples_tests": 1.75}),
-    Mutant("evaluate_samples", "a fixed note instead of the reason, and an available score dropped", edits=[
+        earns={"q3_evaluate_samples_tests": 1.75}),
+    Mutant("q3_evaluate_samples", "a fixed note instead of the reason, and an available score dropped", edits=[
         ('inc = metrics.inception_metrics(samples)\n'
          '        out["inception_score"] = float(inc["inception_score_mean"] if "inception_score_mean" in inc\n'
          '                                       else inc["inception_score"])', "metrics.inception_metrics(samples)"),
         ('str(exc) or "Inception-v3 weights are not available"', '"Inception-v3 is not available"')],
-        earns={"evaluate_samples_tests": 2.25}),
-    Mutant("evaluate_samples", "correct variant: explicit splits and scale, getattr for the note", _fn('''
+        earns={"q3_evaluate_samples_tests": 2.25}),
+    Mutant("q3_evaluate_samples", "correct variant: explicit splits and scale, getattr for the note", _fn('''
 def evaluate_samples(samples):
     from dgmlab import metrics
     x = samples.detach().cpu()
@@ -2255,23 +2255,23 @@ def evaluate_samples(samples):
         inc, note = None, f"Inception-v3 unavailable: {err}"
     return dict(mnist_score=float(m), mnist_score_std=float(s), mnist_frechet=float(fd),
                 inception_score=inc, inception_note=note)
-'''), passes=["evaluate_samples_tests"]),
+'''), passes=["q3_evaluate_samples_tests"]),
     # deliverable (c)
-    Mutant("interpolate", "linspace without the last point", edits=[
+    Mutant("q3_interpolate", "linspace without the last point", edits=[
         ("torch.linspace(0, 1, steps, dtype=z0.dtype, device=z0.device)",
-         "torch.linspace(0, 1, steps + 1, dtype=z0.dtype, device=z0.device)[:-1]")], earns={"interpolate_tests": 1}),
-    Mutant("interpolate", "slerp replaced by normalised lerp", edits=[(_SLERP, """\
+         "torch.linspace(0, 1, steps + 1, dtype=z0.dtype, device=z0.device)[:-1]")], earns={"q3_interpolate_tests": 1}),
+    Mutant("q3_interpolate", "slerp replaced by normalised lerp", edits=[(_SLERP, """\
         lin = (1 - t) * z0 + t * z1
         return lin / lin.norm(dim=1, keepdim=True) * ((1 - t) * z0.norm() + t * z1.norm())""")],
-        earns={"interpolate_tests": 3.5}),
-    Mutant("interpolate", "slerp without the parallel fallback", edits=[
+        earns={"q3_interpolate_tests": 3.5}),
+    Mutant("q3_interpolate", "slerp without the parallel fallback", edits=[
         ("        if omega.abs() > 1e-4:\n", ""),
         ("            s = torch.sin(omega)\n            return", "        s = torch.sin(omega)\n        return")],
-        earns={"interpolate_tests": 4.5}),
-    Mutant("interpolate", "unknown method silently treated as linear", edits=[
+        earns={"q3_interpolate_tests": 4.5}),
+    Mutant("q3_interpolate", "unknown method silently treated as linear", edits=[
         ('    if method not in ("linear", "slerp"):\n        raise ValueError(f"method must be \'linear\' or \'slerp\', got {method!r}")\n',
-         "")], earns={"interpolate_tests": 4.5}),
-    Mutant("interpolate", "correct variant: torch.lerp and a per-step loop for slerp", _fn('''
+         "")], earns={"q3_interpolate_tests": 4.5}),
+    Mutant("q3_interpolate", "correct variant: torch.lerp and a per-step loop for slerp", _fn('''
 def interpolate(z0, z1, steps=10, method="linear"):
     if method == "linear":
         t = torch.linspace(0.0, 1.0, steps, dtype=z0.dtype).view(-1, 1)
@@ -2288,7 +2288,7 @@ def interpolate(z0, z1, steps=10, method="linear"):
         else:
             rows.append((torch.sin((1 - t) * om) * z0 + torch.sin(t * om) * z1) / torch.sin(om))
     return torch.stack(rows)
-'''), passes=["interpolate_tests"]),
+'''), passes=["q3_interpolate_tests"]),
 ]
 
 # Labels the demo's partly-wrong submission uses (one wrong answer per question).
@@ -2306,11 +2306,11 @@ GENUINE_SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "
 # Files the reference needs next to the notebook for every graded cell to pass:
 # {file name: function(folder) -> Path}. tests/test_hw1_wgan.py and tests/test_proofs.py use it.
 PROOF_ARTIFACTS = {SAMPLES_FILE: fixture_copier(GENUINE_SAMPLES, SAMPLES_FILE)}
-ARTIFACT_TESTS = ["samples_quality_tests"]
+ARTIFACT_TESTS = ["q3_samples_quality_tests"]
 
 # Generated mutants (benchmarks/mutation_kill_rates.py, docs/mutation.md) that change no grade, with why.
 EQUIVALENT_MUTANTS = {
-    "flow_log_prob": {
+    "q1_flow_log_prob": {
         "L10 args: `torch.allclose(flow.forward(z), x, rtol=0.0001, atol=0.0001)` -> `torch.allclose(x, "
         "flow.forward(z), rtol=0.0001, atol=0.0001)` (first two arguments swapped)":
             "allclose's relative tolerance is taken of its second argument: either order checks the round trip "
@@ -2318,7 +2318,7 @@ EQUIVALENT_MUTANTS = {
         "L10 constant: `0.0001` -> `0.0002` (0.0001 -> 0.0002)":
             "a round-trip tolerance of 2e-4 instead of 1e-4: the statement's 1e-4 is a rule of thumb, not a grade",
     },
-    "kl_gaussians": {
+    "q2_kl_gaussians": {
         "L3 args: `normal_pdf(x, theta, sigma_g)` -> `normal_pdf(theta, x, sigma_g)` (first two arguments swapped)":
             "a normal density is symmetric in its point and its mean",
         "L4 args: `normal_pdf(x, theta0, sigma_data)` -> `normal_pdf(theta0, x, sigma_data)` (first two arguments "
@@ -2326,7 +2326,7 @@ EQUIVALENT_MUTANTS = {
         "L5 constant: `True` -> `False` (True -> False)":
             "expand_log(force=False) still splits the logarithm: the symbols are declared positive",
     },
-    "js_divergence": {
+    "q2_js_divergence": {
         "L4 args: `normal_log_pdf(t, theta, eps)` -> `normal_log_pdf(theta, t, eps)` (first two arguments swapped)":
             "a normal density is symmetric in its point and its mean",
         "L5 args: `normal_log_pdf(t, theta0, eps)` -> `normal_log_pdf(theta0, t, eps)` (first two arguments swapped)":
@@ -2334,7 +2334,7 @@ EQUIVALENT_MUTANTS = {
         "L6 args: `torch.logaddexp(log_p(t), log_q(t))` -> `torch.logaddexp(log_q(t), log_p(t))` (first two "
         "arguments swapped)": "logaddexp is symmetric",
     },
-    "train_step": {
+    "q3_train_step": {
         "L10 delete: `if lipschitz not in ('gp', 'clip'): ...` deleted":
             "the statement defines the step for 'gp' and 'clip' only; rejecting other values is the reference's "
             "courtesy, not asked for",
@@ -2344,7 +2344,7 @@ EQUIVALENT_MUTANTS = {
             "the global device of the setup cell is then used; tests run on the CPU, where it is the networks' "
             "device, and train_wgan puts the networks on that same device on a GPU",
     },
-    "samples": {
+    "q3_samples": {
         "L5 delete: `device = next(generator.parameters()).device` deleted":
             "the global device of the setup cell is then used: the same device as the generator's in grading "
             "(CPU) and in the notebook's own run",
@@ -2353,7 +2353,7 @@ EQUIVALENT_MUTANTS = {
         "L21 constant: `True` -> `False` (True -> False)":
             "mkdir(parents=False) differs only for a missing grandparent folder, which no graded path has",
     },
-    "interpolate": {
+    "q3_interpolate": {
         "L8 args: `torch.dot(z0, z1)` -> `torch.dot(z1, z0)` (first two arguments swapped)": "the dot product is "
                                                                                             "symmetric",
         "L9 constant: `1` -> `2` (1 -> 2)":

@@ -268,7 +268,7 @@ def _p1_generator(nb):
         Both classes take their hidden widths as an argument; P2 reuses them with other widths.
         ''')
     nb.md("### P1.1 The generator (5 points)")
-    nb.answer("generator", '''
+    nb.answer("p1_generator", '''
         class Generator(nn.Module):
             """MLP generator: noise ``z`` (N, latent_dim) float32 -> images (N, 784) float32 in (-1, 1).
 
@@ -294,7 +294,7 @@ def _p1_generator(nb):
                 return self.net(z)
                 ### END SOLUTION
         ''')
-    nb.tests("generator_tests", points=5, src='''
+    nb.tests("p1_generator_tests", points=5, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -392,7 +392,7 @@ def _p1_generator(nb):
 def _p1_discriminator(nb):
     """P1.2: the discriminator."""
     nb.md("### P1.2 The discriminator (5 points)\nIt must accept images as `(N, 1, 28, 28)` or already flattened `(N, 784)`.")
-    nb.answer("discriminator", '''
+    nb.answer("p1_discriminator", '''
         class Discriminator(nn.Module):
             """MLP discriminator: images (N, 1, 28, 28) or (N, 784) float32 -> logits (N, 1) float32.
 
@@ -416,7 +416,7 @@ def _p1_discriminator(nb):
                 return self.net(x.reshape(x.shape[0], -1))
                 ### END SOLUTION
         ''')
-    nb.tests("discriminator_tests", points=5, src='''
+    nb.tests("p1_discriminator_tests", points=5, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -528,7 +528,7 @@ def _p1_losses(nb):
         `F.softplus`): the loss must stay exact for logits as large as $\pm 30$, where $\sigma$ rounds to 0 or 1
         in float32.
         ''')
-    nb.answer("losses", '''
+    nb.answer("p1_losses", '''
         def discriminator_loss(real_logits, fake_logits):
             """real_logits, fake_logits: (N, 1) float32 logits -> 0-d tensor: mean BCE(real, 1) + mean BCE(fake, 0)."""
             ### BEGIN SOLUTION
@@ -544,7 +544,7 @@ def _p1_losses(nb):
             return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
             ### END SOLUTION
         ''')
-    nb.tests("loss_tests", points=4, src='''
+    nb.tests("p1_losses_tests", points=4, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -637,7 +637,7 @@ def _p1_d_step(nb):
 
         Each step must change only its own player's parameters.
         ''')
-    nb.answer("d_step", '''
+    nb.answer("p1_d_step", '''
         def discriminator_step(generator, discriminator, d_opt, real, z):
             """One discriminator update. real: (N, 1, 28, 28) or (N, 784) float32; z: (N, latent_dim) float32.
 
@@ -653,7 +653,7 @@ def _p1_d_step(nb):
             return loss.item()
             ### END SOLUTION
         ''')
-    nb.tests("d_step_tests", points=3, src='''
+    nb.tests("p1_d_step_tests", points=3, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -731,7 +731,7 @@ def _p1_d_step(nb):
 
 def _p1_g_step(nb):
     """P1.4: one update of the generator."""
-    nb.answer("g_step", '''
+    nb.answer("p1_g_step", '''
         def generator_step(generator, discriminator, g_opt, z):
             """One generator update (non-saturating loss). z: (N, latent_dim) float32.
 
@@ -745,7 +745,7 @@ def _p1_g_step(nb):
             return loss.item()
             ### END SOLUTION
         ''')
-    nb.tests("g_step_tests", points=3, src='''
+    nb.tests("p1_g_step_tests", points=3, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -843,7 +843,7 @@ def _p2_make_gan(nb):
         names above (`d_steps` is 1 except for `"d_steps_10"`) and raises `ValueError` for any other name. Use
         your P1 classes.
         ''')
-    nb.answer("make_gan", '''
+    nb.answer("p2_make_gan", '''
         EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")
 
 
@@ -862,7 +862,7 @@ def _p2_make_gan(nb):
             return Generator(latent_dim, g_widths), Discriminator(d_widths), d_steps
             ### END SOLUTION
         ''')
-    nb.tests("make_gan_tests", points=3, src='''
+    nb.tests("p2_make_gan_tests", points=3, src='''
         from dgmlab.testing import points, run_tests
 
         P1_G = [(100, 128), (128, 256), (256, 512), (512, 784)]
@@ -960,7 +960,7 @@ def _p2_train_gan(nb):
         moves ten times less often. Draw noise with `generator.latent_dim` columns on the generator's device.
         Show a `tqdm` progress bar when `progress=True`. Return the per-update losses.
         ''')
-    nb.answer("train_gan", '''
+    nb.answer("p2_train_gan", '''
         def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1, progress=True):
             """Train in place; return {"d_loss": [float per D update], "g_loss": [float per G update]}."""
             ### BEGIN SOLUTION
@@ -984,7 +984,7 @@ def _p2_train_gan(nb):
             return history
             ### END SOLUTION
         ''')
-    nb.tests("train_gan_tests", points=3, src='''
+    nb.tests("p2_train_gan_tests", points=3, src='''
         from dgmlab.testing import points, run_tests
 
 
@@ -1313,7 +1313,7 @@ def _p3_cond_generator(nb):
         embedding.
         ''')
     nb.md("### P3.1 The conditional generator (4 points)")
-    nb.answer("cond_generator", '''
+    nb.answer("p3_cond_generator", '''
         class ConditionalGenerator(nn.Module):
             """z (N, latent_dim) float32 and labels (N,) int64 in 0..n_classes-1 -> images (N, 784) float32 in (-1, 1)."""
 
@@ -1335,7 +1335,7 @@ def _p3_cond_generator(nb):
                 return self.net(torch.cat([z, self.embed(labels)], dim=1))
                 ### END SOLUTION
         ''')
-    nb.tests("cond_generator_tests", points=4, src='''
+    nb.tests("p3_cond_generator_tests", points=4, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -1421,7 +1421,7 @@ def _p3_cond_generator(nb):
 def _p3_cond_discriminator(nb):
     """P3.2: the conditional discriminator."""
     nb.md("### P3.2 The conditional discriminator (4 points)")
-    nb.answer("cond_discriminator", '''
+    nb.answer("p3_cond_discriminator", '''
         class ConditionalDiscriminator(nn.Module):
             """images (N, 1, 28, 28) or (N, 784) float32 and labels (N,) int64 -> logits (N, 1) float32."""
 
@@ -1442,7 +1442,7 @@ def _p3_cond_discriminator(nb):
                 return self.net(torch.cat([x.reshape(x.shape[0], -1), self.embed(labels)], dim=1))
                 ### END SOLUTION
         ''')
-    nb.tests("cond_discriminator_tests", points=4, src='''
+    nb.tests("p3_cond_discriminator_tests", points=4, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -1542,7 +1542,7 @@ def _p3_cgan_steps(nb):
         `cgan_generator_step` the generator draws digits for the given labels and is scored by the discriminator
         with those labels. Use your P1 losses; return floats.
         ''')
-    nb.answer("cgan_steps", '''
+    nb.answer("p3_cgan_steps", '''
         def cgan_discriminator_step(generator, discriminator, d_opt, real, labels, z):
             """real: (N, 1, 28, 28) or (N, 784) float32; labels: (N,) int64; z: (N, latent_dim) float32 -> loss float."""
             ### BEGIN SOLUTION
@@ -1566,7 +1566,7 @@ def _p3_cgan_steps(nb):
             return loss.item()
             ### END SOLUTION
         ''')
-    nb.tests("cgan_steps_tests", points=4, src='''
+    nb.tests("p3_cgan_steps_tests", points=4, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -1792,7 +1792,7 @@ def _baseline_samples_cell(nb: Notebook) -> None:
         (`dgmlab.novelty.find_copies`; shifting by a pixel or adding noise does not hide a copy), and a file with
         more than {MAX_COPIES} near-copies earns 0 in both tests. Without the file this cell earns 0 and says so.
         ''')
-    nb.tests("baseline_samples_tests", points=3, src=_artifact_header(BASELINE_FILE) + f'''
+    nb.tests("p2_baseline_samples_tests", points=3, src=_artifact_header(BASELINE_FILE) + f'''
 
         def _graded_baseline():
             """The saved samples and their near-copy report, once they pass every check but the bar (else why it earns 0)."""
@@ -1845,7 +1845,7 @@ def _cgan_samples_cell(nb: Notebook) -> None:
         5 after 10 epochs and none after {EARLY_EPOCH} epochs (`docs/hw4_gans.md`). As for the baseline, a file with more than
         {MAX_COPIES} near-copies of MNIST digits earns 0 in both tests.
         ''')
-    nb.tests("cgan_samples_tests", points=3, src=_artifact_header(CGAN_FILE) + f'''
+    nb.tests("p3_cgan_samples_tests", points=3, src=_artifact_header(CGAN_FILE) + f'''
 
         def _graded_labelled():
             """(images, labels, near-copy report) once they pass every check but the bar (else why it earns 0)."""
@@ -2227,7 +2227,7 @@ def _p5_primal(nb):
         (`T.ravel()`), so $T_{ij}$ is variable $i k_2 + j$; build the $k_1 + k_2$ equality constraints (e.g. with
         `np.kron`) and the bounds. Return the optimal value and the plan reshaped to $(k_1, k_2)$.
         ''')
-    nb.answer("ot_primal", '''
+    nb.answer("p5_ot_primal", '''
         def ot_primal(v, w, C):
             """v: (k1,), w: (k2,) float64 probability vectors; C: (k1, k2) float64 costs.
 
@@ -2245,7 +2245,7 @@ def _p5_primal(nb):
             return float(res.fun), res.x.reshape(k1, k2)
             ### END SOLUTION
         ''')
-    nb.tests("ot_primal_tests", points=7, src='''
+    nb.tests("p5_ot_primal_tests", points=7, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -2313,7 +2313,7 @@ def _p5_dual(nb):
         tests check strong duality against an independent solver, feasibility of your potentials, and complementary
         slackness with an optimal plan.
         ''')
-    nb.answer("ot_dual", '''
+    nb.answer("p5_ot_dual", '''
         def ot_dual(v, w, C):
             """v: (k1,), w: (k2,) float64 probability vectors; C: (k1, k2) float64 costs.
 
@@ -2330,7 +2330,7 @@ def _p5_dual(nb):
             return float(-res.fun), res.x[:k1], res.x[k1:]
             ### END SOLUTION
         ''')
-    nb.tests("ot_dual_tests", points=7, src='''
+    nb.tests("p5_ot_dual_tests", points=7, src='''
         from dgmlab.testing import points, run_tests
         from dgmlab import checks
 
@@ -2737,23 +2737,23 @@ def _dual(obj="-np.concatenate([v, w])", constraint="A_ub", rhs="C.ravel()", bou
 
 MUTANTS = [
     # ---------------------------------------------------------------- P1 generator
-    Mutant("generator", "BatchNorm added to the generator", _generator(_G_OK.replace(
+    Mutant("p1_generator", "BatchNorm added to the generator", _generator(_G_OK.replace(
         "nn.Linear(width_in, width), nn.LeakyReLU(0.2)", "nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2)")),
-        earns={"generator_tests": 4.5}),
-    Mutant("generator", "dropout in the generator", _generator(_G_OK.replace(
-        "nn.LeakyReLU(0.2)]", "nn.LeakyReLU(0.2), nn.Dropout(0.3)]")), earns={"generator_tests": 4.5}),
-    Mutant("generator", "sigmoid output instead of tanh", _generator(_G_OK.replace("nn.Tanh()", "nn.Sigmoid()")),
-           earns={"generator_tests": 3.5}),
-    Mutant("generator", "widths reversed (512, 256, 128)", _generator(_G_OK.replace("for width in widths", "for width in widths[::-1]")),
-           earns={"generator_tests": 3.75}),
-    Mutant("generator", "ReLU instead of LeakyReLU", _generator(_G_OK.replace("nn.LeakyReLU(0.2)", "nn.ReLU()")),
-           earns={"generator_tests": 3.75}),
-    Mutant("generator", "blank generator also fails P0", STUB, earns={"generator_tests": 0, "p0_tests": 0}),
-    Mutant("generator", "LeakyReLU with PyTorch's default slope 0.01", _generator(_G_OK.replace(
-        "nn.LeakyReLU(0.2)", "nn.LeakyReLU()")), earns={"generator_tests": 4.5}),
-    Mutant("generator", "widths argument ignored (always 128, 256, 512)", _generator(_G_OK.replace(
-        "for width in widths", "for width in (128, 256, 512)")), earns={"generator_tests": 4.5}),
-    Mutant("generator", "correct variant: ModuleList, one shared LeakyReLU(0.2)", _src('''
+        earns={"p1_generator_tests": 4.5}),
+    Mutant("p1_generator", "dropout in the generator", _generator(_G_OK.replace(
+        "nn.LeakyReLU(0.2)]", "nn.LeakyReLU(0.2), nn.Dropout(0.3)]")), earns={"p1_generator_tests": 4.5}),
+    Mutant("p1_generator", "sigmoid output instead of tanh", _generator(_G_OK.replace("nn.Tanh()", "nn.Sigmoid()")),
+           earns={"p1_generator_tests": 3.5}),
+    Mutant("p1_generator", "widths reversed (512, 256, 128)", _generator(_G_OK.replace("for width in widths", "for width in widths[::-1]")),
+           earns={"p1_generator_tests": 3.75}),
+    Mutant("p1_generator", "ReLU instead of LeakyReLU", _generator(_G_OK.replace("nn.LeakyReLU(0.2)", "nn.ReLU()")),
+           earns={"p1_generator_tests": 3.75}),
+    Mutant("p1_generator", "blank generator also fails P0", STUB, earns={"p1_generator_tests": 0, "p0_tests": 0}),
+    Mutant("p1_generator", "LeakyReLU with PyTorch's default slope 0.01", _generator(_G_OK.replace(
+        "nn.LeakyReLU(0.2)", "nn.LeakyReLU()")), earns={"p1_generator_tests": 4.5}),
+    Mutant("p1_generator", "widths argument ignored (always 128, 256, 512)", _generator(_G_OK.replace(
+        "for width in widths", "for width in (128, 256, 512)")), earns={"p1_generator_tests": 4.5}),
+    Mutant("p1_generator", "correct variant: ModuleList, one shared LeakyReLU(0.2)", _src('''
         class Generator(nn.Module):
             def __init__(self, latent_dim=100, widths=(128, 256, 512), out_dim=784):
                 super().__init__()
@@ -2768,27 +2768,27 @@ MUTANTS = [
                 for layer in self.hidden:
                     z = self.act(layer(z))
                 return self.squash(self.out(z))
-        '''), passes=["generator_tests"]),
+        '''), passes=["p1_generator_tests"]),
     # ---------------------------------------------------------------- P1 discriminator
-    Mutant("discriminator", "sigmoid at the end (applied twice with the logit loss)", _discriminator(_D_OK.replace(
+    Mutant("p1_discriminator", "sigmoid at the end (applied twice with the logit loss)", _discriminator(_D_OK.replace(
         "layers.append(nn.Linear(width_in, 1))", "layers += [nn.Linear(width_in, 1), nn.Sigmoid()]")),
-        earns={"discriminator_tests": 4.25}),
-    Mutant("discriminator", "no dropout", _discriminator(_D_OK.replace(", nn.Dropout(dropout)", "")),
-           earns={"discriminator_tests": 3.75}),
-    Mutant("discriminator", "BatchNorm added to the discriminator", _discriminator(_D_OK.replace(
+        earns={"p1_discriminator_tests": 4.25}),
+    Mutant("p1_discriminator", "no dropout", _discriminator(_D_OK.replace(", nn.Dropout(dropout)", "")),
+           earns={"p1_discriminator_tests": 3.75}),
+    Mutant("p1_discriminator", "BatchNorm added to the discriminator", _discriminator(_D_OK.replace(
         "nn.Linear(width_in, width), nn.LeakyReLU", "nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU")),
-        earns={"discriminator_tests": 4.25}),
-    Mutant("discriminator", "hard-coded widths (ignores the argument)", _discriminator(_D_OK.replace(
-        "for width in widths", "for width in (512, 256, 128)")), earns={"discriminator_tests": 4.75}),
-    Mutant("discriminator", "does not flatten (N,1,28,28)", _discriminator(_D_OK, forward="return self.net(x)"),
-           earns={"discriminator_tests": 4.5}),
-    Mutant("discriminator", "LeakyReLU with PyTorch's default slope 0.01", _discriminator(_D_OK.replace(
-        "nn.LeakyReLU(0.2)", "nn.LeakyReLU()")), earns={"discriminator_tests": 4.5}),
-    Mutant("discriminator", "dropout probability 0.5 (PyTorch's default) instead of 0.3", _discriminator(_D_OK.replace(
-        "nn.Dropout(dropout)", "nn.Dropout()")), earns={"discriminator_tests": 4.5}),
-    Mutant("discriminator", "dropout argument ignored (always 0.3)", _discriminator(_D_OK.replace(
-        "nn.Dropout(dropout)", "nn.Dropout(0.3)")), earns={"discriminator_tests": 4.75}),
-    Mutant("discriminator", "correct variant: dropout before the activation, Flatten module", _src('''
+        earns={"p1_discriminator_tests": 4.25}),
+    Mutant("p1_discriminator", "hard-coded widths (ignores the argument)", _discriminator(_D_OK.replace(
+        "for width in widths", "for width in (512, 256, 128)")), earns={"p1_discriminator_tests": 4.75}),
+    Mutant("p1_discriminator", "does not flatten (N,1,28,28)", _discriminator(_D_OK, forward="return self.net(x)"),
+           earns={"p1_discriminator_tests": 4.5}),
+    Mutant("p1_discriminator", "LeakyReLU with PyTorch's default slope 0.01", _discriminator(_D_OK.replace(
+        "nn.LeakyReLU(0.2)", "nn.LeakyReLU()")), earns={"p1_discriminator_tests": 4.5}),
+    Mutant("p1_discriminator", "dropout probability 0.5 (PyTorch's default) instead of 0.3", _discriminator(_D_OK.replace(
+        "nn.Dropout(dropout)", "nn.Dropout()")), earns={"p1_discriminator_tests": 4.5}),
+    Mutant("p1_discriminator", "dropout argument ignored (always 0.3)", _discriminator(_D_OK.replace(
+        "nn.Dropout(dropout)", "nn.Dropout(0.3)")), earns={"p1_discriminator_tests": 4.75}),
+    Mutant("p1_discriminator", "correct variant: dropout before the activation, Flatten module", _src('''
         class Discriminator(nn.Module):
             def __init__(self, widths=(512, 256, 128), in_dim=784, dropout=0.3):
                 super().__init__()
@@ -2801,28 +2801,28 @@ MUTANTS = [
 
             def forward(self, x):
                 return self.net(x)
-        '''), passes=["discriminator_tests"]),
+        '''), passes=["p1_discriminator_tests"]),
     # ---------------------------------------------------------------- P1 losses
-    Mutant("losses", "sigmoid applied twice (sigmoid before the logit loss)", _src(_LOSSES_OK_D) + "\n\n\n" + _src('''
+    Mutant("p1_losses", "sigmoid applied twice (sigmoid before the logit loss)", _src(_LOSSES_OK_D) + "\n\n\n" + _src('''
         def generator_loss(fake_logits):
             p = torch.sigmoid(fake_logits)
             return F.binary_cross_entropy_with_logits(p, torch.ones_like(p))
-        '''), earns={"loss_tests": 1.25}),
-    Mutant("losses", "saturating generator loss log(1 - D(G(z)))", _src(_LOSSES_OK_D) + "\n\n\n" + _src('''
+        '''), earns={"p1_losses_tests": 1.25}),
+    Mutant("p1_losses", "saturating generator loss log(1 - D(G(z)))", _src(_LOSSES_OK_D) + "\n\n\n" + _src('''
         def generator_loss(fake_logits):
             return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
-        '''), earns={"loss_tests": 1.25}),
-    Mutant("losses", "real/fake labels swapped", _src('''
+        '''), earns={"p1_losses_tests": 1.25}),
+    Mutant("p1_losses", "real/fake labels swapped", _src('''
         def discriminator_loss(real_logits, fake_logits):
             return (F.binary_cross_entropy_with_logits(real_logits, torch.zeros_like(real_logits))
                     + F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits)))
-        ''') + "\n\n\n" + _src(_LOSSES_OK_G), earns={"loss_tests": 3}),
-    Mutant("losses", "sum over the batch instead of mean", _src('''
+        ''') + "\n\n\n" + _src(_LOSSES_OK_G), earns={"p1_losses_tests": 3}),
+    Mutant("p1_losses", "sum over the batch instead of mean", _src('''
         def discriminator_loss(real_logits, fake_logits):
             return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits), reduction="sum")
                     + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits), reduction="sum"))
-        ''') + "\n\n\n" + _src(_LOSSES_OK_G), earns={"loss_tests": 1.25}),
-    Mutant("losses", "unstable sigmoid + BCE on probabilities", _src('''
+        ''') + "\n\n\n" + _src(_LOSSES_OK_G), earns={"p1_losses_tests": 1.25}),
+    Mutant("p1_losses", "unstable sigmoid + BCE on probabilities", _src('''
         def discriminator_loss(real_logits, fake_logits):
             return (F.binary_cross_entropy(torch.sigmoid(real_logits), torch.ones_like(real_logits))
                     + F.binary_cross_entropy(torch.sigmoid(fake_logits), torch.zeros_like(fake_logits)))
@@ -2830,8 +2830,8 @@ MUTANTS = [
 
         def generator_loss(fake_logits):
             return F.binary_cross_entropy(torch.sigmoid(fake_logits), torch.ones_like(fake_logits))
-        '''), earns={"loss_tests": 3.5}),
-    Mutant("losses", "detached losses", _src('''
+        '''), earns={"p1_losses_tests": 3.5}),
+    Mutant("p1_losses", "detached losses", _src('''
         def discriminator_loss(real_logits, fake_logits):
             real_logits, fake_logits = real_logits.detach(), fake_logits.detach()
             return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
@@ -2840,23 +2840,23 @@ MUTANTS = [
 
         def generator_loss(fake_logits):
             return F.binary_cross_entropy_with_logits(fake_logits.detach(), torch.ones_like(fake_logits))
-        '''), earns={"loss_tests": 2.75}),
-    Mutant("losses", "half the sum in the discriminator loss (the average of the two terms)", _src('''
+        '''), earns={"p1_losses_tests": 2.75}),
+    Mutant("p1_losses", "half the sum in the discriminator loss (the average of the two terms)", _src('''
         def discriminator_loss(real_logits, fake_logits):
             real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
             fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
             return (real + fake) / 2
-        ''') + "\n\n\n" + _src(_LOSSES_OK_G), earns={"loss_tests": 1.75}),
-    Mutant("losses", "correct variant: softplus forms", _src('''
+        ''') + "\n\n\n" + _src(_LOSSES_OK_G), earns={"p1_losses_tests": 1.75}),
+    Mutant("p1_losses", "correct variant: softplus forms", _src('''
         def discriminator_loss(real_logits, fake_logits):
             return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
 
         def generator_loss(fake_logits):
             return F.softplus(-fake_logits).mean()
-        '''), passes=["loss_tests"]),
+        '''), passes=["p1_losses_tests"]),
     # ---------------------------------------------------------------- P1 steps
-    Mutant("d_step", "forgets zero_grad", _src('''
+    Mutant("p1_d_step", "forgets zero_grad", _src('''
         def discriminator_step(generator, discriminator, d_opt, real, z):
             with torch.no_grad():
                 fake = generator(z)
@@ -2864,16 +2864,16 @@ MUTANTS = [
             loss.backward()
             d_opt.step()
             return loss.item()
-        '''), earns={"d_step_tests": 2.25}),
-    Mutant("d_step", "fakes not detached (gradients leak into G)", _src('''
+        '''), earns={"p1_d_step_tests": 2.25}),
+    Mutant("p1_d_step", "fakes not detached (gradients leak into G)", _src('''
         def discriminator_step(generator, discriminator, d_opt, real, z):
             d_opt.zero_grad()
             loss = discriminator_loss(discriminator(real), discriminator(generator(z)))
             loss.backward()
             d_opt.step()
             return loss.item()
-        '''), earns={"d_step_tests": 2.75}),
-    Mutant("d_step", "real and fake swapped", _src('''
+        '''), earns={"p1_d_step_tests": 2.75}),
+    Mutant("p1_d_step", "real and fake swapped", _src('''
         def discriminator_step(generator, discriminator, d_opt, real, z):
             d_opt.zero_grad()
             with torch.no_grad():
@@ -2882,8 +2882,8 @@ MUTANTS = [
             loss.backward()
             d_opt.step()
             return loss.item()
-        '''), earns={"d_step_tests": 0.5}),
-    Mutant("d_step", "returns the loss recomputed after the update", _src('''
+        '''), earns={"p1_d_step_tests": 0.5}),
+    Mutant("p1_d_step", "returns the loss recomputed after the update", _src('''
         def discriminator_step(generator, discriminator, d_opt, real, z):
             d_opt.zero_grad()
             with torch.no_grad():
@@ -2893,8 +2893,8 @@ MUTANTS = [
             d_opt.step()
             with torch.no_grad():
                 return discriminator_loss(discriminator(real), discriminator(fake)).item()
-        '''), earns={"d_step_tests": 2.5}),
-    Mutant("d_step", "correct variant: detach, loss computed after a second forward", _src('''
+        '''), earns={"p1_d_step_tests": 2.5}),
+    Mutant("p1_d_step", "correct variant: detach, loss computed after a second forward", _src('''
         def discriminator_step(generator, discriminator, d_opt, real, z):
             fake = generator(z).detach()
             discriminator.zero_grad()
@@ -2902,16 +2902,16 @@ MUTANTS = [
             loss.backward()
             d_opt.step()
             return float(loss.detach())
-        '''), passes=["d_step_tests"]),
-    Mutant("g_step", "fake detached in the generator step", _src('''
+        '''), passes=["p1_d_step_tests"]),
+    Mutant("p1_g_step", "fake detached in the generator step", _src('''
         def generator_step(generator, discriminator, g_opt, z):
             g_opt.zero_grad()
             loss = generator_loss(discriminator(generator(z).detach()))
             loss.backward()
             g_opt.step()
             return loss.item()
-        '''), earns={"g_step_tests": 1}),
-    Mutant("g_step", "minimax (saturating) loss in the step", _src('''
+        '''), earns={"p1_g_step_tests": 1}),
+    Mutant("p1_g_step", "minimax (saturating) loss in the step", _src('''
         def generator_step(generator, discriminator, g_opt, z):
             g_opt.zero_grad()
             logits = discriminator(generator(z))
@@ -2919,15 +2919,15 @@ MUTANTS = [
             loss.backward()
             g_opt.step()
             return loss.item()
-        '''), earns={"g_step_tests": 0.75}),
-    Mutant("g_step", "forgets zero_grad", _src('''
+        '''), earns={"p1_g_step_tests": 0.75}),
+    Mutant("p1_g_step", "forgets zero_grad", _src('''
         def generator_step(generator, discriminator, g_opt, z):
             loss = generator_loss(discriminator(generator(z)))
             loss.backward()
             g_opt.step()
             return loss.item()
-        '''), earns={"g_step_tests": 2.5}),
-    Mutant("g_step", "correct variant: generator.zero_grad()", _src('''
+        '''), earns={"p1_g_step_tests": 2.5}),
+    Mutant("p1_g_step", "correct variant: generator.zero_grad()", _src('''
         def generator_step(generator, discriminator, g_opt, z):
             generator.zero_grad(set_to_none=True)
             fake = generator(z)
@@ -2935,16 +2935,16 @@ MUTANTS = [
             loss.backward()
             g_opt.step()
             return loss.detach().item()
-        '''), passes=["g_step_tests"]),
+        '''), passes=["p1_g_step_tests"]),
     # ---------------------------------------------------------------- P2
-    Mutant("make_gan", "wide generator widens the discriminator instead", _make_gan(
+    Mutant("p2_make_gan", "wide generator widens the discriminator instead", _make_gan(
         WIDE="(128, 256, 512)", DISC_ARG="(1024, 512, 256) if experiment == 'wide_generator' else d_widths"),
-        earns={"make_gan_tests": 2.5}),
-    Mutant("make_gan", "deeper discriminator appends a smaller layer", _make_gan(DEEP="(512, 256, 128, 64)"),
-           earns={"make_gan_tests": 2.5}),
-    Mutant("make_gan", "d_steps left at 1", _make_gan(DSTEPS="1"), earns={"make_gan_tests": 2.5}),
-    Mutant("make_gan", "unknown names fall back to the baseline", _make_gan(ELSE="pass"), earns={"make_gan_tests": 2.5}),
-    Mutant("make_gan", "the same networks returned on every call (built once)", _src('''
+        earns={"p2_make_gan_tests": 2.5}),
+    Mutant("p2_make_gan", "deeper discriminator appends a smaller layer", _make_gan(DEEP="(512, 256, 128, 64)"),
+           earns={"p2_make_gan_tests": 2.5}),
+    Mutant("p2_make_gan", "d_steps left at 1", _make_gan(DSTEPS="1"), earns={"p2_make_gan_tests": 2.5}),
+    Mutant("p2_make_gan", "unknown names fall back to the baseline", _make_gan(ELSE="pass"), earns={"p2_make_gan_tests": 2.5}),
+    Mutant("p2_make_gan", "the same networks returned on every call (built once)", _src('''
         EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")
         _BUILT = {}
 
@@ -2960,8 +2960,8 @@ MUTANTS = [
                 g, d, k = settings[experiment]
                 _BUILT[experiment] = (Generator(latent_dim, g), Discriminator(d), k)
             return _BUILT[experiment]
-        '''), earns={"make_gan_tests": 2.75}),
-    Mutant("make_gan", "correct variant: table of settings", _src('''
+        '''), earns={"p2_make_gan_tests": 2.75}),
+    Mutant("p2_make_gan", "correct variant: table of settings", _src('''
         EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")
         _SETTINGS = {"baseline": ((128, 256, 512), (512, 256, 128), 1),
                      "wide_generator": ((256, 512, 1024), (512, 256, 128), 1),
@@ -2974,37 +2974,37 @@ MUTANTS = [
                 raise ValueError(experiment)
             g, d, k = _SETTINGS[experiment]
             return Generator(latent_dim=latent_dim, widths=g), Discriminator(widths=d), k
-        '''), passes=["make_gan_tests"]),
-    Mutant("train_gan", "ignores d_steps (G every batch)", _train('''
+        '''), passes=["p2_make_gan_tests"]),
+    Mutant("p2_train_gan", "ignores d_steps (G every batch)", _train('''
         z = torch.randn(real.shape[0], generator.latent_dim, device=device)
         history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
         history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
-        '''), earns={"train_gan_tests": 2}),
-    Mutant("train_gan", "d_steps updates on the same batch, G every batch", _train('''
+        '''), earns={"p2_train_gan_tests": 2}),
+    Mutant("p2_train_gan", "d_steps updates on the same batch, G every batch", _train('''
         for _ in range(d_steps):
             z = torch.randn(real.shape[0], generator.latent_dim, device=device)
             history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
         history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
-        '''), earns={"train_gan_tests": 2}),
-    Mutant("train_gan", "generator updated before the discriminator", _train('''
+        '''), earns={"p2_train_gan_tests": 2}),
+    Mutant("p2_train_gan", "generator updated before the discriminator", _train('''
         z = torch.randn(real.shape[0], generator.latent_dim, device=device)
         if n_d % d_steps == 0:
             history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
         history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
         n_d += 1
-        '''), earns={"train_gan_tests": 1.5}),
-    Mutant("train_gan", "generator never trained", _train('''
+        '''), earns={"p2_train_gan_tests": 1.5}),
+    Mutant("p2_train_gan", "generator never trained", _train('''
         z = torch.randn(real.shape[0], generator.latent_dim, device=device)
         history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
         n_d += 1
         if n_d % d_steps == 0:
             history["g_loss"].append(generator_loss(discriminator(generator(z))).item())
-        '''), earns={"train_gan_tests": 0.5}),
-    Mutant("train_gan", "noise of shape (latent_dim, batch): arguments of randn swapped",
-           _train_with_noise("torch.randn(generator.latent_dim, real.shape[0], device=device)"), earns={"train_gan_tests": 0.5}),
-    Mutant("train_gan", "noise batch taken from the channel dimension (real.shape[1])",
-           _train_with_noise("torch.randn(real.shape[1], generator.latent_dim, device=device)"), earns={"train_gan_tests": 2.5}),
-    Mutant("train_gan", "real batches left where the loader put them (no .to(device))",
+        '''), earns={"p2_train_gan_tests": 0.5}),
+    Mutant("p2_train_gan", "noise of shape (latent_dim, batch): arguments of randn swapped",
+           _train_with_noise("torch.randn(generator.latent_dim, real.shape[0], device=device)"), earns={"p2_train_gan_tests": 0.5}),
+    Mutant("p2_train_gan", "noise batch taken from the channel dimension (real.shape[1])",
+           _train_with_noise("torch.randn(real.shape[1], generator.latent_dim, device=device)"), earns={"p2_train_gan_tests": 2.5}),
+    Mutant("p2_train_gan", "real batches left where the loader put them (no .to(device))",
            _train('''
         z = torch.randn(real.shape[0], generator.latent_dim, device=device)
         history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real.cpu(), z))
@@ -3012,53 +3012,53 @@ MUTANTS = [
         if n_d % d_steps == 0:
             z = torch.randn(real.shape[0], generator.latent_dim, device=device)
             history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
-        '''), earns={"train_gan_tests": 2.75}),
-    Mutant("train_gan", "correct variant: same noise for both steps, counter reset after each G update", _train('''
+        '''), earns={"p2_train_gan_tests": 2.75}),
+    Mutant("p2_train_gan", "correct variant: same noise for both steps, counter reset after each G update", _train('''
         z = torch.randn(real.shape[0], generator.latent_dim, device=device)
         history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))
         n_d += 1
         if n_d == d_steps:
             n_d = 0
             history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
-        '''), passes=["train_gan_tests"]),
+        '''), passes=["p2_train_gan_tests"]),
     # ---------------------------------------------------------------- P3
-    Mutant("cond_generator", "labels ignored (embedding computed, not used)",
+    Mutant("p3_cond_generator", "labels ignored (embedding computed, not used)",
            _cg(forward="e = self.embed(labels)\n        return self.net(torch.cat([z, torch.zeros_like(e)], dim=1))"),
-           earns={"cond_generator_tests": 2.5}),
-    Mutant("cond_generator", "dropout in the conditional generator", _cg(extra=", nn.Dropout(0.3)"),
-           earns={"cond_generator_tests": 3.75}),
-    Mutant("cond_generator", "BatchNorm in the conditional generator",
+           earns={"p3_cond_generator_tests": 2.5}),
+    Mutant("p3_cond_generator", "dropout in the conditional generator", _cg(extra=", nn.Dropout(0.3)"),
+           earns={"p3_cond_generator_tests": 3.75}),
+    Mutant("p3_cond_generator", "BatchNorm in the conditional generator",
            _cg().replace("nn.Linear(width_in, width), nn.LeakyReLU(0.2)", "nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2)"),
-           earns={"cond_generator_tests": 3.75}),
-    Mutant("cond_generator", "one-hot labels instead of an embedding",
+           earns={"p3_cond_generator_tests": 3.75}),
+    Mutant("p3_cond_generator", "one-hot labels instead of an embedding",
            _cg(forward="return self.net(torch.cat([z, F.one_hot(labels, 10).float()], dim=1))"),
-           earns={"cond_generator_tests": 3}),
-    Mutant("cond_generator", "LeakyReLU with PyTorch's default slope 0.01",
-           _cg().replace("nn.LeakyReLU(0.2)", "nn.LeakyReLU()"), earns={"cond_generator_tests": 3.5}),
-    Mutant("cond_generator", "correct variant: embedding first in the concatenation",
-           _cg(forward="return self.net(torch.cat((self.embed(labels), z), 1))"), passes=["cond_generator_tests"]),
-    Mutant("cond_discriminator", "labels ignored", _cd(forward="return self.net(torch.cat([x.reshape(x.shape[0], -1), self.embed(torch.zeros_like(labels))], dim=1))"),
-           earns={"cond_discriminator_tests": 3}),
-    Mutant("cond_discriminator", "sigmoid at the end", _cd(last="layers.append(nn.Sigmoid())"),
-           earns={"cond_discriminator_tests": 3.5}),
-    Mutant("cond_discriminator", "BatchNorm in the conditional discriminator", _cd(norm=", nn.BatchNorm1d(width)"),
-           earns={"cond_discriminator_tests": 3.75}),
-    Mutant("cond_discriminator", "dropout probability 0.5 instead of 0.3",
-           _cd().replace("nn.Dropout(dropout)", "nn.Dropout(0.5)"), earns={"cond_discriminator_tests": 3.75}),
-    Mutant("cond_discriminator", "correct variant: embedding before the image",
+           earns={"p3_cond_generator_tests": 3}),
+    Mutant("p3_cond_generator", "LeakyReLU with PyTorch's default slope 0.01",
+           _cg().replace("nn.LeakyReLU(0.2)", "nn.LeakyReLU()"), earns={"p3_cond_generator_tests": 3.5}),
+    Mutant("p3_cond_generator", "correct variant: embedding first in the concatenation",
+           _cg(forward="return self.net(torch.cat((self.embed(labels), z), 1))"), passes=["p3_cond_generator_tests"]),
+    Mutant("p3_cond_discriminator", "labels ignored", _cd(forward="return self.net(torch.cat([x.reshape(x.shape[0], -1), self.embed(torch.zeros_like(labels))], dim=1))"),
+           earns={"p3_cond_discriminator_tests": 3}),
+    Mutant("p3_cond_discriminator", "sigmoid at the end", _cd(last="layers.append(nn.Sigmoid())"),
+           earns={"p3_cond_discriminator_tests": 3.5}),
+    Mutant("p3_cond_discriminator", "BatchNorm in the conditional discriminator", _cd(norm=", nn.BatchNorm1d(width)"),
+           earns={"p3_cond_discriminator_tests": 3.75}),
+    Mutant("p3_cond_discriminator", "dropout probability 0.5 instead of 0.3",
+           _cd().replace("nn.Dropout(dropout)", "nn.Dropout(0.5)"), earns={"p3_cond_discriminator_tests": 3.75}),
+    Mutant("p3_cond_discriminator", "correct variant: embedding before the image",
            _cd(forward="return self.net(torch.cat([self.embed(labels), x.flatten(1)], 1))"),
-           passes=["cond_discriminator_tests"]),
-    Mutant("cgan_steps", "fakes judged with random labels", _csteps(judge="torch.randint_like(labels, 10)"),
-           earns={"cgan_steps_tests": 2.25}),
-    Mutant("cgan_steps", "fakes generated for random labels", _csteps(fake="torch.randint_like(labels, 10)"),
-           earns={"cgan_steps_tests": 2.25}),
-    Mutant("cgan_steps", "generator draws other labels than the ones judged", _csteps(gen="torch.randint_like(labels, 10)"),
-           earns={"cgan_steps_tests": 2.25}),
-    Mutant("cgan_steps", "discriminator's old gradients never cleared", _csteps().replace("    d_opt.zero_grad()\n", ""),
-           earns={"cgan_steps_tests": 3.5}),
-    Mutant("cgan_steps", "generator's old gradients never cleared", _csteps().replace("    g_opt.zero_grad()\n", ""),
-           earns={"cgan_steps_tests": 3.5}),
-    Mutant("cgan_steps", "correct variant: detach and softplus losses written inline", _src('''
+           passes=["p3_cond_discriminator_tests"]),
+    Mutant("p3_cgan_steps", "fakes judged with random labels", _csteps(judge="torch.randint_like(labels, 10)"),
+           earns={"p3_cgan_steps_tests": 2.25}),
+    Mutant("p3_cgan_steps", "fakes generated for random labels", _csteps(fake="torch.randint_like(labels, 10)"),
+           earns={"p3_cgan_steps_tests": 2.25}),
+    Mutant("p3_cgan_steps", "generator draws other labels than the ones judged", _csteps(gen="torch.randint_like(labels, 10)"),
+           earns={"p3_cgan_steps_tests": 2.25}),
+    Mutant("p3_cgan_steps", "discriminator's old gradients never cleared", _csteps().replace("    d_opt.zero_grad()\n", ""),
+           earns={"p3_cgan_steps_tests": 3.5}),
+    Mutant("p3_cgan_steps", "generator's old gradients never cleared", _csteps().replace("    g_opt.zero_grad()\n", ""),
+           earns={"p3_cgan_steps_tests": 3.5}),
+    Mutant("p3_cgan_steps", "correct variant: detach and softplus losses written inline", _src('''
         def cgan_discriminator_step(generator, discriminator, d_opt, real, labels, z):
             discriminator.zero_grad()
             fake = generator(z, labels).detach()
@@ -3074,7 +3074,7 @@ MUTANTS = [
             loss.backward()
             g_opt.step()
             return loss.item()
-        '''), passes=["cgan_steps_tests"]),
+        '''), passes=["p3_cgan_steps_tests"]),
     # ---------------------------------------------------------------- P4
     Mutant("p4a", "densities swapped in the integrand", _src('''
         V_point = p_g * sp.log(d) + p_data * sp.log(1 - d)
@@ -3132,13 +3132,13 @@ MUTANTS = [
         js="0.5 * np.sum(rel_entr(p, m)) + 0.5 * np.sum(rel_entr(q, m))").replace(
         "C_point =", "from scipy.special import rel_entr\n\nC_point =", 1), passes=["p4b_tests"]),
     # ---------------------------------------------------------------- P5
-    Mutant("ot_primal", "no non-negativity bound on T", _primal(bounds="(None, None)"), earns={"ot_primal_tests": 0}),
-    Mutant("ot_primal", "marginals swapped", _primal(beq="np.concatenate([w, v]) if len(v) != len(w) else np.concatenate([v, w[::-1]])"),
-           earns={"ot_primal_tests": 1.5}),
-    Mutant("ot_primal", "maximises the cost", _primal(obj="-C.ravel()", sign="-"), earns={"ot_primal_tests": 3.5}),
-    Mutant("ot_primal", "plan reshaped column by column (T_ij read as variable j k1 + i)",
-           _primal().replace("res.x.reshape(k1, k2)", "res.x.reshape(k2, k1).T"), earns={"ot_primal_tests": 4}),
-    Mutant("ot_primal", "correct variant: constraints built with loops", _src('''
+    Mutant("p5_ot_primal", "no non-negativity bound on T", _primal(bounds="(None, None)"), earns={"p5_ot_primal_tests": 0}),
+    Mutant("p5_ot_primal", "marginals swapped", _primal(beq="np.concatenate([w, v]) if len(v) != len(w) else np.concatenate([v, w[::-1]])"),
+           earns={"p5_ot_primal_tests": 1.5}),
+    Mutant("p5_ot_primal", "maximises the cost", _primal(obj="-C.ravel()", sign="-"), earns={"p5_ot_primal_tests": 3.5}),
+    Mutant("p5_ot_primal", "plan reshaped column by column (T_ij read as variable j k1 + i)",
+           _primal().replace("res.x.reshape(k1, k2)", "res.x.reshape(k2, k1).T"), earns={"p5_ot_primal_tests": 4}),
+    Mutant("p5_ot_primal", "correct variant: constraints built with loops", _src('''
         def ot_primal(v, w, C):
             C = np.asarray(C, dtype=np.float64)
             k1, k2 = C.shape
@@ -3149,18 +3149,18 @@ MUTANTS = [
                     A[k1 + j, i * k2 + j] = 1
             res = linprog(C.flatten(), A_eq=A, b_eq=np.r_[v, w], bounds=[(0, None)] * (k1 * k2), method="highs")
             return float(res.fun), res.x.reshape(k1, k2)
-        '''), passes=["ot_primal_tests"]),
-    Mutant("ot_dual", "dual constraint with the wrong sign (phi_i + psi_j >= c_ij), minimised", _dual(
-        obj="np.concatenate([v, w])", constraint="-A_ub", rhs="-C.ravel()", sign=""), earns={"ot_dual_tests": 1}),
-    Mutant("ot_dual", "dual constraint with the wrong sign, maximised", _dual(constraint="-A_ub", rhs="-C.ravel()"),
-           earns={"ot_dual_tests": 0}),
-    Mutant("ot_dual", "potentials forced non-negative", _dual(bounds="(0, None)"), earns={"ot_dual_tests": 3.5}),
-    Mutant("ot_dual", "forgot that linprog minimises", _dual(obj="np.concatenate([v, w])", sign=""),
-           earns={"ot_dual_tests": 0}),
-    Mutant("ot_dual", "value not negated back (returns the minimised -objective)", _dual(sign=""),
-           earns={"ot_dual_tests": 3.5}),
-    Mutant("ot_dual", "blank dual also fails P0", STUB, earns={"ot_dual_tests": 0, "p0_tests": 0}),
-    Mutant("ot_dual", "correct variant: psi first in the variable vector", _src('''
+        '''), passes=["p5_ot_primal_tests"]),
+    Mutant("p5_ot_dual", "dual constraint with the wrong sign (phi_i + psi_j >= c_ij), minimised", _dual(
+        obj="np.concatenate([v, w])", constraint="-A_ub", rhs="-C.ravel()", sign=""), earns={"p5_ot_dual_tests": 1}),
+    Mutant("p5_ot_dual", "dual constraint with the wrong sign, maximised", _dual(constraint="-A_ub", rhs="-C.ravel()"),
+           earns={"p5_ot_dual_tests": 0}),
+    Mutant("p5_ot_dual", "potentials forced non-negative", _dual(bounds="(0, None)"), earns={"p5_ot_dual_tests": 3.5}),
+    Mutant("p5_ot_dual", "forgot that linprog minimises", _dual(obj="np.concatenate([v, w])", sign=""),
+           earns={"p5_ot_dual_tests": 0}),
+    Mutant("p5_ot_dual", "value not negated back (returns the minimised -objective)", _dual(sign=""),
+           earns={"p5_ot_dual_tests": 3.5}),
+    Mutant("p5_ot_dual", "blank dual also fails P0", STUB, earns={"p5_ot_dual_tests": 0, "p0_tests": 0}),
+    Mutant("p5_ot_dual", "correct variant: psi first in the variable vector", _src('''
         def ot_dual(v, w, C):
             C = np.asarray(C, dtype=np.float64)
             k1, k2 = C.shape
@@ -3171,7 +3171,7 @@ MUTANTS = [
                     A[i * k2 + j, k2 + i] = 1   # phi_i
             res = linprog(-np.r_[w, v], A_ub=A, b_ub=C.reshape(-1), bounds=[(None, None)] * (k1 + k2), method="highs")
             return -float(res.fun), res.x[k2:], res.x[:k2]
-        '''), passes=["ot_dual_tests"]),
+        '''), passes=["p5_ot_dual_tests"]),
 ]
 
 PARTIAL = [
@@ -3192,7 +3192,7 @@ _STATUS = ("every valid input is feasible and bounded (the product coupling v w^
            "dual), so HiGHS always succeeds and the check never fires; on an infeasible input res.x is None and the "
            "next line raises anyway")
 EQUIVALENT_MUTANTS = {
-    "train_gan": {
+    "p2_train_gan": {
         "L20 delete: `bar.close()` deleted": _BAR,
         "L17 delete: `bar.update(1)` deleted": _BAR,
         "L18 delete: `if history['g_loss']: ...` deleted": _BAR,
@@ -3207,11 +3207,11 @@ EQUIVALENT_MUTANTS = {
             "the generator step then reuses the discriminator step's fresh noise of the same shape, which the "
             "statement allows (a declared correct variant in MUTANTS)",
     },
-    "cond_generator": {
+    "p3_cond_generator": {
         "L8 args: `nn.Embedding(n_classes, embed_dim)` -> `nn.Embedding(embed_dim, n_classes)` (first two arguments swapped)":
             "n_classes and embed_dim are both 10, so the embedding is the same",
     },
-    "cond_discriminator": {
+    "p3_cond_discriminator": {
         "L7 args: `nn.Embedding(n_classes, embed_dim)` -> `nn.Embedding(embed_dim, n_classes)` (first two arguments swapped)":
             "n_classes and embed_dim are both 10, so the embedding is the same",
     },
@@ -3225,12 +3225,12 @@ EQUIVALENT_MUTANTS = {
         "L11 delete: `p, q = (np.asarray(p, dtype=np.float64), np.asarray(q, dt...` deleted": _SPEC,
         "L20 delete: `p, q = (np.asarray(p, dtype=np.float64), np.asarray(q, dt...` deleted": _SPEC,
     },
-    "ot_primal": {
+    "p5_ot_primal": {
         "L7 delete: `v, w, C = (np.asarray(v, float), np.asarray(w, float), np...` deleted": _SPEC,
         "L13 delete: `if res.status != 0: ...` deleted": _STATUS,
         "L14 delete: `raise RuntimeError(res.message)` deleted": _STATUS,
     },
-    "ot_dual": {
+    "p5_ot_dual": {
         "L7 delete: `v, w, C = (np.asarray(v, float), np.asarray(w, float), np...` deleted": _SPEC,
         "L12 delete: `if res.status != 0: ...` deleted": _STATUS,
         "L13 delete: `raise RuntimeError(res.message)` deleted": _STATUS,
@@ -3250,4 +3250,4 @@ GENUINE_RESULTS = FIXTURES / "hw4_results.json"
 PROOF_ARTIFACTS = {BASELINE_FILE: fixture_copier(GENUINE_BASELINE, BASELINE_FILE),
                    CGAN_FILE: fixture_copier(GENUINE_CGAN, CGAN_FILE),
                    RESULTS_FILE: fixture_copier(GENUINE_RESULTS, RESULTS_FILE)}
-ARTIFACT_TESTS = ["baseline_samples_tests", "cgan_samples_tests", "p0_tests"]
+ARTIFACT_TESTS = ["p2_baseline_samples_tests", "p3_cgan_samples_tests", "p0_tests"]
