@@ -53,17 +53,14 @@ def test_reference_full_blank_zero_partial_between(demo):
 
 
 def test_demo_dashboard_shows_the_example_class_and_its_shared_mistakes(demo):
-    """hw3's CLASS (tools/notebooks/hw3_flows.py): at least 10 students, different totals, and a
+    """hw3's CLASS (tools/notebooks/hw3_flows/proofs.py): at least 10 students, different totals, and a
     mistake several students share grouped under one failure reason on the dashboard."""
-    import importlib.util
-
+    from dgmlab.authoring import homeworks
     from dgmlab.grading import analysis
 
     root, res = demo
     assert "dashboard (HTML)" in res.stdout
-    spec = importlib.util.spec_from_file_location("hw3_builder", ROOT / "tools" / "notebooks" / "hw3_flows.py")
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
+    builder = homeworks(ROOT)["hw3_flows"]
     data = analysis.collect(Course(root), ["hw3_flows"])
     graded = data.graded("hw3_flows")
     assert len(graded) >= 10 and set(builder.CLASS) <= {s.student for s in graded}

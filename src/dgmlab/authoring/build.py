@@ -1,7 +1,8 @@
 """Build source notebooks from their builders: what ``dgmlab build`` runs.
 
-A course keeps one builder per homework in ``tools/notebooks/<hw>.py`` (not part of the installed
-package: builders hold the solutions). A builder defines ``build() -> Notebook`` and, for the
+A course keeps one builder per homework in ``tools/notebooks/``: a module ``<hw>.py``, or a folder
+``<hw>/`` of percent files with an ``__init__.py`` (:mod:`.percent`); neither is part of the installed
+package (builders hold the solutions). A builder defines ``build() -> Notebook`` and, for the
 proofs, ``MUTANTS`` and optionally ``PARTIAL``, ``CLASS`` and ``EQUIVALENT_MUTANTS``.
 
 A plain build keeps the recorded output of every checked cell whose source did not change; a
@@ -51,19 +52,39 @@ class Homework:
         return getattr(self.module, name)
 
 
+def _load(hw: str, path: Path) -> ModuleType:
+    """Import a builder: ``tools/notebooks/<hw>.py``, or the package ``tools/notebooks/<hw>/`` (folder form)."""
+    name = f"dgmlab_builder_{hw}"
+    if path.is_dir():
+        spec = importlib.util.spec_from_file_location(name, path / "__init__.py",
+                                                      submodule_search_locations=[str(path)])
+    else:
+        spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # a folder's __init__ imports its proofs module relatively
+    spec.loader.exec_module(module)
+    return module
+
+
 def homeworks(root: Path | str = ".") -> dict[str, Homework]:
-    """``{hw: Homework}`` for every ``tools/notebooks/hw*.py`` of the course at ``root``."""
+    """``{hw: Homework}`` for every builder of the course at ``root``: ``tools/notebooks/hw*.py``, or a
+    folder ``tools/notebooks/hw*/`` with an ``__init__.py`` (its percent files, see :mod:`.percent`)."""
     root = Path(root).resolve()
     folder = root / BUILDERS
     if not folder.is_dir():
         raise BuildError(f"{root} has no {BUILDERS}/ with homework builders; run from the course directory "
                          "or pass --course PATH")
     found = {}
-    for path in sorted(folder.glob("hw*.py")):
-        spec = importlib.util.spec_from_file_location(f"dgmlab_builder_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        found[path.stem] = Homework(path.stem, module, root)
+    for path in sorted(folder.glob("hw*")):
+        if path.is_dir() and not (path / "__init__.py").exists():
+            raise BuildError(f"{path} has no __init__.py: a homework folder lists its PARTS and build() there "
+                             "(docs/authoring.md)")
+        if not (path.suffix == ".py" or path.is_dir()):
+            continue
+        hw = path.stem if path.suffix == ".py" else path.name
+        if hw in found:
+            raise BuildError(f"{hw} has both a builder file and a folder in {folder}: keep one")
+        found[hw] = Homework(hw, _load(hw, path), root)
     return found
 
 

@@ -1,0 +1,157 @@
+"""dgmlab.authoring.percent: homework source as jupytext percent files, read into the same notebook."""
+import shutil
+import textwrap
+
+import pytest
+
+from conftest import ROOT
+from dgmlab.authoring import BuildError, homeworks
+from dgmlab.authoring.build import build
+from dgmlab.authoring.percent import PercentError, add_part, build_homework, export
+from dgmlab.authoring.notebook import CHECK_MARKER, Notebook
+
+FIXTURE = ROOT / "tests" / "fixtures" / "tiny_homework.py"
+
+EVERY_KIND = '''\
+# %% [markdown]
+# # Title with $\\log p(x)$
+
+# %% kind="setup"
+
+# %% locked=true grade_id="symbols" check_output=true
+print(1 + 1)
+
+# %% kind="answer" grade_id="q1_square"
+def square(x):
+    ### BEGIN SOLUTION
+    return x * x
+    ### END SOLUTION
+
+# %% kind="tests" grade_id="q1_square_tests" points=2
+from dgmlab.testing import run_tests
+
+def test_square():
+    assert square(3) == 9
+
+### BEGIN HIDDEN TESTS
+def test_negative():
+    assert square(-2) == 4
+### END HIDDEN TESTS
+
+run_tests()
+
+# %% [markdown] kind="written" grade_id="q1a" points=3
+# Because the square is even.
+
+# %%
+x = square(4)
+'''
+
+
+def _part(tmp_path, text, name="q1.py"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def _nbgrader(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def test_every_cell_kind_becomes_its_notebook_cell(tmp_path):
+    nb = build_homework("hw9_kinds", tmp_path, [_part(tmp_path, EVERY_KIND).name])
+    cells = nb.nb.cells
+    assert [c.cell_type for c in cells] == ["markdown", "code", "code", "code", "code", "markdown", "code"]
+    assert cells[0].source == "# Title with $\\log p(x)$" and _nbgrader(cells[0])["locked"]
+    assert _nbgrader(cells[1])["grade_id"] == "setup" and "dgmlab.setup(\"hw9_kinds\")" in cells[1].source
+    assert cells[2].source == f"{CHECK_MARKER}\nprint(1 + 1)" and _nbgrader(cells[2])["grade_id"] == "symbols"
+    assert _nbgrader(cells[3])["solution"] and _nbgrader(cells[3])["grade_id"] == "q1_square"
+    assert _nbgrader(cells[4])["points"] == 2 and _nbgrader(cells[4])["grade"]
+    assert "### BEGIN HIDDEN TESTS" in cells[4].source
+    assert _nbgrader(cells[5])["points"] == 3 and "### BEGIN SOLUTION\nBecause the square is even." in cells[5].source
+    assert cells[6].source == "x = square(4)" and not _nbgrader(cells[6])
+
+
+def test_export_then_read_gives_the_builders_notebook(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tiny_for_percent", FIXTURE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    names = export(module, "hw9_tiny", tmp_path, lambda fn: None)
+    rebuilt = build_homework("hw9_tiny", tmp_path, names)
+    original = module.build()
+    original.fill_point_totals()
+    key = lambda c: (c.cell_type, c.source, dict(c.metadata))  # noqa: E731
+    assert [key(c) for c in rebuilt.nb.cells] == [key(c) for c in original.nb.cells]
+
+
+@pytest.mark.parametrize("header, message", [
+    ('# %% kind="solution" grade_id="a"', "unknown kind='solution' for a code cell"),
+    ('# %% kind="tests" grade_id="a_tests"', "a tests cell needs points"),
+    ('# %% points=3', "points not allowed on a plain code cell"),
+    ('# %% kind="tests" grade_id="a_tests" points="six"', "points='six' must be a number"),
+    ('# %% [markdown] kind="answer" grade_id="a"', "unknown kind='answer' for a markdown cell"),
+])
+def test_a_bad_header_names_the_file_the_line_and_the_fix(tmp_path, header, message):
+    path = _part(tmp_path, f"# %% [markdown]\n# Title\n\n{header}\nx = 1\nrun_tests()\n")
+    with pytest.raises(PercentError, match=r"q1\.py:4: ") as err:
+        add_part(Notebook("hw9_x"), path)
+    assert message in str(err.value)
+
+
+def test_text_before_the_first_marker_is_refused(tmp_path):
+    path = _part(tmp_path, "x = 1\n\n# %%\ny = 2\n")
+    with pytest.raises(PercentError, match="text before the first '# %%' marker"):
+        add_part(Notebook("hw9_x"), path)
+
+
+def test_an_answer_without_solution_markers_is_refused_with_its_line(tmp_path):
+    path = _part(tmp_path, '# %% [markdown]\n# T\n\n# %% kind="answer" grade_id="a"\nx = 1\n')
+    with pytest.raises(PercentError, match=r"q1\.py:4: answer cell 'a' needs ### BEGIN SOLUTION"):
+        add_part(Notebook("hw9_x"), path)
+
+
+def test_a_setup_cell_with_a_body_is_refused(tmp_path):
+    path = _part(tmp_path, '# %% kind="setup"\nimport os\n')
+    with pytest.raises(PercentError, match="the setup cell is made by dgmlab; leave its body empty"):
+        add_part(Notebook("hw9_x"), path)
+
+
+def test_a_part_listed_but_missing_is_named(tmp_path):
+    with pytest.raises(PercentError, match="lists 'q9.py' in PARTS"):
+        build_homework("hw9_x", tmp_path, ["q9.py"])
+
+
+@pytest.fixture
+def course(tmp_path):
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    folder = tmp_path / "tools" / "notebooks" / "hw9_kinds"
+    folder.mkdir(parents=True)
+    # no checked cell here: building one needs its output recorded by running it
+    (folder / "q1.py").write_text(EVERY_KIND.replace(" check_output=true", ""), encoding="utf-8")
+    (folder / "proofs.py").write_text("MUTANTS = []\n", encoding="utf-8")
+    (folder / "__init__.py").write_text(
+        "from pathlib import Path\nfrom dgmlab.authoring.percent import build_homework\n"
+        "from .proofs import MUTANTS\nPARTS = ['q1.py']\n\n"
+        "def build():\n    return build_homework('hw9_kinds', Path(__file__).parent, PARTS)\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_dgmlab_build_finds_a_homework_folder_and_its_proofs(course):
+    found = homeworks(course)
+    assert list(found) == ["hw9_kinds"] and found["hw9_kinds"].MUTANTS == []
+    assert build(course, check=False) == 0 and build(course, check=True) == 0
+    assert (course / "source" / "hw9_kinds" / "hw9_kinds.ipynb").exists()
+
+
+def test_a_homework_folder_without_init_is_an_error_saying_what_goes_there(course):
+    (course / "tools" / "notebooks" / "hw9_kinds" / "__init__.py").unlink()
+    with pytest.raises(BuildError, match="has no __init__.py: a homework folder lists its PARTS"):
+        homeworks(course)
+
+
+def test_a_builder_file_and_a_folder_of_one_homework_are_refused(course):
+    shutil.copy(FIXTURE, course / "tools" / "notebooks" / "hw9_kinds.py")
+    with pytest.raises(BuildError, match="hw9_kinds has both a builder file and a folder"):
+        homeworks(course)

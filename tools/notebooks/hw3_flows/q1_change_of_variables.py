@@ -1,0 +1,361 @@
+# %% [markdown]
+# ## Q1. Change of variables (30 points)
+#
+# Let $Z \sim \mathcal N_3(0, I)$ and push it through $f:\mathbb R^3\to\mathbb R^3$,
+# $$
+# X = f(Z) = \Big(z_1,\; z_2\, e^{z_1},\; \big(z_3\, e^{-z_1} + z_1^2\big)^{1/3}\Big),
+# $$
+# where $t^{1/3}$ is the **real** cube root (for $t<0$ it is negative: $(-8)^{1/3} = -2$).
+# For an invertible, differentiable $f$ the density of $X$ is
+# $$
+# p_X(x) = p_Z\big(f^{-1}(x)\big)\,\Big|\det \tfrac{\partial f^{-1}}{\partial x}(x)\Big|
+#        = \frac{p_Z(z)}{\big|\det \tfrac{\partial f}{\partial z}(z)\big|}\Bigg|_{z = f^{-1}(x)}.
+# $$
+# You will (a) decide whether $f$ is invertible and write $f^{-1}$, (b) compute the Jacobian of $f$ and
+# its determinant, (c) find $p_X$ exactly at $x^\star = (0,\,1,\,1/3)$, and (d) check the number with
+# torch autograd and with Monte Carlo.
+#
+# The symbols are fixed below: use `z1, z2, z3` for the latent point and `x1, x2, x3` for the data point.
+# In sympy, `u ** sp.Rational(1, 3)` is the *principal* (complex) cube root; `sp.real_root(u, 3)` is the
+# real one.
+
+# %% locked=true grade_id="q1_symbols"
+z1, z2, z3 = sp.symbols("z1 z2 z3", real=True)
+x1, x2, x3 = sp.symbols("x1 x2 x3", real=True)
+z = sp.Matrix([z1, z2, z3])
+x = sp.Matrix([x1, x2, x3])
+X_STAR = {x1: 0, x2: 1, x3: sp.Rational(1, 3)}
+
+# %% [markdown]
+# ### Q1(a) (5 points): $f$ and $f^{-1}$ in sympy
+#
+# Write $f$ as a $3\times 1$ `sp.Matrix` in `z1, z2, z3`, its inverse $f^{-1}$ as a $3\times 1$ `sp.Matrix`
+# in `x1, x2, x3`, and set `f_is_invertible` to `True` or `False`. Solve for $z$ one coordinate at a time:
+# the map is triangular. Keep numbers exact (`sp.Rational(1, 3)`, never `1/3`).
+
+# %% kind="answer" grade_id="q1_f_and_inverse"
+# f: 3x1 sp.Matrix in z1, z2, z3;  f_inv: 3x1 sp.Matrix in x1, x2, x3;  f_is_invertible: bool
+### BEGIN SOLUTION
+f = sp.Matrix([z1, z2 * sp.exp(z1), sp.real_root(z3 * sp.exp(-z1) + z1 ** 2, 3)])
+f_inv = sp.Matrix([x1, x2 * sp.exp(-x1), (x3 ** 3 - x1 ** 2) * sp.exp(x1)])
+f_is_invertible = True
+### END SOLUTION
+
+# %% kind="tests" grade_id="q1_f_and_inverse_tests" points=5
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+@points(0.5)
+def test_f_is_a_3x1_matrix_in_z():
+    assert isinstance(f, sp.MatrixBase) and f.shape == (3, 1), \
+        (f"expected f to be a 3x1 sp.Matrix, found {type(f).__name__} "
+         f"of shape {getattr(f, 'shape', None)}")
+    checks.assert_sympy_expr(sp.Add(*f), "f", symbols=[z1, z2, z3])
+    assert not has_float(f), \
+        (f"expected exact numbers, found floats {sorted(sp.sympify(f).atoms(sp.Float))[:3]} in f: "
+         f"an exponent written 1/3 becomes 0.333...; write sp.Rational(1, 3) or use sp.real_root")
+
+@points(0.5)
+def test_f_inv_is_a_3x1_matrix_in_x():
+    assert isinstance(f_inv, sp.MatrixBase) and f_inv.shape == (3, 1), \
+        (f"expected f_inv to be a 3x1 sp.Matrix, found {type(f_inv).__name__} "
+         f"of shape {getattr(f_inv, 'shape', None)}")
+    checks.assert_sympy_expr(sp.Add(*f_inv), "f_inv", symbols=[x1, x2, x3])
+    assert not has_float(f_inv), \
+        (f"expected exact numbers, found floats {sorted(sp.sympify(f_inv).atoms(sp.Float))[:3]} "
+         f"in f_inv: keep it exact (sp.Rational, not 1/3)")
+
+@points(1)
+def test_round_trip_at_one_point():
+    back = f_inv.subs({x1: 0, x2: 1, x3: 2})
+    zz = {z1: back[0], z2: back[1], z3: back[2]}
+    got = f.subs(zz, simultaneous=True)
+    assert sympy_gap(got, sp.Matrix([0, 1, 2]), [{}]) < 1e-25, \
+        (f"expected f(f_inv(x)) = [0, 1, 2] at x = (0, 1, 2), found {list(got)}: a wrong last "
+         f"entry often means x3 was solved for in the wrong order (cube first, then subtract "
+         f"x1^2 and rescale)")
+
+### BEGIN HIDDEN TESTS
+def _x_points():
+    return [{x1: a, x2: b, x3: c} for a, b, c in [
+        (0, 1, sp.Rational(1, 3)), (sp.Rational(1, 2), -sp.Rational(3, 2), -2), (-1, 2, sp.Rational(5, 4)),
+        (2, sp.Rational(1, 3), -sp.Rational(1, 2)), (-sp.Rational(3, 2), -1, -3), (1, 0, sp.Rational(7, 10))]]
+
+def _z_points():
+    return [{z1: a, z2: b, z3: c} for a, b, c in [
+        (0, 1, sp.Rational(1, 27)), (sp.Rational(1, 2), -2, -3), (-1, sp.Rational(1, 3), 2),
+        (1, 2, -5), (-sp.Rational(1, 2), -1, -sp.Rational(1, 3)), (0, 0, -8)]]
+
+def test_f_of_f_inv_is_identity_including_negative_x3():
+    fx = f.subs({z1: f_inv[0], z2: f_inv[1], z3: f_inv[2]}, simultaneous=True)
+    assert sympy_gap(fx, x, _x_points()) < 1e-25, \
+        ("f(f_inv(x)) differs from x at some points (negative x3 among them): check the order in which "
+         "you solved for z3, and which cube root f uses")
+
+def test_f_inv_of_f_is_identity():
+    zf = f_inv.subs({x1: f[0], x2: f[1], x3: f[2]}, simultaneous=True)
+    assert sympy_gap(zf, z, _z_points()) < 1e-25, "f_inv(f(z)) differs from z at some points"
+
+def test_invertibility_decision():
+    assert f_is_invertible is True, "f_is_invertible: reconsider whether every x has exactly one preimage"
+### END HIDDEN TESTS
+
+run_tests(points=5, hidden=3)
+
+# %% [markdown]
+# ### Q1(b) (6 points): the Jacobian of $f$ and its determinant
+#
+# Build `J_f`, the $3\times 3$ matrix $\big[\partial f_i/\partial z_j\big]$ in `z1, z2, z3` (the Jacobian of
+# $f$, not of $f^{-1}$), and `det_J_f`, its determinant. `sp.Matrix.jacobian` helps. With the real cube
+# root, sympy may produce `DiracDelta` and `sign(...)**2` factors: they equal $0$ and $1$ wherever the
+# argument of the cube root is non-zero (the only place $f$ is differentiable), so you may drop or
+# simplify them, e.g. with `expr.replace(sp.DiracDelta, lambda *args: 0)`.
+
+# %% kind="answer" grade_id="q1_jacobian"
+# J_f: 3x3 sp.Matrix in z1, z2, z3;  det_J_f: sympy expression in z1, z2, z3
+### BEGIN SOLUTION
+J_f = f.jacobian(z).replace(sp.DiracDelta, lambda *args: sp.S.Zero)
+det_J_f = J_f.det()
+### END SOLUTION
+
+# %% kind="tests" grade_id="q1_jacobian_tests" points=6
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+@points(1)
+def test_J_f_is_3x3_in_z():
+    assert isinstance(J_f, sp.MatrixBase) and J_f.shape == (3, 3), \
+        (f"expected J_f to be a 3x3 sp.Matrix, found {type(J_f).__name__} "
+         f"of shape {getattr(J_f, 'shape', None)}")
+    checks.assert_sympy_expr(sp.Add(*J_f), "J_f", symbols=[z1, z2, z3])
+
+@points(0.5)
+def test_det_is_an_expression_in_z():
+    checks.assert_sympy_expr(det_J_f, "det_J_f", symbols=[z1, z2, z3])
+
+@points(0.5)
+def test_first_row_is_the_derivative_of_z1():
+    assert sympy_gap(J_f[0, :], sp.Matrix([[1, 0, 0]]), [{}]) == 0, \
+        (f"expected the first row of J_f to be [1, 0, 0] (the derivatives of f_1 = z1), found "
+         f"{list(J_f[0, :])}: rows are outputs and columns inputs; a first row with exp terms "
+         f"often means J_f was transposed or is the Jacobian of f_inv")
+
+### BEGIN HIDDEN TESTS
+def _reference_jacobian():
+    cbrt_sq = sp.Abs(z3 * sp.exp(-z1) + z1 ** 2) ** sp.Rational(2, 3)
+    return sp.Matrix([[1, 0, 0], [z2 * sp.exp(z1), sp.exp(z1), 0],
+                      [(2 * z1 - z3 * sp.exp(-z1)) / (3 * cbrt_sq), 0, sp.exp(-z1) / (3 * cbrt_sq)]])
+
+def _z_points():
+    return [{z1: a, z2: b, z3: c} for a, b, c in [
+        (0, 1, sp.Rational(1, 27)), (sp.Rational(1, 2), -2, -3), (-1, sp.Rational(1, 3), 2),
+        (1, 2, -5), (-sp.Rational(1, 2), -1, -sp.Rational(1, 3)), (0, 0, -8), (2, sp.Rational(1, 2), 1)]]
+
+def test_J_f_is_the_jacobian_of_f():
+    assert sympy_gap(J_f, _reference_jacobian(), _z_points()) < 1e-25, \
+        ("J_f differs from the Jacobian of f at some points: check rows vs columns, that it is the "
+         "Jacobian of f (not f_inv), and the cube root for negative arguments")
+
+def test_det_J_f():
+    assert sympy_gap(det_J_f, _reference_jacobian().det(), _z_points()) < 1e-25, \
+        "det_J_f differs from the determinant of the Jacobian of f at some points"
+### END HIDDEN TESTS
+
+run_tests(points=6, hidden=4)
+
+# %% [markdown]
+# ### Q1(c) (7 points): the density $p_X$ and its exact value at $x^\star$
+#
+# With a standard normal base $p_Z(z) = (2\pi)^{-3/2} e^{-\|z\|^2/2}$, build `p_x`, the density of $X$ as
+# a sympy expression in `x1, x2, x3`, and `p_x_star`, its exact value at $x^\star = (0, 1, 1/3)$
+# (`X_STAR` holds that point). Remember the absolute value of the determinant.
+
+# %% kind="answer" grade_id="q1_density" check_output=true
+# p_x: sympy expression in x1, x2, x3;  p_x_star: exact sympy number (no floats)
+### BEGIN SOLUTION
+p_z_of_x = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-f_inv.dot(f_inv) / 2)
+p_x = p_z_of_x * sp.Abs(f_inv.jacobian(x).det())
+p_x_star = sp.simplify(p_x.subs(X_STAR))
+### END SOLUTION
+print("p_x_star =", p_x_star)
+
+# %% kind="tests" grade_id="q1_density_tests" points=7
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+def test_p_x_is_an_expression_in_x():
+    checks.assert_sympy_expr(p_x, "p_x", symbols=[x1, x2, x3])
+
+def test_p_x_star_is_an_exact_positive_number():
+    checks.assert_sympy_expr(p_x_star, "p_x_star", symbols=[])
+    assert not has_float(p_x_star), \
+        (f"expected an exact number, found floats "
+         f"{sorted(sp.sympify(p_x_star).atoms(sp.Float))[:3]} in p_x_star: keep it exact")
+    assert 0 < float(p_x_star) < 1, \
+        (f"expected a density value in (0, 1) at x*, found {float(p_x_star):.6g}: a value above "
+         f"1 often means |det J_f| multiplied the Gaussian instead of dividing it")
+
+### BEGIN HIDDEN TESTS
+def _reference_p_x():
+    zx = sp.Matrix([x1, x2 * sp.exp(-x1), (x3 ** 3 - x1 ** 2) * sp.exp(x1)])
+    return (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-zx.dot(zx) / 2) * 3 * x3 ** 2
+
+def test_p_x_star_exact_value():
+    assert sympy_gap(p_x_star, _reference_p_x().subs(X_STAR), [{}]) < 1e-35, \
+        ("p_x_star is not the density at x*: check the preimage z*, the Gaussian normaliser, and that "
+         "the determinant factor belongs to f_inv (or is 1/|det J_f|)")
+
+def test_p_x_matches_at_many_points():
+    points = [{x1: a, x2: b, x3: c} for a, b, c in [
+        (0, 1, sp.Rational(1, 3)), (sp.Rational(1, 2), -sp.Rational(3, 2), -1), (-1, 2, sp.Rational(5, 4)),
+        (sp.Rational(1, 4), sp.Rational(1, 3), -sp.Rational(1, 2)), (-sp.Rational(1, 2), -1, sp.Rational(3, 5))]]
+    assert sympy_gap(p_x, _reference_p_x(), points) < 1e-30, \
+        "p_x differs from the density of X at some points (some with negative x3)"
+### END HIDDEN TESTS
+
+run_tests(points=7, hidden=5)
+
+
+# %% [markdown]
+# ### Q1(d) (5 points): the same density with torch autograd
+#
+# Symbolic Jacobians do not scale to neural networks; autograd does. Write `f_inv_torch`, $f^{-1}$ acting
+# on a batch of rows, and `flow_log_prob`, which computes
+# $\log p_X(x) = \log p_Z(f^{-1}(x)) + \log\big|\det \partial f^{-1}/\partial x\big|$ for **any** invertible
+# `f_inv` with the Jacobian from autograd (`torch.autograd.functional.jacobian` or `torch.func.jacrev`),
+# one row at a time is fine. Some maps have a negative determinant: keep the absolute value.
+
+# %% locked=true grade_id="base_log_prob"
+def standard_normal_log_prob(z):
+    """log N(z; 0, I) row by row. z: float64 tensor (N, D) -> float64 tensor (N,)."""
+    return -0.5 * (z ** 2).sum(dim=1) - 0.5 * z.shape[1] * math.log(2 * math.pi)
+
+
+# %% kind="answer" grade_id="q1_torch_density"
+def f_inv_torch(x):
+    """f^{-1} applied to each row. x: float64 tensor (N, 3) -> z: float64 tensor (N, 3)."""
+    ### BEGIN SOLUTION
+    x1_, x2_, x3_ = x[:, 0], x[:, 1], x[:, 2]
+    return torch.stack([x1_, x2_ * torch.exp(-x1_), (x3_ ** 3 - x1_ ** 2) * torch.exp(x1_)], dim=1)
+    ### END SOLUTION
+
+
+def flow_log_prob(x, f_inv, base_log_prob):
+    """log p_X(x) by the change of variables, with the Jacobian of f_inv from autograd.
+
+    x: float64 tensor (N, D); f_inv: callable mapping a (N, D) tensor to a (N, D) tensor row by row;
+    base_log_prob: callable mapping (N, D) -> (N,). Returns a float64 tensor (N,).
+    """
+    ### BEGIN SOLUTION
+    z = f_inv(x)
+    log_dets = []
+    for row in x:
+        J = torch.autograd.functional.jacobian(lambda v: f_inv(v[None])[0], row)
+        log_dets.append(torch.log(torch.abs(torch.det(J))))
+    return base_log_prob(z) + torch.stack(log_dets)
+    ### END SOLUTION
+
+
+# %% kind="tests" grade_id="q1_torch_density_tests" points=5
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+def test_shapes_and_dtype():
+    out = flow_log_prob(torch.tensor([[0.0, 1.0, 0.5], [0.3, -0.2, 1.1]]), f_inv_torch,
+                        standard_normal_log_prob)
+    checks.assert_tensor(out, "flow_log_prob(x, ...)", shape=(2,), dtype=torch.float64)
+
+def test_identity_map_gives_the_base_density():
+    xs = torch.randn(4, 3)
+    checks.assert_close(flow_log_prob(xs, lambda v: v, standard_normal_log_prob),
+                        standard_normal_log_prob(xs), name="log p_X under the identity map")
+
+### BEGIN HIDDEN TESTS
+def test_value_at_x_star():
+    exact = -1.5 * math.log(2 * math.pi) - 365 / 729 - math.log(3)
+    out = flow_log_prob(torch.tensor([[0.0, 1.0, 1.0 / 3.0]]), f_inv_torch, standard_normal_log_prob)
+    checks.assert_close(out, torch.tensor([exact]), rtol=1e-9, atol=1e-9, name="log p_X(x*)")
+
+def test_f_inv_torch_matches_f_inv():
+    xs = torch.tensor([[0.5, -1.5, -2.0], [-1.0, 2.0, 1.25], [2.0, 0.3, -0.5]])
+    want = torch.stack([xs[:, 0], xs[:, 1] * torch.exp(-xs[:, 0]),
+                        (xs[:, 2] ** 3 - xs[:, 0] ** 2) * torch.exp(xs[:, 0])], dim=1)
+    checks.assert_close(f_inv_torch(xs), want, rtol=1e-10, name="f_inv_torch(x)")
+
+def test_linear_map_with_negative_determinant():
+    A = torch.tensor([[0.0, 2.0], [1.5, 0.5]])  # det = -3: f_inv(x) = A x
+    xs = torch.randn(6, 2)
+    cov = torch.linalg.inv(A.T @ A)
+    want = torch.distributions.MultivariateNormal(torch.zeros(2), covariance_matrix=cov).log_prob(xs)
+    checks.assert_close(flow_log_prob(xs, lambda v: v @ A.T, standard_normal_log_prob), want,
+                        rtol=1e-9, atol=1e-9,
+                        name="log p_X for a linear f_inv with a negative determinant")
+
+def test_nonlinear_map_in_two_dimensions():
+    def g_inv(v):  # triangular, det = -(1 + 3 v1^2) exp(v0) < 0
+        return torch.stack([-v[:, 0], (v[:, 1] + v[:, 1] ** 3) * torch.exp(v[:, 0])], dim=1)
+    xs = torch.randn(5, 2)
+    z_ = g_inv(xs)
+    want = standard_normal_log_prob(z_) + torch.log(1 + 3 * xs[:, 1] ** 2) + xs[:, 0]
+    checks.assert_close(flow_log_prob(xs, g_inv, standard_normal_log_prob), want, rtol=1e-9,
+                        atol=1e-9, name="log p_X for a nonlinear f_inv")
+### END HIDDEN TESTS
+
+run_tests(points=5, hidden=3)
+
+
+# %% [markdown]
+# **Monte Carlo cross-check** (not graded). Sample $z\sim\mathcal N(0,I)$, push it through $f$ (with the real
+# cube root), and count how many samples land in a small cube around $x^\star$: the fraction divided by the
+# cube's volume estimates $p_X(x^\star)$.
+
+# %% uses_answers=true
+def f_torch(zb):
+    """f applied to each row. zb: float64 tensor (N, 3) -> float64 tensor (N, 3) (real cube root)."""
+    u = zb[:, 2] * torch.exp(-zb[:, 0]) + zb[:, 0] ** 2
+    return torch.stack([zb[:, 0], zb[:, 1] * torch.exp(zb[:, 0]), torch.sign(u) * u.abs() ** (1 / 3)], dim=1)
+
+
+if not dgmlab.runtime.is_grading():
+    dgmlab.runtime.seed_everything(0)
+    n_mc, half = dgmlab.runtime.pick(full=20_000_000, fast=2_000_000), 0.05
+    hits = 0
+    for start in tqdm(range(0, n_mc, 1_000_000), desc="Monte Carlo"):
+        xs = f_torch(torch.randn(min(1_000_000, n_mc - start), 3))
+        hits += int(((xs - torch.tensor([0.0, 1.0, 1 / 3])).abs() <= half).all(dim=1).sum())
+    mc = hits / n_mc / (2 * half) ** 3
+    mc_se = math.sqrt(hits) / n_mc / (2 * half) ** 3  # Poisson standard error of the count
+    autograd = float(flow_log_prob(torch.tensor([[0.0, 1.0, 1 / 3]]), f_inv_torch,
+                                   standard_normal_log_prob).exp())
+    print(f"exact p_X(x*) = {float(p_x_star):.5f}   autograd = {autograd:.5f}   "
+          f"Monte Carlo ({n_mc:,} samples, cube of side {2 * half}) = {mc:.5f} +- {mc_se:.5f}")
+
+# %% [markdown]
+# ### Q1(e) (7 points, written): invertibility and the determinant
+#
+# Justify your answer to Q1(a): is $f$ a bijection of $\mathbb R^3$, and what goes wrong with the principal
+# complex cube root? Give $\det \partial f/\partial z$ in closed form, say where $f$ fails to be
+# differentiable, and explain why the change-of-variables formula still gives the density of $X$. Finally,
+# explain why the formula needs $|\det|$ rather than $\det$ (give a map where it matters).
+
+# %% [markdown] kind="written" grade_id="q1_written" points=7
+# **Invertible.** Given any $x\in\mathbb R^3$ the equations $x = f(z)$ have exactly one solution, solved one
+# coordinate at a time because the map is triangular: $z_1 = x_1$; $z_2 = x_2 e^{-x_1}$ (since $e^{z_1}>0$);
+# and $x_3^3 = z_3 e^{-z_1} + z_1^2$ gives $z_3 = (x_3^3 - x_1^2)\,e^{x_1}$. Cubing is a bijection of
+# $\mathbb R$ whose inverse is the *real* cube root, so $f$ is a bijection of $\mathbb R^3$ with
+# $f^{-1}(x) = \big(x_1,\; x_2 e^{-x_1},\; (x_3^3 - x_1^2)e^{x_1}\big)$. With the principal complex root,
+# $f$ sends points with $u = z_3e^{-z_1}+z_1^2 < 0$ to complex numbers, so it is not even a map into
+# $\mathbb R^3$ there and $f(f^{-1}(x)) \neq x$ when $x_3 < 0$.
+#
+# **Determinant.** $J_f$ is lower triangular with diagonal $1,\; e^{z_1},\; \tfrac13 |u|^{-2/3} e^{-z_1}$, so
+# $\det J_f = \tfrac13 |u|^{-2/3} = \dfrac{1}{3x_3^2}$ at $x = f(z)$; equivalently
+# $\det J_{f^{-1}}(x) = 3x_3^2$. $f$ is not differentiable on the surface $u = 0$ (i.e. $x_3 = 0$), where
+# the cube root has a vertical tangent. That set has Lebesgue measure zero, and $f^{-1}$ is smooth
+# everywhere, so the formula $p_X(x) = p_Z(f^{-1}(x))\,|\det J_{f^{-1}}(x)|$ holds for almost every $x$,
+# which is all a density needs. At $x^\star$: $z^\star = (0,1,1/27)$ and
+# $p_X(x^\star) = (2\pi)^{-3/2}\exp\!\big(-\tfrac12(1 + \tfrac1{729})\big)\cdot\tfrac13 \approx 0.01283$.
+#
+# **Why $|\det|$.** Probability mass is $p\,dV$ and volumes are non-negative; $\det$ also records whether
+# the map flips orientation. Here $\det J_{f^{-1}} = 3x_3^2 \ge 0$ so the sign never matters, but for the
+# reflection $f(z) = -z$ in one dimension $\det = -1$ and dropping $|\cdot|$ would give a negative
+# "density" (and a NaN log-density).

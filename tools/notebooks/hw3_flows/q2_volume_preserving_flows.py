@@ -1,0 +1,326 @@
+# %% [markdown]
+# ## Q2. Volume-preserving flows are not universal (35 points)
+#
+# A normalizing flow models $p_\theta(x) = p_Z\big(f_\theta^{-1}(x)\big)\,\big|\det \partial f_\theta^{-1}/\partial x\big|$.
+# It is **volume-preserving** (VP) when $|\det \partial f_\theta/\partial z| = 1$ everywhere: it can move
+# probability mass around but never compress or stretch it. A family of densities is a *universal
+# approximator* (for a chosen divergence) if every target density is the limit of a sequence in the family.
+# We show that VP flows with base $p_Z = \mathcal N(0, I_2)$ are **not** universal under the KL divergence,
+# using Pinsker's inequality
+# $$
+# \delta(p, q) = \sup_{E} |p(E) - q(E)| \;\le\; \sqrt{\tfrac12 D_{\mathrm{KL}}(p\,\|\,q)}
+# \qquad (E \text{ ranging over measurable events}).
+# $$
+#
+# **The target.** Let $r = \max(|x|, |y|)$ and, for a slope $k > 0$,
+# $$
+# p(x, y) = \begin{cases}
+# 0.9 & r \le 0.5 \quad\text{(the square } B = [-0.5, 0.5]^2\text{)},\\
+# 0.9 - k\,(r - 0.5) & 0.5 \le r \le 0.5 + 0.9/k,\\
+# 0 & \text{otherwise.}
+# \end{cases}
+# $$
+# This is the course's case-by-case definition written with $r$: on the strip $|x| \ge 0.5$, $|y| \le |x|$
+# we have $r = |x|$, and symmetrically for $y$. The density falls linearly from $0.9$ to $0$ on a thin frame
+# around $B$. (The original handout writes the outer edge as $0.9k + 0.5$; we read it as $0.5 + 0.9/k$,
+# where the density reaches zero, so that $p \ge 0$ and $p$ is continuous.)
+#
+# Throughout, $\varepsilon > 0$,
+# $A = \{x : p_\theta(x) \ge 0.9 - \varepsilon\}$ and $\bar A = B \setminus A$.
+
+# %% [markdown]
+# ### Q2.1 (5 points): the target density in torch
+#
+# Implement `p_counter(xy, k)`. Be careful with the signs of $x$ and $y$ and with the region beyond the frame.
+
+# %% kind="answer" grade_id="q2_counter_density"
+def p_counter(xy, k):
+    """The target density p(x, y) with slope k.
+
+    xy: float tensor (N, 2) of points (x, y); k: positive float.
+    Returns a float tensor (N,) (same dtype as xy), the density at each point.
+    """
+    ### BEGIN SOLUTION
+    r = xy.abs().amax(dim=1)
+    frame = torch.clamp(0.9 - k * (r - 0.5), min=0.0)
+    return torch.where(r <= 0.5, torch.full_like(r, 0.9), frame)
+    ### END SOLUTION
+
+
+# %% kind="tests" grade_id="q2_counter_density_tests" points=5
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+def test_shape_and_value_inside_B():
+    out = p_counter(torch.tensor([[0.0, 0.0], [0.2, -0.4], [5.0, 5.0]]), 10.0)
+    checks.assert_tensor(out, "p_counter(xy, k)", shape=(3,))
+    checks.assert_close(out[:2], torch.tensor([0.9, 0.9]), name="p_counter inside B")
+    checks.assert_close(out[2], 0.0, name="p_counter far away")
+
+### BEGIN HIDDEN TESTS
+def test_values_on_all_four_sides_and_corners():
+    pts = torch.tensor([[0.7, 0.1], [-0.7, 0.3], [0.2, 0.7], [-0.1, -0.75], [0.65, -0.6],
+                        [-0.75, -0.75], [0.45, -0.45], [0.9, 0.0], [0.0, -0.95], [0.3, 0.79]])
+    r = pts.abs().amax(dim=1)
+    want = torch.where(r <= 0.5, torch.full_like(r, 0.9), torch.clamp(0.9 - 3.0 * (r - 0.5), min=0.0))
+    checks.assert_close(p_counter(pts, 3.0), want, atol=1e-9,
+                        name="p_counter(xy, k=3) at points on each side of B, corners included")
+
+def test_non_negative_and_zero_beyond_the_frame():
+    g = torch.linspace(-1.5, 1.5, 61)
+    grid = torch.cartesian_prod(g, g)
+    out = p_counter(grid, 5.0)
+    assert float(out.min()) >= 0.0, "p_counter takes negative values somewhere"
+    outside = grid.abs().amax(dim=1) > 0.5 + 0.9 / 5.0 + 1e-9
+    assert float(out[outside].abs().max()) == 0.0, "p_counter is non-zero beyond the frame"
+    assert float(out.max()) <= 0.9 + 1e-12, "p_counter exceeds 0.9 somewhere"
+
+def test_mass_is_one_for_the_normalising_slope():
+    k_ref = 8.1 + 0.9 * math.sqrt(93)
+    n = 1201
+    g = (torch.arange(n) + 0.5) / n * 1.2 - 0.6  # midpoints on [-0.6, 0.6]
+    mass = float(p_counter(torch.cartesian_prod(g, g), k_ref).sum()) * (1.2 / n) ** 2
+    assert abs(mass - 1.0) < 2e-3, "p_counter does not integrate to 1 for the normalising slope"
+### END HIDDEN TESTS
+
+run_tests(points=5, hidden=3)
+
+# %% [markdown]
+# ### Q2.2 (5 points): the normalising slope $k$
+#
+# Find the $k > 0$ for which $p$ integrates to 1. Hint: $B$ holds mass $0.9$, and $p$ depends on $(x, y)$
+# only through $r$, whose level set $\{r = s\}$ is the boundary of a square of side $2s$: integrate over
+# $r$. Put the value in `k_value`, exact from sympy if you can (a float from numerical integration is
+# accepted if it is accurate to about six digits).
+
+# %% kind="answer" grade_id="q2_normalising_k" check_output=true
+# k_value: the normalising slope, a sympy number (or a float accurate to ~1e-6)
+### BEGIN SOLUTION
+k_sym, s_sym = sp.symbols("k s", positive=True)
+frame_mass = sp.integrate((sp.Rational(9, 10) - k_sym * (s_sym - sp.Rational(1, 2))) * 8 * s_sym,
+                          (s_sym, sp.Rational(1, 2), sp.Rational(1, 2) + sp.Rational(9, 10) / k_sym))
+k_value = sp.solve(sp.Eq(sp.Rational(9, 10) + frame_mass, 1), k_sym)[0]
+### END SOLUTION
+print("k_value =", k_value)
+
+# %% kind="tests" grade_id="q2_normalising_k_tests" points=5
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+def test_k_is_a_positive_number():
+    if isinstance(k_value, sp.Basic):
+        checks.assert_sympy_expr(k_value, "k_value", symbols=[])
+    value = float(checks.as_array(float(k_value), "k_value"))
+    assert value > 0, f"expected a positive slope k, found {value:.6g}"
+
+### BEGIN HIDDEN TESTS
+def test_total_mass_is_one():
+    k_ = float(k_value)
+    t = 0.9 / k_
+    mass = 0.9 + 1.2 * t ** 2 + 1.8 * t
+    assert abs(mass - 1.0) < 1e-6, \
+        "with this k the density does not integrate to 1 (count all four sides of the frame, and B)"
+### END HIDDEN TESTS
+
+run_tests(points=5, hidden=4)
+
+# %% [markdown]
+# ### Q2.3 (3 + 4 points): how far can a VP flow get?
+#
+# Compute, as numbers (sympy or float):
+# - `p_B`: the mass $p(B)$ the target puts on the square $B$;
+# - `max_density_vp`: the largest value **any** VP flow density $p_\theta$ with base $\mathcal N(0, I_2)$ can
+#   take anywhere (since $|\det| = 1$, $p_\theta(x)$ is a value of the base density);
+# - `tv_lower_bound`: the lower bound on $|p(B) - p_\theta(B)|$ that these two give (the area of $B$ is 1);
+# - `kl_lower_bound`: the resulting lower bound on $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ from Pinsker's inequality.
+
+# %% kind="answer" grade_id="q2_vp_bound" check_output=true
+# p_B, max_density_vp, tv_lower_bound, kl_lower_bound: sympy numbers or floats
+### BEGIN SOLUTION
+p_B = sp.Rational(9, 10)
+max_density_vp = 1 / (2 * sp.pi)
+tv_lower_bound = p_B - max_density_vp * 1
+kl_lower_bound = 2 * tv_lower_bound ** 2
+### END SOLUTION
+print(f"p_B = {p_B}, max density = {max_density_vp}, TV >= {tv_lower_bound}, KL >= {kl_lower_bound}")
+
+# %% kind="tests" grade_id="q2_vp_bound_tests" points=3
+from dgmlab.testing import points, run_tests
+
+def test_are_numbers_between_zero_and_one():
+    for name, v in [("p_B", p_B), ("max_density_vp", max_density_vp)]:
+        assert 0 < float(v) <= 1, f"expected {name} to be a number in (0, 1], found {float(v):.6g}"
+
+### BEGIN HIDDEN TESTS
+def test_mass_of_B():
+    assert abs(float(p_B) - 0.9) < 1e-9, "p_B is not the mass of the unit square under p"
+
+def test_largest_vp_density():
+    assert abs(float(max_density_vp) - 1 / (2 * math.pi)) < 1e-9, \
+        "max_density_vp is not the peak of a VP flow density with a 2-D standard normal base"
+### END HIDDEN TESTS
+
+run_tests(points=3, hidden=2)
+
+# %% kind="tests" grade_id="q2_pinsker_tests" points=4
+from dgmlab.testing import points, run_tests
+
+def test_bounds_are_positive():
+    assert float(tv_lower_bound) > 0, f"expected tv_lower_bound > 0, found {float(tv_lower_bound):.6g}"
+    assert float(kl_lower_bound) > 0, f"expected kl_lower_bound > 0, found {float(kl_lower_bound):.6g}"
+
+### BEGIN HIDDEN TESTS
+def test_total_variation_bound():
+    assert abs(float(tv_lower_bound) - (0.9 - 1 / (2 * math.pi))) < 1e-9, \
+        "tv_lower_bound is not p(B) minus the most mass a VP flow can put on B"
+
+def test_pinsker_kl_bound():
+    tv = 0.9 - 1 / (2 * math.pi)
+    assert abs(float(kl_lower_bound) - 2 * tv ** 2) < 1e-9, \
+        "kl_lower_bound does not follow from Pinsker's inequality (solve delta <= sqrt(KL/2) for KL)"
+### END HIDDEN TESTS
+
+run_tests(points=4, hidden=3)
+
+
+# %% [markdown]
+# ### Seeing the gap: a small volume-preserving flow (not graded)
+#
+# Additive coupling layers (NICE) are volume-preserving: each shifts one coordinate by a neural function of
+# the other, so its Jacobian is triangular with ones on the diagonal. We fit a stack of them to samples of
+# $p$ by maximum likelihood and compare. Whatever the training, the learned density should stay below the
+# ceiling you computed as `max_density_vp`, while $p$ is $0.9$ on all of $B$, and the Monte Carlo estimate of
+# $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ should stay above the bound you derived. (Full mode trains for a few thousand
+# steps; fast mode only checks the code runs.)
+
+# %%
+def sample_counter(n, k, generator=None):
+    """n samples of p_counter(., k) by rejection from the bounding square: float64 tensor (n, 2)."""
+    edge = 0.5 + 0.9 / k
+    out = []
+    while sum(len(o) for o in out) < n:
+        cand = (torch.rand(2 * n, 2, generator=generator) * 2 - 1) * edge
+        keep = torch.rand(2 * n, generator=generator) * 0.9 < p_counter(cand, k)
+        out.append(cand[keep])
+    return torch.cat(out)[:n]
+
+
+class AdditiveCoupling(torch.nn.Module):
+    """x_b = z_b + m(z_a) on one coordinate, the other unchanged: |det J| = 1 exactly."""
+
+    def __init__(self, shift_second, hidden=64):
+        super().__init__()
+        self.shift_second = shift_second
+        self.m = torch.nn.Sequential(torch.nn.Linear(1, hidden), torch.nn.Tanh(),
+                                     torch.nn.Linear(hidden, hidden), torch.nn.Tanh(),
+                                     torch.nn.Linear(hidden, 1))
+
+    def inverse(self, xb):
+        """(N, 2) data-side points -> (N, 2) latent-side points."""
+        a, b = (xb[:, :1], xb[:, 1:]) if self.shift_second else (xb[:, 1:], xb[:, :1])
+        b = b - self.m(a)
+        return torch.cat([a, b], 1) if self.shift_second else torch.cat([b, a], 1)
+
+
+class VolumePreservingFlow(torch.nn.Module):
+    def __init__(self, n_layers=8, hidden=64):
+        super().__init__()
+        self.layers = torch.nn.ModuleList([AdditiveCoupling(i % 2 == 0, hidden) for i in range(n_layers)])
+
+    def log_prob(self, xb):
+        """log p_theta(x) = log N(f^{-1}(x)); the log-determinant is exactly 0. (N, 2) -> (N,)."""
+        zb = xb
+        for layer in reversed(self.layers):
+            zb = layer.inverse(zb)
+        return standard_normal_log_prob(zb)
+
+
+# %% uses_answers=true
+if not dgmlab.runtime.is_grading():
+    dgmlab.runtime.seed_everything(0)
+    K = float(k_value)
+    steps = dgmlab.runtime.pick(full=3000, fast=40)
+    flow = VolumePreservingFlow(n_layers=dgmlab.runtime.pick(full=8, fast=4))
+    opt = torch.optim.Adam(flow.parameters(), lr=2e-3)
+    losses = []
+    for step in tqdm(range(steps), desc="VP flow"):
+        batch = sample_counter(512, K)
+        loss = -flow.log_prob(batch).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+
+    g = torch.linspace(-0.8, 0.8, 161)
+    grid = torch.cartesian_prod(g, g)
+    with torch.no_grad():
+        learned = flow.log_prob(grid).exp().reshape(161, 161)
+        target = p_counter(grid, K).reshape(161, 161)
+        test = sample_counter(20_000, K)
+        kl_mc = float((p_counter(test, K).log() - flow.log_prob(test)).mean())
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    for ax, img, title in [(axes[0], target, "target p"), (axes[1], learned, "VP flow p_theta")]:
+        im = ax.imshow(img.T.numpy(), origin="lower", extent=(-0.8, 0.8, -0.8, 0.8), vmin=0, vmax=0.9)
+        ax.set_title(title)
+    fig.colorbar(im, ax=axes[:2].tolist())
+    axes[2].plot(losses)
+    axes[2].set_xlabel("step")
+    axes[2].set_ylabel("negative log-likelihood")
+    FIGURES.mkdir(exist_ok=True)
+    fig.savefig(FIGURES / "vp_flow_vs_target.png", dpi=100, bbox_inches="tight")
+    dgmlab.workspace.saved(FIGURES / "vp_flow_vs_target.png", what="figure saved")
+    plt.show()
+    print(f"max learned density {float(learned.max()):.3f} (your ceiling max_density_vp = "
+          f"{float(max_density_vp):.3f}); target max 0.9")
+    print(f"Monte Carlo KL(p || p_theta) = {kl_mc:.3f}  >=  Pinsker bound {float(kl_lower_bound):.3f}")
+
+# %% [markdown]
+# ### Q2.4 (18 points, written): the proof
+#
+# Answer each part in the cell below, with $p_\theta$ any VP flow with base $\mathcal N(0, I_2)$.
+#
+# **(a) (5 points)** Suppose $A = \emptyset$. Show that $\bar A$ is an event with $|p_\theta(\bar A) - p(\bar A)| > 0$,
+# and use Pinsker's inequality to get a positive lower bound on $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ for a suitable
+# $\varepsilon > 0$. For which $\varepsilon$ is $A$ necessarily empty?
+#
+# **(b) (5 points)** Map $A$ back to latent space: describe $C = f_\theta^{-1}(A)$, compare its area with that of
+# $A$ using the change of variables, compute that area, and give a simple upper bound for it.
+#
+# **(c) (5 points)** Now suppose $A \neq \emptyset$. Find an event $E$ with $|p_\theta(E) - p(E)| > 0$ and again a
+# positive lower bound on the KL divergence for some $\varepsilon > 0$.
+#
+# **(d) (3 points)** Explain briefly why (a)-(c) show that VP flows with a Gaussian base are not universal
+# approximators under KL.
+
+# %% [markdown] kind="written" grade_id="q2_written" points=18
+# Since $|\det \partial f_\theta/\partial z| = 1$, $p_\theta(x) = \mathcal N\big(f_\theta^{-1}(x); 0, I_2\big)$, so
+# $p_\theta(x) \le \max_z \mathcal N(z) = \tfrac1{2\pi} \approx 0.159$ for every $x$ and every $\theta$.
+# Also $p = 0.9$ on $B$, $|B| = 1$, so $p(B) = 0.9$.
+#
+# **(a)** If $A = \emptyset$ then $p_\theta < 0.9 - \varepsilon$ everywhere and $\bar A = B$. Hence
+# $p_\theta(\bar A) = \int_B p_\theta \le (0.9 - \varepsilon)\,|B| = 0.9 - \varepsilon$ while $p(\bar A) = 0.9$,
+# so $\delta(p, p_\theta) \ge |p(\bar A) - p_\theta(\bar A)| \ge \varepsilon > 0$ and, by Pinsker,
+# $D_{\mathrm{KL}}(p\,\|\,p_\theta) \ge 2\delta^2 \ge 2\varepsilon^2 > 0$. $A$ is empty for every VP flow as soon as
+# $0.9 - \varepsilon > \tfrac1{2\pi}$, i.e. $\varepsilon < 0.9 - \tfrac1{2\pi} \approx 0.741$; letting $\varepsilon$ approach
+# that value gives $D_{\mathrm{KL}} \ge 2(0.9 - \tfrac1{2\pi})^2 \approx 1.098$ nats. (Full marks need: the
+# choice $E = \bar A = B$, the two masses, Pinsker solved for KL, and a valid range of $\varepsilon$.)
+#
+# **(b)** $C = f_\theta^{-1}(A) = \{z : \mathcal N(z) \ge 0.9 - \varepsilon\}$ because $p_\theta(f_\theta(z)) = \mathcal N(z)$.
+# By the change of variables, $|A| = \int_C |\det \partial f_\theta/\partial z|\,dz = |C|$: the flow preserves area.
+# $\mathcal N(z) = \tfrac1{2\pi}e^{-\|z\|^2/2} \ge 0.9-\varepsilon$ iff $\|z\|^2 \le \rho^2 = 2\ln\frac{1}{2\pi(0.9-\varepsilon)}$, so $C$
+# is a disc and $|A| = |C| = \pi\rho^2 = 2\pi\ln\frac{1}{2\pi(0.9-\varepsilon)}$ when $0.9 - \varepsilon \le \frac1{2\pi}$
+# (and $0$ otherwise). A simple bound that needs no formula: $1 \ge \int_C \mathcal N \ge (0.9-\varepsilon)|C|$, so
+# $|A| = |C| \le \frac{1}{0.9-\varepsilon}$.
+#
+# **(c)** $A \ne \emptyset$ forces $0.9 - \varepsilon \le \frac1{2\pi}$. Take $E = \bar A = B\setminus A$: there
+# $p = 0.9$ and $p_\theta < 0.9 - \varepsilon$, so $p(\bar A) - p_\theta(\bar A) \ge \varepsilon\,|\bar A| \ge \varepsilon\,(1 - |C|)$,
+# which is positive whenever $|C| < 1$, i.e. $0.9 - \varepsilon > e^{-1/(2\pi)}/(2\pi) \approx 0.136$; e.g. $\varepsilon = 0.75$
+# gives $|C| \approx 0.37$, $\delta \ge 0.47$ and $D_{\mathrm{KL}} \ge 2\cdot 0.47^2 \approx 0.44$. More simply, $E = B$
+# always works: $p_\theta(B) \le \frac1{2\pi}|B|$, so $\delta \ge 0.9 - \frac1{2\pi}$ and
+# $D_{\mathrm{KL}} \ge 2(0.9 - \frac1{2\pi})^2 \approx 1.098$.
+#
+# **(d)** The bound $D_{\mathrm{KL}}(p\,\|\,p_\theta) \ge 2(0.9 - \tfrac1{2\pi})^2 > 0$ holds for every $\theta$, so
+# no sequence of VP flows $p_{\theta_n}$ can have $D_{\mathrm{KL}}(p\,\|\,p_{\theta_n}) \to 0$: the family cannot
+# approximate $p$. The reason is that a VP flow cannot concentrate mass: its density is capped by the base
+# density's peak, and $p$ exceeds that cap on a set of positive area. (Any constant $|\det| = c$ only moves the
+# cap to $\frac{1}{2\pi c}$, and a target with a higher plateau defeats it the same way.)

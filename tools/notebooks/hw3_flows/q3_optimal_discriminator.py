@@ -1,0 +1,168 @@
+# %% [markdown]
+# ## Q3. The optimal discriminator (15 points)
+#
+# For a fixed generator with density $p_\theta$, the discriminator $D_\phi : \mathcal X \to (0, 1)$ is trained
+# to minimise
+# $$
+# \mathcal L(\phi;\theta) = -\,\mathbb E_{x\sim p_{\text{data}}}\big[\log D_\phi(x)\big]
+#                           -\,\mathbb E_{x\sim p_\theta}\big[\log\big(1 - D_\phi(x)\big)\big].
+# $$
+# We show that the minimiser is $D^*(x) = \dfrac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_\theta(x)}$.
+# The loss is an integral over $x$ of $-\big(a \log D + b \log(1-D)\big)$ with $a = p_{\text{data}}(x)$,
+# $b = p_\theta(x)$, $D = D_\phi(x)$, so it is enough to study that one-variable function.
+#
+# ### Q3.1 (5 points): the pointwise maximiser in sympy
+#
+# With the positive symbols `a, b, D` below, build `D_star`, the maximiser over $D\in(0,1)$ of
+# $g(D) = a\log D + b\log(1-D)$, and `second_derivative_at_D_star`, $g''$ evaluated at `D_star`.
+#
+# Then derive a case the statement above does not print: **one-sided label smoothing** (Salimans et al.,
+# 2016, "Improved Techniques for Training GANs") trains the discriminator towards the target $1 - \alpha$
+# on real images instead of $1$ (the symbol `alpha`, $0 < \alpha < 1$), while generated images keep the
+# target $0$. The pointwise objective becomes
+# $g_\alpha(D) = a\big[(1-\alpha)\log D + \alpha\log(1-D)\big] + b\log(1-D)$. Put its maximiser in
+# `D_star_smoothed`, an expression in `a`, `b` and `alpha`. (`D_star` is printed above and earns nothing
+# by itself; the grade checks the smoothed case too.)
+
+# %% locked=true grade_id="q3_symbols"
+a, b, D = sp.symbols("a b D", positive=True)
+alpha = sp.symbols("alpha", positive=True)  # the label-smoothing amount of Q3.1
+
+# %% kind="answer" grade_id="q3_d_star" check_output=true
+# D_star: sympy expression in a, b;  second_derivative_at_D_star: sympy expression in a, b
+# D_star_smoothed: sympy expression in a, b, alpha (the maximiser of g_alpha)
+### BEGIN SOLUTION
+g = a * sp.log(D) + b * sp.log(1 - D)
+D_star = sp.solve(sp.diff(g, D), D)[0]
+second_derivative_at_D_star = sp.simplify(sp.diff(g, D, 2).subs(D, D_star))
+g_alpha = a * ((1 - alpha) * sp.log(D) + alpha * sp.log(1 - D)) + b * sp.log(1 - D)
+D_star_smoothed = sp.solve(sp.diff(g_alpha, D), D)[0]
+### END SOLUTION
+print("D_star =", D_star, "   second derivative there:", second_derivative_at_D_star)
+
+# %% kind="tests" grade_id="q3_d_star_tests" points=5
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+@points(0.5)
+def test_are_expressions_in_a_and_b():
+    checks.assert_sympy_expr(D_star, "D_star", symbols=[a, b])
+    checks.assert_sympy_expr(second_derivative_at_D_star, "second_derivative_at_D_star", symbols=[a, b])
+    checks.assert_sympy_expr(D_star_smoothed, "D_star_smoothed", symbols=[a, b, alpha])
+
+@points(0.5)
+def test_no_smoothing_gives_back_D_star():
+    gap = sympy_gap(D_star_smoothed.subs(alpha, 0), D_star, [{a: 2, b: 3}, {a: sp.Rational(1, 3), b: 5}])
+    assert gap < 1e-30, f"expected D_star_smoothed with alpha = 0 to equal D_star; they differ by {gap:.3g}"
+
+@points(1)
+def test_equal_weights_give_one_half():
+    assert sympy_gap(D_star.subs({a: 1, b: 1}), sp.Rational(1, 2), [{}]) < 1e-30, \
+        (f"expected D_star = 1/2 when a = b = 1 (both classes equally likely), found "
+         f"{D_star.subs({a: 1, b: 1})}: another value often means the derivative of "
+         f"b log(1 - D) lost its minus sign")
+
+### BEGIN HIDDEN TESTS
+def test_D_star_is_the_stationary_point():
+    checks.assert_sympy_equal(D_star, a / (a + b), "D_star")
+
+def test_second_derivative_is_negative_and_correct():
+    g_ = a * sp.log(D) + b * sp.log(1 - D)
+    want = sp.diff(g_, D, 2).subs(D, a / (a + b))
+    pts = [{a: sp.Rational(p), b: sp.Rational(q)} for p, q in [(1, 1), (1, 3), ("2/7", "5/11"), (9, "1/10")]]
+    assert sympy_gap(second_derivative_at_D_star, want, pts) < 1e-25, \
+        "second_derivative_at_D_star is not g'' at the maximiser (sign? loss vs objective?)"
+    assert all(float(second_derivative_at_D_star.subs(p)) < 0 for p in pts), \
+        "second_derivative_at_D_star should be negative at a maximiser"
+
+def test_smoothed_maximiser():
+    pts = [{a: sp.Rational(p), b: sp.Rational(q), alpha: sp.Rational(r)}
+           for p, q, r in [(1, 1, "1/10"), (1, 3, "1/5"), ("2/7", "5/11", "1/2"), (9, "1/10", "3/4")]]
+    assert sympy_gap(D_star_smoothed, (1 - alpha) * a / (a + b), pts) < 1e-25, \
+        "D_star_smoothed is not the maximiser of g_alpha (which target do real images get?)"
+### END HIDDEN TESTS
+
+run_tests(points=5, hidden=3)
+
+
+# %% [markdown]
+# ### Q3.2 (5 points): a numerical check on discrete distributions
+#
+# On a finite set the expectations are weighted sums. Implement the loss for a discriminator given by its
+# values `D` on the points, and the optimal discriminator. The test then checks on two discrete
+# distributions that no discriminator on a grid does better than $D^*$.
+
+# %% kind="answer" grade_id="q3_discrete_discriminator"
+def discriminator_loss(D, p_data, p_g):
+    """L = -E_{p_data}[log D] - E_{p_g}[log(1 - D)] on a finite set.
+
+    D, p_data, p_g: float64 numpy arrays (K,); D in (0, 1), p_data and p_g sum to 1. Returns a float.
+    """
+    ### BEGIN SOLUTION
+    return float(-(p_data * np.log(D)).sum() - (p_g * np.log(1 - D)).sum())
+    ### END SOLUTION
+
+
+def optimal_discriminator(p_data, p_g):
+    """D*(x) = p_data(x) / (p_data(x) + p_g(x)). p_data, p_g: float64 arrays (K,) -> float64 array (K,)."""
+    ### BEGIN SOLUTION
+    return p_data / (p_data + p_g)
+    ### END SOLUTION
+
+
+# %% kind="tests" grade_id="q3_discrete_discriminator_tests" points=5
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+import itertools
+
+def test_half_everywhere_gives_two_log_two():
+    p = np.array([0.5, 0.5])
+    checks.assert_close(discriminator_loss(np.array([0.5, 0.5]), p, p), 2 * math.log(2),
+                        name="discriminator_loss(1/2, p, p)")
+
+### BEGIN HIDDEN TESTS
+def _distributions():
+    return np.array([0.6, 0.3, 0.1]), np.array([0.1, 0.2, 0.7])
+
+@points(1.5)
+def test_loss_value():
+    _P_DATA, _P_G = _distributions()
+    D_ = np.array([0.3, 0.8, 0.45])
+    want = -(_P_DATA * np.log(D_)).sum() - (_P_G * np.log(1 - D_)).sum()
+    checks.assert_close(discriminator_loss(D_, _P_DATA, _P_G), want, rtol=1e-10,
+                        name="discriminator_loss on a 3-point example")
+
+@points(1.5)
+def test_optimal_discriminator_values():
+    _P_DATA, _P_G = _distributions()
+    checks.assert_close(optimal_discriminator(_P_DATA, _P_G), _P_DATA / (_P_DATA + _P_G), rtol=1e-10,
+                        name="optimal_discriminator on a 3-point example")
+
+def test_no_grid_discriminator_beats_D_star():
+    _P_DATA, _P_G = _distributions()
+    best = discriminator_loss(optimal_discriminator(_P_DATA, _P_G), _P_DATA, _P_G)
+    grid = np.linspace(0.04, 0.96, 24)
+    losses = [discriminator_loss(np.array(c), _P_DATA, _P_G) for c in itertools.product(grid, repeat=3)]
+    assert best <= min(losses) + 1e-12, "a discriminator on the grid has lower loss than D*"
+### END HIDDEN TESTS
+
+run_tests(points=5, hidden=4)
+
+# %% [markdown]
+# ### Q3.3 (5 points, written): the proof
+#
+# Prove that $D^*$ minimises $\mathcal L(\phi;\theta)$ over all discriminators (assume $D_\phi$ can be any
+# measurable function into $(0,1)$). Say what happens where $p_{\text{data}}(x) + p_\theta(x) = 0$.
+
+# %% [markdown] kind="written" grade_id="q3_written" points=5
+# Write both expectations as one integral:
+# $\mathcal L = -\int \big[p_{\text{data}}(x)\log D(x) + p_\theta(x)\log(1 - D(x))\big]\,dx$. Because $D$ may be
+# chosen freely at every $x$, $\mathcal L$ is minimised by maximising the integrand pointwise. Fix $x$ with
+# $a = p_{\text{data}}(x)$, $b = p_\theta(x)$, $a + b > 0$, and let $g(D) = a\log D + b\log(1-D)$ on $(0,1)$.
+# Then $g'(D) = \frac aD - \frac b{1-D}$, which vanishes only at $D = \frac a{a+b}$, and
+# $g''(D) = -\frac a{D^2} - \frac b{(1-D)^2} < 0$, so $g$ is strictly concave and that stationary point is its
+# unique global maximiser (at it $g'' = -(a+b)^3/(ab)$). If $b = 0 < a$, $g$ increases towards $D \to 1$,
+# consistent with $D^* = 1$; symmetrically $D^* = 0$ if $a = 0 < b$. Hence
+# $D^*(x) = \frac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_\theta(x)}$ maximises the integrand at every $x$ and so
+# minimises $\mathcal L$. Where $p_{\text{data}} + p_\theta = 0$ the integrand is $0$ for every $D$: $D^*$ is
+# arbitrary there (a null set under both distributions), and the minimum is unaffected.

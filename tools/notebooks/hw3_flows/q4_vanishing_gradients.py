@@ -1,0 +1,267 @@
+# %% [markdown]
+# ## Q4. A perfect discriminator makes the generator's gradient vanish (20 points)
+#
+# Write the discriminator as $D_\phi(x) = \sigma\big(h_\phi(x)\big)$ with logits $h_\phi$ and the sigmoid
+# $\sigma(t) = 1/(1+e^{-t})$. In the original minimax game the generator's parameters $\theta$ get their
+# gradient from
+# $$
+# L_G(\theta;\phi) = \mathbb E_{z\sim\mathcal N(0, I)}\Big[\log\Big(1 - \sigma\big(h_\phi(G_\theta(z))\big)\Big)\Big],
+# $$
+# which the generator minimises (the *saturating* loss). A perfect discriminator says "fake" with certainty on
+# generated samples: $D_\phi(G_\theta(z)) \to 0$, i.e. $h_\phi(G_\theta(z)) \to -\infty$. We show that
+# $\nabla_\theta L_G \to 0$ then, and that the *non-saturating* loss $-\mathbb E_z\big[\log\sigma(h_\phi(G_\theta(z)))\big]$
+# does not suffer from it.
+#
+# ### Q4.1 (4 + 3 points): the derivative with respect to the logit
+#
+# With the real symbol `h`, build `d_saturating` $= \frac{d}{dh}\log(1 - \sigma(h))$ and `limit_saturating`,
+# its limit in the perfect-discriminator regime; then `d_non_saturating` $= \frac{d}{dh}\big(-\log\sigma(h)\big)$
+# and `limit_non_saturating`, its limit in the same regime. Use `sp.limit` with `sp.oo`.
+
+# %% locked=true grade_id="q4_symbols"
+h = sp.symbols("h", real=True)
+sigma = 1 / (1 + sp.exp(-h))
+
+# %% kind="answer" grade_id="q4_logit_derivatives" check_output=true
+# d_saturating, d_non_saturating: sympy expressions in h;  limit_saturating, limit_non_saturating: sympy numbers
+### BEGIN SOLUTION
+d_saturating = sp.diff(sp.log(1 - sigma), h)
+limit_saturating = sp.limit(d_saturating, h, -sp.oo)
+d_non_saturating = sp.diff(-sp.log(sigma), h)
+limit_non_saturating = sp.limit(d_non_saturating, h, -sp.oo)
+### END SOLUTION
+print(f"limits as h -> -oo: saturating {limit_saturating}, non-saturating {limit_non_saturating}")
+
+# %% kind="tests" grade_id="q4_saturating_tests" points=4
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+def test_types():
+    checks.assert_sympy_expr(d_saturating, "d_saturating", symbols=[h])
+    checks.assert_sympy_expr(limit_saturating, "limit_saturating", symbols=[])
+
+### BEGIN HIDDEN TESTS
+def _h_points():
+    return [{h: v} for v in (-7, -2, 0, sp.Rational(1, 3), 4)]
+
+def test_derivative_of_log_one_minus_sigmoid():
+    assert sympy_gap(d_saturating, sp.diff(sp.log(1 - sigma), h), _h_points()) < 1e-30, \
+        "d_saturating is not the derivative of log(1 - sigma(h)) (check the sign)"
+
+def test_limit_in_the_perfect_discriminator_regime():
+    assert limit_saturating.is_number and sympy_gap(limit_saturating, sp.S.Zero, [{}]) < 1e-30, \
+        "limit_saturating is not the limit where the discriminator rejects fakes (which end, h -> +oo or -oo?)"
+### END HIDDEN TESTS
+
+run_tests(points=4, hidden=3)
+
+# %% kind="tests" grade_id="q4_non_saturating_tests" points=3
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+def test_types():
+    checks.assert_sympy_expr(d_non_saturating, "d_non_saturating", symbols=[h])
+    checks.assert_sympy_expr(limit_non_saturating, "limit_non_saturating", symbols=[])
+
+### BEGIN HIDDEN TESTS
+def _h_points():
+    return [{h: v} for v in (-7, -2, 0, sp.Rational(1, 3), 4)]
+
+def test_derivative_of_minus_log_sigmoid():
+    assert sympy_gap(d_non_saturating, sp.diff(-sp.log(sigma), h), _h_points()) < 1e-30, \
+        "d_non_saturating is not the derivative of -log(sigma(h)) (check the sign)"
+
+def test_limit_does_not_vanish():
+    assert limit_non_saturating.is_number and sympy_gap(limit_non_saturating, -sp.S.One, [{}]) < 1e-30, \
+        "limit_non_saturating is not the limit where the discriminator rejects fakes"
+### END HIDDEN TESTS
+
+run_tests(points=3, hidden=2)
+
+
+# %% [markdown]
+# ### Q4.2 (3 points): the two generator losses in torch
+#
+# Both take the discriminator's logits on a batch of generated samples and return the mean loss the generator
+# minimises. Write them in a numerically stable way if you can (`torch.nn.functional.logsigmoid`).
+
+# %% kind="answer" grade_id="q4_generator_losses"
+def saturating_loss(logits):
+    """mean of log(1 - sigmoid(logits)). logits: float tensor (N,) -> 0-d tensor (differentiable)."""
+    ### BEGIN SOLUTION
+    return torch.nn.functional.logsigmoid(-logits).mean()
+    ### END SOLUTION
+
+
+def non_saturating_loss(logits):
+    """mean of -log(sigmoid(logits)). logits: float tensor (N,) -> 0-d tensor (differentiable)."""
+    ### BEGIN SOLUTION
+    return -torch.nn.functional.logsigmoid(logits).mean()
+    ### END SOLUTION
+
+
+# %% kind="tests" grade_id="q4_generator_losses_tests" points=3
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+def test_scalar_outputs():
+    t = torch.zeros(3)
+    checks.assert_tensor(saturating_loss(t), "saturating_loss(logits)", shape=())
+    checks.assert_tensor(non_saturating_loss(t), "non_saturating_loss(logits)", shape=())
+    checks.assert_close(saturating_loss(t), -math.log(2), name="saturating_loss at logit 0")
+
+### BEGIN HIDDEN TESTS
+def _logits():
+    return torch.tensor([-20.0, -6.0, -1.5, 0.0, 0.7, 3.0, 5.0])
+
+def test_saturating_values():
+    checks.assert_close(saturating_loss(_logits()), -torch.nn.functional.softplus(_logits()).mean(),
+                        rtol=1e-9, atol=1e-12, name="saturating_loss on a batch of logits")
+
+def test_non_saturating_values():
+    checks.assert_close(non_saturating_loss(_logits()), torch.nn.functional.softplus(-_logits()).mean(),
+                        rtol=1e-9, atol=1e-12, name="non_saturating_loss on a batch of logits")
+
+@points(0.5)
+def test_losses_are_differentiable():
+    t = _logits().requires_grad_(True)
+    for fn in (saturating_loss, non_saturating_loss):
+        out = fn(t)
+        assert out.requires_grad, f"{fn.__name__} does not keep the graph (detached?)"
+### END HIDDEN TESTS
+
+run_tests(points=3, hidden=2)
+
+
+# %% [markdown]
+# ### Q4.3 (5 points): the generator's gradient as the discriminator gets perfect
+#
+# Write `generator_grad_norm`: the Euclidean norm of $\nabla_\theta$ of `loss_fn(discriminator_logits(generator(z)))`
+# over all the generator's parameters. It must not depend on earlier calls (no gradient left over from a previous
+# `.backward()`). Below, a fixed linear discriminator $h(x) = w^\top x + c$ is made more and more certain that fakes
+# are fake by lowering its bias $c$.
+
+# %% kind="answer" grade_id="q4_grad_norm"
+def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
+    """||grad_theta loss_fn(discriminator_logits(generator(z)))||_2 over generator.parameters().
+
+    generator: torch.nn.Module mapping (N, d_z) -> (N, d_x); discriminator_logits: callable (N, d_x) -> (N,);
+    z: float64 tensor (N, d_z); loss_fn: callable (N,) logits -> 0-d tensor. Returns a Python float.
+    """
+    ### BEGIN SOLUTION
+    params = [p for p in generator.parameters() if p.requires_grad]
+    loss = loss_fn(discriminator_logits(generator(z)))
+    grads = torch.autograd.grad(loss, params)
+    return float(torch.sqrt(sum((g ** 2).sum() for g in grads)))
+    ### END SOLUTION
+
+
+# %% locked=true grade_id="q4_setup"
+W_DISC = torch.tensor([1.5, -0.5])
+OFFSETS = [0.0, -2.0, -4.0, -8.0, -12.0, -16.0]  # lower bias = more certain that fakes are fake
+
+
+def make_discriminator(c):
+    """A fixed linear discriminator h(x) = w.x + c on 2-D samples: (N, 2) -> (N,) logits."""
+    return lambda xb: xb @ W_DISC + c
+
+
+def make_generator(seed=0):
+    """A tiny generator G_theta(z) = A z + b on 2-D noise (float64)."""
+    torch.manual_seed(seed)
+    return torch.nn.Linear(2, 2)
+
+
+# %% kind="tests" grade_id="q4_grad_norm_tests" points=5
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+def _ref_sat(l):
+    return -torch.nn.functional.softplus(l).mean()
+
+def _ref_ns(l):
+    return torch.nn.functional.softplus(-l).mean()
+
+def test_returns_a_positive_float():
+    g = generator_grad_norm(make_generator(), make_discriminator(0.0), torch.randn(8, 2), _ref_sat)
+    assert isinstance(g, float) and g > 0, \
+        (f"expected a positive Python float, found {type(g).__name__} {g!r}: a tensor norm "
+         f"becomes a float with float(...) or .item()")
+
+### BEGIN HIDDEN TESTS
+def _reference_norm(gen, disc, zz, loss_fn):
+    grads = torch.autograd.grad(loss_fn(disc(gen(zz))), list(gen.parameters()))
+    return float(torch.sqrt(sum((g_ ** 2).sum() for g_ in grads)))
+
+@points(2)
+def test_matches_autograd_on_repeated_calls():
+    gen, zz = make_generator(1), torch.randn(32, 2)
+    for c in (0.0, -3.0, 2.0):
+        for fn in (_ref_sat, _ref_ns):
+            got = generator_grad_norm(gen, make_discriminator(c), zz, fn)
+            want = _reference_norm(gen, make_discriminator(c), zz, fn)
+            checks.assert_close(got, want, rtol=1e-8, atol=1e-14,
+                                name="generator_grad_norm (called several times on one generator)")
+
+def test_saturating_gradient_vanishes_monotonically():
+    gen, zz = make_generator(2), torch.randn(64, 2)
+    norms = [generator_grad_norm(gen, make_discriminator(c), zz, _ref_sat) for c in OFFSETS]
+    assert all(n1 < n0 for n0, n1 in zip(norms, norms[1:])), \
+        "the saturating gradient norm should shrink as the discriminator grows certain"
+    assert norms[-1] < 1e-4 * norms[0], "the saturating gradient norm does not approach zero"
+
+def test_non_saturating_gradient_survives():
+    gen, zz = make_generator(2), torch.randn(64, 2)
+    norms = [generator_grad_norm(gen, make_discriminator(c), zz, _ref_ns) for c in OFFSETS]
+    assert norms[-1] > 0.5 * norms[0], "the non-saturating gradient norm should not vanish"
+### END HIDDEN TESTS
+
+run_tests(points=5, hidden=4)
+
+# %% [markdown]
+# The plot below uses your functions: the saturating loss's gradient decays like $\sigma(h) \approx e^{h}$, while
+# the non-saturating one levels off.
+
+# %% uses_answers=true
+if not dgmlab.runtime.is_grading():
+    dgmlab.runtime.seed_everything(0)
+    gen, zz = make_generator(0), torch.randn(256, 2)
+    offsets = np.linspace(0, -16, 17)
+    sat = [generator_grad_norm(gen, make_discriminator(c), zz, saturating_loss) for c in offsets]
+    ns = [generator_grad_norm(gen, make_discriminator(c), zz, non_saturating_loss) for c in offsets]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.semilogy(offsets, sat, "o-", label="saturating: log(1 - D(G(z)))")
+    ax.semilogy(offsets, ns, "s-", label="non-saturating: -log D(G(z))")
+    ax.invert_xaxis()
+    ax.set_xlabel("discriminator bias c (more negative = more certain fakes are fake)")
+    ax.set_ylabel("||grad_theta L_G||")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    FIGURES.mkdir(exist_ok=True)
+    fig.savefig(FIGURES / "vanishing_gradient.png", dpi=100, bbox_inches="tight")
+    dgmlab.workspace.saved(FIGURES / "vanishing_gradient.png", what="figure saved")
+    plt.show()
+
+# %% [markdown]
+# ### Q4.4 (5 points, written): why the gradient vanishes
+#
+# Use the chain rule to write $\nabla_\theta L_G$ in terms of $\sigma(h_\phi(G_\theta(z)))$, and show it tends to $0$
+# when the discriminator is perfect on the generator's samples. State what you assume about
+# $\nabla_x h_\phi$ and $\partial G_\theta/\partial\theta$. Then explain why the non-saturating loss keeps a useful
+# gradient in that regime.
+
+# %% [markdown] kind="written" grade_id="q4_written" points=5
+# Let $h = h_\phi(G_\theta(z))$. Since $\frac{d}{dh}\log(1-\sigma(h)) = -\sigma(h)$, the chain rule gives
+# $$
+# \nabla_\theta L_G = \mathbb E_z\Big[-\sigma(h)\;\big(\partial_\theta G_\theta(z)\big)^{\!\top}\nabla_x h_\phi\big(G_\theta(z)\big)\Big].
+# $$
+# A perfect discriminator has $D_\phi(G_\theta(z)) = \sigma(h) \to 0$, i.e. $h \to -\infty$, for (almost) every $z$.
+# If $\|\nabla_x h_\phi\|\,\|\partial_\theta G_\theta\|$ stays bounded (or even grows more slowly than $e^{-h}$,
+# e.g. polynomially, as when the logits are scaled up), then the integrand is bounded in norm by
+# $\sigma(h)\cdot C \approx e^{h} C \to 0$, and by dominated convergence $\nabla_\theta L_G \to 0$: the generator
+# receives no signal exactly when it is worst. The non-saturating loss $-\mathbb E_z[\log\sigma(h)]$ pushes the
+# generator the same way (both losses decrease as $h$ grows), but $\frac{d}{dh}(-\log\sigma(h)) = -(1-\sigma(h)) \to -1$,
+# so its gradient is
+# $-\mathbb E_z\big[(1-\sigma(h))(\partial_\theta G)^\top\nabla_x h\big] \approx -\mathbb E_z\big[(\partial_\theta G)^\top\nabla_x h\big]$,
+# which does not vanish as the discriminator becomes confident. The torch experiment shows both: the saturating norm
+# decays like $e^{c}$ as the bias $c$ decreases, the non-saturating norm levels off.
