@@ -3,9 +3,9 @@
 For every answer cell of a source notebook, :mod:`dgmlab.grading.mutation` makes one small edit at a
 time in the solution region (operators swapped, constants changed, a statement deleted, a sign dropped,
 arguments swapped) and runs, in one grading-mode kernel, the test cells that grade that answer: the ones
-the builder's hand-written MUTANTS name for it (the cells its blank stub is proven against), else the
+the hand-written MUTANTS of the homework's proofs.py name for it (the cells its blank stub is proven against), else the
 test cells that follow it. A mutant is killed when one of them loses points. Survivors are either gaps
-in the tests or *equivalent* mutants, which the builder lists with a reason in ``EQUIVALENT_MUTANTS``
+in the tests or *equivalent* mutants, which proofs.py lists with a reason in ``EQUIVALENT_MUTANTS``
 (``{answer grade_id: {mutant label: reason}}``); the kill rate counts only the others.
 
     DGMLAB_DATA=/work/shared/datasets nice -n 10 .venv/bin/python benchmarks/mutation_kill_rates.py hw3_flows \\

@@ -1,6 +1,6 @@
 """Structure of homework 4 (fast: builds the notebook in memory, runs no kernel).
 
-The graded behaviour itself is proven in tests/test_proofs.py (MUTANTS of tools/notebooks/hw4_gans.py).
+The graded behaviour itself is proven in tests/test_proofs.py (MUTANTS of tools/notebooks/hw4_gans/proofs.py).
 """
 import re
 

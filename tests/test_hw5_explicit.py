@@ -1,5 +1,4 @@
 """hw5_explicit: the seed's point split, and the reference models learn (outside the notebook)."""
-import importlib.util
 from collections import defaultdict
 
 import pytest
@@ -10,10 +9,7 @@ from conftest import ROOT, homework_builders
 
 
 def _builder():
-    spec = importlib.util.spec_from_file_location("hw5_builder_t", ROOT / "tools" / "notebooks" / "hw5_explicit.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return homework_builders()["hw5_explicit"]
 
 
 def test_point_split_is_the_seeds():

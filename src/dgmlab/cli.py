@@ -166,11 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--csv", default="grades.csv", help="where to write the grades CSV")
     s.set_defaults(func=cmd_demo)
 
-    s = sub.add_parser("build", help="write source/<hw>/<hw>.ipynb from its builder tools/notebooks/<hw>.py "
+    s = sub.add_parser("build", help="write source/<hw>/<hw>.ipynb from its source folder tools/notebooks/<hw>/ "
                                      "(authors; docs/authoring.md)")
     s.add_argument("hw", nargs="*", help="homework ids (default: all)")
     mode = s.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true", help="exit 1 if a committed notebook differs from its builder")
+    mode.add_argument("--check", action="store_true", help="exit 1 if a committed notebook differs from its source")
     mode.add_argument("--record-outputs", action="store_true",
                       help="also run each notebook in fast mode and store the outputs of its checked cells, "
                            "which CI's nbval run then compares exactly")

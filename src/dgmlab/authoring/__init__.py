@@ -1,8 +1,8 @@
-"""Authoring the course: build source notebooks from builders and write the demo's examples.
+"""Authoring the course: build source notebooks from their sources and write the demo's examples.
 
 The cycle, one command a step (``make notebooks`` runs the first three):
 
-1. edit ``tools/notebooks/<hw>.py`` (the builder: statements, solutions, tests, proofs);
+1. edit ``tools/notebooks/<hw>/`` (percent files: statements, solutions, tests; ``proofs.py``);
 2. ``dgmlab build [hw]`` writes ``source/<hw>/<hw>.ipynb`` (:mod:`.build`; ``--record-outputs``
    also stores the output nbval compares);
 3. ``dgmlab release [hw]`` writes the student notebooks ``release/`` (nbgrader);

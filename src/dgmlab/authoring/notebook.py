@@ -1,9 +1,9 @@
-"""Author an nbgrader source notebook from Python, so it reviews as code.
+"""Author an nbgrader source notebook cell by cell: the one place nbgrader metadata is made.
 
-Each homework has a builder ``tools/notebooks/<hw>.py`` whose ``build()`` makes a
-:class:`Notebook` with the functions below and returns it; ``dgmlab build`` writes every
-``source/<hw>/<hw>.ipynb`` from its builder, and ``dgmlab build --check`` (run by
-tests/test_repo.py) fails when a committed notebook differs from its builder.
+A homework's source folder ``tools/notebooks/<hw>/`` is read by :mod:`.percent`, which calls the
+functions below for each cell (a single Python builder ``tools/notebooks/<hw>.py`` may call them
+itself); ``dgmlab build`` writes every ``source/<hw>/<hw>.ipynb``, and ``dgmlab build --check`` (run
+by tests/test_repo.py) fails when a committed notebook differs from its source.
 
 Cell kinds and the nbgrader metadata they carry:
 

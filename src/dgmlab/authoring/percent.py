@@ -237,7 +237,7 @@ def _main(argv=None) -> int:
     p.add_argument("action", choices=["export"])
     p.add_argument("hw")
     p.add_argument("--course", default=".")
-    p.add_argument("--out", default=None, help="folder to write (default: tools/notebooks/<hw>.percent/)")
+    p.add_argument("--out", default=None, help="folder to write (default: tools/notebooks/<hw>.percent/, beside the builder)")
     args = p.parse_args(argv)
     module = homeworks(args.course)[args.hw].module
 

@@ -1,6 +1,6 @@
 """Prove a notebook's graded cells: reference passes, blanks and wrong answers fail, variants pass.
 
-A homework's builder (``tools/notebooks/<hw>.py``) lists :class:`Mutant` s:
+A homework's proofs module (``tools/notebooks/<hw>/proofs.py``) lists :class:`Mutant` s:
 replacement sources for one answer cell, each with the test cells it must
 fail (a realistic wrong answer) or pass (a correct variant). :func:`prove`
 runs the source notebook once in grading mode in one kernel, then for each

@@ -1,0 +1,282 @@
+# %% [markdown]
+# ## Q1. Normalizing flows (20 points)
+#
+# A normalizing flow models data $x \in \mathbb{R}^D$ as $x = f_\theta(z)$, where $z$ has a
+# simple base density $p_Z$ (e.g. a standard Gaussian) and $f_\theta$ is a learned map.
+# Answer in a few sentences each, using formulas where they help.
+
+# %% [markdown]
+# **(a) (4 points)** What objective is a flow trained with? Write it for a data set
+# $\{x^{(i)}\}_{i=1}^N$ and say where the Jacobian enters.
+
+# %% [markdown] kind="written" grade_id="q1a" points=4
+# Flows are trained by maximum likelihood: maximise $\frac1N\sum_i \log p_\theta(x^{(i)})$ (equivalently
+# minimise the negative log-likelihood, i.e. the forward KL from the data distribution to the model).
+# The density is exact by the change of variables formula with $z = f_\theta^{-1}(x)$:
+# $\log p_\theta(x) = \log p_Z(f_\theta^{-1}(x)) + \log\left|\det \frac{\partial f_\theta^{-1}(x)}{\partial x}\right|
+# = \log p_Z(z) - \log\left|\det \frac{\partial f_\theta(z)}{\partial z}\right|$.
+# The first term pulls the latent codes towards high base density; the log-determinant term accounts for
+# how $f_\theta$ stretches or compresses volume (without it the model could collapse everything to $z=0$).
+# Marking: maximum likelihood / NLL (2), the change-of-variables formula with the correct sign of the
+# log-determinant (2).
+
+# %% [markdown]
+# **(b) (4 points)** How do you draw a sample from a trained flow?
+
+# %% [markdown] kind="written" grade_id="q1b" points=4
+# Draw $z \sim p_Z$ (e.g. $z \sim \mathcal N(0, I)$, the same dimension as $x$) and return $x = f_\theta(z)$:
+# one forward pass, no iteration and no rejection. If the flow is a composition
+# $f = f_K \circ \dots \circ f_1$, apply $f_1$ first. (A temperature $z \sim \mathcal N(0, T^2 I)$ with $T<1$ is a
+# common trick for cleaner samples.) Marking: sample from the base (2), push through $f_\theta$, not its
+# inverse (2).
+
+# %% [markdown]
+# **(c) (4 points)** Which properties must $f_\theta$ have for a flow to be practical, and why
+# is each needed?
+
+# %% [markdown] kind="written" grade_id="q1c" points=4
+# 1. **Invertible (bijective)**, so that every $x$ has exactly one $z = f^{-1}(x)$ and the change of variables
+#    formula holds; $x$ and $z$ must therefore have the same dimension.
+# 2. **Differentiable, with a differentiable inverse** (a diffeomorphism), so the Jacobian exists and we can
+#    train by gradient descent.
+# 3. **A cheap log-determinant of the Jacobian** (e.g. triangular Jacobians as in coupling or autoregressive
+#    layers: $O(D)$ instead of the $O(D^3)$ of a general determinant).
+# 4. **Efficient to evaluate in the direction needed**: the inverse for likelihood training, the forward map
+#    for sampling (ideally both).
+# 5. **Expressive enough**, usually by composing many simple invertible layers.
+# Marking: invertible (1), differentiable (1), tractable Jacobian determinant (1), efficient
+# inverse/forward evaluation or expressivity through composition (1).
+
+# %% [markdown]
+# ### Q1 in code
+#
+# To exercise these ideas you implement the two operations every flow library provides.
+# A flow here is any object with three methods, for a batch of $N$ points in $D$ dimensions:
+#
+# - `flow.forward(z)`: $x = f(z)$, shape `(N, D)` to `(N, D)`;
+# - `flow.inverse(x)`: $z = f^{-1}(x)$, shape `(N, D)` to `(N, D)`;
+# - `flow.log_abs_det_jacobian(z)`: $\log\left|\det \partial f(z) / \partial z\right|$ at each point, shape `(N,)`.
+#
+# The base density is a `torch.distributions` object with event shape `(D,)`, so
+# `base.log_prob(z)` has shape `(N,)` and `base.sample((n,))` has shape `(n, D)`.
+# Two example flows follow (read them; they are used by the tests too).
+
+# %% locked=true grade_id="flow_classes"
+class AffineFlow:
+    """x = f(z) = z @ A.T + b with A (D, D) and b (D,). Invertible iff det A != 0."""
+
+    def __init__(self, A, b):
+        self.A, self.b = torch.as_tensor(A), torch.as_tensor(b)
+
+    def forward(self, z):
+        return z @ self.A.T + self.b
+
+    def inverse(self, x):
+        # the pseudo-inverse, so a singular A still returns *something*
+        return (x - self.b) @ torch.linalg.pinv(self.A).T
+
+    def log_abs_det_jacobian(self, z):
+        return torch.linalg.slogdet(self.A)[1].expand(z.shape[0])
+
+
+class ExpFlow:
+    """x = f(z) = exp(z) elementwise: maps R^D onto the positive orthant."""
+
+    def forward(self, z):
+        return torch.exp(z)
+
+    def inverse(self, x):
+        return torch.log(x)
+
+    def log_abs_det_jacobian(self, z):
+        return z.sum(dim=-1)
+
+
+def standard_normal(d, loc=0.0, scale=1.0):
+    """A diagonal Gaussian base density on R^d (event shape (d,))."""
+    return D.Independent(D.Normal(torch.full((d,), float(loc)), torch.full((d,), float(scale))), 1)
+
+
+# %% [markdown]
+# **(d) (5 points)** Implement `flow_log_prob(x, flow, base)`, the exact log-density of the
+# flow at each row of `x`. The notebook's rule for maps that are not invertible: raise a
+# `ValueError` when the round trip $f(f^{-1}(x))$ does not give back `x`
+# (to within `1e-4` absolute and relative tolerance) or when the log-determinant is not finite.
+# Keep everything in torch so gradients reach the flow's parameters.
+
+# %% kind="answer" grade_id="q1_flow_log_prob"
+def flow_log_prob(x, flow, base):
+    """Log-density of the flow x = f(z), z ~ base, at each row of x.
+
+    x: float tensor (N, D); flow: has forward / inverse / log_abs_det_jacobian (see above);
+    base: torch.distributions.Distribution with event shape (D,).
+    Returns a float tensor (N,). Raises ValueError if f is not invertible at x.
+    """
+    ### BEGIN SOLUTION
+    z = flow.inverse(x)
+    if not torch.allclose(flow.forward(z), x, rtol=1e-4, atol=1e-4):
+        raise ValueError("the flow is not invertible at x: f(f^-1(x)) != x")
+    log_det = flow.log_abs_det_jacobian(z)
+    if not torch.isfinite(log_det).all():
+        raise ValueError("the Jacobian of the flow is singular (log|det J| is not finite)")
+    return base.log_prob(z) - log_det
+    ### END SOLUTION
+
+
+# %% kind="tests" grade_id="q1_flow_log_prob_tests" points=5
+from dgmlab.testing import points, run_tests
+
+@points(0.5)
+def test_shape_and_finite_on_a_1d_affine_flow():
+    flow = AffineFlow(torch.tensor([[2.0]]), torch.tensor([1.0]))
+    out = flow_log_prob(torch.linspace(-3, 3, 7).unsqueeze(1), flow, standard_normal(1))
+    checks.assert_tensor(out, "flow_log_prob(x, flow, base)", shape=(7,))
+    assert torch.isfinite(out).all(), \
+        (f"expected finite log-densities on an invertible affine flow, found {out.tolist()}: NaN or inf "
+         f"usually means log|det J| was taken of a negative or zero number (use log_abs_det_jacobian)")
+
+@points(1)
+def test_log_det_on_a_tiny_case():
+    # f(z) = 2 z + 1 stretches by 2: at x = 1 (z = 0) the density is N(0; 0, 1) / 2
+    flow = AffineFlow(torch.tensor([[2.0]]), torch.tensor([1.0]))
+    got = float(flow_log_prob(torch.tensor([[1.0]]), flow, standard_normal(1))[0])
+    want = -0.5 * math.log(2 * math.pi) - math.log(2.0)
+    hint = ""
+    if abs(got - (want + 2 * math.log(2.0))) < 1e-4:
+        hint = ": that is log N(0; 0, 1) + log 2, a sign error (subtract log|det J| of f)"
+    elif abs(got - (-0.5 * math.log(2 * math.pi) - 0.5 - math.log(2.0))) < 1e-4:
+        hint = ": that is the base density at x = 1 instead of at z = f^-1(x) = 0 (invert first)"
+    assert abs(got - want) < 1e-5, \
+        f"for f(z) = 2z + 1 at x = 1 expected log N(0; 0, 1) - log 2 = {want:.5f}, found {got:.5f}{hint}"
+
+### BEGIN HIDDEN TESTS
+@points(0.5)
+def test_1d_affine_matches_torch_normal():
+    flow = AffineFlow(torch.tensor([[2.0]]), torch.tensor([1.0]))
+    x = torch.linspace(-3, 3, 7).unsqueeze(1)
+    want = D.Normal(1.0, 2.0).log_prob(x.squeeze(1))
+    checks.assert_close(flow_log_prob(x, flow, standard_normal(1)), want, rtol=1e-5, atol=1e-5,
+                        name="log-density of a 1-D affine flow")
+
+@points(0.5)
+def test_2d_affine_with_non_standard_base_matches_multivariate_normal():
+    A = torch.tensor([[2.0, 0.5], [0.3, 1.5]])
+    b = torch.tensor([1.0, -2.0])
+    x = torch.randn(11, 2) * 2
+    base = standard_normal(2, loc=0.5, scale=0.7)
+    want = D.MultivariateNormal(A @ torch.full((2,), 0.5) + b, 0.49 * A @ A.T).log_prob(x)
+    checks.assert_close(flow_log_prob(x, AffineFlow(A, b), base), want, rtol=1e-4, atol=1e-4,
+                        name="log-density of a 2-D affine flow with a non-standard base (base.log_prob?)")
+
+@points(0.5)
+def test_1d_exp_flow_matches_torch_lognormal():
+    x = torch.tensor([[0.1], [0.5], [1.0], [2.0], [7.0]])
+    want = D.LogNormal(0.0, 1.0).log_prob(x.squeeze(1))
+    checks.assert_close(flow_log_prob(x, ExpFlow(), standard_normal(1)), want, rtol=1e-5, atol=1e-5,
+                        name="log-density of the 1-D exp flow (log|det J| at z = f^-1(x)?)")
+
+@points(0.75)
+def test_2d_exp_flow_matches_independent_lognormals():
+    x = torch.rand(9, 2) * 3 + 0.05
+    want = D.Independent(D.LogNormal(torch.full((2,), -0.3), torch.full((2,), 0.8)), 1).log_prob(x)
+    got = flow_log_prob(x, ExpFlow(), standard_normal(2, loc=-0.3, scale=0.8))
+    checks.assert_close(got, want, rtol=1e-5, atol=1e-5, name="log-density of the 2-D exp flow")
+
+@points(0.25)
+def test_gradient_reaches_flow_parameters():
+    A = torch.tensor([[2.0, 0.5], [0.3, 1.5]], requires_grad=True)
+    out = flow_log_prob(torch.randn(5, 2), AffineFlow(A, torch.zeros(2)), standard_normal(2)).sum()
+    assert out.requires_grad, \
+        "flow_log_prob's output is detached from the flow's parameters (a .detach(), .item() or numpy step?)"
+    out.backward()
+    assert A.grad is not None and torch.isfinite(A.grad).all() and A.grad.abs().sum() > 0, \
+        "no gradient reached the flow's parameters"
+
+@points(0.5)
+def test_singular_flows_are_rejected():
+    class Cube:  # f(z) = z^3 is invertible, but its Jacobian vanishes at z = 0
+        def forward(self, z):
+            return z ** 3
+
+        def inverse(self, x):
+            return torch.sign(x) * x.abs() ** (1 / 3)
+
+        def log_abs_det_jacobian(self, z):
+            return torch.log(3 * z ** 2).sum(-1)
+
+    cases = [("a singular (non-invertible) affine map", torch.randn(4, 2), standard_normal(2),
+              AffineFlow(torch.tensor([[1.0, 2.0], [2.0, 4.0]]), torch.zeros(2))),
+             ("a flow whose log|det J| is -inf at a point it maps back exactly (z^3 at 0)",
+              torch.tensor([[0.0], [1.0]]), standard_normal(1), Cube())]
+    for what, x, base, flow in cases:
+        try:
+            flow_log_prob(x, flow, base)
+        except ValueError:
+            continue
+        raise AssertionError(f"{what} must raise ValueError")
+
+@points(0.5)
+def test_folding_map_is_rejected():
+    class Fold:  # f(z) = |z|: not injective; its "inverse" is the identity
+        def forward(self, z):
+            return z.abs()
+
+        def inverse(self, x):
+            return x
+
+        def log_abs_det_jacobian(self, z):
+            return torch.zeros(z.shape[0])
+
+    try:
+        flow_log_prob(torch.tensor([[-1.0], [0.5]]), Fold(), standard_normal(1))
+    except ValueError:
+        return
+    raise AssertionError("a map whose round trip f(f^-1(x)) misses x must raise ValueError "
+                         "(a finite log-det does not prove invertibility)")
+### END HIDDEN TESTS
+
+run_tests(points=5, hidden=3.5)
+
+
+# %% [markdown]
+# **(e) (3 points)** Implement `flow_sample(n, flow, base)`: draw `n` points from the flow.
+# Use `base` for the noise (not `torch.randn`: the base need not be standard).
+
+# %% kind="answer" grade_id="q1_flow_sample"
+def flow_sample(n, flow, base):
+    """n samples of x = f(z), z ~ base: a float tensor (n, D)."""
+    ### BEGIN SOLUTION
+    z = base.sample((n,))
+    return flow.forward(z)
+    ### END SOLUTION
+
+
+# %% kind="tests" grade_id="q1_flow_sample_tests" points=3
+from dgmlab.testing import points, run_tests
+
+@points(0.5)
+def test_shape():
+    out = flow_sample(5, AffineFlow(torch.eye(2), torch.zeros(2)), standard_normal(2))
+    checks.assert_tensor(out, "flow_sample(5, flow, base)", shape=(5, 2))
+
+### BEGIN HIDDEN TESTS
+@points(1.5)
+def test_2d_affine_samples_have_the_right_mean_and_covariance():
+    A = torch.tensor([[2.0, 0.5], [0.3, 1.5]])
+    b = torch.tensor([1.0, -2.0])
+    x = flow_sample(40000, AffineFlow(A, b), standard_normal(2, loc=0.5, scale=0.7)).double()
+    mean = A.double() @ torch.full((2,), 0.5, dtype=torch.float64) + b.double()
+    checks.assert_close(x.mean(0), mean, atol=0.04, rtol=0,
+                        name="sample mean of the affine flow (noise from base, pushed through flow.forward?)")
+    checks.assert_close(torch.cov(x.T), 0.49 * A.double() @ A.double().T, atol=0.08, rtol=0,
+                        name="sample covariance of the affine flow")
+
+@points(1)
+def test_exp_flow_samples_follow_the_lognormal():
+    x = flow_sample(40000, ExpFlow(), standard_normal(1, loc=-0.5, scale=0.5)).squeeze(1).double()
+    q = torch.quantile(x, torch.tensor([0.1, 0.5, 0.9], dtype=torch.float64))
+    want = torch.exp(-0.5 + 0.5 * D.Normal(0.0, 1.0).icdf(torch.tensor([0.1, 0.5, 0.9]))).double()
+    checks.assert_close(q, want, rtol=0.03, atol=0, name="quantiles of exp-flow samples")
+### END HIDDEN TESTS
+
+run_tests(points=3, hidden=2.5)

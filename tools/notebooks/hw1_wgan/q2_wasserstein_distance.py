@@ -1,0 +1,437 @@
+# %% [markdown]
+# ## Q2. The Wasserstein distance (35 points)
+#
+# A GAN can be read as minimising some divergence between the data distribution
+# $p_{data}$ and the generator's distribution $p_g$. Here we look at what happens to those
+# divergences when the two distributions live on tiny, almost disjoint regions, and why the
+# Wasserstein distance behaves better.
+#
+# Throughout, $p_{data} = \mathcal N(\theta_0, \epsilon^2)$ and
+# $p_g = \mathcal N(\theta, \epsilon^2)$: two 1-D Gaussians with the same standard deviation
+# $\epsilon > 0$ and means $\theta_0, \theta \in \mathbb R$. The symbols below are the ones to use.
+
+# %% locked=true grade_id="q2_symbols"
+x, theta, theta0 = sp.symbols("x theta theta_0", real=True)
+eps = sp.symbols("epsilon", positive=True)
+sigma_g, sigma_data = sp.symbols("sigma_g sigma_data", positive=True)  # two widths, for Q2(a)
+
+
+def normal_pdf(x, mean, std):
+    """The N(mean, std^2) density as a sympy expression."""
+    return sp.exp(-(x - mean) ** 2 / (2 * std ** 2)) / (std * sp.sqrt(2 * sp.pi))
+
+
+# %% [markdown]
+# **(a) (8 points)** The KL divergence between the two Gaussians, derived with sympy. Do it once
+# for Gaussians of *different* widths, $p_g = \mathcal N(\theta, \sigma_g^2)$ and
+# $p_{data} = \mathcal N(\theta_0, \sigma_{data}^2)$, then specialise. Build three sympy objects:
+#
+# - `kl_integrand`: the integrand $p_g(x)\,\log\big(p_g(x)/p_{data}(x)\big)$, an expression in `x`, `theta`,
+#   `theta0`, `sigma_g` and `sigma_data` (use `normal_pdf`);
+# - `kl_general`: its integral over $x \in \mathbb R$, computed by sympy (in `theta`, `theta0`, `sigma_g`,
+#   `sigma_data`; no `x` left);
+# - `kl_gaussians`: `kl_general` with both widths set to `eps`. It should simplify to
+#   $\dfrac{(\theta-\theta_0)^2}{2\epsilon^2}$, the form used in the rest of Q2.
+#
+# The grade checks the integrand and the general result; typing the equal-width formula above earns
+# nothing by itself. Hint: `sp.expand_log(..., force=True)` turns the log-ratio into a polynomial in `x`,
+# and `sp.integrate(..., conds="none")` then takes a second or two.
+
+# %% kind="answer" grade_id="q2_kl_gaussians" check_output=true
+### BEGIN SOLUTION
+p_g = normal_pdf(x, theta, sigma_g)
+p_data = normal_pdf(x, theta0, sigma_data)
+kl_integrand = p_g * sp.expand(sp.expand_log(sp.log(p_g / p_data), force=True))
+kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo), conds="none"))
+kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
+### END SOLUTION
+kl_gaussians
+
+# %% kind="tests" grade_id="q2_kl_gaussians_tests" points=8
+from dgmlab.testing import points, run_tests
+
+@points(0.5)
+def test_are_expressions_in_the_right_symbols():
+    checks.assert_sympy_expr(kl_integrand, "kl_integrand", symbols=[x, theta, theta0, sigma_g, sigma_data])
+    assert x in kl_integrand.free_symbols, \
+        "expected kl_integrand to depend on x (it is integrated over x); found no x in it"
+    checks.assert_sympy_expr(kl_general, "kl_general", symbols=[theta, theta0, sigma_g, sigma_data])
+    checks.assert_sympy_expr(kl_gaussians, "kl_gaussians", symbols=[theta, theta0, eps])
+
+@points(0.5)
+def test_general_kl_vanishes_for_equal_distributions():
+    same = sp.simplify(kl_general.subs({theta: theta0, sigma_g: sigma_data}))
+    assert same == 0, \
+        (f"expected kl_general = 0 when theta = theta0 and sigma_g = sigma_data, found {same}: "
+         f"check that p_g and p_data use the same normal_pdf and that the integral is over x")
+
+@points(1)
+def test_general_kl_is_positive_when_only_the_widths_differ():
+    value = sp.N(kl_general.subs({theta: 0, theta0: 0, sigma_g: 1, sigma_data: 2}))
+    assert value.is_real and value > 0, \
+        (f"expected kl_general > 0 for equal means and widths sigma_g = 1, sigma_data = 2 (a KL between "
+         f"different distributions is positive), found {value}: a negative value means the log-ratio is "
+         f"upside down (log p_data/p_g) or weighted by p_data; zero means the widths were lost (a form "
+         f"guessed from the equal-width result?)")
+
+### BEGIN HIDDEN TESTS
+def _points():
+    return [{x: a, theta: t, theta0: t0, sigma_g: sg, sigma_data: sd} for a, t, t0, sg, sd in [
+        (sp.Rational(1, 3), 1, 0, 1, 1), (-2, sp.Rational(1, 2), 2, sp.Rational(3, 2), sp.Rational(2, 3)),
+        (sp.Rational(7, 4), -1, sp.Rational(1, 5), 2, sp.Rational(1, 2)), (0, 3, -1, sp.Rational(1, 4), 3)]]
+
+@points(1)
+def test_integrand_is_p_g_times_the_log_ratio():
+    p_g_ = normal_pdf(x, theta, sigma_g)
+    want = p_g_ * (sp.log(p_g_) - sp.log(normal_pdf(x, theta0, sigma_data)))
+    for point in _points():
+        gap = abs(complex(sp.N((kl_integrand - want).subs(point), 30)))
+        assert gap < 1e-20, "kl_integrand is not p_g(x) log(p_g(x) / p_data(x)) (which density weights the log-ratio?)"
+
+def _general_kl():
+    return sp.log(sigma_data / sigma_g) + (sigma_g ** 2 + (theta - theta0) ** 2) / (2 * sigma_data ** 2) - sp.Rational(1, 2)
+
+@points(4)
+def test_general_kl_is_exact():
+    checks.assert_sympy_equal(kl_general, _general_kl(), "kl_general")
+
+@points(1)
+def test_equal_widths_give_the_closed_form():
+    # the printed equal-width form earns nothing by itself: it counts as the specialisation of kl_general
+    checks.assert_sympy_equal(kl_general, _general_kl(), "kl_general (kl_gaussians is graded as its specialisation)")
+    checks.assert_sympy_equal(kl_gaussians, (theta - theta0) ** 2 / (2 * eps ** 2), "kl_gaussians")
+### END HIDDEN TESTS
+
+run_tests(points=8, hidden=6)
+
+
+# %% [markdown]
+# **(b) (6 points)** Let both distributions concentrate: $\epsilon \to 0^+$ with
+# $\theta \neq \theta_0$. Implement `kl_limits(kl, theta_value, theta0_value)` returning the pair
+# $\left(\lim_{\epsilon\to0^+} D_{KL},\ \lim_{\epsilon\to0^+} \partial D_{KL}/\partial\theta\right)$
+# at $\theta$ = `theta_value`, $\theta_0$ = `theta0_value`, computed with sympy from the
+# expression `kl` (use `sp.diff` and `sp.limit`; the results may be `sp.oo` or `-sp.oo`).
+
+# %% kind="answer" grade_id="q2_kl_limits" check_output=true
+def kl_limits(kl, theta_value, theta0_value):
+    """kl: sympy expression in theta, theta0, eps; theta_value, theta0_value: numbers.
+
+    Returns (limit of kl, limit of d kl / d theta) as eps -> 0+, two sympy objects.
+    """
+    ### BEGIN SOLUTION
+    at = {theta: theta_value, theta0: theta0_value}
+    dkl = sp.diff(kl, theta)
+    return sp.limit(kl.subs(at), eps, 0, "+"), sp.limit(dkl.subs(at), eps, 0, "+")
+    ### END SOLUTION
+
+
+print("theta = 1, theta0 = 0:", kl_limits(kl_gaussians, 1, 0))
+
+# %% kind="tests" grade_id="q2_kl_limits_tests" points=6
+from dgmlab.testing import points, run_tests
+
+KL_CLOSED_FORM = (theta - theta0) ** 2 / (2 * eps ** 2)
+
+@points(1)
+def test_returns_two_sympy_objects():
+    out = kl_limits(KL_CLOSED_FORM, 1, 0)
+    assert isinstance(out, tuple) and len(out) == 2, \
+        (f"expected a pair (KL limit, derivative limit), found {type(out).__name__}"
+         f"{' of length ' + str(len(out)) if isinstance(out, (tuple, list)) else ''}")
+    assert all(isinstance(v, sp.Basic) for v in out), \
+        (f"expected two sympy objects (e.g. sp.oo), found {[type(v).__name__ for v in out]}: "
+         f"use sp.limit, not float arithmetic")
+
+### BEGIN HIDDEN TESTS
+@points(2)
+def test_kl_diverges_to_plus_infinity():
+    for t, t0 in [(1, 0), (-1, 0), (sp.Rational(1, 2), 2)]:
+        assert kl_limits(KL_CLOSED_FORM, t, t0)[0] is sp.oo, \
+            "the KL limit is wrong for theta != theta0 (is the limit taken as eps -> 0 from above?)"
+
+@points(3)
+def test_derivative_diverges_with_the_sign_of_theta_minus_theta0():
+    why = " (differentiate with respect to theta, not eps or theta0)"
+    assert kl_limits(KL_CLOSED_FORM, 1, 0)[1] is sp.oo, "the derivative limit for theta > theta0 is wrong" + why
+    assert kl_limits(KL_CLOSED_FORM, -1, 0)[1] is sp.oo * -1, \
+        "the derivative limit for theta < theta0 is wrong" + why
+    assert kl_limits(KL_CLOSED_FORM, sp.Rational(1, 2), 2)[1] is -sp.oo, \
+        "the derivative limit for theta < theta0 is wrong" + why
+### END HIDDEN TESTS
+
+run_tests(points=6, hidden=5)
+
+
+# %% [markdown]
+# **(c) (5 + 3 points)** Consider a GAN whose generator minimises
+# $$L_G(\theta;\phi) = \mathbb E_{x\sim p_\theta}\big[\log(1 - D_\phi(x))\big] - \mathbb E_{x\sim p_\theta}\big[\log D_\phi(x)\big],$$
+# the sum of the original ("saturating") generator loss and the "non-saturating" one.
+# With the discriminator at its optimum $D^*(x) = p_{data}(x) / (p_{data}(x) + p_g(x))$, is the
+# behaviour you found in (b) a problem for training $\theta$ with this loss? Explain.
+#
+# First the numeric companion (3 points): implement `combined_generator_loss(d_fake)`, the loss above
+# estimated from the discriminator's outputs $D(x_i) \in (0,1)$ on a batch of generated samples.
+# The cell after it uses it to measure $\partial L_G/\partial\theta$ with $D$ held at $D^*$.
+
+# %% kind="answer" grade_id="q2_combined_generator_loss"
+def combined_generator_loss(d_fake):
+    """d_fake: float tensor (N,) of D(x_i) in (0, 1) on generated x_i -> 0-d tensor,
+    mean log(1 - D) minus mean log D."""
+    ### BEGIN SOLUTION
+    return torch.log1p(-d_fake).mean() - torch.log(d_fake).mean()
+    ### END SOLUTION
+
+
+# %% kind="tests" grade_id="q2_combined_generator_loss_tests" points=3
+from dgmlab.testing import points, run_tests
+
+@points(0.5)
+def test_returns_a_scalar():
+    checks.assert_tensor(combined_generator_loss(torch.full((4,), 0.5)), "combined_generator_loss(d)", shape=())
+
+@points(0.5)
+def test_value_at_a_single_output():
+    got = float(combined_generator_loss(torch.tensor([0.25], dtype=torch.float64)))
+    want = math.log(0.75) - math.log(0.25)
+    hint = ": the two terms are swapped (a sign error)" if abs(got + want) < 1e-6 else ""
+    assert abs(got - want) < 1e-9, \
+        f"for D(x) = 0.25 expected log(1 - 0.25) - log(0.25) = log 3 = {want:.6f}, found {got:.6f}{hint}"
+
+### BEGIN HIDDEN TESTS
+@points(1)
+def test_value_on_a_fixed_batch():
+    d = torch.tensor([0.1, 0.3, 0.6, 0.95], dtype=torch.float64)
+    want = torch.log(1 - d).mean() - torch.log(d).mean()
+    checks.assert_close(combined_generator_loss(d), want, rtol=1e-9, atol=1e-12,
+                        name="combined_generator_loss(d) on a batch of four (batch means?)")
+
+@points(1)
+def test_gradient_with_respect_to_d():
+    d = torch.tensor([0.2, 0.4, 0.7], dtype=torch.float64, requires_grad=True)
+    combined_generator_loss(d).backward()
+    assert d.grad is not None, "no gradient flows back to d (detached?)"
+    dd = d.detach()
+    checks.assert_close(d.grad, (-1 / (1 - dd) - 1 / dd) / 3, rtol=1e-9, atol=1e-12,
+                        name="d loss / d D(x_i)")
+### END HIDDEN TESTS
+
+run_tests(points=3, hidden=2)
+
+
+# %% uses_answers=true
+def optimal_discriminator(x, theta_g, theta_data, std):
+    """D*(x) = p_data / (p_data + p_g) for the two Gaussians, computed stably as a sigmoid of the log-ratio."""
+    log_ratio = (-(x - theta_data) ** 2 + (x - theta_g) ** 2) / (2 * std ** 2)
+    return torch.sigmoid(log_ratio)
+
+
+def generator_gradient(loss_fn, theta_value=1.0, theta0_value=0.0, std=1.0, n=2000):
+    """dL/dtheta with D frozen at D* (theta enters only through the samples x = theta + std * z)."""
+    theta_t = torch.tensor(theta_value, dtype=torch.float64, requires_grad=True)
+    z = torch.randn(n, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    x_fake = theta_t + std * z
+    d = optimal_discriminator(x_fake, theta_value, theta0_value, std)
+    (grad,) = torch.autograd.grad(loss_fn(d), theta_t)
+    return grad.item()
+
+
+if not runtime.is_grading():
+    print(f"{'eps':>6} {'combined':>12} {'log(1-D) only':>14} {'-log D only':>12} {'(theta-theta0)/eps^2':>21}")
+    for s in [1.0, 0.5, 0.2, 0.1, 0.05]:
+        print(f"{s:6.2f} {generator_gradient(combined_generator_loss, std=s):12.4g} "
+              f"{generator_gradient(lambda d: torch.log1p(-d).mean(), std=s):14.4g} "
+              f"{generator_gradient(lambda d: -torch.log(d).mean(), std=s):12.4g} {1 / s ** 2:21.4g}")
+
+
+# %% [markdown]
+# The table shows $\partial L_G / \partial \theta$ for $\theta = 1$, $\theta_0 = 0$ as $\epsilon$
+# shrinks, for the combined loss and for each of its two terms. Use it in your answer.
+
+# %% [markdown] kind="written" grade_id="q2c" points=5
+# Yes. With $D = D^*$, $\log(1-D^*) - \log D^* = \log \frac{p_g}{p_{data}}$, so
+# $L_G = \mathbb E_{p_g}[\log p_g / p_{data}] = D_{KL}(p_g\|p_{data})$: this loss *is* the reverse KL of (a),
+# and it inherits (b). When the supports barely overlap ($\epsilon\to0$, $\theta\ne\theta_0$) the loss is
+# $+\infty$ in the limit and its gradient $(\theta-\theta_0)/\epsilon^2$ blows up: the table shows the
+# gradient growing like $1/\epsilon^2$ (1, 4, 25, 100, 400). Training is then unstable: huge, badly scaled
+# steps that overshoot $\theta_0$, and in floating point $D^*$ underflows to 0 so $\log D$ becomes $-\infty$ and
+# gradients become NaN. Splitting the loss shows why: the saturating term $\log(1-D)$ gives a vanishing gradient
+# (the discriminator is confident, $D\approx0$ on fakes), while the non-saturating $-\log D$ term carries the
+# exploding one. Neither is a useful, well-scaled signal about how far $p_g$ is from $p_{data}$.
+# Marking: identifies the loss with $D_{KL}(p_g\|p_{data})$ at the optimal discriminator or otherwise links it to
+# (b) (2); gradient explodes ~ $1/\epsilon^2$ / numerical instability (2); uses the table or the saturating vs
+# non-saturating split (1).
+
+# %% [markdown]
+# **(d) (5 + 2 + 6 points)** Now compare three distances between the same two Gaussians as
+# $\epsilon \to 0$: KL (from (a)), the Jensen–Shannon divergence
+# $$\mathrm{JS}(p_g, p_{data}) = \tfrac12 D_{KL}(p_g\|m) + \tfrac12 D_{KL}(p_{data}\|m),\quad m = \tfrac12(p_g + p_{data}),$$
+# and the Wasserstein-1 (earth mover's) distance $W_1$. Use natural logarithms throughout.
+#
+# JS has no closed form here, so compute it by quadrature with the helper `gaussian_expectation`
+# below, which returns $\mathbb E_{x\sim\mathcal N(\text{mean},\text{std}^2)}[g(x)]$ in float64 and
+# is differentiable in `mean`. Work with log-densities (`normal_log_pdf`) and `torch.logaddexp`
+# so nothing underflows when $\epsilon$ is tiny. For $W_1$: in one dimension the plan that matches
+# quantiles ($F_{p_g}^{-1}(u) \mapsto F_{p_{data}}^{-1}(u)$) is optimal; work out where it sends each point
+# here and what it costs.
+#
+# Implement `js_divergence(theta, theta0, eps)` (5 points) and `w1_distance(theta, theta0, eps)`
+# (2 points); both take float64 0-d tensors (or numbers) and return 0-d tensors differentiable in `theta`.
+
+# %% locked=true grade_id="q2d_helpers"
+def normal_log_pdf(x, mean, std):
+    """log N(x; mean, std^2), elementwise, in torch."""
+    return -0.5 * ((x - mean) / std) ** 2 - math.log(std) - 0.5 * math.log(2 * math.pi)
+
+
+def gaussian_expectation(g, mean, std, n=4001, width=12.0):
+    """E[g(X)] for X ~ N(mean, std^2) by the trapezoid rule on mean + std * z, |z| <= width (float64)."""
+    z = torch.linspace(-width, width, n, dtype=torch.float64)
+    w = torch.exp(-0.5 * z ** 2) / math.sqrt(2 * math.pi) * (z[1] - z[0])
+    w[0] = w[0] / 2
+    w[-1] = w[-1] / 2
+    return (w * g(mean + std * z)).sum()
+
+
+# %% kind="answer" grade_id="q2_js_divergence"
+def js_divergence(theta, theta0, eps):
+    """JS(N(theta, eps^2), N(theta0, eps^2)) as a float64 0-d tensor, differentiable in theta."""
+    ### BEGIN SOLUTION
+    log_p = lambda t: normal_log_pdf(t, theta, eps)    # p_g
+    log_q = lambda t: normal_log_pdf(t, theta0, eps)   # p_data
+    log_m = lambda t: torch.logaddexp(log_p(t), log_q(t)) - math.log(2.0)
+    kl_pm = gaussian_expectation(lambda t: log_p(t) - log_m(t), theta, eps)
+    kl_qm = gaussian_expectation(lambda t: log_q(t) - log_m(t), theta0, eps)
+    return 0.5 * kl_pm + 0.5 * kl_qm
+    ### END SOLUTION
+
+
+# %% kind="tests" grade_id="q2_js_divergence_tests" points=5
+from dgmlab.testing import points, run_tests
+
+def _t(v, grad=False):
+    return torch.tensor(float(v), dtype=torch.float64, requires_grad=grad)
+
+@points(1)
+def test_zero_for_equal_means():
+    out = js_divergence(_t(0.3), _t(0.3), 1.0)
+    checks.assert_tensor(out, "js_divergence(...)", shape=())
+    got = float(out)
+    hint = ""
+    if abs(got + math.log(2)) < 1e-4:
+        hint = ": that is -log 2, the mixture lost its 1/2 (m = (p_g + p_data) / 2: logaddexp(...) - log 2)"
+    assert abs(got) < 1e-8, f"expected JS = 0 for two identical Gaussians, found {got:.6g}{hint}"
+
+### BEGIN HIDDEN TESTS
+def _reference_js(t, t0, s):
+    from scipy import integrate, stats
+    p, q = stats.norm(t, s), stats.norm(t0, s)
+    def f(v):
+        lp, lq = p.logpdf(v), q.logpdf(v)
+        lm = np.logaddexp(lp, lq) - np.log(2)
+        return 0.5 * np.exp(lp) * (lp - lm) + 0.5 * np.exp(lq) * (lq - lm)
+    lo, hi = min(t, t0) - 12 * s, max(t, t0) + 12 * s
+    return integrate.quad(f, lo, hi, points=[t, t0], limit=200)[0]
+
+@points(1.5)
+def test_value_at_moderate_eps():
+    for t, s in [(1.0, 1.0), (-0.7, 0.5), (2.0, 1.5)]:
+        checks.assert_close(js_divergence(_t(t), _t(0.0), s), _reference_js(t, 0.0, s), rtol=1e-5,
+                            atol=1e-7, name=f"JS at theta={t}, eps={s}")
+
+@points(1)
+def test_gradient_at_moderate_eps():
+    th = _t(1.0, grad=True)
+    js_divergence(th, _t(0.0), 1.0).backward()
+    assert th.grad is not None, "no gradient reached theta (detached?)"
+    fd = (_reference_js(1.0 + 1e-4, 0.0, 1.0) - _reference_js(1.0 - 1e-4, 0.0, 1.0)) / 2e-4
+    checks.assert_close(th.grad, fd, rtol=1e-3, atol=1e-6, name="dJS/dtheta at eps=1")
+
+@points(1.5)
+def test_saturates_at_log2_with_vanishing_gradient():
+    for t in [1.0, -1.0]:
+        th = _t(t, grad=True)
+        out = js_divergence(th, _t(0.0), 1e-3)
+        checks.assert_close(out, math.log(2), atol=1e-6, name="JS as eps -> 0")
+        out.backward()
+        assert th.grad is not None and abs(th.grad.item()) < 1e-6, \
+            "dJS/dtheta should vanish as eps -> 0 (theta != theta0)"
+### END HIDDEN TESTS
+
+run_tests(points=5, hidden=4)
+
+
+# %% kind="answer" grade_id="q2_w1_distance"
+def w1_distance(theta, theta0, eps):
+    """W1(N(theta, eps^2), N(theta0, eps^2)) as a 0-d tensor, differentiable in theta."""
+    ### BEGIN SOLUTION
+    return torch.abs(torch.as_tensor(theta) - torch.as_tensor(theta0))
+    ### END SOLUTION
+
+
+# %% kind="tests" grade_id="q2_w1_distance_tests" points=2
+from dgmlab.testing import points, run_tests
+
+def _t(v, grad=False):
+    return torch.tensor(float(v), dtype=torch.float64, requires_grad=grad)
+
+@points(0.5)
+def test_zero_for_equal_means():
+    checks.assert_close(w1_distance(_t(0.4), _t(0.4), 0.1), 0.0, atol=1e-12, reveal=True,
+                        name="W1 of two identical Gaussians (expected 0)")
+
+### BEGIN HIDDEN TESTS
+@points(0.75)
+def test_value_is_the_shift_whatever_eps():
+    for t, t0, s in [(1.0, 0.0, 1.0), (-2.0, 0.5, 1e-3), (0.3, -0.2, 5.0)]:
+        checks.assert_close(w1_distance(_t(t), _t(t0), s), abs(t - t0), rtol=1e-6, atol=1e-9,
+                            name=f"W1 at theta={t}, theta0={t0}, eps={s}")
+
+@points(0.75)
+def test_gradient_keeps_unit_size_and_sign_as_eps_shrinks():
+    for t, sign in [(1.0, 1.0), (-1.0, -1.0)]:
+        th = _t(t, grad=True)
+        w1_distance(th, _t(0.0), 1e-3).backward()
+        assert th.grad is not None, "no gradient reached theta (detached?)"
+        checks.assert_close(th.grad, sign, atol=1e-6, name=f"dW1/dtheta at theta={t}")
+### END HIDDEN TESTS
+
+run_tests(points=2, hidden=1.5)
+
+# %% uses_answers=true
+if not runtime.is_grading():
+    small = 0.1
+    grid = torch.linspace(-2, 2, 201, dtype=torch.float64)
+    zero = torch.tensor(0.0, dtype=torch.float64)
+    kl_v = [float(t ** 2 / (2 * small ** 2)) for t in grid]
+    js_v = [js_divergence(t, zero, small).item() for t in grid]
+    w1_v = [w1_distance(t, zero, small).item() for t in grid]
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
+    ax[0].plot(grid, kl_v, label=r"KL$(p_g\|p_{data})$")
+    ax[0].set_yscale("log"); ax[0].set_xlabel(r"$\theta$"); ax[0].legend()
+    ax[1].plot(grid, js_v, label="JS"); ax[1].plot(grid, w1_v, label="$W_1$")
+    ax[1].axhline(math.log(2), ls=":", c="gray", label="log 2"); ax[1].set_xlabel(r"$\theta$"); ax[1].legend()
+    fig.suptitle(rf"$N(\theta, \epsilon^2)$ vs $N(0, \epsilon^2)$ with $\epsilon$ = {small}: KL explodes, JS saturates, $W_1$ stays linear")
+    Path("figures").mkdir(exist_ok=True)
+    fig.savefig("figures/divergences.png", dpi=100, bbox_inches="tight")
+    dgmlab.workspace.saved("figures/divergences.png", what="figure saved")
+    plt.show()
+
+# %% [markdown]
+# Compare KL, JS and $W_1$ in the regime of (b) (and the plot above): their values, their
+# gradients with respect to $\theta$, and what each would give a generator trained to minimise it.
+
+# %% [markdown] kind="written" grade_id="q2d" points=6
+# As $\epsilon\to0$ with $\theta\ne\theta_0$:
+# - **KL** $= (\theta-\theta_0)^2/2\epsilon^2 \to \infty$, gradient $(\theta-\theta_0)/\epsilon^2 \to \pm\infty$: it
+#   does point the right way but explodes, and for truly disjoint supports it is infinite everywhere except at
+#   $\theta=\theta_0$.
+# - **JS** $\to \log 2$ for every $\theta\ne\theta_0$ (the distributions are essentially disjoint, so $m$ is
+#   half of each), and $\partial JS/\partial\theta\to0$: a flat plateau with no signal about which way to move
+#   (vanishing gradients of the original GAN).
+# - **$W_1$** $= |\theta-\theta_0|$ for every $\epsilon$: continuous, it shrinks as the generator gets closer, and
+#   its gradient is $\pm1$, pointing towards $\theta_0$ with a constant, usable size no matter how concentrated
+#   the distributions are.
+# So KL and JS are useless (infinite or constant) for distributions on low-dimensional, non-overlapping
+# supports, which is the typical situation for images, while $W_1$ metrises closeness of distributions and
+# gives a gradient everywhere: the motivation of the Wasserstein GAN.
+# Marking: KL (2), JS value and gradient (2), W1 value and gradient and the conclusion (2).

@@ -1,0 +1,203 @@
+# %% [markdown]
+# # Part I: Analysis (40 points)
+#
+# Throughout, for a convex $f:(0,\infty)\to\mathbb R$ with $f(1)=0$, the $f$-divergence is
+# $D_f(p\,\|\,q) = \mathbb E_{x\sim q}\big[f\big(p(x)/q(x)\big)\big]$, and the convex conjugate
+# is $f^*(t) = \sup_{u>0}\,\big(tu - f(u)\big)$. The result from lecture we rely on: for any
+# such $f$,
+#
+# $$D_f(p\,\|\,q) \;=\; \sup_{T:\mathcal X\to\mathbb R}\; \mathbb E_{x\sim p}[T(x)] - \mathbb E_{x\sim q}\big[f^*(T(x))\big],$$
+#
+# and the supremum is reached at $T^*(x) = f'\big(p(x)/q(x)\big)$.
+#
+# ## P1 (10 points): the KL divergence as a supremum
+#
+# Maximum likelihood was hard for push-forward models because their likelihood is not
+# available. An $f$-GAN side-steps this: it estimates a divergence through a critic that
+# only needs samples. Here you show that the KL divergence (whose minimisation is maximum
+# likelihood) has such a form:
+#
+# $$D(p\,\|\,q) \;=\; 1 + \sup_{d:\mathcal X\to(0,\infty)}\Big(\mathbb E_{x\sim p}\log d(x) - \mathbb E_{x\sim q}\, d(x)\Big).$$
+#
+# **Suggested route.** Take $f(u) = u\log u$, compute $f^*$, and substitute $T(x) = 1 + \log d(x)$.
+
+# %% [markdown]
+# ### P1(a) (5 points, written)
+# Prove the identity above. State $f^*$, show where the constant $1$ comes from, and say
+# which critic $d^*$ attains the supremum.
+
+# %% [markdown] kind="written" grade_id="p1_proof" points=5
+# With $f(u) = u\log u$, $D_f(p\|q) = \mathbb E_q[\tfrac pq\log\tfrac pq] = \int p\log\frac pq = D(p\|q)$.
+# Conjugate: $g(u) = tu - u\log u$ is concave with $g'(u) = t - \log u - 1 = 0$ at $u = e^{t-1}$, so
+# $f^*(t) = te^{t-1} - e^{t-1}(t-1) = e^{t-1}$.
+# By the variational formula, $D(p\|q) = \sup_T \mathbb E_p[T] - \mathbb E_q[e^{T-1}]$.
+# Every real function $T$ can be written $T = 1 + \log d$ with $d = e^{T-1} > 0$ (a bijection
+# between real-valued $T$ and positive $d$), and then $e^{T-1} = d$, so
+# $D(p\|q) = \sup_{d>0} \mathbb E_p[1 + \log d] - \mathbb E_q[d] = 1 + \sup_d \mathbb E_p\log d - \mathbb E_q d$.
+# The optimum $T^* = f'(p/q) = 1 + \log(p/q)$ gives $d^* = p/q$; check: $1 + \mathbb E_p\log\frac pq - \mathbb E_q\frac pq = 1 + D(p\|q) - 1$.
+# Grading: conjugate (2), change of variables incl. that it covers all $T$ (2), optimum (1).
+
+# %% [markdown]
+# ### P1(b) (2 points, auto-graded): the conjugate, in sympy
+# Set `f_star_kl` to $f^*(t)$ for $f(u) = u\log u$, as a sympy expression in the symbol `t`
+# defined below (you may let sympy do the calculus: differentiate, solve, substitute).
+
+# %% locked=true grade_id="symbols"
+t = sp.Symbol("t", real=True)        # argument of the conjugate for P1
+s = sp.Symbol("s", negative=True)    # argument of the conjugate for P2 (it is finite only for s < 0)
+u = sp.Symbol("u", positive=True)    # the density ratio p/q
+
+# %% kind="answer" grade_id="p1_conjugate" check_output=true
+# f_star_kl = a sympy expression in t
+### BEGIN SOLUTION
+_crit = sp.solve(sp.diff(t * u - u * sp.log(u), u), u)[0]
+f_star_kl = sp.simplify((t * u - u * sp.log(u)).subs(u, _crit))
+### END SOLUTION
+print("f_star_kl =", f_star_kl)
+
+# %% kind="tests" grade_id="p1_conjugate_tests" points=2
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+@points(0.25)
+def test_is_an_expression_in_t():
+    checks.assert_sympy_expr(f_star_kl, "f_star_kl", symbols=[t])
+
+@points(0.5)
+def test_value_at_t_equal_to_one():
+    value = sp.sympify(f_star_kl).subs(t, 1)
+    assert not value.free_symbols, \
+        (f"expected a number at t = 1, found {value}: f_star_kl still contains "
+         f"{sorted(map(str, value.free_symbols))} (substitute the maximising u back into t*u - f(u))")
+    got = complex(sp.N(value))
+    hint = ""
+    if abs(got - math.e) < 1e-9:
+        hint = ": that is exp(t) at t = 1; d/du (u log u) = log u + 1, so the maximiser is u = exp(t - 1)"
+    elif abs(got) < 1e-9:
+        hint = ": that is f(1) = 1 log 1, the function itself rather than its conjugate sup_u (t u - f(u))"
+    assert abs(got - 1) < 1e-9, \
+        f"expected f*(1) = sup_u (u - u log u) = 1 (reached at u = 1), found {got.real:.6g}{hint}"
+
+### BEGIN HIDDEN TESTS
+@points(0.75)
+def test_equals_the_convex_conjugate():
+    checks.assert_sympy_equal(f_star_kl, sp.exp(t - 1), "f_star_kl")
+
+@points(0.5)
+def test_turns_one_plus_log_d_into_d():
+    d = sp.Symbol("d", positive=True)
+    value = sp.simplify(f_star_kl.subs(t, 1 + sp.log(d)))
+    assert checks.sympy_equivalent(value, d), "f_star_kl(1 + log d) should simplify to d, as the proof uses"
+### END HIDDEN TESTS
+
+run_tests(points=2, hidden=1.25)
+
+
+# %% [markdown]
+# ### P1(c) (3 points, auto-graded): the objective and its optimal critic
+# Implement the quantity inside the supremum, estimated from samples, and the optimal
+# critic $d^*$. We will check on two 1-D Gaussians that the estimate at $d^*$ matches the
+# closed-form KL within Monte-Carlo error, and that other critics score lower.
+
+# %% kind="answer" grade_id="p1_objective"
+def kl_objective(d, x_p, x_q):
+    """Monte-Carlo estimate of 1 + E_p[log d(x)] - E_q[d(x)].
+
+    d: callable, float64 tensor (N,) -> positive float64 tensor (N,).
+    x_p: float64 tensor (N,), samples of p.  x_q: float64 tensor (M,), samples of q.
+    Returns a 0-d float64 tensor.
+    """
+    ### BEGIN SOLUTION
+    return 1.0 + torch.log(d(x_p)).mean() - d(x_q).mean()
+    ### END SOLUTION
+
+
+def kl_optimal_critic(log_p, log_q):
+    """The maximising critic d* of kl_objective.
+
+    log_p, log_q: callables, float64 tensor (N,) -> log-densities, float64 tensor (N,).
+    Returns a callable d_star: float64 tensor (N,) -> positive float64 tensor (N,).
+    """
+    ### BEGIN SOLUTION
+    return lambda x: torch.exp(log_p(x) - log_q(x))
+    ### END SOLUTION
+
+
+# %% kind="tests" grade_id="p1_objective_tests" points=3
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+@points(0.25)
+def test_constant_critic_gives_zero():
+    x = torch.randn(100, dtype=torch.float64)
+    value = kl_objective(lambda v: torch.ones_like(v), x, x)
+    checks.assert_tensor(value, "kl_objective(...)", shape=())
+    got = float(value)
+    hint = ""
+    if abs(got + 1) < 1e-9:
+        hint = ": the constant 1 is missing"
+    elif abs(got + 99) < 1e-6:
+        hint = ": that is a sum over the 100 samples; the expectations are means"
+    assert abs(got) < 1e-9, f"with d = 1 expected 1 + E_p[log 1] - E_q[1] = 0, found {got:.6g}{hint}"
+
+@points(0.5)
+def test_value_on_two_points():
+    x_p = torch.tensor([0.0, 1.0], dtype=torch.float64)
+    x_q = torch.tensor([0.0, 0.0], dtype=torch.float64)
+    got = float(kl_objective(torch.exp, x_p, x_q))
+    want = 1 + 0.5 - 1.0
+    hint = ""
+    if abs(got - (1 + 0.0 - (1 + math.e) / 2)) < 1e-9:
+        hint = ": p and q are swapped (log d is averaged over the samples of p, d over those of q)"
+    elif abs(got - (want - 1)) < 1e-9:
+        hint = ": the constant 1 is missing"
+    elif abs(got - (1 + 1.0 - 2.0)) < 1e-9:
+        hint = ": that uses sums; the expectations are means"
+    assert abs(got - want) < 1e-9, \
+        (f"for d = exp, x_p = [0, 1], x_q = [0, 0] expected 1 + mean(x_p) - mean(exp(x_q)) = {want:g}, "
+         f"found {got:.6g}{hint}")
+
+@points(0.25)
+def test_optimal_critic_is_one_when_p_equals_q():
+    p = torch.distributions.Normal(torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64))
+    out = kl_optimal_critic(p.log_prob, p.log_prob)(torch.linspace(-2, 2, 5, dtype=torch.float64))
+    checks.assert_tensor(out, "d_star(x)", shape=(5,))
+    hint = ": d* is the density ratio itself, not its log" if bool((out.abs() < 1e-9).all()) else ""
+    assert bool(((out - 1).abs() < 1e-9).all()), \
+        f"when p = q the optimal critic is 1 everywhere; found {[round(float(v), 4) for v in out]}{hint}"
+
+### BEGIN HIDDEN TESTS
+def _gaussians():
+    f64 = dict(dtype=torch.float64)
+    p = torch.distributions.Normal(torch.tensor(0.0, **f64), torch.tensor(1.0, **f64))
+    q = torch.distributions.Normal(torch.tensor(0.5, **f64), torch.tensor(1.2, **f64))
+    return p, q
+
+def _kl_closed_form(p, q):
+    return float(torch.distributions.kl_divergence(p, q))
+
+@points(1.25)
+def test_objective_at_optimum_matches_closed_form_kl():
+    p, q = _gaussians()
+    x_p, x_q = p.sample((100_000,)), q.sample((100_000,))
+    d_star = kl_optimal_critic(p.log_prob, q.log_prob)
+    value = float(kl_objective(d_star, x_p, x_q))
+    se = math.sqrt(float(torch.log(d_star(x_p)).var()) / len(x_p) + float(d_star(x_q).var()) / len(x_q))
+    assert math.isfinite(value), "the objective at d* is not finite"
+    assert abs(value - _kl_closed_form(p, q)) < 5 * se + 1e-3, \
+        "at d* the objective does not match D(p||q) of two Gaussians within Monte-Carlo error"
+
+@points(0.75)
+def test_other_critics_score_lower():
+    p, q = _gaussians()
+    x_p, x_q = p.sample((100_000,)), q.sample((100_000,))
+    d_star = kl_optimal_critic(p.log_prob, q.log_prob)
+    best = float(kl_objective(d_star, x_p, x_q))
+    others = [lambda x: 1.5 * d_star(x), lambda x: 0.6 * d_star(x),
+              lambda x: d_star(x) * torch.exp(0.3 * x), lambda x: torch.ones_like(x)]
+    for k, d in enumerate(others):
+        assert float(kl_objective(d, x_p, x_q)) < best, \
+            f"a perturbed critic (number {k}) scores at least as high as d*: check the objective and d*"
+### END HIDDEN TESTS
+
+run_tests(points=3, hidden=2)

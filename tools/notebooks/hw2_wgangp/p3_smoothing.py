@@ -1,0 +1,173 @@
+# %% [markdown]
+# ## P3 (10 points): smoothing moves a distribution by at most $\sigma\sqrt d$
+#
+# Let $p$ be a density on $\mathbb R^d$ and $p_\sigma$ the density of $y = x + \varepsilon$ with
+# $x\sim p$ and, independently, $\varepsilon\sim\mathcal N(0,\sigma^2 I_d)$. With
+# $W_1(p,q) = \inf_{\pi\in\Pi(p,q)}\mathbb E_{(x,y)\sim\pi}\|x-y\|_2$ over all couplings
+# $\pi$ of $p$ and $q$:
+#
+# ### P3(a) (5 points, written)
+# Show that $W_1(p, p_\sigma) \le \sigma\sqrt d$. Then explain in two or three sentences why the
+# experiment in P3(b) compares the points $x_i$ with the *same* points moved, $x_i+\varepsilon_i$,
+# instead of with an independent sample of $p_\sigma$.
+
+# %% [markdown] kind="written" grade_id="p3_proof" points=5
+# The joint law of $(x, x+\varepsilon)$ is a coupling of $p$ and $p_\sigma$ (first marginal $p$; second the law of
+# $x+\varepsilon$, i.e. $p_\sigma$). So $W_1 \le \mathbb E\|x - (x+\varepsilon)\| = \mathbb E\|\varepsilon\|$.
+# By Jensen (or Cauchy-Schwarz), $\mathbb E\|\varepsilon\| \le \sqrt{\mathbb E\|\varepsilon\|^2} = \sqrt{d\sigma^2} = \sigma\sqrt d$.
+# (The inequality is strict: $\mathbb E\|\varepsilon\| = \sigma\sqrt2\,\Gamma(\frac{d+1}2)/\Gamma(\frac d2)$, and the
+# ratio $\mathbb E\|\varepsilon\|/(\sigma\sqrt d)$ rises towards 1 as $d$ grows.)
+# Pairing: the empirical OT cost between two *independent* samples of size $n$ is biased upwards by the sampling
+# distance between empirical measures. For laws with enough moments that distance decays like $n^{-1/2}$ when
+# $d = 1$, at most like $n^{-1/2}\log n$ when $d = 2$ (for the uniform law on a square its exact order is
+# $\sqrt{\log n / n}$), and like $n^{-1/d}$ when $d \ge 3$ (Fournier and Guillin, 2015). That bias would swamp
+# the quantity of interest (even $W_1(\hat p_n, \hat p'_n) > 0$ for two samples of the same $p$). With paired points the identity coupling is
+# feasible for the two empirical measures, so the exact EMD is a true lower bound on its cost, as in the proof.
+# Grading: coupling (2), Jensen (2), pairing argument (1).
+
+# %% [markdown]
+# ### P3(b) (5 points, auto-graded): exact transport versus the identity coupling
+# Given $n$ points $x_i$ (rows of `x`) and noise vectors $\varepsilon_i$ (rows of `eps`), put
+# $y_i = x_i + \varepsilon_i$ and return two numbers:
+#
+# * the **exact** optimal-transport cost (EMD) between the uniform empirical measures on
+#   $\{x_i\}$ and $\{y_i\}$ with Euclidean ground cost $\|x_i - y_j\|_2$, computed with POT
+#   (`ot.dist`, `ot.emd2`; mind which metric `ot.dist` uses by default), and
+# * the cost of the identity coupling $x_i \leftrightarrow y_i$, $\frac1n\sum_i\|\varepsilon_i\|_2$.
+#
+# The checks verify EMD $\le$ identity cost, and that the identity cost behaves as the
+# proof says: below $\sigma\sqrt d$, by the amount Jensen's inequality predicts.
+
+# %% kind="answer" grade_id="p3_costs"
+def smoothing_costs(x, eps):
+    """Exact EMD and identity-coupling cost between {x_i} and {x_i + eps_i}.
+
+    x, eps: float64 numpy arrays (n, d).
+    Returns (emd, identity_cost): two Python floats.
+    """
+    ### BEGIN SOLUTION
+    y = x + eps
+    n = x.shape[0]
+    w = np.full(n, 1.0 / n)
+    emd = ot.emd2(w, w, ot.dist(x, y, metric="euclidean"))
+    identity_cost = np.linalg.norm(eps, axis=1).mean()
+    return float(emd), float(identity_cost)
+    ### END SOLUTION
+
+
+# %% kind="tests" grade_id="p3_costs_tests" points=5
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+def _two_points():
+    # x_1 = (0, 0) moves by (3, 4), x_2 = (3, 0) moves by (-3, 0): y = {(3, 4), (0, 0)}
+    x = np.array([[0.0, 0.0], [3.0, 0.0]])
+    return x, np.array([[3.0, 4.0], [-3.0, 0.0]])
+
+@points(0.5)
+def test_returns_two_floats_and_zero_without_noise():
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    out = smoothing_costs(x, np.zeros_like(x))
+    assert isinstance(out, tuple) and len(out) == 2, \
+        f"expected a tuple (emd, identity_cost), found {type(out).__name__} {out!r:.80}"
+    assert all(isinstance(v, float) for v in out), \
+        f"expected two Python floats, found {[type(v).__name__ for v in out]} (wrap them with float(...))"
+    checks.assert_close(np.array(out), np.zeros(2), atol=1e-6, name="costs with eps = 0", reveal=True)
+
+@points(0.5)
+def test_emd_on_two_points():
+    emd, ident = smoothing_costs(*_two_points())
+    hint = ""
+    if abs(emd - 8.0) < 1e-6:
+        hint = (": that is the squared Euclidean cost, ot.dist's default metric; "
+                "pass metric='euclidean'")
+    elif abs(emd - 4.0) < 1e-6:
+        hint = ": that is the identity-coupling cost; return (emd, identity_cost) in this order"
+    assert abs(emd - 2.0) < 1e-6, \
+        (f"expected an EMD of 2 (send x_1 to y_2 at cost 0 and x_2 to y_1 at cost 4, each with mass 1/2), "
+         f"found {emd:.6g}{hint}")
+
+@points(0.5)
+def test_identity_cost_on_two_points():
+    emd, ident = smoothing_costs(*_two_points())
+    hint = ""
+    if abs(ident - math.sqrt(17.0)) < 1e-6:
+        hint = ": that is the root-mean-square length; the identity coupling costs the mean length"
+    elif abs(ident - 8.0) < 1e-6:
+        hint = ": that is the sum of the lengths; the empirical measures put mass 1/n on each point"
+    elif abs(ident - 2.0) < 1e-6:
+        hint = ": that is the EMD; return (emd, identity_cost) in this order"
+    assert abs(ident - 4.0) < 1e-6, \
+        f"expected an identity-coupling cost of (||(3, 4)|| + ||(-3, 0)||) / 2 = 4, found {ident:.6g}{hint}"
+
+### BEGIN HIDDEN TESTS
+def _p_sample(rng, n, d):
+    # a lumpy, non-Gaussian p: a two-component mixture with a uniform factor
+    centres = np.where(rng.random((n, 1)) < 0.3, -2.0, 1.5)
+    return centres + rng.uniform(-0.5, 0.5, size=(n, d))
+
+@points(1.5)
+def test_emd_is_exact_and_below_identity_cost():
+    rng = np.random.default_rng(1)
+    sigma = 0.7
+    for d in range(1, 6):
+        x = _p_sample(rng, 150, d)
+        eps = sigma * rng.normal(size=(150, d))
+        emd, ident = smoothing_costs(x, eps)
+        w = np.full(150, 1 / 150)
+        cost = np.linalg.norm(x[:, None, :] - (x + eps)[None, :, :], axis=-1)
+        assert abs(emd - checks.discrete_w1(w, w, cost)) < 1e-6, \
+            f"d={d}: the EMD is not the exact optimal transport cost with Euclidean ground cost"
+        assert emd <= np.linalg.norm(eps, axis=1).mean() + 1e-9, f"d={d}: the EMD exceeds the cost of a feasible coupling"
+
+@points(0.75)
+def test_identity_cost_is_the_mean_length_of_the_moves():
+    rng = np.random.default_rng(1)
+    for d in range(1, 6):
+        x = _p_sample(rng, 150, d)
+        eps = 0.7 * rng.normal(size=(150, d))
+        _, ident = smoothing_costs(x, eps)
+        assert abs(ident - np.linalg.norm(eps, axis=1).mean()) < 1e-9, \
+            f"d={d}: the identity-coupling cost is not the mean Euclidean length of the moves"
+
+@points(1.25)
+def test_identity_cost_obeys_jensen():
+    rng = np.random.default_rng(2)
+    sigma = 1.3
+    for d in range(1, 6):
+        x = _p_sample(rng, 300, d)
+        eps = sigma * rng.normal(size=(300, d))
+        _, ident = smoothing_costs(x, eps)
+        mean_norm = sigma * math.sqrt(2) * math.exp(math.lgamma((d + 1) / 2) - math.lgamma(d / 2))
+        spread = sigma * math.sqrt(d - (mean_norm / sigma) ** 2) / math.sqrt(300)
+        assert ident < sigma * math.sqrt(d) + 3 * spread, f"d={d}: the identity cost is above sigma*sqrt(d)"
+        assert abs(ident - mean_norm) < 4 * spread, \
+            f"d={d}: the identity cost is not close to E||eps||, which sits below sigma*sqrt(d) by Jensen's gap"
+### END HIDDEN TESTS
+
+run_tests(points=5, hidden=3.5)
+
+# %% [markdown]
+# The cell below runs your function for $d = 1,\dots,5$ on a lumpy two-cluster $p$ and plots
+# the EMD, the identity cost and the bound. Expect EMD $<$ identity cost $< \sigma\sqrt d$,
+# with the ratio identity$/(\sigma\sqrt d)$ rising towards 1 as $d$ grows.
+
+# %% locked=true grade_id="p3_demo" uses_answers=true
+if not runtime.is_grading():
+    import matplotlib.pyplot as plt
+    rng = np.random.default_rng(0)
+    sigma, n = 1.0, runtime.pick(full=1000, fast=200)
+    rows = []
+    for d in range(1, 6):
+        x = np.where(rng.random((n, 1)) < 0.3, -2.0, 1.5) + rng.uniform(-0.5, 0.5, size=(n, d))
+        emd, ident = smoothing_costs(x, sigma * rng.normal(size=(n, d)))
+        rows.append((d, emd, ident, sigma * math.sqrt(d)))
+        print(f"d={d}: EMD={emd:.3f}  identity={ident:.3f}  sigma*sqrt(d)={sigma * math.sqrt(d):.3f}")
+    rows = np.array(rows)
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for k, label in [(1, "exact EMD"), (2, "identity coupling"), (3, r"$\sigma\sqrt{d}$")]:
+        ax.plot(rows[:, 0], rows[:, k], marker="o", label=label)
+    ax.set_xticks(range(1, 6)); ax.set_xlabel("dimension d"); ax.set_ylabel("transport cost"); ax.legend(); ax.grid(alpha=0.3)
+    fig.tight_layout()
+    import os; os.makedirs("figures", exist_ok=True)
+    fig.savefig("figures/p3_smoothing.png", dpi=100)

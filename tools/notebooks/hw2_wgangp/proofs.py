@@ -1,0 +1,371 @@
+"""hw2_wgangp's proofs and the constants its tests and benchmarks read (tests/test_proofs.py -k hw2).
+
+Each Mutant names the answer cell it replaces and what it still earns in each test cell, or which
+cells it passes; the statements, solutions and tests are the percent files beside this module.
+"""
+from pathlib import Path
+
+from dgmlab.authoring import fixture_copier
+
+from dgmlab.grading.proofs import Mutant
+
+HW = "hw2_wgangp"
+# P5's graded file: 100 samples of the trained MNIST generator, written by the training cell in full mode.
+SAMPLES_FILE = "p5_mnist_samples_100.pt"
+
+
+# ---------------------------------------------------------------------- proofs
+# A wrong answer is the reference answer with its mistake made by edits=[(old, new)]: each old found exactly once in
+# the answer cell (solution markers dropped), so a fix to a solution reaches its mutants. A correct variant that is
+# the reference with a harmless change is an edit too. source= stays only for a genuinely different implementation
+# a student might write (most correct variants: they prove the tests accept another way of writing the answer) and
+# for wholesale rewrites, where an edit would replace the whole body.
+#
+# Every graded cell gives points per test, so a wrong answer names in earns= the points it still gets there:
+# those of the tests its mistake leaves passing (tests/test_proofs.py checks the exact number). The blank stubs
+# earn 0 and the correct variants every point (passes=).
+_C1, _O1, _C2, _O2 = "p1_conjugate_tests", "p1_objective_tests", "p2_conjugate_tests", "p2_objective_tests"
+_GP_T, _LOSS_T, _OPT_T = "p5_gradient_penalty_tests", "p5_losses_tests", "p5_optimizers_tests"
+_CS_T, _GS_T, _SCHED_T = "p5_critic_step_tests", "p5_generator_step_tests", "p6_schedule_tests"
+_GEN_T = ["p6_generator_tests"]
+_CRI_T = ["p6_critic_tests"]
+
+_KL_CONJUGATE = "f_star_kl = sp.simplify((t * u - u * sp.log(u)).subs(u, _crit))"
+_RKL_CONJUGATE = "f_star_rkl = -1 - sp.log(-s)"
+_GP_EPS = "torch.rand(x_real.shape[0], *([1] * (x_real.dim() - 1)), device=x_real.device)"
+_GP_HAT = "(eps * x_real + (1 - eps) * x_fake).detach()"
+_GP_NORM = "((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()"
+_CRITIC_LOSS = "critic(x_fake).mean() - critic(x_real).mean()"
+_PENALTY = " + lam * gradient_penalty(critic, x_real, x_fake)"
+_BN_FIRST, _BN_MORE = "ResidualBlock(capacity, stride=4, batchnorm=False)", "ResidualBlock(capacity, batchnorm=False)"
+_BN_ON = [(_BN_FIRST, _BN_FIRST.replace("False", "True")), (_BN_MORE, _BN_MORE.replace("False", "True"))]
+_HEAD = "self.head = nn.Linear(capacity, 1)"
+_SEED_MAP, _SEED_VIEW, _PIXEL_BIAS = "capacity * 8 * 8", "self.capacity, 8, 8)", "torch.zeros(3, 32, 32)"
+
+
+def _betas_dropped(net):
+    return (f"{net}.parameters(), lr=lr, betas=(0.0, 0.9)", f"{net}.parameters(), lr=lr")
+
+
+def _lr_typed(net):
+    return (f"{net}.parameters(), lr=lr", f"{net}.parameters(), lr=3e-4")
+
+
+MUTANTS = [
+    # P1
+    Mutant("p1_conjugate", "conjugate off by one: exp(t)", edits=[(_KL_CONJUGATE, "f_star_kl = sp.exp(t)")],
+           earns={_C1: 0.25}),
+    Mutant("p1_conjugate", "f itself instead of its conjugate", edits=[(_KL_CONJUGATE, "f_star_kl = t * sp.log(t)")],
+           earns={_C1: 0.25}),
+    Mutant("p1_conjugate", "maximiser u not substituted back", edits=[
+        (_KL_CONJUGATE, "f_star_kl = sp.simplify(t * u - u * sp.log(u))")], earns={_C1: 0}),
+    Mutant("p1_conjugate", "correct variant: written out", "f_star_kl = sp.exp(t) / sp.E",
+           passes=["p1_conjugate_tests"]),
+    Mutant("p1_objective", "missing the constant 1", edits=[
+        ("return 1.0 + torch.log(d(x_p))", "return torch.log(d(x_p))")], earns={_O1: 1}),
+    Mutant("p1_objective", "optimal critic inverted (q/p)", edits=[
+        ("torch.exp(log_p(x) - log_q(x))", "torch.exp(log_q(x) - log_p(x))")], earns={_O1: 1}),
+    Mutant("p1_objective", "expectations swapped between p and q", edits=[
+        ("torch.log(d(x_p)).mean() - d(x_q).mean()", "torch.log(d(x_q)).mean() - d(x_p).mean()")], earns={_O1: 0.5}),
+    Mutant("p1_objective", "sum instead of mean", edits=[
+        ("torch.log(d(x_p)).mean() - d(x_q).mean()", "torch.log(d(x_p)).sum() - d(x_q).sum()")], earns={_O1: 1}),
+    Mutant("p1_objective", "log-ratio as the critic (log p/q instead of p/q)", edits=[
+        ("lambda x: torch.exp(log_p(x) - log_q(x))", "lambda x: log_p(x) - log_q(x)")], earns={_O1: 0.75}),
+    Mutant("p1_objective", "correct variant: sums divided by counts", '''
+def kl_objective(d, x_p, x_q):
+    return 1 + torch.sum(torch.log(d(x_p))) / len(x_p) - torch.sum(d(x_q)) / len(x_q)
+
+def kl_optimal_critic(log_p, log_q):
+    def d_star(x):
+        return log_p(x).exp() / log_q(x).exp()
+    return d_star
+''', passes=["p1_objective_tests"]),
+    # P2
+    Mutant("p2_conjugate", "sign slip: -1 + log(-s)", edits=[(_RKL_CONJUGATE, "f_star_rkl = -1 + sp.log(-s)")],
+           earns={_C2: 0.25}),
+    Mutant("p2_conjugate", "dropped the constant", edits=[(_RKL_CONJUGATE, "f_star_rkl = -sp.log(-s)")],
+           earns={_C2: 0.25}),
+    Mutant("p2_conjugate", "domain ignored: log(s) of a negative s", edits=[
+        (_RKL_CONJUGATE, "f_star_rkl = -1 - sp.log(s)")], earns={_C2: 0.25}),
+    Mutant("p2_conjugate", "correct variant: log(-1/s) - 1", edits=[
+        (_RKL_CONJUGATE, "f_star_rkl = sp.log(-1 / s) - 1")], passes=["p2_conjugate_tests"]),
+    Mutant("p2_objective", "optimal critic p/q instead of -q/p", edits=[
+        ("-torch.exp(log_q(x) - log_p(x))", "-torch.exp(log_p(x) - log_q(x))")], earns={_O2: 1}),
+    Mutant("p2_objective", "log d instead of log(-d)", edits=[("torch.log(-d(x_q))", "torch.log(d(x_q))")],
+           earns={_O2: 0.25}),
+    Mutant("p2_objective", "missing the constant 1", edits=[("return 1.0 + d(x_p)", "return d(x_p)")],
+           earns={_O2: 1}),
+    Mutant("p2_objective", "expectations swapped between p and q", edits=[
+        ("d(x_p).mean() + torch.log(-d(x_q))", "d(x_q).mean() + torch.log(-d(x_p))")], earns={_O2: 0.5}),
+    Mutant("p2_objective", "correct variant: log-ratio written out", '''
+def rkl_objective(d, x_p, x_q):
+    return 1 + torch.mean(d(x_p)) + torch.mean(torch.log(torch.abs(d(x_q))))
+
+def rkl_optimal_critic(log_p, log_q):
+    return lambda x: -(log_q(x).exp() / log_p(x).exp())
+''', passes=["p2_objective_tests"]),
+    # P3
+    Mutant("p3_costs", "squared Euclidean ground cost (ot.dist default)", edits=[
+        ('ot.dist(x, y, metric="euclidean")', "ot.dist(x, y)")], earns={"p3_costs_tests": 3}),
+    Mutant("p3_costs", "identity cost as root-mean-square (skips Jensen)", edits=[
+        ("np.linalg.norm(eps, axis=1).mean()", "np.sqrt((eps ** 2).sum(1).mean())")], earns={"p3_costs_tests": 2.5}),
+    Mutant("p3_costs", "identity cost summed instead of averaged", edits=[
+        ("np.linalg.norm(eps, axis=1).mean()", "np.linalg.norm(eps, axis=1).sum()")], earns={"p3_costs_tests": 2.5}),
+    Mutant("p3_costs", "the two costs returned in the wrong order", edits=[
+        ("return float(emd), float(identity_cost)", "return float(identity_cost), float(emd)")],
+        earns={"p3_costs_tests": 0.5}),
+    Mutant("p3_costs", "entropic OT (Sinkhorn) instead of the exact EMD", edits=[
+        ("emd = ot.emd2(w, w, ", "emd = ot.sinkhorn2(w, w, "), ('metric="euclidean"))', 'metric="euclidean"), 0.05)')],
+        earns={"p3_costs_tests": 3}),  # the entropic blur shows even without noise
+    Mutant("p3_costs", "correct variant: scipy cdist and empty weights", '''
+from scipy.spatial.distance import cdist
+def smoothing_costs(x, eps):
+    M = cdist(x, x + eps)
+    return float(ot.emd2([], [], M)), float(np.sqrt((eps ** 2).sum(axis=1)).mean())
+''', passes=["p3_costs_tests"]),
+    # P4
+    Mutant("p4_linprog", "LP with wrong marginal constraints (row sums only)", edits=[
+        ("A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([p, q])", "A_eq=rows, b_eq=p")],
+        earns={"p4_linprog_tests": 0.25}),
+    Mutant("p4_linprog", "LP with marginals swapped (kron order mixed up)", edits=[
+        ("rows = np.kron(np.eye(n), np.ones((1, n)))", "rows = np.kron(np.ones((1, n)), np.eye(n))"),
+        ("cols = np.kron(np.ones((1, n)), np.eye(n))", "cols = np.kron(np.eye(n), np.ones((1, n)))")],
+        earns={"p4_linprog_tests": 0.25}),
+    Mutant("p4_linprog", "LP with inequality marginals (<=)", edits=[
+        ("A_eq=np.vstack([rows, cols]), b_eq=", "A_ub=np.vstack([rows, cols]), b_ub=")],
+        earns={"p4_linprog_tests": 0.25}),
+    Mutant("p4_linprog", "plan returned flat (n*n,) instead of n x n", edits=[("res.x.reshape(n, n)", "res.x")],
+           earns={"p4_linprog_tests": 0.75}),
+    Mutant("p4_linprog", "correct variant: loops and column-major flattening", '''
+def w1_linprog(p, q, C):
+    n = len(p)
+    A = np.zeros((2 * n, n * n))
+    for i in range(n):
+        for j in range(n):
+            k = j * n + i          # column-major index of pi[i, j]
+            A[i, k] = 1.0
+            A[n + j, k] = 1.0
+    res = linprog(C.reshape(-1, order="F"), A_eq=A, b_eq=np.concatenate([p, q]), method="highs-ds")
+    return float(res.fun), res.x.reshape(n, n, order="F")
+''', passes=["p4_linprog_tests"]),
+    Mutant("p4_glue", "no zero handling in 1/r", edits=[
+        ("    inv = np.zeros_like(r)\n    inv[r > 0] = 1.0 / r[r > 0]\n    return pi_p @ np.diag(inv) @ pi_q",
+         '    with np.errstate(divide="ignore", invalid="ignore"):\n        return pi_p @ np.diag(1.0 / r) @ pi_q')],
+        earns={"p4_glue_tests": 1.5}),
+    Mutant("p4_glue", "forgot diag(1/r)", edits=[("pi_p @ np.diag(inv) @ pi_q", "pi_p @ pi_q")],
+           earns={"p4_glue_tests": 0}),
+    Mutant("p4_glue", "diag(r) instead of diag(1/r)", edits=[("np.diag(inv)", "np.diag(r)")],
+           earns={"p4_glue_tests": 0}),
+    Mutant("p4_glue", "correct variant: np.divide with where", '''
+def glue_couplings(pi_p, pi_q, r):
+    scaled = np.divide(pi_p, r[None, :], out=np.zeros_like(pi_p), where=r[None, :] > 0)
+    return scaled @ pi_q
+''', passes=["p4_glue_tests"]),
+    # P5 critic
+    Mutant("p5_critic", "BatchNorm left in the critic", edits=_BN_ON, earns={"p5_critic_tests": 3}),
+    Mutant("p5_critic", "BatchNorm after the embedding", edits=[
+        (_HEAD, _HEAD + "\n        self.norm = nn.BatchNorm2d(capacity)"),
+        ("F.relu(self.embed(x))", "F.relu(self.norm(self.embed(x)))")], earns={"p5_critic_tests": 3}),
+    Mutant("p5_critic", "no stride-4 block", edits=[("stride=4, ", "")], earns={"p5_critic_tests": 5.25}),
+    Mutant("p5_critic", "only two blocks after the stride-4 block", edits=[("range(3)", "range(2)")],
+           earns={"p5_critic_tests": 5.25}),
+    Mutant("p5_critic", "scores of shape (N, 1)", edits=[(".squeeze(1)", "")], earns={"p5_critic_tests": 5.5}),
+    Mutant("p5_critic", "a layer defined but never used", edits=[
+        (_HEAD, _HEAD + "\n        self.hidden = nn.Linear(capacity, capacity)")], earns={"p5_critic_tests": 5}),
+    Mutant("p5_critic", "correct variant: leaky ReLU embedding, mean pooling", edits=[
+        ("F.relu(self.embed(x))", "F.leaky_relu(self.embed(x))"), ("h.sum(dim=(2, 3))", "h.mean(dim=(2, 3))")],
+        passes=["p5_critic_tests"]),
+    # P5 gradient penalty
+    Mutant("p5_gradient_penalty", "penalty on real instead of interpolated points", edits=[
+        (_GP_HAT, "x_real.detach().clone()")], earns={_GP_T: 3.5}),
+    Mutant("p5_gradient_penalty", "penalty on fake points only", edits=[(_GP_HAT, "x_fake.detach().clone()")],
+           earns={_GP_T: 3.5}),
+    Mutant("p5_gradient_penalty", "detached interpolates: gradient without create_graph", edits=[
+        ("create_graph=True", "create_graph=False")], earns={_GP_T: 5.5}),
+    Mutant("p5_gradient_penalty", "detached interpolates: gradient norm detached", edits=[
+        ("grad.flatten(1)", "grad.detach().flatten(1)")], earns={_GP_T: 5.5}),
+    Mutant("p5_gradient_penalty", "one epsilon for the whole batch", edits=[
+        (_GP_EPS, "torch.rand((), device=x_real.device)")], earns={_GP_T: 3.5}),
+    Mutant("p5_gradient_penalty", "norm over the wrong axis", edits=[("grad.flatten(1).norm(", "grad.norm(")],
+           earns={_GP_T: 0.5}),
+    Mutant("p5_gradient_penalty", "lambda folded into the penalty", edits=[(_GP_NORM, "10.0 * " + _GP_NORM)],
+           earns={_GP_T: 1}),
+    Mutant("p5_gradient_penalty", "eps one dimension short (N, 1, 1): x_hat broadcasts to (N, N, H, W)", edits=[
+        ("*([1] * (x_real.dim() - 1))", "1, 1")], earns={_GP_T: 0}),
+    Mutant("p5_gradient_penalty", "x_fake dropped from the interpolate (x_hat = eps * x_real)", edits=[
+        (" + (1 - eps) * x_fake", "")], earns={_GP_T: 3.5}),
+    Mutant("p5_gradient_penalty", "sign slip in the interpolate: eps * x_real - (1 - eps) * x_fake", edits=[
+        (" + (1 - eps) * x_fake", " - (1 - eps) * x_fake")], earns={_GP_T: 3.5}),
+    Mutant("p5_gradient_penalty", "one-sided penalty", edits=[
+        ("((grad.flatten(1).norm(dim=1) - 1) ** 2)", "(F.relu(grad.flatten(1).norm(dim=1) - 1) ** 2)")],
+        earns={_GP_T: 3.5}),
+    Mutant("p5_gradient_penalty", "correct variant: graph kept, grad_outputs, rand_like", '''
+def gradient_penalty(critic, x_real, x_fake):
+    eps = torch.rand_like(x_real[:, :1, :1, :1]) if x_real.dim() == 4 else torch.rand(len(x_real), 1)
+    x_hat = x_real + eps * (x_fake - x_real); x_hat.requires_grad_(True)
+    scores = critic(x_hat)
+    (grad,) = torch.autograd.grad(scores, x_hat, grad_outputs=torch.ones_like(scores), create_graph=True)
+    return ((grad.reshape(len(grad), -1).pow(2).sum(1).sqrt() - 1) ** 2).mean()
+''', passes=["p5_gradient_penalty_tests"]),
+    # P5 losses
+    Mutant("p5_losses", "missing penalty", edits=[(_PENALTY, "")], earns={_LOSS_T: 3.25}),
+    Mutant("p5_losses", "sign error in the critic loss", edits=[
+        (_CRITIC_LOSS, "critic(x_real).mean() - critic(x_fake).mean()")], earns={_LOSS_T: 2}),
+    Mutant("p5_losses", "sign error in the generator loss", edits=[
+        ("return -critic(x_fake).mean()", "return critic(x_fake).mean()")], earns={_LOSS_T: 3.5}),
+    Mutant("p5_losses", "sum instead of mean", edits=[
+        (_CRITIC_LOSS, "critic(x_fake).sum() - critic(x_real).sum()"),
+        ("-critic(x_fake).mean()", "-critic(x_fake).sum()")],
+        earns={_LOSS_T: 0.5}),
+    Mutant("p5_losses", "lam ignored (hard-coded 10)", edits=[(_PENALTY, _PENALTY.replace("lam", "10.0"))],
+           earns={_LOSS_T: 4.5}),
+    Mutant("p5_losses", "generator loss on detached samples", edits=[
+        ("-critic(x_fake).mean()", "-critic(x_fake.detach()).mean()")], earns={_LOSS_T: 4.25}),
+    Mutant("p5_losses", "correct variant: terms regrouped", '''
+def critic_loss(critic, x_real, x_fake, lam=LAMBDA):
+    gp = gradient_penalty(critic, x_real, x_fake)
+    return -(critic(x_real) - critic(x_fake)).mean() + gp * lam
+
+def generator_loss(critic, x_fake):
+    return torch.mean(-critic(x_fake))
+''', passes=["p5_losses_tests"]),
+    # P5 optimisers
+    Mutant("p5_optimizers", "Adam's default betas (beta1 = 0.9)", edits=[
+        _betas_dropped("generator"), _betas_dropped("critic")], earns={_OPT_T: 2}),
+    Mutant("p5_optimizers", "optimisers returned in the wrong order", edits=[
+        ("return opt_g, opt_c", "return opt_c, opt_g")], earns={_OPT_T: 2}),
+    Mutant("p5_optimizers", "learning rate hard-coded (the lr argument ignored)", edits=[
+        _lr_typed("generator"), _lr_typed("critic")], earns={_OPT_T: 2.5}),
+    Mutant("p5_optimizers", "one optimiser over both networks, returned twice", edits=[
+        ("Adam(generator.parameters(),", "Adam(list(generator.parameters()) + list(critic.parameters()),"),
+        ("opt_c = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.0, 0.9))", "opt_c = opt_g")],
+        earns={_OPT_T: 2}),
+    Mutant("p5_optimizers", "correct variant: parameters as lists", '''
+def make_optimizers(generator, critic, lr=3e-4):
+    kw = dict(lr=lr, betas=[0.0, 0.9])
+    return torch.optim.Adam(list(generator.parameters()), **kw), torch.optim.Adam(list(critic.parameters()), **kw)
+''', passes=["p5_optimizers_tests"]),
+    # P5 steps
+    Mutant("p5_steps", "critic step without the penalty", edits=[
+        ("loss = critic_loss(critic, x_real, x_fake)", "loss = " + _CRITIC_LOSS)], earns={_CS_T: 0.5}, passes=[_GS_T]),
+    Mutant("p5_steps", "critic step keeps stale gradients (no zero_grad)", edits=[("    opt_c.zero_grad()\n", "")],
+           earns={_CS_T: 4.25}, passes=[_GS_T]),
+    Mutant("p5_steps", "critic step ascends instead of descends", edits=[
+        ("loss = critic_loss(", "loss = -critic_loss(")], earns={_CS_T: 0.5}, passes=[_GS_T]),
+    Mutant("p5_steps", "generator step keeps stale gradients (no zero_grad)", edits=[("    opt_g.zero_grad()\n", "")],
+           earns={_GS_T: 2.75}, passes=[_CS_T]),
+    Mutant("p5_steps", "generator step on detached samples", edits=[
+        ("critic, generator(z))", "critic, generator(z).detach())")], earns={_GS_T: 0.75}, passes=[_CS_T]),
+    Mutant("p5_steps", "generator step with the sign flipped", edits=[
+        ("loss = generator_loss(", "loss = -generator_loss(")], earns={_GS_T: 0.5}, passes=[_CS_T]),
+    Mutant("p5_steps", "correct variant: fake not detached, zero_grad(set_to_none=False)", edits=[
+        ("    with torch.no_grad():\n        x_fake = generator(z)", "    x_fake = generator(z)"),
+        ("opt_c.zero_grad()", "opt_c.zero_grad(set_to_none=False)")], passes=[_CS_T, _GS_T]),
+    # P6
+    Mutant("p6_models", "MNIST spatial sizes kept (28x28 output)", edits=[
+        (_SEED_MAP, "capacity * 7 * 7"), (_SEED_VIEW, "self.capacity, 7, 7)"), (_PIXEL_BIAS, "torch.zeros(3, 28, 28)")],
+        earns={_GEN_T[0]: 2}, passes=_CRI_T),
+    Mutant("p6_models", "three generator blocks instead of nine", edits=[("range(9)", "range(3)")],
+           earns={_GEN_T[0]: 4.75}, passes=_CRI_T),
+    Mutant("p6_models", "one output channel", edits=[
+        ("nn.Conv2d(capacity, 3, 3,", "nn.Conv2d(capacity, 1, 3,"), (_PIXEL_BIAS, "torch.zeros(1, 32, 32)")],
+        earns={_GEN_T[0]: 3.5}, passes=_CRI_T),
+    Mutant("p6_models", "upsampling from a 16x16 map (x2)", edits=[
+        (_SEED_MAP, "capacity * 16 * 16"), (_SEED_VIEW, "self.capacity, 16, 16)"),
+        ("scale_factor=4", "scale_factor=2")],
+        earns={_GEN_T[0]: 4.5}, passes=_CRI_T),
+    Mutant("p6_models", "tanh output (pixels in (-1, 1))", edits=[("torch.sigmoid(", "torch.tanh(")],
+           earns={_GEN_T[0]: 5.25}, passes=_CRI_T),
+    Mutant("p6_models", "one per-pixel bias shared by the three channels", edits=[
+        (_PIXEL_BIAS, "torch.zeros(1, 32, 32)")], earns={_GEN_T[0]: 4.5}, passes=_CRI_T),
+    Mutant("p6_models", "BatchNorm left in the CIFAR critic", edits=_BN_ON, earns={_CRI_T[0]: 2.25}, passes=_GEN_T),
+    Mutant("p6_models", "critic still reads one channel", edits=[("nn.Conv2d(3, capacity,", "nn.Conv2d(1, capacity,")],
+           earns={_CRI_T[0]: 1.5}, passes=_GEN_T),
+    Mutant("p6_models", "critic's first block with stride 2", edits=[("stride=4", "stride=2")],
+           earns={_CRI_T[0]: 3.25}, passes=_GEN_T),
+    Mutant("p6_models", "correct variant: upsample to a fixed size, mean pooling in the critic", edits=[
+        ("scale_factor=4", "size=(32, 32)"), ("h.sum(dim=(2, 3))", "h.mean(dim=(2, 3))")], passes=_GEN_T + _CRI_T),
+    Mutant("p6_schedule", "cut one epoch late", edits=[("epoch < cut_epoch", "epoch <= cut_epoch")],
+           earns={_SCHED_T: 1.75}),
+    Mutant("p6_schedule", "cut hard-coded at 80", edits=[("epoch < cut_epoch", "epoch < 80")], earns={_SCHED_T: 2.5}),
+    Mutant("p6_schedule", "rates hard-coded (lr and lr_low ignored)", edits=[
+        ("lr if epoch < cut_epoch else lr_low", "3e-4 if epoch < cut_epoch else 3e-5")], earns={_SCHED_T: 3.25}),
+    Mutant("p6_schedule", "correct variant: MultiStepLR arithmetic", '''
+def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
+    return lr * (lr_low / lr) ** int(epoch >= cut_epoch)
+''', passes=["p6_schedule_tests"]),
+]
+
+# Generated mutants (benchmarks/mutation_kill_rates.py, docs/mutation.md) that survive because they change
+# nothing a grade should notice: {answer: {label: why}}.
+EQUIVALENT_MUTANTS = {
+    "p3_costs": {
+        "L11 args: `ot.dist(x, y, metric='euclidean')` -> `ot.dist(y, x, metric='euclidean')` (first two arguments "
+        "swapped)":
+            "the swapped call gives the transposed cost matrix; with the same uniform weights on both sides, "
+            "transposing a plan maps the couplings of one problem onto those of the other at the same cost, so "
+            "the exact EMD is the same number",
+    },
+    "p4_linprog": {
+        "L12 constant: `1` -> `2` (1 -> 2)":
+            "`C.reshape(-1)` -> `C.reshape(-2)`: numpy (2.x) takes any negative size as the one to infer, so the "
+            "cost vector is the same",
+    },
+    "p5_critic": {
+        "L7 constant: `3` -> `4` (3 -> 4)":
+            "the embedding conv's kernel 3 -> 4: the statement leaves the embedding's kernel free; the map is "
+            "27 x 27, the stride-4 block makes it 7 x 7 and the spatial sum feeds the head as before",
+        "L7 constant: `1` -> `2` (1 -> 2)":
+            "the embedding conv's padding 1 -> 2 (its input-channel 1 -> 2 is killed: MNIST has one channel): the "
+            "statement leaves the padding free; the map is 30 x 30, 8 x 8 after the stride-4 block, and the "
+            "spatial sum makes the head independent of the size",
+    },
+    "p6_models": {
+        "L8 constant: `False` -> `True` (False -> True)":
+            "a bias in the seed's linear map, which BatchNorm follows: BatchNorm subtracts each channel's mean, "
+            "so the bias cancels (the given generator leaves it out for that reason)",
+        "L13 constant: `False` -> `True` (False -> True)":
+            "a bias in the conv after upsampling, which BatchNorm follows: it cancels as above",
+        "L15 constant: `False` -> `True` (False -> True)":
+            "a per-channel bias in the last conv next to the learned per-pixel bias, which already contains "
+            "every per-channel constant: the same set of generators",
+        "L23 arith: `self.to_image(h) + self.pixel_bias` -> `self.to_image(h) - self.pixel_bias` (+ -> -)":
+            "the learned per-pixel bias starts at zero and enters with the opposite sign: the same generators, "
+            "trained with b -> -b",
+        "L30 constant: `128` -> `129` (128 -> 129)":
+            "the CIFAR critic's default capacity: the tests and the training cell always pass capacity",
+        "L33 constant: `3` -> `4` (3 -> 4)":
+            "the CIFAR critic's embedding kernel 3 -> 4 (its input channels 3 -> 4 is killed): the statement leaves "
+            "the embedding free, and the spatial sum makes the head independent of the 31 x 31 map",
+        "L33 constant: `1` -> `2` (1 -> 2)":
+            "the CIFAR critic's embedding padding 1 -> 2: free as above (34 x 34, 9 x 9 after the stride-4 block)",
+        # Not the same function, but not what P6(a) grades (the changes the new data need: channels, seed map,
+        # nine blocks, per-pixel bias); counted apart in docs/mutation.md.
+        "L12 constant: `False` -> `True` (False -> True)":
+            "(a harmless deviation, not an equivalent) bilinear x4 upsampling with align_corners=True instead of "
+            "the given generator's False: a slightly different interpolation grid, still 8 x 8 -> 32 x 32",
+        "L11 args: `nn.Sequential(nn.Upsample(scale_factor=4, mode='bilinear'...` -> `nn.Sequential(nn.Conv2d("
+        "capacity, capacity, 3, padding=1,...` (first two arguments swapped)":
+            "(a harmless deviation, not an equivalent) the 3 x 3 conv before the x4 upsampling instead of after: "
+            "a cheaper variant of the given block, same shapes, still trainable",
+    },
+}
+
+# labels the demo's partly-wrong submission uses
+PARTIAL = [
+    "optimal critic inverted (q/p)",
+    "squared Euclidean ground cost (ot.dist default)",
+    "penalty on real instead of interpolated points",
+    "BatchNorm left in the critic",
+    "cut one epoch late",
+]
+
+
+# --------------------------------------------------------------- artifacts
+FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures"
+GENUINE_SAMPLES = FIXTURES / "hw2_genuine_samples_100.pt"
+
+# Files the reference needs next to the notebook for every graded cell to pass ({file name: writer(folder)});
+# tests/test_proofs.py and tests/test_hw2_wgangp.py use them.
+PROOF_ARTIFACTS = {SAMPLES_FILE: fixture_copier(GENUINE_SAMPLES, SAMPLES_FILE)}
+ARTIFACT_TESTS = ["p5_mnist_samples_tests"]

@@ -1,0 +1,278 @@
+# %% [markdown]
+# ## P4. What the GAN objective optimises (20 points)
+#
+# The original GAN is the two-player game
+# $$\min_G \max_D\; V(D, G) = \mathbb E_{x\sim p_{\text{data}}}\bigl[\log D(x)\bigr] + \mathbb E_{z\sim p_z}\bigl[\log\bigl(1 - D(G(z))\bigr)\bigr],$$
+# where here $D(x) \in (0, 1)$ is a probability (the sigmoid of the logit in P1). Write $p_g$ for the
+# distribution of $G(z)$. Changing variables in the second expectation,
+# $V(D, G) = \int \bigl[p_{\text{data}}(x)\log D(x) + p_g(x)\log(1 - D(x))\bigr]\,dx$, and since $D$ can be
+# chosen separately at every $x$, the inner maximisation is a one-variable problem at each point.
+#
+# In sympy, let the positive symbols `p_data`, `p_g` stand for $p_{\text{data}}(x)$ and $p_g(x)$ at one
+# point, and `d` for the value $D(x) \in (0, 1)$.
+
+# %% locked=true grade_id="p4_symbols"
+p_data, p_g, d = sp.symbols("p_data p_g d", positive=True)
+pi_real = sp.symbols("pi_real", positive=True)  # P4(a): the share of real images the discriminator sees
+
+# %% [markdown]
+# ### P4(a) The optimal discriminator, with sympy (5 points)
+#
+# Build `V_point`, the integrand above as a function of `d`; find its stationary point `D_star` in terms of
+# `p_data` and `p_g` (`sp.diff`, `sp.solve`); and compute `second_derivative`, $\partial^2 V_{\text{point}}/\partial d^2$
+# **evaluated at** `D_star`, which shows the stationary point is a maximum.
+#
+# Then do the same derivation for a discriminator trained on unbalanced batches: if a share $\pi$ of the
+# images it sees are real (the symbol `pi_real`, $0 < \pi < 1$) and $1 - \pi$ are generated, the pointwise
+# objective becomes $\pi\, p_{\text{data}} \log d + (1 - \pi)\, p_g \log(1 - d)$. Put its maximiser over
+# $d \in (0, 1)$ in `D_star_pi`, an expression in `p_data`, `p_g` and `pi_real`. (The result for $\pi = \tfrac12$
+# is printed further down; the grade checks the general one, so copying that result earns nothing.)
+
+# %% kind="answer" grade_id="p4a" check_output=true
+# V_point: sympy expression in p_data, p_g and d (the integrand of V at one point)
+# D_star: sympy expression in p_data and p_g (where dV_point/dd = 0)
+# second_derivative: sympy expression in p_data and p_g (d^2 V_point / dd^2 at d = D_star)
+# D_star_pi: sympy expression in p_data, p_g and pi_real (the maximiser with a share pi_real of real images)
+### BEGIN SOLUTION
+V_point = p_data * sp.log(d) + p_g * sp.log(1 - d)
+D_star = sp.solve(sp.Eq(sp.diff(V_point, d), 0), d)[0]
+second_derivative = sp.simplify(sp.diff(V_point, d, 2).subs(d, D_star))
+V_point_pi = pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d)
+D_star_pi = sp.solve(sp.Eq(sp.diff(V_point_pi, d), 0), d)[0]
+### END SOLUTION
+print("D_star =", D_star, "   second derivative there:", second_derivative)
+
+# %% kind="tests" grade_id="p4a_tests" points=5
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+
+@points(0.5)
+def test_expressions_and_symbols():
+    checks.assert_sympy_expr(V_point, "V_point", symbols=[p_data, p_g, d])
+    checks.assert_sympy_expr(D_star, "D_star", symbols=[p_data, p_g])
+    checks.assert_sympy_expr(second_derivative, "second_derivative", symbols=[p_data, p_g])
+    checks.assert_sympy_expr(D_star_pi, "D_star_pi", symbols=[p_data, p_g, pi_real])
+    assert pi_real in D_star_pi.free_symbols, \
+        f"expected D_star_pi to depend on pi_real (the share of real images), found {D_star_pi}"
+
+
+@points(0.5)
+def test_D_star_is_a_stationary_point_of_V_point():
+    slope = sp.simplify(sp.diff(V_point, d).subs(d, D_star))
+    assert slope == 0, \
+        (f"expected dV_point/dd = 0 at d = D_star, found {slope}: solve sp.diff(V_point, d) = 0 for d "
+         "(a sign slip in the derivative swaps p_data and p_g)")
+
+
+@points(0.5)
+def test_D_star_pi_tends_to_one_when_every_image_is_real():
+    limit = sp.simplify(sp.limit(D_star_pi, pi_real, 1))
+    assert limit == 1, \
+        (f"expected D_star_pi -> 1 as pi_real -> 1 (a discriminator that only sees real images calls everything "
+         f"real), found {limit}: pi_real weighs the p_data term, 1 - pi_real the p_g term")
+
+### BEGIN HIDDEN TESTS
+@points(0.5)
+def test_pointwise_value():
+    checks.assert_sympy_equal(V_point, p_data * sp.log(d) + p_g * sp.log(1 - d), "V_point")
+
+
+@points(0.5)
+def test_optimal_discriminator_with_its_general_form():
+    checks.assert_sympy_equal(D_star, p_data / (p_data + p_g), "D_star")
+    # D* is printed further down: its points come only with the general derivation done too
+    want_pi = pi_real * p_data / (pi_real * p_data + (1 - pi_real) * p_g)
+    assert checks.sympy_equivalent(D_star_pi, want_pi), \
+        "D_star earns its points only together with a correct D_star_pi (the printed result alone earns nothing)"
+
+
+@points(0.5)
+def test_second_derivative_at_the_optimum():
+    checks.assert_sympy_equal(second_derivative, -(p_data + p_g) ** 3 / (p_data * p_g), "second_derivative")
+
+
+@points(0.25)
+def test_second_derivative_is_negative():
+    rng = np.random.default_rng(0)
+    for a, b in rng.uniform(0.01, 5, size=(20, 2)):
+        value = float(second_derivative.subs({p_data: a, p_g: b}))
+        assert value < 0, "second_derivative must be negative for positive densities"
+
+
+@points(1.75)
+def test_optimal_discriminator_for_unbalanced_batches():
+    want = pi_real * p_data / (pi_real * p_data + (1 - pi_real) * p_g)
+    checks.assert_sympy_equal(D_star_pi, want, "D_star_pi")
+### END HIDDEN TESTS
+
+run_tests(points=5, hidden=3.5)
+
+# %% [markdown]
+# ### P4(a) Derivation (5 points, graded by hand)
+#
+# Derive $D^*_G(x) = \dfrac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_g(x)}$ by hand: justify why the maximisation
+# can be done pointwise, write the first-order condition, and show it is a maximum (second derivative, or
+# concavity of $a\log t + b\log(1-t)$ on $(0,1)$). Say what happens where $p_{\text{data}}(x) + p_g(x) = 0$.
+
+# %% [markdown] kind="written" grade_id="p4a_derivation" points=5
+# Using $x = G(z)$ in the second term (law of the unconscious statistician),
+# $V(D,G) = \int \big[p_{\text{data}}(x)\log D(x) + p_g(x)\log(1-D(x))\big]dx$. $D$ is any function, so
+# maximising the integral means maximising the integrand separately at each $x$ (no constraint couples
+# different points). Fix $x$, write $a = p_{\text{data}}(x) \ge 0$, $b = p_g(x) \ge 0$, $t = D(x)\in(0,1)$ and
+# $f(t) = a\log t + b\log(1-t)$.
+#
+# $f'(t) = \dfrac{a}{t} - \dfrac{b}{1-t} = 0 \iff a(1-t) = bt \iff t^* = \dfrac{a}{a+b}$ (for $a+b>0$).
+#
+# $f''(t) = -\dfrac{a}{t^2} - \dfrac{b}{(1-t)^2} < 0$ for $a + b > 0$, so $f$ is strictly concave and $t^*$ is the
+# unique maximiser; at $t^*$, $f''(t^*) = -(a+b)^3/(ab)$. Hence
+# $D^*_G(x) = p_{\text{data}}(x)/(p_{\text{data}}(x)+p_g(x))$. Where $a + b = 0$ the point carries no mass
+# under either distribution and the value of $D$ there does not matter (outside the union of the supports
+# $D^*$ is arbitrary).
+#
+# Grading: pointwise argument 1, first-order condition solved 2, maximum shown 1, zero-density case 1.
+
+# %% [markdown]
+# ### P4(b) The criterion at the optimal discriminator (5 points)
+#
+# Plugging $D^*_G$ into $V$ gives the *virtual training criterion* $C(G) = \max_D V(D, G)$. You will check the
+# claim $C(G) = -\log 4 + 2\,\mathrm{JSD}(p_{\text{data}}\,\|\,p_g)$, with
+# $\mathrm{JSD}(p\,\|\,q) = \tfrac12\mathrm{KL}(p\,\|\,m) + \tfrac12\mathrm{KL}(q\,\|\,m)$, $m = \tfrac12(p+q)$, natural logarithms.
+#
+# 1. `C_point`: the sympy integrand of $C(G)$ at one point, obtained by **substituting** `D_star` into `V_point`.
+# 2. For discrete distributions (numpy vectors `p`, `q` of the same length, non-negative, summing to one,
+#    possibly with zero entries; use $0\log 0 = 0$): `virtual_criterion(p, q)` $= \sum_x$ `C_point` with
+#    $p_{\text{data}} = p$, $p_g = q$, and `js_divergence(p, q)` in nats. Both return Python floats.
+#    (`scipy.special.xlogy` handles the zeros.)
+
+# %% kind="answer" grade_id="p4b" check_output=true
+# C_point: sympy expression in p_data and p_g, V_point with D_star substituted for d
+### BEGIN SOLUTION
+C_point = V_point.subs(d, D_star)
+### END SOLUTION
+
+
+def virtual_criterion(p, q):
+    """p, q: (k,) float64 probability vectors (p plays p_data, q plays p_g) -> float, C(G) = sum over x of C_point."""
+    ### BEGIN SOLUTION
+    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    s = p + q
+    return float(np.sum(xlogy(p, p) - xlogy(p, s) + xlogy(q, q) - xlogy(q, s)))
+    ### END SOLUTION
+
+
+def js_divergence(p, q):
+    """p, q: (k,) float64 probability vectors -> float, Jensen-Shannon divergence in nats."""
+    ### BEGIN SOLUTION
+    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    m = (p + q) / 2
+    return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))
+    ### END SOLUTION
+
+
+print("C_point =", C_point)
+
+# %% kind="tests" grade_id="p4b_tests" points=5
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+
+@points(0.5)
+def test_types():
+    checks.assert_sympy_expr(C_point, "C_point", symbols=[p_data, p_g])
+    p, q = np.array([0.5, 0.5]), np.array([0.25, 0.75])
+    vc, js = virtual_criterion(p, q), js_divergence(p, q)
+    assert isinstance(vc, float), f"expected virtual_criterion to return a Python float, found {type(vc).__name__}"
+    assert isinstance(js, float), f"expected js_divergence to return a Python float, found {type(js).__name__}"
+
+
+@points(0.5)
+def test_equal_distributions():
+    p = np.array([0.1, 0.2, 0.3, 0.4])
+    checks.assert_close(js_divergence(p, p), 0.0, atol=1e-12, name="js_divergence(p, p)", reveal=True)
+    checks.assert_close(virtual_criterion(p, p), -np.log(4), atol=1e-12,
+                        name="virtual_criterion(p, p), which the statement says is -log 4,", reveal=True)
+
+
+@points(0.5)
+def test_disjoint_supports_give_log_two():
+    p, q = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    js = js_divergence(p, q)
+    hints = {round(1.0, 4): ": that is 1 bit; give the divergence in nats (natural logarithms)",
+             round(2 * np.log(2), 4): ": that is twice log 2: the two KL terms each need their weight 1/2"}
+    found = f"{js:.4f}" if np.isfinite(js) else f"{js} (0 log 0 must count as 0: scipy.special.xlogy)"
+    assert np.isfinite(js) and abs(js - np.log(2)) < 1e-9, \
+        (f"expected js_divergence of two distributions on disjoint supports to be log 2 = {np.log(2):.4f} nats, "
+         f"found {found}" + (hints.get(round(js, 4), "") if np.isfinite(js) else ""))
+
+### BEGIN HIDDEN TESTS
+def _pairs():
+    rng = np.random.default_rng(4)
+    for k in (2, 5, 50):
+        yield rng.dirichlet(np.ones(k)), rng.dirichlet(np.ones(k))
+    yield np.array([0.5, 0.5, 0.0, 0.0]), np.array([0.0, 0.2, 0.3, 0.5])  # zeros on both sides
+    yield np.array([1.0, 0.0]), np.array([0.0, 1.0])                      # disjoint supports
+
+
+@points(0.75)
+def test_c_point_is_the_substitution():
+    checks.assert_sympy_equal(C_point, p_data * sp.log(p_data / (p_data + p_g)) + p_g * sp.log(p_g / (p_data + p_g)), "C_point")
+
+
+@points(1)
+def test_js_divergence_in_nats():
+    from scipy.spatial.distance import jensenshannon
+    for p, q in _pairs():
+        checks.assert_close(js_divergence(p, q), jensenshannon(p, q) ** 2, atol=1e-9, name="js_divergence")
+        checks.assert_close(js_divergence(p, q), js_divergence(q, p), atol=1e-12, name="js_divergence symmetry")
+
+
+@points(1)
+def test_virtual_criterion_values():
+    for p, q in _pairs():
+        expected = float(np.sum(xlogy(p, 2 * p / (p + q + (p + q == 0))) + xlogy(q, 2 * q / (p + q + (p + q == 0))))) - np.log(4)
+        checks.assert_close(virtual_criterion(p, q), expected, atol=1e-9, name="virtual_criterion")
+
+
+@points(0.25)
+def test_c_point_sums_to_the_criterion():
+    f = sp.lambdify((p_data, p_g), C_point, "numpy")
+    for p, q in _pairs():
+        if np.all(p > 0) and np.all(q > 0):
+            checks.assert_close(float(np.sum(f(p, q))), virtual_criterion(p, q), atol=1e-9,
+                                name="sum of C_point over the support versus virtual_criterion")
+
+
+@points(0.5)
+def test_minimum_only_at_equality():
+    rng = np.random.default_rng(5)
+    for k in (3, 10):
+        p = rng.dirichlet(np.ones(k))
+        checks.assert_close(virtual_criterion(p, p), -np.log(4), atol=1e-12, name="virtual_criterion(p, p)")
+        for _ in range(5):
+            q = rng.dirichlet(np.ones(k))
+            assert virtual_criterion(p, q) > -np.log(4) + 1e-9, "C(G) must exceed -log 4 when p_g differs from p_data"
+### END HIDDEN TESTS
+
+run_tests(points=5, hidden=3.5)
+
+# %% [markdown]
+# ### P4(b) Derivation (5 points, graded by hand)
+#
+# Show by hand that $C(G) = -\log 4 + 2\,\mathrm{JSD}(p_{\text{data}}\,\|\,p_g)$, and conclude that the global
+# minimum of $C$ is $-\log 4$, reached **if and only if** $p_g = p_{\text{data}}$. Use only the definition of
+# KL and the fact that $\mathrm{JSD}\ge 0$ with equality exactly for equal distributions (say why that is).
+
+# %% [markdown] kind="written" grade_id="p4b_derivation" points=5
+# With $D^*$, $C(G) = \mathbb E_{p_{\text{data}}}\!\left[\log\frac{p_{\text{data}}}{p_{\text{data}}+p_g}\right]
+# + \mathbb E_{p_g}\!\left[\log\frac{p_g}{p_{\text{data}}+p_g}\right]$. Write $m = \frac12(p_{\text{data}} + p_g)$,
+# so $\frac{p_{\text{data}}}{p_{\text{data}}+p_g} = \frac12\cdot\frac{p_{\text{data}}}{m}$ and likewise for $p_g$:
+# $$C(G) = -\log 2 + \mathrm{KL}(p_{\text{data}}\|m) - \log 2 + \mathrm{KL}(p_g\|m) = -\log 4 + 2\,\mathrm{JSD}(p_{\text{data}}\|p_g).$$
+# (Each expectation of the constant $-\log 2$ is $-\log 2$ because the densities integrate to one.)
+#
+# KL is non-negative (Jensen: $-\mathrm{KL}(p\|m) = \mathbb E_p\log(m/p) \le \log \mathbb E_p (m/p) \le \log 1 = 0$)
+# with equality iff $p = m$ a.e. So $\mathrm{JSD}\ge0$, with equality iff $p_{\text{data}} = m = p_g$. Hence
+# $C(G) \ge -\log 4$ with equality iff $p_g = p_{\text{data}}$; there $D^* \equiv \frac12$ and
+# $C = \log\frac12 + \log\frac12 = -\log 4$.
+#
+# Grading: substitution and rewriting with $m$ 2, the $-\log 4$ constant 1, JSD $\ge 0$ with the equality case 2.

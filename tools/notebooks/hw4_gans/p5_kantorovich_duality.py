@@ -1,0 +1,228 @@
+# %% [markdown]
+# ## P5. Kantorovich duality for discrete optimal transport (20 points)
+#
+# Take two finite sets of sizes $k_1$ and $k_2$, probability vectors $v \in \mathbb R^{k_1}$ and $w \in \mathbb R^{k_2}$
+# (non-negative, each summing to one), and a cost matrix $C \in \mathbb R^{k_1\times k_2}$: moving one unit of mass from
+# $i$ to $j$ costs $c_{ij}$. A **transport plan** $T \in \mathbb R^{k_1\times k_2}$ says how much mass goes from $i$ to
+# $j$; it must be non-negative, its row sums must be $v$ and its column sums $w$. The optimal transport cost is
+# the linear program
+# $$\mathrm{OT}(v, w; C) = \min_{T} \sum_{i,j} c_{ij}T_{ij}\quad\text{s.t.}\quad T_{ij}\ge 0,\;\; \textstyle\sum_j T_{ij} = v_i,\;\; \sum_i T_{ij} = w_j .$$
+# Its **dual** replaces the plan by two *potentials* $\phi\in\mathbb R^{k_1}$, $\psi \in \mathbb R^{k_2}$:
+# $$\mathrm{OT}(v, w; C) = \max_{\phi,\psi}\; \sum_i v_i\phi_i + \sum_j w_j\psi_j \quad\text{s.t.}\quad \phi_i + \psi_j \le c_{ij}\ \text{ for all } i, j.$$
+# When $C$ is a distance, this is the discrete face of the Kantorovich-Rubinstein duality behind the WGAN critic.
+#
+# ### P5(a) Derive the dual (6 points, graded by hand)
+#
+# Starting from the primal, introduce a Lagrange multiplier for each equality constraint (and one for each
+# $T_{ij}\ge0$), write the Lagrangian, minimise it over $T$, and show that the resulting dual problem is the one
+# above. State weak duality (why every feasible $(\phi,\psi)$ gives a lower bound) and the complementary
+# slackness condition linking an optimal $T$ with optimal $(\phi, \psi)$.
+
+# %% [markdown] kind="written" grade_id="p5_dual_derivation" points=6
+# Lagrangian with multipliers $\phi_i$ (row constraints), $\psi_j$ (column constraints) and $\lambda_{ij}\ge0$ for $T_{ij}\ge0$:
+# $$L(T,\phi,\psi,\lambda) = \sum_{ij} c_{ij}T_{ij} + \sum_i\phi_i\Big(v_i - \sum_j T_{ij}\Big) + \sum_j\psi_j\Big(w_j - \sum_i T_{ij}\Big) - \sum_{ij}\lambda_{ij}T_{ij}$$
+# $$= \sum_i v_i\phi_i + \sum_j w_j\psi_j + \sum_{ij} T_{ij}\,(c_{ij} - \phi_i - \psi_j - \lambda_{ij}).$$
+# $L$ is linear in $T$ (unconstrained), so $\inf_T L = \sum_i v_i\phi_i + \sum_j w_j\psi_j$ if
+# $c_{ij} - \phi_i - \psi_j - \lambda_{ij} = 0$ for all $i,j$, and $-\infty$ otherwise. The dual maximises this over
+# $\phi,\psi$ free and $\lambda\ge0$; eliminating $\lambda_{ij} = c_{ij}-\phi_i-\psi_j \ge 0$ gives
+# $\max \sum_i v_i\phi_i + \sum_j w_j\psi_j$ s.t. $\phi_i + \psi_j \le c_{ij}$.
+#
+# Weak duality: for feasible $T$ and $(\phi,\psi)$,
+# $\sum_{ij}c_{ij}T_{ij} \ge \sum_{ij}(\phi_i+\psi_j)T_{ij} = \sum_i v_i\phi_i + \sum_j w_j\psi_j$ (using $T\ge0$ and the
+# marginals). For a feasible, bounded LP strong duality holds (the problem is linear, so no Slater condition is
+# needed), so the values are equal. Complementary slackness: $T_{ij}\,(c_{ij}-\phi_i-\psi_j) = 0$ for all $i,j$:
+# mass only moves along pairs where the dual constraint is tight.
+#
+# Grading: Lagrangian 2, minimisation over $T$ giving the constraint 2, weak duality 1, complementary slackness 1.
+
+# %% [markdown]
+# ### P5(b) The primal as a linear program (7 points)
+#
+# Implement `ot_primal(v, w, C)` with `scipy.optimize.linprog(..., method="highs")`. Flatten $T$ row by row
+# (`T.ravel()`), so $T_{ij}$ is variable $i k_2 + j$; build the $k_1 + k_2$ equality constraints (e.g. with
+# `np.kron`) and the bounds. Return the optimal value and the plan reshaped to $(k_1, k_2)$.
+
+# %% kind="answer" grade_id="p5_ot_primal"
+def ot_primal(v, w, C):
+    """v: (k1,), w: (k2,) float64 probability vectors; C: (k1, k2) float64 costs.
+
+    Returns (value: float, T: (k1, k2) float64 optimal plan).
+    """
+    ### BEGIN SOLUTION
+    v, w, C = np.asarray(v, float), np.asarray(w, float), np.asarray(C, float)
+    k1, k2 = C.shape
+    rows = np.kron(np.eye(k1), np.ones((1, k2)))   # sum_j T_ij = v_i
+    cols = np.kron(np.ones((1, k1)), np.eye(k2))   # sum_i T_ij = w_j
+    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]),
+                  bounds=(0, None), method="highs")
+    if res.status != 0:
+        raise RuntimeError(res.message)
+    return float(res.fun), res.x.reshape(k1, k2)
+    ### END SOLUTION
+
+
+# %% kind="tests" grade_id="p5_ot_primal_tests" points=7
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+
+@points(1)
+def test_small_example_value():
+    v, w = np.array([0.5, 0.5]), np.array([0.5, 0.5])
+    C = np.array([[0.0, 1.0], [1.0, 0.0]])
+    value, _ = ot_primal(v, w, C)
+    assert isinstance(value, float), f"expected ot_primal to return the value as a float, found {type(value).__name__}"
+    hint = ": that is the most expensive plan; linprog minimises, so pass the costs themselves" if abs(value - 1) < 1e-6 else ""
+    assert abs(value) < 1e-9, \
+        (f"expected OT = 0 between identical two-point distributions with zero cost on the diagonal (nothing has "
+         f"to move), found {value:.6g}{hint}")
+
+
+@points(0.5)
+def test_small_example_plan_is_a_coupling():
+    v, w = np.array([0.5, 0.5]), np.array([0.5, 0.5])
+    _, T = ot_primal(v, w, np.array([[0.0, 1.0], [1.0, 0.0]]))
+    checks.assert_coupling(T, v, w, name="the plan")
+
+### BEGIN HIDDEN TESTS
+def _instances():
+    rng = np.random.default_rng(11)
+    for k1, k2 in [(3, 3), (4, 7), (8, 5), (1, 4)]:
+        v, w = rng.dirichlet(np.ones(k1)), rng.dirichlet(np.ones(k2))
+        C = np.abs(rng.normal(size=(k1, 1)) - rng.normal(size=(1, k2))) + rng.uniform(0, 0.5, (k1, k2))
+        yield v, w, C
+
+
+@points(2)
+def test_plan_is_a_coupling():
+    for v, w, C in _instances():
+        _, T = ot_primal(v, w, C)
+        checks.assert_coupling(T, v, w, atol=1e-8, name=f"the {len(v)}x{len(w)} plan")
+
+
+@points(1)
+def test_value_is_the_cost_of_the_plan():
+    for v, w, C in _instances():
+        value, T = ot_primal(v, w, C)
+        checks.assert_close(value, float(np.sum(C * np.asarray(T))), atol=1e-8, name="value versus sum of C*T")
+
+
+@points(2.5)
+def test_value_is_optimal():
+    for v, w, C in _instances():
+        value, _ = ot_primal(v, w, C)
+        checks.assert_close(value, checks.discrete_w1(v, w, C), atol=1e-7, name=f"OT value ({len(v)}x{len(w)}) versus POT's ot.emd2")
+### END HIDDEN TESTS
+
+run_tests(points=7, hidden=5.5)
+
+
+# %% [markdown]
+# ### P5(c) The dual as a linear program (7 points)
+#
+# Implement `ot_dual(v, w, C)`, also with `linprog` (HiGHS). `linprog` minimises, so maximise by minimising the
+# negative objective; the variables are $(\phi, \psi)$ stacked into one vector of length $k_1 + k_2$, free in sign,
+# with one inequality $\phi_i + \psi_j \le c_{ij}$ per pair. Return the optimal dual value and the potentials. The
+# tests check strong duality against an independent solver, feasibility of your potentials, and complementary
+# slackness with an optimal plan.
+
+# %% kind="answer" grade_id="p5_ot_dual"
+def ot_dual(v, w, C):
+    """v: (k1,), w: (k2,) float64 probability vectors; C: (k1, k2) float64 costs.
+
+    Returns (value: float, phi: (k1,) float64, psi: (k2,) float64) optimal potentials.
+    """
+    ### BEGIN SOLUTION
+    v, w, C = np.asarray(v, float), np.asarray(w, float), np.asarray(C, float)
+    k1, k2 = C.shape
+    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j
+                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j
+    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")
+    if res.status != 0:
+        raise RuntimeError(res.message)
+    return float(-res.fun), res.x[:k1], res.x[k1:]
+    ### END SOLUTION
+
+
+# %% kind="tests" grade_id="p5_ot_dual_tests" points=7
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+
+@points(0.5)
+def test_shapes_and_types():
+    v, w = np.array([0.2, 0.8]), np.array([0.1, 0.3, 0.6])
+    value, phi, psi = ot_dual(v, w, np.arange(6.0).reshape(2, 3))
+    assert isinstance(value, float), f"expected ot_dual to return the value as a float, found {type(value).__name__}"
+    assert np.shape(phi) == (2,) and np.shape(psi) == (3,), \
+        f"expected phi with k1 = 2 entries and psi with k2 = 3, found shapes {np.shape(phi)} and {np.shape(psi)}"
+
+
+@points(1)
+def test_small_example_value():
+    v, w = np.array([0.5, 0.5]), np.array([0.5, 0.5])
+    C = np.array([[1.0, 3.0], [2.0, 1.0]])
+    value, _, _ = ot_dual(v, w, C)
+    hints = {-1.0: ": the sign is flipped; linprog minimises, so minimise minus the objective and negate the result",
+             2.5: ": that is the cost of the most expensive plan; the constraints are phi_i + psi_j <= c_ij"}
+    assert abs(value - 1) < 1e-7, \
+        (f"expected the dual value 1, the cost of keeping the mass in place, as the primal gives (strong duality), "
+         f"found {value:.6g}" + hints.get(round(value, 6), ""))
+
+### BEGIN HIDDEN TESTS
+def _instances():
+    rng = np.random.default_rng(23)
+    for k1, k2 in [(3, 3), (5, 2), (6, 9), (2, 1)]:
+        v, w = rng.dirichlet(np.ones(k1)), rng.dirichlet(np.ones(k2))
+        x, y = rng.normal(size=(k1, 2)), rng.normal(size=(k2, 2))
+        yield v, w, np.linalg.norm(x[:, None] - y[None], axis=-1)
+
+
+@points(2)
+def test_strong_duality():
+    for v, w, C in _instances():
+        value, _, _ = ot_dual(v, w, C)
+        checks.assert_close(value, checks.discrete_w1(v, w, C), atol=1e-7, name=f"dual value ({len(v)}x{len(w)}) versus POT's primal")
+
+
+@points(0.5)
+def test_value_is_the_dual_objective():
+    for v, w, C in _instances():
+        value, phi, psi = ot_dual(v, w, C)
+        checks.assert_close(value, float(v @ np.asarray(phi) + w @ np.asarray(psi)), atol=1e-8,
+                            name="returned value versus v.phi + w.psi")
+
+
+@points(1.5)
+def test_potentials_are_feasible():
+    for v, w, C in _instances():
+        _, phi, psi = ot_dual(v, w, C)
+        slack = C - np.asarray(phi, float)[:, None] - np.asarray(psi, float)[None, :]
+        assert slack.min() > -1e-8, "the potentials violate a dual constraint phi_i + psi_j <= c_ij"
+
+
+@points(1.5)
+def test_complementary_slackness():
+    import ot
+    for v, w, C in _instances():
+        _, phi, psi = ot_dual(v, w, C)
+        T = ot.emd(v, w, C)
+        gap = float(np.sum(T * (C - np.asarray(phi, float)[:, None] - np.asarray(psi, float)[None, :])))
+        assert abs(gap) < 1e-7, "complementary slackness fails: mass moves along a pair whose dual constraint is not tight"
+### END HIDDEN TESTS
+
+run_tests(points=7, hidden=5.5)
+
+# %% [markdown]
+# A quick demonstration of what the tests check, on a random $4\times 6$ instance: both programs give the same
+# value, and the plan only moves mass where the dual constraint is tight.
+
+# %% check_output=true uses_answers=true
+rng = np.random.default_rng(0)
+v_demo, w_demo = rng.dirichlet(np.ones(4)), rng.dirichlet(np.ones(6))
+C_demo = np.abs(rng.normal(size=(4, 1)) - rng.normal(size=(1, 6)))
+primal_value, T_demo = ot_primal(v_demo, w_demo, C_demo)
+dual_value, phi_demo, psi_demo = ot_dual(v_demo, w_demo, C_demo)
+tight = np.isclose(phi_demo[:, None] + psi_demo[None, :], C_demo, atol=1e-9)
+print(f"primal {primal_value:.6f}  dual {dual_value:.6f}")
+print("pairs carrying mass are tight:", bool(np.all(tight[T_demo > 1e-12])))

@@ -1,0 +1,379 @@
+"""hw5_explicit's proofs and the constants its tests and benchmarks read (tests/test_proofs.py -k hw5).
+
+Each Mutant names the answer cell it replaces and what it still earns in each test cell, or which
+cells it passes; the statements, solutions and tests are the percent files beside this module.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from dgmlab.authoring import fixture_copier
+
+from dgmlab.grading.proofs import Mutant
+
+HW = "hw5_explicit"
+# The files a full-mode run writes in the homework folder and two artifact cells grade (docs/hw5_explicit.md):
+# the trained models' state dicts in float16 (dgmlab.artifacts.save_weights).
+P1_WEIGHTS_FILE = "p1_pixelcnn_weights.pt"   # PixelCNN() (64 channels, 5 layers of 7x7): ~2.0 MB
+P2_WEIGHTS_FILE = "p2_realnvp_weights.pt"    # RealNVP(784, 256, 6): ~11.3 MB
+P1_CALIBRATED_STEP, P1_CALIBRATED_NLL = 175, 119.8   # the grading-set NLL of the calibrated checkpoint
+P1_EARLY_STEP, P1_EARLY_NLL = 50, 186.8
+
+
+# ---------------------------------------------------------------------- Q1
+
+
+# ---------------------------------------------------------------------- Q2
+
+
+# ---------------------------------------------------------------------- Q3
+
+
+# ---------------------------------------------------------------------- Q4
+
+
+# ---------------------------------------------------------------------- P1
+
+
+# ---------------------------------------------------------------------- P2
+
+
+# ====================================================================== proofs
+# Every graded cell gives points per test, so a wrong answer states in earns= the points it still gets:
+# those of the tests its mistake leaves passing (tests/test_proofs.py checks the exact number); the
+# blank stubs earn 0 and the correct variants every point (passes=).
+MUTANTS = [
+    Mutant("q1_discriminative", "prior P(z) ignored", edits=[("joint = decodes * prior_z.to(p_y_given_z.dtype)", "joint = decodes")],
+           earns={"q1_discriminative_tests": 0.75}),
+    Mutant("q1_discriminative", "not normalised by P(x)", edits=[("unnormalised / safe", "unnormalised")], earns={"q1_discriminative_tests": 0.5}),
+    Mutant("q1_discriminative", "NaN for an x no latent decodes to", edits=[("return torch.where(evidence > 0, unnormalised / safe, torch.full_like(unnormalised, 1.0 / C))", "return unnormalised / evidence")], earns={"q1_discriminative_tests": 1.5}),
+    Mutant("q1_discriminative", "posterior built from detached probabilities", edits=[("unnormalised = joint @ p_y_given_z", "unnormalised = joint @ p_y_given_z.detach()")],
+           earns={"q1_discriminative_tests": 1.75}),
+    Mutant("q1_discriminative", "correct variant: explicit loop over data points", r'''
+def discriminative_posterior(p_y_given_z, F, prior_z, x):
+    rows = []
+    C = p_y_given_z.shape[1]
+    for xn in x.tolist():
+        sel = F == xn
+        if not bool(sel.any()):
+            rows.append(torch.full((C,), 1.0 / C, dtype=p_y_given_z.dtype))
+            continue
+        w = prior_z[sel].to(p_y_given_z.dtype)
+        rows.append((w[:, None] * p_y_given_z[sel]).sum(0) / w.sum())
+    return torch.stack(rows)
+''', passes=["q1_discriminative_tests"]),
+    Mutant("q1_generative", "class prior P(y) ignored", edits=[("joint = likelihood * prior_y.to(p_z_given_y.dtype)", "joint = likelihood")],
+           earns={"q1_generative_tests": 0.75}),
+    Mutant("q1_generative", "not normalised over y", edits=[("joint / safe", "joint")], earns={"q1_generative_tests": 0.5}),
+    Mutant("q1_generative", "NaN for an x no latent decodes to", edits=[("return torch.where(evidence > 0, joint / safe, torch.full_like(joint, 1.0 / C))", "return joint / evidence")], earns={"q1_generative_tests": 0.75}),
+    Mutant("q1_generative", "likelihood built from detached probabilities", edits=[("likelihood = decodes @ p_z_given_y.T", "likelihood = decodes @ p_z_given_y.detach().T")],
+           earns={"q1_generative_tests": 1.75}),
+    Mutant("q1_steps", "sum instead of mean over the data set", edits=[("loss = -torch.log(Q[torch.arange(len(y)), y]).mean()", "loss = -torch.log(Q[torch.arange(len(y)), y]).sum()")],
+           earns={"q1_steps_tests": 1.25}),
+    Mutant("q1_steps", "gradient ascent in the generative step", edits=[("return (V - lr * V.grad).detach(), loss.item()", "return (V + lr * V.grad).detach(), loss.item()")],
+           earns={"q1_steps_tests": 1}),
+    Mutant("q1_steps", "generative model trained on the posterior Q'(y|x) instead of the likelihood", edits=[("likelihood = (decodes * p_z_given_y[y]).sum(dim=1)               # (n,): P_w(x_j | y_j)", "likelihood = generative_posterior(p_z_given_y, F, torch.full((V.shape[0],), 1.0 / V.shape[0], dtype=V.dtype), x)[torch.arange(len(y)), y]")],
+           earns={"q1_steps_tests": 1.5}),
+    Mutant("q1_steps", "returns the parameter tensor still attached to the graph", edits=[("return (W - lr * W.grad).detach(), loss.item()", "return W - lr * W.grad, loss.item()")],
+           earns={"q1_steps_tests": 1.75}),
+    Mutant("q1_steps", "prior P(z) dropped in the discriminative step", edits=[("Q = discriminative_posterior(torch.softmax(W, dim=1), F, prior_z, x)", "Q = discriminative_posterior(torch.softmax(W, dim=1), F, torch.ones_like(prior_z), x)")],
+           earns={"q1_steps_tests": 1.5}),
+    Mutant("q2_density", "Jacobian factor missing", "def flow_density(q, f):\n    return q.subs(z_sym, f)",
+           earns={"q2_density_tests": 0.25}),
+    Mutant("q2_density", "divides by f' (lecture direction confused)",
+           "def flow_density(q, f):\n    return q.subs(z_sym, f) / sp.diff(f, x_sym)", earns={"q2_density_tests": 0.25}),
+    Mutant("q2_density", "correct variant: absolute value of f'",
+           "def flow_density(q, f):\n    return q.subs(z_sym, f) * sp.Abs(sp.diff(f, x_sym))", passes=["q2_density_tests"]),
+    Mutant("q2_risk", "log-det sign flipped", "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -(log_q(z) - ld).mean()",
+           earns={"q2_risk_tests": 1}),
+    Mutant("q2_risk", "log-det dropped", "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -log_q(z).mean()",
+           earns={"q2_risk_tests": 1}),
+    Mutant("q2_risk", "sum instead of mean", "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -(log_q(z) + ld).sum()",
+           earns={"q2_risk_tests": 0.5}),
+    Mutant("q2_risk", "risk rebuilt as a new tensor (graph cut)",
+           "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return torch.tensor(float(-(log_q(z) + ld).mean()))",
+           earns={"q2_risk_tests": 1.5}),
+    Mutant("q2_risk", "correct variant: explicit division by n",
+           "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -torch.sum(log_q(z) + ld) / x.shape[0]",
+           passes=["q2_risk_tests"]),
+    Mutant("q3_divergences", "KL in the reverse direction", edits=[("return a * sp.log(a / b) + (1 - a) * sp.log((1 - a) / (1 - b))", "return b * sp.log(b / a) + (1 - b) * sp.log((1 - b) / (1 - a))")],
+           earns={"q3_kl_tests": 0.25}),
+    Mutant("q3_divergences", "JS without the 1/2 weights", edits=[("return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2", "return kl_bernoulli(a, m) + kl_bernoulli(b, m)")],
+           earns={"q3_js_tests": 1}),
+    Mutant("q3_divergences", "JS as the symmetrised KL", edits=[("return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2", "return (kl_bernoulli(a, b) + kl_bernoulli(b, a)) / 2")],
+           earns={"q3_js_tests": 1}),
+    Mutant("q3_divergences", "log base 2", edits=[("return a * sp.log(a / b) + (1 - a) * sp.log((1 - a) / (1 - b))", "return a * sp.log(a / b, 2) + (1 - a) * sp.log((1 - a) / (1 - b), 2)")],
+           earns={"q3_kl_tests": 0.25, "q3_js_tests": 1}),
+    Mutant("q3_divergences", "only the first KL term of JS", edits=[("return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2", "return kl_bernoulli(a, m)")],
+           earns={"q3_js_tests": 1}),
+    Mutant("q3_divergences", "KL helper reversed, kl_PQ rescued by swapping its call", edits=[("return a * sp.log(a / b) + (1 - a) * sp.log((1 - a) / (1 - b))", "return b * sp.log(b / a) + (1 - b) * sp.log((1 - b) / (1 - a))"), ("kl_PQ = kl_bernoulli(theta, sp.Rational(3, 10))", "kl_PQ = kl_bernoulli(sp.Rational(3, 10), theta)")],
+           earns={"q3_kl_tests": 1.5, "q3_js_tests": 1}),
+    Mutant("q3_divergences", "correct variant: sums over outcomes", r'''
+def kl_bernoulli(a, b):
+    p, q = [sp.sympify(a), 1 - sp.sympify(a)], [sp.sympify(b), 1 - sp.sympify(b)]
+    return sum(pi * sp.log(pi / qi) for pi, qi in zip(p, q))
+
+
+def js_bernoulli(a, b):
+    a, b = sp.sympify(a), sp.sympify(b)
+    return sp.Rational(1, 2) * kl_bernoulli(a, (a + b) / 2) + sp.Rational(1, 2) * kl_bernoulli(b, (a + b) / 2)
+
+
+kl_PQ = kl_bernoulli(theta, sp.Rational(3, 10))
+js_PQ = js_bernoulli(theta, sp.Rational(3, 10))
+''', passes=["q3_kl_tests", "q3_js_tests"]),
+    Mutant("q3_theta_star", "complement 1 - 0.3", "theta_star_kl = 0.7\ntheta_star_js = 0.7", earns={"q3_theta_star_tests": 0.5}),
+    Mutant("q3_theta_star", "grid argmax instead of argmin", r'''
+grid = np.linspace(0.01, 0.99, 99)
+theta_star_kl = float(grid[np.argmax(sp.lambdify(theta, kl_PQ, "numpy")(grid))])
+theta_star_js = float(grid[np.argmax(sp.lambdify(theta, js_PQ, "numpy")(grid))])
+''', earns={"q3_theta_star_tests": 0.5}),
+    Mutant("q3_theta_star", "grid search with step 0.1", r'''
+grid = np.linspace(0.05, 0.95, 10)
+theta_star_kl = float(grid[np.argmin(sp.lambdify(theta, kl_PQ, "numpy")(grid))])
+theta_star_js = float(grid[np.argmin(sp.lambdify(theta, js_PQ, "numpy")(grid))])
+''', earns={"q3_theta_star_tests": 1}),
+    Mutant("q3_theta_star", "correct variant: numerical minimisation", r'''
+theta_star_kl = float(minimize_scalar(sp.lambdify(theta, kl_PQ), bounds=(1e-4, 1 - 1e-4), method="bounded", options={"xatol": 1e-9}).x)
+theta_star_js = float(minimize_scalar(sp.lambdify(theta, js_PQ), bounds=(1e-4, 1 - 1e-4), method="bounded", options={"xatol": 1e-9}).x)
+''', passes=["q3_theta_star_tests"]),
+    Mutant("q4_stats", "biased covariance (divides by n)", edits=[("cov = centred.T @ centred / (f.shape[0] - 1)", "cov = centred.T @ centred / f.shape[0]")],
+           earns={"q4_stats_tests": 0.5}),
+    Mutant("q4_stats", "covariance of the transposed data", edits=[("cov = centred.T @ centred / (f.shape[0] - 1)", "cov = np.cov(f)")], earns={"q4_stats_tests": 0}),
+    Mutant("q4_stats", "torch input kept in float32", edits=[("f = np.asarray(features, dtype=np.float64)", "f = np.asarray(features)")], earns={"q4_stats_tests": 1.5}),
+    Mutant("q4_stats", "correct variant: np.cov",
+           "def feature_statistics(features):\n    f = np.asarray(features, dtype=np.float64)\n    return f.mean(0), np.cov(f, rowvar=False)",
+           passes=["q4_stats_tests"]),
+    Mutant("q4_frechet", "scipy sqrtm with its complex result kept", r'''
+from scipy import linalg
+def frechet_gaussian(mu1, cov1, mu2, cov2):
+    diff = np.asarray(mu1) - np.asarray(mu2)
+    return diff @ diff + np.trace(cov1 + cov2 - 2 * linalg.sqrtm(np.asarray(cov1) @ np.asarray(cov2)))
+''', earns={"q4_frechet_tests": 3}),
+    Mutant("q4_frechet", "elementwise square root of the product", edits=[("tr_sqrt = np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)).sum()", "tr_sqrt = np.trace(np.sqrt(np.abs(c1 @ c2)))")], earns={"q4_frechet_tests": 2}),
+    Mutant("q4_frechet", "missing the factor 2 on the cross term", edits=[("- 2 * tr_sqrt", "- tr_sqrt")], earns={"q4_frechet_tests": 0}),
+    Mutant("q4_frechet", "mean distance not squared", edits=[("return float(diff @ diff +", "return float(np.sqrt(diff @ diff) +")], earns={"q4_frechet_tests": 0.5}),
+    Mutant("q4_frechet", "correct variant: scipy sqrtm, real part", r'''
+from scipy import linalg
+def frechet_gaussian(mu1, cov1, mu2, cov2):
+    mu1, mu2, cov1, cov2 = (np.asarray(a, dtype=np.float64) for a in (mu1, mu2, cov1, cov2))
+    covmean = linalg.sqrtm(cov1 @ cov2)
+    if np.iscomplexobj(covmean):
+        covmean = covmean.real
+    diff = mu1 - mu2
+    return float(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2 * np.trace(covmean))
+''', passes=["q4_frechet_tests"]),
+    Mutant("p1_masked_conv", "mask A and B swapped", edits=[('mask[c, c + (1 if mask_type == "B" else 0):] = 0', 'mask[c, c + (1 if mask_type == "A" else 0):] = 0')],
+           # the model inherits the leak, and the genuine weights' masks are not the ones this class builds
+           earns={"p1_masked_conv_tests": 1, "p1_model_tests": 0.5, "p1_weights_tests": 0}),
+    Mutant("p1_masked_conv", "centre pixel left in mask A", edits=[('mask[c, c + (1 if mask_type == "B" else 0):] = 0', "mask[c, c + 1:] = 0")],
+           earns={"p1_masked_conv_tests": 2.5}),
+    Mutant("p1_masked_conv", "mask applied once at construction only", edits=[
+           ('self.register_buffer("mask", mask[None, None])',
+            'self.register_buffer("mask", mask[None, None])\n        with torch.no_grad():\n            self.weight.mul_(self.mask)'),
+           ("return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)", "return super().forward(x)")],
+           earns={"p1_masked_conv_tests": 0.5}),
+    Mutant("p1_masked_conv", "rows below the centre left open", edits=[("mask[c + 1:, :] = 0 ", "pass  ")], earns={"p1_masked_conv_tests": 0.5}),
+    Mutant("p1_masked_conv", "centre hard-coded for a 3x3 kernel", edits=[("k, c = kernel_size, kernel_size // 2", "k, c = kernel_size, 1")], earns={"p1_masked_conv_tests": 2}),
+    Mutant("p1_masked_conv", "only the first input channel masked", edits=[("return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)", "w = self.weight.clone()\n        w[:, :1] = w[:, :1] * self.mask[:, :1]\n"
+           "        return F.conv2d(x, w, self.bias, padding=self.padding)")], earns={"p1_masked_conv_tests": 4.5}),
+    Mutant("p1_masked_conv", "correct variant: weight masked through a hook-free multiply of a full-shape mask", edits=[('self.register_buffer("mask", mask[None, None])', 'self.register_buffer("mask", mask.expand(out_channels, in_channels, k, k).clone())')],
+           passes=["p1_masked_conv_tests", "p1_model_tests"]),
+    Mutant("p1_model", "mask B in the first layer", edits=[('layers = [MaskedConv2d("A", 1, channels, 7), nn.ReLU()]', 'layers = [MaskedConv2d("B", 1, channels, 7), nn.ReLU()]')],
+           earns={"p1_model_tests": 0.5}),
+    Mutant("p1_model", "plain convolution in the hidden layers", edits=[('layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', 'layers += [nn.Conv2d(channels, channels, kernel_size, padding=kernel_size // 2), nn.ReLU()]')],
+           earns={"p1_model_tests": 0.5}),
+    Mutant("p1_model", "mask A in every layer (blind to the pixel just before)", edits=[('layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', 'layers += [MaskedConv2d("A", channels, channels, kernel_size), nn.ReLU()]')],
+           earns={"p1_model_tests": 3.5}),
+    Mutant("p1_model", "n_layers ignored: no hidden layers (found by a generated mutant)", edits=[('layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', "pass")],
+           earns={"p1_model_tests": 3.5}),
+    Mutant("p1_model", "correct variant: residual mask-B blocks", r'''
+class _Res(nn.Module):
+    def __init__(self, c, k):
+        super().__init__()
+        self.conv = MaskedConv2d("B", c, c, k)
+
+    def forward(self, h):
+        return h + torch.relu(self.conv(h))
+
+
+class PixelCNN(nn.Module):
+    def __init__(self, channels=64, n_layers=5, kernel_size=7):
+        super().__init__()
+        self.first = MaskedConv2d("A", 1, channels, 7)
+        self.blocks = nn.Sequential(*[_Res(channels, kernel_size) for _ in range(n_layers)])
+        self.out = MaskedConv2d("B", channels, 1, 1)
+
+    def forward(self, x):
+        return self.out(self.blocks(torch.relu(self.first(x))))
+''', passes=["p1_model_tests"]),
+    Mutant("p1_nll", "mean over pixels instead of sum", edits=[(".flatten(1).sum(dim=1)", ".flatten(1).mean(dim=1)")],
+           earns={"p1_nll_tests": 0.5}),
+    Mutant("p1_nll", "log of sigmoid probabilities (overflows)", r'''
+def bernoulli_nll(logits, x):
+    p = torch.sigmoid(logits)
+    return -(x * torch.log(p) + (1 - x) * torch.log(1 - p)).flatten(1).sum(1)
+''', earns={"p1_nll_tests": 2.5}),
+    Mutant("p1_nll", "log-likelihood instead of its negative", edits=[("return F.", "return -F.")],
+           earns={"p1_nll_tests": 0.5}),
+    Mutant("p1_nll", "correct variant: torch.distributions", r'''
+def bernoulli_nll(logits, x):
+    return -torch.distributions.Bernoulli(logits=logits).log_prob(x).flatten(1).sum(1)
+''', passes=["p1_nll_tests"]),
+    Mutant("p1_inpaint", "inpainting overwrites visible pixels", edits=[("canvas[:, :, i, j] = torch.where(hidden, sample, canvas[:, :, i, j])", "canvas[:, :, i, j] = sample")],
+           earns={"p1_inpaint_tests": 4.5}),
+    Mutant("p1_inpaint", "all hidden pixels sampled from one forward pass", r'''
+@torch.no_grad()
+def inpaint(model, x, visible):
+    canvas = torch.where(visible, x, torch.zeros_like(x))
+    sample = torch.bernoulli(torch.sigmoid(model(canvas)))
+    return torch.where(visible, x, sample)
+''', earns={"p1_inpaint_tests": 3.5}),
+    Mutant("p1_inpaint", "conditions on the true hidden pixels", edits=[
+           ("canvas = torch.where(visible, x, torch.zeros_like(x))", "canvas = x.clone()"),
+           ("p = torch.sigmoid(model(canvas)[:, :, i, j])", "p = torch.sigmoid(model(x)[:, :, i, j])")],
+           earns={"p1_inpaint_tests": 3.5}),
+    Mutant("p1_inpaint", "thresholds instead of sampling", edits=[("sample = torch.bernoulli(p)", "sample = (p > 0.5).float()")], earns={"p1_inpaint_tests": 4.5}),
+    Mutant("p1_inpaint", "correct variant: hidden pixels start at 1/2, visits every pixel", r'''
+@torch.no_grad()
+def inpaint(model, x, visible):
+    canvas = torch.where(visible, x, torch.full_like(x, 0.5))
+    N, _, H, W = x.shape
+    for t in range(H * W):
+        i, j = divmod(t, W)
+        s = torch.bernoulli(torch.sigmoid(model(canvas)[:, 0, i, j]))
+        canvas[:, 0, i, j] = torch.where(visible[:, 0, i, j], canvas[:, 0, i, j], s)
+    return canvas
+''', passes=["p1_inpaint_tests"]),
+    Mutant("p2_logit", "log-det sign flipped (logit)", edits=[("log_det = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)", "log_det = -(math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)")],
+           earns={"p2_logit_tests": 2.5}),
+    Mutant("p2_logit", "squashing factor 1 - 2 alpha left out of the log-det", edits=[("log_det = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)", "log_det = (-torch.log(s) - torch.log1p(-s)).sum(dim=1)")], earns={"p2_logit_tests": 2.5}),
+    Mutant("p2_logit", "inverse forgets to undo the squashing", edits=[("return (torch.sigmoid(v) - alpha) / (1 - 2 * alpha)", "return torch.sigmoid(v)")], earns={"p2_logit_tests": 2.75}),
+    Mutant("p2_logit", "dequantisation without noise", edits=[("return (torch.round(x * 255) + torch.rand_like(x)) / 256", "return (torch.round(x * 255) + 0.5) / 256")],
+           earns={"p2_logit_tests": 3.5}),
+    Mutant("p2_logit", "correct variant: log-det via softplus", edits=[("log_det = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)", "log_det = (math.log(1 - 2 * alpha) + F.softplus(v) + F.softplus(-v)).sum(dim=1)")],
+           passes=["p2_logit_tests"]),
+    Mutant("p2_coupling", "log-det sign flipped (coupling)", edits=[("return z, s.sum(dim=1)", "return z, -s.sum(dim=1)")],
+           # the flow inherits the sign; the genuine weights still load but score wrongly
+           earns={"p2_coupling_tests": 2.5, "p2_realnvp_tests": 4, "p2_weights_tests": 1}),
+    Mutant("p2_coupling", "inverse scales by exp(+s)", edits=[("return z * m + (1 - m) * (z - t) * torch.exp(-s)", "return z * m + (1 - m) * (z - t) * torch.exp(s)")],
+           earns={"p2_coupling_tests": 3.5}),
+    Mutant("p2_coupling", "s and t see the unmasked coordinates too", edits=[("s = torch.tanh(self.s_net(x * m)) * (1 - m)", "s = torch.tanh(self.s_net(x)) * (1 - m)"), ("t = self.t_net(x * m) * (1 - m)", "t = self.t_net(x) * (1 - m)")], earns={"p2_coupling_tests": 1}),
+    Mutant("p2_coupling", "log-det summed over the masked coordinates", edits=[("return z, s.sum(dim=1)", "return z, (torch.tanh(self.s_net(x * m)) * m).sum(dim=1)")],
+           earns={"p2_coupling_tests": 2.5}),
+    Mutant("p2_coupling", "correct variant: one network for s and t", r'''
+class CouplingLayer(nn.Module):
+    def __init__(self, dim, hidden, mask):
+        super().__init__()
+        self.register_buffer("mask", mask.float())
+        self.net = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, 2 * dim))
+
+    def _st(self, h):
+        s, t = self.net(h * self.mask).chunk(2, dim=1)
+        return torch.tanh(s) * (1 - self.mask), t * (1 - self.mask)
+
+    def forward(self, x):
+        s, t = self._st(x)
+        return x * torch.exp(s) + t, s.sum(1)
+
+    def inverse(self, z):
+        s, t = self._st(z)
+        return (z - t) * torch.exp(-s)
+''', passes=["p2_coupling_tests"]),
+    Mutant("p2_realnvp", "the same mask in every layer", edits=[("CouplingLayer(dim, hidden, m if l % 2 == 0 else 1 - m)", "CouplingLayer(dim, hidden, m)")],
+           earns={"p2_realnvp_tests": 4}),
+    Mutant("p2_realnvp", "the mask changes every third layer only (found by a generated mutant)", edits=[("m if l % 2 == 0 else 1 - m", "m if l % 3 == 0 else 1 - m")], earns={"p2_realnvp_tests": 4.75}),
+    Mutant("p2_realnvp", "inverse applies the layers in forward order", edits=[("for layer in reversed(self.layers):", "for layer in self.layers:")], earns={"p2_realnvp_tests": 3.5}),
+    Mutant("p2_realnvp", "log-det of the last layer only", edits=[("log_det = log_det + ld", "log_det = ld")], earns={"p2_realnvp_tests": 4}),
+    Mutant("p2_realnvp", "log-det sign flipped in log_prob", edits=[("math.log(2 * math.pi) + log_det", "math.log(2 * math.pi) - log_det")], earns={"p2_realnvp_tests": 4}),
+    Mutant("p2_realnvp", "correct variant: log_prob through torch.distributions", edits=[("return -0.5 * (z ** 2).sum(dim=1) - 0.5 * self.dim * math.log(2 * math.pi) + log_det", "return torch.distributions.Normal(torch.zeros_like(z), torch.ones_like(z)).log_prob(z).sum(1) + log_det")],
+           passes=["p2_realnvp_tests"]),
+    Mutant("p2_log_prob", "missing logit-transform Jacobian", edits=[("return log_q + log_det_flow + log_det_logit", "return log_q + log_det_flow")], earns={"p2_log_prob_tests": 0.5}),
+    Mutant("p2_log_prob", "flow log-det subtracted", edits=[("return log_q + log_det_flow + log_det_logit", "return log_q - log_det_flow + log_det_logit")],
+           earns={"p2_log_prob_tests": 0.5}),
+    Mutant("p2_log_prob", "Gaussian normaliser left out", edits=[("log_q = -0.5 * (z ** 2).sum(dim=1) - 0.5 * z.shape[1] * math.log(2 * math.pi)", "log_q = -0.5 * (z ** 2).sum(dim=1)")], earns={"p2_log_prob_tests": 0.5}),
+    Mutant("p2_bpd", "no log 256 term", edits=[("(-log_p_y / num_dims + math.log(256))", "(-log_p_y / num_dims)")],
+           earns={"p2_bpd_tests": 0}),
+    Mutant("p2_bpd", "nats instead of bits", edits=[(" / math.log(2)", "")], earns={"p2_bpd_tests": 0}),
+    Mutant("p2_bpd", "not divided by the number of dimensions", edits=[("(-log_p_y / num_dims + math.log(256))", "(-log_p_y + num_dims * math.log(256))")], earns={"p2_bpd_tests": 0}),
+    Mutant("p2_bpd", "correct variant: log2", "def bits_per_dim(log_p_y, num_dims):\n    return 8.0 - log_p_y / (num_dims * math.log(2))",
+           passes=["p2_bpd_tests"]),
+]
+
+# Generated mutants (benchmarks/mutation_kill_rates.py, docs/mutation.md) that survive because they change
+# nothing a grade should notice, each with the reason; the kill rate leaves them out.
+EQUIVALENT_MUTANTS = {
+    "q3_divergences": {
+        "L5 delete: `a, b = (sp.sympify(a), sp.sympify(b))` deleted":
+            "sympify only converts: for the documented inputs (sympy numbers or symbols; Python floats too) every "
+            "operation below already gives the same sympy expression",
+        "L13 delete: `a, b = (sp.sympify(a), sp.sympify(b))` deleted":
+            "the same in js_bernoulli: m = (a + b) / 2 and kl_bernoulli give the same expression without it",
+    },
+    "q3_theta_star": {
+        "L5 constant: `1e-06` -> `2e-06` (1e-06 -> 2e-06)":
+            "a search bound of 2e-6 instead of 1e-6 (either end): the minimiser 0.3 is far inside both",
+        "L5 arith: `1 - 1e-06` -> `1 + 1e-06` (- -> +)":
+            "the bounded search only evaluates inside the bracket, where JS is convex with its minimum at 0.3; "
+            "the changed end is never evaluated",
+        "L6 constant: `1e-10` -> `2e-10` (1e-10 -> 2e-10)": "a tolerance of 2e-10 still finds 0.3 far within 1e-4",
+    },
+    "q4_frechet": {
+        "L9 delete: `mu1, mu2 = (np.asarray(mu1, dtype=np.float64), np.asarray...` deleted":
+            "the means are documented as float arrays (every caller passes float64 numpy arrays), for which "
+            "mu1 - mu2 is the same without the conversion; only out-of-contract Python lists would differ",
+        "L13 args: `np.clip(w, 0, None)` -> `np.clip(0, w, None)` (first two arguments swapped)":
+            "np.clip(0, w, None) = max(0, w) elementwise, broadcast to w's shape: the same array as np.clip(w, 0, None)",
+        "L15 args: `np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, N...` -> `np.clip(0, "
+        "np.linalg.eigvalsh((middle + middle.T) / 2), N...` (first two arguments swapped)":
+            "the same identity: np.clip(0, e, None) = max(0, e) = np.clip(e, 0, None)",
+    },
+    "p1_inpaint": {
+        "L18 delete: `if not hidden.any(): ...` deleted":
+            "skipping positions where every image is visible only saves forward passes: torch.where keeps "
+            "visible pixels anyway",
+        "L19 delete: `continue` deleted": "the same skip, undone: torch.where keeps visible pixels anyway",
+        "L14 sign: `-2` -> `2`": "x.shape[2:] and x.shape[-2:] are both (H, W) for the documented (N, 1, H, W) input",
+    },
+    "p2_coupling": {
+        "L16 args: `nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linea...` -> `nn.Sequential(nn.ReLU(), "
+        "nn.Linear(dim, hidden), nn.Linea...` (first two arguments swapped)":
+            "s and t may be any functions of the masked coordinates: a ReLU before the first linear layer "
+            "changes what they can express, not invertibility or the log-det",
+        "L25 arith: `1 - m` -> `1 + m` (- -> +)":
+            "t is used only through (1 - m) * (... + t), so its masked coordinates never reach z",
+        "L33 arith: `1 - m` -> `1 + m` (- -> +)":
+            "in the inverse, s is used only through (1 - m) * ... * exp(-s), so its masked coordinates never "
+            "reach x (tanh keeps exp(-s) finite)",
+        "L34 arith: `1 - m` -> `1 + m` (- -> +)": "the same for t in the inverse",
+    },
+    "p2_realnvp": {
+        "L15 compare: `l % 2 == 0` -> `l % 2 != 0` (== -> !=)":
+            "the stack starts with the complement mask and still alternates: the same family of flows (which "
+            "parity comes first is a convention)",
+        "L15 constant: `0` -> `1` (0 -> 1)": "l % 2 == 1: the same swap of which mask comes first",
+    },
+}
+
+PARTIAL = [
+    "mask A and B swapped",
+    "missing logit-transform Jacobian",
+    "log-det sign flipped (coupling)",
+    "inpainting overwrites visible pixels",
+    "biased covariance (divides by n)",
+]
+
+
+# ---------------------------------------------------------------------- artifacts
+FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures"
+GENUINE_P1_WEIGHTS = FIXTURES / "hw5_genuine_pixelcnn_64_f16.pt"
+GENUINE_P2_WEIGHTS = FIXTURES / "hw5_genuine_realnvp_256_f16.pt"
+
+
+# Files the reference needs next to the notebook for every graded cell to pass: the float16 state dicts of the
+# reference models of the calibration runs (benchmarks/calibrate_hw5_bars.py). tests/test_proofs.py and
+# tests/test_hw5_explicit.py use it.
+PROOF_ARTIFACTS = {P1_WEIGHTS_FILE: fixture_copier(GENUINE_P1_WEIGHTS, P1_WEIGHTS_FILE),
+                   P2_WEIGHTS_FILE: fixture_copier(GENUINE_P2_WEIGHTS, P2_WEIGHTS_FILE)}
+ARTIFACT_TESTS = ["p1_weights_tests", "p2_weights_tests"]

@@ -1,0 +1,276 @@
+# %% [markdown]
+# ## Q3 (15 points): The Jensen-Shannon divergence
+#
+# For distributions $P$ and $Q$ on the same space, let $M = \tfrac12(P + Q)$ pointwise and
+# $$D_{\mathrm{JS}}(P \,\|\, Q) = \tfrac12 D_{\mathrm{KL}}(P \,\|\, M) + \tfrac12 D_{\mathrm{KL}}(Q \,\|\, M).$$
+# Logarithms are natural (nats) throughout.
+#
+# **Written parts (8 points):**
+#
+# 1. (2) Show that $M$ is a distribution (both defining properties).
+# 2. (1.5) Can $D_{\mathrm{JS}}$ be negative? Justify.
+# 3. (1.5) Show that $D_{\mathrm{JS}}(P\|Q) = D_{\mathrm{JS}}(Q\|P)$.
+# 4. (1) Look at the plot below (part of the companion) and comment: where are the minima, how do the two
+#    curves differ near $\theta \to 0$ and $\theta \to 1$, and why?
+# 5. (2) If $P(x) > 0$ and $Q(x) > 0$ everywhere on $\mathbb X$, show that $D_{\mathrm{JS}}(P\|Q) = 0$ if and only
+#    if $D_{\mathrm{KL}}(P\|Q) = 0$.
+
+# %% [markdown]
+# **Q3.1 (2 points)** Your answer:
+
+# %% [markdown] kind="written" grade_id="q3_1" points=2
+# Non-negativity: $M(x) = \frac12(P(x)+Q(x)) \ge 0$ as a sum of non-negative terms. Normalisation:
+# $\sum_x M(x) = \frac12\sum_x P(x) + \frac12 \sum_x Q(x) = \frac12 + \frac12 = 1$ (integrals for densities).
+
+# %% [markdown]
+# **Q3.2 (1.5 points)** Your answer:
+
+# %% [markdown] kind="written" grade_id="q3_2" points=1.5
+# No. It is an average of two KL divergences, each $\ge 0$ by Gibbs' inequality (Jensen applied to $-\log$),
+# so $D_{\mathrm{JS}} \ge 0$. ($M>0$ wherever $P>0$ or $Q>0$, so both KL terms are finite; $D_{\mathrm{JS}}\le\log 2$.)
+
+# %% [markdown]
+# **Q3.3 (1.5 points)** Your answer:
+
+# %% [markdown] kind="written" grade_id="q3_3" points=1.5
+# $M$ is symmetric in $P$ and $Q$; swapping $P$ and $Q$ swaps the two terms of the sum and leaves $M$
+# unchanged, so the value is the same.
+
+# %% [markdown]
+# **Q3.4 (1 point)** Your answer:
+
+# %% [markdown] kind="written" grade_id="q3_4" points=1
+# Both curves reach their minimum 0 at $\theta^* = 0.3$, where $P = Q$. KL is asymmetric and steeper: it
+# tends to $\log(1/0.7) \approx 0.357$ as $\theta\to0$ and $\log(1/0.3) \approx 1.204$ as $\theta\to1$. JS is
+# smaller, flatter and bounded by $\log 2$, because the mixture $M$ always overlaps both $P$ and $Q$.
+
+# %% [markdown]
+# **Q3.5 (2 points)** Your answer:
+
+# %% [markdown] kind="written" grade_id="q3_5" points=2
+# Both KL and JS are zero iff $P = Q$. ($\Leftarrow$) If $P=Q$ then $M = P$ and every log-ratio is 0.
+# ($\Rightarrow$ for KL) $D_{\mathrm{KL}}(P\|Q)=0$ forces equality in Jensen's inequality, so $Q/P$ is constant,
+# hence $P = Q$. ($\Rightarrow$ for JS) $D_{\mathrm{JS}}=0$ forces both non-negative terms to vanish, so
+# $P = M$ and $Q = M$, hence $P = Q$. Therefore $D_{\mathrm{JS}} = 0 \iff P = Q \iff D_{\mathrm{KL}} = 0$
+# (positivity keeps every term finite).
+
+# %% [markdown]
+# ### Q3 companion (7 points, autograded)
+#
+# Take $P = \mathrm{Bern}(\theta)$ (so $P(1) = \theta$) and $Q = \mathrm{Bern}(0.3)$. Write
+# $D_{\mathrm{KL}}(\mathrm{Bern}(a)\,\|\,\mathrm{Bern}(b))$ and $D_{\mathrm{JS}}(\mathrm{Bern}(a)\,\|\,\mathrm{Bern}(b))$
+# as sympy expressions; the cell then forms `kl_PQ` $= D_{\mathrm{KL}}(P\|Q)$ and `js_PQ` $= D_{\mathrm{JS}}(P\|Q)$
+# as functions of `theta`. KL is worth 2 points, JS 3 points.
+
+# %% locked=true grade_id="q3_symbols"
+theta = sp.symbols("theta", positive=True)
+
+
+# %% kind="answer" grade_id="q3_divergences" check_output=true
+def kl_bernoulli(a, b):
+    """D_KL(Bern(a) || Bern(b)) in nats, as a sympy expression (a, b sympy numbers or symbols in (0, 1))."""
+    ### BEGIN SOLUTION
+    a, b = sp.sympify(a), sp.sympify(b)
+    return a * sp.log(a / b) + (1 - a) * sp.log((1 - a) / (1 - b))
+    ### END SOLUTION
+
+
+def js_bernoulli(a, b):
+    """D_JS(Bern(a) || Bern(b)) in nats, as a sympy expression (a, b sympy numbers or symbols in (0, 1))."""
+    ### BEGIN SOLUTION
+    a, b = sp.sympify(a), sp.sympify(b)
+    m = (a + b) / 2
+    return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2
+    ### END SOLUTION
+
+
+kl_PQ = kl_bernoulli(theta, sp.Rational(3, 10))   # D_KL(P || Q) as a function of theta
+js_PQ = js_bernoulli(theta, sp.Rational(3, 10))   # D_JS(P || Q) as a function of theta
+print("D_KL(P || Q) =", kl_PQ)
+print("D_JS(P || Q) =", js_PQ)
+
+# %% kind="tests" grade_id="q3_kl_tests" points=2
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+
+def _kl(a, b):
+    return a * math.log(a / b) + (1 - a) * math.log((1 - a) / (1 - b))
+
+
+@points(0.25)
+def test_kl_is_expression_in_theta():
+    checks.assert_sympy_expr(kl_PQ, "kl_PQ", symbols=[theta])
+
+
+@points(0.5)
+def test_kl_at_one_half():
+    got = float(sp.N(kl_PQ.subs(theta, sp.Rational(1, 2)), 30))
+    want = _kl(0.5, 0.3)
+    hint = ""
+    if abs(got - _kl(0.3, 0.5)) < 1e-9:
+        hint = ": that is D_KL(Q || P); the arguments are in the wrong order"
+    elif abs(got - want / math.log(2)) < 1e-9:
+        hint = ": that is in bits (log base 2); use the natural log"
+    assert abs(got - want) < 1e-9, \
+        f"expected D_KL(Bern(1/2) || Bern(0.3)) = {want:.6f} nats at theta = 1/2, found {got:.6f}{hint}"
+
+
+### BEGIN HIDDEN TESTS
+@points(0.75)
+def test_kl_values():
+    for t in [sp.Rational(1, 10), sp.Rational(1, 2), sp.Rational(9, 10), sp.Rational(3, 10)]:
+        got = float(kl_PQ.subs(theta, t).evalf(30))
+        assert abs(got - _kl(float(t), 0.3)) < 1e-12, "kl_PQ has the wrong value at some theta"
+
+
+@points(0.5)
+def test_kl_is_not_symmetric():
+    a, b = sp.Rational(1, 5), sp.Rational(7, 10)
+    forward, backward = float(kl_bernoulli(a, b)), float(kl_bernoulli(b, a))
+    assert abs(forward - _kl(0.2, 0.7)) < 1e-12, "kl_bernoulli(a, b) must be D_KL(Bern(a) || Bern(b)) (order matters)"
+    assert abs(backward - _kl(0.7, 0.2)) < 1e-12, "kl_bernoulli(a, b) must be D_KL(Bern(a) || Bern(b)) (order matters)"
+### END HIDDEN TESTS
+
+run_tests(points=2, hidden=1.25)
+
+# %% kind="tests" grade_id="q3_js_tests" points=3
+from dgmlab.testing import points, run_tests
+from dgmlab import checks
+
+
+def _kl(p, q):
+    return p * math.log(p / q) + (1 - p) * math.log((1 - p) / (1 - q))
+
+
+def _js(a, b):
+    m = (a + b) / 2
+    return 0.5 * _kl(a, m) + 0.5 * _kl(b, m)
+
+
+@points(0.25)
+def test_js_is_expression_in_theta():
+    checks.assert_sympy_expr(js_PQ, "js_PQ", symbols=[theta])
+
+
+@points(0.75)
+def test_js_at_one_half():
+    got = float(sp.N(js_PQ.subs(theta, sp.Rational(1, 2)), 30))
+    want = _js(0.5, 0.3)
+    hint = ""
+    if abs(got - 2 * want) < 1e-9:
+        hint = ": that is twice the answer; each KL term carries a weight 1/2"
+    elif abs(got - (_kl(0.5, 0.3) + _kl(0.3, 0.5)) / 2) < 1e-9:
+        hint = ": that is the symmetrised KL between P and Q; JS compares each with the mixture M = (P + Q)/2"
+    elif abs(got - _kl(0.5, 0.4)) < 1e-9:
+        hint = ": that is D_KL(P || M) alone; add D_KL(Q || M) and halve"
+    elif abs(got - want / math.log(2)) < 1e-9:
+        hint = ": that is in bits (log base 2); use the natural log"
+    assert abs(got - want) < 1e-9, \
+        f"expected D_JS(Bern(1/2) || Bern(0.3)) = {want:.6f} nats at theta = 1/2, found {got:.6f}{hint}"
+
+
+### BEGIN HIDDEN TESTS
+@points(0.5)
+def test_js_values():
+    for t in [sp.Rational(1, 10), sp.Rational(1, 2), sp.Rational(9, 10)]:
+        got = float(js_PQ.subs(theta, t).evalf(30))
+        assert abs(got - _js(float(t), 0.3)) < 1e-12, "js_PQ has the wrong value at some theta"
+
+
+@points(0.75)
+def test_js_symmetric_nonnegative_bounded():
+    grid = [sp.Rational(k, 20) for k in range(1, 20)]
+    for a in grid[::3]:
+        for b in grid[::4]:
+            ab, ba = float(js_bernoulli(a, b)), float(js_bernoulli(b, a))
+            assert abs(ab - ba) < 1e-12, "js_bernoulli is not symmetric in its arguments"
+            assert -1e-15 <= ab <= math.log(2) + 1e-12, "js_bernoulli leaves [0, log 2]"
+
+
+@points(0.75)
+def test_zero_iff_equal():
+    grid = [sp.Rational(k, 10) for k in range(1, 10)]
+    for a in grid:
+        for b in grid:
+            js, kl = float(js_bernoulli(a, b)), float(kl_bernoulli(a, b))
+            if a == b:
+                assert abs(js) < 1e-14 and abs(kl) < 1e-14, "a divergence is not zero for equal distributions"
+            else:
+                assert js > 1e-6 and kl > 1e-6, "a divergence is zero for different distributions"
+### END HIDDEN TESTS
+
+run_tests(points=3, hidden=2)
+
+# %% [markdown]
+# Both divergences against $\theta$ (this plot is what Q3.4 asks you to comment on).
+
+# %% locked=true grade_id="q3_plot" uses_answers=true
+if not runtime.is_grading():   # for you to look at; nothing here is graded automatically
+    thetas = np.linspace(0.001, 0.999, 400)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(thetas, sp.lambdify(theta, kl_PQ, "numpy")(thetas), label=r"$D_{KL}(P\|Q)$")
+    ax.plot(thetas, sp.lambdify(theta, js_PQ, "numpy")(thetas), label=r"$D_{JS}(P\|Q)$")
+    ax.axhline(math.log(2), ls=":", c="gray", label=r"$\log 2$")
+    ax.set_xlabel(r"$\theta$")
+    ax.set_ylabel("nats")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    FIGURES.mkdir(exist_ok=True)
+    fig.savefig(FIGURES / "q3_divergences.png", dpi=100, bbox_inches="tight")
+    dgmlab.workspace.saved(FIGURES / "q3_divergences.png", what="figure saved")
+    plt.show()
+
+# %% [markdown]
+# **(2 points)** Find the minimisers $\theta^*$ of `kl_PQ` and `js_PQ` over $(0, 1)$, symbolically
+# (`sp.solve` on the derivative) or numerically (`minimize_scalar` is imported), and store them as Python
+# floats in `theta_star_kl` (the minimiser of `kl_PQ`) and `theta_star_js` (the minimiser of `js_PQ`).
+
+# %% kind="answer" grade_id="q3_theta_star" check_output=true
+### BEGIN SOLUTION
+# KL: solve d/dtheta = 0 exactly; JS: minimise numerically (both are convex in theta)
+theta_star_kl = float(sp.solve(sp.diff(kl_PQ, theta), theta)[0])
+theta_star_js = float(minimize_scalar(sp.lambdify(theta, js_PQ), bounds=(1e-6, 1 - 1e-6), method="bounded",
+                                      options={"xatol": 1e-10}).x)
+### END SOLUTION
+print(f"theta* (KL) = {theta_star_kl:.4f}   theta* (JS) = {theta_star_js:.4f}")
+
+# %% kind="tests" grade_id="q3_theta_star_tests" points=2
+from dgmlab.testing import points, run_tests
+
+
+@points(0.5)
+def test_are_floats_in_unit_interval():
+    for name, value in [("theta_star_kl", theta_star_kl), ("theta_star_js", theta_star_js)]:
+        assert isinstance(value, (float, int, np.floating)), \
+            f"expected {name} to be a Python float, found {type(value).__name__} (convert with float(...))"
+        assert 0 < float(value) < 1, f"expected {name} in (0, 1), found {float(value)}"
+
+
+@points(0.5)
+def test_no_grid_point_is_lower():
+    # a coarse check: the divergence at your minimiser is no larger than at theta = 0.05, 0.15, ..., 0.95
+    grid = [sp.Rational(2 * k + 1, 20) for k in range(10)]
+    for name, value, expr in [("theta_star_kl", theta_star_kl, kl_PQ), ("theta_star_js", theta_star_js, js_PQ)]:
+        at_star = float(sp.N(expr.subs(theta, float(value))))
+        lowest = min(grid, key=lambda t: float(sp.N(expr.subs(theta, t))))
+        at_grid = float(sp.N(expr.subs(theta, lowest)))
+        hint = ": that looks like a maximiser (argmax) rather than a minimiser" if at_star >= max(
+            float(sp.N(expr.subs(theta, t))) for t in grid) else ""
+        assert at_star <= at_grid + 1e-9, \
+            (f"expected the divergence at {name} = {float(value):.4f} to be no larger than on a grid of theta; "
+             f"found {at_star:.5f} there but {at_grid:.5f} at theta = {float(lowest):.2f}{hint}")
+
+
+### BEGIN HIDDEN TESTS
+@points(0.5)
+def test_kl_minimiser():
+    assert abs(float(theta_star_kl) - 0.3) < 1e-4, "theta_star_kl is not the minimiser of D_KL(P||Q)"
+
+
+@points(0.5)
+def test_js_minimiser():
+    assert abs(float(theta_star_js) - 0.3) < 1e-4, "theta_star_js is not the minimiser of D_JS(P||Q)"
+### END HIDDEN TESTS
+
+run_tests(points=2, hidden=1)
