@@ -18,13 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_hw2_wgangp import load_reference  # noqa: E402
-from calibrate_hw1_bar import DRAW_SEEDS, draw_scores, propose_bar  # noqa: E402
+# the scripts beside this one: importable as run (python benchmarks/...) and under pytest (pyproject's pythonpath)
+from bench_hw2_wgangp import load_reference
+from calibrate_hw1_bar import DRAW_SEEDS, draw_scores, propose_bar
 
 EARLY_STEP = 234
 CAPACITY = 32
