@@ -1,4 +1,4 @@
-"""Builder of homework 4: an MLP GAN and its ablations, a conditional GAN, GAN theory, Kantorovich duality.
+"""Homework 4: an MLP GAN and its ablations, a conditional GAN, GAN theory, Kantorovich duality.
 
 Adapted from MIT CSAIL 6.S978 Deep Generative Models (Fall 2024), Problem Set 3
 (seed ../shared/seeds/003_*.txt). Points as in the seed: P0 1, P1 20, P2 15, P3 15, P4 20, P5 20.
