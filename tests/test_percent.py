@@ -155,3 +155,13 @@ def test_a_builder_file_and_a_folder_of_one_homework_are_refused(course):
     shutil.copy(FIXTURE, course / "tools" / "notebooks" / "hw9_kinds.py")
     with pytest.raises(BuildError, match="hw9_kinds has both a builder file and a folder"):
         homeworks(course)
+
+
+def test_dgmlab_build_reports_a_bad_header_without_a_traceback(course, capsys):
+    from dgmlab import cli
+
+    part = course / "tools" / "notebooks" / "hw9_kinds" / "q1.py"
+    part.write_text(part.read_text(encoding="utf-8").replace(' points=2', ''), encoding="utf-8")
+    assert cli.main(["--course", str(course), "build"]) == 2
+    err = capsys.readouterr().err
+    assert "q1.py:" in err and "a tests cell needs points in its header" in err and "Traceback" not in err

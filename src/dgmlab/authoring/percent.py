@@ -28,6 +28,7 @@ import ast
 import json
 from pathlib import Path
 
+from .build import BuildError
 from .notebook import Notebook, clean_source
 
 FORMAT = "py:percent"
@@ -44,8 +45,9 @@ KINDS = {
 }
 
 
-class PercentError(ValueError):
-    """A percent source that cannot be read; the message names the file, the line and the fix."""
+class PercentError(BuildError, ValueError):
+    """A percent source that cannot be read; the message names the file, the line and the fix
+    (``dgmlab build`` prints it without a traceback)."""
 
 
 def _header_lines(text: str) -> list[int]:
