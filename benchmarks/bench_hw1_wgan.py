@@ -69,6 +69,11 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=1,
                    help="torch.set_num_threads (default 1: on a shared 2-core machine 2 threads ran 13x slower)")
     p.add_argument("--out", type=Path, default=Path("/tmp/hw1_wgan_bench"))
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available, as the notebook)")
+    p.add_argument("--critic-width", type=int, default=None,
+                   help="the notebook's Critic(width=...) (default: the notebook's): issue 15's capacity probe")
+    p.add_argument("--generator-width", type=int, default=None,
+                   help="the notebook's Generator(width=...) (default: the notebook's)")
     p.add_argument("--ema", type=float, default=None, metavar="DECAY",
                    help="also keep an exponential moving average of the generator's weights and buffers "
                         "(torch.optim.swa_utils.AveragedModel, DECAY per generator update, e.g. 0.999), "
@@ -90,7 +95,7 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     os.chdir(args.out)  # the loop saves figures/ under the working directory
-    device = torch.device("cpu")
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     ns = load_reference(device)
     quiet_tqdm = ns["tqdm"]
     ns["tqdm"] = lambda *a, **k: quiet_tqdm(*a, **{**k, "disable": True})  # one JSON line per epoch instead
@@ -101,7 +106,10 @@ def main(argv=None) -> int:
     steps_per_epoch = (len(train) // args.batch_size) // args.n_critic
     if args.max_steps:
         steps_per_epoch = min(steps_per_epoch, args.max_steps)
-    generator, critic = ns["Generator"](), ns["Critic"]()
+    generator = ns["Generator"](**({"width": args.generator_width} if args.generator_width else {}))
+    critic = ns["Critic"](**({"width": args.critic_width} if args.critic_width else {}))
+    print(f"generator {sum(p.numel() for p in generator.parameters()):,} parameters, "
+          f"critic {sum(p.numel() for p in critic.parameters()):,}", flush=True)
     record = {"args": {k: str(v) for k, v in vars(args).items()}, "steps_per_epoch": steps_per_epoch,
               "epochs": [], "torch_threads": torch.get_num_threads()}
     step_fn = ns["wgan_train_step"]

@@ -3,8 +3,10 @@
 It runs the *reference solution* of source/hw4_gans/hw4_gans.ipynb: every code cell except test cells and
 the notebook's own training cells is executed into one namespace (full mode), then the chosen experiments
 are trained with the notebook's functions (``make_gan``, ``train_gan``, ``train_cgan``, ``sample``,
-``score``, ``conditional_accuracy``), one epoch at a time, scoring every ``--eval-every`` epochs with the
-shipped MNIST classifier. Results go to a JSON file (one record per evaluation) as they come.
+``score``, ``conditional_accuracy``, ``moving_average``), one epoch at a time, scoring every ``--eval-every``
+epochs with the shipped MNIST classifier. As in the notebook, the scores are those of the average of the
+generator's weights; the last trained weights' scores are under ``"trained"``. Results go to a JSON file (one
+record per evaluation) as they come.
 
     DGMLAB_DATA=../shared/datasets nice -n 10 .venv/bin/python benchmarks/bench_hw4_gans.py \\
         --experiments baseline cgan --epochs 30 --eval-every 5 --out /tmp/hw4_bench_a.json
@@ -117,6 +119,8 @@ def main(argv=None) -> int:
         g_opt = torch.optim.Adam(generator.parameters(), lr=ns["LR"], betas=ns["BETAS"])
         d_opt = torch.optim.Adam(discriminator.parameters(), lr=ns["LR"], betas=ns["BETAS"])
         loader = data.loader(ns["BATCH_SIZE"])
+        # the notebook's runners sample, score and save an average of the generator's weights (moving_average)
+        average = ns["moving_average"](generator, g_opt, updates_per_epoch=len(loader) // d_steps).module
         history = {"d_loss": [], "g_loss": []}
         train_seconds, start = 0.0, time.perf_counter()
         # the notebook decays the learning rate of the P1/P2 GANs only (run_experiment), not the conditional GAN's
@@ -136,11 +140,13 @@ def main(argv=None) -> int:
                 history[k] += h[k]
             out_of_time = args.minutes is not None and time.perf_counter() - start > 60 * args.minutes
             if epoch % args.eval_every == 0 or epoch == epochs or out_of_time:
-                if name == "cgan":
-                    scores = ns["score_conditional"](generator, ns["N_EVAL"])
-                    scores["conditional_accuracy"] = ns["conditional_accuracy"](generator, ns["N_EVAL"] // 10)
-                else:
-                    scores = ns["score"](ns["sample"](generator, ns["N_EVAL"]))
+                def scored(g):
+                    if name != "cgan":
+                        return ns["score"](ns["sample"](g, ns["N_EVAL"]))
+                    return {**ns["score_conditional"](g, ns["N_EVAL"]),
+                            "conditional_accuracy": ns["conditional_accuracy"](g, ns["N_EVAL"] // 10)}
+
+                scores = {**scored(average), "trained": scored(generator)}  # as the notebook reports, then the last weights
                 rec = {"experiment": name, "epoch": epoch, "seconds_per_epoch": train_seconds / epoch,
                        "d_steps": d_steps, "generator_updates": len(history["g_loss"]), "data": data.source,
                        "batch_size": ns["BATCH_SIZE"], "lr": ns["LR"],
@@ -163,10 +169,10 @@ def main(argv=None) -> int:
             dgmlab.plots.loss_curves({"discriminator": history["d_loss"], "generator": g}, title=f"{name}: losses",
                                      xlabel="discriminator update", smooth=50, save=args.figures / f"hw4_{name}_losses.png")
             if name == "cgan":
-                grid = ns["sample"](generator, 100, torch.arange(10).repeat_interleave(10))
+                grid = ns["sample"](average, 100, torch.arange(10).repeat_interleave(10))
                 title = "conditional GAN: row k shows digit k"
             else:
-                grid, title = ns["sample"](generator, 100), f"{name}: samples"
+                grid, title = ns["sample"](average, 100), f"{name}: samples"
             dgmlab.plots.image_grid(grid, nrow=10, title=title, save=args.figures / f"hw4_{name}_samples.png")
     return 0
 

@@ -193,6 +193,7 @@ def hw4(repeats):
         g_opt = torch.optim.Adam(generator.parameters(), lr=lr, betas=betas)
         d_opt = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
         foreach_adam(g_opt, d_opt)
+        ns["moving_average"](generator, g_opt, updates_per_epoch=(60_000 // batch) // d_steps)  # as the runners do
 
         # one "step" = d_steps discriminator updates and one generator update, as train_gan schedules them
         def step(generator=generator, discriminator=discriminator, g_opt=g_opt, d_opt=d_opt, d_steps=d_steps,

@@ -310,3 +310,87 @@ def test_p0_grades_the_results_file(graded, content, expected):
         assert got == "earn 1 of 1", got
     else:
         assert got == "earn 0.5 of 1" and expected in _printed(s, "p0_tests"), f"{got}\n{_printed(s, 'p0_tests')}"
+
+
+def _runner_namespace(monkeypatch, folder):
+    """The source notebook's definitions (no tests, no training cells) in fast mode, working in ``folder``."""
+    import torch
+
+    from conftest import ROOT
+    from dgmlab.authoring.reference import reference_namespace
+
+    monkeypatch.setenv("DGMLAB_FAST", "1")
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    ns = reference_namespace(ROOT / "source" / "hw4_gans" / "hw4_gans.ipynb", None,
+                             {"__name__": "hw4_runner_test", "device": torch.device("cpu")})
+    ns["display"] = lambda *a, **k: None
+    return ns
+
+
+@pytest.mark.slow
+def test_the_runner_samples_the_generator_average_and_a_resumed_run_keeps_it(tmp_path, monkeypatch, capsys):
+    """run_experiment trains the student's train_gan but draws from the moving average of the generator's
+    weights; the average is in the checkpoint, so a run resumed after epoch 1 ends with the same average."""
+    import torch
+
+    ns = _runner_namespace(monkeypatch, tmp_path / "straight")
+    ns["EPOCHS"] = 2
+    returned = ns["run_experiment"]("baseline", ns["load_training_data"]())
+    straight = torch.load("checkpoints/baseline_fast.pt", weights_only=True)["state"]
+    averaged = {k.removeprefix("module."): v for k, v in straight["average"].items() if k.startswith("module.")}
+    assert averaged.keys() == straight["generator"].keys()
+    assert all(torch.equal(returned.state_dict()[k], v) for k, v in averaged.items()), \
+        "run_experiment should return (and sample from) the averaged generator"
+    assert any(not torch.equal(v, straight["generator"][k]) for k, v in averaged.items()), \
+        "the average should differ from the last trained weights"
+    assert int(straight["average"]["n_averaged"]) == 2 * (640 // 64), "one average update per generator step"
+
+    ns = _runner_namespace(monkeypatch, tmp_path / "resumed")
+    ns["EPOCHS"] = 1
+    ns["run_experiment"]("baseline", ns["load_training_data"]())      # a run that stopped after epoch 1
+    ns["EPOCHS"] = 2
+    capsys.readouterr()
+    ns["run_experiment"]("baseline", ns["load_training_data"]())      # run again: resumes after epoch 1
+    assert "resuming after epoch 1 of 2" in capsys.readouterr().out
+    resumed = torch.load("checkpoints/baseline_fast.pt", weights_only=True)["state"]
+    for net in ("generator", "average"):
+        for k, v in straight[net].items():
+            assert torch.equal(v, resumed[net][k]), f"{net}.{k} differs from the uninterrupted run"
+
+
+@pytest.mark.slow
+def test_calibration_draws_from_the_average_the_notebook_saves(tmp_path, monkeypatch):
+    """benchmarks/calibrate_hw4_bars.py on a run folder holding both generators of each epoch (two untrained
+    networks, so they differ): the draws, the bar and the fixtures come from the averaged one, as the notebook
+    samples, scores and saves it; the trained weights are scored beside it."""
+    import json
+
+    import torch
+
+    import calibrate_hw4_bars
+    from bench_hw4_gans import load_notebook_namespace
+
+    monkeypatch.delenv("DGMLAB_FAST", raising=False)   # the script runs the notebook in full mode; restored after
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    ns = load_notebook_namespace(threads=1)
+    torch.manual_seed(0)
+    trained, average = (ns["make_gan"]("baseline", ns["LATENT_DIM"])[0] for _ in range(2))
+    for epoch in (calibrate_hw4_bars.EARLY_EPOCH, calibrate_hw4_bars.EARLY_EPOCH + 1):
+        torch.save(trained.state_dict(), tmp_path / f"baseline_epoch{epoch:02d}.pt")
+        torch.save(average.state_dict(), tmp_path / f"baseline_average_epoch{epoch:02d}.pt")
+    (tmp_path / "baseline_log.jsonl").write_text('{"epoch": 1}\n')
+    out, fixtures = tmp_path / "bars.json", tmp_path / "fixtures"
+    assert calibrate_hw4_bars.main(["calibrate", str(tmp_path), "--json", str(out), "--fixtures", str(fixtures),
+                                    "--last", "1", "--models", "baseline"]) == 0
+    record = json.loads(out.read_text())["baseline"]
+    assert record["graded_generator"] == "average" and record["late_epochs"] == [calibrate_hw4_bars.EARLY_EPOCH + 1]
+    assert record["score_bar"] % 0.25 == 0 and record["score_bar"] < 5   # untrained networks score near 1
+    assert set(record["final_5000"]) >= {"mnist_score", "trained"}
+    genuine = torch.load(fixtures / "hw4_genuine_baseline_samples_100.pt", weights_only=True)
+    torch.manual_seed(0)
+    assert torch.equal(genuine, ns["sample"](average.eval(), 100)), "the fixture must be the average's seed-0 draw"
+    torch.manual_seed(0)
+    assert not torch.equal(genuine, ns["sample"](trained.eval(), 100))

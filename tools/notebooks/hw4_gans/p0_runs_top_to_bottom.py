@@ -4,7 +4,7 @@
 # Restart the kernel and run every cell before you submit. The check below confirms that every required
 # piece is defined and works on a tiny input; after a training run (fast or full mode) it also checks that
 # the results of P1-P3 were recorded. The autograder does not train: it checks `hw4_results.json`, which
-# your full-mode run saved in the homework folder, for every model's result after the full 30 epochs.
+# your full-mode run saved in the homework folder, for every model's result after the full 50 epochs.
 
 # %% kind="tests" grade_id="p0_tests" points=1
 from dgmlab.testing import points, run_tests

@@ -276,6 +276,14 @@ run_tests(points=3, hidden=2)
 # *MNIST Fréchet distance* compares Gaussian fits of that classifier's features on generated and real
 # digits (lower is better). Neither is comparable with published IS/FID numbers.
 #
+# The digits it draws come from an **average of the generator**, not from its latest weights. A GAN's
+# generator never settles: each discriminator update moves its target, so its weights keep wandering around
+# a good solution, and one snapshot catches them wherever they are. An exponential moving average of the
+# weights over about the last `AVERAGE_EPOCHS` = 2 epochs of generator updates smooths that wander out
+# (`moving_average` below, PyTorch's `AveragedModel`): after 30 epochs of our baseline runs it raised the MNIST
+# classifier score from about 7.9 to 8.3 and halved the Fréchet distance (`docs/hw4_gans.md`). Training never reads the
+# average, so your `train_gan` is exactly what is trained; the average is only what is sampled, scored and saved.
+#
 # Each experiment saves a checkpoint after every epoch (`checkpoints/<name>.pt`, in the homework folder: on
 # Google Drive in Colab). If the runtime disconnects, run the cells again: training continues from the last
 # saved epoch, and finished experiments are loaded, not retrained. To train one again from the start (say,
@@ -283,9 +291,23 @@ run_tests(points=3, hidden=2)
 # retrain=True)` or delete its file.
 
 # %% locked=true grade_id="experiment_runner"
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
 from dgmlab.checkpoint import Checkpoint
 
 CHECKPOINTS = Path("checkpoints")   # one file per experiment, in the homework folder
+
+
+def moving_average(generator, g_opt, updates_per_epoch):
+    """A copy of ``generator`` whose weights follow an exponential moving average of the generator's weights,
+    updated after every ``g_opt.step()``; it averages over about the last ``AVERAGE_EPOCHS`` epochs of updates.
+
+    Training never reads it: ``train_gan`` runs unchanged, and the runners draw, score and save from it.
+    """
+    decay = 1 - 1 / (AVERAGE_EPOCHS * updates_per_epoch)
+    average = AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    g_opt.register_step_post_hook(lambda opt, args, kwargs: average.update_parameters(generator))
+    return average
 
 
 def load_training_data():
@@ -347,14 +369,16 @@ def run_experiment(name, data, retrain=False):
     g_opt = torch.optim.Adam(generator.parameters(), lr=LR, betas=BETAS)
     d_opt = torch.optim.Adam(discriminator.parameters(), lr=LR, betas=BETAS)
     loader = data.loader(BATCH_SIZE)
+    average = moving_average(generator, g_opt, updates_per_epoch=len(loader) // d_steps)
     # A Colab runtime can disconnect during these long runs: train one epoch per train_gan call and save
     # the networks, optimizers, random states and losses after each, so running the cell again continues
     # from the last finished epoch exactly as if it had never stopped. (One call per epoch also means that
     # with d_steps=10 an epoch's last few discriminator updates get no generator update.)
     ckpt = Checkpoint(CHECKPOINTS / f"{name}{pick(full='', fast='_fast')}.pt", epochs=EPOCHS,
                       generator=generator, discriminator=discriminator, g_opt=g_opt, d_opt=d_opt,
-                      shuffle=loader.generator, config=dict(data=data, batch_size=BATCH_SIZE, d_steps=d_steps,
-                                                            code=[train_gan, discriminator_step, generator_step]))
+                      average=average, shuffle=loader.generator,
+                      config=dict(data=data, batch_size=BATCH_SIZE, d_steps=d_steps,
+                                  code=[train_gan, discriminator_step, generator_step]))
     done, history = ckpt.resume({"d_loss": [], "g_loss": []}, retrain=retrain)
     for epoch in range(done + 1, EPOCHS + 1):
         h = train_gan(generator, discriminator, g_opt, d_opt, loader, 1, d_steps=d_steps)
@@ -363,6 +387,7 @@ def run_experiment(name, data, retrain=False):
         ckpt.save(epoch, history)
     seconds_per_epoch = ckpt.seconds_per_epoch()
     plot_history(name, history, d_steps)
+    generator = average.module  # from here on: the averaged generator
     images = sample(generator, N_EVAL)
     show(dgmlab.plots.image_grid(images[:100], nrow=10, title=f"{name}: samples", save=FIGURES / f"{name}_samples.png"))
     ARTIFACTS.mkdir(exist_ok=True)
@@ -387,7 +412,8 @@ def run_experiment(name, data, retrain=False):
 # and the samples are blobs, often mostly one easy digit (a "1"). Then the game settles: the discriminator's
 # loss stays a little below $\log 4 \approx 1.39$ (its value when it cannot tell real from fake) and the
 # generator's a little above $\log 2 \approx 0.69$. Digits are recognisable after about 5 epochs and their
-# strokes keep getting cleaner, with some speckle left at 30 epochs. With a learning rate of
+# strokes keep getting cleaner to the end (the averaged baseline scored about 7.6 after 10 epochs, 8.3 after 30
+# and 8.55 after 50 in our runs), with a little speckle left. With a learning rate of
 # $2\cdot 10^{-4}$ the same network needed about four times as many updates to get as far.
 
 # %% uses_answers=true
@@ -403,11 +429,11 @@ if not is_grading():
 # (full mode only). The autograder does not train: this cell scores that file. A well-formed file of 100 new
 # images (float32 `(100, 784)` in $[-1, 1]$, not all alike, not copied, see below) earns 1 point; the other 2
 # come when, in addition, the **MNIST classifier score** of the 100 images taken as one group
-# (`dgmlab.metrics.mnist_score(samples, splits=1)`) is at least **6.75** and the classifier
+# (`dgmlab.metrics.mnist_score(samples, splits=1)`) is at least **7.5** and the classifier
 # recognises at least **9** of the 10 digits among them. For scale: 100 real test digits
 # score about 9.2-9.6 this way and noise 1.0. Of 20 such 100-sample draws of the reference baseline, all
-# clear the bar after each of its last five epochs (30 in all), about half after
-# 10 epochs and none after 2 epochs (`docs/hw4_gans.md`).
+# clear the bar after each of its last five epochs (50 in all), 18 after 30 epochs, 7 after 10 epochs
+# and none after 5 epochs (`docs/hw4_gans.md`).
 #
 # The samples must be your generator's own: each is compared with all 70,000 MNIST digits
 # (`dgmlab.novelty.find_copies`; shifting by a pixel or adding noise does not hide a copy), and a file with
@@ -449,11 +475,11 @@ def test_mnist_classifier_score_above_the_bar():
     x, _ = _graded_baseline()  # a file that fails the checks above earns nothing here either
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
     classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
-    print(f"MNIST classifier score of the 100 samples: {score:.2f} (bar 6.75), "
+    print(f"MNIST classifier score of the 100 samples: {score:.2f} (bar 7.5), "
           f"digits recognised: {classes} (need 9)")
-    assert score >= 6.75, \
-        (f"expected an MNIST classifier score of at least 6.75, found {score:.2f}: below the bar "
-         "(a full 30-epoch run clears it; a run stopped early may not)")
+    assert score >= 7.5, \
+        (f"expected an MNIST classifier score of at least 7.5, found {score:.2f}: below the bar "
+         "(a full 50-epoch run clears it; a run stopped early may not)")
     assert classes >= 9, \
         (f"expected at least 9 of the 10 digit classes among the samples, found {classes}: "
          "the generator covers too few digits (mode collapse)")
