@@ -96,6 +96,37 @@ def propose_bar(late_values: list[list[float]], step: float, need: int = 19) -> 
     return round(math.floor(worst / step + 1e-9) * step, 4)
 
 
+def saved_tags(run: Path, name: str) -> set[str]:
+    """The generators a run saved besides the trained one: ``average`` (the notebook's), ``emaD`` (probes)."""
+    return {f.name[len(name) + 1:].split("_epoch")[0] for f in run.glob(f"{name}_*_epoch*.pt")}
+
+
+def graded_tag(run: Path, name: str, epoch: int) -> str:
+    """The generator the notebook grades: its average when the run kept one, else the trained weights ("")."""
+    return "average" if (run / f"{name}_average_epoch{epoch:02d}.pt").exists() else ""
+
+
+def load_generator(ns: dict, run: Path, name: str, epoch: int, tag: str):
+    """The ``tag`` generator (``""``: the trained weights) that ``run`` saved after ``epoch``, in eval mode."""
+    import torch
+
+    g = ns["ConditionalGenerator"](ns["LATENT_DIM"]) if name == "cgan" else ns["make_gan"]("baseline", ns["LATENT_DIM"])[0]
+    g.load_state_dict(torch.load(run / f"{name}{'_' + tag if tag else ''}_epoch{epoch:02d}.pt", weights_only=True))
+    return g.eval()
+
+
+def score_5000(ns: dict, name: str, g) -> dict:
+    """5,000 samples (noise seed 12345) scored as the notebook's score(); the cGAN's also by conditional_accuracy()."""
+    import torch
+
+    torch.manual_seed(12345)
+    if name != "cgan":
+        return ns["score"](ns["sample"](g, 5000))
+    big = ns["score_conditional"](g, 5000)
+    torch.manual_seed(12345)
+    return {**big, "conditional_accuracy": ns["conditional_accuracy"](g, 500)}
+
+
 def calibrate(run: Path, out: Path, fixtures: Path | None, last: int, shown: list[int],
               models: tuple[str, ...] = ("baseline", "cgan")) -> dict:
     import torch
@@ -105,14 +136,9 @@ def calibrate(run: Path, out: Path, fixtures: Path | None, last: int, shown: lis
     ns = load_notebook_namespace(threads=1)
     rows = torch.arange(10).repeat_interleave(10)  # the labels the notebook's cGAN file asks for
 
-    def generator_at(name, epoch, tag=None):
-        """The generator saved after ``epoch``: by default the one the notebook grades (its average when the run
-        kept one, as the notebook's runners do), ``tag=""`` the trained weights, ``tag="ema0.999"`` a probe's."""
-        if tag is None:
-            tag = "average" if (run / f"{name}_average_epoch{epoch:02d}.pt").exists() else ""
-        g = ns["ConditionalGenerator"](ns["LATENT_DIM"]) if name == "cgan" else ns["make_gan"]("baseline", ns["LATENT_DIM"])[0]
-        g.load_state_dict(torch.load(run / f"{name}{'_' + tag if tag else ''}_epoch{epoch:02d}.pt", weights_only=True))
-        return g.eval()
+    def generator_at(name, epoch):
+        """The generator the notebook grades, saved after ``epoch``."""
+        return load_generator(ns, run, name, epoch, graded_tag(run, name, epoch))
 
     def draw(name, g, seed):
         torch.manual_seed(seed)
@@ -164,25 +190,16 @@ def calibrate(run: Path, out: Path, fixtures: Path | None, last: int, shown: lis
                 row["draws_clearing_bar"] = sum(v >= bar and c >= classes_bar for v, c in values[row["epoch"]])
             bars = {"score_bar": bar, "classes_bar": classes_bar}
         # the final model on 5,000 samples, scored as the notebook's score() / conditional_accuracy() do
-        def score_5000(g):
-            torch.manual_seed(12345)
-            if name != "cgan":
-                return ns["score"](ns["sample"](g, 5000))
-            big = ns["score_conditional"](g, 5000)
-            torch.manual_seed(12345)
-            return {**big, "conditional_accuracy": ns["conditional_accuracy"](g, 500)}
-
-        big = score_5000(generator_at(name, final))
+        graded = graded_tag(run, name, final)
+        big = score_5000(ns, name, generator_at(name, final))
         # the same run's other generators: the trained weights, and the probes' averages with other decays
-        tags = {f.name[len(name) + 1:].split("_epoch")[0] for f in run.glob(f"{name}_*_epoch*.pt")} - {"average"}
-        for tag in sorted(tags | ({""} if (run / f"{name}_average_epoch{final:02d}.pt").exists() else set())):
+        for tag in sorted((saved_tags(run, name) | {""}) - {graded}):
             key = tag or "trained"
             big[key] = {}
             for e in [e for e in sorted({10, 20, 25, 30, 40, 50, final}) if e in epochs]:
-                big[key][e] = score_5000(generator_at(name, e, tag))
+                big[key][e] = score_5000(ns, name, load_generator(ns, run, name, e, tag))
                 print(name, key, e, json.dumps(big[key][e]), flush=True)
-        graded = "average" if (run / f"{name}_average_epoch{final:02d}.pt").exists() else "trained"
-        record[name] = {"final_epoch": final, "late_epochs": late, "graded_generator": graded, **bars,
+        record[name] = {"final_epoch": final, "late_epochs": late, "graded_generator": graded or "trained", **bars,
                         "early_epoch_draws_clearing": next(r["draws_clearing_bar"] for r in table if r["epoch"] == EARLY_EPOCH),
                         "calibration": table, "final_5000": big}
         print(name, json.dumps({k: v for k, v in record[name].items() if k != "calibration"}), flush=True)
@@ -203,24 +220,16 @@ def calibrate(run: Path, out: Path, fixtures: Path | None, last: int, shown: lis
 
 def score_run(run: Path, out: Path, epochs: list[int], name: str = "baseline") -> dict:
     """Score 5,000 samples (noise seed 12345) of every generator a probe run saved at each of ``epochs``: the
-    trained weights and each average (``_average``, ``_emaD``), as the notebook's ``score()`` does."""
-    import torch
-
+    trained weights and each average (``_average``, ``_emaD``), as :func:`score_5000` does."""
     ns = load_notebook_namespace(threads=1)
-    tags = sorted({f.name[len(name) + 1:].split("_epoch")[0] for f in run.glob(f"{name}_*_epoch*.pt")} | {""})
     log = [json.loads(line) for line in (run / f"{name}_log.jsonl").read_text().splitlines()]
     record = {"run": str(run), "model": name, "noise_seed": 12345, "n": 5000, "log": log, "scores": {}}
-    for tag in tags:
+    for tag in sorted(saved_tags(run, name) | {""}):
         record["scores"][tag or "trained"] = rows = {}
         for e in epochs:
-            path = run / f"{name}{'_' + tag if tag else ''}_epoch{e:02d}.pt"
-            if not path.exists():
+            if not (run / f"{name}{'_' + tag if tag else ''}_epoch{e:02d}.pt").exists():
                 continue
-            g = ns["ConditionalGenerator"](ns["LATENT_DIM"]) if name == "cgan" else ns["make_gan"]("baseline", ns["LATENT_DIM"])[0]
-            g.load_state_dict(torch.load(path, weights_only=True))
-            torch.manual_seed(12345)
-            labels = torch.arange(10).repeat(500) if name == "cgan" else None
-            rows[e] = ns["score"](ns["sample"](g.eval(), 5000, labels))
+            rows[e] = score_5000(ns, name, load_generator(ns, run, name, e, tag))
             print(tag or "trained", e, json.dumps(rows[e]), flush=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=1))
