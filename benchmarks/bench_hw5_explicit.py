@@ -66,8 +66,12 @@ def bench_pixelcnn(args, ns):
 
     train = dgmlab.data.mnist(train=True, scale="binary", source="full")
     test = dgmlab.data.mnist(train=False, scale="binary", source="full", n=args.n_test)
-    model = ns["PixelCNN"](args.channels, args.n_layers, args.kernel_size)
+    from dgmlab import runtime
+
+    dev = torch.device(args.device)
+    model = ns["PixelCNN"](args.channels, args.n_layers, args.kernel_size).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    scaler = runtime.grad_scaler(dev)  # as the notebook's loop: mixed precision on a GPU, nothing on the CPU
     nll = ns["bernoulli_nll"]
     steps_per_epoch = len(train) // args.batch_size
     deadline = time.monotonic() + 60 * args.minutes
@@ -76,10 +80,14 @@ def bench_pixelcnn(args, ns):
     done = False
     while not done:
         for xb, _ in train.loader(args.batch_size, seed=epoch):
-            loss = nll(model(xb), xb).mean()
+            xb = xb.to(dev)
+            with runtime.autocast(dev):
+                logits = model(xb)
+            loss = nll(logits.float(), xb).mean()
             opt.zero_grad()
-            loss.backward()
-            opt.step()
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
             losses.append(loss.item())
             step += 1
             _snapshot(args, model, step, steps_per_epoch)
@@ -98,9 +106,10 @@ def bench_pixelcnn(args, ns):
     total = 0.0
     with torch.no_grad():
         for k in range(0, len(test), 500):
-            xb = test.images[k:k + 500]
+            xb = test.images[k:k + 500].to(dev)
             total += float(nll(model(xb), xb).sum())
     test_nll = total / len(test)
+    model.cpu()  # the figures below run on the CPU
     if not args.figures:
         return _pixelcnn_result(args, step, steps_per_epoch, train_s, test_nll, len(test))
     torch.manual_seed(1)
@@ -226,6 +235,8 @@ def main(argv=None) -> int:
     p.add_argument("--figures", default=str(ROOT / "docs" / "figures" / "hw5_explicit"),
                    help="folder for the figures; '' skips them (and P1's slow inpainting)")
     p.add_argument("--out", default=None, help="append the JSON result to this file")
+    p.add_argument("--device", default="cpu", help="pixelcnn only: train and evaluate there (cuda: with the "
+                   "notebook's mixed precision)")
     p.add_argument("--save-dir", default=None,
                    help="save the weights (a state dict) at each epoch's end into this folder, with index.jsonl")
     p.add_argument("--save-every", type=int, default=0, help="with --save-dir: also every this many steps")

@@ -9,17 +9,11 @@
 # gzip files from .devcarry/. Checkpoints of an earlier call (.devcarry/ckpt/<hw>/, copied there from a
 # returned $OUT) are restored first, so a run cut by the 10-minute limit resumes. What comes back in
 # $OUT/<hw>/: timings.json, log.txt, the graded files and checkpoints the notebook wrote (each <= 16 MB).
+# FULL_MODE_SECONDS=N stops the run after N seconds (timeout; 0, the default, never), so that what it made
+# is still copied out before the call's own limit ends it.
 set -euo pipefail
 hw="$1"; shift
-carry=.devcarry
-python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site "$carry"/wheels/*.whl
-export PYTHONPATH="/tmp/site:$PWD/src" PYTHONUNBUFFERED=1 MPLBACKEND=Agg
-mkdir -p /tmp/datasets/MNIST/raw
-for f in "$carry"/MNIST/raw/*.gz; do
-    target=/tmp/datasets/MNIST/raw/$(basename "$f" .gz)
-    [ -e "$target" ] || gunzip -c "$f" > "$target"
-done
-export DGMLAB_DATA=/tmp/datasets
+source "$(dirname "$0")/device_env.sh"
 work=/tmp/dgmlab_full/$hw
 if [ -d "$carry/ckpt/$hw" ] && [ ! -d "$work" ]; then
     mkdir -p "$work/checkpoints" && cp -r "$(dirname "$0")/../source/$hw/." "$work/"
@@ -27,7 +21,7 @@ if [ -d "$carry/ckpt/$hw" ] && [ ! -d "$work" ]; then
 fi
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 status=0
-python3 benchmarks/run_full_mode.py "$hw" --workdir "$work" --out "$OUT/$hw" "$@" || status=$?
+timeout "${FULL_MODE_SECONDS:-0}" python3 benchmarks/run_full_mode.py "$hw" --workdir "$work" --out "$OUT/$hw" "$@" || status=$?
 # what the run made, for the record and for the next call's resume (the transfer takes files <= 16 MB)
 for f in "$work"/*.pt "$work"/checkpoints/*.pt; do
     [ -e "$f" ] || continue
