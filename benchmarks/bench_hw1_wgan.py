@@ -39,26 +39,6 @@ def load_reference(device):
     return reference_namespace(NOTEBOOK, CELLS, {"__name__": "hw1_wgan_reference", "device": device})
 
 
-def deep_networks(nn, z_dim, generator_width=64, critic_width=64):
-    """Issue 15's capacity probe ``--architecture deep``: one more stage in each network than the notebook's.
-
-    Generator: z -> (4w, 7, 7) -> (2w, 14, 14) -> (w, 28, 28) -> 3x3 conv -> (1, 28, 28), batch norm and ReLU
-    between, tanh out. Critic: (1, 28, 28) -> (w, 14, 14) -> (2w, 7, 7) -> (4w, 4, 4) -> 1, layer norm (never
-    batch norm: the gradient penalty is per sample) and leaky ReLU between."""
-    g, c = generator_width, critic_width
-    generator = nn.Sequential(
-        nn.Linear(z_dim, 4 * g * 7 * 7), nn.BatchNorm1d(4 * g * 7 * 7), nn.ReLU(), nn.Unflatten(1, (4 * g, 7, 7)),
-        nn.ConvTranspose2d(4 * g, 2 * g, 4, stride=2, padding=1), nn.BatchNorm2d(2 * g), nn.ReLU(),
-        nn.ConvTranspose2d(2 * g, g, 4, stride=2, padding=1), nn.BatchNorm2d(g), nn.ReLU(),
-        nn.Conv2d(g, 1, 3, padding=1), nn.Tanh())
-    critic = nn.Sequential(
-        nn.Conv2d(1, c, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-        nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), nn.LayerNorm([2 * c, 7, 7]), nn.LeakyReLU(0.2),
-        nn.Conv2d(2 * c, 4 * c, 3, stride=2, padding=1), nn.LayerNorm([4 * c, 4, 4]), nn.LeakyReLU(0.2),
-        nn.Flatten(), nn.Linear(4 * c * 4 * 4, 1), nn.Flatten(0))  # -> (N,), as the notebook's critic
-    return generator, critic
-
-
 def evaluate(ns, generator, n=1000, seed=1):
     from dgmlab import metrics
 
@@ -94,8 +74,6 @@ def main(argv=None) -> int:
                    help="the notebook's Critic(width=...) (default: the notebook's): issue 15's capacity probe")
     p.add_argument("--generator-width", type=int, default=None,
                    help="the notebook's Generator(width=...) (default: the notebook's)")
-    p.add_argument("--architecture", choices=["notebook", "deep"], default="notebook",
-                   help="deep: deep_networks() below, one more stage in each network (a capacity probe)")
     p.add_argument("--ema", type=float, default=None, metavar="DECAY",
                    help="also keep an exponential moving average of the generator's weights and buffers "
                         "(torch.optim.swa_utils.AveragedModel, DECAY per generator update, e.g. 0.999), "
@@ -128,11 +106,8 @@ def main(argv=None) -> int:
     steps_per_epoch = (len(train) // args.batch_size) // args.n_critic
     if args.max_steps:
         steps_per_epoch = min(steps_per_epoch, args.max_steps)
-    if args.architecture == "deep":
-        generator, critic = deep_networks(torch.nn, ns["Z_DIM"], args.generator_width or 64, args.critic_width or 64)
-    else:
-        generator = ns["Generator"](**({"width": args.generator_width} if args.generator_width else {}))
-        critic = ns["Critic"](**({"width": args.critic_width} if args.critic_width else {}))
+    generator = ns["Generator"](**({"width": args.generator_width} if args.generator_width else {}))
+    critic = ns["Critic"](**({"width": args.critic_width} if args.critic_width else {}))
     print(f"generator {sum(p.numel() for p in generator.parameters()):,} parameters, "
           f"critic {sum(p.numel() for p in critic.parameters()):,}", flush=True)
     record = {"args": {k: str(v) for k, v in vars(args).items()}, "steps_per_epoch": steps_per_epoch,

@@ -26,11 +26,10 @@ for hw in $homeworks; do
         > "$runs/$hw.console.txt" 2>&1 &
     pids+=($!)
 done
-for probe in $probes; do  # CRITICxGENERATOR[:ARCHITECTURE]
-    arch=notebook; [[ "$probe" == *:* ]] && arch="${probe#*:}"; widths="${probe%%:*}"
-    critic="${widths%x*}"; generator="${widths#*x}"; name="hw1_${arch}_c${critic}_g${generator}"
+for probe in $probes; do  # CRITICxGENERATOR
+    critic="${probe%x*}"; generator="${probe#*x}"; name="hw1_c${critic}_g${generator}"
     timeout "$stop" python3 benchmarks/bench_hw1_wgan.py --epochs "$epochs" --eval-every 1 --threads 2 \
-        --architecture "$arch" --critic-width "$critic" --generator-width "$generator" --ema 0.999 ${HW1_EXTRA:-} \
+        --critic-width "$critic" --generator-width "$generator" --ema 0.999 ${HW1_EXTRA:-} \
         --out "$runs/$name" > "$runs/$name.console.txt" 2>&1 &
     pids+=($!)
 done

@@ -6,8 +6,10 @@ builder's ``PROOF_ARTIFACTS`` (genuine samples of the reference generator, tests
 every graded cell is proven. A second session runs the notebook without the file (the cell earns
 nothing and says why), then reruns only that cell on other files: noise earns the 2 points of a
 well-formed file and fails the quality bar (5 points); real MNIST digits, the same digits shifted by
-a pixel, or with small noise, earn 0 as copies; the genuine samples earn all 7.
+a pixel, or with small noise, earn 0 as copies; the reference run's epoch-5 samples earn the format points
+only; the genuine samples earn all 7.
 """
+from pathlib import Path
 import shutil
 
 import numpy as np
@@ -102,6 +104,8 @@ def _with_noise(x, std=0.1):
     return (x + std * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))).clamp(-1, 1)
 
 
+EARLY_SAMPLES = Path(__file__).parent / "fixtures" / "hw1_early_samples_100.pt"
+
 # file -> (maker, the points it earns of 7, what the cell must print)
 FILES = {
     "uniform noise": (lambda b: torch.rand(100, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1,
@@ -111,6 +115,9 @@ FILES = {
     "real digits with noise of std 0.1": (lambda b: _with_noise(_real_digits()), 0, COPIED),
     "real digits shifted by a pixel, with noise of std 0.05": (
         lambda b: _with_noise(_shifted_by_a_pixel(_real_digits()), 0.05), 0, COPIED),
+    # the same run's epoch-5 checkpoint, graded seed 0 (score 7.66): a run stopped early stays under the bar
+    "genuine samples of the reference run stopped at epoch 5": (
+        lambda b: torch.load(EARLY_SAMPLES, weights_only=True), 2, "below the bar"),
     "genuine samples of the reference generator": (lambda b: torch.load(b.GENUINE_SAMPLES, weights_only=True),
                                                    7, "passed test_mnist_classifier_score_above_the_bar"),
 }

@@ -14,9 +14,11 @@
 #   $\alpha \sim U[0,1]$ per sample, and $\lambda = 10$.
 #
 # The networks are small convolutional nets in the style of DCGAN (given). The generator
-# maps $z$ to a $7\times7$ feature map and doubles it twice with transposed convolutions
-# ($7\to14\to28$); the critic halves the image twice with strided convolutions and ends in a
-# linear score. The critic uses layer norm, not batch norm: the gradient penalty is taken
+# maps $z$ to a $7\times7$ feature map, doubles it twice with transposed convolutions
+# ($7\to14\to28$) and ends in a $3\times3$ convolution to one channel; the critic halves the
+# image three times with strided convolutions ($28\to14\to7\to4$) and ends in a linear score.
+# Each has three convolutional stages: with two, the digits stayed blurred after 40 epochs.
+# The critic uses layer norm, not batch norm: the gradient penalty is taken
 # per sample, and batch norm would make each sample's score depend on the rest of the batch.
 # Images are `(N, 1, 28, 28)` in $[-1, 1]$; the critic returns scores of shape `(N,)`.
 
@@ -29,31 +31,34 @@ class Generator(nn.Module):
 
     def __init__(self, z_dim=Z_DIM, width=64):
         super().__init__()
-        self.width = width
-        self.project = nn.Sequential(                       # (N, z_dim) -> (N, 2w * 7 * 7)
-            nn.Linear(z_dim, 2 * width * 7 * 7), nn.BatchNorm1d(2 * width * 7 * 7), nn.ReLU())
-        self.upsample = nn.Sequential(
-            nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1),   # -> (N, w, 14, 14)
-            nn.BatchNorm2d(width), nn.ReLU(),
-            nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1),           # -> (N, 1, 28, 28)
-            nn.Tanh())
+        w = width
+        self.net = nn.Sequential(
+            nn.Linear(z_dim, 4 * w * 7 * 7), nn.BatchNorm1d(4 * w * 7 * 7), nn.ReLU(),  # -> (N, 4w * 7 * 7)
+            nn.Unflatten(1, (4 * w, 7, 7)),                                           # -> (N, 4w, 7, 7)
+            nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1),                 # -> (N, 2w, 14, 14)
+            nn.BatchNorm2d(2 * w), nn.ReLU(),
+            nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1),                     # -> (N, w, 28, 28)
+            nn.BatchNorm2d(w), nn.ReLU(),
+            nn.Conv2d(w, 1, 3, padding=1), nn.Tanh())                                 # -> (N, 1, 28, 28)
 
     def forward(self, z):
-        h = self.project(z).view(-1, 2 * self.width, 7, 7)
-        return self.upsample(h)
+        return self.net(z)
 
 
 class Critic(nn.Module):
     """images (N, 1, 28, 28) -> real-valued scores (N,). No sigmoid, no batch norm (it would break the GP)."""
 
-    def __init__(self, width=32):
+    def __init__(self, width=64):
         super().__init__()
+        w = width
         self.net = nn.Sequential(
-            nn.Conv2d(1, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),          # -> (N, w, 14, 14)
-            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1),                     # -> (N, 2w, 7, 7)
-            nn.LayerNorm([2 * width, 7, 7]), nn.LeakyReLU(0.2),
+            nn.Conv2d(1, w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),               # -> (N, w, 14, 14)
+            nn.Conv2d(w, 2 * w, 4, stride=2, padding=1),                              # -> (N, 2w, 7, 7)
+            nn.LayerNorm([2 * w, 7, 7]), nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * w, 4 * w, 3, stride=2, padding=1),                          # -> (N, 4w, 4, 4)
+            nn.LayerNorm([4 * w, 4, 4]), nn.LeakyReLU(0.2),
             nn.Flatten(),
-            nn.Linear(2 * width * 7 * 7, 1))                                         # -> (N, 1)
+            nn.Linear(4 * w * 4 * 4, 1))                                              # -> (N, 1)
 
     def forward(self, x):
         return self.net(x).squeeze(1)
@@ -963,21 +968,20 @@ if not runtime.is_grading():
 # the full training: 100 images `(100, 1, 28, 28)` in $[-1, 1]$. A file in that form, of samples your
 # generator drew (see below), earns 2 points; the other 5 come when, in addition, the MNIST
 # classifier score of those 100 images, taken as one group
-# (`dgmlab.metrics.mnist_score(samples, splits=1)`), is at least **7.0** and the classifier
+# (`dgmlab.metrics.mnist_score(samples, splits=1)`), is at least **8.0** and the classifier
 # recognises at least **9** of the 10 digit classes among them. Without the file it earns
 # nothing and says so: submit `samples_100.pt` with the notebook. The file is read with
 # `dgmlab.artifacts` (tensors only, `torch.load(weights_only=True)`; a file over 1 MB is not read, the
 # one deliverable (a) writes is about 315 kB). (For scale: 100 random real test
-# digits score 9.2 to 9.6 this way, pure noise 1.0; in a 40-epoch run of the reference solution, the
-# median of 20 such draws was 6.3 after 5 epochs, 6.9 after 10, 7.3 after 20, 7.7 after 30 and 7.8
-# after 40.) In fast mode, which trains too little to write
+# digits score 9.2 to 9.6 this way, pure noise 1.0; in a run of the reference solution on a GPU, the
+# median of 20 such draws was 7.5 after 5 epochs and 8.4 to 8.6 after 25 to 27.) In fast mode, which trains too little to write
 # the file, a missing file is only reported.
 #
 # The samples must be your generator's own. Each one is compared with all 70,000 MNIST digits
 # (`dgmlab.novelty.find_copies`; a shift by a pixel or two or added noise does not hide a copy): if more
 # than 3 of the 100 are near-copies of MNIST digits, the file holds dataset images, not generated
 # ones, and the whole cell earns 0. A generator that learned the data rather than memorising it is not
-# affected: of 10,000 samples of the reference generator, at most 2 were flagged at any checkpoint.
+# affected: in 100 draws of 100 samples at each checkpoint of the reference run, no draw had more than 1.
 
 # %% kind="tests" grade_id="q3_samples_quality_tests" points=7
 from dgmlab import artifacts
@@ -1011,9 +1015,9 @@ def test_mnist_classifier_score_above_the_bar():
     x, _ = _graded_samples()  # a file that fails the checks above earns nothing here either
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
     classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
-    assert float(score) >= 7.0, (
-        f"expected an MNIST classifier score of at least 7.0, found {float(score):.2f}: below the bar "
-        "(a full 40-epoch run clears it; a run stopped early or a generator that lost its tanh may not)")
+    assert float(score) >= 8.0, (
+        f"expected an MNIST classifier score of at least 8.0, found {float(score):.2f}: below the bar "
+        "(a full run clears it; a run stopped early or a generator that lost its tanh may not)")
     assert classes >= 9, \
         (f"expected at least 9 of the 10 digit classes among the saved samples, found {classes}: "
          "the generator covers too few digits (mode collapse)")
