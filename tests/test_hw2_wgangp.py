@@ -182,7 +182,7 @@ def _fixture(name):
 
 # file -> (the points it earns of 2, what the cell must print)
 FILES = {
-    "genuine samples of the reference generator (step 2808, 3 epochs)": (
+    "genuine samples of the reference generator (epoch 39 of 40, GPU run)": (
         lambda: _fixture("hw2_genuine_samples_100.pt"), 2, "passed test_mnist_classifier_score_above_the_bar"),
     "the reference after a quarter epoch (step 234)": (lambda: _fixture("hw2_early_samples_100.pt"), 0.5,
                                                       "below the bar"),
@@ -257,3 +257,31 @@ def test_calibration_script_scores_draws_and_proposes_a_multiple_of_a_quarter(re
     assert record["early_draws_clearing"] == record["calibration"][0]["draws_clearing_bar"]
     with pytest.raises(SystemExit, match="no generator_stepNNNNNN.pt"):
         calibrate_hw2_bar.main([str(tmp_path / "missing"), "--json", str(out)])
+
+
+def test_calibration_script_reads_the_generator_of_a_training_checkpoint(ref, tmp_path):
+    """--checkpoint: the generator inside a notebook training checkpoint (dgmlab.checkpoint's file) is calibrated at
+    the steps its history holds, read from the file directly (no resume, so no code fingerprint to match)."""
+    import json
+
+    import calibrate_hw2_bar
+    from dgmlab.checkpoint import Checkpoint
+
+    torch.manual_seed(0)
+    G, D = ref["Generator"](capacity=32), ref["Critic"](capacity=32)
+    ckpt = Checkpoint(tmp_path / "mnist.pt", epochs=2, quiet=True, generator=G, critic=D)
+    _, history = ckpt.resume({"critic loss": [], "generator loss": []})
+    history["critic loss"] += [0.0] * 5
+    ckpt.save(1, history)
+    out = tmp_path / "bar.json"
+    assert calibrate_hw2_bar.main(["--checkpoint", str(tmp_path / "mnist.pt"), "--json", str(out), "--late", "1"]) == 0
+    record = json.loads(out.read_text())
+    assert record["steps"] == [5] and record["late_steps"] == [5]
+    assert record["checkpoints"][0]["epoch"] == 1 and record["checkpoints"][0]["epochs"] == 2
+    assert len(record["calibration"][0]["draws"]) == 20 and record["calibration"][0]["draws_clearing_bar"] >= 19
+    ns = {**ref, "sample_generator": lambda g, n, seed: ref["sample"](g, n, seed=seed)}
+    direct = calibrate_hw2_bar.draw_scores(ns, G.eval(), scale="[0,1]")
+    assert [[round(x, 3), c] for x, c in direct] == record["calibration"][0]["draws"]  # the same weights
+    with pytest.raises(SystemExit, match="not a dgmlab training checkpoint"):
+        torch.save(G.state_dict(), tmp_path / "plain.pt")
+        calibrate_hw2_bar.main(["--checkpoint", str(tmp_path / "plain.pt"), "--json", str(out)])

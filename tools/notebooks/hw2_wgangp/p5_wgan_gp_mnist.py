@@ -832,8 +832,10 @@ if not runtime.is_grading():
 # the full 40 epochs: 100 images `(100, 1, 28, 28)` in $(0, 1)$. A file in that form, of samples your
 # generator drew (see below), earns 0.5 points; the other 1.5 come when, in addition, the MNIST
 # classifier score of those 100 images taken as one group (`metrics.mnist_score(samples, splits=1)`) is at
-# least **6.75** and the classifier recognises at least **9** of the 10 digit classes among
-# them. (For scale: 100 random real test digits score 9.2 to 9.6 this way, pure noise 1.0.) Without the file
+# least **8.25** and the classifier recognises at least **9** of the 10 digit classes among
+# them. (For scale: 100 random real test digits score 9.2 to 9.6 this way, pure noise 1.0.) Of 20 such
+# 100-sample draws of the reference solution trained with these settings, all 20 clear the bar after 39 epochs
+# and 19 after 20 epochs; none clear it after 3 epochs, nor after a quarter epoch. Without the file
 # the cell earns nothing and says so. In fast mode, which trains too little to write the file, a missing file
 # is only reported.
 #
@@ -885,10 +887,10 @@ def test_mnist_classifier_score_above_the_bar():
     x = _graded_samples()  # a file that fails the checks above earns nothing here either
     score, _ = metrics.mnist_score(x, splits=1, scale="[0,1]")
     classes = metrics.mnist_predict(x, scale="[0,1]").unique().numel()
-    print(f"MNIST classifier score of the 100 saved samples: {float(score):.2f} (bar 6.75); "
+    print(f"MNIST classifier score of the 100 saved samples: {float(score):.2f} (bar 8.25); "
           f"digit classes: {classes} (bar 9)")
-    assert float(score) >= 6.75, (
-        f"expected an MNIST classifier score of at least 6.75, found {float(score):.2f}: below the bar "
+    assert float(score) >= 8.25, (
+        f"expected an MNIST classifier score of at least 8.25, found {float(score):.2f}: below the bar "
         "(a full 40-epoch run clears it; a run stopped early may not)")
     assert classes >= 9, \
         (f"expected at least 9 of the 10 digit classes among the saved samples, found {classes}: "
