@@ -169,9 +169,9 @@ def _mask_opened(state):
 # cell -> {file: (maker(ns, builder) -> object to torch.save, or None for no file; points of 3; printed)}
 FILES = {
     P1_CELL: {
-        "genuine weights (calibrated checkpoint)": (lambda ns, b: torch.load(b.GENUINE_P1_WEIGHTS, weights_only=True),
+        "genuine weights (epoch 10 of 10)": (lambda ns, b: torch.load(b.GENUINE_P1_WEIGHTS, weights_only=True),
                                                     3, "passed test_held_in_nats_below_the_bar"),
-        "early checkpoint (step 50)": (lambda ns, b: torch.load(EARLY_P1, weights_only=True), 1, "above the bar"),
+        "early checkpoint (epoch 1, step 468)": (lambda ns, b: torch.load(EARLY_P1, weights_only=True), 1, "above the bar"),
         "untrained PixelCNN()": (lambda ns, b: _half(ns["PixelCNN"]()), 1, "above the bar"),
         "channels 32": (lambda ns, b: _half(ns["PixelCNN"](channels=32)), 0, "has shape (32, 1, 7, 7)"),
         "a pickled model object": (lambda ns, b: _pickled_model(), 0, "could not be read with torch.load(weights_only=True)"),
@@ -224,3 +224,24 @@ def test_weights_cells_split_their_points_and_both_tests_load_the_file():
             body = cell.source.split(f"def {test.name}():")[1].split("\n@points")[0]
             assert "_graded_model()" in body, f"{gid}: {test.name} does not load the file through the checks"
         assert "GRADED_P" in cell.source and "constant_buffers=True" in cell.source
+
+
+def test_pixelcnn_bar_rejects_the_early_fixture_and_passes_the_genuine_one(ref):
+    """P1's bar (``P1_BAR_NATS`` in the cell, the same number in its statement) lies between the grading-set NLL of
+    the GPU calibration run's epoch-1 checkpoint and of its final one (docs/hw5_explicit.md), and the two
+    fixtures still give the values the builder records for them."""
+    import re
+
+    from dgmlab import artifacts, likelihoods
+
+    builder = _builder()
+    nb = builder.build()
+    cell = next(c for c in nb.nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == P1_CELL)
+    bar = float(re.search(r"^P1_BAR_NATS = ([0-9.]+)", cell.source, re.M).group(1))
+    assert any(f"at most **{bar} nats per image**" in c.source for c in nb.nb.cells if c.cell_type == "markdown")
+    n = int(re.search(r"grading_digits\((\d+), scale=\"binary\"\)", cell.source).group(1))
+    x = likelihoods.grading_digits(n, scale="binary")
+    for path, recorded in ((EARLY_P1, builder.P1_EARLY_NLL), (builder.GENUINE_P1_WEIGHTS, builder.P1_CALIBRATED_NLL)):
+        net = artifacts.load_weights(ref["PixelCNN"](), torch.load(path, weights_only=True), constant_buffers=True)
+        assert likelihoods.bernoulli_nll_nats(net, x) == pytest.approx(recorded, abs=0.01), path.name
+    assert builder.P1_CALIBRATED_NLL < bar < builder.P1_EARLY_NLL
