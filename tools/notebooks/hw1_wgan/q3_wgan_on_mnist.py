@@ -575,7 +575,8 @@ run_tests(points=9, hidden=7)
 # $\beta = (0, 0.9)$ as in the WGAN-GP paper's algorithm), batch size 64 and 2 critic updates per generator
 # update; an epoch is one pass of the critic over the training set. It shows a progress bar, saves a
 # sample grid every 5 epochs under `figures/` and plots the loss curves. On a Colab GPU an epoch
-# takes a few seconds; on one CPU core about two and a half minutes. Nothing is trained while grading.
+# takes roughly 15-30 seconds (10-20 minutes for the 40); on one CPU core about 11 minutes. Nothing is
+# trained while grading.
 #
 # After every epoch it saves a checkpoint, `checkpoints/wgan.pt` in the homework folder. If the runtime
 # disconnects, run the notebook's cells again: training continues from the last saved epoch. A finished
