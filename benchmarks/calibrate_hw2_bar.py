@@ -59,7 +59,7 @@ def main(argv=None) -> int:
 
     import torch
 
-    from dgmlab import metrics, novelty
+    from dgmlab import checkpoint, metrics, novelty
 
     torch.set_num_threads(1)
     ns = load_reference("cpu")
@@ -71,7 +71,7 @@ def main(argv=None) -> int:
     checkpoints = {}
     for file in args.checkpoint:
         data = torch.load(file, map_location="cpu", weights_only=True)
-        if not isinstance(data, dict) or data.get("format") != "dgmlab-checkpoint/1":
+        if not isinstance(data, dict) or data.get("format") != checkpoint.FORMAT:
             raise SystemExit(f"{file} is not a dgmlab training checkpoint")
         step = len(data["history"]["critic loss"])
         files[step] = (file, ("state", "generator"))
