@@ -14,6 +14,9 @@ Usage (CPU is fine; about 20-40 s per epoch on 2 cores):
     DGMLAB_DATA=../shared/datasets nice -n 10 .venv/bin/python benchmarks/bench_hw1_wgan.py \
         --epochs 40 --out /tmp/hw1_wgan_bench > /tmp/hw1_wgan_bench.log 2>&1
 
+Stopped (a call limit, a reboot), the same command resumes after the last finished epoch: the notebook's
+loop checkpoints every epoch under ``--out``/checkpoints, and the result rows already written are kept.
+
 Quality bar (issue 3): after 40 epochs (lr 3e-4, n_critic 2, batch 64), MNIST
 classifier score >= 8.5 on 1,000 samples and all ten digit classes present.
 """
@@ -55,6 +58,29 @@ def evaluate(ns, generator, n=1000, seed=1):
         "graded_score_100_splits1": float(s100),
         "graded_classes_100": int(metrics.mnist_predict(x100, scale="[-1,1]").unique().numel()),
     }
+
+
+def resumed_epochs(out: Path, record: dict, steps_per_epoch: int) -> int:
+    """Epochs a stopped run of this benchmark already trained in ``out`` (0: none).
+
+    The notebook's training loop saves ``checkpoints/wgan.pt`` after every epoch and resumes from it; this
+    continues the benchmark's own epoch count and keeps the result rows of those epochs (in ``record``).
+    A run with other settings is refused by the checkpoint itself.
+    """
+    import torch
+
+    ckpt = out / "checkpoints" / "wgan.pt"
+    if not ckpt.exists():
+        return 0
+    done = int(torch.load(ckpt, map_location="cpu", weights_only=True)["epoch"])
+    previous = out / "results.json"
+    if previous.exists():
+        old = json.loads(previous.read_text())
+        if old.get("steps_per_epoch") != steps_per_epoch:
+            raise SystemExit(f"{previous} was written with {old.get('steps_per_epoch')} steps per epoch, this run "
+                             f"has {steps_per_epoch}: use another --out")
+        record["epochs"] = [row for row in old["epochs"] if row["epoch"] <= done]
+    return done
 
 
 def main(argv=None) -> int:
@@ -119,6 +145,12 @@ def main(argv=None) -> int:
 
         ema = AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(args.ema), use_buffers=True)
     state = {"calls": 0, "t_epoch": None, "train_seconds": 0.0}
+    done = resumed_epochs(args.out, record, steps_per_epoch)
+    if done:
+        state["calls"] = done * steps_per_epoch
+        state["train_seconds"] = sum(row["seconds"] for row in record["epochs"])
+        print(f"resuming after epoch {done}: the notebook's checkpoint and {len(record['epochs'])} result rows",
+              flush=True)
 
     def timed_step(*a, **k):
         if state["t_epoch"] is None:
