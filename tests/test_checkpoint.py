@@ -171,3 +171,158 @@ def test_code_fingerprint_is_the_same_in_every_process(tmp_path):
     prints = {subprocess.run([sys.executable, str(script)], env={**os.environ, "PYTHONHASHSEED": str(seed)},
                              capture_output=True, text=True, check=True).stdout for seed in (1, 2, 3)}
     assert len(prints) == 1, prints
+
+
+# --------------------------------------------------------------------------- code fingerprints across versions
+CODE_SAMPLES = '''
+def fstrings(x, width=8):
+    """Python 3.12 splits an f-string's literal parts where 3.11 joins them."""
+    a = f"{x!r:>{width}} and {x:.3f} {{braces}} {x=}"
+    return a + f'{"nested " + f"{x}"}' f"tail {x}" "plain" + f"{x}{x}"
+
+
+def control(xs, *args, key=None, **kw) -> list[int]:
+    total: int = 0
+    for i, x in enumerate(xs):
+        if (y := x * 2) > 3 and not key:
+            total += y
+        elif x in {"alpha", "beta"}:
+            continue
+    try:
+        match xs:
+            case [first, *rest]:
+                total += len(rest)
+    except (ValueError, TypeError) as err:
+        raise RuntimeError("bad") from err
+    return [t for t in range(total) if t % 2] + [lambda q: q + 1]
+
+
+def slicing(a, /, b, *, c=3):
+    return a[1:2, ::3], b[...], -a @ b, a if b else c
+
+
+class Net:
+    def forward(self, x):
+        return self.layer(x).relu()[:, None]
+
+
+step = lambda batch, scale=0.5: batch * scale
+'''
+
+FINGERPRINT_SCRIPT = '''
+import hashlib, importlib.util, sys, types
+N = types.SimpleNamespace  # only the names checkpoint.py looks up: the other interpreters have no torch
+sys.modules["torch"] = N(Tensor=type("T", (), {}), nn=N(Module=type("M", (), {})), Generator=type("G", (), {}))
+spec = importlib.util.spec_from_file_location("ckmod", sys.argv[1])
+m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+sys.path.insert(0, sys.argv[2])
+import code_samples as s
+h = hashlib.sha256(); m._class_code(s.Net, h)
+print([m._function_fingerprint(f) for f in (s.fstrings, s.control, s.slicing, s.step)], h.hexdigest())
+'''
+
+
+def _other_pythons() -> dict[str, str]:
+    """Every CPython >= 3.10 on this machine (PATH and pyenv), by version: the Colab and laptop versions a run meets."""
+    import glob
+    import shutil
+
+    found = {}
+    candidates = [shutil.which(f"python3.{minor}") for minor in range(10, 15)]
+    candidates += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.1[0-9]*/bin/python3")))
+    for exe in filter(None, candidates + [sys.executable]):
+        run = subprocess.run([exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                             capture_output=True, text=True)
+        if run.returncode == 0 and tuple(map(int, run.stdout.split("."))) >= (3, 10):
+            found.setdefault(run.stdout.strip(), exe)
+    return found
+
+
+def test_code_fingerprint_is_the_same_under_every_python_version(tmp_path):
+    """A checkpoint saved under Colab's Python 3.12 must resume under 3.11 (and back): the same code, the same print."""
+    pythons = _other_pythons()
+    if len(pythons) < 2:
+        pytest.skip(f"only Python {', '.join(pythons)} on this machine: a second version is needed to compare")
+    (tmp_path / "code_samples.py").write_text(CODE_SAMPLES)
+    (tmp_path / "fp.py").write_text(FINGERPRINT_SCRIPT)
+    prints = {version: subprocess.run([exe, str(tmp_path / "fp.py"), ck.__file__, str(tmp_path)],
+                                      capture_output=True, text=True, check=True).stdout
+              for version, exe in sorted(pythons.items())}
+    assert len(set(prints.values())) == 1, prints
+    assert "code fstrings" in prints[min(prints)] and "code <lambda>" in prints[min(prints)]
+
+
+def _module_from(tmp_path, name, source):
+    import importlib.util
+
+    path = tmp_path / f"{name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_comments_blank_lines_and_docstrings_do_not_change_the_code_fingerprint(tmp_path):
+    plain = _module_from(tmp_path, "plain", "def step(x, k=2):\n    return x * k + 1\n")
+    noted = _module_from(tmp_path, "noted", 'def step(x, k=2):\n    """Scale, then shift."""\n\n'
+                                            "    # the shift keeps it positive\n    return x * k + 1  # why\n")
+    assert ck._function_fingerprint(plain.step) == ck._function_fingerprint(noted.step)
+
+
+@pytest.mark.parametrize("changed", ["def step(x, k=2):\n    return x * k - 1\n",
+                                     "def step(x, k=3):\n    return x * k + 1\n",
+                                     "def step(x, k=2):\n    return x * k + 1.0\n",
+                                     "def step(y, k=2):\n    return y * k + 1\n"])
+def test_a_change_to_the_code_changes_its_fingerprint(tmp_path, changed):
+    plain = _module_from(tmp_path, "plain", "def step(x, k=2):\n    return x * k + 1\n")
+    other = _module_from(tmp_path, "other", changed)
+    assert ck._function_fingerprint(plain.step) != ck._function_fingerprint(other.step)
+
+
+def test_code_without_source_is_fingerprinted_by_its_bytecode():
+    ns_a, ns_b = {}, {}
+    exec(compile("def step(x):\n    return x + 1\n", "<no file>", "exec"), ns_a)
+    exec(compile("def step(x):\n    return x - 1\n", "<no file>", "exec"), ns_b)
+    assert ck._source_tree(ns_a["step"]) is None
+    assert ck._function_fingerprint(ns_a["step"]) != ck._function_fingerprint(ns_b["step"])
+
+
+def test_two_lambdas_on_one_line_are_told_apart(tmp_path):
+    m = _module_from(tmp_path, "lambdas", "up, down = (lambda x: x + 1), (lambda x: x - 1)\n")
+    assert ck._function_fingerprint(m.up) != ck._function_fingerprint(m.down)
+
+
+def _as_if_saved_by_the_bytecode_scheme(path, step=noisy_step):
+    """Rewrite a checkpoint the way dgmlab wrote it before code was compared by source."""
+    data = torch.load(path, weights_only=True)
+    data.pop("fingerprint_scheme")
+    data.pop("python")
+    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    old = Checkpoint(None, epochs=4, config=dict(data=torch.randn(64, 4, generator=torch.Generator().manual_seed(1)),
+                                                 step=step), net=net, opt=torch.optim.Adam(net.parameters(), lr=1e-2),
+                     shuffle=torch.Generator().manual_seed(0))
+    data["fingerprint"] = old._fingerprints(legacy=True)
+    torch.save(data, path)
+
+
+def test_a_checkpoint_from_before_the_source_scheme_still_resumes(tmp_path):
+    path = tmp_path / "a.pt"
+    train(path, stop_after=2)
+    _as_if_saved_by_the_bytecode_scheme(path)
+    net, history, n = train(path)
+    assert n == 2
+    ref, ref_history, _ = train(tmp_path / "b.pt")
+    assert history == ref_history
+    saved = torch.load(path, weights_only=True)
+    assert saved["fingerprint_scheme"] == ck.SCHEME, "the next save writes the new scheme"
+
+
+def test_an_old_checkpoint_whose_code_differs_is_refused_with_the_python_version_hint(tmp_path):
+    path = tmp_path / "a.pt"
+    train(path, stop_after=2)
+    _as_if_saved_by_the_bytecode_scheme(path, step=other_step)
+    before = path.read_bytes()
+    with pytest.raises(CheckpointMismatch, match="step.*Python version that saved it"):
+        train(path)
+    assert path.read_bytes() == before

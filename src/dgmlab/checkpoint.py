@@ -26,15 +26,22 @@ Running the loop again:
   code): refuses with :class:`CheckpointMismatch`, naming what differs; ``retrain=True`` (or deleting
   the file) starts over and replaces it. Nothing is overwritten without being asked.
 
+Code is compared by its syntax tree: editing a comment or a docstring does not make another run, and the
+same code resumes under another Python version (Colab upgrades its Python from time to time).
+
 The file holds only tensors, numbers, strings, lists and dicts, so it is read back with
 ``torch.load(..., weights_only=True)``. Relative paths are relative to the working directory, which
 ``dgmlab.setup(hw)`` made the homework folder (on Google Drive in Colab).
 """
 from __future__ import annotations
 
+import ast
 import hashlib
+import inspect
 import os
 import random
+import sys
+import textwrap
 import time
 import types
 from pathlib import Path
@@ -51,7 +58,17 @@ class CheckpointError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- fingerprints
+# Code is fingerprinted by its syntax tree, read from the source: the same code gives the same fingerprint
+# under every Python version (Colab upgrades its Python; a student may move between Colab and a laptop),
+# and comments, blank lines and docstrings do not count. Python compiles the same source to other
+# bytecode from one version to the next, so bytecode is the fallback only where no source can be found
+# (code built by exec() of a string, say). Checkpoints written before this scheme (no "fingerprint_scheme"
+# key) hold bytecode fingerprints, and are checked against those.
+SCHEME = "source/1"
+
+
 def _code_digest(code: types.CodeType, h) -> None:
+    """The bytecode fingerprint (fallback and the scheme of old checkpoints; depends on the Python version)."""
     h.update(code.co_code)
     h.update(repr((code.co_names, code.co_varnames, code.co_freevars, code.co_argcount,
                    code.co_kwonlyargcount)).encode())
@@ -60,6 +77,80 @@ def _code_digest(code: types.CodeType, h) -> None:
             _code_digest(const, h)
         else:
             h.update(_stable_repr(const).encode())
+
+
+def _source_tree(fn) -> ast.AST | None:
+    """The syntax tree of ``fn``'s own definition (a def or a lambda), or None when its source cannot be found."""
+    try:
+        lines, _ = inspect.getsourcelines(fn)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError, ValueError):  # no source; a lambda cut out of a longer statement
+        return None
+    if fn.__name__ == "<lambda>":
+        lambdas = [node for node in ast.walk(tree) if isinstance(node, ast.Lambda)]
+        return lambdas[0] if len(lambdas) == 1 else None  # several on its lines: which one is ambiguous
+    first = tree.body[0] if tree.body else None
+    if isinstance(first, (ast.FunctionDef, ast.AsyncFunctionDef)) and first.name == fn.__name__:
+        return first
+    return None
+
+
+def _tree_digest(node, h) -> None:
+    """Hash a syntax tree by node types, field names and values, the same way under every Python >= 3.10.
+
+    Fields that are None or empty are left out: newer versions add fields (``type_params`` in 3.12) that
+    are empty in code older versions can read. Docstrings are left out; f-string pieces are merged.
+    """
+    if isinstance(node, ast.AST):
+        h.update(type(node).__name__.encode() + b"(")
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if field == "body" and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                value = _without_docstring(value)
+            elif field == "values" and isinstance(node, ast.JoinedStr):
+                value = _merged_fstring(value)
+            if value is None or (isinstance(value, list) and not value):
+                continue
+            h.update(field.encode() + b"=")
+            _tree_digest(value, h)
+        h.update(b")")
+    elif isinstance(node, list):
+        h.update(b"[")
+        for item in node:
+            _tree_digest(item, h)
+            h.update(b",")
+        h.update(b"]")
+    else:  # an identifier, an operator's constant, a literal
+        h.update(_stable_repr(node).encode())
+
+
+def _without_docstring(body: list) -> list:
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        return body[1:]
+    return body
+
+
+def _merged_fstring(values: list) -> list:
+    """An f-string's pieces with adjacent literal parts joined and empty ones dropped (3.12 splits them otherwise)."""
+    merged: list = []
+    for value in values:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            if not value.value:
+                continue
+            if merged and isinstance(merged[-1], ast.Constant) and isinstance(merged[-1].value, str):
+                merged[-1] = ast.Constant(merged[-1].value + value.value)
+                continue
+        merged.append(value)
+    return merged
+
+
+def _function_digest(fn, h, legacy: bool = False) -> None:
+    tree = None if legacy else _source_tree(fn)
+    if tree is None:
+        _code_digest(fn.__code__, h)
+    else:
+        _tree_digest(tree, h)
 
 
 def _stable_repr(value) -> str:
@@ -71,19 +162,21 @@ def _stable_repr(value) -> str:
     return repr(value)
 
 
-def _function_fingerprint(fn) -> str:
+def _function_fingerprint(fn, legacy: bool = False) -> str:
     fn = getattr(fn, "__func__", fn)
+    if not legacy and not hasattr(fn, "__code__") and hasattr(fn, "__wrapped__"):
+        fn = inspect.unwrap(fn)  # a decorated function (functools.wraps): the code it wraps
     code = getattr(fn, "__code__", None)
     if code is None:
         return f"{type(fn).__qualname__} {getattr(fn, '__qualname__', '?')}"
     h = hashlib.sha256()
-    _code_digest(code, h)
+    _function_digest(fn, h, legacy)
     for d in (fn.__defaults__ or ()):
-        h.update(repr(_fingerprint(d)).encode())
+        h.update(repr(_fingerprint(d, legacy)).encode())
     return f"code {getattr(fn, '__qualname__', fn.__name__)} {h.hexdigest()[:16]}"
 
 
-def _class_code(cls, h) -> None:
+def _class_code(cls, h, legacy: bool = False) -> None:
     """The code of every method a class defines itself (not torch's own classes)."""
     for klass in cls.__mro__:
         if klass.__module__.startswith(("torch", "builtins")):
@@ -92,10 +185,10 @@ def _class_code(cls, h) -> None:
             value = getattr(value, "__func__", value)
             if isinstance(value, types.FunctionType):
                 h.update(name.encode())
-                _code_digest(value.__code__, h)
+                _function_digest(value, h, legacy)
 
 
-def _module_fingerprint(module) -> str:
+def _module_fingerprint(module, legacy: bool = False) -> str:
     """Class names, parameter and buffer shapes, and the code of the network's own classes."""
     h = hashlib.sha256()
     for name, t in list(module.named_parameters()) + list(module.named_buffers()):
@@ -103,7 +196,7 @@ def _module_fingerprint(module) -> str:
     for sub in module.modules():
         h.update(type(sub).__qualname__.encode())
     for cls in sorted({type(sub) for sub in module.modules()}, key=lambda c: c.__qualname__):
-        _class_code(cls, h)
+        _class_code(cls, h, legacy)
     return f"{type(module).__qualname__} {h.hexdigest()[:16]}"
 
 
@@ -118,28 +211,29 @@ def _tensor_fingerprint(t) -> str:
     return f"tensor{tuple(t.shape)} {t.dtype} {h.hexdigest()[:16]}"
 
 
-def _fingerprint(value) -> str:
-    """A short string that changes when ``value`` would change training."""
+def _fingerprint(value, legacy: bool = False) -> str:
+    """A short string that changes when ``value`` would change training (``legacy``: code by its bytecode)."""
     import torch
 
     if isinstance(value, torch.Tensor):
         return _tensor_fingerprint(value)
     if isinstance(value, torch.nn.Module):
-        return _module_fingerprint(value)
+        return _module_fingerprint(value, legacy)
     if isinstance(value, torch.Generator):
         return "torch.Generator " + _tensor_fingerprint(value.get_state())
     images = getattr(value, "images", None)  # a dgmlab.data.ImageSet
     if isinstance(images, torch.Tensor):
         return f"{type(value).__name__} " + _tensor_fingerprint(images)
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_fingerprint(v) for v in value) + "]"
+        return "[" + ", ".join(_fingerprint(v, legacy) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {_fingerprint(v)}" for k, v in sorted(value.items(), key=repr)) + "}"
+        return "{" + ", ".join(f"{k!r}: {_fingerprint(v, legacy)}"
+                               for k, v in sorted(value.items(), key=repr)) + "}"
     if callable(value) and not isinstance(value, type):
-        return _function_fingerprint(value)
+        return _function_fingerprint(value, legacy)
     if isinstance(value, type):
         h = hashlib.sha256()
-        _class_code(value, h)
+        _class_code(value, h, legacy)
         return f"class {value.__qualname__} {h.hexdigest()[:16]}"
     return _stable_repr(value)
 
@@ -211,17 +305,24 @@ class Checkpoint:
         self.epochs = epochs
         self.state = state
         self.quiet = quiet
-        fingerprint = {str(k): _fingerprint(v) for k, v in (config or {}).items()}
-        fingerprint.update({f"{k} (shapes and code)": _fingerprint(v) for k, v in state.items()
-                            if isinstance(v, torch.nn.Module)})
-        fingerprint.update({f"{k} (optimizer settings)": _optimizer_fingerprint(v) for k, v in state.items()
-                            if isinstance(v, torch.optim.Optimizer)})
-        fingerprint.update({f"{k} (random generator's seed)": _fingerprint(v) for k, v in state.items()
-                            if isinstance(v, torch.Generator)})
-        self.fingerprint = fingerprint
+        self.config = dict(config or {})
+        self.fingerprint = self._fingerprints()
         self.epoch_seconds: list[float] = []  # wall-clock seconds of every epoch trained, across resumptions
         self._resumed = False
         self._clock = None
+
+    def _fingerprints(self, legacy: bool = False) -> dict:
+        """What identifies this run: the config's values and the networks', optimizers' and generators' setup."""
+        import torch
+
+        fingerprint = {str(k): _fingerprint(v, legacy) for k, v in self.config.items()}
+        fingerprint.update({f"{k} (shapes and code)": _fingerprint(v, legacy) for k, v in self.state.items()
+                            if isinstance(v, torch.nn.Module)})
+        fingerprint.update({f"{k} (optimizer settings)": _optimizer_fingerprint(v, legacy)
+                            for k, v in self.state.items() if isinstance(v, torch.optim.Optimizer)})
+        fingerprint.update({f"{k} (random generator's seed)": _fingerprint(v) for k, v in self.state.items()
+                            if isinstance(v, torch.Generator)})
+        return fingerprint
 
     # -- reading
     def _say(self, text: str) -> None:
@@ -265,12 +366,22 @@ class Checkpoint:
             self._say(f"checkpoint: retrain=True, so training starts over and {self.path} will be replaced")
             return 0, history
         data = self.load()
-        differs = sorted(k for k in set(self.fingerprint) | set(data["fingerprint"])
-                         if self.fingerprint.get(k) != data["fingerprint"].get(k))
+        legacy = data.get("fingerprint_scheme") != SCHEME  # saved by a dgmlab that fingerprinted bytecode
+        mine = self._fingerprints(legacy=True) if legacy else self.fingerprint
+        differs = sorted(k for k in set(mine) | set(data["fingerprint"]) if mine.get(k) != data["fingerprint"].get(k))
         if differs:
+            saved_under = data.get("python")
+            version_note = ""
+            if legacy and any("code" in k or "code " in str(mine.get(k)) for k in differs):
+                version_note = ("This checkpoint was written by an older dgmlab, which compared code by its bytecode: "
+                                "under another Python version the same code looks different, so if you did not change "
+                                "that code, resume it with the Python version that saved it. ")
+            elif saved_under and saved_under != _python_version():
+                version_note = f"(It was saved under Python {saved_under}, this is {_python_version()}.) "
             raise CheckpointMismatch(
                 f"the checkpoint {self.path} was saved by a different run: these differ from this run: "
-                f"{', '.join(differs)}. It is not used and not overwritten. " + self._how_to_start_over())
+                f"{', '.join(differs)}. It is not used and not overwritten. " + version_note
+                + self._how_to_start_over())
         done = int(data["epoch"])
         if done > self.epochs:
             raise CheckpointError(f"the checkpoint {self.path} has {done} epochs, more than the {self.epochs} this "
@@ -308,6 +419,8 @@ class Checkpoint:
             "epoch": int(epoch),
             "epochs": self.epochs,
             "fingerprint": self.fingerprint,
+            "fingerprint_scheme": SCHEME,
+            "python": _python_version(),
             "state": {name: (obj.get_state() if isinstance(obj, torch.Generator) else obj.state_dict())
                       for name, obj in self.state.items()},
             "rng": _rng_state(),
@@ -333,7 +446,11 @@ class Checkpoint:
         return sum(self.epoch_seconds) / len(self.epoch_seconds) if self.epoch_seconds else float("nan")
 
 
-def _optimizer_fingerprint(opt) -> str:
-    groups = [{k: _fingerprint(v) for k, v in g.items() if k != "params"} | {"n_params": len(g["params"])}
+def _python_version() -> str:
+    return "%d.%d.%d" % sys.version_info[:3]
+
+
+def _optimizer_fingerprint(opt, legacy: bool = False) -> str:
+    groups = [{k: _fingerprint(v, legacy) for k, v in g.items() if k != "params"} | {"n_params": len(g["params"])}
               for g in opt.param_groups]
     return f"{type(opt).__qualname__} {groups!r}"

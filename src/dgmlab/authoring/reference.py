@@ -7,6 +7,7 @@ given and what the solutions do (solution markers are comments, so the cells run
 from __future__ import annotations
 
 import ast
+import linecache
 import re
 from pathlib import Path
 
@@ -61,5 +62,8 @@ def reference_namespace(notebook: Path | str, cells: list[str] | None = None, na
     ns = {"__name__": f"reference_{Path(notebook).stem}"} if namespace is None else namespace
     for cell in reference_cells(notebook, cells):
         label = _grade_id(cell) or next(iter(sorted(_defines(cell.source))), "cell")
-        exec(compile(cell.source, f"<{Path(notebook).stem}:{label}>", "exec"), ns)
+        filename = f"<{Path(notebook).stem}:{label}>"
+        # as IPython does for a cell: tracebacks show its lines, and inspect (checkpoint fingerprints) finds them
+        linecache.cache[filename] = (len(cell.source), None, cell.source.splitlines(True), filename)
+        exec(compile(cell.source, filename, "exec"), ns)
     return ns
