@@ -20,8 +20,8 @@ The T4 model (an ESTIMATE, not a measurement):
     t_step = FLOP / (f * 8.1e12) + ops * t_op + t_batch
 
 with the T4's fp32 peak of 8.1 TFLOP/s (NVIDIA T4 datasheet), an achieved fraction f of 50% (low
-estimate) to 20% (high), a per-op launch/dispatch overhead t_op of 10 us (low) to 20 us (high; Colab's
-host CPU is slow), and t_batch the DataLoader time per batch measured here. Steps are multiplied by the
+estimate) to 20% (high), a per-op launch/dispatch overhead t_op of 35 us (low) to 60 us (high), measured
+on an H100's host and scaled for Colab's slower one (see ``T_OP``), and t_batch the DataLoader time per batch measured here. Steps are multiplied by the
 full run's number of steps. Evaluation (scoring samples, test sets) is not included.
 
     DGMLAB_DATA=/work/shared/datasets PYTHONPATH=src nice -n 10 /work/main/.venv/bin/python \
@@ -42,7 +42,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 T4_FP32_PEAK = 8.1e12          # FLOP/s, NVIDIA T4 datasheet
 FRACTION = (0.5, 0.2)          # achieved fraction of peak: (low estimate, high estimate)
-T_OP = (10e-6, 20e-6)          # seconds of launch/dispatch overhead per op: (low, high)
+# seconds of launch/dispatch overhead per op: (low, high). Was (10e-6, 20e-6), taken from write-ups. The H100
+# runs of 2026-11-24 measured it: hw1 and hw2, whose steps are launch-bound there, took 30.2 and 25.4 ms for
+# 746 and 649 ops, 37-40 us per op with the FLOPs taken off (docs/full_mode.md, "The host's cost per op,
+# measured"). Low: 35 us (a Colab host is no faster than that server's); high: 60 us (1.5x, for Colab's slower
+# host CPU: an assumption).
+T_OP = (35e-6, 60e-6)
 COLAB_LIMIT_MIN = 60
 
 
@@ -309,7 +314,13 @@ def main(argv=None) -> int:
     p.add_argument("--repeats", type=int, default=5, help="timed CPU steps per run (median; hw5's CNN gets a third)")
     p.add_argument("--out", type=Path, help="write the rows and the model's constants as JSON here")
     p.add_argument("--markdown", type=Path, help="write the Markdown table here (it is always printed)")
+    p.add_argument("--rows-from", type=Path, nargs="+", metavar="JSON",
+                   help="re-estimate the counted rows of earlier --out files with today's time model instead of "
+                        "counting again (a later file's row replaces an earlier one of the same run)")
     args = p.parse_args(argv)
+    if args.rows_from:
+        rows = [estimate(row) for row in rows_from(args.rows_from)]
+        return report(rows, args, argv, torch_version="(rows counted earlier, see each file)")
     os.environ.pop("DGMLAB_FAST", None)
     os.environ.pop("NBGRADER_EXECUTION", None)
     import torch
@@ -323,6 +334,23 @@ def main(argv=None) -> int:
             rows.append(estimate(row))
             print(json.dumps(rows[-1]), flush=True)
         print(f"{hw}: counted in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    return report(rows, args, argv, torch_version=torch.__version__)
+
+
+def rows_from(paths: list[Path]) -> list[dict]:
+    """The counted rows of earlier result files, the latest per run ("hw2 MNIST WGAN-GP" at any capacity)."""
+    counted = ("homework", "run", "epochs", "steps_per_epoch", "batches_per_step", "batch_s", "flop", "ops",
+               "view_ops", "cpu_s", "wall_s")
+    rows: dict[tuple, dict] = {}
+    for path in paths:
+        for row in json.loads(path.read_text())["rows"]:
+            run = row["run"].split(",")[0].split("(")[0].strip()
+            rows.pop((row["homework"], run), None)  # keeps the order of the latest files
+            rows[(row["homework"], run)] = {**{k: row[k] for k in counted}, "counted_in": str(path)}
+    return sorted(rows.values(), key=lambda r: r["homework"])
+
+
+def report(rows: list[dict], args, argv, torch_version: str) -> int:
     table = markdown(rows)
     print(table)
     if args.markdown:
@@ -333,7 +361,7 @@ def main(argv=None) -> int:
                       "seconds_per_op_low_high": T_OP, "formula": "FLOP/(f*peak) + ops*t_op + batches*t_batch",
                       "flop_counter": "torch.utils.flop_counter.FlopCounterMode (matmul/conv only)",
                       "ops": "non-view ATen ops dispatched per step, Adam in foreach mode"},
-            "torch": torch.__version__, "threads": 1,
+            "torch": torch_version, "threads": 1,
             "command": "benchmarks/estimate_colab_t4.py " + " ".join(sys.argv[1:] if argv is None else argv),
             "rows": rows}, indent=1))
     return 0

@@ -66,3 +66,26 @@ def test_time_model_and_verdicts():
     assert "| small | 0-0 | yes |" in table
     assert "| big | " in table and table.split("| big | ")[-1].split("\n")[0].endswith("| no |")
     assert table.split("| edge | ")[-1].split("\n")[0].endswith("| only at the low end |")
+
+
+def test_rows_from_earlier_files_are_re_estimated_and_the_latest_count_of_a_run_wins(tmp_path):
+    import json
+
+    import estimate_colab_t4 as est
+
+    base = dict(homework="hw2", epochs=40, steps_per_epoch=937, batches_per_step=1, batch_s=1e-3, flop=10 ** 10,
+                view_ops=0, cpu_s=1.0, wall_s=1.0, t4_minutes=[0.0, 0.0])  # a stale estimate, to be recomputed
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps({"rows": [dict(base, run="MNIST WGAN-GP, capacity 128 (1 critic + 1 generator)",
+                                               ops=700),
+                                          dict(base, homework="hw5", run="masked CNN: 64 channels", ops=91)]}))
+    later = tmp_path / "later.json"
+    later.write_text(json.dumps({"rows": [dict(base, run="MNIST WGAN-GP, capacity 32 (1 critic + 1 generator)",
+                                               ops=649)]}))
+    out = tmp_path / "out.json"
+    assert est.main(["--rows-from", str(first), str(later), "--out", str(out)]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["homework"], r["ops"]) for r in rows] == [("hw2", 649), ("hw5", 91)]
+    assert rows[0]["counted_in"] == str(later)
+    assert rows[0]["t4_minutes"] == pytest.approx(est.estimate(dict(base, run="x", ops=649))["t4_minutes"])
+    assert rows[0]["t4_minutes"][0] > 0

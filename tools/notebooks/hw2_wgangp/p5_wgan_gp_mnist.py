@@ -685,8 +685,9 @@ run_tests(points=4, hidden=2.75)
 # %% [markdown]
 # ### Training on MNIST
 # The loop below (given) alternates your two steps over the training set for 40 epochs with
-# batches of 64, with both networks at capacity 32 (the source course used 128; at 32 channels
-# P5 and P6 together are estimated to fit a one-hour Colab T4 session, at 128 they would not). This needs a
+# batches of 64, with both networks at capacity 32 (the source course used 128, which would take
+# hours). On a Colab T4 this run should take about 15-30 minutes (an estimate; an H100 took 16), and P6's
+# CIFAR-10 run another 50-90, so plan P6 for a second session. This needs a
 # GPU (on a CPU one iteration takes 1-2 seconds: 10-20 hours for the 40 epochs). In fast mode it
 # trains small networks for a few dozen steps on a few hundred digits: the pictures will be
 # noise, the point is that every line runs. It saves a loss curve, a grid of 100 samples

@@ -217,7 +217,8 @@ run_tests(points=4, hidden=3)
 # %% [markdown]
 # ### Training on CIFAR-10
 # Full mode: 100 epochs, batches of 64, the cut after epoch 80, both networks at capacity 32
-# as in P5 (estimated at 20-40 minutes on a Colab T4, not measured; set
+# as in P5 (estimated at 50-90 minutes on a Colab T4, not measured: if the runtime disconnects, run the cell
+# again and it continues from the last finished epoch; set
 # `CIFAR_EPOCHS, CIFAR_CUT = 300, 200` for the long run). Fast mode: there is no CIFAR-10 on the
 # CI machines, so `dgmlab.data.cifar10` hands out a small **synthetic** stand-in (smooth random
 # colour images) and the loop runs a few steps with tiny networks, exercising the learning-rate
