@@ -79,7 +79,7 @@ def bench_pixelcnn(args, ns):
     step, epoch, losses = 0, 0, []
     done = False
     while not done:
-        for xb, _ in train.loader(args.batch_size, seed=epoch):
+        for xb, _ in train.loader(args.batch_size, seed=epoch + 1000 * args.seed):
             xb = xb.to(dev)
             with runtime.autocast(dev):
                 logits = model(xb)
@@ -148,7 +148,7 @@ def bench_realnvp(args, ns):
     opt = torch.optim.Adam(flow.parameters(), lr=args.lr, weight_decay=1e-6)
     log_prob_data, bits_per_dim, dequantize = ns["log_prob_data"], ns["bits_per_dim"], ns["dequantize"]
     loader = torch.utils.data.DataLoader(train, batch_size=args.batch_size, shuffle=True, drop_last=True,
-                                         generator=torch.Generator().manual_seed(0))
+                                         generator=torch.Generator().manual_seed(args.seed))
     steps_per_epoch = len(loader)
     deadline = time.monotonic() + 60 * args.minutes
     t0 = time.monotonic()
@@ -240,6 +240,9 @@ def main(argv=None) -> int:
     p.add_argument("--save-dir", default=None,
                    help="save the weights (a state dict) at each epoch's end into this folder, with index.jsonl")
     p.add_argument("--save-every", type=int, default=0, help="with --save-dir: also every this many steps")
+    p.add_argument("--seed", type=int, default=0,
+                   help="initialisation, shuffling and dequantisation noise (another seed: an independent run, "
+                        "to measure run-to-run variation); test-set evaluation keeps its own fixed seeds")
     args = p.parse_args(argv)
     if args.batch_size is None:
         args.batch_size = 128
@@ -248,7 +251,7 @@ def main(argv=None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
+    torch.manual_seed(args.seed)
     ns = reference_namespace()
     result = (bench_pixelcnn if args.model == "pixelcnn" else bench_realnvp)(args, ns)
     result.update({"threads": args.threads, "minutes_budget": args.minutes, "torch": torch.__version__,
