@@ -21,8 +21,10 @@ The T4 model (an ESTIMATE, not a measurement):
 
 with the T4's fp32 peak of 8.1 TFLOP/s (NVIDIA T4 datasheet), an achieved fraction f of 50% (low
 estimate) to 20% (high), a per-op launch/dispatch overhead t_op of 35 us (low) to 60 us (high), measured
-on an H100's host and scaled for Colab's slower one (see ``T_OP``), and t_batch the DataLoader time per batch measured here. Steps are multiplied by the
-full run's number of steps. Evaluation (scoring samples, test sets) is not included.
+on an H100's host and scaled for Colab's slower one (see ``T_OP``), and t_batch the DataLoader time per
+batch measured here. Steps are multiplied by the full run's number of steps. Evaluation (scoring samples,
+test sets) is not included. ``--rows-from`` re-estimates the rows of earlier ``--out`` files without
+counting again.
 
     DGMLAB_DATA=/work/shared/datasets PYTHONPATH=src nice -n 10 /work/main/.venv/bin/python \
         benchmarks/estimate_colab_t4.py --out benchmarks/results/colab_t4_estimate.json \
