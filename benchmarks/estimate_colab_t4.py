@@ -45,8 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 T4_FP32_PEAK = 8.1e12          # FLOP/s, NVIDIA T4 datasheet
 FRACTION = (0.5, 0.2)          # achieved fraction of peak: (low estimate, high estimate)
 # seconds of launch/dispatch overhead per op: (low, high). Was (10e-6, 20e-6), taken from write-ups. The H100
-# runs of 2026-11-24 measured it: hw1 and hw2, whose steps are launch-bound there, took 30.2 and 25.4 ms for
-# 746 and 649 ops, 37-40 us per op with the FLOPs taken off (docs/full_mode.md, "The host's cost per op,
+# runs of 2026-11-24 measured it: hw1 and hw2, whose steps are launch-bound there, took 30.3 and 25.4 ms for
+# 746 and 649 ops, 37-41 us per op with the FLOPs taken off (docs/full_mode.md, "The host's cost per op,
 # measured"). Low: 35 us (a Colab host is no faster than that server's); high: 60 us (1.5x, for Colab's slower
 # host CPU: an assumption).
 T_OP = (35e-6, 60e-6)
