@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from calibrate_hw1_bar import DRAW_SEEDS, load_reference
@@ -40,7 +41,7 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(1)
     ns = load_reference(torch.device("cpu"))
-    record = {"command": "probe_hw1_draw_size.py " + " ".join(argv if argv is not None else __import__("sys").argv[1:]),
+    record = {"command": "probe_hw1_draw_size.py " + " ".join(argv if argv is not None else sys.argv[1:]),
               "draw_seeds": [DRAW_SEEDS.start, DRAW_SEEDS.stop - 1], "score": "mnist_score(x, splits=1)",
               "checkpoints": {}}
     for item in args.checkpoint:

@@ -293,23 +293,19 @@ def test_two_lambdas_on_one_line_are_told_apart(tmp_path):
     assert ck._function_fingerprint(m.up) != ck._function_fingerprint(m.down)
 
 
-def _as_if_saved_by_the_bytecode_scheme(path, step=noisy_step):
-    """Rewrite a checkpoint the way dgmlab wrote it before code was compared by source."""
+def _saved_by_the_bytecode_scheme(path, monkeypatch, **train_kwargs):
+    """Two epochs saved the way dgmlab saved them before code was compared by source."""
+    with monkeypatch.context() as m:
+        m.setattr(ck, "_source_tree", lambda fn: None)  # no source found: every function by its bytecode
+        train(path, stop_after=2, **train_kwargs)
     data = torch.load(path, weights_only=True)
-    data.pop("fingerprint_scheme")
-    data.pop("python")
-    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
-    old = Checkpoint(None, epochs=4, config=dict(data=torch.randn(64, 4, generator=torch.Generator().manual_seed(1)),
-                                                 step=step), net=net, opt=torch.optim.Adam(net.parameters(), lr=1e-2),
-                     shuffle=torch.Generator().manual_seed(0))
-    data["fingerprint"] = old._fingerprints(legacy=True)
+    del data["fingerprint_scheme"], data["python"]
     torch.save(data, path)
 
 
-def test_a_checkpoint_from_before_the_source_scheme_still_resumes(tmp_path):
+def test_a_checkpoint_from_before_the_source_scheme_still_resumes(tmp_path, monkeypatch):
     path = tmp_path / "a.pt"
-    train(path, stop_after=2)
-    _as_if_saved_by_the_bytecode_scheme(path)
+    _saved_by_the_bytecode_scheme(path, monkeypatch)
     net, history, n = train(path)
     assert n == 2
     ref, ref_history, _ = train(tmp_path / "b.pt")
@@ -318,10 +314,9 @@ def test_a_checkpoint_from_before_the_source_scheme_still_resumes(tmp_path):
     assert saved["fingerprint_scheme"] == ck.SCHEME, "the next save writes the new scheme"
 
 
-def test_an_old_checkpoint_whose_code_differs_is_refused_with_the_python_version_hint(tmp_path):
+def test_an_old_checkpoint_whose_code_differs_is_refused_with_the_python_version_hint(tmp_path, monkeypatch):
     path = tmp_path / "a.pt"
-    train(path, stop_after=2)
-    _as_if_saved_by_the_bytecode_scheme(path, step=other_step)
+    _saved_by_the_bytecode_scheme(path, monkeypatch, step=other_step)
     before = path.read_bytes()
     with pytest.raises(CheckpointMismatch, match="step.*Python version that saved it"):
         train(path)
