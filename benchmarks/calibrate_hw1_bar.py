@@ -3,9 +3,9 @@
 Reads the checkpoints ``generator_epochNN.pt`` and ``results.json`` that
 ``bench_hw1_wgan.py --eval-every 1`` wrote into ``RUN`` and
 
-- draws 20 independent 100-sample sets (noise seeds 1000..1019, none of them the graded seed 0)
-  from every checkpoint and scores each set the way the graded cell does
-  (``mnist_score(x, splits=1)`` and the number of digit classes the classifier finds);
+- draws 20 independent sets the size of the graded file (1,000 samples; ``--draw-size``), with noise
+  seeds 1000..1019 (none of them the graded seed 0), from every checkpoint and scores each set the way
+  the graded cell does (``mnist_score(x, splits=1)`` and the number of digit classes the classifier finds);
 - scores 10,000 samples of the final generator (MNIST classifier score with 10 splits,
   Fréchet distance in the classifier's features, classes);
 - proposes the bar: the largest multiple of 0.25 that at least 19 of 20 draws clear at every one of
@@ -28,11 +28,12 @@ from pathlib import Path
 from bench_hw1_wgan import CELLS, load_reference
 
 DRAW_SEEDS = range(1000, 1020)
+DRAW_SIZE = 1000  # samples in the graded file, samples_1000.pt
 EARLY_EPOCH = 5
 
 
-def draw_scores(ns, generator, seeds=DRAW_SEEDS, scale="[-1,1]"):
-    """[(score, classes)] of 100-sample draws, scored as the graded cell scores samples_100.pt.
+def draw_scores(ns, generator, *, n, seeds=DRAW_SEEDS, scale="[-1,1]"):
+    """[(score, classes)] of ``n``-sample draws (the graded file's size), scored as a graded cell scores its file.
 
     ``ns["sample_generator"](generator, n=, seed=)`` draws them; ``scale`` is the generator's output range.
     """
@@ -40,7 +41,7 @@ def draw_scores(ns, generator, seeds=DRAW_SEEDS, scale="[-1,1]"):
 
     out = []
     for seed in seeds:
-        x = ns["sample_generator"](generator, n=100, seed=seed)
+        x = ns["sample_generator"](generator, n=n, seed=seed)
         score, _ = metrics.mnist_score(x, splits=1, scale=scale)
         out.append((float(score), int(metrics.mnist_predict(x, scale=scale).unique().numel())))
     return out
@@ -58,6 +59,8 @@ def main(argv=None) -> int:
     p.add_argument("--json", type=Path, required=True, help="where to write the calibration record")
     p.add_argument("--figures", type=Path, required=True, help="folder for hw1_*.png")
     p.add_argument("--final-n", type=int, default=10_000)
+    p.add_argument("--draw-size", type=int, default=DRAW_SIZE,
+                   help="samples per draw (the graded file's size; 100 gives the old file's calibration)")
     p.add_argument("--ema", action="store_true",
                    help="calibrate the moving average of the generator (generator_ema_epochNN.pt, written by "
                         "bench_hw1_wgan.py --ema) instead of the trained generator itself")
@@ -86,7 +89,7 @@ def main(argv=None) -> int:
         g.load_state_dict(torch.load(args.run / f"{prefix}{epoch:02d}.pt", weights_only=True))
         return g.eval()
 
-    draws = {e: draw_scores(ns, generator_at(e)) for e in epochs}
+    draws = {e: draw_scores(ns, generator_at(e), n=args.draw_size) for e in epochs}
     late = [e for e in epochs if e > epochs[-1] - 5]
     bar = propose_bar([draws[e] for e in late])
     table = []
@@ -102,14 +105,16 @@ def main(argv=None) -> int:
     x = ns["sample_generator"](final_g, n=args.final_n, seed=12345)
     mean, std = metrics.mnist_score(x, scale="[-1,1]")
     counts = torch.bincount(metrics.mnist_predict(x, scale="[-1,1]"), minlength=10).tolist()
-    graded = ns["sample_generator"](final_g, n=100, seed=0)
+    graded = ns["sample_generator"](final_g, n=args.draw_size, seed=0)
     final = {"epoch": epochs[-1], "n": args.final_n, "mnist_score": round(mean, 3), "mnist_score_std": round(std, 3),
              "mnist_frechet": round(metrics.mnist_frechet_distance(x, scale="[-1,1]"), 2), "class_counts": counts,
-             "graded_100_score": round(metrics.mnist_score(graded, splits=1, scale="[-1,1]")[0], 3),
-             "graded_100_classes": int(metrics.mnist_predict(graded, scale="[-1,1]").unique().numel())}
+             "graded_n": args.draw_size,
+             "graded_score": round(metrics.mnist_score(graded, splits=1, scale="[-1,1]")[0], 3),
+             "graded_classes": int(metrics.mnist_predict(graded, scale="[-1,1]").unique().numel())}
     print(json.dumps(final), flush=True)
     record = {"run": str(args.run), "args": run.get("args"), "generator": "moving average" if args.ema else "trained", "seconds_per_epoch": [r["seconds"] for r in run["epochs"]],
-              "draw_seeds": [DRAW_SEEDS.start, DRAW_SEEDS.stop - 1], "late_epochs": late, "proposed_bar": bar,
+              "draw_seeds": [DRAW_SEEDS.start, DRAW_SEEDS.stop - 1], "draw_size": args.draw_size,
+              "late_epochs": late, "proposed_bar": bar,
               "early_epoch_draws_clearing": next((t["draws_clearing_bar"] for t in table if t["epoch"] == EARLY_EPOCH),
                                                  None),
               "calibration": table, "final": final, "per_epoch": run["epochs"]}
@@ -121,7 +126,8 @@ def main(argv=None) -> int:
     fig, ax = plt.subplots(figsize=(7, 3.5))
     rows = [{**r, **r["ema"]} if args.ema else r for r in run["epochs"] if not args.ema or "ema" in r]
     ax.plot([r["epoch"] for r in rows], [r["mnist_score_1000"] for r in rows], label="1,000 samples, 10 splits")
-    ax.plot(epochs, [sorted(s for s, _ in draws[e])[10] for e in epochs], label="100 samples, 1 split (median of 20)")
+    ax.plot(epochs, [sorted(s for s, _ in draws[e])[10] for e in epochs], marker="o",
+            label=f"{args.draw_size:,} samples, 1 split (median of 20 draws at each saved epoch; graded)")
     ax.fill_between(epochs, [min(s for s, _ in draws[e]) for e in epochs],
                     [max(s for s, _ in draws[e]) for e in epochs], alpha=0.2)
     ax.axhline(bar, ls="--", c="gray", label=f"graded bar {bar}")
@@ -139,7 +145,7 @@ def main(argv=None) -> int:
                               save=args.figures / "hw1_samples_by_epoch.png")
     plt.close("all")
     plots.image_grid(ns["sample_generator"](final_g, n=100, seed=0), nrow=10,
-                     title=f"the graded 100 samples after {epochs[-1]} epochs",
+                     title=f"the first 100 graded samples after {epochs[-1]} epochs",
                      save=args.figures / "hw1_samples_100.png")
     plt.close("all")
     g = torch.Generator().manual_seed(7)

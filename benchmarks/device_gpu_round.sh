@@ -11,8 +11,8 @@
 # those steps (calibrate_hw5_bars.py; the first step's weights become the early fixture).
 # HW1_EPOCHS (default 40) and HW1_EXTRA (more bench_hw1_wgan.py options) are for a smoke run.
 # $OUT gets one archive per job (the transfer takes at most 8 files of 16 MB): full-mode logs, timings,
-# graded files and checkpoints; each probe's results.json, figures, final weights and every 5th epoch's
-# 100-sample files.
+# graded files and checkpoints; each probe's results.json, figures, final weights and its final graded
+# file (samples_1000.pt).
 set -uo pipefail
 deadline="${1:-540}"; homeworks="${2:-}"; probes="${3:-}"; epochs="${HW1_EPOCHS:-40}"
 source "$(dirname "$0")/device_env.sh"
@@ -53,7 +53,7 @@ done
 for name in $(cd "$runs" && ls -d hw1_* 2>/dev/null | grep -v console); do
     mv "$runs/$name.console.txt" "$runs/$name/"
     (cd "$runs" && find "$name" -type f \( -name results.json -o -name '*.console.txt' -o -name 'generator*.pt' \
-        ! -name '*epoch*' -o -name 'samples_100*epoch?[05].pt' -o -name 'samples_100*.pt' ! -name '*epoch*' -o -path '*figures/*' \) -print0 \
+        ! -name '*epoch*' -o -name 'samples_1000.pt' -o -path '*figures/*' \) -print0 \
         | tar czf "$out/$name.tgz" --null -T -)
 done
 ls -la "$out"

@@ -32,12 +32,14 @@ def main(argv=None) -> int:
     p.add_argument("--checkpoint", action="append", required=True, metavar="LABEL=PATH",
                    help="a generator state dict written by bench_hw1_wgan.py (generator_epochNN.pt); repeat")
     p.add_argument("--sizes", type=int, nargs="+", default=[100, 1000], help="samples per graded file")
+    p.add_argument("--copies", action="store_true",
+                   help="also count near-copies of MNIST digits (dgmlab.novelty) in each draw of the largest size")
     p.add_argument("--json", type=Path, required=True)
     args = p.parse_args(argv)
 
     import torch
 
-    from dgmlab import metrics
+    from dgmlab import metrics, novelty
 
     torch.set_num_threads(1)
     ns = load_reference(torch.device("cpu"))
@@ -51,13 +53,18 @@ def main(argv=None) -> int:
         generator = ns["Generator"]()
         generator.load_state_dict(torch.load(path, weights_only=True))
         generator.eval()
-        scores = {n: [] for n in args.sizes}
+        scores, copies = {n: [] for n in args.sizes}, []
         for seed in DRAW_SEEDS:
             x = ns["sample_generator"](generator, n=max(args.sizes), seed=seed)
             for n in args.sizes:  # the first n of one draw: each size sees the same noise
                 scores[n].append(float(metrics.mnist_score(x[:n], splits=1, scale="[-1,1]")[0]))
-        record["checkpoints"][label] = {"path": path, **{str(n): summary(scores[n]) for n in args.sizes}}
-        print(label, json.dumps({n: summary(scores[n]) for n in args.sizes}), flush=True)
+            if args.copies:
+                copies.append(novelty.find_copies(x, scale="[-1,1]").n_copies)
+        out = {str(n): summary(scores[n]) for n in args.sizes}
+        if args.copies:
+            out["near_copies_per_draw"] = {"samples": max(args.sizes), "counts": copies}
+        record["checkpoints"][label] = {"path": path, **out}
+        print(label, json.dumps(out), flush=True)
     args.json.write_text(json.dumps(record, indent=1))
     return 0
 

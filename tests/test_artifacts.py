@@ -9,7 +9,12 @@ from dgmlab import artifacts
 from dgmlab.artifacts import ArtifactError
 from dgmlab.data import load_sample
 
-GENUINE = Path(__file__).parent / "fixtures" / "hw1_genuine_samples_100.pt"
+GENUINE = Path(__file__).parent / "fixtures" / "hw1_genuine_samples_1000.pt"
+
+
+def _genuine(n=100):
+    """The first ``n`` of hw1's genuine graded samples (float32, (1000, 1, 28, 28) in [-1, 1])."""
+    return torch.load(GENUINE, weights_only=True)[:n].clone()
 
 
 class _Pickled:
@@ -61,7 +66,7 @@ def test_load_returns_the_saved_tensors(tmp_path):
 
 
 def test_genuine_samples_pass_and_come_back_as_images():
-    x = artifacts.samples(torch.load(GENUINE, weights_only=True))
+    x = artifacts.samples(_genuine())
     assert x.shape == (100, 1, 28, 28) and x.dtype == torch.float32
     assert artifacts.require_new(x).n_copies <= 3
 
@@ -80,7 +85,7 @@ def test_unusable_samples_are_refused_with_the_reason(bad, reason):
 
 
 def test_samples_in_another_declared_range_pass():
-    x = torch.load(GENUINE, weights_only=True)
+    x = _genuine()
     assert artifacts.samples((x + 1) / 2, value_range=(0.0, 1.0)).min() >= 0
 
 
@@ -138,7 +143,7 @@ def test_a_whole_model_or_a_list_is_not_a_state_dict():
 
 
 def test_a_fixed_dtype_refuses_another_float():
-    x = torch.load(GENUINE, weights_only=True)
+    x = _genuine()
     assert artifacts.samples(x, dtype=torch.float32).dtype == torch.float32
     with pytest.raises(ArtifactError, match=r"dtype torch\.float64, expected torch\.float32"):
         artifacts.samples(x.double(), dtype=torch.float32)
@@ -146,7 +151,7 @@ def test_a_fixed_dtype_refuses_another_float():
 
 
 def _labelled(labels=None):
-    images = torch.load(GENUINE, weights_only=True)
+    images = _genuine()
     return {"images": images, "labels": torch.arange(10).repeat_interleave(10) if labels is None else labels}
 
 
@@ -182,7 +187,7 @@ def test_the_copy_look_up_runs_once_per_content(monkeypatch):
     real = novelty.find_copies
     monkeypatch.setattr(novelty, "find_copies", lambda x, **kw: calls.append(1) or real(x, **kw))
     monkeypatch.setattr(artifacts, "_REPORTS", type(artifacts._REPORTS)())
-    x = artifacts.samples(torch.load(GENUINE, weights_only=True))
+    x = artifacts.samples(_genuine())
     first = artifacts.require_new(x)
     assert artifacts.require_new(x.clone()) is first and len(calls) == 1  # same content: no second look-up
     other = x.flip(0)

@@ -46,5 +46,27 @@ def test_the_draw_size_probe_scores_every_checkpoint_at_every_size(tmp_path):
     for size in ("20", "50"):
         s = record[size]
         assert 1.0 <= s["min"] <= s["median"] <= s["max"] <= 10.0
+    assert "near_copies_per_draw" not in record  # counted only when asked
     with pytest.raises(SystemExit, match="LABEL=PATH"):
         probe_hw1_draw_size.main(["--checkpoint", str(tmp_path / "g.pt"), "--json", str(out)])
+
+
+def test_the_draw_size_probe_counts_near_copies_when_asked(tmp_path, monkeypatch):
+    import probe_hw1_draw_size
+    from dgmlab import novelty
+
+    ns = probe_hw1_draw_size.load_reference(torch.device("cpu"))
+    torch.save(ns["Generator"]().state_dict(), tmp_path / "g.pt")
+    seen = []
+
+    class Report:  # find_copies stood in: the probe must ask about each whole draw and keep its count
+        def __init__(self, n):
+            self.n_copies = n
+
+    monkeypatch.setattr(novelty, "find_copies", lambda x, scale: seen.append((len(x), scale)) or Report(len(seen)))
+    out = tmp_path / "probe.json"
+    assert probe_hw1_draw_size.main(["--checkpoint", f"untrained={tmp_path / 'g.pt'}", "--sizes", "10", "30",
+                                     "--copies", "--json", str(out)]) == 0
+    copies = json.loads(out.read_text())["checkpoints"]["untrained"]["near_copies_per_draw"]
+    assert copies == {"samples": 30, "counts": list(range(1, 21))}
+    assert seen == [(30, "[-1,1]")] * 20

@@ -188,7 +188,7 @@ def test_release_notebook_in_a_colab_like_runtime(dist, tmp_path, monkeypatch):
     assert Path(probe["folder"]) == folder.resolve() and Path(probe["cwd"]) == folder.resolve()
     assert f"dgmlab: homework folder {folder.resolve()} (on Google Drive" in texts[0], texts[0]
     assert "checkpoint: none yet" in texts[train] and "epoch_01.png" in texts[train], texts[train]
-    checkpoint, samples = folder / "checkpoints" / "wgan_fast.pt", folder / "figures" / "samples_100_fast.pt"
+    checkpoint, samples = folder / "checkpoints" / "wgan_fast.pt", folder / "figures" / "samples_1000_fast.pt"
     assert checkpoint.is_file() and samples.is_file(), sorted(p.relative_to(folder) for p in folder.rglob("*"))
     assert {"divergences.png", "losses.png", "samples_100.png"} <= {p.name for p in (folder / "figures").iterdir()}
     assert f"saved: {samples.resolve()}" in "".join(texts)

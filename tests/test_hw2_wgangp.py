@@ -280,7 +280,7 @@ def test_calibration_script_reads_the_generator_of_a_training_checkpoint(ref, tm
     assert record["checkpoints"][0]["epoch"] == 1 and record["checkpoints"][0]["epochs"] == 2
     assert len(record["calibration"][0]["draws"]) == 20 and record["calibration"][0]["draws_clearing_bar"] >= 19
     ns = {**ref, "sample_generator": lambda g, n, seed: ref["sample"](g, n, seed=seed)}
-    direct = calibrate_hw2_bar.draw_scores(ns, G.eval(), scale="[0,1]")
+    direct = calibrate_hw2_bar.draw_scores(ns, G.eval(), n=calibrate_hw2_bar.DRAW_SIZE, scale="[0,1]")
     assert [[round(x, 3), c] for x, c in direct] == record["calibration"][0]["draws"]  # the same weights
     with pytest.raises(SystemExit, match="not a dgmlab training checkpoint"):
         torch.save(G.state_dict(), tmp_path / "plain.pt")

@@ -147,7 +147,7 @@ def _copy_report(x: torch.Tensor, scale: str):
 def require_new(x: torch.Tensor, *, scale: str = "[-1,1]", max_copies: int | None = None):
     """The :class:`~dgmlab.novelty.CopyReport` of ``x``; raises when more than ``max_copies`` are near-copies.
 
-    ``max_copies`` defaults to :data:`dgmlab.novelty.MAX_COPIES` (3 in 100).
+    ``max_copies`` defaults to :data:`dgmlab.novelty.MAX_COPIES` (3 per file).
     The look-up is cached by the content of ``x`` (the last four contents),
     so the tests of a cell that each grade the same file pay for it once, and
     a different file is always looked up afresh.

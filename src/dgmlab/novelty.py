@@ -54,7 +54,7 @@ SIGMA = 1.0
 COMPONENTS = 32
 RATIO_THRESHOLD = 0.5
 DISTANCE_THRESHOLD = 0.15
-MAX_COPIES = 3  # in 100 samples: more than this and a sample file is treated as copied
+MAX_COPIES = 3  # in one graded file (100 samples; hw1: 1,000): more than this and it is treated as copied
 
 _RESTORE_HINT = (
     "Restore it by reinstalling dgmlab (pip install --force-reinstall --no-deps <path or URL of dgmlab>), "

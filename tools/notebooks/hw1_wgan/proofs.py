@@ -13,8 +13,8 @@ from dgmlab.authoring import fixture_copier
 from dgmlab.grading.proofs import Mutant
 
 HW = "hw1_wgan"
-SAMPLES_FILE = "samples_100.pt"
-MAX_FILE_BYTES = 1_000_000  # the graded file is ~315 kB (float64 ~630 kB); anything bigger is not read
+SAMPLES_FILE = "samples_1000.pt"
+MAX_FILE_BYTES = 4_000_000  # the graded file is ~3.1 MB (1,000 float32 images); anything bigger is not read
 
 
 # ---------------------------------------------------------------------- proofs
@@ -311,7 +311,7 @@ def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
     generator.train(mode)
     return x
 
-def save_samples(samples, path="samples_100.pt"):
+def save_samples(samples, path="samples_1000.pt"):
     p = Path(path)
     torch.save(samples.detach().cpu().to(torch.float32).contiguous(), str(p))
     return p
@@ -391,7 +391,7 @@ PARTIAL = [
 
 
 # --------------------------------------------------------------- artifacts
-GENUINE_SAMPLES = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "hw1_genuine_samples_100.pt"
+GENUINE_SAMPLES = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "hw1_genuine_samples_1000.pt"
 
 # Files the reference needs next to the notebook for every graded cell to pass:
 # {file name: function(folder) -> Path}. tests/test_hw1_wgan.py and tests/test_proofs.py use it.
