@@ -133,7 +133,7 @@ def main(argv=None) -> int:
     ax.axhline(bar, ls="--", c="gray", label=f"graded bar {bar}")
     ax.set_xlabel("epoch")
     ax.set_ylabel("MNIST classifier score")
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower right", fontsize=8)
     fig.savefig(args.figures / "hw1_score_by_epoch.png", dpi=100, bbox_inches="tight")
     plt.close(fig)
 
