@@ -69,11 +69,41 @@ def test_noisy_copies_are_flagged(std):
     assert report.n_copies >= 97, report.summary()
 
 
+@pytest.mark.parametrize("degrees", [-20, 7, 12, 25])
+def test_copies_turned_by_many_degrees_fail_as_a_file(degrees):
+    """Turned by 10 degrees or more a copy looks new to the unturned search; turning it back catches enough of
+    them that a file of 100 fails (more than MAX_COPIES), at and between the search's angles (up to 25)."""
+    x = _real(train=True)
+    report = novelty.find_copies(novelty.rotate(x, degrees), scale="[0,1]")
+    assert report.n_copies > novelty.MAX_COPIES, report.summary()
+    turned = np.flatnonzero(report.turned)
+    assert len(turned) and "turned by" in report.source(int(turned[0])), report.summary()
+    assert (report.nearest[turned] < novelty.N_TRAIN).mean() > 0.9  # traced back to the training digits
+
+
+def test_rotate_turns_about_the_image_centre():
+    x = _real(train=False, n=4)
+    quarter = novelty.rotate(x, 90)
+    ours = torch.rot90(x, k=1, dims=(2, 3))
+    theirs = torch.rot90(x, k=-1, dims=(2, 3))
+    # a quarter turn about the centre moves every pixel onto a pixel: one of the two directions, to rounding
+    assert min(float((quarter - ours).abs().max()), float((quarter - theirs).abs().max())) < 1e-4
+    assert torch.allclose(novelty.rotate(novelty.rotate(x, 15), -15).sum(), x.sum(), rtol=0.05)
+
+
+def test_a_real_digit_without_its_own_row_is_not_a_copy_of_itself():
+    x = _real(train=False, n=20)
+    rows = novelty.find_copies(x, scale="[0,1]").nearest  # each test digit's own row
+    report = novelty.find_copies(x, scale="[0,1]", exclude=rows)
+    assert (report.nearest != rows).all() and report.distance.min() > 0.3, report.summary()
+
+
 def test_genuine_generated_samples_pass():
     x = torch.load(FIXTURE, weights_only=True)[:100]
     report = novelty.find_copies(x, scale="[-1,1]")
     assert report.n_copies == 0, report.summary()
     assert report.ratio.min() > novelty.RATIO_THRESHOLD + 0.1, "genuine samples sit close to the threshold"
+    assert report.turned_ratio.min() > novelty.ROTATED_RATIO_THRESHOLD + 0.1, "turned, they sit close to it"
     assert report.summary().startswith("none of the 100 samples")
     same = novelty.find_copies((x + 1) / 2)  # the same images in [0, 1] give the same answer
     np.testing.assert_allclose(same.ratio, report.ratio, atol=1e-5)

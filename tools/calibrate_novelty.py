@@ -8,7 +8,8 @@ Rows, each scored exactly as the graded cell scores a file (dgmlab.novelty.find_
 
 - genuine stand-ins: real MNIST digits scored against the other 69,999 (leave-one-out), the best a
   generator that memorised nothing can do (its digits are new draws from the same distribution);
-  samples of hw1's WGAN-GP generator (the notebook's Generator, weights from --generator files);
+  samples of hw1's old two-stage WGAN-GP generator (weights from --generator files; the three-stage networks'
+  samples are counted by benchmarks/probe_hw1_draw_size.py --copies);
 - copies: real digits (half training, half test) as they are, shifted by 1 or 2 pixels (zero-padded)
   in 8 directions, with Gaussian noise (std in [-1, 1] units, clamped), both, and stronger edits a
   cheater might try (rotation, scaling, thicker strokes, blur).
@@ -77,27 +78,21 @@ def blurred(x, sigma):
 
 
 def leave_one_out(images, rows, index):
-    """find_copies' rule for real digits ``images`` scored against the index without their own row."""
-    q = index.project(novelty.clean(images, scale="[0,1]"))
-    ref, ref_sq = index.coords, (index.coords ** 2).sum(1)
-    ratios, d1s = [], []
-    for i in range(0, len(q), 256):
-        part, own = q[i:i + 256], torch.as_tensor(rows[i:i + 256])
-        sq = ((part * part).sum(1, keepdim=True) + ref_sq - 2 * part @ ref.T).clamp_min_(0)
-        sq[torch.arange(len(part)), own] = float("inf")
-        vals = torch.topk(sq, 2, dim=1, largest=False).values.sqrt()
-        d1s.append(vals[:, 0])
-        ratios.append(vals[:, 0] / vals[:, 1].clamp_min(1e-12))
-    d1, ratio = torch.cat(d1s).numpy(), torch.cat(ratios).numpy()
-    return d1, ratio, (ratio < novelty.RATIO_THRESHOLD) | (d1 < novelty.DISTANCE_THRESHOLD)
+    """find_copies' rule (with its turns) for real digits ``images`` scored against the index without their own row."""
+    return novelty.find_copies(images, scale="[0,1]", index=index, exclude=rows)
 
 
-def row(name, d1, ratio, copied):
-    n = len(copied)
+def row(name, report):
+    """One table row of a CopyReport: flagged share, the unturned ratio's quantiles, the turned ratio's lowest."""
+    copied, ratio, n = report.copied, report.ratio, len(report.copied)
     files = [int(copied[i:i + 100].sum()) > novelty.MAX_COPIES for i in range(0, n - n % 100, 100)]
+    files1000 = [int(copied[i:i + 1000].sum()) > novelty.MAX_COPIES for i in range(0, n - n % 1000, 1000)]
     q = np.quantile(ratio, [0.001, 0.01, 0.5, 0.99])
-    return (f"| {name} | {n} | {copied.mean():.2%} | {ratio.min():.2f} | {q[0]:.2f} | {q[1]:.2f} | {q[2]:.2f} | "
-            f"{q[3]:.2f} | {np.median(d1):.2f} | {sum(files)} of {len(files)} |")
+    qt = np.quantile(report.turned_ratio, [0.001, 0.01])
+    return (f"| {name} | {n} | {copied.mean():.2%} | {(report.turned != 0).mean():.2%} | {ratio.min():.2f} | "
+            f"{q[0]:.2f} | {q[1]:.2f} | {q[2]:.2f} | {q[3]:.2f} | {report.turned_ratio.min():.2f} | {qt[0]:.2f} | "
+            f"{qt[1]:.2f} | {np.median(report.distance):.2f} | {sum(files)} of {len(files)} | "
+            f"{sum(files1000)} of {len(files1000)} |")
 
 
 def main(argv=None) -> int:
@@ -116,13 +111,13 @@ def main(argv=None) -> int:
     test = data.mnist(train=False, scale="[0,1]", source="full").images
     index = novelty.load_index()
 
-    print("| Samples | N | flagged | ratio min | ratio 0.1% | ratio 1% | ratio median | ratio 99% | d1 median "
-          "| files of 100 failing |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| Samples | N | flagged | of which turned | ratio min | ratio 0.1% | ratio 1% | ratio median | ratio 99% "
+          "| turned ratio min | turned 0.1% | turned 1% | d1 median | files of 100 failing | files of 1,000 failing |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     half = args.n_genuine // 2
     tr_rows, te_rows = rng.permutation(60000)[:half], rng.permutation(10000)[:args.n_genuine - half]
-    print(row("real training digits, leave-one-out", *leave_one_out(train[tr_rows], tr_rows, index)), flush=True)
-    print(row("real test digits, leave-one-out", *leave_one_out(test[te_rows], te_rows + 60000, index)), flush=True)
+    print(row("real training digits, leave-one-out", leave_one_out(train[tr_rows], tr_rows, index)), flush=True)
+    print(row("real test digits, leave-one-out", leave_one_out(test[te_rows], te_rows + 60000, index)), flush=True)
     for path in args.generator:
         g = Generator()
         g.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
@@ -130,7 +125,7 @@ def main(argv=None) -> int:
         with torch.no_grad():
             x = torch.cat([g(torch.randn(1000, 64, generator=gen)) for _ in range(args.n_genuine // 1000)])
         r = novelty.find_copies(x, scale="[-1,1]")
-        print(row(f"WGAN-GP samples, {os.path.basename(path)}", r.distance, r.ratio, r.copied), flush=True)
+        print(row(f"WGAN-GP samples, {os.path.basename(path)}", r), flush=True)
 
     n2 = args.n_copies // 2
     base = torch.cat([train[rng.permutation(60000)[:n2]], test[rng.permutation(10000)[:args.n_copies - n2]]])
@@ -155,12 +150,17 @@ def main(argv=None) -> int:
         "copies rotated 5 degrees": affine(base, 5),
         "copies rotated 10 degrees": affine(base, 10),
         "copies rotated 15 degrees": affine(base, 15),
+        "copies rotated 7 degrees": affine(base, 7),
+        "copies rotated 12 degrees": affine(base, 12),
+        "copies rotated 20 degrees": affine(base, 20),
+        "copies rotated 30 degrees": affine(base, 30),
+        "copies rotated 12 degrees + noise 0.1": noisy(affine(base, 12), 0.1, gen),
         "copies zoomed 0.9x": affine(base, zoom=0.9),
         "copies zoomed 1.1x": affine(base, zoom=1.1),
     }
     for name, x in cases.items():
         r = novelty.find_copies(x, scale="[0,1]")
-        print(row(name, r.distance, r.ratio, r.copied), flush=True)
+        print(row(name, r), flush=True)
 
     x100 = test[torch.as_tensor(rng.permutation(10000)[:100])]
     start = time.perf_counter()

@@ -18,7 +18,7 @@ with that message, like any wrong answer.
 - :func:`labelled_samples` checks a conditional model's file: a dict of such
   ``"images"`` and the int64 ``"labels"`` they were generated for, each class
   asked for equally often.
-- :func:`require_new` fails when more than ``novelty.MAX_COPIES`` of them are
+- :func:`require_new` fails when more than ``novelty.allowed_copies(n)`` of them are
   near-copies of MNIST digits (:func:`dgmlab.novelty.find_copies`); the
   look-up runs once per content, so every test of a cell can call it.
 - :func:`load_weights` loads a state dict into the notebook's own
@@ -147,14 +147,14 @@ def _copy_report(x: torch.Tensor, scale: str):
 def require_new(x: torch.Tensor, *, scale: str = "[-1,1]", max_copies: int | None = None):
     """The :class:`~dgmlab.novelty.CopyReport` of ``x``; raises when more than ``max_copies`` are near-copies.
 
-    ``max_copies`` defaults to :data:`dgmlab.novelty.MAX_COPIES` (3 per file).
+    ``max_copies`` defaults to :func:`dgmlab.novelty.allowed_copies` of the file's size (3 of 100, 10 of 1,000).
     The look-up is cached by the content of ``x`` (the last four contents),
     so the tests of a cell that each grade the same file pay for it once, and
     a different file is always looked up afresh.
     """
     from . import novelty
 
-    limit = novelty.MAX_COPIES if max_copies is None else max_copies
+    limit = novelty.allowed_copies(len(x)) if max_copies is None else max_copies
     report = _copy_report(x, scale)
     if report.n_copies > limit:
         raise ArtifactError(
