@@ -61,6 +61,8 @@ def main(argv=None) -> int:
     p.add_argument("--final-n", type=int, default=10_000)
     p.add_argument("--draw-size", type=int, default=DRAW_SIZE,
                    help="samples per draw (the graded file's size; 100 gives the old file's calibration)")
+    p.add_argument("--epochs", type=int, nargs="+", metavar="E",
+                   help="calibrate only these saved epochs (e.g. 5 36 37 38 39 40); by default every one saved")
     p.add_argument("--ema", action="store_true",
                    help="calibrate the moving average of the generator (generator_ema_epochNN.pt, written by "
                         "bench_hw1_wgan.py --ema) instead of the trained generator itself")
@@ -75,11 +77,17 @@ def main(argv=None) -> int:
     from dgmlab import metrics, plots
 
     torch.set_num_threads(1)
-    CELLS.append("q3_interpolate")  # the strip below uses the reference interpolate() too
+    if "q3_interpolate" not in CELLS:
+        CELLS.append("q3_interpolate")  # the strip below uses the reference interpolate() too
     ns = load_reference(torch.device("cpu"))
     run = json.loads((args.run / "results.json").read_text())
     prefix = "generator_ema_epoch" if args.ema else "generator_epoch"
     epochs = sorted(int(f.stem[-2:]) for f in args.run.glob(f"{prefix}[0-9][0-9].pt"))
+    if args.epochs:
+        missing = sorted(set(args.epochs) - set(epochs))
+        if missing:
+            raise SystemExit(f"--epochs {missing}: no {prefix}NN.pt for them in {args.run} (saved: {epochs})")
+        epochs = sorted(set(args.epochs))
     if not epochs:
         raise SystemExit(f"no {prefix}NN.pt in {args.run}: run bench_hw1_wgan.py with --eval-every 1"
                          + (" --ema 0.999" if args.ema else ""))

@@ -70,3 +70,26 @@ def test_the_draw_size_probe_counts_near_copies_when_asked(tmp_path, monkeypatch
     copies = json.loads(out.read_text())["checkpoints"]["untrained"]["near_copies_per_draw"]
     assert copies == {"samples": 30, "counts": list(range(1, 21))}
     assert seen == [(30, "[-1,1]")] * 20
+
+
+def test_the_bar_calibration_scores_the_chosen_epochs_at_the_graded_size(tmp_path):
+    import calibrate_hw1_bar
+
+    ns = calibrate_hw1_bar.load_reference(torch.device("cpu"))
+    run = tmp_path / "run"
+    run.mkdir()
+    rows = []
+    for epoch in (1, 2, 3):
+        torch.manual_seed(epoch)
+        torch.save(ns["Generator"]().state_dict(), run / f"generator_epoch{epoch:02d}.pt")
+        rows.append({"epoch": epoch, "seconds": 1.0, "mnist_score_1000": 1.0 + epoch})
+    (run / "results.json").write_text(json.dumps({"args": {}, "epochs": rows}))
+    out = tmp_path / "bar.json"
+    assert calibrate_hw1_bar.main([str(run), "--json", str(out), "--figures", str(tmp_path / "fig"),
+                                   "--epochs", "1", "3", "--draw-size", "30", "--final-n", "200"]) == 0
+    record = json.loads(out.read_text())
+    assert [t["epoch"] for t in record["calibration"]] == [1, 3] and record["draw_size"] == 30
+    assert record["final"]["epoch"] == 3 and record["final"]["graded_n"] == 30
+    assert {p.name for p in (tmp_path / "fig").iterdir()} >= {"hw1_score_by_epoch.png", "hw1_samples_100.png"}
+    with pytest.raises(SystemExit, match=r"--epochs \[7\]: no generator_epochNN.pt"):
+        calibrate_hw1_bar.main([str(run), "--json", str(out), "--figures", str(tmp_path / "fig"), "--epochs", "7"])
