@@ -223,3 +223,19 @@ def test_save_weights_writes_float16_that_load_weights_reads(tmp_path):
     target = artifacts.load_weights(_tiny_model(), state)
     assert torch.allclose(target[0].weight, source[0].weight, atol=1e-3)
     assert not torch.equal(target[0].weight, _tiny_model()[0].weight)
+
+
+def test_the_copy_allowance_grows_with_the_file():
+    """3 near-copies in a file of 100; beyond that 1 in 100 (10 in hw1's 1,000), so a genuine file of 1,000 with a
+    stray near-copy or two passes and one padded with real digits fails."""
+    from dgmlab import novelty
+
+    assert [novelty.allowed_copies(n) for n in (50, 100, 500, 1000)] == [3, 3, 5, 10]
+    digits, _ = load_sample(train=True)
+    real = torch.from_numpy(digits[:11].astype("float32") / 127.5 - 1.0)
+    x = _genuine(1000)
+    x[:5] = real[:5]
+    assert artifacts.require_new(x).n_copies >= 5  # 5 of 1,000: within the allowance
+    x[:11] = real
+    with pytest.raises(ArtifactError, match=r"\(at most 10 may\)"):
+        artifacts.require_new(x)

@@ -302,5 +302,5 @@ def find_copies(samples, scale: str | None = None, index: Index | None = None,
 
 
 __all__ = ["find_copies", "CopyReport", "clean", "rotate", "build_index", "load_index", "Index", "INDEX_FILE",
-           "RATIO_THRESHOLD", "DISTANCE_THRESHOLD", "ROTATIONS", "ROTATED_RATIO_THRESHOLD", "MAX_COPIES", "allowed_copies", "N_TRAIN",
-           "FLOOR", "SIGMA", "COMPONENTS"]
+           "RATIO_THRESHOLD", "DISTANCE_THRESHOLD", "ROTATIONS", "ROTATED_RATIO_THRESHOLD", "MAX_COPIES",
+           "allowed_copies", "N_TRAIN", "FLOOR", "SIGMA", "COMPONENTS"]
