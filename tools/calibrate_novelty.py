@@ -101,6 +101,8 @@ def main(argv=None) -> int:
     p.add_argument("--n-genuine", type=int, default=10000)
     p.add_argument("--n-copies", type=int, default=2000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--genuine-only", action="store_true",
+                   help="print only the genuine rows (real digits leave-one-out, generators), not the copies")
     args = p.parse_args(argv)
     if not os.environ.get(data.DATA_ENV):
         raise SystemExit(f"set {data.DATA_ENV} to the folder holding MNIST/raw")
@@ -115,7 +117,7 @@ def main(argv=None) -> int:
           "| turned ratio min | turned 0.1% | turned 1% | d1 median | files of 100 failing | files of 1,000 failing |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     half = args.n_genuine // 2
-    tr_rows, te_rows = rng.permutation(60000)[:half], rng.permutation(10000)[:args.n_genuine - half]
+    tr_rows, te_rows = rng.permutation(60000)[:half], rng.permutation(10000)[:args.n_genuine - half]  # test: 10,000 at most
     print(row("real training digits, leave-one-out", leave_one_out(train[tr_rows], tr_rows, index)), flush=True)
     print(row("real test digits, leave-one-out", leave_one_out(test[te_rows], te_rows + 60000, index)), flush=True)
     for path in args.generator:
@@ -127,6 +129,8 @@ def main(argv=None) -> int:
         r = novelty.find_copies(x, scale="[-1,1]")
         print(row(f"WGAN-GP samples, {os.path.basename(path)}", r), flush=True)
 
+    if args.genuine_only:
+        return 0
     n2 = args.n_copies // 2
     base = torch.cat([train[rng.permutation(60000)[:n2]], test[rng.permutation(10000)[:args.n_copies - n2]]])
     base = base[torch.as_tensor(rng.permutation(len(base)))]
