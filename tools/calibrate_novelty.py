@@ -85,8 +85,8 @@ def leave_one_out(images, rows, index):
 def row(name, report):
     """One table row of a CopyReport: flagged share, the unturned ratio's quantiles, the turned ratio's lowest."""
     copied, ratio, n = report.copied, report.ratio, len(report.copied)
-    files = [int(copied[i:i + 100].sum()) > novelty.MAX_COPIES for i in range(0, n - n % 100, 100)]
-    files1000 = [int(copied[i:i + 1000].sum()) > novelty.MAX_COPIES for i in range(0, n - n % 1000, 1000)]
+    files, files1000 = ([int(copied[i:i + size].sum()) > novelty.allowed_copies(size) for i in range(0, n - n % size, size)]
+                        for size in (100, 1000))  # each against the allowance a graded file of that size has
     q = np.quantile(ratio, [0.001, 0.01, 0.5, 0.99])
     qt = np.quantile(report.turned_ratio, [0.001, 0.01])
     return (f"| {name} | {n} | {copied.mean():.2%} | {(report.turned != 0).mean():.2%} | {ratio.min():.2f} | "
