@@ -1,23 +1,23 @@
 """hw1_wgan: the proofs with the artifact the reference needs, and the artifact cell on other files.
 
-The artifact-graded cell ``q3_samples_quality_tests`` grades ``samples_1000.pt`` next to the notebook.
-Both here and in tests/test_proofs.py the notebook is copied to a temporary folder with the
-builder's ``PROOF_ARTIFACTS`` (genuine samples of the reference generator, tests/fixtures), where
-every graded cell is proven. A second session runs the notebook without the file (the cell earns
-nothing and says why), then reruns only that cell on other files: noise earns the 2 points of a
-well-formed file and fails the quality bar (5 points); real MNIST digits, the same digits shifted by
-a pixel, or with small noise, earn 0 as copies; the reference run's epoch-5 samples earn the format points
-only, and 0 with 50 real digits mixed in to lift their score; the genuine samples earn all 7.
+The artifact-graded cell ``q3_samples_quality_tests`` grades ``generator_weights.pt`` next to the notebook:
+it loads the weights into the notebook's ``Generator``, draws 1,000 samples itself (seed 0) and scores them.
+Both here and in tests/test_proofs.py the notebook is copied to a temporary folder with the builder's
+``PROOF_ARTIFACTS`` (the reference generator's weights, tests/fixtures), where every graded cell is proven.
+A second session runs the notebook without the file (the cell earns nothing and says why), then reruns only
+that cell on other files: the reference run's epoch-5 weights earn the 2 points of well-formed weights
+and fail the quality bar (5 points); an untrained generator (one grey smudge), a file of samples (the graded file before it
+became weights), weights of another width, weights with a NaN and a float32 state dict earn 0; the genuine
+weights earn all 7. Then the cheats a notebook could try around the file: a redefined ``Generator`` that
+returns stored samples, and a patched scorer, earn 0 and are named.
 """
 from pathlib import Path
 import shutil
 
-import numpy as np
 import pytest
 import torch
 
 from conftest import homework_builders
-from dgmlab.data import load_sample
 from dgmlab.grading.proofs import NotebookSession, _grade_id
 from dgmlab.testing import plan
 
@@ -64,7 +64,7 @@ def assert_two_wrong_answers_per_cell(builder):
 
 @pytest.fixture(scope="module")
 def graded(builder, tmp_path_factory):
-    """A grading-mode session of the notebook run once without a samples file: (session, folder, results)."""
+    """A grading-mode session of the notebook run once without the weights file: (session, folder, results)."""
     folder = tmp_path_factory.mktemp("hw1_artifact")
     nb_path = _copy(builder, folder)
     with NotebookSession(nb_path, env={"DGMLAB_OFFLINE": "1"}) as s:
@@ -77,89 +77,123 @@ def test_artifact_cell_without_the_file_earns_nothing_and_says_why(builder, grad
     got, _ = s.run_verdict(s.index[CELL])
     assert got == "earn 0 of 7", f"the artifact-graded cell with no samples file: {got}"
     printed = _printed(s, CELL)
-    assert "no samples_1000.pt in the homework folder, so this test earns 0 points" in printed, printed
+    assert "no generator_weights.pt in the homework folder, so this test earns 0 points" in printed, printed
     others = {k: m for k, (f, m) in results.items() if f and k not in builder.ARTIFACT_TESTS}
     assert not others, f"without the artifact, other cells failed too: {others}"
     assert _grade_id(s.nb.cells[s.index[CELL]]) == CELL
 
 
-def _real_digits(n=1000):
-    """``n`` real MNIST training digits (n/10 per class, shuffled) from dgmlab's shipped sample, in [-1, 1]."""
-    x, y = load_sample(train=True)
-    idx = np.concatenate([np.flatnonzero(y == k)[:n // 10] for k in range(10)])
-    return torch.from_numpy(x[np.random.default_rng(0).permutation(idx)].astype("float32") / 127.5 - 1.0)
+def _state(make_generator):
+    """The state dict of ``make_generator()`` (the builder's reference namespace) as the notebook saves it."""
+    return make_generator().state_dict()
 
 
-def _shifted_by_a_pixel(x):
-    """Each digit moved by one pixel (right, down, left or up in turn), the gap filled with background."""
-    out = torch.full_like(x, -1.0)
-    for i in range(len(x)):
-        dy, dx = [(0, 1), (1, 0), (0, -1), (-1, 0)][i % 4]
-        out[i, :, max(dy, 0):28 + min(dy, 0), max(dx, 0):28 + min(dx, 0)] = \
-            x[i, :, max(-dy, 0):28 + min(-dy, 0), max(-dx, 0):28 + min(-dx, 0)]
-    return out
+def _f16(state):
+    return {k: (v.half() if v.is_floating_point() else v) for k, v in state.items()}
 
 
-def _with_noise(x, std=0.1):
-    return (x + std * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))).clamp(-1, 1)
+def _genuine(b):
+    return torch.load(b.GENUINE_WEIGHTS, weights_only=True)
 
 
-def _turned_without_ones(degrees):
-    """1,000 real digits other than 1s (a turned 1 is like many other 1s), turned by ``degrees``, in [-1, 1]."""
-    from dgmlab import novelty
-
-    x, y = load_sample(train=True)
-    x2, y2 = load_sample(train=False)
-    digits = np.concatenate([x, x2])[np.flatnonzero(np.concatenate([y, y2]) != 1)[:1000]]
-    return novelty.rotate(torch.from_numpy(digits.astype("float32") / 255.0), degrees) * 2 - 1
+def _with_a_nan(state):
+    state = dict(state)
+    key = next(k for k in state if k.endswith("weight"))
+    state[key] = state[key].clone()
+    state[key].view(-1)[0] = float("nan")
+    return state
 
 
-EARLY_SAMPLES = Path(__file__).parent / "fixtures" / "hw1_early_samples_1000_f16.pt"  # float16 to keep it small
+def _untrained(ns):
+    torch.manual_seed(0)
+    return _f16(ns["Generator"]().state_dict())
 
 
-def _early():
-    return torch.load(EARLY_SAMPLES, weights_only=True).float()
-
-
-def _mixed_with_real_digits(x, n_real=50):
-    """``x`` with its first ``n_real`` images replaced by real digits: a file padded to lift its score."""
-    x = x.clone()
-    x[:n_real] = _real_digits(n_real)
-    return x
-
-# file -> (maker, the points it earns of 7, what the cell must print)
+# file -> (maker(builder, reference namespace), the points it earns of 7, what the cell must print)
 FILES = {
-    "uniform noise": (lambda b: torch.rand(1000, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1,
-                      2, "below the bar"),  # a well-formed file of new images: the format points only
-    "real MNIST digits": (lambda b: _real_digits(), 0, COPIED),
-    "real digits shifted by a pixel": (lambda b: _shifted_by_a_pixel(_real_digits()), 0, COPIED),
-    "real digits with noise of std 0.1": (lambda b: _with_noise(_real_digits()), 0, COPIED),
-    "real digits shifted by a pixel, with noise of std 0.05": (
-        lambda b: _with_noise(_shifted_by_a_pixel(_real_digits()), 0.05), 0, COPIED),
-    # turned by 15 degrees, real digits look new to an unturned search and score 8.56 (over the bar) with 9 classes
-    "real digits turned by 15 degrees, the 1s left out": (lambda b: _turned_without_ones(15), 0, COPIED),
-    # the same run's epoch-5 checkpoint, graded seed 0 (score 7.89): a run stopped early stays under the bar
-    "genuine samples of the reference run stopped at epoch 5": (lambda b: _early(), 2, "below the bar"),
-    "the same epoch-5 samples with 50 real digits mixed in": (lambda b: _mixed_with_real_digits(_early()), 0, COPIED),
-    # 100 samples only, as the graded file held before it grew to 1,000: refused with the shape it needs
-    "100 genuine samples instead of 1,000": (lambda b: torch.load(b.GENUINE_SAMPLES, weights_only=True)[:100].clone(), 0,
-                                             "expected (1000, 1, 28, 28)"),
-    "genuine samples of the reference generator": (lambda b: torch.load(b.GENUINE_SAMPLES, weights_only=True),
-                                                   7, "passed test_mnist_classifier_score_above_the_bar"),
+    # the notebook's Generator as built draws one grey smudge ([-0.05, 0.11]): refused as a collapsed generator
+    "an untrained generator": (lambda b, ns: _untrained(ns), 0, "(almost) all the same"),
+    # the reference run's epoch-5 checkpoint (graded draw 7.89): a run stopped early stays under the bar
+    "the reference run's generator at epoch 5": (lambda b, ns: torch.load(b.EARLY_WEIGHTS, weights_only=True), 2,
+                                                  "below the bar"),
+    # what the graded file was before it became weights: 1,000 images, not a state dict
+    "1,000 samples instead of weights": (lambda b, ns: torch.load(b.GENUINE_SAMPLES, weights_only=True), 0,
+                                         "must be a state dict"),
+    "the weights of a generator of width 32": (lambda b, ns: _f16(ns["Generator"](width=32).state_dict()), 0,
+                                               "the notebook's architecture has"),
+    "the genuine weights with a NaN (a diverged run)": (lambda b, ns: _with_a_nan(_genuine(b)), 0, "NaN"),
+    # torch.save(generator.state_dict()) by hand: float32 is 6.1 MB, over the 4 MB limit, refused unread
+    "the genuine weights in float32": (lambda b, ns: {k: v.float() if v.is_floating_point() else v
+                                                      for k, v in _genuine(b).items()}, 0, "bytes"),
+    "the reference generator's weights": (lambda b, ns: _genuine(b), 7,
+                                          "passed test_mnist_classifier_score_above_the_bar"),
 }
+
+
+@pytest.fixture(scope="module")
+def reference_ns(builder):
+    """The notebook's networks cell run here (Generator, Z_DIM)."""
+    from bench_hw1_wgan import load_reference
+
+    return load_reference("cpu")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", list(FILES))
-def test_artifact_cell_on_a_file(builder, graded, kind):
+def test_artifact_cell_on_a_file(builder, graded, reference_ns, kind):
     s, folder, _ = graded
     make, earned, printed = FILES[kind]
-    x = make(builder)
-    assert tuple(x.shape[1:]) == (1, 28, 28) and x.dtype == torch.float32 and x.min() >= -1 and x.max() <= 1
-    torch.save(x, folder / "samples_1000.pt")
+    torch.save(make(builder, reference_ns), folder / "generator_weights.pt")
     got, msg = s.run_verdict(s.index[CELL])
     assert got == f"earn {earned:g} of 7", f"{kind}: {got} {msg}\n{_printed(s, CELL)}"
     assert printed in _printed(s, CELL), f"{kind}: {_printed(s, CELL)}"
+
+
+@pytest.mark.slow
+def test_artifact_cell_grades_the_draw_it_makes_and_writes_its_first_100(builder, graded):
+    """The cell draws the samples itself: the genuine weights give the fixture's samples (the reference
+    sample_generator, seed 0, up to float16 rounding), and grading leaves their first 100 for the dashboard."""
+    s, folder, _ = graded
+    shutil.copyfile(builder.GENUINE_WEIGHTS, folder / "generator_weights.pt")
+    (folder / "graded_draw_100.pt").unlink(missing_ok=True)
+    got, _ = s.run_verdict(s.index[CELL])
+    assert got == "earn 7 of 7", got
+    drawn = torch.load(folder / "graded_draw_100.pt", weights_only=True)
+    expected = torch.load(builder.GENUINE_SAMPLES, weights_only=True)[:100]
+    assert drawn.shape == (100, 1, 28, 28) and float((drawn - expected).abs().max()) < 0.02
+
+
+# what a notebook might run before the graded cell to pass with the epoch-5 weights -> what the cell must name
+CHEATS = {
+    # a Generator that loads the weights but returns a stored file of good samples (the first 1,000 are 8.87)
+    "a redefined Generator returning stored samples": (
+        "_Locked = Generator\n"
+        "class Generator(_Locked):\n"
+        "    def forward(self, z):\n"
+        f"        return torch.load({{path!r}}, weights_only=True)[:len(z)]\n",
+        "the notebook's Generator"),
+    "a patched scorer": (
+        "import dgmlab.metrics\n"
+        "dgmlab.metrics.mnist_score = lambda *a, **k: (torch.tensor(9.9), torch.tensor(0.0))\n",
+        "dgmlab.metrics.mnist_score"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cheat", list(CHEATS))
+def test_artifact_cell_refuses_a_notebook_that_swaps_what_it_grades(builder, graded, cheat):
+    s, folder, _ = graded
+    shutil.copyfile(builder.EARLY_WEIGHTS, folder / "generator_weights.pt")
+    code, named = CHEATS[cheat]
+    answer = s.index["q3_interpolate"]  # the last answer cell before the graded one
+    s.run_verdict(answer, s.reference[answer] + "\n" + code.format(path=str(builder.GENUINE_SAMPLES)))
+    try:
+        got, msg = s.run_verdict(s.index[CELL])
+    finally:
+        s.run_verdict(answer)
+        s.run_verdict(s.index["wgan_networks"])
+    assert got == "earn 0 of 7", f"{cheat}: {got} {msg}"
+    assert named in msg and "were replaced by code in this notebook" in msg, msg
 
 
 def test_artifact_cell_points_split_so_a_copied_file_earns_nothing(builder):
@@ -169,17 +203,17 @@ def test_artifact_cell_points_split_so_a_copied_file_earns_nothing(builder):
     cell_plan = plan(cell.source)
     assert cell_plan.hidden == 0
     assert {t.name: t.points for t in cell_plan.tests} == {
-        "test_saved_samples_are_1000_new_images_in_range": 2, "test_mnist_classifier_score_above_the_bar": 5}
-    for test in ("test_saved_samples_are_1000_new_images_in_range", "test_mnist_classifier_score_above_the_bar"):
+        "test_saved_generator_draws_1000_new_images": 2, "test_mnist_classifier_score_above_the_bar": 5}
+    for test in ("test_saved_generator_draws_1000_new_images", "test_mnist_classifier_score_above_the_bar"):
         body = cell.source.split(f"def {test}():")[1].split("\ndef ")[0].split("\n        @points")[0]
         assert "_graded_samples()" in body, f"{test} does not run the checks a copied file fails"
 
 
 @pytest.mark.slow
 def test_artifact_cell_refuses_an_oversized_file_unread(builder, graded):
-    """A file over the builder's MAX_FILE_BYTES (the genuine one is ~3.1 MB) earns 0 and says its size."""
+    """A file over the builder's MAX_FILE_BYTES (the genuine one is ~3.05 MB) earns 0 and says its size."""
     s, folder, _ = graded
-    path = folder / "samples_1000.pt"
+    path = folder / "generator_weights.pt"
     path.write_bytes(b"\0" * (builder.MAX_FILE_BYTES + 1))
     try:
         got, _ = s.run_verdict(s.index[CELL])

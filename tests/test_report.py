@@ -19,7 +19,7 @@ from dgmlab.grading import dashboard as D
 from dgmlab.grading import exports as X
 from dgmlab.grading.course import Course, CourseError, SubmissionResult
 
-HW = "hw1_tiny"  # an hw1 homework: the dashboard shows the first 100 of its samples_1000.pt
+HW = "hw1_tiny"  # an hw1 homework: the dashboard shows the 100 samples its graded cell drew (graded_draw_100.pt)
 SECRET = "HIDDEN_BODY_MARKER_91"  # text only the hidden region of a test cell holds
 # cell -> (kind, points possible)
 CELLS = {"q_written": ("manual", 4.0), "f_tests": ("auto", 5.0), "g_tests": ("auto", 3.0),
@@ -38,7 +38,7 @@ GRADES = {
     "cy": {"q_written": (0.0, None, False, None),
            "f_tests": (0.0, None, False, "FAILED test_shape: wrong shape (3,)\nFAILED test_value: value off by a sign"),
            "g_tests": (0.0, None, False, "FAILED test_g: NotImplementedError"),
-           "q3_samples_quality_tests": (0.0, None, False, "FAILED test_q: no samples_1000.pt handed in")},
+           "q3_samples_quality_tests": (0.0, None, False, "FAILED test_q: no generator_weights.pt in the homework folder")},
 }
 F_SOURCE = f"""from dgmlab.testing import run_tests
 
@@ -110,7 +110,7 @@ def build_course(root: Path) -> Course:
         folder.mkdir(parents=True)
         nbformat.write(_nb(sid), folder / f"{HW}.ipynb")
         (root / "submitted" / sid / HW).mkdir(parents=True)
-    torch.save(torch.rand(1000, 1, 28, 28), root / "autograded" / "ada" / HW / "samples_1000.pt")
+    torch.save(torch.rand(100, 1, 28, 28), root / "autograded" / "ada" / HW / "graded_draw_100.pt")
     (root / "submitted" / "dee" / HW).mkdir(parents=True)
     (root / "submitted" / "dee" / HW / f"{HW}.ipynb").write_text('{"cells": [', encoding="utf-8")
     course = Course(root)

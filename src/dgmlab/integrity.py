@@ -48,6 +48,11 @@ _WATCHED = {
                        "_with_points", "_all_or_nothing", "_show_verdict", "_run_one", "_describe", "cell_digest", "canonical"],
     "dgmlab.testing.Score": ["_repr_mimebundle_", "__repr__", "__new__"],
     "dgmlab.testing._Signer": ["sign", "announce"],
+    # what artifact-graded cells score and check with (hw1's samples, hw5's bits/dim, ...): every public function
+    "dgmlab.metrics": None,
+    "dgmlab.artifacts": None,
+    "dgmlab.novelty": None,
+    "dgmlab.likelihoods": None,
     "dgmlab.integrity": ["tampered", "ipython_tampered", "restore", "snapshot", "_resolve", "_names", "protect"],
     "hmac": ["new", "compare_digest"],
     "sys": ["displayhook", "excepthook", "settrace", "setprofile", "_getframe"],

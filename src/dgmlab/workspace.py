@@ -10,7 +10,7 @@ while nbgrader grades, it is the notebook's own folder (the working directory th
 in), so grading finds the files beside the submitted notebook.
 
 ``dgmlab.setup(hw)`` calls :func:`enter`, which makes the homework folder the working directory:
-every relative path a notebook uses (``figures/``, ``checkpoints/``, ``samples_1000.pt``) lands there.
+every relative path a notebook uses (``figures/``, ``checkpoints/``, ``generator_weights.pt``) lands there.
 
 Settings:
 

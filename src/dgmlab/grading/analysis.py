@@ -38,7 +38,7 @@ TEST_DEF = re.compile(r"^\s*def (test_\w+)\s*\(")
 RECORDS = Path(".dgmlab") / "grading"
 KEY_FILE = Path(".dgmlab") / "pseudonym.key"
 # homework prefix -> (artifact file a student hands in, the grade cell that scores it)
-ARTIFACTS = {"hw1": ("samples_1000.pt", "q3_samples_quality_tests"),
+ARTIFACTS = {"hw1": ("graded_draw_100.pt", "q3_samples_quality_tests"),  # the cell's own draw from the weights
              "hw2": ("p5_mnist_samples_100.pt", "p5_mnist_samples_tests"),
              "hw4": ("baseline_samples_100.pt", "p2_baseline_samples_tests")}
 

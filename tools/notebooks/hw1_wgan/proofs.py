@@ -13,8 +13,8 @@ from dgmlab.authoring import fixture_copier
 from dgmlab.grading.proofs import Mutant
 
 HW = "hw1_wgan"
-SAMPLES_FILE = "samples_1000.pt"
-MAX_FILE_BYTES = 4_000_000  # the graded file is ~3.1 MB (1,000 float32 images); anything bigger is not read
+WEIGHTS_FILE = "generator_weights.pt"  # the graded file: the trained generator's state dict, float16
+MAX_FILE_BYTES = 4_000_000  # the graded file is ~3.05 MB (1.5 M float16 parameters); anything bigger is not read
 
 
 # ---------------------------------------------------------------------- proofs
@@ -391,11 +391,14 @@ PARTIAL = [
 
 
 # --------------------------------------------------------------- artifacts
-GENUINE_SAMPLES = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "hw1_genuine_samples_1000.pt"
+FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures"
+GENUINE_WEIGHTS = FIXTURES / "hw1_generator_epoch27_f16.pt"  # the reference run's generator, epoch 27 (score 8.87)
+EARLY_WEIGHTS = FIXTURES / "hw1_generator_epoch05_f16.pt"  # the same run at epoch 5 (score 7.89): under the bar
+GENUINE_SAMPLES = FIXTURES / "hw1_genuine_samples_1000.pt"  # GENUINE_WEIGHTS' graded draw (seed 0), in float32
 
 # Files the reference needs next to the notebook for every graded cell to pass:
 # {file name: function(folder) -> Path}. tests/test_hw1_wgan.py and tests/test_proofs.py use it.
-PROOF_ARTIFACTS = {SAMPLES_FILE: fixture_copier(GENUINE_SAMPLES, SAMPLES_FILE)}
+PROOF_ARTIFACTS = {WEIGHTS_FILE: fixture_copier(GENUINE_WEIGHTS, WEIGHTS_FILE)}
 ARTIFACT_TESTS = ["q3_samples_quality_tests"]
 
 # Generated mutants (benchmarks/mutation_kill_rates.py, docs/mutation.md) that change no grade, with why.

@@ -64,6 +64,9 @@ class Critic(nn.Module):
         return self.net(x).squeeze(1)
 
 
+dgmlab.integrity.protect(globals(), "Generator", "Z_DIM")  # the graded cell rebuilds your generator from these
+
+
 # %% [markdown]
 # **(a) Implement the WGAN optimisation.**
 #
@@ -652,11 +655,11 @@ if not runtime.is_grading():
 # %% [markdown]
 # ### Deliverables
 #
-# **(a) 1,000 samples (4 points).** `sample_generator(generator, n, z_dim, seed)` returns `n` images
+# **(a) Samples (4 points).** `sample_generator(generator, n, z_dim, seed)` returns `n` images
 # from seeded noise (use a `torch.Generator` seeded with `seed`, so the same seed gives the same
 # images), computed without gradients with the generator in eval mode, restoring the mode it had.
 # `save_samples(samples, path)` writes them with `torch.save` as a float32 CPU tensor of shape
-# `(N, 1, 28, 28)`, so they can be graded without rerunning your training.
+# `(N, 1, 28, 28)`.
 
 # %% kind="answer" grade_id="q3_samples"
 def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
@@ -746,15 +749,30 @@ def test_save_round_trip(tmp="figures/_test_samples.pt"):
 
 run_tests(points=4, hidden=3)
 
+# %% [markdown]
+# After full training the cell below saves what is graded: your generator's weights, `generator_weights.pt`
+# in the homework folder (the state dict in float16, about 3 MB; see "Graded from your trained generator"
+# below). It also saves 1,000 samples under `figures/` for you to look at, and scores them the way the
+# grader will: the grader draws the same 1,000 (noise from seed 0) from the weights you submit.
+
 # %% uses_answers=true
-# Full mode writes the graded file (1,000 samples) in the homework folder; fast mode writes a throw-away copy.
-SAMPLES_FILE = runtime.pick(full="samples_1000.pt", fast="figures/samples_1000_fast.pt")
+from dgmlab import artifacts, metrics
+
+GRADED_WEIGHTS = "generator_weights.pt"  # the graded file, in the homework folder (full mode only)
 if not runtime.is_grading():
     samples = sample_generator(generator, n=1000, seed=0)
-    dgmlab.workspace.saved(save_samples(samples, SAMPLES_FILE), graded=runtime.mode() == "full")
+    dgmlab.workspace.saved(save_samples(samples, runtime.pick(full="figures/samples_1000.pt",
+                                                              fast="figures/samples_1000_fast.pt")))
     plots.image_grid(samples[:100], nrow=10, title="the first 100 of your 1,000 WGAN-GP samples",
                      save="figures/samples_100.png")
     plt.show()
+    if runtime.mode() == "full":
+        dgmlab.workspace.saved(artifacts.save_weights(generator, GRADED_WEIGHTS), graded=True)
+        score, _ = metrics.mnist_score(samples, splits=1, scale="[-1,1]")
+        classes = metrics.mnist_predict(samples, scale="[-1,1]").unique().numel()
+        print(f"the graded draw: MNIST classifier score {float(score):.2f} (bar 8.5), {classes} of 10 digit classes")
+    else:
+        print(f"fast mode: no {GRADED_WEIGHTS} saved (only a full-mode run writes the graded file)")
 
 
 # %% [markdown]
@@ -964,48 +982,62 @@ if not runtime.is_grading():
     plt.show()
 
 # %% [markdown]
-# ### Graded from your saved samples (7 points)
+# ### Graded from your trained generator (7 points)
 #
-# This cell grades the file `samples_1000.pt` that deliverable (a) saved in the homework folder after
-# the full training: 1,000 images `(1000, 1, 28, 28)` in $[-1, 1]$. A file in that form, of samples your
-# generator drew (see below), earns 2 points. The other 5 need, in addition, an MNIST classifier score of
-# at least **8.5** for the 1,000 images taken as one group (`dgmlab.metrics.mnist_score(samples, splits=1)`),
-# with all **10** digit classes among them. Without the file the cell earns nothing and says so: submit
-# `samples_1000.pt` with the notebook. The file is read with `dgmlab.artifacts` (tensors only,
-# `torch.load(weights_only=True)`; the file deliverable (a) writes is about 3.1 MB, and one over 4 MB is not read).
+# This cell grades the generator you trained, not a file of images. It reads `generator_weights.pt`, which
+# the cell after deliverable (a) saved in the homework folder after the full training, puts the weights in
+# the notebook's `Generator`, draws 1,000 samples itself (noise from seed 0, as `sample_generator(generator,
+# n=1000, seed=0)` does) and scores those. A file of images could hold the best 1,000 of many draws; weights
+# give the samples your generator draws, no better and no worse.
 #
-# Why 1,000 and not 100: the score of 100 samples moves by about one point from one draw to the next, so
-# a run stopped after 5 epochs sometimes looks finished. With 1,000 samples it does not. For scale, from
-# runs of the reference solution: 20 draws of 1,000 samples scored at most 8.04 after 5 epochs, 8.16 to
+# Weights that fit the notebook's `Generator` and draw new images (see below) earn 2 points. The other 5
+# need, in addition, an MNIST classifier score of at least **8.5** for the 1,000 samples taken as one group
+# (`dgmlab.metrics.mnist_score(samples, splits=1)`), with all **10** digit classes among them. Without the
+# file the cell earns nothing and says so: submit `generator_weights.pt` with the notebook. The file is read
+# with `dgmlab.artifacts` (tensors only, `torch.load(weights_only=True)`; it is about 3 MB, and one over
+# 4 MB is not read).
+#
+# Why 1,000 samples and not 100: the score of 100 samples moves by about one point from one draw to the
+# next, so a run stopped after 5 epochs sometimes looks finished. With 1,000 samples it does not. For scale,
+# from runs of the reference solution: 20 draws of 1,000 samples scored at most 8.04 after 5 epochs, 8.16 to
 # 8.45 after 9, and at least 8.61 after 25 to 27 epochs; 1,000 real test digits score about 9.7 this way, pure
 # noise 1.0. In fast mode, which trains too little to write the file, a missing file is only reported.
 #
-# The samples must be your generator's own. Each one is compared with all 70,000 MNIST digits
-# (`dgmlab.novelty.find_copies`; a shift by a pixel or two, a turn of up to 25 degrees or added noise does
-# not hide a copy): if more than 10 of the 1,000 are near-copies of MNIST digits, the file holds dataset
-# images, not generated ones, and the whole cell earns 0. A generator that learned the data rather than
-# memorising it is not affected: in 140 such files drawn from the reference runs, none had more than 2.
+# The samples must be new images, not MNIST digits the generator learned by heart. Each one is compared with
+# all 70,000 MNIST digits (`dgmlab.novelty.find_copies`; a shift by a pixel or two, a turn of up to 25
+# degrees or added noise does not hide a copy): if more than 10 of the 1,000 are near-copies of MNIST digits,
+# the whole cell earns 0. A generator that learned the data rather than memorising it is not affected: in
+# 140 such draws from the reference runs, none had more than 2.
 
 # %% kind="tests" grade_id="q3_samples_quality_tests" points=7
+import os
+
 from dgmlab import artifacts
 from dgmlab.testing import points, run_tests
 
-GRADED_SAMPLES = Path("samples_1000.pt")
+GRADED_WEIGHTS = Path("generator_weights.pt")
+GRADED_DRAW = Path("graded_draw_100.pt")  # written while autograding: the first 100 samples, for the class dashboard
 
 def _absent_in_fast_mode():
     # fast mode (CI's smoke run) trains too little to write the graded file: nothing to score there
-    return runtime.mode() == "fast" and not GRADED_SAMPLES.exists()
+    return runtime.mode() == "fast" and not GRADED_WEIGHTS.exists()
 
 def _graded_samples():
-    """The saved samples and their near-copy report, once they pass every check but quality (else why it earns 0)."""
-    saved = artifacts.load(GRADED_SAMPLES, max_bytes=4_000_000, made_by="the deliverable (a) cell")
-    x = artifacts.samples(saved, n=1000, name="samples_1000.pt")
+    """The grader's 1,000 samples from the saved weights and their near-copy report, once they pass every
+    check but quality (else why this earns 0)."""
+    state = artifacts.load(GRADED_WEIGHTS, max_bytes=4_000_000, made_by="the cell after deliverable (a)")
+    generator = artifacts.load_weights(Generator(), state, name="the weights in generator_weights.pt")  # eval mode
+    z = torch.randn(1000, Z_DIM, generator=torch.Generator().manual_seed(0))  # (1000, Z_DIM), seed 0
+    with torch.no_grad():
+        x = artifacts.samples(generator(z).float(), n=1000, name="the samples drawn from generator_weights.pt")
+    if os.environ.get(runtime.GRADING_ENV) == "autograde":
+        torch.save(x[:100].clone(), GRADED_DRAW)
     return x, artifacts.require_new(x)
 
 @points(2)
-def test_saved_samples_are_1000_new_images_in_range():
+def test_saved_generator_draws_1000_new_images():
     if _absent_in_fast_mode():
-        print("fast mode: no samples_1000.pt (only full training writes it), so nothing is scored here")
+        print("fast mode: no generator_weights.pt (only full training writes it), so nothing is scored here")
         return
     _, report = _graded_samples()
     print("near-copy check:", report.summary())
@@ -1015,19 +1047,19 @@ def test_mnist_classifier_score_above_the_bar():
     from dgmlab import metrics
     if _absent_in_fast_mode():
         return
-    x, _ = _graded_samples()  # a file that fails the checks above earns nothing here either
+    x, _ = _graded_samples()  # weights that fail the checks above earn nothing here either
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
     classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
     assert float(score) >= 8.5, (
         f"expected an MNIST classifier score of at least 8.5, found {float(score):.2f}: below the bar "
         "(a full run clears it; a run stopped early or a generator that lost its tanh may not)")
     assert classes == 10, \
-        (f"expected all 10 digit classes among the saved samples, found {classes}: "
+        (f"expected all 10 digit classes among the drawn samples, found {classes}: "
          "the generator covers too few digits (mode collapse)")
 
 run_tests(points=7)
 
 # %% [markdown]
-# *End of homework 1.* Submit this notebook **and** `samples_1000.pt` (and, if you like, the `figures/`
-# folder). In Colab, download the notebook (*File -> Download -> .ipynb*) and `samples_1000.pt` from the
+# *End of homework 1.* Submit this notebook **and** `generator_weights.pt` (and, if you like, the `figures/`
+# folder). In Colab, download the notebook (*File -> Download -> .ipynb*) and `generator_weights.pt` from the
 # homework folder on Google Drive (`MyDrive/dgm-course/hw1_wgan/`); don't submit `checkpoints/`.
