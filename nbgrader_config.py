@@ -85,7 +85,7 @@ c.GenerateFeedback.preprocessors = [
 ]
 
 # Folders of local outputs (figures/, artifacts/) never travel into release/ or autograded/. Files a
-# homework grades (e.g. hw1 samples_1000.pt) must travel, so *.pt is not ignored: `dgmlab release`
+# homework grades (e.g. hw1 generator_weights.pt) must travel, so *.pt is not ignored: `dgmlab release`
 # warns about any file besides the notebook in release/<hw>/.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "figures", "artifacts", "*.log"]
 

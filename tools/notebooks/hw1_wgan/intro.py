@@ -20,13 +20,13 @@
 # **Modes.** On a GPU (Colab) the notebook runs the full 40-epoch training of Q3. With
 # `DGMLAB_FAST=1` it trains a few dozen steps on a small MNIST sample, just to check that the
 # code runs. While nbgrader grades the notebook nothing is trained: your functions are tested
-# on small fixed inputs, and your trained samples are scored from the file `samples_1000.pt`
+# on small fixed inputs, and your trained generator is scored from the file `generator_weights.pt`
 # that Q3 saves in the homework folder. **Submit that file together with the notebook.**
 #
 # **Where your files go.** The setup cell prints the homework folder: on your own machine, this
 # notebook's folder; in Colab, `MyDrive/dgm-course/hw1_wgan/` on your Google Drive (Colab asks once for
 # access), because Colab's own disk is wiped when the runtime disconnects. Figures, training checkpoints
-# and `samples_1000.pt` are saved there, and every cell that saves a file prints its full path.
+# and `generator_weights.pt` are saved there, and every cell that saves a file prints its full path.
 
 # %% kind="setup"
 

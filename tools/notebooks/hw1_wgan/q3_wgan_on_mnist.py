@@ -1016,7 +1016,7 @@ from dgmlab import artifacts
 from dgmlab.testing import points, run_tests
 
 GRADED_WEIGHTS = Path("generator_weights.pt")
-GRADED_DRAW = Path("graded_draw_100.pt")  # written while autograding: the first 100 samples, for the class dashboard
+DASHBOARD_DRAW = Path("graded_draw_100.pt")  # written while autograding: the first 100 samples, for the class dashboard
 
 def _absent_in_fast_mode():
     # fast mode (CI's smoke run) trains too little to write the graded file: nothing to score there
@@ -1031,7 +1031,7 @@ def _graded_samples():
     with torch.no_grad():
         x = artifacts.samples(generator(z).float(), n=1000, name="the samples drawn from generator_weights.pt")
     if os.environ.get(runtime.GRADING_ENV) == "autograde":
-        torch.save(x[:100].clone(), GRADED_DRAW)
+        torch.save(x[:100].clone(), DASHBOARD_DRAW)
     return x, artifacts.require_new(x)
 
 @points(2)
