@@ -8,8 +8,8 @@ A second session runs the notebook without the file (the cell earns nothing and 
 that cell on other files: the reference run's epoch-5 weights earn the 2 points of well-formed weights
 and fail the quality bar (5 points); an untrained generator (one grey smudge), a file of samples (the graded file before it
 became weights), weights of another width, weights with a NaN and a float32 state dict earn 0; the genuine
-weights earn all 7. Then the cheats a notebook could try around the file: a redefined ``Generator`` that
-returns stored samples, and a patched scorer, earn 0 and are named.
+weights earn all 7. Then the cheats a notebook could try around the file: a ``Generator`` redefined (also when
+protected again) or changed in place to return stored samples, and a patched scorer, earn 0 and are named.
 """
 from pathlib import Path
 import shutil
@@ -171,6 +171,17 @@ CHEATS = {
         "class Generator(_Locked):\n"
         "    def forward(self, z):\n"
         f"        return torch.load({{path!r}}, weights_only=True)[:len(z)]\n",
+        "the notebook's Generator"),
+    "Generator.forward replaced in place": (
+        "Generator.forward = lambda self, z: torch.load({path!r}, weights_only=True)[:len(z)]\n",
+        "the notebook's Generator.forward"),
+    # the locked cell's own protect() line, copied after a redefinition: protecting anew needs the locked code
+    "a redefined Generator protected again": (
+        "_Locked = Generator\n"
+        "class Generator(_Locked):\n"
+        "    def forward(self, z):\n"
+        "        return torch.load({path!r}, weights_only=True)[:len(z)]\n"
+        "dgmlab.integrity.protect(globals(), 'Generator', 'Z_DIM')\n",
         "the notebook's Generator"),
     "a patched scorer": (
         "import dgmlab.metrics\n"

@@ -97,6 +97,62 @@ def test_patched_tensor_equality_is_detected():
         torch.Tensor.__eq__ = original
 
 
+NETWORK_CELL = """
+class Net:
+    def forward(self, z):
+        return z * 2
+"""
+
+
+def _protected_net(ns):
+    """``ns`` after running the locked cell NETWORK_CELL and protecting its class, as hw1's networks cell does."""
+    from dgmlab import integrity
+
+    exec(NETWORK_CELL, ns)
+    integrity.protect(ns, "Net")
+    return ns
+
+
+def _forget(name):
+    from dgmlab import integrity, testing
+
+    integrity._protected.pop(name, None)
+    testing._PROTECTED_SHADOW.pop(name, None)
+
+
+def test_a_method_replaced_on_a_protected_class_fails_the_cell_and_is_put_back():
+    ns = _protected_net({})
+    original = ns["Net"].forward
+    try:
+        ns["Net"].forward = lambda self, z: "stored samples"
+        with pytest.raises(TestsFailed, match=r"the notebook's Net\.forward"):
+            run_tests({"test_x": lambda: None}, quiet=True)
+        assert ns["Net"].forward is original
+        ns["Net"].__call__ = lambda self, z: "stored samples"  # an added method counts too
+        with pytest.raises(TestsFailed, match=r"the notebook's Net\.__call__"):
+            run_tests({"test_x": lambda: None}, quiet=True)
+        assert "__call__" not in vars(ns["Net"])
+    finally:
+        _forget("Net")
+
+
+def test_protecting_a_redefined_name_again_does_not_hide_it():
+    """A notebook that redefines a protected class and calls protect() itself is still caught; running the
+    locked cell again (the same source) protects the new class and passes."""
+    from dgmlab import integrity
+
+    ns = _protected_net({})
+    try:
+        exec("class Net:\n    def forward(self, z):\n        return 'stored samples'\n", ns)
+        integrity.protect(ns, "Net")
+        with pytest.raises(TestsFailed, match="the notebook's Net"):
+            run_tests({"test_x": lambda: None}, quiet=True)
+        _protected_net(ns)  # the locked cell run again
+        assert run_tests({"test_x": lambda: None}, quiet=True) is None
+    finally:
+        _forget("Net")
+
+
 def test_untouched_functions_pass_the_integrity_check():
     from dgmlab import integrity
 

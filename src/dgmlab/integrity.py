@@ -105,25 +105,64 @@ def snapshot() -> None:
                 _originals[key] = getattr(owner, attr)
 
 
-_protected: dict = {}  # name -> (namespace, object): notebook names a locked cell asked to keep
+_protected: dict = {}  # name -> (namespace, object, members): notebook names a locked cell asked to keep
+
+
+def _methods(cls) -> tuple:
+    """The functions and descriptors a class defines itself, as ((name, object), ...): what runs when it is used."""
+    kinds = (staticmethod, classmethod, property, type(lambda: None))
+    return tuple(sorted(((k, v) for k, v in vars(cls).items() if isinstance(v, kinds)), key=lambda kv: kv[0]))
 
 
 def protect(namespace: dict, *names: str) -> None:
-    """Record ``names`` of ``namespace`` (a locked cell's ``globals()``: helpers and modules the tests
-    use, e.g. ``sympy_gap``, ``sp``); rebinding one later counts as tampering, and :func:`restore`
-    binds it back."""
+    """Record ``names`` of ``namespace`` (a locked cell's ``globals()``: helpers, modules and classes the tests
+    use, e.g. ``sympy_gap``, ``sp``, hw1's ``Generator``); rebinding one later counts as tampering, and so does,
+    for a class, replacing, adding or deleting one of its own methods (``Generator.forward = ...``).
+    :func:`restore` puts them back."""
     from . import testing
 
     for name in names:
         if name not in namespace:
             raise NameError(f"protect(): {name!r} is not defined in this namespace")
-        _protected[name] = (namespace, namespace[name])
-        testing._PROTECTED_SHADOW[name] = (namespace, namespace[name])
+        obj = namespace[name]
+        if name in _protected and _same_code(_protected[name][1]) != _same_code(obj):
+            continue  # only the locked cell, run again, may protect the name anew: a new definition stays tampering
+        record = (namespace, obj, _methods(obj) if isinstance(obj, type) else None)
+        _protected[name] = record
+        testing._PROTECTED_SHADOW[name] = record
+
+
+def _code(code) -> tuple:
+    """A code object's instructions, names and constants (nested code included): equal for the same source."""
+    return (code.co_code, code.co_names, tuple(_code(c) if hasattr(c, "co_code") else repr(c) for c in code.co_consts))
+
+
+def _same_code(obj):
+    """What must match for a name to be protected again: a class's methods' code, a function's code, a module's
+    name, or else the value itself (Z_DIM)."""
+    if isinstance(obj, type):
+        return tuple((k, _code(v.__code__) if hasattr(v, "__code__") else type(v).__name__) for k, v in _methods(obj))
+    if hasattr(obj, "__code__"):
+        return _code(obj.__code__)
+    if isinstance(obj, type(math)):
+        return obj.__name__
+    return repr(obj)
+
+
+def _changed_methods(cls, recorded: tuple) -> list[str]:
+    now, then = dict(_methods(cls)), dict(recorded)
+    return sorted(k for k in now.keys() | then.keys() if now.get(k) is not then.get(k))
 
 
 def tampered() -> list[str]:
-    """Watched functions that are no longer the recorded originals, and protected notebook names rebound."""
-    replaced = [f"the notebook's {name}" for name, (ns, obj) in _protected.items() if ns.get(name) is not obj]
+    """Watched functions that are no longer the recorded originals, and protected notebook names rebound (or,
+    for a class, its methods changed)."""
+    replaced = []
+    for name, (ns, obj, members) in _protected.items():
+        if ns.get(name) is not obj:
+            replaced.append(f"the notebook's {name}")
+        elif members is not None:
+            replaced += [f"the notebook's {name}.{m}" for m in _changed_methods(obj, members)]
     for (owner_name, attr), original in _originals.items():
         try:
             current = getattr(_resolve(owner_name), attr)
@@ -139,8 +178,15 @@ def tampered() -> list[str]:
 def restore() -> None:
     """Put every recorded original back (the IPython machinery and protected notebook names too)."""
     _restore_ipython()
-    for name, (ns, obj) in _protected.items():
+    for name, (ns, obj, members) in _protected.items():
         ns[name] = obj
+        if members is not None:
+            recorded = dict(members)
+            for m in _changed_methods(obj, members):
+                if m in recorded:
+                    setattr(obj, m, recorded[m])
+                else:
+                    delattr(obj, m)
     for (owner_name, attr), original in _originals.items():
         try:
             setattr(_resolve(owner_name), attr, original)

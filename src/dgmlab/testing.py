@@ -350,7 +350,7 @@ def _check_integrity(namespace, tests) -> None:
         _ORIGINALS.update(_ORIGINALS_COPY)
         integrity._originals = _ORIGINALS
     if integrity._protected is not _PROTECTED or any(
-            _PROTECTED.get(k, (None, None))[1] is not v[1] for k, v in _PROTECTED_SHADOW.items()):
+            _PROTECTED.get(k) is not v for k, v in _PROTECTED_SHADOW.items()):
         replaced.append("dgmlab.integrity's record of protected notebook names")
         integrity._protected = _PROTECTED
         _PROTECTED.update(_PROTECTED_SHADOW)
