@@ -7,7 +7,8 @@ the notebook's own ``sample(generator, 100, seed=...)``, scores each set the way
 scoring are ``calibrate_hw1_bar.draw_scores``), and proposes the bar: the largest multiple of 0.25 that at
 least 19 of 20 draws clear at every one of the ``--late`` latest checkpoints (``calibrate_hw1_bar.propose_bar``).
 It also reports how the early checkpoint (step 234, a quarter epoch) does against that bar, and with
-``--fixtures`` writes the graded file (seed 0) of the latest and of the early checkpoint.
+``--fixtures`` writes the graded file (the generator's weights in float16, as the notebook saves them) of the latest
+and of the early checkpoint, and the latest one's graded draw (seed 0).
 
     mkdir -p /tmp/hw2c32 && cp /work/runs/hw2c32/generator_step*.pt /work/runs/hw2c32/log.json /tmp/hw2c32/
     DGMLAB_DATA=/work/shared/datasets nice -n 5 .venv/bin/python benchmarks/calibrate_hw2_bar.py /tmp/hw2c32 \\
@@ -23,7 +24,7 @@ saved graded file of an early run against the proposed bar when the early checkp
 
     DGMLAB_DATA=/work/shared/datasets nice -n 5 .venv/bin/python benchmarks/calibrate_hw2_bar.py \\
         --checkpoint /work/runs/gpu2/hw2_wgangp/mnist.pt --checkpoint /work/runs/gpu3/hw2_wgangp/mnist.pt --late 1 \\
-        --final-n 10000 --early-samples tests/fixtures/hw2_early_samples_100.pt \\
+        --final-n 10000 --early-samples EARLY_RUN_GRADED_DRAW.pt \\
         --json benchmarks/results/hw2_mnist_gpu_full_epoch39.json --fixtures tests/fixtures
 """
 from __future__ import annotations
@@ -55,13 +56,13 @@ def main(argv=None) -> int:
                    help="a saved graded file (100 samples) of an early run, scored against the proposed bar")
     p.add_argument("--json", type=Path, required=True, help="where to write the calibration record")
     p.add_argument("--late", type=int, default=2, help="how many of the latest checkpoints the bar must hold at")
-    p.add_argument("--fixtures", type=Path, help="write hw2_genuine_samples_100.pt (latest) and "
-                                                 "hw2_early_samples_100.pt (step 234) here")
+    p.add_argument("--fixtures", type=Path, help="write hw2_genuine_generator_f16.pt and hw2_genuine_samples_100.pt "
+                                                 "(latest) and hw2_early_generator_f16.pt (step 234) here")
     args = p.parse_args(argv)
 
     import torch
 
-    from dgmlab import checkpoint, metrics, novelty
+    from dgmlab import artifacts, checkpoint, metrics, novelty
 
     torch.set_num_threads(1)
     ns = load_reference("cpu")
@@ -117,8 +118,10 @@ def main(argv=None) -> int:
                         "near_copies": novelty.find_copies(x, scale="[0,1]").summary()}
         print(json.dumps(graded[name]), flush=True)
         if args.fixtures:
-            file = args.fixtures / ("hw2_genuine_samples_100.pt" if name == "latest" else "hw2_early_samples_100.pt")
-            torch.save(x.contiguous().clone(), file)
+            artifacts.save_weights(generator_at(s), args.fixtures / f"hw2_{'genuine' if name == 'latest' else name}"
+                                                                    "_generator_f16.pt")
+            if name == "latest":
+                torch.save(x.contiguous().clone(), args.fixtures / "hw2_genuine_samples_100.pt")
     early_file = None
     if args.early_samples:
         x = torch.load(args.early_samples, map_location="cpu", weights_only=True)

@@ -120,10 +120,12 @@ def test_reference_training_steps_reduce_the_critic_loss_on_a_fixed_batch(ref):
 
 
 # ---------------------------------------------------------------- the artifact-graded cell p5_mnist_samples_tests
-# It grades p5_mnist_samples_100.pt next to the notebook. tests/test_proofs.py proves the notebook with the builder's
-# PROOF_ARTIFACTS (genuine samples of the reference generator); here one grading-mode session runs the notebook
-# without the file (the cell earns 0 and says why), then reruns only that cell on other files.
-COPIED = "these samples match dataset images, not generated ones"
+# It grades p5_generator_weights.pt next to the notebook: it loads the weights into the notebook's
+# Generator(capacity=32), draws 100 samples itself (seed 0) and scores them. tests/test_proofs.py proves the notebook
+# with the builder's PROOF_ARTIFACTS (the reference generator's weights); here one grading-mode session runs the
+# notebook without the file (the cell earns 0 and says why), then reruns only that cell on other files and after
+# notebooks that try to change what it grades. The near-copy rule itself is proven on sample files in
+# tests/test_novelty.py and tests/test_artifacts.py.
 CELL = "p5_mnist_samples_tests"
 
 
@@ -153,45 +155,39 @@ def _printed(s, gid):
     return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
 
 
-def _real_digits():
-    """100 real MNIST test digits (10 per class, shuffled) from dgmlab's shipped sample, in [0, 1]."""
-    from dgmlab.data import load_sample
-
-    x, y = load_sample(train=False)
-    idx = np.random.default_rng(0).permutation(np.concatenate([np.flatnonzero(y == k)[:10] for k in range(10)]))
-    return torch.from_numpy(x[idx].astype("float32") / 255.0).reshape(100, 1, 28, 28)
-
-
-def _shifted_by_a_pixel(x):
-    """Each digit moved by one pixel (right, down, left or up in turn), the gap filled with background (0)."""
-    out = torch.zeros_like(x)
-    for i in range(len(x)):
-        dy, dx = [(0, 1), (1, 0), (0, -1), (-1, 0)][i % 4]
-        out[i, :, max(dy, 0):28 + min(dy, 0), max(dx, 0):28 + min(dx, 0)] = \
-            x[i, :, max(-dy, 0):28 + min(-dy, 0), max(-dx, 0):28 + min(-dx, 0)]
-    return out
-
-
-def _with_noise(x, std=0.05):
-    return (x + std * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))).clamp(0, 1)
-
-
 def _fixture(name):
     return torch.load(ROOT / "tests" / "fixtures" / name, weights_only=True)
 
 
-# file -> (the points it earns of 2, what the cell must print)
+def _f16(state):
+    return {k: (v.half() if v.is_floating_point() else v) for k, v in state.items()}
+
+
+def _with_a_nan(state):
+    state = dict(state)
+    key = next(k for k in state if k.endswith("weight"))
+    state[key] = state[key].clone()
+    state[key].view(-1)[0] = float("nan")
+    return state
+
+
+# file -> (maker(reference namespace), the points it earns of 2, what the cell must print)
 FILES = {
-    "genuine samples of the reference generator (epoch 39 of 40, GPU run)": (
-        lambda: _fixture("hw2_genuine_samples_100.pt"), 2, "passed test_mnist_classifier_score_above_the_bar"),
-    "the reference after a quarter epoch (step 234)": (lambda: _fixture("hw2_early_samples_100.pt"), 0.5,
-                                                      "below the bar"),
-    "real MNIST test digits": (_real_digits, 0, COPIED),
-    "real digits shifted by a pixel": (lambda: _shifted_by_a_pixel(_real_digits()), 0, COPIED),
-    "real digits with noise of std 0.05": (lambda: _with_noise(_real_digits()), 0, COPIED),
-    "genuine samples rescaled to [-1, 1]": (lambda: _fixture("hw2_genuine_samples_100.pt") * 2 - 1, 0,
-                                            "the generator's output range"),
-    "50 samples": (lambda: _fixture("hw2_genuine_samples_100.pt")[:50], 0, "shape"),
+    "the reference generator after epoch 39 of 40 (GPU run)": (
+        lambda ref: _fixture("hw2_genuine_generator_f16.pt"), 2, "passed test_mnist_classifier_score_above_the_bar"),
+    "a reference run after a quarter epoch (step 234)": (lambda ref: _fixture("hw2_early_generator_f16.pt"), 0.5,
+                                                        "below the bar"),
+    # what the graded file was before it became weights: 100 images, not a state dict
+    "100 samples instead of weights": (lambda ref: _fixture("hw2_genuine_samples_100.pt"), 0, "must be a state dict"),
+    # fast mode trains Generator(capacity=16): its weights are not full mode's network
+    "the weights of fast mode's capacity-16 generator": (lambda ref: _f16(ref["Generator"](capacity=16).state_dict()),
+                                                          0, "the notebook's architecture has"),
+    "the genuine weights with a NaN (a diverged run)": (
+        lambda ref: _with_a_nan(_fixture("hw2_genuine_generator_f16.pt")), 0, "NaN"),
+    # torch.save(G_mnist.state_dict()) by hand: float32 is 1.07 MB, over the 1 MB limit, refused unread
+    "the genuine weights in float32": (lambda ref: {k: v.float() if v.is_floating_point() else v
+                                                    for k, v in _fixture("hw2_genuine_generator_f16.pt").items()},
+                                       0, "bytes"),
 }
 
 
@@ -199,25 +195,75 @@ FILES = {
 def test_artifact_cell_without_the_file_earns_nothing_and_says_why(builder, graded):
     s, _, results = graded
     got, _ = s.run_verdict(s.index[CELL])
-    assert got == "earn 0 of 2", f"the artifact-graded cell with no samples file: {got}"
-    assert "no p5_mnist_samples_100.pt in the homework folder" in _printed(s, CELL), _printed(s, CELL)
+    assert got == "earn 0 of 2", f"the artifact-graded cell with no weights file: {got}"
+    assert "no p5_generator_weights.pt in the homework folder" in _printed(s, CELL), _printed(s, CELL)
     others = {k: m for k, (f, m) in results.items() if f and k not in builder.ARTIFACT_TESTS}
     assert not others, f"without the artifact, other cells failed too: {others}"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("kind", list(FILES))
-def test_artifact_cell_on_a_file(graded, kind):
-    s, folder, _ = graded
-    make, earned, printed = FILES[kind]
-    path = folder / "p5_mnist_samples_100.pt"
-    torch.save(make(), path)
+def _grade(s, folder, state):
+    """Run the artifact cell with ``state`` saved as the graded file (the cell starts its own cache afresh)."""
+    path = folder / "p5_generator_weights.pt"
+    torch.save(state, path)
     try:
-        got, msg = s.run_verdict(s.index[CELL])
+        return s.run_verdict(s.index[CELL])
     finally:
         path.unlink()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", list(FILES))
+def test_artifact_cell_on_a_file(graded, ref, kind):
+    s, folder, _ = graded
+    make, earned, printed = FILES[kind]
+    got, msg = _grade(s, folder, make(ref))
     assert got == f"earn {earned:g} of 2", f"{kind}: {got} {msg}\n{_printed(s, CELL)}"
     assert printed in _printed(s, CELL), f"{kind}: {_printed(s, CELL)}"
+
+
+@pytest.mark.slow
+def test_artifact_cell_grades_the_draw_it_makes_and_writes_it_for_the_dashboard(graded):
+    """The cell draws the samples itself: the genuine weights give the old graded file's samples (the notebook's
+    sample(G, 100, seed=0), up to float16 rounding of the weights), and grading leaves them for the dashboard."""
+    s, folder, _ = graded
+    (folder / "graded_draw_100.pt").unlink(missing_ok=True)
+    got, _ = _grade(s, folder, _fixture("hw2_genuine_generator_f16.pt"))
+    assert got == "earn 2 of 2", got
+    drawn = torch.load(folder / "graded_draw_100.pt", weights_only=True)
+    assert drawn.shape == (100, 1, 28, 28) and float((drawn - _fixture("hw2_genuine_samples_100.pt")).abs().max()) < 0.03
+
+
+# what a notebook might run before the graded cell to pass with the quarter-epoch weights -> what the cell must name
+CHEATS = {
+    "a redefined Generator returning stored samples": (
+        "_Locked = Generator\n"
+        "class Generator(_Locked):\n"
+        "    def forward(self, z):\n"
+        "        return torch.load({path!r}, weights_only=True)[:len(z)]\n", "the notebook's Generator"),
+    "Generator.forward replaced in place": (
+        "Generator.forward = lambda self, z: torch.load({path!r}, weights_only=True)[:len(z)]\n",
+        "the notebook's Generator.forward"),
+    "a patched scorer": ("import dgmlab.metrics\n"
+                         "dgmlab.metrics.mnist_score = lambda *a, **k: (torch.tensor(9.9), torch.tensor(0.0))\n",
+                         "dgmlab.metrics.mnist_score"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cheat", list(CHEATS))
+def test_artifact_cell_refuses_a_notebook_that_swaps_what_it_grades(graded, cheat):
+    s, folder, _ = graded
+    code, named = CHEATS[cheat]
+    answer = s.index["p5_steps"]  # an answer cell before the graded one
+    s.run_verdict(answer, s.reference[answer] + "\n" + code.format(
+        path=str(ROOT / "tests" / "fixtures" / "hw2_genuine_samples_100.pt")))
+    try:
+        got, msg = _grade(s, folder, _fixture("hw2_early_generator_f16.pt"))
+    finally:
+        s.run_verdict(answer)
+        s.run_verdict(s.index["p5_framework"])
+    assert got == "earn 0 of 2", f"{cheat}: {got} {msg}"
+    assert named in msg and "were replaced by code in this notebook" in msg, msg
 
 
 def test_artifact_cell_splits_its_points_so_a_copied_file_earns_nothing(builder, tmp_path):
@@ -228,7 +274,7 @@ def test_artifact_cell_splits_its_points_so_a_copied_file_earns_nothing(builder,
     cell_plan = plan(cell.source)
     assert cell_plan.hidden == 0
     assert {t.name: t.points for t in cell_plan.tests} == {
-        "test_saved_samples_are_100_new_images_in_range": 0.5, "test_mnist_classifier_score_above_the_bar": 1.5}
+        "test_saved_generator_draws_100_new_images": 0.5, "test_mnist_classifier_score_above_the_bar": 1.5}
     bar_test = cell.source.split("def test_mnist_classifier_score_above_the_bar():")[1]
     assert "_graded_samples()" in bar_test.split("metrics.mnist_score")[0]
     for name, make in builder.PROOF_ARTIFACTS.items():  # each writer writes the file it is keyed by

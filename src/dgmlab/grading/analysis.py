@@ -37,9 +37,10 @@ CHECK_LINE = re.compile(r"^(passed|FAILED) (test_\w+)(?:: (.*))?$")
 TEST_DEF = re.compile(r"^\s*def (test_\w+)\s*\(")
 RECORDS = Path(".dgmlab") / "grading"
 KEY_FILE = Path(".dgmlab") / "pseudonym.key"
-# homework prefix -> (artifact file a student hands in, the grade cell that scores it)
+# homework prefix -> (the samples file in autograded/<student>/<hw>/ the dashboard shows, the grade cell that scores
+# them): hw4 the file a student hands in; hw1 and hw2 the draw their cells make from the handed-in weights
 ARTIFACTS = {"hw1": ("graded_draw_100.pt", "q3_samples_quality_tests"),  # the cell's own draw from the weights
-             "hw2": ("p5_mnist_samples_100.pt", "p5_mnist_samples_tests"),
+             "hw2": ("graded_draw_100.pt", "p5_mnist_samples_tests"),  # likewise
              "hw4": ("baseline_samples_100.pt", "p2_baseline_samples_tests")}
 
 

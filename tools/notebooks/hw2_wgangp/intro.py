@@ -24,8 +24,8 @@
 # answer here* of every written answer cell. Training cells only run outside
 # grading; with `DGMLAB_FAST=1` they run a tiny version so you can check the whole
 # notebook end to end in a minute or two. Real training (P5, P6) needs a GPU (Colab works).
-# **Hand in** this notebook **and** `p5_mnist_samples_100.pt`, the samples P5's full training saves in the
-# homework folder (they are graded, 2 points).
+# **Hand in** this notebook **and** `p5_generator_weights.pt`, the generator P5's full training saves in the
+# homework folder (it is graded from the samples it draws, 2 points).
 #
 # **Points per check, and hidden tests.** Run the test cell below each answer cell: it runs a few visible
 # checks, prints the points each one earns (with a hint when it fails) and shows the cell's points as its

@@ -93,6 +93,9 @@ def has_batchnorm(model):
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
 
 
+dgmlab.integrity.protect(globals(), "Generator", "ResidualBlock", "SEED_DIM")  # P5(g) rebuilds your generator
+
+
 # %% [markdown]
 # ### P5(a) (6 points): the critic
 # Write the critic described above, using `ResidualBlock(..., batchnorm=False)`. Its input is
@@ -693,8 +696,8 @@ run_tests(points=4, hidden=2.75)
 # noise, the point is that every line runs. It saves a loss curve, a grid of 100 samples
 # (`figures/`) and the samples themselves (`artifacts/mnist_samples.pt`) in the homework folder (on Google
 # Drive in Colab; the setup cell printed where). In full mode it also saves **the graded file**
-# `p5_mnist_samples_100.pt`: 100 samples of the trained generator, `sample(G_mnist, 100, seed=0)`, values in
-# $(0, 1)$; hand it in with the notebook. After every epoch it saves a checkpoint
+# `p5_generator_weights.pt`: the trained generator's weights (its state dict in float16, about 0.55 MB), from
+# which P5(g) draws the samples it grades; hand it in with the notebook. After every epoch it saves a checkpoint
 # (`checkpoints/mnist.pt`): if the runtime disconnects, run the cells again and training continues from the
 # last saved epoch; a finished run is loaded, not retrained (pass `retrain=True` to `train_wgan_gp`, or delete
 # the file, to train from the start; the checkpoint refuses to resume if your steps or settings changed).
@@ -781,9 +784,7 @@ if not runtime.is_grading():
     torch.save(mnist_samples, "artifacts/mnist_samples.pt")
     dgmlab.workspace.saved("artifacts/mnist_samples.pt")
     if runtime.mode() == "full":  # the graded file: written whole (a temporary file, then renamed) or not at all
-        torch.save(sample(G_mnist, 100, seed=0), "p5_mnist_samples_100.pt.tmp")
-        os.replace("p5_mnist_samples_100.pt.tmp", "p5_mnist_samples_100.pt")
-        dgmlab.workspace.saved("p5_mnist_samples_100.pt", graded=True)
+        dgmlab.workspace.saved(dgmlab.artifacts.save_weights(G_mnist, "p5_generator_weights.pt"), graded=True)
 
 # %% [markdown]
 # How good are the samples? Numbers help a little. Below, 1,000 samples are scored with the
@@ -828,11 +829,13 @@ if not runtime.is_grading():
 # had are now P5(g)'s, graded from the saved samples.)
 
 # %% [markdown]
-# ### P5(g) (2 points): graded from your saved samples
-# This cell grades the file `p5_mnist_samples_100.pt` that the training cell saved in the homework folder after
-# the full 40 epochs: 100 images `(100, 1, 28, 28)` in $(0, 1)$. A file in that form, of samples your
-# generator drew (see below), earns 0.5 points; the other 1.5 come when, in addition, the MNIST
-# classifier score of those 100 images taken as one group (`metrics.mnist_score(samples, splits=1)`) is at
+# ### P5(g) (2 points): graded from your trained generator
+# This cell grades the generator you trained, not a file of images. It reads `p5_generator_weights.pt`, which
+# the training cell saved in the homework folder after the full 40 epochs, puts the weights in the notebook's
+# `Generator(capacity=32)` (full mode's size), draws 100 samples itself (noise from seed 0, as
+# `sample(G_mnist, 100, seed=0)` does) and scores those: a file of images could hold the best 100 of many draws.
+# Weights that fit and draw new images (see below) earn 0.5 points; the other 1.5 come when, in addition, the
+# MNIST classifier score of those 100 images taken as one group (`metrics.mnist_score(samples, splits=1)`) is at
 # least **8.25** and the classifier recognises at least **9** of the 10 digit classes among
 # them. (For scale: 100 random real test digits score 9.2 to 9.6 this way, pure noise 1.0.) Of 20 such
 # 100-sample draws of the reference solution trained with these settings, all 20 clear the bar after 39 epochs
@@ -840,42 +843,51 @@ if not runtime.is_grading():
 # the cell earns nothing and says so. In fast mode, which trains too little to write the file, a missing file
 # is only reported.
 #
-# The samples must be your generator's own: each is compared with all 70,000 MNIST digits
-# (`dgmlab.novelty.find_copies`; a shift by a pixel or added noise does not hide a copy). If more than
-# 3 of the 100 are near-copies of MNIST digits, the file holds dataset images, not generated ones, and
-# the whole cell earns 0.
+# The samples must be new images, not MNIST digits learned by heart: each is compared with all 70,000 MNIST
+# digits (`dgmlab.novelty.find_copies`; a shift by a pixel, a small turn or added noise does not hide a copy).
+# If more than 3 of the 100 are near-copies of MNIST digits, the whole cell earns 0.
 
 # %% kind="tests" grade_id="p5_mnist_samples_tests" points=2
+import os
 from pathlib import Path
 
 from dgmlab import artifacts
 from dgmlab.testing import points, run_tests
 
-GRADED_SAMPLES = Path("p5_mnist_samples_100.pt")
+GRADED_WEIGHTS = Path("p5_generator_weights.pt")
+DASHBOARD_DRAW = Path("graded_draw_100.pt")  # written while autograding: the samples drawn, for the class dashboard
 
 
 def _absent_in_fast_mode():
     # fast mode (CI's smoke run) trains too little to write the graded file: nothing to score there
-    return runtime.mode() == "fast" and not GRADED_SAMPLES.exists()
+    return runtime.mode() == "fast" and not GRADED_WEIGHTS.exists()
 
 
 _CHECKED = {}  # this run's verdict on the file: both tests need it, the near-copy look-up runs once
 
 
 def _graded_samples():
-    """The saved samples once they are 100 well-formed new images (else the reason the cell earns 0)."""
+    """The grader's 100 samples from the saved weights, once they are well-formed new images (else the reason
+    the cell earns 0)."""
     if "x" not in _CHECKED:
-        x = artifacts.samples(artifacts.load(GRADED_SAMPLES, max_bytes=1_000_000, made_by="the P5 training cell"),
-                              name="p5_mnist_samples_100.pt", value_range=(0, 1))
+        state = artifacts.load(GRADED_WEIGHTS, max_bytes=1_000_000, made_by="the P5 training cell")
+        generator = artifacts.load_weights(Generator(capacity=32), state,  # full mode's capacity; eval mode
+                                           name="the weights in p5_generator_weights.pt")
+        z = torch.randn(100, SEED_DIM, generator=torch.Generator().manual_seed(0))  # (100, SEED_DIM), seed 0
+        with torch.no_grad():
+            x = artifacts.samples(generator(z).float(), name="the samples drawn from p5_generator_weights.pt",
+                                  value_range=(0, 1))
+        if os.environ.get(runtime.GRADING_ENV) == "autograde":
+            torch.save(x.clone(), DASHBOARD_DRAW)
         _CHECKED["report"] = artifacts.require_new(x, scale="[0,1]")
         _CHECKED["x"] = x
     return _CHECKED["x"]
 
 
 @points(0.5)
-def test_saved_samples_are_100_new_images_in_range():
+def test_saved_generator_draws_100_new_images():
     if _absent_in_fast_mode():
-        print("fast mode: no p5_mnist_samples_100.pt (only full training writes it), so nothing is scored here")
+        print("fast mode: no p5_generator_weights.pt (only full training writes it), so nothing is scored here")
         return
     _graded_samples()
     print("near-copy check:", _CHECKED["report"].summary())
@@ -885,16 +897,16 @@ def test_saved_samples_are_100_new_images_in_range():
 def test_mnist_classifier_score_above_the_bar():
     if _absent_in_fast_mode():
         return
-    x = _graded_samples()  # a file that fails the checks above earns nothing here either
+    x = _graded_samples()  # weights that fail the checks above earn nothing here either
     score, _ = metrics.mnist_score(x, splits=1, scale="[0,1]")
     classes = metrics.mnist_predict(x, scale="[0,1]").unique().numel()
-    print(f"MNIST classifier score of the 100 saved samples: {float(score):.2f} (bar 8.25); "
+    print(f"MNIST classifier score of the 100 drawn samples: {float(score):.2f} (bar 8.25); "
           f"digit classes: {classes} (bar 9)")
     assert float(score) >= 8.25, (
         f"expected an MNIST classifier score of at least 8.25, found {float(score):.2f}: below the bar "
         "(a full 40-epoch run clears it; a run stopped early may not)")
     assert classes >= 9, \
-        (f"expected at least 9 of the 10 digit classes among the saved samples, found {classes}: "
+        (f"expected at least 9 of the 10 digit classes among the drawn samples, found {classes}: "
          "the generator covers too few digits (mode collapse)")
 
 

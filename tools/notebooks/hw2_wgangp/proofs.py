@@ -10,8 +10,8 @@ from dgmlab.authoring import fixture_copier
 from dgmlab.grading.proofs import Mutant
 
 HW = "hw2_wgangp"
-# P5's graded file: 100 samples of the trained MNIST generator, written by the training cell in full mode.
-SAMPLES_FILE = "p5_mnist_samples_100.pt"
+# P5's graded file: the trained MNIST generator's weights (float16), written by the training cell in full mode.
+WEIGHTS_FILE = "p5_generator_weights.pt"
 
 
 # ---------------------------------------------------------------------- proofs
@@ -363,9 +363,11 @@ PARTIAL = [
 
 # --------------------------------------------------------------- artifacts
 FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures"
-GENUINE_SAMPLES = FIXTURES / "hw2_genuine_samples_100.pt"
+GENUINE_WEIGHTS = FIXTURES / "hw2_genuine_generator_f16.pt"  # the reference's GPU run after epoch 39 (score 8.55)
+EARLY_WEIGHTS = FIXTURES / "hw2_early_generator_f16.pt"  # a reference run after a quarter epoch: under the bar
+GENUINE_SAMPLES = FIXTURES / "hw2_genuine_samples_100.pt"  # GENUINE_WEIGHTS' graded draw (seed 0), in float32
 
 # Files the reference needs next to the notebook for every graded cell to pass ({file name: writer(folder)});
 # tests/test_proofs.py and tests/test_hw2_wgangp.py use them.
-PROOF_ARTIFACTS = {SAMPLES_FILE: fixture_copier(GENUINE_SAMPLES, SAMPLES_FILE)}
+PROOF_ARTIFACTS = {WEIGHTS_FILE: fixture_copier(GENUINE_WEIGHTS, WEIGHTS_FILE)}
 ARTIFACT_TESTS = ["p5_mnist_samples_tests"]
