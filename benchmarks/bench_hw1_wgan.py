@@ -5,10 +5,10 @@ networks, the solution cells of Q3 and the training loop) are executed from
 source/hw1_wgan/hw1_wgan.ipynb, so the benchmark measures exactly what the
 notebook ships. Every ``--eval-every`` epochs it scores 1,000 samples with
 dgmlab's MNIST classifier (score with 10 splits, Fréchet distance in its
-features, digit classes present) and the 1,000-sample file the graded cell
-reads (score with one split, classes). Results go to ``--out`` as JSON, with
-each evaluated epoch's generator weights (and 100 of its graded samples), the final ``samples_1000.pt`` and
-sample grids.
+features, digit classes present) and the 1,000 samples the graded cell draws
+(seed 0; score with one split, classes). Results go to ``--out`` as JSON, with
+each evaluated epoch's generator weights (and 100 of its graded samples), the final graded file
+``generator_weights.pt`` (float16, as the notebook saves it), its draw ``samples_1000.pt`` and sample grids.
 
 Usage (CPU is fine; about 20-40 s per epoch on 2 cores):
 
@@ -43,7 +43,7 @@ def load_reference(device):
     return reference_namespace(NOTEBOOK, CELLS, {"__name__": "hw1_wgan_reference", "device": device})
 
 
-GRADED_N = 1000  # samples in the graded file, samples_1000.pt (q3_samples_quality_tests)
+GRADED_N = 1000  # samples the graded cell draws from generator_weights.pt (q3_samples_quality_tests)
 
 
 def evaluate(ns, generator, n=1000, seed=1):
@@ -119,7 +119,7 @@ def main(argv=None) -> int:
     import torch
 
     import dgmlab
-    from dgmlab import data
+    from dgmlab import artifacts, data
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -202,6 +202,7 @@ def main(argv=None) -> int:
                   bar={"mnist_score_1000>=8.5": final["mnist_score_1000"] >= 8.5,
                        "all_10_classes": final["classes_1000"] == 10})
     torch.save(generator.state_dict(), args.out / "generator.pt")
+    artifacts.save_weights(generator, args.out / "generator_weights.pt")  # the graded file
     samples = ns["sample_generator"](generator, n=GRADED_N, seed=0)
     ns["save_samples"](samples, args.out / "samples_1000.pt")
     dgmlab.plots.image_grid(samples[:100], nrow=10, title=f"{args.epochs} epochs", save=args.out / "samples_100.png")

@@ -12,7 +12,7 @@
 # HW1_EPOCHS (default 40) and HW1_EXTRA (more bench_hw1_wgan.py options) are for a smoke run.
 # $OUT gets one archive per job (the transfer takes at most 8 files of 16 MB): full-mode logs, timings,
 # graded files and checkpoints; each probe's results.json, figures, final weights and its final graded
-# file (samples_1000.pt).
+# file (generator_weights.pt, and its draw samples_1000.pt).
 set -uo pipefail
 deadline="${1:-540}"; homeworks="${2:-}"; probes="${3:-}"; epochs="${HW1_EPOCHS:-40}"
 source "$(dirname "$0")/device_env.sh"
