@@ -40,3 +40,17 @@ def dist(tmp_path_factory):
                          capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     return {"wheel": next((tmp / "dist").glob("dgmlab-*.whl")), "sdist": next((tmp / "dist").glob("dgmlab-*.tar.gz"))}
+
+
+def half_state(state: dict) -> dict:
+    """A state dict as ``dgmlab.artifacts.save_weights`` stores it: floating tensors in float16."""
+    return {k: (v.half() if v.is_floating_point() else v) for k, v in state.items()}
+
+
+def with_a_nan(state: dict) -> dict:
+    """A copy of ``state`` whose first weight tensor holds a NaN (a diverged run's weights)."""
+    state = dict(state)
+    key = next(k for k in state if k.endswith("weight"))
+    state[key] = state[key].clone()
+    state[key].view(-1)[0] = float("nan")
+    return state

@@ -17,7 +17,7 @@ import shutil
 import pytest
 import torch
 
-from conftest import homework_builders
+from conftest import half_state, homework_builders, with_a_nan
 from dgmlab.grading.proofs import NotebookSession, _grade_id
 from dgmlab.testing import plan
 
@@ -88,25 +88,13 @@ def _state(make_generator):
     return make_generator().state_dict()
 
 
-def _f16(state):
-    return {k: (v.half() if v.is_floating_point() else v) for k, v in state.items()}
-
-
 def _genuine(b):
     return torch.load(b.GENUINE_WEIGHTS, weights_only=True)
 
 
-def _with_a_nan(state):
-    state = dict(state)
-    key = next(k for k in state if k.endswith("weight"))
-    state[key] = state[key].clone()
-    state[key].view(-1)[0] = float("nan")
-    return state
-
-
 def _untrained(ns):
     torch.manual_seed(0)
-    return _f16(ns["Generator"]().state_dict())
+    return half_state(ns["Generator"]().state_dict())
 
 
 # file -> (maker(builder, reference namespace), the points it earns of 7, what the cell must print)
@@ -119,9 +107,9 @@ FILES = {
     # what the graded file was before it became weights: 1,000 images, not a state dict
     "1,000 samples instead of weights": (lambda b, ns: torch.load(b.GENUINE_SAMPLES, weights_only=True), 0,
                                          "must be a state dict"),
-    "the weights of a generator of width 32": (lambda b, ns: _f16(ns["Generator"](width=32).state_dict()), 0,
+    "the weights of a generator of width 32": (lambda b, ns: half_state(ns["Generator"](width=32).state_dict()), 0,
                                                "the notebook's architecture has"),
-    "the genuine weights with a NaN (a diverged run)": (lambda b, ns: _with_a_nan(_genuine(b)), 0, "NaN"),
+    "the genuine weights with a NaN (a diverged run)": (lambda b, ns: with_a_nan(_genuine(b)), 0, "NaN"),
     # torch.save(generator.state_dict()) by hand: float32 is 6.1 MB, over the 4 MB limit, refused unread
     "the genuine weights in float32": (lambda b, ns: {k: v.float() if v.is_floating_point() else v
                                                       for k, v in _genuine(b).items()}, 0, "bytes"),

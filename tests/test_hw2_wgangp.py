@@ -13,6 +13,8 @@ import pytest
 import sympy as sp
 import torch
 
+from conftest import half_state, with_a_nan
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -159,18 +161,6 @@ def _fixture(name):
     return torch.load(ROOT / "tests" / "fixtures" / name, weights_only=True)
 
 
-def _f16(state):
-    return {k: (v.half() if v.is_floating_point() else v) for k, v in state.items()}
-
-
-def _with_a_nan(state):
-    state = dict(state)
-    key = next(k for k in state if k.endswith("weight"))
-    state[key] = state[key].clone()
-    state[key].view(-1)[0] = float("nan")
-    return state
-
-
 # file -> (maker(reference namespace), the points it earns of 2, what the cell must print)
 FILES = {
     "the reference generator after epoch 39 of 40 (GPU run)": (
@@ -180,10 +170,10 @@ FILES = {
     # what the graded file was before it became weights: 100 images, not a state dict
     "100 samples instead of weights": (lambda ref: _fixture("hw2_genuine_samples_100.pt"), 0, "must be a state dict"),
     # fast mode trains Generator(capacity=16): its weights are not full mode's network
-    "the weights of fast mode's capacity-16 generator": (lambda ref: _f16(ref["Generator"](capacity=16).state_dict()),
+    "the weights of fast mode's capacity-16 generator": (lambda ref: half_state(ref["Generator"](capacity=16).state_dict()),
                                                           0, "the notebook's architecture has"),
     "the genuine weights with a NaN (a diverged run)": (
-        lambda ref: _with_a_nan(_fixture("hw2_genuine_generator_f16.pt")), 0, "NaN"),
+        lambda ref: with_a_nan(_fixture("hw2_genuine_generator_f16.pt")), 0, "NaN"),
     # torch.save(G_mnist.state_dict()) by hand: float32 is 1.07 MB, over the 1 MB limit, refused unread
     "the genuine weights in float32": (lambda ref: {k: v.float() if v.is_floating_point() else v
                                                     for k, v in _fixture("hw2_genuine_generator_f16.pt").items()},
