@@ -5,7 +5,8 @@ answers of Q3 and the given training loop), as benchmarks/bench_hw1_wgan.py does
 and trains tiny networks for a few epochs of a few steps. One run blocks in the middle of epoch 3
 (after the checkpoint of epoch 2) and the test kills it with SIGKILL; running it again must resume
 after epoch 2, train only the remaining epochs, and end with exactly the weights, optimizer state
-and losses of an uninterrupted run.
+and losses of an uninterrupted run. The run keeps the notebook's average of the generator over the last
+AVERAGE_LAST epochs, whose first term (epoch 2) is in the checkpoint the kill leaves: it must survive too.
 """
 import json
 import os
@@ -22,6 +23,7 @@ from conftest import ROOT
 NOTEBOOK = ROOT / "source" / "hw1_wgan" / "hw1_wgan.ipynb"
 EPOCHS, STEPS = 4, 3          # epochs, generator steps per epoch (2 critic batches each)
 BLOCK_AT = 2 * STEPS + 2      # the 8th training step: in the middle of epoch 3, after epoch 2's checkpoint
+AVERAGE_LAST = 3              # the generator is averaged at the end of epochs 2, 3 and 4
 
 CHILD = textwrap.dedent('''
     import json, os, sys, time
@@ -33,6 +35,8 @@ CHILD = textwrap.dedent('''
     ns = reference_namespace(sys.argv[1], ["imports", "wgan_networks", "q3_wgan_losses", "q3_gradient_penalty", "q3_clip_weights",
                                            "q3_train_step", "train_wgan"],
                              {"__name__": "hw1_resume_child", "device": torch.device("cpu")})
+    from torch.optim.swa_utils import AveragedModel
+    ns["AveragedModel"] = AveragedModel
     t1 = time.perf_counter()
 
     import dgmlab.data
@@ -50,11 +54,23 @@ CHILD = textwrap.dedent('''
     ns["wgan_train_step"] = counted_step
     torch.manual_seed(0)                    # as the setup cell does: the same initial networks in every run
     generator, critic = ns["Generator"](width=4), ns["Critic"](width=4)
+    average = ns["AveragedModel"](generator, use_buffers=True)
+    averaged_after, ends = [], []           # steps done at each update of the average; the generators averaged
+    update = average.update_parameters
+
+    def recorded_update(model):
+        averaged_after.append(len(calls))
+        ends.append({k: v.clone() for k, v in model.state_dict().items()})
+        update(model)
+
+    average.update_parameters = recorded_update
     history = ns["train_wgan"](generator, critic, images, epochs=int(sys.argv[2]), batch_size=32,
-                               max_steps=int(sys.argv[3]), grid_every=100, checkpoint="checkpoints/wgan.pt")
-    torch.save({"generator": generator.state_dict(), "critic": critic.state_dict(), "history": history},
-               "final.pt")
-    print(json.dumps({"steps_run": len(calls), "cells_s": t1 - t0, "train_s": time.perf_counter() - t1}))
+                               max_steps=int(sys.argv[3]), grid_every=100, checkpoint="checkpoints/wgan.pt",
+                               average=average, average_last=int(sys.argv[4]))
+    torch.save({"generator": generator.state_dict(), "critic": critic.state_dict(), "history": history,
+                "average": average.module.state_dict(), "ends": ends}, "final.pt")
+    print(json.dumps({"steps_run": len(calls), "averaged_after": averaged_after, "cells_s": t1 - t0,
+                      "train_s": time.perf_counter() - t1}))
 ''')
 
 
@@ -67,7 +83,8 @@ def _env():
 def _run(folder, block_at=0):
     folder.mkdir(exist_ok=True)
     (folder / "child.py").write_text(CHILD)
-    return subprocess.Popen([sys.executable, "child.py", str(NOTEBOOK), str(EPOCHS), str(STEPS)], cwd=folder,
+    return subprocess.Popen([sys.executable, "child.py", str(NOTEBOOK), str(EPOCHS), str(STEPS), str(AVERAGE_LAST)],
+                            cwd=folder,
                             env={**_env(), "BLOCK_AT": str(block_at)}, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
@@ -105,7 +122,7 @@ def test_sigkilled_training_resumes_and_ends_with_the_same_weights(tmp_path):
     assert straight_stats["steps_run"] == EPOCHS * STEPS, straight_out
 
     a, b = _final(tmp_path / "straight"), _final(tmp_path / "resumed")
-    for net in ("generator", "critic"):
+    for net in ("generator", "critic", "average"):
         assert a[net].keys() == b[net].keys()
         for name in a[net]:
             assert torch.equal(a[net][name], b[net][name]), f"{net}.{name} differs from the uninterrupted run"
@@ -120,3 +137,17 @@ def test_sigkilled_training_resumes_and_ends_with_the_same_weights(tmp_path):
             for key, value in state.items():
                 assert torch.equal(value, cb["state"][opt]["state"][k][key]), f"{opt} state {k}.{key} differs"
 
+
+
+def test_the_average_is_the_mean_of_the_last_epochs_generators(tmp_path):
+    out, stats = _finish(_run(tmp_path / "straight"))
+    # updated once per epoch, at the end of each of the last AVERAGE_LAST epochs (2, 3 and 4), not per step
+    assert stats["averaged_after"] == [e * STEPS for e in range(EPOCHS - AVERAGE_LAST + 1, EPOCHS + 1)], out
+    final = _final(tmp_path / "straight")
+    assert len(final["ends"]) == AVERAGE_LAST
+    for name, value in final["average"].items():
+        if value.is_floating_point():  # weights and batch norm's running statistics: their plain mean
+            mean = sum(end[name] for end in final["ends"]) / AVERAGE_LAST
+            torch.testing.assert_close(value, mean, msg=f"average.{name} is not the mean of the epochs' generators")
+    assert not torch.equal(final["average"]["net.0.weight"], final["generator"]["net.0.weight"]), \
+        "the average should differ from the last epoch's generator"

@@ -581,7 +581,16 @@ run_tests(points=9, hidden=7)
 # takes roughly 15-30 seconds (10-20 minutes for the 40); on one CPU core about 11 minutes. Nothing is
 # trained while grading.
 #
-# After every epoch it saves a checkpoint, `checkpoints/wgan.pt` in the homework folder. If the runtime
+# Adversarial training does not settle on one set of weights: from one epoch to the next the generator
+# keeps moving around a good solution. So the loop also keeps the **average of the generator's weights at
+# the end of the last 5 epochs** (36 to 40; `torch.optim.swa_utils.AveragedModel`, batch-norm statistics
+# averaged too), and the cells below sample, score and save that averaged generator. Averaging changes
+# nothing in the training itself. On the reference run it drew cleaner digits than the epoch-40 generator:
+# on 10,000 samples the Fréchet distance fell from 3.95 to 1.89 and the MNIST classifier score rose from
+# 8.91 to 8.99 (Yazıcı et al., 2019, *The unusual effectiveness of averaging in GAN training*).
+#
+# After every epoch it saves a checkpoint, `checkpoints/wgan.pt` in the homework folder (the average
+# included). If the runtime
 # disconnects, run the notebook's cells again: training continues from the last saved epoch. A finished
 # run is loaded, not trained again; to train from the start (say, after changing your training step,
 # which the checkpoint notices), call `train_wgan(..., retrain=True)` or delete the file.
@@ -594,16 +603,18 @@ BATCH_SIZE = 64
 LR = 3e-4
 N_CRITIC = 2
 MAX_STEPS = runtime.pick(full=None, fast=30)  # generator steps per epoch (None: the whole epoch)
+AVERAGE_LAST = 5  # the generator's weights at the end of the last 5 epochs are averaged (all of them if fewer)
 CHECKPOINT = runtime.pick(full="checkpoints/wgan.pt", fast="checkpoints/wgan_fast.pt")  # in the homework folder
 
 
 def train_wgan(generator, critic, images, epochs=EPOCHS, batch_size=BATCH_SIZE, lr=LR, n_critic=N_CRITIC,
                lipschitz="gp", max_steps=MAX_STEPS, grid_every=5, device=device, seed=0,
-               checkpoint=CHECKPOINT, retrain=False):
+               checkpoint=CHECKPOINT, retrain=False, average=None, average_last=AVERAGE_LAST):
     """Train in place; returns the history {"critic_loss": [...], "penalty": [...], "generator_loss": [...]}.
 
-    Saves a checkpoint after every epoch (None: don't); called again it resumes from it, and a finished
-    run is loaded instead of retrained unless retrain=True.
+    `average` (an `AveragedModel` of `generator`, or None) becomes the mean of the generator's weights at the
+    end of each of the last `average_last` epochs. Saves a checkpoint after every epoch (None: don't);
+    called again it resumes from it, and a finished run is loaded instead of retrained unless retrain=True.
     """
     runtime.seed_everything(seed)
     generator.to(device).train()
@@ -616,10 +627,12 @@ def train_wgan(generator, critic, images, epochs=EPOCHS, batch_size=BATCH_SIZE, 
     # A Colab runtime can disconnect mid-training: after every epoch save the networks, optimizers,
     # random states and losses (in the homework folder), so running this cell again continues from the
     # last finished epoch, exactly as if it had never stopped. The config names what must not change.
+    averaged = {} if average is None else {"generator_average": average.to(device)}
     ckpt = Checkpoint(checkpoint, epochs=epochs, generator=generator, critic=critic, g_opt=g_opt, c_opt=c_opt,
-                      shuffle=loader.generator, config=dict(
+                      shuffle=loader.generator, **averaged, config=dict(
                           images=images, batch_size=batch_size, n_critic=n_critic, lipschitz=lipschitz,
-                          max_steps=max_steps, seed=seed, code=[wgan_train_step, critic_loss, generator_loss, gradient_penalty, clip_weights]))
+                          max_steps=max_steps, seed=seed, average_last=average_last if averaged else None,
+                          code=[wgan_train_step, critic_loss, generator_loss, gradient_penalty, clip_weights]))
     done, history = ckpt.resume({"critic_loss": [], "penalty": [], "generator_loss": []}, retrain=retrain)
     for epoch in range(done + 1, epochs + 1):
         batches = iter(loader)
@@ -638,16 +651,22 @@ def train_wgan(generator, critic, images, epochs=EPOCHS, batch_size=BATCH_SIZE, 
                 generator.train()
             plots.image_grid(grid, nrow=8, title=f"epoch {epoch}", save=f"figures/epoch_{epoch:02d}.png")
             plt.show()
+        if average is not None and epoch > epochs - average_last:
+            average.update_parameters(generator)  # one more end-of-epoch generator in the mean
         ckpt.save(epoch, history)
     return history
 
 
 # %% uses_answers=true
+from torch.optim.swa_utils import AveragedModel
+
 if not runtime.is_grading():
     train_set = dgmlab.data.mnist(train=True, scale="[-1,1]", n=runtime.pick(full=None, fast=1000))
     print(f"training on {len(train_set)} {train_set.source} MNIST images for {EPOCHS} epoch(s)")
     generator, critic = Generator(), Critic()
-    history = train_wgan(generator, critic, train_set.images)
+    average = AveragedModel(generator, use_buffers=True)  # batch norm's running statistics are averaged too
+    history = train_wgan(generator, critic, train_set.images, average=average)
+    generator = average.module  # from here on: the average of the last epochs' generators (still a Generator)
     plots.loss_curves(history, save="figures/losses.png")
     plt.show()
 
@@ -750,8 +769,8 @@ def test_save_round_trip(tmp="figures/_test_samples.pt"):
 run_tests(points=4, hidden=3)
 
 # %% [markdown]
-# After full training the cell below saves what is graded: your generator's weights, `generator_weights.pt`
-# in the homework folder (the state dict in float16, about 3 MB; see "Graded from your trained generator"
+# After full training the cell below saves what is graded: your generator's weights (the average of the
+# last 5 epochs), `generator_weights.pt` in the homework folder (the state dict in float16, about 3 MB; see "Graded from your trained generator"
 # below). It also saves 1,000 samples under `figures/` for you to look at, and scores them the way the
 # grader will: the grader draws the same 1,000 (noise from seed 0) from the weights you submit.
 
@@ -1022,17 +1041,22 @@ def _absent_in_fast_mode():
     # fast mode (CI's smoke run) trains too little to write the graded file: nothing to score there
     return runtime.mode() == "fast" and not GRADED_WEIGHTS.exists()
 
+_CHECKED = {}  # this run's verdict on the file: both tests need it, the weights are read and drawn from once
+
 def _graded_samples():
     """The grader's 1,000 samples from the saved weights and their near-copy report, once they pass every
     check but quality (else why this earns 0)."""
-    state = artifacts.load(GRADED_WEIGHTS, max_bytes=4_000_000, made_by="the cell after deliverable (a)")
-    generator = artifacts.load_weights(Generator(), state, name="the weights in generator_weights.pt")  # eval mode
-    z = torch.randn(1000, Z_DIM, generator=torch.Generator().manual_seed(0))  # (1000, Z_DIM), seed 0
-    with torch.no_grad():
-        x = artifacts.samples(generator(z).float(), n=1000, name="the samples drawn from generator_weights.pt")
-    if os.environ.get(runtime.GRADING_ENV) == "autograde":
-        torch.save(x[:100].clone(), DASHBOARD_DRAW)
-    return x, artifacts.require_new(x)
+    if "x" not in _CHECKED:
+        state = artifacts.load(GRADED_WEIGHTS, max_bytes=4_000_000, made_by="the cell after deliverable (a)")
+        generator = artifacts.load_weights(Generator(), state, name="the weights in generator_weights.pt")  # eval mode
+        z = torch.randn(1000, Z_DIM, generator=torch.Generator().manual_seed(0))  # (1000, Z_DIM), seed 0
+        with torch.no_grad():
+            x = artifacts.samples(generator(z).float(), n=1000, name="the samples drawn from generator_weights.pt")
+        if os.environ.get(runtime.GRADING_ENV) == "autograde":
+            torch.save(x[:100].clone(), DASHBOARD_DRAW)
+        _CHECKED["report"] = artifacts.require_new(x)
+        _CHECKED["x"] = x
+    return _CHECKED["x"], _CHECKED["report"]
 
 @points(2)
 def test_saved_generator_draws_1000_new_images():
@@ -1050,6 +1074,8 @@ def test_mnist_classifier_score_above_the_bar():
     x, _ = _graded_samples()  # weights that fail the checks above earn nothing here either
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
     classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
+    print(f"MNIST classifier score of the 1,000 drawn samples: {float(score):.2f} (bar 8.5); "
+          f"digit classes: {classes} (bar 10)")
     assert float(score) >= 8.5, (
         f"expected an MNIST classifier score of at least 8.5, found {float(score):.2f}: below the bar "
         "(a full run clears it; a run stopped early or a generator that lost its tanh may not)")
