@@ -11,6 +11,10 @@ Reads the checkpoints ``generator_epochNN.pt`` and ``results.json`` that
 - proposes the bar: the largest multiple of 0.25 that at least 19 of 20 draws clear at every one of
   the last five checkpoints (so the bar allows for the run-to-run wobble of late training, not only
   for the draw), and reports how often the epoch-5 checkpoint clears it;
+- with ``--average-last K``, does the same for the generator the notebook grades: the mean of the saved
+  generators of the last K epochs (``train_wgan(..., average=)`` keeps that mean while training; computed
+  here from the per-epoch checkpoints, which gives the same weights up to rounding), recorded under
+  ``"average"``; the graded-samples figure and the interpolation strip then show the average;
 - writes the per-epoch curve, the samples of every fifth epoch and the interpolation strip.
 
 Usage (a few minutes on a CPU):
@@ -47,6 +51,11 @@ def draw_scores(ns, generator, *, n, seeds=DRAW_SEEDS, scale="[-1,1]"):
     return out
 
 
+def mean_state(states: list[dict]) -> dict:
+    """The entry-wise mean of state dicts (weights and batch-norm statistics); integer entries from the first."""
+    return {k: sum(s[k] for s in states) / len(states) if v.is_floating_point() else v for k, v in states[0].items()}
+
+
 def propose_bar(late_draws: list[list[tuple[float, int]]], step: float = 0.25, need: int = 19) -> float:
     """Largest multiple of ``step`` that ``need`` of every checkpoint's 20 draws reach."""
     worst = min(sorted(s for s, _ in draws)[len(draws) - need] for draws in late_draws)
@@ -66,6 +75,8 @@ def main(argv=None) -> int:
     p.add_argument("--ema", action="store_true",
                    help="calibrate the moving average of the generator (generator_ema_epochNN.pt, written by "
                         "bench_hw1_wgan.py --ema) instead of the trained generator itself")
+    p.add_argument("--average-last", type=int, default=None, metavar="K",
+                   help="also calibrate the mean of the last K epochs' generators (the notebook grades K=5)")
     args = p.parse_args(argv)
 
     import matplotlib
@@ -97,6 +108,14 @@ def main(argv=None) -> int:
         g.load_state_dict(torch.load(args.run / f"{prefix}{epoch:02d}.pt", weights_only=True))
         return g.eval()
 
+    averaged = []
+    if args.average_last:
+        averaged = list(range(epochs[-1] - args.average_last + 1, epochs[-1] + 1))
+        missing = [e for e in averaged if not (args.run / f"{prefix}{e:02d}.pt").exists()]
+        if missing or averaged[0] < 1:
+            raise SystemExit(f"--average-last {args.average_last}: no {prefix}NN.pt for epochs {missing or averaged} "
+                             f"in {args.run}")
+
     draws = {e: draw_scores(ns, generator_at(e), n=args.draw_size) for e in epochs}
     late = [e for e in epochs if e > epochs[-1] - 5]
     bar = propose_bar([draws[e] for e in late])
@@ -109,23 +128,40 @@ def main(argv=None) -> int:
                       "draws_clearing_bar": sum(s >= bar for s in scores)})
         print(json.dumps(table[-1]), flush=True)
 
+    def final_scores(g):
+        x = ns["sample_generator"](g, n=args.final_n, seed=12345)
+        mean, std = metrics.mnist_score(x, scale="[-1,1]")
+        counts = torch.bincount(metrics.mnist_predict(x, scale="[-1,1]"), minlength=10).tolist()
+        graded = ns["sample_generator"](g, n=args.draw_size, seed=0)
+        return graded, {
+            "n": args.final_n, "mnist_score": round(mean, 3), "mnist_score_std": round(std, 3),
+            "mnist_frechet": round(metrics.mnist_frechet_distance(x, scale="[-1,1]"), 2), "class_counts": counts,
+            "graded_n": args.draw_size,
+            "graded_score": round(metrics.mnist_score(graded, splits=1, scale="[-1,1]")[0], 3),
+            "graded_classes": int(metrics.mnist_predict(graded, scale="[-1,1]").unique().numel())}
+
     final_g = generator_at(epochs[-1])
-    x = ns["sample_generator"](final_g, n=args.final_n, seed=12345)
-    mean, std = metrics.mnist_score(x, scale="[-1,1]")
-    counts = torch.bincount(metrics.mnist_predict(x, scale="[-1,1]"), minlength=10).tolist()
-    graded = ns["sample_generator"](final_g, n=args.draw_size, seed=0)
-    final = {"epoch": epochs[-1], "n": args.final_n, "mnist_score": round(mean, 3), "mnist_score_std": round(std, 3),
-             "mnist_frechet": round(metrics.mnist_frechet_distance(x, scale="[-1,1]"), 2), "class_counts": counts,
-             "graded_n": args.draw_size,
-             "graded_score": round(metrics.mnist_score(graded, splits=1, scale="[-1,1]")[0], 3),
-             "graded_classes": int(metrics.mnist_predict(graded, scale="[-1,1]").unique().numel())}
+    graded, final = final_scores(final_g)
+    final = {"epoch": epochs[-1], **final}
     print(json.dumps(final), flush=True)
+    average = None
+    if averaged:
+        final_g = ns["Generator"]()
+        final_g.load_state_dict(mean_state([torch.load(args.run / f"{prefix}{e:02d}.pt", weights_only=True)
+                                            for e in averaged]))
+        final_g.eval()
+        scores = sorted(s for s, _ in draw_scores(ns, final_g, n=args.draw_size))
+        graded, average = final_scores(final_g)
+        average = {"epochs": averaged, **average, "draws": {
+            "min": round(scores[0], 3), "second_lowest": round(scores[1], 3), "median": round(scores[10], 3),
+            "max": round(scores[-1], 3), "clearing_bar": sum(s >= bar for s in scores)}}
+        print(json.dumps({"average": average}), flush=True)
     record = {"run": str(args.run), "args": run.get("args"), "generator": "moving average" if args.ema else "trained", "seconds_per_epoch": [r["seconds"] for r in run["epochs"]],
               "draw_seeds": [DRAW_SEEDS.start, DRAW_SEEDS.stop - 1], "draw_size": args.draw_size,
               "late_epochs": late, "proposed_bar": bar,
               "early_epoch_draws_clearing": next((t["draws_clearing_bar"] for t in table if t["epoch"] == EARLY_EPOCH),
                                                  None),
-              "calibration": table, "final": final, "per_epoch": run["epochs"]}
+              "calibration": table, "final": final, "average": average, "per_epoch": run["epochs"]}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(record, indent=1))
 
@@ -153,7 +189,8 @@ def main(argv=None) -> int:
                               save=args.figures / "hw1_samples_by_epoch.png")
     plt.close("all")
     plots.image_grid(graded[:100], nrow=10,
-                     title=f"the first 100 graded samples after {epochs[-1]} epochs",
+                     title=f"the first 100 graded samples after {epochs[-1]} epochs"
+                           + (f" (mean of epochs {averaged[0]}-{averaged[-1]})" if averaged else ""),
                      save=args.figures / "hw1_samples_100.png")
     plt.close("all")
     g = torch.Generator().manual_seed(7)

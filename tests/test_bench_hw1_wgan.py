@@ -91,5 +91,54 @@ def test_the_bar_calibration_scores_the_chosen_epochs_at_the_graded_size(tmp_pat
     assert [t["epoch"] for t in record["calibration"]] == [1, 3] and record["draw_size"] == 30
     assert record["final"]["epoch"] == 3 and record["final"]["graded_n"] == 30
     assert {p.name for p in (tmp_path / "fig").iterdir()} >= {"hw1_score_by_epoch.png", "hw1_samples_100.png"}
+    assert record["average"] is None  # only with --average-last
     with pytest.raises(SystemExit, match=r"--epochs \[7\]: no generator_epochNN.pt"):
         calibrate_hw1_bar.main([str(run), "--json", str(out), "--figures", str(tmp_path / "fig"), "--epochs", "7"])
+
+
+def test_the_bar_calibration_averages_the_last_epochs_generators_when_asked(tmp_path):
+    import calibrate_hw1_bar
+
+    ns = calibrate_hw1_bar.load_reference(torch.device("cpu"))
+    run = tmp_path / "run"
+    run.mkdir()
+    states = []
+    for epoch in (1, 2, 3):
+        torch.manual_seed(epoch)
+        states.append(ns["Generator"]().state_dict())
+        torch.save(states[-1], run / f"generator_epoch{epoch:02d}.pt")
+    (run / "results.json").write_text(json.dumps({"args": {}, "epochs": [
+        {"epoch": e, "seconds": 1.0, "mnist_score_1000": 2.0} for e in (1, 2, 3)]}))
+    mean = calibrate_hw1_bar.mean_state(states[1:])
+    torch.testing.assert_close(mean["net.0.weight"], (states[1]["net.0.weight"] + states[2]["net.0.weight"]) / 2)
+    assert torch.equal(mean["net.1.num_batches_tracked"], states[1]["net.1.num_batches_tracked"])
+    out = tmp_path / "bar.json"
+    assert calibrate_hw1_bar.main([str(run), "--json", str(out), "--figures", str(tmp_path / "fig"),
+                                   "--draw-size", "30", "--final-n", "200", "--average-last", "2"]) == 0
+    average = json.loads(out.read_text())["average"]
+    assert average["epochs"] == [2, 3] and average["graded_n"] == 30
+    assert 1.0 <= average["draws"]["min"] <= average["draws"]["median"] <= average["draws"]["max"] <= 10.0
+    with pytest.raises(SystemExit, match="--average-last 4: no generator_epochNN.pt"):
+        calibrate_hw1_bar.main([str(run), "--json", str(out), "--figures", str(tmp_path / "fig"),
+                                "--average-last", "4"])
+
+
+def test_the_average_probe_scores_the_last_epoch_and_each_window_at_each_seed(tmp_path):
+    import probe_hw1_average
+
+    ns = probe_hw1_average.load_reference(torch.device("cpu"))
+    for epoch in (1, 2, 3):
+        torch.manual_seed(epoch)
+        torch.save(ns["Generator"]().state_dict(), tmp_path / f"generator_epoch{epoch:02d}.pt")
+    out = tmp_path / "average.json"
+    assert probe_hw1_average.main([str(tmp_path), "--windows", "2", "--seeds", "1", "2", "--n", "60",
+                                   "--json", str(out)]) == 0
+    generators = json.loads(out.read_text())["generators"]
+    assert set(generators) == {"epoch 3", "mean of epochs 2-3"}
+    for g in generators.values():
+        assert [d["seed"] for d in g["draws"]] == [1, 2]
+        for d in g["draws"]:
+            assert sum(d["class_counts"]) == 60 and 1.0 <= d["exp_entropy_of_digit_spread"] <= 10.0
+            assert d["exp_mean_entropy_per_sample"] >= 1.0
+    with pytest.raises(SystemExit, match=r"--windows 4: no generator_epochNN.pt for epochs \[0\]"):
+        probe_hw1_average.main([str(tmp_path), "--windows", "4", "--json", str(out)])
