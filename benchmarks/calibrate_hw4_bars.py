@@ -131,7 +131,7 @@ def calibrate(run: Path, out: Path, fixtures: Path | None, last: int, shown: lis
               models: tuple[str, ...] = ("baseline", "cgan")) -> dict:
     import torch
 
-    from dgmlab import metrics, novelty
+    from dgmlab import artifacts, metrics, novelty
 
     ns = load_notebook_namespace(threads=1)
     rows = torch.arange(10).repeat_interleave(10)  # the labels the notebook's cGAN file asks for
@@ -203,16 +203,10 @@ def calibrate(run: Path, out: Path, fixtures: Path | None, last: int, shown: lis
                         "early_epoch_draws_clearing": next(r["draws_clearing_bar"] for r in table if r["epoch"] == EARLY_EPOCH),
                         "calibration": table, "final_5000": big}
         print(name, json.dumps({k: v for k, v in record[name].items() if k != "calibration"}), flush=True)
-        if fixtures is not None:  # the graded file a correct run writes, and an early checkpoint's
+        if fixtures is not None:  # the graded file a correct run writes (float16 weights), and an early checkpoint's
             fixtures.mkdir(parents=True, exist_ok=True)
-            genuine = draw(name, generator_at(name, final), 0).contiguous()
-            early = draw(name, generator_at(name, EARLY_EPOCH), 0).contiguous()
-            if name == "cgan":
-                torch.save({"images": genuine, "labels": rows.clone()}, fixtures / "hw4_genuine_cgan_samples_100.pt")
-                torch.save({"images": early.half(), "labels": rows.clone()}, fixtures / "hw4_early_cgan_samples_100_f16.pt")
-            else:
-                torch.save(genuine, fixtures / "hw4_genuine_baseline_samples_100.pt")
-                torch.save(early.half(), fixtures / "hw4_early_baseline_samples_100_f16.pt")
+            artifacts.save_weights(generator_at(name, final), fixtures / f"hw4_genuine_{name}_generator_f16.pt")
+            artifacts.save_weights(generator_at(name, EARLY_EPOCH), fixtures / f"hw4_early_{name}_generator_f16.pt")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=1))
     return record
@@ -251,7 +245,7 @@ def main(argv=None) -> int:
     c = sub.add_parser("calibrate", help="score 20 draws per checkpoint, propose the bars, write fixtures")
     c.add_argument("run", type=Path)
     c.add_argument("--json", type=Path, required=True)
-    c.add_argument("--fixtures", type=Path, default=None, help="write the genuine and early sample files here")
+    c.add_argument("--fixtures", type=Path, default=None, help="write the genuine and early generator weights (the graded files) here")
     c.add_argument("--last", type=int, default=5, help="the bar must hold at each of this many last epochs")
     c.add_argument("--epochs", type=int, nargs="*", default=[1, 3, 5, 10, 20], help="more epochs to tabulate")
     c.add_argument("--models", nargs="+", choices=["baseline", "cgan"], default=["baseline", "cgan"],

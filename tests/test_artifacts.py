@@ -239,3 +239,68 @@ def test_the_copy_allowance_grows_with_the_file():
     x[:11] = real
     with pytest.raises(ArtifactError, match=r"\(at most 10 may\)"):
         artifacts.require_new(x)
+
+
+class _StudentsGenerator(nn.Module):
+    """A student's implementation of a specified MLP generator, with its own layer names."""
+
+    def __init__(self, embedding=False):
+        super().__init__()
+        self.label_embedding = nn.Embedding(10, 4) if embedding else None
+        self.hidden1, self.hidden2 = nn.Linear(8 + (4 if embedding else 0), 16), nn.Linear(16, 32)
+        self.to_pixels = nn.Linear(32, 784)
+
+    def forward(self, z, labels=None):
+        if self.label_embedding is not None:
+            z = torch.cat([z, self.label_embedding(labels)], dim=1)
+        h = nn.functional.leaky_relu(self.hidden1(z), 0.2)
+        h = nn.functional.leaky_relu(self.hidden2(h), 0.2)
+        return torch.tanh(self.to_pixels(h))
+
+
+def test_mlp_generator_places_a_students_tensors_by_shape_and_draws_what_their_network_draws():
+    torch.manual_seed(0)
+    student = _StudentsGenerator()
+    grader = artifacts.mlp_generator(student.state_dict(), in_dim=8, widths=(16, 32))
+    z = torch.randn(5, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(grader(z), student(z))
+    assert not grader.training
+
+
+def test_mlp_generator_feeds_the_noise_before_the_label_embedding():
+    torch.manual_seed(0)
+    student = _StudentsGenerator(embedding=True)
+    grader = artifacts.mlp_generator(student.state_dict(), in_dim=8, widths=(16, 32), embedding=(10, 4))
+    z, labels = torch.randn(6, 8), torch.arange(6)
+    with torch.no_grad():
+        torch.testing.assert_close(grader(z, labels), student(z, labels))
+
+
+def test_mlp_generator_reads_float16_weights():
+    torch.manual_seed(0)
+    student = _StudentsGenerator()
+    grader = artifacts.mlp_generator({k: v.half() for k, v in student.state_dict().items()}, in_dim=8, widths=(16, 32))
+    assert grader.net[0].weight.dtype == torch.float32
+    torch.testing.assert_close(grader.net[0].weight, student.hidden1.weight, atol=1e-3, rtol=1e-3)
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda s: {k: v for k, v in s.items() if k != "to_pixels.bias"}, r"missing tensors of shape \(784,\)"),
+    (lambda s: {**s, "stored_images": torch.zeros(100, 784)}, r"does not have: \(100, 784\)"),
+    (lambda s: {**s, "hidden1.bias": torch.zeros(17)}, r"missing tensors of shape \(16,\).*does not have: \(17,\)"),
+    (lambda s: {**s, "copy_of_bias": s["hidden2.bias"]}, r"does not have: \(32,\)"),
+    (lambda s: {**s, "hidden1.weight": s["hidden1.weight"].long()}, "expected floating point"),
+    (lambda s: {**s, "hidden2.bias": torch.full((32,), float("inf"))}, "NaN or infinite"),
+    (lambda s: list(s.values()), "must be a state dict"),
+    (lambda s: {**s, "to_pixels.bias": [0.0] * 784}, "must be a tensor"),
+])
+def test_mlp_generator_refuses_what_is_not_the_specified_network(change, reason):
+    state = _StudentsGenerator().state_dict()
+    with pytest.raises(ArtifactError, match=reason):
+        artifacts.mlp_generator(change(state), in_dim=8, widths=(16, 32), spec="the tiny generator")
+
+
+def test_mlp_generator_refuses_a_spec_whose_tensors_share_a_shape():
+    with pytest.raises(ValueError, match="share a shape"):
+        artifacts.mlp_generator({}, in_dim=8, widths=(16, 16))

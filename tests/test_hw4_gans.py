@@ -87,7 +87,8 @@ def test_no_absolute_paths_in_the_notebook():
 
 
 # ------------------------------------------------------------------ artifact-graded cells (slow: one kernel)
-# baseline_samples_tests grades baseline_samples_100.pt, cgan_samples_tests grades cgan_samples_100.pt and, under
+# baseline_samples_tests grades baseline_generator_weights.pt, cgan_samples_tests cgan_generator_weights.pt (each
+# draws its own 100 images from the weights in the specified architecture) and, under
 # grading, p0_tests reads hw4_results.json. One grading-mode session runs the notebook without any of the three
 # files (the artifact cells earn nothing, P0 only the points of its other tests, and each says why; every other
 # cell earns all its points); then only the artifact cells are rerun on other files, each checked for the exact
@@ -98,6 +99,9 @@ import shutil  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+
+from conftest import half_state, with_a_nan  # noqa: E402
+from dgmlab import artifacts  # noqa: E402
 
 COPIED = "these samples match dataset images, not generated ones"
 BELOW = "below the bar"
@@ -140,7 +144,7 @@ def test_without_the_files_the_artifact_cells_earn_nothing_and_say_why(graded):
 
 
 def _real(per_class=10):
-    """100 real MNIST test digits (10 per class, ordered 0..9 as the cGAN file asks) in [-1, 1], and labels."""
+    """100 real MNIST test digits (10 per class, ordered 0..9 as the cGAN draw asks) in [-1, 1], and labels."""
     from dgmlab.data import load_sample
 
     x, y = load_sample(train=False)
@@ -148,83 +152,96 @@ def _real(per_class=10):
     return torch.from_numpy(x[idx].astype("float32") / 127.5 - 1.0).reshape(100, 784), torch.from_numpy(y[idx])
 
 
-def _shifted(x):
-    """Each digit moved by one pixel (right, down, left or up in turn), the gap filled with background."""
-    x = x.reshape(-1, 1, 28, 28)
-    out = torch.full_like(x, -1.0)
-    for i in range(len(x)):
-        dy, dx = [(0, 1), (1, 0), (0, -1), (-1, 0)][i % 4]
-        out[i, :, max(dy, 0):28 + min(dy, 0), max(dx, 0):28 + min(dx, 0)] = \
-            x[i, :, max(-dy, 0):28 + min(-dy, 0), max(-dx, 0):28 + min(-dx, 0)]
-    return out.reshape(-1, 784)
+def _state(path):
+    return torch.load(path, weights_only=True)
 
 
-def _with_noise(x, std=0.1):
-    """Real digits with small Gaussian noise added (a copy that noise does not hide)."""
-    return (x + std * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))).clamp(-1, 1)
+def _renamed(state):
+    """The same tensors under other names, in reverse order: a student's own layer names (fc1, ...)."""
+    return {f"layer_{i}.{k.rsplit('.', 1)[1]}": v for i, (k, v) in reversed(list(enumerate(state.items())))}
 
 
-def _noise():
-    return torch.rand(100, 784, generator=torch.Generator().manual_seed(0)) * 2 - 1
+def _edited(state, **changes):
+    """``state`` with entries replaced (a tensor) or removed (None)."""
+    out = dict(state)
+    for key, value in changes.items():
+        key = key.replace("__", ".")
+        if value is None:
+            out.pop(key)
+        else:
+            out[key] = value
+    return out
 
 
-def _genuine():
-    return torch.load(BUILDER.GENUINE_BASELINE, weights_only=True)
+def _untrained(embedding=None):
+    torch.manual_seed(3)
+    return half_state(artifacts.MLPGenerator(100, (128, 256, 512), 784, embedding).state_dict())
 
 
-def _genuine_cgan():
-    return torch.load(BUILDER.GENUINE_CGAN, weights_only=True)
+def _drawing_one_digit():
+    """Weights whose last layer ignores its input and draws the same real digit every time."""
+    state = _state(BUILDER.GENUINE_BASELINE)
+    digit = _real()[0][3].clamp(-0.999, 0.999)
+    return _edited(state, net__6__weight=torch.zeros_like(state["net.6.weight"]),
+                   net__6__bias=torch.atanh(digit).half())
 
 
-def _early(kind):
-    obj = torch.load(BUILDER.FIXTURES / f"hw4_early_{kind}_samples_100_f16.pt", weights_only=True)
-    return {"images": obj["images"].float(), "labels": obj["labels"]} if kind == "cgan" else obj.float()
+def _crafted_to_draw_real_digits():
+    """The genuine weights with the last layer solved (least squares) so that the grader's seed-0 draw is 100 real
+    MNIST digits: how far a student who knows the draw's noise can steer it. The near-copy check stops it."""
+    state = {k: v.float() for k, v in _state(BUILDER.GENUINE_BASELINE).items()}
+    body = torch.nn.Sequential(*[m for m in artifacts.mlp_generator(state, in_dim=100, widths=(128, 256, 512)).net][:-2])
+    z = torch.randn(100, 100, generator=torch.Generator().manual_seed(0))  # the graded draw's noise
+    with torch.no_grad():
+        h = torch.cat([body(z), torch.ones(100, 1)], dim=1).double()        # (100, 513)
+    target = torch.atanh(_real()[0].clamp(-0.99, 0.99)).double()            # (100, 784)
+    solution = torch.linalg.lstsq(h, target, driver="gelsd").solution       # (513, 784): exact, 100 equations
+    state["net.6.weight"], state["net.6.bias"] = solution[:-1].T.float(), solution[-1].float()
+    return half_state(state)
 
 
-def _with(x, i, value):
-    x = x.clone()
-    x.view(-1)[i] = value
-    return x
+def _swapped_concat(state):
+    """A cGAN trained with [e(y), z] instead of the specified [z, e(y)]: the first layer's columns in that order."""
+    w = state["net.0.weight"]
+    return _edited(state, net__0__weight=torch.cat([w[:, 100:], w[:, :100]], dim=1))
 
 
-# file content -> (points it earns of 3, what the cell must print). A well-formed file of new images earns 1 point
-# (the file test); the other 2 need the bar too; a copied or malformed file earns 0 in both tests.
+def _embedding_rows_shuffled(state):
+    return _edited(state, embed__weight=state["embed.weight"][torch.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 0])])
+
+
+# file content -> (points it earns of 3, what the cell must print). Weights that fit the specified generator and
+# draw 100 new images earn 1 point (the file test); the other 2 need the bar too; anything else earns 0.
 PASSED = "passed test_"
+SPEC = "do not fit"
 BASELINE_FILES = {
-    "genuine samples of the reference baseline": (lambda: _genuine(), 3, PASSED + "mnist_classifier_score_above_the_bar"),
-    "the same, shaped (100, 1, 28, 28)": (lambda: _genuine().reshape(100, 1, 28, 28), 3, PASSED),
-    "uniform noise": (_noise, 1, BELOW),
-    "the reference after 2 epochs": (lambda: _early("baseline"), 1, BELOW),
-    "real MNIST digits": (lambda: _real()[0], 0, COPIED),
-    "real digits shifted by a pixel": (lambda: _shifted(_real()[0]), 0, COPIED),
-    "real digits with noise of std 0.1": (lambda: _with_noise(_real()[0]), 0, COPIED),
-    "50 samples": (lambda: _genuine()[:50], 0, "shape"),
-    "a NaN": (lambda: _with(_genuine(), 7, float("nan")), 0, "NaN"),
-    "float64": (lambda: _genuine().double(), 0, "dtype"),
-    "a numpy array": (lambda: _genuine().numpy(), 0, "could not be read"),
+    "genuine weights of the reference baseline": (lambda: _state(BUILDER.GENUINE_BASELINE), 3,
+                                                 PASSED + "mnist_classifier_score_above_the_bar"),
+    "the same under other names and in another order": (lambda: _renamed(_state(BUILDER.GENUINE_BASELINE)), 3, PASSED),
+    "the reference after 5 epochs": (lambda: _state(BUILDER.EARLY_BASELINE), 1, BELOW),
+    "an untrained generator": (_untrained, 1, BELOW),
+    "weights that draw one real digit": (_drawing_one_digit, 0, "all the same"),
+    "weights crafted to draw 100 real digits": (_crafted_to_draw_real_digits, 0, COPIED),
+    "100 samples instead of weights": (lambda: _real()[0], 0, "must be a state dict"),
+    "widths reversed (512, 256, 128)": (lambda: half_state(artifacts.MLPGenerator(100, (512, 256, 128), 784).state_dict()),
+                                        0, SPEC),
+    "the conditional generator's weights": (lambda: _state(BUILDER.GENUINE_CGAN), 0, SPEC),
+    "the last bias missing": (lambda: _edited(_state(BUILDER.GENUINE_BASELINE), net__6__bias=None), 0, SPEC),
+    "an extra tensor of 100 stored images": (
+        lambda: _edited(_state(BUILDER.GENUINE_BASELINE), memory=_real()[0].half()), 0, SPEC),
+    "a NaN": (lambda: with_a_nan(_state(BUILDER.GENUINE_BASELINE)), 0, "NaN"),
+    "float32 weights (2.3 MB)": (lambda: {k: v.float() for k, v in _state(BUILDER.GENUINE_BASELINE).items()}, 0, "bytes"),
 }
 CGAN_FILES = {
-    "genuine samples of the reference cGAN": (lambda: _genuine_cgan(), 3, PASSED + "conditional_accuracy_above_the_bar"),
-    "the same, labels in another order with their images": (
-        lambda: (lambda d, p: {"images": d["images"][p], "labels": d["labels"][p]})(
-            _genuine_cgan(), torch.randperm(100, generator=torch.Generator().manual_seed(1))), 3, PASSED),
-    "labels shuffled": (lambda: (lambda d: {"images": d["images"], "labels": d["labels"][
-        torch.randperm(100, generator=torch.Generator().manual_seed(1))]})(_genuine_cgan()), 1, BELOW),
-    "labels off by one": (lambda: (lambda d: {"images": d["images"], "labels": (d["labels"] + 1) % 10})(
-        _genuine_cgan()), 1, BELOW),
-    "only easy digits asked for": (lambda: (lambda d: {"images": d["images"], "labels": torch.ones(100, dtype=torch.long)})(
-        _genuine_cgan()), 0, "exactly 10 times"),
-    "float labels": (lambda: (lambda d: {"images": d["images"], "labels": d["labels"].float()})(_genuine_cgan()),
-                     0, "int64"),
-    "the reference after 2 epochs": (lambda: _early("cgan"), 1, BELOW),
-    "real digits with their true labels": (lambda: dict(zip(("images", "labels"), _real())), 0, COPIED),
-    "real digits shifted by a pixel, true labels": (
-        lambda: (lambda x, y: {"images": _shifted(x), "labels": y})(*_real()), 0, COPIED),
-    "real digits with noise of std 0.1, true labels": (
-        lambda: (lambda x, y: {"images": _with_noise(x), "labels": y})(*_real()), 0, COPIED),
-    "images only, no labels": (lambda: _genuine_cgan()["images"], 0, "dict"),
-    "a NaN in the images": (lambda: (lambda d: {"images": _with(d["images"], 3, float("nan")), "labels": d["labels"]})(
-        _genuine_cgan()), 0, "NaN"),
+    "genuine weights of the reference cGAN": (lambda: _state(BUILDER.GENUINE_CGAN), 3,
+                                             PASSED + "conditional_accuracy_above_the_bar"),
+    "the same under other names and in another order": (lambda: _renamed(_state(BUILDER.GENUINE_CGAN)), 3, PASSED),
+    "the reference after 5 epochs": (lambda: _state(BUILDER.EARLY_CGAN), 1, BELOW),
+    "embedding rows shifted by one digit": (lambda: _embedding_rows_shuffled(_state(BUILDER.GENUINE_CGAN)), 1, BELOW),
+    "trained with [e(y), z] instead of [z, e(y)]": (lambda: _swapped_concat(_state(BUILDER.GENUINE_CGAN)), 1, BELOW),
+    "an untrained conditional generator": (lambda: _untrained((10, 10)), 1, BELOW),
+    "the baseline's weights": (lambda: _state(BUILDER.GENUINE_BASELINE), 0, SPEC),
+    "a NaN": (lambda: with_a_nan(_state(BUILDER.GENUINE_CGAN)), 0, "NaN"),
 }
 
 
@@ -254,14 +271,14 @@ def test_artifact_cell_on_a_file(graded, cell, name, kind, make, earned, printed
 
 
 def test_artifact_cells_split_so_a_copied_file_earns_nothing():
-    """Both tests of each artifact cell are visible (the rules are stated), and each runs the checks a copied or
-    malformed file fails first: the file's point is 1, the bar's 2."""
+    """Both tests of each artifact cell are visible (the rules are stated), and each runs the checks that weights
+    drawing copies, or an unusable file, fail first: the file's point is 1, the bar's 2."""
     cells = {_meta(c).get("grade_id"): c.source for c in _cells()}
     for cell, helper, tests in [
             ("p2_baseline_samples_tests", "_graded_baseline()",
-             {"test_baseline_samples_are_100_new_images_in_range": 1, "test_mnist_classifier_score_above_the_bar": 2}),
+             {"test_saved_generator_draws_100_new_images": 1, "test_mnist_classifier_score_above_the_bar": 2}),
             ("p3_cgan_samples_tests", "_graded_labelled()",
-             {"test_cgan_samples_are_100_new_labelled_images": 1, "test_conditional_accuracy_above_the_bar": 2})]:
+             {"test_saved_generator_draws_100_new_labelled_images": 1, "test_conditional_accuracy_above_the_bar": 2})]:
         cell_plan = plan(cells[cell])
         assert cell_plan.hidden == 0 and {t.name: t.points for t in cell_plan.tests} == tests, cell
         for test in tests:
@@ -269,6 +286,8 @@ def test_artifact_cells_split_so_a_copied_file_earns_nothing():
             assert helper in body, f"{cell}: {test} does not run the checks a copied file fails"
         graded = cells[cell].split(f"def {helper[:-2]}():")[1].split("\ndef ")[0]
         assert "artifacts.load(GRADED" in graded and "artifacts.require_new(" in graded, cell
+        # drawn by the grader's own copy of the specified generator, from noise it seeds itself
+        assert "artifacts.mlp_generator(state" in graded and "manual_seed(0)" in graded, cell
 
 
 @pytest.mark.slow
@@ -389,8 +408,7 @@ def test_calibration_draws_from_the_average_the_notebook_saves(tmp_path, monkeyp
     assert record["graded_generator"] == "average" and record["late_epochs"] == [calibrate_hw4_bars.EARLY_EPOCH + 1]
     assert record["score_bar"] % 0.25 == 0 and record["score_bar"] < 5   # untrained networks score near 1
     assert set(record["final_5000"]) >= {"mnist_score", "trained"}
-    genuine = torch.load(fixtures / "hw4_genuine_baseline_samples_100.pt", weights_only=True)
-    torch.manual_seed(0)
-    assert torch.equal(genuine, ns["sample"](average.eval(), 100)), "the fixture must be the average's seed-0 draw"
-    torch.manual_seed(0)
-    assert not torch.equal(genuine, ns["sample"](trained.eval(), 100))
+    genuine = torch.load(fixtures / "hw4_genuine_baseline_generator_f16.pt", weights_only=True)
+    for key, value in average.state_dict().items():  # the graded generator (the average), in float16
+        assert genuine[key].dtype == torch.float16 and torch.equal(genuine[key], value.half()), key
+    assert not torch.equal(genuine["net.0.weight"], trained.state_dict()["net.0.weight"].half())

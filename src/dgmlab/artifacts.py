@@ -24,6 +24,11 @@ with that message, like any wrong answer.
 - :func:`load_weights` loads a state dict into the notebook's own
   architecture after checking its names, shapes, dtypes and values, so a file
   for another architecture is refused with the differences listed.
+- :func:`mlp_generator` builds the grader's own copy of an MLP generator that a
+  homework specifies layer by layer and fills it with a state dict written by
+  the student's implementation of it (tensors matched by shape, whatever their
+  names), so the samples graded come from the trained weights and the stated
+  architecture, not from code the student can change.
 - :func:`save_weights` writes the file :func:`load_weights` reads: a model's
   state dict in float16 (half the bytes), atomically.
 """
@@ -215,6 +220,66 @@ def load_weights(model: torch.nn.Module, state, *, name: str = "the saved weight
     return model.eval()
 
 
+class MLPGenerator(torch.nn.Module):
+    """The generator a homework specifies: ``[z, embedding(labels)]`` -> Linear + LeakyReLU(0.2) per hidden width
+    -> Linear -> tanh. Built by :func:`mlp_generator`; ``forward(z)`` or, with an embedding, ``forward(z, labels)``."""
+
+    def __init__(self, in_dim: int, widths, out_dim: int, embedding: tuple[int, int] | None = None):
+        super().__init__()
+        self.embed = torch.nn.Embedding(*embedding) if embedding else None
+        layers, width_in = [], in_dim + (embedding[1] if embedding else 0)
+        for width in widths:
+            layers += [torch.nn.Linear(width_in, width), torch.nn.LeakyReLU(0.2)]
+            width_in = width
+        self.net = torch.nn.Sequential(*layers, torch.nn.Linear(width_in, out_dim), torch.nn.Tanh())
+
+    def forward(self, z, labels=None):
+        if self.embed is not None:
+            z = torch.cat([z, self.embed(labels)], dim=1)  # (N, in_dim + embedding dim): noise first, as specified
+        return self.net(z)
+
+
+def mlp_generator(state, *, in_dim: int, widths, out_dim: int = 784, embedding: tuple[int, int] | None = None,
+                  name: str = "the saved weights", spec: str = "the specified generator") -> MLPGenerator:
+    """The grader's :class:`MLPGenerator` of this shape with the tensors of ``state`` in it, in eval mode.
+
+    ``state`` is a state dict saved from the student's implementation of the same architecture. Its names are
+    the student's choice, so each tensor is placed by its shape, which is unique in such a network (every
+    weight matrix, bias and the embedding differ in shape); the file must hold exactly the specified
+    network's tensors, floating, finite (float16 is read as float32). Anything else is refused with the
+    shapes missing or extra, described as ``spec``.
+    """
+    model = MLPGenerator(in_dim, widths, out_dim, embedding)
+    targets = dict(model.state_dict())  # name in the grader's model -> tensor of the wanted shape
+    by_shape = {tuple(t.shape): k for k, t in targets.items()}
+    if len(by_shape) != len(targets):
+        raise ValueError(f"mlp_generator: two tensors of {spec} share a shape, so a state dict cannot be placed "
+                         "by shape; give the hidden layers different widths")
+    if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
+        raise ArtifactError(f"{name} must be a state dict (torch.save(model.state_dict(), path)), "
+                            f"found {type(state).__name__}")
+    for key, got in state.items():
+        if not isinstance(got, torch.Tensor):
+            raise ArtifactError(f"{name}: {key} must be a tensor, found {type(got).__name__}")
+    given = sorted(tuple(t.shape) for t in state.values())
+    missing = sorted(set(by_shape) - set(given))
+    extra = [shape for shape in given if shape not in by_shape or given.count(shape) > 1]
+    if missing or extra:
+        parts = ([f"missing tensors of shape {', '.join(map(str, missing))}"] if missing else []) + \
+                ([f"tensors that {spec} does not have: {', '.join(map(str, sorted(set(extra))))}"] if extra else [])
+        raise ArtifactError(f"{name} do not fit {spec}: {'; '.join(parts)}. Save the state dict of the generator "
+                            "you trained for this part, built with the widths the homework states")
+    placed = {}
+    for key, got in state.items():
+        if not got.is_floating_point():
+            raise ArtifactError(f"{name}: {key} has dtype {got.dtype}, expected floating point")
+        if not torch.isfinite(got).all():
+            raise ArtifactError(f"{name}: {key} holds NaN or infinite values (a diverged training run)")
+        placed[by_shape[tuple(got.shape)]] = got.detach().float()
+    model.load_state_dict(placed)
+    return model.eval()
+
+
 def save_weights(model: torch.nn.Module, path) -> Path:
     """Save ``model``'s state dict to ``path`` with floating tensors in float16, atomically; return the path.
 
@@ -231,4 +296,5 @@ def save_weights(model: torch.nn.Module, path) -> Path:
     return path
 
 
-__all__ = ["ArtifactError", "load", "samples", "labelled_samples", "require_new", "load_weights", "save_weights"]
+__all__ = ["ArtifactError", "load", "samples", "labelled_samples", "require_new", "load_weights", "MLPGenerator",
+           "mlp_generator", "save_weights"]

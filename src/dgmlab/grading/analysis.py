@@ -38,10 +38,10 @@ TEST_DEF = re.compile(r"^\s*def (test_\w+)\s*\(")
 RECORDS = Path(".dgmlab") / "grading"
 KEY_FILE = Path(".dgmlab") / "pseudonym.key"
 # homework prefix -> (the samples file in autograded/<student>/<hw>/ the dashboard shows, the grade cell that scores
-# them): hw4 the file a student hands in; hw1 and hw2 the draw their cells make from the handed-in weights
-ARTIFACTS = {"hw1": ("graded_draw_100.pt", "q3_samples_quality_tests"),  # the cell's own draw from the weights
-             "hw2": ("graded_draw_100.pt", "p5_mnist_samples_tests"),  # likewise
-             "hw4": ("baseline_samples_100.pt", "p2_baseline_samples_tests")}
+# them): the draw each cell makes from the handed-in generator weights and writes while autograding
+ARTIFACTS = {"hw1": ("graded_draw_100.pt", "q3_samples_quality_tests"),
+             "hw2": ("graded_draw_100.pt", "p5_mnist_samples_tests"),
+             "hw4": ("graded_draw_100.pt", "p2_baseline_samples_tests")}
 
 
 @dataclass

@@ -25,9 +25,9 @@
 # cell runs on a few hundred digits for a few dozen steps, so you can check the plumbing on a laptop
 # CPU in about a minute. The autograder never trains: it tests your functions on small fixed inputs,
 # and grades your trained models from three files that full mode saves in the homework folder:
-# `baseline_samples_100.pt` (100 samples of your baseline), `cgan_samples_100.pt` (10 samples of each
-# digit from your conditional GAN, with the labels asked for) and `hw4_results.json` (every model's
-# scores). **Submit these three files together with the notebook.** Figures go to `figures/`, other
+# `baseline_generator_weights.pt` and `cgan_generator_weights.pt` (the weights of your trained baseline and
+# conditional generators, from which the grader draws its own samples) and `hw4_results.json` (every
+# model's scores). **Submit these three files together with the notebook.** Figures go to `figures/`, other
 # samples to `artifacts/`, next to this notebook (in Colab, on your Google Drive).
 #
 # **Points per check, and hidden tests.** The test cell after each answer runs a few visible checks,
@@ -82,7 +82,7 @@ RESULTS = {}                        # filled by the training cells, read by the 
 # graded files: full mode writes them in the homework folder (submit them), fast mode throw-away copies
 BASELINE_FILE, CGAN_FILE, RESULTS_FILE = (
     pick(full=Path(name), fast=ARTIFACTS / name.replace(".", "_fast.", 1), grading=Path(name))
-    for name in ("baseline_samples_100.pt", "cgan_samples_100.pt", "hw4_results.json"))
+    for name in ("baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"))
 
 # %% [markdown]
 # The tests inspect your networks by running them and recording which modules are called, in which

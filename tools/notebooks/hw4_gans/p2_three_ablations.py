@@ -293,6 +293,7 @@ run_tests(points=3, hidden=2)
 # %% locked=true grade_id="experiment_runner"
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+import dgmlab.artifacts
 from dgmlab.checkpoint import Checkpoint
 
 CHECKPOINTS = Path("checkpoints")   # one file per experiment, in the homework folder
@@ -344,6 +345,29 @@ def show(fig):
     plt.close(fig)
 
 
+def report_graded_draw(path, labels=None):
+    """Print what the grader measures on the generator weights saved at ``path``: it rebuilds P1's generator (P3's
+    with ``labels``) as specified, loads the weights and draws 100 images from noise seeded with 0."""
+    from dgmlab import artifacts, metrics
+    try:
+        generator = artifacts.mlp_generator(torch.load(path, weights_only=True), in_dim=LATENT_DIM,
+                                            widths=(128, 256, 512), embedding=None if labels is None else (10, 10),
+                                            name=f"the weights in {Path(path).name}")
+    except artifacts.ArtifactError as exc:
+        print(f"the grader cannot use {Path(path).name}: {exc}")
+        return
+    z = torch.randn(100, LATENT_DIM, generator=torch.Generator().manual_seed(0))  # (100, LATENT_DIM), seed 0
+    with torch.no_grad():
+        x = generator(z) if labels is None else generator(z, labels)
+    if labels is None:
+        score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
+        classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
+        print(f"the graded draw: MNIST classifier score {float(score):.2f} (bar 7.5), {classes} digit classes (need 9)")
+    else:
+        accuracy = int((metrics.mnist_predict(x, scale="[-1,1]") == labels).sum()) / len(labels)
+        print(f"the graded draw: conditional accuracy {accuracy:.0%} (bar 95%)")
+
+
 def plot_history(name, history, d_steps=1):
     """Both players' losses on the discriminator-update axis (a G loss is held until its next update)."""
     g = np.repeat(history["g_loss"], d_steps)
@@ -393,9 +417,9 @@ def run_experiment(name, data, retrain=False):
     ARTIFACTS.mkdir(exist_ok=True)
     torch.save(images[:100].clone(), ARTIFACTS / f"samples_{name}.pt")
     dgmlab.workspace.saved(ARTIFACTS / f"samples_{name}.pt")
-    if name == "baseline":  # the baseline's samples are graded: a copy in the homework folder
-        torch.save(images[:100].clone(), BASELINE_FILE)
-        dgmlab.workspace.saved(BASELINE_FILE, graded=not is_fast())
+    if name == "baseline":  # the baseline's generator is graded: its weights (float16) in the homework folder
+        dgmlab.workspace.saved(dgmlab.artifacts.save_weights(generator, BASELINE_FILE), graded=not is_fast())
+        report_graded_draw(BASELINE_FILE)
     RESULTS[name] = {"epochs": EPOCHS, "seconds_per_epoch": seconds_per_epoch, "d_steps": d_steps,
                      "generator_updates": len(history["g_loss"]), "data": data.source,
                      "final_d_loss": float(np.mean(history["d_loss"][-50:])),
@@ -423,27 +447,34 @@ if not is_grading():
     baseline_generator = run_experiment("baseline", TRAIN)
 
 # %% [markdown]
-# ### Graded from your baseline's saved samples (3 points)
+# ### Graded from your baseline's trained generator (3 points)
 #
-# The baseline's training cell saves its first 100 samples as `baseline_samples_100.pt` in the homework folder
-# (full mode only). The autograder does not train: this cell scores that file. A well-formed file of 100 new
-# images (float32 `(100, 784)` in $[-1, 1]$, not all alike, not copied, see below) earns 1 point; the other 2
-# come when, in addition, the **MNIST classifier score** of the 100 images taken as one group
-# (`dgmlab.metrics.mnist_score(samples, splits=1)`) is at least **7.5** and the classifier
-# recognises at least **9** of the 10 digits among them. For scale: 100 real test digits
+# The baseline's training cell saves the weights of its (averaged) generator as `baseline_generator_weights.pt`
+# in the homework folder (full mode only; the state dict in float16, about 1.2 MB) and prints what this cell will
+# measure. The autograder does not train, and it does not run your `Generator` either: it builds P1's generator
+# exactly as specified above (128, 256, 512 hidden units with LeakyReLU(0.2), then 784 with tanh), puts your
+# weights in it (each tensor is placed by its shape, so your layers' names do not matter) and draws 100 images
+# from noise seeded with 0. A file of samples could hold the best 100 of many draws; weights give what your
+# generator draws. Weights that fit the specified generator and draw 100 new images (not all alike, not
+# copied, see below) earn 1 point; the other 2 come when, in addition, the **MNIST classifier score** of the
+# 100 images taken as one group (`dgmlab.metrics.mnist_score(samples, splits=1)`) is at least **7.5** and the
+# classifier recognises at least **9** of the 10 digits among them. For scale: 100 real test digits
 # score about 9.2-9.6 this way and noise 1.0. Of 20 such 100-sample draws of the reference baseline, all
 # clear the bar after each of its last five epochs (50 in all), 18 after 30 epochs, 7 after 10 epochs
 # and none after 5 epochs (`docs/hw4_gans.md`).
 #
-# The samples must be your generator's own: each is compared with all 70,000 MNIST digits
-# (`dgmlab.novelty.find_copies`; shifting by a pixel or adding noise does not hide a copy), and a file with
-# more than 3 near-copies earns 0 in both tests. Without the file this cell earns 0 and says so.
+# The images must be new: each is compared with all 70,000 MNIST digits (`dgmlab.novelty.find_copies`;
+# shifting by a pixel or adding noise does not hide a copy), and more than 3 near-copies among the 100 earn 0
+# in both tests. Without the file this cell earns 0 and says so.
 
 # %% kind="tests" grade_id="p2_baseline_samples_tests" points=3
+import os
+
 from dgmlab import artifacts
 from dgmlab.testing import points, run_tests
 
-GRADED = Path("baseline_samples_100.pt")
+GRADED = Path("baseline_generator_weights.pt")
+DASHBOARD_DRAW = Path("graded_draw_100.pt")  # written while autograding: the images drawn, for the class dashboard
 
 
 def _absent_in_fast_mode():
@@ -451,17 +482,31 @@ def _absent_in_fast_mode():
     return dgmlab.runtime.mode() == "fast" and not GRADED.exists()
 
 
+_CHECKED = {}  # this run's verdict on the file: both tests need it, the near-copy look-up runs once
+
+
 def _graded_baseline():
-    """The saved samples and their near-copy report, once they pass every check but the bar (else why it earns 0)."""
-    saved = artifacts.load(GRADED, max_bytes=1_000_000, made_by="the training cell of the P1 baseline")
-    x = artifacts.samples(saved, name="baseline_samples_100.pt", dtype=torch.float32)
-    return x, artifacts.require_new(x)
+    """The grader's 100 images from the saved weights and their near-copy report, once they pass every check but
+    the bar (else why it earns 0)."""
+    if "x" not in _CHECKED:
+        state = artifacts.load(GRADED, max_bytes=1_500_000, made_by="the training cell of the P1 baseline")
+        generator = artifacts.mlp_generator(state, in_dim=100, widths=(128, 256, 512),  # P1's, as specified
+                                            name="the weights in baseline_generator_weights.pt",
+                                            spec="P1's generator (100 -> 128 -> 256 -> 512 -> 784)")
+        z = torch.randn(100, 100, generator=torch.Generator().manual_seed(0))  # (100, 100), seed 0
+        with torch.no_grad():
+            x = artifacts.samples(generator(z), name="the images drawn from baseline_generator_weights.pt")
+        if os.environ.get(dgmlab.runtime.GRADING_ENV) == "autograde":
+            torch.save(x.clone(), DASHBOARD_DRAW)
+        _CHECKED["report"] = artifacts.require_new(x)
+        _CHECKED["x"] = x
+    return _CHECKED["x"], _CHECKED["report"]
 
 
 @points(1)
-def test_baseline_samples_are_100_new_images_in_range():
+def test_saved_generator_draws_100_new_images():
     if _absent_in_fast_mode():
-        print("fast mode: no baseline_samples_100.pt (only full training writes it), so nothing is graded here")
+        print("fast mode: no baseline_generator_weights.pt (only full training writes it), so nothing is graded here")
         return
     _, report = _graded_baseline()
     print("near-copy check:", report.summary())
@@ -472,7 +517,7 @@ def test_mnist_classifier_score_above_the_bar():
     from dgmlab import metrics
     if _absent_in_fast_mode():
         return
-    x, _ = _graded_baseline()  # a file that fails the checks above earns nothing here either
+    x, _ = _graded_baseline()  # weights that fail the checks above earn nothing here either
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
     classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
     print(f"MNIST classifier score of the 100 samples: {score:.2f} (bar 7.5), "

@@ -440,9 +440,9 @@ def run_cgan(data, retrain=False):
     rows = torch.arange(10).repeat_interleave(10)
     grid = sample(generator, 100, rows)
     show(dgmlab.plots.image_grid(grid, nrow=10, title="conditional GAN: row k shows digit k", save=FIGURES / "cgan_grid.png"))
-    ARTIFACTS.mkdir(exist_ok=True)
-    torch.save({"images": grid, "labels": rows}, CGAN_FILE)  # graded: 10 samples of each requested digit
-    dgmlab.workspace.saved(CGAN_FILE, graded=not is_fast())
+    # graded: the averaged generator's weights (float16) in the homework folder
+    dgmlab.workspace.saved(dgmlab.artifacts.save_weights(generator, CGAN_FILE), graded=not is_fast())
+    report_graded_draw(CGAN_FILE, labels=rows)
     acc = conditional_accuracy(generator, N_EVAL // 10)
     RESULTS["cgan"] = {"epochs": EPOCHS, "seconds_per_epoch": seconds_per_epoch, "data": data.source,
                        "conditional_accuracy": acc,
@@ -458,23 +458,25 @@ if not is_grading():
     cgan_generator = run_cgan(TRAIN)
 
 # %% [markdown]
-# ### Graded from your conditional samples (3 points)
+# ### Graded from your trained conditional generator (3 points)
 #
-# The training cell above saves `cgan_samples_100.pt` in the homework folder (full mode only): a dict with
-# `"images"`, the 100 generated digits `(100, 784)` in $[-1, 1]$, and `"labels"`, the digit each was
-# generated for (10 of each digit, `torch.int64`). A well-formed file of new images earns 1 point; the other 2
-# come when the **conditional accuracy** of that file, the share of images that the MNIST classifier assigns to the label they were
-# generated for, is at least **95%**. For scale: real test digits with their true labels
+# The training cell above saves the weights of the (averaged) conditional generator as
+# `cgan_generator_weights.pt` in the homework folder (full mode only; float16, about 1.2 MB). As for the
+# baseline, the grader builds the conditional generator as specified (embedding `nn.Embedding(10, 10)`,
+# $[z, e_G(y)]$ in that order, then P1's layers), puts your weights in it by shape and draws 100 images itself:
+# noise seeded with 0 and the labels $0,\dots,0,1,\dots,9$ (10 of each digit, as in the grid above). Weights that fit
+# and draw new images earn 1 point; the other 2 come when the **conditional accuracy** of that draw, the share of
+# images that the MNIST classifier assigns to the label they were generated for, is at least **95%**. For scale: real test digits with their true labels
 # score about 99%, images paired with shuffled labels about 10%. Of 20 such draws of the reference
 # conditional GAN, 19 or more clear the bar after each of its last five epochs (50 in all),
-# 8 after 10 epochs and none after 5 epochs (`docs/hw4_gans.md`). As for the baseline, a file with more than
-# 3 near-copies of MNIST digits earns 0 in both tests.
+# 8 after 10 epochs and none after 5 epochs (`docs/hw4_gans.md`). As for the baseline, more than 3
+# near-copies of MNIST digits among the 100 earn 0 in both tests.
 
 # %% kind="tests" grade_id="p3_cgan_samples_tests" points=3
 from dgmlab import artifacts
 from dgmlab.testing import points, run_tests
 
-GRADED = Path("cgan_samples_100.pt")
+GRADED = Path("cgan_generator_weights.pt")
 
 
 def _absent_in_fast_mode():
@@ -482,17 +484,30 @@ def _absent_in_fast_mode():
     return dgmlab.runtime.mode() == "fast" and not GRADED.exists()
 
 
+_CHECKED = {}  # this run's verdict on the file: both tests need it, the near-copy look-up runs once
+
+
 def _graded_labelled():
-    """(images, labels, near-copy report) once they pass every check but the bar (else why it earns 0)."""
-    saved = artifacts.load(GRADED, max_bytes=1_000_000, made_by="the training cell of the conditional GAN")
-    x, y = artifacts.labelled_samples(saved, name="cgan_samples_100.pt", dtype=torch.float32)
-    return x, y, artifacts.require_new(x)
+    """(images, labels, near-copy report) the grader draws from the saved weights, once they pass every check
+    but the bar (else why it earns 0)."""
+    if "x" not in _CHECKED:
+        state = artifacts.load(GRADED, max_bytes=1_500_000, made_by="the training cell of the conditional GAN")
+        generator = artifacts.mlp_generator(state, in_dim=100, widths=(128, 256, 512), embedding=(10, 10),
+                                            name="the weights in cgan_generator_weights.pt",
+                                            spec="P3's conditional generator ([z, embedding] 110 -> 128 -> 256 -> 512 -> 784)")
+        z = torch.randn(100, 100, generator=torch.Generator().manual_seed(0))  # (100, 100), seed 0
+        y = torch.arange(10).repeat_interleave(10)                               # (100,): 0 x10, 1 x10, ..., 9 x10
+        with torch.no_grad():
+            x = artifacts.samples(generator(z, y), name="the images drawn from cgan_generator_weights.pt")
+        _CHECKED["report"] = artifacts.require_new(x)
+        _CHECKED["x"], _CHECKED["y"] = x, y
+    return _CHECKED["x"], _CHECKED["y"], _CHECKED["report"]
 
 
 @points(1)
-def test_cgan_samples_are_100_new_labelled_images():
+def test_saved_generator_draws_100_new_labelled_images():
     if _absent_in_fast_mode():
-        print("fast mode: no cgan_samples_100.pt (only full training writes it), so nothing is graded here")
+        print("fast mode: no cgan_generator_weights.pt (only full training writes it), so nothing is graded here")
         return
     _, _, report = _graded_labelled()
     print("near-copy check:", report.summary())
@@ -503,12 +518,13 @@ def test_conditional_accuracy_above_the_bar():
     from dgmlab import metrics
     if _absent_in_fast_mode():
         return
-    x, y, _ = _graded_labelled()  # a file that fails the checks above earns nothing here either
+    x, y, _ = _graded_labelled()  # weights that fail the checks above earn nothing here either
     # a count over 100, exact: a float32 mean would read 89 of 100 as 0.8899999, below a bar of 0.89
     accuracy = int((metrics.mnist_predict(x, scale="[-1,1]") == y).sum()) / len(y)
     print(f"conditional accuracy of the 100 samples: {accuracy:.0%} (bar 95%)")
     assert accuracy >= 0.95, \
         (f"expected a conditional accuracy of at least 95%, found {accuracy:.0%}: below the bar "
-         "(are the labels saved in the order the images were generated for?)")
+         "(a full 50-epoch run clears it, a run stopped early may not; and the grader feeds [z, e(y)], noise "
+         "first, as specified)")
 
 run_tests(points=3)

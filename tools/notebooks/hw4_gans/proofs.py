@@ -11,10 +11,10 @@ from dgmlab.grading.proofs import STUB, Mutant
 
 HW = "hw4_gans"
 # Files a full-mode run writes in the homework folder and the autograder grades (docs/hw4_gans.md).
-BASELINE_FILE = "baseline_samples_100.pt"   # 100 samples of the trained baseline, float32 (100, 784) in [-1, 1]
-CGAN_FILE = "cgan_samples_100.pt"           # {"images": (100, 784), "labels": (100,)}: 10 samples per digit
-RESULTS_FILE = "hw4_results.json"           # every experiment's scores (P0 checks it under grading)
-MAX_FILE_BYTES = 1_000_000                  # the two sample files are ~315 kB; anything bigger is not read
+BASELINE_FILE = "baseline_generator_weights.pt"  # the averaged baseline generator's state dict, float16 (1.16 MB)
+CGAN_FILE = "cgan_generator_weights.pt"          # the averaged conditional generator's, float16 (1.18 MB)
+RESULTS_FILE = "hw4_results.json"                # every experiment's scores (P0 checks it under grading)
+MAX_FILE_BYTES = 1_500_000                       # the weight files' limit: float32 weights (2.3 MB) are not read
 
 
 # ---------------------------------------------------------------------- proofs
@@ -390,8 +390,10 @@ EQUIVALENT_MUTANTS = {
 
 # --------------------------------------------------------------- artifacts
 FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures"
-GENUINE_BASELINE = FIXTURES / "hw4_genuine_baseline_samples_100.pt"
-GENUINE_CGAN = FIXTURES / "hw4_genuine_cgan_samples_100.pt"
+GENUINE_BASELINE = FIXTURES / "hw4_genuine_baseline_generator_f16.pt"  # reference run's average after 50 epochs
+GENUINE_CGAN = FIXTURES / "hw4_genuine_cgan_generator_f16.pt"
+EARLY_BASELINE = FIXTURES / "hw4_early_baseline_generator_f16.pt"      # the same run's average after 5 epochs
+EARLY_CGAN = FIXTURES / "hw4_early_cgan_generator_f16.pt"
 GENUINE_RESULTS = FIXTURES / "hw4_results.json"
 
 
