@@ -72,18 +72,28 @@ def test_the_draw_size_probe_counts_near_copies_when_asked(tmp_path, monkeypatch
     assert seen == [(30, "[-1,1]")] * 20
 
 
+def _untrained_run(folder, epochs=(1, 2, 3)):
+    """A bench_hw1_wgan.py run folder with an untrained generator saved per epoch (seeded by the epoch) and its
+    results.json; returns the generators' state dicts."""
+    from bench_hw1_wgan import load_reference
+
+    ns = load_reference(torch.device("cpu"))
+    folder.mkdir(exist_ok=True)
+    states = []
+    for epoch in epochs:
+        torch.manual_seed(epoch)
+        states.append(ns["Generator"]().state_dict())
+        torch.save(states[-1], folder / f"generator_epoch{epoch:02d}.pt")
+    (folder / "results.json").write_text(json.dumps({"args": {}, "epochs": [
+        {"epoch": e, "seconds": 1.0, "mnist_score_1000": 1.0 + e} for e in epochs]}))
+    return states
+
+
 def test_the_bar_calibration_scores_the_chosen_epochs_at_the_graded_size(tmp_path):
     import calibrate_hw1_bar
 
-    ns = calibrate_hw1_bar.load_reference(torch.device("cpu"))
     run = tmp_path / "run"
-    run.mkdir()
-    rows = []
-    for epoch in (1, 2, 3):
-        torch.manual_seed(epoch)
-        torch.save(ns["Generator"]().state_dict(), run / f"generator_epoch{epoch:02d}.pt")
-        rows.append({"epoch": epoch, "seconds": 1.0, "mnist_score_1000": 1.0 + epoch})
-    (run / "results.json").write_text(json.dumps({"args": {}, "epochs": rows}))
+    _untrained_run(run)
     out = tmp_path / "bar.json"
     assert calibrate_hw1_bar.main([str(run), "--json", str(out), "--figures", str(tmp_path / "fig"),
                                    "--epochs", "1", "3", "--draw-size", "30", "--final-n", "200"]) == 0
@@ -99,16 +109,8 @@ def test_the_bar_calibration_scores_the_chosen_epochs_at_the_graded_size(tmp_pat
 def test_the_bar_calibration_averages_the_last_epochs_generators_when_asked(tmp_path):
     import calibrate_hw1_bar
 
-    ns = calibrate_hw1_bar.load_reference(torch.device("cpu"))
     run = tmp_path / "run"
-    run.mkdir()
-    states = []
-    for epoch in (1, 2, 3):
-        torch.manual_seed(epoch)
-        states.append(ns["Generator"]().state_dict())
-        torch.save(states[-1], run / f"generator_epoch{epoch:02d}.pt")
-    (run / "results.json").write_text(json.dumps({"args": {}, "epochs": [
-        {"epoch": e, "seconds": 1.0, "mnist_score_1000": 2.0} for e in (1, 2, 3)]}))
+    states = _untrained_run(run)
     mean = calibrate_hw1_bar.mean_state(states[1:])
     torch.testing.assert_close(mean["net.0.weight"], (states[1]["net.0.weight"] + states[2]["net.0.weight"]) / 2)
     assert torch.equal(mean["net.1.num_batches_tracked"], states[1]["net.1.num_batches_tracked"])
@@ -126,10 +128,7 @@ def test_the_bar_calibration_averages_the_last_epochs_generators_when_asked(tmp_
 def test_the_average_probe_scores_the_last_epoch_and_each_window_at_each_seed(tmp_path):
     import probe_hw1_average
 
-    ns = probe_hw1_average.load_reference(torch.device("cpu"))
-    for epoch in (1, 2, 3):
-        torch.manual_seed(epoch)
-        torch.save(ns["Generator"]().state_dict(), tmp_path / f"generator_epoch{epoch:02d}.pt")
+    _untrained_run(tmp_path)
     out = tmp_path / "average.json"
     assert probe_hw1_average.main([str(tmp_path), "--windows", "2", "--seeds", "1", "2", "--n", "60",
                                    "--json", str(out)]) == 0
