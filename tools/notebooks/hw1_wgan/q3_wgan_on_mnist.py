@@ -590,8 +590,8 @@ run_tests(points=9, hidden=7)
 # 8.91 to 8.99 (Yazıcı et al., 2019, *The unusual effectiveness of averaging in GAN training*).
 #
 # After every epoch it saves a checkpoint, `checkpoints/wgan.pt` in the homework folder (the average
-# included). If the runtime
-# disconnects, run the notebook's cells again: training continues from the last saved epoch. A finished
+# included). If the runtime disconnects, run the notebook's cells again: training continues from the last
+# saved epoch. A finished
 # run is loaded, not trained again; to train from the start (say, after changing your training step,
 # which the checkpoint notices), call `train_wgan(..., retrain=True)` or delete the file.
 
@@ -770,8 +770,8 @@ run_tests(points=4, hidden=3)
 
 # %% [markdown]
 # After full training the cell below saves what is graded: your generator's weights (the average of the
-# last 5 epochs), `generator_weights.pt` in the homework folder (the state dict in float16, about 3 MB; see "Graded from your trained generator"
-# below). It also saves 1,000 samples under `figures/` for you to look at, and scores them the way the
+# last 5 epochs), `generator_weights.pt` in the homework folder (the state dict in float16, about 3 MB; see
+# "Graded from your trained generator" below). It also saves 1,000 samples under `figures/` for you to look at, and scores them the way the
 # grader will: the grader draws the same 1,000 (noise from seed 0) from the weights you submit.
 
 # %% uses_answers=true
@@ -1020,7 +1020,8 @@ if not runtime.is_grading():
 # next, so a run stopped after 5 epochs sometimes looks finished. With 1,000 samples it does not. For scale,
 # from runs of the reference solution: 20 draws of 1,000 samples scored at most 8.04 after 5 epochs, 8.16 to
 # 8.45 after 9, at least 8.61 after 25 to 27 epochs, and 8.86 to 9.18 for the average of epochs 36-40 that a
-# full run saves; 1,000 real test digits score about 9.7 this way, pure noise 1.0. In fast mode, which trains too little to write the file, a missing file is only reported.
+# full run saves; 1,000 real test digits score about 9.7 this way, pure noise 1.0. In fast mode, which trains
+# too little to write the file, a missing file is only reported.
 #
 # The samples must be new images, not MNIST digits the generator learned by heart. Each one is compared with
 # all 70,000 MNIST digits (`dgmlab.novelty.find_copies`; a shift by a pixel or two, a turn of up to 25
