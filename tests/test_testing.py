@@ -97,6 +97,21 @@ def test_patched_tensor_equality_is_detected():
         torch.Tensor.__eq__ = original
 
 
+def test_a_patched_grader_generator_is_detected_and_put_back():
+    """hw4's cells draw from dgmlab.artifacts.MLPGenerator, the grader's copy of the specified generator: a notebook
+    that rewrites its forward pass (say, to return stored images) fails the cell, and the original is put back."""
+    from dgmlab import artifacts
+
+    original = artifacts.MLPGenerator.forward
+    artifacts.MLPGenerator.forward = lambda self, z, labels=None: z
+    try:
+        with pytest.raises(TestsFailed, match="dgmlab.artifacts.MLPGenerator.forward"):
+            run_tests({"test_w": lambda: None}, quiet=True)
+        assert artifacts.MLPGenerator.forward is original
+    finally:
+        artifacts.MLPGenerator.forward = original
+
+
 NETWORK_CELL = """
 class Net:
     def forward(self, z):

@@ -51,6 +51,7 @@ _WATCHED = {
     # what artifact-graded cells score and check with (hw1's samples, hw5's bits/dim, ...): every public function
     "dgmlab.metrics": None,
     "dgmlab.artifacts": None,
+    "dgmlab.artifacts.MLPGenerator": ["__init__", "forward"],  # the grader's own copy of hw4's generators
     "dgmlab.novelty": None,
     "dgmlab.likelihoods": None,
     "dgmlab.integrity": ["tampered", "ipython_tampered", "restore", "snapshot", "_resolve", "_names", "protect"],
@@ -82,7 +83,14 @@ def _resolve(name: str):
         from . import testing
 
         return getattr(testing, name.rsplit(".", 1)[1])
-    return importlib.import_module(name)
+    try:
+        return importlib.import_module(name)
+    except ImportError:  # a class in a module, e.g. dgmlab.artifacts.MLPGenerator
+        module, _, attr = name.rpartition(".")
+        owner = getattr(importlib.import_module(module), attr, None) if module else None
+        if not isinstance(owner, type):
+            raise
+        return owner
 
 
 def _names(owner, wanted):
