@@ -141,3 +141,18 @@ def test_the_average_probe_scores_the_last_epoch_and_each_window_at_each_seed(tm
             assert d["exp_mean_entropy_per_sample"] >= 1.0
     with pytest.raises(SystemExit, match=r"--windows 4: no generator_epochNN.pt for epochs \[0\]"):
         probe_hw1_average.main([str(tmp_path), "--windows", "4", "--json", str(out)])
+
+
+@pytest.mark.parametrize("hw", ["hw1", "hw2"])
+def test_the_memorizer_writes_float16_weights_of_the_graded_network(tmp_path, hw):
+    """benchmarks/make_memorizer.py (the proofs' cheat fixtures), one step: the file is the graded network's state
+    dict in float16, moved away from the genuine weights it started from."""
+    import make_memorizer
+
+    out = tmp_path / "memorizer.pt"
+    assert make_memorizer.main([hw, "--steps", "1", "--source", "sample", "--out", str(out)]) == 0
+    state = torch.load(out, weights_only=True)
+    genuine = torch.load(make_memorizer.FIXTURES / make_memorizer.HOMEWORKS[hw]["genuine"], weights_only=True)
+    assert state.keys() == genuine.keys()
+    assert all(v.dtype == torch.float16 for v in state.values() if v.is_floating_point())
+    assert any(not torch.equal(state[k], genuine[k]) for k in state if state[k].is_floating_point())

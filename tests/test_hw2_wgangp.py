@@ -167,6 +167,10 @@ FILES = {
         lambda ref: _fixture("hw2_genuine_generator_f16.pt"), 2, "passed test_mnist_classifier_score_above_the_bar"),
     "a reference run after a quarter epoch (step 234)": (lambda ref: _fixture("hw2_early_generator_f16.pt"), 0.5,
                                                         "below the bar"),
+    # a cheat who knows the graded noise (seed 0) and tuned the weights to draw MNIST digits for it
+    # (benchmarks/make_memorizer.py hw2: 37 of the 100 drawn images are near-copies)
+    "weights tuned so the graded draw is 100 MNIST digits": (
+        lambda ref: _fixture("hw2_generator_memorizer_f16.pt"), 0, "these samples match dataset images"),
     # what the graded file was before it became weights: 100 images, not a state dict
     "100 samples instead of weights": (lambda ref: _fixture("hw2_genuine_samples_100.pt"), 0, "must be a state dict"),
     # fast mode trains Generator(capacity=16): its weights are not full mode's network
