@@ -225,6 +225,11 @@ def test_save_weights_writes_float16_that_load_weights_reads(tmp_path):
     assert not torch.equal(target[0].weight, _tiny_model()[0].weight)
 
 
+def test_save_weights_makes_the_folder_it_writes_into(tmp_path):
+    path = artifacts.save_weights(_tiny_model(), tmp_path / "artifacts" / "w_fast.pt")
+    assert path.exists() and artifacts.load(path, max_bytes=10_000)["0.weight"].dtype == torch.float16
+
+
 def test_the_copy_allowance_grows_with_the_file():
     """3 near-copies in a file of 100; beyond that 1 in 100 (10 in hw1's 1,000), so a genuine file of 1,000 with a
     stray near-copy or two passes and one padded with real digits fails."""

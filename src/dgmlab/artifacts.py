@@ -288,6 +288,7 @@ def save_weights(model: torch.nn.Module, path) -> Path:
     it, so an interrupted save never leaves half a file.
     """
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)  # e.g. artifacts/ for a fast-mode copy
     state = {k: (v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu())
              for k, v in model.state_dict().items()}
     tmp = path.with_name(path.name + ".tmp")

@@ -463,11 +463,12 @@ if not is_grading():
 # The training cell above saves the weights of the (averaged) conditional generator as
 # `cgan_generator_weights.pt` in the homework folder (full mode only; float16, about 1.2 MB). As for the
 # baseline, the grader builds the conditional generator as specified (embedding `nn.Embedding(10, 10)`,
-# $[z, e_G(y)]$ in that order, then P1's layers), puts your weights in it by shape and draws 100 images itself:
-# noise seeded with 0 and the labels $0,\dots,0,1,\dots,9$ (10 of each digit, as in the grid above). Weights that fit
-# and draw new images earn 1 point; the other 2 come when the **conditional accuracy** of that draw, the share of
-# images that the MNIST classifier assigns to the label they were generated for, is at least **95%**. For scale: real test digits with their true labels
-# score about 99%, images paired with shuffled labels about 10%. Of 20 such draws of the reference
+# $[z, e_G(y)]$ in that order, then P1's layers), puts your weights in it by shape and draws 100 images
+# itself: noise seeded with 0 and the labels $0,\dots,0,1,\dots,9$ (10 of each digit, as in the grid above).
+# Weights that fit and draw new images earn 1 point; the other 2 come when the **conditional accuracy** of that
+# draw, the share of images that the MNIST classifier assigns to the label they were generated for, is at least
+# **95%**. For scale: real test digits with their true labels score about 99%, images paired with shuffled
+# labels about 10%. Of 20 such draws of the reference
 # conditional GAN, 19 or more clear the bar after each of its last five epochs (50 in all),
 # 8 after 10 epochs and none after 5 epochs (`docs/hw4_gans.md`). As for the baseline, more than 3
 # near-copies of MNIST digits among the 100 earn 0 in both tests.
