@@ -65,28 +65,20 @@ _originals: dict = {}
 
 
 def _resolve(name: str):
-    if name == "builtins":
+    """The module or class a watched name names: ``math``, ``dgmlab.metrics``, ``torch.Tensor``, ``dgmlab.testing.Score``."""
+    if name == "builtins":  # held directly, not looked up in sys.modules, which a notebook can rewrite
         return builtins
     if name == "math":
         return math
     if name == "operator":
         return operator
-    if name == "torch.Tensor":
-        import torch
-
-        return torch.Tensor
-    if name == "numpy.ndarray":
-        import numpy
-
-        return numpy.ndarray
-    if name in ("dgmlab.testing.Score", "dgmlab.testing._Signer"):
-        from . import testing
-
-        return getattr(testing, name.rsplit(".", 1)[1])
+    module, _, attr = name.rpartition(".")
+    owner = getattr(sys.modules.get(module), attr, None) if module else None
+    if isinstance(owner, type):  # a class of a module already imported: no import machinery on every check
+        return owner
     try:
         return importlib.import_module(name)
-    except ImportError:  # a class in a module, e.g. dgmlab.artifacts.MLPGenerator
-        module, _, attr = name.rpartition(".")
+    except ImportError:  # a class of a module not imported yet
         owner = getattr(importlib.import_module(module), attr, None) if module else None
         if not isinstance(owner, type):
             raise
