@@ -352,9 +352,11 @@ def _runner_namespace(monkeypatch, folder):
 @pytest.mark.slow
 def test_the_runner_samples_the_generator_average_and_a_resumed_run_keeps_it(tmp_path, monkeypatch, capsys):
     """run_experiment trains the student's train_gan but draws from the moving average of the generator's
-    weights; the average is in the checkpoint, so a run resumed after epoch 1 ends with the same average."""
+    weights; the average is in the checkpoint, so a run resumed after epoch 1 ends with the same average, although
+    the rerun starts its networks from other random weights (a fresh run_seed) before the checkpoint replaces them."""
     import torch
 
+    monkeypatch.setenv("DGMLAB_SEED", "0")
     ns = _runner_namespace(monkeypatch, tmp_path / "straight")
     ns["EPOCHS"] = 2
     returned = ns["run_experiment"]("baseline", ns["load_training_data"]())
@@ -372,6 +374,7 @@ def test_the_runner_samples_the_generator_average_and_a_resumed_run_keeps_it(tmp
     ns["run_experiment"]("baseline", ns["load_training_data"]())      # a run that stopped after epoch 1
     ns["EPOCHS"] = 2
     capsys.readouterr()
+    monkeypatch.setenv("DGMLAB_SEED", "1")
     ns["run_experiment"]("baseline", ns["load_training_data"]())      # run again: resumes after epoch 1
     assert "resuming after epoch 1 of 2" in capsys.readouterr().out
     resumed = torch.load("checkpoints/baseline_fast.pt", weights_only=True)["state"]

@@ -5,7 +5,8 @@ answers of Q3 and the given training loop), as benchmarks/bench_hw1_wgan.py does
 and trains tiny networks for a few epochs of a few steps. One run blocks in the middle of epoch 3
 (after the checkpoint of epoch 2) and the test kills it with SIGKILL; running it again must resume
 after epoch 2, train only the remaining epochs, and end with exactly the weights, optimizer state
-and losses of an uninterrupted run. The run keeps the notebook's average of the generator over the last
+and losses of an uninterrupted run, although (as in the notebook, whose training cell draws a fresh
+``runtime.run_seed()``) the rerun builds its networks from other random weights before the checkpoint replaces them. The run keeps the notebook's average of the generator over the last
 AVERAGE_LAST epochs, whose first term (epoch 2) is in the checkpoint the kill leaves: it must survive too.
 """
 import json
@@ -52,7 +53,7 @@ CHILD = textwrap.dedent('''
         return step(*a, **k)
 
     ns["wgan_train_step"] = counted_step
-    torch.manual_seed(0)                    # as the setup cell does: the same initial networks in every run
+    torch.manual_seed(int(os.environ["INIT_SEED"]))  # run_seed(): a rerun starts from other random weights
     generator, critic = ns["Generator"](width=4), ns["Critic"](width=4)
     average = ns["AveragedModel"](generator, use_buffers=True)
     averaged_after, ends = [], []           # steps done at each update of the average; the generators averaged
@@ -80,12 +81,13 @@ def _env():
     return env
 
 
-def _run(folder, block_at=0):
+def _run(folder, block_at=0, init_seed=0):
     folder.mkdir(exist_ok=True)
     (folder / "child.py").write_text(CHILD)
     return subprocess.Popen([sys.executable, "child.py", str(NOTEBOOK), str(EPOCHS), str(STEPS), str(AVERAGE_LAST)],
                             cwd=folder,
-                            env={**_env(), "BLOCK_AT": str(block_at)}, stdout=subprocess.PIPE,
+                            env={**_env(), "BLOCK_AT": str(block_at), "INIT_SEED": str(init_seed)},
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
 
@@ -115,7 +117,9 @@ def test_sigkilled_training_resumes_and_ends_with_the_same_weights(tmp_path):
     ckpt = torch.load(tmp_path / "resumed" / "checkpoints" / "wgan.pt", weights_only=True)
     assert ckpt["epoch"] == 2, "the killed run should have left the checkpoint of epoch 2"
 
-    out, stats = _finish(_run(tmp_path / "resumed"))
+    # the training cell draws fresh starting weights each time it runs: the rerun's are other random weights,
+    # replaced by the checkpoint's
+    out, stats = _finish(_run(tmp_path / "resumed", init_seed=1))
     assert f"resuming after epoch 2 of {EPOCHS}" in out, out
     assert stats["steps_run"] == (EPOCHS - 2) * STEPS, "the rerun should train only epochs 3 and 4"
     straight_out, straight_stats = _finish(straight)

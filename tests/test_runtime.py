@@ -78,6 +78,28 @@ def test_seed_everything_repeats_all_generators(clean_env):
     assert draw() != first
 
 
+def test_run_seed_is_fresh_for_every_run(clean_env):
+    clean_env.delenv("DGMLAB_SEED", raising=False)
+    seeds = {runtime.run_seed() for _ in range(5)}
+    assert len(seeds) == 5 and all(0 <= s < 2**31 for s in seeds)
+    # seeding the global generators (as the notebooks do before they run) does not make it repeat
+    runtime.seed_everything(0)
+    first = runtime.run_seed()
+    runtime.seed_everything(0)
+    assert runtime.run_seed() != first
+
+
+def test_run_seed_follows_dgmlab_seed(clean_env):
+    clean_env.setenv("DGMLAB_SEED", " 42 ")
+    assert runtime.run_seed() == runtime.run_seed() == 42
+
+
+def test_run_seed_rejects_a_seed_that_is_not_a_number(clean_env):
+    clean_env.setenv("DGMLAB_SEED", "abc")
+    with pytest.raises(ValueError, match="DGMLAB_SEED='abc' is not an integer"):
+        runtime.run_seed()
+
+
 def test_grading_mode_is_sticky_once_started(clean_env):
     import importlib
     import os

@@ -23,6 +23,7 @@ FAST_ENV = "DGMLAB_FAST"
 GRADING_ENV = "NBGRADER_EXECUTION"
 DEVICE_ENV = "DGMLAB_DEVICE"
 AMP_ENV = "DGMLAB_AMP"
+SEED_ENV = "DGMLAB_SEED"
 
 MODES = ("full", "fast", "grading")
 _TRUE = {"1", "true", "yes", "on"}
@@ -181,6 +182,24 @@ def seed_everything(seed: int = 0, deterministic: bool | None = None) -> int:
             torch.backends.cudnn.benchmark = False
             torch.backends.cudnn.deterministic = True
     return seed
+
+
+def run_seed() -> int:
+    """The seed a training run starts its networks from: a fresh random one, or ``DGMLAB_SEED`` when set.
+
+    Each student's networks then start from weights of their own, so two students' trained networks are
+    unrelated unless one was copied (``dgmlab.grading.shared_weights`` reports those). A resumed run needs no
+    seed: its checkpoint holds the weights and every random state. Set ``DGMLAB_SEED`` (tests, benchmarks,
+    reproducing a run) to start from the same weights every time.
+    """
+    text = os.environ.get(SEED_ENV, "").strip()
+    if not text:
+        return random.SystemRandom().randrange(2**31)
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{SEED_ENV}={text!r} is not an integer: set it to a whole number (e.g. 0) "
+                         "or unset it for a random seed") from None
 
 
 def describe() -> str:

@@ -663,6 +663,7 @@ from torch.optim.swa_utils import AveragedModel
 if not runtime.is_grading():
     train_set = dgmlab.data.mnist(train=True, scale="[-1,1]", n=runtime.pick(full=None, fast=1000))
     print(f"training on {len(train_set)} {train_set.source} MNIST images for {EPOCHS} epoch(s)")
+    runtime.seed_everything(runtime.run_seed())  # starting weights of this run's own (DGMLAB_SEED=n repeats a run)
     generator, critic = Generator(), Critic()
     average = AveragedModel(generator, use_buffers=True)  # batch norm's running statistics are averaged too
     history = train_wgan(generator, critic, train_set.images, average=average)

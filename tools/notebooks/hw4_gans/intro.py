@@ -65,7 +65,7 @@ from tqdm import tqdm
 
 import dgmlab.data
 import dgmlab.plots
-from dgmlab.runtime import is_fast, is_grading, pick, seed_everything
+from dgmlab.runtime import is_fast, is_grading, pick, run_seed, seed_everything
 
 if is_fast() and device.type == "cpu":
     torch.set_num_threads(1)  # small MLPs on a shared CPU: extra threads only wait for each other

@@ -387,7 +387,7 @@ def run_experiment(name, data, retrain=False):
     Saves a checkpoint after every epoch; run again, it resumes from it, and a finished experiment is
     loaded instead of retrained unless retrain=True.
     """
-    seed_everything(0)
+    seed_everything(run_seed())  # starting weights of this run's own (DGMLAB_SEED=n repeats a run)
     generator, discriminator, d_steps = make_gan(name, LATENT_DIM)
     generator, discriminator = generator.to(device), discriminator.to(device)
     g_opt = torch.optim.Adam(generator.parameters(), lr=LR, betas=BETAS)

@@ -416,7 +416,7 @@ def score_conditional(generator, n):
 
 def run_cgan(data, retrain=False):
     """Train, plot, score and record the conditional GAN; resumes from its checkpoint like run_experiment."""
-    seed_everything(0)
+    seed_everything(run_seed())  # starting weights of this run's own (DGMLAB_SEED=n repeats a run)
     generator = ConditionalGenerator(LATENT_DIM).to(device)
     discriminator = ConditionalDiscriminator().to(device)
     g_opt = torch.optim.Adam(generator.parameters(), lr=LR, betas=BETAS)

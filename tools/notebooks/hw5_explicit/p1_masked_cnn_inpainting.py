@@ -464,7 +464,7 @@ from dgmlab.checkpoint import Checkpoint
 P1_RETRAIN = False   # True: train again from the start, replacing the checkpoint
 
 if not runtime.is_grading():
-    runtime.seed_everything(0)
+    runtime.seed_everything(runtime.run_seed())  # starting weights of this run's own (DGMLAB_SEED=n repeats a run)
     train_bin = dgmlab.data.mnist(train=True, scale="binary", n=P1["n_train"])
     test_bin = dgmlab.data.mnist(train=False, scale="binary", n=P1["n_test"])
     print(f"binarised MNIST ({train_bin.source}): {len(train_bin)} train, {len(test_bin)} test images")

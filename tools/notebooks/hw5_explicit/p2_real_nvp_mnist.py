@@ -596,7 +596,7 @@ from dgmlab.checkpoint import Checkpoint
 P2_RETRAIN = False   # True: train again from the start, replacing the checkpoint
 
 if not runtime.is_grading():
-    runtime.seed_everything(0)
+    runtime.seed_everything(runtime.run_seed())  # starting weights of this run's own (DGMLAB_SEED=n repeats a run)
     train_gray = dgmlab.data.mnist(train=True, scale="[0,1]", n=P2["n_train"])
     test_gray = dgmlab.data.mnist(train=False, scale="[0,1]", n=P2["n_test"])
     train_flat, test_flat = train_gray.images.flatten(1), test_gray.images.flatten(1)
