@@ -111,6 +111,13 @@ def build_course(root: Path) -> Course:
         nbformat.write(_nb(sid), folder / f"{HW}.ipynb")
         (root / "submitted" / sid / HW).mkdir(parents=True)
     torch.save(torch.rand(100, 1, 28, 28), root / "autograded" / "ada" / HW / "graded_draw_100.pt")
+    # handed-in weights: bob's are ada's trained on (her matrix plus as much again of its own: cosine 0.71)
+    g = torch.Generator().manual_seed(0)
+    ada = torch.randn(64, 32, generator=g)
+    for sid, w in {"ada": ada, "bob": ada + torch.randn(64, 32, generator=g),
+                   "cy": torch.randn(64, 32, generator=g)}.items():
+        torch.save({"net.0.weight": w, "net.0.bias": torch.zeros(64)},
+                   root / "submitted" / sid / HW / "generator_weights.pt")
     (root / "submitted" / "dee" / HW).mkdir(parents=True)
     (root / "submitted" / "dee" / HW / f"{HW}.ipynb").write_text('{"cells": [', encoding="utf-8")
     course = Course(root)
@@ -241,6 +248,10 @@ def test_dashboard_numbers_privacy_and_offline(course, tmp_path):
     kernel = re.search(r'data-phase="kernel_start">.*?data-stat="median">([\d.]+)<.*?data-stat="p95">([\d.]+)<', page)
     assert kernel and (float(kernel.group(1)), float(kernel.group(2))) == (3.0, 4.0)
     assert 'data-phase="test:f_tests"' in page
+    # weights shared between students: ada's and bob's, not cy's
+    shared = re.findall(r'data-file="generator_weights.pt">.*?data-stat="students">([^<]+)<.*?'
+                        r'data-stat="similarity">([^<]+)<', page)
+    assert [(who, round(float(sim), 1)) for who, sim in shared] == [("ada and bob", 0.7)]
 
 
 def test_anonymized_dashboard_has_stable_pseudonyms_and_no_names(course, tmp_path):
@@ -256,6 +267,8 @@ def test_anonymized_dashboard_has_stable_pseudonyms_and_no_names(course, tmp_pat
     assert sorted(re.findall(r"student-[0-9a-f]{4,}", page)) == sorted(
         re.findall(r"student-[0-9a-f]{4,}", p2.read_text(encoding="utf-8")))
     assert _stat(page, "mean") == _stat(D.render(course, A.collect(course)), "mean")
+    shared = re.findall(r'data-stat="students">([^<]+)<', page)
+    assert len(shared) == 1 and re.fullmatch(r"student-[0-9a-f]{4,} and student-[0-9a-f]{4,}", shared[0])
     key = course.root / A.KEY_FILE
     assert key.stat().st_mode & 0o077 == 0
 
@@ -275,6 +288,7 @@ def test_report_cli_writes_everything(course, capsys):
     for name in ["dashboard.html", "canvas.csv", "questions.csv", f"gradescope/{HW}/ada/results.json"]:
         assert (course.root / "reports" / name).exists(), name
     assert "roster: cy: no name" in out.err and "dashboard (INSTRUCTOR ONLY)" in out.out
+    assert f"{HW} generator_weights.pt: ada and bob: weight similarity 0.7" in out.out
 
 
 def test_report_cli_errors_clearly(course, tmp_path, capsys):

@@ -133,8 +133,12 @@ def cmd_report(args) -> int:
         print(f"Gradescope results:    {folder / 'gradescope'}/<hw>/<student>/results.json ({n} submissions)")
     if args.html:
         from .grading import dashboard as D
+        from .grading import shared_weights as SW
 
-        html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize)
+        shared = SW.shared_pairs(course, data.hws)
+        if shared:
+            print("\nweights shared between students (a reason to look; docs/novelty.md):\n" + SW.format_pairs(shared))
+        html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize, shared=shared)
         print(f"dashboard ({'pseudonymized' if args.anonymize else 'INSTRUCTOR ONLY'}): {html_path}")
     return 0
 

@@ -9,12 +9,14 @@ grades and names (unless anonymized), failure messages students also see, the
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import io
 import time
 from pathlib import Path
 
 from . import analysis as A
+from . import shared_weights as SW
 from .course import Course
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -161,7 +163,28 @@ def _stats_html(hw, stats, extra=()) -> str:
     ) + "</p>"
 
 
-def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | None) -> str:
+def shared_weights_html(hw: str, pairs: list) -> str:
+    """The pairs of students whose handed-in weights files are related (identical, or copied and trained on)."""
+    out = ["<h3>Weights shared between students</h3><p class=\"muted\">Same-named weights files whose weight "
+           f"tensors are alike (median best cosine at least {SW.THRESHOLD}; independent runs measure about 0, a "
+           "network copied and trained 40 more epochs 0.3 or more; docs/novelty.md) or identical. A reason to "
+           "look, not a verdict: no grade is changed.</p>"]
+    mine = [p for p in pairs if p.hw == hw]
+    if not mine:
+        return out[0] + "<p>None found.</p>"
+    out.append('<table class="shared"><tr><th>file</th><th>students</th><th>similarity</th><th>identical</th>'
+               "<th>tensors compared</th></tr>")
+    for p in mine:
+        flag = ' class="bad"' if p.identical else ""
+        out.append(f'<tr data-hw="{_e(hw)}" data-file="{_e(p.file)}"><td>{_e(p.file)}</td>'
+                   f'<td data-stat="students">{_e(" and ".join(p.students))}</td>'
+                   f'<td class="num" data-stat="similarity">{_fmt(p.similarity, 3)}</td>'
+                   f'<td{flag}>{"yes" if p.identical else "no"}</td>'
+                   f'<td class="num">{p.tensors}</td></tr>')
+    return "".join(out) + "</table>"
+
+
+def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | None, shared=()) -> str:
     graded = data.graded(hw)
     layout = data.cell_order[hw]
     auto_max = sum(t[2] for t in layout if t[3] == "auto")
@@ -267,6 +290,7 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
                        f"<br>{pts}" + (f'<br><span class="muted">{_e(why)}</span>' if why else "")
                        + "</figcaption></figure>")
         out.append("</div>")
+    out.append(shared_weights_html(hw, shared))
     out.append("</section>")
     return "\n".join(out)
 
@@ -292,8 +316,9 @@ def student_section(data: A.ClassData, sid: str) -> str:
     return "\n".join(out)
 
 
-def render(course: Course, data: A.ClassData, names: dict | None = None) -> str:
-    """The dashboard page for ``data`` (already anonymized when ``names`` maps ids to pseudonyms)."""
+def render(course: Course, data: A.ClassData, names: dict | None = None, shared=()) -> str:
+    """The dashboard page for ``data`` (already anonymized when ``names`` maps ids to pseudonyms) and the
+    :class:`~dgmlab.grading.shared_weights.SharedPair` list ``shared`` (its students named as in ``data``)."""
     banner = ("INSTRUCTOR ONLY: grades of named students. Do not share; for sharing, use --anonymize."
               if names is None else
               "INSTRUCTOR / TA ONLY: pseudonymized grades (student-xxxx). The key that links pseudonyms to "
@@ -312,7 +337,7 @@ def render(course: Course, data: A.ClassData, names: dict | None = None) -> str:
                    "students the Canvas export cannot name</summary><ul>"
                    + "".join(f"<li>{_e(p)}</li>" for p in data.problems) + "</ul></details>")
     for hw in data.hws:
-        out.append(homework_section(course, data, hw, names))
+        out.append(homework_section(course, data, hw, names, shared))
     out.append('<section id="students"><h2>Students</h2>')
     for sid in sorted({s.student for s in data.submissions}):
         out.append(student_section(data, sid))
@@ -320,18 +345,25 @@ def render(course: Course, data: A.ClassData, names: dict | None = None) -> str:
     return "\n".join(out)
 
 
-def write(course: Course, path: Path | str, hws=None, anonymize: bool = False) -> tuple[Path, A.ClassData]:
-    """Collect, optionally pseudonymize, render and write the page; return its path and the data shown."""
+def write(course: Course, path: Path | str, hws=None, anonymize: bool = False,
+          shared: list | None = None) -> tuple[Path, A.ClassData]:
+    """Collect, optionally pseudonymize, render and write the page; return its path and the data shown.
+
+    ``shared``: the homeworks' :func:`~dgmlab.grading.shared_weights.shared_pairs` when already computed.
+    """
     data = A.collect(course, hws)
+    if shared is None:
+        shared = SW.shared_pairs(course, data.hws)
     names = None
     if anonymize:
-        ids = set(data.roster) | {s.student for s in data.submissions}
+        ids = set(data.roster) | {s.student for s in data.submissions} | {x for p in shared for x in p.students}
         names = A.Pseudonyms.for_course(course).mapping(ids)
         data = A.anonymize(data, names)
+        shared = [dataclasses.replace(p, students=tuple(names[x] for x in p.students)) for p in shared]
     path = Path(path)
     path = path if path.is_absolute() else course.root / path
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(course, data, names), encoding="utf-8")
+    path.write_text(render(course, data, names, shared), encoding="utf-8")
     return path, data
 
 

@@ -1,0 +1,118 @@
+"""Weights shared between students: copies (renamed, converted, trained on) are found, independent runs are not."""
+import shutil
+
+import pytest
+import torch
+
+from conftest import ROOT
+from dgmlab import cli
+from dgmlab.artifacts import MLPGenerator
+from dgmlab.grading import shared_weights as SW
+from dgmlab.grading.course import Course
+
+FIXTURES = ROOT / "tests" / "fixtures"
+HW = "hw4_gans"
+FILE = "baseline_generator_weights.pt"
+
+
+def _mlp(seed: int) -> dict:
+    torch.manual_seed(seed)
+    return MLPGenerator(100, (128, 256, 512), 784).state_dict()
+
+
+def _weights(tmp_path, state, name="w.pt"):
+    path = tmp_path / name
+    torch.save(state, path)
+    return SW.read_weights(path)
+
+
+def _sim(tmp_path, a, b):
+    return SW.similarity(_weights(tmp_path, a, "a.pt"), _weights(tmp_path, b, "b.pt"))[0]
+
+
+def test_independent_starting_weights_are_unrelated(tmp_path):
+    assert abs(_sim(tmp_path, _mlp(1), _mlp(2))) < 0.02
+
+
+def test_a_renamed_reordered_float16_copy_is_the_same_network(tmp_path):
+    state = _mlp(1)
+    copy = {f"layer_{i}": t.half() for i, t in reversed(list(enumerate(state.values())))}
+    assert _sim(tmp_path, state, copy) > 0.99
+
+
+def test_a_copy_trained_on_for_45_epochs_stays_related():
+    # the hw4 baseline's average at epochs 5 and 50 of one run: a classmate's epoch-5 network trained to the end
+    early = SW.read_weights(FIXTURES / "hw4_early_baseline_generator_f16.pt")
+    final = SW.read_weights(FIXTURES / "hw4_genuine_baseline_generator_f16.pt")
+    sim, n = SW.similarity(early, final)
+    assert sim > 0.4 and n == 8  # four weight matrices in each file
+
+
+def test_a_trained_network_is_unrelated_to_other_starting_weights(tmp_path):
+    final = SW.read_weights(FIXTURES / "hw4_genuine_baseline_generator_f16.pt")
+    assert abs(SW.similarity(final, _weights(tmp_path, _mlp(7)))[0]) < 0.05
+
+
+def test_biases_and_small_tensors_are_not_compared(tmp_path):
+    # biases look alike in any two runs, and a 10 x 10 matrix is too small to tell: nothing to compare
+    state = {"w": torch.randn(10, 10), "bias": torch.ones(5000)}
+    assert SW.similarity(_weights(tmp_path, state, "a.pt"), _weights(tmp_path, state, "b.pt")) == (None, 0)
+
+
+def test_files_that_are_not_state_dicts_are_skipped(tmp_path):
+    torch.save(torch.randn(100, 784), tmp_path / "samples.pt")
+    torch.save({"nested": {"w": torch.randn(64, 64)}}, tmp_path / "checkpoint.pt")
+    (tmp_path / "broken.pt").write_bytes(b"not a torch file")
+    assert all(SW.read_weights(tmp_path / n) is None for n in ["samples.pt", "checkpoint.pt", "broken.pt"])
+
+
+def _course(tmp_path, files: dict) -> Course:
+    """submitted/<student>/hw4_gans/<file> for each {(student, file): state or bytes}."""
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    for (student, name), content in files.items():
+        folder = tmp_path / "submitted" / student / HW
+        folder.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            (folder / name).write_bytes(content)
+        else:
+            torch.save(content, folder / name)
+    return Course(tmp_path)
+
+
+def test_class_report_names_the_copied_pairs_and_only_those(tmp_path):
+    early = torch.load(FIXTURES / "hw4_early_baseline_generator_f16.pt", weights_only=True)
+    final = (FIXTURES / "hw4_genuine_baseline_generator_f16.pt").read_bytes()
+    course = _course(tmp_path, {
+        ("ann", FILE): final,
+        ("ben", FILE): final,  # ann's very file
+        ("cat", FILE): {f"g.{i}": t for i, t in enumerate(early.values())},  # ann's run at epoch 5, renamed
+        ("dan", FILE): _mlp(3),  # an independent network
+        ("eve", FILE): _mlp(4),
+        ("dan", "samples.pt"): torch.randn(100, 784),  # not weights
+        ("eve", "other_weights.pt"): _mlp(3),  # dan's network, but in a file of another name: not compared
+    })
+    pairs = SW.shared_pairs(course, [HW])
+    assert [(p.students, p.identical) for p in pairs] == [
+        (("ann", "ben"), True), (("ann", "cat"), False), (("ben", "cat"), False)]
+    assert pairs[0].similarity == pytest.approx(1.0, abs=1e-3) and 0.4 < pairs[1].similarity < 0.99
+    assert all(p.file == FILE and p.hw == HW for p in pairs)
+    text = SW.format_pairs(pairs)
+    assert "ann and ben: identical files" in text and "ann and cat: weight similarity 0.5" in text
+
+
+def test_identical_files_are_reported_even_without_weight_tensors(tmp_path):
+    tiny = {"w": torch.randn(3, 3)}
+    course = _course(tmp_path, {("ann", FILE): tiny, ("ben", FILE): tiny, ("cat", FILE): {"w": torch.randn(3, 3)}})
+    pairs = SW.shared_pairs(course, [HW])
+    assert [(p.students, p.identical, p.similarity) for p in pairs] == [(("ann", "ben"), True, None)]
+
+
+def test_threshold_is_the_calibrated_one():
+    """Independent runs measured at most 0.045 and copies at least 0.29 (benchmarks/results/
+    shared_weights_calibration.json): the threshold sits between, with room on both sides."""
+    import json
+
+    record = json.loads((ROOT / "benchmarks" / "results" / "shared_weights_calibration.json").read_text())
+    for label, r in record.items():
+        assert r["independent_max"] < SW.THRESHOLD / 2, label
+        assert r["copied_min"] > 2 * SW.THRESHOLD, label
