@@ -1,3 +1,4 @@
+import os
 import shutil
 import subprocess
 import sys
@@ -7,6 +8,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "datasets"
+# Training cells start from runtime.run_seed(): random for students, fixed here (inherited by every kernel and
+# child process the tests start), so a test run trains the same networks every time. Tests of run_seed itself
+# unset it; the resume tests choose their own seeds.
+os.environ.setdefault("DGMLAB_SEED", "0")
 
 
 @pytest.fixture(autouse=True)
