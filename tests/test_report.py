@@ -118,6 +118,9 @@ def build_course(root: Path) -> Course:
                    "cy": torch.randn(64, 32, generator=g)}.items():
         torch.save({"net.0.weight": w, "net.0.bias": torch.zeros(64)},
                    root / "submitted" / sid / HW / "generator_weights.pt")
+    # and a file bob copied from ada with her id in its name: the anonymized page must not show it
+    for sid in ("ada", "bob"):
+        (root / "submitted" / sid / HW / "ada_samples.pt").write_bytes(b"the same bytes")
     (root / "submitted" / "dee" / HW).mkdir(parents=True)
     (root / "submitted" / "dee" / HW / f"{HW}.ipynb").write_text('{"cells": [', encoding="utf-8")
     course = Course(root)
@@ -267,8 +270,10 @@ def test_anonymized_dashboard_has_stable_pseudonyms_and_no_names(course, tmp_pat
     assert sorted(re.findall(r"student-[0-9a-f]{4,}", page)) == sorted(
         re.findall(r"student-[0-9a-f]{4,}", p2.read_text(encoding="utf-8")))
     assert _stat(page, "mean") == _stat(D.render(course, A.collect(course)), "mean")
-    shared = re.findall(r'data-stat="students">([^<]+)<', page)
-    assert len(shared) == 1 and re.fullmatch(r"student-[0-9a-f]{4,} and student-[0-9a-f]{4,}", shared[0])
+    names = A.Pseudonyms.for_course(course).mapping(course.students())
+    shared = re.findall(r'data-file="([^"]+)">.*?data-stat="students">([^<]+)<', page)
+    assert shared == [(f"{names['ada']}_samples.pt", f"{names['ada']} and {names['bob']}"),
+                      ("generator_weights.pt", f"{names['ada']} and {names['bob']}")]
     key = course.root / A.KEY_FILE
     assert key.stat().st_mode & 0o077 == 0
 
@@ -289,6 +294,7 @@ def test_report_cli_writes_everything(course, capsys):
         assert (course.root / "reports" / name).exists(), name
     assert "roster: cy: no name" in out.err and "dashboard (INSTRUCTOR ONLY)" in out.out
     assert f"{HW} generator_weights.pt: ada and bob: weight similarity 0.7" in out.out
+    assert f"{HW} ada_samples.pt: ada and bob: identical files" in out.out
 
 
 def test_report_cli_errors_clearly(course, tmp_path, capsys):

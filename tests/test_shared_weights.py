@@ -48,6 +48,14 @@ def test_a_copy_trained_on_for_45_epochs_stays_related():
     assert sim > 0.4 and n == 8  # four weight matrices in each file
 
 
+def test_two_independently_trained_networks_are_unrelated():
+    # the hw4 baseline after 50 epochs from seed 0 and from seed 2: two honest students
+    a = SW.read_weights(FIXTURES / "hw4_genuine_baseline_generator_f16.pt")
+    b = SW.read_weights(FIXTURES / "hw4_seed2_baseline_generator_f16.pt")
+    sim, n = SW.similarity(a, b)
+    assert sim < SW.THRESHOLD / 2 and n == 8
+
+
 def test_a_trained_network_is_unrelated_to_other_starting_weights(tmp_path):
     final = SW.read_weights(FIXTURES / "hw4_genuine_baseline_generator_f16.pt")
     assert abs(SW.similarity(final, _weights(tmp_path, _mlp(7)))[0]) < 0.05
@@ -59,11 +67,24 @@ def test_biases_and_small_tensors_are_not_compared(tmp_path):
     assert SW.similarity(_weights(tmp_path, state, "a.pt"), _weights(tmp_path, state, "b.pt")) == (None, 0)
 
 
-def test_files_that_are_not_state_dicts_are_skipped(tmp_path):
+def test_files_that_are_not_state_dicts_give_no_tensors_but_a_digest(tmp_path):
     torch.save(torch.randn(100, 784), tmp_path / "samples.pt")
     torch.save({"nested": {"w": torch.randn(64, 64)}}, tmp_path / "checkpoint.pt")
     (tmp_path / "broken.pt").write_bytes(b"not a torch file")
-    assert all(SW.read_weights(tmp_path / n) is None for n in ["samples.pt", "checkpoint.pt", "broken.pt"])
+    torch.save({"w": torch.randn(64, 64).to_sparse()}, tmp_path / "sparse.pt")
+    for name in ["samples.pt", "checkpoint.pt", "broken.pt", "sparse.pt"]:
+        w = SW.read_weights(tmp_path / name)
+        assert w.tensors == [] and len(w.digest) == 64, name
+    assert SW.read_weights(tmp_path / "missing.pt") is None
+
+
+def test_masks_are_not_compared(tmp_path):
+    # two independent PixelCNN-style layers that keep a full-shape 0/1 mask buffer: only the weights count
+    mask = (torch.rand(64, 64, 7, 7) > 0.5).float()
+    a = {"conv.weight": torch.randn(64, 64, 7, 7), "conv.mask": mask}
+    b = {"conv.weight": torch.randn(64, 64, 7, 7), "conv.mask": mask.clone()}
+    sim, n = SW.similarity(_weights(tmp_path, a, "a.pt"), _weights(tmp_path, b, "b.pt"))
+    assert n == 2 and abs(sim) < 0.05
 
 
 def _course(tmp_path, files: dict) -> Course:
@@ -91,12 +112,14 @@ def test_class_report_names_the_copied_pairs_and_only_those(tmp_path):
         ("dan", "samples.pt"): torch.randn(100, 784),  # not weights
         ("eve", "other_weights.pt"): _mlp(3),  # dan's network, but in a file of another name: not compared
     })
-    pairs = SW.shared_pairs(course, [HW])
+    files = SW.compare(course, [HW])
+    assert [(f.file, f.students, f.common_start) for f in files] == [(FILE, 5, False)]
+    pairs = files[0].pairs
     assert [(p.students, p.identical) for p in pairs] == [
         (("ann", "ben"), True), (("ann", "cat"), False), (("ben", "cat"), False)]
     assert pairs[0].similarity == pytest.approx(1.0, abs=1e-3) and 0.4 < pairs[1].similarity < 0.99
-    assert all(p.file == FILE and p.hw == HW for p in pairs)
-    text = SW.format_pairs(pairs)
+    assert all(p.file == FILE and p.hw == HW for p in pairs) and SW.shared_pairs(course, [HW]) == pairs
+    text = SW.format_report(files)
     assert "ann and ben: identical files" in text and "ann and cat: weight similarity 0.5" in text
 
 
@@ -105,6 +128,34 @@ def test_identical_files_are_reported_even_without_weight_tensors(tmp_path):
     course = _course(tmp_path, {("ann", FILE): tiny, ("ben", FILE): tiny, ("cat", FILE): {"w": torch.randn(3, 3)}})
     pairs = SW.shared_pairs(course, [HW])
     assert [(p.students, p.identical, p.similarity) for p in pairs] == [(("ann", "ben"), True, None)]
+
+
+def test_identical_files_of_samples_are_reported(tmp_path):
+    samples = torch.randn(100, 784)
+    course = _course(tmp_path, {("ann", "samples.pt"): samples, ("ben", "samples.pt"): samples,
+                                ("cat", "samples.pt"): torch.randn(100, 784)})
+    assert [(p.students, p.identical) for p in SW.shared_pairs(course, [HW])] == [(("ann", "ben"), True)]
+
+
+def test_a_class_that_shares_its_starting_weights_is_one_notice_not_every_pair(tmp_path):
+    # five students who all ran an old notebook (seed 0 before building the networks), each trained on a little
+    base = _mlp(0)
+    course = _course(tmp_path, {(f"s{i}", FILE): {k: v + 0.5 * v.std() * torch.randn_like(v) for k, v in base.items()}
+                                for i in range(5)})
+    (files,) = SW.compare(course, [HW])
+    assert len(files.pairs) == 10 and files.common_start
+    text = SW.format_report([files])
+    assert text.count("\n") == 0 and "10 of 10 pairs alike" in text and "started from common weights" in text
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_with_a_replacement(tmp_path):
+    import os
+
+    name = os.fsdecode(b"w\xff.pt")
+    state = _mlp(1)
+    course = _course(tmp_path, {("ann", name): state, ("ben", name): state})
+    (pair,) = SW.shared_pairs(course, [HW])
+    assert pair.file == "w\ufffd.pt" and pair.file.encode("utf-8")
 
 
 def test_threshold_is_the_calibrated_one():

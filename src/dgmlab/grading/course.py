@@ -93,6 +93,11 @@ class Course:
                               f"(a homework is a folder source/<hw>/ holding <hw>.ipynb)")
         return hws
 
+    def students(self) -> list[str]:
+        """Every student with a folder ``submitted/<student>/``."""
+        base = self.root / "submitted"
+        return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+
     def submitted(self, hw: str) -> list[str]:
         """Students with a folder ``submitted/<student>/<hw>/``."""
         base = self.root / "submitted"

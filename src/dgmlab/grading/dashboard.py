@@ -163,25 +163,55 @@ def _stats_html(hw, stats, extra=()) -> str:
     ) + "</p>"
 
 
-def shared_weights_html(hw: str, pairs: list) -> str:
-    """The pairs of students whose handed-in weights files are related (identical, or copied and trained on)."""
-    out = ["<h3>Weights shared between students</h3><p class=\"muted\">Same-named weights files whose weight "
-           f"tensors are alike (median best cosine at least {SW.THRESHOLD}; independent runs measure about 0, a "
-           "network copied and trained 40 more epochs 0.3 or more; docs/novelty.md) or identical. A reason to "
-           "look, not a verdict: no grade is changed.</p>"]
-    mine = [p for p in pairs if p.hw == hw]
+SHARED_ROWS = 100  # pairs listed per file at most (the rest counted)
+
+
+def shared_weights_html(hw: str, files: list) -> str:
+    """The students whose handed-in files of one name are related (identical, or weights copied and trained on),
+    from :func:`dgmlab.grading.shared_weights.compare`."""
+    out = ["<h3>Weights shared between students</h3><p class=\"muted\">Same-named files handed in by two "
+           f"students that are identical, or whose weight tensors are alike (median best cosine at least "
+           f"{SW.THRESHOLD}: independent runs measure at most 0.05, a network copied after one epoch and trained "
+           "39 more 0.29; docs/novelty.md). A reason to look, not a verdict: no grade is changed.</p>"]
+    mine = [f for f in files if f.hw == hw and f.pairs]
     if not mine:
         return out[0] + "<p>None found.</p>"
-    out.append('<table class="shared"><tr><th>file</th><th>students</th><th>similarity</th><th>identical</th>'
-               "<th>tensors compared</th></tr>")
-    for p in mine:
-        flag = ' class="bad"' if p.identical else ""
-        out.append(f'<tr data-hw="{_e(hw)}" data-file="{_e(p.file)}"><td>{_e(p.file)}</td>'
-                   f'<td data-stat="students">{_e(" and ".join(p.students))}</td>'
-                   f'<td class="num" data-stat="similarity">{_fmt(p.similarity, 3)}</td>'
-                   f'<td{flag}>{"yes" if p.identical else "no"}</td>'
-                   f'<td class="num">{p.tensors}</td></tr>')
-    return "".join(out) + "</table>"
+    for f in mine:
+        every = f.students * (f.students - 1) // 2
+        if f.common_start:
+            out.append(f'<p class="bad" data-hw="{_e(hw)}" data-file="{_e(f.file)}" data-stat="common_start">'
+                       f"{_e(f.file)}: {len(f.pairs)} of {every} pairs alike. These students started from common "
+                       "weights (a notebook from before <code>run_seed</code>, or <code>DGMLAB_SEED</code> set for "
+                       "everyone), so the pairs say nothing about copying; they are not listed.</p>")
+            continue
+        out.append(f'<table class="shared"><tr><th>file</th><th>students</th><th>similarity</th><th>identical</th>'
+                   "<th>tensors compared</th></tr>")
+        for p in f.pairs[:SHARED_ROWS]:
+            flag = ' class="bad"' if p.identical else ""
+            out.append(f'<tr data-hw="{_e(hw)}" data-file="{_e(p.file)}"><td>{_e(p.file)}</td>'
+                       f'<td data-stat="students">{_e(" and ".join(p.students))}</td>'
+                       f'<td class="num" data-stat="similarity">{_fmt(p.similarity, 3)}</td>'
+                       f'<td{flag}>{"yes" if p.identical else "no"}</td><td class="num">{p.tensors}</td></tr>')
+        out.append("</table>")
+        if len(f.pairs) > SHARED_ROWS:
+            out.append(f'<p class="muted">and {len(f.pairs) - SHARED_ROWS} more pairs '
+                       "(<code>dgmlab report --html</code> prints them all).</p>")
+    return "".join(out)
+
+
+def _anonymize_shared(files: list, names: dict) -> list:
+    """``files`` with every student id replaced by its pseudonym, in the pairs and in the file names (a copied
+    file may carry its author's id in its name)."""
+    ids = sorted(names, key=len, reverse=True)
+
+    def scrub(text):
+        for sid in ids:
+            text = text.replace(sid, names[sid])
+        return text
+
+    return [dataclasses.replace(f, file=scrub(f.file), pairs=[
+        dataclasses.replace(p, file=scrub(p.file), students=tuple(names[x] for x in p.students)) for p in f.pairs])
+        for f in files]
 
 
 def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | None, shared=()) -> str:
@@ -318,7 +348,7 @@ def student_section(data: A.ClassData, sid: str) -> str:
 
 def render(course: Course, data: A.ClassData, names: dict | None = None, shared=()) -> str:
     """The dashboard page for ``data`` (already anonymized when ``names`` maps ids to pseudonyms) and the
-    :class:`~dgmlab.grading.shared_weights.SharedPair` list ``shared`` (its students named as in ``data``)."""
+    :func:`~dgmlab.grading.shared_weights.compare` results ``shared`` (students named as in ``data``)."""
     banner = ("INSTRUCTOR ONLY: grades of named students. Do not share; for sharing, use --anonymize."
               if names is None else
               "INSTRUCTOR / TA ONLY: pseudonymized grades (student-xxxx). The key that links pseudonyms to "
@@ -349,17 +379,18 @@ def write(course: Course, path: Path | str, hws=None, anonymize: bool = False,
           shared: list | None = None) -> tuple[Path, A.ClassData]:
     """Collect, optionally pseudonymize, render and write the page; return its path and the data shown.
 
-    ``shared``: the homeworks' :func:`~dgmlab.grading.shared_weights.shared_pairs` when already computed.
+    ``shared``: the homeworks' :func:`~dgmlab.grading.shared_weights.compare` when already computed.
     """
     data = A.collect(course, hws)
     if shared is None:
-        shared = SW.shared_pairs(course, data.hws)
+        shared = SW.compare(course, data.hws)
     names = None
     if anonymize:
-        ids = set(data.roster) | {s.student for s in data.submissions} | {x for p in shared for x in p.students}
+        ids = (set(data.roster) | {s.student for s in data.submissions} | set(course.students())
+               | {x for f in shared for p in f.pairs for x in p.students})
         names = A.Pseudonyms.for_course(course).mapping(ids)
         data = A.anonymize(data, names)
-        shared = [dataclasses.replace(p, students=tuple(names[x] for x in p.students)) for p in shared]
+        shared = _anonymize_shared(shared, names)
     path = Path(path)
     path = path if path.is_absolute() else course.root / path
     path.parent.mkdir(parents=True, exist_ok=True)
