@@ -223,3 +223,23 @@ def test_artifact_cell_refuses_an_oversized_file_unread(builder, graded):
         path.unlink()
     assert got == "earn 0 of 7", got
     assert f"{builder.MAX_FILE_BYTES + 1:,} bytes" in _printed(s, CELL), _printed(s, CELL)
+
+
+def test_weights_tuned_to_seed_0_do_not_reach_the_autograders_draw(builder, reference_ns):
+    """What the autograder's own seed buys: the memorizer (tuned so that seed 0 draws MNIST training digits)
+    draws new images with the seed made from the course key (here 32 zero bytes) and its file."""
+    import hashlib
+
+    from dgmlab import artifacts, novelty
+    from dgmlab.grading import draw_seeds as DS
+
+    path = builder.MEMORIZER_WEIGHTS
+    keyed = DS.seed(bytes(32), "hw1_wgan", "generator_weights.pt", hashlib.sha256(path.read_bytes()).hexdigest())
+    generator = artifacts.load_weights(reference_ns["Generator"](), torch.load(path, weights_only=True))
+    copies = {}
+    for seed in (0, keyed):
+        z = torch.randn(1000, reference_ns["Z_DIM"], generator=torch.Generator().manual_seed(seed))
+        with torch.no_grad():
+            copies[seed] = novelty.find_copies(generator(z).float(), scale="[-1,1]").n_copies
+    assert copies[0] > 100 and copies[keyed] <= 10, copies
+

@@ -286,8 +286,10 @@ def test_artifact_cells_split_so_a_copied_file_earns_nothing():
             assert helper in body, f"{cell}: {test} does not run the checks a copied file fails"
         graded = cells[cell].split(f"def {helper[:-2]}():")[1].split("\ndef ")[0]
         assert "artifacts.load(GRADED" in graded and "artifacts.require_new(" in graded, cell
-        # drawn by the grader's own copy of the specified generator, from noise it seeds itself
-        assert "artifacts.mlp_generator(state" in graded and "manual_seed(0)" in graded, cell
+        # drawn by the grader's own copy of the specified generator, from noise it seeds itself: 0 while the
+        # student works, the autograder's own seed for the file when graded
+        assert "artifacts.mlp_generator(state" in graded and "artifacts.draw_seed(GRADED)" in graded, cell
+        assert "manual_seed(seed)" in graded, cell
 
 
 @pytest.mark.slow
@@ -415,3 +417,30 @@ def test_calibration_draws_from_the_average_the_notebook_saves(tmp_path, monkeyp
     for key, value in average.state_dict().items():  # the graded generator (the average), in float16
         assert genuine[key].dtype == torch.float16 and torch.equal(genuine[key], value.half()), key
     assert not torch.equal(genuine["net.0.weight"], trained.state_dict()["net.0.weight"].half())
+
+
+def _keyed_seed(state, hw="hw4_gans", name="baseline_generator_weights.pt"):
+    """The seed `dgmlab autograde` draws ``state``'s file with, under a course key (here 32 zero bytes)."""
+    import hashlib
+    import io
+
+    from dgmlab.grading import draw_seeds as DS
+
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    return DS.seed(bytes(32), hw, name, hashlib.sha256(buf.getvalue()).hexdigest())
+
+
+def test_a_last_layer_solved_for_seed_0_does_not_reach_the_autograders_draw():
+    """What the autograder's own seed buys: weights whose seed-0 draw is 100 chosen images (here real digits)
+    draw none of them with the seed made from the course key and the file."""
+    from dgmlab import novelty
+
+    state = _crafted_to_draw_real_digits()
+    generator = artifacts.mlp_generator(state, in_dim=100, widths=(128, 256, 512))
+    draws = {}
+    for seed in (0, _keyed_seed(state)):
+        with torch.no_grad():
+            draws[seed] = generator(torch.randn(100, 100, generator=torch.Generator().manual_seed(seed)))
+    copies = {seed: novelty.find_copies(x, scale="[-1,1]").n_copies for seed, x in draws.items()}
+    assert copies[0] >= 90 and copies[_keyed_seed(state)] <= 3, copies

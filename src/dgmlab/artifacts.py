@@ -35,6 +35,7 @@ with that message, like any wrong answer.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import OrderedDict
 from pathlib import Path
 
@@ -278,6 +279,28 @@ def mlp_generator(state, *, in_dim: int, widths, out_dim: int = 784, embedding: 
         placed[by_shape[tuple(got.shape)]] = got.detach().float()
     model.load_state_dict(placed)
     return model.eval()
+
+
+def draw_seed(path) -> int:
+    """The noise seed of the graded draw from the weights file at ``path``.
+
+    0 while you work, in ``dgmlab check`` and under plain ``nbgrader`` (a preview anyone can repeat). Under
+    ``dgmlab autograde``: the seed the autograder derived from the course's secret key and this very file's bytes
+    (:mod:`dgmlab.grading.draw_seeds`), unknown to the student before grading and different for every file, so
+    weights cannot be tuned to show chosen images for the graded noise, nor a lucky draw be picked among many.
+    Refuses a file that is not the one handed in (it changed while the notebook was being graded).
+    """
+    from . import runtime
+
+    text = runtime._draw_seeds_at_import()
+    entry = json.loads(text).get(Path(path).name) if text else None
+    if entry is None:
+        return 0
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    if digest != entry["sha256"]:
+        raise AssertionError(f"{Path(path).name} is not the file handed in: it changed while the notebook was being "
+                             "graded (nothing in the notebook may write it when graded)")
+    return int(entry["seed"])
 
 
 def save_weights(model: torch.nn.Module, path) -> Path:

@@ -51,6 +51,7 @@ _WATCHED = {
     # what artifact-graded cells score and check with (hw1's samples, hw5's bits/dim, ...): every public function
     "dgmlab.metrics": None,
     "dgmlab.artifacts": None,
+    "dgmlab.runtime": ["_draw_seeds_at_import", "is_grading", "mode"],  # the graded draws' seeds, grading mode
     "dgmlab.artifacts.MLPGenerator": ["__init__", "forward"],  # the grader's own copy of hw4's generators
     "dgmlab.novelty": None,
     "dgmlab.likelihoods": None,

@@ -19,9 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
-import secrets
 import statistics
 import time
 from collections import Counter
@@ -396,13 +394,7 @@ class Pseudonyms:
 
     @classmethod
     def for_course(cls, course: Course) -> "Pseudonyms":
-        path = course.root / KEY_FILE
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32))
-        return cls(bytes.fromhex(path.read_text().strip()))
+        return cls(course.secret("pseudonym"))  # KEY_FILE
 
     def digest(self, sid: str) -> str:
         return hmac.new(self.key, sid.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -317,6 +317,21 @@ def _run_converter(converter, args: list) -> C.StepResult:
     return C.StepResult(args, 0 if result["success"] else 1, output, time.monotonic() - t0)
 
 
+@contextlib.contextmanager
+def temporary_environment(env: dict):
+    """``os.environ`` with ``env`` set (the kernel started meanwhile inherits it), as it was afterwards."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def _in_dask_worker() -> bool:
     try:
         from distributed import get_worker
@@ -328,14 +343,15 @@ def _in_dask_worker() -> bool:
 
 
 def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_timeout=None, box=None,
-                  timings_file: Path | None = None) -> C.StepResult:
+                  timings_file: Path | None = None, env: dict | None = None) -> C.StepResult:
     """nbgrader's autograde of ``student``'s ``hw`` in the scratch course ``root``, in this process.
 
     nbgrader, traitlets and nbconvert stay imported between gradings; only the kernel is a new
     process (through ``box``, the sandbox, when given). After ``timeout`` seconds a watchdog kills
     the kernels this grading started with their whole process trees and lets it start no other; the
     result is then ``timed_out``. Should nbgrader's own code still not return :data:`STOP_GRACE`
-    seconds later, a grading worker exits (Dask reports the submission as killing its worker).
+    seconds later, a grading worker exits (Dask reports the submission as killing its worker). ``env``: variables
+    an unsandboxed kernel gets for this grading only (the graded draws' seeds; ``box`` was given them itself).
     """
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
@@ -367,7 +383,7 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
 
     guard = threading.Thread(target=watchdog, name=f"dgmlab-watchdog-{student}", daemon=True)
     args = ["autograde", hw, "--student", student, "--force"]
-    with _NBGRADER_LOCK:
+    with _NBGRADER_LOCK, temporary_environment(env or {}):
         try:
             guard.start()
             converter = Autograde(coursedir=CourseDirectory(config=config), config=config, log=log)
@@ -398,6 +414,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
     ``submitted_at`` (coordinator's clock), ``extension`` (seconds, or None).
     """
     from .. import __version__
+    from . import draw_seeds as DS
     from . import sandbox as S
 
     t_start = time.time()
@@ -439,12 +456,13 @@ def grade_submission(bundle: dict, job: dict) -> dict:
         t_prepared = time.time()
         with contextlib.ExitStack() as stack:
             box = None
+            env = DS.environment(job.get("draw_seeds") or {})
             if bundle["sandbox"]:
                 box = stack.enter_context(S.Sandbox(root, root / "autograded" / student / hw, limits,
-                                                    hide=[*bundle["hide"], str(hide)]))
+                                                    hide=[*bundle["hide"], str(hide)], env=env))
             t_prepared = time.time()
             res = run_autograde(root, hw, student, timeout=bundle["timeout"], cell_timeout=bundle["cell_timeout"],
-                                box=box, timings_file=timing_file)
+                                box=box, timings_file=timing_file, env=env)
         t_exit = time.time()
         timings["prepare"] = t_prepared - t_start
         lines = []
@@ -646,9 +664,12 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
     from . import sandbox as S
     from .analysis import load_records, save_records
 
+    from . import draw_seeds as DS
+
     limits = limits or S.Limits()
     config = _config(course)
     hw_digest = homework_digest(course, hw)
+    draw_key = DS.course_key(course)  # stays here: workers get each file's seed, never the key
     records = {} if force else load_records(course, hw)
     base = course.root / "submitted"
     results, pending = [], []
@@ -684,7 +705,8 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
             if problem:
                 finish(C.SubmissionResult(hw, student, "invalid", problem, key=key))
                 continue
-            pending.append({"student": student, "files": files, "key": key})
+            pending.append({"student": student, "files": files, "key": key,
+                            "draw_seeds": DS.seeds_for(draw_key, hw, files)})
         if not pending:
             return results
         extensions = writer.extensions({j["student"] for j in pending})

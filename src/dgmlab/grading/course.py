@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -92,6 +93,25 @@ class Course:
             raise CourseError(f"unknown homework {', '.join(unknown)}: the course has {', '.join(known) or 'none'} "
                               f"(a homework is a folder source/<hw>/ holding <hw>.ipynb)")
         return hws
+
+    def secret(self, name: str) -> bytes:
+        """The course's secret ``name``: 32 random bytes in ``.dgmlab/<name>.key`` (hex), made on first use and
+        readable by its owner only. It stays the same for the life of the course; never hand it out."""
+        path = self.root / ".dgmlab" / f"{name}.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # made meanwhile by another grading command: use that one
+                pass
+            else:
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_hex(32))
+        try:
+            return bytes.fromhex(path.read_text().strip())
+        except ValueError:
+            raise CourseError(f"{path} does not hold a hex key: restore it from a backup (deleting it changes "
+                              "every pseudonym and every graded draw of the course)") from None
 
     def students(self) -> list[str]:
         """Every student with a folder ``submitted/<student>/``."""

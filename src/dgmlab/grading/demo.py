@@ -4,16 +4,25 @@ Copies ``examples/<student>/<hw>/`` into ``submitted/`` (a differing earlier
 copy is moved to ``.dgmlab/backups/<time>/`` first, never overwritten),
 autogrades each homework for the example students, writes feedback HTML and
 ``grades.csv``, and prints a student x homework table.
+
+The graded draws of hw1, hw2 and hw4 use seeds made from a key (:mod:`dgmlab.grading.draw_seeds`). A course's
+key is random and secret; the demo grades with :data:`DEMO_DRAW_KEY`, a public one, so that its table is the same
+on every machine (unless ``DGMLAB_DRAW_KEY`` is set).
 """
 from __future__ import annotations
 
 import filecmp
+import hashlib
+import os
 import shutil
 import time
 from pathlib import Path
 
 from . import course as C
+from . import draw_seeds as DS
 from . import report as R
+
+DEMO_DRAW_KEY = hashlib.sha256(b"dgmlab demo: a public key; a course's own key is random and secret").hexdigest()
 
 
 def stage_examples(course: C.Course, hws) -> dict:
@@ -68,9 +77,10 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
     staged = stage_examples(course, hws)
     print("3/4 autograding (nbgrader autograde + generate_feedback) ...", flush=True)
     problems = []
-    from .cluster import client_for
+    from .cluster import client_for, temporary_environment
 
-    with client_for(workers=jobs) as client:  # one local Dask cluster grades every homework
+    demo_key = {} if os.environ.get(DS.KEY_ENV) else {DS.KEY_ENV: DEMO_DRAW_KEY}  # a course's own key is random
+    with client_for(workers=jobs) as client, temporary_environment(demo_key):  # one local Dask cluster grades all
         for hw in hws:
             if not staged[hw]:
                 print(f"  {hw}: no example submissions")

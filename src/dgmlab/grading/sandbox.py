@@ -90,7 +90,8 @@ def hidden_roots(course_root: Path, hide=()) -> list[Path]:
     return [p for i, p in enumerate(roots) if not any(_inside(p, q) for q in roots[:i])]
 
 
-def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Limits, hide=()) -> list[str]:
+def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Limits, hide=(),
+                env: dict | None = None) -> list[str]:
     """The kernel command: ipykernel under prlimit inside bwrap (see module docstring).
 
     ``hide``: more folders the kernel must see empty (a grading worker hides the instructor's course
@@ -121,6 +122,8 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
     for name in PASSED_ENV:
         if name in os.environ:
             args += ["--setenv", name, os.environ[name]]
+    for name, value in (env or {}).items():  # this grading's own (the graded draws' seeds)
+        args += ["--setenv", name, value]
     if not _inside(dgmlab_root, Path(sys.prefix)):
         # the kernel must import the dgmlab that grades (a checkout on PYTHONPATH, not another install)
         args += ["--setenv", "PYTHONPATH", str(dgmlab_root)]
@@ -144,11 +147,13 @@ class Sandbox:
     runtime folder (the kernel has no network to use TCP on).
     """
 
-    def __init__(self, course_root: Path, workdir: Path, limits: Limits | None = None, hide=()):
+    def __init__(self, course_root: Path, workdir: Path, limits: Limits | None = None, hide=(),
+                 env: dict | None = None):
         self.course_root = Path(course_root)
         self.workdir = Path(workdir)
         self.limits = limits or Limits()
         self.hide = list(hide)
+        self.env = dict(env or {})  # variables for this kernel only, on top of PASSED_ENV
 
     def __enter__(self):
         # Every sandbox's runtime folder lives under one base folder, which each kernel sees empty but for
@@ -158,7 +163,8 @@ class Sandbox:
         self._tmp = Path(tempfile.mkdtemp(prefix="sandbox-", dir=base))
         self.runtime = self._tmp / "runtime"
         self.runtime.mkdir()
-        self.argv = kernel_argv(self.course_root, self.workdir, self.runtime, self.limits, [*self.hide, base])
+        self.argv = kernel_argv(self.course_root, self.workdir, self.runtime, self.limits, [*self.hide, base],
+                                env=self.env)
         return self
 
     def configure(self, config) -> None:

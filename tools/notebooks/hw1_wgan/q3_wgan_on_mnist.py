@@ -772,8 +772,9 @@ run_tests(points=4, hidden=3)
 # %% [markdown]
 # After full training the cell below saves what is graded: your generator's weights (the average of the
 # last 5 epochs), `generator_weights.pt` in the homework folder (the state dict in float16, about 3 MB; see
-# "Graded from your trained generator" below). It also saves 1,000 samples under `figures/` for you to look at, and scores them the way the
-# grader will: the grader draws the same 1,000 (noise from seed 0) from the weights you submit.
+# "Graded from your trained generator" below). It also saves 1,000 samples under `figures/` for you to look at,
+# and scores them the way the grader will (noise from seed 0 here; the autograder draws its 1,000 with a seed
+# of its own, see below).
 
 # %% uses_answers=true
 from dgmlab import artifacts, metrics
@@ -790,7 +791,8 @@ if not runtime.is_grading():
         dgmlab.workspace.saved(artifacts.save_weights(generator, GRADED_WEIGHTS), graded=True)
         score, _ = metrics.mnist_score(samples, splits=1, scale="[-1,1]")
         classes = metrics.mnist_predict(samples, scale="[-1,1]").unique().numel()
-        print(f"the graded draw: MNIST classifier score {float(score):.2f} (bar 8.5), {classes} of 10 digit classes")
+        print(f"the graded draw with seed 0: MNIST classifier score {float(score):.2f} (bar 8.5), {classes} of 10 "
+              "digit classes; the autograder draws with a seed of its own")
     else:
         print(f"fast mode: no {GRADED_WEIGHTS} saved (only a full-mode run writes the graded file)")
 
@@ -1006,9 +1008,12 @@ if not runtime.is_grading():
 #
 # This cell grades the generator you trained, not a file of images. It reads `generator_weights.pt`, which
 # the cell after deliverable (a) saved in the homework folder after the full training, puts the weights in
-# the notebook's `Generator`, draws 1,000 samples itself (noise from seed 0, as `sample_generator(generator,
-# n=1000, seed=0)` does) and scores those. A file of images could hold the best 1,000 of many draws; weights
-# give the samples your generator draws, no better and no worse.
+# the notebook's `Generator`, draws 1,000 samples itself and scores those. A file of images could hold the best
+# 1,000 of many draws; weights give the samples your generator draws, no better and no worse. While you work the
+# noise comes from seed 0 (as `sample_generator(generator, n=1000, seed=0)`), so you see your score. The
+# autograder draws with a seed of its own, made from your file and the course's secret key: the same file always
+# gets the same seed, any other file an unrelated one, so weights tuned to one draw gain nothing. A full run
+# clears the bar on every draw we tried (figures below).
 #
 # Weights that fit the notebook's `Generator` and draw new images (see below) earn 2 points. The other 5
 # need, in addition, an MNIST classifier score of at least **8.5** for the 1,000 samples taken as one group
@@ -1051,7 +1056,8 @@ def _graded_samples():
     if "x" not in _CHECKED:
         state = artifacts.load(GRADED_WEIGHTS, max_bytes=4_000_000, made_by="the cell after deliverable (a)")
         generator = artifacts.load_weights(Generator(), state, name="the weights in generator_weights.pt")  # eval mode
-        z = torch.randn(1000, Z_DIM, generator=torch.Generator().manual_seed(0))  # (1000, Z_DIM), seed 0
+        seed = artifacts.draw_seed(GRADED_WEIGHTS)  # 0 while you work; the autograder's own for this file
+        z = torch.randn(1000, Z_DIM, generator=torch.Generator().manual_seed(seed))  # (1000, Z_DIM)
         with torch.no_grad():
             x = artifacts.samples(generator(z).float(), n=1000, name="the samples drawn from generator_weights.pt")
         if os.environ.get(runtime.GRADING_ENV) == "autograde":

@@ -832,8 +832,10 @@ if not runtime.is_grading():
 # ### P5(g) (2 points): graded from your trained generator
 # This cell grades the generator you trained, not a file of images. It reads `p5_generator_weights.pt`, which
 # the training cell saved in the homework folder after the full 40 epochs, puts the weights in the notebook's
-# `Generator(capacity=32)` (full mode's size), draws 100 samples itself (noise from seed 0, as
-# `sample(G_mnist, 100, seed=0)` does) and scores those: a file of images could hold the best 100 of many draws.
+# `Generator(capacity=32)` (full mode's size), draws 100 samples itself and scores those: a file of images could
+# hold the best 100 of many draws. While you work the noise comes from seed 0 (as `sample(G_mnist, 100, seed=0)`),
+# so you see your score; the autograder draws with a seed of its own, made from your file and the course's secret
+# key (the same file always gets the same seed, any other file an unrelated one).
 # Weights that fit and draw new images (see below) earn 0.5 points; the other 1.5 come when, in addition, the
 # MNIST classifier score of those 100 images taken as one group (`metrics.mnist_score(samples, splits=1)`) is at
 # least **8.25** and the classifier recognises at least **9** of the 10 digit classes among
@@ -873,7 +875,8 @@ def _graded_samples():
         state = artifacts.load(GRADED_WEIGHTS, max_bytes=1_000_000, made_by="the P5 training cell")
         generator = artifacts.load_weights(Generator(capacity=32), state,  # full mode's capacity; eval mode
                                            name="the weights in p5_generator_weights.pt")
-        z = torch.randn(100, SEED_DIM, generator=torch.Generator().manual_seed(0))  # (100, SEED_DIM), seed 0
+        seed = artifacts.draw_seed(GRADED_WEIGHTS)  # 0 while you work; the autograder's own for this file
+        z = torch.randn(100, SEED_DIM, generator=torch.Generator().manual_seed(seed))  # (100, SEED_DIM)
         with torch.no_grad():
             x = artifacts.samples(generator(z).float(), name="the samples drawn from p5_generator_weights.pt",
                                   value_range=(0, 1))

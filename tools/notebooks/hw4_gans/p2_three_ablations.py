@@ -347,7 +347,8 @@ def show(fig):
 
 def report_graded_draw(path, labels=None):
     """Print what the grader measures on the generator weights saved at ``path``: it rebuilds P1's generator (P3's
-    with ``labels``) as specified, loads the weights and draws 100 images from noise seeded with 0."""
+    with ``labels``) as specified, loads the weights and draws 100 images from noise seeded with 0 (the
+    autograder uses a seed of its own for the file)."""
     from dgmlab import artifacts, metrics
     try:
         generator = artifacts.mlp_generator(torch.load(path, weights_only=True), in_dim=LATENT_DIM,
@@ -362,10 +363,12 @@ def report_graded_draw(path, labels=None):
     if labels is None:
         score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
         classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
-        print(f"the graded draw: MNIST classifier score {float(score):.2f} (bar 7.5), {classes} digit classes (need 9)")
+        print(f"the graded draw with seed 0: MNIST classifier score {float(score):.2f} (bar 7.5), {classes} digit "
+              "classes (need 9); the autograder draws with a seed of its own")
     else:
         accuracy = int((metrics.mnist_predict(x, scale="[-1,1]") == labels).sum()) / len(labels)
-        print(f"the graded draw: conditional accuracy {accuracy:.0%} (bar 95%)")
+        print(f"the graded draw with seed 0: conditional accuracy {accuracy:.0%} (bar 95%); the autograder draws "
+              "with a seed of its own")
 
 
 def plot_history(name, history, d_steps=1):
@@ -453,9 +456,11 @@ if not is_grading():
 # in the homework folder (full mode only; the state dict in float16, about 1.2 MB) and prints what this cell will
 # measure. The autograder does not train, and it does not run your `Generator` either: it builds P1's generator
 # exactly as specified above (128, 256, 512 hidden units with LeakyReLU(0.2), then 784 with tanh), puts your
-# weights in it (each tensor is placed by its shape, so your layers' names do not matter) and draws 100 images
-# from noise seeded with 0. A file of samples could hold the best 100 of many draws; weights give what your
-# generator draws. Weights that fit the specified generator and draw 100 new images (not all alike, not
+# weights in it (each tensor is placed by its shape, so your layers' names do not matter) and draws 100 images.
+# A file of samples could hold the best 100 of many draws; weights give what your generator draws. While you
+# work the noise is seeded with 0, so you see the score; the autograder seeds it with a number of its own, made
+# from your file and the course's secret key (the same file always gets the same seed, any other file an
+# unrelated one). Weights that fit the specified generator and draw 100 new images (not all alike, not
 # copied, see below) earn 1 point; the other 2 come when, in addition, the **MNIST classifier score** of the
 # 100 images taken as one group (`dgmlab.metrics.mnist_score(samples, splits=1)`) is at least **7.5** and the
 # classifier recognises at least **9** of the 10 digits among them. For scale: 100 real test digits
@@ -493,7 +498,8 @@ def _graded_baseline():
         generator = artifacts.mlp_generator(state, in_dim=100, widths=(128, 256, 512),  # P1's, as specified
                                             name="the weights in baseline_generator_weights.pt",
                                             spec="P1's generator (100 -> 128 -> 256 -> 512 -> 784)")
-        z = torch.randn(100, 100, generator=torch.Generator().manual_seed(0))  # (100, 100), seed 0
+        seed = artifacts.draw_seed(GRADED)  # 0 while you work; the autograder's own for this file
+        z = torch.randn(100, 100, generator=torch.Generator().manual_seed(seed))  # (100, 100)
         with torch.no_grad():
             x = artifacts.samples(generator(z), name="the images drawn from baseline_generator_weights.pt")
         if os.environ.get(dgmlab.runtime.GRADING_ENV) == "autograde":

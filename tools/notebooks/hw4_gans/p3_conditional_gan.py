@@ -464,7 +464,8 @@ if not is_grading():
 # `cgan_generator_weights.pt` in the homework folder (full mode only; float16, about 1.2 MB). As for the
 # baseline, the grader builds the conditional generator as specified (embedding `nn.Embedding(10, 10)`,
 # $[z, e_G(y)]$ in that order, then P1's layers), puts your weights in it by shape and draws 100 images
-# itself: noise seeded with 0 and the labels $0,\dots,0,1,\dots,9$ (10 of each digit, as in the grid above).
+# itself: noise seeded as for the baseline (0 while you work, the autograder's own seed for your file) and the
+# labels $0,\dots,0,1,\dots,9$ (10 of each digit, as in the grid above).
 # Weights that fit and draw new images earn 1 point; the other 2 come when the **conditional accuracy** of that
 # draw, the share of images that the MNIST classifier assigns to the label they were generated for, is at least
 # **95%**. For scale: real test digits with their true labels score about 99%, images paired with shuffled
@@ -496,7 +497,8 @@ def _graded_labelled():
         generator = artifacts.mlp_generator(state, in_dim=100, widths=(128, 256, 512), embedding=(10, 10),
                                             name="the weights in cgan_generator_weights.pt",
                                             spec="P3's conditional generator ([z, embedding] 110 -> 128 -> 256 -> 512 -> 784)")
-        z = torch.randn(100, 100, generator=torch.Generator().manual_seed(0))  # (100, 100), seed 0
+        seed = artifacts.draw_seed(GRADED)  # 0 while you work; the autograder's own for this file
+        z = torch.randn(100, 100, generator=torch.Generator().manual_seed(seed))  # (100, 100)
         y = torch.arange(10).repeat_interleave(10)                               # (100,): 0 x10, 1 x10, ..., 9 x10
         with torch.no_grad():
             x = artifacts.samples(generator(z, y), name="the images drawn from cgan_generator_weights.pt")
