@@ -110,6 +110,7 @@ def recorded_result(hw: str) -> tuple[dict, float]:
         bundle = K.make_bundle(course, hw, timeout=900, feedback=True, sandbox=sandbox.available()[0],
                                limits=sandbox.Limits(), cell_timeout=None)
         job = {"student": "student0000", "files": K._files(course.root / "submitted" / "student0000" / hw),
+               "draw_seeds": {},
                "submitted_at": time.time(), "extension": None}
         t0 = time.time()
         raw = K.grade_submission(bundle, job)

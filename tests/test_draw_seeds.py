@@ -36,10 +36,14 @@ def test_the_seed_is_fixed_by_key_homework_name_and_bytes():
 
 
 def test_seeds_cover_the_weights_files_at_the_top_of_a_submission():
-    files = {"generator_weights.pt": b"w", "hw1_wgan.ipynb": b"{}", "checkpoints/wgan.pt": b"c", "x.pt": b"x"}
+    files = {"generator_weights.pt": b"w", "hw1_wgan.ipynb": b"{}", "checkpoints/wgan_weights.pt": b"c",
+             "x_weights.pt": b"x", "samples.pt": b"s"}
     seeds = DS.seeds_for(KEY, "hw1_wgan", files)
-    assert sorted(seeds) == ["generator_weights.pt", "x.pt"]
-    assert seeds["x.pt"] == {"sha256": hashlib.sha256(b"x").hexdigest(), "seed": _entry(b"x", name="x.pt")}
+    assert sorted(seeds) == ["generator_weights.pt", "x_weights.pt"]
+    assert seeds["x_weights.pt"] == {"sha256": hashlib.sha256(b"x").hexdigest(),
+                                     "seed": _entry(b"x", name="x_weights.pt")}
+    many = DS.seeds_for(KEY, "hw", {f"{i:03d}_weights.pt": b"w" for i in range(200)})
+    assert len(many) == DS.MAX_FILES and len(json.dumps(many)) < 16_000  # the environment variable stays small
 
 
 def test_the_course_key_is_made_once_readable_by_its_owner_only(tmp_path, monkeypatch):
@@ -50,6 +54,7 @@ def test_the_course_key_is_made_once_readable_by_its_owner_only(tmp_path, monkey
     assert len(key) == 32 and path.stat().st_mode & 0o077 == 0
     assert DS.course_key(course) == key  # the same for the life of the course
     assert course.secret("pseudonym") != key
+    assert sorted(p.name for p in path.parent.iterdir()) == ["draw.key", "pseudonym.key"]  # no temporary left
 
 
 def test_the_key_can_come_from_the_environment_and_bad_keys_are_refused(tmp_path, monkeypatch):
@@ -57,93 +62,175 @@ def test_the_key_can_come_from_the_environment_and_bad_keys_are_refused(tmp_path
     course = _course(tmp_path)
     assert DS.course_key(course) == bytes([0xAB] * 32)
     assert not (tmp_path / ".dgmlab" / "draw.key").exists()
-    monkeypatch.setenv(DS.KEY_ENV, "not hex")
-    with pytest.raises(CourseError, match="DGMLAB_DRAW_KEY is not hex"):
-        DS.course_key(course)
+    for bad in ("not hex", "00"):  # not hex; far too short to be secret
+        monkeypatch.setenv(DS.KEY_ENV, bad)
+        with pytest.raises(CourseError, match="DGMLAB_DRAW_KEY is not a key"):
+            DS.course_key(course)
     monkeypatch.delenv(DS.KEY_ENV)
     (tmp_path / ".dgmlab").mkdir()
-    (tmp_path / ".dgmlab" / "draw.key").write_text("zz")
-    with pytest.raises(CourseError, match="restore it from a backup"):
-        DS.course_key(course)
+    for bad in ("zz", ""):  # damaged; empty (a crash while it was written)
+        (tmp_path / ".dgmlab" / "draw.key").write_text(bad)
+        with pytest.raises(CourseError, match="restore it from a backup"):
+            DS.course_key(course)
 
 
-def test_a_student_draws_with_seed_0(tmp_path):
-    path = tmp_path / "generator_weights.pt"
-    path.write_bytes(b"w")
-    assert runtime._draw_seeds_at_import() == "" and artifacts.draw_seed(path) == 0
+def test_a_new_key_grades_every_submission_anew(tmp_path, monkeypatch):
+    from dgmlab.grading import cluster as K
+
+    course = _course(tmp_path)
+    monkeypatch.setenv(DS.KEY_ENV, "ab" * 32)
+    first = K.homework_digest(course, "hw1_wgan")
+    monkeypatch.setenv(DS.KEY_ENV, "cd" * 32)
+    assert K.homework_digest(course, "hw1_wgan") != first
 
 
-def test_the_graded_seed_is_the_one_handed_to_the_kernel_and_needs_the_same_file(tmp_path, monkeypatch):
-    path = tmp_path / "generator_weights.pt"
-    path.write_bytes(b"w")
-    seeds = DS.seeds_for(KEY, "hw1_wgan", {"generator_weights.pt": b"w"})
+def _weights_file(folder, name="generator_weights.pt", value=1.0):
+    path = folder / name
+    torch.save({"w": torch.full((2, 2), value)}, path)
+    return path
+
+
+def _handed(monkeypatch, seeds: dict):
+    """As if dgmlab autograde had started this kernel with ``seeds``."""
     monkeypatch.setattr(runtime, "_draw_seeds_at_import", runtime._held(json.dumps(seeds)))
-    assert artifacts.draw_seed(path) == seeds["generator_weights.pt"]["seed"] != 0
-    assert artifacts.draw_seed(tmp_path / "other.pt") == 0  # a file the autograder gave no seed
-    path.write_bytes(b"tuned after the seed was known")
+
+
+def test_a_student_draws_with_seed_0(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = _weights_file(tmp_path)
+    state, seed = artifacts.load_for_draw(path.name, max_bytes=10_000)
+    assert runtime._draw_seeds_at_import() == "" and seed == 0 and torch.equal(state["w"], torch.ones(2, 2))
+
+
+def test_plain_nbgrader_draws_with_seed_0_and_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert artifacts.load_for_draw(_weights_file(tmp_path).name, max_bytes=10_000)[1] == 0
+    assert "drawn with noise seed 0 (this grading did not come from dgmlab autograde)" in capsys.readouterr().out
+
+
+def test_the_graded_seed_is_the_one_handed_to_the_kernel_for_the_same_bytes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = _weights_file(tmp_path)
+    seeds = DS.seeds_for(KEY, "hw1_wgan", {path.name: path.read_bytes()})
+    _handed(monkeypatch, seeds)
+    state, seed = artifacts.load_for_draw(path.name, max_bytes=10_000)
+    assert seed == seeds[path.name]["seed"] != 0 and torch.equal(state["w"], torch.ones(2, 2))
+    _weights_file(tmp_path, value=2.0)  # tuned once the seed was known
     with pytest.raises(AssertionError, match="is not the file handed in"):
-        artifacts.draw_seed(path)
+        artifacts.load_for_draw(path.name, max_bytes=10_000)
 
 
-def test_the_seeds_are_read_once_at_import(tmp_path):
+def test_a_file_the_autograder_gave_no_seed_is_refused_not_drawn_with_0(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    handed = _weights_file(tmp_path)
+    _handed(monkeypatch, DS.seeds_for(KEY, "hw1_wgan", {handed.name: handed.read_bytes()}))
+    other = _weights_file(tmp_path, name="other_weights.pt")  # written by the notebook while graded
+    (tmp_path / "sub").mkdir()
+    moved = _weights_file(tmp_path / "sub")  # the graded name, elsewhere (the notebook changed folder)
+    for path in (other.name, moved):
+        with pytest.raises(AssertionError, match="not a file handed in at the top of the submission folder"):
+            artifacts.load_for_draw(path, max_bytes=10_000)
+    _handed(monkeypatch, {})  # dgmlab autograde, and nothing handed in: no seed 0 either
+    with pytest.raises(AssertionError, match="not a file handed in"):
+        artifacts.load_for_draw(handed.name, max_bytes=10_000)
+
+
+def test_unreadable_seeds_are_a_setup_problem_not_the_students(monkeypatch):
+    monkeypatch.setattr(runtime, "_draw_seeds_at_import", runtime._held("{not json"))
+    with pytest.raises(AssertionError, match="a grading setup problem, not yours"):
+        artifacts.handed_seeds()
+
+
+def test_the_seeds_are_read_once_at_import_and_leave_the_environment(tmp_path):
     """Notebook code that edits os.environ after the setup cell cannot choose the graded draw's seed."""
-    (tmp_path / "w.pt").write_bytes(b"w")
-    seeds = DS.seeds_for(KEY, "hw", {"w.pt": b"w"})
+    path = _weights_file(tmp_path)
+    seeds = DS.seeds_for(KEY, "hw", {path.name: path.read_bytes()})
     code = ("import json, os\nfrom dgmlab import artifacts\n"
-            "os.environ['DGMLAB_DRAW_SEEDS'] = json.dumps({'w.pt': {'sha256': 'x', 'seed': 0}})\n"
-            "print(artifacts.draw_seed('w.pt'))\n")
+            "assert 'DGMLAB_DRAW_SEEDS' not in os.environ\n"
+            "os.environ['DGMLAB_DRAW_SEEDS'] = json.dumps({})\n"
+            "print(artifacts.load_for_draw('generator_weights.pt', max_bytes=10_000)[1])\n")
     env = {**os.environ, "DGMLAB_DRAW_SEEDS": json.dumps(seeds), "PYTHONPATH": str(ROOT / "src")}
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr
-    assert int(out.stdout.split()[-1]) == seeds["w.pt"]["seed"]
+    assert int(out.stdout.split()[-1]) == seeds[path.name]["seed"]
 
 
-def test_replacing_the_seeds_the_kernel_holds_is_tampering(monkeypatch):
+@pytest.mark.parametrize("swap", ["rebind", "closure", "code", "torch.randn", "json.loads"])
+def test_swapping_what_the_graded_draw_relies_on_is_tampering(monkeypatch, swap):
     integrity.snapshot()
-    monkeypatch.setattr(runtime, "_draw_seeds_at_import", lambda: "{}")
-    assert "dgmlab.runtime._draw_seeds_at_import" in integrity.tampered()
+    if swap == "rebind":
+        monkeypatch.setattr(runtime, "_draw_seeds_at_import", lambda: "")
+    elif swap == "closure":
+        cell = runtime._draw_seeds_at_import.__closure__[0]
+        monkeypatch.setattr(cell, "cell_contents", "{}")
+    elif swap == "code":
+        monkeypatch.setattr(artifacts.handed_seeds, "__code__", (lambda: None).__code__)
+    elif swap == "torch.randn":
+        monkeypatch.setattr(torch, "randn", lambda *a, **k: torch.zeros(*a))
+    else:
+        monkeypatch.setattr(json, "loads", lambda *a, **k: {})
+    assert integrity.tampered(), swap
     monkeypatch.undo()
     assert integrity.tampered() == []
 
 
-def test_the_sandboxed_kernel_gets_this_gradings_seeds(tmp_path):
+def test_the_kernel_gets_the_seeds_and_never_the_key(tmp_path, monkeypatch):
+    from dgmlab.grading import cluster as K
     from dgmlab.grading import sandbox as S
 
-    env = DS.environment({"w.pt": {"sha256": "ab", "seed": 7}})
+    env = DS.environment({"w_weights.pt": {"sha256": "ab", "seed": 7}})
     argv = S.kernel_argv(tmp_path, tmp_path, tmp_path, S.Limits(), env=env)
     i = argv.index(runtime.DRAW_SEEDS_ENV)
-    assert argv[i - 1] == "--setenv" and json.loads(argv[i + 1]) == {"w.pt": {"sha256": "ab", "seed": 7}}
-    assert argv.index("--clearenv") < i  # set after the environment is cleared
+    assert argv[i - 1] == "--setenv" and json.loads(argv[i + 1]) == {"w_weights.pt": {"sha256": "ab", "seed": 7}}
+    assert argv.index("--clearenv") < i and DS.KEY_ENV not in argv  # set after the environment is cleared
+    # unsandboxed, the kernel inherits the grading process's environment: the key is out of it meanwhile
+    monkeypatch.setenv(DS.KEY_ENV, "ab" * 32)
+    with K.temporary_environment(env):
+        assert DS.KEY_ENV not in os.environ and runtime.DRAW_SEEDS_ENV in os.environ
+    assert os.environ[DS.KEY_ENV] == "ab" * 32 and runtime.DRAW_SEEDS_ENV not in os.environ
 
 
 @pytest.mark.slow
 def test_autograding_hands_each_submission_its_own_seeds(tmp_path, monkeypatch):
     """Through dgmlab autograde (Dask worker, sandbox when available): the kernel draws with the seed made from
-    the course key and the file handed in; a notebook that rewrites the file while graded is refused."""
+    the course key and the file handed in; a notebook that rewrites the file while graded is refused; a dgmlab
+    package handed in with the notebook is not what the kernel imports."""
     sys.path.insert(0, str(ROOT / "tests"))
     from test_cluster import HW, make_course
 
     from dgmlab.grading import course as C
 
     monkeypatch.setenv(DS.KEY_ENV, KEY.hex())
-    course = make_course(tmp_path, {"honest": "ref", "tuner": "ref"})
-    probe = {"honest": "from dgmlab import artifacts\nprint('DRAW_SEED', artifacts.draw_seed('w.pt'))\n",
-             "tuner": ("from dgmlab import artifacts\nopen('w.pt', 'wb').write(b'retuned')\n"
-                       "try:\n    artifacts.draw_seed('w.pt')\nexcept AssertionError as e:\n    print('REFUSED', e)\n")}
+    course = make_course(tmp_path, {"honest": "ref", "tuner": "ref", "shadow": "ref"})
+    load = "artifacts.load_for_draw('w_weights.pt', max_bytes=10_000)"
+    probe = {"honest": f"from dgmlab import artifacts\nprint('DRAW_SEED', {load}[1])\n",
+             "tuner": ("from dgmlab import artifacts\nimport torch\ntorch.save({'w': torch.zeros(2)}, 'w_weights.pt')\n"
+                       f"try:\n    {load}\nexcept AssertionError as e:\n    print('REFUSED', e)\n"),
+             "shadow": "import dgmlab\nprint('DGMLAB FROM', dgmlab.__file__)\n"}
     for student, code in probe.items():
         folder = tmp_path / "submitted" / student / HW
-        (folder / "w.pt").write_bytes(student.encode())
+        _weights_file(folder, name="w_weights.pt", value=len(student))
         nb = nbformat.read(folder / f"{HW}.ipynb", as_version=4)
         nb.cells.append(nbformat.v4.new_code_cell(code))
         nbformat.write(nb, folder / f"{HW}.ipynb")
+    fake = tmp_path / "submitted" / "shadow" / HW / "dgmlab"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise SystemExit('a dgmlab handed in with the notebook was imported')\n")
     results = C.autograde(course, HW, jobs=1, feedback=False)
-    assert [r.status for r in results] == ["graded", "graded"], [r.reason for r in results]
+    assert [r.status for r in results] == ["graded"] * 3, [r.reason for r in results]
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_cluster import auto_scores
+
+    assert auto_scores(course) == {"honest": 5, "tuner": 5, "shadow": 5}  # the reference's answers, all graded
 
     def printed(student):
         nb = nbformat.read(tmp_path / "autograded" / student / HW / f"{HW}.ipynb", as_version=4)
         return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
 
-    want = DS.seed(KEY, HW, "w.pt", hashlib.sha256(b"honest").hexdigest())
+    data = (tmp_path / "submitted" / "honest" / HW / "w_weights.pt").read_bytes()
+    want = DS.seed(KEY, HW, "w_weights.pt", hashlib.sha256(data).hexdigest())
     assert f"DRAW_SEED {want}\n" in printed("honest") and want != 0
-    assert "REFUSED w.pt is not the file handed in" in printed("tuner")
+    assert "REFUSED w_weights.pt is not the file handed in" in printed("tuner")
+    assert f"DGMLAB FROM {ROOT / 'src' / 'dgmlab' / '__init__.py'}" in printed("shadow")

@@ -285,10 +285,10 @@ def test_artifact_cells_split_so_a_copied_file_earns_nothing():
             body = cells[cell].split(f"def {test}():")[1].split("\ndef ")[0]
             assert helper in body, f"{cell}: {test} does not run the checks a copied file fails"
         graded = cells[cell].split(f"def {helper[:-2]}():")[1].split("\ndef ")[0]
-        assert "artifacts.load(GRADED" in graded and "artifacts.require_new(" in graded, cell
+        assert "artifacts.load_for_draw(GRADED" in graded and "artifacts.require_new(" in graded, cell
         # drawn by the grader's own copy of the specified generator, from noise it seeds itself: 0 while the
         # student works, the autograder's own seed for the file when graded
-        assert "artifacts.mlp_generator(state" in graded and "artifacts.draw_seed(GRADED)" in graded, cell
+        assert "artifacts.mlp_generator(state" in graded, cell
         assert "manual_seed(seed)" in graded, cell
 
 

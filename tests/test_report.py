@@ -265,6 +265,7 @@ def test_anonymized_dashboard_has_stable_pseudonyms_and_no_names(course, tmp_pat
     assert all(re.fullmatch(r"student-[0-9a-f]{4,}", s) for s in ids) and len(ids) == 5
     # embedded sample grids are base64 PNGs: three-letter names occur in them by chance
     text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:image/png;base64,...", page)
+    text = re.sub(r"student-[0-9a-f]{4,}", "student-x", text)  # a pseudonym's hex digits can spell "ada" or "dee"
     for secret in ["ada", "bob", "Lovelace", "Babbage", "uni.edu", '"cy"', " cy", "dee", "eve"]:
         assert secret not in text, f"anonymized page shows {secret!r}"
     assert sorted(re.findall(r"student-[0-9a-f]{4,}", page)) == sorted(

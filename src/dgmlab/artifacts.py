@@ -35,7 +35,10 @@ with that message, like any wrong answer.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
+import sys
 from collections import OrderedDict
 from pathlib import Path
 
@@ -50,12 +53,7 @@ def _first_line(exc: BaseException, limit: int = 160) -> str:
     return ((str(exc).splitlines() or [type(exc).__name__])[0] or type(exc).__name__)[:limit]
 
 
-def load(path, *, max_bytes: int, made_by: str = "the notebook's training cell"):
-    """The content of the graded file ``path``, read with ``weights_only=True`` (see the module docstring).
-
-    ``made_by`` names what writes the file, for the message when it is missing.
-    """
-    path = Path(path)
+def _read(path: Path, max_bytes: int, made_by: str) -> bytes:
     if not path.is_file():
         raise ArtifactError(
             f"no {path.name} in the homework folder, so this test earns 0 points: train in full mode, run "
@@ -64,11 +62,24 @@ def load(path, *, max_bytes: int, made_by: str = "the notebook's training cell")
     if size > max_bytes:
         raise ArtifactError(f"{path.name} is {size:,} bytes, more than the {max_bytes:,} a file of this kind can "
                             f"be; submit the file {made_by} writes, unchanged")
+    return path.read_bytes()
+
+
+def _parse(path: Path, data: bytes, made_by: str):
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # a damaged file, or one holding objects other than tensors
         raise ArtifactError(f"{path.name} could not be read with torch.load(weights_only=True) (save tensors "
                             f"with torch.save, as {made_by} does): {_first_line(exc)}") from None
+
+
+def load(path, *, max_bytes: int, made_by: str = "the notebook's training cell"):
+    """The content of the graded file ``path``, read with ``weights_only=True`` (see the module docstring).
+
+    ``made_by`` names what writes the file, for the message when it is missing.
+    """
+    path = Path(path)
+    return _parse(path, _read(path, max_bytes, made_by), made_by)
 
 
 def samples(x, *, n: int = 100, name: str = "the saved samples", value_range=(-1.0, 1.0),
@@ -281,26 +292,49 @@ def mlp_generator(state, *, in_dim: int, widths, out_dim: int = 784, embedding: 
     return model.eval()
 
 
-def draw_seed(path) -> int:
-    """The noise seed of the graded draw from the weights file at ``path``.
+def handed_seeds() -> dict | None:
+    """The graded draws' seeds ``dgmlab autograde`` handed this kernel (``{name: {"sha256", "seed"}}``), read at
+    import in the setup cell (:mod:`dgmlab.runtime`); None outside ``dgmlab autograde``."""
+    text = sys.modules["dgmlab.runtime"]._draw_seeds_at_import()  # the module integrity watches
+    if not text:
+        return None
+    try:
+        seeds = json.loads(text)
+        return {str(k): {"sha256": str(v["sha256"]), "seed": int(v["seed"])} for k, v in seeds.items()}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise AssertionError("the seeds the autograder handed this notebook are unreadable: a grading setup "
+                             "problem, not yours; tell your instructor") from None
 
-    0 while you work, in ``dgmlab check`` and under plain ``nbgrader`` (a preview anyone can repeat). Under
-    ``dgmlab autograde``: the seed the autograder derived from the course's secret key and this very file's bytes
-    (:mod:`dgmlab.grading.draw_seeds`), unknown to the student before grading and different for every file, so
-    weights cannot be tuned to show chosen images for the graded noise, nor a lucky draw be picked among many.
-    Refuses a file that is not the one handed in (it changed while the notebook was being graded).
+
+def load_for_draw(path, *, max_bytes: int, made_by: str = "the notebook's training cell"):
+    """``(content, seed)``: the generator weights file ``path`` as :func:`load` reads it, and the noise seed of the
+    graded draw from it, both from one read of the file.
+
+    The seed is 0 while you work, in ``dgmlab check`` and under plain ``nbgrader`` (a preview anyone can repeat).
+    Under ``dgmlab autograde`` it is the seed the autograder made from the course's secret key and the bytes of
+    the file handed in at the top of the submission (:mod:`dgmlab.grading.draw_seeds`): unknown before grading
+    and different for every file, so weights cannot be tuned to show chosen images for the graded noise, nor a
+    lucky draw be picked among many. A file that is not the one handed in (changed while graded, or elsewhere
+    than in the homework folder) is refused.
     """
     from . import runtime
 
-    text = runtime._draw_seeds_at_import()
-    entry = json.loads(text).get(Path(path).name) if text else None
-    if entry is None:
-        return 0
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    if digest != entry["sha256"]:
-        raise AssertionError(f"{Path(path).name} is not the file handed in: it changed while the notebook was being "
+    path = Path(path)
+    seeds = handed_seeds()
+    data = _read(path, max_bytes, made_by)
+    content = _parse(path, data, made_by)
+    if seeds is None:
+        if os.environ.get(runtime.GRADING_ENV) == "autograde":
+            print(f"note: {path.name} is drawn with noise seed 0 (this grading did not come from dgmlab autograde)")
+        return content, 0
+    entry = seeds.get(path.name)
+    if entry is None or path.resolve().parent != Path.cwd().resolve():
+        raise AssertionError(f"{path} is not a file handed in at the top of the submission folder: the autograder "
+                             "draws only from the files handed in")
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise AssertionError(f"{path.name} is not the file handed in: it changed while the notebook was being "
                              "graded (nothing in the notebook may write it when graded)")
-    return int(entry["seed"])
+    return content, entry["seed"]
 
 
 def save_weights(model: torch.nn.Module, path) -> Path:

@@ -38,7 +38,10 @@ _WATCHED = {
     "numpy": ["allclose", "isclose", "array_equal", "asarray", "array", "abs", "all", "any", "isfinite"],
     "numpy.testing": ["assert_allclose", "assert_array_equal", "assert_equal", "assert_almost_equal"],
     "torch": ["allclose", "isclose", "equal", "eq", "is_tensor", "all", "any", "abs", "isfinite", "as_tensor",
-              "tensor"],
+              "tensor", "randn", "Generator", "load"],  # the last three: the graded draws' noise and weights (not
+              # manual_seed: importing torch._dynamo wraps it)
+    "json": ["loads"],
+    "hashlib": ["sha256"],
     "torch.Tensor": ["__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__bool__", "__float__",
                      "item", "tolist", "numpy", "detach", "allclose", "equal", "all", "any", "abs"],
     "numpy.ndarray": ["__eq__", "__ne__", "__bool__", "all", "any", "astype"],
@@ -63,6 +66,7 @@ _WATCHED = {
 _TRUSTED_HOOK_MODULES = ("IPython.", "ipykernel.", "matplotlib_inline.", "matplotlib.", "ipywidgets.")
 _ipython: dict = {}
 _originals: dict = {}
+_insides: dict = {}  # (owner, attr) -> what a dgmlab function runs with: code, defaults, closure contents
 
 
 def _resolve(name: str):
@@ -104,6 +108,7 @@ def snapshot() -> None:
             key = (owner_name, attr)
             if key not in _originals and hasattr(owner, attr):
                 _originals[key] = getattr(owner, attr)
+                _insides[key] = _inside(_originals[key])
 
 
 _protected: dict = {}  # name -> (namespace, object, members): notebook names a locked cell asked to keep
@@ -173,7 +178,40 @@ def tampered() -> list[str]:
         defined_in_notebook = getattr(current, "__module__", None) == "__main__"
         if (current is not original and current != original) or defined_in_notebook:
             replaced.append(f"{owner_name}.{attr}")
+        elif not _same_inside(_inside(current), _insides.get((owner_name, attr))):  # its insides swapped
+            replaced.append(f"{owner_name}.{attr}")
     return sorted(replaced)
+
+
+_EMPTY = object()
+
+
+def _inside(fn):
+    """A dgmlab function's code, defaults and closure contents, or None for anything else: a notebook can keep
+    the function and swap these (``f.__code__ = ...``, ``f.__closure__[0].cell_contents = ...``)."""
+    if not (isinstance(fn, type(_inside)) and str(getattr(fn, "__module__", "")).startswith("dgmlab")):
+        return None
+    cells = []
+    for c in fn.__closure__ or ():
+        try:
+            cells.append(c.cell_contents)
+        except ValueError:  # an empty cell
+            cells.append(_EMPTY)
+    return fn.__code__, fn.__defaults__, fn.__kwdefaults__, tuple(cells)
+
+
+def _same_inside(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    return (a[0] is b[0] and a[1] is b[1] and a[2] is b[2] and len(a[3]) == len(b[3])
+            and all(x is y for x, y in zip(a[3], b[3])))
+
+
+def _put_inside(fn, inside) -> None:
+    fn.__code__, fn.__defaults__, fn.__kwdefaults__ = inside[0], inside[1], inside[2]
+    for cell, value in zip(fn.__closure__ or (), inside[3]):
+        if value is not _EMPTY:
+            cell.cell_contents = value
 
 
 def restore() -> None:
@@ -193,6 +231,9 @@ def restore() -> None:
             setattr(_resolve(owner_name), attr, original)
         except (ImportError, AttributeError, TypeError):
             pass
+        inside = _insides.get((owner_name, attr))
+        if inside is not None and not _same_inside(_inside(original), inside):
+            _put_inside(original, inside)
 
 
 # ---------------------------------------------------------------- IPython machinery

@@ -39,7 +39,7 @@ def _held(value: str):
     return lambda: value
 
 
-_draw_seeds_at_import = _held(os.environ.get(DRAW_SEEDS_ENV, ""))
+_draw_seeds_at_import = _held(os.environ.pop(DRAW_SEEDS_ENV, ""))  # out of the environment notebook code reads
 
 
 def mode() -> str:

@@ -102,9 +102,12 @@ def homework_digest(course: C.Course, hw: str) -> str:
     """Hash of what grading ``hw`` depends on besides the submission: ``source/<hw>/``, the config, dgmlab."""
     from .. import __version__
 
+    from . import draw_seeds as DS
+
     source = _files(course.root / "source" / hw)
     source = {k: v for k, v in source.items() if not _ignored(k)}
-    return _digest(f"dgmlab {__version__}", (course.root / "nbgrader_config.py").read_bytes(), source)
+    return _digest(f"dgmlab {__version__}", (course.root / "nbgrader_config.py").read_bytes(), source,
+                   DS.fingerprint(DS.course_key(course)))  # a new draw key draws, and grades, anew
 
 
 def grading_key(course: C.Course, hw: str, student: str, hw_digest: str | None = None) -> str:
@@ -319,9 +322,14 @@ def _run_converter(converter, args: list) -> C.StepResult:
 
 @contextlib.contextmanager
 def temporary_environment(env: dict):
-    """``os.environ`` with ``env`` set (the kernel started meanwhile inherits it), as it was afterwards."""
+    """``os.environ`` with ``env`` set (``None``: removed; a kernel started meanwhile inherits it), as it was
+    afterwards."""
     saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
+    for k, v in env.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
     try:
         yield
     finally:
@@ -456,7 +464,8 @@ def grade_submission(bundle: dict, job: dict) -> dict:
         t_prepared = time.time()
         with contextlib.ExitStack() as stack:
             box = None
-            env = DS.environment(job.get("draw_seeds") or {})
+            env = {**DS.environment(job["draw_seeds"]), "PYTHONSAFEPATH": "1"}  # the kernel imports nothing from
+            # the submission folder (a dgmlab/ handed in must not replace dgmlab)
             if bundle["sandbox"]:
                 box = stack.enter_context(S.Sandbox(root, root / "autograded" / student / hw, limits,
                                                     hide=[*bundle["hide"], str(hide)], env=env))

@@ -100,18 +100,23 @@ class Course:
         path = self.root / ".dgmlab" / f"{name}.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-")  # mode 600
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # made meanwhile by another grading command: use that one
+                os.link(tmp, path)  # whole or not at all, and never over a key made meanwhile by another command
+            except FileExistsError:
                 pass
-            else:
-                with os.fdopen(fd, "w") as f:
-                    f.write(secrets.token_hex(32))
+            finally:
+                os.unlink(tmp)
         try:
-            return bytes.fromhex(path.read_text().strip())
+            key = bytes.fromhex(path.read_text().strip())
         except ValueError:
-            raise CourseError(f"{path} does not hold a hex key: restore it from a backup (deleting it changes "
-                              "every pseudonym and every graded draw of the course)") from None
+            key = b""
+        if len(key) < 16:
+            raise CourseError(f"{path} does not hold a key (64 hex digits): restore it from a backup (deleting it "
+                              "changes every pseudonym and every graded draw of the course)")
+        return key
 
     def students(self) -> list[str]:
         """Every student with a folder ``submitted/<student>/``."""

@@ -1,22 +1,23 @@
 """The noise seeds of the graded draws: secret until grading, and bound to the file handed in.
 
-hw1, hw2 and hw4 grade a generator by drawing samples from its weights (``dgmlab.artifacts.draw_seed``). While a
-student works the draw uses noise seed 0, so the score they see is the one anyone can repeat. A public seed lets
+hw1, hw2 and hw4 grade a generator by drawing samples from its weights (``dgmlab.artifacts.load_for_draw``). While
+a student works the draw uses noise seed 0, so the score they see is the one anyone can repeat. A public seed lets
 a student tune the weights so that exactly that noise gives chosen images (the best of their generator's, say),
-or retrain until that one draw is lucky. So ``dgmlab autograde`` draws with another seed: for each ``.pt`` file
-at the top of the submission folder,
+or retrain until that one draw is lucky. So ``dgmlab autograde`` draws with another seed: for each weights file
+(``*weights.pt``) at the top of the submission folder,
 
     seed = first 4 bytes of HMAC-SHA256(course key, "dgmlab-draw/1" | homework | file name | SHA-256 of the file)
 
 (modulo 2**31), with the course's secret key ``.dgmlab/draw.key`` (made on first use, like the pseudonym key; or
 ``DGMLAB_DRAW_KEY``, hex, where set: tests and the demo). Without the key the seed cannot be known in advance,
 and any change to the file gives another, unrelated seed, so neither tuning nor choosing among files helps.
-Regrading the same file gives the same seed, so a grade is repeatable.
+Regrading the same file gives the same seed, so a grade is repeatable; the key's fingerprint is part of every
+grading's key (``cluster.homework_digest``), so a new key grades anew.
 
-The seeds travel to the grading kernel as ``DGMLAB_DRAW_SEEDS`` (JSON ``{file name: {"sha256", "seed"}}``, the
+The seeds travel to the grading kernel as ``DGMLAB_DRAW_SEEDS`` (JSON ``{file name: {"sha256", "seed"}}``; the
 key never leaves this machine), which ``dgmlab.runtime`` reads once at import, in the setup cell before any
 student code. The bars were calibrated on draws with seeds other than 0 (19 of 20 draws of a correct run clear
-them), which is what the graded draw now is.
+them), which is what the graded draw now is. docs/autograder.md, "The graded draws' seeds".
 """
 from __future__ import annotations
 
@@ -39,10 +40,18 @@ def course_key(course: Course) -> bytes:
     if not text:
         return course.secret(KEY_NAME)
     try:
-        return bytes.fromhex(text)
+        key = bytes.fromhex(text)
     except ValueError:
-        raise CourseError(f"{KEY_ENV} is not hex: set it to a hex string (e.g. 64 hex digits) or unset it to use "
-                          f".dgmlab/{KEY_NAME}.key") from None
+        key = b""
+    if len(key) < 16:
+        raise CourseError(f"{KEY_ENV} is not a key of at least 32 hex digits: set it to one (e.g. 64 hex digits) "
+                          f"or unset it to use .dgmlab/{KEY_NAME}.key")
+    return key
+
+
+def fingerprint(key: bytes) -> str:
+    """A public name of ``key`` (it reveals nothing of it): part of every grading's key, so a new key regrades."""
+    return hmac.new(key, DOMAIN + b"\0fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
 def seed(key: bytes, hw: str, name: str, digest: str) -> int:
@@ -51,17 +60,20 @@ def seed(key: bytes, hw: str, name: str, digest: str) -> int:
     return int.from_bytes(hmac.new(key, msg, hashlib.sha256).digest()[:4], "big") % 2**31
 
 
+MAX_FILES = 64  # weights files given a seed per submission at most (the environment variable stays small)
+
+
 def seeds_for(key: bytes, hw: str, files: dict) -> dict:
-    """``{file name: {"sha256", "seed"}}`` for the ``.pt`` files at the top of a submission (``files``: its
-    ``{relative path: bytes}``)."""
+    """``{file name: {"sha256", "seed"}}`` for the weights files (``*weights.pt``) at the top of a submission
+    (``files``: its ``{relative path: bytes}``; the first :data:`MAX_FILES` by name)."""
     out = {}
-    for rel, data in files.items():
-        if "/" not in rel and rel.endswith(".pt"):
+    for rel, data in sorted(files.items()):
+        if "/" not in rel and rel.endswith("weights.pt") and len(out) < MAX_FILES:
             digest = hashlib.sha256(data).hexdigest()
             out[rel] = {"sha256": digest, "seed": seed(key, hw, rel, digest)}
     return out
 
 
 def environment(seeds: dict) -> dict:
-    """The environment entry that hands ``seeds`` to the grading kernel."""
-    return {DRAW_SEEDS_ENV: json.dumps(seeds, sort_keys=True)}
+    """The environment a grading kernel gets: ``seeds``, and never the key (``None``: removed)."""
+    return {DRAW_SEEDS_ENV: json.dumps(seeds, sort_keys=True), KEY_ENV: None}

@@ -122,8 +122,9 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
     for name in PASSED_ENV:
         if name in os.environ:
             args += ["--setenv", name, os.environ[name]]
-    for name, value in (env or {}).items():  # this grading's own (the graded draws' seeds)
-        args += ["--setenv", name, value]
+    for name, value in (env or {}).items():  # this grading's own (the graded draws' seeds); None: not set
+        if value is not None:
+            args += ["--setenv", name, value]
     if not _inside(dgmlab_root, Path(sys.prefix)):
         # the kernel must import the dgmlab that grades (a checkout on PYTHONPATH, not another install)
         args += ["--setenv", "PYTHONPATH", str(dgmlab_root)]

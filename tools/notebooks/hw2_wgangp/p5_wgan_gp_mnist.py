@@ -872,10 +872,10 @@ def _graded_samples():
     """The grader's 100 samples from the saved weights, once they are well-formed new images (else the reason
     the cell earns 0)."""
     if "x" not in _CHECKED:
-        state = artifacts.load(GRADED_WEIGHTS, max_bytes=1_000_000, made_by="the P5 training cell")
+        state, seed = artifacts.load_for_draw(GRADED_WEIGHTS, max_bytes=1_000_000,  # seed: 0 while you work,
+                                              made_by="the P5 training cell")  # the autograder's own when graded
         generator = artifacts.load_weights(Generator(capacity=32), state,  # full mode's capacity; eval mode
                                            name="the weights in p5_generator_weights.pt")
-        seed = artifacts.draw_seed(GRADED_WEIGHTS)  # 0 while you work; the autograder's own for this file
         z = torch.randn(100, SEED_DIM, generator=torch.Generator().manual_seed(seed))  # (100, SEED_DIM)
         with torch.no_grad():
             x = artifacts.samples(generator(z).float(), name="the samples drawn from p5_generator_weights.pt",

@@ -494,11 +494,11 @@ def _graded_baseline():
     """The grader's 100 images from the saved weights and their near-copy report, once they pass every check but
     the bar (else why it earns 0)."""
     if "x" not in _CHECKED:
-        state = artifacts.load(GRADED, max_bytes=1_500_000, made_by="the training cell of the P1 baseline")
+        state, seed = artifacts.load_for_draw(GRADED, max_bytes=1_500_000,  # seed: 0 while you work, the
+                                              made_by="the training cell of the P1 baseline")  # autograder's own
         generator = artifacts.mlp_generator(state, in_dim=100, widths=(128, 256, 512),  # P1's, as specified
                                             name="the weights in baseline_generator_weights.pt",
                                             spec="P1's generator (100 -> 128 -> 256 -> 512 -> 784)")
-        seed = artifacts.draw_seed(GRADED)  # 0 while you work; the autograder's own for this file
         z = torch.randn(100, 100, generator=torch.Generator().manual_seed(seed))  # (100, 100)
         with torch.no_grad():
             x = artifacts.samples(generator(z), name="the images drawn from baseline_generator_weights.pt")

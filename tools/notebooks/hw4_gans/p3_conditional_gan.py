@@ -493,11 +493,11 @@ def _graded_labelled():
     """(images, labels, near-copy report) the grader draws from the saved weights, once they pass every check
     but the bar (else why it earns 0)."""
     if "x" not in _CHECKED:
-        state = artifacts.load(GRADED, max_bytes=1_500_000, made_by="the training cell of the conditional GAN")
+        state, seed = artifacts.load_for_draw(GRADED, max_bytes=1_500_000,  # seed: 0 while you work, the
+                                              made_by="the training cell of the conditional GAN")  # autograder's
         generator = artifacts.mlp_generator(state, in_dim=100, widths=(128, 256, 512), embedding=(10, 10),
                                             name="the weights in cgan_generator_weights.pt",
                                             spec="P3's conditional generator ([z, embedding] 110 -> 128 -> 256 -> 512 -> 784)")
-        seed = artifacts.draw_seed(GRADED)  # 0 while you work; the autograder's own for this file
         z = torch.randn(100, 100, generator=torch.Generator().manual_seed(seed))  # (100, 100)
         y = torch.arange(10).repeat_interleave(10)                               # (100,): 0 x10, 1 x10, ..., 9 x10
         with torch.no_grad():
