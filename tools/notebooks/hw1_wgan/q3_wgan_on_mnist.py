@@ -1054,8 +1054,9 @@ def _graded_samples():
     """The grader's 1,000 samples from the saved weights and their near-copy report, once they pass every
     check but quality (else why this earns 0)."""
     if "x" not in _CHECKED:
-        state, seed = artifacts.load_for_draw(GRADED_WEIGHTS, max_bytes=4_000_000,  # seed: 0 while you work,
-                                              made_by="the cell after deliverable (a)")  # the autograder's own
+        # the draw's seed: 0 while you work; under dgmlab autograde, the autograder's own for this file
+        state, seed = artifacts.load_for_draw(GRADED_WEIGHTS, max_bytes=4_000_000,
+                                              made_by="the cell after deliverable (a)")
         generator = artifacts.load_weights(Generator(), state, name="the weights in generator_weights.pt")  # eval mode
         z = torch.randn(1000, Z_DIM, generator=torch.Generator().manual_seed(seed))  # (1000, Z_DIM)
         with torch.no_grad():

@@ -872,8 +872,8 @@ def _graded_samples():
     """The grader's 100 samples from the saved weights, once they are well-formed new images (else the reason
     the cell earns 0)."""
     if "x" not in _CHECKED:
-        state, seed = artifacts.load_for_draw(GRADED_WEIGHTS, max_bytes=1_000_000,  # seed: 0 while you work,
-                                              made_by="the P5 training cell")  # the autograder's own when graded
+        # the draw's seed: 0 while you work; under dgmlab autograde, the autograder's own for this file
+        state, seed = artifacts.load_for_draw(GRADED_WEIGHTS, max_bytes=1_000_000, made_by="the P5 training cell")
         generator = artifacts.load_weights(Generator(capacity=32), state,  # full mode's capacity; eval mode
                                            name="the weights in p5_generator_weights.pt")
         z = torch.randn(100, SEED_DIM, generator=torch.Generator().manual_seed(seed))  # (100, SEED_DIM)

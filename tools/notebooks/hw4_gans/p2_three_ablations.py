@@ -494,8 +494,9 @@ def _graded_baseline():
     """The grader's 100 images from the saved weights and their near-copy report, once they pass every check but
     the bar (else why it earns 0)."""
     if "x" not in _CHECKED:
-        state, seed = artifacts.load_for_draw(GRADED, max_bytes=1_500_000,  # seed: 0 while you work, the
-                                              made_by="the training cell of the P1 baseline")  # autograder's own
+        # the draw's seed: 0 while you work; under dgmlab autograde, the autograder's own for this file
+        state, seed = artifacts.load_for_draw(GRADED, max_bytes=1_500_000,
+                                              made_by="the training cell of the P1 baseline")
         generator = artifacts.mlp_generator(state, in_dim=100, widths=(128, 256, 512),  # P1's, as specified
                                             name="the weights in baseline_generator_weights.pt",
                                             spec="P1's generator (100 -> 128 -> 256 -> 512 -> 784)")

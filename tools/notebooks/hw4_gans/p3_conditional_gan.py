@@ -493,8 +493,9 @@ def _graded_labelled():
     """(images, labels, near-copy report) the grader draws from the saved weights, once they pass every check
     but the bar (else why it earns 0)."""
     if "x" not in _CHECKED:
-        state, seed = artifacts.load_for_draw(GRADED, max_bytes=1_500_000,  # seed: 0 while you work, the
-                                              made_by="the training cell of the conditional GAN")  # autograder's
+        # the draw's seed: 0 while you work; under dgmlab autograde, the autograder's own for this file
+        state, seed = artifacts.load_for_draw(GRADED, max_bytes=1_500_000,
+                                              made_by="the training cell of the conditional GAN")
         generator = artifacts.mlp_generator(state, in_dim=100, widths=(128, 256, 512), embedding=(10, 10),
                                             name="the weights in cgan_generator_weights.pt",
                                             spec="P3's conditional generator ([z, embedding] 110 -> 128 -> 256 -> 512 -> 784)")
