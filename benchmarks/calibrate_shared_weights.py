@@ -52,11 +52,14 @@ def main(argv=None) -> int:
             if e != last:
                 copied.append({"run": run, "copied_at": e, "trained_to": last,
                                "similarity": round(similarity(w[e], w[last])[0], 4)})
+    values = sorted(r["similarity"] for r in independent)
     record = {"pattern": args.pattern, "runs": list(runs), "threshold": THRESHOLD,
-              "independent_max": max((r["similarity"] for r in independent), default=None),
-              "independent_pairs": len(independent),
+              "independent_max": values[-1] if values else None, "independent_pairs": len(independent),
+              "independent_quantiles": {q: values[min(len(values) - 1, int(q * len(values)))]
+                                        for q in (0.5, 0.9, 0.99)} if values else {},
+              "independent_top": sorted(independent, key=lambda r: -r["similarity"])[:20],  # all: thousands
               "copied_min": min((r["similarity"] for r in copied), default=None), "copied_pairs": len(copied),
-              "independent": independent, "copied": copied}
+              "copied": copied}
     print(f"{args.label}: {len(independent)} independent pairs, largest similarity {record['independent_max']}; "
           f"{len(copied)} copies trained on to the last epoch, smallest {record['copied_min']}; "
           f"threshold {THRESHOLD}")
@@ -66,7 +69,7 @@ def main(argv=None) -> int:
     old = json.loads(args.json.read_text()) if args.json.exists() else {}
     old[args.label] = record
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(old, indent=1) + "\n")
+    args.json.write_text(json.dumps(old, indent=1) + "\n")  # the copied rows (tens per run) and a summary
     bad = (record["independent_max"] or 0) >= THRESHOLD or (record["copied_min"] or 1) < THRESHOLD
     return 1 if bad else 0
 
