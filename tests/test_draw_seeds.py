@@ -46,11 +46,14 @@ def test_seeds_cover_the_weights_files_at_the_top_of_a_submission():
     assert len(many) == DS.MAX_FILES and len(json.dumps(many)) < 16_000  # the environment variable stays small
 
 
-def test_the_course_key_is_made_once_readable_by_its_owner_only(tmp_path, monkeypatch):
+def test_the_course_key_is_made_once_readable_by_its_owner_only(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv(DS.KEY_ENV, raising=False)
     course = _course(tmp_path)
     key = DS.course_key(course)
     path = tmp_path / ".dgmlab" / "draw.key"
+    assert f"made {path}" in capsys.readouterr().err  # once, with the advice to back it up
+    DS.course_key(course)
+    assert capsys.readouterr().err == ""
     assert len(key) == 32 and path.stat().st_mode & 0o077 == 0
     assert DS.course_key(course) == key  # the same for the life of the course
     assert course.secret("pseudonym") != key
