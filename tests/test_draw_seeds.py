@@ -198,8 +198,8 @@ def test_the_kernel_gets_the_seeds_and_never_the_key(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_autograding_hands_each_submission_its_own_seeds(tmp_path, monkeypatch):
     """Through dgmlab autograde (Dask worker, sandbox when available): the kernel draws with the seed made from
-    the course key and the file handed in; a notebook that rewrites the file while graded is refused; a dgmlab
-    package handed in with the notebook is not what the kernel imports."""
+    the course key and the file handed in; a notebook that rewrites the file while graded is refused; packages
+    handed in with the notebook (a dgmlab/, a sympy/) are not what the kernel imports."""
     sys.path.insert(0, str(ROOT / "tests"))
     from test_cluster import HW, make_course
 
@@ -218,9 +218,10 @@ def test_autograding_hands_each_submission_its_own_seeds(tmp_path, monkeypatch):
         nb = nbformat.read(folder / f"{HW}.ipynb", as_version=4)
         nb.cells.append(nbformat.v4.new_code_cell(code))
         nbformat.write(nb, folder / f"{HW}.ipynb")
-    fake = tmp_path / "submitted" / "shadow" / HW / "dgmlab"
-    fake.mkdir()
-    (fake / "__init__.py").write_text("raise SystemExit('a dgmlab handed in with the notebook was imported')\n")
+    for package in ("dgmlab", "sympy"):  # dgmlab may resolve through an editable install's finder; sympy does not
+        fake = tmp_path / "submitted" / "shadow" / HW / package
+        fake.mkdir()
+        (fake / "__init__.py").write_text(f"raise SystemExit('a {package} handed in with the notebook was imported')\n")
     results = C.autograde(course, HW, jobs=1, feedback=False)
     assert [r.status for r in results] == ["graded"] * 3, [r.reason for r in results]
     sys.path.insert(0, str(ROOT / "tests"))
@@ -237,3 +238,4 @@ def test_autograding_hands_each_submission_its_own_seeds(tmp_path, monkeypatch):
     assert f"DRAW_SEED {want}\n" in printed("honest") and want != 0
     assert "REFUSED w_weights.pt is not the file handed in" in printed("tuner")
     assert f"DGMLAB FROM {ROOT / 'src' / 'dgmlab' / '__init__.py'}" in printed("shadow")
+    assert "handed in with the notebook was imported" not in printed("shadow")
