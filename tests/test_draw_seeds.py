@@ -201,7 +201,7 @@ def test_autograding_hands_each_submission_its_own_seeds(tmp_path, monkeypatch):
     the course key and the file handed in; a notebook that rewrites the file while graded is refused; packages
     handed in with the notebook (a dgmlab/, a sympy/) are not what the kernel imports."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_cluster import HW, make_course
+    from test_cluster import HW, auto_scores, make_course
 
     from dgmlab.grading import course as C
 
@@ -224,9 +224,6 @@ def test_autograding_hands_each_submission_its_own_seeds(tmp_path, monkeypatch):
         (fake / "__init__.py").write_text(f"raise SystemExit('a {package} handed in with the notebook was imported')\n")
     results = C.autograde(course, HW, jobs=1, feedback=False)
     assert [r.status for r in results] == ["graded"] * 3, [r.reason for r in results]
-    sys.path.insert(0, str(ROOT / "tests"))
-    from test_cluster import auto_scores
-
     assert auto_scores(course) == {"honest": 5, "tuner": 5, "shadow": 5}  # the reference's answers, all graded
 
     def printed(student):
