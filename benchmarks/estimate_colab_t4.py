@@ -17,14 +17,19 @@ the real shape:
 
 The T4 model (an ESTIMATE, not a measurement):
 
-    t_step = FLOP / (f * 8.1e12) + ops * t_op + t_batch
+    host = ops * t_op + batches * t_batch        (Python, dispatcher and kernel launches, data loading)
+    gpu  = FLOP / (f * 8.1e12)                   (the matrix products and convolutions)
+    t_step = max(host, gpu)
 
 with the T4's fp32 peak of 8.1 TFLOP/s (NVIDIA T4 datasheet), an achieved fraction f of 50% (low
 estimate) to 20% (high), a per-op launch/dispatch overhead t_op of 35 us (low) to 60 us (high), measured
 on an H100's host and scaled for Colab's slower one (see ``T_OP``), and t_batch the DataLoader time per
-batch measured here. Steps are multiplied by the full run's number of steps. Evaluation (scoring samples,
-test sets) is not included. ``--rows-from`` re-estimates the rows of earlier ``--out`` files without
-counting again.
+batch measured here. CUDA kernel launches are asynchronous: the host queues a step's kernels while the GPU
+runs the earlier ones, and the loops wait for the GPU only at each update's ``loss.item()``, so the slower
+of the two sets the pace (the step's last kernels, run after the host has finished queueing, are left out).
+``serial`` (host + gpu, as if nothing overlapped) is recorded beside it as an upper bound. Steps are
+multiplied by the full run's number of steps. Evaluation (scoring samples, test sets) is not included.
+``--rows-from`` re-estimates the rows of earlier ``--out`` files without counting again.
 
     DGMLAB_DATA=/work/shared/datasets PYTHONPATH=src nice -n 10 /work/main/.venv/bin/python \
         benchmarks/estimate_colab_t4.py --out benchmarks/results/colab_t4_estimate.json \
@@ -45,11 +50,12 @@ ROOT = Path(__file__).resolve().parents[1]
 T4_FP32_PEAK = 8.1e12          # FLOP/s, NVIDIA T4 datasheet
 FRACTION = (0.5, 0.2)          # achieved fraction of peak: (low estimate, high estimate)
 # seconds of launch/dispatch overhead per op: (low, high). Was (10e-6, 20e-6), taken from write-ups. The H100
-# runs of 2026-11-24 measured it: hw1 and hw2, whose steps are launch-bound there, took 30.3 and 25.4 ms for
-# 746 and 649 ops, 37-41 us per op with the FLOPs taken off (docs/full_mode.md, "The host's cost per op,
-# measured"). Low: 35 us (a Colab host is no faster than that server's); high: 60 us (1.5x, for Colab's slower
-# host CPU: an assumption).
-T_OP = (35e-6, 60e-6)
+# runs of 2026-11-24 measured it: hw1 and hw2, whose steps are launch-bound there (their FLOPs take a few ms at
+# most, hidden behind the launches), took 30.3 and 25.4 ms for 746 and 649 ops: 41 and 39 us per op
+# (docs/full_mode.md, "The host's cost per op, measured"). Low: 39 us (a Colab host is no faster than that
+# server's; 35 us until the model overlapped host and GPU, when the FLOPs were taken off first); high: 60 us
+# (1.5x, for Colab's slower host CPU: an assumption).
+T_OP = (39e-6, 60e-6)
 COLAB_LIMIT_MIN = 60
 
 
@@ -148,36 +154,38 @@ def hw1(repeats):
 
 
 def hw2(repeats, capacity=32):
-    """hw2: WGAN-GP on MNIST (capacity 32, 40 epochs) and CIFAR-10 (capacity 32, 100 epochs), batch 64.
+    """hw2: WGAN-GP on MNIST (capacity 32, 40 epochs, batch 64) and CIFAR-10 (capacity 32, 100 epochs, batch 128).
 
-    ``capacity`` other than the notebook's full-mode 32 is for sizing a proposal; its rows are labelled as such."""
+    ``capacity`` other than the notebook's full-mode 32 is for sizing a proposal; its rows are labelled as such.
+    The batch sizes are the notebook's full mode (``p5_train``, ``p6_train``)."""
     import torch
 
     import bench_hw2_wgangp
     from dgmlab.authoring.reference import reference_namespace
     ns = reference_namespace(bench_hw2_wgangp.NOTEBOOK, ["p6_models"], bench_hw2_wgangp.load_reference("cpu"))
     rows = []
-    for name, make_g, make_d, shape, n_train, epochs in (
-            (f"MNIST WGAN-GP, capacity {capacity}", ns["Generator"], ns["Critic"], (1, 28, 28), 60_000, 40),
-            (f"CIFAR-10 WGAN-GP, capacity {capacity}, 9 residual blocks", ns["CifarGenerator"], ns["CifarCritic"],
-             (3, 32, 32), 50_000, 100)):
+    for name, make_g, make_d, shape, n_train, epochs, batch in (
+            (f"MNIST WGAN-GP, capacity {capacity}, batch 64", ns["Generator"], ns["Critic"], (1, 28, 28), 60_000,
+             40, 64),
+            (f"CIFAR-10 WGAN-GP, capacity {capacity}, 9 residual blocks, batch 128", ns["CifarGenerator"],
+             ns["CifarCritic"], (3, 32, 32), 50_000, 100, 128)):
         torch.manual_seed(0)
         generator, critic = make_g(capacity=capacity), make_d(capacity=capacity)
         opt_g, opt_c = ns["make_optimizers"](generator, critic)
         foreach_adam(opt_g, opt_c)
         loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.rand(4096, *shape),
                                                                             torch.zeros(4096, dtype=torch.long)),
-                                             batch_size=64, shuffle=True, drop_last=True)
+                                             batch_size=batch, shuffle=True, drop_last=True)
 
-        def step(generator=generator, critic=critic, opt_g=opt_g, opt_c=opt_c, shape=shape):
-            x = torch.rand(64, *shape)
-            ns["critic_step"](generator, critic, opt_c, x, torch.randn(64, ns["SEED_DIM"]))
-            ns["generator_step"](generator, critic, opt_g, torch.randn(64, ns["SEED_DIM"]))
+        def step(generator=generator, critic=critic, opt_g=opt_g, opt_c=opt_c, shape=shape, batch=batch):
+            x = torch.rand(batch, *shape)
+            ns["critic_step"](generator, critic, opt_c, x, torch.randn(batch, ns["SEED_DIM"]))
+            ns["generator_step"](generator, critic, opt_g, torch.randn(batch, ns["SEED_DIM"]))
 
         c = count_step(step, max(1, repeats // 3))
         label = "hw2" if capacity == 32 else f"hw2 at capacity {capacity} (not the notebook's full mode)"
         rows.append(dict(homework=label, run=name + " (1 critic + 1 generator update per step)", epochs=epochs,
-                         steps_per_epoch=n_train // 64, batches_per_step=1, batch_s=time_loader(loader), **c))
+                         steps_per_epoch=n_train // batch, batches_per_step=1, batch_s=time_loader(loader), **c))
     return rows
 
 
@@ -279,18 +287,23 @@ def hw5(repeats):
 # ----------------------------------------------------------------------------- model and table
 
 def estimate(row: dict) -> dict:
+    """The row with its T4 seconds per step and minutes for the whole run: overlapped (the estimate) and serial."""
     steps = row["epochs"] * row["steps_per_epoch"]
-    per_step = [row["flop"] / (f * T4_FP32_PEAK) + row["ops"] * t_op + row["batches_per_step"] * row["batch_s"]
-                for f, t_op in zip(FRACTION, T_OP)]
+    host = [row["ops"] * t_op + row["batches_per_step"] * row["batch_s"] for t_op in T_OP]
+    gpu = [row["flop"] / (f * T4_FP32_PEAK) for f in FRACTION]
+    per_step = [max(h, g) for h, g in zip(host, gpu)]
+    serial = [h + g for h, g in zip(host, gpu)]
     return {**row, "steps": steps, "cpu_s_per_epoch": row["cpu_s"] * row["steps_per_epoch"],
+            "t4_host_s_per_step": host, "t4_gpu_s_per_step": gpu,
             "t4_s_per_step": per_step, "t4_minutes": [s * steps / 60 for s in per_step],
-            "t4_flop_share": [row["flop"] / (f * T4_FP32_PEAK) / s for f, s in zip(FRACTION, per_step)]}
+            "t4_serial_minutes": [s * steps / 60 for s in serial],
+            "t4_flop_share": [g / s for g, s in zip(gpu, serial)]}
 
 
 def markdown(rows: list[dict]) -> str:
     out = ["| homework | full-mode run | steps | GFLOP / step | ops / step | CPU s/step (measured) "
-           "| CPU s/epoch (measured) | T4 min (estimate, low-high) |",
-           "|---|---|---|---|---|---|---|---|"]
+           "| CPU s/epoch (measured) | T4 min (estimate, low-high) | T4 min if nothing overlapped (high) |",
+           "|---|---|---|---|---|---|---|---|---|"]
     totals: dict[str, list[float]] = {}
     for r in rows:
         lo, hi = r["t4_minutes"]
@@ -298,7 +311,7 @@ def markdown(rows: list[dict]) -> str:
         t[0] += lo
         t[1] += hi
         out.append(f"| {r['homework']} | {r['run']} | {r['steps']:,.0f} | {r['flop'] / 1e9:.2f} | {r['ops']} "
-                   f"| {r['cpu_s']:.3f} | {r['cpu_s_per_epoch']:,.0f} | {lo:.1f}-{hi:.1f} |")
+                   f"| {r['cpu_s']:.3f} | {r['cpu_s_per_epoch']:,.0f} | {lo:.1f}-{hi:.1f} | {r['t4_serial_minutes'][1]:.1f} |")
     out.append("")
     out.append("| homework | all full-mode training, T4 minutes (estimate, low-high) | fits 1 h? |")
     out.append("|---|---|---|")
@@ -360,7 +373,7 @@ def report(rows: list[dict], args, argv, torch_version: str) -> int:
     if args.out:
         args.out.write_text(json.dumps({
             "model": {"t4_fp32_peak_flop_s": T4_FP32_PEAK, "achieved_fraction_low_high": FRACTION,
-                      "seconds_per_op_low_high": T_OP, "formula": "FLOP/(f*peak) + ops*t_op + batches*t_batch",
+                      "seconds_per_op_low_high": T_OP, "formula": "max(ops*t_op + batches*t_batch, FLOP/(f*peak)); serial: their sum",
                       "flop_counter": "torch.utils.flop_counter.FlopCounterMode (matmul/conv only)",
                       "ops": "non-view ATen ops dispatched per step, Adam in foreach mode"},
             "torch": torch_version, "threads": 1,

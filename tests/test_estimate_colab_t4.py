@@ -49,20 +49,31 @@ def test_gradient_penalty_double_backward_is_counted_through_modules():
     assert est.count_step(with_penalty, repeats=1)["flop"] > 2 * est.count_step(plain, repeats=1)["flop"]
 
 
-def test_time_model_and_verdicts():
+def test_the_slower_of_host_and_gpu_sets_the_pace_and_serial_is_their_sum():
     import estimate_colab_t4 as est
 
     # 1 s of FLOPs at the low estimate's fraction, 1,000 ops, 1 ms of data per step, 60 steps
     row = dict(homework="hwX", run="r", epochs=1, steps_per_epoch=60, batches_per_step=1, batch_s=1e-3,
                flop=int(est.FRACTION[0] * est.T4_FP32_PEAK), ops=1000, view_ops=0, cpu_s=1.0, wall_s=1.0)
     r = est.estimate(row)
-    low = 1 + 1000 * est.T_OP[0] + 1e-3
-    high = est.FRACTION[0] / est.FRACTION[1] + 1000 * est.T_OP[1] + 1e-3
-    assert r["t4_minutes"] == pytest.approx([low, high])  # 60 steps: seconds per step = minutes
+    gpu = [1.0, est.FRACTION[0] / est.FRACTION[1]]
+    host = [1000 * t_op + 1e-3 for t_op in est.T_OP]
+    assert r["t4_minutes"] == pytest.approx(gpu)  # FLOP-bound; 60 steps: seconds per step = minutes
+    assert r["t4_serial_minutes"] == pytest.approx([g + h for g, h in zip(gpu, host)])
     assert r["cpu_s_per_epoch"] == pytest.approx(60.0)
+    launch_bound = est.estimate(dict(row, flop=10 ** 9))
+    assert launch_bound["t4_minutes"] == pytest.approx(host)
+
+
+def test_verdicts_follow_the_estimate_range():
+    import estimate_colab_t4 as est
+
+    row = dict(homework="hwX", run="r", epochs=1, steps_per_epoch=60, batches_per_step=1, batch_s=1e-3,
+               flop=int(est.FRACTION[0] * est.T4_FP32_PEAK), ops=1000, view_ops=0, cpu_s=1.0, wall_s=1.0)
     fits = dict(row, homework="small", flop=0, steps_per_epoch=10)
     too_big = dict(row, homework="big", steps_per_epoch=10_000)
-    table = est.markdown([est.estimate(fits), est.estimate(too_big), est.estimate(dict(row, homework="edge", steps_per_epoch=2000))])
+    edge = dict(row, homework="edge", steps_per_epoch=2000)  # 33 min at the low end, 83 at the high end
+    table = est.markdown([est.estimate(fits), est.estimate(too_big), est.estimate(edge)])
     assert "| small | 0-0 | yes |" in table
     assert "| big | " in table and table.split("| big | ")[-1].split("\n")[0].endswith("| no |")
     assert table.split("| edge | ")[-1].split("\n")[0].endswith("| only at the low end |")

@@ -643,7 +643,7 @@ def train_wgan(generator, critic, images, epochs=EPOCHS, batch_size=BATCH_SIZE, 
                                   lipschitz=lipschitz)
             for k, v in out.items():
                 history[k].append(v)
-            bar.set_postfix(critic=f"{out['critic_loss']:.3f}", gen=f"{out['generator_loss']:.3f}")
+            bar.set_postfix(critic=f"{out['critic_loss']:.3f}", gen=f"{out['generator_loss']:.3f}", refresh=False)
         if epoch % grid_every == 0 or epoch == epochs:
             with torch.no_grad():
                 generator.eval()
