@@ -321,3 +321,80 @@ def test_an_old_checkpoint_whose_code_differs_is_refused_with_the_python_version
     with pytest.raises(CheckpointMismatch, match="step.*Python version that saved it"):
         train(path)
     assert path.read_bytes() == before
+
+
+def train_scaled(path, epochs=4, stop_after=None, scaler_on=True, with_scaler=True):
+    """The toy loop with a loss scaler (on the CPU here; on a GPU it is hw5's float16 loop). Its scale grows every
+    3 steps and backs off on the overflow planted at step 10, so it changes during the run."""
+    random.seed(0)
+    np.random.seed(0)
+    torch.manual_seed(0)
+    net = torch.nn.Linear(4, 1)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 8, growth_interval=3, enabled=scaler_on)
+    data = torch.randn(32, 4, generator=torch.Generator().manual_seed(1))
+    loader = torch.utils.data.DataLoader(data, batch_size=8, shuffle=True, generator=torch.Generator().manual_seed(0))
+    state = dict(net=net, opt=opt, shuffle=loader.generator, **({"scaler": scaler} if with_scaler else {}))
+    ckpt = Checkpoint(path, epochs=epochs, config=dict(data=data), **state)
+    done, history = ckpt.resume({"loss": []})
+    for epoch in range(done + 1, epochs + 1):
+        for batch in loader:
+            loss = (net(batch) ** 2).mean() * (float("inf") if len(history["loss"]) == 10 else 1.0)
+            opt.zero_grad()
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            history["loss"].append(loss.item())
+        ckpt.save(epoch, history)
+        if epoch == stop_after:
+            break
+    return net, scaler, history
+
+
+def test_the_loss_scale_is_resumed_with_the_run(tmp_path):
+    straight, straight_scaler, h_straight = train_scaled(tmp_path / "a.pt")
+    train_scaled(tmp_path / "b.pt", stop_after=2)
+    resumed, resumed_scaler, h_resumed = train_scaled(tmp_path / "b.pt")
+    assert straight_scaler.get_scale() != 2.0 ** 8  # the scale moved, so starting it afresh would show
+    assert resumed_scaler.get_scale() == straight_scaler.get_scale()
+    assert resumed_scaler.state_dict()["_growth_tracker"] == straight_scaler.state_dict()["_growth_tracker"]
+    assert h_resumed == h_straight
+    for a, b in zip(straight.parameters(), resumed.parameters()):
+        assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("saved_by", ["a scaler that was off", "a run without a scaler"])
+def test_a_loss_scale_that_was_not_saved_starts_afresh_and_says_so(tmp_path, capsys, saved_by):
+    if saved_by == "a scaler that was off":
+        train_scaled(tmp_path / "a.pt", stop_after=2, scaler_on=False)
+    else:
+        train_scaled(tmp_path / "a.pt", stop_after=2, with_scaler=False)
+    capsys.readouterr()
+    _, scaler, history = train_scaled(tmp_path / "a.pt")
+    out = capsys.readouterr().out
+    assert "resuming after epoch 2 of 4" in out
+    assert "scaler (the mixed-precision loss scale) was not saved; it starts afresh" in out
+    assert len(history["loss"]) == 16
+
+
+def test_a_checkpoint_without_the_state_of_something_asked_for_is_refused_and_kept(tmp_path):
+    path = tmp_path / "a.pt"
+    train(path, stop_after=1)
+    before = path.read_bytes()
+    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    class StepCounter:  # anything with a state_dict that the checkpoint does not fingerprint
+        def state_dict(self):
+            return {"steps": 0}
+
+        def load_state_dict(self, state):
+            pass
+
+    sched = StepCounter()
+    data = torch.randn(64, 4, generator=torch.Generator().manual_seed(1))
+    loader = torch.utils.data.DataLoader(data, batch_size=8, shuffle=True, generator=torch.Generator().manual_seed(0))
+    ckpt = Checkpoint(path, epochs=4, config=dict(data=data, step=noisy_step), net=net, opt=opt,
+                      shuffle=loader.generator, sched=sched)
+    with pytest.raises(CheckpointMismatch, match="no saved state for sched"):
+        ckpt.resume({"loss": []})
+    assert path.read_bytes() == before

@@ -285,7 +285,9 @@ class Checkpoint:
     training functions); a dict of values, tensors, ImageSets, networks or functions (fingerprinted
     by their code). The networks and optimizers in ``state`` are fingerprinted too (shapes, classes).
     ``**state``: by name, every object whose state the run needs: networks and optimizers
-    (``state_dict``/``load_state_dict``) and ``torch.Generator``s (``get_state``/``set_state``).
+    (``state_dict``/``load_state_dict``), a mixed-precision ``GradScaler`` (its loss scale; a checkpoint
+    without one, or from a scaler that was off, starts it afresh) and ``torch.Generator``s
+    (``get_state``/``set_state``).
     """
 
     def __init__(self, path, *, epochs: int, config: dict | None = None, quiet: bool = False, **state):
@@ -386,11 +388,20 @@ class Checkpoint:
         if done > self.epochs:
             raise CheckpointError(f"the checkpoint {self.path} has {done} epochs, more than the {self.epochs} this "
                                   "run asks for. " + self._how_to_start_over())
+        notes = []
         for name, obj in self.state.items():
-            if hasattr(obj, "set_state") and not hasattr(obj, "load_state_dict"):
-                obj.set_state(data["state"][name])
+            saved = data["state"].get(name)
+            if _is_grad_scaler(obj) and not saved:
+                # saved before scalers were checkpointed, or by a scaler that was off (a run begun on the CPU)
+                notes.append(f"{name} (the mixed-precision loss scale) was not saved; it starts afresh, so the first "
+                             "few float16 steps may be skipped while it settles")
+            elif saved is None:
+                raise CheckpointMismatch(f"the checkpoint {self.path} has no saved state for {name}: it was saved by "
+                                         "another run. It is not used and not overwritten. " + self._how_to_start_over())
+            elif hasattr(obj, "set_state") and not hasattr(obj, "load_state_dict"):
+                obj.set_state(saved)
             else:
-                obj.load_state_dict(data["state"][name])
+                obj.load_state_dict(saved)
         warning = _set_rng_state(data["rng"])
         self.epoch_seconds = [float(s) for s in data.get("epoch_seconds", [])]
         if done == self.epochs:
@@ -398,8 +409,8 @@ class Checkpoint:
                       "again (pass retrain=True, or delete the file, to train from the start)")
         else:
             self._say(f"checkpoint: resuming after epoch {done} of {self.epochs} from {self.path}")
-        if warning:
-            self._say(f"checkpoint: note: {warning}")
+        for note in notes + ([warning] if warning else []):
+            self._say(f"checkpoint: note: {note}")
         return done, data["history"]
 
     # -- writing
@@ -444,6 +455,14 @@ class Checkpoint:
     def seconds_per_epoch(self) -> float:
         """Mean wall-clock seconds of the epochs trained so far (across resumptions); nan before any."""
         return sum(self.epoch_seconds) / len(self.epoch_seconds) if self.epoch_seconds else float("nan")
+
+
+def _is_grad_scaler(obj) -> bool:
+    """A mixed-precision loss scaler (``torch.amp.GradScaler``, or ``torch.cuda.amp``'s on older torch)."""
+    import torch
+
+    kinds = tuple(k for k in (getattr(torch.amp, "GradScaler", None), getattr(torch.cuda.amp, "GradScaler", None)) if k)
+    return isinstance(obj, kinds)
 
 
 def _python_version() -> str:

@@ -470,17 +470,17 @@ if not runtime.is_grading():
     print(f"binarised MNIST ({train_bin.source}): {len(train_bin)} train, {len(test_bin)} test images")
     pixelcnn = PixelCNN(P1["channels"], P1["n_layers"], P1["kernel_size"]).to(device)
     optimizer = torch.optim.Adam(pixelcnn.parameters(), lr=P1["lr"])
-    # A Colab runtime can disconnect mid-training: save the network, optimizer, random states and losses
-    # after every epoch (in the homework folder), so running this cell again continues from the last
-    # finished epoch exactly as if it had never stopped; a finished run is loaded, not retrained.
-    ckpt = Checkpoint(runtime.pick(full="checkpoints/p1_pixelcnn.pt", fast="checkpoints/p1_pixelcnn_fast.pt"),
-                      epochs=P1["epochs"], pixelcnn=pixelcnn, optimizer=optimizer,
-                      config=dict(P1, data=train_bin, code=[bernoulli_nll]))
-    done, p1_losses = ckpt.resume([], retrain=P1_RETRAIN)
-    step = len(p1_losses)
     # On a GPU the network runs in mixed precision (16-bit floats: faster, less memory) and the loss in
     # float32; the scaler keeps small float16 gradients from rounding to zero. On the CPU both do nothing.
     scaler = runtime.grad_scaler()
+    # A Colab runtime can disconnect mid-training: save the network, optimizer, loss scale, random states
+    # and losses after every epoch (in the homework folder), so running this cell again continues from the
+    # last finished epoch exactly as if it had never stopped; a finished run is loaded, not retrained.
+    ckpt = Checkpoint(runtime.pick(full="checkpoints/p1_pixelcnn.pt", fast="checkpoints/p1_pixelcnn_fast.pt"),
+                      epochs=P1["epochs"], pixelcnn=pixelcnn, optimizer=optimizer, scaler=scaler,
+                      config=dict(P1, data=train_bin, code=[bernoulli_nll]))
+    done, p1_losses = ckpt.resume([], retrain=P1_RETRAIN)
+    step = len(p1_losses)
     for epoch in range(done, P1["epochs"]):
         for xb, _ in tqdm(train_bin.loader(P1["batch_size"], seed=epoch), desc=f"PixelCNN epoch {epoch + 1}"):
             xb = xb.to(device)
