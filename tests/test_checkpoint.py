@@ -3,6 +3,7 @@ import os
 import random
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -323,7 +324,7 @@ def test_an_old_checkpoint_whose_code_differs_is_refused_with_the_python_version
     assert path.read_bytes() == before
 
 
-def train_scaled(path, epochs=4, stop_after=None, scaler_on=True, with_scaler=True):
+def train_scaled(path, epochs=4, stop_after=None, scaler_on=True, with_scaler=True, resume_on=None):
     """The toy loop with a loss scaler (on the CPU here; on a GPU it is hw5's float16 loop). Its scale grows every
     3 steps and backs off on the overflow planted at step 10, so it changes during the run."""
     random.seed(0)
@@ -331,7 +332,8 @@ def train_scaled(path, epochs=4, stop_after=None, scaler_on=True, with_scaler=Tr
     torch.manual_seed(0)
     net = torch.nn.Linear(4, 1)
     opt = torch.optim.Adam(net.parameters(), lr=1e-2)
-    scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 8, growth_interval=3, enabled=scaler_on)
+    on = scaler_on if resume_on is None or not Path(path).exists() else resume_on
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 8, growth_interval=3, enabled=on)
     data = torch.randn(32, 4, generator=torch.Generator().manual_seed(1))
     loader = torch.utils.data.DataLoader(data, batch_size=8, shuffle=True, generator=torch.Generator().manual_seed(0))
     state = dict(net=net, opt=opt, shuffle=loader.generator, **({"scaler": scaler} if with_scaler else {}))
@@ -377,6 +379,22 @@ def test_a_loss_scale_that_was_not_saved_starts_afresh_and_says_so(tmp_path, cap
     assert len(history["loss"]) == 16
 
 
+def test_a_scaler_that_is_off_resumes_without_a_note(tmp_path, capsys):
+    train_scaled(tmp_path / "a.pt", stop_after=2, scaler_on=False)
+    capsys.readouterr()
+    train_scaled(tmp_path / "a.pt", scaler_on=False)  # a CPU run resumed on the CPU: no float16 step to warn about
+    out = capsys.readouterr().out
+    assert "resuming after epoch 2 of 4" in out and "loss scale" not in out
+
+
+def test_a_scale_saved_on_a_gpu_is_ignored_by_a_scaler_that_is_off(tmp_path, capsys):
+    train_scaled(tmp_path / "a.pt", stop_after=2)  # the scaler was on (float16 on a GPU)
+    capsys.readouterr()
+    _, scaler, history = train_scaled(tmp_path / "a.pt", resume_on=False)  # resumed on the CPU
+    assert not scaler.is_enabled() and len(history["loss"]) == 16
+    assert "loss scale" not in capsys.readouterr().out
+
+
 def test_a_checkpoint_without_the_state_of_something_asked_for_is_refused_and_kept(tmp_path):
     path = tmp_path / "a.pt"
     train(path, stop_after=1)
@@ -395,6 +413,9 @@ def test_a_checkpoint_without_the_state_of_something_asked_for_is_refused_and_ke
     loader = torch.utils.data.DataLoader(data, batch_size=8, shuffle=True, generator=torch.Generator().manual_seed(0))
     ckpt = Checkpoint(path, epochs=4, config=dict(data=data, step=noisy_step), net=net, opt=opt,
                       shuffle=loader.generator, sched=sched)
+    untouched = {k: v.clone() for k, v in net.state_dict().items()}
     with pytest.raises(CheckpointMismatch, match="no saved state for sched"):
         ckpt.resume({"loss": []})
     assert path.read_bytes() == before
+    for name, value in net.state_dict().items():  # refused before anything was loaded
+        assert torch.equal(value, untouched[name]), f"{name} was loaded from a refused checkpoint"

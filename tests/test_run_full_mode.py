@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT / "benchmarks" / "run_full_mode.py"
@@ -26,7 +27,8 @@ def test_runs_every_cell_then_resumes_from_the_notebooks_checkpoints(tmp_path):
     assert timings["ended"] == "all cells ran" and timings["mode"] == "fast"
     assert [c["cell"] for c in timings["cells"]][:2] == ["setup", "imports"]
     assert all(c["ok"] for c in timings["cells"]) and "p1_train" in [c["cell"] for c in timings["cells"]]
-    assert (work / "checkpoints" / "p1_pixelcnn_fast.pt").exists()
+    saved = torch.load(work / "checkpoints" / "p1_pixelcnn_fast.pt", weights_only=True)
+    assert {"pixelcnn", "optimizer", "scaler"} <= set(saved["state"])  # the loss scale resumes with the run
     again = _run("hw5_explicit", "--workdir", str(work), "--out", str(out), "--until", "p2_train")
     assert again.returncode == 0, again.stderr[-2000:]
     assert "not training again" in (out / "log.txt").read_text()

@@ -388,16 +388,20 @@ class Checkpoint:
         if done > self.epochs:
             raise CheckpointError(f"the checkpoint {self.path} has {done} epochs, more than the {self.epochs} this "
                                   "run asks for. " + self._how_to_start_over())
+        missing = [name for name, obj in self.state.items()
+                   if data["state"].get(name) is None and not _is_grad_scaler(obj)]
+        if missing:  # checked before anything is loaded, so a refused checkpoint changes nothing
+            raise CheckpointMismatch(f"the checkpoint {self.path} has no saved state for {', '.join(missing)}: it was "
+                                     "saved by another run. It is not used and not overwritten. "
+                                     + self._how_to_start_over())
         notes = []
         for name, obj in self.state.items():
             saved = data["state"].get(name)
             if _is_grad_scaler(obj) and not saved:
                 # saved before scalers were checkpointed, or by a scaler that was off (a run begun on the CPU)
-                notes.append(f"{name} (the mixed-precision loss scale) was not saved; it starts afresh, so the first "
-                             "few float16 steps may be skipped while it settles")
-            elif saved is None:
-                raise CheckpointMismatch(f"the checkpoint {self.path} has no saved state for {name}: it was saved by "
-                                         "another run. It is not used and not overwritten. " + self._how_to_start_over())
+                if obj.is_enabled():
+                    notes.append(f"{name} (the mixed-precision loss scale) was not saved; it starts afresh, so the "
+                                 "first few float16 steps may be skipped while it settles")
             elif hasattr(obj, "set_state") and not hasattr(obj, "load_state_dict"):
                 obj.set_state(saved)
             else:
@@ -458,11 +462,11 @@ class Checkpoint:
 
 
 def _is_grad_scaler(obj) -> bool:
-    """A mixed-precision loss scaler (``torch.amp.GradScaler``, or ``torch.cuda.amp``'s on older torch)."""
+    """A mixed-precision loss scaler: ``torch.amp.GradScaler`` (``torch.cuda.amp``'s is one since torch 2.3), or
+    ``torch.cuda.amp.GradScaler`` on older torch, as ``runtime.grad_scaler`` makes them."""
     import torch
 
-    kinds = tuple(k for k in (getattr(torch.amp, "GradScaler", None), getattr(torch.cuda.amp, "GradScaler", None)) if k)
-    return isinstance(obj, kinds)
+    return isinstance(obj, getattr(torch.amp, "GradScaler", None) or torch.cuda.amp.GradScaler)
 
 
 def _python_version() -> str:
