@@ -73,10 +73,12 @@ def test_verdicts_follow_the_estimate_range():
     fits = dict(row, homework="small", flop=0, steps_per_epoch=10)
     too_big = dict(row, homework="big", steps_per_epoch=10_000)
     edge = dict(row, homework="edge", steps_per_epoch=2000)  # 33 min at the low end, 83 at the high end
-    table = est.markdown([est.estimate(fits), est.estimate(too_big), est.estimate(edge)])
+    near = dict(row, homework="near", steps_per_epoch=1400)  # 23 min at the low end, 58 at the high end
+    table = est.markdown([est.estimate(fits), est.estimate(too_big), est.estimate(edge), est.estimate(near)])
     assert "| small | 0-0 | yes |" in table
     assert "| big | " in table and table.split("| big | ")[-1].split("\n")[0].endswith("| no |")
     assert table.split("| edge | ")[-1].split("\n")[0].endswith("| only at the low end |")
+    assert table.split("| near | ")[-1].split("\n")[0].endswith("| at the limit at the high end |")
 
 
 def test_rows_from_earlier_files_are_re_estimated_and_the_latest_count_of_a_run_wins(tmp_path):
