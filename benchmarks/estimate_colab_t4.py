@@ -22,11 +22,13 @@ The T4 model (an ESTIMATE, not a measurement):
     t_step = max(host, gpu)
 
 with the T4's fp32 peak of 8.1 TFLOP/s (NVIDIA T4 datasheet), an achieved fraction f of 50% (low
-estimate) to 20% (high), a per-op launch/dispatch overhead t_op of 35 us (low) to 60 us (high), measured
+estimate) to 20% (high), a per-op launch/dispatch overhead t_op of 39 us (low) to 60 us (high), measured
 on an H100's host and scaled for Colab's slower one (see ``T_OP``), and t_batch the DataLoader time per
 batch measured here. CUDA kernel launches are asynchronous: the host queues a step's kernels while the GPU
-runs the earlier ones, and the loops wait for the GPU only at each update's ``loss.item()``, so the slower
-of the two sets the pace (the step's last kernels, run after the host has finished queueing, are left out).
+runs the earlier ones, and the loops wait for the GPU only at a few points (each update's ``loss.item()``;
+also hw1's copy of a real batch mid-step and hw5's scaler check), so the slower of the two sets the pace. The
+whole step's max is right when every stretch between waits is host-bound (hw2's are); the wait for the last
+queued kernels and the element-wise kernels' GPU time are left out (docs/full_mode.md).
 ``serial`` (host + gpu, as if nothing overlapped) is recorded beside it as an upper bound. Steps are
 multiplied by the full run's number of steps. Evaluation (scoring samples, test sets) is not included.
 ``--rows-from`` re-estimates the rows of earlier ``--out`` files without counting again.
