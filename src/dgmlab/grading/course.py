@@ -94,9 +94,10 @@ class Course:
                               f"(a homework is a folder source/<hw>/ holding <hw>.ipynb)")
         return hws
 
-    def secret(self, name: str) -> bytes:
+    def secret(self, name: str, on_create=None) -> bytes:
         """The course's secret ``name``: 32 random bytes in ``.dgmlab/<name>.key`` (hex), made on first use and
-        readable by its owner only. It stays the same for the life of the course; never hand it out."""
+        readable by its owner only. It stays the same for the life of the course; never hand it out.
+        ``on_create(path)`` is called when this call is the one that made the file."""
         path = self.root / ".dgmlab" / f"{name}.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +108,9 @@ class Course:
                 os.link(tmp, path)  # whole or not at all, and never over a key made meanwhile by another command
             except FileExistsError:
                 pass
+            else:
+                if on_create is not None:
+                    on_create(path)
             finally:
                 os.unlink(tmp)
         try:

@@ -39,13 +39,9 @@ def course_key(course: Course) -> bytes:
     """``DGMLAB_DRAW_KEY`` (hex) when set, else the course's ``.dgmlab/draw.key`` (made on first use)."""
     text = os.environ.get(KEY_ENV, "").strip()
     if not text:
-        path = course.root / ".dgmlab" / f"{KEY_NAME}.key"
-        made = not path.exists()
-        key = course.secret(KEY_NAME)
-        if made:
-            print(f"dgmlab: made {path}, the secret the graded draws' seeds come from: back it up with the "
-                  "gradebook and never hand it out (docs/autograder.md)", file=sys.stderr)
-        return key
+        return course.secret(KEY_NAME, on_create=lambda path: print(
+            f"dgmlab: made {path}, the secret the graded draws' seeds come from: back it up with the gradebook "
+            "and never hand it out (docs/autograder.md)", file=sys.stderr))
     try:
         key = bytes.fromhex(text)
     except ValueError:
