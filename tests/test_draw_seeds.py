@@ -60,6 +60,23 @@ def test_the_course_key_is_made_once_readable_by_its_owner_only(tmp_path, monkey
     assert sorted(p.name for p in path.parent.iterdir()) == ["draw.key", "pseudonym.key"]  # no temporary left
 
 
+def test_a_key_made_meanwhile_by_another_command_is_kept_and_not_announced(tmp_path, monkeypatch):
+    course = _course(tmp_path)
+    theirs = "cd" * 32
+    real_link = os.link
+
+    def link_after_another_command(src, dst):  # the other command's key lands between exists() and link()
+        with open(dst, "w") as f:
+            f.write(theirs)
+        return real_link(src, dst)
+
+    monkeypatch.setattr(os, "link", link_after_another_command)
+    made = []
+    assert course.secret("draw", on_create=made.append) == bytes.fromhex(theirs)  # theirs, not overwritten
+    assert made == []  # only the command that made the key tells to back it up
+    assert sorted(p.name for p in (tmp_path / ".dgmlab").iterdir()) == ["draw.key"]  # no temporary left
+
+
 def test_the_key_can_come_from_the_environment_and_bad_keys_are_refused(tmp_path, monkeypatch):
     monkeypatch.setenv(DS.KEY_ENV, "ab" * 32)
     course = _course(tmp_path)

@@ -11,8 +11,8 @@ A training loop uses it like this::
 
 What is saved (at the end of every epoch, atomically: a temporary file, then ``os.replace``, so a
 kill mid-save leaves the previous checkpoint intact): the ``state_dict`` of every model and
-optimizer passed by name, the state of every ``torch.Generator`` passed (e.g. a DataLoader's, which
-decides each epoch's shuffling), the global random states (Python, NumPy, torch CPU and CUDA), the
+optimizer passed by name (a ``torch.amp.GradScaler``'s loss scale too), the state of every ``torch.Generator``
+passed (e.g. a DataLoader's, which decides each epoch's shuffling), the global random states (Python, NumPy, torch CPU and CUDA), the
 epoch, the history and a fingerprint of ``config``. Resuming restores all of it at the same epoch
 boundary, so an interrupted and resumed run ends with exactly the weights of an uninterrupted one
 (on the CPU; GPU kernels need not be deterministic, see ``torch.use_deterministic_algorithms``).
@@ -23,8 +23,10 @@ Running the loop again:
 - a checkpoint of the same configuration: loads it and trains the remaining epochs (none when the
   run had finished: the finished run is loaded, not retrained);
 - a checkpoint of a different configuration (other settings, data, network shapes or training
-  code): refuses with :class:`CheckpointMismatch`, naming what differs; ``retrain=True`` (or deleting
-  the file) starts over and replaces it. Nothing is overwritten without being asked.
+  code), or one lacking the saved state of something passed: refuses with :class:`CheckpointMismatch`,
+  naming what differs, before loading anything; ``retrain=True`` (or deleting the file) starts over and
+  replaces it. Nothing is overwritten without being asked. (A GradScaler missing from the file starts
+  with a fresh loss scale, with a note: its first few float16 steps may be skipped while it settles.)
 
 Code is compared by its syntax tree: editing a comment or a docstring does not make another run, and the
 same code resumes under another Python version (Colab upgrades its Python from time to time).
@@ -392,7 +394,8 @@ class Checkpoint:
                    if data["state"].get(name) is None and not _is_grad_scaler(obj)]
         if missing:  # checked before anything is loaded, so a refused checkpoint changes nothing
             raise CheckpointMismatch(f"the checkpoint {self.path} has no saved state for {', '.join(missing)}: it was "
-                                     "saved by another run. It is not used and not overwritten. "
+                                     "saved by another training loop (or an older version of this notebook's). "
+                                     "It is not used and not overwritten. "
                                      + self._how_to_start_over())
         notes = []
         for name, obj in self.state.items():

@@ -690,8 +690,8 @@ run_tests(points=4, hidden=2.75)
 # The loop below (given) alternates your two steps over the training set for 40 epochs with
 # batches of 64, with both networks at capacity 32 (the source course used 128, which would take
 # hours). On a Colab T4 this run should take about 16-25 minutes (an estimate; an H100 took 16), and P6's
-# CIFAR-10 run another 23-35 (also an estimate): both should fit one Colab session, with little to spare
-# at the slow end, and a run cut off continues from its last epoch when you run its cell again. This needs a
+# CIFAR-10 run another 23-35 (also an estimate): at the slow end that is an hour of training, plus the
+# scoring, so plan for a disconnect: a run cut off continues from its last epoch when you run its cell again. This needs a
 # GPU (on a CPU one iteration takes 1-2 seconds: 10-20 hours for the 40 epochs). In fast mode it
 # trains small networks for a few dozen steps on a few hundred digits: the pictures will be
 # noise, the point is that every line runs. It saves a loss curve, a grid of 100 samples
