@@ -118,6 +118,10 @@ def build_course(root: Path) -> Course:
                    "cy": torch.randn(64, 32, generator=g)}.items():
         torch.save({"net.0.weight": w, "net.0.bias": torch.zeros(64)},
                    root / "submitted" / sid / HW / "generator_weights.pt")
+    # cy's network is the one the course kit publishes as its example submission's (the kit is public)
+    (root / "examples" / "demo_reference" / HW).mkdir(parents=True)
+    shutil.copy(root / "submitted" / "cy" / HW / "generator_weights.pt",
+                root / "examples" / "demo_reference" / HW / "generator_weights.pt")
     # and a file bob copied from ada with her id in its name: the anonymized page must not show it
     for sid in ("ada", "bob"):
         (root / "submitted" / sid / HW / "ada_samples.pt").write_bytes(b"the same bytes")
@@ -255,6 +259,10 @@ def test_dashboard_numbers_privacy_and_offline(course, tmp_path):
     shared = re.findall(r'data-file="generator_weights.pt">.*?data-stat="students">([^<]+)<.*?'
                         r'data-stat="similarity">([^<]+)<', page)
     assert [(who, round(float(sim), 1)) for who, sim in shared] == [("ada and bob", 0.7)]
+    # and cy's is the kit's published example: named with its source, nobody else's is
+    published = re.findall(r'data-stat="published">.*?data-stat="student">([^<]+)<.*?<code>([^<]+)</code>', page)
+    assert published == [("cy", f"examples/demo_reference/{HW}/generator_weights.pt")]
+    assert 'data-stat="published_count">1 handed in weights the course kit itself publishes' in page
 
 
 def test_anonymized_dashboard_has_stable_pseudonyms_and_no_names(course, tmp_path):
@@ -275,6 +283,7 @@ def test_anonymized_dashboard_has_stable_pseudonyms_and_no_names(course, tmp_pat
     shared = re.findall(r'data-file="([^"]+)">.*?data-stat="students">([^<]+)<', page)
     assert shared == [(f"{names['ada']}_samples.pt", f"{names['ada']} and {names['bob']}"),
                       ("generator_weights.pt", f"{names['ada']} and {names['bob']}")]
+    assert re.findall(r'data-stat="published">.*?data-stat="student">([^<]+)<', page) == [names["cy"]]
     key = course.root / A.KEY_FILE
     assert key.stat().st_mode & 0o077 == 0
 
@@ -296,6 +305,8 @@ def test_report_cli_writes_everything(course, capsys):
     assert "roster: cy: no name" in out.err and "dashboard (INSTRUCTOR ONLY)" in out.out
     assert f"{HW} generator_weights.pt: ada and bob: weight similarity 0.7" in out.out
     assert f"{HW} ada_samples.pt: ada and bob: identical files" in out.out
+    assert (f"{HW} generator_weights.pt: cy's is the kit's published examples/demo_reference/{HW}/generator_weights.pt: "
+            "not a network the student trained") in out.out
 
 
 def test_report_cli_errors_clearly(course, tmp_path, capsys):

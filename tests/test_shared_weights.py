@@ -158,6 +158,49 @@ def test_a_file_name_that_is_not_utf8_is_shown_with_a_replacement(tmp_path):
     assert pair.file == "w\ufffd.pt" and pair.file.encode("utf-8")
 
 
+def _publish(course, files: dict):
+    """The kit's own files in the course directory: {relative path: fixture name}."""
+    for rel, fixture in files.items():
+        (course.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(FIXTURES / fixture, course.root / rel)
+
+
+def test_weights_the_kit_publishes_are_named_even_when_one_student_hands_them_in(tmp_path):
+    genuine = (FIXTURES / "hw4_genuine_baseline_generator_f16.pt").read_bytes()
+    early = torch.load(FIXTURES / "hw4_early_baseline_generator_f16.pt", weights_only=True)
+    course = _course(tmp_path, {
+        ("ann", FILE): genuine,  # the kit's example submission's file, as downloaded
+        ("ben", "my_weights.pt"): {f"g.{i}": t for i, t in enumerate(early.values())},  # its run at epoch 5, renamed
+        ("cat", FILE): torch.load(FIXTURES / "hw4_seed2_baseline_generator_f16.pt", weights_only=True),  # her own
+    })
+    _publish(course, {f"examples/demo_reference/{HW}/{FILE}": "hw4_genuine_baseline_generator_f16.pt",
+                      "tests/fixtures/hw4_early_cgan_generator_f16.pt": "hw4_early_cgan_generator_f16.pt"})
+    assert [p.relative_to(course.root).as_posix() for p in SW.published_files(course, HW)] == [
+        f"examples/demo_reference/{HW}/{FILE}", "tests/fixtures/hw4_early_cgan_generator_f16.pt"]
+    files = SW.compare(course, [HW])
+    found = [(m.student, m.file, m.source, m.identical) for f in files for m in f.published]
+    assert found == [("ann", FILE, f"examples/demo_reference/{HW}/{FILE}", True),
+                     ("ben", "my_weights.pt", f"examples/demo_reference/{HW}/{FILE}", False)]
+    ben = next(m for f in files for m in f.published if m.student == "ben")
+    assert 0.4 < ben.similarity < 0.99 and ben.tensors == 8  # a published network trained on (or back)
+    assert all(not f.pairs for f in files)  # ann's and cat's are unrelated
+    text = SW.format_report(files)
+    assert f"ann's is the kit's published examples/demo_reference/{HW}/{FILE}: not a network the student trained" in text
+    assert "ben's is alike (weight similarity 0.5" in text and "cat" not in text
+
+
+def test_a_class_without_the_kits_files_is_compared_among_itself_only(tmp_path):
+    genuine = (FIXTURES / "hw4_genuine_baseline_generator_f16.pt").read_bytes()
+    course = _course(tmp_path, {("ann", FILE): genuine})
+    assert SW.published_files(course, HW) == [] and SW.compare(course, [HW]) == []
+
+
+def test_cross_values_agree_with_the_pairwise_similarity(tmp_path):
+    nets = [_weights(tmp_path, state, f"{i}.pt") for i, state in enumerate([_mlp(1), _mlp(2), _mlp(1)])]
+    cross = SW._cross_values(nets[:1], nets[1:])
+    assert cross[(0, 0)] == SW.similarity(nets[0], nets[1]) and cross[(0, 1)][0] == pytest.approx(1.0)
+
+
 def test_threshold_is_the_calibrated_one():
     """Independent runs measured at most 0.045 and copies at least 0.29 (benchmarks/results/
     shared_weights_calibration.json): the threshold sits between, with room on both sides."""

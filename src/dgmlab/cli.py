@@ -136,8 +136,9 @@ def cmd_report(args) -> int:
         from .grading import shared_weights as SW
 
         shared = SW.compare(course, data.hws)
-        if any(f.pairs for f in shared):
-            print("\nweights shared between students (a reason to look; docs/novelty.md):\n" + SW.format_report(shared))
+        if any(f.pairs or f.published for f in shared):
+            print("\nweights shared between students, or taken from the kit's published files (a reason to look; "
+                  "docs/novelty.md):\n" + SW.format_report(shared))
         html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize, shared=shared)
         print(f"dashboard ({'pseudonymized' if args.anonymize else 'INSTRUCTOR ONLY'}): {html_path}")
     return 0

@@ -174,8 +174,11 @@ def shared_weights_html(hw: str, files: list) -> str:
            f"{SW.THRESHOLD}: independent runs measure at most 0.05, a network copied after one epoch and trained "
            "39 more 0.29; docs/novelty.md). A reason to look, not a verdict: no grade is changed.</p>"]
     mine = [f for f in files if f.hw == hw and f.pairs]
+    published = [m for f in files if f.hw == hw for m in f.published]
+    if published:
+        out.append(published_weights_html(hw, published))
     if not mine:
-        return out[0] + "<p>None found.</p>"
+        return "".join(out) + "<p>No two students share weights.</p>"
     for f in mine:
         every = f.students * (f.students - 1) // 2
         if f.common_start:
@@ -199,6 +202,24 @@ def shared_weights_html(hw: str, files: list) -> str:
     return "".join(out)
 
 
+def published_weights_html(hw: str, matches: list) -> str:
+    """The students who handed in weights the course kit publishes (a demo submission's or a test fixture's), or a
+    network trained on from them: points a graded draw gives for those weights are not for the student's training."""
+    out = [f'<p class="bad" data-hw="{_e(hw)}" data-stat="published_count">{len(matches)} handed in weights the course '
+           "kit itself publishes, or a network trained on from them (identical, or median best cosine at least "
+           f"{SW.THRESHOLD}). The kit is public: check these by hand; the graded draws' points are not for the "
+           "student's own training.</p>",
+           '<table class="shared"><tr><th>file</th><th>student</th><th>published file</th><th>similarity</th>'
+           "<th>identical</th><th>tensors compared</th></tr>"]
+    for m in matches:
+        flag = ' class="bad"' if m.identical else ""
+        out.append(f'<tr data-hw="{_e(hw)}" data-file="{_e(m.file)}" data-stat="published"><td>{_e(m.file)}</td>'
+                   f'<td data-stat="student">{_e(m.student)}</td><td><code>{_e(m.source)}</code></td>'
+                   f'<td class="num">{_fmt(m.similarity, 3)}</td><td{flag}>{"yes" if m.identical else "no"}</td>'
+                   f'<td class="num">{m.tensors}</td></tr>')
+    return "".join(out) + "</table>"
+
+
 def _anonymize_shared(files: list, names: dict) -> list:
     """``files`` with every student id replaced by its pseudonym, in the pairs and in the file names (a copied
     file may carry its author's id in its name)."""
@@ -210,7 +231,8 @@ def _anonymize_shared(files: list, names: dict) -> list:
         return text
 
     return [dataclasses.replace(f, file=scrub(f.file), pairs=[
-        dataclasses.replace(p, file=scrub(p.file), students=tuple(names[x] for x in p.students)) for p in f.pairs])
+        dataclasses.replace(p, file=scrub(p.file), students=tuple(names[x] for x in p.students)) for p in f.pairs],
+        published=[dataclasses.replace(m, file=scrub(m.file), student=names[m.student]) for m in f.published])
         for f in files]
 
 
@@ -387,7 +409,7 @@ def write(course: Course, path: Path | str, hws=None, anonymize: bool = False,
     names = None
     if anonymize:
         ids = (set(data.roster) | {s.student for s in data.submissions} | set(course.students())
-               | {x for f in shared for p in f.pairs for x in p.students})
+               | {x for f in shared for p in f.pairs for x in p.students} | {m.student for f in shared for m in f.published})
         names = A.Pseudonyms.for_course(course).mapping(ids)
         data = A.anonymize(data, names)
         shared = _anonymize_shared(shared, names)

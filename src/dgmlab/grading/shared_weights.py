@@ -17,6 +17,9 @@ students gets:
   the same shape in the other file. Names and order of the tensors do not matter; files with no shape in common
   give no similarity.
 
+Each student's file is also compared with the weights the course kit itself publishes (:func:`published_files`:
+its example submissions' and test fixtures', public wherever the kit is, and good enough to pass the graded bars).
+
 Pairs at or above :data:`THRESHOLD`, and identical files, are reported (``dgmlab report``, the dashboard). A report
 is a reason to look, not a verdict, and it changes no grade: two students who each fixed the same seed by hand
 and ran the same code start from the same weights too. When most pairs of a file are alike (a class that ran a
@@ -54,13 +57,28 @@ class SharedPair:
 
 
 @dataclass
+class PublishedMatch:
+    """A student's file related to weights the course kit itself publishes (an example submission's or a test
+    fixture's): a network the student did not train, perhaps trained on."""
+
+    hw: str
+    file: str
+    student: str
+    source: str  # the published file, relative to the course directory
+    similarity: float | None
+    identical: bool
+    tensors: int
+
+
+@dataclass
 class FileComparison:
-    """One file name of one homework, compared across the students who handed it in."""
+    """One file name of one homework, compared across the students who handed it in and with the kit's own files."""
 
     hw: str
     file: str
     students: int
     pairs: list = field(default_factory=list)  # the SharedPairs reported, most alike first
+    published: list = field(default_factory=list)  # PublishedMatches, one per student at most, by student
 
     @property
     def common_start(self) -> bool:
@@ -128,28 +146,47 @@ def similarity(a: _Weights, b: _Weights) -> tuple[float | None, int]:
 
 def _pair_values(weights: list[_Weights]) -> dict:
     """{(i, j): (median, tensors compared)} for every pair i < j of ``weights``, one matrix product per shape."""
+    return {(i, j): v for (i, j), v in _cross_values(weights, weights).items() if i < j}
+
+
+def _cross_values(left: list[_Weights], right: list[_Weights]) -> dict:
+    """{(i, j): (median, tensors compared)} for every file i of ``left`` and j of ``right``: the median, over the
+    weight tensors of both files, of each one's best cosine with a same-shape tensor of the other."""
     import numpy as np
     import torch
 
-    n = len(weights)
-    best, owners = [], []  # per tensor of every file: its best cosine with each file's same-shape tensors (NaN: none)
-    for shape in sorted({s for w in weights for s, _ in w.tensors}, key=str):
-        rows = [(i, v) for i, w in enumerate(weights) for s, v in w.tensors if s == shape]
-        owner = torch.tensor([i for i, _ in rows])
-        m = torch.stack([v for _, v in rows])  # (R, d): R tensors of this shape, as unit vectors
-        gram = m @ m.T  # (R, R) cosines
-        top = torch.full((len(rows), n), float("-inf")).scatter_reduce(
-            1, owner.expand(len(rows), -1), gram, reduce="amax")  # (R, n) best cosine with each file's tensors
-        best.append(top.masked_fill(top == float("-inf"), float("nan")).numpy())
-        owners.append(owner.numpy())
-    if not best:
-        return {(i, j): (None, 0) for i in range(n) for j in range(i + 1, n)}
-    best, owners = np.concatenate(best), np.concatenate(owners)  # (T, n), (T,)
-    rows_of = [np.flatnonzero(owners == i) for i in range(n)]
+    def rows(files, shape):
+        found = [(i, v) for i, w in enumerate(files) for s, v in w.tensors if s == shape]
+        if not found:
+            return torch.zeros(0, dtype=torch.long), None
+        return torch.tensor([i for i, _ in found]), torch.stack([v for _, v in found])  # (R,), (R, d) unit vectors
+
+    def best_per_file(gram, owner, n):  # (R, R'), owners of the R' columns -> (R, n) best cosine per file (NaN: none)
+        top = torch.full((gram.shape[0], n), float("-inf")).scatter_reduce(
+            1, owner.expand(gram.shape[0], -1), gram, reduce="amax")
+        return top.masked_fill(top == float("-inf"), float("nan")).numpy()
+
+    n_left, n_right = len(left), len(right)
+    best_l, own_l, best_r, own_r = [], [], [], []
+    for shape in sorted({s for w in (*left, *right) for s, _ in w.tensors}, key=str):
+        (owner_l, m_l), (owner_r, m_r) = rows(left, shape), rows(right, shape)
+        if m_l is None or m_r is None:
+            continue  # a shape only one side has: nothing to compare it with
+        gram = m_l @ m_r.T  # (R_left, R_right) cosines
+        best_l.append(best_per_file(gram, owner_r, n_right))
+        best_r.append(best_l[-1] if left is right else best_per_file(gram.T, owner_l, n_left))  # symmetric: once
+        own_l.append(owner_l.numpy())
+        own_r.append(owner_r.numpy())
+    if not best_l:
+        return {(i, j): (None, 0) for i in range(n_left) for j in range(n_right)}
+    best_l, own_l = np.concatenate(best_l), np.concatenate(own_l)  # (T_left, n_right), (T_left,)
+    best_r, own_r = np.concatenate(best_r), np.concatenate(own_r)  # (T_right, n_left), (T_right,)
+    rows_l = [np.flatnonzero(own_l == i) for i in range(n_left)]
+    rows_r = [np.flatnonzero(own_r == j) for j in range(n_right)]
     out = {}
-    for i in range(n):
-        for j in range(i + 1, n):
-            values = np.concatenate((best[rows_of[i], j], best[rows_of[j], i]))
+    for i in range(n_left):
+        for j in range(n_right):
+            values = np.concatenate((best_l[rows_l[i], j], best_r[rows_r[j], i]))
             values = values[~np.isnan(values)]
             out[(i, j)] = (float(np.median(values)) if values.size else None, int(values.size))
     return out
@@ -170,14 +207,25 @@ def _printable(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "replace")
 
 
+def published_files(course: Course, hw: str) -> list[Path]:
+    """The course kit's own files for ``hw`` in the course directory, public wherever the kit is: the example
+    submissions' (``examples/<student>/<hw>/*.pt``) and the test fixtures' (``tests/fixtures/<hwN>_*.pt``). Among
+    them are trained reference networks that clear the graded bars, so a student could hand one in."""
+    prefix = hw.split("_")[0]
+    found = sorted(course.root.glob(f"examples/*/{hw}/*.pt")) + sorted(course.root.glob(f"tests/fixtures/{prefix}_*.pt"))
+    return [p for p in found if p.is_file() and p.stat().st_size <= MAX_BYTES]
+
+
 def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileComparison]:
-    """For each homework and file name handed in by two or more students, the pairs identical or at least
-    ``threshold`` alike, most alike first."""
+    """For each homework and file name handed in: the pairs of students whose files are identical or at least
+    ``threshold`` alike, most alike first, and the students whose file is identical or that alike to one the
+    kit publishes (:func:`published_files`; the most alike one is named)."""
     out = []
     for hw in hws:
+        published = [(p, w) for p in published_files(course, hw) if (w := read_weights(p)) is not None]
         for name, paths in sorted(weight_files(course, hw).items()):
             loaded = {s: w for s, p in sorted(paths.items()) if (w := read_weights(p)) is not None}
-            if len(loaded) < 2:
+            if not loaded:
                 continue
             students, weights = list(loaded), list(loaded.values())
             found = FileComparison(hw, _printable(name), len(students))
@@ -187,7 +235,18 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
                     found.pairs.append(SharedPair(hw, found.file, (students[i], students[j]),
                                                   None if sim is None else round(sim, 3), identical, n))
             found.pairs.sort(key=lambda p: (not p.identical, -(p.similarity or 0), p.students))
-            out.append(found)
+            if published:
+                values = _cross_values(weights, [w for _, w in published])
+                for i, student in enumerate(students):
+                    matches = [PublishedMatch(hw, found.file, student, path.relative_to(course.root).as_posix(),
+                                              None if sim is None else round(sim, 3), identical, n)
+                               for j, (path, w) in enumerate(published)
+                               for sim, n in [values[(i, j)]]
+                               if (identical := weights[i].digest == w.digest) or (sim is not None and sim >= threshold)]
+                    if matches:  # the closest published file: identical first, then the most alike
+                        found.published.append(min(matches, key=lambda m: (not m.identical, -(m.similarity or 0))))
+            if found.pairs or found.published or len(students) >= 2:
+                out.append(found)
     return out
 
 
@@ -207,4 +266,8 @@ def format_report(files: list[FileComparison]) -> str:
             continue
         lines += [f"  {p.hw} {p.file}: {p.students[0]} and {p.students[1]}: "
                   + ("identical files" if p.identical else f"weight similarity {p.similarity:.2f}") for p in f.pairs]
+    for f in files:
+        lines += [f"  {m.hw} {m.file}: {m.student}'s is "
+                  + ("the kit's published " if m.identical else f"alike (weight similarity {m.similarity:.2f}) to the "
+                     "kit's published ") + f"{m.source}: not a network the student trained" for m in f.published]
     return "\n".join(lines)
