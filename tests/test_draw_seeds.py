@@ -2,6 +2,7 @@
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -156,6 +157,27 @@ def test_a_file_the_autograder_gave_no_seed_is_refused_not_drawn_with_0(tmp_path
         artifacts.load_for_draw(handed.name, max_bytes=10_000)
 
 
+def test_a_copy_of_the_kits_published_weights_is_refused_not_graded(tmp_path, monkeypatch):
+    from dgmlab.grading import shared_weights as SW
+
+    monkeypatch.chdir(tmp_path)
+    published = _weights_file(tmp_path, name="published.pt")  # the kit's own, public: anyone can download it
+    copy = tmp_path / "generator_weights.pt"
+    shutil.copy(published, copy)  # the same bytes, handed in
+    own = _weights_file(tmp_path, name="other_weights.pt", value=2.0)
+    kit = [("examples/demo_reference/hw1_wgan/generator_weights.pt", SW.read_weights(published))]
+    seeds = DS.seeds_for(KEY, "hw1_wgan", {p.name: p.read_bytes() for p in (copy, own)}, kit)
+    assert "refused" not in seeds[own.name] and "examples/demo_reference" in seeds[copy.name]["refused"]
+    _handed(monkeypatch, seeds)
+    for read in (lambda p: artifacts.load_for_draw(p, max_bytes=10_000), lambda p: artifacts.load(p, max_bytes=10_000)):
+        with pytest.raises(AssertionError, match="holds the course kit's own published network .*only weights you "
+                                                 "trained are graded"):
+            read(copy.name)
+        read(own.name)  # the student's own network is graded as before
+    assert DS.seeds_for(KEY, "hw1_wgan", {copy.name: copy.read_bytes()}) == {
+        copy.name: {k: v for k, v in seeds[copy.name].items() if k != "refused"}}  # without the kit's files: drawn
+
+
 def test_unreadable_seeds_are_a_setup_problem_not_the_students(monkeypatch):
     monkeypatch.setattr(runtime, "_draw_seeds_at_import", runtime._held("{not json"))
     with pytest.raises(AssertionError, match="a grading setup problem, not yours"):
@@ -223,25 +245,30 @@ def test_autograding_hands_each_submission_its_own_seeds(tmp_path, monkeypatch):
     from dgmlab.grading import course as C
 
     monkeypatch.setenv(DS.KEY_ENV, KEY.hex())
-    course = make_course(tmp_path, {"honest": "ref", "tuner": "ref", "shadow": "ref"})
+    course = make_course(tmp_path, {"honest": "ref", "tuner": "ref", "shadow": "ref", "downloader": "ref"})
     load = "artifacts.load_for_draw('w_weights.pt', max_bytes=10_000)"
     probe = {"honest": f"from dgmlab import artifacts\nprint('DRAW_SEED', {load}[1])\n",
              "tuner": ("from dgmlab import artifacts\nimport torch\ntorch.save({'w': torch.zeros(2)}, 'w_weights.pt')\n"
                        f"try:\n    {load}\nexcept AssertionError as e:\n    print('REFUSED', e)\n"),
-             "shadow": "import dgmlab\nprint('DGMLAB FROM', dgmlab.__file__)\n"}
+             "shadow": "import dgmlab\nprint('DGMLAB FROM', dgmlab.__file__)\n",
+             "downloader": f"from dgmlab import artifacts\ntry:\n    {load}\nexcept AssertionError as e:\n    print('REFUSED', e)\n"}
     for student, code in probe.items():
         folder = tmp_path / "submitted" / student / HW
         _weights_file(folder, name="w_weights.pt", value=len(student))
         nb = nbformat.read(folder / f"{HW}.ipynb", as_version=4)
         nb.cells.append(nbformat.v4.new_code_cell(code))
         nbformat.write(nb, folder / f"{HW}.ipynb")
+    # the downloader hands in the weights the course kit publishes as its example submission's
+    (tmp_path / "examples" / "demo_reference" / HW).mkdir(parents=True)
+    shutil.copy(tmp_path / "submitted" / "downloader" / HW / "w_weights.pt",
+                tmp_path / "examples" / "demo_reference" / HW / "w_weights.pt")
     for package in ("dgmlab", "sympy"):  # dgmlab may resolve through an editable install's finder; sympy does not
         fake = tmp_path / "submitted" / "shadow" / HW / package
         fake.mkdir()
         (fake / "__init__.py").write_text(f"raise SystemExit('a {package} handed in with the notebook was imported')\n")
     results = C.autograde(course, HW, jobs=1, feedback=False)
-    assert [r.status for r in results] == ["graded"] * 3, [r.reason for r in results]
-    assert auto_scores(course) == {"honest": 5, "tuner": 5, "shadow": 5}  # the reference's answers, all graded
+    assert [r.status for r in results] == ["graded"] * 4, [r.reason for r in results]
+    assert auto_scores(course) == {"honest": 5, "tuner": 5, "shadow": 5, "downloader": 5}  # the reference's answers
 
     def printed(student):
         nb = nbformat.read(tmp_path / "autograded" / student / HW / f"{HW}.ipynb", as_version=4)
@@ -253,3 +280,5 @@ def test_autograding_hands_each_submission_its_own_seeds(tmp_path, monkeypatch):
     assert "REFUSED w_weights.pt is not the file handed in" in printed("tuner")
     assert f"DGMLAB FROM {ROOT / 'src' / 'dgmlab' / '__init__.py'}" in printed("shadow")
     assert "handed in with the notebook was imported" not in printed("shadow")
+    assert (f"REFUSED w_weights.pt holds the course kit's own published network (examples/demo_reference/{HW}/"
+            "w_weights.pt)") in printed("downloader")

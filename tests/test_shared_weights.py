@@ -189,6 +189,27 @@ def test_weights_the_kit_publishes_are_named_even_when_one_student_hands_them_in
     assert "ben's is alike (weight similarity 0.5" in text and "cat" not in text
 
 
+def test_a_copy_of_a_published_network_is_found_for_the_grader_and_a_trained_on_one_is_not(tmp_path):
+    genuine = (FIXTURES / "hw4_genuine_baseline_generator_f16.pt").read_bytes()
+    course = _course(tmp_path, {})
+    _publish(course, {f"examples/demo_reference/{HW}/{FILE}": "hw4_genuine_baseline_generator_f16.pt"})
+    published = SW.published_weights(course, HW)
+    source = f"examples/demo_reference/{HW}/{FILE}"
+
+    def saved(state):
+        path = tmp_path / "x.pt"
+        torch.save(state, path)
+        return path.read_bytes()
+
+    state = torch.load(FIXTURES / "hw4_genuine_baseline_generator_f16.pt", weights_only=True)
+    assert SW.published_copy(genuine, published) == source  # as downloaded
+    assert SW.published_copy(saved({f"m{i}": t.float() for i, t in enumerate(state.values())}), published) == source
+    early = (FIXTURES / "hw4_early_baseline_generator_f16.pt").read_bytes()  # its run at epoch 5: related, not it
+    assert SW.published_copy(early, published) is None
+    assert SW.published_copy((FIXTURES / "hw4_seed2_baseline_generator_f16.pt").read_bytes(), published) is None
+    assert SW.published_copy(genuine, []) is None
+
+
 def test_a_class_without_the_kits_files_is_compared_among_itself_only(tmp_path):
     genuine = (FIXTURES / "hw4_genuine_baseline_generator_f16.pt").read_bytes()
     course = _course(tmp_path, {("ann", FILE): genuine})

@@ -76,10 +76,16 @@ def _parse(path: Path, data: bytes, made_by: str):
 def load(path, *, max_bytes: int, made_by: str = "the notebook's training cell"):
     """The content of the graded file ``path``, read with ``weights_only=True`` (see the module docstring).
 
-    ``made_by`` names what writes the file, for the message when it is missing.
+    ``made_by`` names what writes the file, for the message when it is missing. Under ``dgmlab autograde`` a
+    weights file the autograder found to copy the course kit's published weights is refused.
     """
     path = Path(path)
-    return _parse(path, _read(path, max_bytes, made_by), made_by)
+    data = _read(path, max_bytes, made_by)
+    seeds = handed_seeds()
+    entry = None if seeds is None else seeds.get(path.name)
+    if entry and "refused" in entry:  # the file handed in copies the kit's published weights (draw_seeds)
+        raise AssertionError(entry["refused"])
+    return _parse(path, data, made_by)
 
 
 def samples(x, *, n: int = 100, name: str = "the saved samples", value_range=(-1.0, 1.0),
@@ -300,7 +306,8 @@ def handed_seeds() -> dict | None:
         return None
     try:
         seeds = json.loads(text)
-        return {str(k): {"sha256": str(v["sha256"]), "seed": int(v["seed"])} for k, v in seeds.items()}
+        return {str(k): {"sha256": str(v["sha256"]), "seed": int(v["seed"]),
+                         **({"refused": str(v["refused"])} if "refused" in v else {})} for k, v in seeds.items()}
     except (ValueError, TypeError, KeyError, AttributeError):
         raise AssertionError("the seeds the autograder handed this notebook are unreadable: a grading setup "
                              "problem, not yours; tell your instructor") from None
@@ -334,6 +341,8 @@ def load_for_draw(path, *, max_bytes: int, made_by: str = "the notebook's traini
     if hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise AssertionError(f"{path.name} is not the file handed in: it changed while the notebook was being "
                              "graded (nothing in the notebook may write it when graded)")
+    if "refused" in entry:  # the course kit's own published network (dgmlab.grading.draw_seeds)
+        raise AssertionError(entry["refused"])
     return content, entry["seed"]
 
 

@@ -99,15 +99,19 @@ def _digest(*parts) -> str:
 
 
 def homework_digest(course: C.Course, hw: str) -> str:
-    """Hash of what grading ``hw`` depends on besides the submission: ``source/<hw>/``, the config, dgmlab."""
+    """Hash of what grading ``hw`` depends on besides the submission: ``source/<hw>/``, the config, dgmlab, the
+    draw key's fingerprint and the kit's published weights files (a copy of one is not graded)."""
     from .. import __version__
 
     from . import draw_seeds as DS
+    from .shared_weights import published_files
 
     source = _files(course.root / "source" / hw)
     source = {k: v for k, v in source.items() if not _ignored(k)}
+    published = {p.relative_to(course.root).as_posix(): p.read_bytes() for p in published_files(course, hw)}
     return _digest(f"dgmlab {__version__}", (course.root / "nbgrader_config.py").read_bytes(), source,
-                   DS.fingerprint(DS.course_key(course)))  # a new draw key draws, and grades, anew
+                   DS.fingerprint(DS.course_key(course)),  # a new draw key draws, and grades, anew
+                   published)
 
 
 def grading_key(course: C.Course, hw: str, student: str, hw_digest: str | None = None) -> str:
@@ -662,10 +666,12 @@ def _identity(value):
 
 def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, force: bool = False,
         timeout: float = 900, feedback: bool = True, sandbox: bool = True, limits=None, cell_timeout=None,
-        progress=None, allowed_failures: int = DEFAULT_ALLOWED_FAILURES, task=None) -> list:
+        progress=None, allowed_failures: int = DEFAULT_ALLOWED_FAILURES, task=None, refuse_published=True) -> list:
     """Grade ``students`` (checked by :func:`dgmlab.grading.course.autograde`) and write the results back.
 
     ``task`` replaces :func:`grade_submission` (benchmarks replay recorded gradings with it).
+    ``refuse_published``: a weights file that copies one the kit publishes is not graded (see
+    :func:`dgmlab.grading.draw_seeds.seeds_for`); the demo, which grades the kit's own examples, turns it off.
     """
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
@@ -674,11 +680,13 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
     from .analysis import load_records, save_records
 
     from . import draw_seeds as DS
+    from .shared_weights import published_weights
 
     limits = limits or S.Limits()
     config = _config(course)
     hw_digest = homework_digest(course, hw)
     draw_key = DS.course_key(course)  # stays here: workers get each file's seed, never the key
+    published = published_weights(course, hw) if refuse_published else []
     records = {} if force else load_records(course, hw)
     base = course.root / "submitted"
     results, pending = [], []
@@ -715,7 +723,7 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
                 finish(C.SubmissionResult(hw, student, "invalid", problem, key=key))
                 continue
             pending.append({"student": student, "files": files, "key": key,
-                            "draw_seeds": DS.seeds_for(draw_key, hw, files)})
+                            "draw_seeds": DS.seeds_for(draw_key, hw, files, published)})
         if not pending:
             return results
         extensions = writer.extensions({j["student"] for j in pending})

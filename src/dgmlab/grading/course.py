@@ -304,7 +304,7 @@ def check_submission(path: Path) -> str | None:
 def autograde(course: Course, hw: str, students=None, timeout: float = 900, feedback: bool = True,
               jobs: int = 1, progress=None, sandbox: bool | None = None, limits=None,
               cell_timeout: int | None = None, cluster=None, force: bool = False,
-              allowed_failures: int | None = None) -> list[SubmissionResult]:
+              allowed_failures: int | None = None, refuse_published: bool = True) -> list[SubmissionResult]:
     """Autograde ``submitted/<student>/<hw>/`` for each student (all by default), as Dask tasks.
 
     Each submission is graded by nbgrader in a Dask worker, in a scratch copy of
@@ -319,7 +319,10 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     ``sandbox``: ``True`` requires the bubblewrap sandbox (see
     :mod:`dgmlab.grading.sandbox`), ``False`` skips it, ``None`` uses it when
     the machine allows and warns loudly when it does not. ``cell_timeout``
-    overrides the course's per-cell limit (``Execute.timeout``).
+    overrides the course's per-cell limit (``Execute.timeout``). A weights file
+    that copies one the course kit publishes (its examples' and test fixtures')
+    is not graded unless ``refuse_published`` is False (the demo grades the
+    kit's own examples).
     """
     from . import cluster as K
     from . import sandbox as S
@@ -344,7 +347,8 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
         raise CourseError(f"--workers must be at least 1 (got {jobs})")
     return K.run(course, hw, students, cluster=cluster, workers=jobs, force=force, timeout=timeout,
                  feedback=feedback, sandbox=sandbox, limits=limits, cell_timeout=cell_timeout, progress=progress,
-                 allowed_failures=K.DEFAULT_ALLOWED_FAILURES if allowed_failures is None else allowed_failures)
+                 allowed_failures=K.DEFAULT_ALLOWED_FAILURES if allowed_failures is None else allowed_failures,
+                 refuse_published=refuse_published)
 
 
 def write_student_notebooks(course: Course, student: str, hw: str) -> list[Path]:

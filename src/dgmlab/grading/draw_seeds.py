@@ -66,14 +66,24 @@ def seed(key: bytes, hw: str, name: str, digest: str) -> int:
 MAX_FILES = 64  # weights files given a seed per submission at most (the environment variable stays small)
 
 
-def seeds_for(key: bytes, hw: str, files: dict) -> dict:
+def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
     """``{file name: {"sha256", "seed"}}`` for the weights files (``*weights.pt``) at the top of a submission
-    (``files``: its ``{relative path: bytes}``; the first :data:`MAX_FILES` by name)."""
+    (``files``: its ``{relative path: bytes}``; the first :data:`MAX_FILES` by name).
+
+    A file that is a copy of one of the weights the course kit publishes (``published``, from
+    :func:`dgmlab.grading.shared_weights.published_weights`) also gets ``"refused"``: the reason the grading kernel
+    gives instead of grading it (:mod:`dgmlab.artifacts`), since it is not a network the student trained."""
+    from .shared_weights import published_copy
+
     out = {}
     for rel, data in sorted(files.items()):
         if "/" not in rel and rel.endswith("weights.pt") and len(out) < MAX_FILES:
             digest = hashlib.sha256(data).hexdigest()
             out[rel] = {"sha256": digest, "seed": seed(key, hw, rel, digest)}
+            if (source := published_copy(data, published)) is not None:
+                out[rel]["refused"] = (
+                    f"{rel} holds the course kit's own published network ({source}), not one your training saved: "
+                    f"only weights you trained are graded. Train in full mode and hand in the {rel} it writes")
     return out
 
 

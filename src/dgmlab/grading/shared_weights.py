@@ -42,6 +42,7 @@ MIN_NUMEL = 1000  # smaller tensors are too noisy to compare (a cosine of random
 SAMPLE = 16_384  # numbers compared per tensor at most, the same coordinates in every file (4,096: hw4 cGAN 0.075)
 MAX_BYTES = 64 * 2**20  # larger .pt files are not read (a checkpoint, not a weights file)
 COMMON_START = 0.5  # more than half of a file's pairs alike: the class shares its starting weights
+PUBLISHED_COPY = 0.99  # a kit's published network itself (renamed, converted, barely trained on): not graded
 
 
 @dataclass
@@ -123,12 +124,17 @@ def _weight_vector(t):
 
 def read_weights(path: Path) -> _Weights | None:
     """The file's digest and, for a flat state dict, its weight tensors as unit vectors; None if unreadable."""
-    import torch
-
     try:
         data = path.read_bytes()
     except OSError:
         return None
+    return weights_of(data)
+
+
+def weights_of(data: bytes) -> _Weights:
+    """:func:`read_weights` of a file's bytes."""
+    import torch
+
     out = _Weights(hashlib.sha256(data).hexdigest())
     try:
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
@@ -214,6 +220,27 @@ def published_files(course: Course, hw: str) -> list[Path]:
     prefix = hw.split("_")[0]
     found = sorted(course.root.glob(f"examples/*/{hw}/*.pt")) + sorted(course.root.glob(f"tests/fixtures/{prefix}_*.pt"))
     return [p for p in found if p.is_file() and p.stat().st_size <= MAX_BYTES]
+
+
+def published_weights(course: Course, hw: str) -> list[tuple[str, _Weights]]:
+    """``[(path relative to the course, weights)]`` of :func:`published_files`, read once per grading run."""
+    return [(p.relative_to(course.root).as_posix(), w) for p in published_files(course, hw)
+            if (w := read_weights(p)) is not None]
+
+
+def published_copy(data: bytes, published: list) -> str | None:
+    """The published file (of :func:`published_weights`) that the handed-in file ``data`` is a copy of: the same
+    bytes, or weights at least :data:`PUBLISHED_COPY` alike (the same network renamed, converted or barely trained
+    on); None when it is none of them. ``dgmlab autograde`` refuses to grade such a file (see draw_seeds)."""
+    if not published:
+        return None
+    mine = weights_of(data)
+    values = _cross_values([mine], [w for _, w in published])
+    for j, (rel, w) in enumerate(published):
+        sim = values[(0, j)][0]
+        if mine.digest == w.digest or (sim is not None and sim >= PUBLISHED_COPY):
+            return rel
+    return None
 
 
 def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileComparison]:
