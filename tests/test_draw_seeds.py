@@ -170,12 +170,52 @@ def test_a_copy_of_the_kits_published_weights_is_refused_not_graded(tmp_path, mo
     assert "refused" not in seeds[own.name] and "examples/demo_reference" in seeds[copy.name]["refused"]
     _handed(monkeypatch, seeds)
     for read in (lambda p: artifacts.load_for_draw(p, max_bytes=10_000), lambda p: artifacts.load(p, max_bytes=10_000)):
-        with pytest.raises(AssertionError, match="holds the course kit's own published network .*only weights you "
-                                                 "trained are graded"):
+        with pytest.raises(AssertionError, match="holds the same network as the course kit's published .*only "
+                                                 "weights you trained are graded"):
             read(copy.name)
         read(own.name)  # the student's own network is graded as before
     assert DS.seeds_for(KEY, "hw1_wgan", {copy.name: copy.read_bytes()}) == {
         copy.name: {k: v for k, v in seeds[copy.name].items() if k != "refused"}}  # without the kit's files: drawn
+
+
+def test_a_published_network_resaved_under_other_names_is_refused_and_one_trained_on_is_graded(tmp_path):
+    from dgmlab.grading import shared_weights as SW
+
+    fixtures = ROOT / "tests" / "fixtures"
+    kit = [("tests/fixtures/hw4_genuine_baseline_generator_f16.pt",
+            SW.read_weights(fixtures / "hw4_genuine_baseline_generator_f16.pt"))]
+    state = torch.load(fixtures / "hw4_genuine_baseline_generator_f16.pt", weights_only=True)
+    torch.save({f"layer{i}": t.float() for i, t in enumerate(state.values())}, tmp_path / "resaved.pt")
+    files = {"baseline_generator_weights.pt": (tmp_path / "resaved.pt").read_bytes(),  # float32, renamed: the same
+             "cgan_generator_weights.pt": (fixtures / "hw4_early_baseline_generator_f16.pt").read_bytes()}  # related
+    seeds = DS.seeds_for(KEY, "hw4_gans", files, kit)
+    assert "tests/fixtures/hw4_genuine" in seeds["baseline_generator_weights.pt"]["refused"]
+    assert "refused" not in seeds["cgan_generator_weights.pt"]  # the dashboard lists it; the grade stands
+
+
+def test_the_kits_files_and_whether_copies_are_refused_are_part_of_the_grading_key(tmp_path, monkeypatch):
+    from dgmlab.grading import cluster as K
+
+    monkeypatch.setenv(DS.KEY_ENV, KEY.hex())
+    course = _course(tmp_path)
+    before, before_demo = (K.homework_digest(course, "hw1_wgan", refuse) for refuse in (True, False))
+    (tmp_path / "examples" / "demo_reference" / "hw1_wgan").mkdir(parents=True)
+    _weights_file(tmp_path / "examples" / "demo_reference" / "hw1_wgan")  # the kit publishes another network
+    after, after_demo = (K.homework_digest(course, "hw1_wgan", refuse) for refuse in (True, False))
+    assert after != before  # a course grades anew against the kit's new files
+    assert after_demo == before_demo and after_demo not in (before, after)  # the demo's grades are its own
+
+
+def test_under_dgmlab_autograde_load_takes_only_a_file_handed_in(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    handed = _weights_file(tmp_path, name="p1_pixelcnn_weights.pt")
+    _handed(monkeypatch, DS.seeds_for(KEY, "hw5_explicit", {handed.name: handed.read_bytes()}))
+    assert torch.equal(artifacts.load(handed.name, max_bytes=10_000)["w"], torch.ones(2, 2))
+    _weights_file(tmp_path, name="p1_pixelcnn_weights.pt", value=3.0)  # swapped for a stashed file while graded
+    with pytest.raises(AssertionError, match="is not the file handed in"):
+        artifacts.load(handed.name, max_bytes=10_000)
+    with pytest.raises(AssertionError, match="not a file handed in at the top of the submission folder"):
+        artifacts.load(_weights_file(tmp_path, name="p2_realnvp_weights.pt").name, max_bytes=10_000)
 
 
 def test_unreadable_seeds_are_a_setup_problem_not_the_students(monkeypatch):
@@ -280,5 +320,5 @@ def test_autograding_hands_each_submission_its_own_seeds(tmp_path, monkeypatch):
     assert "REFUSED w_weights.pt is not the file handed in" in printed("tuner")
     assert f"DGMLAB FROM {ROOT / 'src' / 'dgmlab' / '__init__.py'}" in printed("shadow")
     assert "handed in with the notebook was imported" not in printed("shadow")
-    assert (f"REFUSED w_weights.pt holds the course kit's own published network (examples/demo_reference/{HW}/"
-            "w_weights.pt)") in printed("downloader")
+    assert (f"REFUSED w_weights.pt holds the same network as the course kit's published examples/demo_reference/{HW}/"
+            "w_weights.pt") in printed("downloader")

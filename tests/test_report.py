@@ -263,6 +263,7 @@ def test_dashboard_numbers_privacy_and_offline(course, tmp_path):
     published = re.findall(r'data-stat="published">.*?data-stat="student">([^<]+)<.*?<code>([^<]+)</code>', page)
     assert published == [("cy", f"examples/demo_reference/{HW}/generator_weights.pt")]
     assert 'data-stat="published_count">1 handed in weights the course kit itself publishes' in page
+    assert re.search(r'data-stat="published">.*?<td class="bad" data-stat="refused">yes</td>', page)
 
 
 def test_anonymized_dashboard_has_stable_pseudonyms_and_no_names(course, tmp_path):
@@ -306,7 +307,7 @@ def test_report_cli_writes_everything(course, capsys):
     assert f"{HW} generator_weights.pt: ada and bob: weight similarity 0.7" in out.out
     assert f"{HW} ada_samples.pt: ada and bob: identical files" in out.out
     assert (f"{HW} generator_weights.pt: cy's is the kit's published examples/demo_reference/{HW}/generator_weights.pt: "
-            "not a network the student trained") in out.out
+            "not graded (not a network the student trained)") in out.out
 
 
 def test_report_cli_errors_clearly(course, tmp_path, capsys):

@@ -184,9 +184,11 @@ def test_weights_the_kit_publishes_are_named_even_when_one_student_hands_them_in
     ben = next(m for f in files for m in f.published if m.student == "ben")
     assert 0.4 < ben.similarity < 0.99 and ben.tensors == 8  # a published network trained on (or back)
     assert all(not f.pairs for f in files)  # ann's and cat's are unrelated
+    assert [m.refused for f in files for m in f.published] == [True, False]  # ann's is not graded, ben's is
     text = SW.format_report(files)
-    assert f"ann's is the kit's published examples/demo_reference/{HW}/{FILE}: not a network the student trained" in text
-    assert "ben's is alike (weight similarity 0.5" in text and "cat" not in text
+    assert f"ann's is the kit's published examples/demo_reference/{HW}/{FILE}: not graded" in text
+    assert "ben's is alike (weight similarity 0.5" in text and "trained on from it? (graded" in text
+    assert "cat" not in text
 
 
 def test_a_copy_of_a_published_network_is_found_for_the_grader_and_a_trained_on_one_is_not(tmp_path):
@@ -216,10 +218,36 @@ def test_a_class_without_the_kits_files_is_compared_among_itself_only(tmp_path):
     assert SW.published_files(course, HW) == [] and SW.compare(course, [HW]) == []
 
 
-def test_cross_values_agree_with_the_pairwise_similarity(tmp_path):
-    nets = [_weights(tmp_path, state, f"{i}.pt") for i, state in enumerate([_mlp(1), _mlp(2), _mlp(1)])]
-    cross = SW._cross_values(nets[:1], nets[1:])
-    assert cross[(0, 0)] == SW.similarity(nets[0], nets[1]) and cross[(0, 1)][0] == pytest.approx(1.0)
+def _similarity_by_definition(a, b):
+    """The measure spelled out: each tensor's best same-shape cosine in the other file, median over both files."""
+    import statistics
+
+    def best(x, others):
+        return [max(float(v @ w) for s2, w in others if s2 == s) for s, v in x if any(s2 == s for s2, _ in others)]
+
+    values = best(a.tensors, b.tensors) + best(b.tensors, a.tensors)
+    return (statistics.median(values) if values else None), len(values)
+
+
+def test_cross_values_are_the_measure_spelled_out(tmp_path):
+    def net(seed, widths):
+        g = torch.Generator().manual_seed(seed)
+        return {f"w{i}": torch.randn(o, i_, generator=g) for i, (i_, o) in enumerate(zip(widths, widths[1:]))}
+
+    states = [net(1, (40, 50, 60)), net(2, (40, 50, 60)), net(3, (40, 50, 70)),  # shapes shared in part
+              {"w": net(1, (40, 50))["w0"] + 0.5 * torch.randn(50, 40), "v": torch.randn(30, 40)},  # one of 1's, trained
+              net(4, (9, 9))]  # too small to compare: nothing in common with anything
+    nets = [_weights(tmp_path, state, f"{i}.pt") for i, state in enumerate(states)]
+    cross = SW._cross_values(nets[:2], nets[2:])
+    for (i, j), (sim, n) in cross.items():
+        want, n_want = _similarity_by_definition(nets[i], nets[2 + j])
+        assert n == n_want and (sim is None if want is None else sim == pytest.approx(want, abs=1e-6)), (i, j)
+    assert sorted(cross) == [(i, j) for i in range(2) for j in range(3)] and cross[(0, 1)][0] > 0.5
+    pairs = SW._pair_values(nets)  # a set against itself: each pair once, the same measure
+    assert sorted(pairs) == [(i, j) for i in range(5) for j in range(i + 1, 5)]
+    for (i, j), (sim, n) in pairs.items():
+        want, n_want = _similarity_by_definition(nets[i], nets[j])
+        assert n == n_want and (sim is None if want is None else sim == pytest.approx(want, abs=1e-6)), (i, j)
 
 
 def test_threshold_is_the_calibrated_one():

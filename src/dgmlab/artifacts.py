@@ -76,15 +76,15 @@ def _parse(path: Path, data: bytes, made_by: str):
 def load(path, *, max_bytes: int, made_by: str = "the notebook's training cell"):
     """The content of the graded file ``path``, read with ``weights_only=True`` (see the module docstring).
 
-    ``made_by`` names what writes the file, for the message when it is missing. Under ``dgmlab autograde`` a
-    weights file the autograder found to copy the course kit's published weights is refused.
+    ``made_by`` names what writes the file, for the message when it is missing. Under ``dgmlab autograde`` the
+    file must be a weights file (``*weights.pt``) handed in at the top of the submission, unchanged, and not a copy
+    of the course kit's published weights (:func:`handed_entry`).
     """
     path = Path(path)
     data = _read(path, max_bytes, made_by)
     seeds = handed_seeds()
-    entry = None if seeds is None else seeds.get(path.name)
-    if entry and "refused" in entry:  # the file handed in copies the kit's published weights (draw_seeds)
-        raise AssertionError(entry["refused"])
+    if seeds is not None:
+        handed_entry(path, data, seeds)
     return _parse(path, data, made_by)
 
 
@@ -334,16 +334,22 @@ def load_for_draw(path, *, max_bytes: int, made_by: str = "the notebook's traini
         if os.environ.get(runtime.GRADING_ENV) == "autograde":
             print(f"note: {path.name} is drawn with noise seed 0 (this grading did not come from dgmlab autograde)")
         return content, 0
+    return content, handed_entry(path, data, seeds)["seed"]
+
+
+def handed_entry(path: Path, data: bytes, seeds: dict) -> dict:
+    """The autograder's entry for the graded file ``path`` (read as ``data``), once it is one handed in at the top of
+    the submission, unchanged since, and not a copy of the kit's published weights; else AssertionError saying so."""
     entry = seeds.get(path.name)
     if entry is None or path.resolve().parent != Path.cwd().resolve():
         raise AssertionError(f"{path} is not a file handed in at the top of the submission folder: the autograder "
-                             "draws only from the files handed in")
+                             "grades only the files handed in")
     if hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise AssertionError(f"{path.name} is not the file handed in: it changed while the notebook was being "
                              "graded (nothing in the notebook may write it when graded)")
     if "refused" in entry:  # the course kit's own published network (dgmlab.grading.draw_seeds)
         raise AssertionError(entry["refused"])
-    return content, entry["seed"]
+    return entry
 
 
 def save_weights(model: torch.nn.Module, path) -> Path:

@@ -89,7 +89,8 @@ def cmd_autograde(args) -> int:
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     results = C.autograde(course, args.hw, args.student, timeout=args.timeout, feedback=not args.no_feedback,
                           jobs=workers, progress=show, sandbox=args.sandbox, limits=limits,
-                          cell_timeout=args.cell_timeout, cluster=args.cluster, force=args.force)
+                          cell_timeout=args.cell_timeout, cluster=args.cluster, force=args.force,
+                          refuse_published=not args.grade_published)
     bar.close()
     counts = {}
     for r in results:
@@ -214,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="require the bubblewrap sandbox (default: use it when available, warn when not)")
     s.add_argument("--no-sandbox", dest="sandbox", action="store_false", help="grade without the sandbox")
     s.add_argument("--memory", type=float, default=8, help="GiB of address space per kernel (sandbox only)")
+    s.add_argument("--grade-published", action="store_true",
+                   help="grade weights files that copy the kit's own published ones (default: their cells earn 0; "
+                        "use it with --student for a student whose own run made the same network, docs/novelty.md)")
     s.set_defaults(func=cmd_autograde)
 
     s = sub.add_parser("report", help="export grades.csv, print the grade table; dashboard and LMS exports")

@@ -98,9 +98,9 @@ def _digest(*parts) -> str:
     return h.hexdigest()
 
 
-def homework_digest(course: C.Course, hw: str) -> str:
+def homework_digest(course: C.Course, hw: str, refuse_published: bool = True) -> str:
     """Hash of what grading ``hw`` depends on besides the submission: ``source/<hw>/``, the config, dgmlab, the
-    draw key's fingerprint and the kit's published weights files (a copy of one is not graded)."""
+    draw key's fingerprint and, when copies of them are refused, the kit's published weights files."""
     from .. import __version__
 
     from . import draw_seeds as DS
@@ -108,7 +108,8 @@ def homework_digest(course: C.Course, hw: str) -> str:
 
     source = _files(course.root / "source" / hw)
     source = {k: v for k, v in source.items() if not _ignored(k)}
-    published = {p.relative_to(course.root).as_posix(): p.read_bytes() for p in published_files(course, hw)}
+    published = ({p.relative_to(course.root).as_posix(): p.read_bytes() for p in published_files(course, hw)}
+                 if refuse_published else "published weights graded")  # the demo's grades are not a course's
     return _digest(f"dgmlab {__version__}", (course.root / "nbgrader_config.py").read_bytes(), source,
                    DS.fingerprint(DS.course_key(course)),  # a new draw key draws, and grades, anew
                    published)
@@ -684,7 +685,7 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
 
     limits = limits or S.Limits()
     config = _config(course)
-    hw_digest = homework_digest(course, hw)
+    hw_digest = homework_digest(course, hw, refuse_published)
     draw_key = DS.course_key(course)  # stays here: workers get each file's seed, never the key
     published = published_weights(course, hw) if refuse_published else []
     records = {} if force else load_records(course, hw)
@@ -722,8 +723,12 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
             if problem:
                 finish(C.SubmissionResult(hw, student, "invalid", problem, key=key))
                 continue
-            pending.append({"student": student, "files": files, "key": key,
-                            "draw_seeds": DS.seeds_for(draw_key, hw, files, published)})
+            seeds = DS.seeds_for(draw_key, hw, files, published)
+            for name, entry in seeds.items():
+                if "refused" in entry:  # the instructor hears it now, the student in the feedback
+                    print(f"dgmlab: {student}'s {name} is a copy of the course kit's published weights: its graded "
+                          "cell earns 0 (docs/novelty.md)", file=sys.stderr)
+            pending.append({"student": student, "files": files, "key": key, "draw_seeds": seeds})
         if not pending:
             return results
         extensions = writer.extensions({j["student"] for j in pending})

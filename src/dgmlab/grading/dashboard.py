@@ -172,7 +172,7 @@ def shared_weights_html(hw: str, files: list) -> str:
     out = ["<h3>Weights shared between students</h3><p class=\"muted\">Same-named files handed in by two "
            f"students that are identical, or whose weight tensors are alike (median best cosine at least "
            f"{SW.THRESHOLD}: independent runs measure at most 0.05, a network copied after one epoch and trained "
-           "39 more 0.29; docs/novelty.md). A reason to look, not a verdict: no grade is changed.</p>"]
+           "39 more 0.29; docs/novelty.md). A reason to look, not a verdict: these pairs change no grade.</p>"]
     mine = [f for f in files if f.hw == hw and f.pairs]
     published = [m for f in files if f.hw == hw for m in f.published]
     if published:
@@ -205,18 +205,20 @@ def shared_weights_html(hw: str, files: list) -> str:
 def published_weights_html(hw: str, matches: list) -> str:
     """The students who handed in weights the course kit publishes (a demo submission's or a test fixture's), or a
     network trained on from them: points a graded draw gives for those weights are not for the student's training."""
+    refused = sum(m.refused for m in matches)
     out = [f'<p class="bad" data-hw="{_e(hw)}" data-stat="published_count">{len(matches)} handed in weights the course '
-           "kit itself publishes, or a network trained on from them (identical, or median best cosine at least "
-           f"{SW.THRESHOLD}). The kit is public: check these by hand; the graded draws' points are not for the "
-           "student's own training.</p>",
+           f"kit itself publishes (the kit is public). {refused} of them are the published network itself (identical, "
+           f"or median best cosine at least {SW.PUBLISHED_COPY}): <code>dgmlab autograde</code> does not grade such "
+           f"a file (its cell earns 0; <code>dgmlab demo</code> does, its examples are the kit's own). The others are at least {SW.THRESHOLD} alike, a published network trained "
+           "on: graded as usual, check them by hand.</p>",
            '<table class="shared"><tr><th>file</th><th>student</th><th>published file</th><th>similarity</th>'
-           "<th>identical</th><th>tensors compared</th></tr>"]
+           "<th>identical</th><th>refused when graded</th><th>tensors compared</th></tr>"]
     for m in matches:
-        flag = ' class="bad"' if m.identical else ""
+        flag = ' class="bad"' if m.refused else ""
         out.append(f'<tr data-hw="{_e(hw)}" data-file="{_e(m.file)}" data-stat="published"><td>{_e(m.file)}</td>'
                    f'<td data-stat="student">{_e(m.student)}</td><td><code>{_e(m.source)}</code></td>'
-                   f'<td class="num">{_fmt(m.similarity, 3)}</td><td{flag}>{"yes" if m.identical else "no"}</td>'
-                   f'<td class="num">{m.tensors}</td></tr>')
+                   f'<td class="num">{_fmt(m.similarity, 3)}</td><td>{"yes" if m.identical else "no"}</td>'
+                   f'<td{flag} data-stat="refused">{"yes" if m.refused else "no"}</td><td class="num">{m.tensors}</td></tr>')
     return "".join(out) + "</table>"
 
 
@@ -232,7 +234,8 @@ def _anonymize_shared(files: list, names: dict) -> list:
 
     return [dataclasses.replace(f, file=scrub(f.file), pairs=[
         dataclasses.replace(p, file=scrub(p.file), students=tuple(names[x] for x in p.students)) for p in f.pairs],
-        published=[dataclasses.replace(m, file=scrub(m.file), student=names[m.student]) for m in f.published])
+        published=sorted((dataclasses.replace(m, file=scrub(m.file), student=names[m.student]) for m in f.published),
+                         key=lambda m: m.student))  # the real ids' order would hint at who is who
         for f in files]
 
 

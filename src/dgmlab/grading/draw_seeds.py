@@ -73,18 +73,24 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
     A file that is a copy of one of the weights the course kit publishes (``published``, from
     :func:`dgmlab.grading.shared_weights.published_weights`) also gets ``"refused"``: the reason the grading kernel
     gives instead of grading it (:mod:`dgmlab.artifacts`), since it is not a network the student trained."""
-    from .shared_weights import published_copy
+    from .shared_weights import MAX_BYTES, published_copy
 
     out = {}
     for rel, data in sorted(files.items()):
         if "/" not in rel and rel.endswith("weights.pt") and len(out) < MAX_FILES:
             digest = hashlib.sha256(data).hexdigest()
             out[rel] = {"sha256": digest, "seed": seed(key, hw, rel, digest)}
-            if (source := published_copy(data, published)) is not None:
-                out[rel]["refused"] = (
-                    f"{rel} holds the course kit's own published network ({source}), not one your training saved: "
-                    f"only weights you trained are graded. Train in full mode and hand in the {rel} it writes")
+            source = published_copy(data, published) if len(data) <= MAX_BYTES else None
+            if source is not None:
+                out[rel]["refused"] = refusal(rel, source)
     return out
+
+
+def refusal(name: str, source: str) -> str:
+    """What the graded cell says of a handed-in file that copies the kit's published ``source``."""
+    return (f"{name} holds the same network as the course kit's published {source}, not one your training saved: "
+            f"only weights you trained are graded. Train in full mode and hand in the {name} it writes (if your own "
+            "run made this file, for example with DGMLAB_SEED set to the kit's seed, tell your instructor)")
 
 
 def environment(seeds: dict) -> dict:

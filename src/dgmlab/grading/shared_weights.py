@@ -70,6 +70,11 @@ class PublishedMatch:
     identical: bool
     tensors: int
 
+    @property
+    def refused(self) -> bool:
+        """What ``dgmlab autograde`` does not grade (see :func:`published_copy`)."""
+        return self.identical or (self.similarity is not None and self.similarity >= PUBLISHED_COPY)
+
 
 @dataclass
 class FileComparison:
@@ -152,7 +157,7 @@ def similarity(a: _Weights, b: _Weights) -> tuple[float | None, int]:
 
 def _pair_values(weights: list[_Weights]) -> dict:
     """{(i, j): (median, tensors compared)} for every pair i < j of ``weights``, one matrix product per shape."""
-    return {(i, j): v for (i, j), v in _cross_values(weights, weights).items() if i < j}
+    return _cross_values(weights, weights)
 
 
 def _cross_values(left: list[_Weights], right: list[_Weights]) -> dict:
@@ -184,14 +189,14 @@ def _cross_values(left: list[_Weights], right: list[_Weights]) -> dict:
         own_l.append(owner_l.numpy())
         own_r.append(owner_r.numpy())
     if not best_l:
-        return {(i, j): (None, 0) for i in range(n_left) for j in range(n_right)}
+        return {(i, j): (None, 0) for i in range(n_left) for j in range(i + 1 if left is right else 0, n_right)}
     best_l, own_l = np.concatenate(best_l), np.concatenate(own_l)  # (T_left, n_right), (T_left,)
     best_r, own_r = np.concatenate(best_r), np.concatenate(own_r)  # (T_right, n_left), (T_right,)
     rows_l = [np.flatnonzero(own_l == i) for i in range(n_left)]
     rows_r = [np.flatnonzero(own_r == j) for j in range(n_right)]
     out = {}
     for i in range(n_left):
-        for j in range(n_right):
+        for j in range(i + 1 if left is right else 0, n_right):  # a set against itself: each pair once
             values = np.concatenate((best_l[rows_l[i], j], best_r[rows_r[j], i]))
             values = values[~np.isnan(values)]
             out[(i, j)] = (float(np.median(values)) if values.size else None, int(values.size))
@@ -294,7 +299,8 @@ def format_report(files: list[FileComparison]) -> str:
         lines += [f"  {p.hw} {p.file}: {p.students[0]} and {p.students[1]}: "
                   + ("identical files" if p.identical else f"weight similarity {p.similarity:.2f}") for p in f.pairs]
     for f in files:
-        lines += [f"  {m.hw} {m.file}: {m.student}'s is "
-                  + ("the kit's published " if m.identical else f"alike (weight similarity {m.similarity:.2f}) to the "
-                     "kit's published ") + f"{m.source}: not a network the student trained" for m in f.published]
+        lines += [f"  {m.hw} {m.file}: {m.student}'s is " + (
+            f"the kit's published {m.source}: not graded (not a network the student trained)" if m.refused else
+            f"alike (weight similarity {m.similarity:.2f}) to the kit's published {m.source}: a network trained on "
+            "from it? (graded; check by hand)") for m in f.published]
     return "\n".join(lines)

@@ -273,8 +273,8 @@ if not runtime.is_grading():
 # Include your CIFAR-10 sample grid and loss curves. Report the Inception Score you measured,
 # with its spread, the number of samples and the network that computed it (the standard
 # Inception-v3 of torch-fidelity; if you could not run it, say so). The source course reports
-# 7.9 after 100 epochs with networks four times as wide (capacity 128); ours are at capacity 32 and
-# take half as many updates (batches of 128). Which way should that move the score, and what does a
+# 7.9 after 100 epochs with networks four times as wide (capacity 128); ours are at capacity 32 and,
+# on batches of 128, take half as many updates as batches of 64 would. Which way should that move the score, and what does a
 # gap of a few tenths mean? Finally explain why the critic needed no change beyond its input
 # channels, while the generator did.
 
@@ -282,7 +282,7 @@ if not runtime.is_grading():
 # Grid and curves attached (2). The IS reported as measured, with its std over 10 splits, the number of samples
 # (50,000) and the network (Inception-v3, pt_inception-2015-12-05 weights via torch-fidelity) (2). Grade the
 # report, not the value: the course's capacity-32, batch-128 run has not been measured against the source's 7.9
-# (capacity 128, twice the updates), and a lower score is expected from narrower networks and fewer updates.
+# (capacity 128, batch size not given), and a lower score is expected from narrower networks and fewer updates.
 # Differences of a few tenths are within run-to-run variance of GAN training and of implementation details
 # (resize, sample count), so only larger gaps indicate a real difference (2). The critic ends with a sum over spatial positions, so it accepts
 # any image size; a stride-4 block maps 32x32 to 8x8 just as 28x28 to 7x7. Only the number of input channels
