@@ -66,14 +66,10 @@ class PublishedMatch:
     file: str
     student: str
     source: str  # the published file, relative to the course directory
-    similarity: float | None
+    similarity: float | None  # rounded for the page
     identical: bool
     tensors: int
-
-    @property
-    def refused(self) -> bool:
-        """What ``dgmlab autograde`` does not grade (see :func:`published_copy`)."""
-        return self.identical or (self.similarity is not None and self.similarity >= PUBLISHED_COPY)
+    refused: bool  # what dgmlab autograde does not grade: identical, or at least PUBLISHED_COPY alike (unrounded)
 
 
 @dataclass
@@ -271,7 +267,8 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
                 values = _cross_values(weights, [w for _, w in published])
                 for i, student in enumerate(students):
                     matches = [PublishedMatch(hw, found.file, student, path.relative_to(course.root).as_posix(),
-                                              None if sim is None else round(sim, 3), identical, n)
+                                              None if sim is None else round(sim, 3), identical, n,
+                                              identical or (sim is not None and sim >= PUBLISHED_COPY))
                                for j, (path, w) in enumerate(published)
                                for sim, n in [values[(i, j)]]
                                if (identical := weights[i].digest == w.digest) or (sim is not None and sim >= threshold)]
