@@ -307,7 +307,7 @@ def test_report_cli_writes_everything(course, capsys):
     assert f"{HW} generator_weights.pt: ada and bob: weight similarity 0.7" in out.out
     assert f"{HW} ada_samples.pt: ada and bob: identical files" in out.out
     assert (f"{HW} generator_weights.pt: cy's is the kit's published examples/demo_reference/{HW}/generator_weights.pt: "
-            "not graded (not a network the student trained)") in out.out
+            "dgmlab autograde does not grade it (not a network the student trained)") in out.out
 
 
 def test_report_cli_errors_clearly(course, tmp_path, capsys):

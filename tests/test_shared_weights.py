@@ -186,7 +186,7 @@ def test_weights_the_kit_publishes_are_named_even_when_one_student_hands_them_in
     assert all(not f.pairs for f in files)  # ann's and cat's are unrelated
     assert [m.refused for f in files for m in f.published] == [True, False]  # ann's is not graded, ben's is
     text = SW.format_report(files)
-    assert f"ann's is the kit's published examples/demo_reference/{HW}/{FILE}: not graded" in text
+    assert f"ann's is the kit's published examples/demo_reference/{HW}/{FILE}: dgmlab autograde does not grade" in text
     assert "ben's is alike (weight similarity 0.5" in text and "trained on from it? (graded" in text
     assert "cat" not in text
 

@@ -250,7 +250,7 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
     kit publishes (:func:`published_files`; the most alike one is named)."""
     out = []
     for hw in hws:
-        published = [(p, w) for p in published_files(course, hw) if (w := read_weights(p)) is not None]
+        published = published_weights(course, hw)
         for name, paths in sorted(weight_files(course, hw).items()):
             loaded = {s: w for s, p in sorted(paths.items()) if (w := read_weights(p)) is not None}
             if not loaded:
@@ -266,10 +266,9 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
             if published:
                 values = _cross_values(weights, [w for _, w in published])
                 for i, student in enumerate(students):
-                    matches = [PublishedMatch(hw, found.file, student, path.relative_to(course.root).as_posix(),
-                                              None if sim is None else round(sim, 3), identical, n,
-                                              identical or (sim is not None and sim >= PUBLISHED_COPY))
-                               for j, (path, w) in enumerate(published)
+                    matches = [PublishedMatch(hw, found.file, student, source, None if sim is None else round(sim, 3),
+                                              identical, n, identical or (sim is not None and sim >= PUBLISHED_COPY))
+                               for j, (source, w) in enumerate(published)
                                for sim, n in [values[(i, j)]]
                                if (identical := weights[i].digest == w.digest) or (sim is not None and sim >= threshold)]
                     if matches:  # the closest published file: identical first, then the most alike
@@ -297,7 +296,8 @@ def format_report(files: list[FileComparison]) -> str:
                   + ("identical files" if p.identical else f"weight similarity {p.similarity:.2f}") for p in f.pairs]
     for f in files:
         lines += [f"  {m.hw} {m.file}: {m.student}'s is " + (
-            f"the kit's published {m.source}: not graded (not a network the student trained)" if m.refused else
+            f"the kit's published {m.source}: dgmlab autograde does not grade it (not a network the student trained)"
+            if m.refused else
             f"alike (weight similarity {m.similarity:.2f}) to the kit's published {m.source}: a network trained on "
             "from it? (graded; check by hand)") for m in f.published]
     return "\n".join(lines)
