@@ -214,6 +214,11 @@ def _printable(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "replace")
 
 
+def _related(identical: bool, sim: float | None, bound: float) -> bool:
+    """Two files count as related: the same bytes, or weights at least ``bound`` alike."""
+    return identical or (sim is not None and sim >= bound)
+
+
 def published_files(course: Course, hw: str) -> list[Path]:
     """The course kit's own files for ``hw`` in the course directory, public wherever the kit is: the example
     submissions' (``examples/<student>/<hw>/*.pt``) and the test fixtures' (``tests/fixtures/<hwN>_*.pt``). Among
@@ -239,7 +244,7 @@ def published_copy(data: bytes, published: list) -> str | None:
     values = _cross_values([mine], [w for _, w in published])
     for j, (rel, w) in enumerate(published):
         sim = values[(0, j)][0]
-        if mine.digest == w.digest or (sim is not None and sim >= PUBLISHED_COPY):
+        if _related(mine.digest == w.digest, sim, PUBLISHED_COPY):
             return rel
     return None
 
@@ -259,7 +264,7 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
             found = FileComparison(hw, _printable(name), len(students))
             for (i, j), (sim, n) in _pair_values(weights).items():
                 identical = weights[i].digest == weights[j].digest
-                if identical or (sim is not None and sim >= threshold):
+                if _related(identical, sim, threshold):
                     found.pairs.append(SharedPair(hw, found.file, (students[i], students[j]),
                                                   None if sim is None else round(sim, 3), identical, n))
             found.pairs.sort(key=lambda p: (not p.identical, -(p.similarity or 0), p.students))
@@ -267,10 +272,10 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
                 values = _cross_values(weights, [w for _, w in published])
                 for i, student in enumerate(students):
                     matches = [PublishedMatch(hw, found.file, student, source, None if sim is None else round(sim, 3),
-                                              identical, n, identical or (sim is not None and sim >= PUBLISHED_COPY))
+                                              identical, n, _related(identical, sim, PUBLISHED_COPY))
                                for j, (source, w) in enumerate(published)
                                for sim, n in [values[(i, j)]]
-                               if (identical := weights[i].digest == w.digest) or (sim is not None and sim >= threshold)]
+                               if _related(identical := weights[i].digest == w.digest, sim, threshold)]
                     if matches:  # the closest published file: identical first, then the most alike
                         found.published.append(min(matches, key=lambda m: (not m.identical, -(m.similarity or 0))))
             if found.pairs or found.published or len(students) >= 2:
