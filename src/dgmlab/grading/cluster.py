@@ -98,18 +98,22 @@ def _digest(*parts) -> str:
     return h.hexdigest()
 
 
-def homework_digest(course: C.Course, hw: str, refuse_published: bool = True) -> str:
+def homework_digest(course: C.Course, hw: str, refuse_published: bool = True, published=None) -> str:
     """Hash of what grading ``hw`` depends on besides the submission: ``source/<hw>/``, the config, dgmlab, the
-    draw key's fingerprint and, when copies of them are refused, the kit's published weights files."""
+    draw key's fingerprint and, when copies of them are refused, the kit's published weights files (``published``:
+    :func:`~dgmlab.grading.shared_weights.published_weights` when already read)."""
     from .. import __version__
 
     from . import draw_seeds as DS
-    from .shared_weights import published_files
+    from .shared_weights import published_weights
 
     source = _files(course.root / "source" / hw)
     source = {k: v for k, v in source.items() if not _ignored(k)}
-    published = ({p.relative_to(course.root).as_posix(): p.read_bytes() for p in published_files(course, hw)}
-                 if refuse_published else "published weights graded")  # the demo's grades are not a course's
+    if refuse_published:
+        read = published_weights(course, hw) if published is None else published
+        published = {rel: w.digest.encode() for rel, w in read}
+    else:
+        published = "published weights graded"  # the demo's grades are not a course's
     return _digest(f"dgmlab {__version__}", (course.root / "nbgrader_config.py").read_bytes(), source,
                    DS.fingerprint(DS.course_key(course)),  # a new draw key draws, and grades, anew
                    published)
@@ -685,9 +689,9 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
 
     limits = limits or S.Limits()
     config = _config(course)
-    hw_digest = homework_digest(course, hw, refuse_published)
+    published = published_weights(course, hw) if refuse_published else []  # read once: for the key and the seeds
+    hw_digest = homework_digest(course, hw, refuse_published, published)
     draw_key = DS.course_key(course)  # stays here: workers get each file's seed, never the key
-    published = published_weights(course, hw) if refuse_published else []
     records = {} if force else load_records(course, hw)
     base = course.root / "submitted"
     results, pending = [], []

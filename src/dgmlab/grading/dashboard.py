@@ -209,8 +209,8 @@ def published_weights_html(hw: str, matches: list) -> str:
     out = [f'<p class="bad" data-hw="{_e(hw)}" data-stat="published_count">{len(matches)} handed in weights the course '
            f"kit itself publishes (the kit is public). {refused} of them are the published network itself (identical, "
            f"or median best cosine at least {SW.PUBLISHED_COPY}): <code>dgmlab autograde</code> does not grade such "
-           f"a file (its cell earns 0; <code>dgmlab demo</code> does, its examples are the kit's own). The others are at least {SW.THRESHOLD} alike, a published network trained "
-           "on: graded as usual, check them by hand.</p>",
+           f"a file (its cell earns 0; <code>dgmlab demo</code> does, its examples are the kit's own). The others "
+           f"are at least {SW.THRESHOLD} alike, a published network trained on: graded as usual, check them by hand.</p>",
            '<table class="shared"><tr><th>file</th><th>student</th><th>published file</th><th>similarity</th>'
            "<th>identical</th><th>refused when graded</th><th>tensors compared</th></tr>"]
     for m in matches:
