@@ -44,7 +44,7 @@
 
 # %% locked=true grade_id="symbols"
 t = sp.Symbol("t", real=True)        # argument of the conjugate for P1
-s = sp.Symbol("s", negative=True)    # argument of the conjugate for P2 (it is finite only for s < 0)
+s = sp.Symbol("s", negative=True)    # argument of the conjugate for P2 (declared negative)
 u = sp.Symbol("u", positive=True)    # the density ratio p/q
 
 # %% kind="answer" grade_id="p1_conjugate" check_output=true
@@ -72,11 +72,11 @@ def test_value_at_t_equal_to_one():
     got = complex(sp.N(value))
     hint = ""
     if abs(got - math.e) < 1e-9:
-        hint = ": that is exp(t) at t = 1; d/du (u log u) = log u + 1, so the maximiser is u = exp(t - 1)"
+        hint = ": the maximising u is off (recheck where the derivative of t*u - f(u) vanishes)"
     elif abs(got) < 1e-9:
         hint = ": that is f(1) = 1 log 1, the function itself rather than its conjugate sup_u (t u - f(u))"
     assert abs(got - 1) < 1e-9, \
-        f"expected f*(1) = sup_u (u - u log u) = 1 (reached at u = 1), found {got.real:.6g}{hint}"
+        f"expected f*(1) = sup_u (u - u log u) = 1, found {got.real:.6g}{hint}"
 
 ### BEGIN HIDDEN TESTS
 @points(0.75)
@@ -162,7 +162,7 @@ def test_optimal_critic_is_one_when_p_equals_q():
     p = torch.distributions.Normal(torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64))
     out = kl_optimal_critic(p.log_prob, p.log_prob)(torch.linspace(-2, 2, 5, dtype=torch.float64))
     checks.assert_tensor(out, "d_star(x)", shape=(5,))
-    hint = ": d* is the density ratio itself, not its log" if bool((out.abs() < 1e-9).all()) else ""
+    hint = ": d* is 0 where p = q, so it is not a positive critic" if bool((out.abs() < 1e-9).all()) else ""
     assert bool(((out - 1).abs() < 1e-9).all()), \
         f"when p = q the optimal critic is 1 everywhere; found {[round(float(v), 4) for v in out]}{hint}"
 

@@ -11,7 +11,7 @@
 # ### P6(a) (10 points): the minimal changes
 # Copy the given `Generator` and your `Critic` into `CifarGenerator` and `CifarCritic` and make
 # only the changes the new data need: channel counts (three colours), the spatial sizes
-# ($32 = 4\cdot 8$: which seed map size?), and the generator's nine residual blocks. Keep the
+# ($32\times32$ images), and the generator's nine residual blocks. Keep the
 # per-pixel bias, the sigmoid, and no BatchNorm in the critic.
 
 # %% kind="answer" grade_id="p6_models"
@@ -71,7 +71,7 @@ def test_output_shape():
     shape = tuple(out.shape) if isinstance(out, torch.Tensor) else None
     hint = ""
     if shape == (4, 3, 28, 28):
-        hint = ": that is MNIST's size; 32 = 4 x 8, so the seed map is 8 x 8 (and the per-pixel bias 32 x 32)"
+        hint = ": that is MNIST's size; CIFAR-10 images are 32 x 32"
     elif shape is not None and len(shape) == 4 and shape[1] == 1:
         hint = ": one channel; CIFAR-10 images have three colour channels"
     assert shape == (4, 3, 32, 32), f"expected images of shape (4, 3, 32, 32), found {shape}{hint}"
