@@ -58,14 +58,18 @@ c.Execute.raise_on_iopub_timeout = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]*"
 
-# nbgrader's autograde steps with VerifyScores before the grades are saved: a test cell's result
-# counts only if run_tests made it (signed, its number the sum of its passed tests' points);
-# any other result, or an error anywhere in the cell, gives the cell 0 points.
+# nbgrader's autograde steps. A test cell that calls check(...) is judged by the grader, not the
+# kernel: ProbeTests gives the kernel only the cell's probe call (hidden tests stay here) and
+# JudgeTests runs every test on the data it showed and writes the cell's points
+# (dgmlab.grading.judge). VerifyScores: a cell still graded by run_tests counts only with its signed score.
 c.Autograde.autograde_preprocessors = [
+    "dgmlab.grading.judge.ProbeTests",
     "nbgrader.preprocessors.Execute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "dgmlab.grading.judge.JudgeTests",
     "nbgrader.preprocessors.LimitOutput",
+    "dgmlab.grading.output_limits.LimitOutputBytes",  # output capped in bytes too (defaults in its help)
     "dgmlab.grading.preprocessors.VerifyScores",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",

@@ -66,9 +66,44 @@ def assert_sympy_equal(value, expected, name: str = "the answer", reveal: bool =
                          + (f": got {value}, expected {expected}" if reveal else ""))
 
 
+def sympy_gap(value, reference, points, digits: int = 40) -> float:
+    """Largest |value - reference| over ``points``, evaluated to ``digits`` significant digits.
+
+    value, reference: sympy expressions or matrices of the same shape; points: list of dicts
+    {symbol: exact number}. Complex parts count as error. ``inf`` when a value does not evaluate to a
+    number (a leftover symbol, a division by zero) or the shapes differ.
+    """
+    import math
+
+    import sympy as sp
+
+    A = value if isinstance(value, sp.MatrixBase) else sp.Matrix([value])
+    B = reference if isinstance(reference, sp.MatrixBase) else sp.Matrix([reference])
+    if A.shape != B.shape:
+        return math.inf
+    worst = 0.0
+    for point in points:
+        for a, b in zip(A, B):
+            try:
+                gap = abs(complex(sp.N((sp.sympify(a) - b).subs(point), digits)))
+            except (TypeError, ValueError, ZeroDivisionError):
+                return math.inf
+            if not math.isfinite(gap):
+                return math.inf
+            worst = max(worst, gap)
+    return worst
+
+
+def has_float(expr) -> bool:
+    """Whether a sympy expression (or matrix) contains a floating-point number such as 0.333..."""
+    import sympy as sp
+
+    return bool(sp.sympify(expr).atoms(sp.Float))
+
+
 # ----------------------------------------------------------------- tensors
 def as_array(value, name: str = "the answer") -> np.ndarray:
-    """``value`` (torch tensor, numpy array or number) as a float64 numpy array.
+    """``value`` (torch tensor, numpy array, number, or a list of them) as a float64 numpy array.
 
     Rejects anything else by type, so an object with a rigged ``__eq__`` fails.
     """
@@ -86,7 +121,12 @@ def as_array(value, name: str = "the answer") -> np.ndarray:
         return value.astype(np.float64)
     if type(value) in (bool, int, float) or isinstance(value, (np.integer, np.floating)):
         return np.asarray(float(value), dtype=np.float64)
-    raise CheckError(f"{name} must be a torch.Tensor, numpy array or number, got {type(value).__name__}")
+    if isinstance(value, (list, tuple)) and len(value) <= 10**6:
+        items = [as_array(v, f"{name}[{i}]") for i, v in enumerate(value)]
+        if len({a.shape for a in items}) > 1:
+            raise CheckError(f"{name} is a list of values of different shapes")
+        return np.stack(items) if items else np.zeros(0)
+    raise CheckError(f"{name} must be a torch.Tensor, numpy array, number or list of them, got {type(value).__name__}")
 
 
 def assert_close(value, expected, *, rtol: float = 1e-5, atol: float = 1e-6,

@@ -34,6 +34,7 @@ DRIVE_MOUNT = "/content/drive"
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 _folder: Path | None = None  # set by enter()
+_homework: str | None = None  # set by enter(): the homework the notebook's checks belong to
 
 
 def in_colab() -> bool:
@@ -114,9 +115,10 @@ def homework_folder(hw: str | None, course: str | os.PathLike | None = None) -> 
 
 def enter(hw: str | None = None, course: str | os.PathLike | None = None, quiet: bool = False) -> Path:
     """Find the homework folder, create it, make it the working directory and say where files go."""
-    global _folder
+    global _folder, _homework
     if hw is not None:
         _check_hw(hw)
+        _homework = hw
     folder, note = homework_folder(hw, course)
     folder.mkdir(parents=True, exist_ok=True)
     if folder.resolve() != Path.cwd().resolve():
@@ -125,6 +127,11 @@ def enter(hw: str | None = None, course: str | os.PathLike | None = None, quiet:
     if not quiet and not _grading():
         print(f"dgmlab: homework folder {_folder} ({note}); figures, checkpoints and files to submit are saved here")
     return _folder
+
+
+def current_homework() -> str | None:
+    """The homework id the setup cell gave :func:`enter` (``None`` before it ran)."""
+    return _homework
 
 
 def folder() -> Path:

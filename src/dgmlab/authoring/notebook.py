@@ -190,6 +190,11 @@ class Notebook:
         from dgmlab.testing import PlanError, plan
 
         src = clean_source(src)
+        if self._probe_cell(grade_id, points, src):
+            cell = nbformat.v4.new_code_cell(src)
+            cell.metadata = self._meta(self._id(grade_id, "tests"), grade=True, solution=False, locked=True,
+                                       points=points)
+            return self._add(cell)
         if "run_tests()" not in src and "run_tests(points=" not in src:
             raise ValueError(f"test cell {grade_id!r} must end with run_tests() or run_tests(points=...)")
         try:
@@ -205,6 +210,31 @@ class Notebook:
         cell.metadata = self._meta(self._id(grade_id, "tests"), grade=True, solution=False, locked=True,
                                    points=points)
         return self._add(cell)
+
+    def _probe_cell(self, grade_id: str, points: float, src: str) -> bool:
+        """Whether ``src`` is a ``check("<grade_id>", ...)`` cell (``dgmlab.probes``); raises when it is one
+        that does not match its spec (name, objects, points, hidden tests that add up)."""
+        from dgmlab import probes
+        from dgmlab.testing import PlanError
+
+        try:
+            found = probes.cell_call(src)
+            if found is None:
+                return False
+            cell_id, names = found
+            if cell_id != grade_id:
+                raise PlanError(f"it calls check({cell_id!r}, ...): the name must be the cell's grade_id")
+            spec = probes.spec_for(self.hw, grade_id)
+            if names != spec.names:
+                raise PlanError(f"check() gets {', '.join(names)}; dgmlab.probes.{self.hw} expects "
+                                f"{', '.join(spec.names)}")
+            if abs(spec.points - points) > 1e-9:
+                raise PlanError(f"the cell is worth {points:g} points, its spec in dgmlab.probes.{self.hw} "
+                                f"{spec.points:g}: make them equal")
+            probes.plan(spec, src)
+        except (PlanError, KeyError, SyntaxError) as exc:
+            raise ValueError(f"test cell {grade_id!r}: {exc}") from None
+        return True
 
     def written(self, grade_id: str, points: float, model_answer: str):
         """A hand-graded markdown answer; the source keeps the model answer."""
@@ -258,12 +288,17 @@ class Notebook:
 
     def hidden_points(self) -> float:
         """Points of this notebook's points cells that hidden tests decide."""
+        from dgmlab import probes
         from dgmlab.testing import plan
 
         total = 0.0
         for c in self.nb.cells:
             meta = c.metadata.get("nbgrader", {})
             if c.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                found = probes.cell_call(c.source)
+                if found is not None:
+                    total += probes.spec_for(self.hw, found[0]).hidden
+                    continue
                 cell_plan = plan(c.source)
                 total += cell_plan.hidden if cell_plan else 0.0
         return total

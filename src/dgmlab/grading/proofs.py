@@ -75,6 +75,7 @@ class Mutant:
 
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+PROOF_SEED = 20261125  # the inputs check() cells are proven on: not the students' 0, as when graded
 
 
 def strip_solution_markers(source: str) -> str:
@@ -189,18 +190,21 @@ def bound_names(source: str) -> list[str]:
 
 
 def _plan_of(session, grade_id):
+    from dgmlab import probes
     from dgmlab.testing import plan
 
-    return plan(session.reference[session.index[grade_id]])
+    source = session.reference[session.index[grade_id]]
+    return probes.cell_call(source) or plan(source)
 
 
 class NotebookSession:
     """One kernel executing a notebook cell by cell (grading mode, cwd = the notebook's folder)."""
 
-    def __init__(self, path: Path, timeout: int = 300, env: dict | None = None):
+    def __init__(self, path: Path, timeout: int = 300, env: dict | None = None, seed: int = PROOF_SEED):
         from nbclient import NotebookClient
 
         self.path = Path(path)
+        self.hw, self.seed = self.path.stem, seed
         self.nb = nbformat.read(self.path, as_version=4)
         self.reference = [c.source for c in self.nb.cells]
         self.index = {_grade_id(c): i for i, c in enumerate(self.nb.cells) if _grade_id(c)}
@@ -241,9 +245,13 @@ class NotebookSession:
     def run_verdict(self, i: int, source: str | None = None) -> tuple[str, str]:
         """Execute cell ``i``; ``(got, message)`` as in :func:`verdict` for a test cell,
         ``("fail"|"pass", message)`` for any other."""
+        from dgmlab import probes
+
         cell = self.nb.cells[i]
         if cell.cell_type != "code":
             return "pass", ""
+        if _is_test(cell) and source is None and probes.cell_call(self.reference[i]):
+            return self._judged(i)
         cell.source = self.reference[i] if source is None else source
         cell.outputs = []
         self.client.execute_cell(cell, i)
@@ -251,6 +259,21 @@ class NotebookSession:
             return verdict(cell, self.key())
         failed, msg = _failed(cell)
         return ("fail" if failed else "pass"), msg
+
+    def _judged(self, i: int) -> tuple[str, str]:
+        """A check() test cell as the autograder grades it: the kernel runs only the probe call, the
+        grader's judge (here, in this process) decides from what it showed."""
+        from dgmlab import probes
+
+        from .judge import judge_cell
+
+        cell, trusted = self.nb.cells[i], self.reference[i]
+        cell.source, cell.outputs = probes.grading_source(trusted, self.seed), []
+        self.client.execute_cell(cell, i)
+        result = judge_cell(self.hw, _grade_id(cell), trusted, cell.outputs, self.seed)
+        failing = ", ".join(r[0] for r in result.results if not r[3])
+        cell.source = trusted
+        return f"earn {result.earned:g} of {result.points:g}", f"failing: {failing}" if failing else ""
 
     def key(self) -> str | None:
         from .scores import session_key

@@ -43,42 +43,12 @@ torch.set_default_dtype(torch.float64)  # derivations are checked to many digits
 if dgmlab.runtime.is_fast():
     torch.set_num_threads(1)  # tiny tensors: one thread is faster on a shared CPU
 FIGURES = Path("figures")
-dgmlab.integrity.protect(globals(), "math", "np", "sp", "torch")  # the tests use these: keep them
 
 
 # %% [markdown]
-# The tests below compare sympy expressions by evaluating them exactly (to 40 significant digits) at a
-# set of fixed points. This helper does that; you may use it yourself.
+# The checks compare sympy expressions by evaluating them exactly (to 40 significant digits) at a set of
+# points. `sympy_gap(value, reference, points)` does that and `has_float(expr)` spots a float such as
+# `0.333...` in an expression; you may use both yourself.
 
 # %% locked=true grade_id="helpers"
-def sympy_gap(value, reference, points, digits=40):
-    """Largest |value - reference| over ``points``, evaluated to ``digits`` significant digits.
-
-    value, reference: sympy expressions or matrices of the same shape.
-    points: list of dicts {symbol: exact number}. Complex parts count as error.
-    Returns a float; ``inf`` when a value does not evaluate to a number (a leftover symbol,
-    a division by zero) or the shapes differ.
-    """
-    A = value if isinstance(value, sp.MatrixBase) else sp.Matrix([value])
-    B = reference if isinstance(reference, sp.MatrixBase) else sp.Matrix([reference])
-    if A.shape != B.shape:
-        return math.inf
-    worst = 0.0
-    for point in points:
-        for a, b in zip(A, B):
-            try:
-                gap = abs(complex(sp.N((sp.sympify(a) - b).subs(point), digits)))
-            except (TypeError, ValueError, ZeroDivisionError):
-                return math.inf
-            if not math.isfinite(gap):
-                return math.inf
-            worst = max(worst, gap)
-    return worst
-
-
-def has_float(expr):
-    """Whether a sympy expression (or matrix) contains a floating-point number such as 0.333..."""
-    return bool(sp.sympify(expr).atoms(sp.Float))
-
-
-dgmlab.integrity.protect(globals(), "sympy_gap", "has_float")  # the tests use these: keep them
+from dgmlab.checks import has_float, sympy_gap

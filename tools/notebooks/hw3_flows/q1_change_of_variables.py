@@ -42,38 +42,8 @@ f_is_invertible = True
 ### END SOLUTION
 
 # %% kind="tests" grade_id="q1_f_and_inverse_tests" points=5
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-@points(0.5)
-def test_f_is_a_3x1_matrix_in_z():
-    assert isinstance(f, sp.MatrixBase) and f.shape == (3, 1), \
-        (f"expected f to be a 3x1 sp.Matrix, found {type(f).__name__} "
-         f"of shape {getattr(f, 'shape', None)}")
-    checks.assert_sympy_expr(sp.Add(*f), "f", symbols=[z1, z2, z3])
-    assert not has_float(f), \
-        (f"expected exact numbers, found floats {sorted(sp.sympify(f).atoms(sp.Float))[:3]} in f: "
-         f"an exponent written 1/3 becomes 0.333...; write sp.Rational(1, 3) or use sp.real_root")
-
-@points(0.5)
-def test_f_inv_is_a_3x1_matrix_in_x():
-    assert isinstance(f_inv, sp.MatrixBase) and f_inv.shape == (3, 1), \
-        (f"expected f_inv to be a 3x1 sp.Matrix, found {type(f_inv).__name__} "
-         f"of shape {getattr(f_inv, 'shape', None)}")
-    checks.assert_sympy_expr(sp.Add(*f_inv), "f_inv", symbols=[x1, x2, x3])
-    assert not has_float(f_inv), \
-        (f"expected exact numbers, found floats {sorted(sp.sympify(f_inv).atoms(sp.Float))[:3]} "
-         f"in f_inv: keep it exact (sp.Rational, not 1/3)")
-
-@points(1)
-def test_round_trip_at_one_point():
-    back = f_inv.subs({x1: 0, x2: 1, x3: 2})
-    zz = {z1: back[0], z2: back[1], z3: back[2]}
-    got = f.subs(zz, simultaneous=True)
-    assert sympy_gap(got, sp.Matrix([0, 1, 2]), [{}]) < 1e-25, \
-        (f"expected f(f_inv(x)) = [0, 1, 2] at x = (0, 1, 2), found {list(got)}: a wrong last "
-         f"entry often means x3 was solved for in the wrong order (cube first, then subtract "
-         f"x1^2 and rescale)")
+from dgmlab.probes import check
+check("q1_f_and_inverse_tests", f, f_inv, f_is_invertible)
 
 ### BEGIN HIDDEN TESTS
 def _x_points():
@@ -100,8 +70,6 @@ def test_invertibility_decision():
     assert f_is_invertible is True, "f_is_invertible: reconsider whether every x has exactly one preimage"
 ### END HIDDEN TESTS
 
-run_tests(points=5, hidden=3)
-
 # %% [markdown]
 # ### Q1(b) (6 points): the Jacobian of $f$ and its determinant
 #
@@ -119,26 +87,8 @@ det_J_f = J_f.det()
 ### END SOLUTION
 
 # %% kind="tests" grade_id="q1_jacobian_tests" points=6
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-@points(1)
-def test_J_f_is_3x3_in_z():
-    assert isinstance(J_f, sp.MatrixBase) and J_f.shape == (3, 3), \
-        (f"expected J_f to be a 3x3 sp.Matrix, found {type(J_f).__name__} "
-         f"of shape {getattr(J_f, 'shape', None)}")
-    checks.assert_sympy_expr(sp.Add(*J_f), "J_f", symbols=[z1, z2, z3])
-
-@points(0.5)
-def test_det_is_an_expression_in_z():
-    checks.assert_sympy_expr(det_J_f, "det_J_f", symbols=[z1, z2, z3])
-
-@points(0.5)
-def test_first_row_is_the_derivative_of_z1():
-    assert sympy_gap(J_f[0, :], sp.Matrix([[1, 0, 0]]), [{}]) == 0, \
-        (f"expected the first row of J_f to be [1, 0, 0] (the derivatives of f_1 = z1), found "
-         f"{list(J_f[0, :])}: rows are outputs and columns inputs; a first row with exp terms "
-         f"often means J_f was transposed or is the Jacobian of f_inv")
+from dgmlab.probes import check
+check("q1_jacobian_tests", J_f, det_J_f)
 
 ### BEGIN HIDDEN TESTS
 def _reference_jacobian():
@@ -161,8 +111,6 @@ def test_det_J_f():
         "det_J_f differs from the determinant of the Jacobian of f at some points"
 ### END HIDDEN TESTS
 
-run_tests(points=6, hidden=4)
-
 # %% [markdown]
 # ### Q1(c) (7 points): the density $p_X$ and its exact value at $x^\star$
 #
@@ -180,20 +128,8 @@ p_x_star = sp.simplify(p_x.subs(X_STAR))
 print("p_x_star =", p_x_star)
 
 # %% kind="tests" grade_id="q1_density_tests" points=7
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-def test_p_x_is_an_expression_in_x():
-    checks.assert_sympy_expr(p_x, "p_x", symbols=[x1, x2, x3])
-
-def test_p_x_star_is_an_exact_positive_number():
-    checks.assert_sympy_expr(p_x_star, "p_x_star", symbols=[])
-    assert not has_float(p_x_star), \
-        (f"expected an exact number, found floats "
-         f"{sorted(sp.sympify(p_x_star).atoms(sp.Float))[:3]} in p_x_star: keep it exact")
-    assert 0 < float(p_x_star) < 1, \
-        (f"expected a density value in (0, 1) at x*, found {float(p_x_star):.6g}: a value above "
-         f"1 often means |det J_f| multiplied the Gaussian instead of dividing it")
+from dgmlab.probes import check
+check("q1_density_tests", p_x, p_x_star)
 
 ### BEGIN HIDDEN TESTS
 def _reference_p_x():
@@ -212,9 +148,6 @@ def test_p_x_matches_at_many_points():
     assert sympy_gap(p_x, _reference_p_x(), points) < 1e-30, \
         "p_x differs from the density of X at some points (some with negative x3)"
 ### END HIDDEN TESTS
-
-run_tests(points=7, hidden=5)
-
 
 # %% [markdown]
 # ### Q1(d) (5 points): the same density with torch autograd
@@ -257,52 +190,34 @@ def flow_log_prob(x, f_inv, base_log_prob):
 
 
 # %% kind="tests" grade_id="q1_torch_density_tests" points=5
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-def test_shapes_and_dtype():
-    out = flow_log_prob(torch.tensor([[0.0, 1.0, 0.5], [0.3, -0.2, 1.1]]), f_inv_torch,
-                        standard_normal_log_prob)
-    checks.assert_tensor(out, "flow_log_prob(x, ...)", shape=(2,), dtype=torch.float64)
-
-def test_identity_map_gives_the_base_density():
-    xs = torch.randn(4, 3)
-    checks.assert_close(flow_log_prob(xs, lambda v: v, standard_normal_log_prob),
-                        standard_normal_log_prob(xs), name="log p_X under the identity map")
+from dgmlab.probes import check
+check("q1_torch_density_tests", f_inv_torch, flow_log_prob)
 
 ### BEGIN HIDDEN TESTS
 def test_value_at_x_star():
     exact = -1.5 * math.log(2 * math.pi) - 365 / 729 - math.log(3)
-    out = flow_log_prob(torch.tensor([[0.0, 1.0, 1.0 / 3.0]]), f_inv_torch, standard_normal_log_prob)
-    checks.assert_close(out, torch.tensor([exact]), rtol=1e-9, atol=1e-9, name="log p_X(x*)")
+    checks.assert_close(at_x_star, [exact], rtol=1e-9, atol=1e-9, name="log p_X(x*)")
 
 def test_f_inv_torch_matches_f_inv():
-    xs = torch.tensor([[0.5, -1.5, -2.0], [-1.0, 2.0, 1.25], [2.0, 0.3, -0.5]])
+    xs = inputs.three
     want = torch.stack([xs[:, 0], xs[:, 1] * torch.exp(-xs[:, 0]),
                         (xs[:, 2] ** 3 - xs[:, 0] ** 2) * torch.exp(xs[:, 0])], dim=1)
-    checks.assert_close(f_inv_torch(xs), want, rtol=1e-10, name="f_inv_torch(x)")
+    checks.assert_close(f_inv_torch_values, want, rtol=1e-10, name="f_inv_torch(x)")
 
 def test_linear_map_with_negative_determinant():
-    A = torch.tensor([[0.0, 2.0], [1.5, 0.5]])  # det = -3: f_inv(x) = A x
-    xs = torch.randn(6, 2)
+    A = inputs.A  # det = -3: f_inv(x) = A x
     cov = torch.linalg.inv(A.T @ A)
-    want = torch.distributions.MultivariateNormal(torch.zeros(2), covariance_matrix=cov).log_prob(xs)
-    checks.assert_close(flow_log_prob(xs, lambda v: v @ A.T, standard_normal_log_prob), want,
-                        rtol=1e-9, atol=1e-9,
+    want = torch.distributions.MultivariateNormal(torch.zeros(2, dtype=torch.float64),
+                                                  covariance_matrix=cov).log_prob(inputs.six)
+    checks.assert_close(under_linear_map, want, rtol=1e-9, atol=1e-9,
                         name="log p_X for a linear f_inv with a negative determinant")
 
 def test_nonlinear_map_in_two_dimensions():
-    def g_inv(v):  # triangular, det = -(1 + 3 v1^2) exp(v0) < 0
-        return torch.stack([-v[:, 0], (v[:, 1] + v[:, 1] ** 3) * torch.exp(v[:, 0])], dim=1)
-    xs = torch.randn(5, 2)
-    z_ = g_inv(xs)
+    xs = inputs.five  # g_inv is triangular, det = -(1 + 3 v1^2) exp(v0) < 0
+    z_ = torch.stack([-xs[:, 0], (xs[:, 1] + xs[:, 1] ** 3) * torch.exp(xs[:, 0])], dim=1)
     want = standard_normal_log_prob(z_) + torch.log(1 + 3 * xs[:, 1] ** 2) + xs[:, 0]
-    checks.assert_close(flow_log_prob(xs, g_inv, standard_normal_log_prob), want, rtol=1e-9,
-                        atol=1e-9, name="log p_X for a nonlinear f_inv")
+    checks.assert_close(under_nonlinear_map, want, rtol=1e-9, atol=1e-9, name="log p_X for a nonlinear f_inv")
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=3)
-
 
 # %% [markdown]
 # **Monte Carlo cross-check** (not graded). Sample $z\sim\mathcal N(0,I)$, push it through $f$ (with the real

@@ -48,42 +48,31 @@ def p_counter(xy, k):
 
 
 # %% kind="tests" grade_id="q2_counter_density_tests" points=5
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-def test_shape_and_value_inside_B():
-    out = p_counter(torch.tensor([[0.0, 0.0], [0.2, -0.4], [5.0, 5.0]]), 10.0)
-    checks.assert_tensor(out, "p_counter(xy, k)", shape=(3,))
-    checks.assert_close(out[:2], torch.tensor([0.9, 0.9]), name="p_counter inside B")
-    checks.assert_close(out[2], 0.0, name="p_counter far away")
+from dgmlab.probes import check
+check("q2_counter_density_tests", p_counter)
 
 ### BEGIN HIDDEN TESTS
+def _reference_p(points, k):
+    r = points.abs().amax(dim=1)
+    return torch.where(r <= 0.5, torch.full_like(r, 0.9), torch.clamp(0.9 - k * (r - 0.5), min=0.0))
+
 def test_values_on_all_four_sides_and_corners():
-    pts = torch.tensor([[0.7, 0.1], [-0.7, 0.3], [0.2, 0.7], [-0.1, -0.75], [0.65, -0.6],
-                        [-0.75, -0.75], [0.45, -0.45], [0.9, 0.0], [0.0, -0.95], [0.3, 0.79]])
-    r = pts.abs().amax(dim=1)
-    want = torch.where(r <= 0.5, torch.full_like(r, 0.9), torch.clamp(0.9 - 3.0 * (r - 0.5), min=0.0))
-    checks.assert_close(p_counter(pts, 3.0), want, atol=1e-9,
+    checks.assert_close(on_the_sides, _reference_p(inputs.sides, 3.0), atol=1e-9,
                         name="p_counter(xy, k=3) at points on each side of B, corners included")
 
 def test_non_negative_and_zero_beyond_the_frame():
-    g = torch.linspace(-1.5, 1.5, 61)
-    grid = torch.cartesian_prod(g, g)
-    out = p_counter(grid, 5.0)
+    out = checks.as_array(on_a_grid, "p_counter on a grid")
+    assert out.shape == (len(inputs.grid),), f"p_counter on a grid has shape {out.shape}"
     assert float(out.min()) >= 0.0, "p_counter takes negative values somewhere"
-    outside = grid.abs().amax(dim=1) > 0.5 + 0.9 / 5.0 + 1e-9
-    assert float(out[outside].abs().max()) == 0.0, "p_counter is non-zero beyond the frame"
+    outside = (inputs.grid.abs().amax(dim=1) > 0.5 + 0.9 / 5.0 + 1e-9).numpy()
+    assert float(abs(out[outside]).max()) == 0.0, "p_counter is non-zero beyond the frame"
     assert float(out.max()) <= 0.9 + 1e-12, "p_counter exceeds 0.9 somewhere"
 
-def test_mass_is_one_for_the_normalising_slope():
-    k_ref = 8.1 + 0.9 * math.sqrt(93)
-    n = 1201
-    g = (torch.arange(n) + 0.5) / n * 1.2 - 0.6  # midpoints on [-0.6, 0.6]
-    mass = float(p_counter(torch.cartesian_prod(g, g), k_ref).sum()) * (1.2 / n) ** 2
-    assert abs(mass - 1.0) < 2e-3, "p_counter does not integrate to 1 for the normalising slope"
+def test_mass_matches_the_slope():
+    t = 0.9 / inputs.mass_slope  # B holds 0.9; the frame 1.8 t + 1.2 t^2
+    assert isinstance(mass, float) and abs(mass - (0.9 + 1.8 * t + 1.2 * t ** 2)) < 2e-3, \
+        "p_counter's total mass is not that of the density for this slope (count all four sides of the frame, and B)"
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=3)
 
 # %% [markdown]
 # ### Q2.2 (5 points): the normalising slope $k$
@@ -104,14 +93,8 @@ k_value = sp.solve(sp.Eq(sp.Rational(9, 10) + frame_mass, 1), k_sym)[0]
 print("k_value =", k_value)
 
 # %% kind="tests" grade_id="q2_normalising_k_tests" points=5
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-def test_k_is_a_positive_number():
-    if isinstance(k_value, sp.Basic):
-        checks.assert_sympy_expr(k_value, "k_value", symbols=[])
-    value = float(checks.as_array(float(k_value), "k_value"))
-    assert value > 0, f"expected a positive slope k, found {value:.6g}"
+from dgmlab.probes import check
+check("q2_normalising_k_tests", k_value)
 
 ### BEGIN HIDDEN TESTS
 def test_total_mass_is_one():
@@ -121,8 +104,6 @@ def test_total_mass_is_one():
     assert abs(mass - 1.0) < 1e-6, \
         "with this k the density does not integrate to 1 (count all four sides of the frame, and B)"
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=4)
 
 # %% [markdown]
 # ### Q2.3 (3 + 4 points): how far can a VP flow get?
@@ -145,11 +126,8 @@ kl_lower_bound = 2 * tv_lower_bound ** 2
 print(f"p_B = {p_B}, max density = {max_density_vp}, TV >= {tv_lower_bound}, KL >= {kl_lower_bound}")
 
 # %% kind="tests" grade_id="q2_vp_bound_tests" points=3
-from dgmlab.testing import points, run_tests
-
-def test_are_numbers_between_zero_and_one():
-    for name, v in [("p_B", p_B), ("max_density_vp", max_density_vp)]:
-        assert 0 < float(v) <= 1, f"expected {name} to be a number in (0, 1], found {float(v):.6g}"
+from dgmlab.probes import check
+check("q2_vp_bound_tests", p_B, max_density_vp)
 
 ### BEGIN HIDDEN TESTS
 def test_mass_of_B():
@@ -160,14 +138,9 @@ def test_largest_vp_density():
         "max_density_vp is not the peak of a VP flow density with a 2-D standard normal base"
 ### END HIDDEN TESTS
 
-run_tests(points=3, hidden=2)
-
 # %% kind="tests" grade_id="q2_pinsker_tests" points=4
-from dgmlab.testing import points, run_tests
-
-def test_bounds_are_positive():
-    assert float(tv_lower_bound) > 0, f"expected tv_lower_bound > 0, found {float(tv_lower_bound):.6g}"
-    assert float(kl_lower_bound) > 0, f"expected kl_lower_bound > 0, found {float(kl_lower_bound):.6g}"
+from dgmlab.probes import check
+check("q2_pinsker_tests", tv_lower_bound, kl_lower_bound)
 
 ### BEGIN HIDDEN TESTS
 def test_total_variation_bound():
@@ -179,9 +152,6 @@ def test_pinsker_kl_bound():
     assert abs(float(kl_lower_bound) - 2 * tv ** 2) < 1e-9, \
         "kl_lower_bound does not follow from Pinsker's inequality (solve delta <= sqrt(KL/2) for KL)"
 ### END HIDDEN TESTS
-
-run_tests(points=4, hidden=3)
-
 
 # %% [markdown]
 # ### Seeing the gap: a small volume-preserving flow (not graded)

@@ -41,26 +41,8 @@ D_star_smoothed = sp.solve(sp.diff(g_alpha, D), D)[0]
 print("D_star =", D_star, "   second derivative there:", second_derivative_at_D_star)
 
 # %% kind="tests" grade_id="q3_d_star_tests" points=5
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-@points(0.5)
-def test_are_expressions_in_a_and_b():
-    checks.assert_sympy_expr(D_star, "D_star", symbols=[a, b])
-    checks.assert_sympy_expr(second_derivative_at_D_star, "second_derivative_at_D_star", symbols=[a, b])
-    checks.assert_sympy_expr(D_star_smoothed, "D_star_smoothed", symbols=[a, b, alpha])
-
-@points(0.5)
-def test_no_smoothing_gives_back_D_star():
-    gap = sympy_gap(D_star_smoothed.subs(alpha, 0), D_star, [{a: 2, b: 3}, {a: sp.Rational(1, 3), b: 5}])
-    assert gap < 1e-30, f"expected D_star_smoothed with alpha = 0 to equal D_star; they differ by {gap:.3g}"
-
-@points(1)
-def test_equal_weights_give_one_half():
-    assert sympy_gap(D_star.subs({a: 1, b: 1}), sp.Rational(1, 2), [{}]) < 1e-30, \
-        (f"expected D_star = 1/2 when a = b = 1 (both classes equally likely), found "
-         f"{D_star.subs({a: 1, b: 1})}: another value often means the derivative of "
-         f"b log(1 - D) lost its minus sign")
+from dgmlab.probes import check
+check("q3_d_star_tests", D_star, second_derivative_at_D_star, D_star_smoothed)
 
 ### BEGIN HIDDEN TESTS
 def test_D_star_is_the_stationary_point():
@@ -81,9 +63,6 @@ def test_smoothed_maximiser():
     assert sympy_gap(D_star_smoothed, (1 - alpha) * a / (a + b), pts) < 1e-25, \
         "D_star_smoothed is not the maximiser of g_alpha (which target do real images get?)"
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=3)
-
 
 # %% [markdown]
 # ### Q3.2 (5 points): a numerical check on discrete distributions
@@ -111,42 +90,29 @@ def optimal_discriminator(p_data, p_g):
 
 
 # %% kind="tests" grade_id="q3_discrete_discriminator_tests" points=5
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-import itertools
-
-def test_half_everywhere_gives_two_log_two():
-    p = np.array([0.5, 0.5])
-    checks.assert_close(discriminator_loss(np.array([0.5, 0.5]), p, p), 2 * math.log(2),
-                        name="discriminator_loss(1/2, p, p)")
+from dgmlab.probes import check
+check("q3_discrete_discriminator_tests", discriminator_loss, optimal_discriminator)
 
 ### BEGIN HIDDEN TESTS
-def _distributions():
-    return np.array([0.6, 0.3, 0.1]), np.array([0.1, 0.2, 0.7])
+from dgmlab.testing import points
 
 @points(1.5)
 def test_loss_value():
-    _P_DATA, _P_G = _distributions()
-    D_ = np.array([0.3, 0.8, 0.45])
-    want = -(_P_DATA * np.log(D_)).sum() - (_P_G * np.log(1 - D_)).sum()
-    checks.assert_close(discriminator_loss(D_, _P_DATA, _P_G), want, rtol=1e-10,
-                        name="discriminator_loss on a 3-point example")
+    D_, p_data, p_g = inputs.D, inputs.p_data, inputs.p_g
+    want = -(p_data * np.log(D_)).sum() - (p_g * np.log(1 - D_)).sum()
+    checks.assert_close(loss_value, want, rtol=1e-10, name="discriminator_loss on a 3-point example")
 
 @points(1.5)
 def test_optimal_discriminator_values():
-    _P_DATA, _P_G = _distributions()
-    checks.assert_close(optimal_discriminator(_P_DATA, _P_G), _P_DATA / (_P_DATA + _P_G), rtol=1e-10,
+    checks.assert_close(optimal_values, inputs.p_data / (inputs.p_data + inputs.p_g), rtol=1e-10,
                         name="optimal_discriminator on a 3-point example")
 
 def test_no_grid_discriminator_beats_D_star():
-    _P_DATA, _P_G = _distributions()
-    best = discriminator_loss(optimal_discriminator(_P_DATA, _P_G), _P_DATA, _P_G)
-    grid = np.linspace(0.04, 0.96, 24)
-    losses = [discriminator_loss(np.array(c), _P_DATA, _P_G) for c in itertools.product(grid, repeat=3)]
-    assert best <= min(losses) + 1e-12, "a discriminator on the grid has lower loss than D*"
+    losses = checks.as_array(loss_on_grid, "discriminator_loss on a grid of discriminators")
+    best = float(checks.as_array(loss_at_optimal, "discriminator_loss at D*"))
+    assert losses.shape == (len(inputs.grid) ** 3,) and best <= losses.min() + 1e-12, \
+        "a discriminator on the grid has lower loss than D*"
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=4)
 
 # %% [markdown]
 # ### Q3.3 (5 points, written): the proof

@@ -33,12 +33,8 @@ limit_non_saturating = sp.limit(d_non_saturating, h, -sp.oo)
 print(f"limits as h -> -oo: saturating {limit_saturating}, non-saturating {limit_non_saturating}")
 
 # %% kind="tests" grade_id="q4_saturating_tests" points=4
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-def test_types():
-    checks.assert_sympy_expr(d_saturating, "d_saturating", symbols=[h])
-    checks.assert_sympy_expr(limit_saturating, "limit_saturating", symbols=[])
+from dgmlab.probes import check
+check("q4_saturating_tests", d_saturating, limit_saturating)
 
 ### BEGIN HIDDEN TESTS
 def _h_points():
@@ -53,15 +49,9 @@ def test_limit_in_the_perfect_discriminator_regime():
         "limit_saturating is not the limit where the discriminator rejects fakes (which end, h -> +oo or -oo?)"
 ### END HIDDEN TESTS
 
-run_tests(points=4, hidden=3)
-
 # %% kind="tests" grade_id="q4_non_saturating_tests" points=3
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-def test_types():
-    checks.assert_sympy_expr(d_non_saturating, "d_non_saturating", symbols=[h])
-    checks.assert_sympy_expr(limit_non_saturating, "limit_non_saturating", symbols=[])
+from dgmlab.probes import check
+check("q4_non_saturating_tests", d_non_saturating, limit_non_saturating)
 
 ### BEGIN HIDDEN TESTS
 def _h_points():
@@ -75,9 +65,6 @@ def test_limit_does_not_vanish():
     assert limit_non_saturating.is_number and sympy_gap(limit_non_saturating, -sp.S.One, [{}]) < 1e-30, \
         "limit_non_saturating is not the limit where the discriminator rejects fakes"
 ### END HIDDEN TESTS
-
-run_tests(points=3, hidden=2)
-
 
 # %% [markdown]
 # ### Q4.2 (3 points): the two generator losses in torch
@@ -101,37 +88,25 @@ def non_saturating_loss(logits):
 
 
 # %% kind="tests" grade_id="q4_generator_losses_tests" points=3
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-def test_scalar_outputs():
-    t = torch.zeros(3)
-    checks.assert_tensor(saturating_loss(t), "saturating_loss(logits)", shape=())
-    checks.assert_tensor(non_saturating_loss(t), "non_saturating_loss(logits)", shape=())
-    checks.assert_close(saturating_loss(t), -math.log(2), name="saturating_loss at logit 0")
+from dgmlab.probes import check
+check("q4_generator_losses_tests", saturating_loss, non_saturating_loss)
 
 ### BEGIN HIDDEN TESTS
-def _logits():
-    return torch.tensor([-20.0, -6.0, -1.5, 0.0, 0.7, 3.0, 5.0])
+from dgmlab.testing import points
 
 def test_saturating_values():
-    checks.assert_close(saturating_loss(_logits()), -torch.nn.functional.softplus(_logits()).mean(),
+    checks.assert_close(saturating_on_logits, -torch.nn.functional.softplus(inputs.logits).mean(),
                         rtol=1e-9, atol=1e-12, name="saturating_loss on a batch of logits")
 
 def test_non_saturating_values():
-    checks.assert_close(non_saturating_loss(_logits()), torch.nn.functional.softplus(-_logits()).mean(),
+    checks.assert_close(non_saturating_on_logits, torch.nn.functional.softplus(-inputs.logits).mean(),
                         rtol=1e-9, atol=1e-12, name="non_saturating_loss on a batch of logits")
 
 @points(0.5)
 def test_losses_are_differentiable():
-    t = _logits().requires_grad_(True)
-    for fn in (saturating_loss, non_saturating_loss):
-        out = fn(t)
-        assert out.requires_grad, f"{fn.__name__} does not keep the graph (detached?)"
+    for name, kept in (("saturating_loss", saturating_keeps_graph), ("non_saturating_loss", non_saturating_keeps_graph)):
+        assert kept is True, f"{name} does not keep the graph (detached?)"
 ### END HIDDEN TESTS
-
-run_tests(points=3, hidden=2)
-
 
 # %% [markdown]
 # ### Q4.3 (5 points): the generator's gradient as the discriminator gets perfect
@@ -173,50 +148,32 @@ def make_generator(seed=0):
 
 
 # %% kind="tests" grade_id="q4_grad_norm_tests" points=5
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-def _ref_sat(l):
-    return -torch.nn.functional.softplus(l).mean()
-
-def _ref_ns(l):
-    return torch.nn.functional.softplus(-l).mean()
-
-def test_returns_a_positive_float():
-    g = generator_grad_norm(make_generator(), make_discriminator(0.0), torch.randn(8, 2), _ref_sat)
-    assert isinstance(g, float) and g > 0, \
-        (f"expected a positive Python float, found {type(g).__name__} {g!r}: a tensor norm "
-         f"becomes a float with float(...) or .item()")
+from dgmlab.probes import check
+check("q4_grad_norm_tests", generator_grad_norm)
 
 ### BEGIN HIDDEN TESTS
-def _reference_norm(gen, disc, zz, loss_fn):
-    grads = torch.autograd.grad(loss_fn(disc(gen(zz))), list(gen.parameters()))
-    return float(torch.sqrt(sum((g_ ** 2).sum() for g_ in grads)))
+from dgmlab.testing import points
 
 @points(2)
 def test_matches_autograd_on_repeated_calls():
-    gen, zz = make_generator(1), torch.randn(32, 2)
-    for c in (0.0, -3.0, 2.0):
-        for fn in (_ref_sat, _ref_ns):
-            got = generator_grad_norm(gen, make_discriminator(c), zz, fn)
-            want = _reference_norm(gen, make_discriminator(c), zz, fn)
-            checks.assert_close(got, want, rtol=1e-8, atol=1e-14,
-                                name="generator_grad_norm (called several times on one generator)")
+    got = checks.as_array(repeated_calls, "generator_grad_norm over repeated calls")
+    gs = inputs.generator_seed + 1
+    want = [reference_grad_norm(make_generator(gs), make_discriminator(c), inputs.z32, fn)
+            for c in REPEATED_OFFSETS for fn in (vanishing_loss, linear_loss)]
+    checks.assert_close(got, want, rtol=1e-8, atol=1e-14,
+                        name="generator_grad_norm (called several times on one generator)")
 
-def test_saturating_gradient_vanishes_monotonically():
-    gen, zz = make_generator(2), torch.randn(64, 2)
-    norms = [generator_grad_norm(gen, make_discriminator(c), zz, _ref_sat) for c in OFFSETS]
-    assert all(n1 < n0 for n0, n1 in zip(norms, norms[1:])), \
-        "the saturating gradient norm should shrink as the discriminator grows certain"
-    assert norms[-1] < 1e-4 * norms[0], "the saturating gradient norm does not approach zero"
+def test_gradient_vanishes_monotonically():
+    norms = [float(n) for n in checks.as_array(vanishing_over_offsets, "generator_grad_norm over offsets")]
+    assert len(norms) == len(OFFSETS) and all(n1 < n0 for n0, n1 in zip(norms, norms[1:])), \
+        "the gradient norm of a saturating-like loss should shrink as the discriminator grows certain"
+    assert norms[-1] < 1e-4 * norms[0], "the gradient norm of a saturating-like loss does not approach zero"
 
-def test_non_saturating_gradient_survives():
-    gen, zz = make_generator(2), torch.randn(64, 2)
-    norms = [generator_grad_norm(gen, make_discriminator(c), zz, _ref_ns) for c in OFFSETS]
-    assert norms[-1] > 0.5 * norms[0], "the non-saturating gradient norm should not vanish"
+def test_gradient_survives():
+    norms = [float(n) for n in checks.as_array(linear_over_offsets, "generator_grad_norm over offsets")]
+    assert len(norms) == len(OFFSETS) and norms[-1] > 0.5 * norms[0], \
+        "the gradient norm of a loss linear in the logits should not vanish"
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=4)
 
 # %% [markdown]
 # The plot below uses your functions: the saturating loss's gradient decays like $\sigma(h) \approx e^{h}$, while

@@ -1,0 +1,132 @@
+"""Judge graded test cells in the grader's process, never in the kernel that runs student code.
+
+Two nbgrader preprocessors around ``Execute`` (``nbgrader_config.py``) for the test cells that call
+``check("<grade_id>", ...)`` (:mod:`dgmlab.probes`):
+
+- :class:`ProbeTests`, before execution: keeps each such cell's source as nbgrader restored it from
+  the gradebook (the instructor's, hidden tests included) and gives the kernel only the probe call,
+  with this grading's seed. The hidden tests never reach the kernel.
+- :class:`JudgeTests`, after execution: reads the probe data the cell showed (untrusted: parsed by
+  :mod:`dgmlab.wire` within its limits), makes the inputs again from its own seed, runs the visible
+  and hidden tests here and writes the cell's outputs itself: the report a student reads and the
+  points as the cell's one result, which nbgrader reads as partial credit. Whatever the kernel
+  printed or displayed in that cell is dropped, so nothing it shows can be taken for a score.
+
+A cell whose probe data is missing, repeated, malformed or over a limit earns 0 with the reason.
+"""
+from __future__ import annotations
+
+import traceback
+
+from nbformat import from_dict
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer
+
+from .. import probes, wire
+from ..testing import score_text
+
+RESOURCE = "dgmlab_probe_cells"  # resources key: {grade_id: the instructor's source of the test cell}
+
+
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def is_test_cell(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def probe_cell(cell) -> bool:
+    """Whether ``cell`` is a graded test cell that calls ``check(...)``."""
+    if not is_test_cell(cell):
+        return False
+    try:
+        return probes.cell_call(cell.source) is not None
+    except Exception:
+        return False
+
+
+class ProbeTests(NbGraderPreprocessor):
+    """Before execution: the kernel gets only each check() test cell's probe call (see the module)."""
+
+    seed = Integer(0, help="Seed of the inputs the probes and the grader make; dgmlab autograde sets one per "
+                           "submission from the course key (plain nbgrader: 0, the seed students see).").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        resources[RESOURCE] = {"seed": int(self.seed), "cells": {}}
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if probe_cell(cell):
+            resources[RESOURCE]["cells"][_grade_id(cell)] = cell.source
+            cell.source = probes.grading_source(cell.source, self.seed)
+        return cell, resources
+
+
+class JudgeTests(NbGraderPreprocessor):
+    """After execution: decide each check() test cell here and write its outputs (see the module)."""
+
+    def preprocess(self, nb, resources):
+        self._hw = resources.get("nbgrader", {}).get("assignment")
+        self._state = resources.get(RESOURCE, {"seed": 0, "cells": {}})
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        gid = _grade_id(cell)
+        if not is_test_cell(cell) or gid not in self._state["cells"]:
+            return cell, resources
+        source = self._state["cells"][gid]
+        try:
+            result = judge_cell(self._hw, gid, source, cell.get("outputs", []), self._state["seed"])
+            earned, lines = result.earned, result.lines
+        except Exception as exc:  # a bug of the grader's, not the student's: 0 points, said loudly
+            self.log.error("cell %s could not be judged: %s", gid, traceback.format_exc())
+            earned, lines = 0.0, [f"this cell could not be graded ({type(exc).__name__}); tell your instructor"]
+        cell.source = source  # the autograded notebook shows the instructor's cell
+        cell.outputs = judged_outputs(earned, lines, cell.get("execution_count"))
+        resources.setdefault("dgmlab_judged", set()).add(gid)
+        return cell, resources
+
+
+def probe_data(outputs, gid: str):
+    """The decoded probe data of a test cell's ``outputs``, or raises :class:`dgmlab.wire.WireError`
+    (with the reason a student reads) when there is not exactly one readable probe for this cell."""
+    found, errors = [], []
+    for out in outputs:
+        kind = out.get("output_type")
+        if kind == "error":
+            errors.append(f"{str(out.get('ename', ''))[:80]}: {str(out.get('evalue', ''))[:300]}")
+        if kind in ("display_data", "execute_result"):
+            data = out.get("data", {})
+            if probes.PROBE_MIME in data:
+                found.append(data[probes.PROBE_MIME])
+    if not found:
+        why = f" ({errors[0]})" if errors else ""
+        raise wire.WireError(f"the check did not run{why}: run the notebook from the top and fix the first error")
+    if len(found) > 1:
+        raise wire.WireError(f"the cell showed {len(found)} check results; only one is read")
+    bundle = found[0]
+    if not isinstance(bundle, dict) or set(bundle) != {"cell", "data"} or bundle["cell"] != gid \
+            or not isinstance(bundle["data"], str):
+        raise wire.WireError("the check's result is not one this cell's check() makes")
+    return wire.loads(bundle["data"])
+
+
+def judge_cell(hw: str, gid: str, source: str, outputs, seed: int) -> probes.Judgement:
+    """Decide test cell ``gid`` of ``hw`` (the instructor's ``source``) from the kernel's ``outputs``."""
+    spec = probes.spec_for(hw, gid)
+    try:
+        data = probe_data(outputs, gid)
+    except wire.WireError as exc:
+        steps = probes.plan(spec, source)
+        return probes.Judgement(0.0, spec.points, [f"0 of {spec.points:g} points: {exc}"],
+                                [(n, w, h, False, str(exc)) for n, w, h in steps])
+    return probes.judge(hw, spec, data, seed, hidden_source=source)
+
+
+def judged_outputs(earned: float, lines: list, execution_count=None) -> list:
+    """The outputs the grader writes for a judged cell: the report, then the points as its one result."""
+    return [from_dict({"output_type": "stream", "name": "stdout", "text": "\n".join(lines) + "\n"}),
+            from_dict({"output_type": "execute_result", "execution_count": execution_count, "metadata": {},
+                       "data": {"text/plain": score_text(earned)}})]

@@ -1,0 +1,331 @@
+"""Graded test cells: the student's kernel computes, the grader judges.
+
+A test cell in a homework notebook is one call::
+
+    from dgmlab.probes import check
+    check("q4_generator_losses_tests", saturating_loss, non_saturating_loss)
+
+``check`` looks up the cell's :class:`CheckSpec` (``dgmlab.probes.<hw>``, the homework the setup
+cell named), runs its *probe*: the student's objects called on inputs made from a seed, what they
+return kept as plain data (:mod:`dgmlab.wire`), and then
+
+- while a student works: runs the cell's visible tests on that data and prints each test's points
+  and, when it fails, a hint that says what is wrong (never what the answer is);
+- while the notebook is graded: only shows the data (``PROBE_MIME``). The grader
+  (:mod:`dgmlab.grading.judge`, in its own process) decodes it as untrusted input, makes the inputs
+  again from its own seed, and runs the visible tests and the hidden tests (which stay in the
+  instructor's notebook and never enter the kernel) to decide the cell's points.
+
+:func:`judge` is that decision; the kernel (visible tests only) and the grader (all) share it, so a
+student's preview and the grade agree on the visible points. Points work as they did with
+``run_tests(points=P, hidden=H)``: a spec's ``points`` are the cell's, ``hidden`` of them go to the
+hidden tests; ``@points(w)`` (:func:`dgmlab.testing.points`) gives a test ``w`` points and the
+others of its group share what is left equally.
+"""
+from __future__ import annotations
+
+import ast
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .. import runtime, wire
+from ..testing import SELF_CHECK, HIDDEN_BEGIN, HIDDEN_END, PlanError, fmt, _split
+
+PROBE_MIME = "application/vnd.dgmlab.probe+json"
+MAX_REASON = 600  # characters of one failure reason
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """What one graded test cell hands the grader, and its visible tests.
+
+    ``cell``: the test cell's grade_id; ``points``/``hidden``: the cell's points and how many of them
+    hidden tests decide; ``names``: the notebook objects ``check`` receives, in order;
+    ``probe(objects, inputs) -> dict``: what the grader gets (default: the objects themselves, for
+    values such as sympy expressions); ``inputs(seed) -> dict``: inputs made from the seed, the same in
+    the kernel and the grader; ``visible``: test functions ``test_x(v)`` of the decoded data ``v``.
+    """
+
+    cell: str
+    points: float
+    hidden: float
+    names: tuple
+    visible: tuple = ()
+    probe: Callable | None = None
+    inputs: Callable | None = None
+
+
+# ------------------------------------------------------------------ the registry
+def specs(hw: str) -> dict:
+    """``{test cell grade_id: CheckSpec}`` of homework ``hw`` (module ``dgmlab.probes.<hw>``)."""
+    if not hw.replace("_", "").isalnum():
+        raise KeyError(f"no homework {hw!r}")
+    try:
+        module = importlib.import_module(f"{__name__}.{hw}")
+    except ModuleNotFoundError:
+        raise KeyError(f"homework {hw!r} has no checks in dgmlab.probes") from None
+    return {s.cell: s for s in module.CHECKS}
+
+
+def context(hw: str) -> dict:
+    """The names a homework's tests use besides the student's (symbols, constants, helpers)."""
+    module = importlib.import_module(f"{__name__}.{hw}")
+    return dict(module.context()) if hasattr(module, "context") else {}
+
+
+def spec_for(hw: str, cell: str) -> CheckSpec:
+    found = specs(hw).get(cell)
+    if found is None:
+        raise KeyError(f"homework {hw!r} has no check {cell!r}")
+    return found
+
+
+# ------------------------------------------------------------------ kernel side: probing
+def attempt(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, or :class:`dgmlab.wire.Raised` with the error when it raises."""
+    try:
+        return fn(*args, **kwargs)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit too: a student's function must not end the probe
+        return wire.Raised(wire.describe_exception(exc))
+
+
+def make_inputs(spec: CheckSpec, seed: int) -> dict:
+    return dict(spec.inputs(int(seed))) if spec.inputs else {}
+
+
+def run_probe(spec: CheckSpec, objects: tuple, seed: int) -> dict:
+    """What the grader gets from this cell: ``{name: plain value}`` (a value the student's code raised
+    on is :class:`dgmlab.wire.Raised`)."""
+    if len(objects) != len(spec.names):
+        missing = ", ".join(spec.names)
+        return {n: wire.Raised(f"check() needs {len(spec.names)} objects ({missing}), got {len(objects)}")
+                for n in spec.names}
+    named = dict(zip(spec.names, objects))
+    if spec.probe is None:
+        return named
+    out = attempt(spec.probe, named, make_inputs(spec, seed))
+    if isinstance(out, wire.Raised):
+        return {n: out for n in spec.names}
+    return out
+
+
+def check(cell: str, *objects, seed: int = 0) -> None:
+    """Check this test cell's answers (see the module docstring); prints, returns nothing."""
+    from .. import workspace
+
+    hw = workspace.current_homework()
+    if hw is None:
+        raise RuntimeError("run the setup cell first (it names the homework these checks belong to)")
+    spec = spec_for(hw, cell)
+    data = run_probe(spec, objects, seed)
+    text = wire.dumps(data)
+    if runtime.is_grading():
+        _show({PROBE_MIME: {"cell": cell, "data": text}})
+        return None
+    result = judge(hw, spec, wire.loads(text), seed)
+    print("\n".join(result.lines))
+    return None
+
+
+def _show(bundle: dict) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - grading runs in IPython
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(bundle, raw=True)
+
+
+# ------------------------------------------------------------------ judging (kernel: visible; grader: all)
+class TestFailure(AssertionError):
+    __test__ = False
+
+
+class Answers:
+    """The decoded probe data as attributes (``v.f_inv``) plus ``v.inputs``; reading a value the
+    student's code raised on, or could not hand back, fails the test with that reason."""
+
+    def __init__(self, data: dict, inputs: dict):
+        self._data, self.inputs = data, _Inputs(inputs)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._data:
+            raise TestFailure(f"the check has no value {name!r} (was check() called with every answer?)")
+        return usable(name, self._data[name])
+
+
+class _Inputs(dict):
+    __getattr__ = dict.__getitem__
+
+
+def usable(name: str, value):
+    """``value``, or a :class:`TestFailure` saying why it cannot be tested."""
+    if isinstance(value, wire.Raised):
+        raise TestFailure(f"{name}: your code raised {value.message}")
+    if isinstance(value, wire.Unsupported):
+        raise TestFailure(f"{name} is a {value.type_name}, which the checks cannot read")
+    return value
+
+
+@dataclass
+class Judgement:
+    earned: float
+    points: float
+    lines: list = field(default_factory=list)
+    results: list = field(default_factory=list)  # (name, points, hidden, passed, reason)
+
+
+def _weight(fn) -> float | None:
+    return getattr(fn, "__dgmlab_points__", None)
+
+
+def _hidden_tests(source: str) -> tuple[list, str]:
+    """``[(name, @points or None)]`` of the hidden region of ``source`` and that region's code."""
+    lines, keep, inside = source.splitlines(), [], False
+    for line in lines:
+        if HIDDEN_BEGIN in line:
+            inside = True
+        elif HIDDEN_END in line:
+            inside = False
+        elif inside:
+            keep.append(line)
+    code = "\n".join(keep)
+    tests = []
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+            weight = None
+            for dec in node.decorator_list:
+                if isinstance(dec, ast.Call) and getattr(dec.func, "id", None) == "points":
+                    weight = float(ast.literal_eval(dec.args[0]))
+            tests.append((node.name, weight))
+    return tests, code
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() if isinstance(exc, AssertionError) else wire.describe_exception(exc)
+    text = text or "an assertion failed (no message)"
+    return text if len(text) <= MAX_REASON else text[:MAX_REASON] + " ..."
+
+
+def _run(fn, *args) -> str | None:
+    import warnings
+
+    runtime.seed_everything(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fn(*args)
+    except Exception as exc:  # the tests' own failures, and errors on odd student values
+        return _reason(exc)
+    return None
+
+
+def _referenced(code: str, fn_name: str) -> set:
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.FunctionDef) and node.name == fn_name:
+            return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return set()
+
+
+def plan(spec: CheckSpec, hidden_source: str | None) -> list:
+    """``[(name, points, hidden)]`` of a cell: the spec's visible tests, then the hidden ones of
+    ``hidden_source`` (the instructor's test cell) when given."""
+    visible = _split(spec.points - spec.hidden, [(f.__name__, _weight(f)) for f in spec.visible],
+                     "visible", strict=True)
+    out = [(n, w, False) for n, w in visible]
+    if hidden_source is not None:
+        tests, _ = _hidden_tests(hidden_source)
+        out += [(n, w, True) for n, w in _split(spec.hidden, tests, "hidden", strict=True)]
+    return out
+
+
+def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None = None) -> Judgement:
+    """Decide a test cell from its decoded probe ``data``: the visible tests, and the hidden tests of
+    ``hidden_source`` when given (the grader). Inputs are made here from ``seed``, never taken from
+    the data. The lines are what the student reads."""
+    from ..testing import tally, Plan, TestSpec
+
+    inputs = make_inputs(spec, seed)
+    results = []
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        data = {n: wire.Raised("the check's data is not a table of values") for n in spec.names}
+    answers = Answers(data, inputs)
+    steps = plan(spec, hidden_source)
+    visible = {f.__name__: f for f in spec.visible}
+    namespace = None
+    if hidden_source is not None:
+        _, code = _hidden_tests(hidden_source)
+        namespace = {**context(hw), **{k: v for k, v in data.items()}, "inputs": answers.inputs,
+                     "points": lambda w: (lambda f: f)}
+        exec(compile(code, f"<hidden tests of {spec.cell}>", "exec"), namespace)  # the instructor's code
+    for name, weight, hidden in steps:
+        if not hidden:
+            reason = _run(visible[name], answers)
+        else:
+            bad = [n for n in _referenced(code, name) & set(data)
+                   if isinstance(data[n], (wire.Raised, wire.Unsupported))]
+            reason = _run(lambda: usable(bad[0], data[bad[0]])) if bad else _run(namespace[name])
+        results.append((name, weight, hidden, reason is None, reason))
+    cell_plan = Plan(points=spec.points, hidden=spec.hidden,
+                     tests=tuple(TestSpec(n, w, h) for n, w, h, _, _ in results))
+    if hidden_source is not None:
+        earned = tally(cell_plan, [ok for *_, ok, _ in results])
+    else:
+        earned = round(sum(w for _, w, _, ok, _ in results if ok), 4)
+    return Judgement(earned, spec.points, _lines(spec, results, earned, hidden_source is not None), results)
+
+
+def _lines(spec, results, earned, graded: bool) -> list:
+    lines = []
+    for name, weight, hidden, ok, reason in results:
+        tag = " (hidden test)" if hidden else ""
+        lines.append(f"passed {name}: {fmt(weight)} of {fmt(weight)} points{tag}" if ok
+                     else f"FAILED {name}: 0 of {fmt(weight)} points{tag}. {reason}")
+    visible_total = spec.points - spec.hidden
+    visible_earned = sum(w for _, w, hidden, ok, _ in results if ok and not hidden)
+    if graded:
+        lines.append(f"{fmt(earned)} of {fmt(spec.points)} points ({fmt(visible_earned)} of "
+                     f"{fmt(visible_total)} visible, {fmt(earned - visible_earned)} of {fmt(spec.hidden)} hidden)")
+    else:
+        more = (f"; {fmt(spec.hidden)} more points are decided by hidden tests when graded"
+                if spec.hidden else "")
+        lines.append(f"{fmt(visible_earned)} of {fmt(visible_total)} visible points{more}. "
+                     f"Self-check the whole notebook: {SELF_CHECK}.")
+    return lines
+
+
+# ------------------------------------------------------------------ reading a test cell's source
+def cell_call(source: str) -> tuple[str, tuple] | None:
+    """``(grade_id, argument names)`` of the ``check("...", a, b)`` call a test cell makes, or ``None``
+    when the cell makes none (a cell graded the older way, by ``run_tests``)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Name) and node.value.func.id == "check"):
+            call = node.value
+            if (call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)
+                    and all(isinstance(a, ast.Name) for a in call.args[1:]) and not call.keywords):
+                return call.args[0].value, tuple(a.id for a in call.args[1:])
+            raise PlanError("a test cell calls check(\"<its grade_id>\", <names>...) with nothing else")
+    return None
+
+
+def grading_source(source: str, seed: int) -> str:
+    """What the kernel runs for a test cell while graded: only the probe call, with the grader's seed
+    (the hidden tests and everything else in the cell stay with the grader)."""
+    found = cell_call(source)
+    if found is None:
+        raise PlanError("not a check() cell")
+    cell, names = found
+    args = ", ".join((repr(cell), *names))
+    return f"from dgmlab.probes import check\ncheck({args}, seed={int(seed)})"
+

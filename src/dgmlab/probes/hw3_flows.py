@@ -1,0 +1,441 @@
+"""hw3_flows' graded test cells: what each hands the grader and its visible tests.
+
+The hidden tests are in the instructor's notebook (``source/hw3_flows/``); they read the names below
+(``context``) and the values each probe returns. Nothing here answers a question: the probes call the
+student's functions on inputs and keep what comes back, the visible tests check form and easy cases.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import checks
+from ..checks import has_float, sympy_gap
+from ..testing import points
+from . import CheckSpec, attempt
+
+
+def _sp():
+    import sympy as sp
+
+    return sp
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def symbols() -> dict:
+    """The notebook's fixed symbols (its locked cells q1_symbols, q3_symbols, q4_symbols)."""
+    sp = _sp()
+    z1, z2, z3 = sp.symbols("z1 z2 z3", real=True)
+    x1, x2, x3 = sp.symbols("x1 x2 x3", real=True)
+    a, b, D = sp.symbols("a b D", positive=True)
+    h = sp.symbols("h", real=True)
+    return {"z1": z1, "z2": z2, "z3": z3, "x1": x1, "x2": x2, "x3": x3,
+            "z": sp.Matrix([z1, z2, z3]), "x": sp.Matrix([x1, x2, x3]),
+            "X_STAR": {x1: 0, x2: 1, x3: sp.Rational(1, 3)},
+            "a": a, "b": b, "D": D, "alpha": sp.symbols("alpha", positive=True),
+            "h": h, "sigma": 1 / (1 + sp.exp(-h))}
+
+
+def standard_normal_log_prob(z):
+    """log N(z; 0, I) row by row: (N, D) -> (N,) (the notebook's locked cell base_log_prob)."""
+    return -0.5 * (z ** 2).sum(dim=1) - 0.5 * z.shape[1] * math.log(2 * math.pi)
+
+
+def context() -> dict:
+    import itertools
+
+    import numpy as np
+
+    return {**symbols(), "sp": _sp(), "np": np, "torch": _torch(), "math": math, "itertools": itertools,
+            "checks": checks, "sympy_gap": sympy_gap, "has_float": has_float,
+            "standard_normal_log_prob": standard_normal_log_prob, **Q4}
+
+
+def _randn(g, *shape):
+    return _torch().randn(*shape, generator=g, dtype=_torch().float64)
+
+
+def _gen(seed: int, salt: int):
+    return _torch().Generator().manual_seed((int(seed) * 1_000_003 + salt) % 2**63)
+
+
+def _is_matrix(value, name, shape, symbols_, sp):
+    assert isinstance(value, sp.MatrixBase) and value.shape == shape, \
+        (f"expected {name} to be a {shape[0]}x{shape[1]} sp.Matrix, found {type(value).__name__} "
+         f"of shape {getattr(value, 'shape', None)}")
+    checks.assert_sympy_expr(sp.Add(*value), name, symbols=symbols_)
+
+
+# ------------------------------------------------------------------ Q1(a)
+@points(0.5)
+def test_f_is_a_3x1_matrix_in_z(v):
+    sp, s = _sp(), symbols()
+    _is_matrix(v.f, "f", (3, 1), [s["z1"], s["z2"], s["z3"]], sp)
+    assert not has_float(v.f), \
+        (f"expected exact numbers, found floats {sorted(sp.sympify(v.f).atoms(sp.Float))[:3]} in f: "
+         f"an exponent written 1/3 becomes 0.333...; write sp.Rational(1, 3) or use sp.real_root")
+
+
+@points(0.5)
+def test_f_inv_is_a_3x1_matrix_in_x(v):
+    sp, s = _sp(), symbols()
+    _is_matrix(v.f_inv, "f_inv", (3, 1), [s["x1"], s["x2"], s["x3"]], sp)
+    assert not has_float(v.f_inv), \
+        (f"expected exact numbers, found floats {sorted(sp.sympify(v.f_inv).atoms(sp.Float))[:3]} "
+         f"in f_inv: keep it exact (sp.Rational, not 1/3)")
+
+
+@points(1)
+def test_round_trip_at_one_point(v):
+    sp, s = _sp(), symbols()
+    back = v.f_inv.subs({s["x1"]: 0, s["x2"]: 1, s["x3"]: 2})
+    got = v.f.subs({s["z1"]: back[0], s["z2"]: back[1], s["z3"]: back[2]}, simultaneous=True)
+    assert sympy_gap(got, sp.Matrix([0, 1, 2]), [{}]) < 1e-25, \
+        ("f(f_inv(x)) is not x at x = (0, 1, 2): a wrong last entry often means x3 was solved for in the "
+         "wrong order")
+
+
+# ------------------------------------------------------------------ Q1(b)
+@points(1)
+def test_J_f_is_3x3_in_z(v):
+    s = symbols()
+    _is_matrix(v.J_f, "J_f", (3, 3), [s["z1"], s["z2"], s["z3"]], _sp())
+
+
+@points(0.5)
+def test_det_is_an_expression_in_z(v):
+    s = symbols()
+    checks.assert_sympy_expr(v.det_J_f, "det_J_f", symbols=[s["z1"], s["z2"], s["z3"]])
+
+
+@points(0.5)
+def test_first_row_is_the_derivative_of_z1(v):
+    sp = _sp()
+    assert sympy_gap(v.J_f[0, :], sp.Matrix([[1, 0, 0]]), [{}]) == 0, \
+        ("the first row of J_f is not the derivatives of f_1 = z1: rows are outputs and columns inputs; "
+         "exp terms there often mean J_f was transposed or is the Jacobian of f_inv")
+
+
+# ------------------------------------------------------------------ Q1(c)
+def test_p_x_is_an_expression_in_x(v):
+    s = symbols()
+    checks.assert_sympy_expr(v.p_x, "p_x", symbols=[s["x1"], s["x2"], s["x3"]])
+
+
+def test_p_x_star_is_an_exact_positive_number(v):
+    sp = _sp()
+    checks.assert_sympy_expr(v.p_x_star, "p_x_star", symbols=[])
+    assert not has_float(v.p_x_star), \
+        (f"expected an exact number, found floats {sorted(sp.sympify(v.p_x_star).atoms(sp.Float))[:3]} "
+         f"in p_x_star: keep it exact")
+    value = complex(sp.N(v.p_x_star, 30))
+    assert value.imag == 0 and 0 < value.real < 1, \
+        f"expected a density value in (0, 1) at x*, found {value:.6g}"
+
+
+# ------------------------------------------------------------------ Q1(d)
+def _g_inv(t):
+    """A triangular map of the plane with a negative Jacobian determinant everywhere."""
+    torch = _torch()
+    return torch.stack([-t[:, 0], (t[:, 1] + t[:, 1] ** 3) * torch.exp(t[:, 0])], dim=1)
+
+
+LINEAR_A = ((0.0, 2.0), (1.5, 0.5))  # det = -3
+
+
+def _torch_density_inputs(seed):
+    torch, g = _torch(), _gen(seed, 1)
+    return {"small": torch.tensor([[0.0, 1.0, 0.5], [0.3, -0.2, 1.1]], dtype=torch.float64),
+            "four": _randn(g, 4, 3), "three": _randn(g, 3, 3), "six": _randn(g, 6, 2), "five": _randn(g, 5, 2),
+            "x_star": torch.tensor([[0.0, 1.0, 1.0 / 3.0]], dtype=torch.float64),
+            "A": torch.tensor(LINEAR_A, dtype=torch.float64)}
+
+
+def _torch_density_probe(o, x):
+    f_inv_torch, flow_log_prob = o["f_inv_torch"], o["flow_log_prob"]
+    base, A = standard_normal_log_prob, x["A"]
+    return {"on_two_points": attempt(flow_log_prob, x["small"], f_inv_torch, base),
+            "under_identity": attempt(flow_log_prob, x["four"], lambda t: t, base),
+            "at_x_star": attempt(flow_log_prob, x["x_star"], f_inv_torch, base),
+            "f_inv_torch_values": attempt(f_inv_torch, x["three"]),
+            "under_linear_map": attempt(flow_log_prob, x["six"], lambda t: t @ A.T, base),
+            "under_nonlinear_map": attempt(flow_log_prob, x["five"], _g_inv, base)}
+
+
+def test_shapes_and_dtype(v):
+    torch = _torch()
+    checks.assert_tensor(v.on_two_points, "flow_log_prob(x, ...)", shape=(2,), dtype=torch.float64)
+
+
+def test_identity_map_gives_the_base_density(v):
+    checks.assert_close(v.under_identity, standard_normal_log_prob(v.inputs.four),
+                        name="log p_X under the identity map")
+
+
+# ------------------------------------------------------------------ Q2.1
+def _counter_inputs(seed):
+    torch, g = _torch(), _gen(seed, 2)
+    sides = torch.tensor([[0.7, 0.1], [-0.7, 0.3], [0.2, 0.7], [-0.1, -0.75], [0.65, -0.6], [-0.75, -0.75],
+                          [0.45, -0.45], [0.9, 0.0], [0.0, -0.95], [0.3, 0.79]], dtype=torch.float64)
+    extra = torch.rand(6, 2, generator=g, dtype=torch.float64) * 2 - 1
+    lin = torch.linspace(-1.5, 1.5, 61, dtype=torch.float64)
+    return {"three": torch.tensor([[0.0, 0.0], [0.2, -0.4], [5.0, 5.0]], dtype=torch.float64),
+            "sides": torch.cat([sides, extra]), "grid": torch.cartesian_prod(lin, lin),
+            # a slope whose frame (width 0.9 / k, 0.075 to 0.1) fits the mass grid's [-0.6, 0.6] and is
+            # wide enough that a frame of the wrong shape (strips instead of wedges) misses the mass by 3x
+            # the tolerance
+            "mass_slope": float(9 + 3 * torch.rand(1, generator=g, dtype=torch.float64))}
+
+
+MASS_GRID = 1201  # midpoints per side on [-0.6, 0.6]
+
+
+def _counter_probe(o, x):
+    torch, p_counter = _torch(), o["p_counter"]
+    n = MASS_GRID
+    mid = (torch.arange(n, dtype=torch.float64) + 0.5) / n * 1.2 - 0.6
+
+    def mass():
+        return float(p_counter(torch.cartesian_prod(mid, mid), x["mass_slope"]).sum()) * (1.2 / n) ** 2
+
+    return {"on_three_points": attempt(p_counter, x["three"], 10.0),
+            "on_the_sides": attempt(p_counter, x["sides"], 3.0),
+            "on_a_grid": attempt(p_counter, x["grid"], 5.0),
+            "mass": attempt(mass)}
+
+
+def test_shape_and_value_inside_B(v):
+    out = v.on_three_points
+    checks.assert_tensor(out, "p_counter(xy, k)", shape=(3,))
+    checks.assert_close(out[:2], [0.9, 0.9], name="p_counter inside B")
+    checks.assert_close(out[2], 0.0, name="p_counter far away")
+
+
+# ------------------------------------------------------------------ Q2.2, Q2.3
+def test_k_is_a_positive_number(v):
+    sp = _sp()
+    k_value = v.k_value
+    if isinstance(k_value, sp.Basic):
+        checks.assert_sympy_expr(k_value, "k_value", symbols=[])
+    value = float(checks.as_array(float(k_value), "k_value"))
+    assert value > 0, f"expected a positive slope k, found {value:.6g}"
+
+
+def _as_float(value, name):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{name} must be a number (sympy or float), found {type(value).__name__}") from None
+
+
+def test_are_numbers_between_zero_and_one(v):
+    for name in ("p_B", "max_density_vp"):
+        value = _as_float(getattr(v, name), name)
+        assert 0 < value <= 1, f"expected {name} to be a number in (0, 1], found {value:.6g}"
+
+
+def test_bounds_are_positive(v):
+    for name in ("tv_lower_bound", "kl_lower_bound"):
+        value = _as_float(getattr(v, name), name)
+        assert value > 0, f"expected {name} > 0, found {value:.6g}"
+
+
+# ------------------------------------------------------------------ Q3.1
+@points(0.5)
+def test_are_expressions_in_a_and_b(v):
+    s = symbols()
+    checks.assert_sympy_expr(v.D_star, "D_star", symbols=[s["a"], s["b"]])
+    checks.assert_sympy_expr(v.second_derivative_at_D_star, "second_derivative_at_D_star", symbols=[s["a"], s["b"]])
+    checks.assert_sympy_expr(v.D_star_smoothed, "D_star_smoothed", symbols=[s["a"], s["b"], s["alpha"]])
+
+
+@points(0.5)
+def test_no_smoothing_gives_back_D_star(v):
+    sp, s = _sp(), symbols()
+    a, b = s["a"], s["b"]
+    gap = sympy_gap(v.D_star_smoothed.subs(s["alpha"], 0), v.D_star, [{a: 2, b: 3}, {a: sp.Rational(1, 3), b: 5}])
+    assert gap < 1e-30, f"expected D_star_smoothed with alpha = 0 to equal D_star; they differ by {gap:.3g}"
+
+
+@points(1)
+def test_equal_weights_give_one_half(v):
+    sp, s = _sp(), symbols()
+    assert sympy_gap(v.D_star.subs({s["a"]: 1, s["b"]: 1}), sp.Rational(1, 2), [{}]) < 1e-30, \
+        ("D_star is not 1/2 when a = b = 1 (both classes equally likely): another value often means the "
+         "derivative of b log(1 - D) lost its minus sign")
+
+
+# ------------------------------------------------------------------ Q3.2
+P_DATA, P_G = (0.6, 0.3, 0.1), (0.1, 0.2, 0.7)
+
+
+def _discrete_inputs(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(int(seed) + 3)
+    return {"D": rng.uniform(0.05, 0.95, size=3), "p_data": np.array(P_DATA), "p_g": np.array(P_G),
+            "grid": np.linspace(0.04, 0.96, 24)}
+
+
+def _discrete_probe(o, x):
+    import itertools
+
+    import numpy as np
+
+    loss, optimal = o["discriminator_loss"], o["optimal_discriminator"]
+    half = np.array([0.5, 0.5])
+    d_star = attempt(optimal, x["p_data"], x["p_g"])
+    return {"loss_at_one_half": attempt(loss, half.copy(), half.copy(), half.copy()),
+            "loss_value": attempt(loss, x["D"], x["p_data"], x["p_g"]),
+            "optimal_values": d_star,
+            "loss_at_optimal": attempt(lambda: loss(np.asarray(d_star, dtype=np.float64), x["p_data"], x["p_g"])),
+            "loss_on_grid": attempt(lambda: [loss(np.array(c), x["p_data"], x["p_g"])
+                                             for c in itertools.product(x["grid"], repeat=3)])}
+
+
+def test_half_everywhere_gives_two_log_two(v):
+    checks.assert_close(v.loss_at_one_half, 2 * math.log(2), name="discriminator_loss(1/2, p, p)")
+
+
+# ------------------------------------------------------------------ Q4.1
+def test_saturating_types(v):
+    s = symbols()
+    checks.assert_sympy_expr(v.d_saturating, "d_saturating", symbols=[s["h"]])
+    checks.assert_sympy_expr(v.limit_saturating, "limit_saturating", symbols=[])
+
+
+def test_non_saturating_types(v):
+    s = symbols()
+    checks.assert_sympy_expr(v.d_non_saturating, "d_non_saturating", symbols=[s["h"]])
+    checks.assert_sympy_expr(v.limit_non_saturating, "limit_non_saturating", symbols=[])
+
+
+# ------------------------------------------------------------------ Q4.2
+def _logit_inputs(seed):
+    torch, g = _torch(), _gen(seed, 4)
+    fixed = torch.tensor([-20.0, -6.0, -1.5, 0.0, 0.7, 3.0, 5.0], dtype=torch.float64)
+    return {"logits": torch.cat([fixed, 4 * _randn(g, 3)])}
+
+
+def _losses_probe(o, x):
+    torch = _torch()
+    out = {}
+    for key, fn in (("saturating", o["saturating_loss"]), ("non_saturating", o["non_saturating_loss"])):
+        out[f"{key}_at_zero"] = attempt(fn, torch.zeros(3, dtype=torch.float64))
+        out[f"{key}_on_logits"] = attempt(fn, x["logits"].clone())
+        out[f"{key}_keeps_graph"] = attempt(lambda: bool(fn(x["logits"].clone().requires_grad_(True)).requires_grad))
+    return out
+
+
+def test_scalar_outputs(v):
+    checks.assert_tensor(v.saturating_at_zero, "saturating_loss(logits)", shape=())
+    checks.assert_tensor(v.non_saturating_at_zero, "non_saturating_loss(logits)", shape=())
+    checks.assert_close(v.saturating_at_zero, -math.log(2), name="saturating_loss at logit 0")
+
+
+# ------------------------------------------------------------------ Q4.3
+# The probe's own losses of the logits (not the answers of Q4.2): one whose gradient vanishes as the
+# logits go to -oo like the saturating loss's, one whose gradient never does.
+def vanishing_loss(logits):
+    return _torch().exp(logits).mean()
+
+
+def linear_loss(logits):
+    return -logits.mean()
+
+
+W_DISC, OFFSETS = (1.5, -0.5), (0.0, -2.0, -4.0, -8.0, -12.0, -16.0)
+
+
+def make_discriminator(c):
+    """A fixed linear discriminator h(x) = w.x + c on 2-D samples: (N, 2) -> (N,) logits."""
+    w = _torch().tensor(W_DISC, dtype=_torch().float64)
+    return lambda xb: xb @ w + c
+
+
+def make_generator(seed=0):
+    """A tiny generator G(z) = A z + b (float64), its parameters made from ``seed``."""
+    torch = _torch()
+    g = _gen(seed, 5)
+    gen = torch.nn.Linear(2, 2, dtype=torch.float64)
+    with torch.no_grad():
+        gen.weight.copy_(torch.rand(2, 2, generator=g, dtype=torch.float64) * 2 - 1)
+        gen.bias.copy_(torch.rand(2, generator=g, dtype=torch.float64) * 2 - 1)
+    return gen
+
+
+def reference_grad_norm(gen, disc, zz, loss_fn):
+    """The norm the grader expects, by autograd."""
+    torch = _torch()
+    grads = torch.autograd.grad(loss_fn(disc(gen(zz))), list(gen.parameters()))
+    return float(torch.sqrt(sum((g_ ** 2).sum() for g_ in grads)))
+
+
+Q4 = {"vanishing_loss": vanishing_loss, "linear_loss": linear_loss, "make_discriminator": make_discriminator,
+      "make_generator": make_generator, "reference_grad_norm": reference_grad_norm, "OFFSETS": OFFSETS,
+      "REPEATED_OFFSETS": (0.0, -3.0, 2.0)}
+
+
+def _grad_norm_inputs(seed):
+    g = _gen(seed, 6)
+    return {"z8": _randn(g, 8, 2), "z32": _randn(g, 32, 2), "z64": _randn(g, 64, 2), "generator_seed": int(seed) % 1000}
+
+
+def _grad_norm_probe(o, x):
+    norm = o["generator_grad_norm"]
+    gs = x["generator_seed"]
+    first = attempt(norm, make_generator(gs), make_discriminator(0.0), x["z8"].clone(), vanishing_loss)
+    gen = make_generator(gs + 1)
+
+    def repeated():
+        return [norm(gen, make_discriminator(c), x["z32"].clone(), fn)
+                for c in Q4["REPEATED_OFFSETS"] for fn in (vanishing_loss, linear_loss)]
+
+    def over_offsets(fn):
+        g2 = make_generator(gs + 2)
+        return [norm(g2, make_discriminator(c), x["z64"].clone(), fn) for c in OFFSETS]
+
+    return {"first_call": first, "repeated_calls": attempt(repeated),
+            "vanishing_over_offsets": attempt(over_offsets, vanishing_loss),
+            "linear_over_offsets": attempt(over_offsets, linear_loss)}
+
+
+def test_returns_a_positive_float(v):
+    g = v.first_call
+    assert isinstance(g, float) and g > 0, \
+        (f"expected a positive Python float, found {type(g).__name__}: a tensor norm becomes a float with "
+         f"float(...) or .item()")
+
+
+CHECKS = [
+    CheckSpec("q1_f_and_inverse_tests", 5, 3, ("f", "f_inv", "f_is_invertible"),
+              visible=(test_f_is_a_3x1_matrix_in_z, test_f_inv_is_a_3x1_matrix_in_x, test_round_trip_at_one_point)),
+    CheckSpec("q1_jacobian_tests", 6, 4, ("J_f", "det_J_f"),
+              visible=(test_J_f_is_3x3_in_z, test_det_is_an_expression_in_z, test_first_row_is_the_derivative_of_z1)),
+    CheckSpec("q1_density_tests", 7, 5, ("p_x", "p_x_star"),
+              visible=(test_p_x_is_an_expression_in_x, test_p_x_star_is_an_exact_positive_number)),
+    CheckSpec("q1_torch_density_tests", 5, 3, ("f_inv_torch", "flow_log_prob"),
+              visible=(test_shapes_and_dtype, test_identity_map_gives_the_base_density),
+              probe=_torch_density_probe, inputs=_torch_density_inputs),
+    CheckSpec("q2_counter_density_tests", 5, 3, ("p_counter",), visible=(test_shape_and_value_inside_B,),
+              probe=_counter_probe, inputs=_counter_inputs),
+    CheckSpec("q2_normalising_k_tests", 5, 4, ("k_value",), visible=(test_k_is_a_positive_number,)),
+    CheckSpec("q2_vp_bound_tests", 3, 2, ("p_B", "max_density_vp"), visible=(test_are_numbers_between_zero_and_one,)),
+    CheckSpec("q2_pinsker_tests", 4, 3, ("tv_lower_bound", "kl_lower_bound"), visible=(test_bounds_are_positive,)),
+    CheckSpec("q3_d_star_tests", 5, 3, ("D_star", "second_derivative_at_D_star", "D_star_smoothed"),
+              visible=(test_are_expressions_in_a_and_b, test_no_smoothing_gives_back_D_star,
+                       test_equal_weights_give_one_half)),
+    CheckSpec("q3_discrete_discriminator_tests", 5, 4, ("discriminator_loss", "optimal_discriminator"),
+              visible=(test_half_everywhere_gives_two_log_two,), probe=_discrete_probe, inputs=_discrete_inputs),
+    CheckSpec("q4_saturating_tests", 4, 3, ("d_saturating", "limit_saturating"), visible=(test_saturating_types,)),
+    CheckSpec("q4_non_saturating_tests", 3, 2, ("d_non_saturating", "limit_non_saturating"),
+              visible=(test_non_saturating_types,)),
+    CheckSpec("q4_generator_losses_tests", 3, 2, ("saturating_loss", "non_saturating_loss"),
+              visible=(test_scalar_outputs,), probe=_losses_probe, inputs=_logit_inputs),
+    CheckSpec("q4_grad_norm_tests", 5, 4, ("generator_grad_norm",), visible=(test_returns_a_positive_float,),
+              probe=_grad_norm_probe, inputs=_grad_norm_inputs),
+]

@@ -1,0 +1,406 @@
+"""Plain data between the student's kernel and the grader: :func:`encode` there, :func:`decode` here.
+
+A probe (see :mod:`dgmlab.probes`) runs the student's objects in the kernel and hands back what they
+computed. What comes out of that process is untrusted, so the format is JSON of a few tagged kinds,
+never pickle, and :func:`decode` rebuilds values from it with limits on size, depth and type:
+
+=================  ==================================================  ==============================
+kind               JSON                                                rebuilt as
+=================  ==================================================  ==============================
+null, bool, str    as is (strings up to ``MAX_STR`` characters)        the same
+int                ``{"int": "123"}`` (up to ``MAX_INT_DIGITS``)       ``int``
+float              ``{"float": "0.5"}`` (``nan``/``inf`` allowed)      ``float``
+list, tuple        ``{"list": [...]}``                                 ``list``
+dict (str keys)    ``{"dict": {...}}``                                 ``dict``
+array / tensor     ``{"array": {dtype, shape, data (base64),          ``numpy.ndarray`` or
+                   torch, requires_grad}}``                            ``torch.Tensor``
+sympy expression   ``{"sympy": tree}``, a tree of whitelisted node     a sympy object, built without
+                   names (``["Add", a, b]``, ``["Symbol", "x",         evaluation, so the grader never
+                   {"real": true}]``, ``["Integer", "3"]``)            computes while rebuilding it
+raised             ``{"raised": "TypeError: ..."}``                    :class:`Raised`
+anything else      ``{"unsupported": "<type name>"}``                  :class:`Unsupported`
+=================  ==================================================  ==============================
+
+:func:`decode` raises :class:`WireError` (with what is wrong) on anything malformed or over a limit;
+the caller turns that into a failed check, never a crash.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import math
+from dataclasses import dataclass
+
+MAX_BYTES = 8 * 2**20        # one probe's JSON text
+MAX_NODES = 200_000          # JSON values in one probe
+MAX_DEPTH = 64               # nesting of lists and dicts (sympy trees: MAX_SYMPY_DEPTH)
+MAX_STR = 2_000              # characters of one string
+MAX_ITEMS = 100_000          # items of one list or dict (an array holds up to MAX_ARRAY_ITEMS)
+MAX_INT_DIGITS = 130         # digits of one integer (also sympy Integer, Rational and Float parts)
+MAX_ARRAY_ITEMS = 2_000_000  # elements of one array
+MAX_SYMPY_NODES = 5_000      # nodes of one sympy expression or matrix
+MAX_SYMPY_DEPTH = 200
+MAX_MATRIX_SIDE = 64
+MAX_FLOAT_BITS = 400         # precision of one sympy Float
+MAX_FLOAT_EXPONENT = 100_000 # binary exponent of one sympy Float
+MAX_POW_EXPONENT = 1_000     # |n| of an integer power of a number (2**(10**9) would be computed on use)
+DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool")
+
+# sympy node names the grader rebuilds: the algebra, elementary functions and the logic of Piecewise
+SYMPY_FUNCTIONS = (
+    "Add", "Mul", "Pow", "exp", "log", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+    "Abs", "sign", "re", "im", "Max", "Min", "floor", "ceiling", "erf", "Heaviside", "DiracDelta",
+    "Piecewise", "ExprCondPair", "StrictLessThan", "LessThan", "StrictGreaterThan", "GreaterThan",
+    "Equality", "Unequality", "And", "Or", "Not", "Tuple",
+)
+SYMPY_ATOMS = {  # name -> sympy attribute of the singleton
+    "Pi": "pi", "Exp1": "E", "ImaginaryUnit": "I", "Infinity": "oo", "NegativeInfinity": "-oo",
+    "ComplexInfinity": "zoo", "NaN": "nan", "BooleanTrue": "true", "BooleanFalse": "false", "EulerGamma": "EulerGamma",
+}
+SYMBOL_ASSUMPTIONS = ("real", "positive", "negative", "nonnegative", "nonpositive", "integer", "finite",
+                      "nonzero", "zero", "complex", "rational", "extended_real")
+
+
+class WireError(ValueError):
+    """A probe's data is malformed or over a limit; the message says which and where."""
+
+
+@dataclass(frozen=True)
+class Raised:
+    """The student's code raised while the probe computed this value."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """The student's value is of a type the probe does not hand back (its type name)."""
+
+    type_name: str
+
+
+# ------------------------------------------------------------------ encode (kernel side)
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_STR else text[:MAX_STR - 4] + " ..."
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``TypeError: message`` of a student's exception, short, whatever its ``__str__`` does."""
+    try:
+        msg = str(exc).strip()
+    except Exception:
+        msg = ""
+    name = type(exc).__name__
+    return _short(f"{name}: {msg}" if msg else name)
+
+
+def _sympy_tree(expr, budget: list):
+    import sympy as sp
+
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise WireError(f"a sympy expression has more than {MAX_SYMPY_NODES} nodes")
+    if isinstance(expr, sp.MatrixBase):
+        return ["Matrix", expr.rows, expr.cols, [_sympy_tree(e, budget) for e in expr]]
+    if isinstance(expr, sp.Symbol):
+        given = getattr(expr, "_assumptions_orig", None) or {}
+        return ["Symbol", expr.name, {k: bool(v) for k, v in given.items() if k in SYMBOL_ASSUMPTIONS and v is not None}]
+    if isinstance(expr, sp.Integer):
+        return ["Integer", str(int(expr))]
+    if isinstance(expr, sp.Rational):
+        return ["Rational", str(int(expr.p)), str(int(expr.q))]
+    if isinstance(expr, sp.Float):  # exactly: (-1)^sign * man * 2^exp, as mpmath holds it
+        sign, man, exp, _ = expr._mpf_
+        return ["Float", str(-int(man) if sign else int(man)), str(int(exp)), int(expr._prec)]
+    name = type(expr).__name__
+    if name in SYMPY_ATOMS:
+        return [name]
+    if name in SYMPY_FUNCTIONS:
+        return [name, *[_sympy_tree(a, budget) for a in expr.args]]
+    raise WireError(f"sympy node {name} is not one the grader reads")
+
+
+def encode(value, _depth: int = 0):
+    """``value`` as wire JSON (see the module docstring). Never raises for a student's odd value:
+    what cannot be encoded becomes ``unsupported`` (or ``raised``, when converting it raised)."""
+    if _depth > MAX_DEPTH:
+        return {"unsupported": "nesting too deep"}
+    try:
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            return _short(value)
+        if isinstance(value, int):
+            return {"int": str(value)} if len(str(abs(value))) <= MAX_INT_DIGITS else {"unsupported": "huge int"}
+        if isinstance(value, float):
+            return {"float": repr(float(value))}
+        if isinstance(value, (list, tuple, dict)) and len(value) > MAX_ITEMS:
+            return {"unsupported": f"{type(value).__name__} of {len(value)} items (more than {MAX_ITEMS})"}
+        if isinstance(value, (list, tuple)):
+            return {"list": [encode(v, _depth + 1) for v in value]}
+        if isinstance(value, dict):
+            return {"dict": {str(k)[:200]: encode(v, _depth + 1) for k, v in value.items()}}
+        if isinstance(value, Raised):
+            return {"raised": value.message}
+        import numpy as np
+
+        if isinstance(value, np.generic):
+            return encode(value.item(), _depth)
+        if isinstance(value, np.ndarray):
+            return _array(value, torch=False, requires_grad=False)
+        import sys
+
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(value, torch.Tensor):
+            return _array(value.detach().cpu().numpy(), torch=True, requires_grad=bool(value.requires_grad))
+        sympy = sys.modules.get("sympy")
+        if sympy is not None and isinstance(value, (sympy.Basic, sympy.MatrixBase)):
+            try:
+                return {"sympy": _sympy_tree(value, [MAX_SYMPY_NODES])}
+            except (WireError, RecursionError) as exc:
+                return {"unsupported": f"sympy expression ({exc})"[:200]}
+        return {"unsupported": type(value).__name__[:100]}
+    except Exception as exc:  # a student's object whose conversion raised
+        return {"raised": describe_exception(exc)}
+
+
+def _array(arr, *, torch: bool, requires_grad: bool) -> dict:
+    import numpy as np
+
+    if arr.dtype.name not in DTYPES:
+        if np.iscomplexobj(arr):
+            return {"unsupported": f"complex array ({arr.dtype.name})"}
+        return {"unsupported": f"array of {arr.dtype.name}"}
+    if arr.size > MAX_ARRAY_ITEMS:
+        return {"unsupported": f"array of {arr.size} elements (more than {MAX_ARRAY_ITEMS})"}
+    data = base64.b64encode(np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<")).tobytes()).decode()
+    return {"array": {"dtype": arr.dtype.name, "shape": list(arr.shape), "data": data, "torch": torch,
+                      "requires_grad": requires_grad}}
+
+
+def dumps(value) -> str:
+    """:func:`encode` as JSON text (``nan``/``inf`` floats are tagged strings, so the text is strict JSON)."""
+    return json.dumps(encode(value), separators=(",", ":"), allow_nan=False)
+
+
+# ------------------------------------------------------------------ decode (grader side)
+class _Reader:
+    def __init__(self):
+        self.nodes = 0
+
+    def count(self, where: str) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise WireError(f"more than {MAX_NODES} values (at {where})")
+
+    def value(self, node, where: str, depth: int = 0):
+        self.count(where)
+        if depth > MAX_DEPTH:
+            raise WireError(f"nested deeper than {MAX_DEPTH} (at {where})")
+        if node is None or isinstance(node, bool):
+            return node
+        if isinstance(node, str):
+            if len(node) > MAX_STR:
+                raise WireError(f"a string longer than {MAX_STR} characters (at {where})")
+            return node
+        if not isinstance(node, dict) or len(node) != 1:
+            raise WireError(f"expected one tagged value, found {type(node).__name__} (at {where})")
+        (tag, body), = node.items()
+        if tag == "int":
+            return _int(body, where)
+        if tag == "float":
+            return _float(body, where)
+        if tag == "list":
+            if not isinstance(body, list):
+                raise WireError(f"a list that is not a JSON array (at {where})")
+            return [self.value(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(body)]
+        if tag == "dict":
+            if not isinstance(body, dict):
+                raise WireError(f"a dict that is not a JSON object (at {where})")
+            return {_key(k, where): self.value(v, f"{where}.{k}", depth + 1) for k, v in body.items()}
+        if tag == "array":
+            return _read_array(body, where)
+        if tag == "sympy":
+            return _SympyReader(where).build(body)
+        if tag == "raised":
+            return Raised(_text(body, where))
+        if tag == "unsupported":
+            return Unsupported(_text(body, where))
+        raise WireError(f"unknown kind {tag[:40]!r} (at {where})")
+
+
+def _key(k, where):
+    if not isinstance(k, str) or len(k) > 200:
+        raise WireError(f"a dict key that is not a short string (at {where})")
+    return k
+
+
+def _text(body, where) -> str:
+    if not isinstance(body, str) or len(body) > MAX_STR:
+        raise WireError(f"expected a string of at most {MAX_STR} characters (at {where})")
+    return body
+
+
+def _int(body, where) -> int:
+    if not isinstance(body, str) or not 0 < len(body.lstrip("-")) <= MAX_INT_DIGITS \
+            or not body.lstrip("-").isdigit() or not body.isascii():
+        raise WireError(f"an integer that is not up to {MAX_INT_DIGITS} decimal digits (at {where})")
+    return int(body)
+
+
+def _float(body, where) -> float:
+    if not isinstance(body, str) or len(body) > 40:
+        raise WireError(f"a float that is not a short decimal string (at {where})")
+    try:
+        return float(body)
+    except ValueError:
+        raise WireError(f"a float that is not a number: {body[:40]!r} (at {where})") from None
+
+
+def _read_array(body, where):
+    import numpy as np
+
+    if not isinstance(body, dict) or set(body) != {"dtype", "shape", "data", "torch", "requires_grad"}:
+        raise WireError(f"an array without exactly dtype, shape, data, torch, requires_grad (at {where})")
+    dtype, shape = body["dtype"], body["shape"]
+    if dtype not in DTYPES:
+        raise WireError(f"an array of dtype {str(dtype)[:20]!r}, not one of {DTYPES} (at {where})")
+    if (not isinstance(shape, list) or len(shape) > 8
+            or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_ARRAY_ITEMS for n in shape)):
+        raise WireError(f"an array shape that is not up to 8 non-negative sizes (at {where})")
+    size = math.prod(shape)
+    if size > MAX_ARRAY_ITEMS:
+        raise WireError(f"an array of {size} elements, more than {MAX_ARRAY_ITEMS} (at {where})")
+    item = np.dtype(dtype).newbyteorder("<")
+    data = body["data"]
+    if not isinstance(data, str) or len(data) > 4 * (size * item.itemsize + 2) // 3 + 4:
+        raise WireError(f"array data longer than its shape needs (at {where})")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except ValueError:
+        raise WireError(f"array data that is not base64 (at {where})") from None
+    if len(raw) != size * item.itemsize:
+        raise WireError(f"array data of {len(raw)} bytes for shape {shape} of {dtype} (at {where})")
+    arr = np.frombuffer(raw, dtype=item).astype(np.dtype(dtype)).reshape(shape)
+    if body["torch"] is not True:
+        return arr.copy()
+    import torch
+
+    t = torch.from_numpy(arr.copy())
+    if body["requires_grad"] is True and t.is_floating_point():
+        t.requires_grad_(True)
+    return t
+
+
+class _SympyReader:
+    def __init__(self, where: str):
+        self.where, self.nodes = where, 0
+
+    def build(self, tree):
+        try:
+            return self._node(tree, 0)
+        except RecursionError:
+            raise WireError(f"a sympy expression nested too deeply (at {self.where})") from None
+
+    def _fail(self, what: str):
+        raise WireError(f"{what} (at {self.where})")
+
+    def _node(self, tree, depth):
+        import sympy as sp
+
+        self.nodes += 1
+        if self.nodes > MAX_SYMPY_NODES:
+            self._fail(f"a sympy expression of more than {MAX_SYMPY_NODES} nodes")
+        if depth > MAX_SYMPY_DEPTH:
+            self._fail(f"a sympy expression nested deeper than {MAX_SYMPY_DEPTH}")
+        if not isinstance(tree, list) or not tree or not isinstance(tree[0], str):
+            self._fail("a sympy node that is not [name, ...]")
+        name, args = tree[0], tree[1:]
+        if name == "Symbol":
+            if (len(args) != 2 or not isinstance(args[0], str) or not 0 < len(args[0]) <= 100
+                    or not isinstance(args[1], dict)):
+                self._fail("a Symbol that is not [\"Symbol\", name, {assumptions}]")
+            assumptions = {}
+            for k, v in args[1].items():
+                if k not in SYMBOL_ASSUMPTIONS or not isinstance(v, bool):
+                    self._fail(f"a Symbol assumption {str(k)[:30]!r} the grader does not read")
+                assumptions[k] = v
+            try:
+                return sp.Symbol(args[0], **assumptions)
+            except Exception:  # contradictory assumptions
+                self._fail("a Symbol with contradictory assumptions")
+        if name == "Integer":
+            if len(args) != 1:
+                self._fail("an Integer that is not [\"Integer\", digits]")
+            return sp.Integer(_int(args[0], self.where))
+        if name == "Rational":
+            if len(args) != 2:
+                self._fail("a Rational that is not [\"Rational\", p, q]")
+            p, q = _int(args[0], self.where), _int(args[1], self.where)
+            if q == 0:
+                self._fail("a Rational with denominator 0")
+            return sp.Rational(p, q)
+        if name == "Float":
+            if len(args) != 3 or not isinstance(args[2], int) or not 1 <= args[2] <= MAX_FLOAT_BITS:
+                self._fail(f"a Float that is not [\"Float\", mantissa, exponent, bits <= {MAX_FLOAT_BITS}]")
+            from mpmath.libmp import from_man_exp
+
+            man, exp = _int(args[0], self.where), _int(args[1], self.where)
+            if abs(exp) > MAX_FLOAT_EXPONENT or abs(man).bit_length() > MAX_FLOAT_BITS:
+                self._fail("a Float beyond the range the grader reads")
+            if man == 0:  # Float._new would give the Integer 0
+                return sp.Float(0.0, precision=args[2])
+            return sp.Float._new(from_man_exp(man, exp), args[2])
+        if name in SYMPY_ATOMS:
+            if args:
+                self._fail(f"{name} takes no arguments")
+            attr = SYMPY_ATOMS[name]
+            return -sp.oo if attr == "-oo" else getattr(sp, attr)
+        if name == "Matrix":
+            if (len(args) != 3 or not all(isinstance(n, int) and not isinstance(n, bool) for n in args[:2])
+                    or not 0 <= args[0] <= MAX_MATRIX_SIDE or not 0 <= args[1] <= MAX_MATRIX_SIDE
+                    or not isinstance(args[2], list) or len(args[2]) != args[0] * args[1]):
+                self._fail(f"a Matrix that is not [\"Matrix\", rows, cols, entries] of at most "
+                           f"{MAX_MATRIX_SIDE}x{MAX_MATRIX_SIDE}")
+            return sp.Matrix(args[0], args[1], [self._node(e, depth + 1) for e in args[2]])
+        if name not in SYMPY_FUNCTIONS:
+            self._fail(f"sympy node {name[:40]!r} is not one the grader reads")
+        built = [self._node(a, depth + 1) for a in args]
+        if name == "Pow" and len(built) == 2 and built[0].is_number and built[1].is_Integer \
+                and abs(int(built[1])) > MAX_POW_EXPONENT:
+            self._fail(f"a power of a number with an exponent above {MAX_POW_EXPONENT}")
+        cls = getattr(sp, name)
+        try:
+            if name in ("Piecewise", "ExprCondPair", "Tuple", "Matrix"):
+                return cls(*built)
+            return cls(*built, evaluate=False)
+        except Exception as exc:  # e.g. a Piecewise whose conditions are not conditions
+            self._fail(f"a {name} sympy does not accept ({type(exc).__name__})")
+
+
+def loads(text) -> object:
+    """Rebuild a value from wire JSON ``text`` (str or bytes), within the module's limits."""
+    if isinstance(text, (bytes, bytearray)):
+        if len(text) > MAX_BYTES:
+            raise WireError(f"{len(text)} bytes of probe data, more than {MAX_BYTES}")
+        text = bytes(text).decode("utf-8", errors="strict")
+    if not isinstance(text, str):
+        raise WireError(f"probe data is {type(text).__name__}, not text")
+    if len(text) > MAX_BYTES:
+        raise WireError(f"{len(text)} characters of probe data, more than {MAX_BYTES}")
+    try:
+        node = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise WireError("probe data nested too deeply") from None
+    except ValueError as exc:
+        raise WireError(f"probe data is not JSON ({str(exc)[:100]})") from None
+    return decode(node)
+
+
+def _no_constant(name):
+    raise WireError(f"probe data holds the non-JSON constant {name}")
+
+
+def decode(node) -> object:
+    """Rebuild a value from parsed wire JSON ``node`` (see :func:`loads`)."""
+    return _Reader().value(node, "probe")
