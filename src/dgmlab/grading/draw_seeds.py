@@ -63,6 +63,12 @@ def seed(key: bytes, hw: str, name: str, digest: str) -> int:
     return int.from_bytes(hmac.new(key, msg, hashlib.sha256).digest()[:4], "big") % 2**31
 
 
+def probe_seed(key: bytes, hw: str, notebook: bytes) -> int:
+    """The seed of the inputs a submission's check() test cells are judged on (:mod:`dgmlab.grading.judge`):
+    unknown before grading without the key, the same on every regrade of the same notebook."""
+    return seed(key, hw, "check-inputs", hashlib.sha256(notebook).hexdigest())
+
+
 MAX_FILES = 64  # weights files given a seed per submission at most (the environment variable stays small)
 
 
