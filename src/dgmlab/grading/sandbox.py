@@ -25,7 +25,11 @@ ipykernel_launcher``, which adds these walls:
    (``--memory``, default 8 GiB: torch alone maps about 4 GiB), largest file
    it may write (default 256 MiB); the wall clock of the whole submission is
    enforced by the caller, which kills the kernel's whole process tree
-   (:func:`stop_kernels`).
+   (:func:`stop_kernels`). Files in a tmpfs are RAM outside the address-space
+   limit, so every tmpfs has a size: ``/var/tmp`` and ``/dev/shm``
+   :attr:`Limits.tmpfs` each (default 256 MiB), the hidden folders 1 MiB and
+   read-only once the folders inside them are bound; ``/dev`` itself is
+   read-only.
 
 Not isolated: the rest of the machine's files stay readable (read-only), the
 kernel runs as the same user, and CPU time is shared. Where ``bwrap`` is
@@ -48,6 +52,8 @@ from traitlets import List, Unicode
 
 DEFAULT_MEMORY = 8 * 1024 ** 3
 DEFAULT_FILE_SIZE = 256 * 1024 ** 2
+DEFAULT_TMPFS = 256 * 1024 ** 2
+HIDDEN_TMPFS = 1024 ** 2  # the empty tmpfs over each hidden folder: room for the mount points bound inside it
 PASSED_ENV = ("LANG", "LC_ALL", "DGMLAB_DATA", "DGMLAB_FAST", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
               "OMP_NUM_THREADS")
 
@@ -56,6 +62,8 @@ PASSED_ENV = ("LANG", "LC_ALL", "DGMLAB_DATA", "DGMLAB_FAST", "OPENBLAS_CORETYPE
 class Limits:
     memory: int = DEFAULT_MEMORY  # bytes of address space for the kernel
     file_size: int = DEFAULT_FILE_SIZE  # bytes: the largest file the kernel may write
+    tmpfs: int = DEFAULT_TMPFS  # bytes each writable tmpfs (/var/tmp: HOME and TMPDIR; /dev/shm) may hold: RAM
+    # that the memory limit does not count
 
 
 def available() -> tuple[bool, str]:
@@ -65,9 +73,13 @@ def available() -> tuple[bool, str]:
         return False, "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
     if not shutil.which("prlimit"):
         return False, "prlimit (util-linux) is not installed"
-    probe = subprocess.run([bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net",
+    probe = subprocess.run([bwrap, "--ro-bind", "/", "/", *_dev_and_tmp(Limits()), "--unshare-net",
                             "--unshare-pid", "true"], capture_output=True, text=True)
     if probe.returncode != 0:
+        usage = subprocess.run([bwrap, "--help"], capture_output=True, text=True)
+        if "--size" not in usage.stdout + usage.stderr:
+            return False, ("this bubblewrap cannot give a tmpfs a size (--size): install bubblewrap 0.6 or later "
+                           f"({probe.stderr.strip()[:200]})")
         return False, f"bwrap cannot create namespaces here ({probe.stderr.strip()[:200]})"
     return True, "bubblewrap sandbox"
 
@@ -90,6 +102,13 @@ def hidden_roots(course_root: Path, hide=()) -> list[Path]:
     return [p for i, p in enumerate(roots) if not any(_inside(p, q) for q in roots[:i])]
 
 
+def _dev_and_tmp(limits: Limits) -> list[str]:
+    """``/dev`` (read-only but for a sized ``/dev/shm``), ``/proc`` and a sized ``/var/tmp``."""
+    size = str(int(limits.tmpfs))
+    return ["--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc",
+            "--size", size, "--tmpfs", "/var/tmp"]
+
+
 def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Limits, hide=(),
                 env: dict | None = None) -> list[str]:
     """The kernel command: ipykernel under prlimit inside bwrap (see module docstring).
@@ -99,9 +118,9 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
     """
     course_root = course_root.resolve()
     roots = hidden_roots(course_root, hide)
-    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/var/tmp"]
+    args = ["bwrap", "--ro-bind", "/", "/", *_dev_and_tmp(limits)]
     for root in roots:
-        args += ["--tmpfs", str(root)]
+        args += ["--size", str(HIDDEN_TMPFS), "--tmpfs", str(root)]
     keep = {Path(sys.prefix).resolve()}
     import dgmlab
 
@@ -111,8 +130,10 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
         if any(_inside(path, root) for root in roots):
             args += ["--ro-bind", str(path), str(path)]
     args += ["--bind", str(workdir.resolve()), str(workdir.resolve()),
-             "--bind", str(runtime_dir), str(runtime_dir),  # the kernel creates its ipc sockets here
-             "--chdir", str(workdir.resolve()),
+             "--bind", str(runtime_dir), str(runtime_dir)]  # the kernel creates its ipc sockets here
+    for root in roots:  # nothing but the folders bound inside may be written there
+        args += ["--remount-ro", str(root)]
+    args += ["--chdir", str(workdir.resolve()),
              "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--new-session", "--die-with-parent",
              "--clearenv",
              "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
