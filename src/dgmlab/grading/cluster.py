@@ -68,7 +68,10 @@ PHASES = [
     ("total", "submitted until written back"),
 ]
 MAX_SUBMISSION_BYTES = 512 * 1024 ** 2
-MAX_RETURNED_BYTES = 256 * 1024 ** 2
+# The working folder after grading (the submission's files, the source's and whatever its code wrote), counted by
+# a walk that reads no file: over either cap only the graded notebooks and the feedback come back.
+MAX_WORKDIR_FILES = 2000  # files, folders and links
+MAX_WORKDIR_BYTES = 256 * 1024 ** 2  # bytes of its regular files
 DEFAULT_ALLOWED_FAILURES = 2
 FINAL = ("graded", "invalid", "failed", "timed out")
 
@@ -205,13 +208,18 @@ def make_bundle(course: C.Course, hw: str, *, timeout, feedback, sandbox, limits
     from .. import __version__
 
     config = config if config is not None else _config(course)
+    from nbgrader.api import Gradebook
+
     with tempfile.TemporaryDirectory() as tmp:
         gradebook = template_gradebook(course, hw, Path(tmp) / "gradebook.db", config).read_bytes()
+        with Gradebook(f"sqlite:///{Path(tmp) / 'gradebook.db'}", course_id(config)) as gb:
+            notebooks = sorted(nb.name for nb in gb.find_assignment(hw).notebooks)  # the only ones graded
     source = {k: v for k, v in _files(course.root / "source" / hw).items()
               if not _ignored(k) and not k.endswith(".ipynb")}  # nbgrader copies these over the submission
     return {"hw": hw, "version": __version__, "config": (course.root / "nbgrader_config.py").read_text("utf-8"),
-            "gradebook": gradebook, "source": source, "timeout": timeout, "feedback": feedback,
-            "sandbox": bool(sandbox), "memory": limits.memory, "file_size": limits.file_size,
+            "gradebook": gradebook, "notebooks": notebooks, "source": source, "timeout": timeout,
+            "feedback": feedback, "sandbox": bool(sandbox), "memory": limits.memory, "file_size": limits.file_size,
+            "tmpfs": limits.tmpfs,
             "cell_timeout": cell_timeout, "hide": [str(course.root)], "course_id": course_id(config)}
 
 
@@ -469,7 +477,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
                 gb.update_or_create_submission(hw, student, extension=datetime.timedelta(seconds=job["extension"]))
         scratch = C.Course(root)
         timing_file = root / "timings.jsonl"
-        limits = S.Limits(memory=bundle["memory"], file_size=bundle["file_size"])
+        limits = S.Limits(memory=bundle["memory"], file_size=bundle["file_size"], tmpfs=bundle["tmpfs"])
         t_prepared = time.time()
         with contextlib.ExitStack() as stack:
             box = None
@@ -493,6 +501,13 @@ def grade_submission(bundle: dict, job: dict) -> dict:
         out["steps"].append(res)
         out["seconds"] = res.seconds
         out["status"] = "graded"
+        # only the notebooks handed in are graded, given feedback and returned: everything else the kernel left
+        # in its working folder moves aside (a notebook it wrote would otherwise be taken as graded)
+        graded = root / "autograded" / student / hw
+        handed = sorted(rel for rel in job["files"] if "/" not in rel and rel.endswith(".ipynb")
+                        and rel[:-len(".ipynb")] in bundle["notebooks"])
+        left = _set_aside(graded, root / "left_by_grading", handed)
+        notes = []
         if res.timed_out:
             out["status"], out["reason"] = "timed out", f"grading took longer than {bundle['timeout']:g} s"
         elif not res.ok:
@@ -512,14 +527,22 @@ def grade_submission(bundle: dict, job: dict) -> dict:
                         out["reason"] = f"graded, but the returned notebook could not be written: {exc}"[:300]
                 timings["feedback"] = time.time() - t_fb
         t_collect = time.time()
-        graded = root / "autograded" / student / hw
         out["notebooks_run"] = sorted(p.stem for p in graded.glob("*.ipynb"))
-        for name, folder in (("autograded", graded), ("feedback", root / "feedback" / student / hw)):
-            files = _files(folder)
-            size = sum(len(v) for v in files.values())
-            if size > MAX_RETURNED_BYTES:  # e.g. files the student's code wrote: keep the notebooks only
-                files = {k: v for k, v in files.items() if k.endswith((".ipynb", ".html"))}
-            out[name] = files
+        out["autograded"] = _files(graded)
+        if left is not None:
+            names, written, over = scan_working_folder(left)
+            if written:
+                notes.append(f"{len(written)} notebook(s) its code wrote while graded were neither graded nor kept: "
+                             + ", ".join(written[:3]) + (", ..." if len(written) > 3 else ""))
+            if over:
+                notes.append(f"{over} after grading: only the graded notebook and the feedback came back")
+            for rel in names or []:
+                data = _read_regular(left / rel, MAX_WORKDIR_BYTES)
+                if data is not None:
+                    out["autograded"][rel] = data
+        out["feedback"] = _files(root / "feedback" / student / hw)
+        if notes:
+            out["reason"] = "; ".join([out["reason"], *notes] if out["reason"] else notes)[:600]
         timings["collect"] = time.time() - t_collect
     except Exception as exc:  # a broken worker, not a broken submission: say what happened
         out["status"], out["reason"] = "failed", f"grading crashed on worker {out['worker']}: {exc!r}"[:300]
@@ -528,6 +551,72 @@ def grade_submission(bundle: dict, job: dict) -> dict:
         shutil.rmtree(root, ignore_errors=True)
         out["finished_at"] = time.time()
     return out
+
+
+def _set_aside(graded: Path, dest: Path, keep) -> Path | None:
+    """Move the working folder ``graded`` to ``dest``, then back into ``graded`` only the notebooks ``keep`` (regular
+    files that nbgrader wrote); returns ``dest``, or ``None`` when there was no working folder."""
+    if not graded.is_dir() or graded.is_symlink():
+        return None
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    graded.rename(dest)
+    graded.mkdir()
+    for name in keep:
+        path = dest / name
+        if path.is_file() and not path.is_symlink():
+            path.rename(graded / name)
+    return dest
+
+
+def scan_working_folder(folder: Path, max_files: int | None = None, max_bytes: int | None = None):
+    """``(files to return, notebooks written, why none are returned)`` of ``folder``, from a walk that reads no file.
+
+    Files to return: the relative paths of its regular files (links and notebooks left out), or ``None`` when the
+    folder holds more than ``max_files`` entries (files, folders, links) or ``max_bytes`` bytes of regular files
+    (defaults :data:`MAX_WORKDIR_FILES`, :data:`MAX_WORKDIR_BYTES`); the walk stops as soon as a cap is passed."""
+    max_files = MAX_WORKDIR_FILES if max_files is None else max_files
+    max_bytes = MAX_WORKDIR_BYTES if max_bytes is None else max_bytes
+    names, notebooks = [], []
+    count = size = 0
+    todo = [folder]
+    while todo:
+        current = todo.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue
+        for entry in entries:
+            count += 1
+            if count > max_files:
+                return None, sorted(notebooks), f"its working folder held more than {max_files:,} files"
+            rel = Path(entry.path).relative_to(folder).as_posix()
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    size += entry.stat(follow_symlinks=False).st_size
+                    if size > max_bytes:
+                        return None, sorted(notebooks), (f"its working folder held more than "
+                                                         f"{max_bytes / 1024 ** 2:g} MiB")
+                    (notebooks if rel.endswith(".ipynb") else names).append(rel)
+            except OSError:
+                continue
+    return sorted(names), sorted(notebooks), ""
+
+
+def _read_regular(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path`` if it is (still) a regular file, at most ``limit`` of them; never follows a link nor
+    waits on a pipe."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        import stat
+
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return f.read(limit)
 
 
 def worker_info() -> dict:
@@ -626,11 +715,47 @@ class Writer:
         """Replace ``<kind>/<student>/<hw>/`` with ``files`` (as nbgrader's ``--force`` does)."""
         dest = self.course.root / kind / student / self.hw
         tmp = dest.parent / f".{self.hw}.incoming-{uuid.uuid4().hex[:8]}"
-        _write(tmp, files)
-        tmp.mkdir(parents=True, exist_ok=True)
+        try:
+            _write(tmp, files)
+            tmp.mkdir(parents=True, exist_ok=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         if dest.exists():
             shutil.rmtree(dest)
         tmp.rename(dest)
+
+
+def _write_back(writer: Writer, hw: str, job: dict, raw: dict, received: float) -> C.SubmissionResult:
+    """Write one grading's result into the course (files, then gradebook rows); the record is the caller's."""
+    # a failure of the machinery, not of the submission, keeps no key: the next run grades it again
+    raw["key"] = "" if raw.get("infrastructure") else job["key"]
+    timings = raw.setdefault("timings", {})
+    if "finished_at" in raw:
+        timings["transfer"] = max(0.0, received - raw["finished_at"])
+    t_write = time.time()
+    if raw.get("scores") is not None or raw.get("autograded"):
+        writer.files("autograded", job["student"], raw["autograded"])
+    if raw.get("feedback"):
+        writer.files("feedback", job["student"], raw["feedback"])
+    if raw["status"] == "graded":  # last: a grade in the gradebook only with its files in place
+        writer.gradebook(job["student"], raw["scores"], raw["notebooks_run"])
+        timings["gradebook"] = writer.seconds[-1]
+    timings["write_back"] = time.time() - t_write
+    timings["total"] = time.time() - job["submitted_at"]
+    return _result(hw, raw)
+
+
+def _unrecorded(hw: str, job: dict, raw, exc: Exception) -> C.SubmissionResult:
+    """The ``failed`` result of a grading whose result could not be written into the course (``exc``): it keeps
+    the grading's key, so that the next run does not grade it (and fail on it) again unless forced."""
+    raw = raw if isinstance(raw, dict) else {}
+    reason = (f"its result could not be recorded ({type(exc).__name__}: {str(exc)[:300]}); fix the cause, then grade "
+              f"it again with `dgmlab autograde {hw} --student {job['student']} --force`")
+    timings = raw.get("timings") if isinstance(raw.get("timings"), dict) else {}
+    return C.SubmissionResult(hw, job["student"], "failed", reason, key="" if raw.get("infrastructure") else job["key"],
+                              timings={k: v for k, v in timings.items() if isinstance(v, (int, float))},
+                              worker=str(raw.get("worker", "")))
 
 
 def _result(hw: str, raw: dict) -> C.SubmissionResult:
@@ -698,7 +823,11 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
     writer = Writer(course, hw, config)
 
     def finish(result: C.SubmissionResult):
-        save_records(course, [result])  # last: a result without its record is graded again next time
+        try:
+            save_records(course, [result])  # last: a result without its record is graded again next time
+        except Exception as exc:
+            print(f"dgmlab: could not write the record of {result.student}'s {hw} ({exc}): it is graded again "
+                  f"next run", file=sys.stderr)
         results.append(result)
         if progress:
             progress(result)
@@ -709,25 +838,31 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
             if not folder.is_dir():
                 finish(C.SubmissionResult(hw, student, "invalid", f"no folder submitted/{student}/{hw}/"))
                 continue
-            files = _files(folder)
-            key = _digest(hw_digest, files)
-            rec = records.get(student)
-            if (rec and rec.get("key") == key and rec.get("status") in FINAL
-                    and (rec["status"] != "graded" or writer.has_submission(student))):
-                result = C.SubmissionResult(hw, student, rec["status"], rec.get("reason", ""),
-                                            rec.get("seconds") or 0.0, key=key, timings=rec.get("timings", {}),
-                                            skipped=True)
-                results.append(result)
-                if progress:
-                    progress(result)
+            key = ""
+            try:
+                files = _files(folder)
+                key = _digest(hw_digest, files)
+                rec = records.get(student)
+                if (rec and rec.get("key") == key and rec.get("status") in FINAL
+                        and (rec["status"] != "graded" or writer.has_submission(student))):
+                    result = C.SubmissionResult(hw, student, rec["status"], rec.get("reason", ""),
+                                                rec.get("seconds") or 0.0, key=key, timings=rec.get("timings", {}),
+                                                skipped=True)
+                    results.append(result)
+                    if progress:
+                        progress(result)
+                    continue
+                problem = C.check_submission(folder / f"{hw}.ipynb")
+                if not problem and sum(len(v) for v in files.values()) > MAX_SUBMISSION_BYTES:
+                    problem = f"the submission folder holds more than {MAX_SUBMISSION_BYTES // 1024 ** 2} MiB"
+                if problem:
+                    finish(C.SubmissionResult(hw, student, "invalid", problem, key=key))
+                    continue
+                seeds = DS.seeds_for(draw_key, hw, files, published)
+            except Exception as exc:  # this submission alone: the class is still graded
+                finish(C.SubmissionResult(hw, student, "failed", f"could not be prepared for grading "
+                                          f"({type(exc).__name__}: {str(exc)[:300]})", key=key))
                 continue
-            problem = C.check_submission(folder / f"{hw}.ipynb")
-            if not problem and sum(len(v) for v in files.values()) > MAX_SUBMISSION_BYTES:
-                problem = f"the submission folder holds more than {MAX_SUBMISSION_BYTES // 1024 ** 2} MiB"
-            if problem:
-                finish(C.SubmissionResult(hw, student, "invalid", problem, key=key))
-                continue
-            seeds = DS.seeds_for(draw_key, hw, files, published)
             for name, entry in seeds.items():
                 if "refused" in entry:  # the instructor hears it now, the student in the feedback
                     print(f"dgmlab: {student}'s {name} is a copy of the course kit's published weights: its graded "
@@ -764,22 +899,11 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
                            "reason": f"grading could not run: {exc!r}"[:300]}
                 finally:
                     fut.release()
-                # a failure of the machinery, not of the submission, keeps no key: the next run grades it again
-                raw["key"] = "" if raw.get("infrastructure") else job["key"]
-                timings = raw.setdefault("timings", {})
-                if "finished_at" in raw:
-                    timings["transfer"] = max(0.0, received - raw["finished_at"])
-                t_write = time.time()
-                if raw["status"] == "graded":
-                    writer.gradebook(job["student"], raw["scores"], raw["notebooks_run"])
-                    timings["gradebook"] = writer.seconds[-1]
-                if raw.get("scores") is not None or raw.get("autograded"):
-                    writer.files("autograded", job["student"], raw["autograded"])
-                if raw.get("feedback"):
-                    writer.files("feedback", job["student"], raw["feedback"])
-                timings["write_back"] = time.time() - t_write
-                timings["total"] = time.time() - job["submitted_at"]
-                finish(_result(hw, raw))
+                try:
+                    result = _write_back(writer, hw, job, raw, received)
+                except Exception as exc:  # this submission alone fails; the others are still recorded
+                    result = _unrecorded(hw, job, raw, exc)
+                finish(result)
     finally:
         writer.close()
     return results
