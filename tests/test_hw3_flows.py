@@ -38,11 +38,11 @@ def test_normalising_slope_from_the_case_by_case_definition():
     mass = sp.Rational(9, 10) + 4 * wedge
     (k_star,) = [s for s in sp.solve(sp.Eq(mass, 1), k) if s.is_positive]
     assert sp.simplify(k_star - (sp.Rational(81, 10) + sp.Rational(9, 10) * sp.sqrt(93))) == 0
-    assert "8.1 + 0.9 * math.sqrt(93)" in BUILDER
-    # the hidden test's mass formula 0.9 + 1.2 t^2 + 1.8 t with t = 0.9 / k
+    # the hidden tests' mass formula for any slope (Q2.1's, on a slope the grader draws, and Q2.2's):
+    # 0.9 + 1.8 t + 1.2 t^2 with t = 0.9 / k
     t = sp.Rational(9, 10) / k
     assert sp.simplify(mass - (sp.Rational(9, 10) + sp.Rational(6, 5) * t ** 2 + sp.Rational(9, 5) * t)) == 0
-    assert "0.9 + 1.2 * t ** 2 + 1.8 * t" in BUILDER
+    assert "0.9 + 1.8 * t + 1.2 * t ** 2" in BUILDER and "0.9 + 1.2 * t ** 2 + 1.8 * t" in BUILDER
 
 
 def test_pinsker_bound():

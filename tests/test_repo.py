@@ -178,8 +178,13 @@ def _visible_asserts_without_message(source: str) -> list:
 
 
 def test_every_graded_test_cell_gives_points_per_test_and_its_visible_asserts_a_message():
-    """Every graded test cell of the five homeworks gives points per test (run_tests(points=...)), and
-    each of its visible asserts says what failed: a bare assert shows the student only 'an assertion failed'."""
+    """Every graded test cell of the five homeworks gives points per test (a check() cell, or
+    run_tests(points=...)), and each of its visible asserts (in the cell, or for a check() cell in its
+    spec's visible tests) says what failed: a bare assert shows the student only 'an assertion failed'."""
+    import inspect
+    import textwrap
+
+    from dgmlab import probes
     from dgmlab.testing import plan
 
     checked, all_or_nothing, bare = 0, [], []
@@ -187,6 +192,13 @@ def test_every_graded_test_cell_gives_points_per_test_and_its_visible_asserts_a_
         for cell in nbformat.read(path, as_version=4).cells:
             meta = cell.metadata.get("nbgrader", {})
             if not (cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")):
+                continue
+            if probes.cell_call(cell.source):
+                checked += 1
+                for test in probes.spec_for(path.stem, meta["grade_id"]).visible:
+                    code = textwrap.dedent(inspect.getsource(test))
+                    bare += [f"dgmlab.probes.{path.stem}.{test.__name__} line {n}"
+                             for n in _visible_asserts_without_message(code)]
                 continue
             if not plan(cell.source):
                 all_or_nothing.append(f"{path.name} {meta['grade_id']}")

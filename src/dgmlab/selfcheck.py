@@ -110,12 +110,51 @@ def _stdout(cell) -> str:
                    if o.get("output_type") == "stream" and o.get("name") == "stdout")
 
 
-def cell_result(cell, key, question="") -> CellResult:
-    """What one executed graded test cell earned from its visible checks (see :class:`CellResult`)."""
+def _probe_result(cell, hw, question) -> CellResult:
+    """A check() test cell: judged here on its visible tests as the grader judges them (a run of this
+    module shows the probe's data), or read from the grader's report (an autograded notebook)."""
+    from . import probes, wire
+
+    meta = _meta(cell)
+    points = float(meta.get("points", 0))
+    gid = meta.get("grade_id", "?")
+    spec = probes.spec_for(hw, gid)
+    visible_points = spec.points - spec.hidden
+    shown = [o.get("data", {}).get(probes.PROBE_MIME) for o in cell.get("outputs", [])
+             if o.get("output_type") in ("display_data", "execute_result")]
+    shown = [b for b in shown if b is not None]
+    if not shown:  # judged by the grader: its report says which visible tests passed
+        lines = _stdout(cell).splitlines()
+        weights = {name: w for name, w, hidden in probes.plan(spec, None)}
+        earned = sum(w for name, w in weights.items() if any(line.startswith(f"passed {name}:") for line in lines))
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        failures = [line.strip() for line in lines if line.startswith("FAILED ") and "(hidden test)" not in line]
+        if errors and not lines:
+            failures.append("the cell earns 0: " + "; ".join(f"{e.get('ename')}: {str(e.get('evalue', ''))[:300]}"
+                                                             for e in errors))
+        return CellResult(gid, question, points, visible_points, round(earned, 4), spec.hidden, False, failures)
+    if len(shown) > 1 or not isinstance(shown[0], dict) or shown[0].get("cell") != gid:
+        return CellResult(gid, question, points, visible_points, 0.0, spec.hidden, False,
+                          ["the cell earns 0: it showed more than one check result, or another cell's"])
+    try:
+        data = wire.loads(shown[0].get("data"))
+    except wire.WireError as exc:
+        return CellResult(gid, question, points, visible_points, 0.0, spec.hidden, False, [f"the cell earns 0: {exc}"])
+    result = probes.judge(hw, spec, data, 0)
+    failures = [line for line in result.lines if line.startswith("FAILED ")]
+    return CellResult(gid, question, points, visible_points, result.earned, spec.hidden, False, failures)
+
+
+def cell_result(cell, key, question="", hw: str | None = None) -> CellResult:
+    """What one executed graded test cell earned from its visible checks (see :class:`CellResult`);
+    ``hw``: the homework (needed for a check() cell, see :func:`dgmlab.probes.homework_of`)."""
+    from . import probes
     from .grading.scores import score_problem
 
     meta = _meta(cell)
     points = float(meta.get("points", 0))
+    if probes.cell_call(cell.source) is not None:
+        return _probe_result(cell, hw, question)
     cell_plan = plan(cell.source)
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     failed_lines = [line.strip() for line in _stdout(cell).splitlines() if line.startswith("FAILED ")]
@@ -164,12 +203,15 @@ def visible_points(executed_nb) -> dict:
     output, or a check's), the way :func:`check_notebook` reads them."""
     from .grading.scores import session_key
 
+    from . import probes
+
     key, _ = session_key(executed_nb)
+    hw = probes.homework_of(executed_nb)
     out = {}
     for cell in executed_nb.cells:
         meta = _meta(cell)
         if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-            out[meta["grade_id"]] = cell_result(cell, key).visible_earned
+            out[meta["grade_id"]] = cell_result(cell, key, hw=hw).visible_earned
     return out
 
 
@@ -209,7 +251,10 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
         finally:
             os.environ.clear()
             os.environ.update(env_before)
+    from . import probes
+
     key, _ = session_key(nb)
+    hw = probes.homework_of(nb)
     titles = _questions(nb)
     cells, empty, hand = [], [], 0.0
     for i, cell in enumerate(nb.cells):
@@ -217,7 +262,7 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
         if not meta.get("grade"):
             continue
         if cell.cell_type == "code" and not meta.get("solution"):
-            result = cell_result(cell, key, titles[i])
+            result = cell_result(cell, key, titles[i], hw=hw)
             result.files = [(name, _size(path.parent / name)) for name in graded_files(cell.source)]
             cells.append(result)
         elif cell.cell_type == "markdown":

@@ -292,6 +292,17 @@ def _read_array(body, where):
     return t
 
 
+def _sympy_class(name: str):
+    """The sympy class of a whitelisted node name."""
+    import sympy as sp
+
+    if name == "ExprCondPair":
+        from sympy.functions.elementary.piecewise import ExprCondPair
+
+        return ExprCondPair
+    return getattr(sp, name)
+
+
 class _SympyReader:
     def __init__(self, where: str):
         self.where, self.nodes = where, 0
@@ -369,7 +380,7 @@ class _SympyReader:
         if name == "Pow" and len(built) == 2 and built[0].is_number and built[1].is_Integer \
                 and abs(int(built[1])) > MAX_POW_EXPONENT:
             self._fail(f"a power of a number with an exponent above {MAX_POW_EXPONENT}")
-        cls = getattr(sp, name)
+        cls = _sympy_class(name)
         try:
             if name in ("Piecewise", "ExprCondPair", "Tuple", "Matrix"):
                 return cls(*built)

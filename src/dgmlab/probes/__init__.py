@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -301,6 +302,18 @@ def _lines(spec, results, earned, graded: bool) -> list:
 
 
 # ------------------------------------------------------------------ reading a test cell's source
+_SETUP_CALL = re.compile(r"""dgmlab\.setup\(\s*["']([A-Za-z0-9_]+)["']""")
+
+
+def homework_of(nb) -> str | None:
+    """The homework a notebook's setup cell names (``dgmlab.setup("hw3_flows")``), or ``None``."""
+    for cell in nb.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "setup":
+            found = _SETUP_CALL.search(cell.source)
+            return found.group(1) if found else None
+    return None
+
+
 def cell_call(source: str) -> tuple[str, tuple] | None:
     """``(grade_id, argument names)`` of the ``check("...", a, b)`` call a test cell makes, or ``None``
     when the cell makes none (a cell graded the older way, by ``run_tests``)."""

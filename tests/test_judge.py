@@ -1,0 +1,140 @@
+"""dgmlab.grading.judge: a check() test cell is decided in the grader, from plain data, on inputs the
+grader makes; what the kernel prints or displays in the cell is never taken for a score."""
+import nbformat
+import pytest
+import torch
+
+from conftest import ROOT
+from dgmlab import probes, wire
+from dgmlab.grading import judge
+from dgmlab.grading.preprocessors import VerifyScores
+
+HW = "hw3_flows"
+CELL = "q4_generator_losses_tests"
+SOURCE = nbformat.read(ROOT / "source" / HW / f"{HW}.ipynb", as_version=4)
+GRADER_SEED = 77
+
+
+def _source(gid):
+    return next(c.source for c in SOURCE.cells if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
+
+
+def saturating_loss(logits):
+    return torch.nn.functional.logsigmoid(-logits).mean()
+
+
+def non_saturating_loss(logits):
+    return -torch.nn.functional.logsigmoid(logits).mean()
+
+
+def shown(data, cell=CELL):
+    """The outputs a kernel's check() shows for ``data`` (what the probe computed)."""
+    return [{"output_type": "display_data", "metadata": {},
+             "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
+
+
+def probe(seed, *answers, cell=CELL):
+    return probes.run_probe(probes.spec_for(HW, cell), answers, seed)
+
+
+def judged(outputs, cell=CELL, seed=GRADER_SEED):
+    return judge.judge_cell(HW, cell, _source(cell), outputs, seed)
+
+
+def test_every_check_cell_gives_the_kernel_only_its_probe_call():
+    cells = [c for c in SOURCE.cells if judge.probe_cell(c)]
+    assert len(cells) == 14
+    for cell in cells:
+        kernel_source = probes.grading_source(cell.source, 123)
+        assert "HIDDEN" not in kernel_source and "def " not in kernel_source and "assert" not in kernel_source
+        assert kernel_source.splitlines()[1].endswith(", seed=123)")
+
+
+def test_the_reference_earns_every_point_on_the_graders_inputs():
+    result = judged(shown(probe(GRADER_SEED, saturating_loss, non_saturating_loss)))
+    assert result.earned == 3 and result.points == 3
+
+
+def test_values_computed_on_other_inputs_fail_the_hidden_tests():
+    # a notebook that answers for the inputs it expects (the students' seed 0), not the grader's
+    result = judged(shown(probe(0, saturating_loss, non_saturating_loss)))
+    assert result.earned == 1 + 0.5  # the visible check and the graph flags; both value tests fail
+    failed = {name for name, _, _, ok, _ in result.results if not ok}
+    assert failed == {"test_saturating_values", "test_non_saturating_values"}
+
+
+def test_a_cell_that_shows_no_probe_earns_nothing_whatever_it_printed():
+    outputs = [{"output_type": "stream", "name": "stdout", "text": "passed test_scalar_outputs: 3 of 3 points\n"},
+               {"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"text/plain": "3"}}]
+    result = judged(outputs)
+    assert result.earned == 0 and "did not run" in result.lines[0]
+
+
+def test_the_first_error_is_named_when_the_check_did_not_run():
+    outputs = [{"output_type": "error", "ename": "NameError", "evalue": "name 'saturating_loss' is not defined",
+                "traceback": []}]
+    result = judged(outputs)
+    assert result.earned == 0 and "NameError: name 'saturating_loss' is not defined" in result.lines[0]
+
+
+def test_two_probe_results_earn_nothing():
+    data = probe(GRADER_SEED, saturating_loss, non_saturating_loss)
+    assert judged(shown(data) + shown(data)).earned == 0
+
+
+def test_probe_data_made_for_another_cell_earns_nothing():
+    data = probe(GRADER_SEED, saturating_loss, non_saturating_loss)
+    assert judged(shown(data, cell="q4_grad_norm_tests")).earned == 0
+
+
+@pytest.mark.parametrize("data", ["not json", '{"eval": "1"}', '{"dict": {"x": {"sympy": ["Function", "f"]}}}',
+                                  "[" * 100_000])
+def test_malformed_probe_data_earns_nothing_with_its_reason(data):
+    outputs = [{"output_type": "display_data", "metadata": {},
+                "data": {probes.PROBE_MIME: {"cell": CELL, "data": data}}}]
+    result = judged(outputs)
+    assert result.earned == 0 and result.lines[0].startswith("0 of 3 points: ")
+
+
+def test_an_error_in_one_answer_fails_only_the_tests_that_read_it():
+    def broken(logits):
+        raise ValueError("not yet")
+
+    result = judged(shown(probe(GRADER_SEED, broken, non_saturating_loss)))
+    reasons = {name: reason for name, _, _, ok, reason in result.results if not ok}
+    assert set(reasons) == {"test_scalar_outputs", "test_saturating_values", "test_losses_are_differentiable"}
+    assert "ValueError: not yet" in reasons["test_saturating_values"]
+    assert result.earned == 0.75  # the non-saturating value test (an equal share of the 1.5 hidden points left)
+
+
+def test_extra_values_in_the_data_change_nothing():
+    data = probe(GRADER_SEED, saturating_loss, non_saturating_loss)
+    data["saturating_on_logits"] = torch.tensor(0.0)  # a forged value fails like a wrong one
+    data["expected"] = 1.0
+    assert judged(shown(data)).earned == 3 - 0.75
+
+
+def test_judged_cell_outputs_are_the_report_and_one_number():
+    outputs = judge.judged_outputs(2.25, ["passed a", "FAILED b"], 4)
+    assert [o.output_type for o in outputs] == ["stream", "execute_result"]
+    assert outputs[1].data == {"text/plain": "2.25"}
+
+
+def test_the_preprocessors_send_the_probe_call_and_write_the_graders_points():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_source(CELL))])
+    nb.cells[0].metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": CELL, "points": 3}
+    resources = {"nbgrader": {"assignment": HW}}
+    probe_tests = judge.ProbeTests(seed=GRADER_SEED)
+    nb, resources = probe_tests.preprocess(nb, resources)
+    assert nb.cells[0].source == probes.grading_source(_source(CELL), GRADER_SEED)
+    # what the kernel shows, plus a forged score and a line claiming every point
+    nb.cells[0].outputs = [nbformat.from_dict(o) for o in shown(probe(0, saturating_loss, non_saturating_loss))] + [
+        nbformat.from_dict({"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                            "data": {"text/plain": "3"}})]
+    nb, resources = judge.JudgeTests().preprocess(nb, resources)
+    nb, resources = VerifyScores().preprocess(nb, resources)
+    cell = nb.cells[0]
+    assert cell.source == _source(CELL)  # the instructor's cell, for the autograded notebook
+    results = [o for o in cell.outputs if o.output_type == "execute_result"]
+    assert len(results) == 1 and results[0].data["text/plain"] == "1.5"
+    assert not any(probes.PROBE_MIME in o.get("data", {}) for o in cell.outputs)

@@ -1,0 +1,126 @@
+"""dgmlab.wire: what a probe hands the grader comes back as the same plain values, and anything
+malformed or over a limit is refused with a reason, never evaluated."""
+import json
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+
+from dgmlab import wire
+
+
+def roundtrip(value):
+    return wire.loads(wire.dumps(value))
+
+
+def test_plain_values_come_back_equal():
+    value = {"n": 3, "big": -10**30, "x": 0.25, "flag": True, "none": None, "s": "text", "items": [1, (2, 3)]}
+    assert roundtrip(value) == {"n": 3, "big": -10**30, "x": 0.25, "flag": True, "none": None, "s": "text",
+                                "items": [1, [2, 3]]}
+
+
+def test_nan_and_inf_floats_survive_as_strict_json():
+    text = wire.dumps([math.nan, math.inf, -math.inf])
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    got = wire.loads(text)
+    assert math.isnan(got[0]) and got[1] == math.inf and got[2] == -math.inf
+
+
+def test_tensors_keep_dtype_shape_values_and_grad_flag():
+    t = torch.linspace(-1, 1, 6, dtype=torch.float64).reshape(2, 3).requires_grad_(True)
+    got = roundtrip(t * 2)
+    assert isinstance(got, torch.Tensor) and got.dtype == torch.float64 and got.shape == (2, 3)
+    assert got.requires_grad and torch.equal(got.detach(), (t * 2).detach())
+    assert not roundtrip(torch.ones(2, dtype=torch.float32)).requires_grad
+
+
+def test_numpy_arrays_come_back_as_arrays():
+    a = np.arange(6, dtype=np.int64).reshape(3, 2)
+    got = roundtrip(a)
+    assert isinstance(got, np.ndarray) and got.dtype == np.int64 and (got == a).all()
+
+
+def test_sympy_expressions_come_back_with_their_symbols_assumptions():
+    z, x = sp.symbols("z", real=True), sp.symbols("x", positive=True)
+    expr = sp.real_root(z * sp.exp(-x) + x ** 2, 3) + sp.Piecewise((1, z < 0), (sp.pi, True)) / (1 + sp.Abs(z))
+    got = roundtrip(expr)
+    assert got == expr and sp.srepr(got) == sp.srepr(expr)
+    assert {s.name: s.is_positive for s in got.free_symbols} == {"z": None, "x": True}
+
+
+def test_sympy_floats_come_back_exactly():
+    for value in (sp.Float(1 / 3), sp.Float("0.1", 50), sp.Float(0), sp.Float(-2.5e-300)):
+        got = roundtrip(value)
+        assert sp.srepr(got) == sp.srepr(value)
+
+
+def test_sympy_matrices_keep_their_shape():
+    m = sp.Matrix([[1, sp.Symbol("a")], [sp.Rational(1, 3), sp.oo]])
+    assert roundtrip(m) == m and roundtrip(m).shape == (2, 2)
+
+
+def test_a_value_the_probe_cannot_hand_back_is_named_not_sent():
+    class Custom:
+        pass
+
+    assert roundtrip(Custom()) == wire.Unsupported("Custom")
+    assert roundtrip(torch.zeros(2, dtype=torch.complex64)) == wire.Unsupported("complex array (complex64)")
+
+
+def test_an_object_whose_conversion_raises_becomes_raised():
+    class Rigged(list):
+        def __iter__(self):
+            raise RuntimeError("boom")
+
+    assert roundtrip(Rigged([1])) == wire.Raised("RuntimeError: boom")
+
+
+def test_a_long_list_is_refused_not_cut_short():
+    got = roundtrip(list(range(wire.MAX_ITEMS + 1)))
+    assert isinstance(got, wire.Unsupported) and "items" in got.type_name
+
+
+@pytest.mark.parametrize("text, why", [
+    ('{"eval": "__import__(\'os\')"}', "unknown kind"),
+    ('{"int": "1e5"}', "integer"),
+    ('{"int": "' + "9" * 200 + '"}', "integer"),
+    ('{"float": "NaN", "x": 1}', "one tagged value"),
+    ('NaN', "non-JSON constant"),
+    ('{"sympy": ["Function", "f"]}', "not one the grader reads"),
+    ('{"sympy": ["Lambda", ["Symbol", "x", {}], ["Symbol", "x", {}]]}', "not one the grader reads"),
+    ('{"sympy": ["Pow", ["Integer", "2"], ["Integer", "1000000000"]]}', "exponent"),
+    ('{"sympy": ["Symbol", "x", {"commutative": false}]}', "assumption"),
+    ('{"sympy": ["Rational", "1", "0"]}', "denominator"),
+    ('{"array": {"dtype": "object", "shape": [1], "data": "", "torch": false, "requires_grad": false}}', "dtype"),
+    ('{"array": {"dtype": "float64", "shape": [4], "data": "AAAA", "torch": false, "requires_grad": false}}',
+     "bytes"),
+    ('{"array": {"dtype": "float64", "shape": [100000, 100000], "data": "", "torch": false, '
+     '"requires_grad": false}}', "elements"),
+])
+def test_malformed_or_oversized_data_is_refused_with_a_reason(text, why):
+    with pytest.raises(wire.WireError, match=why):
+        wire.loads(text)
+
+
+def test_deep_nesting_is_refused():
+    text = '{"list": [' * (wire.MAX_DEPTH + 5) + "null" + "]}" * (wire.MAX_DEPTH + 5)
+    with pytest.raises(wire.WireError, match="nested"):
+        wire.loads(text)
+    tree = ["Integer", "1"]
+    for _ in range(wire.MAX_SYMPY_DEPTH + 5):
+        tree = ["exp", tree]
+    with pytest.raises(wire.WireError, match="nested|nodes"):
+        wire.loads(json.dumps({"sympy": tree}))
+
+
+def test_too_many_bytes_are_refused_before_parsing():
+    with pytest.raises(wire.WireError, match="more than"):
+        wire.loads(b" " * (wire.MAX_BYTES + 1))
+
+
+def test_sympy_is_rebuilt_without_evaluating():
+    # 2**1000 stays a power node: rebuilding never computes what the data asks for
+    got = wire.loads('{"sympy": ["Pow", ["Integer", "2"], ["Integer", "1000"]]}')
+    assert isinstance(got, sp.Pow) and got.args == (2, 1000)
