@@ -161,10 +161,56 @@ def test_partial_credit_feedback_names_failed_hidden_test_not_its_source(graded)
     assert hidden_line not in target_cell(returned).source
 
 
-def test_forged_results_are_rejected_with_a_reason_in_feedback(graded):
+def test_a_second_probe_result_is_refused_with_a_reason_in_feedback(graded):
     course, *_ = graded
-    html = (course.root / "feedback" / "fake_score_bundle" / HW / f"{HW}.html").read_text(encoding="utf-8")
-    assert "ScoreRejected" in html and "signature" in html
+    html = (course.root / "feedback" / "shows_a_second_probe" / HW / f"{HW}.html").read_text(encoding="utf-8")
+    assert "showed 2 check results" in html
+
+
+def _hidden_lines(path) -> set:
+    """Lines of the instructor's hidden tests worth looking for (not a def, decorator or short line)."""
+    from dgmlab.testing import HIDDEN_BEGIN, HIDDEN_END
+
+    lines, inside = set(), False
+    for cell in nbformat.read(path, as_version=4).cells:
+        for line in cell.source.splitlines():
+            if HIDDEN_BEGIN in line:
+                inside = True
+            elif HIDDEN_END in line:
+                inside = False
+            elif inside and len(line.strip()) >= 30 and not line.strip().startswith(("def ", "@", "#")):
+                lines.add(line.strip())
+    return lines
+
+
+def test_no_hidden_test_source_reaches_any_students_feedback(graded):
+    """Whatever a notebook printed (its input history, globals, live objects: dumps_history_and_memory),
+    no line of a hidden test is in the feedback HTML or the returned notebook of anyone."""
+    import html
+
+    course, *_ = graded
+    hidden = _hidden_lines(course.source_notebook(HW))
+    assert len(hidden) > 20
+    leaks = []
+    for path in sorted((course.root / "feedback").glob(f"*/{HW}/*")):
+        text = html.unescape(path.read_text(encoding="utf-8", errors="replace"))
+        leaks += [f"{path.relative_to(course.root)}: {line}" for line in hidden if line in text]
+    assert not leaks, leaks[:5]
+
+
+def test_files_a_notebook_writes_while_graded_are_not_graded_or_returned(graded):
+    course, results, grades, _, _ = graded
+    for case, stray in [("writes_an_extra_notebook", "extra"), ("thousands_of_files", "f4999")]:
+        for kind in ("autograded", "feedback"):
+            names = {p.stem for p in (course.root / kind / case / HW).iterdir()}
+            assert stray not in names and len(names) <= 3, (case, kind, sorted(names)[:5])
+    assert "notebook" in results["writes_an_extra_notebook"].reason
+
+
+def test_one_huge_output_line_is_capped(graded):
+    course, *_ = graded
+    path = course.root / "autograded" / "one_huge_output_line" / HW / f"{HW}.ipynb"
+    assert path.stat().st_size < 5 * 2**20
 
 
 @pytest.mark.parametrize("student", ["demo_reference", "demo_partial", "demo_blank"])

@@ -146,8 +146,36 @@ FORGING = {
     "pre_run_cell_hook": ("get_ipython().events.register('pre_run_cell', lambda info: get_ipython().displayhook(5))",
                           "at_most_as_answers", "a pre_run_cell hook displays 5 before every cell"),
     "input_transformer": ("get_ipython().input_transformers_post.append("
-                          "lambda lines: ['5\\n'] if any('run_tests(' in l for l in lines) else lines)",
+                          "lambda lines: ['5\\n'] if any('check(' in l for l in lines) else lines)",
                           "at_most_as_answers", "an input transformer replaces every test cell by 5"),
+    # the kernel computes, the grader judges (issue 36): whatever a notebook does to the machinery in its
+    # own kernel, the grader decides from the data it shows
+    "hooks_the_check_machinery": (
+        "import dgmlab.probes as _P, dgmlab.runtime as _R\n"
+        "_P.judge = lambda *a, **k: _P.Judgement(5.0, 5.0, ['passed everything'], [])\n"
+        "_P.run_probe = lambda spec, objects, seed: {n: 'passed' for n in spec.names}\n"
+        "_R.seed_everything = lambda *a, **k: globals().update({k: (lambda: None) for k in list(globals()) "
+        "if k.startswith('test_')})",
+        "at_most_as_answers", "hooks replace the probe, the judge and the seeding the tests once called"),
+    "shows_a_second_probe": (
+        "import dgmlab.probes as _P\nfrom IPython.display import display as _display\n_check = _P.check\n"
+        "def check(cell, *objects, seed=0):\n"
+        "    _check(cell, *objects, seed=seed)\n"
+        "    _display({_P.PROBE_MIME: {'cell': cell, 'data': '{\"dict\": {}}'}}, raw=True)\n"
+        "_P.check = check",
+        "at_most_as_answers", "the test cell shows a second, forged probe result"),
+    "patches_displayhook_base_class": (
+        "from IPython.core.displayhook import DisplayHook as _DH\n_w = _DH.write_format_data\n"
+        "_DH.write_format_data = lambda self, data, md=None: _w(self, {**data, 'text/plain': '5'}, md)\n"
+        "from ipykernel.displayhook import ZMQShellDisplayHook as _Z\n"
+        "_Z.write_format_data = _DH.write_format_data",
+        "at_most_as_answers", "the display hook's base class writes 5 for every result"),
+    "dumps_history_and_memory": (
+        "import gc, sys\nprint(list(globals().get('In', []))[-50:])\nprint(sorted(globals())[:200])\n"
+        "print([getattr(o, '__qualname__', '') for o in gc.get_objects() if callable(o)"
+        " and getattr(o, '__name__', '').startswith('test_')][:200])\n"
+        "print([m for m in sys.modules if 'judge' in m or 'hidden' in m])",
+        "as_answers", "prints input history, globals and live test functions looking for hidden tests"),
 }
 
 HOSTILE = {
@@ -207,6 +235,23 @@ HOSTILE = {
         "import os\nos.environ['NBGRADER_EXECUTION'] = ''\nimport dgmlab.runtime\n"
         "assert dgmlab.runtime.is_grading(), 'left grading mode'"), "full",
         "grading mode is sticky, so the notebook still grades"),
+    "writes_an_extra_notebook": (prepend_to_answer(
+        "import json, pathlib\nnb = {'cells': [], 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}\n"
+        "pathlib.Path('extra.ipynb').write_text(json.dumps(nb))\n"
+        "pathlib.Path('hw3_flows_copy.ipynb').write_text(json.dumps(nb))"), "full",
+        "a notebook written while graded is neither graded nor returned, and stops nothing"),
+    "one_huge_output_line": (prepend_to_answer("print('x' * 100_000_000)"), "at_most_full",
+                             "one 100 MB line is cut to the output cap"),
+    "fills_tmpfs": (prepend_to_answer(
+        "for _folder in ('/dev/shm', '/var/tmp', '/tmp'):\n    try:\n"
+        "        for _f in range(64):  # 64 files of 64 MiB: under the largest-file limit, 4 GiB in all\n"
+        "            with open(f'{_folder}/fill{_f}', 'wb') as fh:\n"
+        "                for _ in range(64):\n                    fh.write(b'0' * 2**20)\n"
+        "    except OSError as exc:\n        print(_folder, type(exc).__name__)"), "full",
+        "writing GiBs to the sandbox's tmpfs mounts stops at their size"),
+    "thousands_of_files": (prepend_to_answer(
+        "import pathlib\nfor _i in range(5000):\n    pathlib.Path(f'f{_i}.txt').write_text('x')"), "full",
+        "thousands of files in the working folder are not read back"),
     "huge_artifact": (prepend_to_answer(
         "with open('samples.pt', 'wb') as fh:\n    for _ in range(2048):\n        fh.write(b'0' * 2**20)"),
         "loses_target", "a 2 GiB file hits the file-size limit"),
