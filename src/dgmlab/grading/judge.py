@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import traceback
 
+import json
+import os
+
 from nbformat import from_dict
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Integer
+from traitlets import Integer, Unicode
 
 from .. import probes, wire
 from ..testing import score_text
@@ -65,11 +68,29 @@ class ProbeTests(NbGraderPreprocessor):
 
 
 class JudgeTests(NbGraderPreprocessor):
-    """After execution: decide each check() test cell here and write its outputs (see the module)."""
+    """After execution: decide each check() test cell here and write its outputs (see the module).
+
+    A cell that grades handed-in files reads them from the submission as it was handed in
+    (``submitted/<student>/<hw>/``: the kernel only ever sees a copy), and the kit's own networks from
+    the instructor's cells in the gradebook."""
+
+    draw_seeds = Unicode("", help="The graded draws' seeds as dgmlab autograde hands them to the grading "
+                                  "(JSON {file: {seed, sha256[, refused]}}, dgmlab.grading.draw_seeds); empty: "
+                                  "every file is drawn with seed 0, as while students work.").tag(config=True)
 
     def preprocess(self, nb, resources):
-        self._hw = resources.get("nbgrader", {}).get("assignment")
+        from nbgrader.coursedir import CourseDirectory
+
+        meta = resources.get("nbgrader", {})
+        self._hw = meta.get("assignment")
         self._state = resources.get(RESOURCE, {"seed": 0, "cells": {}})
+        coursedir = CourseDirectory(config=self.config)
+        self._folder = None
+        if meta.get("student") and self._hw:
+            self._folder = os.path.abspath(coursedir.format_path(coursedir.submitted_directory, meta["student"],
+                                                                 self._hw))
+        self._seeds = handed_seeds(self.draw_seeds)
+        self._reference = Reference(meta.get("db_url"), coursedir.course_id, self._hw, meta.get("notebook"))
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -78,7 +99,8 @@ class JudgeTests(NbGraderPreprocessor):
             return cell, resources
         source = self._state["cells"][gid]
         try:
-            result = judge_cell(self._hw, gid, source, cell.get("outputs", []), self._state["seed"])
+            result = judge_cell(self._hw, gid, source, cell.get("outputs", []), self._state["seed"],
+                                folder=self._folder, seeds=self._seeds, reference=self._reference)
             earned, lines = result.earned, result.lines
         except Exception as exc:  # a bug of the grader's, not the student's: 0 points, said loudly
             self.log.error("cell %s could not be judged: %s", gid, traceback.format_exc())
@@ -113,8 +135,45 @@ def probe_data(outputs, gid: str):
     return wire.loads(bundle["data"])
 
 
-def judge_cell(hw: str, gid: str, source: str, outputs, seed: int) -> probes.Judgement:
-    """Decide test cell ``gid`` of ``hw`` (the instructor's ``source``) from the kernel's ``outputs``."""
+def handed_seeds(text: str) -> dict:
+    """``{file: seed or "refused: why"}`` from the JSON dgmlab autograde hands a grading (``""``: none)."""
+    if not text:
+        return {}
+    out = {}
+    for name, entry in json.loads(text).items():
+        out[name] = f"refused: {entry['refused']}" if "refused" in entry else int(entry["seed"])
+    return out
+
+
+class Reference:
+    """``reference(grade_id)``: the names the instructor's cell of that id defines (its source from the
+    gradebook, run here in a namespace of its own), e.g. the kit's generator class to load handed-in
+    weights into. Instructor code only; each cell runs once per grading."""
+
+    def __init__(self, db_url, course_id, hw, notebook):
+        self._where, self._cache = (db_url, course_id, hw, notebook), {}
+
+    def __call__(self, grade_id: str) -> dict:
+        if grade_id not in self._cache:
+            import math
+
+            import numpy as np
+            import torch
+            from nbgrader.api import Gradebook
+
+            db_url, course_id, hw, notebook = self._where
+            with Gradebook(db_url, course_id) as gb:
+                source = gb.find_source_cell(grade_id, notebook, hw).source
+            namespace = {"torch": torch, "nn": torch.nn, "F": torch.nn.functional, "math": math, "np": np}
+            exec(compile(source, f"<the instructor's cell {grade_id}>", "exec"), namespace)
+            self._cache[grade_id] = namespace
+        return self._cache[grade_id]
+
+
+def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=None, seeds=None,
+               reference=None) -> probes.Judgement:
+    """Decide test cell ``gid`` of ``hw`` (the instructor's ``source``) from the kernel's ``outputs``;
+    ``folder``, ``seeds``, ``reference``: see :func:`dgmlab.probes.judge`."""
     spec = probes.spec_for(hw, gid)
     try:
         data = probe_data(outputs, gid)
@@ -122,7 +181,8 @@ def judge_cell(hw: str, gid: str, source: str, outputs, seed: int) -> probes.Jud
         steps = probes.plan(spec, source)
         return probes.Judgement(0.0, spec.points, [f"0 of {spec.points:g} points: {exc}"],
                                 [(n, w, h, False, str(exc)) for n, w, h in steps])
-    return probes.judge(hw, spec, data, seed, hidden_source=source)
+    return probes.judge(hw, spec, data, seed, hidden_source=source, folder=folder,
+                        seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference)
 
 
 def judged_outputs(earned: float, lines: list, execution_count=None) -> list:

@@ -45,7 +45,9 @@ class CheckSpec:
     hidden tests decide; ``names``: the notebook objects ``check`` receives, in order;
     ``probe(objects, inputs) -> dict``: what the grader gets (default: the objects themselves, for
     values such as sympy expressions); ``inputs(seed) -> dict``: inputs made from the seed, the same in
-    the kernel and the grader; ``visible``: test functions ``test_x(v)`` of the decoded data ``v``.
+    the kernel and the grader; ``visible``: test functions ``test_x(v)`` of the decoded data ``v``;
+    ``files``: names of handed-in files the cell grades. The grader reads them from the submission as
+    it was handed in (the kernel never sends them); while a student works, from the homework folder.
     """
 
     cell: str
@@ -55,6 +57,7 @@ class CheckSpec:
     visible: tuple = ()
     probe: Callable | None = None
     inputs: Callable | None = None
+    files: tuple = ()  # files the student hands in that this cell grades (read by the grader, as handed in)
 
 
 # ------------------------------------------------------------------ the registry
@@ -126,7 +129,7 @@ def check(cell: str, *objects, seed: int = 0) -> None:
     if runtime.is_grading():
         _show({PROBE_MIME: {"cell": cell, "data": text}})
         return None
-    result = judge(hw, spec, wire.loads(text), seed)
+    result = judge(hw, spec, wire.loads(text), seed, folder=workspace.folder(), seeds={n: 0 for n in spec.files})
     print("\n".join(result.lines))
     return None
 
@@ -146,12 +149,52 @@ class TestFailure(AssertionError):
     __test__ = False
 
 
+MAX_FILE_BYTES = 64 * 2**20  # a handed-in file a cell grades
+
+
+class HandedIn:
+    """The files a cell grades, by name: ``files["x.pt"]`` is its bytes, or fails the test saying the
+    file is missing or too large. ``folder`` is where they are read from (``None``: no file at all)."""
+
+    def __init__(self, folder, names: tuple):
+        self._folder, self._names = folder, tuple(names)
+
+    def __contains__(self, name):
+        return self._path(name) is not None and self._path(name).is_file()
+
+    def _path(self, name):
+        from pathlib import Path
+
+        if name not in self._names:
+            raise TestFailure(f"{name} is not a file this cell grades")
+        return None if self._folder is None else Path(self._folder) / name
+
+    def __getitem__(self, name) -> bytes:
+        path = self._path(name)
+        if path is None or not path.is_file() or path.is_symlink():
+            raise TestFailure(f"{name} was not handed in: save it in the homework folder and hand it in with "
+                              f"the notebook")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TestFailure(f"{name} holds {size} bytes, more than the {MAX_FILE_BYTES // 2**20} MiB graded")
+        return path.read_bytes()
+
+
 class Answers:
-    """The decoded probe data as attributes (``v.f_inv``) plus ``v.inputs``; reading a value the
+    """The decoded probe data as attributes (``v.f_inv``) plus ``v.inputs``, ``v.files`` (the files the
+    cell grades, :class:`HandedIn`) and ``v.seeds`` (each graded file's draw seed); reading a value the
     student's code raised on, or could not hand back, fails the test with that reason."""
 
-    def __init__(self, data: dict, inputs: dict):
+    def __init__(self, data: dict, inputs: dict, files: HandedIn | None = None, seeds: dict | None = None):
         self._data, self.inputs = data, _Inputs(inputs)
+        self.files, self.seeds = files or HandedIn(None, ()), dict(seeds or {})
+
+    def seed_of(self, name: str) -> int:
+        """The seed to draw from handed-in file ``name`` with; fails the test when the file is refused."""
+        seed = self.seeds.get(name, 0)
+        if isinstance(seed, str):
+            raise TestFailure(seed.removeprefix("refused: "))
+        return int(seed)
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -246,23 +289,28 @@ def plan(spec: CheckSpec, hidden_source: str | None) -> list:
     return out
 
 
-def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None = None) -> Judgement:
+def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None = None, *,
+          folder=None, seeds: dict | None = None, reference: Callable | None = None) -> Judgement:
     """Decide a test cell from its decoded probe ``data``: the visible tests, and the hidden tests of
     ``hidden_source`` when given (the grader). Inputs are made here from ``seed``, never taken from
-    the data. The lines are what the student reads."""
+    the data. ``folder``: where the cell's handed-in files are read (:class:`HandedIn`); ``seeds``: the
+    draw seed of each graded file (``{name: int}``, or ``{name: "refused: why"}``); ``reference``:
+    ``reference(grade_id) -> dict``, the names the instructor's cell of that id defines (the grader's
+    copy of the kit's own networks). The lines are what the student reads."""
     from ..testing import tally, Plan, TestSpec
 
     inputs = make_inputs(spec, seed)
     results = []
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         data = {n: wire.Raised("the check's data is not a table of values") for n in spec.names}
-    answers = Answers(data, inputs)
+    answers = Answers(data, inputs, HandedIn(folder, spec.files), seeds)
     steps = plan(spec, hidden_source)
     visible = {f.__name__: f for f in spec.visible}
     namespace = None
     if hidden_source is not None:
         _, code = _hidden_tests(hidden_source)
         namespace = {**context(hw), **{k: v for k, v in data.items()}, "inputs": answers.inputs,
+                     "files": answers.files, "seed_of": answers.seed_of, "reference": reference or _no_reference,
                      "points": lambda w: (lambda f: f)}
         exec(compile(code, f"<hidden tests of {spec.cell}>", "exec"), namespace)  # the instructor's code
     for name, weight, hidden in steps:
@@ -280,6 +328,10 @@ def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None =
     else:
         earned = round(sum(w for _, w, _, ok, _ in results if ok), 4)
     return Judgement(earned, spec.points, _lines(spec, results, earned, hidden_source is not None), results)
+
+
+def _no_reference(grade_id):
+    raise TestFailure(f"the instructor's cell {grade_id!r} is not available to this judge")
 
 
 def _lines(spec, results, earned, graded: bool) -> list:
