@@ -138,3 +138,38 @@ def test_the_preprocessors_send_the_probe_call_and_write_the_graders_points():
     results = [o for o in cell.outputs if o.output_type == "execute_result"]
     assert len(results) == 1 and results[0].data["text/plain"] == "1.5"
     assert not any(probes.PROBE_MIME in o.get("data", {}) for o in cell.outputs)
+
+
+def test_handed_in_files_are_read_as_handed_in_within_limits(tmp_path):
+    (tmp_path / "generator_weights.pt").write_bytes(b"weights")
+    (tmp_path / "other.pt").write_bytes(b"x")
+    files = probes.HandedIn(tmp_path, ("generator_weights.pt", "missing.pt"))
+    assert files["generator_weights.pt"] == b"weights"
+    with pytest.raises(probes.TestFailure, match="was not handed in"):
+        files["missing.pt"]
+    with pytest.raises(probes.TestFailure, match="not a file this cell grades"):
+        files["other.pt"]
+    (tmp_path / "missing.pt").symlink_to(tmp_path / "generator_weights.pt")
+    with pytest.raises(probes.TestFailure, match="was not handed in"):
+        files["missing.pt"]  # a link is not a file handed in
+
+
+def test_a_refused_file_fails_the_tests_that_draw_from_it():
+    seeds = judge.handed_seeds('{"w.pt": {"seed": 5, "sha256": "x"}, "k.pt": {"seed": 1, "sha256": "y", '
+                               '"refused": "k.pt holds the kit\'s network"}}')
+    answers = probes.Answers({}, {}, seeds=seeds)
+    assert answers.seed_of("w.pt") == 5 and answers.seed_of("absent.pt") == 0
+    with pytest.raises(probes.TestFailure, match="holds the kit's network"):
+        answers.seed_of("k.pt")
+
+
+def test_the_kits_networks_come_from_the_instructors_cells_once():
+    calls = []
+
+    def source_of(grade_id):
+        calls.append(grade_id)
+        return "class Generator(nn.Module):\n    pass\nSIZE = 3\n"
+
+    kit = judge.Reference(source_of)
+    assert issubclass(kit("p1_generator")["Generator"], torch.nn.Module) and kit("p1_generator")["SIZE"] == 3
+    assert calls == ["p1_generator"]

@@ -110,7 +110,7 @@ def _stdout(cell) -> str:
                    if o.get("output_type") == "stream" and o.get("name") == "stdout")
 
 
-def _probe_result(cell, hw, question) -> CellResult:
+def _probe_result(cell, hw, question, folder=None) -> CellResult:
     """A check() test cell: judged here on its visible tests as the grader judges them (a run of this
     module shows the probe's data), or read from the grader's report (an autograded notebook)."""
     from . import probes, wire
@@ -140,21 +140,22 @@ def _probe_result(cell, hw, question) -> CellResult:
         data = wire.loads(shown[0].get("data"))
     except wire.WireError as exc:
         return CellResult(gid, question, points, visible_points, 0.0, spec.hidden, False, [f"the cell earns 0: {exc}"])
-    result = probes.judge(hw, spec, data, 0)
+    result = probes.judge(hw, spec, data, 0, folder=folder)
     failures = [line for line in result.lines if line.startswith("FAILED ")]
     return CellResult(gid, question, points, visible_points, result.earned, spec.hidden, False, failures)
 
 
-def cell_result(cell, key, question="", hw: str | None = None) -> CellResult:
+def cell_result(cell, key, question="", hw: str | None = None, folder=None) -> CellResult:
     """What one executed graded test cell earned from its visible checks (see :class:`CellResult`);
-    ``hw``: the homework (needed for a check() cell, see :func:`dgmlab.probes.homework_of`)."""
+    ``hw``: the homework (needed for a check() cell, see :func:`dgmlab.probes.homework_of`); ``folder``: where
+    the files a check() cell grades are (beside the notebook)."""
     from . import probes
     from .grading.scores import score_problem
 
     meta = _meta(cell)
     points = float(meta.get("points", 0))
     if probes.cell_call(cell.source) is not None:
-        return _probe_result(cell, hw, question)
+        return _probe_result(cell, hw, question, folder)
     cell_plan = plan(cell.source)
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     failed_lines = [line.strip() for line in _stdout(cell).splitlines() if line.startswith("FAILED ")]
@@ -262,7 +263,7 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
         if not meta.get("grade"):
             continue
         if cell.cell_type == "code" and not meta.get("solution"):
-            result = cell_result(cell, key, titles[i], hw=hw)
+            result = cell_result(cell, key, titles[i], hw=hw, folder=path.parent)
             result.files = [(name, _size(path.parent / name)) for name in graded_files(cell.source)]
             cells.append(result)
         elif cell.cell_type == "markdown":

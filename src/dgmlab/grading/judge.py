@@ -90,7 +90,8 @@ class JudgeTests(NbGraderPreprocessor):
             self._folder = os.path.abspath(coursedir.format_path(coursedir.submitted_directory, meta["student"],
                                                                  self._hw))
         self._seeds = handed_seeds(self.draw_seeds)
-        self._reference = Reference(meta.get("db_url"), coursedir.course_id, self._hw, meta.get("notebook"))
+        self._reference = Reference.from_gradebook(meta.get("db_url"), coursedir.course_id, self._hw,
+                                                   meta.get("notebook"))
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -150,8 +151,17 @@ class Reference:
     gradebook, run here in a namespace of its own), e.g. the kit's generator class to load handed-in
     weights into. Instructor code only; each cell runs once per grading."""
 
-    def __init__(self, db_url, course_id, hw, notebook):
-        self._where, self._cache = (db_url, course_id, hw, notebook), {}
+    def __init__(self, source_of):
+        self._source_of, self._cache = source_of, {}
+
+    @classmethod
+    def from_gradebook(cls, db_url, course_id, hw, notebook) -> "Reference":
+        def source_of(grade_id):
+            from nbgrader.api import Gradebook
+
+            with Gradebook(db_url, course_id) as gb:
+                return gb.find_source_cell(grade_id, notebook, hw).source
+        return cls(source_of)
 
     def __call__(self, grade_id: str) -> dict:
         if grade_id not in self._cache:
@@ -159,11 +169,8 @@ class Reference:
 
             import numpy as np
             import torch
-            from nbgrader.api import Gradebook
 
-            db_url, course_id, hw, notebook = self._where
-            with Gradebook(db_url, course_id) as gb:
-                source = gb.find_source_cell(grade_id, notebook, hw).source
+            source = self._source_of(grade_id)
             namespace = {"torch": torch, "nn": torch.nn, "F": torch.nn.functional, "math": math, "np": np}
             exec(compile(source, f"<the instructor's cell {grade_id}>", "exec"), namespace)
             self._cache[grade_id] = namespace

@@ -265,12 +265,15 @@ class NotebookSession:
         grader's judge (here, in this process) decides from what it showed."""
         from dgmlab import probes
 
-        from .judge import judge_cell
+        from .judge import Reference, judge_cell
 
         cell, trusted = self.nb.cells[i], self.reference[i]
         cell.source, cell.outputs = probes.grading_source(trusted, self.seed), []
         self.client.execute_cell(cell, i)
-        result = judge_cell(self.hw, _grade_id(cell), trusted, cell.outputs, self.seed)
+        # handed-in files are those beside the notebook; the kit's networks come from this source notebook
+        kit = Reference(lambda gid: self.reference[self.index[gid]])
+        result = judge_cell(self.hw, _grade_id(cell), trusted, cell.outputs, self.seed, folder=self.path.parent,
+                            reference=kit)
         failing = ", ".join(r[0] for r in result.results if not r[3])
         cell.source = trusted
         return f"earn {result.earned:g} of {result.points:g}", f"failing: {failing}" if failing else ""
