@@ -5,8 +5,8 @@
 # $$\min_G \max_D\; V(D, G) = \mathbb E_{x\sim p_{\text{data}}}\bigl[\log D(x)\bigr] + \mathbb E_{z\sim p_z}\bigl[\log\bigl(1 - D(G(z))\bigr)\bigr],$$
 # where here $D(x) \in (0, 1)$ is a probability (the sigmoid of the logit in P1). Write $p_g$ for the
 # distribution of $G(z)$. Changing variables in the second expectation,
-# $V(D, G) = \int \bigl[p_{\text{data}}(x)\log D(x) + p_g(x)\log(1 - D(x))\bigr]\,dx$, and since $D$ can be
-# chosen separately at every $x$, the inner maximisation is a one-variable problem at each point.
+# $V(D, G) = \int \bigl[p_{\text{data}}(x)\log D(x) + p_g(x)\log(1 - D(x))\bigr]\,dx$, and the inner
+# maximisation comes down to a one-variable problem at each point (P4(a)'s derivation asks why).
 #
 # In sympy, let the positive symbols `p_data`, `p_g` stand for $p_{\text{data}}(x)$ and $p_g(x)$ at one
 # point, and `d` for the value $D(x) \in (0, 1)$.

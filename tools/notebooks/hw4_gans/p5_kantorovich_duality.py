@@ -214,8 +214,7 @@ def test_complementary_slackness():
 run_tests(points=7, hidden=5.5)
 
 # %% [markdown]
-# A quick demonstration of what the tests check, on a random $4\times 6$ instance: both programs give the same
-# value, and the plan only moves mass where the dual constraint is tight.
+# A quick demonstration on a random $4\times 6$ instance: both programs give the same value.
 
 # %% check_output=true uses_answers=true
 rng = np.random.default_rng(0)
@@ -223,6 +222,4 @@ v_demo, w_demo = rng.dirichlet(np.ones(4)), rng.dirichlet(np.ones(6))
 C_demo = np.abs(rng.normal(size=(4, 1)) - rng.normal(size=(1, 6)))
 primal_value, T_demo = ot_primal(v_demo, w_demo, C_demo)
 dual_value, phi_demo, psi_demo = ot_dual(v_demo, w_demo, C_demo)
-tight = np.isclose(phi_demo[:, None] + psi_demo[None, :], C_demo, atol=1e-9)
 print(f"primal {primal_value:.6f}  dual {dual_value:.6f}")
-print("pairs carrying mass are tight:", bool(np.all(tight[T_demo > 1e-12])))
