@@ -1,9 +1,12 @@
 # %% [markdown]
 # # Homework 3: change of variables, volume-preserving flows, and the GAN discriminator
 #
-# This homework is adapted from Assignment 3 of *Deep Generative Models* (Fall 2024, Dr. S. Amini,
-# Electrical Engineering Department, Sharif University of Technology). The facts and formulas are theirs;
-# the wording, the code, the tests and the point split (theirs gives none) are ours.
+# You will compute a density through an invertible map, exactly and with autograd; show why flows whose
+# Jacobian determinant is constant cannot approximate every density; derive the optimal GAN discriminator;
+# and see why a perfect discriminator leaves the generator without a gradient.
+#
+# Adapted from Assignment 3 of *Deep Generative Models* (Fall 2024, Dr. S. Amini, Sharif University of
+# Technology): the facts and formulas are theirs; the wording, code, tests and point split are ours.
 #
 # | Problem | Topic | Points |
 # |---|---|---|
@@ -13,20 +16,10 @@
 # | Q4 | A perfect discriminator makes the generator's gradient vanish | 20 |
 # | | **Total** | **100** |
 #
-# **How this notebook works.** Code answers go where a cell says `# COMPLETE`; derivations are built as
-# `sympy` expressions so they can be checked exactly. Written answers (marked *written*) are graded by
-# hand: write them in Markdown with LaTeX. Run the setup cell first.
-#
-# **Points per check, and hidden tests.** Each graded test cell runs its visible checks, prints the
-# points each one earns (with a hint when it fails) and shows the cell's points as its result. Hidden
-# tests, run only when the notebook is graded, decide {HIDDEN} of the {AUTO} autograded points; each
-# test cell says how many of its own. Passing every visible check does not guarantee those.
-# **Self-check before handing in:** run `dgmlab.check()` in a new cell (or `dgmlab check hw3_flows.ipynb`
-# in a terminal): it runs every visible check the way the autograder does and lists, per question, the
-# visible points earned, the points hidden tests decide, and written answers still empty.
-#
-# Modes: with `DGMLAB_FAST=1` the short training run in Q2 uses a few dozen steps; while the notebook
-# is graded nothing is trained.
+# **Grading.** Code and sympy answers go where a cell says `# COMPLETE`, and the check cell after each
+# shows its visible points at once; hidden checks decide {HIDDEN} of the {AUTO} autograded points when the
+# notebook is graded. Written answers are graded by hand. **Hand in** this notebook; run `dgmlab.check()`
+# in a new cell first to see every visible check at once.
 
 # %% kind="setup"
 

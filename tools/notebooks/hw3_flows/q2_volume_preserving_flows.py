@@ -3,10 +3,12 @@
 #
 # A normalizing flow models $p_\theta(x) = p_Z\big(f_\theta^{-1}(x)\big)\,\big|\det \partial f_\theta^{-1}/\partial x\big|$.
 # It is **volume-preserving** (VP) when $|\det \partial f_\theta/\partial z| = 1$ everywhere: it can move
-# probability mass around but never compress or stretch it. A family of densities is a *universal
-# approximator* (for a chosen divergence) if every target density is the limit of a sequence in the family.
-# We show that VP flows with base $p_Z = \mathcal N(0, I_2)$ are **not** universal under the KL divergence,
-# using Pinsker's inequality
+# probability mass around but never compress or stretch it. More generally, take flows whose Jacobian
+# determinant is a **constant** $|\det \partial f_\theta/\partial z| = c > 0$ (any $c$, one per flow): they may
+# scale all volumes by the same factor, but not some regions more than others. A family of densities is a
+# *universal approximator* (for a chosen divergence) if every target density is the limit of a sequence in
+# the family. We show that constant-determinant flows with base $p_Z = \mathcal N(0, I_2)$ are **not**
+# universal under the KL divergence, using Pinsker's inequality
 # $$
 # \delta(p, q) = \sup_{E} |p(E) - q(E)| \;\le\; \sqrt{\tfrac12 D_{\mathrm{KL}}(p\,\|\,q)}
 # \qquad (E \text{ ranging over measurable events}).
@@ -108,10 +110,10 @@ def test_total_mass_is_one():
 # %% [markdown]
 # ### Q2.3 (3 + 4 points): how far can a VP flow get?
 #
-# Compute, as numbers (sympy or float):
+# First the volume-preserving case $c = 1$. Compute, as numbers (sympy or float):
 # - `p_B`: the mass $p(B)$ the target puts on the square $B$;
 # - `max_density_vp`: the largest value **any** VP flow density $p_\theta$ with base $\mathcal N(0, I_2)$ can
-#   take anywhere (since $|\det| = 1$, $p_\theta(x)$ is a value of the base density);
+#   take anywhere;
 # - `tv_lower_bound`: the lower bound on $|p(B) - p_\theta(B)|$ that these two give (the area of $B$ is 1);
 # - `kl_lower_bound`: the resulting lower bound on $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ from Pinsker's inequality.
 
@@ -247,50 +249,51 @@ if not dgmlab.runtime.is_grading():
 # %% [markdown]
 # ### Q2.4 (18 points, written): the proof
 #
-# Answer each part in the cell below, with $p_\theta$ any VP flow with base $\mathcal N(0, I_2)$.
+# Answer each part in the cell below, with $p_\theta$ any flow with base $\mathcal N(0, I_2)$ and constant
+# $|\det \partial f_\theta/\partial z| = c$ (for $c = 1$ some parts are easier: say where).
 #
 # **(a) (5 points)** Suppose $A = \emptyset$. Show that $\bar A$ is an event with $|p_\theta(\bar A) - p(\bar A)| > 0$,
 # and use Pinsker's inequality to get a positive lower bound on $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ for a suitable
-# $\varepsilon > 0$. For which $\varepsilon$ is $A$ necessarily empty?
+# $\varepsilon > 0$. For which $\varepsilon$ (and $c$) is $A$ necessarily empty?
 #
 # **(b) (5 points)** Map $A$ back to latent space: describe $C = f_\theta^{-1}(A)$, compare its area with that of
-# $A$ using the change of variables, compute that area, and give a simple upper bound for it.
+# $A$ using the change of variables, compute that area, and give an upper bound for it that does not depend
+# on $c$.
 #
 # **(c) (5 points)** Now suppose $A \neq \emptyset$. Find an event $E$ with $|p_\theta(E) - p(E)| > 0$ and again a
 # positive lower bound on the KL divergence for some $\varepsilon > 0$.
 #
-# **(d) (3 points)** Explain briefly why (a)-(c) show that VP flows with a Gaussian base are not universal
-# approximators under KL.
+# **(d) (3 points)** Explain briefly why (a)-(c) show that constant-determinant flows with a Gaussian base are
+# not universal approximators under KL.
 
 # %% [markdown] kind="written" grade_id="q2_written" points=18
-# Since $|\det \partial f_\theta/\partial z| = 1$, $p_\theta(x) = \mathcal N\big(f_\theta^{-1}(x); 0, I_2\big)$, so
-# $p_\theta(x) \le \max_z \mathcal N(z) = \tfrac1{2\pi} \approx 0.159$ for every $x$ and every $\theta$.
-# Also $p = 0.9$ on $B$, $|B| = 1$, so $p(B) = 0.9$.
+# With $|\det \partial f_\theta/\partial z| = c$, $p_\theta(x) = \mathcal N\big(f_\theta^{-1}(x); 0, I_2\big)/c$, so
+# $p_\theta(x) \le \frac{1}{2\pi c}$ for every $x$. Also $p = 0.9$ on $B$, $|B| = 1$, so $p(B) = 0.9$.
 #
 # **(a)** If $A = \emptyset$ then $p_\theta < 0.9 - \varepsilon$ everywhere and $\bar A = B$. Hence
-# $p_\theta(\bar A) = \int_B p_\theta \le (0.9 - \varepsilon)\,|B| = 0.9 - \varepsilon$ while $p(\bar A) = 0.9$,
-# so $\delta(p, p_\theta) \ge |p(\bar A) - p_\theta(\bar A)| \ge \varepsilon > 0$ and, by Pinsker,
-# $D_{\mathrm{KL}}(p\,\|\,p_\theta) \ge 2\delta^2 \ge 2\varepsilon^2 > 0$. $A$ is empty for every VP flow as soon as
-# $0.9 - \varepsilon > \tfrac1{2\pi}$, i.e. $\varepsilon < 0.9 - \tfrac1{2\pi} \approx 0.741$; letting $\varepsilon$ approach
-# that value gives $D_{\mathrm{KL}} \ge 2(0.9 - \tfrac1{2\pi})^2 \approx 1.098$ nats. (Full marks need: the
-# choice $E = \bar A = B$, the two masses, Pinsker solved for KL, and a valid range of $\varepsilon$.)
+# $p_\theta(\bar A) = \int_B p_\theta \le 0.9 - \varepsilon$ while $p(\bar A) = 0.9$, so
+# $\delta(p, p_\theta) \ge |p(\bar A) - p_\theta(\bar A)| \ge \varepsilon > 0$ and, by Pinsker,
+# $D_{\mathrm{KL}}(p\,\|\,p_\theta) \ge 2\delta^2 \ge 2\varepsilon^2 > 0$. $A$ is empty whenever
+# $0.9 - \varepsilon > \frac{1}{2\pi c}$, i.e. $\varepsilon < 0.9 - \frac{1}{2\pi c}$, which needs $c > \frac{1}{1.8\pi} \approx 0.18$.
+# For $c = 1$ every $\varepsilon < 0.9 - \frac1{2\pi} \approx 0.741$ works and gives $D_{\mathrm{KL}} \ge 2(0.9 - \tfrac1{2\pi})^2 \approx 1.098$
+# nats (Q2.3). For small $c$ the flow can exceed $0.9$, $A$ need not be empty, and (b)-(c) are needed.
+# (Full marks: $E = \bar A = B$, the two masses, Pinsker solved for KL, the range of $\varepsilon$ and its dependence on $c$.)
 #
-# **(b)** $C = f_\theta^{-1}(A) = \{z : \mathcal N(z) \ge 0.9 - \varepsilon\}$ because $p_\theta(f_\theta(z)) = \mathcal N(z)$.
-# By the change of variables, $|A| = \int_C |\det \partial f_\theta/\partial z|\,dz = |C|$: the flow preserves area.
-# $\mathcal N(z) = \tfrac1{2\pi}e^{-\|z\|^2/2} \ge 0.9-\varepsilon$ iff $\|z\|^2 \le \rho^2 = 2\ln\frac{1}{2\pi(0.9-\varepsilon)}$, so $C$
-# is a disc and $|A| = |C| = \pi\rho^2 = 2\pi\ln\frac{1}{2\pi(0.9-\varepsilon)}$ when $0.9 - \varepsilon \le \frac1{2\pi}$
-# (and $0$ otherwise). A simple bound that needs no formula: $1 \ge \int_C \mathcal N \ge (0.9-\varepsilon)|C|$, so
-# $|A| = |C| \le \frac{1}{0.9-\varepsilon}$.
+# **(b)** $C = f_\theta^{-1}(A) = \{z : \mathcal N(z) \ge c\,(0.9-\varepsilon)\}$ because $p_\theta(f_\theta(z)) = \mathcal N(z)/c$.
+# By the change of variables, $|A| = \int_C |\det \partial f_\theta/\partial z|\,dz = c\,|C|$. $\mathcal N(z) = \tfrac1{2\pi}e^{-\|z\|^2/2}$,
+# so $C$ is the disc $\|z\|^2 \le 2\ln\frac{1}{2\pi c(0.9-\varepsilon)}$ when $2\pi c(0.9-\varepsilon) \le 1$ (else empty), and
+# $|A| = c\,|C| = 2\pi c\,\ln\frac{1}{2\pi c(0.9-\varepsilon)} = \frac{u\ln(1/u)}{0.9-\varepsilon}$ with $u = 2\pi c(0.9-\varepsilon) \in (0, 1]$.
+# Since $u\ln(1/u) \le 1/e$, $|A| \le \frac{1}{e\,(0.9-\varepsilon)}$ for every $c$. (The cruder
+# $1 \ge p_\theta(A) \ge (0.9-\varepsilon)|A|$, i.e. $|A| \le \frac1{0.9-\varepsilon}$, is too weak for (c): it exceeds 1.)
 #
-# **(c)** $A \ne \emptyset$ forces $0.9 - \varepsilon \le \frac1{2\pi}$. Take $E = \bar A = B\setminus A$: there
-# $p = 0.9$ and $p_\theta < 0.9 - \varepsilon$, so $p(\bar A) - p_\theta(\bar A) \ge \varepsilon\,|\bar A| \ge \varepsilon\,(1 - |C|)$,
-# which is positive whenever $|C| < 1$, i.e. $0.9 - \varepsilon > e^{-1/(2\pi)}/(2\pi) \approx 0.136$; e.g. $\varepsilon = 0.75$
-# gives $|C| \approx 0.37$, $\delta \ge 0.47$ and $D_{\mathrm{KL}} \ge 2\cdot 0.47^2 \approx 0.44$. More simply, $E = B$
-# always works: $p_\theta(B) \le \frac1{2\pi}|B|$, so $\delta \ge 0.9 - \frac1{2\pi}$ and
-# $D_{\mathrm{KL}} \ge 2(0.9 - \frac1{2\pi})^2 \approx 1.098$.
+# **(c)** Take $E = \bar A = B \setminus A$: there $p = 0.9$ and $p_\theta < 0.9-\varepsilon$, so
+# $p(\bar A) - p_\theta(\bar A) \ge \varepsilon\,|\bar A| \ge \varepsilon\,(1 - |A|) \ge \varepsilon\big(1 - \frac{1}{e(0.9-\varepsilon)}\big)$,
+# positive for $\varepsilon < 0.9 - 1/e \approx 0.532$. With $\varepsilon = 0.3$: $\delta \ge 0.3\,(1 - \frac{1}{0.6e}) \approx 0.116$ and
+# $D_{\mathrm{KL}} \ge 2\delta^2 \approx 0.027$, whatever $c$ and $\theta$. This bound also covers $A = \emptyset$ (then $|A| = 0$).
+# For $c = 1$, $E = B$ alone already works, since $A = \emptyset$ for $\varepsilon < 0.741$; the general case needs $\bar A$.
+# (Full marks: the event, the two inequalities on $\bar A$, the area bound from (b) used, a valid $\varepsilon$, Pinsker.)
 #
-# **(d)** The bound $D_{\mathrm{KL}}(p\,\|\,p_\theta) \ge 2(0.9 - \tfrac1{2\pi})^2 > 0$ holds for every $\theta$, so
-# no sequence of VP flows $p_{\theta_n}$ can have $D_{\mathrm{KL}}(p\,\|\,p_{\theta_n}) \to 0$: the family cannot
-# approximate $p$. The reason is that a VP flow cannot concentrate mass: its density is capped by the base
-# density's peak, and $p$ exceeds that cap on a set of positive area. (Any constant $|\det| = c$ only moves the
-# cap to $\frac{1}{2\pi c}$, and a target with a higher plateau defeats it the same way.)
+# **(d)** For $\varepsilon = 0.3$, (a) and (c) give $D_{\mathrm{KL}}(p\,\|\,p_\theta) \ge 0.027 > 0$ for every constant-determinant
+# flow, so no sequence $p_{\theta_n}$ in the family has $D_{\mathrm{KL}}(p\,\|\,p_{\theta_n}) \to 0$: the family is not universal.
+# The reason: such a flow rearranges the Gaussian's mass and rescales all areas by one factor, so its density
+# has the Gaussian's profile of values, which cannot be flat at $0.9$ over the whole unit square $B$.

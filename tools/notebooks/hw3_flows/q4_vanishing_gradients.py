@@ -176,8 +176,8 @@ def test_gradient_survives():
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# The plot below uses your functions: the saturating loss's gradient decays like $\sigma(h) \approx e^{h}$, while
-# the non-saturating one levels off.
+# The plot below uses your functions: it draws both gradient norms as the discriminator grows more certain
+# that fakes are fake. Q4.4 asks you to explain what you see.
 
 # %% uses_answers=true
 if not dgmlab.runtime.is_grading():
