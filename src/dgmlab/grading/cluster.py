@@ -368,7 +368,7 @@ def _in_dask_worker() -> bool:
 
 
 def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_timeout=None, box=None,
-                  timings_file: Path | None = None, env: dict | None = None) -> C.StepResult:
+                  timings_file: Path | None = None, env: dict | None = None, probe_seed: int = 0) -> C.StepResult:
     """nbgrader's autograde of ``student``'s ``hw`` in the scratch course ``root``, in this process.
 
     nbgrader, traitlets and nbconvert stay imported between gradings; only the kernel is a new
@@ -377,6 +377,7 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     result is then ``timed_out``. Should nbgrader's own code still not return :data:`STOP_GRACE`
     seconds later, a grading worker exits (Dask reports the submission as killing its worker). ``env``: variables
     an unsandboxed kernel gets for this grading only (the graded draws' seeds; ``box`` was given them itself).
+    ``probe_seed``: the seed of the inputs check() test cells are judged on (:mod:`dgmlab.grading.judge`).
     """
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
@@ -385,6 +386,10 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
 
     config = _nbgrader_config(root, hw, student)
     config.Autograde.create_student = True
+    config.ProbeTests.seed = int(probe_seed)
+    from .draw_seeds import DRAW_SEEDS_ENV
+
+    config.JudgeTests.draw_seeds = (env or {}).get(DRAW_SEEDS_ENV) or ""  # the grader draws from handed-in files
     if cell_timeout:
         config.Execute.timeout = int(cell_timeout)
     grading_id = f"{student}-{uuid.uuid4().hex}"
@@ -488,7 +493,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
                                                     hide=[*bundle["hide"], str(hide)], env=env))
             t_prepared = time.time()
             res = run_autograde(root, hw, student, timeout=bundle["timeout"], cell_timeout=bundle["cell_timeout"],
-                                box=box, timings_file=timing_file, env=env)
+                                box=box, timings_file=timing_file, env=env, probe_seed=job.get("probe_seed", 0))
         t_exit = time.time()
         timings["prepare"] = t_prepared - t_start
         lines = []
@@ -867,7 +872,8 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
                 if "refused" in entry:  # the instructor hears it now, the student in the feedback
                     print(f"dgmlab: {student}'s {name} is a copy of the course kit's published weights: its graded "
                           "cell earns 0 (docs/novelty.md)", file=sys.stderr)
-            pending.append({"student": student, "files": files, "key": key, "draw_seeds": seeds})
+            pending.append({"student": student, "files": files, "key": key, "draw_seeds": seeds,
+                            "probe_seed": DS.probe_seed(draw_key, hw, files.get(f"{hw}.ipynb", b""))})
         if not pending:
             return results
         extensions = writer.extensions({j["student"] for j in pending})
