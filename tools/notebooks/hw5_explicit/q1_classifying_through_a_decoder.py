@@ -111,7 +111,7 @@ x_example = torch.tensor([0, 1, 2, 3])
 
 
 # %% [markdown]
-# Compute $Q(y \mid x)$ of Q1.1: weight $P_w(y \mid z)$ by $P(z)$ over the codes that decode to $x$, then normalise.
+# Compute $Q(y \mid x)$ of Q1.1 for each data index in `x`.
 
 # %% kind="answer" grade_id="q1_discriminative"
 def discriminative_posterior(p_y_given_z, F, prior_z, x):
@@ -156,17 +156,20 @@ def test_rows_are_distributions():
 
 
 @points(0.5)
-def test_value_at_x0_of_the_example_world():
-    # latents 0 and 4 decode to x = 0, with prior weights 0.1 and 0.2
-    got = discriminative_posterior(p_y_given_z, F_table, prior_z, torch.tensor([0]))[0].detach()
-    want = (0.1 * p_y_given_z[0] + 0.2 * p_y_given_z[4]) / 0.3
+def test_a_latent_the_prior_never_draws_plays_no_role():
+    # latents 0 and 4 decode to x = 0; with P(z = 4) = 0 only latent 0 can have produced x = 0
+    prior = prior_z.clone()
+    prior[4] = 0.0
+    prior = prior / prior.sum()
+    got = discriminative_posterior(p_y_given_z, F_table, prior, torch.tensor([0]))[0].detach()
+    want = p_y_given_z[0]
     hint = ""
     if torch.allclose(got, (p_y_given_z[0] + p_y_given_z[4]) / 2, atol=1e-5):
-        hint = ": that is the plain average of P_w(y|z) over z = 0 and 4, so the prior P(z) was left out"
-    elif torch.allclose(got, 0.1 * p_y_given_z[0] + 0.2 * p_y_given_z[4], atol=1e-5):
-        hint = ": that is P(x, y), not yet divided by P(x) = 0.3"
+        hint = ": latent 4 still counts, so the prior P(z) does not enter your Q"
+    elif abs(float(got.sum()) - 1) > 1e-5:
+        hint = ": the row does not sum to 1 (normalise over y)"
     assert torch.allclose(got, want, atol=1e-5), \
-        (f"for x = 0 (latents 0 and 4, prior 0.1 and 0.2) expected Q(y|x) = {_row(want)}, "
+        (f"with P(z = 4) = 0, only latent 0 decodes to x = 0, so Q(y|x = 0) should be P_w(y|z = 0) = {_row(want)}; "
          f"found {_row(got)}{hint}")
 
 
@@ -216,7 +219,7 @@ run_tests(points=2, hidden=1.25)
 
 
 # %% [markdown]
-# Compute $Q'(y \mid x)$ of Q1.4: the class prior times the probability that class $y$ produces a code decoding to $x$, normalised over $y$.
+# Compute $Q'(y \mid x)$ of Q1.4 for each data index in `x`.
 
 # %% kind="answer" grade_id="q1_generative"
 def generative_posterior(p_z_given_y, F, prior_y, x):
@@ -261,18 +264,18 @@ def test_rows_are_distributions():
 
 
 @points(0.5)
-def test_value_at_x0_of_the_example_world():
-    # latents 0 and 4 decode to x = 0: P_w(x = 0 | y) = P_w(z = 0 | y) + P_w(z = 4 | y)
-    got = generative_posterior(p_z_given_y, F_table, prior_y, torch.tensor([0]))[0].detach()
-    likelihood = p_z_given_y[:, 0] + p_z_given_y[:, 4]
-    want = prior_y * likelihood / (prior_y * likelihood).sum()
+def test_a_class_the_prior_never_draws_gets_no_mass():
+    # with P(y = 2) = 0, class 2 cannot have produced any x
+    prior = torch.tensor([0.5, 0.5, 0.0])
+    got = generative_posterior(p_z_given_y, F_table, prior, torch.tensor([0]))[0].detach()
     hint = ""
-    if torch.allclose(got, likelihood / likelihood.sum(), atol=1e-5):
-        hint = ": that is P_w(x|y) normalised over y without the class prior P(y)"
-    elif torch.allclose(got, prior_y * likelihood, atol=1e-5):
-        hint = ": that is P_w(x, y), not yet normalised over y"
-    assert torch.allclose(got, want, atol=1e-5), \
-        f"for x = 0 (latents 0 and 4) expected Q'(y|x) = {_row(want)}, found {_row(got)}{hint}"
+    if float(got[2]) > 1e-6:
+        hint = ": class 2 still gets mass, so the class prior P(y) does not enter your Q'"
+    elif abs(float(got.sum()) - 1) > 1e-5:
+        hint = ": the row does not sum to 1 (normalise over y)"
+    assert float(got[2]) <= 1e-6 and abs(float(got.sum()) - 1) <= 1e-5, \
+        (f"with P(y = 2) = 0, Q'(y|x = 0) should give class 2 no mass and still sum to 1 over y; "
+         f"found {_row(got)}{hint}")
 
 
 ### BEGIN HIDDEN TESTS
@@ -346,7 +349,7 @@ def generative_step(V, F, x, y, lr):
     V: (C, K) float tensor of logits, P_w(z | y) = softmax(V[y]).
     F: as above. x, y: (n,) int64 data indices and labels.
     The loss is the negative log-likelihood of the data given the labels,
-    L(V) = -(1/n) sum_j log P_w(x_j | y_j), where P_w(x | y) sums P_w(z | y) over the z with F[z] = x.
+    L(V) = -(1/n) sum_j log P_w(x_j | y_j), with P_w(x | y) as in Q1.4.
     Returns (V_new, loss): V_new (C, K) detached tensor V - lr * dL/dV, loss a Python float L(V).
     """
     ### BEGIN SOLUTION

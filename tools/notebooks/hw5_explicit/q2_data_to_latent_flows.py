@@ -81,17 +81,18 @@ def test_is_expression_in_x():
 
 
 @points(0.5)
-def test_value_for_an_affine_flow():
-    # z = f(x) = 2x + 1 with Q = N(0, 1): at x = 0, z = 1 and f'(0) = 2
-    got = float(sp.N(flow_density(standard_normal, 2 * x_sym + 1).subs(x_sym, 0)))
-    phi1 = math.exp(-0.5) / math.sqrt(2 * math.pi)
+def test_density_of_an_affine_flow_integrates_to_one():
+    from scipy.integrate import quad
+    # z = f(x) = 2x + 1 with Q = N(0, 1): P_w is a density on the real line
+    p = sp.lambdify(x_sym, flow_density(standard_normal, 2 * x_sym + 1), "math")
+    total = quad(p, -20, 20)[0]
     hint = ""
-    if abs(got - phi1) < 1e-9:
-        hint = ": that is Q(f(0)) alone; the density needs the Jacobian factor f'(x)"
-    elif abs(got - phi1 / 2) < 1e-9:
-        hint = ": that is Q(f(0)) / f'(0), the latent-to-data formula; here z = f(x), so multiply by f'(x)"
-    assert abs(got - 2 * phi1) < 1e-9, \
-        f"for f(x) = 2x + 1 and Q = N(0, 1) expected P_w(0) = 2 Q(1) = {2 * phi1:.6f}, found {got:.6f}{hint}"
+    if abs(total - 0.5) < 1e-6:
+        hint = ": the Jacobian factor is missing"
+    elif abs(total - 0.25) < 1e-6:
+        hint = ": the Jacobian factor enters the wrong way round (here the flow maps data to latent)"
+    assert abs(total - 1) < 1e-6, \
+        f"for f(x) = 2x + 1 and Q = N(0, 1), P_w(x) should integrate to 1 over x; it integrates to {total:.6f}{hint}"
 
 
 ### BEGIN HIDDEN TESTS
@@ -159,18 +160,23 @@ def test_identity_flow_on_zeros():
 
 
 @points(1)
-def test_log_det_on_a_tiny_case():
-    # z = f(x) = x / 2 in 1-D: log|det df/dx| = -log 2; at x = 0, log Q(0) = -log(2 pi) / 2
+def test_the_log_det_counts_once_per_point_with_its_sign():
+    # two flows with the same latent z = x / 2 whose log-dets differ by 1 at each of 3 points
+    x = torch.zeros(3, 1)
     halve = lambda x: (x / 2, torch.full((x.shape[0],), -math.log(2.0)))
-    risk = float(flow_empirical_risk(halve, _std_normal_log_q, torch.zeros(3, 1)))
-    want = 0.5 * math.log(2 * math.pi) + math.log(2.0)
+    shifted = lambda x: (x / 2, torch.full((x.shape[0],), 1 - math.log(2.0)))
+    before = float(flow_empirical_risk(halve, _std_normal_log_q, x))
+    change = float(flow_empirical_risk(shifted, _std_normal_log_q, x)) - before
     hint = ""
-    if abs(risk - (0.5 * math.log(2 * math.pi) - math.log(2.0))) < 1e-4:
-        hint = ": the log-determinant enters with the wrong sign (risk = -mean[log Q(f(x)) + log|det|])"
-    elif abs(risk - 0.5 * math.log(2 * math.pi)) < 1e-4:
+    if abs(change - 1) < 1e-4:
+        hint = ": the log-determinant enters with the wrong sign"
+    elif abs(change) < 1e-4:
         hint = ": the log-determinant the flow returns was left out"
-    assert abs(risk - want) < 1e-5, \
-        f"for f(x) = x / 2 at x = 0 expected the risk log(2 pi) / 2 + log 2 = {want:.5f}, found {risk:.5f}{hint}"
+    elif abs(abs(change) - 3) < 1e-4:
+        hint = ": the log-determinants are summed over the 3 points; the risk is a mean"
+    assert abs(change + 1) < 1e-5, \
+        (f"when the flow's log|det| grows by 1 at every point, the risk should change by 1 (one sign, once per "
+         f"point, averaged); it changed by {change:+.5f}{hint}")
 
 
 ### BEGIN HIDDEN TESTS
