@@ -35,8 +35,7 @@
 #   (`ot.dist`, `ot.emd2`; mind which metric `ot.dist` uses by default), and
 # * the cost of the identity coupling $x_i \leftrightarrow y_i$, $\frac1n\sum_i\|\varepsilon_i\|_2$.
 #
-# The checks verify EMD $\le$ identity cost, and that the identity cost behaves as the
-# proof says: below $\sigma\sqrt d$, by the amount Jensen's inequality predicts.
+# The checks verify EMD $\le$ identity cost, and compare the identity cost with $\sigma\sqrt d$.
 
 # %% kind="answer" grade_id="p3_costs"
 def smoothing_costs(x, eps):
