@@ -663,8 +663,8 @@ if not runtime.is_grading():
 
 # %% [markdown]
 # **Q4 in practice.** Your `feature_statistics` and `frechet_gaussian` on real features: the 128-dimensional
-# penultimate layer of the small MNIST classifier shipped with `dgmlab` stands in for Inception-v3 (which
-# is for natural images). The result is an **MNIST classifier Fréchet distance**, not an FID: compare it only
+# penultimate layer of the small MNIST classifier shipped with `dgmlab` stands in for the FID paper's network
+# (Q4.3; it was trained on natural images). The result is an **MNIST classifier Fréchet distance**, not an FID: compare it only
 # with numbers computed the same way. `dgmlab.metrics` computes the same quantity as a check, and its
 # `mnist_frechet_distance` compares against the statistics of the full MNIST test set.
 
