@@ -213,7 +213,7 @@ class GradingStopped(RuntimeError):
 
 
 def _kill(proc) -> None:
-    from .course import kill_tree
+    from .processes import kill_tree
 
     kill_tree(proc)
 
