@@ -65,6 +65,22 @@ def test_load_returns_the_saved_tensors(tmp_path):
     assert torch.equal(artifacts.load(_saved(tmp_path, {"x": x}), max_bytes=10**6)["x"], x)
 
 
+def test_load_bytes_reads_handed_in_bytes_and_refuses_what_load_refuses(tmp_path, monkeypatch):
+    """load_bytes: the grader's read of a handed-in file's bytes (no path, seed or kernel state)."""
+    x = torch.randn(5, 3)
+    data = _saved(tmp_path, {"x": x}).read_bytes()
+    assert torch.equal(artifacts.load_bytes(data, name="w.pt", max_bytes=10**6)["x"], x)
+    with pytest.raises(ArtifactError, match=r"w\.pt could not be read with torch\.load\(weights_only=True\)"):
+        artifacts.load_bytes(_saved(tmp_path, {"model": _Pickled()}).read_bytes(), name="w.pt", max_bytes=10**6)
+    with pytest.raises(ArtifactError, match="could not be read"):
+        artifacts.load_bytes(b"not a torch file", name="w.pt", max_bytes=10**6)
+    with pytest.raises(ArtifactError, match="not the file's bytes"):
+        artifacts.load_bytes("w.pt", name="w.pt", max_bytes=10**6)
+    monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("torch.load ran on an oversized file"))
+    with pytest.raises(ArtifactError, match=r"w\.pt is 1,500 bytes, more than the 100 a file"):
+        artifacts.load_bytes(b"0" * 1500, name="w.pt", max_bytes=100)
+
+
 def test_genuine_samples_pass_and_come_back_as_images():
     x = artifacts.samples(_genuine())
     assert x.shape == (100, 1, 28, 28) and x.dtype == torch.float32

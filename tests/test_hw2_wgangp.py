@@ -91,8 +91,30 @@ def test_reference_networks_have_the_seed_shapes(ref):
     x = G(z)
     assert x.shape == (2, 1, 28, 28) and float(x.min()) > 0 and float(x.max()) < 1
     assert D(x).shape == (2,)
-    assert not ref["has_batchnorm"](D) and ref["has_batchnorm"](G)
-    assert len(ref["residual_blocks"](G)) == 3 and len(ref["residual_blocks"](D)) == 4
+    def has_batchnorm(model):
+        return any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
+
+    def blocks(model):
+        return [m for m in model.modules() if isinstance(m, ref["ResidualBlock"])]
+
+    assert not has_batchnorm(D) and has_batchnorm(G)
+    assert len(blocks(G)) == 3 and len(blocks(D)) == 4
+
+
+def test_the_graders_generator_is_the_notebooks_given_network(ref):
+    """P5(g) loads the handed-in weights into dgmlab.probes.hw2_wgangp's copy of the given Generator (never a class
+    from the student's kernel): the same parameters and buffers, and the same images from the same weights."""
+    from dgmlab.probes import hw2_wgangp as spec
+
+    for capacity in (16, 32):
+        torch.manual_seed(capacity)
+        mine, theirs = spec.kit_generator(capacity=capacity), ref["Generator"](capacity=capacity)
+        assert {k: tuple(v.shape) for k, v in mine.state_dict().items()} == \
+            {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+        mine.load_state_dict(theirs.state_dict())
+        z = torch.randn(3, ref["SEED_DIM"])
+        assert torch.equal(mine.eval()(z), theirs.eval()(z))
+    assert spec.SEED_DIM == ref["SEED_DIM"]
 
 
 def test_reference_gradient_penalty_matches_a_direct_computation(ref):
@@ -122,13 +144,14 @@ def test_reference_training_steps_reduce_the_critic_loss_on_a_fixed_batch(ref):
 
 
 # ---------------------------------------------------------------- the artifact-graded cell p5_mnist_samples_tests
-# It grades p5_generator_weights.pt next to the notebook: it loads the weights into the notebook's
-# Generator(capacity=32), draws 100 samples itself (seed 0) and scores them. tests/test_proofs.py proves the notebook
-# with the builder's PROOF_ARTIFACTS (the reference generator's weights); here one grading-mode session runs the
-# notebook without the file (the cell earns 0 and says why), then reruns only that cell on other files and after
-# notebooks that try to change what it grades. The near-copy rule itself is proven on sample files in
-# tests/test_novelty.py and tests/test_artifacts.py.
+# A check() cell with no answer: the grader reads p5_generator_weights.pt from the submission as handed in, loads it
+# into the kit's Generator(capacity=32) (dgmlab.probes.hw2_wgangp, never the kernel's class), draws 100 samples with
+# the file's draw seed and scores them, all outside the student's kernel. tests/test_proofs.py proves the notebook
+# with the builder's PROOF_ARTIFACTS (the reference generator's weights); here the judge grades other files directly,
+# and one grading-mode session shows that nothing a notebook does in its kernel changes what the cell grades. The
+# near-copy rule itself is proven on sample files in tests/test_novelty.py and tests/test_artifacts.py.
 CELL = "p5_mnist_samples_tests"
+WEIGHTS = "p5_generator_weights.pt"
 
 
 @pytest.fixture(scope="module")
@@ -139,29 +162,25 @@ def builder():
 
 
 @pytest.fixture(scope="module")
-def graded(builder, tmp_path_factory):
-    """A grading-mode session of the notebook run once without a samples file: (session, folder, results)."""
-    import shutil
-
-    from dgmlab.grading.proofs import NotebookSession
-
-    folder = tmp_path_factory.mktemp("hw2_artifact")
-    src = builder.build().path
-    shutil.copy(src, folder / src.name)
-    with NotebookSession(folder / src.name, env={"DGMLAB_OFFLINE": "1"}) as s:
-        yield s, folder, s.run_all()
+def cell_source(builder):
+    cell = next(c for c in builder.build().nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == CELL)
+    return cell.source
 
 
-def _printed(s, gid):
-    cell = s.nb.cells[s.index[gid]]
-    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+def _judge(cell_source, folder, seeds=None):
+    """The grader's judgement of the cell on the files in ``folder`` (full mode: grading, not a fast preview)."""
+    from dgmlab import probes
+
+    spec = probes.spec_for("hw2_wgangp", CELL)
+    return probes.judge("hw2_wgangp", spec, {}, 0, hidden_source=cell_source, folder=folder,
+                        seeds=seeds if seeds is not None else {WEIGHTS: 0})
 
 
 def _fixture(name):
     return torch.load(ROOT / "tests" / "fixtures" / name, weights_only=True)
 
 
-# file -> (maker(reference namespace), the points it earns of 2, what the cell must print)
+# file -> (maker(reference namespace), the points it earns of 2, what the cell's report must say)
 FILES = {
     "the reference generator after epoch 39 of 40 (GPU run)": (
         lambda ref: _fixture("hw2_genuine_generator_f16.pt"), 2, "passed test_mnist_classifier_score_above_the_bar"),
@@ -185,94 +204,139 @@ FILES = {
 }
 
 
-@pytest.mark.slow
-def test_artifact_cell_without_the_file_earns_nothing_and_says_why(builder, graded):
-    s, _, results = graded
-    got, _ = s.run_verdict(s.index[CELL])
-    assert got == "earn 0 of 2", f"the artifact-graded cell with no weights file: {got}"
-    assert "no p5_generator_weights.pt in the homework folder" in _printed(s, CELL), _printed(s, CELL)
-    others = {k: m for k, (f, m) in results.items() if f and k not in builder.ARTIFACT_TESTS}
-    assert not others, f"without the artifact, other cells failed too: {others}"
+@pytest.fixture
+def full_mode(monkeypatch):
+    monkeypatch.delenv("DGMLAB_FAST", raising=False)
 
 
-def _grade(s, folder, state):
-    """Run the artifact cell with ``state`` saved as the graded file (the cell starts its own cache afresh)."""
-    path = folder / "p5_generator_weights.pt"
-    torch.save(state, path)
-    try:
-        return s.run_verdict(s.index[CELL])
-    finally:
-        path.unlink()
+def test_artifact_cell_without_the_file_earns_nothing_and_says_why(cell_source, tmp_path, full_mode):
+    result = _judge(cell_source, tmp_path)
+    assert result.earned == 0 and result.points == 2
+    assert f"{WEIGHTS} was not handed in" in "\n".join(result.lines), result.lines
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", list(FILES))
-def test_artifact_cell_on_a_file(graded, ref, kind):
-    s, folder, _ = graded
-    make, earned, printed = FILES[kind]
-    got, msg = _grade(s, folder, make(ref))
-    assert got == f"earn {earned:g} of 2", f"{kind}: {got} {msg}\n{_printed(s, CELL)}"
-    assert printed in _printed(s, CELL), f"{kind}: {_printed(s, CELL)}"
+def test_artifact_cell_on_a_file(cell_source, ref, kind, tmp_path, full_mode):
+    make, earned, said = FILES[kind]
+    torch.save(make(ref), tmp_path / WEIGHTS)
+    result = _judge(cell_source, tmp_path)
+    report = "\n".join(result.lines)
+    assert result.earned == earned, f"{kind}: {report}"
+    assert said in report, f"{kind}: {report}"
 
 
 @pytest.mark.slow
-def test_artifact_cell_grades_the_draw_it_makes_and_writes_it_for_the_dashboard(graded):
-    """The cell draws the samples itself: the genuine weights give the old graded file's samples (the notebook's
-    sample(G, 100, seed=0), up to float16 rounding of the weights), and grading leaves them for the dashboard."""
-    s, folder, _ = graded
-    (folder / "graded_draw_100.pt").unlink(missing_ok=True)
-    got, _ = _grade(s, folder, _fixture("hw2_genuine_generator_f16.pt"))
-    assert got == "earn 2 of 2", got
-    drawn = torch.load(folder / "graded_draw_100.pt", weights_only=True)
+def test_artifact_cell_draws_with_the_files_seed_and_a_refused_file_earns_nothing(cell_source, tmp_path, full_mode):
+    """The grader draws the samples itself: the genuine weights with seed 0 give the old graded file's samples
+    (the notebook's sample(G, 100, seed=0), up to float16 rounding of the weights); another seed another draw; a
+    file the autograder refused (a copy of the kit's published weights) earns nothing, with the reason."""
+    from dgmlab.probes import hw2_wgangp as spec
+
+    data = (ROOT / "tests" / "fixtures" / "hw2_genuine_generator_f16.pt").read_bytes()
+    drawn, _ = spec.graded_samples(data, 0)
     assert drawn.shape == (100, 1, 28, 28) and float((drawn - _fixture("hw2_genuine_samples_100.pt")).abs().max()) < 0.03
+    other, _ = spec.graded_samples(data, 12345)
+    assert float((other - drawn).abs().max()) > 0.1
+    (tmp_path / WEIGHTS).write_bytes(data)
+    assert _judge(cell_source, tmp_path, seeds={WEIGHTS: 12345}).earned == 2
+    refused = _judge(cell_source, tmp_path, seeds={WEIGHTS: "refused: a copy of the kit's published weights"})
+    assert refused.earned == 0 and "a copy of the kit's published weights" in "\n".join(refused.lines)
 
 
-# what a notebook might run before the graded cell to pass with the quarter-epoch weights -> what the cell must name
+@pytest.mark.slow
+def test_artifact_cell_leaves_the_graders_draw_for_the_dashboard(cell_source, tmp_path, full_mode):
+    """The grader (not the kernel) leaves the draw it graded as graded_draw_100.pt, which the class dashboard shows
+    (dgmlab.grading.analysis.ARTIFACTS), through the judge's keep(); a file it cannot draw from leaves nothing."""
+    import inspect
+    import io
+
+    from dgmlab import probes
+
+    if "keep" not in inspect.signature(probes.judge).parameters:
+        pytest.skip("this dgmlab's judge keeps no file for the dashboard")
+    spec = probes.spec_for("hw2_wgangp", CELL)
+    kept = {}
+    (tmp_path / WEIGHTS).write_bytes((ROOT / "tests" / "fixtures" / "hw2_genuine_generator_f16.pt").read_bytes())
+    result = probes.judge("hw2_wgangp", spec, {}, 0, hidden_source=cell_source, folder=tmp_path,
+                          seeds={WEIGHTS: 0}, keep=kept.__setitem__)
+    assert result.earned == 2 and set(kept) == {"graded_draw_100.pt"}
+    drawn = torch.load(io.BytesIO(kept["graded_draw_100.pt"]), weights_only=True)
+    assert drawn.shape == (100, 1, 28, 28) and float((drawn - _fixture("hw2_genuine_samples_100.pt")).abs().max()) < 0.03
+    kept.clear()
+    (tmp_path / WEIGHTS).write_bytes(b"not a torch file")
+    result = probes.judge("hw2_wgangp", spec, {}, 0, hidden_source=cell_source, folder=tmp_path,
+                          seeds={WEIGHTS: 0}, keep=kept.__setitem__)
+    assert result.earned == 0 and not kept
+
+
+def test_artifact_cell_splits_its_points_so_a_copied_file_earns_nothing(builder, cell_source, tmp_path):
+    """Both tests are visible (the rule is stated); the bar's test draws through the same checks a copied file fails
+    first; the cell hands the grader nothing from the kernel."""
+    from dgmlab import probes
+    from dgmlab.probes import hw2_wgangp as spec
+
+    cell_spec = probes.spec_for("hw2_wgangp", CELL)
+    assert cell_spec.hidden == 0 and cell_spec.names == () and cell_spec.files == (WEIGHTS,)
+    assert {n: w for n, w, _ in probes.plan(cell_spec, cell_source)} == {
+        "test_saved_generator_draws_100_new_images": 0.5, "test_mnist_classifier_score_above_the_bar": 1.5}
+    assert probes.cell_call(cell_source) == (CELL, ())
+    import inspect
+
+    bar_test = inspect.getsource(spec.test_mnist_classifier_score_above_the_bar)
+    assert "graded_samples(" in bar_test.split("metrics.mnist_score")[0]
+    for name, make in builder.PROOF_ARTIFACTS.items():  # each writer writes the file it is keyed by
+        assert make(tmp_path) == tmp_path / name and (tmp_path / name).stat().st_size > 300_000
+
+
+@pytest.fixture(scope="module")
+def graded(builder, tmp_path_factory):
+    """A grading-mode session of the notebook run once without a weights file: (session, folder, results)."""
+    import shutil
+
+    from dgmlab.grading.proofs import NotebookSession
+
+    folder = tmp_path_factory.mktemp("hw2_artifact")
+    src = builder.build().path
+    shutil.copy(src, folder / src.name)
+    with NotebookSession(folder / src.name, env={"DGMLAB_OFFLINE": "1"}) as s:
+        yield s, folder, s.run_all()
+
+
+# what a notebook might run before the graded cell to pass with the quarter-epoch weights: the kernel's names and
+# dgmlab's scorer are the student's, the grader's are its own, so none of these changes the grade
 CHEATS = {
     "a redefined Generator returning stored samples": (
         "_Locked = Generator\n"
         "class Generator(_Locked):\n"
         "    def forward(self, z):\n"
-        "        return torch.load({path!r}, weights_only=True)[:len(z)]\n", "the notebook's Generator"),
+        "        return torch.load({path!r}, weights_only=True)[:len(z)]\n"),
     "Generator.forward replaced in place": (
-        "Generator.forward = lambda self, z: torch.load({path!r}, weights_only=True)[:len(z)]\n",
-        "the notebook's Generator.forward"),
+        "Generator.forward = lambda self, z: torch.load({path!r}, weights_only=True)[:len(z)]\n"),
     "a patched scorer": ("import dgmlab.metrics\n"
-                         "dgmlab.metrics.mnist_score = lambda *a, **k: (torch.tensor(9.9), torch.tensor(0.0))\n",
-                         "dgmlab.metrics.mnist_score"),
+                         "dgmlab.metrics.mnist_score = lambda *a, **k: (torch.tensor(9.9), torch.tensor(0.0))\n"),
 }
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cheat", list(CHEATS))
-def test_artifact_cell_refuses_a_notebook_that_swaps_what_it_grades(graded, cheat):
-    s, folder, _ = graded
-    code, named = CHEATS[cheat]
+def test_artifact_cell_is_graded_outside_the_kernel(graded, full_mode):
+    s, folder, results = graded
+    others = {k: m for k, (f, m) in results.items() if f and k != CELL}
+    assert not others, f"without the weights file, other cells failed too: {others}"
+    assert results[CELL][0], "the artifact cell passed without a weights file"
     answer = s.index["p5_steps"]  # an answer cell before the graded one
-    s.run_verdict(answer, s.reference[answer] + "\n" + code.format(
-        path=str(ROOT / "tests" / "fixtures" / "hw2_genuine_samples_100.pt")))
+    path = folder / WEIGHTS
+    torch.save(_fixture("hw2_early_generator_f16.pt"), path)
     try:
-        got, msg = _grade(s, folder, _fixture("hw2_early_generator_f16.pt"))
+        for cheat, code in CHEATS.items():
+            s.run_verdict(answer, s.reference[answer] + "\n" + code.format(
+                path=str(ROOT / "tests" / "fixtures" / "hw2_genuine_samples_100.pt")))
+            got, msg = s.run_verdict(s.index[CELL])
+            assert got == "earn 0.5 of 2", f"{cheat}: {got} {msg}"
     finally:
+        path.unlink()
         s.run_verdict(answer)
         s.run_verdict(s.index["p5_framework"])
-    assert got == "earn 0 of 2", f"{cheat}: {got} {msg}"
-    assert named in msg and "were replaced by code in this notebook" in msg, msg
-
-
-def test_artifact_cell_splits_its_points_so_a_copied_file_earns_nothing(builder, tmp_path):
-    """Both tests are visible (the rule is stated); the bar's test runs the checks a copied file fails first."""
-    from dgmlab.testing import plan
-
-    cell = next(c for c in builder.build().nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == CELL)
-    cell_plan = plan(cell.source)
-    assert cell_plan.hidden == 0
-    assert {t.name: t.points for t in cell_plan.tests} == {
-        "test_saved_generator_draws_100_new_images": 0.5, "test_mnist_classifier_score_above_the_bar": 1.5}
-    bar_test = cell.source.split("def test_mnist_classifier_score_above_the_bar():")[1]
-    assert "_graded_samples()" in bar_test.split("metrics.mnist_score")[0]
-    for name, make in builder.PROOF_ARTIFACTS.items():  # each writer writes the file it is keyed by
-        assert make(tmp_path) == tmp_path / name and (tmp_path / name).stat().st_size > 300_000
 
 
 def test_calibration_script_scores_draws_and_proposes_a_multiple_of_a_quarter(ref, tmp_path):

@@ -88,6 +88,18 @@ def load(path, *, max_bytes: int, made_by: str = "the notebook's training cell")
     return _parse(path, data, made_by)
 
 
+def load_bytes(data: bytes, *, name: str, max_bytes: int, made_by: str = "the notebook's training cell"):
+    """The content of a graded file handed in as ``data`` (its bytes, read by the grader from the submission,
+    never by the student's kernel), read with ``weights_only=True``; ``name`` is the file's name for the
+    messages. A file over ``max_bytes`` is refused unread. Kernel-agnostic: no seed, environment or path."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise ArtifactError(f"{name} could not be read (found {type(data).__name__}, not the file's bytes)")
+    if len(data) > max_bytes:
+        raise ArtifactError(f"{name} is {len(data):,} bytes, more than the {max_bytes:,} a file of this kind can "
+                            f"be; submit the file {made_by} writes, unchanged")
+    return _parse(Path(name), bytes(data), made_by)
+
+
 def samples(x, *, n: int = 100, name: str = "the saved samples", value_range=(-1.0, 1.0),
             dtype: torch.dtype | None = None) -> torch.Tensor:
     """``x`` (a loaded file) as ``(n, 1, 28, 28)`` float32, once it is ``n`` usable generated images.

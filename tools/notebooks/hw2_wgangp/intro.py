@@ -28,9 +28,9 @@
 # homework folder (it is graded from the samples it draws, 2 points).
 #
 # **Points per check, and hidden tests.** Run the test cell below each answer cell: it runs a few visible
-# checks, prints the points each one earns (with a hint when it fails) and shows the cell's points as its
-# result. Hidden tests, run only when the notebook is graded, decide {HIDDEN} of the {AUTO} auto-graded
-# points; each test cell says how many of its own. Passing every visible check does not guarantee those.
+# checks, prints the points each one earns (with a hint when it fails) and the cell's visible total. Hidden
+# tests, run only when the notebook is graded, decide {HIDDEN} of the {AUTO} auto-graded points; each test cell
+# says how many of its own. Passing every visible check does not guarantee those.
 # **Self-check before handing in:** run `dgmlab.check()` in a new cell (or `dgmlab check hw2_wgangp.ipynb`
 # in a terminal): it runs every visible check the way the autograder does and lists, per problem, the
 # visible points earned, the points hidden tests decide, and written answers still empty.

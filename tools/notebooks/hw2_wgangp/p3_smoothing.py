@@ -55,65 +55,22 @@ def smoothing_costs(x, eps):
 
 
 # %% kind="tests" grade_id="p3_costs_tests" points=5
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-def _two_points():
-    # x_1 = (0, 0) moves by (3, 4), x_2 = (3, 0) moves by (-3, 0): y = {(3, 4), (0, 0)}
-    x = np.array([[0.0, 0.0], [3.0, 0.0]])
-    return x, np.array([[3.0, 4.0], [-3.0, 0.0]])
-
-@points(0.5)
-def test_returns_two_floats_and_zero_without_noise():
-    x = np.random.default_rng(0).normal(size=(20, 2))
-    out = smoothing_costs(x, np.zeros_like(x))
-    assert isinstance(out, tuple) and len(out) == 2, \
-        f"expected a tuple (emd, identity_cost), found {type(out).__name__} {out!r:.80}"
-    assert all(isinstance(v, float) for v in out), \
-        f"expected two Python floats, found {[type(v).__name__ for v in out]} (wrap them with float(...))"
-    checks.assert_close(np.array(out), np.zeros(2), atol=1e-6, name="costs with eps = 0", reveal=True)
-
-@points(0.5)
-def test_emd_on_two_points():
-    emd, ident = smoothing_costs(*_two_points())
-    hint = ""
-    if abs(emd - 8.0) < 1e-6:
-        hint = (": that is the squared Euclidean cost, ot.dist's default metric; "
-                "pass metric='euclidean'")
-    elif abs(emd - 4.0) < 1e-6:
-        hint = ": that is the identity-coupling cost; return (emd, identity_cost) in this order"
-    assert abs(emd - 2.0) < 1e-6, \
-        (f"expected an EMD of 2 (send x_1 to y_2 at cost 0 and x_2 to y_1 at cost 4, each with mass 1/2), "
-         f"found {emd:.6g}{hint}")
-
-@points(0.5)
-def test_identity_cost_on_two_points():
-    emd, ident = smoothing_costs(*_two_points())
-    hint = ""
-    if abs(ident - math.sqrt(17.0)) < 1e-6:
-        hint = ": that is the root-mean-square length; the identity coupling costs the mean length"
-    elif abs(ident - 8.0) < 1e-6:
-        hint = ": that is the sum of the lengths; the empirical measures put mass 1/n on each point"
-    elif abs(ident - 2.0) < 1e-6:
-        hint = ": that is the EMD; return (emd, identity_cost) in this order"
-    assert abs(ident - 4.0) < 1e-6, \
-        f"expected an identity-coupling cost of (||(3, 4)|| + ||(-3, 0)||) / 2 = 4, found {ident:.6g}{hint}"
+from dgmlab.probes import check
+check("p3_costs_tests", smoothing_costs)
 
 ### BEGIN HIDDEN TESTS
-def _p_sample(rng, n, d):
-    # a lumpy, non-Gaussian p: a two-component mixture with a uniform factor
-    centres = np.where(rng.random((n, 1)) < 0.3, -2.0, 1.5)
-    return centres + rng.uniform(-0.5, 0.5, size=(n, d))
+from dgmlab.testing import points
+def _pairs(cases, got):
+    assert len(got) == len(cases), "smoothing_costs was not run on every dimension"
+    for (x, eps), out in zip(cases, got):
+        assert len(out) == 2, "smoothing_costs should return (emd, identity_cost)"
+        yield x, eps, float(out[0]), float(out[1])
 
 @points(1.5)
 def test_emd_is_exact_and_below_identity_cost():
-    rng = np.random.default_rng(1)
-    sigma = 0.7
-    for d in range(1, 6):
-        x = _p_sample(rng, 150, d)
-        eps = sigma * rng.normal(size=(150, d))
-        emd, ident = smoothing_costs(x, eps)
-        w = np.full(150, 1 / 150)
+    for x, eps, emd, ident in _pairs(inputs.emd_cases, emd_cases):
+        n, d = x.shape
+        w = np.full(n, 1 / n)
         cost = np.linalg.norm(x[:, None, :] - (x + eps)[None, :, :], axis=-1)
         assert abs(emd - checks.discrete_w1(w, w, cost)) < 1e-6, \
             f"d={d}: the EMD is not the exact optimal transport cost with Euclidean ground cost"
@@ -121,30 +78,22 @@ def test_emd_is_exact_and_below_identity_cost():
 
 @points(0.75)
 def test_identity_cost_is_the_mean_length_of_the_moves():
-    rng = np.random.default_rng(1)
-    for d in range(1, 6):
-        x = _p_sample(rng, 150, d)
-        eps = 0.7 * rng.normal(size=(150, d))
-        _, ident = smoothing_costs(x, eps)
+    for x, eps, emd, ident in _pairs(inputs.emd_cases, emd_cases):
         assert abs(ident - np.linalg.norm(eps, axis=1).mean()) < 1e-9, \
-            f"d={d}: the identity-coupling cost is not the mean Euclidean length of the moves"
+            f"d={x.shape[1]}: the identity-coupling cost is not the mean Euclidean length of the moves"
 
 @points(1.25)
 def test_identity_cost_obeys_jensen():
-    rng = np.random.default_rng(2)
-    sigma = 1.3
-    for d in range(1, 6):
-        x = _p_sample(rng, 300, d)
-        eps = sigma * rng.normal(size=(300, d))
-        _, ident = smoothing_costs(x, eps)
+    sigma = inputs.jensen_sigma
+    for x, eps, emd, ident in _pairs(inputs.jensen_cases, jensen_cases):
+        n, d = x.shape
         mean_norm = sigma * math.sqrt(2) * math.exp(math.lgamma((d + 1) / 2) - math.lgamma(d / 2))
-        spread = sigma * math.sqrt(d - (mean_norm / sigma) ** 2) / math.sqrt(300)
+        spread = sigma * math.sqrt(d - (mean_norm / sigma) ** 2) / math.sqrt(n)
         assert ident < sigma * math.sqrt(d) + 3 * spread, f"d={d}: the identity cost is above sigma*sqrt(d)"
         assert abs(ident - mean_norm) < 4 * spread, \
             f"d={d}: the identity cost is not close to E||eps||, which sits below sigma*sqrt(d) by Jensen's gap"
 ### END HIDDEN TESTS
 
-run_tests(points=5, hidden=3.5)
 
 # %% [markdown]
 # The cell below runs your function for $d = 1,\dots,5$ on a lumpy two-cluster $p$ and plots

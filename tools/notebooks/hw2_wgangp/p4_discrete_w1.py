@@ -48,72 +48,30 @@ def w1_linprog(p, q, C):
     ### END SOLUTION
 
 
-# %% locked=true grade_id="p4_helpers"
-def random_metric_problem(rng, n, zeros_in_r=0):
-    """A random metric cost (distances between points in the plane) and three histograms p, q, r."""
-    pts = rng.normal(size=(n, 2))
-    C = np.linalg.norm(pts[:, None] - pts[None, :], axis=-1)
-    p, q, r = (rng.random(n) + 0.05 for _ in range(3))
-    r[:zeros_in_r] = 0.0
-    return C, p / p.sum(), q / q.sum(), r / r.sum()
-
-
 # %% kind="tests" grade_id="p4_linprog_tests" points=3
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-@points(0.25)
-def test_distance_to_itself_is_zero():
-    C, p, q, r = random_metric_problem(np.random.default_rng(0), 4)
-    value, plan = w1_linprog(p, p, C)
-    assert isinstance(value, float), f"expected the value as a Python float, found {type(value).__name__}"
-    assert np.asarray(plan).shape == (4, 4), f"expected a 4 x 4 plan, found shape {np.asarray(plan).shape}"
-    checks.assert_close(value, 0.0, atol=1e-8, name="W1(p, p)", reveal=True)
-
-@points(0.75)
-def test_moving_all_mass_from_the_first_point_to_the_second():
-    # p = delta_1, q = delta_2 and an asymmetric cost: the only plan sends mass 1 from 1 to 2, at cost C[0, 1] = 1
-    p, q = np.array([1.0, 0.0]), np.array([0.0, 1.0])
-    C = np.array([[0.0, 1.0], [3.0, 0.0]])
-    value, plan = w1_linprog(p, q, C)
-    hint = ""
-    if abs(value) < 1e-8:
-        hint = (": 0 means some marginal is not enforced (both the row sums p and the column sums q must be "
-                "equality constraints: A_eq, b_eq)")
-    elif abs(value - 3.0) < 1e-8:
-        hint = (": 3 is the cost of the transposed plan; rows of the plan must sum to p and columns to q "
-                "(check the kron order against how reshape flattens the plan)")
-    assert abs(value - 1.0) < 1e-8, f"expected W1 = C[0, 1] = 1, found {value:.6g}{hint}"
-    assert np.asarray(plan).shape == (2, 2), f"expected a 2 x 2 plan, found shape {np.asarray(plan).shape}"
-    got = np.round(np.asarray(plan, dtype=float), 6).tolist()
-    assert np.allclose(np.asarray(plan, dtype=float), [[0.0, 1.0], [0.0, 0.0]], atol=1e-8), \
-        f"expected the plan [[0, 1], [0, 0]] (row i sends mass to column j), found {got}"
+from dgmlab.probes import check
+check("p4_linprog_tests", w1_linprog)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
 @points(1.25)
 def test_matches_pot_and_returns_a_valid_plan():
-    rng = np.random.default_rng(3)
-    for n in (3, 5, 8):
-        C, p, q, r = random_metric_problem(rng, n)
-        value, plan = w1_linprog(p, q, C)
-        assert abs(value - checks.discrete_w1(p, q, C)) < 1e-7, \
+    assert len(problems) == len(inputs.problems), "w1_linprog was not run on every problem"
+    for (C, p, q), (value, plan) in zip(inputs.problems, problems):
+        n = len(p)
+        assert abs(float(value) - checks.discrete_w1(p, q, C)) < 1e-7, \
             f"n={n}: the LP value is not the optimal transport cost (check the marginal constraints)"
         checks.assert_coupling(np.asarray(plan), p, q, atol=1e-7, name="the returned plan")
-        assert abs(float(np.sum(np.asarray(plan) * C)) - value) < 1e-7, "the plan's cost is not the value"
+        assert abs(float(np.sum(np.asarray(plan) * C)) - float(value)) < 1e-7, "the plan's cost is not the value"
 
 @points(0.75)
 def test_asymmetric_cost_orientation():
     # with an asymmetric cost, swapping the roles of p and q changes the answer
-    rng = np.random.default_rng(4)
-    n = 5
-    C = rng.random((n, n)); np.fill_diagonal(C, 0.0)
-    p = rng.random(n); p /= p.sum(); q = rng.random(n); q /= q.sum()
-    value, plan = w1_linprog(p, q, C)
-    assert abs(value - checks.discrete_w1(p, q, C)) < 1e-7, \
+    C, p, q = inputs.asym
+    value, _ = asymmetric
+    assert abs(float(value) - checks.discrete_w1(p, q, C)) < 1e-7, \
         "with a non-symmetric cost the LP value is wrong: are rows tied to p and columns to q?"
 ### END HIDDEN TESTS
-
-run_tests(points=3, hidden=2)
 
 
 # %% [markdown]
@@ -139,60 +97,37 @@ def glue_couplings(pi_p, pi_q, r):
 
 
 # %% kind="tests" grade_id="p4_glue_tests" points=3
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-@points(0.5)
-def test_diagonal_plans_glue_to_a_diagonal_plan():
-    r = np.array([0.5, 0.5])
-    kappa = np.asarray(glue_couplings(np.diag(r), np.diag(r), r), dtype=np.float64)
-    hint = ""
-    if np.allclose(kappa, np.diag(r ** 2)):
-        hint = ": that is pi_p pi_q without the diag(1/r) in between"
-    elif np.allclose(kappa, np.diag(r ** 3)):
-        hint = ": that is pi_p diag(r) pi_q; the middle factor is diag(1/r)"
-    assert np.allclose(kappa, np.diag(r), atol=1e-12), \
-        f"gluing diag(r) with itself should give diag(r) = {np.diag(r).tolist()}, found {kappa.tolist()}{hint}"
-
-@points(0.5)
-def test_a_zero_in_r_gives_no_nan():
-    r = np.array([0.6, 0.4, 0.0])
-    kappa = np.asarray(glue_couplings(np.diag(r), np.diag(r), r), dtype=np.float64)
-    assert np.all(np.isfinite(kappa)), \
-        f"expected a finite kappa when r has a zero, found {kappa.tolist()}: read 1/r_z as 0 where r_z = 0"
-    assert np.allclose(kappa, np.diag(r), atol=1e-12), \
-        f"gluing diag(r) with itself should give diag(r) = {np.diag(r).tolist()}, found {kappa.tolist()}"
+from dgmlab.probes import check
+check("p4_glue_tests", glue_couplings)
 
 ### BEGIN HIDDEN TESTS
-def _glued(rng, n, zeros):
-    C, p, q, r = random_metric_problem(rng, n, zeros_in_r=zeros)
-    kappa = np.asarray(glue_couplings(ot.emd(p, r, C), ot.emd(r, q, C), r), dtype=np.float64)
-    assert np.all(np.isfinite(kappa)), f"n={n}: kappa has NaN or inf (zeros in r: {zeros})"
-    return C, p, q, r, kappa
+from dgmlab.testing import points
+def _glued(group, kappas):
+    cases = inputs[group]
+    assert len(kappas) == len(cases), "glue_couplings was not run on every case"
+    for case, kappa in zip(cases, kappas):
+        kappa = np.asarray(kappa, dtype=np.float64)
+        assert np.all(np.isfinite(kappa)), f"n={len(case['r'])}: kappa has NaN or inf (zeros in r: {case['zeros']})"
+        yield case, kappa
 
 @points(1)
 def test_valid_coupling_of_optimal_plans():
-    rng = np.random.default_rng(5)
-    for n in (4, 7):
-        C, p, q, r, kappa = _glued(rng, n, 0)
-        checks.assert_coupling(kappa, p, q, atol=1e-9, name="kappa")
+    for case, kappa in _glued("valid", valid):
+        checks.assert_coupling(kappa, case["p"], case["q"], atol=1e-9, name="kappa")
 
 @points(0.5)
 def test_valid_coupling_with_zeros_in_r():
-    rng = np.random.default_rng(6)
-    for n, zeros in [(6, 1), (9, 3)]:
-        C, p, q, r, kappa = _glued(rng, n, zeros)
-        checks.assert_coupling(kappa, p, q, atol=1e-9, name=f"kappa with {zeros} zeros in r")
+    for case, kappa in _glued("zeros", zeros):
+        checks.assert_coupling(kappa, case["p"], case["q"], atol=1e-9, name=f"kappa with {case['zeros']} zeros in r")
 
 @points(0.5)
 def test_cost_between_the_two_bounds():
-    rng = np.random.default_rng(7)
-    for n, zeros in [(4, 0), (6, 1), (9, 3)]:
-        C, p, q, r, kappa = _glued(rng, n, zeros)
+    for case, kappa in _glued("bounds", bounds):
+        C, p, q, r = case["C"], case["p"], case["q"], case["r"]
         cost = float(np.sum(kappa * C))
         assert cost <= checks.discrete_w1(p, r, C) + checks.discrete_w1(r, q, C) + 1e-9, \
-            f"n={n}: <kappa, c> exceeds W1(p, r) + W1(r, q)"
-        assert cost >= checks.discrete_w1(p, q, C) - 1e-9, f"n={n}: <kappa, c> is below W1(p, q)"
+            f"n={len(r)}: <kappa, c> exceeds W1(p, r) + W1(r, q)"
+        assert cost >= checks.discrete_w1(p, q, C) - 1e-9, f"n={len(r)}: <kappa, c> is below W1(p, q)"
 ### END HIDDEN TESTS
 
-run_tests(points=3, hidden=2)
+

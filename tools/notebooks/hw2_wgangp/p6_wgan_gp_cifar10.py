@@ -62,106 +62,49 @@ class CifarCritic(nn.Module):
 
 
 # %% kind="tests" grade_id="p6_generator_tests" points=6
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-@points(1)
-def test_output_shape():
-    out = CifarGenerator(capacity=8)(torch.randn(4, SEED_DIM))
-    shape = tuple(out.shape) if isinstance(out, torch.Tensor) else None
-    hint = ""
-    if shape == (4, 3, 28, 28):
-        hint = ": that is MNIST's size; CIFAR-10 images are 32 x 32"
-    elif shape is not None and len(shape) == 4 and shape[1] == 1:
-        hint = ": one channel; CIFAR-10 images have three colour channels"
-    assert shape == (4, 3, 32, 32), f"expected images of shape (4, 3, 32, 32), found {shape}{hint}"
-    checks.assert_tensor(out, "CifarGenerator(z)", shape=(4, 3, 32, 32), dtype=torch.float32)
-
-@points(0.75)
-def test_pixels_in_the_unit_interval_and_depending_on_z():
-    gen = CifarGenerator(capacity=8).eval()
-    with torch.no_grad():
-        a, b = gen(torch.randn(4, SEED_DIM)), gen(torch.randn(4, SEED_DIM))
-    low, high = float(a.min()), float(a.max())
-    assert low > 0 and high < 1, \
-        (f"expected pixels in (0, 1) as the sigmoid gives, found values in [{low:.3f}, {high:.3f}]"
-         + (": tanh gives (-1, 1)" if low < 0 else ""))
-    assert float((a - b).abs().max()) > 1e-6, "expected different images for different z, found the same ones"
+from dgmlab.probes import check
+check("p6_generator_tests", CifarGenerator, ResidualBlock)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
 @points(1.25)
 def test_nine_residual_blocks():
-    assert len(residual_blocks(CifarGenerator(capacity=8))) == 9, \
-        "the CIFAR-10 generator should have nine residual blocks"
+    assert block_count == 9, "the CIFAR-10 generator should have nine residual blocks"
 
 @points(1.5)
 def test_blocks_work_on_an_eight_by_eight_map():
-    gen = CifarGenerator(capacity=8)
-    blocks = residual_blocks(gen)
-    sizes = []
-    hooks = [b.register_forward_hook(lambda m, i, o: sizes.append(tuple(o.shape[-2:]))) for b in blocks]
-    try:
-        gen(torch.randn(2, SEED_DIM))
-    finally:
-        for h in hooks:
-            h.remove()
-    assert sizes and all(sz == (8, 8) for sz in sizes), \
+    assert block_sizes and all(list(size) == [8, 8] for size in block_sizes), \
         "the residual blocks should work on the seed map before upsampling (32 = 4 x its size)"
 
 @points(1.5)
 def test_learned_per_pixel_bias():
-    gen = CifarGenerator(capacity=8)
-    shapes = [tuple(p.shape) for p in gen.parameters()]
-    assert any(int(np.prod(sh)) == 3 * 32 * 32 and sh[-2:] == (32, 32) for sh in shapes), \
+    assert any(int(np.prod(shape)) == 3 * 32 * 32 and list(shape[-2:]) == [32, 32] for shape in parameter_shapes), \
         "the generator should keep a learned per-pixel bias, now one per colour channel and pixel"
 ### END HIDDEN TESTS
 
-run_tests(points=6, hidden=4.25)
 
 # %% kind="tests" grade_id="p6_critic_tests" points=4
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-@points(0.75)
-def test_one_score_per_colour_image():
-    try:
-        out = CifarCritic(capacity=8)(torch.rand(5, 3, 32, 32))
-    except RuntimeError as exc:
-        raise AssertionError(f"expected scores for a (5, 3, 32, 32) batch, found an error ({str(exc)[:120]}): "
-                             f"does the first convolution read three input channels?") from None
-    checks.assert_tensor(out, "CifarCritic(x)", shape=(5,), dtype=torch.float32)
-
-@points(0.75)
-def test_no_batchnorm():
-    found = [name for name, m in CifarCritic(capacity=8).named_modules()
-             if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    assert not found, f"expected no BatchNorm in the CIFAR-10 critic, found {found} (batchnorm=False)"
+from dgmlab.probes import check
+check("p6_critic_tests", CifarCritic, ResidualBlock)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
 @points(1)
 def test_per_sample_scores():
-    critic = CifarCritic(capacity=8).train()
-    x = torch.rand(6, 3, 32, 32)
-    with torch.no_grad():
-        full, part = critic(x)[:2], critic(x[:2])
+    full, part = per_sample
     checks.assert_close(full, part, rtol=1e-4, atol=1e-5, name="scores computed with and without the rest of the batch")
 
 @points(0.75)
 def test_same_residual_structure_as_mnist():
-    blocks = residual_blocks(CifarCritic(capacity=8))
-    assert len(blocks) == 4 and blocks[0].stride == 4 and all(b.stride == 1 for b in blocks[1:]), \
+    assert len(block_strides) == 4 and block_strides[0] == 4 and all(s == 1 for s in block_strides[1:]), \
         "keep the MNIST critic's structure: a stride-4 residual block then three more"
 
 @points(0.75)
 def test_every_colour_channel_matters():
-    critic = CifarCritic(capacity=8)
-    x = torch.rand(2, 3, 32, 32, requires_grad=True)
-    critic(x).sum().backward()
-    per_channel = x.grad.abs().sum(dim=(0, 2, 3))
-    assert bool((per_channel > 0).all()), "the score ignores a colour channel"
+    per_channel = gradients["input_grad_per_channel"]
+    assert per_channel is not None and len(per_channel) == 3 and bool((per_channel > 0).all()), \
+        "the score ignores a colour channel"
 ### END HIDDEN TESTS
-
-run_tests(points=4, hidden=2.5)
 
 
 # %% [markdown]
@@ -179,40 +122,35 @@ def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
 
 
 # %% kind="tests" grade_id="p6_schedule_tests" points=4
-from dgmlab.testing import points, run_tests
-
-@points(0.5)
-def test_first_epoch():
-    value = lr_at_epoch(0)
-    assert isinstance(value, float), f"expected a Python float, found {type(value).__name__}"
-    assert abs(value - 3e-4) < 1e-15, f"expected the initial rate 3e-4 at epoch 0, found {value:g}"
-
-@points(0.5)
-def test_last_epoch_uses_the_low_rate():
-    value = lr_at_epoch(99)
-    assert abs(value - 3e-5) < 1e-15, \
-        f"expected the low rate 3e-5 at epoch 99 (after the cut at 80), found {value:g}"
+from dgmlab.probes import check
+check("p6_schedule_tests", lr_at_epoch)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
 @points(1.5)
 def test_cut_after_eighty_epochs():
-    got = [lr_at_epoch(e) for e in (0, 40, 79, 80, 81, 99)]
     want = [3e-4, 3e-4, 3e-4, 3e-5, 3e-5, 3e-5]
-    assert all(abs(g - w) < 1e-15 for g, w in zip(got, want)), \
+    assert len(around_the_cut) == len(want) and all(abs(float(g) - w) < 1e-15 for g, w in zip(around_the_cut, want)), \
         "the 100-epoch schedule is wrong around the cut (80 epochs at the initial rate, then the low one)"
+    for epoch, (got, _) in zip(inputs.epochs, random_epochs):
+        assert abs(float(got) - (3e-4 if epoch < 80 else 3e-5)) < 1e-15, \
+            "the 100-epoch schedule is wrong (80 epochs at the initial rate, then the low one)"
 
 @points(0.75)
 def test_long_schedule():
-    assert abs(lr_at_epoch(199, cut_epoch=200) - 3e-4) < 1e-15 and abs(lr_at_epoch(200, cut_epoch=200) - 3e-5) < 1e-15, \
+    before, after = long
+    assert abs(float(before) - 3e-4) < 1e-15 and abs(float(after) - 3e-5) < 1e-15, \
         "the 300-epoch schedule (cut after 200) is wrong: is cut_epoch used?"
+    for epoch, (_, got) in zip(inputs.epochs, random_epochs):
+        assert abs(float(got) - (3e-4 if epoch < 100 + epoch % 7 else 3e-5)) < 1e-15, \
+            "the schedule is wrong for another cut: is cut_epoch used?"
 
 @points(0.75)
 def test_custom_rates():
-    assert abs(lr_at_epoch(3, cut_epoch=2, lr=1.0, lr_low=0.5) - 0.5) < 1e-15, "lr and lr_low must be used"
-    assert abs(lr_at_epoch(1, cut_epoch=2, lr=1.0, lr_low=0.5) - 1.0) < 1e-15, "lr and lr_low must be used"
+    assert len(custom) == 2 and abs(float(custom[0]) - 0.5) < 1e-15 and abs(float(custom[1]) - 1.0) < 1e-15, \
+        "lr and lr_low must be used"
 ### END HIDDEN TESTS
 
-run_tests(points=4, hidden=3)
 
 # %% [markdown]
 # ### Training on CIFAR-10

@@ -1,0 +1,1278 @@
+"""hw2_wgangp's graded test cells: what each hands the grader and its visible tests.
+
+The hidden tests are in the instructor's notebook (``source/hw2_wgangp/``); they read the names below
+(``context``) and the values each probe returns. Nothing here answers a question: the probes call the
+student's functions on inputs made from the seed (and on small fixed cases where a test needs exact
+values) and keep what comes back; the visible tests check form and easy cases. The toy networks the P5
+probes drive the student's code with, and the kit's given MNIST generator P5(g) loads the handed-in
+weights into, are the notebook's given code, not answers.
+"""
+from __future__ import annotations
+
+import functools
+import io
+import math
+
+from .. import checks, wire
+from ..testing import points
+from . import CheckSpec, attempt, usable
+
+
+def _sp():
+    import sympy as sp
+
+    return sp
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _np():
+    import numpy as np
+
+    return np
+
+
+def symbols() -> dict:
+    """The notebook's fixed symbols (its locked cell ``symbols``)."""
+    sp = _sp()
+    return {"t": sp.Symbol("t", real=True), "s": sp.Symbol("s", negative=True), "u": sp.Symbol("u", positive=True)}
+
+
+def _gen(seed: int, salt: int):
+    return _torch().Generator().manual_seed((int(seed) * 1_000_003 + salt) % 2**63)
+
+
+def _rng(seed: int, salt: int):
+    return _np().random.default_rng([int(seed) % 2**63, salt])
+
+
+def normals(x):
+    """The two 1-D Gaussians p, q of the P1(c)/P2(c) checks, from the inputs ``x``."""
+    torch = _torch()
+    f64 = dict(dtype=torch.float64)
+    p = torch.distributions.Normal(torch.tensor(x["p_mean"], **f64), torch.tensor(x["p_std"], **f64))
+    q = torch.distributions.Normal(torch.tensor(x["q_mean"], **f64), torch.tensor(x["q_std"], **f64))
+    return p, q
+
+
+def random_metric_problem(rng, n, zeros_in_r=0):
+    """A random metric cost (distances between points in the plane) and three histograms p, q, r."""
+    np = _np()
+    pts = rng.normal(size=(n, 2))
+    C = np.linalg.norm(pts[:, None] - pts[None, :], axis=-1)
+    p, q, r = (rng.random(n) + 0.05 for _ in range(3))
+    r[:zeros_in_r] = 0.0
+    return C, p / p.sum(), q / q.sum(), r / r.sum()
+
+
+@functools.lru_cache(maxsize=None)
+def _toy_classes():
+    torch = _torch()
+    nn = torch.nn
+
+    class ToyLinearCritic(nn.Module):
+        """D(x) = <w, x> + b on flattened inputs (the notebook's toy, its weights given)."""
+
+        def __init__(self, w):
+            super().__init__()
+            self.w = nn.Parameter(w.detach().clone())
+            self.b = nn.Parameter(torch.zeros((), dtype=w.dtype))
+
+        def forward(self, x):
+            return x.flatten(1) @ self.w + self.b
+
+    class ToyGenerator(nn.Module):
+        """G(z) = z A + c reshaped to (N, 1, 3, 3) (the notebook's toy, its weights given)."""
+
+        def __init__(self, A, c):
+            super().__init__()
+            self.A = nn.Parameter(A.detach().clone())
+            self.c = nn.Parameter(c.detach().clone())
+
+        def forward(self, z):
+            return (z @ self.A + self.c).view(-1, 1, 3, 3)
+
+    class BowlCritic(nn.Module):
+        """D(x) = a/2 ||x - c||^2: its input gradient a (x - c) has norm a ||x - c||."""
+
+        def __init__(self, a, c):
+            super().__init__()
+            self.a = nn.Parameter(torch.tensor(float(a)))
+            self.c = c
+
+        def forward(self, x):
+            return 0.5 * self.a * ((x - self.c).flatten(1) ** 2).sum(1)
+
+    class Recorder(nn.Module):
+        """A critic that records the shape of each input it is given."""
+
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def forward(self, x):
+            self.seen.append(list(x.shape))
+            return 0.5 * (x.flatten(1) ** 2).sum(1)
+
+    return ToyLinearCritic, ToyGenerator, BowlCritic, Recorder
+
+
+def toy_critic(w):
+    return _toy_classes()[0](w)
+
+
+def toy_generator(A, c):
+    return _toy_classes()[1](A, c)
+
+
+def toy_scores(w, x):
+    """The toy linear critic's scores (its bias starts at 0): (N, *S) -> (N,)."""
+    return x.flatten(1) @ w
+
+
+def _direction(g, dim, norm):
+    torch = _torch()
+    w = torch.randn(dim, generator=g, dtype=torch.float32)
+    return norm * w / w.norm()
+
+
+def _randn(g, *shape):
+    torch = _torch()
+    return torch.randn(*shape, generator=g, dtype=torch.float32)
+
+
+def _toy_gen_weights(g):
+    return {"A": _randn(g, 3, 9) * 0.5, "c": _randn(g, 9) * 0.1}
+
+
+# ------------------------------------------------------------------ the kit's MNIST generator (given code)
+@functools.lru_cache(maxsize=None)
+def _kit_networks():
+    """The notebook's given ResidualBlock and Generator (locked cell p5_framework), for P5(g)'s preview in
+    the student's kernel; the grader's hidden and visible tests load the weights into this copy, never into
+    a class from the kernel (tests/test_hw2_wgangp.py checks it is the locked cell's network)."""
+    torch = _torch()
+    nn, F = torch.nn, torch.nn.functional
+
+    class ResidualBlock(nn.Module):
+        def __init__(self, in_channels, out_channels=None, stride=1, batchnorm=True):
+            super().__init__()
+            out_channels = out_channels or in_channels
+            self.stride, self.batchnorm = stride, batchnorm
+            self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=not batchnorm)
+            self.bn1 = nn.BatchNorm2d(out_channels) if batchnorm else nn.Identity()
+            self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=not batchnorm)
+            self.bn2 = nn.BatchNorm2d(out_channels) if batchnorm else nn.Identity()
+            if stride == 1 and in_channels == out_channels:
+                self.skip = nn.Identity()
+            else:
+                self.skip = nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False)
+
+        def forward(self, x):
+            h = F.relu(self.bn1(self.conv1(x)))
+            h = self.bn2(self.conv2(h))
+            return F.relu(h + self.skip(x))
+
+    class Generator(nn.Module):
+        def __init__(self, seed_dim=SEED_DIM, capacity=128):
+            super().__init__()
+            self.capacity = capacity
+            self.embed = nn.Linear(seed_dim, capacity * 7 * 7, bias=False)
+            self.embed_bn = nn.BatchNorm2d(capacity)
+            self.blocks = nn.Sequential(*[ResidualBlock(capacity) for _ in range(3)])
+            self.upsample = nn.Sequential(
+                nn.Upsample(scale_factor=4, mode="bilinear", align_corners=False),
+                nn.Conv2d(capacity, capacity, 3, padding=1, bias=False),
+                nn.BatchNorm2d(capacity), nn.ReLU())
+            self.to_image = nn.Conv2d(capacity, 1, 3, padding=1, bias=False)
+            self.pixel_bias = nn.Parameter(torch.zeros(1, 28, 28))
+
+        def forward(self, z):
+            h = F.relu(self.embed_bn(self.embed(z).view(-1, self.capacity, 7, 7)))
+            h = self.upsample(self.blocks(h))
+            return torch.sigmoid(self.to_image(h) + self.pixel_bias)
+
+    return ResidualBlock, Generator
+
+
+SEED_DIM = 128
+
+
+def kit_generator(capacity=32):
+    """The kit's MNIST Generator (the notebook's given network) at ``capacity``."""
+    return _kit_networks()[1](capacity=capacity)
+
+
+def context() -> dict:
+    import numpy as np
+
+    return {**symbols(), "sp": _sp(), "np": np, "torch": _torch(), "math": math, "checks": checks,
+            "normals": normals, "toy_critic": toy_critic, "toy_generator": toy_generator, "toy_scores": toy_scores,
+            "random_metric_problem": random_metric_problem, "dashboard_draw": dashboard_draw}
+
+
+def _modules_of(model, cls):
+    return [m for m in model.modules() if isinstance(m, cls)]
+
+
+# ------------------------------------------------------------------ P1(b), P2(b)
+@points(0.25)
+def test_is_an_expression_in_t(v):
+    checks.assert_sympy_expr(v.f_star_kl, "f_star_kl", symbols=[symbols()["t"]])
+
+
+@points(0.5)
+def test_value_at_t_equal_to_one(v):
+    sp, t = _sp(), symbols()["t"]
+    value = sp.sympify(v.f_star_kl).subs(t, 1)
+    assert not value.free_symbols, \
+        (f"expected a number at t = 1, found {value}: f_star_kl still contains "
+         f"{sorted(map(str, value.free_symbols))} (substitute the maximising u back into t*u - f(u))")
+    got = complex(sp.N(value))
+    hint = ""
+    if abs(got - math.e) < 1e-9:
+        hint = ": the maximising u is off (recheck where the derivative of t*u - f(u) vanishes)"
+    elif abs(got) < 1e-9:
+        hint = ": that is f(1) = 1 log 1, the function itself rather than its conjugate sup_u (t u - f(u))"
+    assert abs(got - 1) < 1e-9, \
+        f"expected f*(1) = sup_u (u - u log u) = 1, found {got.real:.6g}{hint}"
+
+
+@points(0.25)
+def test_is_an_expression_in_s(v):
+    checks.assert_sympy_expr(v.f_star_rkl, "f_star_rkl", symbols=[symbols()["s"]])
+
+
+@points(0.5)
+def test_value_at_s_equal_to_minus_one_half(v):
+    sp, s = _sp(), symbols()["s"]
+    value = sp.sympify(v.f_star_rkl).subs(s, sp.Rational(-1, 2))
+    assert not value.free_symbols, \
+        (f"expected a number at s = -1/2, found {value}: f_star_rkl still contains "
+         f"{sorted(map(str, value.free_symbols))} (substitute the maximising u back into s*u - f(u))")
+    got = complex(sp.N(value))
+    hint = ""
+    if abs(got.imag) > 1e-9:
+        hint = ": a complex number, the log of a negative number (s is negative)"
+    elif abs(got.real - (-1 - math.log(2))) < 1e-9:
+        hint = ": the log term has the wrong sign"
+    elif abs(got.real - math.log(2)) < 1e-9:
+        hint = ": a constant term is missing"
+    found = f"{got.real:.6g}" if abs(got.imag) < 1e-12 else f"{got.real:.6g}{got.imag:+.6g}i"
+    assert abs(got - (math.log(2) - 1)) < 1e-9, \
+        f"f_star_rkl at s = -1/2 is {found}, not sup_u (-u/2 + log u){hint}"
+
+
+# ------------------------------------------------------------------ P1(c), P2(c)
+MC_SAMPLES = 100_000
+
+
+def _objective_inputs(seed, salt):
+    torch, g = _torch(), _gen(seed, salt)
+    f64 = dict(dtype=torch.float64)
+    x = {"p_mean": 0.0, "p_std": 1.0, "q_mean": 0.5, "q_std": 1.2}
+    p, q = normals(x)
+    x.update({"x100": torch.randn(100, generator=g, **f64), "grid": torch.linspace(-2, 2, 5, **f64),
+              "x_p": x["p_mean"] + x["p_std"] * torch.randn(MC_SAMPLES, generator=g, **f64),
+              "x_q": x["q_mean"] + x["q_std"] * torch.randn(MC_SAMPLES, generator=g, **f64)})
+    return x
+
+
+def _objective_probe(objective, optimal_critic, sign, x):
+    """The student's objective and optimal critic on the inputs; ``sign``: +1 for the KL critic (positive),
+    -1 for the reverse-KL one (negative)."""
+    torch = _torch()
+    p, q = normals(x)
+    x_p, x_q = x["x_p"], x["x_q"]
+    if sign > 0:
+        constant, two = (lambda v: torch.ones_like(v)), torch.exp
+        two_points = (torch.tensor([0.0, 1.0], dtype=torch.float64), torch.tensor([0.0, 0.0], dtype=torch.float64))
+    else:
+        constant, two = (lambda v: -torch.ones_like(v)), (lambda v: -torch.exp(v))
+        two_points = (torch.tensor([0.0, 1.0], dtype=torch.float64), torch.tensor([0.0, 2.0], dtype=torch.float64))
+    d_star = attempt(optimal_critic, p.log_prob, q.log_prob)
+
+    def at(d):
+        return float(objective(d, x_p, x_q))
+
+    perturbed = [lambda v: 1.5 * d_star(v), lambda v: 0.6 * d_star(v), lambda v: d_star(v) * torch.exp(0.3 * v),
+                 lambda v: sign * torch.ones_like(v)]
+    return {"constant_critic": attempt(objective, constant, x["x100"].clone(), x["x100"].clone()),
+            "two_points": attempt(lambda: float(objective(two, *two_points))),
+            "critic_when_equal": attempt(lambda: optimal_critic(p.log_prob, p.log_prob)(x["grid"].clone())),
+            "at_optimum": attempt(at, d_star),
+            "perturbed": attempt(lambda: [at(d) for d in perturbed])}
+
+
+def _kl_probe(o, x):
+    return _objective_probe(o["kl_objective"], o["kl_optimal_critic"], 1, x)
+
+
+def _rkl_probe(o, x):
+    return _objective_probe(o["rkl_objective"], o["rkl_optimal_critic"], -1, x)
+
+
+@points(0.25)
+def test_constant_critic_gives_zero(v):
+    checks.assert_tensor(v.constant_critic, "kl_objective(...)", shape=())
+    got = float(v.constant_critic)
+    hint = ""
+    if abs(got + 1) < 1e-9:
+        hint = ": the constant 1 is missing"
+    elif abs(got + 99) < 1e-6:
+        hint = ": that is a sum over the 100 samples; the expectations are means"
+    assert abs(got) < 1e-9, f"with d = 1 expected 1 + E_p[log 1] - E_q[1] = 0, found {got:.6g}{hint}"
+
+
+@points(0.5)
+def test_value_on_two_points(v):
+    got = v.two_points
+    want = 1 + 0.5 - 1.0
+    hint = ""
+    if abs(got - (1 + 0.0 - (1 + math.e) / 2)) < 1e-9:
+        hint = ": p and q are swapped (log d is averaged over the samples of p, d over those of q)"
+    elif abs(got - (want - 1)) < 1e-9:
+        hint = ": the constant 1 is missing"
+    elif abs(got - (1 + 1.0 - 2.0)) < 1e-9:
+        hint = ": that uses sums; the expectations are means"
+    assert abs(got - want) < 1e-9, \
+        (f"for d = exp, x_p = [0, 1], x_q = [0, 0] expected 1 + mean(x_p) - mean(exp(x_q)) = {want:g}, "
+         f"found {got:.6g}{hint}")
+
+
+@points(0.25)
+def test_optimal_critic_is_one_when_p_equals_q(v):
+    out = v.critic_when_equal
+    checks.assert_tensor(out, "d_star(x)", shape=(5,))
+    hint = ": d* is 0 where p = q, so it is not a positive critic" if bool((out.abs() < 1e-9).all()) else ""
+    assert bool(((out - 1).abs() < 1e-9).all()), \
+        f"when p = q the optimal critic is 1 everywhere; found {[round(float(c), 4) for c in out]}{hint}"
+
+
+@points(0.25)
+def test_rkl_constant_critic_gives_zero(v):
+    checks.assert_tensor(v.constant_critic, "rkl_objective(...)", shape=())
+    got = float(v.constant_critic)
+    hint = ""
+    if math.isnan(got):
+        hint = ": log of a negative critic; the objective takes log(-d)"
+    elif abs(got + 1) < 1e-9:
+        hint = ": the constant 1 is missing"
+    elif abs(got + 99) < 1e-6:
+        hint = ": that is a sum over the 100 samples; the expectations are means"
+    assert abs(got) < 1e-9, f"with d = -1 expected 1 + E_p[-1] + E_q[log 1] = 0, found {got:.6g}{hint}"
+
+
+@points(0.5)
+def test_rkl_value_on_two_points(v):
+    got = v.two_points
+    want = 1 - (1 + math.e) / 2 + 1.0
+    hint = ""
+    if math.isnan(got):
+        hint = ": log of a negative critic; the objective takes log(-d)"
+    elif abs(got - (1 - (1 + math.exp(2)) / 2 + 0.5)) < 1e-9:
+        hint = ": p and q are swapped (d is averaged over the samples of p, log(-d) over those of q)"
+    elif abs(got - (want - 1)) < 1e-9:
+        hint = ": the constant 1 is missing"
+    assert abs(got - want) < 1e-9, \
+        (f"for d = -exp, x_p = [0, 1], x_q = [0, 2] expected 1 - mean(exp(x_p)) + mean(x_q) = {want:.6f}, "
+         f"found {got:.6g}{hint}")
+
+
+@points(0.25)
+def test_optimal_critic_is_minus_one_when_p_equals_q(v):
+    out = v.critic_when_equal
+    checks.assert_tensor(out, "d_star(x)", shape=(5,))
+    hint = ": the reverse-KL critic is negative everywhere" if bool((out > 0).all()) else ""
+    assert bool(((out + 1).abs() < 1e-9).all()), \
+        f"when p = q the optimal critic is -1 everywhere; found {[round(float(c), 4) for c in out]}{hint}"
+
+
+for _f, _name in ((test_rkl_constant_critic_gives_zero, "test_constant_critic_gives_zero"),
+                  (test_rkl_value_on_two_points, "test_value_on_two_points")):
+    _f.__name__ = _name  # the test names students saw before (the cell's report and the proofs read them)
+
+
+# ------------------------------------------------------------------ P3(b)
+def _costs_inputs(seed):
+    np, rng = _np(), _rng(seed, 3)
+
+    def p_sample(n, d):  # a lumpy, non-Gaussian p: a two-component mixture with a uniform factor
+        centres = np.where(rng.random((n, 1)) < 0.3, -2.0, 1.5)
+        return centres + rng.uniform(-0.5, 0.5, size=(n, d))
+
+    x20 = rng.normal(size=(20, 2))
+    emd_cases = []
+    for d in range(1, 6):
+        x = p_sample(150, d)
+        emd_cases.append((x, 0.7 * rng.normal(size=(150, d))))
+    jensen_cases = []
+    for d in range(1, 6):
+        x = p_sample(300, d)
+        jensen_cases.append((x, 1.3 * rng.normal(size=(300, d))))
+    return {"x20": x20, "two_x": np.array([[0.0, 0.0], [3.0, 0.0]]), "two_eps": np.array([[3.0, 4.0], [-3.0, 0.0]]),
+            "emd_cases": emd_cases, "jensen_sigma": 1.3, "jensen_cases": jensen_cases}
+
+
+def _costs_probe(o, x):
+    np, fn = _np(), o["smoothing_costs"]
+    out = attempt(fn, x["x20"].copy(), np.zeros_like(x["x20"]))
+    form = out if isinstance(out, wire.Raised) else attempt(lambda: {"is_tuple": isinstance(out, tuple), "length": len(out),
+                            "types": [type(c).__name__ for c in out], "floats": [isinstance(c, float) for c in out]})
+    return {"zero_noise": out, "zero_noise_form": form,
+            "two_points": attempt(fn, x["two_x"].copy(), x["two_eps"].copy()),
+            "emd_cases": attempt(lambda: [list(fn(a.copy(), e.copy())) for a, e in x["emd_cases"]]),
+            "jensen_cases": attempt(lambda: [list(fn(a.copy(), e.copy())) for a, e in x["jensen_cases"]])}
+
+
+@points(0.5)
+def test_returns_two_floats_and_zero_without_noise(v):
+    np, form = _np(), v.zero_noise_form
+    assert form["is_tuple"] and form["length"] == 2, \
+        f"expected a tuple (emd, identity_cost), found {form['length']} values ({', '.join(form['types'])})"
+    assert all(form["floats"]), \
+        f"expected two Python floats, found {form['types']} (wrap them with float(...))"
+    checks.assert_close(np.array(v.zero_noise, dtype=np.float64), np.zeros(2), atol=1e-6, name="costs with eps = 0",
+                        reveal=True)
+
+
+def _pair(v, name):
+    out = getattr(v, name)
+    assert isinstance(out, list) and len(out) == 2, "expected smoothing_costs to return (emd, identity_cost)"
+    return float(out[0]), float(out[1])
+
+
+@points(0.5)
+def test_emd_on_two_points(v):
+    emd, ident = _pair(v, "two_points")
+    hint = ""
+    if abs(emd - 8.0) < 1e-6:
+        hint = (": that is the squared Euclidean cost, ot.dist's default metric; "
+                "pass metric='euclidean'")
+    elif abs(emd - 4.0) < 1e-6:
+        hint = ": that is the identity-coupling cost; return (emd, identity_cost) in this order"
+    assert abs(emd - 2.0) < 1e-6, \
+        (f"expected an EMD of 2 (send x_1 to y_2 at cost 0 and x_2 to y_1 at cost 4, each with mass 1/2), "
+         f"found {emd:.6g}{hint}")
+
+
+@points(0.5)
+def test_identity_cost_on_two_points(v):
+    emd, ident = _pair(v, "two_points")
+    hint = ""
+    if abs(ident - math.sqrt(17.0)) < 1e-6:
+        hint = ": that is the root-mean-square length; the identity coupling costs the mean length"
+    elif abs(ident - 8.0) < 1e-6:
+        hint = ": that is the sum of the lengths; the empirical measures put mass 1/n on each point"
+    elif abs(ident - 2.0) < 1e-6:
+        hint = ": that is the EMD; return (emd, identity_cost) in this order"
+    assert abs(ident - 4.0) < 1e-6, \
+        f"expected an identity-coupling cost of (||(3, 4)|| + ||(-3, 0)||) / 2 = 4, found {ident:.6g}{hint}"
+
+
+# ------------------------------------------------------------------ P4(b)
+def _linprog_inputs(seed):
+    np = _np()
+    rng = _rng(seed, 4)
+    C, p, _, _ = random_metric_problem(rng, 4)
+    problems = [random_metric_problem(rng, n)[:3] for n in (3, 5, 8)]
+    n = 5
+    Ca = rng.random((n, n))
+    np.fill_diagonal(Ca, 0.0)
+    pa, qa = rng.random(n), rng.random(n)
+    return {"self_C": C, "self_p": p, "problems": problems, "asym": (Ca, pa / pa.sum(), qa / qa.sum())}
+
+
+def _value_and_plan(fn, p, q, C):
+    value, plan = fn(p.copy(), q.copy(), C.copy())
+    return [value, attempt(lambda: _np().asarray(plan, dtype=_np().float64))]
+
+
+def _linprog_probe(o, x):
+    np, fn = _np(), o["w1_linprog"]
+    p, q = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    C2 = np.array([[0.0, 1.0], [3.0, 0.0]])
+    return {"to_itself": attempt(_value_and_plan, fn, x["self_p"], x["self_p"], x["self_C"]),
+            "two_points": attempt(_value_and_plan, fn, p, q, C2),
+            "problems": attempt(lambda: [_value_and_plan(fn, p_, q_, C_) for C_, p_, q_ in x["problems"]]),
+            "asymmetric": attempt(_value_and_plan, fn, x["asym"][1], x["asym"][2], x["asym"][0])}
+
+
+def _plan_array(plan, name):
+    plan = usable(name, plan)
+    assert hasattr(plan, "shape"), f"{name} is not an array (found {type(plan).__name__})"
+    return plan
+
+
+@points(0.25)
+def test_distance_to_itself_is_zero(v):
+    value, plan = v.to_itself
+    assert isinstance(value, float), f"expected the value as a Python float, found {type(value).__name__}"
+    plan = _plan_array(plan, "the plan")
+    assert plan.shape == (4, 4), f"expected a 4 x 4 plan, found shape {plan.shape}"
+    checks.assert_close(value, 0.0, atol=1e-8, name="W1(p, p)", reveal=True)
+
+
+@points(0.75)
+def test_moving_all_mass_from_the_first_point_to_the_second(v):
+    # p = delta_1, q = delta_2 and an asymmetric cost: the only plan sends mass 1 from 1 to 2, at cost C[0, 1] = 1
+    np = _np()
+    value, plan = v.two_points
+    value = float(value)
+    hint = ""
+    if abs(value) < 1e-8:
+        hint = (": 0 means some marginal is not enforced (both the row sums p and the column sums q must be "
+                "equality constraints: A_eq, b_eq)")
+    elif abs(value - 3.0) < 1e-8:
+        hint = (": 3 is the cost of the transposed plan; rows of the plan must sum to p and columns to q "
+                "(check the kron order against how reshape flattens the plan)")
+    assert abs(value - 1.0) < 1e-8, f"expected W1 = C[0, 1] = 1, found {value:.6g}{hint}"
+    plan = _plan_array(plan, "the plan")
+    assert plan.shape == (2, 2), f"expected a 2 x 2 plan, found shape {plan.shape}"
+    got = np.round(plan, 6).tolist()
+    assert np.allclose(plan, [[0.0, 1.0], [0.0, 0.0]], atol=1e-8), \
+        f"expected the plan [[0, 1], [0, 0]] (row i sends mass to column j), found {got}"
+
+
+# ------------------------------------------------------------------ P4(c)
+def _glue_inputs(seed):
+    import ot
+
+    rng = _rng(seed, 5)
+    cases = {}
+    for group, shapes in (("valid", [(4, 0), (7, 0)]), ("zeros", [(6, 1), (9, 3)]),
+                          ("bounds", [(4, 0), (6, 1), (9, 3)])):
+        cases[group] = []
+        for n, zeros in shapes:
+            C, p, q, r = random_metric_problem(rng, n, zeros_in_r=zeros)
+            cases[group].append({"C": C, "p": p, "q": q, "r": r, "zeros": zeros,
+                                 "pi_p": ot.emd(p, r, C), "pi_q": ot.emd(r, q, C)})
+    return cases
+
+
+def _glue_probe(o, x):
+    np, fn = _np(), o["glue_couplings"]
+
+    def glued(pi_p, pi_q, r):
+        return np.asarray(fn(pi_p.copy(), pi_q.copy(), r.copy()), dtype=np.float64)
+
+    half, zero = np.array([0.5, 0.5]), np.array([0.6, 0.4, 0.0])
+    out = {"diagonal": attempt(glued, np.diag(half), np.diag(half), half),
+           "zero_in_r": attempt(glued, np.diag(zero), np.diag(zero), zero)}
+    for group, cases in x.items():
+        out[group] = attempt(lambda: [glued(c["pi_p"], c["pi_q"], c["r"]) for c in cases])
+    return out
+
+
+@points(0.5)
+def test_diagonal_plans_glue_to_a_diagonal_plan(v):
+    np = _np()
+    r, kappa = np.array([0.5, 0.5]), v.diagonal
+    hint = ""
+    if np.allclose(kappa, np.diag(r ** 2)):
+        hint = ": that is pi_p pi_q without the diag(1/r) in between"
+    elif np.allclose(kappa, np.diag(r ** 3)):
+        hint = ": that is pi_p diag(r) pi_q; the middle factor is diag(1/r)"
+    assert np.allclose(kappa, np.diag(r), atol=1e-12), \
+        f"gluing diag(r) with itself should give diag(r) = {np.diag(r).tolist()}, found {kappa.tolist()}{hint}"
+
+
+@points(0.5)
+def test_a_zero_in_r_gives_no_nan(v):
+    np = _np()
+    r, kappa = np.array([0.6, 0.4, 0.0]), v.zero_in_r
+    assert np.all(np.isfinite(kappa)), \
+        f"expected a finite kappa when r has a zero, found {kappa.tolist()}: read 1/r_z as 0 where r_z = 0"
+    assert np.allclose(kappa, np.diag(r), atol=1e-12), \
+        f"gluing diag(r) with itself should give diag(r) = {np.diag(r).tolist()}, found {kappa.tolist()}"
+
+
+# ------------------------------------------------------------------ P5(a), P6(a): the networks
+def _fork(seed, fn):
+    """``fn()`` with torch's global generator seeded from ``seed`` and put back afterwards (the networks'
+    initial weights), so a probe gives the same values for the same seed."""
+    torch = _torch()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed) % 2**63)
+        return fn()
+
+
+def _network_inputs(seed, channels, side):
+    g = _gen(seed, 6 + channels)
+    return {"seed": int(seed), "five": _torch().rand(5, channels, side, side, generator=g),
+            "six": _torch().rand(6, channels, side, side, generator=g),
+            "three": _torch().rand(3, channels, side, side, generator=g)}
+
+
+def _critic_probe(o, x, cls_name):
+    torch = _torch()
+    nn = torch.nn
+    Critic, Block = o[cls_name], o["ResidualBlock"]
+
+    def scores():
+        return Critic(capacity=8)(x["five"].clone())
+
+    def batchnorm():
+        return [n for n, m in Critic(capacity=8).named_modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+
+    def per_sample():
+        critic, batch = Critic(capacity=8).train(), x["six"].clone()
+        with torch.no_grad():
+            return [critic(batch)[:2], critic(batch[:2])]
+
+    def strides():
+        return [int(b.stride) for b in _modules_of(Critic(capacity=8), Block)]
+
+    def gradients():
+        critic = Critic(capacity=8)
+        inp = x["three"].clone().requires_grad_(True)
+        critic(inp).sum().backward()
+        grad = inp.grad
+        return {"input_grad_per_channel": None if grad is None else grad.abs().sum(dim=(0, 2, 3)),
+                "first_image_grad": None if grad is None else float(grad[0].abs().sum()),
+                "params_without_grad": [n for n, p in critic.named_parameters() if p.grad is None]}
+
+    seed = x["seed"]
+    return {name: attempt(_fork, seed + k, fn)
+            for k, (name, fn) in enumerate((("scores", scores), ("batchnorm", batchnorm), ("per_sample", per_sample),
+                                            ("block_strides", strides), ("gradients", gradients)))}
+
+
+def _mnist_critic_probe(o, x):
+    return _critic_probe(o, x, "Critic")
+
+
+def _cifar_critic_probe(o, x):
+    return _critic_probe(o, x, "CifarCritic")
+
+
+@points(0.5)
+def test_one_score_per_image(v):
+    out = v.scores
+    torch = _torch()
+    if isinstance(out, torch.Tensor) and tuple(out.shape) == (5, 1):
+        raise AssertionError("expected scores of shape (5,), found (5, 1): squeeze the head's last dimension")
+    checks.assert_tensor(out, "critic(x)", shape=(5,), dtype=torch.float32)
+
+
+@points(1)
+def test_no_batchnorm(v):
+    found = v.batchnorm
+    assert not found, \
+        (f"expected no BatchNorm in the critic, found {found}: BatchNorm mixes the samples of a batch, so the "
+         f"per-sample gradient penalty loses its meaning (use ResidualBlock(..., batchnorm=False))")
+
+
+@points(0.75)
+def test_one_score_per_colour_image(v):
+    torch = _torch()
+    try:
+        out = v.scores
+    except AssertionError as exc:
+        raise AssertionError(f"expected scores for a (5, 3, 32, 32) batch, found an error ({str(exc)[:160]}): "
+                             f"does the first convolution read three input channels?") from None
+    checks.assert_tensor(out, "CifarCritic(x)", shape=(5,), dtype=torch.float32)
+
+
+@points(0.75)
+def test_cifar_no_batchnorm(v):
+    found = v.batchnorm
+    assert not found, f"expected no BatchNorm in the CIFAR-10 critic, found {found} (batchnorm=False)"
+
+
+test_cifar_no_batchnorm.__name__ = "test_no_batchnorm"
+
+
+def _cifar_generator_inputs(seed):
+    g = _gen(seed, 9)
+    return {"seed": int(seed), "z4": _randn(g, 4, SEED_DIM), "z4_other": _randn(g, 4, SEED_DIM),
+            "z2": _randn(g, 2, SEED_DIM)}
+
+
+def _cifar_generator_probe(o, x):
+    torch = _torch()
+    Gen, Block = o["CifarGenerator"], o["ResidualBlock"]
+
+    def output():
+        return Gen(capacity=8)(x["z4"].clone())
+
+    def two_draws():
+        gen = Gen(capacity=8).eval()
+        with torch.no_grad():
+            a, b = gen(x["z4"].clone()), gen(x["z4_other"].clone())
+        return {"min": float(a.min()), "max": float(a.max()), "largest_change": float((a - b).abs().max())}
+
+    def block_count():
+        return len(_modules_of(Gen(capacity=8), Block))
+
+    def block_sizes():
+        gen = Gen(capacity=8)
+        sizes = []
+        hooks = [b.register_forward_hook(lambda m, i, out: sizes.append(list(out.shape[-2:])))
+                 for b in _modules_of(gen, Block)]
+        try:
+            gen(x["z2"].clone())
+        finally:
+            for h in hooks:
+                h.remove()
+        return sizes
+
+    def parameter_shapes():
+        return [list(p.shape) for p in Gen(capacity=8).parameters()]
+
+    seed = x["seed"]
+    return {name: attempt(_fork, seed + k, fn)
+            for k, (name, fn) in enumerate((("output", output), ("two_draws", two_draws), ("block_count", block_count),
+                                            ("block_sizes", block_sizes), ("parameter_shapes", parameter_shapes)))}
+
+
+@points(1)
+def test_output_shape(v):
+    torch = _torch()
+    out = v.output
+    shape = tuple(out.shape) if isinstance(out, torch.Tensor) else None
+    hint = ""
+    if shape == (4, 3, 28, 28):
+        hint = ": that is MNIST's size; CIFAR-10 images are 32 x 32"
+    elif shape is not None and len(shape) == 4 and shape[1] == 1:
+        hint = ": one channel; CIFAR-10 images have three colour channels"
+    assert shape == (4, 3, 32, 32), f"expected images of shape (4, 3, 32, 32), found {shape}{hint}"
+    checks.assert_tensor(out, "CifarGenerator(z)", shape=(4, 3, 32, 32), dtype=torch.float32)
+
+
+@points(0.75)
+def test_pixels_in_the_unit_interval_and_depending_on_z(v):
+    draws = v.two_draws
+    low, high = draws["min"], draws["max"]
+    assert low > 0 and high < 1, \
+        (f"expected pixels in (0, 1) as the sigmoid gives, found values in [{low:.3f}, {high:.3f}]"
+         + (": tanh gives (-1, 1)" if low < 0 else ""))
+    assert draws["largest_change"] > 1e-6, "expected different images for different z, found the same ones"
+
+
+# ------------------------------------------------------------------ P5(b): the gradient penalty
+SEGMENT_BATCH = 20_000
+
+
+def _penalty_inputs(seed):
+    torch, g = _torch(), _gen(seed, 10)
+    signs = torch.where(torch.rand(SEGMENT_BATCH, 1, 1, 1, generator=g) < 0.5, -1.0, 1.0)
+    return {"w_unit": _direction(g, 4, 1.0), "w_two": _direction(g, 4, 2.0), "w_three": _direction(g, 9, 3.0),
+            "unit_real": _randn(g, 8, 1, 2, 2), "unit_fake": _randn(g, 8, 1, 2, 2),
+            "two_real": _randn(g, 8, 1, 2, 2), "two_fake": _randn(g, 8, 1, 2, 2),
+            "graph_real": _randn(g, 8, 1, 2, 2), "graph_fake": _randn(g, 8, 1, 2, 2),
+            "three_real": _randn(g, 5, 1, 3, 3), "three_fake": _randn(g, 5, 1, 3, 3),
+            # fake points all at c (away from the origin, so x_fake's own weight in x_hat matters), real points
+            # at distance 2 from c along one direction with unequal pixel values: along a segment the gradient
+            # norm of the bowl critic centred at c is 2 a eps
+            "bowl_centre": torch.tensor([0.5, -0.5, 1.0, 0.25]).view(1, 1, 2, 2),
+            "bowl_direction": torch.tensor([1.6, 1.2, 0.0, 0.0]).view(1, 1, 2, 2), "signs": signs}
+
+
+def _penalty_probe(o, x):
+    torch, gp = _torch(), o["gradient_penalty"]
+    _, _, Bowl, Recorder = _toy_classes()
+
+    def on(w, real, fake):
+        return gp(toy_critic(x[w]), x[real].clone(), x[fake].clone())
+
+    c, n = x["bowl_centre"], SEGMENT_BATCH
+    real, fake = c + x["bowl_direction"] * x["signs"], c.expand(n, 1, 2, 2).clone()
+    recorder = Recorder()
+    recorded = attempt(lambda: gp(recorder, real[:3].clone(), fake[:3].clone()))
+    # an x_hat broadcast to another shape (an eps of shape (N, 1, 1) makes it (N, N, 2, 2)) would make the batches
+    # below tens of gigabytes: they run only when the critic was given x_hat of x_real's shape
+    shapes_ok = not isinstance(recorded, wire.Raised) and bool(recorder.seen) and \
+        all(s == [3, 1, 2, 2] for s in recorder.seen)
+
+    def bowl_values():
+        critic = Bowl(1.0, c)
+        return [float(gp(critic, real, fake).detach()) for _ in range(4)]
+
+    def bowl_half():
+        critic = Bowl(0.5, c)
+        out = gp(critic, real, fake)
+        return {"requires_grad": bool(out.requires_grad), "value": float(out.detach())}
+
+    def bowl_half_derivative():
+        critic = Bowl(0.5, c)
+        (g,) = torch.autograd.grad(gp(critic, real, fake), critic.a)
+        return float(g)
+
+    skipped = wire.Raised("not evaluated: the critic was not given x_hat of the shape of x_real")
+    out = {"unit_slope": attempt(on, "w_unit", "unit_real", "unit_fake"),
+           "slope_two": attempt(lambda: float(on("w_two", "two_real", "two_fake"))),
+           "connected": attempt(on, "w_two", "graph_real", "graph_fake"),
+           "shapes_seen": recorder.seen,
+           "bowl_values": attempt(bowl_values) if shapes_ok else skipped,
+           "bowl_half": attempt(bowl_half) if shapes_ok else skipped,
+           "bowl_half_derivative": attempt(bowl_half_derivative) if shapes_ok else skipped,
+           "slope_three": attempt(lambda: on("w_three", "three_real", "three_fake").detach())}
+    return out
+
+
+def _linear_hint(got, norm, n):
+    # the values of common mistakes for a linear critic with gradient norm `norm` on n samples of 4 pixels
+    if abs(got - 10 * (norm - 1) ** 2) < 1e-3 and norm != 1:
+        return ": that is lambda times the penalty; return it without the factor lambda"
+    if abs(got - norm ** 2) < 1e-3:
+        return ": that is E||grad||^2; the '- 1' is missing (penalise (||grad|| - 1)^2)"
+    if abs(got - (norm * math.sqrt(n) - 1) ** 2) < 1e-3:
+        return ": that is one norm over the whole batch; take each sample's norm (grad.flatten(1).norm(dim=1))"
+    if abs(got - n * (norm - 1) ** 2) < 1e-3 and norm != 1:
+        return ": that is a sum over the batch; take the mean"
+    return (": the norm is over all pixels of one sample (grad.flatten(1).norm(dim=1)), and (norm - 1)^2 "
+            "is averaged over the batch")
+
+
+@points(0.5)
+def test_scalar_and_zero_for_a_unit_slope_critic(v):
+    gp = v.unit_slope
+    checks.assert_tensor(gp, "gradient_penalty(...)", shape=())
+    got = float(gp)
+    assert abs(got) < 1e-5, \
+        (f"a linear critic with gradient norm 1 everywhere has penalty (1 - 1)^2 = 0, "
+         f"found {got:.6g}{_linear_hint(got, 1.0, 8)}")
+
+
+@points(1)
+def test_slope_two_critic_gives_one(v):
+    got = float(v.slope_two)
+    assert abs(got - 1.0) < 1e-4, \
+        (f"a linear critic with gradient norm 2 everywhere has penalty (2 - 1)^2 = 1, "
+         f"found {got:.6g}{_linear_hint(got, 2.0, 8)}")
+
+
+@points(0.5)
+def test_penalty_is_connected_to_the_critic(v):
+    gp = v.connected
+    assert isinstance(gp, _torch().Tensor) and gp.requires_grad, \
+        (f"expected a penalty that requires grad (it is part of the critic's loss), found requires_grad="
+         f"{getattr(gp, 'requires_grad', None)}: take the input gradient with create_graph=True and "
+         f"do not detach it or call .item()")
+
+
+# ------------------------------------------------------------------ P5(c): the losses
+def _losses_inputs(seed):
+    g = _gen(seed, 11)
+    return {"w_unit": _direction(g, 4, 1.0), "w_mid": _direction(g, 4, 1.5), "w_two": _direction(g, 4, 2.0),
+            "scalar_real": _randn(g, 8, 1, 2, 2), "scalar_fake": _randn(g, 8, 1, 2, 2),
+            "zero_real": _randn(g, 8, 1, 2, 2) + 1.0, "zero_fake": _randn(g, 8, 1, 2, 2),
+            "gen_fake": _randn(g, 8, 1, 2, 2),
+            "sign_real": _randn(g, 6, 1, 2, 2) - 0.5, "sign_fake": _randn(g, 6, 1, 2, 2) + 2.0,
+            "pen_real": _randn(g, 8, 1, 2, 2), "pen_fake": _randn(g, 8, 1, 2, 2),
+            "lam_real": _randn(g, 8, 1, 2, 2), "lam_fake": _randn(g, 8, 1, 2, 2),
+            "graph_fake": _randn(g, 8, 1, 2, 2)}
+
+
+def _losses_probe(o, x):
+    torch, critic_loss, generator_loss = _torch(), o["critic_loss"], o["generator_loss"]
+
+    def crit(w, real, fake, **kw):
+        return critic_loss(toy_critic(x[w]), x[real].clone(), x[fake].clone(), **kw)
+
+    def graph():
+        fake = x["graph_fake"].clone().requires_grad_(True)
+        loss = generator_loss(toy_critic(x["w_mid"]), fake)
+        grad = attempt(lambda: torch.autograd.grad(loss, fake, allow_unused=True)[0] is not None)
+        return {"loss": loss, "grad_reaches_the_samples": grad}
+
+    return {"scalar_critic": attempt(crit, "w_unit", "scalar_real", "scalar_fake"),
+            "scalar_generator": attempt(lambda: generator_loss(toy_critic(x["w_unit"]), x["scalar_fake"].clone())),
+            "zero_penalty": attempt(lambda: float(crit("w_unit", "zero_real", "zero_fake"))),
+            "generator_value": attempt(lambda: float(generator_loss(toy_critic(x["w_mid"]), x["gen_fake"].clone()))),
+            "value_and_sign": attempt(lambda: crit("w_unit", "sign_real", "sign_fake").detach()),
+            "with_penalty": attempt(lambda: crit("w_two", "pen_real", "pen_fake").detach()),
+            "with_lam": attempt(lambda: crit("w_two", "lam_real", "lam_fake", lam=0.5).detach()),
+            "generator_graph": attempt(graph)}
+
+
+@points(0.5)
+def test_scalars(v):
+    checks.assert_tensor(v.scalar_critic, "critic_loss(...)", shape=())
+    checks.assert_tensor(v.scalar_generator, "generator_loss(...)", shape=())
+
+
+@points(0.75)
+def test_critic_loss_when_the_penalty_is_zero(v):
+    x = v.inputs  # a critic with gradient norm 1 everywhere: penalty 0
+    d_real, d_fake = toy_scores(x.w_unit, x.zero_real), toy_scores(x.w_unit, x.zero_fake)
+    want = float(d_fake.mean() - d_real.mean())
+    got = float(v.zero_penalty)
+    hint = ""
+    if abs(got + want) < 1e-4:
+        hint = ": the sign is flipped (the critic minimises E D(fake) - E D(real))"
+    elif abs(got - float(d_fake.sum() - d_real.sum())) < 1e-4:
+        hint = ": that uses sums over the batch; take means"
+    assert abs(got - want) < 1e-4, \
+        (f"for a critic with gradient norm 1 (penalty 0) expected E D(fake) - E D(real) = {want:.5f}, "
+         f"found {got:.5f}{hint}")
+
+
+@points(0.75)
+def test_generator_loss_value(v):
+    x = v.inputs
+    d_fake = toy_scores(x.w_mid, x.gen_fake)
+    want = float(-d_fake.mean())
+    got = float(v.generator_value)
+    hint = ""
+    if abs(got + want) < 1e-5:
+        hint = ": the sign is flipped (the generator minimises -E D(G(z)))"
+    elif abs(got + float(d_fake.sum())) < 1e-4:
+        hint = ": that is a sum over the batch; take the mean"
+    assert abs(got - want) < 1e-5, f"expected -E D(fake) = {want:.5f}, found {got:.5f}{hint}"
+
+
+# ------------------------------------------------------------------ P5(d): the optimisers
+def _optimizers_inputs(seed):
+    g = _gen(seed, 12)
+    return {**_toy_gen_weights(g), "w": _direction(g, 9, 1.0)}
+
+
+def _optimizers_probe(o, x):
+    torch, make = _torch(), o["make_optimizers"]
+
+    def described(**kwargs):
+        gen, critic = toy_generator(x["A"], x["c"]), toy_critic(x["w"])
+        labels = {id(p): f"generator.{n}" for n, p in gen.named_parameters()}
+        labels.update({id(p): f"critic.{n}" for n, p in critic.named_parameters()})
+        out = make(gen, critic, **kwargs)
+        opts = list(out) if isinstance(out, (tuple, list)) else [out]
+
+        def one(opt):
+            groups = [{"params": [labels.get(id(p), "another tensor") for p in grp["params"]],
+                       "betas": attempt(lambda: [float(b) for b in grp["betas"]]),
+                       "lr": attempt(lambda: float(grp["lr"]))} for grp in opt.param_groups]
+            return {"type": type(opt).__name__, "is_adam": isinstance(opt, torch.optim.Adam), "groups": groups}
+
+        return {"is_tuple": isinstance(out, tuple), "count": len(opts), "type": type(out).__name__,
+                "optimizers": [attempt(one, opt) for opt in opts]}
+
+    return {"default": attempt(described), "with_lr": attempt(described, lr=1e-3)}
+
+
+def _held(opt):
+    return {label for grp in opt["groups"] for label in grp["params"]}
+
+
+@points(0.5)
+def test_two_adam_optimisers(v):
+    out = v.default
+    assert out["is_tuple"] and out["count"] == 2, f"expected a tuple (opt_g, opt_c), found {out['type']}"
+    opts = [checks_usable(o, "an optimiser") for o in out["optimizers"]]
+    assert all(o["is_adam"] for o in opts), f"expected two torch.optim.Adam, found {[o['type'] for o in opts]}"
+
+
+def checks_usable(value, name):
+    return usable(name, value)
+
+
+@points(0.5)
+def test_the_first_optimiser_holds_the_generator(v):
+    out = v.default
+    opt_g = checks_usable(out["optimizers"][0], "opt_g")
+    held = _held(opt_g)
+    theirs, mine = {"critic.w", "critic.b"}, {"generator.A", "generator.c"}
+    hint = ""
+    if held == theirs:
+        hint = ": those are the critic's; return (opt_g, opt_c) in this order"
+    elif held & theirs:
+        hint = ": the critic's are among them; give each network its own optimiser"
+    assert held == mine, \
+        (f"expected opt_g to hold exactly the generator's 2 parameter tensors, found {len(held)} tensors{hint}")
+
+
+# ------------------------------------------------------------------ P5(e): the steps
+STEP_LR = 1e-2
+
+
+def _step_inputs(seed, salt, critic_norm):
+    g = _gen(seed, salt)
+    out = {}
+    for case in ("moves", "batch", "fresh", "stale"):
+        out[case] = {**_toy_gen_weights(g), "w": _direction(g, 9, critic_norm),
+                     "x_real": _randn(g, 16, 1, 3, 3) + 0.5, "z": _randn(g, 16, 3)}
+    out["stale"]["stale_gen"] = {"A": 100.0 * _randn(g, 3, 9), "c": 100.0 * _randn(g, 9)}
+    out["stale"]["stale_critic"] = {"w": 100.0 * _randn(g, 9), "b": 100.0 * _randn(g, 1)[0]}
+    return out
+
+
+def _critic_step_inputs(seed):
+    return _step_inputs(seed, 13, 3.0)
+
+
+def _generator_step_inputs(seed):
+    return _step_inputs(seed, 14, 1.0)
+
+
+def _params(model):
+    return {n: p.detach().clone() for n, p in model.named_parameters()}
+
+
+def _step_probe(step, case, which):
+    """Run the student's ``step`` once on fresh toys made from ``case``; what it returned and the parameters after."""
+    torch = _torch()
+    gen, critic = toy_generator(case["A"], case["c"]), toy_critic(case["w"])
+    opt = torch.optim.Adam((critic if which == "critic" else gen).parameters(), lr=STEP_LR, betas=(0.0, 0.9))
+    for model, key in ((gen, "stale_gen"), (critic, "stale_critic")):
+        for n, p in model.named_parameters():
+            if key in case and (which == "critic") == (model is critic):  # stale gradients, as the other step leaves
+                p.grad = case[key][n].clone()
+    if which == "critic":
+        loss = step(gen, critic, opt, case["x_real"].clone(), case["z"].clone())
+    else:
+        loss = step(gen, critic, opt, case["z"].clone())
+    return {"loss": loss, "generator": _params(gen), "critic": _params(critic)}
+
+
+def _critic_step_probe(o, x):
+    return {case: attempt(_step_probe, o["critic_step"], x[case], "critic") for case in ("moves", "batch", "fresh", "stale")}
+
+
+def _generator_step_probe(o, x):
+    return {case: attempt(_step_probe, o["generator_step"], x[case], "generator")
+            for case in ("moves", "batch", "fresh", "stale")}
+
+
+def _step_out(v, case):
+    return checks_usable(getattr(v, case), f"the step on the {case} batch")
+
+
+@points(0.5)
+def test_returns_a_number_and_moves_the_critic(v):
+    out = _step_out(v, "moves")
+    loss = out["loss"]
+    assert isinstance(loss, float), \
+        f"expected the loss as a Python float, found {type(loss).__name__} (use loss.item())"
+    assert not _torch().equal(v.inputs.moves["w"], out["critic"]["w"]), \
+        "expected critic_step to change the critic's weights, found them unchanged (opt_c.step()?)"
+
+
+@points(1.25)
+def test_returns_the_critic_loss_of_the_batch(v):
+    # a linear critic has the same input gradient everywhere, so its penalty (||w|| - 1)^2 = 4 is not random
+    case, out = v.inputs.batch, _step_out(v, "batch")
+    fake = (case["z"] @ case["A"] + case["c"]).view(-1, 1, 3, 3)
+    wasserstein = float(toy_scores(case["w"], fake).mean() - toy_scores(case["w"], case["x_real"]).mean())
+    want = wasserstein + 10.0 * 4.0
+    got = float(out["loss"])
+    hint = ""
+    if abs(got - wasserstein) < 1e-3:
+        hint = ": that is E D(fake) - E D(real) alone; the gradient penalty (lambda = 10) is missing"
+    elif abs(got + want) < 1e-3:
+        hint = ": the sign is flipped; the critic minimises L_D (ascending it is a sign error)"
+    assert abs(got - want) < 1e-3, \
+        (f"expected the critic loss L_D = E D(fake) - E D(real) + 10 * penalty = {want:.4f} on this batch "
+         f"(computed before the update), found {got:.4f}{hint}")
+
+
+@points(0.5)
+def test_returns_a_number_and_moves_the_generator(v):
+    out = _step_out(v, "moves")
+    loss = out["loss"]
+    assert isinstance(loss, float), \
+        f"expected the loss as a Python float, found {type(loss).__name__} (use loss.item())"
+    assert not _torch().equal(v.inputs.moves["c"], out["generator"]["c"]), \
+        ("expected generator_step to change the generator, found it unchanged: did the gradient reach it "
+         "(no .detach() on G(z)), and was opt_g stepped?")
+
+
+@points(0.75)
+def test_returns_the_generator_loss_of_the_batch(v):
+    case, out = v.inputs.batch, _step_out(v, "batch")
+    fake = (case["z"] @ case["A"] + case["c"]).view(-1, 1, 3, 3)
+    want = float(-toy_scores(case["w"], fake).mean())
+    got = float(out["loss"])
+    hint = ": the sign is flipped; the generator minimises L_G = -E D(G(z))" if abs(got + want) < 1e-4 else ""
+    assert abs(got - want) < 1e-4, \
+        f"expected L_G = -E D(G(z)) = {want:.4f} on this batch (before the update), found {got:.4f}{hint}"
+
+
+# ------------------------------------------------------------------ P5(g): graded from the handed-in weights
+WEIGHTS = "p5_generator_weights.pt"
+MAX_WEIGHTS_BYTES = 1_000_000
+SCORE_BAR, CLASSES_BAR = 8.25, 9
+_DRAWS: dict = {}  # (step, sha256 of the file, seed) -> what the step gave, or the reason it earns 0
+
+
+def _absent_in_fast_mode(v):
+    # fast mode (CI's smoke run, a student's quick check) trains too little to write the graded file
+    from .. import runtime
+
+    return runtime.mode() == "fast" and WEIGHTS not in v.files
+
+
+def _cached(key, fn):
+    if key not in _DRAWS:
+        try:
+            _DRAWS[key] = fn()
+        except AssertionError as exc:
+            _DRAWS[key] = str(exc)
+    found = _DRAWS[key]
+    if isinstance(found, str):
+        raise AssertionError(found)
+    return found
+
+
+def drawn_samples(data: bytes, seed: int):
+    """The 100 samples drawn with noise ``seed`` from the handed-in weights ``data`` put into the kit's own
+    Generator(capacity=32), once they are 100 well-formed images (else raises with the reason)."""
+    import hashlib
+
+    from .. import artifacts
+
+    torch = _torch()
+
+    def draw():
+        state = artifacts.load_bytes(data, name=WEIGHTS, max_bytes=MAX_WEIGHTS_BYTES, made_by="the P5 training cell")
+        generator = artifacts.load_weights(kit_generator(capacity=32), state,
+                                           name=f"the weights in {WEIGHTS}")  # full mode's capacity; eval mode
+        z = torch.randn(100, SEED_DIM, generator=torch.Generator().manual_seed(int(seed)))
+        with torch.no_grad():
+            return artifacts.samples(generator(z).float(), name=f"the samples drawn from {WEIGHTS}", value_range=(0, 1))
+
+    return _cached(("draw", hashlib.sha256(data).hexdigest(), int(seed)), draw)
+
+
+def graded_samples(data: bytes, seed: int):
+    """``(samples, near-copy report)``: :func:`drawn_samples` once they are new images (at most 3 near-copies of
+    MNIST digits); raises with the reason the cell earns 0 otherwise. The draw and the near-copy look-up run once
+    per file and seed."""
+    import hashlib
+
+    from .. import artifacts
+
+    x = drawn_samples(data, seed)
+    key = ("new", hashlib.sha256(data).hexdigest(), int(seed))
+    return _cached(key, lambda: (x, artifacts.require_new(x, scale="[0,1]")))
+
+
+def dashboard_draw(data: bytes, seed: int) -> bytes:
+    """The graded draw as the file the class dashboard shows (``graded_draw_100.pt``: torch.save of the 100
+    images), for the grader to leave in the submission's autograded folder."""
+    buffer = io.BytesIO()
+    _torch().save(drawn_samples(data, seed).clone(), buffer)
+    return buffer.getvalue()
+
+
+@points(0.5)
+def test_saved_generator_draws_100_new_images(v):
+    if _absent_in_fast_mode(v):
+        return  # nothing to score in fast mode
+    graded_samples(v.files[WEIGHTS], v.seed_of(WEIGHTS))
+
+
+@points(1.5)
+def test_mnist_classifier_score_above_the_bar(v):
+    if _absent_in_fast_mode(v):
+        return
+    from .. import metrics
+
+    x, _ = graded_samples(v.files[WEIGHTS], v.seed_of(WEIGHTS))  # weights that fail the checks above earn nothing
+    score, _ = metrics.mnist_score(x, splits=1, scale="[0,1]")
+    classes = metrics.mnist_predict(x, scale="[0,1]").unique().numel()
+    assert float(score) >= SCORE_BAR, (
+        f"expected an MNIST classifier score of at least {SCORE_BAR}, found {float(score):.2f} on the 100 drawn "
+        f"samples: below the bar (a full 40-epoch run clears it; a run stopped early may not)")
+    assert classes >= CLASSES_BAR, \
+        (f"expected at least {CLASSES_BAR} of the 10 digit classes among the drawn samples, found {classes}: "
+         "the generator covers too few digits (mode collapse)")
+
+
+# ------------------------------------------------------------------ P6(b): the schedule
+def _schedule_inputs(seed):
+    rng = _rng(seed, 15)
+    return {"epochs": [int(e) for e in rng.integers(0, 200, size=6)]}
+
+
+SCHEDULE_CALLS = {"first": (0,), "last": (99,), "around_the_cut": [(e,) for e in (0, 40, 79, 80, 81, 99)],
+                  "long": [(199, 200), (200, 200)], "custom": [(3, 2, 1.0, 0.5), (1, 2, 1.0, 0.5)]}
+
+
+def _schedule_probe(o, x):
+    fn = o["lr_at_epoch"]
+
+    def call(args):
+        keys = ("epoch", "cut_epoch", "lr", "lr_low")
+        return fn(args[0], **dict(zip(keys[1:], args[1:])))
+
+    out = {"first": attempt(call, SCHEDULE_CALLS["first"]), "last": attempt(call, SCHEDULE_CALLS["last"])}
+    for name in ("around_the_cut", "long", "custom"):
+        out[name] = attempt(lambda: [call(a) for a in SCHEDULE_CALLS[name]])
+    out["random_epochs"] = attempt(lambda: [[fn(e), fn(e, cut_epoch=100 + e % 7)] for e in x["epochs"]])
+    return out
+
+
+@points(0.5)
+def test_first_epoch(v):
+    value = v.first
+    assert isinstance(value, float), f"expected a Python float, found {type(value).__name__}"
+    assert abs(value - 3e-4) < 1e-15, f"expected the initial rate 3e-4 at epoch 0, found {value:g}"
+
+
+@points(0.5)
+def test_last_epoch_uses_the_low_rate(v):
+    value = float(v.last)
+    assert abs(value - 3e-5) < 1e-15, \
+        f"expected the low rate 3e-5 at epoch 99 (after the cut at 80), found {value:g}"
+
+
+CHECKS = [
+    CheckSpec("p1_conjugate_tests", 2, 1.25, ("f_star_kl",),
+              visible=(test_is_an_expression_in_t, test_value_at_t_equal_to_one)),
+    CheckSpec("p1_objective_tests", 3, 2, ("kl_objective", "kl_optimal_critic"),
+              visible=(test_constant_critic_gives_zero, test_value_on_two_points,
+                       test_optimal_critic_is_one_when_p_equals_q),
+              probe=_kl_probe, inputs=lambda seed: _objective_inputs(seed, 1)),
+    CheckSpec("p2_conjugate_tests", 2, 1.25, ("f_star_rkl",),
+              visible=(test_is_an_expression_in_s, test_value_at_s_equal_to_minus_one_half)),
+    CheckSpec("p2_objective_tests", 3, 2, ("rkl_objective", "rkl_optimal_critic"),
+              visible=(test_rkl_constant_critic_gives_zero, test_rkl_value_on_two_points,
+                       test_optimal_critic_is_minus_one_when_p_equals_q),
+              probe=_rkl_probe, inputs=lambda seed: _objective_inputs(seed, 2)),
+    CheckSpec("p3_costs_tests", 5, 3.5, ("smoothing_costs",),
+              visible=(test_returns_two_floats_and_zero_without_noise, test_emd_on_two_points,
+                       test_identity_cost_on_two_points),
+              probe=_costs_probe, inputs=_costs_inputs),
+    CheckSpec("p4_linprog_tests", 3, 2, ("w1_linprog",),
+              visible=(test_distance_to_itself_is_zero, test_moving_all_mass_from_the_first_point_to_the_second),
+              probe=_linprog_probe, inputs=_linprog_inputs),
+    CheckSpec("p4_glue_tests", 3, 2, ("glue_couplings",),
+              visible=(test_diagonal_plans_glue_to_a_diagonal_plan, test_a_zero_in_r_gives_no_nan),
+              probe=_glue_probe, inputs=_glue_inputs),
+    CheckSpec("p5_critic_tests", 6, 4.5, ("Critic", "ResidualBlock"),
+              visible=(test_one_score_per_image, test_no_batchnorm),
+              probe=_mnist_critic_probe, inputs=lambda seed: _network_inputs(seed, 1, 28)),
+    CheckSpec("p5_gradient_penalty_tests", 8, 6, ("gradient_penalty",),
+              visible=(test_scalar_and_zero_for_a_unit_slope_critic, test_slope_two_critic_gives_one,
+                       test_penalty_is_connected_to_the_critic),
+              probe=_penalty_probe, inputs=_penalty_inputs),
+    CheckSpec("p5_losses_tests", 5, 3, ("critic_loss", "generator_loss"),
+              visible=(test_scalars, test_critic_loss_when_the_penalty_is_zero, test_generator_loss_value),
+              probe=_losses_probe, inputs=_losses_inputs),
+    CheckSpec("p5_optimizers_tests", 3, 2, ("make_optimizers",),
+              visible=(test_two_adam_optimisers, test_the_first_optimiser_holds_the_generator),
+              probe=_optimizers_probe, inputs=_optimizers_inputs),
+    CheckSpec("p5_critic_step_tests", 6, 4.25, ("critic_step",),
+              visible=(test_returns_a_number_and_moves_the_critic, test_returns_the_critic_loss_of_the_batch),
+              probe=_critic_step_probe, inputs=_critic_step_inputs),
+    CheckSpec("p5_generator_step_tests", 4, 2.75, ("generator_step",),
+              visible=(test_returns_a_number_and_moves_the_generator, test_returns_the_generator_loss_of_the_batch),
+              probe=_generator_step_probe, inputs=_generator_step_inputs),
+    CheckSpec("p5_mnist_samples_tests", 2, 0, (),
+              visible=(test_saved_generator_draws_100_new_images, test_mnist_classifier_score_above_the_bar),
+              files=(WEIGHTS,)),
+    CheckSpec("p6_generator_tests", 6, 4.25, ("CifarGenerator", "ResidualBlock"),
+              visible=(test_output_shape, test_pixels_in_the_unit_interval_and_depending_on_z),
+              probe=_cifar_generator_probe, inputs=_cifar_generator_inputs),
+    CheckSpec("p6_critic_tests", 4, 2.5, ("CifarCritic", "ResidualBlock"),
+              visible=(test_one_score_per_colour_image, test_cifar_no_batchnorm),
+              probe=_cifar_critic_probe, inputs=lambda seed: _network_inputs(seed, 3, 32)),
+    CheckSpec("p6_schedule_tests", 4, 3, ("lr_at_epoch",),
+              visible=(test_first_epoch, test_last_epoch_uses_the_low_rate),
+              probe=_schedule_probe, inputs=_schedule_inputs),
+]
