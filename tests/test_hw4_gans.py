@@ -7,7 +7,7 @@ import re
 import pytest
 
 from conftest import homework_builders
-from dgmlab.testing import SELF_CHECK, fmt, plan
+from dgmlab.testing import fmt
 
 BUILDER = homework_builders().get("hw4_gans")
 pytestmark = pytest.mark.skipif(BUILDER is None, reason="no hw4_gans builder")
@@ -36,22 +36,27 @@ def test_points_per_problem_follow_the_seed():
     assert points == SEED_POINTS
 
 
-def test_every_test_cell_gives_points_per_test_with_hidden_checks_except_the_artifact_cells():
-    """Every graded cell splits its points over its tests; hidden tests decide part of every code cell's points
-    (the two artifact cells' rules are all stated, so their tests are all visible), and the cell ends with the
-    note saying how many."""
+def test_every_test_cell_is_a_check_the_grader_judges_with_hidden_tests_except_the_artifact_cells():
+    """Every graded cell is one check("<grade_id>", answers...) call whose spec (dgmlab.probes.hw4_gans) splits its
+    points over its tests; hidden tests decide part of every code cell's points (the two artifact cells' rules are
+    all stated, so their tests are all visible, and they run in the grader on the files as handed in)."""
+    from dgmlab import probes
+
     for cell in _cells():
         meta = _meta(cell)
         if cell.cell_type == "code" and meta.get("grade"):
             gid, src = meta["grade_id"], cell.source
-            cell_plan = plan(src, strict=True)
-            assert cell_plan is not None and cell_plan.points == meta["points"], gid
-            assert abs(sum(t.points for t in cell_plan.tests) - cell_plan.points) < 1e-9, gid
+            found = probes.cell_call(src)
+            assert found is not None and found[0] == gid, gid
+            assert "run_tests" not in src, gid
+            spec = probes.spec_for("hw4_gans", gid)
+            assert spec.points == meta["points"] and found[1] == spec.names, gid
+            steps = probes.plan(spec, src)
+            assert abs(sum(w for _, w, _ in steps) - spec.points) < 1e-9, gid
             if gid in ("p2_baseline_samples_tests", "p3_cgan_samples_tests"):
-                assert cell_plan.hidden == 0 and "### BEGIN HIDDEN TESTS" not in src, gid
+                assert spec.hidden == 0 and "### BEGIN HIDDEN TESTS" not in src and spec.files, gid
             else:
-                assert 0 < cell_plan.hidden < cell_plan.points and "### BEGIN HIDDEN TESTS" in src, gid
-            assert "run_tests(points=" in src and src.rstrip().endswith(SELF_CHECK + "."), gid
+                assert 0 < spec.hidden < spec.points and "### BEGIN HIDDEN TESTS" in src, gid
 
 
 def test_the_introduction_states_the_hidden_points():
@@ -95,6 +100,7 @@ def test_no_absolute_paths_in_the_notebook():
 # points it earns and the reason it prints. The genuine files are outputs of the reference trained in full mode
 # (tests/fixtures/README.md).
 import json  # noqa: E402
+from pathlib import Path  # noqa: E402
 import shutil  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -124,8 +130,14 @@ def graded(tmp_path_factory):
 
 
 def _printed(s, cell):
-    """What the executed cell printed (its per-test lines with their messages)."""
-    return "".join(o.get("text", "") for o in s.nb.cells[s.index[cell]].outputs if o.output_type == "stream")
+    """The report the grader writes for the cell last run in ``s`` (each test's line, with its reason): the cell is
+    judged again from what its probe showed."""
+    from dgmlab.grading.judge import Reference, judge_cell
+
+    i = s.index[cell]
+    kit = Reference(lambda gid: s.reference[s.index[gid]])
+    return "\n".join(judge_cell(s.hw, cell, s.reference[i], s.nb.cells[i].outputs, s.seed, folder=s.path.parent,
+                                 reference=kit).lines)
 
 
 @pytest.mark.slow
@@ -271,25 +283,31 @@ def test_artifact_cell_on_a_file(graded, cell, name, kind, make, earned, printed
 
 
 def test_artifact_cells_split_so_a_copied_file_earns_nothing():
-    """Both tests of each artifact cell are visible (the rules are stated), and each runs the checks that weights
-    drawing copies, or an unusable file, fail first: the file's point is 1, the bar's 2."""
-    cells = {_meta(c).get("grade_id"): c.source for c in _cells()}
-    for cell, helper, tests in [
-            ("p2_baseline_samples_tests", "_graded_baseline()",
+    """Both tests of each artifact cell are visible (the rules are stated) and run in the grader on the file as
+    handed in; each draws through the same checks that weights drawing copies, or an unusable file, fail first: the
+    file's point is 1, the bar's 2."""
+    import inspect
+
+    from dgmlab import probes
+    from dgmlab.probes import hw4_gans as spec_module
+
+    for cell, name, tests in [
+            ("p2_baseline_samples_tests", BUILDER.BASELINE_FILE,
              {"test_saved_generator_draws_100_new_images": 1, "test_mnist_classifier_score_above_the_bar": 2}),
-            ("p3_cgan_samples_tests", "_graded_labelled()",
+            ("p3_cgan_samples_tests", BUILDER.CGAN_FILE,
              {"test_saved_generator_draws_100_new_labelled_images": 1, "test_conditional_accuracy_above_the_bar": 2})]:
-        cell_plan = plan(cells[cell])
-        assert cell_plan.hidden == 0 and {t.name: t.points for t in cell_plan.tests} == tests, cell
-        for test in tests:
-            body = cells[cell].split(f"def {test}():")[1].split("\ndef ")[0]
-            assert helper in body, f"{cell}: {test} does not run the checks a copied file fails"
-        graded = cells[cell].split(f"def {helper[:-2]}():")[1].split("\ndef ")[0]
-        assert "artifacts.load_for_draw(GRADED" in graded and "artifacts.require_new(" in graded, cell
-        # drawn by the grader's own copy of the specified generator, from noise it seeds itself: 0 while the
-        # student works, the autograder's own seed for the file when graded
-        assert "artifacts.mlp_generator(state" in graded, cell
-        assert "manual_seed(seed)" in graded, cell
+        spec = probes.spec_for("hw4_gans", cell)
+        assert spec.hidden == 0 and spec.files == (name,) and spec.names == (), cell
+        assert {n: w for n, w, _ in probes.plan(spec, None)} == tests, cell
+        for test in spec.visible:
+            assert "graded_draw(v.files, v.seed_of" in inspect.getsource(test), f"{cell}: {test.__name__}"
+    graded = inspect.getsource(spec_module.graded_draw)
+    loaded = inspect.getsource(spec_module.graded_generator)
+    # drawn by the grader's own copy of the specified generator, from noise it seeds itself: 0 while the
+    # student works, the autograder's own seed for the file when graded
+    assert "graded_generator(files, seed_of, name" in graded and "manual_seed(seed)" in graded
+    assert "artifacts.mlp_generator(" in loaded and "seed_of(name)" in loaded and "weights_only=True" in loaded
+    assert "artifacts.require_new(" in graded
 
 
 @pytest.mark.slow
@@ -299,9 +317,10 @@ def test_artifact_cells_refuse_an_oversized_file(graded):
     path.write_bytes(b"\0" * (BUILDER.MAX_FILE_BYTES + 1))
     try:
         got, _ = s.run_verdict(s.index["p2_baseline_samples_tests"])
+        printed = _printed(s, "p2_baseline_samples_tests")
     finally:
         path.unlink()
-    assert got == "earn 0 of 3" and "bytes" in _printed(s, "p2_baseline_samples_tests"), got
+    assert got == "earn 0 of 3" and "bytes" in printed, got
 
 
 def _fast_mode_results():
@@ -310,27 +329,44 @@ def _fast_mode_results():
     return json.dumps(r)
 
 
+def _typed_baseline_score():
+    r = json.loads(BUILDER.GENUINE_RESULTS.read_text())
+    r["baseline"]["mnist_score"] = 9.5  # better than the handed-in weights score: typed, not measured
+    return json.dumps(r)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("content, expected", [
-    (lambda: BUILDER.GENUINE_RESULTS.read_text(), None),
-    (_fast_mode_results, "not trained in full mode"),
+@pytest.mark.parametrize("content, weights, expected", [
+    (lambda: BUILDER.GENUINE_RESULTS.read_text(), True, None),
+    (_fast_mode_results, True, "not trained in full mode"),
     (lambda: json.dumps({k: v for k, v in json.loads(BUILDER.GENUINE_RESULTS.read_text()).items() if k != "cgan"}),
-     "no result for cgan"),
-    (lambda: "{not json", "not valid JSON"),
-], ids=["genuine", "one model in fast mode", "cgan missing", "not JSON"])
-def test_p0_grades_the_results_file(graded, content, expected):
-    """The results file decides half of P0's point; the other half needs every answer defined and running."""
+     True, "no result for cgan"),
+    (lambda: "{not json", True, "not valid JSON"),
+    (_typed_baseline_score, True, "the weights handed in give"),
+    (lambda: BUILDER.GENUINE_RESULTS.read_text(), False, f"no {BUILDER.BASELINE_FILE} in the homework folder"),
+], ids=["genuine", "one model in fast mode", "cgan missing", "not JSON", "a typed baseline score", "no weights"])
+def test_p0_grades_the_results_file(graded, content, weights, expected):
+    """The results file decides half of P0's point, its baseline and cGAN results checked against what the grader
+    measures from the handed-in weights (grade what cannot be typed); the other half needs every answer defined and
+    running."""
     s, folder, _ = graded
     path = folder / BUILDER.RESULTS_FILE
     path.write_text(content())
+    written = [path]
+    if weights:
+        for name, write in BUILDER.PROOF_ARTIFACTS.items():
+            if name != BUILDER.RESULTS_FILE:
+                written.append(write(folder))
     try:
         got, _ = s.run_verdict(s.index["p0_tests"])
+        printed = _printed(s, "p0_tests")
     finally:
-        path.unlink()
+        for written_path in written:
+            Path(written_path).unlink()
     if expected is None:
-        assert got == "earn 1 of 1", got
+        assert got == "earn 1 of 1", f"{got}\n{printed}"
     else:
-        assert got == "earn 0.5 of 1" and expected in _printed(s, "p0_tests"), f"{got}\n{_printed(s, 'p0_tests')}"
+        assert got == "earn 0.5 of 1" and expected in printed, f"{got}\n{printed}"
 
 
 def _runner_namespace(monkeypatch, folder):

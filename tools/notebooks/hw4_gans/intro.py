@@ -30,10 +30,9 @@
 # model's scores). **Submit these three files together with the notebook.** Figures go to `figures/`, other
 # samples to `artifacts/`, next to this notebook (in Colab, on your Google Drive).
 #
-# **Points per check, and hidden tests.** The test cell after each answer runs a few visible checks,
-# prints the points each one earns (with a hint when it fails) and shows the cell's points as its result.
-# Hidden tests, run only when the notebook is graded, decide {HIDDEN} of the {AUTO} autograded points; each
-# test cell says how many of its own. Passing every visible check does not guarantee those.
+# **Points per check, and hidden tests.** The test cell after each answer runs a few visible checks and
+# prints the points each one earns (with a hint when it fails). Hidden tests, run by the grader only when the
+# notebook is graded, decide {HIDDEN} of the {AUTO} autograded points; each test cell says how many of its own. Passing every visible check does not guarantee those.
 # **Self-check before handing in:** run `dgmlab.check()` in a new cell (or `dgmlab check hw4_gans.ipynb` in
 # a terminal): it runs every visible check the way the autograder does and lists, per question, the visible
 # points earned, the points hidden tests decide, and written answers still empty.
@@ -85,92 +84,6 @@ BASELINE_FILE, CGAN_FILE, RESULTS_FILE = (
     for name in ("baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"))
 
 # %% [markdown]
-# The tests inspect your networks by running them and recording which modules are called, in which
+# The checks inspect your networks by running them and recording which modules are called, in which
 # order. Build your networks from `torch.nn` modules (`nn.Linear`, `nn.LeakyReLU`, `nn.Dropout`,
-# `nn.Tanh`, `nn.Embedding`) rather than their functional forms so that they can be seen. The helpers
-# below are what the tests use; you may call them too.
-
-# %% locked=true grade_id="test_helpers"
-NORM_LAYERS = (nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm,
-               nn.LayerNorm, nn.GroupNorm, nn.LocalResponseNorm)
-
-
-def called_modules(module, *inputs):
-    """Run ``module(*inputs)`` without gradients; return (leaf modules in call order, output)."""
-    calls, hooks = [], []
-    for m in module.modules():
-        if not list(m.children()):
-            hooks.append(m.register_forward_hook(lambda mod, args, out: calls.append(mod)))
-    try:
-        with torch.no_grad():
-            out = module(*inputs)
-    finally:
-        for h in hooks:
-            h.remove()
-    return calls, out
-
-
-def linear_shapes(calls):
-    """(in_features, out_features) of the nn.Linear modules among ``calls``, in order."""
-    return [(m.in_features, m.out_features) for m in calls if isinstance(m, nn.Linear)]
-
-
-def count_calls(calls, kind):
-    return sum(isinstance(m, kind) for m in calls)
-
-
-def leaky_slopes(calls):
-    """The slope on negative inputs of each nn.LeakyReLU among ``calls``, measured on a probe."""
-    probe = torch.tensor([-2.0, -0.5])
-    with torch.no_grad():
-        return [float((m(probe) / probe).mean()) for m in calls if isinstance(m, nn.LeakyReLU)]
-
-
-def dropout_rates(calls, n=200_000):
-    """The share of its inputs each nn.Dropout among ``calls`` zeroes in training mode (measured)."""
-    rates = []
-    for m in calls:
-        if isinstance(m, nn.Dropout):
-            was_training = m.training
-            with torch.no_grad():
-                rates.append(float((m.train()(torch.ones(n)) == 0).float().mean()))
-            m.train(was_training)
-    return rates
-
-
-class TinyGenerator(nn.Module):
-    """A stand-in generator for testing update steps: z (N, 4) -> (N, 784) in (-1, 1)."""
-    def __init__(self, n_classes=0):
-        super().__init__()
-        self.latent_dim, self.n_classes = 4, n_classes
-        self.fc = nn.Linear(4 + n_classes, 784)
-
-    def forward(self, z, labels=None):
-        if self.n_classes:
-            z = torch.cat([z, F.one_hot(labels, self.n_classes).float()], dim=1)
-        return torch.tanh(self.fc(z))
-
-
-class TinyDiscriminator(nn.Module):
-    """A stand-in discriminator for testing update steps: (N, 784) -> logits (N, 1)."""
-    def __init__(self, n_classes=0):
-        super().__init__()
-        self.n_classes = n_classes
-        self.fc = nn.Linear(784 + n_classes, 1)
-
-    def forward(self, x, labels=None):
-        x = x.reshape(len(x), -1)
-        if self.n_classes:
-            x = torch.cat([x, F.one_hot(labels, self.n_classes).float()], dim=1)
-        return self.fc(x)
-
-
-class LoggingSGD(torch.optim.SGD):
-    """Plain SGD that appends ``tag`` to ``log`` at every step (to count and order updates)."""
-    def __init__(self, params, tag, log, lr=0.01):
-        super().__init__(params, lr=lr)
-        self.tag, self.log = tag, log
-
-    def step(self, closure=None):
-        self.log.append(self.tag)
-        return super().step(closure)
+# `nn.Tanh`, `nn.Embedding`) rather than their functional forms so that they can be seen.

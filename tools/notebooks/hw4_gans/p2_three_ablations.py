@@ -34,42 +34,20 @@ def make_gan(experiment, latent_dim=100):
 
 
 # %% kind="tests" grade_id="p2_make_gan_tests" points=3
-from dgmlab.testing import points, run_tests
-
-P1_G = [(100, 128), (128, 256), (256, 512), (512, 784)]
-P1_D = [(784, 512), (512, 256), (256, 128), (128, 1)]
-
-
-def _shapes(name):
-    g, d, k = make_gan(name)
-    gc, _ = called_modules(g, torch.randn(2, 100))
-    dc, _ = called_modules(d.eval(), torch.randn(2, 784))
-    return linear_shapes(gc), linear_shapes(dc), k, g, d
-
-
-@points(0.25)
-def test_returns_networks_and_an_int():
-    for name in EXPERIMENTS:
-        out = make_gan(name)
-        assert isinstance(out, tuple) and len(out) == 3, \
-            f"expected make_gan({name!r}) to return (generator, discriminator, d_steps), found {type(out).__name__}"
-        g, d, k = out
-        assert isinstance(g, nn.Module) and isinstance(d, nn.Module), \
-            f"expected two nn.Modules first from make_gan({name!r}), found {type(g).__name__}, {type(d).__name__}"
-        assert isinstance(k, int) and k >= 1, f"expected d_steps as a positive int from make_gan({name!r}), found {k!r}"
-
-
-@points(0.5)
-def test_baseline_is_p1():
-    gs, ds, k, _, _ = _shapes("baseline")
-    assert gs == P1_G, f"expected the baseline generator's linear layers {P1_G} (P1), found {gs}"
-    assert ds == P1_D, f"expected the baseline discriminator's linear layers {P1_D} (P1), found {ds}"
-    assert k == 1, f"expected d_steps = 1 for the baseline (one D update per G update), found {k}"
+from dgmlab.probes import check
+check("p2_make_gan_tests", make_gan)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
+def _shapes(name):
+    info = experiment(experiments, name)
+    return linear_shapes(info["g_calls"]), linear_shapes(info["d_calls"]), info["k"], info
+
+
 @points(0.5)
 def test_wide_generator_doubles_only_the_generator():
-    gs, ds, k, _, _ = _shapes("wide_generator")
+    gs, ds, k, _ = _shapes("wide_generator")
     assert gs == [(100, 256), (256, 512), (512, 1024), (1024, 784)], "wide_generator: generator hidden widths are not doubled"
     assert ds == P1_D, "wide_generator must keep the baseline discriminator"
     assert k == 1, "wide_generator keeps d_steps of the baseline"
@@ -77,19 +55,18 @@ def test_wide_generator_doubles_only_the_generator():
 
 @points(0.5)
 def test_deep_discriminator_adds_a_layer():
-    gs, ds, k, _, d = _shapes("deep_discriminator")
+    gs, ds, k, info = _shapes("deep_discriminator")
     assert ds == [(784, 1024), (1024, 512), (512, 256), (256, 128), (128, 1)], \
         "deep_discriminator: hidden widths differ from the statement"
     assert gs == P1_G, "deep_discriminator must keep the baseline generator"
-    dc, _ = called_modules(d.eval(), torch.randn(2, 784))
-    assert count_calls(dc, nn.LeakyReLU) == 4 and count_calls(dc, nn.Dropout) >= 1, \
+    assert count_calls(info["d_calls"], "LeakyReLU") == 4 and count_calls(info["d_calls"], "Dropout") >= 1, \
         "every hidden layer of the deeper discriminator needs its LeakyReLU (and dropout)"
     assert k == 1, "deep_discriminator keeps d_steps of the baseline"
 
 
 @points(0.5)
 def test_d_steps_10_changes_only_the_schedule():
-    gs, ds, k, _, _ = _shapes("d_steps_10")
+    gs, ds, k, _ = _shapes("d_steps_10")
     assert k == 10, "d_steps_10 must update the discriminator 10 times per generator update"
     assert gs == P1_G, "d_steps_10 must keep the baseline generator"
     assert ds == P1_D, "d_steps_10 must keep the baseline discriminator"
@@ -98,24 +75,14 @@ def test_d_steps_10_changes_only_the_schedule():
 @points(0.25)
 def test_no_norm_layers_and_fresh_networks():
     for name in EXPERIMENTS:
-        g, d, _ = make_gan(name)
-        assert not [m for m in [*g.modules(), *d.modules()] if isinstance(m, NORM_LAYERS)], f"{name}: no normalisation layers"
-    g1, _, _ = make_gan("baseline")
-    g2, _, _ = make_gan("baseline")
-    assert g1 is not g2, "make_gan must build new networks on every call"
+        assert value(experiment(experiments, name)["norm"], name) == 0, f"{name}: no normalisation layers"
+    assert fresh is True, "make_gan must build new networks on every call"
 
 
 @points(0.5)
 def test_unknown_name_raises():
-    try:
-        make_gan("no_such_experiment")
-    except ValueError:
-        return
-    raise AssertionError("make_gan must raise ValueError for an unknown experiment name")
+    assert unknown == "raised ValueError", "make_gan must raise ValueError for an unknown experiment name"
 ### END HIDDEN TESTS
-
-run_tests(points=3, hidden=2.25)
-
 
 # %% [markdown]
 # ### P2.2 The training loop (3 points)
@@ -154,43 +121,17 @@ def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1,
 
 
 # %% kind="tests" grade_id="p2_train_gan_tests" points=3
-from dgmlab.testing import points, run_tests
-
-
-def _run(n_batches, epochs, d_steps):
-    log = []
-    g, d = TinyGenerator(), TinyDiscriminator()
-    loader = [(torch.rand(6, 1, 28, 28) * 2 - 1, torch.zeros(6, dtype=torch.long)) for _ in range(n_batches)]
-    hist = train_gan(g, d, LoggingSGD(g.parameters(), "G", log), LoggingSGD(d.parameters(), "D", log),
-                     loader, epochs, d_steps=d_steps, progress=False)
-    return hist, log
-
-
-@points(0.5)
-def test_history_lists_per_update():
-    hist, _ = _run(4, 1, 1)
-    assert isinstance(hist, dict) and set(hist) >= {"d_loss", "g_loss"}, \
-        f"expected train_gan to return a dict with keys d_loss and g_loss, found {type(hist).__name__}"
-    n_d, n_g = len(hist["d_loss"]), len(hist["g_loss"])
-    assert n_d == 4 and n_g == 4, \
-        f"expected 4 discriminator and 4 generator losses for 4 batches with d_steps=1, found {n_d} and {n_g}"
-    kinds = sorted({type(v).__name__ for v in hist["d_loss"] + hist["g_loss"]})
-    assert kinds == ["float"], f"expected the losses as Python floats, found {kinds}"
-
-
-@points(0.5)
-def test_players_alternate_discriminator_first():
-    _, log = _run(3, 1, 1)
-    order = "".join(log)
-    hint = ": the generator moves first; each batch starts with the discriminator" if order.startswith("G") else ""
-    assert order == "DG" * 3, \
-        f"expected the optimizer steps DGDGDG for 3 batches with d_steps=1, found {order or 'none'}{hint}"
+from dgmlab.probes import check
+check("p2_train_gan_tests", train_gan)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(0.5)
 def test_counts_optimizer_steps():
     for n_batches, epochs, d_steps in [(6, 2, 3), (6, 1, 2), (5, 2, 1), (10, 1, 10)]:
-        hist, log = _run(n_batches, epochs, d_steps)
+        r = run_of(runs, n_batches, epochs, d_steps)
+        hist, log = r["hist"], r["log"]
         n_d, n_g = log.count("D"), log.count("G")
         assert n_d == n_batches * epochs, f"d_steps={d_steps}: the discriminator must be updated once per batch"
         assert n_g == n_batches * epochs // d_steps, \
@@ -200,70 +141,28 @@ def test_counts_optimizer_steps():
 
 @points(0.5)
 def test_generator_update_follows_d_steps_discriminator_updates():
-    _, log = _run(6, 2, 3)
-    assert "".join(log) == "DDDG" * 4, "each generator update must come right after d_steps discriminator updates"
+    assert run_of(runs, 6, 2, 3)["log"] == "DDDG" * 4, \
+        "each generator update must come right after d_steps discriminator updates"
 
 
 @points(0.5)
 def test_noise_has_a_row_per_real_digit_and_latent_dim_columns():
-    import inspect
-    shapes, d_step, g_step = [], discriminator_step, generator_step
-
-    def noise_of(step, player):
-        def recorded(*args, **kwargs):
-            z = inspect.signature(step).bind(*args, **kwargs).arguments["z"]
-            shapes.append((player, tuple(z.shape)))
-            return step(*args, **kwargs)
-        return recorded
-
-    globals()["discriminator_step"], globals()["generator_step"] = noise_of(d_step, "D"), noise_of(g_step, "G")
-    try:
-        g, d = TinyGenerator(), TinyDiscriminator()  # latent_dim 4, batches of 6
-        loader = [(torch.rand(6, 1, 28, 28) * 2 - 1, torch.zeros(6, dtype=torch.long)) for _ in range(2)]
-        train_gan(g, d, torch.optim.SGD(g.parameters(), lr=0.01), torch.optim.SGD(d.parameters(), lr=0.01),
-                  loader, 1, d_steps=1, progress=False)
-    finally:
-        globals()["discriminator_step"], globals()["generator_step"] = d_step, g_step
-    assert shapes == [("D", (6, 4)), ("G", (6, 4))] * 2, \
+    assert noise_shapes == [["D", [6, 4]], ["G", [6, 4]]] * 2, \
         "each step's noise must be (batch size, generator.latent_dim): one row per real digit of the batch"
 
 
 @points(0.25)
 def test_batches_and_noise_go_to_the_generators_device():
-    seen, d_step, g_step = [], discriminator_step, generator_step
-
-    def record(player):
-        def step(*args, **kwargs):
-            seen.extend((player, a.device.type) for a in (*args, *kwargs.values()) if isinstance(a, torch.Tensor))
-            return 0.0
-        return step
-
-    globals()["discriminator_step"], globals()["generator_step"] = record("D"), record("G")
-    try:  # networks on PyTorch's "meta" device stand in for a GPU: any tensor left on the CPU shows
-        g, d = TinyGenerator().to("meta"), TinyDiscriminator().to("meta")
-        loader = [(torch.rand(6, 1, 28, 28) * 2 - 1, torch.zeros(6, dtype=torch.long)) for _ in range(2)]
-        train_gan(g, d, torch.optim.SGD(g.parameters(), lr=0.01), torch.optim.SGD(d.parameters(), lr=0.01),
-                  loader, 1, d_steps=1, progress=False)
-    finally:
-        globals()["discriminator_step"], globals()["generator_step"] = d_step, g_step
-    assert seen and all(device == "meta" for _, device in seen), \
+    assert devices and all(device == "meta" for _, device in devices), \
         "the real batches and the noise must be on the generator's device (next(generator.parameters()).device)"
 
 
 @points(0.25)
 def test_both_players_learn():
-    log = []
-    g, d = TinyGenerator(), TinyDiscriminator()
-    g0 = [p.detach().clone() for p in g.parameters()]
-    d0 = [p.detach().clone() for p in d.parameters()]
-    loader = [(torch.rand(4, 784) * 2 - 1, torch.zeros(4, dtype=torch.long)) for _ in range(2)]
-    train_gan(g, d, LoggingSGD(g.parameters(), "G", log), LoggingSGD(d.parameters(), "D", log), loader, 1,
-              d_steps=1, progress=False)
-    assert any(not torch.equal(p, q) for p, q in zip(g.parameters(), g0)), "the generator did not change"
-    assert any(not torch.equal(p, q) for p, q in zip(d.parameters(), d0)), "the discriminator did not change"
+    r = both_learn
+    assert any(not torch.equal(p, q) for p, q in zip(r["g_after"], r["g_before"])), "the generator did not change"
+    assert any(not torch.equal(p, q) for p, q in zip(r["d_after"], r["d_before"])), "the discriminator did not change"
 ### END HIDDEN TESTS
-
-run_tests(points=3, hidden=2)
 
 # %% [markdown]
 # ### Training and scoring the four models
@@ -473,70 +372,8 @@ if not is_grading():
 # in both tests. Without the file this cell earns 0 and says so.
 
 # %% kind="tests" grade_id="p2_baseline_samples_tests" points=3
-import os
-
-from dgmlab import artifacts
-from dgmlab.testing import points, run_tests
-
-GRADED = Path("baseline_generator_weights.pt")
-DASHBOARD_DRAW = Path("graded_draw_100.pt")  # written while autograding: the images drawn, for the class dashboard
-
-
-def _absent_in_fast_mode():
-    # fast mode (CI's smoke run) writes only a throw-away copy under artifacts/: nothing to grade here
-    return dgmlab.runtime.mode() == "fast" and not GRADED.exists()
-
-
-_CHECKED = {}  # this run's verdict on the file: both tests need it, the near-copy look-up runs once
-
-
-def _graded_baseline():
-    """The grader's 100 images from the saved weights and their near-copy report, once they pass every check but
-    the bar (else why it earns 0)."""
-    if "x" not in _CHECKED:
-        # the draw's seed: 0 while you work; under dgmlab autograde, the autograder's own for this file
-        state, seed = artifacts.load_for_draw(GRADED, max_bytes=1_500_000,
-                                              made_by="the training cell of the P1 baseline")
-        generator = artifacts.mlp_generator(state, in_dim=100, widths=(128, 256, 512),  # P1's, as specified
-                                            name="the weights in baseline_generator_weights.pt",
-                                            spec="P1's generator (100 -> 128 -> 256 -> 512 -> 784)")
-        z = torch.randn(100, 100, generator=torch.Generator().manual_seed(seed))  # (100, 100)
-        with torch.no_grad():
-            x = artifacts.samples(generator(z), name="the images drawn from baseline_generator_weights.pt")
-        if os.environ.get(dgmlab.runtime.GRADING_ENV) == "autograde":
-            torch.save(x.clone(), DASHBOARD_DRAW)
-        _CHECKED["report"] = artifacts.require_new(x)
-        _CHECKED["x"] = x
-    return _CHECKED["x"], _CHECKED["report"]
-
-
-@points(1)
-def test_saved_generator_draws_100_new_images():
-    if _absent_in_fast_mode():
-        print("fast mode: no baseline_generator_weights.pt (only full training writes it), so nothing is graded here")
-        return
-    _, report = _graded_baseline()
-    print("near-copy check:", report.summary())
-
-
-@points(2)
-def test_mnist_classifier_score_above_the_bar():
-    from dgmlab import metrics
-    if _absent_in_fast_mode():
-        return
-    x, _ = _graded_baseline()  # weights that fail the checks above earn nothing here either
-    score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
-    classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
-    print(f"MNIST classifier score of the 100 samples: {score:.2f} (bar 7.5), "
-          f"digits recognised: {classes} (need 9)")
-    assert score >= 7.5, \
-        (f"expected an MNIST classifier score of at least 7.5, found {score:.2f}: below the bar "
-         "(a full 50-epoch run clears it; a run stopped early may not)")
-    assert classes >= 9, \
-        (f"expected at least 9 of the 10 digit classes among the samples, found {classes}: "
-         "the generator covers too few digits (mode collapse)")
-
-run_tests(points=3)
+from dgmlab.probes import check
+check("p2_baseline_samples_tests")
 
 # %% [markdown]
 # The three ablations, with the same seed, data and number of epochs.

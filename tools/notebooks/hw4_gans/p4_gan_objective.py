@@ -43,36 +43,12 @@ D_star_pi = sp.solve(sp.Eq(sp.diff(V_point_pi, d), 0), d)[0]
 print("D_star =", D_star, "   second derivative there:", second_derivative)
 
 # %% kind="tests" grade_id="p4a_tests" points=5
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-@points(0.5)
-def test_expressions_and_symbols():
-    checks.assert_sympy_expr(V_point, "V_point", symbols=[p_data, p_g, d])
-    checks.assert_sympy_expr(D_star, "D_star", symbols=[p_data, p_g])
-    checks.assert_sympy_expr(second_derivative, "second_derivative", symbols=[p_data, p_g])
-    checks.assert_sympy_expr(D_star_pi, "D_star_pi", symbols=[p_data, p_g, pi_real])
-    assert pi_real in D_star_pi.free_symbols, \
-        f"expected D_star_pi to depend on pi_real (the share of real images), found {D_star_pi}"
-
-
-@points(0.5)
-def test_D_star_is_a_stationary_point_of_V_point():
-    slope = sp.simplify(sp.diff(V_point, d).subs(d, D_star))
-    assert slope == 0, \
-        (f"expected dV_point/dd = 0 at d = D_star, found {slope}: solve sp.diff(V_point, d) = 0 for d "
-         "(a sign slip in the derivative swaps p_data and p_g)")
-
-
-@points(0.5)
-def test_D_star_pi_tends_to_one_when_every_image_is_real():
-    limit = sp.simplify(sp.limit(D_star_pi, pi_real, 1))
-    assert limit == 1, \
-        (f"expected D_star_pi -> 1 as pi_real -> 1 (a discriminator that only sees real images calls everything "
-         f"real), found {limit}: pi_real weighs the p_data term, 1 - pi_real the p_g term")
+from dgmlab.probes import check
+check("p4a_tests", V_point, D_star, second_derivative, D_star_pi)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(0.5)
 def test_pointwise_value():
     checks.assert_sympy_equal(V_point, p_data * sp.log(d) + p_g * sp.log(1 - d), "V_point")
@@ -105,8 +81,6 @@ def test_optimal_discriminator_for_unbalanced_batches():
     want = pi_real * p_data / (pi_real * p_data + (1 - pi_real) * p_g)
     checks.assert_sympy_equal(D_star_pi, want, "D_star_pi")
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=3.5)
 
 # %% [markdown]
 # ### P4(a) Derivation (5 points, graded by hand)
@@ -173,46 +147,11 @@ def js_divergence(p, q):
 print("C_point =", C_point)
 
 # %% kind="tests" grade_id="p4b_tests" points=5
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-@points(0.5)
-def test_types():
-    checks.assert_sympy_expr(C_point, "C_point", symbols=[p_data, p_g])
-    p, q = np.array([0.5, 0.5]), np.array([0.25, 0.75])
-    vc, js = virtual_criterion(p, q), js_divergence(p, q)
-    assert isinstance(vc, float), f"expected virtual_criterion to return a Python float, found {type(vc).__name__}"
-    assert isinstance(js, float), f"expected js_divergence to return a Python float, found {type(js).__name__}"
-
-
-@points(0.5)
-def test_equal_distributions():
-    p = np.array([0.1, 0.2, 0.3, 0.4])
-    checks.assert_close(js_divergence(p, p), 0.0, atol=1e-12, name="js_divergence(p, p)", reveal=True)
-    checks.assert_close(virtual_criterion(p, p), -np.log(4), atol=1e-12,
-                        name="virtual_criterion(p, p), which the statement says is -log 4,", reveal=True)
-
-
-@points(0.5)
-def test_disjoint_supports_give_log_two():
-    p, q = np.array([1.0, 0.0]), np.array([0.0, 1.0])
-    js = js_divergence(p, q)
-    hints = {round(1.0, 4): ": that is 1 bit; give the divergence in nats (natural logarithms)",
-             round(2 * np.log(2), 4): ": that is twice log 2: the two KL terms each need their weight 1/2"}
-    found = f"{js:.4f}" if np.isfinite(js) else f"{js} (0 log 0 must count as 0: scipy.special.xlogy)"
-    assert np.isfinite(js) and abs(js - np.log(2)) < 1e-9, \
-        (f"expected js_divergence of two distributions on disjoint supports to be log 2 = {np.log(2):.4f} nats, "
-         f"found {found}" + (hints.get(round(js, 4), "") if np.isfinite(js) else ""))
+from dgmlab.probes import check
+check("p4b_tests", C_point, virtual_criterion, js_divergence)
 
 ### BEGIN HIDDEN TESTS
-def _pairs():
-    rng = np.random.default_rng(4)
-    for k in (2, 5, 50):
-        yield rng.dirichlet(np.ones(k)), rng.dirichlet(np.ones(k))
-    yield np.array([0.5, 0.5, 0.0, 0.0]), np.array([0.0, 0.2, 0.3, 0.5])  # zeros on both sides
-    yield np.array([1.0, 0.0]), np.array([0.0, 1.0])                      # disjoint supports
-
+from dgmlab.testing import points
 
 @points(0.75)
 def test_c_point_is_the_substitution():
@@ -222,39 +161,34 @@ def test_c_point_is_the_substitution():
 @points(1)
 def test_js_divergence_in_nats():
     from scipy.spatial.distance import jensenshannon
-    for p, q in _pairs():
-        checks.assert_close(js_divergence(p, q), jensenshannon(p, q) ** 2, atol=1e-9, name="js_divergence")
-        checks.assert_close(js_divergence(p, q), js_divergence(q, p), atol=1e-12, name="js_divergence symmetry")
+    for (p, q), (js, js_rev) in zip(inputs.pairs, js_on_pairs):
+        checks.assert_close(js, jensenshannon(p, q) ** 2, atol=1e-9, name="js_divergence")
+        checks.assert_close(js, js_rev, atol=1e-12, name="js_divergence symmetry")
 
 
 @points(1)
 def test_virtual_criterion_values():
-    for p, q in _pairs():
+    for (p, q), got in zip(inputs.pairs, vc_on_pairs):
         expected = float(np.sum(xlogy(p, 2 * p / (p + q + (p + q == 0))) + xlogy(q, 2 * q / (p + q + (p + q == 0))))) - np.log(4)
-        checks.assert_close(virtual_criterion(p, q), expected, atol=1e-9, name="virtual_criterion")
+        checks.assert_close(got, expected, atol=1e-9, name="virtual_criterion")
 
 
 @points(0.25)
 def test_c_point_sums_to_the_criterion():
     f = sp.lambdify((p_data, p_g), C_point, "numpy")
-    for p, q in _pairs():
+    for (p, q), got in zip(inputs.pairs, vc_on_pairs):
         if np.all(p > 0) and np.all(q > 0):
-            checks.assert_close(float(np.sum(f(p, q))), virtual_criterion(p, q), atol=1e-9,
+            checks.assert_close(float(np.sum(f(p, q))), got, atol=1e-9,
                                 name="sum of C_point over the support versus virtual_criterion")
 
 
 @points(0.5)
 def test_minimum_only_at_equality():
-    rng = np.random.default_rng(5)
-    for k in (3, 10):
-        p = rng.dirichlet(np.ones(k))
-        checks.assert_close(virtual_criterion(p, p), -np.log(4), atol=1e-12, name="virtual_criterion(p, p)")
-        for _ in range(5):
-            q = rng.dirichlet(np.ones(k))
-            assert virtual_criterion(p, q) > -np.log(4) + 1e-9, "C(G) must exceed -log 4 when p_g differs from p_data"
+    for equal, apart in vc_apart:
+        checks.assert_close(equal, -np.log(4), atol=1e-12, name="virtual_criterion(p, p)")
+        for got in apart:
+            assert got > -np.log(4) + 1e-9, "C(G) must exceed -log 4 when p_g differs from p_data"
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=3.5)
 
 # %% [markdown]
 # ### P4(b) Derivation (5 points, graded by hand)

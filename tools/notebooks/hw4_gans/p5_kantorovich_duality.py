@@ -62,60 +62,29 @@ def ot_primal(v, w, C):
 
 
 # %% kind="tests" grade_id="p5_ot_primal_tests" points=7
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-@points(1)
-def test_small_example_value():
-    v, w = np.array([0.5, 0.5]), np.array([0.5, 0.5])
-    C = np.array([[0.0, 1.0], [1.0, 0.0]])
-    value, _ = ot_primal(v, w, C)
-    assert isinstance(value, float), f"expected ot_primal to return the value as a float, found {type(value).__name__}"
-    hint = ": that is the most expensive plan; linprog minimises, so pass the costs themselves" if abs(value - 1) < 1e-6 else ""
-    assert abs(value) < 1e-9, \
-        (f"expected OT = 0 between identical two-point distributions with zero cost on the diagonal (nothing has "
-         f"to move), found {value:.6g}{hint}")
-
-
-@points(0.5)
-def test_small_example_plan_is_a_coupling():
-    v, w = np.array([0.5, 0.5]), np.array([0.5, 0.5])
-    _, T = ot_primal(v, w, np.array([[0.0, 1.0], [1.0, 0.0]]))
-    checks.assert_coupling(T, v, w, name="the plan")
+from dgmlab.probes import check
+check("p5_ot_primal_tests", ot_primal)
 
 ### BEGIN HIDDEN TESTS
-def _instances():
-    rng = np.random.default_rng(11)
-    for k1, k2 in [(3, 3), (4, 7), (8, 5), (1, 4)]:
-        v, w = rng.dirichlet(np.ones(k1)), rng.dirichlet(np.ones(k2))
-        C = np.abs(rng.normal(size=(k1, 1)) - rng.normal(size=(1, k2))) + rng.uniform(0, 0.5, (k1, k2))
-        yield v, w, C
-
+from dgmlab.testing import points
 
 @points(2)
 def test_plan_is_a_coupling():
-    for v, w, C in _instances():
-        _, T = ot_primal(v, w, C)
+    for (v, w, C), (_, T) in zip(inputs.instances, instances):
         checks.assert_coupling(T, v, w, atol=1e-8, name=f"the {len(v)}x{len(w)} plan")
 
 
 @points(1)
 def test_value_is_the_cost_of_the_plan():
-    for v, w, C in _instances():
-        value, T = ot_primal(v, w, C)
+    for (v, w, C), (value, T) in zip(inputs.instances, instances):
         checks.assert_close(value, float(np.sum(C * np.asarray(T))), atol=1e-8, name="value versus sum of C*T")
 
 
 @points(2.5)
 def test_value_is_optimal():
-    for v, w, C in _instances():
-        value, _ = ot_primal(v, w, C)
+    for (v, w, C), (value, _) in zip(inputs.instances, instances):
         checks.assert_close(value, checks.discrete_w1(v, w, C), atol=1e-7, name=f"OT value ({len(v)}x{len(w)}) versus POT's ot.emd2")
 ### END HIDDEN TESTS
-
-run_tests(points=7, hidden=5.5)
-
 
 # %% [markdown]
 # ### P5(c) The dual as a linear program (7 points)
@@ -145,58 +114,28 @@ def ot_dual(v, w, C):
 
 
 # %% kind="tests" grade_id="p5_ot_dual_tests" points=7
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-@points(0.5)
-def test_shapes_and_types():
-    v, w = np.array([0.2, 0.8]), np.array([0.1, 0.3, 0.6])
-    value, phi, psi = ot_dual(v, w, np.arange(6.0).reshape(2, 3))
-    assert isinstance(value, float), f"expected ot_dual to return the value as a float, found {type(value).__name__}"
-    assert np.shape(phi) == (2,) and np.shape(psi) == (3,), \
-        f"expected phi with k1 = 2 entries and psi with k2 = 3, found shapes {np.shape(phi)} and {np.shape(psi)}"
-
-
-@points(1)
-def test_small_example_value():
-    v, w = np.array([0.5, 0.5]), np.array([0.5, 0.5])
-    C = np.array([[1.0, 3.0], [2.0, 1.0]])
-    value, _, _ = ot_dual(v, w, C)
-    hints = {-1.0: ": the sign is flipped; linprog minimises, so minimise minus the objective and negate the result",
-             2.5: ": that is the cost of the most expensive plan; the constraints are phi_i + psi_j <= c_ij"}
-    assert abs(value - 1) < 1e-7, \
-        (f"expected the dual value 1, the cost of keeping the mass in place, as the primal gives (strong duality), "
-         f"found {value:.6g}" + hints.get(round(value, 6), ""))
+from dgmlab.probes import check
+check("p5_ot_dual_tests", ot_dual)
 
 ### BEGIN HIDDEN TESTS
-def _instances():
-    rng = np.random.default_rng(23)
-    for k1, k2 in [(3, 3), (5, 2), (6, 9), (2, 1)]:
-        v, w = rng.dirichlet(np.ones(k1)), rng.dirichlet(np.ones(k2))
-        x, y = rng.normal(size=(k1, 2)), rng.normal(size=(k2, 2))
-        yield v, w, np.linalg.norm(x[:, None] - y[None], axis=-1)
-
+from dgmlab.testing import points
 
 @points(2)
 def test_strong_duality():
-    for v, w, C in _instances():
-        value, _, _ = ot_dual(v, w, C)
+    for (v, w, C), (value, _, _) in zip(inputs.instances, instances):
         checks.assert_close(value, checks.discrete_w1(v, w, C), atol=1e-7, name=f"dual value ({len(v)}x{len(w)}) versus POT's primal")
 
 
 @points(0.5)
 def test_value_is_the_dual_objective():
-    for v, w, C in _instances():
-        value, phi, psi = ot_dual(v, w, C)
+    for (v, w, C), (value, phi, psi) in zip(inputs.instances, instances):
         checks.assert_close(value, float(v @ np.asarray(phi) + w @ np.asarray(psi)), atol=1e-8,
                             name="returned value versus v.phi + w.psi")
 
 
 @points(1.5)
 def test_potentials_are_feasible():
-    for v, w, C in _instances():
-        _, phi, psi = ot_dual(v, w, C)
+    for (v, w, C), (_, phi, psi) in zip(inputs.instances, instances):
         slack = C - np.asarray(phi, float)[:, None] - np.asarray(psi, float)[None, :]
         assert slack.min() > -1e-8, "the potentials violate a dual constraint phi_i + psi_j <= c_ij"
 
@@ -204,14 +143,11 @@ def test_potentials_are_feasible():
 @points(1.5)
 def test_complementary_slackness():
     import ot
-    for v, w, C in _instances():
-        _, phi, psi = ot_dual(v, w, C)
+    for (v, w, C), (_, phi, psi) in zip(inputs.instances, instances):
         T = ot.emd(v, w, C)
         gap = float(np.sum(T * (C - np.asarray(phi, float)[:, None] - np.asarray(psi, float)[None, :])))
         assert abs(gap) < 1e-7, "complementary slackness fails: mass moves along a pair whose dual constraint is not tight"
 ### END HIDDEN TESTS
-
-run_tests(points=7, hidden=5.5)
 
 # %% [markdown]
 # A quick demonstration on a random $4\times 6$ instance: both programs give the same value.
