@@ -131,7 +131,7 @@ def test_the_preprocessors_send_the_probe_call_and_write_the_graders_points():
     nb.cells[0].outputs = [nbformat.from_dict(o) for o in shown(probe(0, saturating_loss, non_saturating_loss))] + [
         nbformat.from_dict({"output_type": "execute_result", "execution_count": 1, "metadata": {},
                             "data": {"text/plain": "3"}})]
-    nb, resources = judge.JudgeTests().preprocess(nb, resources)
+    nb, resources = judge.JudgeTests(isolate=False).preprocess(nb, resources)
     nb, resources = VerifyScores().preprocess(nb, resources)
     cell = nb.cells[0]
     assert cell.source == _source(CELL)  # the instructor's cell, for the autograded notebook
@@ -173,3 +173,63 @@ def test_the_kits_networks_come_from_the_instructors_cells_once():
     kit = judge.Reference(source_of)
     assert issubclass(kit("p1_generator")["Generator"], torch.nn.Module) and kit("p1_generator")["SIZE"] == 3
     assert calls == ["p1_generator"]
+
+
+def test_hidden_tests_may_leave_a_small_file_for_the_dashboard_and_nothing_else(tmp_path):
+    """``keep`` (what JudgeTests hands hidden tests: the submission's autograded folder) writes a plain .pt file,
+    replacing a link of that name without writing through it; other names and large data are refused. Without a
+    keeper (a student working, proofs) a hidden test's keep writes nothing."""
+    outside = tmp_path / "outside.pt"
+    outside.write_bytes(b"kept safe")
+    folder = tmp_path / "autograded"
+    folder.mkdir()
+    (folder / "graded_draw_100.pt").symlink_to(outside)
+    keep = judge.keeper(folder)
+    keep("graded_draw_100.pt", b"draw")
+    assert (folder / "graded_draw_100.pt").read_bytes() == b"draw" and not (folder / "graded_draw_100.pt").is_symlink()
+    assert outside.read_bytes() == b"kept safe"
+    for name in ("../x.pt", "sub/x.pt", "x.ipynb", ".."):
+        with pytest.raises(ValueError):
+            keep(name, b"x")
+    with pytest.raises(ValueError):
+        keep("big.pt", b"\0" * (judge.MAX_KEPT_BYTES + 1))
+    source = ("check('q4_generator_losses_tests', saturating_loss, non_saturating_loss)\n### BEGIN HIDDEN TESTS\n"
+              "def test_keeps():\n    keep('k.pt', b'1')\n### END HIDDEN TESTS\n")
+    spec = probes.spec_for(HW, CELL)
+    data = probe(GRADER_SEED, saturating_loss, non_saturating_loss)
+    kept = {}
+    result = probes.judge(HW, spec, data, GRADER_SEED, hidden_source=source, keep=lambda n, d: kept.update({n: d}))
+    assert kept == {"k.pt": b"1"} and result.earned == 3
+    assert probes.judge(HW, spec, data, GRADER_SEED, hidden_source=source).earned == 3  # keeps nothing, fails nothing
+
+
+def _one_cell_notebook(outputs):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_source(CELL))])
+    nb.cells[0].metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": CELL, "points": 3}
+    resources = {"nbgrader": {"assignment": HW}}
+    nb, resources = judge.ProbeTests(seed=GRADER_SEED).preprocess(nb, resources)
+    nb.cells[0].outputs = [nbformat.from_dict(o) for o in outputs]
+    return nb, resources
+
+
+def _earned(nb):
+    return next(o for o in nb.cells[0].outputs if o.output_type == "execute_result").data["text/plain"]
+
+
+def test_the_judge_process_gives_what_judging_here_gives():
+    outputs = shown(probe(GRADER_SEED, saturating_loss, non_saturating_loss))
+    here, _ = judge.JudgeTests(isolate=False).preprocess(*_one_cell_notebook(outputs))
+    there, _ = judge.JudgeTests(isolate=True).preprocess(*_one_cell_notebook(outputs))
+    assert _earned(here) == _earned(there) == "3"
+    assert here.cells[0].outputs[0].text == there.cells[0].outputs[0].text
+
+
+def test_cells_not_judged_in_time_earn_nothing_and_the_next_grading_judges_again():
+    from dgmlab.grading import judge_process
+
+    outputs = shown(probe(GRADER_SEED, saturating_loss, non_saturating_loss))
+    late, _ = judge.JudgeTests(isolate=True, timeout=0).preprocess(*_one_cell_notebook(outputs))
+    assert _earned(late) == "0" and "could not be judged within 0 s" in late.cells[0].outputs[0].text
+    assert judge_process._PROCESS is None  # killed
+    again, _ = judge.JudgeTests(isolate=True).preprocess(*_one_cell_notebook(outputs))
+    assert _earned(again) == "3"

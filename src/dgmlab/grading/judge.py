@@ -23,7 +23,7 @@ import os
 
 from nbformat import from_dict
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Integer, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 
 from .. import probes, wire
 from ..testing import score_text
@@ -68,48 +68,79 @@ class ProbeTests(NbGraderPreprocessor):
 
 
 class JudgeTests(NbGraderPreprocessor):
-    """After execution: decide each check() test cell here and write its outputs (see the module).
+    """After execution: decide each check() test cell in the grader and write its outputs (see the module).
 
-    A cell that grades handed-in files reads them from the submission as it was handed in
-    (``submitted/<student>/<hw>/``: the kernel only ever sees a copy), and the kit's own networks from
-    the instructor's cells in the gradebook."""
+    The cells are judged in a process of their own (:mod:`dgmlab.grading.judge_process`) that is killed
+    after :attr:`timeout` seconds. A cell that grades handed-in files reads them from the submission as it
+    was handed in (``submitted/<student>/<hw>/``: the kernel only ever sees a copy), and the kit's own
+    networks from the instructor's cells in the gradebook."""
 
     draw_seeds = Unicode("", help="The graded draws' seeds as dgmlab autograde hands them to the grading "
                                   "(JSON {file: {seed, sha256[, refused]}}, dgmlab.grading.draw_seeds); empty: "
                                   "every file is drawn with seed 0, as while students work.").tag(config=True)
+    timeout = Float(180.0, help="Seconds the grader may spend judging one notebook's check() cells; the cells not "
+                                "judged by then earn 0, with the reason.").tag(config=True)
+    isolate = Bool(True, help="Judge in a separate process killed at the timeout (False: in this process, with "
+                              "no time limit; for tests).").tag(config=True)
 
     def preprocess(self, nb, resources):
         from nbgrader.coursedir import CourseDirectory
 
         meta = resources.get("nbgrader", {})
-        self._hw = meta.get("assignment")
-        self._state = resources.get(RESOURCE, {"seed": 0, "cells": {}})
+        hw = meta.get("assignment")
+        state = resources.get(RESOURCE, {"seed": 0, "cells": {}})
+        cells = [(i, _grade_id(c)) for i, c in enumerate(nb.cells)
+                 if is_test_cell(c) and _grade_id(c) in state["cells"]]
+        if not cells:
+            return nb, resources
         coursedir = CourseDirectory(config=self.config)
-        self._folder = None
-        if meta.get("student") and self._hw:
-            self._folder = os.path.abspath(coursedir.format_path(coursedir.submitted_directory, meta["student"],
-                                                                 self._hw))
-        self._seeds = handed_seeds(self.draw_seeds)
-        self._reference = Reference.from_gradebook(meta.get("db_url"), coursedir.course_id, self._hw,
-                                                   meta.get("notebook"))
-        return super().preprocess(nb, resources)
+        folder = keep = None
+        if meta.get("student") and hw:
+            folder = os.path.abspath(coursedir.format_path(coursedir.submitted_directory, meta["student"], hw))
+            # what hidden tests leave for the dashboard goes to the autograded folder
+            keep = os.path.abspath(coursedir.format_path(coursedir.autograded_directory, meta["student"], hw))
+        request = {"hw": hw, "seed": state["seed"], "folder": folder, "keep": keep,
+                   "seeds": handed_seeds(self.draw_seeds),
+                   "gradebook": [meta.get("db_url"), coursedir.course_id, hw, meta.get("notebook")],
+                   "cells": [{"gid": gid, "source": state["cells"][gid],
+                              "outputs": [dict(o) for o in nb.cells[i].get("outputs", [])]} for i, gid in cells]}
+        if self.isolate:
+            from . import judge_process
 
-    def preprocess_cell(self, cell, resources, index):
-        gid = _grade_id(cell)
-        if not is_test_cell(cell) or gid not in self._state["cells"]:
-            return cell, resources
-        source = self._state["cells"][gid]
+            answers = judge_process.judge(request, self.timeout)
+        else:
+            answers = judge_cells(request)
+        for i, gid in cells:
+            cell = nb.cells[i]
+            got = (answers or {}).get(gid)
+            if got is None:
+                self.log.error("cell %s was not judged within %g s", gid, self.timeout)
+                earned, lines = 0.0, [f"0 points: this cell could not be judged within {self.timeout:g} s (an answer "
+                                      f"that takes the grader too long to check, e.g. a huge expression)"]
+            else:
+                earned, lines = float(got["earned"]), list(got["lines"])
+            cell.source = state["cells"][gid]  # the autograded notebook shows the instructor's cell
+            cell.outputs = judged_outputs(earned, lines, cell.get("execution_count"))
+            resources.setdefault("dgmlab_judged", set()).add(gid)
+        return nb, resources
+
+
+def judge_cells(request: dict) -> dict:
+    """``{grade_id: {"earned", "lines"}}`` for the cells of ``request`` (see :class:`JudgeTests`), judged here."""
+    reference = Reference.from_gradebook(*request["gradebook"]) if request.get("gradebook") else None
+    keep = keeper(request["keep"]) if request.get("keep") else None
+    out = {}
+    for cell in request["cells"]:
         try:
-            result = judge_cell(self._hw, gid, source, cell.get("outputs", []), self._state["seed"],
-                                folder=self._folder, seeds=self._seeds, reference=self._reference)
-            earned, lines = result.earned, result.lines
+            result = judge_cell(request["hw"], cell["gid"], cell["source"], cell["outputs"], request["seed"],
+                                folder=request.get("folder"), seeds=request.get("seeds"), reference=reference,
+                                keep=keep)
+            out[cell["gid"]] = {"earned": float(result.earned), "lines": [str(x) for x in result.lines]}
         except Exception as exc:  # a bug of the grader's, not the student's: 0 points, said loudly
-            self.log.error("cell %s could not be judged: %s", gid, traceback.format_exc())
-            earned, lines = 0.0, [f"this cell could not be graded ({type(exc).__name__}); tell your instructor"]
-        cell.source = source  # the autograded notebook shows the instructor's cell
-        cell.outputs = judged_outputs(earned, lines, cell.get("execution_count"))
-        resources.setdefault("dgmlab_judged", set()).add(gid)
-        return cell, resources
+            traceback.print_exc()
+            out[cell["gid"]] = {"earned": 0.0, "lines": [
+                f"this cell could not be graded ({type(exc).__name__}); tell your instructor"]}
+    return out
 
 
 def probe_data(outputs, gid: str):
@@ -178,9 +209,9 @@ class Reference:
 
 
 def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=None, seeds=None,
-               reference=None) -> probes.Judgement:
+               reference=None, keep=None) -> probes.Judgement:
     """Decide test cell ``gid`` of ``hw`` (the instructor's ``source``) from the kernel's ``outputs``;
-    ``folder``, ``seeds``, ``reference``: see :func:`dgmlab.probes.judge`."""
+    ``folder``, ``seeds``, ``reference``, ``keep``: see :func:`dgmlab.probes.judge`."""
     spec = probes.spec_for(hw, gid)
     try:
         data = probe_data(outputs, gid)
@@ -189,7 +220,33 @@ def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=Non
         return probes.Judgement(0.0, spec.points, [f"0 of {spec.points:g} points: {exc}"],
                                 [(n, w, h, False, str(exc)) for n, w, h in steps])
     return probes.judge(hw, spec, data, seed, hidden_source=source, folder=folder,
-                        seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference)
+                        seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference, keep=keep)
+
+
+MAX_KEPT_BYTES = 2 * 2**20  # one file a hidden test leaves for the dashboard
+
+
+def keeper(folder):
+    """``keep(name, data)`` for hidden tests: writes ``data`` (bytes, at most :data:`MAX_KEPT_BYTES`) as the plain
+    file ``name`` (no folder part; ``.pt``) in ``folder``, the submission's autograded folder, where the dashboard
+    reads it (e.g. ``graded_draw_100.pt``). The grader writes it after the kernel ran, so it replaces any file of
+    that name the kernel left."""
+    import re
+    from pathlib import Path
+
+    def keep(name: str, data: bytes) -> None:
+        if not (isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9_.-]{1,80}\.pt", name) and ".." not in name):
+            raise ValueError(f"keep: {name!r} is not a plain .pt file name")
+        if not isinstance(data, (bytes, bytearray)) or len(data) > MAX_KEPT_BYTES:
+            raise ValueError(f"keep: {name} must be at most {MAX_KEPT_BYTES} bytes")
+        path = Path(folder) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = path.with_name(f".{name}.{os.getpid()}.tmp")
+        scratch.unlink(missing_ok=True)
+        with open(scratch, "xb") as out:  # a new file, so never through a link the kernel left
+            out.write(bytes(data))
+        os.replace(scratch, path)  # replaces the name, whatever it was (a link included), never writes through it
+    return keep
 
 
 def judged_outputs(earned: float, lines: list, execution_count=None) -> list:

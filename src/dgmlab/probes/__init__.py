@@ -290,13 +290,16 @@ def plan(spec: CheckSpec, hidden_source: str | None) -> list:
 
 
 def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None = None, *,
-          folder=None, seeds: dict | None = None, reference: Callable | None = None) -> Judgement:
+          folder=None, seeds: dict | None = None, reference: Callable | None = None,
+          keep: Callable | None = None) -> Judgement:
     """Decide a test cell from its decoded probe ``data``: the visible tests, and the hidden tests of
     ``hidden_source`` when given (the grader). Inputs are made here from ``seed``, never taken from
     the data. ``folder``: where the cell's handed-in files are read (:class:`HandedIn`); ``seeds``: the
     draw seed of each graded file (``{name: int}``, or ``{name: "refused: why"}``); ``reference``:
     ``reference(grade_id) -> dict``, the names the instructor's cell of that id defines (the grader's
-    copy of the kit's own networks). The lines are what the student reads."""
+    copy of the kit's own networks); ``keep(name, data)``: where hidden tests may leave a small file of bytes for
+    the class dashboard (e.g. the first 100 images of a graded draw; by default nothing is kept). The lines are
+    what the student reads."""
     from ..testing import tally, Plan, TestSpec
 
     inputs = make_inputs(spec, seed)
@@ -311,6 +314,7 @@ def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None =
         _, code = _hidden_tests(hidden_source)
         namespace = {**context(hw), **{k: v for k, v in data.items()}, "inputs": answers.inputs,
                      "files": answers.files, "seed_of": answers.seed_of, "reference": reference or _no_reference,
+                     "keep": keep or _keep_nothing,
                      "points": lambda w: (lambda f: f)}
         exec(compile(code, f"<hidden tests of {spec.cell}>", "exec"), namespace)  # the instructor's code
     for name, weight, hidden in steps:
@@ -328,6 +332,10 @@ def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None =
     else:
         earned = round(sum(w for _, w, _, ok, _ in results if ok), 4)
     return Judgement(earned, spec.points, _lines(spec, results, earned, hidden_source is not None), results)
+
+
+def _keep_nothing(name: str, data: bytes) -> None:
+    """``keep`` where nothing is kept (while a student works, in proofs, under plain ``judge``)."""
 
 
 def _no_reference(grade_id):
