@@ -1,15 +1,17 @@
 """hw1_wgan: the proofs with the artifact the reference needs, and the artifact cell on other files.
 
-The artifact-graded cell ``q3_samples_quality_tests`` grades ``generator_weights.pt`` next to the notebook:
-it loads the weights into the notebook's ``Generator``, draws 1,000 samples itself (seed 0) and scores them.
-Both here and in tests/test_proofs.py the notebook is copied to a temporary folder with the builder's
-``PROOF_ARTIFACTS`` (the reference generator's weights, tests/fixtures), where every graded cell is proven.
-A second session runs the notebook without the file (the cell earns nothing and says why), then reruns only
-that cell on other files: the reference run's epoch-5 weights earn the 2 points of well-formed weights
-and fail the quality bar (5 points); an untrained generator (one grey smudge), a file of samples (the graded file before it
-became weights), weights of another width, weights with a NaN and a float32 state dict earn 0; the genuine
-weights earn all 7. Then the cheats a notebook could try around the file: a ``Generator`` redefined (also when
-protected again) or changed in place to return stored samples, and a patched scorer, earn 0 and are named.
+The artifact-graded cell ``q3_samples_quality_tests`` hands the grader nothing from the kernel: its hidden tests
+(run by the judge, :mod:`dgmlab.grading.judge`) read ``generator_weights.pt`` as handed in, load it into the kit's
+own ``Generator`` (the instructor's ``wgan_networks`` cell, ``reference``), draw 1,000 samples with the graded
+draw's seed and score them. Both here and in tests/test_proofs.py the notebook is copied to a temporary folder
+with the builder's ``PROOF_ARTIFACTS`` (the reference generator's weights, tests/fixtures), where every graded
+cell is proven. A session runs the notebook without the file (the cell earns nothing and says why, the others
+everything); the cell is then judged on other files: the reference run's epoch-5 weights earn the 2 points of
+well-formed weights and fail the quality bar (5 points); an untrained generator (one grey smudge), a file of
+samples (the graded file before it became weights), weights of another width, weights with a NaN and a float32
+state dict earn 0; the genuine weights earn all 7. The cheats a notebook could try around the file (a
+``Generator`` redefined or changed in place to return stored samples, a patched scorer) change nothing: the
+grader never uses the kernel's classes or scores, so the epoch-5 weights still earn 2.
 """
 from pathlib import Path
 import shutil
@@ -18,18 +20,14 @@ import pytest
 import torch
 
 from conftest import half_state, homework_builders, with_a_nan
+from dgmlab import probes, wire
+from dgmlab.grading import judge
 from dgmlab.grading.proofs import NotebookSession, _grade_id
-from dgmlab.testing import plan
 
 HW = "hw1_wgan"
 COPIED = "these samples match dataset images, not generated ones"
 CELL = "q3_samples_quality_tests"
-
-
-def _printed(s, gid):
-    """What the executed cell ``gid`` printed (its per-test lines and their messages)."""
-    cell = s.nb.cells[s.index[gid]]
-    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+WEIGHTS = "generator_weights.pt"
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +40,20 @@ def _copy(builder, folder):
     dst = folder / src.name
     shutil.copy(src, dst)
     return dst
+
+
+def _sources(builder):
+    return {_grade_id(c): c.source for c in builder.build().nb.cells if _grade_id(c)}
+
+
+def judged_file(builder, folder, seeds=None, keep=None):
+    """The artifact cell judged as the grader does, on the files in ``folder``; the kit's networks from the source
+    notebook. Its probe hands back nothing, so the kernel's part is an empty table."""
+    sources = _sources(builder)
+    shown = [{"output_type": "display_data", "metadata": {},
+              "data": {probes.PROBE_MIME: {"cell": CELL, "data": wire.dumps({})}}}]
+    return judge.judge_cell(HW, CELL, sources[CELL], shown, 0, folder=folder, seeds=seeds,
+                            reference=judge.Reference(lambda gid: sources[gid]), keep=keep)
 
 
 def test_hw1_wgan_artifact_writers_and_wrong_answers(builder, tmp_path):
@@ -72,12 +84,13 @@ def graded(builder, tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_artifact_cell_without_the_file_earns_nothing_and_says_why(builder, graded):
+def test_artifact_cell_without_the_file_earns_nothing_and_says_why(builder, graded, tmp_path):
     s, _, results = graded
     got, _ = s.run_verdict(s.index[CELL])
-    assert got == "earn 0 of 7", f"the artifact-graded cell with no samples file: {got}"
-    printed = _printed(s, CELL)
-    assert "no generator_weights.pt in the homework folder, so this test earns 0 points" in printed, printed
+    assert got == "earn 0 of 7", f"the artifact-graded cell with no weights file: {got}"
+    result = judged_file(builder, tmp_path)
+    assert result.earned == 0
+    assert "generator_weights.pt was not handed in" in "\n".join(result.lines), result.lines
     others = {k: m for k, (f, m) in results.items() if f and k not in builder.ARTIFACT_TESTS}
     assert not others, f"without the artifact, other cells failed too: {others}"
     assert _grade_id(s.nb.cells[s.index[CELL]]) == CELL
@@ -131,27 +144,30 @@ def reference_ns(builder):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", list(FILES))
-def test_artifact_cell_on_a_file(builder, graded, reference_ns, kind):
-    s, folder, _ = graded
+def test_artifact_cell_on_a_file(builder, reference_ns, kind, tmp_path):
     make, earned, printed = FILES[kind]
-    torch.save(make(builder, reference_ns), folder / "generator_weights.pt")
-    got, msg = s.run_verdict(s.index[CELL])
-    assert got == f"earn {earned:g} of 7", f"{kind}: {got} {msg}\n{_printed(s, CELL)}"
-    assert printed in _printed(s, CELL), f"{kind}: {_printed(s, CELL)}"
+    torch.save(make(builder, reference_ns), tmp_path / WEIGHTS)
+    result = judged_file(builder, tmp_path)
+    lines = "\n".join(result.lines)
+    assert result.earned == earned, f"{kind}: {result.earned}\n{lines}"
+    assert printed in lines, f"{kind}: {lines}"
 
 
 @pytest.mark.slow
-def test_artifact_cell_grades_the_draw_it_makes_and_writes_its_first_100(builder, graded):
-    """The cell draws the samples itself: the genuine weights give the fixture's samples (the reference
-    sample_generator, seed 0, up to float16 rounding), and grading leaves their first 100 for the dashboard."""
-    s, folder, _ = graded
-    shutil.copyfile(builder.GENUINE_WEIGHTS, folder / "generator_weights.pt")
-    (folder / "graded_draw_100.pt").unlink(missing_ok=True)
-    got, _ = s.run_verdict(s.index[CELL])
-    assert got == "earn 7 of 7", got
-    drawn = torch.load(folder / "graded_draw_100.pt", weights_only=True)
+def test_artifact_cell_grades_the_draw_it_makes_with_the_graded_seed(builder, tmp_path):
+    """The grader draws the samples itself, with the seed dgmlab autograde made for the file: the genuine weights
+    earn 7 with seed 0 (the fixture's samples: the reference sample_generator, seed 0, up to float16 rounding, whose
+    first 100 it leaves for the dashboard through keep) and with another seed; a file refused as a copy of the
+    kit's weights earns 0 and says why."""
+    shutil.copyfile(builder.GENUINE_WEIGHTS, tmp_path / WEIGHTS)
+    out = tmp_path / "autograded"
+    assert judged_file(builder, tmp_path, keep=judge.keeper(out)).earned == 7
+    drawn = torch.load(out / "graded_draw_100.pt", weights_only=True)
     expected = torch.load(builder.GENUINE_SAMPLES, weights_only=True)[:100]
     assert drawn.shape == (100, 1, 28, 28) and float((drawn - expected).abs().max()) < 0.02
+    assert judged_file(builder, tmp_path, seeds={WEIGHTS: 123456789}).earned == 7
+    refused = judged_file(builder, tmp_path, seeds={WEIGHTS: "refused: a copy of the kit's published weights"})
+    assert refused.earned == 0 and "a copy of the kit's published weights" in "\n".join(refused.lines)
 
 
 # what a notebook might run before the graded cell to pass with the epoch-5 weights -> what the cell must name
@@ -183,10 +199,12 @@ CHEATS = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("cheat", list(CHEATS))
-def test_artifact_cell_refuses_a_notebook_that_swaps_what_it_grades(builder, graded, cheat):
+def test_a_notebook_that_swaps_what_it_grades_gains_nothing(builder, graded, cheat):
+    """What the kernel defines or patches never reaches the grade: the epoch-5 weights earn their 2 points, as
+    without the cheat."""
     s, folder, _ = graded
-    shutil.copyfile(builder.EARLY_WEIGHTS, folder / "generator_weights.pt")
-    code, named = CHEATS[cheat]
+    shutil.copyfile(builder.EARLY_WEIGHTS, folder / WEIGHTS)
+    code, _ = CHEATS[cheat]
     answer = s.index["q3_interpolate"]  # the last answer cell before the graded one
     s.run_verdict(answer, s.reference[answer] + "\n" + code.format(path=str(builder.GENUINE_SAMPLES)))
     try:
@@ -194,35 +212,31 @@ def test_artifact_cell_refuses_a_notebook_that_swaps_what_it_grades(builder, gra
     finally:
         s.run_verdict(answer)
         s.run_verdict(s.index["wgan_networks"])
-    assert got == "earn 0 of 7", f"{cheat}: {got} {msg}"
-    assert named in msg and "were replaced by code in this notebook" in msg, msg
+        (folder / WEIGHTS).unlink()
+    assert got == "earn 2 of 7", f"{cheat}: {got} {msg}"
 
 
 def test_artifact_cell_points_split_so_a_copied_file_earns_nothing(builder):
-    """Both tests of the artifact cell are visible (nothing about the rule is secret), and each needs the
-    checks a copied file fails: the format points are 2, the quality bar 5."""
-    cell = next(c for c in builder.build().nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == CELL)
-    cell_plan = plan(cell.source)
-    assert cell_plan.hidden == 0
-    assert {t.name: t.points for t in cell_plan.tests} == {
+    """Both tests of the artifact cell run in the grader (hidden: the kernel hands back nothing), and each needs
+    the checks a copied file fails: the format points are 2, the quality bar 5."""
+    source = _sources(builder)[CELL]
+    steps = probes.plan(probes.spec_for(HW, CELL), source)
+    assert {n: w for n, w, hidden in steps if hidden} == {
         "test_saved_generator_draws_1000_new_images": 2, "test_mnist_classifier_score_above_the_bar": 5}
+    assert not [n for n, _, hidden in steps if not hidden]
     for test in ("test_saved_generator_draws_1000_new_images", "test_mnist_classifier_score_above_the_bar"):
-        body = cell.source.split(f"def {test}():")[1].split("\ndef ")[0].split("\n        @points")[0]
+        body = source.split(f"def {test}():")[1].split("\ndef ")[0].split("\n@points")[0]
         assert "_graded_samples()" in body, f"{test} does not run the checks a copied file fails"
+    assert 'reference("wgan_networks")' in source and "files[WEIGHTS_FILE]" in source
 
 
 @pytest.mark.slow
-def test_artifact_cell_refuses_an_oversized_file_unread(builder, graded):
+def test_artifact_cell_refuses_an_oversized_file_unread(builder, tmp_path):
     """A file over the builder's MAX_FILE_BYTES (the genuine one is ~3.05 MB) earns 0 and says its size."""
-    s, folder, _ = graded
-    path = folder / "generator_weights.pt"
-    path.write_bytes(b"\0" * (builder.MAX_FILE_BYTES + 1))
-    try:
-        got, _ = s.run_verdict(s.index[CELL])
-    finally:
-        path.unlink()
-    assert got == "earn 0 of 7", got
-    assert f"{builder.MAX_FILE_BYTES + 1:,} bytes" in _printed(s, CELL), _printed(s, CELL)
+    (tmp_path / WEIGHTS).write_bytes(b"\0" * (builder.MAX_FILE_BYTES + 1))
+    result = judged_file(builder, tmp_path)
+    assert result.earned == 0
+    assert f"{builder.MAX_FILE_BYTES + 1:,} bytes" in "\n".join(result.lines), result.lines
 
 
 def test_weights_tuned_to_seed_0_do_not_reach_the_autograders_draw(builder, reference_ns):

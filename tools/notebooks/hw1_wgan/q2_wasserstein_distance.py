@@ -48,33 +48,12 @@ kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
 kl_gaussians
 
 # %% kind="tests" grade_id="q2_kl_gaussians_tests" points=8
-from dgmlab.testing import points, run_tests
-
-@points(0.5)
-def test_are_expressions_in_the_right_symbols():
-    checks.assert_sympy_expr(kl_integrand, "kl_integrand", symbols=[x, theta, theta0, sigma_g, sigma_data])
-    assert x in kl_integrand.free_symbols, \
-        "expected kl_integrand to depend on x (it is integrated over x); found no x in it"
-    checks.assert_sympy_expr(kl_general, "kl_general", symbols=[theta, theta0, sigma_g, sigma_data])
-    checks.assert_sympy_expr(kl_gaussians, "kl_gaussians", symbols=[theta, theta0, eps])
-
-@points(0.5)
-def test_general_kl_vanishes_for_equal_distributions():
-    same = sp.simplify(kl_general.subs({theta: theta0, sigma_g: sigma_data}))
-    assert same == 0, \
-        (f"expected kl_general = 0 when theta = theta0 and sigma_g = sigma_data, found {same}: "
-         f"check that p_g and p_data use the same normal_pdf and that the integral is over x")
-
-@points(1)
-def test_general_kl_is_positive_when_only_the_widths_differ():
-    value = sp.N(kl_general.subs({theta: 0, theta0: 0, sigma_g: 1, sigma_data: 2}))
-    assert value.is_real and value > 0, \
-        (f"expected kl_general > 0 for equal means and widths sigma_g = 1, sigma_data = 2 (a KL between "
-         f"different distributions is positive), found {value}: a negative value means the log-ratio is "
-         f"upside down (log p_data/p_g) or weighted by p_data; zero means the widths were lost (a form "
-         f"guessed from the equal-width result?)")
+from dgmlab.probes import check
+check("q2_kl_gaussians_tests", kl_integrand, kl_general, kl_gaussians)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 def _points():
     return [{x: a, theta: t, theta0: t0, sigma_g: sg, sigma_data: sd} for a, t, t0, sg, sd in [
         (sp.Rational(1, 3), 1, 0, 1, 1), (-2, sp.Rational(1, 2), 2, sp.Rational(3, 2), sp.Rational(2, 3)),
@@ -102,8 +81,6 @@ def test_equal_widths_give_the_closed_form():
     checks.assert_sympy_equal(kl_gaussians, (theta - theta0) ** 2 / (2 * eps ** 2), "kl_gaussians")
 ### END HIDDEN TESTS
 
-run_tests(points=8, hidden=6)
-
 
 # %% [markdown]
 # **(b) (6 points)** Let both distributions concentrate: $\epsilon \to 0^+$ with
@@ -128,38 +105,24 @@ def kl_limits(kl, theta_value, theta0_value):
 print("theta = 1, theta0 = 0:", kl_limits(kl_gaussians, 1, 0))
 
 # %% kind="tests" grade_id="q2_kl_limits_tests" points=6
-from dgmlab.testing import points, run_tests
-
-KL_CLOSED_FORM = (theta - theta0) ** 2 / (2 * eps ** 2)
-
-@points(1)
-def test_returns_two_sympy_objects():
-    out = kl_limits(KL_CLOSED_FORM, 1, 0)
-    assert isinstance(out, tuple) and len(out) == 2, \
-        (f"expected a pair (KL limit, derivative limit), found {type(out).__name__}"
-         f"{' of length ' + str(len(out)) if isinstance(out, (tuple, list)) else ''}")
-    assert all(isinstance(v, sp.Basic) for v in out), \
-        (f"expected two sympy objects (e.g. sp.oo), found {[type(v).__name__ for v in out]}: "
-         f"use sp.limit, not float arithmetic")
+from dgmlab.probes import check
+check("q2_kl_limits_tests", kl_limits)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(2)
 def test_kl_diverges_to_plus_infinity():
-    for t, t0 in [(1, 0), (-1, 0), (sp.Rational(1, 2), 2)]:
-        assert kl_limits(KL_CLOSED_FORM, t, t0)[0] is sp.oo, \
-            "the KL limit is wrong for theta != theta0 (is the limit taken as eps -> 0 from above?)"
+    for got in (at_1_0, at_minus_1_0, at_half_2):
+        assert got[0] is sp.oo, "the KL limit is wrong for theta != theta0 (is the limit taken as eps -> 0 from above?)"
 
 @points(3)
 def test_derivative_diverges_with_the_sign_of_theta_minus_theta0():
     why = " (differentiate with respect to theta, not eps or theta0)"
-    assert kl_limits(KL_CLOSED_FORM, 1, 0)[1] is sp.oo, "the derivative limit for theta > theta0 is wrong" + why
-    assert kl_limits(KL_CLOSED_FORM, -1, 0)[1] is sp.oo * -1, \
-        "the derivative limit for theta < theta0 is wrong" + why
-    assert kl_limits(KL_CLOSED_FORM, sp.Rational(1, 2), 2)[1] is -sp.oo, \
-        "the derivative limit for theta < theta0 is wrong" + why
+    assert at_1_0[1] is sp.oo, "the derivative limit for theta > theta0 is wrong" + why
+    assert at_minus_1_0[1] is sp.oo * -1, "the derivative limit for theta < theta0 is wrong" + why
+    assert at_half_2[1] is -sp.oo, "the derivative limit for theta < theta0 is wrong" + why
 ### END HIDDEN TESTS
-
-run_tests(points=6, hidden=5)
 
 
 # %% [markdown]
@@ -183,39 +146,26 @@ def combined_generator_loss(d_fake):
 
 
 # %% kind="tests" grade_id="q2_combined_generator_loss_tests" points=3
-from dgmlab.testing import points, run_tests
-
-@points(0.5)
-def test_returns_a_scalar():
-    checks.assert_tensor(combined_generator_loss(torch.full((4,), 0.5)), "combined_generator_loss(d)", shape=())
-
-@points(0.5)
-def test_value_at_a_single_output():
-    got = float(combined_generator_loss(torch.tensor([0.25], dtype=torch.float64)))
-    want = math.log(0.75) - math.log(0.25)
-    hint = ": the two terms are swapped (a sign error)" if abs(got + want) < 1e-6 else ""
-    assert abs(got - want) < 1e-9, \
-        f"for D(x) = 0.25 expected log(1 - 0.25) - log(0.25) = log 3 = {want:.6f}, found {got:.6f}{hint}"
+from dgmlab.probes import check
+check("q2_combined_generator_loss_tests", combined_generator_loss)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(1)
 def test_value_on_a_fixed_batch():
-    d = torch.tensor([0.1, 0.3, 0.6, 0.95], dtype=torch.float64)
+    d = inputs.batch
     want = torch.log(1 - d).mean() - torch.log(d).mean()
-    checks.assert_close(combined_generator_loss(d), want, rtol=1e-9, atol=1e-12,
-                        name="combined_generator_loss(d) on a batch of four (batch means?)")
+    checks.assert_close(on_a_batch, want, rtol=1e-9, atol=1e-12,
+                        name="combined_generator_loss(d) on a batch of eight (batch means?)")
 
 @points(1)
 def test_gradient_with_respect_to_d():
-    d = torch.tensor([0.2, 0.4, 0.7], dtype=torch.float64, requires_grad=True)
-    combined_generator_loss(d).backward()
-    assert d.grad is not None, "no gradient flows back to d (detached?)"
-    dd = d.detach()
-    checks.assert_close(d.grad, (-1 / (1 - dd) - 1 / dd) / 3, rtol=1e-9, atol=1e-12,
+    assert gradient is not None, "no gradient flows back to d (detached?)"
+    dd = inputs.for_grad
+    checks.assert_close(gradient, (-1 / (1 - dd) - 1 / dd) / len(dd), rtol=1e-9, atol=1e-12,
                         name="d loss / d D(x_i)")
 ### END HIDDEN TESTS
-
-run_tests(points=3, hidden=2)
 
 
 # %% uses_answers=true
@@ -306,22 +256,12 @@ def js_divergence(theta, theta0, eps):
 
 
 # %% kind="tests" grade_id="q2_js_divergence_tests" points=5
-from dgmlab.testing import points, run_tests
-
-def _t(v, grad=False):
-    return torch.tensor(float(v), dtype=torch.float64, requires_grad=grad)
-
-@points(1)
-def test_zero_for_equal_means():
-    out = js_divergence(_t(0.3), _t(0.3), 1.0)
-    checks.assert_tensor(out, "js_divergence(...)", shape=())
-    got = float(out)
-    hint = ""
-    if abs(got + math.log(2)) < 1e-4:
-        hint = ": that is -log 2, the mixture lost its 1/2 (m = (p_g + p_data) / 2: logaddexp(...) - log 2)"
-    assert abs(got) < 1e-8, f"expected JS = 0 for two identical Gaussians, found {got:.6g}{hint}"
+from dgmlab.probes import check
+check("q2_js_divergence_tests", js_divergence)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 def _reference_js(t, t0, s):
     from scipy import integrate, stats
     p, q = stats.norm(t, s), stats.norm(t0, s)
@@ -334,30 +274,24 @@ def _reference_js(t, t0, s):
 
 @points(1.5)
 def test_value_at_moderate_eps():
-    for t, s in [(1.0, 1.0), (-0.7, 0.5), (2.0, 1.5)]:
-        checks.assert_close(js_divergence(_t(t), _t(0.0), s), _reference_js(t, 0.0, s), rtol=1e-5,
-                            atol=1e-7, name=f"JS at theta={t}, eps={s}")
+    assert len(at_moderate_eps) == len(inputs.moderate), "expected one value per call"
+    for (t, t0, s), got in zip(inputs.moderate, at_moderate_eps):
+        checks.assert_close(got, _reference_js(t, t0, s), rtol=1e-5, atol=1e-7, name=f"JS at theta={t}, eps={s}")
 
 @points(1)
 def test_gradient_at_moderate_eps():
-    th = _t(1.0, grad=True)
-    js_divergence(th, _t(0.0), 1.0).backward()
-    assert th.grad is not None, "no gradient reached theta (detached?)"
+    got = grad_at_eps_1["grad"]
+    assert got is not None, "no gradient reached theta (detached?)"
     fd = (_reference_js(1.0 + 1e-4, 0.0, 1.0) - _reference_js(1.0 - 1e-4, 0.0, 1.0)) / 2e-4
-    checks.assert_close(th.grad, fd, rtol=1e-3, atol=1e-6, name="dJS/dtheta at eps=1")
+    checks.assert_close(got, fd, rtol=1e-3, atol=1e-6, name="dJS/dtheta at eps=1")
 
 @points(1.5)
 def test_saturates_at_log2_with_vanishing_gradient():
-    for t in [1.0, -1.0]:
-        th = _t(t, grad=True)
-        out = js_divergence(th, _t(0.0), 1e-3)
-        checks.assert_close(out, math.log(2), atol=1e-6, name="JS as eps -> 0")
-        out.backward()
-        assert th.grad is not None and abs(th.grad.item()) < 1e-6, \
+    for got in at_tiny_eps:
+        checks.assert_close(got["value"], math.log(2), atol=1e-6, name="JS as eps -> 0")
+        assert got["grad"] is not None and abs(got["grad"]) < 1e-6, \
             "dJS/dtheta should vanish as eps -> 0 (theta != theta0)"
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=4)
 
 
 # %% kind="answer" grade_id="q2_w1_distance"
@@ -369,33 +303,24 @@ def w1_distance(theta, theta0, eps):
 
 
 # %% kind="tests" grade_id="q2_w1_distance_tests" points=2
-from dgmlab.testing import points, run_tests
-
-def _t(v, grad=False):
-    return torch.tensor(float(v), dtype=torch.float64, requires_grad=grad)
-
-@points(0.5)
-def test_zero_for_equal_means():
-    checks.assert_close(w1_distance(_t(0.4), _t(0.4), 0.1), 0.0, atol=1e-12, reveal=True,
-                        name="W1 of two identical Gaussians (expected 0)")
+from dgmlab.probes import check
+check("q2_w1_distance_tests", w1_distance)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(0.75)
 def test_value_is_the_shift_whatever_eps():
-    for t, t0, s in [(1.0, 0.0, 1.0), (-2.0, 0.5, 1e-3), (0.3, -0.2, 5.0)]:
-        checks.assert_close(w1_distance(_t(t), _t(t0), s), abs(t - t0), rtol=1e-6, atol=1e-9,
-                            name=f"W1 at theta={t}, theta0={t0}, eps={s}")
+    assert len(values) == len(inputs.cases), "expected one value per call"
+    for (t, t0, s), got in zip(inputs.cases, values):
+        checks.assert_close(got, abs(t - t0), rtol=1e-6, atol=1e-9, name=f"W1 at theta={t}, theta0={t0}, eps={s}")
 
 @points(0.75)
 def test_gradient_keeps_unit_size_and_sign_as_eps_shrinks():
-    for t, sign in [(1.0, 1.0), (-1.0, -1.0)]:
-        th = _t(t, grad=True)
-        w1_distance(th, _t(0.0), 1e-3).backward()
-        assert th.grad is not None, "no gradient reached theta (detached?)"
-        checks.assert_close(th.grad, sign, atol=1e-6, name=f"dW1/dtheta at theta={t}")
+    for (t, sign), got in zip([(1.0, 1.0), (-1.0, -1.0)], at_tiny_eps):
+        assert got["grad"] is not None, "no gradient reached theta (detached?)"
+        checks.assert_close(got["grad"], sign, atol=1e-6, name=f"dW1/dtheta at theta={t}")
 ### END HIDDEN TESTS
-
-run_tests(points=2, hidden=1.5)
 
 # %% uses_answers=true
 if not runtime.is_grading():

@@ -64,8 +64,6 @@ class Critic(nn.Module):
         return self.net(x).squeeze(1)
 
 
-dgmlab.integrity.protect(globals(), "Generator", "Z_DIM")  # the graded cell rebuilds your generator from these
-
 
 # %% [markdown]
 # **(a) Implement the WGAN optimisation.**
@@ -90,56 +88,31 @@ def generator_loss(fake_scores):
 
 
 # %% kind="tests" grade_id="q3_wgan_losses_tests" points=5
-from dgmlab.testing import points, run_tests
-
-@points(0.5)
-def test_scalars():
-    checks.assert_tensor(critic_loss(torch.zeros(3), torch.zeros(3)), "critic_loss(...)", shape=())
-    checks.assert_tensor(generator_loss(torch.zeros(3)), "generator_loss(...)", shape=())
-
-@points(0.5)
-def test_critic_loss_sign_on_one_pair():
-    got = float(critic_loss(torch.tensor([1.0]), torch.tensor([0.0])))
-    assert abs(got - (-1.0)) < 1e-6, \
-        (f"for a real score 1 and a fake score 0 expected critic_loss = 0 - 1 = -1, found {got:g}"
-         + (": a sign error (the critic minimises fake minus real, so it raises real scores)"
-            if abs(got - 1.0) < 1e-6 else ""))
-
-@points(0.5)
-def test_generator_loss_sign_on_one_score():
-    got = float(generator_loss(torch.tensor([2.0])))
-    assert abs(got - (-2.0)) < 1e-6, \
-        (f"for a fake score 2 expected generator_loss = -2, found {got:g}"
-         + (": a sign error (the generator minimises minus the critic's score)" if abs(got - 2.0) < 1e-6 else ""))
+from dgmlab.probes import check
+check("q3_wgan_losses_tests", critic_loss, generator_loss)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(1.5)
 def test_critic_loss_sign_and_mean_with_unequal_batches():
-    real = torch.tensor([1.0, 2.0, 3.0, 6.0])
-    fake = torch.tensor([-1.0, 0.5])
-    checks.assert_close(critic_loss(real, fake), -0.25 - 3.0,
+    checks.assert_close(critic_unequal_batches, inputs.fake.mean() - inputs.real.mean(),
                         name="critic_loss on batches of 4 real and 2 fake scores (a mean of each batch?)")
 
 @points(0.75)
 def test_generator_loss_sign_and_mean():
-    checks.assert_close(generator_loss(torch.tensor([1.0, 2.0, 6.0])), -3.0,
+    checks.assert_close(generator_batch, -inputs.three.mean(),
                         name="generator_loss on a batch of three scores (a batch mean?)")
 
 @points(1.25)
 def test_gradients_flow_to_the_scores():
-    real = torch.tensor([1.0, 2.0], requires_grad=True)
-    fake = torch.tensor([0.5, 0.1, 0.3, 0.2], requires_grad=True)
-    critic_loss(real, fake).backward()
-    assert real.grad is not None and fake.grad is not None, "critic_loss is detached from its inputs"
-    checks.assert_close(real.grad, torch.full((2,), -0.5), name="d critic_loss / d real_scores")
-    checks.assert_close(fake.grad, torch.full((4,), 0.25), name="d critic_loss / d fake_scores")
-    f2 = torch.tensor([0.5, 0.1], requires_grad=True)
-    generator_loss(f2).backward()
-    assert f2.grad is not None, "generator_loss is detached from its input"
-    checks.assert_close(f2.grad, torch.full((2,), -0.5), name="d generator_loss / d fake_scores")
+    g = gradients
+    assert g["real"] is not None and g["fake"] is not None, "critic_loss is detached from its inputs"
+    checks.assert_close(g["real"], torch.full((2,), -0.5), name="d critic_loss / d real_scores")
+    checks.assert_close(g["fake"], torch.full((4,), 0.25), name="d critic_loss / d fake_scores")
+    assert g["generator"] is not None, "generator_loss is detached from its input"
+    checks.assert_close(g["generator"], torch.full((2,), -0.5), name="d generator_loss / d fake_scores")
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=3.5)
 
 
 # %% [markdown]
@@ -166,39 +139,17 @@ def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
 
 
 # %% kind="tests" grade_id="q3_gradient_penalty_tests" points=6
-from dgmlab.testing import points, run_tests
-from dgmlab.toys import LinearCritic  # D(x) = <w, x> + b: input gradient w everywhere
-
-def _tiny_critic():
-    torch.manual_seed(3)
-    return nn.Sequential(nn.Flatten(), nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 1), nn.Flatten(0))
-
-@points(1)
-def test_scalar_and_zero_for_a_unit_norm_linear_critic():
-    crit = LinearCritic(torch.arange(1.0, 5.0) / math.sqrt(30.0))  # weight norm exactly 1
-    out = gradient_penalty(crit, torch.randn(6, 1, 2, 2), torch.randn(6, 1, 2, 2))
-    checks.assert_tensor(out, "gradient_penalty(...)", shape=())
-    got = float(out)
-    hint = ""
-    if abs(got - 10.0) < 1e-3:
-        hint = ": that is lam * ||grad||^2, the '- 1' is missing (penalise (||grad|| - 1)^2)"
-    elif abs(got - 10.0 * (math.sqrt(6.0) - 1) ** 2) < 1e-3:
-        hint = (": that is one norm over the whole batch of 6; take each sample's norm "
-                "(grad.reshape(N, -1).norm(dim=1)), then average")
-    assert abs(got) < 1e-5, \
-        (f"a linear critic with weight norm 1 has gradient norm 1 everywhere, so expected a penalty of 0, "
-         f"found {got:.6g}{hint}")
+from dgmlab.probes import check
+check("q3_gradient_penalty_tests", gradient_penalty)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(0.5)
 def test_linear_critic_value_and_lambda():
-    crit = LinearCritic(torch.arange(1.0, 5.0) * 0.5)  # |w| = 0.5 * sqrt(30)
-    real, fake = torch.randn(6, 1, 2, 2), torch.randn(6, 1, 2, 2)
-    want = (0.5 * math.sqrt(30.0) - 1) ** 2
-    checks.assert_close(gradient_penalty(crit, real, fake, lam=10.0), 10 * want, rtol=1e-5,
-                        name="penalty of a linear critic, lam=10")
-    checks.assert_close(gradient_penalty(crit, real, fake, lam=2.5), 2.5 * want, rtol=1e-5,
-                        name="penalty of a linear critic, lam=2.5")
+    want = float((torch.tensor(LINEAR_WEIGHT).norm() - 1) ** 2)
+    checks.assert_close(linear_lam_10, 10 * want, rtol=1e-5, name="penalty of a linear critic, lam=10")
+    checks.assert_close(linear_lam_2_5, 2.5 * want, rtol=1e-5, name="penalty of a linear critic, lam=2.5")
 
 def _reference(crit, real, fake, lam, alpha):
     a = alpha.view(-1, 1, 1, 1)
@@ -208,50 +159,34 @@ def _reference(crit, real, fake, lam, alpha):
 
 @points(1.5)
 def test_nonlinear_critic_matches_reference_with_given_alpha():
-    crit = _tiny_critic()
-    real, fake = torch.randn(7, 1, 2, 2) * 3, torch.randn(7, 1, 2, 2) * 3
-    alpha = torch.linspace(0.05, 0.95, 7)
-    checks.assert_close(gradient_penalty(crit, real, fake, lam=10.0, alpha=alpha),
-                        _reference(crit, real, fake, 10.0, alpha).detach(), rtol=1e-5, atol=1e-6,
-                        name="penalty of a small tanh critic (alpha given)")
+    crit = tiny_critic(inputs.critic_seed)
+    want = _reference(crit, inputs.real7, inputs.fake7, 10.0, inputs.alpha7).detach()
+    checks.assert_close(tiny_with_alpha, want, rtol=1e-5, atol=1e-6, name="penalty of a small tanh critic (alpha given)")
 
 @points(2)
 def test_differentiable_with_respect_to_the_critic():
-    crit = _tiny_critic()
-    real, fake = torch.randn(7, 1, 2, 2) * 3, torch.randn(7, 1, 2, 2) * 3
-    alpha = torch.linspace(0.05, 0.95, 7)
-    out = gradient_penalty(crit, real, fake, lam=10.0, alpha=alpha)
-    assert out.requires_grad, "the penalty is not differentiable w.r.t. the critic (create_graph=True?)"
+    assert differentiable["requires_grad"], "the penalty is not differentiable w.r.t. the critic (create_graph=True?)"
+    crit = tiny_critic(inputs.critic_seed)
     weights = [crit[1].weight, crit[1].bias, crit[3].weight]  # the last bias does not move the gradient
-    got = torch.autograd.grad(out, weights, allow_unused=True)
-    want = torch.autograd.grad(_reference(crit, real, fake, 10.0, alpha), weights)
+    want = torch.autograd.grad(_reference(crit, inputs.real7, inputs.fake7, 10.0, inputs.alpha7), weights)
+    got = differentiable["grads"]
+    assert len(got) == len(want), "expected a gradient for each critic parameter"
     for g, w in zip(got, want):
         assert g is not None, "a critic parameter gets no gradient from the penalty"
         checks.assert_close(g, w, rtol=1e-4, atol=1e-6, name="d penalty / d critic parameters")
 
 @points(1)
 def test_one_alpha_per_sample_between_real_and_fake():
-    seen = []
-    inner = _tiny_critic()
-
-    class Spy(nn.Module):
-        def forward(self, x):
-            seen.append(x.detach().clone())
-            return inner(x)
-
-    real = torch.randn(8, 1, 2, 2) + 5.0
-    fake = torch.randn(8, 1, 2, 2) - 5.0
-    gradient_penalty(Spy(), real, fake)
-    assert seen, "the critic was never called"
-    xh = seen[-1].flatten(1)
-    a = (xh - fake.flatten(1)) / (real.flatten(1) - fake.flatten(1))
+    assert interpolates_seen is not None, "the critic was never called"
+    real, fake = inputs.spy_real.flatten(1), inputs.spy_fake.flatten(1)
+    xh = interpolates_seen.flatten(1)
+    assert tuple(xh.shape) == tuple(real.shape), "the critic must be called on one interpolate per sample"
+    a = (xh - fake) / (real - fake)
     assert torch.allclose(a, a[:, :1].expand_as(a), atol=1e-4), \
         "x_hat must use ONE interpolation weight per sample, shared by all its pixels"
     assert ((a[:, 0] >= -1e-5) & (a[:, 0] <= 1 + 1e-5)).all(), "interpolation weights must lie in [0, 1]"
     assert a[:, 0].std() > 0.05, "interpolation weights should be random, one per sample"
 ### END HIDDEN TESTS
-
-run_tests(points=6, hidden=5)
 
 
 # %% [markdown]
@@ -270,50 +205,26 @@ def clip_weights(critic, c=0.01):
 
 
 # %% kind="tests" grade_id="q3_clip_weights_tests" points=3
-from dgmlab.testing import points, run_tests
-
-def _net():
-    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
-    with torch.no_grad():
-        for p in net.parameters():
-            p.copy_(torch.linspace(-0.2, 0.2, p.numel()).view_as(p))
-    return net
-
-@points(1)
-def test_all_parameters_within_bounds():
-    net = _net()
-    clip_weights(net, c=0.05)
-    for name, p in net.named_parameters():
-        assert p.abs().max() <= 0.05 + 1e-7, \
-            (f"expected every parameter in [-0.05, 0.05] after clip_weights(net, c=0.05), found {name} "
-             f"reaching {float(p.abs().max()):.3g}"
-             + (": biases are parameters too (critic.parameters())" if name.endswith("bias") else ""))
+from dgmlab.probes import check
+check("q3_clip_weights_tests", clip_weights)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(1.25)
 def test_values_inside_the_bounds_are_kept_and_signs_preserved():
-    net, ref = _net(), _net()
-    clip_weights(net, c=0.05)
-    for p, q in zip(net.parameters(), ref.parameters()):
-        checks.assert_close(p, q.clamp(-0.05, 0.05), atol=1e-7,
+    c = inputs.c
+    for name, q in small_net(inputs.scale).named_parameters():
+        assert name in clipped_at_c, f"the clipped network has no parameter {name}"
+        checks.assert_close(clipped_at_c[name], q.detach().clamp(-c, c), atol=1e-7,
                             name="clipped parameter values (clamped to [-c, c], not [0, c]?)")
 
 @points(0.75)
 def test_in_place_so_the_optimizer_still_sees_the_parameters():
-    net = _net()
-    before = [id(p) for p in net.parameters()]
-    opt = torch.optim.SGD(net.parameters(), lr=0.1)
-    clip_weights(net, c=0.05)
-    assert [id(p) for p in net.parameters()] == before, "clip_weights replaced the parameter objects"
-    assert all(p.is_leaf and p.requires_grad for p in net.parameters()), \
-        "after clipping, parameters must still be trainable leaf tensors"
-    net(torch.ones(2, 3)).sum().backward()
-    opt.step()
-    assert all(p is q for p, q in zip(net.parameters(), opt.param_groups[0]["params"])), \
-        "the optimizer no longer holds the critic's parameters"
+    assert in_place["same_objects"], "clip_weights replaced the parameter objects"
+    assert in_place["trainable_leaves"], "after clipping, parameters must still be trainable leaf tensors"
+    assert in_place["optimizer_holds_them"], "the optimizer no longer holds the critic's parameters"
 ### END HIDDEN TESTS
-
-run_tests(points=3, hidden=2)
 
 
 # %% [markdown]
@@ -385,193 +296,94 @@ def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, 
 
 
 # %% kind="tests" grade_id="q3_train_step_tests" points=9
-from dgmlab.testing import points, run_tests
-from dgmlab.toys import LinearCritic  # D(x) = <w, x> + b: input gradient w everywhere
+from dgmlab.probes import check
+check("q3_train_step_tests", wgan_train_step)
 
+### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
 
-class _Recorder(nn.Module):
-    """Wraps a generator and remembers each call's input and output."""
-
-    def __init__(self, inner):
-        super().__init__()
-        self.inner = inner
-        self.calls = []
-
-    def forward(self, z):
-        out = self.inner(z)
-        self.calls.append((z.detach().clone(), out.detach().clone()))
-        return out
-
-
-def _step(*args, **kwargs):
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # e.g. torch's warning about .item() on a tensor that requires grad
-        return wgan_train_step(*args, **kwargs)
-
-
-def _setup(lipschitz="gp", n_batches=8, opt="sgd"):
-    torch.manual_seed(11)
-    gen = _Recorder(nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Unflatten(1, (1, 2, 2))))
-    crit = LinearCritic(torch.linspace(-0.8, 1.2, 4), bias=0.3)
-    if opt == "sgd":
-        g_opt = torch.optim.SGD(gen.parameters(), lr=0.05)
-        c_opt = torch.optim.SGD(crit.parameters(), lr=0.05)
-    else:
-        g_opt = torch.optim.Adam(gen.parameters(), lr=0.1)
-        c_opt = torch.optim.Adam(crit.parameters(), lr=0.1)
-    batches = [torch.randn(5, 1, 2, 2) + 0.5 * i for i in range(n_batches)]
-    log = {"yielded": [], "c_steps": 0, "g_steps": 0, "problems": [], "crit_at_g": None}
-
-    def it():
-        for b in batches:
-            log["yielded"].append(b)
-            yield b
-
-    gen_start = [p.detach().clone() for p in gen.parameters()]
-    c_orig, g_orig = c_opt.step, g_opt.step
-
-    def c_step(*a, **k):
-        log["c_steps"] += 1
-        if any(not torch.equal(p, q) for p, q in zip(gen.parameters(), gen_start)):
-            log["problems"].append("the generator changed during the critic updates")
-        if not log["yielded"] or not gen.calls:
-            log["problems"].append("a critic update ran without a real batch or a fake batch")
-            return c_orig(*a, **k)
-        real, fake = log["yielded"][-1], gen.calls[-1][1]
-        w = crit.lin.weight.detach()
+def _critic_problems(rec, lipschitz):
+    """What is wrong at each critic optimizer step of a recorded run, recomputed here from its tensors."""
+    problems = []
+    for st in rec["critic_steps"]:
+        if any(not torch.equal(p, q) for p, q in zip(st["generator_params"], rec["generator_start"])):
+            problems.append("the generator changed during the critic updates")
+        if st["real_index"] is None or st["fake"] is None:
+            problems.append("a critic update ran without a real batch or a fake batch")
+            continue
+        real, fake, w = inputs.batches[st["real_index"]], st["fake"], st["critic_weight"]
         want = (fake.flatten(1).mean(0) - real.flatten(1).mean(0)).unsqueeze(0)
         if lipschitz == "gp":
             want = want + 2 * 10.0 * (w.norm() - 1) * w / w.norm()
-        got = crit.lin.weight.grad
+        got = st["critic_weight_grad"]
         if got is None:
-            log["problems"].append("the critic has no gradient at its optimizer step")
+            problems.append("the critic has no gradient at its optimizer step")
         elif not torch.allclose(got, want, rtol=1e-4, atol=1e-5):
-            log["problems"].append("the critic's gradient at its optimizer step is not that of "
-                                   + ("critic_loss + gradient_penalty" if lipschitz == "gp" else "critic_loss")
-                                   + " on the current real and fake batches")
-        return c_orig(*a, **k)
+            problems.append("the critic's gradient at its optimizer step is not that of "
+                            + ("critic_loss + gradient_penalty" if lipschitz == "gp" else "critic_loss")
+                            + " on the current real and fake batches")
+    return problems
 
-    def g_step(*a, **k):
-        log["g_steps"] += 1
-        z = gen.calls[-1][0]
-        with torch.enable_grad():
-            loss = -crit(gen.inner(z)).mean()
-            want = torch.autograd.grad(loss, list(gen.inner.parameters()))
-        for p, w in zip(gen.inner.parameters(), want):
-            if p.grad is None or not torch.allclose(p.grad, w, rtol=1e-4, atol=1e-6):
-                log["problems"].append("the generator's gradient at its optimizer step is not that of "
-                                       "generator_loss through the current critic (zeroed? detached?)")
-                break
-        log["crit_at_g"] = [p.detach().clone() for p in crit.parameters()]
-        return g_orig(*a, **k)
+def _generator_problems(rec):
+    """What is wrong at each generator optimizer step: its gradient against generator_loss through the critic of
+    that moment, rebuilt here from the recorded parameters and noise."""
+    problems = []
+    for st in rec["generator_steps"]:
+        gen, crit = tiny_generator(inputs.generator_seed), linear_critic_of_the_step()
+        with torch.no_grad():
+            for p, q in [*zip(gen.parameters(), st["generator_params"]), *zip(crit.parameters(), st["critic_params"])]:
+                p.copy_(q)
+        want = torch.autograd.grad(-crit(gen(st["z"])).mean(), list(gen.parameters()))
+        if any(g is None or not torch.allclose(g, w, rtol=1e-4, atol=1e-6) for g, w in zip(st["generator_grads"], want)):
+            problems.append("the generator's gradient at its optimizer step is not that of "
+                            "generator_loss through the current critic (zeroed? detached?)")
+    return problems
 
-    c_opt.step, g_opt.step = c_step, g_step
-    return gen, crit, g_opt, c_opt, it(), log
-
-
-@points(0.5)
-def test_returns_floats():
-    gen, crit, g_opt, c_opt, it, log = _setup()
-    out = _step(gen, crit, g_opt, c_opt, it, z_dim=3)
-    assert isinstance(out, dict), f"expected wgan_train_step to return a dict, found {type(out).__name__}"
-    for k in ["critic_loss", "penalty", "generator_loss"]:
-        assert isinstance(out.get(k), float), \
-            (f"expected {k!r} to be a Python float, found {type(out.get(k)).__name__}: "
-             f"a tensor needs .item() (which also keeps the history free of autograd graphs)")
-
-
-@points(1.5)
-def test_first_critic_gradient_is_that_of_critic_loss():
-    # with clipping (no penalty) and a linear critic f(x) = w.x + b, d critic_loss / dw = mean(fake) - mean(real)
-    gen, crit, g_opt, c_opt, it, log = _setup("clip")
-    seen, recorded_step = {}, c_opt.step
-
-    def first_step(*a, **k):
-        if "got" not in seen:
-            grad = crit.lin.weight.grad
-            seen["got"] = None if grad is None else grad.detach().clone().squeeze(0)
-            if log["yielded"] and gen.calls:
-                seen["want"] = gen.calls[-1][1].flatten(1).mean(0) - log["yielded"][-1].flatten(1).mean(0)
-        return recorded_step(*a, **k)
-
-    c_opt.step = first_step
-    _step(gen, crit, g_opt, c_opt, it, z_dim=3, n_critic=1, lipschitz="clip", clip=10.0)
-    assert "got" in seen, "expected c_opt.step() once per critic update, found no critic optimizer step"
-    assert "want" in seen, \
-        ("expected a real batch (next(real_batches)) and a generated batch before the critic step, found none: "
-         "draw both before c_opt.step()")
-    got, want = seen["got"], seen["want"]
-    assert got is not None, "expected a gradient on the critic's weights at c_opt.step(), found None (no backward?)"
-    hint = ""
-    if torch.allclose(got, -want, rtol=1e-4, atol=1e-5):
-        hint = ": the opposite sign, so the critic is trained to lower real scores (critic_loss(real, fake) argument order?)"
-    assert torch.allclose(got, want, rtol=1e-4, atol=1e-5), \
-        (f"at the first critic update expected the weight gradient mean(fake) - mean(real) = "
-         f"{[round(v, 4) for v in want.tolist()]}, found {[round(v, 4) for v in got.tolist()]}{hint}")
-
-### BEGIN HIDDEN TESTS
 @points(1.75)
 def test_counts_optimizer_steps_and_batches():
-    for n_critic in [2, 3]:
-        gen, crit, g_opt, c_opt, it, log = _setup()
-        kwargs = {} if n_critic == 2 else {"n_critic": n_critic}
-        _step(gen, crit, g_opt, c_opt, it, z_dim=3, **kwargs)
-        assert log["c_steps"] == n_critic, f"with n_critic={n_critic}: {log['c_steps']} critic optimizer steps"
-        assert log["g_steps"] == 1, f"{log['g_steps']} generator optimizer steps per call (expected one)"
-        assert len(log["yielded"]) == n_critic, \
-            f"with n_critic={n_critic}: {len(log['yielded'])} real batches taken (one per critic update)"
-        assert not torch.equal(gen.calls[-1][0], gen.calls[-2][0]), \
+    for n_critic, rec in [(2, n_critic_2), (3, n_critic_3)]:
+        assert len(rec["critic_steps"]) == n_critic, \
+            f"with n_critic={n_critic}: {len(rec['critic_steps'])} critic optimizer steps"
+        assert len(rec["generator_steps"]) == 1, \
+            f"{len(rec['generator_steps'])} generator optimizer steps per call (expected one)"
+        assert rec["batches_taken"] == n_critic, \
+            f"with n_critic={n_critic}: {rec['batches_taken']} real batches taken (one per critic update)"
+        noise = rec["noise"]
+        assert len(noise) >= 2 and not torch.equal(noise[-1], noise[-2]), \
             "the generator update must draw fresh noise, not reuse the last critic update's"
-        rows = sorted({tuple(z.shape) for z, _ in gen.calls})
+        rows = sorted({tuple(z.shape) for z in noise})
         assert rows == [(5, 3)], (f"each batch of noise must have a row per real image of the batch and z_dim "
                                   f"columns, (5, 3) here; the generator got {rows}")
 
-
-def _generator_problem(problem):
-    return problem.startswith("the generator's gradient")
-
-
 @points(2.75)
 def test_critic_gradients_with_the_penalty():
-    gen, crit, g_opt, c_opt, it, log = _setup("gp")
-    out = _step(gen, crit, g_opt, c_opt, it, z_dim=3, lipschitz="gp")
-    problems = [p for p in log["problems"] if not _generator_problem(p)]
+    problems = _critic_problems(gp, "gp")
     assert not problems, problems[0]
-    assert out["penalty"] > 0, "'penalty' should report the gradient penalty (it is positive here)"
-
+    assert gp["out"]["penalty"] > 0, "'penalty' should report the gradient penalty (it is positive here)"
 
 @points(1.5)
 def test_generator_gradient_through_the_current_critic():
-    gen, crit, g_opt, c_opt, it, log = _setup("gp")
-    for p in gen.parameters():  # a gradient left over from an earlier step: the update must not add to it
-        p.grad = torch.full_like(p, 7.0)
-    _step(gen, crit, g_opt, c_opt, it, z_dim=3, lipschitz="gp")
-    assert log["g_steps"] >= 1, "the generator optimizer never stepped"
-    problems = [p for p in log["problems"] if _generator_problem(p)]
+    rec = stale_generator_grads  # every generator parameter held a gradient of 7 before the step
+    assert rec["generator_steps"], "the generator optimizer never stepped"
+    problems = _generator_problems(rec)
     assert not problems, problems[0]
-
 
 @points(0.25)
 def test_generator_step_leaves_the_critic_alone():
-    gen, crit, g_opt, c_opt, it, log = _setup("gp")
-    _step(gen, crit, g_opt, c_opt, it, z_dim=3)
-    assert log["crit_at_g"] is not None, "the generator optimizer never stepped"
-    assert all(torch.equal(p, q) for p, q in zip(crit.parameters(), log["crit_at_g"])), \
+    rec = n_critic_2
+    assert rec["generator_steps"], "the generator optimizer never stepped"
+    at_generator_step = rec["generator_steps"][-1]["critic_params"]
+    assert all(torch.equal(p, q) for p, q in zip(rec["critic_end"], at_generator_step)), \
         "the critic changed after the generator's update"
-
 
 @points(0.75)
 def test_clipping_mode():
-    gen, crit, g_opt, c_opt, it, log = _setup("clip", opt="adam")
-    out = _step(gen, crit, g_opt, c_opt, it, z_dim=3, lipschitz="clip", clip=0.05)
-    assert not log["problems"], log["problems"][0]
-    for p in crit.parameters():
+    problems = _critic_problems(clip, "clip") + _generator_problems(clip)
+    assert not problems, problems[0]
+    for p in clip["critic_end"]:
         assert p.abs().max() <= 0.05 + 1e-7, "with lipschitz='clip' the critic's parameters must end in [-clip, clip]"
-    assert out["penalty"] == 0.0, "'penalty' must be 0.0 when clipping"
+    assert clip["out"]["penalty"] == 0.0, "'penalty' must be 0.0 when clipping"
 ### END HIDDEN TESTS
-
-run_tests(points=9, hidden=7)
 
 # %% [markdown]
 # **(b) Training.** The loop below trains for 40 epochs with Adam (learning rate $3\cdot10^{-4}$,
@@ -709,65 +521,32 @@ def save_samples(samples, path="samples_1000.pt"):
 
 
 # %% kind="tests" grade_id="q3_samples_tests" points=4
-from dgmlab.testing import points, run_tests
-
-class _TinyGen(nn.Module):
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(5)
-        self.lin = nn.Linear(8, 784)
-
-    def forward(self, z):
-        return torch.tanh(self.lin(z)).view(-1, 1, 28, 28)
-
-@points(1)
-def test_shape_and_range():
-    out = sample_generator(_TinyGen(), n=10, z_dim=8, seed=0)
-    checks.assert_tensor(out, "sample_generator(_TinyGen(), n=10, z_dim=8)", shape=(10, 1, 28, 28),
-                         dtype=torch.float32)
-    assert out.min() >= -1 and out.max() <= 1, \
-        (f"expected samples in [-1, 1] (the generator ends in tanh), found values in "
-         f"[{float(out.min()):.3g}, {float(out.max()):.3g}]: return the generator's output unscaled")
+from dgmlab.probes import check
+check("q3_samples_tests", sample_generator, save_samples)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(1)
 def test_no_gradient_and_mode_restored():
-    g = _TinyGen()
-    g.train()
-    out = sample_generator(g, n=4, z_dim=8, seed=0)
-    assert not out.requires_grad, "samples must not require grad (sample under torch.no_grad())"
-    assert g.training, "sample_generator must restore the generator's training mode"
-    seen = []
-    g.register_forward_pre_hook(lambda m, inp: seen.append(m.training))
-    sample_generator(g, n=4, z_dim=8, seed=0)
+    assert not modes["requires_grad"], "samples must not require grad (sample under torch.no_grad())"
+    assert modes["training_after"], "sample_generator must restore the generator's training mode"
+    seen = modes["modes_while_sampling"]
     assert seen and not any(seen), "the generator must be in eval mode while sampling"
 
 @points(1)
 def test_seeded():
-    g = _TinyGen()
-    a = sample_generator(g, n=6, z_dim=8, seed=3)
-    torch.randn(100)
-    b = sample_generator(g, n=6, z_dim=8, seed=3)
-    c = sample_generator(g, n=6, z_dim=8, seed=4)
-    checks.assert_close(a, b, atol=0, rtol=0, name="samples drawn twice with the same seed")
-    assert (a - c).abs().max() > 1e-3, "different seeds must give different samples"
+    checks.assert_close(seeded["first"], seeded["again"], atol=0, rtol=0, name="samples drawn twice with the same seed")
+    assert (seeded["first"] - seeded["other_seed"]).abs().max() > 1e-3, "different seeds must give different samples"
 
 @points(1)
-def test_save_round_trip(tmp="figures/_test_samples.pt"):
-    x = torch.rand(100, 1, 28, 28, requires_grad=True) * 2 - 1
-    p = save_samples(x, tmp)
-    try:
-        assert Path(p).exists(), "save_samples must write the file and return its path"
-        y = torch.load(p, weights_only=True)
-        assert isinstance(y, torch.Tensor), "save a torch tensor (torch.save), not another type"
-        checks.assert_tensor(y, "the saved samples", shape=(100, 1, 28, 28), dtype=torch.float32,
-                             requires_grad=False)
-        checks.assert_close(y, x.detach(), atol=0, rtol=0, name="the saved samples")
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+def test_save_round_trip():
+    assert saved["exists"], "save_samples must write the file and return its path"
+    y = saved["loaded"]
+    assert isinstance(y, torch.Tensor), "save a torch tensor (torch.save), not another type"
+    checks.assert_tensor(y, "the saved samples", shape=(100, 1, 28, 28), dtype=torch.float32, requires_grad=False)
+    checks.assert_close(y, inputs.to_save, atol=0, rtol=0, name="the saved samples")
 ### END HIDDEN TESTS
-
-run_tests(points=4, hidden=3)
 
 # %% [markdown]
 # After full training the cell below saves what is graded: your generator's weights (the average of the
@@ -830,31 +609,16 @@ def evaluate_samples(samples):
 
 
 # %% kind="tests" grade_id="q3_evaluate_samples_tests" points=3
-from dgmlab.testing import points, run_tests
-
-def _real_digits(n=200):
-    from dgmlab import data
-    return data.mnist(train=False, scale="[-1,1]", source="sample").images[:n]
-
-@points(1)
-def test_keys_and_types():
-    out = evaluate_samples(_real_digits(100))
-    assert isinstance(out, dict), f"expected evaluate_samples to return a dict, found {type(out).__name__}"
-    for k in ["mnist_score", "mnist_score_std", "mnist_frechet"]:
-        assert isinstance(out.get(k), float), \
-            (f"expected {k!r} to be a Python float, found {type(out.get(k)).__name__}"
-             + (" (the key is missing)" if k not in out else ": convert with float(...)"))
-    assert out.get("inception_score") is None or isinstance(out["inception_score"], float), \
-        f"expected 'inception_score' to be a float or None, found {type(out.get('inception_score')).__name__}"
-    assert isinstance(out.get("inception_note"), str), \
-        f"expected 'inception_note' to be a string, found {type(out.get('inception_note')).__name__}"
+from dgmlab.probes import check
+check("q3_evaluate_samples_tests", evaluate_samples)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(1.25)
 def test_values_match_dgmlab():
-    from dgmlab import metrics
-    x = _real_digits(200)
-    out = evaluate_samples(x)
+    x = real_digits(200)[torch.tensor(inputs.rows_200)]
+    out = on_200
     mean, std = metrics.mnist_score(x)
     checks.assert_close(out["mnist_score"], float(mean), rtol=1e-6,
                         name="'mnist_score' (mnist_score returns (mean, std) in that order)")
@@ -864,27 +628,13 @@ def test_values_match_dgmlab():
 
 @points(0.75)
 def test_inception_unavailable_is_reported_not_raised():
-    from dgmlab import metrics
-    real_inception = metrics.inception_metrics
-
-    def with_inception(fake):  # inception_metrics as it behaves with and without Inception-v3 weights
-        metrics.inception_metrics = fake
-        try:
-            return evaluate_samples(_real_digits(20))
-        finally:
-            metrics.inception_metrics = real_inception
-
-    def unavailable(images, **kwargs):
-        raise metrics.MetricUnavailable("no Inception-v3 weights in this test")
-
-    out = with_inception(unavailable)
+    out = without_inception
     assert out["inception_score"] is None, "with no Inception weights, 'inception_score' must be None"
-    assert "no Inception-v3 weights in this test" in out["inception_note"],                 "'inception_note' must give the reason MetricUnavailable states"
-    out = with_inception(lambda images, **kwargs: {"inception_score_mean": 3.25, "inception_score_std": 0.5})
-    assert out["inception_score"] == 3.25,                 "when inception_metrics answers, 'inception_score' must be its 'inception_score_mean'"
+    assert "no Inception-v3 weights in this check" in out["inception_note"], \
+        "'inception_note' must give the reason MetricUnavailable states"
+    assert with_inception["inception_score"] == inputs.inception_mean, \
+        "when inception_metrics answers, 'inception_score' must be its 'inception_score_mean'"
 ### END HIDDEN TESTS
-
-run_tests(points=3, hidden=2)
 
 # %% uses_answers=true
 if not runtime.is_grading():
@@ -929,32 +679,21 @@ def interpolate(z0, z1, steps=10, method="linear"):
 
 
 # %% kind="tests" grade_id="q3_interpolate_tests" points=5
-from dgmlab.testing import points, run_tests
-
-@points(1)
-def test_shape_and_endpoints_linear():
-    z0, z1 = torch.randn(5), torch.randn(5)
-    out = interpolate(z0, z1, steps=7)
-    checks.assert_tensor(out, "interpolate(z0, z1, 7)", shape=(7, 5))
-    checks.assert_close(out[0], z0, atol=1e-6, name="the first row (expected z0)", reveal=True)
-    gap = float((out[-1] - z1).norm())
-    assert gap < 1e-5, \
-        (f"expected the last row to be z1, found it {gap:.3g} away from z1: t must run from 0 to 1 "
-         f"inclusive (torch.linspace(0, 1, steps) includes both ends)")
+from dgmlab.probes import check
+check("q3_interpolate_tests", interpolate)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(1)
 def test_linear_is_evenly_spaced_on_the_segment():
-    z0, z1 = torch.randn(6, dtype=torch.float64), torch.randn(6, dtype=torch.float64)
-    out = interpolate(z0, z1, steps=9, method="linear")
-    checks.assert_close(out[1:] - out[:-1], ((z1 - z0) / 8).expand(8, 6), atol=1e-9,
+    z0, z1 = inputs.b0, inputs.b1
+    checks.assert_close(linear_9[1:] - linear_9[:-1], ((z1 - z0) / 8).expand(8, 6), atol=1e-9,
                         name="consecutive differences of the linear path")
 
 @points(1.5)
 def test_slerp_endpoints_and_constant_angular_speed():
-    z0, z1 = torch.randn(8, dtype=torch.float64), torch.randn(8, dtype=torch.float64)
-    z1 = z1 * z0.norm() / z1.norm()  # equal norms: then slerp moves at a constant angular speed
-    out = interpolate(z0, z1, steps=6, method="slerp")
+    z0, z1, out = inputs.s0, inputs.s1, slerp_6
     checks.assert_tensor(out, "interpolate(..., method='slerp')", shape=(6, 8))
     checks.assert_close(out[0], z0, atol=1e-8, name="first slerp row")
     checks.assert_close(out[-1], z1, atol=1e-8, name="last slerp row")
@@ -964,31 +703,22 @@ def test_slerp_endpoints_and_constant_angular_speed():
 
 @points(0.5)
 def test_slerp_keeps_the_norm_between_equal_norm_vectors():
-    z0 = torch.tensor([3.0, 0.0, 0.0], dtype=torch.float64)
-    z1 = torch.tensor([0.0, 3.0, 0.0], dtype=torch.float64)
-    out = interpolate(z0, z1, steps=5, method="slerp")
-    checks.assert_close(out.norm(dim=1), torch.full((5,), 3.0, dtype=torch.float64), atol=1e-8,
-                        name="norms along a slerp between orthogonal vectors of norm 3")
+    checks.assert_close(slerp_orthogonal.norm(dim=1), torch.full((5,), inputs.radius, dtype=torch.float64), atol=1e-8,
+                        name="norms along a slerp between orthogonal vectors of equal norm")
 
 @points(0.5)
 def test_slerp_of_parallel_vectors_is_finite():
     z0 = torch.tensor([3.0, 4.0], dtype=torch.float64)
-    for z1 in [z0.clone(), 2 * z0]:
-        out = interpolate(z0, z1, steps=3, method="slerp")
+    assert len(slerp_parallel) == 2, "expected one path per call"
+    for z1, out in zip([z0.clone(), 2 * z0], slerp_parallel):
         assert torch.isfinite(out).all(), "slerp between parallel vectors must not return NaN"
-        checks.assert_close(out[1], (z0 + z1) / 2, atol=1e-6,
-                            name="midpoint of a slerp between parallel vectors")
+        checks.assert_close(out[1], (z0 + z1) / 2, atol=1e-6, name="midpoint of a slerp between parallel vectors")
 
 @points(0.5)
 def test_unknown_method_raises():
-    try:
-        interpolate(torch.zeros(2), torch.ones(2), steps=3, method="cubic")
-    except ValueError:
-        return
-    raise AssertionError("an unknown method must raise ValueError")
+    assert unknown_method == "ValueError", "an unknown method must raise ValueError" + (
+        "" if unknown_method == "returned" else f" ({unknown_method})")
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=4)
 
 # %% uses_answers=true
 if not runtime.is_grading():
@@ -1006,21 +736,21 @@ if not runtime.is_grading():
 # %% [markdown]
 # ### Graded from your trained generator (7 points)
 #
-# This cell grades the generator you trained, not a file of images. It reads `generator_weights.pt`, which
-# the cell after deliverable (a) saved in the homework folder after the full training, puts the weights in
-# the notebook's `Generator`, draws 1,000 samples itself and scores those. A file of images could hold the best
-# 1,000 of many draws; weights give the samples your generator draws, no better and no worse. While you work the
-# noise comes from seed 0 (as `sample_generator(generator, n=1000, seed=0)`), so you see your score. The
-# autograder draws with a seed of its own, made from your file and the course's secret key: the same file always
-# gets the same seed, any other file an unrelated one, so weights tuned to one draw gain nothing. A full run
-# clears the bar on every draw we tried (figures below).
+# This cell grades the generator you trained, not a file of images. The grader reads `generator_weights.pt`, which
+# the cell after deliverable (a) saved in the homework folder after the full training, as you handed it in, puts
+# the weights in the kit's `Generator` (the one above), draws 1,000 samples itself and scores those; nothing your
+# notebook computes enters this grade. A file of images could hold the best 1,000 of many draws; weights give the
+# samples your generator draws, no better and no worse. The cell after deliverable (a) shows your score for the
+# noise of seed 0 (`sample_generator(generator, n=1000, seed=0)`). The autograder draws with a seed of its own,
+# made from your file and the course's secret key: the same file always gets the same seed, any other file an
+# unrelated one, so weights tuned to one draw gain nothing. A full run clears the bar on every draw we tried
+# (figures below).
 #
 # Weights that fit the notebook's `Generator` and draw new images (see below) earn 2 points. The other 5
 # need, in addition, an MNIST classifier score of at least **8.5** for the 1,000 samples taken as one group
 # (`dgmlab.metrics.mnist_score(samples, splits=1)`), with all **10** digit classes among them. Without the
 # file the cell earns nothing and says so: submit `generator_weights.pt` with the notebook. The file is read
-# with `dgmlab.artifacts` (tensors only, `torch.load(weights_only=True)`; it is about 3 MB, and one over
-# 4 MB is not read).
+# with `torch.load(weights_only=True)` (tensors only; it is about 3 MB, and one over 4 MB is not read).
 #
 # Why 1,000 samples and not 100: the score of 100 samples moves by about one point from one draw to the
 # next, so a run stopped after 5 epochs sometimes looks finished. With 1,000 samples it does not. For scale,
@@ -1036,33 +766,48 @@ if not runtime.is_grading():
 # 140 such draws from the reference runs, none had more than 2.
 
 # %% kind="tests" grade_id="q3_samples_quality_tests" points=7
-import os
+from dgmlab.probes import check
+check("q3_samples_quality_tests")  # the grader reads generator_weights.pt as you handed it in: nothing from here
 
-from dgmlab import artifacts
-from dgmlab.testing import points, run_tests
+### BEGIN HIDDEN TESTS
+import io
 
-GRADED_WEIGHTS = Path("generator_weights.pt")
-DASHBOARD_DRAW = Path("graded_draw_100.pt")  # written while autograding: the first 100 samples, for the class dashboard
+from dgmlab.testing import points
+
+DASHBOARD_DRAW = "graded_draw_100.pt"  # left in the autograded folder (keep: nothing while you work)
+_CHECKED = {}  # this grading's verdict on the file: both tests need it, the weights are read and drawn from once
 
 def _absent_in_fast_mode():
     # fast mode (CI's smoke run) trains too little to write the graded file: nothing to score there
-    return runtime.mode() == "fast" and not GRADED_WEIGHTS.exists()
-
-_CHECKED = {}  # this run's verdict on the file: both tests need it, the weights are read and drawn from once
+    return runtime.mode() == "fast" and WEIGHTS_FILE not in files
 
 def _graded_samples():
-    """The grader's 1,000 samples from the saved weights and their near-copy report, once they pass every
-    check but quality (else why this earns 0)."""
+    """The grader's 1,000 samples from the handed-in weights, drawn by the kit's own Generator, and their
+    near-copy report, once they pass every check but quality (else why this earns 0)."""
     if "x" not in _CHECKED:
-        # the draw's seed: 0 while you work; under dgmlab autograde, the autograder's own for this file
-        state, seed = artifacts.load_for_draw(GRADED_WEIGHTS, max_bytes=4_000_000,
-                                              made_by="the cell after deliverable (a)")
-        generator = artifacts.load_weights(Generator(), state, name="the weights in generator_weights.pt")  # eval mode
-        z = torch.randn(1000, Z_DIM, generator=torch.Generator().manual_seed(seed))  # (1000, Z_DIM)
+        data = files[WEIGHTS_FILE]  # the bytes handed in
+        if len(data) > MAX_WEIGHTS_BYTES:
+            raise artifacts.ArtifactError(
+                f"{WEIGHTS_FILE} is {len(data):,} bytes, more than the {MAX_WEIGHTS_BYTES:,} a file of this kind can "
+                "be; submit the file the cell after deliverable (a) writes, unchanged")
+        try:
+            state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        except Exception as exc:  # a damaged file, or one holding objects other than tensors
+            raise artifacts.ArtifactError(
+                f"{WEIGHTS_FILE} could not be read with torch.load(weights_only=True) (save tensors with torch.save, "
+                f"as the cell after deliverable (a) does): {(str(exc).splitlines() or [''])[0][:160]}") from None
+        seed = seed_of(WEIGHTS_FILE)  # 0 while you work; under dgmlab autograde, the autograder's own for this file
+        kit = reference("wgan_networks")  # the kit's Generator, never one from the notebook
+        generator = artifacts.load_weights(kit["Generator"](), state, name="the weights in generator_weights.pt")
+        z = torch.randn(1000, kit["Z_DIM"], generator=torch.Generator().manual_seed(seed))  # (1000, Z_DIM)
         with torch.no_grad():
             x = artifacts.samples(generator(z).float(), n=1000, name="the samples drawn from generator_weights.pt")
-        if os.environ.get(runtime.GRADING_ENV) == "autograde":
-            torch.save(x[:100].clone(), DASHBOARD_DRAW)
+        drawn = io.BytesIO()
+        torch.save(x[:100].clone(), drawn)
+        try:  # under dgmlab autograde: the first 100, for the class dashboard (which never decides a point)
+            keep(DASHBOARD_DRAW, drawn.getvalue())
+        except OSError:
+            pass
         _CHECKED["report"] = artifacts.require_new(x)
         _CHECKED["x"] = x
     return _CHECKED["x"], _CHECKED["report"]
@@ -1070,29 +815,23 @@ def _graded_samples():
 @points(2)
 def test_saved_generator_draws_1000_new_images():
     if _absent_in_fast_mode():
-        print("fast mode: no generator_weights.pt (only full training writes it), so nothing is scored here")
         return
-    _, report = _graded_samples()
-    print("near-copy check:", report.summary())
+    _graded_samples()
 
 @points(5)
 def test_mnist_classifier_score_above_the_bar():
-    from dgmlab import metrics
     if _absent_in_fast_mode():
         return
     x, _ = _graded_samples()  # weights that fail the checks above earn nothing here either
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
     classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
-    print(f"MNIST classifier score of the 1,000 drawn samples: {float(score):.2f} (bar 8.5); "
-          f"digit classes: {classes} (bar 10)")
     assert float(score) >= 8.5, (
-        f"expected an MNIST classifier score of at least 8.5, found {float(score):.2f}: below the bar "
-        "(a full run clears it; a run stopped early or a generator that lost its tanh may not)")
+        f"expected an MNIST classifier score of at least 8.5 for the 1,000 drawn samples, found {float(score):.2f}: "
+        "below the bar (a full run clears it; a run stopped early or a generator that lost its tanh may not)")
     assert classes == 10, \
         (f"expected all 10 digit classes among the drawn samples, found {classes}: "
          "the generator covers too few digits (mode collapse)")
-
-run_tests(points=7)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # *End of homework 1.* Submit this notebook **and** `generator_weights.pt` (and, if you like, the `figures/`

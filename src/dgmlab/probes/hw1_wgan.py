@@ -1,0 +1,960 @@
+"""hw1_wgan's graded test cells: what each hands the grader and its visible tests.
+
+The hidden tests are in the instructor's notebook (``source/hw1_wgan/``); they read the names below
+(``context``) and the values each probe returns. Nothing here answers a question: the probes call the
+student's functions on inputs and keep what comes back (or the plain facts of what happened: raised,
+changed a mode, kept a parameter object), the visible tests check form and easy cases. The flows, critics
+and generators the probes drive the student's functions with are the notebook's given ones (or toys), never
+an answer. The artifact cell (``q3_samples_quality_tests``) hands back nothing: the grader reads the
+weights file as handed in, builds the kit's own ``Generator`` and scores its own draw.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import checks
+from ..testing import points
+from . import CheckSpec, attempt
+
+
+def _sp():
+    import sympy as sp
+
+    return sp
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _gen(seed: int, salt: int):
+    return _torch().Generator().manual_seed((int(seed) * 1_000_003 + salt) % 2**63)
+
+
+def _outcome(fn, *args, **kwargs) -> str:
+    """What calling ``fn`` did: ``"returned"``, ``"ValueError"`` or ``"raised <type>: <message>"``."""
+    try:
+        fn(*args, **kwargs)
+    except ValueError:
+        return "ValueError"
+    except Exception as exc:  # any other error is not the ValueError the statement asks for
+        return f"raised {type(exc).__name__}: {str(exc)[:200]}"
+    return "returned"
+
+
+# ------------------------------------------------------------------ Q1: the notebook's given flows
+class AffineFlow:
+    """x = f(z) = z @ A.T + b (the notebook's locked cell flow_classes)."""
+
+    def __init__(self, A, b):
+        torch = _torch()
+        self.A, self.b = torch.as_tensor(A), torch.as_tensor(b)
+
+    def forward(self, z):
+        return z @ self.A.T + self.b
+
+    def inverse(self, x):
+        return (x - self.b) @ _torch().linalg.pinv(self.A).T
+
+    def log_abs_det_jacobian(self, z):
+        return _torch().linalg.slogdet(self.A)[1].expand(z.shape[0])
+
+
+class ExpFlow:
+    """x = f(z) = exp(z) elementwise."""
+
+    def forward(self, z):
+        return _torch().exp(z)
+
+    def inverse(self, x):
+        return _torch().log(x)
+
+    def log_abs_det_jacobian(self, z):
+        return z.sum(dim=-1)
+
+
+class CubeFlow:
+    """f(z) = z^3: invertible, but its Jacobian vanishes at z = 0."""
+
+    def forward(self, z):
+        return z ** 3
+
+    def inverse(self, x):
+        return _torch().sign(x) * x.abs() ** (1 / 3)
+
+    def log_abs_det_jacobian(self, z):
+        return _torch().log(3 * z ** 2).sum(-1)
+
+
+class FoldFlow:
+    """f(z) = |z|: not injective; its "inverse" is the identity."""
+
+    def forward(self, z):
+        return z.abs()
+
+    def inverse(self, x):
+        return x
+
+    def log_abs_det_jacobian(self, z):
+        return _torch().zeros(z.shape[0])
+
+
+def standard_normal(d, loc=0.0, scale=1.0):
+    """A diagonal Gaussian base density on R^d (event shape (d,))."""
+    torch = _torch()
+    D = torch.distributions
+    return D.Independent(D.Normal(torch.full((d,), float(loc)), torch.full((d,), float(scale))), 1)
+
+
+F32 = "float32"
+
+
+def _flow_inputs(seed):
+    torch, g = _torch(), _gen(seed, 1)
+    f32 = torch.float32
+    return {"line": torch.linspace(-3, 3, 7, dtype=f32).unsqueeze(1),
+            "A": torch.tensor([[2.0, 0.5], [0.3, 1.5]], dtype=f32) + 0.2 * torch.rand(2, 2, generator=g, dtype=f32),
+            "b": torch.tensor([1.0, -2.0], dtype=f32) + torch.randn(2, generator=g, dtype=f32),
+            "eleven": torch.randn(11, 2, generator=g, dtype=f32) * 2,
+            "exp_1d": torch.tensor([[0.1], [0.5], [1.0], [2.0], [7.0]], dtype=f32),
+            "nine": torch.rand(9, 2, generator=g, dtype=f32) * 3 + 0.05,
+            "five": torch.randn(5, 2, generator=g, dtype=f32),
+            "four": torch.randn(4, 2, generator=g, dtype=f32)}
+
+
+def _flow_log_prob_probe(o, x):
+    torch, flp = _torch(), o["flow_log_prob"]
+    affine_1d = AffineFlow(torch.tensor([[2.0]]), torch.tensor([1.0]))
+
+    def gradient():
+        A = x["A"].clone().requires_grad_(True)
+        out = flp(x["five"], AffineFlow(A, torch.zeros(2)), standard_normal(2)).sum()
+        if not out.requires_grad:
+            return {"requires_grad": False, "grad": None}
+        out.backward()
+        return {"requires_grad": True, "grad": A.grad}
+
+    singular = AffineFlow(torch.tensor([[1.0, 2.0], [2.0, 4.0]]), torch.zeros(2))
+    return {"on_1d_affine": attempt(flp, x["line"].clone(), affine_1d, standard_normal(1)),
+            "at_one": attempt(flp, torch.tensor([[1.0]]), affine_1d, standard_normal(1)),
+            "on_2d_affine": attempt(flp, x["eleven"].clone(), AffineFlow(x["A"], x["b"]),
+                                    standard_normal(2, loc=0.5, scale=0.7)),
+            "on_1d_exp": attempt(flp, x["exp_1d"].clone(), ExpFlow(), standard_normal(1)),
+            "on_2d_exp": attempt(flp, x["nine"].clone(), ExpFlow(), standard_normal(2, loc=-0.3, scale=0.8)),
+            "gradient": attempt(gradient),
+            "on_a_singular_affine_map": _outcome(flp, x["four"].clone(), singular, standard_normal(2)),
+            "on_the_cube_at_zero": _outcome(flp, torch.tensor([[0.0], [1.0]]), CubeFlow(), standard_normal(1)),
+            "on_a_folding_map": _outcome(flp, torch.tensor([[-1.0], [0.5]]), FoldFlow(), standard_normal(1))}
+
+
+@points(0.5)
+def test_shape_and_finite_on_a_1d_affine_flow(v):
+    out = v.on_1d_affine
+    checks.assert_tensor(out, "flow_log_prob(x, flow, base)", shape=(7,))
+    assert bool(_torch().isfinite(out).all()), \
+        (f"expected finite log-densities on an invertible affine flow, found {out.tolist()}: NaN or inf "
+         f"usually means log|det J| was taken of a negative or zero number (use log_abs_det_jacobian)")
+
+
+@points(1)
+def test_log_det_on_a_tiny_case(v):
+    # f(z) = 2 z + 1 on a standard normal base, at x = 1: its latent point is z = 0
+    checks.assert_tensor(v.at_one, "flow_log_prob(x, flow, base)", shape=(1,))
+    got = float(v.at_one[0])
+    log_base, log_det = -0.5 * math.log(2 * math.pi), math.log(2.0)
+    hint = ": check the change of variables"
+    if abs(got - (log_base + log_det)) < 1e-4:
+        hint = ": the log-determinant term has the wrong sign"
+    elif abs(got - (log_base - 0.5 - log_det)) < 1e-4:
+        hint = ": the base density was evaluated at x, not at the latent point of x"
+    assert abs(got - (log_base - log_det)) < 1e-5, \
+        f"for f(z) = 2z + 1 at x = 1 the log-density {got:.5f} is wrong{hint}"
+
+
+def _sample_inputs(seed):
+    return {"torch_seed": (int(seed) * 7919 + 17) % 2**31}
+
+
+def _flow_sample_probe(o, x):
+    torch, fs = _torch(), o["flow_sample"]
+    A = torch.tensor([[2.0, 0.5], [0.3, 1.5]])
+    b = torch.tensor([1.0, -2.0])
+    torch.manual_seed(x["torch_seed"])  # base.sample draws from torch's global generator
+    return {"five": attempt(fs, 5, AffineFlow(torch.eye(2), torch.zeros(2)), standard_normal(2)),
+            "affine_40000": attempt(lambda: fs(40000, AffineFlow(A, b), standard_normal(2, loc=0.5, scale=0.7))),
+            "exp_40000": attempt(lambda: fs(40000, ExpFlow(), standard_normal(1, loc=-0.5, scale=0.5)))}
+
+
+@points(0.5)
+def test_shape(v):
+    checks.assert_tensor(v.five, "flow_sample(5, flow, base)", shape=(5, 2))
+
+
+# ------------------------------------------------------------------ Q2: the notebook's symbols
+def symbols() -> dict:
+    """The notebook's locked cell q2_symbols."""
+    sp = _sp()
+    x, theta, theta0 = sp.symbols("x theta theta_0", real=True)
+    eps = sp.symbols("epsilon", positive=True)
+    sigma_g, sigma_data = sp.symbols("sigma_g sigma_data", positive=True)
+    return {"x": x, "theta": theta, "theta0": theta0, "eps": eps, "sigma_g": sigma_g, "sigma_data": sigma_data}
+
+
+def normal_pdf(x, mean, std):
+    """The N(mean, std^2) density as a sympy expression (the notebook's locked cell)."""
+    sp = _sp()
+    return sp.exp(-(x - mean) ** 2 / (2 * std ** 2)) / (std * sp.sqrt(2 * sp.pi))
+
+
+@points(0.5)
+def test_are_expressions_in_the_right_symbols(v):
+    s = symbols()
+    x, theta, theta0, sigma_g, sigma_data, eps = (s[k] for k in ("x", "theta", "theta0", "sigma_g", "sigma_data",
+                                                                 "eps"))
+    checks.assert_sympy_expr(v.kl_integrand, "kl_integrand", symbols=[x, theta, theta0, sigma_g, sigma_data])
+    assert x in v.kl_integrand.free_symbols, \
+        "expected kl_integrand to depend on x (it is integrated over x); found no x in it"
+    checks.assert_sympy_expr(v.kl_general, "kl_general", symbols=[theta, theta0, sigma_g, sigma_data])
+    checks.assert_sympy_expr(v.kl_gaussians, "kl_gaussians", symbols=[theta, theta0, eps])
+
+
+@points(0.5)
+def test_general_kl_vanishes_for_equal_distributions(v):
+    sp, s = _sp(), symbols()
+    same = sp.simplify(v.kl_general.subs({s["theta"]: s["theta0"], s["sigma_g"]: s["sigma_data"]}))
+    assert same == 0, \
+        (f"expected kl_general = 0 when theta = theta0 and sigma_g = sigma_data, found {same}: "
+         f"check that p_g and p_data use the same normal_pdf and that the integral is over x")
+
+
+@points(1)
+def test_general_kl_is_positive_when_only_the_widths_differ(v):
+    sp, s = _sp(), symbols()
+    value = sp.N(v.kl_general.subs({s["theta"]: 0, s["theta0"]: 0, s["sigma_g"]: 1, s["sigma_data"]: 2}))
+    assert value.is_real and value > 0, \
+        (f"expected kl_general > 0 for equal means and widths sigma_g = 1, sigma_data = 2 (a KL between "
+         f"different distributions is positive), found {value}: a negative value means the log-ratio is "
+         f"upside down (log p_data/p_g) or weighted by p_data; zero means the widths were lost (a form "
+         f"guessed from the equal-width result?)")
+
+
+# Q2(b): kl_limits is driven by a quadratic divergence c (theta - theta0)^2 / eps^2 with a c of the seed's
+
+
+def _limits_inputs(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(int(seed) + 11)
+    return {"c_num": int(rng.integers(1, 13)), "c_den": int(rng.integers(1, 9))}
+
+
+def _limits_probe(o, x):
+    sp, s = _sp(), symbols()
+    kl = sp.Rational(x["c_num"], x["c_den"]) * (s["theta"] - s["theta0"]) ** 2 / s["eps"] ** 2
+    return {key: attempt(o["kl_limits"], kl, t, t0) for key, (t, t0) in _limit_points().items()}
+
+
+def _limit_points() -> dict:
+    sp = _sp()
+    return {"at_1_0": (1, 0), "at_minus_1_0": (-1, 0), "at_half_2": (sp.Rational(1, 2), 2)}
+
+
+@points(1)
+def test_returns_two_sympy_objects(v):
+    sp = _sp()
+    out = v.at_1_0
+    assert isinstance(out, (tuple, list)) and len(out) == 2, \
+        (f"expected a pair (KL limit, derivative limit), found {type(out).__name__}"
+         f"{' of length ' + str(len(out)) if isinstance(out, (tuple, list)) else ''}")
+    assert all(isinstance(u, sp.Basic) for u in out), \
+        (f"expected two sympy objects (e.g. sp.oo), found {[type(u).__name__ for u in out]}: "
+         f"use sp.limit, not float arithmetic")
+
+
+# ------------------------------------------------------------------ Q2(c)
+def _combined_inputs(seed):
+    torch, g = _torch(), _gen(seed, 3)
+    f64 = torch.float64
+    return {"batch": torch.cat([torch.tensor([0.1, 0.3, 0.6, 0.95], dtype=f64),
+                                torch.rand(4, generator=g, dtype=f64) * 0.9 + 0.05]),
+            "for_grad": torch.cat([torch.tensor([0.2, 0.4, 0.7], dtype=f64),
+                                   torch.rand(2, generator=g, dtype=f64) * 0.9 + 0.05])}
+
+
+def _combined_probe(o, x):
+    torch, loss = _torch(), o["combined_generator_loss"]
+
+    def grad():
+        d = x["for_grad"].clone().requires_grad_(True)
+        loss(d).backward()
+        return d.grad
+
+    return {"at_four_halves": attempt(loss, torch.full((4,), 0.5)),
+            "at_a_quarter": attempt(loss, torch.tensor([0.25], dtype=torch.float64)),
+            "on_a_batch": attempt(loss, x["batch"].clone()),
+            "gradient": attempt(grad)}
+
+
+@points(0.5)
+def test_returns_a_scalar(v):
+    checks.assert_tensor(v.at_four_halves, "combined_generator_loss(d)", shape=())
+
+
+@points(0.5)
+def test_value_at_a_single_output(v):
+    got = float(v.at_a_quarter)
+    want = math.log(3.0)
+    hint = ": the two terms are swapped (a sign error)" if abs(got + want) < 1e-6 else ""
+    assert abs(got - want) < 1e-9, f"for D(x) = 0.25 expected log 3 = {want:.6f}, found {got:.6f}{hint}"
+
+
+# ------------------------------------------------------------------ Q2(d)
+def _js_inputs(seed):
+    torch, g = _torch(), _gen(seed, 4)
+    u = torch.rand(3, generator=g, dtype=torch.float64)
+    return {"moderate": [(1.0, 0.0, 1.0), (-0.7, 0.0, 0.5), (2.0, 0.0, 1.5),
+                         (round(float(0.3 + 1.7 * u[0]) * (1 if u[2] < 0.5 else -1), 6), 0.0,
+                          round(float(0.5 + u[1]), 6))]}
+
+
+def _t(value, grad=False):
+    torch = _torch()
+    return torch.tensor(float(value), dtype=torch.float64, requires_grad=grad)
+
+
+def _value_and_grad(fn, t, t0, s):
+    th = _t(t, grad=True)
+    out = fn(th, _t(t0), s)
+    value = out.detach().clone() if isinstance(out, _torch().Tensor) else out
+    out.backward()
+    return {"value": value, "grad": None if th.grad is None else float(th.grad)}
+
+
+def _js_probe(o, x):
+    js = o["js_divergence"]
+    return {"at_equal_means": attempt(js, _t(0.3), _t(0.3), 1.0),
+            "at_moderate_eps": attempt(lambda: [js(_t(t), _t(t0), s) for t, t0, s in x["moderate"]]),
+            "grad_at_eps_1": attempt(_value_and_grad, js, 1.0, 0.0, 1.0),
+            "at_tiny_eps": attempt(lambda: [_value_and_grad(js, t, 0.0, 1e-3) for t in (1.0, -1.0)])}
+
+
+@points(1)
+def test_zero_for_equal_means(v):
+    out = v.at_equal_means
+    checks.assert_tensor(out, "js_divergence(...)", shape=())
+    got = float(out)
+    hint = ""
+    if abs(got + math.log(2)) < 1e-4:
+        hint = ": that is -log 2, the mixture lost its 1/2 (m = (p_g + p_data) / 2)"
+    assert abs(got) < 1e-8, f"expected JS = 0 for two identical Gaussians, found {got:.6g}{hint}"
+
+
+def _w1_inputs(seed):
+    torch, g = _torch(), _gen(seed, 5)
+    u = torch.rand(3, generator=g, dtype=torch.float64)
+    return {"cases": [(1.0, 0.0, 1.0), (-2.0, 0.5, 1e-3), (0.3, -0.2, 5.0),
+                      (round(float(4 * u[0] - 2), 6), round(float(2 * u[1] - 1), 6), round(float(0.01 + 2 * u[2]), 6))]}
+
+
+def _w1_probe(o, x):
+    w1 = o["w1_distance"]
+    return {"at_equal_means": attempt(w1, _t(0.4), _t(0.4), 0.1),
+            "values": attempt(lambda: [w1(_t(t), _t(t0), s) for t, t0, s in x["cases"]]),
+            "at_tiny_eps": attempt(lambda: [_value_and_grad(w1, t, 0.0, 1e-3) for t in (1.0, -1.0)])}
+
+
+@points(0.5)
+def test_w1_zero_for_equal_means(v):
+    checks.assert_close(v.at_equal_means, 0.0, atol=1e-12, reveal=True,
+                        name="W1 of two identical Gaussians (expected 0)")
+
+
+test_w1_zero_for_equal_means.__name__ = "test_zero_for_equal_means"  # the cell's test name (JS's has it too)
+
+
+# ------------------------------------------------------------------ Q3(a): losses
+def _losses_inputs(seed):
+    torch, g = _torch(), _gen(seed, 6)
+    f32 = torch.float32
+    return {"real": torch.tensor([1.0, 2.0, 3.0, 6.0], dtype=f32) + torch.randn(4, generator=g, dtype=f32),
+            "fake": torch.tensor([-1.0, 0.5], dtype=f32) + torch.randn(2, generator=g, dtype=f32),
+            "three": torch.tensor([1.0, 2.0, 6.0], dtype=f32) + torch.randn(3, generator=g, dtype=f32),
+            "real_2": torch.randn(2, generator=g, dtype=f32), "fake_4": torch.randn(4, generator=g, dtype=f32),
+            "fake_2": torch.randn(2, generator=g, dtype=f32)}
+
+
+def _losses_probe(o, x):
+    torch, cl, gl = _torch(), o["critic_loss"], o["generator_loss"]
+
+    def grads():
+        real = x["real_2"].clone().requires_grad_(True)
+        fake = x["fake_4"].clone().requires_grad_(True)
+        cl(real, fake).backward()
+        f2 = x["fake_2"].clone().requires_grad_(True)
+        gl(f2).backward()
+        return {"real": real.grad, "fake": fake.grad, "generator": f2.grad}
+
+    return {"critic_at_zero": attempt(cl, torch.zeros(3), torch.zeros(3)),
+            "generator_at_zero": attempt(gl, torch.zeros(3)),
+            "critic_one_pair": attempt(cl, torch.tensor([1.0]), torch.tensor([0.0])),
+            "generator_one_score": attempt(gl, torch.tensor([2.0])),
+            "critic_unequal_batches": attempt(cl, x["real"].clone(), x["fake"].clone()),
+            "generator_batch": attempt(gl, x["three"].clone()),
+            "gradients": attempt(grads)}
+
+
+@points(0.5)
+def test_scalars(v):
+    checks.assert_tensor(v.critic_at_zero, "critic_loss(...)", shape=())
+    checks.assert_tensor(v.generator_at_zero, "generator_loss(...)", shape=())
+
+
+@points(0.5)
+def test_critic_loss_sign_on_one_pair(v):
+    got = float(v.critic_one_pair)
+    assert abs(got - (-1.0)) < 1e-6, \
+        (f"for a real score 1 and a fake score 0 expected critic_loss = -1, found {got:g}"
+         + (": a sign error (the critic minimises its loss, so it raises real scores)"
+            if abs(got - 1.0) < 1e-6 else ""))
+
+
+@points(0.5)
+def test_generator_loss_sign_on_one_score(v):
+    got = float(v.generator_one_score)
+    assert abs(got - (-2.0)) < 1e-6, \
+        (f"for a fake score 2 expected generator_loss = -2, found {got:g}"
+         + (": a sign error (the generator raises the critic's score of its samples)" if abs(got - 2.0) < 1e-6
+            else ""))
+
+
+# ------------------------------------------------------------------ Q3(a): gradient penalty
+def linear_critic(weight, bias=0.0):
+    from ..toys import LinearCritic
+
+    return LinearCritic(weight, bias=bias)
+
+
+def tiny_critic(seed):
+    """A small tanh critic on (N, 1, 2, 2) images, its parameters made from ``seed`` (float32)."""
+    torch = _torch()
+    nn = torch.nn
+    g = _gen(seed, 7)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 1), nn.Flatten(0))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_((torch.rand(p.shape, generator=g, dtype=torch.float32) * 2 - 1) * 0.9)
+    return net
+
+
+def _penalty_inputs(seed):
+    torch, g = _torch(), _gen(seed, 8)
+    f32 = torch.float32
+
+    def imgs(n, scale=1.0, shift=0.0):
+        return torch.randn(n, 1, 2, 2, generator=g, dtype=f32) * scale + shift
+
+    return {"unit_real": imgs(6), "unit_fake": imgs(6), "lin_real": imgs(6), "lin_fake": imgs(6),
+            "real7": imgs(7, 3.0), "fake7": imgs(7, 3.0),
+            "alpha7": torch.linspace(0.05, 0.95, 7, dtype=f32)[torch.randperm(7, generator=g)],
+            "spy_real": imgs(8, 1.0, 5.0), "spy_fake": imgs(8, 1.0, -5.0), "critic_seed": int(seed) % 100_000,
+            "torch_seed": (int(seed) * 31 + 5) % 2**31}
+
+
+UNIT_WEIGHT = tuple(v / math.sqrt(30.0) for v in (1.0, 2.0, 3.0, 4.0))  # norm exactly 1
+LINEAR_WEIGHT = (0.5, 1.0, 1.5, 2.0)
+
+
+def _penalty_probe(o, x):
+    torch, gp = _torch(), o["gradient_penalty"]
+    nn = torch.nn
+    torch.manual_seed(x["torch_seed"])  # the alpha the student draws comes from torch's global generator
+
+    def linear(lam):
+        return gp(linear_critic(LINEAR_WEIGHT), x["lin_real"].clone(), x["lin_fake"].clone(), lam=lam)
+
+    def differentiable():
+        crit = tiny_critic(x["critic_seed"])
+        out = gp(crit, x["real7"].clone(), x["fake7"].clone(), lam=10.0, alpha=x["alpha7"].clone())
+        if not out.requires_grad:
+            return {"requires_grad": False, "grads": None}
+        weights = [crit[1].weight, crit[1].bias, crit[3].weight]
+        return {"requires_grad": True, "grads": list(torch.autograd.grad(out, weights, allow_unused=True))}
+
+    def spy():
+        seen, inner = [], tiny_critic(x["critic_seed"] + 1)
+
+        class Spy(nn.Module):
+            def forward(self, xb):
+                seen.append(xb.detach().clone())
+                return inner(xb)
+
+        gp(Spy(), x["spy_real"].clone(), x["spy_fake"].clone())
+        return seen[-1] if seen else None
+
+    return {"unit_norm_linear": attempt(gp, linear_critic(UNIT_WEIGHT), x["unit_real"].clone(),
+                                        x["unit_fake"].clone()),
+            "linear_lam_10": attempt(linear, 10.0), "linear_lam_2_5": attempt(linear, 2.5),
+            "tiny_with_alpha": attempt(lambda: gp(tiny_critic(x["critic_seed"]), x["real7"].clone(),
+                                                  x["fake7"].clone(), lam=10.0, alpha=x["alpha7"].clone()).detach()),
+            "differentiable": attempt(differentiable),
+            "interpolates_seen": attempt(spy)}
+
+
+@points(1)
+def test_scalar_and_zero_for_a_unit_norm_linear_critic(v):
+    out = v.unit_norm_linear
+    checks.assert_tensor(out, "gradient_penalty(...)", shape=())
+    got = float(out)
+    hint = ""
+    if abs(got - 10.0) < 1e-3:
+        hint = ": that is lam * ||grad||^2, the '- 1' is missing (penalise (||grad|| - 1)^2)"
+    elif abs(got - 10.0 * (math.sqrt(6.0) - 1) ** 2) < 1e-3:
+        hint = (": that is one norm over the whole batch of 6; take each sample's norm "
+                "(grad.reshape(N, -1).norm(dim=1)), then average")
+    assert abs(got) < 1e-5, \
+        (f"a linear critic with weight norm 1 has gradient norm 1 everywhere, so expected a penalty of 0, "
+         f"found {got:.6g}{hint}")
+
+
+# ------------------------------------------------------------------ Q3(a): weight clipping
+def small_net(scale=1.0):
+    """Linear(3, 4), ReLU, Linear(4, 1) with parameters spread evenly over [-0.2, 0.2] * scale."""
+    torch = _torch()
+    nn = torch.nn
+    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.linspace(-0.2, 0.2, p.numel()).view_as(p) * scale)
+    return net
+
+
+def _clip_inputs(seed):
+    torch, g = _torch(), _gen(seed, 9)
+    return {"scale": round(float(0.8 + 0.6 * torch.rand(1, generator=g, dtype=torch.float64)), 6),
+            "c": round(float(0.03 + 0.04 * torch.rand(1, generator=g, dtype=torch.float64)), 6)}
+
+
+def _clip_probe(o, x):
+    torch, clip = _torch(), o["clip_weights"]
+
+    def clipped(c):
+        net = small_net(x["scale"])
+        clip(net, c=c)
+        return {name: p.detach().clone() for name, p in net.named_parameters()}
+
+    def in_place():
+        net = small_net(x["scale"])
+        before = [id(p) for p in net.parameters()]
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        clip(net, c=x["c"])
+        facts = {"same_objects": [id(p) for p in net.parameters()] == before,
+                 "trainable_leaves": all(p.is_leaf and p.requires_grad for p in net.parameters())}
+        net(torch.ones(2, 3)).sum().backward()
+        opt.step()
+        facts["optimizer_holds_them"] = all(p is q for p, q in zip(net.parameters(), opt.param_groups[0]["params"]))
+        return facts
+
+    return {"clipped_at_0_05": attempt(clipped, 0.05), "clipped_at_c": attempt(clipped, x["c"]),
+            "in_place": attempt(in_place)}
+
+
+@points(1)
+def test_all_parameters_within_bounds(v):
+    params = v.clipped_at_0_05
+    assert isinstance(params, dict) and params, "clip_weights left the network without parameters"
+    for name, p in params.items():
+        checks.assert_tensor(p, name)
+        assert float(p.abs().max()) <= 0.05 + 1e-7, \
+            (f"expected every parameter in [-0.05, 0.05] after clip_weights(net, c=0.05), found {name} "
+             f"reaching {float(p.abs().max()):.3g}"
+             + (": biases are parameters too (critic.parameters())" if name.endswith("bias") else ""))
+
+
+# ------------------------------------------------------------------ Q3(a): the training step
+def tiny_generator(seed):
+    """Linear(3, 4), Tanh, Unflatten to (1, 2, 2): the step's toy generator, its parameters from ``seed``."""
+    torch = _torch()
+    nn = torch.nn
+    g = _gen(seed, 10)
+    net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Unflatten(1, (1, 2, 2)))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_((torch.rand(p.shape, generator=g, dtype=torch.float32) * 2 - 1) * 0.6)
+    return net
+
+
+CRITIC_WEIGHT, CRITIC_BIAS = (-0.8, -0.1333333, 0.5333333, 1.2), 0.3
+# the runs the probe makes: name -> (lipschitz, optimizer, keyword arguments of the step, preset generator grads)
+RUNS = {
+    "returns": ("gp", "sgd", {}, False),
+    "first_critic_step": ("clip", "sgd", {"n_critic": 1, "lipschitz": "clip", "clip": 10.0}, False),
+    "n_critic_2": ("gp", "sgd", {}, False),
+    "n_critic_3": ("gp", "sgd", {"n_critic": 3}, False),
+    "gp": ("gp", "sgd", {"lipschitz": "gp"}, False),
+    "stale_generator_grads": ("gp", "sgd", {"lipschitz": "gp"}, True),
+    "clip": ("clip", "adam", {"lipschitz": "clip", "clip": 0.05}, False),
+}
+
+
+def _step_inputs(seed):
+    torch, g = _torch(), _gen(seed, 11)
+    return {"batches": [torch.randn(5, 1, 2, 2, generator=g, dtype=torch.float32) + 0.5 * i for i in range(8)],
+            "generator_seed": int(seed) % 100_000, "torch_seed": (int(seed) * 13 + 11) % 2**31}
+
+
+class _Recorder:
+    """Wraps a generator module and remembers each call's input and output."""
+
+    def __new__(cls, inner):
+        torch = _torch()
+
+        class Recorder(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner = inner
+                self.calls = []
+
+            def forward(self, z):
+                out = self.inner(z)
+                self.calls.append((z.detach().clone(), out.detach().clone()))
+                return out
+
+        return Recorder()
+
+
+def _clone_all(params):
+    return [p.detach().clone() for p in params]
+
+
+def _grads(params):
+    return [None if p.grad is None else p.grad.detach().clone() for p in params]
+
+
+def _one_run(step, x, run):
+    """Run the student's step once on the toys; record what each optimizer step saw (raw tensors only)."""
+    import warnings
+
+    torch = _torch()
+    lipschitz, opt, kwargs, preset = RUNS[run]
+    gen = _Recorder(tiny_generator(x["generator_seed"]))
+    crit = linear_critic(CRITIC_WEIGHT, bias=CRITIC_BIAS)
+    if opt == "sgd":
+        g_opt, c_opt = torch.optim.SGD(gen.parameters(), lr=0.05), torch.optim.SGD(crit.parameters(), lr=0.05)
+    else:
+        g_opt, c_opt = torch.optim.Adam(gen.parameters(), lr=0.1), torch.optim.Adam(crit.parameters(), lr=0.1)
+    yielded = []
+
+    def batches():
+        for i, b in enumerate(x["batches"]):
+            yielded.append(i)
+            yield b.clone()
+
+    record = {"critic_steps": [], "generator_steps": [], "generator_start": _clone_all(gen.inner.parameters())}
+    c_orig, g_orig = c_opt.step, g_opt.step
+
+    def c_step(*a, **k):
+        record["critic_steps"].append({
+            "generator_params": _clone_all(gen.inner.parameters()),
+            "real_index": yielded[-1] if yielded else None,
+            "fake": gen.calls[-1][1] if gen.calls else None,
+            "critic_weight": crit.lin.weight.detach().clone(),
+            "critic_weight_grad": None if crit.lin.weight.grad is None else crit.lin.weight.grad.detach().clone()})
+        return c_orig(*a, **k)
+
+    def g_step(*a, **k):
+        record["generator_steps"].append({
+            "z": gen.calls[-1][0] if gen.calls else None,
+            "generator_params": _clone_all(gen.inner.parameters()),
+            "generator_grads": _grads(gen.inner.parameters()),
+            "critic_params": _clone_all(crit.parameters())})
+        return g_orig(*a, **k)
+
+    c_opt.step, g_opt.step = c_step, g_step
+    if preset:  # a gradient left over from an earlier step: the update must not add to it
+        for p in gen.parameters():
+            p.grad = torch.full_like(p, 7.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = step(gen, crit, g_opt, c_opt, batches(), z_dim=3, **kwargs)
+    record.update({"out": out if isinstance(out, dict) else {"not a dict": type(out).__name__},
+                   "returned_type": type(out).__name__, "batches_taken": len(yielded),
+                   "noise": [z for z, _ in gen.calls], "critic_end": _clone_all(crit.parameters())})
+    return record
+
+
+def _step_probe(o, x):
+    torch = _torch()
+    out = {}
+    for i, run in enumerate(RUNS):
+        torch.manual_seed(x["torch_seed"] + i)  # the noise the student draws comes from torch's global generator
+        out[run] = attempt(_one_run, o["wgan_train_step"], x, run)
+    return out
+
+
+@points(0.5)
+def test_returns_floats(v):
+    rec = v.returns
+    assert rec["returned_type"] == "dict", \
+        f"expected wgan_train_step to return a dict, found {rec['returned_type']}"
+    for k in ["critic_loss", "penalty", "generator_loss"]:
+        assert isinstance(rec["out"].get(k), float), \
+            (f"expected {k!r} to be a Python float, found {type(rec['out'].get(k)).__name__}: "
+             f"a tensor needs .item() (which also keeps the history free of autograd graphs)")
+
+
+@points(1.5)
+def test_first_critic_gradient_is_that_of_critic_loss(v):
+    # with clipping (no penalty) and a linear critic f(x) = w.x + b, the weight gradient of the critic's loss
+    # is the difference of the batch means of the fake and the real images
+    torch = _torch()
+    steps = v.first_critic_step["critic_steps"]
+    assert steps, "expected c_opt.step() once per critic update, found no critic optimizer step"
+    first = steps[0]
+    assert first["real_index"] is not None and first["fake"] is not None, \
+        ("expected a real batch (next(real_batches)) and a generated batch before the critic step, found none: "
+         "draw both before c_opt.step()")
+    got = first["critic_weight_grad"]
+    assert got is not None, "expected a gradient on the critic's weights at c_opt.step(), found None (no backward?)"
+    got = got.squeeze(0)
+    real = v.inputs.batches[first["real_index"]]
+    want = first["fake"].flatten(1).mean(0) - real.flatten(1).mean(0)
+    hint = ""
+    if torch.allclose(got, -want, rtol=1e-4, atol=1e-5):
+        hint = ": the opposite sign, so the critic is trained to lower real scores (critic_loss(real, fake) argument order?)"
+    assert torch.allclose(got, want, rtol=1e-4, atol=1e-5), \
+        (f"at the first critic update expected the weight gradient mean(fake) - mean(real) = "
+         f"{[round(u, 4) for u in want.tolist()]}, found {[round(u, 4) for u in got.tolist()]}{hint}")
+
+
+# ------------------------------------------------------------------ Q3 deliverable (a): samples
+def tiny_sample_generator(seed):
+    """Linear(8, 784), tanh, as (N, 1, 28, 28) images: the probe's toy generator, its parameters from ``seed``."""
+    torch = _torch()
+    nn = torch.nn
+    g = _gen(seed, 12)
+
+    class TinyGen(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(8, 784)
+            with torch.no_grad():
+                self.lin.weight.copy_((torch.rand(784, 8, generator=g) * 2 - 1) * 0.35)
+                self.lin.bias.copy_((torch.rand(784, generator=g) * 2 - 1) * 0.35)
+
+        def forward(self, z):
+            return torch.tanh(self.lin(z)).view(-1, 1, 28, 28)
+
+    return TinyGen()
+
+
+def _samples_inputs(seed):
+    torch, g = _torch(), _gen(seed, 13)
+    s1 = int(torch.randint(1, 10_000, (1,), generator=g))
+    return {"generator_seed": int(seed) % 100_000, "seed_a": s1, "seed_b": s1 + 1,
+            "to_save": torch.rand(100, 1, 28, 28, generator=g, dtype=torch.float32) * 2 - 1}
+
+
+SAVE_PATH = "figures/_test_samples.pt"
+
+
+def _samples_probe(o, x):
+    from pathlib import Path
+
+    torch, sample, save = _torch(), o["sample_generator"], o["save_samples"]
+
+    def modes():
+        g = tiny_sample_generator(x["generator_seed"])
+        g.train()
+        out = sample(g, n=4, z_dim=8, seed=0)
+        facts = {"requires_grad": bool(out.requires_grad), "training_after": bool(g.training)}
+        seen = []
+        g.register_forward_pre_hook(lambda m, inp: seen.append(bool(m.training)))
+        sample(g, n=4, z_dim=8, seed=0)
+        facts["modes_while_sampling"] = seen
+        return facts
+
+    def seeded():
+        g = tiny_sample_generator(x["generator_seed"])
+        a = sample(g, n=6, z_dim=8, seed=x["seed_a"])
+        torch.randn(100)
+        b = sample(g, n=6, z_dim=8, seed=x["seed_a"])
+        c = sample(g, n=6, z_dim=8, seed=x["seed_b"])
+        return {"first": a, "again": b, "other_seed": c}
+
+    def saved():
+        xs = x["to_save"].clone().requires_grad_(True)
+        p = save(xs, SAVE_PATH)
+        try:
+            exists = p is not None and Path(p).exists()
+            return {"exists": exists, "loaded": torch.load(p, weights_only=True) if exists else None}
+        finally:
+            Path(SAVE_PATH).unlink(missing_ok=True)
+
+    return {"ten": attempt(sample, tiny_sample_generator(x["generator_seed"]), n=10, z_dim=8, seed=0),
+            "modes": attempt(modes), "seeded": attempt(seeded), "saved": attempt(saved)}
+
+
+@points(1)
+def test_shape_and_range(v):
+    out = v.ten
+    torch = _torch()
+    checks.assert_tensor(out, "sample_generator(tiny generator, n=10, z_dim=8)", shape=(10, 1, 28, 28),
+                         dtype=torch.float32)
+    assert out.min() >= -1 and out.max() <= 1, \
+        (f"expected samples in [-1, 1] (the generator ends in tanh), found values in "
+         f"[{float(out.min()):.3g}, {float(out.max()):.3g}]: return the generator's output unscaled")
+
+
+# ------------------------------------------------------------------ Q3 deliverable (b): scores
+def real_digits(n=200):
+    """The first ``n`` MNIST test digits of dgmlab's bundled sample, in [-1, 1]."""
+    from .. import data
+
+    return data.mnist(train=False, scale="[-1,1]", source="sample").images[:n]
+
+
+def _evaluate_inputs(seed):
+    torch, g = _torch(), _gen(seed, 14)
+    pool = 200  # dgmlab's bundled sample of test digits
+    return {"rows_200": torch.randperm(pool, generator=g)[:200].tolist(),
+            "rows_100": torch.randperm(pool, generator=g)[:100].tolist(),
+            "inception_mean": round(float(1 + 9 * torch.rand(1, generator=g, dtype=torch.float64)), 4)}
+
+
+def _evaluate_probe(o, x):
+    torch, evaluate = _torch(), o["evaluate_samples"]
+    from .. import metrics
+
+    digits = real_digits(200)
+    note = "no Inception-v3 weights in this check"
+
+    def with_inception(fake):  # inception_metrics as it behaves with and without Inception-v3 weights
+        real_inception = metrics.inception_metrics
+        metrics.inception_metrics = fake
+        try:
+            return evaluate(digits[:20].clone())
+        finally:
+            metrics.inception_metrics = real_inception
+
+    def unavailable(images, **kwargs):
+        raise metrics.MetricUnavailable(note)
+
+    mean = x["inception_mean"]
+    return {"on_100": attempt(evaluate, digits[torch.tensor(x["rows_100"])].clone()),
+            "on_200": attempt(evaluate, digits[torch.tensor(x["rows_200"])].clone()),
+            "without_inception": attempt(with_inception, unavailable),
+            "with_inception": attempt(with_inception, lambda images, **kwargs: {"inception_score_mean": mean,
+                                                                                 "inception_score_std": 0.5})}
+
+
+@points(1)
+def test_keys_and_types(v):
+    out = v.on_100
+    assert isinstance(out, dict), f"expected evaluate_samples to return a dict, found {type(out).__name__}"
+    for k in ["mnist_score", "mnist_score_std", "mnist_frechet"]:
+        assert isinstance(out.get(k), float), \
+            (f"expected {k!r} to be a Python float, found {type(out.get(k)).__name__}"
+             + (" (the key is missing)" if k not in out else ": convert with float(...)"))
+    assert out.get("inception_score") is None or isinstance(out["inception_score"], float), \
+        f"expected 'inception_score' to be a float or None, found {type(out.get('inception_score')).__name__}"
+    assert isinstance(out.get("inception_note"), str), \
+        f"expected 'inception_note' to be a string, found {type(out.get('inception_note')).__name__}"
+
+
+# ------------------------------------------------------------------ Q3 deliverable (c): interpolation
+def _interpolate_inputs(seed):
+    torch, g = _torch(), _gen(seed, 15)
+    f64 = torch.float64
+    z0, z1 = torch.randn(8, generator=g, dtype=f64), torch.randn(8, generator=g, dtype=f64)
+    return {"a0": torch.randn(5, generator=g), "a1": torch.randn(5, generator=g),
+            "b0": torch.randn(6, generator=g, dtype=f64), "b1": torch.randn(6, generator=g, dtype=f64),
+            "s0": z0, "s1": z1 * z0.norm() / z1.norm(),  # equal norms: slerp then moves at a constant angular speed
+            "radius": round(float(1 + 4 * torch.rand(1, generator=g, dtype=f64)), 6)}
+
+
+def _interpolate_probe(o, x):
+    torch, interp = _torch(), o["interpolate"]
+    f64 = torch.float64
+    r = x["radius"]
+    z0 = torch.tensor([3.0, 4.0], dtype=f64)
+    return {"linear_7": attempt(interp, x["a0"].clone(), x["a1"].clone(), steps=7),
+            "linear_9": attempt(interp, x["b0"].clone(), x["b1"].clone(), steps=9, method="linear"),
+            "slerp_6": attempt(interp, x["s0"].clone(), x["s1"].clone(), steps=6, method="slerp"),
+            "slerp_orthogonal": attempt(interp, torch.tensor([r, 0.0, 0.0], dtype=f64),
+                                        torch.tensor([0.0, r, 0.0], dtype=f64), steps=5, method="slerp"),
+            "slerp_parallel": attempt(lambda: [interp(z0.clone(), z1, steps=3, method="slerp")
+                                               for z1 in (z0.clone(), 2 * z0)]),
+            "unknown_method": _outcome(interp, torch.zeros(2), torch.ones(2), steps=3, method="cubic")}
+
+
+@points(1)
+def test_shape_and_endpoints_linear(v):
+    out, z0, z1 = v.linear_7, v.inputs.a0, v.inputs.a1
+    checks.assert_tensor(out, "interpolate(z0, z1, 7)", shape=(7, 5))
+    checks.assert_close(out[0], z0, atol=1e-6, name="the first row (expected z0)", reveal=True)
+    gap = float((out[-1] - z1).norm())
+    assert gap < 1e-5, \
+        (f"expected the last row to be z1, found it {gap:.3g} away from z1: t must run from 0 to 1 "
+         f"inclusive (torch.linspace(0, 1, steps) includes both ends)")
+
+
+# ------------------------------------------------------------------ the artifact cell: nothing from the kernel
+WEIGHTS_FILE = "generator_weights.pt"
+MAX_WEIGHTS_BYTES = 4_000_000  # the graded file is ~3.05 MB (1.5 M float16 parameters); anything bigger is not read
+
+
+def context() -> dict:
+    import numpy as np
+    import torch
+
+    from .. import artifacts, metrics, novelty, runtime
+
+    return {**symbols(), "sp": _sp(), "np": np, "torch": torch, "nn": torch.nn, "D": torch.distributions,
+            "math": math, "checks": checks, "normal_pdf": normal_pdf, "AffineFlow": AffineFlow, "ExpFlow": ExpFlow,
+            "standard_normal": standard_normal, "linear_critic": linear_critic, "tiny_critic": tiny_critic,
+            "LINEAR_WEIGHT": LINEAR_WEIGHT, "small_net": small_net, "tiny_generator": tiny_generator,
+            "linear_critic_of_the_step": lambda: linear_critic(CRITIC_WEIGHT, bias=CRITIC_BIAS),
+            "tiny_sample_generator": tiny_sample_generator, "real_digits": real_digits, "artifacts": artifacts,
+            "metrics": metrics, "novelty": novelty, "runtime": runtime, "WEIGHTS_FILE": WEIGHTS_FILE,
+            "MAX_WEIGHTS_BYTES": MAX_WEIGHTS_BYTES}
+
+
+CHECKS = [
+    CheckSpec("q1_flow_log_prob_tests", 5, 3.5, ("flow_log_prob",),
+              visible=(test_shape_and_finite_on_a_1d_affine_flow, test_log_det_on_a_tiny_case),
+              probe=_flow_log_prob_probe, inputs=_flow_inputs),
+    CheckSpec("q1_flow_sample_tests", 3, 2.5, ("flow_sample",), visible=(test_shape,),
+              probe=_flow_sample_probe, inputs=_sample_inputs),
+    CheckSpec("q2_kl_gaussians_tests", 8, 6, ("kl_integrand", "kl_general", "kl_gaussians"),
+              visible=(test_are_expressions_in_the_right_symbols, test_general_kl_vanishes_for_equal_distributions,
+                       test_general_kl_is_positive_when_only_the_widths_differ)),
+    CheckSpec("q2_kl_limits_tests", 6, 5, ("kl_limits",), visible=(test_returns_two_sympy_objects,),
+              probe=_limits_probe, inputs=_limits_inputs),
+    CheckSpec("q2_combined_generator_loss_tests", 3, 2, ("combined_generator_loss",),
+              visible=(test_returns_a_scalar, test_value_at_a_single_output),
+              probe=_combined_probe, inputs=_combined_inputs),
+    CheckSpec("q2_js_divergence_tests", 5, 4, ("js_divergence",), visible=(test_zero_for_equal_means,),
+              probe=_js_probe, inputs=_js_inputs),
+    CheckSpec("q2_w1_distance_tests", 2, 1.5, ("w1_distance",), visible=(test_w1_zero_for_equal_means,),
+              probe=_w1_probe, inputs=_w1_inputs),
+    CheckSpec("q3_wgan_losses_tests", 5, 3.5, ("critic_loss", "generator_loss"),
+              visible=(test_scalars, test_critic_loss_sign_on_one_pair, test_generator_loss_sign_on_one_score),
+              probe=_losses_probe, inputs=_losses_inputs),
+    CheckSpec("q3_gradient_penalty_tests", 6, 5, ("gradient_penalty",),
+              visible=(test_scalar_and_zero_for_a_unit_norm_linear_critic,),
+              probe=_penalty_probe, inputs=_penalty_inputs),
+    CheckSpec("q3_clip_weights_tests", 3, 2, ("clip_weights",), visible=(test_all_parameters_within_bounds,),
+              probe=_clip_probe, inputs=_clip_inputs),
+    CheckSpec("q3_train_step_tests", 9, 7, ("wgan_train_step",),
+              visible=(test_returns_floats, test_first_critic_gradient_is_that_of_critic_loss),
+              probe=_step_probe, inputs=_step_inputs),
+    CheckSpec("q3_samples_tests", 4, 3, ("sample_generator", "save_samples"), visible=(test_shape_and_range,),
+              probe=_samples_probe, inputs=_samples_inputs),
+    CheckSpec("q3_evaluate_samples_tests", 3, 2, ("evaluate_samples",), visible=(test_keys_and_types,),
+              probe=_evaluate_probe, inputs=_evaluate_inputs),
+    CheckSpec("q3_interpolate_tests", 5, 4, ("interpolate",), visible=(test_shape_and_endpoints_linear,),
+              probe=_interpolate_probe, inputs=_interpolate_inputs),
+    CheckSpec("q3_samples_quality_tests", 7, 7, (), files=(WEIGHTS_FILE,)),
+]
