@@ -65,6 +65,7 @@ c.IgnorePattern.pattern = r"[\s\S]*"
 c.Autograde.autograde_preprocessors = [
     "dgmlab.grading.judge.ProbeTests",
     "nbgrader.preprocessors.Execute",
+    "dgmlab.grading.workdir.SealWorkingFolder",  # nbgrader writes into an empty folder, never through a link
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "dgmlab.grading.judge.JudgeTests",

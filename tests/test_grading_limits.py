@@ -247,18 +247,35 @@ def mean_square(x):
     return (x ** 2).mean()'''
 
 
+# links its notebook and a file to a file of the grader's machine: nbgrader, which writes the graded notebook
+# from outside the sandbox, must not write (or chmod) through them (found by a red-team run: the course's
+# gradebook.db was overwritten this way)
+LINKER = '''import os
+for name in ("{hw}.ipynb", "notes.txt"):
+    if os.path.lexists(name):
+        os.remove(name)
+    os.symlink({canary!r}, name)
+def mean_square(x):
+    return (x ** 2).mean()'''
+
+
 @pytest.fixture(scope="module")
 def swamped(tmp_path_factory):
-    """An honest submission, one whose code writes a notebook and a file and prints a 5 MB line, and one whose code
-    writes 3000 files, each with the reference answers: graded by two workers (sandboxed where bwrap works)."""
+    """An honest submission, one whose code writes a notebook and a file and prints a 5 MB line, one whose code
+    writes 3000 files, and one that links its notebook to a file outside, each with the reference answers: graded
+    by two workers (sandboxed where bwrap works)."""
     from dgmlab.grading import course as C
     from test_cluster import HW, make_course, with_answer
 
     course = make_course(tmp_path_factory.mktemp("swamped"), {"honest": "ref"})
+    canary = tmp_path_factory.mktemp("outside") / "canary.txt"
+    canary.write_text("intact")
+    canary.chmod(0o600)
     with_answer(course, "stray", STRAY)
     with_answer(course, "swamp", SWAMP)
+    with_answer(course, "linker", LINKER.format(hw=HW, canary=str(canary)))
     results = {r.student: r for r in C.autograde(course, HW, jobs=2)}
-    return course, HW, results
+    return course, HW, results, canary
 
 
 def _listing(folder):
@@ -269,9 +286,10 @@ def _listing(folder):
 def test_a_notebook_written_while_graded_is_not_graded_and_the_class_is_recorded(swamped):
     from test_cluster import auto_scores
 
-    course, hw, results = swamped
-    assert {s: r.status for s, r in results.items()} == {"honest": "graded", "stray": "graded", "swamp": "graded"}
-    assert auto_scores(course) == {"honest": 5, "stray": 5, "swamp": 5}
+    course, hw, results, _ = swamped
+    assert {s: r.status for s, r in results.items()} == {"honest": "graded", "stray": "graded", "swamp": "graded",
+                                                         "linker": "graded"}
+    assert auto_scores(course) == {"honest": 5, "stray": 5, "swamp": 5, "linker": 5}
     assert "extra.ipynb" in results["stray"].reason and "neither graded nor kept" in results["stray"].reason
     for kind in ("autograded", "feedback"):
         assert not (course.root / kind / "stray" / hw / "extra.ipynb").exists(), kind
@@ -279,14 +297,14 @@ def test_a_notebook_written_while_graded_is_not_graded_and_the_class_is_recorded
 
 @pytest.mark.slow
 def test_feedback_holds_only_the_feedback_of_the_notebook_handed_in(swamped):
-    course, hw, _ = swamped
+    course, hw, _, _ = swamped
     assert _listing(course.root / "feedback" / "stray" / hw) == [f"{hw}.html", f"{hw}.ipynb"]
     assert (course.root / "autograded" / "stray" / hw / "notes.txt").read_text() == "written while graded"
 
 
 @pytest.mark.slow
 def test_a_printed_flood_is_cut_in_every_copy_of_the_notebook(swamped):
-    course, hw, _ = swamped
+    course, hw, _, _ = swamped
     copies = [course.root / "autograded" / "stray" / hw / f"{hw}.ipynb",
               course.root / "feedback" / "stray" / hw / f"{hw}.html",
               course.root / "feedback" / "stray" / hw / f"{hw}.ipynb"]
@@ -297,7 +315,7 @@ def test_a_printed_flood_is_cut_in_every_copy_of_the_notebook(swamped):
 
 @pytest.mark.slow
 def test_a_working_folder_over_the_file_cap_sends_back_only_the_graded_notebook(swamped):
-    course, hw, results = swamped
+    course, hw, results, _ = swamped
     assert _listing(course.root / "autograded" / "swamp" / hw) == [f"{hw}.ipynb"]
     assert f"its working folder held more than {K.MAX_WORKDIR_FILES:,} files after grading" in results["swamp"].reason
     assert _listing(course.root / "feedback" / "swamp" / hw) == [f"{hw}.html", f"{hw}.ipynb"]
@@ -307,7 +325,16 @@ def test_a_working_folder_over_the_file_cap_sends_back_only_the_graded_notebook(
 def test_a_rerun_grades_none_of_them_again(swamped):
     from dgmlab.grading import course as C
 
-    course, hw, _ = swamped
+    course, hw, _, _ = swamped
     results = C.autograde(course, hw, jobs=2)
     assert {r.student: (r.status, r.skipped) for r in results} == {
-        s: ("graded", True) for s in ("honest", "stray", "swamp")}
+        s: ("graded", True) for s in ("honest", "stray", "swamp", "linker")}
+
+
+@pytest.mark.slow
+def test_nothing_is_written_through_a_link_the_kernel_left(swamped):
+    course, hw, results, canary = swamped
+    assert canary.read_text() == "intact" and canary.stat().st_mode & 0o777 == 0o600
+    graded = course.root / "autograded" / "linker" / hw / f"{hw}.ipynb"
+    assert graded.is_file() and not graded.is_symlink() and '"nbformat"' in graded.read_text()
+    assert not any(p.is_symlink() for p in (course.root / "autograded" / "linker" / hw).rglob("*"))

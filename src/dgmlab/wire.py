@@ -43,7 +43,8 @@ MAX_SYMPY_DEPTH = 200
 MAX_MATRIX_SIDE = 64
 MAX_FLOAT_BITS = 400         # precision of one sympy Float
 MAX_FLOAT_EXPONENT = 100_000 # binary exponent of one sympy Float
-MAX_POW_EXPONENT = 1_000     # |n| of an integer power of a number (2**(10**9) would be computed on use)
+MAX_POW_EXPONENT = 1_000     # |p|, |q| of a numeric exponent p/q (2**(10**9) would be computed on use)
+MAX_NUMBER_BITS = 200_000    # bound on the size of any exact number an expression can become (see _SympyReader)
 DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool")
 
 # sympy node names the grader rebuilds: the algebra, elementary functions and the logic of Piecewise
@@ -309,7 +310,7 @@ class _SympyReader:
 
     def build(self, tree):
         try:
-            return self._node(tree, 0)
+            return self._node(tree, 0)[0]
         except RecursionError:
             raise WireError(f"a sympy expression nested too deeply (at {self.where})") from None
 
@@ -317,6 +318,9 @@ class _SympyReader:
         raise WireError(f"{what} (at {self.where})")
 
     def _node(self, tree, depth):
+        """``(sympy object, bound)``: ``bound`` is an upper bound on the bits of any number the object
+        becomes when its symbols take small values (a symbol counts 64 bits), so that what the grader
+        computes from it (``subs``, ``simplify``) stays small; over :data:`MAX_NUMBER_BITS` it is refused."""
         import sympy as sp
 
         self.nodes += 1
@@ -337,20 +341,21 @@ class _SympyReader:
                     self._fail(f"a Symbol assumption {str(k)[:30]!r} the grader does not read")
                 assumptions[k] = v
             try:
-                return sp.Symbol(args[0], **assumptions)
+                return sp.Symbol(args[0], **assumptions), 64
             except Exception:  # contradictory assumptions
                 self._fail("a Symbol with contradictory assumptions")
         if name == "Integer":
             if len(args) != 1:
                 self._fail("an Integer that is not [\"Integer\", digits]")
-            return sp.Integer(_int(args[0], self.where))
+            n = _int(args[0], self.where)
+            return sp.Integer(n), max(1, n.bit_length())
         if name == "Rational":
             if len(args) != 2:
                 self._fail("a Rational that is not [\"Rational\", p, q]")
             p, q = _int(args[0], self.where), _int(args[1], self.where)
             if q == 0:
                 self._fail("a Rational with denominator 0")
-            return sp.Rational(p, q)
+            return sp.Rational(p, q), max(1, p.bit_length(), q.bit_length())
         if name == "Float":
             if len(args) != 3 or not isinstance(args[2], int) or not 1 <= args[2] <= MAX_FLOAT_BITS:
                 self._fail(f"a Float that is not [\"Float\", mantissa, exponent, bits <= {MAX_FLOAT_BITS}]")
@@ -360,33 +365,56 @@ class _SympyReader:
             if abs(exp) > MAX_FLOAT_EXPONENT or abs(man).bit_length() > MAX_FLOAT_BITS:
                 self._fail("a Float beyond the range the grader reads")
             if man == 0:  # Float._new would give the Integer 0
-                return sp.Float(0.0, precision=args[2])
-            return sp.Float._new(from_man_exp(man, exp), args[2])
+                return sp.Float(0.0, precision=args[2]), 64
+            return sp.Float._new(from_man_exp(man, exp), args[2]), 64  # floats never grow exactly
         if name in SYMPY_ATOMS:
             if args:
                 self._fail(f"{name} takes no arguments")
             attr = SYMPY_ATOMS[name]
-            return -sp.oo if attr == "-oo" else getattr(sp, attr)
+            return (-sp.oo if attr == "-oo" else getattr(sp, attr)), 64
         if name == "Matrix":
             if (len(args) != 3 or not all(isinstance(n, int) and not isinstance(n, bool) for n in args[:2])
                     or not 0 <= args[0] <= MAX_MATRIX_SIDE or not 0 <= args[1] <= MAX_MATRIX_SIDE
                     or not isinstance(args[2], list) or len(args[2]) != args[0] * args[1]):
                 self._fail(f"a Matrix that is not [\"Matrix\", rows, cols, entries] of at most "
                            f"{MAX_MATRIX_SIDE}x{MAX_MATRIX_SIDE}")
-            return sp.Matrix(args[0], args[1], [self._node(e, depth + 1) for e in args[2]])
+            entries = [self._node(e, depth + 1) for e in args[2]]
+            return sp.Matrix(args[0], args[1], [e for e, _ in entries]), max([b for _, b in entries], default=1)
         if name not in SYMPY_FUNCTIONS:
             self._fail(f"sympy node {name[:40]!r} is not one the grader reads")
         built = [self._node(a, depth + 1) for a in args]
-        if name == "Pow" and len(built) == 2 and built[0].is_number and built[1].is_Integer \
-                and abs(int(built[1])) > MAX_POW_EXPONENT:
-            self._fail(f"a power of a number with an exponent above {MAX_POW_EXPONENT}")
+        objs = [o for o, _ in built]
+        bits = self._bits(name, built)
+        if bits > MAX_NUMBER_BITS:
+            self._fail(f"numbers of more than {MAX_NUMBER_BITS} bits (a power of a power, a huge exponent)")
         cls = _sympy_class(name)
         try:
-            if name in ("Piecewise", "ExprCondPair", "Tuple", "Matrix"):
-                return cls(*built)
-            return cls(*built, evaluate=False)
+            if name in ("Piecewise", "ExprCondPair", "Tuple"):
+                return cls(*objs), bits
+            return cls(*objs, evaluate=False), bits
         except Exception as exc:  # e.g. a Piecewise whose conditions are not conditions
             self._fail(f"a {name} sympy does not accept ({type(exc).__name__})")
+
+    def _bits(self, name: str, built: list) -> int:
+        bounds = [b for _, b in built] or [1]
+        if name == "Pow":
+            if len(built) != 2:
+                self._fail("a Pow that is not [\"Pow\", base, exponent]")
+            (base, base_bits), (exponent, _) = built
+            if exponent.is_number:  # a numeric exponent must be a small literal (it is computed exactly)
+                if not (exponent.is_Rational or exponent.is_Float):
+                    self._fail("a power whose numeric exponent is not a plain number (a power of a power?)")
+                if exponent.is_Rational and max(abs(exponent.p), exponent.q) > MAX_POW_EXPONENT:
+                    self._fail(f"a power with an exponent above {MAX_POW_EXPONENT}")
+                if exponent.is_Float:
+                    return 64
+                return base_bits * max(1, abs(int(exponent.p)))
+            return base_bits * 64  # a symbolic exponent: bounded as if it took a 64-bit value's size
+        if name == "Mul":
+            return sum(bounds)
+        if name == "Add":
+            return max(bounds) + len(bounds)
+        return max(bounds)  # functions are evaluated numerically (evalf), relations and logic add nothing
 
 
 def loads(text) -> object:

@@ -534,8 +534,13 @@ def grade_submission(bundle: dict, job: dict) -> dict:
         t_collect = time.time()
         out["notebooks_run"] = sorted(p.stem for p in graded.glob("*.ipynb"))
         out["autograded"] = _files(graded)
-        if left is not None:
+        from .workdir import left_folders
+
+        for left in [left, *left_folders(graded)]:  # what the kernel left: SealWorkingFolder moved it aside
+            if left is None:
+                continue
             names, written, over = scan_working_folder(left)
+            written = [w for w in written if w not in handed]  # the handed-in copy nbgrader ran is no news
             if written:
                 notes.append(f"{len(written)} notebook(s) its code wrote while graded were neither graded nor kept: "
                              + ", ".join(written[:3]) + (", ..." if len(written) > 3 else ""))
