@@ -58,9 +58,9 @@ def test_the_reference_earns_every_point_on_the_graders_inputs():
 def test_values_computed_on_other_inputs_fail_the_hidden_tests():
     # a notebook that answers for the inputs it expects (the students' seed 0), not the grader's
     result = judged(shown(probe(0, saturating_loss, non_saturating_loss)))
-    assert result.earned == 1 + 0.5  # the visible check and the graph flags; both value tests fail
+    assert result.earned == 1  # the visible check at logit 0; every hidden test compares on the grader's inputs
     failed = {name for name, _, _, ok, _ in result.results if not ok}
-    assert failed == {"test_saturating_values", "test_non_saturating_values"}
+    assert failed == {"test_saturating_values", "test_non_saturating_values", "test_losses_are_differentiable"}
 
 
 def test_a_cell_that_shows_no_probe_earns_nothing_whatever_it_printed():
@@ -136,7 +136,7 @@ def test_the_preprocessors_send_the_probe_call_and_write_the_graders_points():
     cell = nb.cells[0]
     assert cell.source == _source(CELL)  # the instructor's cell, for the autograded notebook
     results = [o for o in cell.outputs if o.output_type == "execute_result"]
-    assert len(results) == 1 and results[0].data["text/plain"] == "1.5"
+    assert len(results) == 1 and results[0].data["text/plain"] == "1"
     assert not any(probes.PROBE_MIME in o.get("data", {}) for o in cell.outputs)
 
 
@@ -224,12 +224,36 @@ def test_the_judge_process_gives_what_judging_here_gives():
     assert here.cells[0].outputs[0].text == there.cells[0].outputs[0].text
 
 
-def test_cells_not_judged_in_time_earn_nothing_and_the_next_grading_judges_again():
+def test_cells_not_judged_in_time_earn_nothing_and_the_next_grading_judges_again(monkeypatch):
+    import subprocess
+    import sys
+
     from dgmlab.grading import judge_process
 
+    def stuck():  # a judge that never answers, as one busy for hours on a crafted answer would
+        return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True, start_new_session=True)
+
     outputs = shown(probe(GRADER_SEED, saturating_loss, non_saturating_loss))
-    late, _ = judge.JudgeTests(isolate=True, timeout=0).preprocess(*_one_cell_notebook(outputs))
-    assert _earned(late) == "0" and "could not be judged within 0 s" in late.cells[0].outputs[0].text
+    judge_process.stop()
+    monkeypatch.setattr(judge_process, "_start", stuck)
+    late, _ = judge.JudgeTests(isolate=True, timeout=1).preprocess(*_one_cell_notebook(outputs))
+    assert _earned(late) == "0" and "could not be judged within 1 s" in late.cells[0].outputs[0].text
     assert judge_process._PROCESS is None  # killed
+    monkeypatch.undo()
     again, _ = judge.JudgeTests(isolate=True).preprocess(*_one_cell_notebook(outputs))
     assert _earned(again) == "3"
+
+
+def test_probe_data_cannot_replace_a_name_the_hidden_tests_rely_on():
+    """(found by a red-team run: extra keys a, b in q3_d_star's data replaced the symbols, and wrong answers
+    earned 5 of 5)"""
+    import sympy as sp
+
+    a, b = sp.symbols("a b", positive=True)
+    alpha = sp.symbols("alpha", positive=True)
+    wrong = {"D_star": sp.Rational(1, 2), "second_derivative_at_D_star": sp.Integer(-8),
+             "D_star_smoothed": (1 - alpha) / 2}
+    honest = judged(shown(wrong, cell="q3_d_star_tests"), cell="q3_d_star_tests").earned
+    forged = {**wrong, "a": sp.Integer(1), "b": sp.Integer(1), "checks": None, "__builtins__": {}}
+    assert judged(shown(forged, cell="q3_d_star_tests"), cell="q3_d_star_tests").earned == honest < 5

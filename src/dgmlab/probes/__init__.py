@@ -312,10 +312,13 @@ def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None =
     namespace = None
     if hidden_source is not None:
         _, code = _hidden_tests(hidden_source)
-        namespace = {**context(hw), **{k: v for k, v in data.items()}, "inputs": answers.inputs,
-                     "files": answers.files, "seed_of": answers.seed_of, "reference": reference or _no_reference,
-                     "keep": keep or _keep_nothing,
-                     "points": lambda w: (lambda f: f)}
+        given = {"inputs": answers.inputs, "files": answers.files, "seed_of": answers.seed_of,
+                 "reference": reference or _no_reference, "keep": keep or _keep_nothing,
+                 "points": lambda w: (lambda f: f)}
+        kit = context(hw)
+        # the student's values become globals of the hidden tests, but never in place of a name the kit gives
+        # them (a symbol, a helper, builtins): a probe's data may only add names (found by a red-team run)
+        namespace = {**answer_names(spec, data, set(kit) | set(given)), **kit, **given}
         exec(compile(code, f"<hidden tests of {spec.cell}>", "exec"), namespace)  # the instructor's code
     for name, weight, hidden in steps:
         if not hidden:
@@ -336,6 +339,17 @@ def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None =
 
 def _keep_nothing(name: str, data: bytes) -> None:
     """``keep`` where nothing is kept (while a student works, in proofs, under plain ``judge``)."""
+
+
+def answer_names(spec: CheckSpec, data: dict, taken: set) -> dict:
+    """The values of ``data`` hidden tests may read by name: a spec without a probe hands in exactly its
+    ``names``; a probe's values must be plain identifiers, not private, and not a name in ``taken``."""
+    import keyword
+
+    allowed = set(spec.names) if spec.probe is None else None
+    return {k: v for k, v in data.items()
+            if isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k) and not k.startswith("_")
+            and k not in taken and (allowed is None or k in allowed)}
 
 
 def _no_reference(grade_id):

@@ -29,6 +29,12 @@ MUTANTS = [
         ("f_is_invertible = True", "f_is_invertible = False")], earns={"q1_f_and_inverse_tests": 4}),
     Mutant("q1_f_and_inverse", "cube root as 1/3 float exponent", edits=[
         (_REAL_ROOT, f"sp.sign({_U}) * sp.Abs({_U}) ** (1 / 3)")], earns={"q1_f_and_inverse_tests": 4.5}),
+    # (found by a red-team run: any pair of mutually inverse maps earned 5 of 5)
+    Mutant("q1_f_and_inverse", "the identity and its inverse instead of the question's map", '''
+f = sp.Matrix([z1, z2, z3])
+f_inv = sp.Matrix([x1, x2, x3])
+f_is_invertible = True
+''', earns={"q1_f_and_inverse_tests": 2}),
     Mutant("q1_f_and_inverse", "correct variant: sign(u)|u|^(1/3) and expanded inverse", '''
 _u = z3 * sp.exp(-z1) + z1 ** 2
 f = sp.Matrix([z1, z2 * sp.exp(z1), sp.sign(_u) * sp.Abs(_u) ** sp.Rational(1, 3)])
@@ -206,9 +212,9 @@ limit_non_saturating = sp.Integer(-1)
     Mutant("q4_generator_losses", "sum instead of mean", edits=[
         ("logsigmoid(-logits).mean()", "logsigmoid(-logits).sum()"),
         ("logsigmoid(logits).mean()", "logsigmoid(logits).sum()")],
-        earns={"q4_generator_losses_tests": 0.5}),
+        earns={"q4_generator_losses_tests": 0}),
     Mutant("q4_generator_losses", "saturating loss uses log(sigma) (sign of the logit)", edits=[
-        ("logsigmoid(-logits)", "logsigmoid(logits)")], earns={"q4_generator_losses_tests": 2.25}),
+        ("logsigmoid(-logits)", "logsigmoid(logits)")], earns={"q4_generator_losses_tests": 1.75}),
     Mutant("q4_generator_losses", "detached logits", edits=[
         ("logsigmoid(-logits)", "logsigmoid(-logits.detach())"), ("logsigmoid(logits)", "logsigmoid(logits.detach())")],
         earns={"q4_generator_losses_tests": 2.5}),
@@ -224,7 +230,7 @@ def non_saturating_loss(logits):
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
     loss_fn(discriminator_logits(generator(z))).backward()
     return float(torch.sqrt(sum((p.grad ** 2).sum() for p in generator.parameters())))
-''', earns={"q4_grad_norm_tests": 2}),
+''', earns={"q4_grad_norm_tests": 1}),
     # a different implementation: it tolerates the unused parameters the detach leaves, so it returns 0, not an error
     Mutant("q4_grad_norm", "generator output detached", '''
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
@@ -235,7 +241,7 @@ def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
 ''', earns={"q4_grad_norm_tests": 0}),
     Mutant("q4_grad_norm", "squared norm (no square root)", edits=[
         ("float(torch.sqrt(sum((g ** 2).sum() for g in grads)))", "float(sum((g ** 2).sum() for g in grads))")],
-        earns={"q4_grad_norm_tests": 3}),
+        earns={"q4_grad_norm_tests": 1}),
     Mutant("q4_grad_norm", "correct variant: zero_grad + backward", '''
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
     generator.zero_grad(set_to_none=True)

@@ -57,16 +57,27 @@ def _z_points():
         (1, 2, -5), (-sp.Rational(1, 2), -1, -sp.Rational(1, 3)), (0, 0, -8)]]
 
 def test_f_of_f_inv_is_identity_including_negative_x3():
+    _is_the_questions_f()
     fx = f.subs({z1: f_inv[0], z2: f_inv[1], z3: f_inv[2]}, simultaneous=True)
     assert sympy_gap(fx, x, _x_points()) < 1e-25, \
         ("f(f_inv(x)) differs from x at some points (negative x3 among them): check the order in which "
          "you solved for z3, and which cube root f uses")
 
+def _is_the_questions_f():
+    # where the cube root's argument is positive every cube root agrees, so this holds any correct f (and a
+    # float exponent), not a pair of maps that merely undo each other
+    u = z3 * sp.exp(-z1) + z1 ** 2
+    points = [p_ for p_ in _z_points() if u.subs(p_) > 0]
+    question = sp.Matrix([z1, z2 * sp.exp(z1), u ** sp.Rational(1, 3)])
+    assert sympy_gap(f, question, points) < 1e-9, "f is not the map the question defines"
+
 def test_f_inv_of_f_is_identity():
+    _is_the_questions_f()
     zf = f_inv.subs({x1: f[0], x2: f[1], x3: f[2]}, simultaneous=True)
     assert sympy_gap(zf, z, _z_points()) < 1e-25, "f_inv(f(z)) differs from z at some points"
 
 def test_invertibility_decision():
+    _is_the_questions_f()
     assert f_is_invertible is True, "f_is_invertible: reconsider whether every x has exactly one preimage"
 ### END HIDDEN TESTS
 
@@ -195,8 +206,10 @@ check("q1_torch_density_tests", f_inv_torch, flow_log_prob)
 
 ### BEGIN HIDDEN TESTS
 def test_value_at_x_star():
-    exact = -1.5 * math.log(2 * math.pi) - 365 / 729 - math.log(3)
-    checks.assert_close(at_x_star, [exact], rtol=1e-9, atol=1e-9, name="log p_X(x*)")
+    xs = inputs.x_star  # x* moved by a little noise from the grader's seed
+    zs = torch.stack([xs[:, 0], xs[:, 1] * torch.exp(-xs[:, 0]), (xs[:, 2] ** 3 - xs[:, 0] ** 2) * torch.exp(xs[:, 0])], 1)
+    exact = standard_normal_log_prob(zs) + torch.log(3 * xs[:, 2] ** 2)
+    checks.assert_close(at_x_star, exact, rtol=1e-9, atol=1e-9, name="log p_X near x*")
 
 def test_f_inv_torch_matches_f_inv():
     xs = inputs.three

@@ -104,8 +104,11 @@ def test_non_saturating_values():
 
 @points(0.5)
 def test_losses_are_differentiable():
-    for name, kept in (("saturating_loss", saturating_keeps_graph), ("non_saturating_loss", non_saturating_keeps_graph)):
-        assert kept is True, f"{name} does not keep the graph (detached?)"
+    s = torch.sigmoid(inputs.logits) / len(inputs.logits)
+    for name, grad, want in (("saturating_loss", saturating_gradient, -s),
+                             ("non_saturating_loss", non_saturating_gradient, s - 1 / len(inputs.logits))):
+        checks.assert_close(grad, want, rtol=1e-8, atol=1e-12,
+                            name=f"the gradient of {name} (does it keep the graph, or is it detached?)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -154,6 +157,10 @@ check("q4_grad_norm_tests", generator_grad_norm)
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
 
+def reference_grad_norm(gen, disc, zz, loss_fn):
+    grads = torch.autograd.grad(loss_fn(disc(gen(zz))), list(gen.parameters()))
+    return float(torch.sqrt(sum((g_ ** 2).sum() for g_ in grads)))
+
 @points(2)
 def test_matches_autograd_on_repeated_calls():
     got = checks.as_array(repeated_calls, "generator_grad_norm over repeated calls")
@@ -163,16 +170,22 @@ def test_matches_autograd_on_repeated_calls():
     checks.assert_close(got, want, rtol=1e-8, atol=1e-14,
                         name="generator_grad_norm (called several times on one generator)")
 
+def _over_offsets(fn):
+    gen = make_generator(inputs.generator_seed + 2)
+    return [reference_grad_norm(gen, make_discriminator(c), inputs.z64, fn) for c in OFFSETS]
+
 def test_gradient_vanishes_monotonically():
-    norms = [float(n) for n in checks.as_array(vanishing_over_offsets, "generator_grad_norm over offsets")]
-    assert len(norms) == len(OFFSETS) and all(n1 < n0 for n0, n1 in zip(norms, norms[1:])), \
-        "the gradient norm of a saturating-like loss should shrink as the discriminator grows certain"
-    assert norms[-1] < 1e-4 * norms[0], "the gradient norm of a saturating-like loss does not approach zero"
+    norms = checks.as_array(vanishing_over_offsets, "generator_grad_norm over offsets")
+    checks.assert_close(norms, _over_offsets(vanishing_loss), rtol=1e-8, atol=1e-14,
+                        name="generator_grad_norm as the discriminator grows certain (a loss that saturates)")
+    assert all(n1 < n0 for n0, n1 in zip(norms, norms[1:])) and norms[-1] < 1e-4 * norms[0], \
+        "the gradient norm of a saturating-like loss should shrink towards zero as the discriminator grows certain"
 
 def test_gradient_survives():
-    norms = [float(n) for n in checks.as_array(linear_over_offsets, "generator_grad_norm over offsets")]
-    assert len(norms) == len(OFFSETS) and norms[-1] > 0.5 * norms[0], \
-        "the gradient norm of a loss linear in the logits should not vanish"
+    norms = checks.as_array(linear_over_offsets, "generator_grad_norm over offsets")
+    checks.assert_close(norms, _over_offsets(linear_loss), rtol=1e-8, atol=1e-14,
+                        name="generator_grad_norm as the discriminator grows certain (a loss linear in the logits)")
+    assert norms[-1] > 0.5 * norms[0], "the gradient norm of a loss linear in the logits should not vanish"
 ### END HIDDEN TESTS
 
 # %% [markdown]
