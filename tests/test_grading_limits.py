@@ -338,3 +338,22 @@ def test_nothing_is_written_through_a_link_the_kernel_left(swamped):
     graded = course.root / "autograded" / "linker" / hw / f"{hw}.ipynb"
     assert graded.is_file() and not graded.is_symlink() and '"nbformat"' in graded.read_text()
     assert not any(p.is_symlink() for p in (course.root / "autograded" / "linker" / hw).rglob("*"))
+
+
+@pytest.mark.slow
+def test_output_past_the_cap_is_dropped_as_it_arrives(tmp_path):
+    """(found by a red-team run: 1 GiB printed by one cell was held whole in the grading worker before any cap)"""
+    import nbformat
+
+    from dgmlab.grading.preprocessors import TimedExecute
+    from dgmlab.grading.sandbox import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import sys\nfor i in range(200):\n    print('x' * 99, flush=True)"),
+        nbformat.v4.new_code_cell("raise ValueError('kept')")])
+    ex = TimedExecute(max_cell_output=2_000, max_notebook_output=100_000, timeout=60, allow_errors=True,
+                      kernel_manager_class="jupyter_client.manager.KernelManager")
+    nb, _ = ex.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    printed = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    assert 0 < len(printed) <= 2_000 + 100
+    assert nb.cells[1].outputs[-1].output_type == "error"

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from nbgrader.preprocessors import DeduplicateIds as _NbgraderDeduplicateIds
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Bool, Enum, Unicode
+from traitlets import Bool, Enum, Integer, Unicode
 
 INSTALL_LINE = re.compile(r'^DGMLAB_INSTALL = .*$', re.MULTILINE)
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
@@ -310,13 +310,33 @@ class TimedExecute(Execute):
                                 "process tree; a graceful exit (torch's teardown, atexit hooks) cost about 2 s "
                                 "a grading and can change no grade").tag(config=True)
 
+    max_cell_output = Integer(16 * 2**20, help="Bytes of output one cell may send while it runs; what comes after "
+                                               "is dropped as it arrives, so a flood never piles up in the grader "
+                                               "(errors are always kept; LimitOutputBytes then trims what is kept "
+                                               "to its own caps). Above the largest probe (dgmlab.wire.MAX_BYTES)."
+                              ).tag(config=True)
+    max_notebook_output = Integer(64 * 2**20, help="The same for the whole notebook").tag(config=True)
+
     def __init__(self, *args, **kwargs):
         from .sandbox import GradingKernelManager
 
         kwargs.setdefault("kernel_manager_class", GradingKernelManager)  # nbgrader's Execute sets its own default
         super().__init__(*args, **kwargs)
 
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        if msg.get("msg_type") != "error":
+            size = len(content.get("text", "")) + sum(len(v) if isinstance(v, str) else len(json.dumps(v))
+                                                      for v in content.get("data", {}).values())
+            sizes = self._dgmlab_output
+            sizes[cell_index] = sizes.get(cell_index, 0) + size
+            sizes["all"] = sizes.get("all", 0) + size
+            if sizes[cell_index] > self.max_cell_output or sizes["all"] > self.max_notebook_output:
+                return None  # dropped on arrival
+        return super().output(outs, msg, display_id, cell_index)
+
     def preprocess(self, nb, resources=None, km=None):
+        self._dgmlab_output = {}
         self._dgmlab_timing = {"execute_start": time.time(), "kernel_ready": None, "cells": []}
         try:
             return super().preprocess(nb, resources, km)
