@@ -87,18 +87,27 @@ def test_reference_realnvp_learns_on_the_sample(ref):
 
 # ---------------------------------------------------------------------- the two artifact-graded cells
 # Both are proven in tests/test_proofs.py with the builder's PROOF_ARTIFACTS (the genuine float16 weights of
-# the calibration runs, tests/fixtures). Here one grading-mode session of the notebook runs without the files
-# (both cells earn nothing and say why), then reruns only the two cells on other files.
-from dgmlab.grading.proofs import NotebookSession  # noqa: E402
-
+# the calibration runs, tests/fixtures). Both are check() cells the grader judges from the file alone (the kernel
+# hands back nothing): here the judge (dgmlab.probes.judge, as dgmlab autograde runs it, hidden tests included)
+# decides each cell on a folder without the files (both earn nothing and say why), then on other files.
 FIXTURES = ROOT / "tests" / "fixtures"
 EARLY_P1 = FIXTURES / "hw5_early_pixelcnn_64_f16.pt"
 P1_CELL, P2_CELL = "p1_weights_tests", "p2_weights_tests"
 
 
-def _printed(s, gid):
-    cell = s.nb.cells[s.index[gid]]
-    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+def _cell_source(gid):
+    nb = _builder().build()
+    return next(c.source for c in nb.nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
+
+
+def _judged(gid, folder):
+    """``(earned, printed)``: the grader's verdict on test cell ``gid`` with the files in ``folder``."""
+    from dgmlab import probes
+
+    spec = probes.spec_for("hw5_explicit", gid)
+    result = probes.judge("hw5_explicit", spec, {}, 0, hidden_source=_cell_source(gid), folder=folder,
+                          seeds={n: 0 for n in spec.files})
+    return result.earned, "\n".join(result.lines)
 
 
 def _half(model_or_state):
@@ -106,28 +115,19 @@ def _half(model_or_state):
     return {k: (v.detach().half() if v.is_floating_point() else v) for k, v in state.items()}
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """A grading-mode session of the notebook run once without the weight files: (session, folder, results)."""
-    import shutil
-
-    builder = homework_builders()["hw5_explicit"]
-    src = builder.build().path
-    folder = tmp_path_factory.mktemp("hw5_artifacts")
-    shutil.copy(src, folder / src.name)
-    with NotebookSession(folder / src.name, env={"DGMLAB_OFFLINE": "1"}) as s:
-        yield s, folder, s.run_all(), builder
+@pytest.fixture
+def graded(tmp_path, monkeypatch):
+    """An empty homework folder, judged as dgmlab autograde does (not fast mode: a missing file counts)."""
+    monkeypatch.delenv("DGMLAB_FAST", raising=False)
+    return tmp_path, _builder()
 
 
-@pytest.mark.slow
 def test_weights_cells_without_the_files_earn_nothing_and_say_why(graded):
-    s, _, results, builder = graded
+    folder, builder = graded
     for cell, name in ((P1_CELL, builder.P1_WEIGHTS_FILE), (P2_CELL, builder.P2_WEIGHTS_FILE)):
-        got, _ = s.run_verdict(s.index[cell])
-        assert got == "earn 0 of 3", f"{cell} with no weights file: {got}"
-        assert f"no {name} in the homework folder, so this test earns 0 points" in _printed(s, cell)
-    others = {k: m for k, (f, m) in results.items() if f and k not in builder.ARTIFACT_TESTS}
-    assert not others, f"without the weight files, other cells failed too: {others}"
+        earned, printed = _judged(cell, folder)
+        assert earned == 0, f"{cell} with no weights file: {earned}"
+        assert f"{name} was not handed in" in printed, printed
 
 
 def _early_realnvp(ns):
@@ -170,7 +170,7 @@ def _mask_opened(state):
 FILES = {
     P1_CELL: {
         "genuine weights (epoch 10 of 10)": (lambda ns, b: torch.load(b.GENUINE_P1_WEIGHTS, weights_only=True),
-                                                    3, "passed test_held_in_nats_below_the_bar"),
+                                             3, "passed test_held_in_nats_below_the_bar"),
         "early checkpoint (epoch 1, step 468)": (lambda ns, b: torch.load(EARLY_P1, weights_only=True), 1, "above the bar"),
         "untrained PixelCNN()": (lambda ns, b: _half(ns["PixelCNN"]()), 1, "above the bar"),
         "channels 32": (lambda ns, b: _half(ns["PixelCNN"](channels=32)), 0, "has shape (32, 1, 7, 7)"),
@@ -197,33 +197,31 @@ FILES = {
 @pytest.mark.slow
 @pytest.mark.parametrize("cell, kind", [(c, k) for c, files in FILES.items() for k in files])
 def test_weights_cell_on_a_file(graded, ref, cell, kind):
-    s, folder, _, builder = graded
+    folder, builder = graded
     make, earned, printed = FILES[cell][kind]
     name = builder.P1_WEIGHTS_FILE if cell == P1_CELL else builder.P2_WEIGHTS_FILE
     torch.save(make(ref, builder), folder / name)
-    try:
-        got, msg = s.run_verdict(s.index[cell])
-    finally:
-        (folder / name).unlink()
-    assert got == f"earn {earned:g} of 3", f"{kind}: {got} {msg}\n{_printed(s, cell)}"
-    assert printed in _printed(s, cell), f"{kind}: {_printed(s, cell)}"
+    got, lines = _judged(cell, folder)
+    assert got == earned, f"{kind}: earned {got} of 3\n{lines}"
+    assert printed in lines, f"{kind}: {lines}"
 
 
 def test_weights_cells_split_their_points_and_both_tests_load_the_file():
-    """Both tests of each weights cell are visible: 1 point for a file that fits, 2 for the bar; each loads
-    the file through the same checks (a file that does not fit earns nothing in either)."""
-    from dgmlab.testing import plan
+    """Both tests of each weights cell run in the grader (hidden): 1 point for a file that fits, 2 for the bar;
+    each loads the file through the same checks (a file that does not fit earns nothing in either), into the
+    kit's own network (never a class from the student's kernel)."""
+    from dgmlab import probes
 
-    nb = _builder().build()
     for gid in (P1_CELL, P2_CELL):
-        cell = next(c for c in nb.nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
-        cell_plan = plan(cell.source)
-        assert cell_plan.hidden == 0
-        assert sorted(t.points for t in cell_plan.tests) == [1, 2]
-        for test in cell_plan.tests:
-            body = cell.source.split(f"def {test.name}():")[1].split("\n@points")[0]
-            assert "_graded_model()" in body, f"{gid}: {test.name} does not load the file through the checks"
-        assert "GRADED_P" in cell.source and "constant_buffers=True" in cell.source
+        source = _cell_source(gid)
+        spec = probes.spec_for("hw5_explicit", gid)
+        assert spec.points == spec.hidden == 3 and spec.names == () and len(spec.files) == 1
+        steps = probes.plan(spec, source)
+        assert sorted(w for _, w, hidden in steps if hidden) == [1, 2]
+        for name, _, _ in steps:
+            body = source.split(f"def {name}():")[1].split("\n@points")[0]
+            assert "_graded_model()" in body, f"{gid}: {name} does not load the file through the checks"
+        assert "constant_buffers=True" in source and "files[" in source and "_Kit" in source
 
 
 def test_pixelcnn_bar_rejects_the_early_fixture_and_passes_the_genuine_one(ref):

@@ -49,48 +49,12 @@ class MaskedConv2d(nn.Conv2d):
 
 
 # %% kind="tests" grade_id="p1_masked_conv_tests" points=5
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-def _probe_mask(layer, k):
-    """The taps a layer uses, read off its response to single-pixel images."""
-    with torch.no_grad():
-        layer.weight.fill_(1.0)
-        layer.bias.zero_()
-        taps = torch.zeros(k, k)
-        for i in range(k):
-            for j in range(k):
-                img = torch.zeros(1, layer.in_channels, k, k)
-                img[0, 0, i, j] = 1.0
-                taps[i, j] = layer(img)[0, 0, k // 2, k // 2]
-    return taps
-
-
-@points(0.5)
-def test_shape_is_preserved():
-    out = MaskedConv2d("A", 1, 4, 5)(torch.zeros(2, 1, 9, 9))
-    checks.assert_tensor(out, "MaskedConv2d('A', 1, 4, 5)(x) (pad by kernel_size // 2)", shape=(2, 4, 9, 9))
-
-
-@points(1)
-def test_type_A_3x3_sees_only_earlier_pixels():
-    taps = _probe_mask(MaskedConv2d("A", 1, 2, 3), 3)
-    want = torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
-    hint = ""
-    if torch.equal(taps, torch.ones(3, 3)):
-        hint = (": every tap is used, so the mask does not act in the forward pass "
-                "(multiply the weight by the mask in forward, not once at construction)")
-    elif taps[1, 1] != 0 and torch.equal(taps[2], torch.zeros(3)):
-        hint = ": the centre is used, which is mask B; mask A hides the centre too"
-    elif taps[2].any():
-        hint = ": taps in the row below the centre are used; zero every row after the centre"
-    assert torch.equal(taps, want), \
-        (f"a type-A 3x3 layer should use only the taps before the centre in raster order, "
-         f"{want.int().tolist()}; it uses {taps.int().tolist()}{hint}")
-
+from dgmlab.probes import check
+check("p1_masked_conv_tests", MaskedConv2d)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 def _expected(k, kind):
     m = torch.zeros(k, k)
     c = k // 2
@@ -101,32 +65,22 @@ def _expected(k, kind):
 
 @points(1.5)
 def test_mask_A():
-    for k in (3, 5, 7):
-        taps = _probe_mask(MaskedConv2d("A", 1, 2, k), k)
+    for k, taps in ((3, taps_A3), (5, taps_A5), (7, taps_A7)):
         assert torch.equal(taps, _expected(k, "A")), f"the taps used by a type-A {k}x{k} layer are wrong"
 
 
 @points(1.5)
 def test_mask_B():
-    for k in (3, 5, 7):
-        taps = _probe_mask(MaskedConv2d("B", 1, 2, k), k)
+    for k, taps in ((3, taps_B3), (5, taps_B5), (7, taps_B7)):
         assert torch.equal(taps, _expected(k, "B")), f"the taps used by a type-B {k}x{k} layer are wrong"
 
 
 @points(0.5)
 def test_masked_taps_get_no_gradient_effect():
-    layer = MaskedConv2d("B", 3, 2, 5)
-    with torch.no_grad():
-        layer.weight.normal_()
-    x = torch.randn(1, 3, 5, 5)
-    x_later = x.clone()
-    x_later[0, :, 2, 3:] += 5.0
-    x_later[0, :, 3:, :] -= 5.0
-    assert torch.allclose(layer(x)[0, :, 2, 2], layer(x_later)[0, :, 2, 2]), \
+    now, later = centre_now_and_later
+    assert torch.allclose(now, later), \
         "the output at the centre changes when later pixels change (all input channels must be masked)"
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=3.5)
 
 
 # %% [markdown]
@@ -159,58 +113,17 @@ class PixelCNN(nn.Module):
 
 
 # %% kind="tests" grade_id="p1_model_tests" points=5
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-@points(0.5)
-def test_output_shape():
-    out = PixelCNN(channels=8, n_layers=2, kernel_size=3)(torch.zeros(2, 1, 10, 10))
-    checks.assert_tensor(out, "PixelCNN(...)(x) (one logit per pixel)", shape=(2, 1, 10, 10))
-
-
-@points(1.5)
-def test_one_logit_is_causal():
-    model = PixelCNN(channels=8, n_layers=2, kernel_size=3)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.normal_(0, 0.5)
-    x = torch.bernoulli(torch.full((1, 1, 6, 6), 0.5)).requires_grad_(True)
-    model(x)[0, 0, 3, 2].backward()
-    grad = x.grad[0, 0].abs().flatten()
-    later = [divmod(k, 6) for k in torch.nonzero(grad[3 * 6 + 2:]).flatten().add(3 * 6 + 2).tolist()]
-    hint = ""
-    if later == [(3, 2)]:
-        hint = ": only its own pixel leaks, so the first layer must use mask A (centre hidden)"
-    elif later:
-        hint = ": later pixels leak, so some layer is not masked (every convolution must be a MaskedConv2d)"
-    assert not later, \
-        (f"the logit at pixel (3, 2) should depend only on pixels before it in raster order; "
-         f"it depends on {later}{hint}")
-    hint = ""
-    if float(grad.sum()) == 0:
-        hint = (": the logits do not depend on the image at all; a 1x1 layer whose mask hides its centre "
-                "(mask A, or a mask B that hides the centre) zeroes everything")
-    assert float(grad[:3 * 6 + 2].sum()) > 0, \
-        f"the logit at pixel (3, 2) should depend on some earlier pixel; its gradient is zero on all of them{hint}"
-
+from dgmlab.probes import check
+check("p1_model_tests", PixelCNN)
 
 ### BEGIN HIDDEN TESTS
-def _dependence(model, H, W, i, j):
-    x = torch.bernoulli(torch.full((1, 1, H, W), 0.5)).requires_grad_(True)
-    model(x)[0, 0, i, j].backward()
-    return x.grad[0, 0].abs().flatten()
-
+from dgmlab.testing import points
 
 @points(1.5)
 def test_causal_by_gradients():
-    H, W = 8, 8
-    model = PixelCNN(channels=8, n_layers=3, kernel_size=3)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.normal_(0, 0.5)
-    for i, j in [(0, 0), (2, 5), (4, 4), (7, 7), (5, 0)]:
-        grad = _dependence(model, H, W, i, j)
+    W = 8
+    assert len(grads_8x8) == 5, "PixelCNN did not answer at every pixel"
+    for grad, (i, j) in zip(grads_8x8, [(0, 0), (2, 5), (4, 4), (7, 7), (5, 0)]):
         pos = i * W + j
         assert float(grad[pos:].sum()) == 0.0, "a logit depends on its own pixel or on a later pixel"
         if pos > 0:
@@ -219,16 +132,12 @@ def test_causal_by_gradients():
 
 @points(1.5)
 def test_default_architecture_is_causal():
-    model = PixelCNN()
-    grad = _dependence(model, 9, 9, 4, 4)
+    grad, far = default_grads
     assert float(grad[4 * 9 + 4:].sum()) == 0.0, "the default PixelCNN is not causal"
     assert float(grad[4 * 9 + 3]) > 0, "the default PixelCNN does not see the pixel just before"
-    far = _dependence(model, 20, 20, 19, 10).view(20, 20)
-    assert float(far[:10].sum()) > 0, \
+    assert float(far.view(20, 20)[:10].sum()) > 0, \
         "the default PixelCNN sees no pixel 10 or more rows up: are all its n_layers hidden layers there?"
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=3)
 
 
 # %% [markdown]
@@ -249,54 +158,23 @@ def bernoulli_nll(logits, x):
 
 
 # %% kind="tests" grade_id="p1_nll_tests" points=4
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-@points(0.5)
-def test_one_value_per_image():
-    nll = bernoulli_nll(torch.zeros(3, 1, 4, 4), torch.ones(3, 1, 4, 4))
-    checks.assert_tensor(nll, "bernoulli_nll(logits, x) (one NLL per image: sum over C, H, W)", shape=(3,))
-
-
-@points(0.75)
-def test_uniform_logits_cost_log2_per_pixel():
-    nll = bernoulli_nll(torch.zeros(3, 1, 4, 4), torch.ones(3, 1, 4, 4)).detach().flatten()
-    want = 16 * math.log(2)
-    got = float(nll[0])
-    hint = ""
-    if abs(got - math.log(2)) < 1e-4:
-        hint = ": that is the mean over the 16 pixels; sum them"
-    elif abs(got + want) < 1e-4:
-        hint = ": that is the log-likelihood; the NLL is its negative"
-    elif abs(got - 16 * 100) < 1e-2 or not math.isfinite(got):
-        hint = (": the logits were read as probabilities (logit 0 is p = 1/2, not p = 0); "
-                "use binary_cross_entropy_with_logits")
-    assert abs(got - want) < 1e-4, \
-        (f"expected 16 log 2 = {want:.4f} nats for a 4x4 image under logit 0 (p = 1/2 per pixel), "
-         f"found {got:.4f}{hint}")
-
+from dgmlab.probes import check
+check("p1_nll_tests", bernoulli_nll)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(1.25)
 def test_matches_torch_distributions():
-    g = torch.Generator().manual_seed(0)
-    logits = torch.randn(5, 1, 6, 6, generator=g) * 3
-    x = torch.bernoulli(torch.full((5, 1, 6, 6), 0.4), generator=g)
-    expected = -torch.distributions.Bernoulli(logits=logits).log_prob(x).flatten(1).sum(1)
-    checks.assert_close(bernoulli_nll(logits, x), expected, rtol=1e-5, atol=1e-5, name="bernoulli_nll")
+    expected = -torch.distributions.Bernoulli(logits=inputs.logits).log_prob(inputs.x).flatten(1).sum(1)
+    checks.assert_close(random, expected, rtol=1e-5, atol=1e-5, name="bernoulli_nll")
 
 
 @points(1.5)
 def test_finite_for_confident_logits():
-    logits = torch.tensor([[[[120.0, -120.0], [30.0, -30.0]]]])
-    x = torch.tensor([[[[0.0, 1.0], [1.0, 0.0]]]])
-    nll = bernoulli_nll(logits, x)
-    assert torch.isfinite(nll).all(), "bernoulli_nll is not finite for large |logits|"
-    checks.assert_close(nll, torch.tensor([240.0]), rtol=1e-4, name="bernoulli_nll for confident wrong logits")
+    assert torch.isfinite(confident).all(), "bernoulli_nll is not finite for large |logits|"
+    checks.assert_close(confident, torch.tensor([240.0]), rtol=1e-4, name="bernoulli_nll for confident wrong logits")
 ### END HIDDEN TESTS
-
-run_tests(points=4, hidden=2.75)
 
 
 # %% [markdown]
@@ -332,86 +210,34 @@ def inpaint(model, x, visible):
 
 
 # %% kind="tests" grade_id="p1_inpaint_tests" points=6
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-class _CopyPrevious(nn.Module):
-    """A causal toy model: pixel t is (almost surely) equal to pixel t - 1 in raster order."""
-
-    def forward(self, x):
-        flat = x.flatten(1)
-        prev = torch.cat([torch.zeros_like(flat[:, :1]), flat[:, :-1]], dim=1)
-        return (40.0 * (2 * prev - 1)).view_as(x)
-
-
-class _CoinFlip(nn.Module):
-    def forward(self, x):
-        return torch.zeros_like(x)
-
-
-def _lower_half_hidden(n, H, W):
-    visible = torch.ones(n, 1, H, W, dtype=torch.bool)
-    visible[:, :, H // 2:] = False
-    return visible
-
-
-@points(0.5)
-def test_shape_and_binary_values():
-    x = torch.bernoulli(torch.full((2, 1, 6, 6), 0.5))
-    out = inpaint(_CoinFlip(), x, _lower_half_hidden(2, 6, 6))
-    checks.assert_tensor(out, "inpaint(...)", shape=(2, 1, 6, 6))
-    values = sorted(set(out.unique().tolist()))
-    assert set(values) <= {0.0, 1.0}, \
-        f"expected a binary image (values 0 and 1 only), found values {values[:6]} (sample with torch.bernoulli)"
-
-
-@points(1)
-def test_visible_pixels_are_kept():
-    # images 0 and 1 hide their lower half, images 2 and 3 only their last row
-    x = torch.bernoulli(torch.full((4, 1, 6, 6), 0.5), generator=torch.Generator().manual_seed(0))
-    visible = _lower_half_hidden(4, 6, 6)
-    visible[2:, :, :5] = True
-    out = inpaint(_CoinFlip(), x, visible)
-    changed = int((out[visible] != x[visible]).sum())
-    assert changed == 0, \
-        (f"expected every visible pixel copied unchanged, found {changed} of {int(visible.sum())} changed: "
-         f"a pixel hidden in one image may be visible in another, so write a sample only where "
-         f"visible is False for that image")
-
+from dgmlab.probes import check
+check("p1_inpaint_tests", inpaint)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(0.5)
 def test_visible_pixels_never_change():
-    g = torch.Generator().manual_seed(1)
-    x = torch.bernoulli(torch.full((8, 1, 7, 7), 0.5), generator=g)
-    visible = torch.rand(8, 1, 7, 7, generator=g) < 0.6          # irregular holes
-    for model in (_CoinFlip(), _CopyPrevious()):
-        out = inpaint(model, x, visible)
-        assert torch.equal(out[visible], x[visible]), "inpainting changed a visible pixel"
+    x, visible = inputs.irregular_x, inputs.irregular_visible          # irregular holes
+    for out in irregular_out:
+        assert out.shape == x.shape and torch.equal(out[visible], x[visible]), "inpainting changed a visible pixel"
 
 
 @points(2.5)
 def test_sequential_conditioning_in_raster_order():
     H = W = 6
-    x = torch.bernoulli(torch.full((4, 1, H, W), 0.5), generator=torch.Generator().manual_seed(2))
-    x[:2, 0, H // 2 - 1, W - 1] = 1.0      # last visible pixel on
-    x[2:, 0, H // 2 - 1, W - 1] = 0.0      # last visible pixel off
-    out = inpaint(_CopyPrevious(), x, _lower_half_hidden(4, H, W))
-    hidden = out[:, 0, H // 2:]
+    assert raster_out.shape == (4, 1, H, W), "inpaint returned the wrong shape"
+    hidden = raster_out[:, 0, H // 2:]
     assert torch.equal(hidden[:2], torch.ones_like(hidden[:2])) and torch.equal(hidden[2:], torch.zeros_like(hidden[2:])), \
         "hidden pixels are not sampled one at a time in raster order, conditioned on the pixels before them (and only on known or sampled ones)"
 
 
 @points(1.5)
 def test_samples_rather_than_thresholds():
-    x = torch.zeros(64, 1, 8, 8)
-    out = inpaint(_CoinFlip(), x, _lower_half_hidden(64, 8, 8))
-    mean = float(out[:, :, 4:].mean())
+    assert coin_out.shape == (64, 1, 8, 8), "inpaint returned the wrong shape"
+    mean = float(coin_out[:, :, 4:].mean())
     assert 0.44 < mean < 0.56, "with p = 1/2 the hidden pixels should be fair coin flips: sample, do not threshold"
 ### END HIDDEN TESTS
-
-run_tests(points=6, hidden=4.5)
 
 # %% [markdown]
 # ### Training and inpainting binarised MNIST
@@ -526,48 +352,90 @@ if not runtime.is_grading():
 # ### Graded from your saved PixelCNN weights (3 points)
 #
 # The autograder does not train: this cell scores `p1_pixelcnn_weights.pt`, the file the training cell above
-# saves in full mode. It loads the file into `PixelCNN()` (your class, its default settings: 64 channels,
-# 5 hidden layers of $7\times7$) with `dgmlab.artifacts`: tensors only (`torch.load(weights_only=True)`),
-# every name and shape as the model's, finite values, the masks exactly as your constructor builds them.
+# saves in full mode. The autograder loads the file as you handed it in into the kit's own `PixelCNN()`
+# (the architecture the docstring above states, default settings: 64 channels, 5 hidden layers of $7\times7$;
+# never a class from your notebook) with `dgmlab.artifacts`: tensors only (`torch.load(weights_only=True)`),
+# every name and shape as that model's, finite values, the masks exactly as that architecture builds them.
 # That earns 1 point. The other 2 come when the loaded model's NLL on 100 fixed digits (the
 # first 100 MNIST test digits shipped with `dgmlab`, binarised at 0.5 like the training
 # data) is at most **65.0 nats per image** and the loaded network is causal (checked by gradients at
 # two pixels: a network that sees the pixel it predicts has no likelihood). The NLL is computed here by
-# `dgmlab.likelihoods.bernoulli_nll_nats` from your network's logits, not by your `bernoulli_nll`. For
+# `dgmlab.likelihoods.bernoulli_nll_nats` from the loaded network's logits, not by your `bernoulli_nll`. For
 # scale: an untrained network gives 510-530 nats, the reference after its first epoch (468 of the 4,680
 # steps of a full run) 69.5, and after the full 10 epochs 61.5: the bar was calibrated on that full run
-# (docs/hw5_explicit.md), so train to the end. Without the file this cell earns 0 and says so.
+# (docs/hw5_explicit.md), so train to the end. Without the file this cell earns 0 and says so. All 3 points
+# are decided when the notebook is graded.
 
 # %% kind="tests" grade_id="p1_weights_tests" points=3
-from dgmlab.testing import points, run_tests
-from dgmlab import artifacts, likelihoods
+from dgmlab.probes import check
+check("p1_weights_tests")  # the grader reads p1_pixelcnn_weights.pt as you handed it in: nothing from here
 
-GRADED_P1_WEIGHTS = Path("p1_pixelcnn_weights.pt")
+### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 P1_BAR_NATS = 65.0  # at most this many nats per image on the grading digits earns the 2 points
-_LOADED = {}  # the model, loaded once for both tests
+MAX_P1_BYTES = 5000000
+_CHECKED = {}  # this grading's model, loaded once for both tests
+
+
+class _KitMaskedConv2d(nn.Conv2d):
+    """The kit's own masked convolution (the grader's copy: the file is loaded into it, never into a
+    class from the student's kernel)."""
+
+    def __init__(self, mask_type, in_channels, out_channels, kernel_size):
+        super().__init__(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
+        k, c = kernel_size, kernel_size // 2
+        mask = torch.ones(k, k)
+        mask[c, c + (1 if mask_type == "B" else 0):] = 0
+        mask[c + 1:, :] = 0
+        self.register_buffer("mask", mask[None, None])
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+
+
+class _KitPixelCNN(nn.Module):
+    def __init__(self, channels=64, n_layers=5, kernel_size=7):
+        super().__init__()
+        layers = [_KitMaskedConv2d("A", 1, channels, 7), nn.ReLU()]
+        for _ in range(n_layers):
+            layers += [_KitMaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]
+        layers.append(_KitMaskedConv2d("B", channels, 1, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
 
 
 def _absent_in_fast_mode():
-    # fast mode trains a tiny model and saves no weights: nothing to grade here
-    return runtime.mode() == "fast" and not GRADED_P1_WEIGHTS.exists()
+    # fast mode trains a tiny model and saves no weights: nothing to grade there
+    return runtime.mode() == "fast" and P1_WEIGHTS_FILE not in files
 
 
 def _graded_model():
-    """PixelCNN() with the saved weights in it, once they fit (else the reason this cell earns 0)."""
-    if "model" not in _LOADED:
-        state = artifacts.load(GRADED_P1_WEIGHTS, max_bytes=5000000, made_by="the P1 training cell")
-        _LOADED["model"] = artifacts.load_weights(PixelCNN(), state, name="the weights in p1_pixelcnn_weights.pt",
-                                                  constant_buffers=True)
-    return _LOADED["model"]
+    """The kit's PixelCNN() with the handed-in weights in it, once they fit (else why this earns 0)."""
+    if "model" not in _CHECKED:
+        data = files[P1_WEIGHTS_FILE]  # the bytes handed in
+        if len(data) > MAX_P1_BYTES:
+            raise artifacts.ArtifactError(
+                f"{P1_WEIGHTS_FILE} is {len(data):,} bytes, more than the {MAX_P1_BYTES:,} a file of this kind can be; "
+                "submit the file the P1 training cell writes, unchanged")
+        try:
+            state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        except Exception as exc:  # a damaged file, or one holding objects other than tensors
+            raise artifacts.ArtifactError(
+                f"{P1_WEIGHTS_FILE} could not be read with torch.load(weights_only=True) (the P1 training cell "
+                f"saves it with torch.save): {(str(exc).splitlines() or [''])[0][:160]}") from None
+        _CHECKED["model"] = artifacts.load_weights(_KitPixelCNN(), state, name=f"the weights in {P1_WEIGHTS_FILE}",
+                                                   constant_buffers=True)
+    return _CHECKED["model"]
 
 
 @points(1)
 def test_saved_weights_fit_the_default_pixelcnn():
     if _absent_in_fast_mode():
-        print("fast mode: no p1_pixelcnn_weights.pt (only full training writes it), so nothing is graded here")
         return
-    model = _graded_model()
-    print(f"p1_pixelcnn_weights.pt: {sum(p.numel() for p in model.parameters()):,} parameters loaded into PixelCNN()")
+    _graded_model()
 
 
 @points(2)
@@ -577,12 +445,10 @@ def test_held_in_nats_below_the_bar():
     model = _graded_model()  # a file that does not fit earns nothing here either
     likelihoods.check_causal(model)  # a model whose likelihood is not one earns nothing here
     value = likelihoods.bernoulli_nll_nats(model, likelihoods.grading_digits(100, scale="binary"))
-    print(f"the saved model on the grading digits: {value:.1f} nats per image (bar {P1_BAR_NATS})")
     assert value <= P1_BAR_NATS, (f"expected at most {P1_BAR_NATS} nats per image on the grading digits, found {value:.1f}: "
                                   "above the bar (the reference reaches 61.5 after the full 10 epochs, 69.5 after one): "
                                   "train in full mode to the end and submit the weights the training cell saved")
-
-run_tests(points=3)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **P1 results (2 points, graded by hand).** Train with the full settings. Report your test NLL in nats per

@@ -62,87 +62,42 @@ def inverse_logit_transform(v, alpha):
 
 
 # %% kind="tests" grade_id="p2_logit_tests" points=4
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-@points(0.25)
-def test_shapes():
-    v, log_det = logit_transform(torch.rand(3, 5) * 0.98 + 0.01, 0.05)
-    checks.assert_tensor(v, "v", shape=(3, 5))
-    checks.assert_tensor(log_det, "log_det (one value per image: sum over the coordinates)", shape=(3,))
-
-
-@points(0.5)
-def test_roundtrip():
-    y = torch.rand(3, 5) * 0.98 + 0.01
-    back = inverse_logit_transform(logit_transform(y, 0.05)[0], 0.05)
-    gap = float((back - y).abs().max())
-    hint = ""
-    if torch.allclose(back, 0.05 + 0.9 * y, atol=1e-5):
-        hint = ": the inverse returns alpha + (1 - 2 alpha) y; undo the squashing too"
-    assert gap < 1e-5, \
-        f"expected inverse_logit_transform(logit_transform(y)) to give back y; found it off by up to {gap:.3g}{hint}"
-
-
-@points(0.5)
-def test_log_det_matches_your_v_on_a_tiny_case():
-    # v acts coordinate by coordinate, so log|det dv/dy| is the sum of log|dv_i/dy_i|, read off by autograd
-    y = torch.tensor([[0.5, 0.2]], dtype=torch.float64, requires_grad=True)
-    v, log_det = logit_transform(y, 0.05)
-    (slopes,) = torch.autograd.grad(v.sum(), y)
-    want, got = float(torch.log(slopes.abs()).sum()), float(log_det.detach().flatten()[0])
-    hint = ""
-    if abs(got + want) < 1e-4:
-        hint = ": the log-det has the wrong sign"
-    elif abs(got - want - 2 * math.log(1 / 0.9)) < 1e-4:
-        hint = ": a constant factor of dv/dy is left out of the log-det"
-    elif abs(got - float(torch.log(slopes.abs()).flatten()[0])) < 1e-4:
-        hint = ": that is one coordinate's term; sum the log-derivatives over the coordinates"
-    assert abs(got - want) < 1e-6, \
-        (f"log_det should be log|det dv/dy| of your own v, which autograd gives as {want:.5f} at y = (1/2, 1/5), "
-         f"alpha = 0.05; found {got:.5f}{hint}")
-
+from dgmlab.probes import check
+check("p2_logit_tests", dequantize, logit_transform, inverse_logit_transform)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(1)
 def test_log_det_equals_autograd_jacobian():
-    y = (torch.rand(4, 5, dtype=torch.float64) * 0.98 + 0.01)
-    for alpha in (0.05, 1e-6):
-        _, log_det = logit_transform(y, alpha)
+    assert len(jacobians) == 2, "logit_transform did not answer for both alphas"
+    for report in jacobians:
         for n in range(4):
-            J = torch.autograd.functional.jacobian(lambda r: logit_transform(r[None], alpha)[0][0], y[n])
-            expected = torch.linalg.slogdet(J)[1]
-            checks.assert_close(log_det[n], expected, rtol=1e-8, atol=1e-8,
+            checks.assert_close(report["log_det"][n], torch.linalg.slogdet(report["J"][n])[1], rtol=1e-8, atol=1e-8,
                                 name="log_det of the logit transform")
 
 
 @points(0.75)
 def test_inverse_in_float64():
-    v = torch.randn(6, 4, dtype=torch.float64) * 4
-    for alpha in (0.05, 1e-6):
-        y = inverse_logit_transform(v, alpha)
-        checks.assert_close(logit_transform(y, alpha)[0], v, rtol=1e-7, atol=1e-7,
-                            name="logit_transform(inverse_logit_transform(v))")
+    for back in inverse_back:
+        checks.assert_close(back, inputs.v64, rtol=1e-7, atol=1e-7, name="logit_transform(inverse_logit_transform(v))")
 
 
 @points(0.5)
 def test_dequantize_range():
-    x = torch.randint(0, 256, (200, 10)).float() / 255
-    y, k = dequantize(x), torch.round(x * 255)
+    x = inputs.pixels
+    y, k = dequantized[0], torch.round(x * 255)
+    assert y.shape == x.shape, "dequantize changed the shape"
     assert ((y >= k / 256) & (y <= (k + 1) / 256)).all(), "dequantised values must lie in [k/256, (k+1)/256) for pixel value k/255"
 
 
 @points(0.5)
 def test_dequantize_fresh_uniform_noise():
-    x = torch.randint(0, 256, (200, 10)).float() / 255
-    y1, y2 = dequantize(x), dequantize(x)
-    k = torch.round(x * 255)
+    y1, y2 = dequantized
+    k = torch.round(inputs.pixels * 255)
     assert not torch.equal(y1, y2), "dequantisation must add fresh uniform noise on each call"
     assert abs(float((y1 * 256 - k).mean()) - 0.5) < 0.05, "the dequantisation noise must be uniform on [0, 1)"
 ### END HIDDEN TESTS
-
-run_tests(points=4, hidden=2.75)
 
 
 # %% [markdown]
@@ -190,90 +145,31 @@ class CouplingLayer(nn.Module):
 
 
 # %% kind="tests" grade_id="p2_coupling_tests" points=5
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-def _layer(dim=6, hidden=16, mask=None):
-    mask = torch.tensor([1.0, 0.0] * (dim // 2)) if mask is None else mask
-    layer = CouplingLayer(dim, hidden, mask).double()
-    with torch.no_grad():
-        for p in layer.parameters():
-            p.normal_(0, 0.4)
-    return layer
-
-
-def _row(t):
-    return "[" + ", ".join(f"{v:.4f}" for v in t.tolist()) + "]"
-
-
-@points(0.5)
-def test_shapes():
-    z, log_det = _layer()(torch.randn(5, 6, dtype=torch.float64))
-    checks.assert_tensor(z, "z", shape=(5, 6))
-    checks.assert_tensor(log_det, "log_det (one value per example: sum over the coordinates)", shape=(5,))
-
-
-@points(1)
-def test_inverse_undoes_forward():
-    layer = _layer()
-    x = torch.randn(4, 6, dtype=torch.float64)
-    gap = float((layer.inverse(layer(x)[0]) - x).abs().max().detach())
-    assert gap < 1e-6, \
-        (f"expected inverse(forward(x)) to give back x; found it off by up to {gap:.3g} (the inverse "
-         f"subtracts t, then multiplies by exp(-s), with s and t computed from the masked coordinates)")
-
-
-@points(1)
-def test_log_det_on_a_tiny_case():
-    # D = 2, mask (1, 0): z_0 = x_0 and z_1 = x_1 exp(s) + t with s, t functions of x_0,
-    # so the Jacobian is triangular and log|det dz/dx| = log(dz_1/dx_1)
-    layer = _layer(dim=2, mask=torch.tensor([1.0, 0.0]))
-    x = torch.randn(4, 2, dtype=torch.float64, requires_grad=True)
-    z, log_det = layer(x)
-    slope = torch.autograd.grad(z[:, 1].sum(), x)[0][:, 1]
-    want, got = torch.log(slope.abs()).detach(), log_det.detach().flatten()
-    hint = ""
-    if got.shape == want.shape and torch.allclose(got, -want, atol=1e-6):
-        hint = ": that is minus the answer (sign error: the forward map's log-det is +sum of s)"
-    assert got.shape == want.shape and torch.allclose(got, want, atol=1e-6), \
-        (f"for D = 2 with mask (1, 0) expected log_det = log(dz_1/dx_1) = {_row(want)}, "
-         f"found {_row(got)}{hint}")
-
+from dgmlab.probes import check
+check("p2_coupling_tests", CouplingLayer)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(0.5)
 def test_invertible():
-    layer = _layer()
-    x = torch.randn(8, 6, dtype=torch.float64)
-    z, _ = layer(x)
-    checks.assert_close(layer.inverse(z), x, atol=1e-5, name="inverse(forward(x))")
-    checks.assert_close(layer(layer.inverse(x))[0], x, atol=1e-5, name="forward(inverse(z))")
+    checks.assert_close(invertible["inverse_of_forward"], inputs.x86, atol=1e-5, name="inverse(forward(x))")
+    checks.assert_close(invertible["forward_of_inverse"], inputs.x86, atol=1e-5, name="forward(inverse(z))")
 
 
 @points(0.5)
 def test_masked_coordinates_pass_through():
-    mask = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.0, 1.0])
-    layer = _layer(mask=mask)
-    x = torch.randn(4, 6, dtype=torch.float64)
-    z, _ = layer(x)
-    keep = mask.bool()
+    keep, x, z = inputs.pass_mask.bool(), inputs.x46b, pass_through
     checks.assert_close(z[:, keep], x[:, keep], atol=1e-12, name="the masked coordinates of z")
     assert (z[:, ~keep] - x[:, ~keep]).abs().min() > 1e-6, "the unmasked coordinates are not transformed"
 
 
 @points(1.5)
 def test_log_det_equals_autograd_jacobian():
-    layer = _layer(mask=torch.tensor([1.0, 1.0, 0.0, 1.0, 0.0, 0.0]))
-    x = torch.randn(3, 6, dtype=torch.float64)
-    _, log_det = layer(x)
     for n in range(3):
-        J = torch.autograd.functional.jacobian(lambda r: layer(r[None])[0][0], x[n])
-        checks.assert_close(log_det[n], torch.linalg.slogdet(J)[1], rtol=1e-8, atol=1e-8,
+        checks.assert_close(jacobian["log_det"][n], torch.linalg.slogdet(jacobian["J"][n])[1], rtol=1e-8, atol=1e-8,
                             name="log_det of the coupling layer")
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=2.5)
 
 
 # %% [markdown]
@@ -338,93 +234,42 @@ class RealNVP(nn.Module):
 
 
 # %% kind="tests" grade_id="p2_realnvp_tests" points=5
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-def _flow(dim=6, hidden=16, n=4):
-    flow = RealNVP(dim, hidden, n).double()
-    with torch.no_grad():
-        for p in flow.parameters():
-            p.normal_(0, 0.3)
-    return flow
-
-
-@points(0.5)
-def test_shapes():
-    flow = _flow()
-    z, log_det = flow(torch.randn(5, 6, dtype=torch.float64))
-    checks.assert_tensor(z, "z", shape=(5, 6))
-    checks.assert_tensor(log_det, "log_det (one value per example)", shape=(5,))
-    checks.assert_tensor(flow.log_prob(torch.randn(5, 6, dtype=torch.float64)), "log_prob(x)", shape=(5,))
-
-
-@points(1)
-def test_inverse_undoes_forward():
-    flow = _flow()
-    x = torch.randn(4, 6, dtype=torch.float64)
-    back = flow.inverse(flow(x)[0])
-    gap = float((back - x).abs().max().detach())
-    hint = ""
-    if gap >= 1e-6 and isinstance(getattr(flow, "layers", None), nn.ModuleList):
-        try:  # the same inverses applied in forward order: a common slip
-            z = flow(x)[0]
-            for layer in flow.layers:
-                z = layer.inverse(z)
-            if torch.allclose(back, z, atol=1e-9):
-                hint = ": the layers were undone in forward order; undo the last layer first (reversed)"
-        except Exception:
-            pass
-    assert gap < 1e-6, f"expected flow.inverse(flow(x)[0]) to give back x; found it off by up to {gap:.3g}{hint}"
-
+from dgmlab.probes import check
+check("p2_realnvp_tests", RealNVP, CouplingLayer)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(0.5)
 def test_invertible():
-    flow = _flow()
-    x = torch.randn(10, 6, dtype=torch.float64)
-    checks.assert_close(flow.inverse(flow(x)[0]), x, atol=1e-5, name="inverse(forward(x)) of the flow")
+    checks.assert_close(invertible, inputs.x10, atol=1e-5, name="inverse(forward(x)) of the flow")
 
 
 @points(0.75)
 def test_every_coordinate_is_transformed():
-    flow = _flow()
-    x = torch.randn(20, 6, dtype=torch.float64)
-    z, _ = flow(x)
-    moved = (z - x).abs().max(dim=0).values
-    assert (moved > 1e-6).all(), "some coordinates pass through every layer unchanged: alternate the masks"
+    moved_by = (moved - inputs.x20).abs().max(dim=0).values
+    assert (moved_by > 1e-6).all(), "some coordinates pass through every layer unchanged: alternate the masks"
 
 
 @points(0.25)
 def test_consecutive_layers_use_complementary_masks():
-    layers = [m for m in _flow().modules() if isinstance(m, CouplingLayer)]
-    assert len(layers) == 4, "RealNVP(dim, hidden, 4) does not hold 4 coupling layers"
-    for a, b in zip(layers, layers[1:]):
-        assert torch.equal(a.mask + b.mask, torch.ones_like(a.mask)), \
-            "two consecutive coupling layers do not use complementary masks"
+    assert len(masks) == 4, "RealNVP(dim, hidden, 4) does not hold 4 coupling layers"
+    for a, b in zip(masks, masks[1:]):
+        assert torch.equal(a + b, torch.ones_like(a)), "two consecutive coupling layers do not use complementary masks"
 
 
 @points(1)
 def test_log_det_equals_autograd_jacobian():
-    flow = _flow()
-    x = torch.randn(3, 6, dtype=torch.float64)
-    _, log_det = flow(x)
     for n in range(3):
-        J = torch.autograd.functional.jacobian(lambda r: flow(r[None])[0][0], x[n])
-        checks.assert_close(log_det[n], torch.linalg.slogdet(J)[1], rtol=1e-8, atol=1e-8,
+        checks.assert_close(jacobian["log_det"][n], torch.linalg.slogdet(jacobian["J"][n])[1], rtol=1e-8, atol=1e-8,
                             name="log_det of the whole flow")
 
 
 @points(1)
 def test_log_prob_is_the_change_of_variables():
-    flow = _flow()
-    x = torch.randn(3, 6, dtype=torch.float64)
-    z, log_det = flow(x)
-    expected = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(1) + log_det
-    checks.assert_close(flow.log_prob(x), expected, rtol=1e-8, atol=1e-8, name="log_prob")
+    expected = torch.distributions.Normal(0.0, 1.0).log_prob(log_prob["z"]).sum(1) + log_prob["log_det"]
+    checks.assert_close(log_prob["log_prob"], expected, rtol=1e-8, atol=1e-8, name="log_prob")
 ### END HIDDEN TESTS
-
-run_tests(points=5, hidden=3.5)
 
 
 # %% [markdown]
@@ -448,54 +293,23 @@ def log_prob_data(flow, y, alpha):
 
 
 # %% kind="tests" grade_id="p2_log_prob_tests" points=3
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-@points(0.5)
-def test_shape():
-    identity = lambda v: (v, torch.zeros(v.shape[0], dtype=v.dtype))
-    out = log_prob_data(identity, torch.rand(4, 3), 0.05)
-    checks.assert_tensor(out, "log_prob_data(...)", shape=(4,))
-
-
-@points(1)
-def test_tiny_case():
-    # y = 1/2 in 1-D, alpha = 0.05: v = logit(1/2) = 0, so z = 0 for the flow z = 2 v (log-det log 2)
-    double = lambda v: (2 * v, torch.full((v.shape[0],), math.log(2.0), dtype=v.dtype))
-    y = torch.full((1, 1), 0.5)
-    got = float(log_prob_data(double, y, 0.05).flatten()[0])
-    log_normal_0, log_2 = -0.5 * math.log(2 * math.pi), math.log(2.0)
-    logit_log_det = float(logit_transform(y, 0.05)[1].flatten()[0])  # your P2 logit_transform's, graded there
-    hint = ""
-    if abs(got - (log_normal_0 + log_2)) < 1e-4:
-        hint = ": the logit transform's log-det is missing; it is part of the model"
-    elif abs(got - (log_normal_0 - log_2 + logit_log_det)) < 1e-4:
-        hint = ": the flow's log-det enters with the wrong sign"
-    elif abs(got - (log_2 + logit_log_det)) < 1e-4:
-        hint = ": the Gaussian's normaliser is missing from log N(z; 0, I)"
-    assert abs(got - (log_normal_0 + log_2 + logit_log_det)) < 1e-5, \
-        f"log_prob_data is wrong for y = 1/2, alpha = 0.05 and the flow z = 2 v: found {got:.5f}{hint}"
-
+from dgmlab.probes import check
+check("p2_log_prob_tests", log_prob_data, logit_transform)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(1.5)
 def test_matches_change_of_variables():
-    g = torch.Generator().manual_seed(4)
-    a = torch.rand(5, generator=g, dtype=torch.float64) + 0.5
-    b = torch.randn(5, generator=g, dtype=torch.float64)
-    affine = lambda v: ((v - b) / a, -torch.log(a).sum().expand(v.shape[0]))
-    y = torch.rand(6, 5, generator=g, dtype=torch.float64) * 0.98 + 0.01
-    for alpha in (0.05, 1e-6):
+    a, b, y = inputs.a, inputs.b, inputs.y65
+    for alpha, got in zip((0.05, 1e-6), affine):
         s = alpha + (1 - 2 * alpha) * y
         v = torch.log(s / (1 - s))
         dv_dy = (1 - 2 * alpha) / (s * (1 - s))
         expected = torch.distributions.Normal(b, a).log_prob(v).sum(1) + torch.log(dv_dy).sum(1)
-        checks.assert_close(log_prob_data(affine, y, alpha), expected, rtol=1e-8, atol=1e-8,
+        checks.assert_close(got, expected, rtol=1e-8, atol=1e-8,
                             name="log p(y) of an affine flow after the logit transform")
 ### END HIDDEN TESTS
-
-run_tests(points=3, hidden=1.5)
 
 
 # %% [markdown]
@@ -516,36 +330,19 @@ def bits_per_dim(log_p_y, num_dims):
 
 
 # %% kind="tests" grade_id="p2_bpd_tests" points=3
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-@points(1)
-def test_uniform_density_is_eight_bits():
-    got = bits_per_dim(torch.zeros(2), 784)
-    checks.assert_tensor(got, "bits_per_dim(log_p_y, D)", shape=(2,))
-    value = float(got[0])
-    hint = ""
-    if abs(value) < 1e-6:
-        hint = ": the + D log 256 term (the dequantisation bins of width 1/256) is missing"
-    elif abs(value - 8 * math.log(2)) < 1e-4:
-        hint = ": that is nats per dimension; divide by log 2 for bits"
-    elif abs(value - 784 * 8) < 1e-2:
-        hint = ": that is for the whole image; divide by the number of dimensions D"
-    assert abs(value - 8.0) < 1e-5, \
-        f"expected 8 bits per dimension for log p(y) = 0 (the uniform density on [0, 1)^D), found {value:.5g}{hint}"
-
+from dgmlab.probes import check
+check("p2_bpd_tests", bits_per_dim)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(2)
 def test_fixed_values():
-    log_p = torch.tensor([1000.0, -250.0, 2500.0], dtype=torch.float64)
-    for D in (784, 100):
+    log_p = inputs.log_p
+    for D, got in zip((784, 100), values):
         expected = (D * math.log(256) - log_p) / (D * math.log(2))
-        checks.assert_close(bits_per_dim(log_p, D), expected, rtol=1e-10, name="bits_per_dim")
+        checks.assert_close(got, expected, rtol=1e-10, name="bits_per_dim")
 ### END HIDDEN TESTS
-
-run_tests(points=3, hidden=2)
 
 # %% [markdown]
 # ### Training Real NVP on MNIST
@@ -691,46 +488,103 @@ if not runtime.is_grading():
 # %% [markdown]
 # ### Graded from your saved Real NVP weights (3 points)
 #
-# As for P1: this cell scores `p2_realnvp_weights.pt`, which the training cell saves in full mode. Loaded into
-# `RealNVP(784, 256, 6)` (your class, the full settings) with `dgmlab.artifacts` (tensors only, names and
-# shapes as the model's, finite values, the masks as your constructor builds them), it earns 1 point. The
+# As for P1: this cell scores `p2_realnvp_weights.pt`, which the training cell saves in full mode. Loaded as you
+# handed it in into the kit's own `RealNVP(784, 256, 6)` (the architecture the docstrings above state, the full
+# settings; never a class from your notebook) with `dgmlab.artifacts` (tensors only, names and shapes as that
+# model's, finite values, the masks as that architecture builds them), it earns 1 point. The
 # other 2 come when the loaded flow's **bits per dimension** on the 200 MNIST test digits
 # shipped with `dgmlab` is at most **1.95**, computed here by `dgmlab.likelihoods.flow_bits_per_dim`
-# (dequantisation noise from a fixed seed, the logit transform with $\alpha = 10^{-6}$, your flow's
-# `forward`, a standard normal latent), not by your `log_prob_data` or `bits_per_dim`, once your flow's
+# (dequantisation noise from a fixed seed, the logit transform with $\alpha = 10^{-6}$, the loaded flow's
+# `forward`, a standard normal latent), not by your `log_prob_data` or `bits_per_dim`, once the loaded flow's
 # log-determinant on one grading digit matches that of its full Jacobian (autograd, float64). For scale: the
 # reference run gives 2.22 after 2 of its 20 epochs, 1.96 after 10 and 1.89 after 20; an untrained flow
-# 70-85. Without the file this cell earns 0 and says so.
+# 70-85. Without the file this cell earns 0 and says so. All 3 points are decided when the notebook is graded.
 
 # %% kind="tests" grade_id="p2_weights_tests" points=3
-from dgmlab.testing import points, run_tests
-from dgmlab import artifacts, likelihoods
+from dgmlab.probes import check
+check("p2_weights_tests")  # the grader reads p2_realnvp_weights.pt as you handed it in: nothing from here
 
-GRADED_P2_WEIGHTS = Path("p2_realnvp_weights.pt")
-_LOADED = {}  # the model, loaded once for both tests
+### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
+P2_BAR_BITS = 1.95  # at most this many bits per dimension on the grading digits earns the 2 points
+MAX_P2_BYTES = 24000000
+_CHECKED = {}  # this grading's flow, loaded once for both tests
+
+
+def _kit_alternating_mask(dim):
+    side = math.isqrt(dim)
+    if side * side == dim:
+        i, j = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
+        return ((i + j) % 2).flatten().float()
+    return (torch.arange(dim) % 2).float()
+
+
+class _KitCouplingLayer(nn.Module):
+    """The kit's own coupling layer (the grader's copy: the file is loaded into it, never into a class
+    from the student's kernel)."""
+
+    def __init__(self, dim, hidden, mask):
+        super().__init__()
+        self.register_buffer("mask", mask.float())
+
+        def mlp():
+            return nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, dim))
+        self.s_net, self.t_net = mlp(), mlp()
+
+    def forward(self, x):
+        m = self.mask
+        s = torch.tanh(self.s_net(x * m)) * (1 - m)
+        t = self.t_net(x * m) * (1 - m)
+        return x * m + (1 - m) * (x * torch.exp(s) + t), s.sum(dim=1)
+
+
+class _KitRealNVP(nn.Module):
+    def __init__(self, dim, hidden, n_coupling):
+        super().__init__()
+        self.dim = dim
+        m = _kit_alternating_mask(dim)
+        self.layers = nn.ModuleList(_KitCouplingLayer(dim, hidden, m if l % 2 == 0 else 1 - m)
+                                    for l in range(n_coupling))
+
+    def forward(self, x):
+        log_det = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
+        for layer in self.layers:
+            x, ld = layer(x)
+            log_det = log_det + ld
+        return x, log_det
 
 
 def _absent_in_fast_mode():
-    # fast mode trains a tiny model and saves no weights: nothing to grade here
-    return runtime.mode() == "fast" and not GRADED_P2_WEIGHTS.exists()
+    # fast mode trains a tiny model and saves no weights: nothing to grade there
+    return runtime.mode() == "fast" and P2_WEIGHTS_FILE not in files
 
 
 def _graded_model():
-    """RealNVP(784, 256, 6) with the saved weights in it, once they fit (else the reason this cell earns 0)."""
-    if "model" not in _LOADED:
-        state = artifacts.load(GRADED_P2_WEIGHTS, max_bytes=24000000, made_by="the P2 training cell")
-        _LOADED["model"] = artifacts.load_weights(RealNVP(784, 256, 6), state, name="the weights in p2_realnvp_weights.pt",
-                                                  constant_buffers=True)
-    return _LOADED["model"]
+    """The kit's RealNVP(784, 256, 6) with the handed-in weights in it, once they fit (else why this earns 0)."""
+    if "model" not in _CHECKED:
+        data = files[P2_WEIGHTS_FILE]  # the bytes handed in
+        if len(data) > MAX_P2_BYTES:
+            raise artifacts.ArtifactError(
+                f"{P2_WEIGHTS_FILE} is {len(data):,} bytes, more than the {MAX_P2_BYTES:,} a file of this kind can be; "
+                "submit the file the P2 training cell writes, unchanged")
+        try:
+            state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        except Exception as exc:  # a damaged file, or one holding objects other than tensors
+            raise artifacts.ArtifactError(
+                f"{P2_WEIGHTS_FILE} could not be read with torch.load(weights_only=True) (the P2 training cell "
+                f"saves it with torch.save): {(str(exc).splitlines() or [''])[0][:160]}") from None
+        _CHECKED["model"] = artifacts.load_weights(_KitRealNVP(784, 256, 6), state,
+                                                   name=f"the weights in {P2_WEIGHTS_FILE}", constant_buffers=True)
+    return _CHECKED["model"]
 
 
 @points(1)
 def test_saved_weights_fit_the_full_size_realnvp():
     if _absent_in_fast_mode():
-        print("fast mode: no p2_realnvp_weights.pt (only full training writes it), so nothing is graded here")
         return
-    model = _graded_model()
-    print(f"p2_realnvp_weights.pt: {sum(p.numel() for p in model.parameters()):,} parameters loaded into RealNVP(784, 256, 6)")
+    _graded_model()
 
 
 @points(2)
@@ -738,13 +592,12 @@ def test_held_in_bits_per_dim_below_the_bar():
     if _absent_in_fast_mode():
         return
     model = _graded_model()  # a file that does not fit earns nothing here either
-    likelihoods.check_log_det(model, likelihoods.grading_digits(1, scale="[0,1]"))  # a model whose likelihood is not one earns nothing here
+    likelihoods.check_log_det(model, likelihoods.grading_digits(1, scale="[0,1]"))  # a likelihood that is not one earns nothing
     value = likelihoods.flow_bits_per_dim(model, likelihoods.grading_digits(200, scale="[0,1]"), alpha=1e-6)
-    print(f"the saved model on the grading digits: {value:.3f} bits/dim (bar 1.95)")
-    assert value <= 1.95, (f"expected at most 1.95 bits/dim on the grading digits, found {value:.3f}: "
-                            "above the bar (the reference run is below it from epoch 11.5 of 20 on): train in full mode for all 20 epochs and submit the weights the training cell saved")
-
-run_tests(points=3)
+    assert value <= P2_BAR_BITS, (f"expected at most {P2_BAR_BITS} bits/dim on the grading digits, found {value:.3f}: "
+                                  "above the bar (the reference run is below it from epoch 11.5 of 20 on): train in full "
+                                  "mode for all 20 epochs and submit the weights the training cell saved")
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **P2 results (2 points, graded by hand).** Train with the full settings. Report the test bits per

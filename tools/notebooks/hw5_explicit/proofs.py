@@ -148,8 +148,9 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
     return float(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2 * np.trace(covmean))
 ''', passes=["q4_frechet_tests"]),
     Mutant("p1_masked_conv", "mask A and B swapped", edits=[('mask[c, c + (1 if mask_type == "B" else 0):] = 0', 'mask[c, c + (1 if mask_type == "A" else 0):] = 0')],
-           # the model inherits the leak, and the genuine weights' masks are not the ones this class builds
-           earns={"p1_masked_conv_tests": 1, "p1_model_tests": 0.5, "p1_weights_tests": 0}),
+           # the model inherits the leak; p1_weights_tests (3 of 3 with the genuine weights) no longer depends on
+           # this class: the grader loads the handed-in file into the kit's own PixelCNN
+           earns={"p1_masked_conv_tests": 1, "p1_model_tests": 0.5}),
     Mutant("p1_masked_conv", "centre pixel left in mask A", edits=[('mask[c, c + (1 if mask_type == "B" else 0):] = 0', "mask[c, c + 1:] = 0")],
            earns={"p1_masked_conv_tests": 2.5}),
     Mutant("p1_masked_conv", "mask applied once at construction only", edits=[
@@ -238,8 +239,9 @@ def inpaint(model, x, visible):
     Mutant("p2_logit", "correct variant: log-det via softplus", edits=[("log_det = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)", "log_det = (math.log(1 - 2 * alpha) + F.softplus(v) + F.softplus(-v)).sum(dim=1)")],
            passes=["p2_logit_tests"]),
     Mutant("p2_coupling", "log-det sign flipped (coupling)", edits=[("return z, s.sum(dim=1)", "return z, -s.sum(dim=1)")],
-           # the flow inherits the sign; the genuine weights still load but score wrongly
-           earns={"p2_coupling_tests": 2.5, "p2_realnvp_tests": 4, "p2_weights_tests": 1}),
+           # the flow inherits the sign; p2_weights_tests (3 of 3 with the genuine weights) no longer depends on this
+           # class: the grader loads the handed-in file into the kit's own RealNVP
+           earns={"p2_coupling_tests": 2.5, "p2_realnvp_tests": 4}),
     Mutant("p2_coupling", "inverse scales by exp(+s)", edits=[("return z * m + (1 - m) * (z - t) * torch.exp(-s)", "return z * m + (1 - m) * (z - t) * torch.exp(s)")],
            earns={"p2_coupling_tests": 3.5}),
     Mutant("p2_coupling", "s and t see the unmasked coordinates too", edits=[("s = torch.tanh(self.s_net(x * m)) * (1 - m)", "s = torch.tanh(self.s_net(x)) * (1 - m)"), ("t = self.t_net(x * m) * (1 - m)", "t = self.t_net(x) * (1 - m)")], earns={"p2_coupling_tests": 1}),

@@ -136,44 +136,12 @@ def discriminative_posterior(p_y_given_z, F, prior_z, x):
 
 
 # %% kind="tests" grade_id="q1_discriminative_tests" points=2
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-def _row(t):
-    return "[" + ", ".join(f"{v:.4f}" for v in t.tolist()) + "]"
-
-
-@points(0.25)
-def test_rows_are_distributions():
-    Q = discriminative_posterior(p_y_given_z, F_table, prior_z, x_example)
-    checks.assert_tensor(Q, "discriminative_posterior(...)", shape=(4, 3))
-    hint = ""
-    if not torch.isfinite(Q[3]).all():
-        hint = ": the row of x = 3, which no latent decodes to, is NaN or inf (return the uniform 1/C there)"
-    assert torch.allclose(Q.sum(dim=1), torch.ones(4)), \
-        f"expected every row of Q(y|x) to sum to 1, found row sums {_row(Q.sum(dim=1))}{hint}"
-
-
-@points(0.5)
-def test_a_latent_the_prior_never_draws_plays_no_role():
-    # latents 0 and 4 decode to x = 0; with P(z = 4) = 0 only latent 0 can have produced x = 0
-    prior = prior_z.clone()
-    prior[4] = 0.0
-    prior = prior / prior.sum()
-    got = discriminative_posterior(p_y_given_z, F_table, prior, torch.tensor([0]))[0].detach()
-    want = p_y_given_z[0]
-    hint = ""
-    if torch.allclose(got, (p_y_given_z[0] + p_y_given_z[4]) / 2, atol=1e-5):
-        hint = ": latent 4 still counts, so the prior P(z) does not enter your Q"
-    elif abs(float(got.sum()) - 1) > 1e-5:
-        hint = ": the row does not sum to 1 (normalise over y)"
-    assert torch.allclose(got, want, atol=1e-5), \
-        (f"with P(z = 4) = 0, only latent 0 decodes to x = 0, so Q(y|x = 0) should be P_w(y|z = 0) = {_row(want)}; "
-         f"found {_row(got)}{hint}")
-
+from dgmlab.probes import check
+check("q1_discriminative_tests", discriminative_posterior)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 def _brute(pyz, Fz, pz, x):
     K, C = pyz.shape
     out = torch.zeros(len(x), C, dtype=torch.float64)
@@ -190,32 +158,22 @@ def _brute(pyz, Fz, pz, x):
 
 @points(0.75)
 def test_matches_enumeration():
-    g = torch.Generator().manual_seed(5)
-    for K, X, C in [(6, 4, 3), (9, 5, 4)]:
-        Fz = torch.randint(0, X - 1, (K,), generator=g)
-        pz = torch.rand(K, generator=g, dtype=torch.float64) + 0.05
-        pz = pz / pz.sum()
-        pyz = torch.softmax(3 * torch.randn(K, C, generator=g, dtype=torch.float64), dim=1)
-        x = torch.arange(X - 1)
-        checks.assert_close(discriminative_posterior(pyz, Fz, pz, x), _brute(pyz, Fz, pz, x), rtol=1e-7,
-                            atol=1e-9, name="Q(y|x) on a random discrete world")
+    assert len(random_worlds) == len(inputs.worlds), "discriminative_posterior did not answer on every world"
+    for got, w in zip(random_worlds, inputs.worlds):
+        checks.assert_close(got, _brute(w["probs"], w["F"], w["prior"], w["x"]), rtol=1e-7, atol=1e-9,
+                            name="Q(y|x) on a random discrete world")
 
 
 @points(0.25)
 def test_unreachable_x_is_uniform():
-    Q = discriminative_posterior(p_y_given_z, F_table, prior_z, torch.tensor([3, 0]))
-    assert torch.isfinite(Q).all(), "Q(y|x) has NaN or inf for an x that no latent decodes to"
-    checks.assert_close(Q[0], torch.full((3,), 1 / 3), name="Q(y|x) for an x no latent decodes to")
+    assert torch.isfinite(unreachable).all(), "Q(y|x) has NaN or inf for an x that no latent decodes to"
+    checks.assert_close(unreachable[0], torch.full((3,), 1 / 3), name="Q(y|x) for an x no latent decodes to")
 
 
 @points(0.25)
 def test_is_differentiable():
-    pyz = p_y_given_z.clone().requires_grad_(True)
-    discriminative_posterior(pyz, F_table, prior_z, x_example[:3])[:, 0].sum().backward()
-    assert pyz.grad is not None and pyz.grad.abs().sum() > 0, "Q(y|x) must be differentiable in P_w(y|z)"
+    assert grad_total is not None and grad_total > 0, "Q(y|x) must be differentiable in P_w(y|z)"
 ### END HIDDEN TESTS
-
-run_tests(points=2, hidden=1.25)
 
 
 # %% [markdown]
@@ -244,41 +202,12 @@ def generative_posterior(p_z_given_y, F, prior_y, x):
 
 
 # %% kind="tests" grade_id="q1_generative_tests" points=2
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-def _row(t):
-    return "[" + ", ".join(f"{v:.4f}" for v in t.tolist()) + "]"
-
-
-@points(0.25)
-def test_rows_are_distributions():
-    Q = generative_posterior(p_z_given_y, F_table, prior_y, x_example)
-    checks.assert_tensor(Q, "generative_posterior(...)", shape=(4, 3))
-    hint = ""
-    if not torch.isfinite(Q[3]).all():
-        hint = ": the row of x = 3, which no latent decodes to, is NaN or inf (return the uniform 1/C there)"
-    assert torch.allclose(Q.sum(dim=1), torch.ones(4)), \
-        f"expected every row of Q'(y|x) to sum to 1, found row sums {_row(Q.sum(dim=1))}{hint}"
-
-
-@points(0.5)
-def test_a_class_the_prior_never_draws_gets_no_mass():
-    # with P(y = 2) = 0, class 2 cannot have produced any x
-    prior = torch.tensor([0.5, 0.5, 0.0])
-    got = generative_posterior(p_z_given_y, F_table, prior, torch.tensor([0]))[0].detach()
-    hint = ""
-    if float(got[2]) > 1e-6:
-        hint = ": class 2 still gets mass, so the class prior P(y) does not enter your Q'"
-    elif abs(float(got.sum()) - 1) > 1e-5:
-        hint = ": the row does not sum to 1 (normalise over y)"
-    assert float(got[2]) <= 1e-6 and abs(float(got.sum()) - 1) <= 1e-5, \
-        (f"with P(y = 2) = 0, Q'(y|x = 0) should give class 2 no mass and still sum to 1 over y; "
-         f"found {_row(got)}{hint}")
-
+from dgmlab.probes import check
+check("q1_generative_tests", generative_posterior)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 def _brute(pzy, Fz, py, x):
     C, K = pzy.shape
     out = torch.zeros(len(x), C, dtype=torch.float64)
@@ -292,32 +221,22 @@ def _brute(pzy, Fz, py, x):
 
 @points(0.75)
 def test_matches_enumeration():
-    g = torch.Generator().manual_seed(7)
-    for K, X, C in [(6, 4, 3), (10, 5, 4)]:
-        Fz = torch.randint(0, X - 1, (K,), generator=g)
-        py = torch.rand(C, generator=g, dtype=torch.float64) + 0.1
-        py = py / py.sum()
-        pzy = torch.softmax(3 * torch.randn(C, K, generator=g, dtype=torch.float64), dim=1)
-        x = torch.arange(X - 1)
-        checks.assert_close(generative_posterior(pzy, Fz, py, x), _brute(pzy, Fz, py, x), rtol=1e-7,
-                            atol=1e-9, name="Q'(y|x) on a random discrete world")
+    assert len(random_worlds) == len(inputs.worlds), "generative_posterior did not answer on every world"
+    for got, w in zip(random_worlds, inputs.worlds):
+        checks.assert_close(got, _brute(w["probs"], w["F"], w["prior"], w["x"]), rtol=1e-7, atol=1e-9,
+                            name="Q'(y|x) on a random discrete world")
 
 
 @points(0.25)
 def test_unreachable_x_is_uniform():
-    Q = generative_posterior(p_z_given_y, F_table, prior_y, torch.tensor([3, 1]))
-    assert torch.isfinite(Q).all(), "Q'(y|x) has NaN or inf for an x that no latent decodes to"
-    checks.assert_close(Q[0], torch.full((3,), 1 / 3), name="Q'(y|x) for an x no latent decodes to")
+    assert torch.isfinite(unreachable).all(), "Q'(y|x) has NaN or inf for an x that no latent decodes to"
+    checks.assert_close(unreachable[0], torch.full((3,), 1 / 3), name="Q'(y|x) for an x no latent decodes to")
 
 
 @points(0.25)
 def test_is_differentiable():
-    pzy = p_z_given_y.clone().requires_grad_(True)
-    generative_posterior(pzy, F_table, prior_y, x_example[:3])[:, 0].sum().backward()
-    assert pzy.grad is not None and pzy.grad.abs().sum() > 0, "Q'(y|x) must be differentiable in P_w(z|y)"
+    assert grad_total is not None and grad_total > 0, "Q'(y|x) must be differentiable in P_w(z|y)"
 ### END HIDDEN TESTS
-
-run_tests(points=2, hidden=1.25)
 
 
 # %% [markdown]
@@ -364,57 +283,12 @@ def generative_step(V, F, x, y, lr):
 
 
 # %% kind="tests" grade_id="q1_steps_tests" points=2
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-x_train, y_train = torch.tensor([0, 1, 2, 1, 0]), torch.tensor([0, 2, 1, 2, 0])
-
-
-@points(0.25)
-def test_steps_return_tensor_and_float():
-    W_new, loss = discriminative_step(torch.zeros(6, 3), F_table, prior_z, x_train, y_train, lr=0.5)
-    assert not getattr(W_new, "requires_grad", False), \
-        "expected W_new detached from the graph (requires_grad False), found it attached: return (...).detach()"
-    checks.assert_tensor(W_new, "W_new", shape=(6, 3), requires_grad=False)
-    assert isinstance(loss, float), f"expected the loss as a Python float, found {type(loss).__name__} (use .item())"
-    V_new, loss = generative_step(torch.zeros(3, 6), F_table, x_train, y_train, lr=0.5)
-    assert not getattr(V_new, "requires_grad", False), \
-        "expected V_new detached from the graph (requires_grad False), found it attached: return (...).detach()"
-    checks.assert_tensor(V_new, "V_new", shape=(3, 6), requires_grad=False)
-    assert isinstance(loss, float), f"expected the loss as a Python float, found {type(loss).__name__} (use .item())"
-
-
-@points(0.25)
-def test_loss_at_zero_logits_is_log_3():
-    # zero logits: P_w(y|z) = 1/3, so Q(y|x) = 1/3; P_w(z|y) = 1/6 and each x_j has 2 codes, so P_w(x|y) = 1/3
-    for name, loss in [("discriminative", discriminative_step(torch.zeros(6, 3), F_table, prior_z, x_train, y_train, lr=0.5)[1]),
-                       ("generative", generative_step(torch.zeros(3, 6), F_table, x_train, y_train, lr=0.5)[1])]:
-        hint = ""
-        if abs(float(loss) - 5 * math.log(3)) < 1e-4:
-            hint = ": that is the sum over the 5 examples, not the mean"
-        elif abs(float(loss) + math.log(3)) < 1e-4:
-            hint = ": that is the log-likelihood; the loss is its negative"
-        assert abs(float(loss) - math.log(3)) < 1e-5, \
-            f"expected the {name} loss at zero logits to be log 3 = {math.log(3):.5f}, found {float(loss):.5f}{hint}"
-
-
-@points(0.5)
-def test_a_small_step_lowers_the_loss():
-    g = torch.Generator().manual_seed(0)
-    W, V = torch.randn(6, 3, generator=g), torch.randn(3, 6, generator=g)
-    W_new, before = discriminative_step(W, F_table, prior_z, x_train, y_train, lr=0.1)
-    after = discriminative_step(W_new, F_table, prior_z, x_train, y_train, lr=0.0)[1]
-    assert after < before, \
-        (f"expected one step with lr = 0.1 to lower the discriminative loss, found {before:.5f} -> {after:.5f}: "
-         f"step against the gradient, W - lr * dL/dW")
-    V_new, before = generative_step(V, F_table, x_train, y_train, lr=0.1)
-    after = generative_step(V_new, F_table, x_train, y_train, lr=0.0)[1]
-    assert after < before, \
-        (f"expected one step with lr = 0.1 to lower the generative loss, found {before:.5f} -> {after:.5f}: "
-         f"step against the gradient, V - lr * dL/dV")
-
+from dgmlab.probes import check
+check("q1_steps_tests", discriminative_step, generative_step)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 def _disc_loss(W, Fz, pz, x, y):
     total = 0
     for xn, yn in zip(x.tolist(), y.tolist()):
@@ -431,37 +305,24 @@ def _gen_loss(V, Fz, x, y):
     return total / len(x)
 
 
-def _world(seed):
-    g = torch.Generator().manual_seed(seed)
-    Fz = torch.tensor([0, 1, 1, 2, 0, 2, 1])
-    pz = torch.rand(7, generator=g, dtype=torch.float64) + 0.1
-    x = torch.randint(0, 3, (8,), generator=g)
-    y = torch.randint(0, 3, (8,), generator=g)
-    return g, Fz, pz / pz.sum(), x, y
-
-
 @points(0.5)
 def test_discriminative_step_matches_enumeration():
-    g, Fz, pz, x, y = _world(1)
-    W = torch.randn(7, 3, generator=g, dtype=torch.float64)
-    Wr = W.clone().requires_grad_(True)
-    ref_loss = _disc_loss(Wr, Fz, pz, x, y)
+    w = inputs.disc_world
+    Wr = w["W"].clone().requires_grad_(True)
+    ref_loss = _disc_loss(Wr, w["F"], w["prior_z"], w["x"], w["y"])
     ref_loss.backward()
-    W_new, loss = discriminative_step(W, Fz, pz, x, y, lr=0.3)
-    checks.assert_close(loss, ref_loss.item(), rtol=1e-6, name="the discriminative loss")
-    checks.assert_close(W_new, (W - 0.3 * Wr.grad).detach(), rtol=1e-6, atol=1e-8, name="W after one step")
+    checks.assert_close(disc_world_step["loss"], ref_loss.item(), rtol=1e-6, name="the discriminative loss")
+    checks.assert_close(disc_world_step["new"], (w["W"] - 0.3 * Wr.grad).detach(), rtol=1e-6, atol=1e-8,
+                        name="W after one step")
 
 
 @points(0.5)
 def test_generative_step_matches_enumeration():
-    g, Fz, pz, x, y = _world(2)
-    V = torch.randn(3, 7, generator=g, dtype=torch.float64)
-    Vr = V.clone().requires_grad_(True)
-    ref_loss = _gen_loss(Vr, Fz, x, y)
+    w = inputs.gen_world
+    Vr = w["V"].clone().requires_grad_(True)
+    ref_loss = _gen_loss(Vr, w["F"], w["x"], w["y"])
     ref_loss.backward()
-    V_new, loss = generative_step(V, Fz, x, y, lr=0.3)
-    checks.assert_close(loss, ref_loss.item(), rtol=1e-6, name="the generative loss")
-    checks.assert_close(V_new, (V - 0.3 * Vr.grad).detach(), rtol=1e-6, atol=1e-8, name="V after one step")
+    checks.assert_close(gen_world_step["loss"], ref_loss.item(), rtol=1e-6, name="the generative loss")
+    checks.assert_close(gen_world_step["new"], (w["V"] - 0.3 * Vr.grad).detach(), rtol=1e-6, atol=1e-8,
+                        name="V after one step")
 ### END HIDDEN TESTS
-
-run_tests(points=2, hidden=1)

@@ -64,43 +64,16 @@ def feature_statistics(features):
 
 
 # %% kind="tests" grade_id="q4_stats_tests" points=2
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-@points(0.5)
-def test_shapes_and_dtype():
-    mu, cov = feature_statistics(np.random.default_rng(0).normal(size=(50, 4)))
-    assert isinstance(mu, np.ndarray) and mu.shape == (4,), \
-        f"expected mu as a numpy array of shape (4,) for 50 samples of dimension 4, found {type(mu).__name__} {np.shape(mu)}"
-    hint = " (one row per sample: a (50, 50) covariance means rows and columns were swapped)" \
-        if np.shape(cov) == (50, 50) else ""
-    assert isinstance(cov, np.ndarray) and cov.shape == (4, 4), \
-        f"expected cov as a numpy array of shape (4, 4), found {type(cov).__name__} {np.shape(cov)}{hint}"
-    assert mu.dtype == np.float64 and cov.dtype == np.float64, \
-        f"expected mu and cov in float64, found {mu.dtype} and {cov.dtype}"
-
-
-@points(0.5)
-def test_values_on_three_points():
-    f = np.array([[0.0, 1.0], [2.0, 5.0], [4.0, 0.0]])
-    mu, cov = feature_statistics(f)
-    want = np.array([[4.0, -1.0], [-1.0, 7.0]])
-    hint = ""
-    if np.shape(cov) == (2, 2) and np.allclose(cov, want * 2 / 3):
-        hint = ": that divides by n = 3; the unbiased estimate divides by n - 1 = 2"
-    elif np.shape(cov) == (3, 3):
-        hint = ": a (3, 3) matrix is the covariance of the rows; each row is one sample (rowvar=False)"
-    assert np.allclose(mu, [2.0, 2.0]), f"expected mu = [2, 2] for the points (0, 1), (2, 5), (4, 0), found {mu}"
-    assert np.shape(cov) == (2, 2) and np.allclose(cov, want), \
-        f"expected cov = {want.tolist()} for the points (0, 1), (2, 5), (4, 0), found {np.round(cov, 4).tolist()}{hint}"
-
+from dgmlab.probes import check
+check("q4_stats_tests", feature_statistics)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(0.5)
 def test_values_on_small_sample():
-    f = np.random.default_rng(1).normal(size=(6, 3)) * [1.0, 2.0, 0.5] + [1.0, -2.0, 3.0]
-    mu, cov = feature_statistics(f)
+    mu, cov = small
+    f = inputs.small
     checks.assert_close(mu, f.mean(axis=0), rtol=1e-12, name="the mean")
     checks.assert_close(cov, np.cov(f, rowvar=False), rtol=1e-10, atol=1e-12,
                         name="the covariance (unbiased, one row per sample)")
@@ -108,13 +81,12 @@ def test_values_on_small_sample():
 
 @points(0.5)
 def test_accepts_torch_float32():
-    f = torch.randn(20, 5)
-    mu, cov = feature_statistics(f)
+    mu, cov = torch32
+    assert isinstance(mu, np.ndarray) and isinstance(cov, np.ndarray), "return numpy arrays for torch input too"
     assert mu.dtype == np.float64 and cov.dtype == np.float64, "convert torch input to float64 numpy"
-    checks.assert_close(cov, np.cov(f.double().numpy(), rowvar=False), rtol=1e-6, atol=1e-8, name="the covariance")
+    checks.assert_close(cov, np.cov(inputs.torch32.double().numpy(), rowvar=False), rtol=1e-6, atol=1e-8,
+                        name="the covariance")
 ### END HIDDEN TESTS
-
-run_tests(points=2, hidden=1)
 
 
 # %% [markdown]
@@ -146,55 +118,23 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
 
 
 # %% kind="tests" grade_id="q4_frechet_tests" points=4
-from dgmlab.testing import points, run_tests
-from dgmlab import checks
-
-
-@points(0.5)
-def test_zero_for_identical_gaussians():
-    mu, cov = np.zeros(3), np.diag([1.0, 2.0, 3.0])
-    d = frechet_gaussian(mu, cov, mu, cov)
-    assert isinstance(d, float), f"expected a Python float, found {type(d).__name__} (convert with float(...))"
-    hint = ": that is tr(S) + tr(S) - tr(S), the cross term without its factor 2" if abs(d - 6.0) < 1e-6 else ""
-    assert abs(d) < 1e-8, f"expected 0 for two identical Gaussians, found {d:.3g}{hint}"
-
-
-@points(0.75)
-def test_one_dimensional_case():
-    # N(0, 1) against N(2, 4): |0 - 2|^2 + (1 + 4 - 2 sqrt(1 * 4)) = 4 + 1
-    d = frechet_gaussian(np.array([0.0]), np.array([[1.0]]), np.array([2.0]), np.array([[4.0]]))
-    hint = ""
-    if abs(float(d) - 7.0) < 1e-6:
-        hint = ": that is the cross term without its factor 2 (tr(S1 + S2 - 2 (S1 S2)^(1/2)))"
-    elif abs(float(d) - 3.0) < 1e-6:
-        hint = ": that uses |mu1 - mu2| where the formula has its square"
-    elif abs(float(d) - 13.0) < 1e-6:
-        hint = ": that is the trace term with a plus sign before 2 (S1 S2)^(1/2)"
-    assert abs(float(d) - 5.0) < 1e-8, \
-        f"expected D_F(N(0, 1), N(2, 4)) = 4 + 1 = 5, found {float(d):.6g}{hint}"
-
+from dgmlab.probes import check
+check("q4_frechet_tests", frechet_gaussian)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 @points(0.75)
 def test_commuting_covariances_closed_form():
-    a, b = np.array([1.0, 4.0, 0.25]), np.array([9.0, 1.0, 1.0])
-    mu1, mu2 = np.array([0.0, 1.0, 2.0]), np.array([1.0, 1.0, 0.0])
-    expected = np.sum((mu1 - mu2) ** 2) + np.sum((np.sqrt(a) - np.sqrt(b)) ** 2)
-    checks.assert_close(frechet_gaussian(mu1, np.diag(a), mu2, np.diag(b)), expected, rtol=1e-10,
-                        name="the distance for diagonal covariances")
-
-
-def _random_stats(seed, n, d):
-    f = np.random.default_rng(seed).normal(size=(n, d)) @ np.random.default_rng(seed + 1).normal(size=(d, d))
-    return f.mean(axis=0), np.cov(f, rowvar=False)
+    a, b = inputs.diag_a, inputs.diag_b
+    expected = np.sum((inputs.mu1 - inputs.mu2) ** 2) + np.sum((np.sqrt(a) - np.sqrt(b)) ** 2)
+    checks.assert_close(diagonal, expected, rtol=1e-10, name="the distance for diagonal covariances")
 
 
 @points(1)
 def test_symmetric_and_matches_reference():
-    from dgmlab import metrics
-    mu1, c1 = _random_stats(10, 200, 6)
-    mu2, c2 = _random_stats(20, 200, 6)
-    d12, d21 = frechet_gaussian(mu1, c1, mu2, c2), frechet_gaussian(mu2, c2, mu1, c1)
+    (mu1, c1), (mu2, c2) = inputs.general1, inputs.general2
+    d12, d21 = general_12, general_21
     assert abs(d12 - d21) < 1e-8 * max(1.0, abs(d12)), "the distance is not symmetric"
     checks.assert_close(d12, metrics.frechet_distance(mu1, c1, mu2, c2), rtol=1e-6, atol=1e-8,
                         name="the distance for general covariances")
@@ -202,14 +142,10 @@ def test_symmetric_and_matches_reference():
 
 @points(1)
 def test_real_for_nearly_singular_covariances():
-    mu1, c1 = _random_stats(30, 5, 20)      # 5 samples in 20 dimensions: rank 4
-    mu2, c2 = _random_stats(40, 5, 20)
-    d = frechet_gaussian(mu1, c1, mu2, c2)
+    (mu1, c1), (mu2, c2) = inputs.singular1, inputs.singular2
+    d = singular
     assert isinstance(d, float), f"return a real Python float even for singular covariances, got {type(d).__name__}"
     assert np.isfinite(d) and d >= -1e-8, "the distance is NaN, infinite or negative for singular covariances"
-    from dgmlab import metrics
     checks.assert_close(d, metrics.frechet_distance(mu1, c1, mu2, c2), rtol=1e-5, atol=1e-6,
                         name="the distance for singular covariances")
 ### END HIDDEN TESTS
-
-run_tests(points=4, hidden=2.75)

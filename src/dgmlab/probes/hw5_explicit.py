@@ -1,0 +1,1193 @@
+"""hw5_explicit's graded test cells: what each hands the grader and its visible tests.
+
+The hidden tests are in the instructor's notebook (``source/hw5_explicit/``); they read the names below
+(``context``) and the values each probe returns. Nothing here answers a question: the probes call the
+student's functions and classes on inputs (and on toy models and flows of their own that are not
+answers), and keep what comes back; the visible tests check form and easy cases.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import checks
+from ..testing import points
+from . import CheckSpec, attempt
+
+P1_WEIGHTS_FILE = "p1_pixelcnn_weights.pt"
+P2_WEIGHTS_FILE = "p2_realnvp_weights.pt"
+
+
+def _sp():
+    import sympy as sp
+
+    return sp
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _np():
+    import numpy as np
+
+    return np
+
+
+def symbols() -> dict:
+    """The notebook's fixed symbols (its locked cells q2_symbols, q3_symbols)."""
+    sp = _sp()
+    x_sym, z_sym = sp.symbols("x z", real=True)
+    return {"x_sym": x_sym, "z_sym": z_sym, "standard_normal": sp.exp(-z_sym ** 2 / 2) / sp.sqrt(2 * sp.pi),
+            "theta": sp.symbols("theta", positive=True)}
+
+
+def context() -> dict:
+    import io
+
+    import numpy as np
+    import torch
+
+    from .. import artifacts, likelihoods, metrics, runtime
+
+    return {**symbols(), "sp": _sp(), "np": np, "torch": torch, "nn": torch.nn, "F": torch.nn.functional,
+            "math": math, "io": io, "checks": checks, "artifacts": artifacts, "likelihoods": likelihoods,
+            "metrics": metrics, "runtime": runtime, "P1_WEIGHTS_FILE": P1_WEIGHTS_FILE,
+            "P2_WEIGHTS_FILE": P2_WEIGHTS_FILE}
+
+
+def _gen(seed: int, salt: int):
+    return _torch().Generator().manual_seed((int(seed) * 1_000_003 + salt) % 2**63)
+
+
+def _seeded(seed: int, salt: int):
+    """A context that seeds torch's global generator (for a student's sampling) and restores it after."""
+    import contextlib
+
+    torch = _torch()
+
+    @contextlib.contextmanager
+    def scope():
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed((int(seed) * 1_000_003 + salt) % 2**63)
+            yield
+
+    return scope()
+
+
+def _row(t):
+    return "[" + ", ".join(f"{v:.4f}" for v in t.tolist()) + "]"
+
+
+def _fill(module, g, std):
+    """Every parameter of ``module`` drawn N(0, std^2) from generator ``g`` (in the parameter's dtype)."""
+    torch = _torch()
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.randn(p.shape, generator=g, dtype=torch.float64).to(p.dtype) * std)
+    return module
+
+
+# ====================================================================== Q1: the discrete world
+F_TABLE = (0, 1, 1, 2, 0, 2)          # K = 6 latents decode to X = 4 data points; none gives x = 3
+PRIOR_Z = (0.1, 0.2, 0.1, 0.3, 0.2, 0.1)
+PRIOR_Y = (0.5, 0.3, 0.2)
+# the random worlds' decoders (fixed so that which x no latent reaches does not depend on the seed)
+DISC_WORLDS = (((6, 4, 3), (2, 1, 0, 0, 1, 2)), ((9, 5, 4), (3, 0, 1, 2, 3, 2, 1, 0, 3)))
+GEN_WORLDS = (((6, 4, 3), (1, 0, 2, 2, 0, 1)), ((10, 5, 4), (0, 2, 1, 2, 2, 0, 1, 1, 0, 2)))  # x = 3: no latent
+
+
+def _world_inputs(seed, salt, worlds, prob_rows_first):
+    torch = _torch()
+    g = _gen(seed, salt)
+    out = {"F": torch.tensor(F_TABLE), "prior_z": torch.tensor(PRIOR_Z, dtype=torch.float32),
+           "prior_y": torch.tensor(PRIOR_Y, dtype=torch.float32), "x_example": torch.tensor([0, 1, 2, 3]),
+           "p_y_given_z": torch.softmax(torch.randn(6, 3, generator=g), dim=1),
+           "p_z_given_y": torch.softmax(torch.randn(3, 6, generator=g), dim=1), "worlds": []}
+    for (K, X, C), table in worlds:
+        probs = torch.rand(K if prob_rows_first else C, generator=g, dtype=torch.float64) + 0.1
+        shape = (K, C) if prob_rows_first else (C, K)
+        table_probs = torch.softmax(3 * torch.randn(*shape, generator=g, dtype=torch.float64), dim=1)
+        out["worlds"].append({"F": torch.tensor(table), "prior": probs / probs.sum(), "probs": table_probs,
+                              "x": torch.arange(X - 1), "C": C})
+    return out
+
+
+def _q1_disc_inputs(seed):
+    return _world_inputs(seed, 11, DISC_WORLDS, True)
+
+
+def _q1_gen_inputs(seed):
+    return _world_inputs(seed, 12, GEN_WORLDS, False)
+
+
+def _detached(t):
+    return t.detach().clone() if isinstance(t, _torch().Tensor) else t
+
+
+def _posterior_probe(fn, table, prior, x, zero_prior):
+    torch = _torch()
+
+    def grad_total():
+        probs = table.clone().requires_grad_(True)
+        fn(probs, x["F"], prior, x["x_example"][:3])[:, 0].sum().backward()
+        return None if probs.grad is None else float(probs.grad.abs().sum())
+
+    return {"rows": attempt(lambda: _detached(fn(table, x["F"], prior, x["x_example"]))),
+            "zero_prior_row": attempt(lambda: _detached(fn(table, x["F"], zero_prior, torch.tensor([0]))[0])),
+            "random_worlds": attempt(lambda: [_detached(fn(w["probs"], w["F"], w["prior"], w["x"]))
+                                              for w in x["worlds"]]),
+            "unreachable": attempt(lambda: _detached(fn(table, x["F"], prior, torch.tensor([3, 0])))),
+            "grad_total": attempt(grad_total)}
+
+
+def _q1_disc_probe(o, x):
+    prior = x["prior_z"].clone()
+    prior[4] = 0.0
+    return _posterior_probe(o["discriminative_posterior"], x["p_y_given_z"], x["prior_z"], x, prior / prior.sum())
+
+
+def _q1_gen_probe(o, x):
+    torch = _torch()
+    return _posterior_probe(o["generative_posterior"], x["p_z_given_y"], x["prior_y"], x,
+                            torch.tensor([0.5, 0.5, 0.0]))
+
+
+def _rows_are_distributions(v, name, q):
+    torch = _torch()
+    Q = v.rows
+    checks.assert_tensor(Q, f"{name}(...)", shape=(4, 3))
+    hint = ""
+    if not torch.isfinite(Q[3]).all():
+        hint = ": the row of x = 3, which no latent decodes to, is NaN or inf (return the uniform 1/C there)"
+    assert torch.allclose(Q.sum(dim=1).double(), torch.ones(4, dtype=torch.float64), atol=1e-5), \
+        f"expected every row of {q}(y|x) to sum to 1, found row sums {_row(Q.sum(dim=1))}{hint}"
+
+
+@points(0.25)
+def test_disc_rows_are_distributions(v):
+    _rows_are_distributions(v, "discriminative_posterior", "Q")
+
+
+@points(0.5)
+def test_a_latent_the_prior_never_draws_plays_no_role(v):
+    # latents 0 and 4 decode to x = 0; with P(z = 4) = 0 only latent 0 can have produced x = 0
+    torch = _torch()
+    got, pyz = v.zero_prior_row, v.inputs.p_y_given_z
+    checks.assert_tensor(got, "discriminative_posterior(...)[0]", shape=(3,))
+    want = pyz[0]
+    hint = ""
+    if torch.allclose(got, (pyz[0] + pyz[4]) / 2, atol=1e-5):
+        hint = ": latent 4 still counts, so the prior P(z) does not enter your Q"
+    elif abs(float(got.sum()) - 1) > 1e-5:
+        hint = ": the row does not sum to 1 (normalise over y)"
+    assert torch.allclose(got, want, atol=1e-5), \
+        (f"with P(z = 4) = 0, only latent 0 decodes to x = 0, so Q(y|x = 0) should be P_w(y|z = 0) = {_row(want)}; "
+         f"found {_row(got)}{hint}")
+
+
+@points(0.25)
+def test_gen_rows_are_distributions(v):
+    _rows_are_distributions(v, "generative_posterior", "Q'")
+
+
+@points(0.5)
+def test_a_class_the_prior_never_draws_gets_no_mass(v):
+    # with P(y = 2) = 0, class 2 cannot have produced any x
+    got = v.zero_prior_row
+    checks.assert_tensor(got, "generative_posterior(...)[0]", shape=(3,))
+    hint = ""
+    if float(got[2]) > 1e-6:
+        hint = ": class 2 still gets mass, so the class prior P(y) does not enter your Q'"
+    elif abs(float(got.sum()) - 1) > 1e-5:
+        hint = ": the row does not sum to 1 (normalise over y)"
+    assert float(got[2]) <= 1e-6 and abs(float(got.sum()) - 1) <= 1e-5, \
+        (f"with P(y = 2) = 0, Q'(y|x = 0) should give class 2 no mass and still sum to 1 over y; "
+         f"found {_row(got)}{hint}")
+
+
+# ---------------------------------------------------------------------- Q1 training steps
+STEP_WORLD_F = (0, 1, 1, 2, 0, 2, 1)
+
+
+def _q1_steps_inputs(seed):
+    torch = _torch()
+    g = _gen(seed, 13)
+    out = {"F": torch.tensor(F_TABLE), "prior_z": torch.tensor(PRIOR_Z, dtype=torch.float32),
+           "x_train": torch.tensor([0, 1, 2, 1, 0]), "y_train": torch.tensor([0, 2, 1, 2, 0]),
+           "W": torch.randn(6, 3, generator=g), "V": torch.randn(3, 6, generator=g)}
+    for key in ("disc_world", "gen_world"):
+        pz = torch.rand(7, generator=g, dtype=torch.float64) + 0.1
+        out[key] = {"F": torch.tensor(STEP_WORLD_F), "prior_z": pz / pz.sum(),
+                    "x": torch.randint(0, 3, (8,), generator=g), "y": torch.randint(0, 3, (8,), generator=g)}
+    out["disc_world"]["W"] = torch.randn(7, 3, generator=g, dtype=torch.float64)
+    out["gen_world"]["V"] = torch.randn(3, 7, generator=g, dtype=torch.float64)
+    return out
+
+
+def _step_result(out):
+    """A step's (new parameters, loss) as plain values: the tensor, whether it is attached, the loss."""
+    new, loss = out
+    return {"new": _detached(new), "attached": bool(getattr(new, "requires_grad", False)), "loss": loss}
+
+
+def _q1_steps_probe(o, x):
+    torch = _torch()
+    disc, gen = o["discriminative_step"], o["generative_step"]
+    F, pz, xt, yt = x["F"], x["prior_z"], x["x_train"], x["y_train"]
+
+    def lowers():
+        W_new, before_w = disc(x["W"].clone(), F, pz, xt, yt, lr=0.1)
+        after_w = disc(W_new, F, pz, xt, yt, lr=0.0)[1]
+        V_new, before_v = gen(x["V"].clone(), F, xt, yt, lr=0.1)
+        after_v = gen(V_new, F, xt, yt, lr=0.0)[1]
+        return {"disc": [float(before_w), float(after_w)], "gen": [float(before_v), float(after_v)]}
+
+    dw, gw = x["disc_world"], x["gen_world"]
+    return {"disc_at_zero": attempt(lambda: _step_result(disc(torch.zeros(6, 3), F, pz, xt, yt, lr=0.5))),
+            "gen_at_zero": attempt(lambda: _step_result(gen(torch.zeros(3, 6), F, xt, yt, lr=0.5))),
+            "small_steps": attempt(lowers),
+            "disc_world_step": attempt(lambda: _step_result(disc(dw["W"].clone(), dw["F"], dw["prior_z"], dw["x"],
+                                                                 dw["y"], lr=0.3))),
+            "gen_world_step": attempt(lambda: _step_result(gen(gw["V"].clone(), gw["F"], gw["x"], gw["y"], lr=0.3)))}
+
+
+@points(0.25)
+def test_steps_return_tensor_and_float(v):
+    for name, out, shape in (("W_new", v.disc_at_zero, (6, 3)), ("V_new", v.gen_at_zero, (3, 6))):
+        assert not out["attached"], \
+            f"expected {name} detached from the graph (requires_grad False), found it attached: return (...).detach()"
+        checks.assert_tensor(out["new"], name, shape=shape, requires_grad=False)
+        loss = out["loss"]
+        assert isinstance(loss, float), \
+            f"expected the loss as a Python float, found {type(loss).__name__} (use .item())"
+
+
+@points(0.25)
+def test_loss_at_zero_logits_is_log_3(v):
+    # zero logits: P_w(y|z) = 1/3, so Q(y|x) = 1/3; P_w(z|y) = 1/6 and each x_j has 2 codes, so P_w(x|y) = 1/3
+    for name, out in (("discriminative", v.disc_at_zero), ("generative", v.gen_at_zero)):
+        loss = float(out["loss"])
+        hint = ""
+        if abs(loss - 5 * math.log(3)) < 1e-4:
+            hint = ": that is the sum over the 5 examples, not the mean"
+        elif abs(loss + math.log(3)) < 1e-4:
+            hint = ": that is the log-likelihood; the loss is its negative"
+        assert abs(loss - math.log(3)) < 1e-5, \
+            f"expected the {name} loss at zero logits to be log 3 = {math.log(3):.5f}, found {loss:.5f}{hint}"
+
+
+@points(0.5)
+def test_a_small_step_lowers_the_loss(v):
+    for name, key, letter in (("discriminative", "disc", "W"), ("generative", "gen", "V")):
+        before, after = v.small_steps[key]
+        assert after < before, \
+            (f"expected one step with lr = 0.1 to lower the {name} loss, found {before:.5f} -> {after:.5f}: "
+             f"step against the gradient, {letter} - lr * dL/d{letter}")
+
+
+# ====================================================================== Q2
+def _q2_density_inputs(seed):
+    rng = _np().random.default_rng(int(seed) + 21)
+    return {"a": int(rng.integers(2, 6)), "b": int(rng.integers(-3, 4))}
+
+
+def _q2_density_probe(o, x):
+    sp, s = _sp(), symbols()
+    fn, xs, zs, q = o["flow_density"], s["x_sym"], s["z_sym"], s["standard_normal"]
+    flows = [xs ** 3 + xs, sp.sinh(xs), x["a"] * xs + x["b"]]
+    return {"affine": attempt(fn, q, 2 * xs + 1),
+            "increasing": attempt(lambda: [fn(q, f) for f in flows]),
+            "exp_latent": attempt(fn, sp.exp(-zs) * sp.Heaviside(zs), sp.exp(xs))}
+
+
+@points(0.25)
+def test_is_expression_in_x(v):
+    checks.assert_sympy_expr(v.affine, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
+
+
+@points(0.5)
+def test_density_of_an_affine_flow_integrates_to_one(v):
+    from scipy.integrate import quad
+
+    # z = f(x) = 2x + 1 with Q = N(0, 1): P_w is a density on the real line
+    p = _sp().lambdify(symbols()["x_sym"], v.affine, "math")
+    total = quad(p, -20, 20)[0]
+    hint = ""
+    if abs(total - 0.5) < 1e-6:
+        hint = ": the Jacobian factor is missing"
+    elif abs(total - 0.25) < 1e-6:
+        hint = ": the Jacobian factor enters the wrong way round (here the flow maps data to latent)"
+    assert abs(total - 1) < 1e-6, \
+        f"for f(x) = 2x + 1 and Q = N(0, 1), P_w(x) should integrate to 1 over x; it integrates to {total:.6f}{hint}"
+
+
+# ---------------------------------------------------------------------- Q2 risk
+def _std_normal_log_q(z):
+    return _torch().distributions.Normal(0.0, 1.0).log_prob(z).sum(dim=1)
+
+
+def _q2_risk_inputs(seed):
+    torch, g = _torch(), _gen(seed, 22)
+    return {"a": torch.rand(3, generator=g, dtype=torch.float64) * 2 + 0.2,   # scales (not 1: the Jacobian matters)
+            "b": torch.randn(3, generator=g, dtype=torch.float64),
+            "x": torch.randn(7, 3, generator=g, dtype=torch.float64) * 2,
+            "x_grad": torch.randn(5, 2, generator=g)}
+
+
+def _q2_risk_probe(o, x):
+    torch, risk = _torch(), o["flow_empirical_risk"]
+    identity = lambda t: (t, torch.zeros(t.shape[0]))  # noqa: E731
+    halve = lambda t: (t / 2, torch.full((t.shape[0],), -math.log(2.0)))  # noqa: E731
+    shifted = lambda t: (t / 2, torch.full((t.shape[0],), 1 - math.log(2.0)))  # noqa: E731
+    a, b = x["a"], x["b"]
+    affine = lambda t: ((t - b) / a, -torch.log(a).sum().expand(t.shape[0]))  # noqa: E731
+
+    def has_grad():
+        s = torch.tensor([2.0, 0.5], requires_grad=True)
+        flow = lambda t: (t / s, -torch.log(s).sum().expand(t.shape[0]))  # noqa: E731
+        risk(flow, _std_normal_log_q, x["x_grad"].clone()).backward()
+        return s.grad is not None
+
+    return {"identity_on_zeros": attempt(lambda: _detached(risk(identity, _std_normal_log_q, torch.zeros(4, 2)))),
+            "log_det_shift": attempt(lambda: [float(risk(f, _std_normal_log_q, torch.zeros(3, 1)))
+                                              for f in (halve, shifted)]),
+            "affine_risk": attempt(lambda: _detached(risk(affine, _std_normal_log_q, x["x"].clone()))),
+            "differentiable": attempt(has_grad)}
+
+
+@points(0.5)
+def test_identity_flow_on_zeros(v):
+    risk = v.identity_on_zeros
+    checks.assert_tensor(risk, "flow_empirical_risk(...)", shape=())
+    want = math.log(2 * math.pi)
+    hint = ""
+    if abs(float(risk) - 4 * want) < 1e-4:
+        hint = ": that is the sum over the 4 points; the risk is a mean"
+    elif abs(float(risk) + want) < 1e-4:
+        hint = ": that is the mean log-likelihood; the risk is its negative"
+    assert abs(float(risk) - want) < 1e-5, \
+        (f"for the identity flow and N(0, I) in 2-D at x = 0 expected the risk log(2 pi) = {want:.5f}, "
+         f"found {float(risk):.5f}{hint}")
+
+
+@points(1)
+def test_the_log_det_counts_once_per_point_with_its_sign(v):
+    # two flows with the same latent z = x / 2 whose log-dets differ by 1 at each of 3 points
+    before, after = v.log_det_shift
+    change = after - before
+    hint = ""
+    if abs(change - 1) < 1e-4:
+        hint = ": the log-determinant enters with the wrong sign"
+    elif abs(change) < 1e-4:
+        hint = ": the log-determinant the flow returns was left out"
+    elif abs(abs(change) - 3) < 1e-4:
+        hint = ": the log-determinants are summed over the 3 points; the risk is a mean"
+    assert abs(change + 1) < 1e-5, \
+        (f"when the flow's log|det| grows by 1 at every point, the risk should change by 1 (one sign, once per "
+         f"point, averaged); it changed by {change:+.5f}{hint}")
+
+
+# ====================================================================== Q3
+def _q3_inputs(seed):
+    sp = _sp()
+    rng = _np().random.default_rng(int(seed) + 31)
+    # a pair whose two KL directions differ: a != b and a != 1 - b (KL(a||b) = KL(1-a||1-b) = KL(b||a) there)
+    pairs = [(i, j) for i in range(1, 20) for j in range(1, 20) if i != j and i + j != 20]
+    a, b = pairs[int(rng.integers(len(pairs)))]
+    return {"a": sp.Rational(int(a), 20), "b": sp.Rational(int(b), 20), "t": sp.Rational(int(rng.integers(1, 100)), 100)}
+
+
+def _q3_kl_probe(o, x):
+    kl = o["kl_bernoulli"]
+    return {"kl_PQ": o["kl_PQ"],
+            "kl_forward": attempt(lambda: float(kl(x["a"], x["b"]))),
+            "kl_backward": attempt(lambda: float(kl(x["b"], x["a"])))}
+
+
+JS_GRID = tuple((k, 20) for k in range(1, 20))  # theta = k / 20
+
+
+def _q3_js_probe(o, x):
+    sp = _sp()
+    js, kl = o["js_bernoulli"], o["kl_bernoulli"]
+    grid = [sp.Rational(k, d) for k, d in JS_GRID]
+    tenths = [sp.Rational(k, 10) for k in range(1, 10)]
+
+    def pairs():
+        return [[float(js(a, b)), float(js(b, a))] for a in grid[::3] for b in grid[::4]]
+
+    return {"js_PQ": o["js_PQ"], "js_pairs": attempt(pairs),
+            "js_tenths": attempt(lambda: [[float(js(a, b)) for b in tenths] for a in tenths]),
+            "kl_tenths": attempt(lambda: [[float(kl(a, b)) for b in tenths] for a in tenths])}
+
+
+@points(0.25)
+def test_kl_is_expression_in_theta(v):
+    checks.assert_sympy_expr(v.kl_PQ, "kl_PQ", symbols=[symbols()["theta"]])
+
+
+@points(0.25)
+def test_js_is_expression_in_theta(v):
+    checks.assert_sympy_expr(v.js_PQ, "js_PQ", symbols=[symbols()["theta"]])
+
+
+@points(0.5)
+def test_are_floats_in_unit_interval(v):
+    np = _np()
+    for name in ("theta_star_kl", "theta_star_js"):
+        value = getattr(v, name)
+        assert isinstance(value, (float, int, np.floating)) and not isinstance(value, bool), \
+            f"expected {name} to be a Python float, found {type(value).__name__} (convert with float(...))"
+        assert 0 < float(value) < 1, f"expected {name} in (0, 1), found {float(value)}"
+
+
+@points(0.5)
+def test_no_grid_point_is_lower(v):
+    # a coarse check: the divergence at your minimiser is no larger than at theta = 0.05, 0.15, ..., 0.95
+    sp, theta = _sp(), symbols()["theta"]
+    grid = [sp.Rational(2 * k + 1, 20) for k in range(10)]
+    for name, value, expr in (("theta_star_kl", v.theta_star_kl, v.kl_PQ),
+                              ("theta_star_js", v.theta_star_js, v.js_PQ)):
+        at_star = float(sp.N(expr.subs(theta, float(value))))
+        on_grid = [float(sp.N(expr.subs(theta, t))) for t in grid]
+        lowest = min(range(10), key=lambda k: on_grid[k])
+        hint = ": that looks like a maximiser (argmax) rather than a minimiser" if at_star >= max(on_grid) else ""
+        assert at_star <= on_grid[lowest] + 1e-9, \
+            (f"expected the divergence at {name} = {float(value):.4f} to be no larger than on a grid of theta; "
+             f"found {at_star:.5f} there but {on_grid[lowest]:.5f} at theta = {float(grid[lowest]):.2f}{hint}")
+
+
+# ====================================================================== Q4
+def _q4_stats_inputs(seed):
+    np, torch = _np(), _torch()
+    rng = np.random.default_rng(int(seed) + 41)
+    return {"gauss50": rng.normal(size=(50, 4)),
+            "three": np.array([[0.0, 1.0], [2.0, 5.0], [4.0, 0.0]]),
+            "small": rng.normal(size=(6, 3)) * [1.0, 2.0, 0.5] + [1.0, -2.0, 3.0],
+            "torch32": torch.randn(20, 5, generator=_gen(seed, 42))}
+
+
+def _stats(fn, f):
+    out = fn(f.copy() if hasattr(f, "copy") else f.clone())
+    return list(out) if isinstance(out, tuple) else out
+
+
+def _q4_stats_probe(o, x):
+    fn = o["feature_statistics"]
+    return {name: attempt(_stats, fn, x[name]) for name in ("gauss50", "three", "small", "torch32")}
+
+
+@points(0.5)
+def test_shapes_and_dtype(v):
+    np = _np()
+    mu, cov = v.gauss50
+    assert isinstance(mu, np.ndarray) and mu.shape == (4,), \
+        f"expected mu as a numpy array of shape (4,) for 50 samples of dimension 4, found {type(mu).__name__} {np.shape(mu)}"
+    hint = " (one row per sample: a (50, 50) covariance means rows and columns were swapped)" \
+        if np.shape(cov) == (50, 50) else ""
+    assert isinstance(cov, np.ndarray) and cov.shape == (4, 4), \
+        f"expected cov as a numpy array of shape (4, 4), found {type(cov).__name__} {np.shape(cov)}{hint}"
+    assert mu.dtype == np.float64 and cov.dtype == np.float64, \
+        f"expected mu and cov in float64, found {mu.dtype} and {cov.dtype}"
+
+
+@points(0.5)
+def test_values_on_three_points(v):
+    np = _np()
+    mu, cov = v.three
+    want = np.array([[4.0, -1.0], [-1.0, 7.0]])
+    hint = ""
+    if np.shape(cov) == (2, 2) and np.allclose(cov, want * 2 / 3):
+        hint = ": that divides by n = 3; the unbiased estimate divides by n - 1 = 2"
+    elif np.shape(cov) == (3, 3):
+        hint = ": a (3, 3) matrix is the covariance of the rows; each row is one sample (rowvar=False)"
+    assert np.shape(mu) == (2,) and np.allclose(mu, [2.0, 2.0]), \
+        f"expected mu = [2, 2] for the points (0, 1), (2, 5), (4, 0), found {mu}"
+    assert np.shape(cov) == (2, 2) and np.allclose(cov, want), \
+        f"expected cov = {want.tolist()} for the points (0, 1), (2, 5), (4, 0), found {np.round(cov, 4).tolist()}{hint}"
+
+
+def _q4_frechet_inputs(seed):
+    np = _np()
+    rng = np.random.default_rng(int(seed) + 43)
+
+    def stats(n, d):
+        f = rng.normal(size=(n, d)) @ rng.normal(size=(d, d))
+        return f.mean(axis=0), np.cov(f, rowvar=False)
+
+    def fixed_stats(s, n, d):
+        f = np.random.default_rng(s).normal(size=(n, d)) @ np.random.default_rng(s + 1).normal(size=(d, d))
+        return f.mean(axis=0), np.cov(f, rowvar=False)
+
+    return {"diag_a": rng.uniform(0.2, 9.0, size=3), "diag_b": rng.uniform(0.2, 9.0, size=3),
+            "mu1": rng.normal(size=3), "mu2": rng.normal(size=3),
+            "general1": stats(200, 6), "general2": stats(200, 6),
+            # 5 samples in 20 dimensions (rank 4), fixed: a pair on which a matrix square root taken naively
+            # comes out complex (random ones do not always)
+            "singular1": fixed_stats(30, 5, 20), "singular2": fixed_stats(40, 5, 20)}
+
+
+def _q4_frechet_probe(o, x):
+    np, fn = _np(), o["frechet_gaussian"]
+
+    def call(*args):
+        return fn(*[np.array(a, dtype=np.float64, copy=True) for a in args])
+
+    (m1, c1), (m2, c2) = x["general1"], x["general2"]
+    (s1, t1), (s2, t2) = x["singular1"], x["singular2"]
+    mu, cov = np.zeros(3), np.diag([1.0, 2.0, 3.0])
+    return {"identical": attempt(call, mu, cov, mu, cov),
+            "one_dimensional": attempt(call, [0.0], [[1.0]], [2.0], [[4.0]]),
+            "diagonal": attempt(call, x["mu1"], np.diag(x["diag_a"]), x["mu2"], np.diag(x["diag_b"])),
+            "general_12": attempt(call, m1, c1, m2, c2), "general_21": attempt(call, m2, c2, m1, c1),
+            "singular": attempt(call, s1, t1, s2, t2)}
+
+
+@points(0.5)
+def test_zero_for_identical_gaussians(v):
+    d = v.identical
+    assert isinstance(d, float), f"expected a Python float, found {type(d).__name__} (convert with float(...))"
+    hint = ": that is tr(S) + tr(S) - tr(S), the cross term without its factor 2" if abs(d - 6.0) < 1e-6 else ""
+    assert abs(d) < 1e-8, f"expected 0 for two identical Gaussians, found {d:.3g}{hint}"
+
+
+@points(0.75)
+def test_one_dimensional_case(v):
+    # N(0, 1) against N(2, 4): |0 - 2|^2 + (1 + 4 - 2 sqrt(1 * 4)) = 4 + 1
+    d = float(v.one_dimensional)
+    hint = ""
+    if abs(d - 7.0) < 1e-6:
+        hint = ": that is the cross term without its factor 2 (tr(S1 + S2 - 2 (S1 S2)^(1/2)))"
+    elif abs(d - 3.0) < 1e-6:
+        hint = ": that uses |mu1 - mu2| where the formula has its square"
+    elif abs(d - 13.0) < 1e-6:
+        hint = ": that is the trace term with a plus sign before 2 (S1 S2)^(1/2)"
+    assert abs(d - 5.0) < 1e-8, f"expected D_F(N(0, 1), N(2, 4)) = 4 + 1 = 5, found {d:.6g}{hint}"
+
+
+# ====================================================================== P1: masked convolution
+def _taps(cls, kind, k):
+    """The taps a layer uses, read off its response to single-pixel images (all weights 1, bias 0)."""
+    torch = _torch()
+    layer = cls(kind, 1, 2, k)
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+        layer.bias.zero_()
+        taps = torch.zeros(k, k)
+        for i in range(k):
+            for j in range(k):
+                img = torch.zeros(1, 1, k, k)
+                img[0, 0, i, j] = 1.0
+                taps[i, j] = layer(img)[0, 0, k // 2, k // 2]
+    return taps
+
+
+def _p1_conv_inputs(seed):
+    torch, g = _torch(), _gen(seed, 51)
+    x = torch.randn(1, 3, 5, 5, generator=g)
+    later = x.clone()
+    later[0, :, 2, 3:] += 5.0
+    later[0, :, 3:, :] -= 5.0
+    return {"x": x, "x_later": later, "weight_seed": int(seed) % 100_000}
+
+
+def _p1_conv_probe(o, x):
+    torch, cls = _torch(), o["MaskedConv2d"]
+    out = {"shape_out": attempt(lambda: _detached(cls("A", 1, 4, 5)(torch.zeros(2, 1, 9, 9))))}
+    for kind in "AB":
+        for k in (3, 5, 7):
+            out[f"taps_{kind}{k}"] = attempt(_taps, cls, kind, k)
+
+    def centre():
+        layer = _fill(cls("B", 3, 2, 5), _gen(x["weight_seed"], 52), 1.0)
+        with torch.no_grad():
+            return [layer(x["x"].clone())[0, :, 2, 2], layer(x["x_later"].clone())[0, :, 2, 2]]
+
+    out["centre_now_and_later"] = attempt(centre)
+    return out
+
+
+@points(0.5)
+def test_shape_is_preserved(v):
+    checks.assert_tensor(v.shape_out, "MaskedConv2d('A', 1, 4, 5)(x) (pad by kernel_size // 2)", shape=(2, 4, 9, 9))
+
+
+@points(1)
+def test_type_A_3x3_sees_only_earlier_pixels(v):
+    torch = _torch()
+    taps = v.taps_A3
+    want = torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    hint = ""
+    if torch.equal(taps, torch.ones(3, 3)):
+        hint = (": every tap is used, so the mask does not act in the forward pass "
+                "(multiply the weight by the mask in forward, not once at construction)")
+    elif taps[1, 1] != 0 and torch.equal(taps[2], torch.zeros(3)):
+        hint = ": the centre is used, which is mask B; mask A hides the centre too"
+    elif taps[2].any():
+        hint = ": taps in the row below the centre are used; zero every row after the centre"
+    assert torch.equal(taps, want), \
+        (f"a type-A 3x3 layer should use only the taps before the centre in raster order, "
+         f"{want.int().tolist()}; it uses {taps.int().tolist()}{hint}")
+
+
+# ---------------------------------------------------------------------- P1 model
+CAUSAL_POSITIONS = ((0, 0), (2, 5), (4, 4), (7, 7), (5, 0))
+
+
+def _p1_model_inputs(seed):
+    torch, g = _torch(), _gen(seed, 53)
+
+    def coin(*shape):
+        return torch.bernoulli(torch.full(shape, 0.5), generator=g)
+
+    return {"x6": coin(1, 1, 6, 6), "x8": [coin(1, 1, 8, 8) for _ in CAUSAL_POSITIONS],
+            "x9": coin(1, 1, 9, 9), "x20": coin(1, 1, 20, 20), "seed": int(seed) % 100_000}
+
+
+def _dependence(model, x, i, j):
+    x = x.clone().requires_grad_(True)
+    model(x)[0, 0, i, j].backward()
+    return x.grad[0, 0].abs().flatten()
+
+
+def _p1_model_probe(o, x):
+    torch, cls = _torch(), o["PixelCNN"]
+
+    def default_model():
+        with _seeded(x["seed"], 54):
+            return cls()
+
+    def default_grads():
+        model = default_model()
+        return [_dependence(model, x["x9"], 4, 4), _dependence(model, x["x20"], 19, 10)]
+
+    def small_grads():
+        model = _fill(cls(channels=8, n_layers=3, kernel_size=3), _gen(x["seed"], 55), 0.5)
+        return [_dependence(model, x8, i, j) for x8, (i, j) in zip(x["x8"], CAUSAL_POSITIONS)]
+
+    return {"out_small": attempt(lambda: _detached(cls(channels=8, n_layers=2, kernel_size=3)(torch.zeros(2, 1, 10, 10)))),
+            "grad_at_3_2": attempt(lambda: _dependence(_fill(cls(channels=8, n_layers=2, kernel_size=3),
+                                                             _gen(x["seed"], 56), 0.5), x["x6"], 3, 2)),
+            "grads_8x8": attempt(small_grads), "default_grads": attempt(default_grads)}
+
+
+@points(0.5)
+def test_output_shape(v):
+    checks.assert_tensor(v.out_small, "PixelCNN(...)(x) (one logit per pixel)", shape=(2, 1, 10, 10))
+
+
+@points(1.5)
+def test_one_logit_is_causal(v):
+    torch = _torch()
+    grad = v.grad_at_3_2
+    checks.assert_tensor(grad, "the gradient of the logit at (3, 2) with respect to a 6x6 image", shape=(36,))
+    later = [divmod(k, 6) for k in torch.nonzero(grad[3 * 6 + 2:]).flatten().add(3 * 6 + 2).tolist()]
+    hint = ""
+    if later == [(3, 2)]:
+        hint = ": only its own pixel leaks, so the first layer must use mask A (centre hidden)"
+    elif later:
+        hint = ": later pixels leak, so some layer is not masked (every convolution must be a MaskedConv2d)"
+    assert not later, \
+        (f"the logit at pixel (3, 2) should depend only on pixels before it in raster order; "
+         f"it depends on {later}{hint}")
+    hint = ""
+    if float(grad.sum()) == 0:
+        hint = (": the logits do not depend on the image at all; a 1x1 layer whose mask hides its centre "
+                "(mask A, or a mask B that hides the centre) zeroes everything")
+    assert float(grad[:3 * 6 + 2].sum()) > 0, \
+        f"the logit at pixel (3, 2) should depend on some earlier pixel; its gradient is zero on all of them{hint}"
+
+
+# ---------------------------------------------------------------------- P1 NLL
+def _p1_nll_inputs(seed):
+    torch, g = _torch(), _gen(seed, 57)
+    return {"logits": torch.rand(5, 1, 6, 6, generator=g) * 10 - 5,   # moderate: the confident ones are below
+            "x": torch.bernoulli(torch.full((5, 1, 6, 6), 0.4), generator=g),
+            "confident_logits": torch.tensor([[[[120.0, -120.0], [30.0, -30.0]]]]),
+            "confident_x": torch.tensor([[[[0.0, 1.0], [1.0, 0.0]]]])}
+
+
+def _p1_nll_probe(o, x):
+    torch, fn = _torch(), o["bernoulli_nll"]
+    return {"uniform": attempt(lambda: _detached(fn(torch.zeros(3, 1, 4, 4), torch.ones(3, 1, 4, 4)))),
+            "random": attempt(lambda: _detached(fn(x["logits"].clone(), x["x"].clone()))),
+            "confident": attempt(lambda: _detached(fn(x["confident_logits"].clone(), x["confident_x"].clone())))}
+
+
+@points(0.5)
+def test_one_value_per_image(v):
+    checks.assert_tensor(v.uniform, "bernoulli_nll(logits, x) (one NLL per image: sum over C, H, W)", shape=(3,))
+
+
+@points(0.75)
+def test_uniform_logits_cost_log2_per_pixel(v):
+    nll = v.uniform.flatten()
+    want = 16 * math.log(2)
+    got = float(nll[0])
+    hint = ""
+    if abs(got - math.log(2)) < 1e-4:
+        hint = ": that is the mean over the 16 pixels; sum them"
+    elif abs(got + want) < 1e-4:
+        hint = ": that is the log-likelihood; the NLL is its negative"
+    elif abs(got - 16 * 100) < 1e-2 or not math.isfinite(got):
+        hint = (": the logits were read as probabilities (logit 0 is p = 1/2, not p = 0); "
+                "use binary_cross_entropy_with_logits")
+    assert abs(got - want) < 1e-4, \
+        (f"expected 16 log 2 = {want:.4f} nats for a 4x4 image under logit 0 (p = 1/2 per pixel), "
+         f"found {got:.4f}{hint}")
+
+
+# ---------------------------------------------------------------------- P1 inpainting
+class CopyPrevious:
+    """A causal toy model: pixel t is (almost surely) equal to pixel t - 1 in raster order."""
+
+    def __call__(self, x):
+        torch = _torch()
+        flat = x.flatten(1)
+        prev = torch.cat([torch.zeros_like(flat[:, :1]), flat[:, :-1]], dim=1)
+        return (40.0 * (2 * prev - 1)).view_as(x)
+
+
+class CoinFlip:
+    """A toy model: every pixel is a fair coin."""
+
+    def __call__(self, x):
+        return _torch().zeros_like(x)
+
+
+def lower_half_hidden(n, H, W):
+    visible = _torch().ones(n, 1, H, W, dtype=_torch().bool)
+    visible[:, :, H // 2:] = False
+    return visible
+
+
+def _p1_inpaint_inputs(seed):
+    torch, g = _torch(), _gen(seed, 58)
+
+    def coin(*shape):
+        return torch.bernoulli(torch.full(shape, 0.5), generator=g)
+
+    kept_visible = lower_half_hidden(4, 6, 6)
+    kept_visible[2:, :, :5] = True          # images 0 and 1 hide their lower half, images 2 and 3 their last row
+    raster = coin(4, 1, 6, 6)
+    raster[:2, 0, 2, 5] = 1.0               # last visible pixel on
+    raster[2:, 0, 2, 5] = 0.0               # last visible pixel off
+    return {"binary_x": coin(2, 1, 6, 6), "kept_x": coin(4, 1, 6, 6), "kept_visible": kept_visible,
+            "irregular_x": coin(8, 1, 7, 7), "irregular_visible": torch.rand(8, 1, 7, 7, generator=g) < 0.6,
+            "raster_x": raster, "seed": int(seed) % 100_000}
+
+
+def _p1_inpaint_probe(o, x):
+    torch, fn = _torch(), o["inpaint"]
+
+    def run(model, xs, visible, salt):
+        with _seeded(x["seed"], salt):
+            return _detached(fn(model, xs.clone(), visible.clone()))
+
+    return {"binary_out": attempt(run, CoinFlip(), x["binary_x"], lower_half_hidden(2, 6, 6), 1),
+            "kept_out": attempt(run, CoinFlip(), x["kept_x"], x["kept_visible"], 2),
+            "irregular_out": attempt(lambda: [run(m, x["irregular_x"], x["irregular_visible"], 3 + k)
+                                              for k, m in enumerate((CoinFlip(), CopyPrevious()))]),
+            "raster_out": attempt(run, CopyPrevious(), x["raster_x"], lower_half_hidden(4, 6, 6), 5),
+            "coin_out": attempt(run, CoinFlip(), torch.zeros(64, 1, 8, 8), lower_half_hidden(64, 8, 8), 6)}
+
+
+@points(0.5)
+def test_shape_and_binary_values(v):
+    out = v.binary_out
+    checks.assert_tensor(out, "inpaint(...)", shape=(2, 1, 6, 6))
+    values = sorted(set(out.unique().tolist()))
+    assert set(values) <= {0.0, 1.0}, \
+        f"expected a binary image (values 0 and 1 only), found values {values[:6]} (sample with torch.bernoulli)"
+
+
+@points(1)
+def test_visible_pixels_are_kept(v):
+    # images 0 and 1 hide their lower half, images 2 and 3 only their last row
+    out, x, visible = v.kept_out, v.inputs.kept_x, v.inputs.kept_visible
+    checks.assert_tensor(out, "inpaint(...)", shape=(4, 1, 6, 6))
+    changed = int((out[visible] != x[visible]).sum())
+    assert changed == 0, \
+        (f"expected every visible pixel copied unchanged, found {changed} of {int(visible.sum())} changed: "
+         f"a pixel hidden in one image may be visible in another, so write a sample only where "
+         f"visible is False for that image")
+
+
+# ====================================================================== P2: logit transform
+def _p2_logit_inputs(seed):
+    torch, g = _torch(), _gen(seed, 61)
+    return {"y35": torch.rand(3, 5, generator=g) * 0.98 + 0.01,
+            "y45": torch.rand(4, 5, generator=g, dtype=torch.float64) * 0.98 + 0.01,
+            "v64": torch.randn(6, 4, generator=g, dtype=torch.float64) * 4,
+            "pixels": torch.randint(0, 256, (200, 10), generator=g).float() / 255, "seed": int(seed) % 100_000}
+
+
+ALPHAS = (0.05, 1e-6)
+
+
+def _p2_logit_probe(o, x):
+    torch = _torch()
+    deq, lt, inv = o["dequantize"], o["logit_transform"], o["inverse_logit_transform"]
+
+    def shapes():
+        v, log_det = lt(x["y35"].clone(), 0.05)
+        return [_detached(v), _detached(log_det)]
+
+    def tiny():
+        y = torch.tensor([[0.5, 0.2]], dtype=torch.float64, requires_grad=True)
+        v, log_det = lt(y, 0.05)
+        (slopes,) = torch.autograd.grad(v.sum(), y)
+        return {"log_det": _detached(log_det), "slopes": slopes}
+
+    def jacobians():
+        out = []
+        for alpha in ALPHAS:
+            y = x["y45"].clone()
+            out.append({"log_det": _detached(lt(y, alpha)[1]),
+                        "J": [torch.autograd.functional.jacobian(lambda r: lt(r[None], alpha)[0][0], y[n])
+                              for n in range(4)]})
+        return out
+
+    def dequantized():
+        with _seeded(x["seed"], 62):
+            return [_detached(deq(x["pixels"].clone())), _detached(deq(x["pixels"].clone()))]
+
+    return {"shapes": attempt(shapes),
+            "roundtrip": attempt(lambda: _detached(inv(lt(x["y35"].clone(), 0.05)[0], 0.05))),
+            "tiny": attempt(tiny), "jacobians": attempt(jacobians),
+            "inverse_back": attempt(lambda: [_detached(lt(inv(x["v64"].clone(), a), a)[0]) for a in ALPHAS]),
+            "dequantized": attempt(dequantized)}
+
+
+@points(0.25)
+def test_logit_shapes(v):
+    out, log_det = v.shapes
+    checks.assert_tensor(out, "v", shape=(3, 5))
+    checks.assert_tensor(log_det, "log_det (one value per image: sum over the coordinates)", shape=(3,))
+
+
+@points(0.5)
+def test_roundtrip(v):
+    torch = _torch()
+    back, y = v.roundtrip, v.inputs.y35
+    checks.assert_tensor(back, "inverse_logit_transform(logit_transform(y)[0])", shape=(3, 5))
+    gap = float((back - y).abs().max())
+    hint = ""
+    if torch.allclose(back, 0.05 + 0.9 * y, atol=1e-5):
+        hint = ": the inverse returns alpha + (1 - 2 alpha) y; undo the squashing too"
+    assert gap < 1e-5, \
+        f"expected inverse_logit_transform(logit_transform(y)) to give back y; found it off by up to {gap:.3g}{hint}"
+
+
+@points(0.5)
+def test_log_det_matches_your_v_on_a_tiny_case(v):
+    # v acts coordinate by coordinate, so log|det dv/dy| is the sum of log|dv_i/dy_i|, read off by autograd
+    torch = _torch()
+    slopes = v.tiny["slopes"]
+    want, got = float(torch.log(slopes.abs()).sum()), float(v.tiny["log_det"].flatten()[0])
+    hint = ""
+    if abs(got + want) < 1e-4:
+        hint = ": the log-det has the wrong sign"
+    elif abs(got - want - 2 * math.log(1 / 0.9)) < 1e-4:
+        hint = ": a constant factor of dv/dy is left out of the log-det"
+    elif abs(got - float(torch.log(slopes.abs()).flatten()[0])) < 1e-4:
+        hint = ": that is one coordinate's term; sum the log-derivatives over the coordinates"
+    assert abs(got - want) < 1e-6, \
+        (f"log_det should be log|det dv/dy| of your own v, which autograd gives as {want:.5f} at y = (1/2, 1/5), "
+         f"alpha = 0.05; found {got:.5f}{hint}")
+
+
+# ---------------------------------------------------------------------- P2 coupling layer
+def _p2_coupling_inputs(seed):
+    torch, g = _torch(), _gen(seed, 63)
+    return {"x56": torch.randn(5, 6, generator=g, dtype=torch.float64),
+            "x46": torch.randn(4, 6, generator=g, dtype=torch.float64),
+            "x42": torch.randn(4, 2, generator=g, dtype=torch.float64),
+            "x86": torch.randn(8, 6, generator=g, dtype=torch.float64),
+            "x46b": torch.randn(4, 6, generator=g, dtype=torch.float64),
+            "x36": torch.randn(3, 6, generator=g, dtype=torch.float64),
+            "pass_mask": torch.tensor([0.0, 1.0, 1.0, 0.0, 0.0, 1.0]),
+            "jac_mask": torch.tensor([1.0, 1.0, 0.0, 1.0, 0.0, 0.0]), "seed": int(seed) % 100_000}
+
+
+def _layer(cls, g, dim=6, hidden=16, mask=None):
+    torch = _torch()
+    mask = torch.tensor([1.0, 0.0] * (dim // 2)) if mask is None else mask
+    return _fill(cls(dim, hidden, mask).double(), g, 0.4)
+
+
+def _jacobian_report(fn, xs):
+    """log_det of ``fn`` on each row and the full Jacobian of its output there (autograd)."""
+    torch = _torch()
+    _, log_det = fn(xs.clone())
+    return {"log_det": _detached(log_det),
+            "J": [torch.autograd.functional.jacobian(lambda r: fn(r[None])[0][0], xs[n]) for n in range(len(xs))]}
+
+
+def _p2_coupling_probe(o, x):
+    torch, cls = _torch(), o["CouplingLayer"]
+    s = x["seed"]
+
+    def shapes():
+        z, log_det = _layer(cls, _gen(s, 64))(x["x56"].clone())
+        return [_detached(z), _detached(log_det)]
+
+    def roundtrip():
+        layer = _layer(cls, _gen(s, 65))
+        return _detached(layer.inverse(layer(x["x46"].clone())[0]))
+
+    def tiny():
+        layer = _layer(cls, _gen(s, 66), dim=2, mask=torch.tensor([1.0, 0.0]))
+        xs = x["x42"].clone().requires_grad_(True)
+        z, log_det = layer(xs)
+        slope = torch.autograd.grad(z[:, 1].sum(), xs)[0][:, 1]
+        return {"log_det": _detached(log_det), "slope": slope}
+
+    def invertible():
+        layer = _layer(cls, _gen(s, 67))
+        z, _ = layer(x["x86"].clone())
+        return {"inverse_of_forward": _detached(layer.inverse(z)),
+                "forward_of_inverse": _detached(layer(layer.inverse(x["x86"].clone()))[0])}
+
+    def pass_through():
+        return _detached(_layer(cls, _gen(s, 68), mask=x["pass_mask"].clone())(x["x46b"].clone())[0])
+
+    return {"shapes": attempt(shapes), "roundtrip": attempt(roundtrip), "tiny": attempt(tiny),
+            "invertible": attempt(invertible), "pass_through": attempt(pass_through),
+            "jacobian": attempt(lambda: _jacobian_report(_layer(cls, _gen(s, 69), mask=x["jac_mask"].clone()),
+                                                         x["x36"]))}
+
+
+@points(0.5)
+def test_coupling_shapes(v):
+    z, log_det = v.shapes
+    checks.assert_tensor(z, "z", shape=(5, 6))
+    checks.assert_tensor(log_det, "log_det (one value per example: sum over the coordinates)", shape=(5,))
+
+
+@points(1)
+def test_inverse_undoes_forward(v):
+    back = v.roundtrip
+    checks.assert_tensor(back, "inverse(forward(x)[0])", shape=(4, 6))
+    gap = float((back - v.inputs.x46).abs().max())
+    assert gap < 1e-6, \
+        (f"expected inverse(forward(x)) to give back x; found it off by up to {gap:.3g} (the inverse "
+         f"subtracts t, then multiplies by exp(-s), with s and t computed from the masked coordinates)")
+
+
+@points(1)
+def test_log_det_on_a_tiny_case(v):
+    # D = 2, mask (1, 0): z_0 = x_0 and z_1 = x_1 exp(s) + t with s, t functions of x_0,
+    # so the Jacobian is triangular and log|det dz/dx| = log(dz_1/dx_1)
+    torch = _torch()
+    want, got = torch.log(v.tiny["slope"].abs()), v.tiny["log_det"].flatten()
+    hint = ""
+    if got.shape == want.shape and torch.allclose(got, -want, atol=1e-6):
+        hint = ": that is minus the answer (sign error: the forward map's log-det is +sum of s)"
+    assert got.shape == want.shape and torch.allclose(got, want, atol=1e-6), \
+        (f"for D = 2 with mask (1, 0) expected log_det = log(dz_1/dx_1) = {_row(want)}, "
+         f"found {_row(got)}{hint}")
+
+
+# ---------------------------------------------------------------------- P2 Real NVP
+def _p2_realnvp_inputs(seed):
+    torch, g = _torch(), _gen(seed, 71)
+    return {"x56": torch.randn(5, 6, generator=g, dtype=torch.float64),
+            "x56b": torch.randn(5, 6, generator=g, dtype=torch.float64),
+            "x46": torch.randn(4, 6, generator=g, dtype=torch.float64),
+            "x10": torch.randn(10, 6, generator=g, dtype=torch.float64),
+            "x20": torch.randn(20, 6, generator=g, dtype=torch.float64),
+            "x36": torch.randn(3, 6, generator=g, dtype=torch.float64),
+            "x36b": torch.randn(3, 6, generator=g, dtype=torch.float64), "seed": int(seed) % 100_000}
+
+
+def _flow(cls, g, dim=6, hidden=16, n=4):
+    return _fill(cls(dim, hidden, n).double(), g, 0.3)
+
+
+def _p2_realnvp_probe(o, x):
+    cls, layer_cls = o["RealNVP"], o["CouplingLayer"]
+    s = x["seed"]
+
+    def shapes():
+        flow = _flow(cls, _gen(s, 72))
+        z, log_det = flow(x["x56"].clone())
+        return {"z": _detached(z), "log_det": _detached(log_det), "log_prob": _detached(flow.log_prob(x["x56b"].clone()))}
+
+    def roundtrip():
+        flow = _flow(cls, _gen(s, 73))
+        out = {"back": _detached(flow.inverse(flow(x["x46"].clone())[0]))}
+
+        def forward_order():  # the same inverses applied in forward order: a common slip, for the hint
+            z = flow(x["x46"].clone())[0]
+            for layer in flow.layers:
+                z = layer.inverse(z)
+            return _detached(z)
+
+        out["forward_order"] = attempt(forward_order)
+        return out
+
+    def log_prob():
+        flow = _flow(cls, _gen(s, 78))
+        z, log_det = flow(x["x36b"].clone())
+        return {"log_prob": _detached(flow.log_prob(x["x36b"].clone())), "z": _detached(z), "log_det": _detached(log_det)}
+
+    return {"shapes": attempt(shapes), "roundtrip": attempt(roundtrip),
+            "invertible": attempt(lambda: (lambda f: _detached(f.inverse(f(x["x10"].clone())[0])))(_flow(cls, _gen(s, 74)))),
+            "moved": attempt(lambda: _detached(_flow(cls, _gen(s, 75))(x["x20"].clone())[0])),
+            "masks": attempt(lambda: [_detached(m.mask) for m in _flow(cls, _gen(s, 76)).modules()
+                                      if isinstance(m, layer_cls)]),
+            "jacobian": attempt(lambda: _jacobian_report(_flow(cls, _gen(s, 77)), x["x36"])),
+            "log_prob": attempt(log_prob)}
+
+
+@points(0.5)
+def test_realnvp_shapes(v):
+    checks.assert_tensor(v.shapes["z"], "z", shape=(5, 6))
+    checks.assert_tensor(v.shapes["log_det"], "log_det (one value per example)", shape=(5,))
+    checks.assert_tensor(v.shapes["log_prob"], "log_prob(x)", shape=(5,))
+
+
+@points(1)
+def test_flow_inverse_undoes_forward(v):
+    torch = _torch()
+    back, x = v.roundtrip["back"], v.inputs.x46
+    checks.assert_tensor(back, "flow.inverse(flow(x)[0])", shape=(4, 6))
+    gap = float((back - x).abs().max())
+    hint = ""
+    other = v.roundtrip.get("forward_order")
+    if gap >= 1e-6 and isinstance(other, torch.Tensor) and other.shape == back.shape \
+            and torch.allclose(back, other, atol=1e-9):
+        hint = ": the layers were undone in forward order; undo the last layer first (reversed)"
+    assert gap < 1e-6, f"expected flow.inverse(flow(x)[0]) to give back x; found it off by up to {gap:.3g}{hint}"
+
+
+# ---------------------------------------------------------------------- P2 log-likelihood, bits/dim
+def _p2_log_prob_inputs(seed):
+    torch, g = _torch(), _gen(seed, 81)
+    return {"y43": torch.rand(4, 3, generator=g),
+            "a": torch.rand(5, generator=g, dtype=torch.float64) + 0.5,
+            "b": torch.randn(5, generator=g, dtype=torch.float64),
+            "y65": torch.rand(6, 5, generator=g, dtype=torch.float64) * 0.98 + 0.01}
+
+
+def _p2_log_prob_probe(o, x):
+    torch, fn, lt = _torch(), o["log_prob_data"], o["logit_transform"]
+    identity = lambda t: (t, torch.zeros(t.shape[0], dtype=t.dtype))  # noqa: E731
+    double = lambda t: (2 * t, torch.full((t.shape[0],), math.log(2.0), dtype=t.dtype))  # noqa: E731
+    a, b = x["a"], x["b"]
+    affine = lambda t: ((t - b) / a, -torch.log(a).sum().expand(t.shape[0]))  # noqa: E731
+    half = torch.full((1, 1), 0.5)
+    return {"shape": attempt(lambda: _detached(fn(identity, x["y43"].clone(), 0.05))),
+            "tiny": attempt(lambda: {"value": _detached(fn(double, half.clone(), 0.05)),
+                                     "logit_log_det": _detached(lt(half.clone(), 0.05)[1])}),
+            "affine": attempt(lambda: [_detached(fn(affine, x["y65"].clone(), alpha)) for alpha in ALPHAS])}
+
+
+@points(0.5)
+def test_log_prob_shape(v):
+    checks.assert_tensor(v.shape, "log_prob_data(...)", shape=(4,))
+
+
+@points(1)
+def test_tiny_case(v):
+    # y = 1/2 in 1-D, alpha = 0.05: v = logit(1/2) = 0, so z = 0 for the flow z = 2 v (log-det log 2)
+    got = float(v.tiny["value"].flatten()[0])
+    log_normal_0, log_2 = -0.5 * math.log(2 * math.pi), math.log(2.0)
+    logit_log_det = float(v.tiny["logit_log_det"].flatten()[0])  # your P2 logit_transform's, graded there
+    hint = ""
+    if abs(got - (log_normal_0 + log_2)) < 1e-4:
+        hint = ": the logit transform's log-det is missing; it is part of the model"
+    elif abs(got - (log_normal_0 - log_2 + logit_log_det)) < 1e-4:
+        hint = ": the flow's log-det enters with the wrong sign"
+    elif abs(got - (log_2 + logit_log_det)) < 1e-4:
+        hint = ": the Gaussian's normaliser is missing from log N(z; 0, I)"
+    assert abs(got - (log_normal_0 + log_2 + logit_log_det)) < 1e-5, \
+        f"log_prob_data is wrong for y = 1/2, alpha = 0.05 and the flow z = 2 v: found {got:.5f}{hint}"
+
+
+def _p2_bpd_inputs(seed):
+    torch, g = _torch(), _gen(seed, 82)
+    return {"log_p": (torch.rand(3, generator=g, dtype=torch.float64) * 6000 - 3000)}
+
+
+def _p2_bpd_probe(o, x):
+    torch, fn = _torch(), o["bits_per_dim"]
+    return {"uniform": attempt(lambda: _detached(fn(torch.zeros(2), 784))),
+            "values": attempt(lambda: [_detached(fn(x["log_p"].clone(), D)) for D in (784, 100)])}
+
+
+@points(1)
+def test_uniform_density_is_eight_bits(v):
+    got = v.uniform
+    checks.assert_tensor(got, "bits_per_dim(log_p_y, D)", shape=(2,))
+    value = float(got[0])
+    hint = ""
+    if abs(value) < 1e-6:
+        hint = ": the + D log 256 term (the dequantisation bins of width 1/256) is missing"
+    elif abs(value - 8 * math.log(2)) < 1e-4:
+        hint = ": that is nats per dimension; divide by log 2 for bits"
+    elif abs(value - 784 * 8) < 1e-2:
+        hint = ": that is for the whole image; divide by the number of dimensions D"
+    assert abs(value - 8.0) < 1e-5, \
+        f"expected 8 bits per dimension for log p(y) = 0 (the uniform density on [0, 1)^D), found {value:.5g}{hint}"
+
+
+CHECKS = [
+    CheckSpec("q1_discriminative_tests", 2, 1.25, ("discriminative_posterior",),
+              visible=(test_disc_rows_are_distributions, test_a_latent_the_prior_never_draws_plays_no_role),
+              probe=_q1_disc_probe, inputs=_q1_disc_inputs),
+    CheckSpec("q1_generative_tests", 2, 1.25, ("generative_posterior",),
+              visible=(test_gen_rows_are_distributions, test_a_class_the_prior_never_draws_gets_no_mass),
+              probe=_q1_gen_probe, inputs=_q1_gen_inputs),
+    CheckSpec("q1_steps_tests", 2, 1, ("discriminative_step", "generative_step"),
+              visible=(test_steps_return_tensor_and_float, test_loss_at_zero_logits_is_log_3,
+                       test_a_small_step_lowers_the_loss),
+              probe=_q1_steps_probe, inputs=_q1_steps_inputs),
+    CheckSpec("q2_density_tests", 2, 1.25, ("flow_density",),
+              visible=(test_is_expression_in_x, test_density_of_an_affine_flow_integrates_to_one),
+              probe=_q2_density_probe, inputs=_q2_density_inputs),
+    CheckSpec("q2_risk_tests", 3, 1.5, ("flow_empirical_risk",),
+              visible=(test_identity_flow_on_zeros, test_the_log_det_counts_once_per_point_with_its_sign),
+              probe=_q2_risk_probe, inputs=_q2_risk_inputs),
+    CheckSpec("q3_kl_tests", 2, 1.75, ("kl_PQ", "kl_bernoulli"), visible=(test_kl_is_expression_in_theta,),
+              probe=_q3_kl_probe, inputs=_q3_inputs),
+    CheckSpec("q3_js_tests", 3, 2.75, ("js_PQ", "js_bernoulli", "kl_bernoulli"),
+              visible=(test_js_is_expression_in_theta,), probe=_q3_js_probe, inputs=_q3_inputs),
+    CheckSpec("q3_theta_star_tests", 2, 1, ("theta_star_kl", "theta_star_js", "kl_PQ", "js_PQ"),
+              visible=(test_are_floats_in_unit_interval, test_no_grid_point_is_lower)),
+    CheckSpec("q4_stats_tests", 2, 1, ("feature_statistics",),
+              visible=(test_shapes_and_dtype, test_values_on_three_points),
+              probe=_q4_stats_probe, inputs=_q4_stats_inputs),
+    CheckSpec("q4_frechet_tests", 4, 2.75, ("frechet_gaussian",),
+              visible=(test_zero_for_identical_gaussians, test_one_dimensional_case),
+              probe=_q4_frechet_probe, inputs=_q4_frechet_inputs),
+    CheckSpec("p1_masked_conv_tests", 5, 3.5, ("MaskedConv2d",),
+              visible=(test_shape_is_preserved, test_type_A_3x3_sees_only_earlier_pixels),
+              probe=_p1_conv_probe, inputs=_p1_conv_inputs),
+    CheckSpec("p1_model_tests", 5, 3, ("PixelCNN",), visible=(test_output_shape, test_one_logit_is_causal),
+              probe=_p1_model_probe, inputs=_p1_model_inputs),
+    CheckSpec("p1_nll_tests", 4, 2.75, ("bernoulli_nll",),
+              visible=(test_one_value_per_image, test_uniform_logits_cost_log2_per_pixel),
+              probe=_p1_nll_probe, inputs=_p1_nll_inputs),
+    CheckSpec("p1_inpaint_tests", 6, 4.5, ("inpaint",),
+              visible=(test_shape_and_binary_values, test_visible_pixels_are_kept),
+              probe=_p1_inpaint_probe, inputs=_p1_inpaint_inputs),
+    CheckSpec("p1_weights_tests", 3, 3, (), files=(P1_WEIGHTS_FILE,)),
+    CheckSpec("p2_logit_tests", 4, 2.75, ("dequantize", "logit_transform", "inverse_logit_transform"),
+              visible=(test_logit_shapes, test_roundtrip, test_log_det_matches_your_v_on_a_tiny_case),
+              probe=_p2_logit_probe, inputs=_p2_logit_inputs),
+    CheckSpec("p2_coupling_tests", 5, 2.5, ("CouplingLayer",),
+              visible=(test_coupling_shapes, test_inverse_undoes_forward, test_log_det_on_a_tiny_case),
+              probe=_p2_coupling_probe, inputs=_p2_coupling_inputs),
+    CheckSpec("p2_realnvp_tests", 5, 3.5, ("RealNVP", "CouplingLayer"),
+              visible=(test_realnvp_shapes, test_flow_inverse_undoes_forward),
+              probe=_p2_realnvp_probe, inputs=_p2_realnvp_inputs),
+    CheckSpec("p2_log_prob_tests", 3, 1.5, ("log_prob_data", "logit_transform"),
+              visible=(test_log_prob_shape, test_tiny_case), probe=_p2_log_prob_probe, inputs=_p2_log_prob_inputs),
+    CheckSpec("p2_bpd_tests", 3, 2, ("bits_per_dim",), visible=(test_uniform_density_is_eight_bits,),
+              probe=_p2_bpd_probe, inputs=_p2_bpd_inputs),
+    CheckSpec("p2_weights_tests", 3, 3, (), files=(P2_WEIGHTS_FILE,)),
+]
