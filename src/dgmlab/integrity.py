@@ -112,6 +112,8 @@ def snapshot() -> None:
 
 
 _protected: dict = {}  # name -> (namespace, object, members): notebook names a locked cell asked to keep
+_shadow: dict = {}  # the same records, also held by dgmlab.testing (bound at its import): rebinding _protected here
+#                     does not erase what testing checks against
 
 
 def _methods(cls) -> tuple:
@@ -125,8 +127,6 @@ def protect(namespace: dict, *names: str) -> None:
     use, e.g. ``sympy_gap``, ``sp``, hw1's ``Generator``); rebinding one later counts as tampering, and so does,
     for a class, replacing, adding or deleting one of its own methods (``Generator.forward = ...``).
     :func:`restore` puts them back."""
-    from . import testing
-
     for name in names:
         if name not in namespace:
             raise NameError(f"protect(): {name!r} is not defined in this namespace")
@@ -135,7 +135,7 @@ def protect(namespace: dict, *names: str) -> None:
             continue  # only the locked cell, run again, may protect the name anew: a new definition stays tampering
         record = (namespace, obj, _methods(obj) if isinstance(obj, type) else None)
         _protected[name] = record
-        testing._PROTECTED_SHADOW[name] = record
+        _shadow[name] = record
 
 
 def _code(code) -> tuple:

@@ -483,4 +483,4 @@ _GUARD = (integrity.tampered, integrity.ipython_tampered, integrity.restore)
 _ORIGINALS = integrity._originals
 _ORIGINALS_COPY = dict(_ORIGINALS)
 _PROTECTED = integrity._protected
-_PROTECTED_SHADOW: dict = {}  # what integrity.protect recorded, kept here too
+_PROTECTED_SHADOW = integrity._shadow  # what integrity.protect recorded, held here too (bound at import)

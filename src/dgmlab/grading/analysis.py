@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 
-from .course import Course, CourseError, check_submission
+from .layout import Course, CourseError, check_submission
 from .preprocessors import HIDDEN_BEGIN, HIDDEN_END
 
 CHECK_LINE = re.compile(r"^(passed|FAILED) (test_\w+)(?:: (.*))?$")

@@ -47,7 +47,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import course as C
+from . import layout as C
 
 # Phases of one grading, in order (seconds). Test cells are also kept one by one as "test:<grade_id>".
 PHASES = [

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import analysis as A
 from . import shared_weights as SW
-from .course import Course
+from .layout import Course
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """

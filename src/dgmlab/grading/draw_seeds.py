@@ -28,7 +28,7 @@ import os
 import sys
 
 from ..runtime import DRAW_SEEDS_ENV
-from .course import Course, CourseError
+from .layout import Course, CourseError
 
 KEY_NAME = "draw"  # .dgmlab/draw.key
 KEY_ENV = "DGMLAB_DRAW_KEY"

@@ -16,17 +16,16 @@ A cell whose probe data is missing, repeated, malformed or over a limit earns 0 
 """
 from __future__ import annotations
 
-import traceback
-
-import json
 import os
 
 from nbformat import from_dict
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, Unicode
 
-from .. import probes, wire
+from .. import probes
 from ..testing import score_text
+from .judging import (MAX_KEPT_BYTES, Reference, handed_seeds, judge_cell, judge_cells,  # noqa: F401
+                      keeper, probe_data)
 
 RESOURCE = "dgmlab_probe_cells"  # resources key: {grade_id: the instructor's source of the test cell}
 
@@ -123,130 +122,6 @@ class JudgeTests(NbGraderPreprocessor):
             cell.outputs = judged_outputs(earned, lines, cell.get("execution_count"))
             resources.setdefault("dgmlab_judged", set()).add(gid)
         return nb, resources
-
-
-def judge_cells(request: dict) -> dict:
-    """``{grade_id: {"earned", "lines"}}`` for the cells of ``request`` (see :class:`JudgeTests`), judged here."""
-    reference = Reference.from_gradebook(*request["gradebook"]) if request.get("gradebook") else None
-    keep = keeper(request["keep"]) if request.get("keep") else None
-    out = {}
-    for cell in request["cells"]:
-        try:
-            result = judge_cell(request["hw"], cell["gid"], cell["source"], cell["outputs"], request["seed"],
-                                folder=request.get("folder"), seeds=request.get("seeds"), reference=reference,
-                                keep=keep)
-            out[cell["gid"]] = {"earned": float(result.earned), "lines": [str(x) for x in result.lines]}
-        except Exception as exc:  # a bug of the grader's, not the student's: 0 points, said loudly
-            traceback.print_exc()
-            out[cell["gid"]] = {"earned": 0.0, "lines": [
-                f"this cell could not be graded ({type(exc).__name__}); tell your instructor"]}
-    return out
-
-
-def probe_data(outputs, gid: str):
-    """The decoded probe data of a test cell's ``outputs``, or raises :class:`dgmlab.wire.WireError`
-    (with the reason a student reads) when there is not exactly one readable probe for this cell."""
-    found, errors = [], []
-    for out in outputs:
-        kind = out.get("output_type")
-        if kind == "error":
-            errors.append(f"{str(out.get('ename', ''))[:80]}: {str(out.get('evalue', ''))[:300]}")
-        if kind in ("display_data", "execute_result"):
-            data = out.get("data", {})
-            if probes.PROBE_MIME in data:
-                found.append(data[probes.PROBE_MIME])
-    if not found:
-        why = f" ({errors[0]})" if errors else ""
-        raise wire.WireError(f"the check did not run{why}: run the notebook from the top and fix the first error")
-    if len(found) > 1:
-        raise wire.WireError(f"the cell showed {len(found)} check results; only one is read")
-    bundle = found[0]
-    if not isinstance(bundle, dict) or set(bundle) != {"cell", "data"} or bundle["cell"] != gid \
-            or not isinstance(bundle["data"], str):
-        raise wire.WireError("the check's result is not one this cell's check() makes")
-    return wire.loads(bundle["data"])
-
-
-def handed_seeds(text: str) -> dict:
-    """``{file: seed or "refused: why"}`` from the JSON dgmlab autograde hands a grading (``""``: none)."""
-    if not text:
-        return {}
-    out = {}
-    for name, entry in json.loads(text).items():
-        out[name] = f"refused: {entry['refused']}" if "refused" in entry else int(entry["seed"])
-    return out
-
-
-class Reference:
-    """``reference(grade_id)``: the names the instructor's cell of that id defines (its source from the
-    gradebook, run here in a namespace of its own), e.g. the kit's generator class to load handed-in
-    weights into. Instructor code only; each cell runs once per grading."""
-
-    def __init__(self, source_of):
-        self._source_of, self._cache = source_of, {}
-
-    @classmethod
-    def from_gradebook(cls, db_url, course_id, hw, notebook) -> "Reference":
-        def source_of(grade_id):
-            from nbgrader.api import Gradebook
-
-            with Gradebook(db_url, course_id) as gb:
-                return gb.find_source_cell(grade_id, notebook, hw).source
-        return cls(source_of)
-
-    def __call__(self, grade_id: str) -> dict:
-        if grade_id not in self._cache:
-            import math
-
-            import numpy as np
-            import torch
-
-            source = self._source_of(grade_id)
-            namespace = {"torch": torch, "nn": torch.nn, "F": torch.nn.functional, "math": math, "np": np}
-            exec(compile(source, f"<the instructor's cell {grade_id}>", "exec"), namespace)
-            self._cache[grade_id] = namespace
-        return self._cache[grade_id]
-
-
-def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=None, seeds=None,
-               reference=None, keep=None) -> probes.Judgement:
-    """Decide test cell ``gid`` of ``hw`` (the instructor's ``source``) from the kernel's ``outputs``;
-    ``folder``, ``seeds``, ``reference``, ``keep``: see :func:`dgmlab.probes.judge`."""
-    spec = probes.spec_for(hw, gid)
-    try:
-        data = probe_data(outputs, gid)
-    except wire.WireError as exc:
-        steps = probes.plan(spec, source)
-        return probes.Judgement(0.0, spec.points, [f"0 of {spec.points:g} points: {exc}"],
-                                [(n, w, h, False, str(exc)) for n, w, h in steps])
-    return probes.judge(hw, spec, data, seed, hidden_source=source, folder=folder,
-                        seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference, keep=keep)
-
-
-MAX_KEPT_BYTES = 2 * 2**20  # one file a hidden test leaves for the dashboard
-
-
-def keeper(folder):
-    """``keep(name, data)`` for hidden tests: writes ``data`` (bytes, at most :data:`MAX_KEPT_BYTES`) as the plain
-    file ``name`` (no folder part; ``.pt``) in ``folder``, the submission's autograded folder, where the dashboard
-    reads it (e.g. ``graded_draw_100.pt``). The grader writes it after the kernel ran, so it replaces any file of
-    that name the kernel left."""
-    import re
-    from pathlib import Path
-
-    def keep(name: str, data: bytes) -> None:
-        if not (isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9_.-]{1,80}\.pt", name) and ".." not in name):
-            raise ValueError(f"keep: {name!r} is not a plain .pt file name")
-        if not isinstance(data, (bytes, bytearray)) or len(data) > MAX_KEPT_BYTES:
-            raise ValueError(f"keep: {name} must be at most {MAX_KEPT_BYTES} bytes")
-        path = Path(folder) / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        scratch = path.with_name(f".{name}.{os.getpid()}.tmp")
-        scratch.unlink(missing_ok=True)
-        with open(scratch, "xb") as out:  # a new file, so never through a link the kernel left
-            out.write(bytes(data))
-        os.replace(scratch, path)  # replaces the name, whatever it was (a link included), never writes through it
-    return keep
 
 
 def judged_outputs(earned: float, lines: list, execution_count=None) -> list:

@@ -9,7 +9,7 @@ the next grading; it answers within ``timeout`` seconds or is killed with everyt
 cells it did not judge earn 0 with the reason, and the next grading starts a new one.
 
 The protocol is one JSON line each way: the request (what :func:`dgmlab.grading.judge.judge_cells`
-takes), then ``{grade_id: {"earned": float, "lines": [str]}}``. Anything the judged code prints goes
+takes, :func:`dgmlab.grading.judging.judge_cells`), then ``{grade_id: {"earned": float, "lines": [str]}}``. Anything the judged code prints goes
 to stderr, never into the answer.
 """
 from __future__ import annotations
@@ -84,7 +84,7 @@ def serve() -> None:
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # whatever the judged code prints goes to stderr
     sys.stdout = sys.stderr
-    from .judge import judge_cells
+    from .judging import judge_cells
 
     for line in sys.stdin:
         answers.write(json.dumps(judge_cells(json.loads(line))) + "\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .course import Course, CourseError
+from .layout import Course, CourseError
 
 
 @dataclass

@@ -1,0 +1,225 @@
+"""The course directory and what a grading produces: the bottom layer of dgmlab.grading.
+
+:class:`Course` (its folders, homeworks, students, secrets, and nbgrader's command line run in it),
+the results of a step and of a submission's grading, the check that a submission is a readable
+notebook, and the student's copy of a graded notebook. Everything else in the grader imports this;
+it imports nothing of the grader but :mod:`.processes`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .processes import kill_group as _kill_group
+
+HW_PATTERN = re.compile(r"hw[1-9][A-Za-z0-9_]*")
+
+
+class CourseError(RuntimeError):
+    """Bad input to a grading command; the message says what to fix."""
+
+
+@dataclass
+class StepResult:
+    """One nbgrader invocation."""
+
+    args: list
+    returncode: int
+    output: str
+    seconds: float
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+@dataclass
+class SubmissionResult:
+    """What happened to one student's submission of one homework."""
+
+    hw: str
+    student: str
+    status: str  # "graded", "invalid", "failed", "timed out"
+    reason: str = ""
+    seconds: float = 0.0
+    steps: list = field(default_factory=list)
+    key: str = ""  # the grading key (dgmlab.grading.cluster.grading_key)
+    timings: dict = field(default_factory=dict)  # seconds per phase (dgmlab.grading.cluster.PHASES)
+    worker: str = ""  # host:pid of the worker that graded it
+    skipped: bool = False  # unchanged since a finished grading: not graded again
+
+
+class Course:
+    """An nbgrader course directory (the repository root)."""
+
+    def __init__(self, root: Path | str = "."):
+        self.root = Path(root).resolve()
+        if not (self.root / "nbgrader_config.py").exists():
+            raise CourseError(f"{self.root} is not a course directory (no nbgrader_config.py); "
+                              f"run from the repository root or pass --course PATH")
+
+    # -- layout
+    def source_notebook(self, hw: str) -> Path:
+        return self.root / "source" / hw / f"{hw}.ipynb"
+
+    def release_notebook(self, hw: str) -> Path:
+        return self.root / "release" / hw / f"{hw}.ipynb"
+
+    def homeworks(self) -> list[str]:
+        """Homework ids with a source notebook ``source/<hw>/<hw>.ipynb``."""
+        src = self.root / "source"
+        if not src.is_dir():
+            return []
+        return sorted(p.name for p in src.iterdir()
+                      if p.is_dir() and HW_PATTERN.fullmatch(p.name) and self.source_notebook(p.name).exists())
+
+    def check_homeworks(self, hws) -> list[str]:
+        known = self.homeworks()
+        hws = list(hws) if hws else known
+        unknown = [h for h in hws if h not in known]
+        if unknown:
+            raise CourseError(f"unknown homework {', '.join(unknown)}: the course has {', '.join(known) or 'none'} "
+                              f"(a homework is a folder source/<hw>/ holding <hw>.ipynb)")
+        return hws
+
+    def secret(self, name: str, on_create=None) -> bytes:
+        """The course's secret ``name``: 32 random bytes in ``.dgmlab/<name>.key`` (hex), made on first use and
+        readable by its owner only. It stays the same for the life of the course; never hand it out.
+        ``on_create(path)`` is called when this call is the one that made the file."""
+        path = self.root / ".dgmlab" / f"{name}.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-")  # mode 600
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+            try:
+                os.link(tmp, path)  # whole or not at all, and never over a key made meanwhile by another command
+            except FileExistsError:
+                pass
+            else:
+                if on_create is not None:
+                    on_create(path)
+            finally:
+                os.unlink(tmp)
+        try:
+            key = bytes.fromhex(path.read_text().strip())
+        except ValueError:
+            key = b""
+        if len(key) < 16:
+            raise CourseError(f"{path} does not hold a key (64 hex digits): restore it from a backup (deleting it "
+                              "changes every pseudonym and every graded draw of the course)")
+        return key
+
+    def students(self) -> list[str]:
+        """Every student with a folder ``submitted/<student>/``."""
+        base = self.root / "submitted"
+        return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+
+    def submitted(self, hw: str) -> list[str]:
+        """Students with a folder ``submitted/<student>/<hw>/``."""
+        base = self.root / "submitted"
+        if not base.is_dir():
+            return []
+        return sorted(p.name for p in base.iterdir() if (p / hw).is_dir())
+
+    # -- running nbgrader
+    def nbgrader(self, *args, timeout: float | None = None, env: dict | None = None) -> StepResult:
+        """Run ``nbgrader <args>`` in the course root; kill its whole process tree on timeout.
+
+        ``env`` adds environment variables.
+        """
+        cmd = [sys.executable, "-m", "nbgrader", *map(str, args)]
+        env = {**{k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}, **(env or {})}
+        # nbgrader runs helper programs (alembic) by name: put this Python's bin/ first on PATH
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, errors="replace", env=env, start_new_session=True)
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            out, _ = proc.communicate()
+            timed_out = True
+        return StepResult(list(args), proc.returncode, out or "", time.monotonic() - start, timed_out)
+
+
+def _read_json(path: Path) -> dict:
+    """A notebook's JSON, so that formatting differences alone do not count as a change."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# ----------------------------------------------------------------- autograde
+def check_submission(path: Path) -> str | None:
+    """``None`` if ``path`` is a readable notebook, else the reason it is not."""
+    if not path.exists():
+        return f"no notebook {path.name} in the submission folder"
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start})"
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # json errors, schema errors
+        return f"{path.name} is not a valid notebook: {str(exc).splitlines()[0][:200]}"
+    if not nb.cells:
+        return f"{path.name} has no cells"
+    return None
+
+
+def write_student_notebooks(course: Course, student: str, hw: str) -> list[Path]:
+    """Copy ``autograded/<student>/<hw>/*.ipynb`` into ``feedback/<student>/<hw>/``, hidden tests removed.
+
+    The autograded notebook holds the restored hidden tests; this copy (what a
+    student may be given back to rerun) has each hidden region replaced by a
+    note and test-cell tracebacks cut to their message, like the feedback HTML.
+    """
+    from .preprocessors import HideHiddenTests
+
+    src = course.root / "autograded" / student / hw
+    dest = course.root / "feedback" / student / hw
+    written = []
+    for path in sorted(src.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        nb, _ = HideHiddenTests().preprocess(nb, {})
+        dest.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, dest / path.name)
+        written.append(dest / path.name)
+    return written
+
+
+KNOWN_FAILURES = [
+    ("DeadKernelError", "the kernel died while running the notebook (os._exit, a crash, or running out of memory)"),
+    ("Kernel died", "the kernel died while running the notebook (os._exit, a crash, or running out of memory)"),
+    ("CellTimeoutError", "a cell ran past the time limit and could not be interrupted"),
+    ("TimeoutError", "a cell ran past the time limit and could not be interrupted"),
+    ("old version", "the notebook's nbgrader cell metadata is damaged (a graded cell was copied or edited outside Jupyter)"),
+    ("MissingEntry", "the notebook does not match this homework's release (wrong notebook submitted?)"),
+]
+GENERIC = ("Please see the", "There was an error processing")
+
+
+def _reason(output: str) -> str:
+    """A one-line, readable cause of a failed nbgrader step."""
+    for needle, text in KNOWN_FAILURES:
+        if needle in output:
+            return text
+    lines = [ln.strip() for ln in output.splitlines()
+             if ("ERROR" in ln or "Error" in ln) and not any(g in ln for g in GENERIC)]
+    return (lines[-1] if lines else _tail(output, 3)).strip()[:300]
+
+
+def _tail(text: str, n: int = 20) -> str:
+    return "\n".join(text.strip().splitlines()[-n:])
