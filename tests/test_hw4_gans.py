@@ -54,7 +54,8 @@ def test_every_test_cell_is_a_check_the_grader_judges_with_hidden_tests_except_t
             steps = probes.plan(spec, src)
             assert abs(sum(w for _, w, _ in steps) - spec.points) < 1e-9, gid
             if gid in ("p2_baseline_samples_tests", "p3_cgan_samples_tests"):
-                assert spec.hidden == 0 and "### BEGIN HIDDEN TESTS" not in src and spec.files, gid
+                assert spec.hidden == 0 and spec.files, gid
+                assert not [n for n, _, hidden in steps if hidden], gid  # the baseline's leaves the dashboard's draw
             else:
                 assert 0 < spec.hidden < spec.points and "### BEGIN HIDDEN TESTS" in src, gid
 
@@ -479,3 +480,28 @@ def test_a_last_layer_solved_for_seed_0_does_not_reach_the_autograders_draw():
             draws[seed] = generator(torch.randn(100, 100, generator=torch.Generator().manual_seed(seed)))
     copies = {seed: novelty.find_copies(x, scale="[-1,1]").n_copies for seed, x in draws.items()}
     assert copies[0] >= 90 and copies[keyed] <= 3, copies
+
+
+def test_the_grader_leaves_its_baseline_draw_for_the_dashboard(tmp_path):
+    """The baseline cell's hidden region (no test, no points) hands the grader's draw of 100 images to the judge's
+    ``keep`` (written to the submission's autograded folder, which the dashboard reads); without ``keep``, or
+    without a usable file, it does nothing and never raises."""
+    import io
+
+    from dgmlab.grading.analysis import ARTIFACTS
+    from dgmlab.probes import HandedIn
+    from dgmlab.probes import hw4_gans as spec_module
+
+    kept = {}
+    files = HandedIn(tmp_path, (BUILDER.BASELINE_FILE,))
+    spec_module.keep_graded_draw(files, lambda name: 0, lambda name, data: kept.update({name: data}))
+    assert kept == {}  # no file: nothing kept, nothing raised
+    BUILDER.PROOF_ARTIFACTS[BUILDER.BASELINE_FILE](tmp_path)
+    spec_module.keep_graded_draw(files, lambda name: 0, None)  # a judge without keep
+    spec_module.keep_graded_draw(files, lambda name: 0, lambda name, data: kept.update({name: data}))
+    assert list(kept) == [ARTIFACTS["hw4"][0]] and ARTIFACTS["hw4"][1] == "p2_baseline_samples_tests"
+    drawn = torch.load(io.BytesIO(kept[ARTIFACTS["hw4"][0]]), weights_only=True)
+    x, _ = spec_module.graded_draw(files, lambda name: 0, BUILDER.BASELINE_FILE, made_by="the runner")
+    assert torch.equal(drawn, x), "the dashboard shows the graded draw itself"
+    cell = next(c.source for c in _cells() if _meta(c).get("grade_id") == "p2_baseline_samples_tests")
+    assert 'if "keep" in globals():\n    keep_graded_draw(files, seed_of, keep)' in cell

@@ -1215,6 +1215,32 @@ def graded_draw(files, seed_of, name, *, made_by, labels=None):
     return x, artifacts.require_new(x)
 
 
+DASHBOARD_DRAW = "graded_draw_100.pt"  # the class dashboard shows it (dgmlab.grading.analysis.ARTIFACTS)
+
+
+def keep_graded_draw(files, seed_of, keep) -> None:
+    """Leave the grader's draw of 100 images from the handed-in baseline weights (the graded draw, copies or not)
+    for the class dashboard through the judge's ``keep(name, bytes)``; nothing where the judge offers no ``keep``
+    or the file cannot be drawn from (the cell's tests say why). Never raises: it decides no points."""
+    import io
+
+    if keep is None:
+        return
+    try:
+        from .. import artifacts
+
+        torch = _torch()
+        generator, seed = graded_generator(files, seed_of, BASELINE_FILE, made_by="the training cell of the P1 baseline")
+        with torch.no_grad():
+            x = artifacts.samples(generator(torch.randn(100, 100, generator=torch.Generator().manual_seed(seed))),
+                                  name=f"the images drawn from {BASELINE_FILE}")
+        buf = io.BytesIO()
+        torch.save(x.clone(), buf)
+        keep(DASHBOARD_DRAW, buf.getvalue())
+    except Exception:  # noqa: BLE001 - an unusable file is the tests' business, not the dashboard's
+        return
+
+
 MEASURE_N = 2000  # images the grader draws to measure a handed-in generator's results (scored in splits of 500)
 
 
@@ -1313,6 +1339,7 @@ def context() -> dict:
             "count_calls": count_calls, "leaky_slopes": leaky_slopes, "dropout_rates": dropout_rates, "value": value,
             "experiment": experiment, "run_of": run_of, "stepped": stepped, "untouched": untouched,
             "BASELINE_FILE": BASELINE_FILE, "CGAN_FILE": CGAN_FILE, "measured_results": measured_results,
+            "keep_graded_draw": keep_graded_draw,
             "MEASURE_N": MEASURE_N}
 
 

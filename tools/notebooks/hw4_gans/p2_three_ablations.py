@@ -375,6 +375,12 @@ if not is_grading():
 from dgmlab.probes import check
 check("p2_baseline_samples_tests")
 
+### BEGIN HIDDEN TESTS
+# No hidden test: in the grader (whose judge offers keep), leave its draw for the class dashboard
+if "keep" in globals():
+    keep_graded_draw(files, seed_of, keep)
+### END HIDDEN TESTS
+
 # %% [markdown]
 # The three ablations, with the same seed, data and number of epochs.
 
