@@ -211,7 +211,7 @@ class _Inputs(dict):
 def usable(name: str, value):
     """``value``, or a :class:`TestFailure` saying why it cannot be tested."""
     if isinstance(value, wire.Raised):
-        raise TestFailure(f"{name}: your code raised {value.message}")
+        raise TestFailure(f"your code raised {value.message} (while the check computed {name})")
     if isinstance(value, wire.Unsupported):
         raise TestFailure(f"{name} is a {value.type_name}, which the checks cannot read")
     return value
