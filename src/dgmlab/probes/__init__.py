@@ -96,6 +96,14 @@ def attempt(fn, *args, **kwargs):
         return wire.Raised(wire.describe_exception(exc))
 
 
+def seeded_generator(seed: int, salt: int):
+    """A ``torch.Generator`` for one cell's inputs: from the grading's seed and the cell's own ``salt``, so
+    two cells of a notebook never draw the same numbers."""
+    import torch
+
+    return torch.Generator().manual_seed((int(seed) * 1_000_003 + salt) % 2**63)
+
+
 def make_inputs(spec: CheckSpec, seed: int) -> dict:
     return dict(spec.inputs(int(seed))) if spec.inputs else {}
 

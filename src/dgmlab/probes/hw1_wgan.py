@@ -14,7 +14,7 @@ import math
 
 from .. import checks
 from ..testing import points
-from . import CheckSpec, attempt
+from . import CheckSpec, attempt, seeded_generator as _gen
 
 
 def _sp():
@@ -27,10 +27,6 @@ def _torch():
     import torch
 
     return torch
-
-
-def _gen(seed: int, salt: int):
-    return _torch().Generator().manual_seed((int(seed) * 1_000_003 + salt) % 2**63)
 
 
 def _outcome(fn, *args, **kwargs) -> str:

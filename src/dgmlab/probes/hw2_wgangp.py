@@ -15,7 +15,7 @@ import math
 
 from .. import checks, wire
 from ..testing import points
-from . import CheckSpec, attempt, usable
+from . import CheckSpec, attempt, usable, seeded_generator as _gen
 
 
 def _sp():
@@ -40,10 +40,6 @@ def symbols() -> dict:
     """The notebook's fixed symbols (its locked cell ``symbols``)."""
     sp = _sp()
     return {"t": sp.Symbol("t", real=True), "s": sp.Symbol("s", negative=True), "u": sp.Symbol("u", positive=True)}
-
-
-def _gen(seed: int, salt: int):
-    return _torch().Generator().manual_seed((int(seed) * 1_000_003 + salt) % 2**63)
 
 
 def _rng(seed: int, salt: int):

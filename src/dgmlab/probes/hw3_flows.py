@@ -11,7 +11,7 @@ import math
 from .. import checks
 from ..checks import has_float, sympy_gap
 from ..testing import points
-from . import CheckSpec, attempt
+from . import CheckSpec, attempt, seeded_generator as _gen
 
 
 def _sp():
@@ -57,10 +57,6 @@ def context() -> dict:
 
 def _randn(g, *shape):
     return _torch().randn(*shape, generator=g, dtype=_torch().float64)
-
-
-def _gen(seed: int, salt: int):
-    return _torch().Generator().manual_seed((int(seed) * 1_000_003 + salt) % 2**63)
 
 
 def _is_matrix(value, name, shape, symbols_, sp):

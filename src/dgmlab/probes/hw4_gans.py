@@ -16,7 +16,7 @@ import math
 
 from .. import checks
 from ..testing import points
-from . import CheckSpec, TestFailure, attempt, usable
+from . import CheckSpec, TestFailure, attempt, usable, seeded_generator as _gen
 
 EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")  # the statement's names
 P1_G = [(100, 128), (128, 256), (256, 512), (512, 784)]  # P1's generator, as the statement specifies it
@@ -34,10 +34,6 @@ def _torch():
 
 def _nn():
     return _torch().nn
-
-
-def _gen(seed: int, salt: int):
-    return _torch().Generator().manual_seed((int(seed) * 1_000_003 + salt) % 2**63)
 
 
 def _randn(g, *shape):

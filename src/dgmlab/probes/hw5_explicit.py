@@ -11,7 +11,7 @@ import math
 
 from .. import checks
 from ..testing import points
-from . import CheckSpec, attempt
+from . import CheckSpec, attempt, seeded_generator as _gen
 
 P1_WEIGHTS_FILE = "p1_pixelcnn_weights.pt"
 P2_WEIGHTS_FILE = "p2_realnvp_weights.pt"
@@ -55,10 +55,6 @@ def context() -> dict:
             "math": math, "io": io, "checks": checks, "artifacts": artifacts, "likelihoods": likelihoods,
             "metrics": metrics, "runtime": runtime, "P1_WEIGHTS_FILE": P1_WEIGHTS_FILE,
             "P2_WEIGHTS_FILE": P2_WEIGHTS_FILE}
-
-
-def _gen(seed: int, salt: int):
-    return _torch().Generator().manual_seed((int(seed) * 1_000_003 + salt) % 2**63)
 
 
 def _seeded(seed: int, salt: int):
