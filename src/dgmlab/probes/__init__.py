@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import runtime, wire
-from ..testing import SELF_CHECK, HIDDEN_BEGIN, HIDDEN_END, PlanError, fmt, _split
+from ..testing import SELF_CHECK, PlanError, _hidden_lines, _split, fmt
 
 PROBE_MIME = "application/vnd.dgmlab.probe+json"
 MAX_REASON = 600  # characters of one failure reason
@@ -239,15 +239,8 @@ def _weight(fn) -> float | None:
 
 def _hidden_tests(source: str) -> tuple[list, str]:
     """``[(name, @points or None)]`` of the hidden region of ``source`` and that region's code."""
-    lines, keep, inside = source.splitlines(), [], False
-    for line in lines:
-        if HIDDEN_BEGIN in line:
-            inside = True
-        elif HIDDEN_END in line:
-            inside = False
-        elif inside:
-            keep.append(line)
-    code = "\n".join(keep)
+    hidden = _hidden_lines(source)
+    code = "\n".join(line for i, line in enumerate(source.splitlines(), start=1) if i in hidden)
     tests = []
     for node in ast.parse(code).body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
