@@ -19,7 +19,7 @@ venv: $(STAMP)
 demo: venv
 	$(BIN)/dgmlab demo
 
-# Everything but the whole-class end-to-end tests (what CI runs: .ci/run); docs/timings.md says why.
+# Everything but the whole-class end-to-end tests (what CI runs: .ci/run); docs/performance.md has the times.
 test: venv
 	$(BIN)/python -m pytest -m "not e2e"
 
