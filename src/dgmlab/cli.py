@@ -118,6 +118,15 @@ def cmd_report(args) -> int:
     path = R.export_csv(course, args.csv)
     print(R.table(R.grades(course, hws=hws)))
     print(f"\ngrades CSV (nbgrader): {path}")
+    similar = None
+    if not args.no_similarity:
+        from .grading import similarity as SIM
+
+        similar = SIM.compare(course, hws or course.homeworks())
+        where = SIM.write_csv(similar, course.root / "reports" / "similarity.csv")
+        lines = SIM.format_report(similar)
+        print(f"\nanswers alike a classmate's or the kit's (a reason to look; docs/similarity.md): {where}"
+              + (f"\n{lines}" if lines else "\nnone"))
     if args.html or args.exports:
         from .grading import analysis as A
 
@@ -140,7 +149,8 @@ def cmd_report(args) -> int:
         if any(f.pairs or f.published for f in shared):
             print("\nweights shared between students, or taken from the kit's published files (a reason to look; "
                   "docs/novelty.md):\n" + SW.format_report(shared))
-        html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize, shared=shared)
+        html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize, shared=shared,
+                               similar=similar if similar is not None else [])
         print(f"dashboard ({'pseudonymized' if args.anonymize else 'INSTRUCTOR ONLY'}): {html_path}")
     return 0
 
@@ -231,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--exports", nargs="?", const="reports", default=None, metavar="DIR",
                    help="write canvas.csv, questions.csv and gradescope/<hw>/<student>/results.json "
                         "into DIR (default: reports)")
+    s.add_argument("--no-similarity", action="store_true",
+                   help="skip comparing answers across the class and with the kit (reports/similarity.csv)")
     s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("check", help="run a notebook's visible checks as the autograder does and report per question "

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import analysis as A
 from . import shared_weights as SW
+from . import similarity as SIM
 from .layout import Course
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -31,6 +32,8 @@ th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums
 .charts{display:flex;flex-wrap:wrap;gap:12px} .charts img{border:1px solid #eee;max-width:100%}
 .grid{display:flex;flex-wrap:wrap;gap:12px} .grid figure{margin:0;text-align:center;font-size:13px}
 .muted{color:#777} .bad{color:#b00020} details{margin:4px 0}
+.side{display:flex;gap:8px} .side pre{flex:1;min-width:0;overflow:auto;max-height:420px;font-size:12px;background:#fafafa;padding:6px;margin:4px 0}
+mark{background:#ffe08a}
 """
 
 
@@ -239,7 +242,54 @@ def _anonymize_shared(files: list, names: dict) -> list:
         for f in files]
 
 
-def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | None, shared=()) -> str:
+SIMILAR_ROWS, SIMILAR_TEXTS = 100, 20  # rows listed per homework, and of those shown side by side (the rest counted)
+
+
+def similarity_html(hw: str, results: list, texts: bool = True) -> str:
+    """Students whose answers are alike a classmate's or the kit's own solutions, from
+    :func:`dgmlab.grading.similarity.compare`; ``texts``: show the matching lines side by side."""
+    out = ["<h3>Answers alike</h3><p class=\"muted\">Answer cells (code and written answers, the release notebook's "
+           f"given code left out) whose fingerprints (copydetect) match a classmate's or one of the kit's public notebooks': "
+           f"a graded cell at least {SIM.CELL_THRESHOLD} alike, or all answers of a notebook at least "
+           f"{SIM.NOTEBOOK_THRESHOLD} (docs/similarity.md). Renaming, comments, whitespace and order do not hide a "
+           "copy; a solution rewritten by hand, or taken from outside the kit, is not found. A reason to look, not a "
+           "verdict: it changes no grade.</p>"]
+    for r in (r for r in results if r.hw == hw):
+        out += [f'<p class="muted">Not read: {_e(s)}</p>' for s in r.skipped]
+        if not r.matches:
+            out.append(f"<p>No answers alike among {r.students} submissions.</p>")
+            continue
+        out.append(f'<p class="bad"><span data-hw="{_e(hw)}" data-stat="similar_students">{len(r.flagged())}</span> of '
+                   f"{r.students} students have answers alike a classmate's or the kit's (notebook rows first).</p>"
+                   '<table class="similar"><tr><th>student</th><th>alike</th><th>where</th><th>similarity</th>'
+                   "<th>kind</th></tr>")
+        for m in r.matches[:SIMILAR_ROWS]:
+            out.append(f'<tr data-hw="{_e(hw)}" data-stat="similar"><td data-stat="student">{_e(m.student)}</td>'
+                       f'<td data-stat="other">{_e(m.other)}</td><td data-stat="where">{_e(m.where)}</td>'
+                       f'<td class="num">{_fmt(m.similarity, 3)}</td><td data-stat="kind">{_e(m.kind)}</td></tr>')
+        out.append("</table>")
+        if len(r.matches) > SIMILAR_ROWS:
+            out.append(f'<p class="muted">and {len(r.matches) - SIMILAR_ROWS} more (reports/similarity.csv).</p>')
+        if not texts:
+            out.append('<p class="muted">The matching lines are shown only on the named page (they may name a '
+                       "student).</p>")
+            continue
+        for m in r.matches[:SIMILAR_TEXTS]:
+            left, right = SIM.with_texts(m).texts  # HTML-escaped by copydetect, only <mark> added
+            out.append(f'<details data-hw="{_e(hw)}" data-stat="similar_lines"><summary>{_e(m.student)} and '
+                       f"{_e(m.other)}: {_e(m.where)} ({_fmt(m.similarity, 3)})</summary><div class=\"side\">"
+                       f"<pre>{left}</pre><pre>{right}</pre></div></details>")
+    return "".join(out)
+
+
+def _anonymize_similar(results: list, names: dict) -> list:
+    """``results`` with every student id replaced by its pseudonym; kit notebooks keep their paths."""
+    return [dataclasses.replace(r, skipped=[], matches=[dataclasses.replace(
+        m, student=names[m.student], other=names[m.other] if m.kind == "student" else m.other, parts=[])
+        for m in r.matches]) for r in results]
+
+
+def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | None, shared=(), similar=()) -> str:
     graded = data.graded(hw)
     layout = data.cell_order[hw]
     auto_max = sum(t[2] for t in layout if t[3] == "auto")
@@ -346,6 +396,7 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
                        + "</figcaption></figure>")
         out.append("</div>")
     out.append(shared_weights_html(hw, shared))
+    out.append(similarity_html(hw, similar, texts=names is None))
     out.append("</section>")
     return "\n".join(out)
 
@@ -371,7 +422,7 @@ def student_section(data: A.ClassData, sid: str) -> str:
     return "\n".join(out)
 
 
-def render(course: Course, data: A.ClassData, names: dict | None = None, shared=()) -> str:
+def render(course: Course, data: A.ClassData, names: dict | None = None, shared=(), similar=()) -> str:
     """The dashboard page for ``data`` (already anonymized when ``names`` maps ids to pseudonyms) and the
     :func:`~dgmlab.grading.shared_weights.compare` results ``shared`` (students named as in ``data``)."""
     banner = ("INSTRUCTOR ONLY: grades of named students. Do not share; for sharing, use --anonymize."
@@ -392,7 +443,7 @@ def render(course: Course, data: A.ClassData, names: dict | None = None, shared=
                    "students the Canvas export cannot name</summary><ul>"
                    + "".join(f"<li>{_e(p)}</li>" for p in data.problems) + "</ul></details>")
     for hw in data.hws:
-        out.append(homework_section(course, data, hw, names, shared))
+        out.append(homework_section(course, data, hw, names, shared, similar))
     out.append('<section id="students"><h2>Students</h2>')
     for sid in sorted({s.student for s in data.submissions}):
         out.append(student_section(data, sid))
@@ -401,25 +452,31 @@ def render(course: Course, data: A.ClassData, names: dict | None = None, shared=
 
 
 def write(course: Course, path: Path | str, hws=None, anonymize: bool = False,
-          shared: list | None = None) -> tuple[Path, A.ClassData]:
+          shared: list | None = None, similar: list | None = None) -> tuple[Path, A.ClassData]:
     """Collect, optionally pseudonymize, render and write the page; return its path and the data shown.
 
-    ``shared``: the homeworks' :func:`~dgmlab.grading.shared_weights.compare` when already computed.
+    ``shared``, ``similar``: the homeworks' :func:`~dgmlab.grading.shared_weights.compare` and
+    :func:`~dgmlab.grading.similarity.compare` when already computed.
     """
     data = A.collect(course, hws)
     if shared is None:
         shared = SW.compare(course, data.hws)
+    if similar is None:
+        similar = SIM.compare(course, data.hws)
     names = None
     if anonymize:
         ids = (set(data.roster) | {s.student for s in data.submissions} | set(course.students())
-               | {x for f in shared for p in f.pairs for x in p.students} | {m.student for f in shared for m in f.published})
+               | {x for f in shared for p in f.pairs for x in p.students} | {m.student for f in shared for m in f.published}
+               | {x for r in similar for m in r.matches for x in (m.student, m.other) if m.kind == "student"}
+               | {m.student for r in similar for m in r.matches})
         names = A.Pseudonyms.for_course(course).mapping(ids)
         data = A.anonymize(data, names)
         shared = _anonymize_shared(shared, names)
+        similar = _anonymize_similar(similar, names)
     path = Path(path)
     path = path if path.is_absolute() else course.root / path
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(course, data, names, shared), encoding="utf-8")
+    path.write_text(render(course, data, names, shared, similar), encoding="utf-8")
     return path, data
 
 
