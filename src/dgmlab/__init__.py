@@ -4,7 +4,9 @@ Modules: ``runtime`` (mode, device, seed), ``data`` (MNIST, CIFAR-10),
 ``plots``, ``checks`` and ``testing`` (for notebook tests), ``metrics``
 (IS/FID), ``workspace`` (the homework folder), ``checkpoint``
 (training that resumes), ``grading`` (instructors' release/autograde/report) and ``cli``.
-It holds no answer to any homework question.
+``artifacts`` and ``probes`` also hold the networks the grader loads handed-in weights into, so that a
+grade never runs a student's class; one of them, ``artifacts.MLPGenerator``, is the generator hw4 asks
+students to write (P1, P3.1), so the package does hold that answer.
 """
 __version__ = "0.1.0"
 
