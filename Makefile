@@ -24,12 +24,13 @@ test: venv
 	$(BIN)/python -m pytest -m "not e2e"
 
 # The whole-class end-to-end tests: the demo, the hostile corpus, a submission that kills its Dask
-# workers, the wheel in a fresh venv (about 13 minutes on 2 cores). Run before a release and after
+# workers, the wheel in a fresh venv (about 15 minutes on 2 cores). Run before a release and after
 # changing the grader.
 test-e2e: venv
 	$(BIN)/python -m pytest -m e2e
 
-# Unit tests only (seconds): skips notebook execution, grading and wheel builds.
+# The tests not marked slow (about 520, a few minutes on 2 cores): no notebook execution or wheel builds,
+# but not only unit tests (a training killed with SIGKILL and the dashboard in a browser are among them).
 test-fast: venv
 	$(BIN)/python -m pytest -m "not slow"
 
