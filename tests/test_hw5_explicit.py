@@ -176,7 +176,8 @@ FILES = {
         "channels 32": (lambda ns, b: _half(ns["PixelCNN"](channels=32)), 0, "has shape (32, 1, 7, 7)"),
         "a pickled model object": (lambda ns, b: _pickled_model(), 0, "could not be read with torch.load(weights_only=True)"),
         "NaN weights": (lambda ns, b: _nan(torch.load(b.GENUINE_P1_WEIGHTS, weights_only=True)), 0, "NaN"),
-        "a mask opened to ones": (lambda ns, b: _mask_opened(torch.load(b.GENUINE_P1_WEIGHTS, weights_only=True)), 0,
+        # names, shapes and values fit (the visible point); the masks are checked by the hidden test only
+        "a mask opened to ones": (lambda ns, b: _mask_opened(torch.load(b.GENUINE_P1_WEIGHTS, weights_only=True)), 1,
                                   "differs from the one the notebook's architecture builds"),
     },
     P2_CELL: {
@@ -185,7 +186,7 @@ FILES = {
         "30 training steps": (lambda ns, b: _half(_early_realnvp(ns)), 1, "above the bar"),
         "untrained RealNVP(784, 256, 6)": (lambda ns, b: _half(ns["RealNVP"](784, 256, 6)), 1, "above the bar"),
         "hidden 1024 (the old setting)": (lambda ns, b: _half(ns["RealNVP"](784, 1024, 6)), 0,
-                                          "more than the 24,000,000 a file of this kind can be"),
+                                          "far more than the weights of RealNVP(784, 256, 6) take"),
         "hidden 128": (lambda ns, b: _half(ns["RealNVP"](784, 128, 6)), 0, "has shape (128, 784)"),
         "a pickled model object": (lambda ns, b: _pickled_model(), 0,
                                    "could not be read with torch.load(weights_only=True)"),
@@ -207,21 +208,35 @@ def test_weights_cell_on_a_file(graded, ref, cell, kind):
 
 
 def test_weights_cells_split_their_points_and_both_tests_load_the_file():
-    """Both tests of each weights cell run in the grader (hidden): 1 point for a file that fits, 2 for the bar;
-    each loads the file through the same checks (a file that does not fit earns nothing in either), into the
-    kit's own network (never a class from the student's kernel)."""
+    """Each weights cell: 1 visible point for a file whose names, shapes and values fit the architecture the
+    docstrings state (a stand-in module with those names and zero masks: no answer in dgmlab.probes), 2 hidden
+    points for the bar, whose test loads the file into the kit's own network (never a class from the student's
+    kernel) with its masks checked."""
     from dgmlab import probes
 
     for gid in (P1_CELL, P2_CELL):
         source = _cell_source(gid)
         spec = probes.spec_for("hw5_explicit", gid)
-        assert spec.points == spec.hidden == 3 and spec.names == () and len(spec.files) == 1
+        assert spec.points == 3 and spec.hidden == 2 and spec.names == () and len(spec.files) == 1
         steps = probes.plan(spec, source)
-        assert sorted(w for _, w, hidden in steps if hidden) == [1, 2]
-        for name, _, _ in steps:
-            body = source.split(f"def {name}():")[1].split("\n@points")[0]
-            assert "_graded_model()" in body, f"{gid}: {name} does not load the file through the checks"
+        assert sorted(w for _, w, hidden in steps if hidden) == [2]
+        assert sorted(w for _, w, hidden in steps if not hidden) == [1]
+        for name, _, hidden in steps:
+            if hidden:
+                body = source.split(f"def {name}():")[1].split("\n@points")[0]
+                assert "_graded_model()" in body, f"{gid}: {name} does not load the file through the checks"
         assert "constant_buffers=True" in source and "files[" in source and "_Kit" in source
+
+
+def test_the_visible_layouts_have_the_kit_networks_names_and_shapes(ref):
+    """The stand-ins the visible checks load a file into have exactly the names and shapes of the reference
+    PixelCNN() and RealNVP(784, 256, 6), so a file the hidden test accepts is never refused by the visible one."""
+    from dgmlab.probes import hw5_explicit as spec
+
+    for made, layout in ((ref["PixelCNN"](), spec._layout_pixelcnn()), (ref["RealNVP"](784, 256, 6), spec._layout_realnvp())):
+        want = {k: tuple(v.shape) for k, v in made.state_dict().items()}
+        got = {k: tuple(v.shape) for k, v in layout.state_dict().items()}
+        assert got == want
 
 
 def test_pixelcnn_bar_rejects_the_early_fixture_and_passes_the_genuine_one(ref):

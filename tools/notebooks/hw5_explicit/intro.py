@@ -1,40 +1,21 @@
 # %% [markdown]
 # # Homework 5: Explicit generative models
 #
-# Latent-variable classifiers, flows written in the data-to-latent direction, the Jensen-Shannon
-# divergence, the Fréchet distance behind FID, and two explicit-likelihood image models: a masked
-# CNN (PixelCNN style) that inpaints binarised MNIST digits, and a fully connected Real NVP.
+# Explicit-likelihood models: classifiers built on a decoder, flows in the data-to-latent direction, the
+# Jensen-Shannon and Fréchet distances, then a masked CNN (PixelCNN) that inpaints MNIST digits and a Real NVP.
+# *Adapted, with thanks, from Assignment 2 of ECE1508 (University of Toronto, 2025); its point split.*
 #
-# *Adapted, with thanks, from Assignment 2 ("Explicit Methods for Generation") of ECE1508: Deep
-# Generative Models at the University of Toronto (summer 2025). The problems are restated here,
-# and companion autograded checks were added; the point split is the original's.*
+# | Q1 decoder classifiers | Q2 flows | Q3 Jensen-Shannon | Q4 Fréchet | P1 PixelCNN | P2 Real NVP |
+# |---|---|---|---|---|---|
+# | 15 | 10 | 15 | 10 | 25 | 25 |
 #
-# | Part | Topic | Points |
-# |---|---|---|
-# | Q1 | Discriminative and generative classifiers through a decoder | 15 |
-# | Q2 | Flows in the data-to-latent direction | 10 |
-# | Q3 | Jensen-Shannon divergence | 15 |
-# | Q4 | Fréchet distance (FID) | 10 |
-# | P1 | Inpainting with a masked CNN | 25 |
-# | P2 | Real NVP on MNIST | 25 |
+# **Grading.** Each test cell runs visible checks and prints the points they give; hidden checks, run when
+# the notebook is graded, decide {HIDDEN} of the {AUTO} autograded points. Written answers are graded by hand.
 #
-# **How this notebook runs.** Answer cells say `# COMPLETE`; replace the `raise NotImplementedError()`
-# with your code. Written answers replace the "Write your answer here" line of the markdown answer cells
-# and are graded by hand. Training only runs when you run the notebook yourself (use a GPU for the full
-# settings); set `DGMLAB_FAST=1` for a quick smoke run on a CPU.
-#
-# **Points per check, and hidden tests.** The test cell after each answer runs a few visible checks,
-# prints the points each one earns (with a hint when it fails) and shows the cell's points as its
-# result. Hidden tests, run only when the notebook is graded, decide {HIDDEN} of the {AUTO} autograded
-# points; each test cell says how many of its own. Passing every visible check does not guarantee those.
-# **Self-check before handing in:** run `dgmlab.check()` in a new cell (or `dgmlab check hw5_explicit.ipynb`
-# in a terminal): it runs every visible check the way the autograder does and lists, per question, the
-# visible points earned, the points hidden tests decide, and written answers still empty.
+# **Hand in** this notebook, run, with `p1_pixelcnn_weights.pt` and `p2_realnvp_weights.pt`, which the
+# training cells write with the full settings (use a GPU).
 
 # %% kind="setup"
-
-# %% [markdown]
-# Libraries used throughout.
 
 # %% locked=true grade_id="imports"
 import math
@@ -56,3 +37,7 @@ from dgmlab import plots, runtime
 FIGURES = Path("figures")
 if runtime.is_fast():
     torch.set_num_threads(1)   # fast and grading runs use tiny tensors: extra threads only add overhead
+
+x_sym, z_sym = sp.symbols("x z", real=True)                         # Q2
+standard_normal = sp.exp(-z_sym ** 2 / 2) / sp.sqrt(2 * sp.pi)
+theta = sp.symbols("theta", positive=True)                          # Q3

@@ -1,105 +1,56 @@
 # %% [markdown]
 # ## Q1 (15 points): Classifying through a pretrained decoder
 #
-# Data $x$ carries a label $y$. We cannot encode $x$, but we own a pretrained **decoder**
-# $F_\theta$ that turns a latent code $z$ into a data point $x = F_\theta(z)$, and we know the
-# latent prior $P(z)$. To keep sums finite, $x$, $z$ and $y$ each take finitely many values,
-# so the decoder is deterministic: $P(x \mid z) = \mathbb 1[F_\theta(z) = x]$.
+# Data $x$ carries a label $y$. We cannot encode $x$, but a pretrained **decoder** $F_\theta$ maps a latent
+# code $z$ to $x = F_\theta(z)$, and the prior $P(z)$ is known. $x$, $z$, $y$ take finitely many values, so
+# $P(x \mid z) = \mathbb 1[F_\theta(z) = x]$. Two classifiers use the decoder: a **discriminative** one,
+# $P_w(y \mid z)$, turned into $Q_{w,\theta}(y \mid x)$ by Bayes' rule, and a **generative** one, $P_w(z \mid y)$
+# with the class prior $P(y)$, giving $Q'_{w,\theta}(y \mid x)$. Training data: $\mathbb D = \{(x^j, y^j)\}_{j=1}^n$.
 #
-# Two ways to build a classifier on top of the decoder:
-#
-# * **discriminative**: a model $P_w(y \mid z)$ that labels latent codes; Bayes' rule through the
-#   decoder turns it into $Q_{w,\theta}(y \mid x)$;
-# * **generative**: a model $P_w(z \mid y)$ of which codes each class produces; Bayes' rule gives
-#   $Q'_{w,\theta}(y \mid x)$ (you will also need the class prior $P(y)$).
-#
-# The labelled data set is $\mathbb D = \{(x^j, y^j)\}_{j=1}^n$.
-#
-# **Written parts (9 points, 1.5 each)**, answered in the cells below:
-#
+# **Written (9 points, 1.5 each).**
 # 1. Derive $Q_{w,\theta}(y \mid x)$ from $P_w(y \mid z)$, $P(z)$ and $F_\theta$.
-# 2. Write, as an algorithm, how to train $P_w(y \mid z)$ on $\mathbb D$ with this formulation.
-# 3. How does the cost of one training step compare with that of a plain classifier
-#    $\tilde P_w(y \mid x)$ trained directly on $x$?
+# 2. Write the training of $P_w(y \mid z)$ on $\mathbb D$ as an algorithm.
+# 3. How does the cost of one training step compare with a plain classifier $\tilde P_w(y \mid x)$?
 # 4. Derive $Q'_{w,\theta}(y \mid x)$ from $P_w(z \mid y)$, $P(y)$ and $F_\theta$.
-# 5. Write the training loop of $P_w(z \mid y)$ on $\mathbb D$ as an algorithm.
-# 6. Can the generative route $Q'$ have an advantage over the discriminative route $Q$? Explain.
+# 5. Write the training of $P_w(z \mid y)$ on $\mathbb D$ as an algorithm.
+# 6. Can the generative route $Q'$ have an advantage over $Q$? Explain.
 
-# %% [markdown]
-# **Q1.1 (1.5 points)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q1_1" points=1.5
-# The decoder gives $P(x \mid z) = \mathbb 1[F_\theta(z) = x]$, so by Bayes
-# $P(z \mid x) = \dfrac{P(z)\,\mathbb 1[F_\theta(z)=x]}{\sum_{z'} P(z')\,\mathbb 1[F_\theta(z')=x]}$.
-# Since $y$ depends on $x$ only through $z$ (the chain $y - z - x$),
-# $$Q_{w,\theta}(y \mid x) = \sum_z P_w(y \mid z) P(z \mid x)
-#   = \frac{\sum_{z:\,F_\theta(z)=x} P(z)\,P_w(y \mid z)}{\sum_{z:\,F_\theta(z)=x} P(z)}.$$
-# Marks: posterior over $z$ via the indicator (0.5), marginalising $z$ (0.5), normalisation (0.5).
-
-# %% [markdown]
-# **Q1.2 (1.5 points)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q1_2" points=1.5
-# Empirical risk $\hat R(w) = -\frac1n \sum_j \log Q_{w,\theta}(y^j \mid x^j)$.
-# Precompute for each distinct $x^j$ the set $\mathcal Z(x^j) = \{z : F_\theta(z) = x^j\}$ (one pass of
-# the decoder over all $z$). Then repeat: draw a mini-batch; for each sample compute
-# $Q(y^j \mid x^j)$ with the formula of part 1 restricted to $\mathcal Z(x^j)$; compute the mean
-# negative log; backpropagate into $w$ only ($\theta$ frozen); take an optimiser step; stop when the
-# validation risk stops improving. Marks: loss (0.5), decoder-based posterior (0.5), loop with updates of $w$ only (0.5).
-
-# %% [markdown]
-# **Q1.3 (1.5 points)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q1_3" points=1.5
-# A plain classifier evaluates $\tilde P_w(y \mid x)$ once per sample. The latent route needs
-# $P_w(y \mid z)$ for **every** $z$ that decodes to $x$, i.e. finding those $z$ (a search over the whole,
-# exponentially large latent set $|\mathcal Z| = \prod_\ell |\mathcal Z_\ell|$ unless cached) and
-# one forward/backward pass of the classifier per such $z$. So one step costs roughly
-# $|\{z : F_\theta(z)=x\}|$ times more (plus the decoder search), which is far more expensive.
-
-# %% [markdown]
-# **Q1.4 (1.5 points)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q1_4" points=1.5
-# $P_w(x \mid y) = \sum_z P(x \mid z) P_w(z \mid y) = \sum_{z:\,F_\theta(z)=x} P_w(z \mid y)$, and Bayes gives
-# $$Q'_{w,\theta}(y \mid x) = \frac{P(y) \sum_{z:\,F_\theta(z)=x} P_w(z \mid y)}
-#   {\sum_{y'} P(y') \sum_{z:\,F_\theta(z)=x} P_w(z \mid y')}.$$
-# $P(y)$ can be estimated by the label frequencies in $\mathbb D$.
-
-# %% [markdown]
-# **Q1.5 (1.5 points)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q1_5" points=1.5
-# Maximum likelihood of the pairs: $\hat R(w) = -\frac1n\sum_j \log P_w(x^j \mid y^j)
-# = -\frac1n \sum_j \log \sum_{z:\,F_\theta(z)=x^j} P_w(z \mid y^j)$ ($P(y)$ has no parameters; set it to
-# the label frequencies). Loop: precompute $\mathcal Z(x^j)$; for each mini-batch sum $P_w(z \mid y^j)$ over
-# $\mathcal Z(x^j)$, take the mean negative log, backpropagate into $w$, step; stop on validation
-# likelihood. Classify new $x$ with part 4.
-
-# %% [markdown]
-# **Q1.6 (1.5 points)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q1_6" points=1.5
-# Yes. $P_w(z \mid y)$ models the data of each class, so it (i) can use unlabelled data too (through
-# $P(x) = \sum_y P(y) P_w(x \mid y)$), (ii) tends to need fewer labelled samples when the model is
-# right (generative classifiers converge faster, Ng & Jordan), (iii) can generate samples of a class
-# through $F_\theta$ and detect inputs with low $P_w(x)$, and (iv) the class prior can be changed
-# without retraining. The price: it spends capacity on modelling $z$ and is worse asymptotically when the
-# model is misspecified; the discriminative route targets the decision directly.
+# %% [markdown] kind="written" grade_id="q1_written" points=9
+# Marks: 1.5 per part.
+#
+# 1. The decoder gives $P(x \mid z) = \mathbb 1[F_\theta(z) = x]$, so
+#    $P(z \mid x) = P(z)\,\mathbb 1[F_\theta(z)=x] / \sum_{z'} P(z')\,\mathbb 1[F_\theta(z')=x]$. As $y$ depends on
+#    $x$ only through $z$,
+#    $Q_{w,\theta}(y \mid x) = \sum_z P_w(y \mid z) P(z \mid x)
+#    = \dfrac{\sum_{z:\,F_\theta(z)=x} P(z)\,P_w(y \mid z)}{\sum_{z:\,F_\theta(z)=x} P(z)}$.
+#    (0.5 posterior through the indicator, 0.5 marginalising $z$, 0.5 normalisation.)
+# 2. Risk $\hat R(w) = -\frac1n \sum_j \log Q_{w,\theta}(y^j \mid x^j)$. Precompute
+#    $\mathcal Z(x^j) = \{z : F_\theta(z) = x^j\}$ (one decoder pass over all $z$); then repeat: draw a mini-batch,
+#    compute $Q(y^j \mid x^j)$ by part 1 restricted to $\mathcal Z(x^j)$, take the mean negative log,
+#    backpropagate into $w$ only ($\theta$ frozen), step; stop when the validation risk stops improving.
+#    (0.5 loss, 0.5 decoder-based posterior, 0.5 loop updating $w$ only.)
+# 3. A plain classifier evaluates $\tilde P_w(y \mid x)$ once per sample. The latent route needs the $z$ that
+#    decode to $x$ (a search over an exponentially large latent set unless cached) and one pass of the
+#    classifier per such $z$: about $|\{z : F_\theta(z)=x\}|$ times the cost, plus the search.
+# 4. $P_w(x \mid y) = \sum_{z:\,F_\theta(z)=x} P_w(z \mid y)$, so
+#    $Q'_{w,\theta}(y \mid x) = \dfrac{P(y) \sum_{z:\,F_\theta(z)=x} P_w(z \mid y)}
+#    {\sum_{y'} P(y') \sum_{z:\,F_\theta(z)=x} P_w(z \mid y')}$, with $P(y)$ the label frequencies of $\mathbb D$.
+# 5. Maximum likelihood: $\hat R(w) = -\frac1n \sum_j \log \sum_{z \in \mathcal Z(x^j)} P_w(z \mid y^j)$ ($P(y)$ has no
+#    parameters). Precompute $\mathcal Z(x^j)$; per mini-batch sum $P_w(z \mid y^j)$ over $\mathcal Z(x^j)$, take the
+#    mean negative log, backpropagate into $w$, step; stop on validation likelihood. Classify with part 4.
+# 6. Yes. $P_w(z \mid y)$ models each class's data, so it can use unlabelled data (through
+#    $P(x) = \sum_y P(y) P_w(x \mid y)$), tends to need fewer labels when the model is right (Ng and Jordan),
+#    can generate class samples through $F_\theta$ and flag inputs with low $P_w(x)$, and lets the class prior
+#    change without retraining. The price: capacity spent modelling $z$, and worse asymptotic error when the
+#    model is misspecified.
 
 # %% [markdown]
 # ### Q1 companion (6 points, autograded): a small discrete world
 #
-# Here everything is a finite table, so the formulas of Q1.1 and Q1.4 can be computed exactly.
-# Latent codes are $z \in \{0, \dots, K-1\}$, data points $x \in \{0, \dots, X-1\}$, labels
-# $y \in \{0, \dots, C-1\}$; the decoder is an integer table `F` with `F[z]` $= F_\theta(z)$.
-# Some $x$ may be the image of no $z$: the model gives them probability zero and the posterior is
-# undefined; your functions must then return the uniform distribution $1/C$ (and never crash or
-# return NaN). Work with tensors (no Python loops needed) and keep the result differentiable, since
-# the training steps below backpropagate through it.
-
-# %% [markdown]
-# An example world to try your functions on.
+# Everything is a table here, so parts 1 and 4 can be computed exactly: latents $z \in \{0..K-1\}$, data
+# $x \in \{0..X-1\}$, labels $y \in \{0..C-1\}$, and an integer table `F` with `F[z]` $= F_\theta(z)$. An $x$
+# that no $z$ decodes to has probability zero: return the uniform $1/C$ there. Use tensor operations and keep
+# the result differentiable (the training steps backpropagate through it). The cell below is an example world.
 
 # %% locked=true grade_id="q1_world"
 F_table = torch.tensor([0, 1, 1, 2, 0, 2])          # K = 6 latents decode to X = 4 data points; none gives x = 3
@@ -109,9 +60,6 @@ p_z_given_y = torch.softmax(torch.randn(3, 6), dim=1)
 prior_y = torch.tensor([0.5, 0.3, 0.2])
 x_example = torch.tensor([0, 1, 2, 3])
 
-
-# %% [markdown]
-# Compute $Q(y \mid x)$ of Q1.1 for each data index in `x`.
 
 # %% kind="answer" grade_id="q1_discriminative"
 def discriminative_posterior(p_y_given_z, F, prior_z, x):
@@ -162,22 +110,11 @@ def test_matches_enumeration():
     for got, w in zip(random_worlds, inputs.worlds):
         checks.assert_close(got, _brute(w["probs"], w["F"], w["prior"], w["x"]), rtol=1e-7, atol=1e-9,
                             name="Q(y|x) on a random discrete world")
-
-
-@points(0.25)
-def test_unreachable_x_is_uniform():
-    assert torch.isfinite(unreachable).all(), "Q(y|x) has NaN or inf for an x that no latent decodes to"
-    checks.assert_close(unreachable[0], torch.full((3,), 1 / 3), name="Q(y|x) for an x no latent decodes to")
-
-
-@points(0.25)
-def test_is_differentiable():
-    assert grad_total is not None and grad_total > 0, "Q(y|x) must be differentiable in P_w(y|z)"
 ### END HIDDEN TESTS
 
 
 # %% [markdown]
-# Compute $Q'(y \mid x)$ of Q1.4 for each data index in `x`.
+# The generative route, part 4.
 
 # %% kind="answer" grade_id="q1_generative"
 def generative_posterior(p_z_given_y, F, prior_y, x):
@@ -225,24 +162,13 @@ def test_matches_enumeration():
     for got, w in zip(random_worlds, inputs.worlds):
         checks.assert_close(got, _brute(w["probs"], w["F"], w["prior"], w["x"]), rtol=1e-7, atol=1e-9,
                             name="Q'(y|x) on a random discrete world")
-
-
-@points(0.25)
-def test_unreachable_x_is_uniform():
-    assert torch.isfinite(unreachable).all(), "Q'(y|x) has NaN or inf for an x that no latent decodes to"
-    checks.assert_close(unreachable[0], torch.full((3,), 1 / 3), name="Q'(y|x) for an x no latent decodes to")
-
-
-@points(0.25)
-def test_is_differentiable():
-    assert grad_total is not None and grad_total > 0, "Q'(y|x) must be differentiable in P_w(z|y)"
 ### END HIDDEN TESTS
 
 
 # %% [markdown]
-# One gradient step of each training algorithm (Q1.2 and Q1.5). The discriminative model is trained
-# on $-\frac1n\sum_j \log Q(y^j \mid x^j)$; the generative model by maximum likelihood of the data given
-# the labels, $-\frac1n\sum_j \log P_w(x^j \mid y^j)$. Both are parameterised by logits and a softmax.
+# One gradient step of each training algorithm (parts 2 and 5): the discriminative loss is
+# $-\frac1n\sum_j \log Q(y^j \mid x^j)$, the generative one $-\frac1n\sum_j \log P_w(x^j \mid y^j)$; both models are
+# logits passed through a softmax.
 
 # %% kind="answer" grade_id="q1_steps"
 def discriminative_step(W, F, prior_z, x, y, lr):

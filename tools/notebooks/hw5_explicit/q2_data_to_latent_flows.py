@@ -1,58 +1,33 @@
 # %% [markdown]
 # ## Q2 (10 points): Flows in the data-to-latent direction
 #
-# In the lectures the flow mapped latent to data, $x = g_w(z)$. Many codes go the other way: the
-# flow $f_w:\mathbb R^d \to \mathbb R^d$ **encodes**, $z = f_w(x)$, and $x = f_w^{-1}(z)$ generates.
-# Redo the lecture's derivation in this direction. The latent has density $Q(z)$.
+# The lectures wrote a flow from latent to data, $x = g_w(z)$. Many codes go the other way: $f_w$ **encodes**,
+# $z = f_w(x)$, and $x = f_w^{-1}(z)$ generates. The latent has density $Q(z)$.
 #
-# **Written parts (5 points):**
-#
+# **Written (5 points).**
 # 1. (1.5) Scalar case, $f_w$ strictly increasing: derive $P_w(x)$ in terms of $Q$ and $f_w$.
 # 2. (1) State, without derivation, the $d$-dimensional version.
 # 3. (1) Give the maximum-likelihood empirical risk on $\mathbb D = \{x^j\}_{j=1}^n$.
 # 4. (1.5) What is the key difference from the lecture's formulas, and why does it matter in practice?
 
-# %% [markdown]
-# **Q2.1 (1.5 points)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q2_1" points=1.5
-# $F_X(x) = \Pr[f_w(X') \le f_w(x)] = F_Z(f_w(x))$ because $f_w$ is increasing; differentiating,
-# $P_w(x) = Q(f_w(x))\, f_w'(x)$ (and $|f_w'(x)|$ for a decreasing map).
-
-# %% [markdown]
-# **Q2.2 (1 point)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q2_2" points=1
-# $P_w(x) = Q(f_w(x))\, \left|\det \dfrac{\partial f_w(x)}{\partial x}\right|$.
-
-# %% [markdown]
-# **Q2.3 (1 point)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q2_3" points=1
-# $\hat R(w) = -\frac1n \sum_{j=1}^n \Big[\log Q(f_w(x^j)) + \log\left|\det \frac{\partial f_w}{\partial x}(x^j)\right|\Big]$,
-# minimised over $w$.
-
-# %% [markdown]
-# **Q2.4 (1.5 points)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q2_4" points=1.5
-# The Jacobian appears un-inverted and with a **plus** sign: with $x = g_w(z)$ the lecture had
-# $P_w(x) = Q(g_w^{-1}(x))\,|\det \partial g_w/\partial z|^{-1}$, i.e. $-\log|\det J_g|$ evaluated at
-# $z = g_w^{-1}(x)$. Here training only needs the forward pass $f_w(x)$ and its Jacobian (fast density
-# evaluation, no inversion during training), while sampling needs $f_w^{-1}$. Mathematically the two are
-# the same model with $g_w = f_w^{-1}$.
+# %% [markdown] kind="written" grade_id="q2_written" points=5
+# Marks: 1.5, 1, 1, 1.5.
+#
+# 1. $F_X(x) = \Pr[f_w(X) \le f_w(x)] = F_Z(f_w(x))$ since $f_w$ is increasing; differentiating,
+#    $P_w(x) = Q(f_w(x))\, f_w'(x)$ ($|f_w'(x)|$ for a decreasing map).
+# 2. $P_w(x) = Q(f_w(x))\, \left|\det \dfrac{\partial f_w(x)}{\partial x}\right|$.
+# 3. $\hat R(w) = -\frac1n \sum_{j=1}^n \Big[\log Q(f_w(x^j)) + \log\left|\det \frac{\partial f_w}{\partial x}(x^j)\right|\Big]$,
+#    minimised over $w$.
+# 4. The Jacobian appears un-inverted and with a **plus** sign: with $x = g_w(z)$ the lecture had
+#    $P_w(x) = Q(g_w^{-1}(x))\,|\det \partial g_w/\partial z|^{-1}$ at $z = g_w^{-1}(x)$. Here training needs only
+#    the forward pass $f_w(x)$ and its Jacobian (fast density evaluation, no inversion), while sampling needs
+#    $f_w^{-1}$. The two are the same model with $g_w = f_w^{-1}$.
 
 # %% [markdown]
 # ### Q2 companion (5 points, autograded)
 #
-# **(2 points)** Write Q2.1 as a sympy function: given the latent density `q` (an expression in
-# `z_sym`) and an increasing flow `f` (an expression in `x_sym`), return $P_w(x)$ as an expression in
-# `x_sym`.
-
-# %% locked=true grade_id="q2_symbols"
-x_sym, z_sym = sp.symbols("x z", real=True)
-standard_normal = sp.exp(-z_sym ** 2 / 2) / sp.sqrt(2 * sp.pi)
-
+# **(2 points)** Part 1 as a sympy function: `q` is an expression in `z_sym`, the increasing flow `f` one
+# in `x_sym` (both symbols are defined in the imports cell); return $P_w(x)$ in `x_sym`.
 
 # %% kind="answer" grade_id="q2_density" check_output=true
 def flow_density(q, f):
@@ -83,21 +58,12 @@ def test_exact_for_increasing_flows():
     for got, f in zip(increasing, flows):
         expected = standard_normal.subs(z_sym, f) * sp.diff(f, x_sym)
         checks.assert_sympy_equal(got, expected, "P_w(x) for an increasing flow")
-
-
-@points(0.5)
-def test_integrates_to_one():
-    from scipy.integrate import quad
-    # Exp(1) latent, f = exp maps R onto (0, inf)
-    p = sp.lambdify(x_sym, exp_latent, "math")
-    total = quad(p, -30, 10)[0]
-    assert abs(total - 1) < 1e-6, "P_w(x) does not integrate to 1: check the Jacobian factor"
 ### END HIDDEN TESTS
 
 
 # %% [markdown]
-# **(3 points)** Write Q2.3 as a function. The flow returns the latent and its log-Jacobian
-# determinant; the latent log-density is a given function. Average over the batch (the risk is a mean).
+# **(3 points)** Part 3 as a function, on a batch: the flow returns the latent and its log-determinant,
+# `log_q` is the latent log-density.
 
 # %% kind="answer" grade_id="q2_risk"
 def flow_empirical_risk(flow, log_q, x):
@@ -127,9 +93,4 @@ def test_affine_flow_matches_torch_distributions():
     assert isinstance(affine_risk, torch.Tensor) and affine_risk.dtype == torch.float64, \
         "the risk of float64 data must stay a float64 tensor computed from the flow's outputs"
     checks.assert_close(affine_risk, expected, rtol=1e-8, name="the empirical risk of an affine flow")
-
-
-@points(0.5)
-def test_differentiable():
-    assert differentiable is True, "the risk must be differentiable through the flow's parameters"
 ### END HIDDEN TESTS

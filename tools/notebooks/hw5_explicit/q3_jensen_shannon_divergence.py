@@ -1,70 +1,14 @@
 # %% [markdown]
 # ## Q3 (15 points): The Jensen-Shannon divergence
 #
-# For distributions $P$ and $Q$ on the same space, let $M = \tfrac12(P + Q)$ pointwise and
-# $$D_{\mathrm{JS}}(P \,\|\, Q) = \tfrac12 D_{\mathrm{KL}}(P \,\|\, M) + \tfrac12 D_{\mathrm{KL}}(Q \,\|\, M).$$
-# Logarithms are natural (nats) throughout.
+# For distributions $P$ and $Q$ on the same space, with the mixture $M = \tfrac12(P + Q)$,
+# $$D_{\mathrm{JS}}(P \,\|\, Q) = \tfrac12 D_{\mathrm{KL}}(P \,\|\, M) + \tfrac12 D_{\mathrm{KL}}(Q \,\|\, M)
+#   \qquad \text{(natural logarithms, nats).}$$
 #
-# **Written parts (8 points):**
-#
-# 1. (2) Show that $M$ is a distribution (both defining properties).
-# 2. (1.5) Can $D_{\mathrm{JS}}$ be negative? Justify.
-# 3. (1.5) Show that $D_{\mathrm{JS}}(P\|Q) = D_{\mathrm{JS}}(Q\|P)$.
-# 4. (1) Look at the plot below (part of the companion) and comment: where are the minima, how do the two
-#    curves differ near $\theta \to 0$ and $\theta \to 1$, and why?
-# 5. (2) If $P(x) > 0$ and $Q(x) > 0$ everywhere on $\mathbb X$, show that $D_{\mathrm{JS}}(P\|Q) = 0$ if and only
-#    if $D_{\mathrm{KL}}(P\|Q) = 0$.
-
-# %% [markdown]
-# **Q3.1 (2 points)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q3_1" points=2
-# Non-negativity: $M(x) = \frac12(P(x)+Q(x)) \ge 0$ as a sum of non-negative terms. Normalisation:
-# $\sum_x M(x) = \frac12\sum_x P(x) + \frac12 \sum_x Q(x) = \frac12 + \frac12 = 1$ (integrals for densities).
-
-# %% [markdown]
-# **Q3.2 (1.5 points)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q3_2" points=1.5
-# No. It is an average of two KL divergences, each $\ge 0$ by Gibbs' inequality (Jensen applied to $-\log$),
-# so $D_{\mathrm{JS}} \ge 0$. ($M>0$ wherever $P>0$ or $Q>0$, so both KL terms are finite; $D_{\mathrm{JS}}\le\log 2$.)
-
-# %% [markdown]
-# **Q3.3 (1.5 points)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q3_3" points=1.5
-# $M$ is symmetric in $P$ and $Q$; swapping $P$ and $Q$ swaps the two terms of the sum and leaves $M$
-# unchanged, so the value is the same.
-
-# %% [markdown]
-# **Q3.4 (1 point)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q3_4" points=1
-# Both curves reach their minimum 0 at $\theta^* = 0.3$, where $P = Q$. KL is asymmetric and steeper: it
-# tends to $\log(1/0.7) \approx 0.357$ as $\theta\to0$ and $\log(1/0.3) \approx 1.204$ as $\theta\to1$. JS is
-# smaller, flatter and bounded by $\log 2$, because the mixture $M$ always overlaps both $P$ and $Q$.
-
-# %% [markdown]
-# **Q3.5 (2 points)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q3_5" points=2
-# Both KL and JS are zero iff $P = Q$. ($\Leftarrow$) If $P=Q$ then $M = P$ and every log-ratio is 0.
-# ($\Rightarrow$ for KL) $D_{\mathrm{KL}}(P\|Q)=0$ forces equality in Jensen's inequality, so $Q/P$ is constant,
-# hence $P = Q$. ($\Rightarrow$ for JS) $D_{\mathrm{JS}}=0$ forces both non-negative terms to vanish, so
-# $P = M$ and $Q = M$, hence $P = Q$. Therefore $D_{\mathrm{JS}} = 0 \iff P = Q \iff D_{\mathrm{KL}} = 0$
-# (positivity keeps every term finite).
-
-# %% [markdown]
-# ### Q3 companion (7 points, autograded)
-#
-# Take $P = \mathrm{Bern}(\theta)$ (so $P(1) = \theta$) and $Q = \mathrm{Bern}(0.3)$. Write
-# $D_{\mathrm{KL}}(\mathrm{Bern}(a)\,\|\,\mathrm{Bern}(b))$ and $D_{\mathrm{JS}}(\mathrm{Bern}(a)\,\|\,\mathrm{Bern}(b))$
-# as sympy expressions; the cell then forms `kl_PQ` $= D_{\mathrm{KL}}(P\|Q)$ and `js_PQ` $= D_{\mathrm{JS}}(P\|Q)$
-# as functions of `theta`. KL is worth 2 points, JS 3 points.
-
-# %% locked=true grade_id="q3_symbols"
-theta = sp.symbols("theta", positive=True)
-
+# **Companion first (7 points, autograded).** Take $P = \mathrm{Bern}(\theta)$ ($P(1) = \theta$) and
+# $Q = \mathrm{Bern}(0.3)$. Write $D_{\mathrm{KL}}(\mathrm{Bern}(a)\,\|\,\mathrm{Bern}(b))$ (2 points) and
+# $D_{\mathrm{JS}}(\mathrm{Bern}(a)\,\|\,\mathrm{Bern}(b))$ (3 points) as sympy expressions; the cell then forms
+# `kl_PQ` and `js_PQ` as functions of `theta` (defined in the imports cell).
 
 # %% kind="answer" grade_id="q3_divergences" check_output=true
 def kl_bernoulli(a, b):
@@ -171,42 +115,12 @@ def test_js_symmetric_nonnegative_bounded():
     for ab, ba in js_pairs:
         assert abs(ab - ba) < 1e-12, "js_bernoulli is not symmetric in its arguments"
         assert -1e-15 <= ab <= math.log(2) + 1e-12, "js_bernoulli leaves [0, log 2]"
-
-
-@points(0.75)
-def test_zero_iff_equal():
-    assert len(js_tenths) == 9 and len(kl_tenths) == 9, "a divergence did not answer on every pair"
-    for i in range(9):
-        for j in range(9):
-            js, kl = js_tenths[i][j], kl_tenths[i][j]
-            if i == j:
-                assert abs(js) < 1e-14 and abs(kl) < 1e-14, "a divergence is not zero for equal distributions"
-            else:
-                assert js > 1e-6 and kl > 1e-6, "a divergence is zero for different distributions"
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Both divergences against $\theta$ (this plot is what Q3.4 asks you to comment on).
-
-# %% locked=true grade_id="q3_plot" uses_answers=true
-if not runtime.is_grading():   # for you to look at; nothing here is graded automatically
-    thetas = np.linspace(0.001, 0.999, 400)
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(thetas, sp.lambdify(theta, kl_PQ, "numpy")(thetas), label=r"$D_{KL}(P\|Q)$")
-    ax.plot(thetas, sp.lambdify(theta, js_PQ, "numpy")(thetas), label=r"$D_{JS}(P\|Q)$")
-    ax.set_xlabel(r"$\theta$")
-    ax.set_ylabel("nats")
-    ax.legend()
-    ax.grid(alpha=0.3)
-    FIGURES.mkdir(exist_ok=True)
-    fig.savefig(FIGURES / "q3_divergences.png", dpi=100, bbox_inches="tight")
-    dgmlab.workspace.saved(FIGURES / "q3_divergences.png", what="figure saved")
-    plt.show()
-
-# %% [markdown]
-# **(2 points)** Find the minimisers $\theta^*$ of `kl_PQ` and `js_PQ` over $(0, 1)$, symbolically
-# (`sp.solve` on the derivative) or numerically (`minimize_scalar` is imported), and store them as Python
-# floats in `theta_star_kl` (the minimiser of `kl_PQ`) and `theta_star_js` (the minimiser of `js_PQ`).
+# **(2 points)** The minimisers over $(0, 1)$ of `kl_PQ` (as `theta_star_kl`) and of `js_PQ` (as
+# `theta_star_js`), Python floats, found symbolically (`sp.solve`) or numerically (`minimize_scalar`).
+# The cell after the test plots both divergences, for written part 4.
 
 # %% kind="answer" grade_id="q3_theta_star" check_output=true
 ### BEGIN SOLUTION
@@ -233,3 +147,44 @@ def test_kl_minimiser():
 def test_js_minimiser():
     assert abs(float(theta_star_js) - 0.3) < 1e-4, "theta_star_js is not the minimiser of D_JS(P||Q)"
 ### END HIDDEN TESTS
+
+# %% locked=true grade_id="q3_plot" uses_answers=true
+if not runtime.is_grading():   # both divergences against theta (not graded)
+    thetas = np.linspace(0.001, 0.999, 400)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(thetas, sp.lambdify(theta, kl_PQ, "numpy")(thetas), label=r"$D_{KL}(P\|Q)$")
+    ax.plot(thetas, sp.lambdify(theta, js_PQ, "numpy")(thetas), label=r"$D_{JS}(P\|Q)$")
+    ax.set_xlabel(r"$\theta$")
+    ax.set_ylabel("nats")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    FIGURES.mkdir(exist_ok=True)
+    fig.savefig(FIGURES / "q3_divergences.png", dpi=100, bbox_inches="tight")
+    dgmlab.workspace.saved(FIGURES / "q3_divergences.png", what="figure saved")
+    plt.show()
+
+# %% [markdown]
+# **Written (8 points).**
+# 1. (2) Show that $M$ is a distribution (both defining properties).
+# 2. (1.5) Can $D_{\mathrm{JS}}$ be negative? Justify.
+# 3. (1.5) Show that $D_{\mathrm{JS}}(P\|Q) = D_{\mathrm{JS}}(Q\|P)$.
+# 4. (1) Comment on the plot above: where are the minima, how do the curves differ as $\theta \to 0$ and
+#    $\theta \to 1$, and why?
+# 5. (2) If $P(x) > 0$ and $Q(x) > 0$ on all of $\mathbb X$, show that $D_{\mathrm{JS}}(P\|Q) = 0$ if and only if
+#    $D_{\mathrm{KL}}(P\|Q) = 0$.
+
+# %% [markdown] kind="written" grade_id="q3_written" points=8
+# Marks: 2, 1.5, 1.5, 1, 2.
+#
+# 1. Non-negativity: $M(x) = \frac12(P(x)+Q(x)) \ge 0$. Normalisation:
+#    $\sum_x M(x) = \frac12\sum_x P(x) + \frac12 \sum_x Q(x) = 1$ (integrals for densities).
+# 2. No. It averages two KL divergences, each $\ge 0$ by Gibbs' inequality (Jensen on $-\log$). ($M > 0$
+#    wherever $P > 0$ or $Q > 0$, so both terms are finite; also $D_{\mathrm{JS}} \le \log 2$.)
+# 3. $M$ is symmetric in $P$ and $Q$; swapping them swaps the two terms and leaves $M$ unchanged.
+# 4. Both curves reach their minimum 0 at $\theta^* = 0.3$, where $P = Q$. KL is asymmetric and steeper: it
+#    tends to $\log(1/0.7) \approx 0.357$ as $\theta\to0$ and $\log(1/0.3) \approx 1.204$ as $\theta\to1$. JS is
+#    smaller, flatter and bounded by $\log 2$, because $M$ always overlaps both $P$ and $Q$.
+# 5. Both are zero iff $P = Q$. If $P = Q$, then $M = P$ and every log-ratio is 0. $D_{\mathrm{KL}}(P\|Q) = 0$
+#    forces equality in Jensen's inequality, so $Q/P$ is constant and $P = Q$. $D_{\mathrm{JS}} = 0$ forces both
+#    non-negative terms to vanish, so $P = M = Q$. Hence $D_{\mathrm{JS}} = 0 \iff P = Q \iff D_{\mathrm{KL}} = 0$
+#    (positivity keeps every term finite).

@@ -1,51 +1,34 @@
 # %% [markdown]
 # ## Q4 (10 points): The Fréchet distance behind FID
 #
-# For two Gaussians, the Fréchet distance used by FID has a closed form; it is the **squared**
-# 2-Wasserstein distance $W_2^2$ between the two Gaussians (so it is in squared feature units, and FID
-# compares only the Gaussians fitted to the features, not the feature distributions themselves):
+# Between two Gaussians the Fréchet distance (the squared 2-Wasserstein distance) has a closed form:
 # $$D_F\big(\mathcal N(\mu_1, \Sigma_1), \mathcal N(\mu_2, \Sigma_2)\big)
 #   = \|\mu_1 - \mu_2\|^2 + \operatorname{tr}\!\big(\Sigma_1 + \Sigma_2 - 2 (\Sigma_1 \Sigma_2)^{1/2}\big).$$
-# FID applies it to features: a fixed pretrained network $F_\theta$ maps real images and generated images
-# to feature vectors, each set is summarised by a Gaussian (mean and covariance), and FID is the
-# distance between the two Gaussians.
+# FID maps real and generated images through a fixed pretrained network $F_\theta$, fits a Gaussian (mean
+# and covariance) to each set of features, and reports $D_F$ between the two Gaussians.
 #
-# **Written parts (4 points):**
-#
+# **Written (4 points).**
 # 1. (1.5) With $n$ i.i.d. test images $x^j \sim P$, how do you estimate the mean and covariance of
-#    $z = F_\theta(x)$? And those of $\hat z = F_\theta(\hat x)$ with $\hat x \sim P_w$, our trained model?
+#    $z = F_\theta(x)$? And those of $\hat z = F_\theta(\hat x)$, $\hat x \sim P_w$ (our trained model)?
 # 2. (1) Write the FID in terms of these estimates.
-# 3. (1.5) In the FID paper (Heusel et al., 2017), which network and which layer give $F_\theta$, and how
-#    many samples do the authors recommend?
+# 3. (1.5) In the FID paper (Heusel et al., 2017), which network and layer give $F_\theta$, and how many
+#    samples do the authors recommend?
 
-# %% [markdown]
-# **Q4.1 (1.5 points)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q4_1" points=1.5
-# By the law of large numbers, $\hat\mu = \frac1n \sum_j F_\theta(x^j)$ and
-# $\hat\Sigma = \frac1{n-1}\sum_j (F_\theta(x^j)-\hat\mu)(F_\theta(x^j)-\hat\mu)^\top$. For the model, draw
-# $m$ samples $\hat x^k \sim P_w$ (e.g. $z\sim$ prior, decode), feed them through the same $F_\theta$ and use
-# the same estimators on $F_\theta(\hat x^k)$.
-
-# %% [markdown]
-# **Q4.2 (1 point)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q4_2" points=1
-# $\mathrm{FID} = \|\hat\mu - \hat\mu_w\|^2 + \operatorname{tr}\big(\hat\Sigma + \hat\Sigma_w - 2(\hat\Sigma\hat\Sigma_w)^{1/2}\big)$.
-
-# %% [markdown]
-# **Q4.3 (1.5 points)** Your answer:
-
-# %% [markdown] kind="written" grade_id="q4_3" points=1.5
-# Inception-v3 trained on ImageNet; the 2048-dimensional activations of the last pooling layer
-# (pool3, before the classifier). The authors recommend at least 10,000 samples (they use 50,000)
-# because the estimate is biased for small $n$.
+# %% [markdown] kind="written" grade_id="q4_written" points=4
+# Marks: 1.5, 1, 1.5.
+#
+# 1. $\hat\mu = \frac1n \sum_j F_\theta(x^j)$ and
+#    $\hat\Sigma = \frac1{n-1}\sum_j (F_\theta(x^j)-\hat\mu)(F_\theta(x^j)-\hat\mu)^\top$ (law of large numbers). For
+#    the model, draw $m$ samples $\hat x^k \sim P_w$, feed them through the same $F_\theta$, and use the same
+#    estimators.
+# 2. $\mathrm{FID} = \|\hat\mu - \hat\mu_w\|^2 + \operatorname{tr}\big(\hat\Sigma + \hat\Sigma_w - 2(\hat\Sigma\hat\Sigma_w)^{1/2}\big)$.
+# 3. Inception-v3 trained on ImageNet, the 2048-dimensional activations of its last pooling layer (pool3).
+#    At least 10,000 samples (they use 50,000), because the estimate is biased for small $n$.
 
 # %% [markdown]
 # ### Q4 companion (6 points, autograded)
 #
-# **(2 points)** The estimates of Q4.1: mean and unbiased covariance (divide by $n-1$) of a set of
-# feature vectors, in float64.
+# **(2 points)** The estimates of part 1: mean and unbiased covariance (divide by $n-1$), in float64.
 
 # %% kind="answer" grade_id="q4_stats"
 def feature_statistics(features):
@@ -90,11 +73,10 @@ def test_accepts_torch_float32():
 
 
 # %% [markdown]
-# **(4 points)** The Fréchet distance itself. Compute it in float64; the matrix square root of
-# $\Sigma_1\Sigma_2$ can come out complex or NaN from round-off when covariances are nearly singular
-# (fewer samples than dimensions), so make sure you return a real number. Hint:
-# $\operatorname{tr}(\Sigma_1\Sigma_2)^{1/2} = \operatorname{tr}\big(\Sigma_1^{1/2}\Sigma_2\Sigma_1^{1/2}\big)^{1/2}$ and the
-# matrix on the right is symmetric positive semi-definite.
+# **(4 points)** The distance itself, in float64. With nearly singular covariances (fewer samples than
+# dimensions) a matrix square root of $\Sigma_1\Sigma_2$ can come out complex from round-off: return a real
+# number. Hint: $\operatorname{tr}(\Sigma_1\Sigma_2)^{1/2} = \operatorname{tr}\big(\Sigma_1^{1/2}\Sigma_2\Sigma_1^{1/2}\big)^{1/2}$,
+# and the matrix on the right is symmetric positive semi-definite.
 
 # %% kind="answer" grade_id="q4_frechet"
 def frechet_gaussian(mu1, cov1, mu2, cov2):
@@ -123,13 +105,6 @@ check("q4_frechet_tests", frechet_gaussian)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
-
-@points(0.75)
-def test_commuting_covariances_closed_form():
-    a, b = inputs.diag_a, inputs.diag_b
-    expected = np.sum((inputs.mu1 - inputs.mu2) ** 2) + np.sum((np.sqrt(a) - np.sqrt(b)) ** 2)
-    checks.assert_close(diagonal, expected, rtol=1e-10, name="the distance for diagonal covariances")
-
 
 @points(1)
 def test_symmetric_and_matches_reference():
