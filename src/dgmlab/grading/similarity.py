@@ -25,8 +25,8 @@ from .layout import Course
 # Calibrated on benchmarks/similarity_corpus/ (benchmarks/calibrate_similarity.py, docs/similarity.md).
 K, WINDOW = 25, 6  # copydetect's defaults: k-grams of 25 filtered characters, one kept in every 6
 PROSE_K = 40  # written answers: k-grams of 40 characters of lower-case words (about 7 words)
-CELL_THRESHOLD = 0.8  # a graded cell: share of one side's fingerprinted tokens found in the other
-NOTEBOOK_THRESHOLD = 0.5  # all answers of a notebook together
+CELL_THRESHOLD = 0.85  # a graded cell: share of one side's fingerprinted tokens found in the other
+NOTEBOOK_THRESHOLD = 0.4  # all answers of a notebook together
 MIN_CELL_TOKENS = 60  # a cell whose answer covers fewer tokens (either side) is not compared alone
 MIN_NOTEBOOK_TOKENS = 150
 MAX_NOTEBOOK_BYTES = 32 * 2**20  # larger notebooks are not read (said so)
