@@ -66,6 +66,47 @@ def _is_matrix(value, name, shape, symbols_, sp):
     checks.assert_sympy_expr(sp.Add(*value), name, symbols=symbols_)
 
 
+# ------------------------------------------------------------------ Q1 numerics
+# The statement's f evaluated numerically to 50 digits (mpmath), and its Jacobian by central differences:
+# an independent route to values at one point, never a symbolic answer.
+Z0 = ("1/2", "-1", "1/5")  # a latent point where the cube root's argument is positive
+Z1 = ("1/2", "-1", "-1")  # one where it is negative (the real cube root matters)
+
+
+def _f_num(zs):
+    import mpmath as mp
+
+    z1_, z2_, z3_ = zs
+    u = z3_ * mp.exp(-z1_) + z1_ ** 2
+    return [z1_, z2_ * mp.exp(z1_), mp.sign(u) * abs(u) ** (mp.mpf(1) / 3)]
+
+
+def _fd_jacobian(zs):
+    """d f_i / d z_j at zs by central differences (50 digits)."""
+    import mpmath as mp
+
+    step = mp.mpf("1e-15")
+    cols = []
+    for j in range(3):
+        up, down = list(zs), list(zs)
+        up[j] += step
+        down[j] -= step
+        cols.append([(a - b) / (2 * step) for a, b in zip(_f_num(up), _f_num(down))])
+    return mp.matrix([[cols[j][i] for j in range(3)] for i in range(3)])
+
+
+def _z0(point=Z0):
+    import mpmath as mp
+
+    mp.mp.dps = 50
+    return [mp.mpf(int(t.split("/")[0])) / int(t.split("/")[1]) if "/" in t else mp.mpf(t) for t in point]
+
+
+def _to_sympy(values):
+    sp = _sp()
+    return [sp.Float(str(v), 45) for v in values]
+
+
 # ------------------------------------------------------------------ Q1(a)
 @points(0.5)
 def test_f_is_a_3x1_matrix_in_z(v):
@@ -85,7 +126,16 @@ def test_f_inv_is_a_3x1_matrix_in_x(v):
          f"in f_inv: keep it exact (sp.Rational, not 1/3)")
 
 
-@points(1)
+@points(0.5)
+def test_f_is_the_questions_map_at_one_point(v):
+    sp, s = _sp(), symbols()
+    zs = _z0()
+    point = dict(zip((s["z1"], s["z2"], s["z3"]), (sp.Rational(a) for a in Z0)))
+    assert sympy_gap(v.f, sp.Matrix(_to_sympy(_f_num(zs))), [point]) < 1e-9, \
+        "f at z = (1/2, -1, 1/5) is not the map the question defines"
+
+
+@points(0.5)
 def test_round_trip_at_one_point(v):
     sp, s = _sp(), symbols()
     back = v.f_inv.subs({s["x1"]: 0, s["x2"]: 1, s["x3"]: 2})
@@ -93,6 +143,17 @@ def test_round_trip_at_one_point(v):
     assert sympy_gap(got, sp.Matrix([0, 1, 2]), [{}]) < 1e-25, \
         ("f(f_inv(x)) is not x at x = (0, 1, 2): a wrong last entry often means x3 was solved for in the "
          "wrong order")
+
+
+@points(1)
+def test_round_trip_with_negative_x3(v):
+    sp, s = _sp(), symbols()
+    x0 = sp.Matrix([sp.Rational(1, 2), -sp.Rational(3, 2), -2])
+    back = v.f_inv.subs({s["x1"]: x0[0], s["x2"]: x0[1], s["x3"]: x0[2]})
+    got = v.f.subs({s["z1"]: back[0], s["z2"]: back[1], s["z3"]: back[2]}, simultaneous=True)
+    assert sympy_gap(got, x0, [{}]) < 1e-25, \
+        ("f(f_inv(x)) is not x at x = (1/2, -3/2, -2), where x3 < 0: check which cube root f uses "
+         "(and the order in which you solved for z3)")
 
 
 # ------------------------------------------------------------------ Q1(b)
@@ -116,12 +177,33 @@ def test_first_row_is_the_derivative_of_z1(v):
          "exp terms there often mean J_f was transposed or is the Jacobian of f_inv")
 
 
+@points(0.5)
+def test_det_is_the_determinant_of_J_f(v):
+    sp, s = _sp(), symbols()
+    point = dict(zip((s["z1"], s["z2"], s["z3"]), (sp.Rational(a) for a in Z0)))
+    assert sympy_gap(v.det_J_f, v.J_f.det(), [point]) < 1e-25, \
+        "det_J_f is not the determinant of your J_f (at z = (1/2, -1, 1/5))"
+
+
+@points(1)
+def test_J_f_matches_finite_differences_at_one_point(v):
+    sp, s = _sp(), symbols()
+    fd = _fd_jacobian(_z0(Z1))
+    point = dict(zip((s["z1"], s["z2"], s["z3"]), (sp.Rational(a) for a in Z1)))
+    want = sp.Matrix(3, 3, _to_sympy([fd[i, j] for i in range(3) for j in range(3)]))
+    assert sympy_gap(v.J_f, want, [point]) < 1e-20, \
+        ("J_f at z = (1/2, -1, -1) differs from finite differences of f (with the real cube root): entry "
+         "(i, j) is d f_i / d z_j (is it transposed, the Jacobian of f_inv, or another cube root?)")
+
+
 # ------------------------------------------------------------------ Q1(c)
+@points(0.5)
 def test_p_x_is_an_expression_in_x(v):
     s = symbols()
     checks.assert_sympy_expr(v.p_x, "p_x", symbols=[s["x1"], s["x2"], s["x3"]])
 
 
+@points(0.5)
 def test_p_x_star_is_an_exact_positive_number(v):
     sp = _sp()
     checks.assert_sympy_expr(v.p_x_star, "p_x_star", symbols=[])
@@ -131,6 +213,36 @@ def test_p_x_star_is_an_exact_positive_number(v):
     value = complex(sp.N(v.p_x_star, 30))
     assert value.imag == 0 and 0 < value.real < 1, \
         f"expected a density value in (0, 1) at x*, found {value:.6g}"
+
+
+@points(0.5)
+def test_p_x_star_is_p_x_at_x_star(v):
+    s = symbols()
+    assert sympy_gap(v.p_x_star, v.p_x.subs(s["X_STAR"]), [{}]) < 1e-30, "p_x_star is not your p_x at x*"
+
+
+@points(2)
+def test_change_of_variables_at_one_point(v):
+    import mpmath as mp
+
+    sp, s = _sp(), symbols()
+    zs = _z0(Z1)
+    xs = _f_num(zs)
+    det = abs(mp.det(_fd_jacobian(zs)))
+    p_z = (2 * mp.pi) ** mp.mpf(-1.5) * mp.exp(-sum(t ** 2 for t in zs) / 2)
+    at = dict(zip((s["x1"], s["x2"], s["x3"]), _to_sympy(xs)))
+    try:
+        got = complex(sp.N(v.p_x.subs(at), 40))
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise AssertionError("p_x does not evaluate to a number at x = f(1/2, -1, -1)") from None
+    ratio = got / float(p_z / det)
+    if abs(ratio - float(det) ** 2) < 1e-9:
+        hint = ": it looks multiplied by |det df/dz|, which should divide (or use |det df_inv/dx|)"
+    elif abs(ratio - float(det)) < 1e-9:
+        hint = ": the determinant factor seems to be missing"
+    else:
+        hint = " (check z = f_inv(x) in the Gaussian, its normaliser, and the determinant factor)"
+    assert abs(ratio - 1) < 1e-12, f"p_x(f(z)) * |det df/dz(z)| is not p_Z(z) at z = (1/2, -1, -1){hint}"
 
 
 # ------------------------------------------------------------------ Q1(d)
@@ -162,14 +274,38 @@ def _torch_density_probe(o, x):
             "under_nonlinear_map": attempt(flow_log_prob, x["five"], _g_inv, base)}
 
 
+@points(0.5)
 def test_shapes_and_dtype(v):
     torch = _torch()
     checks.assert_tensor(v.on_two_points, "flow_log_prob(x, ...)", shape=(2,), dtype=torch.float64)
 
 
+@points(1)
 def test_identity_map_gives_the_base_density(v):
     checks.assert_close(v.under_identity, standard_normal_log_prob(v.inputs.four),
                         name="log p_X under the identity map")
+
+
+@points(0.5)
+def test_f_of_f_inv_torch_is_the_identity(v):
+    torch = _torch()
+    zb = checks.as_array(v.f_inv_torch_values, "f_inv_torch(x)")
+    zb = torch.as_tensor(zb, dtype=torch.float64)
+    assert zb.shape == (3, 3), f"f_inv_torch(x) has shape {tuple(zb.shape)} for x of shape (3, 3)"
+    u = zb[:, 2] * torch.exp(-zb[:, 0]) + zb[:, 0] ** 2
+    fx = torch.stack([zb[:, 0], zb[:, 1] * torch.exp(zb[:, 0]), torch.sign(u) * u.abs() ** (1 / 3)], dim=1)
+    checks.assert_close(fx, v.inputs.three, rtol=1e-9, atol=1e-9, name="f(f_inv_torch(x))")
+
+
+@points(1)
+def test_linear_map_with_negative_determinant(v):
+    torch = _torch()
+    A = v.inputs.A  # f_inv(x) = A x, det A = -3
+    cov = torch.linalg.inv(A.T @ A)
+    want = torch.distributions.MultivariateNormal(torch.zeros(2, dtype=torch.float64),
+                                                  covariance_matrix=cov).log_prob(v.inputs.six)
+    checks.assert_close(v.under_linear_map, want, rtol=1e-9, atol=1e-9,
+                        name="log p_X for f_inv(x) = A x with det A < 0 (the absolute value of the determinant?)")
 
 
 # ------------------------------------------------------------------ Q2.1
@@ -181,9 +317,10 @@ def _counter_inputs(seed):
     lin = torch.linspace(-1.5, 1.5, 61, dtype=torch.float64)
     inside = torch.rand(2, 2, generator=g, dtype=torch.float64) * 0.9 - 0.45      # in B
     far = (2 + 3 * torch.rand(1, 2, generator=g, dtype=torch.float64)) * torch.sign(_randn(g, 1, 2))  # beyond
+    mirror = torch.rand(5, 2, generator=g, dtype=torch.float64) * 1.4 - 0.7
     order = torch.randperm(3, generator=g)
     return {"three": torch.cat([inside, far])[order], "three_inside": (order < 2),
-            "sides": torch.cat([sides, extra]), "grid": torch.cartesian_prod(lin, lin),
+            "sides": torch.cat([sides, extra]), "grid": torch.cartesian_prod(lin, lin), "mirror": mirror,
             # a slope whose frame (width 0.9 / k, 0.075 to 0.1) fits the mass grid's [-0.6, 0.6] and is
             # wide enough that a frame of the wrong shape (strips instead of wedges) misses the mass by 3x
             # the tolerance
@@ -201,18 +338,40 @@ def _counter_probe(o, x):
     def mass():
         return float(p_counter(torch.cartesian_prod(mid, mid), x["mass_slope"]).sum()) * (1.2 / n) ** 2
 
+    m, flip_y = x["mirror"], torch.tensor([1.0, -1.0], dtype=torch.float64)
     return {"on_three_points": attempt(p_counter, x["three"], 10.0),
             "on_the_sides": attempt(p_counter, x["sides"], 3.0),
             "on_a_grid": attempt(p_counter, x["grid"], 5.0),
+            "on_mirrors": attempt(p_counter, torch.cat([m, -m, m.flip(1), m.flip(1) * flip_y]), 4.0),
             "mass": attempt(mass)}
 
 
+@points(1)
 def test_shape_and_value_inside_B(v):
     out = v.on_three_points
     checks.assert_tensor(out, "p_counter(xy, k)", shape=(3,))
     inside = v.inputs.three_inside
     checks.assert_close(out[inside], [0.9, 0.9], name="p_counter inside B")
     checks.assert_close(out[~inside], [0.0], name="p_counter far away")
+
+
+@points(1)
+def test_symmetric_under_sign_flips_and_swap(v):
+    out = checks.as_array(v.on_mirrors, "p_counter on mirrored points")
+    assert out.shape == (4 * len(v.inputs.mirror),), f"p_counter on mirrored points has shape {out.shape}"
+    groups = out.reshape(4, -1)
+    assert float(abs(groups - groups[0]).max()) < 1e-12, \
+        "p_counter changes when x or y changes sign or they are swapped: p depends on (x, y) only through r"
+
+
+@points(1.5)
+def test_non_negative_and_zero_beyond_the_frame(v):
+    out = checks.as_array(v.on_a_grid, "p_counter on a grid")
+    assert out.shape == (len(v.inputs.grid),), f"p_counter on a grid has shape {out.shape}"
+    assert float(out.min()) >= 0.0, "p_counter takes negative values somewhere (beyond the frame?)"
+    outside = (v.inputs.grid.abs().amax(dim=1) > 0.5 + 0.9 / 5.0 + 1e-9).numpy()
+    assert float(abs(out[outside]).max()) == 0.0, "p_counter (k = 5) is non-zero beyond the frame"
+    assert float(out.max()) <= 0.9 + 1e-12, "p_counter exceeds 0.9 somewhere"
 
 
 # ------------------------------------------------------------------ Q2.2, Q2.3
@@ -297,21 +456,73 @@ def _discrete_probe(o, x):
                                              for c in itertools.product(x["grid"], repeat=3)])}
 
 
+@points(1)
 def test_half_everywhere_gives_two_log_two(v):
     checks.assert_close(v.loss_at_one_half, 2 * math.log(2), name="discriminator_loss(1/2, p, p)")
 
 
+@points(1.5)
+def test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd(v):
+    import numpy as np
+
+    p, q = np.array(P_DATA), np.array(P_G)
+    m = (p + q) / 2
+    jsd = 0.5 * float((p * np.log(p / m)).sum()) + 0.5 * float((q * np.log(q / m)).sum())
+    checks.assert_close(v.loss_at_optimal, 2 * math.log(2) - 2 * jsd, rtol=1e-9,
+                        name="discriminator_loss at optimal_discriminator, against 2 log 2 - 2 JSD(p_data, p_g)")
+
+
 # ------------------------------------------------------------------ Q4.1
+def _numeric_derivative(fn, at):
+    import mpmath as mp
+
+    mp.mp.dps = 40
+    return mp.diff(fn, mp.mpf(at))
+
+
+H0 = "13/10"  # where the visible tests compare the derivatives with finite differences
+
+
+def _at_h0(expr, name):
+    sp, s = _sp(), symbols()
+    try:
+        return complex(sp.N(sp.sympify(expr).subs(s["h"], sp.Rational(H0)), 30))
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise AssertionError(f"{name} does not evaluate to a number at h = {H0}") from None
+
+
+@points(0.5)
 def test_saturating_types(v):
     s = symbols()
     checks.assert_sympy_expr(v.d_saturating, "d_saturating", symbols=[s["h"]])
     checks.assert_sympy_expr(v.limit_saturating, "limit_saturating", symbols=[])
 
 
+@points(2)
+def test_d_saturating_matches_a_finite_difference(v):
+    import mpmath as mp
+
+    want = _numeric_derivative(lambda t: mp.log(1 - 1 / (1 + mp.exp(-t))), 1.3)
+    got = _at_h0(v.d_saturating, "d_saturating")
+    assert abs(got - float(want)) < 1e-12, \
+        f"d_saturating at h = {H0} differs from a finite difference of log(1 - sigma(h)) (check the sign)"
+
+
+@points(0.5)
 def test_non_saturating_types(v):
     s = symbols()
     checks.assert_sympy_expr(v.d_non_saturating, "d_non_saturating", symbols=[s["h"]])
     checks.assert_sympy_expr(v.limit_non_saturating, "limit_non_saturating", symbols=[])
+
+
+@points(1)
+def test_d_non_saturating_matches_a_finite_difference(v):
+    import mpmath as mp
+
+    want = _numeric_derivative(lambda t: -mp.log(1 / (1 + mp.exp(-t))), 1.3)
+    got = _at_h0(v.d_non_saturating, "d_non_saturating")
+    assert abs(got - float(want)) < 1e-12, \
+        f"d_non_saturating at h = {H0} differs from a finite difference of -log(sigma(h)) (check the sign)"
 
 
 # ------------------------------------------------------------------ Q4.2
@@ -327,6 +538,7 @@ def _losses_probe(o, x):
     for key, fn in (("saturating", o["saturating_loss"]), ("non_saturating", o["non_saturating_loss"])):
         out[f"{key}_at_zero"] = attempt(fn, torch.zeros(3, dtype=torch.float64))
         out[f"{key}_on_logits"] = attempt(fn, x["logits"].clone())
+        out[f"{key}_on_minus_logits"] = attempt(fn, -x["logits"].clone())
         out[f"{key}_gradient"] = attempt(_gradient, fn, x["logits"])
     return out
 
@@ -337,10 +549,20 @@ def _gradient(fn, logits):
     return _torch().autograd.grad(fn(t), t)[0]
 
 
+@points(1)
 def test_scalar_outputs(v):
     checks.assert_tensor(v.saturating_at_zero, "saturating_loss(logits)", shape=())
     checks.assert_tensor(v.non_saturating_at_zero, "non_saturating_loss(logits)", shape=())
     checks.assert_close(v.saturating_at_zero, -math.log(2), name="saturating_loss at logit 0")
+    checks.assert_close(v.non_saturating_at_zero, math.log(2), name="non_saturating_loss at logit 0")
+
+
+@points(0.5)
+def test_the_two_losses_mirror_each_other(v):
+    # 1 - sigma(h) = sigma(-h): the non-saturating loss at h is minus the saturating loss at -h
+    checks.assert_close(v.non_saturating_on_logits, -checks.as_array(v.saturating_on_minus_logits, "saturating_loss"),
+                        rtol=1e-9, atol=1e-12,
+                        name="non_saturating_loss(l) against -saturating_loss(-l) on a batch of logits (signs? mean?)")
 
 
 # ------------------------------------------------------------------ Q4.3
@@ -387,7 +609,9 @@ def _grad_norm_inputs(seed):
 def _grad_norm_probe(o, x):
     norm = o["generator_grad_norm"]
     gs = x["generator_seed"]
-    first = attempt(norm, make_generator(gs), make_discriminator(0.0), x["z8"].clone(), vanishing_loss)
+    gen0 = make_generator(gs)
+    first = attempt(norm, gen0, make_discriminator(0.0), x["z8"].clone(), vanishing_loss)
+    again = attempt(norm, gen0, make_discriminator(0.0), x["z8"].clone(), vanishing_loss)
     gen = make_generator(gs + 1)
 
     def repeated():
@@ -398,11 +622,12 @@ def _grad_norm_probe(o, x):
         g2 = make_generator(gs + 2)
         return [norm(g2, make_discriminator(c), x["z64"].clone(), fn) for c in OFFSETS]
 
-    return {"first_call": first, "repeated_calls": attempt(repeated),
+    return {"first_call": first, "second_call": again, "repeated_calls": attempt(repeated),
             "vanishing_over_offsets": attempt(over_offsets, vanishing_loss),
             "linear_over_offsets": attempt(over_offsets, linear_loss)}
 
 
+@points(0.5)
 def test_returns_a_positive_float(v):
     g = v.first_call
     assert isinstance(g, float) and g > 0, \
@@ -410,31 +635,79 @@ def test_returns_a_positive_float(v):
          f"float(...) or .item()")
 
 
+
+def _finite_difference_norm(gen, disc, zz, loss_fn, step=1e-6):
+    torch = _torch()
+    total = 0.0
+    with torch.no_grad():
+        for p in gen.parameters():
+            flat = p.view(-1)
+            for i in range(flat.numel()):
+                keep = float(flat[i])
+                flat[i] = keep + step
+                up = float(loss_fn(disc(gen(zz))))
+                flat[i] = keep - step
+                down = float(loss_fn(disc(gen(zz))))
+                flat[i] = keep
+                total += ((up - down) / (2 * step)) ** 2
+    return math.sqrt(total)
+
+
+@points(1.5)
+def test_matches_finite_differences(v):
+    g = v.first_call
+    assert isinstance(g, float), f"expected a Python float, found {type(g).__name__}"
+    want = _finite_difference_norm(make_generator(v.inputs.generator_seed), make_discriminator(0.0),
+                                   v.inputs.z8, vanishing_loss)
+    assert abs(g - want) <= 1e-6 * want, \
+        "generator_grad_norm differs from the norm of a finite-difference gradient (a square root? all parameters?)"
+
+
+@points(1.5)
+def test_a_second_call_gives_the_same_norm(v):
+    a, b = v.first_call, v.second_call
+    assert isinstance(b, float) and isinstance(a, float) and abs(a - b) <= 1e-9 * abs(a), \
+        ("calling generator_grad_norm twice on the same generator gives two different norms: is a gradient "
+         "from the earlier call left over?")
+
+
 CHECKS = [
-    CheckSpec("q1_f_and_inverse_tests", 5, 3, ("f", "f_inv", "f_is_invertible"),
-              visible=(test_f_is_a_3x1_matrix_in_z, test_f_inv_is_a_3x1_matrix_in_x, test_round_trip_at_one_point)),
-    CheckSpec("q1_jacobian_tests", 6, 4, ("J_f", "det_J_f"),
-              visible=(test_J_f_is_3x3_in_z, test_det_is_an_expression_in_z, test_first_row_is_the_derivative_of_z1)),
-    CheckSpec("q1_density_tests", 7, 5, ("p_x", "p_x_star"),
-              visible=(test_p_x_is_an_expression_in_x, test_p_x_star_is_an_exact_positive_number)),
-    CheckSpec("q1_torch_density_tests", 5, 3, ("f_inv_torch", "flow_log_prob"),
-              visible=(test_shapes_and_dtype, test_identity_map_gives_the_base_density),
+    CheckSpec("q1_f_and_inverse_tests", 5, 2, ("f", "f_inv", "f_is_invertible"),
+              visible=(test_f_is_a_3x1_matrix_in_z, test_f_inv_is_a_3x1_matrix_in_x,
+                       test_f_is_the_questions_map_at_one_point, test_round_trip_at_one_point,
+                       test_round_trip_with_negative_x3)),
+    CheckSpec("q1_jacobian_tests", 6, 2.5, ("J_f", "det_J_f"),
+              visible=(test_J_f_is_3x3_in_z, test_det_is_an_expression_in_z, test_first_row_is_the_derivative_of_z1,
+                       test_det_is_the_determinant_of_J_f, test_J_f_matches_finite_differences_at_one_point)),
+    CheckSpec("q1_density_tests", 7, 3.5, ("p_x", "p_x_star"),
+              visible=(test_p_x_is_an_expression_in_x, test_p_x_star_is_an_exact_positive_number,
+                       test_p_x_star_is_p_x_at_x_star, test_change_of_variables_at_one_point)),
+    CheckSpec("q1_torch_density_tests", 5, 2, ("f_inv_torch", "flow_log_prob"),
+              visible=(test_shapes_and_dtype, test_identity_map_gives_the_base_density,
+                       test_f_of_f_inv_torch_is_the_identity, test_linear_map_with_negative_determinant),
               probe=_torch_density_probe, inputs=_torch_density_inputs),
-    CheckSpec("q2_counter_density_tests", 5, 3, ("p_counter",), visible=(test_shape_and_value_inside_B,),
+    CheckSpec("q2_counter_density_tests", 7, 3.5, ("p_counter",),
+              visible=(test_shape_and_value_inside_B, test_symmetric_under_sign_flips_and_swap,
+                       test_non_negative_and_zero_beyond_the_frame),
               probe=_counter_probe, inputs=_counter_inputs),
     CheckSpec("q2_normalising_k_tests", 5, 4, ("k_value",), visible=(test_k_is_a_positive_number,)),
-    CheckSpec("q2_vp_bound_tests", 3, 2, ("p_B", "max_density_vp"), visible=(test_are_numbers_between_zero_and_one,)),
-    CheckSpec("q2_pinsker_tests", 4, 3, ("tv_lower_bound", "kl_lower_bound"), visible=(test_bounds_are_positive,)),
+    CheckSpec("q2_vp_bound_tests", 1, 0.5, ("p_B", "max_density_vp"), visible=(test_are_numbers_between_zero_and_one,)),
+    CheckSpec("q2_pinsker_tests", 2, 1.5, ("tv_lower_bound", "kl_lower_bound"), visible=(test_bounds_are_positive,)),
     CheckSpec("q3_d_star_tests", 5, 3, ("D_star", "second_derivative_at_D_star", "D_star_smoothed"),
               visible=(test_are_expressions_in_a_and_b, test_no_smoothing_gives_back_D_star,
                        test_equal_weights_give_one_half)),
-    CheckSpec("q3_discrete_discriminator_tests", 5, 4, ("discriminator_loss", "optimal_discriminator"),
-              visible=(test_half_everywhere_gives_two_log_two,), probe=_discrete_probe, inputs=_discrete_inputs),
-    CheckSpec("q4_saturating_tests", 4, 3, ("d_saturating", "limit_saturating"), visible=(test_saturating_types,)),
-    CheckSpec("q4_non_saturating_tests", 3, 2, ("d_non_saturating", "limit_non_saturating"),
-              visible=(test_non_saturating_types,)),
-    CheckSpec("q4_generator_losses_tests", 3, 2, ("saturating_loss", "non_saturating_loss"),
-              visible=(test_scalar_outputs,), probe=_losses_probe, inputs=_logit_inputs),
-    CheckSpec("q4_grad_norm_tests", 5, 4, ("generator_grad_norm",), visible=(test_returns_a_positive_float,),
+    CheckSpec("q3_discrete_discriminator_tests", 5, 2.5, ("discriminator_loss", "optimal_discriminator"),
+              visible=(test_half_everywhere_gives_two_log_two, test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd),
+              probe=_discrete_probe, inputs=_discrete_inputs),
+    CheckSpec("q4_saturating_tests", 4, 1.5, ("d_saturating", "limit_saturating"),
+              visible=(test_saturating_types, test_d_saturating_matches_a_finite_difference)),
+    CheckSpec("q4_non_saturating_tests", 3, 1.5, ("d_non_saturating", "limit_non_saturating"),
+              visible=(test_non_saturating_types, test_d_non_saturating_matches_a_finite_difference)),
+    CheckSpec("q4_generator_losses_tests", 3, 1.5, ("saturating_loss", "non_saturating_loss"),
+              visible=(test_scalar_outputs, test_the_two_losses_mirror_each_other),
+              probe=_losses_probe, inputs=_logit_inputs),
+    CheckSpec("q4_grad_norm_tests", 5, 1.5, ("generator_grad_norm",),
+              visible=(test_returns_a_positive_float, test_matches_finite_differences,
+                       test_a_second_call_gives_the_same_norm),
               probe=_grad_norm_probe, inputs=_grad_norm_inputs),
 ]

@@ -4,7 +4,7 @@ Adapted from seed 002 (Sharif University of Technology, Deep Generative Models, 
 The seed gives no points; the split below (100 in all) is ours:
 
     Q1 change of variables       30  (written 7, f/f_inv 5, Jacobian 6, density 7, torch autograd 5)
-    Q2 VP flows not universal    35  (written a-d 18, density 5, k 5, p(B)/max density 3, Pinsker bound 4)
+    Q2 VP flows not universal    35  (written a-d 20, density 7, k 5, p(B)/max density 1, Pinsker bound 2)
     Q3 optimal discriminator     15  (sympy maximiser 5, numeric check 5, written proof 5)
     Q4 vanishing gradients       20  (saturating 4, non-saturating 3, torch losses 3, grad norms 5, written 5)
 

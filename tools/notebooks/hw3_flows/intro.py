@@ -1,25 +1,22 @@
 # %% [markdown]
 # # Homework 3: change of variables, volume-preserving flows, and the GAN discriminator
 #
-# You will compute a density through an invertible map, exactly and with autograd; show why flows whose
-# Jacobian determinant is constant cannot approximate every density; derive the optimal GAN discriminator;
-# and see why a perfect discriminator leaves the generator without a gradient.
-#
-# Adapted from Assignment 3 of *Deep Generative Models* (Fall 2024, Dr. S. Amini, Sharif University of
-# Technology): the facts and formulas are theirs; the wording, code, tests and point split are ours.
+# You will compute a density through an invertible map, by hand and with autograd; show that flows with a
+# constant Jacobian determinant are not universal; derive the optimal discriminator; and see why a perfect
+# one starves the generator. Adapted from Assignment 3 of *Deep Generative Models*
+# (Fall 2024, Dr. S. Amini, Sharif University of Technology).
 #
 # | Problem | Topic | Points |
 # |---|---|---|
-# | Q1 | Change of variables for a 3-D triangular map | 30 |
-# | Q2 | Volume-preserving flows are not universal approximators | 35 |
-# | Q3 | The optimal GAN discriminator | 15 |
-# | Q4 | A perfect discriminator makes the generator's gradient vanish | 20 |
-# | | **Total** | **100** |
+# | Q1 | Change of variables | 30 |
+# | Q2 | Volume-preserving flows | 35 |
+# | Q3 | The optimal discriminator | 15 |
+# | Q4 | Vanishing generator gradients | 20 |
 #
-# **Grading.** Code and sympy answers go where a cell says `# COMPLETE`, and the check cell after each
-# shows its visible points at once; hidden checks decide {HIDDEN} of the {AUTO} autograded points when the
-# notebook is graded. Written answers are graded by hand. **Hand in** this notebook; run `dgmlab.check()`
-# in a new cell first to see every visible check at once.
+# **Grading.** Each check cell prints its visible points as you work; hidden checks decide {HIDDEN} of the
+# {AUTO} autograded points. Written answers are graded by hand.
+#
+# **Hand in** this notebook, run top to bottom, every answer filled in.
 
 # %% kind="setup"
 
@@ -39,9 +36,8 @@ FIGURES = Path("figures")
 
 
 # %% [markdown]
-# The checks compare sympy expressions by evaluating them exactly (to 40 significant digits) at a set of
-# points. `sympy_gap(value, reference, points)` does that and `has_float(expr)` spots a float such as
-# `0.333...` in an expression; you may use both yourself.
+# Two helpers you may use: `sympy_gap(value, reference, points)` compares sympy expressions numerically
+# at a list of points, and `has_float(expr)` finds floats such as `0.333...` in an expression.
 
 # %% locked=true grade_id="helpers"
 from dgmlab.checks import has_float, sympy_gap

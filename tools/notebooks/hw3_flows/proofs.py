@@ -20,13 +20,13 @@ _LIMIT_SAT, _LIMIT_NON = "sp.limit(d_saturating, h, -sp.oo)", "sp.limit(d_non_sa
 MUTANTS = [
     # Q1(a)
     Mutant("q1_f_and_inverse", "principal complex cube root in f", edits=[
-        (_REAL_ROOT, f"({_U}) ** sp.Rational(1, 3)")], earns={"q1_f_and_inverse_tests": 4}),
+        (_REAL_ROOT, f"({_U}) ** sp.Rational(1, 3)")], earns={"q1_f_and_inverse_tests": 3.25}),
     Mutant("q1_f_and_inverse", "cube root taken with sp.cbrt (also principal)", edits=[(_REAL_ROOT, f"sp.cbrt({_U})")],
-           earns={"q1_f_and_inverse_tests": 4}),
+           earns={"q1_f_and_inverse_tests": 3.25}),
     Mutant("q1_f_and_inverse", "inverse solves x3 in the wrong order (x3^3 e^{x1} - x1^2)", edits=[
-        ("(x3 ** 3 - x1 ** 2) * sp.exp(x1)", "x3 ** 3 * sp.exp(x1) - x1 ** 2")], earns={"q1_f_and_inverse_tests": 3}),
+        ("(x3 ** 3 - x1 ** 2) * sp.exp(x1)", "x3 ** 3 * sp.exp(x1) - x1 ** 2")], earns={"q1_f_and_inverse_tests": 2.5}),
     Mutant("q1_f_and_inverse", "decides f is not invertible", edits=[
-        ("f_is_invertible = True", "f_is_invertible = False")], earns={"q1_f_and_inverse_tests": 4}),
+        ("f_is_invertible = True", "f_is_invertible = False")], earns={"q1_f_and_inverse_tests": 4.5}),
     Mutant("q1_f_and_inverse", "cube root as 1/3 float exponent", edits=[
         (_REAL_ROOT, f"sp.sign({_U}) * sp.Abs({_U}) ** (1 / 3)")], earns={"q1_f_and_inverse_tests": 4.5}),
     # (found by a red-team run: any pair of mutually inverse maps earned 5 of 5)
@@ -34,7 +34,7 @@ MUTANTS = [
 f = sp.Matrix([z1, z2, z3])
 f_inv = sp.Matrix([x1, x2, x3])
 f_is_invertible = True
-''', earns={"q1_f_and_inverse_tests": 2}),
+''', earns={"q1_f_and_inverse_tests": 2.5}),
     Mutant("q1_f_and_inverse", "correct variant: sign(u)|u|^(1/3) and expanded inverse", '''
 _u = z3 * sp.exp(-z1) + z1 ** 2
 f = sp.Matrix([z1, z2 * sp.exp(z1), sp.sign(_u) * sp.Abs(_u) ** sp.Rational(1, 3)])
@@ -43,32 +43,32 @@ f_is_invertible = True
 ''', passes=["q1_f_and_inverse_tests"]),
     # Q1(b)
     Mutant("q1_jacobian", "Jacobian of the inverse used instead of f", edits=[(_J_F, "f_inv.jacobian(x)")],
-           earns={"q1_jacobian_tests": 0.5}),
+           earns={"q1_jacobian_tests": 1}),
     Mutant("q1_jacobian", "Jacobian of f_inv rewritten in z (the inverse matrix)", edits=[
         (_J_F, "f_inv.jacobian(x).subs({x1: f[0], x2: f[1], x3: f[2]}, simultaneous=True)")],
-        earns={"q1_jacobian_tests": 2}),
+        earns={"q1_jacobian_tests": 2.5}),
     Mutant("q1_jacobian", "transposed Jacobian, determinant right", edits=[(_J_F, _J_F + ".T")],
-           earns={"q1_jacobian_tests": 3.5}),
+           earns={"q1_jacobian_tests": 3.25}),
     Mutant("q1_jacobian", "principal cube root differentiated", '''
 _fp = sp.Matrix([z1, z2 * sp.exp(z1), (z3 * sp.exp(-z1) + z1 ** 2) ** sp.Rational(1, 3)])
 J_f = _fp.jacobian(z)
 det_J_f = J_f.det()
-''', earns={"q1_jacobian_tests": 2}),
+''', earns={"q1_jacobian_tests": 2.5}),
     Mutant("q1_jacobian", "correct variant: DiracDelta terms kept, hand-written determinant", '''
 J_f = f.jacobian(z)
 det_J_f = 1 / (3 * sp.Abs(z3 * sp.exp(-z1) + z1 ** 2) ** sp.Rational(2, 3))
 ''', passes=["q1_jacobian_tests"]),
     # Q1(c)
     Mutant("q1_density", "multiplies by |det J_f| instead of dividing", edits=[
-        ("p_z_of_x * sp.Abs(", "p_z_of_x / sp.Abs(")], earns={"q1_density_tests": 2}),
+        ("p_z_of_x * sp.Abs(", "p_z_of_x / sp.Abs(")], earns={"q1_density_tests": 1.5}),
     Mutant("q1_density", "forgets the Jacobian factor", edits=[(" * sp.Abs(f_inv.jacobian(x).det())", "")],
-           earns={"q1_density_tests": 2}),
+           earns={"q1_density_tests": 1.5}),
     Mutant("q1_density", "Gaussian evaluated at x instead of z = f^{-1}(x)", edits=[
-        ("-f_inv.dot(f_inv) / 2", "-x.dot(x) / 2")], earns={"q1_density_tests": 2}),
+        ("-f_inv.dot(f_inv) / 2", "-x.dot(x) / 2")], earns={"q1_density_tests": 1.5}),
     Mutant("q1_density", "1-D normaliser (2 pi)^(-1/2)", edits=[("sp.Rational(-3, 2)", "sp.Rational(-1, 2)")],
-           earns={"q1_density_tests": 2}),
+           earns={"q1_density_tests": 1.5}),
     Mutant("q1_density", "float value at x*", edits=[("sp.simplify(p_x.subs(X_STAR))", "sp.N(p_x.subs(X_STAR))")],
-           earns={"q1_density_tests": 3.5}),
+           earns={"q1_density_tests": 4.25}),
     Mutant("q1_density", "correct variant: no Abs (here det J_{f^-1} = 3 x3^2 >= 0, so it is still right)", edits=[
         ("sp.Abs(f_inv.jacobian(x).det())", "f_inv.jacobian(x).det()")], passes=["q1_density_tests"]),
     Mutant("q1_density", "correct variant: 1/|det J_f| at z = f^{-1}(x), hand-written value", '''
@@ -78,11 +78,11 @@ p_x_star = sp.exp(-sp.Rational(365, 729)) / (3 * (2 * sp.pi) ** sp.Rational(3, 2
 ''', passes=["q1_density_tests"]),
     # Q1(d)
     Mutant("q1_torch_density", "missing |det| absolute value", edits=[
-        ("torch.log(torch.abs(torch.det(J)))", "torch.log(torch.det(J))")], earns={"q1_torch_density_tests": 3.5}),
+        ("torch.log(torch.abs(torch.det(J)))", "torch.log(torch.det(J))")], earns={"q1_torch_density_tests": 3.25}),
     Mutant("q1_torch_density", "sign error on log|det|", edits=[
-        ("base_log_prob(z) + torch.stack", "base_log_prob(z) - torch.stack")], earns={"q1_torch_density_tests": 2.75}),
+        ("base_log_prob(z) + torch.stack", "base_log_prob(z) - torch.stack")], earns={"q1_torch_density_tests": 2.5}),
     Mutant("q1_torch_density", "base density evaluated at x instead of f_inv(x)", edits=[
-        ("base_log_prob(z)", "base_log_prob(x)")], earns={"q1_torch_density_tests": 2.75}),
+        ("base_log_prob(z)", "base_log_prob(x)")], earns={"q1_torch_density_tests": 2.5}),
     Mutant("q1_torch_density", "correct variant: torch.func.jacrev + slogdet", '''
 def f_inv_torch(x):
     a, b, c = x.unbind(1)
@@ -94,9 +94,9 @@ def flow_log_prob(x, f_inv, base_log_prob):
 ''', passes=["q1_torch_density_tests"]),
     # Q2.1
     Mutant("q2_counter_density", "forgets |x|, |y| (only the positive sides)", edits=[
-        ("xy.abs().amax(dim=1)", "xy.amax(dim=1)")], earns={"q2_counter_density_tests": 2}),
+        ("xy.abs().amax(dim=1)", "xy.amax(dim=1)")], earns={"q2_counter_density_tests": 1}),
     Mutant("q2_counter_density", "no clamp: negative beyond the frame", edits=[
-        ("torch.clamp(0.9 - k * (r - 0.5), min=0.0)", "0.9 - k * (r - 0.5)")], earns={"q2_counter_density_tests": 0}),
+        ("torch.clamp(0.9 - k * (r - 0.5), min=0.0)", "0.9 - k * (r - 0.5)")], earns={"q2_counter_density_tests": 1}),
     Mutant("q2_counter_density", "rectangular strips |y| <= 0.5 instead of wedges |y| <= |x|", '''
 def p_counter(xy, k):
     ax, ay = xy[:, 0].abs(), xy[:, 1].abs()
@@ -104,9 +104,9 @@ def p_counter(xy, k):
     side_y = torch.where(ax <= 0.5, torch.clamp(0.9 - k * (ay - 0.5), min=0.0), torch.zeros_like(ay))
     inside = (ax <= 0.5) & (ay <= 0.5)
     return torch.where(inside, torch.full_like(ax, 0.9), torch.maximum(side_x, side_y))
-''', earns={"q2_counter_density_tests": 3}),
+''', earns={"q2_counter_density_tests": 3.5}),
     Mutant("q2_counter_density", "L1 radius |x| + |y| instead of max", edits=[
-        ("xy.abs().amax(dim=1)", "xy.abs().sum(dim=1)")], earns={"q2_counter_density_tests": 1}),
+        ("xy.abs().amax(dim=1)", "xy.abs().sum(dim=1)")], earns={"q2_counter_density_tests": 2.5}),
     Mutant("q2_counter_density", "correct variant: the handout's case-by-case definition", '''
 def p_counter(xy, k):
     ax, ay = xy[:, 0].abs(), xy[:, 1].abs()
@@ -133,15 +133,15 @@ k_value = scipy.optimize.brentq(lambda kk: 0.9 + 1.2 * (0.9 / kk) ** 2 + 1.8 * (
     # Q2.3
     Mutant("q2_vp_bound", "1-D normal peak 1/sqrt(2 pi) as the 2-D ceiling", edits=[
         ("max_density_vp = 1 / (2 * sp.pi)", "max_density_vp = 1 / sp.sqrt(2 * sp.pi)")],
-        earns={"q2_vp_bound_tests": 2, "q2_pinsker_tests": 1}),
+        earns={"q2_vp_bound_tests": 0.75, "q2_pinsker_tests": 0.5}),
     Mutant("q2_vp_bound", "Pinsker solved the wrong way (KL >= delta^2 / 2)", edits=[
         ("kl_lower_bound = 2 * tv_lower_bound ** 2", "kl_lower_bound = tv_lower_bound ** 2 / 2")],
-        earns={"q2_pinsker_tests": 2.5}, passes=["q2_vp_bound_tests"]),
+        earns={"q2_pinsker_tests": 1.25}, passes=["q2_vp_bound_tests"]),
     Mutant("q2_vp_bound", "mass of B taken as 1", edits=[("p_B = sp.Rational(9, 10)", "p_B = 1")],
-           earns={"q2_vp_bound_tests": 2, "q2_pinsker_tests": 1}),
+           earns={"q2_vp_bound_tests": 0.75, "q2_pinsker_tests": 0.5}),
     Mutant("q2_vp_bound", "Pinsker without the square (KL >= 2 delta)", edits=[
         ("kl_lower_bound = 2 * tv_lower_bound ** 2", "kl_lower_bound = 2 * tv_lower_bound")],
-        earns={"q2_pinsker_tests": 2.5}, passes=["q2_vp_bound_tests"]),
+        earns={"q2_pinsker_tests": 1.25}, passes=["q2_vp_bound_tests"]),
     Mutant("q2_vp_bound", "correct variant: floats", '''
 p_B = 0.9
 max_density_vp = 1 / (2 * math.pi)
@@ -178,13 +178,13 @@ D_star_smoothed = (1 - alpha) / (1 + b / a)
     # Q3.2
     Mutant("q3_discrete_discriminator", "mean over points instead of expectation", edits=[
         ("-(p_data * np.log(D)).sum() - (p_g * np.log(1 - D)).sum()", "-np.log(D).mean() - np.log(1 - D).mean()")],
-        earns={"q3_discrete_discriminator_tests": 2.5}),
+        earns={"q3_discrete_discriminator_tests": 2}),
     Mutant("q3_discrete_discriminator", "D* with p_g on top", edits=[
         ("return p_data / (p_data + p_g)", "return p_g / (p_data + p_g)")],
-        earns={"q3_discrete_discriminator_tests": 2.5}),
+        earns={"q3_discrete_discriminator_tests": 2}),
     Mutant("q3_discrete_discriminator", "sign error in the loss", edits=[
         ("-(p_data * np.log(D)).sum() - (p_g", "(p_data * np.log(D)).sum() + (p_g")],
-        earns={"q3_discrete_discriminator_tests": 1.5}),
+        earns={"q3_discrete_discriminator_tests": 1}),
     Mutant("q3_discrete_discriminator", "correct variant: dot products", '''
 def discriminator_loss(D, p_data, p_g):
     return -float(np.dot(p_data, np.log(D)) + np.dot(p_g, np.log1p(-D)))
@@ -195,13 +195,13 @@ def optimal_discriminator(p_data, p_g):
     # Q4.1
     Mutant("q4_logit_derivatives", "wrong sign of the limit (h -> +oo)", edits=[
         (_LIMIT_SAT, _LIMIT_SAT.replace("-sp.oo", "sp.oo")), (_LIMIT_NON, _LIMIT_NON.replace("-sp.oo", "sp.oo"))],
-        earns={"q4_saturating_tests": 2.5, "q4_non_saturating_tests": 2}),
+        earns={"q4_saturating_tests": 2.75, "q4_non_saturating_tests": 1.75}),
     Mutant("q4_logit_derivatives", "derivative of log(sigma) instead of log(1 - sigma)", edits=[
         ("sp.diff(sp.log(1 - sigma), h)", "sp.diff(sp.log(sigma), h)")],
-        earns={"q4_saturating_tests": 1}, passes=["q4_non_saturating_tests"]),
+        earns={"q4_saturating_tests": 0.5}, passes=["q4_non_saturating_tests"]),
     Mutant("q4_logit_derivatives", "non-saturating loss without its minus sign", edits=[
         ("sp.diff(-sp.log(sigma), h)", "sp.diff(sp.log(sigma), h)")],
-        earns={"q4_non_saturating_tests": 1}, passes=["q4_saturating_tests"]),
+        earns={"q4_non_saturating_tests": 0.5}, passes=["q4_saturating_tests"]),
     Mutant("q4_logit_derivatives", "correct variant: hand-simplified forms", '''
 d_saturating = -sp.exp(h) / (1 + sp.exp(h))
 limit_saturating = sp.Integer(0)
@@ -212,9 +212,9 @@ limit_non_saturating = sp.Integer(-1)
     Mutant("q4_generator_losses", "sum instead of mean", edits=[
         ("logsigmoid(-logits).mean()", "logsigmoid(-logits).sum()"),
         ("logsigmoid(logits).mean()", "logsigmoid(logits).sum()")],
-        earns={"q4_generator_losses_tests": 0}),
+        earns={"q4_generator_losses_tests": 0.5}),
     Mutant("q4_generator_losses", "saturating loss uses log(sigma) (sign of the logit)", edits=[
-        ("logsigmoid(-logits)", "logsigmoid(logits)")], earns={"q4_generator_losses_tests": 1.75}),
+        ("logsigmoid(-logits)", "logsigmoid(logits)")], earns={"q4_generator_losses_tests": 1.5}),
     Mutant("q4_generator_losses", "detached logits", edits=[
         ("logsigmoid(-logits)", "logsigmoid(-logits.detach())"), ("logsigmoid(logits)", "logsigmoid(logits.detach())")],
         earns={"q4_generator_losses_tests": 2.5}),
@@ -230,7 +230,7 @@ def non_saturating_loss(logits):
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
     loss_fn(discriminator_logits(generator(z))).backward()
     return float(torch.sqrt(sum((p.grad ** 2).sum() for p in generator.parameters())))
-''', earns={"q4_grad_norm_tests": 1}),
+''', earns={"q4_grad_norm_tests": 2}),
     # a different implementation: it tolerates the unused parameters the detach leaves, so it returns 0, not an error
     Mutant("q4_grad_norm", "generator output detached", '''
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
@@ -241,7 +241,7 @@ def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
 ''', earns={"q4_grad_norm_tests": 0}),
     Mutant("q4_grad_norm", "squared norm (no square root)", edits=[
         ("float(torch.sqrt(sum((g ** 2).sum() for g in grads)))", "float(sum((g ** 2).sum() for g in grads))")],
-        earns={"q4_grad_norm_tests": 1}),
+        earns={"q4_grad_norm_tests": 2}),
     Mutant("q4_grad_norm", "correct variant: zero_grad + backward", '''
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
     generator.zero_grad(set_to_none=True)

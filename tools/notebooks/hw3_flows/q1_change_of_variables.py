@@ -5,17 +5,11 @@
 # $$
 # X = f(Z) = \Big(z_1,\; z_2\, e^{z_1},\; \big(z_3\, e^{-z_1} + z_1^2\big)^{1/3}\Big),
 # $$
-# where $t^{1/3}$ is the **real** cube root (for $t<0$ it is negative: $(-8)^{1/3} = -2$).
-# For an invertible, differentiable $f$ the density of $X$ is
+# where $t^{1/3}$ is the **real** cube root ($(-8)^{1/3} = -2$). For an invertible, differentiable $f$,
 # $$
 # p_X(x) = p_Z\big(f^{-1}(x)\big)\,\Big|\det \tfrac{\partial f^{-1}}{\partial x}(x)\Big|
 #        = \frac{p_Z(z)}{\big|\det \tfrac{\partial f}{\partial z}(z)\big|}\Bigg|_{z = f^{-1}(x)}.
 # $$
-# You will (a) decide whether $f$ is invertible and write $f^{-1}$, (b) compute the Jacobian of $f$ and
-# its determinant, (c) find $p_X$ exactly at $x^\star = (0,\,1,\,1/3)$, and (d) check the number with
-# torch autograd and with Monte Carlo.
-#
-# The symbols are fixed below: use `z1, z2, z3` for the latent point and `x1, x2, x3` for the data point.
 # In sympy, `u ** sp.Rational(1, 3)` is the *principal* (complex) cube root; `sp.real_root(u, 3)` is the
 # real one.
 
@@ -29,9 +23,8 @@ X_STAR = {x1: 0, x2: 1, x3: sp.Rational(1, 3)}
 # %% [markdown]
 # ### Q1(a) (5 points): $f$ and $f^{-1}$ in sympy
 #
-# Write $f$ as a $3\times 1$ `sp.Matrix` in `z1, z2, z3`, its inverse $f^{-1}$ as a $3\times 1$ `sp.Matrix`
-# in `x1, x2, x3`, and set `f_is_invertible` to `True` or `False`. Solve for $z$ one coordinate at a time:
-# the map is triangular. Keep numbers exact (`sp.Rational(1, 3)`, never `1/3`).
+# The map is triangular, so solve for $z$ one coordinate at a time. Keep numbers exact
+# (`sp.Rational(1, 3)`, never `1/3`).
 
 # %% kind="answer" grade_id="q1_f_and_inverse"
 # f: 3x1 sp.Matrix in z1, z2, z3;  f_inv: 3x1 sp.Matrix in x1, x2, x3;  f_is_invertible: bool
@@ -46,6 +39,8 @@ from dgmlab.probes import check
 check("q1_f_and_inverse_tests", f, f_inv, f_is_invertible)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 def _x_points():
     return [{x1: a, x2: b, x3: c} for a, b, c in [
         (0, 1, sp.Rational(1, 3)), (sp.Rational(1, 2), -sp.Rational(3, 2), -2), (-1, 2, sp.Rational(5, 4)),
@@ -56,6 +51,7 @@ def _z_points():
         (0, 1, sp.Rational(1, 27)), (sp.Rational(1, 2), -2, -3), (-1, sp.Rational(1, 3), 2),
         (1, 2, -5), (-sp.Rational(1, 2), -1, -sp.Rational(1, 3)), (0, 0, -8)]]
 
+@points(0.75)
 def test_f_of_f_inv_is_identity_including_negative_x3():
     _is_the_questions_f()
     fx = f.subs({z1: f_inv[0], z2: f_inv[1], z3: f_inv[2]}, simultaneous=True)
@@ -71,6 +67,7 @@ def _is_the_questions_f():
     question = sp.Matrix([z1, z2 * sp.exp(z1), u ** sp.Rational(1, 3)])
     assert sympy_gap(f, question, points) < 1e-9, "f is not the map the question defines"
 
+@points(0.75)
 def test_f_inv_of_f_is_identity():
     _is_the_questions_f()
     zf = f_inv.subs({x1: f[0], x2: f[1], x3: f[2]}, simultaneous=True)
@@ -84,11 +81,9 @@ def test_invertibility_decision():
 # %% [markdown]
 # ### Q1(b) (6 points): the Jacobian of $f$ and its determinant
 #
-# Build `J_f`, the $3\times 3$ matrix $\big[\partial f_i/\partial z_j\big]$ in `z1, z2, z3` (the Jacobian of
-# $f$, not of $f^{-1}$), and `det_J_f`, its determinant. `sp.Matrix.jacobian` helps. With the real cube
-# root, sympy may produce `DiracDelta` and `sign(...)**2` factors: they equal $0$ and $1$ wherever the
-# argument of the cube root is non-zero (the only place $f$ is differentiable), so you may drop or
-# simplify them, e.g. with `expr.replace(sp.DiracDelta, lambda *args: 0)`.
+# `J_f` is $\big[\partial f_i/\partial z_j\big]$ (of $f$, not $f^{-1}$). With the real cube root sympy may
+# produce `DiracDelta` and `sign(...)**2` factors; they are $0$ and $1$ wherever $f$ is differentiable, so
+# you may drop them (`expr.replace(sp.DiracDelta, lambda *args: 0)`).
 
 # %% kind="answer" grade_id="q1_jacobian"
 # J_f: 3x3 sp.Matrix in z1, z2, z3;  det_J_f: sympy expression in z1, z2, z3
@@ -125,9 +120,8 @@ def test_det_J_f():
 # %% [markdown]
 # ### Q1(c) (7 points): the density $p_X$ and its exact value at $x^\star$
 #
-# With a standard normal base $p_Z(z) = (2\pi)^{-3/2} e^{-\|z\|^2/2}$, build `p_x`, the density of $X$ as
-# a sympy expression in `x1, x2, x3`, and `p_x_star`, its exact value at $x^\star = (0, 1, 1/3)$
-# (`X_STAR` holds that point). Remember the absolute value of the determinant.
+# With $p_Z(z) = (2\pi)^{-3/2} e^{-\|z\|^2/2}$, build $p_X$ in `x1, x2, x3` and its exact value at
+# $x^\star = (0, 1, 1/3)$ (`X_STAR`).
 
 # %% kind="answer" grade_id="q1_density" check_output=true
 # p_x: sympy expression in x1, x2, x3;  p_x_star: exact sympy number (no floats)
@@ -163,11 +157,9 @@ def test_p_x_matches_at_many_points():
 # %% [markdown]
 # ### Q1(d) (5 points): the same density with torch autograd
 #
-# Symbolic Jacobians do not scale to neural networks; autograd does. Write `f_inv_torch`, $f^{-1}$ acting
-# on a batch of rows, and `flow_log_prob`, which computes
-# $\log p_X(x) = \log p_Z(f^{-1}(x)) + \log\big|\det \partial f^{-1}/\partial x\big|$ for **any** invertible
-# `f_inv` with the Jacobian from autograd (`torch.autograd.functional.jacobian` or `torch.func.jacrev`),
-# one row at a time is fine. Some maps have a negative determinant: keep the absolute value.
+# Symbolic Jacobians do not scale to neural networks; autograd does. `flow_log_prob` computes
+# $\log p_Z(f^{-1}(x)) + \log\big|\det \partial f^{-1}/\partial x\big|$ for **any** invertible `f_inv`, with the
+# Jacobian from autograd (`torch.func.jacrev` or `torch.autograd.functional.jacobian`; a loop over rows is fine).
 
 # %% locked=true grade_id="base_log_prob"
 def standard_normal_log_prob(z):
@@ -205,25 +197,21 @@ from dgmlab.probes import check
 check("q1_torch_density_tests", f_inv_torch, flow_log_prob)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
+@points(0.75)
 def test_value_at_x_star():
     xs = inputs.x_star  # x* moved by a little noise from the grader's seed
     zs = torch.stack([xs[:, 0], xs[:, 1] * torch.exp(-xs[:, 0]), (xs[:, 2] ** 3 - xs[:, 0] ** 2) * torch.exp(xs[:, 0])], 1)
     exact = standard_normal_log_prob(zs) + torch.log(3 * xs[:, 2] ** 2)
     checks.assert_close(at_x_star, exact, rtol=1e-9, atol=1e-9, name="log p_X near x*")
 
+@points(0.5)
 def test_f_inv_torch_matches_f_inv():
     xs = inputs.three
     want = torch.stack([xs[:, 0], xs[:, 1] * torch.exp(-xs[:, 0]),
                         (xs[:, 2] ** 3 - xs[:, 0] ** 2) * torch.exp(xs[:, 0])], dim=1)
     checks.assert_close(f_inv_torch_values, want, rtol=1e-10, name="f_inv_torch(x)")
-
-def test_linear_map_with_negative_determinant():
-    A = inputs.A  # det = -3: f_inv(x) = A x
-    cov = torch.linalg.inv(A.T @ A)
-    want = torch.distributions.MultivariateNormal(torch.zeros(2, dtype=torch.float64),
-                                                  covariance_matrix=cov).log_prob(inputs.six)
-    checks.assert_close(under_linear_map, want, rtol=1e-9, atol=1e-9,
-                        name="log p_X for a linear f_inv with a negative determinant")
 
 def test_nonlinear_map_in_two_dimensions():
     xs = inputs.five  # g_inv is triangular, det = -(1 + 3 v1^2) exp(v0) < 0
@@ -233,9 +221,8 @@ def test_nonlinear_map_in_two_dimensions():
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Monte Carlo cross-check** (not graded). Sample $z\sim\mathcal N(0,I)$, push it through $f$ (with the real
-# cube root), and count how many samples land in a small cube around $x^\star$: the fraction divided by the
-# cube's volume estimates $p_X(x^\star)$.
+# **Monte Carlo cross-check** (not graded): the fraction of samples $f(z)$ that land in a small cube around
+# $x^\star$, divided by its volume, estimates $p_X(x^\star)$.
 
 # %% uses_answers=true
 def f_torch(zb):
@@ -252,19 +239,16 @@ if not dgmlab.runtime.is_grading():
         xs = f_torch(torch.randn(min(1_000_000, n_mc - start), 3))
         hits += int(((xs - torch.tensor([0.0, 1.0, 1 / 3])).abs() <= half).all(dim=1).sum())
     mc = hits / n_mc / (2 * half) ** 3
-    mc_se = math.sqrt(hits) / n_mc / (2 * half) ** 3  # Poisson standard error of the count
-    autograd = float(flow_log_prob(torch.tensor([[0.0, 1.0, 1 / 3]]), f_inv_torch,
-                                   standard_normal_log_prob).exp())
-    print(f"exact p_X(x*) = {float(p_x_star):.5f}   autograd = {autograd:.5f}   "
-          f"Monte Carlo ({n_mc:,} samples, cube of side {2 * half}) = {mc:.5f} +- {mc_se:.5f}")
+    mc_se = math.sqrt(hits) / n_mc / (2 * half) ** 3  # Poisson standard error
+    autograd = float(flow_log_prob(torch.tensor([[0.0, 1.0, 1 / 3]]), f_inv_torch, standard_normal_log_prob).exp())
+    print(f"exact {float(p_x_star):.5f}   autograd {autograd:.5f}   Monte Carlo {mc:.5f} +- {mc_se:.5f}")
 
 # %% [markdown]
 # ### Q1(e) (7 points, written): invertibility and the determinant
 #
-# Justify your answer to Q1(a): is $f$ a bijection of $\mathbb R^3$, and what goes wrong with the principal
-# complex cube root? Give $\det \partial f/\partial z$ in closed form, say where $f$ fails to be
-# differentiable, and explain why the change-of-variables formula still gives the density of $X$. Finally,
-# explain why the formula needs $|\det|$ rather than $\det$ (give a map where it matters).
+# (i) Is $f$ a bijection of $\mathbb R^3$, and what goes wrong with the principal cube root? (ii) Give
+# $\det \partial f/\partial z$ in closed form, say where $f$ is not differentiable, and why the formula still
+# gives $p_X$. (iii) Why $|\det|$ and not $\det$? Give a map where it matters.
 
 # %% [markdown] kind="written" grade_id="q1_written" points=7
 # **Invertible.** Given any $x\in\mathbb R^3$ the equations $x = f(z)$ have exactly one solution, solved one
@@ -287,3 +271,8 @@ if not dgmlab.runtime.is_grading():
 # the map flips orientation. Here $\det J_{f^{-1}} = 3x_3^2 \ge 0$ so the sign never matters, but for the
 # reflection $f(z) = -z$ in one dimension $\det = -1$ and dropping $|\cdot|$ would give a negative
 # "density" (and a NaN log-density).
+#
+# **Points (7).** (i) 3: bijection shown by solving triangularly (1), the inverse with the real root (1), the
+# principal root leaves $\mathbb R^3$ for $u < 0$ (1). (ii) 3: $\det = \tfrac13|u|^{-2/3} = 1/(3x_3^2)$ (1), not
+# differentiable on $u = 0$ (1), a null set so the formula holds almost everywhere (1). (iii) 1: volumes are
+# non-negative, with a map of negative determinant (a reflection).

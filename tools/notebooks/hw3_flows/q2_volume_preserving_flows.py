@@ -1,20 +1,16 @@
 # %% [markdown]
 # ## Q2. Volume-preserving flows are not universal (35 points)
 #
-# A normalizing flow models $p_\theta(x) = p_Z\big(f_\theta^{-1}(x)\big)\,\big|\det \partial f_\theta^{-1}/\partial x\big|$.
-# It is **volume-preserving** (VP) when $|\det \partial f_\theta/\partial z| = 1$ everywhere: it can move
-# probability mass around but never compress or stretch it. More generally, take flows whose Jacobian
-# determinant is a **constant** $|\det \partial f_\theta/\partial z| = c > 0$ (any $c$, one per flow): they may
-# scale all volumes by the same factor, but not some regions more than others. A family of densities is a
-# *universal approximator* (for a chosen divergence) if every target density is the limit of a sequence in
-# the family. We show that constant-determinant flows with base $p_Z = \mathcal N(0, I_2)$ are **not**
-# universal under the KL divergence, using Pinsker's inequality
+# A flow is **volume-preserving** (VP) when $|\det \partial f_\theta/\partial z| = 1$: it moves probability mass
+# but never compresses it. More generally, let $|\det \partial f_\theta/\partial z| = c > 0$ be a constant (one
+# per flow). A family is a *universal approximator* if every target density is a limit of its members. We show
+# that constant-determinant flows with base $\mathcal N(0, I_2)$ are **not** universal under KL, with Pinsker's
+# inequality
 # $$
-# \delta(p, q) = \sup_{E} |p(E) - q(E)| \;\le\; \sqrt{\tfrac12 D_{\mathrm{KL}}(p\,\|\,q)}
-# \qquad (E \text{ ranging over measurable events}).
+# \delta(p, q) = \sup_{E} |p(E) - q(E)| \;\le\; \sqrt{\tfrac12 D_{\mathrm{KL}}(p\,\|\,q)}.
 # $$
 #
-# **The target.** Let $r = \max(|x|, |y|)$ and, for a slope $k > 0$,
+# **The target.** With $r = \max(|x|, |y|)$ and a slope $k > 0$,
 # $$
 # p(x, y) = \begin{cases}
 # 0.9 & r \le 0.5 \quad\text{(the square } B = [-0.5, 0.5]^2\text{)},\\
@@ -22,18 +18,13 @@
 # 0 & \text{otherwise.}
 # \end{cases}
 # $$
-# This is the course's case-by-case definition written with $r$: on the strip $|x| \ge 0.5$, $|y| \le |x|$
-# we have $r = |x|$, and symmetrically for $y$. The density falls linearly from $0.9$ to $0$ on a thin frame
-# around $B$. (The original handout writes the outer edge as $0.9k + 0.5$; we read it as $0.5 + 0.9/k$,
-# where the density reaches zero, so that $p \ge 0$ and $p$ is continuous.)
-#
-# Throughout, $\varepsilon > 0$,
-# $A = \{x : p_\theta(x) \ge 0.9 - \varepsilon\}$ and $\bar A = B \setminus A$.
+# (The original handout writes the outer edge as $0.9k + 0.5$; we read it as $0.5 + 0.9/k$, where $p$ reaches 0.)
+# Throughout, $\varepsilon > 0$, $A = \{x : p_\theta(x) \ge 0.9 - \varepsilon\}$ and $\bar A = B \setminus A$.
 
 # %% [markdown]
-# ### Q2.1 (5 points): the target density in torch
+# ### Q2.1 (7 points): the target density in torch
 #
-# Implement `p_counter(xy, k)`. Be careful with the signs of $x$ and $y$ and with the region beyond the frame.
+# Mind the signs of $x$ and $y$, and the region beyond the frame.
 
 # %% kind="answer" grade_id="q2_counter_density"
 def p_counter(xy, k):
@@ -49,7 +40,7 @@ def p_counter(xy, k):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q2_counter_density_tests" points=5
+# %% kind="tests" grade_id="q2_counter_density_tests" points=7
 from dgmlab.probes import check
 check("q2_counter_density_tests", p_counter)
 
@@ -62,14 +53,6 @@ def test_values_on_all_four_sides_and_corners():
     checks.assert_close(on_the_sides, _reference_p(inputs.sides, 3.0), atol=1e-9,
                         name="p_counter(xy, k=3) at points on each side of B, corners included")
 
-def test_non_negative_and_zero_beyond_the_frame():
-    out = checks.as_array(on_a_grid, "p_counter on a grid")
-    assert out.shape == (len(inputs.grid),), f"p_counter on a grid has shape {out.shape}"
-    assert float(out.min()) >= 0.0, "p_counter takes negative values somewhere"
-    outside = (inputs.grid.abs().amax(dim=1) > 0.5 + 0.9 / 5.0 + 1e-9).numpy()
-    assert float(abs(out[outside]).max()) == 0.0, "p_counter is non-zero beyond the frame"
-    assert float(out.max()) <= 0.9 + 1e-12, "p_counter exceeds 0.9 somewhere"
-
 def test_mass_matches_the_slope():
     t = 0.9 / inputs.mass_slope  # B holds 0.9; the frame 1.8 t + 1.2 t^2
     assert isinstance(mass, float) and abs(mass - (0.9 + 1.8 * t + 1.2 * t ** 2)) < 2e-3, \
@@ -79,10 +62,8 @@ def test_mass_matches_the_slope():
 # %% [markdown]
 # ### Q2.2 (5 points): the normalising slope $k$
 #
-# Find the $k > 0$ for which $p$ integrates to 1. Hint: $B$ holds mass $0.9$, and $p$ depends on $(x, y)$
-# only through $r$, whose level set $\{r = s\}$ is the boundary of a square of side $2s$: integrate over
-# $r$. Put the value in `k_value`, exact from sympy if you can (a float from numerical integration is
-# accepted if it is accurate to about six digits).
+# Find the $k > 0$ for which $p$ integrates to 1, exactly with sympy if you can (a float accurate to about
+# six digits is accepted). Hint: $p$ depends only on $r$, and $\{r = s\}$ is a square of side $2s$.
 
 # %% kind="answer" grade_id="q2_normalising_k" check_output=true
 # k_value: the normalising slope, a sympy number (or a float accurate to ~1e-6)
@@ -108,14 +89,10 @@ def test_total_mass_is_one():
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Q2.3 (3 + 4 points): how far can a VP flow get?
+# ### Q2.3 (1 + 2 points): how far can a VP flow get?
 #
-# First the volume-preserving case $c = 1$. Compute, as numbers (sympy or float):
-# - `p_B`: the mass $p(B)$ the target puts on the square $B$;
-# - `max_density_vp`: the largest value **any** VP flow density $p_\theta$ with base $\mathcal N(0, I_2)$ can
-#   take anywhere;
-# - `tv_lower_bound`: the lower bound on $|p(B) - p_\theta(B)|$ that these two give (the area of $B$ is 1);
-# - `kl_lower_bound`: the resulting lower bound on $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ from Pinsker's inequality.
+# For $c = 1$, as numbers: `p_B` $= p(B)$; `max_density_vp`, the largest value any VP flow density can take;
+# `tv_lower_bound`, the bound on $|p(B) - p_\theta(B)|$ these give; `kl_lower_bound`, Pinsker's bound on the KL.
 
 # %% kind="answer" grade_id="q2_vp_bound" check_output=true
 # p_B, max_density_vp, tv_lower_bound, kl_lower_bound: sympy numbers or floats
@@ -127,7 +104,7 @@ kl_lower_bound = 2 * tv_lower_bound ** 2
 ### END SOLUTION
 print(f"p_B = {p_B}, max density = {max_density_vp}, TV >= {tv_lower_bound}, KL >= {kl_lower_bound}")
 
-# %% kind="tests" grade_id="q2_vp_bound_tests" points=3
+# %% kind="tests" grade_id="q2_vp_bound_tests" points=1
 from dgmlab.probes import check
 check("q2_vp_bound_tests", p_B, max_density_vp)
 
@@ -140,7 +117,7 @@ def test_largest_vp_density():
         "max_density_vp is not the peak of a VP flow density with a 2-D standard normal base"
 ### END HIDDEN TESTS
 
-# %% kind="tests" grade_id="q2_pinsker_tests" points=4
+# %% kind="tests" grade_id="q2_pinsker_tests" points=2
 from dgmlab.probes import check
 check("q2_pinsker_tests", tv_lower_bound, kl_lower_bound)
 
@@ -156,14 +133,11 @@ def test_pinsker_kl_bound():
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Seeing the gap: a small volume-preserving flow (not graded)
+# ### Seeing the gap (not graded)
 #
-# Additive coupling layers (NICE) are volume-preserving: each shifts one coordinate by a neural function of
-# the other, so its Jacobian is triangular with ones on the diagonal. We fit a stack of them to samples of
-# $p$ by maximum likelihood and compare. Whatever the training, the learned density should stay below the
-# ceiling you computed as `max_density_vp`, while $p$ is $0.9$ on all of $B$, and the Monte Carlo estimate of
-# $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ should stay above the bound you derived. (Full mode trains for a few thousand
-# steps; fast mode only checks the code runs.)
+# Additive coupling layers (NICE) shift one coordinate by a network of the other, so $|\det| = 1$. Fitted to
+# $p$ by maximum likelihood, the learned density should stay below your `max_density_vp` and the Monte Carlo
+# KL above your bound.
 
 # %%
 def sample_counter(n, k, generator=None):
@@ -242,31 +216,26 @@ if not dgmlab.runtime.is_grading():
     fig.savefig(FIGURES / "vp_flow_vs_target.png", dpi=100, bbox_inches="tight")
     dgmlab.workspace.saved(FIGURES / "vp_flow_vs_target.png", what="figure saved")
     plt.show()
-    print(f"max learned density {float(learned.max()):.3f} (your ceiling max_density_vp = "
-          f"{float(max_density_vp):.3f}); target max 0.9")
-    print(f"Monte Carlo KL(p || p_theta) = {kl_mc:.3f}  >=  Pinsker bound {float(kl_lower_bound):.3f}")
+    print(f"max learned density {float(learned.max()):.3f} (your ceiling {float(max_density_vp):.3f})")
+    print(f"Monte Carlo KL(p || p_theta) = {kl_mc:.3f} (your bound {float(kl_lower_bound):.3f})")
 
 # %% [markdown]
-# ### Q2.4 (18 points, written): the proof
+# ### Q2.4 (20 points, written): the proof
 #
-# Answer each part in the cell below, with $p_\theta$ any flow with base $\mathcal N(0, I_2)$ and constant
-# $|\det \partial f_\theta/\partial z| = c$ (for $c = 1$ some parts are easier: say where).
+# $p_\theta$ is any flow with base $\mathcal N(0, I_2)$ and $|\det \partial f_\theta/\partial z| = c$.
 #
-# **(a) (5 points)** Suppose $A = \emptyset$. Show that $\bar A$ is an event with $|p_\theta(\bar A) - p(\bar A)| > 0$,
-# and use Pinsker's inequality to get a positive lower bound on $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ for a suitable
-# $\varepsilon > 0$. For which $\varepsilon$ (and $c$) is $A$ necessarily empty?
+# **(a) (5 points)** Suppose $A = \emptyset$. Show $|p_\theta(\bar A) - p(\bar A)| > 0$ and bound
+# $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ below by a positive number. For which $\varepsilon$ and $c$ is $A$ necessarily empty?
 #
-# **(b) (5 points)** Map $A$ back to latent space: describe $C = f_\theta^{-1}(A)$, compare its area with that of
-# $A$ using the change of variables, compute that area, and give an upper bound for it that does not depend
-# on $c$.
+# **(b) (6 points)** Describe $C = f_\theta^{-1}(A)$, relate its area to that of $A$, compute it, and bound
+# $|A|$ independently of $c$.
 #
-# **(c) (5 points)** Now suppose $A \neq \emptyset$. Find an event $E$ with $|p_\theta(E) - p(E)| > 0$ and again a
-# positive lower bound on the KL divergence for some $\varepsilon > 0$.
+# **(c) (6 points)** Suppose $A \neq \emptyset$. Find an event $E$ with $|p_\theta(E) - p(E)| > 0$ and a positive
+# lower bound on the KL for some $\varepsilon$.
 #
-# **(d) (3 points)** Explain briefly why (a)-(c) show that constant-determinant flows with a Gaussian base are
-# not universal approximators under KL.
+# **(d) (3 points)** Why do (a)-(c) show these flows are not universal approximators under KL?
 
-# %% [markdown] kind="written" grade_id="q2_written" points=18
+# %% [markdown] kind="written" grade_id="q2_written" points=20
 # With $|\det \partial f_\theta/\partial z| = c$, $p_\theta(x) = \mathcal N\big(f_\theta^{-1}(x); 0, I_2\big)/c$, so
 # $p_\theta(x) \le \frac{1}{2\pi c}$ for every $x$. Also $p = 0.9$ on $B$, $|B| = 1$, so $p(B) = 0.9$.
 #
@@ -277,7 +246,8 @@ if not dgmlab.runtime.is_grading():
 # $0.9 - \varepsilon > \frac{1}{2\pi c}$, i.e. $\varepsilon < 0.9 - \frac{1}{2\pi c}$, which needs $c > \frac{1}{1.8\pi} \approx 0.18$.
 # For $c = 1$ every $\varepsilon < 0.9 - \frac1{2\pi} \approx 0.741$ works and gives $D_{\mathrm{KL}} \ge 2(0.9 - \tfrac1{2\pi})^2 \approx 1.098$
 # nats (Q2.3). For small $c$ the flow can exceed $0.9$, $A$ need not be empty, and (b)-(c) are needed.
-# (Full marks: $E = \bar A = B$, the two masses, Pinsker solved for KL, the range of $\varepsilon$ and its dependence on $c$.)
+# **Points (a), 5:** $E = \bar A = B$ (1), the two masses (1), Pinsker solved for KL (1), the range of
+# $\varepsilon$ (1) and its dependence on $c$ (1).
 #
 # **(b)** $C = f_\theta^{-1}(A) = \{z : \mathcal N(z) \ge c\,(0.9-\varepsilon)\}$ because $p_\theta(f_\theta(z)) = \mathcal N(z)/c$.
 # By the change of variables, $|A| = \int_C |\det \partial f_\theta/\partial z|\,dz = c\,|C|$. $\mathcal N(z) = \tfrac1{2\pi}e^{-\|z\|^2/2}$,
@@ -285,15 +255,20 @@ if not dgmlab.runtime.is_grading():
 # $|A| = c\,|C| = 2\pi c\,\ln\frac{1}{2\pi c(0.9-\varepsilon)} = \frac{u\ln(1/u)}{0.9-\varepsilon}$ with $u = 2\pi c(0.9-\varepsilon) \in (0, 1]$.
 # Since $u\ln(1/u) \le 1/e$, $|A| \le \frac{1}{e\,(0.9-\varepsilon)}$ for every $c$. (The cruder
 # $1 \ge p_\theta(A) \ge (0.9-\varepsilon)|A|$, i.e. $|A| \le \frac1{0.9-\varepsilon}$, is too weak for (c): it exceeds 1.)
+# **Points (b), 6:** $C$ as a super-level set of the Gaussian (1), $|A| = c\,|C|$ by change of variables (2), $C$ a
+# disc and its area (1), a bound on $|A|$ free of $c$ that is below 1 for some $\varepsilon$ (2; the cruder bound
+# earns 1).
 #
 # **(c)** Take $E = \bar A = B \setminus A$: there $p = 0.9$ and $p_\theta < 0.9-\varepsilon$, so
 # $p(\bar A) - p_\theta(\bar A) \ge \varepsilon\,|\bar A| \ge \varepsilon\,(1 - |A|) \ge \varepsilon\big(1 - \frac{1}{e(0.9-\varepsilon)}\big)$,
 # positive for $\varepsilon < 0.9 - 1/e \approx 0.532$. With $\varepsilon = 0.3$: $\delta \ge 0.3\,(1 - \frac{1}{0.6e}) \approx 0.116$ and
 # $D_{\mathrm{KL}} \ge 2\delta^2 \approx 0.027$, whatever $c$ and $\theta$. This bound also covers $A = \emptyset$ (then $|A| = 0$).
 # For $c = 1$, $E = B$ alone already works, since $A = \emptyset$ for $\varepsilon < 0.741$; the general case needs $\bar A$.
-# (Full marks: the event, the two inequalities on $\bar A$, the area bound from (b) used, a valid $\varepsilon$, Pinsker.)
+# **Points (c), 6:** the event $\bar A$ (1), $p - p_\theta \ge \varepsilon$ on it (1), $|\bar A| \ge 1 - |A|$ with (b)'s bound
+# (2), a valid $\varepsilon$ (1), Pinsker to a number (1). $E = B$ for $c = 1$ alone earns 3.
 #
 # **(d)** For $\varepsilon = 0.3$, (a) and (c) give $D_{\mathrm{KL}}(p\,\|\,p_\theta) \ge 0.027 > 0$ for every constant-determinant
 # flow, so no sequence $p_{\theta_n}$ in the family has $D_{\mathrm{KL}}(p\,\|\,p_{\theta_n}) \to 0$: the family is not universal.
 # The reason: such a flow rearranges the Gaussian's mass and rescales all areas by one factor, so its density
 # has the Gaussian's profile of values, which cannot be flat at $0.9$ over the whole unit square $B$.
+# **Points (d), 3:** a KL bound uniform over the family (1), so no sequence converges (1), with the reason (1).

@@ -7,22 +7,14 @@
 # \mathcal L(\phi;\theta) = -\,\mathbb E_{x\sim p_{\text{data}}}\big[\log D_\phi(x)\big]
 #                           -\,\mathbb E_{x\sim p_\theta}\big[\log\big(1 - D_\phi(x)\big)\big].
 # $$
-# We show that the minimiser is $D^*(x) = \dfrac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_\theta(x)}$.
-# The loss is an integral over $x$ of $-\big(a \log D + b \log(1-D)\big)$ with $a = p_{\text{data}}(x)$,
-# $b = p_\theta(x)$, $D = D_\phi(x)$, so it is enough to study that one-variable function.
+# Its minimiser is $D^*(x) = \dfrac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_\theta(x)}$: pointwise, with $a = p_{\text{data}}(x)$,
+# $b = p_\theta(x)$, one maximises $g(D) = a\log D + b\log(1-D)$ over $D \in (0, 1)$.
 #
 # ### Q3.1 (5 points): the pointwise maximiser in sympy
 #
-# With the positive symbols `a, b, D` below, build `D_star`, the maximiser over $D\in(0,1)$ of
-# $g(D) = a\log D + b\log(1-D)$, and `second_derivative_at_D_star`, $g''$ evaluated at `D_star`.
-#
-# Then derive a case the statement above does not print: **one-sided label smoothing** (Salimans et al.,
-# 2016, "Improved Techniques for Training GANs") trains the discriminator towards the target $1 - \alpha$
-# on real images instead of $1$ (the symbol `alpha`, $0 < \alpha < 1$), while generated images keep the
-# target $0$. The pointwise objective becomes
-# $g_\alpha(D) = a\big[(1-\alpha)\log D + \alpha\log(1-D)\big] + b\log(1-D)$. Put its maximiser in
-# `D_star_smoothed`, an expression in `a`, `b` and `alpha`. (`D_star` is printed above and earns nothing
-# by itself; the grade checks the smoothed case too.)
+# Derive `D_star` and $g''$ at it. Then **one-sided label smoothing** (Salimans et al., 2016) trains towards
+# $1 - \alpha$ on real images instead of $1$, so the objective becomes
+# $g_\alpha(D) = a\big[(1-\alpha)\log D + \alpha\log(1-D)\big] + b\log(1-D)$: put its maximiser in `D_star_smoothed`.
 
 # %% locked=true grade_id="q3_symbols"
 a, b, D = sp.symbols("a b D", positive=True)
@@ -67,9 +59,7 @@ def test_smoothed_maximiser():
 # %% [markdown]
 # ### Q3.2 (5 points): a numerical check on discrete distributions
 #
-# On a finite set the expectations are weighted sums. Implement the loss for a discriminator given by its
-# values `D` on the points, and the optimal discriminator. The test then checks on two discrete
-# distributions that no discriminator on a grid does better than $D^*$.
+# On a finite set the expectations are weighted sums; `D` holds the discriminator's value at each point.
 
 # %% kind="answer" grade_id="q3_discrete_discriminator"
 def discriminator_loss(D, p_data, p_g):
@@ -96,13 +86,13 @@ check("q3_discrete_discriminator_tests", discriminator_loss, optimal_discriminat
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
 
-@points(1.5)
+@points(1)
 def test_loss_value():
     D_, p_data, p_g = inputs.D, inputs.p_data, inputs.p_g
     want = -(p_data * np.log(D_)).sum() - (p_g * np.log(1 - D_)).sum()
     checks.assert_close(loss_value, want, rtol=1e-10, name="discriminator_loss on a 3-point example")
 
-@points(1.5)
+@points(1)
 def test_optimal_discriminator_values():
     checks.assert_close(optimal_values, inputs.p_data / (inputs.p_data + inputs.p_g), rtol=1e-10,
                         name="optimal_discriminator on a 3-point example")
@@ -119,8 +109,8 @@ def test_no_grid_discriminator_beats_D_star():
 # %% [markdown]
 # ### Q3.3 (5 points, written): the proof
 #
-# Prove that $D^*$ minimises $\mathcal L(\phi;\theta)$ over all discriminators (assume $D_\phi$ can be any
-# measurable function into $(0,1)$). Say what happens where $p_{\text{data}}(x) + p_\theta(x) = 0$.
+# Prove that $D^*$ minimises $\mathcal L$ over all measurable $D : \mathcal X \to (0,1)$. What happens where
+# $p_{\text{data}}(x) + p_\theta(x) = 0$?
 
 # %% [markdown] kind="written" grade_id="q3_written" points=5
 # Write both expectations as one integral:
@@ -134,3 +124,7 @@ def test_no_grid_discriminator_beats_D_star():
 # $D^*(x) = \frac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_\theta(x)}$ maximises the integrand at every $x$ and so
 # minimises $\mathcal L$. Where $p_{\text{data}} + p_\theta = 0$ the integrand is $0$ for every $D$: $D^*$ is
 # arbitrary there (a null set under both distributions), and the minimum is unaffected.
+#
+# **Points (5).** Pointwise reduction of the integral (1), the stationary point (1), concavity or another argument
+# that it is the global maximiser (1), the boundary cases $a = 0$ or $b = 0$ (1), the set where both densities
+# vanish (1).

@@ -1,22 +1,18 @@
 # %% [markdown]
 # ## Q4. A perfect discriminator makes the generator's gradient vanish (20 points)
 #
-# Write the discriminator as $D_\phi(x) = \sigma\big(h_\phi(x)\big)$ with logits $h_\phi$ and the sigmoid
-# $\sigma(t) = 1/(1+e^{-t})$. In the original minimax game the generator's parameters $\theta$ get their
-# gradient from
+# Write $D_\phi(x) = \sigma\big(h_\phi(x)\big)$ with logits $h_\phi$. In the minimax game the generator minimises the
+# *saturating* loss
 # $$
-# L_G(\theta;\phi) = \mathbb E_{z\sim\mathcal N(0, I)}\Big[\log\Big(1 - \sigma\big(h_\phi(G_\theta(z))\big)\Big)\Big],
+# L_G(\theta;\phi) = \mathbb E_{z\sim\mathcal N(0, I)}\Big[\log\Big(1 - \sigma\big(h_\phi(G_\theta(z))\big)\Big)\Big].
 # $$
-# which the generator minimises (the *saturating* loss). A perfect discriminator says "fake" with certainty on
-# generated samples: $D_\phi(G_\theta(z)) \to 0$, i.e. $h_\phi(G_\theta(z)) \to -\infty$. We show that
-# $\nabla_\theta L_G \to 0$ then, and that the *non-saturating* loss $-\mathbb E_z\big[\log\sigma(h_\phi(G_\theta(z)))\big]$
-# does not suffer from it.
+# A perfect discriminator has $D_\phi(G_\theta(z)) \to 0$, i.e. $h_\phi(G_\theta(z)) \to -\infty$. We show that
+# $\nabla_\theta L_G \to 0$ then, unlike for the *non-saturating* loss $-\mathbb E_z\big[\log\sigma(h_\phi(G_\theta(z)))\big]$.
 #
 # ### Q4.1 (4 + 3 points): the derivative with respect to the logit
 #
-# With the real symbol `h`, build `d_saturating` $= \frac{d}{dh}\log(1 - \sigma(h))$ and `limit_saturating`,
-# its limit in the perfect-discriminator regime; then `d_non_saturating` $= \frac{d}{dh}\big(-\log\sigma(h)\big)$
-# and `limit_non_saturating`, its limit in the same regime. Use `sp.limit` with `sp.oo`.
+# `d_saturating` $= \frac{d}{dh}\log(1 - \sigma(h))$ and `d_non_saturating` $= \frac{d}{dh}\big(-\log\sigma(h)\big)$, each with its
+# limit in the perfect-discriminator regime (`sp.limit`, `sp.oo`).
 
 # %% locked=true grade_id="q4_symbols"
 h = sp.symbols("h", real=True)
@@ -37,9 +33,12 @@ from dgmlab.probes import check
 check("q4_saturating_tests", d_saturating, limit_saturating)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 def _h_points():
     return [{h: v} for v in (-7, -2, 0, sp.Rational(1, 3), 4)]
 
+@points(0.25)
 def test_derivative_of_log_one_minus_sigmoid():
     assert sympy_gap(d_saturating, sp.diff(sp.log(1 - sigma), h), _h_points()) < 1e-30, \
         "d_saturating is not the derivative of log(1 - sigma(h)) (check the sign)"
@@ -54,9 +53,12 @@ from dgmlab.probes import check
 check("q4_non_saturating_tests", d_non_saturating, limit_non_saturating)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.testing import points
+
 def _h_points():
     return [{h: v} for v in (-7, -2, 0, sp.Rational(1, 3), 4)]
 
+@points(0.25)
 def test_derivative_of_minus_log_sigmoid():
     assert sympy_gap(d_non_saturating, sp.diff(-sp.log(sigma), h), _h_points()) < 1e-30, \
         "d_non_saturating is not the derivative of -log(sigma(h)) (check the sign)"
@@ -69,8 +71,7 @@ def test_limit_does_not_vanish():
 # %% [markdown]
 # ### Q4.2 (3 points): the two generator losses in torch
 #
-# Both take the discriminator's logits on a batch of generated samples and return the mean loss the generator
-# minimises. Write them in a numerically stable way if you can (`torch.nn.functional.logsigmoid`).
+# Each maps the logits of a batch of fakes to the mean loss; `torch.nn.functional.logsigmoid` keeps them stable.
 
 # %% kind="answer" grade_id="q4_generator_losses"
 def saturating_loss(logits):
@@ -114,10 +115,8 @@ def test_losses_are_differentiable():
 # %% [markdown]
 # ### Q4.3 (5 points): the generator's gradient as the discriminator gets perfect
 #
-# Write `generator_grad_norm`: the Euclidean norm of $\nabla_\theta$ of `loss_fn(discriminator_logits(generator(z)))`
-# over all the generator's parameters. It must not depend on earlier calls (no gradient left over from a previous
-# `.backward()`). Below, a fixed linear discriminator $h(x) = w^\top x + c$ is made more and more certain that fakes
-# are fake by lowering its bias $c$.
+# The norm of the gradient over all the generator's parameters, the same however often it is called. Below, a
+# linear discriminator $h(x) = w^\top x + c$ grows more certain that fakes are fake as its bias $c$ drops.
 
 # %% kind="answer" grade_id="q4_grad_norm"
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
@@ -155,13 +154,10 @@ from dgmlab.probes import check
 check("q4_grad_norm_tests", generator_grad_norm)
 
 ### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
 def reference_grad_norm(gen, disc, zz, loss_fn):
     grads = torch.autograd.grad(loss_fn(disc(gen(zz))), list(gen.parameters()))
     return float(torch.sqrt(sum((g_ ** 2).sum() for g_ in grads)))
 
-@points(2)
 def test_matches_autograd_on_repeated_calls():
     got = checks.as_array(repeated_calls, "generator_grad_norm over repeated calls")
     gs = inputs.generator_seed + 1
@@ -189,8 +185,7 @@ def test_gradient_survives():
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# The plot below uses your functions: it draws both gradient norms as the discriminator grows more certain
-# that fakes are fake. Q4.4 asks you to explain what you see.
+# Both gradient norms, with your functions, as the discriminator grows certain; Q4.4 asks why.
 
 # %% uses_answers=true
 if not dgmlab.runtime.is_grading():
@@ -215,10 +210,9 @@ if not dgmlab.runtime.is_grading():
 # %% [markdown]
 # ### Q4.4 (5 points, written): why the gradient vanishes
 #
-# Use the chain rule to write $\nabla_\theta L_G$ in terms of $\sigma(h_\phi(G_\theta(z)))$, and show it tends to $0$
-# when the discriminator is perfect on the generator's samples. State what you assume about
-# $\nabla_x h_\phi$ and $\partial G_\theta/\partial\theta$. Then explain why the non-saturating loss keeps a useful
-# gradient in that regime.
+# Write $\nabla_\theta L_G$ with the chain rule in terms of $\sigma(h_\phi(G_\theta(z)))$ and show it tends to $0$ for
+# a perfect discriminator, stating your assumptions on $\nabla_x h_\phi$ and $\partial G_\theta/\partial\theta$. Why does
+# the non-saturating loss keep a gradient?
 
 # %% [markdown] kind="written" grade_id="q4_written" points=5
 # Let $h = h_\phi(G_\theta(z))$. Since $\frac{d}{dh}\log(1-\sigma(h)) = -\sigma(h)$, the chain rule gives
@@ -235,3 +229,7 @@ if not dgmlab.runtime.is_grading():
 # $-\mathbb E_z\big[(1-\sigma(h))(\partial_\theta G)^\top\nabla_x h\big] \approx -\mathbb E_z\big[(\partial_\theta G)^\top\nabla_x h\big]$,
 # which does not vanish as the discriminator becomes confident. The torch experiment shows both: the saturating norm
 # decays like $e^{c}$ as the bias $c$ decreases, the non-saturating norm levels off.
+#
+# **Points (5).** The chain rule with the factor $-\sigma(h)$ (2), the assumption that keeps the other factors
+# bounded and the limit (1), the non-saturating factor $-(1-\sigma(h)) \to -1$ (1), that it does not vanish, tied
+# to the plot or the argument (1).
