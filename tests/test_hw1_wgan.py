@@ -217,17 +217,36 @@ def test_a_notebook_that_swaps_what_it_grades_gains_nothing(builder, graded, che
 
 
 def test_artifact_cell_points_split_so_a_copied_file_earns_nothing(builder):
-    """Both tests of the artifact cell run in the grader (hidden: the kernel hands back nothing), and each needs
-    the checks a copied file fails: the format points are 2, the quality bar 5."""
+    """Both tests of the artifact cell read the file as handed in, in the grader, and each needs the checks a
+    copied file fails: the format points are 2 (visible, so a student sees the file load into the kit's Generator
+    before handing it in), the quality bar 5 (hidden, with the instructor's own networks cell)."""
+    from dgmlab.probes import hw1_wgan as spec_module
+
     source = _sources(builder)[CELL]
     steps = probes.plan(probes.spec_for(HW, CELL), source)
-    assert {n: w for n, w, hidden in steps if hidden} == {
-        "test_saved_generator_draws_1000_new_images": 2, "test_mnist_classifier_score_above_the_bar": 5}
-    assert not [n for n, _, hidden in steps if not hidden]
-    for test in ("test_saved_generator_draws_1000_new_images", "test_mnist_classifier_score_above_the_bar"):
-        body = source.split(f"def {test}():")[1].split("\ndef ")[0].split("\n@points")[0]
-        assert "_graded_samples()" in body, f"{test} does not run the checks a copied file fails"
+    assert {n: w for n, w, hidden in steps if hidden} == {"test_mnist_classifier_score_above_the_bar": 5}
+    assert {n: w for n, w, hidden in steps if not hidden} == {"test_saved_generator_draws_1000_new_images": 2}
+    body = source.split("def test_mnist_classifier_score_above_the_bar():")[1]
+    assert "_graded_samples()" in body, "the quality test does not run the checks a copied file fails"
     assert 'reference("wgan_networks")' in source and "files[WEIGHTS_FILE]" in source
+    assert "require_new" in source and "require_new" in Path(spec_module.__file__).read_text()
+
+
+def test_probes_generator_is_the_notebooks(builder, reference_ns):
+    """The visible test loads the file into dgmlab.probes.hw1_wgan's copy of the kit's Generator: the same
+    parameter names and shapes as the notebook's locked networks cell, and the same images from the same weights."""
+    from dgmlab.probes import hw1_wgan as spec_module
+
+    ours, theirs = spec_module.kit_generator(), reference_ns["Generator"]()
+    assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == \
+        {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+    state = _genuine(builder)
+    ours.load_state_dict({k: v.float() for k, v in state.items()})
+    theirs.load_state_dict({k: v.float() for k, v in state.items()})
+    ours.eval(), theirs.eval()
+    z = torch.randn(8, spec_module.Z_DIM, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        assert torch.equal(ours(z), theirs(z))
 
 
 @pytest.mark.slow

@@ -115,9 +115,14 @@ kl_gaussians = sp.factor(kl_general.subs({sigma_g: eps, sigma_data: eps}))
 '''), passes=["q2_kl_gaussians_tests"]),
     # Q2 b
     Mutant("q2_kl_limits", "differentiates with respect to eps", edits=[("sp.diff(kl, theta)", "sp.diff(kl, eps)")],
-           earns={"q2_kl_limits_tests": 3}),
+           earns={"q2_kl_limits_tests": 3.5}),
     Mutant("q2_kl_limits", "differentiates with respect to theta0", edits=[("sp.diff(kl, theta)", "sp.diff(kl, theta0)")],
-           earns={"q2_kl_limits_tests": 3}),
+           earns={"q2_kl_limits_tests": 3.5}),
+    # the limits typed in as constants, whatever kl is: only the three checks of the KL's own limits pass
+    Mutant("q2_kl_limits", "typed oo and sign(theta - theta0) * oo", _fn('''
+def kl_limits(kl, theta_value, theta0_value):
+    return sp.oo, sp.sign(theta_value - theta0_value) * sp.oo
+'''), earns={"q2_kl_limits_tests": 1.5}),
     Mutant("q2_kl_limits", "takes eps -> infinity", edits=[
         ('sp.limit(kl.subs(at), eps, 0, "+"), sp.limit(dkl.subs(at), eps, 0, "+")',
          "sp.limit(kl.subs(at), eps, sp.oo), sp.limit(dkl.subs(at), eps, sp.oo)")], earns={"q2_kl_limits_tests": 1}),
