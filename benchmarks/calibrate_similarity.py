@@ -85,10 +85,15 @@ def kit_answers(hw: str) -> dict:
 def notebook(hw: str, answers: dict, path: Path) -> Path:
     """The release notebook with the answer cells in ``answers`` replaced, written to ``path``."""
     nb = json.loads((ROOT / "release" / hw / f"{hw}.ipynb").read_text(encoding="utf-8"))
+    done = set()
     for c in nb["cells"]:
         gid = c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if gid in answers and c["metadata"]["nbgrader"].get("solution"):
             c["source"] = answers[gid]
+            done.add(gid)
+    if set(answers) - done:
+        raise SystemExit(f"{hw}'s release notebook has no answer cell {', '.join(sorted(set(answers) - done))}: "
+                         f"rename the cells in {CORPUS / hw} after the homework's")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(nb), encoding="utf-8")
     return path

@@ -67,7 +67,7 @@ class RealNVP(nn.Module):
     def sample(self, n):
         p = next(self.parameters())
         return self.inverse(torch.randn(n, self.dim, dtype=p.dtype, device=p.device))
-#### cell: q1_2
+#### cell: q1_written
 Loss: the mean negative log of Q(y|x) over the training pairs. For every training x, list the latent codes
 z that the frozen decoder maps to x (done once). Each iteration: take a batch, compute Q(y|x) by summing
 P_w(y|z) p(z) over those z and normalising, average -log, backprop to w only, update, and stop on validation.

@@ -120,7 +120,7 @@ class RealNVP(nn.Module):
     def sample(self, n):
         p = next(self.parameters())
         return self.inverse(torch.randn(n, self.dim, dtype=p.dtype, device=p.device))
-#### cell: q1_2
+#### cell: q1_written
 The risk is the average of minus the log of Q(y | x) over the data. Before training, for each data point x we
 find all latent values z with F(z) = x by running the decoder over every z once. In each step we sample a
 mini-batch, compute Q(y | x) from P_w(y | z) and the prior restricted to those z, take the mean of -log Q,

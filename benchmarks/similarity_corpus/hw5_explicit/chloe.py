@@ -81,7 +81,7 @@ class RealNVP(nn.Module):
     def sample(self, n):
         p = next(self.parameters())
         return self.inverse(torch.randn(n, self.dim, dtype=p.dtype, device=p.device))
-#### cell: q1_2
+#### cell: q1_written
 * objective: R(w) = −(1/n) Σ_j log Q_w(y_j | x_j);
 * precomputation: decode every latent once to get, for each observed x, the set of z mapping to it;
 * SGD loop: minibatch → Q via Bayes over that set → loss → gradient in w only (decoder frozen) → step;

@@ -73,7 +73,7 @@ class RealNVP(nn.Module):
     def sample(self, n):
         p = next(self.parameters())
         return self.inverse(torch.randn(n, self.dim, dtype=p.dtype, device=p.device))
-#### cell: q1_2
+#### cell: q1_written
 Minimise the empirical cross-entropy −mean_j log Q(y^j|x^j). Because θ is fixed, build a lookup x ↦ {z : F_θ(z) = x}
 in a single pass. Then iterate mini-batches: posterior over z for each x from the lookup and the prior,
 Q(y|x) = Σ_z P_w(y|z) p(z|x), mean −log, gradient w.r.t. w, Adam step; early-stop on validation NLL.

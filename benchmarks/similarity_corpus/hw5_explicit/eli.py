@@ -115,7 +115,7 @@ class RealNVP(nn.Module):
     def sample(self, n):
         p = next(self.parameters())
         return self.inverse(torch.randn(n, self.dim, dtype=p.dtype, device=p.device))
-#### cell: q1_2
+#### cell: q1_written
 We minimise the average of -log Q(y|x) on the training data. First, for every x in the data, we find which z
 give F(z) = x. Then for many iterations we take a batch, compute Q(y|x) using the formula from part 1 with
 only those z, compute the loss, do backward to get the gradient for w (not theta), and update w. We stop
