@@ -61,7 +61,8 @@ c.IgnorePattern.pattern = r"[\s\S]*"
 # nbgrader's autograde steps. A test cell that calls check(...) is judged by the grader, not the
 # kernel: ProbeTests gives the kernel only the cell's probe call (hidden tests stay here) and
 # JudgeTests runs every test on the data it showed and writes the cell's points
-# (dgmlab.grading.judge). VerifyScores: a cell still graded by run_tests counts only with its signed score.
+# (dgmlab.grading.judge). ZeroUnjudgedTests: any other graded test cell earns 0, since its score would be
+# whatever the kernel (the student's code) showed.
 c.Autograde.autograde_preprocessors = [
     "dgmlab.grading.judge.ProbeTests",
     "nbgrader.preprocessors.Execute",
@@ -71,7 +72,7 @@ c.Autograde.autograde_preprocessors = [
     "dgmlab.grading.judge.JudgeTests",
     "nbgrader.preprocessors.LimitOutput",
     "dgmlab.grading.output_limits.LimitOutputBytes",  # output capped in bytes too (defaults in its help)
-    "dgmlab.grading.preprocessors.VerifyScores",
+    "dgmlab.grading.preprocessors.ZeroUnjudgedTests",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",

@@ -107,7 +107,7 @@ def run(hw: str, workdir: Path, out: Path, until: str | None = None, budget_minu
                 print(f"=== {hw} {label}", flush=True)
                 t0 = time.monotonic()
                 filename = f"<{hw}:{label}>"
-                # as IPython does: the cell's text stays readable (tracebacks; run_tests reads its cell)
+                # as IPython does: the cell's text stays readable (tracebacks)
                 linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
                 try:
                     exec(compile(source, filename, "exec"), namespace)

@@ -16,6 +16,7 @@ def course(tmp_path):
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
     (tmp_path / "tools" / "notebooks").mkdir(parents=True)
     shutil.copy(FIXTURE, tmp_path / "tools" / "notebooks" / "hw9_tiny.py")
+    shutil.copy(FIXTURE.with_name("tiny_checks.py"), tmp_path / "tools" / "notebooks")  # the checks it names
     return tmp_path
 
 
@@ -64,15 +65,28 @@ def test_examples_check_fails_until_they_are_written(course, capsys):
     assert cli.main(["--course", str(course), "examples", "--check"]) == 0
 
 
+REF_CHECKS = """
+from dgmlab.probes import CheckSpec, attempt
+
+def test_x(v):
+    assert v.at_one == 2
+
+CHECKS = [CheckSpec("double_tests", 1, 0, ("double",), visible=(test_x,),
+                    probe=lambda o, inputs: {"at_one": attempt(o["double"], 1)})]
+"""
+
+
 def _reference_notebook(path):
     from dgmlab.authoring import Notebook
 
+    checks = path.with_name("ref_checks.py")
+    checks.write_text(REF_CHECKS, encoding="utf-8")
     nb = Notebook("hw9_ref")
+    nb.checks_file(checks)
     nb.setup()
     nb.code("SCALE = 3", locked=True, grade_id="config")
     nb.answer("double", "def double(x):\n    ### BEGIN SOLUTION\n    return SCALE * x - x\n    ### END SOLUTION")
-    nb.tests("double_tests", 1, "from dgmlab.testing import run_tests\n\ndef test_x():\n    assert double(1) == 2\n\n"
-                                "run_tests()")
+    nb.tests("double_tests", 1, 'check("double_tests", double)')
     nb.code("def train(n):\n    return [double(i) for i in range(n)]")
     nb.code("if not runtime.is_grading():\n    HISTORY = train(3)")
     nb.save(path)
@@ -91,7 +105,7 @@ def test_reference_namespace_by_default_skips_setup_tests_and_training(tmp_path)
 
     sources = [c.source for c in reference_cells(_reference_notebook(tmp_path / "nb.ipynb"))]
     assert sources[0] == "SCALE = 3" and len(sources) == 3, sources
-    assert not any("run_tests" in s or "is_grading" in s or "dgmlab.setup" in s for s in sources)
+    assert not any("check(" in s or "is_grading" in s or "dgmlab.setup" in s for s in sources)
 
 
 def test_reference_cell_that_is_not_there_is_named_in_the_error(tmp_path):

@@ -23,7 +23,7 @@ from dgmlab.grading.examples import example_submissions
 
 HW = tiny.HW
 pytestmark = pytest.mark.slow  # in make test (CI), but for the poison submission (e2e: its retries cost a minute)
-EXPECTED = {"ref": 5, "partial": 2, "blank": 0}  # points of the example submissions (tests/test_pipeline.py)
+EXPECTED = {"ref": 5, "partial": 3, "blank": 0}  # points of the example submissions (tests/test_pipeline.py)
 
 
 def make_course(root, students):
@@ -97,7 +97,7 @@ def test_two_workers_write_exactly_what_plain_nbgrader_writes(graded):
     course, plain, results, _ = graded
     assert all(r.status == "graded" and not r.skipped for r in results.values()), results
     assert gradebook_rows(course) == gradebook_rows(plain)
-    assert auto_scores(course) == {"s_ref": 5, "s_partial": 2, "s_blank": 0}
+    assert auto_scores(course) == {"s_ref": 5, "s_partial": 3, "s_blank": 0}
     assert duplicate_rows(course) == []
     for student in results:
         assert (course.root / "feedback" / student / HW / f"{HW}.html").exists()
@@ -149,7 +149,7 @@ def test_an_interrupted_run_resumes_with_only_what_is_missing(graded):
     results = {r.student: r for r in C.autograde(course, HW, jobs=2, feedback=False)}
     assert [s for s, r in results.items() if not r.skipped] == [rest]
     assert results[rest].status == "graded"
-    assert auto_scores(course) == {"s_ref": 5, "s_partial": 2, "s_blank": 0}
+    assert auto_scores(course) == {"s_ref": 5, "s_partial": 3, "s_blank": 0}
     assert duplicate_rows(course) == []
 
 

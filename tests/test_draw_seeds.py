@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from conftest import ROOT
-from dgmlab import artifacts, integrity, runtime
+from dgmlab import artifacts, runtime
 from dgmlab.grading import draw_seeds as DS
 from dgmlab.grading.course import Course, CourseError
 
@@ -237,25 +237,6 @@ def test_the_seeds_are_read_once_at_import_and_leave_the_environment(tmp_path):
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert int(out.stdout.split()[-1]) == seeds[path.name]["seed"]
-
-
-@pytest.mark.parametrize("swap", ["rebind", "closure", "code", "torch.randn", "json.loads"])
-def test_swapping_what_the_graded_draw_relies_on_is_tampering(monkeypatch, swap):
-    integrity.snapshot()
-    if swap == "rebind":
-        monkeypatch.setattr(runtime, "_draw_seeds_at_import", lambda: "")
-    elif swap == "closure":
-        cell = runtime._draw_seeds_at_import.__closure__[0]
-        monkeypatch.setattr(cell, "cell_contents", "{}")
-    elif swap == "code":
-        monkeypatch.setattr(artifacts.handed_seeds, "__code__", (lambda: None).__code__)
-    elif swap == "torch.randn":
-        monkeypatch.setattr(torch, "randn", lambda *a, **k: torch.zeros(*a))
-    else:
-        monkeypatch.setattr(json, "loads", lambda *a, **k: {})
-    assert integrity.tampered(), swap
-    monkeypatch.undo()
-    assert integrity.tampered() == []
 
 
 def test_the_kernel_gets_the_seeds_and_never_the_key(tmp_path, monkeypatch):

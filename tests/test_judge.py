@@ -7,7 +7,7 @@ import torch
 from conftest import ROOT
 from dgmlab import probes, wire
 from dgmlab.grading import judge
-from dgmlab.grading.preprocessors import VerifyScores
+from dgmlab.grading.preprocessors import UNJUDGED, ZeroUnjudgedTests
 
 HW = "hw3_flows"
 CELL = "q4_generator_losses_tests"
@@ -58,7 +58,8 @@ def test_the_reference_earns_every_point_on_the_graders_inputs():
 def test_values_computed_on_other_inputs_fail_the_hidden_tests():
     # a notebook that answers for the inputs it expects (the students' seed 0), not the grader's
     result = judged(shown(probe(0, saturating_loss, non_saturating_loss)))
-    assert result.earned == 1  # the visible check at logit 0; every hidden test compares on the grader's inputs
+    assert result.earned == 1.5  # the visible checks (form, and a property of the two values that holds on any
+    # inputs); every hidden test compares on the grader's inputs
     failed = {name for name, _, _, ok, _ in result.results if not ok}
     assert failed == {"test_saturating_values", "test_non_saturating_values", "test_losses_are_differentiable"}
 
@@ -102,16 +103,17 @@ def test_an_error_in_one_answer_fails_only_the_tests_that_read_it():
 
     result = judged(shown(probe(GRADER_SEED, broken, non_saturating_loss)))
     reasons = {name: reason for name, _, _, ok, reason in result.results if not ok}
-    assert set(reasons) == {"test_scalar_outputs", "test_saturating_values", "test_losses_are_differentiable"}
+    assert set(reasons) == {"test_scalar_outputs", "test_the_two_losses_mirror_each_other", "test_saturating_values",
+                            "test_losses_are_differentiable"}
     assert "ValueError: not yet" in reasons["test_saturating_values"]
-    assert result.earned == 0.75  # the non-saturating value test (an equal share of the 1.5 hidden points left)
+    assert result.earned == 0.5  # the non-saturating value test
 
 
 def test_extra_values_in_the_data_change_nothing():
     data = probe(GRADER_SEED, saturating_loss, non_saturating_loss)
     data["saturating_on_logits"] = torch.tensor(0.0)  # a forged value fails like a wrong one
     data["expected"] = 1.0
-    assert judged(shown(data)).earned == 3 - 0.75
+    assert judged(shown(data)).earned == 3 - 0.5  # test_saturating_values fails
 
 
 def test_judged_cell_outputs_are_the_report_and_one_number():
@@ -132,12 +134,36 @@ def test_the_preprocessors_send_the_probe_call_and_write_the_graders_points():
         nbformat.from_dict({"output_type": "execute_result", "execution_count": 1, "metadata": {},
                             "data": {"text/plain": "3"}})]
     nb, resources = judge.JudgeTests(isolate=False).preprocess(nb, resources)
-    nb, resources = VerifyScores().preprocess(nb, resources)
+    nb, resources = ZeroUnjudgedTests().preprocess(nb, resources)
     cell = nb.cells[0]
     assert cell.source == _source(CELL)  # the instructor's cell, for the autograded notebook
     results = [o for o in cell.outputs if o.output_type == "execute_result"]
-    assert len(results) == 1 and results[0].data["text/plain"] == "1"
+    assert len(results) == 1 and results[0].data["text/plain"] == "1.5"  # seed-0 values judged on the grader's inputs
     assert not any(probes.PROBE_MIME in o.get("data", {}) for o in cell.outputs)
+
+
+def test_a_test_cell_that_does_not_call_check_earns_nothing_whatever_the_kernel_showed():
+    cell = nbformat.v4.new_code_cell("def test_x():\n    assert True\nprint('all passed')\n3")
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "plain_tests", "points": 3}
+    cell.outputs = [nbformat.from_dict({"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                                        "data": {"text/plain": "3"}})]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    nb, _ = ZeroUnjudgedTests().preprocess(nb, {"dgmlab_judged": set()})
+    assert [o.output_type for o in nb.cells[0].outputs] == ["error"]  # nbgrader: an error means 0 points
+    assert nb.cells[0].outputs[0].ename == UNJUDGED and "does not call check()" in nb.cells[0].outputs[0].evalue
+
+
+def test_a_judged_cell_and_cells_that_are_not_tests_keep_their_outputs():
+    judged_cell = nbformat.v4.new_code_cell("check(...)")
+    judged_cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": CELL, "points": 3}
+    judged_cell.outputs = judge.judged_outputs(1.5, ["passed a"], 1)
+    answer = nbformat.v4.new_code_cell("x = 1")
+    answer.metadata["nbgrader"] = {"grade": False, "solution": True, "grade_id": "x"}
+    answer.outputs = [nbformat.from_dict({"output_type": "stream", "name": "stdout", "text": "hi\n"})]
+    nb = nbformat.v4.new_notebook(cells=[judged_cell, answer])
+    before = [list(c.outputs) for c in nb.cells]
+    nb, _ = ZeroUnjudgedTests().preprocess(nb, {"dgmlab_judged": {CELL}})
+    assert [list(c.outputs) for c in nb.cells] == before
 
 
 def test_handed_in_files_are_read_as_handed_in_within_limits(tmp_path):

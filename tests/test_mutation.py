@@ -59,24 +59,37 @@ def test_kill_rate_leaves_equivalent_mutants_out():
 
 
 # ------------------------------------------------------------------ in a kernel
+DOUBLE_CHECKS = """
+from dgmlab.probes import CheckSpec, attempt
+
+def test_zero(v):
+    assert v.at_zero == 0, "double(0) should be 0"
+
+def test_three(v):
+    assert v.at_three == 6, "double(3) should be 6"
+
+CHECKS = [CheckSpec("weak_tests", 1, 0, ("double",), visible=(test_zero,),
+                    probe=lambda o, inputs: {"at_zero": attempt(o["double"], 0)}),
+          CheckSpec("strong_tests", 1, 0, ("double",), visible=(test_three,),
+                    probe=lambda o, inputs: {"at_three": attempt(o["double"], 3)})]
+"""
+
+
 def _notebook(path):
     def graded(source, **meta):
         cell = nbformat.v4.new_code_cell(source)
         cell.metadata["nbgrader"] = {"schema_version": 3, "locked": True, **meta}
         return cell
 
+    (path.parent / "checks.py").write_text(DOUBLE_CHECKS, encoding="utf-8")  # the notebook's own check specs
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        graded("from dgmlab.testing import announce_session\nannounce_session()", grade_id="setup",
-               grade=False, solution=False),
+        graded(f"import dgmlab\ndgmlab.setup({path.stem!r}, quiet=True)\nfrom dgmlab.probes import check",
+               grade_id="setup", grade=False, solution=False),
         graded("def double(x):\n    ### BEGIN SOLUTION\n    y = x * 2\n    return y\n    ### END SOLUTION\n",
                grade_id="double", grade=False, solution=True, locked=False),
-        graded("from dgmlab.testing import run_tests\n\ndef test_zero():\n"
-               "    assert double(0) == 0, 'double(0) should be 0'\n\nrun_tests()\n",
-               grade_id="weak_tests", grade=True, solution=False, points=1),
-        graded("from dgmlab.testing import run_tests\n\ndef test_three():\n"
-               "    assert double(3) == 6, 'double(3) should be 6'\n\nrun_tests()\n",
-               grade_id="strong_tests", grade=True, solution=False, points=1),
+        graded('check("weak_tests", double)', grade_id="weak_tests", grade=True, solution=False, points=1),
+        graded('check("strong_tests", double)', grade_id="strong_tests", grade=True, solution=False, points=1),
     ]
     nbformat.write(nb, path)
     return path
@@ -84,7 +97,7 @@ def _notebook(path):
 
 @pytest.mark.slow
 def test_a_weak_test_lets_mutants_survive_and_a_strong_one_kills_them(tmp_path):
-    path = _notebook(tmp_path / "tiny.ipynb")
+    path = _notebook(tmp_path / "hw9_double.ipynb")
     weak, = mutation.run(path, tests_for={"double": ["weak_tests"]},
                          equivalent={"double": {"L3 delete: `y = x * 2` deleted": "not equivalent: proven wrong below"}})
     # x * 2 -> x / 2 and 2 -> 3 both give double(0) == 0

@@ -170,7 +170,7 @@ def test_release_tags_exactly_the_cells_that_need_answers():
         "plain": _cell("import torch"),
         "checked plain": _cell("# NBVAL_CHECK_OUTPUT\nprint(1)"),
         "uses answers": _cell("train(model)", builder={"uses_answers": True}),
-        "test": _cell("run_tests()", {"grade": True, "solution": False, "grade_id": "t", "points": 1}),
+        "test": _cell('check("t", f)', {"grade": True, "solution": False, "grade_id": "t", "points": 1}),
         "stub at top level": _cell(f"# NBVAL_CHECK_OUTPUT\n{stub}\nprint(kl)", {"grade": False, "solution": True}),
         "stub in a def": _cell(f"@torch.no_grad()\ndef f(x):\n    '''doc'''\n{indented}", {"grade": False, "solution": True}),
         "def then a call": _cell(f"def f(x):\n{indented}\n\n\ny = f(1)", {"grade": False, "solution": True}),

@@ -7,7 +7,7 @@ import pytest
 from conftest import ROOT
 from dgmlab.authoring import BuildError, homeworks
 from dgmlab.authoring.build import build
-from dgmlab.authoring.percent import PercentError, add_part, build_homework, export
+from dgmlab.authoring.percent import PercentError, add_part, build_homework
 from dgmlab.authoring.notebook import CHECK_MARKER, Notebook
 
 FIXTURE = ROOT / "tests" / "fixtures" / "tiny_homework.py"
@@ -28,17 +28,11 @@ def square(x):
     ### END SOLUTION
 
 # %% kind="tests" grade_id="q1_square_tests" points=2
-from dgmlab.testing import run_tests
-
-def test_square():
-    assert square(3) == 9
-
+check("q1_square_tests", square)
 ### BEGIN HIDDEN TESTS
 def test_negative():
-    assert square(-2) == 4
+    assert at_minus_two == 4
 ### END HIDDEN TESTS
-
-run_tests()
 
 # %% [markdown] kind="written" grade_id="q1a" points=3
 # Because the square is even.
@@ -46,6 +40,18 @@ run_tests()
 # %%
 x = square(4)
 '''
+
+
+KINDS_CHECKS = """
+from dgmlab.probes import CheckSpec, attempt
+
+def test_square(v):
+    assert v.at_three == 9
+
+CHECKS = [CheckSpec("q1_square_tests", 2, 1, ("square",), visible=(test_square,),
+                    probe=lambda o, inputs: {"at_three": attempt(o["square"], 3),
+                                             "at_minus_two": attempt(o["square"], -2)})]
+"""
 
 
 def _part(tmp_path, text, name="q1.py"):
@@ -59,6 +65,7 @@ def _nbgrader(cell):
 
 
 def test_every_cell_kind_becomes_its_notebook_cell(tmp_path):
+    (tmp_path / "checks.py").write_text(KINDS_CHECKS, encoding="utf-8")  # the homework's own check specs
     nb = build_homework("hw9_kinds", tmp_path, [_part(tmp_path, EVERY_KIND).name])
     cells = nb.nb.cells
     assert [c.cell_type for c in cells] == ["markdown", "code", "code", "code", "code", "markdown", "code"]
@@ -70,20 +77,6 @@ def test_every_cell_kind_becomes_its_notebook_cell(tmp_path):
     assert "### BEGIN HIDDEN TESTS" in cells[4].source
     assert _nbgrader(cells[5])["points"] == 3 and "### BEGIN SOLUTION\nBecause the square is even." in cells[5].source
     assert cells[6].source == "x = square(4)" and not _nbgrader(cells[6])
-
-
-def test_export_then_read_gives_the_builders_notebook(tmp_path):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("tiny_for_percent", FIXTURE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    names = export(module, "hw9_tiny", tmp_path, lambda fn: None)
-    rebuilt = build_homework("hw9_tiny", tmp_path, names)
-    original = module.build()
-    original.fill_point_totals()
-    key = lambda c: (c.cell_type, c.source, dict(c.metadata))  # noqa: E731
-    assert [key(c) for c in rebuilt.nb.cells] == [key(c) for c in original.nb.cells]
 
 
 @pytest.mark.parametrize("header, message", [

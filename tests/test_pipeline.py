@@ -64,7 +64,7 @@ def test_release_has_stubs_and_no_solutions_or_hidden_tests(course):
     text = c.release_notebook(HW).read_text(encoding="utf-8")
     assert "# COMPLETE\\nraise NotImplementedError()" in text.replace('",\n    "', "")
     for secret in ["(x ** 2).mean()", "sp.diff(x ** 3, x)", "BEGIN SOLUTION", "HIDDEN TESTS",
-                   "test_value_on_known_input", "Exact symbolic equality"]:
+                   "test_value_on_the_graders_input", "Exact symbolic equality"]:
         assert secret not in text, f"release leaks {secret!r}"
     assert "Write your answer here" in text
 
@@ -114,7 +114,7 @@ def test_blank_release_earns_nothing(course):
 
 def test_partial_submission_earns_only_its_correct_part(course):
     c, _ = course
-    assert scores(c)["demo_partial"] == (2, 5)
+    assert scores(c)["demo_partial"] == (3, 5)  # mean_square: its visible point of 3 (a sum is a 0-d tensor too)
 
 
 def test_invalid_notebook_is_reported_and_others_still_graded(course):
@@ -135,19 +135,19 @@ def test_regrading_gives_the_same_grades(course):
 def test_feedback_hides_hidden_tests_but_names_failures(course):
     c, _ = course
     html = (c.root / "feedback" / "demo_partial" / HW / f"{HW}.html").read_text(encoding="utf-8")
-    assert "assert_close(mean_square(torch.tensor([1.0, 2.0, 3.0, 4.0])), 7.5" not in html
+    assert "assert_close(on_x, (inputs.x ** 2).mean()" not in html
     assert "hidden tests: not shown" in html
-    assert "test_value_on_known_input" in html and "TestsFailed" in html
+    assert "FAILED test_value_on_the_graders_input: 0 of 2 points (hidden test)" in html
 
 
 def test_returned_notebook_hides_hidden_tests_but_keeps_visible_ones(course):
     c, _ = course
     autograded = (c.root / "autograded" / "demo_partial" / HW / f"{HW}.ipynb").read_text(encoding="utf-8")
     returned = (c.root / "feedback" / "demo_partial" / HW / f"{HW}.ipynb").read_text(encoding="utf-8")
-    hidden_line = "assert_close(mean_square(torch.tensor([1.0, 2.0, 3.0, 4.0])), 7.5"
+    hidden_line = "assert_close(on_x, (inputs.x ** 2).mean()"
     assert hidden_line in autograded, "fixture changed: the autograded notebook should hold the hidden test"
     assert hidden_line not in returned and "hidden tests: not shown" in returned
-    assert "test_value_on_known_input" in returned and "TestsFailed" in returned
+    assert "FAILED test_value_on_the_graders_input" in returned
     nb = nbformat.reads(returned, as_version=4)
     assert all(len(o.get("traceback", [])) <= 1 for cell in nb.cells for o in cell.get("outputs", [])
                if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution"))
@@ -277,12 +277,15 @@ def test_a_graded_kernel_goes_with_every_process_it_started(tmp_path):
     assert not left, f"a process the student's code started outlived the grading: {left}"
 
 
-def test_replacing_run_tests_with_a_no_op_earns_nothing(tmp_path):
-    """A submission that swaps run_tests for a function that checks nothing: its all-or-nothing cells
-    raise no error, but show no signed verdict, so the grader (VerifyScores) gives them 0."""
-    forger = ("import dgmlab.testing\n"
-              "dgmlab.testing.run_tests = lambda *args, **kwargs: None\n"
-              "def mean_square(x):\n    return x.sum()")
+def test_a_kernel_that_shows_its_own_scores_earns_nothing(tmp_path):
+    """A submission that replaces check() with a function that shows full marks: the grader reads no
+    probe data from the cells, so it judges them 0 and writes their outputs itself."""
+    forger = ("import dgmlab.probes\n"
+              "def _full_marks(cell, *answers, **kwargs):\n"
+              "    print('passed every test')\n"
+              "    return 3\n"
+              "dgmlab.probes.check = _full_marks\n"
+              "def mean_square(x):\n    return (x ** 2).mean()")
     c = course_with_one_submission(tmp_path, "forger", forger)
     (result,) = C.autograde(c, HW, ["forger"], feedback=False)
     assert result.status == "graded", result.reason

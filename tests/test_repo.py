@@ -177,36 +177,31 @@ def _visible_asserts_without_message(source: str) -> list:
             if isinstance(node, ast.Assert) and node.msg is None and node.lineno not in hidden]
 
 
-def test_every_graded_test_cell_gives_points_per_test_and_its_visible_asserts_a_message():
-    """Every graded test cell of the five homeworks gives points per test (a check() cell, or
-    run_tests(points=...)), and each of its visible asserts (in the cell, or for a check() cell in its
-    spec's visible tests) says what failed: a bare assert shows the student only 'an assertion failed'."""
+def test_every_graded_test_cell_is_a_check_cell_whose_visible_asserts_say_what_failed():
+    """Every graded test cell of the five homeworks is a check() cell (the grader gives any other 0),
+    and each visible assert of its spec says what failed: a bare assert shows the student only 'an
+    assertion failed'."""
     import inspect
     import textwrap
 
     from dgmlab import probes
-    from dgmlab.testing import plan
 
-    checked, all_or_nothing, bare = 0, [], []
+    checked, not_check, bare = 0, [], []
     for path in sorted((ROOT / "source").glob("*/*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
             meta = cell.metadata.get("nbgrader", {})
             if not (cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")):
                 continue
-            if probes.cell_call(cell.source):
-                checked += 1
-                for test in probes.spec_for(path.stem, meta["grade_id"]).visible:
-                    code = textwrap.dedent(inspect.getsource(test))
-                    bare += [f"dgmlab.probes.{path.stem}.{test.__name__} line {n}"
-                             for n in _visible_asserts_without_message(code)]
-                continue
-            if not plan(cell.source):
-                all_or_nothing.append(f"{path.name} {meta['grade_id']}")
+            if not probes.cell_call(cell.source):
+                not_check.append(f"{path.name} {meta['grade_id']}")
                 continue
             checked += 1
-            bare += [f"{path.name} {meta['grade_id']} line {n}" for n in _visible_asserts_without_message(cell.source)]
-    assert not all_or_nothing, f"all-or-nothing test cells: {all_or_nothing}"
-    assert checked >= 81, f"only {checked} points cells found"  # hw1 15, hw2 17, hw3 14, hw4 17, hw5 19
+            for test in probes.spec_for(path.stem, meta["grade_id"]).visible:
+                code = textwrap.dedent(inspect.getsource(test))
+                bare += [f"dgmlab.probes.{path.stem}.{test.__name__} line {n}"
+                         for n in _visible_asserts_without_message(code)]
+    assert not not_check, f"test cells that do not call check(): {not_check}"
+    assert checked >= 81, f"only {checked} check() cells found"  # hw1 15, hw2 17, hw3 14, hw4 17, hw5 19
     assert not bare, f"visible asserts without a message: {bare}"
 
 

@@ -29,28 +29,25 @@ ROSTER = {"ada": dict(first_name="Ada", last_name="Lovelace", email="ada@uni.edu
           "cy": {}}  # cy: added by nbgrader while grading, no roster data
 # student -> cell -> (auto_score, manual_score, needs_manual, stdout of the test cell)
 GRADES = {
-    "ada": {"q_written": (None, 3.0, False, None), "f_tests": (5.0, None, False, "passed test_shape\npassed test_value"),
+    "ada": {"q_written": (None, 3.0, False, None), "f_tests": (5.0, None, False, "passed test_shape: 1 of 1 points\n"
+                                                                                 "passed test_value: 4 of 4 points (hidden test)"),
             "g_tests": (3.0, None, False, "passed test_g"), "q3_samples_quality_tests": (2.0, None, False, "passed test_q")},
     "bob": {"q_written": (None, None, True, None),
-            "f_tests": (0.0, None, False, "passed test_shape\nFAILED test_value: value off by a sign"),
+            "f_tests": (0.0, None, False, "passed test_shape: 1 of 1 points\n"
+                                          "FAILED test_value: 0 of 4 points (hidden test). value off by a sign"),
             "g_tests": (3.0, None, False, "passed test_g"),
             "q3_samples_quality_tests": (0.0, None, False, "FAILED test_q: classifier accuracy 0.12 < 0.80")},
     "cy": {"q_written": (0.0, None, False, None),
-           "f_tests": (0.0, None, False, "FAILED test_shape: wrong shape (3,)\nFAILED test_value: value off by a sign"),
+           "f_tests": (0.0, None, False, "FAILED test_shape: 0 of 1 points. wrong shape (3,)\n"
+                                         "FAILED test_value: 0 of 4 points (hidden test). value off by a sign"),
            "g_tests": (0.0, None, False, "FAILED test_g: NotImplementedError"),
            "q3_samples_quality_tests": (0.0, None, False, "FAILED test_q: no generator_weights.pt in the homework folder")},
 }
-F_SOURCE = f"""from dgmlab.testing import run_tests
-
-def test_shape():
-    assert True
-
+F_SOURCE = f"""check("f_tests", f)
 ### BEGIN HIDDEN TESTS
 def test_value():
     assert "{SECRET}"
-### END HIDDEN TESTS
-
-run_tests()"""
+### END HIDDEN TESTS"""
 
 
 def _nb(student):
@@ -60,7 +57,7 @@ def _nb(student):
         if kind == "manual":
             continue
         auto, _, _, stdout = GRADES[student][cell]
-        src = F_SOURCE if cell == "f_tests" else f"def {stdout.split()[1].rstrip(':')}():\n    pass\nrun_tests()"
+        src = F_SOURCE if cell == "f_tests" else f"check({cell!r}, answer)"
         c = nbformat.v4.new_code_cell(src, metadata={"nbgrader": {"grade": True, "solution": False,
                                                                     "grade_id": cell, "points": pts}})
         c.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stdout + "\n")]

@@ -110,17 +110,18 @@ D_star_smoothed = sp.solve(sp.diff(g_alpha, D), D)[0]'''
 # honest "partial_d_star_baseline" earns, "at_most_as_answers" no more.
 FORGING = {
     "partial_d_star_baseline": ("", "baseline", "an honest partly-wrong answer: the second derivative's sign"),
-    "redefines_run_tests": ("import dgmlab.testing\ndgmlab.testing.run_tests = lambda *a, **k: 5.0",
-                            "at_most_as_answers", "run_tests replaced by one that returns full marks"),
-    "fake_score_bundle": (
-        "import dgmlab.testing as _T\n"
-        "def _fake(*a, points=None, hidden=0, **k):\n"
-        "    return _T.Score(points, {'v': 1, 'points': points, 'earned': points, 'tests': [], 'mac': '0' * 64})\n"
-        "_T.run_tests = _fake", "at_most_as_answers", "run_tests replaced by one that makes an unsigned score"),
-    "patches_integrity_module": (
-        "import dgmlab.integrity as _I\n_I.tampered = lambda: []\n_I.ipython_tampered = lambda: []\n"
-        "_I._originals.clear()\nsympy_gap = lambda *a, **k: 0.0", "at_most_as_answers",
-        "the integrity check switched off and the notebook's comparison helper rigged"),
+    "redefines_check": ("import dgmlab.probes\ndgmlab.probes.check = lambda *a, **k: 5.0",
+                        "at_most_as_answers", "check() replaced by one that returns full marks"),
+    "judges_itself": (
+        "import dgmlab.probes as _P\n_judge = _P.judge\n"
+        "def _full(hw, spec, *a, **k):\n"
+        "    got = _judge(hw, spec, *a, **k)\n"
+        "    got.earned = spec.points\n"
+        "    return got\n"
+        "_P.judge = _full", "at_most_as_answers", "the kernel's judge rigged to give every point"),
+    "rigs_the_comparison_helper": ("sympy_gap = lambda *a, **k: 0.0\nimport dgmlab.checks\n"
+                                   "dgmlab.checks.sympy_gap = sympy_gap", "at_most_as_answers",
+                                   "the comparison helper the tests call rigged to say 'equal'"),
     "patches_nbgrader_partial_credit": (
         "try:\n    import nbgrader.utils as _U\n    _U.get_partial_grade = lambda *a, **k: 5\n"
         "    _U.determine_grade = lambda cell, log=None: (5, 5)\nexcept ImportError:\n    pass",

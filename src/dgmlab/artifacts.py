@@ -313,7 +313,7 @@ def mlp_generator(state, *, in_dim: int, widths, out_dim: int = 784, embedding: 
 def handed_seeds() -> dict | None:
     """The graded draws' seeds ``dgmlab autograde`` handed this kernel (``{name: {"sha256", "seed"}}``), read at
     import in the setup cell (:mod:`dgmlab.runtime`); None outside ``dgmlab autograde``."""
-    text = sys.modules["dgmlab.runtime"]._draw_seeds_at_import()  # the module integrity watches
+    text = sys.modules["dgmlab.runtime"]._draw_seeds_at_import()
     if not text:
         return None
     try:

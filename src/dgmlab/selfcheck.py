@@ -4,29 +4,27 @@
 notebook (a copy, with the files beside it, in a temporary folder) top to bottom in a fresh kernel
 (in the autograder's bubblewrap sandbox when this machine has it) in grading mode (``NBGRADER_EXECUTION=autograde``,
 so nothing trains, as when graded) with the autograder's cell time limit, then reads each graded
-test cell's result the way the autograder does (:func:`dgmlab.grading.scores.score_problem`) and
+test cell's visible checks the way the grader judges them (:func:`dgmlab.probes.judge`) and
 prints, per question: the visible points earned of those available, each failing check with its
 hint, the points only hidden tests decide, the files graded cells read (present beside the
 notebook or missing; their shape, range and quality are checked by the cells themselves, which run
 here on your files) and the written answers still empty. It exits 1 when a visible check fails, a
-result would be rejected or a graded file is missing.
+check cannot run or a graded file is missing.
 
 What it cannot do: run the hidden tests (they are not in your notebook) or restore cells you
 edited that the autograder restores (locked cells).
 """
 from __future__ import annotations
 
-import ast
 import contextlib
 import os
-import re
 import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .testing import SCORE_MIME, fmt, plan
+from .testing import fmt
 
 TEXT_STUB = "_Write your answer here"  # the start of nbgrader_config.py's ClearSolutions.text_stub
 CELL_TIMEOUT = 120  # nbgrader_config.py's Execute.timeout
@@ -40,9 +38,8 @@ class CellResult:
     points: float
     visible_points: float   # what the visible checks can earn
     visible_earned: float
-    hidden_points: float    # decided by hidden tests when graded (all-or-nothing cells: unknown, 0 here)
-    all_or_nothing: bool
-    failures: list = field(default_factory=list)  # lines "FAILED test_x: ..." or a rejection / error
+    hidden_points: float    # decided by hidden tests when graded
+    failures: list = field(default_factory=list)  # lines "FAILED test_x: ..." or why the cell earns 0
     files: list = field(default_factory=list)  # (name, bytes or None when missing) of the files the cell grades
 
     @property
@@ -78,27 +75,14 @@ def _questions(nb) -> dict:
     return out
 
 
-GRADED_NAME = re.compile(r"GRADED(_[A-Z0-9_]+)?")
+def _graded_files(hw, grade_id) -> tuple:
+    """The files test cell ``grade_id`` grades (its spec's ``files``), read from beside the notebook."""
+    from . import probes
 
-
-def graded_files(source: str) -> list[str]:
-    """The files a graded test cell reads, as such cells name them: ``GRADED = Path("x.pt")`` or
-    ``GRADED_<WHAT> = Path("x.pt")`` (a string works too), relative to the notebook's folder."""
     try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    names = []
-    for node in tree.body:
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and GRADED_NAME.fullmatch(node.targets[0].id)):
-            continue
-        value = node.value
-        if isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords:
-            value = value.args[0]  # Path("x.pt")
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            names.append(value.value)
-    return names
+        return probes.spec_for(hw, grade_id).files
+    except KeyError:
+        return ()
 
 
 def _size(path: Path):
@@ -132,53 +116,32 @@ def _probe_result(cell, hw, question, folder=None) -> CellResult:
         if errors and not lines:
             failures.append("the cell earns 0: " + "; ".join(f"{e.get('ename')}: {str(e.get('evalue', ''))[:300]}"
                                                              for e in errors))
-        return CellResult(gid, question, points, visible_points, round(earned, 4), spec.hidden, False, failures)
+        return CellResult(gid, question, points, visible_points, round(earned, 4), spec.hidden, failures)
     if len(shown) > 1 or not isinstance(shown[0], dict) or shown[0].get("cell") != gid:
-        return CellResult(gid, question, points, visible_points, 0.0, spec.hidden, False,
+        return CellResult(gid, question, points, visible_points, 0.0, spec.hidden,
                           ["the cell earns 0: it showed more than one check result, or another cell's"])
     try:
         data = wire.loads(shown[0].get("data"))
     except wire.WireError as exc:
-        return CellResult(gid, question, points, visible_points, 0.0, spec.hidden, False, [f"the cell earns 0: {exc}"])
+        return CellResult(gid, question, points, visible_points, 0.0, spec.hidden, [f"the cell earns 0: {exc}"])
     result = probes.judge(hw, spec, data, 0, folder=folder)
     failures = [line for line in result.lines if line.startswith("FAILED ")]
-    return CellResult(gid, question, points, visible_points, result.earned, spec.hidden, False, failures)
+    return CellResult(gid, question, points, visible_points, result.earned, spec.hidden, failures)
 
 
-def cell_result(cell, key, question="", hw: str | None = None, folder=None) -> CellResult:
+def cell_result(cell, question="", hw: str | None = None, folder=None) -> CellResult:
     """What one executed graded test cell earned from its visible checks (see :class:`CellResult`);
-    ``hw``: the homework (needed for a check() cell, see :func:`dgmlab.probes.homework_of`); ``folder``: where
-    the files a check() cell grades are (beside the notebook)."""
+    ``hw``: the homework (see :func:`dgmlab.probes.homework_of`); ``folder``: where the files a cell
+    grades are (beside the notebook)."""
     from . import probes
-    from .grading.scores import score_problem
 
     meta = _meta(cell)
     points = float(meta.get("points", 0))
     if probes.cell_call(cell.source) is not None:
         return _probe_result(cell, hw, question, folder)
-    cell_plan = plan(cell.source)
-    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    failed_lines = [line.strip() for line in _stdout(cell).splitlines() if line.startswith("FAILED ")]
-    if cell_plan is None:
-        failures = failed_lines or [f"{e.get('ename')}: {str(e.get('evalue', ''))[:300]}" for e in errors]
-        problem = score_problem(cell, key)
-        if problem:
-            failures.append(f"result rejected: {problem}")
-        return CellResult(meta.get("grade_id", "?"), question, points, points, 0.0 if failures else points, 0.0,
-                          True, failures)
-    visible = [s for s in cell_plan.tests if not s.hidden]
-    visible_points = cell_plan.points - cell_plan.hidden
-    problem = None if errors else score_problem(cell, key)
-    if errors or problem:
-        why = problem or "; ".join(f"{e.get('ename')}: {str(e.get('evalue', ''))[:300]}" for e in errors)
-        return CellResult(meta["grade_id"], question, points, visible_points, 0.0, cell_plan.hidden, False,
-                          [f"the cell earns 0: {why}"])
-    bundle = next(o for o in cell.outputs if o.get("output_type") == "execute_result")["data"][SCORE_MIME]
-    passed = {t["name"] for t in bundle["tests"] if t["passed"]}
-    earned = sum(s.points for s in visible if s.name in passed)
-    failures = [line for line in failed_lines if "(hidden test)" not in line]
-    return CellResult(meta["grade_id"], question, points, visible_points, round(earned, 4), cell_plan.hidden,
-                      False, failures)
+    return CellResult(meta.get("grade_id", "?"), question, points, 0.0, 0.0, points,
+                      ["the cell earns 0: it does not call check(), so the grader cannot judge it (tell your "
+                       "instructor)"])
 
 
 def _sandboxed_kernel(stack, folder: Path, sandbox: bool | None):
@@ -202,17 +165,14 @@ def _sandboxed_kernel(stack, folder: Path, sandbox: bool | None):
 def visible_points(executed_nb) -> dict:
     """``{test cell grade id: visible points earned}`` read from an executed notebook (the autograder's
     output, or a check's), the way :func:`check_notebook` reads them."""
-    from .grading.scores import session_key
-
     from . import probes
 
-    key, _ = session_key(executed_nb)
     hw = probes.homework_of(executed_nb)
     out = {}
     for cell in executed_nb.cells:
         meta = _meta(cell)
         if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-            out[meta["grade_id"]] = cell_result(cell, key, hw=hw).visible_earned
+            out[meta["grade_id"]] = cell_result(cell, hw=hw).visible_earned
     return out
 
 
@@ -225,8 +185,6 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
     folder writable); ``None`` (default): when this machine has it, as the autograder does."""
     import nbformat
     from nbclient import NotebookClient
-
-    from .grading.scores import session_key
 
     path = Path(path)
     if not path.is_file():
@@ -254,8 +212,9 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
             os.environ.update(env_before)
     from . import probes
 
-    key, _ = session_key(nb)
     hw = probes.homework_of(nb)
+    if hw:
+        probes.load_checks(hw, path.parent)  # a course's own homework: its checks.py beside the notebook
     titles = _questions(nb)
     cells, empty, hand = [], [], 0.0
     for i, cell in enumerate(nb.cells):
@@ -263,8 +222,8 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
         if not meta.get("grade"):
             continue
         if cell.cell_type == "code" and not meta.get("solution"):
-            result = cell_result(cell, key, titles[i], hw=hw, folder=path.parent)
-            result.files = [(name, _size(path.parent / name)) for name in graded_files(cell.source)]
+            result = cell_result(cell, titles[i], hw=hw, folder=path.parent)
+            result.files = [(name, _size(path.parent / name)) for name in _graded_files(hw, meta.get("grade_id"))]
             cells.append(result)
         elif cell.cell_type == "markdown":
             hand += float(meta.get("points", 0))
@@ -290,8 +249,7 @@ def format_report(report: Report, question: str | None = None) -> str:
         if c.question != current:
             current = c.question
             lines.append(f"\n{current or '(no question heading)'}")
-        extra = ("all or nothing: hidden tests may still fail it" if c.all_or_nothing
-                 else f"+{fmt(c.hidden_points)} decided by hidden tests")
+        extra = f"+{fmt(c.hidden_points)} decided by hidden tests"
         mark = "ok" if c.ok else "!!"
         lines.append(f"  {mark} {c.grade_id}: {fmt(c.visible_earned)} of {fmt(c.visible_points)} visible points "
                      f"({extra})")

@@ -13,7 +13,7 @@ Every step has ``--check``, which CI runs (tests/test_repo.py).
 """
 from .build import BuildError, Homework, homeworks
 from .fixtures import fixture_copier
-from .notebook import CHECK_MARKER, SETUP_SOURCE, Notebook, clean_source, hidden_note, is_checked, recorded_outputs
+from .notebook import CHECK_MARKER, SETUP_SOURCE, Notebook, clean_source, is_checked, recorded_outputs
 
 __all__ = ["BuildError", "CHECK_MARKER", "Homework", "Notebook", "SETUP_SOURCE", "clean_source", "fixture_copier",
-           "hidden_note", "homeworks", "is_checked", "recorded_outputs"]
+           "homeworks", "is_checked", "recorded_outputs"]

@@ -11,10 +11,11 @@ Cell kinds and the nbgrader metadata they carry:
   code cell (it installs dgmlab in Colab and enters the homework's folder).
 - ``answer``: autograded code the student writes: ``### BEGIN SOLUTION`` ..
   ``### END SOLUTION`` inside; nbgrader's release replaces the region with a stub.
-- ``tests``: a locked, graded test cell worth ``points``: visible tests, then
-  ``### BEGIN HIDDEN TESTS`` .. ``### END HIDDEN TESTS``, then ``run_tests()`` (all or nothing) or
-  ``run_tests(points=P, hidden=H)`` (points per test, ``dgmlab.testing``), in which case the
-  builder appends a note saying what hidden tests decide.
+- ``tests``: a locked, graded test cell worth ``points``: one ``check("<grade_id>", names...)`` call
+  (:mod:`dgmlab.probes`: the cell's spec holds its visible tests and points) and its hidden tests
+  between ``### BEGIN HIDDEN TESTS`` .. ``### END HIDDEN TESTS``. The specs are the kit's
+  ``dgmlab.probes.<hw>``, or for a course's own homework a ``checks.py`` beside the notebook
+  (:meth:`Notebook.checks_file`).
 - ``written``: a hand-graded markdown answer cell worth ``points``; the source notebook keeps
   the model answer between ``### BEGIN SOLUTION`` and ``### END SOLUTION``.
 
@@ -100,19 +101,6 @@ def recorded_outputs(nb) -> dict:
             if is_checked(c) and c.get("outputs") and c.get("execution_count") is not None}
 
 
-def hidden_note(cell_plan) -> str:
-    """The comment that ends a points test cell: what hidden tests decide and how to self-check."""
-    from dgmlab.testing import SELF_CHECK, fmt
-
-    visible = cell_plan.points - cell_plan.hidden
-    if not cell_plan.hidden:
-        return (f"# All {fmt(cell_plan.points)} points of this cell come from the checks above (no hidden tests).\n"
-                f"# Self-check before handing in: {SELF_CHECK}.")
-    return (f"# {fmt(visible)} of these {fmt(cell_plan.points)} points come from the checks above, "
-            f"{fmt(cell_plan.hidden)} from hidden tests run only when graded.\n"
-            f"# Self-check before handing in: {SELF_CHECK}.")
-
-
 class Notebook:
     """An nbgrader source notebook being built, cell by cell."""
 
@@ -184,28 +172,12 @@ class Notebook:
         return self._add(cell)
 
     def tests(self, grade_id: str, points: float, src: str):
-        """A graded test cell. ``run_tests()``: all or nothing; ``run_tests(points=P, hidden=H)``: each
-        test earns its points (``@points(w)`` or an equal share, see ``dgmlab.testing.plan``), and
-        ``P`` must equal ``points``."""
-        from dgmlab.testing import PlanError, plan
-
+        """A graded test cell: ``check("<grade_id>", names...)`` and its hidden tests, matching the cell's
+        spec (:meth:`_probe_cell`)."""
         src = clean_source(src)
-        if self._probe_cell(grade_id, points, src):
-            cell = nbformat.v4.new_code_cell(src)
-            cell.metadata = self._meta(self._id(grade_id, "tests"), grade=True, solution=False, locked=True,
-                                       points=points)
-            return self._add(cell)
-        if "run_tests()" not in src and "run_tests(points=" not in src:
-            raise ValueError(f"test cell {grade_id!r} must end with run_tests() or run_tests(points=...)")
-        try:
-            cell_plan = plan(src, strict=True)
-        except PlanError as exc:
-            raise ValueError(f"test cell {grade_id!r}: {exc}") from None
-        if cell_plan is not None and abs(cell_plan.points - points) > 1e-9:
-            raise ValueError(f"test cell {grade_id!r} is worth {points:g} points but calls "
-                             f"run_tests(points={cell_plan.points:g}): make them equal")
-        if cell_plan is not None:
-            src += "\n" + hidden_note(cell_plan)
+        if not self._probe_cell(grade_id, points, src):
+            raise ValueError(f"test cell {grade_id!r} must call check({grade_id!r}, <the answers it tests>): the "
+                             f"grader judges only check() cells and gives any other test cell 0")
         cell = nbformat.v4.new_code_cell(src)
         cell.metadata = self._meta(self._id(grade_id, "tests"), grade=True, solution=False, locked=True,
                                    points=points)
@@ -284,24 +256,40 @@ class Notebook:
         nbformat.validate(self.nb)
         text = nbformat.writes(self.nb) + ("" if nbformat.writes(self.nb).endswith("\n") else "\n")
         path.write_text(text, encoding="utf-8")
+        if getattr(self, "_checks", None) is not None:
+            from dgmlab import probes
+
+            (path.parent / probes.CHECKS_FILE).write_bytes(self._checks.read_bytes())
         return path
 
     def hidden_points(self) -> float:
-        """Points of this notebook's points cells that hidden tests decide."""
+        """Points of this notebook's test cells that hidden tests decide."""
         from dgmlab import probes
-        from dgmlab.testing import plan
 
         total = 0.0
         for c in self.nb.cells:
             meta = c.metadata.get("nbgrader", {})
             if c.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-                found = probes.cell_call(c.source)
-                if found is not None:
-                    total += probes.spec_for(self.hw, found[0]).hidden
-                    continue
-                cell_plan = plan(c.source)
-                total += cell_plan.hidden if cell_plan else 0.0
+                total += probes.spec_for(self.hw, probes.cell_call(c.source)[0]).hidden
         return total
+
+    def checks_file(self, path: Path | str) -> None:
+        """A course's own homework: ``path`` is its checks module (``CHECKS``: its cells' specs, see
+        :mod:`dgmlab.probes`). Test cells are checked against it from now on, and :meth:`save` writes a
+        copy named ``checks.py`` beside the notebook, which the release gives students and the grader
+        reads from ``source/<hw>/``. The kit's homeworks use ``dgmlab.probes.<hw>`` instead."""
+        import shutil
+        import tempfile
+
+        from dgmlab import probes
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such checks module")
+        self._checks = path
+        with tempfile.TemporaryDirectory() as tmp:  # loaded under its released name, as the grader loads it
+            shutil.copy(path, Path(tmp) / probes.CHECKS_FILE)
+            probes.load_checks(self.hw, tmp)
 
     def fill_point_totals(self) -> None:
         """Write the notebook's totals into its first cell (the introduction): ``{AUTO}`` becomes the

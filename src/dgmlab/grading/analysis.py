@@ -6,7 +6,7 @@ Sources, all written by grading itself:
   roster (student table), every grade cell's points, hand-grading state and
   graders' comments;
 - ``autograded/<student>/<hw>/<hw>.ipynb``: each test cell's output, where
-  :func:`dgmlab.testing.run_tests` printed ``passed test_x`` / ``FAILED test_x:
+  the grader's judge (:mod:`dgmlab.grading.judge`) printed ``passed test_x`` / ``FAILED test_x:
   message`` (the short reasons students see in feedback), and the cell's
   source, read only to tell which ``test_*`` names sit inside the hidden-tests
   region (names only: no hidden source ever leaves this module);
@@ -33,6 +33,7 @@ from .preprocessors import HIDDEN_BEGIN, HIDDEN_END
 
 CHECK_LINE = re.compile(r"^(passed|FAILED) (test_\w+)(?:: (.*))?$")
 TEST_DEF = re.compile(r"^\s*def (test_\w+)\s*\(")
+POINTS_PREFIX = re.compile(r"^[\d.]+ of [\d.]+ points(?: \(hidden test\))?\.?\s*")  # the judge's "0 of 2 points. "
 RECORDS = Path(".dgmlab") / "grading"
 KEY_FILE = Path(".dgmlab") / "pseudonym.key"
 # homework prefix -> (the samples file in autograded/<student>/<hw>/ the dashboard shows, the grade cell that scores
@@ -179,7 +180,7 @@ def test_names(source: str) -> tuple[list, list]:
 
 
 def cell_outcome(cell) -> tuple[list, list, str]:
-    """``(passed, failed, error)`` of a test cell from its outputs (what run_tests printed)."""
+    """``(passed, failed, error)`` of a test cell from its outputs (what the grader's judge printed)."""
     passed, failed, error = [], [], ""
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream":
@@ -188,7 +189,7 @@ def cell_outcome(cell) -> tuple[list, list, str]:
                 if m and m.group(1) == "passed":
                     passed.append(m.group(2))
                 elif m:
-                    failed.append((m.group(2), (m.group(3) or "").strip()))
+                    failed.append((m.group(2), POINTS_PREFIX.sub("", (m.group(3) or "").strip())))
         elif out.get("output_type") == "error":
             ename, evalue = out.get("ename", "Error"), str(out.get("evalue", "")).strip()
             first = evalue.splitlines()[0] if evalue else ""
@@ -210,6 +211,11 @@ def read_graded_notebook(path: Path) -> dict:
         if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution") and meta.get("grade_id"):
             passed, failed, error = cell_outcome(cell)
             visible, hidden = test_names(cell.source)
+            reported = [(m.group(2), "(hidden test)" in line) for out_ in cell.get("outputs", [])
+                        if out_.get("output_type") == "stream" for line in out_.get("text", "").splitlines()
+                        for m in [CHECK_LINE.match(line.strip())] if m]
+            visible += [n for n, is_hidden in reported if not is_hidden and n not in visible]  # a check()
+            hidden += [n for n, is_hidden in reported if is_hidden and n not in hidden]       # cell's, as judged
             out[meta["grade_id"]] = (passed, failed, error, visible, hidden)
     return out
 

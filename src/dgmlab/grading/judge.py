@@ -98,7 +98,8 @@ class JudgeTests(NbGraderPreprocessor):
             folder = os.path.abspath(coursedir.format_path(coursedir.submitted_directory, meta["student"], hw))
             # what hidden tests leave for the dashboard goes to the autograded folder
             keep = os.path.abspath(coursedir.format_path(coursedir.autograded_directory, meta["student"], hw))
-        request = {"hw": hw, "seed": state["seed"], "folder": folder, "keep": keep,
+        checks_folder = os.path.abspath(coursedir.format_path(coursedir.source_directory, ".", hw)) if hw else None
+        request = {"hw": hw, "seed": state["seed"], "folder": folder, "keep": keep, "checks_folder": checks_folder,
                    "seeds": handed_seeds(self.draw_seeds),
                    "gradebook": [meta.get("db_url"), coursedir.course_id, hw, meta.get("notebook")],
                    "cells": [{"gid": gid, "source": state["cells"][gid],

@@ -16,6 +16,8 @@ from .. import probes, wire
 
 def judge_cells(request: dict) -> dict:
     """``{grade_id: {"earned", "lines"}}`` for the cells of ``request`` (see :class:`JudgeTests`), judged here."""
+    if request.get("checks_folder"):  # a course's own homework: its checks.py in source/<hw>/, never the submission's
+        probes.load_checks(request["hw"], request["checks_folder"])
     reference = Reference.from_gradebook(*request["gradebook"]) if request.get("gradebook") else None
     keep = keeper(request["keep"]) if request.get("keep") else None
     out = {}

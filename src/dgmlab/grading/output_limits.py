@@ -14,8 +14,8 @@ and keeps, per code cell:
 Cells the student added (no nbgrader ``grade_id``, so as many as the student likes) also share
 :attr:`~LimitOutputBytes.max_notebook_bytes` between them; cells of the homework (a ``grade_id``: a fixed
 number of them) keep their own caps whatever earlier cells printed, so a flood in one cell cannot crowd
-out a later test cell's result. Cutting only ever removes output: a test cell whose result is cut earns
-nothing for it (``VerifyScores`` runs after this), never more.
+out a later test cell's result. Cutting only ever removes output, never adds a score: a test cell's score is
+the one the grader wrote (``JudgeTests``), or 0 (``ZeroUnjudgedTests``).
 """
 from __future__ import annotations
 

@@ -254,39 +254,32 @@ class TagAnswerDependentCells(NbGraderPreprocessor):
         return cell, resources
 
 
-from .scores import REJECTED, score_problem, session_key  # noqa: E402,F401  (no nbgrader needed there)
+UNJUDGED = "NotJudgedByTheGrader"  # the error name a test cell the grader did not judge shows
 
 
-class VerifyScores(NbGraderPreprocessor):
-    """Autograde, after execution: a graded test cell's result counts only if run_tests made it.
+class ZeroUnjudgedTests(NbGraderPreprocessor):
+    """Autograde, after ``JudgeTests``: a graded test cell the grader did not judge earns 0.
 
-    nbgrader reads a test cell's first ``execute_result`` holding a number as its partial
-    credit. A cell whose result fails :func:`score_problem` gets an error output first,
-    naming the reason, so nbgrader gives it 0 points; the student sees the reason in feedback.
+    nbgrader would read a test cell's score from what the kernel showed (an error: 0; a number:
+    partial credit), and the kernel runs the student's code, which can show anything. So every
+    graded test cell must be a ``check()`` cell (:mod:`dgmlab.grading.judge` decides those); any other
+    gets an error output first, naming why, and nbgrader gives it 0. The course's author sees it in
+    the log; a student reads the reason in the feedback.
     """
-
-    def preprocess(self, nb, resources):
-        self._key, self._why = session_key(nb)
-        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade_id") in resources.get("dgmlab_judged", ()):
-            return cell, resources  # judged in the grader (dgmlab.grading.judge): its result is the grader's
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-            outputs = list(cell.get("outputs", []))
-            problem = score_problem(cell, self._key, self._why)
-            first = None
-            if problem:
-                self.log.warning("cell %s: score rejected: %s", meta.get("grade_id"), problem)
-                from nbformat import from_dict
+        if (cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
+                and meta.get("grade_id") not in resources.get("dgmlab_judged", ())):
+            from nbformat import from_dict
 
-                first = from_dict({"output_type": "error", "ename": REJECTED, "evalue": problem,
-                                   "traceback": [f"{REJECTED}: {problem}"]})
-            else:  # an error anywhere means 0 points: nbgrader must meet it before any result
-                first = next((o for o in outputs if o.get("output_type") == "error"), None)
-            if first is not None:
-                cell.outputs = [first] + [o for o in outputs if o is not first]
+            why = ("this test cell does not call check(), so the grader cannot judge it; it earns 0 "
+                   "(tell your instructor)")
+            self.log.error("test cell %s earns 0: it is not a check() cell, and a score the kernel shows is never "
+                           "trusted (write it as check(\"%s\", ...), see docs/authoring.md)",
+                           meta.get("grade_id"), meta.get("grade_id"))
+            cell.outputs = [from_dict({"output_type": "error", "ename": UNJUDGED, "evalue": why,
+                                       "traceback": [f"{UNJUDGED}: {why}"]})]
         return cell, resources
 
 

@@ -19,11 +19,10 @@ and a reference change that removes an edited line makes the proofs stop
 with the mutant named instead of proving a stale copy. :func:`resolve`
 turns edits into sources against a notebook.
 
-A test cell with points per test (``run_tests(points=...)``) is judged by its
-score, read the way the autograder reads it (:func:`dgmlab.grading.preprocessors.
-score_problem` must accept it): the reference earns every point, a blank stub 0,
-a mutant with ``earns={test cell: points}`` exactly those points, any other
-mutant named in ``fails`` strictly less than the cell's points.
+Every test cell is a ``check()`` cell, judged as the autograder judges it (the kernel runs only the
+probe call, :func:`dgmlab.grading.judging.judge_cell` decides here) and read as ``earn E of P``: the
+reference earns every point, a blank stub 0, a mutant with ``earns={test cell: points}`` exactly those
+points, any other mutant named in ``fails`` strictly less than the cell's points.
 """
 from __future__ import annotations
 
@@ -129,29 +128,6 @@ class Outcome:
         return False
 
 
-def verdict(cell, key: str | None) -> tuple[str, str]:
-    """``(got, message)`` of an executed test cell as the autograder sees it: ``"pass"``/``"fail"``
-    (all or nothing) or ``"earn E of P"`` (points cell); a score the autograder would reject earns 0."""
-    from dgmlab.testing import SCORE_MIME, plan
-
-    from .scores import score_problem
-
-    failed, msg = _failed(cell)
-    points_cell = plan(cell.source) is not None
-    if not points_cell:
-        problem = None if failed else score_problem(cell, key)  # a pass counts only with its signed verdict
-        return ("fail" if failed or problem else "pass"), msg or (f"rejected: {problem}" if problem else "")
-
-    full = float(cell.metadata["nbgrader"]["points"])
-    problem = score_problem(cell, key)
-    if failed or problem:
-        return f"earn 0 of {full:g}", msg or f"rejected: {problem}"
-    result = next(o for o in cell.outputs if o.output_type == "execute_result")
-    bundle = result["data"][SCORE_MIME]
-    failing = ", ".join(t["name"] for t in bundle["tests"] if not t["passed"])
-    return f"earn {bundle['earned']:g} of {full:g}", f"failing: {failing}" if failing else ""
-
-
 def _grade_id(cell):
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
@@ -189,22 +165,17 @@ def bound_names(source: str) -> list[str]:
     return sorted(set(names))
 
 
-def _plan_of(session, grade_id):
-    from dgmlab import probes
-    from dgmlab.testing import plan
-
-    source = session.reference[session.index[grade_id]]
-    return probes.cell_call(source) or plan(source)
-
-
 class NotebookSession:
     """One kernel executing a notebook cell by cell (grading mode, cwd = the notebook's folder)."""
 
     def __init__(self, path: Path, timeout: int = 300, env: dict | None = None, seed: int = PROOF_SEED):
         from nbclient import NotebookClient
 
+        from dgmlab import probes
+
         self.path = Path(path)
         self.hw, self.seed = self.path.stem, seed
+        probes.load_checks(self.hw, self.path.parent)  # a course's own homework: its checks.py beside the notebook
         self.nb = nbformat.read(self.path, as_version=4)
         self.reference = [c.source for c in self.nb.cells]
         self.index = {_grade_id(c): i for i, c in enumerate(self.nb.cells) if _grade_id(c)}
@@ -243,20 +214,21 @@ class NotebookSession:
         return not full_marks(got), msg
 
     def run_verdict(self, i: int, source: str | None = None) -> tuple[str, str]:
-        """Execute cell ``i``; ``(got, message)`` as in :func:`verdict` for a test cell,
+        """Execute cell ``i``; ``("earn E of P", message)`` for a test cell (judged, see :meth:`_judged`),
         ``("fail"|"pass", message)`` for any other."""
         from dgmlab import probes
 
         cell = self.nb.cells[i]
         if cell.cell_type != "code":
             return "pass", ""
-        if _is_test(cell) and source is None and probes.cell_call(self.reference[i]):
+        if _is_test(cell):
+            if source is not None or not probes.cell_call(self.reference[i]):
+                raise ValueError(f"test cell {_grade_id(cell)!r} is not a check() cell: the grader gives it 0, "
+                                 f"so there is nothing to prove")
             return self._judged(i)
         cell.source = self.reference[i] if source is None else source
         cell.outputs = []
         self.client.execute_cell(cell, i)
-        if _is_test(cell):
-            return verdict(cell, self.key())
         failed, msg = _failed(cell)
         return ("fail" if failed else "pass"), msg
 
@@ -278,14 +250,9 @@ class NotebookSession:
         cell.source = trusted
         return f"earn {result.earned:g} of {result.points:g}", f"failing: {failing}" if failing else ""
 
-    def key(self) -> str | None:
-        from .scores import session_key
-
-        return session_key(self.nb)[0]
-
     def run_all(self, verdicts: bool = False) -> dict:
         """Execute every code cell; return ``{test grade_id: (failed, message)}``
-        (``verdicts``: ``(got, message)`` as in :func:`verdict`)."""
+        (``verdicts``: ``(got, message)`` as :meth:`run_verdict` gives them)."""
         results = {}
         for i, cell in enumerate(self.nb.cells):
             got = self.run_verdict(i)
@@ -304,7 +271,7 @@ def graded_by(mutants) -> dict:
 
 
 def full_marks(got: str) -> bool:
-    """Whether a test cell's ``got`` (see :func:`verdict`) is full marks."""
+    """Whether a test cell's ``got`` (see :meth:`NotebookSession.run_verdict`) is full marks."""
     if got.startswith("earn "):
         earned, full = (float(x) for x in got[5:].split(" of "))
         return abs(earned - full) < 1e-9
@@ -327,10 +294,7 @@ def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
             if not named:
                 start = s.index[gid]
                 named = [_grade_id(c) for c in s.nb.cells[start + 1:] if _is_test(c)][:1]
-            points_cells = [t for t in named if _plan_of(s, t) is not None]
-            blanks.append(Mutant(answer=gid, label="blank release stub", source=STUB,
-                                 fails=[t for t in named if t not in points_cells],
-                                 earns={t: 0.0 for t in points_cells}))
+            blanks.append(Mutant(answer=gid, label="blank release stub", source=STUB, earns={t: 0.0 for t in named}))
         for m in blanks + list(mutants):
             if m.answer not in s.index:
                 raise KeyError(f"mutant {m.label!r}: no cell with grade_id {m.answer!r}")

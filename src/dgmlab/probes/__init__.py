@@ -17,10 +17,13 @@ return kept as plain data (:mod:`dgmlab.wire`), and then
   instructor's notebook and never enter the kernel) to decide the cell's points.
 
 :func:`judge` is that decision; the kernel (visible tests only) and the grader (all) share it, so a
-student's preview and the grade agree on the visible points. Points work as they did with
-``run_tests(points=P, hidden=H)``: a spec's ``points`` are the cell's, ``hidden`` of them go to the
-hidden tests; ``@points(w)`` (:func:`dgmlab.testing.points`) gives a test ``w`` points and the
-others of its group share what is left equally.
+student's preview and the grade agree on the visible points. A spec's ``points`` are the cell's,
+``hidden`` of them go to the hidden tests; ``@points(w)`` (:func:`dgmlab.testing.points`) gives a test
+``w`` points and the others of its group share what is left equally.
+
+The kit's homeworks keep their specs in ``dgmlab.probes.<hw>``. A course's own homework keeps them in
+a file ``checks.py`` beside its notebook (``source/<hw>/checks.py``, released with it): the kernel
+reads the copy in its folder, the grader only ever the course's (:func:`load_checks`).
 """
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import runtime, wire
-from ..testing import SELF_CHECK, PlanError, _hidden_lines, _split, fmt
+from ..testing import SELF_CHECK, PlanError, _hidden_lines, _split, fmt, tally
 
 PROBE_MIME = "application/vnd.dgmlab.probe+json"
 MAX_REASON = 600  # characters of one failure reason
@@ -61,20 +64,73 @@ class CheckSpec:
 
 
 # ------------------------------------------------------------------ the registry
-def specs(hw: str) -> dict:
-    """``{test cell grade_id: CheckSpec}`` of homework ``hw`` (module ``dgmlab.probes.<hw>``)."""
-    if not hw.replace("_", "").isalnum():
-        raise KeyError(f"no homework {hw!r}")
+CHECKS_FILE = "checks.py"  # a course's own homework: its specs, beside its notebook
+_course_checks: dict = {}  # {hw: (path, mtime_ns, module)} loaded by load_checks
+
+
+def _valid_name(hw) -> bool:
+    return isinstance(hw, str) and hw.replace("_", "").isalnum()
+
+
+def _kit_module(hw: str):
+    """The kit's ``dgmlab.probes.<hw>``, or ``None`` when the kit has no such homework."""
+    name = f"{__name__}.{hw}"
     try:
-        module = importlib.import_module(f"{__name__}.{hw}")
-    except ModuleNotFoundError:
-        raise KeyError(f"homework {hw!r} has no checks in dgmlab.probes") from None
-    return {s.cell: s for s in module.CHECKS}
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None
+
+
+def load_checks(hw: str, folder) -> bool:
+    """Use ``folder/checks.py`` as the specs of ``hw``, a course's own homework (the kit's homeworks
+    always use ``dgmlab.probes.<hw>``); returns whether ``hw`` now has specs. The file is run as Python
+    (the course's own code: the grader loads it from ``source/<hw>/``, never from a submission), and
+    again when it changed."""
+    from pathlib import Path
+
+    if not _valid_name(hw):
+        raise KeyError(f"no homework {hw!r}")
+    if _kit_module(hw) is not None:
+        return True
+    path = Path(folder) / CHECKS_FILE
+    if not path.is_file():
+        return hw in _course_checks
+    stamp = (str(path.resolve()), path.stat().st_mtime_ns)
+    if _course_checks.get(hw, (None, None))[:2] != stamp:
+        import importlib.util
+
+        found = importlib.util.spec_from_file_location(f"dgmlab_course_checks_{hw}", path)
+        module = importlib.util.module_from_spec(found)
+        found.loader.exec_module(module)
+        if not isinstance(getattr(module, "CHECKS", None), (list, tuple)):
+            raise ValueError(f"{path} defines no CHECKS: list the homework's CheckSpec objects in CHECKS")
+        _course_checks[hw] = (*stamp, module)
+    return True
+
+
+def _module(hw: str):
+    if not _valid_name(hw):
+        raise KeyError(f"no homework {hw!r}")
+    module = _kit_module(hw)
+    if module is None and hw in _course_checks:
+        module = _course_checks[hw][2]
+    if module is None:
+        raise KeyError(f"homework {hw!r} has no checks: the kit has no dgmlab.probes.{hw} and no {CHECKS_FILE} "
+                       f"beside its notebook was loaded")
+    return module
+
+
+def specs(hw: str) -> dict:
+    """``{test cell grade_id: CheckSpec}`` of homework ``hw`` (``dgmlab.probes.<hw>``, or the course's
+    ``checks.py`` that :func:`load_checks` loaded)."""
+    return {s.cell: s for s in _module(hw).CHECKS}
 
 
 def context(hw: str) -> dict:
     """The names a homework's tests use besides the student's (symbols, constants, helpers)."""
-    module = importlib.import_module(f"{__name__}.{hw}")
+    module = _module(hw)
     return dict(module.context()) if hasattr(module, "context") else {}
 
 
@@ -131,6 +187,7 @@ def check(cell: str, *objects, seed: int = 0) -> None:
     hw = workspace.current_homework()
     if hw is None:
         raise RuntimeError("run the setup cell first (it names the homework these checks belong to)")
+    load_checks(hw, workspace.folder())
     spec = spec_for(hw, cell)
     data = run_probe(spec, objects, seed)
     text = wire.dumps(data)
@@ -301,8 +358,6 @@ def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None =
     copy of the kit's own networks); ``keep(name, data)``: where hidden tests may leave a small file of bytes for
     the class dashboard (e.g. the first 100 images of a graded draw; by default nothing is kept). The lines are
     what the student reads."""
-    from ..testing import tally, Plan, TestSpec
-
     inputs = make_inputs(spec, seed)
     results = []
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
@@ -329,10 +384,8 @@ def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None =
                    if isinstance(data[n], (wire.Raised, wire.Unsupported))]
             reason = _run(lambda: usable(bad[0], data[bad[0]])) if bad else _run(namespace[name])
         results.append((name, weight, hidden, reason is None, reason))
-    cell_plan = Plan(points=spec.points, hidden=spec.hidden,
-                     tests=tuple(TestSpec(n, w, h) for n, w, h, _, _ in results))
     if hidden_source is not None:
-        earned = tally(cell_plan, [ok for *_, ok, _ in results])
+        earned = tally(spec.points, [(w, h, ok) for _, w, h, ok, _ in results])
     else:
         earned = round(sum(w for _, w, _, ok, _ in results if ok), 4)
     return Judgement(earned, spec.points, _lines(spec, results, earned, hidden_source is not None), results)
@@ -391,7 +444,7 @@ def homework_of(nb) -> str | None:
 
 def cell_call(source: str) -> tuple[str, tuple] | None:
     """``(grade_id, argument names)`` of the ``check("...", a, b)`` call a test cell makes, or ``None``
-    when the cell makes none (a cell graded the older way, by ``run_tests``)."""
+    when the cell makes none (the grader gives such a test cell 0: its score would come from the kernel)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
