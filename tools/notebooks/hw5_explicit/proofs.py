@@ -323,22 +323,22 @@ EQUIVALENT_MUTANTS = {
         "L14 sign: `-2` -> `2`": "x.shape[2:] and x.shape[-2:] are both (H, W) for the documented (N, 1, H, W) input",
     },
     "p2_coupling": {
-        "L16 args: `nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linea...` -> `nn.Sequential(nn.ReLU(), "
+        "L18 args: `nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linea...` -> `nn.Sequential(nn.ReLU(), "
         "nn.Linear(dim, hidden), nn.Linea...` (first two arguments swapped)":
             "s and t may be any functions of the masked coordinates: a ReLU before the first linear layer "
             "changes what they can express, not invertibility or the log-det",
-        "L25 arith: `1 - m` -> `1 + m` (- -> +)":
+        "L27 arith: `1 - m` -> `1 + m` (- -> +)":
             "t is used only through (1 - m) * (... + t), so its masked coordinates never reach z",
-        "L33 arith: `1 - m` -> `1 + m` (- -> +)":
+        "L35 arith: `1 - m` -> `1 + m` (- -> +)":
             "in the inverse, s is used only through (1 - m) * ... * exp(-s), so its masked coordinates never "
             "reach x (tanh keeps exp(-s) finite)",
-        "L34 arith: `1 - m` -> `1 + m` (- -> +)": "the same for t in the inverse",
+        "L36 arith: `1 - m` -> `1 + m` (- -> +)": "the same for t in the inverse",
     },
     "p2_realnvp": {
-        "L15 compare: `l % 2 == 0` -> `l % 2 != 0` (== -> !=)":
+        "L16 compare: `l % 2 == 0` -> `l % 2 != 0` (== -> !=)":
             "the stack starts with the complement mask and still alternates: the same family of flows (which "
             "parity comes first is a convention)",
-        "L15 constant: `0` -> `1` (0 -> 1)": "l % 2 == 1: the same swap of which mask comes first",
+        "L16 constant: `0` -> `1` (0 -> 1)": "l % 2 == 1: the same swap of which mask comes first",
     },
 }
 
