@@ -14,22 +14,19 @@
 #
 # $$\mathcal L_G = -\mathbb E_z D(G(z)),\qquad \lambda = 10.$$
 #
-# **Design choices kept from the source course.** Two details that matter: the critic has
-# **no BatchNorm** (BatchNorm couples the samples of a batch, so $D(x_i)$ is no longer a
-# function of $x_i$ alone and the per-sample gradient penalty loses its meaning), and Adam
-# runs with $\beta_1 = 0$, $\beta_2 = 0.9$, learning rate $3\cdot10^{-4}$ (momentum tends to
-# destabilise the min-max game). One critic step alternates with one generator step; the
-# course found that enough (many WGAN implementations use 5 critic steps per generator step).
+# **Design choices kept from the source course.** The critic has **no BatchNorm**: it couples the
+# samples of a batch, so $D(x_i)$ would no longer be a function of $x_i$ alone and the per-sample
+# penalty would lose its meaning. Adam runs with $\beta_1 = 0$ (momentum tends to destabilise the
+# min-max game), and one critic step alternates with one generator step.
 #
-# **Architectures.** Both networks are built from the residual block below
-# (conv, BN, ReLU, conv, BN, plus a skip connection; BN can be switched off).
-# * Generator (given): a linear map of the 128-d seed $z$ to $c\times7\times7$ ($c$ channels, the
-#   `capacity`: the source course's 128; full mode here trains at 32, see *Training on MNIST*), three residual
-#   blocks, bilinear $\times4$ upsampling followed by conv-BN-ReLU, a final conv to one channel
-#   plus a learned per-pixel bias, and a sigmoid (images in $[0,1]$).
+# **Architectures.** Both networks are built from the residual block below (conv, BN, ReLU, conv,
+# BN, plus a skip connection; BN can be switched off).
+# * Generator (given): a linear map of the 128-d seed $z$ to $c\times7\times7$ ($c$ = `capacity`,
+#   32 here, 128 in the source course), three residual blocks, bilinear $\times4$ upsampling and
+#   conv-BN-ReLU, a final conv to one channel plus a learned per-pixel bias, and a sigmoid.
 # * Critic (you write it): a conv embedding, a residual block with stride 4 ($28\to7$), three
-#   more residual blocks, and a linear head applied to the features summed over the spatial
-#   positions, giving one real number per image. No BatchNorm anywhere.
+#   more residual blocks, and a linear head on the features summed over spatial positions: one
+#   real number per image. No BatchNorm anywhere.
 
 # %% locked=true grade_id="p5_framework"
 SEED_DIM = 128     # dimension of the generator's input z
@@ -116,21 +113,6 @@ check("p5_critic_tests", Critic, ResidualBlock)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
-@points(2)
-def test_scores_do_not_depend_on_the_rest_of_the_batch():
-    full, part = per_sample
-    checks.assert_close(full, part, rtol=1e-4, atol=1e-5,
-                        name="scores of the first two images computed with and without the rest of the batch")
-
-@points(0.75)
-def test_four_residual_blocks():
-    assert len(block_strides) == 4, "the critic should be built from four residual blocks"
-
-@points(0.75)
-def test_first_block_downsamples_by_four():
-    assert block_strides and block_strides[0] == 4 and all(s == 1 for s in block_strides[1:]), \
-        "the first residual block should downsample with stride 4 and the others keep the size"
-
 @points(1)
 def test_gradient_reaches_every_pixel_and_parameter():
     first = gradients["first_image_grad"]
@@ -194,10 +176,6 @@ def test_derivative_in_the_critic_parameters():
     assert abs(float(bowl_half_derivative) + 2 / 3) < 0.05, \
         "the penalty's derivative with respect to the critic's parameters is wrong"
 
-@points(1.5)
-def test_no_lambda_inside_and_batch_mean():
-    checks.assert_close(slope_three, 4.0, atol=1e-4,
-                        name="penalty of a critic with gradient norm 3 (no lambda, mean over the batch)")
 ### END HIDDEN TESTS
 
 
@@ -246,11 +224,6 @@ def test_critic_loss_includes_the_penalty_times_lambda():
     checks.assert_close(with_penalty, base + 10.0, atol=1e-3,
                         name="critic_loss with the default lambda when the penalty is 1")
 
-@points(0.5)
-def test_critic_loss_uses_lam():
-    base = _wasserstein(inputs.w_two, inputs.lam_real, inputs.lam_fake)
-    checks.assert_close(with_lam, base + 0.5, atol=1e-3, name="critic_loss with lam=0.5 when the penalty is 1")
-
 @points(0.75)
 def test_generator_loss_keeps_the_graph_to_the_samples():
     loss = generator_graph["loss"]
@@ -291,20 +264,14 @@ def _two(out):
     assert out["is_tuple"] and out["count"] == 2, "make_optimizers does not return a tuple of two optimisers"
     return dict(zip(NETWORKS, out["optimizers"]))
 
-@points(0.5)
-def test_each_optimiser_holds_exactly_its_network():
-    for name, opt in _two(default).items():
-        held = {label for group in opt["groups"] for label in group["params"]}
-        assert held == NETWORKS[name], f"{name} does not hold exactly its network's parameters"
-
-@points(1)
+@points(0.25)
 def test_betas():
     for name, opt in _two(default).items():
         for group in opt["groups"]:
             assert group["betas"][0] == 0.0, f"{name}: beta1 must be 0 (no momentum)"
             assert abs(group["betas"][1] - 0.9) < 1e-12, f"{name}: beta2 is not the course's value"
 
-@points(0.5)
+@points(0.75)
 def test_learning_rate():
     for lr, out in [(3e-4, default), (1e-3, with_lr)]:
         for name, opt in _two(out).items():
@@ -405,21 +372,12 @@ def test_update_ignores_stale_gradients():
 
 # %% [markdown]
 # ### Training on MNIST
-# The loop below (given) alternates your two steps over the training set for 40 epochs with
-# batches of 64, with both networks at capacity 32 (the source course used 128, which would take
-# hours). On a Colab T4 this run should take about 16-25 minutes (an estimate; an H100 took 16), and P6's
-# CIFAR-10 run another 23-35 (also an estimate): at the slow end that is an hour of training, plus the
-# scoring, so plan for a disconnect: a run cut off continues from its last epoch when you run its cell again. This needs a
-# GPU (on a CPU one iteration takes 1-2 seconds: 10-20 hours for the 40 epochs). In fast mode it
-# trains small networks for a few dozen steps on a few hundred digits: the pictures will be
-# noise, the point is that every line runs. It saves a loss curve, a grid of 100 samples
-# (`figures/`) and the samples themselves (`artifacts/mnist_samples.pt`) in the homework folder (on Google
-# Drive in Colab; the setup cell printed where). In full mode it also saves **the graded file**
-# `p5_generator_weights.pt`: the trained generator's weights (its state dict in float16, about 0.55 MB), from
-# which P5(g) draws the samples it grades; hand it in with the notebook. After every epoch it saves a checkpoint
-# (`checkpoints/mnist.pt`): if the runtime disconnects, run the cells again and training continues from the
-# last saved epoch; a finished run is loaded, not retrained (pass `retrain=True` to `train_wgan_gp`, or delete
-# the file, to train from the start; the checkpoint refuses to resume if your steps or settings changed).
+# The loop below alternates your two steps for 40 epochs with batches of 64, both networks at
+# capacity 32; on a Colab T4 that is roughly 16-25 minutes (a GPU is needed: a CPU takes hours). It
+# saves loss curves and a sample grid under `figures/`, and the graded file `p5_generator_weights.pt`
+# (the generator's weights, about 0.55 MB) in the homework folder. A checkpoint is saved every epoch
+# (`checkpoints/mnist.pt`): after a disconnect, rerun the cells and training resumes;
+# `train_wgan_gp(..., retrain=True)` starts over.
 
 # %% locked=true grade_id="p5_train_loop"
 from dgmlab.checkpoint import Checkpoint
@@ -486,7 +444,7 @@ def sample(generator, n, batch_size=500, seed=None):
 # %% locked=true grade_id="p5_train" uses_answers=true
 if not runtime.is_grading():
     import os
-    runtime.seed_everything(runtime.run_seed())  # starting weights of this run's own (DGMLAB_SEED=n repeats a run)
+    runtime.seed_everything(runtime.run_seed())  # starting weights of this run's own
     mnist_capacity = runtime.pick(full=32, fast=16)
     mnist = dgmlab.data.mnist(train=True, scale="[0,1]", n=runtime.pick(full=None, fast=384))
     print(f"MNIST: {len(mnist)} images ({mnist.source}); capacity {mnist_capacity}")
@@ -525,7 +483,7 @@ if not runtime.is_grading():
         print(f"MNIST-classifier Frechet distance to the test set: {metrics.mnist_frechet_distance(many):.2f}")
         print("predicted digit counts:", torch.bincount(metrics.mnist_predict(many), minlength=10).tolist())
         if runtime.is_fast():
-            print("(fast mode: small networks trained for a few dozen steps, so a score near 1 is expected)")
+            print("(a short run of small networks: a score near 1 is expected)")
 
 # %% [markdown]
 # ### P5(f) (4 points, written)
@@ -549,24 +507,11 @@ if not runtime.is_grading():
 
 # %% [markdown]
 # ### P5(g) (2 points): graded from your trained generator
-# This cell grades the generator you trained, not a file of images. It reads `p5_generator_weights.pt`, which
-# the training cell saved in the homework folder after the full 40 epochs, puts the weights in the notebook's
-# `Generator(capacity=32)` (full mode's size), draws 100 samples itself and scores those: a file of images could
-# hold the best 100 of many draws. While you work the noise comes from seed 0 (as `sample(G_mnist, 100, seed=0)`),
-# so you see your score; the autograder draws with a seed of its own, made from your file and the course's secret
-# key (the same file always gets the same seed, any other file an unrelated one).
-# Weights that fit and draw new images (see below) earn 0.5 points; the other 1.5 come when, in addition, the
-# MNIST classifier score of those 100 images taken as one group (`metrics.mnist_score(samples, splits=1)`) is at
-# least **8.25** and the classifier recognises at least **9** of the 10 digit classes among
-# them. (For scale: 100 random real test digits score 9.2 to 9.6 this way, pure noise 1.0.) Of 20 such
-# 100-sample draws of the reference solution trained with these settings, all 20 clear the bar after 39 epochs
-# and 19 after 20 epochs; none clear it after 3 epochs, nor after a quarter epoch. Without the file
-# the cell earns nothing and says so. In fast mode, which trains too little to write the file, a missing file
-# is only reported.
-#
-# The samples must be new images, not MNIST digits learned by heart: each is compared with all 70,000 MNIST
-# digits (`dgmlab.novelty.find_copies`; a shift by a pixel, a small turn or added noise does not hide a copy).
-# If more than 3 of the 100 are near-copies of MNIST digits, the whole cell earns 0.
+# The grader loads `p5_generator_weights.pt` into the `Generator(capacity=32)` given above, draws 100
+# samples itself and scores them. Weights that load and draw new images earn 0.5 points; an MNIST
+# classifier score of at least **8.25** over the 100, with at least **9** digit classes present, earns
+# the other 1.5. If more than 3 samples are near-copies of MNIST digits, the cell earns 0. The check
+# below previews one draw.
 
 # %% kind="tests" grade_id="p5_mnist_samples_tests" points=2
 from dgmlab.probes import check

@@ -231,15 +231,15 @@ def generator_loss(critic, x_fake):
 ''', passes=["p5_losses_tests"]),
     # P5 optimisers
     Mutant("p5_optimizers", "Adam's default betas (beta1 = 0.9)", edits=[
-        _betas_dropped("generator"), _betas_dropped("critic")], earns={_OPT_T: 2}),
+        _betas_dropped("generator"), _betas_dropped("critic")], earns={_OPT_T: 2.75}),
     Mutant("p5_optimizers", "optimisers returned in the wrong order", edits=[
-        ("return opt_g, opt_c", "return opt_c, opt_g")], earns={_OPT_T: 2}),
+        ("return opt_g, opt_c", "return opt_c, opt_g")], earns={_OPT_T: 1.5}),
     Mutant("p5_optimizers", "learning rate hard-coded (the lr argument ignored)", edits=[
-        _lr_typed("generator"), _lr_typed("critic")], earns={_OPT_T: 2.5}),
+        _lr_typed("generator"), _lr_typed("critic")], earns={_OPT_T: 2.25}),
     Mutant("p5_optimizers", "one optimiser over both networks, returned twice", edits=[
         ("Adam(generator.parameters(),", "Adam(list(generator.parameters()) + list(critic.parameters()),"),
         ("opt_c = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.0, 0.9))", "opt_c = opt_g")],
-        earns={_OPT_T: 2}),
+        earns={_OPT_T: 1.5}),
     Mutant("p5_optimizers", "correct variant: parameters as lists", '''
 def make_optimizers(generator, critic, lr=3e-4):
     kw = dict(lr=lr, betas=[0.0, 0.9])
@@ -286,10 +286,15 @@ def make_optimizers(generator, critic, lr=3e-4):
     Mutant("p6_models", "correct variant: upsample to a fixed size, mean pooling in the critic", edits=[
         ("scale_factor=4", "size=(32, 32)"), ("h.sum(dim=(2, 3))", "h.mean(dim=(2, 3))")], passes=_GEN_T + _CRI_T),
     Mutant("p6_schedule", "cut one epoch late", edits=[("epoch < cut_epoch", "epoch <= cut_epoch")],
-           earns={_SCHED_T: 1.75}),
-    Mutant("p6_schedule", "cut hard-coded at 80", edits=[("epoch < cut_epoch", "epoch < 80")], earns={_SCHED_T: 2.5}),
+           earns={_SCHED_T: 1.5}),
+    Mutant("p6_schedule", "cut hard-coded at 80", edits=[("epoch < cut_epoch", "epoch < 80")], earns={_SCHED_T: 1}),
     Mutant("p6_schedule", "rates hard-coded (lr and lr_low ignored)", edits=[
-        ("lr if epoch < cut_epoch else lr_low", "3e-4 if epoch < cut_epoch else 3e-5")], earns={_SCHED_T: 3.25}),
+        ("lr if epoch < cut_epoch else lr_low", "3e-4 if epoch < cut_epoch else 3e-5")], earns={_SCHED_T: 3}),
+    # the schedule the statement prints, typed in: only the default-argument checks pass
+    Mutant("p6_schedule", "typed the printed rates and cut (3e-4 before epoch 80, then 3e-5)", '''
+def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
+    return 3e-4 if epoch < 80 else 3e-5
+''', earns={_SCHED_T: 1}),
     Mutant("p6_schedule", "correct variant: MultiStepLR arithmetic", '''
 def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
     return lr * (lr_low / lr) ** int(epoch >= cut_epoch)
