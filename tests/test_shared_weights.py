@@ -259,3 +259,99 @@ def test_threshold_is_the_calibrated_one():
     for label, r in record.items():
         assert r["independent_max"] < SW.THRESHOLD / 2, label
         assert r["copied_min"] > 2 * SW.THRESHOLD, label
+
+
+# ------------------------------------------------------------------ compared by what they compute (functional_copies)
+def _saved(state: dict) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
+
+
+def _fixture(name: str) -> dict:
+    return torch.load(FIXTURES / name, weights_only=True)
+
+
+def test_permuted_and_rescaled_copies_compute_what_the_network_computes_with_unrelated_weights():
+    from dgmlab.grading import functional_copies as FC
+    from network_copies import permuted_copy, rescaled_copy
+
+    (net, _) = FC.kit_networks(Course(ROOT), HW)  # hw4's baseline generator (placed by shape), then the cGAN's
+    state = _fixture("hw4_genuine_baseline_generator_f16.pt")
+    original = net.fingerprint(_saved(state))
+    for copy in (permuted_copy(state), rescaled_copy(state), rescaled_copy(permuted_copy(state, 3), 4)):
+        assert FC.agreement(original, net.fingerprint(_saved(copy))) > 0.9999
+    weights = SW.weights_of(_saved(permuted_copy(state)))
+    assert SW.similarity(SW.weights_of(_saved(state)), weights)[0] < SW.THRESHOLD  # invisible to the weights
+
+
+def test_a_permuted_copy_of_a_published_network_is_refused_under_grading(tmp_path):
+    from dgmlab.grading import draw_seeds as DS
+    from network_copies import permuted_copy
+
+    course = _course(tmp_path, {})
+    (tmp_path / "source" / "hw1_wgan").mkdir(parents=True)  # the kit's Generator comes from its locked cell
+    shutil.copy(ROOT / "source" / "hw1_wgan" / "hw1_wgan.ipynb", tmp_path / "source" / "hw1_wgan")
+    _publish(course, {"examples/demo_reference/hw1_wgan/generator_weights.pt": "hw1_generator_epoch27_f16.pt"})
+    published = SW.published_weights(course, "hw1_wgan")
+    copy = _saved(permuted_copy(_fixture("hw1_generator_epoch27_f16.pt"), seed=5))
+    assert SW.similarity(SW.weights_of(copy), published[0][1])[0] < SW.THRESHOLD  # the weights look unrelated
+    seeds = DS.seeds_for(bytes(range(32)), "hw1_wgan", {"generator_weights.pt": copy}, published)
+    assert "examples/demo_reference/hw1_wgan/generator_weights.pt" in seeds["generator_weights.pt"]["refused"]
+
+
+def test_a_published_network_trained_on_for_many_epochs_is_not_refused(tmp_path):
+    # epoch 5 of the published hw1 run: related to its epoch 27 (a copy trained on), but not the same network
+    course = _course(tmp_path, {})
+    (tmp_path / "source" / "hw1_wgan").mkdir(parents=True)
+    shutil.copy(ROOT / "source" / "hw1_wgan" / "hw1_wgan.ipynb", tmp_path / "source" / "hw1_wgan")
+    _publish(course, {"examples/demo_reference/hw1_wgan/generator_weights.pt": "hw1_generator_epoch27_f16.pt"})
+    early = (FIXTURES / "hw1_generator_epoch05_f16.pt").read_bytes()
+    assert SW.published_copy(early, SW.published_weights(course, "hw1_wgan")) is None
+
+
+def test_a_permuted_and_rescaled_copy_between_two_students_is_listed(tmp_path):
+    from dgmlab.grading import dashboard as D
+    from network_copies import permuted_copy, rescaled_copy
+
+    genuine = _fixture("hw4_genuine_baseline_generator_f16.pt")
+    course = _course(tmp_path, {("ann", FILE): genuine,
+                                ("ben", FILE): rescaled_copy(permuted_copy(genuine, seed=2), seed=3),  # ann's, disguised
+                                ("cat", FILE): _fixture("hw4_seed2_baseline_generator_f16.pt")})  # her own run
+    (found,) = SW.compare(course, [HW])
+    (pair,) = found.pairs
+    assert pair.students == ("ann", "ben") and not pair.identical
+    assert pair.similarity < SW.THRESHOLD and pair.agreement == pytest.approx(1.0, abs=1e-3)
+    assert "ann and ben: weight similarity 0.0" in SW.format_report([found]) and "outputs agreement 1.00" in \
+        SW.format_report([found])
+    html = D.shared_weights_html(HW, [found])
+    assert "ann and ben" in html and 'data-stat="agreement">1<' in html and "cat" not in html
+
+
+def test_two_independently_trained_networks_compute_unrelated_outputs(tmp_path):
+    # the hw4 baseline after 50 epochs from seed 0 and from seed 2: two honest students
+    from dgmlab.grading import functional_copies as FC
+
+    course = _course(tmp_path, {("ann", FILE): _fixture("hw4_genuine_baseline_generator_f16.pt"),
+                                ("cat", FILE): _fixture("hw4_seed2_baseline_generator_f16.pt")})
+    net = FC.kit_networks(course, HW)[0]
+    a, b = (net.fingerprint((FIXTURES / f).read_bytes()) for f in ("hw4_genuine_baseline_generator_f16.pt",
+                                                                   "hw4_seed2_baseline_generator_f16.pt"))
+    assert abs(FC.agreement(a, b)) < FC.THRESHOLD / 5
+    assert [f.pairs for f in SW.compare(course, [HW])] == [[]]
+
+
+def test_a_file_that_does_not_load_into_the_kits_network_gives_no_functional_comparison(tmp_path):
+    from dgmlab.grading import functional_copies as FC
+
+    networks = FC.kit_networks(Course(ROOT), HW)
+    genuine = _fixture("hw4_genuine_baseline_generator_f16.pt")
+    extra = {**genuine, "extra.weight": torch.randn(64, 64)}  # not the specified generator
+    wider = MLPGenerator(100, (128, 256, 640), 784).state_dict()  # another architecture
+    for data in (_saved(extra), _saved(wider), _saved(torch.randn(100, 784)), b"not a torch file"):
+        assert FC.fingerprint(data, networks) is None
+        assert SW.weights_of(data, networks).function is None
+    with pytest.raises(FC.NoKitNetwork, match="more than"):  # over the graded cell's size limit: not unpickled
+        networks[0].fingerprint(b"\0" * (networks[0].max_bytes + 1))

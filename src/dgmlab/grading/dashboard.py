@@ -175,7 +175,9 @@ def shared_weights_html(hw: str, files: list) -> str:
     out = ["<h3>Weights shared between students</h3><p class=\"muted\">Same-named files handed in by two "
            f"students that are identical, or whose weight tensors are alike (median best cosine at least "
            f"{SW.THRESHOLD}: independent runs measure at most 0.05, a network copied after one epoch and trained "
-           "39 more 0.29; docs/novelty.md). A reason to look, not a verdict: these pairs change no grade.</p>"]
+           "39 more 0.29), or whose outputs agree (loaded into the kit's network and run on fixed inputs: agreement "
+           f"at least {SW.FC.THRESHOLD}, which permuting or rescaling hidden units does not change; docs/novelty.md). "
+           "A reason to look, not a verdict: these pairs change no grade.</p>"]
     mine = [f for f in files if f.hw == hw and f.pairs]
     published = [m for f in files if f.hw == hw for m in f.published]
     if published:
@@ -191,13 +193,14 @@ def shared_weights_html(hw: str, files: list) -> str:
                        "everyone), so the pairs say nothing about copying; they are not listed.</p>")
             continue
         out.append(f'<table class="shared"><tr><th>file</th><th>students</th><th>similarity</th><th>identical</th>'
-                   "<th>tensors compared</th></tr>")
+                   "<th>tensors compared</th><th>outputs agreement</th></tr>")
         for p in f.pairs[:SHARED_ROWS]:
             flag = ' class="bad"' if p.identical else ""
             out.append(f'<tr data-hw="{_e(hw)}" data-file="{_e(p.file)}"><td>{_e(p.file)}</td>'
                        f'<td data-stat="students">{_e(" and ".join(p.students))}</td>'
                        f'<td class="num" data-stat="similarity">{_fmt(p.similarity, 3)}</td>'
-                       f'<td{flag}>{"yes" if p.identical else "no"}</td><td class="num">{p.tensors}</td></tr>')
+                       f'<td{flag}>{"yes" if p.identical else "no"}</td><td class="num">{p.tensors}</td>'
+                       f'<td class="num" data-stat="agreement">{_fmt(p.agreement, 3)}</td></tr>')
         out.append("</table>")
         if len(f.pairs) > SHARED_ROWS:
             out.append(f'<p class="muted">and {len(f.pairs) - SHARED_ROWS} more pairs '
@@ -211,17 +214,20 @@ def published_weights_html(hw: str, matches: list) -> str:
     refused = sum(m.refused for m in matches)
     out = [f'<p class="bad" data-hw="{_e(hw)}" data-stat="published_count">{len(matches)} handed in weights the course '
            f"kit itself publishes (the kit is public). {refused} of them are the published network itself (identical, "
-           f"or median best cosine at least {SW.PUBLISHED_COPY}): <code>dgmlab autograde</code> does not grade such "
+           f"median best cosine at least {SW.PUBLISHED_COPY}, or outputs agreement at least {SW.FC.SAME}): "
+           "<code>dgmlab autograde</code> does not grade such "
            f"a file (its cell earns 0; <code>dgmlab demo</code> does, its examples are the kit's own). The others "
-           f"are at least {SW.THRESHOLD} alike, a published network trained on: graded as usual, check them by hand.</p>",
+           f"are at least {SW.THRESHOLD} alike (or their outputs agree at least {SW.FC.THRESHOLD}), a published network "
+           "trained on: graded as usual, check them by hand.</p>",
            '<table class="shared"><tr><th>file</th><th>student</th><th>published file</th><th>similarity</th>'
-           "<th>identical</th><th>refused when graded</th><th>tensors compared</th></tr>"]
+           "<th>identical</th><th>refused when graded</th><th>tensors compared</th><th>outputs agreement</th></tr>"]
     for m in matches:
         flag = ' class="bad"' if m.refused else ""
         out.append(f'<tr data-hw="{_e(hw)}" data-file="{_e(m.file)}" data-stat="published"><td>{_e(m.file)}</td>'
                    f'<td data-stat="student">{_e(m.student)}</td><td><code>{_e(m.source)}</code></td>'
                    f'<td class="num">{_fmt(m.similarity, 3)}</td><td>{"yes" if m.identical else "no"}</td>'
-                   f'<td{flag} data-stat="refused">{"yes" if m.refused else "no"}</td><td class="num">{m.tensors}</td></tr>')
+                   f'<td{flag} data-stat="refused">{"yes" if m.refused else "no"}</td><td class="num">{m.tensors}</td>'
+                   f'<td class="num" data-stat="agreement">{_fmt(m.agreement, 3)}</td></tr>')
     return "".join(out) + "</table>"
 
 

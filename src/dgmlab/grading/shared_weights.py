@@ -25,7 +25,10 @@ is a reason to look, not a verdict, and it changes no grade: two students who ea
 and ran the same code start from the same weights too. When most pairs of a file are alike (a class that ran a
 notebook from before ``run_seed``, or a hub that sets ``DGMLAB_SEED`` for everyone), the students share their
 starting weights and the pairs say nothing: :attr:`FileComparison.common_start`. Permuting a copied network's
-hidden units (with the next layer's inputs) hides it from this measure.
+hidden units (with the next layer's inputs) hides it from this measure, so every file that loads into the kit's
+architecture for its homework is also compared by what it computes (:mod:`dgmlab.grading.functional_copies`: its
+outputs on fixed inputs): pairs whose ``agreement`` is at least ``functional_copies.THRESHOLD`` are reported too,
+and a file that computes what a published network computes (``functional_copies.SAME``) is refused like a copy.
 """
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import functional_copies as FC
 from .layout import Course
 
 THRESHOLD = 0.1  # independent runs: <= 0.05; a copy trained 39-49 more epochs: >= 0.29 (see the docstring)
@@ -55,6 +59,7 @@ class SharedPair:
     similarity: float | None  # None: nothing comparable (identical is then the reason to report)
     identical: bool
     tensors: int  # weight tensors compared (both files together)
+    agreement: float | None = None  # of their outputs (functional_copies); None: not both load into the kit's network
 
 
 @dataclass
@@ -69,7 +74,8 @@ class PublishedMatch:
     similarity: float | None  # rounded for the page
     identical: bool
     tensors: int
-    refused: bool  # what dgmlab autograde does not grade: identical, or at least PUBLISHED_COPY alike (unrounded)
+    refused: bool  # what dgmlab autograde does not grade: identical, at least PUBLISHED_COPY alike, or the same outputs
+    agreement: float | None = None  # of their outputs (functional_copies), rounded; None: not compared
 
 
 @dataclass
@@ -93,6 +99,7 @@ class FileComparison:
 class _Weights:
     digest: str
     tensors: list = field(default_factory=list)  # [(shape, float32 unit vector of the sampled coordinates)]
+    function: object = None  # its functional_copies.Fingerprint, where it loads into one of the kit's networks
 
 
 _COORDS: dict = {}
@@ -123,20 +130,21 @@ def _weight_vector(t):
     return v / norm if torch.isfinite(norm) and norm > 0 else None
 
 
-def read_weights(path: Path) -> _Weights | None:
-    """The file's digest and, for a flat state dict, its weight tensors as unit vectors; None if unreadable."""
+def read_weights(path: Path, networks=()) -> _Weights | None:
+    """The file's digest and, for a flat state dict, its weight tensors as unit vectors and its outputs in the first
+    of the kit's ``networks`` (:func:`functional_copies.kit_networks`) it loads into; None if unreadable."""
     try:
         data = path.read_bytes()
     except OSError:
         return None
-    return weights_of(data)
+    return weights_of(data, networks)
 
 
-def weights_of(data: bytes) -> _Weights:
+def weights_of(data: bytes, networks=()) -> _Weights:
     """:func:`read_weights` of a file's bytes."""
     import torch
 
-    out = _Weights(hashlib.sha256(data).hexdigest())
+    out = _Weights(hashlib.sha256(data).hexdigest(), function=FC.fingerprint(data, networks) if networks else None)
     try:
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
         if isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values()):
@@ -214,9 +222,11 @@ def _printable(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "replace")
 
 
-def _related(identical: bool, sim: float | None, bound: float) -> bool:
-    """Two files count as related: the same bytes, or weights at least ``bound`` alike."""
-    return identical or (sim is not None and sim >= bound)
+def _related(identical: bool, sim: float | None, bound: float, agreement: float | None = None,
+             functional: float = FC.THRESHOLD) -> bool:
+    """Two files count as related: the same bytes, weights at least ``bound`` alike, or outputs at least
+    ``functional`` in agreement (functional_copies)."""
+    return identical or (sim is not None and sim >= bound) or (agreement is not None and agreement >= functional)
 
 
 def published_files(course: Course, hw: str) -> list[Path]:
@@ -229,55 +239,74 @@ def published_files(course: Course, hw: str) -> list[Path]:
 
 
 def published_weights(course: Course, hw: str) -> list[tuple[str, _Weights]]:
-    """``[(path relative to the course, weights)]`` of :func:`published_files`, read once per grading run."""
+    """``[(path relative to the course, weights)]`` of :func:`published_files`, read once per grading run, each
+    with its outputs where it loads into one of the kit's networks for ``hw``."""
+    networks = FC.kit_networks(course, hw)
     return [(p.relative_to(course.root).as_posix(), w) for p in published_files(course, hw)
-            if (w := read_weights(p)) is not None]
+            if (w := read_weights(p, networks)) is not None]
 
 
 def published_copy(data: bytes, published: list) -> str | None:
     """The published file (of :func:`published_weights`) that the handed-in file ``data`` is a copy of: the same
-    bytes, or weights at least :data:`PUBLISHED_COPY` alike (the same network renamed, converted or barely trained
-    on); None when it is none of them. ``dgmlab autograde`` refuses to grade such a file (see draw_seeds)."""
+    bytes, weights at least :data:`PUBLISHED_COPY` alike (the same network renamed, converted or barely trained
+    on), or outputs at least ``functional_copies.SAME`` in agreement (the same network with its hidden units
+    permuted or rescaled); None when it is none of them. ``dgmlab autograde`` refuses to grade such a file (see
+    draw_seeds)."""
     if not published:
         return None
-    mine = weights_of(data)
+    networks = list({w.function.network.kind: w.function.network for _, w in published if w.function}.values())
+    mine = weights_of(data, networks)
     values = _cross_values([mine], [w for _, w in published])
     for j, (rel, w) in enumerate(published):
-        sim = values[(0, j)][0]
-        if _related(mine.digest == w.digest, sim, PUBLISHED_COPY):
+        if _related(mine.digest == w.digest, values[(0, j)][0], PUBLISHED_COPY, _agreement(mine, w), FC.SAME):
             return rel
     return None
 
 
-def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileComparison]:
-    """For each homework and file name handed in: the pairs of students whose files are identical or at least
-    ``threshold`` alike, most alike first, and the students whose file is identical or that alike to one the
-    kit publishes (:func:`published_files`; the most alike one is named)."""
+def _agreement(a: _Weights, b: _Weights) -> float | None:
+    """The agreement of two files' outputs (functional_copies), or None where either has none."""
+    return FC.agreement(a.function, b.function) if a.function and b.function else None
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def compare(course: Course, hws, threshold: float = THRESHOLD,
+            functional: float = FC.THRESHOLD) -> list[FileComparison]:
+    """For each homework and file name handed in: the pairs of students whose files are identical, whose weights
+    are at least ``threshold`` alike or whose outputs agree at least ``functional`` (both files loaded into the
+    kit's network), most alike first, and the students whose file is so related to one the kit publishes
+    (:func:`published_files`; the most alike one is named)."""
     out = []
     for hw in hws:
         published = published_weights(course, hw)
+        networks = FC.kit_networks(course, hw)
         for name, paths in sorted(weight_files(course, hw).items()):
-            loaded = {s: w for s, p in sorted(paths.items()) if (w := read_weights(p)) is not None}
+            loaded = {s: w for s, p in sorted(paths.items()) if (w := read_weights(p, networks)) is not None}
             if not loaded:
                 continue
             students, weights = list(loaded), list(loaded.values())
             found = FileComparison(hw, _printable(name), len(students))
+            agree = FC.agreements([w.function for w in weights])
             for (i, j), (sim, n) in _pair_values(weights).items():
                 identical = weights[i].digest == weights[j].digest
-                if _related(identical, sim, threshold):
-                    found.pairs.append(SharedPair(hw, found.file, (students[i], students[j]),
-                                                  None if sim is None else round(sim, 3), identical, n))
-            found.pairs.sort(key=lambda p: (not p.identical, -(p.similarity or 0), p.students))
+                if _related(identical, sim, threshold, agree.get((i, j)), functional):
+                    found.pairs.append(SharedPair(hw, found.file, (students[i], students[j]), _rounded(sim),
+                                                  identical, n, _rounded(agree.get((i, j)))))
+            found.pairs.sort(key=lambda p: (not p.identical, -max(p.similarity or 0, p.agreement or 0), p.students))
             if published:
                 values = _cross_values(weights, [w for _, w in published])
                 for i, student in enumerate(students):
-                    matches = [PublishedMatch(hw, found.file, student, source, None if sim is None else round(sim, 3),
-                                              identical, n, _related(identical, sim, PUBLISHED_COPY))
+                    matches = [PublishedMatch(hw, found.file, student, source, _rounded(sim), identical, n,
+                                              _related(identical, sim, PUBLISHED_COPY, agr, FC.SAME), _rounded(agr))
                                for j, (source, w) in enumerate(published)
                                for sim, n in [values[(i, j)]]
-                               if _related(identical := weights[i].digest == w.digest, sim, threshold)]
+                               for agr in [_agreement(weights[i], w)]
+                               if _related(identical := weights[i].digest == w.digest, sim, threshold, agr, functional)]
                     if matches:  # the closest published file: identical first, then the most alike
-                        found.published.append(min(matches, key=lambda m: (not m.identical, -(m.similarity or 0))))
+                        found.published.append(min(matches, key=lambda m: (
+                            not m.identical, -max(m.similarity or 0, m.agreement or 0))))
             if found.pairs or found.published or len(students) >= 2:
                 out.append(found)
     return out
@@ -298,11 +327,17 @@ def format_report(files: list[FileComparison]) -> str:
                          "DGMLAB_SEED set for all), so the pairs say nothing about copying")
             continue
         lines += [f"  {p.hw} {p.file}: {p.students[0]} and {p.students[1]}: "
-                  + ("identical files" if p.identical else f"weight similarity {p.similarity:.2f}") for p in f.pairs]
+                  + ("identical files" if p.identical else _measures(p)) for p in f.pairs]
     for f in files:
         lines += [f"  {m.hw} {m.file}: {m.student}'s is " + (
             f"the kit's published {m.source}: dgmlab autograde does not grade it (not a network the student trained)"
             if m.refused else
-            f"alike (weight similarity {m.similarity:.2f}) to the kit's published {m.source}: a network trained on "
+            f"alike ({_measures(m)}) to the kit's published {m.source}: a network trained on "
             "from it? (graded; check by hand)") for m in f.published]
     return "\n".join(lines)
+
+
+def _measures(p) -> str:
+    """A pair's weight similarity and, where both files load into the kit's network, their outputs' agreement."""
+    sim = "weight similarity " + ("-" if p.similarity is None else f"{p.similarity:.2f}")
+    return sim + ("" if p.agreement is None else f", outputs agreement {p.agreement:.2f}")
