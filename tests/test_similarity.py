@@ -118,6 +118,9 @@ def test_giant_notebooks_and_cells_are_skipped_and_said(course, authors, monkeyp
     r = S.compare_homework(course, HW)
     assert any(s.startswith("carla: a cell of") and "not compared" in s for s in r.skipped)
     assert "q3_interpolate" not in {m.where for m in r.matches} and r.matches  # the other cells still compared
+    monkeypatch.setattr(S, "MAX_ANSWER_CHARS", 3000)
+    r = S.compare_homework(course, HW)
+    assert any(s.startswith("bruno:") and "characters of answers" in s for s in r.skipped) and r.matches == []
     monkeypatch.setattr(S, "MAX_NOTEBOOK_BYTES", 1000)
     r = S.compare_homework(course, HW)
     assert any(s.startswith("bruno:") and "over the" in s for s in r.skipped) and r.matches == []

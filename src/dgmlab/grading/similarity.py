@@ -31,6 +31,7 @@ MIN_CELL_TOKENS = 60  # a cell whose answer covers fewer tokens (either side) is
 MIN_NOTEBOOK_TOKENS = 150
 MAX_NOTEBOOK_BYTES = 32 * 2**20  # larger notebooks are not read (said so)
 MAX_CELL_CHARS = 50_000  # larger cells are not compared (said so)
+MAX_ANSWER_CHARS = 500_000  # a notebook with more answer text is not compared (said so; the kit's: ~25,000)
 CSV_COLUMNS = ["homework", "student", "other", "where", "similarity", "kind"]
 
 
@@ -96,7 +97,8 @@ def _cells(path: Path, skipped: list, who: str):
             return None
         nb = json.loads(path.read_bytes().decode("utf-8"))
         cells = nb["cells"]
-        assert isinstance(cells, list)
+        if not isinstance(cells, list):
+            raise TypeError("cells is not a list")
     except Exception as exc:  # a student's file: its problem, said, never raised
         skipped.append(f"{who}: {path.name} not read ({type(exc).__name__}: not a notebook)")
         return None
@@ -119,6 +121,10 @@ def _cells(path: Path, skipped: list, who: str):
             out.append((nbg["grade_id"][:200], prose, src))
         elif not nbg and not prose:  # a code cell the student added
             out.append((None, False, src))
+    total = sum(len(src) for _, _, src in out)
+    if total > MAX_ANSWER_CHARS:
+        skipped.append(f"{who}: {path.name} not compared ({total:,} characters of answers, over {MAX_ANSWER_CHARS:,})")
+        return None
     return out
 
 
