@@ -265,6 +265,22 @@ def test_outputs_span_both_signs_and_saturate(v):
         f"expected outputs close to both -1 and 1 once the weights are scaled up 20x, found the range [{lo:.3g}, {hi:.3g}]{hint}"
 
 
+@points(0.75)
+def test_generator_linear_widths_in_call_order(v):
+    found = linear_shapes(v.default_calls)
+    assert found == [(100, 128), (128, 256), (256, 512), (512, 784)], \
+        f"the nn.Linear layers that run in forward do not have the statement's widths in that order (found {found})"
+
+
+@points(0.75)
+def test_leaky_relu_after_each_hidden_layer_and_tanh_output(v):
+    calls = v.default_calls
+    assert count_calls(calls, "LeakyReLU") == 3, "expected one nn.LeakyReLU after each hidden layer"
+    assert count_calls(calls, "Tanh") == 1 and calls[-1]["kind"] == "Tanh", "the generator must end with a single nn.Tanh"
+    assert not any(c["kind"] in ("Sigmoid", "ReLU") for c in calls), \
+        "the generator uses an activation the statement does not ask for"
+
+
 # ------------------------------------------------------------------ P1.2 the discriminator
 def _discriminator_inputs(seed):
     g = _gen(seed, 12)
@@ -322,6 +338,21 @@ def test_outputs_raw_logits(v):
     assert lo < -1 and hi > 1, \
         (f"expected logits beyond -1 and 1 once the weights are scaled up 10x, found the range [{lo:.3g}, {hi:.3g}]: "
          "a sigmoid (or tanh) at the end squashes the logit, and the P1.3 loss would apply the sigmoid a second time")
+
+
+@points(1)
+def test_discriminator_linear_widths_in_call_order(v):
+    found = linear_shapes(v.default_calls)
+    assert found == [(784, 512), (512, 256), (256, 128), (128, 1)], \
+        f"the nn.Linear layers that run in forward do not have the statement's widths in that order (found {found})"
+
+
+@points(0.5)
+def test_leaky_relu_with_the_statements_slope_on_each_hidden_layer(v):
+    calls = v.default_calls
+    assert count_calls(calls, "LeakyReLU") == 3, "expected one nn.LeakyReLU after each hidden layer"
+    assert all(abs(s_ - 0.2) < 1e-6 for s_ in leaky_slopes(calls)), \
+        "the discriminator's LeakyReLUs do not have the statement's slope on negative inputs"
 
 
 # ------------------------------------------------------------------ P1.3 the losses
@@ -777,6 +808,21 @@ def test_the_label_changes_the_image(v):
          f"most {change:.2g}: the embedded label must feed the network (concatenate it with z)")
 
 
+@points(0.5)
+def test_linear_widths_after_the_concatenation(v):
+    found = linear_shapes(v.calls)
+    assert found == [(110, 128), (128, 256), (256, 512), (512, 784)], \
+        f"the linear layers must read noise and embedding concatenated, then follow P1's widths (found {found})"
+
+
+@points(0.5)
+def test_activations_as_in_p1(v):
+    calls = v.calls
+    assert count_calls(calls, "LeakyReLU") == 3 and calls[-1]["kind"] == "Tanh", \
+        "LeakyReLU after each hidden layer and a tanh at the end, as in P1"
+    assert all(abs(s_ - 0.2) < 1e-6 for s_ in leaky_slopes(calls)), "the LeakyReLUs do not have P1's slope on negative inputs"
+
+
 def _cond_discriminator_probe(o, x):
     torch, D = _torch(), o["ConditionalDiscriminator"]
     _seed_torch(x)
@@ -820,6 +866,25 @@ def test_the_label_changes_the_logit(v):
     assert change > 1e-5, \
         (f"expected a different logit for each label with the same image, found two labels whose logits differ by "
          f"{change:.2g}: the embedded label must feed the network (concatenate it with the flattened image)")
+
+
+@points(0.25)
+def test_cond_discriminator_linear_widths_after_the_concatenation(v):
+    found = linear_shapes(v.calls)
+    assert found == [(794, 512), (512, 256), (256, 128), (128, 1)], \
+        f"the linear layers must read image and embedding concatenated, then follow P1's widths (found {found})"
+
+
+@points(0.5)
+def test_cond_discriminator_outputs_raw_logits(v):
+    assert not any(c["kind"] in ("Sigmoid", "Tanh", "Softmax") for c in v.calls), "return the logit itself"
+
+
+@points(0.25)
+def test_leaky_relu_slope_as_in_p1(v):
+    calls = v.calls
+    assert count_calls(calls, "LeakyReLU") == 3, "expected a LeakyReLU on each hidden layer, as in P1"
+    assert all(abs(s_ - 0.2) < 1e-6 for s_ in leaky_slopes(calls)), "the LeakyReLUs do not have P1's slope"
 
 
 # ------------------------------------------------------------------ P3.3 the conditional steps
@@ -1083,6 +1148,20 @@ def test_small_example_plan_is_a_coupling(v):
     checks.assert_coupling(T, np.array([0.5, 0.5]), np.array([0.5, 0.5]), name="the plan")
 
 
+@points(2)
+def test_plan_is_a_coupling(v):
+    for (vv, w, C), (_, T) in zip(v.inputs.instances, v.instances):
+        checks.assert_coupling(T, vv, w, atol=1e-8, name=f"the {len(vv)}x{len(w)} plan")
+
+
+@points(1)
+def test_value_is_the_cost_of_the_plan(v):
+    import numpy as np
+
+    for (vv, w, C), (value_, T) in zip(v.inputs.instances, v.instances):
+        checks.assert_close(value_, float(np.sum(C * np.asarray(T))), atol=1e-8, name="value versus sum of C*T")
+
+
 def _dual_probe(o, x):
     import numpy as np
 
@@ -1113,6 +1192,24 @@ def test_dual_small_example_value(v):
     assert abs(value_ - 1) < 1e-7, \
         (f"expected the dual value 1, the cost of keeping the mass in place, as the primal gives (strong duality), "
          f"found {value_:.6g}" + hints.get(round(value_, 6), ""))
+
+
+@points(0.5)
+def test_value_is_the_dual_objective(v):
+    import numpy as np
+
+    for (vv, w, C), (value_, phi, psi) in zip(v.inputs.instances, v.instances):
+        checks.assert_close(value_, float(vv @ np.asarray(phi) + w @ np.asarray(psi)), atol=1e-8,
+                            name="returned value versus v.phi + w.psi")
+
+
+@points(1.5)
+def test_potentials_are_feasible(v):
+    import numpy as np
+
+    for (vv, w, C), (_, phi, psi) in zip(v.inputs.instances, v.instances):
+        slack = C - np.asarray(phi, float)[:, None] - np.asarray(psi, float)[None, :]
+        assert slack.min() > -1e-8, "the potentials violate a dual constraint phi_i + psi_j <= c_ij"
 
 
 # ------------------------------------------------------------------ P0
@@ -1264,7 +1361,7 @@ def measured_results(files, seed_of) -> dict:
 @points(1)
 def test_saved_generator_draws_100_new_images(v):
     if _absent_in_fast_mode(v, BASELINE_FILE):
-        print(f"fast mode: no {BASELINE_FILE} (only full training writes it), so nothing is graded here")
+        print(f"no {BASELINE_FILE} yet (the full training run writes it), so nothing is graded here")
         return
     _, report = graded_draw(v.files, v.seed_of, BASELINE_FILE, made_by="the training cell of the P1 baseline")
     print("near-copy check:", report.summary())
@@ -1296,7 +1393,7 @@ def _cgan_labels():
 @points(1)
 def test_saved_generator_draws_100_new_labelled_images(v):
     if _absent_in_fast_mode(v, CGAN_FILE):
-        print(f"fast mode: no {CGAN_FILE} (only full training writes it), so nothing is graded here")
+        print(f"no {CGAN_FILE} yet (the full training run writes it), so nothing is graded here")
         return
     _, report = graded_draw(v.files, v.seed_of, CGAN_FILE, made_by="the training cell of the conditional GAN",
                             labels=_cgan_labels())
@@ -1340,12 +1437,15 @@ def context() -> dict:
 
 
 CHECKS = [
-    CheckSpec("p1_generator_tests", 5, 3.5, ("Generator",),
+    CheckSpec("p1_generator_tests", 5, 2, ("Generator",),
               visible=(test_maps_noise_to_flat_images_in_range, test_stores_latent_dim,
-                       test_outputs_span_both_signs_and_saturate),
+                       test_outputs_span_both_signs_and_saturate, test_generator_linear_widths_in_call_order,
+                       test_leaky_relu_after_each_hidden_layer_and_tanh_output),
               probe=_generator_probe, inputs=_generator_inputs),
-    CheckSpec("p1_discriminator_tests", 5, 3.75, ("Discriminator",),
-              visible=(test_one_logit_per_image_for_both_input_shapes, test_outputs_raw_logits),
+    CheckSpec("p1_discriminator_tests", 5, 2.25, ("Discriminator",),
+              visible=(test_one_logit_per_image_for_both_input_shapes, test_outputs_raw_logits,
+                       test_discriminator_linear_widths_in_call_order,
+                       test_leaky_relu_with_the_statements_slope_on_each_hidden_layer),
               probe=_discriminator_probe, inputs=_discriminator_inputs),
     CheckSpec("p1_losses_tests", 4, 2.5, ("discriminator_loss", "generator_loss"),
               visible=(test_scalar_tensors_that_keep_the_graph, test_zero_logits_give_log_two_per_term),
@@ -1366,11 +1466,14 @@ CHECKS = [
     CheckSpec("p2_baseline_samples_tests", 3, 0, (),
               visible=(test_saved_generator_draws_100_new_images, test_mnist_classifier_score_above_the_bar),
               files=(BASELINE_FILE,)),
-    CheckSpec("p3_cond_generator_tests", 4, 2.5, ("ConditionalGenerator",),
-              visible=(test_shapes_and_range, test_the_label_changes_the_image),
+    CheckSpec("p3_cond_generator_tests", 4, 1.5, ("ConditionalGenerator",),
+              visible=(test_shapes_and_range, test_the_label_changes_the_image, test_linear_widths_after_the_concatenation,
+                       test_activations_as_in_p1),
               probe=_cond_generator_probe, inputs=_cond_inputs),
-    CheckSpec("p3_cond_discriminator_tests", 4, 2.5, ("ConditionalDiscriminator",),
-              visible=(test_one_logit_per_image, test_the_label_changes_the_logit),
+    CheckSpec("p3_cond_discriminator_tests", 4, 1.5, ("ConditionalDiscriminator",),
+              visible=(test_one_logit_per_image, test_the_label_changes_the_logit,
+                       test_cond_discriminator_linear_widths_after_the_concatenation,
+                       test_cond_discriminator_outputs_raw_logits, test_leaky_relu_slope_as_in_p1),
               probe=_cond_discriminator_probe, inputs=_cond_inputs),
     CheckSpec("p3_cgan_steps_tests", 4, 2.5,
               ("cgan_discriminator_step", "cgan_generator_step", "discriminator_loss", "generator_loss"),
@@ -1386,10 +1489,13 @@ CHECKS = [
     CheckSpec("p4b_tests", 5, 3.5, ("C_point", "virtual_criterion", "js_divergence"),
               visible=(test_types, test_equal_distributions, test_disjoint_supports_give_log_two),
               probe=_p4b_probe, inputs=_p4b_inputs),
-    CheckSpec("p5_ot_primal_tests", 7, 5.5, ("ot_primal",),
-              visible=(test_small_example_value, test_small_example_plan_is_a_coupling),
+    CheckSpec("p5_ot_primal_tests", 7, 2.5, ("ot_primal",),
+              visible=(test_small_example_value, test_small_example_plan_is_a_coupling, test_plan_is_a_coupling,
+                       test_value_is_the_cost_of_the_plan),
               probe=_primal_probe, inputs=_instances_primal),
-    CheckSpec("p5_ot_dual_tests", 7, 5.5, ("ot_dual",), visible=(test_shapes_and_types, test_dual_small_example_value),
+    CheckSpec("p5_ot_dual_tests", 7, 3.5, ("ot_dual",),
+              visible=(test_shapes_and_types, test_dual_small_example_value, test_value_is_the_dual_objective,
+                       test_potentials_are_feasible),
               probe=_dual_probe, inputs=_instances_dual),
     CheckSpec("p0_tests", 1, 0.75, P0_NAMES, visible=(test_everything_is_defined,), probe=_p0_probe,
               inputs=_p0_inputs, files=(RESULTS_FILE, BASELINE_FILE, CGAN_FILE)),

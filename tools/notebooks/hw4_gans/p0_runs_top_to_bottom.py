@@ -1,10 +1,9 @@
 # %% [markdown]
 # ## P0. The notebook runs from top to bottom (1 point)
 #
-# Restart the kernel and run every cell before you submit. The check below confirms that every required
-# piece is defined; when graded, also that each runs on a tiny input. The autograder does not train: it checks `hw4_results.json`, which
-# your full-mode run saved in the homework folder, for every model's result after the full 50 epochs, and measures
-# the baseline's and the conditional GAN's results itself from the weights you hand in: they must agree.
+# Restart the kernel and run every cell before you hand in. The grader checks that every piece is defined and
+# runs, and that `hw4_results.json` holds every model's result after 50 epochs, agreeing with what it measures
+# from your two weight files.
 
 # %% kind="tests" grade_id="p0_tests" points=1
 from dgmlab.probes import check
@@ -55,8 +54,6 @@ def test_results_recorded_after_training():
 # %% [markdown]
 # ## Closing note
 #
-# What to take away: the GAN losses are two cross-entropies, and the choices around them (which loss the
-# generator uses, how strong the discriminator is, how often each player moves) decide whether training
-# works; the theory explains the target (at the optimal discriminator the generator minimises a Jensen-Shannon
-# divergence) and why that target is hard to learn from when supports barely overlap, which is where the
-# optimal-transport view of P5 and the WGAN come in.
+# The GAN losses are two cross-entropies; which loss the generator uses and how strong and frequent each player
+# is decide whether training works. At the optimal discriminator the generator minimises a Jensen-Shannon
+# divergence, which gives little signal when supports barely overlap: hence the transport view of P5 and WGANs.

@@ -87,13 +87,9 @@ def test_unknown_name_raises():
 # %% [markdown]
 # ### P2.2 The training loop (3 points)
 #
-# `train_gan` runs `epochs` passes over `loader` (which yields `(images, labels)` batches; labels are
-# ignored here). **Every batch is one discriminator update** (`discriminator_step` with fresh noise), and
-# **after every `d_steps`-th discriminator update** comes one generator update (`generator_step` with
-# fresh noise). So an epoch of $B$ batches makes $B$ discriminator updates and $\lfloor B/d_{\text{steps}}\rfloor$
-# generator updates: with `d_steps=10` both players see the same data as the baseline, but the generator
-# moves ten times less often. Draw noise with `generator.latent_dim` columns on the generator's device.
-# Show a `tqdm` progress bar when `progress=True`. Return the per-update losses.
+# **Every batch is one discriminator update**, and **after every `d_steps`-th one** comes one generator update,
+# each with fresh noise (`generator.latent_dim` columns, on the generator's device). So with `d_steps=10` both
+# players see the baseline's data, but the generator moves ten times less often. Labels are ignored here.
 
 # %% kind="answer" grade_id="p2_train_gan"
 def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1, progress=True):
@@ -167,27 +163,17 @@ def test_both_players_learn():
 # %% [markdown]
 # ### Training and scoring the four models
 #
-# The cell below trains one experiment with Adam (learning rate $5\cdot 10^{-4}$, $\beta = (0.5, 0.999)$),
-# plots its losses and 100 samples, and scores `N_EVAL` samples with the course's **MNIST classifier**
-# (`dgmlab.metrics`): the *MNIST classifier score* is the Inception-Score formula
-# $\exp\bigl(\mathbb E_x\, \mathrm{KL}(p(y\mid x)\,\|\,p(y))\bigr)$ computed with a small MNIST classifier
-# instead of Inception-v3 (10 means confident and evenly spread over the ten digits), and the
-# *MNIST Fréchet distance* compares Gaussian fits of that classifier's features on generated and real
-# digits (lower is better). Neither is comparable with published IS/FID numbers.
+# The cell below trains one experiment with Adam, plots its losses and samples, and scores them with a small
+# **MNIST classifier**: the *MNIST classifier score* is the Inception-Score formula with that classifier
+# (10 is best), the *MNIST Fréchet distance* compares its features on generated and real digits (lower is
+# better); neither compares with published IS/FID numbers.
 #
-# The digits it draws come from an **average of the generator**, not from its latest weights. A GAN's
-# generator never settles: each discriminator update moves its target, so its weights keep wandering around
-# a good solution, and one snapshot catches them wherever they are. An exponential moving average of the
-# weights over about the last `AVERAGE_EPOCHS` = 2 epochs of generator updates smooths that wander out
-# (`moving_average` below, PyTorch's `AveragedModel`): after 30 epochs of our baseline runs it raised the MNIST
-# classifier score from about 7.9 to 8.3 and halved the Fréchet distance (`docs/hw4_gans.md`). Training never reads the
-# average, so your `train_gan` is exactly what is trained; the average is only what is sampled, scored and saved.
+# Samples come from an exponential moving **average of the generator's weights** over its last
+# `AVERAGE_EPOCHS` epochs: a GAN's generator keeps wandering around a good solution, and the average smooths
+# that out. Training never reads it.
 #
-# Each experiment saves a checkpoint after every epoch (`checkpoints/<name>.pt`, in the homework folder: on
-# Google Drive in Colab). If the runtime disconnects, run the cells again: training continues from the last
-# saved epoch, and finished experiments are loaded, not retrained. To train one again from the start (say,
-# after fixing `train_gan`, which the checkpoint notices and refuses), call `run_experiment(name, TRAIN,
-# retrain=True)` or delete its file.
+# A checkpoint is saved every epoch (`checkpoints/`): after a disconnect, rerun the cells and training resumes.
+# To start one again, call `run_experiment(name, TRAIN, retrain=True)`.
 
 # %% locked=true grade_id="experiment_runner"
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
@@ -211,7 +197,7 @@ def moving_average(generator, g_opt, updates_per_epoch):
 
 
 def load_training_data():
-    """MNIST training digits in [-1, 1] (a few hundred in fast mode)."""
+    """MNIST training digits in [-1, 1]."""
     return dgmlab.data.mnist(train=True, scale="[-1,1]", n=N_TRAIN)
 
 
@@ -246,8 +232,7 @@ def show(fig):
 
 def report_graded_draw(path, labels=None):
     """Print what the grader measures on the generator weights saved at ``path``: it rebuilds P1's generator (P3's
-    with ``labels``) as specified, loads the weights and draws 100 images from noise seeded with 0 (the
-    autograder uses a seed of its own for the file)."""
+    with ``labels``) as specified, loads the weights and draws 100 images."""
     from dgmlab import artifacts, metrics
     try:
         generator = artifacts.mlp_generator(torch.load(path, weights_only=True), in_dim=LATENT_DIM,
@@ -256,18 +241,16 @@ def report_graded_draw(path, labels=None):
     except artifacts.ArtifactError as exc:
         print(f"the grader cannot use {Path(path).name}: {exc}")
         return
-    z = torch.randn(100, LATENT_DIM, generator=torch.Generator().manual_seed(0))  # (100, LATENT_DIM), seed 0
+    z = torch.randn(100, LATENT_DIM, generator=torch.Generator().manual_seed(0))  # (100, LATENT_DIM)
     with torch.no_grad():
         x = generator(z) if labels is None else generator(z, labels)
     if labels is None:
         score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
         classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
-        print(f"the graded draw with seed 0: MNIST classifier score {float(score):.2f} (bar 7.5), {classes} digit "
-              "classes (need 9); the autograder draws with a seed of its own")
+        print(f"a graded draw: MNIST classifier score {float(score):.2f} (bar 7.5), {classes} digit classes (need 9)")
     else:
         accuracy = int((metrics.mnist_predict(x, scale="[-1,1]") == labels).sum()) / len(labels)
-        print(f"the graded draw with seed 0: conditional accuracy {accuracy:.0%} (bar 95%); the autograder draws "
-              "with a seed of its own")
+        print(f"a graded draw: conditional accuracy {accuracy:.0%} (bar 95%)")
 
 
 def plot_history(name, history, d_steps=1):
@@ -289,7 +272,7 @@ def run_experiment(name, data, retrain=False):
     Saves a checkpoint after every epoch; run again, it resumes from it, and a finished experiment is
     loaded instead of retrained unless retrain=True.
     """
-    seed_everything(run_seed())  # starting weights of this run's own (DGMLAB_SEED=n repeats a run)
+    seed_everything(run_seed())  # starting weights of this run's own
     generator, discriminator, d_steps = make_gan(name, LATENT_DIM)
     generator, discriminator = generator.to(device), discriminator.to(device)
     g_opt = torch.optim.Adam(generator.parameters(), lr=LR, betas=BETAS)
@@ -333,14 +316,9 @@ def run_experiment(name, data, retrain=False):
 
 
 # %% [markdown]
-# Train the P1 baseline (this is also P1's training run: its loss curves and samples belong to P1).
-# What to expect (measured in `docs/hw4_gans.md`): during the first few thousand updates the losses swing
-# and the samples are blobs, often mostly one easy digit (a "1"). Then the game settles: the discriminator's
-# loss stays a little below $\log 4 \approx 1.39$ (its value when it cannot tell real from fake) and the
-# generator's a little above $\log 2 \approx 0.69$. Digits are recognisable after about 5 epochs and their
-# strokes keep getting cleaner to the end (the averaged baseline scored about 7.6 after 10 epochs, 8.3 after 30
-# and 8.55 after 50 in our runs), with a little speckle left. With a learning rate of
-# $2\cdot 10^{-4}$ the same network needed about four times as many updates to get as far.
+# Train the P1 baseline. Expect blobs (often mostly "1"s) for the first few thousand updates; then the
+# discriminator's loss settles a little below $\log 4 \approx 1.39$ (where it cannot tell real from fake), the
+# generator's a little above $\log 2$, and digits are recognisable after about 5 epochs.
 
 # %% uses_answers=true
 if not is_grading():
@@ -351,25 +329,10 @@ if not is_grading():
 # %% [markdown]
 # ### Graded from your baseline's trained generator (3 points)
 #
-# The baseline's training cell saves the weights of its (averaged) generator as `baseline_generator_weights.pt`
-# in the homework folder (full mode only; the state dict in float16, about 1.2 MB) and prints what this cell will
-# measure. The autograder does not train, and it does not run your `Generator` either: it builds P1's generator
-# exactly as specified above (128, 256, 512 hidden units with LeakyReLU(0.2), then 784 with tanh), puts your
-# weights in it (each tensor is placed by its shape, so your layers' names do not matter) and draws 100 images.
-# A file of samples could hold the best 100 of many draws; weights give what your generator draws. While you
-# work the noise is seeded with 0, so you see the score; the autograder seeds it with a number of its own, made
-# from your file and the course's secret key (the same file always gets the same seed, any other file an
-# unrelated one). Weights that fit the specified generator and draw 100 new images (not all alike, not
-# copied, see below) earn 1 point; the other 2 come when, in addition, the **MNIST classifier score** of the
-# 100 images taken as one group (`dgmlab.metrics.mnist_score(samples, splits=1)`) is at least **7.5** and the
-# classifier recognises at least **9** of the 10 digits among them. For scale: 100 real test digits
-# score about 9.2-9.6 this way and noise 1.0. Of 20 such 100-sample draws of the reference baseline, all
-# clear the bar after each of its last five epochs (50 in all), 18 after 30 epochs, 7 after 10 epochs
-# and none after 5 epochs (`docs/hw4_gans.md`).
-#
-# The images must be new: each is compared with all 70,000 MNIST digits (`dgmlab.novelty.find_copies`;
-# shifting by a pixel or adding noise does not hide a copy), and more than 3 near-copies among the 100 earn 0
-# in both tests. Without the file this cell earns 0 and says so.
+# Hand in `baseline_generator_weights.pt`, saved by the training cell. The grader loads it into P1's generator
+# and draws 100 images. Weights that fit and draw new, varied digits earn 1 point; 2 more if those images have
+# an **MNIST classifier score of at least 7.5** (real digits: about 9.4) and show at least **9** of the 10
+# digits. More than 3 near-copies of MNIST digits earn 0.
 
 # %% kind="tests" grade_id="p2_baseline_samples_tests" points=3
 from dgmlab.probes import check
@@ -409,11 +372,9 @@ if not is_grading():
 # %% [markdown]
 # ### P2.3 Compare (6 points, graded by hand)
 #
-# Using the table, the loss curves and the sample grids above, compare each ablation with the baseline.
-# For each of the three: what changed in the samples and in the scores, what the loss curves show about
-# the balance between the two players, and your explanation of why. Say which change you would keep and
-# how you would make the `d_steps_10` comparison fairer. (Runs in fast mode are too short to judge: answer
-# from a full-mode run.)
+# From your table, loss curves and samples, compare each ablation with the baseline: what changed in samples
+# and scores, what the losses say about the balance between the players, and why. Which change would you keep,
+# and how would you make the `d_steps_10` comparison fairer? Answer from your full 50-epoch run.
 
 # %% [markdown] kind="written" grade_id="p2_comparison" points=6
 # *Model answer, from the kit's full runs (`docs/hw4_gans.md`: 50 epochs, every model sampled from its averaged

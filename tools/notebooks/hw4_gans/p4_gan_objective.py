@@ -3,13 +3,9 @@
 #
 # The original GAN is the two-player game
 # $$\min_G \max_D\; V(D, G) = \mathbb E_{x\sim p_{\text{data}}}\bigl[\log D(x)\bigr] + \mathbb E_{z\sim p_z}\bigl[\log\bigl(1 - D(G(z))\bigr)\bigr],$$
-# where here $D(x) \in (0, 1)$ is a probability (the sigmoid of the logit in P1). Write $p_g$ for the
-# distribution of $G(z)$. Changing variables in the second expectation,
-# $V(D, G) = \int \bigl[p_{\text{data}}(x)\log D(x) + p_g(x)\log(1 - D(x))\bigr]\,dx$, and the inner
-# maximisation comes down to a one-variable problem at each point (P4(a)'s derivation asks why).
-#
-# In sympy, let the positive symbols `p_data`, `p_g` stand for $p_{\text{data}}(x)$ and $p_g(x)$ at one
-# point, and `d` for the value $D(x) \in (0, 1)$.
+# with $D(x) \in (0, 1)$ a probability. With $p_g$ the distribution of $G(z)$,
+# $V(D, G) = \int \bigl[p_{\text{data}}(x)\log D(x) + p_g(x)\log(1 - D(x))\bigr]\,dx$. In sympy, the positive
+# symbols `p_data`, `p_g` and `d` stand for $p_{\text{data}}(x)$, $p_g(x)$ and $D(x)$ at one point.
 
 # %% locked=true grade_id="p4_symbols"
 p_data, p_g, d = sp.symbols("p_data p_g d", positive=True)
@@ -18,15 +14,9 @@ pi_real = sp.symbols("pi_real", positive=True)  # P4(a): the share of real image
 # %% [markdown]
 # ### P4(a) The optimal discriminator, with sympy (5 points)
 #
-# Build `V_point`, the integrand above as a function of `d`; find its stationary point `D_star` in terms of
-# `p_data` and `p_g` (`sp.diff`, `sp.solve`); and compute `second_derivative`, $\partial^2 V_{\text{point}}/\partial d^2$
-# **evaluated at** `D_star`, which shows the stationary point is a maximum.
-#
-# Then do the same derivation for a discriminator trained on unbalanced batches: if a share $\pi$ of the
-# images it sees are real (the symbol `pi_real`, $0 < \pi < 1$) and $1 - \pi$ are generated, the pointwise
-# objective becomes $\pi\, p_{\text{data}} \log d + (1 - \pi)\, p_g \log(1 - d)$. Put its maximiser over
-# $d \in (0, 1)$ in `D_star_pi`, an expression in `p_data`, `p_g` and `pi_real`. (The result for $\pi = \tfrac12$
-# is printed further down; the grade checks the general one, so copying that result earns nothing.)
+# `V_point` is the integrand as a function of `d`, `D_star` its stationary point, `second_derivative` its
+# second derivative in `d` **at** `D_star`. Then, for unbalanced batches with a share $\pi$ (`pi_real`) of real
+# images, the objective becomes $\pi\, p_{\text{data}} \log d + (1 - \pi)\, p_g \log(1 - d)$: put its maximiser in `D_star_pi`.
 
 # %% kind="answer" grade_id="p4a" check_output=true
 # V_point: sympy expression in p_data, p_g and d (the integrand of V at one point)

@@ -1,11 +1,8 @@
 # %% [markdown]
 # ## P5. Kantorovich duality for discrete optimal transport (20 points)
 #
-# Take two finite sets of sizes $k_1$ and $k_2$, probability vectors $v \in \mathbb R^{k_1}$ and $w \in \mathbb R^{k_2}$
-# (non-negative, each summing to one), and a cost matrix $C \in \mathbb R^{k_1\times k_2}$: moving one unit of mass from
-# $i$ to $j$ costs $c_{ij}$. A **transport plan** $T \in \mathbb R^{k_1\times k_2}$ says how much mass goes from $i$ to
-# $j$; it must be non-negative, its row sums must be $v$ and its column sums $w$. The optimal transport cost is
-# the linear program
+# With probability vectors $v \in \mathbb R^{k_1}$, $w \in \mathbb R^{k_2}$ and costs $c_{ij}$ of moving a unit of mass from
+# $i$ to $j$, the optimal transport cost is a linear program over **plans** $T$:
 # $$\mathrm{OT}(v, w; C) = \min_{T} \sum_{i,j} c_{ij}T_{ij}\quad\text{s.t.}\quad T_{ij}\ge 0,\;\; \textstyle\sum_j T_{ij} = v_i,\;\; \sum_i T_{ij} = w_j .$$
 # Its **dual** replaces the plan by two *potentials* $\phi\in\mathbb R^{k_1}$, $\psi \in \mathbb R^{k_2}$:
 # $$\mathrm{OT}(v, w; C) = \max_{\phi,\psi}\; \sum_i v_i\phi_i + \sum_j w_j\psi_j \quad\text{s.t.}\quad \phi_i + \psi_j \le c_{ij}\ \text{ for all } i, j.$$
@@ -13,10 +10,8 @@
 #
 # ### P5(a) Derive the dual (6 points, graded by hand)
 #
-# Starting from the primal, introduce a Lagrange multiplier for each equality constraint (and one for each
-# $T_{ij}\ge0$), write the Lagrangian, minimise it over $T$, and show that the resulting dual problem is the one
-# above. State weak duality (why every feasible $(\phi,\psi)$ gives a lower bound) and the complementary
-# slackness condition linking an optimal $T$ with optimal $(\phi, \psi)$.
+# Derive the dual from the primal's Lagrangian (a multiplier per constraint, $T_{ij}\ge0$ included), minimised
+# over $T$. State weak duality and the complementary slackness condition linking optimal $T$ and $(\phi, \psi)$.
 
 # %% [markdown] kind="written" grade_id="p5_dual_derivation" points=6
 # Lagrangian with multipliers $\phi_i$ (row constraints), $\psi_j$ (column constraints) and $\lambda_{ij}\ge0$ for $T_{ij}\ge0$:
@@ -38,9 +33,8 @@
 # %% [markdown]
 # ### P5(b) The primal as a linear program (7 points)
 #
-# Implement `ot_primal(v, w, C)` with `scipy.optimize.linprog(..., method="highs")`. Flatten $T$ row by row
-# (`T.ravel()`), so $T_{ij}$ is variable $i k_2 + j$; build the $k_1 + k_2$ equality constraints (e.g. with
-# `np.kron`) and the bounds. Return the optimal value and the plan reshaped to $(k_1, k_2)$.
+# Use `scipy.optimize.linprog(..., method="highs")` on $T$ flattened row by row (`np.kron` builds the
+# marginal constraints).
 
 # %% kind="answer" grade_id="p5_ot_primal"
 def ot_primal(v, w, C):
@@ -68,18 +62,6 @@ check("p5_ot_primal_tests", ot_primal)
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
 
-@points(2)
-def test_plan_is_a_coupling():
-    for (v, w, C), (_, T) in zip(inputs.instances, instances):
-        checks.assert_coupling(T, v, w, atol=1e-8, name=f"the {len(v)}x{len(w)} plan")
-
-
-@points(1)
-def test_value_is_the_cost_of_the_plan():
-    for (v, w, C), (value, T) in zip(inputs.instances, instances):
-        checks.assert_close(value, float(np.sum(C * np.asarray(T))), atol=1e-8, name="value versus sum of C*T")
-
-
 @points(2.5)
 def test_value_is_optimal():
     for (v, w, C), (value, _) in zip(inputs.instances, instances):
@@ -89,11 +71,8 @@ def test_value_is_optimal():
 # %% [markdown]
 # ### P5(c) The dual as a linear program (7 points)
 #
-# Implement `ot_dual(v, w, C)`, also with `linprog` (HiGHS). `linprog` minimises, so maximise by minimising the
-# negative objective; the variables are $(\phi, \psi)$ stacked into one vector of length $k_1 + k_2$, free in sign,
-# with one inequality $\phi_i + \psi_j \le c_{ij}$ per pair. Return the optimal dual value and the potentials. The
-# tests check strong duality against an independent solver, feasibility of your potentials, and complementary
-# slackness with an optimal plan.
+# Also with `linprog`, which minimises: stack $(\phi, \psi)$ into one vector, free in sign, with one inequality
+# per pair $(i, j)$.
 
 # %% kind="answer" grade_id="p5_ot_dual"
 def ot_dual(v, w, C):
@@ -124,20 +103,6 @@ from dgmlab.testing import points
 def test_strong_duality():
     for (v, w, C), (value, _, _) in zip(inputs.instances, instances):
         checks.assert_close(value, checks.discrete_w1(v, w, C), atol=1e-7, name=f"dual value ({len(v)}x{len(w)}) versus POT's primal")
-
-
-@points(0.5)
-def test_value_is_the_dual_objective():
-    for (v, w, C), (value, phi, psi) in zip(inputs.instances, instances):
-        checks.assert_close(value, float(v @ np.asarray(phi) + w @ np.asarray(psi)), atol=1e-8,
-                            name="returned value versus v.phi + w.psi")
-
-
-@points(1.5)
-def test_potentials_are_feasible():
-    for (v, w, C), (_, phi, psi) in zip(inputs.instances, instances):
-        slack = C - np.asarray(phi, float)[:, None] - np.asarray(psi, float)[None, :]
-        assert slack.min() > -1e-8, "the potentials violate a dual constraint phi_i + psi_j <= c_ij"
 
 
 @points(1.5)
