@@ -180,15 +180,20 @@ def _gradebook(root: Path, students):
 
 
 def test_a_small_class_flags_exactly_the_copies(tmp_path, authors, capsys):
-    """alice is honest, carla copied her classmate bruno, dmitri the kit's reference, both disguised; erin's code is
-    her own. The similarity report lists exactly the two code copies (erin's permuted copy of the published weights
-    is the weights report's, see tests/test_shared_weights.py)."""
+    """alice is honest, carla copied her classmate bruno's code, dmitri the kit's reference, both disguised, and
+    erin (her own code) handed in the kit's published generator with its hidden units permuted. The answers report
+    lists exactly the two code copies (with bruno, carla's source), the weights report exactly erin."""
+    import torch
+    from network_copies import permuted_copy
+
     course = make_course(tmp_path)
     hand_in(course, "alice", authors["ana"])
     hand_in(course, "bruno", authors["ben"])
     hand_in(course, "carla", copy_of(authors["ben"], rewrite_by="chloe", seed=3))
     hand_in(course, "dmitri", copy_of(kit_answers(HW), rewrite_by="dev", seed=4))
     hand_in(course, "erin", authors["eli"])
+    published = torch.load(ROOT / "examples" / "demo_reference" / HW / "generator_weights.pt", weights_only=True)
+    torch.save(permuted_copy(published, seed=5), course.root / "submitted" / "erin" / HW / "generator_weights.pt")
     _gradebook(tmp_path, ["alice", "bruno", "carla", "dmitri", "erin"])
     assert cli.main(["--course", str(tmp_path), "report", HW, "--html"]) == 0
     out = capsys.readouterr().out
@@ -207,8 +212,11 @@ def test_a_small_class_flags_exactly_the_copies(tmp_path, authors, capsys):
     assert {s for pair in shown for s in pair if not s.startswith(("source/", "examples/"))} == {"bruno", "carla", "dmitri"}
     assert page.count('data-stat="similar_lines"') == min(len(rows), D.SIMILAR_TEXTS) and "<mark>" in page
     assert re.search(rf'data-hw="{HW}" data-stat="similar_students">3<', page)
+    # the permuted copy of the published weights: on the weights report (refused when graded), not the answers'
+    assert re.findall(r'data-stat="published">.*?data-stat="student">([^<]+)<', page) == ["erin"]
+    assert re.search(r'data-stat="published">.*?<td class="bad" data-stat="refused">yes</td>', page)
+    assert f"generator_weights.pt: erin's is the kit's published examples/demo_reference/{HW}/generator_weights.pt" in out
 
     # the pseudonymized page lists the pairs but shows no student text
-    assert cli.main(["--course", str(tmp_path), "report", HW, "--html", "anon.html", "--anonymize"]) == 0
-    anon = (tmp_path / "anon.html").read_text(encoding="utf-8")
+    anon = D.write(course, tmp_path / "anon.html", [HW], anonymize=True)[0].read_text(encoding="utf-8")
     assert "carla" not in anon and 'data-stat="similar_lines"' not in anon and anon.count('data-stat="similar"') == len(rows)
