@@ -87,9 +87,11 @@ from dgmlab.probes import CheckSpec
 
 def test_runs_in_the_sandbox(v):
     assert v.sandbox == "1", "this kernel is not in the grading sandbox"
+    assert v.writable, "the notebook's folder is read-only in the sandbox (a notebook could not save a figure)"
 
 CHECKS = [CheckSpec("box_tests", 1, 0, (), visible=(test_runs_in_the_sandbox,),
-                    probe=lambda o, inputs: {"sandbox": os.environ.get("DGMLAB_SANDBOX", "")})]
+                    probe=lambda o, inputs: {"sandbox": os.environ.get("DGMLAB_SANDBOX", ""),
+                                             "writable": os.access(os.getcwd(), os.W_OK)})]
 """
 
 

@@ -53,3 +53,12 @@ def test_tally_never_exceeds_the_cells_points():
 def test_numbers_read_as_students_and_nbgrader_read_them():
     assert (fmt(1.0), fmt(1.5), fmt(1 / 3)) == ("1", "1.5", "0.33")
     assert score_text(2.123456) == "2.1235"
+
+
+def test_hidden_markers_are_nbgraders_own_delimiters():
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    from dgmlab.testing import HIDDEN_BEGIN, HIDDEN_END
+
+    defaults = ClearHiddenTests()
+    assert defaults.begin_test_delimeter in HIDDEN_BEGIN and defaults.end_test_delimeter in HIDDEN_END

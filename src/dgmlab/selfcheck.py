@@ -144,9 +144,10 @@ def cell_result(cell, question="", hw: str | None = None, folder=None) -> CellRe
                        "instructor)"])
 
 
-def _sandboxed_kernel(stack, folder: Path, sandbox: bool | None):
-    """A kernel manager that starts the kernel in the grading sandbox on ``folder`` (entered on
-    ``stack``), or ``None`` (a plain kernel) when ``sandbox`` is False or, for ``None``, unavailable."""
+def _sandboxed_kernel(stack, root: Path, folder: Path, sandbox: bool | None):
+    """A kernel manager that starts the kernel in the grading sandbox (entered on ``stack``), with ``root``
+    hidden and read-only and ``folder`` inside it writable, or ``None`` (a plain kernel) when ``sandbox``
+    is False or, for ``None``, unavailable."""
     from .grading import sandbox as S
 
     usable, why = S.available()
@@ -156,7 +157,7 @@ def _sandboxed_kernel(stack, folder: Path, sandbox: bool | None):
         raise ValueError(f"the sandbox was asked for but is not available here: {why}")
     from traitlets.config import Config
 
-    box = stack.enter_context(S.Sandbox(folder, folder))
+    box = stack.enter_context(S.Sandbox(root, folder))
     config = Config()
     box.configure(config)
     return S.GradingKernelManager(config=config)
@@ -193,7 +194,11 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # not JSON, not UTF-8, not a notebook
         raise ValueError(f"{path} is not a readable notebook ({exc}); the autograder would reject it too") from None
-    with tempfile.TemporaryDirectory(prefix="dgmlab-check-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="dgmlab-check-") as scratch:
+        # the copy sits one folder down: the sandbox hides and makes read-only its course root (scratch), and
+        # binds only the notebook's folder writable inside it, as the autograder's does
+        tmp = os.path.join(scratch, "notebook")
+        os.mkdir(tmp)
         for item in path.parent.iterdir():  # files beside the notebook (what graded cells read), copied so
             if (item.is_file() and item.name != path.name and not item.name.startswith(".")  # the run never
                     and item.stat().st_size <= MAX_COPY):                                   # writes over yours
@@ -205,7 +210,7 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
             with contextlib.ExitStack() as stack:
                 client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name=kernel_name,
                                         resources={"metadata": {"path": tmp}},
-                                        km=_sandboxed_kernel(stack, Path(tmp), sandbox))
+                                        km=_sandboxed_kernel(stack, Path(scratch), Path(tmp), sandbox))
                 client.execute()
         finally:
             os.environ.clear()

@@ -8,6 +8,7 @@ grader (all of them); nothing here decides a grade on its own.
 """
 from __future__ import annotations
 
+# nbgrader's ClearHiddenTests delimiters (begin_test_delimeter / end_test_delimeter), with the comment mark
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
 SELF_CHECK = "run dgmlab.check() in a cell (or `dgmlab check <notebook>` in a terminal)"

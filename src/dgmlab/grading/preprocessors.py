@@ -13,8 +13,7 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Enum, Integer, Unicode
 
 INSTALL_LINE = re.compile(r'^DGMLAB_INSTALL = .*$', re.MULTILINE)
-HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
-HIDDEN_END = "### END HIDDEN TESTS"
+from ..testing import HIDDEN_BEGIN, HIDDEN_END  # noqa: E402  (one definition; nbgrader's own delimiters)
 HIDDEN_NOTE = "# (hidden tests: not shown)"
 
 
