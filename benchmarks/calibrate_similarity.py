@@ -12,7 +12,8 @@ identifiers renamed, comments removed and others added, functions (and a class's
 spacing changed, written answers' sentences in reverse order with some words swapped, and the largest
 answer cell replaced by another author's (one function rewritten); two copies of each source, rewriting
 different cells. A copy counts as caught when the report flags it with its source (the classmate, or any kit
-notebook).
+notebook). Partial copies: each author's own notebook with the next author's two largest code cells put in,
+disguised the same way (caught when flagged with that author).
 
 Usage (about 30 s a run on the shared 2-core machine; five runs):
 
@@ -187,6 +188,20 @@ def copies(hw: str, authors: dict, kit: dict, per_source: int = 2) -> dict:
     return out
 
 
+def partial_copies(hw: str, authors: dict) -> dict:
+    """{name: (source author, answers)}: each author's own answers with the two largest code cells of the next
+    author put in their place, disguised (a student who copied part of a classmate's work)."""
+    prose = prose_ids(hw)
+    names = list(authors)
+    out = {}
+    for k, src in enumerate(names):
+        dst = names[(k + 1) % len(names)]
+        ids = sorted((g for g in authors[src] if g not in prose and g in authors[dst]), key=lambda g: -len(authors[src][g]))
+        taken = disguise({g: authors[src][g] for g in ids[:2]}, None, seed=500 + k, prose_ids=prose)
+        out[f"part_of_{src}_in_{dst}"] = (src, {**authors[dst], **taken})
+    return out
+
+
 # ------------------------------------------------------------------ measuring
 def fingerprints(hw: str, notebooks: dict) -> tuple:
     """({student: _Answers}, [kit _Answers]) as the report computes them."""
@@ -216,7 +231,8 @@ def calibrate(hw: str, work: Path) -> dict:
     nbs = {a: notebook(hw, ans, work / hw / a / f"{hw}.ipynb") for a, ans in authors.items()}
     nbs["proofs"] = notebook(hw, {g: v[0] for g, v in variants.items()}, work / hw / "proofs" / f"{hw}.ipynb")
     made = copies(hw, authors, kit_src)
-    for name, (_, ans) in made.items():
+    parts = partial_copies(hw, authors)
+    for name, (_, ans) in {**made, **parts}.items():
         nbs[name] = notebook(hw, ans, work / hw / name / f"{hw}.ipynb")
     students, kit = fingerprints(hw, nbs)
     honest = [*authors, "proofs"]
@@ -270,6 +286,12 @@ def calibrate(hw: str, work: Path) -> dict:
         else:
             missed.append(name)
     n_copies = len(made)
+    part_rows = []
+    for name, (source, _) in parts.items():
+        sims = raw(students[name], students[source])
+        part_rows.append({"copy": name, "notebook": round(sims["notebook"] or 0, 3),
+                          "best_cell": round(max((v or 0) for w, v in sims.items() if w != "notebook"), 3),
+                          "caught": bool(S._pair(hw, students[name], students[source], "student"))})
     best = {a: {"cell": max([r["similarity"] for r in cell_rows if a in r["pair"]], default=0),
                 "notebook": max([r["similarity"] for r in nb_rows if a in r["pair"]], default=0)} for a in honest}
     sweep = {f"cell {c} notebook {n}": {
@@ -277,6 +299,8 @@ def calibrate(hw: str, work: Path) -> dict:
         "false_negatives": int(sum(not (r["best_cell"] >= c or r["notebook"] >= n) for r in copy_rows))}
         for c in (0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95) for n in (0.3, 0.4, 0.5, 0.6)}
     return {
+        "partial_copies": {"made": len(part_rows), "caught": sum(r["caught"] for r in part_rows),
+                           "best_cell_min": min(r["best_cell"] for r in part_rows), "each": part_rows},
         "sweep": sweep, "published_proof_variants_in": sorted(published),
         "authors": list(authors), "kit_notebooks": [k.owner for k in kit],
         "independent": {
@@ -310,7 +334,9 @@ def summary(run: dict) -> dict:
                  "fn": r["copies"]["made"] - r["copies"]["caught"], "copies": r["copies"]["made"],
                  "independent_notebook_max": r["independent"]["notebook_max"],
                  "independent_cell_max": max(r["independent"]["cell_max"] or 0, r["proof_variants"]["max"] or 0),
-                 "copy_notebook_min": r["copies"]["notebook_min"], "copy_best_cell_min": r["copies"]["best_cell_min"]}
+                 "copy_notebook_min": r["copies"]["notebook_min"], "copy_best_cell_min": r["copies"]["best_cell_min"],
+                 "partial_missed": r["partial_copies"]["made"] - r["partial_copies"]["caught"],
+                 "partial": r["partial_copies"]["made"], "partial_best_cell_min": r["partial_copies"]["best_cell_min"]}
             for hw, r in run["homeworks"].items()}
 
 
@@ -345,13 +371,16 @@ def main(argv=None) -> int:
                      "independent_notebook_max": max(e["independent_notebook_max"] for e in each),
                      "independent_cell_max": max(e["independent_cell_max"] for e in each),
                      "copy_notebook_min": min(e["copy_notebook_min"] for e in each),
-                     "copy_best_cell_min": min(e["copy_best_cell_min"] for e in each)}
+                     "copy_best_cell_min": min(e["copy_best_cell_min"] for e in each),
+                     "partial_copies_missed_max": max(e["partial_missed"] for e in each), "partial_copies": each[0]["partial"],
+                     "partial_best_cell_min": min(e["partial_best_cell_min"] for e in each)}
         w = worst[hw]
         print(f"{hw}: over {args.runs} runs, honest students flagged at most {w['false_positives_max']}/"
               f"{w['honest_students']}, proof variants {w['proof_variants_flagged_max']}/{w['proof_variants_compared']}, "
               f"copies missed at most {w['false_negatives_max']}/{w['copies']}; independent max notebook "
               f"{w['independent_notebook_max']}, cell {w['independent_cell_max']}; copies min notebook "
-              f"{w['copy_notebook_min']}, best cell {w['copy_best_cell_min']}")
+              f"{w['copy_notebook_min']}, best cell {w['copy_best_cell_min']}; partial copies missed at most "
+              f"{w['partial_copies_missed_max']}/{w['partial_copies']} (best cell min {w['partial_best_cell_min']})")
     out = {"command": "benchmarks/calibrate_similarity.py --json benchmarks/results/similarity_calibration.json",
            "thresholds": runs[0]["thresholds"], "runs": args.runs, "worst_over_runs": worst,
            "per_run": sums, "first_run_detail": runs[0]["homeworks"], "seconds": round(time.time() - start, 1)}

@@ -69,6 +69,13 @@ def test_a_disguised_copy_of_a_classmate_matches_per_cell_and_notebook(course, a
     assert pairs(r) == {frozenset({"bruno", "carla"})}
 
 
+def test_functions_in_another_order_match_fully(course, authors):
+    one, two = authors["ben"]["q1_flow_log_prob"], authors["ben"]["q3_interpolate"]
+    bp = S._boilerplate(course.release_notebook(HW))
+    a, b = (S._fingerprint(text, False, bp) for text in (f"{one}\n\n\n{two}", f"{two}\n\n\n{one}"))
+    assert S._compare([(a, b)], S.MIN_CELL_TOKENS) == 1.0
+
+
 def test_independent_solutions_are_not_alike(course, authors):
     for name, author in [("alice", "ana"), ("eddie", "eli"), ("dora", "dev")]:
         hand_in(course, name, authors[author])
@@ -145,7 +152,9 @@ def test_no_release_notebook_means_no_comparison_and_says_so(course, authors):
 
 def test_student_text_is_escaped_on_the_dashboard(course, authors):
     attack = dict(authors["ben"])
-    attack["q3_interpolate"] += '\n\nNOTE = "</pre><script>alert(1)</script><img src=x onerror=alert(2)>"\n'
+    attack["q3_interpolate"] = attack["q3_interpolate"].replace(
+        "    rows = []", '    rows = []  # </pre><script>alert(1)</script><img src=x onerror=alert(2)>', 1)
+    assert "<script>" in attack["q3_interpolate"]
     hand_in(course, "bruno", attack)
     hand_in(course, "carla", attack)
     page = D.similarity_html(HW, [S.compare_homework(course, HW)])

@@ -12,6 +12,7 @@ code of one's own does not hide it). Rows at or above the thresholds are reporte
 """
 from __future__ import annotations
 
+import ast
 import csv
 import dataclasses
 import io
@@ -80,11 +81,43 @@ def _prose(text: str) -> str:
 
 
 def _fingerprint(text: str, prose: bool, boilerplate):
+    """A cell's fingerprint; code: the union of its functions' and methods' own (:func:`_blocks`)."""
     from copydetect import CodeFingerprint
 
     if prose:
         return CodeFingerprint("answer.txt", PROSE_K, WINDOW, boilerplate[1], filter=False, fp=io.StringIO(_prose(text)))
-    return CodeFingerprint("answer.py", K, WINDOW, boilerplate[0], language="python", fp=io.StringIO(text))
+    return _merge([CodeFingerprint("answer.py", K, WINDOW, boilerplate[0], language="python", fp=io.StringIO(block))
+                   for block in _blocks(text)], "")
+
+
+def _blocks(code: str) -> list:
+    """``code`` cut into its functions, a class's header and methods, and the runs of other statements between
+    them, so that no k-gram spans two functions and their order does not matter; the whole text where it does not
+    parse (a syntax error, a notebook magic). Parsed only (``ast``), never run."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return [code]
+    lines, spans = code.splitlines(), []
+
+    def cut(nodes):
+        run = None
+        for n in nodes:
+            start = min([n.lineno] + [d.lineno for d in getattr(n, "decorator_list", [])])
+            if isinstance(n, ast.ClassDef) and n.body:
+                spans.append((start, n.body[0].lineno - 1))
+                run = None
+                cut(n.body)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                spans.append((start, n.end_lineno))
+                run = None
+            elif run is None:
+                run = [start, n.end_lineno]
+                spans.append(run)
+            else:
+                run[1] = n.end_lineno
+    cut(tree.body)
+    return ["\n".join(lines[a - 1:b]) for a, b in spans if b >= a] or [code]
 
 
 def _cells(path: Path, skipped: list, who: str):
