@@ -18,7 +18,7 @@ import tiny_homework as tiny
 
 from dgmlab.grading import cluster as K
 from dgmlab.grading import course as C
-from dgmlab.grading.analysis import load_records
+from dgmlab.grading.records import load_records
 from dgmlab.grading.examples import example_submissions
 
 HW = tiny.HW

@@ -210,7 +210,7 @@ def recorded(tmp_path_factory):
 
 @pytest.mark.slow
 def test_a_result_that_cannot_be_recorded_fails_that_submission_alone(recorded):
-    from dgmlab.grading.analysis import load_records
+    from dgmlab.grading.records import load_records
 
     course, hw, [(results, _), _] = recorded
     assert {s: r.status for s, r in results.items()} == {"ok_a": "graded", "stray": "failed", "ok_b": "graded"}

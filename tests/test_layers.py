@@ -140,6 +140,6 @@ def test_the_checks_see_a_chain_and_a_cycle():
 
 def test_the_graph_reads_relative_and_lazy_imports():
     graph = import_graph()
-    assert "dgmlab.grading.layout" in graph["dgmlab.grading.cluster"]      # from . import layout as C
+    assert "dgmlab.grading.layout" in graph["dgmlab.grading.worker"]       # from . import layout as C
     assert "dgmlab.grading.judging" in graph["dgmlab.grading.judge_process"]  # inside serve()
     assert "dgmlab.wire" in graph["dgmlab.probes"]                          # from .. import runtime, wire

@@ -18,6 +18,7 @@ from dgmlab.grading import analysis as A
 from dgmlab.grading import dashboard as D
 from dgmlab.grading import exports as X
 from dgmlab.grading.course import Course, CourseError, SubmissionResult
+from dgmlab.grading.records import save_records
 
 HW = "hw1_tiny"  # an hw1 homework: the dashboard shows the 100 samples its graded cell drew (graded_draw_100.pt)
 SECRET = "HIDDEN_BODY_MARKER_91"  # text only the hidden region of a test cell holds
@@ -125,7 +126,7 @@ def build_course(root: Path) -> Course:
     (root / "submitted" / "dee" / HW).mkdir(parents=True)
     (root / "submitted" / "dee" / HW / f"{HW}.ipynb").write_text('{"cells": [', encoding="utf-8")
     course = Course(root)
-    A.save_records(course, [SubmissionResult(HW, "ada", "graded", seconds=12.5,
+    save_records(course, [SubmissionResult(HW, "ada", "graded", seconds=12.5,
                                              timings={"kernel_start": 2.0, "tests": 1.0, "test:f_tests": 0.5}),
                             SubmissionResult(HW, "bob", "graded", seconds=14.0,
                                              timings={"kernel_start": 4.0, "tests": 3.0, "test:f_tests": 2.5}),

@@ -12,16 +12,14 @@ Sources, all written by grading itself:
   region (names only: no hidden source ever leaves this module);
 - ``.dgmlab/grading/<hw>/<student>.json``: the outcome ``dgmlab autograde``
   recorded for the submission (graded / invalid / failed / timed out, reason,
-  seconds), see :func:`save_records`.
+  seconds), see :func:`dgmlab.grading.records.save_records`.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import statistics
-import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,11 +28,11 @@ import nbformat
 
 from .layout import Course, CourseError, check_submission
 from .preprocessors import HIDDEN_BEGIN, HIDDEN_END
+from .records import load_records
 
 CHECK_LINE = re.compile(r"^(passed|FAILED) (test_\w+)(?:: (.*))?$")
 TEST_DEF = re.compile(r"^\s*def (test_\w+)\s*\(")
 POINTS_PREFIX = re.compile(r"^[\d.]+ of [\d.]+ points(?: \(hidden test\))?\.?\s*")  # the judge's "0 of 2 points. "
-RECORDS = Path(".dgmlab") / "grading"
 KEY_FILE = Path(".dgmlab") / "pseudonym.key"
 # homework prefix -> (the samples file in autograded/<student>/<hw>/ the dashboard shows, the grade cell that scores
 # them): the draw each cell makes from the handed-in generator weights and writes while autograding
@@ -126,41 +124,6 @@ class ClassData:
 
     def graded(self, hw: str) -> list:
         return [s for s in self.submissions if s.hw == hw and s.score is not None]
-
-
-# ------------------------------------------------------------------ records
-def save_records(course: Course, results) -> list[Path]:
-    """Keep each :class:`~dgmlab.grading.course.SubmissionResult` as ``.dgmlab/grading/<hw>/<student>.json``."""
-    written = []
-    for r in results:
-        path = course.root / RECORDS / r.hw / f"{r.student}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        record = {"hw": r.hw, "student": r.student, "status": r.status, "reason": r.reason,
-                  "seconds": round(r.seconds, 2), "recorded": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        if getattr(r, "key", ""):
-            record["key"] = r.key  # the grading key: a re-run skips a submission whose key is unchanged
-        if getattr(r, "timings", None):
-            record["timings"] = {k: round(v, 3) for k, v in r.timings.items()}
-        if getattr(r, "worker", ""):
-            record["worker"] = r.worker
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
-        tmp.replace(path)  # a record is whole or absent, even if grading is interrupted here
-        written.append(path)
-    return written
-
-
-def load_records(course: Course, hw: str) -> dict:
-    folder = course.root / RECORDS / hw
-    out = {}
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.json")):
-            try:
-                rec = json.loads(path.read_text(encoding="utf-8"))
-                out[rec["student"]] = rec
-            except (ValueError, KeyError):
-                continue  # a damaged record: the submission falls back to what the files say
-    return out
 
 
 # ------------------------------------------------------------------ notebooks

@@ -1,0 +1,72 @@
+"""Grading keys: what a grading of one submission depends on, hashed (a finished grading with the same key is
+not run again; see :mod:`.cluster`).
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from . import layout as C
+
+
+FINAL = ("graded", "invalid", "failed", "timed out")
+
+
+# ------------------------------------------------------------------ keys
+def _files(folder: Path) -> dict:
+    """``{relative posix path: bytes}`` of the regular files under ``folder`` (links skipped)."""
+    out = {}
+    if folder.is_dir():
+        for p in sorted(folder.rglob("*")):
+            if p.is_file() and not p.is_symlink():
+                out[p.relative_to(folder).as_posix()] = p.read_bytes()
+    return out
+
+
+def _digest(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, dict):
+            for name in sorted(part):
+                h.update(f"{name}\0{len(part[name])}\0".encode())
+                h.update(part[name])
+        else:
+            data = part if isinstance(part, bytes) else str(part).encode()
+            h.update(f"{len(data)}\0".encode())
+            h.update(data)
+    return h.hexdigest()
+
+
+def homework_digest(course: C.Course, hw: str, refuse_published: bool = True, published=None) -> str:
+    """Hash of what grading ``hw`` depends on besides the submission: ``source/<hw>/``, the config, dgmlab, the
+    draw key's fingerprint and, when copies of them are refused, the kit's published weights files (``published``:
+    :func:`~dgmlab.grading.shared_weights.published_weights` when already read)."""
+    from .. import __version__
+
+    from . import draw_seeds as DS
+    from .shared_weights import published_weights
+
+    source = _files(course.root / "source" / hw)
+    source = {k: v for k, v in source.items() if not _ignored(k)}
+    if refuse_published:
+        read = published_weights(course, hw) if published is None else published
+        published = {rel: w.digest.encode() for rel, w in read}
+    else:
+        published = "published weights graded"  # the demo's grades are not a course's
+    return _digest(f"dgmlab {__version__}", (course.root / "nbgrader_config.py").read_bytes(), source,
+                   DS.fingerprint(DS.course_key(course)),  # a new draw key draws, and grades, anew
+                   published)
+
+
+def grading_key(course: C.Course, hw: str, student: str, hw_digest: str | None = None) -> str:
+    """The key of grading ``student``'s ``hw``: same key, same grade (see module docstring)."""
+    hw_digest = hw_digest or homework_digest(course, hw)
+    return _digest(hw_digest, _files(course.root / "submitted" / student / hw))
+
+
+IGNORED_PARTS = (".ipynb_checkpoints", "__pycache__", "figures", "artifacts")
+
+
+def _ignored(rel: str) -> bool:
+    parts = rel.split("/")
+    return any(p in IGNORED_PARTS for p in parts) or rel.endswith((".pyc", ".log"))

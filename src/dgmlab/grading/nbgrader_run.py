@@ -1,0 +1,152 @@
+"""nbgrader's autograde and generate_feedback converters, run in a grading worker's own process on a scratch
+course, with a watchdog that kills the grading's kernels at its time limit (see :mod:`.cluster`).
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from . import layout as C
+
+
+# Seconds a grading's nbgrader code may still run after its time limit killed its kernels; past that
+# the worker process exits (Dask then reports the submission as killing its worker).
+STOP_GRACE = 60.0
+# nbgrader's converters change the process's working folder and environment while they run: one at a
+# time per worker process (a worker with several threads grades one submission after another).
+_NBGRADER_LOCK = threading.Lock()
+
+
+def _nbgrader_config(root: Path, hw: str, student: str):
+    """The scratch course's nbgrader config, as ``nbgrader autograde <hw> --student <student> --force`` sees it."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.assignment_id = hw
+    config.CourseDirectory.student_id = student
+    config.BaseConverter.force = True
+    return config
+
+
+def _converter_log() -> logging.Logger:
+    """The logger nbgrader's converters write to in a worker (capture_log reads it per run)."""
+    log = logging.getLogger("dgmlab.grading.nbgrader")
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    return log
+
+
+def _run_converter(converter, args: list) -> C.StepResult:
+    """``converter.start()`` as nbgrader's API does (its log captured), as a :class:`StepResult`."""
+    from nbgrader.utils import capture_log
+
+    t0 = time.monotonic()
+    result = capture_log(converter)
+    output = result.get("log", "") + result.get("error", "")
+    return C.StepResult(args, 0 if result["success"] else 1, output, time.monotonic() - t0)
+
+
+@contextlib.contextmanager
+def temporary_environment(env: dict):
+    """``os.environ`` with ``env`` set (``None``: removed; a kernel started meanwhile inherits it), as it was
+    afterwards."""
+    saved = {k: os.environ.get(k) for k in env}
+    for k, v in env.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _in_dask_worker() -> bool:
+    try:
+        from distributed import get_worker
+
+        get_worker()
+        return True
+    except (ImportError, ValueError):
+        return False
+
+
+def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_timeout=None, box=None,
+                  timings_file: Path | None = None, env: dict | None = None, probe_seed: int = 0) -> C.StepResult:
+    """nbgrader's autograde of ``student``'s ``hw`` in the scratch course ``root``, in this process.
+
+    nbgrader, traitlets and nbconvert stay imported between gradings; only the kernel is a new
+    process (through ``box``, the sandbox, when given). After ``timeout`` seconds a watchdog kills
+    the kernels this grading started with their whole process trees and lets it start no other; the
+    result is then ``timed_out``. Should nbgrader's own code still not return :data:`STOP_GRACE`
+    seconds later, a grading worker exits (Dask reports the submission as killing its worker). ``env``: variables
+    an unsandboxed kernel gets for this grading only (the graded draws' seeds; ``box`` was given them itself).
+    ``probe_seed``: the seed of the inputs check() test cells are judged on (:mod:`dgmlab.grading.judge`).
+    """
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+
+    from . import sandbox as S
+
+    config = _nbgrader_config(root, hw, student)
+    config.Autograde.create_student = True
+    config.ProbeTests.seed = int(probe_seed)
+    from .draw_seeds import DRAW_SEEDS_ENV
+
+    config.JudgeTests.draw_seeds = (env or {}).get(DRAW_SEEDS_ENV) or ""  # the grader draws from handed-in files
+    if cell_timeout:
+        config.Execute.timeout = int(cell_timeout)
+    grading_id = f"{student}-{uuid.uuid4().hex}"
+    config.GradingKernelManager.grading_id = grading_id
+    if timings_file is not None:
+        config.TimedExecute.timings_file = str(timings_file)
+    if box is not None:
+        box.configure(config)
+    log = _converter_log()
+    done, fired = threading.Event(), threading.Event()
+
+    def watchdog():
+        if done.wait(timeout):
+            return
+        fired.set()
+        S.stop_kernels(grading_id)
+        if not done.wait(STOP_GRACE) and _in_dask_worker():
+            log.error("grading %s did not stop %g s after its time limit: exiting this worker", grading_id,
+                      STOP_GRACE)
+            os._exit(70)
+
+    guard = threading.Thread(target=watchdog, name=f"dgmlab-watchdog-{student}", daemon=True)
+    args = ["autograde", hw, "--student", student, "--force"]
+    with _NBGRADER_LOCK, temporary_environment(env or {}):
+        try:
+            guard.start()
+            converter = Autograde(coursedir=CourseDirectory(config=config), config=config, log=log)
+            res = _run_converter(converter, args)
+        finally:
+            done.set()
+            S.stop_kernels(grading_id)  # nothing is left running, whatever happened
+            S.forget(grading_id)
+    res.timed_out = fired.is_set()
+    return res
+
+
+def run_feedback(root: Path, hw: str, student: str) -> C.StepResult:
+    """nbgrader's generate_feedback of ``student``'s ``hw`` in the scratch course ``root``, in this process."""
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.coursedir import CourseDirectory
+
+    config = _nbgrader_config(root, hw, student)
+    with _NBGRADER_LOCK:
+        converter = GenerateFeedback(coursedir=CourseDirectory(config=config), config=config, log=_converter_log())
+        return _run_converter(converter, ["generate_feedback", hw, "--student", student, "--force"])

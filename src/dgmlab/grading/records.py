@@ -1,0 +1,45 @@
+"""The outcome ``dgmlab autograde`` records for each submission: ``.dgmlab/grading/<hw>/<student>.json``
+(status, reason, seconds, the grading key, phase timings, the worker), written last, whole or not at all."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from .layout import Course
+
+RECORDS = Path(".dgmlab") / "grading"
+
+
+def save_records(course: Course, results) -> list[Path]:
+    """Keep each :class:`~dgmlab.grading.course.SubmissionResult` as ``.dgmlab/grading/<hw>/<student>.json``."""
+    written = []
+    for r in results:
+        path = course.root / RECORDS / r.hw / f"{r.student}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        record = {"hw": r.hw, "student": r.student, "status": r.status, "reason": r.reason,
+                  "seconds": round(r.seconds, 2), "recorded": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        if getattr(r, "key", ""):
+            record["key"] = r.key  # the grading key: a re-run skips a submission whose key is unchanged
+        if getattr(r, "timings", None):
+            record["timings"] = {k: round(v, 3) for k, v in r.timings.items()}
+        if getattr(r, "worker", ""):
+            record["worker"] = r.worker
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        tmp.replace(path)  # a record is whole or absent, even if grading is interrupted here
+        written.append(path)
+    return written
+
+
+def load_records(course: Course, hw: str) -> dict:
+    folder = course.root / RECORDS / hw
+    out = {}
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.json")):
+            try:
+                rec = json.loads(path.read_text(encoding="utf-8"))
+                out[rec["student"]] = rec
+            except (ValueError, KeyError):
+                continue  # a damaged record: the submission falls back to what the files say
+    return out
