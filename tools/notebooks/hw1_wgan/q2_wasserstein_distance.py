@@ -211,8 +211,9 @@ if not runtime.is_grading():
 
 
 # %% [markdown]
-# The table shows $\partial L_G / \partial \theta$ for $\theta = 1$, $\theta_0 = 0$ as $\epsilon$
-# shrinks, for the combined loss and for each of its two terms. Use it in your answer.
+# **(c), written (5 points).** With $D$ at $D^*$, is the behaviour you found in (b) a problem for
+# training $\theta$ with $L_G$? Explain, using the table above: $\partial L_G / \partial \theta$ at
+# $\theta = 1$, $\theta_0 = 0$ as $\epsilon$ shrinks, for the combined loss and for each of its two terms.
 
 # %% [markdown] kind="written" grade_id="q2c" points=5
 # Yes. With $D = D^*$, $\log(1-D^*) - \log D^* = \log \frac{p_g}{p_{data}}$, so
@@ -353,8 +354,8 @@ if not runtime.is_grading():
     plt.show()
 
 # %% [markdown]
-# Compare KL, JS and $W_1$ in the regime of (b) (and the plot above): their values, their
-# gradients with respect to $\theta$, and what each would give a generator trained to minimise it.
+# **(d), written (6 points).** Compare KL, JS and $W_1$ in the regime of (b) (and the plot above): their
+# values, their gradients with respect to $\theta$, and what each would give a generator trained to minimise it.
 
 # %% [markdown] kind="written" grade_id="q2d" points=6
 # As $\epsilon\to0$ with $\theta\ne\theta_0$:

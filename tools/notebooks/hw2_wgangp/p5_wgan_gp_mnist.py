@@ -503,7 +503,7 @@ if not runtime.is_grading():
 # noisy, one-step-per-update estimate it correlates with sample quality early on but is not a reliable stopping
 # rule; one stops on a budget and looks at samples/scores.
 # Grading: critical judgement of the numbers (2), W1 estimate interpretation (2). (The 2 points the figures
-# had are now P5(g)'s, graded from the saved samples.)
+# had are now P5(g)'s, graded from the saved weights.)
 
 # %% [markdown]
 # ### P5(g) (2 points): graded from your trained generator
