@@ -445,9 +445,15 @@ def _q3_inputs(seed):
     return {"a": sp.Rational(int(a), 20), "b": sp.Rational(int(b), 20), "t": sp.Rational(int(rng.integers(1, 100)), 100)}
 
 
+KL_GRID = ((1, 20), (1, 5), (1, 2), (4, 5), (19, 20))  # Bernoulli parameters a, b of the visible bounds check
+
+
 def _q3_kl_probe(o, x):
     kl = o["kl_bernoulli"]
+    sp = _sp()
+    grid = [sp.Rational(k, d) for k, d in KL_GRID]
     return {"kl_PQ": o["kl_PQ"],
+            "kl_grid": attempt(lambda: [[float(kl(a, b)) for b in grid] for a in grid]),
             "kl_forward": attempt(lambda: float(kl(x["a"], x["b"]))),
             "kl_backward": attempt(lambda: float(kl(x["b"], x["a"])))}
 
@@ -472,6 +478,26 @@ def _q3_js_probe(o, x):
 @points(0.25)
 def test_kl_is_expression_in_theta(v):
     checks.assert_sympy_expr(v.kl_PQ, "kl_PQ", symbols=[symbols()["theta"]])
+
+
+@points(0.5)
+def test_kl_lies_between_two_known_bounds(v):
+    # for any two distributions, 2 TV^2 <= KL(P || Q) <= log(1 + chi^2(P || Q)) (Pinsker; Jensen on the ratio);
+    # for Bern(a) and Bern(b): TV = |a - b| and chi^2 = (a - b)^2 / (b (1 - b)); KL = 0 when a = b
+    grid = [k / d for k, d in KL_GRID]
+    got = v.kl_grid
+    assert len(got) == len(grid) and all(len(row) == len(grid) for row in got), \
+        "kl_bernoulli did not answer on every pair"
+    for i, a in enumerate(grid):
+        for j, b in enumerate(grid):
+            kl = got[i][j]
+            if i == j:
+                assert abs(kl) < 1e-12, f"expected kl_bernoulli({a:g}, {a:g}) = 0 (equal distributions), found {kl:.6g}"
+                continue
+            low, high = 2 * (a - b) ** 2, math.log1p((a - b) ** 2 / (b * (1 - b)))
+            assert low - 1e-12 <= kl <= high + 1e-12, \
+                (f"kl_bernoulli({a:g}, {b:g}) = {kl:.6g} cannot be D_KL(Bern({a:g}) || Bern({b:g})): that lies between "
+                 f"2 (a - b)^2 = {low:.6g} (Pinsker) and log(1 + chi^2) = {high:.6g}; check the argument order and the log's base")
 
 
 @points(0.25)
@@ -1397,7 +1423,8 @@ CHECKS = [
               visible=(test_identity_flow_on_zeros, test_the_log_det_counts_once_per_point_with_its_sign,
                        test_risk_is_differentiable),
               probe=_q2_risk_probe, inputs=_q2_risk_inputs),
-    CheckSpec("q3_kl_tests", 2, 1.75, ("kl_PQ", "kl_bernoulli"), visible=(test_kl_is_expression_in_theta,),
+    CheckSpec("q3_kl_tests", 2, 1.25, ("kl_PQ", "kl_bernoulli"),
+              visible=(test_kl_is_expression_in_theta, test_kl_lies_between_two_known_bounds),
               probe=_q3_kl_probe, inputs=_q3_inputs),
     CheckSpec("q3_js_tests", 3, 2, ("js_PQ", "js_bernoulli", "kl_bernoulli"),
               visible=(test_js_is_expression_in_theta, test_zero_exactly_for_equal_distributions),

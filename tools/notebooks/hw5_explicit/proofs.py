@@ -91,7 +91,8 @@ def discriminative_posterior(p_y_given_z, F, prior_z, x):
     Mutant("q3_divergences", "only the first KL term of JS", edits=[("return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2", "return kl_bernoulli(a, m)")],
            earns={"q3_js_tests": 1}),
     Mutant("q3_divergences", "KL helper reversed, kl_PQ rescued by swapping its call", edits=[("return a * sp.log(a / b) + (1 - a) * sp.log((1 - a) / (1 - b))", "return b * sp.log(b / a) + (1 - b) * sp.log((1 - b) / (1 - a))"), ("kl_PQ = kl_bernoulli(theta, sp.Rational(3, 10))", "kl_PQ = kl_bernoulli(sp.Rational(3, 10), theta)")],
-           earns={"q3_kl_tests": 1.5, "q3_js_tests": 1}),
+           # its kl_bernoulli(a, b) is D_KL(Bern(b) || Bern(a)): out of the visible bounds check's range (1.5 -> 1.25)
+           earns={"q3_kl_tests": 1.25, "q3_js_tests": 1}),
     Mutant("q3_divergences", "correct variant: sums over outcomes", r'''
 def kl_bernoulli(a, b):
     p, q = [sp.sympify(a), 1 - sp.sympify(a)], [sp.sympify(b), 1 - sp.sympify(b)]
