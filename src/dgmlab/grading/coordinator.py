@@ -176,7 +176,9 @@ def client_for(cluster=None, workers: int = 1, allowed_failures: int = DEFAULT_A
     # one grading per worker process at a time; a grading that kills its worker allowed_failures+1 times is failed
     with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures,
                           "distributed.scheduler.worker-saturation": 1.0}):
-        with LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None,
+        # Dask's dashboard on a free loopback port: a fixed one (8787) warns whenever another cluster holds it
+        with LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                          dashboard_address="127.0.0.1:0",
                           silence_logs=logging.ERROR, memory_limit=0) as local, Client(local) as client:
             yield client
 
