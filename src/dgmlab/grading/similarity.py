@@ -2,8 +2,8 @@
 
 A student's answers are the solution cells of ``submitted/<student>/<hw>/<hw>.ipynb`` (code and written
 answers, by grade id) and the code cells the student added. Each is fingerprinted with ``copydetect``
-(k-grams of the tokenized text, winnowed: identifiers, comments and whitespace do not count, and the
-fingerprints of a text do not depend on the order of its parts); every k-gram of the release notebook (the
+(k-grams of the tokenized text, winnowed: identifiers, comments and whitespace do not count; a code cell is
+cut into its functions and methods first, so their order does not count either); every k-gram of the release notebook (the
 given code and the questions) is boilerplate that never counts. Two students, or a student and one of the
 kit's public notebooks (``source/<hw>/<hw>.ipynb``, ``examples/*/<hw>/<hw>.ipynb``), are compared per graded
 cell and per notebook (all answers together, so code moved between cells still matches). Similarity is the
@@ -26,7 +26,7 @@ from .layout import Course
 # Calibrated on benchmarks/similarity_corpus/ (benchmarks/calibrate_similarity.py, docs/similarity.md).
 K, WINDOW = 25, 6  # copydetect's defaults: k-grams of 25 filtered characters, one kept in every 6
 PROSE_K = 40  # written answers: k-grams of 40 characters of lower-case words (about 7 words)
-CELL_THRESHOLD = 0.85  # a graded cell: share of one side's fingerprinted tokens found in the other
+CELL_THRESHOLD = 0.9  # a graded cell: share of one side's fingerprinted tokens found in the other
 NOTEBOOK_THRESHOLD = 0.4  # all answers of a notebook together
 MIN_CELL_TOKENS = 60  # a cell whose answer covers fewer tokens (either side) is not compared alone
 MIN_NOTEBOOK_TOKENS = 150
