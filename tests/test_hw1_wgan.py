@@ -182,14 +182,6 @@ CHEATS = {
     "Generator.forward replaced in place": (
         "Generator.forward = lambda self, z: torch.load({path!r}, weights_only=True)[:len(z)]\n",
         "the notebook's Generator.forward"),
-    # the locked cell's own protect() line, copied after a redefinition: protecting anew needs the locked code
-    "a redefined Generator protected again": (
-        "_Locked = Generator\n"
-        "class Generator(_Locked):\n"
-        "    def forward(self, z):\n"
-        "        return torch.load({path!r}, weights_only=True)[:len(z)]\n"
-        "dgmlab.integrity.protect(globals(), 'Generator', 'Z_DIM')\n",
-        "the notebook's Generator"),
     "a patched scorer": (
         "import dgmlab.metrics\n"
         "dgmlab.metrics.mnist_score = lambda *a, **k: (torch.tensor(9.9), torch.tensor(0.0))\n",
