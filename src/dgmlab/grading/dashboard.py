@@ -260,8 +260,10 @@ def similarity_html(hw: str, results: list, texts: bool = True) -> str:
            f"{SIM.NOTEBOOK_THRESHOLD} (docs/similarity.md). Renaming, comments, whitespace and order do not hide a "
            "copy; a solution rewritten by hand, or taken from outside the kit, is not found. A reason to look, not a "
            "verdict: it changes no grade.</p>"]
+    if not any(r.hw == hw for r in results):
+        out.append('<p class="muted">Not compared (<code>dgmlab report --no-similarity</code>).</p>')
     for r in (r for r in results if r.hw == hw):
-        out += [f'<p class="muted">Not read: {_e(s)}</p>' for s in r.skipped]
+        out += [f'<p class="muted">{_e(s)}</p>' for s in r.skipped]
         if not r.matches:
             out.append(f"<p>No answers alike among {r.students} submissions.</p>")
             continue
