@@ -101,8 +101,7 @@ def test_run_seed_rejects_a_seed_that_is_not_a_number(clean_env):
 
 
 def test_grading_mode_is_sticky_once_started(clean_env):
-    """In a process of its own (reloading dgmlab.runtime here would give it new functions, which the integrity
-    snapshot of this test session would then report as replaced)."""
+    """In a process of its own (grading mode is read once, when dgmlab.runtime is first imported)."""
     import os
     import subprocess
     import sys

@@ -36,9 +36,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
-import os
-import sys
 from collections import OrderedDict
 from pathlib import Path
 
@@ -76,15 +73,11 @@ def _parse(path: Path, data: bytes, made_by: str):
 def load(path, *, max_bytes: int, made_by: str = "the notebook's training cell"):
     """The content of the graded file ``path``, read with ``weights_only=True`` (see the module docstring).
 
-    ``made_by`` names what writes the file, for the message when it is missing. Under ``dgmlab autograde`` the
-    file must be a weights file (``*weights.pt``) handed in at the top of the submission, unchanged, and not a copy
-    of the course kit's published weights (:func:`handed_entry`).
+    ``made_by`` names what writes the file, for the message when it is missing. (Graded, the grader reads the
+    file as it was handed in, with :func:`load_bytes`; this is for the notebook's own cells.)
     """
     path = Path(path)
     data = _read(path, max_bytes, made_by)
-    seeds = handed_seeds()
-    if seeds is not None:
-        handed_entry(path, data, seeds)
     return _parse(path, data, made_by)
 
 
@@ -308,60 +301,6 @@ def mlp_generator(state, *, in_dim: int, widths, out_dim: int = 784, embedding: 
         placed[by_shape[tuple(got.shape)]] = got.detach().float()
     model.load_state_dict(placed)
     return model.eval()
-
-
-def handed_seeds() -> dict | None:
-    """The graded draws' seeds ``dgmlab autograde`` handed this kernel (``{name: {"sha256", "seed"}}``), read at
-    import in the setup cell (:mod:`dgmlab.runtime`); None outside ``dgmlab autograde``."""
-    text = sys.modules["dgmlab.runtime"]._draw_seeds_at_import()
-    if not text:
-        return None
-    try:
-        seeds = json.loads(text)
-        return {str(k): {"sha256": str(v["sha256"]), "seed": int(v["seed"]),
-                         **({"refused": str(v["refused"])} if "refused" in v else {})} for k, v in seeds.items()}
-    except (ValueError, TypeError, KeyError, AttributeError):
-        raise AssertionError("the seeds the autograder handed this notebook are unreadable: a grading setup "
-                             "problem, not yours; tell your instructor") from None
-
-
-def load_for_draw(path, *, max_bytes: int, made_by: str = "the notebook's training cell"):
-    """``(content, seed)``: the generator weights file ``path`` as :func:`load` reads it, and the noise seed of the
-    graded draw from it, both from one read of the file.
-
-    The seed is 0 while you work, in ``dgmlab check`` and under plain ``nbgrader`` (a preview anyone can repeat).
-    Under ``dgmlab autograde`` it is the seed the autograder made from the course's secret key and the bytes of
-    the file handed in at the top of the submission (:mod:`dgmlab.grading.draw_seeds`): unknown before grading
-    and different for every file, so weights cannot be tuned to show chosen images for the graded noise, nor a
-    lucky draw be picked among many. A file that is not the one handed in (changed while graded, or elsewhere
-    than in the homework folder) is refused.
-    """
-    from . import runtime
-
-    path = Path(path)
-    seeds = handed_seeds()
-    data = _read(path, max_bytes, made_by)
-    content = _parse(path, data, made_by)
-    if seeds is None:
-        if os.environ.get(runtime.GRADING_ENV) == "autograde":
-            print(f"note: {path.name} is drawn with noise seed 0 (this grading did not come from dgmlab autograde)")
-        return content, 0
-    return content, handed_entry(path, data, seeds)["seed"]
-
-
-def handed_entry(path: Path, data: bytes, seeds: dict) -> dict:
-    """The autograder's entry for the graded file ``path`` (read as ``data``), once it is one handed in at the top of
-    the submission, unchanged since, and not a copy of the kit's published weights; else AssertionError saying so."""
-    entry = seeds.get(path.name)
-    if entry is None or path.resolve().parent != Path.cwd().resolve():
-        raise AssertionError(f"{path} is not a file handed in at the top of the submission folder: the autograder "
-                             "grades only the files handed in")
-    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-        raise AssertionError(f"{path.name} is not the file handed in: it changed while the notebook was being "
-                             "graded (nothing in the notebook may write it when graded)")
-    if "refused" in entry:  # the course kit's own published network (dgmlab.grading.draw_seeds)
-        raise AssertionError(entry["refused"])
-    return entry
 
 
 def save_weights(model: torch.nn.Module, path) -> Path:

@@ -30,16 +30,6 @@ _TRUE = {"1", "true", "yes", "on"}
 # Grading mode is sticky: if nbgrader started this process in grading mode, code in the
 # notebook cannot leave it by editing os.environ.
 _GRADING_AT_IMPORT = bool(os.environ.get(GRADING_ENV))
-# The graded draws' seeds ``dgmlab autograde`` hands this kernel (dgmlab.grading.draw_seeds), read once at import
-# (the setup cell, before student code) and held in a closure: editing os.environ later changes nothing.
-DRAW_SEEDS_ENV = "DGMLAB_DRAW_SEEDS"
-
-
-def _held(value: str):
-    return lambda: value
-
-
-_draw_seeds_at_import = _held(os.environ.pop(DRAW_SEEDS_ENV, ""))  # out of the environment notebook code reads
 
 
 def mode() -> str:

@@ -1,7 +1,8 @@
 """The noise seeds of the graded draws: secret until grading, and bound to the file handed in.
 
-hw1, hw2 and hw4 grade a generator by drawing samples from its weights (``dgmlab.artifacts.load_for_draw``). While
-a student works the draw uses noise seed 0, so the score they see is the one anyone can repeat. A public seed lets
+hw1, hw2 and hw4 grade a generator by drawing samples from its handed-in weights, in the grader
+(:mod:`dgmlab.grading.judge`: a hidden test draws with ``seed_of(name)``). While a student works the draw uses noise
+seed 0, so the score they see is the one anyone can repeat. A public seed lets
 a student tune the weights so that exactly that noise gives chosen images (the best of their generator's, say),
 or retrain until that one draw is lucky. So ``dgmlab autograde`` draws with another seed: for each weights file
 (``*weights.pt``) at the top of the submission folder,
@@ -14,20 +15,17 @@ and any change to the file gives another, unrelated seed, so neither tuning nor 
 Regrading the same file gives the same seed, so a grade is repeatable; the key's fingerprint is part of every
 grading's key (``cluster.homework_digest``), so a new key grades anew.
 
-The seeds travel to the grading kernel as ``DGMLAB_DRAW_SEEDS`` (JSON ``{file name: {"sha256", "seed"}}``; the
-key never leaves this machine), which ``dgmlab.runtime`` reads once at import, in the setup cell before any
-student code. The bars were calibrated on draws with seeds other than 0 (19 of 20 draws of a correct run clear
+The seeds travel to the grading worker's judge (``JudgeTests.draw_seeds``, JSON ``{file name: {"sha256", "seed"}}``;
+the key never leaves this machine), never to the kernel that runs the student's code. The bars were calibrated on draws with seeds other than 0 (19 of 20 draws of a correct run clear
 them), which is what the graded draw now is. docs/autograder.md, "The graded draws' seeds".
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import sys
 
-from ..runtime import DRAW_SEEDS_ENV
 from .layout import Course, CourseError
 
 KEY_NAME = "draw"  # .dgmlab/draw.key
@@ -98,7 +96,3 @@ def refusal(name: str, source: str) -> str:
             f"only weights you trained are graded. Train in full mode and hand in the {name} it writes (if your own "
             "run made this file, for example with DGMLAB_SEED set to the kit's seed, tell your instructor)")
 
-
-def environment(seeds: dict) -> dict:
-    """The environment a grading kernel gets: ``seeds``, and never the key (``None``: removed)."""
-    return {DRAW_SEEDS_ENV: json.dumps(seeds, sort_keys=True), KEY_ENV: None}

@@ -83,7 +83,8 @@ def _in_dask_worker() -> bool:
 
 
 def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_timeout=None, box=None,
-                  timings_file: Path | None = None, env: dict | None = None, probe_seed: int = 0) -> C.StepResult:
+                  timings_file: Path | None = None, env: dict | None = None, probe_seed: int = 0,
+                  draw_seeds: str = "") -> C.StepResult:
     """nbgrader's autograde of ``student``'s ``hw`` in the scratch course ``root``, in this process.
 
     nbgrader, traitlets and nbconvert stay imported between gradings; only the kernel is a new
@@ -91,8 +92,9 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     the kernels this grading started with their whole process trees and lets it start no other; the
     result is then ``timed_out``. Should nbgrader's own code still not return :data:`STOP_GRACE`
     seconds later, a grading worker exits (Dask reports the submission as killing its worker). ``env``: variables
-    an unsandboxed kernel gets for this grading only (the graded draws' seeds; ``box`` was given them itself).
-    ``probe_seed``: the seed of the inputs check() test cells are judged on (:mod:`dgmlab.grading.judge`).
+    set (``None``: removed) for an unsandboxed kernel of this grading only (``box`` was given them itself).
+    ``probe_seed``: the seed of the inputs check() test cells are judged on (:mod:`dgmlab.grading.judge`);
+    ``draw_seeds``: the graded draws' seeds as JSON, for the judge (never the kernel).
     """
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
@@ -102,9 +104,7 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     config = _nbgrader_config(root, hw, student)
     config.Autograde.create_student = True
     config.ProbeTests.seed = int(probe_seed)
-    from .draw_seeds import DRAW_SEEDS_ENV
-
-    config.JudgeTests.draw_seeds = (env or {}).get(DRAW_SEEDS_ENV) or ""  # the grader draws from handed-in files
+    config.JudgeTests.draw_seeds = draw_seeds  # the grader draws from the files as handed in
     if cell_timeout:
         config.Execute.timeout = int(cell_timeout)
     grading_id = f"{student}-{uuid.uuid4().hex}"

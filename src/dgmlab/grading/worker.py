@@ -150,14 +150,15 @@ def grade_submission(bundle: dict, job: dict) -> dict:
         t_prepared = time.time()
         with contextlib.ExitStack() as stack:
             box = None
-            env = {**DS.environment(job["draw_seeds"]), "PYTHONSAFEPATH": "1"}  # the kernel imports nothing from
+            env = {DS.KEY_ENV: None, "PYTHONSAFEPATH": "1"}  # never the draw key; the kernel imports nothing from
             # the submission folder (a dgmlab/ handed in must not replace dgmlab)
             if bundle["sandbox"]:
                 box = stack.enter_context(S.Sandbox(root, root / "autograded" / student / hw, limits,
                                                     hide=[*bundle["hide"], str(hide)], env=env))
             t_prepared = time.time()
             res = run_autograde(root, hw, student, timeout=bundle["timeout"], cell_timeout=bundle["cell_timeout"],
-                                box=box, timings_file=timing_file, env=env, probe_seed=job.get("probe_seed", 0))
+                                box=box, timings_file=timing_file, env=env, probe_seed=job.get("probe_seed", 0),
+                                draw_seeds=json.dumps(job["draw_seeds"], sort_keys=True))
         t_exit = time.time()
         timings["prepare"] = t_prepared - t_start
         lines = []
