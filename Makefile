@@ -34,7 +34,7 @@ test-e2e: venv
 test-fast: venv
 	$(BIN)/python -m pytest -m "not slow"
 
-# Authoring (docs/authoring.md): after editing tools/notebooks/<hw>/, write everything made from it:
+# Authoring (docs/authoring.md): after editing homeworks/<hw>/, write everything made from it:
 # the source notebook, the student release, the demo's examples and the hostile corpus (made from hw3).
 # HW=hw3_flows limits it to one homework. RELEASE=--local-only releases without an install source, as
 # on a machine whose nbgrader_config.py sets none; a course that publishes runs it with RELEASE= .

@@ -1,6 +1,6 @@
 """Quality and speed of hw5's reference models on real MNIST, on the CPU, within a time budget.
 
-Runs the *reference solutions* of tools/notebooks/hw5_explicit/ (the code of the source
+Runs the *reference solutions* of homeworks/hw5_explicit/ (the code of the source
 notebook's answer cells) outside the notebook:
 
 - P1: masked CNN on binarised MNIST (fixed threshold 0.5, dgmlab's "binary" scale);

@@ -4,7 +4,7 @@ Independent (what honest students hand in; a flag among them is a false positive
 - five solutions per homework written for the purpose, each in its own style
   (benchmarks/similarity_corpus/<hw>/<author>.py: ``#### cell: <grade id>`` then the cell), each a student whose
   other answer cells are left as released;
-- the proofs' correct variants (tools/notebooks/<hw>/proofs.py, those written whole, not as edits of the
+- the proofs' correct variants (homeworks/<hw>/proofs.py, those written whole, not as edits of the
   reference), each compared cell by cell with the kit's notebooks and the five authors' same cell.
 
 Disguised copies (a missed one is a false negative), of each author and of the kit's instructor notebook:

@@ -1,6 +1,6 @@
 """Kill rates of generated mutants, per homework (issue 19 item 6).
 
-For every answer cell of a source notebook, :mod:`dgmlab.grading.mutation` makes one small edit at a
+For every answer cell of a source notebook, :mod:`dgmlab.authoring.mutation` makes one small edit at a
 time in the solution region (operators swapped, constants changed, a statement deleted, a sign dropped,
 arguments swapped) and runs, in one grading-mode kernel, the test cells that grade that answer: the ones
 the hand-written MUTANTS of the homework's proofs.py name for it (the cells its blank stub is proven against), else the
@@ -45,8 +45,8 @@ def main(argv=None) -> int:
     p.add_argument("--timeout", type=int, default=60, help="seconds per cell before a mutant counts as killed")
     args = p.parse_args(argv)
 
-    from dgmlab.grading import mutation
-    from dgmlab.grading.proofs import graded_by
+    from dgmlab.authoring import mutation
+    from dgmlab.authoring.proofs import graded_by
 
     module = builder(args.hw)
     source = ROOT / "source" / args.hw / f"{args.hw}.ipynb"

@@ -6,7 +6,7 @@ is refused here. This rebuilds the run's ``Checkpoint`` the way the notebook's `
 (reference solution, capacity 32, batch 64, all 60,000 MNIST digits, 40 epochs), checks that under the old
 scheme every fingerprint except the three of code equals the file's, and writes a copy fingerprinted under
 the current scheme. Only use it when the fingerprinted code has not changed since the file was written
-(``git diff <commit of the run> -- tools/notebooks/hw2_wgangp/p5_wgan_gp_mnist.py``). Used once, session 16:
+(``git diff <commit of the run> -- homeworks/hw2_wgangp/p5_wgan_gp_mnist.py``). Used once, session 16:
 
     DGMLAB_DATA=/work/shared/datasets .venv/bin/python benchmarks/restamp_hw2_checkpoint.py \\
         /work/runs/gpu3/hw2_wgangp/mnist.pt /work/runs/hw2e40/checkpoints/mnist.pt

@@ -14,9 +14,9 @@ FIXTURE = ROOT / "tests" / "fixtures" / "tiny_homework.py"
 @pytest.fixture
 def course(tmp_path):
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
-    (tmp_path / "tools" / "notebooks").mkdir(parents=True)
-    shutil.copy(FIXTURE, tmp_path / "tools" / "notebooks" / "hw9_tiny.py")
-    shutil.copy(FIXTURE.with_name("tiny_checks.py"), tmp_path / "tools" / "notebooks")  # the checks it names
+    (tmp_path / "homeworks").mkdir(parents=True)
+    shutil.copy(FIXTURE, tmp_path / "homeworks" / "hw9_tiny.py")
+    shutil.copy(FIXTURE.with_name("tiny_checks.py"), tmp_path / "homeworks")  # the checks it names
     return tmp_path
 
 
@@ -44,7 +44,7 @@ def test_unknown_homework_is_an_error_naming_the_known_ones(course, capsys):
 
 def test_a_course_without_builders_says_where_they_go(tmp_path):
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
-    with pytest.raises(BuildError, match="no tools/notebooks/ with homework builders"):
+    with pytest.raises(BuildError, match="no homeworks/ with homework builders"):
         homeworks(tmp_path)
 
 

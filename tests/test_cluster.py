@@ -19,7 +19,7 @@ import tiny_homework as tiny
 from dgmlab.grading import cluster as K
 from dgmlab.grading import course as C
 from dgmlab.grading.records import load_records
-from dgmlab.grading.examples import example_submissions
+from dgmlab.authoring.examples import example_submissions
 
 HW = tiny.HW
 pytestmark = pytest.mark.slow  # in make test (CI), but for the poison submission (e2e: its retries cost a minute)

@@ -28,7 +28,7 @@ from nbclient import NotebookClient
 from conftest import ROOT
 
 import dgmlab
-from dgmlab.grading.examples import reference_submission
+from dgmlab.authoring.examples import reference_submission
 from dgmlab.grading.preprocessors import SetInstallSource
 
 pytestmark = pytest.mark.slow

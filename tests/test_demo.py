@@ -55,7 +55,7 @@ def test_reference_full_blank_zero_partial_between(demo):
 
 
 def test_demo_dashboard_shows_the_example_class_and_its_shared_mistakes(demo):
-    """hw3's CLASS (tools/notebooks/hw3_flows/proofs.py): at least 10 students, different totals, and a
+    """hw3's CLASS (homeworks/hw3_flows/proofs.py): at least 10 students, different totals, and a
     mistake several students share grouped under one failure reason on the dashboard."""
     from dgmlab.authoring import homeworks
     from dgmlab.grading import analysis

@@ -1,10 +1,10 @@
-"""The example machinery (src/dgmlab/grading/examples.py) on hw3's real release and source notebooks."""
+"""The example machinery (src/dgmlab/authoring/examples.py) on hw3's real release and source notebooks."""
 import pytest
 
 from conftest import ROOT
 
-from dgmlab.grading.examples import example_submissions
-from dgmlab.grading.proofs import Mutant
+from dgmlab.authoring.examples import example_submissions
+from dgmlab.authoring.proofs import Mutant
 
 HW = "hw3_flows"
 RELEASE = ROOT / "release" / HW / f"{HW}.ipynb"

@@ -16,7 +16,7 @@ from conftest import ROOT, homework_builders
 from dgmlab.grading import course as C
 from dgmlab.grading import report as R
 from dgmlab.grading import sandbox
-from dgmlab.grading.examples import example_submissions
+from dgmlab.authoring.examples import example_submissions
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e (see the Makefile)
 CORPUS = ROOT / "tests" / "hostile"

@@ -22,7 +22,7 @@ import torch
 from conftest import half_state, homework_builders, with_a_nan
 from dgmlab import probes, wire
 from dgmlab.grading import judge
-from dgmlab.grading.proofs import NotebookSession, _grade_id
+from dgmlab.authoring.proofs import NotebookSession, _grade_id
 
 HW = "hw1_wgan"
 COPIED = "these samples match dataset images, not generated ones"

@@ -294,7 +294,7 @@ def graded(builder, tmp_path_factory):
     """A grading-mode session of the notebook run once without a weights file: (session, folder, results)."""
     import shutil
 
-    from dgmlab.grading.proofs import NotebookSession
+    from dgmlab.authoring.proofs import NotebookSession
 
     folder = tmp_path_factory.mktemp("hw2_artifact")
     src = builder.build().path

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sympy as sp
 
-FOLDER = Path(__file__).resolve().parents[1] / "tools" / "notebooks" / "hw3_flows"
+FOLDER = Path(__file__).resolve().parents[1] / "homeworks" / "hw3_flows"
 BUILDER = "\n".join(p.read_text() for p in sorted(FOLDER.glob("*.py")))  # statements, solutions, proofs
 
 

@@ -1,6 +1,6 @@
 """Structure of homework 4 (fast: builds the notebook in memory, runs no kernel).
 
-The graded behaviour itself is proven in tests/test_proofs.py (MUTANTS of tools/notebooks/hw4_gans/proofs.py).
+The graded behaviour itself is proven in tests/test_proofs.py (MUTANTS of homeworks/hw4_gans/proofs.py).
 """
 import re
 
@@ -123,7 +123,7 @@ def _copy(folder):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """A grading-mode session of the notebook run once without its graded files: (session, folder, results)."""
-    from dgmlab.grading.proofs import NotebookSession
+    from dgmlab.authoring.proofs import NotebookSession
 
     folder = tmp_path_factory.mktemp("hw4_artifacts")
     with NotebookSession(_copy(folder), env={"DGMLAB_OFFLINE": "1"}) as s:

@@ -1,8 +1,8 @@
-"""Mutants written as edits of the reference answer (dgmlab.grading.proofs): applied exactly once, or refused."""
+"""Mutants written as edits of the reference answer (dgmlab.authoring.proofs): applied exactly once, or refused."""
 import pytest
 
 import tiny_homework as tiny
-from dgmlab.grading.proofs import Mutant, apply_edits, resolve, strip_solution_markers
+from dgmlab.authoring.proofs import Mutant, apply_edits, resolve, strip_solution_markers
 
 REFERENCE = '''def mean_square(x):
     ### BEGIN SOLUTION

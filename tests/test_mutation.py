@@ -1,8 +1,8 @@
-"""Generated mutants (dgmlab.grading.mutation): which edits are made, and that a weak test lets them live."""
+"""Generated mutants (dgmlab.authoring.mutation): which edits are made, and that a weak test lets them live."""
 import nbformat
 import pytest
 
-from dgmlab.grading import mutation
+from dgmlab.authoring import mutation
 
 CELL = '''import torch
 

@@ -119,7 +119,7 @@ def test_a_part_listed_but_missing_is_named(tmp_path):
 @pytest.fixture
 def course(tmp_path):
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
-    folder = tmp_path / "tools" / "notebooks" / "hw9_kinds"
+    folder = tmp_path / "homeworks" / "hw9_kinds"
     folder.mkdir(parents=True)
     # no checked cell here: building one needs its output recorded by running it
     (folder / "q1.py").write_text(EVERY_KIND.replace(" check_output=true", ""), encoding="utf-8")
@@ -139,13 +139,13 @@ def test_dgmlab_build_finds_a_homework_folder_and_its_proofs(course):
 
 
 def test_a_homework_folder_without_init_is_an_error_saying_what_goes_there(course):
-    (course / "tools" / "notebooks" / "hw9_kinds" / "__init__.py").unlink()
+    (course / "homeworks" / "hw9_kinds" / "__init__.py").unlink()
     with pytest.raises(BuildError, match="has no __init__.py: a homework folder lists its PARTS"):
         homeworks(course)
 
 
 def test_a_builder_file_and_a_folder_of_one_homework_are_refused(course):
-    shutil.copy(FIXTURE, course / "tools" / "notebooks" / "hw9_kinds.py")
+    shutil.copy(FIXTURE, course / "homeworks" / "hw9_kinds.py")
     with pytest.raises(BuildError, match="hw9_kinds has both a builder file and a folder"):
         homeworks(course)
 
@@ -153,7 +153,7 @@ def test_a_builder_file_and_a_folder_of_one_homework_are_refused(course):
 def test_dgmlab_build_reports_a_bad_header_without_a_traceback(course, capsys):
     from dgmlab import cli
 
-    part = course / "tools" / "notebooks" / "hw9_kinds" / "q1.py"
+    part = course / "homeworks" / "hw9_kinds" / "q1.py"
     part.write_text(part.read_text(encoding="utf-8").replace(' points=2', ''), encoding="utf-8")
     assert cli.main(["--course", str(course), "build"]) == 2
     err = capsys.readouterr().err

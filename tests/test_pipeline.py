@@ -15,7 +15,7 @@ import tiny_homework as tiny
 
 from dgmlab.grading import course as C
 from dgmlab.grading import report as R
-from dgmlab.grading.examples import example_submissions
+from dgmlab.authoring.examples import example_submissions
 
 HW = tiny.HW
 pytestmark = pytest.mark.slow
@@ -295,7 +295,7 @@ def test_a_kernel_that_shows_its_own_scores_earns_nothing(tmp_path):
 PROBE = '''import json, os, pathlib, socket
 probe = {}
 for name, rel in [("source", "../../../source"), ("gradebook", "../../../gradebook.db"),
-                  ("submitted", "../../../submitted"), ("tools", "../../../tools"),
+                  ("submitted", "../../../submitted"), ("homeworks", "../../../homeworks"),
                   ("course_source", "COURSE/source"), ("course_gradebook", "COURSE/gradebook.db")]:
     probe[name] = pathlib.Path(rel).exists()
 here = pathlib.Path.cwd().resolve()  # any file of the workers' scratch space besides this notebook's own folder
@@ -338,7 +338,7 @@ def test_sandbox_hides_course_network_and_environment(tmp_path, monkeypatch):
         (result,) = C.autograde(c, HW, ["prober"], sandbox=True, feedback=False)
     assert result.status == "graded", result.reason
     probe = json.loads((tmp_path / "autograded" / "prober" / HW / "probe.json").read_text())
-    assert probe == {"source": False, "gradebook": False, "submitted": False, "tools": False,
+    assert probe == {"source": False, "gradebook": False, "submitted": False, "homeworks": False,
                      "course_source": False, "course_gradebook": False, "other_gradings": False,
                      "network": False, "secret_env": False}
     assert not (tmp_path / "escaped.txt").exists()

@@ -1,6 +1,6 @@
 """Every graded cell is proven: the reference passes every test cell, the blank release stub of
 each answer fails its tests, realistic wrong answers fail and correct variants pass (the MUTANTS
-of tools/notebooks/<hw>/proofs.py). Every test cell is a check() cell, judged as the autograder judges
+of homeworks/<hw>/proofs.py). Every test cell is a check() cell, judged as the autograder judges
 it: the reference earns all, a blank 0, a mutant with earns= exactly that. A builder's PROOF_ARTIFACTS ({file: writer(folder)}) are written
 next to a copy of the notebook first, for cells that grade files a student saves."""
 import shutil
@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from conftest import homework_builders
-from dgmlab.grading.proofs import prove
+from dgmlab.authoring.proofs import prove
 
 BUILDERS = homework_builders()
 

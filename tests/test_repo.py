@@ -21,8 +21,8 @@ def test_every_source_notebook_has_a_builder():
     assert sorted(homework_builders()) == homeworks
 
 
-@pytest.mark.parametrize("builder", sorted((ROOT / "tools" / "notebooks").rglob("*.py")),
-                         ids=lambda p: str(p.relative_to(ROOT / "tools" / "notebooks")))
+@pytest.mark.parametrize("builder", sorted((ROOT / "homeworks").rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(ROOT / "homeworks")))
 def test_builders_have_no_invalid_escapes(builder):
     """LaTeX such as '\\log' in a non-raw string is an invalid escape: write that cell as a raw string.
     A folder's percent files compile too (markdown is comments): a syntax error in a code cell shows here."""""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from dgmlab.grading.examples import reference_submission
+from dgmlab.authoring.examples import reference_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 

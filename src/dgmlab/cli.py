@@ -182,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--csv", default="grades.csv", help="where to write the grades CSV")
     s.set_defaults(func=cmd_demo)
 
-    s = sub.add_parser("build", help="write source/<hw>/<hw>.ipynb from its source folder tools/notebooks/<hw>/ "
+    s = sub.add_parser("build", help="write source/<hw>/<hw>.ipynb from its source folder homeworks/<hw>/ "
                                      "(authors; docs/authoring.md)")
     s.add_argument("hw", nargs="*", help="homework ids (default: all)")
     mode = s.add_mutually_exclusive_group()

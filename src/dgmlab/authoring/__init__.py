@@ -2,7 +2,7 @@
 
 The cycle, one command a step (``make notebooks`` runs the first three):
 
-1. edit ``tools/notebooks/<hw>/`` (percent files: statements, solutions, tests; ``proofs.py``);
+1. edit ``homeworks/<hw>/`` (percent files: statements, solutions, tests; ``proofs.py``);
 2. ``dgmlab build [hw]`` writes ``source/<hw>/<hw>.ipynb`` (:mod:`.build`; ``--record-outputs``
    also stores the output nbval compares);
 3. ``dgmlab release [hw]`` writes the student notebooks ``release/`` (nbgrader);

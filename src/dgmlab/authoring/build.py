@@ -1,6 +1,6 @@
 """Build source notebooks from their builders: what ``dgmlab build`` runs.
 
-A course keeps one builder per homework in ``tools/notebooks/``: a module ``<hw>.py``, or a folder
+A course keeps one builder per homework in ``homeworks/``: a module ``<hw>.py``, or a folder
 ``<hw>/`` of percent files with an ``__init__.py`` (:mod:`.percent`); neither is part of the installed
 package (builders hold the solutions). A builder defines ``build() -> Notebook`` and, for the
 proofs, ``MUTANTS`` and optionally ``PARTIAL``, ``CLASS`` and ``EQUIVALENT_MUTANTS``.
@@ -22,7 +22,7 @@ from types import ModuleType
 
 from .notebook import CHECK_MARKER, Notebook, is_checked
 
-BUILDERS = Path("tools") / "notebooks"  # where a course keeps its builders, relative to its directory
+BUILDERS = Path("homeworks")  # where a course keeps its homeworks' sources (builders), relative to its directory
 
 
 class BuildError(RuntimeError):
@@ -53,7 +53,7 @@ class Homework:
 
 
 def _load(hw: str, path: Path) -> ModuleType:
-    """Import a builder: ``tools/notebooks/<hw>.py``, or the package ``tools/notebooks/<hw>/`` (folder form)."""
+    """Import a builder: ``homeworks/<hw>.py``, or the package ``homeworks/<hw>/`` (folder form)."""
     name = f"dgmlab_builder_{hw}"
     if path.is_dir():
         spec = importlib.util.spec_from_file_location(name, path / "__init__.py",
@@ -67,8 +67,8 @@ def _load(hw: str, path: Path) -> ModuleType:
 
 
 def homeworks(root: Path | str = ".") -> dict[str, Homework]:
-    """``{hw: Homework}`` for every builder of the course at ``root``: ``tools/notebooks/hw*.py``, or a
-    folder ``tools/notebooks/hw*/`` with an ``__init__.py`` (its percent files, see :mod:`.percent`)."""
+    """``{hw: Homework}`` for every builder of the course at ``root``: ``homeworks/hw*.py``, or a
+    folder ``homeworks/hw*/`` with an ``__init__.py`` (its percent files, see :mod:`.percent`)."""
     root = Path(root).resolve()
     folder = root / BUILDERS
     if not folder.is_dir():

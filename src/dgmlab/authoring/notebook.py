@@ -1,7 +1,7 @@
 """Author an nbgrader source notebook cell by cell: the one place nbgrader metadata is made.
 
-A homework's source folder ``tools/notebooks/<hw>/`` is read by :mod:`.percent`, which calls the
-functions below for each cell (a single Python builder ``tools/notebooks/<hw>.py`` may call them
+A homework's source folder ``homeworks/<hw>/`` is read by :mod:`.percent`, which calls the
+functions below for each cell (a single Python builder ``homeworks/<hw>.py`` may call them
 itself); ``dgmlab build`` writes every ``source/<hw>/<hw>.ipynb``, and ``dgmlab build --check`` (run
 by tests/test_repo.py) fails when a committed notebook differs from its source.
 

@@ -1,6 +1,6 @@
 """Notebook source as jupytext percent text: a question read top to bottom as the student sees it.
 
-A homework in folder form lives in ``tools/notebooks/<hw>/``:
+A homework in folder form lives in ``homeworks/<hw>/``:
 
 - one percent file per part (``intro.py``, ``q1_change_of_variables.py``, ...): the statement, the
   solution, the tests and the written answers of that part, in notebook order. Each file is plain

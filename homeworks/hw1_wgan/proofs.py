@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dgmlab.authoring import fixture_copier
 
-from dgmlab.grading.proofs import Mutant
+from dgmlab.authoring.proofs import Mutant
 
 HW = "hw1_wgan"
 WEIGHTS_FILE = "generator_weights.pt"  # the graded file: the trained generator's state dict, float16

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dgmlab.authoring import fixture_copier
 
-from dgmlab.grading.proofs import Mutant
+from dgmlab.authoring.proofs import Mutant
 
 HW = "hw5_explicit"
 # The files a full-mode run writes in the homework folder and two artifact cells grade (docs/hw5_explicit.md):

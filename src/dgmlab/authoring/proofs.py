@@ -1,6 +1,6 @@
 """Prove a notebook's graded cells: reference passes, blanks and wrong answers fail, variants pass.
 
-A homework's proofs module (``tools/notebooks/<hw>/proofs.py``) lists :class:`Mutant` s:
+A homework's proofs module (``homeworks/<hw>/proofs.py``) lists :class:`Mutant` s:
 replacement sources for one answer cell, each with the test cells it must
 fail (a realistic wrong answer) or pass (a correct variant). :func:`prove`
 runs the source notebook once in grading mode in one kernel, then for each
@@ -237,7 +237,7 @@ class NotebookSession:
         grader's judge (here, in this process) decides from what it showed."""
         from dgmlab import probes
 
-        from .judge import Reference, judge_cell
+        from ..grading.judging import Reference, judge_cell
 
         cell, trusted = self.nb.cells[i], self.reference[i]
         cell.source, cell.outputs = probes.grading_source(trusted, self.seed), []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dgmlab.authoring import fixture_copier
 
-from dgmlab.grading.proofs import Mutant
+from dgmlab.authoring.proofs import Mutant
 
 HW = "hw2_wgangp"
 # P5's graded file: the trained MNIST generator's weights (float16), written by the training cell in full mode.

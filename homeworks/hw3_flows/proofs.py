@@ -3,7 +3,7 @@
 Each Mutant names the answer cell it replaces, what it still earns in each test cell, or which cells
 it passes; the statements, solutions and tests are the percent files beside this module.
 """
-from dgmlab.grading.proofs import Mutant
+from dgmlab.authoring.proofs import Mutant
 
 # A wrong answer that is the reference with one mistake is written as edits=[(old, new)] of the reference answer
 # (each old found exactly once in the answer cell, solution markers dropped), so a fix to a solution reaches it;

@@ -1,6 +1,6 @@
 """Generated mutants: how many small edits of a reference solution do the graded tests catch?
 
-The hand-written proofs (:mod:`dgmlab.grading.proofs`) check the wrong answers an author thought of.
+The hand-written proofs (:mod:`dgmlab.authoring.proofs`) check the wrong answers an author thought of.
 This module finds the ones nobody thought of: it edits the solution region of every answer cell
 (between ``### BEGIN SOLUTION`` and ``### END SOLUTION``) one small change at a time, the classic
 mutation operators, and runs the test cells that grade it. A mutant is *killed* when one of those test

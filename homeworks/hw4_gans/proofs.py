@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dgmlab.authoring import fixture_copier
 
-from dgmlab.grading.proofs import STUB, Mutant
+from dgmlab.authoring.proofs import STUB, Mutant
 
 HW = "hw4_gans"
 # Files a full-mode run writes in the homework folder and the autograder grades (docs/hw4_gans.md).
