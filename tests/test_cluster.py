@@ -255,3 +255,29 @@ def test_unreachable_cluster_is_a_clear_error_and_changes_nothing(graded):
     with pytest.raises(C.CourseError, match="could not reach the Dask scheduler at tcp://127.0.0.1:9"):
         C.autograde(course, HW, cluster="tcp://127.0.0.1:9", force=True, sandbox=False)
     assert gradebook_rows(course) == before
+
+
+def test_only_a_worker_process_of_its_own_may_exit_on_a_hung_grading():
+    """The watchdog exits a worker whose nbgrader code hangs past the grace: it must know, from the task's thread,
+    that it runs in a Dask worker process of its own, and never in the coordinating process or another thread."""
+    import threading
+
+    from distributed import Client, LocalCluster
+
+    from dgmlab.grading import nbgrader_run as R
+
+    def from_another_thread():
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(R._in_dask_worker()))
+        thread.start()
+        thread.join()
+        return seen[0]
+
+    assert R._in_dask_worker() is False
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        assert client.submit(R._in_dask_worker, pure=False).result() is True
+        assert client.submit(from_another_thread, pure=False).result() is False
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        assert client.submit(R._in_dask_worker, pure=False).result() is False  # the coordinator's own process

@@ -283,3 +283,9 @@ def test_probe_data_cannot_replace_a_name_the_hidden_tests_rely_on():
     honest = judged(shown(wrong, cell="q3_d_star_tests"), cell="q3_d_star_tests").earned
     forged = {**wrong, "a": sp.Integer(1), "b": sp.Integer(1), "checks": None, "__builtins__": {}}
     assert judged(shown(forged, cell="q3_d_star_tests"), cell="q3_d_star_tests").earned == honest < 5
+
+
+def test_probe_data_cannot_shadow_a_builtin_the_hidden_tests_call():
+    spec = probes.spec_for(HW, CELL)
+    names = probes.answer_names(spec, {"abs": 1, "len": 2, "saturating_on_logits": 3}, set())
+    assert "abs" not in names and "len" not in names and names.get("saturating_on_logits") == 3

@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from dataclasses import dataclass
 
 MAX_BYTES = 8 * 2**20        # one probe's JSON text
@@ -242,9 +243,11 @@ def _text(body, where) -> str:
     return body
 
 
+_INT = re.compile(r"-?[0-9]{1,%d}" % MAX_INT_DIGITS)
+
+
 def _int(body, where) -> int:
-    if not isinstance(body, str) or not 0 < len(body.lstrip("-")) <= MAX_INT_DIGITS \
-            or not body.lstrip("-").isdigit() or not body.isascii():
+    if not isinstance(body, str) or not _INT.fullmatch(body):
         raise WireError(f"an integer that is not up to {MAX_INT_DIGITS} decimal digits (at {where})")
     return int(body)
 

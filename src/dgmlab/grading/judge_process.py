@@ -29,7 +29,8 @@ _PROCESS = None
 
 
 def _start() -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "dgmlab.grading.judge_process"], stdin=subprocess.PIPE,
+    # -P: the working folder (a scratch course) is not on the judge's import path
+    proc = subprocess.Popen([sys.executable, "-P", "-m", "dgmlab.grading.judge_process"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     try:
         resource.prlimit(proc.pid, resource.RLIMIT_AS, (MEMORY, MEMORY))

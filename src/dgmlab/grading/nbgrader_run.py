@@ -73,13 +73,18 @@ def temporary_environment(env: dict):
 
 
 def _in_dask_worker() -> bool:
+    """Whether this is a Dask worker process of its own (which may exit: Dask then retries or fails the task).
+    Call it in the task's thread: ``get_worker()`` fails in any other. A worker inside the coordinating process
+    (an in-process LocalCluster) is not one: exiting would end the coordinator."""
+    import multiprocessing
+
     try:
         from distributed import get_worker
 
         get_worker()
-        return True
     except (ImportError, ValueError):
         return False
+    return multiprocessing.parent_process() is not None
 
 
 def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_timeout=None, box=None,
@@ -116,12 +121,14 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     log = _converter_log()
     done, fired = threading.Event(), threading.Event()
 
+    exit_on_hang = _in_dask_worker()  # here, in the task's thread (the watchdog's thread cannot tell)
+
     def watchdog():
         if done.wait(timeout):
             return
         fired.set()
         S.stop_kernels(grading_id)
-        if not done.wait(STOP_GRACE) and _in_dask_worker():
+        if not done.wait(STOP_GRACE) and exit_on_hang:
             log.error("grading %s did not stop %g s after its time limit: exiting this worker", grading_id,
                       STOP_GRACE)
             os._exit(70)

@@ -398,9 +398,11 @@ def _keep_nothing(name: str, data: bytes) -> None:
 def answer_names(spec: CheckSpec, data: dict, taken: set) -> dict:
     """The values of ``data`` hidden tests may read by name: a spec without a probe hands in exactly its
     ``names``; a probe's values must be plain identifiers, not private, and not a name in ``taken``."""
+    import builtins
     import keyword
 
     allowed = set(spec.names) if spec.probe is None else None
+    taken = set(taken) | set(dir(builtins))  # nor a builtin the hidden tests call (abs, len, zip, ...)
     return {k: v for k, v in data.items()
             if isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k) and not k.startswith("_")
             and k not in taken and (allowed is None or k in allowed)}
