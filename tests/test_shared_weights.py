@@ -355,3 +355,22 @@ def test_a_file_that_does_not_load_into_the_kits_network_gives_no_functional_com
         assert SW.weights_of(data, networks).function is None
     with pytest.raises(FC.NoKitNetwork, match="more than"):  # over the graded cell's size limit: not unpickled
         networks[0].fingerprint(b"\0" * (networks[0].max_bytes + 1))
+
+
+def test_functional_thresholds_are_the_calibrated_ones():
+    """benchmarks/results/functional_copies_calibration.json: every independent pair below its network's threshold,
+    every permuted or rescaled copy at or above SAME; a generator's fine-tuned copies above its threshold with room
+    (hw5's density models list only the same function: their independent runs agree up to 0.88)."""
+    import json
+
+    from dgmlab.grading import functional_copies as FC
+
+    record = json.loads((ROOT / "benchmarks" / "results" / "functional_copies_calibration.json").read_text())
+    course = Course(ROOT)
+    for label, r in record.items():
+        if label == "cost":
+            continue
+        net = next(n for n in FC.kit_networks(course, r["hw"]) if n.name == r["file"])
+        assert r["independent_max"] < net.threshold and r["exact_copies_min"] >= FC.SAME, label
+        if net.threshold < FC.SAME:  # a generator: fine-tuned copies listed, the bar far from both sides
+            assert r["independent_max"] < net.threshold / 3 and r["fine_tuned_min"] > net.threshold + 0.2, label

@@ -176,7 +176,8 @@ def shared_weights_html(hw: str, files: list) -> str:
            f"students that are identical, or whose weight tensors are alike (median best cosine at least "
            f"{SW.THRESHOLD}: independent runs measure at most 0.05, a network copied after one epoch and trained "
            "39 more 0.29), or whose outputs agree (loaded into the kit's network and run on fixed inputs: agreement "
-           f"at least {SW.FC.THRESHOLD}, which permuting or rescaling hidden units does not change; docs/novelty.md). "
+           f"at least {SW.FC.THRESHOLD} for a generator, {SW.FC.SAME} for hw5's density models; permuting or rescaling "
+           "hidden units does not change it; docs/novelty.md). "
            "A reason to look, not a verdict: these pairs change no grade.</p>"]
     mine = [f for f in files if f.hw == hw and f.pairs]
     published = [m for f in files if f.hw == hw for m in f.published]
@@ -217,7 +218,7 @@ def published_weights_html(hw: str, matches: list) -> str:
            f"median best cosine at least {SW.PUBLISHED_COPY}, or outputs agreement at least {SW.FC.SAME}): "
            "<code>dgmlab autograde</code> does not grade such "
            f"a file (its cell earns 0; <code>dgmlab demo</code> does, its examples are the kit's own). The others "
-           f"are at least {SW.THRESHOLD} alike (or their outputs agree at least {SW.FC.THRESHOLD}), a published network "
+           f"are at least {SW.THRESHOLD} alike (or their outputs agree, as above), a published network "
            "trained on: graded as usual, check them by hand.</p>",
            '<table class="shared"><tr><th>file</th><th>student</th><th>published file</th><th>similarity</th>'
            "<th>identical</th><th>refused when graded</th><th>tensors compared</th><th>outputs agreement</th></tr>"]

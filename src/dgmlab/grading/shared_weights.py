@@ -223,7 +223,7 @@ def _printable(name: str) -> str:
 
 
 def _related(identical: bool, sim: float | None, bound: float, agreement: float | None = None,
-             functional: float = FC.THRESHOLD) -> bool:
+             functional: float = FC.SAME) -> bool:
     """Two files count as related: the same bytes, weights at least ``bound`` alike, or outputs at least
     ``functional`` in agreement (functional_copies)."""
     return identical or (sim is not None and sim >= bound) or (agreement is not None and agreement >= functional)
@@ -268,15 +268,19 @@ def _agreement(a: _Weights, b: _Weights) -> float | None:
     return FC.agreement(a.function, b.function) if a.function and b.function else None
 
 
+def _bound(w: _Weights) -> float:
+    """The agreement from which a file's pairs are listed: its kit network's threshold."""
+    return w.function.network.threshold if w.function else FC.SAME
+
+
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def compare(course: Course, hws, threshold: float = THRESHOLD,
-            functional: float = FC.THRESHOLD) -> list[FileComparison]:
+def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileComparison]:
     """For each homework and file name handed in: the pairs of students whose files are identical, whose weights
-    are at least ``threshold`` alike or whose outputs agree at least ``functional`` (both files loaded into the
-    kit's network), most alike first, and the students whose file is so related to one the kit publishes
+    are at least ``threshold`` alike or whose outputs agree at least their kit network's ``threshold``
+    (functional_copies), most alike first, and the students whose file is so related to one the kit publishes
     (:func:`published_files`; the most alike one is named)."""
     out = []
     for hw in hws:
@@ -291,7 +295,7 @@ def compare(course: Course, hws, threshold: float = THRESHOLD,
             agree = FC.agreements([w.function for w in weights])
             for (i, j), (sim, n) in _pair_values(weights).items():
                 identical = weights[i].digest == weights[j].digest
-                if _related(identical, sim, threshold, agree.get((i, j)), functional):
+                if _related(identical, sim, threshold, agree.get((i, j)), _bound(weights[i])):
                     found.pairs.append(SharedPair(hw, found.file, (students[i], students[j]), _rounded(sim),
                                                   identical, n, _rounded(agree.get((i, j)))))
             found.pairs.sort(key=lambda p: (not p.identical, -max(p.similarity or 0, p.agreement or 0), p.students))
@@ -303,7 +307,8 @@ def compare(course: Course, hws, threshold: float = THRESHOLD,
                                for j, (source, w) in enumerate(published)
                                for sim, n in [values[(i, j)]]
                                for agr in [_agreement(weights[i], w)]
-                               if _related(identical := weights[i].digest == w.digest, sim, threshold, agr, functional)]
+                               if _related(identical := weights[i].digest == w.digest, sim, threshold, agr,
+                                           _bound(weights[i]))]
                     if matches:  # the closest published file: identical first, then the most alike
                         found.published.append(min(matches, key=lambda m: (
                             not m.identical, -max(m.similarity or 0, m.agreement or 0))))
