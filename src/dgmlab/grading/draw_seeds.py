@@ -75,8 +75,10 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
     (``files``: its ``{relative path: bytes}``; the first :data:`MAX_FILES` by name).
 
     A file that is a copy of one of the weights the course kit publishes (``published``, from
-    :func:`dgmlab.grading.shared_weights.published_weights`) also gets ``"refused"``: the reason the grading kernel
-    gives instead of grading it (:mod:`dgmlab.artifacts`), since it is not a network the student trained."""
+    :func:`dgmlab.grading.shared_weights.published_weights`): the same bytes, the same weights, or a network that
+    computes the same outputs (hidden units permuted or rescaled; :func:`~dgmlab.grading.shared_weights.published_copy`)
+    also gets ``"refused"``: the reason its graded cell gives instead of grading it, since it is not a network the
+    student trained."""
     from .shared_weights import MAX_BYTES, published_copy
 
     out = {}

@@ -27,7 +27,7 @@ notebook from before ``run_seed``, or a hub that sets ``DGMLAB_SEED`` for everyo
 starting weights and the pairs say nothing: :attr:`FileComparison.common_start`. Permuting a copied network's
 hidden units (with the next layer's inputs) hides it from this measure, so every file that loads into the kit's
 architecture for its homework is also compared by what it computes (:mod:`dgmlab.grading.functional_copies`: its
-outputs on fixed inputs): pairs whose ``agreement`` is at least ``functional_copies.THRESHOLD`` are reported too,
+outputs on fixed inputs): pairs whose ``agreement`` reaches their network's threshold are reported too,
 and a file that computes what a published network computes (``functional_copies.SAME``) is refused like a copy.
 """
 from __future__ import annotations
