@@ -166,25 +166,40 @@ def _mask_opened(state):
     return state
 
 
+def _untrained_layout(which):
+    """Red team F2's file: the stand-in the visible check loads into, as constructed (zero masks, default init)."""
+    from dgmlab.probes import hw5_explicit as spec
+
+    torch.manual_seed(0)
+    return spec._layout_pixelcnn() if which == "pixelcnn" else spec._layout_realnvp()
+
+
 # cell -> {file: (maker(ns, builder) -> object to torch.save, or None for no file; points of 3; printed)}
 FILES = {
     P1_CELL: {
         "genuine weights (epoch 10 of 10)": (lambda ns, b: torch.load(b.GENUINE_P1_WEIGHTS, weights_only=True),
                                              3, "passed test_held_in_nats_below_the_bar"),
         "early checkpoint (epoch 1, step 468)": (lambda ns, b: torch.load(EARLY_P1, weights_only=True), 1, "above the bar"),
-        "untrained PixelCNN()": (lambda ns, b: _half(ns["PixelCNN"]()), 1, "above the bar"),
+        # red team F2: untrained weights in the stated layout earned the visible point (1 of 3) before it needed training
+        "untrained PixelCNN()": (lambda ns, b: _half(ns["PixelCNN"]()), 0, "untrained: about 520"),
         "channels 32": (lambda ns, b: _half(ns["PixelCNN"](channels=32)), 0, "has shape (32, 1, 7, 7)"),
         "a pickled model object": (lambda ns, b: _pickled_model(), 0, "could not be read with torch.load(weights_only=True)"),
         "NaN weights": (lambda ns, b: _nan(torch.load(b.GENUINE_P1_WEIGHTS, weights_only=True)), 0, "NaN"),
-        # names, shapes and values fit (the visible point); the masks are checked by the hidden test only
-        "a mask opened to ones": (lambda ns, b: _mask_opened(torch.load(b.GENUINE_P1_WEIGHTS, weights_only=True)), 1,
+        # the visible point runs the file's own masks: opened, the network sees its own pixel (not causal); the
+        # hidden test refuses any mask but the one the architecture builds
+        "a mask opened to ones": (lambda ns, b: _mask_opened(torch.load(b.GENUINE_P1_WEIGHTS, weights_only=True)), 0,
                                   "differs from the one the notebook's architecture builds"),
+        "the red team's untrained layout (zero masks)": (lambda ns, b: _half(_untrained_layout("pixelcnn")), 0,
+                                                         "untrained: about 520"),
     },
     P2_CELL: {
         "genuine weights (epoch 20)": (lambda ns, b: torch.load(b.GENUINE_P2_WEIGHTS, weights_only=True),
                                        3, "passed test_held_in_bits_per_dim_below_the_bar"),
-        "30 training steps": (lambda ns, b: _half(_early_realnvp(ns)), 1, "above the bar"),
-        "untrained RealNVP(784, 256, 6)": (lambda ns, b: _half(ns["RealNVP"](784, 256, 6)), 1, "above the bar"),
+        # 5.49 bits/dim: above the visible point's loose bar (3) too
+        "30 training steps": (lambda ns, b: _half(_early_realnvp(ns)), 0, "above the bar"),
+        "untrained RealNVP(784, 256, 6)": (lambda ns, b: _half(ns["RealNVP"](784, 256, 6)), 0, "untrained: 70-85"),
+        "the red team's untrained layout (zero masks)": (lambda ns, b: _half(_untrained_layout("realnvp")), 0,
+                                                         "untrained: 70-85"),
         "hidden 1024 (the old setting)": (lambda ns, b: _half(ns["RealNVP"](784, 1024, 6)), 0,
                                           "far more than the weights of RealNVP(784, 256, 6) take"),
         "hidden 128": (lambda ns, b: _half(ns["RealNVP"](784, 128, 6)), 0, "has shape (128, 784)"),
@@ -208,10 +223,10 @@ def test_weights_cell_on_a_file(graded, ref, cell, kind):
 
 
 def test_weights_cells_split_their_points_and_both_tests_load_the_file():
-    """Each weights cell: 1 visible point for a file whose names, shapes and values fit the architecture the
-    docstrings state (a stand-in module with those names and zero masks: no answer in dgmlab.probes), 2 hidden
-    points for the bar, whose test loads the file into the kit's own network (never a class from the student's
-    kernel) with its masks checked."""
+    """Each weights cell: 1 visible point for a trained file (the stated network with the file's own masks, no mask
+    built in dgmlab.probes: causal or log-det = Jacobian's, then a loose likelihood bar an untrained network is far
+    from), 2 hidden points for the bar, whose test loads the file into the kit's own network (never a class from the
+    student's kernel) with its masks checked."""
     from dgmlab import probes
 
     for gid in (P1_CELL, P2_CELL):
@@ -258,3 +273,58 @@ def test_pixelcnn_bar_rejects_the_early_fixture_and_passes_the_genuine_one(ref):
         net = artifacts.load_weights(ref["PixelCNN"](), torch.load(path, weights_only=True), constant_buffers=True)
         assert likelihoods.bernoulli_nll_nats(net, x) == pytest.approx(recorded, abs=0.01), path.name
     assert builder.P1_CALIBRATED_NLL < bar < builder.P1_EARLY_NLL
+
+
+# ---------------------------------------------------------------------- red team F1: forged probe data
+def _forged_f1(cell):
+    """The probe data red team F1's notebook showed (/tmp/redteam/hw5_cell.py): no MaskedConv2d or PixelCNN written,
+    check() replaced in the kernel, each type's mask and 0/1 gradient patterns typed in. It earned 5/5 and 5/5."""
+    def mask(k, kind):
+        m = torch.zeros(k, k)
+        c = k // 2
+        m[:c] = 1
+        m[c, :c + (kind == "B")] = 1
+        return m
+
+    def grad(n, pos):
+        g = torch.zeros(n * n)
+        g[:pos] = 1.0
+        return g
+
+    if cell == "p1_masked_conv_tests":
+        out = {"shape_out": torch.zeros(2, 4, 9, 9), "centre_now_and_later": [torch.zeros(2), torch.zeros(2)]}
+        out.update({f"taps_{kind}{k}": mask(k, kind) for kind in "AB" for k in (3, 5, 7)})
+        return out
+    return {"out_small": torch.zeros(2, 1, 10, 10), "grad_at_3_2": grad(6, 3 * 6 + 2),
+            "grads_8x8": [grad(8, i * 8 + j) for i, j in ((0, 0), (2, 5), (4, 4), (7, 7), (5, 0))],
+            "default_grads": [grad(9, 4 * 9 + 4), grad(20, 19 * 20 + 10)]}
+
+
+def _forged_now(cell, seed):
+    """The same attack against today's probes: every value the probe hands back, typed in with the right shapes
+    (zeros; and, for the convolutions, the unmasked output of the grader's weights, which the kernel can compute)."""
+    from dgmlab import probes
+
+    inputs = probes.make_inputs(probes.spec_for("hw5_explicit", cell), seed)
+    if cell == "p1_masked_conv_tests":
+        return {f"out_{kind}{k}": [torch.nn.functional.conv2d(inputs["x"], w, inputs[f"b_{kind}{k}"], padding=k // 2)
+                                   for w in inputs[f"w_{kind}{k}"]]
+                for kind, k in (("A", 3), ("B", 3), ("A", 5), ("B", 5), ("A", 7), ("B", 7))}
+    return {key: torch.zeros_like(inputs["x_small" if key.startswith("small") else "x_default"])
+            for key in ("small_upper", "default_upper", "small_full", "default_full")}
+
+
+@pytest.mark.parametrize("cell", ["p1_masked_conv_tests", "p1_model_tests"])
+@pytest.mark.parametrize("forge", [_forged_f1, _forged_now])
+def test_forged_probe_data_earns_nothing(cell, forge):
+    """Red team F1: the grade compares the student's outputs on the grader's seeded weights and images with what
+    the grader computes itself, so typed-in facts (masks, gradient patterns, shapes) earn nothing."""
+    from dgmlab import probes, wire
+    from dgmlab.grading import judging
+
+    seed = 4242
+    data = forge(cell) if forge is _forged_f1 else forge(cell, seed)
+    shown = [{"output_type": "display_data", "metadata": {},
+              "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
+    result = judging.judge_cell("hw5_explicit", cell, _cell_source(cell), shown, seed)
+    assert result.earned == 0, "\n".join(result.lines)

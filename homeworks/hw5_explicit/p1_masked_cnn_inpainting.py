@@ -13,6 +13,8 @@
 # everything before it.
 #
 # **(5 points)** The masked convolution: build the mask once, as a buffer, and apply it in every forward pass.
+# The checks copy their own weights and bias into your layers (one set, then another into the same layer) and
+# compare the outputs with the masked convolution they compute themselves.
 
 # %% kind="answer" grade_id="p1_masked_conv"
 class MaskedConv2d(nn.Conv2d):
@@ -60,22 +62,32 @@ def _expected(k, kind):
     return m
 
 
-@points(1.5)
+def _same_as_the_kit(kind, out_3, out_7):
+    # the student's layer with the grader's two weight sets (the second copied in after a forward pass) against
+    # the convolution with the kit's mask, computed here from the same seeded weights and images
+    for k, got in ((3, out_3), (7, out_7)):
+        for which in (0, 1):
+            want = F.conv2d(inputs.x, inputs[f"w_{kind}{k}"][which] * _expected(k, kind), inputs[f"b_{kind}{k}"],
+                            padding=k // 2)
+            checks.assert_close(got[which], want, rtol=1e-4, atol=1e-5,
+                                name=f"MaskedConv2d('{kind}', 3, 2, {k}) with the grader's weights (set {which + 1})")
+
+
+@points(1)
 def test_mask_A():
-    for k, taps in ((3, taps_A3), (5, taps_A5), (7, taps_A7)):
-        assert torch.equal(taps, _expected(k, "A")), f"the taps used by a type-A {k}x{k} layer are wrong"
+    _same_as_the_kit("A", out_A3, out_A7)
 
 
-@points(1.5)
+@points(1)
 def test_mask_B():
-    for k, taps in ((3, taps_B3), (5, taps_B5), (7, taps_B7)):
-        assert torch.equal(taps, _expected(k, "B")), f"the taps used by a type-B {k}x{k} layer are wrong"
+    _same_as_the_kit("B", out_B3, out_B7)
 ### END HIDDEN TESTS
 
 
 # %% [markdown]
 # **(5 points)** The model. It must be **causal as a whole**: the logit at pixel $(i, j)$ may depend only on
-# pixels strictly before $(i, j)$ in raster order (the checks use gradients).
+# pixels strictly before $(i, j)$ in raster order. The checks copy their own parameters into your `PixelCNN`, in the
+# order `parameters()` lists them (the docstring's layers, in its order), and compare its logits with their own.
 
 # %% kind="answer" grade_id="p1_model"
 class PixelCNN(nn.Module):
@@ -111,13 +123,44 @@ check("p1_model_tests", PixelCNN)
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
 
+
+class _KitMaskedConv2d(nn.Conv2d):
+    """The kit's own masked convolution (the grader's copy, never a class from the student's kernel)."""
+
+    def __init__(self, mask_type, in_channels, out_channels, kernel_size):
+        super().__init__(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
+        k, c = kernel_size, kernel_size // 2
+        mask = torch.ones(k, k)
+        mask[c, c + (1 if mask_type == "B" else 0):] = 0
+        mask[c + 1:, :] = 0
+        self.register_buffer("mask", mask[None, None])
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+
+
+def _kit_logits(params, x, channels=64, n_layers=5, kernel_size=7):
+    layers = [_KitMaskedConv2d("A", 1, channels, 7), nn.ReLU()]
+    for _ in range(n_layers):
+        layers += [_KitMaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]
+    layers.append(_KitMaskedConv2d("B", channels, 1, 1))
+    net = nn.Sequential(*layers)
+    with torch.no_grad():
+        for p, value in zip(net.parameters(), params):
+            p.copy_(value)
+        return net(x)
+
+
 @points(1.5)
-def test_default_architecture_is_causal():
-    grad, far = default_grads
-    assert float(grad[4 * 9 + 4:].sum()) == 0.0, "the default PixelCNN is not causal"
-    assert float(grad[4 * 9 + 3]) > 0, "the default PixelCNN does not see the pixel just before"
-    assert float(far.view(20, 20)[:10].sum()) > 0, \
-        "the default PixelCNN sees no pixel 10 or more rows up: are all its n_layers hidden layers there?"
+def test_small_model_with_every_tap():
+    checks.assert_close(small_full, _kit_logits(inputs.small_full, inputs.x_small, 4, 2, 3), rtol=1e-4, atol=1e-5,
+                        name="PixelCNN(4, 2, 3) with the grader's parameters (every tap non-zero)")
+
+
+@points(1.5)
+def test_default_model_with_every_tap():
+    checks.assert_close(default_full, _kit_logits(inputs.default_full, inputs.x_default), rtol=1e-4, atol=1e-5,
+                        name="PixelCNN() with the grader's parameters (every tap non-zero)")
 ### END HIDDEN TESTS
 
 
@@ -303,9 +346,9 @@ if not runtime.is_grading():
 # %% [markdown]
 # ### Graded from `p1_pixelcnn_weights.pt` (3 points)
 #
-# The grader loads your file into its own `PixelCNN()`: 1 point (visible) when the names, shapes and values
-# fit that architecture. The other 2 (hidden) need the loaded network to be causal, with its masks as that
-# architecture builds them, and an NLL of at most **65.0 nats per image** on 100 fixed test digits. For
+# The grader loads your file into the stated `PixelCNN()`: 1 point (visible) when that network, with the masks in
+# your file, is causal and gives at most 100 nats per image on 100 fixed test digits (a trained network). The other
+# 2 (hidden) need the masks as that architecture builds them and an NLL of at most **65.0 nats per image**. For
 # scale: untrained about 520, one epoch 69.5, the full 10 epochs 61.5. Train to the end.
 
 # %% kind="tests" grade_id="p1_weights_tests" points=3

@@ -421,10 +421,10 @@ if not runtime.is_grading():
 # %% [markdown]
 # ### Graded from `p2_realnvp_weights.pt` (3 points)
 #
-# The grader loads your file into its own `RealNVP(784, 256, 6)`: 1 point (visible) when the names, shapes
-# and values fit. The other 2 (hidden) need the loaded flow's log-determinant to match its Jacobian and at
-# most **1.95 bits/dim** on 200 fixed test digits. For scale: untrained 70-85, 2 epochs 2.22, 10 epochs
-# 1.96, 20 epochs 1.89. Train all 20.
+# The grader loads your file into the stated `RealNVP(784, 256, 6)`: 1 point (visible) when that flow, with the
+# masks in your file, has a log-determinant that matches its Jacobian and at most 3 bits/dim on 200 fixed test
+# digits (a trained flow). The other 2 (hidden) need the masks as the architecture builds them and at most
+# **1.95 bits/dim**. For scale: untrained 70-85, 2 epochs 2.22, 10 epochs 1.96, 20 epochs 1.89. Train all 20.
 
 # %% kind="tests" grade_id="p2_weights_tests" points=3
 from dgmlab.probes import check

@@ -149,31 +149,51 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
     return float(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2 * np.trace(covmean))
 ''', passes=["q4_frechet_tests"]),
     Mutant("p1_masked_conv", "mask A and B swapped", edits=[('mask[c, c + (1 if mask_type == "B" else 0):] = 0', 'mask[c, c + (1 if mask_type == "A" else 0):] = 0')],
-           # the model inherits the leak; p1_weights_tests (3 of 3 with the genuine weights) no longer depends on
-           # this class: the grader loads the handed-in file into the kit's own PixelCNN
-           earns={"p1_masked_conv_tests": 1, "p1_model_tests": 0.5}),
+           # the model inherits the swap (its last 1x1 layer, built with mask A, outputs its bias only);
+           # p1_weights_tests (3 of 3 with the genuine weights) no longer depends on this class: the grader loads
+           # the handed-in file into the kit's own PixelCNN
+           earns={"p1_masked_conv_tests": 0, "p1_model_tests": 0}),
     Mutant("p1_masked_conv", "centre pixel left in mask A", edits=[('mask[c, c + (1 if mask_type == "B" else 0):] = 0', "mask[c, c + 1:] = 0")],
-           earns={"p1_masked_conv_tests": 2.5}),
+           earns={"p1_masked_conv_tests": 2}),
     Mutant("p1_masked_conv", "mask applied once at construction only", edits=[
            ('self.register_buffer("mask", mask[None, None])',
             'self.register_buffer("mask", mask[None, None])\n        with torch.no_grad():\n            self.weight.mul_(self.mask)'),
            ("return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)", "return super().forward(x)")],
-           earns={"p1_masked_conv_tests": 0.5}),
-    Mutant("p1_masked_conv", "rows below the centre left open", edits=[("mask[c + 1:, :] = 0 ", "pass  ")], earns={"p1_masked_conv_tests": 0.5}),
-    Mutant("p1_masked_conv", "centre hard-coded for a 3x3 kernel", edits=[("k, c = kernel_size, kernel_size // 2", "k, c = kernel_size, 1")], earns={"p1_masked_conv_tests": 2}),
+           earns={"p1_masked_conv_tests": 0}),
+    Mutant("p1_masked_conv", "rows below the centre left open", edits=[("mask[c + 1:, :] = 0 ", "pass  ")], earns={"p1_masked_conv_tests": 0}),
+    Mutant("p1_masked_conv", "centre hard-coded for a 3x3 kernel", edits=[("k, c = kernel_size, kernel_size // 2", "k, c = kernel_size, 1")], earns={"p1_masked_conv_tests": 0}),
     Mutant("p1_masked_conv", "only the first input channel masked", edits=[("return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)", "w = self.weight.clone()\n        w[:, :1] = w[:, :1] * self.mask[:, :1]\n"
-           "        return F.conv2d(x, w, self.bias, padding=self.padding)")], earns={"p1_masked_conv_tests": 4.5}),
+           "        return F.conv2d(x, w, self.bias, padding=self.padding)")], earns={"p1_masked_conv_tests": 0}),
     Mutant("p1_masked_conv", "correct variant: weight masked through a hook-free multiply of a full-shape mask", edits=[('self.register_buffer("mask", mask[None, None])', 'self.register_buffer("mask", mask.expand(out_channels, in_channels, k, k).clone())')],
            passes=["p1_masked_conv_tests", "p1_model_tests"]),
     Mutant("p1_model", "mask B in the first layer", edits=[('layers = [MaskedConv2d("A", 1, channels, 7), nn.ReLU()]', 'layers = [MaskedConv2d("B", 1, channels, 7), nn.ReLU()]')],
-           earns={"p1_model_tests": 0.5}),
+           # the visible checks' taps sit above the centre row, where masks A and B agree: 2 of 5
+           earns={"p1_model_tests": 2}),
     Mutant("p1_model", "plain convolution in the hidden layers", edits=[('layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', 'layers += [nn.Conv2d(channels, channels, kernel_size, padding=kernel_size // 2), nn.ReLU()]')],
-           earns={"p1_model_tests": 0.5}),
+           earns={"p1_model_tests": 2}),
     Mutant("p1_model", "mask A in every layer (blind to the pixel just before)", edits=[('layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', 'layers += [MaskedConv2d("A", channels, channels, kernel_size), nn.ReLU()]')],
-           earns={"p1_model_tests": 3.5}),
+           earns={"p1_model_tests": 2}),
     Mutant("p1_model", "n_layers ignored: no hidden layers (found by a generated mutant)", edits=[('layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', "pass")],
-           earns={"p1_model_tests": 3.5}),
-    Mutant("p1_model", "correct variant: residual mask-B blocks", r'''
+           earns={"p1_model_tests": 0}),
+    Mutant("p1_model", "correct variant: layers appended to self.net one by one, applied in a loop", r'''
+class PixelCNN(nn.Module):
+    def __init__(self, channels=64, n_layers=5, kernel_size=7):
+        super().__init__()
+        self.net = nn.Sequential()
+        self.net.append(MaskedConv2d("A", 1, channels, 7))
+        self.net.append(nn.ReLU())
+        for _ in range(n_layers):
+            self.net.extend([MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()])
+        self.net.append(MaskedConv2d("B", channels, 1, 1))
+
+    def forward(self, x):
+        for layer in self.net:
+            x = layer(x)
+        return x
+''', passes=["p1_model_tests"]),
+    # not the architecture the docstring states (h + relu(conv(h)) is not the stated stack): the grader's
+    # parameters give other logits. It was a correct variant while the checks read gradients only
+    Mutant("p1_model", "residual mask-B blocks instead of the stated stack", r'''
 class _Res(nn.Module):
     def __init__(self, c, k):
         super().__init__()
@@ -192,7 +212,7 @@ class PixelCNN(nn.Module):
 
     def forward(self, x):
         return self.out(self.blocks(torch.relu(self.first(x))))
-''', passes=["p1_model_tests"]),
+''', earns={"p1_model_tests": 0}),
     Mutant("p1_nll", "mean over pixels instead of sum", edits=[(".flatten(1).sum(dim=1)", ".flatten(1).mean(dim=1)")],
            earns={"p1_nll_tests": 0.5}),
     Mutant("p1_nll", "log of sigmoid probabilities (overflows)", r'''
@@ -353,7 +373,7 @@ PARTIAL = [
 
 
 # ---------------------------------------------------------------------- artifacts
-FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 GENUINE_P1_WEIGHTS = FIXTURES / "hw5_genuine_pixelcnn_64_f16.pt"
 GENUINE_P2_WEIGHTS = FIXTURES / "hw5_genuine_realnvp_256_f16.pt"
 
