@@ -8,7 +8,10 @@ import math
 import re
 from pathlib import Path
 
+import pytest
 import sympy as sp
+
+from conftest import homework_builders
 
 FOLDER = Path(__file__).resolve().parents[1] / "homeworks" / "hw3_flows"
 BUILDER = "\n".join(p.read_text() for p in sorted(FOLDER.glob("*.py")))  # statements, solutions, proofs
@@ -39,11 +42,11 @@ def test_normalising_slope_from_the_case_by_case_definition():
     mass = sp.Rational(9, 10) + 4 * wedge
     (k_star,) = [s for s in sp.solve(sp.Eq(mass, 1), k) if s.is_positive]
     assert sp.simplify(k_star - (sp.Rational(81, 10) + sp.Rational(9, 10) * sp.sqrt(93))) == 0
-    # the hidden tests' mass formula for any slope (Q2.1's, on a slope the grader draws, and Q2.2's):
-    # 0.9 + 1.8 t + 1.2 t^2 with t = 0.9 / k
+    # Q2.2's hidden mass formula for any slope: 0.9 + 1.8 t + 1.2 t^2 with t = 0.9 / k (Q2.1's hidden tests compare
+    # values at the grader's seeded points instead of a mass the kernel reports)
     t = sp.Rational(9, 10) / k
     assert sp.simplify(mass - (sp.Rational(9, 10) + sp.Rational(6, 5) * t ** 2 + sp.Rational(9, 5) * t)) == 0
-    assert "0.9 + 1.8 * t + 1.2 * t ** 2" in BUILDER and "0.9 + 1.2 * t ** 2 + 1.8 * t" in BUILDER
+    assert "0.9 + 1.2 * t ** 2 + 1.8 * t" in BUILDER
 
 
 def test_pinsker_bound():
@@ -88,3 +91,40 @@ def test_release_does_not_print_the_vp_ceiling():
     for form in ["1/(2\\pi)", "\\frac1{2\\pi}", "\\frac{1}{2\\pi}", "\\tfrac1{2\\pi}", "\\tfrac{1}{2\\pi}",
                  "1/(2*math.pi)", "1/(2*sp.pi)", "1/(2*np.pi)", "0.159"]:
         assert form not in compact, f"the hw3 release prints the VP density ceiling ({form})"
+
+
+# ---------------------------------------------------------------------- red team F3: answers a property check passes
+def _judged_answer(cell, source, seed=4242):
+    """What ``source`` (an answer cell's code) earns in test cell ``cell`` when the grader judges its probe."""
+    import torch
+
+    from dgmlab import probes, wire
+    from dgmlab.grading import judging
+    from dgmlab.probes import hw3_flows as spec_module
+
+    namespace = {"torch": torch, "make_generator": spec_module.make_generator}
+    exec(source, namespace)
+    spec = probes.spec_for("hw3_flows", cell)
+    data = probes.run_probe(spec, tuple(namespace[n] for n in spec.names), seed)
+    nb = homework_builders()["hw3_flows"].build().nb
+    hidden = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
+    shown = [{"output_type": "display_data", "metadata": {},
+              "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
+    return judging.judge_cell("hw3_flows", cell, hidden, shown, seed).earned
+
+
+@pytest.mark.parametrize("source, most", [
+    ("def p_counter(xy, k):\n    return torch.where(xy.abs().amax(dim=1) <= 0.5, 0.9, 0.0).double()\n", 1.0),
+    ("def p_counter(xy, k):\n    return torch.zeros(xy.shape[0], dtype=torch.float64)\n", 0.5),
+])
+def test_red_team_counter_densities_earn_only_their_constant_regions(source, most):
+    """Red team F3 (/tmp/redteam/hw3_zero.py): 0.9 on B and identically 0 earned 3.5 and 2.5 of 7 from symmetry and
+    support checks; now only the grader's seeded points where the printed density is a constant give (0.5 each)."""
+    for seed in (4242, 5):
+        assert _judged_answer("q2_counter_density_tests", source, seed) == most
+
+
+def test_red_team_constant_gradient_norm_earns_nothing():
+    """Red team F3 (/tmp/redteam/hw3_const.py): a constant 1.0 earned 2 of 5 ("a positive float", "the same twice")."""
+    source = "def generator_grad_norm(generator, discriminator, z, loss_fn):\n    return 1.0\n"
+    assert _judged_answer("q4_grad_norm_tests", source) == 0

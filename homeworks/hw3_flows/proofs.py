@@ -94,9 +94,9 @@ def flow_log_prob(x, f_inv, base_log_prob):
 ''', passes=["q1_torch_density_tests"]),
     # Q2.1
     Mutant("q2_counter_density", "forgets |x|, |y| (only the positive sides)", edits=[
-        ("xy.abs().amax(dim=1)", "xy.amax(dim=1)")], earns={"q2_counter_density_tests": 1}),
+        ("xy.abs().amax(dim=1)", "xy.amax(dim=1)")], earns={"q2_counter_density_tests": 0.5}),
     Mutant("q2_counter_density", "no clamp: negative beyond the frame", edits=[
-        ("torch.clamp(0.9 - k * (r - 0.5), min=0.0)", "0.9 - k * (r - 0.5)")], earns={"q2_counter_density_tests": 1}),
+        ("torch.clamp(0.9 - k * (r - 0.5), min=0.0)", "0.9 - k * (r - 0.5)")], earns={"q2_counter_density_tests": 0.5}),
     Mutant("q2_counter_density", "rectangular strips |y| <= 0.5 instead of wedges |y| <= |x|", '''
 def p_counter(xy, k):
     ax, ay = xy[:, 0].abs(), xy[:, 1].abs()
@@ -104,9 +104,19 @@ def p_counter(xy, k):
     side_y = torch.where(ax <= 0.5, torch.clamp(0.9 - k * (ay - 0.5), min=0.0), torch.zeros_like(ay))
     inside = (ax <= 0.5) & (ay <= 0.5)
     return torch.where(inside, torch.full_like(ax, 0.9), torch.maximum(side_x, side_y))
-''', earns={"q2_counter_density_tests": 3.5}),
+''', earns={"q2_counter_density_tests": 1}),
     Mutant("q2_counter_density", "L1 radius |x| + |y| instead of max", edits=[
-        ("xy.abs().amax(dim=1)", "xy.abs().sum(dim=1)")], earns={"q2_counter_density_tests": 2.5}),
+        ("xy.abs().amax(dim=1)", "xy.abs().sum(dim=1)")], earns={"q2_counter_density_tests": 0.5}),
+    # red team F3 (/tmp/redteam/hw3_zero.py): answers right only where the density is constant earned 3.5 and 2.5
+    # of 7 from the visible property checks (symmetric, non-negative, 0 beyond the frame); the frame is hidden now
+    Mutant("q2_counter_density", "red team F3: 0.9 on B, 0 elsewhere (no frame)", '''
+def p_counter(xy, k):
+    return torch.where(xy.abs().amax(dim=1) <= 0.5, 0.9, 0.0).to(xy.dtype)
+''', earns={"q2_counter_density_tests": 1}),
+    Mutant("q2_counter_density", "red team F3: identically 0", '''
+def p_counter(xy, k):
+    return torch.zeros(xy.shape[0], dtype=xy.dtype)
+''', earns={"q2_counter_density_tests": 0.5}),
     Mutant("q2_counter_density", "correct variant: the handout's case-by-case definition", '''
 def p_counter(xy, k):
     ax, ay = xy[:, 0].abs(), xy[:, 1].abs()
@@ -241,7 +251,12 @@ def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
 ''', earns={"q4_grad_norm_tests": 0}),
     Mutant("q4_grad_norm", "squared norm (no square root)", edits=[
         ("float(torch.sqrt(sum((g ** 2).sum() for g in grads)))", "float(sum((g ** 2).sum() for g in grads))")],
-        earns={"q4_grad_norm_tests": 2}),
+        earns={"q4_grad_norm_tests": 0}),
+    # red team F3 (/tmp/redteam/hw3_const.py): a constant earned 2 of 5 (a positive float; the same twice)
+    Mutant("q4_grad_norm", "red team F3: returns the constant 1.0 (no gradient)", '''
+def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
+    return 1.0
+''', earns={"q4_grad_norm_tests": 0}),
     Mutant("q4_grad_norm", "correct variant: zero_grad + backward", '''
 def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
     generator.zero_grad(set_to_none=True)
