@@ -102,7 +102,7 @@ def test_every_tmpfs_of_the_sandbox_has_a_size(tmp_path):
     hidden.mkdir()
     argv = S.kernel_argv(tmp_path / "course", tmp_path, tmp_path, S.Limits(tmpfs=5 * KIB ** 2), hide=[hidden])
     mounts = [i for i, a in enumerate(argv) if a == "--tmpfs"]
-    assert {argv[i + 1] for i in mounts} >= {"/var/tmp", "/dev/shm", str(hidden.resolve())}
+    assert {argv[i + 1] for i in mounts} >= {"/var/tmp", "/dev/shm", str(hidden.resolve()), str(tmp_path.resolve())}
     for i in mounts:
         assert argv[i - 2] == "--size" and int(argv[i - 1]) <= 5 * KIB ** 2, argv[i - 2:i + 2]
     assert argv[argv.index("/dev/shm") + 1:argv.index("/dev/shm") + 3] == ["--remount-ro", "/dev"]
@@ -118,26 +118,32 @@ def fill(path, n):
     except OSError as exc:
         return exc.strerror
 print(json.dumps({"shm": fill("/dev/shm/a", 3 << 20), "var_tmp": fill("/var/tmp/a", 3 << 20),
-                  "dev": fill("/dev/a", 10), "hidden": fill(HIDDEN + "/a", 10), "work": fill("a", 3 << 20)}))
+                  "dev": fill("/dev/a", 10), "hidden": fill(HIDDEN + "/a", 10), "small": fill("b", 10),
+                  "work": fill("a", 3 << 20), "handed_in": fill("handed.pt", 10),
+                  "handed_in_reads": open("handed.pt").read()}))
 '''
 
 
-def test_a_sandboxed_kernel_cannot_fill_ram_through_tmpfs(tmp_path):
-    """/dev/shm and /var/tmp hold at most Limits.tmpfs; /dev and the hidden folders take no file at all."""
+def test_a_sandboxed_kernel_cannot_fill_ram_or_disk_through_tmpfs(tmp_path):
+    """/dev/shm, /var/tmp and the working folder hold at most Limits.tmpfs; /dev and the hidden folders take no
+    file at all; the files handed in are there read-only, and what the kernel writes never reaches the disk."""
     usable, why = S.available()
     if not usable:
         pytest.skip(f"no sandbox on this machine: {why}")
     course, work, runtime = tmp_path / "course", tmp_path / "course" / "autograded" / "s" / "hw", tmp_path / "rt"
     work.mkdir(parents=True)
+    (work / "handed.pt").write_text("as handed in")
     runtime.mkdir()
-    argv = S.kernel_argv(course, work, runtime, S.Limits(tmpfs=2 * KIB ** 2))
+    argv = S.with_workdir_files(S.kernel_argv(course, work, runtime, S.Limits(tmpfs=2 * KIB ** 2)))
     python = argv.index(sys.executable)  # run a script in the kernel's place, under the same walls
     argv = argv[:python + 1] + ["-c", FILL.replace("HIDDEN", repr(str(course.resolve())))]
     res = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr[-2000:]
     assert json.loads(res.stdout) == {"shm": "No space left on device", "var_tmp": "No space left on device",
                                       "dev": "Read-only file system", "hidden": "Read-only file system",
-                                      "work": "written"}
+                                      "work": "No space left on device", "small": "written",
+                                      "handed_in": "Read-only file system", "handed_in_reads": "as handed in"}
+    assert sorted(p.name for p in work.iterdir()) == ["handed.pt"]  # nothing the kernel wrote is on the disk
 
 
 # ------------------------------------------------------------------ the working folder, before anything is read
@@ -263,7 +269,9 @@ def mean_square(x):
 def swamped(tmp_path_factory):
     """An honest submission, one whose code writes a notebook and a file and prints a 5 MB line, one whose code
     writes 3000 files, and one that links its notebook to a file outside, each with the reference answers: graded
-    by two workers (sandboxed where bwrap works)."""
+    by two workers without the sandbox (in it, what the kernel writes stays in its working folder's tmpfs and never
+    comes back: test_a_sandboxed_kernel_cannot_fill_ram_or_disk_through_tmpfs), so the caps on what comes back are
+    what is tested here."""
     from dgmlab.grading import course as C
     from test_cluster import HW, make_course, with_answer
 
@@ -274,7 +282,7 @@ def swamped(tmp_path_factory):
     with_answer(course, "stray", STRAY)
     with_answer(course, "swamp", SWAMP)
     with_answer(course, "linker", LINKER.format(hw=HW, canary=str(canary)))
-    results = {r.student: r for r in C.autograde(course, HW, jobs=2)}
+    results = {r.student: r for r in C.autograde(course, HW, jobs=2, sandbox=False)}
     return course, HW, results, canary
 
 
@@ -326,7 +334,7 @@ def test_a_rerun_grades_none_of_them_again(swamped):
     from dgmlab.grading import course as C
 
     course, hw, _, _ = swamped
-    results = C.autograde(course, hw, jobs=2)
+    results = C.autograde(course, hw, jobs=2, sandbox=False)
     assert {r.student: (r.status, r.skipped) for r in results} == {
         s: ("graded", True) for s in ("honest", "stray", "swamp", "linker")}
 

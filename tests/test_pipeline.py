@@ -311,7 +311,7 @@ try:
 except OSError:
     pass
 probe["secret_env"] = "DGMLAB_TEST_SECRET" in os.environ
-pathlib.Path("probe.json").write_text(json.dumps(probe))
+print("PROBE", json.dumps(probe))
 def mean_square(x):
     return (x ** 2).mean()'''
 
@@ -337,7 +337,9 @@ def test_sandbox_hides_course_network_and_environment(tmp_path, monkeypatch):
     with server:
         (result,) = C.autograde(c, HW, ["prober"], sandbox=True, feedback=False)
     assert result.status == "graded", result.reason
-    probe = json.loads((tmp_path / "autograded" / "prober" / HW / "probe.json").read_text())
+    graded = nbformat.read(tmp_path / "autograded" / "prober" / HW / f"{HW}.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
+    probe = json.loads(printed.split("PROBE ", 1)[1].splitlines()[0])
     assert probe == {"source": False, "gradebook": False, "submitted": False, "homeworks": False,
                      "course_source": False, "course_gradebook": False, "other_gradings": False,
                      "network": False, "secret_env": False}
@@ -362,8 +364,7 @@ def test_sandboxed_kernel_talks_over_ipc_and_cannot_reach_the_host(tmp_path):
     server = socket.create_server(("127.0.0.1", 0))
     code = ("import socket\ntry:\n"
             f"    socket.create_connection(('127.0.0.1', {server.getsockname()[1]}), timeout=5).close()\n"
-            "    result = 'connected'\nexcept OSError as exc:\n    result = type(exc).__name__\n"
-            "open('net.txt', 'w').write(result)")
+            "    result = 'connected'\nexcept OSError as exc:\n    result = type(exc).__name__\n")
 
     async def run(box):
         km = sandbox.GradingKernelManager(kernel_argv=box.argv, runtime_dir=str(box.runtime), transport="ipc")
@@ -372,7 +373,7 @@ def test_sandboxed_kernel_talks_over_ipc_and_cannot_reach_the_host(tmp_path):
         kc.start_channels()
         try:
             await kc.wait_for_ready(timeout=120)
-            msg_id = kc.execute(code)
+            msg_id = kc.execute(code, user_expressions={"net": "result", "seen": "seen"})
             reply = await kc.get_shell_msg(timeout=120)
             while reply["parent_header"].get("msg_id") != msg_id:
                 reply = await kc.get_shell_msg(timeout=120)
@@ -382,12 +383,13 @@ def test_sandboxed_kernel_talks_over_ipc_and_cannot_reach_the_host(tmp_path):
         return km, reply
 
     with server, sandbox.Sandbox(course, work) as box, sandbox.Sandbox(course, tmp_path / "other") as other:
-        code += (f"\nimport os\nopen('seen.txt', 'w').write(repr((os.path.exists({str(other.runtime)!r}), "
-                 f"os.listdir({str(sandbox.sandboxes_folder())!r}))))")
+        code += (f"\nimport os\nseen = repr((os.path.exists({str(other.runtime)!r}), "
+                 f"os.listdir({str(sandbox.sandboxes_folder())!r})))")
         km, reply = asyncio.run(run(box))
         assert other.runtime.exists()
     assert km.get_connection_info()["transport"] == "ipc"
     assert reply["content"]["status"] == "ok", reply["content"]
-    assert (work / "net.txt").read_text() == "ConnectionRefusedError"  # its own loopback has no server
+    shown = {k: v["data"]["text/plain"] for k, v in reply["content"]["user_expressions"].items()}
+    assert shown["net"] == "'ConnectionRefusedError'"  # its own loopback has no server
     # another grading's runtime folder (its connection file and sockets) is invisible; only its own is there
-    assert (work / "seen.txt").read_text() == repr((False, [box.runtime.parent.name]))
+    assert shown["seen"] == repr(repr((False, [box.runtime.parent.name])))

@@ -10,13 +10,15 @@ ipykernel_launcher``, which adds these walls:
    (``--unshare-net``): it has its own loopback and nothing else, so it can
    reach neither the internet nor services on the grading machine's
    loopback. It talks to the grader over jupyter_client's ``ipc`` transport
-   (unix sockets in its per-submission runtime folder, the only folder
-   outside its working directory it may write), which a network namespace
-   does not cut.
+   (unix sockets in its per-submission runtime folder, the only host folder
+   it may write), which a network namespace does not cut.
 2. **A private file view.** Inside, the machine is read-only; the course
    directory is replaced by an empty one except the submission's own
-   ``autograded/<student>/<hw>/`` (writable) and, read-only, the Python
-   environment and dgmlab if they live inside the course. So ``source/``,
+   ``autograded/<student>/<hw>/`` and, read-only, the Python environment and
+   dgmlab if they live inside the course. The working folder is a tmpfs of
+   :attr:`Limits.workdir` bytes holding the submission's top-level files
+   read-only: what the kernel writes there never reaches the grading
+   machine's disk (a submission cannot fill it) and is gone with the kernel. So ``source/``,
    ``release/``, ``gradebook.db``, ``tools/`` and other students' folders
    are invisible. ``TMPDIR`` and ``HOME`` point at a private ``/var/tmp``;
    the environment is cleared (no inherited secrets), and PID/IPC
@@ -53,6 +55,7 @@ from traitlets import List, Unicode
 DEFAULT_MEMORY = 8 * 1024 ** 3
 DEFAULT_FILE_SIZE = 256 * 1024 ** 2
 DEFAULT_TMPFS = 256 * 1024 ** 2
+WORKDIR_FILES = "{workdir_files}"  # in kernel_argv: replaced at launch by read-only binds of the working folder's files
 HIDDEN_TMPFS = 1024 ** 2  # the empty tmpfs over each hidden folder: room for the mount points bound inside it
 PASSED_ENV = ("LANG", "LC_ALL", "DGMLAB_DATA", "DGMLAB_FAST", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
               "OMP_NUM_THREADS")
@@ -62,8 +65,8 @@ PASSED_ENV = ("LANG", "LC_ALL", "DGMLAB_DATA", "DGMLAB_FAST", "OPENBLAS_CORETYPE
 class Limits:
     memory: int = DEFAULT_MEMORY  # bytes of address space for the kernel
     file_size: int = DEFAULT_FILE_SIZE  # bytes: the largest file the kernel may write
-    tmpfs: int = DEFAULT_TMPFS  # bytes each writable tmpfs (/var/tmp: HOME and TMPDIR; /dev/shm) may hold: RAM
-    # that the memory limit does not count
+    tmpfs: int = DEFAULT_TMPFS  # bytes each writable tmpfs (/var/tmp: HOME and TMPDIR; /dev/shm; the working
+    # folder) may hold: RAM that the memory limit does not count
 
 
 def available() -> tuple[bool, str]:
@@ -129,7 +132,8 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
     for path in sorted(keep):
         if any(_inside(path, root) for root in roots):
             args += ["--ro-bind", str(path), str(path)]
-    args += ["--bind", str(workdir.resolve()), str(workdir.resolve()),
+    # the working folder: a sized tmpfs, with the files there when the kernel starts bound in read-only
+    args += ["--size", str(int(limits.tmpfs)), "--tmpfs", str(workdir.resolve()), WORKDIR_FILES,
              "--bind", str(runtime_dir), str(runtime_dir)]  # the kernel creates its ipc sockets here
     for root in roots:  # nothing but the folders bound inside may be written there
         args += ["--remount-ro", str(root)]
@@ -152,6 +156,20 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
     args += ["--", "prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}", "--",
              sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     return args
+
+
+def with_workdir_files(argv: list) -> list:
+    """``argv`` with :data:`WORKDIR_FILES` replaced by a read-only bind of each regular file at the top of the
+    working folder (``--chdir``) as it is now, when the kernel starts (links and folders are left out)."""
+    if WORKDIR_FILES not in argv:
+        return list(argv)
+    workdir = Path(argv[argv.index("--chdir") + 1])
+    binds = []
+    for entry in sorted(os.scandir(workdir), key=lambda e: e.name) if workdir.is_dir() else []:
+        if entry.is_file(follow_symlinks=False):
+            binds += ["--ro-bind", entry.path, entry.path]
+    i = argv.index(WORKDIR_FILES)
+    return argv[:i] + binds + argv[i + 1:]
 
 
 def sandboxes_folder() -> Path:
@@ -287,7 +305,7 @@ class GradingKernelManager(AsyncKernelManager):
         # clears JPY_PARENT_PID, so it thinks it was started by hand); cell output goes over the kernel's
         # sockets. Keep the banner off the grader's and `dgmlab check`'s terminal.
         kw.setdefault("stdout", subprocess.DEVNULL)
-        await super()._async_launch_kernel(kernel_cmd, **kw)
+        await super()._async_launch_kernel(with_workdir_files(kernel_cmd), **kw)
         proc = psutil.Process(self.provisioner.pid)
         self._process = proc
         with _LOCK:
