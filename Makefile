@@ -21,13 +21,13 @@ demo: venv
 
 # Everything but the whole-class end-to-end tests (what CI runs: .ci/run); docs/performance.md has the times.
 test: venv
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -m "not e2e" -n 2 --dist loadfile
 
 # The whole-class end-to-end tests: the demo, the hostile corpus, a submission that kills its Dask
 # workers, the wheel in a fresh venv (about 15 minutes on 2 cores). Run before a release and after
 # changing the grader.
 test-e2e: venv
-	$(BIN)/python -m pytest -m e2e
+	$(BIN)/python -m pytest -m e2e -n 2 --dist loadfile
 
 # The tests not marked slow (about 520, a few minutes on 2 cores): no notebook execution or wheel builds,
 # but not only unit tests (a training killed with SIGKILL and the dashboard in a browser are among them).
