@@ -359,8 +359,9 @@ def test_a_file_that_does_not_load_into_the_kits_network_gives_no_functional_com
 
 def test_functional_thresholds_are_the_calibrated_ones():
     """benchmarks/results/functional_copies_calibration.json: every independent pair below its network's threshold,
-    every permuted or rescaled copy at or above SAME; a generator's fine-tuned copies above its threshold with room
-    (hw5's density models list only the same function: their independent runs agree up to 0.88)."""
+    every permuted or rescaled copy at or above SAME; where fine-tuned copies are listed (all but Real NVP, which
+    lists only the same function: its independent runs agree up to 0.83), the threshold is at least 0.15 from the
+    independent pairs and 0.25 from the fine-tuned copies."""
     import json
 
     from dgmlab.grading import functional_copies as FC
@@ -372,5 +373,5 @@ def test_functional_thresholds_are_the_calibrated_ones():
             continue
         net = next(n for n in FC.kit_networks(course, r["hw"]) if n.name == r["file"])
         assert r["independent_max"] < net.threshold and r["exact_copies_min"] >= FC.SAME, label
-        if net.threshold < FC.SAME:  # a generator: fine-tuned copies listed, the bar far from both sides
-            assert r["independent_max"] < net.threshold / 3 and r["fine_tuned_min"] > net.threshold + 0.2, label
+        if net.threshold < FC.SAME:  # fine-tuned copies listed: the bar away from both sides
+            assert r["independent_max"] + 0.15 < net.threshold < r["fine_tuned_min"] - 0.25, label

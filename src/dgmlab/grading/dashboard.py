@@ -176,7 +176,7 @@ def shared_weights_html(hw: str, files: list) -> str:
            f"students that are identical, or whose weight tensors are alike (median best cosine at least "
            f"{SW.THRESHOLD}: independent runs measure at most 0.05, a network copied after one epoch and trained "
            "39 more 0.29), or whose outputs agree (loaded into the kit's network and run on fixed inputs: agreement "
-           f"at least {SW.FC.THRESHOLD} for a generator, {SW.FC.SAME} for hw5's density models; permuting or rescaling "
+           f"at least {SW.FC.THRESHOLD}, {SW.FC.SAME} for hw5's Real NVP; permuting or rescaling "
            "hidden units does not change it; docs/novelty.md). "
            "A reason to look, not a verdict: these pairs change no grade.</p>"]
     mine = [f for f in files if f.hw == hw and f.pairs]
