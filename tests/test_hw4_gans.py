@@ -62,7 +62,7 @@ def test_every_test_cell_is_a_check_the_grader_judges_with_hidden_tests_except_t
 
 def test_the_introduction_states_the_hidden_points():
     nb = BUILDER.build()
-    assert f"decide {fmt(nb.hidden_points())} of the 69 autograded points" in nb.nb.cells[0].source
+    assert f"decide {fmt(nb.hidden_points())} of the 69 autograded points" in " ".join(nb.nb.cells[0].source.split())
 
 
 def test_every_answer_cell_has_a_realistic_wrong_answer_and_partial_labels_exist():
@@ -224,7 +224,8 @@ def _embedding_rows_shifted(state):
 
 
 # file content -> (points it earns of 3, what the cell must print). Weights that fit the specified generator and
-# draw 100 new images earn 1 point (the file test); the other 2 need the bar too; anything else earns 0.
+# draw 100 new images that pass a loose bar (score 3, half the digits right) earn 1 point (the file test); the other
+# 2 need the graded bar too; anything else earns 0.
 PASSED = "passed test_"
 SPEC = "do not fit"
 BASELINE_FILES = {
@@ -232,7 +233,8 @@ BASELINE_FILES = {
                                                  PASSED + "mnist_classifier_score_above_the_bar"),
     "the same under other names and in another order": (lambda: _renamed(_state(BUILDER.GENUINE_BASELINE)), 3, PASSED),
     "the reference after 5 epochs": (lambda: _state(BUILDER.EARLY_BASELINE), 1, BELOW),
-    "an untrained generator": (_untrained, 1, BELOW),
+    # red team F2: an untrained generator's 100 new images earned the file point (1 of 3); it needs a score of 3 now
+    "an untrained generator": (_untrained, 0, "an untrained generator scores 1.0"),
     "weights that draw one real digit": (_drawing_one_digit, 0, "all the same"),
     "weights crafted to draw 100 real digits": (_crafted_to_draw_real_digits, 0, COPIED),
     "100 samples instead of weights": (lambda: _real()[0], 0, "must be a state dict"),
@@ -250,9 +252,10 @@ CGAN_FILES = {
                                              PASSED + "conditional_accuracy_above_the_bar"),
     "the same under other names and in another order": (lambda: _renamed(_state(BUILDER.GENUINE_CGAN)), 3, PASSED),
     "the reference after 5 epochs": (lambda: _state(BUILDER.EARLY_CGAN), 1, BELOW),
-    "embedding rows shifted by one digit": (lambda: _embedding_rows_shifted(_state(BUILDER.GENUINE_CGAN)), 1, BELOW),
-    "trained with [e(y), z] instead of [z, e(y)]": (lambda: _swapped_concat(_state(BUILDER.GENUINE_CGAN)), 1, BELOW),
-    "an untrained conditional generator": (lambda: _untrained((10, 10)), 1, BELOW),
+    # the file point needs half the images to show their digit (0, 8 and 10 of 100 here)
+    "embedding rows shifted by one digit": (lambda: _embedding_rows_shifted(_state(BUILDER.GENUINE_CGAN)), 0, BELOW),
+    "trained with [e(y), z] instead of [z, e(y)]": (lambda: _swapped_concat(_state(BUILDER.GENUINE_CGAN)), 0, BELOW),
+    "an untrained conditional generator": (lambda: _untrained((10, 10)), 0, "an untrained generator: about 10%"),
     "the baseline's weights": (lambda: _state(BUILDER.GENUINE_BASELINE), 0, SPEC),
     "a NaN": (lambda: with_a_nan(_state(BUILDER.GENUINE_CGAN)), 0, "NaN"),
 }
@@ -505,3 +508,36 @@ def test_the_grader_leaves_its_baseline_draw_for_the_dashboard(tmp_path):
     assert torch.equal(drawn, x), "the dashboard shows the graded draw itself"
     cell = next(c.source for c in _cells() if _meta(c).get("grade_id") == "p2_baseline_samples_tests")
     assert 'if "keep" in globals():\n    keep_graded_draw(files, seed_of, keep)' in cell
+
+
+# ---------------------------------------------------------------------- red team F1: facts typed into the probe data
+def _forged_calls(widths):
+    calls, width_in = [], widths[0]
+    for width in widths[1:]:
+        calls += [{"kind": "Linear", "in": width_in, "out": width}, {"kind": "LeakyReLU", "slope": 0.2}]
+        width_in = width
+    return calls[:-1] + [{"kind": "Tanh"}]
+
+
+@pytest.mark.parametrize("cell", ["p1_generator_tests", "p1_discriminator_tests"])
+def test_forged_network_facts_earn_nothing(cell):
+    """The F1 attack on P1's networks: a notebook that writes no network, replaces check() and shows the facts the
+    old probes recorded (layer widths and activations in call order, slopes, no norm layer), plus outputs of the
+    right shape, earns nothing: every point compares outputs on the grader's seeded parameters with its own."""
+    from dgmlab import probes, wire
+    from dgmlab.grading import judging
+
+    seed = 4242
+    if cell == "p1_generator_tests":
+        data = {"default_calls": _forged_calls((100, 128, 256, 512, 784)), "layers": {"norm": 0, "dropout": 0},
+                "latent_dim_7": 7, "out16": torch.zeros(16, 784), "saturated": torch.zeros(16, 784),
+                "one_at_a_time": torch.zeros(4, 784), "small_out": torch.zeros(4, 784)}
+    else:
+        data = {"default_calls": _forged_calls((784, 512, 256, 128, 1)), "layers": {"norm": 0, "dropout": 3},
+                **{k: torch.zeros(n, 1) for k, n in (("flat_out", 10), ("image_out", 10), ("small_out", 4),
+                                                     ("train_out", 32), ("half_dropout_train_out", 32))}}
+    source = next(c.source for c in _cells() if _meta(c).get("grade_id") == cell)
+    shown = [{"output_type": "display_data", "metadata": {},
+              "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
+    result = judging.judge_cell("hw4_gans", cell, source, shown, seed)
+    assert result.earned == 0, "\n".join(result.lines)

@@ -23,17 +23,17 @@ MAX_FILE_BYTES = 1_500_000                       # the weight files' limit: floa
 MUTANTS = [
     # ---------------------------------------------------------------- P1 generator
     Mutant("p1_generator", "BatchNorm added to the generator", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]', 'layers += [nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2)]')],
-        earns={"p1_generator_tests": 4.5}),
-    Mutant("p1_generator", "dropout in the generator", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.3)]')], earns={"p1_generator_tests": 4.5}),
+        earns={"p1_generator_tests": 0}),
+    Mutant("p1_generator", "dropout in the generator", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.3)]')], earns={"p1_generator_tests": 0}),
     Mutant("p1_generator", "sigmoid output instead of tanh", edits=[('layers += [nn.Linear(width_in, out_dim), nn.Tanh()]', 'layers += [nn.Linear(width_in, out_dim), nn.Sigmoid()]')],
-           earns={"p1_generator_tests": 3.5}),
+           earns={"p1_generator_tests": 0}),
     Mutant("p1_generator", "widths reversed (512, 256, 128)", edits=[('for width in widths:', 'for width in widths[::-1]:')],
-           earns={"p1_generator_tests": 3.75}),
+           earns={"p1_generator_tests": 0}),
     Mutant("p1_generator", "ReLU instead of LeakyReLU", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]', 'layers += [nn.Linear(width_in, width), nn.ReLU()]')],
-           earns={"p1_generator_tests": 3.75}),
+           earns={"p1_generator_tests": 0}),
     Mutant("p1_generator", "blank generator also fails P0", STUB, earns={"p1_generator_tests": 0, "p0_tests": 0}),
-    Mutant("p1_generator", "LeakyReLU with PyTorch's default slope 0.01", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU()]')], earns={"p1_generator_tests": 4.5}),
-    Mutant("p1_generator", "widths argument ignored (always 128, 256, 512)", edits=[('for width in widths:', 'for width in (128, 256, 512):')], earns={"p1_generator_tests": 4.5}),
+    Mutant("p1_generator", "LeakyReLU with PyTorch's default slope 0.01", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU()]')], earns={"p1_generator_tests": 0}),
+    Mutant("p1_generator", "widths argument ignored (always 128, 256, 512)", edits=[('for width in widths:', 'for width in (128, 256, 512):')], earns={"p1_generator_tests": 4}),
     Mutant("p1_generator", "correct variant: ModuleList, one shared LeakyReLU(0.2)", r'''
 class Generator(nn.Module):
     def __init__(self, latent_dim=100, widths=(128, 256, 512), out_dim=784):
@@ -52,17 +52,17 @@ class Generator(nn.Module):
 ''', passes=["p1_generator_tests"]),
     # ---------------------------------------------------------------- P1 discriminator
     Mutant("p1_discriminator", "sigmoid at the end (applied twice with the logit loss)", edits=[('layers.append(nn.Linear(width_in, 1))', 'layers += [nn.Linear(width_in, 1), nn.Sigmoid()]')],
-        earns={"p1_discriminator_tests": 4.25}),
+        earns={"p1_discriminator_tests": 0}),
     Mutant("p1_discriminator", "no dropout", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]')],
-           earns={"p1_discriminator_tests": 3.75}),
+           earns={"p1_discriminator_tests": 2.75}),
     Mutant("p1_discriminator", "BatchNorm added to the discriminator", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]')],
-        earns={"p1_discriminator_tests": 4.25}),
-    Mutant("p1_discriminator", "hard-coded widths (ignores the argument)", edits=[('for width in widths:', 'for width in (512, 256, 128):')], earns={"p1_discriminator_tests": 4.75}),
+        earns={"p1_discriminator_tests": 0}),
+    Mutant("p1_discriminator", "hard-coded widths (ignores the argument)", edits=[('for width in widths:', 'for width in (512, 256, 128):')], earns={"p1_discriminator_tests": 4}),
     Mutant("p1_discriminator", "does not flatten (N,1,28,28)", edits=[('return self.net(x.reshape(x.shape[0], -1))', 'return self.net(x)')],
-           earns={"p1_discriminator_tests": 4.5}),
-    Mutant("p1_discriminator", "LeakyReLU with PyTorch's default slope 0.01", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(), nn.Dropout(dropout)]')], earns={"p1_discriminator_tests": 4.5}),
-    Mutant("p1_discriminator", "dropout probability 0.5 (PyTorch's default) instead of 0.3", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout()]')], earns={"p1_discriminator_tests": 4.5}),
-    Mutant("p1_discriminator", "dropout argument ignored (always 0.3)", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.3)]')], earns={"p1_discriminator_tests": 4.75}),
+           earns={"p1_discriminator_tests": 3.25}),
+    Mutant("p1_discriminator", "LeakyReLU with PyTorch's default slope 0.01", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(), nn.Dropout(dropout)]')], earns={"p1_discriminator_tests": 0}),
+    Mutant("p1_discriminator", "dropout probability 0.5 (PyTorch's default) instead of 0.3", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout()]')], earns={"p1_discriminator_tests": 3.75}),
+    Mutant("p1_discriminator", "dropout argument ignored (always 0.3)", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.3)]')], earns={"p1_discriminator_tests": 4}),
     Mutant("p1_discriminator", "correct variant: dropout before the activation, Flatten module", edits=[('return self.net(x.reshape(x.shape[0], -1))', 'return self.net(x)'),
         ('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.Dropout(dropout), nn.LeakyReLU(0.2)]'),
         ('layers, width_in = [], in_dim', 'layers, width_in = [nn.Flatten()], in_dim')], passes=["p1_discriminator_tests"]),
@@ -285,8 +285,8 @@ def js_divergence(p, q):
 ''', passes=["p4b_tests"]),
     Mutant("p5_ot_primal", "no non-negativity bound on T", edits=[('    rows = np.kron(np.eye(k1), np.ones((1, k2)))   # sum_j T_ij = v_i\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))   # sum_i T_ij = w_j\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]),\n                  bounds=(0, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(res.fun), res.x.reshape(k1, k2)', '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]), bounds=(None, None), method="highs")\n    return float( res.fun), res.x.reshape(k1, k2)')], earns={"p5_ot_primal_tests": 0}),
     Mutant("p5_ot_primal", "marginals swapped", edits=[('    rows = np.kron(np.eye(k1), np.ones((1, k2)))   # sum_j T_ij = v_i\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))   # sum_i T_ij = w_j\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]),\n                  bounds=(0, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(res.fun), res.x.reshape(k1, k2)', '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([w, v]) if len(v) != len(w) else np.concatenate([v, w[::-1]]), bounds=(0, None), method="highs")\n    return float( res.fun), res.x.reshape(k1, k2)')],
-           earns={"p5_ot_primal_tests": 1.5}),
-    Mutant("p5_ot_primal", "maximises the cost", edits=[('    rows = np.kron(np.eye(k1), np.ones((1, k2)))   # sum_j T_ij = v_i\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))   # sum_i T_ij = w_j\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]),\n                  bounds=(0, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(res.fun), res.x.reshape(k1, k2)', '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(-C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]), bounds=(0, None), method="highs")\n    return float(- res.fun), res.x.reshape(k1, k2)')], earns={"p5_ot_primal_tests": 3.5}),
+           earns={"p5_ot_primal_tests": 0}),
+    Mutant("p5_ot_primal", "maximises the cost", edits=[('    rows = np.kron(np.eye(k1), np.ones((1, k2)))   # sum_j T_ij = v_i\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))   # sum_i T_ij = w_j\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]),\n                  bounds=(0, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(res.fun), res.x.reshape(k1, k2)', '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(-C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]), bounds=(0, None), method="highs")\n    return float(- res.fun), res.x.reshape(k1, k2)')], earns={"p5_ot_primal_tests": 0}),
     Mutant("p5_ot_primal", "plan reshaped column by column (T_ij read as variable j k1 + i)",
            edits=[('    rows = np.kron(np.eye(k1), np.ones((1, k2)))   # sum_j T_ij = v_i\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))   # sum_i T_ij = w_j\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]),\n                  bounds=(0, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(res.fun), res.x.reshape(k1, k2)', '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]), bounds=(0, None), method="highs")\n    return float( res.fun), res.x.reshape(k2, k1).T')], earns={"p5_ot_primal_tests": 4}),
     Mutant("p5_ot_primal", "correct variant: constraints built with loops", r'''
@@ -301,15 +301,39 @@ def ot_primal(v, w, C):
     res = linprog(C.flatten(), A_eq=A, b_eq=np.r_[v, w], bounds=[(0, None)] * (k1 * k2), method="highs")
     return float(res.fun), res.x.reshape(k1, k2)
 ''', passes=["p5_ot_primal_tests"]),
-    Mutant("p5_ot_dual", "dual constraint with the wrong sign (phi_i + psi_j >= c_ij), minimised", edits=[('    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j\n                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j\n    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(-res.fun), res.x[:k1], res.x[k1:]', '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])\n    res = linprog(np.concatenate([v, w]), A_ub=-A_ub, b_ub=-C.ravel(), bounds=(None, None), method="highs")\n    return float( res.fun), res.x[:k1], res.x[k1:]')], earns={"p5_ot_dual_tests": 1}),
+    Mutant("p5_ot_dual", "dual constraint with the wrong sign (phi_i + psi_j >= c_ij), minimised", edits=[('    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j\n                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j\n    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(-res.fun), res.x[:k1], res.x[k1:]', '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])\n    res = linprog(np.concatenate([v, w]), A_ub=-A_ub, b_ub=-C.ravel(), bounds=(None, None), method="highs")\n    return float( res.fun), res.x[:k1], res.x[k1:]')], earns={"p5_ot_dual_tests": 0}),
     Mutant("p5_ot_dual", "dual constraint with the wrong sign, maximised", edits=[('    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j\n                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j\n    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(-res.fun), res.x[:k1], res.x[k1:]', '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])\n    res = linprog(-np.concatenate([v, w]), A_ub=-A_ub, b_ub=-C.ravel(), bounds=(None, None), method="highs")\n    return float(- res.fun), res.x[:k1], res.x[k1:]')],
            earns={"p5_ot_dual_tests": 0}),
-    Mutant("p5_ot_dual", "potentials forced non-negative", edits=[('    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j\n                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j\n    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(-res.fun), res.x[:k1], res.x[k1:]', '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])\n    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(0, None), method="highs")\n    return float(- res.fun), res.x[:k1], res.x[k1:]')], earns={"p5_ot_dual_tests": 3.5}),
+    Mutant("p5_ot_dual", "potentials forced non-negative", edits=[('    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j\n                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j\n    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(-res.fun), res.x[:k1], res.x[k1:]', '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])\n    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(0, None), method="highs")\n    return float(- res.fun), res.x[:k1], res.x[k1:]')], earns={"p5_ot_dual_tests": 0}),
     Mutant("p5_ot_dual", "forgot that linprog minimises", edits=[('    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j\n                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j\n    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(-res.fun), res.x[:k1], res.x[k1:]', '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])\n    res = linprog(np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")\n    return float( res.fun), res.x[:k1], res.x[k1:]')],
            earns={"p5_ot_dual_tests": 0}),
     Mutant("p5_ot_dual", "value not negated back (returns the minimised -objective)", edits=[('    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(-res.fun), res.x[:k1], res.x[k1:]', '    return float( res.fun), res.x[:k1], res.x[k1:]'),
         ('    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j\n                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j', '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])')],
-           earns={"p5_ot_dual_tests": 3.5}),
+           earns={"p5_ot_dual_tests": 4}),
+    # red team F3 (/tmp/redteam/hw4_ot.py): a feasible answer that is not optimal earned 4.5 of 7 (primal) and
+    # 3.5 of 7 (dual) while the visible checks read feasibility only; they now compare with POT's optimum
+    Mutant("p5_ot_primal", "red team F3: north-west corner coupling (feasible, no LP)", r'''
+def ot_primal(v, w, C):
+    v, w = np.asarray(v, float).copy(), np.asarray(w, float).copy()
+    T = np.zeros((len(v), len(w)))
+    i = j = 0
+    while i < len(v) and j < len(w):
+        m = min(v[i], w[j])
+        T[i, j] += m
+        v[i] -= m
+        w[j] -= m
+        if v[i] <= 1e-15:
+            i += 1
+        else:
+            j += 1
+    return float(np.sum(C * T)), T
+''', earns={"p5_ot_primal_tests": 0}),
+    Mutant("p5_ot_dual", "red team F3: phi = 0, psi = column minima (feasible, no LP)", r'''
+def ot_dual(v, w, C):
+    v, w, C = np.asarray(v, float), np.asarray(w, float), np.asarray(C, float)
+    phi, psi = np.zeros(len(v)), C.min(axis=0)
+    return float(v @ phi + w @ psi), phi, psi
+''', earns={"p5_ot_dual_tests": 0}),
     Mutant("p5_ot_dual", "blank dual also fails P0", STUB, earns={"p5_ot_dual_tests": 0, "p0_tests": 0}),
     Mutant("p5_ot_dual", "correct variant: psi first in the variable vector", r'''
 def ot_dual(v, w, C):
@@ -393,7 +417,7 @@ EQUIVALENT_MUTANTS = {
 }
 
 # --------------------------------------------------------------- artifacts
-FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 GENUINE_BASELINE = FIXTURES / "hw4_genuine_baseline_generator_f16.pt"  # reference run's average after 50 epochs
 GENUINE_CGAN = FIXTURES / "hw4_genuine_cgan_generator_f16.pt"
 EARLY_BASELINE = FIXTURES / "hw4_early_baseline_generator_f16.pt"      # the same run's average after 5 epochs
