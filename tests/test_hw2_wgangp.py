@@ -180,12 +180,21 @@ def _fixture(name):
     return torch.load(ROOT / "tests" / "fixtures" / name, weights_only=True)
 
 
+def _untrained_scaled(ref, factor):
+    torch.manual_seed(0)
+    state = ref["Generator"](capacity=32).state_dict()
+    return {k: (v * factor).half() if v.is_floating_point() and "running" not in k else v for k, v in state.items()}
+
+
 # file -> (maker(reference namespace), the points it earns of 2, what the cell's report must say)
 FILES = {
     "the reference generator after epoch 39 of 40 (GPU run)": (
         lambda ref: _fixture("hw2_genuine_generator_f16.pt"), 2, "passed test_mnist_classifier_score_above_the_bar"),
-    "a reference run after a quarter epoch (step 234)": (lambda ref: _fixture("hw2_early_generator_f16.pt"), 0.5,
-                                                        "below the bar"),
+    # barely trained weights load and draw new images, but the first 0.5 points need a trained generator too
+    "a reference run after a quarter epoch (step 234)": (lambda ref: _fixture("hw2_early_generator_f16.pt"), 0,
+                                                        "expected a trained generator"),
+    # the red team's F2: the kit's untrained Generator, weights scaled up 30x (/tmp/redteam/weights_untrained.py)
+    "untrained weights scaled up 30x": (lambda ref: _untrained_scaled(ref, 30.0), 0, "expected a trained generator"),
     # a cheat who knows the graded noise (seed 0) and tuned the weights to draw MNIST digits for it
     # (benchmarks/make_memorizer.py hw2: 37 of the 100 drawn images are near-copies)
     "weights tuned so the graded draw is 100 MNIST digits": (
@@ -283,8 +292,10 @@ def test_artifact_cell_splits_its_points_so_a_copied_file_earns_nothing(builder,
     assert probes.cell_call(cell_source) == (CELL, ())
     import inspect
 
-    bar_test = inspect.getsource(spec.test_mnist_classifier_score_above_the_bar)
-    assert "graded_samples(" in bar_test.split("metrics.mnist_score")[0]
+    for test in (spec.test_saved_generator_draws_100_new_images, spec.test_mnist_classifier_score_above_the_bar):
+        assert "_score_of_the_draw(" in inspect.getsource(test)
+    scorer = inspect.getsource(spec._score_of_the_draw)
+    assert "graded_samples(" in scorer.split("metrics.mnist_score")[0]
     for name, make in builder.PROOF_ARTIFACTS.items():  # each writer writes the file it is keyed by
         assert make(tmp_path) == tmp_path / name and (tmp_path / name).stat().st_size > 300_000
 
@@ -332,7 +343,7 @@ def test_artifact_cell_is_graded_outside_the_kernel(graded, full_mode):
             s.run_verdict(answer, s.reference[answer] + "\n" + code.format(
                 path=str(ROOT / "tests" / "fixtures" / "hw2_genuine_samples_100.pt")))
             got, msg = s.run_verdict(s.index[CELL])
-            assert got == "earn 0.5 of 2", f"{cheat}: {got} {msg}"
+            assert got == "earn 0 of 2", f"{cheat}: {got} {msg}"
     finally:
         path.unlink()
         s.run_verdict(answer)
@@ -389,3 +400,91 @@ def test_calibration_script_reads_the_generator_of_a_training_checkpoint(ref, tm
     with pytest.raises(SystemExit, match="not a dgmlab training checkpoint"):
         torch.save(G.state_dict(), tmp_path / "plain.pt")
         calibrate_hw2_bar.main(["--checkpoint", str(tmp_path / "plain.pt"), "--json", str(out)])
+
+
+# ---------------------------------------------------------------- the red team's forged probe data (F1)
+# A notebook that implements nothing, replaces check() in its kernel and displays hand-made probe data
+# (/tmp/redteam/hw2_cell.py) earned 19 of 19 in these four cells when their tests checked facts the kernel reports
+# (block strides, BatchNorm lists, block counts, optimiser classes and betas). Every point now compares what the
+# student's objects compute from the grader's seeded weights and inputs with the grader's own networks and steps.
+def _forged(cell):
+    T = torch.tensor
+    if cell in ("p5_critic_tests", "p6_critic_tests"):
+        two = torch.zeros(2)
+        return {"scores": torch.zeros(5), "batchnorm": [], "per_sample": [two, two], "block_strides": [4, 1, 1, 1],
+                "gradients": {"input_grad_per_channel": T([1.0, 1.0, 1.0]), "first_image_grad": 1.0,
+                              "params_without_grad": []}}
+    if cell == "p6_generator_tests":
+        return {"output": torch.full((4, 3, 32, 32), 0.5), "two_draws": {"min": 0.1, "max": 0.9, "largest_change": 0.5},
+                "block_count": 9, "block_sizes": [[8, 8]] * 9, "parameter_shapes": [[3, 32, 32]]}
+
+    def opt(params, lr):
+        return {"type": "Adam", "is_adam": True, "groups": [{"params": params, "betas": [0.0, 0.9], "lr": lr}]}
+
+    def d(lr):
+        return {"is_tuple": True, "count": 2, "type": "tuple",
+                "optimizers": [opt(["generator.A", "generator.c"], lr), opt(["critic.w", "critic.b"], lr)]}
+
+    return {"default": d(3e-4), "with_lr": d(1e-3)}
+
+
+def _forged_in_the_new_shape(cell, x):
+    """The same forger, handing in data of the probes' present shape: facts that would pass the old tests (zeros for
+    scores, block outputs of the right shapes, parameters moved by the stated rate, no gradient anywhere missing)."""
+    if cell in ("p5_critic_tests", "p6_critic_tests"):
+        side = x["five"].shape[-1]
+        return {"scores": torch.zeros(5), "batchnorm": [], "per_sample": torch.zeros(2),
+                "blocks": [torch.zeros(2, 8, -(-side // 4), -(-side // 4))] + [torch.zeros(2, 8, 8, 8)] * 3,
+                "gradients": {"input": torch.ones_like(x["three"]), "parameters": {}}}
+    if cell == "p6_generator_tests":
+        return {"traced": {"images": torch.full((4, 3, 32, 32), 0.5), "seed_map": torch.zeros(4, 8, 8, 8),
+                           "last_conv": torch.zeros(4, 3, 32, 32)}, "blocks": [torch.zeros(2, 8, 8, 8)] * 9}
+    after = {"generator.A": x["A"], "generator.c": x["c"], "critic.w": x["w"], "critic.b": torch.zeros(())}
+    moved = {n: t - 3e-4 for n, t in after.items()}
+    return {"opt_g_steps": [moved] * 3, "opt_c_steps": [moved] * 3, "opt_g_lr": [moved], "opt_c_lr": [moved]}
+
+
+FORGED_CELLS = ["p5_critic_tests", "p6_critic_tests", "p6_generator_tests", "p5_optimizers_tests"]
+
+
+@pytest.mark.parametrize("cell", FORGED_CELLS)
+def test_forged_probe_data_earns_nothing(builder, cell):
+    from dgmlab import probes, wire
+    from dgmlab.grading import judging
+
+    source = next(c.source for c in builder.build().nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
+    x = probes.make_inputs(probes.spec_for("hw2_wgangp", cell), 4242)
+    for data in (_forged(cell), _forged_in_the_new_shape(cell, x)):
+        outputs = [{"output_type": "display_data", "metadata": {},
+                    "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
+        result = judging.judge_cell("hw2_wgangp", cell, source, outputs, 4242)
+        assert result.earned == 0, "\n".join(result.lines)
+
+
+def test_network_checks_assign_weights_by_role_not_by_name(ref):
+    """The checks' weights reach a critic whatever its attributes are called: the same roles, the same weights."""
+    from dgmlab.probes import hw2_wgangp as spec
+
+    nn, F = torch.nn, torch.nn.functional
+
+    class Renamed(nn.Module):
+        def __init__(self, capacity=8):
+            super().__init__()
+            self.out = nn.Linear(capacity, 1)  # registered first: the roles do not depend on the order of types
+            self.conv_in = nn.Conv2d(1, capacity, 3, padding=1)
+            self.stack = nn.ModuleList([ref["ResidualBlock"](capacity, stride=4, batchnorm=False)]
+                                       + [ref["ResidualBlock"](capacity, batchnorm=False) for _ in range(3)])
+
+        def forward(self, x):
+            h = F.relu(self.conv_in(x))
+            for block in self.stack:
+                h = block(h)
+            return self.out(h.sum(dim=(2, 3))).squeeze(1)
+
+    block = ref["ResidualBlock"]
+    mine = spec.seeded_weights(Renamed(), 7, spec.CRITIC_SALT, block)
+    theirs = spec.seeded_weights(ref["Critic"](capacity=8), 7, spec.CRITIC_SALT, block)
+    x = torch.rand(3, 1, 28, 28)
+    assert torch.allclose(mine(x), theirs(x), rtol=1e-5, atol=1e-5)
+    other = spec.seeded_weights(ref["Critic"](capacity=8), 8, spec.CRITIC_SALT, block)
+    assert not torch.allclose(other(x), theirs(x))

@@ -53,24 +53,8 @@ from dgmlab.probes import check
 check("p4_linprog_tests", w1_linprog)
 
 ### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-@points(1.25)
-def test_matches_pot_and_returns_a_valid_plan():
-    assert len(problems) == len(inputs.problems), "w1_linprog was not run on every problem"
-    for (C, p, q), (value, plan) in zip(inputs.problems, problems):
-        n = len(p)
-        assert abs(float(value) - checks.discrete_w1(p, q, C)) < 1e-7, \
-            f"n={n}: the LP value is not the optimal transport cost (check the marginal constraints)"
-        checks.assert_coupling(np.asarray(plan), p, q, atol=1e-7, name="the returned plan")
-        assert abs(float(np.sum(np.asarray(plan) * C)) - float(value)) < 1e-7, "the plan's cost is not the value"
-
-@points(0.75)
-def test_asymmetric_cost_orientation():
-    # with an asymmetric cost, swapping the roles of p and q changes the answer
-    C, p, q = inputs.asym
-    value, _ = asymmetric
-    assert abs(float(value) - checks.discrete_w1(p, q, C)) < 1e-7, \
-        "with a non-symmetric cost the LP value is wrong: are rows tied to p and columns to q?"
+# No hidden test: the LP's value and plan are compared with POT's exact solver on the seeded problems, a route that is
+# not the answer (visible, in dgmlab.probes.hw2_wgangp).
 ### END HIDDEN TESTS
 
 

@@ -13,6 +13,8 @@
 # only the changes the new data need: channel counts (three colours), the spatial sizes
 # ($32\times32$ images), and the generator's nine residual blocks. Keep the
 # per-pixel bias, the sigmoid, and no BatchNorm in the critic.
+# As in P5(a), the checks put weights of their own into your networks (by role) and compare what they
+# compute with the grader's networks: keep everything else as in the given `Generator` and your `Critic`.
 
 # %% kind="answer" grade_id="p6_models"
 class CifarGenerator(nn.Module):
@@ -67,15 +69,52 @@ check("p6_generator_tests", CifarGenerator, ResidualBlock)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
-@points(1.5)
-def test_blocks_work_on_an_eight_by_eight_map():
-    assert block_sizes and all(list(size) == [8, 8] for size in block_sizes), \
-        "the residual blocks do not work on the map size the 32x32 output needs"
+# The grader's own CIFAR-10 generator, with the check's weights (drawn from the seed by role, as the probe drew them
+# into yours), in train mode as the probe ran it.
+def _reference_trace():
+    import torch.nn as nn, torch.nn.functional as F
+
+    class _Generator(nn.Module):
+        def __init__(self, capacity=NET_CAPACITY):
+            super().__init__()
+            self.capacity = capacity
+            self.embed = nn.Linear(128, capacity * 8 * 8, bias=False)
+            self.embed_bn = nn.BatchNorm2d(capacity)
+            self.blocks = nn.Sequential(*[kit_residual_block(capacity) for _ in range(9)])
+            self.upsample = nn.Sequential(
+                nn.Upsample(scale_factor=4, mode="bilinear", align_corners=False),
+                nn.Conv2d(capacity, capacity, 3, padding=1, bias=False),
+                nn.BatchNorm2d(capacity), nn.ReLU())
+            self.to_image = nn.Conv2d(capacity, 3, 3, padding=1, bias=False)
+            self.pixel_bias = nn.Parameter(torch.zeros(3, 32, 32))
+
+        def forward(self, z):
+            seed_map = F.relu(self.embed_bn(self.embed(z).view(-1, self.capacity, 8, 8)))
+            last_conv = self.to_image(self.upsample(self.blocks(seed_map)))
+            return {"images": torch.sigmoid(last_conv + self.pixel_bias), "seed_map": seed_map, "last_conv": last_conv}
+
+    gen = seeded_weights(_Generator(), inputs.seed, GENERATOR_SALT, type(kit_residual_block(1))).train()
+    with torch.no_grad():
+        return gen(inputs.z4.clone())
+
+def _traced(name, what):
+    got = traced[name]
+    want = _reference_trace()[name]
+    shape = tuple(got.shape) if isinstance(got, torch.Tensor) else None
+    assert shape == tuple(want.shape), f"{what} has the wrong shape ({shape})"
+    checks.assert_close(got, want, rtol=1e-4, atol=1e-4, name=f"{what} with the check's weights")
 
 @points(1.5)
-def test_learned_per_pixel_bias():
-    assert any(int(np.prod(shape)) == 3 * 32 * 32 and list(shape[-2:]) == [32, 32] for shape in parameter_shapes), \
-        "the generator should keep a learned per-pixel bias, now one per colour channel and pixel"
+def test_blocks_work_on_an_eight_by_eight_map():
+    _traced("seed_map", "the map the first residual block is given")
+
+@points(1.5)
+def test_three_colour_channels_at_32_by_32():
+    _traced("last_conv", "the last convolution's output (before the per-pixel bias)")
+
+@points(1.5)
+def test_images_with_a_learned_per_pixel_bias_and_sigmoid():
+    _traced("images", "the images (a per-pixel bias per colour channel, then a sigmoid; pixels in (0, 1), shape (N, 3, 32, 32))")
 ### END HIDDEN TESTS
 
 
@@ -85,11 +124,61 @@ check("p6_critic_tests", CifarCritic, ResidualBlock)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
+# The grader's own CIFAR-10 critic, with the check's weights (drawn from the seed by role, as the probe drew them into
+# yours): ReLU or leaky ReLU after the embedding, spatial sum or mean before the head (both are accepted).
+def _reference_critic():
+    import torch.nn as nn, torch.nn.functional as F
+
+    class _Critic(nn.Module):
+        def __init__(self, act, pool):
+            super().__init__()
+            self.embed = nn.Conv2d(3, NET_CAPACITY, 3, padding=1)
+            self.blocks = nn.Sequential(kit_residual_block(NET_CAPACITY, stride=4, batchnorm=False),
+                                        *[kit_residual_block(NET_CAPACITY, batchnorm=False) for _ in range(3)])
+            self.head = nn.Linear(NET_CAPACITY, 1)
+            self.act, self.pool = act, pool
+
+        def forward(self, x):
+            h = self.blocks(self.act(self.embed(x)))
+            return self.head(self.pool(h)).squeeze(1)
+
+    block = type(kit_residual_block(1))
+    critics = [seeded_weights(_Critic(act, pool), inputs.seed, CRITIC_SALT, block)
+               for act in (F.relu, F.leaky_relu) for pool in (lambda h: h.sum(dim=(2, 3)), lambda h: h.mean(dim=(2, 3)))]
+    if isinstance(scores, torch.Tensor) and tuple(scores.shape) == (5,):
+        with torch.no_grad():
+            return min(critics, key=lambda c: float((c(inputs.five) - scores).abs().max()))
+    return critics[0]
+
+@points(1.5)
+def test_scores_of_colour_images():
+    critic = _reference_critic()
+    with torch.no_grad():
+        want, first_two = critic(inputs.five), critic(inputs.six[:2])
+    assert isinstance(scores, torch.Tensor) and tuple(scores.shape) == (5,), \
+        "the critic does not return one score per colour image, shape (N,) (does its first convolution read 3 channels?)"
+    checks.assert_close(scores, want, rtol=1e-4, atol=1e-4, name="the critic's scores with the check's weights")
+    checks.assert_close(per_sample, first_two, rtol=1e-4, atol=1e-4,
+                        name="the scores of two images computed inside a larger batch (no BatchNorm?)")
+
 @points(0.75)
 def test_every_colour_channel_matters():
-    per_channel = gradients["input_grad_per_channel"]
-    assert per_channel is not None and len(per_channel) == 3 and bool((per_channel > 0).all()), \
-        "the score ignores a colour channel"
+    critic = _reference_critic()
+    x = inputs.three.clone().requires_grad_(True)
+    critic(x).sum().backward()
+    checks.assert_close(gradients["input"], x.grad, rtol=1e-4, atol=1e-5,
+                        name="the gradient of the scores with respect to the three colour channels")
+
+@points(0.75)
+def test_every_parameter_gets_its_gradient():
+    critic = _reference_critic()
+    critic(inputs.three.clone()).sum().backward()
+    want = {r: t.grad for r, t in roles(critic, type(kit_residual_block(1))) if isinstance(t, torch.nn.Parameter)}
+    got = gradients["parameters"]
+    assert set(got) == set(want) and all(got[r] is not None for r in want), \
+        "some critic parameters get no gradient from the score (unused layers?), or the critic has other layers"
+    for r in want:
+        checks.assert_close(got[r], want[r], rtol=1e-4, atol=1e-5, name="the gradient of a critic parameter")
 ### END HIDDEN TESTS
 
 
