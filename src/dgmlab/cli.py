@@ -265,7 +265,7 @@ def main(argv=None) -> int:
 
     # nbgrader 0.9.6's gradebook warns on every submission under SQLAlchemy 2 (a cascade it does not use):
     # noise for an instructor, not a problem; every other warning still shows
-    warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session", module=r"nbgrader\.api")
+    warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session")
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

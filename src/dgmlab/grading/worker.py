@@ -107,10 +107,15 @@ def grade_submission(bundle: dict, job: dict) -> dict:
     ``job``: ``student``, ``files`` (the submission folder, ``{relative path: bytes}``),
     ``submitted_at`` (coordinator's clock), ``extension`` (seconds, or None).
     """
+    import warnings
+
     from .. import __version__
     from . import draw_seeds as DS
     from . import sandbox as S
 
+    # nbgrader 0.9.6's gradebook warns on every submission under SQLAlchemy 2 (an autoflush mid-build): noise
+    # on the instructor's terminal, where a worker's stderr goes, not a problem
+    warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session")
     t_start = time.time()
     hw, student = bundle["hw"], job["student"]
     timings = {"queue_wait": max(0.0, t_start - job["submitted_at"])}
