@@ -9,7 +9,7 @@ Rows, each scored exactly as the graded cell scores a file (dgmlab.novelty.find_
 - genuine stand-ins: real MNIST digits scored against the other 69,999 (leave-one-out), the best a
   generator that memorised nothing can do (its digits are new draws from the same distribution);
   samples of hw1's old two-stage WGAN-GP generator (weights from --generator files; the three-stage networks'
-  samples are counted by benchmarks/probe_hw1_draw_size.py --copies);
+  samples are counted by dev/probe_hw1_draw_size.py --copies);
 - copies: real digits (half training, half test) as they are, shifted by 1 or 2 pixels (zero-padded)
   in 8 directions, with Gaussian noise (std in [-1, 1] units, clamped), both, and stronger edits a
   cheater might try (rotation, scaling, thicker strokes, blur).

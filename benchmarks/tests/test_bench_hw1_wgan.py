@@ -33,24 +33,6 @@ def test_a_folder_of_another_epoch_size_is_refused(tmp_path):
         bench_hw1_wgan.resumed_epochs(tmp_path, {"epochs": []}, 468)
 
 
-def test_the_draw_size_probe_scores_every_checkpoint_at_every_size(tmp_path):
-    import probe_hw1_draw_size
-
-    ns = probe_hw1_draw_size.load_reference(torch.device("cpu"))
-    torch.manual_seed(0)
-    torch.save(ns["Generator"]().state_dict(), tmp_path / "g.pt")
-    out = tmp_path / "probe.json"
-    assert probe_hw1_draw_size.main(["--checkpoint", f"untrained={tmp_path / 'g.pt'}", "--sizes", "20", "50",
-                                     "--json", str(out)]) == 0
-    record = json.loads(out.read_text())["checkpoints"]["untrained"]
-    for size in ("20", "50"):
-        s = record[size]
-        assert 1.0 <= s["min"] <= s["median"] <= s["max"] <= 10.0
-    assert "near_copies_per_draw" not in record  # counted only when asked
-    with pytest.raises(SystemExit, match="LABEL=PATH"):
-        probe_hw1_draw_size.main(["--checkpoint", str(tmp_path / "g.pt"), "--json", str(out)])
-
-
 def test_the_draw_size_probe_counts_near_copies_when_asked(tmp_path, monkeypatch):
     import probe_hw1_draw_size
     from dgmlab import novelty

@@ -4,7 +4,7 @@
 # generator widths given), all stopped at DEADLINE seconds so that what they made is packed before the
 # call's 10-minute limit. Runs THERE, in the repository root, with .devcarry carried:
 #
-#   bash benchmarks/device_gpu_round.sh 540 "hw5_explicit hw2_wgangp" "64x64 128x128"
+#   bash dev/device_gpu_round.sh 540 "hw5_explicit hw2_wgangp" "64x64 128x128"
 #
 # The jobs share one GPU (time-sliced), so their seconds per epoch are upper bounds of a job run alone.
 # PIXELCNN_CALIBRATION="STEP.." also trains hw5's masked CNN (bench_hw5_explicit.py) and calibrates its bar at
@@ -22,7 +22,7 @@ stop=$((deadline - 45))  # the packing below takes seconds; leave it room
 pids=()
 for hw in $homeworks; do
     extra=(); [ "$hw" = hw2_wgangp ] && extra=(--until p6_train)  # CIFAR-10 cannot be carried
-    OUT="$runs/full" FULL_MODE_SECONDS=$stop bash benchmarks/device_full_mode.sh "$hw" "${extra[@]}" \
+    OUT="$runs/full" FULL_MODE_SECONDS=$stop bash dev/device_full_mode.sh "$hw" "${extra[@]}" \
         > "$runs/$hw.console.txt" 2>&1 &
     pids+=($!)
 done

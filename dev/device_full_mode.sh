@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # One homework's full mode on a lent GPU machine (docs/full_mode.md, "On a lent GPU"). Runs THERE, in the
-# repository root, after benchmarks/device_prepare.sh made .devcarry/ here (carry: [".devcarry"]):
+# repository root, after dev/device_prepare.sh made .devcarry/ here (carry: [".devcarry"]):
 #
-#   bash benchmarks/device_full_mode.sh hw5_explicit
-#   bash benchmarks/device_full_mode.sh hw2_wgangp --until p6_data
+#   bash dev/device_full_mode.sh hw5_explicit
+#   bash dev/device_full_mode.sh hw2_wgangp --until p6_data
 #
 # The machine has torch, numpy, scipy, sympy, matplotlib and tqdm; POT comes as a wheel and MNIST as
 # gzip files from .devcarry/. Checkpoints of an earlier call (.devcarry/ckpt/<hw>/, copied there from a

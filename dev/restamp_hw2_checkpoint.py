@@ -8,7 +8,7 @@ scheme every fingerprint except the three of code equals the file's, and writes 
 the current scheme. Only use it when the fingerprinted code has not changed since the file was written
 (``git diff <commit of the run> -- homeworks/hw2_wgangp/p5_wgan_gp_mnist.py``). Used once, session 16:
 
-    DGMLAB_DATA=/work/shared/datasets .venv/bin/python benchmarks/restamp_hw2_checkpoint.py \\
+    DGMLAB_DATA=/work/shared/datasets .venv/bin/python dev/restamp_hw2_checkpoint.py \\
         /work/runs/gpu3/hw2_wgangp/mnist.pt /work/runs/hw2e40/checkpoints/mnist.pt
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@ up to the splits.
 
 Usage (about 40 s per generator and seed on a CPU):
 
-    .venv/bin/python benchmarks/probe_hw1_average.py /work/runs/hw1cpu40 --windows 5 \\
+    .venv/bin/python dev/probe_hw1_average.py /work/runs/hw1cpu40 --windows 5 \\
         --json benchmarks/results/hw1_cpu40_average_seeds.json
 """
 from __future__ import annotations

@@ -8,7 +8,7 @@ larger graded file can be judged on numbers before anything is changed.
 
 Usage (a few minutes on a CPU):
 
-    .venv/bin/python benchmarks/probe_hw1_draw_size.py --sizes 100 1000 \\
+    .venv/bin/python dev/probe_hw1_draw_size.py --sizes 100 1000 \\
         --checkpoint "epoch 5=/work/runs/hw1deep/generator_epoch05.pt" ... --json OUT.json
 """
 from __future__ import annotations
