@@ -33,27 +33,6 @@ def test_a_folder_of_another_epoch_size_is_refused(tmp_path):
         bench_hw1_wgan.resumed_epochs(tmp_path, {"epochs": []}, 468)
 
 
-def test_the_draw_size_probe_counts_near_copies_when_asked(tmp_path, monkeypatch):
-    import probe_hw1_draw_size
-    from dgmlab import novelty
-
-    ns = probe_hw1_draw_size.load_reference(torch.device("cpu"))
-    torch.save(ns["Generator"]().state_dict(), tmp_path / "g.pt")
-    seen = []
-
-    class Report:  # find_copies stood in: the probe must ask about each whole draw and keep its count
-        def __init__(self, n):
-            self.n_copies = n
-
-    monkeypatch.setattr(novelty, "find_copies", lambda x, scale: seen.append((len(x), scale)) or Report(len(seen)))
-    out = tmp_path / "probe.json"
-    assert probe_hw1_draw_size.main(["--checkpoint", f"untrained={tmp_path / 'g.pt'}", "--sizes", "10", "30",
-                                     "--copies", "--json", str(out)]) == 0
-    copies = json.loads(out.read_text())["checkpoints"]["untrained"]["near_copies_per_draw"]
-    assert copies == {"samples": 30, "counts": list(range(1, 21))}
-    assert seen == [(30, "[-1,1]")] * 20
-
-
 def _untrained_run(folder, epochs=(1, 2, 3)):
     """A bench_hw1_wgan.py run folder with an untrained generator saved per epoch (seeded by the epoch) and its
     results.json; returns the generators' state dicts."""
@@ -105,24 +84,6 @@ def test_the_bar_calibration_averages_the_last_epochs_generators_when_asked(tmp_
     with pytest.raises(SystemExit, match="--average-last 4: no generator_epochNN.pt"):
         calibrate_hw1_bar.main([str(run), "--json", str(out), "--figures", str(tmp_path / "fig"),
                                 "--average-last", "4"])
-
-
-def test_the_average_probe_scores_the_last_epoch_and_each_window_at_each_seed(tmp_path):
-    import probe_hw1_average
-
-    _untrained_run(tmp_path)
-    out = tmp_path / "average.json"
-    assert probe_hw1_average.main([str(tmp_path), "--windows", "2", "--seeds", "1", "2", "--n", "60",
-                                   "--json", str(out)]) == 0
-    generators = json.loads(out.read_text())["generators"]
-    assert set(generators) == {"epoch 3", "mean of epochs 2-3"}
-    for g in generators.values():
-        assert [d["seed"] for d in g["draws"]] == [1, 2]
-        for d in g["draws"]:
-            assert sum(d["class_counts"]) == 60 and 1.0 <= d["exp_entropy_of_digit_spread"] <= 10.0
-            assert d["exp_mean_entropy_per_sample"] >= 1.0
-    with pytest.raises(SystemExit, match=r"--windows 4: no generator_epochNN.pt for epochs \[0\]"):
-        probe_hw1_average.main([str(tmp_path), "--windows", "4", "--json", str(out)])
 
 
 @pytest.mark.parametrize("hw", ["hw1", "hw2"])
