@@ -541,3 +541,25 @@ def test_forged_network_facts_earn_nothing(cell):
               "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
     result = judging.judge_cell("hw4_gans", cell, source, shown, seed)
     assert result.earned == 0, "\n".join(result.lines)
+
+
+@pytest.mark.parametrize("cell", ["p3_cond_generator_tests", "p3_cond_discriminator_tests"])
+def test_forged_conditional_network_facts_earn_nothing(cell):
+    """The same attack on P3's networks: the facts the old probes recorded (an Embedding(10, 10) in the calls, a
+    gradient reaching it, no norm or dropout layer, outputs that change with the label) earn nothing."""
+    from dgmlab import probes, wire
+    from dgmlab.grading import judging
+
+    generator = cell == "p3_cond_generator_tests"
+    calls = [{"kind": "Embedding", "num": 10, "dim": 10}] + _forged_calls(
+        (110, 128, 256, 512, 784) if generator else (794, 512, 256, 128, 1))
+    width = 784 if generator else 1
+    data = {"calls": calls, "layers": {"norm": 0, "dropout": 0 if generator else 3},
+            "embedding_grads": [torch.ones(10, 10)],
+            **{k: torch.arange(n * width, dtype=torch.float32).reshape(n, width) / (n * width)
+               for k, n in (("out12", 12), ("per_label", 10), ("one_at_a_time", 4), ("saturated", 12),
+                            ("flat_out", 6), ("image_out", 6), ("train_out", 32))}}
+    source = next(c.source for c in _cells() if _meta(c).get("grade_id") == cell)
+    shown = [{"output_type": "display_data", "metadata": {},
+              "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
+    assert judging.judge_cell("hw4_gans", cell, source, shown, 4242).earned == 0
