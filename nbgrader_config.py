@@ -104,3 +104,9 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+
+# -- dgmlab ---------------------------------------------------------------------
+# Weights files the course publishes with the kit (globs relative to the course; {hw}: the homework id,
+# {prefix}: its "hwN"): a handed-in copy of one is refused by dgmlab autograde and listed by dgmlab report
+# (docs/novelty.md, "Weights the kit itself publishes").
+c.PublishedWeights.patterns = ["examples/*/{hw}/*.pt", "tests/fixtures/{prefix}_*.pt"]

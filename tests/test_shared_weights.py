@@ -375,3 +375,20 @@ def test_functional_thresholds_are_the_calibrated_ones():
         assert r["independent_max"] < net.threshold and r["exact_copies_min"] >= FC.SAME, label
         if net.threshold < FC.SAME:  # fine-tuned copies listed: the bar away from both sides
             assert r["independent_max"] + 0.15 < net.threshold < r["fine_tuned_min"] - 0.25, label
+
+
+def test_the_published_files_are_the_courses_setting(tmp_path):
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    for rel in ("examples/demo_reference/hw1_wgan/generator_weights.pt", "tests/fixtures/hw1_x.pt",
+                "published/hw1_wgan/mine.pt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        torch.save({"w": torch.ones(2)}, tmp_path / rel)
+    course = Course(tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in SW.published_files(course, "hw1_wgan")] == [
+        "examples/demo_reference/hw1_wgan/generator_weights.pt", "tests/fixtures/hw1_x.pt"]  # the default
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.PublishedWeights.patterns = ['published/{hw}/*.pt']\n")
+    assert [p.relative_to(tmp_path).as_posix() for p in SW.published_files(course, "hw1_wgan")] == [
+        "published/hw1_wgan/mine.pt"]
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.PublishedWeights.patterns = 'published/*.pt'\n")
+    with pytest.raises(Exception, match="must be a list of glob strings"):
+        SW.published_files(course, "hw1_wgan")

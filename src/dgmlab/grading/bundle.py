@@ -14,12 +14,7 @@ from .keys import _files, _ignored
 
 # ------------------------------------------------------------------ bundle
 def _config(course: C.Course):
-    from traitlets.config.loader import PyFileConfigLoader
-
-    try:
-        return PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
-    except Exception as exc:
-        raise C.CourseError(f"could not read {course.root / 'nbgrader_config.py'}: {exc}") from exc
+    return course.config()
 
 
 def db_url(course: C.Course, config=None) -> str:

@@ -69,6 +69,15 @@ class Course:
             raise CourseError(f"{self.root} is not a course directory (no nbgrader_config.py); "
                               f"run from the repository root or pass --course PATH")
 
+    def config(self):
+        """The course's ``nbgrader_config.py``, read (a traitlets ``Config``)."""
+        from traitlets.config.loader import PyFileConfigLoader
+
+        try:
+            return PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        except Exception as exc:
+            raise CourseError(f"could not read {self.root / 'nbgrader_config.py'}: {exc}") from exc
+
     # -- layout
     def source_notebook(self, hw: str) -> Path:
         return self.root / "source" / hw / f"{hw}.ipynb"

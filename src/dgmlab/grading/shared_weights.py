@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import functional_copies as FC
-from .layout import Course
+from .layout import Course, CourseError
 
 THRESHOLD = 0.1  # independent runs: <= 0.05; a copy trained 39-49 more epochs: >= 0.29 (see the docstring)
 MIN_NUMEL = 1000  # smaller tensors are too noisy to compare (a cosine of random tensors is about 1/sqrt(numel))
@@ -229,13 +229,24 @@ def _related(identical: bool, sim: float | None, bound: float, agreement: float 
     return identical or (sim is not None and sim >= bound) or (agreement is not None and agreement >= functional)
 
 
+# The kit's published weights files, as globs relative to the course ({hw}: the homework id, {prefix}: its "hwN"):
+# the default of nbgrader_config.py's c.PublishedWeights.patterns
+PUBLISHED_PATTERNS = ("examples/*/{hw}/*.pt", "tests/fixtures/{prefix}_*.pt")
+
+
 def published_files(course: Course, hw: str) -> list[Path]:
-    """The course kit's own files for ``hw`` in the course directory, public wherever the kit is: the example
-    submissions' (``examples/<student>/<hw>/*.pt``) and the test fixtures' (``tests/fixtures/<hwN>_*.pt``). Among
-    them are trained reference networks that clear the graded bars, so a student could hand one in."""
-    prefix = hw.split("_")[0]
-    found = sorted(course.root.glob(f"examples/*/{hw}/*.pt")) + sorted(course.root.glob(f"tests/fixtures/{prefix}_*.pt"))
-    return [p for p in found if p.is_file() and p.stat().st_size <= MAX_BYTES]
+    """The course kit's own files for ``hw`` in the course directory, public wherever the kit is: by default the
+    example submissions' and the test fixtures' (:data:`PUBLISHED_PATTERNS`; a course sets its own list as
+    ``c.PublishedWeights.patterns`` in nbgrader_config.py). Among them are trained reference networks that clear
+    the graded bars, so a student could hand one in."""
+    setting = course.config().get("PublishedWeights", {}).get("patterns", PUBLISHED_PATTERNS)
+    if isinstance(setting, str) or not all(isinstance(p, str) for p in setting):
+        raise CourseError("nbgrader_config.py: c.PublishedWeights.patterns must be a list of glob strings such as "
+                          f"{list(PUBLISHED_PATTERNS)!r}")
+    found = []
+    for pattern in setting:
+        found += sorted(course.root.glob(pattern.format(hw=hw, prefix=hw.split("_")[0])))
+    return [p for p in dict.fromkeys(found) if p.is_file() and p.stat().st_size <= MAX_BYTES]
 
 
 def published_weights(course: Course, hw: str) -> list[tuple[str, _Weights]]:
