@@ -110,6 +110,13 @@ def _untrained(ns):
     return half_state(ns["Generator"]().state_dict())
 
 
+def _untrained_scaled(ns, factor):
+    torch.manual_seed(0)
+    state = ns["Generator"]().state_dict()
+    return {k: (v * factor).half() if v.is_floating_point() and "running" not in k else
+            (v.half() if v.is_floating_point() else v) for k, v in state.items()}
+
+
 # file -> (maker(builder, reference namespace), the points it earns of 7, what the cell must print)
 FILES = {
     # the notebook's Generator as built draws one grey smudge ([-0.05, 0.11]): refused as a collapsed generator
@@ -129,6 +136,9 @@ FILES = {
     # torch.save(generator.state_dict()) by hand: float32 is 6.1 MB, over the 4 MB limit, refused unread
     "the genuine weights in float32": (lambda b, ns: {k: v.float() if v.is_floating_point() else v
                                                       for k, v in _genuine(b).items()}, 0, "bytes"),
+    # the red team's F2: the kit's Generator as initialised, its weights scaled up 30x (fp16), drew 1,000 "new" images
+    # and earned the 2 points of well-formed weights; they now need a trained generator (a score of 5 or more)
+    "untrained weights scaled up 30x": (lambda b, ns: _untrained_scaled(ns, 30.0), 0, "expected a trained generator"),
     "the reference generator's weights": (lambda b, ns: _genuine(b), 7,
                                           "passed test_mnist_classifier_score_above_the_bar"),
 }
@@ -267,3 +277,92 @@ def test_weights_tuned_to_seed_0_do_not_reach_the_autograders_draw(builder, refe
             copies[seed] = novelty.find_copies(generator(z).float(), scale="[-1,1]").n_copies
     assert copies[0] > 100 and copies[keyed] <= 10, copies
 
+
+
+# ---------------------------------------------------------------- the red team's forgeries (F1, F6, F3b)
+def _judged(builder, cell, data, seed=4242):
+    """``cell`` judged as the grader judges it on probe ``data`` shown by the kernel."""
+    shown = [{"output_type": "display_data", "metadata": {},
+              "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
+    return judge.judge_cell(HW, cell, _sources(builder)[cell], shown, seed)
+
+
+def _forged_step_records(x):
+    """/tmp/redteam/hw1_step_forge.py: self-consistent records of critic and generator optimizer steps that no
+    training step made (9 of 9 when the tests recomputed gradients from the tensors the kernel recorded)."""
+    from dgmlab.probes import hw1_wgan as H
+
+    def gen_step(crit_params):
+        gen, crit = H.tiny_generator(x["generator_seed"]), H.linear_critic(H.CRITIC_WEIGHT, bias=H.CRITIC_BIAS)
+        with torch.no_grad():
+            for p, q in zip(crit.parameters(), crit_params):
+                p.copy_(q)
+        z = torch.randn(5, 3)
+        grads = torch.autograd.grad(-crit(gen(z)).mean(), list(gen.parameters()))
+        return {"z": z, "generator_params": [p.detach().clone() for p in gen.parameters()],
+                "generator_grads": [g.detach() for g in grads], "critic_params": crit_params}
+
+    def record(n_critic, lipschitz):
+        gen = H.tiny_generator(x["generator_seed"])
+        start = [p.detach().clone() for p in gen.parameters()]
+        w = torch.tensor([H.CRITIC_WEIGHT]) * (0.01 if lipschitz == "clip" else 1.0)
+        steps = []
+        for i in range(n_critic):
+            fake = torch.zeros(5, 1, 2, 2)
+            want = (fake.flatten(1).mean(0) - x["batches"][i].flatten(1).mean(0)).unsqueeze(0)
+            if lipschitz == "gp":
+                want = want + 2 * 10.0 * (w.norm() - 1) * w / w.norm()
+            steps.append({"generator_params": start, "real_index": i, "fake": fake, "critic_weight": w,
+                          "critic_weight_grad": want})
+        crit_params = [w, torch.tensor([0.01])]
+        g = gen_step(crit_params)
+        return {"critic_steps": steps, "generator_steps": [g], "generator_start": start,
+                "out": {"critic_loss": 0.0, "penalty": 1.0 if lipschitz == "gp" else 0.0, "generator_loss": 0.0},
+                "returned_type": "dict", "batches_taken": n_critic, "noise": [torch.randn(5, 3)] * n_critic + [g["z"]],
+                "critic_end": crit_params,
+                # and what the probes hand back now, made up the same way: the starting networks, unchanged
+                "generator_end": start, }
+
+    out = {run: record(kw.get("n_critic", 2), kw.get("lipschitz", lip)) for run, (lip, _, kw, _) in H.RUNS.items()}
+    out["first_critic_step"] = record(1, "clip")
+    return out
+
+
+@pytest.mark.parametrize("seed", [4242, 99])
+def test_forged_training_step_records_earn_nothing(builder, seed):
+    x = probes.make_inputs(probes.spec_for(HW, "q3_train_step_tests"), seed)
+    result = _judged(builder, "q3_train_step_tests", _forged_step_records(x), seed)
+    assert result.earned == 0, "\n".join(result.lines)
+
+
+def test_flow_densities_typed_from_torch_distributions_earn_nothing(builder):
+    """/tmp/redteam/hw1_flow_oracle.py: no flow_log_prob, the visible tests' oracles on the fixed flows and the
+    exception names typed in (3.75 of 5 when the tests used a public flow and reported exception names)."""
+    import math
+
+    D = torch.distributions
+    x = probes.make_inputs(probes.spec_for(HW, "q1_flow_log_prob_tests"), 4242)
+    data = {"on_1d_affine": D.Normal(1.0, 2.0).log_prob(x["line"].squeeze(1)),
+            "at_one": torch.tensor([-0.5 * math.log(2 * math.pi) - math.log(2.0)]),
+            "on_2d_exp": D.Independent(D.LogNormal(torch.full((2,), -0.3), torch.full((2,), 0.8)), 1).log_prob(x["nine"]),
+            "on_a_singular_affine_map": "ValueError", "on_the_cube_at_zero": "ValueError",
+            "on_a_folding_map": "ValueError"}
+    result = _judged(builder, "q1_flow_log_prob_tests", data)
+    assert result.earned == 0, "\n".join(result.lines)
+
+
+def test_samples_that_never_call_the_generator_earn_only_the_save(builder):
+    """/tmp/redteam/hw1_samples.py: seeded noise in (-1, 1) instead of the generator's images (3 of 4 when the
+    visible tests checked shape, range and "same seed, same samples"): only save_samples, which it does write, earns."""
+    def sample_generator(generator, n=100, z_dim=64, seed=0):
+        return torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed)) * 1.8 - 0.9
+
+    def save_samples(samples, path):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        torch.save(samples.detach().float(), path)
+        return path
+
+    spec = probes.spec_for(HW, "q3_samples_tests")
+    result = _judged(builder, "q3_samples_tests", probes.run_probe(spec, (sample_generator, save_samples), 4242))
+    passed = [name for name, _, _, ok, _ in result.results if ok]
+    assert result.earned == 1 and passed == ["test_save_round_trip"], "\n".join(result.lines)

@@ -53,18 +53,18 @@ MUTANTS = [
     # Q1 flow_log_prob
     Mutant("q1_flow_log_prob", "sign error: adds log|det J|", edits=[
         ("return base.log_prob(z) - log_det", "return base.log_prob(z) + log_det")],
-        earns={"q1_flow_log_prob_tests": 1.75}),
+        earns={"q1_flow_log_prob_tests": 0}),
     Mutant("q1_flow_log_prob", "log|det J| evaluated at x instead of z", edits=[
-        ("flow.log_abs_det_jacobian(z)", "flow.log_abs_det_jacobian(x)")], earns={"q1_flow_log_prob_tests": 3.75}),
+        ("flow.log_abs_det_jacobian(z)", "flow.log_abs_det_jacobian(x)")], earns={"q1_flow_log_prob_tests": 3}),
     Mutant("q1_flow_log_prob", "no invertibility check", edits=[(_ROUND_TRIP_CHECK, ""), (_FINITE_CHECK, "")],
-           earns={"q1_flow_log_prob_tests": 4}),
+           earns={"q1_flow_log_prob_tests": 3.25}),
     Mutant("q1_flow_log_prob", "checks only the determinant, not the round trip", edits=[(_ROUND_TRIP_CHECK, "")],
-           earns={"q1_flow_log_prob_tests": 4.5}),
+           earns={"q1_flow_log_prob_tests": 4.25}),
     Mutant("q1_flow_log_prob", "checks only the round trip, not the determinant", edits=[(_FINITE_CHECK, "")],
-           earns={"q1_flow_log_prob_tests": 4.5}),
+           earns={"q1_flow_log_prob_tests": 4}),
     Mutant("q1_flow_log_prob", "ignores the base and uses a standard normal", edits=[
         ("base.log_prob(z)", "(-0.5 * z ** 2 - 0.5 * math.log(2 * math.pi)).sum(-1)")],
-        earns={"q1_flow_log_prob_tests": 3.75}),
+        earns={"q1_flow_log_prob_tests": 2.75}),
     Mutant("q1_flow_log_prob", "correct variant: isclose with a looser check order", _fn('''
 def flow_log_prob(x, flow, base):
     z = flow.inverse(x)
@@ -200,14 +200,14 @@ def generator_loss(fake_scores):
         (", create_graph=True)", ")")], earns={"q3_gradient_penalty_tests": 4}),
     Mutant("q3_gradient_penalty", "norm over the whole batch", edits=[
         ("    norms = grad.reshape(n, -1).norm(2, dim=1)\n    return lam * ((norms - 1) ** 2).mean()",
-         "    return lam * (grad.norm(2) - 1) ** 2")], earns={"q3_gradient_penalty_tests": 1}),
+         "    return lam * (grad.norm(2) - 1) ** 2")], earns={"q3_gradient_penalty_tests": 0}),
     Mutant("q3_gradient_penalty", "missing the -1 (penalises the squared norm)", edits=[
-        ("((norms - 1) ** 2).mean()", "(norms ** 2).mean()")], earns={"q3_gradient_penalty_tests": 1}),
+        ("((norms - 1) ** 2).mean()", "(norms ** 2).mean()")], earns={"q3_gradient_penalty_tests": 0}),
     Mutant("q3_gradient_penalty", "one alpha per pixel (rand_like)", edits=[
         ("        alpha = torch.rand(n, device=real.device, dtype=real.dtype)\n    a = alpha.view(",
          "        a = torch.rand_like(real)\n    else:\n        a = alpha.view(")], earns={"q3_gradient_penalty_tests": 5}),
     Mutant("q3_gradient_penalty", "sum over the batch instead of mean", edits=[
-        ("((norms - 1) ** 2).mean()", "((norms - 1) ** 2).sum()")], earns={"q3_gradient_penalty_tests": 2}),
+        ("((norms - 1) ** 2).mean()", "((norms - 1) ** 2).sum()")], earns={"q3_gradient_penalty_tests": 0}),
     Mutant("q3_gradient_penalty", "correct variant: torch.lerp, sqrt of summed squares, ones grad_outputs", _fn('''
 def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     n = real.shape[0]
@@ -224,9 +224,9 @@ def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     Mutant("q3_clip_weights", "clips weights but not biases", edits=[
         ("        for p in critic.parameters():\n            p.clamp_(-c, c)",
          '        for name, p in critic.named_parameters():\n            if name.endswith("weight"):\n'
-         "                p.clamp_(-c, c)")], earns={"q3_clip_weights_tests": 0.75}),
+         "                p.clamp_(-c, c)")], earns={"q3_clip_weights_tests": 0}),
     Mutant("q3_clip_weights", "clamps to [0, c]", edits=[("p.clamp_(-c, c)", "p.clamp_(0, c)")],
-           earns={"q3_clip_weights_tests": 1.75}),
+           earns={"q3_clip_weights_tests": 0}),
     Mutant("q3_clip_weights", "replaces the parameters with new ones", _fn('''
 def clip_weights(critic, c=0.01):
     for m in critic.modules():
@@ -241,18 +241,18 @@ def clip_weights(critic, c=0.01):
 '''), passes=["q3_clip_weights_tests"]),
     # Q3 training step
     Mutant("q3_train_step", "a generator update after every critic update", edits=[
-        (_GENERATOR_UPDATE, textwrap.indent(_GENERATOR_UPDATE, "    "))], earns={"q3_train_step_tests": 3.75}),
+        (_GENERATOR_UPDATE, textwrap.indent(_GENERATOR_UPDATE, "    "))], earns={"q3_train_step_tests": 3.5}),
     Mutant("q3_train_step", "gradient penalty left out of the critic's loss", edits=[
-        ("(c_loss + penalty).backward()", "c_loss.backward()")], earns={"q3_train_step_tests": 6.25}),
+        ("(c_loss + penalty).backward()", "c_loss.backward()")], earns={"q3_train_step_tests": 4.25}),
     Mutant("q3_train_step", "fake not detached and generator grads not zeroed", edits=[
         ("device = next(generator.parameters()).device\n", "device = next(generator.parameters()).device\n    g_opt.zero_grad()\n"),
         ("        with torch.no_grad():\n            fake = generator(z)", "        fake = generator(z)"),
-        ("    g_opt.zero_grad()\n    g_loss", "    g_loss")], earns={"q3_train_step_tests": 6.75}),
+        ("    g_opt.zero_grad()\n    g_loss", "    g_loss")], earns={"q3_train_step_tests": 2.5}),
     Mutant("q3_train_step", "critic gradients never zeroed", edits=[("        c_opt.zero_grad()\n", "")],
-           earns={"q3_train_step_tests": 5.5}),
+           earns={"q3_train_step_tests": 3.5}),
     Mutant("q3_train_step", "one real batch reused for every critic update", edits=[
         ("    for _ in range(n_critic):\n        real = next(real_batches).to(device)",
-         "    real = next(real_batches).to(device)\n    for _ in range(n_critic):")], earns={"q3_train_step_tests": 7.25}),
+         "    real = next(real_batches).to(device)\n    for _ in range(n_critic):")], earns={"q3_train_step_tests": 3.5}),
     Mutant("q3_train_step", "clips before the optimizer step", edits=[
         ('        c_opt.step()\n        if lipschitz == "clip":\n            clip_weights(critic, clip)',
          '        if lipschitz == "clip":\n            clip_weights(critic, clip)\n        c_opt.step()')],
@@ -260,7 +260,7 @@ def clip_weights(critic, c=0.01):
     Mutant("q3_train_step", "generator gradients not zeroed, noise with one row", edits=[
         ("        z = torch.randn(real.shape[0]", "        z = torch.randn(real.shape[1]"),
         ("    z = torch.randn(real.shape[0], z_dim, device=device)\n    g_opt.zero_grad()\n",
-         "    z = torch.randn(real.shape[1], z_dim, device=device)\n")], earns={"q3_train_step_tests": 5.75}),
+         "    z = torch.randn(real.shape[1], z_dim, device=device)\n")], earns={"q3_train_step_tests": 0}),
     Mutant("q3_train_step", "correct variant: noise first, set_to_none, penalty added in place", _fn('''
 def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
                     lipschitz="gp", lam=10.0, clip=0.01):
@@ -298,7 +298,7 @@ def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, 
         earns={"q3_samples_tests": 3}),
     Mutant("q3_samples", "seed ignored (global RNG)", edits=[
         ("torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))", "torch.randn(n, z_dim)")],
-        earns={"q3_samples_tests": 3}),
+        earns={"q3_samples_tests": 1}),
     Mutant("q3_samples", "leaves the generator in eval mode; saves a numpy array", edits=[
         ("    try:\n        with torch.no_grad():\n            out = generator(z)\n    finally:\n"
          "        generator.train(was_training)", "    with torch.no_grad():\n        out = generator(z)"),
@@ -396,7 +396,7 @@ PARTIAL = [
 
 
 # --------------------------------------------------------------- artifacts
-FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 GENUINE_WEIGHTS = FIXTURES / "hw1_generator_epoch27_f16.pt"  # the reference run's generator, epoch 27 (score 8.87)
 EARLY_WEIGHTS = FIXTURES / "hw1_generator_epoch05_f16.pt"  # the same run at epoch 5 (score 7.89): under the bar
 GENUINE_SAMPLES = FIXTURES / "hw1_genuine_samples_1000.pt"  # GENUINE_WEIGHTS' graded draw (seed 0), in float32

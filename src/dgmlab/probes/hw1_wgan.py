@@ -110,19 +110,30 @@ F32 = "float32"
 def _flow_inputs(seed):
     torch, g = _torch(), _gen(seed, 1)
     f32 = torch.float32
-    return {"line": torch.linspace(-3, 3, 7, dtype=f32).unsqueeze(1),
+    sign = 1.0 if float(torch.rand((), generator=g)) < 0.5 else -1.0
+    return {"line": torch.randn(7, 1, generator=g, dtype=f32) * 3,
+            "a": sign * (0.5 + 2.0 * float(torch.rand((), generator=g))), "c": float(torch.randn((), generator=g)),
             "A": torch.tensor([[2.0, 0.5], [0.3, 1.5]], dtype=f32) + 0.2 * torch.rand(2, 2, generator=g, dtype=f32),
             "b": torch.tensor([1.0, -2.0], dtype=f32) + torch.randn(2, generator=g, dtype=f32),
             "eleven": torch.randn(11, 2, generator=g, dtype=f32) * 2,
-            "exp_1d": torch.tensor([[0.1], [0.5], [1.0], [2.0], [7.0]], dtype=f32),
+            "exp_1d": torch.rand(5, 1, generator=g, dtype=f32) * 6 + 0.05,
             "nine": torch.rand(9, 2, generator=g, dtype=f32) * 3 + 0.05,
+            "exp_loc": (torch.randn(2, generator=g, dtype=f32) * 0.5).tolist(),
+            "exp_scale": (0.5 + torch.rand(2, generator=g, dtype=f32)).tolist(),
             "five": torch.randn(5, 2, generator=g, dtype=f32),
             "four": torch.randn(4, 2, generator=g, dtype=f32)}
 
 
+def diagonal_normal(loc, scale):
+    """A diagonal Gaussian base density with per-coordinate ``loc`` and ``scale`` (event shape (d,))."""
+    torch = _torch()
+    D = torch.distributions
+    return D.Independent(D.Normal(torch.tensor(loc, dtype=torch.float32), torch.tensor(scale, dtype=torch.float32)), 1)
+
+
 def _flow_log_prob_probe(o, x):
     torch, flp = _torch(), o["flow_log_prob"]
-    affine_1d = AffineFlow(torch.tensor([[2.0]]), torch.tensor([1.0]))
+    affine_1d = AffineFlow(torch.tensor([[x["a"]]]), torch.tensor([x["c"]]))
 
     def gradient():
         A = x["A"].clone().requires_grad_(True)
@@ -134,71 +145,40 @@ def _flow_log_prob_probe(o, x):
 
     singular = AffineFlow(torch.tensor([[1.0, 2.0], [2.0, 4.0]]), torch.zeros(2))
     return {"on_1d_affine": attempt(flp, x["line"].clone(), affine_1d, standard_normal(1)),
-            "at_one": attempt(flp, torch.tensor([[1.0]]), affine_1d, standard_normal(1)),
             "on_2d_affine": attempt(flp, x["eleven"].clone(), AffineFlow(x["A"], x["b"]),
                                     standard_normal(2, loc=0.5, scale=0.7)),
             "on_1d_exp": attempt(flp, x["exp_1d"].clone(), ExpFlow(), standard_normal(1)),
-            "on_2d_exp": attempt(flp, x["nine"].clone(), ExpFlow(), standard_normal(2, loc=-0.3, scale=0.8)),
+            "on_2d_exp": attempt(flp, x["nine"].clone(), ExpFlow(), diagonal_normal(x["exp_loc"], x["exp_scale"])),
             "gradient": attempt(gradient),
             "on_a_singular_affine_map": _outcome(flp, x["four"].clone(), singular, standard_normal(2)),
             "on_the_cube_at_zero": _outcome(flp, torch.tensor([[0.0], [1.0]]), CubeFlow(), standard_normal(1)),
             "on_a_folding_map": _outcome(flp, torch.tensor([[-1.0], [0.5]]), FoldFlow(), standard_normal(1))}
 
 
-@points(0.5)
-def test_shape_and_finite_on_a_1d_affine_flow(v):
+@points(1.5)
+def test_1d_affine_matches_torch_normal(v):
+    # f(z) = a z + c on a standard normal: x is N(c, a^2), whose density torch's Normal gives by another route
+    torch, x = _torch(), v.inputs
     out = v.on_1d_affine
     checks.assert_tensor(out, "flow_log_prob(x, flow, base)", shape=(7,))
-    assert bool(_torch().isfinite(out).all()), \
-        (f"expected finite log-densities on an invertible affine flow, found {out.tolist()}: NaN or inf "
-         f"usually means log|det J| was taken of a negative or zero number (use log_abs_det_jacobian)")
-
-
-@points(1)
-def test_log_det_on_a_tiny_case(v):
-    # f(z) = 2 z + 1 on a standard normal base, at x = 1: its latent point is z = 0
-    checks.assert_tensor(v.at_one, "flow_log_prob(x, flow, base)", shape=(1,))
-    got = float(v.at_one[0])
-    log_base, log_det = -0.5 * math.log(2 * math.pi), math.log(2.0)
-    hint = ": check the change of variables"
-    if abs(got - (log_base + log_det)) < 1e-4:
+    assert bool(torch.isfinite(out).all()), \
+        (f"expected finite log-densities on an invertible affine flow, found NaN or inf: that usually means "
+         f"log|det J| was taken of a negative or zero number (use log_abs_det_jacobian)")
+    want = torch.distributions.Normal(x.c, abs(x.a)).log_prob(x.line.squeeze(1))
+    hint = ""
+    if torch.allclose(out, want + 2 * math.log(abs(x.a)), atol=1e-4):
         hint = ": the log-determinant term has the wrong sign"
-    elif abs(got - (log_base - 0.5 - log_det)) < 1e-4:
-        hint = ": the base density was evaluated at x, not at the latent point of x"
-    assert abs(got - (log_base - log_det)) < 1e-5, \
-        f"for f(z) = 2z + 1 at x = 1 the log-density {got:.5f} is wrong{hint}"
+    checks.assert_close(out, want, rtol=1e-5, atol=1e-5, name=f"log-density of the 1-D flow a z + c{hint}")
 
 
-@points(0.5)
-def test_1d_affine_matches_torch_normal(v):
-    torch = _torch()
-    want = torch.distributions.Normal(1.0, 2.0).log_prob(v.inputs.line.squeeze(1))
-    checks.assert_close(v.on_1d_affine, want, rtol=1e-5, atol=1e-5, name="log-density of the 1-D flow 2z + 1")
-
-
-@points(0.75)
+@points(1.25)
 def test_2d_exp_flow_matches_independent_lognormals(v):
     # exp of a Gaussian is log-normal: torch's LogNormal gives the density by another route
-    torch = _torch()
+    torch, x = _torch(), v.inputs
     D = torch.distributions
-    want = D.Independent(D.LogNormal(torch.full((2,), -0.3), torch.full((2,), 0.8)), 1).log_prob(v.inputs.nine)
+    want = D.Independent(D.LogNormal(torch.tensor(x.exp_loc), torch.tensor(x.exp_scale)), 1).log_prob(x.nine)
     checks.assert_close(v.on_2d_exp, want, rtol=1e-5, atol=1e-5,
-                        name="log-density of the 2-D exp flow with a non-standard base")
-
-
-@points(0.5)
-def test_singular_flows_are_rejected(v):
-    for what, got in [("a singular (rank-1) affine map", v.on_a_singular_affine_map),
-                      ("a flow whose log|det J| is -inf at a point it maps back exactly (z^3 at 0)",
-                       v.on_the_cube_at_zero)]:
-        assert got == "ValueError", f"{what} must raise ValueError" + ("" if got == "returned" else f" ({got})")
-
-
-@points(0.5)
-def test_folding_map_is_rejected(v):
-    assert v.on_a_folding_map == "ValueError", \
-        ("a map whose round trip f(f^-1(x)) misses x must raise ValueError "
-         "(a finite log-det does not prove invertibility)")
+                        name="log-density of the 2-D exp flow with a non-standard base (base.log_prob at f^-1(x)?)")
 
 
 def _sample_inputs(seed):
@@ -615,10 +595,27 @@ def _penalty_inputs(seed):
             "real7": imgs(7, 3.0), "fake7": imgs(7, 3.0),
             "alpha7": torch.linspace(0.05, 0.95, 7, dtype=f32)[torch.randperm(7, generator=g)],
             "spy_real": imgs(8, 1.0, 5.0), "spy_fake": imgs(8, 1.0, -5.0), "critic_seed": int(seed) % 100_000,
+            "signs": torch.where(torch.rand(BOWL_BATCH, 1, 1, 1, generator=g) < 0.5, -1.0, 1.0),
             "torch_seed": (int(seed) * 31 + 5) % 2**31}
 
 
 UNIT_WEIGHT = tuple(v / math.sqrt(30.0) for v in (1.0, 2.0, 3.0, 4.0))  # norm exactly 1
+# the bowl critic D(x) = 1/2 ||x - c||^2 with fake points at c and real points at distance 2 from c: at the
+# interpolate alpha real + (1 - alpha) fake its gradient norm is 2 alpha, so with alpha ~ U[0, 1] drawn per sample the
+# penalty (lam = 1) is E (2 alpha - 1)^2 = 1/3 (the integral; a batch of 20,000 is within 0.01 of it)
+BOWL_BATCH = 20_000
+BOWL_CENTRE, BOWL_DIRECTION = (0.5, -0.5, 1.0, 0.25), (1.0, 1.0, 1.0, 1.0)
+
+
+def bowl_critic():
+    torch = _torch()
+    c = torch.tensor(BOWL_CENTRE).view(1, 1, 2, 2)
+
+    class Bowl(torch.nn.Module):
+        def forward(self, x):
+            return 0.5 * ((x - c).flatten(1) ** 2).sum(1)
+
+    return Bowl()
 LINEAR_WEIGHT = (0.5, 1.0, 1.5, 2.0)
 
 
@@ -638,28 +635,20 @@ def _penalty_probe(o, x):
         weights = [crit[1].weight, crit[1].bias, crit[3].weight]
         return {"requires_grad": True, "grads": list(torch.autograd.grad(out, weights, allow_unused=True))}
 
-    def spy():
-        seen, inner = [], tiny_critic(x["critic_seed"] + 1)
+    def bowl():
+        c = torch.tensor(BOWL_CENTRE).view(1, 1, 2, 2)
+        real = c + torch.tensor(BOWL_DIRECTION).view(1, 1, 2, 2) * x["signs"]
+        return float(gp(bowl_critic(), real, c.expand(BOWL_BATCH, 1, 2, 2).clone(), lam=1.0).detach())
 
-        class Spy(nn.Module):
-            def forward(self, xb):
-                seen.append(xb.detach().clone())
-                return inner(xb)
-
-        gp(Spy(), x["spy_real"].clone(), x["spy_fake"].clone())
-        return seen[-1] if seen else None
-
-    return {"unit_norm_linear": attempt(gp, linear_critic(UNIT_WEIGHT), x["unit_real"].clone(),
+    return {"bowl": attempt(bowl), "unit_norm_linear": attempt(gp, linear_critic(UNIT_WEIGHT), x["unit_real"].clone(),
                                         x["unit_fake"].clone()),
             "linear_lam_10": attempt(linear, 10.0), "linear_lam_2_5": attempt(linear, 2.5),
             "tiny_with_alpha": attempt(lambda: gp(tiny_critic(x["critic_seed"]), x["real7"].clone(),
                                                   x["fake7"].clone(), lam=10.0, alpha=x["alpha7"].clone()).detach()),
-            "differentiable": attempt(differentiable),
-            "interpolates_seen": attempt(spy)}
+            "differentiable": attempt(differentiable)}
 
 
-@points(1)
-def test_scalar_and_zero_for_a_unit_norm_linear_critic(v):
+def _zero_for_a_unit_norm_linear_critic(v):
     out = v.unit_norm_linear
     checks.assert_tensor(out, "gradient_penalty(...)", shape=())
     got = float(out)
@@ -674,10 +663,11 @@ def test_scalar_and_zero_for_a_unit_norm_linear_critic(v):
          f"found {got:.6g}{hint}")
 
 
-@points(0.5)
+@points(1.5)
 def test_linear_critic_value_and_lambda(v):
     # a linear critic's input gradient is its weight w, at every x_hat: the penalty is lam * (|w| - 1)^2
     torch = _torch()
+    _zero_for_a_unit_norm_linear_critic(v)  # takes points away only: 0 is also what a constant 0 gives
     want = float((torch.tensor(LINEAR_WEIGHT).norm() - 1) ** 2)
     checks.assert_close(v.linear_lam_10, 10 * want, rtol=1e-5, name="penalty of a linear critic, lam=10")
     checks.assert_close(v.linear_lam_2_5, 2.5 * want, rtol=1e-5, name="penalty of a linear critic, lam=2.5")
@@ -685,17 +675,12 @@ def test_linear_critic_value_and_lambda(v):
 
 @points(1)
 def test_one_alpha_per_sample_between_real_and_fake(v):
-    torch = _torch()
-    xh = v.interpolates_seen
-    assert xh is not None, "the critic was never called"
-    real, fake = v.inputs.spy_real.flatten(1), v.inputs.spy_fake.flatten(1)
-    xh = xh.flatten(1)
-    assert tuple(xh.shape) == tuple(real.shape), "the critic must be called on one interpolate per sample"
-    a = (xh - fake) / (real - fake)
-    assert torch.allclose(a, a[:, :1].expand_as(a), atol=1e-4), \
-        "x_hat must use ONE interpolation weight per sample, shared by all its pixels"
-    assert ((a[:, 0] >= -1e-5) & (a[:, 0] <= 1 + 1e-5)).all(), "interpolation weights must lie in [0, 1]"
-    assert a[:, 0].std() > 0.05, "interpolation weights should be random, one per sample"
+    got = float(v.bowl)
+    want = 1 / 3  # the integral of (2 alpha - 1)^2 over [0, 1]
+    assert abs(got - want) < 0.03, \
+        (f"on a critic whose gradient norm changes along the segment from fake to real (1/2 ||x - c||^2, fake points "
+         f"at c, real ones at distance 2, lam = 1) expected E(2 alpha - 1)^2 = 1/3 over alpha ~ U[0, 1], found "
+         f"{got:.4f}: x_hat must use ONE uniform interpolation weight per sample, shared by all its pixels")
 
 
 # ------------------------------------------------------------------ Q3(a): weight clipping
@@ -713,7 +698,8 @@ def small_net(scale=1.0):
 def _clip_inputs(seed):
     torch, g = _torch(), _gen(seed, 9)
     return {"scale": round(float(0.8 + 0.6 * torch.rand(1, generator=g, dtype=torch.float64)), 6),
-            "c": round(float(0.03 + 0.04 * torch.rand(1, generator=g, dtype=torch.float64)), 6)}
+            "c": round(float(0.03 + 0.04 * torch.rand(1, generator=g, dtype=torch.float64)), 6),
+            "batch": torch.randn(2, 3, generator=g, dtype=torch.float32)}
 
 
 def _clip_probe(o, x):
@@ -725,16 +711,13 @@ def _clip_probe(o, x):
         return {name: p.detach().clone() for name, p in net.named_parameters()}
 
     def in_place():
+        # clip, then one SGD step of the optimizer made before clipping: the parameters it moves must be the network's
         net = small_net(x["scale"])
-        before = [id(p) for p in net.parameters()]
         opt = torch.optim.SGD(net.parameters(), lr=0.1)
         clip(net, c=x["c"])
-        facts = {"same_objects": [id(p) for p in net.parameters()] == before,
-                 "trainable_leaves": all(p.is_leaf and p.requires_grad for p in net.parameters())}
-        net(torch.ones(2, 3)).sum().backward()
+        net(x["batch"].clone()).sum().backward()
         opt.step()
-        facts["optimizer_holds_them"] = all(p is q for p, q in zip(net.parameters(), opt.param_groups[0]["params"]))
-        return facts
+        return {name: p.detach().clone() for name, p in net.named_parameters()}
 
     return {"clipped_at_0_05": attempt(clipped, 0.05), "clipped_at_c": attempt(clipped, x["c"]),
             "in_place": attempt(in_place)}
@@ -744,12 +727,15 @@ def _clip_probe(o, x):
 def test_all_parameters_within_bounds(v):
     params = v.clipped_at_0_05
     assert isinstance(params, dict) and params, "clip_weights left the network without parameters"
-    for name, p in params.items():
+    for name, q in small_net(v.inputs.scale).named_parameters():
+        assert name in params, f"the clipped network has no parameter {name}"
+        p = params[name]
         checks.assert_tensor(p, name)
         assert float(p.abs().max()) <= 0.05 + 1e-7, \
             (f"expected every parameter in [-0.05, 0.05] after clip_weights(net, c=0.05), found {name} "
              f"reaching {float(p.abs().max()):.3g}"
              + (": biases are parameters too (critic.parameters())" if name.endswith("bias") else ""))
+        checks.assert_close(p, q.detach().clamp(-0.05, 0.05), atol=1e-7, name=f"{name} clipped at c = 0.05")
 
 
 @points(1.25)
@@ -790,159 +776,137 @@ RUNS = {
 def _step_inputs(seed):
     torch, g = _torch(), _gen(seed, 11)
     return {"batches": [torch.randn(5, 1, 2, 2, generator=g, dtype=torch.float32) + 0.5 * i for i in range(8)],
-            "generator_seed": int(seed) % 100_000, "torch_seed": (int(seed) * 13 + 11) % 2**31}
+            "generator_seed": int(seed) % 100_000, "torch_seed": (int(seed) * 13 + 11) % 2**31,
+            "noise_seed": (int(seed) * 17 + 5) % 2**31}
 
 
-class _Recorder:
-    """Wraps a generator module and remembers each call's input and output."""
-
-    def __new__(cls, inner):
-        torch = _torch()
-
-        class Recorder(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.inner = inner
-                self.calls = []
-
-            def forward(self, z):
-                out = self.inner(z)
-                self.calls.append((z.detach().clone(), out.detach().clone()))
-                return out
-
-        return Recorder()
+STEP_LR = {"sgd": 0.05, "adam": 0.1}
 
 
 def _clone_all(params):
     return [p.detach().clone() for p in params]
 
 
-def _grads(params):
-    return [None if p.grad is None else p.grad.detach().clone() for p in params]
+def step_noise(x, run: int, k: int, shape):
+    """The noise the generator is given at the ``k``-th new noise batch of run number ``run``: drawn from the
+    grader's seed, in the shape the step drew its own."""
+    torch = _torch()
+    g = torch.Generator().manual_seed((x["noise_seed"] + 1009 * run + k) % 2**63)
+    return torch.randn(*shape, generator=g, dtype=torch.float32)
+
+
+class _SeededNoise:
+    """Wraps a generator module: each batch of noise the step draws is replaced by one drawn from the grader's seed
+    (the same batch drawn again, the same replacement), so the grader knows every image the generator makes."""
+
+    def __new__(cls, inner, x, run):
+        torch = _torch()
+
+        class SeededNoise(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner = inner
+                self.seen = {}
+
+            def forward(self, z):
+                key = (tuple(z.shape), z.detach().cpu().contiguous().numpy().tobytes())
+                if key not in self.seen:
+                    self.seen[key] = step_noise(x, run, len(self.seen), tuple(z.shape))
+                return self.inner(self.seen[key].to(device=z.device, dtype=z.dtype))
+
+        return SeededNoise()
 
 
 def _one_run(step, x, run):
-    """Run the student's step once on the toys; record what each optimizer step saw (raw tensors only)."""
+    """Run the student's step once on the toys, its noise replaced by the grader's; what it returned and the two
+    networks' parameters afterwards."""
     import warnings
 
     torch = _torch()
     lipschitz, opt, kwargs, preset = RUNS[run]
-    gen = _Recorder(tiny_generator(x["generator_seed"]))
+    gen = _SeededNoise(tiny_generator(x["generator_seed"]), x, list(RUNS).index(run))
     crit = linear_critic(CRITIC_WEIGHT, bias=CRITIC_BIAS)
-    if opt == "sgd":
-        g_opt, c_opt = torch.optim.SGD(gen.parameters(), lr=0.05), torch.optim.SGD(crit.parameters(), lr=0.05)
-    else:
-        g_opt, c_opt = torch.optim.Adam(gen.parameters(), lr=0.1), torch.optim.Adam(crit.parameters(), lr=0.1)
-    yielded = []
+    make = torch.optim.SGD if opt == "sgd" else torch.optim.Adam
+    g_opt, c_opt = make(gen.parameters(), lr=STEP_LR[opt]), make(crit.parameters(), lr=STEP_LR[opt])
+    taken = []
 
     def batches():
         for i, b in enumerate(x["batches"]):
-            yielded.append(i)
+            taken.append(i)
             yield b.clone()
 
-    record = {"critic_steps": [], "generator_steps": [], "generator_start": _clone_all(gen.inner.parameters())}
-    c_orig, g_orig = c_opt.step, g_opt.step
-
-    def c_step(*a, **k):
-        record["critic_steps"].append({
-            "generator_params": _clone_all(gen.inner.parameters()),
-            "real_index": yielded[-1] if yielded else None,
-            "fake": gen.calls[-1][1] if gen.calls else None,
-            "critic_weight": crit.lin.weight.detach().clone(),
-            "critic_weight_grad": None if crit.lin.weight.grad is None else crit.lin.weight.grad.detach().clone()})
-        return c_orig(*a, **k)
-
-    def g_step(*a, **k):
-        record["generator_steps"].append({
-            "z": gen.calls[-1][0] if gen.calls else None,
-            "generator_params": _clone_all(gen.inner.parameters()),
-            "generator_grads": _grads(gen.inner.parameters()),
-            "critic_params": _clone_all(crit.parameters())})
-        return g_orig(*a, **k)
-
-    c_opt.step, g_opt.step = c_step, g_step
     if preset:  # a gradient left over from an earlier step: the update must not add to it
         for p in gen.parameters():
             p.grad = torch.full_like(p, 7.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = step(gen, crit, g_opt, c_opt, batches(), z_dim=3, **kwargs)
-    record.update({"out": out if isinstance(out, dict) else {"not a dict": type(out).__name__},
-                   "returned_type": type(out).__name__, "batches_taken": len(yielded),
-                   "noise": [z for z, _ in gen.calls], "critic_end": _clone_all(crit.parameters())})
-    return record
+    return {"out": out if isinstance(out, dict) else {"not a dict": type(out).__name__},
+            "returned_type": type(out).__name__, "batches_taken": len(taken),
+            "generator_end": _clone_all(gen.inner.parameters()), "critic_end": _clone_all(crit.parameters())}
 
 
 def _step_probe(o, x):
     torch = _torch()
     out = {}
     for i, run in enumerate(RUNS):
-        torch.manual_seed(x["torch_seed"] + i)  # the noise the student draws comes from torch's global generator
+        torch.manual_seed(x["torch_seed"] + i)  # the step's own draws; the generator is given the grader's noise
         out[run] = attempt(_one_run, o["wgan_train_step"], x, run)
     return out
 
 
-@points(0.5)
-def test_returns_floats(v):
-    rec = v.returns
-    assert rec["returned_type"] == "dict", \
-        f"expected wgan_train_step to return a dict, found {rec['returned_type']}"
-    for k in ["critic_loss", "penalty", "generator_loss"]:
-        assert isinstance(rec["out"].get(k), float), \
-            (f"expected {k!r} to be a Python float, found {type(rec['out'].get(k)).__name__}: "
-             f"a tensor needs .item() (which also keeps the history free of autograd graphs)")
+def _first_run_reference(x):
+    """The run ``first_critic_step`` (one critic update with SGD, clipping at 10 that never binds, then one generator
+    update) by hand: the critic descends mean D(fake) - mean D(real), whose weight gradient for D(x) = w.x + b is
+    mean(fake) - mean(real) (and 0 for b); the generator then descends -mean D(G(z)) through the updated critic."""
+    torch = _torch()
+    run, lr = list(RUNS).index("first_critic_step"), STEP_LR["sgd"]
+    gen, real = tiny_generator(x["generator_seed"]), x["batches"][0]
+    with torch.no_grad():
+        fake = gen(step_noise(x, run, 0, (5, 3)))
+    w = torch.tensor(CRITIC_WEIGHT, dtype=torch.float32) - lr * (fake.flatten(1).mean(0) - real.flatten(1).mean(0))
+    critic = linear_critic(w, bias=CRITIC_BIAS)
+    params = list(gen.parameters())
+    grads = torch.autograd.grad(-critic(gen(step_noise(x, run, 1, (5, 3)))).mean(), params)
+    return {"critic": [w.unsqueeze(0), torch.tensor([CRITIC_BIAS])],
+            "generator": [p.detach() - lr * g for p, g in zip(params, grads)]}
 
 
-@points(1.5)
-def test_first_critic_gradient_is_that_of_critic_loss(v):
+def _ran(v, run):
+    rec = getattr(v, run)
+    assert rec["returned_type"] == "dict", f"expected wgan_train_step to return a dict, found {rec['returned_type']}"
+    return rec
+
+
+@points(2)
+def test_first_critic_update_descends_the_critic_loss(v):
     # with clipping (no penalty) and a linear critic f(x) = w.x + b, the weight gradient of the critic's loss
     # is the difference of the batch means of the fake and the real images
     torch = _torch()
-    steps = v.first_critic_step["critic_steps"]
-    assert steps, "expected c_opt.step() once per critic update, found no critic optimizer step"
-    first = steps[0]
-    assert first["real_index"] is not None and first["fake"] is not None, \
-        ("expected a real batch (next(real_batches)) and a generated batch before the critic step, found none: "
-         "draw both before c_opt.step()")
-    got = first["critic_weight_grad"]
-    assert got is not None, "expected a gradient on the critic's weights at c_opt.step(), found None (no backward?)"
-    got = got.squeeze(0)
-    real = v.inputs.batches[first["real_index"]]
-    want = first["fake"].flatten(1).mean(0) - real.flatten(1).mean(0)
+    rec, want = _ran(v, "first_critic_step"), _first_run_reference(v.inputs)
+    got = rec["critic_end"]
+    assert len(got) == 2, "expected the critic's two parameter tensors back"
+    start = torch.tensor(CRITIC_WEIGHT).unsqueeze(0)
     hint = ""
-    if torch.allclose(got, -want, rtol=1e-4, atol=1e-5):
+    if torch.allclose(got[0], 2 * start - want["critic"][0], atol=1e-5):
         hint = ": the opposite sign, so the critic is trained to lower real scores (critic_loss(real, fake) argument order?)"
-    assert torch.allclose(got, want, rtol=1e-4, atol=1e-5), \
-        (f"at the first critic update expected the weight gradient mean(fake) - mean(real) = "
-         f"{[round(u, 4) for u in want.tolist()]}, found {[round(u, 4) for u in got.tolist()]}{hint}")
+    elif torch.equal(got[0], start):
+        hint = ": the critic did not move (c_opt.step()?)"
+    checks.assert_close(got[0], want["critic"][0], rtol=1e-4, atol=1e-5,
+                        name="the critic's weight after one critic update with n_critic=1 (SGD, lr 0.05): w - lr * "
+                             f"(mean(fake) - mean(real)) on the first real batch and a batch of fresh noise{hint}")
+    checks.assert_close(got[1], want["critic"][1], rtol=1e-4, atol=1e-5, name="the critic's bias after that update")
 
 
-@points(1.75)
-def test_counts_optimizer_steps_and_batches(v):
-    torch = _torch()
-    for n_critic, rec in [(2, v.n_critic_2), (3, v.n_critic_3)]:
-        assert len(rec["critic_steps"]) == n_critic, \
-            f"with n_critic={n_critic}: {len(rec['critic_steps'])} critic optimizer steps"
-        assert len(rec["generator_steps"]) == 1, \
-            f"{len(rec['generator_steps'])} generator optimizer steps per call (expected one)"
-        assert rec["batches_taken"] == n_critic, \
-            f"with n_critic={n_critic}: {rec['batches_taken']} real batches taken (one per critic update)"
-        noise = rec["noise"]
-        assert len(noise) >= 2 and not torch.equal(noise[-1], noise[-2]), \
-            "the generator update must draw fresh noise, not reuse the last critic update's"
-        rows = sorted({tuple(z.shape) for z in noise})
-        assert rows == [(5, 3)], (f"each batch of noise must have a row per real image of the batch and z_dim "
-                                  f"columns, (5, 3) here; the generator got {rows}")
-
-
-@points(0.25)
-def test_generator_step_leaves_the_critic_alone(v):
-    torch = _torch()
-    rec = v.n_critic_2
-    assert rec["generator_steps"], "the generator optimizer never stepped"
-    at_generator_step = rec["generator_steps"][-1]["critic_params"]
-    assert all(torch.equal(p, q) for p, q in zip(rec["critic_end"], at_generator_step)), \
-        "the critic changed after the generator's update"
+@points(1.5)
+def test_then_one_generator_update_through_the_updated_critic(v):
+    rec, want = _ran(v, "first_critic_step"), _first_run_reference(v.inputs)
+    got = rec["generator_end"]
+    assert len(got) == len(want["generator"]), "expected the generator's parameter tensors back"
+    for g, w in zip(got, want["generator"]):
+        checks.assert_close(g, w, rtol=1e-4, atol=1e-6,
+                            name="the generator's parameters after the step (one SGD update descending "
+                                 "-mean D(G(z)) through the updated critic, on fresh noise, gradients zeroed?)")
 
 
 # ------------------------------------------------------------------ Q3 deliverable (a): samples
@@ -966,11 +930,33 @@ def tiny_sample_generator(seed):
     return TinyGen()
 
 
+def tiny_batchnorm_generator(seed):
+    """Linear(8, 784), BatchNorm1d(784) with running statistics of its own, tanh, as (N, 1, 28, 28) images: a toy whose
+    images differ between train mode (the batch's statistics) and eval mode (the running ones)."""
+    torch = _torch()
+    nn = torch.nn
+    g = _gen(seed, 14)
+    net = nn.Sequential(nn.Linear(8, 784), nn.BatchNorm1d(784), nn.Tanh(), nn.Unflatten(1, (1, 28, 28)))
+    with torch.no_grad():
+        net[0].weight.copy_((torch.rand(784, 8, generator=g) * 2 - 1) * 0.35)
+        net[0].bias.copy_((torch.rand(784, generator=g) * 2 - 1) * 0.35)
+        net[1].running_mean.copy_(torch.randn(784, generator=g) * 0.3)
+        net[1].running_var.copy_(0.5 + torch.rand(784, generator=g))
+    return net
+
+
+def seeded_noise(n, z_dim, seed):
+    """The noise the statement asks for: ``torch.randn(n, z_dim)`` from a ``torch.Generator`` seeded with ``seed``."""
+    torch = _torch()
+    return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(int(seed)))
+
+
 def _samples_inputs(seed):
     torch, g = _torch(), _gen(seed, 13)
     s1 = int(torch.randint(1, 10_000, (1,), generator=g))
     return {"generator_seed": int(seed) % 100_000, "seed_a": s1, "seed_b": s1 + 1,
-            "to_save": torch.rand(100, 1, 28, 28, generator=g, dtype=torch.float32) * 2 - 1}
+            "to_save": torch.rand(100, 1, 28, 28, generator=g, dtype=torch.float32) * 2 - 1,
+            "z_after": torch.randn(6, 8, generator=g, dtype=torch.float32)}
 
 
 SAVE_PATH = "figures/_test_samples.pt"
@@ -982,15 +968,12 @@ def _samples_probe(o, x):
     torch, sample, save = _torch(), o["sample_generator"], o["save_samples"]
 
     def modes():
-        g = tiny_sample_generator(x["generator_seed"])
-        g.train()
-        out = sample(g, n=4, z_dim=8, seed=0)
-        facts = {"requires_grad": bool(out.requires_grad), "training_after": bool(g.training)}
-        seen = []
-        g.register_forward_pre_hook(lambda m, inp: seen.append(bool(m.training)))
-        sample(g, n=4, z_dim=8, seed=0)
-        facts["modes_while_sampling"] = seen
-        return facts
+        g = tiny_batchnorm_generator(x["generator_seed"]).train()
+        out = sample(g, n=6, z_dim=8, seed=x["seed_a"])
+        with torch.no_grad():
+            after = g(x["z_after"].clone())  # in the mode sample_generator left it in
+        return {"samples": out.detach() if isinstance(out, torch.Tensor) else out,
+                "requires_grad": bool(getattr(out, "requires_grad", False)), "after": after}
 
     def seeded():
         g = tiny_sample_generator(x["generator_seed"])
@@ -1009,8 +992,14 @@ def _samples_probe(o, x):
         finally:
             Path(SAVE_PATH).unlink(missing_ok=True)
 
-    return {"ten": attempt(sample, tiny_sample_generator(x["generator_seed"]), n=10, z_dim=8, seed=0),
+    return {"ten": attempt(sample, tiny_sample_generator(x["generator_seed"]), n=10, z_dim=8, seed=x["seed_b"]),
             "modes": attempt(modes), "seeded": attempt(seeded), "saved": attempt(saved)}
+
+
+def _generator_images(x, n, seed):
+    torch = _torch()
+    with torch.no_grad():
+        return tiny_sample_generator(x.generator_seed).eval()(seeded_noise(n, 8, seed))
 
 
 @points(1)
@@ -1022,13 +1011,18 @@ def test_shape_and_range(v):
     assert out.min() >= -1 and out.max() <= 1, \
         (f"expected samples in [-1, 1] (the generator ends in tanh), found values in "
          f"[{float(out.min()):.3g}, {float(out.max()):.3g}]: return the generator's output unscaled")
+    checks.assert_close(out, _generator_images(v.inputs, 10, v.inputs.seed_b), rtol=1e-5, atol=1e-6,
+                        name="the generator's images of the noise torch.randn(n, z_dim) drawn from a torch.Generator "
+                             "seeded with seed")
 
 
 @points(1)
 def test_seeded(v):
-    seeded = v.seeded
+    seeded, x = v.seeded, v.inputs
     checks.assert_close(seeded["first"], seeded["again"], atol=0, rtol=0, name="samples drawn twice with the same seed")
-    assert (seeded["first"] - seeded["other_seed"]).abs().max() > 1e-3, "different seeds must give different samples"
+    for got, seed in ((seeded["first"], x.seed_a), (seeded["other_seed"], x.seed_b)):
+        checks.assert_close(got, _generator_images(x, 6, seed), rtol=1e-5, atol=1e-6,
+                            name=f"the samples of seed {seed} (noise from a torch.Generator seeded with it)")
 
 
 @points(1)
@@ -1234,11 +1228,25 @@ def _absent_in_fast_mode(v):
     return runtime.mode() == "fast" and WEIGHTS_FILE not in v.files
 
 
+# the visible 2 points need a trained generator, not only weights that load and draw new images: the kit's untrained
+# Generator, its weights scaled up 10-30x (a red-team file), scores 1.0 with one class; the reference run at epoch 5
+# scores 7.7-7.9 with all ten
+LOW_SCORE_BAR, LOW_CLASSES_BAR = 5.0, 8
+
+
 @points(2)
 def test_saved_generator_draws_1000_new_images(v):
     if _absent_in_fast_mode(v):
         return
-    drawn_samples(v.files[WEIGHTS_FILE], v.seed_of(WEIGHTS_FILE))
+    from .. import metrics
+
+    x, _ = drawn_samples(v.files[WEIGHTS_FILE], v.seed_of(WEIGHTS_FILE))
+    score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
+    classes = int(metrics.mnist_predict(x, scale="[-1,1]").unique().numel())
+    assert float(score) >= LOW_SCORE_BAR and classes >= LOW_CLASSES_BAR, (
+        f"expected a trained generator: an MNIST classifier score of at least {LOW_SCORE_BAR} with at least "
+        f"{LOW_CLASSES_BAR} digit classes on the 1,000 drawn samples, found {float(score):.2f} with {classes} classes "
+        "(weights that load but were barely trained earn nothing)")
 
 
 def context() -> dict:
@@ -1252,16 +1260,17 @@ def context() -> dict:
             "standard_normal": standard_normal, "linear_critic": linear_critic, "tiny_critic": tiny_critic,
             "LINEAR_WEIGHT": LINEAR_WEIGHT, "small_net": small_net, "tiny_generator": tiny_generator,
             "linear_critic_of_the_step": lambda: linear_critic(CRITIC_WEIGHT, bias=CRITIC_BIAS),
-            "tiny_sample_generator": tiny_sample_generator, "real_digits": real_digits, "artifacts": artifacts,
+            "step_noise": step_noise, "STEP_LR": STEP_LR, "RUNS": RUNS, "CRITIC_WEIGHT": CRITIC_WEIGHT,
+            "CRITIC_BIAS": CRITIC_BIAS,
+            "tiny_sample_generator": tiny_sample_generator, "tiny_batchnorm_generator": tiny_batchnorm_generator,
+            "seeded_noise": seeded_noise, "real_digits": real_digits, "artifacts": artifacts,
             "metrics": metrics, "novelty": novelty, "runtime": runtime, "WEIGHTS_FILE": WEIGHTS_FILE,
             "MAX_WEIGHTS_BYTES": MAX_WEIGHTS_BYTES}
 
 
 CHECKS = [
-    CheckSpec("q1_flow_log_prob_tests", 5, 1.25, ("flow_log_prob",),
-              visible=(test_shape_and_finite_on_a_1d_affine_flow, test_log_det_on_a_tiny_case,
-                       test_1d_affine_matches_torch_normal, test_2d_exp_flow_matches_independent_lognormals,
-                       test_singular_flows_are_rejected, test_folding_map_is_rejected),
+    CheckSpec("q1_flow_log_prob_tests", 5, 2.25, ("flow_log_prob",),
+              visible=(test_1d_affine_matches_torch_normal, test_2d_exp_flow_matches_independent_lognormals),
               probe=_flow_log_prob_probe, inputs=_flow_inputs),
     CheckSpec("q1_flow_sample_tests", 3, 1.5, ("flow_sample",),
               visible=(test_shape, test_exp_flow_samples_follow_the_lognormal),
@@ -1288,15 +1297,14 @@ CHECKS = [
                        test_critic_loss_with_unequal_batches, test_generator_loss_on_a_batch),
               probe=_losses_probe, inputs=_losses_inputs),
     CheckSpec("q3_gradient_penalty_tests", 6, 3.5, ("gradient_penalty",),
-              visible=(test_scalar_and_zero_for_a_unit_norm_linear_critic, test_linear_critic_value_and_lambda,
-                       test_one_alpha_per_sample_between_real_and_fake),
+              visible=(test_linear_critic_value_and_lambda, test_one_alpha_per_sample_between_real_and_fake),
               probe=_penalty_probe, inputs=_penalty_inputs),
     CheckSpec("q3_clip_weights_tests", 3, 0.75, ("clip_weights",),
               visible=(test_all_parameters_within_bounds, test_values_inside_the_bounds_are_kept_and_signs_preserved),
               probe=_clip_probe, inputs=_clip_inputs),
-    CheckSpec("q3_train_step_tests", 9, 5, ("wgan_train_step",),
-              visible=(test_returns_floats, test_first_critic_gradient_is_that_of_critic_loss,
-                       test_counts_optimizer_steps_and_batches, test_generator_step_leaves_the_critic_alone),
+    CheckSpec("q3_train_step_tests", 9, 5.5, ("wgan_train_step",),
+              visible=(test_first_critic_update_descends_the_critic_loss,
+                       test_then_one_generator_update_through_the_updated_critic),
               probe=_step_probe, inputs=_step_inputs),
     CheckSpec("q3_samples_tests", 4, 1, ("sample_generator", "save_samples"),
               visible=(test_shape_and_range, test_seeded, test_save_round_trip),
