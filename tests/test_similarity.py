@@ -17,6 +17,7 @@ from calibrate_similarity import corpus, disguise, kit_answers, notebook, prose_
 from conftest import ROOT
 from dgmlab import cli
 from dgmlab.grading import dashboard as D
+from dgmlab.grading import dashboard_copies as DC
 from dgmlab.grading import similarity as S
 from dgmlab.grading.layout import Course
 
@@ -157,7 +158,7 @@ def test_student_text_is_escaped_on_the_dashboard(course, authors):
     assert "<script>" in attack["q3_interpolate"]
     hand_in(course, "bruno", attack)
     hand_in(course, "carla", attack)
-    page = D.similarity_html(HW, [S.compare_homework(course, HW)])
+    page = DC.similarity_html(HW, [S.compare_homework(course, HW)])
     assert "<mark>" in page and "&lt;/pre&gt;&lt;script&gt;" in page
     assert "<script" not in page and "<img" not in page
 
@@ -219,7 +220,7 @@ def test_a_small_class_flags_exactly_the_copies(tmp_path, authors, capsys):
     shown = {(m.group(1), m.group(2)) for m in re.finditer(
         r'data-stat="similar"><td data-stat="student">([^<]+)</td><td data-stat="other">([^<]+)</td>', page)}
     assert {s for pair in shown for s in pair if not s.startswith(("source/", "examples/"))} == {"bruno", "carla", "dmitri"}
-    assert page.count('data-stat="similar_lines"') == min(len(rows), D.SIMILAR_TEXTS) and "<mark>" in page
+    assert page.count('data-stat="similar_lines"') == min(len(rows), DC.SIMILAR_TEXTS) and "<mark>" in page
     assert re.search(rf'data-hw="{HW}" data-stat="similar_students">3<', page)
     # the permuted copy of the published weights: on the weights report (refused when graded), not the answers'
     assert re.findall(r'data-stat="published">.*?data-stat="student">([^<]+)<', page) == ["erin"]
