@@ -563,3 +563,29 @@ def test_forged_conditional_network_facts_earn_nothing(cell):
     shown = [{"output_type": "display_data", "metadata": {},
               "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
     assert judging.judge_cell("hw4_gans", cell, source, shown, 4242).earned == 0
+
+
+@pytest.mark.parametrize("cell", ["p1_d_step_tests", "p1_g_step_tests"])
+def test_forged_step_records_earn_only_the_visible_facts(cell):
+    """F1 on the update steps: a record whose 'after' is 'start - 0.1 * grads' of its own typed-in start and grads
+    (what the hidden tests used to compare with each other) earns no hidden point: the grader now steps itself from
+    the seeded start with the statement's loss. (The visible facts, 1 of 3, are still the kernel's word.)"""
+    from dgmlab import probes, wire
+    from dgmlab.grading import judging
+
+    record = {"start": [torch.zeros(1, 784), torch.zeros(1)], "grads": [torch.ones(1, 784), torch.ones(1)],
+              "after": [torch.full((1, 784), -0.1), torch.full((1,), -0.1)],
+              "other_before": [torch.zeros(784, 4)], "other_after": [torch.zeros(784, 4)]}
+    if cell == "p1_g_step_tests":
+        record = {**record, "start": [torch.zeros(784, 4), torch.zeros(784)], "grads": [torch.ones(784, 4), torch.ones(784)],
+                  "after": [torch.full((784, 4), -0.1), torch.full((784,), -0.1)]}
+    data = {"returned": 0.5, "fresh_step": record, "stale_step": record,
+            "this_batch": {"want": 1.0, "swapped": 2.0, "got": 1.0, "logits": torch.zeros(8, 1)},
+            "untouched": {"before": [torch.zeros(1)], "after": [torch.zeros(1)], "grads": [None]},
+            "moves": {"before": [torch.zeros(1)], "after": [torch.ones(1)]}}
+    source = next(c.source for c in _cells() if _meta(c).get("grade_id") == cell)
+    shown = [{"output_type": "display_data", "metadata": {},
+              "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
+    result = judging.judge_cell("hw4_gans", cell, source, shown, 4242)
+    assert not any(ok for _, _, hidden, ok, _ in result.results if hidden), "\n".join(result.lines)
+    assert result.earned <= 1, "\n".join(result.lines)

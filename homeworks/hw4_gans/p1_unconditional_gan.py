@@ -229,16 +229,23 @@ check("p1_d_step_tests", discriminator_step, discriminator_loss)
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
 
+def _d_loss(g, d):
+    # the grader's own step: P1.3's discriminator loss on this batch, the fakes detached
+    real, fake = d(inputs.real), d(g(inputs.z).detach())
+    return (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+            + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+
+
 @points(1.25)
 def test_one_sgd_step_on_the_discriminator_loss():
-    for p, w in stepped(fresh_step):
+    for p, w in zip(value(fresh_step, "the step")["after"], reference_sgd_step(inputs, "D", _d_loss)):
         checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
-                            name="discriminator parameters after the step (one SGD step on discriminator_loss)")
+                            name="discriminator parameters after one step from the grader's start (one SGD step on the discriminator loss)")
 
 
 @points(0.75)
 def test_old_gradients_cleared():
-    for p, w in stepped(stale_step):
+    for p, w in zip(value(stale_step, "the step")["after"], reference_sgd_step(inputs, "D", _d_loss)):
         checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
                             name="discriminator parameters after a step that follows an earlier one (old gradients cleared?)")
 ### END HIDDEN TESTS
@@ -265,21 +272,29 @@ check("p1_g_step_tests", generator_step, generator_loss)
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
 
+def _g_loss(g, d):
+    # the grader's own step: P1.3's non-saturating generator loss on this batch
+    fake = d(g(inputs.z))
+    return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
+
+
 @points(1.25)
 def test_one_sgd_step_on_the_non_saturating_loss():
-    for p, w in stepped(fresh_step):
+    for p, w in zip(value(fresh_step, "the step")["after"], reference_sgd_step(inputs, "G", _g_loss)):
         checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
-                            name="generator parameters after the step (one SGD step on generator_loss)")
+                            name="generator parameters after one step from the grader's start (one SGD step on the non-saturating loss)")
 
 
 @points(0.5)
 def test_old_gradients_cleared():
-    for p, w in stepped(stale_step):
+    for p, w in zip(value(stale_step, "the step")["after"], reference_sgd_step(inputs, "G", _g_loss)):
         checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
                             name="generator parameters after a step that follows an earlier one (old gradients cleared?)")
 
 
 @points(0.25)
 def test_discriminator_untouched():
-    assert untouched(fresh_step), "the generator step changed the discriminator"
+    # the discriminator's parameters after the generator step: still the grader's seeded start
+    for p, w in zip(value(fresh_step, "the step")["other_after"], inputs.D0):
+        checks.assert_close(p, w, atol=0, rtol=0, name="the discriminator's parameters after the generator step")
 ### END HIDDEN TESTS

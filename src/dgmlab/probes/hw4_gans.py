@@ -438,15 +438,34 @@ def test_zero_logits_give_log_two_per_term(v):
 def _step_inputs(salt):
     def make(seed):
         g = _gen(seed, salt)
-        return {"real": _uniform(g, 8, 784), "z": _randn(g, 8, 4), **_seeded(seed, salt)}
+        return {"real": _uniform(g, 8, 784), "z": _randn(g, 8, 4), **_seeded(seed, salt),
+                # the stand-in networks' starting parameters for the graded step: the grader steps from the same
+                "G0": [_randn(g, 784, 4) * 0.5, _randn(g, 784) * 0.1], "D0": [_randn(g, 1, 784) * 0.05, _randn(g, 1) * 0.1]}
     return make
 
 
-def _after_one_step(take_step, player_of, loss_of, stale):
-    """One step from fresh stand-in networks: the updated player's starting parameters, the gradient of the
-    student's loss there (autograd on a copy), and the parameters after the student's step."""
-    torch = _torch()
+def seeded_tiny(x):
+    """The stand-in networks with the seeded starting parameters ``x["G0"]``, ``x["D0"]`` (probe and grader alike)."""
     g, d = _tiny()
+    return load_by_shape(g, x["G0"], "the stand-in generator"), load_by_shape(d, x["D0"], "the stand-in discriminator")
+
+
+def reference_sgd_step(x, player, loss_of):
+    """What one SGD step (lr 0.1) on ``loss_of(g, d)`` gives ``player``'s parameters from the seeded start: the
+    grader's own step, with the loss its hidden test gives."""
+    torch = _torch()
+    g, d = seeded_tiny(x)
+    params = list((g if player == "G" else d).parameters())
+    grads = torch.autograd.grad(loss_of(g, d), params)
+    return [(p - 0.1 * gr).detach() for p, gr in zip(params, grads)]
+
+
+def _after_one_step(take_step, player_of, loss_of, stale, x=None):
+    """One step from fresh stand-in networks (the seeded start when ``x`` is given): the updated player's starting
+    parameters, the gradient of the student's loss there (autograd on a copy), and the parameters after the
+    student's step."""
+    torch = _torch()
+    g, d = _tiny() if x is None else seeded_tiny(x)
     nets = {"G": g, "D": d}
     ref = {"G": copy.deepcopy(g), "D": copy.deepcopy(d)}
     player = player_of
@@ -492,7 +511,8 @@ def _d_step_probe(o, x):
             with torch.no_grad():
                 fake = g(z)
             return loss(d(real), d(fake))  # your P1.3 loss: graded there, not here
-        return _after_one_step(lambda g, d: step(g, d, _sgd(d.parameters()), real.clone(), z.clone()), "D", loss_of, stale)
+        return _after_one_step(lambda g, d: step(g, d, _sgd(d.parameters()), real.clone(), z.clone()), "D", loss_of, stale,
+                               x)
 
     return {"returned": attempt(returned), "this_batch": attempt(this_batch), "untouched": attempt(untouched),
             "fresh_step": attempt(one_step, False), "stale_step": attempt(one_step, True)}
@@ -554,7 +574,7 @@ def _g_step_probe(o, x):
 
     def one_step(stale):
         return _after_one_step(lambda g, d: step(g, d, _sgd(g.parameters()), z.clone()), "G",
-                               lambda g, d: loss(d(g(z))), stale)
+                               lambda g, d: loss(d(g(z))), stale, x)
 
     return {"returned": attempt(returned), "moves": attempt(moves), "this_batch": attempt(this_batch),
             "fresh_step": attempt(one_step, False), "stale_step": attempt(one_step, True)}
@@ -1458,7 +1478,8 @@ def context() -> dict:
             "BASELINE_FILE": BASELINE_FILE, "CGAN_FILE": CGAN_FILE, "measured_results": measured_results,
             "keep_graded_draw": keep_graded_draw,
             "MEASURE_N": MEASURE_N, "kit_generator": kit_generator, "load_by_shape": load_by_shape,
-            "matches_either_order": matches_either_order, "kit_conditional": kit_conditional}
+            "matches_either_order": matches_either_order, "kit_conditional": kit_conditional,
+            "reference_sgd_step": reference_sgd_step}
 
 
 CHECKS = [
