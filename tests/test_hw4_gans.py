@@ -589,3 +589,25 @@ def test_forged_step_records_earn_only_the_visible_facts(cell):
     result = judging.judge_cell("hw4_gans", cell, source, shown, 4242)
     assert not any(ok for _, _, hidden, ok, _ in result.results if hidden), "\n".join(result.lines)
     assert result.earned <= 1, "\n".join(result.lines)
+
+
+def test_forged_conditional_step_records_earn_no_hidden_point():
+    """F1 on P3.3: records whose 'after' is 'start - 0.1 * grads' of their own typed-in start and grads earn no hidden
+    point now that the grader steps itself from the seeded start."""
+    from dgmlab import probes, wire
+    from dgmlab.grading import judging
+
+    def record(shape_after, shape_other):
+        return {"start": [torch.zeros(shape_after)], "grads": [torch.ones(shape_after)],
+                "after": [torch.full(shape_after, -0.1)], "other_before": [torch.zeros(shape_other)],
+                "other_after": [torch.zeros(shape_other)]}
+
+    d, g = record((1, 794), (784, 14)), record((784, 14), (1, 794))
+    data = {"returned": {"d": 0.5, "g": 0.5}, "d_batch": {"want": 1.0, "got": 1.0}, "g_batch": {"want": 1.0, "got": 1.0},
+            "d_fresh": d, "d_stale": d, "g_fresh": g, "g_stale": g}
+    cell = "p3_cgan_steps_tests"
+    source = next(c.source for c in _cells() if _meta(c).get("grade_id") == cell)
+    shown = [{"output_type": "display_data", "metadata": {},
+              "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
+    result = judging.judge_cell("hw4_gans", cell, source, shown, 4242)
+    assert not any(ok for _, _, hidden, ok, _ in result.results if hidden), "\n".join(result.lines)

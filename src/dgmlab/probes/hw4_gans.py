@@ -444,17 +444,17 @@ def _step_inputs(salt):
     return make
 
 
-def seeded_tiny(x):
+def seeded_tiny(x, n_classes=0):
     """The stand-in networks with the seeded starting parameters ``x["G0"]``, ``x["D0"]`` (probe and grader alike)."""
-    g, d = _tiny()
+    g, d = _tiny(n_classes)
     return load_by_shape(g, x["G0"], "the stand-in generator"), load_by_shape(d, x["D0"], "the stand-in discriminator")
 
 
-def reference_sgd_step(x, player, loss_of):
+def reference_sgd_step(x, player, loss_of, n_classes=0):
     """What one SGD step (lr 0.1) on ``loss_of(g, d)`` gives ``player``'s parameters from the seeded start: the
     grader's own step, with the loss its hidden test gives."""
     torch = _torch()
-    g, d = seeded_tiny(x)
+    g, d = seeded_tiny(x, n_classes)
     params = list((g if player == "G" else d).parameters())
     grads = torch.autograd.grad(loss_of(g, d), params)
     return [(p - 0.1 * gr).detach() for p, gr in zip(params, grads)]
@@ -913,7 +913,9 @@ OTHER_LABELS = (0, 7, 7, 2, 8, 5, 1, 3)
 
 def _cgan_inputs(seed):
     g = _gen(seed, 33)
-    return {"real": _uniform(g, 8, 784), "z": _randn(g, 8, 4), "z_g": _randn(g, 8, 4), **_seeded(seed, 33)}
+    return {"real": _uniform(g, 8, 784), "z": _randn(g, 8, 4), "z_g": _randn(g, 8, 4), **_seeded(seed, 33),
+            # the stand-in networks' seeded start for the graded steps (the grader steps from the same)
+            "G0": [_randn(g, 784, 14) * 0.5, _randn(g, 784) * 0.1], "D0": [_randn(g, 1, 794) * 0.05, _randn(g, 1) * 0.1]}
 
 
 def _cgan_probe(o, x):
@@ -942,7 +944,7 @@ def _cgan_probe(o, x):
         return {"want": want, "got": g_step(g, d, _sgd(g.parameters()), z.clone(), y.clone())}
 
     def d_one_step(stale):
-        g, d = _tiny(10)
+        g, d = seeded_tiny(x, 10)
         ref = copy.deepcopy(d)
         with torch.no_grad():
             fake = g(z, y)
@@ -956,7 +958,7 @@ def _cgan_probe(o, x):
                 "other_after": _params(g)}
 
     def g_one_step(stale):
-        g, d = _tiny(10)
+        g, d = seeded_tiny(x, 10)
         y2, z2 = torch.tensor(OTHER_LABELS), x["z_g"]
         ref_g, ref_d = copy.deepcopy(g), copy.deepcopy(d)
         grads = torch.autograd.grad(g_loss(ref_d(ref_g(z2, y2), y2)), list(ref_g.parameters()))  # your P1.3 loss
@@ -1479,7 +1481,7 @@ def context() -> dict:
             "keep_graded_draw": keep_graded_draw,
             "MEASURE_N": MEASURE_N, "kit_generator": kit_generator, "load_by_shape": load_by_shape,
             "matches_either_order": matches_either_order, "kit_conditional": kit_conditional,
-            "reference_sgd_step": reference_sgd_step}
+            "reference_sgd_step": reference_sgd_step, "CGAN_LABELS": LABELS, "CGAN_OTHER_LABELS": OTHER_LABELS}
 
 
 CHECKS = [
