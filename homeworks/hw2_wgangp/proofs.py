@@ -54,9 +54,9 @@ def _lr_typed(net):
 MUTANTS = [
     # P1
     Mutant("p1_conjugate", "conjugate off by one: exp(t)", edits=[(_KL_CONJUGATE, "f_star_kl = sp.exp(t)")],
-           earns={_C1: 0.25}),
+           earns={_C1: 0}),
     Mutant("p1_conjugate", "f itself instead of its conjugate", edits=[(_KL_CONJUGATE, "f_star_kl = t * sp.log(t)")],
-           earns={_C1: 0.25}),
+           earns={_C1: 0}),
     Mutant("p1_conjugate", "maximiser u not substituted back", edits=[
         (_KL_CONJUGATE, "f_star_kl = sp.simplify(t * u - u * sp.log(u))")], earns={_C1: 0}),
     Mutant("p1_conjugate", "correct variant: written out", "f_star_kl = sp.exp(t) / sp.E",
@@ -82,11 +82,11 @@ def kl_optimal_critic(log_p, log_q):
 ''', passes=["p1_objective_tests"]),
     # P2
     Mutant("p2_conjugate", "sign slip: -1 + log(-s)", edits=[(_RKL_CONJUGATE, "f_star_rkl = -1 + sp.log(-s)")],
-           earns={_C2: 0.25}),
+           earns={_C2: 0}),
     Mutant("p2_conjugate", "dropped the constant", edits=[(_RKL_CONJUGATE, "f_star_rkl = -sp.log(-s)")],
-           earns={_C2: 0.25}),
+           earns={_C2: 0}),
     Mutant("p2_conjugate", "domain ignored: log(s) of a negative s", edits=[
-        (_RKL_CONJUGATE, "f_star_rkl = -1 - sp.log(s)")], earns={_C2: 0.25}),
+        (_RKL_CONJUGATE, "f_star_rkl = -1 - sp.log(s)")], earns={_C2: 0}),
     Mutant("p2_conjugate", "correct variant: log(-1/s) - 1", edits=[
         (_RKL_CONJUGATE, "f_star_rkl = sp.log(-1 / s) - 1")], passes=["p2_conjugate_tests"]),
     Mutant("p2_objective", "optimal critic p/q instead of -q/p", edits=[
@@ -286,15 +286,15 @@ def make_optimizers(generator, critic, lr=3e-4):
     Mutant("p6_models", "correct variant: upsample to a fixed size, mean pooling in the critic", edits=[
         ("scale_factor=4", "size=(32, 32)"), ("h.sum(dim=(2, 3))", "h.mean(dim=(2, 3))")], passes=_GEN_T + _CRI_T),
     Mutant("p6_schedule", "cut one epoch late", edits=[("epoch < cut_epoch", "epoch <= cut_epoch")],
-           earns={_SCHED_T: 1.5}),
-    Mutant("p6_schedule", "cut hard-coded at 80", edits=[("epoch < cut_epoch", "epoch < 80")], earns={_SCHED_T: 1}),
+           earns={_SCHED_T: 0.5}),
+    Mutant("p6_schedule", "cut hard-coded at 80", edits=[("epoch < cut_epoch", "epoch < 80")], earns={_SCHED_T: 0.5}),
     Mutant("p6_schedule", "rates hard-coded (lr and lr_low ignored)", edits=[
         ("lr if epoch < cut_epoch else lr_low", "3e-4 if epoch < cut_epoch else 3e-5")], earns={_SCHED_T: 3}),
     # the schedule the statement prints, typed in: only the default-argument checks pass
     Mutant("p6_schedule", "typed the printed rates and cut (3e-4 before epoch 80, then 3e-5)", '''
 def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
     return 3e-4 if epoch < 80 else 3e-5
-''', earns={_SCHED_T: 1}),
+''', earns={_SCHED_T: 0.5}),
     Mutant("p6_schedule", "correct variant: MultiStepLR arithmetic", '''
 def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
     return lr * (lr_low / lr) ** int(epoch >= cut_epoch)

@@ -228,47 +228,46 @@ def _numeric_conjugate(f, t: float) -> float:
     return float(-res.fun)
 
 
-@points(0.25)
-def test_is_an_expression_in_t(v):
+def _conjugate_inputs(seed, salt, low, high):
+    rng = _rng(seed, salt)
+    return {"points": [round(float(x), 6) for x in rng.uniform(low, high, size=3)]}
+
+
+def _conjugate_at(expr, symbol, value, name):
+    sp = _sp()
+    found = sp.sympify(expr).subs(symbol, sp.Float(value, 15))
+    assert not found.free_symbols, \
+        (f"expected a number at {symbol} = {value:g}, found {found}: {name} still contains "
+         f"{sorted(map(str, found.free_symbols))} (substitute the maximising u back into {symbol}*u - f(u))")
+    return complex(sp.N(found))
+
+
+@points(0.75)
+def test_kl_conjugate_at_seeded_points(v):
+    # the conjugate at three seeded points against sup_u (t u - u log u) found numerically (the definition)
     checks.assert_sympy_expr(v.f_star_kl, "f_star_kl", symbols=[symbols()["t"]])
+    t = symbols()["t"]
+    for value in v.inputs.points:
+        got = _conjugate_at(v.f_star_kl, t, value, "f_star_kl")
+        want = _numeric_conjugate(lambda u: u * math.log(u), value)
+        hint = ""
+        if abs(got - math.exp(value)) < 1e-9:
+            hint = ": the maximising u is off (recheck where the derivative of t*u - f(u) vanishes)"
+        assert abs(got - want) < 1e-7 * max(1.0, abs(want)), \
+            f"f_star_kl at t = {value:g} is {got.real:.6g}, not sup_u (t u - u log u) found numerically{hint}"
 
 
-@points(0.5)
-def test_value_at_t_equal_to_one(v):
-    sp, t = _sp(), symbols()["t"]
-    value = sp.sympify(v.f_star_kl).subs(t, 1)
-    assert not value.free_symbols, \
-        (f"expected a number at t = 1, found {value}: f_star_kl still contains "
-         f"{sorted(map(str, value.free_symbols))} (substitute the maximising u back into t*u - f(u))")
-    got = complex(sp.N(value))
-    hint = ""
-    if abs(got - math.e) < 1e-9:
-        hint = ": the maximising u is off (recheck where the derivative of t*u - f(u) vanishes)"
-    elif abs(got) < 1e-9:
-        hint = ": that is f(1) = 1 log 1, the function itself rather than its conjugate sup_u (t u - f(u))"
-    want = _numeric_conjugate(lambda u: u * math.log(u), 1.0)
-    assert abs(got - want) < 1e-7, \
-        f"f_star_kl at t = 1 is {got.real:.6g}, not sup_u (u - u log u) found numerically{hint}"
-
-
-@points(0.25)
-def test_is_an_expression_in_s(v):
+@points(0.75)
+def test_rkl_conjugate_at_seeded_points(v):
+    # the conjugate at three seeded negative points against sup_u (s u + log u) found numerically (the definition)
     checks.assert_sympy_expr(v.f_star_rkl, "f_star_rkl", symbols=[symbols()["s"]])
-
-
-@points(0.5)
-def test_value_at_s_equal_to_minus_one_half(v):
-    sp, s = _sp(), symbols()["s"]
-    value = sp.sympify(v.f_star_rkl).subs(s, sp.Rational(-1, 2))
-    assert not value.free_symbols, \
-        (f"expected a number at s = -1/2, found {value}: f_star_rkl still contains "
-         f"{sorted(map(str, value.free_symbols))} (substitute the maximising u back into s*u - f(u))")
-    got = complex(sp.N(value))
-    hint = ": a complex number, the log of a negative number (s is negative)" if abs(got.imag) > 1e-9 else ""
-    found = f"{got.real:.6g}" if abs(got.imag) < 1e-12 else f"{got.real:.6g}{got.imag:+.6g}i"
-    want = _numeric_conjugate(lambda u: -math.log(u), -0.5)
-    assert abs(got - want) < 1e-7, \
-        f"f_star_rkl at s = -1/2 is {found}, not sup_u (-u/2 + log u){hint}"
+    s = symbols()["s"]
+    for value in v.inputs.points:
+        got = _conjugate_at(v.f_star_rkl, s, value, "f_star_rkl")
+        want = _numeric_conjugate(lambda u: -math.log(u), value)
+        hint = ": a complex number, the log of a negative number (s is negative)" if abs(got.imag) > 1e-9 else ""
+        assert abs(got - want) < 1e-7 * max(1.0, abs(want)), \
+            f"f_star_rkl at s = {value:g} is {got.real:.6g}, not sup_u (s u + log u) found numerically{hint}"
 
 
 # ------------------------------------------------------------------ P1(c), P2(c)
@@ -1396,11 +1395,13 @@ def test_mnist_classifier_score_above_the_bar(v):
 # ------------------------------------------------------------------ P6(b): the schedule
 def _schedule_inputs(seed):
     rng = _rng(seed, 15)
-    return {"epochs": [int(e) for e in rng.integers(0, 200, size=6)]}
+    custom = [(int(rng.integers(0, 10)), int(rng.integers(1, 10)), round(float(rng.uniform(0.1, 1.0)), 6),
+               round(float(rng.uniform(0.001, 0.05)), 6)) for _ in range(4)]
+    custom[0] = (custom[0][1], *custom[0][1:])  # one call exactly at its cut
+    return {"epochs": [int(e) for e in rng.integers(0, 200, size=6)], "custom": custom}
 
 
-SCHEDULE_CALLS = {"first": (0,), "last": (99,), "around_the_cut": [(e,) for e in (0, 40, 79, 80, 81, 99)],
-                  "long": [(199, 200), (200, 200)], "custom": [(3, 2, 1.0, 0.5), (1, 2, 1.0, 0.5)]}
+SCHEDULE_CALLS = {"around_the_cut": [(e,) for e in (0, 40, 79, 80, 81, 99)], "long": [(199, 200), (200, 200)]}
 
 
 def _schedule_probe(o, x):
@@ -1410,32 +1411,33 @@ def _schedule_probe(o, x):
         keys = ("epoch", "cut_epoch", "lr", "lr_low")
         return fn(args[0], **dict(zip(keys[1:], args[1:])))
 
-    out = {"first": attempt(call, SCHEDULE_CALLS["first"]), "last": attempt(call, SCHEDULE_CALLS["last"])}
-    for name in ("around_the_cut", "long", "custom"):
-        out[name] = attempt(lambda: [call(a) for a in SCHEDULE_CALLS[name]])
+    out = {name: attempt(lambda: [call(a) for a in SCHEDULE_CALLS[name]]) for name in ("around_the_cut", "long")}
+    out["custom"] = attempt(lambda: [call(a) for a in x["custom"]])
+    out["defaults"] = attempt(lambda: [[fn(e, cut_epoch=1000), fn(e, cut_epoch=0)] for e in x["epochs"]])
     out["random_epochs"] = attempt(lambda: [[fn(e), fn(e, cut_epoch=100 + e % 7)] for e in x["epochs"]])
     return out
 
 
-@points(0.25)
-def test_first_epoch(v):
-    value = v.first
-    assert isinstance(value, float), f"expected a Python float, found {type(value).__name__}"
-    assert abs(value - 3e-4) < 1e-15, f"expected the initial rate 3e-4 at epoch 0, found {value:g}"
-
-
-@points(0.25)
-def test_last_epoch_uses_the_low_rate(v):
-    value = float(v.last)
-    assert abs(value - 3e-5) < 1e-15, \
-        f"expected the low rate 3e-5 at epoch 99 (after the cut at 80), found {value:g}"
+@points(0.5)
+def test_default_rates(v):
+    # before a cut that never comes, the default lr; after a cut at 0, the default lr_low (seeded epochs)
+    for epoch, (before, after) in zip(v.inputs.epochs, v.defaults):
+        assert isinstance(before, float), f"expected a Python float, found {type(before).__name__}"
+        assert abs(before - 3e-4) < 1e-15, \
+            f"expected the initial rate 3e-4 at epoch {epoch} with cut_epoch=1000, found {before:g}"
+        assert abs(float(after) - 3e-5) < 1e-15, \
+            f"expected the low rate 3e-5 at epoch {epoch} with cut_epoch=0, found {after:g}"
 
 
 @points(1)
 def test_custom_rates(v):
-    got = v.custom  # (epoch 3, cut 2, lr 1.0, lr_low 0.5) and (epoch 1, cut 2, lr 1.0, lr_low 0.5)
-    assert len(got) == 2 and abs(float(got[0]) - 0.5) < 1e-15 and abs(float(got[1]) - 1.0) < 1e-15, \
-        f"expected lr_low after the cut and lr before it when both are given, found {got}: are lr and lr_low used?"
+    got = v.custom
+    assert isinstance(got, list) and len(got) == len(v.inputs.custom), "lr_at_epoch was not run on every call"
+    for (epoch, cut, lr, lr_low), value in zip(v.inputs.custom, got):
+        want = lr if epoch < cut else lr_low
+        assert abs(float(value) - want) < 1e-12, \
+            (f"lr_at_epoch({epoch}, cut_epoch={cut}, lr={lr:g}, lr_low={lr_low:g}) gave {float(value):g}: are lr and "
+             f"lr_low used, and does the cut start at epoch cut_epoch?")
 
 
 @points(2)
@@ -1450,14 +1452,14 @@ def test_schedule_for_other_cuts(v):
 
 
 CHECKS = [
-    CheckSpec("p1_conjugate_tests", 2, 1.25, ("f_star_kl",),
-              visible=(test_is_an_expression_in_t, test_value_at_t_equal_to_one)),
+    CheckSpec("p1_conjugate_tests", 2, 1.25, ("f_star_kl",), visible=(test_kl_conjugate_at_seeded_points,),
+              inputs=lambda seed: _conjugate_inputs(seed, 16, -2.0, 2.0)),
     CheckSpec("p1_objective_tests", 3, 2, ("kl_objective", "kl_optimal_critic"),
               visible=(test_constant_critic_gives_zero, test_value_on_two_points,
                        test_optimal_critic_is_one_when_p_equals_q),
               probe=_kl_probe, inputs=lambda seed: _objective_inputs(seed, 1)),
-    CheckSpec("p2_conjugate_tests", 2, 1.25, ("f_star_rkl",),
-              visible=(test_is_an_expression_in_s, test_value_at_s_equal_to_minus_one_half)),
+    CheckSpec("p2_conjugate_tests", 2, 1.25, ("f_star_rkl",), visible=(test_rkl_conjugate_at_seeded_points,),
+              inputs=lambda seed: _conjugate_inputs(seed, 17, -3.0, -0.2)),
     CheckSpec("p2_objective_tests", 3, 2, ("rkl_objective", "rkl_optimal_critic"),
               visible=(test_rkl_constant_critic_gives_zero, test_rkl_value_on_two_points,
                        test_optimal_critic_is_minus_one_when_p_equals_q),
@@ -1505,7 +1507,6 @@ CHECKS = [
               visible=(test_cifar_first_block, test_cifar_three_more_blocks),
               probe=_cifar_critic_probe, inputs=lambda seed: _network_inputs(seed, 3, 32)),
     CheckSpec("p6_schedule_tests", 4, 0.5, ("lr_at_epoch",),
-              visible=(test_first_epoch, test_last_epoch_uses_the_low_rate, test_custom_rates,
-                       test_schedule_for_other_cuts),
+              visible=(test_default_rates, test_custom_rates, test_schedule_for_other_cuts),
               probe=_schedule_probe, inputs=_schedule_inputs),
 ]
