@@ -187,9 +187,9 @@ def glue_couplings(pi_p, pi_q, r):
     Mutant("p5_gradient_penalty", "one epsilon for the whole batch", edits=[
         (_GP_EPS, "torch.rand((), device=x_real.device)")], earns={_GP_T: 3.5}),
     Mutant("p5_gradient_penalty", "norm over the wrong axis", edits=[("grad.flatten(1).norm(", "grad.norm(")],
-           earns={_GP_T: 0.5}),
+           earns={_GP_T: 0}),
     Mutant("p5_gradient_penalty", "lambda folded into the penalty", edits=[(_GP_NORM, "10.0 * " + _GP_NORM)],
-           earns={_GP_T: 1}),
+           earns={_GP_T: 0}),
     Mutant("p5_gradient_penalty", "eps one dimension short (N, 1, 1): x_hat broadcasts to (N, N, H, W)", edits=[
         ("*([1] * (x_real.dim() - 1))", "1, 1")], earns={_GP_T: 0}),
     Mutant("p5_gradient_penalty", "x_fake dropped from the interpolate (x_hat = eps * x_real)", edits=[
@@ -210,13 +210,13 @@ def gradient_penalty(critic, x_real, x_fake):
     # P5 losses
     Mutant("p5_losses", "missing penalty", edits=[(_PENALTY, "")], earns={_LOSS_T: 3.25}),
     Mutant("p5_losses", "sign error in the critic loss", edits=[
-        (_CRITIC_LOSS, "critic(x_real).mean() - critic(x_fake).mean()")], earns={_LOSS_T: 2}),
+        (_CRITIC_LOSS, "critic(x_real).mean() - critic(x_fake).mean()")], earns={_LOSS_T: 1.75}),
     Mutant("p5_losses", "sign error in the generator loss", edits=[
-        ("return -critic(x_fake).mean()", "return critic(x_fake).mean()")], earns={_LOSS_T: 3.5}),
+        ("return -critic(x_fake).mean()", "return critic(x_fake).mean()")], earns={_LOSS_T: 3.25}),
     Mutant("p5_losses", "sum instead of mean", edits=[
         (_CRITIC_LOSS, "critic(x_fake).sum() - critic(x_real).sum()"),
         ("-critic(x_fake).mean()", "-critic(x_fake).sum()")],
-        earns={_LOSS_T: 0.5}),
+        earns={_LOSS_T: 0}),
     Mutant("p5_losses", "lam ignored (hard-coded 10)", edits=[(_PENALTY, _PENALTY.replace("lam", "10.0"))],
            earns={_LOSS_T: 4.5}),
     Mutant("p5_losses", "generator loss on detached samples", edits=[

@@ -905,7 +905,10 @@ def _penalty_inputs(seed):
             # at distance 2 from c along one direction with unequal pixel values: along a segment the gradient
             # norm of the bowl critic centred at c is 2 a eps
             "bowl_centre": torch.tensor([0.5, -0.5, 1.0, 0.25]).view(1, 1, 2, 2),
-            "bowl_direction": torch.tensor([1.6, 1.2, 0.0, 0.0]).view(1, 1, 2, 2), "signs": signs}
+            "bowl_direction": torch.tensor([1.6, 1.2, 0.0, 0.0]).view(1, 1, 2, 2), "signs": signs,
+            # gradient norms drawn from the seed for the linear critics of the visible checks
+            "norm_b": round(float(1.5 + torch.rand((), generator=g)), 6),
+            "norm_c": round(float(2.5 + torch.rand((), generator=g)), 6)}
 
 
 def _penalty_probe(o, x):
@@ -939,14 +942,25 @@ def _penalty_probe(o, x):
         return float(g)
 
     skipped = wire.Raised("not evaluated: the critic was not given x_hat of the shape of x_real")
+    def scaled(w, norm):
+        return x[w] * (x[norm] / x[w].norm())
+
+    def slope(w, norm, real, fake):
+        return gp(toy_critic(scaled(w, norm)), x[real].clone(), x[fake].clone())
+
+    def connected():
+        critic = toy_critic(scaled("w_two", "norm_b"))
+        (g,) = torch.autograd.grad(gp(critic, x["graph_real"].clone(), x["graph_fake"].clone()), critic.w)
+        return g
+
     out = {"unit_slope": attempt(on, "w_unit", "unit_real", "unit_fake"),
-           "slope_two": attempt(lambda: float(on("w_two", "two_real", "two_fake"))),
-           "connected": attempt(on, "w_two", "graph_real", "graph_fake"),
+           "slope_two": attempt(lambda: float(slope("w_two", "norm_b", "two_real", "two_fake"))),
+           "connected": attempt(connected),
            "shapes_seen": recorder.seen,
            "bowl_values": attempt(bowl_values) if shapes_ok else skipped,
            "bowl_half": attempt(bowl_half) if shapes_ok else skipped,
            "bowl_half_derivative": attempt(bowl_half_derivative) if shapes_ok else skipped,
-           "slope_three": attempt(lambda: on("w_three", "three_real", "three_fake").detach())}
+           "slope_three": attempt(lambda: slope("w_three", "norm_c", "three_real", "three_fake").detach())}
     return out
 
 
@@ -964,8 +978,7 @@ def _linear_hint(got, norm, n):
             "is averaged over the batch")
 
 
-@points(0.5)
-def test_scalar_and_zero_for_a_unit_slope_critic(v):
+def _zero_for_a_unit_slope_critic(v):
     gp = v.unit_slope
     checks.assert_tensor(gp, "gradient_penalty(...)", shape=())
     got = float(gp)
@@ -974,28 +987,37 @@ def test_scalar_and_zero_for_a_unit_slope_critic(v):
          f"found {got:.6g}{_linear_hint(got, 1.0, 8)}")
 
 
-@points(1)
+@points(1.5)
 def test_slope_two_critic_gives_one(v):
+    # a linear critic with a seeded gradient norm n in [1.5, 2.5] everywhere: the penalty is (n - 1)^2
+    _zero_for_a_unit_slope_critic(v)  # takes points away only: 0 is what a constant 0 gives too
+    n = v.inputs.norm_b
     got = float(v.slope_two)
-    assert abs(got - 1.0) < 1e-4, \
-        (f"a linear critic with gradient norm 2 everywhere has penalty (2 - 1)^2 = 1, "
-         f"found {got:.6g}{_linear_hint(got, 2.0, 8)}")
+    assert abs(got - (n - 1) ** 2) < 1e-4, \
+        (f"a linear critic with gradient norm {n:g} everywhere has penalty ({n:g} - 1)^2 = {(n - 1) ** 2:.5f}, "
+         f"found {got:.6g}{_linear_hint(got, n, 8)}")
 
 
 @points(1.5)
 def test_no_lambda_inside_and_batch_mean(v):
-    checks.assert_close(v.slope_three, 4.0, atol=1e-4,
-                        name="penalty of a linear critic with gradient norm 3 everywhere, (3 - 1)^2 "
+    n = v.inputs.norm_c
+    checks.assert_close(v.slope_three, (n - 1) ** 2, atol=1e-4,
+                        name=f"penalty of a linear critic with gradient norm {n:g} everywhere, ({n:g} - 1)^2 "
                              "(no lambda inside, a mean over the batch)")
 
 
 @points(0.5)
 def test_penalty_is_connected_to_the_critic(v):
-    gp = v.connected
-    assert isinstance(gp, _torch().Tensor) and gp.requires_grad, \
-        (f"expected a penalty that requires grad (it is part of the critic's loss), found requires_grad="
-         f"{getattr(gp, 'requires_grad', None)}: take the input gradient with create_graph=True and "
-         f"do not detach it or call .item()")
+    # for a linear critic the penalty is (|w| - 1)^2, whose gradient in w is 2 (|w| - 1) w / |w|
+    torch = _torch()
+    x = v.inputs
+    w = x.w_two * (x.norm_b / x.w_two.norm())
+    got = v.connected
+    assert isinstance(got, torch.Tensor), \
+        ("expected a penalty differentiable in the critic's parameters: take the input gradient with "
+         "create_graph=True and do not detach it or call .item()")
+    checks.assert_close(got, 2 * (w.norm() - 1) * w / w.norm(), rtol=1e-4, atol=1e-5,
+                        name="the penalty's gradient in a linear critic's weights (create_graph=True, not detached?)")
 
 
 # ------------------------------------------------------------------ P5(c): the losses
@@ -1033,14 +1055,14 @@ def _losses_probe(o, x):
             "generator_graph": attempt(graph)}
 
 
-@points(0.5)
-def test_scalars(v):
+def _scalars(v):
     checks.assert_tensor(v.scalar_critic, "critic_loss(...)", shape=())
     checks.assert_tensor(v.scalar_generator, "generator_loss(...)", shape=())
 
 
-@points(0.75)
+@points(1)
 def test_critic_loss_when_the_penalty_is_zero(v):
+    _scalars(v)  # takes points away only
     x = v.inputs  # a critic with gradient norm 1 everywhere: penalty 0
     d_real, d_fake = toy_scores(x.w_unit, x.zero_real), toy_scores(x.w_unit, x.zero_fake)
     want = float(d_fake.mean() - d_real.mean())
@@ -1055,8 +1077,9 @@ def test_critic_loss_when_the_penalty_is_zero(v):
          f"found {got:.5f}{hint}")
 
 
-@points(0.75)
+@points(1)
 def test_generator_loss_value(v):
+    _scalars(v)  # takes points away only
     x = v.inputs
     d_fake = toy_scores(x.w_mid, x.gen_fake)
     want = float(-d_fake.mean())
@@ -1479,12 +1502,11 @@ CHECKS = [
               visible=(test_first_block_downsamples_by_four, test_four_residual_blocks),
               probe=_mnist_critic_probe, inputs=lambda seed: _network_inputs(seed, 1, 28)),
     CheckSpec("p5_gradient_penalty_tests", 8, 4.5, ("gradient_penalty",),
-              visible=(test_scalar_and_zero_for_a_unit_slope_critic, test_slope_two_critic_gives_one,
-                       test_penalty_is_connected_to_the_critic, test_no_lambda_inside_and_batch_mean),
+              visible=(test_slope_two_critic_gives_one, test_penalty_is_connected_to_the_critic,
+                       test_no_lambda_inside_and_batch_mean),
               probe=_penalty_probe, inputs=_penalty_inputs),
     CheckSpec("p5_losses_tests", 5, 2.5, ("critic_loss", "generator_loss"),
-              visible=(test_scalars, test_critic_loss_when_the_penalty_is_zero, test_generator_loss_value,
-                       test_critic_loss_uses_lam),
+              visible=(test_critic_loss_when_the_penalty_is_zero, test_generator_loss_value, test_critic_loss_uses_lam),
               probe=_losses_probe, inputs=_losses_inputs),
     CheckSpec("p5_optimizers_tests", 3, 0.5, ("make_optimizers",),
               visible=(test_the_first_optimiser_holds_the_generator, test_the_second_optimiser_holds_the_critic,
