@@ -141,6 +141,26 @@ def spec_for(hw: str, cell: str) -> CheckSpec:
     return found
 
 
+# ------------------------------------------------------------------ lazy imports the homework modules share
+# (the registry imports a homework's module without paying for torch or sympy until a probe or test needs them)
+def _np():
+    import numpy as np
+
+    return np
+
+
+def _sp():
+    import sympy as sp
+
+    return sp
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
 # ------------------------------------------------------------------ kernel side: probing
 def attempt(fn, *args, **kwargs):
     """``fn(*args, **kwargs)``, or :class:`dgmlab.wire.Raised` with the error when it raises."""

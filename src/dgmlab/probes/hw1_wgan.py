@@ -15,18 +15,7 @@ import math
 from .. import checks
 from ..testing import points
 from . import CheckSpec, attempt, seeded_generator as _gen
-
-
-def _sp():
-    import sympy as sp
-
-    return sp
-
-
-def _torch():
-    import torch
-
-    return torch
+from . import _sp, _torch  # lazy imports
 
 
 def _outcome(fn, *args, **kwargs) -> str:

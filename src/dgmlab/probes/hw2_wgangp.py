@@ -16,24 +16,7 @@ import math
 from .. import checks, wire
 from ..testing import points
 from . import CheckSpec, attempt, usable, seeded_generator as _gen
-
-
-def _sp():
-    import sympy as sp
-
-    return sp
-
-
-def _torch():
-    import torch
-
-    return torch
-
-
-def _np():
-    import numpy as np
-
-    return np
+from . import _np, _sp, _torch  # lazy imports
 
 
 def symbols() -> dict:

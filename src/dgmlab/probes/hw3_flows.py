@@ -12,18 +12,7 @@ from .. import checks
 from ..checks import has_float, sympy_gap
 from ..testing import points
 from . import CheckSpec, attempt, seeded_generator as _gen
-
-
-def _sp():
-    import sympy as sp
-
-    return sp
-
-
-def _torch():
-    import torch
-
-    return torch
+from . import _sp, _torch  # lazy imports
 
 
 def symbols() -> dict:

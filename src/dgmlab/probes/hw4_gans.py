@@ -17,6 +17,7 @@ import math
 from .. import checks
 from ..testing import points
 from . import CheckSpec, TestFailure, attempt, usable, seeded_generator as _gen
+from . import _torch  # lazy imports
 
 EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")  # the statement's names
 P1_G = [(100, 128), (128, 256), (256, 512), (512, 784)]  # P1's generator, as the statement specifies it
@@ -24,12 +25,6 @@ P1_D = [(784, 512), (512, 256), (256, 128), (128, 1)]
 BASELINE_FILE, CGAN_FILE, RESULTS_FILE = "baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"
 MAX_WEIGHTS_BYTES = 1_500_000
 FULL_EPOCHS = 50
-
-
-def _torch():
-    import torch
-
-    return torch
 
 
 def _nn():

@@ -12,27 +12,10 @@ import math
 from .. import checks
 from ..testing import points
 from . import CheckSpec, attempt, seeded_generator as _gen
+from . import _np, _sp, _torch  # lazy imports
 
 P1_WEIGHTS_FILE = "p1_pixelcnn_weights.pt"
 P2_WEIGHTS_FILE = "p2_realnvp_weights.pt"
-
-
-def _sp():
-    import sympy as sp
-
-    return sp
-
-
-def _torch():
-    import torch
-
-    return torch
-
-
-def _np():
-    import numpy as np
-
-    return np
 
 
 def symbols() -> dict:
