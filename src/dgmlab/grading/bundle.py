@@ -13,12 +13,8 @@ from .keys import _files, _ignored
 
 
 # ------------------------------------------------------------------ bundle
-def _config(course: C.Course):
-    return course.config()
-
-
 def db_url(course: C.Course, config=None) -> str:
-    config = config if config is not None else _config(course)
+    config = config if config is not None else course.config()
     return config.CourseDirectory.get("db_url") or f"sqlite:///{course.root / 'gradebook.db'}"
 
 
@@ -30,7 +26,7 @@ def template_gradebook(course: C.Course, hw: str, path: Path, config=None) -> Pa
     """A new gradebook at ``path`` holding only ``hw``'s definition (no student): what workers grade against."""
     from nbgrader.api import Gradebook
 
-    config = config if config is not None else _config(course)
+    config = config if config is not None else course.config()
     cid = course_id(config)
     url = db_url(course, config)
     if url.startswith("sqlite:///") and Path(url[len("sqlite:///"):]).exists():
@@ -78,7 +74,7 @@ def make_bundle(course: C.Course, hw: str, *, timeout, feedback, sandbox, limits
     """What every worker needs to grade ``hw`` (sent once per worker)."""
     from .. import __version__
 
-    config = config if config is not None else _config(course)
+    config = config if config is not None else course.config()
     from nbgrader.api import Gradebook
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,7 +11,7 @@ import uuid
 from contextlib import contextmanager
 
 from . import layout as C
-from .bundle import _config, course_id, db_url, make_bundle
+from .bundle import course_id, db_url, make_bundle
 from .keys import FINAL, _digest, _files, homework_digest
 from .worker import MAX_SUBMISSION_BYTES, _write, grade_submission, worker_info
 
@@ -28,7 +28,7 @@ class Writer:
         from nbgrader.preprocessors import AssignLatePenalties
 
         self.course, self.hw = course, hw
-        self.config = config if config is not None else _config(course)
+        self.config = config if config is not None else course.config()
         self.gb = Gradebook(db_url(course, self.config), course_id(self.config))
         late = AssignLatePenalties(config=self.config)
         late.init_plugin()
@@ -206,7 +206,7 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
     from .shared_weights import published_weights
 
     limits = limits or S.Limits()
-    config = _config(course)
+    config = course.config()
     published = published_weights(course, hw) if refuse_published else []  # read once: for the key and the seeds
     hw_digest = homework_digest(course, hw, refuse_published, published)
     draw_key = DS.course_key(course)  # stays here: workers get each file's seed, never the key
