@@ -26,12 +26,12 @@ c.SetInstallSource.install_source = ""
 # SaveCells record the locked setup cell.
 c.GenerateAssignment.preprocessors = [
     "nbgrader.preprocessors.IncludeHeaderFooter",
-    "dgmlab.grading.preprocessors.SetInstallSource",
+    "dgmlab.grading.preprocessors.install_source.SetInstallSource",
     "nbgrader.preprocessors.InstantiateTests",
     "nbgrader.preprocessors.LockCells",
     "nbgrader.preprocessors.ClearSolutions",
     "nbgrader.preprocessors.ClearOutput",
-    "dgmlab.grading.preprocessors.TagAnswerDependentCells",
+    "dgmlab.grading.preprocessors.answer_dependent.TagAnswerDependentCells",
     "nbgrader.preprocessors.CheckCellMetadata",
     "nbgrader.preprocessors.ComputeChecksums",
     "nbgrader.preprocessors.SaveCells",
@@ -72,7 +72,7 @@ c.Autograde.autograde_preprocessors = [
     "dgmlab.grading.judge.JudgeTests",
     "nbgrader.preprocessors.LimitOutput",
     "dgmlab.grading.output_limits.LimitOutputBytes",  # output capped in bytes too (defaults in its help)
-    "dgmlab.grading.preprocessors.ZeroUnjudgedTests",
+    "dgmlab.grading.preprocessors.unjudged.ZeroUnjudgedTests",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
@@ -85,7 +85,7 @@ c.LimitOutput.max_traceback = 30
 # -- Feedback -----------------------------------------------------------------
 # Feedback HTML shows which test cells failed and why, never the hidden tests.
 c.GenerateFeedback.preprocessors = [
-    "dgmlab.grading.preprocessors.HideHiddenTests",
+    "dgmlab.grading.preprocessors.hidden_tests.HideHiddenTests",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
@@ -96,10 +96,10 @@ c.GenerateFeedback.preprocessors = [
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "figures", "artifacts", "*.log"]
 
 # nbgrader's sanitizing steps, with a DeduplicateIds that does not fail a
-# submission whose student copied a graded cell (see dgmlab.grading.preprocessors).
+# submission whose student copied a graded cell (see dgmlab.grading.preprocessors.deduplicate_ids).
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
-    "dgmlab.grading.preprocessors.DeduplicateIds",
+    "dgmlab.grading.preprocessors.deduplicate_ids.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",

@@ -1,0 +1,93 @@
+"""TimedExecute (autograde, in grading workers): nbgrader's Execute, timed, its output capped as it arrives."""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from nbgrader.preprocessors import Execute
+from traitlets import Enum, Integer, Unicode
+
+TIMINGS_ENV = "DGMLAB_TIMINGS_FILE"
+
+
+class TimedExecute(Execute):
+    """nbgrader's ``Execute``, also noting when the kernel was ready and when each code cell ran.
+
+    The times (wall clock, seconds since the epoch) go, one JSON line per notebook, to
+    :attr:`timings_file` (default ``$DGMLAB_TIMINGS_FILE``); without one this only executes. Its
+    kernels are started by :class:`dgmlab.grading.sandbox.GradingKernelManager` (the sandbox's
+    command, killed with their process tree when the grading's time is up). Only the scratch course
+    a grading worker builds uses it (see :mod:`dgmlab.grading.cluster`).
+    """
+
+    timings_file = Unicode("", help="Append each notebook's timings here as a JSON line").tag(config=True)
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate",
+                           help="'immediate' (default here): once the last cell has run, kill the kernel with its "
+                                "process tree; a graceful exit (torch's teardown, atexit hooks) cost about 2 s "
+                                "a grading and can change no grade").tag(config=True)
+
+    max_cell_output = Integer(16 * 2**20, help="Bytes of output one cell may send while it runs; what comes after "
+                                               "is dropped as it arrives, so a flood never piles up in the grader "
+                                               "(errors are always kept; LimitOutputBytes then trims what is kept "
+                                               "to its own caps). Above the largest probe (dgmlab.wire.MAX_BYTES)."
+                              ).tag(config=True)
+    max_notebook_output = Integer(64 * 2**20, help="The same for the whole notebook").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        from ..sandbox import GradingKernelManager
+
+        kwargs.setdefault("kernel_manager_class", GradingKernelManager)  # nbgrader's Execute sets its own default
+        super().__init__(*args, **kwargs)
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        if msg.get("msg_type") != "error":
+            size = len(content.get("text", "")) + sum(len(v) if isinstance(v, str) else len(json.dumps(v))
+                                                      for v in content.get("data", {}).values())
+            sizes = self._dgmlab_output
+            sizes[cell_index] = sizes.get(cell_index, 0) + size
+            sizes["all"] = sizes.get("all", 0) + size
+            if sizes[cell_index] > self.max_cell_output or sizes["all"] > self.max_notebook_output:
+                return None  # dropped on arrival
+        return super().output(outs, msg, display_id, cell_index)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._dgmlab_output = {}
+        self._dgmlab_timing = {"execute_start": time.time(), "kernel_ready": None, "cells": []}
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            self._dgmlab_timing["execute_end"] = time.time()
+            path = self.timings_file or os.environ.get(TIMINGS_ENV)
+            if path:
+                with open(path, "a", encoding="utf-8") as f:
+                    f.write(json.dumps(self._dgmlab_timing) + "\n")
+
+    def on_notebook_start(self, **kwargs):
+        self._dgmlab_timing["kernel_ready"] = time.time()
+
+    def on_cell_execute(self, **kwargs):
+        self._dgmlab_cell_start = time.time()
+
+    def on_cell_executed(self, **kwargs):
+        super().on_cell_executed(**kwargs)
+        meta = kwargs["cell"].metadata.get("nbgrader", {})
+        kind = ("answer" if meta.get("solution") else "test" if meta.get("grade") else
+                "locked" if meta.get("locked") else "other")
+        self._dgmlab_timing["cells"].append({"index": kwargs["cell_index"], "grade_id": meta.get("grade_id"),
+                                             "kind": kind, "start": self._dgmlab_cell_start, "end": time.time()})
+
+
+def timed_autograde_preprocessors(current=None) -> list:
+    """``Autograde.autograde_preprocessors`` (``current``, or nbgrader's default) with ``Execute`` timed."""
+    from nbgrader.converters.autograde import Autograde
+
+    if current is None:
+        current = Autograde.class_traits()["autograde_preprocessors"].default()
+    out = []
+    for pre in current:
+        name = pre if isinstance(pre, str) else f"{pre.__module__}.{pre.__name__}"
+        out.append(TimedExecute if name in ("nbgrader.preprocessors.Execute", "nbgrader.preprocessors.execute.Execute")
+                   else pre)
+    return out
