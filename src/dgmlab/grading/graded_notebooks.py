@@ -1,0 +1,72 @@
+"""What an autograded notebook's test cells say: which checks passed, which failed and why (as the grader's
+judge printed them), and which ``test_*`` names sit in the hidden-tests region (names only: no hidden
+source ever leaves this module)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from .preprocessors.hidden_tests import HIDDEN_BEGIN, HIDDEN_END
+
+CHECK_LINE = re.compile(r"^(passed|FAILED) (test_\w+)(?:: (.*))?$")
+TEST_DEF = re.compile(r"^\s*def (test_\w+)\s*\(")
+POINTS_PREFIX = re.compile(r"^[\d.]+ of [\d.]+ points(?: \(hidden test\))?\.?\s*")  # the judge's "0 of 2 points. "
+
+
+def test_names(source: str) -> tuple[list, list]:
+    """``(visible, hidden)`` names of the ``test_*`` functions a test cell defines."""
+    visible, hidden, hiding = [], [], False
+    for line in source.splitlines():
+        if HIDDEN_BEGIN in line:
+            hiding = True
+        elif HIDDEN_END in line:
+            hiding = False
+        else:
+            m = TEST_DEF.match(line)
+            if m:
+                (hidden if hiding else visible).append(m.group(1))
+    return visible, hidden
+
+
+def cell_outcome(cell) -> tuple[list, list, str]:
+    """``(passed, failed, error)`` of a test cell from its outputs (what the grader's judge printed)."""
+    passed, failed, error = [], [], ""
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            for line in out.get("text", "").splitlines():
+                m = CHECK_LINE.match(line.strip())
+                if m and m.group(1) == "passed":
+                    passed.append(m.group(2))
+                elif m:
+                    failed.append((m.group(2), POINTS_PREFIX.sub("", (m.group(3) or "").strip())))
+        elif out.get("output_type") == "error":
+            ename, evalue = out.get("ename", "Error"), str(out.get("evalue", "")).strip()
+            first = evalue.splitlines()[0] if evalue else ""
+            error = f"{ename}: {first}" if first else ename
+    return passed, failed, error[:300]
+
+
+def read_graded_notebook(path: Path) -> dict:
+    """``{grade_id: (passed, failed, error, visible, hidden)}`` for the test cells of an autograded notebook."""
+    if not path.exists():
+        return {}
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:
+        return {}
+    out = {}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution") and meta.get("grade_id"):
+            passed, failed, error = cell_outcome(cell)
+            visible, hidden = test_names(cell.source)
+            reported = [(m.group(2), "(hidden test)" in line) for out_ in cell.get("outputs", [])
+                        if out_.get("output_type") == "stream" for line in out_.get("text", "").splitlines()
+                        for m in [CHECK_LINE.match(line.strip())] if m]
+            visible += [n for n, is_hidden in reported if not is_hidden and n not in visible]  # a check()
+            hidden += [n for n, is_hidden in reported if is_hidden and n not in hidden]       # cell's, as judged
+            out[meta["grade_id"]] = (passed, failed, error, visible, hidden)
+    return out
+
