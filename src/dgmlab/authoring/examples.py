@@ -56,8 +56,9 @@ def write_examples(root: Path | str = ".", hws: list[str] = (), *, check: bool =
 
 def reference_submission(release_nb, source_nb):
     """A copy of ``release_nb`` whose solution cells hold the source's solutions."""
-    solutions = {_gid(c): strip_solution_markers(c.source) for c in source_nb.cells
-                 if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    from nbgrader.utils import is_solution
+
+    solutions = {_gid(c): strip_solution_markers(c.source) for c in source_nb.cells if is_solution(c)}
     nb = copy.deepcopy(release_nb)
     for cell in nb.cells:
         gid = _gid(cell)

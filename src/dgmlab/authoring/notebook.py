@@ -267,9 +267,10 @@ class Notebook:
         from dgmlab import probes
 
         total = 0.0
+        from nbgrader.utils import is_grade, is_solution
+
         for c in self.nb.cells:
-            meta = c.metadata.get("nbgrader", {})
-            if c.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            if c.cell_type == "code" and is_grade(c) and not is_solution(c):
                 total += probes.spec_for(self.hw, probes.cell_call(c.source)[0]).hidden
         return total
 
@@ -296,8 +297,9 @@ class Notebook:
         autograded points, ``{HIDDEN}`` the points hidden tests decide. A builder calls it last."""
         from dgmlab.testing import fmt
 
-        auto = sum(c.metadata["nbgrader"]["points"] for c in self.nb.cells
-                   if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
+        from nbgrader.utils import is_grade
+
+        auto = sum(c.metadata["nbgrader"]["points"] for c in self.nb.cells if c.cell_type == "code" and is_grade(c))
         intro = self.nb.cells[0]
         intro.source = intro.source.replace("{HIDDEN}", fmt(self.hidden_points())).replace("{AUTO}", fmt(auto))
 

@@ -133,8 +133,9 @@ def _grade_id(cell):
 
 
 def _is_test(cell):
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
+    from nbgrader.utils import is_grade, is_solution
+
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
 
 
 def _failed(cell) -> tuple[bool, str]:
@@ -281,12 +282,14 @@ def full_marks(got: str) -> bool:
 def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
     """Return ``(reference results, outcomes)`` for the notebook at ``path``; a reference result
     is ``(failed, message)``, failed unless the cell earned full marks."""
+    from nbgrader.utils import is_solution
+
     outcomes: list[Outcome] = []
     with NotebookSession(path, timeout=timeout) as s:
         mutants = resolve(mutants, s.nb)
         reference = s.run_all()
         answers = [gid for gid, i in s.index.items()
-                   if s.nb.cells[i].metadata["nbgrader"].get("solution") and s.nb.cells[i].cell_type == "code"]
+                   if is_solution(s.nb.cells[i]) and s.nb.cells[i].cell_type == "code"]
         tests_for = graded_by(mutants)
         blanks = []
         for gid in answers:

@@ -28,8 +28,9 @@ def _defines(source: str) -> set[str]:
 
 
 def _is_default(cell) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return not (meta.get("grade") or meta.get("grade_id") == "setup" or TRAINING_GUARD.match(cell.source))
+    from nbgrader.utils import is_grade
+
+    return not (is_grade(cell) or _grade_id(cell) == "setup" or TRAINING_GUARD.match(cell.source))
 
 
 def reference_cells(notebook: Path | str, cells: list[str] | None = None) -> list:

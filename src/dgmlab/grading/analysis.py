@@ -21,11 +21,13 @@ This module reads them (:func:`collect`); the parts, one job each: :mod:`.class_
 from __future__ import annotations
 
 import nbformat
+from nbgrader.utils import is_grade
 
 from .class_data import CellResult, ClassData, RosterEntry, Submission
 from .class_stats import cell_stats, summary
 from .graded_notebooks import CHECK_LINE, POINTS_PREFIX, TEST_DEF, cell_outcome, read_graded_notebook, test_names
 from .layout import Course, CourseError, check_submission
+from .preprocessors.hidden_tests import hidden_delimiters
 from .pseudonyms import KEY_FILE, Pseudonyms, anonymize
 from .records import load_records
 
@@ -46,7 +48,7 @@ def _source_order(course: Course, hw: str) -> list:
         return []
     nb = nbformat.read(path, as_version=4)
     return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
-            if c.get("metadata", {}).get("nbgrader", {}).get("grade") and c.metadata["nbgrader"].get("grade_id")]
+            if is_grade(c) and c.metadata["nbgrader"].get("grade_id")]
 
 
 def _reason(kind, points, max_points, needs_manual, outcome, comment) -> str:
@@ -73,6 +75,7 @@ def collect(course: Course, hws=None) -> ClassData:
     if not db.exists():
         raise CourseError(f"no gradebook at {db}: autograde something first (dgmlab autograde <hw>)")
     cells, subs, order, maxes, roster, problems = [], [], {}, {}, {}, []
+    delimiters = hidden_delimiters(course.config())
     with Gradebook(f"sqlite:///{db}") as gb:
         for st in gb.students:
             roster[st.id] = RosterEntry(st.id, st.first_name, st.last_name, st.email, st.lms_user_id)
@@ -106,7 +109,7 @@ def collect(course: Course, hws=None) -> ClassData:
                 auto = manual = 0.0
                 pending = 0
                 for snb in sub.notebooks:
-                    outcomes = read_graded_notebook(course.root / "autograded" / sid / hw / f"{snb.name}.ipynb")
+                    outcomes = read_graded_notebook(course.root / "autograded" / sid / hw / f"{snb.name}.ipynb", delimiters)
                     comments = {c.name: c.manual_comment for c in snb.comments}
                     for g in snb.grades:
                         kind = kinds.get((snb.name, g.name), "auto")

@@ -7,21 +7,24 @@ import re
 from pathlib import Path
 
 import nbformat
+from nbgrader.utils import is_grade, is_solution
 
-from .preprocessors.hidden_tests import HIDDEN_BEGIN, HIDDEN_END
+from .preprocessors.hidden_tests import hidden_delimiters
 
 CHECK_LINE = re.compile(r"^(passed|FAILED) (test_\w+)(?:: (.*))?$")
 TEST_DEF = re.compile(r"^\s*def (test_\w+)\s*\(")
 POINTS_PREFIX = re.compile(r"^[\d.]+ of [\d.]+ points(?: \(hidden test\))?\.?\s*")  # the judge's "0 of 2 points. "
 
 
-def test_names(source: str) -> tuple[list, list]:
-    """``(visible, hidden)`` names of the ``test_*`` functions a test cell defines."""
+def test_names(source: str, delimiters: tuple[str, str] | None = None) -> tuple[list, list]:
+    """``(visible, hidden)`` names of the ``test_*`` functions a test cell defines (``delimiters``: the
+    hidden-tests markers, see :func:`~dgmlab.grading.preprocessors.hidden_tests.hidden_delimiters`)."""
+    begin, end = delimiters or hidden_delimiters()
     visible, hidden, hiding = [], [], False
     for line in source.splitlines():
-        if HIDDEN_BEGIN in line:
+        if begin in line:
             hiding = True
-        elif HIDDEN_END in line:
+        elif end in line:
             hiding = False
         else:
             m = TEST_DEF.match(line)
@@ -48,8 +51,9 @@ def cell_outcome(cell) -> tuple[list, list, str]:
     return passed, failed, error[:300]
 
 
-def read_graded_notebook(path: Path) -> dict:
-    """``{grade_id: (passed, failed, error, visible, hidden)}`` for the test cells of an autograded notebook."""
+def read_graded_notebook(path: Path, delimiters: tuple[str, str] | None = None) -> dict:
+    """``{grade_id: (passed, failed, error, visible, hidden)}`` for the test cells of an autograded notebook
+    (``delimiters``: the hidden-tests markers, as for :func:`test_names`)."""
     if not path.exists():
         return {}
     try:
@@ -59,9 +63,9 @@ def read_graded_notebook(path: Path) -> dict:
     out = {}
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution") and meta.get("grade_id"):
+        if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell) and meta.get("grade_id"):
             passed, failed, error = cell_outcome(cell)
-            visible, hidden = test_names(cell.source)
+            visible, hidden = test_names(cell.source, delimiters)
             reported = [(m.group(2), "(hidden test)" in line) for out_ in cell.get("outputs", [])
                         if out_.get("output_type") == "stream" for line in out_.get("text", "").splitlines()
                         for m in [CHECK_LINE.match(line.strip())] if m]

@@ -20,6 +20,7 @@ import os
 
 from nbformat import from_dict
 from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Float, Integer, Unicode
 
 from .. import probes
@@ -35,8 +36,7 @@ def _grade_id(cell):
 
 
 def is_test_cell(cell) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+    return cell.cell_type == "code" and bool(is_grade(cell)) and not is_solution(cell)
 
 
 def probe_cell(cell) -> bool:

@@ -200,9 +200,10 @@ def write_student_notebooks(course: Course, student: str, hw: str) -> list[Path]
     src = course.root / "autograded" / student / hw
     dest = course.root / "feedback" / student / hw
     written = []
+    hide = HideHiddenTests(config=course.config())  # the hidden regions as the course's config marks them
     for path in sorted(src.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        nb, _ = HideHiddenTests().preprocess(nb, {})
+        nb, _ = hide.preprocess(nb, {})
         dest.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, dest / path.name)
         written.append(dest / path.name)

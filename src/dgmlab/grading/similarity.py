@@ -141,6 +141,8 @@ def _cells(path: Path, skipped: list, who: str):
             continue
         src = cell.get("source", "")
         src = "".join(s for s in src if isinstance(s, str)) if isinstance(src, list) else src
+        # a student's raw JSON, not a validated NotebookNode: nbgrader.utils.is_solution would read
+        # cell.metadata["nbgrader"] unchecked, so every level is type-checked here instead
         meta = cell.get("metadata", {})
         nbg = meta.get("nbgrader") if isinstance(meta, dict) else None
         nbg = nbg if isinstance(nbg, dict) else {}

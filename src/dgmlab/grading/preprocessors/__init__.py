@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from .answer_dependent import CHECK_MARKER, RAISES_TAG, TagAnswerDependentCells, may_run_a_stub
 from .deduplicate_ids import DeduplicateIds
-from .hidden_tests import HIDDEN_BEGIN, HIDDEN_END, HIDDEN_NOTE, HideHiddenTests, strip_hidden
+from .hidden_tests import HIDDEN_NOTE, HideHiddenTests, hidden_delimiters, strip_hidden
 from .install_source import (INSTALL_LINE, PLACEHOLDER, RETIRED, InstallSourceError, SetInstallSource, how_to_set,
                              install_source_problem)
 from .timed_execute import TIMINGS_ENV, TimedExecute, timed_autograde_preprocessors
 from .unjudged import UNJUDGED, ZeroUnjudgedTests
 
-__all__ = ["CHECK_MARKER", "DeduplicateIds", "HIDDEN_BEGIN", "HIDDEN_END", "HIDDEN_NOTE", "HideHiddenTests",
-           "INSTALL_LINE", "InstallSourceError", "PLACEHOLDER", "RAISES_TAG", "RETIRED", "SetInstallSource",
-           "TIMINGS_ENV", "TagAnswerDependentCells", "TimedExecute", "UNJUDGED", "ZeroUnjudgedTests", "how_to_set",
-           "install_source_problem", "may_run_a_stub", "strip_hidden", "timed_autograde_preprocessors"]
+__all__ = ["CHECK_MARKER", "DeduplicateIds", "HIDDEN_NOTE", "HideHiddenTests", "INSTALL_LINE", "InstallSourceError",
+           "PLACEHOLDER", "RAISES_TAG", "RETIRED", "SetInstallSource", "TIMINGS_ENV", "TagAnswerDependentCells",
+           "TimedExecute", "UNJUDGED", "ZeroUnjudgedTests", "hidden_delimiters", "how_to_set", "install_source_problem",
+           "may_run_a_stub", "strip_hidden", "timed_autograde_preprocessors"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 
 from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.utils import is_grade, is_solution
 
 RAISES_TAG = "raises-exception"          # nbval (and nbclient) let a cell with this tag raise
 CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"    # dgmlab.authoring puts it on the first line of a checked cell
@@ -50,10 +51,9 @@ class TagAnswerDependentCells(NbGraderPreprocessor):
         if cell.cell_type != "code":
             return cell, resources
         meta = cell.get("metadata", {})
-        nbgrader = meta.get("nbgrader", {})
         builder = meta.pop("dgmlab", None) or {}
-        is_test = bool(nbgrader.get("grade")) and not nbgrader.get("solution")
-        is_raising_answer = bool(nbgrader.get("solution")) and may_run_a_stub(cell.source)
+        is_test = bool(is_grade(cell)) and not is_solution(cell)
+        is_raising_answer = bool(is_solution(cell)) and may_run_a_stub(cell.source)
         if is_test or is_raising_answer or builder.get("uses_answers"):
             tags = list(meta.get("tags", []))
             if RAISES_TAG not in tags:

@@ -6,6 +6,7 @@ import os
 import time
 
 from nbgrader.preprocessors import Execute
+from nbgrader.utils import is_grade, is_locked, is_solution
 from traitlets import Enum, Integer, Unicode
 
 TIMINGS_ENV = "DGMLAB_TIMINGS_FILE"
@@ -72,9 +73,11 @@ class TimedExecute(Execute):
 
     def on_cell_executed(self, **kwargs):
         super().on_cell_executed(**kwargs)
-        meta = kwargs["cell"].metadata.get("nbgrader", {})
-        kind = ("answer" if meta.get("solution") else "test" if meta.get("grade") else
-                "locked" if meta.get("locked") else "other")
+        cell = kwargs["cell"]
+        meta = cell.metadata.get("nbgrader", {})
+        # nbgrader's is_locked is true of grade cells too: the "test" case has taken those already
+        kind = ("answer" if is_solution(cell) else "test" if is_grade(cell) else
+                "locked" if is_locked(cell) else "other")
         self._dgmlab_timing["cells"].append({"index": kwargs["cell_index"], "grade_id": meta.get("grade_id"),
                                              "kind": kind, "start": self._dgmlab_cell_start, "end": time.time()})
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.utils import is_grade, is_solution
 
 UNJUDGED = "NotJudgedByTheGrader"  # the error name a test cell the grader did not judge shows
 
@@ -18,7 +19,7 @@ class ZeroUnjudgedTests(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        if (cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
+        if (cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
                 and meta.get("grade_id") not in resources.get("dgmlab_judged", ())):
             from nbformat import from_dict
 
