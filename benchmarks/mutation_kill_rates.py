@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from dgmlab.grading.sandbox import DEFAULT_MEMORY  # the address space a grading's kernel may map
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -42,7 +44,11 @@ def main(argv=None) -> int:
     p.add_argument("--json", type=Path, help="write the per-answer record here")
     p.add_argument("--answers", nargs="*", help="only these answer cells (grade ids)")
     p.add_argument("--limit", type=int, help="at most this many mutants per answer cell")
-    p.add_argument("--timeout", type=int, default=60, help="seconds per cell before a mutant counts as killed")
+    p.add_argument("--timeout", type=int, default=60,
+                   help="seconds per cell before a mutant counts as killed (its kernel is then restarted)")
+    p.add_argument("--memory", type=float, default=DEFAULT_MEMORY / 2**30,
+                   help="GiB of address space for the kernel, as a grading's sandbox gives it (default %(default)g; "
+                        "0: no limit); a mutant that runs out of it, or whose kernel dies, counts as killed")
     args = p.parse_args(argv)
 
     from dgmlab.authoring import mutation
@@ -58,24 +64,30 @@ def main(argv=None) -> int:
         for write in getattr(module, "PROOF_ARTIFACTS", {}).values():
             write(folder)
 
-        def progress(answer, m, killed):
-            print(f"{answer}: {'killed  ' if killed else 'SURVIVED'} {m.label}", flush=True)
+        def progress(answer, m, killed, how):
+            print(f"{answer}: {'killed  ' if killed else 'SURVIVED'} {m.label}{f' [{how}]' if how else ''}", flush=True)
 
         reports = mutation.run(folder / source.name, tests_for=graded_by(getattr(module, "MUTANTS", [])),
                                equivalent=getattr(module, "EQUIVALENT_MUTANTS", {}), answers=args.answers,
-                               limit=args.limit, timeout=args.timeout, progress=progress)
+                               limit=args.limit, timeout=args.timeout, progress=progress,
+                               memory=None if args.memory == 0 else int(args.memory * 2**30))
     rate = mutation.kill_rate(reports)
     record = {"homework": args.hw, "command": " ".join(["benchmarks/mutation_kill_rates.py", *(argv or sys.argv[1:])]),
               "seconds": round(time.perf_counter() - t0, 1), "kill_rate": rate,
               "generated": sum(r.generated for r in reports), "killed": sum(r.killed for r in reports),
               "equivalent": sum(len(r.equivalent) for r in reports),
+              "memory_limit_bytes": None if args.memory == 0 else int(args.memory * 2**30),
+              "killed_by_limits": sum(len(r.limited) for r in reports),
               "answers": [{"answer": r.answer, "tests": r.tests, "generated": r.generated, "killed": r.killed,
                            "equivalent": [{"label": l, "reason": why} for l, why in r.equivalent],
+                           "killed_by_limits": [{"label": l, "killed": how} for l, how in r.limited],
                            "survivors": r.survivors, "seconds": r.seconds} for r in reports]}
     print(f"\n{args.hw}: {record['killed']} of {record['generated'] - record['equivalent']} non-equivalent mutants "
           f"killed ({'n/a' if rate is None else f'{100 * rate:.1f}%'}); {record['equivalent']} equivalent; "
           f"{record['seconds']:.0f} s")
     for r in reports:
+        for label, how in r.limited:
+            print(f"  killed by the kernel's limits {r.answer}: {label}: {how}")
         for label in r.survivors:
             print(f"  survivor {r.answer}: {label}")
     if args.json:

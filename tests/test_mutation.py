@@ -75,7 +75,7 @@ CHECKS = [CheckSpec("weak_tests", 1, 0, ("double",), visible=(test_zero,),
 """
 
 
-def _notebook(path):
+def _notebook(path, solution="    y = x * 2\n    return y\n", preamble=""):
     def graded(source, **meta):
         cell = nbformat.v4.new_code_cell(source)
         cell.metadata["nbgrader"] = {"schema_version": 3, "locked": True, **meta}
@@ -86,7 +86,7 @@ def _notebook(path):
     nb.cells = [
         graded(f"import dgmlab\ndgmlab.setup({path.stem!r}, quiet=True)\nfrom dgmlab.probes import check",
                grade_id="setup", grade=False, solution=False),
-        graded("def double(x):\n    ### BEGIN SOLUTION\n    y = x * 2\n    return y\n    ### END SOLUTION\n",
+        graded(f"{preamble}def double(x):\n    ### BEGIN SOLUTION\n{solution}    ### END SOLUTION\n",
                grade_id="double", grade=False, solution=True, locked=False),
         graded('check("weak_tests", double)', grade_id="weak_tests", grade=True, solution=False, points=1),
         graded('check("strong_tests", double)', grade_id="strong_tests", grade=True, solution=False, points=1),
@@ -106,6 +106,57 @@ def test_a_weak_test_lets_mutants_survive_and_a_strong_one_kills_them(tmp_path):
     assert weak.equivalent == [], "a listed mutant that the tests kill is killed, not equivalent"
     strong, = mutation.run(path, tests_for={"double": ["strong_tests"]})
     assert strong.generated == 4 and strong.killed == 4 and not strong.survivors
+
+
+# A double() whose mutants break the kernel's limits: `k += 1` edited allocates 64 MiB blocks without end (calloc'd,
+# so address space and no RAM), `0 -> 1` sends the kernel SIGHUP, `x - x` -> `x + x` sleeps 6 s for double(3).
+# Its cell starts with two imports and two blank lines, so the solution region is lines 7-13.
+GREEDY = """    blocks, k = [], 0
+    while k < 2:
+        blocks.append(bytes(2 ** 26))
+        k += 1
+    os.kill(os.getpid(), 0)
+    time.sleep(x - x)
+    return x * len(blocks)
+"""
+GREEDY_SURVIVORS = ["L11 delete: `os.kill(os.getpid(), 0)` deleted", "L12 delete: `time.sleep(x - x)` deleted",
+                    "L9 arith: `2 ** 26` -> `2 * 26` (** -> *)", "L9 constant: `26` -> `27` (26 -> 27)"]
+MEMORY = 6 * 2**30  # a kernel with torch maps about 4.2 GiB
+
+
+@pytest.fixture(scope="module")
+def greedy(tmp_path_factory):
+    path = _notebook(tmp_path_factory.mktemp("greedy") / "hw9_double.ipynb", GREEDY, "import os\nimport time\n\n\n")
+    report, = mutation.run(path, tests_for={"double": ["strong_tests"]}, timeout=4, memory=MEMORY)
+    return report
+
+
+@pytest.mark.slow
+def test_a_mutant_that_allocates_without_bound_is_killed_by_the_memory_limit(greedy):
+    limited = dict(greedy.limited)
+    for label in ("L10 arith: `k += 1` -> `k -= 1` (+= -> -=)", "L10 delete: `k += 1` deleted"):
+        assert limited.get(label) == "out of memory (MemoryError under the 6 GiB limit)", greedy
+
+
+@pytest.mark.slow
+def test_a_mutant_that_kills_its_kernel_is_killed_and_the_kernel_restarted(greedy):
+    assert dict(greedy.limited).get("L11 constant: `0` -> `1` (0 -> 1)") == "kernel died (SIGHUP)", greedy
+
+
+@pytest.mark.slow
+def test_a_mutant_over_the_time_limit_is_killed_and_the_kernel_restarted(greedy):
+    label = "L12 arith: `x - x` -> `x + x` (- -> +)"
+    assert dict(greedy.limited).get(label) == "timed out (over 4 s in one cell)", greedy
+
+
+@pytest.mark.slow
+def test_the_run_goes_on_after_mutants_that_break_the_limits(greedy):
+    # the mutants after them are still judged by the tests: the harmless edits survive, the rest are killed
+    assert sorted(greedy.survivors) == sorted(GREEDY_SURVIVORS), greedy
+    assert greedy.killed == greedy.generated - len(GREEDY_SURVIVORS), greedy
+    # and only those that broke a limit are blamed on one (`2 ** 26` -> `3 ** 26` asks for 2.5 TB at once)
+    assert sorted(label.split(":")[0] for label, _ in greedy.limited) == ["L10 arith", "L10 delete", "L11 constant",
+                                                                         "L12 arith", "L9 constant"], greedy
 
 
 # ------------------------------------------------------------------ the builders' lists

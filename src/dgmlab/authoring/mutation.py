@@ -25,8 +25,14 @@ from __future__ import annotations
 
 import ast
 import copy
+import json
+import re
+import resource
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..grading.sandbox import DEFAULT_MEMORY
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
@@ -188,6 +194,9 @@ def generate(answer: str, source: str) -> list[Generated]:
 
 
 # ------------------------------------------------------------------ running them
+MEMORY_ERRORS = re.compile(r"MemoryError|can't allocate memory|not enough memory|out of memory|bad_alloc")
+
+
 @dataclass
 class AnswerReport:
     answer: str
@@ -196,6 +205,7 @@ class AnswerReport:
     killed: int = 0
     equivalent: list = field(default_factory=list)   # [(label, reason)]
     survivors: list = field(default_factory=list)    # labels
+    limited: list = field(default_factory=list)      # [(label, how)]: killed by the kernel's limits, not by a test
     seconds: float = 0.0
 
     @property
@@ -209,35 +219,138 @@ def kill_rate(reports) -> float | None:
     return None if total == 0 else sum(r.killed for r in reports) / total
 
 
+def _gib(n: int) -> str:
+    return f"{n / 2**30:g} GiB"
+
+
+class _Kernel:
+    """The benchmark's grading-mode kernel, under an address-space limit, restarted when it dies or hangs.
+
+    ``session`` is a :class:`~dgmlab.authoring.proofs.NotebookSession` that has run the whole reference
+    notebook (the state every mutant starts from)."""
+
+    def __init__(self, path: Path, timeout: int, memory: int | None):
+        self.path, self.timeout, self.memory = path, timeout, memory
+        self.session = None
+
+    def start(self) -> dict:
+        from .proofs import NotebookSession, full_marks
+
+        s = NotebookSession(self.path, timeout=self.timeout)
+        # a cell over the timeout raises (the kernel is then restarted): an interrupt may never stop C code
+        s.client.interrupt_on_timeout = False
+        s.client.shutdown_kernel = "immediate"
+        s.__enter__()
+        self.session = s
+        if self.memory is not None:  # the limit a grading's sandbox puts on its kernel (prlimit --as)
+            pid = s.client.km.provisioner.process.pid
+            try:
+                resource.prlimit(pid, resource.RLIMIT_AS, (self.memory, self.memory))
+            except ValueError:  # a lower hard limit already (inherited from this process): keep it
+                pass
+        s.client.timeout = max(self.timeout, 600)  # the reference is trusted: the time limit is for mutants
+        reference = s.run_all(verdicts=True)
+        s.client.timeout = self.timeout
+        broken = {t: got for t, (got, _) in reference.items() if not full_marks(got)}
+        if broken:
+            limit = f" under a memory limit of {_gib(self.memory)}" if self.memory is not None else ""
+            raise RuntimeError(f"the reference does not earn full marks{limit} in {sorted(broken)}: fix it first")
+        return reference
+
+    def death(self) -> str:
+        """How the kernel ended: ``"kernel died (SIGKILL)"``, ``"kernel died (exit code 1)"``."""
+        process = getattr(self.session.client.km.provisioner, "process", None)
+        code = process.poll() if process is not None else None
+        if code is None:
+            return "kernel died"
+        if code < 0:
+            try:
+                return f"kernel died ({signal.Signals(-code).name})"
+            except ValueError:
+                return f"kernel died (signal {-code})"
+        return f"kernel died (exit code {code})"
+
+    def stop(self) -> None:
+        s, self.session = self.session, None
+        if s is not None:
+            try:
+                s.__exit__(None, None, None)
+            except Exception:  # a dead kernel's shutdown may complain; it is gone either way
+                pass
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
 def run(path: Path, tests_for: dict | None = None, equivalent: dict | None = None, answers=None,
-        limit: int | None = None, timeout: int = 60, progress=None) -> list[AnswerReport]:
+        limit: int | None = None, timeout: int = 60, progress=None,
+        memory: int | None = DEFAULT_MEMORY) -> list[AnswerReport]:
     """Run the generated mutants of the notebook at ``path`` (a source notebook, in grading mode).
 
     ``tests_for``: ``{answer grade_id: [test grade_ids]}`` that grade it (default: the test cells
     following it up to the next answer cell). ``equivalent``: ``{answer: {label: reason}}``, mutants
     that survive because they change nothing that matters. ``limit``: at most this many mutants per
-    answer (the first ones, for a quick look). A cell running longer than ``timeout`` seconds counts
-    as killed (the autograder's cell timeout would fail it too).
+    answer (the first ones, for a quick look). ``progress(answer, mutant, killed, how)`` is called after
+    each mutant.
+
+    The kernel runs under the limits of a grading's sandbox, and a mutant that breaks them is killed,
+    as the autograder would give it 0: ``memory`` bytes of address space (default that of
+    :class:`dgmlab.grading.sandbox.Limits`; None: no limit), and ``timeout`` seconds per cell. A kernel
+    that dies or runs over the time is restarted (and the reference notebook run again) for the next
+    mutant; such mutants, and those whose code ran out of memory, are listed in the report's ``limited``
+    with how (``"kernel died (SIGKILL)"``, ``"timed out (over 60 s in one cell)"``, ``"out of memory
+    (MemoryError under the 8 GiB limit)"``).
     """
     import time
 
-    from .proofs import NotebookSession, _grade_id, _is_test, full_marks
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    from .proofs import _grade_id, _is_test, full_marks
 
     reports = []
     equivalent = equivalent or {}
-    with NotebookSession(path, timeout=timeout) as s:
-        s.client.interrupt_on_timeout = True
-        reference = s.run_all(verdicts=True)
-        broken = {t: got for t, (got, _) in reference.items() if not full_marks(got)}
-        if broken:
-            raise RuntimeError(f"the reference does not earn full marks in {sorted(broken)}: fix it first")
-        cells = s.nb.cells
-        order = [gid for gid, i in sorted(s.index.items(), key=lambda kv: kv[1])
+    kernel = _Kernel(Path(path), timeout, memory)
+
+    def broke(exc) -> str:
+        """Restart the kernel after ``exc`` (a dead or hung kernel); say how the mutant broke it."""
+        how = kernel.death() if isinstance(exc, DeadKernelError) else f"timed out (over {timeout} s in one cell)"
+        kernel.restart()
+        return how
+
+    def judged(m: Generated, start: int, stop: int, tests: list) -> tuple[bool, str | None]:
+        """Run mutant ``m`` in place of cell ``start``, then the cells up to ``stop``: ``(killed, how)``, where
+        ``how`` says it ran out of memory (None: killed by its tests or the answer cell's error, or survived)."""
+        s, killed, how = kernel.session, False, None
+        s.forget(start)
+        for i in range(start, stop + 1):
+            got, _ = s.run_verdict(i, m.source if i == start else None)
+            if (i == start and got == "fail") or (_grade_id(s.nb.cells[i]) in tests and not full_marks(got)):
+                killed = True
+            if memory is not None and MEMORY_ERRORS.search(json.dumps(s.nb.cells[i].get("outputs", []))):
+                how = f"out of memory (MemoryError under the {_gib(memory)} limit)"
+        return killed, how if killed else None
+
+    def restored(start: int, stop: int, tests: list) -> bool:
+        """Run the reference cells ``start..stop`` again; whether its tests earn full marks (a mutant may
+        have left the kernel unfit, e.g. short of memory or with a module changed)."""
+        s = kernel.session
+        try:
+            return all(full_marks(s.run_verdict(i)[0]) or _grade_id(s.nb.cells[i]) not in tests
+                       for i in range(start, stop + 1))
+        except (CellTimeoutError, DeadKernelError):
+            return False
+
+    try:
+        kernel.start()
+        cells = kernel.session.nb.cells
+        index = kernel.session.index
+        order = [gid for gid, i in sorted(index.items(), key=lambda kv: kv[1])
                  if cells[i].cell_type == "code" and cells[i].metadata["nbgrader"].get("solution")]
         for gid in order:
             if answers and gid not in answers:
                 continue
-            start = s.index[gid]
+            start = index[gid]
             tests = (tests_for or {}).get(gid)
             if not tests:
                 tests = []
@@ -250,40 +363,30 @@ def run(path: Path, tests_for: dict | None = None, equivalent: dict | None = Non
             reports.append(report)
             if not tests:
                 continue
-            stop = max(s.index[t] for t in tests)
+            stop = max(index[t] for t in tests)
             known = equivalent.get(gid, {})
-            mutants = generate(gid, s.reference[start])[:limit]
+            mutants = generate(gid, kernel.session.reference[start])[:limit]
             t0 = time.perf_counter()
             for m in mutants:
                 report.generated += 1
-                s.forget(start)
-                got, _ = _run_cell(s, start, m.source)
-                killed = got == "fail"
-                for i in range(start + 1, stop + 1):
-                    got, _ = _run_cell(s, i)
-                    if _grade_id(cells[i]) in tests and not full_marks(got):
-                        killed = True
+                try:
+                    killed, how = judged(m, start, stop, tests)
+                except (CellTimeoutError, DeadKernelError) as exc:
+                    killed, how = True, broke(exc)
+                else:
+                    if not restored(start, stop, tests):
+                        kernel.restart()
                 if killed:
                     report.killed += 1
+                    if how:
+                        report.limited.append((m.label, how))
                 elif m.label in known:
                     report.equivalent.append((m.label, known[m.label]))
                 else:
                     report.survivors.append(m.label)
-                for i in range(start, stop + 1):  # the reference state back
-                    _run_cell(s, i)
                 if progress:
-                    progress(gid, m, killed)
+                    progress(gid, m, killed, how)
             report.seconds = round(time.perf_counter() - t0, 1)
+    finally:
+        kernel.stop()
     return reports
-
-
-def _run_cell(session, i: int, source: str | None = None) -> tuple[str, str]:
-    """``session.run_verdict`` that turns a cell timeout into a failure instead of an exception."""
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-    try:
-        return session.run_verdict(i, source)
-    except CellTimeoutError as exc:
-        return "fail", f"timed out: {exc}"[:200]
-    except DeadKernelError:
-        raise RuntimeError("the kernel died while running a mutant; rerun with fewer mutants (--answers)") from None
