@@ -1,5 +1,7 @@
 """dgmlab.grading.judge: a check() test cell is decided in the grader, from plain data, on inputs the
 grader makes; what the kernel prints or displays in the cell is never taken for a score."""
+import time
+
 import nbformat
 import pytest
 import torch
@@ -289,3 +291,36 @@ def test_probe_data_cannot_shadow_a_builtin_the_hidden_tests_call():
     spec = probes.spec_for(HW, CELL)
     names = probes.answer_names(spec, {"abs": 1, "len": 2, "saturating_on_logits": 3}, set())
     assert "abs" not in names and "len" not in names and names.get("saturating_on_logits") == 3
+
+
+
+SLOW_CHECKS = """
+from dgmlab.probes import CheckSpec
+
+def test_last_digit(v):  # one C call (a big integer power) that no signal interrupts, for a large n
+    assert pow(7, v.n) % 10 in (1, 3, 7, 9)
+
+CHECKS = [CheckSpec("first_tests", 1, 0, ("n",), visible=(test_last_digit,)),
+          CheckSpec("second_tests", 1, 0, ("n",), visible=(test_last_digit,)),
+          CheckSpec("third_tests", 1, 0, ("n",), visible=(test_last_digit,))]
+"""
+
+
+def test_a_cell_too_slow_to_judge_earns_nothing_and_the_next_cells_are_still_judged(tmp_path, monkeypatch):
+    """(red team F6: an answer whose checking never ended, there a nested exp, kept the judge busy until the
+    notebook's timeout, and every later cell of the submission earned 0.) Here the slow work is one C call,
+    which only killing the judge process stops."""
+    from dgmlab.grading import judge_process
+
+    (tmp_path / "checks.py").write_text(SLOW_CHECKS, encoding="utf-8")
+    probes.load_checks("slowhw", tmp_path)
+    cells = [{"gid": gid, "source": f'check("{gid}", n)', "outputs": shown({"n": n}, cell=gid)}
+             for gid, n in [("first_tests", 3), ("second_tests", 10**10), ("third_tests", 5)]]
+    request = {"hw": "slowhw", "seed": 0, "checks_folder": str(tmp_path), "cells": cells}
+    judge_process.judge({**request, "cells": cells[:1]}, timeout=120)  # a judge process is ready
+    start = time.monotonic()
+    answers = judge_process.judge(request, timeout=120, cell_timeout=3)
+    assert time.monotonic() - start < 30
+    assert answers["first_tests"]["earned"] == answers["third_tests"]["earned"] == 1
+    assert answers["second_tests"]["earned"] == 0
+    assert "took longer than 3 s" in answers["second_tests"]["lines"][0]

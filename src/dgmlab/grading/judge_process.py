@@ -1,16 +1,20 @@
-"""A process of its own for the judge, killed when it takes too long.
+"""A process of its own for the judge, killed when a cell takes too long.
 
 What the judge reads comes from a student's kernel. ``dgmlab.wire`` bounds its size, but the grader's
-own work on it (sympy's ``simplify`` and ``subs``, a metric on a handed-in network) runs long C calls
-that hold the interpreter: judged inside the grading worker, one crafted answer could keep the worker
-and its watchdog from running for hours. So :class:`dgmlab.grading.judge.JudgeTests` hands each
-notebook's check() cells to this process, one per worker process, started on first use and kept for
-the next grading; it answers within ``timeout`` seconds or is killed with everything it started, the
-cells it did not judge earn 0 with the reason, and the next grading starts a new one.
+own work on it (sympy's ``simplify``, ``subs`` and ``evalf``, a metric on a handed-in network) runs long
+C calls (big integers, mpmath) that hold the interpreter and that no signal interrupts: judged inside the
+grading worker, one crafted answer could keep the worker and its watchdog from running for hours. So
+:class:`dgmlab.grading.judge.JudgeTests` hands each notebook's check() cells to this process, one per
+worker process, started on first use and kept for the next grading. It answers cell by cell, and each
+cell has a budget of its own (:data:`CELL_TIMEOUT`, within the notebook's ``timeout``): a cell not
+answered in time has the process killed with everything it started, earns 0 with the reason, and the
+cells after it are judged by a fresh process. Only the time a cell takes counts against its budget,
+never the process's start (imports).
 
-The protocol is one JSON line each way: the request (what :func:`dgmlab.grading.judge.judge_cells`
-takes, :func:`dgmlab.grading.judging.judge_cells`), then ``{grade_id: {"earned": float, "lines": [str]}}``. Anything the judged code prints goes
-to stderr, never into the answer.
+The protocol is JSON lines: the process says ``{"ready": true}`` once its imports are done; then for each
+request (what :func:`dgmlab.grading.judging.judge_each` takes) it writes one line per cell, in the
+request's order, ``{"gid": str, "earned": float, "lines": [str]}``. Anything the judged code prints
+goes to stderr, never into the answers.
 """
 from __future__ import annotations
 
@@ -21,8 +25,12 @@ import select
 import subprocess
 import sys
 import threading
+import time
 
 MEMORY = 12 * 2**30  # address space of the judge process (torch alone maps about 4 GiB)
+CELL_TIMEOUT = 30.0  # seconds one cell may take to be judged (a correct answer takes well under 5 s)
+START_TIMEOUT = 120.0  # seconds a new judge process may take to import what it judges with
+MAX_LINE = 4 * 2**20  # bytes of one answer line
 
 _LOCK = threading.Lock()
 _PROCESS = None
@@ -31,7 +39,7 @@ _PROCESS = None
 def _start() -> subprocess.Popen:
     # -P: the working folder (a scratch course) is not on the judge's import path
     proc = subprocess.Popen([sys.executable, "-P", "-m", "dgmlab.grading.judge_process"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         resource.prlimit(proc.pid, resource.RLIMIT_AS, (MEMORY, MEMORY))
     except (ValueError, OSError):  # a lower hard limit already: keep it
@@ -55,41 +63,110 @@ def stop() -> None:
         proc.wait()
 
 
-def judge(request: dict, timeout: float) -> dict | None:
-    """The judge process's answer to ``request``, or ``None`` when it gave none within ``timeout`` seconds
-    (it is then killed) or died."""
-    global _PROCESS
-    with _LOCK:
-        if _PROCESS is None or _PROCESS.poll() is not None:
-            _PROCESS = _start()
-        proc = _PROCESS
-        try:
-            proc.stdin.write(json.dumps(request) + "\n")
-            proc.stdin.flush()
-            ready, _, _ = select.select([proc.stdout], [], [], timeout)
-            line = proc.stdout.readline() if ready else ""
-        except (BrokenPipeError, OSError, ValueError):
-            line = ""
-        if not line:
-            stop()
-            return None
+class _Lines:
+    """Lines from the judge process's stdout, each waited for with a deadline (raw reads: nothing sits
+    in a buffer that ``select`` cannot see)."""
+
+    def __init__(self, proc):
+        self.fd, self.buffer = proc.stdout.fileno(), b""
+
+    def next(self, deadline: float):
+        """The next line, parsed, or ``None`` at the deadline, at the end of the stream or on a line that is
+        not JSON."""
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or len(self.buffer) > MAX_LINE:
+                return None
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if not ready:
+                return None
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
         try:
             return json.loads(line)
-        except json.JSONDecodeError:
-            stop()
+        except ValueError:
             return None
+
+
+def _ready(deadline: float):
+    """The running judge process, started if need be, once it is ready; ``None`` if it was not by ``deadline``."""
+    global _PROCESS
+    if _PROCESS is not None and _PROCESS.poll() is None:
+        return _PROCESS, _PROCESS._dgmlab_lines
+    _PROCESS = _start()
+    _PROCESS._dgmlab_lines = _Lines(_PROCESS)
+    if _PROCESS._dgmlab_lines.next(min(deadline, time.monotonic() + START_TIMEOUT)) != {"ready": True}:
+        stop()
+        return None
+    return _PROCESS, _PROCESS._dgmlab_lines
+
+
+def late(cell_timeout: float) -> dict:
+    """The answer for a cell whose judging ran past its budget."""
+    return {"earned": 0.0, "lines": [
+        f"0 points: checking this answer took longer than {cell_timeout:g} s, so it was stopped (an expression "
+        f"that grows too fast to evaluate, e.g. exp of exp of exp, or a huge one); give it in a simpler form"]}
+
+
+def judge(request: dict, timeout: float, cell_timeout: float | None = None) -> dict:
+    """``{grade_id: {"earned", "lines"}}`` for the cells of ``request``, judged in the judge process.
+
+    Each cell gets ``cell_timeout`` seconds (default :data:`CELL_TIMEOUT`) from when the process starts on it: one that takes longer earns
+    0 (:func:`late`), the process is killed and the next cells go to a fresh one. The whole request ends
+    ``timeout`` seconds after it began: the cells not judged by then are missing from the answer."""
+    cell_timeout = CELL_TIMEOUT if cell_timeout is None else cell_timeout
+    end = time.monotonic() + timeout
+    cells, answers = list(request["cells"]), {}
+    with _LOCK:
+        while cells:
+            started = _ready(end)
+            if started is None:
+                break
+            proc, lines = started
+            try:
+                proc.stdin.write((json.dumps({**request, "cells": cells}) + "\n").encode())
+                proc.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                stop()
+                break
+            while cells:
+                cell_end = min(end, time.monotonic() + cell_timeout)
+                got = lines.next(cell_end)
+                if isinstance(got, dict) and got.get("gid") == cells[0]["gid"]:
+                    answers[cells.pop(0)["gid"]] = {"earned": float(got["earned"]), "lines": list(got["lines"])}
+                    continue
+                stop()  # too slow, dead, or an answer out of order: the process goes, the cell earns 0
+                if time.monotonic() >= cell_end and cell_end < end:
+                    answers[cells.pop(0)["gid"]] = late(cell_timeout)
+                elif time.monotonic() < cell_end:  # it died: that cell cannot be judged here
+                    answers[cells.pop(0)["gid"]] = {"earned": 0.0, "lines": [
+                        "0 points: this cell could not be graded (the grader stopped); tell your instructor"]}
+                break
+            if time.monotonic() >= end:
+                break
+    return answers
 
 
 def serve() -> None:
-    """Answer requests from stdin, one line each, until stdin closes."""
+    """Say ready once imported, then answer requests from stdin, one line each, cell by cell, until stdin closes."""
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # whatever the judged code prints goes to stderr
     sys.stdout = sys.stderr
-    from .judging import judge_cells
+    import numpy  # noqa: F401  what every cell's judging imports, loaded before any cell's time starts
+    import sympy  # noqa: F401
+    import torch  # noqa: F401
 
+    from .judging import judge_each
+
+    answers.write(json.dumps({"ready": True}) + "\n")
+    answers.flush()
     for line in sys.stdin:
-        answers.write(json.dumps(judge_cells(json.loads(line))) + "\n")
-        answers.flush()
+        for gid, answer in judge_each(json.loads(line)):
+            answers.write(json.dumps({"gid": gid, **answer}) + "\n")
+            answers.flush()
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Judging check() test cells: the grader's decision from what a kernel showed, with no nbgrader in it.
 
 :func:`judge_cell` decides one cell (probe data parsed by :mod:`dgmlab.wire`, then
-:func:`dgmlab.probes.judge`); :func:`judge_cells` a notebook's, as a request of plain data, which
-is what :mod:`.judge_process` receives. :class:`Reference` gives hidden tests the kit's own networks
+:func:`dgmlab.probes.judge`); :func:`judge_cells` a notebook's, as a request of plain data
+(:func:`judge_each` cell by cell, which is what :mod:`.judge_process` runs). :class:`Reference` gives hidden tests the kit's own networks
 from the instructor's cells, :func:`keeper` lets them leave a file for the dashboard.
 """
 from __future__ import annotations
@@ -16,22 +16,29 @@ from .. import probes, wire
 
 def judge_cells(request: dict) -> dict:
     """``{grade_id: {"earned", "lines"}}`` for the cells of ``request`` (see :class:`JudgeTests`), judged here."""
+    return dict(judge_each(request))
+
+
+def judge_each(request: dict):
+    """``(grade_id, {"earned", "lines"})`` for each cell of ``request`` in order, as each is judged."""
     if request.get("checks_folder"):  # a course's own homework: its checks.py in source/<hw>/, never the submission's
         probes.load_checks(request["hw"], request["checks_folder"])
     reference = Reference.from_gradebook(*request["gradebook"]) if request.get("gradebook") else None
     keep = keeper(request["keep"]) if request.get("keep") else None
-    out = {}
     for cell in request["cells"]:
         try:
             result = judge_cell(request["hw"], cell["gid"], cell["source"], cell["outputs"], request["seed"],
                                 folder=request.get("folder"), seeds=request.get("seeds"), reference=reference,
                                 keep=keep)
-            out[cell["gid"]] = {"earned": float(result.earned), "lines": [str(x) for x in result.lines]}
+            yield cell["gid"], {"earned": float(result.earned), "lines": [str(x) for x in result.lines]}
+        except MemoryError:  # an answer whose checking needs more memory than the judge has
+            yield cell["gid"], {"earned": 0.0, "lines": [
+                "0 points: checking this answer needed more memory than the grader allows (a huge number or "
+                "expression); give it in a simpler form"]}
         except Exception as exc:  # a bug of the grader's, not the student's: 0 points, said loudly
             traceback.print_exc()
-            out[cell["gid"]] = {"earned": 0.0, "lines": [
+            yield cell["gid"], {"earned": 0.0, "lines": [
                 f"this cell could not be graded ({type(exc).__name__}); tell your instructor"]}
-    return out
 
 
 def probe_data(outputs, gid: str):
