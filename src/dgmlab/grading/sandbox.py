@@ -10,8 +10,11 @@ ipykernel_launcher``, which adds these walls:
    (``--unshare-net``): it has its own loopback and nothing else, so it can
    reach neither the internet nor services on the grading machine's
    loopback. It talks to the grader over jupyter_client's ``ipc`` transport
-   (unix sockets in its per-submission runtime folder, the only host folder
-   it may write), which a network namespace does not cut.
+   (unix sockets), which a network namespace does not cut. The sockets are
+   made in the kernel's runtime folder, a tmpfs of :data:`RUNTIME_TMPFS`
+   inside the sandbox holding its connection file read-only; the grader
+   reaches them through ``/proc/<pid>/root`` of the sandbox's first process
+   (:class:`GradingKernelManager`). So the kernel writes no host folder.
 2. **A private file view.** Inside, the machine is read-only; the course
    directory is replaced by an empty one except the submission's own
    ``autograded/<student>/<hw>/`` and, read-only, the Python environment and
@@ -56,6 +59,8 @@ DEFAULT_MEMORY = 8 * 1024 ** 3
 DEFAULT_FILE_SIZE = 256 * 1024 ** 2
 DEFAULT_TMPFS = 256 * 1024 ** 2
 WORKDIR_FILES = "{workdir_files}"  # in kernel_argv: replaced at launch by read-only binds of the working folder's files
+RUNTIME_FILES = "{runtime_files}"  # in kernel_argv: replaced at launch by a read-only bind of the connection file
+RUNTIME_TMPFS = 1024 ** 2  # the kernel's runtime folder: its ipc sockets (which take no space) and nothing much else
 HIDDEN_TMPFS = 1024 ** 2  # the empty tmpfs over each hidden folder: room for the mount points bound inside it
 PASSED_ENV = ("LANG", "LC_ALL", "DGMLAB_DATA", "DGMLAB_FAST", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
               "OMP_NUM_THREADS")
@@ -133,8 +138,10 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
         if any(_inside(path, root) for root in roots):
             args += ["--ro-bind", str(path), str(path)]
     # the working folder: a sized tmpfs, with the files there when the kernel starts bound in read-only
-    args += ["--size", str(int(limits.tmpfs)), "--tmpfs", str(workdir.resolve()), WORKDIR_FILES,
-             "--bind", str(runtime_dir), str(runtime_dir)]  # the kernel creates its ipc sockets here
+    args += ["--size", str(int(limits.tmpfs)), "--tmpfs", str(workdir.resolve()), WORKDIR_FILES]
+    # the runtime folder: a small tmpfs of the sandbox's own, where the kernel creates its ipc sockets (the grader
+    # connects to them through /proc/<pid>/root), with the connection file bound in read-only
+    args += ["--size", str(RUNTIME_TMPFS), "--tmpfs", str(Path(runtime_dir).resolve()), RUNTIME_FILES]
     for root in roots:  # nothing but the folders bound inside may be written there
         args += ["--remount-ro", str(root)]
     args += ["--chdir", str(workdir.resolve()),
@@ -160,16 +167,44 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
 
 def with_workdir_files(argv: list) -> list:
     """``argv`` with :data:`WORKDIR_FILES` replaced by a read-only bind of each regular file at the top of the
-    working folder (``--chdir``) as it is now, when the kernel starts (links and folders are left out)."""
-    if WORKDIR_FILES not in argv:
-        return list(argv)
-    workdir = Path(argv[argv.index("--chdir") + 1])
-    binds = []
-    for entry in sorted(os.scandir(workdir), key=lambda e: e.name) if workdir.is_dir() else []:
-        if entry.is_file(follow_symlinks=False):
-            binds += ["--ro-bind", entry.path, entry.path]
-    i = argv.index(WORKDIR_FILES)
-    return argv[:i] + binds + argv[i + 1:]
+    working folder (``--chdir``) as it is now, when the kernel starts (links and folders are left out), and
+    :data:`RUNTIME_FILES` by a read-only bind of the kernel's connection file (the ``-f`` argument) when it
+    exists."""
+    argv = list(argv)
+    if WORKDIR_FILES in argv:
+        workdir = Path(argv[argv.index("--chdir") + 1])
+        binds = []
+        for entry in sorted(os.scandir(workdir), key=lambda e: e.name) if workdir.is_dir() else []:
+            if entry.is_file(follow_symlinks=False):
+                binds += ["--ro-bind", entry.path, entry.path]
+        i = argv.index(WORKDIR_FILES)
+        argv = argv[:i] + binds + argv[i + 1:]
+    if RUNTIME_FILES in argv:
+        i = argv.index(RUNTIME_FILES)
+        found = argv[len(argv) - 1 - argv[::-1].index("-f") + 1] if "-f" in argv else ""
+        binds = ["--ro-bind", found, found] if found and os.path.isfile(found) else []
+        argv = argv[:i] + binds + argv[i + 1:]
+    return argv
+
+
+def _sandbox_root(proc, timeout: float = 10.0) -> str | None:
+    """``/proc/<pid>/root`` of the first process inside the sandbox that ``proc`` (bwrap) starts: the path
+    through which the grader sees the sandbox's own mounts (its runtime folder's sockets); ``None`` when bwrap
+    made none within ``timeout`` seconds (it failed: the kernel never answers, as without the sandbox)."""
+    import time
+
+    import psutil
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            children = proc.children()
+        except psutil.NoSuchProcess:
+            return None
+        if children:
+            return f"/proc/{children[0].pid}/root"
+        time.sleep(0.005)
+    return None
 
 
 def sandboxes_folder() -> Path:
@@ -224,6 +259,7 @@ _LOCK = threading.Lock()
 _KERNELS: dict = {}  # grading id -> [psutil.Process of each kernel it started (bwrap, or ipykernel)]
 _STOPPED: set = set()  # grading ids whose time is up: they may start no more kernels
 MAX_SOCKET_PATH = 100  # bytes: a unix socket path must fit sockaddr_un (108 on Linux), with "-<n>" added
+PROC_ROOT = len("/proc/4194304/root")  # the longest prefix through which the grader reaches a sandbox's sockets
 
 
 class GradingStopped(RuntimeError):
@@ -281,7 +317,7 @@ class GradingKernelManager(AsyncKernelManager):
             self.connection_file = os.path.join(self.runtime_dir, f"kernel-{name}.json")
             if self.transport == "ipc":
                 self.ip = os.path.join(self.runtime_dir, f"k{name}")
-                if len(os.fsencode(self.ip)) > MAX_SOCKET_PATH:
+                if len(os.fsencode(self.ip)) + PROC_ROOT > MAX_SOCKET_PATH:
                     raise ValueError(f"the sandbox's runtime folder {self.runtime_dir} is too long a path for unix "
                                      f"sockets: set TMPDIR to a shorter folder (e.g. /tmp) on the grading worker")
 
@@ -308,6 +344,11 @@ class GradingKernelManager(AsyncKernelManager):
         await super()._async_launch_kernel(with_workdir_files(kernel_cmd), **kw)
         proc = psutil.Process(self.provisioner.pid)
         self._process = proc
+        if RUNTIME_FILES in self.kernel_argv and self.transport == "ipc":
+            # the kernel makes its sockets in the sandbox's own runtime folder: connect through its root
+            root = _sandbox_root(proc)
+            if root is not None:
+                self.ip = root + self.ip
         with _LOCK:
             _KERNELS.setdefault(self.grading_id, []).append(proc)
             stopped = self.grading_id in _STOPPED
