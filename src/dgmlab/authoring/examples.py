@@ -23,6 +23,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..grading.layout import Course
 from .build import homeworks, select
 from .proofs import _grade_id as _gid, resolve, strip_solution_markers
 
@@ -32,11 +33,12 @@ def write_examples(root: Path | str = ".", hws: list[str] = (), *, check: bool =
     """Write (or with ``check``, compare) the example notebooks of ``hws`` (default: all); 1 when stale."""
     out, err = out or sys.stdout, err or sys.stderr
     root = Path(root).resolve()
+    course = Course(root)
     all_homeworks = homeworks(root)
     stale = []
     for hw in select(all_homeworks, list(hws)):
         builder = all_homeworks[hw]
-        examples = example_submissions(root / "release" / hw / f"{hw}.ipynb", root / "source" / hw / f"{hw}.ipynb",
+        examples = example_submissions(course.release_notebook(hw), course.source_notebook(hw),
                                        getattr(builder, "MUTANTS", []), getattr(builder, "PARTIAL", []),
                                        getattr(builder, "CLASS", {}))
         for student, nb in examples.items():

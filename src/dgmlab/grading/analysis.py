@@ -109,7 +109,8 @@ def collect(course: Course, hws=None) -> ClassData:
                 auto = manual = 0.0
                 pending = 0
                 for snb in sub.notebooks:
-                    outcomes = read_graded_notebook(course.root / "autograded" / sid / hw / f"{snb.name}.ipynb", delimiters)
+                    graded = course.folder("autograded", hw, sid) / f"{snb.name}.ipynb"
+                    outcomes = read_graded_notebook(graded, delimiters)
                     comments = {c.name: c.manual_comment for c in snb.comments}
                     for g in snb.grades:
                         kind = kinds.get((snb.name, g.name), "auto")
@@ -135,7 +136,7 @@ def collect(course: Course, hws=None) -> ClassData:
                 subs.append(Submission(sid, hw, status, rec.get("reason", ""), rec.get("seconds"), auto + manual,
                                        maxes[hw], auto, manual, pending, rec.get("timings") or {}))
             # submissions that never reached the gradebook: recorded outcomes, else what the files say
-            folder = course.root / "submitted"
+            folder = course.folder("submitted")
             on_disk = set(course.submitted(hw)) if folder.is_dir() else set()
             for sid in sorted((set(records) | on_disk) - seen):
                 rec = records.get(sid)
@@ -143,7 +144,7 @@ def collect(course: Course, hws=None) -> ClassData:
                     subs.append(Submission(sid, hw, rec["status"], rec.get("reason", ""), rec.get("seconds"),
                                            None, maxes[hw]))
                 else:
-                    why = check_submission(folder / sid / hw / f"{hw}.ipynb")
+                    why = check_submission(course.folder("submitted", hw, sid) / f"{hw}.ipynb")
                     subs.append(Submission(sid, hw, "invalid" if why else "not graded",
                                            why or "no grade and no grading record: run dgmlab autograde", None,
                                            None, maxes[hw]))

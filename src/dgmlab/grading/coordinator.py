@@ -104,7 +104,7 @@ class Writer:
 
     def files(self, kind: str, student: str, files: dict) -> None:
         """Replace ``<kind>/<student>/<hw>/`` with ``files`` (as nbgrader's ``--force`` does)."""
-        dest = self.course.root / kind / student / self.hw
+        dest = self.course.folder(kind, self.hw, student)
         tmp = dest.parent / f".{self.hw}.incoming-{uuid.uuid4().hex[:8]}"
         try:
             _write(tmp, files)
@@ -211,7 +211,6 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
     hw_digest = homework_digest(course, hw, refuse_published, published)
     draw_key = DS.course_key(course)  # stays here: workers get each file's seed, never the key
     records = {} if force else load_records(course, hw)
-    base = course.root / "submitted"
     results, pending = [], []
     writer = Writer(course, hw, config)
 
@@ -227,7 +226,7 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
 
     try:
         for student in students:
-            folder = base / student / hw
+            folder = course.folder("submitted", hw, student)
             if not folder.is_dir():
                 finish(C.SubmissionResult(hw, student, "invalid", f"no folder submitted/{student}/{hw}/"))
                 continue

@@ -61,7 +61,7 @@ def release(course: Course, hws=None, local_only: bool = False) -> list[StepResu
         res = course.nbgrader("generate_assignment", hw, "--force", *flags)
         if not res.ok:
             raise CourseError(f"generate_assignment {hw} failed:\n{_tail(res.output)}")
-        extra = sorted(p.relative_to(course.root).as_posix() for p in (course.root / "release" / hw).rglob("*")
+        extra = sorted(p.relative_to(course.root).as_posix() for p in course.folder("release", hw).rglob("*")
                        if p.is_file() and p.name != f"{hw}.ipynb")
         if extra:
             print(f"WARNING: release/{hw}/ also holds {', '.join(extra[:5])}: files next to the source notebook "
@@ -90,10 +90,10 @@ def release_differences(course: Course, hws=None, local_only: bool | None = None
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         shutil.copy(course.root / "nbgrader_config.py", tmp / "nbgrader_config.py")
-        for hw in hws:
-            shutil.copytree(course.root / "source" / hw, tmp / "source" / hw,
-                            ignore=shutil.ignore_patterns("figures", "*.pt", ".ipynb_checkpoints", "__pycache__"))
         scratch = Course(tmp)
+        for hw in hws:
+            shutil.copytree(course.folder("source", hw), scratch.folder("source", hw),
+                            ignore=shutil.ignore_patterns("figures", "*.pt", ".ipynb_checkpoints", "__pycache__"))
         for hw in hws:
             res = scratch.nbgrader("generate_assignment", hw, "--force", "--no-db", *flags)
             if not res.ok:
@@ -140,7 +140,7 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
                   f"and the gradebook, and can use the network.", file=sys.stderr)
     elif sandbox and not usable and not isinstance(cluster, str):  # a remote cluster's workers check themselves
         raise CourseError(f"the sandbox was required but is not available: {why}")
-    base = course.root / "submitted"
+    base = course.folder("submitted")
     if not base.is_dir():
         raise CourseError(f"no submissions folder {base}: collect submissions first "
                           f"(nbgrader collect, or copy them to submitted/<student>/{hw}/{hw}.ipynb)")

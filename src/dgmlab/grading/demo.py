@@ -37,12 +37,12 @@ def stage_examples(course: C.Course, hws) -> dict:
             src = student_dir / hw
             if not src.is_dir():
                 continue
-            dst = course.root / "submitted" / student_dir.name / hw
+            dst = course.folder("submitted", hw, student_dir.name)
             if dst.exists() and not _same_tree(src, dst):
-                backup = backup_root / "submitted" / student_dir.name / hw
+                backup = backup_root / dst.relative_to(course.root)
                 backup.parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(str(dst), str(backup))
-                print(f"moved the earlier submitted/{student_dir.name}/{hw} to {backup.relative_to(course.root)}")
+                print(f"moved the earlier {dst.relative_to(course.root)} to {backup.relative_to(course.root)}")
             if not dst.exists():
                 shutil.copytree(src, dst)
             staged[hw].append(student_dir.name)
@@ -62,7 +62,7 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
     course = C.Course(root)
     hws = course.homeworks()
     if not hws:
-        raise C.CourseError(f"no homework in {course.root / 'source'}")
+        raise C.CourseError(f"no homework in {course.folder('source')}")
     print(f"course: {course.root}\nhomeworks: {', '.join(hws)}")
     # The demo runs on this machine, so a course that has not set where Colab installs dgmlab from
     # (as this kit ships) gets a local-only release instead of the refusal `dgmlab release` gives.
@@ -102,9 +102,9 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
     print()
     print(R.table(rows))
     print()
-    print(f"release notebooks:    {course.root / 'release'}")
-    print(f"autograded notebooks: {course.root / 'autograded'}")
-    print(f"feedback (HTML):      {course.root / 'feedback'}")
+    print(f"release notebooks:    {course.folder('release')}")
+    print(f"autograded notebooks: {course.folder('autograded')}")
+    print(f"feedback (HTML):      {course.folder('feedback')}")
     print(f"grades CSV:           {csv_path}")
     try:
         from .dashboard import write as write_dashboard

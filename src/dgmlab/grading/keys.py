@@ -46,7 +46,7 @@ def homework_digest(course: C.Course, hw: str, refuse_published: bool = True, pu
     from . import draw_seeds as DS
     from .shared_weights import published_weights
 
-    source = _files(course.root / "source" / hw)
+    source = _files(course.folder("source", hw))
     source = {k: v for k, v in source.items() if not _ignored(k)}
     if refuse_published:
         read = published_weights(course, hw) if published is None else published
@@ -61,7 +61,7 @@ def homework_digest(course: C.Course, hw: str, refuse_published: bool = True, pu
 def grading_key(course: C.Course, hw: str, student: str, hw_digest: str | None = None) -> str:
     """The key of grading ``student``'s ``hw``: same key, same grade (see module docstring)."""
     hw_digest = hw_digest or homework_digest(course, hw)
-    return _digest(hw_digest, _files(course.root / "submitted" / student / hw))
+    return _digest(hw_digest, _files(course.folder("submitted", hw, student)))
 
 
 IGNORED_PARTS = (".ipynb_checkpoints", "__pycache__", "figures", "artifacts")

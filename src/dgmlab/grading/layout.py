@@ -68,6 +68,7 @@ class Course:
         if not (self.root / "nbgrader_config.py").exists():
             raise CourseError(f"{self.root} is not a course directory (no nbgrader_config.py); "
                               f"run from the repository root or pass --course PATH")
+        self._directory = None
 
     def config(self):
         """The course's ``nbgrader_config.py``, read (a traitlets ``Config``)."""
@@ -79,15 +80,43 @@ class Course:
             raise CourseError(f"could not read {self.root / 'nbgrader_config.py'}: {exc}") from exc
 
     # -- layout
+    @property
+    def directory(self):
+        """nbgrader's :class:`~nbgrader.coursedir.CourseDirectory` of this course, rooted here: its folder names
+        (``c.CourseDirectory.source_directory`` ...) as ``nbgrader_config.py`` sets them."""
+        if self._directory is None:
+            from nbgrader.coursedir import CourseDirectory
+
+            config = self.config()
+            config.CourseDirectory.root = str(self.root)  # the file's own root is relative to where it is run
+            directory = CourseDirectory(config=config)
+            # dgmlab lists students and homeworks as folders <step>/<student>/<hw>/ (and a grading worker builds
+            # its scratch course so): nbgrader's default structure, which this kit does not let a course change
+            default = CourseDirectory.class_traits()["directory_structure"].default()
+            if directory.directory_structure != default:
+                raise CourseError(f"nbgrader_config.py sets c.CourseDirectory.directory_structure to "
+                                  f"{directory.directory_structure!r}; dgmlab works with nbgrader's default "
+                                  f"{default!r} only: remove the setting")
+            self._directory = directory
+        return self._directory
+
+    def folder(self, step: str, hw: str = "", student: str = ".") -> Path:
+        """``<step>/<student>/<hw>/`` (nbgrader's ``CourseDirectory.format_path``): ``step`` is ``source``,
+        ``release``, ``submitted``, ``autograded`` or ``feedback``, the folder the course's
+        ``CourseDirectory.<step>_directory`` names; ``source`` and ``release`` have no student (``.``, as in
+        nbgrader); without ``hw``, the folder of ``student``'s homeworks (without either, the step's folder)."""
+        directory = self.directory
+        return Path(directory.format_path(getattr(directory, f"{step}_directory"), student, hw))
+
     def source_notebook(self, hw: str) -> Path:
-        return self.root / "source" / hw / f"{hw}.ipynb"
+        return self.folder("source", hw) / f"{hw}.ipynb"
 
     def release_notebook(self, hw: str) -> Path:
-        return self.root / "release" / hw / f"{hw}.ipynb"
+        return self.folder("release", hw) / f"{hw}.ipynb"
 
     def homeworks(self) -> list[str]:
         """Homework ids with a source notebook ``source/<hw>/<hw>.ipynb``."""
-        src = self.root / "source"
+        src = self.folder("source")
         if not src.is_dir():
             return []
         return sorted(p.name for p in src.iterdir()
@@ -132,12 +161,12 @@ class Course:
 
     def students(self) -> list[str]:
         """Every student with a folder ``submitted/<student>/``."""
-        base = self.root / "submitted"
+        base = self.folder("submitted")
         return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
 
     def submitted(self, hw: str) -> list[str]:
         """Students with a folder ``submitted/<student>/<hw>/``."""
-        base = self.root / "submitted"
+        base = self.folder("submitted")
         if not base.is_dir():
             return []
         return sorted(p.name for p in base.iterdir() if (p / hw).is_dir())
@@ -197,8 +226,8 @@ def write_student_notebooks(course: Course, student: str, hw: str) -> list[Path]
     """
     from .preprocessors import HideHiddenTests
 
-    src = course.root / "autograded" / student / hw
-    dest = course.root / "feedback" / student / hw
+    src = course.folder("autograded", hw, student)
+    dest = course.folder("feedback", hw, student)
     written = []
     hide = HideHiddenTests(config=course.config())  # the hidden regions as the course's config marks them
     for path in sorted(src.glob("*.ipynb")):

@@ -211,7 +211,7 @@ def weight_files(course: Course, hw: str) -> dict[str, dict[str, Path]]:
     """{file name: {student: path}} for the ``.pt`` files at the top of each ``submitted/<student>/<hw>/``."""
     files: dict[str, dict[str, Path]] = {}
     for student in course.submitted(hw):
-        for path in sorted((course.root / "submitted" / student / hw).glob("*.pt")):
+        for path in sorted(course.folder("submitted", hw, student).glob("*.pt")):
             if path.is_file() and path.stat().st_size <= MAX_BYTES:
                 files.setdefault(path.name, {})[student] = path
     return files

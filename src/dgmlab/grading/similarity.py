@@ -274,7 +274,7 @@ def kit_notebooks(course: Course, hw: str) -> list[Path]:
 def compare_homework(course: Course, hw: str, notebooks: dict | None = None) -> HomeworkSimilarity:
     """Every pair of students of ``hw``, and every student against the kit (its best match per cell)."""
     if notebooks is None:
-        notebooks = {s: course.root / "submitted" / s / hw / f"{hw}.ipynb" for s in course.submitted(hw)}
+        notebooks = {s: course.folder("submitted", hw, s) / f"{hw}.ipynb" for s in course.submitted(hw)}
     result = HomeworkSimilarity(hw, len(notebooks))
     release = course.release_notebook(hw)
     if not release.is_file():  # its given code is what must never count: no comparison without it
