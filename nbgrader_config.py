@@ -78,6 +78,12 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
+# The grader's kernels: in grading workers dgmlab.grading.preprocessors.timed_execute.TimedExecute stands in
+# for nbgrader's Execute (timed, its output capped as it arrives) and starts each kernel through this kernel
+# manager, which runs it in the bubblewrap sandbox and kills it with its process tree at the grading's time
+# limit (docs/autograder.md). A replacement must subclass it.
+c.TimedExecute.kernel_manager_class = "dgmlab.grading.sandbox.GradingKernelManager"
+
 # Student output is capped so a print loop cannot flood the autograded notebook.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 30
@@ -104,6 +110,18 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+
+# -- dgmlab autograde -----------------------------------------------------------
+# What `dgmlab autograde` does when its command line does not say (each flag overrides its setting here;
+# dgmlab.grading.options has the help of each). A cell's own limit is c.Execute.timeout above.
+c.DgmlabAutograde.workers = None        # local Dask worker processes (None: one per CPU core)     --workers
+c.DgmlabAutograde.cluster = ""          # a Dask scheduler, tcp://host:8786 (docs/cluster.md); "": local  --cluster
+c.DgmlabAutograde.timeout = 900         # seconds allowed per submission                            --timeout
+c.DgmlabAutograde.force = False         # grade again submissions unchanged since their last grading --force
+c.DgmlabAutograde.feedback = True       # write feedback (the HTML and the returned notebook)       --no-feedback
+c.DgmlabAutograde.sandbox = None        # True: require the sandbox; False: none; None: when available --[no-]sandbox
+c.DgmlabAutograde.memory = 8            # GiB of address space per kernel (sandbox only)            --memory
+c.DgmlabAutograde.grade_published = False  # grade copies of the kit's published weights (docs/novelty.md)
 
 # -- dgmlab ---------------------------------------------------------------------
 # Weights files the course publishes with the kit (globs relative to the course; {hw}: the homework id,

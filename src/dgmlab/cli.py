@@ -65,12 +65,17 @@ def cmd_release(args) -> int:
 
 
 def cmd_autograde(args) -> int:
-    from .grading import cluster as K
-    from .grading import course as C
-
     from tqdm.auto import tqdm
 
+    from .grading import cluster as K
+    from .grading import course as C
+    from .grading.options import autograde_options
+
     course = _course(args)
+    # nbgrader_config.py's c.DgmlabAutograde settings, each flag given put over its setting
+    opts = autograde_options(course, workers=args.workers, cluster=args.cluster, force=args.force,
+                             timeout=args.timeout, feedback=args.feedback, sandbox=args.sandbox, memory=args.memory,
+                             grade_published=args.grade_published)
     total = len(args.student) if args.student else len(course.submitted(args.hw))
     bar = tqdm(total=total, unit="submission", desc=f"autograde {args.hw}", disable=total == 0)
     counts_so_far = {}
@@ -85,12 +90,12 @@ def cmd_autograde(args) -> int:
 
     from .grading.sandbox import Limits
 
-    limits = Limits(memory=int(args.memory * 1024 ** 3))
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    results = C.autograde(course, args.hw, args.student, timeout=args.timeout, feedback=not args.no_feedback,
-                          jobs=workers, progress=show, sandbox=args.sandbox, limits=limits,
-                          cell_timeout=args.cell_timeout, cluster=args.cluster, force=args.force,
-                          refuse_published=not args.grade_published)
+    limits = Limits(memory=int(opts.memory * 1024 ** 3))
+    workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
+    results = C.autograde(course, args.hw, args.student, timeout=opts.timeout, feedback=opts.feedback,
+                          jobs=workers, progress=show, sandbox=opts.sandbox, limits=limits,
+                          cell_timeout=args.cell_timeout, cluster=opts.cluster or None, force=opts.force,
+                          refuse_published=not opts.grade_published)
     bar.close()
     counts = {}
     for r in results:
@@ -206,7 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--check", action="store_true", help="exit 1 if examples/ is out of date")
     s.set_defaults(func=cmd_examples)
 
-    s = sub.add_parser("autograde", help="autograde submitted/<student>/<hw>/ and write feedback")
+    # Each flag's default is its c.DgmlabAutograde setting in nbgrader_config.py (dgmlab.grading.options), which
+    # defaults to what the help says
+    s = sub.add_parser("autograde", help="autograde submitted/<student>/<hw>/ and write feedback (defaults: "
+                                         "c.DgmlabAutograde in nbgrader_config.py)")
     s.add_argument("hw", help="homework id, e.g. hw1_wgan")
     s.add_argument("--student", action="append", help="grade only this student (repeatable)")
     s.add_argument("--workers", "--jobs", dest="workers", type=int, default=None,
@@ -215,17 +223,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cluster", default=None, metavar="ADDRESS",
                    help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786; see "
                         "docs/cluster.md) instead of a local one")
-    s.add_argument("--force", action="store_true",
+    s.add_argument("--force", action="store_true", default=None,
                    help="grade again submissions unchanged since their last grading (default: skip them)")
-    s.add_argument("--timeout", type=float, default=900, help="seconds allowed per submission")
+    s.add_argument("--timeout", type=float, default=None, help="seconds allowed per submission (default: 900)")
     s.add_argument("--cell-timeout", type=int, default=None,
                    help="seconds one cell may run before it is interrupted (default: Execute.timeout in nbgrader_config.py)")
-    s.add_argument("--no-feedback", action="store_true", help="skip feedback (the HTML and the returned notebook)")
+    s.add_argument("--no-feedback", dest="feedback", action="store_false", default=None,
+                   help="skip feedback (the HTML and the returned notebook)")
     s.add_argument("--sandbox", dest="sandbox", action="store_true", default=None,
                    help="require the bubblewrap sandbox (default: use it when available, warn when not)")
     s.add_argument("--no-sandbox", dest="sandbox", action="store_false", help="grade without the sandbox")
-    s.add_argument("--memory", type=float, default=8, help="GiB of address space per kernel (sandbox only)")
-    s.add_argument("--grade-published", action="store_true",
+    s.add_argument("--memory", type=float, default=None, help="GiB of address space per kernel (sandbox only; "
+                                                             "default: 8)")
+    s.add_argument("--grade-published", action="store_true", default=None,
                    help="grade weights files that copy the kit's own published ones (default: their cells earn 0; "
                         "use it with --student for a student whose own run made the same network, docs/novelty.md)")
     s.set_defaults(func=cmd_autograde)

@@ -38,8 +38,27 @@ class TimedExecute(Execute):
     def __init__(self, *args, **kwargs):
         from ..sandbox import GradingKernelManager
 
-        kwargs.setdefault("kernel_manager_class", GradingKernelManager)  # nbgrader's Execute sets its own default
+        # nbgrader's Execute hands its own default (AsyncKernelManager) to the constructor, and an argument there
+        # beats any config: so the class c.TimedExecute.kernel_manager_class names in nbgrader_config.py is set
+        # here, GradingKernelManager without one. It must be GradingKernelManager or built on it: that is what
+        # starts the kernel in the sandbox and stops it at the grading's time limit.
+        configured = None if "kernel_manager_class" in kwargs else self._configured_kernel_manager(kwargs)
+        kwargs.setdefault("kernel_manager_class", configured or GradingKernelManager)
         super().__init__(*args, **kwargs)
+        if configured is not None and not issubclass(self.kernel_manager_class, GradingKernelManager):
+            raise ValueError(f"c.TimedExecute.kernel_manager_class is {self.kernel_manager_class.__name__}: the "
+                             f"grader's kernels need dgmlab.grading.sandbox.GradingKernelManager (or a subclass), "
+                             f"which sandboxes them and stops them at the grading's time limit")
+
+    @staticmethod
+    def _configured_kernel_manager(kwargs):
+        """The ``kernel_manager_class`` the config given to the constructor (directly or through ``parent``) sets
+        for this class, or ``None``."""
+        config = kwargs.get("config")
+        if config is None and kwargs.get("parent") is not None:
+            config = kwargs["parent"].config
+        section = config.get("TimedExecute") if config is not None else None
+        return section.get("kernel_manager_class") if section else None
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
