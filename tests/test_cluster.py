@@ -281,3 +281,31 @@ def test_only_a_worker_process_of_its_own_may_exit_on_a_hung_grading():
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         assert client.submit(R._in_dask_worker, pure=False).result() is False  # the coordinator's own process
+
+
+def _feedback_course(tmp_path):
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    return tmp_path
+
+
+def test_feedback_that_never_ends_fails_alone_with_the_reason(tmp_path, monkeypatch):
+    """generate_feedback runs in the worker's process: one that never returns is stopped at its time limit, with
+    the reason, and the next feedback runs (before, nothing bounded it)."""
+    from nbgrader.converters import GenerateFeedback
+
+    from dgmlab.grading import layout
+    from dgmlab.grading import nbgrader_run as R
+
+    def forever(self):
+        while True:
+            pass
+
+    monkeypatch.setattr(GenerateFeedback, "start", forever)
+    start = time.monotonic()
+    res = R.run_feedback(_feedback_course(tmp_path), HW, "someone", timeout=1)
+    assert time.monotonic() - start < 10
+    assert not res.ok and res.timed_out
+    assert layout._reason(res.output) == "[ERROR] generating the feedback took longer than 1 s; it was stopped"
+    monkeypatch.setattr(GenerateFeedback, "start", lambda self: None)
+    assert R.run_feedback(tmp_path, HW, "someone", timeout=1).ok  # the worker goes on
+    time.sleep(1.5)  # and no stray exception lands in it later

@@ -148,12 +148,72 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     return res
 
 
-def run_feedback(root: Path, hw: str, student: str) -> C.StepResult:
-    """nbgrader's generate_feedback of ``student``'s ``hw`` in the scratch course ``root``, in this process."""
+FEEDBACK_TIMEOUT = 120.0  # seconds generate_feedback may take for one submission (it takes about 1 s)
+
+
+class FeedbackTimeoutError(BaseException):
+    """Raised in the thread running generate_feedback when its time is up (a BaseException, so that no
+    ``except Exception`` on the way swallows it)."""
+
+
+def _raise_in(thread_id: int, exc) -> None:
+    """Schedule ``exc`` (a class; ``None``: cancel a scheduled one) in the Python thread ``thread_id``."""
+    import ctypes
+
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
+                                               None if exc is None else ctypes.py_object(exc))
+
+
+def run_feedback(root: Path, hw: str, student: str, *, timeout: float = FEEDBACK_TIMEOUT) -> C.StepResult:
+    """nbgrader's generate_feedback of ``student``'s ``hw`` in the scratch course ``root``, in this process.
+
+    It runs no student code, but it renders what the kernel left (outputs, Markdown) into HTML. After ``timeout``
+    seconds a watchdog raises :class:`FeedbackTimeoutError` in it (again every second until it stops): the result
+    then fails with the reason and ``timed_out``, and the grade stands. Work in one long C call (a regular
+    expression) is not interrupted that way: should it not stop :data:`STOP_GRACE` seconds later, a grading
+    worker exits, as for autograde."""
     from nbgrader.converters import GenerateFeedback
     from nbgrader.coursedir import CourseDirectory
 
     config = _nbgrader_config(root, hw, student)
+    args = ["generate_feedback", hw, "--student", student, "--force"]
+    log = _converter_log()
+    target = threading.get_ident()
+    done, fired, state = threading.Event(), threading.Event(), threading.Lock()
+    exit_on_hang = _in_dask_worker()
+
+    def watchdog():
+        if done.wait(timeout):
+            return
+        fired.set()
+        end = time.monotonic() + STOP_GRACE
+        while True:
+            with state:  # never once the converter has returned
+                if done.is_set():
+                    return
+                _raise_in(target, FeedbackTimeoutError)
+            if done.wait(1.0):
+                return
+            if time.monotonic() > end and exit_on_hang:
+                log.error("feedback of %s did not stop %g s after its time limit: exiting this worker", student,
+                          STOP_GRACE)
+                os._exit(70)
+
+    t0, res = time.monotonic(), None
     with _NBGRADER_LOCK:
-        converter = GenerateFeedback(coursedir=CourseDirectory(config=config), config=config, log=_converter_log())
-        return _run_converter(converter, ["generate_feedback", hw, "--student", student, "--force"])
+        threading.Thread(target=watchdog, name=f"dgmlab-feedback-watchdog-{student}", daemon=True).start()
+        while not done.is_set():  # an exception the watchdog raised just as the converter returned lands here
+            try:
+                if res is None:
+                    converter = GenerateFeedback(coursedir=CourseDirectory(config=config), config=config, log=log)
+                    res = _run_converter(converter, args)
+                with state:
+                    done.set()
+                    _raise_in(target, None)  # one scheduled just before is dropped
+            except FeedbackTimeoutError:  # raised outside nbgrader's own catch-all
+                if res is None:
+                    res = C.StepResult(args, 1, "", time.monotonic() - t0)
+    if fired.is_set():
+        res = C.StepResult(args, 1, f"[ERROR] generating the feedback took longer than {timeout:g} s; "
+                                    "it was stopped", time.monotonic() - t0, timed_out=True)
+    return res
