@@ -17,6 +17,7 @@ def test_the_kernel_side_contract_covers_what_a_notebook_imports():
     assert {"dgmlab.probes", "dgmlab.wire", "dgmlab.checks", "dgmlab.testing", "dgmlab.runtime"} <= \
         set(kernel["source_modules"])
     assert {"dgmlab.grading", "dgmlab.authoring"} <= set(kernel["forbidden_modules"])
+    assert "nbgrader" in kernel["forbidden_modules"]  # Colab has no nbgrader: the kernel side never imports it
     assert any(c["type"] == "acyclic_siblings" for c in CONTRACTS)
 
 
