@@ -324,3 +324,24 @@ def test_a_cell_too_slow_to_judge_earns_nothing_and_the_next_cells_are_still_jud
     assert answers["first_tests"]["earned"] == answers["third_tests"]["earned"] == 1
     assert answers["second_tests"]["earned"] == 0
     assert "took longer than 3 s" in answers["second_tests"]["lines"][0]
+
+
+@pytest.mark.parametrize("module", ["hw1_wgan", "hw2_wgangp"])
+def test_the_judges_draw_cache_keeps_only_the_last_files(module, monkeypatch):
+    """The judge process lives from one grading to the next: its cache of graded draws (3 MB a file) keeps only
+    the last few files, however many distinct files a class hands in."""
+    import importlib
+
+    hw = importlib.import_module(f"dgmlab.probes.{module}")
+    monkeypatch.setattr(hw, "_DRAWS", {})
+    for i in range(3 * hw.MAX_DRAWS):
+        with pytest.raises(AssertionError):  # not a weights file: the reason is what is cached
+            hw.drawn_samples(b"not weights %d" % i, seed=1)
+    assert len(hw._DRAWS) == hw.MAX_DRAWS
+    oldest, second = list(hw._DRAWS)[:2]
+    with pytest.raises(AssertionError):  # the oldest file kept (one entry a file) used again: now the most recent
+        hw.drawn_samples(b"not weights %d" % (2 * hw.MAX_DRAWS), seed=1)
+    assert list(hw._DRAWS)[-1] == oldest
+    with pytest.raises(AssertionError):
+        hw.drawn_samples(b"another file", seed=1)
+    assert oldest in hw._DRAWS and second not in hw._DRAWS and len(hw._DRAWS) == hw.MAX_DRAWS

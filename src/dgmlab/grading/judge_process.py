@@ -114,8 +114,8 @@ def late(cell_timeout: float) -> dict:
 def judge(request: dict, timeout: float, cell_timeout: float | None = None) -> dict:
     """``{grade_id: {"earned", "lines"}}`` for the cells of ``request``, judged in the judge process.
 
-    Each cell gets ``cell_timeout`` seconds (default :data:`CELL_TIMEOUT`) from when the process starts on it: one that takes longer earns
-    0 (:func:`late`), the process is killed and the next cells go to a fresh one. The whole request ends
+    Each cell gets ``cell_timeout`` seconds (default :data:`CELL_TIMEOUT`) from when the process starts on it:
+    one that takes longer earns 0 (:func:`late`), the process is killed and the next cells go to a fresh one. The whole request ends
     ``timeout`` seconds after it began: the cells not judged by then are missing from the answer."""
     cell_timeout = CELL_TIMEOUT if cell_timeout is None else cell_timeout
     end = time.monotonic() + timeout

@@ -2,8 +2,8 @@
 
 :func:`judge_cell` decides one cell (probe data parsed by :mod:`dgmlab.wire`, then
 :func:`dgmlab.probes.judge`); :func:`judge_cells` a notebook's, as a request of plain data
-(:func:`judge_each` cell by cell, which is what :mod:`.judge_process` runs). :class:`Reference` gives hidden tests the kit's own networks
-from the instructor's cells, :func:`keeper` lets them leave a file for the dashboard.
+(:func:`judge_each` cell by cell, which is what :mod:`.judge_process` runs). :class:`Reference` gives hidden
+tests the kit's own networks from the instructor's cells, :func:`keeper` lets them leave a file for the dashboard.
 """
 from __future__ import annotations
 

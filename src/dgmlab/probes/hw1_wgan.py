@@ -1181,7 +1181,8 @@ def kit_generator():
     return Generator()
 
 
-_DRAWS: dict = {}  # (sha256 of the file, seed) -> (samples, near-copy report), or why the file earns 0
+_DRAWS: dict = {}  # (sha256 of the file, seed) -> (samples, near-copy report), or why the file earns 0; the last used
+MAX_DRAWS = 4  # last (3 MB each): the judge process lives on from one grading to the next
 
 
 def drawn_samples(data: bytes, seed: int):
@@ -1204,7 +1205,9 @@ def drawn_samples(data: bytes, seed: int):
             _DRAWS[key] = (x, artifacts.require_new(x))
         except (AssertionError, artifacts.ArtifactError) as exc:
             _DRAWS[key] = str(exc)
-    found = _DRAWS[key]
+        while len(_DRAWS) > MAX_DRAWS:
+            _DRAWS.pop(next(iter(_DRAWS)))  # the least recently used
+    found = _DRAWS[key] = _DRAWS.pop(key)
     if isinstance(found, str):
         raise AssertionError(found)
     return found

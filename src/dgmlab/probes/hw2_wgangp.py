@@ -1303,7 +1303,8 @@ SCORE_BAR, CLASSES_BAR = 8.25, 9
 # the first 0.5 points: a trained generator's draw (a quarter epoch scores 2.5-2.9, the kit's untrained Generator with its
 # weights scaled up 10-30x 1.3-2.9; one epoch is far above)
 LOW_SCORE_BAR, LOW_CLASSES_BAR = 5.0, 8
-_DRAWS: dict = {}  # (step, sha256 of the file, seed) -> what the step gave, or the reason it earns 0
+_DRAWS: dict = {}  # (step, sha256 of the file, seed) -> what the step gave, or the reason it earns 0; the last used
+MAX_DRAWS = 8  # last (two steps a file): the judge process lives on from one grading to the next
 
 
 def _absent_in_fast_mode(v):
@@ -1319,7 +1320,9 @@ def _cached(key, fn):
             _DRAWS[key] = fn()
         except AssertionError as exc:
             _DRAWS[key] = str(exc)
-    found = _DRAWS[key]
+        while len(_DRAWS) > MAX_DRAWS:
+            _DRAWS.pop(next(iter(_DRAWS)))  # the least recently used
+    found = _DRAWS[key] = _DRAWS.pop(key)
     if isinstance(found, str):
         raise AssertionError(found)
     return found
