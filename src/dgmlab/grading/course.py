@@ -26,19 +26,14 @@ def install_source(course: Course, local_only: bool = False):
     ``local_only=True`` turns a local-only release on whatever the file says.
     Its ``problem()`` is why release notebooks cannot be written (``None`` when they can).
     """
-    from traitlets.config.loader import PyFileConfigLoader
-
     from .preprocessors import SetInstallSource
 
-    try:
-        config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
-    except Exception as exc:
-        raise CourseError(f"could not read {course.root / 'nbgrader_config.py'}: {exc}") from exc
+    config = course.config()
     names = config.GenerateAssignment.get("preprocessors", [])
     if not any(getattr(n, "__name__", n).endswith("SetInstallSource") for n in names):
         raise CourseError("nbgrader_config.py's c.GenerateAssignment.preprocessors does not list "
-                          "dgmlab.grading.preprocessors.SetInstallSource, so release notebooks would not get "
-                          "the course's install source: add it before nbgrader.preprocessors.LockCells")
+                          "dgmlab.grading.preprocessors.install_source.SetInstallSource, so release notebooks would "
+                          "not get the course's install source: add it before nbgrader.preprocessors.LockCells")
     pre = SetInstallSource(config=config)
     if local_only:
         pre.local_only = True
