@@ -8,6 +8,11 @@ test cells that follow it. A mutant is killed when one of them loses points. Sur
 in the tests or *equivalent* mutants, which proofs.py lists with a reason in ``EQUIVALENT_MUTANTS``
 (``{answer grade_id: {mutant label: reason}}``); the kill rate counts only the others.
 
+The kernel has a grading sandbox's limits: 8 GiB of address space (``--memory``) and the autograder's 120 s per
+cell (``--timeout``). A mutant that runs out of memory, kills its kernel or runs over the time is killed, as
+the autograder would give it 0, and listed under ``killed_by_limits`` with how; the kernel is restarted for
+the next one.
+
     DGMLAB_DATA=/work/shared/datasets nice -n 10 .venv/bin/python benchmarks/mutation_kill_rates.py hw3_flows \\
         --json benchmarks/results/mutation_hw3_flows.json
 
@@ -25,6 +30,7 @@ import time
 from pathlib import Path
 
 from dgmlab.grading.sandbox import DEFAULT_MEMORY  # the address space a grading's kernel may map
+from dgmlab.selfcheck import CELL_TIMEOUT  # the autograder's limit on one cell (nbgrader_config.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,8 +50,9 @@ def main(argv=None) -> int:
     p.add_argument("--json", type=Path, help="write the per-answer record here")
     p.add_argument("--answers", nargs="*", help="only these answer cells (grade ids)")
     p.add_argument("--limit", type=int, help="at most this many mutants per answer cell")
-    p.add_argument("--timeout", type=int, default=60,
-                   help="seconds per cell before a mutant counts as killed (its kernel is then restarted)")
+    p.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
+                   help="seconds per cell before a mutant counts as killed (its kernel is then restarted); "
+                        "default %(default)s, the autograder's")
     p.add_argument("--memory", type=float, default=DEFAULT_MEMORY / 2**30,
                    help="GiB of address space for the kernel, as a grading's sandbox gives it (default %(default)g; "
                         "0: no limit); a mutant that runs out of it, or whose kernel dies, counts as killed")
@@ -77,6 +84,7 @@ def main(argv=None) -> int:
               "generated": sum(r.generated for r in reports), "killed": sum(r.killed for r in reports),
               "equivalent": sum(len(r.equivalent) for r in reports),
               "memory_limit_bytes": None if args.memory == 0 else int(args.memory * 2**30),
+              "cell_timeout_s": args.timeout,
               "killed_by_limits": sum(len(r.limited) for r in reports),
               "answers": [{"answer": r.answer, "tests": r.tests, "generated": r.generated, "killed": r.killed,
                            "equivalent": [{"label": l, "reason": why} for l, why in r.equivalent],

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..grading.sandbox import DEFAULT_MEMORY
+from ..selfcheck import CELL_TIMEOUT
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
@@ -284,7 +285,7 @@ class _Kernel:
 
 
 def run(path: Path, tests_for: dict | None = None, equivalent: dict | None = None, answers=None,
-        limit: int | None = None, timeout: int = 60, progress=None,
+        limit: int | None = None, timeout: int = CELL_TIMEOUT, progress=None,
         memory: int | None = DEFAULT_MEMORY) -> list[AnswerReport]:
     """Run the generated mutants of the notebook at ``path`` (a source notebook, in grading mode).
 
@@ -296,10 +297,11 @@ def run(path: Path, tests_for: dict | None = None, equivalent: dict | None = Non
 
     The kernel runs under the limits of a grading's sandbox, and a mutant that breaks them is killed,
     as the autograder would give it 0: ``memory`` bytes of address space (default that of
-    :class:`dgmlab.grading.sandbox.Limits`; None: no limit), and ``timeout`` seconds per cell. A kernel
+    :class:`dgmlab.grading.sandbox.Limits`; None: no limit), and ``timeout`` seconds per cell (default the
+    autograder's, ``Execute.timeout`` in the course's ``nbgrader_config.py``). A kernel
     that dies or runs over the time is restarted (and the reference notebook run again) for the next
     mutant; such mutants, and those whose code ran out of memory, are listed in the report's ``limited``
-    with how (``"kernel died (SIGKILL)"``, ``"timed out (over 60 s in one cell)"``, ``"out of memory
+    with how (``"kernel died (SIGKILL)"``, ``"timed out (over 120 s in one cell)"``, ``"out of memory
     (MemoryError under the 8 GiB limit)"``).
     """
     import time
