@@ -319,11 +319,11 @@ def test_a_cell_too_slow_to_judge_earns_nothing_and_the_next_cells_are_still_jud
     request = {"hw": "slowhw", "seed": 0, "checks_folder": str(tmp_path), "cells": cells}
     judge_process.judge({**request, "cells": cells[:1]}, timeout=120)  # a judge process is ready
     start = time.monotonic()
-    answers = judge_process.judge(request, timeout=120, cell_timeout=3)
+    answers = judge_process.judge(request, timeout=120, cell_cpu=3)
     assert time.monotonic() - start < 30
     assert answers["first_tests"]["earned"] == answers["third_tests"]["earned"] == 1
     assert answers["second_tests"]["earned"] == 0
-    assert "took longer than 3 s" in answers["second_tests"]["lines"][0]
+    assert "took the grader more than 3 s" in answers["second_tests"]["lines"][0]
 
 
 @pytest.mark.parametrize("module", ["hw1_wgan", "hw2_wgangp"])

@@ -6,10 +6,10 @@ C calls (big integers, mpmath) that hold the interpreter and that no signal inte
 grading worker, one crafted answer could keep the worker and its watchdog from running for hours. So
 :class:`dgmlab.grading.judge.JudgeTests` hands each notebook's check() cells to this process, one per
 worker process, started on first use and kept for the next grading. It answers cell by cell, and each
-cell has a budget of its own (:data:`CELL_TIMEOUT`, within the notebook's ``timeout``): a cell not
-answered in time has the process killed with everything it started, earns 0 with the reason, and the
-cells after it are judged by a fresh process. Only the time a cell takes counts against its budget,
-never the process's start (imports).
+cell has a budget of its own (:data:`CELL_CPU` seconds of the process's CPU time, :data:`CELL_WALL` of wall
+time, within the notebook's ``timeout``): a cell not answered within it has the process killed with
+everything it started, earns 0 with the reason, and the cells after it are judged by a fresh process. Only
+the time a cell takes counts against its budget, never the process's start (imports).
 
 The protocol is JSON lines: the process says ``{"ready": true}`` once its imports are done; then for each
 request (what :func:`dgmlab.grading.judging.judge_each` takes) it writes one line per cell, in the
@@ -28,7 +28,9 @@ import threading
 import time
 
 MEMORY = 12 * 2**30  # address space of the judge process (torch alone maps about 4 GiB)
-CELL_TIMEOUT = 30.0  # seconds one cell may take to be judged (a correct answer takes well under 5 s)
+CELL_CPU = 60.0  # CPU seconds of the judge process one cell may take (hw1's graded draw takes about 11)
+CELL_WALL = 150.0  # wall seconds one cell may take (the notebook has JudgeTests.timeout, 180 s, in all)
+POLL = 0.25  # seconds between looks at the judge process's CPU time
 START_TIMEOUT = 120.0  # seconds a new judge process may take to import what it judges with
 MAX_LINE = 4 * 2**20  # bytes of one answer line
 
@@ -63,6 +65,9 @@ def stop() -> None:
         proc.wait()
 
 
+WAITING = object()  # _Lines.next: no whole line yet at the deadline
+
+
 class _Lines:
     """Lines from the judge process's stdout, each waited for with a deadline (raw reads: nothing sits
     in a buffer that ``select`` cannot see)."""
@@ -71,15 +76,17 @@ class _Lines:
         self.fd, self.buffer = proc.stdout.fileno(), b""
 
     def next(self, deadline: float):
-        """The next line, parsed, or ``None`` at the deadline, at the end of the stream or on a line that is
-        not JSON."""
+        """The next line, parsed; :data:`WAITING` at the deadline; ``None`` at the end of the stream or on a
+        line that is not JSON (or longer than :data:`MAX_LINE`)."""
         while b"\n" not in self.buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or len(self.buffer) > MAX_LINE:
+            if len(self.buffer) > MAX_LINE:
                 return None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return WAITING
             ready, _, _ = select.select([self.fd], [], [], left)
             if not ready:
-                return None
+                return WAITING
             chunk = os.read(self.fd, 1 << 16)
             if not chunk:
                 return None
@@ -104,24 +111,38 @@ def _ready(deadline: float):
     return _PROCESS, _PROCESS._dgmlab_lines
 
 
-def late(cell_timeout: float) -> dict:
+def _cpu_seconds(proc) -> float:
+    """CPU time the judge process has used (every thread; user and system)."""
+    import psutil
+
+    try:
+        times = psutil.Process(proc.pid).cpu_times()
+    except psutil.Error:
+        return 0.0
+    return times.user + times.system
+
+
+def late(cell_cpu: float) -> dict:
     """The answer for a cell whose judging ran past its budget."""
     return {"earned": 0.0, "lines": [
-        f"0 points: checking this answer took longer than {cell_timeout:g} s, so it was stopped (an expression "
+        f"0 points: checking this answer took the grader more than {cell_cpu:g} s, so it was stopped (an expression "
         f"that grows too fast to evaluate, e.g. exp of exp of exp, or a huge one); give it in a simpler form"]}
 
 
-def judge(request: dict, timeout: float, cell_timeout: float | None = None) -> dict:
+def judge(request: dict, timeout: float, cell_cpu: float | None = None, cell_wall: float | None = None) -> dict:
     """``{grade_id: {"earned", "lines"}}`` for the cells of ``request``, judged in the judge process.
 
-    Each cell gets ``cell_timeout`` seconds (default :data:`CELL_TIMEOUT`) from when the process starts on it:
-    one that takes longer earns 0 (:func:`late`), the process is killed and the next cells go to a fresh one. The whole request ends
-    ``timeout`` seconds after it began: the cells not judged by then are missing from the answer."""
-    cell_timeout = CELL_TIMEOUT if cell_timeout is None else cell_timeout
+    Each cell has a budget of its own from when the process starts on it: ``cell_cpu`` seconds of the process's
+    CPU time (default :data:`CELL_CPU`), which a busy machine does not shorten, and ``cell_wall`` seconds of wall
+    time (default :data:`CELL_WALL`). A cell past either earns 0 (:func:`late`), the process is killed and the
+    next cells go to a fresh one. The whole request ends ``timeout`` seconds after it began: the cells not judged
+    by then are missing from the answer."""
+    cell_cpu = CELL_CPU if cell_cpu is None else cell_cpu
+    cell_wall = CELL_WALL if cell_wall is None else cell_wall
     end = time.monotonic() + timeout
     cells, answers = list(request["cells"]), {}
     with _LOCK:
-        while cells:
+        while cells and time.monotonic() < end:
             started = _ready(end)
             if started is None:
                 break
@@ -133,19 +154,19 @@ def judge(request: dict, timeout: float, cell_timeout: float | None = None) -> d
                 stop()
                 break
             while cells:
-                cell_end = min(end, time.monotonic() + cell_timeout)
-                got = lines.next(cell_end)
+                wall_end, cpu_end = min(end, time.monotonic() + cell_wall), _cpu_seconds(proc) + cell_cpu
+                got = WAITING
+                while got is WAITING and time.monotonic() < wall_end and _cpu_seconds(proc) < cpu_end:
+                    got = lines.next(min(wall_end, time.monotonic() + POLL))
                 if isinstance(got, dict) and got.get("gid") == cells[0]["gid"]:
                     answers[cells.pop(0)["gid"]] = {"earned": float(got["earned"]), "lines": list(got["lines"])}
                     continue
                 stop()  # too slow, dead, or an answer out of order: the process goes, the cell earns 0
-                if time.monotonic() >= cell_end and cell_end < end:
-                    answers[cells.pop(0)["gid"]] = late(cell_timeout)
-                elif time.monotonic() < cell_end:  # it died: that cell cannot be judged here
+                if got is None:  # it died: that cell cannot be judged here
                     answers[cells.pop(0)["gid"]] = {"earned": 0.0, "lines": [
                         "0 points: this cell could not be graded (the grader stopped); tell your instructor"]}
-                break
-            if time.monotonic() >= end:
+                elif time.monotonic() < end:  # past the cell's own budget, not the notebook's
+                    answers[cells.pop(0)["gid"]] = late(min(cell_cpu, cell_wall))
                 break
     return answers
 
