@@ -565,49 +565,89 @@ def test_forged_conditional_network_facts_earn_nothing(cell):
     assert judging.judge_cell("hw4_gans", cell, source, shown, 4242).earned == 0
 
 
-@pytest.mark.parametrize("cell", ["p1_d_step_tests", "p1_g_step_tests"])
-def test_forged_step_records_earn_only_the_visible_facts(cell):
-    """F1 on the update steps: a record whose 'after' is 'start - 0.1 * grads' of its own typed-in start and grads
-    (what the hidden tests used to compare with each other) earns no hidden point: the grader now steps itself from
-    the seeded start with the statement's loss. (The visible facts, 1 of 3, are still the kernel's word.)"""
+def _judged_forgery(cell, data, seed=4242):
+    """What the grader gives test cell ``cell`` when the kernel shows ``data`` as its probe's record."""
     from dgmlab import probes, wire
     from dgmlab.grading import judging
 
-    record = {"start": [torch.zeros(1, 784), torch.zeros(1)], "grads": [torch.ones(1, 784), torch.ones(1)],
-              "after": [torch.full((1, 784), -0.1), torch.full((1,), -0.1)],
-              "other_before": [torch.zeros(784, 4)], "other_after": [torch.zeros(784, 4)]}
-    if cell == "p1_g_step_tests":
-        record = {**record, "start": [torch.zeros(784, 4), torch.zeros(784)], "grads": [torch.ones(784, 4), torch.ones(784)],
-                  "after": [torch.full((784, 4), -0.1), torch.full((784,), -0.1)]}
-    data = {"returned": 0.5, "fresh_step": record, "stale_step": record,
-            "this_batch": {"want": 1.0, "swapped": 2.0, "got": 1.0, "logits": torch.zeros(8, 1)},
-            "untouched": {"before": [torch.zeros(1)], "after": [torch.zeros(1)], "grads": [None]},
-            "moves": {"before": [torch.zeros(1)], "after": [torch.ones(1)]}}
     source = next(c.source for c in _cells() if _meta(c).get("grade_id") == cell)
     shown = [{"output_type": "display_data", "metadata": {},
               "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
-    result = judging.judge_cell("hw4_gans", cell, source, shown, 4242)
-    assert not any(ok for _, _, hidden, ok, _ in result.results if hidden), "\n".join(result.lines)
-    assert result.earned <= 1, "\n".join(result.lines)
+    return judging.judge_cell("hw4_gans", cell, source, shown, seed)
 
 
-def test_forged_conditional_step_records_earn_no_hidden_point():
-    """F1 on P3.3: records whose 'after' is 'start - 0.1 * grads' of their own typed-in start and grads earn no hidden
-    point now that the grader steps itself from the seeded start."""
-    from dgmlab import probes, wire
-    from dgmlab.grading import judging
+@pytest.mark.parametrize("cell", ["p1_d_step_tests", "p1_g_step_tests"])
+def test_forged_step_records_earn_nothing(cell):
+    """F1 on the update steps: records typed in without running a step (a float loss, parameters moved by a made-up
+    gradient, the other player untouched with no gradient, as the old probes reported them) earn nothing: every
+    point compares with what the grader computes from its seeded start (the statement's loss of the batch, its own
+    SGD step, the other player's seeded parameters and planted gradients)."""
+    mine, other = ((784, 4), (784,)), ((1, 784), (1,))
+    if cell == "p1_d_step_tests":
+        mine, other = other, mine
+    record = {"returned": 1.386, "after": [torch.full(s, -0.1) for s in mine], "other_after": [torch.zeros(s) for s in other],
+              "other_grads": [None, None]}
+    data = {"fresh_step": record, "stale_step": record, "fakes_as_reals": record, "no_move": record,
+            # what the old probes recorded
+            "returned": 0.5, "this_batch": {"want": 1.0, "swapped": 2.0, "got": 1.0, "logits": torch.zeros(8, 1)},
+            "untouched": {"before": [torch.zeros(1)], "after": [torch.zeros(1)], "grads": [None]},
+            "moves": {"before": [torch.zeros(1)], "after": [torch.ones(1)]}}
+    result = _judged_forgery(cell, data)
+    assert result.earned == 0, "\n".join(result.lines)
 
+
+def test_forged_conditional_step_records_earn_nothing():
+    """F1 on P3.3: records typed in without running a step earn nothing: the returned losses are compared with the
+    grader's own (from a label-blind start, and with the batch's or requested labels), the parameters with its own
+    SGD step."""
     def record(shape_after, shape_other):
-        return {"start": [torch.zeros(shape_after)], "grads": [torch.ones(shape_after)],
+        return {"returned": 1.386, "start": [torch.zeros(shape_after)], "grads": [torch.ones(shape_after)],
                 "after": [torch.full(shape_after, -0.1)], "other_before": [torch.zeros(shape_other)],
                 "other_after": [torch.zeros(shape_other)]}
 
     d, g = record((1, 794), (784, 14)), record((784, 14), (1, 794))
     data = {"returned": {"d": 0.5, "g": 0.5}, "d_batch": {"want": 1.0, "got": 1.0}, "g_batch": {"want": 1.0, "got": 1.0},
-            "d_fresh": d, "d_stale": d, "g_fresh": g, "g_stale": g}
-    cell = "p3_cgan_steps_tests"
-    source = next(c.source for c in _cells() if _meta(c).get("grade_id") == cell)
-    shown = [{"output_type": "display_data", "metadata": {},
-              "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
-    result = judging.judge_cell("hw4_gans", cell, source, shown, 4242)
-    assert not any(ok for _, _, hidden, ok, _ in result.results if hidden), "\n".join(result.lines)
+            "d_blind": d, "g_blind": g, "d_fresh": d, "d_stale": d, "g_fresh": g, "g_stale": g}
+    result = _judged_forgery("p3_cgan_steps_tests", data)
+    assert result.earned == 0, "\n".join(result.lines)
+
+
+def test_forged_make_gan_records_earn_nothing():
+    """F1 on P2.1: the facts the old probe recorded (each experiment's layer shapes and activations in call order, no
+    norm layer, d_steps, 'raised ValueError', fresh networks) and outputs of the right shapes earn nothing: every
+    point compares each experiment's outputs on the grader's seeded parameters with the statement's networks."""
+    from dgmlab.probes import hw4_gans as spec_module
+
+    experiments = {}
+    for name, (gw, dw, k) in spec_module.STATEMENT_EXPERIMENTS.items():
+        experiments[name] = {"triple": True, "g_module": True, "d_module": True, "k": k, "k_is_int": True, "norm": 0,
+                             "g_calls": _forged_calls((100, *gw, 784)), "d_calls": _forged_calls((784, *dw, 1)),
+                             "g_out": torch.zeros(4, 784), "d_out": torch.zeros(4, 1), "d_train": torch.zeros(32, 1),
+                             "d_steps": k}
+    data = {"experiments": experiments, "fresh": {"g_out": torch.zeros(4, 784), "d_out": torch.zeros(4, 1)},
+            "unknown": "raised ValueError",
+            "calls": ["raised ValueError", {"g_out": torch.zeros(4, 784)}, "raised ValueError",
+                      {"g_out": torch.zeros(4, 784)}, "raised ValueError"]}
+    result = _judged_forgery("p2_make_gan_tests", data)
+    assert result.earned == 0, "\n".join(result.lines)
+
+
+def test_forged_train_gan_records_earn_nothing():
+    """F1 on P2.2: a record typed in without training (the optimizer log D G D G..., one float per update in the
+    history, parameters that moved) earns nothing: the grader replays the statement's schedule from the seeded start
+    and compares the history and the parameters train_gan leaves with its own."""
+    from dgmlab.probes import hw4_gans as spec_module
+
+    def record(n_batches, epochs, d_steps):
+        n_d = n_batches * epochs
+        return {"hist": {"d_loss": [0.5] * n_d, "g_loss": [0.5] * (n_d // d_steps)},
+                "log": ("D" * d_steps + "G") * (n_d // d_steps),
+                "G": [torch.full((784, 4), 0.01), torch.zeros(784)], "D": [torch.full((1, 784), 0.01), torch.zeros(1)]}
+
+    data = {"runs": {"-".join(map(str, r)): record(*r) for r in spec_module.RUNS},
+            **{f"{name}_run": record(*run) for name, run in spec_module.SPECIAL_RUNS.items()},
+            "noise_shapes": [["D", [6, 4]], ["G", [6, 4]]] * 2, "devices": [["D", "meta"], ["G", "meta"]],
+            "both_learn": {"g_before": [torch.zeros(1)], "g_after": [torch.ones(1)], "d_before": [torch.zeros(1)],
+                           "d_after": [torch.ones(1)]}}
+    result = _judged_forgery("p2_train_gan_tests", data)
+    assert result.earned == 0, "\n".join(result.lines)

@@ -1,17 +1,17 @@
 """hw4_gans' graded test cells: what each hands the grader and its visible tests.
 
 The hidden tests are in the instructor's notebook (``source/hw4_gans/``); they read the names below
-(``context``) and the values each probe returns. Nothing here answers a question: the probes build the
-student's networks and run the student's functions on inputs made from the seed, and keep what comes
-back (which modules ran, with their measured slopes and dropout rates, outputs, parameters before and
-after an update, losses); the visible tests check form and easy cases. The two cells graded from
+(``context``) and the values each probe returns. The probes build the student's networks and run the
+student's functions on inputs made from the seed, and keep what comes back (outputs with the grader's seeded
+parameters, parameters after an update or a training run, returned losses and histories); every test,
+visible or hidden, compares those with what the grader computes itself from its own copy of the inputs
+(the statement's networks, losses, steps and schedule). The two cells graded from
 handed-in weights run in the grader: they read the file as handed in and draw from it with the kit's own
 generator (:func:`dgmlab.artifacts.mlp_generator`), never a class from the student's kernel.
 """
 from __future__ import annotations
 
 import contextlib
-import copy
 import math
 
 from .. import checks
@@ -20,8 +20,6 @@ from . import CheckSpec, TestFailure, attempt, usable, seeded_generator as _gen
 from . import _torch  # lazy imports
 
 EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")  # the statement's names
-P1_G = [(100, 128), (128, 256), (256, 512), (512, 784)]  # P1's generator, as the statement specifies it
-P1_D = [(784, 512), (512, 256), (256, 128), (128, 1)]
 BASELINE_FILE, CGAN_FILE, RESULTS_FILE = "baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"
 MAX_WEIGHTS_BYTES = 1_500_000
 FULL_EPOCHS = 50
@@ -42,78 +40,6 @@ def _uniform(g, *shape):
 
 def _seed_torch(x):
     _torch().manual_seed(x["torch_seed"])  # the networks' starting weights, the same on every run of the probe
-
-
-# ------------------------------------------------------------------ what a network does when it runs
-def _norm_layers():
-    nn = _nn()
-    return (nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm, nn.LayerNorm, nn.GroupNorm,
-            nn.LocalResponseNorm)
-
-
-def _describe(m) -> dict:
-    """One leaf module as plain data: its kind and, measured, what it does (slope, dropout rate)."""
-    torch, nn = _torch(), _nn()
-    if isinstance(m, _norm_layers()):
-        return {"kind": "Norm"}
-    if isinstance(m, nn.Linear):
-        return {"kind": "Linear", "in": int(m.in_features), "out": int(m.out_features)}
-    if isinstance(m, nn.LeakyReLU):
-        probe = torch.tensor([-2.0, -0.5])
-        with torch.no_grad():
-            return {"kind": "LeakyReLU", "slope": float((m(probe) / probe).mean())}
-    if isinstance(m, nn.Dropout):
-        was_training = m.training
-        with torch.no_grad():
-            rate = float((m.train()(torch.ones(200_000)) == 0).float().mean())
-        m.train(was_training)
-        return {"kind": "Dropout", "rate": rate}
-    if isinstance(m, nn.Embedding):
-        return {"kind": "Embedding", "num": int(m.num_embeddings), "dim": int(m.embedding_dim)}
-    for kind in ("Tanh", "Sigmoid", "ReLU", "Softmax"):
-        if isinstance(m, getattr(nn, kind)):
-            return {"kind": kind}
-    return {"kind": "other", "type": type(m).__name__[:80]}
-
-
-def calls_of(module, *inputs) -> list:
-    """The leaf modules ``module(*inputs)`` runs (no gradients), in call order, each as :func:`_describe`."""
-    torch = _torch()
-    calls, hooks = [], []
-    for m in module.modules():
-        if not list(m.children()):
-            hooks.append(m.register_forward_hook(lambda mod, args, out: calls.append(mod)))
-    try:
-        with torch.no_grad():
-            module(*inputs)
-    finally:
-        for h in hooks:
-            h.remove()
-    return [_describe(m) for m in calls]
-
-
-def layers_of(module) -> dict:
-    """How many normalisation and dropout modules ``module`` holds (run or not)."""
-    nn = _nn()
-    mods = list(module.modules())
-    return {"norm": sum(isinstance(m, _norm_layers()) for m in mods), "dropout": sum(isinstance(m, nn.Dropout) for m in mods)}
-
-
-def linear_shapes(calls) -> list:
-    """(in_features, out_features) of the nn.Linear calls of a :func:`calls_of` report."""
-    return [(c["in"], c["out"]) for c in value(calls, "the network") if c.get("kind") == "Linear"]
-
-
-def count_calls(calls, kind: str) -> int:
-    return sum(c.get("kind") == kind for c in value(calls, "the network"))
-
-
-def leaky_slopes(calls) -> list:
-    return [c["slope"] for c in value(calls, "the network") if c.get("kind") == "LeakyReLU"]
-
-
-def dropout_rates(calls) -> list:
-    return [c["rate"] for c in value(calls, "the network") if c.get("kind") == "Dropout"]
 
 
 def value(v, what: str = "the value"):
@@ -165,19 +91,6 @@ def _tiny(n_classes=0):
 
 def _sgd(params, lr=0.1):
     return _torch().optim.SGD(params, lr=lr)
-
-
-class _LoggingSGD:
-    @staticmethod
-    def make(params, tag, log, lr=0.01):
-        torch = _torch()
-
-        class LoggingSGD(torch.optim.SGD):
-            def step(self, closure=None):
-                log.append(tag)
-                return super().step(closure)
-
-        return LoggingSGD(params, lr=lr)
 
 
 def _named(name: str):
@@ -430,12 +343,17 @@ def test_zero_logits_give_log_two_per_term(v):
 
 
 # ------------------------------------------------------------------ P1.4 the update steps
+# Every point compares what the student's step does from the grader's seeded start (stand-in networks with inputs G0,
+# D0, the grader's batch) with what the grader computes itself from its own copy of those inputs: the loss of the
+# batch with the statement's loss, one SGD step, the other player's seeded parameters and gradients.
 def _step_inputs(salt):
     def make(seed):
         g = _gen(seed, salt)
         return {"real": _uniform(g, 8, 784), "z": _randn(g, 8, 4), **_seeded(seed, salt),
                 # the stand-in networks' starting parameters for the graded step: the grader steps from the same
-                "G0": [_randn(g, 784, 4) * 0.5, _randn(g, 784) * 0.1], "D0": [_randn(g, 1, 784) * 0.05, _randn(g, 1) * 0.1]}
+                "G0": [_randn(g, 784, 4) * 0.5, _randn(g, 784) * 0.1], "D0": [_randn(g, 1, 784) * 0.05, _randn(g, 1) * 0.1],
+                # gradients left in the other player before the step: a step must leave them as they are
+                "G_grads": [_randn(g, 784, 4), _randn(g, 784)], "D_grads": [_randn(g, 1, 784), _randn(g, 1)]}
     return make
 
 
@@ -455,324 +373,561 @@ def reference_sgd_step(x, player, loss_of, n_classes=0):
     return [(p - 0.1 * gr).detach() for p, gr in zip(params, grads)]
 
 
-def _after_one_step(take_step, player_of, loss_of, stale, x=None):
-    """One step from fresh stand-in networks (the seeded start when ``x`` is given): the updated player's starting
-    parameters, the gradient of the student's loss there (autograd on a copy), and the parameters after the
-    student's step."""
+def _bce_mean(logits, target: float):
+    """mean BCE of ``logits`` against the label ``target``, in float64: the statement's losses, computed by the grader."""
+    F = _torch().nn.functional
+    logits = logits.double()
+    return F.binary_cross_entropy_with_logits(logits, _torch().full_like(logits, float(target)))
+
+
+def statement_d_loss(real_logits, fake_logits):
+    return _bce_mean(real_logits, 1) + _bce_mean(fake_logits, 0)
+
+
+def statement_g_loss(fake_logits):
+    return _bce_mean(fake_logits, 1)
+
+
+def saturating_g_loss(fake_logits):
+    return -_bce_mean(fake_logits, 0)  # log(1 - D(G(z))): the minimax form the statement sets aside
+
+
+def batch_loss(x, loss_of, n_classes=0, start=None):
+    """The grader's loss ``loss_of(g, d)`` (a float) at the seeded start (or at ``start(g, d)``), gradients off."""
     torch = _torch()
-    g, d = _tiny() if x is None else seeded_tiny(x)
-    nets = {"G": g, "D": d}
-    ref = {"G": copy.deepcopy(g), "D": copy.deepcopy(d)}
-    player = player_of
-    grads = torch.autograd.grad(loss_of(ref["G"], ref["D"]), list(ref[player].parameters()))
-    start = _params(ref[player])
+    g, d = seeded_tiny(x, n_classes)
+    if start is not None:
+        start(g, d)
+    with torch.no_grad():
+        return float(loss_of(g, d))
+
+
+def _planted(module, grads):
+    for p, gr in zip(module.parameters(), grads):
+        p.grad = gr.clone()
+
+
+def _from_the_seeded_start(x, player, take_step, stale=False, lr=0.1, real_from_g=False, n_classes=0):
+    """The student's step ``take_step(g, d, opt, real)`` from the seeded start: what it returns, the player's
+    parameters after it, the other player's parameters and gradients after it. The other player holds the grader's
+    planted gradients before the step; with ``stale``, the player too (a step must clear its own, not the other's)."""
+    torch = _torch()
+    g, d = seeded_tiny(x, n_classes)
+    mine, other = (g, d) if player == "G" else (d, g)
+    _planted(other, x[("D" if player == "G" else "G") + "_grads"])
     if stale:
-        for p in nets[player].parameters():
+        for p in mine.parameters():
             p.grad = torch.ones_like(p)  # a stale gradient from an earlier step
-    other = "D" if player == "G" else "G"
-    other_before = _params(nets[other])
-    take_step(g, d)
-    return {"start": start, "grads": [gr.detach() for gr in grads], "after": _params(nets[player]),
-            "other_before": other_before, "other_after": _params(nets[other])}
+    real = x["real"].clone()
+    if real_from_g:  # a batch whose real images are the generator's own fakes for z
+        with torch.no_grad():
+            real = g(x["z"]).detach().clone()
+    returned = take_step(g, d, _sgd(mine.parameters(), lr), real)
+    return {"returned": returned, "after": _params(mine), "other_after": _params(other), "other_grads": _grads(other)}
 
 
 def _d_step_probe(o, x):
-    torch = _torch()
-    step, loss = o["discriminator_step"], o["discriminator_loss"]
+    step = o["discriminator_step"]  # o["discriminator_loss"] is handed over but unused: the grader has its own
     _seed_torch(x)
-    real, z = x["real"], x["z"]
 
-    def returned():
-        g, d = _tiny()
-        return step(g, d, _sgd(d.parameters()), real.clone(), z.clone())
+    def take(g, d, opt, real):
+        return step(g, d, opt, real, x["z"].clone())
 
-    def this_batch():
-        g, d = _tiny()
-        with torch.no_grad():
-            fake = g(z)
-            want = float(loss(d(real), d(fake)))
-            swapped = float(loss(d(fake), d(real)))
-        got = step(g, d, _sgd(d.parameters()), real.clone(), z.clone())
-        return {"want": want, "swapped": swapped, "got": got}
+    return {"fresh_step": attempt(_from_the_seeded_start, x, "D", take),
+            "stale_step": attempt(_from_the_seeded_start, x, "D", take, True),
+            "fakes_as_reals": attempt(_from_the_seeded_start, x, "D", take, lr=0.0, real_from_g=True)}
 
-    def untouched():
-        g, d = _tiny()
-        before = _params(g)
-        step(g, d, _sgd(d.parameters()), real.clone(), z.clone())
-        return {"before": before, "after": _params(g), "grads": _grads(g)}
 
-    def one_step(stale):
-        def loss_of(g, d):
-            with torch.no_grad():
-                fake = g(z)
-            return loss(d(real), d(fake))  # your P1.3 loss: graded there, not here
-        return _after_one_step(lambda g, d: step(g, d, _sgd(d.parameters()), real.clone(), z.clone()), "D", loss_of, stale,
-                               x)
+def _d_loss_of(x, real_from_g=False):
+    def loss_of(g, d):
+        fake = g(x["z"]).detach()
+        real = fake if real_from_g else x["real"]
+        return statement_d_loss(d(real), d(fake))
+    return loss_of
 
-    return {"returned": attempt(returned), "this_batch": attempt(this_batch), "untouched": attempt(untouched),
-            "fresh_step": attempt(one_step, False), "stale_step": attempt(one_step, True)}
+
+def _shown(out) -> str:
+    return f"{out:.5f}" if isinstance(out, float) else f"a {type(out).__name__}"
+
+
+def _returned_float(record, want, what, also=()):
+    """Fails unless the step record's return value is a Python float equal to ``want`` (or one of ``also``)."""
+    out = value(record, "the step")["returned"]
+    assert isinstance(out, float), f"expected {what} to return the loss as a Python float, found {type(out).__name__} (use loss.item())"
+    ok = any(abs(out - w) < 1e-5 * (1 + abs(w)) for w in (want, *also))
+    assert ok, (f"expected {what} to return this batch's loss as a float, {want:.5f} (the statement's loss on the "
+                f"grader's batch), found {out:.5f}")
+    return out
 
 
 @points(0.25)
 @_named('test_returns_a_float')
 def test_d_step_returns_a_float(v):
-    out = v.returned
-    assert isinstance(out, float), \
-        f"expected discriminator_step to return a Python float, found {type(out).__name__} (use loss.item())"
+    # a batch whose real images are the generator's own fakes, and learning rate 0: the loss is the same whichever
+    # way round real and fake go and before or after the update; the grader computes it with the statement's loss
+    _returned_float(v.fakes_as_reals, batch_loss(v.inputs, _d_loss_of(v.inputs, True)), "discriminator_step")
 
 
 @points(0.5)
 @_named('test_returns_the_loss_of_this_batch')
 def test_d_step_returns_the_loss_of_this_batch(v):
-    r = v.this_batch
-    out, want, swapped = float(r["got"]), r["want"], r["swapped"]
-    hint = ": that is the loss with real and fake swapped (reals go first)" if abs(out - swapped) < 1e-5 * (1 + abs(swapped)) else ""
-    assert abs(out - want) < 1e-5 * (1 + abs(want)), \
-        f"expected the discriminator loss of this batch before the update, {want:.5f}, found {out:.5f}{hint}"
+    x = v.inputs
+    out = value(v.fresh_step, "the step")["returned"]
+    want = batch_loss(x, _d_loss_of(x))
+    swapped = batch_loss(x, lambda g, d: statement_d_loss(d(g(x["z"])), d(x["real"])))
+    hint = (": that is the loss with real and fake swapped (reals go first)"
+            if isinstance(out, float) and abs(out - swapped) < 1e-5 * (1 + abs(swapped)) else "")
+    assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
+        (f"expected the discriminator loss of the grader's batch before the update, {want:.5f}, found "
+         f"{_shown(out)}{hint}")
+
+
+def _grads_left(found, planted) -> bool:
+    """Whether the other player's gradients after a step are the grader's planted ones (or were cleared)."""
+    torch = _torch()
+    return len(found) == len(planted) and all(
+        f is None or bool((f == 0).all()) or (f.shape == p.shape and torch.allclose(f, p, rtol=0, atol=1e-7))
+        for f, p in zip(found, planted))
 
 
 @points(0.25)
 @_named('test_generator_untouched')
 def test_d_step_leaves_the_generator_untouched(v):
-    torch, r = _torch(), v.untouched
-    assert all(torch.equal(p, b) for p, b in zip(r["after"], r["before"])), \
-        "expected the generator's parameters unchanged by the discriminator step, found them changed"
-    leaked = [gr for gr in r["grads"] if gr is not None and gr.abs().sum() > 0]
-    assert not leaked, \
-        (f"expected no gradient in the generator after the discriminator step, found gradients in {len(leaked)} of its "
-         "parameter tensors: make the fakes under torch.no_grad() or .detach() them")
+    torch, r = _torch(), value(v.fresh_step, "the step")
+    assert len(r["other_after"]) == len(v.inputs.G0) and all(
+        torch.equal(p, w) for p, w in zip(r["other_after"], v.inputs.G0)), \
+        "expected the generator's parameters unchanged by the discriminator step (the grader's seeded start), found them changed"
+    assert _grads_left(r["other_grads"], v.inputs.G_grads), \
+        ("expected the discriminator step to add no gradient to the generator, found its gradients changed: make the "
+         "fakes under torch.no_grad() or .detach() them")
 
 
 def _g_step_probe(o, x):
-    torch = _torch()
-    step, loss = o["generator_step"], o["generator_loss"]
+    step = o["generator_step"]  # o["generator_loss"] is handed over but unused: the grader has its own
     _seed_torch(x)
-    z = x["z"]
 
-    def returned():
-        g, d = _tiny()
-        return step(g, d, _sgd(g.parameters()), z.clone())
+    def take(g, d, opt, real):
+        return step(g, d, opt, x["z"].clone())
 
-    def moves():
-        g, d = _tiny()
-        before = _params(g)
-        step(g, d, _sgd(g.parameters()), z.clone())
-        return {"before": before, "after": _params(g)}
+    return {"fresh_step": attempt(_from_the_seeded_start, x, "G", take),
+            "stale_step": attempt(_from_the_seeded_start, x, "G", take, True),
+            "no_move": attempt(_from_the_seeded_start, x, "G", take, lr=0.0)}
 
-    def this_batch():
-        g, d = _tiny()
-        with torch.no_grad():
-            logits = d(g(z))
-            want = float(loss(logits))  # your P1.3 loss: graded there, not here
-        got = step(g, d, _sgd(g.parameters()), z.clone())
-        return {"want": want, "logits": logits, "got": got}
 
-    def one_step(stale):
-        return _after_one_step(lambda g, d: step(g, d, _sgd(g.parameters()), z.clone()), "G",
-                               lambda g, d: loss(d(g(z))), stale, x)
-
-    return {"returned": attempt(returned), "moves": attempt(moves), "this_batch": attempt(this_batch),
-            "fresh_step": attempt(one_step, False), "stale_step": attempt(one_step, True)}
+def _g_loss_of(x, loss=None):
+    return lambda g, d: (loss or statement_g_loss)(d(g(x["z"])))
 
 
 @points(0.25)
 @_named('test_returns_a_float')
 def test_g_step_returns_a_float(v):
-    out = v.returned
-    assert isinstance(out, float), \
-        f"expected generator_step to return a Python float, found {type(out).__name__} (use loss.item())"
+    # learning rate 0, so the loss is the same before and after the update; either generator loss of the statement
+    # counts here (the next test checks which)
+    x = v.inputs
+    _returned_float(v.no_move, batch_loss(x, _g_loss_of(x)), "generator_step",
+                    also=(batch_loss(x, _g_loss_of(x, saturating_g_loss)),))
 
 
 @points(0.25)
 def test_moves_the_generator(v):
-    torch, r = _torch(), v.moves
-    assert any(not torch.equal(p, b) for p, b in zip(r["after"], r["before"])), \
+    torch, x = _torch(), v.inputs
+    after = value(v.fresh_step, "the step")["after"]
+    want = reference_sgd_step(x, "G", _g_loss_of(x))
+    assert len(after) == len(want) and all(p.shape == w.shape for p, w in zip(after, want)), \
+        "expected the generator's parameters after its step, found other shapes"
+    moved = torch.cat([(p - p0).flatten() for p, p0 in zip(after, x["G0"])]).double()
+    step = torch.cat([(w - p0).flatten() for w, p0 in zip(want, x["G0"])]).double()
+    cosine = float(moved @ step / (moved.norm() * step.norm() + 1e-30))
+    assert float(moved.norm()) > 0, \
         ("expected the generator's parameters to change after its step, found them unchanged: "
          "is the fake batch detached, so no gradient reaches the generator?")
+    # downhill: a positive cosine with the grader's own step; a random move of these 3,920 parameters has a cosine
+    # within +-0.05 of 0 with probability 99.9% (the saturating loss's step: 0.16 or more on 2,000 seeds)
+    assert cosine > 0.05, \
+        (f"expected the generator to move downhill on its loss (a positive cosine with the grader's own step), found "
+         f"a move of cosine {cosine:.2f} with it")
 
 
 @points(0.5)
 def test_returns_the_non_saturating_loss_of_this_batch(v):
-    torch, r = _torch(), v.this_batch
-    out, want = float(r["got"]), r["want"]
-    saturating = float(-torch.nn.functional.softplus(r["logits"]).mean())
+    x = v.inputs
+    out = value(v.fresh_step, "the step")["returned"]
+    want = batch_loss(x, _g_loss_of(x))
+    saturating = batch_loss(x, _g_loss_of(x, saturating_g_loss))
     hint = (": that is the saturating loss log(1 - D(G(z))); the generator minimises -log D(G(z))"
-            if abs(out - saturating) < 1e-5 * (1 + abs(saturating)) else "")
-    assert abs(out - want) < 1e-5 * (1 + abs(want)), \
-        f"expected the non-saturating generator loss of this batch before the update, {want:.5f}, found {out:.5f}{hint}"
+            if isinstance(out, float) and abs(out - saturating) < 1e-5 * (1 + abs(saturating)) else "")
+    assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
+        (f"expected the non-saturating generator loss of the grader's batch before the update, {want:.5f}, found "
+         f"{_shown(out)}{hint}")
 
 
 # ------------------------------------------------------------------ P2.1 make_gan
+# Each experiment's two networks get the grader's seeded parameters of the statement's networks for that experiment
+# (placed by shape, as in P1) and their outputs on seeded inputs are compared with those networks, built by the
+# grader; d_steps is compared with the statement's number. The statement's experiments, as its text gives them:
+STATEMENT_EXPERIMENTS = {  # name: (generator widths, discriminator widths, d_steps)
+    "baseline": ((128, 256, 512), (512, 256, 128), 1),
+    "wide_generator": ((256, 512, 1024), (512, 256, 128), 1),
+    "deep_discriminator": ((128, 256, 512), (1024, 512, 256, 128), 1),
+    "d_steps_10": ((128, 256, 512), (512, 256, 128), 10)}
+UNKNOWN_NAMES = ("Baseline", "wide", "d_steps_1", "no_such_experiment", "deep_discriminator ", "baseline_", "")
+
+
 def _make_gan_inputs(seed):
     g = _gen(seed, 21)
-    return {"z2": _randn(g, 2, 100), "x2": _randn(g, 2, 784), **_seeded(seed, 21)}
+    x = {"z4": _randn(g, 4, 100), "x4": _randn(g, 4, 784), "x32": _randn(g, 32, 784),
+         "dropout_seed": int(_uniform(g, 1)[0] * 1e6), **_seeded(seed, 21)}
+    x["g_params"] = {w: _seeded_params(g, _param_shapes(100, w, 784)) for w in ((128, 256, 512), (256, 512, 1024))}
+    x["d_params"] = {w: _seeded_params(g, _param_shapes(784, w, 1)) for w in ((512, 256, 128), (1024, 512, 256, 128))}
+    # make_gan called on two "baseline"s and three unknown names, in an order drawn from the seed
+    unknown = [UNKNOWN_NAMES[int(i)] for i in _torch().randperm(len(UNKNOWN_NAMES), generator=g)[:3]]
+    x["names"] = [(["baseline"] * 2 + unknown)[int(i)] for i in _torch().randperm(5, generator=g)]
+    return x
+
+
+def _run_generator(g, x, params, what):
+    load_by_shape(g, params, what)
+    g.train()  # no dropout, no batch statistics in the statement's generator: training mode changes nothing
+    with _torch().no_grad():
+        return g(x["z4"].clone())
+
+
+def _run_discriminator(d, x, params, what, train=False):
+    torch = _torch()
+    load_by_shape(d, params, what)
+    d.train(train)
+    with torch.no_grad(), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(x["dropout_seed"])  # the dropout masks: the grader draws the same ones
+        return d((x["x32"] if train else x["x4"]).clone())
 
 
 def _make_gan_probe(o, x):
-    nn, make_gan = _nn(), o["make_gan"]
+    make_gan = o["make_gan"]
     _seed_torch(x)
 
-    def one(name):
+    def triple(name):
         out = make_gan(name)
-        info = {"triple": isinstance(out, tuple) and len(out) == 3, "type": type(out).__name__[:80]}
-        if not info["triple"]:
-            return info
-        g, d, k = out
-        info.update(g_module=isinstance(g, nn.Module), d_module=isinstance(d, nn.Module),
-                    g_type=type(g).__name__[:80], d_type=type(d).__name__[:80], k=k if isinstance(k, int) else repr(k)[:80],
-                    k_is_int=isinstance(k, int))
-        if info["g_module"] and info["d_module"]:
-            info["g_calls"] = attempt(calls_of, g, x["z2"].clone())
-            info["d_calls"] = attempt(lambda: calls_of(d.eval(), x["x2"].clone()))
-            info["norm"] = attempt(lambda: layers_of(g)["norm"] + layers_of(d)["norm"])
-        return info
+        if not (isinstance(out, tuple) and len(out) == 3):
+            raise TypeError(f"make_gan({name!r}) returned {type(out).__name__[:80]}, not a tuple "
+                            "(generator, discriminator, d_steps)")
+        return out
+
+    def one(name):
+        g, d, k = triple(name)
+        gw, dw, _ = STATEMENT_EXPERIMENTS[name]
+        return {"g_out": attempt(_run_generator, g, x, x["g_params"][gw], f"make_gan({name!r})'s generator"),
+                "d_out": attempt(_run_discriminator, d, x, x["d_params"][dw], f"make_gan({name!r})'s discriminator"),
+                "d_train": attempt(_run_discriminator, d, x, x["d_params"][dw], f"make_gan({name!r})'s discriminator",
+                                   True),
+                "d_steps": k if type(k) is int else repr(k)[:80]}
 
     def fresh():
-        return make_gan("baseline")[0] is not make_gan("baseline")[0]
+        # two calls: the first pair gets the grader's parameters, the second half of them; the first pair must keep its own
+        g1, d1, _ = triple("baseline")
+        load_by_shape(g1, x["g_params"][(128, 256, 512)], "make_gan('baseline')'s generator")
+        load_by_shape(d1, x["d_params"][(512, 256, 128)], "make_gan('baseline')'s discriminator")
+        g2, d2, _ = triple("baseline")
+        load_by_shape(g2, [p * 0.5 for p in x["g_params"][(128, 256, 512)]], "a second make_gan('baseline')'s generator")
+        load_by_shape(d2, [p * 0.5 for p in x["d_params"][(512, 256, 128)]], "a second make_gan('baseline')'s discriminator")
+        with _torch().no_grad():
+            return {"g_out": g1.train()(x["z4"].clone()), "d_out": d1.eval()(x["x4"].clone())}
 
-    def unknown():
+    def called(name):
         try:
-            make_gan("no_such_experiment")
+            g = triple(name)[0]
         except ValueError:
             return "raised ValueError"
         except Exception as exc:  # noqa: BLE001 - what the student's function raised
             return f"raised {type(exc).__name__}"[:120]
-        return "returned"
+        return {"g_out": attempt(_run_generator, g, x, x["g_params"][(128, 256, 512)], f"make_gan({name!r})'s generator")}
 
     return {"experiments": {name: attempt(one, name) for name in EXPERIMENTS}, "fresh": attempt(fresh),
-            "unknown": attempt(unknown)}
+            "calls": [attempt(called, name) for name in x["names"]]}
+
+
+def kit_train_logits(params, x, widths, seed, dropout=0.3):
+    """The statement's discriminator in training mode: the kit's eval-mode network with dropout after each
+    LeakyReLU, its masks drawn from ``seed`` in the order the layers run."""
+    from .. import artifacts
+
+    torch = _torch()
+    net = load_by_shape(artifacts.MLPGenerator(784, widths, 1), params, "the kit's discriminator").net[:-1]
+    with torch.no_grad(), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        h = x.reshape(x.shape[0], -1)
+        for layer in net:
+            h = layer(h)
+            if isinstance(layer, torch.nn.LeakyReLU):
+                h = torch.nn.functional.dropout(h, dropout, training=True)
+        return h
 
 
 def experiment(experiments, name):
     """The probe's record of ``make_gan(name)``, or fails saying why there is none."""
-    info = value(value(experiments, "make_gan")[name], f"make_gan({name!r})")
-    assert info["triple"], f"expected make_gan({name!r}) to return (generator, discriminator, d_steps), found {info['type']}"
-    return info
+    return value(value(experiments, "make_gan")[name], f"make_gan({name!r})")
+
+
+def _outputs_match(out, want, what):
+    torch = _torch()
+    checks.assert_tensor(out, what, shape=tuple(want.shape), dtype=torch.float32)
+    assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
+        f"{what} is off by up to {float((out - want).abs().max()):.3g}"
+
+
+def assert_generator_as_stated(out, x, widths, what):
+    """``out``: a generator's output on ``x["z4"]`` with the grader's parameters for ``widths``; fails unless it is the
+    statement's generator's (P1's layers with those hidden widths)."""
+    with _torch().no_grad():
+        want = kit_generator(x["g_params"][tuple(widths)], 100, tuple(widths))(x["z4"])
+    _outputs_match(value(out, what), want, f"{what} with the grader's parameters, against P1's generator with hidden "
+                                            f"widths {tuple(widths)},")
+
+
+def assert_discriminator_as_stated(out, x, widths, what, train=False):
+    """``out``: a discriminator's logits with the grader's parameters for ``widths`` (eval mode on ``x["x4"]``, or
+    training mode on ``x["x32"]`` with the grader's dropout masks); fails unless they are the statement's."""
+    params = x["d_params"][tuple(widths)]
+    want = (kit_train_logits(params, x["x32"], tuple(widths), x["dropout_seed"]) if train
+            else kit_logits(params, x["x4"], tuple(widths)))
+    mode = "in training mode (dropout 0.3 after each LeakyReLU, the grader's masks)" if train else "in eval mode"
+    _outputs_match(value(out, what), want, f"{what} {mode} with the grader's parameters, against P1's discriminator "
+                                            f"with hidden widths {tuple(widths)},")
+
+
+def assert_made_as_stated(experiments, inputs, name, parts=("generator", "discriminator", "d_steps")):
+    """Fails unless ``make_gan(name)``'s ``parts`` (in its probe record among ``experiments``) are the statement's for
+    that experiment."""
+    info = experiment(experiments, name)
+    gw, dw, k = STATEMENT_EXPERIMENTS[name]
+    if "generator" in parts:
+        assert_generator_as_stated(info["g_out"], inputs, gw, f"make_gan({name!r})'s generator")
+    if "discriminator" in parts:
+        assert_discriminator_as_stated(info["d_out"], inputs, dw, f"make_gan({name!r})'s discriminator")
+    if "training mode" in parts:
+        assert_discriminator_as_stated(info["d_train"], inputs, dw, f"make_gan({name!r})'s discriminator", True)
+    if "d_steps" in parts:
+        assert info["d_steps"] == k, f"expected d_steps = {k} (an int) from make_gan({name!r}), found {info['d_steps']}"
 
 
 @points(0.25)
-def test_returns_networks_and_an_int(v):
-    for name in EXPERIMENTS:
-        info = experiment(v.experiments, name)
-        assert info["g_module"] and info["d_module"], \
-            f"expected two nn.Modules first from make_gan({name!r}), found {info['g_type']}, {info['d_type']}"
-        assert info["k_is_int"] and info["k"] >= 1, f"expected d_steps as a positive int from make_gan({name!r}), found {info['k']}"
+def test_baseline_generator_is_p1s(v):
+    assert_made_as_stated(v.experiments, v.inputs, "baseline", ("generator",))
 
 
 @points(0.5)
-def test_baseline_is_p1(v):
-    info = experiment(v.experiments, "baseline")
-    gs, ds, k = linear_shapes(info["g_calls"]), linear_shapes(info["d_calls"]), info["k"]
-    assert gs == P1_G, f"expected the baseline generator's linear layers {P1_G} (P1), found {gs}"
-    assert ds == P1_D, f"expected the baseline discriminator's linear layers {P1_D} (P1), found {ds}"
-    assert k == 1, f"expected d_steps = 1 for the baseline (one D update per G update), found {k}"
+def test_baseline_discriminator_and_d_steps_are_p1s(v):
+    assert_made_as_stated(v.experiments, v.inputs, "baseline", ("discriminator", "d_steps"))
 
 
 # ------------------------------------------------------------------ P2.2 train_gan
+# train_gan runs with stand-ins for the notebook's two steps: each does the statement's update with noise drawn from
+# the grader's seed and returns a number drawn from the seed. From the seeded start (stand-in networks G0, D0), a
+# seeded loader and plain SGD, the grader replays the statement's schedule (one D update per batch, a G update after
+# every d_steps-th, D first) with its own steps and compares the parameters train_gan leaves and the history it
+# returns with its own: the order and number of the updates show in the parameters, not in a log the kernel writes.
 RUNS = ((4, 1, 1), (3, 1, 1), (6, 2, 3), (6, 1, 2), (5, 2, 1), (10, 1, 10))
+HIDDEN_RUNS = RUNS[2:]
+SPECIAL_RUNS = {"noise": (2, 1, 1), "frozen": (2, 1, 1), "devices": (2, 1, 1)}  # (n_batches, epochs, d_steps)
+TRAIN_LR = 0.01
+
+
+def _run_key(run) -> str:
+    return run if isinstance(run, str) else "-".join(map(str, run))
 
 
 def _train_gan_inputs(seed):
-    return _seeded(seed, 22)
-
-
-def _loader(g, n_batches, shape=(6, 1, 28, 28)):
     torch = _torch()
-    return [(_uniform(g, *shape), torch.zeros(shape[0], dtype=torch.long)) for _ in range(n_batches)]
+    g = _gen(seed, 22)
+    x = {**_seeded(seed, 22), "G0": [_randn(g, 784, 4) * 0.5, _randn(g, 784) * 0.1],
+         "D0": [_randn(g, 1, 784) * 0.05, _randn(g, 1) * 0.1], "noise_seed": int(_uniform(g, 1)[0] * 1e6) + 10**6}
+    loaders = {}
+    for run in (*RUNS, *SPECIAL_RUNS):
+        n_batches = SPECIAL_RUNS[run][0] if isinstance(run, str) else run[0]
+        shape = (4, 784) if run == "frozen" else (6, 1, 28, 28)  # flattened batches in one run
+        loaders[_run_key(run)] = [(_uniform(g, *shape), torch.zeros(shape[0], dtype=torch.long)) for _ in range(n_batches)]
+    x["loaders"] = loaders
+    return x
+
+
+def _schedule(run):
+    return SPECIAL_RUNS[run] if isinstance(run, str) else run
+
+
+def _draw(x, key, player, k):
+    # one generator per (run, player, step): the same numbers in the kernel's stand-ins and in the grader's replay
+    index = sorted(x["loaders"]).index(key)
+    return _torch().Generator().manual_seed(x["noise_seed"] * 1009 + index * 100_003 + 2 * k + (player == "G"))
+
+
+def step_noise(x, key, player, k, shape):
+    """The noise of ``player``'s ``k``-th step in run ``key``: drawn from the grader's seed, in probe and grader alike."""
+    return _torch().randn(tuple(shape), generator=_draw(x, key, player, k))
+
+
+def step_tag(x, key, player, k) -> float:
+    """What ``player``'s ``k``-th stand-in step returns in run ``key``: a float drawn from the grader's seed."""
+    return float(_torch().rand(1, generator=_draw(x, key, player, 10_000 + k))[0])
+
+
+def step_tags(x, key, player, n) -> list:
+    return [step_tag(x, key, player, k) for k in range(n)]
+
+
+def statement_d_step(generator, discriminator, d_opt, real, z):
+    d_opt.zero_grad()
+    with _torch().no_grad():
+        fake = generator(z)
+    statement_d_loss(discriminator(real), discriminator(fake)).backward()
+    d_opt.step()
+
+
+def statement_g_step(generator, discriminator, g_opt, z):
+    g_opt.zero_grad()
+    statement_g_loss(discriminator(generator(z))).backward()
+    g_opt.step()
+
+
+def _stand_ins(x, key, mode):
+    """The two steps train_gan calls in run ``key``. ``mode``: "statement" (noise of the statement's shape, batch by
+    latent_dim), "noise" (noise of the shape the notebook's z has), "frozen" (each player against the other's
+    seeded start, so neither depends on when the other moves), "devices" (networks on PyTorch's meta device, standing
+    in for a GPU: a tensor elsewhere raises, as it would there; nothing is computed)."""
+    torch = _torch()
+    count, frozen = {"D": 0, "G": 0}, seeded_tiny(x) if mode == "frozen" else None
+    batch = len(x["loaders"][key][0][0])
+
+    def noise(player, generator, z):
+        if mode == "devices":
+            where = next(generator.parameters()).device
+            if any(t.device != where for t in z):
+                raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                                   f"{where} and {[t.device for t in z if t.device != where][0]}!")
+            return None
+        if z[0].dim() != 2 or z[0].shape[1] != generator.latent_dim:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied: noise of shape {tuple(z[0].shape)} for a "
+                               f"generator with latent_dim {generator.latent_dim}")
+        return step_noise(x, key, player, count[player], z[0].shape if mode == "noise" else (batch, generator.latent_dim))
+
+    def discriminator_step(generator, discriminator, d_opt, real, z):
+        zz = noise("D", generator, (z, real))
+        if zz is not None:
+            statement_d_step(frozen[0] if frozen else generator, discriminator, d_opt, real, zz)
+        count["D"] += 1
+        return step_tag(x, key, "D", count["D"] - 1)
+
+    def generator_step(generator, discriminator, g_opt, z):
+        zz = noise("G", generator, (z,))
+        if zz is not None:
+            statement_g_step(generator, frozen[1] if frozen else discriminator, g_opt, zz)
+        count["G"] += 1
+        return step_tag(x, key, "G", count["G"] - 1)
+
+    return discriminator_step, generator_step
+
+
+@contextlib.contextmanager
+def _notebook_steps(train_gan, d_step, g_step):
+    """``d_step``, ``g_step`` as the notebook's discriminator_step and generator_step while train_gan runs."""
+    ns, missing = train_gan.__globals__, object()
+    saved = {name: ns.get(name, missing) for name in ("discriminator_step", "generator_step")}
+    ns["discriminator_step"], ns["generator_step"] = d_step, g_step
+    try:
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is missing:
+                ns.pop(name, None)
+            else:
+                ns[name] = old
 
 
 def _train_gan_probe(o, x):
-    torch, train_gan = _torch(), o["train_gan"]
+    train_gan = o["train_gan"]
     _seed_torch(x)
-    data = _gen(x["torch_seed"], 1)
 
-    def run(n_batches, epochs, d_steps):
-        log = []
-        g, d = _tiny()
-        hist = train_gan(g, d, _LoggingSGD.make(g.parameters(), "G", log), _LoggingSGD.make(d.parameters(), "D", log),
-                         _loader(data, n_batches), epochs, d_steps=d_steps, progress=False)
-        return {"hist": hist, "log": "".join(log)}
+    def run(run_id, mode="statement"):
+        key = _run_key(run_id)
+        n_batches, epochs, d_steps = _schedule(run_id)
+        g, d = seeded_tiny(x)
+        if mode == "devices":
+            g, d = g.to("meta"), d.to("meta")
+        with _notebook_steps(train_gan, *_stand_ins(x, key, mode)):
+            hist = train_gan(g, d, _sgd(g.parameters(), TRAIN_LR), _sgd(d.parameters(), TRAIN_LR),
+                             [(a.clone(), b.clone()) for a, b in x["loaders"][key]], epochs, d_steps=d_steps,
+                             progress=False)
+        return {"hist": hist} if mode == "devices" else {"hist": hist, "G": _params(g), "D": _params(d)}
 
-    @contextlib.contextmanager
-    def with_steps(record):
-        """The notebook's discriminator_step/generator_step wrapped by ``record`` while train_gan runs."""
-        ns = train_gan.__globals__
-        d_step, g_step = ns["discriminator_step"], ns["generator_step"]
-        ns["discriminator_step"], ns["generator_step"] = record(d_step, "D"), record(g_step, "G")
-        try:
-            yield
-        finally:
-            ns["discriminator_step"], ns["generator_step"] = d_step, g_step
-
-    def noise_shapes():
-        import inspect
-
-        shapes = []
-
-        def record(step, player):
-            def recorded(*args, **kwargs):
-                z = inspect.signature(step).bind(*args, **kwargs).arguments["z"]
-                shapes.append([player, list(z.shape)])
-                return step(*args, **kwargs)
-            return recorded
-
-        with with_steps(record):
-            g, d = _tiny()  # latent_dim 4, batches of 6
-            train_gan(g, d, _sgd(g.parameters(), 0.01), _sgd(d.parameters(), 0.01), _loader(data, 2), 1, d_steps=1,
-                      progress=False)
-        return shapes
-
-    def devices():
-        seen = []
-
-        def record(step, player):
-            def stand_in(*args, **kwargs):
-                seen.extend([player, a.device.type] for a in (*args, *kwargs.values()) if isinstance(a, torch.Tensor))
-                return 0.0
-            return stand_in
-
-        with with_steps(record):  # networks on PyTorch's "meta" device stand in for a GPU
-            g, d = (m.to("meta") for m in _tiny())
-            train_gan(g, d, _sgd(g.parameters(), 0.01), _sgd(d.parameters(), 0.01), _loader(data, 2), 1, d_steps=1,
-                      progress=False)
-        return seen
-
-    def both_learn():
-        log = []
-        g, d = _tiny()
-        g0, d0 = _params(g), _params(d)
-        train_gan(g, d, _LoggingSGD.make(g.parameters(), "G", log), _LoggingSGD.make(d.parameters(), "D", log),
-                  _loader(data, 2, (4, 784)), 1, d_steps=1, progress=False)
-        return {"g_before": g0, "g_after": _params(g), "d_before": d0, "d_after": _params(d)}
-
-    return {"runs": {"-".join(map(str, r)): attempt(run, *r) for r in RUNS}, "noise_shapes": attempt(noise_shapes),
-            "devices": attempt(devices), "both_learn": attempt(both_learn)}
+    return {"runs": {_run_key(r): attempt(run, r) for r in RUNS},
+            **{f"{name}_run": attempt(run, name, name) for name in SPECIAL_RUNS}}
 
 
-def run_of(runs, n_batches, epochs, d_steps):
-    """The probe's record of train_gan on ``n_batches`` batches, ``epochs`` epochs, ``d_steps``: {hist, log}."""
-    return value(value(runs, "train_gan")[f"{n_batches}-{epochs}-{d_steps}"], "train_gan")
+def replay_train_gan(x, run) -> dict:
+    """The grader's own training for ``run`` (a schedule of RUNS, or "noise"/"frozen"/"devices"): from the seeded start
+    and loader, one statement D step per batch and a statement G step after every d_steps-th, D first, with the
+    seeded noise; the parameters it ends with and the history it returns."""
+    key = _run_key(run)
+    n_batches, epochs, d_steps = _schedule(run)
+    g, d = seeded_tiny(x)
+    frozen = seeded_tiny(x) if run == "frozen" else None
+    g_opt, d_opt = _sgd(g.parameters(), TRAIN_LR), _sgd(d.parameters(), TRAIN_LR)
+    n_d = n_g = 0
+    for _ in range(epochs):
+        for real, _labels in x["loaders"][key]:
+            if run != "devices":
+                statement_d_step(frozen[0] if frozen else g, d, d_opt, real, step_noise(x, key, "D", n_d, (len(real), 4)))
+            n_d += 1
+            if n_d % d_steps == 0:
+                if run != "devices":
+                    statement_g_step(g, frozen[1] if frozen else d, g_opt, step_noise(x, key, "G", n_g, (len(real), 4)))
+                n_g += 1
+    return {"G": _params(g), "D": _params(d), "d_loss": step_tags(x, key, "D", n_d), "g_loss": step_tags(x, key, "G", n_g)}
+
+
+def run_of(runs, run):
+    """The probe's record of train_gan with the schedule ``run`` (one of RUNS): {hist, G, D}."""
+    return value(value(runs, "train_gan")[_run_key(run)], "train_gan")
+
+
+def assert_history_as_stated(record, inputs, run):
+    """Fails unless the history train_gan returned in ``run`` (its ``record``) lists what the steps returned, in
+    order, one per update of the statement's schedule (the grader's replay)."""
+    hist, want = value(record, "train_gan")["hist"], replay_train_gan(inputs, run)
+    n_batches, epochs, d_steps = _schedule(run)
+    setting = f"{n_batches} batches, {epochs} epoch(s), d_steps={d_steps}"
+    assert isinstance(hist, dict) and {"d_loss", "g_loss"} <= set(hist), \
+        f"expected train_gan to return a dict with keys d_loss and g_loss, found {type(hist).__name__}"
+    for name, player in (("d_loss", "discriminator"), ("g_loss", "generator")):
+        got = hist[name]
+        assert isinstance(got, list) and len(got) == len(want[name]), \
+            (f"expected {len(want[name])} {player} losses ({setting}: one per {player} update), found "
+             f"{len(got) if isinstance(got, list) else type(got).__name__}")
+        kinds = sorted({type(h).__name__ for h in got})
+        assert not got or kinds == ["float"], f"expected the {player} losses as Python floats, found {kinds}"
+        assert got == want[name], \
+            f"expected history[{name!r}] to list, in order, what each {player} step returned ({setting}); it does not"
+
+
+def assert_parameters_as_stated(record, inputs, run, what):
+    """Fails unless the parameters train_gan leaves in ``run`` (its ``record``) are the grader's replay of the
+    statement's schedule; ``what`` says what that schedule is."""
+    torch, r, want = _torch(), value(record, "train_gan"), replay_train_gan(inputs, run)
+    for player, name in (("D", "discriminator"), ("G", "generator")):
+        got = r[player]
+        ok = len(got) == len(want[player]) and all(
+            isinstance(p, torch.Tensor) and p.shape == w.shape and torch.allclose(p, w, rtol=1e-4, atol=1e-6)
+            for p, w in zip(got, want[player]))
+        assert ok, f"expected the {name}'s parameters after train_gan to be the grader's replay of {what}; they are not"
 
 
 @points(0.5)
 def test_history_lists_per_update(v):
-    r = run_of(v.runs, 4, 1, 1)
-    hist = r["hist"]
-    assert isinstance(hist, dict) and set(hist) >= {"d_loss", "g_loss"}, \
-        f"expected train_gan to return a dict with keys d_loss and g_loss, found {type(hist).__name__}"
-    n_d, n_g = len(hist["d_loss"]), len(hist["g_loss"])
-    assert n_d == 4 and n_g == 4, \
-        f"expected 4 discriminator and 4 generator losses for 4 batches with d_steps=1, found {n_d} and {n_g}"
-    kinds = sorted({type(x).__name__ for x in hist["d_loss"] + hist["g_loss"]})
-    assert kinds == ["float"], f"expected the losses as Python floats, found {kinds}"
+    assert_history_as_stated(run_of(v.runs, (4, 1, 1)), v.inputs, (4, 1, 1))
 
 
 @points(0.5)
 def test_players_alternate_discriminator_first(v):
-    order = run_of(v.runs, 3, 1, 1)["log"]
-    hint = ": the generator moves first; each batch starts with the discriminator" if order.startswith("G") else ""
-    assert order == "DG" * 3, \
-        f"expected the optimizer steps DGDGDG for 3 batches with d_steps=1, found {order or 'none'}{hint}"
+    assert_parameters_as_stated(run_of(v.runs, (3, 1, 1)), v.inputs, (3, 1, 1),
+                                "3 batches, each one discriminator update then one generator update (D G D G D G)")
 
 
 # ------------------------------------------------------------------ P3.1, P3.2 the conditional networks
@@ -913,98 +1068,75 @@ def _cgan_inputs(seed):
             "G0": [_randn(g, 784, 14) * 0.5, _randn(g, 784) * 0.1], "D0": [_randn(g, 1, 794) * 0.05, _randn(g, 1) * 0.1]}
 
 
+def label_blind(x):
+    """``x`` with the stand-in networks' label columns zeroed: from this start no loss depends on the labels."""
+    g0, d0 = [p.clone() for p in x["G0"]], [p.clone() for p in x["D0"]]
+    g0[0][:, 4:] = 0
+    d0[0][:, 784:] = 0
+    return {**x, "G0": g0, "D0": d0}
+
+
 def _cgan_probe(o, x):
     torch = _torch()
-    d_step, g_step = o["cgan_discriminator_step"], o["cgan_generator_step"]
-    d_loss, g_loss = o["discriminator_loss"], o["generator_loss"]
+    d_step, g_step = o["cgan_discriminator_step"], o["cgan_generator_step"]  # the losses handed over are unused
     _seed_torch(x)
-    real, z, y = x["real"], x["z"], torch.tensor(LABELS)
+    y, y2 = torch.tensor(LABELS), torch.tensor(OTHER_LABELS)
 
-    def returned():
-        g, d = _tiny(10)
-        a = attempt(d_step, g, d, _sgd(d.parameters()), real.clone(), y.clone(), z.clone())
-        b = attempt(g_step, g, d, _sgd(g.parameters()), z.clone(), y.clone())
-        return {"d": a, "g": b}
-
-    def d_batch():
-        g, d = _tiny(10)
-        with torch.no_grad():
-            want = float(d_loss(d(real, y), d(g(z, y), y)))
-        return {"want": want, "got": d_step(g, d, _sgd(d.parameters()), real.clone(), y.clone(), z.clone())}
-
-    def g_batch():
-        g, d = _tiny(10)
-        with torch.no_grad():
-            want = float(g_loss(d(g(z, y), y)))
-        return {"want": want, "got": g_step(g, d, _sgd(g.parameters()), z.clone(), y.clone())}
-
-    def d_one_step(stale):
-        g, d = seeded_tiny(x, 10)
-        ref = copy.deepcopy(d)
-        with torch.no_grad():
-            fake = g(z, y)
-        grads = torch.autograd.grad(d_loss(ref(real, y), ref(fake, y)), list(ref.parameters()))  # your P1.3 loss
-        start, g_before = _params(ref), _params(g)
+    def run(start, player, stale=False, lr=0.1):
+        g, d = seeded_tiny(start, 10)
+        mine, other = (g, d) if player == "G" else (d, g)
         if stale:
-            for p in d.parameters():
+            for p in mine.parameters():
                 p.grad = torch.ones_like(p)  # a stale gradient from an earlier step
-        d_step(g, d, _sgd(d.parameters()), real.clone(), y.clone(), z.clone())
-        return {"start": start, "grads": [gr.detach() for gr in grads], "after": _params(d), "other_before": g_before,
-                "other_after": _params(g)}
+        if player == "D":
+            returned = d_step(g, d, _sgd(d.parameters(), lr), x["real"].clone(), y.clone(), x["z"].clone())
+        else:
+            returned = g_step(g, d, _sgd(g.parameters(), lr), x["z_g"].clone(), y2.clone())
+        return {"returned": returned, "after": _params(mine), "other_after": _params(other)}
 
-    def g_one_step(stale):
-        g, d = seeded_tiny(x, 10)
-        y2, z2 = torch.tensor(OTHER_LABELS), x["z_g"]
-        ref_g, ref_d = copy.deepcopy(g), copy.deepcopy(d)
-        grads = torch.autograd.grad(g_loss(ref_d(ref_g(z2, y2), y2)), list(ref_g.parameters()))  # your P1.3 loss
-        start, d_before = _params(ref_g), _params(d)
-        if stale:
-            for p in g.parameters():
-                p.grad = torch.ones_like(p)
-        g_step(g, d, _sgd(g.parameters()), z2.clone(), y2.clone())
-        return {"start": start, "grads": [gr.detach() for gr in grads], "after": _params(g), "other_before": d_before,
-                "other_after": _params(d)}
+    blind = label_blind(x)
+    return {"d_blind": attempt(run, blind, "D", lr=0.0), "g_blind": attempt(run, blind, "G", lr=0.0),
+            "d_fresh": attempt(run, x, "D"), "d_stale": attempt(run, x, "D", True),
+            "g_fresh": attempt(run, x, "G"), "g_stale": attempt(run, x, "G", True)}
 
-    return {"returned": attempt(returned), "d_batch": attempt(d_batch), "g_batch": attempt(g_batch),
-            "d_fresh": attempt(d_one_step, False), "d_stale": attempt(d_one_step, True),
-            "g_fresh": attempt(g_one_step, False), "g_stale": attempt(g_one_step, True)}
+
+def cgan_d_loss(x):
+    """The grader's conditional discriminator loss on the batch: its labels for the reals, the fakes and the judge."""
+    y = _torch().tensor(LABELS)
+    return lambda g, d: statement_d_loss(d(x["real"], y), d(g(x["z"], y).detach(), y))
+
+
+def cgan_g_loss(x):
+    """The grader's conditional generator loss: fakes drawn for the requested labels, judged with the same labels."""
+    y = _torch().tensor(OTHER_LABELS)
+    return lambda g, d: statement_g_loss(d(g(x["z_g"], y), y))
 
 
 @points(0.5)
 def test_return_floats(v):
-    r = v.returned
-    a, b = r["d"], r["g"]
-    assert isinstance(a, float) and isinstance(b, float), \
-        f"expected both steps to return Python floats, found {type(a).__name__} and {type(b).__name__} (use loss.item())"
+    # from a start where the labels have no weight (so any labelling gives the same loss), learning rate 0: each
+    # step returns the loss the grader computes with the statement's losses
+    blind = label_blind(v.inputs)
+    _returned_float(v.d_blind, batch_loss(blind, cgan_d_loss(blind), 10), "cgan_discriminator_step")
+    _returned_float(v.g_blind, batch_loss(blind, cgan_g_loss(blind), 10), "cgan_generator_step")
 
 
 @points(0.5)
 def test_discriminator_loss_uses_the_batch_labels(v):
-    r = v.d_batch
-    out, want = float(r["got"]), r["want"]
-    assert abs(out - want) < 1e-5 * (1 + abs(want)), \
-        (f"expected the conditional discriminator loss of this batch before the update, {want:.5f}, found {out:.5f}: "
-         "fakes are generated for the batch's labels and judged with those same labels")
+    out = value(v.d_fresh, "the step")["returned"]
+    want = batch_loss(v.inputs, cgan_d_loss(v.inputs), 10)
+    assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
+        (f"expected the conditional discriminator loss of the grader's batch before the update, {want:.5f}, found "
+         f"{_shown(out)}: fakes are generated for the batch's labels and judged with those same labels")
 
 
 @points(0.5)
 def test_generator_loss_uses_the_requested_labels(v):
-    r = v.g_batch
-    out, want = float(r["got"]), r["want"]
-    assert abs(out - want) < 1e-5 * (1 + abs(want)), \
-        (f"expected the conditional generator loss of this batch before the update, {want:.5f}, found {out:.5f}: "
-         "the generator draws digits for the given labels and is judged with the same labels")
-
-
-def stepped(record):
-    """``[(parameter after the step, what one SGD step of lr 0.1 on the student's loss gives)]`` of a step record."""
-    r = value(record, "the step")
-    return [(p, p0 - 0.1 * gr) for p, p0, gr in zip(r["after"], r["start"], r["grads"])]
-
-
-def untouched(record) -> bool:
-    torch, r = _torch(), value(record, "the step")
-    return all(torch.equal(p, b) for p, b in zip(r["other_after"], r["other_before"]))
+    out = value(v.g_fresh, "the step")["returned"]
+    want = batch_loss(v.inputs, cgan_g_loss(v.inputs), 10)
+    assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
+        (f"expected the conditional generator loss of the grader's batch before the update, {want:.5f}, found "
+         f"{_shown(out)}: the generator draws digits for the given labels and is judged with the same labels")
 
 
 # ------------------------------------------------------------------ P4
@@ -1468,15 +1600,19 @@ def context() -> dict:
     from scipy.special import xlogy
 
     return {**symbols(), "torch": torch, "nn": torch.nn, "F": torch.nn.functional, "np": np, "sp": sp, "math": math,
-            "json": json, "xlogy": xlogy, "checks": checks, "EXPERIMENTS": EXPERIMENTS, "P1_G": P1_G, "P1_D": P1_D,
-            "FULL_EPOCHS": FULL_EPOCHS, "RESULTS_FILE": RESULTS_FILE, "linear_shapes": linear_shapes,
-            "count_calls": count_calls, "leaky_slopes": leaky_slopes, "dropout_rates": dropout_rates, "value": value,
-            "experiment": experiment, "run_of": run_of, "stepped": stepped, "untouched": untouched,
-            "BASELINE_FILE": BASELINE_FILE, "CGAN_FILE": CGAN_FILE, "measured_results": measured_results,
-            "keep_graded_draw": keep_graded_draw,
-            "MEASURE_N": MEASURE_N, "kit_generator": kit_generator, "load_by_shape": load_by_shape,
+            "json": json, "xlogy": xlogy, "checks": checks, "EXPERIMENTS": EXPERIMENTS, "FULL_EPOCHS": FULL_EPOCHS,
+            "RESULTS_FILE": RESULTS_FILE, "value": value, "BASELINE_FILE": BASELINE_FILE, "CGAN_FILE": CGAN_FILE,
+            "measured_results": measured_results, "keep_graded_draw": keep_graded_draw, "MEASURE_N": MEASURE_N,
+            "kit_generator": kit_generator, "load_by_shape": load_by_shape,
             "matches_either_order": matches_either_order, "kit_conditional": kit_conditional,
-            "reference_sgd_step": reference_sgd_step, "CGAN_LABELS": LABELS, "CGAN_OTHER_LABELS": OTHER_LABELS}
+            "reference_sgd_step": reference_sgd_step, "CGAN_LABELS": LABELS, "CGAN_OTHER_LABELS": OTHER_LABELS,
+            # P2.1: each experiment's networks against the statement's, built by the grader
+            "STATEMENT_EXPERIMENTS": STATEMENT_EXPERIMENTS, "assert_made_as_stated": assert_made_as_stated,
+            "assert_generator_as_stated": assert_generator_as_stated,
+            "assert_discriminator_as_stated": assert_discriminator_as_stated,
+            # P2.2: train_gan's history and parameters against the grader's replay of the statement's schedule
+            "HIDDEN_RUNS": HIDDEN_RUNS, "run_of": run_of, "assert_history_as_stated": assert_history_as_stated,
+            "assert_parameters_as_stated": assert_parameters_as_stated}
 
 
 CHECKS = [
@@ -1498,7 +1634,7 @@ CHECKS = [
               visible=(test_g_step_returns_a_float, test_moves_the_generator,
                        test_returns_the_non_saturating_loss_of_this_batch),
               probe=_g_step_probe, inputs=_step_inputs(15)),
-    CheckSpec("p2_make_gan_tests", 3, 2.25, ("make_gan",), visible=(test_returns_networks_and_an_int, test_baseline_is_p1),
+    CheckSpec("p2_make_gan_tests", 3, 2.25, ("make_gan",), visible=(test_baseline_generator_is_p1s, test_baseline_discriminator_and_d_steps_are_p1s),
               probe=_make_gan_probe, inputs=_make_gan_inputs),
     CheckSpec("p2_train_gan_tests", 3, 2, ("train_gan",),
               visible=(test_history_lists_per_update, test_players_alternate_discriminator_first),
