@@ -17,6 +17,7 @@ from .worker import MAX_SUBMISSION_BYTES, _write, grade_submission, worker_info
 
 
 DEFAULT_ALLOWED_FAILURES = 2
+BUNDLE_WARNING_BYTES = "256MB"  # Dask warns of a graph past this; a homework's bundle is sent once per run
 
 
 # ------------------------------------------------------------------ coordinator side
@@ -266,11 +267,17 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
         extensions = writer.extensions({j["student"] for j in pending})
         bundle = make_bundle(course, hw, timeout=timeout, feedback=feedback, sandbox=sandbox, limits=limits,
                              cell_timeout=cell_timeout, config=config)
+        import dask
+
         with client_for(cluster, workers, allowed_failures) as client:
             _check_workers(client, bundle)
             # the homework's bundle as a task, not scattered data: if every worker holding it dies (a
-            # submission that kills its workers), Dask recomputes it instead of cancelling every grading
-            bundle_f = client.submit(_identity, bundle, pure=False, key=f"dgmlab-bundle-{hw}-{uuid.uuid4().hex[:8]}")
+            # submission that kills its workers), Dask recomputes it instead of cancelling every grading.
+            # It is sent once per homework and shared by every grading (hw5's holds 13 MB of the kit's
+            # weights), so Dask's large-graph warning, meant for data repeated in a graph, is moved past it
+            with dask.config.set({"distributed.admin.large-graph-warning-threshold": BUNDLE_WARNING_BYTES}):
+                bundle_f = client.submit(_identity, bundle, pure=False,
+                                         key=f"dgmlab-bundle-{hw}-{uuid.uuid4().hex[:8]}")
             futures = {}
             for job in pending:
                 job = {**job, "submitted_at": time.time(), "extension": extensions.get(job["student"])}
