@@ -140,6 +140,38 @@ def test_numbers_the_grader_would_compute_for_hours_are_refused(expr):
         roundtrip_strict(expr)
 
 
+def _tower(f, height, inner):
+    expr = inner
+    for _ in range(height):
+        expr = f(expr, evaluate=False)
+    return expr
+
+
+A = sp.Symbol("a", positive=True)
+
+
+@pytest.mark.parametrize("expr", [
+    _tower(sp.exp, 3, A),                                                   # exp(exp(exp(a))): 10^703 at a = 2
+    _tower(sp.exp, 6, A),
+    _tower(sp.exp, 2, sp.Mul(sp.Integer(10) ** 120, A, evaluate=False)),      # exp(exp(10^120 a))
+    sp.sin(_tower(sp.exp, 2, sp.Integer(10) ** 100), evaluate=False),        # sin of a number of 10^(10^100) digits
+    _tower(lambda e, evaluate: sp.Pow(2, e, evaluate=evaluate), 3, A),      # 2^(2^(2^a))
+    sp.Pow(2, sp.Mul(sp.Integer(10) ** 120, A, evaluate=False), evaluate=False),  # 2^(10^120 a), exact at a = 2
+])
+def test_values_too_large_to_evaluate_are_refused(expr):
+    """(red team F6: exp(exp(exp(...))) passed the limits, and evaluating it at the hidden tests' points did not end
+    before the judge's timeout)"""
+    with pytest.raises(wire.WireError, match="cannot be evaluated|bits"):
+        roundtrip_strict(expr)
+
+
+def test_nested_exponentials_of_small_values_stay_within_the_bounds():
+    x, y = sp.symbols("x y", real=True)
+    for expr in [sp.exp(-(x + sp.exp(-x))), sp.exp(sp.exp(2 * x)), sp.log(1 + sp.exp(x)), sp.sin(sp.exp(x)),
+                 x ** y, 2 ** (x ** 2), sp.tanh(sp.exp(x) * 100), sp.exp(-x ** 2 / 2) / sp.sqrt(2 * sp.pi)]:
+        assert roundtrip_strict(expr) == expr
+
+
 def roundtrip_strict(value):
     text = wire.dumps(value)
     assert "unsupported" not in text

@@ -46,8 +46,14 @@ MAX_FLOAT_BITS = 400         # precision of one sympy Float
 MAX_FLOAT_EXPONENT = 100_000 # binary exponent of one sympy Float
 MAX_POW_EXPONENT = 1_000     # |p|, |q| of a numeric exponent p/q (2**(10**9) would be computed on use)
 MAX_NUMBER_BITS = 200_000    # bound on the size of any exact number an expression can become (see _SympyReader)
+MAX_ARGUMENT_BITS = 20_000   # bound on log2 |x| of what exp, sin, a symbolic exponent... is evaluated at (see _SympyReader)
+SYMBOL_SIZE_BITS = 6         # a symbol is taken to be at most 2**6 = 64 in size, and at least 2**-6, where evaluated
 DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool")
 
+# functions whose numerical value needs their argument x to about log2 |x| bits more precision (exp(x) to d digits
+# needs x to d digits after the point): an exp of an exp of an exp would need more bits than there are atoms
+PRECISION_FUNCTIONS = ("exp", "sinh", "cosh", "tanh", "sin", "cos", "tan", "asin", "acos", "atan", "erf", "floor",
+                       "ceiling")
 # sympy node names the grader rebuilds: the algebra, elementary functions and the logic of Piecewise
 SYMPY_FUNCTIONS = (
     "Add", "Mul", "Pow", "exp", "log", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
@@ -321,9 +327,13 @@ class _SympyReader:
         raise WireError(f"{what} (at {self.where})")
 
     def _node(self, tree, depth):
-        """``(sympy object, bound)``: ``bound`` is an upper bound on the bits of any number the object
+        """``(sympy object, bound, size)``: ``bound`` is an upper bound on the bits of any exact number the object
         becomes when its symbols take small values (a symbol counts 64 bits), so that what the grader
-        computes from it (``subs``, ``simplify``) stays small; over :data:`MAX_NUMBER_BITS` it is refused."""
+        computes from it (``subs``, ``simplify``) stays small; over :data:`MAX_NUMBER_BITS` it is refused.
+        ``size`` is an upper bound on |log2 |value|| when each symbol is between 2**-6 and 2**6 in size
+        (:data:`SYMBOL_SIZE_BITS`): evaluating exp (a :data:`PRECISION_FUNCTIONS`) or a symbolic exponent at a value
+        of size over :data:`MAX_ARGUMENT_BITS` is refused (exp(exp(exp(a))) would need more bits than the machine
+        has to be evaluated at a = 2)."""
         import sympy as sp
 
         self.nodes += 1
@@ -344,21 +354,22 @@ class _SympyReader:
                     self._fail(f"a Symbol assumption {str(k)[:30]!r} the grader does not read")
                 assumptions[k] = v
             try:
-                return sp.Symbol(args[0], **assumptions), 64
+                return sp.Symbol(args[0], **assumptions), 64, SYMBOL_SIZE_BITS
             except Exception:  # contradictory assumptions
                 self._fail("a Symbol with contradictory assumptions")
         if name == "Integer":
             if len(args) != 1:
                 self._fail("an Integer that is not [\"Integer\", digits]")
             n = _int(args[0], self.where)
-            return sp.Integer(n), max(1, n.bit_length())
+            return sp.Integer(n), max(1, n.bit_length()), max(1, n.bit_length())
         if name == "Rational":
             if len(args) != 2:
                 self._fail("a Rational that is not [\"Rational\", p, q]")
             p, q = _int(args[0], self.where), _int(args[1], self.where)
             if q == 0:
                 self._fail("a Rational with denominator 0")
-            return sp.Rational(p, q), max(1, p.bit_length(), q.bit_length())
+            bits = max(1, p.bit_length(), q.bit_length())
+            return sp.Rational(p, q), bits, bits
         if name == "Float":
             if len(args) != 3 or not isinstance(args[2], int) or not 1 <= args[2] <= MAX_FLOAT_BITS:
                 self._fail(f"a Float that is not [\"Float\", mantissa, exponent, bits <= {MAX_FLOAT_BITS}]")
@@ -368,13 +379,14 @@ class _SympyReader:
             if abs(exp) > MAX_FLOAT_EXPONENT or abs(man).bit_length() > MAX_FLOAT_BITS:
                 self._fail("a Float beyond the range the grader reads")
             if man == 0:  # Float._new would give the Integer 0
-                return sp.Float(0.0, precision=args[2]), 64
-            return sp.Float._new(from_man_exp(man, exp), args[2]), 64  # floats never grow exactly
+                return sp.Float(0.0, precision=args[2]), 64, 1
+            # floats never grow exactly; |log2| of man * 2**exp is at most |exp| + the bits of man
+            return sp.Float._new(from_man_exp(man, exp), args[2]), 64, abs(exp) + abs(man).bit_length() + 1
         if name in SYMPY_ATOMS:
             if args:
                 self._fail(f"{name} takes no arguments")
             attr = SYMPY_ATOMS[name]
-            return (-sp.oo if attr == "-oo" else getattr(sp, attr)), 64
+            return (-sp.oo if attr == "-oo" else getattr(sp, attr)), 64, 2
         if name == "Matrix":
             if (len(args) != 3 or not all(isinstance(n, int) and not isinstance(n, bool) for n in args[:2])
                     or not 0 <= args[0] <= MAX_MATRIX_SIDE or not 0 <= args[1] <= MAX_MATRIX_SIDE
@@ -382,28 +394,30 @@ class _SympyReader:
                 self._fail(f"a Matrix that is not [\"Matrix\", rows, cols, entries] of at most "
                            f"{MAX_MATRIX_SIDE}x{MAX_MATRIX_SIDE}")
             entries = [self._node(e, depth + 1) for e in args[2]]
-            return sp.Matrix(args[0], args[1], [e for e, _ in entries]), max([b for _, b in entries], default=1)
+            return (sp.Matrix(args[0], args[1], [e for e, _, _ in entries]), max([b for _, b, _ in entries], default=1),
+                    max([m for _, _, m in entries], default=1))
         if name not in SYMPY_FUNCTIONS:
             self._fail(f"sympy node {name[:40]!r} is not one the grader reads")
         built = [self._node(a, depth + 1) for a in args]
-        objs = [o for o, _ in built]
+        objs = [o for o, _, _ in built]
         bits = self._bits(name, built)
         if bits > MAX_NUMBER_BITS:
             self._fail(f"numbers of more than {MAX_NUMBER_BITS} bits (a power of a power, a huge exponent)")
+        size = self._size(name, built)
         cls = _sympy_class(name)
         try:
             if name in ("Piecewise", "ExprCondPair", "Tuple"):
-                return cls(*objs), bits
-            return cls(*objs, evaluate=False), bits
+                return cls(*objs), bits, size
+            return cls(*objs, evaluate=False), bits, size
         except Exception as exc:  # e.g. a Piecewise whose conditions are not conditions
             self._fail(f"a {name} sympy does not accept ({type(exc).__name__})")
 
     def _bits(self, name: str, built: list) -> int:
-        bounds = [b for _, b in built] or [1]
+        bounds = [b for _, b, _ in built] or [1]
         if name == "Pow":
             if len(built) != 2:
                 self._fail("a Pow that is not [\"Pow\", base, exponent]")
-            (base, base_bits), (exponent, _) = built
+            (base, base_bits, _), (exponent, _, exponent_size) = built
             if exponent.is_number:  # a numeric exponent must be a small literal (it is computed exactly)
                 if not (exponent.is_Rational or exponent.is_Float):
                     self._fail("a power whose numeric exponent is not a plain number (a power of a power?)")
@@ -412,12 +426,42 @@ class _SympyReader:
                 if exponent.is_Float:
                     return 64
                 return base_bits * max(1, abs(int(exponent.p)))
-            return base_bits * 64  # a symbolic exponent: bounded as if it took a 64-bit value's size
+            # a symbolic exponent: bounded by the largest value it takes (2**6 = 64 for a bare symbol)
+            return base_bits * _power_of_two(exponent_size)
         if name == "Mul":
             return sum(bounds)
         if name == "Add":
             return max(bounds) + len(bounds)
         return max(bounds)  # functions are evaluated numerically (evalf), relations and logic add nothing
+
+    def _size(self, name: str, built: list) -> float:
+        """The bound on |log2 |value|| of node ``name`` (see :meth:`_node`); refuses an argument too large."""
+        sizes = [m for _, _, m in built] or [1]
+        if name in PRECISION_FUNCTIONS or name == "Pow" and not built[1][0].is_number:
+            at = sizes[-1] if name == "Pow" else max(sizes)
+            if at > MAX_ARGUMENT_BITS:
+                self._fail(f"{name}(...) of a value that may be more than 2**{MAX_ARGUMENT_BITS} in size: it cannot "
+                           f"be evaluated (an exp of an exp of an exp, or of a huge number)")
+        if name == "Pow":
+            (_, _, base), (exponent, _, exponent_size) = built
+            if not exponent.is_number:
+                return base * _power_of_two(exponent_size)
+            return base * max(1.0, abs(float(exponent)))
+        if name == "Mul":
+            return float(sum(sizes))
+        if name == "Add":
+            return float(max(sizes) + len(sizes))
+        if name in ("exp", "sinh", "cosh"):
+            return _power_of_two(max(sizes) + 1)  # |exp(x)| < 2**(1.45 |x|)
+        if name in ("sin", "cos", "tanh", "asin", "acos", "atan", "erf", "sign", "Heaviside", "DiracDelta"):
+            return 2.0
+        if name == "log":
+            return math.log2(max(sizes) + 1) + 2
+        return float(max(sizes))  # tan, Abs, Max, floor... relations and logic
+
+
+def _power_of_two(exponent: float) -> float:
+    return math.inf if exponent > 1000 else 2.0 ** exponent
 
 
 def loads(text) -> object:
