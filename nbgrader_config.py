@@ -95,6 +95,9 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# A student's markdown and HTML outputs are sanitized in the feedback HTML (no scripts or event handlers):
+# an instructor or TA who opens a student's feedback file runs none of the student's code.
+c.HTMLExporter.sanitize_html = True
 
 # Folders of local outputs (figures/, artifacts/) never travel into release/ or autograded/. Files a
 # homework grades (e.g. hw1 generator_weights.pt) must travel, so *.pt is not ignored: `dgmlab release`
