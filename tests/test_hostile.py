@@ -103,12 +103,14 @@ def test_hostile_case_gets_its_grade(graded, case):
         assert case not in grades or grades[case].auto_score <= before_target
         return
     score = grades[case].auto_score
-    baseline = grades["partial_d_star_baseline"].auto_score
+    baseline = grades["partial_d_star_baseline"].auto_score if "partial_d_star_baseline" in grades else None
     if expect == "baseline":  # the honest partly-wrong answer earns part of the target cell, not all or nothing
         assert full - target_points < score < full, f"{case}: {score}/{full}"
     elif expect == "as_answers":
+        assert baseline is not None, "grade partial_d_star_baseline with it (DGMLAB_HOSTILE_CASES)"
         assert score == baseline, f"{case}: {score}, its answers earn {baseline}"
     elif expect == "at_most_as_answers":
+        assert baseline is not None, "grade partial_d_star_baseline with it (DGMLAB_HOSTILE_CASES)"
         assert score <= baseline, f"{case}: {score} > {baseline}, what its answers earn"
     elif expect == "full":
         assert score == full, f"{case}: {score}/{full}"
@@ -118,9 +120,17 @@ def test_hostile_case_gets_its_grade(graded, case):
         assert score <= full - target_points, f"{case}: {score} > {full - target_points}"
     elif expect == "at_most_before_target":
         assert score <= before_target, f"{case}: {score} > {before_target}"
+    elif expect == "others_full":  # the target cell loses points, every other cell earns all of its own
+        assert full - target_points <= score < full, f"{case}: {score}/{full}, target {target_points}"
     else:
         raise AssertionError(f"unknown expectation {expect}")
     assert (course.root / "feedback" / case / HW / f"{HW}.html").exists(), "no feedback written"
+    says = META["cases"][case].get("target_says")
+    if says:  # the target's test cell tells why it earned what it did
+        nb = nbformat.read(course.root / "autograded" / case / HW / f"{HW}.ipynb", as_version=4)
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == META["target_tests"])
+        text = "".join(o.get("text", "") for o in cell.outputs)
+        assert says in text, f"{case}: {text[:500]}"
 
 
 def test_course_files_are_untouched(graded):

@@ -253,10 +253,21 @@ HOSTILE = {
     "thousands_of_files": (prepend_to_answer(
         "import pathlib\nfor _i in range(5000):\n    pathlib.Path(f'f{_i}.txt').write_text('x')"), "full",
         "thousands of files in the working folder are not read back"),
+    # the grader's own work on an answer is bounded per cell (red team F6): the cell earns 0, the others their points
+    "exp_tower_answer": (replace_answer(
+        CORRECT_D_STAR_PLACEHOLDER + "\nD_star = sp.exp(sp.exp(sp.exp(sp.exp(sp.exp(a)))))"), "others_full",
+        "an exp of an exp of an exp... as the answer is refused as data; every other cell is graded"),
+    "slow_to_check_answer": (replace_answer(
+        CORRECT_D_STAR_PLACEHOLDER + "\nD_star = (a + b + 1)**1000"), "others_full",
+        "an answer sympy's simplification takes minutes on is stopped at its cell's budget; every other cell is "
+        "graded"),
     "huge_artifact": (prepend_to_answer(
         "with open('samples.pt', 'wb') as fh:\n    for _ in range(2048):\n        fh.write(b'0' * 2**20)"),
         "loses_target", "a 2 GiB file hits the file-size limit"),
 }
+
+# what the target's test cell must say in the autograded notebook, for cases whose grade alone does not show it
+TARGET_SAYS = {"exp_tower_answer": "cannot be evaluated", "slow_to_check_answer": "took the grader more than"}
 
 RAW = {
     "not_utf8": b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5, "x": "\xff\xfe"}',
@@ -275,6 +286,8 @@ def build():
         nb = transform(copy.deepcopy(reference), ref_source)
         files[name] = (nbformat.writes(nb) + "\n").encode("utf-8")
         cases[name] = {"expect": expect, "why": why}
+        if name in TARGET_SAYS:
+            cases[name]["target_says"] = TARGET_SAYS[name]
     for name, (trick, expect, why) in FORGING.items():
         nb = copy.deepcopy(reference)
         nb.cells[_index(nb, TARGET)].source = PARTIAL_D_STAR + ("\n" + trick if trick else "")
