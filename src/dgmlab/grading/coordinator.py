@@ -12,12 +12,17 @@ from contextlib import contextmanager
 
 from . import layout as C
 from .bundle import course_id, db_url, make_bundle
-from .keys import FINAL, _digest, _files, homework_digest
+from .keys import FINAL, _digest, _files, folder_bytes, homework_digest
 from .worker import MAX_SUBMISSION_BYTES, _write, grade_submission, worker_info
 
 
 DEFAULT_ALLOWED_FAILURES = 2
 BUNDLE_WARNING_BYTES = "256MB"  # Dask warns of a graph past this; a homework's bundle is sent once per run
+
+
+def _too_big(folder) -> str:
+    return (f"the submission folder {folder.name}/ holds more than {MAX_SUBMISSION_BYTES // 1024 ** 2} MiB: hand in "
+            f"the notebook and the graded files only, not checkpoints or data")
 
 
 # ------------------------------------------------------------------ coordinator side
@@ -233,6 +238,9 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
                 continue
             key = ""
             try:
+                if folder_bytes(folder) > MAX_SUBMISSION_BYTES:  # before reading any of it into this process
+                    finish(C.SubmissionResult(hw, student, "invalid", _too_big(folder)))
+                    continue
                 files = _files(folder)
                 key = _digest(hw_digest, files)
                 rec = records.get(student)
@@ -246,8 +254,8 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
                         progress(result)
                     continue
                 problem = C.check_submission(folder / f"{hw}.ipynb")
-                if not problem and sum(len(v) for v in files.values()) > MAX_SUBMISSION_BYTES:
-                    problem = f"the submission folder holds more than {MAX_SUBMISSION_BYTES // 1024 ** 2} MiB"
+                if not problem and sum(len(v) for v in files.values()) > MAX_SUBMISSION_BYTES:  # grew meanwhile
+                    problem = _too_big(folder)
                 if problem:
                     finish(C.SubmissionResult(hw, student, "invalid", problem, key=key))
                     continue

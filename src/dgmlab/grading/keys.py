@@ -23,6 +23,11 @@ def _files(folder: Path) -> dict:
     return out
 
 
+def folder_bytes(folder: Path) -> int:
+    """Total size of the regular files under ``folder`` (links skipped), from their metadata: nothing is read."""
+    return sum(p.lstat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
 def _digest(*parts) -> str:
     h = hashlib.sha256()
     for part in parts:
