@@ -41,6 +41,13 @@ def test_assert_close_reports_shape_and_error():
         checks.assert_close(torch.tensor([1.0]), torch.tensor([2.0]))
 
 
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_assert_close_fails_when_the_value_to_compare_with_is_not_finite(bad):
+    # a forged or broken reference must not let any answer through (red team F10: NaN made err > bound False)
+    with pytest.raises(checks.CheckError, match="cannot be checked"):
+        checks.assert_close(torch.tensor([1.0, 5.0]), np.array([1.0, bad]))
+
+
 def test_assert_close_rejects_nan():
     with pytest.raises(checks.CheckError, match="NaN"):
         checks.assert_close(torch.tensor([float("nan")]), torch.tensor([0.0]))

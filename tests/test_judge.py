@@ -60,10 +60,11 @@ def test_the_reference_earns_every_point_on_the_graders_inputs():
 def test_values_computed_on_other_inputs_fail_the_hidden_tests():
     # a notebook that answers for the inputs it expects (the students' seed 0), not the grader's
     result = judged(shown(probe(0, saturating_loss, non_saturating_loss)))
-    assert result.earned == 1.5  # the visible checks (form, and a property of the two values that holds on any
-    # inputs); every hidden test compares on the grader's inputs
+    assert result.earned == 1  # the visible check at logit 0 (the same on any inputs); every other test
+    # compares with the grader's own values on the grader's inputs
     failed = {name for name, _, _, ok, _ in result.results if not ok}
-    assert failed == {"test_saturating_values", "test_non_saturating_values", "test_losses_are_differentiable"}
+    assert failed == {"test_both_losses_on_a_batch_of_logits", "test_saturating_values", "test_non_saturating_values",
+                      "test_losses_are_differentiable"}
 
 
 def test_a_cell_that_shows_no_probe_earns_nothing_whatever_it_printed():
@@ -105,7 +106,7 @@ def test_an_error_in_one_answer_fails_only_the_tests_that_read_it():
 
     result = judged(shown(probe(GRADER_SEED, broken, non_saturating_loss)))
     reasons = {name: reason for name, _, _, ok, reason in result.results if not ok}
-    assert set(reasons) == {"test_scalar_outputs", "test_the_two_losses_mirror_each_other", "test_saturating_values",
+    assert set(reasons) == {"test_scalar_outputs", "test_both_losses_on_a_batch_of_logits", "test_saturating_values",
                             "test_losses_are_differentiable"}
     assert "ValueError: not yet" in reasons["test_saturating_values"]
     assert result.earned == 0.5  # the non-saturating value test
@@ -140,7 +141,7 @@ def test_the_preprocessors_send_the_probe_call_and_write_the_graders_points():
     cell = nb.cells[0]
     assert cell.source == _source(CELL)  # the instructor's cell, for the autograded notebook
     results = [o for o in cell.outputs if o.output_type == "execute_result"]
-    assert len(results) == 1 and results[0].data["text/plain"] == "1.5"  # seed-0 values judged on the grader's inputs
+    assert len(results) == 1 and results[0].data["text/plain"] == "1"  # seed-0 values judged on the grader's inputs
     assert not any(probes.PROBE_MIME in o.get("data", {}) for o in cell.outputs)
 
 

@@ -222,7 +222,15 @@ limit_non_saturating = sp.Integer(-1)
     Mutant("q4_generator_losses", "sum instead of mean", edits=[
         ("logsigmoid(-logits).mean()", "logsigmoid(-logits).sum()"),
         ("logsigmoid(logits).mean()", "logsigmoid(logits).sum()")],
-        earns={"q4_generator_losses_tests": 0.5}),
+        earns={"q4_generator_losses_tests": 0}),
+    Mutant("q4_generator_losses", "both losses the constant 0 (red team: earned 0.5 when the visible check compared "
+           "the two answers with each other)", '''
+def saturating_loss(logits):
+    return torch.zeros((), dtype=logits.dtype)
+
+def non_saturating_loss(logits):
+    return torch.zeros((), dtype=logits.dtype)
+''', earns={"q4_generator_losses_tests": 0}),
     Mutant("q4_generator_losses", "saturating loss uses log(sigma) (sign of the logit)", edits=[
         ("logsigmoid(-logits)", "logsigmoid(logits)")], earns={"q4_generator_losses_tests": 1.5}),
     Mutant("q4_generator_losses", "detached logits", edits=[

@@ -139,11 +139,13 @@ def assert_close(value, expected, *, rtol: float = 1e-5, atol: float = 1e-6,
         raise CheckError(f"{name} has shape {tuple(got.shape)}, expected {target_shape}")
     if not np.all(np.isfinite(got)):
         raise CheckError(f"{name} contains NaN or inf")
+    if not np.all(np.isfinite(want)):  # fail closed: NaN or inf would make every comparison below pass
+        raise CheckError(f"{name} cannot be checked: the value to compare it with contains NaN or inf")
     if got.shape != want.shape:
         want = np.broadcast_to(want, got.shape)
     err = np.abs(got - want)
     bound = atol + rtol * np.abs(want)
-    if np.any(err > bound):
+    if not np.all(err <= bound):
         worst = int(np.argmax(err - bound))
         msg = (f"{name} is not close to the expected value: largest error {err.flat[worst]:.3g} "
                f"(tolerance {bound.flat[worst]:.3g}) at index {np.unravel_index(worst, got.shape) if got.ndim else ()}")

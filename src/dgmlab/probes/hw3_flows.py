@@ -529,11 +529,13 @@ def test_scalar_outputs(v):
 
 
 @points(0.5)
-def test_the_two_losses_mirror_each_other(v):
-    # 1 - sigma(h) = sigma(-h): the non-saturating loss at h is minus the saturating loss at -h
-    checks.assert_close(v.non_saturating_on_logits, -checks.as_array(v.saturating_on_minus_logits, "saturating_loss"),
-                        rtol=1e-9, atol=1e-12,
-                        name="non_saturating_loss(l) against -saturating_loss(-l) on a batch of logits (signs? mean?)")
+def test_both_losses_on_a_batch_of_logits(v):
+    # the grader's own values at the negated seeded batch: log(1 - sigma(h)) = -softplus(h), -log sigma(h) = softplus(-h)
+    functional, minus = _torch().nn.functional, -v.inputs.logits
+    for name, got, want in (("saturating_loss", v.saturating_on_minus_logits, -functional.softplus(minus).mean()),
+                            ("non_saturating_loss", v.non_saturating_on_minus_logits, functional.softplus(-minus).mean())):
+        checks.assert_close(got, want, rtol=1e-9, atol=1e-12,
+                            name=f"{name} on a batch of logits (a sign, or a sum where the mean belongs?)")
 
 
 # ------------------------------------------------------------------ Q4.3
@@ -681,7 +683,7 @@ CHECKS = [
     CheckSpec("q4_non_saturating_tests", 3, 1.5, ("d_non_saturating", "limit_non_saturating"),
               visible=(test_non_saturating_types, test_d_non_saturating_matches_a_finite_difference)),
     CheckSpec("q4_generator_losses_tests", 3, 1.5, ("saturating_loss", "non_saturating_loss"),
-              visible=(test_scalar_outputs, test_the_two_losses_mirror_each_other),
+              visible=(test_scalar_outputs, test_both_losses_on_a_batch_of_logits),
               probe=_losses_probe, inputs=_logit_inputs),
     CheckSpec("q4_grad_norm_tests", 5, 1.5, ("generator_grad_norm",),
               visible=(test_matches_finite_differences, test_a_second_call_matches_finite_differences_too),
