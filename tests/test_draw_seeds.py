@@ -198,3 +198,19 @@ def test_the_judge_gets_each_files_seed_and_the_kernel_neither_seeds_nor_key(tmp
     assert "DRAW ENV []" in printed
     assert f"DGMLAB FROM {ROOT / 'src' / 'dgmlab' / '__init__.py'}" in printed
     assert "handed in with the notebook was imported" not in printed
+
+
+def test_a_zip_bomb_is_refused_with_its_reason_and_the_other_files_are_drawn(tmp_path):
+    """The coordinator never unpickles it (it would expand to gigabytes in a process nothing limits): the graded
+    cell says what is wrong with the file, with or without the kit's files to compare with."""
+    from dgmlab.grading import shared_weights as SW
+    from test_weights_files import make_bomb
+
+    make_bomb(tmp_path / "generator_weights.pt", 2**24)
+    own = _weights_file(tmp_path, name="other_weights.pt", value=2.0)
+    kit = [("examples/demo_reference/hw1_wgan/generator_weights.pt", SW.read_weights(own))]
+    files = {"generator_weights.pt": (tmp_path / "generator_weights.pt").read_bytes(), "w_weights.pt": b"x"}
+    for published in (kit, ()):
+        seeds = DS.seeds_for(KEY, "hw1_wgan", files, published)
+        assert "generator_weights.pt: entry 'archive/data/0' is compressed" in seeds["generator_weights.pt"]["refused"]
+        assert "refused" not in seeds["w_weights.pt"]  # not torch's: its cell says so itself

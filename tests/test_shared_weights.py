@@ -392,3 +392,14 @@ def test_the_published_files_are_the_courses_setting(tmp_path):
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.PublishedWeights.patterns = 'published/*.pt'\n")
     with pytest.raises(Exception, match="must be a list of glob strings"):
         SW.published_files(course, "hw1_wgan")
+
+
+def test_a_zip_bomb_is_reported_as_not_read_and_compared_by_its_bytes_only(tmp_path):
+    from test_weights_files import make_bomb
+
+    make_bomb(tmp_path / "bomb.pt", 2**24)
+    course = _course(tmp_path, {("ann", FILE): _fixture("hw4_genuine_baseline_generator_f16.pt"),
+                                ("ben", FILE): (tmp_path / "bomb.pt").read_bytes()})
+    (found,) = SW.compare(course, [HW])
+    assert found.students == 2 and found.pairs == [] and [s for s, _ in found.unread] == ["ben"]
+    assert f"{HW} {FILE}: ben's was not read: {FILE}: entry 'archive/data/0' is compressed" in SW.format_report([found])

@@ -88,11 +88,17 @@ def pass_rate_bars(rows, hw):
 
 
 def sample_grid(path: Path):
-    """A 10x10 grid of a student's saved samples (``torch.load`` with ``weights_only``), or why not."""
+    """A 10x10 grid of a student's saved samples (read by :func:`dgmlab.grading.weights_files.load`: no zip bomb,
+    nothing over its size cap), or why not."""
     try:
         import torch
 
-        x = torch.load(path, map_location="cpu", weights_only=True)
+        from .weights_files import MAX_BYTES, load
+
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return None, f"{path.name} is {size:,} bytes, more than the {MAX_BYTES:,} a samples file can be"
+        x = load(path.read_bytes(), path.name)
         if not isinstance(x, torch.Tensor):
             return None, f"{path.name} holds a {type(x).__name__}, not a tensor"
         x = x.detach().float()

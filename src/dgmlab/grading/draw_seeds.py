@@ -78,7 +78,12 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
     :func:`dgmlab.grading.shared_weights.published_weights`): the same bytes, the same weights, or a network that
     computes the same outputs (hidden units permuted or rescaled; :func:`~dgmlab.grading.shared_weights.published_copy`)
     also gets ``"refused"``: the reason its graded cell gives instead of grading it, since it is not a network the
-    student trained."""
+    student trained.
+
+    A file this process will not unpickle (:mod:`dgmlab.grading.weights_files`: a zip bomb, a view that repeats a
+    few numbers into gigabytes) gets ``"refused"`` with what is wrong with it: only that file's cells earn nothing,
+    and nothing of it is unpickled here."""
+    from . import weights_files as WF
     from .shared_weights import MAX_BYTES, published_copy
 
     out = {}
@@ -86,7 +91,14 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
         if "/" not in rel and rel.endswith("weights.pt") and len(out) < MAX_FILES:
             digest = hashlib.sha256(data).hexdigest()
             out[rel] = {"sha256": digest, "seed": seed(key, hw, rel, digest)}
-            source = published_copy(data, published) if len(data) <= MAX_BYTES else None
+            if len(data) > MAX_BYTES:
+                continue  # not read here: the graded cell refuses it by its own, smaller size limit
+            try:
+                WF.check(data, rel, MAX_BYTES)  # cheap, nothing unpickled: with or without the kit's files
+                source = published_copy(data, published, rel)
+            except WF.RefusedFile as exc:
+                out[rel]["refused"] = str(exc)
+                continue
             if source is not None:
                 out[rel]["refused"] = refusal(rel, source)
     return out

@@ -29,11 +29,12 @@ from :data:`SAME`, since two flows trained independently on the same digits comp
 """
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+
+from . import weights_files
 
 N_INPUTS = 64  # fixed inputs per network (noise vectors or digits); computed once per file
 INPUT_SEED = 20261125  # the fixed noise: public, like the rest of the kit (it is not the graded draw)
@@ -70,7 +71,7 @@ class KitNetwork:
         if len(data) > self.max_bytes:
             raise NoKitNetwork(f"{len(data):,} bytes, more than the {self.max_bytes:,} the graded cell reads")
         try:
-            state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+            state = weights_files.load(data, self.name, self.max_bytes)  # a zip bomb is refused unread
             with torch.no_grad():
                 out = self.outputs(self.load(state)).detach().double().reshape(N_INPUTS, -1)
         except Exception as exc:  # a student's file: not torch's, not tensors (UnpicklingError), another network

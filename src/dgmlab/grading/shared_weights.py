@@ -33,18 +33,18 @@ and a file that computes what a published network computes (``functional_copies.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import functional_copies as FC
+from . import weights_files as WF
 from .layout import Course, CourseError
 
 THRESHOLD = 0.1  # independent runs: <= 0.05; a copy trained 39-49 more epochs: >= 0.29 (see the docstring)
 MIN_NUMEL = 1000  # smaller tensors are too noisy to compare (a cosine of random tensors is about 1/sqrt(numel))
 SAMPLE = 16_384  # numbers compared per tensor at most, the same coordinates in every file (4,096: hw4 cGAN 0.075)
-MAX_BYTES = 64 * 2**20  # larger .pt files are not read (a checkpoint, not a weights file)
+MAX_BYTES = WF.MAX_BYTES  # larger .pt files are not read (a checkpoint, not a weights file)
 COMMON_START = 0.5  # more than half of a file's pairs alike: the class shares its starting weights
 PUBLISHED_COPY = 0.99  # a kit's published network itself (renamed, converted, barely trained on): not graded
 
@@ -87,6 +87,7 @@ class FileComparison:
     students: int
     pairs: list = field(default_factory=list)  # the SharedPairs reported, most alike first
     published: list = field(default_factory=list)  # PublishedMatches, one per student at most, by student
+    unread: list = field(default_factory=list)  # (student, why): files refused unread (weights_files), by student
 
     @property
     def common_start(self) -> bool:
@@ -100,6 +101,7 @@ class _Weights:
     digest: str
     tensors: list = field(default_factory=list)  # [(shape, float32 unit vector of the sampled coordinates)]
     function: object = None  # its functional_copies.Fingerprint, where it loads into one of the kit's networks
+    unread: str | None = None  # why it was not unpickled (weights_files.RefusedFile), if it was refused
 
 
 _COORDS: dict = {}
@@ -137,19 +139,26 @@ def read_weights(path: Path, networks=()) -> _Weights | None:
         data = path.read_bytes()
     except OSError:
         return None
-    return weights_of(data, networks)
+    return weights_of(data, networks, _printable(path.name))
 
 
-def weights_of(data: bytes, networks=()) -> _Weights:
-    """:func:`read_weights` of a file's bytes."""
+def weights_of(data: bytes, networks=(), name: str = "the file") -> _Weights:
+    """:func:`read_weights` of a file's bytes (``name`` for the reason it is not read, :attr:`_Weights.unread`)."""
     import torch
 
-    out = _Weights(hashlib.sha256(data).hexdigest(), function=FC.fingerprint(data, networks) if networks else None)
+    out = _Weights(hashlib.sha256(data).hexdigest())
+    try:  # through weights_files: never more memory than the file's own size (a zip bomb is refused unread)
+        state = WF.load(data, name, MAX_BYTES)
+    except WF.RefusedFile as exc:  # nothing of it is unpickled, by this or by functional_copies
+        out.unread = str(exc)
+        return out
+    except Exception:  # a student's file: not torch's, or odd tensors; still compared byte for byte
+        state = None
+    out.function = FC.fingerprint(data, networks) if networks else None
     try:
-        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
         if isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values()):
             out.tensors = [(tuple(t.shape), v) for t in state.values() if (v := _weight_vector(t)) is not None]
-    except Exception:  # a student's file: not torch's, or odd tensors; still compared byte for byte
+    except Exception:  # odd tensors: compared byte for byte only
         pass
     return out
 
@@ -257,16 +266,18 @@ def published_weights(course: Course, hw: str) -> list[tuple[str, _Weights]]:
             if (w := read_weights(p, networks)) is not None]
 
 
-def published_copy(data: bytes, published: list) -> str | None:
+def published_copy(data: bytes, published: list, name: str = "the file") -> str | None:
     """The published file (of :func:`published_weights`) that the handed-in file ``data`` is a copy of: the same
     bytes, weights at least :data:`PUBLISHED_COPY` alike (the same network renamed, converted or barely trained
     on), or outputs at least ``functional_copies.SAME`` in agreement (the same network with its hidden units
     permuted or rescaled); None when it is none of them. ``dgmlab autograde`` refuses to grade such a file (see
-    draw_seeds)."""
+    draw_seeds). Raises ``weights_files.RefusedFile`` for a file that is not unpickled (``name`` in the message)."""
     if not published:
         return None
     networks = list({w.function.network.kind: w.function.network for _, w in published if w.function}.values())
-    mine = weights_of(data, networks)
+    mine = weights_of(data, networks, name)
+    if mine.unread:
+        raise WF.RefusedFile(mine.unread)
     values = _cross_values([mine], [w for _, w in published])
     for j, (rel, w) in enumerate(published):
         if _related(mine.digest == w.digest, values[(0, j)][0], PUBLISHED_COPY, _agreement(mine, w), FC.SAME):
@@ -303,6 +314,7 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
                 continue
             students, weights = list(loaded), list(loaded.values())
             found = FileComparison(hw, _printable(name), len(students))
+            found.unread = [(s, w.unread) for s, w in loaded.items() if w.unread]
             agree = FC.agreements([w.function for w in weights])
             for (i, j), (sim, n) in _pair_values(weights).items():
                 identical = weights[i].digest == weights[j].digest
@@ -323,7 +335,7 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
                     if matches:  # the closest published file: identical first, then the most alike
                         found.published.append(min(matches, key=lambda m: (
                             not m.identical, -max(m.similarity or 0, m.agreement or 0))))
-            if found.pairs or found.published or len(students) >= 2:
+            if found.pairs or found.published or found.unread or len(students) >= 2:
                 out.append(found)
     return out
 
@@ -350,6 +362,7 @@ def format_report(files: list[FileComparison]) -> str:
             if m.refused else
             f"alike ({_measures(m)}) to the kit's published {m.source}: a network trained on "
             "from it? (graded; check by hand)") for m in f.published]
+        lines += [f"  {f.hw} {f.file}: {student}'s was not read: {why}" for student, why in f.unread]
     return "\n".join(lines)
 
 
