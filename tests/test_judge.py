@@ -346,3 +346,40 @@ def test_the_judges_draw_cache_keeps_only_the_last_files(module, monkeypatch):
     with pytest.raises(AssertionError):
         hw.drawn_samples(b"another file", seed=1)
     assert oldest in hw._DRAWS and second not in hw._DRAWS and len(hw._DRAWS) == hw.MAX_DRAWS
+
+
+@pytest.mark.slow  # starts a judge process (imports torch and sympy)
+def test_the_judge_process_exits_when_its_worker_does_even_mid_cell(tmp_path):
+    """A worker that exits on a hung grading (os._exit) leaves no judge computing on (red team F9: orphans ran for
+    minutes). Here the judge is inside one C call that holds the GIL (a big-integer power) when its worker goes."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    (tmp_path / "checks.py").write_text(SLOW_CHECKS, encoding="utf-8")
+    worker = f"""
+import json, os, sys, time
+from dgmlab import probes, wire
+from dgmlab.grading import judge_process as J
+probes.load_checks("slowhw", {str(tmp_path)!r})
+proc, _ = J._ready(time.monotonic() + 120)
+cell = {{"gid": "second_tests", "source": 'check("second_tests", n)', "outputs": {shown({"n": 10**10}, cell="second_tests")!r}}}
+proc.stdin.write((json.dumps({{"hw": "slowhw", "seed": 0, "checks_folder": {str(tmp_path)!r}, "cells": [cell]}}) + "\\n").encode())
+proc.stdin.flush()
+time.sleep(3)  # the judge is in pow(7, 10**10) now
+print(proc.pid, flush=True)
+os._exit(70)
+"""
+    out = subprocess.run([sys.executable, "-c", worker], capture_output=True, text=True, timeout=180)
+    pid = int(out.stdout.split()[-1])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return
+        except psutil.NoSuchProcess:
+            return
+        time.sleep(0.2)
+    psutil.Process(pid).kill()
+    pytest.fail("the judge process outlived its worker by 10 s")

@@ -22,6 +22,14 @@ STOP_GRACE = 60.0
 _NBGRADER_LOCK = threading.Lock()
 
 
+def _exit_worker() -> None:
+    """Exit this grading worker at once (a hung grading): its judge process goes with it, never left running."""
+    from . import judge_process
+
+    judge_process.stop()
+    os._exit(70)
+
+
 def _nbgrader_config(root: Path, hw: str, student: str):
     """The scratch course's nbgrader config, as ``nbgrader autograde <hw> --student <student> --force`` sees it."""
     from traitlets.config.loader import PyFileConfigLoader
@@ -131,7 +139,7 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
         if not done.wait(STOP_GRACE) and exit_on_hang:
             log.error("grading %s did not stop %g s after its time limit: exiting this worker", grading_id,
                       STOP_GRACE)
-            os._exit(70)
+            _exit_worker()
 
     guard = threading.Thread(target=watchdog, name=f"dgmlab-watchdog-{student}", daemon=True)
     args = ["autograde", hw, "--student", student, "--force"]
@@ -197,7 +205,7 @@ def run_feedback(root: Path, hw: str, student: str, *, timeout: float = FEEDBACK
             if time.monotonic() > end and exit_on_hang:
                 log.error("feedback of %s did not stop %g s after its time limit: exiting this worker", student,
                           STOP_GRACE)
-                os._exit(70)
+                _exit_worker()
 
     t0, res = time.monotonic(), None
     with _NBGRADER_LOCK:
