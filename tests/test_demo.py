@@ -40,6 +40,9 @@ def test_demo_writes_autograded_feedback_and_csv(demo):
         assert (root / "autograded" / "demo_reference" / hw / f"{hw}.ipynb").exists()
         assert (root / "feedback" / "demo_reference" / hw / f"{hw}.html").exists()
     assert (root / "grades.csv").read_text(encoding="utf-8").count("demo_reference") == len(Course(root).homeworks())
+    # the draws the grader graded, kept for the dashboard where only the grader writes
+    for hw in ("hw1_wgan", "hw2_wgangp", "hw4_gans"):
+        assert (Course(root).kept_folder(hw, "demo_reference") / "graded_draw_100.pt").is_file(), hw
 
 
 def test_reference_full_blank_zero_partial_between(demo):

@@ -108,7 +108,12 @@ def build_course(root: Path) -> Course:
         folder.mkdir(parents=True)
         nbformat.write(_nb(sid), folder / f"{HW}.ipynb")
         (root / "submitted" / sid / HW).mkdir(parents=True)
-    torch.save(torch.rand(100, 1, 28, 28), root / "autograded" / "ada" / HW / "graded_draw_100.pt")
+    # the draw the grader kept for ada; bob handed in a file of the same name, which lands in autograded/ with
+    # his other files and must not be shown as what the grader drew (red team F7)
+    kept = Course(root).kept_folder(HW, "ada")
+    kept.mkdir(parents=True)
+    torch.save(torch.rand(100, 1, 28, 28), kept / "graded_draw_100.pt")
+    torch.save(torch.rand(100, 1, 28, 28), root / "autograded" / "bob" / HW / "graded_draw_100.pt")
     # handed-in weights: bob's are ada's trained on (her matrix plus as much again of its own: cosine 0.71)
     g = torch.Generator().manual_seed(0)
     ada = torch.randn(64, 32, generator=g)
@@ -248,6 +253,7 @@ def test_dashboard_numbers_privacy_and_offline(course, tmp_path):
     assert "<script" not in page.lower() and not re.search(r'(src|href)="(https?:)?//', page)
     assert page.count('src="data:image/svg+xml;base64,') == 3
     assert re.search(r'data-student="ada"><img class="samples" alt="samples" src="data:image/png;base64,', page)
+    assert re.search(r'data-student="bob"><figcaption>.*?the grader kept no graded_draw_100.pt', page)
     assert "Lovelace, Ada" in page and "timed out" in page
     # per-phase grading times from the records: median and p95 (nearest rank) of ada's and bob's
     kernel = re.search(r'data-phase="kernel_start">.*?data-stat="median">([\d.]+)<.*?data-stat="p95">([\d.]+)<', page)

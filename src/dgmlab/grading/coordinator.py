@@ -122,6 +122,14 @@ class Writer:
             shutil.rmtree(dest)
         tmp.rename(dest)
 
+    def kept(self, student: str, files: dict) -> None:
+        """Replace what the grader kept for the dashboard from ``student``'s last grading (none: nothing kept)."""
+        dest = self.course.kept_folder(self.hw, student)
+        if dest.exists():
+            shutil.rmtree(dest)
+        if files:
+            _write(dest, files)
+
 
 def _write_back(writer: Writer, hw: str, job: dict, raw: dict, received: float) -> C.SubmissionResult:
     """Write one grading's result into the course (files, then gradebook rows); the record is the caller's."""
@@ -133,6 +141,7 @@ def _write_back(writer: Writer, hw: str, job: dict, raw: dict, received: float) 
     t_write = time.time()
     if raw.get("scores") is not None or raw.get("autograded"):
         writer.files("autograded", job["student"], raw["autograded"])
+        writer.kept(job["student"], raw.get("kept") or {})
     if raw.get("feedback"):
         writer.files("feedback", job["student"], raw["feedback"])
     if raw["status"] == "graded":  # last: a grade in the gradebook only with its files in place

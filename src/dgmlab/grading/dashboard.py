@@ -148,8 +148,8 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
         for s in graded:
             real = inverse.get(s.student, s.student)
             score = next((c for c in data.cells_of(hw, cell, s.student)), None)
-            path = course.folder("autograded", hw, real) / fname
-            img, why = sample_grid(path) if path.exists() else (None, f"no {fname} in the autograded folder")
+            path = course.kept_folder(hw, real) / fname
+            img, why = sample_grid(path) if path.exists() else (None, f"the grader kept no {fname}")
             pts = f"{_fmt(score.points)} / {_fmt(score.max_points)}" if score else "–"
             out.append(f'<figure data-student="{_e(s.student)}">{img or ""}<figcaption><b>{_e(s.student)}</b>'
                        f"<br>{pts}" + (f'<br><span class="muted">{_e(why)}</span>' if why else "")

@@ -96,8 +96,11 @@ class JudgeTests(NbGraderPreprocessor):
         folder = keep = None
         if meta.get("student") and hw:
             folder = os.path.abspath(coursedir.format_path(coursedir.submitted_directory, meta["student"], hw))
-            # what hidden tests leave for the dashboard goes to the autograded folder
-            keep = os.path.abspath(coursedir.format_path(coursedir.autograded_directory, meta["student"], hw))
+            # what hidden tests keep for the dashboard goes where only the grader writes (never autograded/,
+            # which holds the handed-in files too: red team F7)
+            from .layout import Course
+
+            keep = os.path.abspath(Course(coursedir.root).kept_folder(hw, meta["student"]))
         checks_folder = os.path.abspath(coursedir.format_path(coursedir.source_directory, ".", hw)) if hw else None
         request = {"hw": hw, "seed": state["seed"], "folder": folder, "keep": keep, "checks_folder": checks_folder,
                    "seeds": handed_seeds(self.draw_seeds),

@@ -108,6 +108,12 @@ class Course:
         directory = self.directory
         return Path(directory.format_path(getattr(directory, f"{step}_directory"), student, hw))
 
+    def kept_folder(self, hw: str, student: str) -> Path:
+        """``.dgmlab/kept/<hw>/<student>/``: the files the grader's hidden tests keep for the dashboard (e.g. the
+        graded draw ``graded_draw_100.pt``). Only the grader writes there; nothing handed in or left by a kernel
+        ever reaches it, so what the dashboard shows next to a score is what the grader drew."""
+        return self.root / ".dgmlab" / "kept" / hw / student
+
     def source_notebook(self, hw: str) -> Path:
         return self.folder("source", hw) / f"{hw}.ipynb"
 

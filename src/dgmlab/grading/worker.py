@@ -221,6 +221,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
                 if data is not None:
                     out["autograded"][rel] = data
         out["feedback"] = _files(root / "feedback" / student / hw)
+        out["kept"] = _files(scratch.kept_folder(hw, student))  # only the grader's hidden tests write there
         if notes:
             out["reason"] = "; ".join([out["reason"], *notes] if out["reason"] else notes)[:600]
         timings["collect"] = time.time() - t_collect
