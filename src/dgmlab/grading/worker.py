@@ -138,8 +138,9 @@ def grade_submission(bundle: dict, job: dict) -> dict:
     try:
         (root / "nbgrader_config.py").write_text(bundle["config"] + TIMING_CONFIG, encoding="utf-8")
         (root / "gradebook.db").write_bytes(bundle["gradebook"])
-        _write(root / "source" / hw, bundle["source"])
-        _write(root / "submitted" / student / hw, job["files"])
+        scratch = C.Course(root)  # its folders are the ones the course's config names, as nbgrader reads them
+        _write(scratch.folder("source", hw), bundle["source"])
+        _write(scratch.folder("submitted", hw, student), job["files"])
         cid = bundle["course_id"]
         if job.get("extension"):
             import datetime
@@ -149,7 +150,6 @@ def grade_submission(bundle: dict, job: dict) -> dict:
             with Gradebook(f"sqlite:///{root / 'gradebook.db'}", cid) as gb:
                 gb.update_or_create_student(student)
                 gb.update_or_create_submission(hw, student, extension=datetime.timedelta(seconds=job["extension"]))
-        scratch = C.Course(root)
         timing_file = root / "timings.jsonl"
         limits = S.Limits(memory=bundle["memory"], file_size=bundle["file_size"], tmpfs=bundle["tmpfs"])
         t_prepared = time.time()
@@ -158,7 +158,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
             env = {DS.KEY_ENV: None, "PYTHONSAFEPATH": "1"}  # never the draw key; the kernel imports nothing from
             # the submission folder (a dgmlab/ handed in must not replace dgmlab)
             if bundle["sandbox"]:
-                box = stack.enter_context(S.Sandbox(root, root / "autograded" / student / hw, limits,
+                box = stack.enter_context(S.Sandbox(root, scratch.folder("autograded", hw, student), limits,
                                                     hide=[*bundle["hide"], str(hide)], env=env))
             t_prepared = time.time()
             res = run_autograde(root, hw, student, timeout=bundle["timeout"], cell_timeout=bundle["cell_timeout"],
@@ -178,7 +178,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
         out["status"] = "graded"
         # only the notebooks handed in are graded, given feedback and returned: everything else the kernel left
         # in its working folder moves aside (a notebook it wrote would otherwise be taken as graded)
-        graded = root / "autograded" / student / hw
+        graded = scratch.folder("autograded", hw, student)
         handed = sorted(rel for rel in job["files"] if "/" not in rel and rel.endswith(".ipynb")
                         and rel[:-len(".ipynb")] in bundle["notebooks"])
         left = _set_aside(graded, root / "left_by_grading", handed)
@@ -220,7 +220,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
                 data = _read_regular(left / rel, MAX_WORKDIR_BYTES)
                 if data is not None:
                     out["autograded"][rel] = data
-        out["feedback"] = _files(root / "feedback" / student / hw)
+        out["feedback"] = _files(scratch.folder("feedback", hw, student))
         out["kept"] = _files(scratch.kept_folder(hw, student))  # only the grader's hidden tests write there
         if notes:
             out["reason"] = "; ".join([out["reason"], *notes] if out["reason"] else notes)[:600]
