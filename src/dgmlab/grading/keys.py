@@ -4,6 +4,7 @@ not run again; see :mod:`.cluster`).
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from . import layout as C
@@ -58,9 +59,31 @@ def homework_digest(course: C.Course, hw: str, refuse_published: bool = True, pu
         published = {rel: w.digest.encode() for rel, w in read}
     else:
         published = "published weights graded"  # the demo's grades are not a course's
-    return _digest(f"dgmlab {__version__}", (course.root / "nbgrader_config.py").read_bytes(), source,
+    return _digest(f"dgmlab {__version__}", config_digest(course), source,
                    DS.fingerprint(DS.course_key(course)),  # a new draw key draws, and grades, anew
                    published)
+
+
+# settings of how a run goes, not of what it grades: changing them regrades nothing
+RUN_ONLY = {"DgmlabAutograde": ("workers", "cluster", "force", "feedback")}
+
+
+def config_digest(course: C.Course) -> str:
+    """Hash of the course's loaded config (nbgrader's and dgmlab's settings) without :data:`RUN_ONLY`: a comment or
+    a new number of workers in ``nbgrader_config.py`` does not regrade the class; any setting that can change a
+    grade (a time limit, the sandbox, the preprocessors) does."""
+    def plain(value):
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+
+    settings = plain(course.config())
+    for section, names in RUN_ONLY.items():
+        for name in names:
+            settings.get(section, {}).pop(name, None)
+    return _digest(json.dumps(settings, sort_keys=True))
 
 
 def grading_key(course: C.Course, hw: str, student: str, hw_digest: str | None = None) -> str:
