@@ -46,7 +46,7 @@ notebooks: venv
 	$(BIN)/dgmlab examples $(HW)
 	$(BIN)/python tools/make_hostile_corpus.py
 
-# Whether everything made from the builders is up to date (what tests/test_repo.py checks in CI).
+# Whether everything made from the builders is up to date (what tests/kit/test_repo.py checks in CI).
 check-notebooks: venv
 	$(BIN)/dgmlab build --check $(HW)
 	$(BIN)/dgmlab release --check $(HW)

@@ -6,7 +6,7 @@ vectors give chosen images. This script does it with MNIST training digits as th
 the genuine fixture's weights, Adam (lr 1e-3, a quarter of the pairs per step) on the squared error between
 G(z_i) and digit i, the generator in eval mode as the grader draws. It stops once ``--copies`` of the drawn
 images are near-copies (dgmlab.novelty) or after ``--steps``, and saves the weights in float16 as the notebooks
-do. tests/test_hw1_wgan.py and tests/test_hw2_wgangp.py check that the graded cell gives them 0 points.
+do. tests/probes/test_hw1_wgan.py and tests/probes/test_hw2_wgangp.py check that the graded cell gives them 0 points.
 
 Usage (hw1 about 5 minutes on 2 CPU threads, hw2 about 1):
 

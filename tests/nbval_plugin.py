@@ -1,4 +1,4 @@
-"""A pytest plugin for the nbval runs of tests/test_notebooks_execute.py (loaded with ``-p nbval_plugin``).
+"""A pytest plugin for the nbval runs of tests/kit/test_notebooks_execute.py (loaded with ``-p nbval_plugin``).
 
 nbval makes every code cell a test item; this plugin adds two things to those items:
 

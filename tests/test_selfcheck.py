@@ -1,4 +1,4 @@
-"""`dgmlab check`: its report and its errors (its agreement with the autograder: tests/test_hostile.py)."""
+"""`dgmlab check`: its report and its errors (its agreement with the autograder: tests/grading/test_hostile.py)."""
 from pathlib import Path
 
 from dgmlab.cli import main

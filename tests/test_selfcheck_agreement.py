@@ -2,7 +2,7 @@
 
 The demo's partly wrong submissions of two homeworks (wrong answers, failing
 visible checks, a missing graded file) are graded by `dgmlab autograde` and checked by `dgmlab check`;
-every graded test cell must get the same visible points both ways. tests/test_hostile.py does the same
+every graded test cell must get the same visible points both ways. tests/grading/test_hostile.py does the same
 for the hostile corpus (in the e2e tier)."""
 import shutil
 

@@ -6,7 +6,7 @@ Each case starts from the reference submission of HW (the release notebook
 with the solutions filled in) and breaks it one way: a hang, a memory bomb,
 a kernel crash, edited or reordered cells, reading the instructor's files,
 rigged comparisons, flooding output, a corrupt file... tests/hostile/cases.json
-records the grade each must get; tests/test_hostile.py grades them all in one
+records the grade each must get; tests/grading/test_hostile.py grades them all in one
 class with the reference and checks every grade, and that nobody else's
 changed. Targets the answer cell TARGET and its test cell TARGET_TESTS.
 """

@@ -4,8 +4,8 @@ Adapted from seed 000 (CSDS 600 Deep Generative Models, Homework 2, Case Western
 Reserve University, instructor Yu Yin). Point split kept: Q1 20, Q2 35, Q3 45.
 
 Build:  dgmlab build hw1_wgan
-Prove:  .venv/bin/python -m pytest tests/test_hw1_wgan.py -x -q
-        (both it and tests/test_proofs.py -k hw1_wgan first write PROOF_ARTIFACTS,
+Prove:  .venv/bin/python -m pytest tests/probes/test_hw1_wgan.py -x -q
+        (both it and tests/authoring/test_proofs.py -k hw1_wgan first write PROOF_ARTIFACTS,
         genuine generated samples, next to a copy of the notebook for the
         artifact-graded `samples_quality_tests`: see docs/hw1_wgan.md.)
 

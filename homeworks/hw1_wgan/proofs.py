@@ -1,4 +1,4 @@
-"""hw1_wgan's proofs and the constants its tests and benchmarks read (tests/test_proofs.py -k hw1).
+"""hw1_wgan's proofs and the constants its tests and benchmarks read (tests/authoring/test_proofs.py -k hw1).
 
 Each Mutant names the answer cell it replaces and what it still earns in each test cell, or which
 cells it passes; the statements, solutions and tests are the percent files beside this module.
@@ -23,7 +23,7 @@ def _fn(src: str) -> str:
 
 
 # Every graded cell gives points per test, so a wrong answer names in earns= the points it still gets:
-# those of the tests its mistake leaves passing (tests/test_proofs.py checks the exact number); the
+# those of the tests its mistake leaves passing (tests/authoring/test_proofs.py checks the exact number); the
 # blank stubs earn 0 and the correct variants every point (passes=).
 # Reference text the edits below change (an edit's old text must occur exactly once in the reference answer).
 _ROUND_TRIP_CHECK = '''\
@@ -404,7 +404,7 @@ GENUINE_SAMPLES = FIXTURES / "hw1_genuine_samples_1000.pt"  # GENUINE_WEIGHTS' g
 MEMORIZER_WEIGHTS = FIXTURES / "hw1_generator_memorizer_f16.pt"
 
 # Files the reference needs next to the notebook for every graded cell to pass:
-# {file name: function(folder) -> Path}. tests/test_hw1_wgan.py and tests/test_proofs.py use it.
+# {file name: function(folder) -> Path}. tests/probes/test_hw1_wgan.py and tests/authoring/test_proofs.py use it.
 PROOF_ARTIFACTS = {WEIGHTS_FILE: fixture_copier(GENUINE_WEIGHTS, WEIGHTS_FILE)}
 ARTIFACT_TESTS = ["q3_samples_quality_tests"]
 

@@ -1,4 +1,4 @@
-"""hw2_wgangp's proofs and the constants its tests and benchmarks read (tests/test_proofs.py -k hw2).
+"""hw2_wgangp's proofs and the constants its tests and benchmarks read (tests/authoring/test_proofs.py -k hw2).
 
 Each Mutant names the answer cell it replaces and what it still earns in each test cell, or which
 cells it passes; the statements, solutions and tests are the percent files beside this module.
@@ -22,7 +22,7 @@ WEIGHTS_FILE = "p5_generator_weights.pt"
 # for wholesale rewrites, where an edit would replace the whole body.
 #
 # Every graded cell gives points per test, so a wrong answer names in earns= the points it still gets there:
-# those of the tests its mistake leaves passing (tests/test_proofs.py checks the exact number). The blank stubs
+# those of the tests its mistake leaves passing (tests/authoring/test_proofs.py checks the exact number). The blank stubs
 # earn 0 and the correct variants every point (passes=).
 _C1, _O1, _C2, _O2 = "p1_conjugate_tests", "p1_objective_tests", "p2_conjugate_tests", "p2_objective_tests"
 _GP_T, _LOSS_T, _OPT_T = "p5_gradient_penalty_tests", "p5_losses_tests", "p5_optimizers_tests"
@@ -346,6 +346,6 @@ EARLY_WEIGHTS = FIXTURES / "hw2_early_generator_f16.pt"  # a reference run after
 GENUINE_SAMPLES = FIXTURES / "hw2_genuine_samples_100.pt"  # GENUINE_WEIGHTS' graded draw (seed 0), in float32
 
 # Files the reference needs next to the notebook for every graded cell to pass ({file name: writer(folder)});
-# tests/test_proofs.py and tests/test_hw2_wgangp.py use them.
+# tests/authoring/test_proofs.py and tests/probes/test_hw2_wgangp.py use them.
 PROOF_ARTIFACTS = {WEIGHTS_FILE: fixture_copier(GENUINE_WEIGHTS, WEIGHTS_FILE)}
 ARTIFACT_TESTS = ["p5_mnist_samples_tests"]

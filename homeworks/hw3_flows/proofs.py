@@ -1,4 +1,4 @@
-"""hw3_flows' proofs: what every graded cell is proven against (tests/test_proofs.py -k hw3).
+"""hw3_flows' proofs: what every graded cell is proven against (tests/authoring/test_proofs.py -k hw3).
 
 Each Mutant names the answer cell it replaces, what it still earns in each test cell, or which cells
 it passes; the statements, solutions and tests are the percent files beside this module.
@@ -12,7 +12,7 @@ from dgmlab.authoring.proofs import Mutant
 # whole answer, where an edit would be no clearer than the copy.
 #
 # Every graded cell gives points per test, so a wrong answer names in earns= the points it still gets:
-# those of the tests its mistake leaves passing (tests/test_proofs.py checks the exact number).
+# those of the tests its mistake leaves passing (tests/authoring/test_proofs.py checks the exact number).
 _REAL_ROOT, _U = "sp.real_root(z3 * sp.exp(-z1) + z1 ** 2, 3)", "z3 * sp.exp(-z1) + z1 ** 2"
 _J_F = "f.jacobian(z).replace(sp.DiracDelta, lambda *args: sp.S.Zero)"
 _LIMIT_SAT, _LIMIT_NON = "sp.limit(d_saturating, h, -sp.oo)", "sp.limit(d_non_saturating, h, -sp.oo)"
@@ -297,7 +297,7 @@ CLASS = {
 }
 
 # Generated mutants (benchmarks/mutation_kill_rates.py) that survive because they change nothing a grade
-# should notice; each with its reason. tests/test_mutation.py checks every label is still generated.
+# should notice; each with its reason. tests/authoring/test_mutation.py checks every label is still generated.
 EQUIVALENT_MUTANTS = {
     "q1_jacobian": {
         "L3 args: `f.jacobian(z).replace(sp.DiracDelta, lambda *args: sp.S.Z...` -> `f.jacobian(z).replace(lambda "

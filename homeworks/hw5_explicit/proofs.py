@@ -1,4 +1,4 @@
-"""hw5_explicit's proofs and the constants its tests and benchmarks read (tests/test_proofs.py -k hw5).
+"""hw5_explicit's proofs and the constants its tests and benchmarks read (tests/authoring/test_proofs.py -k hw5).
 
 Each Mutant names the answer cell it replaces and what it still earns in each test cell, or which
 cells it passes; the statements, solutions and tests are the percent files beside this module.
@@ -24,7 +24,7 @@ P1_EARLY_STEP, P1_EARLY_NLL = 468, 69.50
 
 # ====================================================================== proofs
 # Every graded cell gives points per test, so a wrong answer states in earns= the points it still gets:
-# those of the tests its mistake leaves passing (tests/test_proofs.py checks the exact number); the
+# those of the tests its mistake leaves passing (tests/authoring/test_proofs.py checks the exact number); the
 # blank stubs earn 0 and the correct variants every point (passes=).
 MUTANTS = [
     Mutant("q1_discriminative", "prior P(z) ignored", edits=[("joint = decodes * prior_z.to(p_y_given_z.dtype)", "joint = decodes")],
@@ -379,8 +379,8 @@ GENUINE_P2_WEIGHTS = FIXTURES / "hw5_genuine_realnvp_256_f16.pt"
 
 
 # Files the reference needs next to the notebook for every graded cell to pass: the float16 state dicts of the
-# reference models of the calibration runs (benchmarks/calibrate_hw5_bars.py). tests/test_proofs.py and
-# tests/test_hw5_explicit.py use it.
+# reference models of the calibration runs (benchmarks/calibrate_hw5_bars.py). tests/authoring/test_proofs.py and
+# tests/probes/test_hw5_explicit.py use it.
 PROOF_ARTIFACTS = {P1_WEIGHTS_FILE: fixture_copier(GENUINE_P1_WEIGHTS, P1_WEIGHTS_FILE),
                    P2_WEIGHTS_FILE: fixture_copier(GENUINE_P2_WEIGHTS, P2_WEIGHTS_FILE)}
 ARTIFACT_TESTS = ["p1_weights_tests", "p2_weights_tests"]

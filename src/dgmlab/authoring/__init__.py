@@ -7,9 +7,9 @@ The cycle, one command a step (``make notebooks`` runs the first three):
    also stores the output nbval compares);
 3. ``dgmlab release [hw]`` writes the student notebooks ``release/`` (nbgrader);
 4. ``dgmlab examples [hw]`` writes the demo's submissions ``examples/`` (:mod:`.examples`);
-5. ``pytest tests/test_proofs.py -k <hw>`` proves every graded cell.
+5. ``pytest tests/authoring/test_proofs.py -k <hw>`` proves every graded cell.
 
-Every step has ``--check``, which CI runs (tests/test_repo.py).
+Every step has ``--check``, which CI runs (tests/kit/test_repo.py).
 """
 from .build import BuildError, Homework, homeworks
 from .fixtures import fixture_copier

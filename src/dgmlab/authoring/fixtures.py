@@ -3,7 +3,7 @@
 A graded cell that reads a trained file (samples, weights) can only pass for the reference when a genuine
 output of the reference model lies beside the notebook; real MNIST digits cannot stand in (the cells reject
 copies). Builders keep those outputs in tests/fixtures (provenance in its README) and declare
-``PROOF_ARTIFACTS = {file name: fixture_copier(fixture, file name)}``; tests/test_proofs.py writes them.
+``PROOF_ARTIFACTS = {file name: fixture_copier(fixture, file name)}``; tests/authoring/test_proofs.py writes them.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 A homework's source folder ``homeworks/<hw>/`` is read by :mod:`.percent`, which calls the
 functions below for each cell (a single Python builder ``homeworks/<hw>.py`` may call them
 itself); ``dgmlab build`` writes every ``source/<hw>/<hw>.ipynb``, and ``dgmlab build --check`` (run
-by tests/test_repo.py) fails when a committed notebook differs from its source.
+by tests/kit/test_repo.py) fails when a committed notebook differs from its source.
 
 Cell kinds and the nbgrader metadata they carry:
 

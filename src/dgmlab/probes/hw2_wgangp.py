@@ -133,7 +133,7 @@ def _toy_gen_weights(g):
 def _kit_networks():
     """The notebook's given ResidualBlock and Generator (locked cell p5_framework), for P5(g)'s preview in
     the student's kernel; the grader's hidden and visible tests load the weights into this copy, never into
-    a class from the kernel (tests/test_hw2_wgangp.py checks it is the locked cell's network)."""
+    a class from the kernel (tests/probes/test_hw2_wgangp.py checks it is the locked cell's network)."""
     torch = _torch()
     nn, F = torch.nn, torch.nn.functional
 

@@ -215,7 +215,7 @@ def test_files_a_notebook_writes_while_graded_are_not_graded_or_returned(graded)
             names = {p.stem for p in (course.root / kind / case / HW).iterdir()}
             assert stray not in names and len(names) <= 3, (case, kind, sorted(names)[:5])
     # sandboxed, what the kernel writes stays in its working folder's tmpfs: nothing reaches the disk, so there is
-    # nothing to set aside or name (unsandboxed, the reason names it: tests/test_grading_limits.py)
+    # nothing to set aside or name (unsandboxed, the reason names it: tests/grading/test_grading_limits.py)
     assert "neither graded nor kept" not in results["writes_an_extra_notebook"].reason
     assert not any(p.name == "extra.ipynb" for p in (course.root / "autograded").rglob("*"))
 

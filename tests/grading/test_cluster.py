@@ -23,7 +23,7 @@ from dgmlab.authoring.examples import example_submissions
 
 HW = tiny.HW
 pytestmark = pytest.mark.slow  # in make test (CI), but for the poison submission (e2e: its retries cost a minute)
-EXPECTED = {"ref": 5, "partial": 3, "blank": 0}  # points of the example submissions (tests/test_pipeline.py)
+EXPECTED = {"ref": 5, "partial": 3, "blank": 0}  # points of the example submissions (tests/grading/test_pipeline.py)
 
 
 def make_course(root, students):

@@ -86,7 +86,7 @@ def test_reference_realnvp_learns_on_the_sample(ref):
 
 
 # ---------------------------------------------------------------------- the two artifact-graded cells
-# Both are proven in tests/test_proofs.py with the builder's PROOF_ARTIFACTS (the genuine float16 weights of
+# Both are proven in tests/authoring/test_proofs.py with the builder's PROOF_ARTIFACTS (the genuine float16 weights of
 # the calibration runs, tests/fixtures). Both are check() cells the grader judges from the file alone (the kernel
 # hands back nothing): here the judge (dgmlab.probes.judge, as dgmlab autograde runs it, hidden tests included)
 # decides each cell on a folder without the files (both earn nothing and say why), then on other files.

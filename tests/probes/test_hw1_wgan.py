@@ -3,7 +3,7 @@
 The artifact-graded cell ``q3_samples_quality_tests`` hands the grader nothing from the kernel: its hidden tests
 (run by the judge, :mod:`dgmlab.grading.judge`) read ``generator_weights.pt`` as handed in, load it into the kit's
 own ``Generator`` (the instructor's ``wgan_networks`` cell, ``reference``), draw 1,000 samples with the graded
-draw's seed and score them. Both here and in tests/test_proofs.py the notebook is copied to a temporary folder
+draw's seed and score them. Both here and in tests/authoring/test_proofs.py the notebook is copied to a temporary folder
 with the builder's ``PROOF_ARTIFACTS`` (the reference generator's weights, tests/fixtures), where every graded
 cell is proven. A session runs the notebook without the file (the cell earns nothing and says why, the others
 everything); the cell is then judged on other files: the reference run's epoch-5 weights earn the 2 points of
@@ -57,7 +57,7 @@ def judged_file(builder, folder, seeds=None, keep=None):
 
 
 def test_hw1_wgan_artifact_writers_and_wrong_answers(builder, tmp_path):
-    """tests/test_proofs.py proves hw1 with its PROOF_ARTIFACTS written; here: each writer writes the file
+    """tests/authoring/test_proofs.py proves hw1 with its PROOF_ARTIFACTS written; here: each writer writes the file
     it is keyed by, and every answer has at least two wrong answers."""
     for name, make in builder.PROOF_ARTIFACTS.items():
         assert make(tmp_path).name == name

@@ -13,7 +13,7 @@ import sympy as sp
 
 from conftest import homework_builders
 
-FOLDER = Path(__file__).resolve().parents[1] / "homeworks" / "hw3_flows"
+FOLDER = Path(__file__).resolve().parents[2] / "homeworks" / "hw3_flows"
 BUILDER = "\n".join(p.read_text() for p in sorted(FOLDER.glob("*.py")))  # statements, solutions, proofs
 
 
@@ -85,7 +85,7 @@ def test_release_does_not_print_the_vp_ceiling():
     """`q2_vp_bound_tests` grades max_density_vp = 1/(2 pi); no text a student sees may print it (issue 19)."""
     import nbformat
 
-    release = Path(__file__).resolve().parents[1] / "release" / "hw3_flows" / "hw3_flows.ipynb"
+    release = Path(__file__).resolve().parents[2] / "release" / "hw3_flows" / "hw3_flows.ipynb"
     text = "\n".join(c.source for c in nbformat.read(release, as_version=4).cells)
     compact = re.sub(r"\s+", "", text)
     for form in ["1/(2\\pi)", "\\frac1{2\\pi}", "\\frac{1}{2\\pi}", "\\tfrac1{2\\pi}", "\\tfrac{1}{2\\pi}",

@@ -15,7 +15,7 @@ import torch
 
 from conftest import half_state, with_a_nan
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +146,7 @@ def test_reference_training_steps_reduce_the_critic_loss_on_a_fixed_batch(ref):
 # ---------------------------------------------------------------- the artifact-graded cell p5_mnist_samples_tests
 # A check() cell with no answer: the grader reads p5_generator_weights.pt from the submission as handed in, loads it
 # into the kit's Generator(capacity=32) (dgmlab.probes.hw2_wgangp, never the kernel's class), draws 100 samples with
-# the file's draw seed and scores them, all outside the student's kernel. tests/test_proofs.py proves the notebook
+# the file's draw seed and scores them, all outside the student's kernel. tests/authoring/test_proofs.py proves the notebook
 # with the builder's PROOF_ARTIFACTS (the reference generator's weights); here the judge grades other files directly,
 # and one grading-mode session shows that nothing a notebook does in its kernel changes what the cell grades. The
 # near-copy rule itself is proven on sample files in tests/test_novelty.py and tests/test_artifacts.py.
