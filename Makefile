@@ -29,10 +29,10 @@ test: venv
 test-e2e: venv
 	$(BIN)/python -m pytest -m e2e -n 2 --dist loadfile
 
-# The tests not marked slow (about 520, a few minutes on 2 cores): no notebook execution or wheel builds,
-# but not only unit tests (a training killed with SIGKILL and the dashboard in a browser are among them).
+# The unit tier: the tests not marked slow (no kernel, judge or nbgrader process, training, browser or build),
+# on two processes; under a minute on 2 cores (docs/performance.md).
 test-fast: venv
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n 2
 
 # Authoring (docs/authoring.md): after editing homeworks/<hw>/, write everything made from it:
 # the source notebook, the student release, the demo's examples and the hostile corpus (made from hw3).

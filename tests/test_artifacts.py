@@ -81,6 +81,7 @@ def test_load_bytes_reads_handed_in_bytes_and_refuses_what_load_refuses(tmp_path
         artifacts.load_bytes(b"0" * 1500, name="w.pt", max_bytes=100)
 
 
+@pytest.mark.slow  # scores 1,000 samples
 def test_genuine_samples_pass_and_come_back_as_images():
     x = artifacts.samples(_genuine())
     assert x.shape == (100, 1, 28, 28) and x.dtype == torch.float32
@@ -105,6 +106,7 @@ def test_samples_in_another_declared_range_pass():
     assert artifacts.samples((x + 1) / 2, value_range=(0.0, 1.0)).min() >= 0
 
 
+@pytest.mark.slow  # searches the MNIST index
 def test_real_digits_are_refused_as_copies():
     digits, _ = load_sample(train=False)
     x = torch.from_numpy(digits[:100].astype("float32") / 127.5 - 1.0).reshape(100, 1, 28, 28)
@@ -196,6 +198,7 @@ def test_labelled_samples_pass_the_dtype_rule_to_the_images():
         artifacts.labelled_samples(_labelled() | {"images": _labelled()["images"].double()}, dtype=torch.float32)
 
 
+@pytest.mark.slow  # scores samples against the MNIST index
 def test_the_copy_look_up_runs_once_per_content(monkeypatch):
     from dgmlab import novelty
 
@@ -246,6 +249,7 @@ def test_save_weights_makes_the_folder_it_writes_into(tmp_path):
     assert path.exists() and artifacts.load(path, max_bytes=10_000)["0.weight"].dtype == torch.float16
 
 
+@pytest.mark.slow  # draws and scores thousands of samples
 def test_the_copy_allowance_grows_with_the_file():
     """3 near-copies in a file of 100; beyond that 1 in 100 (10 in hw1's 1,000), so a genuine file of 1,000 with a
     stray near-copy or two passes and one padded with real digits fails."""

@@ -239,6 +239,7 @@ def _other_pythons() -> dict[str, str]:
     return found
 
 
+@pytest.mark.slow  # runs every Python on the machine
 def test_code_fingerprint_is_the_same_under_every_python_version(tmp_path):
     """A checkpoint saved under Colab's Python 3.12 must resume under 3.11 (and back): the same code, the same print."""
     pythons = _other_pythons()

@@ -322,6 +322,7 @@ def test_unreachable_download_host_is_reported_not_waited_on(monkeypatch, tmp_pa
     assert len(no_network) == 1  # one short probe, then the message
 
 
+@pytest.mark.slow  # waits on a hanging lookup
 def test_hanging_name_resolution_is_not_waited_on(monkeypatch, tmp_path):
     monkeypatch.delenv("DGMLAB_OFFLINE", raising=False)
     monkeypatch.delenv(metrics.INCEPTION_WEIGHTS_ENV, raising=False)

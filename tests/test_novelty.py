@@ -40,6 +40,7 @@ def _shift(x, dy, dx):
     return out
 
 
+@pytest.mark.slow  # searches the MNIST index
 def test_exact_copies_are_flagged_and_traced_to_their_split():
     test_digits, train_digits = _real(train=False), _real(train=True)
     report = novelty.find_copies(test_digits, scale="[0,1]")
@@ -98,6 +99,7 @@ def test_a_real_digit_without_its_own_row_is_not_a_copy_of_itself():
     assert (report.nearest != rows).all() and report.distance.min() > 0.3, report.summary()
 
 
+@pytest.mark.slow  # searches the MNIST index
 def test_genuine_generated_samples_pass():
     x = torch.load(FIXTURE, weights_only=True)[:100]
     report = novelty.find_copies(x, scale="[-1,1]")

@@ -17,9 +17,12 @@ import sys
 import textwrap
 import time
 
+import pytest
 import torch
 
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow  # trains and kills trainings: make test, not make test-fast
 
 NOTEBOOK = ROOT / "source" / "hw1_wgan" / "hw1_wgan.ipynb"
 EPOCHS, STEPS = 4, 3          # epochs, generator steps per epoch (2 critic batches each)

@@ -1,6 +1,8 @@
 """`dgmlab check`: its report and its errors (its agreement with the autograder: tests/grading/test_hostile.py)."""
 from pathlib import Path
 
+import pytest
+
 from dgmlab.cli import main
 from dgmlab.selfcheck import CellResult, Report, format_report
 
@@ -70,6 +72,7 @@ def _notebook_grading_a_file(path):
     nb.save(path)
 
 
+@pytest.mark.slow  # runs a notebook in a kernel
 def test_check_fails_without_the_graded_file_and_passes_with_it(tmp_path, capsys):
     notebook = tmp_path / "hw.ipynb"
     _notebook_grading_a_file(notebook)
@@ -95,6 +98,7 @@ CHECKS = [CheckSpec("box_tests", 1, 0, (), visible=(test_runs_in_the_sandbox,),
 """
 
 
+@pytest.mark.slow  # runs a notebook in a kernel
 def test_check_runs_in_the_autograders_sandbox_when_there_is_one(tmp_path, capsys):
     import pytest
 

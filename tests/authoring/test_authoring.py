@@ -53,6 +53,7 @@ def test_homework_reads_its_builders_proof_material(course):
     assert tiny.MUTANTS and tiny.build().path == course / "source" / "hw9_tiny" / "hw9_tiny.ipynb"
 
 
+@pytest.mark.slow  # builds and checks example notebooks
 def test_examples_check_fails_until_they_are_written(course, capsys):
     from dgmlab.grading import course as C
 

@@ -245,6 +245,7 @@ def _earned(nb):
     return next(o for o in nb.cells[0].outputs if o.output_type == "execute_result").data["text/plain"]
 
 
+@pytest.mark.slow  # starts a judge process
 def test_the_judge_process_gives_what_judging_here_gives():
     outputs = shown(probe(GRADER_SEED, saturating_loss, non_saturating_loss))
     here, _ = judge.JudgeTests(isolate=False).preprocess(*_one_cell_notebook(outputs))
@@ -253,6 +254,7 @@ def test_the_judge_process_gives_what_judging_here_gives():
     assert here.cells[0].outputs[0].text == there.cells[0].outputs[0].text
 
 
+@pytest.mark.slow  # starts judge processes
 def test_cells_not_judged_in_time_earn_nothing_and_the_next_grading_judges_again(monkeypatch):
     import subprocess
     import sys
@@ -307,6 +309,7 @@ CHECKS = [CheckSpec("first_tests", 1, 0, ("n",), visible=(test_last_digit,)),
 """
 
 
+@pytest.mark.slow  # starts judge processes
 def test_a_cell_too_slow_to_judge_earns_nothing_and_the_next_cells_are_still_judged(tmp_path, monkeypatch):
     """(red team F6: an answer whose checking never ended, there a nested exp, kept the judge busy until the
     notebook's timeout, and every later cell of the submission earned 0.) Here the slow work is one C call,

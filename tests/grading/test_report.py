@@ -20,6 +20,8 @@ from dgmlab.grading import exports as X
 from dgmlab.grading.course import Course, CourseError, SubmissionResult
 from dgmlab.grading.records import save_records
 
+pytestmark = pytest.mark.slow  # builds a gradebook with nbgrader: make test, not make test-fast
+
 HW = "hw1_tiny"  # an hw1 homework: the dashboard shows the 100 samples its graded cell drew (graded_draw_100.pt)
 SECRET = "HIDDEN_BODY_MARKER_91"  # text only the hidden region of a test cell holds
 # cell -> (kind, points possible)

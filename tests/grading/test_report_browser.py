@@ -17,6 +17,8 @@ from test_report import HW, build_course, gradebook_truth
 
 from dgmlab.grading import dashboard as D
 
+pytestmark = pytest.mark.slow  # drives a headless Chromium: make test, not make test-fast
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 DRIVER = shutil.which("chromedriver")
 FIGURE = ROOT / "docs" / "figures" / "instructor_dashboard.png"

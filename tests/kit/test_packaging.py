@@ -268,6 +268,7 @@ def dry_run_installs(python, requirement, find_links, tmp_path) -> dict:
             for item in json.loads(report.read_text())["install"]}
 
 
+@pytest.mark.slow  # runs a release dry run
 def test_dry_run_sees_a_replacement(tmp_path):
     """The check can fail: a package that needs a newer torch would replace Colab's."""
     links = tmp_path / "links"

@@ -43,6 +43,7 @@ def test_source_notebooks_hold_no_control_characters():
                                f"{cell.source[max(0, found.start() - 30):found.end()]!r}; use a raw string in its builder")
 
 
+@pytest.mark.slow  # builds every homework's notebooks
 def test_source_notebooks_match_their_builders():
     res = subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(ROOT), "build", "--check"],
                          capture_output=True, text=True)
@@ -127,6 +128,7 @@ def test_builder_keeps_recorded_outputs_only_for_unchanged_sources(tmp_path):
         Notebook("hw9_tiny").code("# NBVAL_CHECK_OUTPUT\nprint(1)")
 
 
+@pytest.mark.slow  # builds every homework's example submissions
 def test_examples_match_release_and_source():
     res = subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(ROOT), "examples", "--check"],
                          capture_output=True, text=True)
