@@ -4,7 +4,7 @@ Adapted from MIT CSAIL 6.S978 Deep Generative Models (Fall 2024), Problem Set 3
 (seed ../shared/seeds/003_*.txt). Points as in the seed: P0 1, P1 20, P2 15, P3 15, P4 20, P5 20.
 
     dgmlab build hw4_gans
-    .venv/bin/python -m pytest tests/test_proofs.py -k hw4 -x -q
+    .venv/bin/python -m pytest tests/authoring/test_proofs.py -k hw4 -x -q
 
 The notebook is the percent files below, in this order (dgmlab.authoring.percent says how a cell's
 header makes it a statement, an answer, a test cell or a written answer); the proofs and the constants

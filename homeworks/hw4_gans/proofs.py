@@ -1,4 +1,4 @@
-"""hw4_gans's proofs and the constants its tests and benchmarks read (tests/test_proofs.py -k hw4).
+"""hw4_gans's proofs and the constants its tests and benchmarks read (tests/authoring/test_proofs.py -k hw4).
 
 Each Mutant names the answer cell it replaces and what it still earns in each test cell, or which
 cells it passes; the statements, solutions and tests are the percent files beside this module.
@@ -429,7 +429,7 @@ GENUINE_RESULTS = FIXTURES / "hw4_results.json"
 
 # Files the reference needs next to the notebook for every graded cell to pass, all genuine outputs of the
 # reference solution trained in full mode (real MNIST digits cannot stand in: the cells reject copies).
-# {file name: function(folder) -> Path}. tests/test_hw4_gans.py and tests/test_proofs.py use it.
+# {file name: function(folder) -> Path}. tests/probes/test_hw4_gans.py and tests/authoring/test_proofs.py use it.
 PROOF_ARTIFACTS = {BASELINE_FILE: fixture_copier(GENUINE_BASELINE, BASELINE_FILE),
                    CGAN_FILE: fixture_copier(GENUINE_CGAN, CGAN_FILE),
                    RESULTS_FILE: fixture_copier(GENUINE_RESULTS, RESULTS_FILE)}

@@ -1,6 +1,6 @@
 """Structure of homework 4 (fast: builds the notebook in memory, runs no kernel).
 
-The graded behaviour itself is proven in tests/test_proofs.py (MUTANTS of homeworks/hw4_gans/proofs.py).
+The graded behaviour itself is proven in tests/authoring/test_proofs.py (MUTANTS of homeworks/hw4_gans/proofs.py).
 """
 import re
 
@@ -425,40 +425,6 @@ def test_the_runner_samples_the_generator_average_and_a_resumed_run_keeps_it(tmp
             assert torch.equal(v, resumed[net][k]), f"{net}.{k} differs from the uninterrupted run"
 
 
-@pytest.mark.slow
-def test_calibration_draws_from_the_average_the_notebook_saves(tmp_path, monkeypatch):
-    """benchmarks/calibrate_hw4_bars.py on a run folder holding both generators of each epoch (two untrained
-    networks, so they differ): the draws, the bar and the fixtures come from the averaged one, as the notebook
-    samples, scores and saves it; the trained weights are scored beside it."""
-    import json
-
-    import torch
-
-    import calibrate_hw4_bars
-    from bench_hw4_gans import load_notebook_namespace
-
-    monkeypatch.delenv("DGMLAB_FAST", raising=False)   # the script runs the notebook in full mode; restored after
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    ns = load_notebook_namespace(threads=1)
-    torch.manual_seed(0)
-    trained, average = (ns["make_gan"]("baseline", ns["LATENT_DIM"])[0] for _ in range(2))
-    for epoch in (calibrate_hw4_bars.EARLY_EPOCH, calibrate_hw4_bars.EARLY_EPOCH + 1):
-        torch.save(trained.state_dict(), tmp_path / f"baseline_epoch{epoch:02d}.pt")
-        torch.save(average.state_dict(), tmp_path / f"baseline_average_epoch{epoch:02d}.pt")
-    (tmp_path / "baseline_log.jsonl").write_text('{"epoch": 1}\n')
-    out, fixtures = tmp_path / "bars.json", tmp_path / "fixtures"
-    assert calibrate_hw4_bars.main(["calibrate", str(tmp_path), "--json", str(out), "--fixtures", str(fixtures),
-                                    "--last", "1", "--models", "baseline"]) == 0
-    record = json.loads(out.read_text())["baseline"]
-    assert record["graded_generator"] == "average" and record["late_epochs"] == [calibrate_hw4_bars.EARLY_EPOCH + 1]
-    assert record["score_bar"] % 0.25 == 0 and record["score_bar"] < 5   # untrained networks score near 1
-    assert set(record["final_5000"]) >= {"mnist_score", "trained"}
-    genuine = torch.load(fixtures / "hw4_genuine_baseline_generator_f16.pt", weights_only=True)
-    for key, value in average.state_dict().items():  # the graded generator (the average), in float16
-        assert genuine[key].dtype == torch.float16 and torch.equal(genuine[key], value.half()), key
-    assert not torch.equal(genuine["net.0.weight"], trained.state_dict()["net.0.weight"].half())
-
-
 def _keyed_seed(state, hw="hw4_gans", name="baseline_generator_weights.pt"):
     """The seed `dgmlab autograde` draws ``state``'s file with, under a course key (here 32 zero bytes)."""
     import io
@@ -470,6 +436,7 @@ def _keyed_seed(state, hw="hw4_gans", name="baseline_generator_weights.pt"):
     return DS.seeds_for(bytes(32), hw, {name: buf.getvalue()})[name]["seed"]
 
 
+@pytest.mark.slow  # solves a layer and scores draws
 def test_a_last_layer_solved_for_seed_0_does_not_reach_the_autograders_draw():
     """What the autograder's own seed buys: weights whose seed-0 draw is 100 chosen images (here real digits)
     draw none of them with the seed made from the course key and the file."""
@@ -485,6 +452,7 @@ def test_a_last_layer_solved_for_seed_0_does_not_reach_the_autograders_draw():
     assert copies[0] >= 90 and copies[keyed] <= 3, copies
 
 
+@pytest.mark.slow  # draws and scores samples
 def test_the_grader_leaves_its_baseline_draw_for_the_dashboard(tmp_path):
     """The baseline cell's hidden region (no test, no points) hands the grader's draw of 100 images to the judge's
     ``keep`` (written to the submission's autograded folder, which the dashboard reads); without ``keep``, or
