@@ -22,6 +22,12 @@ Usage (minutes on 2 shared cores; DGMLAB_DATA must hold MNIST):
 
     DGMLAB_DATA=/work/shared/datasets nice .venv/bin/python benchmarks/calibrate_functional_copies.py \\
         --json benchmarks/results/functional_copies_calibration.json
+
+``--noisy`` instead measures copies of the kit's published generators with noise added to their weights (agreement,
+refusal, and the points their graded cell gives on four draw seeds), into its own record:
+
+    DGMLAB_DATA=/work/shared/datasets nice .venv/bin/python benchmarks/calibrate_functional_copies.py --noisy \\
+        --only hw2 hw4_baseline hw4_cgan hw1 --json benchmarks/results/functional_copies_noisy.json
 """
 from __future__ import annotations
 
@@ -201,15 +207,17 @@ def calibrate(label: str, course, args) -> dict:
     return record
 
 
-def rate(record: dict, threshold: float) -> dict:
-    """The record's counts against ``threshold`` (its network's) and SAME, recomputed from its stored agreements."""
+def rate(record: dict, threshold: float, refuse: float = FC.SAME) -> dict:
+    """The record's counts against ``threshold`` (its network's), ``refuse`` (its refusal bound against a published
+    network) and SAME, recomputed from its stored agreements."""
     ind = [r["agreement"] for r in record["independent"]]
     cop = [r["agreement"] for r in record["copied"]]
     fine = [v for r, v in zip(record["copied"], cop) if r["copy"].startswith("fine")]
     record.update(threshold=threshold, same=FC.SAME, independent_max=max(ind), fine_tuned_min=min(fine),
                   false_positives=sum(v >= threshold for v in ind), false_negatives=sum(v < threshold for v in cop),
                   fine_tuned_missed=sum(v < threshold for v in fine), fine_tuned=len(fine),
-                  independent_at_or_above_same=sum(v >= FC.SAME for v in ind),
+                  independent_at_or_above_same=sum(v >= FC.SAME for v in ind), refuse=refuse,
+                  independent_at_or_above_refuse=sum(v >= refuse for v in ind),
                   fine_tuned_at_or_above_same=sum(v >= FC.SAME for r, v in zip(record["copied"], cop)
                                                   if r["copy"].startswith("fine")))
     return record
@@ -231,6 +239,98 @@ def cost(course, repeats: int = 3) -> dict:
     return out
 
 
+NOISY = {  # label: (the kit's published file graded as it, its graded cell)
+    "hw1": ("examples/demo_reference/hw1_wgan/generator_weights.pt", "q3_samples_quality_tests"),
+    "hw2": ("examples/demo_reference/hw2_wgangp/p5_generator_weights.pt", "p5_mnist_samples_tests"),
+    "hw4_baseline": ("examples/demo_reference/hw4_gans/baseline_generator_weights.pt", "p2_baseline_samples_tests"),
+    "hw4_cgan": ("examples/demo_reference/hw4_gans/cgan_generator_weights.pt", "p3_cgan_samples_tests"),
+}
+NOISE = (0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)  # x each weight matrix's standard deviation
+DRAW_SEEDS = (11, 123457, 98765, 2026)  # graded draws' seeds (dgmlab autograde's are secret: unrelated ones)
+
+
+def noisy_copy(state: dict, sigma: float, seed: int = 1) -> dict:
+    """``state`` with Gaussian noise of ``sigma`` times each weight matrix's (floating, 2+ dims) own standard
+    deviation added: a published network disguised without training."""
+    g = torch.Generator().manual_seed(seed)
+    return {k: (v.float() + sigma * v.float().std() * torch.randn(v.shape, generator=g)).to(v.dtype)
+            if v.is_floating_point() and v.dim() >= 2 else v for k, v in state.items()}
+
+
+def noisy(course, labels) -> dict:
+    """For each published generator and noise level: the copy's outputs agreement and weight similarity with it,
+    whether grading refuses it (draw_seeds.seeds_for with the kit's files) and the points its graded cell gives
+    (judged as dgmlab autograde judges it, on each of :data:`DRAW_SEEDS`) out of the cell's; ``clears_bar``: how
+    many of those draws earn the cell's full points (the kit's own network: 19 of 20 draws by design)."""
+    import tempfile
+
+    from dgmlab import probes, wire
+    from dgmlab.grading import draw_seeds as DS
+    from dgmlab.grading import judging
+
+    out = {}
+    for label in labels:
+        if label not in NOISY:
+            continue
+        rel, gid = NOISY[label]
+        hw, name = NETWORKS[label][:2]
+        net = next(n for n in FC.kit_networks(course, hw) if n.name == name)
+        published = SW.published_weights(course, hw)
+        data = (ROOT / rel).read_bytes()
+        source = next("".join(c["source"]) for c in json.loads(course.source_notebook(hw).read_text())["cells"]
+                      if c["metadata"].get("nbgrader", {}).get("grade_id") == gid)
+        cells = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"])
+                 for c in json.loads(course.source_notebook(hw).read_text())["cells"]
+                 if c["metadata"].get("nbgrader", {}).get("grade_id")}
+        reference = judging.Reference(lambda g: cells[g])
+        outputs = [{"output_type": "display_data", "metadata": {},
+                    "data": {probes.PROBE_MIME: {"cell": gid, "data": wire.dumps({})}}}]
+        base = torch.load(io.BytesIO(data), weights_only=True)
+        fp = net.fingerprint(data)
+        rows = []
+        for sigma in (0.0, *NOISE):
+            copy = saved(noisy_copy(base, sigma)) if sigma else data
+            row = {"noise": sigma, "agreement": round(FC.agreement(fp, net.fingerprint(copy)), 4),
+                   "weight_similarity": round(SW.similarity(SW.weights_of(data), SW.weights_of(copy))[0] or 0, 4),
+                   "refused": "refused" in DS.seeds_for(b"k" * 32, hw, {name: copy}, published)[name], "earned": []}
+            with tempfile.TemporaryDirectory() as folder:
+                (Path(folder) / name).write_bytes(copy)
+                for seed in DRAW_SEEDS:
+                    r = judging.judge_cell(hw, gid, source, outputs, 0, folder=folder, seeds={name: seed},
+                                           reference=reference)
+                    row["earned"].append(float(r.earned))
+                    row["points"] = float(r.points)
+            row["clears_bar"] = sum(e == row["points"] for e in row["earned"])
+            rows.append(row)
+            print(f"noisy {label} {sigma}: {row}", flush=True)
+        out[label] = {"hw": hw, "file": name, "published": rel, "cell": gid, "draw_seeds": list(DRAW_SEEDS),
+                      "rows": rows}
+    return out
+
+
+def refused_noisy(course, record: dict) -> dict:
+    """The noisy copies of ``record`` (of :func:`noisy`) rebuilt and their agreement and refusal recounted against
+    the current code (no judging: the points stay as measured)."""
+    from dgmlab.grading import draw_seeds as DS
+
+    for label, r in record.items():
+        net = next(n for n in FC.kit_networks(course, r["hw"]) if n.name == r["file"])
+        published = SW.published_weights(course, r["hw"])
+        data = (ROOT / r["published"]).read_bytes()
+        base, fp = torch.load(io.BytesIO(data), weights_only=True), net.fingerprint(data)
+        r["refuse"] = net.refuse
+        for row in r["rows"]:
+            copy = saved(noisy_copy(base, row["noise"])) if row["noise"] else data
+            row["agreement"] = round(FC.agreement(fp, net.fingerprint(copy)), 4)
+            row["refused"] = "refused" in DS.seeds_for(b"k" * 32, r["hw"], {r["file"]: copy}, published)[r["file"]]
+        r["passing_min_agreement"] = min((row["agreement"] for row in r["rows"] if row["clears_bar"] and
+                                          row["noise"]), default=None)
+        r["passing_not_refused"] = sum(bool(row["clears_bar"] and not row["refused"]) for row in r["rows"])
+        print(f"noisy {label}: refused from {net.refuse}; copies that clear the bar on a draw agree at least "
+              f"{r['passing_min_agreement']}; of them not refused: {r['passing_not_refused']}")
+    return record
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--only", nargs="*", default=list(NETWORKS), choices=list(NETWORKS))
@@ -241,27 +341,35 @@ def main(argv=None) -> int:
     p.add_argument("--rate", action="store_true", help="only recount the JSON file's records against the current "
                    "thresholds (no training)")
     p.add_argument("--cost", action="store_true", help="only measure the seconds per file (into the JSON's 'cost')")
+    p.add_argument("--noisy", action="store_true", help="only measure noisy copies of the published generators "
+                   "(into the JSON's 'noisy'): agreement, refusal and the graded cell's points")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     course = Course(ROOT)
     out = json.loads(args.json.read_text()) if args.json.exists() else {}
     if args.cost:
         out["cost"] = cost(course)
-    for label in ([] if args.rate or args.cost else args.only):
+    if args.noisy:
+        out["noisy"] = {**out.get("noisy", {}), **noisy(course, args.only)}
+    for label in ([] if args.rate or args.cost or args.noisy else args.only):
         out[label] = calibrate(label, course, args)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(out, indent=1) + "\n")
+    if "noisy" in out:
+        out["noisy"] = refused_noisy(course, out["noisy"])
     for label in NETWORKS:
         if label in out:
             hw, name = NETWORKS[label][:2]
             net = next(n for n in FC.kit_networks(course, hw) if n.name == name)
-            r = out[label] = rate(out[label], net.threshold)
+            r = out[label] = rate(out[label], net.threshold, net.refuse)
             print(f"{label}: threshold {net.threshold}: false positives {r['false_positives']} of "
                   f"{len(r['independent'])} independent pairs (largest {r['independent_max']:.3f}), false negatives "
                   f"{r['false_negatives']} of {len(r['copied'])} copies ({r['fine_tuned_missed']} of {r['fine_tuned']} "
-                  f"fine-tuned; smallest fine-tuned {r['fine_tuned_min']:.3f})")
+                  f"fine-tuned; smallest fine-tuned {r['fine_tuned_min']:.3f}); refused from {net.refuse}: "
+                  f"{r['independent_at_or_above_refuse']} independent pairs")
     args.json.write_text(json.dumps(out, indent=1) + "\n")
-    bad = any(out[k]["false_positives"] or out[k]["false_negatives"] for k in NETWORKS if k in out)
+    bad = any(out[k]["false_positives"] or out[k]["false_negatives"] or out[k]["independent_at_or_above_refuse"]
+              for k in NETWORKS if k in out) or any(r["passing_not_refused"] for r in out.get("noisy", {}).values())
     return 1 if bad else 0
 
 

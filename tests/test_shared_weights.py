@@ -302,14 +302,64 @@ def test_a_permuted_copy_of_a_published_network_is_refused_under_grading(tmp_pat
     assert "examples/demo_reference/hw1_wgan/generator_weights.pt" in seeds["generator_weights.pt"]["refused"]
 
 
-def test_a_published_network_trained_on_for_many_epochs_is_not_refused(tmp_path):
-    # epoch 5 of the published hw1 run: related to its epoch 27 (a copy trained on), but not the same network
+def _hw1_course(tmp_path):
     course = _course(tmp_path, {})
-    (tmp_path / "source" / "hw1_wgan").mkdir(parents=True)
+    (tmp_path / "source" / "hw1_wgan").mkdir(parents=True)  # the kit's Generator comes from its locked cell
     shutil.copy(ROOT / "source" / "hw1_wgan" / "hw1_wgan.ipynb", tmp_path / "source" / "hw1_wgan")
-    _publish(course, {"examples/demo_reference/hw1_wgan/generator_weights.pt": "hw1_generator_epoch27_f16.pt"})
+    return course
+
+
+def test_a_published_network_trained_on_is_refused_while_its_outputs_stay_close_and_graded_after(tmp_path):
+    # the published runs' early networks: hw1's epoch 5 agrees 0.59 with its epoch 27 (no independent pair of
+    # generators reaches 0.11): refused; hw4's epoch 5 agrees 0.28 with its epoch 50: graded (and listed)
+    course = _hw1_course(tmp_path)
+    _publish(course, {"examples/demo_reference/hw1_wgan/generator_weights.pt": "hw1_generator_epoch27_f16.pt",
+                      f"examples/demo_reference/{HW}/{FILE}": "hw4_genuine_baseline_generator_f16.pt"})
     early = (FIXTURES / "hw1_generator_epoch05_f16.pt").read_bytes()
-    assert SW.published_copy(early, SW.published_weights(course, "hw1_wgan")) is None
+    assert SW.published_copy(early, SW.published_weights(course, "hw1_wgan")) is not None
+    early = (FIXTURES / "hw4_early_baseline_generator_f16.pt").read_bytes()
+    assert SW.published_copy(early, SW.published_weights(course, HW)) is None
+
+
+def _noisy(state: dict, sigma: float, seed: int = 1) -> dict:
+    """The red team's disguise: noise of ``sigma`` times each weight matrix's own std added to it."""
+    g = torch.Generator().manual_seed(seed)
+    return {k: (v.float() + sigma * v.float().std() * torch.randn(v.shape, generator=g)).to(v.dtype)
+            if v.is_floating_point() and v.dim() >= 2 else v for k, v in state.items()}
+
+
+@pytest.mark.parametrize("hw, name, fixture", [
+    ("hw1_wgan", "generator_weights.pt", "hw1_generator_epoch27_f16.pt"),
+    ("hw2_wgangp", "p5_generator_weights.pt", "hw2_genuine_generator_f16.pt"),
+    (HW, FILE, "hw4_genuine_baseline_generator_f16.pt"),
+    (HW, "cgan_generator_weights.pt", "hw4_genuine_cgan_generator_f16.pt")])
+def test_a_noisy_copy_of_a_published_generator_is_refused_under_grading(tmp_path, hw, name, fixture):
+    """Noise of 0.2 x each weight matrix's std: weights 0.98 alike (under PUBLISHED_COPY), outputs 0.83 to 0.97,
+    and hw1's copy of its published network earned 7 of 7 before (red team F11)."""
+    from dgmlab.grading import draw_seeds as DS
+
+    course = _hw1_course(tmp_path)
+    source = f"examples/demo_reference/{hw}/{name}"
+    _publish(course, {source: fixture})
+    published = SW.published_weights(course, hw)
+    copy = _saved(_noisy(_fixture(fixture), 0.2))
+    assert SW.similarity(SW.weights_of(copy), published[0][1])[0] < SW.PUBLISHED_COPY  # not the weights' doing
+    seeds = DS.seeds_for(bytes(range(32)), hw, {name: copy}, published)
+    assert source in seeds[name]["refused"]
+
+
+def test_an_independent_training_is_not_refused_under_grading(tmp_path):
+    # the hw4 baseline trained in full from seed 2 against the published one (seed 0): an honest student's
+    from dgmlab.grading import draw_seeds as DS
+    from dgmlab.grading import functional_copies as FC
+
+    course = _course(tmp_path, {})
+    _publish(course, {f"examples/demo_reference/{HW}/{FILE}": "hw4_genuine_baseline_generator_f16.pt"})
+    published = SW.published_weights(course, HW)
+    own = (FIXTURES / "hw4_seed2_baseline_generator_f16.pt").read_bytes()
+    net = published[0][1].function.network
+    assert abs(FC.agreement(net.fingerprint(own), published[0][1].function)) < net.refuse - 0.4
+    assert "refused" not in DS.seeds_for(bytes(range(32)), HW, {FILE: own}, published)[FILE]
 
 
 def test_a_permuted_and_rescaled_copy_between_two_students_is_listed(tmp_path):
@@ -375,6 +425,25 @@ def test_functional_thresholds_are_the_calibrated_ones():
         assert r["independent_max"] < net.threshold and r["exact_copies_min"] >= FC.SAME, label
         if net.threshold < FC.SAME:  # fine-tuned copies listed: the bar away from both sides
             assert r["independent_max"] + 0.15 < net.threshold < r["fine_tuned_min"] - 0.25, label
+        assert net.refuse == FC.SAME or r["independent_max"] + 0.4 <= net.refuse, label  # refused: far from honest
+
+
+def test_every_noisy_copy_of_a_published_generator_that_clears_its_bar_is_refused():
+    """benchmarks/results/functional_copies_noisy.json: noisy copies of each published generator, judged as
+    dgmlab autograde judges them: any that earns its cell's full points on one of the draws agrees at least the
+    network's refusal bound with the published network (and was refused)."""
+    import json
+
+    from dgmlab.grading import functional_copies as FC
+
+    record = json.loads((ROOT / "benchmarks" / "results" / "functional_copies_noisy.json").read_text())["noisy"]
+    assert {"hw1", "hw2", "hw4_baseline", "hw4_cgan"} <= set(record)
+    for label, r in record.items():
+        net = next(n for n in FC.kit_networks(Course(ROOT), r["hw"]) if n.name == r["file"])
+        passing = [row for row in r["rows"] if row["clears_bar"] and row["noise"] > 0]
+        assert passing, label  # some disguise still clears the bar: what needs refusing
+        for row in passing:
+            assert row["agreement"] >= net.refuse and row["refused"], (label, row)
 
 
 def test_the_published_files_are_the_courses_setting(tmp_path):

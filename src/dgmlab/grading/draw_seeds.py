@@ -106,7 +106,8 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
 
 def refusal(name: str, source: str) -> str:
     """What the graded cell says of a handed-in file that copies the kit's published ``source``."""
-    return (f"{name} holds the same network as the course kit's published {source}, not one your training saved: "
+    return (f"{name} holds the course kit's published {source} or a network made from it, not one your training "
+            "made from its own start: "
             f"only weights you trained are graded. Train in full mode and hand in the {name} it writes (if your own "
             "run made this file, for example with DGMLAB_SEED set to the kit's seed, tell your instructor)")
 

@@ -26,6 +26,12 @@ loads it the same way. The thresholds come from ``benchmarks/calibrate_functiona
 "Weights shared between students"): generators and PixelCNN are listed from :data:`THRESHOLD`; hw5's Real NVP only
 from :data:`SAME`, since two flows trained independently on the same digits compute much the same latents
 (agreement up to 0.83 measured), so only a copy that computes the same function is told apart from them there.
+
+A handed-in file whose outputs agree with a published network's at least that network's :attr:`KitNetwork.refuse`
+is refused under grading (``shared_weights.published_copy``): :data:`REFUSE_GENERATOR` for a generator, 0.4 above
+the largest agreement of any independent pair of generators (0.10) and below every copy of a published generator
+with noise added to its weights that still clears its homework's bar (0.71 and up); :data:`SAME` for hw5's
+networks (independent PixelCNNs were measured only as short runs; Real NVPs agree up to 0.83).
 """
 from __future__ import annotations
 
@@ -39,8 +45,10 @@ from . import weights_files
 N_INPUTS = 64  # fixed inputs per network (noise vectors or digits); computed once per file
 INPUT_SEED = 20261125  # the fixed noise: public, like the rest of the kit (it is not the graded draw)
 THRESHOLD = 0.4  # two files at least this alike are listed (independent pairs <= 0.20, fine-tuned copies >= 0.69)
-SAME = 0.99  # the same network (permuted, rescaled, re-saved: >= 0.9999): refused when it is a published one, and
-# the listing bound of hw5's Real NVP, whose independent runs agree up to 0.83 (a fine-tuned copy 0.98)
+SAME = 0.99  # the same network (permuted, rescaled, re-saved: >= 0.9999): the listing and refusal bound of hw5's
+# Real NVP, whose independent runs agree up to 0.83 (a fine-tuned copy 0.98)
+REFUSE_GENERATOR = 0.5  # a generator (hw1, hw2, hw4) agreeing this much with a published one is refused:
+# independent pairs <= 0.10, noisy copies of a published one that still clear their bar >= 0.71 (docs/novelty.md)
 MAX_SOURCE_BYTES = 32 * 2**20  # the instructor's source notebook read for the kit's architectures
 
 
@@ -59,6 +67,7 @@ class KitNetwork:
     load: Callable
     outputs: Callable
     threshold: float = THRESHOLD  # agreement from which two files of it are listed (SAME for a density model)
+    refuse: float = REFUSE_GENERATOR  # agreement with a published file of it from which a file is refused (graded 0)
 
     @property
     def kind(self) -> str:
@@ -235,13 +244,13 @@ def kit_networks(course, hw: str) -> list[KitNetwork]:
         if p1 and "_KitPixelCNN" in p1:
             out.append(KitNetwork(hw, P.P1_WEIGHTS_FILE, p1.get("MAX_P1_BYTES", 5_000_000),
                                   lambda s: artifacts.load_weights(p1["_KitPixelCNN"](), s, constant_buffers=True),
-                                  _pixel_logits))
+                                  _pixel_logits, refuse=SAME))
         p2 = _names(_cell(course, hw, "p2_weights_tests", hidden=True), "p2_weights_tests")
         if p2 and "_KitRealNVP" in p2:
             out.append(KitNetwork(hw, P.P2_WEIGHTS_FILE, p2.get("MAX_P2_BYTES", 24_000_000),
                                   lambda s: artifacts.load_weights(p2["_KitRealNVP"](784, 256, 6), s,
                                                                    constant_buffers=True),
-                                  _flow_latents, SAME))
+                                  _flow_latents, SAME, SAME))
     return out
 
 
@@ -256,5 +265,5 @@ def read(path: Path, networks: list) -> Fingerprint | None:
         return None
 
 
-__all__ = ["N_INPUTS", "THRESHOLD", "SAME", "KitNetwork", "Fingerprint", "NoKitNetwork", "agreement", "agreements",
+__all__ = ["N_INPUTS", "THRESHOLD", "SAME", "REFUSE_GENERATOR", "KitNetwork", "Fingerprint", "NoKitNetwork", "agreement", "agreements",
            "fingerprint", "kit_networks", "read"]

@@ -28,7 +28,10 @@ starting weights and the pairs say nothing: :attr:`FileComparison.common_start`.
 hidden units (with the next layer's inputs) hides it from this measure, so every file that loads into the kit's
 architecture for its homework is also compared by what it computes (:mod:`dgmlab.grading.functional_copies`: its
 outputs on fixed inputs): pairs whose ``agreement`` reaches their network's threshold are reported too,
-and a file that computes what a published network computes (``functional_copies.SAME``) is refused like a copy.
+and a file whose outputs agree with a published network's at least that network's refusal bound
+(``KitNetwork.refuse``: 0.5 for a generator, where no two independent trainings reach 0.11, and a published
+generator with noise added to its weights still clears its bar at 0.71; ``SAME`` for hw5's networks) is refused
+like a copy. Every file is read through :mod:`dgmlab.grading.weights_files` (no zip bomb, nothing over the cap).
 """
 from __future__ import annotations
 
@@ -269,8 +272,9 @@ def published_weights(course: Course, hw: str) -> list[tuple[str, _Weights]]:
 def published_copy(data: bytes, published: list, name: str = "the file") -> str | None:
     """The published file (of :func:`published_weights`) that the handed-in file ``data`` is a copy of: the same
     bytes, weights at least :data:`PUBLISHED_COPY` alike (the same network renamed, converted or barely trained
-    on), or outputs at least ``functional_copies.SAME`` in agreement (the same network with its hidden units
-    permuted or rescaled); None when it is none of them. ``dgmlab autograde`` refuses to grade such a file (see
+    on), or outputs in agreement at least the published network's ``refuse`` bound (functional_copies: the same
+    network with its hidden units permuted or rescaled, noise added to its weights, or trained on only a little);
+    None when it is none of them. ``dgmlab autograde`` refuses to grade such a file (see
     draw_seeds). Raises ``weights_files.RefusedFile`` for a file that is not unpickled (``name`` in the message)."""
     if not published:
         return None
@@ -280,7 +284,7 @@ def published_copy(data: bytes, published: list, name: str = "the file") -> str 
         raise WF.RefusedFile(mine.unread)
     values = _cross_values([mine], [w for _, w in published])
     for j, (rel, w) in enumerate(published):
-        if _related(mine.digest == w.digest, values[(0, j)][0], PUBLISHED_COPY, _agreement(mine, w), FC.SAME):
+        if _related(mine.digest == w.digest, values[(0, j)][0], PUBLISHED_COPY, _agreement(mine, w), _refuse(w)):
             return rel
     return None
 
@@ -293,6 +297,12 @@ def _agreement(a: _Weights, b: _Weights) -> float | None:
 def _bound(w: _Weights) -> float:
     """The agreement from which a file's pairs are listed: its kit network's threshold."""
     return w.function.network.threshold if w.function else FC.SAME
+
+
+def _refuse(published: _Weights) -> float:
+    """The agreement with the published file ``published`` from which a handed-in file is refused: its kit
+    network's calibrated bound (functional_copies.KitNetwork.refuse)."""
+    return published.function.network.refuse if published.function else FC.SAME
 
 
 def _rounded(value: float | None) -> float | None:
@@ -326,7 +336,7 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
                 values = _cross_values(weights, [w for _, w in published])
                 for i, student in enumerate(students):
                     matches = [PublishedMatch(hw, found.file, student, source, _rounded(sim), identical, n,
-                                              _related(identical, sim, PUBLISHED_COPY, agr, FC.SAME), _rounded(agr))
+                                              _related(identical, sim, PUBLISHED_COPY, agr, _refuse(w)), _rounded(agr))
                                for j, (source, w) in enumerate(published)
                                for sim, n in [values[(i, j)]]
                                for agr in [_agreement(weights[i], w)]
