@@ -33,16 +33,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "source" / "hw1_wgan" / "hw1_wgan.ipynb"
-CELLS = ["imports", "wgan_networks", "q3_wgan_losses", "q3_gradient_penalty", "q3_clip_weights", "q3_train_step",
-         "q3_samples", "q3_evaluate_samples", "train_wgan"]
+HW = "hw1_wgan"
 
 
-def load_reference(device):
-    """Execute the notebook's reference cells; return their namespace."""
-    from dgmlab.authoring.reference import reference_namespace
+def load_reference(device="cpu", also=()):
+    """Execute the notebook's reference cells (``REFERENCE_CELLS`` of homeworks/hw1_wgan/proofs.py, which the
+    tests run too) and the cells named in ``also``; return their namespace."""
+    from dgmlab.authoring import homeworks
 
-    return reference_namespace(NOTEBOOK, CELLS, {"__name__": "hw1_wgan_reference", "device": device})
+    proofs = homeworks(ROOT)[HW]
+    return proofs.reference_namespace(device, (*proofs.REFERENCE_CELLS, *also))
 
 
 GRADED_N = 1000  # samples the graded cell draws from generator_weights.pt (q3_samples_quality_tests)

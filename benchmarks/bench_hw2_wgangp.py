@@ -21,20 +21,16 @@ from pathlib import Path
 
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "source" / "hw2_wgangp" / "hw2_wgangp.ipynb"
-CELLS = ("imports", "p5_framework", "p5_critic", "p5_gradient_penalty", "p5_losses", "p5_optimizers", "p5_steps",
-         "p5_train_loop")
+HW = "hw2_wgangp"
 
 
-def load_reference(device: str = "cpu") -> dict:
-    """Execute the notebook's framework and reference-solution cells; return their namespace."""
-    import torch
+def load_reference(device: str = "cpu", also=()) -> dict:
+    """Execute the notebook's framework and reference-solution cells (``REFERENCE_CELLS`` of
+    homeworks/hw2_wgangp/proofs.py, which the tests run too) and the cells named in ``also``; return their namespace."""
+    from dgmlab.authoring import homeworks
 
-    from dgmlab.authoring.reference import reference_namespace
-
-    ns = reference_namespace(NOTEBOOK, list(CELLS))
-    ns["device"] = torch.device(device)
-    return ns
+    proofs = homeworks(ROOT)[HW]
+    return proofs.reference_namespace(device, (*proofs.REFERENCE_CELLS, *also))
 
 
 def speed(args) -> dict:

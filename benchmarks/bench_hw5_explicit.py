@@ -28,17 +28,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+HW = "hw5_explicit"
 
 
-CELLS = ["imports", "p1_masked_conv", "p1_model", "p1_nll", "p1_inpaint", "p2_logit", "p2_coupling",
-         "p2_mask_helper", "p2_realnvp", "p2_log_prob", "p2_bpd"]
+def reference_namespace(also=()) -> dict:
+    """Execute the source notebook's reference cells of P1 and P2 (``REFERENCE_CELLS`` of
+    homeworks/hw5_explicit/proofs.py, which the tests run too; markers are comments) and the cells named in
+    ``also`` in a fresh namespace."""
+    from dgmlab.authoring import homeworks
 
-
-def reference_namespace() -> dict:
-    """Execute the source notebook's reference cells of P1 and P2 (markers are comments) in a fresh namespace."""
-    from dgmlab.authoring.reference import reference_namespace as run_cells
-
-    return run_cells(ROOT / "source" / "hw5_explicit" / "hw5_explicit.ipynb", CELLS)
+    proofs = homeworks(ROOT)[HW]
+    return proofs.reference_namespace((*proofs.REFERENCE_CELLS, *also))
 
 
 def _snapshot(args, model, step, steps_per_epoch, end_of_epoch=False):

@@ -29,7 +29,7 @@ import json
 import math
 from pathlib import Path
 
-from bench_hw1_wgan import CELLS, load_reference
+from bench_hw1_wgan import load_reference
 
 DRAW_SEEDS = range(1000, 1020)
 DRAW_SIZE = 1000  # samples in the graded file, samples_1000.pt
@@ -88,9 +88,7 @@ def main(argv=None) -> int:
     from dgmlab import metrics, plots
 
     torch.set_num_threads(1)
-    if "q3_interpolate" not in CELLS:
-        CELLS.append("q3_interpolate")  # the strip below uses the reference interpolate() too
-    ns = load_reference(torch.device("cpu"))
+    ns = load_reference(torch.device("cpu"), also=["q3_interpolate"])  # the strip below uses interpolate() too
     run = json.loads((args.run / "results.json").read_text())
     prefix = "generator_ema_epoch" if args.ema else "generator_epoch"
     epochs = sorted(int(f.stem[-2:]) for f in args.run.glob(f"{prefix}[0-9][0-9].pt"))

@@ -165,8 +165,7 @@ def hw2(repeats, capacity=32):
     import torch
 
     import bench_hw2_wgangp
-    from dgmlab.authoring.reference import reference_namespace
-    ns = reference_namespace(bench_hw2_wgangp.NOTEBOOK, ["p6_models"], bench_hw2_wgangp.load_reference("cpu"))
+    ns = bench_hw2_wgangp.load_reference("cpu", also=["p6_models"])
     rows = []
     for name, make_g, make_d, shape, n_train, epochs, batch in (
             (f"MNIST WGAN-GP, capacity {capacity}, batch 64", ns["Generator"], ns["Critic"], (1, 28, 28), 60_000,

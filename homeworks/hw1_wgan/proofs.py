@@ -17,6 +17,22 @@ WEIGHTS_FILE = "generator_weights.pt"  # the graded file: the trained generator'
 MAX_FILE_BYTES = 4_000_000  # the graded file is ~3.05 MB (1.5 M float16 parameters); anything bigger is not read
 
 
+# ---------------------------------------------------------------------- reference code
+# The source notebook's cells whose reference code the tests and benchmarks run outside the notebook
+# (dgmlab.authoring.reference: each item names a grade id or a function or class the cell defines).
+REFERENCE_NOTEBOOK = Path(__file__).resolve().parents[2] / "source" / HW / f"{HW}.ipynb"
+REFERENCE_CELLS = ("imports", "wgan_networks", "q3_wgan_losses", "q3_gradient_penalty", "q3_clip_weights",
+                   "q3_train_step", "q3_samples", "q3_evaluate_samples", "train_wgan")
+
+
+def reference_namespace(device="cpu", cells=REFERENCE_CELLS) -> dict:
+    """Run ``cells`` of the source notebook (default: the networks, Q3's answers and the training loop) with
+    ``device`` set; return their namespace (Generator, Z_DIM, sample_generator, train_wgan, ...)."""
+    from dgmlab.authoring.reference import reference_namespace as run_cells
+
+    return run_cells(REFERENCE_NOTEBOOK, list(cells), {"__name__": "hw1_wgan_reference", "device": device})
+
+
 # ---------------------------------------------------------------------- proofs
 def _fn(src: str) -> str:
     return src.strip("\n")

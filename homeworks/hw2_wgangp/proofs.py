@@ -14,6 +14,26 @@ HW = "hw2_wgangp"
 WEIGHTS_FILE = "p5_generator_weights.pt"
 
 
+# ---------------------------------------------------------------------- reference code
+# The source notebook's cells whose reference code the tests and benchmarks run outside the notebook
+# (dgmlab.authoring.reference: each item names a grade id or a function or class the cell defines).
+REFERENCE_NOTEBOOK = Path(__file__).resolve().parents[2] / "source" / HW / f"{HW}.ipynb"
+REFERENCE_CELLS = ("imports", "p5_framework", "p5_critic", "p5_gradient_penalty", "p5_losses", "p5_optimizers",
+                   "p5_steps", "p5_train_loop")
+
+
+def reference_namespace(device="cpu", cells=REFERENCE_CELLS) -> dict:
+    """Run ``cells`` of the source notebook (default: P5's framework, answers and training loop); return their
+    namespace (Generator, Critic, critic_step, sample, ...) with ``device`` as a torch.device."""
+    import torch
+
+    from dgmlab.authoring.reference import reference_namespace as run_cells
+
+    ns = run_cells(REFERENCE_NOTEBOOK, list(cells))
+    ns["device"] = torch.device(device)
+    return ns
+
+
 # ---------------------------------------------------------------------- proofs
 # A wrong answer is the reference answer with its mistake made by edits=[(old, new)]: each old found exactly once in
 # the answer cell (solution markers dropped), so a fix to a solution reaches its mutants. A correct variant that is

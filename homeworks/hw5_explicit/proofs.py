@@ -22,6 +22,22 @@ P1_CALIBRATED_STEP, P1_CALIBRATED_NLL = 4680, 61.52
 P1_EARLY_STEP, P1_EARLY_NLL = 468, 69.50
 
 
+# ---------------------------------------------------------------------- reference code
+# The source notebook's cells whose reference code the tests and benchmarks run outside the notebook
+# (dgmlab.authoring.reference: each item names a grade id or a function or class the cell defines).
+REFERENCE_NOTEBOOK = Path(__file__).resolve().parents[2] / "source" / HW / f"{HW}.ipynb"
+REFERENCE_CELLS = ("imports", "p1_masked_conv", "p1_model", "p1_nll", "p1_inpaint", "p2_logit", "p2_coupling",
+                   "p2_mask_helper", "p2_realnvp", "p2_log_prob", "p2_bpd")
+
+
+def reference_namespace(cells=REFERENCE_CELLS) -> dict:
+    """Run ``cells`` of the source notebook (default: the answers of P1 and P2) in a fresh namespace; return it
+    (PixelCNN, bernoulli_nll, RealNVP, ...)."""
+    from dgmlab.authoring.reference import reference_namespace as run_cells
+
+    return run_cells(REFERENCE_NOTEBOOK, list(cells))
+
+
 # ====================================================================== proofs
 # Every graded cell gives points per test, so a wrong answer states in earns= the points it still gets:
 # those of the tests its mistake leaves passing (tests/authoring/test_proofs.py checks the exact number); the

@@ -146,10 +146,8 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def reference_ns(builder):
-    """The notebook's networks cell run here (Generator, Z_DIM)."""
-    from bench_hw1_wgan import load_reference
-
-    return load_reference("cpu")
+    """The notebook's reference cells run here (Generator, Z_DIM, sample_generator): the builder's REFERENCE_CELLS."""
+    return builder.reference_namespace("cpu")
 
 
 @pytest.mark.slow
@@ -260,6 +258,7 @@ def test_artifact_cell_refuses_an_oversized_file_unread(builder, tmp_path):
     assert f"{builder.MAX_FILE_BYTES + 1:,} bytes" in "\n".join(result.lines), result.lines
 
 
+@pytest.mark.slow
 def test_weights_tuned_to_seed_0_do_not_reach_the_autograders_draw(builder, reference_ns):
     """What the autograder's own seed buys: the memorizer (tuned so that seed 0 draws MNIST training digits)
     draws new images with the seed made from the course key (here 32 zero bytes) and its file."""
