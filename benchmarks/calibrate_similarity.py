@@ -13,7 +13,8 @@ spacing changed, written answers' sentences in reverse order with some words swa
 answer cell replaced by another author's (one function rewritten); two copies of each source, rewriting
 different cells. A copy counts as caught when the report flags it with its source (the classmate, or any kit
 notebook). Partial copies: each author's own notebook with the next author's two largest code cells put in,
-disguised the same way (caught when flagged with that author).
+disguised the same way (caught when flagged with that author). The corpus reader, the notebooks and the disguises
+are tests/fixtures/similarity_cases.py, which tests/grading/test_similarity.py builds its classes from too.
 
 Usage (about 30 s a run on the shared 2-core machine; five runs):
 
@@ -22,43 +23,25 @@ Usage (about 30 s a run on the shared 2-core machine; five runs):
 from __future__ import annotations
 
 import argparse
-import ast
-import builtins
-import io
 import json
-import keyword
 import os
-import random
-import re
 import subprocess
 import sys
 import tempfile
 import time
-import tokenize
 from pathlib import Path
 
-from dgmlab.grading import similarity as S
-from dgmlab.grading.layout import Course
-
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "benchmarks" / "similarity_corpus"
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))  # the corpus, kit answers and disguises tests build classes from
+
+from dgmlab.grading import similarity as S  # noqa: E402
+from dgmlab.grading.layout import Course  # noqa: E402
+from similarity_cases import CORPUS, corpus, disguise, kit_answers, notebook, prose_ids  # noqa: E402
+
 HWS = ["hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit"]
-KEEP = {"torch", "nn", "F", "np", "sp", "ot", "math", "scipy", "linprog", "tqdm", "self", "cls", "super",
-        "functools", "itertools", "OrderedDict", "cp"}  # modules and names a renaming student keeps
-SYNONYMS = {"because": "since", "so": "hence", "the": "this", "we": "one", "is": "is indeed", "and": "as well as",
-            "maximise": "maximize", "minimise": "minimize", "gives": "yields", "zero": "0", "derivative": "slope"}
 
 
 # ------------------------------------------------------------------ inputs
-def corpus(hw: str) -> dict:
-    """{author: {grade id: cell source}} of benchmarks/similarity_corpus/<hw>/."""
-    out = {}
-    for path in sorted((CORPUS / hw).glob("*.py")):
-        parts = re.split(r"^#### cell: (\S+)\n", path.read_text(encoding="utf-8"), flags=re.M)
-        out[path.stem] = {gid: text.rstrip("\n") for gid, text in zip(parts[1::2], parts[2::2])}
-    return out
-
-
 def proof_variants(hw: str) -> dict:
     """{grade id: [correct variant's source]}: the proofs' correct variants written whole."""
     from dgmlab.authoring.build import homeworks
@@ -70,106 +53,7 @@ def proof_variants(hw: str) -> dict:
     return out
 
 
-def kit_answers(hw: str) -> dict:
-    """{grade id: source} of the instructor's notebook's answer cells (solution markers dropped)."""
-    nb = json.loads((ROOT / "source" / hw / f"{hw}.ipynb").read_text(encoding="utf-8"))
-    out = {}
-    for c in nb["cells"]:
-        meta = c.get("metadata", {}).get("nbgrader", {})
-        if meta.get("solution"):
-            src = "".join(c["source"])
-            out[meta["grade_id"]] = "\n".join(ln for ln in src.splitlines() if "BEGIN SOLUTION" not in ln
-                                              and "END SOLUTION" not in ln)
-    return out
-
-
-def notebook(hw: str, answers: dict, path: Path) -> Path:
-    """The release notebook with the answer cells in ``answers`` replaced, written to ``path``."""
-    nb = json.loads((ROOT / "release" / hw / f"{hw}.ipynb").read_text(encoding="utf-8"))
-    done = set()
-    for c in nb["cells"]:
-        gid = c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if gid in answers and c["metadata"]["nbgrader"].get("solution"):
-            c["source"] = answers[gid]
-            done.add(gid)
-    if set(answers) - done:
-        raise SystemExit(f"{hw}'s release notebook has no answer cell {', '.join(sorted(set(answers) - done))}: "
-                         f"rename the cells in {CORPUS / hw} after the homework's")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(nb), encoding="utf-8")
-    return path
-
-
-# ------------------------------------------------------------------ disguises
-def _rename_recomment(code: str, names: dict, rng: random.Random) -> str:
-    """Identifiers renamed (consistently through ``names``), comments replaced, spacing changed."""
-    try:
-        toks = list(tokenize.generate_tokens(io.StringIO(code).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return code
-    out, prev = [], None
-    for t in toks:
-        if t.type == tokenize.COMMENT:
-            continue
-        s = t.string
-        if (t.type == tokenize.NAME and not keyword.iskeyword(s) and not hasattr(builtins, s) and s not in KEEP
-                and not (prev is not None and prev.string == ".")):
-            s = names.setdefault(s, f"{rng.choice(['my', 'tmp', 'val', 'the', 'res'])}_{len(names)}")
-        if t.type == tokenize.NEWLINE and rng.random() < 0.3:
-            out.append((tokenize.COMMENT, "  # " + rng.choice(["step", "done", "see notes", "compute it"])))
-        out.append((t.type, s))
-        prev = t
-    try:
-        return tokenize.untokenize(out)
-    except Exception:
-        return code
-
-
-def _reverse_defs(code: str) -> str:
-    """Top-level functions and classes in reverse order (a single class: its methods)."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code
-    defs = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
-    if len(defs) < 2 and len(tree.body) == 1 and isinstance(tree.body[0], ast.ClassDef):
-        defs = [n for n in tree.body[0].body if isinstance(n, ast.FunctionDef)]
-    if len(defs) < 2:
-        return code
-    lines = code.splitlines()
-    spans = [(min([n.lineno] + [d.lineno for d in n.decorator_list]) - 1, n.end_lineno) for n in defs]
-    segs = [lines[a:b] for a, b in spans]
-    gaps = [lines[spans[i][1]:spans[i + 1][0]] for i in range(len(spans) - 1)]
-    out = lines[:spans[0][0]]
-    for i, seg in enumerate(reversed(segs)):
-        out += seg + (gaps[i] if i < len(gaps) else [])
-    return "\n".join(out + lines[spans[-1][1]:])
-
-
-def _reword(text: str, rng: random.Random) -> str:
-    sentences = re.split(r"(?<=[.;])\s+", text.strip())
-    words = " ".join(reversed(sentences)).split(" ")
-    return " ".join(SYNONYMS.get(w, w) if rng.random() < 0.5 else w for w in words)
-
-
-def disguise(answers: dict, rewrite: tuple | None, seed: int, prose_ids: set) -> dict:
-    """A disguised copy of ``answers``; ``rewrite``: (grade id, another author's source) put in its place."""
-    rng = random.Random(seed)
-    names: dict = {}
-    out = {}
-    for gid, src in answers.items():
-        out[gid] = _reword(src, rng) if gid in prose_ids else _rename_recomment(_reverse_defs(src), names, rng)
-    if rewrite:
-        out[rewrite[0]] = rewrite[1]
-    return out
-
-
-def prose_ids(hw: str) -> set:
-    nb = json.loads((ROOT / "release" / hw / f"{hw}.ipynb").read_text(encoding="utf-8"))
-    return {c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]
-            if c["cell_type"] == "markdown" and c.get("metadata", {}).get("nbgrader", {}).get("solution")}
-
-
+# ------------------------------------------------------------------ copies
 def copies(hw: str, authors: dict, kit: dict, per_source: int = 2) -> dict:
     """{copy name: (source name, answers)}: disguised copies of each author and of the kit's reference, each with
     one of its largest code answers (one the authors wrote too) rewritten by another author."""

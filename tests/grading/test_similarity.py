@@ -1,7 +1,8 @@
 """Answers alike (dgmlab.grading.similarity): copies found through disguises, honest work and given code not.
 
 Students are made from the calibration corpus (benchmarks/similarity_corpus/hw1_wgan/: independent solutions)
-and its disguises (benchmarks/calibrate_similarity.py), in a course holding the kit's real hw1 notebooks.
+and its disguises (tests/fixtures/similarity_cases.py, which benchmarks/calibrate_similarity.py calibrates the
+thresholds with), in a course holding the kit's real hw1 notebooks.
 """
 import csv
 import json
@@ -13,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from calibrate_similarity import corpus, disguise, kit_answers, notebook, prose_ids
 from conftest import ROOT
 from dgmlab import cli
 from dgmlab.grading import dashboard as D
 from dgmlab.grading import dashboard_copies as DC
 from dgmlab.grading import similarity as S
 from dgmlab.grading.layout import Course
+from similarity_cases import corpus, disguise, kit_answers, notebook, prose_ids
 
 HW = "hw1_wgan"
 
@@ -134,6 +135,7 @@ def test_giant_notebooks_and_cells_are_skipped_and_said(course, authors, monkeyp
     assert any(s.startswith("bruno:") and "over the" in s for s in r.skipped) and r.matches == []
 
 
+@pytest.mark.slow
 def test_an_unreadable_notebook_is_skipped_and_the_rest_compared(course, authors):
     hand_in(course, "bruno", authors["ben"])
     hand_in(course, "carla", copy_of(authors["ben"], rewrite_by="chloe"))
@@ -189,6 +191,7 @@ def _gradebook(root: Path, students):
         os.environ["PATH"] = saved
 
 
+@pytest.mark.slow
 def test_a_small_class_flags_exactly_the_copies(tmp_path, authors, capsys):
     """alice is honest, carla copied her classmate bruno's code, dmitri the kit's reference, both disguised, and
     erin (her own code) handed in the kit's published generator with its hidden units permuted. The answers report
