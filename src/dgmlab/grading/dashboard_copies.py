@@ -58,8 +58,9 @@ def published_weights_html(hw: str, matches: list) -> str:
     network trained on from them: points a graded draw gives for those weights are not for the student's training."""
     refused = sum(m.refused for m in matches)
     out = [f'<p class="bad" data-hw="{_e(hw)}" data-stat="published_count">{len(matches)} handed in weights the course '
-           f"kit itself publishes (the kit is public). {refused} of them are the published network itself (identical, "
-           f"median best cosine at least {SW.PUBLISHED_COPY}, or outputs agreement at least {SW.FC.SAME}): "
+           f"kit itself publishes (the kit is public). {refused} of them are the published network or one made from it "
+           f"(identical, median best cosine at least {SW.PUBLISHED_COPY}, or outputs agreement at least "
+           f"{SW.FC.REFUSE_GENERATOR} for a generator, {SW.FC.SAME} for hw5's networks): "
            "<code>dgmlab autograde</code> does not grade such "
            f"a file (its cell earns 0; <code>dgmlab demo</code> does, its examples are the kit's own). The others "
            f"are at least {SW.THRESHOLD} alike (or their outputs agree, as above), a published network "
