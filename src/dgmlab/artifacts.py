@@ -63,6 +63,12 @@ def _read(path: Path, max_bytes: int, made_by: str) -> bytes:
 
 
 def _parse(path: Path, data: bytes, made_by: str):
+    from . import weights_files
+
+    try:  # a zip bomb, or a file whose tensors claim more than it holds, is refused before it is unpickled
+        weights_files.check(data, path.name, max_bytes=max(len(data), 1))
+    except weights_files.RefusedFile as exc:
+        raise ArtifactError(str(exc)) from None
     try:
         return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # a damaged file, or one holding objects other than tensors

@@ -88,12 +88,12 @@ def pass_rate_bars(rows, hw):
 
 
 def sample_grid(path: Path):
-    """A 10x10 grid of a student's saved samples (read by :func:`dgmlab.grading.weights_files.load`: no zip bomb,
+    """A 10x10 grid of a student's saved samples (read by :func:`dgmlab.weights_files.load`: no zip bomb,
     nothing over its size cap), or why not."""
     try:
         import torch
 
-        from .weights_files import MAX_BYTES, load
+        from ..weights_files import MAX_BYTES, load
 
         size = path.stat().st_size
         if size > MAX_BYTES:

@@ -80,10 +80,10 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
     also gets ``"refused"``: the reason its graded cell gives instead of grading it, since it is not a network the
     student trained.
 
-    A file this process will not unpickle (:mod:`dgmlab.grading.weights_files`: a zip bomb, a view that repeats a
+    A file this process will not unpickle (:mod:`dgmlab.weights_files`: a zip bomb, a view that repeats a
     few numbers into gigabytes) gets ``"refused"`` with what is wrong with it: only that file's cells earn nothing,
     and nothing of it is unpickled here."""
-    from . import weights_files as WF
+    from .. import weights_files as WF
     from .shared_weights import MAX_BYTES, published_copy
 
     out = {}

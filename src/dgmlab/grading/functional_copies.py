@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import weights_files
+from .. import weights_files
 
 N_INPUTS = 64  # fixed inputs per network (noise vectors or digits); computed once per file
 INPUT_SEED = 20261125  # the fixed noise: public, like the rest of the kit (it is not the graded draw)

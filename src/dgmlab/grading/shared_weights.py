@@ -31,7 +31,7 @@ outputs on fixed inputs): pairs whose ``agreement`` reaches their network's thre
 and a file whose outputs agree with a published network's at least that network's refusal bound
 (``KitNetwork.refuse``: 0.5 for a generator, where no two independent trainings reach 0.11, and a published
 generator with noise added to its weights still clears its bar at 0.71; ``SAME`` for hw5's networks) is refused
-like a copy. Every file is read through :mod:`dgmlab.grading.weights_files` (no zip bomb, nothing over the cap).
+like a copy. Every file is read through :mod:`dgmlab.weights_files` (no zip bomb, nothing over the cap).
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import functional_copies as FC
-from . import weights_files as WF
+from .. import weights_files as WF
 from .layout import Course, CourseError
 
 THRESHOLD = 0.1  # independent runs: <= 0.05; a copy trained 39-49 more epochs: >= 0.29 (see the docstring)

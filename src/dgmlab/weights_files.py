@@ -1,5 +1,6 @@
-"""Reading a student's ``.pt`` file in the grader's own processes (``dgmlab autograde``'s coordinator, ``dgmlab
-report``), where nothing limits memory: every such read goes through :func:`load`.
+"""Reading a student's ``.pt`` file without trusting the sizes it states: the grader's own processes (``dgmlab
+autograde``'s coordinator, ``dgmlab report``), where nothing limits memory, read every such file with :func:`load`;
+:mod:`dgmlab.artifacts` (the judge's and the notebook's reads of a graded file) runs :func:`check` first.
 
 ``torch.load`` trusts the sizes a file states. A zip archive (what ``torch.save`` writes) can hold a deflated
 record that expands to gigabytes from a few megabytes: torch allocates the record's stated size before any check
@@ -18,7 +19,7 @@ as before: that format stores every tensor's bytes in the file, and reading fail
 
 A refused file raises :class:`RefusedFile` (a ``ValueError``) naming the file and what is wrong; each caller treats
 it as it treats any unreadable file (no similarity, no functional comparison, no image), so only that submission is
-affected. The sandboxed kernel and the memory-limited judge process read files their own way (:mod:`dgmlab.artifacts`).
+affected. Kernel side and grader side alike import it: it imports nothing of dgmlab.
 """
 from __future__ import annotations
 

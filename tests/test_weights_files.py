@@ -1,4 +1,4 @@
-"""dgmlab.grading.weights_files: the grader's own processes read a student's .pt file without trusting its sizes."""
+"""dgmlab.weights_files: the grader's own processes read a student's .pt file without trusting its sizes."""
 import io
 import json
 import struct
@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from conftest import ROOT
-from dgmlab.grading import weights_files as WF
+from dgmlab import weights_files as WF
 
 BOMB_BYTES = 256 * 2**20  # what the bomb's data record expands to
 
@@ -50,7 +50,7 @@ from test_weights_files import make_bomb
 make_bomb(Path({path!r}))
 data = Path({path!r}).read_bytes()
 import torch, io
-from dgmlab.grading import weights_files as WF
+from dgmlab import weights_files as WF
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:
     {load}
@@ -175,3 +175,14 @@ def test_the_graders_readers_treat_a_bomb_as_an_unreadable_file(tmp_path):
     image, why = dashboard_charts.sample_grid(tmp_path / "generator_weights.pt")
     assert image is None and "is compressed" in why
     json.dumps(why)  # plain text for the page
+
+
+def test_the_judges_read_of_a_graded_file_refuses_a_bomb_unexpanded(tmp_path):
+    # dgmlab.artifacts is how the judge reads a handed-in weights file: a bomb under the size cap is refused there
+    # too, before torch.load allocates what it claims (red team F8, the judge's side)
+    from dgmlab.artifacts import ArtifactError, load_bytes
+
+    make_bomb(tmp_path / "generator_weights.pt")
+    data = (tmp_path / "generator_weights.pt").read_bytes()
+    with pytest.raises(ArtifactError, match="compressed"):
+        load_bytes(data, name="generator_weights.pt", max_bytes=4 * 2**20)
