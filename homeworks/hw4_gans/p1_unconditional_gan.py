@@ -238,14 +238,16 @@ def _d_loss(g, d):
 
 @points(1.25)
 def test_one_sgd_step_on_the_discriminator_loss():
-    for p, w in zip(value(fresh_step, "the step")["after"], reference_sgd_step(inputs, "D", _d_loss)):
+    for p, w in paired(value(fresh_step, "the step")["after"], reference_sgd_step(inputs, "D", _d_loss),
+                        "discriminator parameters after the step"):
         checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
                             name="discriminator parameters after one step from the grader's start (one SGD step on the discriminator loss)")
 
 
 @points(0.75)
 def test_old_gradients_cleared():
-    for p, w in zip(value(stale_step, "the step")["after"], reference_sgd_step(inputs, "D", _d_loss)):
+    for p, w in paired(value(stale_step, "the step")["after"], reference_sgd_step(inputs, "D", _d_loss),
+                        "discriminator parameters after the step"):
         checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
                             name="discriminator parameters after a step that follows an earlier one (old gradients cleared?)")
 ### END HIDDEN TESTS
@@ -280,14 +282,16 @@ def _g_loss(g, d):
 
 @points(1.25)
 def test_one_sgd_step_on_the_non_saturating_loss():
-    for p, w in zip(value(fresh_step, "the step")["after"], reference_sgd_step(inputs, "G", _g_loss)):
+    for p, w in paired(value(fresh_step, "the step")["after"], reference_sgd_step(inputs, "G", _g_loss),
+                        "generator parameters after the step"):
         checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
                             name="generator parameters after one step from the grader's start (one SGD step on the non-saturating loss)")
 
 
 @points(0.5)
 def test_old_gradients_cleared():
-    for p, w in zip(value(stale_step, "the step")["after"], reference_sgd_step(inputs, "G", _g_loss)):
+    for p, w in paired(value(stale_step, "the step")["after"], reference_sgd_step(inputs, "G", _g_loss),
+                        "generator parameters after the step"):
         checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
                             name="generator parameters after a step that follows an earlier one (old gradients cleared?)")
 
@@ -295,6 +299,6 @@ def test_old_gradients_cleared():
 @points(0.25)
 def test_discriminator_untouched():
     # the discriminator's parameters after the generator step: still the grader's seeded start
-    for p, w in zip(value(fresh_step, "the step")["other_after"], inputs.D0):
+    for p, w in paired(value(fresh_step, "the step")["other_after"], inputs.D0, "discriminator parameters after the step"):
         checks.assert_close(p, w, atol=0, rtol=0, name="the discriminator's parameters after the generator step")
 ### END HIDDEN TESTS

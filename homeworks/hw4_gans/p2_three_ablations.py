@@ -72,7 +72,7 @@ def test_fresh_networks_on_every_call():
 
 @points(0.5)
 def test_unknown_name_raises():
-    for name, got in zip(inputs.names, calls):
+    for got, name in paired(calls, inputs.names, "results, one per make_gan call"):
         got = value(got, f"make_gan({name!r})")
         if name in STATEMENT_EXPERIMENTS:
             assert isinstance(got, dict), f"make_gan({name!r}) {got} for a name of the statement"

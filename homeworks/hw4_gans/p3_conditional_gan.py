@@ -175,9 +175,9 @@ def _g_loss(g, d):
 
 def _compare(record, player, loss, name):
     r = value(record, "the step")
-    for p, w in zip(r["after"], reference_sgd_step(inputs, player, loss, 10)):
+    for p, w in paired(r["after"], reference_sgd_step(inputs, player, loss, 10), "parameters after the step"):
         checks.assert_close(p, w, atol=1e-5, rtol=1e-4, name=name)
-    for p, w in zip(r["other_after"], inputs.G0 if player == "D" else inputs.D0):
+    for p, w in paired(r["other_after"], inputs.G0 if player == "D" else inputs.D0, "parameters of the other player"):
         checks.assert_close(p, w, atol=0, rtol=0, name="the other player's parameters after the step (its seeded start)")
 
 

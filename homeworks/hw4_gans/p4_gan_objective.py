@@ -151,14 +151,14 @@ def test_c_point_is_the_substitution():
 @points(1)
 def test_js_divergence_in_nats():
     from scipy.spatial.distance import jensenshannon
-    for (p, q), (js, js_rev) in zip(inputs.pairs, js_on_pairs):
+    for (js, js_rev), (p, q) in paired(js_on_pairs, inputs.pairs, "results, one per pair"):
         checks.assert_close(js, jensenshannon(p, q) ** 2, atol=1e-9, name="js_divergence")
         checks.assert_close(js, js_rev, atol=1e-12, name="js_divergence symmetry")
 
 
 @points(1)
 def test_virtual_criterion_values():
-    for (p, q), got in zip(inputs.pairs, vc_on_pairs):
+    for got, (p, q) in paired(vc_on_pairs, inputs.pairs, "results, one per pair"):
         expected = float(np.sum(xlogy(p, 2 * p / (p + q + (p + q == 0))) + xlogy(q, 2 * q / (p + q + (p + q == 0))))) - np.log(4)
         checks.assert_close(got, expected, atol=1e-9, name="virtual_criterion")
 
@@ -166,7 +166,7 @@ def test_virtual_criterion_values():
 @points(0.25)
 def test_c_point_sums_to_the_criterion():
     f = sp.lambdify((p_data, p_g), C_point, "numpy")
-    for (p, q), got in zip(inputs.pairs, vc_on_pairs):
+    for got, (p, q) in paired(vc_on_pairs, inputs.pairs, "results, one per pair"):
         if np.all(p > 0) and np.all(q > 0):
             checks.assert_close(float(np.sum(f(p, q))), got, atol=1e-9,
                                 name="sum of C_point over the support versus virtual_criterion")
@@ -174,9 +174,9 @@ def test_c_point_sums_to_the_criterion():
 
 @points(0.5)
 def test_minimum_only_at_equality():
-    for equal, apart in vc_apart:
+    for (equal, apart), (_, qs) in paired(vc_apart, inputs.apart, "results, one per distribution p"):
         checks.assert_close(equal, -np.log(4), atol=1e-12, name="virtual_criterion(p, p)")
-        for got in apart:
+        for got, _ in paired(apart, qs, "values of virtual_criterion(p, q), one per q"):
             assert got > -np.log(4) + 1e-9, "C(G) must exceed -log 4 when p_g differs from p_data"
 ### END HIDDEN TESTS
 

@@ -619,3 +619,136 @@ def test_forged_train_gan_records_earn_nothing():
                            "d_after": [torch.ones(1)]}}
     result = _judged_forgery("p2_train_gan_tests", data)
     assert result.earned == 0, "\n".join(result.lines)
+
+
+# ---------------------------------------------------------------------- red team 2: short records, stripped modules
+@pytest.fixture(scope="module")
+def reference_objects():
+    """The notebook's reference answers, run in one namespace (with the names the notebook's setup imports)."""
+    from dgmlab.probes import hw4_gans as spec_module
+
+    ns = dict(spec_module.symbols())
+    exec("import math\nimport numpy as np\nimport sympy as sp\nimport torch\nimport torch.nn as nn\n"
+         "import torch.nn.functional as F\nfrom tqdm.auto import tqdm\nfrom scipy.special import xlogy\n"
+         "from scipy.optimize import linprog\n", ns)
+    for cell in _cells():
+        if cell.cell_type == "code" and _meta(cell).get("solution") and not _meta(cell).get("grade"):
+            exec(cell.source, ns)
+    return ns
+
+
+def _reference_record(reference_objects, cell, seed=4242):
+    from dgmlab import probes, wire
+
+    spec = probes.spec_for("hw4_gans", cell)
+    return wire.loads(wire.dumps(probes.run_probe(spec, tuple(reference_objects[n] for n in spec.names), seed)))
+
+
+def _lists_cut(record, how):
+    """``record`` with every list in it (at any depth) emptied (``how="empty"``) or one entry shorter ("short")."""
+    if isinstance(record, dict):
+        return {k: _lists_cut(x, how) for k, x in record.items()}
+    if isinstance(record, list):
+        return [] if how == "empty" else [_lists_cut(x, how) for x in record[:-1]]
+    return record
+
+
+def _has_list(record) -> bool:
+    if isinstance(record, dict):
+        return any(_has_list(x) for x in record.values())
+    return isinstance(record, list)
+
+
+# the tests of each cell that read no list of the probe's record (a float returned, a sympy expression...): the only
+# ones a record with its lists cut may still pass
+NO_LIST_READ = {
+    "p1_losses_tests": {"test_scalar_tensors_that_keep_the_graph", "test_zero_logits_give_log_two_per_term",
+                        "test_values_on_fixed_logits", "test_stable_for_large_logits",
+                        "test_generator_gradient_does_not_saturate"},
+    "p1_d_step_tests": {"test_returns_a_float", "test_returns_the_loss_of_this_batch"},
+    "p1_g_step_tests": {"test_returns_a_float", "test_returns_the_non_saturating_loss_of_this_batch"},
+    "p2_make_gan_tests": {"test_baseline_generator_is_p1s", "test_baseline_discriminator_and_d_steps_are_p1s",
+                          "test_wide_generator_doubles_only_the_generator", "test_deep_discriminator_adds_a_layer",
+                          "test_d_steps_10_changes_only_the_schedule", "test_fresh_networks_on_every_call"},
+    "p2_train_gan_tests": set(),
+    "p3_cgan_steps_tests": {"test_return_floats", "test_discriminator_loss_uses_the_batch_labels",
+                            "test_generator_loss_uses_the_requested_labels"},
+    "p4b_tests": {"test_types", "test_equal_distributions", "test_disjoint_supports_give_log_two",
+                  "test_c_point_is_the_substitution"},
+    "p5_ot_primal_tests": set(),
+    "p5_ot_dual_tests": set(),
+}
+
+
+def test_every_check_whose_record_holds_a_list_is_tried_with_short_records(reference_objects):
+    """The cells below are exactly those whose probe record (of the reference answers) holds a list."""
+    from dgmlab.probes import hw4_gans as spec_module
+
+    with_lists = {spec.cell for spec in spec_module.CHECKS
+                  if not spec.files and _has_list(_reference_record(reference_objects, spec.cell))}
+    assert with_lists == set(NO_LIST_READ)
+
+
+@pytest.mark.parametrize("how", ["empty", "short"])
+@pytest.mark.parametrize("cell", sorted(NO_LIST_READ))
+def test_a_record_with_its_lists_cut_earns_only_what_reads_no_list(reference_objects, cell, how):
+    """The reference answers' own record with every list emptied, or one entry short, passes no test that reads a
+    list: checks pair the record with the grader's values entry for entry and fail when the lengths differ (a bare
+    zip stopped at the shorter and passed on what was left)."""
+    record = _reference_record(reference_objects, cell)
+    honest = _judged_forgery(cell, record)
+    assert honest.earned == honest.points, "\n".join(honest.lines)
+    result = _judged_forgery(cell, _lists_cut(record, how))
+    passed = {name for name, _, _, ok, _ in result.results if ok}
+    assert passed <= NO_LIST_READ[cell], "\n".join(result.lines)
+    assert result.earned < honest.points
+
+
+def _stripping(step):
+    """``step``, then the modules it was given stripped of their layers and parameters."""
+    def stripped(*args):
+        out = step(*args)
+        for m in args[:2]:
+            m._modules.clear()
+            m._parameters.clear()
+        return out
+    return stripped
+
+
+def _judged_objects(cell, objects, seed=4242):
+    from dgmlab import probes
+
+    return _judged_forgery(cell, probes.run_probe(probes.spec_for("hw4_gans", cell), objects, seed), seed)
+
+
+@pytest.mark.parametrize("moves", [True, False])
+def test_a_step_that_strips_the_networks_earns_what_it_would_without(reference_objects, moves):
+    """Red team 2: a step that empties the modules after it (``m._modules.clear(); m._parameters.clear()``) used to
+    leave an empty parameter record that the checks zipped into passing. The grader reads the Parameter objects it
+    captured before the step, so stripping changes nothing: the reference steps earn 3/3 and 4/4 stripped or not,
+    a step that never updates earns the same stripped or not (what returning the loss is worth)."""
+    ns = reference_objects
+    d_loss, g_loss = ns["discriminator_loss"], ns["generator_loss"]
+
+    def d_still(g, d, opt, real, z):
+        with torch.no_grad():
+            return d_loss(d(real), d(g(z))).item()
+
+    def cd_still(g, d, opt, real, labels, z):
+        with torch.no_grad():
+            return d_loss(d(real, labels), d(g(z, labels), labels)).item()
+
+    def cg_still(g, d, opt, z, labels):
+        with torch.no_grad():
+            return g_loss(d(g(z, labels), labels)).item()
+
+    if moves:
+        d_step, cd, cg = ns["discriminator_step"], ns["cgan_discriminator_step"], ns["cgan_generator_step"]
+    else:
+        d_step, cd, cg = d_still, cd_still, cg_still
+    for cell, steps, losses in (("p1_d_step_tests", (d_step,), (d_loss,)),
+                                ("p3_cgan_steps_tests", (cd, cg), (d_loss, g_loss))):
+        plain = _judged_objects(cell, (*steps, *losses))
+        stripped = _judged_objects(cell, (*map(_stripping, steps), *losses))
+        assert stripped.earned == plain.earned, "\n".join(stripped.lines)
+        assert (plain.earned == plain.points) == moves, "\n".join(plain.lines)

@@ -48,11 +48,26 @@ def value(v, what: str = "the value"):
 
 
 def _params(module) -> list:
-    return [p.detach().clone() for p in module.parameters()]
+    """Copies of ``module``'s parameters, or of ``module`` itself when it is the list of Parameter objects captured
+    before the student's code ran (so a step that strips the module of its parameters cannot empty the record)."""
+    return [p.detach().clone() for p in _parameter_list(module)]
 
 
 def _grads(module) -> list:
-    return [None if p.grad is None else p.grad.detach().clone() for p in module.parameters()]
+    return [None if p.grad is None else p.grad.detach().clone() for p in _parameter_list(module)]
+
+
+def _parameter_list(module) -> list:
+    return module if isinstance(module, list) else list(module.parameters())
+
+
+def paired(got, want, what: str):
+    """``zip(got, want, strict=True)`` once ``got`` is a list or tuple of exactly as many entries as ``want``: a short
+    or empty record fails here, naming ``what``, instead of passing on the entries it has."""
+    n = len(want)
+    found = len(got) if isinstance(got, (list, tuple)) else type(got).__name__
+    assert isinstance(got, (list, tuple)) and len(got) == n, f"expected {n} {what}, found {found}"
+    return zip(got, want, strict=True)
 
 
 # ------------------------------------------------------------------ stand-ins for testing update steps
@@ -370,7 +385,7 @@ def reference_sgd_step(x, player, loss_of, n_classes=0):
     g, d = seeded_tiny(x, n_classes)
     params = list((g if player == "G" else d).parameters())
     grads = torch.autograd.grad(loss_of(g, d), params)
-    return [(p - 0.1 * gr).detach() for p, gr in zip(params, grads)]
+    return [(p - 0.1 * gr).detach() for p, gr in zip(params, grads, strict=True)]
 
 
 def _bce_mean(logits, target: int):
@@ -405,7 +420,7 @@ def batch_loss(x, loss_of, n_classes=0, start=None):
 
 
 def _planted(module, grads):
-    for p, gr in zip(module.parameters(), grads):
+    for p, gr in zip(module.parameters(), grads, strict=True):
         p.grad = gr.clone()
 
 
@@ -420,12 +435,15 @@ def _from_the_seeded_start(x, player, take_step, stale=False, lr=0.1, real_from_
     if stale:
         for p in mine.parameters():
             p.grad = torch.ones_like(p)  # a stale gradient from an earlier step
+    # the Parameter objects, captured before the step: read after it whatever the step does to the modules
+    mine_p, other_p = list(mine.parameters()), list(other.parameters())
     real = x["real"].clone()
     if real_from_g:  # a batch whose real images are the generator's own fakes for z
         with torch.no_grad():
             real = g(x["z"]).detach().clone()
     returned = take_step(g, d, _sgd(mine.parameters(), lr), real)
-    return {"returned": returned, "after": _params(mine), "other_after": _params(other), "other_grads": _grads(other)}
+    return {"returned": returned, "after": _params(mine_p), "other_after": _params(other_p),
+            "other_grads": _grads(other_p)}
 
 
 def _d_step_probe(o, x):
@@ -489,7 +507,7 @@ def _grads_left(found, planted) -> bool:
     torch = _torch()
     return len(found) == len(planted) and all(
         f is None or bool((f == 0).all()) or (f.shape == p.shape and torch.allclose(f, p, rtol=0, atol=1e-7))
-        for f, p in zip(found, planted))
+        for f, p in zip(found, planted, strict=True))
 
 
 @points(0.25)
@@ -497,7 +515,7 @@ def _grads_left(found, planted) -> bool:
 def test_d_step_leaves_the_generator_untouched(v):
     torch, r = _torch(), value(v.fresh_step, "the step")
     assert len(r["other_after"]) == len(v.inputs.G0) and all(
-        torch.equal(p, w) for p, w in zip(r["other_after"], v.inputs.G0)), \
+        torch.equal(p, w) for p, w in zip(r["other_after"], v.inputs.G0, strict=True)), \
         "expected the generator's parameters unchanged by the discriminator step (the grader's seeded start), found them changed"
     assert _grads_left(r["other_grads"], v.inputs.G_grads), \
         ("expected the discriminator step to add no gradient to the generator, found its gradients changed: make the "
@@ -535,10 +553,10 @@ def test_moves_the_generator(v):
     torch, x = _torch(), v.inputs
     after = value(v.fresh_step, "the step")["after"]
     want = reference_sgd_step(x, "G", _g_loss_of(x))
-    assert len(after) == len(want) and all(p.shape == w.shape for p, w in zip(after, want)), \
+    assert len(after) == len(want) and all(p.shape == w.shape for p, w in zip(after, want, strict=True)), \
         "expected the generator's parameters after its step, found other shapes"
-    moved = torch.cat([(p - p0).flatten() for p, p0 in zip(after, x["G0"])]).double()
-    step = torch.cat([(w - p0).flatten() for w, p0 in zip(want, x["G0"])]).double()
+    moved = torch.cat([(p - p0).flatten() for p, p0 in zip(after, x["G0"], strict=True)]).double()
+    step = torch.cat([(w - p0).flatten() for w, p0 in zip(want, x["G0"], strict=True)]).double()
     cosine = float(moved @ step / (moved.norm() * step.norm() + 1e-30))
     assert float(moved.norm()) > 0, \
         ("expected the generator's parameters to change after its step, found them unchanged: "
@@ -853,11 +871,12 @@ def _train_gan_probe(o, x):
         g, d = seeded_tiny(x)
         if mode == "devices":
             g, d = g.to("meta"), d.to("meta")
+        g_p, d_p = list(g.parameters()), list(d.parameters())  # read after train_gan, whatever it does to g and d
         with _notebook_steps(train_gan, *_stand_ins(x, key, mode)):
             hist = train_gan(g, d, _sgd(g.parameters(), TRAIN_LR), _sgd(d.parameters(), TRAIN_LR),
                              [(a.clone(), b.clone()) for a, b in x["loaders"][key]], epochs, d_steps=d_steps,
                              progress=False)
-        return {"hist": hist} if mode == "devices" else {"hist": hist, "G": _params(g), "D": _params(d)}
+        return {"hist": hist} if mode == "devices" else {"hist": hist, "G": _params(g_p), "D": _params(d_p)}
 
     return {"runs": {_run_key(r): attempt(run, r) for r in RUNS},
             **{f"{name}_run": attempt(run, name, name) for name in SPECIAL_RUNS}}
@@ -917,7 +936,7 @@ def assert_parameters_as_stated(record, inputs, run, what):
         got = r[player]
         ok = len(got) == len(want[player]) and all(
             isinstance(p, torch.Tensor) and p.shape == w.shape and torch.allclose(p, w, rtol=1e-4, atol=1e-6)
-            for p, w in zip(got, want[player]))
+            for p, w in zip(got, want[player], strict=True))
         assert ok, f"expected the {name}'s parameters after train_gan to be the grader's replay of {what}; they are not"
 
 
@@ -1087,14 +1106,15 @@ def _cgan_probe(o, x):
     def run(start, player, stale=False, lr=0.1):
         g, d = seeded_tiny(start, 10)
         mine, other = (g, d) if player == "G" else (d, g)
+        mine_p, other_p = list(mine.parameters()), list(other.parameters())  # read after the step, whatever it does
         if stale:
-            for p in mine.parameters():
+            for p in mine_p:
                 p.grad = torch.ones_like(p)  # a stale gradient from an earlier step
         if player == "D":
             returned = d_step(g, d, _sgd(d.parameters(), lr), x["real"].clone(), y.clone(), x["z"].clone())
         else:
             returned = g_step(g, d, _sgd(g.parameters(), lr), x["z_g"].clone(), y2.clone())
-        return {"returned": returned, "after": _params(mine), "other_after": _params(other)}
+        return {"returned": returned, "after": _params(mine_p), "other_after": _params(other_p)}
 
     blind = label_blind(x)
     return {"d_blind": attempt(run, blind, "D", lr=0.0), "g_blind": attempt(run, blind, "G", lr=0.0),
@@ -1302,7 +1322,7 @@ def test_plan_is_an_optimal_coupling(v):
     import numpy as np
 
     # on the grader's seeded instances: a coupling of v and w whose cost sum C * T is the optimum, computed here
-    for (vv, w, C), (_, T) in zip(v.inputs.instances, v.instances):
+    for (_, T), (vv, w, C) in paired(v.instances, v.inputs.instances, "plans, one per instance"):
         name = f"the {len(vv)}x{len(w)} plan"
         checks.assert_coupling(T, vv, w, atol=1e-8, name=name)
         cost, best = float(np.sum(C * np.asarray(T, float))), _optimum(vv, w, C)
@@ -1313,7 +1333,7 @@ def test_plan_is_an_optimal_coupling(v):
 
 @points(1.5)
 def test_value_is_the_optimum(v):
-    for (vv, w, C), (value_, _) in zip(v.inputs.instances, v.instances):
+    for (value_, _), (vv, w, C) in paired(v.instances, v.inputs.instances, "results, one per instance"):
         assert isinstance(value_, float), f"expected ot_primal to return the value as a float, found {type(value_).__name__}"
         checks.assert_close(value_, _optimum(vv, w, C), atol=1e-7,
                             name=f"the OT value ({len(vv)}x{len(w)}){_primal_hint(v)}")
@@ -1347,7 +1367,7 @@ def test_potentials_are_optimal(v):
 
     # on the grader's seeded instances: feasible potentials whose objective v.phi + w.psi, computed here from
     # them, reaches the optimal transport cost the grader computes by another route (strong duality)
-    for (vv, w, C), (_, phi, psi) in zip(v.inputs.instances, v.instances):
+    for (_, phi, psi), (vv, w, C) in paired(v.instances, v.inputs.instances, "results, one per instance"):
         k1, k2 = C.shape
         assert np.shape(phi) == (k1,) and np.shape(psi) == (k2,), \
             f"expected phi with k1 = {k1} entries and psi with k2 = {k2}, found shapes {np.shape(phi)} and {np.shape(psi)}"
@@ -1362,7 +1382,7 @@ def test_potentials_are_optimal(v):
 
 @points(1)
 def test_dual_value_is_the_optimum(v):
-    for (vv, w, C), (value_, _, _) in zip(v.inputs.instances, v.instances):
+    for (value_, _, _), (vv, w, C) in paired(v.instances, v.inputs.instances, "results, one per instance"):
         assert isinstance(value_, float), f"expected ot_dual to return the value as a float, found {type(value_).__name__}"
         checks.assert_close(value_, _optimum(vv, w, C), atol=1e-7,
                             name=f"the dual value ({len(vv)}x{len(w)}){_dual_hint(v)}")
@@ -1607,7 +1627,7 @@ def context() -> dict:
             "measured_results": measured_results, "keep_graded_draw": keep_graded_draw, "MEASURE_N": MEASURE_N,
             "kit_generator": kit_generator, "load_by_shape": load_by_shape,
             "matches_either_order": matches_either_order, "kit_conditional": kit_conditional,
-            "reference_sgd_step": reference_sgd_step, "CGAN_LABELS": LABELS, "CGAN_OTHER_LABELS": OTHER_LABELS,
+            "reference_sgd_step": reference_sgd_step, "paired": paired, "CGAN_LABELS": LABELS, "CGAN_OTHER_LABELS": OTHER_LABELS,
             # P2.1: each experiment's networks against the statement's, built by the grader
             "STATEMENT_EXPERIMENTS": STATEMENT_EXPERIMENTS, "assert_made_as_stated": assert_made_as_stated,
             "assert_generator_as_stated": assert_generator_as_stated,
