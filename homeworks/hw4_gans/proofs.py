@@ -89,6 +89,9 @@ def generator_loss(fake_logits):
     Mutant("p1_d_step", "fakes not detached (gradients leak into G)", edits=[('    with torch.no_grad():\n        fake = generator(z)\n    loss = discriminator_loss(discriminator(real), discriminator(fake))', '    loss = discriminator_loss(discriminator(real), discriminator(generator(z)))')], earns={"p1_d_step_tests": 2.75}),
     Mutant("p1_d_step", "real and fake swapped", edits=[('loss = discriminator_loss(discriminator(real), discriminator(fake))', 'loss = discriminator_loss(discriminator(fake), discriminator(real))')], earns={"p1_d_step_tests": 0.5}),
     Mutant("p1_d_step", "returns the loss recomputed after the update", edits=[('    return loss.item()', '    with torch.no_grad():\n        return discriminator_loss(discriminator(real), discriminator(fake)).item()')], earns={"p1_d_step_tests": 2.5}),
+    Mutant("p1_d_step", "updates by hand with lr 0.1, the optimizer's step never taken",
+           edits=[('    d_opt.step()\n', '    with torch.no_grad():\n        for p in discriminator.parameters():\n            p -= 0.1 * p.grad\n')],
+           earns={"p1_d_step_tests": 1}),
     Mutant("p1_d_step", "correct variant: detach, loss computed after a second forward", r'''
 def discriminator_step(generator, discriminator, d_opt, real, z):
     fake = generator(z).detach()
@@ -121,6 +124,9 @@ def generator_step(generator, discriminator, g_opt, z):
     Mutant("p2_make_gan", "unknown names fall back to the baseline", edits=[('raise ValueError(f"unknown experiment {experiment!r}; expected one of {EXPERIMENTS}")', 'pass')], earns={"p2_make_gan_tests": 2.5}),
     Mutant("p2_make_gan", "the same networks returned on every call (built once)", edits=[('    """experiment: one of EXPERIMENTS -> (Generator, Discriminator, d_steps: int), freshly initialised."""\n    g_widths, d_widths, d_steps = (128, 256, 512), (512, 256, 128), 1\n    if experiment == "wide_generator":\n        g_widths = (256, 512, 1024)\n    elif experiment == "deep_discriminator":\n        d_widths = (1024, 512, 256, 128)\n    elif experiment == "d_steps_10":\n        d_steps = 10\n    elif experiment != "baseline":\n        raise ValueError(f"unknown experiment {experiment!r}; expected one of {EXPERIMENTS}")\n    return Generator(latent_dim, g_widths), Discriminator(d_widths), d_steps', '    settings = {"baseline": ((128, 256, 512), (512, 256, 128), 1),\n                "wide_generator": ((256, 512, 1024), (512, 256, 128), 1),\n                "deep_discriminator": ((128, 256, 512), (1024, 512, 256, 128), 1),\n                "d_steps_10": ((128, 256, 512), (512, 256, 128), 10)}\n    if experiment not in settings:\n        raise ValueError(experiment)\n    if experiment not in _BUILT:\n        g, d, k = settings[experiment]\n        _BUILT[experiment] = (Generator(latent_dim, g), Discriminator(d), k)\n    return _BUILT[experiment]'),
         ('EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")', 'EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")\n_BUILT = {}')], earns={"p2_make_gan_tests": 2.75}),
+    Mutant("p2_make_gan", "dropout switched off in every experiment's discriminator",
+           edits=[('Discriminator(d_widths), d_steps', 'Discriminator(d_widths, dropout=0.0), d_steps')],
+           earns={"p2_make_gan_tests": 1}),
     Mutant("p2_make_gan", "correct variant: table of settings", r'''
 EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")
 _SETTINGS = {"baseline": ((128, 256, 512), (512, 256, 128), 1),
@@ -142,7 +148,7 @@ def make_gan(experiment, latent_dim=100):
         ('    bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)\n', '')], earns={"p2_train_gan_tests": 2}),
     Mutant("p2_train_gan", "generator updated before the discriminator", edits=[('            if n_d % d_steps == 0:\n                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()\n', ''),
         ('            z = torch.randn(real.shape[0], generator.latent_dim, device=device)', '            z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n            if n_d % d_steps == 0:\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))'),
-        ('    bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)\n', '')], earns={"p2_train_gan_tests": 1.5}),
+        ('    bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)\n', '')], earns={"p2_train_gan_tests": 1}),
     # its history lists losses of no update, not what the steps returned: the history point (0.5) is lost too since
     # P2.2 compares the history with the grader's replay (it used to check counts and types only)
     Mutant("p2_train_gan", "generator never trained", edits=[('                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()', '                history["g_loss"].append(generator_loss(discriminator(generator(z))).item())'),
@@ -161,6 +167,10 @@ def make_gan(experiment, latent_dim=100):
            edits=[('            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()\n', ''),
         ('history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))', 'history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real.cpu(), z))'),
         ('    bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)\n', '')], earns={"p2_train_gan_tests": 2.75}),
+    Mutant("p2_train_gan", "d_steps counted within each epoch (counter reset at each epoch's start)",
+           edits=[('    for _ in range(epochs):\n        for real, _labels in loader:',
+                   '    for _ in range(epochs):\n        n_d = 0\n        for real, _labels in loader:')],
+           earns={"p2_train_gan_tests": 2}),
     Mutant("p2_train_gan", "correct variant: same noise for both steps, counter reset after each G update", r'''
 def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1, progress=True):
     device = next(generator.parameters()).device

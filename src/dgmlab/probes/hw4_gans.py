@@ -368,8 +368,15 @@ def _step_inputs(salt):
                 # the stand-in networks' starting parameters for the graded step: the grader steps from the same
                 "G0": [_randn(g, 784, 4) * 0.5, _randn(g, 784) * 0.1], "D0": [_randn(g, 1, 784) * 0.05, _randn(g, 1) * 0.1],
                 # gradients left in the other player before the step: a step must leave them as they are
-                "G_grads": [_randn(g, 784, 4), _randn(g, 784)], "D_grads": [_randn(g, 1, 784), _randn(g, 1)]}
+                "G_grads": [_randn(g, 784, 4), _randn(g, 784)], "D_grads": [_randn(g, 1, 784), _randn(g, 1)],
+                "lr": _step_lr(g)}
     return make
+
+
+def _step_lr(g) -> float:
+    """The graded steps' SGD learning rate, drawn from the seed in [0.03, 0.3] (drawn last: the other inputs are
+    those of a seed without it): a step that updates by hand instead of through its optimizer misses it."""
+    return 0.03 + 0.27 * (float(_uniform(g, 1)[0]) + 1) / 2
 
 
 def seeded_tiny(x, n_classes=0):
@@ -379,13 +386,13 @@ def seeded_tiny(x, n_classes=0):
 
 
 def reference_sgd_step(x, player, loss_of, n_classes=0):
-    """What one SGD step (lr 0.1) on ``loss_of(g, d)`` gives ``player``'s parameters from the seeded start: the
-    grader's own step, with the loss its hidden test gives."""
+    """What one SGD step (learning rate ``x["lr"]``, the seed's) on ``loss_of(g, d)`` gives ``player``'s parameters
+    from the seeded start: the grader's own step, with the loss its hidden test gives."""
     torch = _torch()
     g, d = seeded_tiny(x, n_classes)
     params = list((g if player == "G" else d).parameters())
     grads = torch.autograd.grad(loss_of(g, d), params)
-    return [(p - 0.1 * gr).detach() for p, gr in zip(params, grads, strict=True)]
+    return [(p - float(x["lr"]) * gr).detach() for p, gr in zip(params, grads, strict=True)]
 
 
 def _bce_mean(logits, target: int):
@@ -424,7 +431,7 @@ def _planted(module, grads):
         p.grad = gr.clone()
 
 
-def _from_the_seeded_start(x, player, take_step, stale=False, lr=0.1, real_from_g=False, n_classes=0):
+def _from_the_seeded_start(x, player, take_step, stale=False, lr=None, real_from_g=False, n_classes=0):
     """The student's step ``take_step(g, d, opt, real)`` from the seeded start: what it returns, the player's
     parameters after it, the other player's parameters and gradients after it. The other player holds the grader's
     planted gradients before the step; with ``stale``, the player too (a step must clear its own, not the other's)."""
@@ -441,7 +448,7 @@ def _from_the_seeded_start(x, player, take_step, stale=False, lr=0.1, real_from_
     if real_from_g:  # a batch whose real images are the generator's own fakes for z
         with torch.no_grad():
             real = g(x["z"]).detach().clone()
-    returned = take_step(g, d, _sgd(mine.parameters(), lr), real)
+    returned = take_step(g, d, _sgd(mine.parameters(), x["lr"] if lr is None else lr), real)
     return {"returned": returned, "after": _params(mine_p), "other_after": _params(other_p),
             "other_grads": _grads(other_p)}
 
@@ -714,7 +721,7 @@ def assert_discriminator_as_stated(out, x, widths, what, train=False):
                                             f"with hidden widths {tuple(widths)},")
 
 
-def assert_made_as_stated(experiments, inputs, name, parts=("generator", "discriminator", "d_steps")):
+def assert_made_as_stated(experiments, inputs, name, parts=("generator", "discriminator", "training mode", "d_steps")):
     """Fails unless ``make_gan(name)``'s ``parts`` (in its probe record among ``experiments``) are the statement's for
     that experiment."""
     info = experiment(experiments, name)
@@ -736,7 +743,7 @@ def test_baseline_generator_is_p1s(v):
 
 @points(0.5)
 def test_baseline_discriminator_and_d_steps_are_p1s(v):
-    assert_made_as_stated(v.experiments, v.inputs, "baseline", ("discriminator", "d_steps"))
+    assert_made_as_stated(v.experiments, v.inputs, "baseline", ("discriminator", "training mode", "d_steps"))
 
 
 # ------------------------------------------------------------------ P2.2 train_gan
@@ -745,7 +752,9 @@ def test_baseline_discriminator_and_d_steps_are_p1s(v):
 # seeded loader and plain SGD, the grader replays the statement's schedule (one D update per batch, a G update after
 # every d_steps-th, D first) with its own steps and compares the parameters train_gan leaves and the history it
 # returns with its own: the order and number of the updates show in the parameters, not in a log the kernel writes.
-RUNS = ((4, 1, 1), (3, 1, 1), (6, 2, 3), (6, 1, 2), (5, 2, 1), (10, 1, 10))
+# (5, 2, 3): two epochs of 5 batches, d_steps 3: the statement counts discriminator updates across epochs (G after
+# the 3rd, 6th, 9th: 3 G updates), a counter reset each epoch gives 2
+RUNS = ((4, 1, 1), (3, 1, 1), (6, 2, 3), (6, 1, 2), (5, 2, 1), (10, 1, 10), (5, 2, 3))
 HIDDEN_RUNS = RUNS[2:]
 SPECIAL_RUNS = {"noise": (2, 1, 1), "frozen": (2, 1, 1), "devices": (2, 1, 1)}  # (n_batches, epochs, d_steps)
 TRAIN_LR = 0.01
@@ -1086,7 +1095,8 @@ def _cgan_inputs(seed):
     g = _gen(seed, 33)
     return {"real": _uniform(g, 8, 784), "z": _randn(g, 8, 4), "z_g": _randn(g, 8, 4), **_seeded(seed, 33),
             # the stand-in networks' seeded start for the graded steps (the grader steps from the same)
-            "G0": [_randn(g, 784, 14) * 0.5, _randn(g, 784) * 0.1], "D0": [_randn(g, 1, 794) * 0.05, _randn(g, 1) * 0.1]}
+            "G0": [_randn(g, 784, 14) * 0.5, _randn(g, 784) * 0.1], "D0": [_randn(g, 1, 794) * 0.05, _randn(g, 1) * 0.1],
+            "lr": _step_lr(g)}
 
 
 def label_blind(x):
@@ -1103,7 +1113,8 @@ def _cgan_probe(o, x):
     _seed_torch(x)
     y, y2 = torch.tensor(LABELS), torch.tensor(OTHER_LABELS)
 
-    def run(start, player, stale=False, lr=0.1):
+    def run(start, player, stale=False, lr=None):
+        lr = x["lr"] if lr is None else lr
         g, d = seeded_tiny(start, 10)
         mine, other = (g, d) if player == "G" else (d, g)
         mine_p, other_p = list(mine.parameters()), list(other.parameters())  # read after the step, whatever it does
