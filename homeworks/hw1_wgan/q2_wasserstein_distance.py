@@ -324,12 +324,12 @@ from dgmlab.testing import points
 @points(0.75)
 def test_value_is_the_shift_whatever_eps():
     assert len(values) == len(inputs.cases), "expected one value per call"
-    for (t, t0, s), got in zip(inputs.cases, values):
+    for (t, t0, s), got in zip(inputs.cases, values, strict=True):
         checks.assert_close(got, abs(t - t0), rtol=1e-6, atol=1e-9, name=f"W1 at theta={t}, theta0={t0}, eps={s}")
 
 @points(0.75)
 def test_gradient_keeps_unit_size_and_sign_as_eps_shrinks():
-    for (t, sign), got in zip([(1.0, 1.0), (-1.0, -1.0)], at_tiny_eps):
+    for (t, sign), got in zip([(1.0, 1.0), (-1.0, -1.0)], at_tiny_eps, strict=True):
         assert got["grad"] is not None, "no gradient reached theta (detached?)"
         checks.assert_close(got["grad"], sign, atol=1e-6, name=f"dW1/dtheta at theta={t}")
 ### END HIDDEN TESTS

@@ -152,7 +152,7 @@ def test_differentiable_with_respect_to_the_critic():
     want = torch.autograd.grad(_reference(crit, inputs.real7, inputs.fake7, 10.0, inputs.alpha7), weights)
     got = differentiable["grads"]
     assert len(got) == len(want), "expected a gradient for each critic parameter"
-    for g, w in zip(got, want):
+    for g, w in zip(got, want, strict=True):
         assert g is not None, "a critic parameter gets no gradient from the penalty"
         checks.assert_close(g, w, rtol=1e-4, atol=1e-6, name="d penalty / d critic parameters")
 
@@ -310,7 +310,7 @@ def _same_networks(run, what):
     for name in ("critic", "generator"):
         got = rec[f"{name}_end"]
         assert len(got) == len(want[name]), f"the {name}'s parameters were not handed back"
-        for g, w in zip(got, want[name]):
+        for g, w in zip(got, want[name], strict=True):
             checks.assert_close(g, w, rtol=1e-4, atol=1e-6, name=f"the {name}'s parameters after the step ({what})")
 
 @points(2)
@@ -621,7 +621,7 @@ def test_slerp_keeps_the_norm_between_equal_norm_vectors():
 def test_slerp_of_parallel_vectors_is_finite():
     z0 = torch.tensor([3.0, 4.0], dtype=torch.float64)
     assert len(slerp_parallel) == 2, "expected one path per call"
-    for z1, out in zip([z0.clone(), 2 * z0], slerp_parallel):
+    for z1, out in zip([z0.clone(), 2 * z0], slerp_parallel, strict=True):
         assert torch.isfinite(out).all(), "slerp between parallel vectors must not return NaN"
         checks.assert_close(out[1], (z0 + z1) / 2, atol=1e-6, name="midpoint of a slerp between parallel vectors")
 

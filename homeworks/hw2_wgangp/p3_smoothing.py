@@ -62,7 +62,7 @@ check("p3_costs_tests", smoothing_costs)
 from dgmlab.testing import points
 def _pairs(cases, got):
     assert len(got) == len(cases), "smoothing_costs was not run on every dimension"
-    for (x, eps), out in zip(cases, got):
+    for (x, eps), out in zip(cases, got, strict=True):
         assert len(out) == 2, "smoothing_costs should return (emd, identity_cost)"
         yield x, eps, float(out[0]), float(out[1])
 

@@ -89,7 +89,7 @@ from dgmlab.testing import points
 def _glued(group, kappas):
     cases = inputs[group]
     assert len(kappas) == len(cases), "glue_couplings was not run on every case"
-    for case, kappa in zip(cases, kappas):
+    for case, kappa in zip(cases, kappas, strict=True):
         kappa = np.asarray(kappa, dtype=np.float64)
         assert np.all(np.isfinite(kappa)), f"n={len(case['r'])}: kappa has NaN or inf (zeros in r: {case['zeros']})"
         yield case, kappa

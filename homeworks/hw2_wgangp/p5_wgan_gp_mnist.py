@@ -378,7 +378,7 @@ def _reference_step(case, out):
     fake = (case["z"] @ case["A"] + case["c"]).view(-1, 1, 3, 3)
     w, b = case["w"].clone().requires_grad_(True), torch.zeros((), requires_grad=True)
     loss = (fake.flatten(1) @ w + b).mean() - (case["x_real"].flatten(1) @ w + b).mean() + 10.0 * (w.norm() - 1) ** 2
-    grads = dict(zip("wb", torch.autograd.grad(loss, [w, b])))
+    grads = dict(zip("wb", torch.autograd.grad(loss, [w, b]), strict=True))
     for n in ("A", "c"):
         assert torch.equal(out["generator"][n], case[n]), "critic_step changed the generator"
     for n, before in (("w", case["w"]), ("b", torch.zeros(()))):
@@ -402,7 +402,7 @@ def _reference_step(case, out):
     # the generator loss of the toys by autograd; a fresh Adam moves every parameter by -lr * sign(gradient)
     A, c = case["A"].clone().requires_grad_(True), case["c"].clone().requires_grad_(True)
     loss = -(((case["z"] @ A + c).view(-1, 1, 3, 3)).flatten(1) @ case["w"]).mean()
-    grads = dict(zip("Ac", torch.autograd.grad(loss, [A, c])))
+    grads = dict(zip("Ac", torch.autograd.grad(loss, [A, c]), strict=True))
     assert torch.equal(out["critic"]["w"], case["w"]) and float(out["critic"]["b"]) == 0.0, \
         "generator_step changed the critic"
     for n in ("A", "c"):

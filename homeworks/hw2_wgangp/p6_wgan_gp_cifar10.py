@@ -205,9 +205,9 @@ from dgmlab.testing import points
 @points(0.5)
 def test_cut_after_eighty_epochs():
     want = [3e-4, 3e-4, 3e-4, 3e-5, 3e-5, 3e-5]
-    assert len(around_the_cut) == len(want) and all(abs(float(g) - w) < 1e-15 for g, w in zip(around_the_cut, want)), \
+    assert len(around_the_cut) == len(want) and all(abs(float(g) - w) < 1e-15 for g, w in zip(around_the_cut, want, strict=True)), \
         "the 100-epoch schedule is wrong around the cut (80 epochs at the initial rate, then the low one)"
-    for epoch, (got, _) in zip(inputs.epochs, random_epochs):
+    for epoch, (got, _) in zip(inputs.epochs, random_epochs, strict=True):
         assert abs(float(got) - (3e-4 if epoch < 80 else 3e-5)) < 1e-15, \
             "the 100-epoch schedule is wrong (80 epochs at the initial rate, then the low one)"
 

@@ -174,7 +174,7 @@ def test_gradient_vanishes_monotonically():
     norms = checks.as_array(vanishing_over_offsets, "generator_grad_norm over offsets")
     checks.assert_close(norms, _over_offsets(vanishing_loss), rtol=1e-8, atol=1e-14,
                         name="generator_grad_norm as the discriminator grows certain (a loss that saturates)")
-    assert all(n1 < n0 for n0, n1 in zip(norms, norms[1:])) and norms[-1] < 1e-4 * norms[0], \
+    assert all(n1 < n0 for n0, n1 in zip(norms, norms[1:], strict=False)) and norms[-1] < 1e-4 * norms[0], \
         "the gradient norm of a saturating-like loss should shrink towards zero as the discriminator grows certain"
 
 def test_gradient_survives():

@@ -146,7 +146,7 @@ def _kit_logits(params, x, channels=64, n_layers=5, kernel_size=7):
     layers.append(_KitMaskedConv2d("B", channels, 1, 1))
     net = nn.Sequential(*layers)
     with torch.no_grad():
-        for p, value in zip(net.parameters(), params):
+        for p, value in zip(net.parameters(), params, strict=True):
             p.copy_(value)
         return net(x)
 

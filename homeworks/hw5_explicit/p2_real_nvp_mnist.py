@@ -247,7 +247,7 @@ from dgmlab.testing import points
 @points(1.5)
 def test_matches_change_of_variables():
     a, b, y = inputs.a, inputs.b, inputs.y65
-    for alpha, got in zip((0.05, 1e-6), affine):
+    for alpha, got in zip((0.05, 1e-6), affine, strict=True):
         s = alpha + (1 - 2 * alpha) * y
         v = torch.log(s / (1 - s))
         dv_dy = (1 - 2 * alpha) / (s * (1 - s))
@@ -284,7 +284,7 @@ from dgmlab.testing import points
 @points(2)
 def test_fixed_values():
     log_p = inputs.log_p
-    for D, got in zip((784, 100), values):
+    for D, got in zip((784, 100), values, strict=True):
         expected = (D * math.log(256) - log_p) / (D * math.log(2))
         checks.assert_close(got, expected, rtol=1e-10, name="bits_per_dim")
 ### END HIDDEN TESTS

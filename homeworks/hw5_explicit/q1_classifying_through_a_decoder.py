@@ -107,7 +107,7 @@ def _brute(pyz, Fz, pz, x):
 @points(0.75)
 def test_matches_enumeration():
     assert len(random_worlds) == len(inputs.worlds), "discriminative_posterior did not answer on every world"
-    for got, w in zip(random_worlds, inputs.worlds):
+    for got, w in zip(random_worlds, inputs.worlds, strict=True):
         checks.assert_close(got, _brute(w["probs"], w["F"], w["prior"], w["x"]), rtol=1e-7, atol=1e-9,
                             name="Q(y|x) on a random discrete world")
 ### END HIDDEN TESTS
@@ -159,7 +159,7 @@ def _brute(pzy, Fz, py, x):
 @points(0.75)
 def test_matches_enumeration():
     assert len(random_worlds) == len(inputs.worlds), "generative_posterior did not answer on every world"
-    for got, w in zip(random_worlds, inputs.worlds):
+    for got, w in zip(random_worlds, inputs.worlds, strict=True):
         checks.assert_close(got, _brute(w["probs"], w["F"], w["prior"], w["x"]), rtol=1e-7, atol=1e-9,
                             name="Q'(y|x) on a random discrete world")
 ### END HIDDEN TESTS
@@ -217,7 +217,7 @@ from dgmlab.testing import points
 
 def _disc_loss(W, Fz, pz, x, y):
     total = 0
-    for xn, yn in zip(x.tolist(), y.tolist()):
+    for xn, yn in zip(x.tolist(), y.tolist(), strict=True):
         zs = [z for z in range(len(Fz)) if int(Fz[z]) == xn]
         total = total - torch.log(sum(pz[z] * torch.softmax(W[z], 0)[yn] for z in zs) / sum(pz[z] for z in zs))
     return total / len(x)
@@ -225,7 +225,7 @@ def _disc_loss(W, Fz, pz, x, y):
 
 def _gen_loss(V, Fz, x, y):
     total = 0
-    for xn, yn in zip(x.tolist(), y.tolist()):
+    for xn, yn in zip(x.tolist(), y.tolist(), strict=True):
         p = torch.softmax(V[yn], 0)
         total = total - torch.log(sum(p[z] for z in range(len(Fz)) if int(Fz[z]) == xn))
     return total / len(x)

@@ -55,7 +55,7 @@ from dgmlab.testing import points
 def test_exact_for_increasing_flows():
     flows = [x_sym ** 3 + x_sym, sp.sinh(x_sym), inputs.a * x_sym + inputs.b]
     assert len(increasing) == len(flows), "flow_density did not answer for every flow"
-    for got, f in zip(increasing, flows):
+    for got, f in zip(increasing, flows, strict=True):
         expected = standard_normal.subs(z_sym, f) * sp.diff(f, x_sym)
         checks.assert_sympy_equal(got, expected, "P_w(x) for an increasing flow")
 ### END HIDDEN TESTS

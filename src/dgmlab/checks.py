@@ -83,7 +83,7 @@ def sympy_gap(value, reference, points, digits: int = 40) -> float:
         return math.inf
     worst = 0.0
     for point in points:
-        for a, b in zip(A, B):
+        for a, b in zip(A, B, strict=True):
             try:
                 gap = abs(complex(sp.N((sp.sympify(a) - b).subs(point), digits)))
             except (TypeError, ValueError, ZeroDivisionError):
@@ -162,7 +162,7 @@ def assert_tensor(value, name: str = "the answer", shape: tuple | None = None, d
     if not isinstance(value, torch.Tensor):
         raise CheckError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
     if shape is not None:
-        ok = len(value.shape) == len(shape) and all(s is None or s == v for s, v in zip(shape, value.shape))
+        ok = len(value.shape) == len(shape) and all(s is None or s == v for s, v in zip(shape, value.shape, strict=True))
         if not ok:
             raise CheckError(f"{name} has shape {tuple(value.shape)}, expected {tuple(shape)}")
     if dtype is not None and value.dtype != dtype:

@@ -210,3 +210,25 @@ def test_every_graded_test_cell_is_a_check_cell_whose_visible_asserts_say_what_f
 def test_bare_assert_detection_sees_visible_asserts_only():
     src = "def test_a():\n    assert x\n### BEGIN HIDDEN TESTS\ndef test_b():\n    assert y\n### END HIDDEN TESTS\n"
     assert _visible_asserts_without_message(src) == [2]
+
+
+def _unstated_zips(path) -> list[str]:
+    """``zip(...)`` calls in ``path`` that do not say ``strict=``: where they sit, and the call."""
+    import ast
+
+    source = path.read_text(encoding="utf-8")
+    return [f"{path.relative_to(ROOT)}:{node.lineno}: {ast.get_source_segment(source, node)[:80]}"
+            for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "zip"
+            and not any(k.arg == "strict" for k in node.keywords)]
+
+
+def test_every_zip_in_a_check_says_whether_lengths_must_match():
+    """A check that compares a record with the grader's list through a bare zip() stops at the shorter one, so an
+    empty record passed it (red team, second pass: 7/7 for an emptied transport record). Every zip() in the checks
+    (probes, dgmlab.checks, the homeworks' hidden tests) says strict=True, or strict=False where lengths differ by
+    design (a list against itself shifted by one)."""
+    files = [*sorted((ROOT / "src" / "dgmlab" / "probes").glob("*.py")), ROOT / "src" / "dgmlab" / "checks.py",
+             *sorted(p for p in (ROOT / "homeworks").glob("*/*.py") if p.name not in ("proofs.py", "__init__.py"))]
+    unstated = [z for f in files for z in _unstated_zips(f)]
+    assert not unstated, "zip() without strict= in a check:\n" + "\n".join(unstated)

@@ -191,7 +191,7 @@ def run_probe(spec: CheckSpec, objects: tuple, seed: int) -> dict:
         missing = ", ".join(spec.names)
         return {n: wire.Raised(f"check() needs {len(spec.names)} objects ({missing}), got {len(objects)}")
                 for n in spec.names}
-    named = dict(zip(spec.names, objects))
+    named = dict(zip(spec.names, objects, strict=True))
     if spec.probe is None:
         return named
     out = attempt(spec.probe, named, make_inputs(spec, seed))

@@ -449,7 +449,7 @@ def _grid_js(t, t0, s):
 def test_value_at_moderate_eps(v):
     got = v.at_moderate_eps
     assert len(got) == len(v.inputs.moderate), "expected one value per call"
-    for (t, t0, s), value in zip(v.inputs.moderate, got):
+    for (t, t0, s), value in zip(v.inputs.moderate, got, strict=True):
         checks.assert_close(value, _grid_js(t, t0, s), rtol=1e-5, atol=1e-7, name=f"JS at theta={t}, eps={s}")
 
 
@@ -858,7 +858,7 @@ def _first_run_reference(x):
     params = list(gen.parameters())
     grads = torch.autograd.grad(-critic(gen(step_noise(x, run, 1, (5, 3)))).mean(), params)
     return {"critic": [w.unsqueeze(0), torch.tensor([CRITIC_BIAS])],
-            "generator": [p.detach() - lr * g for p, g in zip(params, grads)]}
+            "generator": [p.detach() - lr * g for p, g in zip(params, grads, strict=True)]}
 
 
 def _ran(v, run):
@@ -892,7 +892,7 @@ def test_then_one_generator_update_through_the_updated_critic(v):
     rec, want = _ran(v, "first_critic_step"), _first_run_reference(v.inputs)
     got = rec["generator_end"]
     assert len(got) == len(want["generator"]), "expected the generator's parameter tensors back"
-    for g, w in zip(got, want["generator"]):
+    for g, w in zip(got, want["generator"], strict=True):
         checks.assert_close(g, w, rtol=1e-4, atol=1e-6,
                             name="the generator's parameters after the step (one SGD update descending "
                                  "-mean D(G(z)) through the updated critic, on fresh noise, gradients zeroed?)")

@@ -466,7 +466,7 @@ def test_identity_cost_is_the_mean_length_of_the_moves(v):
 
     got = v.emd_cases
     assert isinstance(got, list) and len(got) == len(v.inputs.emd_cases), "smoothing_costs was not run on every case"
-    for (x, eps), out in zip(v.inputs.emd_cases, got):
+    for (x, eps), out in zip(v.inputs.emd_cases, got, strict=True):
         assert isinstance(out, list) and len(out) == 2, "smoothing_costs should return (emd, identity_cost)"
         assert abs(float(out[1]) - np.linalg.norm(eps, axis=1).mean()) < 1e-9, \
             f"d={x.shape[1]}: the identity-coupling cost is not the mean Euclidean length of the moves"
@@ -542,7 +542,7 @@ def test_matches_pot_and_returns_a_valid_plan(v):
     np = _np()
     problems = v.problems
     assert len(problems) == len(v.inputs.problems), "w1_linprog was not run on every problem"
-    for (C, p, q), (value, plan) in zip(v.inputs.problems, problems):
+    for (C, p, q), (value, plan) in zip(v.inputs.problems, problems, strict=True):
         n = len(p)
         assert abs(float(value) - checks.discrete_w1(p, q, C)) < 1e-7, \
             f"n={n}: the LP value is not the optimal transport cost (check the marginal constraints)"
@@ -1263,7 +1263,7 @@ def _critic_reference_step(case, out):
     fake = (case["z"] @ case["A"] + case["c"]).view(-1, 1, 3, 3)
     w, b = case["w"].clone().requires_grad_(True), torch.zeros((), requires_grad=True)
     loss = (fake.flatten(1) @ w + b).mean() - (case["x_real"].flatten(1) @ w + b).mean() + 10.0 * (w.norm() - 1) ** 2
-    grads = dict(zip("wb", torch.autograd.grad(loss, [w, b])))
+    grads = dict(zip("wb", torch.autograd.grad(loss, [w, b]), strict=True))
     for n in ("A", "c"):
         assert torch.equal(out["generator"][n], case[n]), "critic_step changed the generator"
     for n, before in (("w", case["w"]), ("b", torch.zeros(()))):
@@ -1282,7 +1282,7 @@ def _generator_reference_step(case, out):
     torch = _torch()
     A, c = case["A"].clone().requires_grad_(True), case["c"].clone().requires_grad_(True)
     loss = -(((case["z"] @ A + c).view(-1, 1, 3, 3)).flatten(1) @ case["w"]).mean()
-    grads = dict(zip("Ac", torch.autograd.grad(loss, [A, c])))
+    grads = dict(zip("Ac", torch.autograd.grad(loss, [A, c]), strict=True))
     assert torch.equal(out["critic"]["w"], case["w"]) and float(out["critic"]["b"]) == 0.0, \
         "generator_step changed the critic"
     for n in ("A", "c"):
@@ -1418,7 +1418,7 @@ def _schedule_probe(o, x):
 
     def call(args):
         keys = ("epoch", "cut_epoch", "lr", "lr_low")
-        return fn(args[0], **dict(zip(keys[1:], args[1:])))
+        return fn(args[0], **dict(zip(keys[1:], args[1:], strict=False)))  # the arguments a call names
 
     out = {name: attempt(lambda: [call(a) for a in SCHEDULE_CALLS[name]]) for name in ("around_the_cut", "long")}
     out["custom"] = attempt(lambda: [call(a) for a in x["custom"]])
@@ -1430,7 +1430,7 @@ def _schedule_probe(o, x):
 @points(0.5)
 def test_default_rates(v):
     # before a cut that never comes, the default lr; after a cut at 0, the default lr_low (seeded epochs)
-    for epoch, (before, after) in zip(v.inputs.epochs, v.defaults):
+    for epoch, (before, after) in zip(v.inputs.epochs, v.defaults, strict=True):
         assert isinstance(before, float), f"expected a Python float, found {type(before).__name__}"
         assert abs(before - 3e-4) < 1e-15, \
             f"expected the initial rate 3e-4 at epoch {epoch} with cut_epoch=1000, found {before:g}"
@@ -1442,7 +1442,7 @@ def test_default_rates(v):
 def test_custom_rates(v):
     got = v.custom
     assert isinstance(got, list) and len(got) == len(v.inputs.custom), "lr_at_epoch was not run on every call"
-    for (epoch, cut, lr, lr_low), value in zip(v.inputs.custom, got):
+    for (epoch, cut, lr, lr_low), value in zip(v.inputs.custom, got, strict=True):
         want = lr if epoch < cut else lr_low
         assert abs(float(value) - want) < 1e-12, \
             (f"lr_at_epoch({epoch}, cut_epoch={cut}, lr={lr:g}, lr_low={lr_low:g}) gave {float(value):g}: are lr and "
@@ -1454,7 +1454,7 @@ def test_schedule_for_other_cuts(v):
     before, after = v.long
     assert abs(float(before) - 3e-4) < 1e-15 and abs(float(after) - 3e-5) < 1e-15, \
         "with cut_epoch=200, epoch 199 must use lr and epoch 200 lr_low: is cut_epoch used?"
-    for epoch, (_, got) in zip(v.inputs.epochs, v.random_epochs):
+    for epoch, (_, got) in zip(v.inputs.epochs, v.random_epochs, strict=True):
         cut = 100 + epoch % 7
         assert abs(float(got) - (3e-4 if epoch < cut else 3e-5)) < 1e-15, \
             f"the rate at epoch {epoch} with cut_epoch={cut} is wrong: is cut_epoch used?"

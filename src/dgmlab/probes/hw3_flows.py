@@ -80,7 +80,7 @@ def _fd_jacobian(zs):
         up, down = list(zs), list(zs)
         up[j] += step
         down[j] -= step
-        cols.append([(a - b) / (2 * step) for a, b in zip(_f_num(up), _f_num(down))])
+        cols.append([(a - b) / (2 * step) for a, b in zip(_f_num(up), _f_num(down), strict=True)])
     return mp.matrix([[cols[j][i] for j in range(3)] for i in range(3)])
 
 
@@ -119,7 +119,7 @@ def test_f_inv_is_a_3x1_matrix_in_x(v):
 def test_f_is_the_questions_map_at_one_point(v):
     sp, s = _sp(), symbols()
     zs = _z0()
-    point = dict(zip((s["z1"], s["z2"], s["z3"]), (sp.Rational(a) for a in Z0)))
+    point = dict(zip((s["z1"], s["z2"], s["z3"]), (sp.Rational(a) for a in Z0), strict=True))
     assert sympy_gap(v.f, sp.Matrix(_to_sympy(_f_num(zs))), [point]) < 1e-9, \
         "f at z = (1/2, -1, 1/5) is not the map the question defines"
 
@@ -169,7 +169,7 @@ def test_first_row_is_the_derivative_of_z1(v):
 @points(0.5)
 def test_det_is_the_determinant_of_J_f(v):
     sp, s = _sp(), symbols()
-    point = dict(zip((s["z1"], s["z2"], s["z3"]), (sp.Rational(a) for a in Z0)))
+    point = dict(zip((s["z1"], s["z2"], s["z3"]), (sp.Rational(a) for a in Z0), strict=True))
     assert sympy_gap(v.det_J_f, v.J_f.det(), [point]) < 1e-25, \
         "det_J_f is not the determinant of your J_f (at z = (1/2, -1, 1/5))"
 
@@ -178,7 +178,7 @@ def test_det_is_the_determinant_of_J_f(v):
 def test_J_f_matches_finite_differences_at_one_point(v):
     sp, s = _sp(), symbols()
     fd = _fd_jacobian(_z0(Z1))
-    point = dict(zip((s["z1"], s["z2"], s["z3"]), (sp.Rational(a) for a in Z1)))
+    point = dict(zip((s["z1"], s["z2"], s["z3"]), (sp.Rational(a) for a in Z1), strict=True))
     want = sp.Matrix(3, 3, _to_sympy([fd[i, j] for i in range(3) for j in range(3)]))
     assert sympy_gap(v.J_f, want, [point]) < 1e-20, \
         ("J_f at z = (1/2, -1, -1) differs from finite differences of f (with the real cube root): entry "
@@ -219,7 +219,7 @@ def test_change_of_variables_at_one_point(v):
     xs = _f_num(zs)
     det = abs(mp.det(_fd_jacobian(zs)))
     p_z = (2 * mp.pi) ** mp.mpf(-1.5) * mp.exp(-sum(t ** 2 for t in zs) / 2)
-    at = dict(zip((s["x1"], s["x2"], s["x3"]), _to_sympy(xs)))
+    at = dict(zip((s["x1"], s["x2"], s["x3"]), _to_sympy(xs), strict=True))
     try:
         got = complex(sp.N(v.p_x.subs(at), 40))
     except (TypeError, ValueError, ZeroDivisionError):

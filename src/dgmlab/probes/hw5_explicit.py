@@ -792,7 +792,7 @@ def _load_params(model, params, what):
                          f"({len(got)} tensors); the layers the docstring states have {want[:4]}"
                          f"{' ...' if len(want) > 4 else ''} ({len(want)}), registered in that order")
     with torch.no_grad():
-        for p, value in zip(mine, params):
+        for p, value in zip(mine, params, strict=True):
             p.copy_(value)
     return model
 
@@ -818,7 +818,7 @@ def _stacked(params, x):
     mask keeps every tap, so the layers are plain 'same' convolutions with a ReLU between (the docstring's order)."""
     F = _torch().nn.functional
     h = x
-    pairs = list(zip(params[::2], params[1::2]))
+    pairs = list(zip(params[::2], params[1::2], strict=False))
     for n, (w, b) in enumerate(pairs):
         h = F.conv2d(h, w, b, padding=w.shape[-1] // 2)
         if n < len(pairs) - 1:
@@ -1073,7 +1073,7 @@ def test_log_det_matches_your_v_on_a_tiny_case(v):
 @points(0.75)
 def test_inverse_then_transform_in_float64(v):
     torch = _torch()
-    for back, alpha in zip(v.inverse_back, ALPHAS):
+    for back, alpha in zip(v.inverse_back, ALPHAS, strict=True):
         gap = float((back - v.inputs.v64).abs().max())
         assert gap < 1e-6 * max(1.0, float(v.inputs.v64.abs().max())), \
             (f"expected logit_transform(inverse_logit_transform(v)) to give back v in float64 (alpha = {alpha:g}); "
@@ -1281,7 +1281,7 @@ def test_every_coordinate_is_transformed(v):
 def test_consecutive_layers_use_complementary_masks(v):
     masks = v.masks
     assert len(masks) == 4, f"RealNVP(6, 16, 4) should hold 4 CouplingLayers, found {len(masks)}"
-    for a, b in zip(masks, masks[1:]):
+    for a, b in zip(masks, masks[1:], strict=False):
         assert _torch().equal(a + b, _torch().ones_like(a)), "two consecutive coupling layers do not use complementary masks"
 
 
