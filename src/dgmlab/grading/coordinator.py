@@ -17,7 +17,7 @@ from .worker import MAX_SUBMISSION_BYTES, _write, grade_submission, worker_info
 
 
 DEFAULT_ALLOWED_FAILURES = 2
-BUNDLE_WARNING_BYTES = "256MB"  # Dask warns of a graph past this; a homework's bundle is sent once per run
+LARGE_GRAPH_BYTES = 2 * MAX_SUBMISSION_BYTES  # Dask warns of a graph past this: a bundle or a submission, sent once
 
 
 def _too_big(folder) -> str:
@@ -275,8 +275,8 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
                 continue
             for name, entry in seeds.items():
                 if "refused" in entry:  # the instructor hears it now, the student in the feedback
-                    print(f"dgmlab: {student}'s {name} is a copy of the course kit's published weights: its graded "
-                          "cell earns 0 (docs/novelty.md)", file=sys.stderr)
+                    print(f"dgmlab: {student}'s {name} is not graded, its graded cell earns 0: "
+                          f"{str(entry['refused'])[:300]} (docs/novelty.md)", file=sys.stderr)
             pending.append({"student": student, "files": files, "key": key, "draw_seeds": seeds,
                             "probe_seed": DS.probe_seed(draw_key, hw, files.get(f"{hw}.ipynb", b""))})
         if not pending:
@@ -291,16 +291,18 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
             # the homework's bundle as a task, not scattered data: if every worker holding it dies (a
             # submission that kills its workers), Dask recomputes it instead of cancelling every grading.
             # It is sent once per homework and shared by every grading (hw5's holds 13 MB of the kit's
-            # weights), so Dask's large-graph warning, meant for data repeated in a graph, is moved past it
-            with dask.config.set({"distributed.admin.large-graph-warning-threshold": BUNDLE_WARNING_BYTES}):
+            # weights), and each grading's task carries its submission's files (up to MAX_SUBMISSION_BYTES,
+            # hw5's weights files about 12 MB), each sent once: Dask's large-graph warning, meant for data
+            # repeated in a graph, is moved past those sizes
+            futures = {}
+            with dask.config.set({"distributed.admin.large-graph-warning-threshold": LARGE_GRAPH_BYTES}):
                 bundle_f = client.submit(_identity, bundle, pure=False,
                                          key=f"dgmlab-bundle-{hw}-{uuid.uuid4().hex[:8]}")
-            futures = {}
-            for job in pending:
-                job = {**job, "submitted_at": time.time(), "extension": extensions.get(job["student"])}
-                fut = client.submit(task or grade_submission, bundle_f, job, pure=False,
-                                    key=f"dgmlab-grade-{hw}-{job['student']}-{uuid.uuid4().hex[:8]}")
-                futures[fut] = job
+                for job in pending:
+                    job = {**job, "submitted_at": time.time(), "extension": extensions.get(job["student"])}
+                    fut = client.submit(task or grade_submission, bundle_f, job, pure=False,
+                                        key=f"dgmlab-grade-{hw}-{job['student']}-{uuid.uuid4().hex[:8]}")
+                    futures[fut] = job
             for fut in as_completed(list(futures)):
                 job = futures.pop(fut)
                 received = time.time()
