@@ -145,6 +145,8 @@ def test_noise_has_a_row_per_real_digit_and_latent_dim_columns():
     # the steps drew their noise in the shape of the notebook's z: the replay's is (batch size, latent_dim)
     assert_parameters_as_stated(noise_run, inputs, "noise",
                                 "noise of shape (batch size, generator.latent_dim) in every step")
+    # and each step's z is a fresh torch.randn draw: none handed to two steps, standard normal pooled over the runs
+    assert_fresh_standard_noise(runs, noise_run)
 
 
 @points(0.25)

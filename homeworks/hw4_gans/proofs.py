@@ -141,9 +141,9 @@ def make_gan(experiment, latent_dim=100):
     g, d, k = _SETTINGS[experiment]
     return Generator(latent_dim=latent_dim, widths=g), Discriminator(widths=d), k
 ''', passes=["p2_make_gan_tests"]),
-    Mutant("p2_train_gan", "ignores d_steps (G every batch)", edits=[('            n_d += 1\n            if n_d % d_steps == 0:\n                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()', '            history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))'),
+    Mutant("p2_train_gan", "ignores d_steps (G every batch)", edits=[('            n_d += 1\n            if n_d % d_steps == 0:\n                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()', '            history["g_loss"].append(generator_step(generator, discriminator, g_opt, torch.randn_like(z)))'),
         ('    bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)\n', '')], earns={"p2_train_gan_tests": 2}),
-    Mutant("p2_train_gan", "d_steps updates on the same batch, G every batch", edits=[('                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()', '                history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))\n            history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))'),
+    Mutant("p2_train_gan", "d_steps updates on the same batch, G every batch", edits=[('                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()', '                history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))\n            history["g_loss"].append(generator_step(generator, discriminator, g_opt, torch.randn_like(z)))'),
         ('            z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n            history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))\n            n_d += 1\n            if n_d % d_steps == 0:', '            for _ in range(d_steps):'),
         ('    bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)\n', '')], earns={"p2_train_gan_tests": 2}),
     Mutant("p2_train_gan", "generator updated before the discriminator", edits=[('            if n_d % d_steps == 0:\n                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()\n', ''),
@@ -171,7 +171,11 @@ def make_gan(experiment, latent_dim=100):
            edits=[('    for _ in range(epochs):\n        for real, _labels in loader:',
                    '    for _ in range(epochs):\n        n_d = 0\n        for real, _labels in loader:')],
            earns={"p2_train_gan_tests": 2}),
-    Mutant("p2_train_gan", "correct variant: same noise for both steps, counter reset after each G update", r'''
+    Mutant("p2_train_gan", "the discriminator's z handed to the generator's step too (no fresh noise)",
+           edits=[('                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n                history["g_loss"]',
+                   '                history["g_loss"]')],
+           earns={"p2_train_gan_tests": 2.5}),
+    Mutant("p2_train_gan", "correct variant: randn_like noise for G, counter reset after each G update", r'''
 def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1, progress=True):
     device = next(generator.parameters()).device
     history = {"d_loss": [], "g_loss": []}
@@ -184,7 +188,7 @@ def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1,
             n_d += 1
             if n_d == d_steps:
                 n_d = 0
-                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))
+                history["g_loss"].append(generator_step(generator, discriminator, g_opt, torch.randn_like(z)))
     return history
 ''', passes=["p2_train_gan_tests"]),
     Mutant("p3_cond_generator", "labels ignored (embedding computed, not used)",
@@ -394,9 +398,6 @@ EQUIVALENT_MUTANTS = {
         "L13 arith: `n_d += 1` -> `n_d -= 1` (+= -> -=)":
             "Python's % has the sign of the divisor, so -k % d_steps == 0 exactly when k % d_steps == 0: the same "
             "updates in the same order",
-        "L15 delete: `z = torch.randn(real.shape[0], generator.latent_dim, devi...` deleted":
-            "the generator step then reuses the discriminator step's fresh noise of the same shape, which the "
-            "statement allows (a declared correct variant in MUTANTS)",
     },
     "p3_cond_generator": {
         "L8 args: `nn.Embedding(n_classes, embed_dim)` -> `nn.Embedding(embed_dim, n_classes)` (first two arguments swapped)":

@@ -820,9 +820,10 @@ def _stand_ins(x, key, mode):
     """The two steps train_gan calls in run ``key``. ``mode``: "statement" (noise of the statement's shape, batch by
     latent_dim), "noise" (noise of the shape the notebook's z has), "frozen" (each player against the other's
     seeded start, so neither depends on when the other moves), "devices" (networks on PyTorch's meta device, standing
-    in for a GPU: a tensor elsewhere raises, as it would there; nothing is computed)."""
+    in for a GPU: a tensor elsewhere raises, as it would there; nothing is computed). The third value returned is
+    the list the steps fill with each z they receive (the grader checks it is fresh standard normal noise)."""
     torch = _torch()
-    count, frozen = {"D": 0, "G": 0}, seeded_tiny(x) if mode == "frozen" else None
+    count, frozen, received = {"D": 0, "G": 0}, seeded_tiny(x) if mode == "frozen" else None, []
     batch = len(x["loaders"][key][0][0])
 
     def noise(player, generator, z):
@@ -835,6 +836,7 @@ def _stand_ins(x, key, mode):
         if z[0].dim() != 2 or z[0].shape[1] != generator.latent_dim:
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied: noise of shape {tuple(z[0].shape)} for a "
                                f"generator with latent_dim {generator.latent_dim}")
+        received.append(z[0].detach().to("cpu", torch.float32).clone())
         return step_noise(x, key, player, count[player], z[0].shape if mode == "noise" else (batch, generator.latent_dim))
 
     def discriminator_step(generator, discriminator, d_opt, real, z):
@@ -851,7 +853,7 @@ def _stand_ins(x, key, mode):
         count["G"] += 1
         return step_tag(x, key, "G", count["G"] - 1)
 
-    return discriminator_step, generator_step
+    return discriminator_step, generator_step, received
 
 
 @contextlib.contextmanager
@@ -881,11 +883,14 @@ def _train_gan_probe(o, x):
         if mode == "devices":
             g, d = g.to("meta"), d.to("meta")
         g_p, d_p = list(g.parameters()), list(d.parameters())  # read after train_gan, whatever it does to g and d
-        with _notebook_steps(train_gan, *_stand_ins(x, key, mode)):
+        d_stand_in, g_stand_in, received = _stand_ins(x, key, mode)
+        with _notebook_steps(train_gan, d_stand_in, g_stand_in):
             hist = train_gan(g, d, _sgd(g.parameters(), TRAIN_LR), _sgd(d.parameters(), TRAIN_LR),
                              [(a.clone(), b.clone()) for a, b in x["loaders"][key]], epochs, d_steps=d_steps,
                              progress=False)
-        return {"hist": hist} if mode == "devices" else {"hist": hist, "G": _params(g_p), "D": _params(d_p)}
+        if mode == "devices":
+            return {"hist": hist}
+        return {"hist": hist, "G": _params(g_p), "D": _params(d_p), "z": received}
 
     return {"runs": {_run_key(r): attempt(run, r) for r in RUNS},
             **{f"{name}_run": attempt(run, name, name) for name in SPECIAL_RUNS}}
@@ -911,6 +916,30 @@ def replay_train_gan(x, run) -> dict:
                     statement_g_step(g, frozen[1] if frozen else d, g_opt, step_noise(x, key, "G", n_g, (len(real), 4)))
                 n_g += 1
     return {"G": _params(g), "D": _params(d), "d_loss": step_tags(x, key, "D", n_d), "g_loss": step_tags(x, key, "G", n_g)}
+
+
+def assert_fresh_standard_noise(runs, noise_run):
+    """Fails unless the z's the two steps received in each run (the statement's runs and the "noise" run) are fresh
+    draws of N(0, 1): no two alike (the generator's z is not the discriminator's), pooled mean and std near 0 and 1
+    (wide bounds: over a thousand draws in all)."""
+    torch = _torch()
+    records = [value(r, "train_gan") for r in value(runs, "train_gan").values()] + [value(noise_run, "train_gan")]
+    pooled = []
+    for record in records:
+        zs = record.get("z") if isinstance(record, dict) else None
+        assert isinstance(zs, list) and zs and all(isinstance(z, torch.Tensor) for z in zs), \
+            "expected train_gan to hand each step its noise z as a tensor"
+        flat = [z.double().flatten() for z in zs]
+        for i, a in enumerate(flat):
+            assert not any(a.shape == b.shape and torch.equal(a, b) for b in flat[:i]), \
+                ("expected fresh noise for every update, found the same z handed to two steps (draw a new z for the "
+                 "generator's step)")
+        pooled += flat
+    draws = torch.cat(pooled)
+    mean, std = float(draws.mean()), float(draws.std()) if draws.numel() > 1 else 0.0
+    assert draws.numel() >= 100 and abs(mean) < 0.3 and 0.8 < std < 1.2, \
+        (f"expected standard normal noise (torch.randn), found mean {mean:.2f} and standard deviation {std:.2f} over "
+         f"{draws.numel()} draws")
 
 
 def run_of(runs, run):
@@ -1644,7 +1673,7 @@ def context() -> dict:
             "assert_generator_as_stated": assert_generator_as_stated,
             "assert_discriminator_as_stated": assert_discriminator_as_stated,
             # P2.2: train_gan's history and parameters against the grader's replay of the statement's schedule
-            "HIDDEN_RUNS": HIDDEN_RUNS, "run_of": run_of, "assert_history_as_stated": assert_history_as_stated,
+            "HIDDEN_RUNS": HIDDEN_RUNS, "run_of": run_of, "assert_fresh_standard_noise": assert_fresh_standard_noise, "assert_history_as_stated": assert_history_as_stated,
             "assert_parameters_as_stated": assert_parameters_as_stated}
 
 
