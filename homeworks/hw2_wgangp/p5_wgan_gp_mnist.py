@@ -373,18 +373,7 @@ check("p5_critic_step_tests", critic_step)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
-def _reference_step(case, out):
-    # the critic loss of the toys by autograd; a fresh Adam moves every parameter by -lr * sign(gradient)
-    fake = (case["z"] @ case["A"] + case["c"]).view(-1, 1, 3, 3)
-    w, b = case["w"].clone().requires_grad_(True), torch.zeros((), requires_grad=True)
-    loss = (fake.flatten(1) @ w + b).mean() - (case["x_real"].flatten(1) @ w + b).mean() + 10.0 * (w.norm() - 1) ** 2
-    grads = dict(zip("wb", torch.autograd.grad(loss, [w, b]), strict=True))
-    for n in ("A", "c"):
-        assert torch.equal(out["generator"][n], case[n]), "critic_step changed the generator"
-    for n, before in (("w", case["w"]), ("b", torch.zeros(()))):
-        checks.assert_close(out["critic"][n], before - 1e-2 * torch.sign(grads[n]), atol=2e-4,
-                            name=f"critic parameter {n} after one Adam step (sign of the gradient of L_D, "
-                                 "fresh gradients, penalty included?)")
+from dgmlab.probes.hw2_wgangp import critic_reference_step as _reference_step  # the visible test's own check
 
 @points(1.75)
 def test_update_ignores_stale_gradients():
@@ -398,17 +387,7 @@ check("p5_generator_step_tests", generator_step)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
-def _reference_step(case, out):
-    # the generator loss of the toys by autograd; a fresh Adam moves every parameter by -lr * sign(gradient)
-    A, c = case["A"].clone().requires_grad_(True), case["c"].clone().requires_grad_(True)
-    loss = -(((case["z"] @ A + c).view(-1, 1, 3, 3)).flatten(1) @ case["w"]).mean()
-    grads = dict(zip("Ac", torch.autograd.grad(loss, [A, c]), strict=True))
-    assert torch.equal(out["critic"]["w"], case["w"]) and float(out["critic"]["b"]) == 0.0, \
-        "generator_step changed the critic"
-    for n in ("A", "c"):
-        checks.assert_close(out["generator"][n], case[n] - 1e-2 * torch.sign(grads[n]), atol=2e-4,
-                            name=f"generator parameter {n} after one Adam step (sign of the gradient of L_G, "
-                                 "fresh gradients, graph through the generator?)")
+from dgmlab.probes.hw2_wgangp import generator_reference_step as _reference_step  # the visible test's own check
 
 @points(1.25)
 def test_update_ignores_stale_gradients():

@@ -1257,7 +1257,8 @@ def test_returns_the_generator_loss_of_the_batch(v):
         f"expected L_G = -E D(G(z)) = {want:.4f} on this batch (before the update), found {got:.4f}{hint}"
 
 
-def _critic_reference_step(case, out):
+def critic_reference_step(case, out):
+    """Fails unless ``out`` is one Adam step of the critic from ``case`` (the visible and the hidden tests)."""
     # the critic loss of the toys by autograd; a fresh Adam moves every parameter by -lr * sign(gradient)
     torch = _torch()
     fake = (case["z"] @ case["A"] + case["c"]).view(-1, 1, 3, 3)
@@ -1274,10 +1275,11 @@ def _critic_reference_step(case, out):
 
 @points(2.5)
 def test_update_descends_the_critic_loss_and_leaves_the_generator(v):
-    _critic_reference_step(v.inputs.fresh, _step_out(v, "fresh"))
+    critic_reference_step(v.inputs.fresh, _step_out(v, "fresh"))
 
 
-def _generator_reference_step(case, out):
+def generator_reference_step(case, out):
+    """Fails unless ``out`` is one Adam step of the generator from ``case`` (the visible and the hidden tests)."""
     # the generator loss of the toys by autograd; a fresh Adam moves every parameter by -lr * sign(gradient)
     torch = _torch()
     A, c = case["A"].clone().requires_grad_(True), case["c"].clone().requires_grad_(True)
@@ -1293,7 +1295,7 @@ def _generator_reference_step(case, out):
 
 @points(1.5)
 def test_update_descends_the_generator_loss_and_leaves_the_critic(v):
-    _generator_reference_step(v.inputs.fresh, _step_out(v, "fresh"))
+    generator_reference_step(v.inputs.fresh, _step_out(v, "fresh"))
 
 
 # ------------------------------------------------------------------ P5(g): graded from the handed-in weights
