@@ -4,9 +4,10 @@ Modules: ``runtime`` (mode, device, seed), ``data`` (MNIST, CIFAR-10),
 ``plots``, ``checks`` and ``testing`` (for notebook tests), ``metrics``
 (IS/FID), ``workspace`` (the homework folder), ``checkpoint``
 (training that resumes), ``grading`` (instructors' release/autograde/report) and ``cli``.
-``artifacts`` and ``probes`` also hold the networks the grader loads handed-in weights into, so that a
-grade never runs a student's class; one of them, ``artifacts.MLPGenerator``, is the generator hw4 asks
-students to write (P1, P3.1), so the package does hold that answer.
+``artifacts`` and ``probes`` also hold what the grader computes handed-in weights with, so that a grade
+never runs a student's class. For the network a homework asks students to write (hw4's MLPs) that is a
+function of the tensors evaluated without autograd (``artifacts.mlp_forward``), not a module that could be
+handed in or trained.
 """
 __version__ = "0.1.0"
 

@@ -24,11 +24,13 @@ with that message, like any wrong answer.
 - :func:`load_weights` loads a state dict into the notebook's own
   architecture after checking its names, shapes, dtypes and values, so a file
   for another architecture is refused with the differences listed.
-- :func:`mlp_generator` builds the grader's own copy of an MLP generator that a
-  homework specifies layer by layer and fills it with a state dict written by
-  the student's implementation of it (tensors matched by shape, whatever their
-  names), so the samples graded come from the trained weights and the stated
-  architecture, not from code the student can change.
+- :func:`mlp_generator` draws from an MLP generator that a homework specifies
+  layer by layer, with the tensors of a state dict written by the student's
+  implementation of it (placed by shape, whatever their names), so the samples
+  graded come from the trained weights and the stated architecture, not from
+  code the student can change. It computes with :func:`mlp_forward`, a function
+  of the tensors evaluated without autograd: the kit holds the statement's
+  computation as a reference, not a network class a student could hand in.
 - :func:`save_weights` writes the file :func:`load_weights` reads: a model's
   state dict in float16 (half the bytes), atomically.
 """
@@ -249,28 +251,44 @@ def load_weights(model: torch.nn.Module, state, *, name: str = "the saved weight
     return model.eval()
 
 
-class MLPGenerator(torch.nn.Module):
-    """The generator a homework specifies: ``[z, embedding(labels)]`` -> Linear + LeakyReLU(0.2) per hidden width
-    -> Linear -> tanh. Built by :func:`mlp_generator`; ``forward(z)`` or, with an embedding, ``forward(z, labels)``."""
+def mlp_shapes(in_dim: int, widths, out_dim: int, embedding: tuple[int, int] | None = None) -> list[tuple[int, ...]]:
+    """The tensor shapes of an MLP a homework specifies, in the order :func:`mlp_forward` reads them: the label
+    embedding ``(classes, dim)`` if any, then each Linear's weight ``(out, in)`` and bias ``(out,)``."""
+    shapes, width_in = ([tuple(embedding)] if embedding else []), in_dim + (embedding[1] if embedding else 0)
+    for width in (*widths, out_dim):
+        shapes += [(width, width_in), (width,)]
+        width_in = width
+    return shapes
 
-    def __init__(self, in_dim: int, widths, out_dim: int, embedding: tuple[int, int] | None = None):
-        super().__init__()
-        self.embed = torch.nn.Embedding(*embedding) if embedding else None
-        layers, width_in = [], in_dim + (embedding[1] if embedding else 0)
-        for width in widths:
-            layers += [torch.nn.Linear(width_in, width), torch.nn.LeakyReLU(0.2)]
-            width_in = width
-        self.net = torch.nn.Sequential(*layers, torch.nn.Linear(width_in, out_dim), torch.nn.Tanh())
 
-    def forward(self, z, labels=None):
-        if self.embed is not None:
-            z = torch.cat([z, self.embed(labels)], dim=1)  # (N, in_dim + embedding dim): noise first, as specified
-        return self.net(z)
+def mlp_forward(tensors, x, labels=None, *, tanh: bool = True, dropout: float = 0.0) -> torch.Tensor:
+    """What the specified MLP computes with ``tensors`` (in :func:`mlp_shapes` order) on ``x``, as a value.
+
+    ``[x, embedding(labels)]`` -> Linear + LeakyReLU(0.2) per hidden width (then dropout with masks from torch's
+    global generator, if ``dropout``) -> Linear -> tanh (left out when ``tanh`` is False, a discriminator's logit).
+    It is evaluated without autograd on detached tensors: the grader's reference for comparing outputs and
+    drawing from handed-in weights, not a network anything can be trained as.
+    """
+    F = torch.nn.functional
+    tensors = [t.detach() for t in tensors]
+    with torch.no_grad():
+        h = x.detach().reshape(x.shape[0], -1)  # (N, in_dim)
+        if labels is not None:
+            embed, tensors = tensors[0], tensors[1:]
+            h = torch.cat([h, F.embedding(labels, embed)], dim=1)  # (N, in_dim + dim): the input first, as specified
+        layers = list(zip(tensors[0::2], tensors[1::2], strict=True))  # [(weight, bias)] per Linear
+        for weight, bias in layers[:-1]:
+            h = F.leaky_relu(F.linear(h, weight, bias), 0.2)
+            if dropout:
+                h = F.dropout(h, dropout, training=True)
+        h = F.linear(h, *layers[-1])  # (N, out_dim)
+        return torch.tanh(h) if tanh else h
 
 
 def mlp_generator(state, *, in_dim: int, widths, out_dim: int = 784, embedding: tuple[int, int] | None = None,
-                  name: str = "the saved weights", spec: str = "the specified generator") -> MLPGenerator:
-    """The grader's :class:`MLPGenerator` of this shape with the tensors of ``state`` in it, in eval mode.
+                  name: str = "the saved weights", spec: str = "the specified generator"):
+    """The grader's draw from the specified MLP generator with the tensors of ``state``: a function of ``z`` (and,
+    with an embedding, of ``labels``) that returns :func:`mlp_forward`'s images.
 
     ``state`` is a state dict saved from the student's implementation of the same architecture. Its names are
     the student's choice, so each tensor is placed by its shape, which is unique in such a network (every
@@ -278,10 +296,8 @@ def mlp_generator(state, *, in_dim: int, widths, out_dim: int = 784, embedding: 
     network's tensors, floating, finite (float16 is read as float32). Anything else is refused with the
     shapes missing or extra, described as ``spec``.
     """
-    model = MLPGenerator(in_dim, widths, out_dim, embedding)
-    targets = dict(model.state_dict())  # name in the grader's model -> tensor of the wanted shape
-    by_shape = {tuple(t.shape): k for k, t in targets.items()}
-    if len(by_shape) != len(targets):
+    shapes = mlp_shapes(in_dim, widths, out_dim, embedding)
+    if len(set(shapes)) != len(shapes):
         raise ValueError(f"mlp_generator: two tensors of {spec} share a shape, so a state dict cannot be placed "
                          "by shape; give the hidden layers different widths")
     if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
@@ -291,22 +307,28 @@ def mlp_generator(state, *, in_dim: int, widths, out_dim: int = 784, embedding: 
         if not isinstance(got, torch.Tensor):
             raise ArtifactError(f"{name}: {key} must be a tensor, found {type(got).__name__}")
     given = sorted(tuple(t.shape) for t in state.values())
-    missing = sorted(set(by_shape) - set(given))
-    extra = [shape for shape in given if shape not in by_shape or given.count(shape) > 1]
+    missing = sorted(set(shapes) - set(given))
+    extra = [shape for shape in given if shape not in shapes or given.count(shape) > 1]
     if missing or extra:
         parts = ([f"missing tensors of shape {', '.join(map(str, missing))}"] if missing else []) + \
                 ([f"tensors that {spec} does not have: {', '.join(map(str, sorted(set(extra))))}"] if extra else [])
         raise ArtifactError(f"{name} do not fit {spec}: {'; '.join(parts)}. Save the state dict of the generator "
                             "you trained for this part, built with the widths the homework states")
-    placed = {}
+    by_shape = {}
     for key, got in state.items():
         if not got.is_floating_point():
             raise ArtifactError(f"{name}: {key} has dtype {got.dtype}, expected floating point")
         if not torch.isfinite(got).all():
             raise ArtifactError(f"{name}: {key} holds NaN or infinite values (a diverged training run)")
-        placed[by_shape[tuple(got.shape)]] = got.detach().float()
-    model.load_state_dict(placed)
-    return model.eval()
+        by_shape[tuple(got.shape)] = got.detach().float()
+    tensors = [by_shape[shape] for shape in shapes]
+
+    def draw(z, labels=None):
+        if (labels is None) != (embedding is None):
+            raise TypeError(f"{spec} takes " + ("(z, labels)" if embedding else "(z) only"))
+        return mlp_forward(tensors, z, labels)
+
+    return draw
 
 
 def save_weights(model: torch.nn.Module, path) -> Path:
@@ -326,5 +348,5 @@ def save_weights(model: torch.nn.Module, path) -> Path:
     return path
 
 
-__all__ = ["ArtifactError", "load", "samples", "labelled_samples", "require_new", "load_weights", "MLPGenerator",
-           "mlp_generator", "save_weights"]
+__all__ = ["ArtifactError", "load", "samples", "labelled_samples", "require_new", "load_weights", "mlp_shapes",
+           "mlp_forward", "mlp_generator", "save_weights"]

@@ -6,9 +6,9 @@ import torch
 
 from conftest import ROOT
 from dgmlab import cli
-from dgmlab.artifacts import MLPGenerator
 from dgmlab.grading import shared_weights as SW
 from dgmlab.grading.course import Course
+from statement_mlp import statement_state
 
 FIXTURES = ROOT / "tests" / "fixtures"
 HW = "hw4_gans"
@@ -17,7 +17,7 @@ FILE = "baseline_generator_weights.pt"
 
 def _mlp(seed: int) -> dict:
     torch.manual_seed(seed)
-    return MLPGenerator(100, (128, 256, 512), 784).state_dict()
+    return statement_state()
 
 
 def _weights(tmp_path, state, name="w.pt"):
@@ -399,7 +399,7 @@ def test_a_file_that_does_not_load_into_the_kits_network_gives_no_functional_com
     networks = FC.kit_networks(Course(ROOT), HW)
     genuine = _fixture("hw4_genuine_baseline_generator_f16.pt")
     extra = {**genuine, "extra.weight": torch.randn(64, 64)}  # not the specified generator
-    wider = MLPGenerator(100, (128, 256, 640), 784).state_dict()  # another architecture
+    wider = statement_state(widths=(128, 256, 640))  # another architecture
     for data in (_saved(extra), _saved(wider), _saved(torch.randn(100, 784)), b"not a torch file"):
         assert FC.fingerprint(data, networks) is None
         assert SW.weights_of(data, networks).function is None

@@ -109,6 +109,7 @@ import torch  # noqa: E402
 
 from conftest import half_state, with_a_nan  # noqa: E402
 from dgmlab import artifacts  # noqa: E402
+from statement_mlp import StatementMLP, statement_state  # noqa: E402
 
 COPIED = "these samples match dataset images, not generated ones"
 BELOW = "below the bar"
@@ -188,7 +189,7 @@ def _edited(state, **changes):
 
 def _untrained(embedding=None):
     torch.manual_seed(3)
-    return half_state(artifacts.MLPGenerator(100, (128, 256, 512), 784, embedding).state_dict())
+    return half_state(statement_state(embedding=embedding))
 
 
 def _drawing_one_digit():
@@ -203,10 +204,11 @@ def _crafted_to_draw_real_digits():
     """The genuine weights with the last layer solved (least squares) so that the grader's seed-0 draw is 100 real
     MNIST digits: how far a student who knows the draw's noise can steer it. The near-copy check stops it."""
     state = {k: v.float() for k, v in _state(BUILDER.GENUINE_BASELINE).items()}
-    body = torch.nn.Sequential(*[m for m in artifacts.mlp_generator(state, in_dim=100, widths=(128, 256, 512)).net][:-2])
+    body = StatementMLP(100, (128, 256, 512))
+    body.load_state_dict(state)
     z = torch.randn(100, 100, generator=torch.Generator().manual_seed(0))  # the graded draw's noise
     with torch.no_grad():
-        h = torch.cat([body(z), torch.ones(100, 1)], dim=1).double()        # (100, 513)
+        h = torch.cat([body.net[:-2](z), torch.ones(100, 1)], dim=1).double()  # (100, 513)
     target = torch.atanh(_real()[0].clamp(-0.99, 0.99)).double()            # (100, 784)
     solution = torch.linalg.lstsq(h, target, driver="gelsd").solution       # (513, 784): exact, 100 equations
     state["net.6.weight"], state["net.6.bias"] = solution[:-1].T.float(), solution[-1].float()
@@ -238,7 +240,7 @@ BASELINE_FILES = {
     "weights that draw one real digit": (_drawing_one_digit, 0, "all the same"),
     "weights crafted to draw 100 real digits": (_crafted_to_draw_real_digits, 0, COPIED),
     "100 samples instead of weights": (lambda: _real()[0], 0, "must be a state dict"),
-    "widths reversed (512, 256, 128)": (lambda: half_state(artifacts.MLPGenerator(100, (512, 256, 128), 784).state_dict()),
+    "widths reversed (512, 256, 128)": (lambda: half_state(statement_state(widths=(512, 256, 128))),
                                         0, SPEC),
     "the conditional generator's weights": (lambda: _state(BUILDER.GENUINE_CGAN), 0, SPEC),
     "the last bias missing": (lambda: _edited(_state(BUILDER.GENUINE_BASELINE), net__6__bias=None), 0, SPEC),

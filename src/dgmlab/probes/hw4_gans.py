@@ -122,16 +122,13 @@ def _seeded(seed: int, salt: int) -> dict:
 
 # ------------------------------------------------------------------ P1.1 the generator
 # The networks are graded on the grader's seeded parameters: each tensor goes into the parameter of the student's
-# network with its shape (unique in these MLPs), and the outputs on seeded inputs are compared with the kit's own
-# network of the statement (dgmlab.artifacts.MLPGenerator, public: the grader loads handed-in weights into it).
+# network with its shape (unique in these MLPs), and the outputs on seeded inputs are compared with what the
+# statement's network computes with them (dgmlab.artifacts.mlp_forward, the computation the grader also draws
+# from handed-in weights with).
 def _param_shapes(in_dim, widths, out_dim, embedding=None):
-    shapes, width_in = [], in_dim + (embedding[1] if embedding else 0)
-    if embedding:
-        shapes.append(tuple(embedding))
-    for width in tuple(widths) + (out_dim,):
-        shapes += [(width, width_in), (width,)]
-        width_in = width
-    return shapes
+    from .. import artifacts
+
+    return artifacts.mlp_shapes(in_dim, widths, out_dim, embedding)
 
 
 def _seeded_params(g, shapes):
@@ -156,21 +153,30 @@ def load_by_shape(module, params, what):
     return module
 
 
+def _statement_mlp(params, in_dim, widths, out_dim, embedding=None, what="the kit's network"):
+    """``params`` as :func:`dgmlab.artifacts.mlp_forward` reads them: checked against the statement's shapes, in
+    their order (the seeded parameters are drawn in that order)."""
+    want = _param_shapes(in_dim, widths, out_dim, embedding)
+    got = [tuple(p.shape) for p in params]
+    if got != want:
+        raise ValueError(f"{what} has parameters of shapes {got}; the statement's network has {want}")
+    return list(params)
+
+
 def kit_generator(params, latent_dim=100, widths=(128, 256, 512), embedding=None):
-    """The kit's own generator of the statement (``dgmlab.artifacts.MLPGenerator``) with ``params`` in it."""
+    """The statement's generator with ``params``: a function of ``z`` (and ``labels`` with an embedding)."""
     from .. import artifacts
 
-    return load_by_shape(artifacts.MLPGenerator(latent_dim, widths, 784, embedding), params, "the kit's generator")
+    tensors = _statement_mlp(params, latent_dim, widths, 784, embedding, "the kit's generator")
+    return lambda z, labels=None: artifacts.mlp_forward(tensors, z, labels)
 
 
 def kit_logits(params, x, widths=(512, 256, 128)):
     """The statement's discriminator in eval mode (dropout is the identity there): Linear + LeakyReLU(0.2) per
-    hidden width, then Linear to one logit, computed with the kit's public MLP (its final tanh left out)."""
+    hidden width, then Linear to one logit."""
     from .. import artifacts
 
-    net = load_by_shape(artifacts.MLPGenerator(784, widths, 1), params, "the kit's discriminator").net
-    with _torch().no_grad():
-        return net[:-1](x.reshape(x.shape[0], -1))
+    return artifacts.mlp_forward(_statement_mlp(params, 784, widths, 1, what="the kit's discriminator"), x, tanh=False)
 
 
 def _generator_inputs(seed):
@@ -678,15 +684,10 @@ def kit_train_logits(params, x, widths, seed, dropout=0.3):
     from .. import artifacts
 
     torch = _torch()
-    net = load_by_shape(artifacts.MLPGenerator(784, widths, 1), params, "the kit's discriminator").net[:-1]
-    with torch.no_grad(), torch.random.fork_rng(devices=[]):
+    tensors = _statement_mlp(params, 784, widths, 1, what="the kit's discriminator")
+    with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        h = x.reshape(x.shape[0], -1)
-        for layer in net:
-            h = layer(h)
-            if isinstance(layer, torch.nn.LeakyReLU):
-                h = torch.nn.functional.dropout(h, dropout, training=True)
-        return h
+        return artifacts.mlp_forward(tensors, x, tanh=False, dropout=dropout)
 
 
 def experiment(experiments, name):
@@ -990,8 +991,8 @@ def test_players_alternate_discriminator_first(v):
 
 
 # ------------------------------------------------------------------ P3.1, P3.2 the conditional networks
-# As in P1: the grader's seeded parameters placed by shape, outputs compared with the statement's network (the kit's
-# public MLPGenerator with its embedding). The statement concatenates [z, e(y)] (and [x, e(y)]); a network that puts
+# As in P1: the grader's seeded parameters placed by shape, outputs compared with the statement's network
+# (artifacts.mlp_forward with the label embedding). The statement concatenates [z, e(y)] (and [x, e(y)]); a network that puts
 # the embedding first is the same network with the first layer's columns in the other order, and is accepted.
 def _cond_inputs(seed):
     g = _gen(seed, 31)
@@ -1019,14 +1020,11 @@ def kit_conditional(params, inputs, labels, generator=True, widths=None):
     discriminator logits, for [inputs, e(labels)]."""
     from .. import artifacts
 
-    torch = _torch()
     if generator:
-        net = load_by_shape(artifacts.MLPGenerator(100, widths or (128, 256, 512), 784, (10, 10)), params, "the kit's network")
-        with torch.no_grad():
-            return net(inputs, labels)
-    net = load_by_shape(artifacts.MLPGenerator(784, widths or (512, 256, 128), 1, (10, 10)), params, "the kit's network")
-    with torch.no_grad():
-        return net.net[:-1](torch.cat([inputs.reshape(inputs.shape[0], -1), net.embed(labels)], dim=1))
+        return artifacts.mlp_forward(_statement_mlp(params, 100, widths or (128, 256, 512), 784, (10, 10)), inputs,
+                                     labels)
+    return artifacts.mlp_forward(_statement_mlp(params, 784, widths or (512, 256, 128), 1, (10, 10)), inputs, labels,
+                                 tanh=False)
 
 
 def matches_either_order(out, params, inputs, labels, generator=True):
