@@ -82,7 +82,7 @@ c.Autograde.autograde_preprocessors = [
 # for nbgrader's Execute (timed, its output capped as it arrives) and starts each kernel through this kernel
 # manager, which runs it in the bubblewrap sandbox and kills it with its process tree at the grading's time
 # limit (docs/autograder.md). A replacement must subclass it.
-c.TimedExecute.kernel_manager_class = "dgmlab.grading.sandbox.GradingKernelManager"
+c.TimedExecute.kernel_manager_class = "dgmlab.grading.kernels.GradingKernelManager"
 
 # Student output is capped so a print loop cannot flood the autograded notebook.
 c.LimitOutput.max_lines = 200

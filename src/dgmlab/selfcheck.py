@@ -160,7 +160,9 @@ def _sandboxed_kernel(stack, root: Path, folder: Path, sandbox: bool | None):
     box = stack.enter_context(S.Sandbox(root, folder))
     config = Config()
     box.configure(config)
-    return S.GradingKernelManager(config=config)
+    from .grading.kernels import GradingKernelManager
+
+    return GradingKernelManager(config=config)
 
 
 def visible_points(executed_nb) -> dict:

@@ -41,7 +41,7 @@ def test_the_command_grades_with_the_config_settings_unless_a_flag_says(tmp_path
 
 def test_the_grader_kernel_manager_is_the_one_the_config_names():
     from dgmlab.grading.preprocessors import TimedExecute
-    from dgmlab.grading.sandbox import GradingKernelManager
+    from dgmlab.grading.kernels import GradingKernelManager
 
     class Sub(GradingKernelManager):
         pass
@@ -65,8 +65,8 @@ def test_the_kits_config_names_the_sandboxed_kernel_manager():
     from conftest import ROOT
 
     from dgmlab.grading.preprocessors import TimedExecute
-    from dgmlab.grading.sandbox import GradingKernelManager
+    from dgmlab.grading.kernels import GradingKernelManager
 
     config = Course(ROOT).config()
     assert TimedExecute(config=config).kernel_manager_class is GradingKernelManager
-    assert config.TimedExecute.kernel_manager_class == "dgmlab.grading.sandbox.GradingKernelManager"
+    assert config.TimedExecute.kernel_manager_class == "dgmlab.grading.kernels.GradingKernelManager"

@@ -361,7 +361,7 @@ def test_output_past_the_cap_is_dropped_as_it_arrives(tmp_path):
     import nbformat
 
     from dgmlab.grading.preprocessors import TimedExecute
-    from dgmlab.grading.sandbox import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
+    from dgmlab.grading.kernels import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
 
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("import sys\nfor i in range(200):\n    print('x' * 99, flush=True)"),

@@ -354,7 +354,7 @@ def test_sandboxed_kernel_talks_over_ipc_and_cannot_reach_the_host(tmp_path):
     import asyncio
     import socket
 
-    from dgmlab.grading import sandbox
+    from dgmlab.grading import kernels, sandbox
 
     usable, why = sandbox.available()
     if not usable:
@@ -367,7 +367,7 @@ def test_sandboxed_kernel_talks_over_ipc_and_cannot_reach_the_host(tmp_path):
             "    result = 'connected'\nexcept OSError as exc:\n    result = type(exc).__name__\n")
 
     async def run(box):
-        km = sandbox.GradingKernelManager(kernel_argv=box.argv, runtime_dir=str(box.runtime), transport="ipc")
+        km = kernels.GradingKernelManager(kernel_argv=box.argv, runtime_dir=str(box.runtime), transport="ipc")
         await km.start_kernel()
         kc = km.client()
         kc.start_channels()

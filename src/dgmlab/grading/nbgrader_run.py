@@ -112,7 +112,7 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
 
-    from . import sandbox as S
+    from . import kernels as K
 
     config = _nbgrader_config(root, hw, student)
     config.Autograde.create_student = True
@@ -135,7 +135,7 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
         if done.wait(timeout):
             return
         fired.set()
-        S.stop_kernels(grading_id)
+        K.stop_kernels(grading_id)
         if not done.wait(STOP_GRACE) and exit_on_hang:
             log.error("grading %s did not stop %g s after its time limit: exiting this worker", grading_id,
                       STOP_GRACE)
@@ -150,8 +150,8 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
             res = _run_converter(converter, args)
         finally:
             done.set()
-            S.stop_kernels(grading_id)  # nothing is left running, whatever happened
-            S.forget(grading_id)
+            K.stop_kernels(grading_id)  # nothing is left running, whatever happened
+            K.forget(grading_id)
     res.timed_out = fired.is_set()
     return res
 

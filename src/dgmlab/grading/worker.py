@@ -29,7 +29,7 @@ MAX_WORKDIR_BYTES = 256 * 1024 ** 2  # bytes of its regular files
 TIMING_CONFIG = '''
 
 # -- added by dgmlab for this scratch grading only: time each cell and start kernels through
-# dgmlab.grading.sandbox.GradingKernelManager (dgmlab.grading.preprocessors.TimedExecute)
+# dgmlab.grading.kernels.GradingKernelManager (dgmlab.grading.preprocessors.TimedExecute)
 from dgmlab.grading.preprocessors import timed_autograde_preprocessors as _timed
 c.Autograde.autograde_preprocessors = _timed(c.Autograde.get("autograde_preprocessors"))
 '''

@@ -1,0 +1,147 @@
+"""The kernels of a grading: started as its sandbox says, recorded, and stopped when its time is up.
+
+The grading worker runs nbgrader in its own process, so a grading's time limit cannot kill "the nbgrader
+process": :func:`stop_kernels` kills the kernels that grading started, each with its whole process tree, and
+lets it start no more. nbgrader's ``Execute`` (through dgmlab's ``TimedExecute``) starts every kernel with
+:class:`GradingKernelManager`, named in ``nbgrader_config.py`` as ``c.TimedExecute.kernel_manager_class``;
+:class:`dgmlab.grading.sandbox.Sandbox` configures it with the sandbox's command and runtime folder.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import List, Unicode
+
+from .sandbox import RUNTIME_FILES, with_workdir_files
+
+_LOCK = threading.Lock()
+_KERNELS: dict = {}  # grading id -> [psutil.Process of each kernel it started (bwrap, or ipykernel)]
+_STOPPED: set = set()  # grading ids whose time is up: they may start no more kernels
+MAX_SOCKET_PATH = 100  # bytes: a unix socket path must fit sockaddr_un (108 on Linux), with "-<n>" added
+PROC_ROOT = len("/proc/4194304/root")  # the longest prefix through which the grader reaches a sandbox's sockets
+
+
+def _sandbox_root(proc, timeout: float = 10.0) -> str | None:
+    """``/proc/<pid>/root`` of the first process inside the sandbox that ``proc`` (bwrap) starts: the path
+    through which the grader sees the sandbox's own mounts (its runtime folder's sockets); ``None`` when bwrap
+    made none within ``timeout`` seconds (it failed: the kernel never answers, as without the sandbox)."""
+    import time
+
+    import psutil
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            children = proc.children()
+        except psutil.NoSuchProcess:
+            return None
+        if children:
+            return f"/proc/{children[0].pid}/root"
+        time.sleep(0.005)
+    return None
+
+
+class GradingStopped(RuntimeError):
+    """A grading whose time limit has passed tried to start a kernel."""
+
+
+def _kill(proc) -> None:
+    from .processes import kill_tree
+
+    kill_tree(proc)
+
+
+def stop_kernels(grading_id: str) -> int:
+    """Kill every kernel ``grading_id`` started, each with its whole process tree; no more may start.
+
+    Returns how many kernels were still running."""
+    with _LOCK:
+        _STOPPED.add(grading_id)
+        procs = list(_KERNELS.get(grading_id, []))
+    running = 0
+    for proc in procs:
+        if proc.is_running():
+            running += 1
+            _kill(proc)
+    return running
+
+
+def forget(grading_id: str) -> None:
+    with _LOCK:
+        _STOPPED.discard(grading_id)
+        _KERNELS.pop(grading_id, None)
+
+
+class GradingKernelManager(AsyncKernelManager):
+    """The kernel manager of a grading (nbgrader's ``Execute`` through dgmlab's ``TimedExecute``).
+
+    - ``kernel_argv`` set (the sandbox): that command starts the kernel, whatever kernel the
+      notebook names; ``runtime_dir``: where its connection file and ``ipc`` sockets go.
+    - ``grading_id``: every kernel started is recorded so that :func:`stop_kernels` can kill it
+      with its whole process tree when the grading's time is up; after that none may start.
+    """
+
+    kernel_argv = List(Unicode(), help="The command that starts the kernel ({connection_file} filled in); "
+                                       "empty: the notebook's kernelspec").tag(config=True)
+    runtime_dir = Unicode("", help="Folder for the connection file and ipc sockets (default: jupyter's)"
+                          ).tag(config=True)
+    grading_id = Unicode("", help="The grading this kernel belongs to (see stop_kernels)").tag(config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.runtime_dir:
+            import uuid
+
+            name = uuid.uuid4().hex[:8]
+            self.connection_file = os.path.join(self.runtime_dir, f"kernel-{name}.json")
+            if self.transport == "ipc":
+                self.ip = os.path.join(self.runtime_dir, f"k{name}")
+                if len(os.fsencode(self.ip)) + PROC_ROOT > MAX_SOCKET_PATH:
+                    raise ValueError(f"the sandbox's runtime folder {self.runtime_dir} is too long a path for unix "
+                                     f"sockets: set TMPDIR to a shorter folder (e.g. /tmp) on the grading worker")
+
+    @property
+    def kernel_spec(self):
+        if self.kernel_argv:
+            from jupyter_client.kernelspec import KernelSpec
+
+            # interrupt by message: a signal to bwrap would not reach the kernel inside
+            return KernelSpec(argv=list(self.kernel_argv), display_name="dgmlab sandbox", language="python",
+                              interrupt_mode="message")
+        return super().kernel_spec
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        import psutil
+
+        with _LOCK:
+            if self.grading_id in _STOPPED:
+                raise GradingStopped("the grading's time limit has passed: no new kernel is started")
+        # The kernel's own stdout carries only ipykernel's "To connect another client ..." banner (the sandbox
+        # clears JPY_PARENT_PID, so it thinks it was started by hand); cell output goes over the kernel's
+        # sockets. Keep the banner off the grader's and `dgmlab check`'s terminal.
+        kw.setdefault("stdout", subprocess.DEVNULL)
+        await super()._async_launch_kernel(with_workdir_files(kernel_cmd), **kw)
+        proc = psutil.Process(self.provisioner.pid)
+        self._process = proc
+        if RUNTIME_FILES in self.kernel_argv and self.transport == "ipc":
+            # the kernel makes its sockets in the sandbox's own runtime folder: connect through its root
+            root = _sandbox_root(proc)
+            if root is not None:
+                self.ip = root + self.ip
+        with _LOCK:
+            _KERNELS.setdefault(self.grading_id, []).append(proc)
+            stopped = self.grading_id in _STOPPED
+        if stopped:  # the time limit passed while it started
+            _kill(proc)
+
+    async def _async_kill_kernel(self, restart: bool = False) -> None:
+        """Kill the kernel with its whole process tree (the sandbox, a data loader's workers), then let
+        jupyter_client tidy up. A grading stops its kernel this way once the last cell has run
+        (``TimedExecute.shutdown_kernel``), so nothing the student started outlives the grading."""
+        proc = getattr(self, "_process", None)
+        if proc is not None:
+            _kill(proc)
+        await super()._async_kill_kernel(restart=restart)
