@@ -110,7 +110,8 @@ def test_a_weak_test_lets_mutants_survive_and_a_strong_one_kills_them(tmp_path):
 
 # A double() whose mutants break the kernel's limits: `k += 1` edited allocates 64 MiB blocks without end (calloc'd,
 # so address space and no RAM), `0 -> 1` sends the kernel SIGHUP, `x - x` -> `x + x` sleeps 6 s for double(3).
-# Its cell starts with two imports and two blank lines, so the solution region is lines 7-13.
+# Its cell starts with an import, SIGHUP's default action restored (a test run under nohup would hand the kernel
+# an ignored SIGHUP) and two blank lines, so the solution region is lines 7-13.
 GREEDY = """    blocks, k = [], 0
     while k < 2:
         blocks.append(bytes(2 ** 26))
@@ -126,7 +127,8 @@ MEMORY = 6 * 2**30  # a kernel with torch maps about 4.2 GiB
 
 @pytest.fixture(scope="module")
 def greedy(tmp_path_factory):
-    path = _notebook(tmp_path_factory.mktemp("greedy") / "hw9_double.ipynb", GREEDY, "import os\nimport time\n\n\n")
+    path = _notebook(tmp_path_factory.mktemp("greedy") / "hw9_double.ipynb", GREEDY,
+                     "import os, signal, time\nsignal.signal(signal.SIGHUP, signal.SIG_DFL)\n\n\n")
     report, = mutation.run(path, tests_for={"double": ["strong_tests"]}, timeout=4, memory=MEMORY)
     return report
 
