@@ -24,8 +24,8 @@ test: venv
 	$(BIN)/python -m pytest -m "not e2e" -n 2 --dist loadfile
 
 # The whole-class end-to-end tests: the demo, the hostile corpus, a submission that kills its Dask
-# workers, the wheel in a fresh venv (about 15 minutes on 2 cores). Run before a release and after
-# changing the grader.
+# workers, the wheel in a fresh venv (docs/performance.md has the time). Run before a release and
+# after changing the grader.
 test-e2e: venv
 	$(BIN)/python -m pytest -m e2e -n 2 --dist loadfile
 
