@@ -7,7 +7,7 @@ nbgrader write, and chmod, through it. So :class:`SealWorkingFolder`, right afte
 kernel is dead then, with every process it started), moves everything in the folder (files, links,
 folders, without following any) into a new sibling folder nobody writes into,
 ``.<hw>.left-by-kernel-<random>``, and nbgrader writes into an empty folder. What the kernel left is returned or reported from there
-(``dgmlab.grading.cluster``), never read through a link.
+(:func:`dgmlab.grading.worker.grade_submission`), never read through a link.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def seal(workdir: Path) -> Path | None:
 
 
 class SealWorkingFolder(NbGraderPreprocessor):
-    """After execution: the notebook's folder is emptied into :func:`left_folder` (see the module)."""
+    """After execution: the notebook's folder is emptied into :func:`left_folders` (see the module)."""
 
     def preprocess(self, nb, resources):
         from nbgrader.coursedir import CourseDirectory
