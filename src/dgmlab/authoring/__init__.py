@@ -1,6 +1,7 @@
 """Authoring the course: build source notebooks from their sources and write the demo's examples.
 
-The cycle, one command a step (``make notebooks`` runs the first three):
+The cycle, one command a step (``make notebooks`` runs steps 2-4, then rewrites the hostile corpus with
+``tools/make_hostile_corpus.py``):
 
 1. edit ``homeworks/<hw>/`` (percent files: statements, solutions, tests; ``proofs.py``);
 2. ``dgmlab build [hw]`` writes ``source/<hw>/<hw>.ipynb`` (:mod:`.build`; ``--record-outputs``
@@ -9,7 +10,9 @@ The cycle, one command a step (``make notebooks`` runs the first three):
 4. ``dgmlab examples [hw]`` writes the demo's submissions ``examples/`` (:mod:`.examples`);
 5. ``pytest tests/authoring/test_proofs.py -k <hw>`` proves every graded cell.
 
-Every step has ``--check``, which CI runs (tests/kit/test_repo.py).
+Steps 2-4 (and the hostile corpus's script) have ``--check``: it only says whether what is committed is
+current, and ``make check-notebooks`` runs them all. CI checks the same in tests/kit/test_repo.py (the corpus
+in tests/grading/test_hostile.py). Step 5 is itself a test: it has no ``--check``.
 """
 from .build import BuildError, Homework, homeworks
 from .fixtures import fixture_copier
