@@ -28,16 +28,27 @@ def cmd_demo(args) -> int:
     return run_demo(args.course, jobs=args.jobs, timeout=args.timeout, csv=args.csv)
 
 
-def cmd_build(args) -> int:
-    from .authoring.build import build
+def _authoring(module: str):
+    """``dgmlab.authoring.<module>``, which builds the kit from its repository and is not in the wheel."""
+    import importlib
 
-    return build(_course(args).root, args.hw, check=args.check, record=args.record_outputs)
+    try:
+        return importlib.import_module(f"dgmlab.authoring.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("dgmlab.authoring", f"dgmlab.authoring.{module}"):
+            raise
+        print("dgmlab: error: building homeworks needs a checkout of the course kit (its homeworks/ folder and "
+              "dgmlab.authoring are not in the wheel): run this in the repository after `make venv`, which "
+              "installs dgmlab from it", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_build(args) -> int:
+    return _authoring("build").build(_course(args).root, args.hw, check=args.check, record=args.record_outputs)
 
 
 def cmd_examples(args) -> int:
-    from .authoring.examples import write_examples
-
-    return write_examples(_course(args).root, args.hw, check=args.check)
+    return _authoring("examples").write_examples(_course(args).root, args.hw, check=args.check)
 
 
 def cmd_release(args) -> int:
@@ -280,11 +291,17 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except Exception as exc:
-        from .authoring.build import BuildError
         from .grading.course import CourseError
         from .data import DataUnavailableError
 
-        if isinstance(exc, (BuildError, CourseError, DataUnavailableError)):
+        known = (CourseError, DataUnavailableError)
+        try:
+            from .authoring.build import BuildError
+        except ImportError:  # installed from the wheel, which has no dgmlab.authoring
+            pass
+        else:
+            known += (BuildError,)
+        if isinstance(exc, known):
             print(f"dgmlab: error: {exc}", file=sys.stderr)
             return 2
         raise

@@ -310,6 +310,27 @@ def test_wheel_and_sdist_carry_complete_metadata(dist):
 
 
 @pytest.mark.slow
+def test_wheel_and_sdist_leave_out_the_authoring_tooling(dist):
+    """dgmlab.authoring builds and proves the kit from homeworks/, which holds the solutions: a checkout's tool."""
+    with zipfile.ZipFile(dist["wheel"]) as whl:
+        wheel = whl.namelist()
+    with tarfile.open(dist["sdist"]) as sdist:
+        members = sdist.getnames()
+    assert "dgmlab/grading/judge.py" in wheel and [n for n in wheel if n.startswith("dgmlab/authoring")] == []
+    assert [m for m in members if "/dgmlab/authoring" in m] == []
+
+
+@pytest.mark.parametrize("command", ["build", "examples"])
+def test_authoring_commands_without_the_authoring_package_say_it_needs_a_checkout(command, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "dgmlab.authoring", None)  # as installed from the wheel
+    for name in [m for m in sys.modules if m.startswith("dgmlab.authoring.")]:
+        monkeypatch.delitem(sys.modules, name)
+    with pytest.raises(SystemExit) as stop:
+        cli.main([command])
+    assert stop.value.code == 2 and "needs a checkout of the course kit" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_wheel_holds_the_assets(dist):
     assets = sorted(p.relative_to(ROOT / "src").as_posix() for p in (ROOT / "src" / "dgmlab" / "assets").iterdir()
                     if p.is_file())
