@@ -29,13 +29,15 @@ def points(weight: float):
     return mark
 
 
-def _hidden_lines(source: str) -> set:
-    """Numbers (from 1) of the lines of ``source`` between the hidden-tests markers."""
+def _hidden_lines(source: str, delimiters: tuple[str, str] = (HIDDEN_BEGIN, HIDDEN_END)) -> set:
+    """Numbers (from 1) of the lines of ``source`` between the hidden-tests markers (``delimiters``: the grader passes
+    the course's, :func:`dgmlab.grading.preprocessors.hidden_delimiters`; nbgrader's defaults otherwise)."""
+    begin, end = delimiters
     lines, hiding = set(), False
     for i, line in enumerate(source.splitlines(), start=1):
-        if HIDDEN_BEGIN in line:
+        if begin in line:
             hiding = True
-        elif HIDDEN_END in line:
+        elif end in line:
             hiding = False
         elif hiding:
             lines.add(i)

@@ -245,6 +245,27 @@ def _earned(nb):
     return next(o for o in nb.cells[0].outputs if o.output_type == "execute_result").data["text/plain"]
 
 
+def _judged_with_markers(begin, end, config):
+    """What the reference earns when the instructor's cell marks its hidden tests with ``begin``/``end``."""
+    from traitlets.config import Config
+
+    source = _source(CELL).replace("### BEGIN HIDDEN TESTS", begin).replace("### END HIDDEN TESTS", end)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nb.cells[0].metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": CELL, "points": 3}
+    nb, resources = judge.ProbeTests(seed=GRADER_SEED).preprocess(nb, {"nbgrader": {"assignment": HW}})
+    nb.cells[0].outputs = [nbformat.from_dict(o) for o in shown(probe(GRADER_SEED, saturating_loss,
+                                                                      non_saturating_loss))]
+    nb, _ = judge.JudgeTests(isolate=False, config=Config(config)).preprocess(nb, resources)
+    return _earned(nb)
+
+
+def test_hidden_tests_are_read_between_the_courses_own_markers():
+    course = {"ClearHiddenTests": {"begin_test_delimeter": "# >>> grader only", "end_test_delimeter": "# <<< grader"}}
+    assert _judged_with_markers("# >>> grader only", "# <<< grader", course) == "3"
+    # the same cell under nbgrader's default markers has no hidden tests for its hidden points: not graded
+    assert _judged_with_markers("# >>> grader only", "# <<< grader", {}) == "0"
+
+
 @pytest.mark.slow  # starts a judge process
 def test_the_judge_process_gives_what_judging_here_gives():
     outputs = shown(probe(GRADER_SEED, saturating_loss, non_saturating_loss))

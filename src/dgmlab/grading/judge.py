@@ -27,6 +27,7 @@ from .. import probes
 from ..testing import score_text
 from .judging import (MAX_KEPT_BYTES, Reference, handed_seeds, judge_cell, judge_cells,  # noqa: F401
                       keeper, probe_data)
+from .preprocessors.hidden_tests import hidden_delimiters
 
 RESOURCE = "dgmlab_probe_cells"  # resources key: {grade_id: the instructor's source of the test cell}
 
@@ -103,6 +104,7 @@ class JudgeTests(NbGraderPreprocessor):
             keep = os.path.abspath(Course(coursedir.root).kept_folder(hw, meta["student"]))
         checks_folder = os.path.abspath(coursedir.format_path(coursedir.source_directory, ".", hw)) if hw else None
         request = {"hw": hw, "seed": state["seed"], "folder": folder, "keep": keep, "checks_folder": checks_folder,
+                   "delimiters": list(hidden_delimiters(self.config)),
                    "seeds": handed_seeds(self.draw_seeds),
                    "gradebook": [meta.get("db_url"), coursedir.course_id, hw, meta.get("notebook")],
                    "cells": [{"gid": gid, "source": state["cells"][gid],

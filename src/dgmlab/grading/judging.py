@@ -25,11 +25,12 @@ def judge_each(request: dict):
         probes.load_checks(request["hw"], request["checks_folder"])
     reference = Reference.from_gradebook(*request["gradebook"]) if request.get("gradebook") else None
     keep = keeper(request["keep"]) if request.get("keep") else None
+    delimiters = tuple(request["delimiters"]) if request.get("delimiters") else None  # the course's markers
     for cell in request["cells"]:
         try:
             result = judge_cell(request["hw"], cell["gid"], cell["source"], cell["outputs"], request["seed"],
                                 folder=request.get("folder"), seeds=request.get("seeds"), reference=reference,
-                                keep=keep)
+                                keep=keep, delimiters=delimiters)
             yield cell["gid"], {"earned": float(result.earned), "lines": [str(x) for x in result.lines]}
         except MemoryError:  # an answer whose checking needs more memory than the judge has
             yield cell["gid"], {"earned": 0.0, "lines": [
@@ -107,18 +108,19 @@ class Reference:
 
 
 def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=None, seeds=None,
-               reference=None, keep=None) -> probes.Judgement:
+               reference=None, keep=None, delimiters=None) -> probes.Judgement:
     """Decide test cell ``gid`` of ``hw`` (the instructor's ``source``) from the kernel's ``outputs``;
-    ``folder``, ``seeds``, ``reference``, ``keep``: see :func:`dgmlab.probes.judge`."""
+    ``folder``, ``seeds``, ``reference``, ``keep``, ``delimiters``: see :func:`dgmlab.probes.judge`."""
     spec = probes.spec_for(hw, gid)
     try:
         data = probe_data(outputs, gid)
     except wire.WireError as exc:
-        steps = probes.plan(spec, source)
+        steps = probes.plan(spec, source, delimiters)
         return probes.Judgement(0.0, spec.points, [f"0 of {spec.points:g} points: {exc}"],
                                 [(n, w, h, False, str(exc)) for n, w, h in steps])
     return probes.judge(hw, spec, data, seed, hidden_source=source, folder=folder,
-                        seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference, keep=keep)
+                        seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference, keep=keep,
+                        delimiters=delimiters)
 
 
 MAX_KEPT_BYTES = 2 * 2**20  # one file a hidden test leaves for the dashboard

@@ -314,9 +314,10 @@ def _weight(fn) -> float | None:
     return getattr(fn, "__dgmlab_points__", None)
 
 
-def _hidden_tests(source: str) -> tuple[list, str]:
-    """``[(name, @points or None)]`` of the hidden region of ``source`` and that region's code."""
-    hidden = _hidden_lines(source)
+def _hidden_tests(source: str, delimiters: tuple[str, str] | None = None) -> tuple[list, str]:
+    """``[(name, @points or None)]`` of the hidden region of ``source`` (between ``delimiters``, nbgrader's default
+    markers when None) and that region's code."""
+    hidden = _hidden_lines(source, *([delimiters] if delimiters else []))
     code = "\n".join(line for i, line in enumerate(source.splitlines(), start=1) if i in hidden)
     tests = []
     for node in ast.parse(code).body:
@@ -355,39 +356,39 @@ def _referenced(code: str, fn_name: str) -> set:
     return set()
 
 
-def plan(spec: CheckSpec, hidden_source: str | None) -> list:
+def plan(spec: CheckSpec, hidden_source: str | None, delimiters: tuple[str, str] | None = None) -> list:
     """``[(name, points, hidden)]`` of a cell: the spec's visible tests, then the hidden ones of
-    ``hidden_source`` (the instructor's test cell) when given."""
+    ``hidden_source`` (the instructor's test cell; its hidden region between ``delimiters``) when given."""
     visible = _split(spec.points - spec.hidden, [(f.__name__, _weight(f)) for f in spec.visible],
                      "visible", strict=True)
     out = [(n, w, False) for n, w in visible]
     if hidden_source is not None:
-        tests, _ = _hidden_tests(hidden_source)
+        tests, _ = _hidden_tests(hidden_source, delimiters)
         out += [(n, w, True) for n, w in _split(spec.hidden, tests, "hidden", strict=True)]
     return out
 
 
 def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None = None, *,
           folder=None, seeds: dict | None = None, reference: Callable | None = None,
-          keep: Callable | None = None) -> Judgement:
+          keep: Callable | None = None, delimiters: tuple[str, str] | None = None) -> Judgement:
     """Decide a test cell from its decoded probe ``data``: the visible tests, and the hidden tests of
     ``hidden_source`` when given (the grader). Inputs are made here from ``seed``, never taken from
     the data. ``folder``: where the cell's handed-in files are read (:class:`HandedIn`); ``seeds``: the
     draw seed of each graded file (``{name: int}``, or ``{name: "refused: why"}``); ``reference``:
     ``reference(grade_id) -> dict``, the names the instructor's cell of that id defines (the grader's
     copy of the kit's own networks); ``keep(name, data)``: where hidden tests may leave a small file of bytes for
-    the class dashboard (e.g. the first 100 images of a graded draw; by default nothing is kept). The lines are
-    what the student reads."""
+    the class dashboard (e.g. the first 100 images of a graded draw; by default nothing is kept); ``delimiters``:
+    the course's hidden-tests markers (nbgrader's defaults when None). The lines are what the student reads."""
     inputs = make_inputs(spec, seed)
     results = []
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         data = {n: wire.Raised("the check's data is not a table of values") for n in spec.names}
     answers = Answers(data, inputs, HandedIn(folder, spec.files), seeds)
-    steps = plan(spec, hidden_source)
+    steps = plan(spec, hidden_source, delimiters)
     visible = {f.__name__: f for f in spec.visible}
     namespace = None
     if hidden_source is not None:
-        _, code = _hidden_tests(hidden_source)
+        _, code = _hidden_tests(hidden_source, delimiters)
         given = {"inputs": answers.inputs, "files": answers.files, "seed_of": answers.seed_of,
                  "reference": reference or _no_reference, "keep": keep or _keep_nothing,
                  "points": lambda w: (lambda f: f)}
