@@ -132,9 +132,9 @@ Measured with
 
     {COMMAND}
 
-on {r['cpus']} CPU cores ({r['machine']}, torch {r['torch']}, {r['threads']} torch threads). The 1-minute
-load average was {r['loadavg']:.1f} when timing began: the machine was shared with other jobs, so wall-clock
-times are upper bounds; CPU seconds (summed over threads) vary less. Times are the fastest of 3 runs.
+on {r['cpus']} CPU cores ({r['machine']}, torch {r['torch']}, {r['threads']} torch threads). The machine was shared with other jobs, so
+wall-clock times are upper bounds; CPU seconds (summed over threads) vary less. Times are the fastest of 3 runs.
+The run's date and load: [metrics_timings.md](../benchmarks/results/metrics_timings.md).
 
 Shipped classifier (`src/dgmlab/assets/mnist_classifier.pt`, trained by
 `DGMLAB_DATA=../shared/datasets nice -n 5 .venv/bin/python tools/train_mnist_classifier.py`, seed 0, 3 epochs):
@@ -257,7 +257,10 @@ def main(argv=None) -> int:
     print(f"inception: {r['inception']}")
     if not args.no_write:
         DOC.write_text(render(r))
-        print(f"wrote {DOC}")
+        with (DOC.parents[1] / "benchmarks" / "results" / "metrics_timings.md").open("a") as log:
+            log.write(f"\n- {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {COMMAND}; 1-minute load average "
+                      f"{r['loadavg']:.1f} when timing began ({r['cpus']} CPU cores, torch {r['torch']})\n")
+        print(f"wrote {DOC} and a line of benchmarks/results/metrics_timings.md")
     return 0
 
 
