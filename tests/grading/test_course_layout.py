@@ -30,3 +30,65 @@ def test_a_changed_directory_structure_is_refused_with_what_to_do(tmp_path):
     course = _course(tmp_path, 'c.CourseDirectory.directory_structure = "{nbgrader_step}/{assignment_id}/{student_id}"')
     with pytest.raises(CourseError, match="directory_structure.*remove the setting"):
         course.folder("submitted", "hw1_x", "ann")
+
+
+# ----------------------------------------------------------------- why a step failed
+def _exception(kind: str, *args):
+    from nbclient import exceptions as nbclient_errors
+    from nbgrader import api, nbgraderformat
+
+    found = {"DeadKernelError": nbclient_errors.DeadKernelError, "CellTimeoutError": nbclient_errors.CellTimeoutError,
+             "SchemaTooOldError": nbgraderformat.SchemaTooOldError, "MissingEntry": api.MissingEntry}
+    return found.get(kind, ValueError)(*args)
+
+
+@pytest.mark.parametrize("kind, args, says", [
+    ("DeadKernelError", ("Kernel died",), "the kernel died while running the notebook"),
+    ("CellTimeoutError", ("Cell execution timed out",), "a cell ran past the time limit"),
+    ("SchemaTooOldError", ("old", 1, 3), "the notebook's nbgrader cell metadata is damaged"),
+    ("MissingEntry", (), "the notebook does not match this homework's release"),
+    ("ValueError", ("bad value\nmore detail",), "ValueError: bad value"),
+])
+def test_a_failed_conversion_is_explained_by_the_exception_that_failed_it(kind, args, says):
+    from dgmlab.grading.layout import failure_reason
+
+    reason = failure_reason(_exception(kind, *args))
+    assert reason.startswith(says) and "\n" not in reason
+
+
+class _Converter:
+    """A converter shaped as nbgrader's: start() converts each notebook, logs what failed and goes on."""
+
+    def __init__(self, error):
+        import logging
+
+        self.log, self.error = logging.getLogger("test-converter"), error
+
+    def convert_single_notebook(self, name):
+        raise self.error
+
+    def start(self):
+        from nbgrader.converters.base import NbGraderException
+
+        try:
+            self.convert_single_notebook("hw9.ipynb")
+        except Exception:
+            self.log.error("There was an error processing assignment: hw9")
+        raise NbGraderException("Please see the the above traceback for details")
+
+
+def test_a_converters_failure_reason_comes_from_its_exception_not_its_log():
+    from nbclient.exceptions import DeadKernelError
+
+    from dgmlab.grading.nbgrader_run import _run_converter
+
+    res = _run_converter(_Converter(DeadKernelError("Kernel died")), ["autograde", "hw9"])
+    assert not res.ok and res.reason.startswith("the kernel died while running the notebook")
+    assert "DeadKernelError" not in res.output  # the log never named it: the reason came from the exception
+
+
+def test_a_step_without_an_exception_gives_the_last_error_line_of_its_log():
+    from dgmlab.grading.layout import StepResult
+
+    res = StepResult(["generate_feedback"], 1, "[INFO] start\n[ERROR] feedback took longer than 1 s\n", 1.0)
+    assert res.reason == "[ERROR] feedback took longer than 1 s"

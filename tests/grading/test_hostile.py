@@ -82,6 +82,15 @@ def test_honest_submissions_are_graded_as_alone(graded):
     assert 0 < grades["demo_partial"].auto_score < ref.auto_max
 
 
+def test_a_kernel_that_exits_fails_the_submission_saying_the_kernel_died(graded):
+    _, results, _, _, _ = graded
+    if ONLY and "os_exit" not in ONLY:
+        pytest.skip("not in DGMLAB_HOSTILE_CASES")
+    result = results["os_exit"]
+    assert result.status == "failed", result
+    assert result.reason.startswith("the kernel died while running the notebook"), result.reason
+
+
 @pytest.mark.parametrize("case", sorted(META["cases"]))
 def test_hostile_case_gets_its_grade(graded, case):
     course, results, grades, _, _ = graded

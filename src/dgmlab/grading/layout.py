@@ -38,10 +38,16 @@ class StepResult:
     output: str
     seconds: float
     timed_out: bool = False
+    failure: str | None = None  # why it failed, from the exception nbgrader's converter raised (failure_reason)
 
     @property
     def ok(self) -> bool:
         return self.returncode == 0 and not self.timed_out
+
+    @property
+    def reason(self) -> str:
+        """Why the step failed: :attr:`failure`, else the last error line of its log."""
+        return self.failure or _reason(self.output)
 
 
 @dataclass
@@ -245,22 +251,32 @@ def write_student_notebooks(course: Course, student: str, hw: str) -> list[Path]
     return written
 
 
-KNOWN_FAILURES = [
-    ("DeadKernelError", "the kernel died while running the notebook (os._exit, a crash, or running out of memory)"),
-    ("Kernel died", "the kernel died while running the notebook (os._exit, a crash, or running out of memory)"),
-    ("CellTimeoutError", "a cell ran past the time limit and could not be interrupted"),
-    ("TimeoutError", "a cell ran past the time limit and could not be interrupted"),
-    ("old version", "the notebook's nbgrader cell metadata is damaged (a graded cell was copied or edited outside Jupyter)"),
-    ("MissingEntry", "the notebook does not match this homework's release (wrong notebook submitted?)"),
-]
+def failure_reason(exc: BaseException) -> str:
+    """A one-line, readable cause of a notebook's failed conversion, from the exception that failed it: the failures
+    a grading knows (from nbclient and nbgrader) by their type, any other as its type and first line."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from nbgrader.api import MissingEntry
+    from nbgrader.nbgraderformat import SchemaTooNewError, SchemaTooOldError
+    from nbgrader.preprocessors.execute import UnresponsiveKernelError
+
+    if isinstance(exc, DeadKernelError):
+        return "the kernel died while running the notebook (os._exit, a crash, or running out of memory)"
+    if isinstance(exc, (CellTimeoutError, TimeoutError, UnresponsiveKernelError)):
+        return "a cell ran past the time limit and could not be interrupted"
+    if isinstance(exc, (SchemaTooOldError, SchemaTooNewError)):
+        return ("the notebook's nbgrader cell metadata is damaged (a graded cell was copied or edited outside "
+                "Jupyter)")
+    if isinstance(exc, MissingEntry):
+        return "the notebook does not match this homework's release (wrong notebook submitted?)"
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first}"[:300] if first else type(exc).__name__
+
+
 GENERIC = ("Please see the", "There was an error processing")
 
 
 def _reason(output: str) -> str:
-    """A one-line, readable cause of a failed nbgrader step."""
-    for needle, text in KNOWN_FAILURES:
-        if needle in output:
-            return text
+    """The last error line of a failed nbgrader step's log (where no exception says why: :func:`failure_reason`)."""
     lines = [ln.strip() for ln in output.splitlines()
              if ("ERROR" in ln or "Error" in ln) and not any(g in ln for g in GENERIC)]
     return (lines[-1] if lines else _tail(output, 3)).strip()[:300]

@@ -51,13 +51,26 @@ def _converter_log() -> logging.Logger:
 
 
 def _run_converter(converter, args: list) -> C.StepResult:
-    """``converter.start()`` as nbgrader's API does (its log captured), as a :class:`StepResult`."""
+    """``converter.start()`` as nbgrader's API does (its log captured), as a :class:`StepResult` whose ``failure``
+    says why a notebook failed, from the exception that failed it (nbgrader itself only logs it)."""
     from nbgrader.utils import capture_log
 
+    raised = []
+    convert = converter.convert_single_notebook
+
+    def keeping_the_failure(notebook_filename):
+        try:
+            return convert(notebook_filename)
+        except Exception as exc:  # nbgrader catches it next and logs it; the reason is read from it here
+            raised.append(exc)
+            raise
+
+    converter.convert_single_notebook = keeping_the_failure
     t0 = time.monotonic()
     result = capture_log(converter)
     output = result.get("log", "") + result.get("error", "")
-    return C.StepResult(args, 0 if result["success"] else 1, output, time.monotonic() - t0)
+    failure = C.failure_reason(raised[-1]) if raised and not result["success"] else None
+    return C.StepResult(args, 0 if result["success"] else 1, output, time.monotonic() - t0, failure=failure)
 
 
 @contextlib.contextmanager

@@ -186,7 +186,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
         if res.timed_out:
             out["status"], out["reason"] = "timed out", f"grading took longer than {bundle['timeout']:g} s"
         elif not res.ok:
-            out["status"], out["reason"] = "failed", C._reason(res.output)
+            out["status"], out["reason"] = "failed", res.reason
         else:
             out["scores"] = _scores(root, hw, student, cid)
             if bundle["feedback"]:
@@ -194,7 +194,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
                 fb = run_feedback(root, hw, student)
                 out["steps"].append(fb)
                 if not fb.ok:
-                    out["reason"] = "graded, but feedback failed: " + C._reason(fb.output)
+                    out["reason"] = "graded, but feedback failed: " + fb.reason
                 else:
                     try:
                         C.write_student_notebooks(scratch, student, hw)
