@@ -3,11 +3,11 @@
 The course directory itself, results and the submission check are in :mod:`.layout` (re-exported
 here for the commands and tests that use them as ``course.Course``).
 
-Release steps are nbgrader's own command line (``python -m nbgrader ...``) run in
-the course root, so plain ``nbgrader`` commands see exactly the same files and
-gradebook. Autograding runs nbgrader's converters in grading workers (see
-:mod:`dgmlab.grading.cluster`): each submission's code runs in a kernel of its
-own, so one that crashes, hangs or floods output is that kernel's problem alone.
+Release runs nbgrader's ``GenerateAssignment`` converter in this process, configured as
+``nbgrader generate_assignment <hw> --force`` run in the course root configures it, so plain
+``nbgrader`` commands see exactly the same files and gradebook. Autograding runs nbgrader's
+converters in grading workers (see :mod:`dgmlab.grading.cluster`): each submission's code runs
+in a kernel of its own, so one that crashes, hangs or floods output is that kernel's problem alone.
 """
 from __future__ import annotations
 
@@ -40,8 +40,33 @@ def install_source(course: Course, local_only: bool = False):
     return pre
 
 
+def _generate_assignment(course: Course, hw: str, local_only: bool, no_db: bool = False) -> StepResult:
+    """nbgrader's ``GenerateAssignment`` converter on ``hw``, in this process, configured as
+    ``nbgrader generate_assignment <hw> --force [--no-db] [--SetInstallSource.local_only=True]`` run in the course
+    root configures it from the course's ``nbgrader_config.py`` (its flags as the traits
+    ``GenerateAssignmentApp`` maps them to)."""
+    from nbgrader.converters import GenerateAssignment, NbGraderException
+    from nbgrader.coursedir import CourseDirectory
+
+    from . import nbgrader_run as N
+
+    args = ["generate_assignment", hw, "--force"]
+    config = N._nbgrader_config(course.root, hw)  # --force: BaseConverter.force
+    if no_db:
+        args.append("--no-db")
+        config.SaveCells.enabled = False
+        config.GenerateAssignment.no_database = True
+    if local_only:
+        args.append("--SetInstallSource.local_only=True")
+        config.SetInstallSource.local_only = True
+    with N.as_nbgrader_command(course.root):
+        converter = GenerateAssignment(coursedir=CourseDirectory(config=config), config=config,
+                                       log=N._converter_log())
+        return N._run_converter(converter, args, quiet=(NbGraderException,))
+
+
 def release(course: Course, hws=None, local_only: bool = False) -> list[StepResult]:
-    """``nbgrader generate_assignment --force`` for each homework (all by default).
+    """nbgrader's ``generate_assignment --force`` for each homework (all by default).
 
     Refuses (:class:`CourseError`, nothing written) when the course sets no usable
     install source, unless ``local_only``: then the setup cells name none.
@@ -50,10 +75,9 @@ def release(course: Course, hws=None, local_only: bool = False) -> list[StepResu
     problem = install_source(course, local_only).problem()
     if problem:
         raise CourseError(problem)
-    flags = ["--SetInstallSource.local_only=True"] if local_only else []
     results = []
     for hw in hws:
-        res = course.nbgrader("generate_assignment", hw, "--force", *flags)
+        res = _generate_assignment(course, hw, local_only)
         if not res.ok:
             raise CourseError(f"generate_assignment {hw} failed:\n{_tail(res.output)}")
         extra = sorted(p.relative_to(course.root).as_posix() for p in course.folder("release", hw).rglob("*")
@@ -80,7 +104,6 @@ def release_differences(course: Course, hws=None, local_only: bool | None = None
     hws = course.check_homeworks(hws)
     if local_only is None:
         local_only = release_is_local_only(course)
-    flags = ["--SetInstallSource.local_only=True"] if local_only else []
     stale = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -90,7 +113,7 @@ def release_differences(course: Course, hws=None, local_only: bool | None = None
             shutil.copytree(course.folder("source", hw), scratch.folder("source", hw),
                             ignore=shutil.ignore_patterns("figures", "*.pt", ".ipynb_checkpoints", "__pycache__"))
         for hw in hws:
-            res = scratch.nbgrader("generate_assignment", hw, "--force", "--no-db", *flags)
+            res = _generate_assignment(scratch, hw, local_only, no_db=True)
             if not res.ok:
                 raise CourseError(f"generate_assignment {hw} failed:\n{_tail(res.output)}")
             fresh = scratch.release_notebook(hw)

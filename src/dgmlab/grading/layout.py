@@ -187,7 +187,8 @@ class Course:
     def nbgrader(self, *args, timeout: float | None = None, env: dict | None = None) -> StepResult:
         """Run ``nbgrader <args>`` in the course root; kill its whole process tree on timeout.
 
-        ``env`` adds environment variables.
+        ``env`` adds environment variables. dgmlab itself runs nbgrader's API in-process (release, export,
+        autograde); this is plain nbgrader's command line, which the tests and benchmarks compare dgmlab with.
         """
         cmd = [sys.executable, "-m", "nbgrader", *map(str, args)]
         env = {**{k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}, **(env or {})}

@@ -30,16 +30,38 @@ def _exit_worker() -> None:
     os._exit(70)
 
 
-def _nbgrader_config(root: Path, hw: str, student: str):
-    """The scratch course's nbgrader config, as ``nbgrader autograde <hw> --student <student> --force`` sees it."""
+def _nbgrader_config(root: Path, hw: str, student: str | None = None):
+    """The course ``root``'s nbgrader config, as ``nbgrader autograde <hw> --student <student> --force`` sees it
+    (without ``student``, as ``nbgrader generate_assignment <hw> --force`` does)."""
     from traitlets.config.loader import PyFileConfigLoader
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.assignment_id = hw
-    config.CourseDirectory.student_id = student
+    if student is not None:
+        config.CourseDirectory.student_id = student
     config.BaseConverter.force = True
     return config
+
+
+@contextlib.contextmanager
+def as_nbgrader_command(root: Path):
+    """What an instructor's ``python -m nbgrader ...`` run in the course ``root`` has, for nbgrader's API called in
+    this process: one converter at a time (:data:`_NBGRADER_LOCK`), ``NBGRADER_EXECUTION`` unset, this Python's
+    ``bin/`` first on ``PATH`` (nbgrader runs ``alembic`` by name to make a gradebook) and ``root`` on ``sys.path``
+    (last: a module the config names may live in the course folder, as nbgrader's apps import from theirs)."""
+    import sys
+
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    added = str(root) not in sys.path
+    with _NBGRADER_LOCK, temporary_environment({"NBGRADER_EXECUTION": None, "PATH": path}):
+        if added:
+            sys.path.append(str(root))
+        try:
+            yield
+        finally:
+            if added and str(root) in sys.path:
+                sys.path.remove(str(root))
 
 
 def _converter_log() -> logging.Logger:
@@ -50,13 +72,16 @@ def _converter_log() -> logging.Logger:
     return log
 
 
-def _run_converter(converter, args: list) -> C.StepResult:
+def _run_converter(converter, args: list, quiet: tuple = ()) -> C.StepResult:
     """``converter.start()`` as nbgrader's API does (its log captured), as a :class:`StepResult` whose ``failure``
-    says why a notebook failed, from the exception that failed it (nbgrader itself only logs it)."""
+    says why a notebook failed, from the exception that failed it (nbgrader itself only logs it). ``quiet``: the
+    exception types ``start()`` may end with whose traceback the output leaves out, as nbgrader's apps exit on
+    their ``NbGraderException`` without one (the log already says why), so that the output ends as theirs does."""
     from nbgrader.utils import capture_log
 
-    raised = []
+    raised, stopped = [], []
     convert = converter.convert_single_notebook
+    start = converter.start
 
     def keeping_the_failure(notebook_filename):
         try:
@@ -65,10 +90,19 @@ def _run_converter(converter, args: list) -> C.StepResult:
             raised.append(exc)
             raise
 
+    def noting_the_end():
+        try:
+            return start()
+        except quiet as exc:
+            stopped.append(exc)
+            raise
+
     converter.convert_single_notebook = keeping_the_failure
+    if quiet:
+        converter.start = noting_the_end
     t0 = time.monotonic()
     result = capture_log(converter)
-    output = result.get("log", "") + result.get("error", "")
+    output = result.get("log", "") + ("" if stopped else result.get("error", ""))
     failure = C.failure_reason(raised[-1]) if raised and not result["success"] else None
     return C.StepResult(args, 0 if result["success"] else 1, output, time.monotonic() - t0, failure=failure)
 

@@ -1,0 +1,81 @@
+"""dgmlab release runs nbgrader's GenerateAssignment converter in its own process: the notebooks plain
+``nbgrader generate_assignment`` writes, its flags as config, its log's tail when it fails."""
+import os
+import shutil
+import sys
+import threading
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+import tiny_homework as tiny
+
+from dgmlab.grading import course as C
+from dgmlab.grading import nbgrader_run as N
+
+HW = tiny.HW
+pytestmark = pytest.mark.slow  # runs nbgrader's converter (and, once, its command line)
+
+
+def tiny_course(root):
+    root.mkdir(exist_ok=True)
+    shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")  # it sets no install source
+    tiny.build(root)
+    return C.Course(root)
+
+
+def test_release_writes_the_bytes_plain_nbgrader_writes(tmp_path):
+    ours, plain = tiny_course(tmp_path / "ours"), tiny_course(tmp_path / "plain")
+    C.release(ours, local_only=True)
+    res = plain.nbgrader("generate_assignment", HW, "--force", "--SetInstallSource.local_only=True")
+    assert res.ok, res.output[-2000:]
+    assert ours.release_notebook(HW).read_bytes() == plain.release_notebook(HW).read_bytes()
+
+
+def test_release_leaves_the_process_as_it_found_it(tmp_path, monkeypatch):
+    course = tiny_course(tmp_path)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # as in a kernel nbgrader runs
+    before = (os.getcwd(), os.environ["PATH"], list(sys.path))
+    (res,) = C.release(course, local_only=True)
+    assert res.ok and res.args == ["generate_assignment", HW, "--force", "--SetInstallSource.local_only=True"]
+    assert (os.getcwd(), os.environ["PATH"], list(sys.path)) == before
+    assert os.environ["NBGRADER_EXECUTION"] == "autograde"
+
+
+def test_the_scratch_release_writes_no_gradebook(tmp_path):
+    course = tiny_course(tmp_path)
+    res = C._generate_assignment(course, HW, local_only=True, no_db=True)
+    assert res.ok and res.args == ["generate_assignment", HW, "--force", "--no-db",
+                                   "--SetInstallSource.local_only=True"]
+    assert course.release_notebook(HW).exists() and not (tmp_path / "gradebook.db").exists()
+
+
+def test_release_waits_for_a_converter_running_in_this_process(tmp_path):
+    course = tiny_course(tmp_path)
+    done = []
+    with N._NBGRADER_LOCK:
+        worker = threading.Thread(target=lambda: done.append(C.release(course, local_only=True)))
+        worker.start()
+        worker.join(2.0)
+        assert worker.is_alive() and not course.release_notebook(HW).exists()
+    worker.join(120)
+    assert done and course.release_notebook(HW).exists()
+
+
+def test_a_failed_release_ends_with_the_tail_of_nbgraders_log(tmp_path):
+    course = tiny_course(tmp_path)
+    path = course.source_notebook(HW)
+    nb = nbformat.read(path, as_version=4)
+    graded = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "mean_square_tests")
+    nb.cells.append(nbformat.from_dict(dict(graded)))  # a second cell with the same grade id
+    nbformat.write(nb, path)
+    with pytest.raises(C.CourseError) as err:
+        C.release(course, local_only=True)
+    message = str(err.value)
+    assert message.startswith(f"generate_assignment {HW} failed:\n")
+    assert "Notebook failed to validate; the nbgrader metadata may be corrupted." in message  # nbgrader's error
+    # the log ends as `nbgrader generate_assignment`'s does: no traceback of the converter's final exception
+    assert message.endswith("errors on the above failures.") and "NbGraderException" not in message
+    assert not course.release_notebook(HW).exists()
