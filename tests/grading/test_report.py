@@ -326,3 +326,51 @@ def test_report_cli_errors_clearly(course, tmp_path, capsys):
     shutil.copy(ROOT / "nbgrader_config.py", empty)
     with pytest.raises(CourseError, match="no gradebook"):
         A.collect(Course(empty))
+
+
+# ----------------------------------------------------------------- nbgrader's CSV export, in this process
+def test_csv_export_has_nbgraders_columns_and_the_gradebooks_scores(course, tmp_path):
+    from dgmlab.grading import report as R
+
+    path = R.export_csv(course, tmp_path / "grades.csv")
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+                             "raw_score", "late_submission_penalty", "score", "max_score"]
+    truth = gradebook_truth(course.root)
+    assert {r["student_id"]: float(r["score"]) for r in rows} == truth["total"]
+    assert {r["assignment"] for r in rows} == {HW} and {float(r["max_score"]) for r in rows} == {truth["max"]}
+
+
+def test_csv_export_runs_the_plugin_the_course_config_names_from_the_course_folder(course, tmp_path):
+    from dgmlab.grading import report as R
+
+    (tmp_path / "names_export_plugin.py").write_text(
+        "from nbgrader.plugins import ExportPlugin\n\n"
+        "class Names(ExportPlugin):\n"
+        "    def export(self, gradebook):\n"
+        "        with open(self.to, 'w') as f:\n"
+        "            f.write(','.join(sorted(s.id for s in gradebook.students)))\n", encoding="utf-8")
+    (tmp_path / "nbgrader_config.py").write_text(
+        'c = get_config()\nc.ExportApp.plugin_class = "names_export_plugin.Names"\n', encoding="utf-8")
+    shutil.copy(course.root / "gradebook.db", tmp_path / "gradebook.db")
+    path = R.export_csv(Course(tmp_path), "names.txt")
+    assert path == tmp_path.resolve() / "names.txt" and path.read_text(encoding="utf-8") == "ada,bob,cy"
+    assert str(tmp_path.resolve()) not in sys.path  # the course folder was on it for the export only
+
+
+@pytest.mark.parametrize("plugin_class, why", [("no_such_module.Exporter", "cannot be imported"),
+                                               ("collections.OrderedDict", "is not an nbgrader.plugins.ExportPlugin")])
+def test_csv_export_refuses_a_plugin_class_that_is_not_an_export_plugin(tmp_path, plugin_class, why):
+    from dgmlab.grading import report as R
+
+    (tmp_path / "nbgrader_config.py").write_text(f'c = get_config()\nc.ExportApp.plugin_class = "{plugin_class}"\n')
+    with pytest.raises(CourseError, match=f"c.ExportApp.plugin_class = '{plugin_class}' {why}"):
+        R.export_csv(Course(tmp_path))
+
+
+def test_a_failed_csv_export_says_what_nbgrader_said(course, tmp_path):
+    from dgmlab.grading import report as R
+
+    with pytest.raises(CourseError, match=r"(?s)nbgrader export failed:.*No such file or directory"):
+        R.export_csv(course, tmp_path / "no_such_folder" / "grades.csv")

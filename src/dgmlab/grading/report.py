@@ -65,13 +65,53 @@ def _is_manual(grade) -> bool:
         return False
 
 
+class _Export:
+    """What ``nbgrader export`` does once configured (``ExportApp.start``): the plugin exports the gradebook."""
+
+    def __init__(self, plugin, db_url: str, course_id: str):
+        self.plugin, self.db_url, self.course_id = plugin, db_url, course_id
+        self.log = plugin.log
+
+    def start(self) -> None:
+        from nbgrader.api import Gradebook
+
+        self.log.info("Using exporter: %s", type(self.plugin).__name__)
+        with Gradebook(self.db_url, self.course_id) as gb:
+            self.plugin.export(gb)
+
+
 def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
-    """Write nbgrader's grade export (one row per student and homework) to ``path``."""
+    """Write nbgrader's grade export (one row per student and homework) to ``path``: its export plugin
+    (``c.ExportApp.plugin_class``, by default ``CsvExportPlugin``) run in this process on the course's gradebook,
+    as ``nbgrader export --to <path>`` runs it."""
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.plugins import CsvExportPlugin, ExportPlugin
+    from nbgrader.utils import capture_log
+    from traitlets.utils.importstring import import_item
+
+    from . import nbgrader_run as N
+
     path = Path(path)
     target = path if path.is_absolute() else course.root / path
-    res = course.nbgrader("export", "--to", str(target))
-    if not res.ok or not target.exists():
-        raise CourseError(f"nbgrader export failed:\n{res.output[-2000:]}")
+    config = course.config()
+    config.ExportPlugin.to = str(target)  # --to
+    config.CourseDirectory.root = str(course.root)  # the file's own root is relative to where it is run
+    directory = CourseDirectory(config=config)
+    named = config.ExportApp.get("plugin_class", CsvExportPlugin)
+    with N.as_nbgrader_command(course.root):  # a plugin the config names may live in the course folder
+        try:
+            plugin_class = import_item(named) if isinstance(named, str) else named
+        except Exception as exc:
+            raise CourseError(f"nbgrader_config.py's c.ExportApp.plugin_class = {named!r} cannot be imported "
+                              f"({exc}): name an nbgrader.plugins.ExportPlugin class, or remove the setting") from exc
+        if not (isinstance(plugin_class, type) and issubclass(plugin_class, ExportPlugin)):
+            raise CourseError(f"nbgrader_config.py's c.ExportApp.plugin_class = {named!r} is not an "
+                              "nbgrader.plugins.ExportPlugin class: name one, or remove the setting")
+        plugin = plugin_class(config=config, log=N._converter_log())
+        res = capture_log(_Export(plugin, directory.db_url, directory.course_id))
+    if not res["success"] or not target.exists():
+        output = res.get("log", "") + res.get("error", "")
+        raise CourseError(f"nbgrader export failed:\n{output[-2000:]}")
     return target
 
 
