@@ -191,6 +191,23 @@ def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1,
                 history["g_loss"].append(generator_step(generator, discriminator, g_opt, torch.randn_like(z)))
     return history
 ''', passes=["p2_train_gan_tests"]),
+    Mutant("p2_train_gan", "correct variant: the two steps bound as default arguments", r'''
+def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1, progress=True,
+              d_step=discriminator_step, g_step=generator_step):
+    device = next(generator.parameters()).device
+    history = {"d_loss": [], "g_loss": []}
+    n_d = 0
+    for _ in range(epochs):
+        for real, _labels in loader:
+            real = real.to(device)
+            z = torch.randn(real.shape[0], generator.latent_dim, device=device)
+            history["d_loss"].append(d_step(generator, discriminator, d_opt, real, z))
+            n_d += 1
+            if n_d % d_steps == 0:
+                z = torch.randn(real.shape[0], generator.latent_dim, device=device)
+                history["g_loss"].append(g_step(generator, discriminator, g_opt, z))
+    return history
+''', passes=["p2_train_gan_tests"]),
     Mutant("p3_cond_generator", "labels ignored (embedding computed, not used)",
            edits=[('        return self.net(torch.cat([z, self.embed(labels)], dim=1))', '        e = self.embed(labels)\n        return self.net(torch.cat([z, torch.zeros_like(e)], dim=1))')],
            earns={"p3_cond_generator_tests": 0}),

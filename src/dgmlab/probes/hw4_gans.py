@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import types
 
 from .. import checks
 from ..testing import points
@@ -857,16 +858,44 @@ def _stand_ins(x, key, mode):
     return discriminator_step, generator_step, received
 
 
+_STAND_IN = "__dgmlab_stand_in_{}__"  # where a step's trampoline finds its stand-in, in the notebook's globals
+
+
+def _trampoline(name):
+    """The code of a function ``name(*args, **kwargs)`` that calls the stand-in of ``name`` in its globals."""
+    source = f"def {name}(*args, **kwargs):\n    return {_STAND_IN.format(name)}(*args, **kwargs)\n"
+    namespace = {}
+    exec(compile(source, f"<stand-in for {name}>", "exec"), namespace)
+    return namespace[name].__code__
+
+
 @contextlib.contextmanager
 def _notebook_steps(train_gan, d_step, g_step):
-    """``d_step``, ``g_step`` as the notebook's discriminator_step and generator_step while train_gan runs."""
-    ns, missing = train_gan.__globals__, object()
-    saved = {name: ns.get(name, missing) for name in ("discriminator_step", "generator_step")}
-    ns["discriminator_step"], ns["generator_step"] = d_step, g_step
+    """``d_step``, ``g_step`` as the notebook's discriminator_step and generator_step while train_gan runs: under
+    those names in its globals, and, where they are the notebook's own functions, in place of their code, so that a
+    train_gan reaching them another way (an alias, a default argument) calls the stand-ins too."""
+    missing = object()
+    steps = {"discriminator_step": d_step, "generator_step": g_step}
+    saved = []  # (namespace, name, what it held)
+
+    def put(ns, name, value):
+        saved.append((ns, name, ns.get(name, missing)))
+        ns[name] = value
+
+    codes = []
+    for name, stand_in in steps.items():
+        own = train_gan.__globals__.get(name, missing)
+        if isinstance(own, types.FunctionType) and not own.__code__.co_freevars:
+            put(own.__globals__, _STAND_IN.format(name), stand_in)
+            codes.append((own, own.__code__))
+            own.__code__ = _trampoline(name)
+        put(train_gan.__globals__, name, stand_in)
     try:
         yield
     finally:
-        for name, old in saved.items():
+        for own, code in codes:
+            own.__code__ = code
+        for ns, name, old in reversed(saved):
             if old is missing:
                 ns.pop(name, None)
             else:
