@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .kit_imports import KIND as KIT_CODE, kit_references
 from .layout import Course
 
 # Calibrated on benchmarks/similarity_corpus/ (benchmarks/calibrate_similarity.py, docs/similarity.md).
@@ -45,7 +46,7 @@ class Match:
     other: str
     where: str  # a grade id, or "notebook"
     similarity: float
-    kind: str  # "student" or "kit"
+    kind: str  # "student", "kit" or "kit code" (an answer that imports the kit's checking code: kit_imports)
     texts: tuple = ("", "")  # both texts, HTML-escaped, the matching parts in <mark> (:func:`with_texts`)
     parts: list = field(default_factory=list, repr=False, compare=False)  # [(fingerprint, fingerprint)] compared
 
@@ -265,6 +266,17 @@ def _pair(hw, x: _Answers, y: _Answers, kind: str) -> list:
     return out
 
 
+def _kit_code(hw, sid, cells) -> list:
+    """A row per answer cell of ``sid`` that uses the kit's checking code (:mod:`.kit_imports`)."""
+    out = {}
+    for gid, prose, src in cells:
+        refs = [] if prose else kit_references(src)
+        if refs:
+            out.setdefault(gid or "an added cell", Match(hw, sid, ", ".join(refs)[:200], gid or "an added cell", 1.0,
+                                                          KIT_CODE))
+    return list(out.values())
+
+
 def kit_notebooks(course: Course, hw: str) -> list[Path]:
     """The kit's public notebooks of ``hw`` holding solutions: the instructor's and the example submissions'."""
     found = [course.source_notebook(hw)] + sorted((course.root / "examples").glob(f"*/{hw}/{hw}.ipynb"))
@@ -286,6 +298,7 @@ def compare_homework(course: Course, hw: str, notebooks: dict | None = None) -> 
         cells = _cells(path, result.skipped, sid) if path.is_file() else None
         if cells is not None:
             students.append(_answers(sid, cells, boilerplate))
+            result.matches += _kit_code(hw, sid, cells)
     kit = [_answers(p.relative_to(course.root).as_posix(), _cells(p, result.skipped, p.name) or [], boilerplate)
            for p in kit_notebooks(course, hw)]
     for i, x in enumerate(students):
@@ -332,7 +345,7 @@ def format_report(results: list) -> str:
         for sid, ms in sorted(r.flagged().items()):
             def other(m):
                 return m.other if m.student == sid else m.student
-            parts = [f"{m.where} {m.similarity:.2f} like {'the kit' + chr(39) + 's ' if m.kind == 'kit' else ''}"
-                     f"{other(m)}" for m in ms[:4]]
+            parts = [f"{m.where} uses {m.other}" if m.kind == KIT_CODE else f"{m.where} {m.similarity:.2f} like "
+                     f"{'the kit' + chr(39) + 's ' if m.kind == 'kit' else ''}{other(m)}" for m in ms[:4]]
             lines.append(f"{r.hw}: {sid}: " + "; ".join(parts) + (f" (+{len(ms) - 4} more)" if len(ms) > 4 else ""))
     return "\n".join(lines)
