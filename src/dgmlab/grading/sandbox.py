@@ -85,7 +85,40 @@ def available() -> tuple[bool, str]:
             return False, ("this bubblewrap cannot give a tmpfs a size (--size): install bubblewrap 0.6 or later "
                            f"({probe.stderr.strip()[:200]})")
         return False, f"bwrap cannot create namespaces here ({probe.stderr.strip()[:200]})"
+    unreachable = _inside_unreachable(bwrap)
+    if unreachable:
+        return False, unreachable
     return True, "bubblewrap sandbox"
+
+
+def _inside_unreachable(bwrap: str, timeout: float = 10.0) -> str | None:
+    """None when this process can read a file made in a sandbox's own tmpfs through ``/proc/<pid>/root``, as the
+    grader reaches a kernel's ipc sockets (:mod:`dgmlab.grading.kernels`); else why not. A setuid ``bwrap`` makes
+    the sandbox's processes unreadable to their user, and every kernel would then go unanswered."""
+    import time
+
+    import psutil
+
+    from .kernels import _sandbox_root
+
+    with tempfile.TemporaryDirectory(prefix="probe-", dir=sandboxes_folder()) as tmp:
+        inner = Path(tmp) / "runtime"
+        inner.mkdir()
+        proc = subprocess.Popen([bwrap, "--ro-bind", "/", "/", *_dev_and_tmp(Limits()), "--tmpfs", str(inner),
+                                 "--unshare-pid", "sh", "-c", f"touch '{inner}/made' && sleep {timeout:g}"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            root, end = _sandbox_root(psutil.Process(proc.pid), timeout), time.monotonic() + timeout
+            while root is not None and time.monotonic() < end:
+                if os.path.exists(f"{root}{inner}/made"):
+                    return None
+                time.sleep(0.01)
+        finally:
+            proc.kill()
+            proc.wait()
+    return ("the grader cannot reach files inside the sandbox through /proc/<pid>/root (a setuid bwrap makes its "
+            "processes unreadable): use a bubblewrap that is not setuid, on a kernel with unprivileged user "
+            "namespaces enabled")
 
 
 def _inside(path: Path, root: Path) -> bool:
