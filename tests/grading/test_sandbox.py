@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from dgmlab.grading import kernels, sandbox
+from dgmlab.grading import sandbox
 
 
 def _bwrap():
@@ -20,7 +20,7 @@ def test_the_grader_reads_a_file_made_in_the_sandboxs_own_tmpfs():
 def test_a_sandbox_whose_inside_the_grader_cannot_read_is_not_offered(monkeypatch):
     _bwrap()
     # what a setuid bwrap leaves: no readable /proc/<pid>/root (here, one that shows nothing)
-    monkeypatch.setattr(kernels, "_sandbox_root", lambda proc, timeout=10.0: "/nonexistent-root")
+    monkeypatch.setattr(sandbox, "sandbox_root", lambda proc, timeout=10.0: "/nonexistent-root")
     monkeypatch.setattr(sandbox, "_inside_unreachable",
                         lambda bwrap, timeout=0.5, probe=sandbox._inside_unreachable: probe(bwrap, timeout))
     usable, why = sandbox.available()

@@ -15,33 +15,13 @@ import threading
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import List, Unicode
 
-from .sandbox import RUNTIME_FILES, with_workdir_files
+from .sandbox import RUNTIME_FILES, sandbox_root, with_workdir_files
 
 _LOCK = threading.Lock()
 _KERNELS: dict = {}  # grading id -> [psutil.Process of each kernel it started (bwrap, or ipykernel)]
 _STOPPED: set = set()  # grading ids whose time is up: they may start no more kernels
 MAX_SOCKET_PATH = 100  # bytes: a unix socket path must fit sockaddr_un (108 on Linux), with "-<n>" added
 PROC_ROOT = len("/proc/4194304/root")  # the longest prefix through which the grader reaches a sandbox's sockets
-
-
-def _sandbox_root(proc, timeout: float = 10.0) -> str | None:
-    """``/proc/<pid>/root`` of the first process inside the sandbox that ``proc`` (bwrap) starts: the path
-    through which the grader sees the sandbox's own mounts (its runtime folder's sockets); ``None`` when bwrap
-    made none within ``timeout`` seconds (it failed: the kernel never answers, as without the sandbox)."""
-    import time
-
-    import psutil
-
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            children = proc.children()
-        except psutil.NoSuchProcess:
-            return None
-        if children:
-            return f"/proc/{children[0].pid}/root"
-        time.sleep(0.005)
-    return None
 
 
 class GradingStopped(RuntimeError):
@@ -128,7 +108,7 @@ class GradingKernelManager(AsyncKernelManager):
         self._process = proc
         if RUNTIME_FILES in self.kernel_argv and self.transport == "ipc":
             # the kernel makes its sockets in the sandbox's own runtime folder: connect through its root
-            root = _sandbox_root(proc)
+            root = sandbox_root(proc)
             if root is not None:
                 self.ip = root + self.ip
         with _LOCK:

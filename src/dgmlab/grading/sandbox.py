@@ -99,8 +99,6 @@ def _inside_unreachable(bwrap: str, timeout: float = 10.0) -> str | None:
 
     import psutil
 
-    from .kernels import _sandbox_root
-
     with tempfile.TemporaryDirectory(prefix="probe-", dir=sandboxes_folder()) as tmp:
         inner = Path(tmp) / "runtime"
         inner.mkdir()
@@ -108,7 +106,7 @@ def _inside_unreachable(bwrap: str, timeout: float = 10.0) -> str | None:
                                  "--unshare-pid", "sh", "-c", f"touch '{inner}/made' && sleep {timeout:g}"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            root, end = _sandbox_root(psutil.Process(proc.pid), timeout), time.monotonic() + timeout
+            root, end = sandbox_root(psutil.Process(proc.pid), timeout), time.monotonic() + timeout
             while root is not None and time.monotonic() < end:
                 if os.path.exists(f"{root}{inner}/made"):
                     return None
@@ -214,6 +212,26 @@ def with_workdir_files(argv: list) -> list:
         binds = ["--ro-bind", found, found] if found and os.path.isfile(found) else []
         argv = argv[:i] + binds + argv[i + 1:]
     return argv
+
+
+def sandbox_root(proc, timeout: float = 10.0) -> str | None:
+    """``/proc/<pid>/root`` of the first process inside the sandbox that ``proc`` (bwrap) starts: the path
+    through which the grader sees the sandbox's own mounts (its runtime folder's sockets); ``None`` when bwrap
+    made none within ``timeout`` seconds (it failed: the kernel never answers, as without the sandbox)."""
+    import time
+
+    import psutil
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            children = proc.children()
+        except psutil.NoSuchProcess:
+            return None
+        if children:
+            return f"/proc/{children[0].pid}/root"
+        time.sleep(0.005)
+    return None
 
 
 def sandboxes_folder() -> Path:
