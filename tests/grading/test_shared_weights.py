@@ -472,3 +472,12 @@ def test_a_zip_bomb_is_reported_as_not_read_and_compared_by_its_bytes_only(tmp_p
     (found,) = SW.compare(course, [HW])
     assert found.students == 2 and found.pairs == [] and [s for s, _ in found.unread] == ["ben"]
     assert f"{HW} {FILE}: ben's was not read: {FILE}: entry 'archive/data/0' is compressed" in SW.format_report([found])
+
+
+def test_the_compared_coordinates_keep_only_the_sample_not_the_whole_permutation():
+    from dgmlab.grading import weight_vectors as WV
+
+    coords = WV._coords(2_000_000)  # a tensor of 2 million numbers: its permutation alone is 16 MB
+    assert coords.numel() == WV.SAMPLE and coords.untyped_storage().nbytes() == WV.SAMPLE * coords.element_size()
+    assert WV._coords(2_000_000) is coords  # drawn once, the same in every file
+    assert WV._coords.cache_info().maxsize is not None  # and the cache of sizes is bounded

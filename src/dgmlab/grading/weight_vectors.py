@@ -4,6 +4,7 @@ the median best same-shape cosine between two such files. Every file is read thr
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -25,16 +26,13 @@ class _Weights:
     unread: str | None = None  # why it was not unpickled (weights_files.RefusedFile), if it was refused
 
 
-_COORDS: dict = {}
-
-
+@functools.lru_cache(maxsize=256)  # tensor sizes met in one report: a few per network; each entry SAMPLE indices
 def _coords(numel: int):
-    """The coordinates compared in every tensor of ``numel`` numbers: the same in every file, drawn once."""
+    """The coordinates compared in every tensor of ``numel`` numbers: the same in every file, drawn once (a copy of
+    the permutation's first SAMPLE, so the whole permutation is not kept)."""
     import torch
 
-    if numel not in _COORDS:
-        _COORDS[numel] = torch.randperm(numel, generator=torch.Generator().manual_seed(numel))[:SAMPLE]
-    return _COORDS[numel]
+    return torch.randperm(numel, generator=torch.Generator().manual_seed(numel))[:SAMPLE].clone()
 
 
 def _weight_vector(t):
