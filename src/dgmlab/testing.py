@@ -29,10 +29,10 @@ def points(weight: float):
     return mark
 
 
-def _hidden_lines(source: str, delimiters: tuple[str, str] = (HIDDEN_BEGIN, HIDDEN_END)) -> set:
+def _hidden_lines(source: str, delimiters: tuple[str, str] | None = None) -> set:
     """Numbers (from 1) of the lines of ``source`` between the hidden-tests markers (``delimiters``: the grader passes
-    the course's, :func:`dgmlab.grading.preprocessors.hidden_delimiters`; nbgrader's defaults otherwise)."""
-    begin, end = delimiters
+    the course's, :func:`dgmlab.grading.preprocessors.hidden_delimiters`; nbgrader's defaults when None)."""
+    begin, end = delimiters or (HIDDEN_BEGIN, HIDDEN_END)
     lines, hiding = set(), False
     for i, line in enumerate(source.splitlines(), start=1):
         if begin in line:

@@ -317,7 +317,7 @@ def _weight(fn) -> float | None:
 def _hidden_tests(source: str, delimiters: tuple[str, str] | None = None) -> tuple[list, str]:
     """``[(name, @points or None)]`` of the hidden region of ``source`` (between ``delimiters``, nbgrader's default
     markers when None) and that region's code."""
-    hidden = _hidden_lines(source, *([delimiters] if delimiters else []))
+    hidden = _hidden_lines(source, delimiters)
     code = "\n".join(line for i, line in enumerate(source.splitlines(), start=1) if i in hidden)
     tests = []
     for node in ast.parse(code).body:
