@@ -145,8 +145,8 @@ def cell_result(cell, question="", hw: str | None = None, folder=None) -> CellRe
 
 
 def _sandboxed_kernel(stack, root: Path, folder: Path, sandbox: bool | None):
-    """A kernel manager that starts the kernel in the grading sandbox (entered on ``stack``), with ``root``
-    hidden and read-only and ``folder`` inside it writable, or ``None`` (a plain kernel) when ``sandbox``
+    """A kernel manager that starts the kernel in the grading sandbox (entered on ``stack``), which sees of this
+    machine only what :func:`dgmlab.grading.sandbox.host_view` shows and ``folder`` (nothing else of ``root``), or ``None`` (a plain kernel) when ``sandbox``
     is False or, for ``None``, unavailable."""
     from .grading import sandbox as S
 
@@ -157,7 +157,7 @@ def _sandboxed_kernel(stack, root: Path, folder: Path, sandbox: bool | None):
         raise ValueError(f"the sandbox was asked for but is not available here: {why}")
     from traitlets.config import Config
 
-    box = stack.enter_context(S.Sandbox(root, folder))
+    box = stack.enter_context(S.Sandbox(folder))
     config = Config()
     box.configure(config)
     from .grading.kernels import GradingKernelManager

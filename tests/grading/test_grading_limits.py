@@ -98,17 +98,16 @@ def test_the_course_caps_output_bytes_right_after_limit_output():
 
 # ------------------------------------------------------------------ the sandbox's tmpfs mounts
 def test_every_tmpfs_of_the_sandbox_has_a_size(tmp_path):
-    hidden = tmp_path / "hidden"
-    hidden.mkdir()
     runtime = tmp_path / "runtime"
-    argv = S.kernel_argv(tmp_path / "course", tmp_path, runtime, S.Limits(tmpfs=5 * KIB ** 2), hide=[hidden])
+    argv = S.kernel_argv(tmp_path, runtime, S.Limits(tmpfs=5 * KIB ** 2))
     mounts = [i for i, a in enumerate(argv) if a == "--tmpfs"]
-    assert {argv[i + 1] for i in mounts} >= {"/var/tmp", "/dev/shm", str(hidden.resolve()), str(tmp_path.resolve()),
+    assert {argv[i + 1] for i in mounts} == {"/var/tmp", "/dev/shm", "/tmp", str(tmp_path.resolve()),
                                              str(runtime.resolve())}
     assert str(runtime.resolve()) not in [argv[i + 1] for i, a in enumerate(argv) if a == "--bind"]
     for i in mounts:
         assert argv[i - 2] == "--size" and int(argv[i - 1]) <= 5 * KIB ** 2, argv[i - 2:i + 2]
     assert argv[argv.index("/dev/shm") + 1:argv.index("/dev/shm") + 3] == ["--remount-ro", "/dev"]
+    assert argv[argv.index("--chdir") - 4:argv.index("--chdir")] == S.SEAL  # the root and /tmp: read-only last
 
 
 FILL = '''
@@ -121,7 +120,8 @@ def fill(path, n):
     except OSError as exc:
         return exc.strerror
 print(json.dumps({"shm": fill("/dev/shm/a", 3 << 20), "var_tmp": fill("/var/tmp/a", 3 << 20),
-                  "dev": fill("/dev/a", 10), "hidden": fill(HIDDEN + "/a", 10), "small": fill("b", 10),
+                  "dev": fill("/dev/a", 10), "hidden": fill(HIDDEN + "/a", 10),
+                  "root": fill("/a", 10), "tmp": fill("/tmp/a", 10), "small": fill("b", 10),
                   "work": fill("a", 3 << 20), "handed_in": fill("handed.pt", 10),
                   "handed_in_reads": open("handed.pt").read(), "runtime": fill(RUNTIME + "/a", 3 << 20)}))
 '''
@@ -129,7 +129,7 @@ print(json.dumps({"shm": fill("/dev/shm/a", 3 << 20), "var_tmp": fill("/var/tmp/
 
 def test_a_sandboxed_kernel_cannot_fill_ram_or_disk_through_tmpfs(tmp_path):
     """/dev/shm, /var/tmp and the working folder hold at most Limits.tmpfs, the runtime folder (the kernel's ipc
-    sockets) RUNTIME_TMPFS; /dev and the hidden folders take no file at all; the files handed in are there
+    sockets) RUNTIME_TMPFS; /dev, /tmp, the root and the course around the working folder take no file at all; the files handed in are there
     read-only, and what the kernel writes never reaches the disk."""
     usable, why = S.available()
     if not usable:
@@ -138,7 +138,7 @@ def test_a_sandboxed_kernel_cannot_fill_ram_or_disk_through_tmpfs(tmp_path):
     work.mkdir(parents=True)
     (work / "handed.pt").write_text("as handed in")
     runtime.mkdir()
-    argv = S.with_workdir_files(S.kernel_argv(course, work, runtime, S.Limits(tmpfs=2 * KIB ** 2)))
+    argv = S.with_workdir_files(S.kernel_argv(work, runtime, S.Limits(tmpfs=2 * KIB ** 2)))
     python = argv.index(sys.executable)  # run a script in the kernel's place, under the same walls
     argv = argv[:python + 1] + ["-c", FILL.replace("HIDDEN", repr(str(course.resolve())))
                                 .replace("RUNTIME", repr(str(runtime.resolve())))]
@@ -146,6 +146,7 @@ def test_a_sandboxed_kernel_cannot_fill_ram_or_disk_through_tmpfs(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     assert json.loads(res.stdout) == {"shm": "No space left on device", "var_tmp": "No space left on device",
                                       "dev": "Read-only file system", "hidden": "Read-only file system",
+                                      "root": "Read-only file system", "tmp": "Read-only file system",
                                       "work": "No space left on device", "small": "written",
                                       "handed_in": "Read-only file system", "handed_in_reads": "as handed in",
                                       "runtime": "No space left on device"}

@@ -382,7 +382,7 @@ def test_sandboxed_kernel_talks_over_ipc_and_cannot_reach_the_host(tmp_path):
             await km.shutdown_kernel(now=True)
         return km, reply
 
-    with server, sandbox.Sandbox(course, work) as box, sandbox.Sandbox(course, tmp_path / "other") as other:
+    with server, sandbox.Sandbox(work) as box, sandbox.Sandbox(tmp_path / "other") as other:
         code += (f"\nimport os\nseen = repr((os.path.exists({str(other.runtime)!r}), "
                  f"os.listdir({str(sandbox.sandboxes_folder())!r})))")
         km, reply = asyncio.run(run(box))

@@ -25,3 +25,65 @@ def test_a_sandbox_whose_inside_the_grader_cannot_read_is_not_offered(monkeypatc
                         lambda bwrap, timeout=0.5, probe=sandbox._inside_unreachable: probe(bwrap, timeout))
     usable, why = sandbox.available()
     assert not usable and "setuid bwrap" in why and "/proc/<pid>/root" in why
+
+
+WALK = '''
+import json, os, sys
+allowed = json.loads(sys.argv[1])
+found = []
+for top, dirs, files in os.walk("/", followlinks=False):
+    if top in ("/proc", "/sys", "/dev"):
+        dirs[:] = []
+        continue
+    if any(top == a or top.startswith(a.rstrip("/") + "/") for a in allowed):
+        dirs[:] = []  # an allowed folder: what it holds is allowed
+        continue
+    found += [os.path.join(top, n) for n in files + [d for d in dirs if os.path.islink(os.path.join(top, d))]]
+    found.append(top)
+print(json.dumps(found))
+'''
+
+
+def _other_course(root):
+    """A course beside the graded one, as a machine that grades several holds them."""
+    (root / "submitted" / "alice" / "hw1").mkdir(parents=True)
+    (root / "submitted" / "alice" / "hw1" / "hw1.ipynb").write_text("{}")
+    (root / "source" / "hw1").mkdir(parents=True)
+    (root / "source" / "hw1" / "hw1.ipynb").write_text("hidden tests")
+    (root / "gradebook.db").write_text("grades")
+    (root / "draw.key").write_text("key")
+
+
+def test_a_sandboxed_kernel_that_walks_the_root_finds_only_the_allow_list(tmp_path):
+    """Everything a kernel can list is on the allow-list (the system, the Python environment and dgmlab, the kit's
+    data, its own working and runtime folders, its tmpfs mounts) or an empty folder leading to one: no other
+    course, gradebook, key, home folder, /root or /tmp file of this machine."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _bwrap()
+    graded, other = tmp_path / "graded", tmp_path / "other"
+    work = graded / "autograded" / "bob" / "hw1"
+    work.mkdir(parents=True)
+    (work / "hw1.ipynb").write_text("{}")
+    _other_course(graded)  # the graded course's own instructor files, too
+    _other_course(other)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    argv = sandbox.with_workdir_files(sandbox.kernel_argv(work, runtime, sandbox.Limits()))
+    allowed = [*sandbox.SYSTEM, *sandbox.SYSTEM_FILES, *map(str, sandbox.environment_paths()),
+               "/var/tmp", "/dev", str(work.resolve()), str(runtime.resolve())]
+    if os.environ.get("DGMLAB_DATA"):
+        allowed.append(str(os.path.realpath(os.environ["DGMLAB_DATA"])))
+    python = argv.index(sys.executable)
+    res = subprocess.run(argv[:python + 1] + ["-c", WALK, json.dumps(allowed)], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    found = json.loads(res.stdout)
+    leading = {"/"} | {str(p) for a in allowed for p in Path(a).parents}
+    outside = [p for p in found if p not in leading and p not in allowed]
+    assert outside == [], outside[:20]
+    assert not any(name in p for p in found for name in ("gradebook.db", "draw.key", "submitted", "source"))

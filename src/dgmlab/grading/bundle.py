@@ -87,4 +87,4 @@ def make_bundle(course: C.Course, hw: str, *, timeout, feedback, sandbox, limits
             "gradebook": gradebook, "notebooks": notebooks, "source": source, "timeout": timeout,
             "feedback": feedback, "sandbox": bool(sandbox), "memory": limits.memory, "file_size": limits.file_size,
             "tmpfs": limits.tmpfs,
-            "cell_timeout": cell_timeout, "hide": [str(course.root)], "course_id": course_id(config)}
+            "cell_timeout": cell_timeout, "course_id": course_id(config)}

@@ -15,29 +15,27 @@ ipykernel_launcher``, which adds these walls:
    inside the sandbox holding its connection file read-only; the grader
    reaches them through ``/proc/<pid>/root`` of the sandbox's first process
    (:mod:`dgmlab.grading.kernels`). So the kernel writes no host folder.
-2. **A private file view.** Inside, the machine is read-only; the course
-   directory is replaced by an empty one except the submission's own
-   ``autograded/<student>/<hw>/`` and, read-only, the Python environment and
-   dgmlab if they live inside the course. The working folder is a tmpfs of
-   :attr:`Limits.workdir` bytes holding the submission's top-level files
-   read-only: what the kernel writes there never reaches the grading
-   machine's disk (a submission cannot fill it) and is gone with the kernel. So ``source/``,
-   ``release/``, ``gradebook.db``, ``tools/`` and other students' folders
-   are invisible. ``TMPDIR`` and ``HOME`` point at a private ``/var/tmp``;
-   the environment is cleared (no inherited secrets), and PID/IPC
-   namespaces are new.
+2. **An allow-list, not a deny-list.** The sandbox's root is an empty tmpfs, read-only once built, into
+   which only these are mounted (:func:`host_view`): the system's programs and libraries (``/usr`` and
+   its links), the few files of ``/etc`` the dynamic loader, time zones and fonts read, the Python
+   environment and dgmlab, and the kit's data folder (``DGMLAB_DATA``), all read-only; then the working
+   folder, a tmpfs of :attr:`Limits.tmpfs` bytes holding the submission's top-level files read-only
+   (what the kernel writes there never reaches the grading machine's disk, and is gone with the kernel),
+   the runtime folder, a private ``/var/tmp`` (``TMPDIR`` and ``HOME``) and ``/dev/shm``. Every other
+   folder of the machine (the course and every other course, their gradebooks and keys, home folders,
+   ``/root``, ``/tmp``, checkouts, other gradings' scratch) does not exist inside. The environment is
+   cleared (no inherited secrets); user, PID, IPC, UTS and cgroup namespaces are new.
 3. **Limits.** The kernel runs under ``prlimit``: address space
    (``--memory``, default 8 GiB: torch alone maps about 4 GiB), largest file
    it may write (default 256 MiB); the wall clock of the whole submission is
    enforced by the caller, which kills the kernel's whole process tree
    (:func:`dgmlab.grading.kernels.stop_kernels`). Files in a tmpfs are RAM outside the address-space
    limit, so every tmpfs has a size: ``/var/tmp`` and ``/dev/shm``
-   :attr:`Limits.tmpfs` each (default 256 MiB), the hidden folders 1 MiB and
-   read-only once the folders inside them are bound; ``/dev`` itself is
-   read-only.
+   :attr:`Limits.tmpfs` each (default 256 MiB), ``/tmp`` 1 MiB and read-only once
+   the folders inside it are mounted; ``/dev`` and the root itself are read-only.
 
-Not isolated: the rest of the machine's files stay readable (read-only), the
-kernel runs as the same user, and CPU time is shared. Where ``bwrap`` is
+Not isolated: the system's programs and libraries are readable, the kernel runs as the same user
+(mapped into its own user namespace), and CPU time is shared. Where ``bwrap`` is
 missing or user namespaces are off, grading goes on unsandboxed and says so
 loudly.
 """
@@ -57,7 +55,10 @@ DEFAULT_TMPFS = 256 * 1024 ** 2
 WORKDIR_FILES = "{workdir_files}"  # in kernel_argv: replaced at launch by read-only binds of the working folder's files
 RUNTIME_FILES = "{runtime_files}"  # in kernel_argv: replaced at launch by a read-only bind of the connection file
 RUNTIME_TMPFS = 1024 ** 2  # the kernel's runtime folder: its ipc sockets (which take no space) and nothing much else
-HIDDEN_TMPFS = 1024 ** 2  # the empty tmpfs over each hidden folder: room for the mount points bound inside it
+TMP_TMPFS = 1024 ** 2  # /tmp: room for the mount points made inside it (read-only once they are)
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")  # programs and libraries, read-only
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/alternatives",
+                "/etc/fonts")  # of /etc, only what the dynamic loader, time zones and fonts read
 PASSED_ENV = ("LANG", "LC_ALL", "DGMLAB_DATA", "DGMLAB_FAST", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
               "OMP_NUM_THREADS")
 
@@ -77,8 +78,8 @@ def available() -> tuple[bool, str]:
         return False, "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
     if not shutil.which("prlimit"):
         return False, "prlimit (util-linux) is not installed"
-    probe = subprocess.run([bwrap, "--ro-bind", "/", "/", *_dev_and_tmp(Limits()), "--unshare-net",
-                            "--unshare-pid", "true"], capture_output=True, text=True)
+    probe = subprocess.run([bwrap, *host_view(), *_dev_and_tmp(Limits()), *SEAL, "--unshare-all", sys.executable,
+                            "-I", "-S", "-c", "pass"], capture_output=True, text=True)
     if probe.returncode != 0:
         usage = subprocess.run([bwrap, "--help"], capture_output=True, text=True)
         if "--size" not in usage.stdout + usage.stderr:
@@ -127,56 +128,70 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def hidden_roots(course_root: Path, hide=()) -> list[Path]:
-    """The folders the kernel sees as empty: the course it grades and ``hide`` (those that exist), outermost only."""
-    roots = []
-    for path in [Path(course_root), *map(Path, hide)]:
-        if path.exists():
-            roots.append(path.resolve())
-    roots = sorted(set(roots), key=lambda p: len(p.parts))
-    return [p for i, p in enumerate(roots) if not any(_inside(p, q) for q in roots[:i])]
+def _outermost(paths) -> list[Path]:
+    """``paths`` (resolved, existing) without those inside another of them, shortest first."""
+    found = sorted({Path(p).resolve() for p in paths if p and Path(p).exists()}, key=lambda p: len(p.parts))
+    return [p for i, p in enumerate(found) if not any(_inside(p, q) for q in found[:i])]
+
+
+def environment_paths() -> list[Path]:
+    """The Python environment that grades, as folders: this interpreter's prefixes (a venv and the Python it was
+    made from), the folder of the real executable, and dgmlab's own folder (``src/`` of an editable install)."""
+    import dgmlab
+
+    dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
+    python = Path(os.path.realpath(sys.executable)).parent
+    paths = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix, python, dgmlab_root]
+    return [p for p in _outermost(paths) if not any(_inside(p, Path(s)) for s in SYSTEM if os.path.isdir(s))]
+
+
+def host_view(data: bool = True) -> list[str]:
+    """bwrap arguments that show a sandbox only what it may see of this machine, all read-only: the system's
+    programs and libraries (:data:`SYSTEM`, :data:`SYSTEM_FILES`), the Python environment and dgmlab
+    (:func:`environment_paths`) and, with ``data``, the kit's data folder (``DGMLAB_DATA``). Everything else
+    (home folders, ``/root``, ``/tmp``, ``/work``, every course and checkout) does not exist there: bwrap's root
+    is an empty tmpfs, which :data:`SEAL` makes read-only once every mount is in place."""
+    args = []
+    for path in SYSTEM:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for path in SYSTEM_FILES:
+        args += ["--ro-bind-try", path, path]
+    for path in environment_paths():
+        args += ["--ro-bind", str(path), str(path)]
+    folder = os.environ.get("DGMLAB_DATA")
+    if data and folder and os.path.isdir(folder):
+        args += ["--ro-bind", str(Path(folder).resolve()), str(Path(folder).resolve())]
+    return args
 
 
 def _dev_and_tmp(limits: Limits) -> list[str]:
-    """``/dev`` (read-only but for a sized ``/dev/shm``), ``/proc`` and a sized ``/var/tmp``."""
+    """``/dev`` (read-only but for a sized ``/dev/shm``), ``/proc``, a sized ``/var/tmp`` and a small ``/tmp``
+    (read-only once sealed: :data:`SEAL`)."""
     size = str(int(limits.tmpfs))
     return ["--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc",
-            "--size", size, "--tmpfs", "/var/tmp"]
+            "--size", size, "--tmpfs", "/var/tmp", "--size", str(TMP_TMPFS), "--tmpfs", "/tmp"]
 
 
-def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Limits, hide=(),
-                env: dict | None = None) -> list[str]:
-    """The kernel command: ipykernel under prlimit inside bwrap (see module docstring).
+SEAL = ["--remount-ro", "/tmp", "--remount-ro", "/"]  # last: nothing but the sized tmpfs mounts may be written
 
-    ``hide``: more folders the kernel must see empty (a grading worker hides the instructor's course
-    and every worker's scratch folder, not only the scratch course it grades in).
-    """
-    course_root = course_root.resolve()
-    roots = hidden_roots(course_root, hide)
-    args = ["bwrap", "--ro-bind", "/", "/", *_dev_and_tmp(limits)]
-    for root in roots:
-        args += ["--size", str(HIDDEN_TMPFS), "--tmpfs", str(root)]
-    keep = {Path(sys.prefix).resolve()}
-    import dgmlab
 
-    dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent  # src/ of an editable install
-    keep.add(dgmlab_root)
-    for path in sorted(keep):
-        if any(_inside(path, root) for root in roots):
-            args += ["--ro-bind", str(path), str(path)]
+def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | None = None) -> list[str]:
+    """The kernel command: ipykernel under prlimit inside bwrap (see module docstring). Of this machine's folders
+    it sees :func:`host_view` and, writable, the working folder and the runtime folder, each a tmpfs of its own."""
+    args = ["bwrap", *host_view(), *_dev_and_tmp(limits)]
     # the working folder: a sized tmpfs, with the files there when the kernel starts bound in read-only
     args += ["--size", str(int(limits.tmpfs)), "--tmpfs", str(workdir.resolve()), WORKDIR_FILES]
     # the runtime folder: a small tmpfs of the sandbox's own, where the kernel creates its ipc sockets (the grader
     # connects to them through /proc/<pid>/root), with the connection file bound in read-only
     args += ["--size", str(RUNTIME_TMPFS), "--tmpfs", str(Path(runtime_dir).resolve()), RUNTIME_FILES]
-    for root in roots:  # nothing but the folders bound inside may be written there
-        args += ["--remount-ro", str(root)]
-    args += ["--chdir", str(workdir.resolve()),
-             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--new-session", "--die-with-parent",
-             "--clearenv",
+    args += [*SEAL, "--chdir", str(workdir.resolve()),
+             "--unshare-all", "--new-session", "--die-with-parent", "--clearenv",
              "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
              "--setenv", "HOME", "/var/tmp", "--setenv", "TMPDIR", "/var/tmp", "--setenv", "MPLBACKEND", "Agg",
-             "--setenv", "MPLCONFIGDIR", "/var/tmp/matplotlib",
+             "--setenv", "MPLCONFIGDIR", "/var/tmp/matplotlib", "--setenv", "USER", "student",
              "--setenv", "NBGRADER_EXECUTION", "autograde", "--setenv", "DGMLAB_SANDBOX", "1"]
     for name in PASSED_ENV:
         if name in os.environ:
@@ -184,6 +199,9 @@ def kernel_argv(course_root: Path, workdir: Path, runtime_dir: Path, limits: Lim
     for name, value in (env or {}).items():  # this grading's own (the graded draws' seeds); None: not set
         if value is not None:
             args += ["--setenv", name, value]
+    import dgmlab
+
+    dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
     if not _inside(dgmlab_root, Path(sys.prefix)):
         # the kernel must import the dgmlab that grades (a checkout on PYTHONPATH, not another install)
         args += ["--setenv", "PYTHONPATH", str(dgmlab_root)]
@@ -249,24 +267,19 @@ class Sandbox:
     runtime folder (the kernel has no network to use TCP on).
     """
 
-    def __init__(self, course_root: Path, workdir: Path, limits: Limits | None = None, hide=(),
-                 env: dict | None = None):
-        self.course_root = Path(course_root)
+    def __init__(self, workdir: Path, limits: Limits | None = None, env: dict | None = None):
         self.workdir = Path(workdir)
         self.limits = limits or Limits()
-        self.hide = list(hide)
         self.env = dict(env or {})  # variables for this kernel only, on top of PASSED_ENV
 
     def __enter__(self):
-        # Every sandbox's runtime folder lives under one base folder, which each kernel sees empty but for
-        # its own: a kernel must not find another grading's connection file and ipc sockets (it could
+        # Every sandbox's runtime folder lives under one base folder, of which each kernel sees only its own
+        # (host_view): a kernel must not find another grading's connection file and ipc sockets (it could
         # connect to them, since they are files, and run code in another student's kernel).
-        base = sandboxes_folder()
-        self._tmp = Path(tempfile.mkdtemp(prefix="sandbox-", dir=base))
+        self._tmp = Path(tempfile.mkdtemp(prefix="sandbox-", dir=sandboxes_folder()))
         self.runtime = self._tmp / "runtime"
         self.runtime.mkdir()
-        self.argv = kernel_argv(self.course_root, self.workdir, self.runtime, self.limits, [*self.hide, base],
-                                env=self.env)
+        self.argv = kernel_argv(self.workdir, self.runtime, self.limits, env=self.env)
         return self
 
     def configure(self, config) -> None:

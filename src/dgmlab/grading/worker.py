@@ -35,8 +35,8 @@ c.Autograde.autograde_preprocessors = _timed(c.Autograde.get("autograde_preproce
 '''
 
 
-def _scratch_base() -> tuple[Path, Path]:
-    """``(where this worker builds scratch courses, the folder to hide from kernels)``."""
+def _scratch_base() -> Path:
+    """Where this worker builds scratch courses (a kernel sees none of them: :func:`dgmlab.grading.sandbox.host_view`)."""
     try:
         from distributed import get_worker
 
@@ -45,9 +45,7 @@ def _scratch_base() -> tuple[Path, Path]:
         local = Path(tempfile.gettempdir()) / "dgmlab-grading"
     base = local / "dgmlab-grading"
     base.mkdir(parents=True, exist_ok=True)
-    # every worker of this machine keeps its scratch under dask-scratch-space/: hide all of them
-    hide = local.parent if local.parent.name == "dask-scratch-space" else local
-    return base, hide
+    return base
 
 
 def _write(folder: Path, files: dict) -> None:
@@ -133,7 +131,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
             out["reason"] = f"the sandbox is required but not available on worker {out['worker']}: {why}"
             out["infrastructure"] = True
             return out
-    base, hide = _scratch_base()
+    base = _scratch_base()
     root = Path(tempfile.mkdtemp(prefix="course-", dir=base))
     try:
         (root / "nbgrader_config.py").write_text(bundle["config"] + TIMING_CONFIG, encoding="utf-8")
@@ -158,8 +156,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
             env = {DS.KEY_ENV: None, "PYTHONSAFEPATH": "1"}  # never the draw key; the kernel imports nothing from
             # the submission folder (a dgmlab/ handed in must not replace dgmlab)
             if bundle["sandbox"]:
-                box = stack.enter_context(S.Sandbox(root, scratch.folder("autograded", hw, student), limits,
-                                                    hide=[*bundle["hide"], str(hide)], env=env))
+                box = stack.enter_context(S.Sandbox(scratch.folder("autograded", hw, student), limits, env=env))
             t_prepared = time.time()
             res = run_autograde(root, hw, student, timeout=bundle["timeout"], cell_timeout=bundle["cell_timeout"],
                                 box=box, timings_file=timing_file, env=env, probe_seed=job.get("probe_seed", 0),
