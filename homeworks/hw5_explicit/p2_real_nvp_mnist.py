@@ -123,11 +123,25 @@ check("p2_coupling_tests", CouplingLayer)
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
 
-@points(1.5)
-def test_log_det_equals_autograd_jacobian():
-    for n in range(3):
-        checks.assert_close(jacobian["log_det"][n], torch.linalg.slogdet(jacobian["J"][n])[1], rtol=1e-8, atol=1e-8,
-                            name="log_det of the coupling layer")
+# CouplingLayer(7, 8, mask) with the grader's parameters, against the map the statement prints (computed here)
+@points(0.75)
+def test_inverse_of_another_layer():
+    case = inputs.other
+    again, _ = statement_coupling(case["params"], case["mask"], other_inverse)
+    checks.assert_close(again, case["z"], rtol=1e-8, atol=1e-8,
+                        name="the statement's map applied to inverse(z) of another layer (it should give back z)")
+
+
+@points(0.75)
+def test_log_det_equals_the_jacobian_of_the_statements_map():
+    case = inputs.other
+    want_z, _ = statement_coupling(case["params"], case["mask"], case["x"])
+    checks.assert_close(other_forward["z"], want_z, rtol=1e-8, atol=1e-8, name="z of another layer")
+    for n in range(case["x"].shape[0]):
+        J = torch.autograd.functional.jacobian(
+            lambda r: statement_coupling(case["params"], case["mask"], r[None])[0][0], case["x"][n])
+        checks.assert_close(other_forward["log_det"][n], torch.linalg.slogdet(J)[1], rtol=1e-8, atol=1e-8,
+                            name="log_det of another layer")
 ### END HIDDEN TESTS
 
 
@@ -199,22 +213,37 @@ check("p2_realnvp_tests", RealNVP, CouplingLayer)
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
 
+# RealNVP(6, 16, 4) and RealNVP(9, 8, 3) (checkerboard masks) with the grader's parameters, against the stated
+# stack of the statement's coupling maps (computed here)
+def _stated(case):
+    dim, _, n = case["args"]
+    return statement_flow(case["params"], stated_masks(dim, n), case["x"])
+
+
 @points(0.5)
 def test_invertible():
-    checks.assert_close(invertible, inputs.x10, atol=1e-5, name="inverse(forward(x)) of the flow")
+    case = inputs.square
+    again, _ = statement_flow(case["params"], stated_masks(9, 3), square_inverse)
+    checks.assert_close(again, case["z"], rtol=1e-8, atol=1e-8,
+                        name="the stated flow applied to RealNVP(9, 8, 3).inverse(z) (it should give back z)")
 
 
 @points(1)
-def test_log_det_equals_autograd_jacobian():
-    for n in range(3):
-        checks.assert_close(jacobian["log_det"][n], torch.linalg.slogdet(jacobian["J"][n])[1], rtol=1e-8, atol=1e-8,
-                            name="log_det of the whole flow")
+def test_log_det_is_the_stated_flows():
+    for name, out in (("main", main_forward), ("square", square_forward)):
+        case = inputs[name]
+        want_z, want = _stated(case)
+        checks.assert_close(out["z"], want_z, rtol=1e-8, atol=1e-8, name=f"z of RealNVP{case['args']}")
+        checks.assert_close(out["log_det"], want, rtol=1e-8, atol=1e-8, name=f"log_det of RealNVP{case['args']}")
 
 
 @points(1)
 def test_log_prob_is_the_change_of_variables():
-    expected = torch.distributions.Normal(0.0, 1.0).log_prob(log_prob["z"]).sum(1) + log_prob["log_det"]
-    checks.assert_close(log_prob["log_prob"], expected, rtol=1e-8, atol=1e-8, name="log_prob")
+    for name, got in (("main", main_log_prob), ("square", square_log_prob)):
+        case = inputs[name]
+        z, log_det = _stated(case)
+        expected = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(1) + log_det
+        checks.assert_close(got, expected, rtol=1e-8, atol=1e-8, name=f"log_prob of RealNVP{case['args']}")
 ### END HIDDEN TESTS
 
 

@@ -278,13 +278,14 @@ def inpaint(model, x, visible):
     Mutant("p2_coupling", "log-det sign flipped (coupling)", edits=[("return z, s.sum(dim=1)", "return z, -s.sum(dim=1)")],
            # the flow inherits the sign; p2_weights_tests (3 of 3 with the genuine weights) no longer depends on this
            # class: the grader loads the handed-in file into the kit's own RealNVP
-           earns={"p2_coupling_tests": 2.5, "p2_realnvp_tests": 4}),
+           earns={"p2_coupling_tests": 3.25, "p2_realnvp_tests": 3}),
     Mutant("p2_coupling", "inverse scales by exp(+s)", edits=[("return z * m + (1 - m) * (z - t) * torch.exp(-s)", "return z * m + (1 - m) * (z - t) * torch.exp(s)")],
-           earns={"p2_coupling_tests": 3.5}),
-    Mutant("p2_coupling", "s and t see the unmasked coordinates too", edits=[("s = torch.tanh(self.s_net(x * m)) * (1 - m)", "s = torch.tanh(self.s_net(x)) * (1 - m)"), ("t = self.t_net(x * m) * (1 - m)", "t = self.t_net(x) * (1 - m)")], earns={"p2_coupling_tests": 1}),
+           earns={"p2_coupling_tests": 3.25, "p2_realnvp_tests": 3.25}),
+    Mutant("p2_coupling", "s and t see the unmasked coordinates too", edits=[("s = torch.tanh(self.s_net(x * m)) * (1 - m)", "s = torch.tanh(self.s_net(x)) * (1 - m)"), ("t = self.t_net(x * m) * (1 - m)", "t = self.t_net(x) * (1 - m)")],
+           earns={"p2_coupling_tests": 1.75, "p2_realnvp_tests": 1.75}),  # its inverse (unchanged) is right
     Mutant("p2_coupling", "log-det summed over the masked coordinates", edits=[("return z, s.sum(dim=1)", "return z, (torch.tanh(self.s_net(x * m)) * m).sum(dim=1)")],
-           earns={"p2_coupling_tests": 2.5}),
-    Mutant("p2_coupling", "correct variant: one network for s and t", r'''
+           earns={"p2_coupling_tests": 3.25, "p2_realnvp_tests": 3}),
+    Mutant("p2_coupling", "one network for s and t (not the stated s_net and t_net)", r'''
 class CouplingLayer(nn.Module):
     def __init__(self, dim, hidden, mask):
         super().__init__()
@@ -303,13 +304,64 @@ class CouplingLayer(nn.Module):
     def inverse(self, z):
         s, t = self._st(z)
         return (z - t) * torch.exp(-s)
-''', passes=["p2_coupling_tests"]),
+''', earns={"p2_coupling_tests": 0, "p2_realnvp_tests": 0}),
+    # wrong but self-consistent: inverse(forward(x)) = x and log_det = log|det| of its own map, and nothing
+    # from the networks; the grader's reference (the statement's map on its seeded parameters) gives it 0
+    Mutant("p2_coupling", "no networks: a constant scale and shift (self-consistent)", edits=[
+        ("s = torch.tanh(self.s_net(x * m)) * (1 - m)", "s = 0.5 * (1 - m) * torch.ones_like(x)"),
+        ("t = self.t_net(x * m) * (1 - m)", "t = 0.25 * (1 - m) * torch.ones_like(x)"),
+        ("s = torch.tanh(self.s_net(z * m)) * (1 - m)", "s = 0.5 * (1 - m) * torch.ones_like(z)"),
+        ("t = self.t_net(z * m) * (1 - m)", "t = 0.25 * (1 - m) * torch.ones_like(z)")],
+        earns={"p2_coupling_tests": 0, "p2_realnvp_tests": 0}),
+    Mutant("p2_coupling", "no networks at all: a constant scale and shift, no parameters (self-consistent)", r'''
+class CouplingLayer(nn.Module):
+    def __init__(self, dim, hidden, mask):
+        super().__init__()
+        self.register_buffer("mask", mask.float())
+
+    def forward(self, x):
+        m = self.mask
+        return x * m + (1 - m) * (x * math.exp(0.5) + 0.25), (0.5 * (1 - m)).sum().expand(x.shape[0])
+
+    def inverse(self, z):
+        m = self.mask
+        return z * m + (1 - m) * (z - 0.25) * math.exp(-0.5)
+''', earns={"p2_coupling_tests": 0, "p2_realnvp_tests": 0}),
+    Mutant("p2_coupling", "correct variant: tanh inside s_net, torch.where on the mask", r'''
+class CouplingLayer(nn.Module):
+    def __init__(self, dim, hidden, mask):
+        super().__init__()
+        self.register_buffer("mask", mask.float())
+        self.s_net = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                   nn.Linear(hidden, dim), nn.Tanh())
+        self.t_net = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                   nn.Linear(hidden, dim))
+
+    def _scale_shift(self, h):
+        keep = self.mask.bool()
+        s = torch.where(keep, torch.zeros_like(h), self.s_net(h * self.mask))
+        t = torch.where(keep, torch.zeros_like(h), self.t_net(h * self.mask))
+        return s, t
+
+    def forward(self, x):
+        s, t = self._scale_shift(x)
+        return x * torch.exp(s) + t, s.sum(dim=-1)
+
+    def inverse(self, z):
+        s, t = self._scale_shift(z)
+        return (z - t) / torch.exp(s)
+''', passes=["p2_coupling_tests", "p2_realnvp_tests"]),
     Mutant("p2_realnvp", "the same mask in every layer", edits=[("CouplingLayer(dim, hidden, m if l % 2 == 0 else 1 - m)", "CouplingLayer(dim, hidden, m)")],
-           earns={"p2_realnvp_tests": 4}),
-    Mutant("p2_realnvp", "the mask changes every third layer only (found by a generated mutant)", edits=[("m if l % 2 == 0 else 1 - m", "m if l % 3 == 0 else 1 - m")], earns={"p2_realnvp_tests": 4.75}),
-    Mutant("p2_realnvp", "inverse applies the layers in forward order", edits=[("for layer in reversed(self.layers):", "for layer in self.layers:")], earns={"p2_realnvp_tests": 3.5}),
-    Mutant("p2_realnvp", "log-det of the last layer only", edits=[("log_det = log_det + ld", "log_det = ld")], earns={"p2_realnvp_tests": 4}),
+           earns={"p2_realnvp_tests": 0}),
+    Mutant("p2_realnvp", "the mask changes every third layer only (found by a generated mutant)", edits=[("m if l % 2 == 0 else 1 - m", "m if l % 3 == 0 else 1 - m")], earns={"p2_realnvp_tests": 0}),
+    Mutant("p2_realnvp", "inverse applies the layers in forward order", edits=[("for layer in reversed(self.layers):", "for layer in self.layers:")], earns={"p2_realnvp_tests": 3.25}),
+    Mutant("p2_realnvp", "log-det of the last layer only", edits=[("log_det = log_det + ld", "log_det = ld")], earns={"p2_realnvp_tests": 3}),
     Mutant("p2_realnvp", "log-det sign flipped in log_prob", edits=[("math.log(2 * math.pi) + log_det", "math.log(2 * math.pi) - log_det")], earns={"p2_realnvp_tests": 4}),
+    Mutant("p2_realnvp", "identity flow: layers built, never applied (self-consistent)", edits=[
+        ("x, ld = layer(x)", "ld = torch.zeros_like(log_det)"), ("z = layer.inverse(z)", "pass")],
+        earns={"p2_realnvp_tests": 0}),
+    Mutant("p2_realnvp", "correct variant: masks as (m + l) % 2", edits=[("m if l % 2 == 0 else 1 - m", "(m + l) % 2")],
+           passes=["p2_realnvp_tests"]),
     Mutant("p2_realnvp", "correct variant: log_prob through torch.distributions", edits=[("return -0.5 * (z ** 2).sum(dim=1) - 0.5 * self.dim * math.log(2 * math.pi) + log_det", "return torch.distributions.Normal(torch.zeros_like(z), torch.ones_like(z)).log_prob(z).sum(1) + log_det")],
            passes=["p2_realnvp_tests"]),
     Mutant("p2_log_prob", "missing logit-transform Jacobian", edits=[("return log_q + log_det_flow + log_det_logit", "return log_q + log_det_flow")], earns={"p2_log_prob_tests": 0.5}),
@@ -360,22 +412,12 @@ EQUIVALENT_MUTANTS = {
         "L14 sign: `-2` -> `2`": "x.shape[2:] and x.shape[-2:] are both (H, W) for the documented (N, 1, H, W) input",
     },
     "p2_coupling": {
-        "L18 args: `nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linea...` -> `nn.Sequential(nn.ReLU(), "
-        "nn.Linear(dim, hidden), nn.Linea...` (first two arguments swapped)":
-            "s and t may be any functions of the masked coordinates: a ReLU before the first linear layer "
-            "changes what they can express, not invertibility or the log-det",
         "L27 arith: `1 - m` -> `1 + m` (- -> +)":
             "t is used only through (1 - m) * (... + t), so its masked coordinates never reach z",
         "L35 arith: `1 - m` -> `1 + m` (- -> +)":
             "in the inverse, s is used only through (1 - m) * ... * exp(-s), so its masked coordinates never "
             "reach x (tanh keeps exp(-s) finite)",
         "L36 arith: `1 - m` -> `1 + m` (- -> +)": "the same for t in the inverse",
-    },
-    "p2_realnvp": {
-        "L16 compare: `l % 2 == 0` -> `l % 2 != 0` (== -> !=)":
-            "the stack starts with the complement mask and still alternates: the same family of flows (which "
-            "parity comes first is a convention)",
-        "L16 constant: `0` -> `1` (0 -> 1)": "l % 2 == 1: the same swap of which mask comes first",
     },
 }
 

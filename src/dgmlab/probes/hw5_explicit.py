@@ -37,7 +37,8 @@ def context() -> dict:
     return {**symbols(), "sp": _sp(), "np": np, "torch": torch, "nn": torch.nn, "F": torch.nn.functional,
             "math": math, "io": io, "checks": checks, "artifacts": artifacts, "likelihoods": likelihoods,
             "metrics": metrics, "runtime": runtime, "P1_WEIGHTS_FILE": P1_WEIGHTS_FILE,
-            "P2_WEIGHTS_FILE": P2_WEIGHTS_FILE}
+            "P2_WEIGHTS_FILE": P2_WEIGHTS_FILE, "statement_coupling": statement_coupling,
+            "statement_flow": statement_flow, "stated_masks": stated_masks}
 
 
 def _seeded(seed: int, salt: int):
@@ -57,15 +58,6 @@ def _seeded(seed: int, salt: int):
 
 def _row(t):
     return "[" + ", ".join(f"{v:.4f}" for v in t.tolist()) + "]"
-
-
-def _fill(module, g, std):
-    """Every parameter of ``module`` drawn N(0, std^2) from generator ``g`` (in the parameter's dtype)."""
-    torch = _torch()
-    with torch.no_grad():
-        for p in module.parameters():
-            p.copy_(torch.randn(p.shape, generator=g, dtype=torch.float64).to(p.dtype) * std)
-    return module
 
 
 # ====================================================================== Q1: the discrete world
@@ -1090,199 +1082,356 @@ def test_dequantized_values_stay_in_their_bin(v):
 
 
 # ---------------------------------------------------------------------- P2 coupling layer
+# The coupling and Real NVP checks put grader-seeded parameters into the student's networks by the names the
+# docstrings state (s_net and t_net, each nn.Sequential(Linear, ReLU, Linear, ReLU, Linear), in self.layers for the
+# flow) and hand back what they compute on the grader's inputs. The grader compares those outputs with the map the
+# statement prints, evaluated on the same parameters (statement_coupling, statement_flow): an inverse is judged by
+# mapping its output forward again with the statement's map. No check compares two values of the student's code
+# with each other, so a layer that ignores its networks (a constant scale and shift) earns nothing.
+def stated_coupling_shapes(dim, hidden, prefix=""):
+    """``{name: shape}`` of the parameters a CouplingLayer(dim, hidden, mask) has as its docstring states them."""
+    shapes = {}
+    for net in ("s_net", "t_net"):
+        for i, (rows, cols) in zip((0, 2, 4), ((hidden, dim), (hidden, hidden), (dim, hidden)), strict=True):
+            shapes[f"{prefix}{net}.{i}.weight"] = (rows, cols)
+            shapes[f"{prefix}{net}.{i}.bias"] = (rows,)
+    return shapes
+
+
+def _seeded_named(g, shapes):
+    """One float64 tensor per name: weights N(0, 1/fan_in), biases N(0, 0.2^2)."""
+    torch = _torch()
+    return {name: torch.randn(shape, generator=g, dtype=torch.float64)
+            * ((1.0 / shape[1]) ** 0.5 if len(shape) == 2 else 0.2) for name, shape in shapes.items()}
+
+
+def load_named(module, params, what):
+    """``module`` (made float64) with each tensor of ``params`` copied into its parameter of that name; a
+    ValueError naming what differs when its parameters are not the stated ones."""
+    torch = _torch()
+    module = module.double()
+    mine = dict(module.named_parameters())
+    got = {n: tuple(p.shape) for n, p in mine.items()}
+    want = {n: tuple(t.shape) for n, t in params.items()}
+    if got != want:
+        extra = sorted(set(got) - set(want))
+        missing = sorted(set(want) - set(got))
+        wrong = sorted(n for n in set(got) & set(want) if got[n] != want[n])
+        detail = "; ".join(part for part in (
+            f"not stated: {', '.join(extra[:4])}{' ...' if len(extra) > 4 else ''}" if extra else "",
+            f"missing: {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}" if missing else "",
+            f"other shapes: {', '.join(f'{n} {got[n]} (stated {want[n]})' for n in wrong[:3])}" if wrong else "") if part)
+        raise ValueError(f"{what} does not have the parameters its docstring states ({detail}): s and t are "
+                         f"self.s_net and self.t_net, each nn.Sequential(Linear(dim, hidden), ReLU, "
+                         f"Linear(hidden, hidden), ReLU, Linear(hidden, dim))")
+    with torch.no_grad():
+        for name, p in mine.items():
+            p.copy_(params[name])
+    return module
+
+
+def _stated_mlp(params, name, h):
+    F = _torch().nn.functional
+    h = F.relu(F.linear(h, params[f"{name}.0.weight"], params[f"{name}.0.bias"]))
+    h = F.relu(F.linear(h, params[f"{name}.2.weight"], params[f"{name}.2.bias"]))
+    return F.linear(h, params[f"{name}.4.weight"], params[f"{name}.4.bias"])
+
+
+def statement_coupling(params, mask, x, prefix="", tanh=True, masked_input=True):
+    """The map the statement prints, with the stated networks' ``params``: (z, log|det dz/dx|) for x (N, D),
+    z = m x + (1 - m)(x exp(s(m x)) + t(m x)), s = tanh(s_net(.)), log|det| = sum_i (1 - m_i) s_i. ``tanh`` and
+    ``masked_input`` False give two common slips (no tanh; s, t fed all of x), for the visible checks' hints."""
+    torch = _torch()
+    m = mask.to(x.dtype)
+    h = x * m if masked_input else x
+    s = _stated_mlp(params, f"{prefix}s_net", h)
+    s = (torch.tanh(s) if tanh else s) * (1 - m)
+    t = _stated_mlp(params, f"{prefix}t_net", h) * (1 - m)
+    return x * m + (1 - m) * (x * torch.exp(s) + t), s.sum(dim=1)
+
+
+def alternating_mask(dim):
+    """The notebook's given mask helper (locked cell p2_mask_helper): a checkerboard if dim is a square, else parity."""
+    torch = _torch()
+    side = math.isqrt(dim)
+    if side * side == dim:
+        i, j = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
+        return ((i + j) % 2).flatten().float()
+    return (torch.arange(dim) % 2).float()
+
+
+def stated_masks(dim, n_coupling):
+    """The masks the RealNVP docstring states: alternating_mask(dim) for even layers, its complement for odd."""
+    m = alternating_mask(dim)
+    return [m if l % 2 == 0 else 1 - m for l in range(n_coupling)]
+
+
+def statement_flow(params, masks, x):
+    """The stated stack: each layer's statement_coupling (parameters ``layers.<l>.``) in order, log-dets added."""
+    log_det = _torch().zeros(x.shape[0], dtype=x.dtype)
+    for l, mask in enumerate(masks):
+        x, ld = statement_coupling(params, mask, x, prefix=f"layers.{l}.")
+        log_det = log_det + ld
+    return x, log_det
+
+
+def _coupling_case(g, dim, hidden, mask, n):
+    torch = _torch()
+    return {"dim": dim, "hidden": hidden, "mask": mask, "params": _seeded_named(g, stated_coupling_shapes(dim, hidden)),
+            "x": torch.randn(n, dim, generator=g, dtype=torch.float64),
+            "z": torch.randn(n, dim, generator=g, dtype=torch.float64)}
+
+
+def _random_mask(g, dim):
+    """A 0/1 mask with at least one of each, drawn from ``g``."""
+    torch = _torch()
+    perm = torch.randperm(dim, generator=g)
+    mask = torch.zeros(dim)
+    mask[perm[: 1 + int(torch.randint(0, dim - 1, (1,), generator=g))]] = 1.0
+    return mask
+
+
 def _p2_coupling_inputs(seed):
+    """Three layers with grader-seeded parameters: CouplingLayer(6, 16, mask) with a drawn mask, the D = 2 case with
+    mask (1, 0), and CouplingLayer(7, 8, mask) (the hidden tests'); inputs x for forward and z for inverse."""
     torch, g = _torch(), _gen(seed, 63)
-    return {"x56": torch.randn(5, 6, generator=g, dtype=torch.float64),
-            "x46": torch.randn(4, 6, generator=g, dtype=torch.float64),
-            "x42": torch.randn(4, 2, generator=g, dtype=torch.float64),
-            "x86": torch.randn(8, 6, generator=g, dtype=torch.float64),
-            "x46b": torch.randn(4, 6, generator=g, dtype=torch.float64),
-            "x36": torch.randn(3, 6, generator=g, dtype=torch.float64),
-            "pass_mask": torch.tensor([0.0, 1.0, 1.0, 0.0, 0.0, 1.0]),
-            "jac_mask": torch.tensor([1.0, 1.0, 0.0, 1.0, 0.0, 0.0]), "seed": int(seed) % 100_000}
-
-
-def _layer(cls, g, dim=6, hidden=16, mask=None):
-    torch = _torch()
-    mask = torch.tensor([1.0, 0.0] * (dim // 2)) if mask is None else mask
-    return _fill(cls(dim, hidden, mask).double(), g, 0.4)
-
-
-def _jacobian_report(fn, xs):
-    """log_det of ``fn`` on each row and the full Jacobian of its output there (autograd)."""
-    torch = _torch()
-    _, log_det = fn(xs.clone())
-    return {"log_det": _detached(log_det),
-            "J": [torch.autograd.functional.jacobian(lambda r: fn(r[None])[0][0], xs[n]) for n in range(len(xs))]}
+    return {"main": _coupling_case(g, 6, 16, _random_mask(g, 6), 8),
+            "tiny": _coupling_case(g, 2, 4, torch.tensor([1.0, 0.0]), 4),
+            "other": _coupling_case(g, 7, 8, _random_mask(g, 7), 5)}
 
 
 def _p2_coupling_probe(o, x):
+    """The student's CouplingLayer with each case's parameters: (z, log_det) of forward on x, and inverse on z."""
     torch, cls = _torch(), o["CouplingLayer"]
-    s = x["seed"]
 
-    def shapes():
-        z, log_det = _layer(cls, _gen(s, 64))(x["x56"].clone())
-        return [_detached(z), _detached(log_det)]
+    def layer(case):
+        c = x[case]
+        return load_named(cls(c["dim"], c["hidden"], c["mask"].clone()), c["params"],
+                          f"CouplingLayer({c['dim']}, {c['hidden']}, mask)")
 
-    def roundtrip():
-        layer = _layer(cls, _gen(s, 65))
-        return _detached(layer.inverse(layer(x["x46"].clone())[0]))
+    def forward(case):
+        with torch.no_grad():
+            z, log_det = layer(case)(x[case]["x"].clone())
+        return {"z": _detached(z), "log_det": _detached(log_det)}
 
-    def tiny():
-        layer = _layer(cls, _gen(s, 66), dim=2, mask=torch.tensor([1.0, 0.0]))
-        xs = x["x42"].clone().requires_grad_(True)
-        z, log_det = layer(xs)
-        slope = torch.autograd.grad(z[:, 1].sum(), xs)[0][:, 1]
-        return {"log_det": _detached(log_det), "slope": slope}
+    def inverse(case):
+        with torch.no_grad():
+            return _detached(layer(case).inverse(x[case]["z"].clone()))
 
-    def invertible():
-        layer = _layer(cls, _gen(s, 67))
-        z, _ = layer(x["x86"].clone())
-        return {"inverse_of_forward": _detached(layer.inverse(z)),
-                "forward_of_inverse": _detached(layer(layer.inverse(x["x86"].clone()))[0])}
-
-    def pass_through():
-        return _detached(_layer(cls, _gen(s, 68), mask=x["pass_mask"].clone())(x["x46b"].clone())[0])
-
-    return {"shapes": attempt(shapes), "roundtrip": attempt(roundtrip), "tiny": attempt(tiny),
-            "invertible": attempt(invertible), "pass_through": attempt(pass_through),
-            "jacobian": attempt(lambda: _jacobian_report(_layer(cls, _gen(s, 69), mask=x["jac_mask"].clone()),
-                                                         x["x36"]))}
+    out = {}
+    for case in ("main", "tiny", "other"):
+        out[f"{case}_forward"] = attempt(forward, case)
+        out[f"{case}_inverse"] = attempt(inverse, case)
+    return out
 
 
-@points(0.5)
-def test_coupling_shapes(v):
-    z, log_det = v.shapes
-    checks.assert_tensor(z, "z", shape=(5, 6))
-    checks.assert_tensor(log_det, "log_det (one value per example: sum over the coordinates)", shape=(5,))
+def _stated(case, **slips):
+    with _torch().no_grad():
+        return statement_coupling(case["params"], case["mask"], case["x"], **slips)
 
 
-@points(1)
-def test_inverse_undoes_forward(v):
-    back = v.roundtrip
-    checks.assert_tensor(back, "inverse(forward(x)[0])", shape=(4, 6))
-    gap = float((back - v.inputs.x46).abs().max())
-    assert gap < 1e-6, \
-        (f"expected inverse(forward(x)) to give back x; found it off by up to {gap:.3g} (the inverse "
-         f"subtracts t, then multiplies by exp(-s), with s and t computed from the masked coordinates)")
-
-
-@points(1)
-def test_log_det_on_a_tiny_case(v):
-    # D = 2, mask (1, 0): z_0 = x_0 and z_1 = x_1 exp(s) + t with s, t functions of x_0,
-    # so the Jacobian is triangular and log|det dz/dx| = log(dz_1/dx_1)
+def _close(a, b, tol=1e-6):
     torch = _torch()
-    want, got = torch.log(v.tiny["slope"].abs()), v.tiny["log_det"].flatten()
-    hint = ""
-    if got.shape == want.shape and torch.allclose(got, -want, atol=1e-6):
-        hint = ": that is minus the answer (sign error: the forward map's log-det is +sum of s)"
-    assert got.shape == want.shape and torch.allclose(got, want, atol=1e-6), \
-        (f"for D = 2 with mask (1, 0) expected log_det = log(dz_1/dx_1) = {_row(want)}, "
-         f"found {_row(got)}{hint}")
+    return isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(a.double(), b.double(), atol=tol,
+                                                                                 rtol=tol)
 
 
-@points(0.5)
-def test_masked_coordinates_pass_through(v):
-    keep, x, z = v.inputs.pass_mask.bool(), v.inputs.x46b, v.pass_through
+def _returned(out, name):
+    assert isinstance(out, dict) and set(out) == {"z", "log_det"}, f"{name} did not return (z, log_det)"
+    return out["z"], out["log_det"]
+
+
+@points(1.5)
+def test_forward_is_the_statements_map(v):
+    # CouplingLayer(6, 16, mask) with the grader's parameters in s_net, t_net: z is the map the statement prints
+    case = v.inputs.main
+    z, _ = _returned(v.main_forward, "forward(x)")
+    x, keep = case["x"], case["mask"].bool()
     checks.assert_tensor(z, "z", shape=tuple(x.shape))
-    assert _torch().allclose(z[:, keep], x[:, keep], atol=1e-12), "a coordinate with mask 1 was changed"
-    assert (z[:, ~keep] - x[:, ~keep]).abs().min() > 1e-6, "a coordinate with mask 0 was left unchanged"
+    want, _ = _stated(case)
+    if _close(z, want):
+        return
+    hint = ""
+    if not _torch().allclose(z[:, keep], x[:, keep], atol=1e-12):
+        hint = ": a coordinate with mask 1 was changed (those pass through)"
+    elif (z[:, ~keep] - x[:, ~keep]).abs().max() < 1e-9:
+        hint = ": a coordinate with mask 0 was left unchanged"
+    elif _close(z, _stated(case, masked_input=False)[0]):
+        hint = ": s and t see the unmasked coordinates too; feed them m * x"
+    elif _close(z, _stated(case, tanh=False)[0]):
+        hint = ": s has no tanh at its end"
+    assert False, \
+        (f"CouplingLayer(6, 16, mask) with the grader's parameters in s_net and t_net should give "
+         f"z = m x + (1 - m)(x exp(s(m x)) + t(m x)) with s = tanh(s_net(.)); it is off by up to "
+         f"{float((z - want).abs().max()):.3g}{hint}")
 
 
-@points(0.5)
-def test_invertible_both_ways(v):
-    for key, what in (("inverse_of_forward", "inverse(forward(x))"), ("forward_of_inverse", "forward(inverse(x))")):
-        got = v.invertible[key]
-        checks.assert_tensor(got, what, shape=tuple(v.inputs.x86.shape))
-        gap = float((got - v.inputs.x86).abs().max())
-        assert gap < 1e-5, f"expected {what} to give back x, found it off by up to {gap:.3g}"
+@points(1)
+def test_log_det_is_the_statements(v):
+    # log|det dz/dx| = sum_i (1 - m_i) s_i(m x); for D = 2, mask (1, 0), that is s_1(x_0) alone
+    torch = _torch()
+    for key, case, what in (("main_forward", v.inputs.main, "CouplingLayer(6, 16, mask)"),
+                            ("tiny_forward", v.inputs.tiny, "for D = 2 with mask (1, 0), CouplingLayer(2, 4, mask)")):
+        _, log_det = _returned(getattr(v, key), "forward(x)")
+        n = case["x"].shape[0]
+        checks.assert_tensor(log_det, "log_det (one value per example: sum over the coordinates)", shape=(n,))
+        _, want = _stated(case)
+        if _close(log_det, want):
+            continue
+        hint = ""
+        if _close(log_det, -want):
+            hint = ": that is minus the answer (sign error: the forward map's log-det is +sum of s)"
+        else:
+            with torch.no_grad():
+                m = case["mask"].double()
+                s_all = torch.tanh(_stated_mlp(case["params"], "s_net", case["x"] * m))
+            if _close(log_det, (s_all * m).sum(dim=1)):
+                hint = ": that sums s over the masked coordinates; the log-det sums it over those with mask 0"
+        assert False, \
+            (f"{what} with the grader's parameters should give log_det = sum over the coordinates with mask 0 of "
+             f"s(m x); it is off by up to {float((log_det - want).abs().max()):.3g}{hint}")
+
+
+@points(1)
+def test_inverse_undoes_the_statements_map(v):
+    # the statement's map, applied to what your inverse returns, must give back the z it was handed
+    case = v.inputs.main
+    back, z = v.main_inverse, case["z"]
+    checks.assert_tensor(back, "inverse(z)", shape=tuple(z.shape))
+    with _torch().no_grad():
+        again, _ = statement_coupling(case["params"], case["mask"], back)
+    gap = float((again - z).abs().max())
+    assert gap < 1e-6, \
+        (f"expected inverse(z) to be the x that the statement's map sends to z (with the grader's parameters); "
+         f"mapped forward again it is off from z by up to {gap:.3g} (the inverse subtracts t, then multiplies by "
+         f"exp(-s), with s and t computed from the masked coordinates, which z shares with x)")
 
 
 # ---------------------------------------------------------------------- P2 Real NVP
+REALNVP_CASES = {"main": (6, 16, 4), "square": (9, 8, 3)}  # RealNVP(dim, hidden, n_coupling): parity, checkerboard
+
+
+def stated_realnvp_shapes(dim, hidden, n_coupling):
+    shapes = {}
+    for l in range(n_coupling):
+        shapes.update(stated_coupling_shapes(dim, hidden, prefix=f"layers.{l}."))
+    return shapes
+
+
 def _p2_realnvp_inputs(seed):
+    """RealNVP(6, 16, 4) (parity masks) and RealNVP(9, 8, 3) (checkerboard masks; the hidden tests') with
+    grader-seeded parameters in every layer's s_net, t_net; inputs x for forward and log_prob, z for inverse."""
     torch, g = _torch(), _gen(seed, 71)
-    return {"x56": torch.randn(5, 6, generator=g, dtype=torch.float64),
-            "x56b": torch.randn(5, 6, generator=g, dtype=torch.float64),
-            "x46": torch.randn(4, 6, generator=g, dtype=torch.float64),
-            "x10": torch.randn(10, 6, generator=g, dtype=torch.float64),
-            "x20": torch.randn(20, 6, generator=g, dtype=torch.float64),
-            "x36": torch.randn(3, 6, generator=g, dtype=torch.float64),
-            "x36b": torch.randn(3, 6, generator=g, dtype=torch.float64), "seed": int(seed) % 100_000}
-
-
-def _flow(cls, g, dim=6, hidden=16, n=4):
-    return _fill(cls(dim, hidden, n).double(), g, 0.3)
+    out = {}
+    for case, (dim, hidden, n) in REALNVP_CASES.items():
+        out[case] = {"args": (dim, hidden, n), "params": _seeded_named(g, stated_realnvp_shapes(dim, hidden, n)),
+                     "x": torch.randn(5, dim, generator=g, dtype=torch.float64),
+                     "z": torch.randn(5, dim, generator=g, dtype=torch.float64)}
+    return out
 
 
 def _p2_realnvp_probe(o, x):
-    cls, layer_cls = o["RealNVP"], o["CouplingLayer"]
-    s = x["seed"]
+    """The student's RealNVP with each case's parameters: forward, inverse, log_prob; its layers' masks and its
+    layers' inverses taken in forward order (for the hints only)."""
+    torch, cls = _torch(), o["RealNVP"]
 
-    def shapes():
-        flow = _flow(cls, _gen(s, 72))
-        z, log_det = flow(x["x56"].clone())
-        return {"z": _detached(z), "log_det": _detached(log_det), "log_prob": _detached(flow.log_prob(x["x56b"].clone()))}
+    def flow(case):
+        c = x[case]
+        return load_named(cls(*c["args"]), c["params"], f"RealNVP{c['args']}")
 
-    def roundtrip():
-        flow = _flow(cls, _gen(s, 73))
-        out = {"back": _detached(flow.inverse(flow(x["x46"].clone())[0]))}
+    def forward(case):
+        with torch.no_grad():
+            z, log_det = flow(case)(x[case]["x"].clone())
+        return {"z": _detached(z), "log_det": _detached(log_det)}
 
-        def forward_order():  # the same inverses applied in forward order: a common slip, for the hint
-            z = flow(x["x46"].clone())[0]
-            for layer in flow.layers:
+    def inverse(case):
+        with torch.no_grad():
+            return _detached(flow(case).inverse(x[case]["z"].clone()))
+
+    def log_prob(case):
+        with torch.no_grad():
+            return _detached(flow(case).log_prob(x[case]["x"].clone()))
+
+    def forward_order():  # the layers' inverses applied in forward order: a common slip, for the hint
+        f, z = flow("main"), x["main"]["z"].clone()
+        with torch.no_grad():
+            for layer in f.layers:
                 z = layer.inverse(z)
-            return _detached(z)
+        return _detached(z)
 
-        out["forward_order"] = attempt(forward_order)
-        return out
-
-    def log_prob():
-        flow = _flow(cls, _gen(s, 78))
-        z, log_det = flow(x["x36b"].clone())
-        return {"log_prob": _detached(flow.log_prob(x["x36b"].clone())), "z": _detached(z), "log_det": _detached(log_det)}
-
-    return {"shapes": attempt(shapes), "roundtrip": attempt(roundtrip),
-            "invertible": attempt(lambda: (lambda f: _detached(f.inverse(f(x["x10"].clone())[0])))(_flow(cls, _gen(s, 74)))),
-            "moved": attempt(lambda: _detached(_flow(cls, _gen(s, 75))(x["x20"].clone())[0])),
-            "masks": attempt(lambda: [_detached(m.mask) for m in _flow(cls, _gen(s, 76)).modules()
-                                      if isinstance(m, layer_cls)]),
-            "jacobian": attempt(lambda: _jacobian_report(_flow(cls, _gen(s, 77)), x["x36"])),
-            "log_prob": attempt(log_prob)}
+    out = {"masks": attempt(lambda: [_detached(layer.mask) for layer in cls(*x["main"]["args"]).layers]),
+           "forward_order": attempt(forward_order)}
+    for case in REALNVP_CASES:
+        out[f"{case}_forward"] = attempt(forward, case)
+        out[f"{case}_inverse"] = attempt(inverse, case)
+        out[f"{case}_log_prob"] = attempt(log_prob, case)
+    return out
 
 
-@points(0.5)
-def test_realnvp_shapes(v):
-    checks.assert_tensor(v.shapes["z"], "z", shape=(5, 6))
-    checks.assert_tensor(v.shapes["log_det"], "log_det (one value per example)", shape=(5,))
-    checks.assert_tensor(v.shapes["log_prob"], "log_prob(x)", shape=(5,))
+def _stated_flow(case, masks=None):
+    dim, _, n = case["args"]
+    with _torch().no_grad():
+        return statement_flow(case["params"], stated_masks(dim, n) if masks is None else masks, case["x"])
 
 
-@points(1)
-def test_flow_inverse_undoes_forward(v):
+def _maybe(v, name):
+    """A value the probe handed back for a hint only: None when the student's code raised on it."""
+    try:
+        return getattr(v, name)
+    except Exception:
+        return None
+
+
+def _mask_hint(masks, n):
     torch = _torch()
-    back, x = v.roundtrip["back"], v.inputs.x46
-    checks.assert_tensor(back, "flow.inverse(flow(x)[0])", shape=(4, 6))
-    gap = float((back - x).abs().max())
+    if not isinstance(masks, list):
+        return ""
+    if len(masks) != n:
+        return f": RealNVP(6, 16, 4) should hold 4 CouplingLayers in self.layers, found {len(masks)}"
+    for a, b in zip(masks, masks[1:], strict=False):
+        if not torch.equal(a + b, torch.ones_like(a)):
+            return ": two consecutive coupling layers do not use complementary masks"
+    if not torch.equal(masks[0].float(), alternating_mask(6)):
+        return ": the first layer should use alternating_mask(dim), the second its complement"
+    return ""
+
+
+@points(1.25)
+def test_flow_is_the_stated_stack(v):
+    # RealNVP(6, 16, 4) with the grader's parameters in every layer: z of the docstring's stack of coupling layers
+    case = v.inputs.main
+    z, log_det = _returned(v.main_forward, "RealNVP.forward(x)")
+    checks.assert_tensor(z, "z", shape=(5, 6))
+    checks.assert_tensor(log_det, "log_det (one value per example)", shape=(5,))
+    want, _ = _stated_flow(case)
+    if _close(z, want):
+        return
+    hint = _mask_hint(_maybe(v, "masks"), 4)
+    if not hint and ((z - case["x"]).abs().max(dim=0).values < 1e-6).any():
+        hint = ": some coordinates pass through every layer unchanged"
+    assert False, \
+        (f"RealNVP(6, 16, 4) with the grader's parameters should give the z of its 4 CouplingLayers in order, "
+         f"layer l with alternating_mask(6) if l is even and its complement if odd; it is off by up to "
+         f"{float((z - want).abs().max()):.3g}{hint}")
+
+
+@points(1.25)
+def test_flow_inverse_undoes_the_stated_flow(v):
+    torch = _torch()
+    case = v.inputs.main
+    back, z = v.main_inverse, case["z"]
+    checks.assert_tensor(back, "flow.inverse(z)", shape=(5, 6))
+    with torch.no_grad():
+        again, _ = statement_flow(case["params"], stated_masks(6, 4), back)
+    gap = float((again - z).abs().max())
     hint = ""
-    other = v.roundtrip.get("forward_order")
+    other = _maybe(v, "forward_order")
     if gap >= 1e-6 and isinstance(other, torch.Tensor) and other.shape == back.shape \
             and torch.allclose(back, other, atol=1e-9):
         hint = ": the layers were undone in forward order; undo the last layer first (reversed)"
-    assert gap < 1e-6, f"expected flow.inverse(flow(x)[0]) to give back x; found it off by up to {gap:.3g}{hint}"
-
-
-@points(0.75)
-def test_every_coordinate_is_transformed(v):
-    moved_by = (v.moved - v.inputs.x20).abs().max(dim=0).values
-    assert (moved_by > 1e-6).all(), "RealNVP(6, 16, 4): some coordinates pass through every layer unchanged"
-
-
-@points(0.25)
-def test_consecutive_layers_use_complementary_masks(v):
-    masks = v.masks
-    assert len(masks) == 4, f"RealNVP(6, 16, 4) should hold 4 CouplingLayers, found {len(masks)}"
-    for a, b in zip(masks, masks[1:], strict=False):
-        assert _torch().equal(a + b, _torch().ones_like(a)), "two consecutive coupling layers do not use complementary masks"
+    assert gap < 1e-6, \
+        (f"expected flow.inverse(z) to be the x that the stated flow (the grader's parameters) sends to z; mapped "
+         f"forward again it is off from z by up to {gap:.3g}{hint}")
 
 
 # ---------------------------------------------------------------------- P2 log-likelihood, bits/dim
@@ -1534,12 +1683,11 @@ CHECKS = [
                        test_inverse_then_transform_in_float64, test_dequantized_values_stay_in_their_bin),
               probe=_p2_logit_probe, inputs=_p2_logit_inputs),
     CheckSpec("p2_coupling_tests", 5, 1.5, ("CouplingLayer",),
-              visible=(test_coupling_shapes, test_inverse_undoes_forward, test_log_det_on_a_tiny_case,
-                       test_masked_coordinates_pass_through, test_invertible_both_ways),
+              visible=(test_forward_is_the_statements_map, test_log_det_is_the_statements,
+                       test_inverse_undoes_the_statements_map),
               probe=_p2_coupling_probe, inputs=_p2_coupling_inputs),
     CheckSpec("p2_realnvp_tests", 5, 2.5, ("RealNVP", "CouplingLayer"),
-              visible=(test_realnvp_shapes, test_flow_inverse_undoes_forward, test_every_coordinate_is_transformed,
-                       test_consecutive_layers_use_complementary_masks),
+              visible=(test_flow_is_the_stated_stack, test_flow_inverse_undoes_the_stated_flow),
               probe=_p2_realnvp_probe, inputs=_p2_realnvp_inputs),
     CheckSpec("p2_log_prob_tests", 3, 1.5, ("log_prob_data", "logit_transform"),
               visible=(test_log_prob_shape, test_tiny_case), probe=_p2_log_prob_probe, inputs=_p2_log_prob_inputs),
