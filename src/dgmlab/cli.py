@@ -143,6 +143,13 @@ def cmd_report(args) -> int:
         lines = SIM.format_report(similar)
         print(f"\nanswers alike a classmate's or the kit's (a reason to look; docs/similarity.md): {where}"
               + (f"\n{lines}" if lines else "\nnone"))
+    from .grading import runtime_code as RC
+
+    runtime = RC.scan(course, hws or course.homeworks())  # read by the parser, never run: cheap, always done
+    where = RC.write_csv(runtime, course.root / "reports" / "runtime_code.csv")
+    lines = RC.format_report(runtime)
+    print(f"\nanswer cells that build code or names at run time (a reason to look; docs/similarity.md): {where}"
+          + (f"\n{lines}" if lines else "\nnone"))
     if args.html or args.exports:
         from .grading import analysis as A
 
@@ -166,7 +173,7 @@ def cmd_report(args) -> int:
             print("\nweights shared between students, or taken from the kit's published files (a reason to look; "
                   "docs/novelty.md):\n" + SW.format_report(shared))
         html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize, shared=shared,
-                               similar=similar if similar is not None else [])
+                               similar=similar if similar is not None else [], runtime=runtime)
         print(f"dashboard ({'pseudonymized' if args.anonymize else 'INSTRUCTOR ONLY'}): {html_path}")
     return 0
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from . import analysis as A
+from . import runtime_code as RC
 from . import shared_weights as SW
 from . import similarity as SIM
 from .dashboard_charts import auto_manual_bars, histogram, pass_rate_bars, sample_grid
@@ -49,7 +50,8 @@ def _stats_html(hw, stats, extra=()) -> str:
 
 
 
-def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | None, shared=(), similar=()) -> str:
+def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | None, shared=(), similar=(),
+                     runtime=()) -> str:
     graded = data.graded(hw)
     layout = data.cell_order[hw]
     auto_max = sum(t[2] for t in layout if t[3] == "auto")
@@ -157,6 +159,7 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
         out.append("</div>")
     out.append(shared_weights_html(hw, shared))
     out.append(similarity_html(hw, similar, texts=names is None))
+    out.append(RC.html_section(hw, runtime))
     out.append("</section>")
     return "\n".join(out)
 
@@ -182,7 +185,7 @@ def student_section(data: A.ClassData, sid: str) -> str:
     return "\n".join(out)
 
 
-def render(course: Course, data: A.ClassData, names: dict | None = None, shared=(), similar=()) -> str:
+def render(course: Course, data: A.ClassData, names: dict | None = None, shared=(), similar=(), runtime=()) -> str:
     """The dashboard page for ``data`` (already anonymized when ``names`` maps ids to pseudonyms) and the
     :func:`~dgmlab.grading.shared_weights.compare` results ``shared`` (students named as in ``data``)."""
     banner = ("INSTRUCTOR ONLY: grades of named students. Do not share; for sharing, use --anonymize."
@@ -203,7 +206,7 @@ def render(course: Course, data: A.ClassData, names: dict | None = None, shared=
                    "students the Canvas export cannot name</summary><ul>"
                    + "".join(f"<li>{_e(p)}</li>" for p in data.problems) + "</ul></details>")
     for hw in data.hws:
-        out.append(homework_section(course, data, hw, names, shared, similar))
+        out.append(homework_section(course, data, hw, names, shared, similar, runtime))
     out.append('<section id="students"><h2>Students</h2>')
     for sid in sorted({s.student for s in data.submissions}):
         out.append(student_section(data, sid))
@@ -212,31 +215,36 @@ def render(course: Course, data: A.ClassData, names: dict | None = None, shared=
 
 
 def write(course: Course, path: Path | str, hws=None, anonymize: bool = False,
-          shared: list | None = None, similar: list | None = None) -> tuple[Path, A.ClassData]:
+          shared: list | None = None, similar: list | None = None,
+          runtime: list | None = None) -> tuple[Path, A.ClassData]:
     """Collect, optionally pseudonymize, render and write the page; return its path and the data shown.
 
     ``shared``, ``similar``: the homeworks' :func:`~dgmlab.grading.shared_weights.compare` and
-    :func:`~dgmlab.grading.similarity.compare` when already computed.
+    :func:`~dgmlab.grading.similarity.compare` when already computed; ``runtime``, the
+    :func:`~dgmlab.grading.runtime_code.scan`.
     """
     data = A.collect(course, hws)
     if shared is None:
         shared = SW.compare(course, data.hws)
     if similar is None:
         similar = SIM.compare(course, data.hws)
+    if runtime is None:
+        runtime = RC.scan(course, data.hws)
     names = None
     if anonymize:
         ids = (set(data.roster) | {s.student for s in data.submissions} | set(course.students())
                | {x for f in shared for p in f.pairs for x in p.students} | {m.student for f in shared for m in f.published}
                | {x for r in similar for m in r.matches for x in (m.student, m.other) if m.kind == "student"}
-               | {m.student for r in similar for m in r.matches})
+               | {m.student for r in similar for m in r.matches} | {x.student for r in runtime for x in r.findings})
         names = A.Pseudonyms.for_course(course).mapping(ids)
         data = A.anonymize(data, names)
         shared = _anonymize_shared(shared, names)
         similar = _anonymize_similar(similar, names)
+        runtime = RC.anonymize(runtime, names)
     path = Path(path)
     path = path if path.is_absolute() else course.root / path
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(course, data, names, shared, similar), encoding="utf-8")
+    path.write_text(render(course, data, names, shared, similar, runtime), encoding="utf-8")
     return path, data
 
 
