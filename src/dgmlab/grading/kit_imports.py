@@ -5,7 +5,8 @@ steps in ``dgmlab.probes``, for instance) are importable there; an answer that i
 is no copy of any text, so :mod:`dgmlab.grading.similarity` cannot see it. A student's answer has no use for the
 modules that check it, so an answer cell naming one of :data:`KIT_INTERNALS` (an import, ``dgmlab.probes...`` as
 an attribute, or ``importlib.import_module``/``__import__`` of such a name) is reported by ``dgmlab report``, next
-to the copies. It changes no grade. Names built at run time (string arithmetic, getattr) are not seen.
+to the copies. It changes no grade. Names built at run time (string arithmetic, getattr) are not seen here;
+:mod:`.runtime_code` lists the constructs that build them.
 """
 from __future__ import annotations
 
