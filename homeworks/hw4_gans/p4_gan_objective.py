@@ -165,6 +165,8 @@ def test_virtual_criterion_values():
 
 @points(0.25)
 def test_c_point_sums_to_the_criterion():
+    # lambdify writes the expression as Python source and runs it: only the two symbols' names may be in it
+    checks.assert_sympy_expr(C_point, "C_point", symbols=[p_data, p_g])
     f = sp.lambdify((p_data, p_g), C_point, "numpy")
     for got, (p, q) in paired(vc_on_pairs, inputs.pairs, "results, one per pair"):
         if np.all(p > 0) and np.all(q > 0):

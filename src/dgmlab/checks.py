@@ -19,6 +19,33 @@ class CheckError(AssertionError):
 
 
 # ----------------------------------------------------------------- sympy
+def as_sympy(value, name: str = "the answer"):
+    """``value`` as a sympy object, without ever parsing text: a sympy expression or matrix as it is, a plain
+    ``bool``, ``int``, ``float``, ``complex`` or ``Fraction`` (numpy's too) through sympy's own constructors.
+
+    Anything else, a ``str`` above all, raises :class:`CheckError`: ``sympify`` of a string is Python's ``eval``,
+    and the grader never evaluates what a kernel hands back (tests/grading/test_no_evaluator.py).
+    """
+    from fractions import Fraction
+
+    import sympy as sp
+
+    if isinstance(value, (sp.Basic, sp.MatrixBase)):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return sp.true if value else sp.false
+    if isinstance(value, (int, np.integer)):
+        return sp.Integer(int(value))
+    if isinstance(value, (float, np.floating)):
+        return sp.Float(float(value))
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, (complex, np.complexfloating)):
+        return sp.Float(value.real) + sp.I * sp.Float(value.imag)
+    raise CheckError(f"expected {name} to be a sympy expression, got {type(value).__name__}"
+                     + (" (a string is never evaluated: return the sympy object itself)" if isinstance(value, str) else ""))
+
+
 def assert_sympy_expr(value, name: str = "the answer", symbols: Iterable | None = None) -> None:
     """``value`` is a sympy expression whose free symbols are among ``symbols``."""
     import sympy as sp
@@ -40,7 +67,7 @@ def sympy_equivalent(a, b) -> bool:
     """
     import sympy as sp
 
-    a, b = sp.sympify(a), sp.sympify(b)
+    a, b = as_sympy(a, "the first expression"), as_sympy(b, "the second expression")
     diff = sp.simplify(a - b)
     if diff == 0:
         return True
@@ -57,7 +84,7 @@ def assert_sympy_equal(value, expected, name: str = "the answer", reveal: bool =
     if not isinstance(value, sp.Basic):
         raise CheckError(f"{name} must be a sympy expression, got {type(value).__name__}")
     value_syms = {str(s) for s in value.free_symbols}
-    expected_syms = {str(s) for s in sp.sympify(expected).free_symbols}
+    expected_syms = {str(s) for s in as_sympy(expected, "the expected value").free_symbols}
     if value_syms != expected_syms and not sympy_equivalent(value, expected):
         raise CheckError(f"{name} depends on {sorted(value_syms)}, but the expected result depends on "
                          f"{sorted(expected_syms)}" + (f" (expected {expected})" if reveal else ""))
@@ -77,6 +104,7 @@ def sympy_gap(value, reference, points, digits: int = 40) -> float:
 
     import sympy as sp
 
+    value, reference = as_sympy(value, "the value"), as_sympy(reference, "the reference")  # sp.Matrix([str]) evaluates it
     A = value if isinstance(value, sp.MatrixBase) else sp.Matrix([value])
     B = reference if isinstance(reference, sp.MatrixBase) else sp.Matrix([reference])
     if A.shape != B.shape:
@@ -85,7 +113,7 @@ def sympy_gap(value, reference, points, digits: int = 40) -> float:
     for point in points:
         for a, b in zip(A, B, strict=True):
             try:
-                gap = abs(complex(sp.N((sp.sympify(a) - b).subs(point), digits)))
+                gap = abs(complex(sp.N((a - b).subs(point), digits)))
             except (TypeError, ValueError, ZeroDivisionError):
                 return math.inf
             if not math.isfinite(gap):
@@ -98,7 +126,7 @@ def has_float(expr) -> bool:
     """Whether a sympy expression (or matrix) contains a floating-point number such as 0.333..."""
     import sympy as sp
 
-    return bool(sp.sympify(expr).atoms(sp.Float))
+    return bool(as_sympy(expr, "the expression").atoms(sp.Float))
 
 
 # ----------------------------------------------------------------- tensors

@@ -350,7 +350,7 @@ def _smooth_limits(v):
 def test_limit_of_an_expression_continuous_at_zero(v):
     sp = _sp()
     (got, _), (want, _) = _smooth_limits(v)
-    assert sp.simplify(sp.sympify(got) - want) == 0, \
+    assert sp.simplify(checks.as_sympy(got, "the first limit kl_limits returns") - want) == 0, \
         (f"for a kl that is continuous at eps = 0 (a (theta - theta0)^2 (1 + eps) + b eps theta) the first limit "
          f"{got} is wrong: substitute theta and theta0, then take the limit eps -> 0+")
 
@@ -359,7 +359,7 @@ def test_limit_of_an_expression_continuous_at_zero(v):
 def test_derivative_limit_of_an_expression_continuous_at_zero(v):
     sp = _sp()
     (_, got), (_, want) = _smooth_limits(v)
-    assert sp.simplify(sp.sympify(got) - want) == 0, \
+    assert sp.simplify(checks.as_sympy(got, "the derivative limit kl_limits returns") - want) == 0, \
         (f"for a kl that is continuous at eps = 0 the derivative limit {got} is wrong: differentiate with respect "
          f"to theta before substituting theta")
 

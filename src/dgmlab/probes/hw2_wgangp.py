@@ -218,7 +218,7 @@ def _conjugate_inputs(seed, salt, low, high):
 
 def _conjugate_at(expr, symbol, value, name):
     sp = _sp()
-    found = sp.sympify(expr).subs(symbol, sp.Float(value, 15))
+    found = checks.as_sympy(expr, name).subs(symbol, sp.Float(value, 15))
     assert not found.free_symbols, \
         (f"expected a number at {symbol} = {value:g}, found {found}: {name} still contains "
          f"{sorted(map(str, found.free_symbols))} (substitute the maximising u back into {symbol}*u - f(u))")

@@ -102,7 +102,7 @@ def test_f_is_a_3x1_matrix_in_z(v):
     sp, s = _sp(), symbols()
     _is_matrix(v.f, "f", (3, 1), [s["z1"], s["z2"], s["z3"]], sp)
     assert not has_float(v.f), \
-        (f"expected exact numbers, found floats {sorted(sp.sympify(v.f).atoms(sp.Float))[:3]} in f: "
+        (f"expected exact numbers, found floats {sorted(v.f.atoms(sp.Float))[:3]} in f: "
          f"an exponent written 1/3 becomes 0.333...; write sp.Rational(1, 3) or use sp.real_root")
 
 
@@ -111,7 +111,7 @@ def test_f_inv_is_a_3x1_matrix_in_x(v):
     sp, s = _sp(), symbols()
     _is_matrix(v.f_inv, "f_inv", (3, 1), [s["x1"], s["x2"], s["x3"]], sp)
     assert not has_float(v.f_inv), \
-        (f"expected exact numbers, found floats {sorted(sp.sympify(v.f_inv).atoms(sp.Float))[:3]} "
+        (f"expected exact numbers, found floats {sorted(v.f_inv.atoms(sp.Float))[:3]} "
          f"in f_inv: keep it exact (sp.Rational, not 1/3)")
 
 
@@ -197,7 +197,7 @@ def test_p_x_star_is_an_exact_positive_number(v):
     sp = _sp()
     checks.assert_sympy_expr(v.p_x_star, "p_x_star", symbols=[])
     assert not has_float(v.p_x_star), \
-        (f"expected an exact number, found floats {sorted(sp.sympify(v.p_x_star).atoms(sp.Float))[:3]} "
+        (f"expected an exact number, found floats {sorted(v.p_x_star.atoms(sp.Float))[:3]} "
          f"in p_x_star: keep it exact")
     value = complex(sp.N(v.p_x_star, 30))
     assert value.imag == 0 and 0 < value.real < 1, \
@@ -457,7 +457,7 @@ H0 = "13/10"  # where the visible tests compare the derivatives with finite diff
 def _at_h0(expr, name):
     sp, s = _sp(), symbols()
     try:
-        return complex(sp.N(sp.sympify(expr).subs(s["h"], sp.Rational(H0)), 30))
+        return complex(sp.N(checks.as_sympy(expr, name).subs(s["h"], sp.Rational(H0)), 30))
     except (TypeError, ValueError, ZeroDivisionError):
         raise AssertionError(f"{name} does not evaluate to a number at h = {H0}") from None
 

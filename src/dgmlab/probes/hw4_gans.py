@@ -1250,8 +1250,8 @@ def test_expressions_and_symbols(v):
 def test_D_star_is_a_stationary_point_of_V_point(v):
     import sympy as sp
 
-    d = symbols()["d"]
-    slope = sp.simplify(sp.diff(v.V_point, d).subs(d, v.D_star))
+    d = symbols()["d"]  # sp.diff and subs would sympify a string: the kernel's values are checked first
+    slope = sp.simplify(sp.diff(checks.as_sympy(v.V_point, "V_point"), d).subs(d, checks.as_sympy(v.D_star, "D_star")))
     assert slope == 0, \
         (f"expected dV_point/dd = 0 at d = D_star, found {slope}: solve sp.diff(V_point, d) = 0 for d "
          "(a sign slip in the derivative swaps p_data and p_g)")
@@ -1261,7 +1261,7 @@ def test_D_star_pi_tends_to_one_when_every_image_is_real(v):
     import sympy as sp
 
     pi_real = symbols()["pi_real"]
-    limit = sp.simplify(sp.limit(v.D_star_pi, pi_real, 1))
+    limit = sp.simplify(sp.limit(checks.as_sympy(v.D_star_pi, "D_star_pi"), pi_real, 1))  # sp.limit sympifies a string
     assert limit == 1, \
         (f"expected D_star_pi -> 1 as pi_real -> 1 (a discriminator that only sees real images calls everything "
          f"real), found {limit}: pi_real weighs the p_data term, 1 - pi_real the p_g term")
