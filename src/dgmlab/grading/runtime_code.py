@@ -7,9 +7,9 @@ they can read. An honest answer has no use for those constructs, so each answer 
 IPython's magics turned into Python by IPython's own transformer first; :mod:`.runtime_constructs`) and every
 construct of these kinds is listed per student and cell: ``exec``/``eval``/``compile``/``__import__``,
 ``importlib``, ``getattr`` and its kin with a name that is not a literal, ``globals()``/``vars()``/``__dict__``
-with a computed key, the decoders (base64, zlib, bz2, lzma, marshal, pickle, codecs, binascii, ``bytes.fromhex``), ``types.FunctionType``/
-``CodeType``, magics and shell commands that run code the parser cannot see, references to the kit's checking
-code (:mod:`.kit_imports`), and a cell that does not parse. It changes no grade.
+with a computed key, the decoders (base64, zlib, bz2, lzma, marshal, pickle, codecs, binascii, ``bytes.fromhex``),
+``types.FunctionType``/``CodeType``, magics and shell commands that run code the parser cannot see, references
+to the kit's checking code (:mod:`.kit_imports`), and a cell that does not parse. It changes no grade.
 
 What a row says is made of the kit's own words (``"exec of zlib.decompress of base64.b64decode"``,
 ``"getattr with a computed name"``), never of the submission's text. Cells are placed by their position and, where
