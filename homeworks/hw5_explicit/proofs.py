@@ -270,7 +270,19 @@ def inpaint(model, x, visible):
     Mutant("p2_logit", "log-det sign flipped (logit)", edits=[("log_det = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)", "log_det = -(math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)")],
            earns={"p2_logit_tests": 2.5}),
     Mutant("p2_logit", "squashing factor 1 - 2 alpha left out of the log-det", edits=[("log_det = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)", "log_det = (-torch.log(s) - torch.log1p(-s)).sum(dim=1)")], earns={"p2_logit_tests": 2.5}),
-    Mutant("p2_logit", "inverse forgets to undo the squashing", edits=[("return (torch.sigmoid(v) - alpha) / (1 - 2 * alpha)", "return torch.sigmoid(v)")], earns={"p2_logit_tests": 2.75}),
+    Mutant("p2_logit", "inverse forgets to undo the squashing", edits=[("return (torch.sigmoid(v) - alpha) / (1 - 2 * alpha)", "return torch.sigmoid(v)")], earns={"p2_logit_tests": 3.25}),
+    # wrong but self-consistent: each inverse undoes its transform and each log-det is log|dv/dy| of its own v;
+    # only the dequantisation (right in both) earns its points
+    Mutant("p2_logit", "identity transform, log-det 0, identity inverse (self-consistent)", edits=[
+        ("v = torch.log(s) - torch.log1p(-s)", "v = y.clone()"),
+        ("log_det = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)",
+         "log_det = torch.zeros(y.shape[0], dtype=y.dtype)"),
+        ("return (torch.sigmoid(v) - alpha) / (1 - 2 * alpha)", "return v.clone()")], earns={"p2_logit_tests": 1}),
+    Mutant("p2_logit", "alpha dropped everywhere: logit(y), its log-det and sigmoid (self-consistent)", edits=[
+        ("s = alpha + (1 - 2 * alpha) * y", "s = y"),
+        ("log_det = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)",
+         "log_det = (-torch.log(s) - torch.log1p(-s)).sum(dim=1)"),
+        ("return (torch.sigmoid(v) - alpha) / (1 - 2 * alpha)", "return torch.sigmoid(v)")], earns={"p2_logit_tests": 1}),
     Mutant("p2_logit", "dequantisation without noise", edits=[("return (torch.round(x * 255) + torch.rand_like(x)) / 256", "return (torch.round(x * 255) + 0.5) / 256")],
            earns={"p2_logit_tests": 3.5}),
     Mutant("p2_logit", "correct variant: log-det via softplus", edits=[("log_det = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)", "log_det = (math.log(1 - 2 * alpha) + F.softplus(v) + F.softplus(-v)).sum(dim=1)")],

@@ -38,7 +38,8 @@ def context() -> dict:
             "math": math, "io": io, "checks": checks, "artifacts": artifacts, "likelihoods": likelihoods,
             "metrics": metrics, "runtime": runtime, "P1_WEIGHTS_FILE": P1_WEIGHTS_FILE,
             "P2_WEIGHTS_FILE": P2_WEIGHTS_FILE, "statement_coupling": statement_coupling,
-            "statement_flow": statement_flow, "stated_masks": stated_masks}
+            "statement_flow": statement_flow, "stated_masks": stated_masks,
+            "printed_logit": printed_logit, "printed_log_det": printed_log_det}
 
 
 def _seeded(seed: int, salt: int):
@@ -979,6 +980,10 @@ def test_sequential_conditioning_in_raster_order(v):
 
 
 # ====================================================================== P2: logit transform
+# v is checked against the transform the statement prints, the inverse by sending its output through that transform
+# again, the log-det against autograd of the printed transform, all computed here from the grader's inputs: no check
+# compares two of the student's functions with each other (an identity "transform" with log_det 0 and an identity
+# inverse agree with each other and earn nothing).
 def _p2_logit_inputs(seed):
     torch, g = _torch(), _gen(seed, 61)
     return {"y35": torch.rand(3, 5, generator=g) * 0.98 + 0.01,
@@ -988,6 +993,24 @@ def _p2_logit_inputs(seed):
 
 
 ALPHAS = (0.05, 1e-6)
+TINY_Y = ((0.5, 0.2),)
+
+
+def printed_logit(y, alpha):
+    """The transform the statement prints, v = logit(alpha + (1 - 2 alpha) y), elementwise."""
+    torch = _torch()
+    s = alpha + (1 - 2 * alpha) * y
+    return torch.log(s) - torch.log1p(-s)
+
+
+def printed_log_det(y, alpha):
+    """sum_i log|dv_i/dy_i| of :func:`printed_logit` at each row of y, by autograd (the transform acts coordinate by
+    coordinate, so its Jacobian is diagonal): the grader's route to the log-det, not a formula for it."""
+    torch = _torch()
+    with torch.enable_grad():
+        y = y.detach().clone().double().requires_grad_(True)
+        (slopes,) = torch.autograd.grad(printed_logit(y, alpha).sum(), y)
+    return torch.log(slopes.abs()).sum(dim=1)
 
 
 def _p2_logit_probe(o, x):
@@ -998,78 +1021,69 @@ def _p2_logit_probe(o, x):
         v, log_det = lt(x["y35"].clone(), 0.05)
         return [_detached(v), _detached(log_det)]
 
-    def tiny():
-        y = torch.tensor([[0.5, 0.2]], dtype=torch.float64, requires_grad=True)
-        v, log_det = lt(y, 0.05)
-        (slopes,) = torch.autograd.grad(v.sum(), y)
-        return {"log_det": _detached(log_det), "slopes": slopes}
-
-    def jacobians():
-        out = []
-        for alpha in ALPHAS:
-            y = x["y45"].clone()
-            out.append({"log_det": _detached(lt(y, alpha)[1]),
-                        "J": [torch.autograd.functional.jacobian(lambda r: lt(r[None], alpha)[0][0], y[n])
-                              for n in range(4)]})
-        return out
+    def transformed():
+        return [[_detached(t) for t in lt(x["y45"].clone(), alpha)] for alpha in ALPHAS]
 
     def dequantized():
         with _seeded(x["seed"], 62):
             return [_detached(deq(x["pixels"].clone())), _detached(deq(x["pixels"].clone()))]
 
-    return {"shapes": attempt(shapes),
-            "roundtrip": attempt(lambda: _detached(inv(lt(x["y35"].clone(), 0.05)[0], 0.05))),
-            "tiny": attempt(tiny), "jacobians": attempt(jacobians),
-            "inverse_back": attempt(lambda: [_detached(lt(inv(x["v64"].clone(), a), a)[0]) for a in ALPHAS]),
+    return {"shapes": attempt(shapes), "transformed": attempt(transformed),
+            "tiny": attempt(lambda: _detached(lt(torch.tensor(TINY_Y, dtype=torch.float64), 0.05)[1])),
+            "inverse": attempt(lambda: [_detached(inv(x["v64"].clone(), a)) for a in ALPHAS]),
             "dequantized": attempt(dequantized)}
 
 
-@points(0.25)
-def test_logit_shapes(v):
+@points(0.75)
+def test_v_is_the_printed_transform(v):
+    torch = _torch()
     out, log_det = v.shapes
     checks.assert_tensor(out, "v", shape=(3, 5))
     checks.assert_tensor(log_det, "log_det (one value per image: sum over the coordinates)", shape=(3,))
+    y = v.inputs.y45
+    for (got, _), alpha in zip(v.transformed, ALPHAS, strict=True):
+        want = printed_logit(y, alpha)
+        checks.assert_tensor(got, "v", shape=tuple(y.shape))
+        assert torch.allclose(got.double(), want, rtol=1e-8, atol=1e-8), \
+            (f"expected v = logit(alpha + (1 - 2 alpha) y) elementwise (alpha = {alpha:g}); found it off by up to "
+             f"{float((got.double() - want).abs().max()):.3g}")
+
+
+@points(0.75)
+def test_inverse_undoes_the_printed_transform(v):
+    # the printed transform, applied to what your inverse returns, must give back the v it was handed (float64)
+    torch = _torch()
+    v64 = v.inputs.v64
+    for back, alpha in zip(v.inverse, ALPHAS, strict=True):
+        checks.assert_tensor(back, "inverse_logit_transform(v)", shape=tuple(v64.shape))
+        again = printed_logit(back.double(), alpha)
+        gap = float((again - v64).abs().max())
+        hint = ""
+        if torch.allclose(back.double(), torch.sigmoid(v64), atol=1e-9):
+            hint = ": the inverse returns alpha + (1 - 2 alpha) y; undo the squashing too"
+        assert gap < 1e-6 * max(1.0, float(v64.abs().max())), \
+            (f"expected inverse_logit_transform(v) to be the y that logit(alpha + (1 - 2 alpha) y) sends to v in "
+             f"float64 (alpha = {alpha:g}); sent through the printed transform it is off from v by up to {gap:.3g}{hint}")
 
 
 @points(0.5)
-def test_roundtrip(v):
+def test_log_det_on_a_tiny_case(v):
+    # v acts coordinate by coordinate, so log|det dv/dy| is the sum of log|dv_i/dy_i|, which the grader reads off
+    # the printed transform by autograd
     torch = _torch()
-    back, y = v.roundtrip, v.inputs.y35
-    checks.assert_tensor(back, "inverse_logit_transform(logit_transform(y)[0])", shape=(3, 5))
-    gap = float((back - y).abs().max())
-    hint = ""
-    if torch.allclose(back, 0.05 + 0.9 * y, atol=1e-5):
-        hint = ": the inverse returns alpha + (1 - 2 alpha) y; undo the squashing too"
-    assert gap < 1e-5, \
-        f"expected inverse_logit_transform(logit_transform(y)) to give back y; found it off by up to {gap:.3g}{hint}"
-
-
-@points(0.5)
-def test_log_det_matches_your_v_on_a_tiny_case(v):
-    # v acts coordinate by coordinate, so log|det dv/dy| is the sum of log|dv_i/dy_i|, read off by autograd
-    torch = _torch()
-    slopes = v.tiny["slopes"]
-    want, got = float(torch.log(slopes.abs()).sum()), float(v.tiny["log_det"].flatten()[0])
+    y = torch.tensor(TINY_Y, dtype=torch.float64)
+    want, got = float(printed_log_det(y, 0.05)[0]), float(v.tiny.flatten()[0])
     hint = ""
     if abs(got + want) < 1e-4:
         hint = ": the log-det has the wrong sign"
     elif abs(got - want - 2 * math.log(1 / 0.9)) < 1e-4:
         hint = ": a constant factor of dv/dy is left out of the log-det"
-    elif abs(got - float(torch.log(slopes.abs()).flatten()[0])) < 1e-4:
+    elif abs(got - float(torch.log(torch.autograd.functional.jacobian(
+            lambda t: printed_logit(t, 0.05), y[0]).diagonal()[0]))) < 1e-4:
         hint = ": that is one coordinate's term; sum the log-derivatives over the coordinates"
     assert abs(got - want) < 1e-6, \
-        (f"log_det should be log|det dv/dy| of your own v, which autograd gives as {want:.5f} at y = (1/2, 1/5), "
-         f"alpha = 0.05; found {got:.5f}{hint}")
-
-
-@points(0.75)
-def test_inverse_then_transform_in_float64(v):
-    torch = _torch()
-    for back, alpha in zip(v.inverse_back, ALPHAS, strict=True):
-        gap = float((back - v.inputs.v64).abs().max())
-        assert gap < 1e-6 * max(1.0, float(v.inputs.v64.abs().max())), \
-            (f"expected logit_transform(inverse_logit_transform(v)) to give back v in float64 (alpha = {alpha:g}); "
-             f"found it off by up to {gap:.3g}")
+        (f"log_det should be log|det dv/dy| of v = logit(alpha + (1 - 2 alpha) y), which autograd gives as "
+         f"{want:.5f} at y = (1/2, 1/5), alpha = 0.05; found {got:.5f}{hint}")
 
 
 @points(0.5)
@@ -1679,8 +1693,8 @@ CHECKS = [
               probe=_p1_inpaint_probe, inputs=_p1_inpaint_inputs),
     CheckSpec("p1_weights_tests", 3, 2, (), visible=(test_p1_file_is_a_trained_pixelcnn,), files=(P1_WEIGHTS_FILE,)),
     CheckSpec("p2_logit_tests", 4, 1.5, ("dequantize", "logit_transform", "inverse_logit_transform"),
-              visible=(test_logit_shapes, test_roundtrip, test_log_det_matches_your_v_on_a_tiny_case,
-                       test_inverse_then_transform_in_float64, test_dequantized_values_stay_in_their_bin),
+              visible=(test_v_is_the_printed_transform, test_inverse_undoes_the_printed_transform,
+                       test_log_det_on_a_tiny_case, test_dequantized_values_stay_in_their_bin),
               probe=_p2_logit_probe, inputs=_p2_logit_inputs),
     CheckSpec("p2_coupling_tests", 5, 1.5, ("CouplingLayer",),
               visible=(test_forward_is_the_statements_map, test_log_det_is_the_statements,
