@@ -108,6 +108,7 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "figur
 # submission whose student copied a graded cell (see dgmlab.grading.preprocessors.deduplicate_ids).
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
+    "dgmlab.grading.preprocessors.trusted_cells.TrustSourceCells",  # cell metadata from the gradebook, never the student
     "dgmlab.grading.preprocessors.deduplicate_ids.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",

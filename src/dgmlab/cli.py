@@ -80,6 +80,7 @@ def cmd_autograde(args) -> int:
 
     from .grading import cluster as K
     from .grading import course as C
+    from .grading.inert import terminal
     from .grading.options import autograde_options
 
     course = _course(args)
@@ -97,7 +98,8 @@ def cmd_autograde(args) -> int:
         bar.set_postfix({k: v for k, v in sorted(counts_so_far.items())}, refresh=False)
         bar.update(1)
         if not r.skipped:
-            bar.write(f"{r.hw} / {r.student}: {r.status} in {r.seconds:.0f} s" + (f" ({r.reason})" if r.reason else ""))
+            bar.write(terminal(f"{r.hw} / {r.student}: {r.status} in {r.seconds:.0f} s"
+                               + (f" ({r.reason})" if r.reason else "")))
 
     from .grading.sandbox import Limits
 
@@ -116,7 +118,7 @@ def cmd_autograde(args) -> int:
           + (f" ({skipped} unchanged since their last grading, not graded again; --force regrades)" if skipped else ""))
     for r in results:
         if r.status != "graded":
-            print(f"  {r.student}: {r.status}: {r.reason}")
+            print(terminal(f"  {r.student}: {r.status}: {r.reason}"))
     table = K.format_summary(K.phase_summary(results))
     if table:
         print("\nseconds per grading, by phase (kept in .dgmlab/grading/<hw>/<student>.json):\n" + table)
@@ -152,10 +154,11 @@ def cmd_report(args) -> int:
           + (f"\n{lines}" if lines else "\nnone"))
     if args.html or args.exports:
         from .grading import analysis as A
+        from .grading.inert import terminal
 
         data = A.collect(course, hws)
         for problem in data.problems:
-            print(f"roster: {problem}", file=sys.stderr)
+            print(terminal(f"roster: {problem}"), file=sys.stderr)
     if args.exports:
         from .grading import exports as X
 

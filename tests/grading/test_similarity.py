@@ -90,7 +90,8 @@ def test_the_release_notebook_counts_for_nothing(course):
     r = S.compare_homework(course, HW)
     assert r.matches == [] and r.skipped == []
     bp = S._boilerplate(course.release_notebook(HW))
-    blank = S._answers("b", S._cells(course.root / "submitted" / "blank1" / HW / f"{HW}.ipynb", [], "b"), bp)
+    answers = S._answer_ids(course.release_notebook(HW))
+    blank = S._answers("b", S._cells(course.root / "submitted" / "blank1" / HW / f"{HW}.ipynb", [], "b", answers), bp)
     assert sum(fp.token_coverage for fp in blank.cells.values()) == 0
 
 

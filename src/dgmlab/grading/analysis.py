@@ -110,7 +110,8 @@ def collect(course: Course, hws=None) -> ClassData:
                 pending = 0
                 for snb in sub.notebooks:
                     graded = course.folder("autograded", hw, sid) / f"{snb.name}.ipynb"
-                    outcomes = read_graded_notebook(graded, delimiters)
+                    tests = {n for (b, n), k in kinds.items() if b == snb.name and k == "auto"}  # the gradebook's
+                    outcomes = read_graded_notebook(graded, delimiters, cells=tests)
                     comments = {c.name: c.manual_comment for c in snb.comments}
                     for g in snb.grades:
                         kind = kinds.get((snb.name, g.name), "auto")

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from . import layout as C
 from .bundle import course_id, db_url, make_bundle
+from .inert import terminal
 from .keys import FINAL, _digest, _files, folder_bytes, homework_digest
 from .worker import MAX_SUBMISSION_BYTES, _write, grade_submission, worker_info
 
@@ -233,8 +234,8 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
         try:
             save_records(course, [result])  # last: a result without its record is graded again next time
         except Exception as exc:
-            print(f"dgmlab: could not write the record of {result.student}'s {hw} ({exc}): it is graded again "
-                  f"next run", file=sys.stderr)
+            print(terminal(f"dgmlab: could not write the record of {result.student}'s {hw} ({exc}): it is graded "
+                           f"again next run"), file=sys.stderr)
         results.append(result)
         if progress:
             progress(result)
@@ -275,8 +276,8 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
                 continue
             for name, entry in seeds.items():
                 if "refused" in entry:  # the instructor hears it now, the student in the feedback
-                    print(f"dgmlab: {student}'s {name} is not graded, its graded cell earns 0: "
-                          f"{str(entry['refused'])[:300]} (docs/novelty.md)", file=sys.stderr)
+                    print(terminal(f"dgmlab: {student}'s {name} is not graded, its graded cell earns 0: "
+                                   f"{str(entry['refused'])[:300]} (docs/novelty.md)"), file=sys.stderr)
             pending.append({"student": student, "files": files, "key": key, "draw_seeds": seeds,
                             "probe_seed": DS.probe_seed(draw_key, hw, files.get(f"{hw}.ipynb", b""))})
         if not pending:

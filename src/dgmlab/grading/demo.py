@@ -21,6 +21,7 @@ from pathlib import Path
 from . import course as C
 from . import draw_seeds as DS
 from . import report as R
+from .inert import terminal
 
 DEMO_DRAW_KEY = hashlib.sha256(b"dgmlab demo: a public key; a course's own key is random and secret").hexdigest()
 
@@ -89,7 +90,7 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
             def show(r, hw=hw):
                 note = "" if r.status == "graded" and not r.reason else f" ({r.reason})"
                 how = "unchanged since its last grading" if r.skipped else f"in {r.seconds:.0f} s"
-                print(f"  {hw} / {r.student}: {r.status} {how}{note}", flush=True)
+                print(terminal(f"  {hw} / {r.student}: {r.status} {how}{note}"), flush=True)
 
             # the examples are the kit's own: demo_reference hands in the very weights the kit publishes
             results = C.autograde(course, hw, staged[hw], timeout=timeout, jobs=jobs, progress=show,

@@ -3,7 +3,9 @@
 All three are written from :class:`dgmlab.grading.analysis.ClassData` (the
 gradebook plus the graded notebooks); names and ids come from nbgrader's
 student table only. A student without a roster entry keeps just the id the
-gradebook knows, and :attr:`ClassData.problems` says so.
+gradebook knows, and :attr:`ClassData.problems` says so. Every cell of the two
+CSVs passes :func:`dgmlab.grading.inert.csv_cell`: a reason a submission's code
+printed, or a name from the LMS, is never a spreadsheet formula.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import json
 from pathlib import Path
 
 from .analysis import ClassData
+from .inert import csv_row
 
 # Canvas's gradebook import: these identity columns, then one column per assignment; the row after
 # the header gives each assignment's points possible (Canvas's own export writes it the same way).
@@ -39,12 +42,12 @@ def canvas_csv(data: ClassData, path: Path) -> Path:
     students = sorted(data.roster)  # a submission with no roster entry is in data.problems, not invented here
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(CANVAS_COLUMNS + list(data.hws))
-        w.writerow(["Points Possible", "", "", "", ""] + [_num(data.max_score[hw]) for hw in data.hws])
+        w.writerow(csv_row(CANVAS_COLUMNS + list(data.hws)))
+        w.writerow(csv_row(["Points Possible", "", "", "", ""] + [_num(data.max_score[hw]) for hw in data.hws]))
         for sid in students:
             r = data.roster[sid]
-            w.writerow([r.display, r.lms_user_id or "", sid, r.email or "", ""]
-                       + [_num(scores.get((sid, hw))) for hw in data.hws])
+            w.writerow(csv_row([r.display, r.lms_user_id or "", sid, r.email or "", ""]
+                               + [_num(scores.get((sid, hw))) for hw in data.hws]))
     return path
 
 
@@ -56,7 +59,7 @@ def long_csv(data: ClassData, path: Path) -> Path:
         w = csv.writer(f)
         w.writerow(LONG_COLUMNS)
         for c in data.cells:
-            w.writerow([c.student, c.hw, c.cell, _num(c.points), _num(c.max_points), c.kind, c.reason])
+            w.writerow(csv_row([c.student, c.hw, c.cell, _num(c.points), _num(c.max_points), c.kind, c.reason]))
     return path
 
 

@@ -47,9 +47,12 @@ def cell_outcome(cell) -> tuple[list, list, str]:
     return passed, failed, error[:300]
 
 
-def read_graded_notebook(path: Path, delimiters: tuple[str, str] | None = None) -> dict:
+def read_graded_notebook(path: Path, delimiters: tuple[str, str] | None = None, cells=None) -> dict:
     """``{grade_id: (passed, failed, error, visible, hidden)}`` for the test cells of an autograded notebook
-    (``delimiters``: the hidden-tests markers, as for :func:`test_names`)."""
+    (``delimiters``: the hidden-tests markers, as for :func:`test_names`).
+
+    ``cells``: the grade ids of the homework's test cells, from the gradebook: only cells holding one of them are
+    read (the first of each), whatever else the notebook's metadata claims; without it, every test cell."""
     if not path.exists():
         return {}
     try:
@@ -59,7 +62,10 @@ def read_graded_notebook(path: Path, delimiters: tuple[str, str] | None = None) 
     out = {}
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell) and meta.get("grade_id"):
+        gid = meta.get("grade_id") if isinstance(meta, dict) else None
+        if not isinstance(gid, str) or gid in out or (cells is not None and gid not in cells):
+            continue
+        if cell.cell_type == "code" and (cells is not None or (is_grade(cell) and not is_solution(cell))):
             passed, failed, error = cell_outcome(cell)
             visible, hidden = test_names(cell.source, delimiters)
             reported = [(m.group(2), "(hidden test)" in line) for out_ in cell.get("outputs", [])
@@ -67,6 +73,6 @@ def read_graded_notebook(path: Path, delimiters: tuple[str, str] | None = None) 
                         for m in [CHECK_LINE.match(line.strip())] if m]
             visible += [n for n, is_hidden in reported if not is_hidden and n not in visible]  # a check()
             hidden += [n for n, is_hidden in reported if is_hidden and n not in hidden]       # cell's, as judged
-            out[meta["grade_id"]] = (passed, failed, error, visible, hidden)
+            out[gid] = (passed, failed, error, visible, hidden)
     return out
 

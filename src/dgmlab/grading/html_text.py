@@ -1,7 +1,8 @@
-"""Text for the dashboard's HTML: numbers as an instructor reads them, everything else escaped."""
+"""Text for the dashboard's HTML: numbers as an instructor reads them, everything else escaped
+(:func:`dgmlab.grading.inert.html`: a student's text, a file name, a reason is never markup)."""
 from __future__ import annotations
 
-import html
+from .inert import html as _html
 
 
 def _fmt(x, nd=2) -> str:
@@ -9,4 +10,4 @@ def _fmt(x, nd=2) -> str:
 
 
 def _e(text) -> str:
-    return html.escape(str(text), quote=True)
+    return _html(text)

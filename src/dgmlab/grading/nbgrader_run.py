@@ -160,9 +160,14 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     from nbgrader.coursedir import CourseDirectory
 
     from . import kernels as K
+    from .preprocessors import trusted_sanitize_preprocessors
 
     config = _nbgrader_config(root, hw, student)
     config.Autograde.create_student = True
+    # every cell's nbgrader metadata from the gradebook, never the submission's, even where the course's
+    # nbgrader_config.py predates TrustSourceCells (dgmlab.grading.preprocessors.trusted_cells)
+    config.Autograde.sanitize_preprocessors = trusted_sanitize_preprocessors(
+        config.Autograde.get("sanitize_preprocessors"))
     config.ProbeTests.seed = int(probe_seed)
     config.JudgeTests.draw_seeds = draw_seeds  # the grader draws from the files as handed in
     if cell_timeout:

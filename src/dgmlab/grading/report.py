@@ -90,6 +90,7 @@ def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
     from traitlets.utils.importstring import import_item
 
     from . import nbgrader_run as N
+    from .inert import neutralise_csv_file
 
     path = Path(path)
     target = path if path.is_absolute() else course.root / path
@@ -112,6 +113,8 @@ def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
     if not res["success"] or not target.exists():
         output = res.get("log", "") + res.get("error", "")
         raise CourseError(f"nbgrader export failed:\n{output[-2000:]}")
+    if plugin_class is CsvExportPlugin:  # nbgrader's own CSV: no cell a spreadsheet runs (a name from the LMS)
+        neutralise_csv_file(target)
     return target
 
 

@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .inert import csv_row, terminal
 from .runtime_constructs import NOT_PARSED, aliases_of, constructs
 
 MAX_NOTEBOOK_BYTES = 32 * 2**20  # larger notebooks are not read (said so)
@@ -177,7 +178,7 @@ def write_csv(results: list, path: Path) -> Path:
         w.writerow(CSV_COLUMNS)
         for r in results:
             for x in r.findings:
-                w.writerow([x.hw, x.student, x.cell, x.grade_id or "", x.construct])
+                w.writerow(csv_row([x.hw, x.student, x.cell, x.grade_id or "", x.construct]))
     return path
 
 
@@ -191,7 +192,7 @@ def format_report(results: list) -> str:
             for x in found:
                 cells.setdefault(x.where, []).append(x.construct)
             lines.append(f"{r.hw}: {sid}: " + "; ".join(f"{w}: {', '.join(c)}" for w, c in cells.items()))
-    return "\n".join(lines)
+    return "\n".join(terminal(line) for line in lines)  # a skipped file's name may be a submission's
 
 
 def html_section(hw: str, results: list) -> str:

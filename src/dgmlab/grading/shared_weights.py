@@ -228,7 +228,8 @@ def shared_pairs(course: Course, hws, threshold: float = THRESHOLD) -> list[Shar
 
 
 def format_report(files: list[FileComparison]) -> str:
-    """One line per pair (or per file whose students share their starting weights), for the terminal."""
+    """One line per pair (or per file whose students share their starting weights), for the terminal (file names
+    and reasons come from submissions: printed as text, no control characters)."""
     lines = []
     for f in files:
         if f.common_start:
@@ -245,7 +246,9 @@ def format_report(files: list[FileComparison]) -> str:
             f"alike ({_measures(m)}) to the kit's published {m.source}: a network trained on "
             "from it? (graded; check by hand)") for m in f.published]
         lines += [f"  {f.hw} {f.file}: {student}'s was not read: {why}" for student, why in f.unread]
-    return "\n".join(lines)
+    from .inert import terminal
+
+    return "\n".join(terminal(line) for line in lines)
 
 
 def _measures(p) -> str:

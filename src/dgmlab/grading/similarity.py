@@ -1,7 +1,10 @@
 """Answers alike: every student's answer cells compared with the class's and with the kit's own solutions.
 
 A student's answers are the solution cells of ``submitted/<student>/<hw>/<hw>.ipynb`` (code and written
-answers, by grade id) and the code cells the student added. Each is fingerprinted with ``copydetect``
+answers, by grade id) and the code cells the student added. Which cells are answers, and their grade ids, come
+from the release notebook, never from the submission's metadata: a cell whose grade id is not one of the
+release's answer cells counts as a code cell the student added (as autograde runs it), so a grade id the student
+wrote never names a row. Each is fingerprinted with ``copydetect``
 (k-grams of the tokenized text, winnowed: identifiers, comments and whitespace do not count; a code cell is
 cut into its functions and methods first, so their order does not count either); every k-gram of the release notebook (the
 given code and the questions) is boilerplate that never counts. Two students, or a student and one of the
@@ -21,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .inert import csv_row, terminal
 from .kit_imports import KIND as KIT_CODE, kit_references
 from .layout import Course
 
@@ -121,8 +125,24 @@ def _blocks(code: str) -> list:
     return ["\n".join(lines[a - 1:b]) for a, b in spans if b >= a] or [code]
 
 
-def _cells(path: Path, skipped: list, who: str):
-    """[(grade id or None, is prose, source)] of a notebook's answer cells, read as untrusted JSON, or None."""
+def _answer_ids(release: Path) -> dict:
+    """``{grade id: is prose}`` of the answer (solution) cells of the release notebook (the kit's own file), and
+    ``{grade id: None}`` of its other nbgrader cells (given code and text, tests)."""
+    nb = json.loads(release.read_text(encoding="utf-8"))
+    out = {}
+    for c in nb["cells"]:
+        meta = c.get("metadata", {}).get("nbgrader", {})
+        if isinstance(meta.get("grade_id"), str):
+            out[meta["grade_id"]] = (c.get("cell_type") == "markdown") if meta.get("solution") else None
+    return out
+
+
+def _cells(path: Path, skipped: list, who: str, answers: dict):
+    """[(grade id or None, is prose, source)] of a notebook's answer cells, read as untrusted JSON, or None.
+
+    ``answers``: the release's cells (:func:`_answer_ids`); a cell is an answer only by a grade id of the
+    release's answer cells, and then is prose as the release's is; one with the grade id of another release cell
+    is given code. Any other code cell counts as one the student added, whatever nbgrader metadata it carries."""
     try:
         size = path.stat().st_size
         if size > MAX_NOTEBOOK_BYTES:
@@ -142,21 +162,21 @@ def _cells(path: Path, skipped: list, who: str):
             continue
         src = cell.get("source", "")
         src = "".join(s for s in src if isinstance(s, str)) if isinstance(src, list) else src
-        # a student's raw JSON, not a validated NotebookNode: nbgrader.utils.is_solution would read
-        # cell.metadata["nbgrader"] unchecked, so every level is type-checked here instead
+        # a student's raw JSON, not a validated NotebookNode: every level is type-checked here, and the grade id
+        # is only looked up among the release's (never reported as the student wrote it)
         meta = cell.get("metadata", {})
         nbg = meta.get("nbgrader") if isinstance(meta, dict) else None
-        nbg = nbg if isinstance(nbg, dict) else {}
+        gid = nbg.get("grade_id") if isinstance(nbg, dict) else None
+        gid = gid if isinstance(gid, str) and gid in answers else None  # answers[gid] None: given, not an answer
         if not isinstance(src, str):
             continue
         if len(src) > MAX_CELL_CHARS:
             skipped.append(f"{who}: a cell of {len(src):,} characters not compared (over {MAX_CELL_CHARS:,})")
             continue
-        prose = cell["cell_type"] == "markdown"
-        if nbg.get("solution") and isinstance(nbg.get("grade_id"), str):
-            out.append((nbg["grade_id"][:200], prose, src))
-        elif not nbg and not prose:  # a code cell the student added
-            out.append((None, False, src))
+        if gid is None and cell["cell_type"] == "code":
+            out.append((None, False, src))  # a code cell the student added
+        elif gid is not None and answers[gid] is not None:
+            out.append((gid, answers[gid], src))
     total = sum(len(src) for _, _, src in out)
     if total > MAX_ANSWER_CHARS:
         skipped.append(f"{who}: {path.name} not compared ({total:,} characters of answers, over {MAX_ANSWER_CHARS:,})")
@@ -293,13 +313,14 @@ def compare_homework(course: Course, hw: str, notebooks: dict | None = None) -> 
         result.skipped.append(f"not compared: no release notebook release/{hw}/{hw}.ipynb (run `dgmlab release {hw}`)")
         return result
     boilerplate = _boilerplate(release)
+    answers = _answer_ids(release)
     students = []
     for sid, path in sorted(notebooks.items()):
-        cells = _cells(path, result.skipped, sid) if path.is_file() else None
+        cells = _cells(path, result.skipped, sid, answers) if path.is_file() else None
         if cells is not None:
             students.append(_answers(sid, cells, boilerplate))
             result.matches += _kit_code(hw, sid, cells)
-    kit = [_answers(p.relative_to(course.root).as_posix(), _cells(p, result.skipped, p.name) or [], boilerplate)
+    kit = [_answers(p.relative_to(course.root).as_posix(), _cells(p, result.skipped, p.name, answers) or [], boilerplate)
            for p in kit_notebooks(course, hw)]
     for i, x in enumerate(students):
         for y in students[i + 1:]:
@@ -332,12 +353,13 @@ def write_csv(results: list, path: Path) -> Path:
         w.writerow(CSV_COLUMNS)
         for r in results:
             for m in r.matches:
-                w.writerow([m.hw, m.student, m.other, m.where, f"{m.similarity:.3f}", m.kind])
+                w.writerow(csv_row([m.hw, m.student, m.other, m.where, f"{m.similarity:.3f}", m.kind]))
     return path
 
 
 def format_report(results: list) -> str:
-    """One line per flagged student and homework: where, how alike, and with whom."""
+    """One line per flagged student and homework: where, how alike, and with whom (no control characters: what
+    a submission wrote is printed as text)."""
     lines = []
     for r in results:
         for s in r.skipped:
@@ -348,4 +370,4 @@ def format_report(results: list) -> str:
             parts = [f"{m.where} uses {m.other}" if m.kind == KIT_CODE else f"{m.where} {m.similarity:.2f} like "
                      f"{'the kit' + chr(39) + 's ' if m.kind == 'kit' else ''}{other(m)}" for m in ms[:4]]
             lines.append(f"{r.hw}: {sid}: " + "; ".join(parts) + (f" (+{len(ms) - 4} more)" if len(ms) > 4 else ""))
-    return "\n".join(lines)
+    return "\n".join(terminal(line) for line in lines)

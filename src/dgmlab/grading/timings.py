@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import statistics
 
+from .inert import terminal
+
 
 
 # Phases of one grading, in order (seconds). Test cells are also kept one by one as "test:<grade_id>".
@@ -58,5 +60,5 @@ def format_summary(rows) -> str:
     lines = [f"{'phase':<34} {'n':>4} {'median s':>9} {'p95 s':>8}"]
     for name, n, med, p95 in rows:
         label = f"  {name}" if name.startswith("test:") else name
-        lines.append(f"{label:<34} {n:>4} {med:>9.2f} {p95:>8.2f}")
+        lines.append(f"{terminal(label):<34} {n:>4} {med:>9.2f} {p95:>8.2f}")
     return "\n".join(lines)

@@ -3,6 +3,8 @@ nbgrader's own ``nbgrader.preprocessors``:
 
 - :mod:`.install_source` ``SetInstallSource`` (generate_assignment): the course's dgmlab install source;
 - :mod:`.answer_dependent` ``TagAnswerDependentCells`` (generate_assignment): release cells nbval may see raise;
+- :mod:`.trusted_cells` ``TrustSourceCells`` (autograde's sanitizing): cell metadata from the gradebook, never the
+  submission;
 - :mod:`.deduplicate_ids` ``DeduplicateIds`` (autograde's sanitizing): a copied graded cell is ignored;
 - :mod:`.timed_execute` ``TimedExecute`` (autograde, in grading workers): ``Execute``, timed, output capped;
 - :mod:`.unjudged` ``ZeroUnjudgedTests`` (autograde): a test cell the grader did not judge earns 0;
@@ -21,9 +23,11 @@ from .hidden_tests import HIDDEN_NOTE, HideHiddenTests, hidden_delimiters, strip
 from .install_source import (INSTALL_LINE, PLACEHOLDER, RETIRED, InstallSourceError, SetInstallSource, how_to_set,
                              install_source_problem)
 from .timed_execute import TIMINGS_ENV, TimedExecute, timed_autograde_preprocessors
+from .trusted_cells import TrustSourceCells, trusted_sanitize_preprocessors
 from .unjudged import UNJUDGED, ZeroUnjudgedTests
 
 __all__ = ["CHECK_MARKER", "DeduplicateIds", "HIDDEN_NOTE", "HideHiddenTests", "INSTALL_LINE", "InstallSourceError",
            "PLACEHOLDER", "RAISES_TAG", "RETIRED", "SetInstallSource", "TIMINGS_ENV", "TagAnswerDependentCells",
-           "TimedExecute", "UNJUDGED", "ZeroUnjudgedTests", "hidden_delimiters", "how_to_set", "install_source_problem",
-           "may_run_a_stub", "strip_hidden", "timed_autograde_preprocessors"]
+           "TimedExecute", "TrustSourceCells", "UNJUDGED", "ZeroUnjudgedTests", "hidden_delimiters", "how_to_set",
+           "install_source_problem", "may_run_a_stub", "strip_hidden", "timed_autograde_preprocessors",
+           "trusted_sanitize_preprocessors"]

@@ -1,0 +1,79 @@
+"""Text from a submission made inert where the instructor reads it: a CSV cell, a terminal line, an HTML page.
+
+What the student wrote is data, never structure. A submission can put any string into what the grader
+reports: a failure message its code raised, a file name, a cell's source; and the grader's own structure
+(grade ids, points, cell kinds) comes from the gradebook and the instructor's notebooks, never from the
+submission (:mod:`.preprocessors.trusted_cells`). Every string that may come from a submission passes here
+on its way out:
+
+- :func:`csv_cell`: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula
+  to a spreadsheet (``=HYPERLINK(...)``, ``=cmd|...``): it gets a leading ``'``, as OWASP's CSV injection
+  advice says, and a spreadsheet shows the text. A number (``-1.5``) stays a number.
+- :func:`terminal`: ANSI escape sequences and C0/C1 control characters removed (they move the cursor, clear the
+  screen, retitle the window, or hide what follows); newlines and tabs kept only where asked.
+- :func:`html`: escaped, quotes included (:func:`html.escape`).
+"""
+from __future__ import annotations
+
+import html as _html
+import re
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# CSI (ESC [ ... final byte), OSC (ESC ] ... BEL or ST), other ESC sequences, and their 8-bit forms (C1)
+_ANSI = re.compile(r"(\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+                   r"|(\x1b\]|\x9d)[^\x07\x1b\x9c]*(\x07|\x1b\\|\x9c)?"
+                   r"|(\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(\x1b\\|\x9c)?"
+                   r"|\x1b[ -/]*[0-~]?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 but tab and newline, DEL, C1
+_CONTROL_ALL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# characters that reorder or hide text on a terminal or in a spreadsheet (bidi overrides, isolates)
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def csv_cell(value):
+    """``value`` safe as one CSV cell: a string a spreadsheet would read as a formula gets a leading ``'``;
+    a number, or a string that is just a number (``-1.5``), is returned as it is; ``None`` as ``""``."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def csv_row(values) -> list:
+    """:func:`csv_cell` of each value of a row."""
+    return [csv_cell(v) for v in values]
+
+
+def neutralise_csv_file(path) -> None:
+    """Rewrite the comma-separated UTF-8 file ``path`` (nbgrader's grade export) with every cell through
+    :func:`csv_cell`, its line endings kept."""
+    import csv
+    from pathlib import Path
+
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    ending = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator=ending).writerows(csv_row(r) for r in csv.reader(lines))
+    tmp.replace(path)
+
+
+def terminal(text, newlines: bool = False) -> str:
+    """``text`` safe to print on a terminal: escape sequences and control characters removed (a newline and a
+    tab kept with ``newlines``, else each made a space)."""
+    text = _BIDI.sub("", _ANSI.sub("", str(text)))
+    if newlines:
+        return _CONTROL.sub("", text.replace("\r\n", "\n"))
+    return _CONTROL_ALL.sub("", text.replace("\t", " ").replace("\n", " "))
+
+
+def html(text) -> str:
+    """``text`` escaped for an HTML page (text or a quoted attribute)."""
+    return _html.escape(str(text), quote=True)
