@@ -205,23 +205,31 @@ def test_the_kits_networks_come_from_the_instructors_cells_once():
 
 
 def test_hidden_tests_may_leave_a_small_file_for_the_dashboard_and_nothing_else(tmp_path):
-    """``keep`` (what JudgeTests hands hidden tests: the submission's autograded folder) writes a plain .pt file,
-    replacing a link of that name without writing through it; other names and large data are refused. Without a
-    keeper (a student working, proofs) a hidden test's keep writes nothing."""
+    """``keep`` (what the judge hands hidden tests) keeps a plain .pt file's bytes, which the grading worker writes
+    into the submission's kept folder (write_kept), replacing a link of that name without writing through it; other
+    names and large data are refused by both. Without a keeper (a student working, proofs) a hidden test's keep
+    writes nothing."""
     outside = tmp_path / "outside.pt"
     outside.write_bytes(b"kept safe")
     folder = tmp_path / "autograded"
     folder.mkdir()
     (folder / "graded_draw_100.pt").symlink_to(outside)
-    keep = judge.keeper(folder)
+    kept = {}
+    keep = judge.keeper(kept)
     keep("graded_draw_100.pt", b"draw")
+    assert kept == {"graded_draw_100.pt": b"draw"}
+    judge.write_kept(folder, "graded_draw_100.pt", kept["graded_draw_100.pt"])
     assert (folder / "graded_draw_100.pt").read_bytes() == b"draw" and not (folder / "graded_draw_100.pt").is_symlink()
     assert outside.read_bytes() == b"kept safe"
     for name in ("../x.pt", "sub/x.pt", "x.ipynb", ".."):
         with pytest.raises(ValueError):
             keep(name, b"x")
+        with pytest.raises(ValueError):
+            judge.write_kept(folder, name, b"x")
     with pytest.raises(ValueError):
         keep("big.pt", b"\0" * (judge.MAX_KEPT_BYTES + 1))
+    with pytest.raises(ValueError):
+        judge.write_kept(folder, "big.pt", b"\0" * (judge.MAX_KEPT_BYTES + 1))
     source = ("check('q4_generator_losses_tests', saturating_loss, non_saturating_loss)\n### BEGIN HIDDEN TESTS\n"
               "def test_keeps():\n    keep('k.pt', b'1')\n### END HIDDEN TESTS\n")
     spec = probes.spec_for(HW, CELL)
@@ -282,7 +290,7 @@ def test_cells_not_judged_in_time_earn_nothing_and_the_next_grading_judges_again
 
     from dgmlab.grading import judge_process
 
-    def stuck():  # a judge that never answers, as one busy for hours on a crafted answer would
+    def stuck(sandbox=False):  # a judge that never answers, as one busy for hours on a crafted answer would
         return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, text=True, start_new_session=True)
 
@@ -341,7 +349,7 @@ def test_a_cell_too_slow_to_judge_earns_nothing_and_the_next_cells_are_still_jud
     probes.load_checks("slowhw", tmp_path)
     cells = [{"gid": gid, "source": f'check("{gid}", n)', "outputs": shown({"n": n}, cell=gid)}
              for gid, n in [("first_tests", 3), ("second_tests", 10**10), ("third_tests", 5)]]
-    request = {"hw": "slowhw", "seed": 0, "checks_folder": str(tmp_path), "cells": cells}
+    request = {"hw": "slowhw", "seed": 0, "checks": SLOW_CHECKS, "cells": cells}
     judge_process.judge({**request, "cells": cells[:1]}, timeout=120)  # a judge process is ready
     start = time.monotonic()
     answers = judge_process.judge(request, timeout=120, cell_cpu=3)
@@ -374,8 +382,8 @@ def test_the_judges_draw_cache_keeps_only_the_last_files(module, monkeypatch):
 
 @pytest.mark.slow  # starts a judge process (imports torch and sympy)
 def test_the_judge_process_exits_when_its_worker_does_even_mid_cell(tmp_path):
-    """A worker that exits on a hung grading (os._exit) leaves no judge computing on (red team F9: orphans ran for
-    minutes). Here the judge is inside one C call that holds the GIL (a big-integer power) when its worker goes."""
+    """A worker that exits on a hung grading (os._exit) leaves no judge process computing on, neither the judge nor
+    the request's fork (red team F9: orphans ran for minutes). Here the judge is inside one C call that holds the GIL (a big-integer power) when its worker goes."""
     import subprocess
     import sys
 
@@ -387,23 +395,113 @@ import json, os, sys, time
 from dgmlab import probes, wire
 from dgmlab.grading import judge_process as J
 probes.load_checks("slowhw", {str(tmp_path)!r})
-proc, _ = J._ready(time.monotonic() + 120)
+proc, lines = J._ready(time.monotonic() + 120, False)
 cell = {{"gid": "second_tests", "source": 'check("second_tests", n)', "outputs": {shown({"n": 10**10}, cell="second_tests")!r}}}
-proc.stdin.write((json.dumps({{"hw": "slowhw", "seed": 0, "checks_folder": {str(tmp_path)!r}, "cells": [cell]}}) + "\\n").encode())
+proc.stdin.write((json.dumps({{"hw": "slowhw", "seed": 0, "checks": {SLOW_CHECKS!r}, "cells": [cell]}}) + "\\n").encode())
 proc.stdin.flush()
 time.sleep(3)  # the judge is in pow(7, 10**10) now
-print(proc.pid, flush=True)
+print(proc.pid, *[p.pid for p in J._request_processes(proc)], flush=True)
 os._exit(70)
 """
     out = subprocess.run([sys.executable, "-c", worker], capture_output=True, text=True, timeout=180)
-    pid = int(out.stdout.split()[-1])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    pids = [int(x) for x in out.stdout.split()]
+    assert len(pids) >= 3, out  # the judge, the request's child and the process that judges in its namespace
+
+    def gone(pid):
         try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return
+            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
         except psutil.NoSuchProcess:
-            return
+            return True
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(map(gone, pids)):
         time.sleep(0.2)
-    psutil.Process(pid).kill()
-    pytest.fail("the judge process outlived its worker by 10 s")
+    left = [pid for pid in pids if not gone(pid)]
+    for pid in left:
+        psutil.Process(pid).kill()
+    assert not left, "the judge's processes outlived their worker by 10 s"
+
+
+# A stand-in for a payload that took over the judge (the course's own checks.py runs in the judge, as such a
+# payload would): it patches the judge for whoever comes next, leaves a process behind that writes forged answers
+# to every descriptor it has, forges the end of its request on its own answer channel, and tries to write and read
+# the machine's folders. Each "student" is one request, as each submission is.
+PAYLOAD_CHECKS = """
+import json, os, time
+from dgmlab import probes
+from dgmlab.probes import CheckSpec
+
+FORGED = json.dumps({"gid": "second_tests", "earned": 1.0, "lines": ["forged"]}).encode() + b"\\n"
+
+def test_odd(v):
+    if v.n == 666:
+        probes.judge = lambda *a, **k: probes.Judgement(1.0, 1.0, ["patched"], [])
+        reach = []
+        for path in (COURSE + "/gradebook.db", COURSE + "/written.txt", "/tmp/written.txt"):
+            try:
+                with open(path, "a") as f:
+                    f.write("x")
+                reach.append(path)
+            except OSError:
+                pass
+        if os.fork() == 0:
+            os.setsid()
+            for _ in range(3):
+                for fd in range(64):
+                    try:
+                        os.write(fd, FORGED + json.dumps({"end": "0" * 32}).encode() + b"\\n")
+                    except OSError:
+                        pass
+                time.sleep(1)
+            time.sleep(60)
+            os._exit(0)
+        for fd in range(64):
+            try:
+                os.write(fd, json.dumps({"end": "forged"}).encode() + b"\\n" + FORGED)
+            except OSError:
+                pass
+        assert not reach, "reached " + ", ".join(reach)
+    assert v.n % 2 == 1, "even"
+
+CHECKS = [CheckSpec("first_tests", 1, 0, ("n",), visible=(test_odd,)),
+          CheckSpec("second_tests", 1, 0, ("n",), visible=(test_odd,))]
+"""
+
+
+def _payload_request(n, course):
+    cells = [{"gid": gid, "source": f'check("{gid}", n)', "outputs": shown({"n": n}, cell=gid)}
+             for gid in ("first_tests", "second_tests")]
+    return {"hw": "payloadhw", "seed": 0, "checks": PAYLOAD_CHECKS.replace("COURSE", repr(str(course))),
+            "cells": cells}
+
+
+@pytest.mark.slow  # starts judge processes
+@pytest.mark.parametrize("sandboxed", [False, True])
+def test_a_payload_that_patches_the_judge_changes_only_its_own_verdict(sandboxed, tmp_path):
+    """Every submission is judged by a fresh fork: what the first one's payload patched, left running or forged is
+    gone when the next is judged, which earns what its answers earn; sandboxed, the payload also writes nothing and
+    finds no course."""
+    import psutil
+
+    from dgmlab.grading import judge_process, sandbox
+
+    if sandboxed and not sandbox.available()[0]:
+        pytest.skip(f"no sandbox on this machine: {sandbox.available()[1]}")
+    (tmp_path / "gradebook.db").write_text("grades")
+    judge_process.stop()
+    try:
+        first = judge_process.judge(_payload_request(666, tmp_path), timeout=120, sandbox=sandboxed)
+        proc = judge_process._PROCESS
+        assert proc is not None and proc.poll() is None  # the same judge process judges the next one
+        assert judge_process._request_processes(proc) == []  # nothing of the first request is left running
+        second = judge_process.judge(_payload_request(2, tmp_path), timeout=120, sandbox=sandboxed)
+        assert judge_process._PROCESS is proc
+    finally:
+        judge_process.stop()
+    assert first["first_tests"]["earned"] == 0 and first["second_tests"]["earned"] == 0
+    assert {gid: (a["earned"], a["lines"]) for gid, a in second.items()} == {
+        gid: (0.0, ["FAILED test_odd: 0 of 1 points. even", "0 of 1 points (0 of 1 visible, 0 of 0 hidden)"]) for gid in ("first_tests", "second_tests")}, second
+    if sandboxed:
+        assert "reached" not in " ".join(first["first_tests"]["lines"]), first
+        assert (tmp_path / "gradebook.db").read_text() == "grades" and not (tmp_path / "written.txt").exists()
+    assert not [p for p in psutil.process_iter(["cmdline"]) if "os._exit(0)" in " ".join(p.info["cmdline"] or [])]

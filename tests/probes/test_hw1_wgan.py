@@ -14,6 +14,7 @@ state dict earn 0; the genuine weights earn all 7. The cheats a notebook could t
 grader never uses the kernel's classes or scores, so the epoch-5 weights still earn 2.
 """
 from pathlib import Path
+import io
 import shutil
 
 import pytest
@@ -168,9 +169,9 @@ def test_artifact_cell_grades_the_draw_it_makes_with_the_graded_seed(builder, tm
     first 100 it leaves for the dashboard through keep) and with another seed; a file refused as a copy of the
     kit's weights earns 0 and says why."""
     shutil.copyfile(builder.GENUINE_WEIGHTS, tmp_path / WEIGHTS)
-    out = tmp_path / "autograded"
-    assert judged_file(builder, tmp_path, keep=judge.keeper(out)).earned == 7
-    drawn = torch.load(out / "graded_draw_100.pt", weights_only=True)
+    kept = {}
+    assert judged_file(builder, tmp_path, keep=judge.keeper(kept)).earned == 7
+    drawn = torch.load(io.BytesIO(kept["graded_draw_100.pt"]), weights_only=True)
     expected = torch.load(builder.GENUINE_SAMPLES, weights_only=True)[:100]
     assert drawn.shape == (100, 1, 28, 28) and float((drawn - expected).abs().max()) < 0.02
     assert judged_file(builder, tmp_path, seeds={WEIGHTS: 123456789}).earned == 7

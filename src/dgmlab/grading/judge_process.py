@@ -1,20 +1,31 @@
-"""A process of its own for the judge, killed when a cell takes too long.
+"""The judge: a sandboxed process of its own, forked fresh for every submission, killed when a cell takes too long.
 
-What the judge reads comes from a student's kernel. ``dgmlab.wire`` bounds its size, but the grader's
-own work on it (sympy's ``simplify``, ``subs`` and ``evalf``, a metric on a handed-in network) runs long
-C calls (big integers, mpmath) that hold the interpreter and that no signal interrupts: judged inside the
-grading worker, one crafted answer could keep the worker and its watchdog from running for hours. So
-:class:`dgmlab.grading.judge.JudgeTests` hands each notebook's check() cells to this process, one per
-worker process, started on first use and kept for the next grading. It answers cell by cell, and each
-cell has a budget of its own (:data:`CELL_CPU` seconds of the process's CPU time, :data:`CELL_WALL` of wall
-time, within the notebook's ``timeout``): a cell not answered within it has the process killed with
-everything it started, earns 0 with the reason, and the cells after it are judged by a fresh process. Only
-the time a cell takes counts against its budget, never the process's start (imports).
+What the judge reads comes from a student's kernel. ``dgmlab.wire`` bounds its size, but the grader's own work on it
+(sympy's ``simplify``, ``subs`` and ``evalf``, a metric on a handed-in network) runs long C calls that no signal
+interrupts, and a bug in that work could let data act as code. So :class:`dgmlab.grading.judge.JudgeTests` hands each
+notebook's check() cells to this process, which has only the rights judging needs:
 
-The protocol is JSON lines: the process says ``{"ready": true}`` once its imports are done; then for each
-request (what :func:`dgmlab.grading.judging.judge_each` takes) it writes one line per cell, in the
-request's order, ``{"gid": str, "earned": float, "lines": [str]}``. Anything the judged code prints
-goes to stderr, never into the answers.
+- **Sandboxed** (``sandbox=True``, whenever the kernels are): under bubblewrap with the allow-list view of
+  :func:`dgmlab.grading.sandbox.host_view` (the system, the Python environment and dgmlab, read-only), no writable
+  folder at all, no network, new user, PID, IPC, UTS and cgroup namespaces, a cleared environment. It sees no course:
+  its request carries all it reads (the probe data, the instructor's cells, the handed-in files' bytes) and its
+  answers carry all it makes (verdicts, the files hidden tests keep); the grading worker alone writes the course.
+- **Fresh per submission.** One process per worker, started on first use, imports what judging needs and then never
+  judges: it forks a child per request (one notebook). The child closes the parent's pipes, enters a new user and PID
+  namespace and forks the process that judges as that namespace's first process; when it ends, the kernel kills
+  everything it left. Its answers go through a pipe of its own, which the parent copies out line by line and closes
+  with an end line, so nothing from one submission's judging can reach the next's answers, its request or the
+  parent's memory (the parent is not dumpable: no ptrace, no ``/proc/<pid>/mem``). A payload that patched the
+  judge patches only its own copy.
+- **Budgets.** Each cell has a budget of its own (:data:`CELL_CPU` seconds of CPU time of the request's processes,
+  :data:`CELL_WALL` of wall time, within the notebook's ``timeout``): a cell not answered within it has the
+  request's processes killed, earns 0 with the reason, and the cells after it are judged by a fresh fork. Only the
+  time a cell takes counts against its budget, never the process's start (imports).
+
+The protocol is JSON lines: the parent says ``{"ready": true}`` once its imports are done; then for each request (one
+line, what :func:`dgmlab.grading.judging.judge_each` takes) it copies one line per cell, in the request's order,
+``{"gid": str, "earned": float, "lines": [str], "kept": {name: base64}}``, and then ``{"end": n}``, ``n`` counting the
+requests. Anything the judged code prints goes to stderr, never into the answers.
 """
 from __future__ import annotations
 
@@ -31,26 +42,56 @@ import time
 MEMORY = 12 * 2**30  # address space of the judge process (torch alone maps about 4 GiB)
 CELL_CPU = 60.0  # CPU seconds of the judge process one cell may take (hw1's graded draw takes about 11)
 CELL_WALL = 150.0  # wall seconds one cell may take (the notebook has JudgeTests.timeout, 180 s, in all)
-POLL = 0.25  # seconds between looks at the judge process's CPU time
+END_WAIT = 10.0  # seconds the parent may take to say a request ended once its processes were killed
+POLL = 0.25  # seconds between looks at the request's CPU time
 START_TIMEOUT = 120.0  # seconds a new judge process may take to import what it judges with
-MAX_LINE = 4 * 2**20  # bytes of one answer line
+MAX_LINE = 4 * 2**20  # bytes of one answer line (a kept file is at most 2 MiB, base64 a third more)
 THREADS = 1  # torch threads of the judge process (a grading worker judges one submission at a time)
-PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): a signal this process gets when its parent exits
+PR_SET_PDEATHSIG = 1  # prctl options (linux/prctl.h): a signal this process gets when its parent exits;
+PR_SET_DUMPABLE = 4  # whether same-user processes may ptrace it or read its memory;
+PR_SET_CHILD_SUBREAPER = 36  # whether orphans of its descendants become its children
+CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000  # unshare flags (linux/sched.h)
 PARENT_POLL = 1.0  # seconds between the judge process's looks at whether its worker is still there
 
 _LOCK = threading.Lock()
 _PROCESS = None
 
 
-def _start() -> subprocess.Popen:
-    # -P: the working folder (a scratch course) is not on the judge's import path
-    proc = subprocess.Popen([sys.executable, "-P", "-m", "dgmlab.grading.judge_process", str(os.getpid())],
-                            stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        resource.prlimit(proc.pid, resource.RLIMIT_AS, (MEMORY, MEMORY))
-    except (ValueError, OSError):  # a lower hard limit already: keep it
-        pass
+def command(sandbox: bool) -> list:
+    """The judge process's command: this Python on :mod:`dgmlab.grading.judge_process`, inside bubblewrap when
+    ``sandbox`` (see the module). ``-P``: no working folder on the import path."""
+    python = [sys.executable, "-P", "-m", "dgmlab.grading.judge_process"]
+    if not sandbox:
+        return [*python, str(os.getpid())]
+    from pathlib import Path
+
+    from . import sandbox as S
+
+    args = ["bwrap", *S.host_view(data=False), "--dev", "/dev", "--proc", "/proc", "--remount-ro", "/",
+            "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+            "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin", "--setenv", "HOME", "/nonexistent",
+            "--setenv", "USER", "judge", "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
+    for name in ("LANG", "LC_ALL", "OPENBLAS_CORETYPE"):
+        if name in os.environ:
+            args += ["--setenv", name, os.environ[name]]
+    import dgmlab
+
+    dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
+    if not S._inside(dgmlab_root, Path(sys.prefix)):
+        args += ["--setenv", "PYTHONPATH", str(dgmlab_root)]
+    # parent 0: the judge's parent inside the sandbox is bwrap's, which --die-with-parent ties to this worker
+    return [*args, "--", "prlimit", f"--as={MEMORY}", "--", *python, "0"]
+
+
+def _start(sandbox: bool = False) -> subprocess.Popen:
+    proc = subprocess.Popen(command(sandbox), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    if not sandbox:
+        try:
+            resource.prlimit(proc.pid, resource.RLIMIT_AS, (MEMORY, MEMORY))
+        except (ValueError, OSError):  # a lower hard limit already: keep it
+            pass
+    proc._dgmlab_sandbox = sandbox
     return proc
 
 
@@ -103,12 +144,14 @@ class _Lines:
             return None
 
 
-def _ready(deadline: float):
-    """The running judge process, started if need be, once it is ready; ``None`` if it was not by ``deadline``."""
+def _ready(deadline: float, sandbox: bool):
+    """The running judge process, started if need be (again when ``sandbox`` changed), once it is ready; ``None``
+    if it was not by ``deadline``."""
     global _PROCESS
-    if _PROCESS is not None and _PROCESS.poll() is None:
+    if _PROCESS is not None and _PROCESS.poll() is None and _PROCESS._dgmlab_sandbox == sandbox:
         return _PROCESS, _PROCESS._dgmlab_lines
-    _PROCESS = _start()
+    stop()
+    _PROCESS = _start(sandbox)
     _PROCESS._dgmlab_lines = _Lines(_PROCESS)
     if _PROCESS._dgmlab_lines.next(min(deadline, time.monotonic() + START_TIMEOUT)) != {"ready": True}:
         stop()
@@ -116,15 +159,66 @@ def _ready(deadline: float):
     return _PROCESS, _PROCESS._dgmlab_lines
 
 
-def _cpu_seconds(proc) -> float:
-    """CPU time the judge process has used (every thread; user and system)."""
+def _parent(proc):
+    """The judge's parent process (psutil), which forks the requests: ``proc`` itself, or inside bwrap the first
+    process that runs this module."""
     import psutil
 
+    found = getattr(proc, "_dgmlab_parent", None)
+    if found is not None:
+        return found
     try:
-        times = psutil.Process(proc.pid).cpu_times()
+        top = psutil.Process(proc.pid)
+        for candidate in [top, *top.children(recursive=True)]:
+            cmd = candidate.cmdline()
+            if cmd and os.path.basename(cmd[0]) not in ("bwrap", "prlimit") and "dgmlab.grading.judge_process" in cmd:
+                proc._dgmlab_parent = candidate
+                return candidate
     except psutil.Error:
-        return 0.0
-    return times.user + times.system
+        pass
+    return None
+
+
+def _request_processes(proc) -> list:
+    """Every process of the request being judged: all the judge parent's descendants (psutil)."""
+    import psutil
+
+    parent = _parent(proc)
+    try:
+        return parent.children(recursive=True) if parent is not None else []
+    except psutil.Error:
+        return []
+
+
+def _cpu_seconds(proc) -> float:
+    """CPU time the request's processes have used (every thread; user and system, their finished children too)."""
+    import psutil
+
+    total = 0.0
+    for p in _request_processes(proc):
+        try:
+            t = p.cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
+def _finish(proc, lines, token) -> None:
+    """Kill what is left of the request being judged and read up to the parent's end line for it; a parent that
+    does not say so within :data:`END_WAIT` seconds is stopped (the next request starts a new one)."""
+    from .processes import kill_tree
+
+    for p in _request_processes(proc):
+        kill_tree(p)
+    deadline = time.monotonic() + END_WAIT
+    while time.monotonic() < deadline:
+        got = lines.next(deadline)
+        if got is WAITING or (got is None and proc.poll() is not None):
+            break
+        if got == {"end": token}:
+            return
+    stop()
 
 
 def late(cell_cpu: float) -> dict:
@@ -134,21 +228,28 @@ def late(cell_cpu: float) -> dict:
         f"that grows too fast to evaluate, e.g. exp of exp of exp, or a huge one); give it in a simpler form"]}
 
 
-def judge(request: dict, timeout: float, cell_cpu: float | None = None, cell_wall: float | None = None) -> dict:
-    """``{grade_id: {"earned", "lines"}}`` for the cells of ``request``, judged in the judge process.
+UNGRADED = {"earned": 0.0, "lines": ["0 points: this cell could not be graded (the grader stopped); tell your "
+                                     "instructor"]}
 
-    Each cell has a budget of its own from when the process starts on it: ``cell_cpu`` seconds of the process's
-    CPU time (default :data:`CELL_CPU`), which a busy machine does not shorten, and ``cell_wall`` seconds of wall
-    time (default :data:`CELL_WALL`). A cell past either earns 0 (:func:`late`), the process is killed and the
-    next cells go to a fresh one. The whole request ends ``timeout`` seconds after it began: the cells not judged
-    by then are missing from the answer."""
+
+def judge(request: dict, timeout: float, cell_cpu: float | None = None, cell_wall: float | None = None,
+          sandbox: bool = False) -> dict:
+    """``{grade_id: {"earned", "lines", "kept"}}`` for the cells of ``request``, judged in a fresh fork of the judge
+    process (in the sandbox when ``sandbox``).
+
+    Each cell has a budget of its own from when the judge starts on it: ``cell_cpu`` seconds of the request's CPU
+    time (default :data:`CELL_CPU`), which a busy machine does not shorten, and ``cell_wall`` seconds of wall time
+    (default :data:`CELL_WALL`). A cell past either earns 0 (:func:`late`), the request's processes are killed and
+    the next cells go to a fresh fork. The whole request ends ``timeout`` seconds after it began: the cells not judged
+    by then are missing from the answer. What comes back is only checked for its shape here; the caller bounds the
+    points."""
     cell_cpu = CELL_CPU if cell_cpu is None else cell_cpu
     cell_wall = CELL_WALL if cell_wall is None else cell_wall
     end = time.monotonic() + timeout
     cells, answers = list(request["cells"]), {}
     with _LOCK:
         while cells and time.monotonic() < end:
-            started = _ready(end)
+            started = _ready(end, sandbox)
             if started is None:
                 break
             proc, lines = started
@@ -158,33 +259,56 @@ def judge(request: dict, timeout: float, cell_cpu: float | None = None, cell_wal
             except (BrokenPipeError, OSError, ValueError):
                 stop()
                 break
+            opened = lines.next(min(end, time.monotonic() + END_WAIT))
+            token = opened.get("start") if isinstance(opened, dict) else None
+            if not isinstance(token, str):
+                stop()
+                continue
             while cells:
                 wall_end, cpu_end = min(end, time.monotonic() + cell_wall), _cpu_seconds(proc) + cell_cpu
                 got = WAITING
                 while got is WAITING and time.monotonic() < wall_end and _cpu_seconds(proc) < cpu_end:
                     got = lines.next(min(wall_end, time.monotonic() + POLL))
-                if isinstance(got, dict) and got.get("gid") == cells[0]["gid"]:
-                    answers[cells.pop(0)["gid"]] = {"earned": float(got["earned"]), "lines": list(got["lines"])}
+                answer = _answer(got, cells[0]["gid"])
+                if answer is not None:
+                    answers[cells.pop(0)["gid"]] = answer
                     continue
-                stop()  # too slow, dead, or an answer out of order: the process goes, the cell earns 0
-                if got is None:  # it died: that cell cannot be judged here
-                    answers[cells.pop(0)["gid"]] = {"earned": 0.0, "lines": [
-                        "0 points: this cell could not be graded (the grader stopped); tell your instructor"]}
+                if got is not WAITING:  # it ended, died or said something else: that cell cannot be judged
+                    answers[cells.pop(0)["gid"]] = dict(UNGRADED)
                 elif time.monotonic() < end:  # past the cell's own budget, not the notebook's
                     answers[cells.pop(0)["gid"]] = late(min(cell_cpu, cell_wall))
                 break
+            _finish(proc, lines, token)
     return answers
 
 
-def _exit_with_parent(parent: int) -> None:
-    """End this process as soon as ``parent`` (the grading worker) is gone, even in the middle of a cell: a worker
-    that exits on a hung grading never leaves a judge computing on without it (red team F9: orphans ran on for
-    minutes). Linux's parent-death signal covers work that holds the GIL (a big-integer power); a thread that
-    watches the parent covers the rest, where that signal is not available."""
-    try:
-        import ctypes
+def _answer(got, gid: str) -> dict | None:
+    """The answer line ``got`` for cell ``gid`` as ``{"earned", "lines", "kept"}``, or ``None`` if it is not one."""
+    import math
 
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if not (isinstance(got, dict) and got.get("gid") == gid):
+        return None
+    earned, lines, kept = got.get("earned"), got.get("lines"), got.get("kept", {})
+    if not (isinstance(earned, (int, float)) and math.isfinite(earned) and isinstance(lines, list)
+            and all(isinstance(x, str) for x in lines) and isinstance(kept, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in kept.items())):
+        return None
+    return {"earned": float(earned), "lines": lines, "kept": kept}
+
+
+def _libc():
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this process as soon as ``parent`` is gone, even in the middle of a cell: a worker that exits on a hung
+    grading never leaves a judge computing on without it (red team F9: orphans ran on for minutes). Linux's
+    parent-death signal covers work that holds the GIL (a big-integer power); a thread that watches the parent
+    covers the rest, where that signal is not available."""
+    try:
+        _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux
         pass
     if os.getppid() != parent:  # gone before the signal was asked for
@@ -198,25 +322,107 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="dgmlab-judge-parent-watch", daemon=True).start()
 
 
+def _judge_alone(line: bytes, out_fd: int) -> None:
+    """In the request's first child: leave the parent's pipes, enter a new user and PID namespace, and judge
+    ``line`` in that namespace's first process, writing the answers to ``out_fd``; when that process ends, so does
+    everything it started. Never returns."""
+    try:
+        parent = os.getppid()
+        _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(0)
+        nested = _libc().unshare(CLONE_NEWUSER | CLONE_NEWPID) == 0
+        pid = os.fork()
+        if pid == 0:
+            _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            out = os.fdopen(out_fd, "w")
+            from .judging import judge_each
+
+            for gid, answer in judge_each(json.loads(line)):
+                out.write(json.dumps({"gid": gid, **answer}) + "\n")
+                out.flush()
+            os._exit(0)
+        os.close(out_fd)
+        os.waitpid(pid, 0)
+        if not nested:  # no namespace to end with it: its process group at least
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    finally:
+        os._exit(0)
+
+
+def _relay(fd: int, answers) -> None:
+    """Copy whole lines of at most :data:`MAX_LINE` bytes from ``fd`` to ``answers`` until every writer closed it."""
+    with os.fdopen(fd, "rb") as source:
+        while True:
+            line = source.readline(MAX_LINE + 1)
+            if not line:
+                return
+            if not line.endswith(b"\n"):  # too long or cut short: dropped, up to the next line
+                while line and not line.endswith(b"\n"):
+                    line = source.readline(MAX_LINE + 1)
+                continue
+            answers.write(line)
+            answers.flush()
+
+
+def _serve_request(line: bytes, answers) -> None:
+    """Judge one request (``line``) in a fresh fork and copy its answers out between a start and an end line that
+    carry a token made after the fork, which the judged code cannot know or forge."""
+    import secrets
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        os.close(answers.fileno())  # the channel to the worker: only the parent writes it
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)  # the next requests are not this one's to read
+        _judge_alone(line, write)
+    os.close(write)
+    token = secrets.token_hex(16)
+    answers.write((json.dumps({"start": token}) + "\n").encode())
+    answers.flush()
+    _relay(read, answers)
+    while True:  # the child and, with this process the subreaper, whatever of the request was left to it
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+    answers.write((json.dumps({"end": token}) + "\n").encode())
+    answers.flush()
+
+
 def serve() -> None:
-    """Say ready once imported, then answer requests from stdin, one line each, cell by cell, until stdin closes."""
-    answers = os.fdopen(os.dup(1), "w")
+    """Say ready once imported, then judge each request from stdin (one line each) in a fresh fork, until stdin
+    closes. This process never judges: it only imports, forks and copies answers out."""
+    answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever the judged code prints goes to stderr
     sys.stdout = sys.stderr
-    _exit_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid())
-    import numpy  # noqa: F401  what every cell's judging imports, loaded before any cell's time starts
+    parent = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    _exit_with_parent(parent or os.getppid())
+    import numpy  # noqa: F401  what every cell's judging imports, loaded once, before any cell's time starts
     import sympy  # noqa: F401
     import torch
 
     torch.set_num_threads(THREADS)  # a cell's CPU budget then means the same on 2 cores and on 64
-    from .judging import judge_each
+    from . import judging  # noqa: F401
 
-    answers.write(json.dumps({"ready": True}) + "\n")
+    try:
+        _libc().prctl(PR_SET_DUMPABLE, 0)  # no request's process may ptrace this one or read its memory
+        _libc().prctl(PR_SET_CHILD_SUBREAPER, 1)  # what a request leaves behind stays below this process
+    except (OSError, AttributeError):  # not Linux
+        pass
+    answers.write((json.dumps({"ready": True}) + "\n").encode())
     answers.flush()
-    for line in sys.stdin:
-        for gid, answer in judge_each(json.loads(line)):
-            answers.write(json.dumps({"gid": gid, **answer}) + "\n")
-            answers.flush()
+    requests = sys.stdin.buffer
+    while True:
+        line = requests.readline()
+        if not line:
+            return
+        _serve_request(line, answers)
 
 
 if __name__ == "__main__":

@@ -20,18 +20,30 @@ def judge_cells(request: dict) -> dict:
 
 
 def judge_each(request: dict):
-    """``(grade_id, {"earned", "lines"})`` for each cell of ``request`` in order, as each is judged."""
-    if request.get("checks_folder"):  # a course's own homework: its checks.py in source/<hw>/, never the submission's
-        probes.load_checks(request["hw"], request["checks_folder"])
-    reference = Reference.from_gradebook(*request["gradebook"]) if request.get("gradebook") else None
-    keep = keeper(request["keep"]) if request.get("keep") else None
+    """``(grade_id, {"earned", "lines", "kept"})`` for each cell of ``request`` in order, as each is judged.
+
+    ``request`` is plain data and all the judging reads (see :class:`dgmlab.grading.judge.JudgeTests`): ``hw``,
+    ``seed``, ``cells`` (``gid``, the instructor's ``source``, the kernel's ``outputs``), ``references`` (the
+    instructor's cells by grade id), ``checks`` (a course's own ``checks.py``, as text), ``files`` (the handed-in
+    files, :func:`handed_files`), ``seeds``, ``delimiters``. ``kept`` holds what the cell's hidden tests kept
+    (:func:`keeper`), base64, for the grading worker to write."""
+    import base64
+
+    if request.get("checks"):  # a course's own homework: its checks.py from source/<hw>/, never the submission's
+        probes.load_checks_text(request["hw"], request["checks"])
+    references = request.get("references") or {}
+    reference = Reference(references.__getitem__) if references else None
+    handed = {name: base64.b64decode(v) if isinstance(v, str) else str(v.get("refused", ""))
+              for name, v in (request.get("files") or {}).items()}
     delimiters = tuple(request["delimiters"]) if request.get("delimiters") else None  # the course's markers
     for cell in request["cells"]:
+        kept = {}
         try:
             result = judge_cell(request["hw"], cell["gid"], cell["source"], cell["outputs"], request["seed"],
-                                folder=request.get("folder"), seeds=request.get("seeds"), reference=reference,
-                                keep=keep, delimiters=delimiters)
-            yield cell["gid"], {"earned": float(result.earned), "lines": [str(x) for x in result.lines]}
+                                handed=handed, seeds=request.get("seeds"), reference=reference,
+                                keep=keeper(kept), delimiters=delimiters)
+            yield cell["gid"], {"earned": float(result.earned), "lines": [str(x) for x in result.lines],
+                                "kept": {k: base64.b64encode(v).decode() for k, v in kept.items()}}
         except MemoryError:  # an answer whose checking needs more memory than the judge has
             yield cell["gid"], {"earned": 0.0, "lines": [
                 "0 points: checking this answer needed more memory than the grader allows (a huge number or "
@@ -40,6 +52,29 @@ def judge_each(request: dict):
             traceback.print_exc()
             yield cell["gid"], {"earned": 0.0, "lines": [
                 f"this cell could not be graded ({type(exc).__name__}); tell your instructor"]}
+
+
+def handed_files(folder, names) -> dict:
+    """``{name: base64 of its bytes, or {"refused": why}}`` of the handed-in files ``names`` in ``folder``, read here
+    (the grading worker) for a judge that reads no folder (:func:`dgmlab.probes.read_handed_in`'s rules)."""
+    import base64
+
+    out = {}
+    for name in sorted(set(names)):
+        try:
+            out[name] = base64.b64encode(probes.read_handed_in(folder, name)).decode()
+        except probes.TestFailure as exc:
+            out[name] = {"refused": str(exc)}
+    return out
+
+
+def gradebook_cells(db_url, course_id, hw, notebook) -> dict:
+    """``{grade_id: source}`` of every cell of the instructor's notebook in the gradebook (what :class:`Reference`
+    runs), read by the grading worker for a judge that reads no gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url, course_id) as gb:
+        return {cell.name: cell.source for cell in gb.find_notebook(notebook, hw).source_cells}
 
 
 def probe_data(outputs, gid: str):
@@ -84,15 +119,6 @@ class Reference:
     def __init__(self, source_of):
         self._source_of, self._cache = source_of, {}
 
-    @classmethod
-    def from_gradebook(cls, db_url, course_id, hw, notebook) -> "Reference":
-        def source_of(grade_id):
-            from nbgrader.api import Gradebook
-
-            with Gradebook(db_url, course_id) as gb:
-                return gb.find_source_cell(grade_id, notebook, hw).source
-        return cls(source_of)
-
     def __call__(self, grade_id: str) -> dict:
         if grade_id not in self._cache:
             import math
@@ -107,10 +133,10 @@ class Reference:
         return self._cache[grade_id]
 
 
-def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=None, seeds=None,
+def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=None, handed=None, seeds=None,
                reference=None, keep=None, delimiters=None) -> probes.Judgement:
     """Decide test cell ``gid`` of ``hw`` (the instructor's ``source``) from the kernel's ``outputs``;
-    ``folder``, ``seeds``, ``reference``, ``keep``, ``delimiters``: see :func:`dgmlab.probes.judge`."""
+    ``folder``, ``handed``, ``seeds``, ``reference``, ``keep``, ``delimiters``: see :func:`dgmlab.probes.judge`."""
     spec = probes.spec_for(hw, gid)
     try:
         data = probe_data(outputs, gid)
@@ -118,7 +144,7 @@ def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=Non
         steps = probes.plan(spec, source, delimiters)
         return probes.Judgement(0.0, spec.points, [f"0 of {spec.points:g} points: {exc}"],
                                 [(n, w, h, False, str(exc)) for n, w, h in steps])
-    return probes.judge(hw, spec, data, seed, hidden_source=source, folder=folder,
+    return probes.judge(hw, spec, data, seed, hidden_source=source, folder=folder, handed=handed,
                         seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference, keep=keep,
                         delimiters=delimiters)
 
@@ -126,24 +152,35 @@ def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=Non
 MAX_KEPT_BYTES = 2 * 2**20  # one file a hidden test leaves for the dashboard
 
 
-def keeper(folder):
-    """``keep(name, data)`` for hidden tests: writes ``data`` (bytes, at most :data:`MAX_KEPT_BYTES`) as the plain
-    file ``name`` (no folder part; ``.pt``) in ``folder``, the submission's autograded folder, where the dashboard
-    reads it (e.g. ``graded_draw_100.pt``). The grader writes it after the kernel ran, so it replaces any file of
-    that name the kernel left."""
+def keeper(kept: dict):
+    """``keep(name, data)`` for hidden tests: puts ``data`` (bytes, at most :data:`MAX_KEPT_BYTES`) in ``kept`` as the
+    plain file name ``name`` (no folder part; ``.pt``), for the grading worker to write with :func:`write_kept` into
+    the submission's kept folder, where the dashboard reads it (e.g. ``graded_draw_100.pt``)."""
+    def keep(name: str, data: bytes) -> None:
+        _check_kept(name, data)
+        kept[name] = bytes(data)
+    return keep
+
+
+def _check_kept(name, data) -> None:
     import re
+
+    if not (isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9_.-]{1,80}\.pt", name) and ".." not in name):
+        raise ValueError(f"keep: {name!r} is not a plain .pt file name")
+    if not isinstance(data, (bytes, bytearray)) or len(data) > MAX_KEPT_BYTES:
+        raise ValueError(f"keep: {name} must be at most {MAX_KEPT_BYTES} bytes")
+
+
+def write_kept(folder, name: str, data: bytes) -> None:
+    """Write a kept file (:func:`keeper`) as the plain file ``name`` in ``folder``. The grader writes it after the
+    kernel ran, so it replaces any file of that name there (a link included), never writing through it."""
     from pathlib import Path
 
-    def keep(name: str, data: bytes) -> None:
-        if not (isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9_.-]{1,80}\.pt", name) and ".." not in name):
-            raise ValueError(f"keep: {name!r} is not a plain .pt file name")
-        if not isinstance(data, (bytes, bytearray)) or len(data) > MAX_KEPT_BYTES:
-            raise ValueError(f"keep: {name} must be at most {MAX_KEPT_BYTES} bytes")
-        path = Path(folder) / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        scratch = path.with_name(f".{name}.{os.getpid()}.tmp")
-        scratch.unlink(missing_ok=True)
-        with open(scratch, "xb") as out:  # a new file, so never through a link the kernel left
-            out.write(bytes(data))
-        os.replace(scratch, path)  # replaces the name, whatever it was (a link included), never writes through it
-    return keep
+    _check_kept(name, data)
+    path = Path(folder) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_name(f".{name}.{os.getpid()}.tmp")
+    scratch.unlink(missing_ok=True)
+    with open(scratch, "xb") as out:  # a new file, so never through a link the kernel left
+        out.write(bytes(data))
+    os.replace(scratch, path)

@@ -283,10 +283,11 @@ class Sandbox:
         return self
 
     def configure(self, config) -> None:
-        """Set ``config`` (a traitlets Config) to start this sandbox's kernel."""
+        """Set ``config`` (a traitlets Config) to start this sandbox's kernel, and to judge in a sandbox too."""
         config.GradingKernelManager.kernel_argv = list(self.argv)
         config.GradingKernelManager.runtime_dir = str(self.runtime)
         config.GradingKernelManager.transport = "ipc"
+        config.JudgeTests.sandbox = True  # the judge too (dgmlab.grading.judge_process)
 
     def __exit__(self, *exc):
         shutil.rmtree(self._tmp, ignore_errors=True)

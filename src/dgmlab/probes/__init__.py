@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import importlib
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -65,7 +66,7 @@ class CheckSpec:
 
 # ------------------------------------------------------------------ the registry
 CHECKS_FILE = "checks.py"  # a course's own homework: its specs, beside its notebook
-_course_checks: dict = {}  # {hw: (path, mtime_ns, module)} loaded by load_checks
+_course_checks: dict = {}  # {hw: (sha256 of its checks.py, module)} loaded by load_checks
 
 
 def _valid_name(hw) -> bool:
@@ -97,16 +98,29 @@ def load_checks(hw: str, folder) -> bool:
     path = Path(folder) / CHECKS_FILE
     if not path.is_file():
         return hw in _course_checks
-    stamp = (str(path.resolve()), path.stat().st_mtime_ns)
-    if _course_checks.get(hw, (None, None))[:2] != stamp:
-        import importlib.util
+    return load_checks_text(hw, path.read_text(encoding="utf-8"), str(path))
 
-        found = importlib.util.spec_from_file_location(f"dgmlab_course_checks_{hw}", path)
-        module = importlib.util.module_from_spec(found)
-        found.loader.exec_module(module)
+
+def load_checks_text(hw: str, text: str, filename: str | None = None) -> bool:
+    """:func:`load_checks` from the text of the course's ``checks.py`` (what the judge is handed: it reads no
+    course folder); run again only when the text changed."""
+    import hashlib
+    import types
+
+    if not _valid_name(hw):
+        raise KeyError(f"no homework {hw!r}")
+    if _kit_module(hw) is not None:
+        return True
+    stamp = hashlib.sha256(text.encode()).hexdigest()
+    if _course_checks.get(hw, (None,))[0] != stamp:
+        filename = filename or f"source/{hw}/{CHECKS_FILE}"
+        module = types.ModuleType(f"dgmlab_course_checks_{hw}")
+        module.__file__ = filename
+        sys.modules[module.__name__] = module  # dataclasses and pickling look their module up by name
+        exec(compile(text, filename, "exec"), module.__dict__)  # the instructor's code, never a submission's
         if not isinstance(getattr(module, "CHECKS", None), (list, tuple)):
-            raise ValueError(f"{path} defines no CHECKS: list the homework's CheckSpec objects in CHECKS")
-        _course_checks[hw] = (*stamp, module)
+            raise ValueError(f"{filename} defines no CHECKS: list the homework's CheckSpec objects in CHECKS")
+        _course_checks[hw] = (stamp, module)
     return True
 
 
@@ -115,7 +129,7 @@ def _module(hw: str):
         raise KeyError(f"no homework {hw!r}")
     module = _kit_module(hw)
     if module is None and hw in _course_checks:
-        module = _course_checks[hw][2]
+        module = _course_checks[hw][1]
     if module is None:
         raise KeyError(f"homework {hw!r} has no checks: the kit has no dgmlab.probes.{hw} and no {CHECKS_FILE} "
                        f"beside its notebook was loaded")
@@ -237,32 +251,47 @@ class TestFailure(AssertionError):
 MAX_FILE_BYTES = 64 * 2**20  # a handed-in file a cell grades
 
 
+def read_handed_in(folder, name: str) -> bytes:
+    """The bytes of the handed-in file ``name`` in ``folder``; fails the test when it is missing, a link or too large."""
+    from pathlib import Path
+
+    path = None if folder is None else Path(folder) / name
+    if path is None or not path.is_file() or path.is_symlink():
+        raise TestFailure(f"{name} was not handed in: save it in the homework folder and hand it in with "
+                          f"the notebook")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise TestFailure(f"{name} holds {size} bytes, more than the {MAX_FILE_BYTES // 2**20} MiB graded")
+    return path.read_bytes()
+
+
 class HandedIn:
     """The files a cell grades, by name: ``files["x.pt"]`` is its bytes, or fails the test saying the
-    file is missing or too large. ``folder`` is where they are read from (``None``: no file at all)."""
+    file is missing or too large. ``folder`` is where they are read from (``None``: no file at all); or
+    ``contents``, ``{name: bytes, or why it cannot be graded}``, read already (the judge reads no folder)."""
 
-    def __init__(self, folder, names: tuple):
-        self._folder, self._names = folder, tuple(names)
+    def __init__(self, folder, names: tuple, contents: dict | None = None):
+        self._folder, self._names, self._contents = folder, tuple(names), contents
 
     def __contains__(self, name):
-        return self._path(name) is not None and self._path(name).is_file()
-
-    def _path(self, name):
-        from pathlib import Path
-
         if name not in self._names:
             raise TestFailure(f"{name} is not a file this cell grades")
-        return None if self._folder is None else Path(self._folder) / name
+        if self._contents is not None:
+            return isinstance(self._contents.get(name), bytes)
+        from pathlib import Path
+
+        return self._folder is not None and (Path(self._folder) / name).is_file()
 
     def __getitem__(self, name) -> bytes:
-        path = self._path(name)
-        if path is None or not path.is_file() or path.is_symlink():
-            raise TestFailure(f"{name} was not handed in: save it in the homework folder and hand it in with "
-                              f"the notebook")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise TestFailure(f"{name} holds {size} bytes, more than the {MAX_FILE_BYTES // 2**20} MiB graded")
-        return path.read_bytes()
+        if name not in self._names:
+            raise TestFailure(f"{name} is not a file this cell grades")
+        if self._contents is None:
+            return read_handed_in(self._folder, name)
+        found = self._contents.get(name)
+        if isinstance(found, bytes):
+            return found
+        raise TestFailure(found if isinstance(found, str) else f"{name} was not handed in: save it in the homework "
+                          f"folder and hand it in with the notebook")
 
 
 class Answers:
@@ -369,11 +398,12 @@ def plan(spec: CheckSpec, hidden_source: str | None, delimiters: tuple[str, str]
 
 
 def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None = None, *,
-          folder=None, seeds: dict | None = None, reference: Callable | None = None,
+          folder=None, handed: dict | None = None, seeds: dict | None = None, reference: Callable | None = None,
           keep: Callable | None = None, delimiters: tuple[str, str] | None = None) -> Judgement:
     """Decide a test cell from its decoded probe ``data``: the visible tests, and the hidden tests of
     ``hidden_source`` when given (the grader). Inputs are made here from ``seed``, never taken from
-    the data. ``folder``: where the cell's handed-in files are read (:class:`HandedIn`); ``seeds``: the
+    the data. ``folder``: where the cell's handed-in files are read, or ``handed``: their contents (:class:`HandedIn`);
+    ``seeds``: the
     draw seed of each graded file (``{name: int}``, or ``{name: "refused: why"}``); ``reference``:
     ``reference(grade_id) -> dict``, the names the instructor's cell of that id defines (the grader's
     copy of the kit's own networks); ``keep(name, data)``: where hidden tests may leave a small file of bytes for
@@ -383,7 +413,7 @@ def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None =
     results = []
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         data = {n: wire.Raised("the check's data is not a table of values") for n in spec.names}
-    answers = Answers(data, inputs, HandedIn(folder, spec.files), seeds)
+    answers = Answers(data, inputs, HandedIn(folder, spec.files, handed), seeds)
     steps = plan(spec, hidden_source, delimiters)
     visible = {f.__name__: f for f in spec.visible}
     namespace = None
