@@ -38,7 +38,7 @@ ALLOWED = {
     ("src/dgmlab/probes/__init__.py", "load_checks_text", "compile"):
         "the same course checks.py, compiled under its file name",
     ("src/dgmlab/grading/judging.py", "Reference.__call__", "exec"):
-        "an instructor's cell from the gradebook (Reference.from_gradebook), run for its kit classes",
+        "an instructor's cell from the gradebook (judging.gradebook_cells, read by the worker), run for its kit classes",
     ("src/dgmlab/grading/judging.py", "Reference.__call__", "compile"): "the same cell, compiled for a file name",
     ("src/dgmlab/probes/hw4_gans.py", "_trampoline", "exec"):
         "the kit's own two-line stand-in, for a name from its fixed steps dict (runs in the kernel)",
@@ -47,19 +47,14 @@ ALLOWED = {
         "authoring only: the instructor's source notebook's cells, never a submission",
     ("src/dgmlab/authoring/reference.py", "reference_namespace", "compile"):
         "the same instructor cells, compiled under a file name for their tracebacks",
+    ("src/dgmlab/probes/hw5_explicit.py", "test_density_of_an_affine_flow_integrates_to_one", "sympy.lambdify"):
+        "checks.assert_sympy_expr(v.affine, symbols=[x_sym]) just before: only the grader's symbol name and "
+        "dgmlab.wire's whitelisted functions can be printed into the source lambdify runs",
+    ("src/dgmlab/probes/hw5_explicit.py", "test_density_of_an_exp_flow_integrates_to_one", "sympy.lambdify"):
+        "checks.assert_sympy_expr(v.exp_latent, symbols=[x_sym]) just before, as above",
     ("homeworks/hw4_gans/p4_gan_objective.py", "test_c_point_sums_to_the_criterion", "sympy.lambdify"):
         "checks.assert_sympy_expr(C_point, symbols=[p_data, p_g]) just before: only the grader's symbol names "
         "and whitelisted functions (dgmlab.wire) can be printed into the source lambdify runs",
-}
-
-# Evaluators on the kernel's values that are known and not yet fixed, in files this change could not edit.
-# Each must be fixed and removed from here; a stale entry fails like a stale ALLOWED one.
-KNOWN_GAPS = {
-    ("src/dgmlab/probes/hw5_explicit.py", "test_density_of_an_affine_flow_integrates_to_one", "sympy.lambdify"):
-        "v.affine from the kernel, lambdified unchecked: a Symbol named as Python code runs in the grader; "
-        "fix: checks.assert_sympy_expr(v.affine, symbols=[x_sym]) first",
-    ("src/dgmlab/probes/hw5_explicit.py", "test_density_of_an_exp_flow_integrates_to_one", "sympy.lambdify"):
-        "v.exp_latent from the kernel, the same; fix: checks.assert_sympy_expr(v.exp_latent, symbols=[x_sym]) first",
 }
 
 # ------------------------------------------------------------------ the walker
@@ -219,7 +214,7 @@ def test_the_walk_covers_the_grader(found):
 
 
 def test_no_evaluator_on_the_kernels_values(found):
-    unreviewed = {k: v for k, v in found.items() if k not in ALLOWED and k not in KNOWN_GAPS}
+    unreviewed = {k: v for k, v in found.items() if k not in ALLOWED}
     assert not unreviewed, (
         "evaluator calls on the grader's side that no one reviewed (a string from the kernel must never be "
         "evaluated; use dgmlab.checks.as_sympy, torch.load(weights_only=True), ...), or add a justified entry to "
@@ -227,13 +222,12 @@ def test_no_evaluator_on_the_kernels_values(found):
 
 
 def test_every_reviewed_entry_still_matches_a_call(found):
-    stale = sorted(k for k in {**ALLOWED, **KNOWN_GAPS} if k not in found)
+    stale = sorted(k for k in ALLOWED if k not in found)
     assert not stale, f"entries that match no call any more (remove them): {stale}"
 
 
 def test_every_entry_says_why():
-    assert all(len(why) > 20 for why in {**ALLOWED, **KNOWN_GAPS}.values())
-    assert not set(ALLOWED) & set(KNOWN_GAPS)
+    assert all(len(why) > 20 for why in ALLOWED.values())
 
 
 # ------------------------------------------------------------------ the walker can fail

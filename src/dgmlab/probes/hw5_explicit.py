@@ -316,7 +316,9 @@ def test_is_expression_in_x(v):
 def test_density_of_an_affine_flow_integrates_to_one(v):
     from scipy.integrate import quad
 
-    # z = f(x) = 2x + 1 with Q = N(0, 1): P_w is a density on the real line
+    # z = f(x) = 2x + 1 with Q = N(0, 1): P_w is a density on the real line. lambdify prints the expression as
+    # Python and runs it: only the grader's symbol and dgmlab.wire's whitelisted functions may be in it
+    checks.assert_sympy_expr(v.affine, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
     p = _sp().lambdify(symbols()["x_sym"], v.affine, "math")
     total = quad(p, -20, 20)[0]
     hint = ""
@@ -332,7 +334,9 @@ def test_density_of_an_affine_flow_integrates_to_one(v):
 def test_density_of_an_exp_flow_integrates_to_one(v):
     from scipy.integrate import quad
 
-    # an Exp(1) latent and the flow f(x) = exp(x), which maps the real line onto (0, inf)
+    # an Exp(1) latent and the flow f(x) = exp(x), which maps the real line onto (0, inf) (checked before lambdify
+    # as above)
+    checks.assert_sympy_expr(v.exp_latent, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
     p = _sp().lambdify(symbols()["x_sym"], v.exp_latent, "math")
     total = quad(p, -30, 10)[0]
     assert abs(total - 1) < 1e-6, \
