@@ -361,8 +361,8 @@ def test_a_cell_too_slow_to_judge_earns_nothing_and_the_next_cells_are_still_jud
 
 @pytest.mark.parametrize("module", ["hw1_wgan", "hw2_wgangp"])
 def test_the_judges_draw_cache_keeps_only_the_last_files(module, monkeypatch):
-    """The judge process lives from one grading to the next: its cache of graded draws (3 MB a file) keeps only
-    the last few files, however many distinct files a class hands in."""
+    """The cache of graded draws (3 MB a file) keeps only the last few files, however many distinct files one
+    notebook's judging draws from."""
     import importlib
 
     hw = importlib.import_module(f"dgmlab.probes.{module}")
