@@ -261,9 +261,10 @@ def judge(request: dict, timeout: float, cell_cpu: float | None = None, cell_wal
                 break
             opened = lines.next(min(end, time.monotonic() + END_WAIT))
             token = opened.get("start") if isinstance(opened, dict) else None
-            if not isinstance(token, str):
+            if not isinstance(token, str):  # it could not fork (out of memory, processes): nothing is judged
                 stop()
-                continue
+                answers.update({cell["gid"]: dict(UNGRADED) for cell in cells})
+                break
             while cells:
                 wall_end, cpu_end = min(end, time.monotonic() + cell_wall), _cpu_seconds(proc) + cell_cpu
                 got = WAITING
