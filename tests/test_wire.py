@@ -183,3 +183,15 @@ def test_ordinary_exact_answers_stay_within_the_bounds():
     for expr in [(2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-x ** 2 / 2) * 3 * x ** 2, sp.Integer(2) ** 400,
                  sp.sqrt(93) * sp.Rational(9, 10) + sp.Rational(81, 10), -sp.exp(h) / (1 + sp.exp(h)), x ** 1000]:
         assert roundtrip_strict(expr) == expr
+
+
+@pytest.mark.parametrize("name", ["x", "theta_0", "p_{data}", "\\alpha", "x'", "α", "sigma^2"])
+def test_a_symbol_with_a_plain_name_is_read(name):
+    assert wire.loads(wire.dumps(sp.Symbol(name))) == sp.Symbol(name)
+
+
+@pytest.mark.parametrize("name", ['__import__("os").system("id")', "a b", "1x", "x+y", "x;y", "os.system", "f(x)"])
+def test_a_symbol_named_as_code_is_refused(name):
+    """A name printed into source (lambdify prints free symbols by name) could run as code: only plain names pass."""
+    with pytest.raises(wire.WireError, match="not a plain name"):
+        wire.loads(wire.dumps(sp.Symbol(name)))

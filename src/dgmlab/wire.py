@@ -65,6 +65,9 @@ SYMPY_ATOMS = {  # name -> sympy attribute of the singleton
     "Pi": "pi", "Exp1": "E", "ImaginaryUnit": "I", "Infinity": "oo", "NegativeInfinity": "-oo",
     "ComplexInfinity": "zoo", "NaN": "nan", "BooleanTrue": "true", "BooleanFalse": "false", "EulerGamma": "EulerGamma",
 }
+# a symbol's name: what a variable name or LaTeX subscript holds, never an operator, call, quote or space, so a name
+# printed into source (lambdify does so for free symbols) is at most a name
+SYMBOL_NAME = re.compile(r"\\?[^\W\d][\w{}^\\']*")
 SYMBOL_ASSUMPTIONS = ("real", "positive", "negative", "nonnegative", "nonpositive", "integer", "finite",
                       "nonzero", "zero", "complex", "rational", "extended_real")
 
@@ -348,6 +351,9 @@ class _SympyReader:
             if (len(args) != 2 or not isinstance(args[0], str) or not 0 < len(args[0]) <= 100
                     or not isinstance(args[1], dict)):
                 self._fail("a Symbol that is not [\"Symbol\", name, {assumptions}]")
+            if not SYMBOL_NAME.fullmatch(args[0]):
+                self._fail("a Symbol whose name is not a plain name (letters, digits, _ and {}^\\' only, e.g. x_1, "
+                           "theta, p_{data})")
             assumptions = {}
             for k, v in args[1].items():
                 if k not in SYMBOL_ASSUMPTIONS or not isinstance(v, bool):

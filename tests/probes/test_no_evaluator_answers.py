@@ -58,8 +58,8 @@ def test_a_string_answer_earns_nothing_and_runs_nothing(hw, cell, tmp_path):
 
 def test_hw4_lambdify_of_a_symbol_named_as_code_runs_nothing(tmp_path, monkeypatch):
     """p4b's hidden test lambdifies C_point: lambdify prints the expression as Python source, symbol names as
-    they are, and runs it. A Symbol named as code (the wire rebuilds any name) is refused before (without the
-    check this cell earned 3.75 of 5 and created the file)."""
+    they are, and runs it. A Symbol named as code is refused (without the checks this cell earned 3.75 of 5 and
+    created the file)."""
     import numpy as np
     from scipy.special import xlogy
 
@@ -82,7 +82,8 @@ def test_hw4_lambdify_of_a_symbol_named_as_code_runs_nothing(tmp_path, monkeypat
     result = _judged("hw4_gans", "p4b_tests", data)
     text = "\n".join(map(str, result.lines))
     assert not marker.exists(), f"the grader ran a symbol's name:\n{text}"
-    assert "FAILED test_c_point_sums_to_the_criterion" in text and "only ['p_data', 'p_g'] are allowed" in text, text
+    # refused twice over: the wire reads no symbol named as code, and the hidden test checks the symbols first
+    assert result.earned == 0 and "a Symbol whose name is not a plain name" in text, text
     assert "tell your instructor" not in text and "could not be graded" not in text
 
 
