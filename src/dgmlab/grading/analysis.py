@@ -25,6 +25,7 @@ from nbgrader.utils import is_grade
 
 from .class_data import CellResult, ClassData, RosterEntry, Submission
 from .class_stats import cell_stats, summary
+from .deadlines import _from_gradebook, deadlines
 from .graded_notebooks import CHECK_LINE, POINTS_PREFIX, TEST_DEF, cell_outcome, read_graded_notebook, test_names
 from .layout import Course, CourseError, check_submission
 from .preprocessors.hidden_tests import hidden_delimiters
@@ -76,6 +77,7 @@ def collect(course: Course, hws=None) -> ClassData:
         raise CourseError(f"no gradebook at {db}: autograde something first (dgmlab autograde <hw>)")
     cells, subs, order, maxes, roster, problems = [], [], {}, {}, {}, []
     delimiters = hidden_delimiters(course.config())
+    dates = deadlines(course)
     with Gradebook(f"sqlite:///{db}") as gb:
         for st in gb.students:
             roster[st.id] = RosterEntry(st.id, st.first_name, st.last_name, st.email, st.lms_user_id)
@@ -134,8 +136,9 @@ def collect(course: Course, hws=None) -> ClassData:
                         cells.append(cr)
                 rec = records.get(sid, {})
                 status = rec.get("status", "graded")
-                subs.append(Submission(sid, hw, status, rec.get("reason", ""), rec.get("seconds"), auto + manual,
-                                       maxes[hw], auto, manual, pending, rec.get("timings") or {}))
+                late = _late(dates, assignment, sub, auto + manual)
+                subs.append(Submission(sid, hw, status, rec.get("reason", ""), rec.get("seconds"), late.final,
+                                       maxes[hw], auto, manual, pending, rec.get("timings") or {}, late))
             # submissions that never reached the gradebook: recorded outcomes, else what the files say
             folder = course.folder("submitted")
             on_disk = set(course.submitted(hw)) if folder.is_dir() else set()
@@ -161,6 +164,23 @@ def collect(course: Course, hws=None) -> ClassData:
                             f"while grading); set them with nbgrader db student add {sid} --first-name ... "
                             f"--last-name ... --lms-user-id ...")
     return ClassData(hws, roster, cells, subs, order, maxes, problems)
+
+
+def _late(dates, assignment, sub, raw: float):
+    """The homework's late policy on the final mark ``raw`` (computed now, so a changed hand grade counts); a
+    homework under the default policy keeps a penalty nbgrader's own plugin recorded (c.LateSubmissionPlugin)."""
+    from .late import LateResult, NoPenalty
+
+    hw, sid = assignment.name, sub.student.id
+    result = dates.apply(hw, sid, raw, sub.timestamp, assignment.duedate, sub.extension)
+    stored = float(sub.late_submission_penalty or 0.0)
+    if dates.policy(hw).name == "none" and stored > 0:
+        due = dates.due(hw, sid, assignment.duedate, sub.extension)
+        days = NoPenalty().days_late(_from_gradebook(sub.timestamp), due, dates.tz) if due and sub.timestamp else 0
+        final = max(0.0, raw - stored)
+        return LateResult(raw, final, days, final / raw if raw else 0.0, False,
+                          f"late: {stored:g} points taken by nbgrader's late submission plugin")
+    return result
 
 
 def _pos(layout, cell):

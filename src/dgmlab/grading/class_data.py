@@ -49,6 +49,21 @@ class Submission:
     manual_score: float = 0.0
     pending_manual: int = 0  # hand-graded cells not graded yet
     timings: dict = field(default_factory=dict)  # seconds per grading phase, as recorded
+    # the late policy on auto + manual points (dgmlab.grading.late.LateResult); score is its final mark
+    late: object = None
+
+    @property
+    def raw_score(self) -> float | None:
+        """Autograded plus hand-graded points, before any late penalty."""
+        return None if self.score is None else self.auto_score + self.manual_score
+
+    @property
+    def late_penalty(self) -> float:
+        return self.late.penalty if self.late is not None else 0.0
+
+    @property
+    def late_reason(self) -> str:
+        return self.late.reason if self.late is not None else ""
 
 
 @dataclass

@@ -120,12 +120,13 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
     out.append("<h3>Grading outcomes</h3><p>" + ", ".join(
         f'<span data-hw="{_e(hw)}" data-outcome="{_e(k)}">{n}</span> {_e(k)}' for k, n in sorted(counts.items()))
         + "</p><table class=\"outcomes\"><tr><th>student</th><th>outcome</th><th>seconds</th><th>score</th>"
-        "<th>reason</th></tr>")
+        "<th>reason</th><th>late</th></tr>")
     for s in subs:
         cls = "" if s.status == "graded" else ' class="bad"'
         out.append(f"<tr><td>{_e(s.student)}</td><td{cls}>{_e(s.status)}</td>"
-                   f'<td class="num">{_fmt(s.seconds, 1)}</td><td class="num">{_fmt(s.score)}</td>'
-                   f"<td>{_e(s.reason)}</td></tr>")
+                   f'<td class="num">{_fmt(s.seconds, 1)}</td><td class="num" data-hw="{_e(hw)}" '
+                   f'data-student="{_e(s.student)}" data-final="{_fmt(s.score)}">{_fmt(s.score)}</td>'
+                   f"<td>{_e(s.reason)}</td><td>{_e(s.late_reason)}</td></tr>")
     out.append("</table>")
     if all(s.seconds is None for s in subs):
         out.append('<p class="muted">No grading times recorded (they are kept by <code>dgmlab autograde</code>).</p>')
@@ -172,6 +173,8 @@ def student_section(data: A.ClassData, sid: str) -> str:
         for s in data.submissions if s.student == sid) + "</summary>"]
     for s in [s for s in data.submissions if s.student == sid]:
         out.append(f"<h4>{_e(s.hw)}: {_e(s.status)}" + (f" – {_e(s.reason)}" if s.reason else "") + "</h4>")
+        if s.late_reason:
+            out.append(f'<p class="bad" data-late="{_e(s.hw)}">{_e(s.late_reason)}</p>')
         cells = data.cells_of(s.hw, student=sid)
         if not cells:
             continue

@@ -20,6 +20,7 @@ from .inert import csv_row
 # the header gives each assignment's points possible (Canvas's own export writes it the same way).
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 LONG_COLUMNS = ["student", "homework", "cell", "points", "max_points", "graded_by", "reason"]
+LATE_ROW = "late_penalty"  # the per-question CSV's row (and Gradescope's test) for a late penalty
 GRADESCOPE_VISIBILITY = "after_published"  # students see a test once grades are published
 
 
@@ -34,7 +35,8 @@ def canvas_csv(data: ClassData, path: Path) -> Path:
     name); ID = the roster's LMS user id (Canvas's numeric user id); SIS User
     ID = nbgrader's student id; SIS Login ID = the roster's email; Section is
     left empty (Canvas keeps the student's section). A homework column is
-    empty for a student with no graded submission of it.
+    empty for a student with no graded submission of it; else it is the final
+    mark, the late policy applied (:mod:`.deadlines`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,8 +60,13 @@ def long_csv(data: ClassData, path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(LONG_COLUMNS)
-        for c in data.cells:
+        late = {(s.student, s.hw): s for s in data.submissions if s.late_penalty or s.late_reason}
+        for i, c in enumerate(data.cells):
             w.writerow(csv_row([c.student, c.hw, c.cell, _num(c.points), _num(c.max_points), c.kind, c.reason]))
+            last = i + 1 == len(data.cells) or (data.cells[i + 1].student, data.cells[i + 1].hw) != (c.student, c.hw)
+            s = late.get((c.student, c.hw)) if last else None
+            if s is not None:  # the submission's rows then sum to its final mark
+                w.writerow(csv_row([c.student, c.hw, LATE_ROW, _num(-s.late_penalty), "0", "late", s.late_reason]))
     return path
 
 
@@ -71,7 +78,11 @@ def gradescope_results(data: ClassData, hw: str, student: str) -> dict:
         tests.append({"name": c.cell, "score": c.points or 0.0, "max_score": c.max_points,
                       "visibility": GRADESCOPE_VISIBILITY,
                       "output": c.reason if c.reason else ("passed" if c.full else "")})
-    out = {"score": sub.score or 0.0, "output": f"{sub.status}" + (f": {sub.reason}" if sub.reason else ""),
+    if sub.late_reason:
+        tests.append({"name": LATE_ROW, "score": -sub.late_penalty, "max_score": 0.0,
+                      "visibility": GRADESCOPE_VISIBILITY, "output": sub.late_reason})
+    out = {"score": sub.score or 0.0, "output": f"{sub.status}" + (f": {sub.reason}" if sub.reason else "")
+           + (f"\n{sub.late_reason}" if sub.late_reason else ""),
            "visibility": GRADESCOPE_VISIBILITY, "tests": tests}
     if sub.seconds is not None:
         out["execution_time"] = int(round(sub.seconds))

@@ -48,7 +48,7 @@ class LateResult:
 
     @property
     def penalty(self) -> float:
-        return self.raw - self.final
+        return round(self.raw - self.final, 6)  # marks to a millionth: no 1.4000000000000004 in a CSV
 
 
 def _utc(t: _dt.datetime) -> _dt.datetime:
@@ -101,7 +101,7 @@ class LatePolicy:
         if f is None:
             return LateResult(mark, 0.0, days, 0.0, True, f"{when}: not accepted under the {self.name} policy "
                                                           f"({self.description}), so 0 of {mark:g}")
-        final = max(0.0, mark * f)
+        final = round(max(0.0, mark * f), 6)
         return LateResult(mark, final, days, f, False,
                           f"{when}: {mark:g} x {_fmt_factor(f)} = {round(final, 4):g} under the {self.name} "
                           f"policy ({self.description})")

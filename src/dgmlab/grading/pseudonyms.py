@@ -62,7 +62,7 @@ def anonymize(data: ClassData, names: dict) -> ClassData:
 
     def sub(s):
         d = asdict(s)
-        d.update(student=names[s.student], reason=scrub(s.reason))
+        d.update(student=names[s.student], reason=scrub(s.reason), late=s.late)  # asdict made late a dict
         return Submission(**d)
 
     roster = {names[k]: RosterEntry(names[k]) for k in data.roster if k in names}

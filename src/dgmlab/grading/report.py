@@ -16,6 +16,12 @@ class Grade:
     manual_max: float  # points of hand-graded cells (written answers)
     manual_score: float
     needs_manual_grade: bool
+    late_penalty: float = 0.0  # the course's late policy on auto + manual points (dgmlab.grading.deadlines)
+    late_reason: str = ""
+
+    @property
+    def final(self) -> float:
+        return self.score - self.late_penalty
 
     @property
     def score(self) -> float:
@@ -33,6 +39,9 @@ def grades(course: Course, students=None, hws=None) -> list[Grade]:
     db = course.root / "gradebook.db"
     if not db.exists():
         raise CourseError(f"no gradebook at {db}: autograde something first")
+    from .deadlines import deadlines
+
+    dates = deadlines(course)
     out = []
     with Gradebook(f"sqlite:///{db}") as gb:
         for assignment in gb.assignments:
@@ -52,8 +61,10 @@ def grades(course: Course, students=None, hws=None) -> list[Grade]:
                         else:
                             manual += grade.manual_score or 0.0
                             manual_max += grade.max_score
+                late = dates.apply(assignment.name, sid, auto + manual, sub.timestamp, assignment.duedate,
+                                   sub.extension)
                 out.append(Grade(sid, assignment.name, auto, auto_max, manual_max, manual,
-                                 bool(sub.needs_manual_grade)))
+                                 bool(sub.needs_manual_grade), late.penalty, late.reason))
     return sorted(out, key=lambda g: (g.student, g.hw))
 
 
@@ -92,9 +103,17 @@ def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
     from . import nbgrader_run as N
     from .inert import neutralise_csv_file
 
+    from .deadlines import deadlines, sync_gradebook
+
     path = Path(path)
     target = path if path.is_absolute() else course.root / path
     config = course.config()
+    dates = deadlines(course)
+    if dates.configured and (course.root / "gradebook.db").exists():  # the penalty of the final mark, as of now
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+            sync_gradebook(course, gb)
     config.ExportPlugin.to = str(target)  # --to
     config.CourseDirectory.root = str(course.root)  # the file's own root is relative to where it is run
     directory = CourseDirectory(config=config)
@@ -114,8 +133,26 @@ def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
         output = res.get("log", "") + res.get("error", "")
         raise CourseError(f"nbgrader export failed:\n{output[-2000:]}")
     if plugin_class is CsvExportPlugin:  # nbgrader's own CSV: no cell a spreadsheet runs (a name from the LMS)
+        if dates.configured:
+            _add_late_reasons(course, target)
         neutralise_csv_file(target)
     return target
+
+
+def _add_late_reasons(course: Course, path: Path) -> None:
+    """nbgrader's CSV with a last column, ``late_reason``: why its late_submission_penalty (the same number)."""
+    import csv
+
+    by = {(g.hw, g.student): g.late_reason for g in grades(course)}
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return
+    head = rows[0]
+    a, s = head.index("assignment"), head.index("student_id")
+    out = [head + ["late_reason"]] + [r + [by.get((r[a], r[s]), "")] for r in rows[1:] if r]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(out)
 
 
 def table(rows: list[Grade]) -> str:
@@ -132,7 +169,8 @@ def table(rows: list[Grade]) -> str:
         for hw in hws:
             g = cell.get((s, hw))
             line.append("-" if g is None else f"{g.auto_score:g}/{g.auto_max:g} auto"
-                        + (f" +{g.manual_max:g} by hand" if g.manual_max else ""))
+                        + (f" +{g.manual_max:g} by hand" if g.manual_max else "")
+                        + (f" late -{round(g.late_penalty, 4):g}" if g.late_penalty else ""))
         lines.append(line)
     widths = [max(len(r[i]) for r in lines) for i in range(len(header))]
     fmt = lambda r: "  ".join(v.ljust(w) for v, w in zip(r, widths))  # noqa: E731
