@@ -179,6 +179,55 @@ FORGING = {
         "as_answers", "prints input history, globals and live test functions looking for hidden tests"),
 }
 
+# Attacked again (issue 45, item 7): a student who has read the whole kit
+SIDE_EFFECT = "/tmp/dgmlab-hostile-sympified"  # what a string answer would write if the grader evaluated it
+STRING_ANSWERS = (f"D_star = \"__import__('pathlib').Path('{SIDE_EFFECT}').write_text('x') or a / (a + b)\"\n"
+                  f"second_derivative_at_D_star = \"__import__('os').system('touch {SIDE_EFFECT}') or "
+                  f"-(a + b)**3 / (a * b)\"\n"
+                  f"D_star_smoothed = \"__import__('os').system('touch {SIDE_EFFECT}') or (1 - alpha) * a / (a + b)\"")
+WALK_MARK = "WALKED:"  # the line walks_the_root prints: a JSON list of every path it found
+WALK_ROOT = f"""import json as _json, os as _os, sys as _sys
+_found, _skip = [], ("/proc", "/sys", "/usr", "/etc/alternatives", _sys.prefix, _sys.base_prefix,
+                     _os.path.dirname(_os.path.dirname(__import__("dgmlab").__file__)))
+def _walk(folder, depth):
+    try:
+        names = sorted(_os.listdir(folder))
+    except OSError:
+        return
+    for name in names:
+        path = _os.path.join(folder, name)
+        _found.append(path)
+        if depth < 10 and _os.path.isdir(path) and not _os.path.islink(path) and path not in _skip:
+            _walk(path, depth + 1)
+_walk("/", 0)
+print({WALK_MARK!r} + _json.dumps(_found[:1500]))
+print("ENVIRONMENT:" + _json.dumps(sorted(_os.environ)))"""
+# a spreadsheet formula that opens a link, then escape codes that clear the terminal and retitle it, then a script
+EVIL = '=HYPERLINK("http://x","click")\x1b[2J\x1b]0;owned\x07<script>alert(1)</script>'
+
+
+def formula_grade_id_cell(nb, ref_source):
+    """A cell added after the target's test cell with nbgrader metadata whose grade id is EVIL (100 points), which
+    prints EVIL and raises it."""
+    cell = nbformat.v4.new_code_cell(f"print({EVIL!r})\nraise ValueError({EVIL!r})", metadata={"nbgrader": {
+        "grade": True, "grade_id": EVIL, "points": 100, "locked": False, "solution": False, "schema_version": 3}})
+    cell["id"] = "added-formula-cell"
+    nb.cells.insert(_index(nb, TARGET_TESTS) + 1, cell)
+    return nb
+
+
+def exec_encoded_solution(nb, ref_source):
+    import base64
+    import zlib
+
+    blob = base64.b64encode(zlib.compress(ref_source.encode())).decode()
+    nb.cells[_index(nb, TARGET)].source = f"import base64, zlib\nexec(zlib.decompress(base64.b64decode('{blob}')))"
+    return nb
+
+
+COMPUTED_KIT_IMPORT = ('_name = "pro" + "bes"\n_kit = getattr(__import__("dgmlab.pro" + "bes.hw3_flows"), _name)\n'
+                       'print(type(_kit).__name__)')
+
 HOSTILE = {
     # name: (transform, expectation, why)
     "infinite_loop": (prepend_to_answer("while True:\n    pass"), "loses_target",
@@ -261,13 +310,71 @@ HOSTILE = {
         CORRECT_D_STAR_PLACEHOLDER + "\nD_star = (a + b + 1)**1000"), "others_full",
         "an answer sympy's simplification takes minutes on is stopped at its cell's budget; every other cell is "
         "graded"),
+    "string_answers_that_would_run_code": (replace_answer(STRING_ANSWERS), "loses_target",
+                                           "answers given as strings of code: never evaluated, they earn 0 and "
+                                           "write nothing"),
+    "walks_the_root": (prepend_to_answer(WALK_ROOT), "full",
+                       "walks / and prints every path it finds: only the sandbox's allow-list is there"),
+    "formula_grade_id": (formula_grade_id_cell, "full", "an added cell whose grade id is a spreadsheet formula with "
+                         "escape codes and a script, printing and raising it: graded as a cell the student added"),
+    "exec_of_an_encoded_solution": (exec_encoded_solution, "full", "the kit's solution run from base64 and zlib: "
+                                    "graded as the answer it is, and listed by dgmlab report"),
+    "computed_kit_import": (prepend_to_answer(COMPUTED_KIT_IMPORT), "full", "reaches dgmlab.probes through "
+                            "__import__ and a computed getattr: graded, and listed by dgmlab report"),
     "huge_artifact": (prepend_to_answer(
         "with open('samples.pt', 'wb') as fh:\n    for _ in range(2048):\n        fh.write(b'0' * 2**20)"),
         "loses_target", "a 2 GiB file hits the file-size limit"),
 }
 
 # what the target's test cell must say in the autograded notebook, for cases whose grade alone does not show it
-TARGET_SAYS = {"exp_tower_answer": "cannot be evaluated", "slow_to_check_answer": "took the grader more than"}
+TARGET_SAYS = {"exp_tower_answer": "cannot be evaluated", "slow_to_check_answer": "took the grader more than",
+               "string_answers_that_would_run_code": "a string is never evaluated"}
+# what `dgmlab report` must list of the target answer cell (dgmlab.grading.runtime_code)
+RUNTIME_CODE = {"exec_of_an_encoded_solution": ["exec of zlib.decompress of base64.b64decode"],
+                "computed_kit_import": ["__import__", "getattr with a computed name"]}
+
+
+
+def _cell_of(nb: dict, gid: str) -> dict:
+    return next(c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == gid)
+
+
+def _set(gid, key, value):
+    def transform(nb):
+        _cell_of(nb, gid)[key] = value
+    return transform
+
+
+def _set_metadata(gid, key, value):
+    def transform(nb):
+        _cell_of(nb, gid)["metadata"][key] = value
+    return transform
+
+
+def _same_ids(nb):
+    for cell in nb["cells"]:
+        cell["id"] = "same"
+
+
+def _version(nb):
+    nb["nbformat"] = 5
+
+
+# Notebook JSON that nbformat would not write: each ends in a grade, a failed record with the reason, or invalid
+# with the reason, and `dgmlab autograde` goes on with the class. name: (transform of the JSON, expectation, why)
+MALFORMED = {
+    "test_cell_nbgrader_metadata_a_list": (_set_metadata(TARGET_TESTS, "nbgrader", ["grade_id", TARGET_TESTS]),
+                                           "loses_target", "the test cell's nbgrader metadata is a list: it runs as "
+                                           "a cell the student added, so the target's test cell is missing"),
+    "answer_nbgrader_metadata_a_string": (_set_metadata(TARGET, "nbgrader", "solution"), "full",
+                                          "the answer cell's nbgrader metadata is a string: it runs as the "
+                                          "student's own cell"),
+    "cell_metadata_a_list": (_set(TARGET, "metadata", ["nbgrader"]), "invalid", "a cell's metadata is a list"),
+    "cell_id_a_number": (_set(TARGET, "id", 7), "failed", "a cell id that is not a string"),
+    "huge_cell_id": (_set(TARGET, "id", "a" * 200_000), "failed", "a cell id of 200,000 characters"),
+    "duplicated_cell_ids": (_same_ids, "full", "every cell has the same id"),
+    "nbformat_version_lie": (_version, "invalid", "says nbformat 5, which does not exist"),
+}
 
 RAW = {
     "not_utf8": b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5, "x": "\xff\xfe"}',
@@ -293,11 +400,19 @@ def build():
         nb.cells[_index(nb, TARGET)].source = PARTIAL_D_STAR + ("\n" + trick if trick else "")
         files[name] = (nbformat.writes(nb) + "\n").encode("utf-8")
         cases[name] = {"expect": expect, "why": why}
+    for name, (transform, expect, why) in MALFORMED.items():
+        nb = json.loads(nbformat.writes(reference))
+        transform(nb)
+        files[name] = (json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+        cases[name] = {"expect": expect, "why": why}
+    for name, listed in RUNTIME_CODE.items():
+        cases[name]["runtime_code"] = listed
     text = (nbformat.writes(reference) + "\n").encode("utf-8")
     for name, raw in RAW.items():
         files[name] = text[: len(text) // 2] if raw is None else raw
         cases[name] = {"expect": "invalid", "why": "not a readable notebook"}
-    meta = {"hw": HW, "target": TARGET, "target_tests": TARGET_TESTS, "cases": cases}
+    meta = {"hw": HW, "target": TARGET, "target_tests": TARGET_TESTS, "cases": cases, "side_effect": SIDE_EFFECT,
+            "walk_mark": WALK_MARK, "evil": EVIL}
     return files, (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 

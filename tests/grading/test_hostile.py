@@ -106,6 +106,10 @@ def test_hostile_case_gets_its_grade(graded, case):
         assert result.status == "invalid" and result.reason, result
         assert case not in grades or grades[case].auto_score == 0
         return
+    if expect == "failed":  # notebook JSON nbgrader cannot write back: a failed record that says why
+        assert result.status == "failed" and "NotebookValidationError" in result.reason, result
+        assert case not in grades or grades[case].auto_score == 0
+        return
     if result.status != "graded":
         assert result.reason, f"{case}: {result.status} without a reason"
         assert expect == "at_most_before_target", f"{case}: {result.status}: {result.reason}"
@@ -248,3 +252,90 @@ def test_self_check_agrees_with_the_autograder_on_visible_points(graded, student
     mine = {c.grade_id: c.visible_earned for c in report.cells}
     assert mine == autograder
     assert (student == "demo_blank") == (sum(mine.values()) == 0)
+
+
+def _case(name):
+    if ONLY and name not in ONLY:
+        pytest.skip("not in DGMLAB_HOSTILE_CASES")
+
+
+def _outputs_text(nb_path) -> str:
+    nb = nbformat.read(nb_path, as_version=4)
+    return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
+def test_string_answers_that_would_run_code_are_never_run(graded):
+    """Answers given as strings of code earn 0 (checked above) and run nowhere: neither the kernel, the judge nor
+    the grader evaluates them, so the file each would write does not exist."""
+    _case("string_answers_that_would_run_code")
+    from pathlib import Path
+
+    assert not Path(META["side_effect"]).exists()
+
+
+def test_a_kernel_walking_the_root_finds_only_the_allow_list(graded):
+    """Every path the kernel found under / is in the sandbox's allow-list (host_view, its own tmpfs mounts, the
+    folders above its working and runtime folders) or above one of them: no course, gradebook, key, home or other
+    grading is there; no secret is in its environment."""
+    import re
+
+    _case("walks_the_root")
+    course, *_ = graded
+    text = _outputs_text(course.root / "autograded" / "walks_the_root" / HW / f"{HW}.ipynb")
+    line = next(x for x in text.splitlines() if x.startswith(META["walk_mark"]))
+    found = json.loads(line[len(META["walk_mark"]):])
+    view = sandbox.host_view()
+    allowed = [view[i + 2] for i, a in enumerate(view) if a in ("--ro-bind", "--ro-bind-try", "--symlink")]
+    own = re.compile(r".*/dgmlab-grading/course-[^/]+/autograded/walks_the_root/" + HW)  # its working folder
+    workdir = [p for p in found if own.fullmatch(p)]
+    assert len(workdir) == 1, workdir
+    allowed += ["/dev", "/proc", "/var/tmp", "/tmp/dgmlab-sandboxes", workdir[0]]
+
+    def seen_ok(path):
+        return any(path == a or path.startswith(a.rstrip("/") + "/") or a.startswith(path.rstrip("/") + "/")
+                   for a in allowed)
+
+    assert len(found) > 10 and "/usr" in found
+    outside = [p for p in found if not seen_ok(p)]
+    assert not outside, outside[:10]
+    for secret in ("gradebook.db", "draw.key", "nbgrader_config.py", "submitted", "source", "release", ".ssh"):
+        assert not [p for p in found if p.rsplit("/", 1)[-1] == secret], secret
+    env = json.loads(next(x for x in text.splitlines() if x.startswith("ENVIRONMENT:"))[len("ENVIRONMENT:"):])
+    assert "DGMLAB_DRAW_KEY" not in env and not [k for k in env if "SECRET" in k or "TOKEN" in k], env
+
+
+def test_a_formula_grade_id_reaches_no_report_as_a_formula_or_escape_code(graded, tmp_path):
+    """The added cell's grade id (a formula, escape codes, a script) is dropped (the cell runs as the student's);
+    no result reason, grade export, runtime listing or feedback carries it live."""
+    import csv
+
+    from dgmlab.grading import runtime_code as RC
+
+    _case("formula_grade_id")
+    course, results, *_ = graded
+    evil = META["evil"]
+    nb = nbformat.read(course.root / "autograded" / "formula_grade_id" / HW / f"{HW}.ipynb", as_version=4)
+    assert evil not in [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    assert not [r for r in results.values() if "\x1b" in r.reason]
+    html = (course.root / "feedback" / "formula_grade_id" / HW / f"{HW}.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in html
+    paths = [R.export_csv(course, tmp_path / "grades.csv"),
+             RC.write_csv([RC.scan_homework(course, HW)], tmp_path / "runtime_code.csv")]
+    for path in paths:
+        cells = [v for row in csv.reader(path.open(encoding="utf-8", newline="")) for v in row]
+        assert not [v for v in cells if v.startswith(("=", "+", "@", "\t", "\r"))
+                    or v.startswith("-") and v.strip("-.0123456789")], path
+
+
+def test_runtime_built_code_is_listed_by_the_report(graded):
+    """dgmlab report's runtime_code listing names what each case builds at run time, at the target answer cell."""
+    from dgmlab.grading import runtime_code as RC
+
+    course, *_ = graded
+    listed = {c: m["runtime_code"] for c, m in META["cases"].items() if m.get("runtime_code") and (not ONLY or c in ONLY)}
+    if not listed:
+        pytest.skip("not in DGMLAB_HOSTILE_CASES")
+    found = RC.scan_homework(course, HW).flagged()
+    for case, constructs in listed.items():
+        at_target = {f.construct for f in found.get(case, []) if f.grade_id == META["target"]}
+        assert set(constructs) <= at_target, (case, at_target)
