@@ -32,6 +32,7 @@ c.GenerateAssignment.preprocessors = [
     "nbgrader.preprocessors.ClearSolutions",
     "nbgrader.preprocessors.ClearOutput",
     "dgmlab.grading.preprocessors.answer_dependent.TagAnswerDependentCells",
+    "dgmlab.grading.preprocessors.due_date.ShowDueDate",  # the due date, when c.DgmlabDeadlines sets one
     "nbgrader.preprocessors.CheckCellMetadata",
     "nbgrader.preprocessors.ComputeChecksums",
     "nbgrader.preprocessors.SaveCells",
@@ -126,6 +127,18 @@ c.DgmlabAutograde.feedback = True       # write feedback (the HTML and the retur
 c.DgmlabAutograde.sandbox = None        # True: require the sandbox; False: none; None: when available --[no-]sandbox
 c.DgmlabAutograde.memory = 8            # GiB of address space per kernel (sandbox only)            --memory
 c.DgmlabAutograde.grade_published = False  # grade copies of the kit's published weights (docs/novelty.md)
+
+# -- Due dates, extensions, late policy (dgmlab.grading.deadlines; docs/instructor_guide.md) ---------------------
+# Wall-clock times in the course's time zone; the policy applies to the final mark (autograded + hand-graded
+# points) whenever a total is shown: grades.csv, the Canvas CSV, Gradescope, the dashboard, each grade summary and
+# dgmlab push. Policies: none, zero (nbgrader's two), linear_7days (MIT 6.S978), ten_percent_2days (Toronto
+# ECE1508), or "module.name" of a course's own dgmlab.grading.late.DailyPolicy. No dates set in this kit:
+# c.DgmlabDeadlines.timezone = "America/Toronto"
+# c.DgmlabDeadlines.due = {"hw4_gans": "2025-03-11 23:59", "hw5_explicit": "2025-04-01 23:59"}
+# c.DgmlabDeadlines.extensions = {"hw5_explicit": {"student_id": "2 days"}}  # or a date: "2025-04-04 17:00"
+# c.DgmlabDeadlines.policies = {"hw4_gans": "linear_7days", "hw5_explicit": "ten_percent_2days"}
+c.DgmlabDeadlines.timezone = "UTC"
+c.DgmlabDeadlines.policy = "none"
 
 # -- dgmlab ---------------------------------------------------------------------
 # Weights files the course publishes with the kit (globs relative to the course; {hw}: the homework id,
