@@ -67,7 +67,7 @@ def command(sandbox: bool) -> list:
 
     from . import sandbox as S
 
-    args = ["bwrap", *S.host_view(data=False), "--dev", "/dev", "--proc", "/proc", "--remount-ro", "/",
+    args = ["bwrap", *S.host_view(data=False), "--dev", "/dev", "--proc", "/proc", "--remount-ro", "/", "--chdir", "/",
             "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
             "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin", "--setenv", "HOME", "/nonexistent",
             "--setenv", "USER", "judge", "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
@@ -84,8 +84,9 @@ def command(sandbox: bool) -> list:
 
 
 def _start(sandbox: bool = False) -> subprocess.Popen:
+    # working folder /: never a grading's scratch course, which is gone by the next submission
     proc = subprocess.Popen(command(sandbox), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+                            stderr=subprocess.DEVNULL, start_new_session=True, cwd="/")
     if not sandbox:
         try:
             resource.prlimit(proc.pid, resource.RLIMIT_AS, (MEMORY, MEMORY))
