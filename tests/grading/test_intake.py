@@ -146,3 +146,22 @@ def test_graded_file_names_are_the_probes():
     assert I.GRADED_FILES["hw2"] == [hw2_wgangp.WEIGHTS]
     assert I.GRADED_FILES["hw4"] == [hw4_gans.BASELINE_FILE, hw4_gans.CGAN_FILE, hw4_gans.RESULTS_FILE]
     assert I.GRADED_FILES["hw5"] == [hw5_explicit.P1_WEIGHTS_FILE, hw5_explicit.P2_WEIGHTS_FILE]
+
+
+@pytest.mark.slow  # nbgrader makes the gradebook (its roster) with alembic
+def test_dgmlab_collect_finds_students_in_nbgraders_roster_and_lists_what_it_left(tmp_path, capsys):
+    from dgmlab import cli
+    from test_late_everywhere import HW as LATE_HW
+    from test_late_everywhere import _make
+
+    course = _make(tmp_path)
+    (tmp_path / "source" / LATE_HW).mkdir(parents=True)
+    (tmp_path / "source" / LATE_HW / f"{LATE_HW}.ipynb").write_text("{}", encoding="utf-8")
+    (tmp_path / "times.csv").write_text("student,submitted_at\n102,2025-02-12 16:00\n", encoding="utf-8")
+    zip_path = _zip(tmp_path, {"doebob_LATE_102_9_Doe_Bob_Assgn2.ipynb": b"bob", "\x1b[2Jodd.txt": b"?"})
+    assert cli.main(["--course", str(tmp_path), "collect", LATE_HW, str(zip_path), "--times",
+                     str(tmp_path / "times.csv")]) == 1
+    out = capsys.readouterr().out
+    assert f"bob/{LATE_HW}/{LATE_HW}.ipynb <- doebob_LATE_102_9_Doe_Bob_Assgn2.ipynb" in out
+    assert "NOT PLACED (1)" in out and "  odd.txt: named neither" in out and "\x1b" not in out
+    assert (course.folder("submitted", LATE_HW, "bob") / "timestamp.txt").read_text() == "2025-02-12T21:00:59+00:00"

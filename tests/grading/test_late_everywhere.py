@@ -28,6 +28,7 @@ UTC = dt.timezone.utc
 # dee three days late with an extension of 3 days (on time)
 SUBMITTED = {"ada": dt.datetime(2025, 2, 11, 21, 0), "bob": dt.datetime(2025, 2, 12, 21, 0),
              "cy": dt.datetime(2025, 2, 14, 23, 0), "dee": dt.datetime(2025, 2, 14, 21, 0)}
+LMS = {"ada": "101", "bob": "102", "cy": "103", "dee": "104"}  # Canvas user ids
 CONFIG = f"""
 c.DgmlabDeadlines.timezone = "America/Toronto"
 c.DgmlabDeadlines.due = {{"{HW}": "2025-02-11 17:00"}}
@@ -52,7 +53,7 @@ def _make(root: Path, config=CONFIG) -> Course:
             gb.add_grade_cell("q_written", HW, HW, max_score=10, cell_type="markdown")
             gb.add_solution_cell("q_written", HW, HW)
             for sid, when in SUBMITTED.items():
-                gb.add_student(sid, first_name=sid.title(), last_name="Doe", lms_user_id=str(100 + len(sid)))
+                gb.add_student(sid, first_name=sid.title(), last_name="Doe", lms_user_id=LMS[sid])
                 gb.add_submission(HW, sid, timestamp=when)
                 gb.find_grade("f_tests", HW, HW, sid).auto_score = 8.0
                 g = gb.find_grade("q_written", HW, HW, sid)
