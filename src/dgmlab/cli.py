@@ -197,6 +197,33 @@ def cmd_check(args) -> int:
     return 0 if all(c.ok for c in cells) else 1
 
 
+def cmd_collect(args) -> int:
+    from .grading import intake as I
+    from .grading.deadlines import deadlines
+
+    course = _course(args)
+    times = {}
+    if args.canvas:
+        from .grading import lms
+
+        times.update(lms.submission_times(course, args.hw))
+    if args.times:  # a CSV's times go over Canvas's
+        times.update(I.read_times(args.times, deadlines(course).tz))
+    got = I.collect(course, args.hw, args.zip, times=times)
+    for line in got.lines():
+        print(line)
+    return 1 if got.unplaced else 0
+
+
+def cmd_push(args) -> int:
+    from .grading import lms
+
+    got = lms.push(_course(args), args.hw, force=args.force)
+    for line in got.lines(force=args.force):
+        print(line)
+    return 1 if (got.conflicts and not args.force) or got.skipped else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dgmlab", description="Deep Generative Models course kit: release, autograde "
                                 "and report on nbgrader homeworks. Run from the course directory (repository root).")
@@ -287,6 +314,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="require the autograder's bubblewrap sandbox (default: use it when available)")
     s.add_argument("--no-sandbox", dest="sandbox", action="store_false", help="run the kernel unsandboxed")
     s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("collect", help="place an LMS's download zip (Canvas, Moodle) in submitted/<student>/<hw>/ "
+                                       "(exit 1 when a file could not be placed; each is listed)")
+    s.add_argument("hw", help="homework id, e.g. hw5_explicit")
+    s.add_argument("zip", help="the zip the LMS's 'download submissions' gave")
+    s.add_argument("--times", metavar="CSV", default=None,
+                   help="submission times: a CSV with the columns student (nbgrader id or LMS user id) and "
+                        "submitted_at (ISO; without an offset, in c.DgmlabDeadlines.timezone)")
+    s.add_argument("--canvas", action="store_true",
+                   help="submission times from Canvas's API (c.DgmlabCanvas; token in CANVAS_API_TOKEN)")
+    s.set_defaults(func=cmd_collect)
+
+    s = sub.add_parser("push", help="send each student's final mark and grade summary to Canvas (c.DgmlabCanvas); "
+                                    "marks changed in Canvas since the last push are listed, not overwritten")
+    s.add_argument("hw", help="homework id")
+    s.add_argument("--force", action="store_true", help="overwrite marks changed in Canvas since the last push")
+    s.set_defaults(func=cmd_push)
 
     s = sub.add_parser("info", help="print mode, device and data root")
     s.set_defaults(func=cmd_info)
