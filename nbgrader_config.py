@@ -32,7 +32,7 @@ c.GenerateAssignment.preprocessors = [
     "nbgrader.preprocessors.ClearSolutions",
     "nbgrader.preprocessors.ClearOutput",
     "dgmlab.grading.preprocessors.answer_dependent.TagAnswerDependentCells",
-    "dgmlab.grading.preprocessors.due_date.ShowDueDate",  # the due date, when c.DgmlabDeadlines sets one
+    "dgmlab.grading.due_date.ShowDueDate",  # the due date, when c.DgmlabDeadlines sets one
     "nbgrader.preprocessors.CheckCellMetadata",
     "nbgrader.preprocessors.ComputeChecksums",
     "nbgrader.preprocessors.SaveCells",
