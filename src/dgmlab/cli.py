@@ -88,6 +88,11 @@ def cmd_autograde(args) -> int:
     opts = autograde_options(course, workers=args.workers, cluster=args.cluster, force=args.force,
                              timeout=args.timeout, feedback=args.feedback, sandbox=args.sandbox, memory=args.memory,
                              grade_published=args.grade_published)
+    given = [f for f, v in (("--partition", args.partition), ("--account", args.account),
+                            ("--slurm-jobs", args.slurm_jobs)) if v is not None]
+    if given and opts.cluster != "slurm":
+        print(f"dgmlab: error: {', '.join(given)} apply to --cluster slurm", file=sys.stderr)
+        return 2
     total = len(args.student) if args.student else len(course.submitted(args.hw))
     bar = tqdm(total=total, unit="submission", desc=f"autograde {args.hw}", disable=total == 0)
     counts_so_far = {}
@@ -108,7 +113,8 @@ def cmd_autograde(args) -> int:
     results = C.autograde(course, args.hw, args.student, timeout=opts.timeout, feedback=opts.feedback,
                           jobs=workers, progress=show, sandbox=opts.sandbox, limits=limits,
                           cell_timeout=args.cell_timeout, cluster=opts.cluster or None, force=opts.force,
-                          refuse_published=not opts.grade_published)
+                          refuse_published=not opts.grade_published,
+                          slurm={"partition": args.partition, "account": args.account, "jobs": args.slurm_jobs})
     bar.close()
     counts = {}
     for r in results:
@@ -271,8 +277,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="worker processes of the local Dask cluster, one submission each at a time "
                         "(default: one per CPU core; ignored with --cluster)")
     s.add_argument("--cluster", default=None, metavar="ADDRESS",
-                   help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786; see "
-                        "docs/cluster.md) instead of a local one")
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) instead of a local "
+                        "one, or, with `slurm`, on grading workers submitted as SLURM jobs (c.DgmlabSlurm in "
+                        "nbgrader_config.py; docs/cluster.md)")
+    s.add_argument("--partition", default=None, help="with --cluster slurm: the partition (default: "
+                                                       "c.DgmlabSlurm.partition, else the cluster's default)")
+    s.add_argument("--account", default=None, help="with --cluster slurm: the account charged (default: "
+                                                     "c.DgmlabSlurm.account)")
+    s.add_argument("--slurm-jobs", type=int, default=None, help="with --cluster slurm: the number of jobs, each of "
+                                                                  "c.DgmlabSlurm.cores workers (default: "
+                                                                  "c.DgmlabSlurm.jobs, 1)")
     s.add_argument("--force", action="store_true", default=None,
                    help="grade again submissions unchanged since their last grading (default: skip them)")
     s.add_argument("--timeout", type=float, default=None, help="seconds allowed per submission (default: 900)")
@@ -281,7 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-feedback", dest="feedback", action="store_false", default=None,
                    help="skip feedback (the HTML and the returned notebook)")
     s.add_argument("--sandbox", dest="sandbox", action="store_true", default=None,
-                   help="require the bubblewrap sandbox (default: use it when available, warn when not)")
+                   help="require the bubblewrap sandbox (default: use it where the kernel runs when that machine "
+                        "can; when not, warn on this machine, refuse on a cluster's worker)")
     s.add_argument("--no-sandbox", dest="sandbox", action="store_false", help="grade without the sandbox")
     s.add_argument("--memory", type=float, default=None, help="GiB of address space per kernel (sandbox only; "
                                                              "default: 8)")

@@ -85,6 +85,6 @@ def make_bundle(course: C.Course, hw: str, *, timeout, feedback, sandbox, limits
               if not _ignored(k) and not k.endswith(".ipynb")}  # nbgrader copies these over the submission
     return {"hw": hw, "version": __version__, "config": (course.root / "nbgrader_config.py").read_text("utf-8"),
             "gradebook": gradebook, "notebooks": notebooks, "source": source, "timeout": timeout,
-            "feedback": feedback, "sandbox": bool(sandbox), "memory": limits.memory, "file_size": limits.file_size,
+            "feedback": feedback, "sandbox": sandbox if sandbox is None else bool(sandbox), "memory": limits.memory, "file_size": limits.file_size,
             "tmpfs": limits.tmpfs,
             "cell_timeout": cell_timeout, "course_id": course_id(config)}

@@ -30,13 +30,15 @@ Dask scheduler instead (SLURM, Kubernetes: docs/cluster.md). Either way:
 
 The parts, one job each: :mod:`.keys` (grading keys), :mod:`.bundle` (what a worker gets),
 :mod:`.worker` (one submission graded in a scratch course), :mod:`.nbgrader_run` (nbgrader's
-converters under a watchdog), :mod:`.coordinator` (tasks out, results written) and :mod:`.timings`.
+converters under a watchdog), :mod:`.coordinator` (tasks out, results written), :mod:`.clients` (the Dask
+client: local, an address, or SLURM jobs from :mod:`.slurm`) and :mod:`.timings`.
 This module is their public face.
 """
 from __future__ import annotations
 
 from .bundle import make_bundle
-from .coordinator import DEFAULT_ALLOWED_FAILURES, client_for, run
+from .clients import DEFAULT_ALLOWED_FAILURES, client_for
+from .coordinator import run
 from .keys import _files, grading_key, homework_digest
 from .nbgrader_run import run_autograde, temporary_environment
 from .timings import PHASES, format_summary, phase_rows, phase_summary

@@ -3,21 +3,19 @@ arrives, one writer for the course (see :mod:`.cluster`).
 """
 from __future__ import annotations
 
-import logging
 import shutil
 import sys
 import time
 import uuid
-from contextlib import contextmanager
 
 from . import layout as C
 from .bundle import course_id, db_url, make_bundle
+from .clients import DEFAULT_ALLOWED_FAILURES, client_for
 from .inert import terminal
 from .keys import FINAL, _digest, _files, folder_bytes, homework_digest
 from .worker import MAX_SUBMISSION_BYTES, _write, grade_submission, worker_info
 
 
-DEFAULT_ALLOWED_FAILURES = 2
 LARGE_GRAPH_BYTES = 2 * MAX_SUBMISSION_BYTES  # Dask warns of a graph past this: a bundle or a submission, sent once
 
 
@@ -171,41 +169,14 @@ def _result(hw: str, raw: dict) -> C.SubmissionResult:
                               worker=raw.get("worker", ""))
 
 
-@contextmanager
-def client_for(cluster=None, workers: int = 1, allowed_failures: int = DEFAULT_ALLOWED_FAILURES):
-    """A :class:`distributed.Client`: ``cluster`` as given (a Client, or a scheduler address), else a LocalCluster."""
-    from distributed import Client, LocalCluster
-    import dask
-
-    if cluster is not None and not isinstance(cluster, str):
-        yield cluster  # a Client the caller owns
-        return
-    if cluster:
-        try:
-            client = Client(cluster, timeout="10s")
-        except OSError as exc:
-            raise C.CourseError(f"could not reach the Dask scheduler at {cluster}: {exc} (start one, or leave "
-                                f"out --cluster to grade on this machine)") from exc
-        with client:
-            yield client
-        return
-    # one grading per worker process at a time; a grading that kills its worker allowed_failures+1 times is failed
-    with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures,
-                          "distributed.scheduler.worker-saturation": 1.0}):
-        # Dask's dashboard on a free loopback port: a fixed one (8787) warns whenever another cluster holds it
-        with LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                          dashboard_address="127.0.0.1:0",
-                          silence_logs=logging.ERROR, memory_limit=0) as local, Client(local) as client:
-            yield client
-
-
 def _identity(value):
     return value
 
 
 def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, force: bool = False,
         timeout: float = 900, feedback: bool = True, sandbox: bool = True, limits=None, cell_timeout=None,
-        progress=None, allowed_failures: int = DEFAULT_ALLOWED_FAILURES, task=None, refuse_published=True) -> list:
+        progress=None, allowed_failures: int = DEFAULT_ALLOWED_FAILURES, task=None, refuse_published=True,
+        slurm: dict | None = None) -> list:
     """Grade ``students`` (checked by :func:`dgmlab.grading.course.autograde`) and write the results back.
 
     ``task`` replaces :func:`grade_submission` (benchmarks replay recorded gradings with it).
@@ -287,7 +258,7 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
                              cell_timeout=cell_timeout, config=config)
         import dask
 
-        with client_for(cluster, workers, allowed_failures) as client:
+        with client_for(cluster, workers, allowed_failures, course=course, hw=hw, slurm=slurm) as client:
             _check_workers(client, bundle)
             # the homework's bundle as a task, not scattered data: if every worker holding it dies (a
             # submission that kills its workers), Dask recomputes it instead of cancelling every grading.
@@ -343,9 +314,11 @@ def _check_workers(client, bundle: dict, wait: float = 120) -> None:
     if wrong:
         raise C.CourseError(f"workers run another dgmlab than this coordinator ({bundle['version']}): "
                             + ", ".join(f"{w}: {v}" for w, v in sorted(wrong.items())[:5]))
-    if bundle["sandbox"]:
+    if bundle["sandbox"] is not False:  # None: each worker sandboxes when it can, and refuses to grade when not
         bare = {w: i["why"] for w, i in info.items() if not i["sandbox"]}
         if bare:
-            raise C.CourseError("the sandbox is required but these workers cannot build it: "
+            raise C.CourseError(("the sandbox is required but these workers cannot build it: " if bundle["sandbox"]
+                                 else "these workers cannot build the sandbox: ")
                                 + "; ".join(f"{w}: {why}" for w, why in sorted(bare.items())[:5])
-                                + " (install bubblewrap there, or pass --no-sandbox)")
+                                + " (install bubblewrap there, or allow grading without it: --no-sandbox, "
+                                  "c.DgmlabAutograde.sandbox = False)")

@@ -126,7 +126,8 @@ def release_differences(course: Course, hws=None, local_only: bool | None = None
 def autograde(course: Course, hw: str, students=None, timeout: float = 900, feedback: bool = True,
               jobs: int = 1, progress=None, sandbox: bool | None = None, limits=None,
               cell_timeout: int | None = None, cluster=None, force: bool = False,
-              allowed_failures: int | None = None, refuse_published: bool = True) -> list[SubmissionResult]:
+              allowed_failures: int | None = None, refuse_published: bool = True,
+              slurm: dict | None = None) -> list[SubmissionResult]:
     """Autograde ``submitted/<student>/<hw>/`` for each student (all by default), as Dask tasks.
 
     Each submission is graded by nbgrader in a Dask worker, in a scratch copy of
@@ -134,13 +135,15 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     writes the gradebook, ``autograded/``, ``feedback/`` and the records (see
     :mod:`dgmlab.grading.cluster`). An invalid, failing or hanging submission
     is reported and the others are graded regardless. ``cluster``: a Dask
-    scheduler address or a ``distributed.Client``; without it a LocalCluster of
-    ``jobs`` worker processes grades on this machine. A submission whose key
+    scheduler address, a ``distributed.Client``, or ``"slurm"`` (SLURM jobs as the
+    course's ``c.DgmlabSlurm`` says, ``slurm``'s values over it: :mod:`.slurm`);
+    without it a LocalCluster of ``jobs`` worker processes grades on this machine. A submission whose key
     (its files, the homework, dgmlab's version) matches its last finished
     grading is not graded again unless ``force``.
     ``sandbox``: ``True`` requires the bubblewrap sandbox (see
     :mod:`dgmlab.grading.sandbox`), ``False`` skips it, ``None`` uses it when
-    the machine allows and warns loudly when it does not. ``cell_timeout``
+    the machine allows: on this machine (a LocalCluster) it warns loudly when
+    not; a cluster's worker that cannot build it refuses to grade. ``cell_timeout``
     overrides the course's per-cell limit (``Execute.timeout``). A weights file
     that copies one the course kit publishes (its examples' and test fixtures')
     is not graded unless ``refuse_published`` is False (the demo grades the
@@ -150,14 +153,16 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     from . import sandbox as S
 
     (hw,) = course.check_homeworks([hw])
-    usable, why = S.available()
-    if sandbox is None:
-        sandbox = usable
-        if not usable:
-            print(f"WARNING: grading WITHOUT a sandbox: {why}. Student code runs as you, can read source/ "
-                  f"and the gradebook, and can use the network.", file=sys.stderr)
-    elif sandbox and not usable and not isinstance(cluster, str):  # a remote cluster's workers check themselves
-        raise CourseError(f"the sandbox was required but is not available: {why}")
+    if _on_this_machine(cluster):  # the kernels run here: decide here, as each worker would
+        usable, why = S.available()
+        if sandbox is None:
+            sandbox = usable
+            if not usable:
+                print(f"WARNING: grading WITHOUT a sandbox: {why}. Student code runs as you, can read source/ "
+                      f"and the gradebook, and can use the network.", file=sys.stderr)
+        elif sandbox and not usable:
+            raise CourseError(f"the sandbox was required but is not available: {why}")
+    # elsewhere each worker decides where its kernels run: None sandboxes there, or refuses to grade there
     base = course.folder("submitted")
     if not base.is_dir():
         raise CourseError(f"no submissions folder {base}: collect submissions first "
@@ -170,6 +175,17 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     return K.run(course, hw, students, cluster=cluster, workers=jobs, force=force, timeout=timeout,
                  feedback=feedback, sandbox=sandbox, limits=limits, cell_timeout=cell_timeout, progress=progress,
                  allowed_failures=K.DEFAULT_ALLOWED_FAILURES if allowed_failures is None else allowed_failures,
-                 refuse_published=refuse_published)
+                 refuse_published=refuse_published, slurm=slurm)
+
+
+def _on_this_machine(cluster) -> bool:
+    """Whether ``cluster`` grades on this machine: none given (a LocalCluster is started), or a client of one."""
+    if cluster is None:
+        return True
+    if isinstance(cluster, str):
+        return False
+    from distributed import LocalCluster
+
+    return isinstance(getattr(cluster, "cluster", None), LocalCluster)
 
 

@@ -118,17 +118,23 @@ def grade_submission(bundle: dict, job: dict) -> dict:
     hw, student = bundle["hw"], job["student"]
     timings = {"queue_wait": max(0.0, t_start - job["submitted_at"])}
     out = {"student": student, "status": "failed", "reason": "", "seconds": 0.0, "timings": timings,
-           "worker": f"{socket.gethostname()}:{os.getpid()}", "scores": None, "autograded": {}, "feedback": {},
+           "worker": _worker_name(), "scores": None, "autograded": {}, "feedback": {},
            "steps": [], "notebooks_run": []}
     if bundle["version"] != __version__:
         out["reason"] = (f"worker {out['worker']} runs dgmlab {__version__}, the coordinator {bundle['version']}: "
                          f"install the same dgmlab on every worker")
         out["infrastructure"] = True
         return out
-    if bundle["sandbox"]:
+    # decided here, where the kernel runs: None (the course's default) sandboxes when this machine can and refuses
+    # to grade when it cannot; only a course that allows it (sandbox False) grades without
+    sandboxed = bundle["sandbox"] is not False
+    if sandboxed:
         usable, why = S.available()
         if not usable:
-            out["reason"] = f"the sandbox is required but not available on worker {out['worker']}: {why}"
+            out["reason"] = (f"the sandbox is required but not available on worker {out['worker']}: {why}"
+                             if bundle["sandbox"] else
+                             f"worker {out['worker']} cannot build the sandbox ({why}) and the course does not allow "
+                             f"grading without it (--no-sandbox, c.DgmlabAutograde.sandbox = False)")
             out["infrastructure"] = True
             return out
     base = _scratch_base()
@@ -155,7 +161,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
             box = None
             env = {DS.KEY_ENV: None, "PYTHONSAFEPATH": "1"}  # never the draw key; the kernel imports nothing from
             # the submission folder (a dgmlab/ handed in must not replace dgmlab)
-            if bundle["sandbox"]:
+            if sandboxed:
                 box = stack.enter_context(S.Sandbox(scratch.folder("autograded", hw, student), limits, env=env))
             t_prepared = time.time()
             res = run_autograde(root, hw, student, timeout=bundle["timeout"], cell_timeout=bundle["cell_timeout"],
@@ -297,10 +303,17 @@ def _read_regular(path: Path, limit: int) -> bytes | None:
         return f.read(limit)
 
 
+def _worker_name() -> str:
+    """``host:pid`` of this worker, after the SLURM job it runs in (if any)."""
+    job = os.environ.get("SLURM_JOB_ID", "")
+    return (f"SLURM job {job} on " if job.isdigit() else "") + f"{socket.gethostname()}:{os.getpid()}"
+
+
 def worker_info() -> dict:
     """What a worker reports before grading: its dgmlab and whether it can sandbox."""
     from .. import __version__
     from . import sandbox as S
 
     usable, why = S.available()
-    return {"version": __version__, "sandbox": usable, "why": why, "python": sys.version.split()[0]}
+    return {"version": __version__, "sandbox": usable, "why": why, "python": sys.version.split()[0],
+            "name": _worker_name()}
