@@ -29,12 +29,17 @@ MUTANTS = [
         ("f_is_invertible = True", "f_is_invertible = False")], earns={"q1_f_and_inverse_tests": 4.5}),
     Mutant("q1_f_and_inverse", "cube root as 1/3 float exponent", edits=[
         (_REAL_ROOT, f"sp.sign({_U}) * sp.Abs({_U}) ** (1 / 3)")], earns={"q1_f_and_inverse_tests": 4.5}),
-    # (found by a red-team run: any pair of mutually inverse maps earned 5 of 5)
+    # (found by a red-team run: any pair of mutually inverse maps earned 5 of 5). Wrong but self-consistent (issue 45
+    # item 5): f(f_inv(x)) = x for its own f; the round trips send f_inv through the question's map (the grader's
+    # _f_num) and f is compared with it, so only the two shape checks pay
     Mutant("q1_f_and_inverse", "the identity and its inverse instead of the question's map", '''
 f = sp.Matrix([z1, z2, z3])
 f_inv = sp.Matrix([x1, x2, x3])
 f_is_invertible = True
-''', earns={"q1_f_and_inverse_tests": 2.5}),
+''', earns={"q1_f_and_inverse_tests": 1}),
+    Mutant("q1_f_and_inverse", "no cube root in f, and an inverse of that f (self-consistent)", edits=[
+        (_REAL_ROOT, _U), ("(x3 ** 3 - x1 ** 2) * sp.exp(x1)", "(x3 - x1 ** 2) * sp.exp(x1)")],
+        earns={"q1_f_and_inverse_tests": 1}),
     Mutant("q1_f_and_inverse", "correct variant: sign(u)|u|^(1/3) and expanded inverse", '''
 _u = z3 * sp.exp(-z1) + z1 ** 2
 f = sp.Matrix([z1, z2 * sp.exp(z1), sp.sign(_u) * sp.Abs(_u) ** sp.Rational(1, 3)])
@@ -42,11 +47,15 @@ f_inv = sp.Matrix([x1, x2 / sp.exp(x1), x3 ** 3 * sp.exp(x1) - x1 ** 2 * sp.exp(
 f_is_invertible = True
 ''', passes=["q1_f_and_inverse_tests"]),
     # Q1(b)
+    # these three are wrong but self-consistent (issue 45 item 5): det_J_f is the determinant of their own J_f; the
+    # grader's finite-difference determinant of the question's map withholds that half point
     Mutant("q1_jacobian", "Jacobian of the inverse used instead of f", edits=[(_J_F, "f_inv.jacobian(x)")],
-           earns={"q1_jacobian_tests": 1}),
+           earns={"q1_jacobian_tests": 0.5}),
     Mutant("q1_jacobian", "Jacobian of f_inv rewritten in z (the inverse matrix)", edits=[
         (_J_F, "f_inv.jacobian(x).subs({x1: f[0], x2: f[1], x3: f[2]}, simultaneous=True)")],
-        earns={"q1_jacobian_tests": 2.5}),
+        earns={"q1_jacobian_tests": 2}),
+    Mutant("q1_jacobian", "chain rule's e^{z1} dropped from df2/dz2, det_J_f of that J_f (self-consistent)", edits=[
+        (_J_F, _J_F + "\nJ_f[1, 1] = sp.S.One")], earns={"q1_jacobian_tests": 2}),
     Mutant("q1_jacobian", "transposed Jacobian, determinant right", edits=[(_J_F, _J_F + ".T")],
            earns={"q1_jacobian_tests": 3.25}),
     Mutant("q1_jacobian", "principal cube root differentiated", '''
@@ -58,15 +67,16 @@ det_J_f = J_f.det()
 J_f = f.jacobian(z)
 det_J_f = 1 / (3 * sp.Abs(z3 * sp.exp(-z1) + z1 ** 2) ** sp.Rational(2, 3))
 ''', passes=["q1_jacobian_tests"]),
-    # Q1(c)
+    # Q1(c). The first four are wrong but self-consistent (issue 45 item 5): p_x_star is their own p_x at x*; the
+    # grader's p_Z(z*) / |det df/dz(z*)| (z* solved numerically from the question's map) withholds that half point
     Mutant("q1_density", "multiplies by |det J_f| instead of dividing", edits=[
-        ("p_z_of_x * sp.Abs(", "p_z_of_x / sp.Abs(")], earns={"q1_density_tests": 1.5}),
+        ("p_z_of_x * sp.Abs(", "p_z_of_x / sp.Abs(")], earns={"q1_density_tests": 1}),
     Mutant("q1_density", "forgets the Jacobian factor", edits=[(" * sp.Abs(f_inv.jacobian(x).det())", "")],
-           earns={"q1_density_tests": 1.5}),
+           earns={"q1_density_tests": 1}),
     Mutant("q1_density", "Gaussian evaluated at x instead of z = f^{-1}(x)", edits=[
-        ("-f_inv.dot(f_inv) / 2", "-x.dot(x) / 2")], earns={"q1_density_tests": 1.5}),
+        ("-f_inv.dot(f_inv) / 2", "-x.dot(x) / 2")], earns={"q1_density_tests": 1}),
     Mutant("q1_density", "1-D normaliser (2 pi)^(-1/2)", edits=[("sp.Rational(-3, 2)", "sp.Rational(-1, 2)")],
-           earns={"q1_density_tests": 1.5}),
+           earns={"q1_density_tests": 1}),
     Mutant("q1_density", "float value at x*", edits=[("sp.simplify(p_x.subs(X_STAR))", "sp.N(p_x.subs(X_STAR))")],
            earns={"q1_density_tests": 4.25}),
     Mutant("q1_density", "correct variant: no Abs (here det J_{f^-1} = 3 x3^2 >= 0, so it is still right)", edits=[
@@ -159,11 +169,13 @@ tv_lower_bound = 0.9 - 1 / (2 * math.pi)
 kl_lower_bound = 2 * (0.9 - 1 / (2 * math.pi)) ** 2
 ''', passes=["q2_vp_bound_tests", "q2_pinsker_tests"]),
     # Q3.1
+    # wrong but self-consistent (issue 45 item 5): its D_star_smoothed at alpha = 0 is its own D_star; the
+    # statement's D* at the grader's seeded (a, b) withholds that half point
     Mutant("q3_d_star", "swapped a and b", '''
 D_star = b / (a + b)
 second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
 D_star_smoothed = (1 - alpha) * b / (a + b)
-''', earns={"q3_d_star_tests": 2}),
+''', earns={"q3_d_star_tests": 1.5}),
     Mutant("q3_d_star", "second derivative of the loss (sign flipped)", edits=[
         ("second_derivative_at_D_star = sp.simplify(", "second_derivative_at_D_star = -sp.simplify(")],
         earns={"q3_d_star_tests": 4}),

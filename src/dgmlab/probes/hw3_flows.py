@@ -96,6 +96,48 @@ def _to_sympy(values):
     return [sp.Float(str(v), 45) for v in values]
 
 
+def _entries_at(value, name, point):
+    """The three entries of the 3x1 matrix ``value`` at ``point``, each as a 50-digit mpmath real; an
+    AssertionError naming ``name`` when ``value`` is not such a matrix or an entry is not a real number there."""
+    import mpmath as mp
+
+    sp = _sp()
+    value = checks.as_sympy(value, name)
+    if not (isinstance(value, sp.MatrixBase) and value.shape == (3, 1)):
+        raise AssertionError(f"expected {name} to be a 3x1 sp.Matrix, found {type(value).__name__}")
+    mp.mp.dps = 50
+    out = []
+    for entry in value.subs(point, simultaneous=True):
+        try:
+            number = sp.N(entry, 50)
+        except (TypeError, ValueError, ZeroDivisionError):
+            number = None
+        if number is None or not (number.is_number and number.is_real and number.is_finite):
+            raise AssertionError(f"{name} does not evaluate to real numbers at that point")
+        out.append(mp.mpf(sp.Float(number, 50)._mpf_))
+    return out
+
+
+def _through_the_questions_f(f_inv, xs):
+    """``f_inv`` at the point ``xs`` (exact numbers), sent through the question's map (:func:`_f_num`, the grader's):
+    its distance from ``xs`` (0 for an inverse of the question's f, whatever the student's own f)."""
+    sp, s = _sp(), symbols()
+    back = _entries_at(f_inv, "f_inv", dict(zip((s["x1"], s["x2"], s["x3"]), xs, strict=True)))
+    return sympy_gap(sp.Matrix(_to_sympy(_f_num(back))), sp.Matrix(xs), [{}])
+
+
+def _preimage(xs):
+    """The z with f(z) = xs for the question's map, solved numerically one coordinate at a time (f is triangular and
+    each f_i increases in z_i): the grader's own, from :func:`_f_num` alone."""
+    import mpmath as mp
+
+    mp.mp.dps = 50
+    z1_ = xs[0]
+    z2_ = mp.findroot(lambda t: _f_num([z1_, t, mp.mpf(0)])[1] - xs[1], (mp.mpf(-1e3), mp.mpf(1e3)), solver="anderson")
+    z3_ = mp.findroot(lambda t: _f_num([z1_, z2_, t])[2] - xs[2], (mp.mpf(-1e6), mp.mpf(1e6)), solver="anderson")
+    return [z1_, z2_, z3_]
+
+
 # ------------------------------------------------------------------ Q1(a)
 @points(0.5)
 def test_f_is_a_3x1_matrix_in_z(v):
@@ -126,23 +168,27 @@ def test_f_is_the_questions_map_at_one_point(v):
 
 @points(0.5)
 def test_round_trip_at_one_point(v):
-    sp, s = _sp(), symbols()
-    back = v.f_inv.subs({s["x1"]: 0, s["x2"]: 1, s["x3"]: 2})
-    got = v.f.subs({s["z1"]: back[0], s["z2"]: back[1], s["z3"]: back[2]}, simultaneous=True)
-    assert sympy_gap(got, sp.Matrix([0, 1, 2]), [{}]) < 1e-25, \
-        ("f(f_inv(x)) is not x at x = (0, 1, 2): a wrong last entry often means x3 was solved for in the "
-         "wrong order")
+    # f_inv(x) sent through the question's map (the grader's _f_num, not the student's f) gives back x
+    sp = _sp()
+    gap = _through_the_questions_f(v.f_inv, [sp.Integer(0), sp.Integer(1), sp.Integer(2)])
+    assert gap < 1e-25, \
+        ("the question's f applied to f_inv(x) is not x at x = (0, 1, 2): a wrong last entry often means x3 was "
+         "solved for in the wrong order")
 
 
 @points(1)
 def test_round_trip_with_negative_x3(v):
+    # both maps against the question's (the grader's _f_num) where the cube root's argument is negative: f at
+    # z = (1/2, -1, -1), and f_inv at x = (1/2, -3/2, -2) sent through the question's map
     sp, s = _sp(), symbols()
-    x0 = sp.Matrix([sp.Rational(1, 2), -sp.Rational(3, 2), -2])
-    back = v.f_inv.subs({s["x1"]: x0[0], s["x2"]: x0[1], s["x3"]: x0[2]})
-    got = v.f.subs({s["z1"]: back[0], s["z2"]: back[1], s["z3"]: back[2]}, simultaneous=True)
-    assert sympy_gap(got, x0, [{}]) < 1e-25, \
-        ("f(f_inv(x)) is not x at x = (1/2, -3/2, -2), where x3 < 0: check which cube root f uses "
-         "(and the order in which you solved for z3)")
+    point = dict(zip((s["z1"], s["z2"], s["z3"]), (sp.Rational(a) for a in Z1), strict=True))
+    assert sympy_gap(v.f, sp.Matrix(_to_sympy(_f_num(_z0(Z1)))), [point]) < 1e-9, \
+        ("f at z = (1/2, -1, -1), where z3 e^{-z1} + z1^2 < 0, is not the map the question defines: check which "
+         "cube root f uses (the real one)")
+    gap = _through_the_questions_f(v.f_inv, [sp.Rational(1, 2), -sp.Rational(3, 2), sp.Integer(-2)])
+    assert gap < 1e-25, \
+        ("the question's f applied to f_inv(x) is not x at x = (1/2, -3/2, -2), where x3 < 0: check the order in "
+         "which you solved for z3")
 
 
 # ------------------------------------------------------------------ Q1(b)
@@ -168,10 +214,20 @@ def test_first_row_is_the_derivative_of_z1(v):
 
 @points(0.5)
 def test_det_is_the_determinant_of_J_f(v):
+    # against the determinant of the grader's finite-difference Jacobian of the question's map (not the student's J_f)
+    import mpmath as mp
+
     sp, s = _sp(), symbols()
     point = dict(zip((s["z1"], s["z2"], s["z3"]), (sp.Rational(a) for a in Z0), strict=True))
-    assert sympy_gap(v.det_J_f, v.J_f.det(), [point]) < 1e-25, \
-        "det_J_f is not the determinant of your J_f (at z = (1/2, -1, 1/5))"
+    want = _to_sympy([mp.det(_fd_jacobian(_z0(Z0)))])[0]
+    if sympy_gap(v.det_J_f, want, [point]) < 1e-20:
+        return
+    hint = ""
+    if sympy_gap(v.det_J_f, 1 / want, [point]) < 1e-20:
+        hint = ": that is 1/det, the determinant of the Jacobian of f_inv"
+    elif isinstance(v.J_f, sp.MatrixBase) and v.J_f.shape == (3, 3) and sympy_gap(v.det_J_f, v.J_f.det(), [point]) < 1e-25:
+        hint = ": it is the determinant of your J_f, so J_f is off there too"
+    raise AssertionError(f"det_J_f at z = (1/2, -1, 1/5) is not the determinant of the Jacobian of f{hint}")
 
 
 @points(1)
@@ -206,8 +262,25 @@ def test_p_x_star_is_an_exact_positive_number(v):
 
 @points(0.5)
 def test_p_x_star_is_p_x_at_x_star(v):
-    s = symbols()
-    assert sympy_gap(v.p_x_star, v.p_x.subs(s["X_STAR"]), [{}]) < 1e-30, "p_x_star is not your p_x at x*"
+    # against the grader's p_Z(z*) / |det df/dz(z*)| at z* = f^{-1}(x*), found numerically from the question's map
+    import mpmath as mp
+
+    sp, s = _sp(), symbols()
+    zs = _preimage([mp.mpf(0), mp.mpf(1), mp.mpf(1) / 3])
+    p_z = (2 * mp.pi) ** mp.mpf(-1.5) * mp.exp(-sum(t ** 2 for t in zs) / 2)
+    want = _to_sympy([p_z / abs(mp.det(_fd_jacobian(zs)))])[0]
+    if sympy_gap(v.p_x_star, want, [{}]) < 1e-20:
+        return
+    hint = " (check z* = f^{-1}(x*), the Gaussian normaliser and the determinant factor)"
+    try:
+        at_x_star = checks.as_sympy(v.p_x, "p_x").subs(s["X_STAR"])
+    except (AssertionError, TypeError, ValueError, AttributeError):
+        at_x_star = None
+    if at_x_star is not None and sympy_gap(at_x_star, want, [{}]) < 1e-20:
+        hint = ": your p_x is right at x*, so evaluate it there again (p_x.subs(X_STAR), exactly)"
+    elif at_x_star is not None and sympy_gap(v.p_x_star, at_x_star, [{}]) < 1e-30:
+        hint = ": it is your p_x at x*, so p_x is off there too (see the change-of-variables check)"
+    raise AssertionError(f"p_x_star is not the density of X at x* = (0, 1, 1/3){hint}")
 
 
 @points(2)
@@ -383,12 +456,32 @@ def test_are_expressions_in_a_and_b(v):
     checks.assert_sympy_expr(v.D_star_smoothed, "D_star_smoothed", symbols=[s["a"], s["b"], s["alpha"]])
 
 
+def _d_star_inputs(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(int(seed) + 31)
+    return {"ab": [(int(rng.integers(1, 30)), int(rng.integers(1, 12)), int(rng.integers(1, 30)), int(rng.integers(1, 12)))
+                   for _ in range(3)]}  # (a numerator, denominator, b numerator, denominator): the grader's (a, b)
+
+
 @points(0.5)
 def test_no_smoothing_gives_back_D_star(v):
+    # with alpha = 0, g_alpha is g: D_star_smoothed there against the statement's D* = a / (a + b) at the grader's
+    # seeded (a, b) (not against the student's D_star)
     sp, s = _sp(), symbols()
     a, b = s["a"], s["b"]
-    gap = sympy_gap(v.D_star_smoothed.subs(s["alpha"], 0), v.D_star, [{a: 2, b: 3}, {a: sp.Rational(1, 3), b: 5}])
-    assert gap < 1e-30, f"expected D_star_smoothed with alpha = 0 to equal D_star; they differ by {gap:.3g}"
+    pts = [{a: sp.Rational(p, q), b: sp.Rational(r, t)} for p, q, r, t in v.inputs.ab]
+    smoothed = checks.as_sympy(v.D_star_smoothed, "D_star_smoothed").subs(s["alpha"], 0)
+    gap = sympy_gap(smoothed, a / (a + b), pts)
+    if gap < 1e-30:
+        return
+    hint = ""
+    if sympy_gap(smoothed, b / (a + b), pts) < 1e-30:
+        hint = ": it is b / (a + b), so a and b are swapped (which term does the real data weigh?)"
+    elif sympy_gap(smoothed, checks.as_sympy(v.D_star, "D_star"), pts) < 1e-30:
+        hint = ": it equals your D_star, so D_star is off too"
+    raise AssertionError(f"expected D_star_smoothed with alpha = 0 to be the maximiser of g, D* = a / (a + b), at the "
+                         f"grader's (a, b); found it {gap:.3g} away{hint}")
 
 
 @points(1)
@@ -674,7 +767,7 @@ CHECKS = [
     CheckSpec("q2_pinsker_tests", 2, 1.5, ("tv_lower_bound", "kl_lower_bound"), visible=(test_bounds_are_positive,)),
     CheckSpec("q3_d_star_tests", 5, 3, ("D_star", "second_derivative_at_D_star", "D_star_smoothed"),
               visible=(test_are_expressions_in_a_and_b, test_no_smoothing_gives_back_D_star,
-                       test_equal_weights_give_one_half)),
+                       test_equal_weights_give_one_half), inputs=_d_star_inputs),
     CheckSpec("q3_discrete_discriminator_tests", 5, 2.5, ("discriminator_loss", "optimal_discriminator"),
               visible=(test_half_everywhere_gives_two_log_two, test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd),
               probe=_discrete_probe, inputs=_discrete_inputs),
