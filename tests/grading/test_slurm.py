@@ -65,6 +65,7 @@ def test_a_remote_cluster_leaves_the_sandbox_to_its_workers(tmp_path, monkeypatc
     assert seen["sandbox"] is False, "a course that allows grading without it says so to every worker"
 
 
+@pytest.mark.slow
 def test_slurm_flags_need_the_slurm_cluster(tmp_path):
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
     (tmp_path / "source" / HW).mkdir(parents=True)
