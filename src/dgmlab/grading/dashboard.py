@@ -123,9 +123,10 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
         "<th>reason</th><th>late</th></tr>")
     for s in subs:
         cls = "" if s.status == "graded" else ' class="bad"'
+        final = "" if s.score is None else str(round(s.score, 4))  # to the point, as the exports write it
         out.append(f"<tr><td>{_e(s.student)}</td><td{cls}>{_e(s.status)}</td>"
                    f'<td class="num">{_fmt(s.seconds, 1)}</td><td class="num" data-hw="{_e(hw)}" '
-                   f'data-student="{_e(s.student)}" data-final="{_fmt(s.score)}">{_fmt(s.score)}</td>'
+                   f'data-student="{_e(s.student)}" data-final="{final}">{_fmt(s.score)}</td>'
                    f"<td>{_e(s.reason)}</td><td>{_e(s.late_reason)}</td></tr>")
     out.append("</table>")
     if all(s.seconds is None for s in subs):
