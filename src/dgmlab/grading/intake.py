@@ -69,6 +69,7 @@ class Collected:
     hw: str
     placed: list = field(default_factory=list)  # (student, file in the submission folder, zip entry)
     unplaced: list = field(default_factory=list)  # (zip entry, why)
+    superseded: list = field(default_factory=list)  # (zip entry, the later upload kept instead)
     no_time: list = field(default_factory=list)  # students without a known submission time
     late_flagged: list = field(default_factory=list)  # students the LMS marked late (Canvas's _LATE)
 
@@ -78,6 +79,9 @@ class Collected:
         out = [f"collected {len({s for s, _, _ in self.placed})} submissions of {self.hw} ({len(self.placed)} files)"]
         for s, f, e in self.placed:
             out.append(terminal(f"  {s}/{self.hw}/{f} <- {e}"))
+        if self.superseded:
+            out.append(f"earlier uploads, replaced by a later one ({len(self.superseded)}):")
+            out += [terminal(f"  {e}: {why}") for e, why in self.superseded]
         if self.unplaced:
             out.append(f"NOT PLACED ({len(self.unplaced)}): look at each, place it by hand if it should be graded")
             out += [terminal(f"  {e}: {why}") for e, why in self.unplaced]
@@ -189,9 +193,13 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
             if notebooks:
                 best = max(notebooks, key=lambda x: _notebook_rank(hw, x[0]))
                 chosen[f"{hw}.ipynb"] = best
-                leftover += [(x, "an earlier upload" if x[0].base[0] == best[0].base[0] else
-                              f"another notebook: {best[0].path} is graded as {hw}.ipynb") for x in notebooks
-                             if x is not best]
+                for x in notebooks:
+                    if x is best:
+                        continue
+                    if x[0].base[0] == best[0].base[0]:
+                        out.superseded.append((x[0].path, f"{sid}: {best[0].path} is later"))
+                    else:
+                        leftover.append((x, f"another notebook: {best[0].path} is graded as {hw}.ipynb"))
             else:
                 out.unplaced.append((f"{sid}'s submission", f"no notebook (.ipynb) in the zip for {sid}"))
             for x in entries:
@@ -201,11 +209,11 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
                 if name in graded:
                     prev = chosen.get(name)
                     if prev is None or (x[0].submission, x[0].base[1]) > (prev[0].submission, prev[0].base[1]):
-                        if prev is not None:
-                            leftover.append((prev, "an earlier upload"))
-                        chosen[name] = x
+                        chosen[name], later, older = x, x, prev
                     else:
-                        leftover.append((x, "an earlier upload"))
+                        later, older = prev, x
+                    if older is not None:
+                        out.superseded.append((older[0].path, f"{sid}: {later[0].path} is later"))
                 else:
                     leftover.append((x, f"not a file {hw} grades ({', '.join(graded) or 'the notebook only'})"))
             out.unplaced += [(x[0].path, f"{sid}: {why}, not placed") for x, why in leftover]
