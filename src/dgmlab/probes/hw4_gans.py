@@ -1247,14 +1247,35 @@ def test_expressions_and_symbols(v):
         f"expected D_star_pi to depend on pi_real (the share of real images), found {v.D_star_pi}"
 
 
+def _p4a_inputs(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(int(seed) + 43)
+    # (p_data numerator, denominator, p_g numerator, denominator): the grader's densities at three points
+    return {"densities": [tuple(int(k) for k in rng.integers(1, (40, 12, 40, 12))) for _ in range(3)]}
+
+
 def test_D_star_is_a_stationary_point_of_V_point(v):
+    # d/dd of the integrand the statement prints, p_data log d + p_g log(1 - d) (the grader's, not the student's
+    # V_point), at d = D_star and the grader's seeded densities
     import sympy as sp
 
-    d = symbols()["d"]  # sp.diff and subs would sympify a string: the kernel's values are checked first
-    slope = sp.simplify(sp.diff(checks.as_sympy(v.V_point, "V_point"), d).subs(d, checks.as_sympy(v.D_star, "D_star")))
-    assert slope == 0, \
-        (f"expected dV_point/dd = 0 at d = D_star, found {slope}: solve sp.diff(V_point, d) = 0 for d "
-         "(a sign slip in the derivative swaps p_data and p_g)")
+    s = symbols()
+    p_data, p_g, d = s["p_data"], s["p_g"], s["d"]  # sp.diff and subs would sympify a string: values checked first
+    D_star = checks.as_sympy(v.D_star, "D_star")
+    pts = [{p_data: sp.Rational(a, b), p_g: sp.Rational(c, e)} for a, b, c, e in v.inputs.densities]
+    stated = p_data * sp.log(d) + p_g * sp.log(1 - d)
+    gap = checks.sympy_gap(sp.diff(stated, d).subs(d, D_star), sp.S.Zero, pts)
+    if gap < 1e-25:
+        return
+    hint = "(a sign slip in the derivative swaps p_data and p_g)"
+    V_point = checks.as_sympy(v.V_point, "V_point")
+    if checks.sympy_gap(sp.diff(V_point, d).subs(d, D_star), sp.S.Zero, pts) < 1e-25:
+        hint = ("(it is a stationary point of your V_point, so V_point is not the stated integrand "
+                "p_data log d + p_g log(1 - d): are the densities swapped?)")
+    raise AssertionError(f"expected the derivative of the integrand p_data log d + p_g log(1 - d) to vanish at "
+                         f"d = D_star; at the grader's densities it is {gap:.3g} away from 0: solve "
+                         f"sp.diff(V_point, d) = 0 for d {hint}")
 
 
 def test_D_star_pi_tends_to_one_when_every_image_is_real(v):
@@ -1747,7 +1768,7 @@ CHECKS = [
               files=(CGAN_FILE,)),
     CheckSpec("p4a_tests", 5, 3.5, ("V_point", "D_star", "second_derivative", "D_star_pi"),
               visible=(test_expressions_and_symbols, test_D_star_is_a_stationary_point_of_V_point,
-                       test_D_star_pi_tends_to_one_when_every_image_is_real)),
+                       test_D_star_pi_tends_to_one_when_every_image_is_real), inputs=_p4a_inputs),
     CheckSpec("p4b_tests", 5, 3.5, ("C_point", "virtual_criterion", "js_divergence"),
               visible=(test_types, test_equal_distributions, test_disjoint_supports_give_log_two),
               probe=_p4b_probe, inputs=_p4b_inputs),
