@@ -74,6 +74,11 @@ def discriminative_posterior(p_y_given_z, F, prior_z, x):
            earns={"q1_steps_tests": 1}),
     Mutant("q1_steps", "generative model trained on the posterior Q'(y|x) instead of the likelihood", edits=[("likelihood = (decodes * p_z_given_y[y]).sum(dim=1)               # (n,): P_w(x_j | y_j)", "likelihood = generative_posterior(p_z_given_y, F, torch.full((V.shape[0],), 1.0 / V.shape[0], dtype=V.dtype), x)[torch.arange(len(y)), y]")],
            earns={"q1_steps_tests": 1.5}),
+    # wrong but self-consistent (issue 45 item 5): gradient ascent on the stated loss, reported as descent on its
+    # negative, so each step lowers the loss it reports; the grader's own cross-entropy (one-to-one world) rises
+    Mutant("q1_steps", "loss sign flipped in the discriminative step: ascends the stated loss (self-consistent)", edits=[
+        ("loss = -torch.log(Q[torch.arange(len(y)), y]).mean()", "loss = torch.log(Q[torch.arange(len(y)), y]).mean()")],
+        earns={"q1_steps_tests": 0.75}),
     Mutant("q1_steps", "returns the parameter tensor still attached to the graph", edits=[("return (W - lr * W.grad).detach(), loss.item()", "return W - lr * W.grad, loss.item()")],
            earns={"q1_steps_tests": 1.75}),
     Mutant("q1_steps", "prior P(z) dropped in the discriminative step", edits=[("Q = discriminative_posterior(torch.softmax(W, dim=1), F, prior_z, x)", "Q = discriminative_posterior(torch.softmax(W, dim=1), F, torch.ones_like(prior_z), x)")],
@@ -109,6 +114,12 @@ def discriminative_posterior(p_y_given_z, F, prior_z, x):
     Mutant("q3_divergences", "KL helper reversed, kl_PQ rescued by swapping its call", edits=[("return a * sp.log(a / b) + (1 - a) * sp.log((1 - a) / (1 - b))", "return b * sp.log(b / a) + (1 - b) * sp.log((1 - b) / (1 - a))"), ("kl_PQ = kl_bernoulli(theta, sp.Rational(3, 10))", "kl_PQ = kl_bernoulli(sp.Rational(3, 10), theta)")],
            # its kl_bernoulli(a, b) is D_KL(Bern(b) || Bern(a)): out of the visible bounds check's range (1.5 -> 1.25)
            earns={"q3_kl_tests": 1.25, "q3_js_tests": 1}),
+    # wrong but self-consistent (issue 45 item 5): the reference theta* cell then finds 0.7, the minimiser of these
+    # kl_PQ and js_PQ; the grid check compares with the statement's divergences, so theta* keeps only its 0.5 for floats
+    Mutant("q3_divergences", "Q read as Bern(0.7): kl_PQ and js_PQ, and so theta*, for 0.7 (self-consistent)", edits=[
+        ("kl_PQ = kl_bernoulli(theta, sp.Rational(3, 10))", "kl_PQ = kl_bernoulli(theta, sp.Rational(7, 10))"),
+        ("js_PQ = js_bernoulli(theta, sp.Rational(3, 10))", "js_PQ = js_bernoulli(theta, sp.Rational(7, 10))")],
+        earns={"q3_kl_tests": 1.5, "q3_js_tests": 2.5, "q3_theta_star_tests": 0.5}),
     Mutant("q3_divergences", "correct variant: sums over outcomes", r'''
 def kl_bernoulli(a, b):
     p, q = [sp.sympify(a), 1 - sp.sympify(a)], [sp.sympify(b), 1 - sp.sympify(b)]
@@ -267,8 +278,10 @@ def inpaint(model, x, visible):
         canvas[:, 0, i, j] = torch.where(visible[:, 0, i, j], canvas[:, 0, i, j], s)
     return canvas
 ''', passes=["p1_inpaint_tests"]),
+    # wrong but self-consistent for log_prob_data's tiny case (issue 45 item 5): the reference log_prob_data adds this
+    # log-det, which the tiny case used to expect; it now expects the printed transform's, so only the shape pays
     Mutant("p2_logit", "log-det sign flipped (logit)", edits=[("log_det = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)", "log_det = -(math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)")],
-           earns={"p2_logit_tests": 2.5}),
+           earns={"p2_logit_tests": 2.5, "p2_log_prob_tests": 0.5}),
     Mutant("p2_logit", "squashing factor 1 - 2 alpha left out of the log-det", edits=[("log_det = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)", "log_det = (-torch.log(s) - torch.log1p(-s)).sum(dim=1)")], earns={"p2_logit_tests": 2.5}),
     Mutant("p2_logit", "inverse forgets to undo the squashing", edits=[("return (torch.sigmoid(v) - alpha) / (1 - 2 * alpha)", "return torch.sigmoid(v)")], earns={"p2_logit_tests": 3.25}),
     # wrong but self-consistent: each inverse undoes its transform and each log-det is log|dv/dy| of its own v;

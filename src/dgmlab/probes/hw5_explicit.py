@@ -220,14 +220,20 @@ def _q1_steps_inputs(seed):
     torch = _torch()
     g = _gen(seed, 13)
     out = {"F": torch.tensor(F_TABLE), "prior_z": torch.tensor(PRIOR_Z, dtype=torch.float32),
-           "x_train": torch.tensor([0, 1, 2, 1, 0]), "y_train": torch.tensor([0, 2, 1, 2, 0]),
-           "W": torch.randn(6, 3, generator=g), "V": torch.randn(3, 6, generator=g)}
+           "x_train": torch.tensor([0, 1, 2, 1, 0]), "y_train": torch.tensor([0, 2, 1, 2, 0])}
     for key in ("disc_world", "gen_world"):
         pz = torch.rand(7, generator=g, dtype=torch.float64) + 0.1
         out[key] = {"F": torch.tensor(STEP_WORLD_F), "prior_z": pz / pz.sum(),
                     "x": torch.randint(0, 3, (8,), generator=g), "y": torch.randint(0, 3, (8,), generator=g)}
     out["disc_world"]["W"] = torch.randn(7, 3, generator=g, dtype=torch.float64)
     out["gen_world"]["V"] = torch.randn(3, 7, generator=g, dtype=torch.float64)
+    # a world whose decoder is one-to-one (F a permutation of the 4 latents): Q(y|x) = P_w(y|z(x)) and
+    # P_w(x|y) = P_w(z(x)|y), so both losses are plain cross-entropies the grader computes itself
+    pz = torch.rand(4, generator=g, dtype=torch.float64) + 0.1
+    out["one_to_one"] = {"F": torch.randperm(4, generator=g), "prior_z": pz / pz.sum(),
+                         "x": torch.randint(0, 4, (6,), generator=g), "y": torch.randint(0, 3, (6,), generator=g),
+                         "W": torch.randn(4, 3, generator=g, dtype=torch.float64),
+                         "V": torch.randn(3, 4, generator=g, dtype=torch.float64)}
     return out
 
 
@@ -242,12 +248,10 @@ def _q1_steps_probe(o, x):
     disc, gen = o["discriminative_step"], o["generative_step"]
     F, pz, xt, yt = x["F"], x["prior_z"], x["x_train"], x["y_train"]
 
-    def lowers():
-        W_new, before_w = disc(x["W"].clone(), F, pz, xt, yt, lr=0.1)
-        after_w = disc(W_new, F, pz, xt, yt, lr=0.0)[1]
-        V_new, before_v = gen(x["V"].clone(), F, xt, yt, lr=0.1)
-        after_v = gen(V_new, F, xt, yt, lr=0.0)[1]
-        return {"disc": [float(before_w), float(after_w)], "gen": [float(before_v), float(after_v)]}
+    def lowers():  # the new parameters only: the grader computes the losses before and after
+        w = x["one_to_one"]
+        return {"disc": _detached(disc(w["W"].clone(), w["F"], w["prior_z"], w["x"], w["y"], lr=0.1)[0]),
+                "gen": _detached(gen(w["V"].clone(), w["F"], w["x"], w["y"], lr=0.1)[0])}
 
     dw, gw = x["disc_world"], x["gen_world"]
     return {"disc_at_zero": attempt(lambda: _step_result(disc(torch.zeros(6, 3), F, pz, xt, yt, lr=0.5))),
@@ -285,11 +289,22 @@ def test_loss_at_zero_logits_is_log_3(v):
 
 @points(0.5)
 def test_a_small_step_lowers_the_loss(v):
+    # the grader's own loss before and after the student's step (lr = 0.1), not the losses the step reports: in the
+    # one-to-one world both are cross-entropies, of the rows W[z(x)] against y and of V[y] against z(x)
+    torch = _torch()
+    functional, w = torch.nn.functional, v.inputs.one_to_one
+    z_of_x = torch.argsort(w["F"])[w["x"]]  # F[z] = x, F a permutation
+    losses = {"disc": lambda W: functional.cross_entropy(W[z_of_x], w["y"]),
+              "gen": lambda V: functional.cross_entropy(V[w["y"]], z_of_x)}
     for name, key, letter in (("discriminative", "disc", "W"), ("generative", "gen", "V")):
-        before, after = v.small_steps[key]
+        start = w[letter]
+        new = v.small_steps[key]
+        checks.assert_tensor(new, f"{letter}_new", shape=tuple(start.shape))
+        before, after = float(losses[key](start)), float(losses[key](new.double()))
         assert after < before, \
-            (f"expected one step with lr = 0.1 to lower the {name} loss, found {before:.5f} -> {after:.5f}: "
-             f"step against the gradient, {letter} - lr * dL/d{letter}")
+            (f"expected one step with lr = 0.1 to lower the {name} loss, found {before:.5f} -> {after:.5f} (the "
+             f"loss the statement defines, before and after your step, where each x has one latent): step against "
+             f"the gradient, {letter} - lr * dL/d{letter}")
 
 
 # ====================================================================== Q2
@@ -511,20 +526,35 @@ def test_are_floats_in_unit_interval(v):
         assert 0 < float(value) < 1, f"expected {name} in (0, 1), found {float(value)}"
 
 
+def _stated_divergences(theta):
+    """D_KL(P || Q) and D_JS(P || Q) for P = Bern(theta), Q = Bern(0.3), as the statement defines them (natural logs,
+    JS through the mixture M), from scipy's elementwise relative entropy: the grader's, not the student's kl_PQ, js_PQ."""
+    import numpy as np
+    from scipy.special import rel_entr
+
+    p, q = np.array([theta, 1 - theta]), np.array([0.3, 0.7])
+    m = (p + q) / 2
+    return float(rel_entr(p, q).sum()), float(0.5 * rel_entr(p, m).sum() + 0.5 * rel_entr(q, m).sum())
+
+
 @points(0.5)
 def test_no_grid_point_is_lower(v):
-    # a coarse check: the divergence at your minimiser is no larger than at theta = 0.05, 0.15, ..., 0.95
-    sp, theta = _sp(), symbols()["theta"]
-    grid = [sp.Rational(2 * k + 1, 20) for k in range(10)]
-    for name, value, expr in (("theta_star_kl", v.theta_star_kl, v.kl_PQ),
-                              ("theta_star_js", v.theta_star_js, v.js_PQ)):
-        at_star = float(sp.N(expr.subs(theta, float(value))))
-        on_grid = [float(sp.N(expr.subs(theta, t))) for t in grid]
+    # a coarse check: the divergence at your minimiser is no larger than at theta = 0.05, 0.15, ..., 0.95, both
+    # computed by the grader from the statement's P and Q (your kl_PQ and js_PQ are graded in their own cell)
+    grid = [(2 * k + 1) / 20 for k in range(10)]
+    for which, name, value in ((0, "theta_star_kl", v.theta_star_kl), (1, "theta_star_js", v.theta_star_js)):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise AssertionError(f"expected {name} to be a number, found {type(value).__name__}") from None
+        assert 0 < value < 1, f"expected {name} in (0, 1), found {value}"
+        at_star = _stated_divergences(value)[which]
+        on_grid = [_stated_divergences(t)[which] for t in grid]
         lowest = min(range(10), key=lambda k: on_grid[k])
         hint = ": that looks like a maximiser (argmax) rather than a minimiser" if at_star >= max(on_grid) else ""
         assert at_star <= on_grid[lowest] + 1e-9, \
-            (f"expected the divergence at {name} = {float(value):.4f} to be no larger than on a grid of theta; "
-             f"found {at_star:.5f} there but {on_grid[lowest]:.5f} at theta = {float(grid[lowest]):.2f}{hint}")
+            (f"expected the divergence at {name} = {value:.4f} to be no larger than on a grid of theta; "
+             f"found {at_star:.5f} there but {on_grid[lowest]:.5f} at theta = {grid[lowest]:.2f}{hint}")
 
 
 # ====================================================================== Q4
@@ -1462,15 +1492,14 @@ def _p2_log_prob_inputs(seed):
 
 
 def _p2_log_prob_probe(o, x):
-    torch, fn, lt = _torch(), o["log_prob_data"], o["logit_transform"]
+    torch, fn = _torch(), o["log_prob_data"]
     identity = lambda t: (t, torch.zeros(t.shape[0], dtype=t.dtype))  # noqa: E731
     double = lambda t: (2 * t, torch.full((t.shape[0],), math.log(2.0), dtype=t.dtype))  # noqa: E731
     a, b = x["a"], x["b"]
     affine = lambda t: ((t - b) / a, -torch.log(a).sum().expand(t.shape[0]))  # noqa: E731
     half = torch.full((1, 1), 0.5)
     return {"shape": attempt(lambda: _detached(fn(identity, x["y43"].clone(), 0.05))),
-            "tiny": attempt(lambda: {"value": _detached(fn(double, half.clone(), 0.05)),
-                                     "logit_log_det": _detached(lt(half.clone(), 0.05)[1])}),
+            "tiny": attempt(lambda: _detached(fn(double, half.clone(), 0.05))),
             "affine": attempt(lambda: [_detached(fn(affine, x["y65"].clone(), alpha)) for alpha in ALPHAS])}
 
 
@@ -1481,10 +1510,13 @@ def test_log_prob_shape(v):
 
 @points(1)
 def test_tiny_case(v):
-    # y = 1/2 in 1-D, alpha = 0.05: v = logit(1/2) = 0, so z = 0 for the flow z = 2 v (log-det log 2)
-    got = float(v.tiny["value"].flatten()[0])
+    # y = 1/2 in 1-D, alpha = 0.05: v = logit(1/2) = 0, so z = 0 for the flow z = 2 v (log-det log 2); the logit
+    # transform's log-det is the printed transform's (printed_log_det, the grader's), as in the hidden tests, not the
+    # one your logit_transform reports
+    torch = _torch()
+    got = float(checks.as_array(v.tiny, "log_prob_data(...)").flatten()[0])
     log_normal_0, log_2 = -0.5 * math.log(2 * math.pi), math.log(2.0)
-    logit_log_det = float(v.tiny["logit_log_det"].flatten()[0])  # your P2 logit_transform's, graded there
+    logit_log_det = float(printed_log_det(torch.full((1, 1), 0.5, dtype=torch.float64), 0.05)[0])
     hint = ""
     if abs(got - (log_normal_0 + log_2)) < 1e-4:
         hint = ": the logit transform's log-det is missing; it is part of the model"
@@ -1492,6 +1524,8 @@ def test_tiny_case(v):
         hint = ": the flow's log-det enters with the wrong sign"
     elif abs(got - (log_2 + logit_log_det)) < 1e-4:
         hint = ": the Gaussian's normaliser is missing from log N(z; 0, I)"
+    elif abs(got - (log_normal_0 + log_2 - logit_log_det)) < 1e-4:
+        hint = ": the logit transform's log-det enters with the wrong sign (is your logit_transform's log|dv/dy|?)"
     assert abs(got - (log_normal_0 + log_2 + logit_log_det)) < 1e-5, \
         f"log_prob_data is wrong for y = 1/2, alpha = 0.05 and the flow z = 2 v: found {got:.5f}{hint}"
 
