@@ -375,6 +375,14 @@ def evaluate_samples(samples):
         lin = (1 - t) * z0 + t * z1
         return lin / lin.norm(dim=1, keepdim=True) * ((1 - t) * z0.norm() + t * z1.norm())""")],
         earns={"q3_interpolate_tests": 3.5}),
+    # wrong but self-consistent (issue 45 item 5): right endpoints and equal steps along its own path; the grader's
+    # norm and angle between the endpoints withhold the slerp check's 1.5 (the hidden norm check's 0.5 too)
+    Mutant("q3_interpolate", "slerp's directions with the straight line's norms (self-consistent)", edits=[(_SLERP, _SLERP.replace(
+        "            return torch.sin((1 - t) * omega) / s * z0 + torch.sin(t * omega) / s * z1", """\
+            path = torch.sin((1 - t) * omega) / s * z0 + torch.sin(t * omega) / s * z1
+            straight = (1 - t) * z0 + t * z1
+            return path / path.norm(dim=1, keepdim=True) * straight.norm(dim=1, keepdim=True)"""))],
+        earns={"q3_interpolate_tests": 3}),
     Mutant("q3_interpolate", "slerp without the parallel fallback", edits=[
         ("        if omega.abs() > 1e-4:\n", ""),
         ("            s = torch.sin(omega)\n            return", "        s = torch.sin(omega)\n        return")],

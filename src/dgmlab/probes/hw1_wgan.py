@@ -1137,14 +1137,21 @@ def test_linear_is_evenly_spaced_on_the_segment(v):
 
 @points(1.5)
 def test_slerp_endpoints_and_constant_angular_speed(v):
+    # against the grader's endpoints, their norm and the angle omega between them (not the path's own mean angle):
+    # slerp between vectors of equal norm keeps that norm and turns by omega / 5 at each of its 5 steps; steps that
+    # add up to omega put every row on the short great-circle arc from z0 to z1
     torch = _torch()
     z0, z1, out = v.inputs.s0, v.inputs.s1, v.slerp_6
     checks.assert_tensor(out, "interpolate(..., method='slerp')", shape=(6, 8))
     checks.assert_close(out[0], z0, atol=1e-8, name="first slerp row")
     checks.assert_close(out[-1], z1, atol=1e-8, name="last slerp row")
+    checks.assert_close(out.norm(dim=1), z0.norm().expand(6), atol=1e-8,
+                        name="norms along a slerp between vectors of equal norm (slerp keeps it; a straight line does not)")
+    omega = torch.arccos(torch.dot(z0 / z0.norm(), z1 / z1.norm()).clamp(-1, 1))
     u = out / out.norm(dim=1, keepdim=True)
     ang = torch.arccos((u[1:] * u[:-1]).sum(1).clamp(-1, 1))
-    checks.assert_close(ang, ang.mean().expand(5), atol=1e-6, name="angles between consecutive slerp steps")
+    checks.assert_close(ang, (omega / 5).expand(5), atol=1e-6,
+                        name="angles between consecutive slerp steps (each a fifth of the angle between z0 and z1)")
 
 
 @points(0.5)
