@@ -154,7 +154,8 @@ def _ready(deadline: float, sandbox: bool):
     stop()
     _PROCESS = _start(sandbox)
     _PROCESS._dgmlab_lines = _Lines(_PROCESS)
-    if _PROCESS._dgmlab_lines.next(min(deadline, time.monotonic() + START_TIMEOUT)) != {"ready": True}:
+    if _PROCESS._dgmlab_lines.next(min(deadline, time.monotonic() + START_TIMEOUT)) != {"ready": True} \
+            or _parent(_PROCESS) is None:  # found now, before any request's fork runs under the same command line
         stop()
         return None
     return _PROCESS, _PROCESS._dgmlab_lines
