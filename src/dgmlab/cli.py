@@ -230,6 +230,31 @@ def cmd_push(args) -> int:
     return 1 if (got.conflicts and not args.force) or got.skipped else 0
 
 
+def cmd_pdf(args) -> int:
+    from pathlib import Path
+
+    from . import pdf as P
+
+    target = Path(args.target)
+    try:
+        if target.suffix == ".ipynb" or target.is_file():
+            if args.student:
+                print("dgmlab pdf: error: --student is for a homework id (collected submissions), not a notebook",
+                      file=sys.stderr)
+                return 2
+            written = P.write_pdfs(target, args.out or target.parent / "pdf")
+            print(f"{written.whole}" + "".join(f"\n{path}" for path in written.questions.values()))
+            return 0
+        got = P.write_class_pdfs(_course(args), args.target, args.out or _course(args).root / "reports" / "pdf",
+                                 students=args.student)
+    except P.PdfError as exc:
+        print(f"dgmlab pdf: error: {exc}", file=sys.stderr)
+        return 2
+    for line in got.lines():
+        print(line)
+    return 1 if got.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dgmlab", description="Deep Generative Models course kit: release, autograde "
                                 "and report on nbgrader homeworks. Run from the course directory (repository root).")
@@ -346,6 +371,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("hw", help="homework id")
     s.add_argument("--force", action="store_true", help="overwrite marks changed in Canvas since the last push")
     s.set_defaults(func=cmd_push)
+
+    s = sub.add_parser("pdf", help="PDFs of a notebook, whole and one per question, made offline (Debian's chromium "
+                                   "and libjs-mathjax): of your notebook, or of each collected submission of a homework")
+    s.add_argument("target", help="a notebook (.ipynb): <out>/<hw>.pdf and <out>/<hw>_<Q>.pdf; or a homework id: the "
+                                  "same for each submitted/<student>/<hw>/<hw>.ipynb in <out>/<hw>/<student>/")
+    s.add_argument("--out", default=None, help="folder for the PDFs (default: pdf/ beside the notebook; for a "
+                                               "homework, reports/pdf)")
+    s.add_argument("--student", action="append", help="with a homework id: only this student (repeatable)")
+    s.set_defaults(func=cmd_pdf)
 
     s = sub.add_parser("info", help="print mode, device and data root")
     s.set_defaults(func=cmd_info)
