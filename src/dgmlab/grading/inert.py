@@ -49,6 +49,19 @@ def csv_row(values) -> list:
     return [csv_cell(v) for v in values]
 
 
+def write_csv(path, rows):
+    """Write ``rows`` (the header first) as a CSV file at ``path`` (folders made), each cell through
+    :func:`csv_cell`; returns the path."""
+    import csv
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(csv_row(r) for r in rows)
+    return path
+
+
 def neutralise_csv_file(path) -> None:
     """Rewrite the comma-separated UTF-8 file ``path`` (nbgrader's grade export) with every cell through
     :func:`csv_cell`, its line endings kept."""

@@ -24,7 +24,7 @@ def _internal(name: str) -> str | None:
     return None
 
 
-def _dotted(node) -> str | None:
+def dotted_name(node) -> str | None:
     """``a.b.c`` of an attribute chain on a plain name, else None."""
     parts = []
     while isinstance(node, ast.Attribute):
@@ -51,11 +51,11 @@ def kit_references(code: str) -> list[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
         elif isinstance(node, ast.Attribute):
-            dotted = _dotted(node) or ""
+            dotted = dotted_name(node) or ""
             head, _, rest = dotted.partition(".")
             names = [f"dgmlab.{rest}" if head in aliases else dotted]
         elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str) and _dotted(node.func) in ("__import__", "import_module",
+                and isinstance(node.args[0].value, str) and dotted_name(node.func) in ("__import__", "import_module",
                                                                                     "importlib.import_module"):
             names = [node.args[0].value]
         found.update(hit for hit in map(_internal, names) if hit)

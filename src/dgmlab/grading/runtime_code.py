@@ -19,14 +19,14 @@ the release notebook's (its given code, tests, and unanswered stubs) are not rea
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import difflib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .inert import csv_row, terminal
+from . import inert
+from .inert import terminal
 from .runtime_constructs import NOT_PARSED, aliases_of, constructs
 
 MAX_NOTEBOOK_BYTES = 32 * 2**20  # larger notebooks are not read (said so)
@@ -172,14 +172,8 @@ def scan(course, hws) -> list:
 
 
 def write_csv(results: list, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(CSV_COLUMNS)
-        for r in results:
-            for x in r.findings:
-                w.writerow(csv_row([x.hw, x.student, x.cell, x.grade_id or "", x.construct]))
-    return path
+    return inert.write_csv(path, [CSV_COLUMNS, *([x.hw, x.student, x.cell, x.grade_id or "", x.construct]
+                                                 for r in results for x in r.findings)])
 
 
 def format_report(results: list) -> str:

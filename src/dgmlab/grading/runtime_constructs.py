@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
-from .kit_imports import KIT_INTERNALS, kit_references
+from .kit_imports import KIT_INTERNALS, dotted_name, kit_references
 
 MAX_DEPTH = 3  # magic bodies parsed within magic bodies
 # canonical names whose mere reference is listed (what is called, decoded or built), with the row's word
@@ -74,14 +74,6 @@ def _python(code: str) -> str:
         return "\n".join("" if re.match(r"\s*[%!]", line) else line for line in code.splitlines())
 
 
-def _dotted(node) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    return ".".join([node.id, *reversed(parts)]) if isinstance(node, ast.Name) else None
-
-
 def _literal(node) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))
 
@@ -134,7 +126,7 @@ class _Cell:
             if name in ("__builtins__", "builtins"):  # __builtins__["exec"], builtins.__dict__["exec"]
                 return node.slice.value
             return None
-        dotted = _dotted(node)
+        dotted = dotted_name(node)
         if not dotted:
             return None
         head, _, rest = dotted.partition(".")

@@ -16,7 +16,6 @@ code of one's own does not hide it). Rows at or above the thresholds are reporte
 from __future__ import annotations
 
 import ast
-import csv
 import dataclasses
 import io
 import json
@@ -24,7 +23,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .inert import csv_row, terminal
+from . import inert
+from .inert import terminal
 from .kit_imports import KIND as KIT_CODE, kit_references
 from .layout import Course
 
@@ -347,14 +347,8 @@ def with_texts(m: Match) -> Match:
 
 
 def write_csv(results: list, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(CSV_COLUMNS)
-        for r in results:
-            for m in r.matches:
-                w.writerow(csv_row([m.hw, m.student, m.other, m.where, f"{m.similarity:.3f}", m.kind]))
-    return path
+    return inert.write_csv(path, [CSV_COLUMNS, *([m.hw, m.student, m.other, m.where, f"{m.similarity:.3f}", m.kind]
+                                                 for r in results for m in r.matches)])
 
 
 def format_report(results: list) -> str:
