@@ -344,7 +344,11 @@ class Written:
 def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | None = None) -> Written:
     """``<out_dir>/<name>.pdf`` (the whole notebook) and ``<out_dir>/<name>_<Q>.pdf`` per question; ``name``
     defaults to the notebook's file name without ``.ipynb``."""
-    import nbformat
+    try:
+        import nbconvert  # noqa: F401 - what notebook_html needs, checked before any browser starts
+        import nbformat
+    except ImportError:
+        raise PdfError("dgmlab pdf needs nbconvert (it comes with Jupyter): pip install nbconvert") from None
 
     notebook = Path(notebook)
     if not notebook.is_file():
