@@ -87,3 +87,24 @@ def test_a_sandboxed_kernel_that_walks_the_root_finds_only_the_allow_list(tmp_pa
     outside = [p for p in found if p not in leading and p not in allowed]
     assert outside == [], outside[:20]
     assert not any(name in p for p in found for name in ("gradebook.db", "draw.key", "submitted", "source"))
+
+
+def test_a_data_folder_under_tmp_is_seen_through_the_sandboxs_own_tmp(tmp_path, monkeypatch):
+    """The sandbox's /tmp is a tmpfs of its own; what the allow-list holds under /tmp (here the data folder, as a
+    checkout or venv in /tmp would be) is bound over it, not hidden by it (a checkout under /tmp graded 0)."""
+    import subprocess
+    import sys
+
+    _bwrap()
+    data = tmp_path / "datasets"
+    data.mkdir()
+    (data / "seen.txt").write_text("data")
+    monkeypatch.setenv("DGMLAB_DATA", str(data))
+    work, runtime = tmp_path / "work", tmp_path / "runtime"
+    work.mkdir()
+    runtime.mkdir()
+    argv = sandbox.with_workdir_files(sandbox.kernel_argv(work, runtime, sandbox.Limits()))
+    python = argv.index(sys.executable)
+    code = f"print(open({str(data.resolve() / 'seen.txt')!r}).read())"
+    res = subprocess.run(argv[:python + 1] + ["-c", code], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and res.stdout.strip() == "data", res.stderr[-2000:]

@@ -78,7 +78,7 @@ def available() -> tuple[bool, str]:
         return False, "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
     if not shutil.which("prlimit"):
         return False, "prlimit (util-linux) is not installed"
-    probe = subprocess.run([bwrap, *host_view(), *_dev_and_tmp(Limits()), *SEAL, "--unshare-all", sys.executable,
+    probe = subprocess.run([bwrap, *_dev_and_tmp(Limits()), *host_view(), *SEAL, "--unshare-all", sys.executable,
                             "-I", "-S", "-c", "pass"], capture_output=True, text=True)
     if probe.returncode != 0:
         usage = subprocess.run([bwrap, "--help"], capture_output=True, text=True)
@@ -181,7 +181,8 @@ SEAL = ["--remount-ro", "/tmp", "--remount-ro", "/"]  # last: nothing but the si
 def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | None = None) -> list[str]:
     """The kernel command: ipykernel under prlimit inside bwrap (see module docstring). Of this machine's folders
     it sees :func:`host_view` and, writable, the working folder and the runtime folder, each a tmpfs of its own."""
-    args = ["bwrap", *host_view(), *_dev_and_tmp(limits)]
+    # the tmpfs mounts first: a Python environment, dgmlab or data folder under /tmp or /var/tmp is bound over them
+    args = ["bwrap", *_dev_and_tmp(limits), *host_view()]
     # the working folder: a sized tmpfs, with the files there when the kernel starts bound in read-only
     args += ["--size", str(int(limits.tmpfs)), "--tmpfs", str(workdir.resolve()), WORKDIR_FILES]
     # the runtime folder: a small tmpfs of the sandbox's own, where the kernel creates its ipc sockets (the grader
