@@ -15,22 +15,22 @@ def at(text, tz):
 
 
 MIT_DUE = at("2025-02-11 23:59:59", NY)  # 11:59 pm, as an LMS stores it
-MIT = [  # submitted (New York wall clock), days late, coefficient
-    ("2025-02-11 23:58:59", 0, 1.0),
-    ("2025-02-12 00:00:59", 1, 1 - 0.5 / 7),
-    ("2025-02-12 23:58:59", 1, 1 - 0.5 / 7),
-    ("2025-02-13 00:00:59", 2, 1 - 1.0 / 7),
-    ("2025-02-17 23:58:59", 6, 1 - 3.0 / 7),
-    ("2025-02-18 23:58:59", 7, 0.5),
-    ("2025-02-19 00:00:59", 8, 0.5),
-    ("2025-03-01 12:00:00", 18, 0.5),
+MIT = [  # submitted (New York wall clock), days late, coefficient, refused
+    ("2025-02-11 23:58:59", 0, 1.0, False),
+    ("2025-02-12 00:00:59", 1, 1 - 0.5 / 7, False),
+    ("2025-02-12 23:58:59", 1, 1 - 0.5 / 7, False),
+    ("2025-02-13 00:00:59", 2, 1 - 1.0 / 7, False),
+    ("2025-02-17 23:58:59", 6, 1 - 3.0 / 7, False),
+    ("2025-02-18 23:58:59", 7, 0.5, False),
+    ("2025-02-19 00:00:59", 8, 0.0, True),  # partial credit only "within 7 days of the original deadline"
+    ("2025-03-01 12:00:00", 18, 0.0, True),
 ]
 
 
-@pytest.mark.parametrize("submitted, days, factor", MIT)
-def test_linear_7days_steps_at_each_days_1159pm_cutoff(submitted, days, factor):
+@pytest.mark.parametrize("submitted, days, factor, refused", MIT)
+def test_linear_7days_steps_at_each_days_1159pm_cutoff_and_refuses_after_day_7(submitted, days, factor, refused):
     r = L.POLICIES["linear_7days"].apply(20, at(submitted, NY), MIT_DUE, NY)
-    assert (r.days, r.factor, r.refused) == (days, pytest.approx(factor), False)
+    assert (r.days, r.factor, r.refused) == (days, pytest.approx(factor), refused)
     assert r.final == pytest.approx(20 * factor) and r.penalty == pytest.approx(20 - 20 * factor)
 
 

@@ -14,7 +14,8 @@ The policies, by name (:data:`POLICIES`):
 - ``zero``: nbgrader's "zero": a late submission earns 0 (here of the final mark).
 - ``linear_7days`` (MIT 6.S978's problem sets): the mark is multiplied by a coefficient that falls linearly
   from 1 to 0.5 over 7 days, one step at each day's 11:59 pm cutoff: day ``k`` late (``k`` = 1..7) keeps
-  ``1 - 0.5 k / 7``; past day 7 the coefficient stays 0.5 (the document states no further step).
+  ``1 - 0.5 k / 7``; later submissions are not accepted (0): the handout gives partial credit only "within 7
+  days of the original deadline".
 - ``ten_percent_2days`` (Toronto ECE1508's assignments): 10% of the mark after grading per day of delay, at
   most two days (0.9, then 0.8); later submissions are not accepted (0). A day is a calendar day from the due
   time, in the course's time zone.
@@ -164,9 +165,9 @@ class DailyPolicy(LatePolicy):
         return None if self.after is None else float(self.after)
 
 
-LINEAR_7DAYS = DailyPolicy("linear_7days", [1 - 0.5 * k / 7 for k in range(1, 8)], after="last",
+LINEAR_7DAYS = DailyPolicy("linear_7days", [1 - 0.5 * k / 7 for k in range(1, 8)], after=None,
                            cutoff=_dt.time(23, 59),
-                           description="x (1 - 0.5 d/7) on day d late, steps at 11:59 pm, 0.5 after day 7")
+                           description="x (1 - 0.5 d/7) on day d late, steps at 11:59 pm, not accepted after day 7")
 TEN_PERCENT_2DAYS = DailyPolicy("ten_percent_2days", [0.9, 0.8], after=None,
                                 description="10% of the mark per day late, at most 2 days, not accepted later")
 POLICIES = {p.name: p for p in (NoPenalty(), Zero(), LINEAR_7DAYS, TEN_PERCENT_2DAYS)}
