@@ -505,3 +505,41 @@ def test_a_payload_that_patches_the_judge_changes_only_its_own_verdict(sandboxed
         assert "reached" not in " ".join(first["first_tests"]["lines"]), first
         assert (tmp_path / "gradebook.db").read_text() == "grades" and not (tmp_path / "written.txt").exists()
     assert not [p for p in psutil.process_iter(["cmdline"]) if "os._exit(0)" in " ".join(p.info["cmdline"] or [])]
+
+
+TMP_CHECKS = """
+import os, tempfile
+from dgmlab.probes import CheckSpec
+
+def test_writes_a_temporary_file(v):
+    folder = tempfile.gettempdir()
+    left = sorted(os.listdir(folder))
+    with tempfile.NamedTemporaryFile(dir=folder, prefix="left-", delete=False) as f:
+        f.write(b"x")
+    assert not left, "found " + ", ".join(left)
+
+CHECKS = [CheckSpec("tmp_tests", 1, 0, ("n",), visible=(test_writes_a_temporary_file,))]
+"""
+
+
+@pytest.mark.slow  # starts judge processes
+@pytest.mark.parametrize("sandboxed", [False, True])
+def test_each_submissions_judging_has_an_empty_temporary_folder_of_its_own(sandboxed):
+    """Hidden tests may need a temporary folder (torch's compile machinery does; hw1's Q3 lost 6.25 points in the
+    sandbox without one): each request gets an empty one, and what it leaves there is gone for the next."""
+    import os
+
+    from dgmlab.grading import judge_process, sandbox
+
+    if sandboxed and not sandbox.available()[0]:
+        pytest.skip(f"no sandbox on this machine: {sandbox.available()[1]}")
+    request = {"hw": "tmphw", "seed": 0, "checks": TMP_CHECKS,
+               "cells": [{"gid": "tmp_tests", "source": 'check("tmp_tests", n)', "outputs": shown({"n": 1}, "tmp_tests")}]}
+    judge_process.stop()
+    try:
+        answers = [judge_process.judge(request, timeout=120, sandbox=sandboxed)["tmp_tests"] for _ in range(2)]
+        folder = judge_process._PROCESS._dgmlab_tmp
+        assert os.listdir(folder) == []  # nothing reached the machine's disk
+    finally:
+        judge_process.stop()
+    assert [a["earned"] for a in answers] == [1.0, 1.0], answers

@@ -50,16 +50,20 @@ THREADS = 1  # torch threads of the judge process (a grading worker judges one s
 PR_SET_PDEATHSIG = 1  # prctl options (linux/prctl.h): a signal this process gets when its parent exits;
 PR_SET_DUMPABLE = 4  # whether same-user processes may ptrace it or read its memory;
 PR_SET_CHILD_SUBREAPER = 36  # whether orphans of its descendants become its children
-CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000  # unshare flags (linux/sched.h)
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNS = 0x10000000, 0x20000000, 0x00020000  # unshare flags (linux/sched.h)
+MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 0x4000, 1 << 18  # mount flags (linux/mount.h)
+TMP_BYTES = 128 * 2**20  # the temporary folder of one request's judging (torch's compile machinery wants one)
+TMP_ENV = "DGMLAB_JUDGE_TMP"  # where that folder is: an empty folder made per judge process (_start)
 PARENT_POLL = 1.0  # seconds between the judge process's looks at whether its worker is still there
 
 _LOCK = threading.Lock()
 _PROCESS = None
 
 
-def command(sandbox: bool) -> list:
+def command(sandbox: bool, tmp: str) -> list:
     """The judge process's command: this Python on :mod:`dgmlab.grading.judge_process`, inside bubblewrap when
-    ``sandbox`` (see the module). ``-P``: no working folder on the import path."""
+    ``sandbox`` (see the module), ``tmp`` the folder each request mounts its temporary folder on. ``-P``: no
+    working folder on the import path."""
     python = [sys.executable, "-P", "-m", "dgmlab.grading.judge_process"]
     if not sandbox:
         return [*python, str(os.getpid())]
@@ -67,10 +71,12 @@ def command(sandbox: bool) -> list:
 
     from . import sandbox as S
 
-    args = ["bwrap", *S.host_view(data=False), "--dev", "/dev", "--proc", "/proc", "--remount-ro", "/", "--chdir", "/",
+    # the temporary folder: empty, read-only; each request mounts a tmpfs of its own there (_own_namespaces)
+    args = ["bwrap", *S.host_view(data=False), "--dev", "/dev", "--proc", "/proc", "--dir", tmp,
+            "--remount-ro", "/", "--chdir", "/",
             "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
             "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin", "--setenv", "HOME", "/nonexistent",
-            "--setenv", "USER", "judge", "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
+            "--setenv", "USER", "judge", "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", TMP_ENV, tmp]
     for name in ("LANG", "LC_ALL", "OPENBLAS_CORETYPE"):
         if name in os.environ:
             args += ["--setenv", name, os.environ[name]]
@@ -84,9 +90,14 @@ def command(sandbox: bool) -> list:
 
 
 def _start(sandbox: bool = False) -> subprocess.Popen:
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="dgmlab-judge-")  # stays empty here: the requests' tmpfs are their own
     # working folder /: never a grading's scratch course, which is gone by the next submission
-    proc = subprocess.Popen(command(sandbox), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, start_new_session=True, cwd="/")
+    proc = subprocess.Popen(command(sandbox, tmp), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, start_new_session=True, cwd="/",
+                            env={**os.environ, TMP_ENV: tmp})
+    proc._dgmlab_tmp = tmp
     if not sandbox:
         try:
             resource.prlimit(proc.pid, resource.RLIMIT_AS, (MEMORY, MEMORY))
@@ -110,6 +121,11 @@ def stop() -> None:
         except psutil.NoSuchProcess:
             pass
         proc.wait()
+    if proc is not None and getattr(proc, "_dgmlab_tmp", None):
+        try:
+            os.rmdir(proc._dgmlab_tmp)
+        except OSError:
+            pass
 
 
 WAITING = object()  # _Lines.next: no whole line yet at the deadline
@@ -325,16 +341,47 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="dgmlab-judge-parent-watch", daemon=True).start()
 
 
+def _own_namespaces() -> bool:
+    """Enter a new user, PID and mount namespace, with this process's user and group mapped to themselves and a
+    tmpfs of :data:`TMP_BYTES` of its own on the judge's temporary folder (``$DGMLAB_JUDGE_TMP``, an empty folder
+    made for this judge process; then ``TMPDIR``): what the request writes there (torch's compile caches, a hidden
+    test's temporary file) is gone with it. Returns whether it entered the namespaces (else: nothing changed)."""
+    import ctypes
+    import tempfile
+
+    libc = _libc()
+    uid, gid = os.geteuid(), os.getegid()
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS) != 0:
+        return False
+    try:
+        for name, text in (("uid_map", f"{uid} {uid} 1"), ("setgroups", "deny"), ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+        folder = os.environ.get(TMP_ENV, "")
+        if not folder or not os.path.isdir(folder):
+            return True
+        libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
+        if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0 or libc.mount(
+                b"tmpfs", os.fsencode(folder), b"tmpfs", MS_NOSUID | MS_NODEV,
+                f"size={TMP_BYTES},mode=1777".encode()) != 0:
+            raise OSError(ctypes.get_errno(), "mount")
+        os.environ["TMPDIR"] = folder
+        tempfile.tempdir = None
+    except OSError:  # the namespaces stand; only the temporary folder is missing
+        pass
+    return True
+
+
 def _judge_alone(line: bytes, out_fd: int) -> None:
-    """In the request's first child: leave the parent's pipes, enter a new user and PID namespace, and judge
-    ``line`` in that namespace's first process, writing the answers to ``out_fd``; when that process ends, so does
-    everything it started. Never returns."""
+    """In the request's first child: leave the parent's pipes, enter namespaces of its own (:func:`_own_namespaces`)
+    and judge ``line`` in the new PID namespace's first process, writing the answers to ``out_fd``; when that process
+    ends, so does everything it started, and its ``/tmp``. Never returns."""
     try:
         parent = os.getppid()
         _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent:
             os._exit(0)
-        nested = _libc().unshare(CLONE_NEWUSER | CLONE_NEWPID) == 0
+        nested = _own_namespaces()
         pid = os.fork()
         if pid == 0:
             _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
