@@ -418,9 +418,26 @@ def _relay(fd: int, answers) -> None:
             answers.flush()
 
 
-def _serve_request(line: bytes, answers) -> None:
-    """Judge one request (``line``) in a fresh fork and copy its answers out between a start and an end line that
-    carry a token made after the fork, which the judged code cannot know or forge."""
+NO_REQUEST = 3  # a request's child exits so when stdin had ended: the judge process then ends too
+
+
+def _read_request() -> bytes:
+    """One request line from stdin (fd 0), read unbuffered by the request's own child, so that no request's bytes
+    ever sit in the judge process's memory, where a later request's fork would find them."""
+    chunks = []
+    while True:
+        chunk = os.read(0, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        if chunk.endswith(b"\n"):
+            return b"".join(chunks)
+
+
+def _serve_request(answers) -> bool:
+    """Judge the next request on stdin in a fresh fork, which reads it itself, and copy its answers out between a
+    start and an end line that carry a token made after the fork, which the judged code cannot know or forge.
+    Returns ``False`` when stdin had ended (no request)."""
     import secrets
 
     read, write = os.pipe()
@@ -428,6 +445,9 @@ def _serve_request(line: bytes, answers) -> None:
     if pid == 0:
         os.close(read)
         os.close(answers.fileno())  # the channel to the worker: only the parent writes it
+        line = _read_request()
+        if not line.strip():
+            os._exit(NO_REQUEST)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)  # the next requests are not this one's to read
         _judge_alone(line, write)
@@ -436,18 +456,22 @@ def _serve_request(line: bytes, answers) -> None:
     answers.write((json.dumps({"start": token}) + "\n").encode())
     answers.flush()
     _relay(read, answers)
+    more = True
     while True:  # the child and, with this process the subreaper, whatever of the request was left to it
         try:
-            os.waitpid(-1, 0)
+            done, status = os.waitpid(-1, 0)
         except ChildProcessError:
             break
+        if done == pid and os.WIFEXITED(status) and os.WEXITSTATUS(status) == NO_REQUEST:
+            more = False
     answers.write((json.dumps({"end": token}) + "\n").encode())
     answers.flush()
+    return more
 
 
 def serve() -> None:
     """Say ready once imported, then judge each request from stdin (one line each) in a fresh fork, until stdin
-    closes. This process never judges: it only imports, forks and copies answers out."""
+    closes. This process never judges and never reads a request: it only imports, forks and copies answers out."""
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever the judged code prints goes to stderr
     sys.stdout = sys.stderr
@@ -474,12 +498,10 @@ def serve() -> None:
         pass
     answers.write((json.dumps({"ready": True}) + "\n").encode())
     answers.flush()
-    requests = sys.stdin.buffer
-    while True:
-        line = requests.readline()
-        if not line:
+    while True:  # the next request's fork reads it: this process only waits for one to come
+        select.select([0], [], [])
+        if not _serve_request(answers):
             return
-        _serve_request(line, answers)
 
 
 if __name__ == "__main__":
