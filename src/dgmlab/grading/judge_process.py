@@ -351,8 +351,8 @@ def _own_namespaces() -> bool:
 
     libc = _libc()
     uid, gid = os.geteuid(), os.getegid()
-    if libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS) != 0:
-        return False
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS) != 0:  # no mount namespace: the others at least
+        return libc.unshare(CLONE_NEWUSER | CLONE_NEWPID) == 0
     try:
         for name, text in (("uid_map", f"{uid} {uid} 1"), ("setgroups", "deny"), ("gid_map", f"{gid} {gid} 1")):
             with open(f"/proc/self/{name}", "w") as f:
@@ -375,7 +375,7 @@ def _own_namespaces() -> bool:
 def _judge_alone(line: bytes, out_fd: int) -> None:
     """In the request's first child: leave the parent's pipes, enter namespaces of its own (:func:`_own_namespaces`)
     and judge ``line`` in the new PID namespace's first process, writing the answers to ``out_fd``; when that process
-    ends, so does everything it started, and its ``/tmp``. Never returns."""
+    ends, so does everything it started, and its temporary folder. Never returns."""
     try:
         parent = os.getppid()
         _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
