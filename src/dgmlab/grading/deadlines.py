@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-from traitlets import Dict, TraitError, Unicode
+from traitlets import Dict, Unicode
 from traitlets.config import Configurable
 
 from . import late as L
@@ -166,11 +166,7 @@ def load_policy(name: str, course: Course | None = None) -> L.LatePolicy:
 
 def deadlines(course: Course) -> Deadlines:
     """The course's due dates, extensions and late policies."""
-    try:
-        settings = DgmlabDeadlines(config=course.config())
-    except TraitError as exc:
-        raise CourseError(f"nbgrader_config.py: a c.DgmlabDeadlines setting has the wrong type: {exc}") from exc
-    return Deadlines(settings, course)
+    return Deadlines(course.settings(DgmlabDeadlines), course)
 
 
 def sync_gradebook(course: Course, gb, hws=None) -> None:

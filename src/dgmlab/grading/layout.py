@@ -85,6 +85,21 @@ class Course:
         except Exception as exc:
             raise CourseError(f"could not read {self.root / 'nbgrader_config.py'}: {exc}") from exc
 
+    def settings(self, cls, **flags):
+        """``cls`` (one of dgmlab's traitlets ``Configurable`` classes, e.g. ``DgmlabAutograde``) configured from the
+        course's ``nbgrader_config.py``, each flag that is not ``None`` put over its setting; a setting of the wrong
+        type is a :class:`CourseError` naming the class."""
+        from traitlets import TraitError
+
+        try:
+            settings = cls(config=self.config())
+        except TraitError as exc:
+            raise CourseError(f"nbgrader_config.py: a c.{cls.__name__} setting has the wrong type: {exc}") from exc
+        for name, value in flags.items():
+            if value is not None:
+                setattr(settings, name, value)
+        return settings
+
     # -- layout
     @property
     def directory(self):

@@ -16,7 +16,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from traitlets import Dict, Integer, TraitError, Unicode
+from traitlets import Dict, Integer, Unicode
 from traitlets.config import Configurable
 
 from .layout import Course, CourseError
@@ -33,10 +33,7 @@ class DgmlabCanvas(Configurable):
 
 
 def settings(course: Course) -> DgmlabCanvas:
-    try:
-        return DgmlabCanvas(config=course.config())
-    except TraitError as exc:
-        raise CourseError(f"nbgrader_config.py: a c.DgmlabCanvas setting has the wrong type: {exc}") from exc
+    return course.settings(DgmlabCanvas)
 
 
 def assignment(course: Course, hw: str, token: str | None = None):

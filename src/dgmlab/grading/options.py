@@ -6,10 +6,10 @@ repeated here.
 """
 from __future__ import annotations
 
-from traitlets import Bool, Float, Integer, TraitError, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 from traitlets.config import Configurable
 
-from .layout import Course, CourseError
+from .layout import Course
 
 
 class DgmlabAutograde(Configurable):
@@ -37,11 +37,4 @@ class DgmlabAutograde(Configurable):
 
 def autograde_options(course: Course, **flags) -> DgmlabAutograde:
     """The course's ``DgmlabAutograde`` settings, each flag not ``None`` put over its setting."""
-    try:
-        options = DgmlabAutograde(config=course.config())
-    except TraitError as exc:
-        raise CourseError(f"nbgrader_config.py: a c.DgmlabAutograde setting has the wrong type: {exc}") from exc
-    for name, value in flags.items():
-        if value is not None:
-            setattr(options, name, value)
-    return options
+    return course.settings(DgmlabAutograde, **flags)

@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from traitlets import Float, Integer, List, TraitError, Unicode
+from traitlets import Float, Integer, List, Unicode
 from traitlets.config import Configurable
 
 from .inert import terminal
@@ -66,13 +66,7 @@ class DgmlabSlurm(Configurable):
 
 def slurm_options(course: Course, **flags) -> DgmlabSlurm:
     """The course's ``DgmlabSlurm`` settings, each flag not ``None`` put over its setting."""
-    try:
-        options = DgmlabSlurm(config=course.config())
-    except TraitError as exc:
-        raise CourseError(f"nbgrader_config.py: a c.DgmlabSlurm setting has the wrong type: {exc}") from exc
-    for name, value in flags.items():
-        if value is not None:
-            setattr(options, name, value)
+    options = course.settings(DgmlabSlurm, **flags)
     if options.jobs < 1 or options.cores < 1 or options.memory <= 0:
         raise CourseError("c.DgmlabSlurm: jobs and cores must be at least 1, memory above 0")
     return options
