@@ -119,3 +119,141 @@ def test_check_runs_in_the_autograders_sandbox_when_there_is_one(tmp_path, capsy
     assert main(["check", str(notebook)]) == 0
     assert main(["check", "--no-sandbox", str(notebook)]) == 1
     assert "this kernel is not in the grading sandbox" in capsys.readouterr().out
+
+
+# dgmlab.check() without a path, in Colab: the notebook is in MyDrive/Colab Notebooks/, its files in the homework
+# folder on Drive (a stand-in Drive in a temporary folder, as tests/test_workspace.py fakes it)
+
+@pytest.fixture
+def colab_drive(tmp_path, monkeypatch):
+    """A stand-in Colab: ``google.colab`` importable, Drive mounted at tmp/drive, the runtime's folder tmp/content."""
+    import sys
+    import types
+
+    from dgmlab import workspace
+
+    google, colab, drive = (types.ModuleType(n) for n in ("google", "google.colab", "google.colab.drive"))
+    drive.mount = lambda mountpoint, force_remount=False: (Path(mountpoint) / "MyDrive").mkdir(parents=True,
+                                                                                                exist_ok=True)
+    colab.drive, google.colab = drive, colab
+    for name, module in (("google", google), ("google.colab", colab), ("google.colab.drive", drive)):
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setenv(workspace.MOUNT_ENV, str(tmp_path / "drive"))
+    monkeypatch.delenv(workspace.COURSE_ENV, raising=False)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.setattr(workspace, "_folder", None)
+    monkeypatch.setattr(workspace, "_homework", None)
+    (tmp_path / "content").mkdir()
+    monkeypatch.chdir(tmp_path / "content")
+    return tmp_path / "drive" / "MyDrive"
+
+
+def _save_notebook(path, hw="hw1_wgan"):
+    """A saved notebook whose setup cell names ``hw`` (what dgmlab.probes.homework_of reads)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    setup = nbformat.v4.new_code_cell(f'dgmlab.setup("{hw}")')
+    setup.metadata["nbgrader"] = {"grade_id": "setup"}
+    nb.cells.append(setup)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_check_finds_the_notebook_where_colab_keeps_it(colab_drive):
+    import dgmlab
+    from dgmlab.selfcheck import find_notebook
+
+    dgmlab.workspace.enter("hw1_wgan", quiet=True)                     # the setup cell: cwd is MyDrive/dgm-course/hw1_wgan
+    _save_notebook(colab_drive / "Colab Notebooks" / "Untitled3.ipynb", hw="hw3_flows")  # another homework's
+    saved = _save_notebook(colab_drive / "Colab Notebooks" / "hw1_wgan.ipynb")
+    path, others = find_notebook()
+    assert path == saved and others == []
+
+
+def test_check_knows_a_renamed_notebook_by_its_setup_cell(colab_drive):
+    from dgmlab import workspace
+    from dgmlab.selfcheck import find_notebook
+
+    workspace.enter("hw1_wgan", quiet=True)
+    saved = _save_notebook(colab_drive / "Colab Notebooks" / "my homework.ipynb")
+    assert find_notebook()[0] == saved
+
+
+def test_check_takes_the_copy_saved_last_and_names_the_others(colab_drive):
+    import os
+
+    from dgmlab import workspace
+    from dgmlab.selfcheck import find_notebook
+
+    workspace.enter("hw1_wgan", quiet=True)
+    old = _save_notebook(colab_drive / "Colab Notebooks" / "hw1_wgan.ipynb")
+    new = _save_notebook(colab_drive / "Colab Notebooks" / "Copy of hw1_wgan.ipynb")
+    os.utime(old, (1_000_000, 1_000_000))
+    assert find_notebook() == (new, [old])
+
+
+def test_check_finds_a_notebook_saved_in_the_homework_folder(colab_drive):
+    from dgmlab import workspace
+    from dgmlab.selfcheck import find_notebook
+
+    workspace.enter("hw1_wgan", quiet=True)
+    saved = _save_notebook(colab_drive / "dgm-course" / "hw1_wgan" / "hw1_wgan.ipynb")
+    assert find_notebook()[0] == saved
+
+
+def test_check_without_a_notebook_lists_where_it_looked(colab_drive):
+    from dgmlab import workspace
+    from dgmlab.selfcheck import find_notebook
+
+    workspace.enter("hw1_wgan", quiet=True)
+    with pytest.raises(FileNotFoundError) as err:
+        find_notebook()
+    text = str(err.value)
+    assert "found no saved notebook of homework hw1_wgan" in text
+    assert str(colab_drive / "Colab Notebooks") in text and str(colab_drive / "dgm-course" / "hw1_wgan") in text
+    assert "dgmlab.check(path=" in text
+
+
+def test_check_reads_graded_files_from_the_homework_folder(colab_drive, monkeypatch, capsys):
+    import subprocess
+
+    import dgmlab
+
+    dgmlab.workspace.enter("hw1_wgan", quiet=True)
+    notebook = _save_notebook(colab_drive / "Colab Notebooks" / "hw1_wgan.ipynb")
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: calls.append(args) or
+                        subprocess.CompletedProcess(args, 0, stdout="", stderr=""))
+    assert dgmlab.check() is True
+    args = calls[0]
+    assert args[args.index("check") + 1] == str(notebook)
+    assert args[args.index("--files") + 1] == str((colab_drive / "dgm-course" / "hw1_wgan").resolve())
+
+
+def test_report_names_the_folder_graded_files_are_missing_from(tmp_path):
+    missing = CellResult("c_tests", "Q3. Samples", 7, 2, 2, 5, files=[("generator_weights.pt", None)])
+    text = format_report(Report(Path("hw.ipynb"), [missing], [], 0, files_folder=tmp_path / "hw1_wgan"))
+    assert f"graded file generator_weights.pt: MISSING in {tmp_path / 'hw1_wgan'}" in text
+
+
+def test_check_of_a_missing_files_folder_is_a_clear_error(tmp_path, capsys):
+    notebook = _save_notebook(tmp_path / "hw1_wgan.ipynb")
+    assert main(["check", str(notebook), "--files", str(tmp_path / "nowhere")]) == 2
+    assert "the folder of graded files" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # runs a notebook in a kernel
+def test_check_grades_the_files_of_the_folder_files_names(tmp_path, capsys):
+    notebook = tmp_path / "Colab Notebooks" / "hw.ipynb"
+    notebook.parent.mkdir()
+    _notebook_grading_a_file(notebook)
+    homework = tmp_path / "hw9_file"
+    homework.mkdir()
+    (homework / "answer.txt").write_text("42\n")
+    assert main(["check", str(notebook)]) == 1, "answer.txt is not beside the notebook"
+    capsys.readouterr()
+    assert main(["check", str(notebook), "--files", str(homework)]) == 0
+    out = capsys.readouterr().out
+    assert f"graded files read from {homework}" in out and "graded file answer.txt: present (3 bytes)" in out

@@ -15,12 +15,16 @@ from . import runtime  # noqa: E402,F401
 from . import workspace  # noqa: E402,F401
 
 
-def check(question: str | None = None, path=None) -> bool:
+def check(question: str | None = None, path=None, files=None) -> bool:
     """Check the saved notebook as the autograder runs it and print per question what the visible
-    checks earn and what hidden tests decide (see :mod:`dgmlab.selfcheck`)."""
+    checks earn and what hidden tests decide (see :mod:`dgmlab.selfcheck`).
+
+    Without ``path`` it finds the notebook in the homework folder or, in Colab, in
+    ``MyDrive/Colab Notebooks/``; the graded files are read from ``files``, default the homework
+    folder the setup cell entered (where the notebook wrote them)."""
     from .selfcheck import check as _check
 
-    return _check(question, path)
+    return _check(question, path, files)
 
 
 def setup(hw: str | None = None, seed: int = 0, quiet: bool = False, course: str | None = None):

@@ -193,7 +193,7 @@ def cmd_check(args) -> int:
     from .selfcheck import check_notebook, format_report
 
     try:
-        report = check_notebook(args.notebook, timeout=args.cell_timeout, sandbox=args.sandbox)
+        report = check_notebook(args.notebook, timeout=args.cell_timeout, sandbox=args.sandbox, files=args.files)
     except (FileNotFoundError, ValueError) as exc:
         print(f"dgmlab check: error: {exc}", file=sys.stderr)
         return 2
@@ -350,6 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("notebook", help="path of the saved notebook (.ipynb)")
     s.add_argument("--question", default=None, help="only this question (e.g. Q2) or test cell grade id")
     s.add_argument("--cell-timeout", type=int, default=120, help="seconds one cell may run (the autograder's limit)")
+    s.add_argument("--files", default=None, help="the folder of the files the notebook wrote, which graded cells read "
+                                                 "(default: the notebook's folder; in Colab, the homework folder on Drive)")
     s.add_argument("--sandbox", dest="sandbox", action="store_true", default=None,
                    help="require the autograder's bubblewrap sandbox (default: use it when available)")
     s.add_argument("--no-sandbox", dest="sandbox", action="store_false", help="run the kernel unsandboxed")

@@ -1,15 +1,16 @@
 """Check a homework notebook before handing it in, the way the autograder runs it.
 
 ``dgmlab check <notebook>`` (a terminal) or ``dgmlab.check()`` (a notebook cell) runs the saved
-notebook (a copy, with the files beside it, in a temporary folder) top to bottom in a fresh kernel
+notebook (a copy, with copies of the files beside it or in the folder ``--files`` names, in a temporary
+folder) top to bottom in a fresh kernel
 (in the autograder's bubblewrap sandbox when this machine has it) in grading mode (``NBGRADER_EXECUTION=autograde``,
 so nothing trains, as when graded) with the autograder's cell time limit, then reads each graded
 test cell's visible checks the way the grader judges them (:func:`dgmlab.probes.judge`) and
 prints, per question: the visible points earned of those available, each failing check with its
-hint, the points only hidden tests decide, the files graded cells read (present beside the
-notebook or missing; their shape, range and quality are checked by the cells themselves, which run
-here on your files) and the written answers still empty. It exits 1 when a visible check fails, a
-check cannot run or a graded file is missing.
+hint, the points only hidden tests decide, the files graded cells read (present or missing; their
+shape, range and quality are checked by the cells themselves, which run here on your files) and the
+written answers still empty. It exits 1 when a visible check fails, a check cannot run or a graded file
+is missing.
 
 What it cannot do: run the hidden tests (they are not in your notebook) or restore cells you
 edited that the autograder restores (locked cells).
@@ -53,6 +54,7 @@ class Report:
     cells: list
     empty_written: list  # (question, grade_id)
     hand_points: float
+    files_folder: Path | None = None  # where the graded files were read (None: beside the notebook)
 
     @property
     def ok(self) -> bool:
@@ -180,18 +182,24 @@ def visible_points(executed_nb) -> dict:
 
 
 def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python3",
-                   sandbox: bool | None = None) -> Report:
+                   sandbox: bool | None = None, files=None) -> Report:
     """Run the notebook at ``path`` (a copy, in a temporary folder beside copies of its files) in
     grading mode and read its graded cells; see the module docstring.
 
-    ``sandbox``: run the kernel in the autograder's bubblewrap sandbox (no network, only the copy's
-    folder writable); ``None`` (default): when this machine has it, as the autograder does."""
+    ``files``: the folder holding the files the notebook wrote (the homework folder; in Colab it is
+    not the notebook's folder); default: the notebook's folder. ``sandbox``: run the kernel in the
+    autograder's bubblewrap sandbox (no network, only the copy's folder writable); ``None`` (default):
+    when this machine has it, as the autograder does."""
     import nbformat
     from nbclient import NotebookClient
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: give the path of your saved notebook (.ipynb)")
+    files_dir = Path(files) if files is not None else path.parent
+    if not files_dir.is_dir():
+        raise FileNotFoundError(f"the folder of graded files {files_dir} does not exist: give the homework folder "
+                                f"the notebook saved its files in")
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # not JSON, not UTF-8, not a notebook
@@ -201,11 +209,14 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
         # binds only the notebook's folder writable inside it, as the autograder's does
         tmp = os.path.join(scratch, "notebook")
         os.mkdir(tmp)
-        for item in path.parent.iterdir():  # files beside the notebook (what graded cells read), copied so
+        for item in files_dir.iterdir():  # the files the notebook wrote (what graded cells read), copied so
             if (item.is_file() and item.name != path.name and not item.name.startswith(".")  # the run never
                     and item.stat().st_size <= MAX_COPY):                                   # writes over yours
                 shutil.copy(item, Path(tmp) / item.name)
         shutil.copy(path, Path(tmp) / path.name)
+        own_checks = path.parent / "checks.py"  # a course's own homework: its checks beside the notebook
+        if own_checks.is_file() and not (Path(tmp) / "checks.py").exists():
+            shutil.copy(own_checks, Path(tmp) / "checks.py")
         env_before = dict(os.environ)
         os.environ["NBGRADER_EXECUTION"] = "autograde"  # the kernel inherits it: grading mode
         try:
@@ -221,7 +232,8 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
 
     hw = probes.homework_of(nb)
     if hw:
-        probes.load_checks(hw, path.parent)  # a course's own homework: its checks.py beside the notebook
+        probes.load_checks(hw, files_dir if (files_dir / "checks.py").is_file() else path.parent)  # a course's
+        # own homework: its checks.py, with the files or beside the notebook
     titles = _questions(nb)
     cells, empty, hand = [], [], 0.0
     for i, cell in enumerate(nb.cells):
@@ -229,15 +241,15 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
         if not meta.get("grade"):
             continue
         if cell.cell_type == "code" and not meta.get("solution"):
-            result = cell_result(cell, titles[i], hw=hw, folder=path.parent)
-            result.files = [(name, _size(path.parent / name)) for name in _graded_files(hw, meta.get("grade_id"))]
+            result = cell_result(cell, titles[i], hw=hw, folder=files_dir)
+            result.files = [(name, _size(files_dir / name)) for name in _graded_files(hw, meta.get("grade_id"))]
             cells.append(result)
         elif cell.cell_type == "markdown":
             hand += float(meta.get("points", 0))
             text = cell.source.strip()
             if not text or text.startswith(TEXT_STUB):
                 empty.append((titles[i], meta.get("grade_id", "?")))
-    return Report(path, cells, empty, hand)
+    return Report(path, cells, empty, hand, None if files_dir.resolve() == path.parent.resolve() else files_dir)
 
 
 def format_report(report: Report, question: str | None = None) -> str:
@@ -251,6 +263,9 @@ def format_report(report: Report, question: str | None = None) -> str:
     lines = [f"{report.path.name}: {fmt(earned)} of {fmt(available)} visible points; "
              f"{fmt(hidden)} more points are decided by hidden tests when graded"
              + (f"; {fmt(report.hand_points)} points are graded by hand" if question is None else "") + "."]
+    where = "beside the notebook" if report.files_folder is None else f"in {report.files_folder}"
+    if report.files_folder is not None:
+        lines.append(f"graded files read from {report.files_folder}")
     current = None
     for c in cells:
         if c.question != current:
@@ -262,7 +277,7 @@ def format_report(report: Report, question: str | None = None) -> str:
                      f"({extra})")
         lines += [f"       {f}" for f in c.failures]
         lines += [f"       graded file {name}: " + (f"present ({size:,} bytes)" if size is not None else
-                                                     "MISSING beside the notebook: this cell earns 0 without it; "
+                                                     f"MISSING {where}: this cell earns 0 without it; "
                                                      "save it there and submit it with the notebook")
                   for name, size in c.files]
     empty = [(q, g) for q, g in report.empty_written if wanted(q, g)]
@@ -273,22 +288,103 @@ def format_report(report: Report, question: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def check(question: str | None = None, path=None) -> bool:
+COLAB_NOTEBOOKS = "Colab Notebooks"  # the folder of MyDrive where Colab saves the notebooks it opens
+MAX_NOTEBOOK_READ = 20 * 2**20  # notebooks larger than this are not opened to see which homework they are
+
+
+def _places(hw: str | None) -> list:
+    """``[(folder, what it is)]`` where :func:`find_notebook` looks, in that order, without repeats."""
+    from . import runtime, workspace
+
+    places = [(workspace.folder(), "the homework folder")]
+    if workspace.in_colab() and not runtime.is_grading():
+        places.append((workspace.drive_mount() / "MyDrive" / COLAB_NOTEBOOKS, "where Colab saves notebooks"))
+        if hw is not None:
+            try:
+                places.append((workspace.course_folder() / hw, "the homework folder on Google Drive"))
+            except ValueError:  # a course folder name the setup cell would reject too
+                pass
+    seen, out = set(), []
+    for folder, what in places:
+        key = Path(folder).resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append((Path(folder), what))
+    return out
+
+
+def _is_homework(path: Path, hw: str) -> bool:
+    """Whether the notebook at ``path`` is homework ``hw``: its name says so, or its setup cell does."""
+    if hw in path.name:
+        return True
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_READ:
+            return False
+        import nbformat
+
+        from . import probes
+
+        return probes.homework_of(nbformat.read(path, as_version=4)) == hw
+    except Exception:  # unreadable, not a notebook: not this homework
+        return False
+
+
+def find_notebook(hw: str | None = None) -> tuple[Path, list]:
+    """The saved notebook :func:`check` checks when given no path, and the other candidates it found.
+
+    ``hw`` (default: the homework the setup cell named) picks the notebooks of that homework. It looks
+    in the homework folder (the working directory the setup cell entered) and, in Colab, in
+    ``MyDrive/Colab Notebooks/`` (where Colab keeps a notebook opened or copied to Drive) and in the
+    homework folder on Drive (``MyDrive/<course>/<hw>/``). Of several candidates it takes the one saved
+    last. Raises :class:`FileNotFoundError` listing where it looked when it finds none."""
+    from . import workspace
+
+    hw = hw if hw is not None else workspace.current_homework()
+    places = _places(hw)
+    found = []
+    for folder, what in places:
+        if not folder.is_dir():
+            continue
+        notebooks = sorted(p for p in folder.glob("*.ipynb") if p.is_file() and not p.name.startswith("."))
+        if what == "where Colab saves notebooks":  # every notebook of the student's Drive: only this homework's
+            notebooks = [p for p in notebooks if hw is not None and _is_homework(p, hw)]
+        elif hw is not None and len(notebooks) > 1:
+            notebooks = [p for p in notebooks if _is_homework(p, hw)] or notebooks
+        found += notebooks
+    if not found:
+        looked = "\n".join(f"  {folder} ({what}{'' if folder.is_dir() else ': no such folder'})"
+                            for folder, what in places)
+        which = f" of homework {hw}" if hw else ""
+        raise FileNotFoundError(
+            f"dgmlab.check() found no saved notebook{which}. It looked in:\n{looked}\n"
+            f"Save the notebook (File > Save) and run dgmlab.check() again, or give its path, e.g. "
+            f"dgmlab.check(path='/content/drive/MyDrive/{COLAB_NOTEBOOKS}/{hw or 'hw1_wgan'}.ipynb')")
+    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    return found[0], found[1:]
+
+
+def check(question: str | None = None, path=None, files=None) -> bool:
     """In a notebook: check the *saved* notebook (save it first) and print the report.
 
-    ``path`` defaults to the only ``.ipynb`` in the current folder (the homework folder the setup
-    cell entered). Runs in a separate process, so this kernel is left as it is. Returns whether
-    every visible check passed."""
+    ``path`` defaults to the notebook :func:`find_notebook` finds: in the homework folder the setup cell
+    entered or, in Colab, in ``MyDrive/Colab Notebooks/`` (the one saved last, when there are several).
+    ``files``: the folder of the files the notebook wrote, default the homework folder the setup cell
+    entered (:func:`dgmlab.workspace.folder`). Runs in a separate process, so this kernel is left as it
+    is. Returns whether every visible check passed."""
     import subprocess
 
+    from . import workspace
+
     if path is None:
-        found = sorted(p for p in Path.cwd().glob("*.ipynb") if not p.name.startswith("."))
-        if len(found) != 1:
-            raise FileNotFoundError(f"dgmlab.check() found {len(found)} notebooks in {Path.cwd()}: "
-                                    f"say which, e.g. dgmlab.check(path='hw3_flows.ipynb')")
-        path = found[0]
-    print(f"checking the saved copy of {path} (save the notebook first); this takes a minute ...", flush=True)
-    args = [sys.executable, "-m", "dgmlab.cli", "check", str(path)] + (["--question", question] if question else [])
+        path, others = find_notebook()
+        if others:
+            print(f"dgmlab.check(): {len(others) + 1} saved notebooks of this homework; checking the one saved last. "
+                  f"Others: {', '.join(str(p) for p in others)} (give path=... to check another)")
+    files = Path(files) if files is not None else workspace.folder()
+    print(f"checking the saved copy of {path} (save the notebook first), with the files in {files}; "
+          f"this takes a minute ...", flush=True)
+    args = ([sys.executable, "-m", "dgmlab.cli", "check", str(path), "--files", str(files)]
+            + (["--question", question] if question else []))
     env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}
     res = subprocess.run(args, capture_output=True, text=True, env=env)
     print(res.stdout + (res.stderr if res.returncode not in (0, 1) else ""))
