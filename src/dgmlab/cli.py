@@ -255,6 +255,12 @@ def cmd_pdf(args) -> int:
     return 1 if got.failed else 0
 
 
+def cmd_grade(args) -> int:
+    from .grading import grade_by_question as G
+
+    return G.serve(_course(args), args.hw, question=args.question, port=args.port, browser=not args.no_browser)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dgmlab", description="Deep Generative Models course kit: release, autograde "
                                 "and report on nbgrader homeworks. Run from the course directory (repository root).")
@@ -382,6 +388,14 @@ def build_parser() -> argparse.ArgumentParser:
                                                "homework, reports/pdf)")
     s.add_argument("--student", action="append", help="with a homework id: only this student (repeatable)")
     s.set_defaults(func=cmd_pdf)
+
+    s = sub.add_parser("grade", help="grade the written answers by question with a rubric, in the browser (a "
+                                     "server on 127.0.0.1; scores and comments go to nbgrader's gradebook)")
+    s.add_argument("hw", help="homework id")
+    s.add_argument("--question", default=None, help="open this written cell's page (its grade id, e.g. q2_written)")
+    s.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    s.add_argument("--no-browser", action="store_true", help="print the address only")
+    s.set_defaults(func=cmd_grade)
 
     s = sub.add_parser("info", help="print mode, device and data root")
     s.set_defaults(func=cmd_info)

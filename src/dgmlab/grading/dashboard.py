@@ -142,6 +142,7 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
     if pending:
         out.append("<ul>" + "".join(f"<li><b>{_e(r['cell'])}</b>: {len(r['pending'])} "
                                      f"({_e(', '.join(r['pending']))})</li>" for r in pending) + "</ul>")
+    out.append(rubric_counts_html(course, hw))
 
     # artifacts
     art = A.ARTIFACTS.get(hw.split("_")[0])
@@ -164,6 +165,24 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
     out.append(RC.html_section(hw, runtime))
     out.append("</section>")
     return "\n".join(out)
+
+
+def rubric_counts_html(course: Course, hw: str) -> str:
+    """Per written question graded with a rubric (``dgmlab grade``): how many students got each item."""
+    from .rubrics import _signed, item_counts
+
+    questions = [q for q in item_counts(course, hw) if q[2]]
+    if not questions:
+        return ""
+    out = ['<h4>Rubric items applied</h4><table class="rubric-counts"><tr><th>question</th><th>points</th>'
+           "<th>item</th><th>students</th></tr>"]
+    for gid, items, graded in questions:
+        for it, n in items:
+            out.append(f'<tr data-hw="{_e(hw)}" data-cell="{_e(gid)}" data-item="{_e(it.id)}"><td>{_e(gid)}</td>'
+                       f'<td class="num">{_e(_signed(it.points))}</td><td>{_e(it.text)}</td>'
+                       f'<td class="num" data-stat="count">{n}</td></tr>')
+    out.append("</table>")
+    return "".join(out)
 
 
 def student_section(data: A.ClassData, sid: str) -> str:

@@ -138,7 +138,7 @@ def push(course: Course, hw: str, force: bool = False, token: str | None = None,
                                      "assignment (not enrolled?)"))
             continue
         final = round(sub.score, 4)
-        comment = GS.summary_text(data, sub)
+        comment = GS.summary_text(data, sub, GS.rubric_lines(course, sub))
         canvas_score = getattr(theirs, "score", None)
         last = record.get(sid)
         why = None
