@@ -33,18 +33,24 @@ def shared_data_env() -> dict:
 
 @pytest.fixture(scope="session")
 def dist(tmp_path_factory):
-    """dgmlab's wheel and sdist, built once per test session (`python -m build`: the sdist, then the wheel from
-    the sdist) from a copy of what the build reads; the packaging, student-install and Colab tests share them."""
+    """dgmlab's wheel and sdist (the student package), built once per test session (`python -m build`: the sdist,
+    then the wheel from the sdist), and the grader's wheel (dgmlab-grader, `python -m build --wheel grader`), from a
+    copy of what the builds read; the packaging, student-install and Colab tests share them."""
     tmp = tmp_path_factory.mktemp("build")
     tree = tmp / "tree"
     tree.mkdir()
     for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in"):
         shutil.copy(ROOT / name, tree / name)
     shutil.copytree(ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    res = subprocess.run([sys.executable, "-m", "build", "--outdir", str(tmp / "dist"), str(tree)],
-                         capture_output=True, text=True, timeout=600)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    return {"wheel": next((tmp / "dist").glob("dgmlab-*.whl")), "sdist": next((tmp / "dist").glob("dgmlab-*.tar.gz"))}
+    (tree / "grader").mkdir()
+    shutil.copy(ROOT / "grader" / "pyproject.toml", tree / "grader" / "pyproject.toml")
+    for target in ([str(tree)], ["--wheel", str(tree / "grader")]):  # the student package; the grader's wheel
+        res = subprocess.run([sys.executable, "-m", "build", "--outdir", str(tmp / "dist"), *target],
+                             capture_output=True, text=True, timeout=600)
+        assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    return {"wheel": next((tmp / "dist").glob("dgmlab-[0-9]*.whl")),
+            "sdist": next((tmp / "dist").glob("dgmlab-[0-9]*.tar.gz")),
+            "grader": next((tmp / "dist").glob("dgmlab_grader-*.whl"))}
 
 
 def half_state(state: dict) -> dict:

@@ -411,11 +411,23 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("dgmlab.grading"):
+            raise
+        print(f"dgmlab: error: `dgmlab {args.command}` is the grader's, and the grader (dgmlab-grader) is not "
+              "installed here: a student's environment has only the student package. Instructors install both "
+              "from the course kit's checkout (`make venv`, or `pip install . ./grader`)", file=sys.stderr)
+        return 2
     except Exception as exc:
-        from .grading.course import CourseError
         from .data import DataUnavailableError
 
-        known = (CourseError, DataUnavailableError)
+        known = (DataUnavailableError,)
+        try:
+            from .grading.course import CourseError
+        except ImportError:  # a student's environment: the student package only
+            pass
+        else:
+            known += (CourseError,)
         try:
             from .authoring.build import BuildError
         except ImportError:  # installed from the wheel, which has no dgmlab.authoring

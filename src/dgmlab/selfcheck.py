@@ -149,9 +149,16 @@ def cell_result(cell, question="", hw: str | None = None, folder=None) -> CellRe
 def _sandboxed_kernel(stack, root: Path, folder: Path, sandbox: bool | None):
     """A kernel manager that starts the kernel in the grading sandbox (entered on ``stack``), which sees of this
     machine only what :func:`dgmlab.grading.sandbox.host_view` shows and ``folder`` (nothing else of ``root``), or ``None`` (a plain kernel) when ``sandbox``
-    is False or, for ``None``, unavailable."""
-    from .grading import sandbox as S
-
+    is False or, for ``None``, unavailable (as where the grader, which has the sandbox, is not installed)."""
+    if sandbox is False:
+        return None
+    try:
+        from .grading import sandbox as S
+    except ImportError:  # a student's environment: the student package only
+        if sandbox:
+            raise ValueError("the sandbox was asked for, but it comes with the grader (dgmlab-grader), which is "
+                             "not installed here") from None
+        return None
     usable, why = S.available()
     if sandbox is False or (sandbox is None and not usable):
         return None

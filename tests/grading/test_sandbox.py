@@ -108,3 +108,28 @@ def test_a_data_folder_under_tmp_is_seen_through_the_sandboxs_own_tmp(tmp_path, 
     code = f"print(open({str(data.resolve() / 'seen.txt')!r}).read())"
     res = subprocess.run(argv[:python + 1] + ["-c", code], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0 and res.stdout.strip() == "data", res.stderr[-2000:]
+
+
+def test_a_sandboxed_kernel_has_the_student_package_and_not_the_grader(tmp_path):
+    """In the kernel, dgmlab's student modules import (the probes a check() cell runs among them) and the grader
+    does not: dgmlab.grading, dgmlab.authoring and nbgrader are not there, as in a student's Colab."""
+    import subprocess
+    import sys
+
+    _bwrap()
+    work, runtime = tmp_path / "work", tmp_path / "runtime"
+    work.mkdir()
+    runtime.mkdir()
+    argv = sandbox.with_workdir_files(sandbox.kernel_argv(work, runtime, sandbox.Limits()))
+    python = argv.index(sys.executable)
+    code = ("import importlib, dgmlab.probes.hw3_flows, dgmlab.wire, dgmlab.runtime\n"
+            "for name in ('dgmlab.grading', 'dgmlab.grading.judge', 'dgmlab.authoring', 'nbgrader'):\n"
+            "    try:\n"
+            "        importlib.import_module(name)\n"
+            "        print('imported', name)\n"
+            "    except ImportError:\n"
+            "        print('missing', name)\n")
+    res = subprocess.run(argv[:python + 1] + ["-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.split("\n")[:-1] == [f"missing {n}" for n in ("dgmlab.grading", "dgmlab.grading.judge",
+                                                                     "dgmlab.authoring", "nbgrader")]

@@ -310,14 +310,34 @@ def test_wheel_and_sdist_carry_complete_metadata(dist):
 
 
 @pytest.mark.slow
-def test_wheel_and_sdist_leave_out_the_authoring_tooling(dist):
-    """dgmlab.authoring builds and proves the kit from homeworks/, which holds the solutions: a checkout's tool."""
+def test_student_wheel_and_sdist_leave_out_the_grader_and_the_authoring_tooling(dist):
+    """The student package holds no grader (dgmlab.grading is dgmlab-grader's) and no dgmlab.authoring, which
+    builds and proves the kit from homeworks/ and holds the solutions: a checkout's tool."""
     with zipfile.ZipFile(dist["wheel"]) as whl:
         wheel = whl.namelist()
     with tarfile.open(dist["sdist"]) as sdist:
         members = sdist.getnames()
-    assert "dgmlab/grading/judge.py" in wheel and [n for n in wheel if n.startswith("dgmlab/authoring")] == []
-    assert [m for m in members if "/dgmlab/authoring" in m] == []
+    assert "dgmlab/probes/__init__.py" in wheel and "dgmlab/wire.py" in wheel
+    assert [n for n in wheel if n.startswith(("dgmlab/authoring", "dgmlab/grading"))] == []
+    assert [m for m in members if "/dgmlab/authoring" in m or "/dgmlab/grading" in m] == []
+
+
+@pytest.mark.slow
+def test_grader_wheel_holds_the_grader_only(dist):
+    with zipfile.ZipFile(dist["grader"]) as whl:
+        modules = [n for n in whl.namelist() if ".dist-info/" not in n]
+    assert "dgmlab/grading/judge.py" in modules and "dgmlab/grading/sandbox.py" in modules
+    assert [n for n in modules if not n.startswith("dgmlab/grading/")] == []
+
+
+@needs_tomllib
+def test_grader_requires_the_student_package_and_the_grading_extra():
+    """dgmlab-grader's requirements are dgmlab and, item for item, the root pyproject's `grading` extra (what a
+    checkout's `make venv` installs for grading)."""
+    import tomllib
+
+    grader = tomllib.loads((ROOT / "grader" / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert grader["dependencies"] == ["dgmlab", *_project()["optional-dependencies"]["grading"]]
 
 
 @pytest.mark.parametrize("command", ["build", "examples"])

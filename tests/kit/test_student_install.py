@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +36,7 @@ def test_wheel_in_fresh_venv_runs_a_homework(dist, tmp_path):
     run([str(py), "-m", "pip", "install", "--quiet", str(wheel), "ipykernel", "nbclient"], timeout=1200)
     work = tmp_path / "colab"
     shutil.copytree(ROOT / "source" / hw, work, ignore=shutil.ignore_patterns("figures", "*.pt"))
+    _without_hidden_tests(work / f"{hw}.ipynb")  # the reference answers, as a student could have written them
     script = textwrap.dedent(f"""
         import dgmlab, nbformat, pathlib
         from nbclient import NotebookClient
@@ -47,3 +49,59 @@ def test_wheel_in_fresh_venv_runs_a_homework(dist, tmp_path):
     env.update(DGMLAB_FAST="1", PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
     res = run([str(py), "-c", script], cwd=work, env=env, timeout=1200)
     assert "executed" in res.stdout and str(ROOT / "src") not in res.stdout
+
+
+def reference_names() -> set:
+    """The public functions and classes the grader's reference modules (dgmlab.grading.references.*) define."""
+    import ast
+    import pkgutil
+
+    import dgmlab.grading.references as refs
+
+    names = set()
+    for module in pkgutil.iter_modules(refs.__path__):
+        source = (Path(refs.__path__[0]) / f"{module.name}.py").read_text(encoding="utf-8")
+        names |= {n.name for n in ast.parse(source).body
+                  if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and not n.name.startswith("_")}
+    return names
+
+
+def _without_hidden_tests(path):
+    """The notebook at ``path`` without its hidden tests, as nbgrader's release leaves a student's copy."""
+    import nbformat
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    nb = nbformat.read(path, as_version=4)
+    nb, _ = ClearHiddenTests().preprocess(nb, {})
+    nbformat.write(nb, path)
+
+
+def test_student_wheel_has_no_grader_and_no_reference(dist, tmp_path):
+    """Installed alone (as in Colab), the student package has no dgmlab.grading, its grader commands say how
+    instructors get them, and none of the functions the grader's checks use as references is defined in it."""
+    import ast
+    import zipfile
+
+    venv = tmp_path / "student"
+    run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], timeout=300)
+    py = venv / "bin" / "python"
+    run([str(py), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", str(dist["wheel"])],
+        timeout=600)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    probe = ("import dgmlab, importlib.util, sys; assert 'site-packages' in dgmlab.__file__, dgmlab.__file__;"
+             "print(importlib.util.find_spec('dgmlab.grading'))")
+    res = run([str(py), "-c", probe], env=env, cwd=tmp_path, timeout=300)
+    assert res.stdout.strip() == "None"
+    cli = subprocess.run([str(py), "-m", "dgmlab.cli", "autograde", "hw1_wgan"], capture_output=True, text=True,
+                         env=env, cwd=tmp_path, timeout=300)
+    assert cli.returncode == 2 and "dgmlab-grader" in cli.stderr, cli.stderr[-2000:]
+    references = reference_names()
+    assert references, "the grader's references (dgmlab.grading.references) define no function"
+    defined = set()
+    with zipfile.ZipFile(dist["wheel"]) as whl:
+        for name in whl.namelist():
+            if name.endswith(".py"):
+                tree = ast.parse(whl.read(name))
+                defined |= {(n.name, name) for n in ast.walk(tree)
+                            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    assert sorted((n, where) for n, where in defined if n in references) == []

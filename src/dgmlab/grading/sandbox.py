@@ -18,7 +18,8 @@ ipykernel_launcher``, which adds these walls:
 2. **An allow-list, not a deny-list.** The sandbox's root is an empty tmpfs, read-only once built, into
    which only these are mounted (:func:`host_view`): the system's programs and libraries (``/usr`` and
    its links), the few files of ``/etc`` the dynamic loader, time zones and fonts read, the Python
-   environment and dgmlab, and the kit's data folder (``DGMLAB_DATA``), all read-only; then the working
+   environment and dgmlab, and the kit's data folder (``DGMLAB_DATA``), all read-only, with the grader left out
+   (:func:`student_view`: no ``dgmlab.grading``, ``dgmlab.authoring`` or nbgrader, as in Colab); then the working
    folder, a tmpfs of :attr:`Limits.tmpfs` bytes holding the submission's top-level files read-only
    (what the kernel writes there never reaches the grading machine's disk, and is gone with the kernel),
    the runtime folder, a private ``/var/tmp`` (``TMPDIR`` and ``HOME``) and ``/dev/shm``. Every other
@@ -167,6 +168,36 @@ def host_view(data: bool = True) -> list[str]:
     return args
 
 
+GRADER_PARTS = ("grading", "authoring")  # dgmlab's subpackages that are the grader's, not the student package
+GRADER_ONLY = ("nbgrader",)  # distributions the grader needs and a student's environment (Colab) does not have
+VIEW_TMPFS = 1024 ** 2  # the folder that stands in for dgmlab's own (it holds only mount points)
+ABSENT = Path(__file__).with_name("absent.py")  # the __init__.py of a GRADER_ONLY package in the sandbox: it raises
+
+
+def student_view() -> list[str]:
+    """bwrap arguments, after :func:`host_view`, that leave a kernel the student package and what a student's
+    environment has, not the grader: dgmlab's folder is replaced by a read-only one holding every entry of it but
+    :data:`GRADER_PARTS` (so ``import dgmlab.grading`` fails there as it does in Colab), and each of
+    :data:`GRADER_ONLY` that is installed is replaced by a folder whose ``__init__.py`` raises ImportError."""
+    import importlib.util
+
+    import dgmlab
+
+    package = Path(dgmlab.__file__).resolve().parent
+    args = ["--size", str(VIEW_TMPFS), "--tmpfs", str(package)]
+    for entry in sorted(package.iterdir()):
+        if entry.name not in GRADER_PARTS:
+            args += ["--ro-bind", str(entry), str(entry)]
+    args += ["--remount-ro", str(package)]
+    for name in GRADER_ONLY:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            for where in spec.submodule_search_locations:
+                args += ["--size", str(VIEW_TMPFS), "--tmpfs", where, "--ro-bind", str(ABSENT),
+                         str(Path(where) / "__init__.py"), "--remount-ro", where]
+    return args
+
+
 def _dev_and_tmp(limits: Limits) -> list[str]:
     """``/dev`` (read-only but for a sized ``/dev/shm``), ``/proc``, a sized ``/var/tmp`` and a small ``/tmp``
     (read-only once sealed: :data:`SEAL`)."""
@@ -182,7 +213,7 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | No
     """The kernel command: ipykernel under prlimit inside bwrap (see module docstring). Of this machine's folders
     it sees :func:`host_view` and, writable, the working folder and the runtime folder, each a tmpfs of its own."""
     # the tmpfs mounts first: a Python environment, dgmlab or data folder under /tmp or /var/tmp is bound over them
-    args = ["bwrap", *_dev_and_tmp(limits), *host_view()]
+    args = ["bwrap", *_dev_and_tmp(limits), *host_view(), *student_view()]
     # the working folder: a sized tmpfs, with the files there when the kernel starts bound in read-only
     args += ["--size", str(int(limits.tmpfs)), "--tmpfs", str(workdir.resolve()), WORKDIR_FILES]
     # the runtime folder: a small tmpfs of the sandbox's own, where the kernel creates its ipc sockets (the grader
