@@ -149,32 +149,47 @@ theta_star_js = float(grid[np.argmin(sp.lambdify(theta, js_PQ, "numpy")(grid))])
 theta_star_kl = float(minimize_scalar(sp.lambdify(theta, kl_PQ), bounds=(1e-4, 1 - 1e-4), method="bounded", options={"xatol": 1e-9}).x)
 theta_star_js = float(minimize_scalar(sp.lambdify(theta, js_PQ), bounds=(1e-4, 1 - 1e-4), method="bounded", options={"xatol": 1e-9}).x)
 ''', passes=["q3_theta_star_tests"]),
+    # Q4 asks for torch functions autograd differentiates (dgmlab.metrics computes the values in numpy, with no
+    # gradient): each answer's gradient is checked against a closed form
     Mutant("q4_stats", "biased covariance (divides by n)", edits=[("cov = centred.T @ centred / (f.shape[0] - 1)", "cov = centred.T @ centred / f.shape[0]")],
            earns={"q4_stats_tests": 0.5}),
-    Mutant("q4_stats", "covariance of the transposed data", edits=[("cov = centred.T @ centred / (f.shape[0] - 1)", "cov = np.cov(f)")], earns={"q4_stats_tests": 0}),
-    Mutant("q4_stats", "torch input kept in float32", edits=[("f = np.asarray(features, dtype=np.float64)", "f = np.asarray(features)")], earns={"q4_stats_tests": 1.5}),
-    Mutant("q4_stats", "correct variant: np.cov",
-           "def feature_statistics(features):\n    f = np.asarray(features, dtype=np.float64)\n    return f.mean(0), np.cov(f, rowvar=False)",
+    Mutant("q4_stats", "covariance of the transposed data", edits=[("cov = centred.T @ centred / (f.shape[0] - 1)", "cov = torch.cov(f)")], earns={"q4_stats_tests": 0}),
+    Mutant("q4_stats", "torch input kept in float32", edits=[("f = features.to(torch.float64)", "f = features")], earns={"q4_stats_tests": 1.75}),
+    Mutant("q4_stats", "wraps dgmlab.metrics.gaussian_stats (no gradient)", r"""
+from dgmlab import metrics
+def feature_statistics(features):
+    mu, cov = metrics.gaussian_stats(features.detach().numpy())
+    return torch.from_numpy(mu), torch.from_numpy(cov)
+""", earns={"q4_stats_tests": 1.5}),
+    Mutant("q4_stats", "correct variant: torch.cov",
+           "def feature_statistics(features):\n    f = features.double()\n    return f.mean(0), torch.cov(f.T)",
            passes=["q4_stats_tests"]),
-    Mutant("q4_frechet", "scipy sqrtm with its complex result kept", r'''
-from scipy import linalg
+    Mutant("q4_frechet", "square root through the complex eigenvalues of the product, complex result kept", r"""
 def frechet_gaussian(mu1, cov1, mu2, cov2):
-    diff = np.asarray(mu1) - np.asarray(mu2)
-    return diff @ diff + np.trace(cov1 + cov2 - 2 * linalg.sqrtm(np.asarray(cov1) @ np.asarray(cov2)))
-''', earns={"q4_frechet_tests": 3}),
-    Mutant("q4_frechet", "elementwise square root of the product", edits=[("tr_sqrt = np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)).sum()", "tr_sqrt = np.trace(np.sqrt(np.abs(c1 @ c2)))")], earns={"q4_frechet_tests": 2}),
-    Mutant("q4_frechet", "missing the factor 2 on the cross term", edits=[("- 2 * tr_sqrt", "- tr_sqrt")], earns={"q4_frechet_tests": 0}),
-    Mutant("q4_frechet", "mean distance not squared", edits=[("return float(diff @ diff +", "return float(np.sqrt(diff @ diff) +")], earns={"q4_frechet_tests": 0.5}),
-    Mutant("q4_frechet", "correct variant: scipy sqrtm, real part", r'''
-from scipy import linalg
-def frechet_gaussian(mu1, cov1, mu2, cov2):
-    mu1, mu2, cov1, cov2 = (np.asarray(a, dtype=np.float64) for a in (mu1, mu2, cov1, cov2))
-    covmean = linalg.sqrtm(cov1 @ cov2)
-    if np.iscomplexobj(covmean):
-        covmean = covmean.real
     diff = mu1 - mu2
-    return float(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2 * np.trace(covmean))
-''', passes=["q4_frechet_tests"]),
+    tr_sqrt = torch.linalg.eigvals(cov1 @ cov2).sqrt().sum()
+    return diff @ diff + torch.trace(cov1) + torch.trace(cov2) - 2 * tr_sqrt
+""", earns={"q4_frechet_tests": 2}),
+    Mutant("q4_frechet", "elementwise square root of the product", edits=[("tr_sqrt = torch.sqrt(torch.clamp(torch.linalg.eigvalsh((middle + middle.T) / 2), min=0)).sum()", "tr_sqrt = torch.trace(torch.sqrt(torch.abs(cov1 @ cov2)))")], earns={"q4_frechet_tests": 2.5}),
+    Mutant("q4_frechet", "missing the factor 2 on the cross term", edits=[("- 2 * tr_sqrt", "- tr_sqrt")], earns={"q4_frechet_tests": 0.5}),
+    Mutant("q4_frechet", "mean distance not squared", edits=[("return diff @ diff +", "return torch.sqrt(diff @ diff) +")], earns={"q4_frechet_tests": 1.5}),
+    Mutant("q4_frechet", "wraps dgmlab.metrics.frechet_distance (no gradient)", r"""
+from dgmlab import metrics
+def frechet_gaussian(mu1, cov1, mu2, cov2):
+    value = metrics.frechet_distance(*(t.detach().numpy() for t in (mu1, cov1, mu2, cov2)))
+    return torch.tensor(value, dtype=torch.float64)
+""", earns={"q4_frechet_tests": 2}),
+    Mutant("q4_frechet", "correct variant: nuclear norm of the product of the two square roots", r"""
+def _psd_root(c):
+    w, v = torch.linalg.eigh((c + c.T) / 2)
+    return (v * torch.sqrt(torch.clamp(w, min=0))) @ v.T
+
+
+def frechet_gaussian(mu1, cov1, mu2, cov2):
+    diff = mu1 - mu2
+    tr_sqrt = torch.linalg.matrix_norm(_psd_root(cov1) @ _psd_root(cov2), ord="nuc")
+    return diff @ diff + torch.trace(cov1) + torch.trace(cov2) - 2 * tr_sqrt
+""", passes=["q4_frechet_tests"]),
     Mutant("p1_masked_conv", "mask A and B swapped", edits=[('mask[c, c + (1 if mask_type == "B" else 0):] = 0', 'mask[c, c + (1 if mask_type == "A" else 0):] = 0')],
            # the model inherits the swap (its last 1x1 layer, built with mask A, outputs its bias only);
            # p1_weights_tests (3 of 3 with the genuine weights) no longer depends on this class: the grader loads
@@ -418,16 +433,6 @@ EQUIVALENT_MUTANTS = {
             "the bounded search only evaluates inside the bracket, where JS is convex with its minimum at 0.3; "
             "the changed end is never evaluated",
         "L6 constant: `1e-10` -> `2e-10` (1e-10 -> 2e-10)": "a tolerance of 2e-10 still finds 0.3 far within 1e-4",
-    },
-    "q4_frechet": {
-        "L9 delete: `mu1, mu2 = (np.asarray(mu1, dtype=np.float64), np.asarray...` deleted":
-            "the means are documented as float arrays (every caller passes float64 numpy arrays), for which "
-            "mu1 - mu2 is the same without the conversion; only out-of-contract Python lists would differ",
-        "L13 args: `np.clip(w, 0, None)` -> `np.clip(0, w, None)` (first two arguments swapped)":
-            "np.clip(0, w, None) = max(0, w) elementwise, broadcast to w's shape: the same array as np.clip(w, 0, None)",
-        "L15 args: `np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, N...` -> `np.clip(0, "
-        "np.linalg.eigvalsh((middle + middle.T) / 2), N...` (first two arguments swapped)":
-            "the same identity: np.clip(0, e, None) = max(0, e) = np.clip(e, 0, None)",
     },
     "p1_inpaint": {
         "L18 delete: `if not hidden.any(): ...` deleted":

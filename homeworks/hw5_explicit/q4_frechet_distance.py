@@ -26,20 +26,27 @@
 #    At least 10,000 samples (they use 50,000), because the estimate is biased for small $n$.
 
 # %% [markdown]
-# ### Q4 companion (6 points, autograded)
+# ### Q4 companion (6 points, autograded): a differentiable Fréchet distance
 #
-# **(2 points)** The estimates of part 1: mean and unbiased covariance (divide by $n-1$), in float64.
+# `dgmlab.metrics` already computes FID for the course's tools, in numpy: a number to report, with no gradient.
+# Here you write the same quantities in torch so that autograd can differentiate them, as one needs to use the
+# Fréchet distance as a training loss (matching a generator's feature statistics to the data's). Use torch
+# operations only, from input to output: no `.detach()`, `.item()`, `.numpy()` or `torch.no_grad()` on the way.
+#
+# **(2 points)** The estimates of part 1: mean and unbiased covariance (divide by $n-1$), in float64, as functions
+# of the features that autograd can differentiate.
 
 # %% kind="answer" grade_id="q4_stats"
 def feature_statistics(features):
-    """Sample mean and unbiased sample covariance of feature vectors.
+    """Sample mean and unbiased sample covariance of feature vectors, differentiable with respect to them.
 
-    features: (n, d) array-like (numpy array or torch tensor), one feature vector per row.
-    Returns (mu, cov): mu (d,) and cov (d, d), numpy float64; cov divides by n - 1.
+    features: (n, d) torch tensor (any floating dtype), one feature vector per row.
+    Returns (mu, cov): torch float64 tensors of shapes (d,) and (d, d); cov divides by n - 1. A loss computed
+    from mu and cov has a gradient with respect to features.
     """
     ### BEGIN SOLUTION
-    f = np.asarray(features, dtype=np.float64)
-    mu = f.mean(axis=0)
+    f = features.to(torch.float64)
+    mu = f.mean(dim=0)
     centred = f - mu
     cov = centred.T @ centred / (f.shape[0] - 1)
     return mu, cov
@@ -53,49 +60,64 @@ check("q4_stats_tests", feature_statistics)
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
 
-@points(0.5)
+@points(0.25)
 def test_values_on_small_sample():
     mu, cov = small
-    f = inputs.small
-    checks.assert_close(mu, f.mean(axis=0), rtol=1e-12, name="the mean")
-    checks.assert_close(cov, np.cov(f, rowvar=False), rtol=1e-10, atol=1e-12,
+    f = inputs.small.numpy()
+    checks.assert_tensor(mu, "mu", shape=(3,), dtype=torch.float64)
+    checks.assert_tensor(cov, "cov", shape=(3, 3), dtype=torch.float64)
+    checks.assert_close(mu.numpy(), f.mean(axis=0), rtol=1e-12, name="the mean")
+    checks.assert_close(cov.numpy(), np.cov(f, rowvar=False), rtol=1e-10, atol=1e-12,
                         name="the covariance (unbiased, one row per sample)")
 
 
-@points(0.5)
-def test_accepts_torch_float32():
+@points(0.25)
+def test_float32_features_give_float64_statistics():
     mu, cov = torch32
-    assert isinstance(mu, np.ndarray) and isinstance(cov, np.ndarray), "return numpy arrays for torch input too"
-    assert mu.dtype == np.float64 and cov.dtype == np.float64, "convert torch input to float64 numpy"
-    checks.assert_close(cov, np.cov(inputs.torch32.double().numpy(), rowvar=False), rtol=1e-6, atol=1e-8,
+    checks.assert_tensor(mu, "mu for float32 features", dtype=torch.float64)
+    checks.assert_tensor(cov, "cov for float32 features", dtype=torch.float64)
+    checks.assert_close(cov.numpy(), np.cov(inputs.torch32.double().numpy(), rowvar=False), rtol=1e-6, atol=1e-8,
                         name="the covariance")
+
+
+@points(0.5)
+def test_gradient_with_respect_to_the_features():
+    # d/dX of a . mu + <W, cov> = 1 a^T / n + Xc (W + W^T) / (n - 1), Xc the centred features
+    x = inputs.gauss50
+    a, w = inputs.a, inputs.w
+    centred = x - x.mean(dim=0)
+    want = a.expand_as(x) / len(x) + centred @ (w + w.T) / (len(x) - 1)
+    got = grad_gauss50
+    checks.assert_tensor(got, "the gradient with respect to the features", shape=tuple(x.shape))
+    checks.assert_close(got.double().numpy(), want.numpy(), rtol=1e-8, atol=1e-10,
+                        name="the gradient of a . mu + <W, cov> with respect to the features")
 ### END HIDDEN TESTS
 
 
 # %% [markdown]
-# **(4 points)** The distance itself, in float64. With nearly singular covariances (fewer samples than
-# dimensions) a matrix square root of $\Sigma_1\Sigma_2$ can come out complex from round-off: return a real
-# number. Hint: $\operatorname{tr}(\Sigma_1\Sigma_2)^{1/2} = \operatorname{tr}\big(\Sigma_1^{1/2}\Sigma_2\Sigma_1^{1/2}\big)^{1/2}$,
-# and the matrix on the right is symmetric positive semi-definite.
+# **(4 points)** The distance itself, as a 0-dimensional float64 torch tensor that autograd can differentiate with
+# respect to both means and both covariances. With nearly singular covariances (fewer samples than dimensions) a
+# matrix square root of $\Sigma_1\Sigma_2$ can come out complex from round-off: the distance must stay real and
+# finite. Hint: $\operatorname{tr}(\Sigma_1\Sigma_2)^{1/2} = \operatorname{tr}\big(\Sigma_1^{1/2}\Sigma_2\Sigma_1^{1/2}\big)^{1/2}$,
+# the matrix on the right is symmetric positive semi-definite, and `torch.linalg.eigh` and `torch.linalg.eigvalsh`
+# take the eigen-decomposition of a symmetric matrix with a gradient (for distinct eigenvalues).
 
 # %% kind="answer" grade_id="q4_frechet"
 def frechet_gaussian(mu1, cov1, mu2, cov2):
-    """Frechet distance between N(mu1, cov1) and N(mu2, cov2).
+    """Frechet distance between N(mu1, cov1) and N(mu2, cov2), differentiable in all four arguments.
 
-    mu1, mu2: (d,) float arrays; cov1, cov2: (d, d) symmetric positive semi-definite float arrays.
-    Returns a Python float, ||mu1 - mu2||^2 + tr(cov1 + cov2 - 2 (cov1 cov2)^(1/2)), computed in
-    float64 and real even when the covariances are (nearly) singular.
+    mu1, mu2: (d,) float64 torch tensors; cov1, cov2: (d, d) symmetric positive semi-definite float64 torch tensors.
+    Returns a 0-dimensional float64 torch tensor, ||mu1 - mu2||^2 + tr(cov1 + cov2 - 2 (cov1 cov2)^(1/2)), real
+    even when the covariances are (nearly) singular, with a gradient with respect to mu1, cov1, mu2 and cov2.
     """
     ### BEGIN SOLUTION
-    mu1, mu2 = np.asarray(mu1, dtype=np.float64), np.asarray(mu2, dtype=np.float64)
-    c1, c2 = np.asarray(cov1, dtype=np.float64), np.asarray(cov2, dtype=np.float64)
     # tr (C1 C2)^(1/2) = tr (C1^(1/2) C2 C1^(1/2))^(1/2): the latter matrix is symmetric PSD
-    w, v = np.linalg.eigh((c1 + c1.T) / 2)
-    root1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
-    middle = root1 @ c2 @ root1
-    tr_sqrt = np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)).sum()
+    w, v = torch.linalg.eigh((cov1 + cov1.T) / 2)
+    root1 = (v * torch.sqrt(torch.clamp(w, min=0))) @ v.T
+    middle = root1 @ cov2 @ root1
+    tr_sqrt = torch.sqrt(torch.clamp(torch.linalg.eigvalsh((middle + middle.T) / 2), min=0)).sum()
     diff = mu1 - mu2
-    return float(diff @ diff + np.trace(c1) + np.trace(c2) - 2 * tr_sqrt)
+    return diff @ diff + torch.trace(cov1) + torch.trace(cov2) - 2 * tr_sqrt
     ### END SOLUTION
 
 
@@ -105,22 +127,51 @@ check("q4_frechet_tests", frechet_gaussian)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
+from dgmlab.grading.references.hw5_explicit import frechet_distance, frechet_gradients
 
-@points(1)
+
+def _real_scalar(d, what):
+    checks.assert_tensor(d, what, shape=())
+    assert not d.is_complex(), f"{what} is complex; return a real tensor"
+    return float(d)
+
+
+@points(0.25)
 def test_symmetric_and_matches_reference():
     (mu1, c1), (mu2, c2) = inputs.general1, inputs.general2
-    d12, d21 = general_12, general_21
+    d12, d21 = _real_scalar(general_12, "the distance"), _real_scalar(general_21, "the distance")
     assert abs(d12 - d21) < 1e-8 * max(1.0, abs(d12)), "the distance is not symmetric"
-    checks.assert_close(d12, metrics.frechet_distance(mu1, c1, mu2, c2), rtol=1e-6, atol=1e-8,
+    checks.assert_close(d12, frechet_distance(mu1, c1, mu2, c2), rtol=1e-6, atol=1e-8,
                         name="the distance for general covariances")
 
 
-@points(1)
+@points(0.25)
 def test_real_for_nearly_singular_covariances():
     (mu1, c1), (mu2, c2) = inputs.singular1, inputs.singular2
-    d = singular
-    assert isinstance(d, float), f"return a real Python float even for singular covariances, got {type(d).__name__}"
+    d = _real_scalar(singular, "the distance for singular covariances")
     assert np.isfinite(d) and d >= -1e-8, "the distance is NaN, infinite or negative for singular covariances"
-    checks.assert_close(d, metrics.frechet_distance(mu1, c1, mu2, c2), rtol=1e-5, atol=1e-6,
+    checks.assert_close(d, frechet_distance(mu1, c1, mu2, c2), rtol=1e-5, atol=1e-6,
                         name="the distance for singular covariances")
+
+
+@points(0.5)
+def test_gradient_with_respect_to_the_means():
+    (mu1, c1), (mu2, c2) = inputs.general1, inputs.general2
+    g_mu1, _, g_mu2, _ = general_grads
+    want_mu1, _, want_mu2, _ = frechet_gradients(mu1, c1, mu2, c2)
+    checks.assert_close(g_mu1.double().numpy(), want_mu1, rtol=1e-6, atol=1e-8, name="d D_F / d mu1")
+    checks.assert_close(g_mu2.double().numpy(), want_mu2, rtol=1e-6, atol=1e-8, name="d D_F / d mu2")
+
+
+@points(1)
+def test_gradient_with_respect_to_the_covariances():
+    # along symmetric directions E (a covariance stays symmetric): <grad, E> against the closed form I - T
+    (mu1, c1), (mu2, c2) = inputs.general1, inputs.general2
+    _, g_c1, _, g_c2 = general_grads
+    _, want_c1, _, want_c2 = frechet_gradients(mu1, c1, mu2, c2)
+    for got, want, name in ((g_c1, want_c1, "cov1"), (g_c2, want_c2, "cov2")):
+        got = got.double().numpy()
+        for e in inputs.directions:
+            checks.assert_close(float((got * e).sum()), float((want * e).sum()), rtol=1e-5, atol=1e-7,
+                                name=f"the derivative of D_F with respect to {name} along a symmetric direction")
 ### END HIDDEN TESTS

@@ -558,53 +558,79 @@ def test_no_grid_point_is_lower(v):
 
 
 # ====================================================================== Q4
+# Both answers are torch functions that autograd differentiates: each probe calls them on leaf tensors that require
+# a gradient and hands back the values (detached) and, separately, the gradients autograd finds.
 def _q4_stats_inputs(seed):
     np, torch = _np(), _torch()
     rng = np.random.default_rng(int(seed) + 41)
-    return {"gauss50": rng.normal(size=(50, 4)),
-            "three": np.array([[0.0, 1.0], [2.0, 5.0], [4.0, 0.0]]),
-            "small": rng.normal(size=(6, 3)) * [1.0, 2.0, 0.5] + [1.0, -2.0, 3.0],
-            "torch32": torch.randn(20, 5, generator=_gen(seed, 42))}
+    return {"gauss50": torch.from_numpy(rng.normal(size=(50, 4))),
+            "three": torch.tensor([[0.0, 1.0], [2.0, 5.0], [4.0, 0.0]], dtype=torch.float64),
+            "small": torch.from_numpy(rng.normal(size=(6, 3)) * [1.0, 2.0, 0.5] + [1.0, -2.0, 3.0]),
+            "torch32": torch.randn(20, 5, generator=_gen(seed, 42)),
+            "a": torch.from_numpy(rng.normal(size=4)), "w": torch.from_numpy(rng.normal(size=(4, 4)))}
+
+
+def _graph_output(t, what):
+    torch = _torch()
+    if not isinstance(t, torch.Tensor) or not t.requires_grad:
+        raise TypeError(f"{what} has no gradient with respect to the inputs (found "
+                        f"{type(t).__name__ if not isinstance(t, torch.Tensor) else 'a tensor without a graph'}): "
+                        f"use torch operations throughout, with no .detach(), .item(), .numpy() or torch.no_grad()")
+    return t
 
 
 def _stats(fn, f):
-    out = fn(f.copy() if hasattr(f, "copy") else f.clone())
-    return list(out) if isinstance(out, tuple) else out
+    out = fn(f.clone())
+    return [_detached(t) for t in out] if isinstance(out, tuple) else out
+
+
+def _stats_grad(fn, f, a, w):
+    torch = _torch()
+    leaf = f.clone().requires_grad_(True)
+    mu, cov = fn(leaf)
+    loss = (_graph_output(mu, "mu") * a).sum() + (_graph_output(cov, "cov") * w).sum()
+    (grad,) = torch.autograd.grad(loss, leaf)
+    return grad.detach()
 
 
 def _q4_stats_probe(o, x):
     fn = o["feature_statistics"]
-    return {name: attempt(_stats, fn, x[name]) for name in ("gauss50", "three", "small", "torch32")}
+    out = {name: attempt(_stats, fn, x[name]) for name in ("gauss50", "three", "small", "torch32")}
+    out["grad_gauss50"] = attempt(_stats_grad, fn, x["gauss50"], x["a"], x["w"])
+    return out
 
 
 @points(0.5)
 def test_shapes_and_dtype(v):
-    np = _np()
-    mu, cov = v.gauss50
-    assert isinstance(mu, np.ndarray) and mu.shape == (4,), \
-        f"expected mu as a numpy array of shape (4,) for 50 samples of dimension 4, found {type(mu).__name__} {np.shape(mu)}"
+    torch = _torch()
+    out = v.gauss50
+    assert isinstance(out, list) and len(out) == 2, "expected feature_statistics to return a tuple (mu, cov)"
+    mu, cov = out
+    checks.assert_tensor(mu, "mu for 50 samples of dimension 4", shape=(4,))
     hint = " (one row per sample: a (50, 50) covariance means rows and columns were swapped)" \
-        if np.shape(cov) == (50, 50) else ""
-    assert isinstance(cov, np.ndarray) and cov.shape == (4, 4), \
-        f"expected cov as a numpy array of shape (4, 4), found {type(cov).__name__} {np.shape(cov)}{hint}"
-    assert mu.dtype == np.float64 and cov.dtype == np.float64, \
+        if isinstance(cov, torch.Tensor) and tuple(cov.shape) == (50, 50) else ""
+    assert isinstance(cov, torch.Tensor) and tuple(cov.shape) == (4, 4), \
+        f"expected cov as a torch tensor of shape (4, 4), found {type(cov).__name__} {tuple(getattr(cov, 'shape', ()))}{hint}"
+    assert mu.dtype == torch.float64 and cov.dtype == torch.float64, \
         f"expected mu and cov in float64, found {mu.dtype} and {cov.dtype}"
 
 
 @points(0.5)
 def test_values_on_three_points(v):
-    np = _np()
+    torch = _torch()
     mu, cov = v.three
-    want = np.array([[4.0, -1.0], [-1.0, 7.0]])
+    checks.assert_tensor(mu, "mu", shape=(2,))
+    checks.assert_tensor(cov, "cov")
+    want = torch.tensor([[4.0, -1.0], [-1.0, 7.0]], dtype=torch.float64)
     hint = ""
-    if np.shape(cov) == (2, 2) and np.allclose(cov, want * 2 / 3):
+    if tuple(cov.shape) == (2, 2) and torch.allclose(cov.double(), want * 2 / 3):
         hint = ": that divides by n = 3; the unbiased estimate divides by n - 1 = 2"
-    elif np.shape(cov) == (3, 3):
-        hint = ": a (3, 3) matrix is the covariance of the rows; each row is one sample (rowvar=False)"
-    assert np.shape(mu) == (2,) and np.allclose(mu, [2.0, 2.0]), \
-        f"expected mu = [2, 2] for the points (0, 1), (2, 5), (4, 0), found {mu}"
-    assert np.shape(cov) == (2, 2) and np.allclose(cov, want), \
-        f"expected cov = {want.tolist()} for the points (0, 1), (2, 5), (4, 0), found {np.round(cov, 4).tolist()}{hint}"
+    elif tuple(cov.shape) == (3, 3):
+        hint = ": a (3, 3) matrix is the covariance of the rows; each row is one sample"
+    assert torch.allclose(mu.double(), torch.tensor([2.0, 2.0], dtype=torch.float64)), \
+        f"expected mu = [2, 2] for the points (0, 1), (2, 5), (4, 0), found {mu.tolist()}"
+    assert tuple(cov.shape) == (2, 2) and torch.allclose(cov.double(), want), \
+        f"expected cov = {want.tolist()} for the points (0, 1), (2, 5), (4, 0), found {cov.double().round(decimals=4).tolist()}{hint}"
 
 
 def _q4_frechet_inputs(seed):
@@ -619,42 +645,67 @@ def _q4_frechet_inputs(seed):
         f = np.random.default_rng(s).normal(size=(n, d)) @ np.random.default_rng(s + 1).normal(size=(d, d))
         return f.mean(axis=0), np.cov(f, rowvar=False)
 
+    def symmetric(d):
+        e = rng.normal(size=(d, d))
+        return (e + e.T) / 2
+
     return {"diag_a": rng.uniform(0.2, 9.0, size=3), "diag_b": rng.uniform(0.2, 9.0, size=3),
             "mu1": rng.normal(size=3), "mu2": rng.normal(size=3),
             "general1": stats(200, 6), "general2": stats(200, 6),
             # 5 samples in 20 dimensions (rank 4), fixed: a pair on which a matrix square root taken naively
             # comes out complex (random ones do not always)
-            "singular1": fixed_stats(30, 5, 20), "singular2": fixed_stats(40, 5, 20)}
+            "singular1": fixed_stats(30, 5, 20), "singular2": fixed_stats(40, 5, 20),
+            "directions": [symmetric(6) for _ in range(3)]}
 
 
 def _q4_frechet_probe(o, x):
-    np, fn = _np(), o["frechet_gaussian"]
+    np, torch, fn = _np(), _torch(), o["frechet_gaussian"]
 
-    def call(*args):
-        return fn(*[np.array(a, dtype=np.float64, copy=True) for a in args])
+    def tensors(args, grad=False):
+        return [torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float64).requires_grad_(grad) for a in args]
+
+    def value(*args):
+        d = fn(*tensors(args))
+        if isinstance(d, torch.Tensor) and d.is_complex():
+            raise TypeError(f"the distance came out as a complex tensor ({d.dtype}); it is a real number: take the "
+                            f"trace of the square root from a symmetric positive semi-definite matrix (see the hint)")
+        return _detached(d)
+
+    def grads(*args):
+        leaves = tensors(args, grad=True)
+        d = _graph_output(fn(*leaves), "the distance")
+        found = torch.autograd.grad(d.real if d.is_complex() else d, leaves, allow_unused=True)
+        return [torch.zeros_like(leaf) if g is None else g.detach() for g, leaf in zip(found, leaves, strict=True)]
 
     (m1, c1), (m2, c2) = x["general1"], x["general2"]
     (s1, t1), (s2, t2) = x["singular1"], x["singular2"]
     mu, cov = np.zeros(3), np.diag([1.0, 2.0, 3.0])
-    return {"identical": attempt(call, mu, cov, mu, cov),
-            "one_dimensional": attempt(call, [0.0], [[1.0]], [2.0], [[4.0]]),
-            "diagonal": attempt(call, x["mu1"], np.diag(x["diag_a"]), x["mu2"], np.diag(x["diag_b"])),
-            "general_12": attempt(call, m1, c1, m2, c2), "general_21": attempt(call, m2, c2, m1, c1),
-            "singular": attempt(call, s1, t1, s2, t2)}
+    return {"identical": attempt(value, mu, cov, mu, cov),
+            "one_dimensional": attempt(value, [0.0], [[1.0]], [2.0], [[4.0]]),
+            "one_dimensional_grads": attempt(grads, [0.0], [[1.0]], [2.0], [[4.0]]),
+            "diagonal": attempt(value, x["mu1"], np.diag(x["diag_a"]), x["mu2"], np.diag(x["diag_b"])),
+            "general_12": attempt(value, m1, c1, m2, c2), "general_21": attempt(value, m2, c2, m1, c1),
+            "general_grads": attempt(grads, m1, c1, m2, c2),
+            "singular": attempt(value, s1, t1, s2, t2)}
+
+
+def _distance(d, what):
+    checks.assert_tensor(d, what, shape=())
+    assert not d.is_complex(), f"{what} is a complex tensor; the distance is real: return a real float64 tensor"
+    return float(d)
 
 
 @points(0.5)
 def test_zero_for_identical_gaussians(v):
-    d = v.identical
-    assert isinstance(d, float), f"expected a Python float, found {type(d).__name__} (convert with float(...))"
+    d = _distance(v.identical, "the distance (a 0-dimensional tensor)")
     hint = ": that is tr(S) + tr(S) - tr(S), the cross term without its factor 2" if abs(d - 6.0) < 1e-6 else ""
     assert abs(d) < 1e-8, f"expected 0 for two identical Gaussians, found {d:.3g}{hint}"
 
 
-@points(0.75)
+@points(0.5)
 def test_one_dimensional_case(v):
     # N(0, 1) against N(2, 4): |0 - 2|^2 + (1 + 4 - 2 sqrt(1 * 4)) = 4 + 1
-    d = float(v.one_dimensional)
+    d = _distance(v.one_dimensional, "the distance")
     hint = ""
     if abs(d - 7.0) < 1e-6:
         hint = ": that is the cross term without its factor 2 (tr(S1 + S2 - 2 (S1 S2)^(1/2)))"
@@ -665,13 +716,26 @@ def test_one_dimensional_case(v):
     assert abs(d - 5.0) < 1e-8, f"expected D_F(N(0, 1), N(2, 4)) = 4 + 1 = 5, found {d:.6g}{hint}"
 
 
-@points(0.75)
+@points(0.5)
+def test_one_dimensional_gradient(v):
+    # D = (m1 - m2)^2 + s1 + s2 - 2 sqrt(s1 s2) at m1 = 0, s1 = 1, m2 = 2, s2 = 4: dD/dm1 = -4, dD/ds1 = 1 - sqrt(s2 / s1)
+    # = -1, dD/dm2 = 4, dD/ds2 = 1 - sqrt(s1 / s2) = 1/2
+    grads = v.one_dimensional_grads
+    want = (-4.0, -1.0, 4.0, 0.5)
+    for g, w, name in zip(grads, want, ("mu1", "cov1", "mu2", "cov2"), strict=True):
+        got = float(g.flatten()[0])
+        assert abs(got - w) < 1e-8, \
+            (f"expected dD_F/d{name} = {w:g} for N(0, 1) against N(2, 4) (differentiate (m1 - m2)^2 + s1 + s2 - "
+             f"2 sqrt(s1 s2)), autograd found {got:.6g}")
+
+
+@points(0.5)
 def test_diagonal_covariances(v):
     # diagonal covariances commute, so (S1 S2)^(1/2) is the diagonal of sqrt(a_i b_i): the formula entry by entry
     np, x = _np(), v.inputs
     a, b = x.diag_a, x.diag_b
     want = float(np.sum((x.mu1 - x.mu2) ** 2) + np.sum(a + b - 2 * np.sqrt(a * b)))
-    d = float(v.diagonal)
+    d = _distance(v.diagonal, "the distance")
     assert abs(d - want) <= 1e-10 * max(1.0, abs(want)), \
         f"expected {want:.6f} for two Gaussians with diagonal covariances, found {d:.6f}"
 
@@ -1714,7 +1778,8 @@ CHECKS = [
               visible=(test_shapes_and_dtype, test_values_on_three_points),
               probe=_q4_stats_probe, inputs=_q4_stats_inputs),
     CheckSpec("q4_frechet_tests", 4, 2, ("frechet_gaussian",),
-              visible=(test_zero_for_identical_gaussians, test_one_dimensional_case, test_diagonal_covariances),
+              visible=(test_zero_for_identical_gaussians, test_one_dimensional_case, test_one_dimensional_gradient,
+                       test_diagonal_covariances),
               probe=_q4_frechet_probe, inputs=_q4_frechet_inputs),
     CheckSpec("p1_masked_conv_tests", 5, 2, ("MaskedConv2d",),
               visible=(test_type_A_5x5_as_printed, test_type_B_5x5_as_printed, test_the_mask_acts_on_new_weights),
