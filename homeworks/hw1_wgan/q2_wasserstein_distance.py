@@ -79,7 +79,7 @@ def test_equal_widths_give_the_closed_form():
 # $\theta \neq \theta_0$. Implement `kl_limits(kl, theta_value, theta0_value)`, the pair
 # $\left(\lim_{\epsilon\to0^+} D,\ \lim_{\epsilon\to0^+} \partial D/\partial\theta\right)$ for the expression
 # $D$ = `kl` at $\theta$ = `theta_value`, $\theta_0$ = `theta0_value`, with `sp.diff` and `sp.limit`.
-# It must work for any expression in `theta`, `theta0` and `eps`: the checks pass it others too.
+# It must work for any expression in `theta`, `theta0` and `eps`: it is checked on others too.
 
 # %% kind="answer" grade_id="q2_kl_limits" check_output=true
 def kl_limits(kl, theta_value, theta0_value):
@@ -144,15 +144,15 @@ def test_equal_means_give_zero_and_zero():
 
 
 # %% [markdown]
-# **(c) (5 + 3 points)** Consider a GAN whose generator minimises
+# **(c) (3 + 5 points)** Consider a GAN whose generator minimises
 # $$L_G(\theta;\phi) = \mathbb E_{x\sim p_\theta}\big[\log(1 - D_\phi(x))\big] - \mathbb E_{x\sim p_\theta}\big[\log D_\phi(x)\big],$$
-# the sum of the original ("saturating") generator loss and the "non-saturating" one.
-# With the discriminator at its optimum $D^*(x) = p_{data}(x) / (p_{data}(x) + p_g(x))$, is the
-# behaviour you found in (b) a problem for training $\theta$ with this loss? Explain.
+# the sum of the original ("saturating") generator loss and the "non-saturating" one, with the
+# discriminator at its optimum $D^*(x) = p_{data}(x) / (p_{data}(x) + p_g(x))$.
 #
 # First the numeric companion (3 points): implement `combined_generator_loss(d_fake)`, the loss above
 # estimated from the discriminator's outputs $D(x_i) \in (0,1)$ on a batch of generated samples.
-# The cell after it uses it to measure $\partial L_G/\partial\theta$ with $D$ held at $D^*$.
+# The cell after it uses it to measure $\partial L_G/\partial\theta$ with $D$ held at $D^*$; the written
+# question (5 points) follows the table.
 
 # %% kind="answer" grade_id="q2_combined_generator_loss"
 def combined_generator_loss(d_fake):
