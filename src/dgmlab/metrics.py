@@ -342,7 +342,7 @@ def mnist_predict(images, batch_size: int = 500, scale: str | None = None) -> to
 def mnist_score(images, splits: int = 10, batch_size: int = 500, scale: str | None = None) -> tuple[float, float]:
     """MNIST classifier score: :func:`inception_score` of the shipped MNIST classifier's probabilities.
 
-    Between 1 and 10 (the real MNIST test set scores about 9.9, see
+    Between 1 and 10 (the 10,000 real MNIST test digits score 9.76, see
     docs/metrics.md). It is *not* an Inception Score: do not compare it with
     papers' numbers. Report it as "MNIST classifier score".
     """
