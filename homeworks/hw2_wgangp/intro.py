@@ -9,9 +9,8 @@
 # builds a WGAN-GP with residual networks and trains it on MNIST and CIFAR-10 (a GPU is needed).
 #
 # **Grading.** Replace `raise NotImplementedError()` in each `# COMPLETE` cell; the test cell after it
-# prints the points of its visible checks, with a hint when one fails. Hidden tests, run when the
-# notebook is graded, decide {HIDDEN} of the {AUTO} autograded points; *Write your answer here* cells
-# are graded by hand.
+# prints the points of its visible checks, with a hint when one fails. More tests run when the notebook
+# is graded; *Write your answer here* cells are graded by hand.
 #
 # **Hand in** this notebook and `p5_generator_weights.pt`, which P5's training saves in the homework
 # folder.

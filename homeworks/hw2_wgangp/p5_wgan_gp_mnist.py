@@ -86,9 +86,9 @@ class Generator(nn.Module):
 # Write the critic described above, using `ResidualBlock(..., batchnorm=False)`: a $3\times3$ convolution
 # (padding 1) from the image to `capacity` channels and a ReLU, one `ResidualBlock` with stride 4, three more with
 # stride 1, and an `nn.Linear(capacity, 1)` head on the features summed over spatial positions. Its input is
-# a batch of MNIST images; its output is one score per image. The checks put weights of their own into your
-# critic (by role: the residual blocks in order, the convolution, the linear layer; the attribute names are yours)
-# and compare its scores and gradients with those of the grader's critic.
+# a batch of MNIST images; its output is one score per image. Use exactly these layers (the residual blocks
+# in this order, the convolution, the linear layer; the attribute names are yours): given the same weights,
+# your critic must give the scores, and the gradients, of the critic described here.
 
 # %% kind="answer" grade_id="p5_critic"
 class Critic(nn.Module):
@@ -532,11 +532,11 @@ if not runtime.is_grading():
 
 # %% [markdown]
 # ### P5(g) (2 points): graded from your trained generator
-# The grader loads `p5_generator_weights.pt` into the `Generator(capacity=32)` given above, draws 100
-# samples itself and scores them with the MNIST classifier score. A trained generator (a score of at least
+# Graded from `p5_generator_weights.pt` alone: 100 samples of the `Generator(capacity=32)` given above with
+# your weights, scored with the MNIST classifier score. A trained generator (a score of at least
 # **5** over the 100, with at least **8** digit classes present) earns 0.5 points; a score of at least
-# **8.25**, with at least **9** digit classes present, earns the other 1.5. If more than 3 samples are near-copies of MNIST digits, the cell earns 0. The check
-# below previews one draw.
+# **8.25**, with at least **9** digit classes present, earns the other 1.5. If more than 3 samples are
+# near-copies of MNIST digits, the cell earns 0. The check below scores one set of 100 samples.
 
 # %% kind="tests" grade_id="p5_mnist_samples_tests" points=2
 from dgmlab.probes import check

@@ -13,8 +13,8 @@
 # only the changes the new data need: channel counts (three colours), the spatial sizes
 # ($32\times32$ images), and the generator's nine residual blocks. Keep the
 # per-pixel bias, the sigmoid, and no BatchNorm in the critic.
-# As in P5(a), the checks put weights of their own into your networks (by role) and compare what they
-# compute with the grader's networks: keep everything else as in the given `Generator` and your `Critic`.
+# As in P5(a), given the same weights (layer by layer), your networks must compute what the networks
+# described here do: keep everything else as in the given `Generator` and your `Critic`.
 
 # %% kind="answer" grade_id="p6_models"
 class CifarGenerator(nn.Module):
@@ -248,9 +248,9 @@ if not runtime.is_grading():
     dgmlab.workspace.saved("artifacts/cifar_samples.pt")
 
 # %% [markdown]
-# The **Inception Score** needs the standard Inception-v3 network (through `torch-fidelity`).
-# When its weights cannot be had (offline, or not cached), the cell says so and skips; the score
-# is never replaced by another network's here.
+# The **Inception Score** needs the `torch-fidelity` package and the standard Inception-v3 weights it
+# downloads on first use; Colab has neither by default. Without them the cell prints why it skipped the
+# score and the notebook goes on (see P6(c)); the score is never replaced by another network's here.
 
 # %% locked=true grade_id="p6_scores" uses_answers=true
 if not runtime.is_grading():
@@ -258,6 +258,7 @@ if not runtime.is_grading():
         print("dgmlab.metrics is not available in this dgmlab version: skipping the Inception Score")
     else:
         try:
+            metrics.inception_weights_path()  # at once, before sampling: MetricUnavailable without the weights
             result = metrics.inception_metrics(sample(G_cifar, runtime.pick(full=50_000, fast=100)))
             print(f"Inception Score (Inception-v3 via torch-fidelity): "
                   f"{result['inception_score_mean']:.2f} +- {result['inception_score_std']:.2f}")
@@ -266,6 +267,13 @@ if not runtime.is_grading():
 
 # %% [markdown]
 # ### P6(c) (8 points, written)
+# **Before you start:** the standard Inception Score needs the `torch-fidelity` package and the
+# Inception-v3 weights it downloads, which Colab lacks by default. Without them the cell above prints
+# "Inception Score skipped" and why, and everything else runs; then say so here, which is a complete
+# answer to that part. To compute it, run `!pip install torch-fidelity==0.4.0` (online, the weights
+# download on first use), or offline point `DGMLAB_INCEPTION_WEIGHTS` at a copy of the weights file the
+# message names, and rerun the cell above.
+#
 # Include your CIFAR-10 sample grid and loss curves. Report the Inception Score you measured,
 # with its spread, the number of samples and the network that computed it (the standard
 # Inception-v3 of torch-fidelity; if you could not run it, say so). The source course reports
@@ -276,7 +284,8 @@ if not runtime.is_grading():
 
 # %% [markdown] kind="written" grade_id="p6_report" points=8
 # Grid and curves attached (2). The IS reported as measured, with its std over 10 splits, the number of samples
-# (50,000) and the network (Inception-v3, pt_inception-2015-12-05 weights via torch-fidelity) (2). Grade the
+# (50,000) and the network (Inception-v3, pt_inception-2015-12-05 weights via torch-fidelity), or, when it could
+# not be computed, a statement that it was not and why (2). Grade the
 # report, not the value: the course's capacity-32, batch-128 run has not been measured against the source's 7.9
 # (capacity 128, batch size not given), and a lower score is expected from narrower networks and fewer updates.
 # Differences of a few tenths are within run-to-run variance of GAN training and of implementation details
