@@ -8,8 +8,8 @@
 # **Problems** (points): P0 runs top to bottom (1); P1 unconditional GAN (20); P2 three ablations (15);
 # P3 conditional GAN (15); P4 the GAN objective (20); P5 Kantorovich duality (20).
 #
-# **Grading.** Each check cell prints its visible points as you work; hidden checks decide {HIDDEN} of the
-# {AUTO} autograded points. Written answers are graded by hand.
+# **Grading.** Each check cell prints its visible points as you work; more checks run when the notebook is
+# graded. Written answers are graded by hand.
 #
 # **Hand in** this notebook, run top to bottom (a GPU helps), and the three files it saves beside it:
 # `baseline_generator_weights.pt`, `cgan_generator_weights.pt`, `hw4_results.json`.

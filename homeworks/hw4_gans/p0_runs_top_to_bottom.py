@@ -1,9 +1,8 @@
 # %% [markdown]
 # ## P0. The notebook runs from top to bottom (1 point)
 #
-# Restart the kernel and run every cell before you hand in. The grader checks that every piece is defined and
-# runs, and that `hw4_results.json` holds every model's result after 50 epochs, agreeing with what it measures
-# from your two weight files.
+# Restart the kernel and run every cell before you hand in. This point needs every piece defined and running,
+# and `hw4_results.json` holding every model's result after 50 epochs, in agreement with your two weight files.
 
 # %% kind="tests" grade_id="p0_tests" points=1
 from dgmlab.probes import check

@@ -233,15 +233,15 @@ def show(fig):
 
 
 def report_graded_draw(path, labels=None):
-    """Print what the grader measures on the generator weights saved at ``path``: it rebuilds P1's generator (P3's
-    with ``labels``) as specified, loads the weights and draws 100 images."""
+    """Print what the graded check measures on the generator weights saved at ``path``: 100 images of P1's
+    generator (P3's with ``labels``), as specified, with these weights."""
     from dgmlab import artifacts, metrics
     try:
         generator = artifacts.mlp_generator(torch.load(path, weights_only=True), in_dim=LATENT_DIM,
                                             widths=(128, 256, 512), embedding=None if labels is None else (10, 10),
                                             name=f"the weights in {Path(path).name}")
     except artifacts.ArtifactError as exc:
-        print(f"the grader cannot use {Path(path).name}: {exc}")
+        print(f"{Path(path).name} cannot be graded: {exc}")
         return
     z = torch.randn(100, LATENT_DIM, generator=torch.Generator().manual_seed(0))  # (100, LATENT_DIM)
     with torch.no_grad():
@@ -331,8 +331,8 @@ if not is_grading():
 # %% [markdown]
 # ### Graded from your baseline's trained generator (3 points)
 #
-# Hand in `baseline_generator_weights.pt`, saved by the training cell. The grader loads it into P1's generator
-# and draws 100 images. Weights that fit and draw new, varied digits earn 1 point; 2 more if those images have
+# Hand in `baseline_generator_weights.pt`, saved by the training cell; it is graded alone, by 100 images of P1's
+# generator with these weights. Weights that fit and draw new, varied digits earn 1 point; 2 more if those images have
 # an **MNIST classifier score of at least 7.5** (real digits: about 9.4) and show at least **9** of the 10
 # digits. More than 3 near-copies of MNIST digits earn 0.
 

@@ -287,8 +287,8 @@ if not is_grading():
 # %% [markdown]
 # ### Graded from your trained conditional generator (3 points)
 #
-# Hand in `cgan_generator_weights.pt`, saved by the training cell. The grader loads it into the conditional
-# generator ($[z, e_G(y)]$ in that order) and draws ten images of each digit. Weights that fit and draw new
+# Hand in `cgan_generator_weights.pt`, saved by the training cell; it is graded alone, by ten images of each digit
+# from the conditional generator ($[z, e_G(y)]$ in that order) with these weights. Weights that fit and draw new
 # digits earn 1 point; 2 more if the **conditional accuracy** (digits the MNIST classifier assigns to the
 # requested label) is at least **95%** (real digits: 99%). More than 3 near-copies of MNIST digits earn 0.
 
