@@ -1,0 +1,38 @@
+"""What a student reads says what to hand in and what each check means, never how grading works.
+
+Checked on the release notebooks (what students get), markdown and code alike, of hw1-hw4."""
+import re
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+HOMEWORKS = ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans")
+MACHINERY = {
+    "a tally of the points hidden tests decide": re.compile(r"decide \d+(\.\d+)? of the \d+ autograded points"),
+    "the grader loading or drawing": re.compile(r"\bthe grader (loads|draws|reads)\b", re.I),
+    "checks' own weights put into the student's networks": re.compile(r"weights of their own", re.I),
+    "the grader's own networks": re.compile(r"\bthe grader's (critic|networks|own)\b", re.I),
+}
+
+
+def machinery_in(text: str) -> list:
+    """The names of the grading-machinery phrases in ``text``."""
+    return [name for name, pattern in MACHINERY.items() if pattern.search(" ".join(text.split()))]
+
+
+def test_machinery_detection_finds_each_phrase_and_passes_plain_statements():
+    assert machinery_in("Hidden tests decide 35.5 of the 74 autograded points") == [
+        "a tally of the points hidden tests decide"]
+    assert machinery_in("The grader loads `x.pt` into the Generator") == ["the grader loading or drawing"]
+    assert machinery_in("the checks put weights of their\nown into your critic") == [
+        "checks' own weights put into the student's networks"]
+    assert machinery_in("Hand in `generator_weights.pt`: it is graded alone, by 1,000 samples.") == []
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS)
+def test_release_notebook_says_nothing_of_grading_machinery(hw):
+    nb = nbformat.read(ROOT / "release" / hw / f"{hw}.ipynb", as_version=4)
+    found = [(index, name) for index, cell in enumerate(nb.cells) for name in machinery_in(cell.source)]
+    assert not found, f"release/{hw}: cells (index, what) describe grading machinery: {found}"
