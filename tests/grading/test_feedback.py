@@ -47,3 +47,47 @@ def test_a_students_script_in_markdown_or_output_is_not_in_the_feedback():
     active.feed(body)
     assert not [s for s in active.scripts if "document.title" in s], "a student's script runs in the feedback"
     assert not active.handlers, f"a student's event handler runs in the feedback: {active.handlers}"
+
+
+def _dgmlab_feedback_html(nb) -> str:
+    """``nb`` as dgmlab's feedback template draws it (nbgrader_run.run_feedback's exporter settings)."""
+    import os
+
+    import nbgrader
+
+    from dgmlab.grading.nbgrader_run import _feedback_template
+
+    config = _feedback_template(PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config())
+    config.HTMLExporter.extra_template_paths = [os.path.join(  # what nbgrader's GenerateFeedback adds: bootstrap.css
+        os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "static", "node_modules", "bootstrap",
+        "dist", "css")]
+    body, _ = HTMLExporter(config=config).from_notebook_node(nb, resources={"nbgrader": {
+        "notebook": "hw1_wgan", "score": 3, "max_score": 4, "late_penalty": 0}})
+    return body
+
+
+def test_the_feedback_page_has_a_language_a_heading_unique_ids_and_a_text_for_each_image():
+    """What axe-core checks in a browser (tests/grading/test_accessibility.py), read from the HTML here."""
+    import re
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("plt.plot(x)", outputs=[nbformat.v4.new_output(
+        "display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})])]
+    body = _dgmlab_feedback_html(nb)
+    assert '<html lang="en">' in body and body.count("<main>") == 1
+    assert re.findall(r"<h1[^>]*>([^<]*)</h1>", body) == ["hw1_wgan (Score: 3.0 / 4.0)"]
+    ids = re.findall(r'\bid="([^"]+)"', body)
+    assert len(ids) == len(set(ids)), ids
+    images = re.findall(r"<img\b[^>]*>", body)
+    assert len(images) == 1 and 'alt="An image the code above drew' in images[0]
+
+
+def test_a_courses_own_feedback_template_is_kept():
+    from traitlets.config import Config
+
+    from dgmlab.grading.nbgrader_run import _feedback_template
+
+    config = Config()
+    config.HTMLExporter.template_name = "my_feedback"
+    assert _feedback_template(config).HTMLExporter.template_name == "my_feedback"
+    assert "extra_template_basedirs" not in config.HTMLExporter

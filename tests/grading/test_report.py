@@ -254,7 +254,8 @@ def test_dashboard_numbers_privacy_and_offline(course, tmp_path):
     # self-contained: no script, nothing fetched, charts inline
     assert "<script" not in page.lower() and not re.search(r'(src|href)="(https?:)?//', page)
     assert page.count('src="data:image/svg+xml;base64,') == 3
-    assert re.search(r'data-student="ada"><img class="samples" alt="samples" src="data:image/png;base64,', page)
+    assert re.search(r'data-student="ada"><img class="samples" alt="The first 100 samples in graded_draw_100.pt[^"]*" '
+                     r'src="data:image/png;base64,', page)
     assert re.search(r'data-student="bob"><figcaption>.*?the grader kept no graded_draw_100.pt', page)
     assert "Lovelace, Ada" in page and "timed out" in page
     # per-phase grading times from the records: median and p95 (nearest rank) of ada's and bob's

@@ -6,12 +6,12 @@ page's Content-Security-Policy would be one). Saves a screenshot; with
 ``DGMLAB_UPDATE_FIGURES=1`` it goes to docs/figures/instructor_dashboard.png.
 """
 import os
-import shutil
 import statistics
 from pathlib import Path
 
 import pytest
 
+from a11y import browser  # headless Chromium, or a skip naming what to install
 from conftest import ROOT
 from test_report import HW, build_course, gradebook_truth
 
@@ -19,28 +19,7 @@ from dgmlab.grading import dashboard as D
 
 pytestmark = pytest.mark.slow  # drives a headless Chromium: make test, not make test-fast
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-DRIVER = shutil.which("chromedriver")
 FIGURE = ROOT / "docs" / "figures" / "instructor_dashboard.png"
-
-
-def browser():
-    """A headless Chromium session, or a skip that says what is missing and how to install it."""
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        pytest.skip("selenium is not installed: pip install -e '.[dev]'")
-    if not (CHROMIUM and DRIVER):
-        pytest.skip("no headless browser: install Debian's chromium and chromium-driver "
-                    "(apt-get install chromium chromium-driver; .ci/run does this as root)")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1200,1800", "--hide-scrollbars"]:
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(options=opts, service=Service(DRIVER))
 
 
 def shoot(html: Path, png: Path, driver=None) -> None:

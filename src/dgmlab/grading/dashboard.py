@@ -32,7 +32,7 @@ th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums
 .stats span{display:inline-block;margin-right:18px} .stats b{font-size:18px}
 .charts{display:flex;flex-wrap:wrap;gap:12px} .charts img{border:1px solid #eee;max-width:100%}
 .grid{display:flex;flex-wrap:wrap;gap:12px} .grid figure{margin:0;text-align:center;font-size:13px}
-.muted{color:#777} .bad{color:#b00020} details{margin:4px 0}
+.muted{color:#595959} .bad{color:#b00020} details{margin:4px 0}
 .side{display:flex;gap:8px} .side pre{flex:1;min-width:0;overflow:auto;max-height:420px;font-size:12px;background:#fafafa;padding:6px;margin:4px 0}
 mark{background:#ffe08a}
 """
@@ -192,7 +192,7 @@ def student_section(data: A.ClassData, sid: str) -> str:
         f"{_e(s.hw)}: {_fmt(s.score)}/{_fmt(s.max_score)}" if s.score is not None else f"{_e(s.hw)}: {_e(s.status)}"
         for s in data.submissions if s.student == sid) + "</summary>"]
     for s in [s for s in data.submissions if s.student == sid]:
-        out.append(f"<h4>{_e(s.hw)}: {_e(s.status)}" + (f" – {_e(s.reason)}" if s.reason else "") + "</h4>")
+        out.append(f"<h3>{_e(s.hw)}: {_e(s.status)}" + (f" – {_e(s.reason)}" if s.reason else "") + "</h3>")
         if s.late_reason:
             out.append(f'<p class="bad" data-late="{_e(s.hw)}">{_e(s.late_reason)}</p>')
         cells = data.cells_of(s.hw, student=sid)
@@ -219,8 +219,8 @@ def render(course: Course, data: A.ClassData, names: dict | None = None, shared=
            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
            '<meta name="robots" content="noindex">', "<title>dgmlab grading dashboard</title>",
            f"<style>{STYLE}</style></head><body>",
-           f'<div class="banner" id="instructor-only">{_e(banner)}</div>',
-           "<h1>Grading dashboard</h1>",
+           f'<header><div class="banner" id="instructor-only">{_e(banner)}</div>',
+           "<h1>Grading dashboard</h1></header><main>",
            f'<p class="muted">Course {_e(course.root.name)}, written {time.strftime("%Y-%m-%d %H:%M")} by '
            f"<code>dgmlab report --html</code> from gradebook.db and autograded/. Homeworks: "
            + ", ".join(f'<a href="#hw-{_e(h)}">{_e(h)}</a>' for h in data.hws) + ".</p>"]
@@ -233,7 +233,7 @@ def render(course: Course, data: A.ClassData, names: dict | None = None, shared=
     out.append('<section id="students"><h2>Students</h2>')
     for sid in sorted({s.student for s in data.submissions}):
         out.append(student_section(data, sid))
-    out.append("</section></body></html>")
+    out.append("</section></main></body></html>")
     return "\n".join(out)
 
 

@@ -1,32 +1,34 @@
 """The dashboard's charts: matplotlib figures as base64 ``<img>`` (SVG for charts, PNG for the sample
-grids), so the page loads nothing (:mod:`.dashboard`)."""
+grids), so the page loads nothing (:mod:`.dashboard`). Each image's ``alt`` text says what it shows, numbers
+included, for readers who cannot see it (escaped: student ids and cell names are text, never markup)."""
 from __future__ import annotations
 
 import base64
 import io
 from pathlib import Path
 
-from .html_text import _fmt
+from .html_text import _e, _fmt
 
 
-def _svg(fig) -> str:
-    """A matplotlib figure as an ``<img>`` holding base64 SVG (ids of separate figures cannot clash)."""
+def _svg(fig, alt: str) -> str:
+    """A matplotlib figure as an ``<img>`` holding base64 SVG (ids of separate figures cannot clash), described by
+    ``alt``."""
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img class="chart" alt="chart" src="data:image/svg+xml;base64,{data}">'
+    return f'<img class="chart" alt="{_e(alt)}" src="data:image/svg+xml;base64,{data}">'
 
 
-def _png(fig) -> str:
+def _png(fig, alt: str) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
     plt.close(fig)
-    return f'<img class="samples" alt="samples" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+    return f'<img class="samples" alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
 
 
 def _plt():
@@ -46,7 +48,7 @@ def histogram(scores, stats, max_score, hw):
 
     fig, ax = plt.subplots(figsize=(5.2, 2.8))
     bins = min(20, max(5, len(scores)))
-    ax.hist(scores, bins=bins, range=(0, max_score or 1), color="#4c72b0", edgecolor="white")
+    counts, edges, _ = ax.hist(scores, bins=bins, range=(0, max_score or 1), color="#4c72b0", edgecolor="white")
     for key, style, color in [("mean", "-", "#c44e52"), ("median", "--", "#222"), ("q1", ":", "#555"),
                               ("q3", ":", "#555")]:
         ax.axvline(stats[key], linestyle=style, color=color, linewidth=1.4,
@@ -55,7 +57,10 @@ def histogram(scores, stats, max_score, hw):
     ax.legend(handles[:3] + handles[4:], labels[:2] + labels[3:], fontsize=8, frameon=False)
     ax.set(xlabel=f"total points (of {_fmt(max_score)})", ylabel="submissions", title=f"{hw}: total scores")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    return _svg(fig)
+    spread = ", ".join(f"{_fmt(lo)} to {_fmt(hi)}: {int(n)}" for n, lo, hi in zip(counts, edges, edges[1:]) if n)
+    return _svg(fig, f"Histogram of {hw}'s total scores, {len(scores)} submissions, 0 to {_fmt(max_score)} points: "
+                     f"mean {_fmt(stats['mean'])}, median {_fmt(stats['median'])}, quartiles {_fmt(stats['q1'])} "
+                     f"and {_fmt(stats['q3'])}. Submissions per score range: {spread}.")
 
 
 def auto_manual_bars(subs, auto_max, manual_max, hw):
@@ -70,7 +75,9 @@ def auto_manual_bars(subs, auto_max, manual_max, hw):
     ax.axvline(auto_max + manual_max, color="#999", linewidth=1)
     ax.set(xlabel="points", title=f"{hw}: autograded vs hand-graded points")
     ax.legend(fontsize=8, frameon=False, loc="lower right")
-    return _svg(fig)
+    each = "; ".join(f"{s.student} {_fmt(s.auto_score)} + {_fmt(s.manual_score)}" for s in subs)
+    return _svg(fig, f"Bar chart of {hw}'s points per student, autograded (of {_fmt(auto_max)}) plus graded by hand "
+                     f"(of {_fmt(manual_max)}), lowest total first: {each}.")
 
 
 def pass_rate_bars(rows, hw):
@@ -84,7 +91,10 @@ def pass_rate_bars(rows, hw):
             color=["#dd8452" if r["kind"] == "manual" else "#55a868" for r in rows])
     ax.set_yticks(y, [r["cell"] for r in rows], fontsize=7)
     ax.set(xlim=(0, 100), xlabel="% of submissions with full points", title=f"{hw}: pass rate per graded cell")
-    return _svg(fig)
+    each = "; ".join(f"{r['cell']}{' (by hand)' if r['kind'] == 'manual' else ''} {_fmt(100 * r['pass_rate'], 1)}%"
+                     for r in rows)
+    return _svg(fig, f"Bar chart of {hw}'s pass rate per graded cell, the percentage of submissions with the cell's "
+                     f"full points: {each}.")
 
 
 def sample_grid(path: Path):
@@ -123,4 +133,4 @@ def sample_grid(path: Path):
     fig, ax = plt.subplots(figsize=(1.8, 1.8))
     ax.imshow(canvas.numpy(), cmap="gray", vmin=0, vmax=1)
     ax.axis("off")
-    return _png(fig), ""
+    return _png(fig, f"The first {n} samples in {path.name}, drawn in a 10 by 10 grid of {h} by {w} pixel images"), ""

@@ -132,7 +132,7 @@ def similarity_html(hw: str, results: list, texts: bool = True) -> str:
             left, right = SIM.with_texts(m).texts  # HTML-escaped by copydetect, only <mark> added
             out.append(f'<details data-hw="{_e(hw)}" data-stat="similar_lines"><summary>{_e(m.student)} and '
                        f"{_e(m.other)}: {_e(m.where)} ({_fmt(m.similarity, 3)})</summary><div class=\"side\">"
-                       f"<pre>{left}</pre><pre>{right}</pre></div></details>")
+                       f'<pre tabindex="0">{left}</pre><pre tabindex="0">{right}</pre></div></details>')  # scrolled by keys too
     return "".join(out)
 
 

@@ -224,6 +224,24 @@ def _raise_in(thread_id: int, exc) -> None:
                                                None if exc is None else ctypes.py_object(exc))
 
 
+FEEDBACK_TEMPLATES = Path(__file__).parent / "templates"  # dgmlab_feedback/: nbgrader's feedback page, accessible
+
+
+def _feedback_template(config):
+    """``config`` with the feedback page drawn by dgmlab's ``dgmlab_feedback`` template (nbgrader's ``feedback``
+    with a language, landmarks, a level-one heading, unique ids, readable contrast and a text alternative for every
+    image: docs/dashboard.md, "Accessibility"), unless the course's nbgrader_config.py names a template of its own."""
+    import nbgrader
+
+    if {"template_name", "template_file", "extra_template_basedirs"} & set(config.HTMLExporter):
+        return config
+    config.HTMLExporter.template_name = "dgmlab_feedback"
+    config.HTMLExporter.template_file = "feedback.html.j2"  # it extends nbgrader's index.html.j2
+    config.HTMLExporter.extra_template_basedirs = [
+        str(FEEDBACK_TEMPLATES), str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates")]
+    return config
+
+
 def run_feedback(root: Path, hw: str, student: str, *, timeout: float = FEEDBACK_TIMEOUT) -> C.StepResult:
     """nbgrader's generate_feedback of ``student``'s ``hw`` in the scratch course ``root``, in this process.
 
@@ -235,7 +253,7 @@ def run_feedback(root: Path, hw: str, student: str, *, timeout: float = FEEDBACK
     from nbgrader.converters import GenerateFeedback
     from nbgrader.coursedir import CourseDirectory
 
-    config = _nbgrader_config(root, hw, student)
+    config = _feedback_template(_nbgrader_config(root, hw, student))
     args = ["generate_feedback", hw, "--student", student, "--force"]
     log = _converter_log()
     target = threading.get_ident()
