@@ -257,3 +257,19 @@ def test_check_grades_the_files_of_the_folder_files_names(tmp_path, capsys):
     assert main(["check", str(notebook), "--files", str(homework)]) == 0
     out = capsys.readouterr().out
     assert f"graded files read from {homework}" in out and "graded file answer.txt: present (3 bytes)" in out
+
+
+def test_check_of_a_given_path_before_setup_reads_the_files_beside_it(tmp_path, monkeypatch):
+    import subprocess
+
+    import dgmlab
+    from dgmlab import workspace
+
+    monkeypatch.setattr(workspace, "_folder", None)
+    monkeypatch.chdir(tmp_path)
+    notebook = _save_notebook(tmp_path / "elsewhere" / "hw1_wgan.ipynb")
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: calls.append(args) or
+                        subprocess.CompletedProcess(args, 1, stdout="", stderr=""))
+    assert dgmlab.check(path=str(notebook)) is False
+    assert calls[0][calls[0].index("--files") + 1] == str(notebook.parent)

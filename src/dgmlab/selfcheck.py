@@ -376,17 +376,21 @@ def check(question: str | None = None, path=None, files=None) -> bool:
     ``path`` defaults to the notebook :func:`find_notebook` finds: in the homework folder the setup cell
     entered or, in Colab, in ``MyDrive/Colab Notebooks/`` (the one saved last, when there are several).
     ``files``: the folder of the files the notebook wrote, default the homework folder the setup cell
-    entered (:func:`dgmlab.workspace.folder`). Runs in a separate process, so this kernel is left as it
-    is. Returns whether every visible check passed."""
+    entered (:func:`dgmlab.workspace.folder`), or, given a ``path`` before any setup cell ran, the
+    notebook's folder. Runs in a separate process, so this kernel is left as it is. Returns whether every
+    visible check passed."""
     import subprocess
 
     from . import workspace
 
+    entered = workspace._folder is not None  # the setup cell chose the homework folder
     if path is None:
         path, others = find_notebook()
         if others:
             print(f"dgmlab.check(): {len(others) + 1} saved notebooks of this homework; checking the one saved last. "
                   f"Others: {', '.join(str(p) for p in others)} (give path=... to check another)")
+    elif files is None and not entered:
+        files = Path(path).expanduser().parent
     files = Path(files) if files is not None else workspace.folder()
     print(f"checking the saved copy of {path} (save the notebook first), with the files in {files}; "
           f"this takes a minute ...", flush=True)
