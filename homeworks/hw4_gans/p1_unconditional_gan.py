@@ -50,6 +50,7 @@ from dgmlab.probes import check
 check("p1_generator_tests", Generator)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.grading.references.hw4_gans import kit_generator
 from dgmlab.testing import points
 
 @points(1)
@@ -227,6 +228,7 @@ from dgmlab.probes import check
 check("p1_d_step_tests", discriminator_step, discriminator_loss)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.grading.references.hw4_gans import reference_sgd_step
 from dgmlab.testing import points
 
 def _d_loss(g, d):
@@ -272,6 +274,7 @@ from dgmlab.probes import check
 check("p1_g_step_tests", generator_step, generator_loss)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.grading.references.hw4_gans import reference_sgd_step
 from dgmlab.testing import points
 
 def _g_loss(g, d):

@@ -155,6 +155,7 @@ from dgmlab.probes import check
 check("p3_cgan_steps_tests", cgan_discriminator_step, cgan_generator_step, discriminator_loss, generator_loss)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.grading.references.hw4_gans import reference_sgd_step
 from dgmlab.testing import points
 
 

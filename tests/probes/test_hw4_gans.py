@@ -748,3 +748,53 @@ def test_a_step_that_strips_the_networks_earns_what_it_would_without(reference_o
         stripped = _judged_objects(cell, (*map(_stripping, steps), *losses))
         assert stripped.earned == plain.earned, "\n".join(stripped.lines)
         assert (plain.earned == plain.points) == moves, "\n".join(plain.lines)
+
+
+# ------------------------------------------------------------------ visible tests compare with recorded values
+# The P1 cells' visible tests read the probe's values on the working seed's inputs and compare them with values the
+# grader's references gave on those inputs when the kit was built (dgmlab/probes/expected/hw4_gans.json); the hidden
+# tests import the references in the judge and compare the values on the grading seed's inputs.
+CONVERTED = ("p1_generator_tests", "p1_discriminator_tests", "p1_d_step_tests", "p1_g_step_tests")
+
+
+def _p1_reference():
+    from conftest import ROOT
+    from dgmlab.authoring.reference import reference_namespace
+
+    F = torch.nn.functional
+    return reference_namespace(ROOT / "source" / "hw4_gans" / "hw4_gans.ipynb",
+                               ["p1_generator", "p1_discriminator", "p1_losses", "p1_d_step", "p1_g_step"],
+                               {"__name__": "hw4_p1_reference", "torch": torch, "nn": torch.nn, "F": F})
+
+
+def _test_cell(gid):
+    return next(c.source for c in _cells() if _meta(c).get("grade_id") == gid)
+
+
+@pytest.mark.parametrize("cell", CONVERTED)
+@pytest.mark.parametrize("seed", [0, 987_654])
+def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed(cell, seed):
+    """Visible tests compare with values recorded on the working seed, whatever the grading seed: the reference
+    earns every visible point on seed 0 and on another seed, and with the hidden tests (which import the
+    grader's references in the judge) every point."""
+    from dgmlab import probes, wire
+
+    ns, spec = _p1_reference(), probes.spec_for("hw4_gans", cell)
+    data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(ns[n] for n in spec.names), seed)))
+    visible = probes.judge("hw4_gans", spec, data, seed)
+    assert visible.earned == spec.points - spec.hidden, visible.lines
+    graded = probes.judge("hw4_gans", spec, data, seed, hidden_source=_test_cell(cell))
+    assert graded.earned == spec.points, graded.lines
+
+
+def test_a_visible_test_reads_the_working_seed_values_not_the_grading_seeds():
+    """Values the probe computed on the grading seed's inputs are not what a visible test compares: with the working
+    values taken out, the visible tests fail though every graded value is right."""
+    from dgmlab import probes, wire
+
+    ns, spec = _p1_reference(), probes.spec_for("hw4_gans", "p1_generator_tests")
+    data = wire.loads(wire.dumps(probes.run_probe(spec, (ns["Generator"],), 987_654)))
+    data["working"] = {k: v for k, v in data.items() if k != "working"}  # the grading seed's values in their place
+    result = probes.judge("hw4_gans", spec, data, 987_654)
+    failed = {name for name, _, _, ok, _ in result.results if not ok}
+    assert {"test_generator_is_the_statements_network", "test_saturates_like_a_tanh"} <= failed, result.lines

@@ -488,8 +488,11 @@ def serve() -> None:
     from .. import probes
     from . import judging  # noqa: F401
 
-    for module in pkgutil.iter_modules(probes.__path__):  # the kit's homeworks, imported once, not per fork
-        importlib.import_module(f"{probes.__name__}.{module.name}")
+    from . import references
+
+    for package in (probes, references):  # the kit's homeworks and the references their hidden tests import, once
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{module.name}")
 
     try:
         _libc().prctl(PR_SET_DUMPABLE, 0)  # no request's process may ptrace this one or read its memory

@@ -198,6 +198,40 @@ def make_inputs(spec: CheckSpec, seed: int) -> dict:
     return dict(spec.inputs(int(seed))) if spec.inputs else {}
 
 
+# ------------------------------------------------------------------ recorded values (what visible tests compare with)
+WORKING_SEED = 0  # visible tests read inputs drawn from this seed, in a student's self-check and when graded alike
+EXPECTED_DIR = "expected"  # dgmlab/probes/expected/<hw>.json: the recorded values, dgmlab.wire's JSON
+
+
+def expected_file(hw: str) -> str:
+    """The name of ``hw``'s recorded values, in this package's ``expected`` folder."""
+    if not _valid_name(hw):
+        raise KeyError(f"no homework {hw!r}")
+    return f"{EXPECTED_DIR}/{hw}.json"
+
+
+_expected_cache: dict = {}
+
+
+def expected(hw: str, cell: str) -> dict:
+    """What the grader's references give on the working-seed inputs of test cell ``cell`` (``inputs(WORKING_SEED)``):
+    ``{name: value}``, recorded when the homework is built (data, not code: the references stay with the grader,
+    ``dgmlab.grading.references``). Visible tests compare a probe's values on those inputs with these."""
+    from importlib import resources
+
+    if hw not in _expected_cache:
+        try:
+            text = resources.files(__name__).joinpath(expected_file(hw)).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = None
+        _expected_cache[hw] = {} if text is None else wire.loads(text)
+    found = _expected_cache[hw].get(cell)
+    if not isinstance(found, dict):
+        raise TestFailure(f"the kit has no recorded values for {cell} (dgmlab/probes/{expected_file(hw)}): "
+                          f"reinstall dgmlab; an author records them with tools/record_expected.py {hw}")
+    return found
+
+
 def run_probe(spec: CheckSpec, objects: tuple, seed: int) -> dict:
     """What the grader gets from this cell: ``{name: plain value}`` (a value the student's code raised
     on is :class:`dgmlab.wire.Raised`)."""

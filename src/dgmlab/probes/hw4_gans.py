@@ -17,7 +17,7 @@ import types
 
 from .. import checks
 from ..testing import points
-from . import CheckSpec, TestFailure, attempt, usable, seeded_generator as _gen
+from . import WORKING_SEED, Answers, CheckSpec, TestFailure, attempt, expected, usable, seeded_generator as _gen
 from . import _torch  # lazy imports
 
 EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")  # the statement's names
@@ -121,6 +121,36 @@ def _seeded(seed: int, salt: int) -> dict:
     return {"torch_seed": int((int(seed) * 7919 + salt) % 2**31)}
 
 
+# ------------------------------------------------------------------ visible tests: recorded values on the working seed
+# A converted cell's inputs carry, under "working", the same inputs drawn from WORKING_SEED, and its probe runs the
+# student's code on both: hidden tests read the values on the grading seed's inputs and compare them with the grader's
+# references (dgmlab.grading.references.hw4_gans); visible tests read the values on the working inputs and compare them
+# with what those references gave on them, recorded when the kit was built (dgmlab.probes.expected).
+def _with_working(make):
+    def inputs(seed):
+        return {**make(seed), "working": make(WORKING_SEED)}
+    return inputs
+
+
+def _on_working(probe):
+    def both(o, x):
+        return {**probe(o, x), "working": attempt(probe, o, x["working"])}
+    return both
+
+
+def working(v) -> Answers:
+    """The probe's values on the cell's working-seed inputs, read as ``v``'s are (``.inputs``: those inputs)."""
+    data = v.working
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise TestFailure("the check's data on the working inputs is not a table of values")
+    return Answers(data, v.inputs.working)
+
+
+def recorded(cell: str) -> dict:
+    """What the grader's references gave on ``cell``'s working-seed inputs (recorded with the kit)."""
+    return expected("hw4_gans", cell)
+
+
 # ------------------------------------------------------------------ P1.1 the generator
 # The networks are graded on the grader's seeded parameters: each tensor goes into the parameter of the student's
 # network with its shape (unique in these MLPs), and the outputs on seeded inputs are compared with what the
@@ -220,26 +250,22 @@ def _generator_matches(out, want, what):
 
 @points(1.5)
 def test_generator_is_the_statements_network(v):
-    with _torch().no_grad():
-        want = kit_generator(v.inputs.params)(v.inputs.z16)
-    _generator_matches(v.out16, want, "Generator()(z)")
+    _generator_matches(working(v).out16, recorded("p1_generator_tests")["out16"], "Generator()(z)")
 
 
 @points(1)
 def test_latent_dim_and_widths_are_used(v):
     found = v.latent_dim_7
     assert found == 7, f"expected Generator(latent_dim=7).latent_dim == 7, found {found!r}: keep the argument as self.latent_dim"
-    with _torch().no_grad():
-        want = kit_generator(v.inputs.small_params, 8, (16, 32))(v.inputs.z4_8)
-    _generator_matches(v.small_out, want, "Generator(latent_dim=8, widths=(16, 32))(z)")
+    _generator_matches(working(v).small_out, recorded("p1_generator_tests")["small_out"],
+                       "Generator(latent_dim=8, widths=(16, 32))(z)")
 
 
 @points(0.5)
 def test_saturates_like_a_tanh(v):
     # the same network with every parameter 20x larger: the outputs reach -1 and 1 as a tanh's do
-    with _torch().no_grad():
-        want = kit_generator([p * 20 for p in v.inputs.params])(v.inputs.z16)
-    _generator_matches(v.saturated, want, "Generator()(z) with 20x the grader's parameters")
+    _generator_matches(working(v).saturated, recorded("p1_generator_tests")["saturated"],
+                       "Generator()(z) with 20x the grader's parameters")
 
 
 # ------------------------------------------------------------------ P1.2 the discriminator
@@ -284,10 +310,10 @@ def _logits_match(out, want, what):
 
 @points(1.75)
 def test_one_logit_per_image_for_both_input_shapes(v):
-    want = kit_logits(v.inputs.params, v.inputs.images)
-    _logits_match(v.flat_out, want, "Discriminator().eval()(x) for (N, 784)")
+    w, want = working(v), recorded("p1_discriminator_tests")["logits"]
+    _logits_match(w.flat_out, want, "Discriminator().eval()(x) for (N, 784)")
     try:
-        out = v.image_out
+        out = w.image_out
     except TestFailure as exc:
         raise AssertionError(f"expected (N, 1, 28, 28) images to be accepted, found an error ({str(exc)[:120]}): "
                              "flatten x to (N, 784) in forward") from None
@@ -296,7 +322,7 @@ def test_one_logit_per_image_for_both_input_shapes(v):
 
 @points(1)
 def test_widths_argument_is_used(v):
-    _logits_match(v.small_out, kit_logits(v.inputs.small_params, v.inputs.x4, (64, 32, 16, 8)),
+    _logits_match(working(v).small_out, recorded("p1_discriminator_tests")["small_logits"],
                   "Discriminator(widths=(64, 32, 16, 8)).eval()(x)")
 
 
@@ -392,16 +418,6 @@ def seeded_tiny(x, n_classes=0):
     return load_by_shape(g, x["G0"], "the stand-in generator"), load_by_shape(d, x["D0"], "the stand-in discriminator")
 
 
-def reference_sgd_step(x, player, loss_of, n_classes=0):
-    """What one SGD step (learning rate ``x["lr"]``, the seed's) on ``loss_of(g, d)`` gives ``player``'s parameters
-    from the seeded start: the grader's own step, with the loss its hidden test gives."""
-    torch = _torch()
-    g, d = seeded_tiny(x, n_classes)
-    params = list((g if player == "G" else d).parameters())
-    grads = torch.autograd.grad(loss_of(g, d), params)
-    return [(p - float(x["lr"]) * gr).detach() for p, gr in zip(params, grads, strict=True)]
-
-
 def _bce_mean(logits, target: int):
     """mean BCE of ``logits`` against the label ``target`` (1 or 0), in float64: the statement's losses, computed by
     the grader (as softplus(-l) and softplus(l): binary_cross_entropy_with_logits takes milliseconds a call on a busy
@@ -417,10 +433,6 @@ def statement_d_loss(real_logits, fake_logits):
 
 def statement_g_loss(fake_logits):
     return _bce_mean(fake_logits, 1)
-
-
-def saturating_g_loss(fake_logits):
-    return -_bce_mean(fake_logits, 0)  # log(1 - D(G(z))): the minimax form the statement sets aside
 
 
 def batch_loss(x, loss_of, n_classes=0, start=None):
@@ -472,14 +484,6 @@ def _d_step_probe(o, x):
             "fakes_as_reals": attempt(_from_the_seeded_start, x, "D", take, lr=0.0, real_from_g=True)}
 
 
-def _d_loss_of(x, real_from_g=False):
-    def loss_of(g, d):
-        fake = g(x["z"]).detach()
-        real = fake if real_from_g else x["real"]
-        return statement_d_loss(d(real), d(fake))
-    return loss_of
-
-
 def _shown(out) -> str:
     return f"{out:.5f}" if isinstance(out, float) else f"a {type(out).__name__}"
 
@@ -498,17 +502,15 @@ def _returned_float(record, want, what, also=()):
 @_named('test_returns_a_float')
 def test_d_step_returns_a_float(v):
     # a batch whose real images are the generator's own fakes, and learning rate 0: the loss is the same whichever
-    # way round real and fake go and before or after the update; the grader computes it with the statement's loss
-    _returned_float(v.fakes_as_reals, batch_loss(v.inputs, _d_loss_of(v.inputs, True)), "discriminator_step")
+    # way round real and fake go and before or after the update; the grader computed it with the statement's loss
+    _returned_float(working(v).fakes_as_reals, recorded("p1_d_step_tests")["fakes_as_reals_loss"], "discriminator_step")
 
 
 @points(0.5)
 @_named('test_returns_the_loss_of_this_batch')
 def test_d_step_returns_the_loss_of_this_batch(v):
-    x = v.inputs
-    out = value(v.fresh_step, "the step")["returned"]
-    want = batch_loss(x, _d_loss_of(x))
-    swapped = batch_loss(x, lambda g, d: statement_d_loss(d(g(x["z"])), d(x["real"])))
+    out = value(working(v).fresh_step, "the step")["returned"]
+    want, swapped = recorded("p1_d_step_tests")["loss"], recorded("p1_d_step_tests")["swapped_loss"]
     hint = (": that is the loss with real and fake swapped (reals go first)"
             if isinstance(out, float) and abs(out - swapped) < 1e-5 * (1 + abs(swapped)) else "")
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
@@ -548,25 +550,20 @@ def _g_step_probe(o, x):
             "no_move": attempt(_from_the_seeded_start, x, "G", take, lr=0.0)}
 
 
-def _g_loss_of(x, loss=None):
-    return lambda g, d: (loss or statement_g_loss)(d(g(x["z"])))
-
-
 @points(0.25)
 @_named('test_returns_a_float')
 def test_g_step_returns_a_float(v):
     # learning rate 0, so the loss is the same before and after the update; either generator loss of the statement
     # counts here (the next test checks which)
-    x = v.inputs
-    _returned_float(v.no_move, batch_loss(x, _g_loss_of(x)), "generator_step",
-                    also=(batch_loss(x, _g_loss_of(x, saturating_g_loss)),))
+    want = recorded("p1_g_step_tests")
+    _returned_float(working(v).no_move, want["loss"], "generator_step", also=(want["saturating_loss"],))
 
 
 @points(0.25)
 def test_moves_the_generator(v):
-    torch, x = _torch(), v.inputs
-    after = value(v.fresh_step, "the step")["after"]
-    want = reference_sgd_step(x, "G", _g_loss_of(x))
+    torch, w = _torch(), working(v)
+    x, after = w.inputs, value(w.fresh_step, "the step")["after"]
+    want = recorded("p1_g_step_tests")["sgd_step"]
     assert len(after) == len(want) and all(p.shape == w.shape for p, w in zip(after, want, strict=True)), \
         "expected the generator's parameters after its step, found other shapes"
     moved = torch.cat([(p - p0).flatten() for p, p0 in zip(after, x["G0"], strict=True)]).double()
@@ -584,10 +581,8 @@ def test_moves_the_generator(v):
 
 @points(0.5)
 def test_returns_the_non_saturating_loss_of_this_batch(v):
-    x = v.inputs
-    out = value(v.fresh_step, "the step")["returned"]
-    want = batch_loss(x, _g_loss_of(x))
-    saturating = batch_loss(x, _g_loss_of(x, saturating_g_loss))
+    out = value(working(v).fresh_step, "the step")["returned"]
+    want, saturating = recorded("p1_g_step_tests")["loss"], recorded("p1_g_step_tests")["saturating_loss"]
     hint = (": that is the saturating loss log(1 - D(G(z))); the generator minimises -log D(G(z))"
             if isinstance(out, float) and abs(out - saturating) < 1e-5 * (1 + abs(saturating)) else "")
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
@@ -1713,9 +1708,9 @@ def context() -> dict:
             "json": json, "xlogy": xlogy, "checks": checks, "EXPERIMENTS": EXPERIMENTS, "FULL_EPOCHS": FULL_EPOCHS,
             "RESULTS_FILE": RESULTS_FILE, "value": value, "BASELINE_FILE": BASELINE_FILE, "CGAN_FILE": CGAN_FILE,
             "measured_results": measured_results, "keep_graded_draw": keep_graded_draw, "MEASURE_N": MEASURE_N,
-            "kit_generator": kit_generator, "load_by_shape": load_by_shape,
+            "load_by_shape": load_by_shape,
             "matches_either_order": matches_either_order, "kit_conditional": kit_conditional,
-            "reference_sgd_step": reference_sgd_step, "paired": paired, "CGAN_LABELS": LABELS, "CGAN_OTHER_LABELS": OTHER_LABELS,
+            "paired": paired, "CGAN_LABELS": LABELS, "CGAN_OTHER_LABELS": OTHER_LABELS,
             # P2.1: each experiment's networks against the statement's, built by the grader
             "STATEMENT_EXPERIMENTS": STATEMENT_EXPERIMENTS, "assert_made_as_stated": assert_made_as_stated,
             "assert_generator_as_stated": assert_generator_as_stated,
@@ -1729,21 +1724,21 @@ CHECKS = [
     CheckSpec("p1_generator_tests", 5, 2, ("Generator",),
               visible=(test_generator_is_the_statements_network, test_latent_dim_and_widths_are_used,
                        test_saturates_like_a_tanh),
-              probe=_generator_probe, inputs=_generator_inputs),
+              probe=_on_working(_generator_probe), inputs=_with_working(_generator_inputs)),
     CheckSpec("p1_discriminator_tests", 5, 2.25, ("Discriminator",),
               visible=(test_one_logit_per_image_for_both_input_shapes, test_widths_argument_is_used),
-              probe=_discriminator_probe, inputs=_discriminator_inputs),
+              probe=_on_working(_discriminator_probe), inputs=_with_working(_discriminator_inputs)),
     CheckSpec("p1_losses_tests", 4, 2.5, ("discriminator_loss", "generator_loss"),
               visible=(test_scalar_tensors_that_keep_the_graph, test_zero_logits_give_log_two_per_term),
               probe=_losses_probe, inputs=_losses_inputs),
     CheckSpec("p1_d_step_tests", 3, 2, ("discriminator_step", "discriminator_loss"),
               visible=(test_d_step_returns_a_float, test_d_step_returns_the_loss_of_this_batch,
                        test_d_step_leaves_the_generator_untouched),
-              probe=_d_step_probe, inputs=_step_inputs(14)),
+              probe=_on_working(_d_step_probe), inputs=_with_working(_step_inputs(14))),
     CheckSpec("p1_g_step_tests", 3, 2, ("generator_step", "generator_loss"),
               visible=(test_g_step_returns_a_float, test_moves_the_generator,
                        test_returns_the_non_saturating_loss_of_this_batch),
-              probe=_g_step_probe, inputs=_step_inputs(15)),
+              probe=_on_working(_g_step_probe), inputs=_with_working(_step_inputs(15))),
     CheckSpec("p2_make_gan_tests", 3, 2.25, ("make_gan",), visible=(test_baseline_generator_is_p1s, test_baseline_discriminator_and_d_steps_are_p1s),
               probe=_make_gan_probe, inputs=_make_gan_inputs),
     CheckSpec("p2_train_gan_tests", 3, 2, ("train_gan",),

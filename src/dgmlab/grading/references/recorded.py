@@ -1,0 +1,63 @@
+"""The values visible tests compare with, recorded from the grader's references.
+
+A visible test runs in the student's kernel, so it may hold no reference: it compares what the student's code gives
+on inputs drawn from the working seed (:data:`dgmlab.probes.WORKING_SEED`, the same in a self-check and when graded)
+with what the grader's references gave on those inputs, recorded when the kit is built: ``dgmlab/probes/expected/
+<hw>.json`` (:mod:`dgmlab.wire`'s JSON, data and no code), which :func:`dgmlab.probes.expected` reads. Hidden tests
+keep the inputs of the grading seed and compute their references in the judge.
+
+A homework's reference module (``dgmlab.grading.references.<hw>``) lists in ``EXPECTED`` ``{test cell: fn(inputs) ->
+{name: value}}``; :func:`record_expected` runs each on the cell's working-seed inputs. ``tools/record_expected.py
+<hw>`` writes the file (:func:`write_expected`); ``tests/grading/test_references.py`` fails when it is stale.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from ... import probes, wire
+
+
+def reference_module(hw: str):
+    """``dgmlab.grading.references.<hw>``, or ``None`` when the homework has none."""
+    name = f"{__package__}.{hw}"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None
+
+
+def record_expected(hw: str) -> dict:
+    """``{test cell: {name: value}}``: what ``hw``'s references give on each converted cell's working-seed inputs."""
+    from ...runtime import seed_everything
+
+    module = reference_module(hw)
+    recorders = getattr(module, "EXPECTED", {}) if module is not None else {}
+    specs = probes.specs(hw)
+    out = {}
+    for cell, make in sorted(recorders.items()):
+        if cell not in specs:
+            raise KeyError(f"{module.__name__}.EXPECTED names {cell!r}, which is no test cell of {hw}")
+        seed_everything(0)  # as the visible tests run (dgmlab.probes.judge)
+        out[cell] = make(probes.make_inputs(specs[cell], probes.WORKING_SEED))
+    return out
+
+
+def expected_path(hw: str) -> Path:
+    """Where the student package keeps ``hw``'s recorded values (in this checkout)."""
+    return Path(probes.__file__).parent / probes.expected_file(hw)
+
+
+def write_expected(hw: str) -> Path | None:
+    """Record ``hw``'s values into the student package (:func:`expected_path`); ``None`` when it has no references
+    to record."""
+    values = record_expected(hw)
+    if not values:
+        return None
+    path = expected_path(hw)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(wire.dumps(values) + "\n", encoding="utf-8")
+    probes._expected_cache.pop(hw, None)
+    return path

@@ -1,0 +1,87 @@
+"""The values visible tests compare with are recorded from the grader's references (dgmlab.grading.references),
+and the student package holds those values, never the references (dgmlab/probes/expected/<hw>.json)."""
+import ast
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from conftest import ROOT
+from dgmlab import probes, wire
+from dgmlab.grading.references import recorded
+
+PROBES = ROOT / "src" / "dgmlab" / "probes"
+HOMEWORKS = ("hw4_gans",)  # the homeworks whose visible tests compare with recorded values
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.dtype == b.dtype
+                and a.shape == b.shape and torch.allclose(a, b, rtol=1e-6, atol=1e-7))
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= 1e-9 * (1 + abs(b))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return a == b
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS)
+def test_the_recorded_values_are_what_the_references_give_now(hw):
+    path = recorded.expected_path(hw)
+    assert path.is_file(), f"{path} is missing: python tools/record_expected.py {hw}"
+    stored = wire.loads(path.read_text(encoding="utf-8"))
+    now = recorded.record_expected(hw)
+    assert stored.keys() == now.keys(), f"recorded cells {sorted(stored)}, references give {sorted(now)}"
+    stale = [cell for cell in now if not _same(stored[cell], now[cell])]
+    assert not stale, f"{path} is stale for {stale}: python tools/record_expected.py {hw}"
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS)
+def test_the_student_package_reads_the_recorded_file_as_plain_json(hw):
+    text = recorded.expected_path(hw).read_text(encoding="utf-8")
+    stored = wire.loads(text)
+    assert isinstance(json.loads(text), dict)  # JSON (dgmlab.wire's kinds): no pickle, no code
+    for cell, values in stored.items():
+        assert _same(probes.expected(hw, cell), values), cell
+
+
+def _imports(path: Path) -> list[str]:
+    """The modules a file imports, absolute (relative imports resolved against dgmlab.probes)."""
+    out = []
+    package = ["dgmlab", "probes"]  # every file here is a module of dgmlab.probes (or the package itself)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            out += [module] + [f"{module}.{a.name}" for a in node.names]
+    return out
+
+
+def test_the_student_probes_import_nothing_from_the_grader():
+    for path in sorted(PROBES.glob("*.py")):
+        found = [m for m in _imports(path) if m == "dgmlab.grading" or m.startswith("dgmlab.grading.")]
+        assert not found, f"{path.relative_to(ROOT)} imports {found}: the student package never imports the grader"
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS)
+def test_the_student_probes_hold_none_of_the_moved_references(hw):
+    import importlib
+
+    references = importlib.import_module(f"dgmlab.grading.references.{hw}")
+    student = importlib.import_module(f"dgmlab.probes.{hw}")
+    moved = [name for name, obj in vars(references).items()
+             if callable(obj) and getattr(obj, "__module__", None) == references.__name__]
+    assert moved, "the reference module defines no reference"
+    left = [name for name in moved if hasattr(student, name) or f"def {name}(" in Path(student.__file__).read_text()]
+    assert not left, f"dgmlab.probes.{hw} still holds {left}"
+    assert not set(moved) & set(student.context()), "the hidden tests import the references, not get them as names"
+
+
+def test_a_cell_without_recorded_values_fails_its_visible_test_saying_what_to_do():
+    with pytest.raises(probes.TestFailure, match="tools/record_expected.py hw4_gans"):
+        probes.expected("hw4_gans", "p5_ot_dual_tests")

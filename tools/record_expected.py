@@ -1,0 +1,25 @@
+"""Record the values visible tests compare with (dgmlab/probes/expected/<hw>.json) from the grader's references.
+
+    python tools/record_expected.py hw4_gans      # one homework; no argument: every homework with references
+
+Run it after changing a converted cell's inputs or a reference (tests/grading/test_references.py fails until then).
+"""
+import sys
+
+from dgmlab.grading.references import recorded
+
+HOMEWORKS = ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit")
+
+
+def main(argv: list[str]) -> int:
+    for hw in argv or HOMEWORKS:
+        path = recorded.write_expected(hw)
+        if path is not None:
+            print(f"{hw}: wrote {path} ({path.stat().st_size} bytes)")
+        elif argv:
+            print(f"{hw}: no recorded values (dgmlab.grading.references.{hw} has no EXPECTED)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
