@@ -20,8 +20,9 @@ def students() -> list:
     return sorted(p.name for p in (ROOT / "examples").iterdir() if (p / HW / f"{HW}.ipynb").is_file())
 
 
-def build(root: Path, pdf_student: str | None = "demo_amara") -> Course:
-    """The course at ``root``; ``pdf_student`` also handed in a PDF (``derivations.pdf``)."""
+def build(root: Path, pdf_student: str | None = "demo_amara", only=None) -> Course:
+    """The course at ``root``; ``pdf_student`` also handed in a PDF (``derivations.pdf``); ``only``: these
+    students, not the whole class."""
     from nbgrader.api import Gradebook
 
     shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
@@ -30,7 +31,7 @@ def build(root: Path, pdf_student: str | None = "demo_amara") -> Course:
     nb = nbformat.read(root / "source" / HW / f"{HW}.ipynb", as_version=4)
     cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade") or
              c.metadata.get("nbgrader", {}).get("solution")]
-    who = students()
+    who = [s for s in students() if only is None or s in only]
     saved = os.environ.get("PATH", "")
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved])  # nbgrader runs alembic
     try:

@@ -40,6 +40,8 @@ CSP = ("default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'u
        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-src 'self'; object-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
+PDF_CSP = "default-src 'none'; frame-ancestors 'self'"  # a handed-in PDF: shown in the answer's page, runs nothing
+
 
 def find_mathjax() -> Path | None:
     """The folder of an installed MathJax 2 (``$DGMLAB_MATHJAX``'s ``MathJax.js``, else Debian's
@@ -196,18 +198,23 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- answers
     def _send(self, code: int, body: bytes, ctype: str, extra: dict | None = None) -> None:
+        extra = dict(extra or {})
+        policy = extra.pop("csp", CSP)
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Content-Security-Policy", CSP)
+        self.send_header("Content-Security-Policy", policy)
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         self.send_header("Cache-Control", "no-store")
-        for k, v in (extra or {}).items():
+        for k, v in extra.items():
             self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the page went away (reloaded, closed) meanwhile
+                pass
 
     def _json(self, code: int, data: dict) -> None:
         self._send(code, json.dumps(data).encode(), "application/json")
@@ -237,7 +244,8 @@ class Handler(BaseHTTPRequestHandler):
                 student, name = parts[1], parts[2]
                 if student in site.grader.students and name in site.pdfs(student):
                     data = (site.course.folder("submitted", site.hw, student) / name).read_bytes()
-                    return self._send(200, data, "application/pdf", {"Content-Disposition": "inline"})
+                    return self._send(200, data, "application/pdf", {"Content-Disposition": "inline",
+                                                                            "csp": PDF_CSP})
             if len(parts) >= 2 and parts[0] == "mathjax" and site.mathjax is not None:
                 target = (site.mathjax / "/".join(parts[1:])).resolve()
                 if target.is_file() and target.is_relative_to(site.mathjax):

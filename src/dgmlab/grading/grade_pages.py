@@ -6,10 +6,11 @@ BASE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="dgmlab-token" content="{{ token }}">
 <meta name="robots" content="noindex">
+<link rel="icon" href="data:,">
 <title>{% block title %}{% endblock %}</title>
 <link rel="stylesheet" href="/static/grade.css">
 {% if mathjax %}<script src="/static/mathjax-config.js"></script>
-<script src="/mathjax/MathJax.js?config=TeX-AMS_HTML"></script>{% endif %}
+<script src="/mathjax/MathJax.js?config=TeX-AMS_CHTML"></script>{% endif %}
 <script src="/static/grade.js" defer></script>
 </head><body{% block body_attrs %}{% endblock %}>
 <p class="banner">INSTRUCTOR ONLY: {{ course }}, served on this machine only (127.0.0.1).</p>
@@ -207,6 +208,22 @@ JS = r"""
     else if (e.key === "a") { document.querySelector("#new-item input[name=text]").focus(); }
     else { return; }
     e.preventDefault();
+  });
+  // a PDF viewer takes the focus when it loads: unless the pointer is on it (the grader clicked into the PDF),
+  // give the focus back to the answer, so that the keys keep working
+  var pointerOn = null;
+  document.querySelectorAll(".pdf iframe").forEach(function (frame) {
+    frame.addEventListener("mouseenter", function () { pointerOn = frame; });
+    frame.addEventListener("mouseleave", function () { pointerOn = null; });
+  });
+  window.addEventListener("blur", function () {
+    setTimeout(function () {
+      var el = document.activeElement;
+      if (el && el.tagName === "IFRAME" && el !== pointerOn && answers[cur]) { answers[cur].focus({preventScroll: true}); }
+    }, 0);
+  });
+  answers.forEach(function (a) {
+    a.addEventListener("click", function (e) { if (e.target === a || e.target.closest(".md")) { a.focus({preventScroll: true}); } });
   });
   var start = 0;
   if (location.hash.indexOf("#s-") === 0) {

@@ -1,0 +1,132 @@
+"""Grading one written question of the demo class by keyboard in a real headless browser (Debian's chromium and
+chromium-driver, driven by Selenium): every student graded with keys, an item's points changed, then the
+gradebook (read through nbgrader's API) and a student's feedback checked."""
+import threading
+
+import pytest
+
+import hand_graded_demo as H
+from a11y import axe_violations, browser, describe
+from dgmlab.grading import analysis as A
+from dgmlab.grading import grade_by_question as G
+from dgmlab.grading import grade_summary as GS
+from dgmlab.grading import rubrics as R
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # a whole class in a browser: make test-e2e
+
+Q = "q2_written"  # items: i1 (a) +5, i2 (b) +6, i3 (c) +6, i4 (d) +3, i5 no answer 0
+
+
+def typeset(driver):
+    """Wait until the page's script has run and MathJax has typeset the answers (the page is busy until then)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 90).until(lambda d: d.find_elements(By.CSS_SELECTOR, "section.answer.current") and
+                                    d.execute_script("return !window.MathJax || !MathJax.Hub || "
+                                                     "(MathJax.Hub.queue.pending === 0 && !MathJax.Hub.queue.running)"))
+
+
+def plan(students):
+    """student -> the item keys pressed for them."""
+    keys = {}
+    for k, sid in enumerate(students):
+        keys[sid] = "1234" if sid == "demo_reference" else "5" if sid == "demo_blank" else ("12" if k % 2 else "13")
+    return keys
+
+
+def test_grading_a_question_for_every_student_with_keys_then_changing_an_item(tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser()  # or a skip naming what to install
+    course = H.build(tmp_path)
+    server = G.make_server(course, H.HW)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        driver.get(G.url(server, Q))
+        wait = WebDriverWait(driver, 20)
+        typeset(driver)
+
+        students = H.students()
+        keys = plan(students)
+        points = {1: 5, 2: 6, 3: 6, 4: 3, 5: 0}
+
+        def current():
+            return driver.find_element(By.CSS_SELECTOR, "section.answer.current")
+
+        def score_of(sid):
+            return driver.find_element(By.CSS_SELECTOR, f'section[data-student="{sid}"] [data-role="score"]').text
+
+        for k, sid in enumerate(students):
+            assert current().get_attribute("data-student") == sid
+            total = 0
+            for key in keys[sid]:
+                ActionChains(driver).send_keys(key).perform()
+                total += points[int(key)]
+                wait.until(lambda d, t=total: score_of(sid) == f"{t:g}")
+            if sid == "demo_partial":  # a note, written from the keyboard too
+                ActionChains(driver).send_keys("n").perform()
+                ActionChains(driver).send_keys("check the area of C").send_keys(Keys.ESCAPE).perform()
+                wait.until(lambda d: R.load(course, H.HW, create=False).questions[Q].applied[sid].note)
+            if k + 1 < len(students):
+                ActionChains(driver).send_keys("j").perform()
+        assert {s: score_of(s) for s in students} == {
+            s: f"{sum(points[int(c)] for c in keys[s]):g}" for s in students}
+
+        # item (a) is worth 4, not 5, and says why: typed into the rubric's form, saved with Enter
+        form = driver.find_element(By.CSS_SELECTOR, 'form.item-edit[data-item="i1"]')
+        box = form.find_element(By.NAME, "points")
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys("4")
+        text = form.find_element(By.NAME, "text")
+        text.send_keys(Keys.CONTROL, "a")
+        text.send_keys("(a) bound shown, constant missing", Keys.ENTER)
+        wait.until(staleness_of(form))  # the page is loaded again with every score as the server has it now
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "section.answer.current"))
+        points[1] = 4
+        assert score_of("demo_reference") == "19"
+
+        with R.gradebook(course) as gb:
+            for sid in students:
+                g = gb.find_grade(Q, H.HW, H.HW, sid)
+                assert g.manual_score == sum(points[int(c)] for c in keys[sid]), sid
+                assert not g.needs_manual_grade
+        GS.write_summaries(course, A.collect(course, [H.HW]))
+        summary = (course.folder("feedback", H.HW, "demo_partial") / "grade_summary.txt").read_text(encoding="utf-8")
+        first = "12" if students.index("demo_partial") % 2 else "13"
+        assert keys["demo_partial"] == first
+        assert (f"q2_written: {4 + points[int(first[1])]:g} / 20\n  - +4: (a) bound shown, constant missing\n"
+                f"  - +6: ({'b' if first[1] == '2' else 'c'}) correct\n  - note: check the area of C") in summary
+        errors = [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+        assert not errors, errors
+    finally:
+        driver.quit()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("page", ["/", f"/q/{Q}"])
+def test_the_pages_have_no_serious_accessibility_violations(tmp_path, page):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser()
+    course = H.build(tmp_path, only=["demo_amara", "demo_partial"])  # axe takes a minute on the whole class
+    server = G.make_server(course, H.HW)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        driver.get(G.url(server) + page.lstrip("/"))
+        if page != "/":  # math typeset: what axe checks is what the grader reads
+            typeset(driver)
+        bad = axe_violations(driver)
+        assert not bad, describe(bad)
+        errors = [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+        assert not errors, errors
+    finally:
+        driver.quit()
+        server.shutdown()
+        server.server_close()
