@@ -9,8 +9,7 @@
 # |---|---|---|---|---|---|
 # | 15 | 10 | 15 | 10 | 25 | 25 |
 #
-# **Grading.** Each test cell runs visible checks and prints the points they give; hidden checks, run when
-# the notebook is graded, decide {HIDDEN} of the {AUTO} autograded points. Written answers are graded by hand.
+# **Checks.** Each test cell checks your answers and prints what it finds. Written answers are marked by hand.
 #
 # **Hand in** this notebook, run, with `p1_pixelcnn_weights.pt` and `p2_realnvp_weights.pt`, which the
 # training cells write with the full settings (use a GPU).

@@ -12,9 +12,8 @@
 # outputs. **Inpainting** samples the hidden pixels one at a time in raster order, each conditioned on
 # everything before it.
 #
-# **(5 points)** The masked convolution: build the mask once, as a buffer, and apply it in every forward pass.
-# The checks copy their own weights and bias into your layers (one set, then another into the same layer) and
-# compare the outputs with the masked convolution they compute themselves.
+# **(5 points)** The masked convolution: build the mask once, as a buffer, and apply it in every forward pass, so
+# that the layer stays masked whatever weights it is given later (set by hand or loaded from a file).
 
 # %% kind="answer" grade_id="p1_masked_conv"
 class MaskedConv2d(nn.Conv2d):
@@ -86,8 +85,8 @@ def test_mask_B():
 
 # %% [markdown]
 # **(5 points)** The model. It must be **causal as a whole**: the logit at pixel $(i, j)$ may depend only on
-# pixels strictly before $(i, j)$ in raster order. The checks copy their own parameters into your `PixelCNN`, in the
-# order `parameters()` lists them (the docstring's layers, in its order), and compare its logits with their own.
+# pixels strictly before $(i, j)$ in raster order. Build exactly the docstring's stack and register its layers in
+# that order, so that `parameters()` lists them in that order and given parameters load into it.
 
 # %% kind="answer" grade_id="p1_model"
 class PixelCNN(nn.Module):
@@ -151,13 +150,13 @@ def _kit_logits(params, x, channels=64, n_layers=5, kernel_size=7):
         return net(x)
 
 
-@points(1.5)
+@points(1.25)
 def test_small_model_with_every_tap():
     checks.assert_close(small_full, _kit_logits(inputs.small_full, inputs.x_small, 4, 2, 3), rtol=1e-4, atol=1e-5,
                         name="PixelCNN(4, 2, 3) with the grader's parameters (every tap non-zero)")
 
 
-@points(1.5)
+@points(1.25)
 def test_default_model_with_every_tap():
     checks.assert_close(default_full, _kit_logits(inputs.default_full, inputs.x_default), rtol=1e-4, atol=1e-5,
                         name="PixelCNN() with the grader's parameters (every tap non-zero)")
@@ -240,7 +239,7 @@ check("p1_inpaint_tests", inpaint)
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
 
-@points(1.5)
+@points(1)
 def test_samples_rather_than_thresholds():
     assert coin_out.shape == (64, 1, 8, 8), "inpaint returned the wrong shape"
     mean = float(coin_out[:, :, 4:].mean())
@@ -346,10 +345,10 @@ if not runtime.is_grading():
 # %% [markdown]
 # ### Graded from `p1_pixelcnn_weights.pt` (3 points)
 #
-# The grader loads your file into the stated `PixelCNN()`: 1 point (visible) when that network, with the masks in
-# your file, is causal and gives at most 100 nats per image on 100 fixed test digits (a trained network). The other
-# 2 (hidden) need the masks as that architecture builds them and an NLL of at most **65.0 nats per image**. For
-# scale: untrained about 520, one epoch 69.5, the full 10 epochs 61.5. Train to the end.
+# Hand in the file the training cell writes with the full settings, unchanged: the weights of the stated
+# `PixelCNN()`, with its masks as that architecture builds them. On 100 fixed test digits they must give an NLL of
+# at most **65.0 nats per image**. For scale: untrained about 520, one epoch 69.5, the full 10 epochs 61.5. Train
+# to the end.
 
 # %% kind="tests" grade_id="p1_weights_tests" points=3
 from dgmlab.probes import check
@@ -357,6 +356,7 @@ check("p1_weights_tests")  # reads p1_pixelcnn_weights.pt from the homework fold
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
+from dgmlab.grading.references.hw5_explicit import bernoulli_nll_nats
 
 P1_BAR_NATS = 65.0  # at most this many nats per image on the grading digits earns the 2 points
 MAX_P1_BYTES = 5000000
@@ -422,7 +422,7 @@ def test_held_in_nats_below_the_bar():
         return
     model = _graded_model()  # a file that does not fit earns nothing here either
     likelihoods.check_causal(model)  # a model whose likelihood is not one earns nothing here
-    value = likelihoods.bernoulli_nll_nats(model, likelihoods.grading_digits(100, scale="binary"))
+    value = bernoulli_nll_nats(model, likelihoods.grading_digits(100, scale="binary"))
     assert value <= P1_BAR_NATS, (f"expected at most {P1_BAR_NATS} nats per image on the grading digits, found {value:.1f}: "
                                   "above the bar (the reference reaches 61.5 after the full 10 epochs, 69.5 after one): "
                                   "train with the full settings to the end and hand in the file the training cell writes")

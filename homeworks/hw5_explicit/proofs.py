@@ -191,10 +191,10 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
     return diff @ diff + torch.trace(cov1) + torch.trace(cov2) - 2 * tr_sqrt
 """, passes=["q4_frechet_tests"]),
     Mutant("p1_masked_conv", "mask A and B swapped", edits=[('mask[c, c + (1 if mask_type == "B" else 0):] = 0', 'mask[c, c + (1 if mask_type == "A" else 0):] = 0')],
-           # the model inherits the swap (its last 1x1 layer, built with mask A, outputs its bias only);
-           # p1_weights_tests (3 of 3 with the genuine weights) no longer depends on this class: the grader loads
-           # the handed-in file into the kit's own PixelCNN
-           earns={"p1_masked_conv_tests": 0, "p1_model_tests": 0}),
+           # the model inherits the swap (its last 1x1 layer, built with mask A, outputs its bias only: constant
+           # logits, which the causality check finds causal, .5); p1_weights_tests (3 of 3 with the genuine weights)
+           # no longer depends on this class: the grader loads the handed-in file into the kit's own PixelCNN
+           earns={"p1_masked_conv_tests": 0, "p1_model_tests": 0.5}),
     Mutant("p1_masked_conv", "centre pixel left in mask A", edits=[('mask[c, c + (1 if mask_type == "B" else 0):] = 0', "mask[c, c + 1:] = 0")],
            earns={"p1_masked_conv_tests": 2}),
     Mutant("p1_masked_conv", "mask applied once at construction only", edits=[
@@ -209,14 +209,16 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
     Mutant("p1_masked_conv", "correct variant: weight masked through a hook-free multiply of a full-shape mask", edits=[('self.register_buffer("mask", mask[None, None])', 'self.register_buffer("mask", mask.expand(out_channels, in_channels, k, k).clone())')],
            passes=["p1_masked_conv_tests", "p1_model_tests"]),
     Mutant("p1_model", "mask B in the first layer", edits=[('layers = [MaskedConv2d("A", 1, channels, 7), nn.ReLU()]', 'layers = [MaskedConv2d("B", 1, channels, 7), nn.ReLU()]')],
-           # the visible checks' taps sit above the centre row, where masks A and B agree: 2 of 5
+           # the visible stack checks' taps sit above the centre row, where masks A and B agree (2); the visible
+           # causality check sees the first layer read its own pixel
            earns={"p1_model_tests": 2}),
     Mutant("p1_model", "plain convolution in the hidden layers", edits=[('layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', 'layers += [nn.Conv2d(channels, channels, kernel_size, padding=kernel_size // 2), nn.ReLU()]')],
            earns={"p1_model_tests": 2}),
+    # causal (only blind), so it keeps the visible causality check's .5
     Mutant("p1_model", "mask A in every layer (blind to the pixel just before)", edits=[('layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', 'layers += [MaskedConv2d("A", channels, channels, kernel_size), nn.ReLU()]')],
-           earns={"p1_model_tests": 2}),
+           earns={"p1_model_tests": 2.5}),
     Mutant("p1_model", "n_layers ignored: no hidden layers (found by a generated mutant)", edits=[('layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', "pass")],
-           earns={"p1_model_tests": 0}),
+           earns={"p1_model_tests": 0.5}),  # causal
     Mutant("p1_model", "correct variant: layers appended to self.net one by one, applied in a loop", r'''
 class PixelCNN(nn.Module):
     def __init__(self, channels=64, n_layers=5, kernel_size=7):
@@ -254,7 +256,7 @@ class PixelCNN(nn.Module):
 
     def forward(self, x):
         return self.out(self.blocks(torch.relu(self.first(x))))
-''', earns={"p1_model_tests": 0}),
+''', earns={"p1_model_tests": 0.5}),  # causal
     Mutant("p1_nll", "mean over pixels instead of sum", edits=[(".flatten(1).sum(dim=1)", ".flatten(1).mean(dim=1)")],
            earns={"p1_nll_tests": 0.5}),
     Mutant("p1_nll", "log of sigmoid probabilities (overflows)", r'''

@@ -1,25 +1,22 @@
-"""Held-in likelihoods of trained explicit models, as hw5's artifact-graded cells compute them.
+"""The grading digits of hw5's weights cells, and two property checks a trained model must pass.
 
-hw5 grades the student's saved PixelCNN and Real NVP weights by the likelihood they give a fixed set
-of digits. The formulas live here, not in the student's answers, so that a wrong ``bernoulli_nll`` or
-``bits_per_dim`` cannot move that grade; ``benchmarks/calibrate_hw5_bars.py`` uses the same functions,
-so the bars are calibrated on exactly what the cells compute.
+hw5 grades the student's saved PixelCNN and Real NVP weights by the likelihood they give a fixed set of digits.
+The likelihood formulas answer questions of the homework (the Bernoulli NLL, the logit transform's log-det,
+bits per dimension), so they are the grader's (``dgmlab.grading.references.hw5_explicit``), not here. What stays
+answers nothing and a student may use while working:
 
 - :func:`grading_digits`: the first ``n`` of the 200 MNIST test digits shipped inside dgmlab
   (:func:`dgmlab.data.load_sample`), binarised at 0.5 (the notebook's P1 data) or in [0, 1].
-- :func:`bernoulli_nll_nats`: mean NLL in nats per image of binary images under the logits a model gives.
-- :func:`flow_bits_per_dim`: mean bits per dimension of 8-bit images under "logit transform, then
-  flow", with one dequantisation draw from a fixed seed.
+- :func:`check_causal`: a PixelCNN's logit at a pixel does not depend on that pixel or a later one.
+- :func:`check_log_det`: a flow's reported log-determinant is autograd's (``slogdet`` of the full Jacobian).
 """
 from __future__ import annotations
 
 import copy
-import math
 
 import torch
-import torch.nn.functional as F
 
-GRADING_SEED = 0  # the dequantisation noise of flow_bits_per_dim, fixed so a grade is reproducible
+GRADING_SEED = 0  # the grader's dequantisation noise and check_causal's input, fixed so a grade is reproducible
 
 
 def grading_digits(n: int = 200, scale: str = "binary") -> torch.Tensor:
@@ -37,55 +34,6 @@ def grading_digits(n: int = 200, scale: str = "binary") -> torch.Tensor:
         raise ValueError(f"n must be between 1 and {len(x)} (the shipped test digits), got {n}")
     x = torch.from_numpy(x[:n].astype("float32") / 255.0).reshape(n, 1, 28, 28)
     return (x > 0.5).float() if scale == "binary" else x
-
-
-@torch.no_grad()
-def bernoulli_nll_nats(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 100) -> float:
-    """Mean over images of -log p(x) in nats, pixels independent Bernoulli given ``model(x)``'s logits.
-
-    ``x``: ``(N, 1, H, W)`` in {0, 1}; ``model(x)`` must return logits of the same shape.
-    """
-    model.eval()
-    total = 0.0
-    for k in range(0, len(x), batch_size):
-        xb = x[k:k + batch_size]
-        logits = model(xb)
-        if not isinstance(logits, torch.Tensor) or logits.shape != xb.shape:
-            raise AssertionError(f"expected the model to return logits of shape {tuple(xb.shape)}, found "
-                                 f"{tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(logits).__name__}")
-        total += float(F.binary_cross_entropy_with_logits(logits.float(), xb, reduction="sum"))
-    return total / len(x)
-
-
-@torch.no_grad()
-def flow_bits_per_dim(flow: torch.nn.Module, x: torch.Tensor, alpha: float = 1e-6,
-                      seed: int = GRADING_SEED, batch_size: int = 200) -> float:
-    """Mean bits per dimension of images ``x`` (8-bit values / 255, any shape ``(N, ...)``) under the flow.
-
-    y = (255 x + u) / 256 with u ~ U[0, 1) from ``torch.Generator().manual_seed(seed)``;
-    v = logit(alpha + (1 - 2 alpha) y); ``flow(v)`` -> (z, log|det dz/dv|); latent N(0, I);
-    bits/dim = (-log p(y) / D + log 256) / log 2.
-    """
-    flow.eval()
-    x = x.reshape(len(x), -1)
-    dim = x.shape[1]
-    g = torch.Generator().manual_seed(seed)
-    total = 0.0
-    for k in range(0, len(x), batch_size):
-        xb = x[k:k + batch_size]
-        y = (torch.round(xb * 255) + torch.rand(xb.shape, generator=g)) / 256
-        s = alpha + (1 - 2 * alpha) * y
-        v = torch.log(s) - torch.log1p(-s)
-        log_det_logit = (math.log(1 - 2 * alpha) - torch.log(s) - torch.log1p(-s)).sum(dim=1)
-        out = flow(v)
-        if not (isinstance(out, tuple) and len(out) == 2):
-            raise AssertionError("expected flow(v) to return (z, log_det), as RealNVP.forward does")
-        z, log_det = out
-        log_p = -0.5 * (z ** 2).sum(dim=1) - 0.5 * dim * math.log(2 * math.pi) + log_det + log_det_logit
-        total += float(((-log_p / dim + math.log(256)) / math.log(2)).sum())
-    return total / len(x)
-
-
 
 
 def check_causal(model: torch.nn.Module, positions=((10, 10), (20, 5)), shape=(1, 1, 28, 28)) -> None:
@@ -124,4 +72,4 @@ def check_log_det(flow: torch.nn.Module, x: torch.Tensor, alpha: float = 1e-6, t
                              f"log|det| is {float(want):.2f}: with a wrong log-determinant bits/dim is not a likelihood")
 
 
-__all__ = ["GRADING_SEED", "grading_digits", "bernoulli_nll_nats", "flow_bits_per_dim", "check_causal", "check_log_det"]
+__all__ = ["GRADING_SEED", "grading_digits", "check_causal", "check_log_det"]
