@@ -78,6 +78,20 @@ def test_every_file_not_placed_is_listed_with_why(tmp_path):
     assert placed | set(why) | {e for e, _ in got.superseded} == set(CANVAS_ZIP)  # nothing dropped silently
 
 
+def test_a_handed_in_pdf_is_placed_beside_the_notebook_under_a_safe_name(tmp_path):
+    course = _course(tmp_path)
+    got = I.collect(course, HW, _zip(tmp_path, {
+        "lovelaceada_101_5001_hw5_explicit.ipynb": b"nb",
+        "lovelaceada_101_5001_My derivation (scan).PDF": b"%PDF first",
+        "lovelaceada_101_5001_My derivation (scan)-1.PDF": b"%PDF again",
+        "lovelaceada_101_5001_..pdf": b"%PDF hidden name"}), roster=ROSTER)
+    ada = course.folder("submitted", HW, "ada")
+    assert sorted(p.name for p in ada.iterdir()) == ["My_derivation__scan_.pdf", "answers.pdf", f"{HW}.ipynb"]
+    assert (ada / "My_derivation__scan_.pdf").read_bytes() == b"%PDF again"  # the latest upload
+    assert [e for e, _ in got.superseded] == ["lovelaceada_101_5001_My derivation (scan).PDF"]
+    assert not got.unplaced
+
+
 def test_earlier_uploads_are_listed_as_replaced_by_the_latest(tmp_path):
     got = I.collect(_course(tmp_path), HW, _zip(tmp_path, CANVAS_ZIP), roster=ROSTER)
     assert dict(got.superseded) == {

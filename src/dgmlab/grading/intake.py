@@ -11,8 +11,9 @@ What the zips look like:
 Each student is found in nbgrader's student table by the LMS id (``--lms-user-id``), else by name. Their
 notebook, whatever they called it (``<Lastname>_<Firstname>_Assgn2.ipynb``, ``hw5 (1).ipynb``), becomes
 ``<hw>.ipynb``; of several uploads of one file the latest attempt (highest submission id, then highest
-``-N``) is kept; a handed-in graded file (:data:`GRADED_FILES`) keeps its graded name. Every entry that is not
-placed is listed with the reason, never dropped silently. A submission time, when known (a CSV, or Canvas's
+``-N``) is kept; a handed-in graded file (:data:`GRADED_FILES`) keeps its graded name, and a PDF (a scanned
+derivation, the notebook printed) its own (:func:`pdf_name`), where ``dgmlab grade`` shows it beside the
+answers. Every entry that is not placed is listed with the reason, never dropped silently. A submission time, when known (a CSV, or Canvas's
 API: :mod:`.lms`), goes into the folder's ``timestamp.txt``, which nbgrader's autograde reads into the
 gradebook, where the late policy (:mod:`.deadlines`) finds it.
 """
@@ -105,6 +106,13 @@ def parse_entry(path: str) -> Entry | None:
             return Entry(path, "canvas", m.group("name"), m.group("user"),
                          int(m.groupdict().get("sub") or 0), m.group("original"), bool(m.group("late")))
     return None
+
+
+def pdf_name(original: str) -> str:
+    """The name a handed-in PDF gets in the submission folder: its own, letters, digits, ``.``, ``_`` and ``-`` only
+    (``My derivation (scan).PDF`` -> ``My_derivation__scan_.pdf``)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", original.rsplit("/", 1)[-1][:-4]).lstrip(".") or "answers"
+    return f"{stem[:100]}.pdf"
 
 
 def _key(text: str) -> str:
@@ -206,7 +214,9 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
                 if x in notebooks:
                     continue
                 name, _ = x[0].base
-                if name in graded:
+                if name.lower().endswith(".pdf"):  # a PDF handed in with the notebook: kept for the grader to read
+                    name = pdf_name(name)
+                if name in graded or name.endswith(".pdf"):
                     prev = chosen.get(name)
                     if prev is None or (x[0].submission, x[0].base[1]) > (prev[0].submission, prev[0].base[1]):
                         chosen[name], later, older = x, x, prev
@@ -215,7 +225,8 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
                     if older is not None:
                         out.superseded.append((older[0].path, f"{sid}: {later[0].path} is later"))
                 else:
-                    leftover.append((x, f"not a file {hw} grades ({', '.join(graded) or 'the notebook only'})"))
+                    leftover.append((x, f"not a file {hw} grades ({', '.join(graded) or 'the notebook only'}) "
+                                        "or a PDF"))
             out.unplaced += [(x[0].path, f"{sid}: {why}, not placed") for x, why in leftover]
             if not chosen:
                 continue
