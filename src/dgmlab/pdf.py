@@ -57,6 +57,24 @@ img { max-width: 100% !important; height: auto !important; break-inside: avoid; 
 .MathJax_Display, .jp-RenderedHTMLCommon, .jp-Notebook { overflow: visible !important; }
 .jp-Notebook { padding: 0 !important; }
 body { margin: 0 !important; padding: 0 !important; overflow: visible !important; }
+/* code colours with WCAG AA contrast (4.5:1) on the cell's grey, where JupyterLab's light theme has less */
+:root {
+  --jp-mirror-editor-comment-color: #2e5e5e; --jp-mirror-editor-number-color: #006400;
+  --jp-mirror-editor-operator-color: #8a14d6; --jp-mirror-editor-meta-color: #8a14d6;
+  --jp-mirror-editor-atom-color: #3d3dcc; --jp-mirror-editor-variable-3-color: #006644;
+  --jp-mirror-editor-bracket-color: #6b6b4f; --jp-mirror-editor-quote-color: #007a00;
+  --jp-mirror-editor-error-color: #cc0000;
+}
+/* ANSI colours (a traceback's) the same, also on an error's pink; 256-colour and RGB ones (inline styles) go */
+.jp-RenderedText pre .ansi-black-fg, .jp-RenderedText pre .ansi-black-intense-fg { color: #3e424d; }
+.jp-RenderedText pre .ansi-red-fg, .jp-RenderedText pre .ansi-red-intense-fg { color: #9b1c22; }
+.jp-RenderedText pre .ansi-green-fg, .jp-RenderedText pre .ansi-green-intense-fg { color: #006020; }
+.jp-RenderedText pre .ansi-yellow-fg, .jp-RenderedText pre .ansi-yellow-intense-fg { color: #7a5600; }
+.jp-RenderedText pre .ansi-blue-fg, .jp-RenderedText pre .ansi-blue-intense-fg { color: #0b57a4; }
+.jp-RenderedText pre .ansi-magenta-fg, .jp-RenderedText pre .ansi-magenta-intense-fg { color: #8b1e8b; }
+.jp-RenderedText pre .ansi-cyan-fg, .jp-RenderedText pre .ansi-cyan-intense-fg { color: #0b6464; }
+.jp-RenderedText pre .ansi-white-fg, .jp-RenderedText pre .ansi-white-intense-fg { color: #595959; }
+.jp-RenderedText pre span[style] { color: inherit !important; background-color: transparent !important; }
 """
 
 # Resolves once MathJax has typeset the page (its startup, then the template's queued Typeset) and the page's

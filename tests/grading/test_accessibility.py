@@ -1,8 +1,9 @@
-"""The instructor's dashboard, a student's feedback page and grade summary pass axe-core with no serious or critical
-violation, in a headless Chromium (tests/a11y.py; skipped, saying what to install, without one).
+"""The instructor's dashboard, a student's feedback page and grade summary, and the page `dgmlab pdf` prints pass
+axe-core with no serious or critical violation, in a headless Chromium (tests/a11y.py; skipped, saying what to
+install, without one).
 
-The class is test_report's small graded one; ada's autograded notebook gets what a real one holds and the fixture
-lacks: a plot, a coloured traceback, Markdown with a table and code.
+The class is test_report's small graded one; ada's autograded notebook (and hw1's release notebook for the PDF)
+gets what a real one holds and the fixture lacks: a plot, a coloured traceback, Markdown with a table and code.
 """
 import base64
 import io
@@ -14,8 +15,10 @@ import nbformat
 import pytest
 
 from a11y import axe_violations, browser, describe
+from conftest import ROOT
 from test_report import HW, build_course
 
+from dgmlab import pdf as P
 from dgmlab.grading import analysis as A
 from dgmlab.grading import dashboard as D
 from dgmlab.grading import grade_summary as GS
@@ -47,14 +50,21 @@ def _png() -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _with_real_outputs(path: Path) -> None:
-    """The notebook at ``path`` plus a plot, a coloured traceback and Markdown, as a student's holds them."""
-    nb = nbformat.read(path, as_version=4)
+def _real_outputs() -> list:
+    """A plot, an HTML output with an image, a coloured traceback and Markdown, as a student's notebook holds them."""
     plot = nbformat.v4.new_code_cell("plt.plot(losses)", outputs=[
         nbformat.v4.new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"})])
     error = nbformat.v4.new_code_cell("check()", outputs=[
-        nbformat.v4.new_output("error", ename="AssertionError", evalue="value off by a sign", traceback=ANSI_TRACEBACK)])
-    nb.cells += [nbformat.v4.new_markdown_cell(MARKDOWN), plot, error]
+        nbformat.v4.new_output("error", ename="AssertionError", evalue="value off by a sign",
+                               traceback=ANSI_TRACEBACK)])
+    shown = nbformat.v4.new_code_cell("display(HTML(...))", outputs=[nbformat.v4.new_output("display_data", data={
+        "text/html": f'My sketch: <img src="data:image/png;base64,{_png()}">', "text/plain": "<HTML>"})])  # no alt
+    return [nbformat.v4.new_markdown_cell(MARKDOWN), plot, shown, error]
+
+
+def _with_real_outputs(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    nb.cells += _real_outputs()
     nbformat.write(nb, path)
 
 
@@ -104,3 +114,12 @@ def test_a_students_grade_summary_has_no_serious_accessibility_violation(course,
     assert pages
     for page in pages:
         _check(driver, page)
+
+
+def test_the_page_dgmlab_pdf_prints_has_no_serious_accessibility_violation(driver, tmp_path):
+    nb = nbformat.read(ROOT / "release" / "hw1_wgan" / "hw1_wgan.ipynb", as_version=4)
+    nb.cells += _real_outputs()
+    page = tmp_path / "hw1_wgan.html"  # MathJax need not run for the check: the path is only the page's link to it
+    page.write_text(P.notebook_html(nb, P.DEBIAN_MATHJAX, "hw1_wgan"), encoding="utf-8")
+    assert "off by a sign" in page.read_text(encoding="utf-8")
+    _check(driver, page)

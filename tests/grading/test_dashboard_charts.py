@@ -33,8 +33,9 @@ def test_the_points_bars_list_each_students_autograded_and_hand_graded_points():
 
 
 def test_the_pass_rate_bars_list_each_cells_rate():
-    rows = [{"cell": "q1", "pass_rate": 0.5, "kind": "auto"}, {"cell": "q2_written", "pass_rate": 1 / 3, "kind": "manual"},
-            {"cell": "q3", "pass_rate": None, "kind": "auto"}]
+    rows = [{"cell": "q1", "pass_rate": 0.5, "kind": "auto"},
+            {"cell": "q2_written", "pass_rate": 1 / 3, "kind": "manual"},
+            {"cell": "q3", "pass_rate": None, "kind": "auto"}]  # not autograded yet: no bar, not listed
     alt = _alt(C.pass_rate_bars(rows, "hw1"))
     assert alt.endswith("full points: q1 50%; q2_written (by hand) 33.3%.")
 
