@@ -53,14 +53,17 @@ def axe_script() -> str:
     return (Path(axe_core_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 
 
-def axe_violations(driver, impacts=SERIOUS, rules: dict | None = None) -> list[dict]:
+def axe_violations(driver, impacts=SERIOUS, rules: dict | None = None, unfold: bool = True) -> list[dict]:
     """axe-core's violations of ``impacts`` on the page ``driver`` shows (axe's own dicts: ``id``, ``impact``,
     ``help``, ``nodes`` with each element's ``target`` and ``failureSummary``).
 
     The script is injected through WebDriver, which a page's Content-Security-Policy does not block, and runs
     axe's default rules (WCAG 2 A and AA plus best practices); ``rules`` (e.g. ``{"region": {"enabled": False}}``)
-    switches some off for one call.
+    switches some off for one call. ``unfold``: every ``<details>`` is opened first, so that what a reader
+    unfolds is checked too (axe skips hidden content).
     """
+    if unfold:
+        driver.execute_script("document.querySelectorAll('details').forEach(d => { d.open = true; });")
     driver.execute_script(axe_script())
     options = {"resultTypes": ["violations"]}
     if rules:
