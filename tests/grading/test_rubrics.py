@@ -2,6 +2,7 @@
 
 Every score and comment is read back through nbgrader's own Gradebook API, as nbgrader's feedback and exports
 read them. The course is the demo class's hw3 (tests/grading/hand_graded_demo.py)."""
+import re
 import shutil
 
 import pytest
@@ -53,7 +54,7 @@ def test_applied_items_write_the_hand_score_and_comment_into_the_gradebook(cours
     assert in_gradebook(course, "demo_amara") == (None, True, None)
     g.toggle(Q, "demo_amara", "i1")
     g.toggle(Q, "demo_amara", "i2")
-    assert in_gradebook(course, "demo_amara") == (11.0, False, "+5: (a) correct\n+6: (b) correct")
+    assert in_gradebook(course, "demo_amara") == (11.0, False, "- +5: (a) correct\n- +6: (b) correct")
     assert in_gradebook(course, "demo_bilal") == (None, True, None)  # nobody else touched
 
 
@@ -77,8 +78,8 @@ def test_editing_an_item_rescores_and_rewords_every_student_who_has_it(course):
     _, who = g.edit_item(Q, "i1", 3.5, "(a) right idea, bound not shown")
     assert sorted(who) == ["demo_amara", "demo_bilal"]
     for sid in ("demo_amara", "demo_bilal"):
-        assert in_gradebook(course, sid) == (9.5, False, "+3.5: (a) right idea, bound not shown\n+6: (b) correct")
-    assert in_gradebook(course, "demo_chen") == (6.0, False, "+6: (b) correct")
+        assert in_gradebook(course, sid) == (9.5, False, "- +3.5: (a) right idea, bound not shown\n- +6: (b) correct")
+    assert in_gradebook(course, "demo_chen") == (6.0, False, "- +6: (b) correct")
 
 
 def test_deleting_an_item_takes_it_off_every_student(course):
@@ -86,7 +87,7 @@ def test_deleting_an_item_takes_it_off_every_student(course):
     g.toggle(Q, "demo_amara", "i1")
     g.toggle(Q, "demo_amara", "i3")
     assert g.delete_item(Q, "i1") == ["demo_amara"]
-    assert in_gradebook(course, "demo_amara") == (6.0, False, "+6: (c) correct")
+    assert in_gradebook(course, "demo_amara") == (6.0, False, "- +6: (c) correct")
 
 
 def test_taking_every_item_off_returns_the_answer_to_hand_grading(course):
@@ -99,9 +100,9 @@ def test_taking_every_item_off_returns_the_answer_to_hand_grading(course):
 def test_a_note_goes_after_the_items_and_alone_gives_no_score(course):
     g = R.Grader(course, H.HW)
     g.set_note(Q, "demo_bilal", "see me about (c)")
-    assert in_gradebook(course, "demo_bilal") == (None, True, "note: see me about (c)")
+    assert in_gradebook(course, "demo_bilal") == (None, True, "- note: see me about (c)")
     g.toggle(Q, "demo_bilal", "i4")
-    assert in_gradebook(course, "demo_bilal") == (3.0, False, "+3: (d) correct\nnote: see me about (c)")
+    assert in_gradebook(course, "demo_bilal") == (3.0, False, "- +3: (d) correct\n- note: see me about (c)")
 
 
 def test_the_rubric_is_saved_with_the_course_and_read_back(course):
@@ -141,6 +142,19 @@ def test_the_grade_summary_lists_each_applied_item_with_points_and_comment(cours
     assert "<li>-2: &lt;b&gt;no&lt;/b&gt; bound on the KL</li>" in page
     ref = (course.folder("feedback", H.HW, "demo_reference") / "grade_summary.txt").read_text(encoding="utf-8")
     assert "q2_written: 20 / 20\n  - +5: (a) correct\n  - +6: (b) correct" in ref
+
+
+def test_nbgraders_feedback_page_lists_the_items_of_a_written_answer(course):
+    from dgmlab.grading.nbgrader_run import run_feedback
+
+    g = R.Grader(course, H.HW)
+    g.toggle(Q, "demo_amara", "i1")
+    minus, _ = g.edit_item(Q, None, -2, "no bound on the KL")
+    g.toggle(Q, "demo_amara", minus)
+    assert run_feedback(course.root, H.HW, "demo_amara").ok
+    page = (course.folder("feedback", H.HW, "demo_amara") / f"{H.HW}.html").read_text(encoding="utf-8")
+    assert "(Score: 3.0 / 20.0)" in page
+    assert re.search(r"<li>\s*\+5: \(a\) correct\s*</li>\s*<li>\s*-2: no bound on the KL\s*</li>", page)
 
 
 def test_the_dashboard_counts_the_students_who_got_each_item(course):

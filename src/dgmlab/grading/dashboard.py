@@ -138,7 +138,8 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
     total_manual = sum(1 for c in data.cells_of(hw) if c.kind == "manual")
     left = sum(len(r["pending"]) for r in pending)
     out.append(f'<h3>Hand grading</h3><p><span data-hw="{_e(hw)}" data-stat="manual_left">{left}</span> of '
-               f"{total_manual} hand-graded answers still to grade (<code>dgmlab grade {_e(hw)}</code>, or nbgrader's formgrader).</p>")
+               f"{total_manual} hand-graded answers still to grade (<code>dgmlab grade {_e(hw)}</code>, or "
+               "nbgrader's formgrader).</p>")
     if pending:
         out.append("<ul>" + "".join(f"<li><b>{_e(r['cell'])}</b>: {len(r['pending'])} "
                                      f"({_e(', '.join(r['pending']))})</li>" for r in pending) + "</ul>")

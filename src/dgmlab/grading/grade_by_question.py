@@ -175,7 +175,8 @@ class Site:
                 points = float(body.get("points"))
             except (TypeError, ValueError):
                 raise CourseError(f"a rubric item's points must be a number (got {body.get('points')!r})") from None
-            item, who = self.grader.edit_item(gid, str(body.get("item") or "") or None, points, str(body.get("text", "")))
+            item, who = self.grader.edit_item(gid, str(body.get("item") or "") or None, points,
+                                              str(body.get("text", "")))
             return {"item": item, "rescored": len(who)}
         if path == "/api/delete":
             return {"rescored": len(self.grader.delete_item(gid, str(body.get("item", ""))))}

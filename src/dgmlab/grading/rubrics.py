@@ -14,7 +14,7 @@ mistake. A new rubric starts from the homework's point split: one item per part 
 "no answer" so that a blank answer can be graded too.
 
 **Into nbgrader.** Applying an item, or writing a note, writes the student's ``manual_score`` and
-``manual_comment`` (the applied items' points and texts, one a line, then the note) through nbgrader's
+``manual_comment`` (the applied items' points and texts, then the note, as a markdown list) through nbgrader's
 :class:`~nbgrader.api.Gradebook`, as the formgrader does; changing an item's points or text re-scores and
 re-words every student who has it. A student with no item and no note is left as nbgrader has them.
 """
@@ -97,8 +97,10 @@ class Question:
         return out
 
     def comment(self, student: str) -> str | None:
+        """The gradebook's comment: :meth:`lines` as a markdown list (nbgrader's feedback renders comments as
+        markdown: one item a line)."""
         lines = self.lines(student)
-        return "\n".join(lines) if lines else None
+        return "\n".join(f"- {line}" for line in lines) if lines else None
 
     def counts(self) -> dict:
         """item id -> how many students have it."""
