@@ -12,6 +12,7 @@ import hand_graded_demo as H
 from dgmlab import cli
 from dgmlab.grading import grade_by_question as G
 from dgmlab.grading import rubrics as R
+from dgmlab.grading.course import CourseError
 
 pytestmark = pytest.mark.slow  # builds a gradebook with nbgrader: make test, not make test-fast
 
@@ -105,3 +106,27 @@ def test_a_handed_in_pdf_is_shown_beside_the_answer(served):
     assert code == 200 and headers["Content-Type"] == "application/pdf" and data == H.PDF
     assert request(server, "/pdf/demo_amara/..%2F..%2F..%2Fgradebook.db")[0] == 404
     assert request(server, f"/pdf/demo_amara/{H.HW}.ipynb")[0] == 404
+
+
+def test_a_hand_grade_given_outside_the_rubric_is_shown_before_the_rubric_replaces_it(served):
+    course, server = served
+    with R.gradebook(course) as gb:
+        gb.find_grade(Q, H.HW, H.HW, "demo_dana").manual_score = 4.0
+        gb.find_comment(Q, H.HW, H.HW, "demo_dana").manual_comment = "from the <formgrader>"
+        gb.db.commit()
+    page = request(server, f"/q/{Q}")[2].decode()
+    assert "Graded outside the rubric: 4 points in the gradebook (from the &lt;formgrader&gt;)" in page
+
+
+def test_a_second_server_for_the_same_homework_is_refused(served):
+    course, _ = served
+    with pytest.raises(CourseError, match=f"another dgmlab grade {H.HW} is running"):
+        G.make_server(course, H.HW)
+
+
+def test_dgmlab_grade_names_the_written_questions_when_asked_for_another(tmp_path, capsys):
+    course = H.build(tmp_path, only=["demo_amara"])
+    code = cli.main(["--course", str(course.root), "grade", H.HW, "--question", "q9_written", "--no-browser"])
+    assert code == 2
+    assert "no written question 'q9_written': it has q1_written, q2_written" in capsys.readouterr().err
+    G.make_server(course, H.HW).server_close()  # the refused command left no lock behind

@@ -67,6 +67,7 @@ class Answer:
     applied: list = field(default_factory=list)
     note: str = ""
     pdfs: list = field(default_factory=list)
+    elsewhere: str = ""  # a hand grade the gradebook holds from outside the rubric
 
     @property
     def score_text(self) -> str:
@@ -136,6 +137,16 @@ class Site:
         out.found, out.html = True, markdown_html(cell.source, cell.get("attachments"))
         return out
 
+    def gradebook_grades(self, grade_id: str) -> dict:
+        """student -> (manual score, comment) as the gradebook has them now (the formgrader's, for instance)."""
+        out = {}
+        with R.gradebook(self.course) as gb:
+            for student in self.grader.students:
+                g = gb.find_grade(grade_id, self.hw, self.hw, student)
+                c = gb.find_comment(grade_id, self.hw, self.hw, student)
+                out[student] = (g.manual_score, c.manual_comment or "")
+        return out
+
     def index_page(self) -> str:
         qs = [{"grade_id": gid, "max": R._n(q.max), "graded": sum(1 for s in self.grader.students if q.score(s)
                                                                      is not None)}
@@ -149,8 +160,14 @@ class Site:
         ids = list(self.grader.rubric.questions)
         k = ids.index(grade_id)
         cell = self.cells.get(grade_id)
+        answers = [self.answer(grade_id, s) for s in self.grader.students]
+        elsewhere = self.gradebook_grades(grade_id)
+        for a in answers:  # graded without the rubric (the formgrader): say so before the rubric writes over it
+            score, comment = elsewhere.get(a.student, (None, ""))
+            if a.score is None and score is not None:
+                a.elsewhere = f"{R._n(score)} points in the gradebook" + (f" ({comment})" if comment else "")
         return self.env.get_template("question.html").render(
-            hw=self.hw, q=q, counts=q.counts(), answers=[self.answer(grade_id, s) for s in self.grader.students],
+            hw=self.hw, q=q, counts=q.counts(), answers=answers,
             statement=markdown_html(cell.statement) if cell else "", model=markdown_html(cell.model) if cell else "",
             prev=ids[k - 1] if k > 0 else None, next=ids[k + 1] if k + 1 < len(ids) else None)
 
@@ -294,14 +311,49 @@ STATIC = {"grade.js": (P.JS, "text/javascript; charset=utf-8"), "grade.css": (P.
 def make_server(course: Course, hw: str, port: int = 0) -> HTTPServer:
     """The server for ``hw`` on 127.0.0.1:``port`` (0: a free port), not yet serving; ``server.site`` is its
     :class:`Site`. One request at a time."""
-    site = Site(course, hw)
-    handler = type("SiteHandler", (Handler,), {"site": site})
+    (hw,) = course.check_homeworks([hw])
+    lock = _lock(course, hw)
     try:
-        server = HTTPServer((HOST, port), handler)
+        site = Site(course, hw)
+        handler = type("SiteHandler", (Handler,), {"site": site})
+        server = LockedServer((HOST, port), handler)
     except OSError as exc:
+        lock.close()
         raise CourseError(f"cannot listen on {HOST}:{port} ({exc.strerror}): pick another --port") from exc
-    server.site = site
+    except BaseException:
+        lock.close()
+        raise
+    server.site, server.lock = site, lock
     return server
+
+
+class LockedServer(HTTPServer):
+    """One request at a time; holds the homework's rubric lock until closed."""
+
+    lock = None
+
+    def server_close(self):
+        super().server_close()
+        if self.lock is not None:
+            self.lock.close()
+            self.lock = None
+
+
+def _lock(course: Course, hw: str):
+    """``rubrics/.<hw>.lock``, held (an exclusive ``flock``) while a server grades ``hw``: a second one would write
+    over the first one's rubric."""
+    import fcntl
+
+    path = R.path(course, hw).with_name(f".{hw}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    f = open(path, "w")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        raise CourseError(f"another dgmlab grade {hw} is running on this course (it holds {path}): grade in that "
+                          "one, or stop it first") from None
+    return f
 
 
 def url(server: HTTPServer, grade_id: str | None = None) -> str:
@@ -313,7 +365,11 @@ def serve(course: Course, hw: str, question: str | None = None, port: int = 0, b
     """Run the server until Ctrl-C; prints its address (and opens it in a browser with ``browser``)."""
     server = make_server(course, hw, port)
     if question is not None:
-        server.site.grader.question(question)
+        try:
+            server.site.grader.question(question)
+        except CourseError:
+            server.server_close()
+            raise
     address = url(server, question)
     print(f"grading {server.site.hw} by question at {address}  (this machine only; Ctrl-C stops)", flush=True)
     print(f"rubrics: {R.path(course, server.site.hw)}", flush=True)

@@ -51,6 +51,7 @@ QUESTION = """{% extends "base.html" %}
 {% for p in a.pdfs %}<div class="pdf"><iframe src="{{ p.url }}" title="{{ p.name }}, handed in by {{ a.student }}"></iframe>
 <p><a href="{{ p.url }}" target="_blank" rel="noopener">{{ p.name }}</a> (handed in as a PDF)</p></div>{% endfor %}
 </div>
+{% if a.elsewhere %}<p class="warn">Graded outside the rubric: {{ a.elsewhere }}. Applying an item replaces it.</p>{% endif %}
 <fieldset class="items"><legend>Rubric items for {{ a.student }}</legend>
 {% for it in q.items %}<label><input type="checkbox" data-item="{{ it.id }}"{% if it.id in a.applied %} checked{% endif %}>
  <kbd>{{ loop.index if loop.index < 10 else ('0' if loop.index == 10 else '') }}</kbd> <span class="pts">{{ signed(it.points) }}</span> {{ it.text }}</label>
@@ -84,6 +85,7 @@ QUESTION = """{% extends "base.html" %}
 <dt><kbd>1</kbd>…<kbd>9</kbd>, <kbd>0</kbd></dt><dd>apply or take off item 1…10</dd>
 <dt><kbd>n</kbd></dt><dd>write a note (<kbd>Esc</kbd> saves and leaves)</dd>
 <dt><kbd>a</kbd></dt><dd>add a rubric item</dd>
+<dt><kbd>e</kbd></dt><dd>edit the rubric's items (<kbd>Tab</kbd> between them, <kbd>Enter</kbd> saves one)</dd>
 <dt><kbd>u</kbd></dt><dd>next student not graded yet</dd></dl>
 </aside>
 </div>
@@ -206,6 +208,7 @@ JS = r"""
     }
     else if (e.key === "n" && sec) { sec.querySelector('[data-role="note"]').focus(); }
     else if (e.key === "a") { document.querySelector("#new-item input[name=text]").focus(); }
+    else if (e.key === "e") { var first = document.querySelector(".rubric input[name=points]"); if (first) { first.focus(); } }
     else { return; }
     e.preventDefault();
   });
