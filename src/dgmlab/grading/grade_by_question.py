@@ -36,7 +36,7 @@ HOST = "127.0.0.1"
 MATHJAX_ENV = "DGMLAB_MATHJAX"  # as dgmlab pdf reads it
 DEBIAN_MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")
 MAX_BODY = 64 * 1024
-CSP = ("default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-src 'self'; object-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 

@@ -109,7 +109,8 @@ fieldset.items label{display:block;padding:2px 0} .pts{display:inline-block;min-
 .note textarea{display:block;width:100%;box-sizing:border-box}
 kbd{border:1px solid #888;border-radius:3px;padding:0 4px;font-size:.85em;background:#f4f4f4}
 .muted{color:#555} .warn{color:#8a0018;font-weight:600} .not-shown{color:#555;font-style:italic}
-.rubric input[name=text]{width:60%} table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:4px 8px}
+.rubric li,.rubric label{margin:2px 0} .item-edit label{display:block}
+.item-edit input[name=points]{width:5em} .item-edit input[name=text]{width:calc(100% - 6em)} table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:4px 8px}
 .num{text-align:right} #status{position:sticky;top:0;background:#fffbe6;margin:0;padding:0 12px;min-height:1.2em}
 a{color:#0b57d0}
 """
