@@ -38,6 +38,8 @@ from dgmlab.probes import check
 check("p2_make_gan_tests", make_gan)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.grading.references.hw4_gans import (assert_discriminator_as_stated, assert_generator_as_stated,
+                                                assert_made_as_stated)
 from dgmlab.testing import points
 
 # each experiment's networks with the grader's seeded parameters, against the statement's networks for it

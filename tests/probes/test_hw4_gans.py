@@ -751,10 +751,11 @@ def test_a_step_that_strips_the_networks_earns_what_it_would_without(reference_o
 
 
 # ------------------------------------------------------------------ visible tests compare with recorded values
-# The P1 cells' visible tests read the probe's values on the working seed's inputs and compare them with values the
+# The converted cells' visible tests read the probe's values on the working seed's inputs and compare them with values the
 # grader's references gave on those inputs when the kit was built (dgmlab/probes/expected/hw4_gans.json); the hidden
 # tests import the references in the judge and compare the values on the grading seed's inputs.
-CONVERTED = ("p1_generator_tests", "p1_discriminator_tests", "p1_d_step_tests", "p1_g_step_tests")
+CONVERTED = ("p1_generator_tests", "p1_discriminator_tests", "p1_d_step_tests", "p1_g_step_tests", "p2_make_gan_tests",
+             "p3_cgan_steps_tests")
 
 
 def _p1_reference():
@@ -763,7 +764,8 @@ def _p1_reference():
 
     F = torch.nn.functional
     return reference_namespace(ROOT / "source" / "hw4_gans" / "hw4_gans.ipynb",
-                               ["p1_generator", "p1_discriminator", "p1_losses", "p1_d_step", "p1_g_step"],
+                               ["p1_generator", "p1_discriminator", "p1_losses", "p1_d_step", "p1_g_step",
+                                "p2_make_gan", "p3_cgan_steps"],
                                {"__name__": "hw4_p1_reference", "torch": torch, "nn": torch.nn, "F": F})
 
 

@@ -3,9 +3,11 @@
 The hidden tests are in the instructor's notebook (``source/hw4_gans/``); they read the names below
 (``context``) and the values each probe returns. The probes build the student's networks and run the
 student's functions on inputs made from the seed, and keep what comes back (outputs with the grader's seeded
-parameters, parameters after an update or a training run, returned losses and histories); every test,
-visible or hidden, compares those with what the grader computes itself from its own copy of the inputs
-(the statement's networks, losses, steps and schedule). The two cells graded from
+parameters, parameters after an update or a training run, returned losses and histories). Hidden tests compare
+those with what the grader computes itself from its own copy of the inputs (the statement's networks, losses and
+steps: ``dgmlab.grading.references.hw4_gans``, which this module never imports); the visible tests of the P1 cells,
+make_gan and the conditional steps compare the values on the working seed's inputs with values recorded from those
+references (:func:`recorded`), and the others with what this module computes. The two cells graded from
 handed-in weights run in the grader: they read the file as handed in and draw from it with the kit's own
 generator (:func:`dgmlab.artifacts.mlp_generator`), never a class from the student's kernel.
 """
@@ -192,22 +194,6 @@ def _statement_mlp(params, in_dim, widths, out_dim, embedding=None, what="the ki
     if got != want:
         raise ValueError(f"{what} has parameters of shapes {got}; the statement's network has {want}")
     return list(params)
-
-
-def kit_generator(params, latent_dim=100, widths=(128, 256, 512), embedding=None):
-    """The statement's generator with ``params``: a function of ``z`` (and ``labels`` with an embedding)."""
-    from .. import artifacts
-
-    tensors = _statement_mlp(params, latent_dim, widths, 784, embedding, "the kit's generator")
-    return lambda z, labels=None: artifacts.mlp_forward(tensors, z, labels)
-
-
-def kit_logits(params, x, widths=(512, 256, 128)):
-    """The statement's discriminator in eval mode (dropout is the identity there): Linear + LeakyReLU(0.2) per
-    hidden width, then Linear to one logit."""
-    from .. import artifacts
-
-    return artifacts.mlp_forward(_statement_mlp(params, 784, widths, 1, what="the kit's discriminator"), x, tanh=False)
 
 
 def _generator_inputs(seed):
@@ -418,33 +404,6 @@ def seeded_tiny(x, n_classes=0):
     return load_by_shape(g, x["G0"], "the stand-in generator"), load_by_shape(d, x["D0"], "the stand-in discriminator")
 
 
-def _bce_mean(logits, target: int):
-    """mean BCE of ``logits`` against the label ``target`` (1 or 0), in float64: the statement's losses, computed by
-    the grader (as softplus(-l) and softplus(l): binary_cross_entropy_with_logits takes milliseconds a call on a busy
-    CPU with several threads, softplus microseconds)."""
-    F = _torch().nn.functional
-    logits = logits.double()
-    return F.softplus(-logits if target == 1 else logits).mean()
-
-
-def statement_d_loss(real_logits, fake_logits):
-    return _bce_mean(real_logits, 1) + _bce_mean(fake_logits, 0)
-
-
-def statement_g_loss(fake_logits):
-    return _bce_mean(fake_logits, 1)
-
-
-def batch_loss(x, loss_of, n_classes=0, start=None):
-    """The grader's loss ``loss_of(g, d)`` (a float) at the seeded start (or at ``start(g, d)``), gradients off."""
-    torch = _torch()
-    g, d = seeded_tiny(x, n_classes)
-    if start is not None:
-        start(g, d)
-    with torch.no_grad():
-        return float(loss_of(g, d))
-
-
 def _planted(module, grads):
     for p, gr in zip(module.parameters(), grads, strict=True):
         p.grad = gr.clone()
@@ -641,7 +600,7 @@ def _make_gan_probe(o, x):
                             "(generator, discriminator, d_steps)")
         return out
 
-    def one(name):
+    def one(name, x=x):
         g, d, k = triple(name)
         gw, dw, _ = STATEMENT_EXPERIMENTS[name]
         return {"g_out": attempt(_run_generator, g, x, x["g_params"][gw], f"make_gan({name!r})'s generator"),
@@ -649,6 +608,11 @@ def _make_gan_probe(o, x):
                 "d_train": attempt(_run_discriminator, d, x, x["d_params"][dw], f"make_gan({name!r})'s discriminator",
                                    True),
                 "d_steps": k if type(k) is int else repr(k)[:80]}
+
+    def on_working():
+        # the visible tests' record: the baseline on the working seed's inputs (what the recorded values are of)
+        _seed_torch(x["working"])
+        return {"experiments": {"baseline": attempt(one, "baseline", x["working"])}}
 
     def fresh():
         # two calls: the first pair gets the grader's parameters, the second half of them; the first pair must keep its own
@@ -671,19 +635,7 @@ def _make_gan_probe(o, x):
         return {"g_out": attempt(_run_generator, g, x, x["g_params"][(128, 256, 512)], f"make_gan({name!r})'s generator")}
 
     return {"experiments": {name: attempt(one, name) for name in EXPERIMENTS}, "fresh": attempt(fresh),
-            "calls": [attempt(called, name) for name in x["names"]]}
-
-
-def kit_train_logits(params, x, widths, seed, dropout=0.3):
-    """The statement's discriminator in training mode: the kit's eval-mode network with dropout after each
-    LeakyReLU, its masks drawn from ``seed`` in the order the layers run."""
-    from .. import artifacts
-
-    torch = _torch()
-    tensors = _statement_mlp(params, 784, widths, 1, what="the kit's discriminator")
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return artifacts.mlp_forward(tensors, x, tanh=False, dropout=dropout)
+            "calls": [attempt(called, name) for name in x["names"]], "working": attempt(on_working)}
 
 
 def experiment(experiments, name):
@@ -698,56 +650,32 @@ def _outputs_match(out, want, what):
         f"{what} is off by up to {float((out - want).abs().max()):.3g}"
 
 
-def assert_generator_as_stated(out, x, widths, what):
-    """``out``: a generator's output on ``x["z4"]`` with the grader's parameters for ``widths``; fails unless it is the
-    statement's generator's (P1's layers with those hidden widths)."""
-    with _torch().no_grad():
-        want = kit_generator(x["g_params"][tuple(widths)], 100, tuple(widths))(x["z4"])
-    _outputs_match(value(out, what), want, f"{what} with the grader's parameters, against P1's generator with hidden "
-                                            f"widths {tuple(widths)},")
-
-
-def assert_discriminator_as_stated(out, x, widths, what, train=False):
-    """``out``: a discriminator's logits with the grader's parameters for ``widths`` (eval mode on ``x["x4"]``, or
-    training mode on ``x["x32"]`` with the grader's dropout masks); fails unless they are the statement's."""
-    params = x["d_params"][tuple(widths)]
-    want = (kit_train_logits(params, x["x32"], tuple(widths), x["dropout_seed"]) if train
-            else kit_logits(params, x["x4"], tuple(widths)))
-    mode = "in training mode (dropout 0.3 after each LeakyReLU, the grader's masks)" if train else "in eval mode"
-    _outputs_match(value(out, what), want, f"{what} {mode} with the grader's parameters, against P1's discriminator "
-                                            f"with hidden widths {tuple(widths)},")
-
-
-def assert_made_as_stated(experiments, inputs, name, parts=("generator", "discriminator", "training mode", "d_steps")):
-    """Fails unless ``make_gan(name)``'s ``parts`` (in its probe record among ``experiments``) are the statement's for
-    that experiment."""
-    info = experiment(experiments, name)
-    gw, dw, k = STATEMENT_EXPERIMENTS[name]
-    if "generator" in parts:
-        assert_generator_as_stated(info["g_out"], inputs, gw, f"make_gan({name!r})'s generator")
-    if "discriminator" in parts:
-        assert_discriminator_as_stated(info["d_out"], inputs, dw, f"make_gan({name!r})'s discriminator")
-    if "training mode" in parts:
-        assert_discriminator_as_stated(info["d_train"], inputs, dw, f"make_gan({name!r})'s discriminator", True)
-    if "d_steps" in parts:
-        assert info["d_steps"] == k, f"expected d_steps = {k} (an int) from make_gan({name!r}), found {info['d_steps']}"
-
-
 @points(0.25)
 def test_baseline_generator_is_p1s(v):
-    assert_made_as_stated(v.experiments, v.inputs, "baseline", ("generator",))
+    info = experiment(working(v).experiments, "baseline")
+    _outputs_match(value(info["g_out"], "make_gan('baseline')'s generator"), recorded("p2_make_gan_tests")["g_out"],
+                   "make_gan('baseline')'s generator with the grader's parameters, against P1's generator with hidden "
+                   "widths (128, 256, 512),")
 
 
 @points(0.5)
 def test_baseline_discriminator_and_d_steps_are_p1s(v):
-    assert_made_as_stated(v.experiments, v.inputs, "baseline", ("discriminator", "training mode", "d_steps"))
+    info, want = experiment(working(v).experiments, "baseline"), recorded("p2_make_gan_tests")
+    what = "make_gan('baseline')'s discriminator"
+    _outputs_match(value(info["d_out"], what), want["d_out"],
+                   f"{what} in eval mode with the grader's parameters, against P1's discriminator with hidden widths "
+                   f"(512, 256, 128),")
+    _outputs_match(value(info["d_train"], what), want["d_train"],
+                   f"{what} in training mode (dropout 0.3 after each LeakyReLU, the grader's masks) with the grader's "
+                   f"parameters, against P1's discriminator with hidden widths (512, 256, 128),")
+    assert info["d_steps"] == 1, f"expected d_steps = 1 (an int) from make_gan('baseline'), found {info['d_steps']}"
 
 
 # ------------------------------------------------------------------ P2.2 train_gan
-# train_gan runs with stand-ins for the notebook's two steps: each does the statement's update with noise drawn from
-# the grader's seed and returns a number drawn from the seed. From the seeded start (stand-in networks G0, D0), a
-# seeded loader and plain SGD, the grader replays the statement's schedule (one D update per batch, a G update after
-# every d_steps-th, D first) with its own steps and compares the parameters train_gan leaves and the history it
+# train_gan runs with stand-ins for the notebook's two steps: each does a least-squares update (stand_in_d_step,
+# stand_in_g_step: not P1's losses) with noise drawn from the grader's seed and returns a number drawn from the seed.
+# From the seeded start (stand-in networks G0, D0), a seeded loader and plain SGD, the grader replays the statement's
+# schedule (one D update per batch, a G update after every d_steps-th, D first) with the same updates and compares the parameters train_gan leaves and the history it
 # returns with its own: the order and number of the updates show in the parameters, not in a log the kernel writes.
 # (5, 2, 3): two epochs of 5 batches, d_steps 3: the statement counts discriminator updates across epochs (G after
 # the 3rd, 6th, 9th: 3 G updates), a counter reset each epoch gives 2
@@ -799,17 +727,21 @@ def step_tags(x, key, player, n) -> list:
     return [step_tag(x, key, player, k) for k in range(n)]
 
 
-def statement_d_step(generator, discriminator, d_opt, real, z):
+def stand_in_d_step(generator, discriminator, d_opt, real, z):
+    """The update a stand-in discriminator step makes (in the kernel and in the grader's replay alike): one step of
+    ``d_opt`` on a least-squares loss, the fakes made without gradients. Not P1's loss: what runs in the kernel
+    answers no question of the homework; the replay only needs the same update as the probe's."""
     d_opt.zero_grad()
     with _torch().no_grad():
         fake = generator(z)
-    statement_d_loss(discriminator(real), discriminator(fake)).backward()
+    (((discriminator(real) - 1) ** 2).mean() + (discriminator(fake) ** 2).mean()).backward()
     d_opt.step()
 
 
-def statement_g_step(generator, discriminator, g_opt, z):
+def stand_in_g_step(generator, discriminator, g_opt, z):
+    """The stand-in generator step's update: one step of ``g_opt`` on a least-squares loss (see :func:`stand_in_d_step`)."""
     g_opt.zero_grad()
-    statement_g_loss(discriminator(generator(z))).backward()
+    ((discriminator(generator(z)) - 1) ** 2).mean().backward()
     g_opt.step()
 
 
@@ -839,14 +771,14 @@ def _stand_ins(x, key, mode):
     def discriminator_step(generator, discriminator, d_opt, real, z):
         zz = noise("D", generator, (z, real))
         if zz is not None:
-            statement_d_step(frozen[0] if frozen else generator, discriminator, d_opt, real, zz)
+            stand_in_d_step(frozen[0] if frozen else generator, discriminator, d_opt, real, zz)
         count["D"] += 1
         return step_tag(x, key, "D", count["D"] - 1)
 
     def generator_step(generator, discriminator, g_opt, z):
         zz = noise("G", generator, (z,))
         if zz is not None:
-            statement_g_step(generator, frozen[1] if frozen else discriminator, g_opt, zz)
+            stand_in_g_step(generator, frozen[1] if frozen else discriminator, g_opt, zz)
         count["G"] += 1
         return step_tag(x, key, "G", count["G"] - 1)
 
@@ -923,7 +855,7 @@ def _train_gan_probe(o, x):
 
 def replay_train_gan(x, run) -> dict:
     """The grader's own training for ``run`` (a schedule of RUNS, or "noise"/"frozen"/"devices"): from the seeded start
-    and loader, one statement D step per batch and a statement G step after every d_steps-th, D first, with the
+    and loader, one stand-in D update per batch and a stand-in G update after every d_steps-th, D first, with the
     seeded noise; the parameters it ends with and the history it returns."""
     key = _run_key(run)
     n_batches, epochs, d_steps = _schedule(run)
@@ -934,11 +866,11 @@ def replay_train_gan(x, run) -> dict:
     for _ in range(epochs):
         for real, _labels in x["loaders"][key]:
             if run != "devices":
-                statement_d_step(frozen[0] if frozen else g, d, d_opt, real, step_noise(x, key, "D", n_d, (len(real), 4)))
+                stand_in_d_step(frozen[0] if frozen else g, d, d_opt, real, step_noise(x, key, "D", n_d, (len(real), 4)))
             n_d += 1
             if n_d % d_steps == 0:
                 if run != "devices":
-                    statement_g_step(g, frozen[1] if frozen else d, g_opt, step_noise(x, key, "G", n_g, (len(real), 4)))
+                    stand_in_g_step(g, frozen[1] if frozen else d, g_opt, step_noise(x, key, "G", n_g, (len(real), 4)))
                 n_g += 1
     return {"G": _params(g), "D": _params(d), "d_loss": step_tags(x, key, "D", n_d), "g_loss": step_tags(x, key, "G", n_g)}
 
@@ -1184,31 +1116,19 @@ def _cgan_probe(o, x):
             "g_fresh": attempt(run, x, "G"), "g_stale": attempt(run, x, "G", True)}
 
 
-def cgan_d_loss(x):
-    """The grader's conditional discriminator loss on the batch: its labels for the reals, the fakes and the judge."""
-    y = _torch().tensor(LABELS)
-    return lambda g, d: statement_d_loss(d(x["real"], y), d(g(x["z"], y).detach(), y))
-
-
-def cgan_g_loss(x):
-    """The grader's conditional generator loss: fakes drawn for the requested labels, judged with the same labels."""
-    y = _torch().tensor(OTHER_LABELS)
-    return lambda g, d: statement_g_loss(d(g(x["z_g"], y), y))
-
-
 @points(0.5)
 def test_return_floats(v):
     # from a start where the labels have no weight (so any labelling gives the same loss), learning rate 0: each
-    # step returns the loss the grader computes with the statement's losses
-    blind = label_blind(v.inputs)
-    _returned_float(v.d_blind, batch_loss(blind, cgan_d_loss(blind), 10), "cgan_discriminator_step")
-    _returned_float(v.g_blind, batch_loss(blind, cgan_g_loss(blind), 10), "cgan_generator_step")
+    # step returns the loss the grader computed with the statement's losses
+    w, want = working(v), recorded("p3_cgan_steps_tests")
+    _returned_float(w.d_blind, want["d_blind_loss"], "cgan_discriminator_step")
+    _returned_float(w.g_blind, want["g_blind_loss"], "cgan_generator_step")
 
 
 @points(0.5)
 def test_discriminator_loss_uses_the_batch_labels(v):
-    out = value(v.d_fresh, "the step")["returned"]
-    want = batch_loss(v.inputs, cgan_d_loss(v.inputs), 10)
+    out = value(working(v).d_fresh, "the step")["returned"]
+    want = recorded("p3_cgan_steps_tests")["d_loss"]
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
         (f"expected the conditional discriminator loss of the grader's batch before the update, {want:.5f}, found "
          f"{_shown(out)}: fakes are generated for the batch's labels and judged with those same labels")
@@ -1216,8 +1136,8 @@ def test_discriminator_loss_uses_the_batch_labels(v):
 
 @points(0.5)
 def test_generator_loss_uses_the_requested_labels(v):
-    out = value(v.g_fresh, "the step")["returned"]
-    want = batch_loss(v.inputs, cgan_g_loss(v.inputs), 10)
+    out = value(working(v).g_fresh, "the step")["returned"]
+    want = recorded("p3_cgan_steps_tests")["g_loss"]
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
         (f"expected the conditional generator loss of the grader's batch before the update, {want:.5f}, found "
          f"{_shown(out)}: the generator draws digits for the given labels and is judged with the same labels")
@@ -1712,9 +1632,7 @@ def context() -> dict:
             "matches_either_order": matches_either_order, "kit_conditional": kit_conditional,
             "paired": paired, "CGAN_LABELS": LABELS, "CGAN_OTHER_LABELS": OTHER_LABELS,
             # P2.1: each experiment's networks against the statement's, built by the grader
-            "STATEMENT_EXPERIMENTS": STATEMENT_EXPERIMENTS, "assert_made_as_stated": assert_made_as_stated,
-            "assert_generator_as_stated": assert_generator_as_stated,
-            "assert_discriminator_as_stated": assert_discriminator_as_stated,
+            "STATEMENT_EXPERIMENTS": STATEMENT_EXPERIMENTS,
             # P2.2: train_gan's history and parameters against the grader's replay of the statement's schedule
             "HIDDEN_RUNS": HIDDEN_RUNS, "run_of": run_of, "assert_fresh_standard_noise": assert_fresh_standard_noise, "assert_history_as_stated": assert_history_as_stated,
             "assert_parameters_as_stated": assert_parameters_as_stated}
@@ -1740,7 +1658,7 @@ CHECKS = [
                        test_returns_the_non_saturating_loss_of_this_batch),
               probe=_on_working(_g_step_probe), inputs=_with_working(_step_inputs(15))),
     CheckSpec("p2_make_gan_tests", 3, 2.25, ("make_gan",), visible=(test_baseline_generator_is_p1s, test_baseline_discriminator_and_d_steps_are_p1s),
-              probe=_make_gan_probe, inputs=_make_gan_inputs),
+              probe=_make_gan_probe, inputs=_with_working(_make_gan_inputs)),
     CheckSpec("p2_train_gan_tests", 3, 2, ("train_gan",),
               visible=(test_history_lists_per_update, test_players_alternate_discriminator_first),
               probe=_train_gan_probe, inputs=_train_gan_inputs),
@@ -1757,7 +1675,7 @@ CHECKS = [
               ("cgan_discriminator_step", "cgan_generator_step", "discriminator_loss", "generator_loss"),
               visible=(test_return_floats, test_discriminator_loss_uses_the_batch_labels,
                        test_generator_loss_uses_the_requested_labels),
-              probe=_cgan_probe, inputs=_cgan_inputs),
+              probe=_on_working(_cgan_probe), inputs=_with_working(_cgan_inputs)),
     CheckSpec("p3_cgan_samples_tests", 3, 0, (),
               visible=(test_saved_generator_draws_100_new_labelled_images, test_conditional_accuracy_above_the_bar),
               files=(CGAN_FILE,)),

@@ -1,9 +1,11 @@
 """hw4_gans' grader-side references: what its hidden tests compare a student's work with, and what the visible
 tests' recorded values (``dgmlab/probes/expected/hw4_gans.json``) are made from.
 
-They answer questions of the homework (P1's losses and one SGD step of each player), so they live here, outside the
-student package. The probes' helpers they build on (the stand-in networks from the seeded start, the statement's
-MLP forward pass) stay in :mod:`dgmlab.probes.hw4_gans`, which the kernel needs to run a student's code.
+They answer questions of the homework (P1's networks as a computation, its losses and one SGD step of each player,
+the statement's networks for each P2 experiment, P3's conditional losses), so they live here, outside the student
+package. The probes' helpers they build on (the stand-in networks from the seeded start, parameters placed by shape,
+the shapes of the statement's MLPs) stay in :mod:`dgmlab.probes.hw4_gans`, which the kernel needs to run a student's
+code.
 
 :data:`EXPECTED` says, for each converted test cell, what its visible tests compare with: a function of the cell's
 inputs drawn from the working seed (:data:`dgmlab.probes.WORKING_SEED`);
@@ -12,9 +14,60 @@ inputs drawn from the working seed (:data:`dgmlab.probes.WORKING_SEED`);
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
-from ...probes.hw4_gans import (  # noqa: F401  the statement's networks and losses: P2 and P3's probes still use them
-    _bce_mean, batch_loss, kit_generator, kit_logits, seeded_tiny, statement_d_loss, statement_g_loss)
+from ... import artifacts
+from ...probes.hw4_gans import (
+    LABELS, OTHER_LABELS, STATEMENT_EXPERIMENTS, _outputs_match, _statement_mlp, experiment, label_blind, seeded_tiny,
+    value)
+
+
+# ------------------------------------------------------------------ P1.1, P1.2: the statement's networks
+def kit_generator(params, latent_dim=100, widths=(128, 256, 512), embedding=None):
+    """The statement's generator with ``params``: a function of ``z`` (and ``labels`` with an embedding)."""
+    tensors = _statement_mlp(params, latent_dim, widths, 784, embedding, "the kit's generator")
+    return lambda z, labels=None: artifacts.mlp_forward(tensors, z, labels)
+
+
+def kit_logits(params, x, widths=(512, 256, 128)):
+    """The statement's discriminator in eval mode (dropout is the identity there): Linear + LeakyReLU(0.2) per
+    hidden width, then Linear to one logit."""
+    return artifacts.mlp_forward(_statement_mlp(params, 784, widths, 1, what="the kit's discriminator"), x, tanh=False)
+
+
+def kit_train_logits(params, x, widths, seed, dropout=0.3):
+    """The statement's discriminator in training mode: the kit's eval-mode network with dropout after each
+    LeakyReLU, its masks drawn from ``seed`` in the order the layers run."""
+    tensors = _statement_mlp(params, 784, widths, 1, what="the kit's discriminator")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return artifacts.mlp_forward(tensors, x, tanh=False, dropout=dropout)
+
+
+# ------------------------------------------------------------------ P1.3: the statement's losses
+def _bce_mean(logits, target: int):
+    """mean BCE of ``logits`` against the label ``target`` (1 or 0), in float64 (as softplus(-l) and softplus(l):
+    binary_cross_entropy_with_logits takes milliseconds a call on a busy CPU with several threads, softplus
+    microseconds)."""
+    logits = logits.double()
+    return F.softplus(-logits if target == 1 else logits).mean()
+
+
+def statement_d_loss(real_logits, fake_logits):
+    return _bce_mean(real_logits, 1) + _bce_mean(fake_logits, 0)
+
+
+def statement_g_loss(fake_logits):
+    return _bce_mean(fake_logits, 1)
+
+
+def batch_loss(x, loss_of, n_classes=0, start=None):
+    """The grader's loss ``loss_of(g, d)`` (a float) at the seeded start (or at ``start(g, d)``), gradients off."""
+    g, d = seeded_tiny(x, n_classes)
+    if start is not None:
+        start(g, d)
+    with torch.no_grad():
+        return float(loss_of(g, d))
 
 
 # ------------------------------------------------------------------ P1.3, P1.4: the losses and one step of each player
@@ -48,6 +101,55 @@ def g_loss_of(x, loss=None):
     return lambda g, d: (loss or statement_g_loss)(d(g(x["z"])))
 
 
+# ------------------------------------------------------------------ P2.1: each experiment's networks as stated
+def assert_generator_as_stated(out, x, widths, what):
+    """``out``: a generator's output on ``x["z4"]`` with the grader's parameters for ``widths``; fails unless it is the
+    statement's generator's (P1's layers with those hidden widths)."""
+    with torch.no_grad():
+        want = kit_generator(x["g_params"][tuple(widths)], 100, tuple(widths))(x["z4"])
+    _outputs_match(value(out, what), want, f"{what} with the grader's parameters, against P1's generator with hidden "
+                                            f"widths {tuple(widths)},")
+
+
+def assert_discriminator_as_stated(out, x, widths, what, train=False):
+    """``out``: a discriminator's logits with the grader's parameters for ``widths`` (eval mode on ``x["x4"]``, or
+    training mode on ``x["x32"]`` with the grader's dropout masks); fails unless they are the statement's."""
+    params = x["d_params"][tuple(widths)]
+    want = (kit_train_logits(params, x["x32"], tuple(widths), x["dropout_seed"]) if train
+            else kit_logits(params, x["x4"], tuple(widths)))
+    mode = "in training mode (dropout 0.3 after each LeakyReLU, the grader's masks)" if train else "in eval mode"
+    _outputs_match(value(out, what), want, f"{what} {mode} with the grader's parameters, against P1's discriminator "
+                                            f"with hidden widths {tuple(widths)},")
+
+
+def assert_made_as_stated(experiments, inputs, name, parts=("generator", "discriminator", "training mode", "d_steps")):
+    """Fails unless ``make_gan(name)``'s ``parts`` (in its probe record among ``experiments``) are the statement's for
+    that experiment."""
+    info = experiment(experiments, name)
+    gw, dw, k = STATEMENT_EXPERIMENTS[name]
+    if "generator" in parts:
+        assert_generator_as_stated(info["g_out"], inputs, gw, f"make_gan({name!r})'s generator")
+    if "discriminator" in parts:
+        assert_discriminator_as_stated(info["d_out"], inputs, dw, f"make_gan({name!r})'s discriminator")
+    if "training mode" in parts:
+        assert_discriminator_as_stated(info["d_train"], inputs, dw, f"make_gan({name!r})'s discriminator", True)
+    if "d_steps" in parts:
+        assert info["d_steps"] == k, f"expected d_steps = {k} (an int) from make_gan({name!r}), found {info['d_steps']}"
+
+
+# ------------------------------------------------------------------ P3.3: the conditional losses
+def cgan_d_loss(x):
+    """The grader's conditional discriminator loss on the batch: its labels for the reals, the fakes and the judge."""
+    y = torch.tensor(LABELS)
+    return lambda g, d: statement_d_loss(d(x["real"], y), d(g(x["z"], y).detach(), y))
+
+
+def cgan_g_loss(x):
+    """The grader's conditional generator loss: fakes drawn for the requested labels, judged with the same labels."""
+    y = torch.tensor(OTHER_LABELS)
+    return lambda g, d: statement_g_loss(d(g(x["z_g"], y), y))
+
+
 # ------------------------------------------------------------------ what the visible tests compare with
 def _expected_generator(x) -> dict:
     with torch.no_grad():
@@ -71,5 +173,22 @@ def _expected_g_step(x) -> dict:
             "sgd_step": reference_sgd_step(x, "G", g_loss_of(x))}
 
 
+def _expected_make_gan(x) -> dict:
+    """The baseline experiment's networks, as the statement gives them (the visible tests check the baseline)."""
+    gw, dw, _ = STATEMENT_EXPERIMENTS["baseline"]
+    with torch.no_grad():
+        return {"g_out": kit_generator(x["g_params"][gw], 100, gw)(x["z4"]),
+                "d_out": kit_logits(x["d_params"][dw], x["x4"], dw),
+                "d_train": kit_train_logits(x["d_params"][dw], x["x32"], dw, x["dropout_seed"])}
+
+
+def _expected_cgan_steps(x) -> dict:
+    blind = label_blind(x)
+    return {"d_blind_loss": batch_loss(blind, cgan_d_loss(blind), 10),
+            "g_blind_loss": batch_loss(blind, cgan_g_loss(blind), 10),
+            "d_loss": batch_loss(x, cgan_d_loss(x), 10), "g_loss": batch_loss(x, cgan_g_loss(x), 10)}
+
+
 EXPECTED = {"p1_generator_tests": _expected_generator, "p1_discriminator_tests": _expected_discriminator,
-            "p1_d_step_tests": _expected_d_step, "p1_g_step_tests": _expected_g_step}
+            "p1_d_step_tests": _expected_d_step, "p1_g_step_tests": _expected_g_step,
+            "p2_make_gan_tests": _expected_make_gan, "p3_cgan_steps_tests": _expected_cgan_steps}
