@@ -128,3 +128,72 @@ def test_red_team_constant_gradient_norm_earns_nothing():
     """Red team F3 (/tmp/redteam/hw3_const.py): a constant 1.0 earned 2 of 5 ("a positive float", "the same twice")."""
     source = "def generator_grad_norm(generator, discriminator, z, loss_fn):\n    return 1.0\n"
     assert _judged_answer("q4_grad_norm_tests", source) == 0
+
+
+# ---------------------------------------------------------------------- visible tests compare with recorded values
+# The converted cells' visible tests compare the student's values (on the working seed's inputs, or at fixed points)
+# with values the grader's references gave there when the kit was built (dgmlab/probes/expected/hw3_flows.json); the
+# hidden tests compare the values on the grading seed's inputs.
+CONVERTED = ("q1_f_and_inverse_tests", "q1_jacobian_tests", "q1_density_tests", "q1_torch_density_tests",
+             "q3_d_star_tests", "q3_discrete_discriminator_tests", "q4_saturating_tests", "q4_non_saturating_tests",
+             "q4_generator_losses_tests", "q4_grad_norm_tests")
+_REFERENCE_CELLS = ["helpers", "q1_symbols", "q1_f_and_inverse", "q1_jacobian", "q1_density", "base_log_prob",
+                    "q1_torch_density", "q3_symbols", "q3_d_star", "q3_discrete_discriminator", "q4_symbols",
+                    "q4_logit_derivatives", "q4_generator_losses", "q4_grad_norm", "q4_setup"]
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """The reference answers, run from the instructor's notebook (its imports cell, which sets torch's default dtype
+    for the whole process, replaced by the names it imports)."""
+    import numpy as np
+    import torch
+
+    import dgmlab
+    from dgmlab.authoring.reference import reference_namespace
+
+    root = Path(__file__).resolve().parents[2]
+    return reference_namespace(root / "source" / "hw3_flows" / "hw3_flows.ipynb", _REFERENCE_CELLS,
+                               {"__name__": "hw3_reference", "math": math, "np": np, "sp": sp, "torch": torch,
+                                "dgmlab": dgmlab})
+
+
+def _test_cell_source(cell):
+    nb = homework_builders()["hw3_flows"].build().nb
+    return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
+
+
+def _data(reference, cell, seed):
+    from dgmlab import probes, wire
+
+    spec = probes.spec_for("hw3_flows", cell)
+    return spec, wire.loads(wire.dumps(probes.run_probe(spec, tuple(reference[n] for n in spec.names), seed)))
+
+
+@pytest.mark.parametrize("cell", CONVERTED)
+@pytest.mark.parametrize("seed", [0, 987_654])
+def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed(reference, cell, seed):
+    """Visible tests compare with values recorded on the working seed (or at fixed points), whatever the grading seed:
+    the reference earns every visible point on seed 0 and on another seed, and with the hidden tests every point."""
+    from dgmlab import probes
+
+    spec, data = _data(reference, cell, seed)
+    visible = probes.judge("hw3_flows", spec, data, seed)
+    assert visible.earned == spec.points - spec.hidden, visible.lines
+    graded = probes.judge("hw3_flows", spec, data, seed, hidden_source=_test_cell_source(cell))
+    assert graded.earned == spec.points, graded.lines
+
+
+@pytest.mark.parametrize("cell, test", [("q4_grad_norm_tests", "test_matches_finite_differences"),
+                                        ("q4_generator_losses_tests", "test_both_losses_on_a_batch_of_logits"),
+                                        ("q1_torch_density_tests", "test_linear_map_with_negative_determinant")])
+def test_a_visible_test_reads_the_working_seed_values_not_the_grading_seeds(reference, cell, test):
+    """Values the probe computed on the grading seed's inputs are not what a visible test compares: with them in
+    place of the working values, the visible test fails though every value is right."""
+    from dgmlab import probes
+
+    spec, data = _data(reference, cell, 987_654)
+    data["working"] = {k: v for k, v in data.items() if k != "working"}  # the grading seed's values in their place
+    result = probes.judge("hw3_flows", spec, data, 987_654)
+    failed = {name for name, _, _, ok, _ in result.results if not ok}
+    assert test in failed, result.lines
