@@ -469,6 +469,7 @@ from dgmlab.probes import check
 check("q3_samples_tests", sample_generator, save_samples)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.grading.references.hw1_wgan import seeded_noise
 from dgmlab.testing import points
 
 @points(1)

@@ -238,7 +238,7 @@ def test_probes_generator_is_the_notebooks(builder, reference_ns):
     parameter names and shapes as the notebook's locked networks cell, and the same images from the same weights."""
     from dgmlab.probes import hw1_wgan as spec_module
 
-    ours, theirs = spec_module.kit_generator(), reference_ns["Generator"]()
+    ours, theirs = spec_module.wgan_networks_generator(), reference_ns["Generator"]()
     assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == \
         {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
     state = _genuine(builder)
@@ -366,3 +366,50 @@ def test_samples_that_never_call_the_generator_earn_only_the_save(builder):
     result = _judged(builder, "q3_samples_tests", probes.run_probe(spec, (sample_generator, save_samples), 4242))
     passed = [name for name, _, _, ok, _ in result.results if ok]
     assert result.earned == 1 and passed == ["test_save_round_trip"], "\n".join(result.lines)
+
+
+# ------------------------------------------------------------------ visible tests compare with recorded values
+# The converted cells' visible tests read the probe's values on the working seed's inputs (or, where the grader's
+# value depends on no input, on the grading seed's) and compare them with values the grader's references gave,
+# recorded when the kit was built (dgmlab/probes/expected/hw1_wgan.json); the hidden tests compute their own in the
+# judge on the grading seed's inputs.
+CONVERTED = ("q1_flow_log_prob_tests", "q1_flow_sample_tests", "q2_kl_gaussians_tests", "q2_kl_limits_tests",
+             "q2_combined_generator_loss_tests", "q2_js_divergence_tests", "q3_wgan_losses_tests",
+             "q3_gradient_penalty_tests", "q3_clip_weights_tests", "q3_train_step_tests", "q3_samples_tests",
+             "q3_interpolate_tests")
+ANSWERS = ("q2_symbols", "q1_flow_log_prob", "q1_flow_sample", "q2_kl_gaussians", "q2_kl_limits",
+           "q2_combined_generator_loss", "q2d_helpers", "q2_js_divergence", "q3_wgan_losses", "q3_gradient_penalty",
+           "wgan_networks", "q3_clip_weights", "q3_train_step", "q3_samples", "q3_interpolate")
+
+
+@pytest.fixture(scope="module")
+def answers_ns():
+    from dgmlab.authoring.reference import reference_namespace
+    from conftest import ROOT
+
+    return reference_namespace(ROOT / "source" / HW / f"{HW}.ipynb", ["imports", *ANSWERS],
+                               {"__name__": "hw1_wgan_answers"})
+
+
+@pytest.mark.parametrize("cell", CONVERTED)
+@pytest.mark.parametrize("seed", [0, 987_654])
+def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed(builder, answers_ns, cell, seed):
+    """Visible tests compare with values recorded on the working seed, whatever the grading seed: the reference earns
+    every visible point on seed 0 and on another seed, and with the hidden tests every point."""
+    spec = probes.spec_for(HW, cell)
+    data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(answers_ns[n] for n in spec.names), seed)))
+    visible = probes.judge(HW, spec, data, seed)
+    assert visible.earned == spec.points - spec.hidden, visible.lines
+    graded = probes.judge(HW, spec, data, seed, hidden_source=_sources(builder)[cell])
+    assert graded.earned == spec.points, graded.lines
+
+
+def test_a_visible_test_reads_the_working_seed_values_not_the_grading_seeds(answers_ns):
+    """The values the probe computed on the grading seed's inputs are not what a converted visible test compares:
+    with the working values taken out, the train step's visible tests fail though every graded value is right."""
+    spec = probes.spec_for(HW, "q3_train_step_tests")
+    data = wire.loads(wire.dumps(probes.run_probe(spec, (answers_ns["wgan_train_step"],), 987_654)))
+    assert probes.judge(HW, spec, data, 987_654).earned == spec.points - spec.hidden
+    del data["working"]
+    result = probes.judge(HW, spec, data, 987_654)
+    assert result.earned == 0 and "working" in "\n".join(result.lines), result.lines

@@ -14,7 +14,7 @@ import math
 
 from .. import checks
 from ..testing import points
-from . import CheckSpec, attempt, seeded_generator as _gen
+from . import WORKING_SEED, Answers, CheckSpec, TestFailure, attempt, expected, seeded_generator as _gen
 from . import _sp, _torch  # lazy imports
 
 
@@ -27,6 +27,37 @@ def _outcome(fn, *args, **kwargs) -> str:
     except Exception as exc:  # any other error is not the ValueError the statement asks for
         return f"raised {type(exc).__name__}: {str(exc)[:200]}"
     return "returned"
+
+
+# ------------------------------------------------------------------ visible tests: recorded values on the working seed
+# A converted cell's inputs carry, under "working", the same inputs drawn from WORKING_SEED, and its probe runs the
+# student's code on both: hidden tests read the values on the grading seed's inputs; visible tests read the values on
+# the working inputs and compare them with what the grader's references (dgmlab.grading.references.hw1_wgan) gave on
+# them, recorded when the kit was built (dgmlab.probes.expected). A reference that depends on no input (a value at a
+# fixed point) is compared with the values on the grading seed's inputs.
+def _with_working(make):
+    def inputs(seed):
+        return {**make(seed), "working": make(WORKING_SEED)}
+    return inputs
+
+
+def _on_working(probe):
+    def both(o, x):
+        return {**probe(o, x), "working": attempt(probe, o, x["working"])}
+    return both
+
+
+def working(v) -> Answers:
+    """The probe's values on the cell's working-seed inputs, read as ``v``'s are (``.inputs``: those inputs)."""
+    data = v.working
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise TestFailure("the check's data on the working inputs is not a table of values")
+    return Answers(data, v.inputs.working)
+
+
+def recorded(cell: str) -> dict:
+    """What the grader's references gave on ``cell``'s working-seed inputs (recorded with the kit)."""
+    return expected("hw1_wgan", cell)
 
 
 # ------------------------------------------------------------------ Q1: the notebook's given flows
@@ -147,13 +178,13 @@ def _flow_log_prob_probe(o, x):
 @points(1.5)
 def test_1d_affine_matches_torch_normal(v):
     # f(z) = a z + c on a standard normal: x is N(c, a^2), whose density torch's Normal gives by another route
-    torch, x = _torch(), v.inputs
-    out = v.on_1d_affine
+    torch, w = _torch(), working(v)
+    x, out = w.inputs, w.on_1d_affine
     checks.assert_tensor(out, "flow_log_prob(x, flow, base)", shape=(7,))
     assert bool(torch.isfinite(out).all()), \
         (f"expected finite log-densities on an invertible affine flow, found NaN or inf: that usually means "
          f"log|det J| was taken of a negative or zero number (use log_abs_det_jacobian)")
-    want = torch.distributions.Normal(x.c, abs(x.a)).log_prob(x.line.squeeze(1))
+    want = recorded("q1_flow_log_prob_tests")["on_1d_affine"]
     hint = ""
     if torch.allclose(out, want + 2 * math.log(abs(x.a)), atol=1e-4):
         hint = ": the log-determinant term has the wrong sign"
@@ -162,11 +193,8 @@ def test_1d_affine_matches_torch_normal(v):
 
 @points(1.25)
 def test_2d_exp_flow_matches_independent_lognormals(v):
-    # exp of a Gaussian is log-normal: torch's LogNormal gives the density by another route
-    torch, x = _torch(), v.inputs
-    D = torch.distributions
-    want = D.Independent(D.LogNormal(torch.tensor(x.exp_loc), torch.tensor(x.exp_scale)), 1).log_prob(x.nine)
-    checks.assert_close(v.on_2d_exp, want, rtol=1e-5, atol=1e-5,
+    # exp of a Gaussian is log-normal: the grader's density comes from torch's LogNormal, by another route
+    checks.assert_close(working(v).on_2d_exp, recorded("q1_flow_log_prob_tests")["on_2d_exp"], rtol=1e-5, atol=1e-5,
                         name="log-density of the 2-D exp flow with a non-standard base (base.log_prob at f^-1(x)?)")
 
 
@@ -195,7 +223,7 @@ def test_exp_flow_samples_follow_the_lognormal(v):
     torch = _torch()
     x = v.exp_40000.squeeze(1).double()
     q = torch.quantile(x, torch.tensor([0.1, 0.5, 0.9], dtype=torch.float64))
-    want = torch.exp(-0.5 + 0.5 * torch.distributions.Normal(0.0, 1.0).icdf(torch.tensor([0.1, 0.5, 0.9]))).double()
+    want = recorded("q1_flow_sample_tests")["exp_quantiles"]
     checks.assert_close(q, want, rtol=0.03, atol=0, name="quantiles of exp-flow samples (noise from base?)")
 
 
@@ -256,24 +284,20 @@ def _kl_inputs(seed):
                        for _ in range(3)]}
 
 
-def _numeric_kl(t, t0, sg, sd):
-    """The KL of N(t, sg^2) from N(t0, sd^2) by numerical quadrature of its definition (scipy)."""
-    from scipy import integrate, stats
-
-    p, q = stats.norm(t, sg), stats.norm(t0, sd)
-    return integrate.quad(lambda u: p.pdf(u) * (p.logpdf(u) - q.logpdf(u)), t - 14 * sg, t + 14 * sg,
-                          points=[t], limit=200)[0]
+def _working_points(v) -> list:
+    return v.inputs.working["points"]
 
 
 @points(1)
 def test_integrand_is_p_g_times_the_log_ratio(v):
     sp, s = _sp(), symbols()
-    p_g = normal_pdf(s["x"], s["theta"], s["sigma_g"])
-    want = p_g * (sp.log(p_g) - sp.log(normal_pdf(s["x"], s["theta0"], s["sigma_data"])))
-    for t, t0, sg, sd in v.inputs.points:
+    points_ = _working_points(v)
+    wants = recorded("q2_kl_gaussians_tests")["integrand"]
+    assert len(wants) == len(points_), "the recorded values do not match the check's points: reinstall dgmlab"
+    for (t, t0, sg, sd), want in zip(points_, wants, strict=True):
         point = {s["x"]: sp.Rational(1, 3), s["theta"]: sp.nsimplify(t), s["theta0"]: sp.nsimplify(t0),
                  s["sigma_g"]: sp.nsimplify(sg), s["sigma_data"]: sp.nsimplify(sd)}
-        gap = abs(complex(sp.N((v.kl_integrand - want).subs(point), 30)))
+        gap = abs(complex(sp.N(v.kl_integrand.subs(point), 30) - want))
         assert gap < 1e-20, \
             "kl_integrand is not p_g(x) log(p_g(x) / p_data(x)) (which density weights the log-ratio?)"
 
@@ -281,10 +305,11 @@ def test_integrand_is_p_g_times_the_log_ratio(v):
 @points(2)
 def test_general_kl_matches_numerical_integration(v):
     sp, s = _sp(), symbols()
-    for t, t0, sg, sd in v.inputs.points:
+    points_, wants = _working_points(v), recorded("q2_kl_gaussians_tests")["kl"]
+    assert len(wants) == len(points_), "the recorded values do not match the check's points: reinstall dgmlab"
+    for (t, t0, sg, sd), want in zip(points_, wants, strict=True):
         got = complex(sp.N(v.kl_general.subs({s["theta"]: t, s["theta0"]: t0, s["sigma_g"]: sg,
                                               s["sigma_data"]: sd}), 20))
-        want = _numeric_kl(t, t0, sg, sd)
         assert abs(got.imag) < 1e-9 and abs(got.real - want) < 1e-6 * max(1.0, abs(want)), \
             (f"kl_general at theta={t}, theta0={t0}, sigma_g={sg}, sigma_data={sd} differs from the numerical "
              f"integral of the KL by {abs(got - want):.3g}")
@@ -337,13 +362,9 @@ def test_returns_two_sympy_objects(v):
 
 
 def _smooth_limits(v):
-    sp, s = _sp(), symbols()
-    at = {s["theta"]: v.inputs.t, s["theta0"]: v.inputs.t0}
-    expr = smooth_divergence(v.inputs)
-    out = v.smooth
+    out = working(v).smooth
     assert isinstance(out, (tuple, list)) and len(out) == 2, "expected a pair (limit, derivative limit)"
-    # continuous at eps = 0, so here the limit is the value at eps = 0
-    return out, (expr.subs(at).subs(s["eps"], 0), sp.diff(expr, s["theta"]).subs(at).subs(s["eps"], 0))
+    return out, tuple(recorded("q2_kl_limits_tests")["smooth"])
 
 
 @points(1)
@@ -396,7 +417,7 @@ def test_returns_a_scalar(v):
 @points(0.5)
 def test_value_at_a_single_output(v):
     got = float(v.at_a_quarter)
-    want = math.log(3.0)
+    want = recorded("q2_combined_generator_loss_tests")["at_a_quarter"]
     hint = ": the two terms are swapped (a sign error)" if abs(got + want) < 1e-6 else ""
     assert abs(got - want) < 1e-9, f"for D(x) = 0.25 expected log 3 = {want:.6f}, found {got:.6f}{hint}"
 
@@ -431,26 +452,14 @@ def _js_probe(o, x):
             "at_tiny_eps": attempt(lambda: [_value_and_grad(js, t, 0.0, 1e-3) for t in (1.0, -1.0)])}
 
 
-def _grid_js(t, t0, s):
-    """JS of N(t, s^2) and N(t0, s^2) by a Riemann sum of its definition on a fine grid (numpy; fine for
-    moderate s only: plain densities underflow when s is tiny)."""
-    import numpy as np
-
-    u = np.linspace(min(t, t0) - 12 * s, max(t, t0) + 12 * s, 400_001)
-    p = np.exp(-0.5 * ((u - t) / s) ** 2) / (s * np.sqrt(2 * np.pi))
-    q = np.exp(-0.5 * ((u - t0) / s) ** 2) / (s * np.sqrt(2 * np.pi))
-    m = (p + q) / 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f = 0.5 * np.where(p > 0, p * np.log(p / m), 0.0) + 0.5 * np.where(q > 0, q * np.log(q / m), 0.0)
-    return float(f.sum() * (u[1] - u[0]))
-
-
 @points(1.5)
 def test_value_at_moderate_eps(v):
-    got = v.at_moderate_eps
-    assert len(got) == len(v.inputs.moderate), "expected one value per call"
-    for (t, t0, s), value in zip(v.inputs.moderate, got, strict=True):
-        checks.assert_close(value, _grid_js(t, t0, s), rtol=1e-5, atol=1e-7, name=f"JS at theta={t}, eps={s}")
+    # against the JS the grader computed on the working points by a Riemann sum of its definition
+    w = working(v)
+    got, wants = w.at_moderate_eps, recorded("q2_js_divergence_tests")["moderate"]
+    assert len(got) == len(w.inputs.moderate) == len(wants), "expected one value per call"
+    for (t, t0, s), value, want in zip(w.inputs.moderate, got, wants, strict=True):
+        checks.assert_close(value, want, rtol=1e-5, atol=1e-7, name=f"JS at theta={t}, eps={s}")
 
 
 @points(1)
@@ -526,31 +535,31 @@ def test_scalars(v):
 
 @points(0.5)
 def test_critic_loss_sign_on_one_pair(v):
-    got = float(v.critic_one_pair)
-    assert abs(got - (-1.0)) < 1e-6, \
-        (f"for a real score 1 and a fake score 0 expected critic_loss = -1, found {got:g}"
+    got, want = float(v.critic_one_pair), recorded("q3_wgan_losses_tests")["critic_one_pair"]
+    assert abs(got - want) < 1e-6, \
+        (f"for a real score 1 and a fake score 0 expected critic_loss = {want:g}, found {got:g}"
          + (": a sign error (the critic minimises its loss, so it raises real scores)"
-            if abs(got - 1.0) < 1e-6 else ""))
+            if abs(got + want) < 1e-6 else ""))
 
 
 @points(0.5)
 def test_generator_loss_sign_on_one_score(v):
-    got = float(v.generator_one_score)
-    assert abs(got - (-2.0)) < 1e-6, \
-        (f"for a fake score 2 expected generator_loss = -2, found {got:g}"
-         + (": a sign error (the generator raises the critic's score of its samples)" if abs(got - 2.0) < 1e-6
+    got, want = float(v.generator_one_score), recorded("q3_wgan_losses_tests")["generator_one_score"]
+    assert abs(got - want) < 1e-6, \
+        (f"for a fake score 2 expected generator_loss = {want:g}, found {got:g}"
+         + (": a sign error (the generator raises the critic's score of its samples)" if abs(got + want) < 1e-6
             else ""))
 
 
 @points(1.5)
 def test_critic_loss_with_unequal_batches(v):
-    checks.assert_close(v.critic_unequal_batches, v.inputs.fake.mean() - v.inputs.real.mean(),
+    checks.assert_close(working(v).critic_unequal_batches, recorded("q3_wgan_losses_tests")["critic_unequal_batches"],
                         name="critic_loss on batches of 4 real and 2 fake scores (a mean of each batch?)")
 
 
 @points(0.75)
 def test_generator_loss_on_a_batch(v):
-    checks.assert_close(v.generator_batch, -v.inputs.three.mean(),
+    checks.assert_close(working(v).generator_batch, recorded("q3_wgan_losses_tests")["generator_batch"],
                         name="generator_loss on a batch of three scores (a batch mean?)")
 
 
@@ -655,9 +664,8 @@ def _zero_for_a_unit_norm_linear_critic(v):
 @points(1.5)
 def test_linear_critic_value_and_lambda(v):
     # a linear critic's input gradient is its weight w, at every x_hat: the penalty is lam * (|w| - 1)^2
-    torch = _torch()
     _zero_for_a_unit_norm_linear_critic(v)  # takes points away only: 0 is also what a constant 0 gives
-    want = float((torch.tensor(LINEAR_WEIGHT).norm() - 1) ** 2)
+    want = recorded("q3_gradient_penalty_tests")["linear_per_lam"]
     checks.assert_close(v.linear_lam_10, 10 * want, rtol=1e-5, name="penalty of a linear critic, lam=10")
     checks.assert_close(v.linear_lam_2_5, 2.5 * want, rtol=1e-5, name="penalty of a linear critic, lam=2.5")
 
@@ -714,9 +722,9 @@ def _clip_probe(o, x):
 
 @points(1)
 def test_all_parameters_within_bounds(v):
-    params = v.clipped_at_0_05
+    params = working(v).clipped_at_0_05
     assert isinstance(params, dict) and params, "clip_weights left the network without parameters"
-    for name, q in small_net(v.inputs.scale).named_parameters():
+    for name, want in recorded("q3_clip_weights_tests")["clipped_at_0_05"].items():
         assert name in params, f"the clipped network has no parameter {name}"
         p = params[name]
         checks.assert_tensor(p, name)
@@ -724,15 +732,15 @@ def test_all_parameters_within_bounds(v):
             (f"expected every parameter in [-0.05, 0.05] after clip_weights(net, c=0.05), found {name} "
              f"reaching {float(p.abs().max()):.3g}"
              + (": biases are parameters too (critic.parameters())" if name.endswith("bias") else ""))
-        checks.assert_close(p, q.detach().clamp(-0.05, 0.05), atol=1e-7, name=f"{name} clipped at c = 0.05")
+        checks.assert_close(p, want, atol=1e-7, name=f"{name} clipped at c = 0.05")
 
 
 @points(1.25)
 def test_values_inside_the_bounds_are_kept_and_signs_preserved(v):
-    c, clipped = v.inputs.c, v.clipped_at_c
-    for name, q in small_net(v.inputs.scale).named_parameters():
+    clipped = working(v).clipped_at_c
+    for name, want in recorded("q3_clip_weights_tests")["clipped_at_c"].items():
         assert name in clipped, f"the clipped network has no parameter {name}"
-        checks.assert_close(clipped[name], q.detach().clamp(-c, c), atol=1e-7,
+        checks.assert_close(clipped[name], want, atol=1e-7,
                             name="clipped parameter values (clamped to [-c, c], not [0, c]?)")
 
 
@@ -844,23 +852,6 @@ def _step_probe(o, x):
     return out
 
 
-def _first_run_reference(x):
-    """The run ``first_critic_step`` (one critic update with SGD, clipping at 10 that never binds, then one generator
-    update) by hand: the critic descends mean D(fake) - mean D(real), whose weight gradient for D(x) = w.x + b is
-    mean(fake) - mean(real) (and 0 for b); the generator then descends -mean D(G(z)) through the updated critic."""
-    torch = _torch()
-    run, lr = list(RUNS).index("first_critic_step"), STEP_LR["sgd"]
-    gen, real = tiny_generator(x["generator_seed"]), x["batches"][0]
-    with torch.no_grad():
-        fake = gen(step_noise(x, run, 0, (5, 3)))
-    w = torch.tensor(CRITIC_WEIGHT, dtype=torch.float32) - lr * (fake.flatten(1).mean(0) - real.flatten(1).mean(0))
-    critic = linear_critic(w, bias=CRITIC_BIAS)
-    params = list(gen.parameters())
-    grads = torch.autograd.grad(-critic(gen(step_noise(x, run, 1, (5, 3)))).mean(), params)
-    return {"critic": [w.unsqueeze(0), torch.tensor([CRITIC_BIAS])],
-            "generator": [p.detach() - lr * g for p, g in zip(params, grads, strict=True)]}
-
-
 def _ran(v, run):
     rec = getattr(v, run)
     assert rec["returned_type"] == "dict", f"expected wgan_train_step to return a dict, found {rec['returned_type']}"
@@ -872,7 +863,7 @@ def test_first_critic_update_descends_the_critic_loss(v):
     # with clipping (no penalty) and a linear critic f(x) = w.x + b, the weight gradient of the critic's loss
     # is the difference of the batch means of the fake and the real images
     torch = _torch()
-    rec, want = _ran(v, "first_critic_step"), _first_run_reference(v.inputs)
+    rec, want = _ran(working(v), "first_critic_step"), recorded("q3_train_step_tests")["first_critic_step"]
     got = rec["critic_end"]
     assert len(got) == 2, "expected the critic's two parameter tensors back"
     start = torch.tensor(CRITIC_WEIGHT).unsqueeze(0)
@@ -889,7 +880,7 @@ def test_first_critic_update_descends_the_critic_loss(v):
 
 @points(1.5)
 def test_then_one_generator_update_through_the_updated_critic(v):
-    rec, want = _ran(v, "first_critic_step"), _first_run_reference(v.inputs)
+    rec, want = _ran(working(v), "first_critic_step"), recorded("q3_train_step_tests")["first_critic_step"]
     got = rec["generator_end"]
     assert len(got) == len(want["generator"]), "expected the generator's parameter tensors back"
     for g, w in zip(got, want["generator"], strict=True):
@@ -932,12 +923,6 @@ def tiny_batchnorm_generator(seed):
         net[1].running_mean.copy_(torch.randn(784, generator=g) * 0.3)
         net[1].running_var.copy_(0.5 + torch.rand(784, generator=g))
     return net
-
-
-def seeded_noise(n, z_dim, seed):
-    """The noise the statement asks for: ``torch.randn(n, z_dim)`` from a ``torch.Generator`` seeded with ``seed``."""
-    torch = _torch()
-    return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(int(seed)))
 
 
 def _samples_inputs(seed):
@@ -985,32 +970,28 @@ def _samples_probe(o, x):
             "modes": attempt(modes), "seeded": attempt(seeded), "saved": attempt(saved)}
 
 
-def _generator_images(x, n, seed):
-    torch = _torch()
-    with torch.no_grad():
-        return tiny_sample_generator(x.generator_seed).eval()(seeded_noise(n, 8, seed))
-
-
 @points(1)
 def test_shape_and_range(v):
-    out = v.ten
+    out = working(v).ten
     torch = _torch()
     checks.assert_tensor(out, "sample_generator(tiny generator, n=10, z_dim=8)", shape=(10, 1, 28, 28),
                          dtype=torch.float32)
     assert out.min() >= -1 and out.max() <= 1, \
         (f"expected samples in [-1, 1] (the generator ends in tanh), found values in "
          f"[{float(out.min()):.3g}, {float(out.max()):.3g}]: return the generator's output unscaled")
-    checks.assert_close(out, _generator_images(v.inputs, 10, v.inputs.seed_b), rtol=1e-5, atol=1e-6,
+    checks.assert_close(out, recorded("q3_samples_tests")["ten"], rtol=1e-5, atol=1e-6,
                         name="the generator's images of the noise torch.randn(n, z_dim) drawn from a torch.Generator "
                              "seeded with seed")
 
 
 @points(1)
 def test_seeded(v):
-    seeded, x = v.seeded, v.inputs
+    w, want = working(v), recorded("q3_samples_tests")
+    seeded, x = w.seeded, w.inputs
     checks.assert_close(seeded["first"], seeded["again"], atol=0, rtol=0, name="samples drawn twice with the same seed")
-    for got, seed in ((seeded["first"], x.seed_a), (seeded["other_seed"], x.seed_b)):
-        checks.assert_close(got, _generator_images(x, 6, seed), rtol=1e-5, atol=1e-6,
+    for got, seed, images in ((seeded["first"], x.seed_a, want["six_of_seed_a"]),
+                              (seeded["other_seed"], x.seed_b, want["six_of_seed_b"])):
+        checks.assert_close(got, images, rtol=1e-5, atol=1e-6,
                             name=f"the samples of seed {seed} (noise from a torch.Generator seeded with it)")
 
 
@@ -1130,8 +1111,8 @@ def test_shape_and_endpoints_linear(v):
 
 @points(1)
 def test_linear_is_evenly_spaced_on_the_segment(v):
-    z0, z1 = v.inputs.b0, v.inputs.b1
-    checks.assert_close(v.linear_9[1:] - v.linear_9[:-1], ((z1 - z0) / 8).expand(8, 6), atol=1e-9,
+    out = working(v).linear_9
+    checks.assert_close(out[1:] - out[:-1], recorded("q3_interpolate_tests")["linear_9_steps"], atol=1e-9,
                         name="consecutive differences of the linear path")
 
 
@@ -1140,17 +1121,16 @@ def test_slerp_endpoints_and_constant_angular_speed(v):
     # against the grader's endpoints, their norm and the angle omega between them (not the path's own mean angle):
     # slerp between vectors of equal norm keeps that norm and turns by omega / 5 at each of its 5 steps; steps that
     # add up to omega put every row on the short great-circle arc from z0 to z1
-    torch = _torch()
-    z0, z1, out = v.inputs.s0, v.inputs.s1, v.slerp_6
+    torch, w = _torch(), working(v)
+    z0, z1, out = w.inputs.s0, w.inputs.s1, w.slerp_6
     checks.assert_tensor(out, "interpolate(..., method='slerp')", shape=(6, 8))
     checks.assert_close(out[0], z0, atol=1e-8, name="first slerp row")
     checks.assert_close(out[-1], z1, atol=1e-8, name="last slerp row")
     checks.assert_close(out.norm(dim=1), z0.norm().expand(6), atol=1e-8,
                         name="norms along a slerp between vectors of equal norm (slerp keeps it; a straight line does not)")
-    omega = torch.arccos(torch.dot(z0 / z0.norm(), z1 / z1.norm()).clamp(-1, 1))
     u = out / out.norm(dim=1, keepdim=True)
     ang = torch.arccos((u[1:] * u[:-1]).sum(1).clamp(-1, 1))
-    checks.assert_close(ang, (omega / 5).expand(5), atol=1e-6,
+    checks.assert_close(ang, recorded("q3_interpolate_tests")["slerp_6_angles"], atol=1e-6,
                         name="angles between consecutive slerp steps (each a fifth of the angle between z0 and z1)")
 
 
@@ -1166,7 +1146,7 @@ MAX_WEIGHTS_BYTES = 4_000_000  # the graded file is ~3.05 MB (1.5 M float16 para
 Z_DIM = 64
 
 
-def kit_generator():
+def wgan_networks_generator():
     """The kit's Generator (the notebook's locked cell wgan_networks), never one from the notebook."""
     torch = _torch()
     nn = torch.nn
@@ -1205,7 +1185,7 @@ def drawn_samples(data: bytes, seed: int):
         try:
             state = artifacts.load_bytes(data, name=WEIGHTS_FILE, max_bytes=MAX_WEIGHTS_BYTES,
                                          made_by="the cell after deliverable (a)")
-            generator = artifacts.load_weights(kit_generator(), state, name=f"the weights in {WEIGHTS_FILE}")
+            generator = artifacts.load_weights(wgan_networks_generator(), state, name=f"the weights in {WEIGHTS_FILE}")
             z = torch.randn(1000, Z_DIM, generator=torch.Generator().manual_seed(int(seed)))
             with torch.no_grad():
                 x = artifacts.samples(generator(z).float(), n=1000, name=f"the samples drawn from {WEIGHTS_FILE}")
@@ -1262,7 +1242,7 @@ def context() -> dict:
             "step_noise": step_noise, "STEP_LR": STEP_LR, "RUNS": RUNS, "CRITIC_WEIGHT": CRITIC_WEIGHT,
             "CRITIC_BIAS": CRITIC_BIAS,
             "tiny_sample_generator": tiny_sample_generator, "tiny_batchnorm_generator": tiny_batchnorm_generator,
-            "seeded_noise": seeded_noise, "real_digits": real_digits, "artifacts": artifacts,
+            "real_digits": real_digits, "artifacts": artifacts,
             "metrics": metrics, "novelty": novelty, "runtime": runtime, "WEIGHTS_FILE": WEIGHTS_FILE,
             "MAX_WEIGHTS_BYTES": MAX_WEIGHTS_BYTES}
 
@@ -1270,7 +1250,7 @@ def context() -> dict:
 CHECKS = [
     CheckSpec("q1_flow_log_prob_tests", 5, 2.25, ("flow_log_prob",),
               visible=(test_1d_affine_matches_torch_normal, test_2d_exp_flow_matches_independent_lognormals),
-              probe=_flow_log_prob_probe, inputs=_flow_inputs),
+              probe=_on_working(_flow_log_prob_probe), inputs=_with_working(_flow_inputs)),
     CheckSpec("q1_flow_sample_tests", 3, 1.5, ("flow_sample",),
               visible=(test_shape, test_exp_flow_samples_follow_the_lognormal),
               probe=_flow_sample_probe, inputs=_sample_inputs),
@@ -1278,43 +1258,43 @@ CHECKS = [
               visible=(test_are_expressions_in_the_right_symbols, test_general_kl_vanishes_for_equal_distributions,
                        test_general_kl_is_positive_when_only_the_widths_differ,
                        test_integrand_is_p_g_times_the_log_ratio, test_general_kl_matches_numerical_integration),
-              inputs=_kl_inputs),
+              inputs=_with_working(_kl_inputs)),
     CheckSpec("q2_kl_limits_tests", 6, 3.5, ("kl_limits",),
               visible=(test_returns_two_sympy_objects, test_limit_of_an_expression_continuous_at_zero,
                        test_derivative_limit_of_an_expression_continuous_at_zero),
-              probe=_limits_probe, inputs=_limits_inputs),
+              probe=_on_working(_limits_probe), inputs=_with_working(_limits_inputs)),
     CheckSpec("q2_combined_generator_loss_tests", 3, 2, ("combined_generator_loss",),
               visible=(test_returns_a_scalar, test_value_at_a_single_output),
               probe=_combined_probe, inputs=_combined_inputs),
     CheckSpec("q2_js_divergence_tests", 5, 2.5, ("js_divergence",),
               visible=(test_zero_for_equal_means, test_value_at_moderate_eps),
-              probe=_js_probe, inputs=_js_inputs),
+              probe=_on_working(_js_probe), inputs=_with_working(_js_inputs)),
     CheckSpec("q2_w1_distance_tests", 2, 1.5, ("w1_distance",), visible=(test_w1_zero_for_equal_means,),
               probe=_w1_probe, inputs=_w1_inputs),
     CheckSpec("q3_wgan_losses_tests", 5, 1.25, ("critic_loss", "generator_loss"),
               visible=(test_scalars, test_critic_loss_sign_on_one_pair, test_generator_loss_sign_on_one_score,
                        test_critic_loss_with_unequal_batches, test_generator_loss_on_a_batch),
-              probe=_losses_probe, inputs=_losses_inputs),
+              probe=_on_working(_losses_probe), inputs=_with_working(_losses_inputs)),
     CheckSpec("q3_gradient_penalty_tests", 6, 3.5, ("gradient_penalty",),
               visible=(test_linear_critic_value_and_lambda, test_one_alpha_per_sample_between_real_and_fake),
               probe=_penalty_probe, inputs=_penalty_inputs),
     CheckSpec("q3_clip_weights_tests", 3, 0.75, ("clip_weights",),
               visible=(test_all_parameters_within_bounds, test_values_inside_the_bounds_are_kept_and_signs_preserved),
-              probe=_clip_probe, inputs=_clip_inputs),
+              probe=_on_working(_clip_probe), inputs=_with_working(_clip_inputs)),
     CheckSpec("q3_train_step_tests", 9, 5.5, ("wgan_train_step",),
               visible=(test_first_critic_update_descends_the_critic_loss,
                        test_then_one_generator_update_through_the_updated_critic),
-              probe=_step_probe, inputs=_step_inputs),
+              probe=_on_working(_step_probe), inputs=_with_working(_step_inputs)),
     CheckSpec("q3_samples_tests", 4, 1, ("sample_generator", "save_samples"),
               visible=(test_shape_and_range, test_seeded, test_save_round_trip),
-              probe=_samples_probe, inputs=_samples_inputs),
+              probe=_on_working(_samples_probe), inputs=_with_working(_samples_inputs)),
     CheckSpec("q3_evaluate_samples_tests", 3, 1.25, ("evaluate_samples",),
               visible=(test_keys_and_types, test_inception_unavailable_is_reported_not_raised),
               probe=_evaluate_probe, inputs=_evaluate_inputs),
     CheckSpec("q3_interpolate_tests", 5, 1, ("interpolate",),
               visible=(test_shape_and_endpoints_linear, test_linear_is_evenly_spaced_on_the_segment,
                        test_slerp_endpoints_and_constant_angular_speed, test_unknown_method_raises),
-              probe=_interpolate_probe, inputs=_interpolate_inputs),
+              probe=_on_working(_interpolate_probe), inputs=_with_working(_interpolate_inputs)),
     CheckSpec("q3_samples_quality_tests", 7, 5, (), visible=(test_saved_generator_draws_1000_new_images,),
               files=(WEIGHTS_FILE,)),
 ]
