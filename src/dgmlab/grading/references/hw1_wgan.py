@@ -128,7 +128,8 @@ def _expected_losses(x) -> dict:
 
 def _expected_penalty(x) -> dict:
     # a linear critic's input gradient is its weight w at every x_hat: the penalty per unit of lam is (|w| - 1)^2
-    return {"linear_per_lam": float((torch.tensor(LINEAR_WEIGHT).norm() - 1) ** 2)}
+    # the bowl critic's gradient norm at alpha real + (1 - alpha) fake is 2 alpha: E (2 alpha - 1)^2 over U[0, 1]
+    return {"linear_per_lam": float((torch.tensor(LINEAR_WEIGHT).norm() - 1) ** 2), "bowl": 1 / 3}
 
 
 def _expected_clip(x) -> dict:
