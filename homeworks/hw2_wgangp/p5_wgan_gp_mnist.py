@@ -373,7 +373,7 @@ check("p5_critic_step_tests", critic_step)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
-from dgmlab.probes.hw2_wgangp import critic_reference_step as _reference_step  # the visible test's own check
+from dgmlab.grading.references.hw2_wgangp import critic_reference_step as _reference_step
 
 @points(1.75)
 def test_update_ignores_stale_gradients():
@@ -387,7 +387,7 @@ check("p5_generator_step_tests", generator_step)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
-from dgmlab.probes.hw2_wgangp import generator_reference_step as _reference_step  # the visible test's own check
+from dgmlab.grading.references.hw2_wgangp import generator_reference_step as _reference_step
 
 @points(1.25)
 def test_update_ignores_stale_gradients():

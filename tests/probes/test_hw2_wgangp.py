@@ -106,7 +106,7 @@ def test_the_graders_generator_is_the_notebooks_given_network(ref):
 
     for capacity in (16, 32):
         torch.manual_seed(capacity)
-        mine, theirs = spec.kit_generator(capacity=capacity), ref["Generator"](capacity=capacity)
+        mine, theirs = spec.given_mnist_generator(capacity=capacity), ref["Generator"](capacity=capacity)
         assert {k: tuple(v.shape) for k, v in mine.state_dict().items()} == \
             {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
         mine.load_state_dict(theirs.state_dict())
@@ -434,3 +434,91 @@ def test_network_checks_assign_weights_by_role_not_by_name(ref):
     assert torch.allclose(mine(x), theirs(x), rtol=1e-5, atol=1e-5)
     other = spec.seeded_weights(ref["Critic"](capacity=8), 8, spec.CRITIC_SALT, block)
     assert not torch.allclose(other(x), theirs(x))
+
+
+# ------------------------------------------------------------------ visible tests compare with recorded values
+# The converted cells' visible tests read the probe's values on the working seed's inputs and compare them with values
+# the grader's references gave on those inputs when the kit was built (dgmlab/probes/expected/hw2_wgangp.json); the
+# hidden tests import the references in the judge and compare the values on the grading seed's inputs.
+CONVERTED = {  # cell -> the answers check() is given, by name, from the source notebook (or the conjugates)
+    "p1_conjugate_tests": (), "p2_conjugate_tests": (), "p3_costs_tests": ("smoothing_costs",),
+    "p5_critic_tests": ("Critic", "ResidualBlock"), "p5_gradient_penalty_tests": ("gradient_penalty",),
+    "p5_losses_tests": ("critic_loss", "generator_loss"), "p5_optimizers_tests": ("make_optimizers",),
+    "p5_critic_step_tests": ("critic_step",), "p5_generator_step_tests": ("generator_step",),
+    "p6_generator_tests": ("CifarGenerator", "ResidualBlock"), "p6_critic_tests": ("CifarCritic", "ResidualBlock"),
+    "p6_schedule_tests": ("lr_at_epoch",)}
+
+
+@pytest.fixture(scope="module")
+def ref_all(builder):
+    """The reference namespace with P3's and P6's answers too."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield builder.reference_namespace(cells=(*builder.REFERENCE_CELLS, "p3_costs", "p6_models", "p6_schedule"))
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _converted_objects(ref, cell):
+    if cell == "p1_conjugate_tests":
+        return (sp.exp(sp.Symbol("t", real=True) - 1),)
+    if cell == "p2_conjugate_tests":
+        return (-1 - sp.log(-sp.Symbol("s", negative=True)),)
+    return tuple(ref[name] for name in CONVERTED[cell])
+
+
+def _test_cell_source(builder, cell):
+    return next(c.source for c in builder.build().nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
+
+
+@pytest.mark.parametrize("cell", CONVERTED)
+@pytest.mark.parametrize("seed", [0, 987_654])
+def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed(builder, ref_all, cell, seed):
+    """Visible tests compare with values recorded on the working seed, whatever the grading seed: the reference
+    earns every visible point on seed 0 and on another seed, and with the hidden tests (which import the grader's
+    references in the judge) every point."""
+    from dgmlab import probes, wire
+
+    spec = probes.spec_for("hw2_wgangp", cell)
+    data = wire.loads(wire.dumps(probes.run_probe(spec, _converted_objects(ref_all, cell), seed)))
+    visible = probes.judge("hw2_wgangp", spec, data, seed)
+    assert visible.earned == spec.points - spec.hidden, visible.lines
+    graded = probes.judge("hw2_wgangp", spec, data, seed, hidden_source=_test_cell_source(builder, cell))
+    assert graded.earned == spec.points, graded.lines
+
+
+@pytest.mark.parametrize("cell", [c for c in CONVERTED if CONVERTED[c]])
+def test_a_visible_test_reads_the_working_seed_values_not_the_grading_seeds(ref_all, cell):
+    """Values the probe computed on the grading seed's inputs are not what a visible test compares: with the working
+    values replaced by them, a visible test fails though every graded value is right."""
+    from dgmlab import probes, wire
+
+    spec = probes.spec_for("hw2_wgangp", cell)
+    data = wire.loads(wire.dumps(probes.run_probe(spec, _converted_objects(ref_all, cell), 987_654)))
+    data["working"] = {k: v for k, v in data.items() if k != "working"}
+    result = probes.judge("hw2_wgangp", spec, data, 987_654)
+    failed = {name for name, _, _, ok, _ in result.results if not ok}
+    assert failed, result.lines  # the visible tests that compare values read the working ones: they fail here
+
+
+def test_the_conjugate_cells_read_the_working_seeds_points():
+    """The conjugate cells' visible tests evaluate the student's expression at the working seed's points (recorded
+    with the grader's numerical conjugates there), not at the grading seed's."""
+    from dgmlab import probes
+
+    for cell in ("p1_conjugate_tests", "p2_conjugate_tests"):
+        spec = probes.spec_for("hw2_wgangp", cell)
+        graded, working = probes.make_inputs(spec, 987_654), probes.make_inputs(spec, probes.WORKING_SEED)
+        assert graded["working"] == {k: v for k, v in working.items() if k != "working"}
+        assert graded["points"] != working["points"]
+        assert len(probes.expected("hw2_wgangp", cell)["at_points"]) == len(working["points"])
+
+
+def test_the_moved_references_are_not_in_the_student_package():
+    from dgmlab.grading.references import hw2_wgangp as references
+    from dgmlab.probes import hw2_wgangp as student
+
+    for name in ("critic_reference_step", "generator_reference_step", "numeric_conjugate", "linear_critic_penalty",
+                 "adam_first_step", "scheduled_rate", "identity_coupling_cost", "given_block_output"):
+        assert hasattr(references, name) and not hasattr(student, name), name

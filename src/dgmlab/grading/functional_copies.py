@@ -224,7 +224,7 @@ def kit_networks(course, hw: str) -> list[KitNetwork]:
         from ..probes import hw2_wgangp as P
 
         out.append(KitNetwork(hw, P.WEIGHTS, P.MAX_WEIGHTS_BYTES,
-                              lambda s: artifacts.load_weights(P.kit_generator(capacity=32), s),
+                              lambda s: artifacts.load_weights(P.given_mnist_generator(capacity=32), s),
                               lambda g: g(_noise(P.SEED_DIM))))
     elif hw == "hw4_gans":
         import torch

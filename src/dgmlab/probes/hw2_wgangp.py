@@ -15,7 +15,7 @@ import math
 
 from .. import checks, wire
 from ..testing import points
-from . import CheckSpec, attempt, usable, seeded_generator as _gen
+from . import WORKING_SEED, Answers, CheckSpec, TestFailure, attempt, expected, usable, seeded_generator as _gen
 from . import _np, _sp, _torch  # lazy imports
 
 
@@ -181,7 +181,7 @@ def _kit_networks():
 SEED_DIM = 128
 
 
-def kit_generator(capacity=32):
+def given_mnist_generator(capacity=32):
     """The kit's MNIST Generator (the notebook's given network) at ``capacity``."""
     return _kit_networks()[1](capacity=capacity)
 
@@ -201,16 +201,43 @@ def _modules_of(model, cls):
     return [m for m in model.modules() if isinstance(m, cls)]
 
 
+# ------------------------------------------------------------------ visible tests: recorded values on the working seed
+# A converted cell's inputs carry, under "working", the same inputs drawn from WORKING_SEED, and its probe runs the
+# student's code on both: hidden tests read the values on the grading seed's inputs and compare them with the grader's
+# references (dgmlab.grading.references.hw2_wgangp); visible tests read the values on the working inputs and compare
+# them with what those references gave on them, recorded when the kit was built (dgmlab.probes.expected).
+def _with_working(make):
+    def inputs(seed):
+        return {**make(seed), "working": make(WORKING_SEED)}
+    return inputs
+
+
+def _on_working(probe):
+    def both(o, x):
+        out = probe(o, x)
+        # the working run draws what it draws (a penalty's eps, ...) from torch's generator seeded with WORKING_SEED,
+        # and puts the kernel's generator back: what runs after sees the state the grading run left
+        torch = _torch()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(WORKING_SEED)
+            return {**out, "working": attempt(probe, o, x["working"])}
+    return both
+
+
+def working(v) -> Answers:
+    """The probe's values on the cell's working-seed inputs, read as ``v``'s are (``.inputs``: those inputs)."""
+    data = v.working
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise TestFailure("the check's data on the working inputs is not a table of values")
+    return Answers(data, v.inputs.working)
+
+
+def recorded(cell: str) -> dict:
+    """What the grader's references gave on ``cell``'s working-seed inputs (recorded with the kit)."""
+    return expected("hw2_wgangp", cell)
+
+
 # ------------------------------------------------------------------ P1(b), P2(b)
-def _numeric_conjugate(f, t: float) -> float:
-    """sup_{u > 0} (t u - f(u)) by a bounded numerical search over log u (the definition, not a formula)."""
-    from scipy.optimize import minimize_scalar
-
-    res = minimize_scalar(lambda r: -(t * math.exp(r) - f(math.exp(r))), bounds=(-30.0, 30.0), method="bounded",
-                          options={"xatol": 1e-12})
-    return float(-res.fun)
-
-
 def _conjugate_inputs(seed, salt, low, high):
     rng = _rng(seed, salt)
     return {"points": [round(float(x), 6) for x in rng.uniform(low, high, size=3)]}
@@ -227,12 +254,13 @@ def _conjugate_at(expr, symbol, value, name):
 
 @points(0.75)
 def test_kl_conjugate_at_seeded_points(v):
-    # the conjugate at three seeded points against sup_u (t u - u log u) found numerically (the definition)
+    # the conjugate at three points of the working seed against sup_u (t u - u log u), which the grader found
+    # numerically (the definition) on those points
     checks.assert_sympy_expr(v.f_star_kl, "f_star_kl", symbols=[symbols()["t"]])
     t = symbols()["t"]
-    for value in v.inputs.points:
+    wanted = recorded("p1_conjugate_tests")["at_points"]
+    for value, want in zip(v.inputs.working["points"], wanted, strict=True):
         got = _conjugate_at(v.f_star_kl, t, value, "f_star_kl")
-        want = _numeric_conjugate(lambda u: u * math.log(u), value)
         hint = ""
         if abs(got - math.exp(value)) < 1e-9:
             hint = ": the maximising u is off (recheck where the derivative of t*u - f(u) vanishes)"
@@ -242,12 +270,13 @@ def test_kl_conjugate_at_seeded_points(v):
 
 @points(0.75)
 def test_rkl_conjugate_at_seeded_points(v):
-    # the conjugate at three seeded negative points against sup_u (s u + log u) found numerically (the definition)
+    # the conjugate at three negative points of the working seed against sup_u (s u + log u), which the grader
+    # found numerically (the definition) on those points
     checks.assert_sympy_expr(v.f_star_rkl, "f_star_rkl", symbols=[symbols()["s"]])
     s = symbols()["s"]
-    for value in v.inputs.points:
+    wanted = recorded("p2_conjugate_tests")["at_points"]
+    for value, want in zip(v.inputs.working["points"], wanted, strict=True):
         got = _conjugate_at(v.f_star_rkl, s, value, "f_star_rkl")
-        want = _numeric_conjugate(lambda u: -math.log(u), value)
         hint = ": a complex number, the log of a negative number (s is negative)" if abs(got.imag) > 1e-9 else ""
         assert abs(got - want) < 1e-7 * max(1.0, abs(want)), \
             f"f_star_rkl at s = {value:g} is {got.real:.6g}, not sup_u (s u + log u) found numerically{hint}"
@@ -462,13 +491,12 @@ def test_identity_cost_on_two_points(v):
 
 @points(0.75)
 def test_identity_cost_is_the_mean_length_of_the_moves(v):
-    import numpy as np
-
-    got = v.emd_cases
-    assert isinstance(got, list) and len(got) == len(v.inputs.emd_cases), "smoothing_costs was not run on every case"
-    for (x, eps), out in zip(v.inputs.emd_cases, got, strict=True):
+    w = working(v)
+    got, wanted = w.emd_cases, recorded("p3_costs_tests")["identity_costs"]
+    assert isinstance(got, list) and len(got) == len(w.inputs.emd_cases), "smoothing_costs was not run on every case"
+    for (x, eps), out, want in zip(w.inputs.emd_cases, got, wanted, strict=True):
         assert isinstance(out, list) and len(out) == 2, "smoothing_costs should return (emd, identity_cost)"
-        assert abs(float(out[1]) - np.linalg.norm(eps, axis=1).mean()) < 1e-9, \
+        assert abs(float(out[1]) - want) < 1e-9, \
             f"d={x.shape[1]}: the identity-coupling cost is not the mean Euclidean length of the moves"
 
 
@@ -759,12 +787,10 @@ def _block_outputs(v, count):
     return out
 
 
-def _same_as_the_given_block(got, x, i, stride, batchnorm, what):
+def _same_as_the_given_block(got, x, i, want, what):
+    # ``want``: what the statement's block (the given ResidualBlock with its stride, no BatchNorm) gave with the
+    # check's weights on the working seed's map, recorded by the grader
     torch = _torch()
-    want_block = seeded_weights(kit_residual_block(NET_CAPACITY, stride=stride, batchnorm=batchnorm), x.seed,
-                                BLOCK_SALT + i).eval()
-    with torch.no_grad():
-        want = want_block(x["block_first" if i == 0 else "block_rest"].clone())
     shape = tuple(got.shape) if isinstance(got, torch.Tensor) else None
     assert shape == tuple(want.shape), \
         (f"{what}: on a {tuple(x['block_first' if i == 0 else 'block_rest'].shape[-2:])} map it gives shape {shape}, "
@@ -775,28 +801,32 @@ def _same_as_the_given_block(got, x, i, stride, batchnorm, what):
 
 @points(0.75)
 def test_first_block_downsamples_by_four(v):
-    out = _block_outputs(v, 4)
-    _same_as_the_given_block(out[0], v.inputs, 0, 4, False, "the first residual block (stride 4, no BatchNorm)")
+    w = working(v)
+    out, want = _block_outputs(w, 4), recorded("p5_critic_tests")["blocks"]
+    _same_as_the_given_block(out[0], w.inputs, 0, want[0], "the first residual block (stride 4, no BatchNorm)")
 
 
 @points(0.75)
 def test_four_residual_blocks(v):
-    out = _block_outputs(v, 4)
+    w = working(v)
+    out, want = _block_outputs(w, 4), recorded("p5_critic_tests")["blocks"]
     for i in (1, 2, 3):
-        _same_as_the_given_block(out[i], v.inputs, i, 1, False, f"residual block {i + 1} (stride 1, no BatchNorm)")
+        _same_as_the_given_block(out[i], w.inputs, i, want[i], f"residual block {i + 1} (stride 1, no BatchNorm)")
 
 
 @points(0.5)
 def test_cifar_first_block(v):
-    out = _block_outputs(v, 4)
-    _same_as_the_given_block(out[0], v.inputs, 0, 4, False, "the first residual block (stride 4, no BatchNorm)")
+    w = working(v)
+    out, want = _block_outputs(w, 4), recorded("p6_critic_tests")["blocks"]
+    _same_as_the_given_block(out[0], w.inputs, 0, want[0], "the first residual block (stride 4, no BatchNorm)")
 
 
 @points(0.5)
 def test_cifar_three_more_blocks(v):
-    out = _block_outputs(v, 4)
+    w = working(v)
+    out, want = _block_outputs(w, 4), recorded("p6_critic_tests")["blocks"]
     for i in (1, 2, 3):
-        _same_as_the_given_block(out[i], v.inputs, i, 1, False, f"residual block {i + 1} (stride 1, no BatchNorm)")
+        _same_as_the_given_block(out[i], w.inputs, i, want[i], f"residual block {i + 1} (stride 1, no BatchNorm)")
 
 
 test_cifar_first_block.__name__ = "test_first_block_downsamples_by_four"
@@ -858,14 +888,11 @@ def _cifar_generator_probe_unforked(o, x):
 
 @points(1.5)
 def test_nine_residual_blocks(v):
-    out = v.blocks
+    # each block against what the given Generator's block gave with the check's weights on the working seed's map
+    out = working(v).blocks
     assert isinstance(out, list) and len(out) == 9, \
         f"expected nine residual blocks in the CIFAR-10 generator, found {len(out) if isinstance(out, list) else out}"
-    torch = _torch()
-    for i, got in enumerate(out):
-        want_block = seeded_weights(kit_residual_block(NET_CAPACITY), v.inputs.seed, BLOCK_SALT + i).eval()
-        with torch.no_grad():
-            want = want_block(v.inputs.block_in.clone())
+    for i, (got, want) in enumerate(zip(out, recorded("p6_generator_tests")["blocks"], strict=True)):
         checks.assert_close(got, want, rtol=1e-4, atol=1e-5,
                             name=f"residual block {i + 1} with the check's weights (the given Generator's block, "
                                  f"with BatchNorm)")
@@ -947,16 +974,18 @@ def _penalty_probe(o, x):
     return out
 
 
-def _linear_hint(got, norm, n):
-    # the values of common mistakes for a linear critic with gradient norm `norm` on n samples of 4 pixels
-    if abs(got - 10 * (norm - 1) ** 2) < 1e-3 and norm != 1:
-        return ": that is lambda times the penalty; return it without the factor lambda"
-    if abs(got - norm ** 2) < 1e-3:
-        return ": that is E||grad||^2; the '- 1' is missing (penalise (||grad|| - 1)^2)"
-    if abs(got - (norm * math.sqrt(n) - 1) ** 2) < 1e-3:
-        return ": that is one norm over the whole batch; take each sample's norm (grad.flatten(1).norm(dim=1))"
-    if abs(got - n * (norm - 1) ** 2) < 1e-3 and norm != 1:
-        return ": that is a sum over the batch; take the mean"
+_LINEAR_MISTAKES = (  # what a common mistake gives for a linear critic (recorded by the grader), and what to say
+    ("lambda_times", ": that is lambda times the penalty; return it without the factor lambda"),
+    ("no_minus_one", ": that is E||grad||^2; the '- 1' is missing (penalise (||grad|| - 1)^2)"),
+    ("batch_norm", ": that is one norm over the whole batch; take each sample's norm (grad.flatten(1).norm(dim=1))"),
+    ("batch_sum", ": that is a sum over the batch; take the mean"))
+
+
+def _linear_hint(got, case):
+    # ``case``: the recorded values of a linear critic's penalty and of the common mistakes on it
+    for name, hint in _LINEAR_MISTAKES:
+        if case.get(name) is not None and abs(got - case[name]) < 1e-3:
+            return hint
     return (": the norm is over all pixels of one sample (grad.flatten(1).norm(dim=1)), and (norm - 1)^2 "
             "is averaged over the batch")
 
@@ -967,39 +996,39 @@ def _zero_for_a_unit_slope_critic(v):
     got = float(gp)
     assert abs(got) < 1e-5, \
         (f"a linear critic with gradient norm 1 everywhere has penalty (1 - 1)^2 = 0, "
-         f"found {got:.6g}{_linear_hint(got, 1.0, 8)}")
+         f"found {got:.6g}{_linear_hint(got, recorded('p5_gradient_penalty_tests')['unit_slope'])}")
 
 
 @points(1.5)
 def test_slope_two_critic_gives_one(v):
-    # a linear critic with a seeded gradient norm n in [1.5, 2.5] everywhere: the penalty is (n - 1)^2
-    _zero_for_a_unit_slope_critic(v)  # takes points away only: 0 is what a constant 0 gives too
-    n = v.inputs.norm_b
-    got = float(v.slope_two)
-    assert abs(got - (n - 1) ** 2) < 1e-4, \
-        (f"a linear critic with gradient norm {n:g} everywhere has penalty ({n:g} - 1)^2 = {(n - 1) ** 2:.5f}, "
-         f"found {got:.6g}{_linear_hint(got, n, 8)}")
+    # a linear critic with a gradient norm n in [1.5, 2.5] (the working seed's) everywhere: the grader's penalty
+    w = working(v)
+    _zero_for_a_unit_slope_critic(w)  # takes points away only: 0 is what a constant 0 gives too
+    n, case = w.inputs.norm_b, recorded("p5_gradient_penalty_tests")["slope_two"]
+    got = float(w.slope_two)
+    assert abs(got - case["penalty"]) < 1e-4, \
+        (f"a linear critic with gradient norm {n:g} everywhere has penalty {case['penalty']:.5f}, "
+         f"found {got:.6g}{_linear_hint(got, case)}")
 
 
 @points(1.5)
 def test_no_lambda_inside_and_batch_mean(v):
-    n = v.inputs.norm_c
-    checks.assert_close(v.slope_three, (n - 1) ** 2, atol=1e-4,
-                        name=f"penalty of a linear critic with gradient norm {n:g} everywhere, ({n:g} - 1)^2 "
+    w = working(v)
+    n = w.inputs.norm_c
+    checks.assert_close(w.slope_three, recorded("p5_gradient_penalty_tests")["slope_three"], atol=1e-4,
+                        name=f"penalty of a linear critic with gradient norm {n:g} everywhere "
                              "(no lambda inside, a mean over the batch)")
 
 
 @points(0.5)
 def test_penalty_is_connected_to_the_critic(v):
-    # for a linear critic the penalty is (|w| - 1)^2, whose gradient in w is 2 (|w| - 1) w / |w|
+    # for a linear critic the penalty depends on its weights: the grader's gradient of it on the working seed's critic
     torch = _torch()
-    x = v.inputs
-    w = x.w_two * (x.norm_b / x.w_two.norm())
-    got = v.connected
+    got = working(v).connected
     assert isinstance(got, torch.Tensor), \
         ("expected a penalty differentiable in the critic's parameters: take the input gradient with "
          "create_graph=True and do not detach it or call .item()")
-    checks.assert_close(got, 2 * (w.norm() - 1) * w / w.norm(), rtol=1e-4, atol=1e-5,
+    checks.assert_close(got, recorded("p5_gradient_penalty_tests")["connected"], rtol=1e-4, atol=1e-5,
                         name="the penalty's gradient in a linear critic's weights (create_graph=True, not detached?)")
 
 
@@ -1045,41 +1074,40 @@ def _scalars(v):
 
 @points(1)
 def test_critic_loss_when_the_penalty_is_zero(v):
-    _scalars(v)  # takes points away only
-    x = v.inputs  # a critic with gradient norm 1 everywhere: penalty 0
-    d_real, d_fake = toy_scores(x.w_unit, x.zero_real), toy_scores(x.w_unit, x.zero_fake)
-    want = float(d_fake.mean() - d_real.mean())
-    got = float(v.zero_penalty)
+    w = working(v)
+    _scalars(w)  # takes points away only
+    # a critic with gradient norm 1 everywhere (penalty 0) on the working seed's batch: the grader's loss
+    want = recorded("p5_losses_tests")["zero_penalty"]
+    got = float(w.zero_penalty)
     hint = ""
-    if abs(got + want) < 1e-4:
+    if abs(got + want["loss"]) < 1e-4:
         hint = ": the sign is flipped (the critic minimises E D(fake) - E D(real))"
-    elif abs(got - float(d_fake.sum() - d_real.sum())) < 1e-4:
+    elif abs(got - want["with_sums"]) < 1e-4:
         hint = ": that uses sums over the batch; take means"
-    assert abs(got - want) < 1e-4, \
-        (f"for a critic with gradient norm 1 (penalty 0) expected E D(fake) - E D(real) = {want:.5f}, "
+    assert abs(got - want["loss"]) < 1e-4, \
+        (f"for a critic with gradient norm 1 (penalty 0) expected E D(fake) - E D(real) = {want['loss']:.5f}, "
          f"found {got:.5f}{hint}")
 
 
 @points(1)
 def test_generator_loss_value(v):
-    _scalars(v)  # takes points away only
-    x = v.inputs
-    d_fake = toy_scores(x.w_mid, x.gen_fake)
-    want = float(-d_fake.mean())
-    got = float(v.generator_value)
+    w = working(v)
+    _scalars(w)  # takes points away only
+    want = recorded("p5_losses_tests")["generator"]
+    got = float(w.generator_value)
     hint = ""
-    if abs(got + want) < 1e-5:
+    if abs(got + want["loss"]) < 1e-5:
         hint = ": the sign is flipped (the generator minimises -E D(G(z)))"
-    elif abs(got + float(d_fake.sum())) < 1e-4:
+    elif abs(got - want["with_sums"]) < 1e-4:
         hint = ": that is a sum over the batch; take the mean"
-    assert abs(got - want) < 1e-5, f"expected -E D(fake) = {want:.5f}, found {got:.5f}{hint}"
+    assert abs(got - want["loss"]) < 1e-5, f"expected -E D(fake) = {want['loss']:.5f}, found {got:.5f}{hint}"
 
 
 @points(0.5)
 def test_critic_loss_uses_lam(v):
-    x = v.inputs  # a critic whose penalty is exactly 1, called with lam=0.5
-    base = float(toy_scores(x.w_two, x.lam_fake).mean() - toy_scores(x.w_two, x.lam_real).mean())
-    checks.assert_close(v.with_lam, base + 0.5, atol=1e-3, name="critic_loss with lam=0.5 when the penalty is 1")
+    # a critic whose penalty is exactly 1, called with lam=0.5 (the working seed's batch)
+    checks.assert_close(working(v).with_lam, recorded("p5_losses_tests")["with_lam"], atol=1e-3,
+                        name="critic_loss with lam=0.5 when the penalty is 1")
 
 
 # ------------------------------------------------------------------ P5(d): the optimisers
@@ -1125,13 +1153,15 @@ def _optimizers_probe(o, x):
             "opt_g_lr": attempt(stepped, 0, 1, lr=1e-3), "opt_c_lr": attempt(stepped, 1, 1, lr=1e-3)}
 
 
-def _first_step(x, after, network, lr, what):
-    """``after`` (the parameters after one step) against -lr * sign(gradient) on ``network``'s, the others unmoved."""
+def _first_step(x, after, network, wanted, lr, what):
+    """``after`` (the parameters after one step) against ``wanted`` (the grader's first Adam step, recorded on the
+    working seed) on ``network``'s, the others unmoved."""
     torch = _torch()
     before = {"generator.A": x.A, "generator.c": x.c, "critic.w": x.w, "critic.b": torch.zeros(())}
     assert isinstance(after, dict) and set(after) == set(before), f"the check could not step {what}"
+    assert isinstance(wanted, dict) and set(wanted) == set(before), "the recorded first step names other parameters"
     for n, b in before.items():
-        want = b - lr * torch.sign(x.grads[0][n]) if n.startswith(network) else b
+        want = wanted[n] if n.startswith(network) else b
         moved = not torch.equal(after[n], b)
         hint = ""
         if not n.startswith(network) and moved:
@@ -1144,20 +1174,21 @@ def _first_step(x, after, network, lr, what):
 
 @points(1)
 def test_the_first_optimiser_holds_the_generator(v):
-    steps = v.opt_g_steps
-    _first_step(v.inputs, steps[0], "generator", 3e-4, "opt_g (the first optimiser returned)")
+    w, want = working(v), recorded("p5_optimizers_tests")
+    _first_step(w.inputs, w.opt_g_steps[0], "generator", want["default_lr"], 3e-4, "opt_g (the first optimiser returned)")
 
 
 @points(1)
 def test_the_second_optimiser_holds_the_critic(v):
-    steps = v.opt_c_steps
-    _first_step(v.inputs, steps[0], "critic", 3e-4, "opt_c (the second optimiser returned)")
+    w, want = working(v), recorded("p5_optimizers_tests")
+    _first_step(w.inputs, w.opt_c_steps[0], "critic", want["default_lr"], 3e-4, "opt_c (the second optimiser returned)")
 
 
 @points(0.5)
 def test_the_lr_argument_is_used(v):
-    _first_step(v.inputs, v.opt_g_lr[0], "generator", 1e-3, "opt_g made with lr=1e-3")
-    _first_step(v.inputs, v.opt_c_lr[0], "critic", 1e-3, "opt_c made with lr=1e-3")
+    w, want = working(v), recorded("p5_optimizers_tests")
+    _first_step(w.inputs, w.opt_g_lr[0], "generator", want["lr_1e-3"], 1e-3, "opt_g made with lr=1e-3")
+    _first_step(w.inputs, w.opt_c_lr[0], "critic", want["lr_1e-3"], 1e-3, "opt_c made with lr=1e-3")
 
 
 def checks_usable(value, name):
@@ -1228,74 +1259,59 @@ def _loss_as_a_float(out):
 
 @points(1.75)
 def test_returns_the_critic_loss_of_the_batch(v):
-    # a linear critic has the same input gradient everywhere, so its penalty (||w|| - 1)^2 = 4 is not random
-    case, out = v.inputs.batch, _step_out(v, "batch")
+    # a linear critic has the same input gradient everywhere, so its penalty is not random; the grader computed
+    # the loss of the working seed's batch
+    out = _step_out(working(v), "batch")
     _loss_as_a_float(out)
-    fake = (case["z"] @ case["A"] + case["c"]).view(-1, 1, 3, 3)
-    wasserstein = float(toy_scores(case["w"], fake).mean() - toy_scores(case["w"], case["x_real"]).mean())
-    want = wasserstein + 10.0 * 4.0
+    want = recorded("p5_critic_step_tests")["batch"]
+    wasserstein, loss = want["wasserstein"], want["loss"]
     got = float(out["loss"])
     hint = ""
     if abs(got - wasserstein) < 1e-3:
         hint = ": that is E D(fake) - E D(real) alone; the gradient penalty (lambda = 10) is missing"
-    elif abs(got + want) < 1e-3:
+    elif abs(got + loss) < 1e-3:
         hint = ": the sign is flipped; the critic minimises L_D (ascending it is a sign error)"
-    assert abs(got - want) < 1e-3, \
-        (f"expected the critic loss L_D = E D(fake) - E D(real) + 10 * penalty = {want:.4f} on this batch "
+    assert abs(got - loss) < 1e-3, \
+        (f"expected the critic loss L_D = E D(fake) - E D(real) + 10 * penalty = {loss:.4f} on this batch "
          f"(computed before the update), found {got:.4f}{hint}")
 
 
 @points(1.25)
 def test_returns_the_generator_loss_of_the_batch(v):
-    case, out = v.inputs.batch, _step_out(v, "batch")
+    out = _step_out(working(v), "batch")
     _loss_as_a_float(out)
-    fake = (case["z"] @ case["A"] + case["c"]).view(-1, 1, 3, 3)
-    want = float(-toy_scores(case["w"], fake).mean())
+    want = recorded("p5_generator_step_tests")["batch_loss"]
     got = float(out["loss"])
     hint = ": the sign is flipped; the generator minimises L_G = -E D(G(z))" if abs(got + want) < 1e-4 else ""
     assert abs(got - want) < 1e-4, \
         f"expected L_G = -E D(G(z)) = {want:.4f} on this batch (before the update), found {got:.4f}{hint}"
 
 
-def critic_reference_step(case, out):
-    """Fails unless ``out`` is one Adam step of the critic from ``case`` (the visible and the hidden tests)."""
-    # the critic loss of the toys by autograd; a fresh Adam moves every parameter by -lr * sign(gradient)
-    torch = _torch()
-    fake = (case["z"] @ case["A"] + case["c"]).view(-1, 1, 3, 3)
-    w, b = case["w"].clone().requires_grad_(True), torch.zeros((), requires_grad=True)
-    loss = (fake.flatten(1) @ w + b).mean() - (case["x_real"].flatten(1) @ w + b).mean() + 10.0 * (w.norm() - 1) ** 2
-    grads = dict(zip("wb", torch.autograd.grad(loss, [w, b]), strict=True))
+@points(2.5)
+def test_update_descends_the_critic_loss_and_leaves_the_generator(v):
+    # a fresh Adam moves every parameter by -lr * sign(gradient): the grader's step on the working seed's toys
+    torch, w = _torch(), working(v)
+    case, out = w.inputs.fresh, _step_out(w, "fresh")
     for n in ("A", "c"):
         assert torch.equal(out["generator"][n], case[n]), "critic_step changed the generator"
-    for n, before in (("w", case["w"]), ("b", torch.zeros(()))):
-        checks.assert_close(out["critic"][n], before - STEP_LR * torch.sign(grads[n]), atol=2e-4,
+    want = recorded("p5_critic_step_tests")["fresh_critic"]
+    for n in ("w", "b"):
+        checks.assert_close(out["critic"][n], want[n], atol=2e-4,
                             name=f"critic parameter {n} after one Adam step (sign of the gradient of L_D, "
                                  "fresh gradients, penalty included?)")
 
 
-@points(2.5)
-def test_update_descends_the_critic_loss_and_leaves_the_generator(v):
-    critic_reference_step(v.inputs.fresh, _step_out(v, "fresh"))
-
-
-def generator_reference_step(case, out):
-    """Fails unless ``out`` is one Adam step of the generator from ``case`` (the visible and the hidden tests)."""
-    # the generator loss of the toys by autograd; a fresh Adam moves every parameter by -lr * sign(gradient)
-    torch = _torch()
-    A, c = case["A"].clone().requires_grad_(True), case["c"].clone().requires_grad_(True)
-    loss = -(((case["z"] @ A + c).view(-1, 1, 3, 3)).flatten(1) @ case["w"]).mean()
-    grads = dict(zip("Ac", torch.autograd.grad(loss, [A, c]), strict=True))
-    assert torch.equal(out["critic"]["w"], case["w"]) and float(out["critic"]["b"]) == 0.0, \
-        "generator_step changed the critic"
-    for n in ("A", "c"):
-        checks.assert_close(out["generator"][n], case[n] - STEP_LR * torch.sign(grads[n]), atol=2e-4,
-                            name=f"generator parameter {n} after one Adam step (sign of the gradient of L_G, "
-                                 "fresh gradients, graph through the generator?)")
-
-
 @points(1.5)
 def test_update_descends_the_generator_loss_and_leaves_the_critic(v):
-    generator_reference_step(v.inputs.fresh, _step_out(v, "fresh"))
+    torch, w = _torch(), working(v)
+    case, out = w.inputs.fresh, _step_out(w, "fresh")
+    assert torch.equal(out["critic"]["w"], case["w"]) and float(out["critic"]["b"]) == 0.0, \
+        "generator_step changed the critic"
+    want = recorded("p5_generator_step_tests")["fresh_generator"]
+    for n in ("A", "c"):
+        checks.assert_close(out["generator"][n], want[n], atol=2e-4,
+                            name=f"generator parameter {n} after one Adam step (sign of the gradient of L_G, "
+                                 "fresh gradients, graph through the generator?)")
 
 
 # ------------------------------------------------------------------ P5(g): graded from the handed-in weights
@@ -1341,7 +1357,7 @@ def drawn_samples(data: bytes, seed: int):
 
     def draw():
         state = artifacts.load_bytes(data, name=WEIGHTS, max_bytes=MAX_WEIGHTS_BYTES, made_by="the P5 training cell")
-        generator = artifacts.load_weights(kit_generator(capacity=32), state,
+        generator = artifacts.load_weights(given_mnist_generator(capacity=32), state,
                                            name=f"the weights in {WEIGHTS}")  # full mode's capacity; eval mode
         z = torch.randn(100, SEED_DIM, generator=torch.Generator().manual_seed(int(seed)))
         with torch.no_grad():
@@ -1442,10 +1458,10 @@ def test_default_rates(v):
 
 @points(1)
 def test_custom_rates(v):
-    got = v.custom
-    assert isinstance(got, list) and len(got) == len(v.inputs.custom), "lr_at_epoch was not run on every call"
-    for (epoch, cut, lr, lr_low), value in zip(v.inputs.custom, got, strict=True):
-        want = lr if epoch < cut else lr_low
+    w = working(v)
+    got, wanted = w.custom, recorded("p6_schedule_tests")["custom"]
+    assert isinstance(got, list) and len(got) == len(w.inputs.custom), "lr_at_epoch was not run on every call"
+    for (epoch, cut, lr, lr_low), value, want in zip(w.inputs.custom, got, wanted, strict=True):
         assert abs(float(value) - want) < 1e-12, \
             (f"lr_at_epoch({epoch}, cut_epoch={cut}, lr={lr:g}, lr_low={lr_low:g}) gave {float(value):g}: are lr and "
              f"lr_low used, and does the cut start at epoch cut_epoch?")
@@ -1453,24 +1469,26 @@ def test_custom_rates(v):
 
 @points(2)
 def test_schedule_for_other_cuts(v):
-    before, after = v.long
+    w = working(v)
+    before, after = w.long
     assert abs(float(before) - 3e-4) < 1e-15 and abs(float(after) - 3e-5) < 1e-15, \
         "with cut_epoch=200, epoch 199 must use lr and epoch 200 lr_low: is cut_epoch used?"
-    for epoch, (_, got) in zip(v.inputs.epochs, v.random_epochs, strict=True):
+    wanted = recorded("p6_schedule_tests")["random_epochs"]
+    for epoch, (_, got), want in zip(w.inputs.epochs, w.random_epochs, wanted, strict=True):
         cut = 100 + epoch % 7
-        assert abs(float(got) - (3e-4 if epoch < cut else 3e-5)) < 1e-15, \
+        assert abs(float(got) - want) < 1e-15, \
             f"the rate at epoch {epoch} with cut_epoch={cut} is wrong: is cut_epoch used?"
 
 
 CHECKS = [
     CheckSpec("p1_conjugate_tests", 2, 1.25, ("f_star_kl",), visible=(test_kl_conjugate_at_seeded_points,),
-              inputs=lambda seed: _conjugate_inputs(seed, 16, -2.0, 2.0)),
+              inputs=_with_working(lambda seed: _conjugate_inputs(seed, 16, -2.0, 2.0))),
     CheckSpec("p1_objective_tests", 3, 2, ("kl_objective", "kl_optimal_critic"),
               visible=(test_constant_critic_gives_zero, test_value_on_two_points,
                        test_optimal_critic_is_one_when_p_equals_q),
               probe=_kl_probe, inputs=lambda seed: _objective_inputs(seed, 1)),
     CheckSpec("p2_conjugate_tests", 2, 1.25, ("f_star_rkl",), visible=(test_rkl_conjugate_at_seeded_points,),
-              inputs=lambda seed: _conjugate_inputs(seed, 17, -3.0, -0.2)),
+              inputs=_with_working(lambda seed: _conjugate_inputs(seed, 17, -3.0, -0.2))),
     CheckSpec("p2_objective_tests", 3, 2, ("rkl_objective", "rkl_optimal_critic"),
               visible=(test_rkl_constant_critic_gives_zero, test_rkl_value_on_two_points,
                        test_optimal_critic_is_minus_one_when_p_equals_q),
@@ -1478,7 +1496,7 @@ CHECKS = [
     CheckSpec("p3_costs_tests", 5, 2.75, ("smoothing_costs",),
               visible=(test_returns_two_floats_and_zero_without_noise, test_emd_on_two_points,
                        test_identity_cost_on_two_points, test_identity_cost_is_the_mean_length_of_the_moves),
-              probe=_costs_probe, inputs=_costs_inputs),
+              probe=_on_working(_costs_probe), inputs=_with_working(_costs_inputs)),
     CheckSpec("p4_linprog_tests", 3, 0, ("w1_linprog",),
               visible=(test_distance_to_itself_is_zero, test_moving_all_mass_from_the_first_point_to_the_second,
                        test_matches_pot_and_returns_a_valid_plan, test_asymmetric_cost_orientation),
@@ -1488,35 +1506,35 @@ CHECKS = [
               probe=_glue_probe, inputs=_glue_inputs),
     CheckSpec("p5_critic_tests", 6, 4.5, ("Critic", "ResidualBlock"),
               visible=(test_first_block_downsamples_by_four, test_four_residual_blocks),
-              probe=_mnist_critic_probe, inputs=lambda seed: _network_inputs(seed, 1, 28)),
+              probe=_on_working(_mnist_critic_probe), inputs=_with_working(lambda seed: _network_inputs(seed, 1, 28))),
     CheckSpec("p5_gradient_penalty_tests", 8, 4.5, ("gradient_penalty",),
               visible=(test_slope_two_critic_gives_one, test_penalty_is_connected_to_the_critic,
                        test_no_lambda_inside_and_batch_mean),
-              probe=_penalty_probe, inputs=_penalty_inputs),
+              probe=_on_working(_penalty_probe), inputs=_with_working(_penalty_inputs)),
     CheckSpec("p5_losses_tests", 5, 2.5, ("critic_loss", "generator_loss"),
               visible=(test_critic_loss_when_the_penalty_is_zero, test_generator_loss_value, test_critic_loss_uses_lam),
-              probe=_losses_probe, inputs=_losses_inputs),
+              probe=_on_working(_losses_probe), inputs=_with_working(_losses_inputs)),
     CheckSpec("p5_optimizers_tests", 3, 0.5, ("make_optimizers",),
               visible=(test_the_first_optimiser_holds_the_generator, test_the_second_optimiser_holds_the_critic,
                        test_the_lr_argument_is_used),
-              probe=_optimizers_probe, inputs=_optimizers_inputs),
+              probe=_on_working(_optimizers_probe), inputs=_with_working(_optimizers_inputs)),
     CheckSpec("p5_critic_step_tests", 6, 1.75, ("critic_step",),
               visible=(test_returns_the_critic_loss_of_the_batch, test_update_descends_the_critic_loss_and_leaves_the_generator),
-              probe=_critic_step_probe, inputs=_critic_step_inputs),
+              probe=_on_working(_critic_step_probe), inputs=_with_working(_critic_step_inputs)),
     CheckSpec("p5_generator_step_tests", 4, 1.25, ("generator_step",),
               visible=(test_returns_the_generator_loss_of_the_batch,
                        test_update_descends_the_generator_loss_and_leaves_the_critic),
-              probe=_generator_step_probe, inputs=_generator_step_inputs),
+              probe=_on_working(_generator_step_probe), inputs=_with_working(_generator_step_inputs)),
     CheckSpec("p5_mnist_samples_tests", 2, 0, (),
               visible=(test_saved_generator_draws_100_new_images, test_mnist_classifier_score_above_the_bar),
               files=(WEIGHTS,)),
     CheckSpec("p6_generator_tests", 6, 4.5, ("CifarGenerator", "ResidualBlock"),
               visible=(test_nine_residual_blocks,),
-              probe=_cifar_generator_probe, inputs=_cifar_generator_inputs),
+              probe=_on_working(_cifar_generator_probe), inputs=_with_working(_cifar_generator_inputs)),
     CheckSpec("p6_critic_tests", 4, 3, ("CifarCritic", "ResidualBlock"),
               visible=(test_cifar_first_block, test_cifar_three_more_blocks),
-              probe=_cifar_critic_probe, inputs=lambda seed: _network_inputs(seed, 3, 32)),
+              probe=_on_working(_cifar_critic_probe), inputs=_with_working(lambda seed: _network_inputs(seed, 3, 32))),
     CheckSpec("p6_schedule_tests", 4, 0.5, ("lr_at_epoch",),
               visible=(test_default_rates, test_custom_rates, test_schedule_for_other_cuts),
-              probe=_schedule_probe, inputs=_schedule_inputs),
+              probe=_on_working(_schedule_probe), inputs=_with_working(_schedule_inputs)),
 ]

@@ -1,0 +1,233 @@
+"""hw2_wgangp's grader-side references: what its hidden tests compare a student's work with, and what the visible
+tests' recorded values (``dgmlab/probes/expected/hw2_wgangp.json``) are made from.
+
+They answer questions of the homework (the convex conjugates by their definition, the gradient penalty of a linear
+critic and its gradient, the two losses, Adam's first step, one step of the critic and of the generator on the toys,
+the identity coupling's cost, the learning-rate schedule, the statement's residual blocks in the networks),
+so they live here, outside the student package. The probes' helpers
+they build on (the notebook's toy networks, the step's learning rate) stay in :mod:`dgmlab.probes.hw2_wgangp`,
+which the kernel needs to run a student's code.
+
+:data:`EXPECTED` says, for each converted test cell, what its visible tests compare with: a function of the cell's
+inputs drawn from the working seed (:data:`dgmlab.probes.WORKING_SEED`);
+:func:`dgmlab.grading.references.recorded.record_expected` records what they give.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ... import checks
+from ...probes.hw2_wgangp import BLOCK_SALT, NET_CAPACITY, STEP_LR, kit_residual_block, seeded_weights, toy_scores
+
+
+# ------------------------------------------------------------------ P1(b), P2(b): the conjugates
+def numeric_conjugate(f, t: float) -> float:
+    """sup_{u > 0} (t u - f(u)) by a bounded numerical search over log u (the definition, not a formula)."""
+    from scipy.optimize import minimize_scalar
+
+    res = minimize_scalar(lambda r: -(t * math.exp(r) - f(math.exp(r))), bounds=(-30.0, 30.0), method="bounded",
+                          options={"xatol": 1e-12})
+    return float(-res.fun)
+
+
+def kl_conjugate(t: float) -> float:
+    """The conjugate of f(u) = u log u at ``t``, by its definition."""
+    return numeric_conjugate(lambda u: u * math.log(u), t)
+
+
+def rkl_conjugate(s: float) -> float:
+    """The conjugate of f(u) = -log u at ``s`` (negative), by its definition."""
+    return numeric_conjugate(lambda u: -math.log(u), s)
+
+
+# ------------------------------------------------------------------ P5(a), P6(a): the statement's residual blocks
+def given_block_output(seed, i, inp, stride=1, batchnorm=True):
+    """What the given ResidualBlock (with ``stride`` and ``batchnorm`` as the statement asks for block ``i``), with
+    the check's weights for that block, gives on ``inp`` in eval mode."""
+    block = seeded_weights(kit_residual_block(NET_CAPACITY, stride=stride, batchnorm=batchnorm), seed,
+                           BLOCK_SALT + i).eval()
+    with torch.no_grad():
+        return block(inp.clone())
+
+
+def critic_block_outputs(x) -> list:
+    """The critic's four blocks as stated (the first with stride 4, none with BatchNorm) on the check's maps."""
+    return [given_block_output(x["seed"], i, x["block_first" if i == 0 else "block_rest"], 4 if i == 0 else 1, False)
+            for i in range(4)]
+
+
+def generator_block_outputs(x) -> list:
+    """The CIFAR-10 generator's nine blocks as stated (the given Generator's, with BatchNorm) on the check's map."""
+    return [given_block_output(x["seed"], i, x["block_in"]) for i in range(9)]
+
+
+# ------------------------------------------------------------------ P3(b): the identity coupling's cost
+def identity_coupling_cost(eps) -> float:
+    """The cost of moving each x_i to x_i + eps_i with mass 1/n: the mean Euclidean length of the moves."""
+    import numpy as np
+
+    return float(np.linalg.norm(eps, axis=1).mean())
+
+
+# ------------------------------------------------------------------ P5(b): the gradient penalty of a linear critic
+def linear_critic_penalty(norm: float, n: int = 8) -> dict:
+    """The gradient penalty E(||grad|| - 1)^2 of a linear critic whose input gradient has norm ``norm`` everywhere,
+    on ``n`` samples of 4 pixels, and what the common mistakes give (``None`` where a mistake gives the same)."""
+    penalty = (norm - 1) ** 2
+    return {"penalty": penalty, "lambda_times": 10 * penalty if norm != 1 else None, "no_minus_one": norm ** 2,
+            "batch_norm": (norm * math.sqrt(n) - 1) ** 2, "batch_sum": n * penalty if norm != 1 else None}
+
+
+def linear_critic_penalty_gradient(w):
+    """The gradient in the weights ``w`` of a linear critic's penalty (|w| - 1)^2: 2 (|w| - 1) w / |w|."""
+    return 2 * (w.norm() - 1) * w / w.norm()
+
+
+def _scaled(x, w, norm):
+    return x[w] * (x[norm] / x[w].norm())
+
+
+# ------------------------------------------------------------------ P5(c): the losses on a linear critic
+def wasserstein_term(w, real, fake, reduce="mean") -> float:
+    """E D(fake) - E D(real) for the toy linear critic ``w`` (``reduce="sum"``: sums, a mistake)."""
+    d_real, d_fake = toy_scores(w, real), toy_scores(w, fake)
+    return float(getattr(d_fake, reduce)() - getattr(d_real, reduce)())
+
+
+def generator_term(w, fake, reduce="mean") -> float:
+    """-E D(fake) for the toy linear critic ``w`` (``reduce="sum"``: a sum, a mistake)."""
+    return float(-getattr(toy_scores(w, fake), reduce)())
+
+
+# ------------------------------------------------------------------ P5(d): Adam's first step
+def adam_first_step(x, lr) -> dict:
+    """Every toy parameter after one Adam step with the first of the seed's gradients: -lr * sign(gradient),
+    whatever the betas (the bias correction makes m and v the gradient and its square)."""
+    before = {"generator.A": x["A"], "generator.c": x["c"], "critic.w": x["w"], "critic.b": torch.zeros(())}
+    return {n: b - lr * torch.sign(x["grads"][0][n]) for n, b in before.items()}
+
+
+# ------------------------------------------------------------------ P5(e): the steps
+def _fake(case):
+    return (case["z"] @ case["A"] + case["c"]).view(-1, 1, 3, 3)
+
+
+def critic_step_loss(case) -> dict:
+    """The critic loss of a step's batch on the toys (a linear critic: its penalty (||w|| - 1)^2 is the same
+    everywhere): ``{"wasserstein": E D(fake) - E D(real), "loss": that + 10 * penalty}``."""
+    wasserstein = float(toy_scores(case["w"], _fake(case)).mean() - toy_scores(case["w"], case["x_real"]).mean())
+    return {"wasserstein": wasserstein, "loss": wasserstein + 10.0 * float((case["w"].norm() - 1) ** 2)}
+
+
+def generator_step_loss(case) -> float:
+    """The generator loss -E D(G(z)) of a step's batch on the toys."""
+    return float(-toy_scores(case["w"], _fake(case)).mean())
+
+
+def critic_after_step(case) -> dict:
+    """The critic's parameters after one fresh Adam step on its loss from ``case``: -lr * sign(gradient)."""
+    fake = _fake(case)
+    w, b = case["w"].clone().requires_grad_(True), torch.zeros((), requires_grad=True)
+    loss = (fake.flatten(1) @ w + b).mean() - (case["x_real"].flatten(1) @ w + b).mean() + 10.0 * (w.norm() - 1) ** 2
+    grads = dict(zip("wb", torch.autograd.grad(loss, [w, b]), strict=True))
+    return {"w": (case["w"] - STEP_LR * torch.sign(grads["w"])).detach(),
+            "b": (torch.zeros(()) - STEP_LR * torch.sign(grads["b"])).detach()}
+
+
+def generator_after_step(case) -> dict:
+    """The generator's parameters after one fresh Adam step on its loss from ``case``: -lr * sign(gradient)."""
+    A, c = case["A"].clone().requires_grad_(True), case["c"].clone().requires_grad_(True)
+    loss = -(((case["z"] @ A + c).view(-1, 1, 3, 3)).flatten(1) @ case["w"]).mean()
+    grads = dict(zip("Ac", torch.autograd.grad(loss, [A, c]), strict=True))
+    return {n: (case[n] - STEP_LR * torch.sign(grads[n])).detach() for n in "Ac"}
+
+
+def critic_reference_step(case, out):
+    """Fails unless ``out`` is one Adam step of the critic from ``case`` (the hidden tests)."""
+    for n in ("A", "c"):
+        assert torch.equal(out["generator"][n], case[n]), "critic_step changed the generator"
+    want = critic_after_step(case)
+    for n in ("w", "b"):
+        checks.assert_close(out["critic"][n], want[n], atol=2e-4,
+                            name=f"critic parameter {n} after one Adam step (sign of the gradient of L_D, "
+                                 "fresh gradients, penalty included?)")
+
+
+def generator_reference_step(case, out):
+    """Fails unless ``out`` is one Adam step of the generator from ``case`` (the hidden tests)."""
+    assert torch.equal(out["critic"]["w"], case["w"]) and float(out["critic"]["b"]) == 0.0, \
+        "generator_step changed the critic"
+    want = generator_after_step(case)
+    for n in ("A", "c"):
+        checks.assert_close(out["generator"][n], want[n], atol=2e-4,
+                            name=f"generator parameter {n} after one Adam step (sign of the gradient of L_G, "
+                                 "fresh gradients, graph through the generator?)")
+
+
+# ------------------------------------------------------------------ P6(b): the schedule
+def scheduled_rate(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5) -> float:
+    """The learning rate at ``epoch``: ``lr`` before the cut, ``lr_low`` from epoch ``cut_epoch`` on."""
+    return lr if epoch < cut_epoch else lr_low
+
+
+# ------------------------------------------------------------------ what the visible tests compare with
+def _expected_kl_conjugate(x) -> dict:
+    return {"at_points": [kl_conjugate(t) for t in x["points"]]}
+
+
+def _expected_rkl_conjugate(x) -> dict:
+    return {"at_points": [rkl_conjugate(s) for s in x["points"]]}
+
+
+def _expected_critic(x) -> dict:
+    return {"blocks": critic_block_outputs(x)}
+
+
+def _expected_cifar_generator(x) -> dict:
+    return {"blocks": generator_block_outputs(x)}
+
+
+def _expected_costs(x) -> dict:
+    return {"identity_costs": [identity_coupling_cost(eps) for _, eps in x["emd_cases"]]}
+
+
+def _expected_schedule(x) -> dict:
+    return {"custom": [scheduled_rate(*call) for call in x["custom"]],
+            "random_epochs": [scheduled_rate(e, 100 + e % 7) for e in x["epochs"]]}
+
+
+def _expected_penalty(x) -> dict:
+    return {"unit_slope": linear_critic_penalty(1.0), "slope_two": linear_critic_penalty(x["norm_b"]),
+            "slope_three": linear_critic_penalty(x["norm_c"])["penalty"],
+            "connected": linear_critic_penalty_gradient(_scaled(x, "w_two", "norm_b"))}
+
+
+def _expected_losses(x) -> dict:
+    return {"zero_penalty": {"loss": wasserstein_term(x["w_unit"], x["zero_real"], x["zero_fake"]),
+                             "with_sums": wasserstein_term(x["w_unit"], x["zero_real"], x["zero_fake"], "sum")},
+            "generator": {"loss": generator_term(x["w_mid"], x["gen_fake"]),
+                          "with_sums": generator_term(x["w_mid"], x["gen_fake"], "sum")},
+            "with_lam": wasserstein_term(x["w_two"], x["lam_real"], x["lam_fake"]) + 0.5}
+
+
+def _expected_optimizers(x) -> dict:
+    return {"default_lr": adam_first_step(x, 3e-4), "lr_1e-3": adam_first_step(x, 1e-3)}
+
+
+def _expected_critic_step(x) -> dict:
+    return {"batch": critic_step_loss(x["batch"]), "fresh_critic": critic_after_step(x["fresh"])}
+
+
+def _expected_generator_step(x) -> dict:
+    return {"batch_loss": generator_step_loss(x["batch"]), "fresh_generator": generator_after_step(x["fresh"])}
+
+
+EXPECTED = {"p1_conjugate_tests": _expected_kl_conjugate, "p2_conjugate_tests": _expected_rkl_conjugate,
+            "p3_costs_tests": _expected_costs, "p6_schedule_tests": _expected_schedule,
+            "p5_critic_tests": _expected_critic, "p6_critic_tests": _expected_critic,
+            "p6_generator_tests": _expected_cifar_generator,
+            "p5_gradient_penalty_tests": _expected_penalty, "p5_losses_tests": _expected_losses,
+            "p5_optimizers_tests": _expected_optimizers,
+            "p5_critic_step_tests": _expected_critic_step, "p5_generator_step_tests": _expected_generator_step}
