@@ -122,6 +122,7 @@ from dgmlab.probes import check
 check("p2_train_gan_tests", train_gan)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.grading.references.hw4_gans import assert_history_as_stated, assert_parameters_as_stated
 from dgmlab.testing import points
 
 # train_gan ran with stand-ins for the two steps; the grader replays the statement's schedule from the same seeded

@@ -43,6 +43,7 @@ from dgmlab.probes import check
 check("p3_cond_generator_tests", ConditionalGenerator)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.grading.references.hw4_gans import matches_either_order
 from dgmlab.testing import points
 
 @points(0.75)

@@ -755,7 +755,7 @@ def test_a_step_that_strips_the_networks_earns_what_it_would_without(reference_o
 # grader's references gave on those inputs when the kit was built (dgmlab/probes/expected/hw4_gans.json); the hidden
 # tests import the references in the judge and compare the values on the grading seed's inputs.
 CONVERTED = ("p1_generator_tests", "p1_discriminator_tests", "p1_d_step_tests", "p1_g_step_tests", "p2_make_gan_tests",
-             "p3_cgan_steps_tests")
+             "p2_train_gan_tests", "p3_cond_generator_tests", "p3_cond_discriminator_tests", "p3_cgan_steps_tests")
 
 
 def _p1_reference():
@@ -765,8 +765,10 @@ def _p1_reference():
     F = torch.nn.functional
     return reference_namespace(ROOT / "source" / "hw4_gans" / "hw4_gans.ipynb",
                                ["p1_generator", "p1_discriminator", "p1_losses", "p1_d_step", "p1_g_step",
-                                "p2_make_gan", "p3_cgan_steps"],
-                               {"__name__": "hw4_p1_reference", "torch": torch, "nn": torch.nn, "F": F})
+                                "p2_make_gan", "p2_train_gan", "p3_cond_generator", "p3_cond_discriminator",
+                                "p3_cgan_steps"],
+                               {"__name__": "hw4_p1_reference", "torch": torch, "nn": torch.nn, "F": F,
+                                "tqdm": __import__("tqdm").tqdm})
 
 
 def _test_cell(gid):

@@ -18,8 +18,9 @@ import torch.nn.functional as F
 
 from ... import artifacts
 from ...probes.hw4_gans import (
-    LABELS, OTHER_LABELS, STATEMENT_EXPERIMENTS, _outputs_match, _statement_mlp, experiment, label_blind, seeded_tiny,
-    value)
+    LABELS, OTHER_LABELS, STATEMENT_EXPERIMENTS, TRAIN_LR, _outputs_match, _params, _run_key, _schedule, _sgd,
+    _statement_mlp, experiment, history_matches, label_blind, parameters_match, seeded_tiny, stand_in_d_step,
+    stand_in_g_step, step_noise, step_tags, value)
 
 
 # ------------------------------------------------------------------ P1.1, P1.2: the statement's networks
@@ -42,6 +43,43 @@ def kit_train_logits(params, x, widths, seed, dropout=0.3):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return artifacts.mlp_forward(tensors, x, tanh=False, dropout=dropout)
+
+
+# ------------------------------------------------------------------ P3.1, P3.2: the statement's conditional networks
+def _first_columns_swapped(params, first, embed_dim=10):
+    """The parameters that make the statement's network ([first, embedding] read by the first layer) compute what
+    ``params`` compute in a network that reads [embedding, first]: the first layer's columns moved accordingly."""
+    out = []
+    for p in params:
+        if p.dim() == 2 and p.shape[1] == first + embed_dim and p.shape != (embed_dim, embed_dim):
+            p = torch.cat([p[:, embed_dim:], p[:, :embed_dim]], dim=1)
+        out.append(p)
+    return out
+
+
+def kit_conditional(params, inputs, labels, generator=True, widths=None):
+    """The statement's conditional network (eval mode) on ``inputs`` with ``params``: generator images, or
+    discriminator logits, for [inputs, e(labels)]."""
+    if generator:
+        return artifacts.mlp_forward(_statement_mlp(params, 100, widths or (128, 256, 512), 784, (10, 10)), inputs,
+                                     labels)
+    return artifacts.mlp_forward(_statement_mlp(params, 784, widths or (512, 256, 128), 1, (10, 10)), inputs, labels,
+                                 tanh=False)
+
+
+def either_order(params, inputs, labels, generator=True) -> list:
+    """The statement's network's outputs with [inputs, e(y)] and with [e(y), inputs] read by the first layer (the same
+    network, its columns in the other order: both are accepted)."""
+    first = inputs.reshape(inputs.shape[0], -1).shape[1]
+    with torch.no_grad():
+        return [kit_conditional(ps, inputs, labels, generator) for ps in (params, _first_columns_swapped(params, first))]
+
+
+def matches_either_order(out, params, inputs, labels, generator=True):
+    """Whether ``out`` is one of :func:`either_order`'s outputs."""
+    return isinstance(out, torch.Tensor) and any(
+        out.shape == w.shape and torch.allclose(out, w, rtol=1e-4, atol=1e-5)
+        for w in either_order(params, inputs, labels, generator))
 
 
 # ------------------------------------------------------------------ P1.3: the statement's losses
@@ -137,6 +175,41 @@ def assert_made_as_stated(experiments, inputs, name, parts=("generator", "discri
         assert info["d_steps"] == k, f"expected d_steps = {k} (an int) from make_gan({name!r}), found {info['d_steps']}"
 
 
+# ------------------------------------------------------------------ P2.2: the statement's schedule, replayed
+def replay_train_gan(x, run) -> dict:
+    """The grader's own training for ``run`` (a schedule of RUNS, or "noise"/"frozen"/"devices"): from the seeded start
+    and loader, one stand-in D update per batch and a stand-in G update after every d_steps-th, D first, with the
+    seeded noise; the parameters it ends with and the history it returns."""
+    key = _run_key(run)
+    n_batches, epochs, d_steps = _schedule(run)
+    g, d = seeded_tiny(x)
+    frozen = seeded_tiny(x) if run == "frozen" else None
+    g_opt, d_opt = _sgd(g.parameters(), TRAIN_LR), _sgd(d.parameters(), TRAIN_LR)
+    n_d = n_g = 0
+    for _ in range(epochs):
+        for real, _labels in x["loaders"][key]:
+            if run != "devices":
+                stand_in_d_step(frozen[0] if frozen else g, d, d_opt, real, step_noise(x, key, "D", n_d, (len(real), 4)))
+            n_d += 1
+            if n_d % d_steps == 0:
+                if run != "devices":
+                    stand_in_g_step(g, frozen[1] if frozen else d, g_opt, step_noise(x, key, "G", n_g, (len(real), 4)))
+                n_g += 1
+    return {"G": _params(g), "D": _params(d), "d_loss": step_tags(x, key, "D", n_d), "g_loss": step_tags(x, key, "G", n_g)}
+
+
+def assert_history_as_stated(record, inputs, run):
+    """Fails unless the history train_gan returned in ``run`` (its ``record``) is the grader's replay's."""
+    want = replay_train_gan(inputs, run)
+    history_matches(record, {"d_loss": want["d_loss"], "g_loss": want["g_loss"]}, run)
+
+
+def assert_parameters_as_stated(record, inputs, run, what):
+    """Fails unless the parameters train_gan leaves in ``run`` (its ``record``) are where the grader's replay ends."""
+    want = replay_train_gan(inputs, run)
+    parameters_match(record, {"G": want["G"], "D": want["D"]}, what)
+
+
 # ------------------------------------------------------------------ P3.3: the conditional losses
 def cgan_d_loss(x):
     """The grader's conditional discriminator loss on the batch: its labels for the reals, the fakes and the judge."""
@@ -182,6 +255,22 @@ def _expected_make_gan(x) -> dict:
                 "d_train": kit_train_logits(x["d_params"][dw], x["x32"], dw, x["dropout_seed"])}
 
 
+def _expected_train_gan(x) -> dict:
+    history, parameters = replay_train_gan(x, (4, 1, 1)), replay_train_gan(x, (3, 1, 1))
+    return {"history_4_1_1": {"d_loss": history["d_loss"], "g_loss": history["g_loss"]},
+            "parameters_3_1_1": {"G": parameters["G"], "D": parameters["D"]}}
+
+
+def _expected_cond_generator(x) -> dict:
+    return {"out12": either_order(x["g_params"], x["z12"], torch.arange(12) % 10),
+            "per_label": either_order(x["g_params"], x["z1"].repeat(10, 1), torch.arange(10))}
+
+
+def _expected_cond_discriminator(x) -> dict:
+    return {"logits": either_order(x["d_params"], x["images"].reshape(6, 784), torch.arange(6), False),
+            "per_label": either_order(x["d_params"], x["x1"].repeat(10, 1), torch.arange(10), False)}
+
+
 def _expected_cgan_steps(x) -> dict:
     blind = label_blind(x)
     return {"d_blind_loss": batch_loss(blind, cgan_d_loss(blind), 10),
@@ -191,4 +280,6 @@ def _expected_cgan_steps(x) -> dict:
 
 EXPECTED = {"p1_generator_tests": _expected_generator, "p1_discriminator_tests": _expected_discriminator,
             "p1_d_step_tests": _expected_d_step, "p1_g_step_tests": _expected_g_step,
-            "p2_make_gan_tests": _expected_make_gan, "p3_cgan_steps_tests": _expected_cgan_steps}
+            "p2_make_gan_tests": _expected_make_gan, "p2_train_gan_tests": _expected_train_gan,
+            "p3_cond_generator_tests": _expected_cond_generator,
+            "p3_cond_discriminator_tests": _expected_cond_discriminator, "p3_cgan_steps_tests": _expected_cgan_steps}
