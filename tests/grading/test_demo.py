@@ -86,6 +86,24 @@ def test_demo_dashboard_shows_the_example_class_and_its_shared_mistakes(demo):
     assert all(student in page for student in builder.CLASS)
 
 
+def test_the_demos_dashboard_and_feedback_pages_pass_axe_core(demo):
+    """The real pages (docs/dashboard.md, "Accessibility"): the class's dashboard and the feedback of a student
+    whose checks failed, plots and tracebacks included, have no serious or critical axe-core violation."""
+    from a11y import axe_violations, browser, describe
+
+    root, _ = demo
+    pages = [root / "reports" / "dashboard.html", *sorted((root / "feedback" / "demo_bilal").glob("*/*.html"))]
+    assert len(pages) >= 2, pages  # the dashboard and hw3's feedback page
+    driver = browser()
+    try:
+        for page in pages:
+            driver.get(page.resolve().as_uri())
+            bad = axe_violations(driver)
+            assert not bad, f"{page.relative_to(root)}:\n{describe(bad)}"
+    finally:
+        driver.quit()
+
+
 def test_regrading_every_homework_gives_identical_grades(demo):
     """Determinism: the partial submission of every homework (some cells pass, some fail), graded
     again on its own, gets exactly the grades the parallel demo gave it, cell by cell."""
