@@ -52,6 +52,7 @@ from dgmlab.probes import check
 check("p2_logit_tests", dequantize, logit_transform, inverse_logit_transform)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.grading.references.hw5_explicit import printed_log_det
 from dgmlab.testing import points
 
 @points(1)
@@ -120,6 +121,7 @@ from dgmlab.probes import check
 check("p2_coupling_tests", CouplingLayer)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.grading.references.hw5_explicit import statement_coupling
 from dgmlab.testing import points
 
 # CouplingLayer(7, 8, mask) with the grader's parameters, against the map the statement prints (computed here)
@@ -210,6 +212,7 @@ from dgmlab.probes import check
 check("p2_realnvp_tests", RealNVP, CouplingLayer)
 
 ### BEGIN HIDDEN TESTS
+from dgmlab.grading.references.hw5_explicit import stated_masks, statement_flow
 from dgmlab.testing import points
 
 # RealNVP(6, 16, 4) and RealNVP(9, 8, 3) (checkerboard masks) with the grader's parameters, against the stated

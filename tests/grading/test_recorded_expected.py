@@ -12,7 +12,7 @@ from dgmlab import probes, wire
 from dgmlab.grading.references import recorded
 
 PROBES = ROOT / "src" / "dgmlab" / "probes"
-HOMEWORKS = ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans")  # the homeworks whose visible tests compare with recorded values
+HOMEWORKS = ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit")  # the homeworks whose visible tests compare with recorded values
 
 
 def _same(a, b) -> bool:

@@ -329,3 +329,60 @@ def test_forged_probe_data_earns_nothing(cell, forge):
               "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
     result = judging.judge_cell("hw5_explicit", cell, _cell_source(cell), shown, seed)
     assert result.earned == 0, "\n".join(result.lines)
+
+
+# ---------------------------------------------------------------------- visible tests compare with recorded values
+# The converted cells' visible tests read the probe's values on the working seed's inputs and compare them with values
+# the grader's references gave on those inputs when the kit was built (dgmlab/probes/expected/hw5_explicit.json); the
+# hidden tests import the references in the judge and compare the values on the grading seed's inputs.
+CONVERTED = ("q4_frechet_tests", "p1_masked_conv_tests", "p1_model_tests", "p2_logit_tests", "p2_coupling_tests",
+             "p2_realnvp_tests", "p2_log_prob_tests")
+
+
+@pytest.mark.parametrize("cell", CONVERTED)
+@pytest.mark.parametrize("seed", [0, 987_654])
+def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed(ref, cell, seed):
+    """Visible tests compare with values recorded on the working seed, whatever the grading seed: the reference
+    earns every visible point on seed 0 and on another seed, and with the hidden tests (which import the grader's
+    references in the judge) every point."""
+    from dgmlab import probes, wire
+
+    if cell.startswith("q4"):
+        ns = _builder().reference_namespace(("imports", "q4_frechet"))
+    else:
+        ns = ref
+    spec = probes.spec_for("hw5_explicit", cell)
+    data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(ns[n] for n in spec.names), seed)))
+    visible = probes.judge("hw5_explicit", spec, data, seed)
+    assert visible.earned == spec.points - spec.hidden, visible.lines
+    graded = probes.judge("hw5_explicit", spec, data, seed, hidden_source=_cell_source(cell))
+    assert graded.earned == spec.points, graded.lines
+
+
+def test_a_visible_test_compares_the_working_values_with_the_recorded_ones(ref):
+    """In a self-check (the working seed) the coupling layer's visible tests compare its values with the recorded
+    ones: z moved by 1e-3 fails the forward test alone, and the recorded file is what it was compared with."""
+    from dgmlab import probes, wire
+
+    spec = probes.spec_for("hw5_explicit", "p2_coupling_tests")
+    data = wire.loads(wire.dumps(probes.run_probe(spec, (ref["CouplingLayer"],), probes.WORKING_SEED)))
+    assert torch.allclose(data["working"]["main_forward"]["z"], probes.expected("hw5_explicit", "p2_coupling_tests")["z"])
+    data["working"]["main_forward"]["z"] = data["working"]["main_forward"]["z"] + 1e-3
+    result = probes.judge("hw5_explicit", spec, data, probes.WORKING_SEED)
+    failed = {name for name, _, _, ok, _ in result.results if not ok}
+    assert failed == {"test_forward_is_the_statements_map"}, result.lines
+
+
+def test_the_theta_star_check_reads_the_recorded_divergences():
+    """q3's minimiser check reads the statement's divergences from the recorded table (no formula in the kernel): the
+    minimiser 0.3 passes, a maximiser on the grid fails."""
+    from dgmlab import probes
+
+    spec = probes.spec_for("hw5_explicit", "q3_theta_star_tests")
+    passed = probes.judge("hw5_explicit", spec, {"theta_star_kl": 0.3, "theta_star_js": 0.3, "kl_PQ": None,
+                                                  "js_PQ": None}, 0)
+    assert passed.earned == spec.points - spec.hidden, passed.lines
+    wrong = probes.judge("hw5_explicit", spec, {"theta_star_kl": 0.95, "theta_star_js": 0.3, "kl_PQ": None,
+                                                 "js_PQ": None}, 0)
+    failed = {name for name, _, _, ok, _ in wrong.results if not ok}
+    assert failed == {"test_no_grid_point_is_lower"}, wrong.lines

@@ -11,7 +11,7 @@ import math
 
 from .. import checks
 from ..testing import points
-from . import CheckSpec, attempt, seeded_generator as _gen
+from . import WORKING_SEED, Answers, CheckSpec, TestFailure, attempt, expected, seeded_generator as _gen
 from . import _np, _sp, _torch  # lazy imports
 
 P1_WEIGHTS_FILE = "p1_pixelcnn_weights.pt"
@@ -37,9 +37,7 @@ def context() -> dict:
     return {**symbols(), "sp": _sp(), "np": np, "torch": torch, "nn": torch.nn, "F": torch.nn.functional,
             "math": math, "io": io, "checks": checks, "artifacts": artifacts, "likelihoods": likelihoods,
             "metrics": metrics, "runtime": runtime, "P1_WEIGHTS_FILE": P1_WEIGHTS_FILE,
-            "P2_WEIGHTS_FILE": P2_WEIGHTS_FILE, "statement_coupling": statement_coupling,
-            "statement_flow": statement_flow, "stated_masks": stated_masks,
-            "printed_logit": printed_logit, "printed_log_det": printed_log_det}
+            "P2_WEIGHTS_FILE": P2_WEIGHTS_FILE}
 
 
 def _seeded(seed: int, salt: int):
@@ -55,6 +53,36 @@ def _seeded(seed: int, salt: int):
             yield
 
     return scope()
+
+
+# ---------------------------------------------------------------------- visible tests: recorded values
+# A converted cell's inputs carry, under "working", the same inputs drawn from WORKING_SEED, and its probe runs the
+# student's code on both: hidden tests read the values on the grading seed's inputs and compare them with the grader's
+# references (dgmlab.grading.references.hw5_explicit); visible tests read the values on the working inputs and compare
+# them with what those references gave on them, recorded when the kit was built (dgmlab.probes.expected).
+def _with_working(make):
+    def inputs(seed):
+        return {**make(seed), "working": make(WORKING_SEED)}
+    return inputs
+
+
+def _on_working(probe):
+    def both(o, x):
+        return {**probe(o, x), "working": attempt(probe, o, x["working"])}
+    return both
+
+
+def working(v) -> Answers:
+    """The probe's values on the cell's working-seed inputs, read as ``v``'s are (``.inputs``: those inputs)."""
+    data = v.working
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise TestFailure("the check's data on the working inputs is not a table of values")
+    return Answers(data, v.inputs.working)
+
+
+def recorded(cell: str) -> dict:
+    """What the grader's references gave on ``cell``'s working-seed inputs (recorded with the kit)."""
+    return expected("hw5_explicit", cell)
 
 
 def _row(t):
@@ -526,30 +554,31 @@ def test_are_floats_in_unit_interval(v):
         assert 0 < float(value) < 1, f"expected {name} in (0, 1), found {float(value)}"
 
 
-def _stated_divergences(theta):
-    """D_KL(P || Q) and D_JS(P || Q) for P = Bern(theta), Q = Bern(0.3), as the statement defines them (natural logs,
-    JS through the mixture M), from scipy's elementwise relative entropy: the grader's, not the student's kl_PQ, js_PQ."""
-    import numpy as np
-    from scipy.special import rel_entr
+THETA_TABLE = 1000  # the recorded divergences are at theta = k / 1000, k = 1 .. 999
 
-    p, q = np.array([theta, 1 - theta]), np.array([0.3, 0.7])
-    m = (p + q) / 2
-    return float(rel_entr(p, q).sum()), float(0.5 * rel_entr(p, m).sum() + 0.5 * rel_entr(q, m).sum())
+
+def _divergence_at(table, theta):
+    """A recorded divergence at ``theta``, linearly interpolated between the table's points (k / THETA_TABLE)."""
+    np = _np()
+    grid = np.arange(1, THETA_TABLE) / THETA_TABLE
+    return float(np.interp(theta, grid, np.asarray(table, dtype=np.float64)))
 
 
 @points(0.5)
 def test_no_grid_point_is_lower(v):
-    # a coarse check: the divergence at your minimiser is no larger than at theta = 0.05, 0.15, ..., 0.95, both
-    # computed by the grader from the statement's P and Q (your kl_PQ and js_PQ are graded in their own cell)
+    # a coarse check: the divergence at your minimiser is no larger than at theta = 0.05, 0.15, ..., 0.95, both read
+    # from what the grader's references gave for the statement's P and Q on a fine grid of theta, recorded with the
+    # kit (your kl_PQ and js_PQ are graded in their own cell)
     grid = [(2 * k + 1) / 20 for k in range(10)]
-    for which, name, value in ((0, "theta_star_kl", v.theta_star_kl), (1, "theta_star_js", v.theta_star_js)):
+    tables = recorded("q3_theta_star_tests")
+    for key, name, value in (("kl", "theta_star_kl", v.theta_star_kl), ("js", "theta_star_js", v.theta_star_js)):
         try:
             value = float(value)
         except (TypeError, ValueError):
             raise AssertionError(f"expected {name} to be a number, found {type(value).__name__}") from None
         assert 0 < value < 1, f"expected {name} in (0, 1), found {value}"
-        at_star = _stated_divergences(value)[which]
-        on_grid = [_stated_divergences(t)[which] for t in grid]
+        at_star = _divergence_at(tables[key], value)
+        on_grid = [_divergence_at(tables[key], t) for t in grid]
         lowest = min(range(10), key=lambda k: on_grid[k])
         hint = ": that looks like a maximiser (argmax) rather than a minimiser" if at_star >= max(on_grid) else ""
         assert at_star <= on_grid[lowest] + 1e-9, \
@@ -731,22 +760,16 @@ def test_one_dimensional_gradient(v):
 
 @points(0.5)
 def test_diagonal_covariances(v):
-    # diagonal covariances commute, so (S1 S2)^(1/2) is the diagonal of sqrt(a_i b_i): the formula entry by entry
-    np, x = _np(), v.inputs
-    a, b = x.diag_a, x.diag_b
-    want = float(np.sum((x.mu1 - x.mu2) ** 2) + np.sum(a + b - 2 * np.sqrt(a * b)))
-    d = _distance(v.diagonal, "the distance")
+    # two Gaussians with diagonal covariances, against the grader's distance on them (recorded with the kit)
+    want = recorded("q4_frechet_tests")["diagonal"]
+    d = _distance(working(v).diagonal, "the distance")
     assert abs(d - want) <= 1e-10 * max(1.0, abs(want)), \
         f"expected {want:.6f} for two Gaussians with diagonal covariances, found {d:.6f}"
 
 
 # ====================================================================== P1: masked convolution
-# The 5x5 masks the statement prints (its markdown above MaskedConv2d): the visible checks' references use these
-# two only; every other size (3x3, 7x7) is the hidden tests' to compare.
-PRINTED_MASKS = {
-    "A": ((1, 1, 1, 1, 1), (1, 1, 1, 1, 1), (1, 1, 0, 0, 0), (0, 0, 0, 0, 0), (0, 0, 0, 0, 0)),
-    "B": ((1, 1, 1, 1, 1), (1, 1, 1, 1, 1), (1, 1, 1, 0, 0), (0, 0, 0, 0, 0), (0, 0, 0, 0, 0)),
-}
+# The visible checks compare the 5x5 layers with what the convolutions with the statement's printed masks gave on
+# the working inputs (recorded with the kit); every other size (3x3, 7x7) is the hidden tests' to compare.
 CONV_CASES = (("A", 3), ("B", 3), ("A", 5), ("B", 5), ("A", 7), ("B", 7))
 
 
@@ -785,24 +808,16 @@ def _p1_conv_probe(o, x):
     return {f"out_{kind}{k}": attempt(outputs, kind, k) for kind, k in CONV_CASES}
 
 
-def _printed_conv(v, kind, which):
-    """What a 5x5 layer of type ``kind`` gives with weight set ``which`` (0, 1), from the mask the statement prints."""
-    torch = _torch()
-    mask = torch.tensor(PRINTED_MASKS[kind], dtype=torch.float32)
-    x = v.inputs
-    return torch.nn.functional.conv2d(x.x, x[f"w_{kind}5"][which] * mask, x[f"b_{kind}5"], padding=2)
-
-
 def _conv_matches(v, kind, which):
-    torch = _torch()
-    got = getattr(v, f"out_{kind}5")
+    torch, w = _torch(), working(v)
+    got = getattr(w, f"out_{kind}5")
     assert isinstance(got, list) and len(got) == 2, f"MaskedConv2d('{kind}', 3, 2, 5) did not answer twice"
     out = got[which]
     checks.assert_tensor(out, f"MaskedConv2d('{kind}', 3, 2, 5)(x) (pad by kernel_size // 2)", shape=(2, 2, 9, 9))
-    want = _printed_conv(v, kind, which)
+    want = recorded("p1_masked_conv_tests")[f"out_{kind}5"][which]
     if torch.allclose(out, want, rtol=1e-4, atol=1e-5):
         return
-    x = v.inputs
+    x = w.inputs
     plain = torch.nn.functional.conv2d(x.x, x[f"w_{kind}5"][which], x[f"b_{kind}5"], padding=2)
     hint = ""
     if torch.allclose(out, plain, rtol=1e-4, atol=1e-5):
@@ -919,25 +934,12 @@ def _p1_model_probe(o, x):
             "later_changed": attempt(later_changed)}
 
 
-def _stacked(params, x):
-    """The logits of the stated stack for parameters whose k x k taps sit above the centre row only: there every
-    mask keeps every tap, so the layers are plain 'same' convolutions with a ReLU between (the docstring's order)."""
-    F = _torch().nn.functional
-    h = x
-    pairs = list(zip(params[::2], params[1::2], strict=False))
-    for n, (w, b) in enumerate(pairs):
-        h = F.conv2d(h, w, b, padding=w.shape[-1] // 2)
-        if n < len(pairs) - 1:
-            h = F.relu(h)
-    return h
-
-
-def _stack_matches(v, key, images, args):
-    torch = _torch()
-    out = getattr(v, key)
-    shape = tuple(images.shape)
+def _stack_matches(v, key, image_key, args):
+    torch, w = _torch(), working(v)
+    out = getattr(w, key)
+    shape = tuple(w.inputs[image_key].shape)
     checks.assert_tensor(out, f"PixelCNN{args}(x) (one logit per pixel)", shape=shape)
-    want = _stacked(v.inputs[key], images)
+    want = recorded("p1_model_tests")[key]
     assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
         (f"PixelCNN{args} with the grader's parameters (its k x k taps above the centre row only, which every mask "
          f"keeps) should give the logits of the docstring's stack: MaskedConv2d('A', 1, channels, 7), ReLU, n_layers "
@@ -947,12 +949,12 @@ def _stack_matches(v, key, images, args):
 
 @points(1)
 def test_small_stack_as_stated(v):
-    _stack_matches(v, "small_upper", v.inputs.x_small, P1_SMALL)
+    _stack_matches(v, "small_upper", "x_small", P1_SMALL)
 
 
 @points(1)
 def test_default_stack_as_stated(v):
-    _stack_matches(v, "default_upper", v.inputs.x_default, "()")
+    _stack_matches(v, "default_upper", "x_default", "()")
 
 
 CAUSAL_PIXELS = ((0, 0), (3, 2), (6, 7), (9, 9))  # on the 10 x 10 images of x_small
@@ -1141,10 +1143,10 @@ def test_sequential_conditioning_in_raster_order(v):
 
 
 # ====================================================================== P2: logit transform
-# v is checked against the transform the statement prints, the inverse by sending its output through that transform
-# again, the log-det against autograd of the printed transform, all computed here from the grader's inputs: no check
-# compares two of the student's functions with each other (an identity "transform" with log_det 0 and an identity
-# inverse agree with each other and earn nothing).
+# v, the inverse and the log-det are each compared with what the grader's references (the printed transform, its
+# inverse, autograd's log-det of it) gave on the working inputs, recorded with the kit: no check compares two of the
+# student's functions with each other (an identity "transform" with log_det 0 and an identity inverse agree with each
+# other and earn nothing).
 def _p2_logit_inputs(seed):
     torch, g = _torch(), _gen(seed, 61)
     return {"y35": torch.rand(3, 5, generator=g) * 0.98 + 0.01,
@@ -1155,23 +1157,6 @@ def _p2_logit_inputs(seed):
 
 ALPHAS = (0.05, 1e-6)
 TINY_Y = ((0.5, 0.2),)
-
-
-def printed_logit(y, alpha):
-    """The transform the statement prints, v = logit(alpha + (1 - 2 alpha) y), elementwise."""
-    torch = _torch()
-    s = alpha + (1 - 2 * alpha) * y
-    return torch.log(s) - torch.log1p(-s)
-
-
-def printed_log_det(y, alpha):
-    """sum_i log|dv_i/dy_i| of :func:`printed_logit` at each row of y, by autograd (the transform acts coordinate by
-    coordinate, so its Jacobian is diagonal): the grader's route to the log-det, not a formula for it."""
-    torch = _torch()
-    with torch.enable_grad():
-        y = y.detach().clone().double().requires_grad_(True)
-        (slopes,) = torch.autograd.grad(printed_logit(y, alpha).sum(), y)
-    return torch.log(slopes.abs()).sum(dim=1)
 
 
 def _p2_logit_probe(o, x):
@@ -1197,13 +1182,12 @@ def _p2_logit_probe(o, x):
 
 @points(0.75)
 def test_v_is_the_printed_transform(v):
-    torch = _torch()
-    out, log_det = v.shapes
+    torch, w = _torch(), working(v)
+    out, log_det = w.shapes
     checks.assert_tensor(out, "v", shape=(3, 5))
     checks.assert_tensor(log_det, "log_det (one value per image: sum over the coordinates)", shape=(3,))
-    y = v.inputs.y45
-    for (got, _), alpha in zip(v.transformed, ALPHAS, strict=True):
-        want = printed_logit(y, alpha)
+    y = w.inputs.y45
+    for (got, _), want, alpha in zip(w.transformed, recorded("p2_logit_tests")["v"], ALPHAS, strict=True):
         checks.assert_tensor(got, "v", shape=tuple(y.shape))
         assert torch.allclose(got.double(), want, rtol=1e-8, atol=1e-8), \
             (f"expected v = logit(alpha + (1 - 2 alpha) y) elementwise (alpha = {alpha:g}); found it off by up to "
@@ -1212,35 +1196,35 @@ def test_v_is_the_printed_transform(v):
 
 @points(0.75)
 def test_inverse_undoes_the_printed_transform(v):
-    # the printed transform, applied to what your inverse returns, must give back the v it was handed (float64)
-    torch = _torch()
-    v64 = v.inputs.v64
-    for back, alpha in zip(v.inverse, ALPHAS, strict=True):
+    # the y that the printed transform sends to v (float64), recorded with the change of y per unit of v: your
+    # inverse may be off from it by at most what moves v by 1e-6 (of its scale)
+    torch, w = _torch(), working(v)
+    v64, want = w.inputs.v64, recorded("p2_logit_tests")
+    for back, y, slope, alpha in zip(w.inverse, want["inverse"], want["inverse_slope"], ALPHAS, strict=True):
         checks.assert_tensor(back, "inverse_logit_transform(v)", shape=tuple(v64.shape))
-        again = printed_logit(back.double(), alpha)
-        gap = float((again - v64).abs().max())
+        gap = float(((back.double() - y).abs() / slope).max())
         hint = ""
         if torch.allclose(back.double(), torch.sigmoid(v64), atol=1e-9):
             hint = ": the inverse returns alpha + (1 - 2 alpha) y; undo the squashing too"
         assert gap < 1e-6 * max(1.0, float(v64.abs().max())), \
             (f"expected inverse_logit_transform(v) to be the y that logit(alpha + (1 - 2 alpha) y) sends to v in "
-             f"float64 (alpha = {alpha:g}); sent through the printed transform it is off from v by up to {gap:.3g}{hint}")
+             f"float64 (alpha = {alpha:g}); sent through the printed transform it is off from v by about {gap:.3g}"
+             f"{hint}")
 
 
 @points(0.5)
 def test_log_det_on_a_tiny_case(v):
-    # v acts coordinate by coordinate, so log|det dv/dy| is the sum of log|dv_i/dy_i|, which the grader reads off
+    # v acts coordinate by coordinate, so log|det dv/dy| is the sum of log|dv_i/dy_i|, which the grader read off
     # the printed transform by autograd
-    torch = _torch()
-    y = torch.tensor(TINY_Y, dtype=torch.float64)
-    want, got = float(printed_log_det(y, 0.05)[0]), float(v.tiny.flatten()[0])
+    want = recorded("p2_logit_tests")
+    got, first = float(working(v).tiny.flatten()[0]), want["tiny_first_term"]
+    want = want["tiny_log_det"]
     hint = ""
     if abs(got + want) < 1e-4:
         hint = ": the log-det has the wrong sign"
     elif abs(got - want - 2 * math.log(1 / 0.9)) < 1e-4:
         hint = ": a constant factor of dv/dy is left out of the log-det"
-    elif abs(got - float(torch.log(torch.autograd.functional.jacobian(
-            lambda t: printed_logit(t, 0.05), y[0]).diagonal()[0]))) < 1e-4:
+    elif abs(got - first) < 1e-4:
         hint = ": that is one coordinate's term; sum the log-derivatives over the coordinates"
     assert abs(got - want) < 1e-6, \
         (f"log_det should be log|det dv/dy| of v = logit(alpha + (1 - 2 alpha) y), which autograd gives as "
@@ -1260,9 +1244,10 @@ def test_dequantized_values_stay_in_their_bin(v):
 # The coupling and Real NVP checks put grader-seeded parameters into the student's networks by the names the
 # docstrings state (s_net and t_net, each nn.Sequential(Linear, ReLU, Linear, ReLU, Linear), in self.layers for the
 # flow) and hand back what they compute on the grader's inputs. The grader compares those outputs with the map the
-# statement prints, evaluated on the same parameters (statement_coupling, statement_flow): an inverse is judged by
-# mapping its output forward again with the statement's map. No check compares two values of the student's code
-# with each other, so a layer that ignores its networks (a constant scale and shift) earns nothing.
+# statement prints, evaluated on the same parameters (dgmlab.grading.references.hw5_explicit): the visible tests
+# with what it gave on the working inputs, recorded with the kit (the inverse with the x it sends to z). No check
+# compares two values of the student's code with each other, so a layer that ignores its networks (a constant scale
+# and shift) earns nothing.
 def stated_coupling_shapes(dim, hidden, prefix=""):
     """``{name: shape}`` of the parameters a CouplingLayer(dim, hidden, mask) has as its docstring states them."""
     shapes = {}
@@ -1305,26 +1290,6 @@ def load_named(module, params, what):
     return module
 
 
-def _stated_mlp(params, name, h):
-    F = _torch().nn.functional
-    h = F.relu(F.linear(h, params[f"{name}.0.weight"], params[f"{name}.0.bias"]))
-    h = F.relu(F.linear(h, params[f"{name}.2.weight"], params[f"{name}.2.bias"]))
-    return F.linear(h, params[f"{name}.4.weight"], params[f"{name}.4.bias"])
-
-
-def statement_coupling(params, mask, x, prefix="", tanh=True, masked_input=True):
-    """The map the statement prints, with the stated networks' ``params``: (z, log|det dz/dx|) for x (N, D),
-    z = m x + (1 - m)(x exp(s(m x)) + t(m x)), s = tanh(s_net(.)), log|det| = sum_i (1 - m_i) s_i. ``tanh`` and
-    ``masked_input`` False give two common slips (no tanh; s, t fed all of x), for the visible checks' hints."""
-    torch = _torch()
-    m = mask.to(x.dtype)
-    h = x * m if masked_input else x
-    s = _stated_mlp(params, f"{prefix}s_net", h)
-    s = (torch.tanh(s) if tanh else s) * (1 - m)
-    t = _stated_mlp(params, f"{prefix}t_net", h) * (1 - m)
-    return x * m + (1 - m) * (x * torch.exp(s) + t), s.sum(dim=1)
-
-
 def alternating_mask(dim):
     """The notebook's given mask helper (locked cell p2_mask_helper): a checkerboard if dim is a square, else parity."""
     torch = _torch()
@@ -1333,21 +1298,6 @@ def alternating_mask(dim):
         i, j = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
         return ((i + j) % 2).flatten().float()
     return (torch.arange(dim) % 2).float()
-
-
-def stated_masks(dim, n_coupling):
-    """The masks the RealNVP docstring states: alternating_mask(dim) for even layers, its complement for odd."""
-    m = alternating_mask(dim)
-    return [m if l % 2 == 0 else 1 - m for l in range(n_coupling)]
-
-
-def statement_flow(params, masks, x):
-    """The stated stack: each layer's statement_coupling (parameters ``layers.<l>.``) in order, log-dets added."""
-    log_det = _torch().zeros(x.shape[0], dtype=x.dtype)
-    for l, mask in enumerate(masks):
-        x, ld = statement_coupling(params, mask, x, prefix=f"layers.{l}.")
-        log_det = log_det + ld
-    return x, log_det
 
 
 def _coupling_case(g, dim, hidden, mask, n):
@@ -1400,11 +1350,6 @@ def _p2_coupling_probe(o, x):
     return out
 
 
-def _stated(case, **slips):
-    with _torch().no_grad():
-        return statement_coupling(case["params"], case["mask"], case["x"], **slips)
-
-
 def _close(a, b, tol=1e-6):
     torch = _torch()
     return isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(a.double(), b.double(), atol=tol,
@@ -1419,49 +1364,45 @@ def _returned(out, name):
 @points(1.5)
 def test_forward_is_the_statements_map(v):
     # CouplingLayer(6, 16, mask) with the grader's parameters in s_net, t_net: z is the map the statement prints
-    case = v.inputs.main
-    z, _ = _returned(v.main_forward, "forward(x)")
+    w, want = working(v), recorded("p2_coupling_tests")
+    case = w.inputs.main
+    z, _ = _returned(w.main_forward, "forward(x)")
     x, keep = case["x"], case["mask"].bool()
     checks.assert_tensor(z, "z", shape=tuple(x.shape))
-    want, _ = _stated(case)
-    if _close(z, want):
+    if _close(z, want["z"]):
         return
     hint = ""
     if not _torch().allclose(z[:, keep], x[:, keep], atol=1e-12):
         hint = ": a coordinate with mask 1 was changed (those pass through)"
     elif (z[:, ~keep] - x[:, ~keep]).abs().max() < 1e-9:
         hint = ": a coordinate with mask 0 was left unchanged"
-    elif _close(z, _stated(case, masked_input=False)[0]):
+    elif _close(z, want["z_unmasked_input"]):
         hint = ": s and t see the unmasked coordinates too; feed them m * x"
-    elif _close(z, _stated(case, tanh=False)[0]):
+    elif _close(z, want["z_no_tanh"]):
         hint = ": s has no tanh at its end"
     assert False, \
         (f"CouplingLayer(6, 16, mask) with the grader's parameters in s_net and t_net should give "
          f"z = m x + (1 - m)(x exp(s(m x)) + t(m x)) with s = tanh(s_net(.)); it is off by up to "
-         f"{float((z - want).abs().max()):.3g}{hint}")
+         f"{float((z - want['z']).abs().max()):.3g}{hint}")
 
 
 @points(1)
 def test_log_det_is_the_statements(v):
     # log|det dz/dx| = sum_i (1 - m_i) s_i(m x); for D = 2, mask (1, 0), that is s_1(x_0) alone
-    torch = _torch()
-    for key, case, what in (("main_forward", v.inputs.main, "CouplingLayer(6, 16, mask)"),
-                            ("tiny_forward", v.inputs.tiny, "for D = 2 with mask (1, 0), CouplingLayer(2, 4, mask)")):
-        _, log_det = _returned(getattr(v, key), "forward(x)")
+    w, recorded_values = working(v), recorded("p2_coupling_tests")
+    for key, case, what in (("main", w.inputs.main, "CouplingLayer(6, 16, mask)"),
+                            ("tiny", w.inputs.tiny, "for D = 2 with mask (1, 0), CouplingLayer(2, 4, mask)")):
+        _, log_det = _returned(getattr(w, f"{key}_forward"), "forward(x)")
         n = case["x"].shape[0]
         checks.assert_tensor(log_det, "log_det (one value per example: sum over the coordinates)", shape=(n,))
-        _, want = _stated(case)
+        want = recorded_values[f"{key}_log_det"]
         if _close(log_det, want):
             continue
         hint = ""
         if _close(log_det, -want):
             hint = ": that is minus the answer (sign error: the forward map's log-det is +sum of s)"
-        else:
-            with torch.no_grad():
-                m = case["mask"].double()
-                s_all = torch.tanh(_stated_mlp(case["params"], "s_net", case["x"] * m))
-            if _close(log_det, (s_all * m).sum(dim=1)):
-                hint = ": that sums s over the masked coordinates; the log-det sums it over those with mask 0"
+        elif _close(log_det, recorded_values[f"{key}_log_det_masked_sum"]):
+            hint = ": that sums s over the masked coordinates; the log-det sums it over those with mask 0"
         assert False, \
             (f"{what} with the grader's parameters should give log_det = sum over the coordinates with mask 0 of "
              f"s(m x); it is off by up to {float((log_det - want).abs().max()):.3g}{hint}")
@@ -1469,17 +1410,15 @@ def test_log_det_is_the_statements(v):
 
 @points(1)
 def test_inverse_undoes_the_statements_map(v):
-    # the statement's map, applied to what your inverse returns, must give back the z it was handed
-    case = v.inputs.main
-    back, z = v.main_inverse, case["z"]
+    # your inverse must give back the x that the statement's map sends to z (with the grader's parameters)
+    w = working(v)
+    back, z, want = w.main_inverse, w.inputs.main["z"], recorded("p2_coupling_tests")["inverse"]
     checks.assert_tensor(back, "inverse(z)", shape=tuple(z.shape))
-    with _torch().no_grad():
-        again, _ = statement_coupling(case["params"], case["mask"], back)
-    gap = float((again - z).abs().max())
+    gap = float((back.double() - want).abs().max())
     assert gap < 1e-6, \
         (f"expected inverse(z) to be the x that the statement's map sends to z (with the grader's parameters); "
-         f"mapped forward again it is off from z by up to {gap:.3g} (the inverse subtracts t, then multiplies by "
-         f"exp(-s), with s and t computed from the masked coordinates, which z shares with x)")
+         f"it is off from that x by up to {gap:.3g} (the inverse subtracts t, then multiplies by exp(-s), with s "
+         f"and t computed from the masked coordinates, which z shares with x)")
 
 
 # ---------------------------------------------------------------------- P2 Real NVP
@@ -1543,12 +1482,6 @@ def _p2_realnvp_probe(o, x):
     return out
 
 
-def _stated_flow(case, masks=None):
-    dim, _, n = case["args"]
-    with _torch().no_grad():
-        return statement_flow(case["params"], stated_masks(dim, n) if masks is None else masks, case["x"])
-
-
 def _maybe(v, name):
     """A value the probe handed back for a hint only: None when the student's code raised on it."""
     try:
@@ -1574,14 +1507,15 @@ def _mask_hint(masks, n):
 @points(1.25)
 def test_flow_is_the_stated_stack(v):
     # RealNVP(6, 16, 4) with the grader's parameters in every layer: z of the docstring's stack of coupling layers
-    case = v.inputs.main
-    z, log_det = _returned(v.main_forward, "RealNVP.forward(x)")
+    w = working(v)
+    case = w.inputs.main
+    z, log_det = _returned(w.main_forward, "RealNVP.forward(x)")
     checks.assert_tensor(z, "z", shape=(5, 6))
     checks.assert_tensor(log_det, "log_det (one value per example)", shape=(5,))
-    want, _ = _stated_flow(case)
+    want = recorded("p2_realnvp_tests")["z"]
     if _close(z, want):
         return
-    hint = _mask_hint(_maybe(v, "masks"), 4)
+    hint = _mask_hint(_maybe(w, "masks"), 4)
     if not hint and ((z - case["x"]).abs().max(dim=0).values < 1e-6).any():
         hint = ": some coordinates pass through every layer unchanged"
     assert False, \
@@ -1592,21 +1526,18 @@ def test_flow_is_the_stated_stack(v):
 
 @points(1.25)
 def test_flow_inverse_undoes_the_stated_flow(v):
-    torch = _torch()
-    case = v.inputs.main
-    back, z = v.main_inverse, case["z"]
+    torch, w = _torch(), working(v)
+    back, want = w.main_inverse, recorded("p2_realnvp_tests")["inverse"]
     checks.assert_tensor(back, "flow.inverse(z)", shape=(5, 6))
-    with torch.no_grad():
-        again, _ = statement_flow(case["params"], stated_masks(6, 4), back)
-    gap = float((again - z).abs().max())
+    gap = float((back.double() - want).abs().max())
     hint = ""
-    other = _maybe(v, "forward_order")
+    other = _maybe(w, "forward_order")
     if gap >= 1e-6 and isinstance(other, torch.Tensor) and other.shape == back.shape \
             and torch.allclose(back, other, atol=1e-9):
         hint = ": the layers were undone in forward order; undo the last layer first (reversed)"
     assert gap < 1e-6, \
-        (f"expected flow.inverse(z) to be the x that the stated flow (the grader's parameters) sends to z; mapped "
-         f"forward again it is off from z by up to {gap:.3g}{hint}")
+        (f"expected flow.inverse(z) to be the x that the stated flow (the grader's parameters) sends to z; it is "
+         f"off from that x by up to {gap:.3g}{hint}")
 
 
 # ---------------------------------------------------------------------- P2 log-likelihood, bits/dim
@@ -1638,12 +1569,11 @@ def test_log_prob_shape(v):
 @points(1)
 def test_tiny_case(v):
     # y = 1/2 in 1-D, alpha = 0.05: v = logit(1/2) = 0, so z = 0 for the flow z = 2 v (log-det log 2); the logit
-    # transform's log-det is the printed transform's (printed_log_det, the grader's), as in the hidden tests, not the
-    # one your logit_transform reports
-    torch = _torch()
+    # transform's log-det is the printed transform's (what the grader's reference gave at y = 1/2, recorded with the
+    # kit), as in the hidden tests, not the one your logit_transform reports
     got = float(checks.as_array(v.tiny, "log_prob_data(...)").flatten()[0])
     log_normal_0, log_2 = -0.5 * math.log(2 * math.pi), math.log(2.0)
-    logit_log_det = float(printed_log_det(torch.full((1, 1), 0.5, dtype=torch.float64), 0.05)[0])
+    logit_log_det = recorded("p2_log_prob_tests")["logit_log_det_at_half"]
     hint = ""
     if abs(got - (log_normal_0 + log_2)) < 1e-4:
         hint = ": the logit transform's log-det is missing; it is part of the model"
@@ -1793,14 +1723,15 @@ def pixel_accuracy(net, x) -> float:
     return float(((logits > 0).float() == x).float().mean())
 
 
-def flow_on_digits(flow, x, alpha=1e-6):
-    """``(mean z_i^2, mean log|det| per dimension)`` of ``flow`` on images ``x`` (8-bit values / 255) sent through the
-    printed logit transform at the middle of their dequantisation bins."""
+def flow_on_digits(flow, x):
+    """``(mean z_i^2, mean log|det| per dimension)`` of ``flow`` on images ``x`` (8-bit values / 255) at the middle of
+    their dequantisation bins, sent through torch.logit: the printed transform without its alpha (which moves v by at
+    most 6e-4 there, for alpha = 1e-6; the grader's likelihood uses the printed transform itself)."""
     torch = _torch()
     flow.eval()
     y = (torch.round(x.reshape(len(x), -1) * 255) + 0.5) / 256
     with torch.no_grad():
-        z, log_det = flow(printed_logit(y, alpha))
+        z, log_det = flow(torch.logit(y))
     return float((z ** 2).mean()), float(log_det.mean()) / y.shape[1]
 
 
@@ -1877,13 +1808,13 @@ CHECKS = [
     CheckSpec("q4_frechet_tests", 4, 2, ("frechet_gaussian",),
               visible=(test_zero_for_identical_gaussians, test_one_dimensional_case, test_one_dimensional_gradient,
                        test_diagonal_covariances),
-              probe=_q4_frechet_probe, inputs=_q4_frechet_inputs),
+              probe=_on_working(_q4_frechet_probe), inputs=_with_working(_q4_frechet_inputs)),
     CheckSpec("p1_masked_conv_tests", 5, 2, ("MaskedConv2d",),
               visible=(test_type_A_5x5_as_printed, test_type_B_5x5_as_printed, test_the_mask_acts_on_new_weights),
-              probe=_p1_conv_probe, inputs=_p1_conv_inputs),
+              probe=_on_working(_p1_conv_probe), inputs=_with_working(_p1_conv_inputs)),
     CheckSpec("p1_model_tests", 5, 2.5, ("PixelCNN",),
               visible=(test_small_stack_as_stated, test_default_stack_as_stated, test_causal_as_a_whole),
-              probe=_p1_model_probe, inputs=_p1_model_inputs),
+              probe=_on_working(_p1_model_probe), inputs=_with_working(_p1_model_inputs)),
     CheckSpec("p1_nll_tests", 4, 2.75, ("bernoulli_nll",),
               visible=(test_one_value_per_image, test_uniform_logits_cost_log2_per_pixel),
               probe=_p1_nll_probe, inputs=_p1_nll_inputs),
@@ -1895,14 +1826,14 @@ CHECKS = [
     CheckSpec("p2_logit_tests", 4, 1.5, ("dequantize", "logit_transform", "inverse_logit_transform"),
               visible=(test_v_is_the_printed_transform, test_inverse_undoes_the_printed_transform,
                        test_log_det_on_a_tiny_case, test_dequantized_values_stay_in_their_bin),
-              probe=_p2_logit_probe, inputs=_p2_logit_inputs),
+              probe=_on_working(_p2_logit_probe), inputs=_with_working(_p2_logit_inputs)),
     CheckSpec("p2_coupling_tests", 5, 1.5, ("CouplingLayer",),
               visible=(test_forward_is_the_statements_map, test_log_det_is_the_statements,
                        test_inverse_undoes_the_statements_map),
-              probe=_p2_coupling_probe, inputs=_p2_coupling_inputs),
+              probe=_on_working(_p2_coupling_probe), inputs=_with_working(_p2_coupling_inputs)),
     CheckSpec("p2_realnvp_tests", 5, 2.5, ("RealNVP", "CouplingLayer"),
               visible=(test_flow_is_the_stated_stack, test_flow_inverse_undoes_the_stated_flow),
-              probe=_p2_realnvp_probe, inputs=_p2_realnvp_inputs),
+              probe=_on_working(_p2_realnvp_probe), inputs=_with_working(_p2_realnvp_inputs)),
     CheckSpec("p2_log_prob_tests", 3, 1.5, ("log_prob_data", "logit_transform"),
               visible=(test_log_prob_shape, test_tiny_case), probe=_p2_log_prob_probe, inputs=_p2_log_prob_inputs),
     CheckSpec("p2_bpd_tests", 3, 2, ("bits_per_dim",), visible=(test_uniform_density_is_eight_bits,),

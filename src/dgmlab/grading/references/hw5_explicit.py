@@ -2,12 +2,25 @@
 
 They answer questions of the homework, so they live here, outside the student package:
 
+- :func:`stated_divergences`: Q3's KL and JS divergences of the statement's P = Bern(theta) from Q = Bern(0.3).
 - :func:`frechet_distance` and :func:`frechet_gradients`: Q4's Fréchet distance between two Gaussians in float64
   numpy, and its gradient in closed form with respect to the means and (positive definite) covariances.
 - :func:`bernoulli_nll_nats`: P1's likelihood, the mean NLL in nats per image of binary images under the logits a
   model gives.
 - :func:`flow_bits_per_dim`: P2's likelihood, mean bits per dimension of 8-bit images under "logit transform, then
   flow", with one dequantisation draw from a fixed seed.
+- :func:`printed_masked_conv`, :func:`stated_stack_upper`: P1.1's 5x5 layers with the masks the statement prints,
+  and P1.2's stack for parameters that every mask keeps whole.
+- :func:`printed_logit`, :func:`printed_log_det`, :func:`printed_logit_inverse`: P2.1's transform as the statement
+  prints it, its log-determinant by autograd, and the y it comes from.
+- :func:`statement_coupling`, :func:`statement_coupling_inverse`, :func:`stated_masks`, :func:`statement_flow`,
+  :func:`statement_flow_inverse`: P2.2's coupling map and P2.3's stack as the statement and docstrings give them,
+  with the stated networks' parameters.
+
+:data:`EXPECTED` says, for each converted test cell, what its visible tests compare with: a function of the cell's
+inputs drawn from the working seed (:data:`dgmlab.probes.WORKING_SEED`);
+:func:`dgmlab.grading.references.recorded.record_expected` records what they give into
+``dgmlab/probes/expected/hw5_explicit.json``.
 
 ``benchmarks/calibrate_hw5_bars.py`` uses the same functions, so the bars are calibrated on exactly what the
 cells compute. The grading digits themselves are :func:`dgmlab.likelihoods.grading_digits` (data, not an answer).
@@ -21,6 +34,23 @@ import torch
 import torch.nn.functional as F
 
 from ...likelihoods import GRADING_SEED
+from ...probes.hw5_explicit import ALPHAS, THETA_TABLE, TINY_Y, alternating_mask
+
+
+# ---------------------------------------------------------------------- Q3
+def stated_divergences(theta):
+    """D_KL(P || Q) and D_JS(P || Q) for P = Bern(theta), Q = Bern(0.3), as the statement defines them (natural logs,
+    JS through the mixture M), from scipy's elementwise relative entropy."""
+    from scipy.special import rel_entr
+
+    p, q = np.array([theta, 1 - theta]), np.array([0.3, 0.7])
+    m = (p + q) / 2
+    return float(rel_entr(p, q).sum()), float(0.5 * rel_entr(p, m).sum() + 0.5 * rel_entr(q, m).sum())
+
+
+def _expected_theta_star(_inputs):
+    values = [stated_divergences(k / THETA_TABLE) for k in range(1, THETA_TABLE)]
+    return {"kl": [kl for kl, _ in values], "js": [js for _, js in values]}
 
 
 # ---------------------------------------------------------------------- Q4
@@ -54,6 +84,10 @@ def frechet_gradients(mu1, cov1, mu2, cov2) -> tuple[np.ndarray, np.ndarray, np.
     eye = np.eye(len(c1))
     d = m1 - m2
     return 2 * d, eye - t, -2 * d, eye - np.linalg.inv(t)
+
+
+def _expected_frechet(x):
+    return {"diagonal": frechet_distance(x["mu1"], np.diag(x["diag_a"]), x["mu2"], np.diag(x["diag_b"]))}
 
 
 # ---------------------------------------------------------------------- P1, P2: likelihoods of handed-in weights
@@ -104,4 +138,165 @@ def flow_bits_per_dim(flow: torch.nn.Module, x: torch.Tensor, alpha: float = 1e-
     return total / len(x)
 
 
-__all__ = ["bernoulli_nll_nats", "flow_bits_per_dim", "frechet_distance", "frechet_gradients"]
+# ---------------------------------------------------------------------- P1.1, P1.2: masked convolutions, the stack
+# The 5x5 masks the statement prints (its markdown above MaskedConv2d): what the visible checks' recorded values of
+# the masked convolution are made from.
+PRINTED_MASKS = {
+    "A": ((1, 1, 1, 1, 1), (1, 1, 1, 1, 1), (1, 1, 0, 0, 0), (0, 0, 0, 0, 0), (0, 0, 0, 0, 0)),
+    "B": ((1, 1, 1, 1, 1), (1, 1, 1, 1, 1), (1, 1, 1, 0, 0), (0, 0, 0, 0, 0), (0, 0, 0, 0, 0)),
+}
+
+
+def printed_masked_conv(x, weight, bias, kind):
+    """A 5x5 masked convolution of type ``kind`` with the statement's printed mask, padded to keep the size."""
+    mask = torch.tensor(PRINTED_MASKS[kind], dtype=weight.dtype)
+    return F.conv2d(x, weight * mask, bias, padding=2)
+
+
+def stated_stack_upper(params, x):
+    """The logits of the stated stack for parameters whose k x k taps sit above the centre row only: there every
+    mask keeps every tap, so the layers are plain 'same' convolutions with a ReLU between (the docstring's order)."""
+    h = x
+    pairs = list(zip(params[::2], params[1::2], strict=False))
+    for n, (w, b) in enumerate(pairs):
+        h = F.conv2d(h, w, b, padding=w.shape[-1] // 2)
+        if n < len(pairs) - 1:
+            h = F.relu(h)
+    return h
+
+
+@torch.no_grad()
+def _expected_masked_conv(x):
+    return {f"out_{kind}5": [printed_masked_conv(x["x"], w, x[f"b_{kind}5"], kind) for w in x[f"w_{kind}5"]]
+            for kind in "AB"}
+
+
+@torch.no_grad()
+def _expected_model(x):
+    return {"small_upper": stated_stack_upper(x["small_upper"], x["x_small"]),
+            "default_upper": stated_stack_upper(x["default_upper"], x["x_default"])}
+
+
+# ---------------------------------------------------------------------- P2.1: the logit transform
+def printed_logit(y, alpha):
+    """The transform the statement prints, v = logit(alpha + (1 - 2 alpha) y), elementwise."""
+    s = alpha + (1 - 2 * alpha) * y
+    return torch.log(s) - torch.log1p(-s)
+
+
+def printed_log_det(y, alpha):
+    """sum_i log|dv_i/dy_i| of :func:`printed_logit` at each row of y, by autograd (the transform acts coordinate by
+    coordinate, so its Jacobian is diagonal): the grader's route to the log-det, not a formula for it."""
+    with torch.enable_grad():
+        y = y.detach().clone().double().requires_grad_(True)
+        (slopes,) = torch.autograd.grad(printed_logit(y, alpha).sum(), y)
+    return torch.log(slopes.abs()).sum(dim=1)
+
+
+def printed_logit_inverse(v, alpha):
+    """``(y, dy/dv)``: the y that :func:`printed_logit` sends to v, in float64, and how fast it moves with v."""
+    s = torch.sigmoid(v.double())
+    return (s - alpha) / (1 - 2 * alpha), s * (1 - s) / (1 - 2 * alpha)
+
+
+def _expected_logit(x):
+    y45, tiny = x["y45"], torch.tensor(TINY_Y, dtype=torch.float64)
+    inverses = [printed_logit_inverse(x["v64"], alpha) for alpha in ALPHAS]
+    with torch.enable_grad():
+        first = torch.autograd.functional.jacobian(lambda t: printed_logit(t, 0.05), tiny[0]).diagonal()[0]
+    return {"v": [printed_logit(y45.double(), alpha) for alpha in ALPHAS],
+            "inverse": [y for y, _ in inverses], "inverse_slope": [slope for _, slope in inverses],
+            "tiny_log_det": float(printed_log_det(tiny, 0.05)[0]), "tiny_first_term": float(torch.log(first))}
+
+
+def _expected_log_prob(x):
+    return {"logit_log_det_at_half": float(printed_log_det(torch.full((1, 1), 0.5, dtype=torch.float64), 0.05)[0])}
+
+
+# ---------------------------------------------------------------------- P2.2, P2.3: the coupling layer and the flow
+def _stated_mlp(params, name, h):
+    h = F.relu(F.linear(h, params[f"{name}.0.weight"], params[f"{name}.0.bias"]))
+    h = F.relu(F.linear(h, params[f"{name}.2.weight"], params[f"{name}.2.bias"]))
+    return F.linear(h, params[f"{name}.4.weight"], params[f"{name}.4.bias"])
+
+
+def _scale_shift(params, m, h, prefix, tanh=True):
+    s = _stated_mlp(params, f"{prefix}s_net", h)
+    s = (torch.tanh(s) if tanh else s) * (1 - m)
+    return s, _stated_mlp(params, f"{prefix}t_net", h) * (1 - m)
+
+
+def statement_coupling(params, mask, x, prefix="", tanh=True, masked_input=True):
+    """The map the statement prints, with the stated networks' ``params``: (z, log|det dz/dx|) for x (N, D),
+    z = m x + (1 - m)(x exp(s(m x)) + t(m x)), s = tanh(s_net(.)), log|det| = sum_i (1 - m_i) s_i. ``tanh`` and
+    ``masked_input`` False give two common slips (no tanh; s, t fed all of x), for the visible checks' hints."""
+    m = mask.to(x.dtype)
+    s, t = _scale_shift(params, m, x * m if masked_input else x, prefix, tanh)
+    return x * m + (1 - m) * (x * torch.exp(s) + t), s.sum(dim=1)
+
+
+def statement_coupling_inverse(params, mask, z, prefix=""):
+    """The x that :func:`statement_coupling` sends to z: the masked coordinates are z's, which give s and t."""
+    m = mask.to(z.dtype)
+    s, t = _scale_shift(params, m, z * m, prefix)
+    return z * m + (1 - m) * (z - t) * torch.exp(-s)
+
+
+def stated_masks(dim, n_coupling):
+    """The masks the RealNVP docstring states: alternating_mask(dim) for even layers, its complement for odd."""
+    m = alternating_mask(dim)
+    return [m if l % 2 == 0 else 1 - m for l in range(n_coupling)]
+
+
+def statement_flow(params, masks, x):
+    """The stated stack: each layer's statement_coupling (parameters ``layers.<l>.``) in order, log-dets added."""
+    log_det = torch.zeros(x.shape[0], dtype=x.dtype)
+    for l, mask in enumerate(masks):
+        x, ld = statement_coupling(params, mask, x, prefix=f"layers.{l}.")
+        log_det = log_det + ld
+    return x, log_det
+
+
+def statement_flow_inverse(params, masks, z):
+    """The x that :func:`statement_flow` sends to z: the layers' inverses, last layer first."""
+    for l in reversed(range(len(masks))):
+        z = statement_coupling_inverse(params, masks[l], z, prefix=f"layers.{l}.")
+    return z
+
+
+@torch.no_grad()
+def _expected_coupling(x):
+    out = {}
+    for key in ("main", "tiny"):
+        case = x[key]
+        params, mask, xs = case["params"], case["mask"], case["x"]
+        z, log_det = statement_coupling(params, mask, xs)
+        m = mask.double()
+        s_all = torch.tanh(_stated_mlp(params, "s_net", xs * m))
+        out[f"{key}_log_det"], out[f"{key}_log_det_masked_sum"] = log_det, (s_all * m).sum(dim=1)
+        if key == "main":
+            out["z"] = z
+            out["z_unmasked_input"] = statement_coupling(params, mask, xs, masked_input=False)[0]
+            out["z_no_tanh"] = statement_coupling(params, mask, xs, tanh=False)[0]
+            out["inverse"] = statement_coupling_inverse(params, mask, case["z"])
+    return out
+
+
+@torch.no_grad()
+def _expected_realnvp(x):
+    case = x["main"]
+    dim, _, n = case["args"]
+    masks = stated_masks(dim, n)
+    return {"z": statement_flow(case["params"], masks, case["x"])[0],
+            "inverse": statement_flow_inverse(case["params"], masks, case["z"])}
+
+
+EXPECTED = {"q3_theta_star_tests": _expected_theta_star, "q4_frechet_tests": _expected_frechet,
+            "p1_masked_conv_tests": _expected_masked_conv, "p1_model_tests": _expected_model,
+            "p2_logit_tests": _expected_logit, "p2_coupling_tests": _expected_coupling,
+            "p2_realnvp_tests": _expected_realnvp, "p2_log_prob_tests": _expected_log_prob}
+
+__all__ = ["bernoulli_nll_nats", "flow_bits_per_dim", "frechet_distance", "frechet_gradients", "printed_log_det",
+           "printed_masked_conv", "stated_divergences", "stated_stack_upper",
+           "printed_logit", "printed_logit_inverse", "stated_masks", "statement_coupling", "statement_coupling_inverse",
+           "statement_flow", "statement_flow_inverse"]
