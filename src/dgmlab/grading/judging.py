@@ -144,9 +144,11 @@ def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=Non
         steps = probes.plan(spec, source, delimiters)
         return probes.Judgement(0.0, spec.points, [f"0 of {spec.points:g} points: {exc}"],
                                 [(n, w, h, False, str(exc)) for n, w, h in steps])
+    from .references.recorded import expected_at
+
     return probes.judge(hw, spec, data, seed, hidden_source=source, folder=folder, handed=handed,
                         seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference, keep=keep,
-                        delimiters=delimiters)
+                        delimiters=delimiters, expected_at=expected_at)
 
 
 MAX_KEPT_BYTES = 2 * 2**20  # one file a hidden test leaves for the dashboard

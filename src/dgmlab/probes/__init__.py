@@ -28,6 +28,7 @@ reads the copy in its folder, the grader only ever the course's (:func:`load_che
 from __future__ import annotations
 
 import ast
+import contextvars
 import importlib
 import re
 import sys
@@ -195,11 +196,18 @@ def seeded_generator(seed: int, salt: int):
 
 
 def make_inputs(spec: CheckSpec, seed: int) -> dict:
-    return dict(spec.inputs(int(seed))) if spec.inputs else {}
+    """The inputs of ``spec``'s probe for ``seed``. A converted cell's inputs carry its visible tests' own draw
+    under ``"working"``: the working seed's in a self-check (what the recorded values are for), but when graded
+    (any other seed) the grading seed's, because the working draw and its recorded values are public and a kernel
+    could hand them back; the judge then computes what they are compared with (:func:`expected`)."""
+    out = dict(spec.inputs(int(seed))) if spec.inputs else {}
+    if "working" in out and int(seed) != WORKING_SEED:
+        out["working"] = {k: v for k, v in out.items() if k != "working"}
+    return out
 
 
 # ------------------------------------------------------------------ recorded values (what visible tests compare with)
-WORKING_SEED = 0  # visible tests read inputs drawn from this seed, in a student's self-check and when graded alike
+WORKING_SEED = 0  # visible tests read inputs drawn from this seed in a student's self-check (graded: make_inputs)
 EXPECTED_DIR = "expected"  # dgmlab/probes/expected/<hw>.json: the recorded values, dgmlab.wire's JSON
 
 
@@ -211,14 +219,36 @@ def expected_file(hw: str) -> str:
 
 
 _expected_cache: dict = {}
+# (seed, expected_at) while :func:`judge` decides a cell: ``expected_at(hw, cell, seed)``, the grader's references on
+# that seed's draw, or None (then the grader's own where it is installed: _grader_expected_at)
+_JUDGED = contextvars.ContextVar("dgmlab_judged_seed", default=None)
+
+
+def _grader_expected_at():
+    """``dgmlab.grading.references.recorded.expected_at`` where the grader is installed, else ``None``: a student's
+    environment has no references, and its judge (a self-check) only ever decides the working seed."""
+    try:
+        module = importlib.import_module("dgmlab.grading.references.recorded")
+    except ImportError:
+        return None
+    return module.expected_at
 
 
 def expected(hw: str, cell: str) -> dict:
-    """What the grader's references give on the working-seed inputs of test cell ``cell`` (``inputs(WORKING_SEED)``):
-    ``{name: value}``, recorded when the homework is built (data, not code: the references stay with the grader,
-    ``dgmlab.grading.references``). Visible tests compare a probe's values on those inputs with these."""
+    """What the grader's references give on the visible tests' inputs of test cell ``cell``: ``{name: value}``. In a
+    self-check (the working seed) the values recorded when the homework is built (data, not code: the references stay
+    with the grader, ``dgmlab.grading.references``); when graded, what the grader's references give on the grading
+    seed's draw, computed in the judge. Visible tests compare a probe's values on those inputs with these."""
     from importlib import resources
 
+    judged = _JUDGED.get()
+    if judged is not None and int(judged[0]) != WORKING_SEED:
+        seed, expected_at = judged
+        expected_at = expected_at or _grader_expected_at()
+        if expected_at is None:
+            raise TestFailure(f"{cell} was drawn from seed {seed}, not the working seed: what it is compared with "
+                              "is the grader's to compute, and the grader is not installed here")
+        return expected_at(hw, cell, seed)
     if hw not in _expected_cache:
         try:
             text = resources.files(__name__).joinpath(expected_file(hw)).read_text(encoding="utf-8")
@@ -433,7 +463,8 @@ def plan(spec: CheckSpec, hidden_source: str | None, delimiters: tuple[str, str]
 
 def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None = None, *,
           folder=None, handed: dict | None = None, seeds: dict | None = None, reference: Callable | None = None,
-          keep: Callable | None = None, delimiters: tuple[str, str] | None = None) -> Judgement:
+          keep: Callable | None = None, delimiters: tuple[str, str] | None = None,
+          expected_at: Callable | None = None) -> Judgement:
     """Decide a test cell from its decoded probe ``data``: the visible tests, and the hidden tests of
     ``hidden_source`` when given (the grader). Inputs are made here from ``seed``, never taken from
     the data. ``folder``: where the cell's handed-in files are read, or ``handed``: their contents (:class:`HandedIn`);
@@ -442,7 +473,17 @@ def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None =
     ``reference(grade_id) -> dict``, the names the instructor's cell of that id defines (the grader's
     copy of the kit's own networks); ``keep(name, data)``: where hidden tests may leave a small file of bytes for
     the class dashboard (e.g. the first 100 images of a graded draw; by default nothing is kept); ``delimiters``:
-    the course's hidden-tests markers (nbgrader's defaults when None). The lines are what the student reads."""
+    the course's hidden-tests markers (nbgrader's defaults when None); ``expected_at(hw, cell, seed)``: the grader's
+    references on ``seed``'s draw, what visible tests compare with off the working seed (:func:`expected`; default:
+    the grader's where it is installed). The lines are what the student reads."""
+    token = _JUDGED.set((seed, expected_at))
+    try:
+        return _judge(hw, spec, data, seed, hidden_source, folder, handed, seeds, reference, keep, delimiters)
+    finally:
+        _JUDGED.reset(token)
+
+
+def _judge(hw, spec, data, seed, hidden_source, folder, handed, seeds, reference, keep, delimiters) -> Judgement:
     inputs = make_inputs(spec, seed)
     results = []
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):

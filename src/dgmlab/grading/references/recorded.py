@@ -1,10 +1,12 @@
 """The values visible tests compare with, recorded from the grader's references.
 
-A visible test runs in the student's kernel, so it may hold no reference: it compares what the student's code gives
-on inputs drawn from the working seed (:data:`dgmlab.probes.WORKING_SEED`, the same in a self-check and when graded)
-with what the grader's references gave on those inputs, recorded when the kit is built: ``dgmlab/probes/expected/
-<hw>.json`` (:mod:`dgmlab.wire`'s JSON, data and no code), which :func:`dgmlab.probes.expected` reads. Hidden tests
-keep the inputs of the grading seed and compute their references in the judge.
+A visible test runs in the student's kernel, so it may hold no reference: in a self-check it compares what the
+student's code gives on inputs drawn from the working seed (:data:`dgmlab.probes.WORKING_SEED`) with what the
+grader's references gave on those inputs, recorded when the kit is built: ``dgmlab/probes/expected/<hw>.json``
+(:mod:`dgmlab.wire`'s JSON, data and no code), which :func:`dgmlab.probes.expected` reads. When graded, the same
+visible tests read the student's values on the grading seed's draw and compare them with :func:`expected_at`,
+computed in the judge (the working draw and its values are public, so a kernel could hand those back). Hidden tests
+read the grading seed's draw too and compute their references in the judge.
 
 A homework's reference module (``dgmlab.grading.references.<hw>``) lists in ``EXPECTED`` ``{test cell: fn(inputs) ->
 {name: value}}``; :func:`record_expected` runs each on the cell's working-seed inputs. ``tools/record_expected.py
@@ -43,6 +45,19 @@ def record_expected(hw: str) -> dict:
         seed_everything(0)  # as the visible tests run (dgmlab.probes.judge)
         out[cell] = make(probes.make_inputs(specs[cell], probes.WORKING_SEED))
     return out
+
+
+def expected_at(hw: str, cell: str, seed: int) -> dict:
+    """What ``hw``'s references give on test cell ``cell``'s draw for ``seed``: what its visible tests compare with
+    when graded (:func:`dgmlab.probes.expected`), where the working seed's public recorded values must not decide."""
+    from ...runtime import seed_everything
+
+    module = reference_module(hw)
+    make = getattr(module, "EXPECTED", {}).get(cell) if module is not None else None
+    if make is None:
+        raise probes.TestFailure(f"the grader has no reference values for {cell} of {hw}")
+    seed_everything(0)  # as the visible tests run (dgmlab.probes.judge), and as record_expected records
+    return make(probes.make_inputs(probes.specs(hw)[cell], seed))
 
 
 def expected_path(hw: str) -> Path:
