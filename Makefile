@@ -42,6 +42,7 @@ HW      ?=
 RELEASE ?= --local-only
 notebooks: venv
 	$(BIN)/dgmlab build $(HW)
+	$(BIN)/python tools/record_expected.py $(HW)
 	$(BIN)/dgmlab release $(RELEASE) $(HW)
 	$(BIN)/dgmlab examples $(HW)
 	$(BIN)/python tools/make_hostile_corpus.py
