@@ -250,13 +250,22 @@ def test_self_check_agrees_with_the_autograder_on_visible_points(graded, student
                                               as_version=4))
     report = check_notebook(course.root / "submitted" / student / HW / f"{HW}.ipynb", timeout=30)
     mine = {c.grade_id: c.visible_earned for c in report.cells}
-    assert mine == autograder
+    differ = sorted(g for g in set(mine) | set(autograder) if mine.get(g) != autograder.get(g))
+    assert mine == autograder, "\n".join(  # each differing cell: what the check printed and what the autograder did
+        f"{g}: check {[c.failures for c in report.cells if c.grade_id == g]}; autograder "
+        f"{_cell_text(course.root / 'autograded' / student / HW / f'{HW}.ipynb', g)}" for g in differ)
     assert (student == "demo_blank") == (sum(mine.values()) == 0)
 
 
 def _case(name):
     if ONLY and name not in ONLY:
         pytest.skip("not in DGMLAB_HOSTILE_CASES")
+
+
+def _cell_text(nb_path, grade_id) -> str:
+    nb = nbformat.read(nb_path, as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                   == grade_id for o in c.get("outputs", []))
 
 
 def _outputs_text(nb_path) -> str:
