@@ -335,7 +335,7 @@ def test_forged_probe_data_earns_nothing(cell, forge):
 # The converted cells' visible tests read the probe's values on the working seed's inputs and compare them with values
 # the grader's references gave on those inputs when the kit was built (dgmlab/probes/expected/hw5_explicit.json); the
 # hidden tests import the references in the judge and compare the values on the grading seed's inputs.
-CONVERTED = ("q4_frechet_tests", "p1_masked_conv_tests", "p1_model_tests", "p2_logit_tests", "p2_coupling_tests",
+CONVERTED = ("q1_steps_tests", "q4_frechet_tests", "p1_masked_conv_tests", "p1_model_tests", "p2_logit_tests", "p2_coupling_tests",
              "p2_realnvp_tests", "p2_log_prob_tests")
 
 
@@ -347,7 +347,9 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
     references in the judge) every point."""
     from dgmlab import probes, wire
 
-    if cell.startswith("q4"):
+    if cell.startswith("q1"):
+        ns = _builder().reference_namespace(("imports", "q1_discriminative", "q1_generative", "q1_steps"))
+    elif cell.startswith("q4"):
         ns = _builder().reference_namespace(("imports", "q4_frechet"))
     else:
         ns = ref

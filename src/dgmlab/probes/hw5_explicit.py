@@ -317,22 +317,19 @@ def test_loss_at_zero_logits_is_log_3(v):
 
 @points(0.5)
 def test_a_small_step_lowers_the_loss(v):
-    # the grader's own loss before and after the student's step (lr = 0.1), not the losses the step reports: in the
-    # one-to-one world both are cross-entropies, of the rows W[z(x)] against y and of V[y] against z(x)
-    torch = _torch()
-    functional, w = torch.nn.functional, v.inputs.one_to_one
-    z_of_x = torch.argsort(w["F"])[w["x"]]  # F[z] = x, F a permutation
-    losses = {"disc": lambda W: functional.cross_entropy(W[z_of_x], w["y"]),
-              "gen": lambda V: functional.cross_entropy(V[w["y"]], z_of_x)}
+    # the grader's own loss, not the one the step reports: in the one-to-one world both losses are cross-entropies
+    # (of the rows W[z(x)] against y, of V[y] against z(x)), whose gradient at the start the grader's references
+    # recorded; one small step (lr = 0.1) lowers such a loss when it moves against that gradient
+    w, want = working(v), recorded("q1_steps_tests")
     for name, key, letter in (("discriminative", "disc", "W"), ("generative", "gen", "V")):
-        start = w[letter]
-        new = v.small_steps[key]
+        start = w.inputs.one_to_one[letter]
+        new = w.small_steps[key]
         checks.assert_tensor(new, f"{letter}_new", shape=tuple(start.shape))
-        before, after = float(losses[key](start)), float(losses[key](new.double()))
-        assert after < before, \
-            (f"expected one step with lr = 0.1 to lower the {name} loss, found {before:.5f} -> {after:.5f} (the "
-             f"loss the statement defines, before and after your step, where each x has one latent): step against "
-             f"the gradient, {letter} - lr * dL/d{letter}")
+        slope = float((want[f"{key}_gradient"] * (new.double() - start)).sum())
+        assert slope < 0, \
+            (f"expected one step with lr = 0.1 to lower the {name} loss (the loss the statement defines, where each "
+             f"x has one latent), so to move against its gradient; {letter}_new - {letter} has inner product "
+             f"{slope:+.3g} with dL/d{letter}: step against the gradient, {letter} - lr * dL/d{letter}")
 
 
 # ====================================================================== Q2
@@ -1785,7 +1782,7 @@ CHECKS = [
     CheckSpec("q1_steps_tests", 2, 1, ("discriminative_step", "generative_step"),
               visible=(test_steps_return_tensor_and_float, test_loss_at_zero_logits_is_log_3,
                        test_a_small_step_lowers_the_loss),
-              probe=_q1_steps_probe, inputs=_q1_steps_inputs),
+              probe=_on_working(_q1_steps_probe), inputs=_with_working(_q1_steps_inputs)),
     CheckSpec("q2_density_tests", 2, 0.75, ("flow_density",),
               visible=(test_is_expression_in_x, test_density_of_an_affine_flow_integrates_to_one,
                        test_density_of_an_exp_flow_integrates_to_one),

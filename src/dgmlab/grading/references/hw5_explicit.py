@@ -2,6 +2,7 @@
 
 They answer questions of the homework, so they live here, outside the student package:
 
+- :func:`one_to_one_gradients`: the gradients of Q1's two losses where each x has one latent.
 - :func:`stated_divergences`: Q3's KL and JS divergences of the statement's P = Bern(theta) from Q = Bern(0.3).
 - :func:`frechet_distance` and :func:`frechet_gradients`: Q4's Fréchet distance between two Gaussians in float64
   numpy, and its gradient in closed form with respect to the means and (positive definite) covariances.
@@ -35,6 +36,24 @@ import torch.nn.functional as F
 
 from ...likelihoods import GRADING_SEED
 from ...probes.hw5_explicit import ALPHAS, THETA_TABLE, TINY_Y, alternating_mask
+
+
+# ---------------------------------------------------------------------- Q1
+def one_to_one_gradients(world):
+    """The gradients of Q1's two losses at the world's W and V where the decoder F is one-to-one: Q(y|x) is then
+    P_w(y|z(x)) and P_w(x|y) is P_w(z(x)|y), so the losses are the cross-entropies of W[z(x)] against y and of V[y]
+    against z(x)."""
+    z_of_x = torch.argsort(world["F"])[world["x"]]  # F[z] = x, F a permutation
+    W, V = world["W"].detach().clone().requires_grad_(True), world["V"].detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        (dW,) = torch.autograd.grad(F.cross_entropy(W[z_of_x], world["y"]), W)
+        (dV,) = torch.autograd.grad(F.cross_entropy(V[world["y"]], z_of_x), V)
+    return dW, dV
+
+
+def _expected_q1_steps(x):
+    dW, dV = one_to_one_gradients(x["one_to_one"])
+    return {"disc_gradient": dW, "gen_gradient": dV}
 
 
 # ---------------------------------------------------------------------- Q3
@@ -291,12 +310,12 @@ def _expected_realnvp(x):
             "inverse": statement_flow_inverse(case["params"], masks, case["z"])}
 
 
-EXPECTED = {"q3_theta_star_tests": _expected_theta_star, "q4_frechet_tests": _expected_frechet,
+EXPECTED = {"q1_steps_tests": _expected_q1_steps, "q3_theta_star_tests": _expected_theta_star, "q4_frechet_tests": _expected_frechet,
             "p1_masked_conv_tests": _expected_masked_conv, "p1_model_tests": _expected_model,
             "p2_logit_tests": _expected_logit, "p2_coupling_tests": _expected_coupling,
             "p2_realnvp_tests": _expected_realnvp, "p2_log_prob_tests": _expected_log_prob}
 
-__all__ = ["bernoulli_nll_nats", "flow_bits_per_dim", "frechet_distance", "frechet_gradients", "printed_log_det",
+__all__ = ["bernoulli_nll_nats", "flow_bits_per_dim", "frechet_distance", "frechet_gradients", "one_to_one_gradients", "printed_log_det",
            "printed_masked_conv", "stated_divergences", "stated_stack_upper",
            "printed_logit", "printed_logit_inverse", "stated_masks", "statement_coupling", "statement_coupling_inverse",
            "statement_flow", "statement_flow_inverse"]
