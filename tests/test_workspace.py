@@ -132,9 +132,10 @@ def test_setup_cell_of_every_homework_names_its_homework():
     import json
 
     from conftest import ROOT
+    from dgmlab.grading.layout import Course
 
-    notebooks = sorted((ROOT / "source").glob("hw*/hw*.ipynb"))
-    assert len(notebooks) == 5
+    notebooks = [Course(ROOT).source_notebook(hw) for hw in Course(ROOT).homeworks()]
+    assert notebooks, "the course has no source notebook"
     for path in notebooks:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         setup = next(c for c in cells if c["metadata"].get("nbgrader", {}).get("grade_id") == "setup")

@@ -79,3 +79,20 @@ def test_a_failed_release_ends_with_the_tail_of_nbgraders_log(tmp_path):
     # the log ends as `nbgrader generate_assignment`'s does: no traceback of the converter's final exception
     assert message.endswith("errors on the above failures.") and "NbGraderException" not in message
     assert not course.release_notebook(HW).exists()
+
+
+def test_release_ships_a_course_homeworks_checks_file_without_a_warning(tmp_path, capsys):
+    course = tiny_course(tmp_path)
+    C.release(course, local_only=True)
+    released = sorted(p.name for p in course.folder("release", HW).iterdir() if p.is_file())
+    assert released == ["checks.py", f"{HW}.ipynb"]
+    assert "WARNING" not in capsys.readouterr().err
+
+
+def test_release_refuses_a_checks_file_that_holds_hidden_tests(tmp_path):
+    course = tiny_course(tmp_path)
+    checks = course.folder("source", HW) / "checks.py"
+    checks.write_text(checks.read_text(encoding="utf-8") + "\n### BEGIN HIDDEN TESTS\n", encoding="utf-8")
+    with pytest.raises(C.CourseError, match="checks.py holds 'BEGIN HIDDEN TESTS'.*nothing was released"):
+        C.release(course, local_only=True)
+    assert not course.release_notebook(HW).exists()

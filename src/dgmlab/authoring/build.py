@@ -105,7 +105,8 @@ def _describe(nb, index: int) -> str:
 
 
 def record_outputs(nb: Notebook, timeout: int = 600) -> dict:
-    """Run ``nb`` in fast mode up to its last checked cell, in a temporary folder, and return
+    """Run ``nb`` in fast mode up to its last checked cell, in a temporary folder (with the homework's
+    ``checks.py`` when it is a course's own), and return
     ``{source: (outputs, execution_count)}`` of its checked cells.
 
     Raises BuildError when a checked cell prints nothing, writes to stderr or shows an image:
@@ -129,6 +130,11 @@ def record_outputs(nb: Notebook, timeout: int = 600) -> dict:
     os.environ.update(env)   # the kernel inherits this process's environment
     try:
         with tempfile.TemporaryDirectory() as tmp:
+            checks = getattr(nb, "_checks", None)  # a course's own homework: its checks.py beside the notebook,
+            if checks is not None:                 # as the release hands it out, for the check() cells to load
+                from dgmlab.probes import CHECKS_FILE
+
+                (Path(tmp) / CHECKS_FILE).write_bytes(Path(checks).read_bytes())
             NotebookClient(run, timeout=timeout, kernel_name="python3",
                            resources={"metadata": {"path": tmp}}).execute()
     finally:

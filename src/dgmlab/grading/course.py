@@ -16,8 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .layout import (HW_PATTERN, Course, CourseError, StepResult, SubmissionResult, _read_json,  # noqa: F401
-                     _reason, _tail, check_submission, write_student_notebooks)
+from ..probes import CHECKS_FILE
+from .layout import (HW_PATTERN, Course, CourseError, StepResult, SubmissionResult, read_json,  # noqa: F401
+                     log_reason, log_tail, check_submission, write_student_notebooks)
 
 # ----------------------------------------------------------------- release
 def install_source(course: Course, local_only: bool = False):
@@ -65,23 +66,50 @@ def _generate_assignment(course: Course, hw: str, local_only: bool, no_db: bool 
         return N._run_converter(converter, args, quiet=(NbGraderException,))
 
 
+SECRET_MARKERS = ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "dgmlab.grading")  # never in a released checks.py
+
+
+def checks_secret(course: Course, hw: str) -> str | None:
+    """What is wrong with releasing ``source/<hw>/checks.py`` (a course's own homework's visible checks, which
+    the release hands students with the notebook), or ``None``: it must hold no solution, no hidden test and no
+    reference from the grader's package (docs/authoring.md, "Visible checks")."""
+    checks = course.folder("source", hw) / CHECKS_FILE
+    if not checks.is_file():
+        return None
+    found = [m for m in SECRET_MARKERS if m in checks.read_text(encoding="utf-8")]
+    if not found:
+        return None
+    return (f"source/{hw}/{CHECKS_FILE} holds {', '.join(repr(m) for m in found)}, but it is released to "
+            "students with the notebook: keep only visible checks there, hidden tests in the test cell's hidden "
+            "region and references in the hidden tests; nothing was released")
+
+
 def release(course: Course, hws=None, local_only: bool = False) -> list[StepResult]:
     """nbgrader's ``generate_assignment --force`` for each homework (all by default).
 
     Refuses (:class:`CourseError`, nothing written) when the course sets no usable
-    install source, unless ``local_only``: then the setup cells name none.
+    install source, unless ``local_only``: then the setup cells name none; and when a course's own
+    homework's ``checks.py`` (released with it) holds a solution, a hidden test or a grader reference.
     """
     hws = course.check_homeworks(hws)
     problem = install_source(course, local_only).problem()
     if problem:
         raise CourseError(problem)
+    for hw in hws:
+        problem = checks_secret(course, hw)
+        if problem:
+            raise CourseError(problem)
     results = []
     for hw in hws:
         res = _generate_assignment(course, hw, local_only)
         if not res.ok:
-            raise CourseError(f"generate_assignment {hw} failed:\n{_tail(res.output)}")
+            raise CourseError(f"generate_assignment {hw} failed:\n{log_tail(res.output)}")
+        shipped = {f"{hw}.ipynb"}
+        checks = course.folder("source", hw) / CHECKS_FILE
+        if checks.is_file():  # a course's own homework: its checks, which the student's check() reads
+            shipped.add(CHECKS_FILE)
         extra = sorted(p.relative_to(course.root).as_posix() for p in course.folder("release", hw).rglob("*")
-                       if p.is_file() and p.name != f"{hw}.ipynb")
+                       if p.is_file() and p.relative_to(course.folder("release", hw)).as_posix() not in shipped)
         if extra:
             print(f"WARNING: release/{hw}/ also holds {', '.join(extra[:5])}: files next to the source notebook "
                   f"are released too; remove local outputs from source/{hw}/ and release again", file=sys.stderr)
@@ -115,10 +143,10 @@ def release_differences(course: Course, hws=None, local_only: bool | None = None
         for hw in hws:
             res = _generate_assignment(scratch, hw, local_only, no_db=True)
             if not res.ok:
-                raise CourseError(f"generate_assignment {hw} failed:\n{_tail(res.output)}")
+                raise CourseError(f"generate_assignment {hw} failed:\n{log_tail(res.output)}")
             fresh = scratch.release_notebook(hw)
             committed = course.release_notebook(hw)
-            if not committed.exists() or _read_json(committed) != _read_json(fresh):
+            if not committed.exists() or read_json(committed) != read_json(fresh):
                 stale.append(hw)
     return stale
 

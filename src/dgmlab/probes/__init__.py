@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import runtime, wire
-from ..testing import SELF_CHECK, PlanError, _hidden_lines, _split, fmt, tally
+from ..testing import SELF_CHECK, PlanError, _split, fmt, hidden_lines, tally
 
 PROBE_MIME = "application/vnd.dgmlab.probe+json"
 MAX_REASON = 600  # characters of one failure reason
@@ -285,7 +285,10 @@ def check(cell: str, *objects, seed: int = 0) -> None:
     hw = workspace.current_homework()
     if hw is None:
         raise RuntimeError("run the setup cell first (it names the homework these checks belong to)")
-    load_checks(hw, workspace.folder())
+    if not load_checks(hw, workspace.folder()):
+        raise FileNotFoundError(
+            f"{CHECKS_FILE} of {hw} is missing: this homework's checks come in the file {CHECKS_FILE} handed out "
+            f"with the notebook; put it in {workspace.folder()} (the folder of {hw}.ipynb) and run this cell again")
     spec = spec_for(hw, cell)
     data = run_probe(spec, objects, seed)
     text = wire.dumps(data)
@@ -410,7 +413,7 @@ def _weight(fn) -> float | None:
 def _hidden_tests(source: str, delimiters: tuple[str, str] | None = None) -> tuple[list, str]:
     """``[(name, @points or None)]`` of the hidden region of ``source`` (between ``delimiters``, nbgrader's default
     markers when None) and that region's code."""
-    hidden = _hidden_lines(source, delimiters)
+    hidden = hidden_lines(source, delimiters)
     code = "\n".join(line for i, line in enumerate(source.splitlines(), start=1) if i in hidden)
     tests = []
     for node in ast.parse(code).body:
