@@ -369,10 +369,10 @@ def test_samples_that_never_call_the_generator_earn_only_the_save(builder):
 
 
 # ------------------------------------------------------------------ visible tests compare with recorded values
-# The converted cells' visible tests read the probe's values on the working seed's inputs (or, where the grader's
-# value depends on no input, on the grading seed's) and compare them with values the grader's references gave,
-# recorded when the kit was built (dgmlab/probes/expected/hw1_wgan.json); the hidden tests compute their own in the
-# judge on the grading seed's inputs.
+# The converted cells' visible tests read the probe's values on their own draw (under "working"; where the grader's
+# value depends on no input, the cell's main draw) and compare them with the grader's references' values on it: in a
+# self-check the working seed's, recorded when the kit was built (dgmlab/probes/expected/hw1_wgan.json); when graded
+# the grading seed's, computed in the judge. The hidden tests compute their own on the grading seed's inputs.
 CONVERTED = ("q1_flow_log_prob_tests", "q1_flow_sample_tests", "q2_kl_gaussians_tests", "q2_kl_limits_tests",
              "q2_combined_generator_loss_tests", "q2_js_divergence_tests", "q3_wgan_losses_tests",
              "q3_gradient_penalty_tests", "q3_clip_weights_tests", "q3_train_step_tests", "q3_samples_tests",
@@ -404,9 +404,9 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
     assert graded.earned == spec.points, graded.lines
 
 
-def test_a_visible_test_reads_the_working_seed_values_not_the_grading_seeds(answers_ns):
-    """The values the probe computed on the grading seed's inputs are not what a converted visible test compares:
-    with the working values taken out, the train step's visible tests fail though every graded value is right."""
+def test_a_visible_test_reads_the_values_under_working(answers_ns):
+    """A converted visible test reads the probe's values on its own draw (under "working"), not the hidden tests':
+    with those taken out, the train step's visible tests fail though every other value is right."""
     spec = probes.spec_for(HW, "q3_train_step_tests")
     data = wire.loads(wire.dumps(probes.run_probe(spec, (answers_ns["wgan_train_step"],), 987_654)))
     assert probes.judge(HW, spec, data, 987_654).earned == spec.points - spec.hidden
