@@ -30,9 +30,9 @@ HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 # (file relative to the repository, enclosing function's qualname, callee): why the argument is the grader's own
 ALLOWED = {
-    ("src/dgmlab/probes/__init__.py", "judge", "exec"):
+    ("src/dgmlab/probes/__init__.py", "_judge", "exec"):
         "the hidden tests of the instructor's test cell (the gradebook's source, never the submission's)",
-    ("src/dgmlab/probes/__init__.py", "judge", "compile"): "the same hidden tests, compiled for a file name",
+    ("src/dgmlab/probes/__init__.py", "_judge", "compile"): "the same hidden tests, compiled for a file name",
     ("src/dgmlab/probes/__init__.py", "load_checks_text", "exec"):
         "a course's own checks.py from source/<hw>/ (the instructor's), handed to the judge, never a submission's",
     ("src/dgmlab/probes/__init__.py", "load_checks_text", "compile"):
@@ -304,7 +304,7 @@ def test_an_unreviewed_call_and_a_stale_entry_fail(found):
         "def _at_h0(expr, name):\n    return sp.sympify(expr)\n", rel)}}
     with pytest.raises(AssertionError, match="_at_h0: sympy.sympify"):
         test_no_evaluator_on_the_kernels_values(found_with_it)
-    without = {k: v for k, v in calls.items() if k != ("src/dgmlab/probes/__init__.py", "judge", "exec")}
+    without = {k: v for k, v in calls.items() if k != ("src/dgmlab/probes/__init__.py", "_judge", "exec")}
     with pytest.raises(AssertionError, match="match no call any more"):
         test_every_reviewed_entry_still_matches_a_call(without)
 
