@@ -40,3 +40,21 @@ def test_an_attached_photo_is_shown_and_other_images_are_named_not_loaded():
 def test_code_blocks_are_escaped_even_as_diagrams():
     out = markdown_html("```mermaid\n<script>x()</script>\n```\n```python\n<b>1</b>\n```")
     assert "<script" not in out and "<b>" not in out and "&lt;b&gt;1&lt;/b&gt;" in out
+
+
+def test_an_answer_longer_than_the_cap_is_shown_as_escaped_text_with_a_note_not_rendered():
+    from dgmlab.grading.answers_html import MAX_MARKDOWN
+
+    body = "**bold** <script>alert(1)</script> $x$ " + "[" * MAX_MARKDOWN  # nested brackets: slow for the renderer
+    out = markdown_html(body)
+    assert out.count("<pre") == 1 and "<strong>" not in out and "<script" not in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out and "[" * MAX_MARKDOWN in out
+    assert f"This answer is {len(body):,} characters long" in out
+
+
+def test_an_answer_of_exactly_the_cap_is_still_rendered_as_markdown():
+    from dgmlab.grading.answers_html import MAX_MARKDOWN
+
+    body = "**bold** " + "x" * (MAX_MARKDOWN - len("**bold** "))
+    out = markdown_html(body)
+    assert "<strong>bold</strong>" in out and "<pre" not in out

@@ -130,3 +130,28 @@ def test_dgmlab_grade_names_the_written_questions_when_asked_for_another(tmp_pat
     assert code == 2
     assert "no written question 'q9_written': it has q1_written, q2_written" in capsys.readouterr().err
     G.make_server(course, H.HW).server_close()  # the refused command left no lock behind
+
+
+def test_an_answer_is_rendered_once_per_version_of_the_students_notebook(tmp_path, monkeypatch):
+    import os
+
+    course = H.build(tmp_path, only=["demo_amara"])
+    calls = []
+    real = G.markdown_html
+    monkeypatch.setattr(G, "markdown_html", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    server = G.make_server(course, H.HW)
+    try:
+        site = server.site
+        first = site.answer(Q, "demo_amara")
+        assert site.answer(Q, "demo_amara").html == first.html and len(calls) == 1  # the page loaded again
+        path = site.notebook("demo_amara")
+        nb = nbformat.read(path, as_version=4)
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == Q)
+        cell.source = "A **new** answer"
+        nbformat.write(nb, path)
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # a new version, even within a tick
+        again = site.answer(Q, "demo_amara")
+        assert len(calls) == 2 and "<strong>new</strong>" in again.html
+    finally:
+        server.server_close()

@@ -1,8 +1,10 @@
 """Grading one written question of the demo class by keyboard in a real headless browser (Debian's chromium and
 chromium-driver, driven by Selenium): every student graded with keys, an item's points changed, then the
 gradebook (read through nbgrader's API) and a student's feedback checked."""
+import os
 import threading
 
+import nbformat
 import pytest
 
 import hand_graded_demo as H
@@ -23,8 +25,8 @@ def typeset(driver):
     from selenium.webdriver.support.ui import WebDriverWait
 
     WebDriverWait(driver, 90).until(lambda d: d.find_elements(By.CSS_SELECTOR, "section.answer.current") and
-                                    d.execute_script("return !window.MathJax || !MathJax.Hub || "
-                                                     "(MathJax.Hub.queue.pending === 0 && !MathJax.Hub.queue.running)"))
+                                    d.execute_script("return !window.MathJax || "
+                                                     "document.documentElement.dataset.typeset === 'done'"))
 
 
 def plan(students):
@@ -124,6 +126,88 @@ def test_the_pages_have_no_serious_accessibility_violations(tmp_path, page):
             typeset(driver)
         bad = axe_violations(driver)
         assert not bad, describe(bad)
+        errors = [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+        assert not errors, errors
+    finally:
+        driver.quit()
+        server.shutdown()
+        server.server_close()
+
+
+# one student's answer that tries to change how everyone else's math reads, cover the page, and link or load out
+ATTACK = (r"My answer. $\def\frac#1#2{\text{WRONG}}$ $\renewcommand{\le}{\ge}$ $\let\int\sum$ "
+          r"$\newcommand{\mathcal}[1]{\text{WRONG}}$ $\begingroup\def\sqrt#1{\text{WRONG}}$ "
+          r"$\definecolor{red}{rgb}{1,1,1}$ $\require{[Contrib]/x}$ "
+          r"$\style{position:fixed;top:0;left:0;width:100vw;height:100vh;background:#fff;z-index:99999;"
+          r"font-size:40px}{\text{All answers graded. Nothing to do.}}$ "
+          r"$\href{javascript:window.pwned=1}{\text{CLICK ME}}$ $\href{https://evil.example/}{\text{out}}$ "
+          r"$\cssId{status}{\text{fake status}}$ $\class{answer current}{x}$")
+VICTIM = r"Known: $\frac{a}{b} \le \int_0^1 \sqrt{x}\,dx$ and $\mathcal{N}$."
+
+
+def set_answer(course, student, text):
+    path = course.root / "autograded" / student / H.HW / f"{H.HW}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == Q).source = text
+    nbformat.write(nb, path)
+    st = path.stat()  # a new version for the server's cache, even within the file system's clock tick
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def test_one_answers_tex_macros_styles_and_links_change_nothing_outside_it(tmp_path):
+    from selenium.webdriver.common.by import By
+
+    if G.find_mathjax() is None:
+        pytest.skip("no MathJax 2 on this machine: apt-get install libjs-mathjax")
+    driver = browser()
+    attacker, victim = "demo_amara", "demo_bilal"  # in this order on the page; the model answer comes after both
+    course = H.build(tmp_path, pdf_student=None, only=[attacker, victim])
+    set_answer(course, attacker, "My answer.")
+    set_answer(course, victim, VICTIM)
+    server = G.make_server(course, H.HW)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def read():
+        typeset(driver)
+        md = {sid: driver.find_element(By.CSS_SELECTOR, f'section[data-student="{sid}"] .md')
+              for sid in (attacker, victim)}
+        model = driver.find_element(By.CSS_SELECTOR, ".md.model")
+        return {"victim": md[victim].text, "model": model.text,
+                "victim fractions": len(md[victim].find_elements(By.CSS_SELECTOR, ".mjx-mfrac")),
+                "model fractions": len(model.find_elements(By.CSS_SELECTOR, ".mjx-mfrac"))}
+
+    try:
+        driver.get(G.url(server, Q))
+        before = read()
+        assert before["victim fractions"] == 1 and "≤" in before["victim"] and "∫" in before["victim"]
+        assert before["model fractions"] > 0 and "≤" in before["model"]
+
+        set_answer(course, attacker, ATTACK)
+        driver.get(G.url(server, Q))
+        after = read()
+        assert "All answers graded" in driver.find_element(By.CSS_SELECTOR, f'[data-student="{attacker}"] .md').text
+        assert after == before  # the other student's and the model answer's math read as without the attack
+
+        fixed = driver.execute_script("return Array.from(document.querySelectorAll('.md *')).filter(function (e) {"
+                                      " return getComputedStyle(e).position === 'fixed'; }).length")
+        assert fixed == 0
+        covered = driver.execute_script("""
+            var md = document.querySelector('section[data-student="%s"] .md'), r = md.getBoundingClientRect(), out = [];
+            for (var i = 1; i < 10; i++) { for (var j = 1; j < 10; j++) {
+              var x = innerWidth * i / 10, y = innerHeight * j / 10, e = document.elementFromPoint(x, y);
+              var inside = x >= r.left && x <= r.right && y >= r.top && y <= r.bottom;
+              if (e && md.contains(e) && !inside) { out.push([x, y]); } } }
+            return out;""" % attacker)
+        assert covered == []  # nothing of the attacker's answer shows outside its own box
+
+        hrefs = driver.execute_script("return Array.from(document.querySelectorAll('[href]'))"
+                                      ".map(function (a) { return a.getAttribute('href'); })")
+        assert not [h for h in hrefs if "javascript" in h.lower() or "evil.example" in h], hrefs
+        assert driver.execute_script("return document.querySelectorAll('[id=status]').length") == 1
+        assert driver.find_elements(By.CSS_SELECTOR, ".md .current, .md .answer") == []
+        scripts = driver.execute_script("return Array.from(document.scripts).map(function (s) { return s.src; })")
+        assert all(src.startswith(G.url(server)) for src in scripts if src), scripts
+        assert driver.execute_script("return window.pwned === undefined")
         errors = [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
         assert not errors, errors
     finally:

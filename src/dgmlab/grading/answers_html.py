@@ -9,7 +9,9 @@ student could use to run code or load something is taken out:
 - an image is shown only from the cell's own attachments (a photographed derivation pasted into the cell),
   as a ``data:`` URL of an allowed raster type (PNG, JPEG, GIF, WebP: no SVG, which can hold script); any other
   image is named, not loaded;
-- code blocks are escaped (no syntax highlighter or diagram renderer sees them).
+- code blocks are escaped (no syntax highlighter or diagram renderer sees them);
+- an answer longer than :data:`MAX_MARKDOWN` characters is not rendered as markdown (some inputs, deeply nested
+  brackets for one, take the renderer seconds): it is shown as escaped preformatted text, with a note saying so.
 """
 from __future__ import annotations
 
@@ -18,8 +20,11 @@ import binascii
 import html as _html
 import re
 
+from .inert import html as _inert_html
+
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 MAX_IMAGE_BYTES = 8 * 2 ** 20
+MAX_MARKDOWN = 20_000  # characters of one answer rendered as markdown; a longer one is shown as text
 _SAFE_LINK = re.compile(r"^(https?:|mailto:)", re.I)
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f]")
 
@@ -80,8 +85,13 @@ def markdown_html(source: str, attachments: dict | None = None) -> str:
     """``source`` (a markdown cell's text) as inert HTML; ``attachments`` the cell's ``attachments``."""
     from nbconvert.filters.markdown_mistune import MarkdownWithMath
 
+    source = str(source)
+    if len(source) > MAX_MARKDOWN:
+        return (f'<p class="not-shown">This answer is {len(source):,} characters long, more than the {MAX_MARKDOWN:,} '
+                'rendered as markdown: it is shown as plain text.</p>'
+                f'<pre class="unrendered">{_inert_html(source)}</pre>')
     attachments = dict(attachments or {})
     try:
-        return MarkdownWithMath(renderer=_renderer(attachments)).render(str(source))
+        return MarkdownWithMath(renderer=_renderer(attachments)).render(source)
     except Exception as exc:  # a renderer failure shows the text, never the page's end
         return f'<pre class="unrendered">{_esc(source)}</pre><p class="not-shown">({_esc(type(exc).__name__)})</p>'

@@ -6,6 +6,11 @@ images shown: :mod:`.answers_html`), a PDF the student handed in beside the answ
 model answer from the source notebook, and the question's rubric (:mod:`.rubrics`). Items are applied with a
 click or a key; each change is saved to ``rubrics/<hw>.json`` and written to nbgrader's gradebook at once.
 
+Math: each answer is typeset on its own, with MathJax's TeX definitions put back after it, so one student's
+``\\def`` or ``\\newcommand`` changes no other answer's math; MathJax's Safe extension drops ``\\href``, ``\\class``,
+``\\cssId``, ``\\require`` and positioning styles (:data:`.grade_pages.MATHJAX_CONFIG`). Answers are rendered once per
+version of the student's notebook while the server runs; one too long to render is shown as text (:mod:`.answers_html`).
+
 Safety: the server answers only requests whose ``Host`` is this machine's loopback name (no DNS rebinding), and
 changes something only for a JSON ``POST`` carrying the page's random per-server token in ``X-Dgmlab-Token``
 (no other site can make the browser send one). It handles one request at a time, so it is the gradebook's
@@ -54,7 +59,7 @@ def find_mathjax() -> Path | None:
 
 
 def _signed(x) -> str:
-    return R._signed(x)
+    return R.signed_points(x)
 
 
 @dataclass
@@ -93,6 +98,7 @@ class Site:
         self.cells = {c.grade_id: c for c in R.written_cells(course, self.hw)}
         self.token = secrets.token_urlsafe(32)
         self.mathjax = find_mathjax()
+        self._rendered = {}  # (grade_id, student) -> (the notebook's path, mtime and size, Site.rendered's result)
         from jinja2 import DictLoader, Environment, select_autoescape
 
         self.env = Environment(loader=DictLoader({"base.html": P.BASE, "index.html": P.INDEX,
@@ -126,16 +132,31 @@ class Site:
         if path is None:
             out.why = f"no notebook {self.hw}.ipynb in autograded/ or submitted/ for {student}"
             return out
+        out.found, out.html, out.why = self.rendered(grade_id, student, path)
+        return out
+
+    def rendered(self, grade_id: str, student: str, path: Path) -> tuple:
+        """(found, html, why) of ``student``'s answer ``grade_id`` in the notebook at ``path``, rendered once per
+        version of that notebook (its modification time and size) while the server runs: a page is loaded again
+        after every rubric change, and a long answer can take the markdown renderer a second."""
+        try:
+            st = path.stat()
+            stamp = (str(path), st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+        hit = self._rendered.get((grade_id, student))
+        if stamp is not None and hit is not None and hit[0] == stamp:
+            return hit[1]
         try:
             cell = _answer_cell(path, grade_id)
         except Exception as exc:
-            out.why = f"{path.name} could not be read: {type(exc).__name__}"
-            return out
-        if cell is None:
-            out.why = f"{path.name} has no written answer {grade_id}"
-            return out
-        out.found, out.html = True, markdown_html(cell.source, cell.get("attachments"))
-        return out
+            result = (False, "", f"{path.name} could not be read: {type(exc).__name__}")
+        else:
+            result = ((False, "", f"{path.name} has no written answer {grade_id}") if cell is None else
+                      (True, markdown_html(cell.source, cell.get("attachments")), ""))
+        if stamp is not None:
+            self._rendered[(grade_id, student)] = (stamp, result)
+        return result
 
     def gradebook_grades(self, grade_id: str) -> dict:
         """student -> (manual score, comment) as the gradebook has them now (the formgrader's, for instance)."""

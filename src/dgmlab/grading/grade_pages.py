@@ -104,7 +104,7 @@ section.answer[data-graded=yes] h2{color:#1b5e20}
 h2{font-size:1.15em} .score{float:right;font-variant-numeric:tabular-nums}
 .side{display:flex;gap:12px} .side .md{flex:1;min-width:0;overflow-wrap:anywhere}
 .pdf{flex:1;min-width:0} .pdf iframe{width:100%;height:480px;border:1px solid #999}
-.md img{max-width:100%}
+.md img{max-width:100%} .md pre.unrendered{white-space:pre-wrap}
 fieldset.items label{display:block;padding:2px 0} .pts{display:inline-block;min-width:3em;font-weight:600}
 .note textarea{display:block;width:100%;box-sizing:border-box}
 kbd{border:1px solid #888;border-radius:3px;padding:0 4px;font-size:.85em;background:#f4f4f4}
@@ -115,8 +115,57 @@ kbd{border:1px solid #888;border-radius:3px;padding:0 4px;font-size:.85em;backgr
 a{color:#0b57d0}
 """
 
-MATHJAX_CONFIG = """window.MathJax = {tex2jax: {inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]], processEscapes: true},
-  messageStyle: "none", showMathMenu: false};
+# MathJax 2 keeps a TeX macro (\def, \newcommand, \let) for the whole page, so one student's answer could rewrite
+# every later answer's math and the model answer. Each markdown block (.md) is typeset on its own, and after each
+# the TeX definitions (macros, environments, \definecolor's colours, \begingroup's stacks, equation labels) are put
+# back as they were when MathJax started: every extension an answer could ask for is loaded then (\require does
+# nothing). The Safe extension drops \href (no javascript: or outside link), \class, \cssId, styles other than
+# colours, borders, margins and fonts (no position, no z-index) and font sizes beyond \large. When every block is
+# typeset the page's <html> gets data-typeset="done".
+MATHJAX_CONFIG = r"""(function () {
+  "use strict";
+  var own = Object.prototype.hasOwnProperty;
+  function copy(table) {
+    var out = {};
+    for (var k in table) { if (own.call(table, k)) { out[k] = table[k]; } }
+    return out;
+  }
+  function putBack(table, kept) {
+    Object.keys(table).forEach(function (k) { if (!own.call(kept, k)) { delete table[k]; } });
+    for (var k in kept) { if (own.call(kept, k)) { table[k] = kept[k]; } }
+  }
+  function typesetEachBlock() {
+    var HUB = MathJax.Hub, TEX = MathJax.InputJax.TeX, D = TEX.Definitions, kept = {};
+    ["macros", "environment", "delimiter", "special", "mathchar0mi", "mathchar0mo", "mathchar7"].forEach(function (k) {
+      if (D[k]) { kept[k] = copy(D[k]); }
+    });
+    var color = MathJax.Extension["TeX/color"], colors = color && color.colors ? copy(color.colors) : null;
+    function restore() {
+      Object.keys(kept).forEach(function (k) { putBack(D[k], kept[k]); });
+      if (colors) { putBack(color.colors, colors); }
+      if (TEX.nsStack) { TEX.rootStack = TEX.nsStack(); TEX.eqnStack = TEX.nsStack(true); }
+      if (TEX.resetEquationNumbers) { TEX.resetEquationNumbers(); }
+    }
+    HUB.Queue(restore);
+    Array.prototype.forEach.call(document.querySelectorAll(".md"), function (el) {
+      HUB.Queue(["Typeset", HUB, el], restore);
+    });
+    HUB.Queue(function () { document.documentElement.setAttribute("data-typeset", "done"); });
+  }
+  window.MathJax = {
+    tex2jax: {inlineMath: [["$", "$"], ["\\(", "\\)"]], processEscapes: true},
+    messageStyle: "none", showMathMenu: false, skipStartupTypeset: true,
+    extensions: ["tex2jax.js", "MathEvents.js", "MathZoom.js", "MathMenu.js", "toMathML.js", "fast-preview.js",
+                 "AssistiveMML.js", "Safe.js"],
+    TeX: {extensions: ["AMSmath.js", "AMSsymbols.js", "noErrors.js", "noUndefined.js", "newcommand.js",
+                       "begingroup.js", "HTML.js", "bbox.js", "boldsymbol.js", "mathchoice.js", "unicode.js",
+                       "verb.js", "color.js", "cancel.js", "enclose.js", "action.js", "AMScd.js", "extpfeil.js",
+                       "mhchem.js"]},
+    Safe: {allow: {URLs: "none", classes: "none", cssIDs: "none", styles: "safe", fontsize: "safe",
+                   require: "none"}},
+    AuthorInit: function () { MathJax.Hub.Register.StartupHook("End", typesetEachBlock); }
+  };
+})();
 """
 
 JS = r"""
