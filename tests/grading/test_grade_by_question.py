@@ -155,3 +155,13 @@ def test_an_answer_is_rendered_once_per_version_of_the_students_notebook(tmp_pat
         assert len(calls) == 2 and "<strong>new</strong>" in again.html
     finally:
         server.server_close()
+
+
+def test_a_mathjax_without_the_safe_extension_is_not_used(tmp_path, monkeypatch):
+    (tmp_path / "MathJax.js").write_text("// a MathJax 2 without extensions/Safe.js\n")
+    monkeypatch.setattr(G, "DEBIAN_MATHJAX", tmp_path / "absent" / "MathJax.js")
+    monkeypatch.setenv(G.MATHJAX_ENV, str(tmp_path / "MathJax.js"))
+    assert G.find_mathjax() is None
+    (tmp_path / "extensions").mkdir()
+    (tmp_path / "extensions" / "Safe.js").write_text("// Safe\n")
+    assert G.find_mathjax() == tmp_path.resolve()

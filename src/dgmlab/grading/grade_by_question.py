@@ -50,10 +50,10 @@ PDF_CSP = "default-src 'none'; frame-ancestors 'self'"  # a handed-in PDF: shown
 
 def find_mathjax() -> Path | None:
     """The folder of an installed MathJax 2 (``$DGMLAB_MATHJAX``'s ``MathJax.js``, else Debian's
-    ``libjs-mathjax``), or None."""
+    ``libjs-mathjax``) that has the Safe extension the page needs (``extensions/Safe.js``), or None."""
     named = os.environ.get(MATHJAX_ENV)
     for p in ([Path(named)] if named else []) + [DEBIAN_MATHJAX]:
-        if p.is_file():
+        if p.is_file() and (p.parent / "extensions" / "Safe.js").is_file():
             return p.parent.resolve()
     return None
 
@@ -395,7 +395,8 @@ def serve(course: Course, hw: str, question: str | None = None, port: int = 0, b
     print(f"grading {server.site.hw} by question at {address}  (this machine only; Ctrl-C stops)", flush=True)
     print(f"rubrics: {R.path(course, server.site.hw)}", flush=True)
     if server.site.mathjax is None:
-        print("no MathJax on this machine: math is shown as TeX (apt-get install libjs-mathjax)", file=sys.stderr)
+        print("no MathJax 2 with its Safe extension (extensions/Safe.js) on this machine: math is shown as TeX "
+              "(apt-get install libjs-mathjax)", file=sys.stderr)
     if browser:
         import webbrowser
 
