@@ -53,8 +53,8 @@ from dgmlab.probes import check
 check("p4_linprog_tests", w1_linprog)
 
 ### BEGIN HIDDEN TESTS
-# No hidden test: the LP's value and plan are compared with POT's exact solver on the seeded problems, a route that is
-# not the answer (visible, in dgmlab.probes.hw2_wgangp).
+# No hidden test: the LP's value and plan are compared with POT's exact solver (a route that is not the answer) by the
+# visible tests, on the grading seed's problems when graded.
 ### END HIDDEN TESTS
 
 

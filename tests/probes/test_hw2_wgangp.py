@@ -442,6 +442,7 @@ def test_network_checks_assign_weights_by_role_not_by_name(ref):
 # hidden tests import the references in the judge and compare the values on the grading seed's inputs.
 CONVERTED = {  # cell -> the answers check() is given, by name, from the source notebook (or the conjugates)
     "p1_conjugate_tests": (), "p2_conjugate_tests": (), "p3_costs_tests": ("smoothing_costs",),
+    "p4_linprog_tests": ("w1_linprog",),
     "p5_critic_tests": ("Critic", "ResidualBlock"), "p5_gradient_penalty_tests": ("gradient_penalty",),
     "p5_losses_tests": ("critic_loss", "generator_loss"), "p5_optimizers_tests": ("make_optimizers",),
     "p5_critic_step_tests": ("critic_step",), "p5_generator_step_tests": ("generator_step",),
@@ -455,7 +456,8 @@ def ref_all(builder):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        yield builder.reference_namespace(cells=(*builder.REFERENCE_CELLS, "p3_costs", "p6_models", "p6_schedule"))
+        yield builder.reference_namespace(cells=(*builder.REFERENCE_CELLS, "p3_costs", "p4_linprog", "p6_models",
+                                                          "p6_schedule"))
     finally:
         torch.set_num_threads(threads)
 
@@ -489,30 +491,31 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
 
 
 @pytest.mark.parametrize("cell", [c for c in CONVERTED if CONVERTED[c]])
-def test_a_visible_test_reads_the_working_seed_values_not_the_grading_seeds(ref_all, cell):
-    """Values the probe computed on the grading seed's inputs are not what a visible test compares: with the working
-    values replaced by them, a visible test fails though every graded value is right."""
+def test_a_self_check_compares_the_working_draw_with_the_recorded_values(ref_all, cell):
+    """In a self-check (the working seed) the visible tests compare the probe's values on the working draw with the
+    recorded values: with another seed's values in their place, a visible test fails though every value is right."""
     from dgmlab import probes, wire
 
     spec = probes.spec_for("hw2_wgangp", cell)
-    data = wire.loads(wire.dumps(probes.run_probe(spec, _converted_objects(ref_all, cell), 987_654)))
-    data["working"] = {k: v for k, v in data.items() if k != "working"}
-    result = probes.judge("hw2_wgangp", spec, data, 987_654)
+    objects = _converted_objects(ref_all, cell)
+    data = wire.loads(wire.dumps(probes.run_probe(spec, objects, probes.WORKING_SEED)))
+    other = wire.loads(wire.dumps(probes.run_probe(spec, objects, 987_654)))
+    data["working"] = {k: v for k, v in other.items() if k != "working"}
+    result = probes.judge("hw2_wgangp", spec, data, probes.WORKING_SEED)
     failed = {name for name, _, _, ok, _ in result.results if not ok}
-    assert failed, result.lines  # the visible tests that compare values read the working ones: they fail here
+    assert failed, result.lines
 
 
-def test_the_conjugate_cells_read_the_working_seeds_points():
-    """The conjugate cells' visible tests evaluate the student's expression at the working seed's points (recorded
-    with the grader's numerical conjugates there), not at the grading seed's."""
+def test_the_conjugate_cells_record_one_value_per_working_point():
+    """The conjugate cells' visible tests evaluate the student's expression at the working draw's points; the grader's
+    numerical conjugates there are recorded, one per point."""
     from dgmlab import probes
 
     for cell in ("p1_conjugate_tests", "p2_conjugate_tests"):
         spec = probes.spec_for("hw2_wgangp", cell)
-        graded, working = probes.make_inputs(spec, 987_654), probes.make_inputs(spec, probes.WORKING_SEED)
-        assert graded["working"] == {k: v for k, v in working.items() if k != "working"}
-        assert graded["points"] != working["points"]
-        assert len(probes.expected("hw2_wgangp", cell)["at_points"]) == len(working["points"])
+        x = probes.make_inputs(spec, probes.WORKING_SEED)
+        assert x["working"]["points"] == x["points"]
+        assert len(probes.expected("hw2_wgangp", cell)["at_points"]) == len(x["points"]) == 3
 
 
 def test_the_moved_references_are_not_in_the_student_package():
@@ -520,5 +523,6 @@ def test_the_moved_references_are_not_in_the_student_package():
     from dgmlab.probes import hw2_wgangp as student
 
     for name in ("critic_reference_step", "generator_reference_step", "numeric_conjugate", "linear_critic_penalty",
-                 "adam_first_step", "scheduled_rate", "identity_coupling_cost", "given_block_output"):
+                 "adam_first_step", "scheduled_rate", "identity_coupling_cost", "given_block_output",
+                 "discrete_w1_values"):
         assert hasattr(references, name) and not hasattr(student, name), name

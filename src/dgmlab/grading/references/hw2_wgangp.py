@@ -3,7 +3,7 @@ tests' recorded values (``dgmlab/probes/expected/hw2_wgangp.json``) are made fro
 
 They answer questions of the homework (the convex conjugates by their definition, the gradient penalty of a linear
 critic and its gradient, the two losses, Adam's first step, one step of the critic and of the generator on the toys,
-the identity coupling's cost, the learning-rate schedule, the statement's residual blocks in the networks),
+the identity coupling's cost, W1 of P4(b)'s problems, the learning-rate schedule, the statement's residual blocks in the networks),
 so they live here, outside the student package. The probes' helpers
 they build on (the notebook's toy networks, the step's learning rate) stay in :mod:`dgmlab.probes.hw2_wgangp`,
 which the kernel needs to run a student's code.
@@ -69,6 +69,14 @@ def identity_coupling_cost(eps) -> float:
     import numpy as np
 
     return float(np.linalg.norm(eps, axis=1).mean())
+
+
+# ------------------------------------------------------------------ P4(b): the discrete W1
+def discrete_w1_values(x) -> dict:
+    """W1 of the cell's problems (rows tied to p, columns to q) by POT's exact solver."""
+    C, p, q = x["asym"]
+    return {"problems": [checks.discrete_w1(p_, q_, C_) for C_, p_, q_ in x["problems"]],
+            "asymmetric": checks.discrete_w1(p, q, C)}
 
 
 # ------------------------------------------------------------------ P5(b): the gradient penalty of a linear critic
@@ -225,7 +233,8 @@ def _expected_generator_step(x) -> dict:
 
 
 EXPECTED = {"p1_conjugate_tests": _expected_kl_conjugate, "p2_conjugate_tests": _expected_rkl_conjugate,
-            "p3_costs_tests": _expected_costs, "p6_schedule_tests": _expected_schedule,
+            "p3_costs_tests": _expected_costs, "p4_linprog_tests": discrete_w1_values,
+            "p6_schedule_tests": _expected_schedule,
             "p5_critic_tests": _expected_critic, "p6_critic_tests": _expected_critic,
             "p6_generator_tests": _expected_cifar_generator,
             "p5_gradient_penalty_tests": _expected_penalty, "p5_losses_tests": _expected_losses,
