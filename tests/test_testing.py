@@ -1,7 +1,7 @@
 """dgmlab.testing: how a graded test cell's points are shared among its tests."""
 import pytest
 
-from dgmlab.testing import PlanError, _hidden_lines, _split, fmt, points, score_text, tally
+from dgmlab.testing import PlanError, hidden_lines, _split, fmt, points, score_text, tally
 
 
 def test_points_marks_a_test_with_its_weight():
@@ -35,7 +35,7 @@ def test_split_rejects_points_that_cannot_add_up(tests, budget, message):
 
 def test_hidden_lines_are_those_between_the_markers():
     source = "a\n### BEGIN HIDDEN TESTS\nb\nc\n### END HIDDEN TESTS\nd"
-    assert _hidden_lines(source) == {3, 4}
+    assert hidden_lines(source) == {3, 4}
 
 
 def test_tally_sums_the_passed_tests_points():

@@ -29,7 +29,7 @@ def points(weight: float):
     return mark
 
 
-def _hidden_lines(source: str, delimiters: tuple[str, str] | None = None) -> set:
+def hidden_lines(source: str, delimiters: tuple[str, str] | None = None) -> set:
     """Numbers (from 1) of the lines of ``source`` between the hidden-tests markers (``delimiters``: the grader passes
     the course's, :func:`dgmlab.grading.preprocessors.hidden_delimiters`; nbgrader's defaults when None)."""
     begin, end = delimiters or (HIDDEN_BEGIN, HIDDEN_END)

@@ -305,7 +305,7 @@ def test_feedback_that_never_ends_fails_alone_with_the_reason(tmp_path, monkeypa
     res = R.run_feedback(_feedback_course(tmp_path), HW, "someone", timeout=1)
     assert time.monotonic() - start < 10
     assert not res.ok and res.timed_out
-    assert layout._reason(res.output) == "[ERROR] generating the feedback took longer than 1 s; it was stopped"
+    assert layout.log_reason(res.output) == "[ERROR] generating the feedback took longer than 1 s; it was stopped"
     monkeypatch.setattr(GenerateFeedback, "start", lambda self: None)
     assert R.run_feedback(tmp_path, HW, "someone", timeout=1).ok  # the worker goes on
     time.sleep(1.5)  # and no stray exception lands in it later

@@ -27,7 +27,7 @@ def _course_with_an_oversized_submission(root):
 def test_an_oversized_submission_is_refused_before_any_of_it_is_read(tmp_path, monkeypatch):
     course = _course_with_an_oversized_submission(tmp_path)
     read = []
-    monkeypatch.setattr(coordinator, "_files", lambda folder: read.append(folder) or keys._files(folder))
+    monkeypatch.setattr(coordinator, "folder_files", lambda folder: read.append(folder) or keys.folder_files(folder))
     [result] = C.autograde(course, tiny.HW, ["flood"], sandbox=False)
     assert result.status == "invalid"
     assert f"more than {coordinator.MAX_SUBMISSION_BYTES // 1024 ** 2} MiB" in result.reason

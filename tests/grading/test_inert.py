@@ -123,7 +123,27 @@ def test_the_dashboard_shows_submission_text_escaped(tmp_path):
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     result = S.HomeworkSimilarity("hw1_tiny", 2, [S.Match("hw1_tiny", "ada", "bob", EVIL, 0.95, "student")])
     page = DC.similarity_html("hw1_tiny", [result], texts=False)
-    assert "<script>" not in page and 'data-stat="where">=HYPERLINK(&quot;http://x&quot;' in page
+    assert "<script>" not in page and 'data-stat="where">=HYPERLINK(&#34;http://x&#34;' in page
+
+
+HOSTILE_ID = 'x"><script>alert(1)</script>{{ 7*7 }}'
+
+
+def test_the_dashboard_page_prints_a_hostile_student_id_and_answer_as_inert_text(tmp_path):
+    from dgmlab.grading.layout import Course
+
+    roster = {HOSTILE_ID: RosterEntry(HOSTILE_ID, "Ada", "Lovelace", "ada@uni.edu", "101")}
+    cells = [CellResult(HOSTILE_ID, "hw1_tiny", "hw1_tiny", "f_tests", 0.0, 5.0, "auto", reason=HOSTILE_ID)]
+    subs = [Submission(HOSTILE_ID, "hw1_tiny", "graded", HOSTILE_ID, 3.0, 0.0, 5.0)]
+    data = ClassData(["hw1_tiny"], roster, cells, subs, {"hw1_tiny": [("hw1_tiny", "f_tests", 5.0, "auto")]},
+                     {"hw1_tiny": 5.0})
+    similar = [S.HomeworkSimilarity("hw1_tiny", 2, [S.Match("hw1_tiny", HOSTILE_ID, "bob", HOSTILE_ID, 0.95,
+                                                            "student")])]
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path / "nbgrader_config.py")
+    page = D.render(Course(tmp_path), data, names={}, similar=similar)
+    inert = 'x&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;{{ 7*7 }}'
+    assert "<script>" not in page and "{{ 49 }}" not in page and ">49<" not in page
+    assert page.count(inert) >= 6, page  # the id and reason in the outcomes, cells, student and similarity rows
 
 
 # ------------------------------------------------------------------ structure from the gradebook

@@ -238,12 +238,12 @@ def test_cross_values_are_the_measure_spelled_out(tmp_path):
               {"w": net(1, (40, 50))["w0"] + 0.5 * torch.randn(50, 40), "v": torch.randn(30, 40)},  # one of 1's, trained
               net(4, (9, 9))]  # too small to compare: nothing in common with anything
     nets = [_weights(tmp_path, state, f"{i}.pt") for i, state in enumerate(states)]
-    cross = SW._cross_values(nets[:2], nets[2:])
+    cross = SW.cross_values(nets[:2], nets[2:])
     for (i, j), (sim, n) in cross.items():
         want, n_want = _similarity_by_definition(nets[i], nets[2 + j])
         assert n == n_want and (sim is None if want is None else sim == pytest.approx(want, abs=1e-6)), (i, j)
     assert sorted(cross) == [(i, j) for i in range(2) for j in range(3)] and cross[(0, 1)][0] > 0.5
-    pairs = SW._pair_values(nets)  # a set against itself: each pair once, the same measure
+    pairs = SW.pair_values(nets)  # a set against itself: each pair once, the same measure
     assert sorted(pairs) == [(i, j) for i in range(5) for j in range(i + 1, 5)]
     for (i, j), (sim, n) in pairs.items():
         want, n_want = _similarity_by_definition(nets[i], nets[j])

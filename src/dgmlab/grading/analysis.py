@@ -25,7 +25,7 @@ from nbgrader.utils import is_grade
 
 from .class_data import CellResult, ClassData, RosterEntry, Submission
 from .class_stats import cell_stats, summary
-from .deadlines import _from_gradebook, deadlines
+from .deadlines import from_gradebook, deadlines
 from .graded_notebooks import CHECK_LINE, POINTS_PREFIX, TEST_DEF, cell_outcome, read_graded_notebook, test_names
 from .layout import Course, CourseError, check_submission
 from .preprocessors.hidden_tests import hidden_delimiters
@@ -176,7 +176,7 @@ def _late(dates, assignment, sub, raw: float):
     stored = float(sub.late_submission_penalty or 0.0)
     if dates.policy(hw).name == "none" and stored > 0:
         due = dates.due(hw, sid, assignment.duedate, sub.extension)
-        days = NoPenalty().days_late(_from_gradebook(sub.timestamp), due, dates.tz) if due and sub.timestamp else 0
+        days = NoPenalty().days_late(from_gradebook(sub.timestamp), due, dates.tz) if due and sub.timestamp else 0
         final = max(0.0, raw - stored)
         return LateResult(raw, final, days, final / raw if raw else 0.0, False,
                           f"late: {stored:g} points taken by nbgrader's late submission plugin")

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from . import layout as C
-from .keys import _files, _ignored
+from .keys import folder_files, ignored_in_source
 
 
 # ------------------------------------------------------------------ bundle
@@ -81,8 +81,8 @@ def make_bundle(course: C.Course, hw: str, *, timeout, feedback, sandbox, limits
         gradebook = template_gradebook(course, hw, Path(tmp) / "gradebook.db", config).read_bytes()
         with Gradebook(f"sqlite:///{Path(tmp) / 'gradebook.db'}", course_id(config)) as gb:
             notebooks = sorted(nb.name for nb in gb.find_assignment(hw).notebooks)  # the only ones graded
-    source = {k: v for k, v in _files(course.folder("source", hw)).items()
-              if not _ignored(k) and not k.endswith(".ipynb")}  # nbgrader copies these over the submission
+    source = {k: v for k, v in folder_files(course.folder("source", hw)).items()
+              if not ignored_in_source(k) and not k.endswith(".ipynb")}  # nbgrader copies these over the submission
     return {"hw": hw, "version": __version__, "config": (course.root / "nbgrader_config.py").read_text("utf-8"),
             "gradebook": gradebook, "notebooks": notebooks, "source": source, "timeout": timeout,
             "feedback": feedback, "sandbox": sandbox if sandbox is None else bool(sandbox), "memory": limits.memory, "file_size": limits.file_size,

@@ -39,11 +39,11 @@ from __future__ import annotations
 from .bundle import make_bundle
 from .clients import DEFAULT_ALLOWED_FAILURES, client_for
 from .coordinator import run
-from .keys import _files, grading_key, homework_digest
+from .keys import folder_files, grading_key, homework_digest
 from .nbgrader_run import run_autograde, temporary_environment
 from .timings import PHASES, format_summary, phase_rows, phase_summary
 from .worker import MAX_WORKDIR_BYTES, MAX_WORKDIR_FILES, grade_submission, scan_working_folder
 
-__all__ = ["DEFAULT_ALLOWED_FAILURES", "MAX_WORKDIR_BYTES", "MAX_WORKDIR_FILES", "PHASES", "_files", "client_for",
+__all__ = ["DEFAULT_ALLOWED_FAILURES", "MAX_WORKDIR_BYTES", "MAX_WORKDIR_FILES", "PHASES", "folder_files", "client_for",
            "format_summary", "grade_submission", "grading_key", "homework_digest", "make_bundle", "phase_rows",
            "phase_summary", "run", "run_autograde", "scan_working_folder", "temporary_environment"]

@@ -12,8 +12,8 @@ from . import layout as C
 from .bundle import course_id, db_url, make_bundle
 from .clients import DEFAULT_ALLOWED_FAILURES, client_for
 from .inert import terminal
-from .keys import FINAL, _digest, _files, folder_bytes, homework_digest
-from .worker import MAX_SUBMISSION_BYTES, _write, grade_submission, worker_info
+from .keys import FINAL, digest_of, folder_files, folder_bytes, homework_digest
+from .worker import MAX_SUBMISSION_BYTES, write_files, grade_submission, worker_info
 
 
 LARGE_GRAPH_BYTES = 2 * MAX_SUBMISSION_BYTES  # Dask warns of a graph past this: a bundle or a submission, sent once
@@ -112,7 +112,7 @@ class Writer:
         dest = self.course.folder(kind, self.hw, student)
         tmp = dest.parent / f".{self.hw}.incoming-{uuid.uuid4().hex[:8]}"
         try:
-            _write(tmp, files)
+            write_files(tmp, files)
             tmp.mkdir(parents=True, exist_ok=True)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -127,7 +127,7 @@ class Writer:
         if dest.exists():
             shutil.rmtree(dest)
         if files:
-            _write(dest, files)
+            write_files(dest, files)
 
 
 def _write_back(writer: Writer, hw: str, job: dict, raw: dict, received: float) -> C.SubmissionResult:
@@ -222,8 +222,8 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
                 if folder_bytes(folder) > MAX_SUBMISSION_BYTES:  # before reading any of it into this process
                     finish(C.SubmissionResult(hw, student, "invalid", _too_big(folder)))
                     continue
-                files = _files(folder)
-                key = _digest(hw_digest, files)
+                files = folder_files(folder)
+                key = digest_of(hw_digest, files)
                 rec = records.get(student)
                 if (rec and rec.get("key") == key and rec.get("status") in FINAL
                         and (rec["status"] != "graded" or writer.has_submission(student))):

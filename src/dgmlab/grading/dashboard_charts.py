@@ -1,13 +1,14 @@
 """The dashboard's charts: matplotlib figures as base64 ``<img>`` (SVG for charts, PNG for the sample
 grids), so the page loads nothing (:mod:`.dashboard`). Each image's ``alt`` text says what it shows, numbers
-included, for readers who cannot see it (escaped: student ids and cell names are text, never markup)."""
+included, for readers who cannot see it (the ``image.html.j2`` template escapes it: student ids and cell names are text,
+never markup)."""
 from __future__ import annotations
 
 import base64
 import io
 from pathlib import Path
 
-from .html_text import _e, _fmt
+from .html_text import fmt, render
 
 
 def _svg(fig, alt: str) -> str:
@@ -18,8 +19,8 @@ def _svg(fig, alt: str) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img class="chart" alt="{_e(alt)}" src="data:image/svg+xml;base64,{data}">'
+    return render("image.html.j2", cls="chart", alt=alt, mime="image/svg+xml",
+                  data=base64.b64encode(buf.getvalue()).decode("ascii"))
 
 
 def _png(fig, alt: str) -> str:
@@ -28,7 +29,8 @@ def _png(fig, alt: str) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
     plt.close(fig)
-    return f'<img class="samples" alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+    return render("image.html.j2", cls="samples", alt=alt, mime="image/png",
+                  data=base64.b64encode(buf.getvalue()).decode("ascii"))
 
 
 def _plt():
@@ -52,15 +54,15 @@ def histogram(scores, stats, max_score, hw):
     for key, style, color in [("mean", "-", "#c44e52"), ("median", "--", "#222"), ("q1", ":", "#555"),
                               ("q3", ":", "#555")]:
         ax.axvline(stats[key], linestyle=style, color=color, linewidth=1.4,
-                   label=f"{key} {_fmt(stats[key])}" if key != "q3" else f"quartiles {_fmt(stats['q1'])}–{_fmt(stats['q3'])}")
+                   label=f"{key} {fmt(stats[key])}" if key != "q3" else f"quartiles {fmt(stats['q1'])}–{fmt(stats['q3'])}")
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[:3] + handles[4:], labels[:2] + labels[3:], fontsize=8, frameon=False)
-    ax.set(xlabel=f"total points (of {_fmt(max_score)})", ylabel="submissions", title=f"{hw}: total scores")
+    ax.set(xlabel=f"total points (of {fmt(max_score)})", ylabel="submissions", title=f"{hw}: total scores")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    spread = ", ".join(f"{_fmt(lo)} to {_fmt(hi)}: {int(n)}" for n, lo, hi in zip(counts, edges, edges[1:]) if n)
-    return _svg(fig, f"Histogram of {hw}'s total scores, {len(scores)} submissions, 0 to {_fmt(max_score)} points: "
-                     f"mean {_fmt(stats['mean'])}, median {_fmt(stats['median'])}, quartiles {_fmt(stats['q1'])} "
-                     f"and {_fmt(stats['q3'])}. Submissions per score range: {spread}.")
+    spread = ", ".join(f"{fmt(lo)} to {fmt(hi)}: {int(n)}" for n, lo, hi in zip(counts, edges, edges[1:]) if n)
+    return _svg(fig, f"Histogram of {hw}'s total scores, {len(scores)} submissions, 0 to {fmt(max_score)} points: "
+                     f"mean {fmt(stats['mean'])}, median {fmt(stats['median'])}, quartiles {fmt(stats['q1'])} "
+                     f"and {fmt(stats['q3'])}. Submissions per score range: {spread}.")
 
 
 def auto_manual_bars(subs, auto_max, manual_max, hw):
@@ -68,16 +70,16 @@ def auto_manual_bars(subs, auto_max, manual_max, hw):
     subs = sorted(subs, key=lambda s: s.score)
     fig, ax = plt.subplots(figsize=(5.2, max(1.8, 0.28 * len(subs) + 0.9)))
     y = range(len(subs))
-    ax.barh(y, [s.auto_score for s in subs], color="#4c72b0", label=f"autograded (of {_fmt(auto_max)})")
+    ax.barh(y, [s.auto_score for s in subs], color="#4c72b0", label=f"autograded (of {fmt(auto_max)})")
     ax.barh(y, [s.manual_score for s in subs], left=[s.auto_score for s in subs], color="#dd8452",
-            label=f"by hand (of {_fmt(manual_max)})")
+            label=f"by hand (of {fmt(manual_max)})")
     ax.set_yticks(list(y), [s.student for s in subs], fontsize=7)
     ax.axvline(auto_max + manual_max, color="#999", linewidth=1)
     ax.set(xlabel="points", title=f"{hw}: autograded vs hand-graded points")
     ax.legend(fontsize=8, frameon=False, loc="lower right")
-    each = "; ".join(f"{s.student} {_fmt(s.auto_score)} + {_fmt(s.manual_score)}" for s in subs)
-    return _svg(fig, f"Bar chart of {hw}'s points per student, autograded (of {_fmt(auto_max)}) plus graded by hand "
-                     f"(of {_fmt(manual_max)}), lowest total first: {each}.")
+    each = "; ".join(f"{s.student} {fmt(s.auto_score)} + {fmt(s.manual_score)}" for s in subs)
+    return _svg(fig, f"Bar chart of {hw}'s points per student, autograded (of {fmt(auto_max)}) plus graded by hand "
+                     f"(of {fmt(manual_max)}), lowest total first: {each}.")
 
 
 def pass_rate_bars(rows, hw):
@@ -91,7 +93,7 @@ def pass_rate_bars(rows, hw):
             color=["#dd8452" if r["kind"] == "manual" else "#55a868" for r in rows])
     ax.set_yticks(y, [r["cell"] for r in rows], fontsize=7)
     ax.set(xlim=(0, 100), xlabel="% of submissions with full points", title=f"{hw}: pass rate per graded cell")
-    each = "; ".join(f"{r['cell']}{' (by hand)' if r['kind'] == 'manual' else ''} {_fmt(100 * r['pass_rate'], 1)}%"
+    each = "; ".join(f"{r['cell']}{' (by hand)' if r['kind'] == 'manual' else ''} {fmt(100 * r['pass_rate'], 1)}%"
                      for r in rows)
     return _svg(fig, f"Bar chart of {hw}'s pass rate per graded cell, the percentage of submissions with the cell's "
                      f"full points: {each}.")

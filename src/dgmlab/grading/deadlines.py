@@ -73,7 +73,7 @@ def _naive_utc(t: _dt.datetime | None) -> _dt.datetime | None:
     return None if t is None else t.astimezone(L.UTC).replace(tzinfo=None)
 
 
-def _from_gradebook(t: _dt.datetime | None) -> _dt.datetime | None:
+def from_gradebook(t: _dt.datetime | None) -> _dt.datetime | None:
     """nbgrader keeps UTC times without a zone."""
     if t is None:
         return None
@@ -114,7 +114,7 @@ class Deadlines:
 
     def due(self, hw: str, student: str | None = None, gradebook_due=None, gradebook_extension=None):
         """``student``'s due date of ``hw`` (aware), extension included; ``None``: no due date."""
-        base = self.due_dates.get(hw) or _from_gradebook(gradebook_due)
+        base = self.due_dates.get(hw) or from_gradebook(gradebook_due)
         ext = self.extensions.get(hw, {}).get(student) if student else None
         if ext is None:
             ext = gradebook_extension
@@ -130,7 +130,7 @@ class Deadlines:
         """The homework's policy on ``mark`` (autograded + hand-graded points) handed in at ``submitted``
         (aware, or naive UTC as nbgrader stores it)."""
         due = self.due(hw, student, gradebook_due, gradebook_extension)
-        return self.policy(hw).apply(mark, _from_gradebook(submitted), due, self.tz)
+        return self.policy(hw).apply(mark, from_gradebook(submitted), due, self.tz)
 
     def local(self, t: _dt.datetime) -> str:
         return t.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")

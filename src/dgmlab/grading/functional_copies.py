@@ -150,7 +150,7 @@ def fingerprint(data: bytes, networks: list) -> Fingerprint | None:
 def _cell(course, hw: str, grade_id: str, hidden: bool) -> str | None:
     """The source of the instructor's cell ``grade_id`` of ``hw`` (only its hidden-tests region with ``hidden``),
     or None where the course has no such notebook or cell."""
-    from ..testing import _hidden_lines
+    from ..testing import hidden_lines
     from .preprocessors.hidden_tests import hidden_delimiters
 
     path = course.source_notebook(hw)
@@ -165,7 +165,7 @@ def _cell(course, hw: str, grade_id: str, hidden: bool) -> str | None:
             source = "".join(cell.get("source", ""))
             if not hidden:
                 return source
-            keep = _hidden_lines(source, hidden_delimiters(course.config()))
+            keep = hidden_lines(source, hidden_delimiters(course.config()))
             return "\n".join(line if i in keep else "" for i, line in enumerate(source.splitlines(), start=1))
     return None
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import is_grade, is_solution
 
-from ..testing import _hidden_lines
+from ..testing import hidden_lines
 from .preprocessors.hidden_tests import hidden_delimiters
 
 CHECK_LINE = re.compile(r"^(passed|FAILED) (test_\w+)(?:: (.*))?$")
@@ -20,7 +20,7 @@ POINTS_PREFIX = re.compile(r"^[\d.]+ of [\d.]+ points(?: \(hidden test\))?\.?\s*
 def test_names(source: str, delimiters: tuple[str, str] | None = None) -> tuple[list, list]:
     """``(visible, hidden)`` names of the ``test_*`` functions a test cell defines (``delimiters``: the
     hidden-tests markers, see :func:`~dgmlab.grading.preprocessors.hidden_tests.hidden_delimiters`)."""
-    region = _hidden_lines(source, delimiters or hidden_delimiters())
+    region = hidden_lines(source, delimiters or hidden_delimiters())
     visible, hidden = [], []
     for i, line in enumerate(source.splitlines(), start=1):
         m = TEST_DEF.match(line)

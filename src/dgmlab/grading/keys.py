@@ -14,7 +14,7 @@ FINAL = ("graded", "invalid", "failed", "timed out")
 
 
 # ------------------------------------------------------------------ keys
-def _files(folder: Path) -> dict:
+def folder_files(folder: Path) -> dict:
     """``{relative posix path: bytes}`` of the regular files under ``folder`` (links skipped)."""
     out = {}
     if folder.is_dir():
@@ -29,7 +29,7 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.lstat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def _digest(*parts) -> str:
+def digest_of(*parts) -> str:
     h = hashlib.sha256()
     for part in parts:
         if isinstance(part, dict):
@@ -52,14 +52,14 @@ def homework_digest(course: C.Course, hw: str, refuse_published: bool = True, pu
     from . import draw_seeds as DS
     from .shared_weights import published_weights
 
-    source = _files(course.folder("source", hw))
-    source = {k: v for k, v in source.items() if not _ignored(k)}
+    source = folder_files(course.folder("source", hw))
+    source = {k: v for k, v in source.items() if not ignored_in_source(k)}
     if refuse_published:
         read = published_weights(course, hw) if published is None else published
         published = {rel: w.digest.encode() for rel, w in read}
     else:
         published = "published weights graded"  # the demo's grades are not a course's
-    return _digest(f"dgmlab {__version__}", config_digest(course), source,
+    return digest_of(f"dgmlab {__version__}", config_digest(course), source,
                    DS.fingerprint(DS.course_key(course)),  # a new draw key draws, and grades, anew
                    published)
 
@@ -83,18 +83,18 @@ def config_digest(course: C.Course) -> str:
     for section, names in RUN_ONLY.items():
         for name in names:
             settings.get(section, {}).pop(name, None)
-    return _digest(json.dumps(settings, sort_keys=True))
+    return digest_of(json.dumps(settings, sort_keys=True))
 
 
 def grading_key(course: C.Course, hw: str, student: str, hw_digest: str | None = None) -> str:
     """The key of grading ``student``'s ``hw``: same key, same grade (see module docstring)."""
     hw_digest = hw_digest or homework_digest(course, hw)
-    return _digest(hw_digest, _files(course.folder("submitted", hw, student)))
+    return digest_of(hw_digest, folder_files(course.folder("submitted", hw, student)))
 
 
 IGNORED_PARTS = (".ipynb_checkpoints", "__pycache__", "figures", "artifacts")
 
 
-def _ignored(rel: str) -> bool:
+def ignored_in_source(rel: str) -> bool:
     parts = rel.split("/")
     return any(p in IGNORED_PARTS for p in parts) or rel.endswith((".pyc", ".log"))

@@ -47,7 +47,7 @@ class StepResult:
     @property
     def reason(self) -> str:
         """Why the step failed: :attr:`failure`, else the last error line of its log."""
-        return self.failure or _reason(self.output)
+        return self.failure or log_reason(self.output)
 
 
 @dataclass
@@ -222,7 +222,7 @@ class Course:
         return StepResult(list(args), proc.returncode, out or "", time.monotonic() - start, timed_out)
 
 
-def _read_json(path: Path) -> dict:
+def read_json(path: Path) -> dict:
     """A notebook's JSON, so that formatting differences alone do not count as a change."""
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -291,12 +291,12 @@ def failure_reason(exc: BaseException) -> str:
 GENERIC = ("Please see the", "There was an error processing")
 
 
-def _reason(output: str) -> str:
+def log_reason(output: str) -> str:
     """The last error line of a failed nbgrader step's log (where no exception says why: :func:`failure_reason`)."""
     lines = [ln.strip() for ln in output.splitlines()
              if ("ERROR" in ln or "Error" in ln) and not any(g in ln for g in GENERIC)]
-    return (lines[-1] if lines else _tail(output, 3)).strip()[:300]
+    return (lines[-1] if lines else log_tail(output, 3)).strip()[:300]
 
 
-def _tail(text: str, n: int = 20) -> str:
+def log_tail(text: str, n: int = 20) -> str:
     return "\n".join(text.strip().splitlines()[-n:])

@@ -40,7 +40,7 @@ def _n(x) -> str:
     return f"{round(float(x), 4):g}"
 
 
-def _signed(x) -> str:
+def signed_points(x) -> str:
     return ("+" if x > 0 else "") + _n(x) if x else "0"
 
 
@@ -51,7 +51,7 @@ class Item:
     text: str
 
     def line(self) -> str:
-        return f"{_signed(self.points)}: {self.text}"
+        return f"{signed_points(self.points)}: {self.text}"
 
 
 @dataclass

@@ -189,31 +189,12 @@ def format_report(results: list) -> str:
     return "\n".join(terminal(line) for line in lines)  # a skipped file's name may be a submission's
 
 
-def html_section(hw: str, results: list) -> str:
-    """The dashboard's section: a row per cell and construct (escaped, though every construct is this module's)."""
-    from .html_text import _e
+def html_section(hw: str, results: list):
+    """The dashboard's section: a row per cell and construct (the ``runtime_code.html.j2`` template, autoescaped,
+    though every construct is this module's)."""
+    from .html_text import render
 
-    out = ["<h3>Code built at run time</h3><p class=\"muted\">Answer cells that run text as code (exec, eval, "
-           "compile), decode text (base64, zlib, marshal, pickle, codecs), import or look up a name computed at run "
-           "time, run magics or shell commands, reach the kit's checking code, or do not parse "
-           "(docs/similarity.md). An encoded copy of a solution matches no text but is listed here. A reason to "
-           "look, not a verdict: it changes no grade.</p>"]
-    mine = [r for r in results if r.hw == hw]
-    if not mine:
-        out.append('<p class="muted">Not read.</p>')
-    for r in mine:
-        out += [f'<p class="muted">{_e(s)}</p>' for s in r.skipped]
-        if not r.findings:
-            out.append(f"<p>No run-time code among {r.students} submissions.</p>")
-            continue
-        out.append(f'<p class="bad"><span data-hw="{_e(hw)}" data-stat="runtime_students">{len(r.flagged())}</span> '
-                   f"of {r.students} students.</p><table class=\"similar\"><tr><th>student</th><th>cell</th>"
-                   "<th>construct</th></tr>")
-        out += [f'<tr data-hw="{_e(hw)}" data-stat="runtime"><td data-stat="student">{_e(x.student)}</td>'
-                f'<td data-stat="where">{_e(x.where)}</td><td data-stat="construct">{_e(x.construct)}</td></tr>'
-                for x in r.findings]
-        out.append("</table>")
-    return "".join(out)
+    return render("runtime_code.html.j2", hw=hw, results=[r for r in results if r.hw == hw])
 
 
 def anonymize(results: list, names: dict) -> list:

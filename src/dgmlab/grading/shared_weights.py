@@ -41,8 +41,8 @@ from pathlib import Path
 from . import functional_copies as FC
 from .. import weights_files as WF
 from .layout import Course, CourseError
-from .weight_vectors import (MAX_BYTES, MIN_NUMEL, SAMPLE, _cross_values, _pair_values, _printable,  # noqa: F401
-                             _Weights, read_weights, similarity, weights_of)
+from .weight_vectors import (MAX_BYTES, MIN_NUMEL, SAMPLE, cross_values, pair_values, printable,  # noqa: F401
+                             Weights, read_weights, similarity, weights_of)
 
 THRESHOLD = 0.1  # independent runs: <= 0.05; a copy trained 39-49 more epochs: >= 0.29 (see the docstring)
 COMMON_START = 0.5  # more than half of a file's pairs alike: the class shares its starting weights
@@ -133,7 +133,7 @@ def published_files(course: Course, hw: str) -> list[Path]:
     return [p for p in dict.fromkeys(found) if p.is_file() and p.stat().st_size <= MAX_BYTES]
 
 
-def published_weights(course: Course, hw: str) -> list[tuple[str, _Weights]]:
+def published_weights(course: Course, hw: str) -> list[tuple[str, Weights]]:
     """``[(path relative to the course, weights)]`` of :func:`published_files`, read once per grading run, each
     with its outputs where it loads into one of the kit's networks for ``hw``."""
     networks = FC.kit_networks(course, hw)
@@ -154,24 +154,24 @@ def published_copy(data: bytes, published: list, name: str = "the file") -> str 
     mine = weights_of(data, networks, name)
     if mine.unread:
         raise WF.RefusedFile(mine.unread)
-    values = _cross_values([mine], [w for _, w in published])
+    values = cross_values([mine], [w for _, w in published])
     for j, (rel, w) in enumerate(published):
         if _related(mine.digest == w.digest, values[(0, j)][0], PUBLISHED_COPY, _agreement(mine, w), _refuse(w)):
             return rel
     return None
 
 
-def _agreement(a: _Weights, b: _Weights) -> float | None:
+def _agreement(a: Weights, b: Weights) -> float | None:
     """The agreement of two files' outputs (functional_copies), or None where either has none."""
     return FC.agreement(a.function, b.function) if a.function and b.function else None
 
 
-def _bound(w: _Weights) -> float:
+def _bound(w: Weights) -> float:
     """The agreement from which a file's pairs are listed: its kit network's threshold."""
     return w.function.network.threshold if w.function else FC.SAME
 
 
-def _refuse(published: _Weights) -> float:
+def _refuse(published: Weights) -> float:
     """The agreement with the published file ``published`` from which a handed-in file is refused: its kit
     network's calibrated bound (functional_copies.KitNetwork.refuse)."""
     return published.function.network.refuse if published.function else FC.SAME
@@ -195,17 +195,17 @@ def compare(course: Course, hws, threshold: float = THRESHOLD) -> list[FileCompa
             if not loaded:
                 continue
             students, weights = list(loaded), list(loaded.values())
-            found = FileComparison(hw, _printable(name), len(students))
+            found = FileComparison(hw, printable(name), len(students))
             found.unread = [(s, w.unread) for s, w in loaded.items() if w.unread]
             agree = FC.agreements([w.function for w in weights])
-            for (i, j), (sim, n) in _pair_values(weights).items():
+            for (i, j), (sim, n) in pair_values(weights).items():
                 identical = weights[i].digest == weights[j].digest
                 if _related(identical, sim, threshold, agree.get((i, j)), _bound(weights[i])):
                     found.pairs.append(SharedPair(hw, found.file, (students[i], students[j]), _rounded(sim),
                                                   identical, n, _rounded(agree.get((i, j)))))
             found.pairs.sort(key=lambda p: (not p.identical, -max(p.similarity or 0, p.agreement or 0), p.students))
             if published:
-                values = _cross_values(weights, [w for _, w in published])
+                values = cross_values(weights, [w for _, w in published])
                 for i, student in enumerate(students):
                     matches = [PublishedMatch(hw, found.file, student, source, _rounded(sim), identical, n,
                                               _related(identical, sim, PUBLISHED_COPY, agr, _refuse(w)), _rounded(agr))

@@ -19,7 +19,7 @@ MAX_BYTES = WF.MAX_BYTES  # larger .pt files are not read (a checkpoint, not a w
 
 
 @dataclass
-class _Weights:
+class Weights:
     digest: str
     tensors: list = field(default_factory=list)  # [(shape, float32 unit vector of the sampled coordinates)]
     function: object = None  # its functional_copies.Fingerprint, where it loads into one of the kit's networks
@@ -51,21 +51,21 @@ def _weight_vector(t):
     return v / norm if torch.isfinite(norm) and norm > 0 else None
 
 
-def read_weights(path: Path, networks=()) -> _Weights | None:
+def read_weights(path: Path, networks=()) -> Weights | None:
     """The file's digest and, for a flat state dict, its weight tensors as unit vectors and its outputs in the first
     of the kit's ``networks`` (:func:`functional_copies.kit_networks`) it loads into; None if unreadable."""
     try:
         data = path.read_bytes()
     except OSError:
         return None
-    return weights_of(data, networks, _printable(path.name))
+    return weights_of(data, networks, printable(path.name))
 
 
-def weights_of(data: bytes, networks=(), name: str = "the file") -> _Weights:
-    """:func:`read_weights` of a file's bytes (``name`` for the reason it is not read, :attr:`_Weights.unread`)."""
+def weights_of(data: bytes, networks=(), name: str = "the file") -> Weights:
+    """:func:`read_weights` of a file's bytes (``name`` for the reason it is not read, :attr:`Weights.unread`)."""
     import torch
 
-    out = _Weights(hashlib.sha256(data).hexdigest())
+    out = Weights(hashlib.sha256(data).hexdigest())
     try:  # through weights_files: never more memory than the file's own size (a zip bomb is refused unread)
         state = WF.load(data, name, MAX_BYTES)
     except WF.RefusedFile as exc:  # nothing of it is unpickled, by this or by functional_copies
@@ -82,17 +82,17 @@ def weights_of(data: bytes, networks=(), name: str = "the file") -> _Weights:
     return out
 
 
-def similarity(a: _Weights, b: _Weights) -> tuple[float | None, int]:
+def similarity(a: Weights, b: Weights) -> tuple[float | None, int]:
     """The median best same-shape cosine over both files' weight tensors, and how many tensors took part."""
-    return _pair_values([a, b])[(0, 1)]
+    return pair_values([a, b])[(0, 1)]
 
 
-def _pair_values(weights: list[_Weights]) -> dict:
+def pair_values(weights: list[Weights]) -> dict:
     """{(i, j): (median, tensors compared)} for every pair i < j of ``weights``, one matrix product per shape."""
-    return _cross_values(weights, weights)
+    return cross_values(weights, weights)
 
 
-def _cross_values(left: list[_Weights], right: list[_Weights]) -> dict:
+def cross_values(left: list[Weights], right: list[Weights]) -> dict:
     """{(i, j): (median, tensors compared)} for every file i of ``left`` and j of ``right``: the median, over the
     weight tensors of both files, of each one's best cosine with a same-shape tensor of the other."""
     import numpy as np
@@ -135,6 +135,6 @@ def _cross_values(left: list[_Weights], right: list[_Weights]) -> dict:
     return out
 
 
-def _printable(name: str) -> str:
+def printable(name: str) -> str:
     """A file name as text any page or terminal can show (undecodable bytes replaced)."""
     return os.fsencode(name).decode("utf-8", "replace")

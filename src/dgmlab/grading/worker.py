@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from . import layout as C
-from .keys import _files
+from .keys import folder_files
 from .nbgrader_run import run_autograde, run_feedback
 
 
@@ -48,7 +48,7 @@ def _scratch_base() -> Path:
     return base
 
 
-def _write(folder: Path, files: dict) -> None:
+def write_files(folder: Path, files: dict) -> None:
     for rel, data in files.items():
         path = folder / rel
         if ".." in Path(rel).parts or Path(rel).is_absolute():
@@ -143,8 +143,8 @@ def grade_submission(bundle: dict, job: dict) -> dict:
         (root / "nbgrader_config.py").write_text(bundle["config"] + TIMING_CONFIG, encoding="utf-8")
         (root / "gradebook.db").write_bytes(bundle["gradebook"])
         scratch = C.Course(root)  # its folders are the ones the course's config names, as nbgrader reads them
-        _write(scratch.folder("source", hw), bundle["source"])
-        _write(scratch.folder("submitted", hw, student), job["files"])
+        write_files(scratch.folder("source", hw), bundle["source"])
+        write_files(scratch.folder("submitted", hw, student), job["files"])
         cid = bundle["course_id"]
         if job.get("extension"):
             import datetime
@@ -206,7 +206,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
                 timings["feedback"] = time.time() - t_fb
         t_collect = time.time()
         out["notebooks_run"] = sorted(p.stem for p in graded.glob("*.ipynb"))
-        out["autograded"] = _files(graded)
+        out["autograded"] = folder_files(graded)
         from .workdir import left_folders
 
         for left in [left, *left_folders(graded)]:  # what the kernel left: SealWorkingFolder moved it aside
@@ -223,8 +223,8 @@ def grade_submission(bundle: dict, job: dict) -> dict:
                 data = _read_regular(left / rel, MAX_WORKDIR_BYTES)
                 if data is not None:
                     out["autograded"][rel] = data
-        out["feedback"] = _files(scratch.folder("feedback", hw, student))
-        out["kept"] = _files(scratch.kept_folder(hw, student))  # only the grader's hidden tests write there
+        out["feedback"] = folder_files(scratch.folder("feedback", hw, student))
+        out["kept"] = folder_files(scratch.kept_folder(hw, student))  # only the grader's hidden tests write there
         if notes:
             out["reason"] = "; ".join([out["reason"], *notes] if out["reason"] else notes)[:600]
         timings["collect"] = time.time() - t_collect
