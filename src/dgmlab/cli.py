@@ -47,6 +47,17 @@ def cmd_build(args) -> int:
     return _authoring("build").build(_course(args).root, args.hw, check=args.check, record=args.record_outputs)
 
 
+def cmd_new_homework(args) -> int:
+    template = _authoring("template")
+    try:
+        folder = template.new_homework(_course(args).root, args.hw)
+    except template.BuildError as exc:
+        print(f"dgmlab: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {folder}: a template homework (docs/own_homework.md); next: dgmlab build {args.hw}")
+    return 0
+
+
 def cmd_examples(args) -> int:
     return _authoring("examples").write_examples(_course(args).root, args.hw, check=args.check)
 
@@ -283,6 +294,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also run each notebook in fast mode and store the outputs of its checked cells, "
                            "which CI's nbval run then compares exactly")
     s.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("new-homework", help="copy the template homework (a code question, a derivation, a written "
+                                            "answer) into homeworks/<hw>/ (authors; docs/own_homework.md)")
+    s.add_argument("hw", help="the new homework's id, e.g. hw6_vae")
+    s.set_defaults(func=cmd_new_homework)
 
     s = sub.add_parser("release", help="generate release/ from source/ (nbgrader generate_assignment)")
     s.add_argument("hw", nargs="*", help="homework ids (default: all)")

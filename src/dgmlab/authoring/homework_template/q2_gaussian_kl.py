@@ -1,0 +1,28 @@
+# %% [markdown]
+# ## Q2 (3 points): the KL divergence to the standard normal
+#
+# Derive $\mathrm{KL}\big(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,1)\big)$ as a sympy expression `kl_gauss`
+# in the symbols `mu` and `sigma` below. It is graded by exact symbolic comparison: any form that is equal
+# for every $\mu$ and every $\sigma > 0$ earns the points; write exact numbers (`sp.Rational(1, 2)`, not `0.5`).
+
+# %% locked=true grade_id="q2_symbols"
+mu = sp.Symbol("mu", real=True)
+sigma = sp.Symbol("sigma", positive=True)
+
+# %% kind="answer" grade_id="q2_gaussian_kl" check_output=true
+# kl_gauss: sympy expression in mu, sigma
+### BEGIN SOLUTION
+kl_gauss = (sigma ** 2 + mu ** 2 - 1) / 2 - sp.log(sigma)
+### END SOLUTION
+print("kl_gauss =", kl_gauss)
+
+# %% kind="tests" grade_id="q2_gaussian_kl_tests" points=3
+check("q2_gaussian_kl_tests", kl_gauss)
+### BEGIN HIDDEN TESTS
+def test_equals_the_closed_form_exactly():
+    value = checks.as_sympy(kl_gauss, "kl_gauss")
+    assert not checks.has_float(value), "kl_gauss holds a float: write exact numbers (sp.Rational(1, 2), not 0.5)"
+    reference = (sigma ** 2 + mu ** 2 - 1) / 2 - sp.log(sigma)
+    assert sp.simplify(value - reference) == 0, \
+        "kl_gauss is not KL(N(mu, sigma^2) || N(0, 1)) (check the constant and which distribution comes first)"
+### END HIDDEN TESTS

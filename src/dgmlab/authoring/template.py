@@ -1,0 +1,41 @@
+"""``dgmlab new-homework <hw>``: copy the kit's template homework into a course as ``homeworks/<hw>/``.
+
+The template (``homework_template/``, package data of this package) is a small homework of a course's own: one
+code question (visible checks against recorded values, a hidden test on the grader's draw), one derivation graded
+by exact sympy comparison, one written answer; its visible checks in ``checks.py``, its proofs in ``proofs.py``.
+docs/own_homework.md builds, proves, releases and grades it.
+"""
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from .build import BUILDERS, BuildError
+
+TEMPLATE = "homework_template"
+
+
+def template_folder() -> Path:
+    """The template's files, as shipped in :mod:`dgmlab.authoring`."""
+    return Path(str(resources.files(__package__) / TEMPLATE))
+
+
+def new_homework(root: Path | str, hw: str) -> Path:
+    """Copy the template into ``root/homeworks/<hw>/`` and return that folder; refuses an id nbgrader's layout
+    does not read, one the kit itself uses, and a homework that already has a source."""
+    from dgmlab.grading.layout import HW_PATTERN
+    from dgmlab.probes import _kit_module
+
+    root = Path(root).resolve()
+    if not HW_PATTERN.fullmatch(hw):
+        raise BuildError(f"{hw!r} is not a homework id: write hw<digit><letters, digits or _>, e.g. hw6_vae")
+    if _kit_module(hw) is not None:
+        raise BuildError(f"{hw} is one of the kit's own homeworks (its checks are dgmlab.probes.{hw}): "
+                         "give your homework another id, e.g. hw6_vae")
+    folder = root / BUILDERS / hw
+    taken = [p for p in (folder, root / BUILDERS / f"{hw}.py", root / "source" / hw) if p.exists()]
+    if taken:
+        raise BuildError(f"{taken[0]} already exists: choose a new homework id or remove it first")
+    shutil.copytree(template_folder(), folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return folder

@@ -1,0 +1,110 @@
+"""The template homework (`dgmlab new-homework`), added to a course as a sixth homework beside the kit's five, as
+docs/own_homework.md does it: copied, built with its outputs recorded, released with its checks.py, proven (the
+reference earns every point, the blank release nothing, each mutant what it declares) and graded."""
+import importlib.util
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+from dgmlab.authoring import build as B
+from dgmlab.authoring.examples import example_submissions
+from dgmlab.authoring.proofs import prove
+from dgmlab.authoring.template import new_homework
+from dgmlab.grading import course as C
+from dgmlab.grading import report as R
+
+HW = "hw6_gauss"
+KIT = ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit")
+INSTALL_SOURCE = "dgmlab @ git+https://github.com/someone/dgm-homeworks@v0.1.0"
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # builds, releases and grades a homework (about 3 minutes)
+
+
+def dgmlab_cli(root, *args):
+    return subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(root), *args],
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """The kit's five homeworks (sources and notebooks as committed) and the template as hw6_gauss, built and
+    released through the command line."""
+    root = tmp_path_factory.mktemp("course")
+    text = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
+    (root / "nbgrader_config.py").write_text(text + f"\nc.SetInstallSource.install_source = {INSTALL_SOURCE!r}\n",
+                                             encoding="utf-8")
+    for hw in KIT:
+        shutil.copytree(ROOT / "homeworks" / hw, root / "homeworks" / hw, ignore=shutil.ignore_patterns("__pycache__"))
+        for kind in ("source", "release"):
+            (root / kind / hw).mkdir(parents=True)
+            shutil.copy(ROOT / kind / hw / f"{hw}.ipynb", root / kind / hw / f"{hw}.ipynb")
+    made = dgmlab_cli(root, "new-homework", HW)
+    assert made.returncode == 0, made.stderr
+    built = dgmlab_cli(root, "build", "--record-outputs", HW)
+    assert built.returncode == 0, built.stderr[-3000:]
+    released = dgmlab_cli(root, "release", HW)
+    assert released.returncode == 0, released.stderr[-3000:]
+    return C.Course(root), built, released
+
+
+def test_the_template_is_a_sixth_homework_beside_the_kits_five(course):
+    c, _, _ = course
+    assert c.homeworks() == sorted([*KIT, HW])
+    assert sorted(B.homeworks(c.root)) == sorted([*KIT, HW])
+
+
+def test_a_kit_homework_id_or_an_existing_one_is_refused(course, tmp_path):
+    c, _, _ = course
+    for hw in ("hw3_flows", HW, "homework6"):
+        with pytest.raises(B.BuildError):
+            new_homework(c.root if hw == HW else tmp_path, hw)
+
+
+def test_record_outputs_runs_beside_the_checks_file(course):
+    c, _, _ = course
+    text = c.source_notebook(HW).read_text(encoding="utf-8")
+    assert "kl_gauss = mu**2/2 + sigma**2/2 - log(sigma) - 1/2" in text  # the checked cell's recorded output
+    assert (c.folder("source", HW) / "checks.py").read_bytes() == (c.root / "homeworks" / HW / "checks.py").read_bytes()
+
+
+def test_release_ships_the_checks_file_and_no_answer(course):
+    c, _, released = course
+    assert "WARNING" not in released.stderr
+    files = sorted(p.name for p in c.folder("release", HW).iterdir() if p.is_file())
+    assert files == ["checks.py", f"{HW}.ipynb"]
+    text = c.release_notebook(HW).read_text(encoding="utf-8")
+    for secret in ("BEGIN SOLUTION", "HIDDEN TESTS", "(sigma ** 2 + mu ** 2 - 1) / 2", "math.log(2 * math.pi)",
+                   "test_equals_the_closed_form_exactly", "proves equality"):
+        assert secret not in text, f"the release leaks {secret!r}"
+    checks = (c.folder("release", HW) / "checks.py").read_text(encoding="utf-8")
+    assert "sp.log(sigma)" not in checks and "log_prob" not in checks  # no reference in what students get
+
+
+def test_the_template_is_proven(course, tmp_path):
+    c, _, _ = course
+    spec = importlib.util.spec_from_file_location("own_proofs", c.root / "homeworks" / HW / "proofs.py")
+    proofs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(proofs)
+    shutil.copytree(c.folder("source", HW), tmp_path / HW)
+    reference, outcomes = prove(tmp_path / HW / f"{HW}.ipynb", proofs.MUTANTS)
+    assert not {k: msg for k, (failed, msg) in reference.items() if failed}, reference
+    wrong = [f"{o.mutant} -> {o.test}: expected {o.expected}, got {o.got} {o.message}" for o in outcomes if not o.ok]
+    assert not wrong, "\n".join(wrong)
+    blanks = {o.test: o.got for o in outcomes if o.mutant.endswith(": blank release stub")}
+    assert blanks == {"q1_log_density_tests": "earn 0 of 4", "q2_gaussian_kl_tests": "earn 0 of 3"}, blanks
+
+
+def test_reference_earns_every_autograded_point_and_blank_none(course):
+    c, _, _ = course
+    for student, nb in example_submissions(c.release_notebook(HW), c.source_notebook(HW)).items():
+        path = c.root / "submitted" / student / HW / f"{HW}.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+    results = C.autograde(c, HW, jobs=1)
+    assert {r.student: r.status for r in results} == {"demo_reference": "graded", "demo_blank": "graded"}, results
+    scores = {g.student: (g.auto_score, g.auto_max) for g in R.grades(c, hws=[HW])}
+    assert scores["demo_reference"] == (7, 7) and scores["demo_blank"] == (0, 7)
