@@ -173,8 +173,9 @@ def _data(reference, cell, seed):
 @pytest.mark.parametrize("cell", CONVERTED)
 @pytest.mark.parametrize("seed", [0, 987_654])
 def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed(reference, cell, seed):
-    """Visible tests compare with values recorded on the working seed (or at fixed points), whatever the grading seed:
-    the reference earns every visible point on seed 0 and on another seed, and with the hidden tests every point."""
+    """Visible tests compare with values recorded on the working seed (or at fixed points) in a self-check and with the
+    grader's references on another seed's draw: the reference earns every visible point on seed 0 and on another
+    seed, and with the hidden tests every point."""
     from dgmlab import probes
 
     spec, data = _data(reference, cell, seed)
@@ -187,13 +188,13 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
 @pytest.mark.parametrize("cell, test", [("q4_grad_norm_tests", "test_matches_finite_differences"),
                                         ("q4_generator_losses_tests", "test_both_losses_on_a_batch_of_logits"),
                                         ("q1_torch_density_tests", "test_linear_map_with_negative_determinant")])
-def test_a_visible_test_reads_the_working_seed_values_not_the_grading_seeds(reference, cell, test):
-    """Values the probe computed on the grading seed's inputs are not what a visible test compares: with them in
-    place of the working values, the visible test fails though every value is right."""
+def test_a_visible_test_reads_the_values_under_working(reference, cell, test):
+    """A converted visible test reads the probe's values on its own draw (under "working"), not the hidden tests':
+    with those taken out, it fails though every other value is right."""
     from dgmlab import probes
 
     spec, data = _data(reference, cell, 987_654)
-    data["working"] = {k: v for k, v in data.items() if k != "working"}  # the grading seed's values in their place
+    del data["working"]
     result = probes.judge("hw3_flows", spec, data, 987_654)
     failed = {name for name, _, _, ok, _ in result.results if not ok}
     assert test in failed, result.lines
