@@ -3,9 +3,11 @@
 The hidden tests are in the instructor's notebook (``source/hw2_wgangp/``); they read the names below
 (``context``) and the values each probe returns. Nothing here answers a question: the probes call the
 student's functions on inputs made from the seed (and on small fixed cases where a test needs exact
-values) and keep what comes back; the visible tests check form and easy cases. The toy networks the P5
-probes drive the student's code with, and the kit's given MNIST generator P5(g) loads the handed-in
-weights into, are the notebook's given code, not answers.
+values) and keep what comes back; the visible tests check form and easy cases, and compare values with what the
+grader's references (``dgmlab.grading.references.hw2_wgangp``, not in the student package) give on the same inputs:
+recorded for the working seed's draw (``dgmlab.probes.expected``), computed in the judge when graded. The toy networks
+the P5 probes drive the student's code with, the given ``ResidualBlock`` and the kit's given MNIST generator P5(g)
+loads the handed-in weights into are the notebook's given code, not answers.
 """
 from __future__ import annotations
 
