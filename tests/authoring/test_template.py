@@ -108,3 +108,26 @@ def test_reference_earns_every_autograded_point_and_blank_none(course):
     assert {r.student: r.status for r in results} == {"demo_reference": "graded", "demo_blank": "graded"}, results
     scores = {g.student: (g.auto_score, g.auto_max) for g in R.grades(c, hws=[HW])}
     assert scores["demo_reference"] == (7, 7) and scores["demo_blank"] == (0, 7)
+
+
+def test_the_kits_own_tests_pass_with_the_template_as_a_sixth_homework(tmp_path):
+    """A copy of the kit with the template added as the docs say (new-homework, build --record-outputs, release,
+    examples): the kit's repository tests, its proofs and its nbval run of that homework pass with six homeworks."""
+    kit = tmp_path / "kit"
+    shutil.copytree(ROOT, kit, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".pytest_cache", ".import_linter_cache", "__pycache__", "gradebook.db", "autograded",
+        "submitted", "feedback", "reports"))
+    for step in (["new-homework", HW], ["build", "--record-outputs", HW], ["release", "--local-only", HW],
+                 ["examples", HW]):
+        done = dgmlab_cli(kit, *step)
+        assert done.returncode == 0, f"dgmlab {' '.join(step)}:\n{done.stderr[-3000:]}"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "tests/kit/test_repo.py", "tests/test_workspace.py",
+         f"tests/authoring/test_proofs.py::test_graded_cells_are_proven[{HW}]",
+         "tests/kit/test_notebooks_execute.py", "-k", f"not fast_mode or {HW}"],
+        cwd=kit, capture_output=True, text=True, timeout=1800)
+    assert run.returncode == 0, run.stdout[-5000:]
+    for test in ("test_graded_cells_are_proven", "test_source_notebook_passes_nbval_in_fast_mode",
+                 "test_release_notebook_passes_nbval_in_fast_mode"):
+        assert f"{test}[{HW}] PASSED" in run.stdout, f"{test}[{HW}] did not run and pass"
+    assert "test_every_graded_test_cell_is_a_check_cell_whose_visible_asserts_say_what_failed PASSED" in run.stdout

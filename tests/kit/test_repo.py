@@ -182,7 +182,7 @@ def _visible_asserts_without_message(source: str) -> list:
 
 
 def test_every_graded_test_cell_is_a_check_cell_whose_visible_asserts_say_what_failed():
-    """Every graded test cell of the five homeworks is a check() cell (the grader gives any other 0),
+    """Every graded test cell of the course's homeworks is a check() cell (the grader gives any other 0),
     and each visible assert of its spec says what failed: a bare assert shows the student only 'an
     assertion failed'."""
     import inspect
@@ -192,6 +192,7 @@ def test_every_graded_test_cell_is_a_check_cell_whose_visible_asserts_say_what_f
 
     checked, not_check, bare = 0, [], []
     for path in sorted((ROOT / "source").glob("*/*.ipynb")):
+        probes.load_checks(path.stem, path.parent)  # a course's own homework: its checks.py beside the notebook
         for cell in nbformat.read(path, as_version=4).cells:
             meta = cell.metadata.get("nbgrader", {})
             if not (cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")):
