@@ -340,13 +340,13 @@ def test_grader_requires_the_student_package_and_the_grading_extra():
     assert grader["dependencies"] == ["dgmlab", *_project()["optional-dependencies"]["grading"]]
 
 
-@pytest.mark.parametrize("command", ["build", "examples"])
+@pytest.mark.parametrize("command", [["build"], ["examples"], ["new-homework", "hw6_mine"]])
 def test_authoring_commands_without_the_authoring_package_say_it_needs_a_checkout(command, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "dgmlab.authoring", None)  # as installed from the wheel
     for name in [m for m in sys.modules if m.startswith("dgmlab.authoring.")]:
         monkeypatch.delitem(sys.modules, name)
     with pytest.raises(SystemExit) as stop:
-        cli.main([command])
+        cli.main(command)
     assert stop.value.code == 2 and "needs a checkout of the course kit" in capsys.readouterr().err
 
 
