@@ -755,7 +755,8 @@ def test_a_step_that_strips_the_networks_earns_what_it_would_without(reference_o
 # grader's references gave on those inputs when the kit was built (dgmlab/probes/expected/hw4_gans.json); the hidden
 # tests import the references in the judge and compare the values on the grading seed's inputs.
 CONVERTED = ("p1_generator_tests", "p1_discriminator_tests", "p1_d_step_tests", "p1_g_step_tests", "p2_make_gan_tests",
-             "p2_train_gan_tests", "p3_cond_generator_tests", "p3_cond_discriminator_tests", "p3_cgan_steps_tests")
+             "p2_train_gan_tests", "p3_cond_generator_tests", "p3_cond_discriminator_tests", "p3_cgan_steps_tests",
+             "p5_ot_primal_tests", "p5_ot_dual_tests")
 
 
 def _p1_reference():
@@ -766,9 +767,9 @@ def _p1_reference():
     return reference_namespace(ROOT / "source" / "hw4_gans" / "hw4_gans.ipynb",
                                ["p1_generator", "p1_discriminator", "p1_losses", "p1_d_step", "p1_g_step",
                                 "p2_make_gan", "p2_train_gan", "p3_cond_generator", "p3_cond_discriminator",
-                                "p3_cgan_steps"],
-                               {"__name__": "hw4_p1_reference", "torch": torch, "nn": torch.nn, "F": F,
-                                "tqdm": __import__("tqdm").tqdm})
+                                "p3_cgan_steps", "p5_ot_primal", "p5_ot_dual"],
+                               {"__name__": "hw4_p1_reference", "torch": torch, "nn": torch.nn, "F": F, "np": np,
+                                "tqdm": __import__("tqdm").tqdm, "linprog": __import__("scipy.optimize").optimize.linprog})
 
 
 def _test_cell(gid):
@@ -778,9 +779,9 @@ def _test_cell(gid):
 @pytest.mark.parametrize("cell", CONVERTED)
 @pytest.mark.parametrize("seed", [0, 987_654])
 def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed(cell, seed):
-    """Visible tests compare with values recorded on the working seed, whatever the grading seed: the reference
-    earns every visible point on seed 0 and on another seed, and with the hidden tests (which import the
-    grader's references in the judge) every point."""
+    """The reference earns every visible point on the working seed (against the recorded values) and on another seed
+    (against the grader's references on that draw, computed in the judge), and with the hidden tests (which import
+    the references in the judge) every point."""
     from dgmlab import probes, wire
 
     ns, spec = _p1_reference(), probes.spec_for("hw4_gans", cell)
@@ -791,14 +792,19 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
     assert graded.earned == spec.points, graded.lines
 
 
-def test_a_visible_test_reads_the_working_seed_values_not_the_grading_seeds():
-    """Values the probe computed on the grading seed's inputs are not what a visible test compares: with the working
-    values taken out, the visible tests fail though every graded value is right."""
+def test_a_self_check_compares_with_the_recorded_values_and_a_graded_run_with_the_judges(monkeypatch):
+    """On the working seed (a self-check) the visible tests compare with the values recorded in the student package:
+    with those values moved off, the reference fails them. Graded (another seed), the judge computes what they are
+    compared with on the grading seed's draw, so the recorded file decides nothing."""
     from dgmlab import probes, wire
 
     ns, spec = _p1_reference(), probes.spec_for("hw4_gans", "p1_generator_tests")
-    data = wire.loads(wire.dumps(probes.run_probe(spec, (ns["Generator"],), 987_654)))
-    data["working"] = {k: v for k, v in data.items() if k != "working"}  # the grading seed's values in their place
-    result = probes.judge("hw4_gans", spec, data, 987_654)
-    failed = {name for name, _, _, ok, _ in result.results if not ok}
-    assert {"test_generator_is_the_statements_network", "test_saturates_like_a_tanh"} <= failed, result.lines
+    recorded = probes.expected("hw4_gans", "p1_generator_tests")
+    moved = {**probes._expected_cache["hw4_gans"], "p1_generator_tests": {k: v + 0.5 for k, v in recorded.items()}}
+    monkeypatch.setitem(probes._expected_cache, "hw4_gans", moved)
+    compared = ("test_generator_is_the_statements_network", "test_latent_dim_and_widths_are_used",
+                "test_saturates_like_a_tanh")
+    for seed, passes in ((probes.WORKING_SEED, False), (987_654, True)):
+        data = wire.loads(wire.dumps(probes.run_probe(spec, (ns["Generator"],), seed)))
+        result = probes.judge("hw4_gans", spec, data, seed)
+        assert [ok for name, _, _, ok, _ in result.results if name in compared] == [passes] * 3, (seed, result.lines)

@@ -1250,10 +1250,10 @@ def _primal_probe(o, x):
             "instances": attempt(lambda: [list(ot_primal(*_copies(*inst))) for inst in x["instances"]])}
 
 
-def _optimum(v, w, C):
-    """The optimal transport cost, by the grader's own route: POT's network simplex (``checks.discrete_w1``), not
-    the linear program the statement asks for."""
-    return checks.discrete_w1(v, w, C)
+def _optima(v, cell):
+    """The optimal transport costs of the working seed's instances, recorded from the grader's own route (POT's
+    network simplex, not the linear program the statement asks for)."""
+    return recorded(cell)["optima"]
 
 
 def _primal_hint(v):
@@ -1271,22 +1271,25 @@ def _primal_hint(v):
 def test_plan_is_an_optimal_coupling(v):
     import numpy as np
 
-    # on the grader's seeded instances: a coupling of v and w whose cost sum C * T is the optimum, computed here
-    for (_, T), (vv, w, C) in paired(v.instances, v.inputs.instances, "plans, one per instance"):
+    # on the seeded instances: a coupling of v and w whose cost sum C * T is the optimum (recorded from the grader's)
+    wv = working(v)
+    for ((_, T), (vv, w, C)), best in zip(paired(wv.instances, wv.inputs.instances, "plans, one per instance"),
+                                        _optima(v, "p5_ot_primal_tests"), strict=True):
         name = f"the {len(vv)}x{len(w)} plan"
         checks.assert_coupling(T, vv, w, atol=1e-8, name=name)
-        cost, best = float(np.sum(C * np.asarray(T, float))), _optimum(vv, w, C)
+        cost = float(np.sum(C * np.asarray(T, float)))
         assert abs(cost - best) <= 1e-7, \
             (f"{name} is a coupling, but its cost sum C*T = {cost:.6f} is above the optimum {best:.6f}: "
-             f"a feasible plan is not enough, solve the linear program{_primal_hint(v)}")
+             f"a feasible plan is not enough, solve the linear program{_primal_hint(wv)}")
 
 
 @points(1.5)
 def test_value_is_the_optimum(v):
-    for (value_, _), (vv, w, C) in paired(v.instances, v.inputs.instances, "results, one per instance"):
+    wv = working(v)
+    for ((value_, _), (vv, w, C)), best in zip(paired(wv.instances, wv.inputs.instances, "results, one per instance"),
+                                             _optima(v, "p5_ot_primal_tests"), strict=True):
         assert isinstance(value_, float), f"expected ot_primal to return the value as a float, found {type(value_).__name__}"
-        checks.assert_close(value_, _optimum(vv, w, C), atol=1e-7,
-                            name=f"the OT value ({len(vv)}x{len(w)}){_primal_hint(v)}")
+        checks.assert_close(value_, best, atol=1e-7, name=f"the OT value ({len(vv)}x{len(w)}){_primal_hint(wv)}")
 
 
 def _dual_probe(o, x):
@@ -1315,27 +1318,30 @@ def _dual_hint(v):
 def test_potentials_are_optimal(v):
     import numpy as np
 
-    # on the grader's seeded instances: feasible potentials whose objective v.phi + w.psi, computed here from
-    # them, reaches the optimal transport cost the grader computes by another route (strong duality)
-    for (_, phi, psi), (vv, w, C) in paired(v.instances, v.inputs.instances, "results, one per instance"):
+    # on the seeded instances: feasible potentials whose objective v.phi + w.psi, computed here from them, reaches
+    # the optimal transport cost the grader computed by another route (strong duality; recorded)
+    wv = working(v)
+    for ((_, phi, psi), (vv, w, C)), best in zip(paired(wv.instances, wv.inputs.instances, "results, one per instance"),
+                                               _optima(v, "p5_ot_dual_tests"), strict=True):
         k1, k2 = C.shape
         assert np.shape(phi) == (k1,) and np.shape(psi) == (k2,), \
             f"expected phi with k1 = {k1} entries and psi with k2 = {k2}, found shapes {np.shape(phi)} and {np.shape(psi)}"
         phi, psi = np.asarray(phi, float), np.asarray(psi, float)
         slack = C - phi[:, None] - psi[None, :]
         assert slack.min() > -1e-8, "the potentials violate a dual constraint phi_i + psi_j <= c_ij"
-        objective, best = float(vv @ phi + w @ psi), _optimum(vv, w, C)
+        objective = float(vv @ phi + w @ psi)
         assert abs(objective - best) <= 1e-7, \
             (f"the {k1}x{k2} potentials are feasible, but their objective v.phi + w.psi = {objective:.6f} is below "
-             f"the optimal transport cost {best:.6f}: feasible potentials are not enough, maximise{_dual_hint(v)}")
+             f"the optimal transport cost {best:.6f}: feasible potentials are not enough, maximise{_dual_hint(wv)}")
 
 
 @points(1)
 def test_dual_value_is_the_optimum(v):
-    for (value_, _, _), (vv, w, C) in paired(v.instances, v.inputs.instances, "results, one per instance"):
+    wv = working(v)
+    for ((value_, _, _), (vv, w, C)), best in zip(paired(wv.instances, wv.inputs.instances, "results, one per instance"),
+                                                _optima(v, "p5_ot_dual_tests"), strict=True):
         assert isinstance(value_, float), f"expected ot_dual to return the value as a float, found {type(value_).__name__}"
-        checks.assert_close(value_, _optimum(vv, w, C), atol=1e-7,
-                            name=f"the dual value ({len(vv)}x{len(w)}){_dual_hint(v)}")
+        checks.assert_close(value_, best, atol=1e-7, name=f"the dual value ({len(vv)}x{len(w)}){_dual_hint(wv)}")
 
 
 # ------------------------------------------------------------------ P0
@@ -1633,10 +1639,10 @@ CHECKS = [
               probe=_p4b_probe, inputs=_p4b_inputs),
     CheckSpec("p5_ot_primal_tests", 7, 2.5, ("ot_primal",),
               visible=(test_plan_is_an_optimal_coupling, test_value_is_the_optimum),
-              probe=_primal_probe, inputs=_instances_primal),
+              probe=_on_working(_primal_probe), inputs=_with_working(_instances_primal)),
     CheckSpec("p5_ot_dual_tests", 7, 3.5, ("ot_dual",),
               visible=(test_potentials_are_optimal, test_dual_value_is_the_optimum),
-              probe=_dual_probe, inputs=_instances_dual),
+              probe=_on_working(_dual_probe), inputs=_with_working(_instances_dual)),
     CheckSpec("p0_tests", 1, 0.75, P0_NAMES, visible=(test_everything_is_defined,), probe=_p0_probe,
               inputs=_p0_inputs, files=(RESULTS_FILE, BASELINE_FILE, CGAN_FILE)),
 ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ... import artifacts
+from ... import artifacts, checks
 from ...probes.hw4_gans import (
     LABELS, OTHER_LABELS, STATEMENT_EXPERIMENTS, TRAIN_LR, _outputs_match, _params, _run_key, _schedule, _sgd,
     _statement_mlp, experiment, history_matches, label_blind, parameters_match, seeded_tiny, stand_in_d_step,
@@ -278,8 +278,14 @@ def _expected_cgan_steps(x) -> dict:
             "d_loss": batch_loss(x, cgan_d_loss(x), 10), "g_loss": batch_loss(x, cgan_g_loss(x), 10)}
 
 
+def _expected_optima(x) -> dict:
+    """P5: the optimal transport cost of each seeded instance, by POT's network simplex (not the statement's LP)."""
+    return {"optima": [checks.discrete_w1(v, w, C) for v, w, C in x["instances"]]}
+
+
 EXPECTED = {"p1_generator_tests": _expected_generator, "p1_discriminator_tests": _expected_discriminator,
             "p1_d_step_tests": _expected_d_step, "p1_g_step_tests": _expected_g_step,
             "p2_make_gan_tests": _expected_make_gan, "p2_train_gan_tests": _expected_train_gan,
             "p3_cond_generator_tests": _expected_cond_generator,
-            "p3_cond_discriminator_tests": _expected_cond_discriminator, "p3_cgan_steps_tests": _expected_cgan_steps}
+            "p3_cond_discriminator_tests": _expected_cond_discriminator, "p3_cgan_steps_tests": _expected_cgan_steps,
+            "p5_ot_primal_tests": _expected_optima, "p5_ot_dual_tests": _expected_optima}
