@@ -15,12 +15,18 @@ PROBES = ROOT / "src" / "dgmlab" / "probes"
 HOMEWORKS = ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit")  # the homeworks whose visible tests compare with recorded values
 
 
+# A recording is stale when it is off by more than float32 noise: the number of threads a process runs with moves a
+# network's float32 outputs by up to about 3e-6 here (1 thread against 2); the visible tests accept rtol 1e-4,
+# atol 1e-5, so anything these bounds let through cannot change a grade.
+RTOL, ATOL = 1e-5, 1e-5
+
+
 def _same(a, b) -> bool:
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
         return (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.dtype == b.dtype
-                and a.shape == b.shape and torch.allclose(a, b, rtol=1e-6, atol=1e-7))
+                and a.shape == b.shape and torch.allclose(a, b, rtol=RTOL, atol=ATOL))
     if isinstance(a, float) and isinstance(b, float):
-        return abs(a - b) <= 1e-9 * (1 + abs(b))
+        return abs(a - b) <= 1e-6 * (1 + abs(b))  # losses of float32 networks: the checks accept 1e-5 (1 + |want|)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     if isinstance(a, dict) and isinstance(b, dict):
