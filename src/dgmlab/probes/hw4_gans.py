@@ -19,7 +19,8 @@ import types
 
 from .. import checks
 from ..testing import points
-from . import WORKING_SEED, Answers, CheckSpec, TestFailure, attempt, expected, usable, seeded_generator as _gen
+from . import CheckSpec, TestFailure, attempt, expected, usable, working, seeded_generator as _gen
+from . import on_working as _on_working, with_working as _with_working
 from . import _torch  # lazy imports
 
 EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")  # the statement's names
@@ -124,30 +125,11 @@ def _seeded(seed: int, salt: int) -> dict:
 
 
 # ------------------------------------------------------------------ visible tests: recorded values on the working seed
-# A converted cell's inputs carry, under "working", the same inputs drawn from WORKING_SEED, and its probe runs the
-# student's code on both: hidden tests read the values on the grading seed's inputs and compare them with the grader's
-# references (dgmlab.grading.references.hw4_gans); visible tests read the values on the working inputs and compare them
-# with what those references gave on them, recorded when the kit was built (dgmlab.probes.expected).
-def _with_working(make):
-    def inputs(seed):
-        return {**make(seed), "working": make(WORKING_SEED)}
-    return inputs
-
-
-def _on_working(probe):
-    def both(o, x):
-        return {**probe(o, x), "working": attempt(probe, o, x["working"])}
-    return both
-
-
-def working(v) -> Answers:
-    """The probe's values on the cell's working-seed inputs, read as ``v``'s are (``.inputs``: those inputs)."""
-    data = v.working
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise TestFailure("the check's data on the working inputs is not a table of values")
-    return Answers(data, v.inputs.working)
-
-
+# A converted cell's inputs carry, under "working", the visible tests' own draw (dgmlab.probes.with_working), and its
+# probe runs the student's code on both (on_working): hidden tests read the values on the grading seed's inputs and
+# compare them with the grader's references (dgmlab.grading.references.hw4_gans); visible tests read the values on
+# their own draw (working) and compare them with recorded(cell): in a self-check what those references gave on the
+# working seed's draw, recorded with the kit (dgmlab.probes.expected); graded, the references computed in the judge.
 def recorded(cell: str) -> dict:
     """What the grader's references gave on ``cell``'s working-seed inputs (recorded with the kit)."""
     return expected("hw4_gans", cell)
