@@ -262,6 +262,40 @@ def expected(hw: str, cell: str) -> dict:
     return found
 
 
+# A converted cell (one whose visible tests compare with recorded values) wraps its inputs with with_working and its
+# probe with on_working: the student's code also runs on the visible tests' own draw, under "working", which the
+# visible tests read through working(v); hidden tests read the values on the grading seed's draw.
+def with_working(make: Callable) -> Callable:
+    """A converted cell's ``inputs``: ``make(seed)``, and under ``"working"`` the visible tests' draw,
+    ``make(WORKING_SEED)`` (when graded :func:`make_inputs` puts the grading seed's in its place)."""
+    def inputs(seed):
+        return {**make(seed), "working": make(WORKING_SEED)}
+    return inputs
+
+
+def on_working(probe: Callable, own_rng: bool = False) -> Callable:
+    """A converted cell's probe: ``probe`` on the inputs and, under ``"working"``, on the visible tests' draw. With
+    ``own_rng`` the second run draws from torch's generator seeded with :data:`WORKING_SEED` and leaves the kernel's
+    as the first run left it (a probe whose values depend on what it draws, e.g. a penalty's eps)."""
+    def both(o, x):
+        out = probe(o, x)
+        if not own_rng:
+            return {**out, "working": attempt(probe, o, x["working"])}
+        torch = _torch()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(WORKING_SEED)
+            return {**out, "working": attempt(probe, o, x["working"])}
+    return both
+
+
+def working(v) -> "Answers":
+    """The probe's values on a converted cell's own draw, read as ``v``'s are (``.inputs``: those inputs)."""
+    data = v.working
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise TestFailure("the check's data on the working inputs is not a table of values")
+    return Answers(data, v.inputs.working)
+
+
 def run_probe(spec: CheckSpec, objects: tuple, seed: int) -> dict:
     """What the grader gets from this cell: ``{name: plain value}`` (a value the student's code raised
     on is :class:`dgmlab.wire.Raised`)."""

@@ -14,7 +14,9 @@ import math
 
 from .. import checks
 from ..testing import points
-from . import WORKING_SEED, Answers, CheckSpec, TestFailure, attempt, expected, seeded_generator as _gen
+from . import (
+    on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected,
+    seeded_generator as _gen)
 from . import _sp, _torch  # lazy imports
 
 
@@ -30,31 +32,7 @@ def _outcome(fn, *args, **kwargs) -> str:
 
 
 # ------------------------------------------------------------------ visible tests: recorded values on the working seed
-# A converted cell's inputs carry, under "working", the same inputs drawn from WORKING_SEED, and its probe runs the
-# student's code on both: hidden tests read the values on the grading seed's inputs; visible tests read the values on
-# the working inputs and compare them with what the grader's references (dgmlab.grading.references.hw1_wgan) gave on
-# them, recorded when the kit was built (dgmlab.probes.expected). A reference that depends on no input (a value at a
-# fixed point) is compared with the values on the grading seed's inputs.
-def _with_working(make):
-    def inputs(seed):
-        return {**make(seed), "working": make(WORKING_SEED)}
-    return inputs
-
-
-def _on_working(probe):
-    def both(o, x):
-        return {**probe(o, x), "working": attempt(probe, o, x["working"])}
-    return both
-
-
-def working(v) -> Answers:
-    """The probe's values on the cell's working-seed inputs, read as ``v``'s are (``.inputs``: those inputs)."""
-    data = v.working
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise TestFailure("the check's data on the working inputs is not a table of values")
-    return Answers(data, v.inputs.working)
-
-
+# Converted cells: dgmlab.probes.with_working, on_working and working (what their visible tests compare with).
 def recorded(cell: str) -> dict:
     """What the grader's references gave on ``cell``'s working-seed inputs (recorded with the kit)."""
     return expected("hw1_wgan", cell)
@@ -1250,7 +1228,7 @@ def context() -> dict:
 CHECKS = [
     CheckSpec("q1_flow_log_prob_tests", 5, 2.25, ("flow_log_prob",),
               visible=(test_1d_affine_matches_torch_normal, test_2d_exp_flow_matches_independent_lognormals),
-              probe=_on_working(_flow_log_prob_probe), inputs=_with_working(_flow_inputs)),
+              probe=on_working(_flow_log_prob_probe), inputs=with_working(_flow_inputs)),
     CheckSpec("q1_flow_sample_tests", 3, 1.5, ("flow_sample",),
               visible=(test_shape, test_exp_flow_samples_follow_the_lognormal),
               probe=_flow_sample_probe, inputs=_sample_inputs),
@@ -1258,43 +1236,43 @@ CHECKS = [
               visible=(test_are_expressions_in_the_right_symbols, test_general_kl_vanishes_for_equal_distributions,
                        test_general_kl_is_positive_when_only_the_widths_differ,
                        test_integrand_is_p_g_times_the_log_ratio, test_general_kl_matches_numerical_integration),
-              inputs=_with_working(_kl_inputs)),
+              inputs=with_working(_kl_inputs)),
     CheckSpec("q2_kl_limits_tests", 6, 3.5, ("kl_limits",),
               visible=(test_returns_two_sympy_objects, test_limit_of_an_expression_continuous_at_zero,
                        test_derivative_limit_of_an_expression_continuous_at_zero),
-              probe=_on_working(_limits_probe), inputs=_with_working(_limits_inputs)),
+              probe=on_working(_limits_probe), inputs=with_working(_limits_inputs)),
     CheckSpec("q2_combined_generator_loss_tests", 3, 2, ("combined_generator_loss",),
               visible=(test_returns_a_scalar, test_value_at_a_single_output),
               probe=_combined_probe, inputs=_combined_inputs),
     CheckSpec("q2_js_divergence_tests", 5, 2.5, ("js_divergence",),
               visible=(test_zero_for_equal_means, test_value_at_moderate_eps),
-              probe=_on_working(_js_probe), inputs=_with_working(_js_inputs)),
+              probe=on_working(_js_probe), inputs=with_working(_js_inputs)),
     CheckSpec("q2_w1_distance_tests", 2, 1.5, ("w1_distance",), visible=(test_w1_zero_for_equal_means,),
               probe=_w1_probe, inputs=_w1_inputs),
     CheckSpec("q3_wgan_losses_tests", 5, 1.25, ("critic_loss", "generator_loss"),
               visible=(test_scalars, test_critic_loss_sign_on_one_pair, test_generator_loss_sign_on_one_score,
                        test_critic_loss_with_unequal_batches, test_generator_loss_on_a_batch),
-              probe=_on_working(_losses_probe), inputs=_with_working(_losses_inputs)),
+              probe=on_working(_losses_probe), inputs=with_working(_losses_inputs)),
     CheckSpec("q3_gradient_penalty_tests", 6, 3.5, ("gradient_penalty",),
               visible=(test_linear_critic_value_and_lambda, test_one_alpha_per_sample_between_real_and_fake),
               probe=_penalty_probe, inputs=_penalty_inputs),
     CheckSpec("q3_clip_weights_tests", 3, 0.75, ("clip_weights",),
               visible=(test_all_parameters_within_bounds, test_values_inside_the_bounds_are_kept_and_signs_preserved),
-              probe=_on_working(_clip_probe), inputs=_with_working(_clip_inputs)),
+              probe=on_working(_clip_probe), inputs=with_working(_clip_inputs)),
     CheckSpec("q3_train_step_tests", 9, 5.5, ("wgan_train_step",),
               visible=(test_first_critic_update_descends_the_critic_loss,
                        test_then_one_generator_update_through_the_updated_critic),
-              probe=_on_working(_step_probe), inputs=_with_working(_step_inputs)),
+              probe=on_working(_step_probe), inputs=with_working(_step_inputs)),
     CheckSpec("q3_samples_tests", 4, 1, ("sample_generator", "save_samples"),
               visible=(test_shape_and_range, test_seeded, test_save_round_trip),
-              probe=_on_working(_samples_probe), inputs=_with_working(_samples_inputs)),
+              probe=on_working(_samples_probe), inputs=with_working(_samples_inputs)),
     CheckSpec("q3_evaluate_samples_tests", 3, 1.25, ("evaluate_samples",),
               visible=(test_keys_and_types, test_inception_unavailable_is_reported_not_raised),
               probe=_evaluate_probe, inputs=_evaluate_inputs),
     CheckSpec("q3_interpolate_tests", 5, 1, ("interpolate",),
               visible=(test_shape_and_endpoints_linear, test_linear_is_evenly_spaced_on_the_segment,
                        test_slerp_endpoints_and_constant_angular_speed, test_unknown_method_raises),
-              probe=_on_working(_interpolate_probe), inputs=_with_working(_interpolate_inputs)),
+              probe=on_working(_interpolate_probe), inputs=with_working(_interpolate_inputs)),
     CheckSpec("q3_samples_quality_tests", 7, 5, (), visible=(test_saved_generator_draws_1000_new_images,),
               files=(WEIGHTS_FILE,)),
 ]

@@ -17,7 +17,9 @@ import math
 
 from .. import checks, wire
 from ..testing import points
-from . import WORKING_SEED, Answers, CheckSpec, TestFailure, attempt, expected, usable, seeded_generator as _gen
+from . import (
+    on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected, usable,
+    seeded_generator as _gen)
 from . import _np, _sp, _torch  # lazy imports
 
 
@@ -204,34 +206,9 @@ def _modules_of(model, cls):
 
 
 # ------------------------------------------------------------------ visible tests: recorded values on the working seed
-# A converted cell's inputs carry, under "working", the same inputs drawn from WORKING_SEED, and its probe runs the
-# student's code on both: hidden tests read the values on the grading seed's inputs and compare them with the grader's
-# references (dgmlab.grading.references.hw2_wgangp); visible tests read the values on the working inputs and compare
-# them with what those references gave on them, recorded when the kit was built (dgmlab.probes.expected).
-def _with_working(make):
-    def inputs(seed):
-        return {**make(seed), "working": make(WORKING_SEED)}
-    return inputs
-
-
+# Converted cells: dgmlab.probes.with_working, on_working and working (what their visible tests compare with).
 def _on_working(probe):
-    def both(o, x):
-        out = probe(o, x)
-        # the working run draws what it draws (a penalty's eps, ...) from torch's generator seeded with WORKING_SEED,
-        # and puts the kernel's generator back: what runs after sees the state the grading run left
-        torch = _torch()
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(WORKING_SEED)
-            return {**out, "working": attempt(probe, o, x["working"])}
-    return both
-
-
-def working(v) -> Answers:
-    """The probe's values on the cell's working-seed inputs, read as ``v``'s are (``.inputs``: those inputs)."""
-    data = v.working
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise TestFailure("the check's data on the working inputs is not a table of values")
-    return Answers(data, v.inputs.working)
+    return on_working(probe, own_rng=True)  # see on_working: the kernel's random state is kept
 
 
 def recorded(cell: str) -> dict:
@@ -1483,13 +1460,13 @@ def test_schedule_for_other_cuts(v):
 
 CHECKS = [
     CheckSpec("p1_conjugate_tests", 2, 1.25, ("f_star_kl",), visible=(test_kl_conjugate_at_seeded_points,),
-              inputs=_with_working(lambda seed: _conjugate_inputs(seed, 16, -2.0, 2.0))),
+              inputs=with_working(lambda seed: _conjugate_inputs(seed, 16, -2.0, 2.0))),
     CheckSpec("p1_objective_tests", 3, 2, ("kl_objective", "kl_optimal_critic"),
               visible=(test_constant_critic_gives_zero, test_value_on_two_points,
                        test_optimal_critic_is_one_when_p_equals_q),
               probe=_kl_probe, inputs=lambda seed: _objective_inputs(seed, 1)),
     CheckSpec("p2_conjugate_tests", 2, 1.25, ("f_star_rkl",), visible=(test_rkl_conjugate_at_seeded_points,),
-              inputs=_with_working(lambda seed: _conjugate_inputs(seed, 17, -3.0, -0.2))),
+              inputs=with_working(lambda seed: _conjugate_inputs(seed, 17, -3.0, -0.2))),
     CheckSpec("p2_objective_tests", 3, 2, ("rkl_objective", "rkl_optimal_critic"),
               visible=(test_rkl_constant_critic_gives_zero, test_rkl_value_on_two_points,
                        test_optimal_critic_is_minus_one_when_p_equals_q),
@@ -1497,45 +1474,45 @@ CHECKS = [
     CheckSpec("p3_costs_tests", 5, 2.75, ("smoothing_costs",),
               visible=(test_returns_two_floats_and_zero_without_noise, test_emd_on_two_points,
                        test_identity_cost_on_two_points, test_identity_cost_is_the_mean_length_of_the_moves),
-              probe=_on_working(_costs_probe), inputs=_with_working(_costs_inputs)),
+              probe=_on_working(_costs_probe), inputs=with_working(_costs_inputs)),
     CheckSpec("p4_linprog_tests", 3, 0, ("w1_linprog",),
               visible=(test_distance_to_itself_is_zero, test_moving_all_mass_from_the_first_point_to_the_second,
                        test_matches_pot_and_returns_a_valid_plan, test_asymmetric_cost_orientation),
-              probe=_on_working(_linprog_probe), inputs=_with_working(_linprog_inputs)),
+              probe=_on_working(_linprog_probe), inputs=with_working(_linprog_inputs)),
     CheckSpec("p4_glue_tests", 3, 2, ("glue_couplings",),
               visible=(test_diagonal_plans_glue_to_a_diagonal_plan, test_a_zero_in_r_gives_no_nan),
               probe=_glue_probe, inputs=_glue_inputs),
     CheckSpec("p5_critic_tests", 6, 4.5, ("Critic", "ResidualBlock"),
               visible=(test_first_block_downsamples_by_four, test_four_residual_blocks),
-              probe=_on_working(_mnist_critic_probe), inputs=_with_working(lambda seed: _network_inputs(seed, 1, 28))),
+              probe=_on_working(_mnist_critic_probe), inputs=with_working(lambda seed: _network_inputs(seed, 1, 28))),
     CheckSpec("p5_gradient_penalty_tests", 8, 4.5, ("gradient_penalty",),
               visible=(test_slope_two_critic_gives_one, test_penalty_is_connected_to_the_critic,
                        test_no_lambda_inside_and_batch_mean),
-              probe=_on_working(_penalty_probe), inputs=_with_working(_penalty_inputs)),
+              probe=_on_working(_penalty_probe), inputs=with_working(_penalty_inputs)),
     CheckSpec("p5_losses_tests", 5, 2.5, ("critic_loss", "generator_loss"),
               visible=(test_critic_loss_when_the_penalty_is_zero, test_generator_loss_value, test_critic_loss_uses_lam),
-              probe=_on_working(_losses_probe), inputs=_with_working(_losses_inputs)),
+              probe=_on_working(_losses_probe), inputs=with_working(_losses_inputs)),
     CheckSpec("p5_optimizers_tests", 3, 0.5, ("make_optimizers",),
               visible=(test_the_first_optimiser_holds_the_generator, test_the_second_optimiser_holds_the_critic,
                        test_the_lr_argument_is_used),
-              probe=_on_working(_optimizers_probe), inputs=_with_working(_optimizers_inputs)),
+              probe=_on_working(_optimizers_probe), inputs=with_working(_optimizers_inputs)),
     CheckSpec("p5_critic_step_tests", 6, 1.75, ("critic_step",),
               visible=(test_returns_the_critic_loss_of_the_batch, test_update_descends_the_critic_loss_and_leaves_the_generator),
-              probe=_on_working(_critic_step_probe), inputs=_with_working(_critic_step_inputs)),
+              probe=_on_working(_critic_step_probe), inputs=with_working(_critic_step_inputs)),
     CheckSpec("p5_generator_step_tests", 4, 1.25, ("generator_step",),
               visible=(test_returns_the_generator_loss_of_the_batch,
                        test_update_descends_the_generator_loss_and_leaves_the_critic),
-              probe=_on_working(_generator_step_probe), inputs=_with_working(_generator_step_inputs)),
+              probe=_on_working(_generator_step_probe), inputs=with_working(_generator_step_inputs)),
     CheckSpec("p5_mnist_samples_tests", 2, 0, (),
               visible=(test_saved_generator_draws_100_new_images, test_mnist_classifier_score_above_the_bar),
               files=(WEIGHTS,)),
     CheckSpec("p6_generator_tests", 6, 4.5, ("CifarGenerator", "ResidualBlock"),
               visible=(test_nine_residual_blocks,),
-              probe=_on_working(_cifar_generator_probe), inputs=_with_working(_cifar_generator_inputs)),
+              probe=_on_working(_cifar_generator_probe), inputs=with_working(_cifar_generator_inputs)),
     CheckSpec("p6_critic_tests", 4, 3, ("CifarCritic", "ResidualBlock"),
               visible=(test_cifar_first_block, test_cifar_three_more_blocks),
-              probe=_on_working(_cifar_critic_probe), inputs=_with_working(lambda seed: _network_inputs(seed, 3, 32))),
+              probe=_on_working(_cifar_critic_probe), inputs=with_working(lambda seed: _network_inputs(seed, 3, 32))),
     CheckSpec("p6_schedule_tests", 4, 0.5, ("lr_at_epoch",),
               visible=(test_default_rates, test_custom_rates, test_schedule_for_other_cuts),
-              probe=_on_working(_schedule_probe), inputs=_with_working(_schedule_inputs)),
+              probe=_on_working(_schedule_probe), inputs=with_working(_schedule_inputs)),
 ]

@@ -13,7 +13,9 @@ import math
 from .. import checks
 from ..checks import has_float, sympy_gap
 from ..testing import points
-from . import WORKING_SEED, Answers, CheckSpec, TestFailure, attempt, expected, seeded_generator as _gen
+from . import (
+    on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected,
+    seeded_generator as _gen)
 from . import _sp, _torch  # lazy imports
 
 
@@ -58,31 +60,7 @@ def _is_matrix(value, name, shape, symbols_, sp):
 
 
 # ------------------------------------------------------------------ visible tests: recorded values on the working seed
-# A converted cell's inputs carry, under "working", the same inputs drawn from WORKING_SEED, and its probe runs the
-# student's code on both: hidden tests read the values on the grading seed's inputs, visible tests read the values on
-# the working inputs and compare them with what the grader's references (dgmlab.grading.references.hw3_flows) gave on
-# them, recorded when the kit was built (dgmlab.probes.expected). The sympy cells' visible tests evaluate the student's
-# expressions at fixed points and compare with values recorded there.
-def _with_working(make):
-    def inputs(seed):
-        return {**make(seed), "working": make(WORKING_SEED)}
-    return inputs
-
-
-def _on_working(probe):
-    def both(o, x):
-        return {**probe(o, x), "working": attempt(probe, o, x["working"])}
-    return both
-
-
-def working(v) -> Answers:
-    """The probe's values on the cell's working-seed inputs, read as ``v``'s are (``.inputs``: those inputs)."""
-    data = v.working
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise TestFailure("the check's data on the working inputs is not a table of values")
-    return Answers(data, v.inputs.working)
-
-
+# Converted cells: dgmlab.probes.with_working, on_working and working (what their visible tests compare with).
 def recorded(cell: str) -> dict:
     """What the grader's references gave on ``cell``'s working-seed inputs (or its fixed points), recorded with the
     kit."""
@@ -677,7 +655,7 @@ CHECKS = [
     CheckSpec("q1_torch_density_tests", 5, 2, ("f_inv_torch", "flow_log_prob"),
               visible=(test_shapes_and_dtype, test_identity_map_gives_the_base_density,
                        test_f_of_f_inv_torch_is_the_identity, test_linear_map_with_negative_determinant),
-              probe=_on_working(_torch_density_probe), inputs=_with_working(_torch_density_inputs)),
+              probe=on_working(_torch_density_probe), inputs=with_working(_torch_density_inputs)),
     CheckSpec("q2_counter_density_tests", 7, 6, ("p_counter",),
               visible=(test_value_inside_B, test_zero_far_beyond_the_frame),
               probe=_counter_probe, inputs=_counter_inputs),
@@ -686,7 +664,7 @@ CHECKS = [
     CheckSpec("q2_pinsker_tests", 2, 1.5, ("tv_lower_bound", "kl_lower_bound"), visible=(test_bounds_are_positive,)),
     CheckSpec("q3_d_star_tests", 5, 3, ("D_star", "second_derivative_at_D_star", "D_star_smoothed"),
               visible=(test_are_expressions_in_a_and_b, test_no_smoothing_gives_back_D_star,
-                       test_equal_weights_give_one_half), inputs=_with_working(_d_star_inputs)),
+                       test_equal_weights_give_one_half), inputs=with_working(_d_star_inputs)),
     CheckSpec("q3_discrete_discriminator_tests", 5, 2.5, ("discriminator_loss", "optimal_discriminator"),
               visible=(test_half_everywhere_gives_two_log_two, test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd),
               probe=_discrete_probe, inputs=_discrete_inputs),
@@ -696,8 +674,8 @@ CHECKS = [
               visible=(test_non_saturating_types, test_d_non_saturating_matches_a_finite_difference)),
     CheckSpec("q4_generator_losses_tests", 3, 1.5, ("saturating_loss", "non_saturating_loss"),
               visible=(test_scalar_outputs, test_both_losses_on_a_batch_of_logits),
-              probe=_on_working(_losses_probe), inputs=_with_working(_logit_inputs)),
+              probe=on_working(_losses_probe), inputs=with_working(_logit_inputs)),
     CheckSpec("q4_grad_norm_tests", 5, 1.5, ("generator_grad_norm",),
               visible=(test_matches_finite_differences, test_a_second_call_matches_finite_differences_too),
-              probe=_on_working(_grad_norm_probe), inputs=_with_working(_grad_norm_inputs)),
+              probe=on_working(_grad_norm_probe), inputs=with_working(_grad_norm_inputs)),
 ]

@@ -11,7 +11,9 @@ import math
 
 from .. import checks
 from ..testing import points
-from . import WORKING_SEED, Answers, CheckSpec, TestFailure, attempt, expected, seeded_generator as _gen
+from . import (
+    on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected,
+    seeded_generator as _gen)
 from . import _np, _sp, _torch  # lazy imports
 
 P1_WEIGHTS_FILE = "p1_pixelcnn_weights.pt"
@@ -56,30 +58,7 @@ def _seeded(seed: int, salt: int):
 
 
 # ---------------------------------------------------------------------- visible tests: recorded values
-# A converted cell's inputs carry, under "working", the same inputs drawn from WORKING_SEED, and its probe runs the
-# student's code on both: hidden tests read the values on the grading seed's inputs and compare them with the grader's
-# references (dgmlab.grading.references.hw5_explicit); visible tests read the values on the working inputs and compare
-# them with what those references gave on them, recorded when the kit was built (dgmlab.probes.expected).
-def _with_working(make):
-    def inputs(seed):
-        return {**make(seed), "working": make(WORKING_SEED)}
-    return inputs
-
-
-def _on_working(probe):
-    def both(o, x):
-        return {**probe(o, x), "working": attempt(probe, o, x["working"])}
-    return both
-
-
-def working(v) -> Answers:
-    """The probe's values on the cell's working-seed inputs, read as ``v``'s are (``.inputs``: those inputs)."""
-    data = v.working
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise TestFailure("the check's data on the working inputs is not a table of values")
-    return Answers(data, v.inputs.working)
-
-
+# Converted cells: dgmlab.probes.with_working, on_working and working (what their visible tests compare with).
 def recorded(cell: str) -> dict:
     """What the grader's references gave on ``cell``'s working-seed inputs (recorded with the kit)."""
     return expected("hw5_explicit", cell)
@@ -1782,7 +1761,7 @@ CHECKS = [
     CheckSpec("q1_steps_tests", 2, 1, ("discriminative_step", "generative_step"),
               visible=(test_steps_return_tensor_and_float, test_loss_at_zero_logits_is_log_3,
                        test_a_small_step_lowers_the_loss),
-              probe=_on_working(_q1_steps_probe), inputs=_with_working(_q1_steps_inputs)),
+              probe=on_working(_q1_steps_probe), inputs=with_working(_q1_steps_inputs)),
     CheckSpec("q2_density_tests", 2, 0.75, ("flow_density",),
               visible=(test_is_expression_in_x, test_density_of_an_affine_flow_integrates_to_one,
                        test_density_of_an_exp_flow_integrates_to_one),
@@ -1805,13 +1784,13 @@ CHECKS = [
     CheckSpec("q4_frechet_tests", 4, 2, ("frechet_gaussian",),
               visible=(test_zero_for_identical_gaussians, test_one_dimensional_case, test_one_dimensional_gradient,
                        test_diagonal_covariances),
-              probe=_on_working(_q4_frechet_probe), inputs=_with_working(_q4_frechet_inputs)),
+              probe=on_working(_q4_frechet_probe), inputs=with_working(_q4_frechet_inputs)),
     CheckSpec("p1_masked_conv_tests", 5, 2, ("MaskedConv2d",),
               visible=(test_type_A_5x5_as_printed, test_type_B_5x5_as_printed, test_the_mask_acts_on_new_weights),
-              probe=_on_working(_p1_conv_probe), inputs=_with_working(_p1_conv_inputs)),
+              probe=on_working(_p1_conv_probe), inputs=with_working(_p1_conv_inputs)),
     CheckSpec("p1_model_tests", 5, 2.5, ("PixelCNN",),
               visible=(test_small_stack_as_stated, test_default_stack_as_stated, test_causal_as_a_whole),
-              probe=_on_working(_p1_model_probe), inputs=_with_working(_p1_model_inputs)),
+              probe=on_working(_p1_model_probe), inputs=with_working(_p1_model_inputs)),
     CheckSpec("p1_nll_tests", 4, 2.75, ("bernoulli_nll",),
               visible=(test_one_value_per_image, test_uniform_logits_cost_log2_per_pixel),
               probe=_p1_nll_probe, inputs=_p1_nll_inputs),
@@ -1823,14 +1802,14 @@ CHECKS = [
     CheckSpec("p2_logit_tests", 4, 1.5, ("dequantize", "logit_transform", "inverse_logit_transform"),
               visible=(test_v_is_the_printed_transform, test_inverse_undoes_the_printed_transform,
                        test_log_det_on_a_tiny_case, test_dequantized_values_stay_in_their_bin),
-              probe=_on_working(_p2_logit_probe), inputs=_with_working(_p2_logit_inputs)),
+              probe=on_working(_p2_logit_probe), inputs=with_working(_p2_logit_inputs)),
     CheckSpec("p2_coupling_tests", 5, 1.5, ("CouplingLayer",),
               visible=(test_forward_is_the_statements_map, test_log_det_is_the_statements,
                        test_inverse_undoes_the_statements_map),
-              probe=_on_working(_p2_coupling_probe), inputs=_with_working(_p2_coupling_inputs)),
+              probe=on_working(_p2_coupling_probe), inputs=with_working(_p2_coupling_inputs)),
     CheckSpec("p2_realnvp_tests", 5, 2.5, ("RealNVP", "CouplingLayer"),
               visible=(test_flow_is_the_stated_stack, test_flow_inverse_undoes_the_stated_flow),
-              probe=_on_working(_p2_realnvp_probe), inputs=_with_working(_p2_realnvp_inputs)),
+              probe=on_working(_p2_realnvp_probe), inputs=with_working(_p2_realnvp_inputs)),
     CheckSpec("p2_log_prob_tests", 3, 1.5, ("log_prob_data", "logit_transform"),
               visible=(test_log_prob_shape, test_tiny_case), probe=_p2_log_prob_probe, inputs=_p2_log_prob_inputs),
     CheckSpec("p2_bpd_tests", 3, 2, ("bits_per_dim",), visible=(test_uniform_density_is_eight_bits,),
