@@ -6,12 +6,14 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from conftest import ROOT
+import dgmlab
 from dgmlab.grading import cluster as K
 from dgmlab.grading import sandbox as S
 from dgmlab.grading.output_limits import LimitOutputBytes
@@ -101,8 +103,11 @@ def test_every_tmpfs_of_the_sandbox_has_a_size(tmp_path):
     runtime = tmp_path / "runtime"
     argv = S.kernel_argv(tmp_path, runtime, S.Limits(tmpfs=5 * KIB ** 2))
     mounts = [i for i, a in enumerate(argv) if a == "--tmpfs"]
+    view = S.student_view()  # the read-only folders standing in for dgmlab's own and the grader's packages
+    stand_ins = {view[i + 1] for i, a in enumerate(view) if a == "--tmpfs"}
+    assert str(Path(dgmlab.__file__).resolve().parent) in stand_ins
     assert {argv[i + 1] for i in mounts} == {"/var/tmp", "/dev/shm", "/tmp", str(tmp_path.resolve()),
-                                             str(runtime.resolve())}
+                                             str(runtime.resolve()), *stand_ins}
     assert str(runtime.resolve()) not in [argv[i + 1] for i, a in enumerate(argv) if a == "--bind"]
     for i in mounts:
         assert argv[i - 2] == "--size" and int(argv[i - 1]) <= 5 * KIB ** 2, argv[i - 2:i + 2]
