@@ -74,15 +74,19 @@ def _valid_name(hw) -> bool:
     return isinstance(hw, str) and hw.replace("_", "").isalnum()
 
 
-def _kit_module(hw: str):
-    """The kit's ``dgmlab.probes.<hw>``, or ``None`` when the kit has no such homework."""
-    name = f"{__name__}.{hw}"
+def optional_module(name: str):
+    """The module ``name``, or ``None`` when there is none (an import error inside it still raises)."""
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name != name:
             raise
         return None
+
+
+def _kit_module(hw: str):
+    """The kit's ``dgmlab.probes.<hw>``, or ``None`` when the kit has no such homework."""
+    return optional_module(f"{__name__}.{hw}")
 
 
 def load_checks(hw: str, folder) -> bool:

@@ -14,7 +14,6 @@ A homework's reference module (``dgmlab.grading.references.<hw>``) lists in ``EX
 """
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from ... import probes, wire
@@ -22,13 +21,7 @@ from ... import probes, wire
 
 def reference_module(hw: str):
     """``dgmlab.grading.references.<hw>``, or ``None`` when the homework has none."""
-    name = f"{__package__}.{hw}"
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
+    return probes.optional_module(f"{__package__}.{hw}")
 
 
 def record_expected(hw: str) -> dict:
