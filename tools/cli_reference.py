@@ -26,9 +26,39 @@ def _prose(text: str | None) -> str:
 
 
 def _usage(parser: argparse.ArgumentParser) -> str:
-    formatter = argparse.HelpFormatter(parser.prog, width=WIDTH)
-    formatter.add_usage(parser.usage, parser._actions, parser._mutually_exclusive_groups)
-    return formatter.format_help().strip()
+    """The usage line, composed here rather than by argparse, whose wrapping differs between Python versions."""
+    grouped = {id(a): group for group in parser._mutually_exclusive_groups for a in group._group_actions}
+    parts, done = [], set()
+    for action in [a for a in parser._actions if a.option_strings] + [a for a in parser._actions
+                                                                          if not a.option_strings]:
+        if id(action) in done:
+            continue
+        group = grouped.get(id(action))
+        members = group._group_actions if group else [action]
+        done.update(id(a) for a in members)
+        shown = " | ".join(_short(a) for a in members)
+        if isinstance(action, argparse._SubParsersAction):
+            parts.append(f"{action.metavar} ...")
+        elif action.option_strings or action.nargs in ("?", "*"):
+            parts.append(f"[{shown}]" if action.option_strings or action.nargs == "?" else f"[{shown} ...]")
+        else:
+            parts.append(shown)
+    lines, indent = [f"usage: {parser.prog}"], " " * len(f"usage: {parser.prog}")
+    for part in parts:  # a line breaks between parts, never inside one
+        if len(lines[-1]) + 1 + len(part) > WIDTH and lines[-1].strip():
+            lines.append(indent)
+        lines[-1] += " " + part
+    return "\n".join(lines)
+
+
+def _short(action: argparse.Action) -> str:
+    if not action.option_strings:
+        return action.metavar or action.dest
+    option = action.option_strings[0]
+    if action.nargs == 0:
+        return option
+    metavar = action.metavar or action.dest.upper()
+    return f"{option} [{metavar}]" if action.nargs == "?" else f"{option} {metavar}"
 
 
 def _invocation(action: argparse.Action) -> str:
