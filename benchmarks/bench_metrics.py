@@ -1,4 +1,4 @@
-"""Measure dgmlab.metrics on real MNIST and write docs/metrics.md.
+"""Measure dgmlab.metrics on real MNIST and write benchmarks/results/metrics_figures.md.
 
     DGMLAB_DATA=../shared/datasets .venv/bin/python benchmarks/bench_metrics.py
 
@@ -8,7 +8,7 @@ classifier score of the test set, its Fréchet distance to the shipped
 reference statistics (the test set itself, so about 0), the distance of real
 *training* digits at several sample sizes (what a perfect generator would get),
 of uniform noise, and the seconds it takes to score 10,000 images on this CPU.
-``--no-write`` prints the table without touching docs/.
+``--no-write`` prints the figures without writing them.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ import torch
 from dgmlab import data, metrics
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "metrics.md"
+DOC = ROOT / "benchmarks" / "results" / "metrics_figures.md"
 COMMAND = "DGMLAB_DATA=../shared/datasets .venv/bin/python benchmarks/bench_metrics.py"
 
 
@@ -90,43 +90,9 @@ def measure() -> dict:
 
 def render(r: dict) -> str:
     rows = "\n".join(f"| {name} | {m:.3f} ± {s:.3f} | {fd:.3f} |" for name, m, s, fd in r["rows"])
-    return f"""# Evaluation metrics (`dgmlab.metrics`)
+    return f"""# dgmlab.metrics: measured figures
 
-One interface for sample quality, offline or online:
-
-| function | network | what it returns |
-|---|---|---|
-| `inception_score(probs, splits=10)` | whichever produced `probs` | `(mean, std)`, openai/improved-gan definition |
-| `gaussian_stats(features)` | – | `(mu, cov)`, float64, unbiased covariance |
-| `frechet_distance(mu1, cov1, mu2, cov2)` | – | float64 Fréchet distance of two Gaussians |
-| `mnist_score(images, splits=10)` | dgmlab's shipped `MnistClassifier` | **MNIST classifier score** `(mean, std)`, in [1, 10] |
-| `mnist_frechet_distance(images)` | dgmlab's shipped `MnistClassifier` (128 penultimate features) | **MNIST classifier Fréchet distance** to the MNIST test set |
-| `mnist_metrics(images, splits=10)` | dgmlab's shipped `MnistClassifier` | both of the above from one pass: `{{"mnist_score_mean", "mnist_score_std", "mnist_fd"}}` |
-| `mnist_predict(images)` | dgmlab's shipped `MnistClassifier` | digit labels, `torch.int64` |
-| `mnist_probs(images)`, `mnist_features(images)` | dgmlab's shipped `MnistClassifier` | `(N, 10)` probabilities, `(N, 128)` features |
-| `inception_metrics(images, reference=None)` | Inception-v3 (torch-fidelity, TF-compatible weights) | `{{"inception_score_mean", "inception_score_std"[, "fid"]}}` |
-
-MNIST images: torch tensors `(N, 1, 28, 28)` or `(N, 784)`, floats in [0, 1]
-or in [-1, 1] (told apart by the minimum; `scale="[-1,1]"` forces it), or
-uint8. Wrong shapes, other ranges (e.g. 0..255 floats) and NaN raise a
-`ValueError` that says what to pass. Scoring is batched and runs without
-gradients on the CPU.
-
-## Name the numbers honestly
-
-- **MNIST classifier score** is the Inception Score *formula* applied to our
-  own 10-class MNIST CNN. It is at most 10 and is **not comparable** with the
-  Inception Scores (Inception-v3, ImageNet classes) printed in papers. Never
-  call it "Inception Score" in a notebook, plot or report.
-- **MNIST classifier Fréchet distance** is the FID *formula* on our CNN's 128
-  penultimate features, against the MNIST test set. It is **not an FID** and
-  its scale is unrelated to papers' FIDs. Like FID it is biased upwards for
-  small samples: compare models at the same N (see the table below).
-- **Inception Score / FID** are reserved for `inception_metrics`, which runs
-  torch-fidelity's Inception-v3 (`inception-v3-compat`, uint8 input, 10
-  splits). On 28x28 grey digits they say little; they are for CIFAR-10.
-
-## Figures
+Written by `benchmarks/bench_metrics.py`; what the metrics are and how to use them: [docs/metrics.md](../../docs/metrics.md).
 
 Measured with
 
@@ -134,7 +100,7 @@ Measured with
 
 on {r['cpus']} CPU cores ({r['machine']}, torch {r['torch']}, {r['threads']} torch threads). The machine was shared with other jobs, so
 wall-clock times are upper bounds; CPU seconds (summed over threads) vary less. Times are the fastest of 3 runs.
-The run's date and load: [metrics_timings.md](../benchmarks/results/metrics_timings.md).
+The run's date and load: [metrics_timings.md](metrics_timings.md).
 
 Shipped classifier (`src/dgmlab/assets/mnist_classifier.pt`, trained by
 `DGMLAB_DATA=../shared/datasets nice -n 5 .venv/bin/python tools/train_mnist_classifier.py`, seed 0, 3 epochs):
@@ -165,88 +131,12 @@ What other inputs score (same network; real training digits are what a perfect g
 {rows}
 
 Inception-v3 IS/FID on this machine: {r['inception']}.
-
-## In a notebook
-
-```python
-from dgmlab import metrics
-
-m = metrics.mnist_metrics(samples)          # (N, 1, 28, 28) or (N, 784), in [0, 1] or [-1, 1]
-print(f"MNIST classifier score {{m['mnist_score_mean']:.2f}} ± {{m['mnist_score_std']:.2f}}, "
-      f"MNIST classifier Fréchet distance {{m['mnist_fd']:.2f}} (dgmlab MnistClassifier, N={{len(samples)}})")
-```
-
-`metrics.MNIST_SCORE_NAME`, `metrics.MNIST_FD_NAME` and
-`metrics.INCEPTION_NAME` hold labels for plot axes and tables that name
-the network.
-
-## Inception-v3 weights
-
-`inception_metrics` finds torch-fidelity's weights in this order and never
-waits on the network:
-
-1. `$DGMLAB_INCEPTION_WEIGHTS`: a local file (e.g. downloaded once elsewhere
-   from torch-fidelity's release `weights-inception-2015-12-05-6726825d.pth`).
-   If it names a missing file, `MetricUnavailable` is raised at once and no
-   connection is attempted (tested).
-2. torch's hub cache (`$TORCH_HOME/hub/checkpoints/`), where an earlier
-   online run left them.
-3. torch-fidelity's own download, only when `DGMLAB_OFFLINE` is not set and
-   github.com answers a probe within about 3 seconds (bounded even when name
-   resolution hangs: tested).
-
-Otherwise it raises `dgmlab.metrics.MetricUnavailable` with what to set;
-notebooks catch it and skip the cell:
-
-```python
-try:
-    print(metrics.inception_metrics(samples, reference=real))
-except metrics.MetricUnavailable as exc:
-    print(exc)  # offline: use the MNIST classifier score instead
-```
-
-## The shipped classifier
-
-`MnistClassifier`: three 5x5/5x5/3x3 conv + BatchNorm + ReLU + max-pool
-blocks (16, 32, 64 channels), a 576→128 linear layer with ReLU (the
-features), dropout and a 128→10 head; 107k parameters, 426 KiB. Its input is
-(N, 1, 28, 28) in [0, 1] (`mnist_images` converts). Weights and the test-set
-statistics (`mnist_test_stats.npz`: `mu` (128,), `cov` (128, 128), float64,
-plus the SHA-256 of the classifier they were computed with) ship with
-`.sha256` files in `sha256sum` format and are checked on load; a corrupt or
-missing file raises `AssetError` naming the file and how to restore it.
-Retraining (`tools/train_mnist_classifier.py`) rewrites both, so every
-committed figure above must be re-measured after it.
-
-## What is weak
-
-- The MNIST classifier score saturates: any generator that draws all ten
-  digits clearly scores about {r['score_mean']:.1f} (the real test set's own score); mode dropping shows, but blur
-  or odd strokes that the CNN still recognises do not. Read it together
-  with the Fréchet distance and the sample grids.
-- A CNN trained on clean digits is confidently wrong off its data: uniform
-  noise is classified as one digit with near certainty, so a generator of
-  garbage and a generator of perfect but identical digits both score about 1.
-  The Fréchet distance tells them apart (noise: several hundred).
-- The Fréchet distance uses 128 ReLU features of a small network; it is
-  cheap and stable but less sensitive than Inception features on natural
-  images. It is biased for small N (see the table): compare at equal N.
-- `inception_metrics` has been run end to end through torch-fidelity only
-  with a *randomly initialised* Inception-v3 saved as the weights file (a
-  slow test): the real TF-compatible weights cannot be downloaded here, so
-  no real Inception Score or FID figure has been measured with this kit.
-- `inception_score` follows improved-gan and splits the rows in order;
-  torch-fidelity shuffles them (seed 2020) before splitting, so on the same
-  Inception probabilities the two give close but not identical numbers.
-- Retraining on another machine or torch version gives different weights
-  (CPU kernels are not bit-reproducible across versions); the committed files
-  are the reference.
 """
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--no-write", action="store_true", help="print the figures, do not write docs/metrics.md")
+    p.add_argument("--no-write", action="store_true", help="print the figures, do not write benchmarks/results/metrics_figures.md")
     args = p.parse_args(argv)
     r = measure()
     for key in ("accuracy", "score_mean", "score_std", "fd_self", "score_s", "fd_s", "both_s", "both_1t_s", "load_s",
@@ -257,7 +147,7 @@ def main(argv=None) -> int:
     print(f"inception: {r['inception']}")
     if not args.no_write:
         DOC.write_text(render(r))
-        with (DOC.parents[1] / "benchmarks" / "results" / "metrics_timings.md").open("a") as log:
+        with (DOC.parent / "metrics_timings.md").open("a") as log:
             log.write(f"\n- {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {COMMAND}; 1-minute load average "
                       f"{r['loadavg']:.1f} when timing began ({r['cpus']} CPU cores, torch {r['torch']})\n")
         print(f"wrote {DOC} and a line of benchmarks/results/metrics_timings.md")
