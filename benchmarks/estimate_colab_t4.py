@@ -56,7 +56,7 @@ FRACTION = (0.5, 0.2)          # achieved fraction of peak: (low estimate, high 
 # seconds of launch/dispatch overhead per op: (low, high). Was (10e-6, 20e-6), taken from write-ups. The H100
 # runs of 2026-11-24 measured it: hw1 and hw2, whose steps are launch-bound there (their FLOPs take a few ms at
 # most, hidden behind the launches), took 30.3 and 25.4 ms for 746 and 649 ops: 41 and 39 us per op
-# (docs/full_mode.md, "The host's cost per op, measured"). Low: 39 us (a Colab host is no faster than that
+# (benchmarks/results/full_mode_log.md, "The host's cost per op, measured"). Low: 39 us (a Colab host is no faster than that
 # server's; 35 us until the model overlapped host and GPU, when the FLOPs were taken off first); high: 60 us
 # (1.5x, for Colab's slower host CPU: an assumption).
 T_OP = (39e-6, 60e-6)
