@@ -256,7 +256,7 @@ def test_the_visible_layouts_have_the_kit_networks_names_and_shapes(ref):
 @pytest.mark.slow
 def test_pixelcnn_bar_rejects_the_early_fixture_and_passes_the_genuine_one(ref):
     """P1's bar (``P1_BAR_NATS`` in the cell, the same number in its statement) lies between the grading-set NLL of
-    the GPU calibration run's epoch-1 checkpoint and of its final one (docs/hw5_explicit.md), and the two
+    the GPU calibration run's epoch-1 checkpoint and of its final one (benchmarks/results/hw5_explicit_notes.md), and the two
     fixtures still give the values the builder records for them."""
     import re
 
