@@ -357,6 +357,9 @@ def test_wheel_holds_the_assets(dist):
     with zipfile.ZipFile(dist["wheel"]) as whl:
         names = set(whl.namelist())
     assert len(assets) >= 5 and [a for a in assets if a not in names] == []
+    recorded = sorted(p.relative_to(ROOT / "src").as_posix()
+                      for p in (ROOT / "src" / "dgmlab" / "probes" / "expected").glob("*.json"))
+    assert len(recorded) >= 5 and [r for r in recorded if r not in names] == []  # what visible checks compare with
 
 
 @pytest.mark.slow
