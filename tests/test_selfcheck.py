@@ -273,3 +273,21 @@ def test_check_of_a_given_path_before_setup_reads_the_files_beside_it(tmp_path, 
                         subprocess.CompletedProcess(args, 1, stdout="", stderr=""))
     assert dgmlab.check(path=str(notebook)) is False
     assert calls[0][calls[0].index("--files") + 1] == str(notebook.parent)
+
+
+def test_without_the_grader_a_check_runs_unsandboxed_and_refuses_a_required_sandbox(monkeypatch, tmp_path):
+    """A student's environment has the student package only: dgmlab check then starts a plain kernel, and says the
+    sandbox comes with the grader when --sandbox asks for it."""
+    import contextlib
+    import sys
+
+    import pytest
+
+    from dgmlab import selfcheck
+
+    monkeypatch.setitem(sys.modules, "dgmlab.grading", None)  # as installed from the student wheel
+    monkeypatch.delitem(sys.modules, "dgmlab.grading.sandbox", raising=False)
+    with contextlib.ExitStack() as stack:
+        assert selfcheck._sandboxed_kernel(stack, tmp_path, tmp_path, None) is None
+        with pytest.raises(ValueError, match="dgmlab-grader"):
+            selfcheck._sandboxed_kernel(stack, tmp_path, tmp_path, True)
