@@ -1,6 +1,7 @@
 """Grading one written question of the demo class by keyboard in a real headless browser (Debian's chromium and
 chromium-driver, driven by Selenium): every student graded with keys, an item's points changed, then the
 gradebook (read through nbgrader's API) and a student's feedback checked."""
+import contextlib
 import os
 import threading
 
@@ -29,6 +30,24 @@ def typeset(driver):
                                                      "document.documentElement.dataset.typeset === 'done'"))
 
 
+@contextlib.contextmanager
+def served(driver, course):
+    """``dgmlab grade``'s server for ``course`` on a thread; on leaving, the browser ``driver`` and the server close."""
+    server = G.make_server(course, H.HW)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        driver.quit()
+        server.shutdown()
+        server.server_close()
+
+
+def console_errors(driver) -> list:
+    """The page's SEVERE and ERROR console messages."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+
+
 def plan(students):
     """student -> the item keys pressed for them."""
     keys = {}
@@ -46,9 +65,7 @@ def test_grading_a_question_for_every_student_with_keys_then_changing_an_item(tm
 
     driver = browser()  # or a skip naming what to install
     course = H.build(tmp_path)
-    server = G.make_server(course, H.HW)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with served(driver, course) as server:
         driver.get(G.url(server, Q))
         wait = WebDriverWait(driver, 20)
         typeset(driver)
@@ -103,12 +120,8 @@ def test_grading_a_question_for_every_student_with_keys_then_changing_an_item(tm
         assert keys["demo_partial"] == first
         assert (f"q2_written: {4 + points[int(first[1])]:g} / 20\n  - +4: (a) bound shown, constant missing\n"
                 f"  - +6: ({'b' if first[1] == '2' else 'c'}) correct\n  - note: check the area of C") in summary
-        errors = [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+        errors = console_errors(driver)
         assert not errors, errors
-    finally:
-        driver.quit()
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.parametrize("page", ["/", f"/q/{Q}"])
@@ -118,20 +131,14 @@ def test_the_pages_have_no_serious_accessibility_violations(tmp_path, page):
 
     driver = browser()
     course = H.build(tmp_path, only=["demo_amara", "demo_partial"])  # axe takes a minute on the whole class
-    server = G.make_server(course, H.HW)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with served(driver, course) as server:
         driver.get(G.url(server) + page.lstrip("/"))
         if page != "/":  # math typeset: what axe checks is what the grader reads
             typeset(driver)
         bad = axe_violations(driver)
         assert not bad, describe(bad)
-        errors = [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+        errors = console_errors(driver)
         assert not errors, errors
-    finally:
-        driver.quit()
-        server.shutdown()
-        server.server_close()
 
 
 # one student's answer that tries to change how everyone else's math reads, cover the page, and link or load out
@@ -164,8 +171,6 @@ def test_one_answers_tex_macros_styles_and_links_change_nothing_outside_it(tmp_p
     course = H.build(tmp_path, pdf_student=None, only=[attacker, victim])
     set_answer(course, attacker, "My answer.")
     set_answer(course, victim, VICTIM)
-    server = G.make_server(course, H.HW)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
 
     def read():
         typeset(driver)
@@ -176,7 +181,7 @@ def test_one_answers_tex_macros_styles_and_links_change_nothing_outside_it(tmp_p
                 "victim fractions": len(md[victim].find_elements(By.CSS_SELECTOR, ".mjx-mfrac")),
                 "model fractions": len(model.find_elements(By.CSS_SELECTOR, ".mjx-mfrac"))}
 
-    try:
+    with served(driver, course) as server:
         driver.get(G.url(server, Q))
         before = read()
         assert before["victim fractions"] == 1 and "≤" in before["victim"] and "∫" in before["victim"]
@@ -208,9 +213,5 @@ def test_one_answers_tex_macros_styles_and_links_change_nothing_outside_it(tmp_p
         scripts = driver.execute_script("return Array.from(document.scripts).map(function (s) { return s.src; })")
         assert all(src.startswith(G.url(server)) for src in scripts if src), scripts
         assert driver.execute_script("return window.pwned === undefined")
-        errors = [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+        errors = console_errors(driver)
         assert not errors, errors
-    finally:
-        driver.quit()
-        server.shutdown()
-        server.server_close()
