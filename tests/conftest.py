@@ -65,3 +65,15 @@ def with_a_nan(state: dict) -> dict:
     state[key] = state[key].clone()
     state[key].view(-1)[0] = float("nan")
     return state
+
+
+def assert_earns_every_point(hw: str, spec, data: dict, seed: int, hidden_source: str) -> None:
+    """A probe's ``data`` at ``seed`` earns every visible point of ``spec``'s cell (a self-check on the working seed
+    compares with the recorded values, another seed with the grader's references on its draw), and with the hidden
+    tests of ``hidden_source`` (the instructor's cell) every point."""
+    from dgmlab import probes
+
+    visible = probes.judge(hw, spec, data, seed)
+    assert visible.earned == spec.points - spec.hidden, visible.lines
+    graded = probes.judge(hw, spec, data, seed, hidden_source=hidden_source)
+    assert graded.earned == spec.points, graded.lines

@@ -20,7 +20,7 @@ import shutil
 import pytest
 import torch
 
-from conftest import half_state, homework_builders, with_a_nan
+from conftest import assert_earns_every_point, half_state, homework_builders, with_a_nan
 from dgmlab import probes, wire
 from dgmlab.grading import judge
 from dgmlab.authoring.proofs import NotebookSession, _grade_id
@@ -394,14 +394,11 @@ def answers_ns():
 @pytest.mark.parametrize("cell", CONVERTED)
 @pytest.mark.parametrize("seed", [0, 987_654])
 def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed(builder, answers_ns, cell, seed):
-    """Visible tests compare with values recorded on the working seed, whatever the grading seed: the reference earns
-    every visible point on seed 0 and on another seed, and with the hidden tests every point."""
+    """The reference earns every visible point on the working seed (against the recorded values) and on another seed
+    (against the grader's references on that draw), and with the hidden tests every point."""
     spec = probes.spec_for(HW, cell)
     data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(answers_ns[n] for n in spec.names), seed)))
-    visible = probes.judge(HW, spec, data, seed)
-    assert visible.earned == spec.points - spec.hidden, visible.lines
-    graded = probes.judge(HW, spec, data, seed, hidden_source=_sources(builder)[cell])
-    assert graded.earned == spec.points, graded.lines
+    assert_earns_every_point(HW, spec, data, seed, _sources(builder)[cell])
 
 
 def test_a_visible_test_reads_the_values_under_working(answers_ns):

@@ -13,7 +13,7 @@ import pytest
 import sympy as sp
 import torch
 
-from conftest import half_state, with_a_nan
+from conftest import assert_earns_every_point, half_state, with_a_nan
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -477,17 +477,13 @@ def _test_cell_source(builder, cell):
 @pytest.mark.parametrize("cell", CONVERTED)
 @pytest.mark.parametrize("seed", [0, 987_654])
 def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed(builder, ref_all, cell, seed):
-    """Visible tests compare with values recorded on the working seed, whatever the grading seed: the reference
-    earns every visible point on seed 0 and on another seed, and with the hidden tests (which import the grader's
-    references in the judge) every point."""
+    """The reference earns every visible point on the working seed (against the recorded values) and on another seed
+    (against the grader's references on that draw), and with the hidden tests every point."""
     from dgmlab import probes, wire
 
     spec = probes.spec_for("hw2_wgangp", cell)
     data = wire.loads(wire.dumps(probes.run_probe(spec, _converted_objects(ref_all, cell), seed)))
-    visible = probes.judge("hw2_wgangp", spec, data, seed)
-    assert visible.earned == spec.points - spec.hidden, visible.lines
-    graded = probes.judge("hw2_wgangp", spec, data, seed, hidden_source=_test_cell_source(builder, cell))
-    assert graded.earned == spec.points, graded.lines
+    assert_earns_every_point("hw2_wgangp", spec, data, seed, _test_cell_source(builder, cell))
 
 
 @pytest.mark.parametrize("cell", [c for c in CONVERTED if CONVERTED[c]])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from conftest import homework_builders
+from conftest import assert_earns_every_point, homework_builders
 
 FOLDER = Path(__file__).resolve().parents[2] / "homeworks" / "hw3_flows"
 BUILDER = "\n".join(p.read_text() for p in sorted(FOLDER.glob("*.py")))  # statements, solutions, proofs
@@ -179,10 +179,7 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
     from dgmlab import probes
 
     spec, data = _data(reference, cell, seed)
-    visible = probes.judge("hw3_flows", spec, data, seed)
-    assert visible.earned == spec.points - spec.hidden, visible.lines
-    graded = probes.judge("hw3_flows", spec, data, seed, hidden_source=_test_cell_source(cell))
-    assert graded.earned == spec.points, graded.lines
+    assert_earns_every_point("hw3_flows", spec, data, seed, _test_cell_source(cell))
 
 
 @pytest.mark.parametrize("cell, test", [("q4_grad_norm_tests", "test_matches_finite_differences"),

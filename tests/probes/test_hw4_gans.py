@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import homework_builders
+from conftest import assert_earns_every_point, homework_builders
 
 BUILDER = homework_builders().get("hw4_gans")
 pytestmark = pytest.mark.skipif(BUILDER is None, reason="no hw4_gans builder")
@@ -786,10 +786,7 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
 
     ns, spec = _p1_reference(), probes.spec_for("hw4_gans", cell)
     data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(ns[n] for n in spec.names), seed)))
-    visible = probes.judge("hw4_gans", spec, data, seed)
-    assert visible.earned == spec.points - spec.hidden, visible.lines
-    graded = probes.judge("hw4_gans", spec, data, seed, hidden_source=_test_cell(cell))
-    assert graded.earned == spec.points, graded.lines
+    assert_earns_every_point("hw4_gans", spec, data, seed, _test_cell(cell))
 
 
 def test_a_self_check_compares_with_the_recorded_values_and_a_graded_run_with_the_judges(monkeypatch):

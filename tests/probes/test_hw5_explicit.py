@@ -4,7 +4,7 @@ from collections import defaultdict
 import pytest
 import torch
 
-from conftest import ROOT, homework_builders
+from conftest import ROOT, assert_earns_every_point, homework_builders
 
 
 
@@ -342,9 +342,8 @@ CONVERTED = ("q1_steps_tests", "q4_frechet_tests", "p1_masked_conv_tests", "p1_m
 @pytest.mark.parametrize("cell", CONVERTED)
 @pytest.mark.parametrize("seed", [0, 987_654])
 def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed(ref, cell, seed):
-    """Visible tests compare with values recorded on the working seed, whatever the grading seed: the reference
-    earns every visible point on seed 0 and on another seed, and with the hidden tests (which import the grader's
-    references in the judge) every point."""
+    """The reference earns every visible point on the working seed (against the recorded values) and on another seed
+    (against the grader's references on that draw), and with the hidden tests every point."""
     from dgmlab import probes, wire
 
     if cell.startswith("q1"):
@@ -355,10 +354,7 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
         ns = ref
     spec = probes.spec_for("hw5_explicit", cell)
     data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(ns[n] for n in spec.names), seed)))
-    visible = probes.judge("hw5_explicit", spec, data, seed)
-    assert visible.earned == spec.points - spec.hidden, visible.lines
-    graded = probes.judge("hw5_explicit", spec, data, seed, hidden_source=_cell_source(cell))
-    assert graded.earned == spec.points, graded.lines
+    assert_earns_every_point("hw5_explicit", spec, data, seed, _cell_source(cell))
 
 
 def test_a_visible_test_compares_the_working_values_with_the_recorded_ones(ref):
