@@ -121,7 +121,8 @@ a{color:#0b57d0}
 # back as they were when MathJax started: every extension an answer could ask for is loaded then (\require does
 # nothing). The Safe extension drops \href (no javascript: or outside link), \class, \cssId, styles other than
 # colours, borders, margins and fonts (no position, no z-index) and font sizes beyond \large. When every block is
-# typeset the page's <html> gets data-typeset="done".
+# typeset the page's <html> gets data-typeset="done" ("refused", math left as TeX, if TeX's definitions never
+# appeared: nothing is typeset without a snapshot to put back).
 MATHJAX_CONFIG = r"""(function () {
   "use strict";
   var own = Object.prototype.hasOwnProperty;
@@ -134,8 +135,28 @@ MATHJAX_CONFIG = r"""(function () {
     Object.keys(table).forEach(function (k) { if (!own.call(kept, k)) { delete table[k]; } });
     for (var k in kept) { if (own.call(kept, k)) { table[k] = kept[k]; } }
   }
+  // The TeX input jax and its extensions load on their own schedule, possibly after MathJax's "End": the
+  // definitions are snapshotted only once all of them are ready (else an empty snapshot would restore nothing).
+  var TEX_EXTENSIONS = ["AMSmath", "AMSsymbols", "noErrors", "noUndefined", "newcommand", "begingroup", "HTML",
+                        "bbox", "boldsymbol", "mathchoice", "unicode", "verb", "color", "cancel", "enclose",
+                        "action", "AMScd", "extpfeil", "mhchem"];
+  var SILENT = {AMScd: true};  // posts no "TeX <name> Ready" signal
   function typesetEachBlock() {
+    var HUB = MathJax.Hub, waits = [["Require", MathJax.Ajax, "[MathJax]/jax/input/TeX/jax.js"],
+                                    HUB.Register.StartupHook("TeX Jax Ready", {}),
+                                    HUB.Register.StartupHook("Safe Extension Ready", {})];
+    TEX_EXTENSIONS.forEach(function (name) {
+      if (!SILENT[name]) { waits.push(HUB.Register.StartupHook("TeX " + name + " Ready", {})); }
+    });
+    HUB.Queue.apply(HUB, waits);
+    HUB.Queue(typesetWithDefinitionsPutBack);
+  }
+  function typesetWithDefinitionsPutBack() {
     var HUB = MathJax.Hub, TEX = MathJax.InputJax.TeX, D = TEX.Definitions, kept = {};
+    if (!D || !D.macros || !TEX.nsStack) {  // never typeset without a snapshot to put back: leave the TeX shown
+      document.documentElement.setAttribute("data-typeset", "refused");
+      return;
+    }
     ["macros", "environment", "delimiter", "special", "mathchar0mi", "mathchar0mo", "mathchar7"].forEach(function (k) {
       if (D[k]) { kept[k] = copy(D[k]); }
     });
@@ -143,7 +164,7 @@ MATHJAX_CONFIG = r"""(function () {
     function restore() {
       Object.keys(kept).forEach(function (k) { putBack(D[k], kept[k]); });
       if (colors) { putBack(color.colors, colors); }
-      if (TEX.nsStack) { TEX.rootStack = TEX.nsStack(); TEX.eqnStack = TEX.nsStack(true); }
+      TEX.rootStack = TEX.nsStack(); TEX.eqnStack = TEX.nsStack(true);
       if (TEX.resetEquationNumbers) { TEX.resetEquationNumbers(); }
     }
     HUB.Queue(restore);
@@ -157,10 +178,7 @@ MATHJAX_CONFIG = r"""(function () {
     messageStyle: "none", showMathMenu: false, skipStartupTypeset: true,
     extensions: ["tex2jax.js", "MathEvents.js", "MathZoom.js", "MathMenu.js", "toMathML.js", "fast-preview.js",
                  "AssistiveMML.js", "Safe.js"],
-    TeX: {extensions: ["AMSmath.js", "AMSsymbols.js", "noErrors.js", "noUndefined.js", "newcommand.js",
-                       "begingroup.js", "HTML.js", "bbox.js", "boldsymbol.js", "mathchoice.js", "unicode.js",
-                       "verb.js", "color.js", "cancel.js", "enclose.js", "action.js", "AMScd.js", "extpfeil.js",
-                       "mhchem.js"]},
+    TeX: {extensions: TEX_EXTENSIONS.map(function (name) { return name + ".js"; })},
     Safe: {allow: {URLs: "none", classes: "none", cssIDs: "none", styles: "safe", fontsize: "safe",
                    require: "none"}},
     AuthorInit: function () { MathJax.Hub.Register.StartupHook("End", typesetEachBlock); }
