@@ -32,7 +32,7 @@ c.GenerateAssignment.preprocessors = [
     "nbgrader.preprocessors.ClearSolutions",
     "nbgrader.preprocessors.ClearOutput",
     "dgmlab.grading.preprocessors.answer_dependent.TagAnswerDependentCells",
-    "dgmlab.grading.due_date.ShowDueDate",  # the due date, when c.DgmlabDeadlines sets one
+    "dgmlab.grading.term.due_date.ShowDueDate",  # the due date, when c.DgmlabDeadlines sets one
     "nbgrader.preprocessors.CheckCellMetadata",
     "nbgrader.preprocessors.ComputeChecksums",
     "nbgrader.preprocessors.SaveCells",
@@ -62,17 +62,17 @@ c.IgnorePattern.pattern = r"[\s\S]*"
 # nbgrader's autograde steps. A test cell that calls check(...) is judged by the grader, not the
 # kernel: ProbeTests gives the kernel only the cell's probe call (hidden tests stay here) and
 # JudgeTests runs every test on the data it showed and writes the cell's points
-# (dgmlab.grading.judge). ZeroUnjudgedTests: any other graded test cell earns 0, since its score would be
+# (dgmlab.grading.judge.judge). ZeroUnjudgedTests: any other graded test cell earns 0, since its score would be
 # whatever the kernel (the student's code) showed.
 c.Autograde.autograde_preprocessors = [
-    "dgmlab.grading.judge.ProbeTests",
+    "dgmlab.grading.judge.judge.ProbeTests",
     "nbgrader.preprocessors.Execute",
-    "dgmlab.grading.workdir.SealWorkingFolder",  # nbgrader writes into an empty folder, never through a link
+    "dgmlab.grading.autograde.workdir.SealWorkingFolder",  # nbgrader writes into an empty folder, never through a link
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "dgmlab.grading.judge.JudgeTests",
+    "dgmlab.grading.judge.judge.JudgeTests",
     "nbgrader.preprocessors.LimitOutput",
-    "dgmlab.grading.output_limits.LimitOutputBytes",  # output capped in bytes too (defaults in its help)
+    "dgmlab.grading.autograde.output_limits.LimitOutputBytes",  # output capped in bytes too (defaults in its help)
     "dgmlab.grading.preprocessors.unjudged.ZeroUnjudgedTests",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
@@ -118,7 +118,7 @@ c.Autograde.sanitize_preprocessors = [
 
 # -- dgmlab autograde -----------------------------------------------------------
 # What `dgmlab autograde` does when its command line does not say (each flag overrides its setting here;
-# dgmlab.grading.options has the help of each). A cell's own limit is c.Execute.timeout above.
+# dgmlab.grading.autograde.options has the help of each). A cell's own limit is c.Execute.timeout above.
 c.DgmlabAutograde.workers = None        # local Dask worker processes (None: one per CPU core)     --workers
 c.DgmlabAutograde.cluster = ""          # a Dask scheduler, tcp://host:8786 (docs/cluster.md); "": local  --cluster
 c.DgmlabAutograde.timeout = 900         # seconds allowed per submission                            --timeout
@@ -128,11 +128,11 @@ c.DgmlabAutograde.sandbox = None        # True: require the sandbox; False: none
 c.DgmlabAutograde.memory = 8            # GiB of address space per kernel (sandbox only)            --memory
 c.DgmlabAutograde.grade_published = False  # grade copies of the kit's published weights (docs/novelty.md)
 
-# -- Due dates, extensions, late policy (dgmlab.grading.deadlines; docs/instructor_guide.md) ---------------------
+# -- Due dates, extensions, late policy (dgmlab.grading.term.deadlines; docs/instructor_guide.md) ---------------------
 # Wall-clock times in the course's time zone; the policy applies to the final mark (autograded + hand-graded
 # points) whenever a total is shown: grades.csv, the Canvas CSV, Gradescope, the dashboard, each grade summary and
 # dgmlab push. Policies: none, zero (nbgrader's two), linear_7days (MIT 6.S978), ten_percent_2days (Toronto
-# ECE1508), or "module.name" of a course's own dgmlab.grading.late.DailyPolicy. No dates set in this kit:
+# ECE1508), or "module.name" of a course's own dgmlab.grading.term.late.DailyPolicy. No dates set in this kit:
 # c.DgmlabDeadlines.timezone = "America/Toronto"
 # c.DgmlabDeadlines.due = {"hw4_gans": "2025-03-11 23:59", "hw5_explicit": "2025-04-01 23:59"}
 # c.DgmlabDeadlines.extensions = {"hw5_explicit": {"student_id": "2 days"}}  # or a date: "2025-04-04 17:00"

@@ -31,9 +31,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from dgmlab.grading import cluster as K
+from dgmlab.grading.autograde import cluster as K
 from dgmlab.grading import course as C
-from dgmlab.grading import report as R
+from dgmlab.grading.report import report as R
 from dgmlab.grading import sandbox
 from scratch_course import scratch_course
 

@@ -31,7 +31,7 @@ FLOOR = ("kernel_start", "imports", "cells", "tests")
 
 def measure(course, hw: str, feedback: bool) -> dict:
     from dgmlab.grading import course as C
-    from dgmlab.grading import report as R
+    from dgmlab.grading.report import report as R
 
     load = os.getloadavg()[0]
     t0 = time.monotonic()

@@ -44,8 +44,8 @@ sys.path.insert(0, "benchmarks")
 from scratch_course import scratch_course
 import dgmlab
 from dgmlab.grading import course as C
-from dgmlab.grading import report as R
-from dgmlab.grading import timings as T
+from dgmlab.grading.report import report as R
+from dgmlab.grading.autograde import timings as T
 hw, n = sys.argv[1], int(sys.argv[2])
 seen, done = {}, threading.Event()
 
@@ -53,7 +53,7 @@ def kind(cmd):
     text = " ".join(cmd)
     if "ipykernel_launcher" in text:
         return "kernel"
-    if "dgmlab.grading.judge_process" in text:
+    if "dgmlab.grading.judge.judge_process" in text:
         return "judge"
     if "multiprocessing" in text or "distributed" in text:
         return "dask_worker"

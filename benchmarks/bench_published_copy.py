@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from dgmlab.grading import shared_weights as SW
+from dgmlab.grading.copies import shared_weights as SW
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 

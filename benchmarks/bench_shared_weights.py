@@ -1,4 +1,4 @@
-"""How long ``dgmlab report`` spends comparing a class's weights files (``dgmlab.grading.shared_weights``).
+"""How long ``dgmlab report`` spends comparing a class's weights files (``dgmlab.grading.copies.shared_weights``).
 
 Writes a course of ``--students`` submissions, each holding a state dict shaped like each ``--like`` file (random
 numbers in float16, as the notebooks save weights, so no pair is related), then times ``compare`` over it: reading
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from dgmlab.grading import shared_weights as SW
+from dgmlab.grading.copies import shared_weights as SW
 from dgmlab.grading.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from calibrate_similarity import ROOT, corpus, disguise, notebook, proof_variants, prose_ids
-from dgmlab.grading import similarity as S
+from dgmlab.grading.copies import similarity as S
 from dgmlab.grading.layout import Course
 
 

@@ -1,4 +1,4 @@
-"""Calibrate ``dgmlab.grading.functional_copies`` (THRESHOLD, SAME): how alike the outputs of independently trained
+"""Calibrate ``dgmlab.grading.copies.functional_copies`` (THRESHOLD, SAME): how alike the outputs of independently trained
 networks are, and those of copies.
 
 For each network a homework grades from handed-in weights (hw1's and hw2's generators, hw4's two, hw5's PixelCNN
@@ -48,8 +48,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from network_copies import permuted_copy, rescaled_copy  # noqa: E402
 
-from dgmlab.grading import functional_copies as FC  # noqa: E402
-from dgmlab.grading import shared_weights as SW  # noqa: E402
+from dgmlab.grading.copies import functional_copies as FC  # noqa: E402
+from dgmlab.grading.copies import shared_weights as SW  # noqa: E402
 from dgmlab.grading.layout import Course  # noqa: E402
 
 FIX = ROOT / "tests" / "fixtures"
@@ -265,8 +265,8 @@ def noisy(course, labels) -> dict:
     import tempfile
 
     from dgmlab import probes, wire
-    from dgmlab.grading import draw_seeds as DS
-    from dgmlab.grading import judging
+    from dgmlab.grading.autograde import draw_seeds as DS
+    from dgmlab.grading.judge import judging
 
     out = {}
     for label in labels:
@@ -311,7 +311,7 @@ def noisy(course, labels) -> dict:
 def refused_noisy(course, record: dict) -> dict:
     """The noisy copies of ``record`` (of :func:`noisy`) rebuilt and their agreement and refusal recounted against
     the current code (no judging: the points stay as measured)."""
-    from dgmlab.grading import draw_seeds as DS
+    from dgmlab.grading.autograde import draw_seeds as DS
 
     for label, r in record.items():
         net = next(n for n in FC.kit_networks(course, r["hw"]) if n.name == r["file"])

@@ -1,4 +1,4 @@
-"""Calibrate ``dgmlab.grading.shared_weights.THRESHOLD``: how alike independent runs' weights are, and copies'.
+"""Calibrate ``dgmlab.grading.copies.shared_weights.THRESHOLD``: how alike independent runs' weights are, and copies'.
 
 Reads training runs that saved their generator after every epoch (files matching ``--pattern`` in each run
 folder, epoch number last in the name) and measures the similarity ``dgmlab report`` flags:
@@ -21,7 +21,7 @@ import json
 import re
 from pathlib import Path
 
-from dgmlab.grading.shared_weights import THRESHOLD, read_weights, similarity
+from dgmlab.grading.copies.shared_weights import THRESHOLD, read_weights, similarity
 
 
 def epochs(run: Path, pattern: str) -> dict[int, Path]:

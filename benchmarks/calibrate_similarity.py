@@ -1,4 +1,4 @@
-"""Calibrate dgmlab.grading.similarity's thresholds: independent correct solutions against disguised copies.
+"""Calibrate dgmlab.grading.copies.similarity's thresholds: independent correct solutions against disguised copies.
 
 Independent (what honest students hand in; a flag among them is a false positive):
 - five solutions per homework written for the purpose, each in its own style
@@ -14,7 +14,7 @@ answer cell replaced by another author's (one function rewritten); two copies of
 different cells. A copy counts as caught when the report flags it with its source (the classmate, or any kit
 notebook). Partial copies: each author's own notebook with the next author's two largest code cells put in,
 disguised the same way (caught when flagged with that author). The corpus reader, the notebooks and the disguises
-are tests/fixtures/similarity_cases.py, which tests/grading/test_similarity.py builds its classes from too.
+are tests/fixtures/similarity_cases.py, which tests/grading/copies/test_similarity.py builds its classes from too.
 
 Usage (about 30 s a run on the shared 2-core machine; five runs):
 
@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "fixtures"))  # the corpus, kit answers and disguises tests build classes from
 
-from dgmlab.grading import similarity as S  # noqa: E402
+from dgmlab.grading.copies import similarity as S  # noqa: E402
 from dgmlab.grading.layout import Course  # noqa: E402
 from similarity_cases import CORPUS, corpus, disguise, kit_answers, notebook, prose_ids  # noqa: E402
 

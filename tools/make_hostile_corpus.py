@@ -329,7 +329,7 @@ HOSTILE = {
 # what the target's test cell must say in the autograded notebook, for cases whose grade alone does not show it
 TARGET_SAYS = {"exp_tower_answer": "cannot be evaluated", "slow_to_check_answer": "took the grader more than",
                "string_answers_that_would_run_code": "a string is never evaluated"}
-# what `dgmlab report` must list of the target answer cell (dgmlab.grading.runtime_code)
+# what `dgmlab report` must list of the target answer cell (dgmlab.grading.copies.runtime_code)
 RUNTIME_CODE = {"exec_of_an_encoded_solution": ["exec of zlib.decompress of base64.b64decode"],
                 "computed_kit_import": ["__import__", "getattr with a computed name"]}
 

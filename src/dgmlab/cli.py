@@ -89,10 +89,10 @@ def cmd_release(args) -> int:
 def cmd_autograde(args) -> int:
     from tqdm.auto import tqdm
 
-    from .grading import cluster as K
+    from .grading.autograde import cluster as K
     from .grading import course as C
     from .grading.inert import terminal
-    from .grading.options import autograde_options
+    from .grading.autograde.options import autograde_options
 
     course = _course(args)
     # nbgrader_config.py's c.DgmlabAutograde settings, each flag given put over its setting
@@ -143,7 +143,7 @@ def cmd_autograde(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .grading import report as R
+    from .grading.report import report as R
 
     if args.anonymize and not args.html:
         print("dgmlab: error: --anonymize applies to the dashboard: add --html", file=sys.stderr)
@@ -155,22 +155,22 @@ def cmd_report(args) -> int:
     print(f"\ngrades CSV (nbgrader): {path}")
     similar = None
     if not args.no_similarity:
-        from .grading import similarity as SIM
+        from .grading.copies import similarity as SIM
 
         similar = SIM.compare(course, hws or course.homeworks())
         where = SIM.write_csv(similar, course.root / "reports" / "similarity.csv")
         lines = SIM.format_report(similar)
         print(f"\nanswers alike a classmate's or the kit's (a reason to look; docs/similarity.md): {where}"
               + (f"\n{lines}" if lines else "\nnone"))
-    from .grading import runtime_code as RC
+    from .grading.copies import runtime_code as RC
 
     runtime = RC.scan(course, hws or course.homeworks())  # read by the parser, never run: cheap, always done
     where = RC.write_csv(runtime, course.root / "reports" / "runtime_code.csv")
     lines = RC.format_report(runtime)
     print(f"\nanswer cells that build code or names at run time (a reason to look; docs/similarity.md): {where}"
           + (f"\n{lines}" if lines else "\nnone"))
-    from .grading import analysis as A
-    from .grading import grade_summary as GS
+    from .grading.report import analysis as A
+    from .grading.report import grade_summary as GS
     from .grading.inert import terminal
 
     data = A.collect(course, hws)  # final marks: auto + hand points, the late policy applied now
@@ -179,7 +179,7 @@ def cmd_report(args) -> int:
     n = len(GS.write_summaries(course, data))
     print(f"grade summaries (final mark, late penalty and why): feedback/<student>/<hw>/{GS.FILE}.html ({n})")
     if args.exports:
-        from .grading import exports as X
+        from .grading.report import exports as X
 
         folder = course.root / args.exports
         print(f"Canvas import CSV:     {X.canvas_csv(data, folder / 'canvas.csv')}")
@@ -187,8 +187,8 @@ def cmd_report(args) -> int:
         n = len(X.gradescope_dir(data, folder / "gradescope"))
         print(f"Gradescope results:    {folder / 'gradescope'}/<hw>/<student>/results.json ({n} submissions)")
     if args.html:
-        from .grading import dashboard as D
-        from .grading import shared_weights as SW
+        from .grading.report import dashboard as D
+        from .grading.copies import shared_weights as SW
 
         shared = SW.compare(course, data.hws)
         if any(f.pairs or f.published for f in shared):
@@ -215,13 +215,13 @@ def cmd_check(args) -> int:
 
 
 def cmd_collect(args) -> int:
-    from .grading import intake as I
-    from .grading.deadlines import deadlines
+    from .grading.lms import intake as I
+    from .grading.term.deadlines import deadlines
 
     course = _course(args)
     times = {}
     if args.canvas:
-        from .grading import lms
+        from .grading.lms import lms
 
         times.update(lms.submission_times(course, args.hw))
     if args.times:  # a CSV's times go over Canvas's
@@ -233,7 +233,7 @@ def cmd_collect(args) -> int:
 
 
 def cmd_push(args) -> int:
-    from .grading import lms
+    from .grading.lms import lms
 
     got = lms.push(_course(args), args.hw, force=args.force)
     for line in got.lines(force=args.force):
@@ -267,7 +267,7 @@ def cmd_pdf(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from .grading import grade_by_question as G
+    from .grading.hand import grade_by_question as G
 
     return G.serve(_course(args), args.hw, question=args.question, port=args.port, browser=not args.no_browser)
 
@@ -314,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--check", action="store_true", help="exit 1 if examples/ is out of date")
     s.set_defaults(func=cmd_examples)
 
-    # Each flag's default is its c.DgmlabAutograde setting in nbgrader_config.py (dgmlab.grading.options), which
+    # Each flag's default is its c.DgmlabAutograde setting in nbgrader_config.py (dgmlab.grading.autograde.options), which
     # defaults to what the help says
     s = sub.add_parser("autograde", help="autograde submitted/<student>/<hw>/ and write feedback (defaults: "
                                          "c.DgmlabAutograde in nbgrader_config.py)")

@@ -188,7 +188,7 @@ def run_seed() -> int:
     """The seed a training run starts its networks from: a fresh random one, or ``DGMLAB_SEED`` when set.
 
     Each student's networks then start from weights of their own, so two students' trained networks are
-    unrelated unless one was copied (``dgmlab.grading.shared_weights`` reports those). A resumed run needs no
+    unrelated unless one was copied (``dgmlab.grading.copies.shared_weights`` reports those). A resumed run needs no
     seed: its checkpoint holds the weights and every random state. Set ``DGMLAB_SEED`` (tests, benchmarks,
     reproducing a run) to start from the same weights every time.
     """

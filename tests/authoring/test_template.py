@@ -16,7 +16,7 @@ from dgmlab.authoring.examples import example_submissions
 from dgmlab.authoring.proofs import prove
 from dgmlab.authoring.template import new_homework
 from dgmlab.grading import course as C
-from dgmlab.grading import report as R
+from dgmlab.grading.report import report as R
 
 HW = "hw6_gauss"
 KIT = ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit")

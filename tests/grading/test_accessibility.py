@@ -16,13 +16,13 @@ import pytest
 
 from a11y import axe_violations, browser, describe
 from conftest import ROOT
-from test_report import HW, build_course
+from grading.report.test_report import HW, build_course
 
 from dgmlab import pdf as P
-from dgmlab.grading import analysis as A
-from dgmlab.grading import dashboard as D
-from dgmlab.grading import grade_summary as GS
-from dgmlab.grading import nbgrader_run as NR
+from dgmlab.grading.report import analysis as A
+from dgmlab.grading.report import dashboard as D
+from dgmlab.grading.report import grade_summary as GS
+from dgmlab.grading.autograde import nbgrader_run as NR
 
 pytestmark = pytest.mark.slow  # drives a headless Chromium: make test, not make test-fast
 

@@ -80,7 +80,7 @@ class _Converter:
 def test_a_converters_failure_reason_comes_from_its_exception_not_its_log():
     from nbclient.exceptions import DeadKernelError
 
-    from dgmlab.grading.nbgrader_run import _run_converter
+    from dgmlab.grading.autograde.nbgrader_run import _run_converter
 
     res = _run_converter(_Converter(DeadKernelError("Kernel died")), ["autograde", "hw9"])
     assert not res.ok and res.reason.startswith("the kernel died while running the notebook")

@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT
 
 from dgmlab.grading.course import Course
-from dgmlab.grading import report as R
+from dgmlab.grading.report import report as R
 from dgmlab.grading import sandbox
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e (see the Makefile)
@@ -67,7 +67,7 @@ def test_demo_dashboard_shows_the_example_class_and_its_shared_mistakes(demo):
     """hw3's CLASS (homeworks/hw3_flows/proofs.py): at least 10 students, different totals, and a
     mistake several students share grouped under one failure reason on the dashboard."""
     from dgmlab.authoring import homeworks
-    from dgmlab.grading import analysis
+    from dgmlab.grading.report import analysis
 
     root, res = demo
     assert "dashboard (HTML)" in res.stdout

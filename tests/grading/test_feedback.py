@@ -55,7 +55,7 @@ def _dgmlab_feedback_html(nb) -> str:
 
     import nbgrader
 
-    from dgmlab.grading.nbgrader_run import _feedback_template
+    from dgmlab.grading.autograde.nbgrader_run import _feedback_template
 
     config = _feedback_template(PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config())
     config.HTMLExporter.extra_template_paths = [os.path.join(  # what nbgrader's GenerateFeedback adds: bootstrap.css
@@ -85,7 +85,7 @@ def test_the_feedback_page_has_a_language_a_heading_unique_ids_and_a_text_for_ea
 def test_a_courses_own_feedback_template_is_kept():
     from traitlets.config import Config
 
-    from dgmlab.grading.nbgrader_run import _feedback_template
+    from dgmlab.grading.autograde.nbgrader_run import _feedback_template
 
     config = Config()
     config.HTMLExporter.template_name = "my_feedback"

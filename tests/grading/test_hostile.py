@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, homework_builders
 
 from dgmlab.grading import course as C
-from dgmlab.grading import report as R
+from dgmlab.grading.report import report as R
 from dgmlab.grading import sandbox
 from dgmlab.authoring.examples import example_submissions
 
@@ -228,7 +228,7 @@ def test_files_a_notebook_writes_while_graded_are_not_graded_or_returned(graded)
             names = {p.stem for p in (course.root / kind / case / HW).iterdir()}
             assert stray not in names and len(names) <= 3, (case, kind, sorted(names)[:5])
     # sandboxed, what the kernel writes stays in its working folder's tmpfs: nothing reaches the disk, so there is
-    # nothing to set aside or name (unsandboxed, the reason names it: tests/grading/test_grading_limits.py)
+    # nothing to set aside or name (unsandboxed, the reason names it: tests/grading/autograde/test_grading_limits.py)
     assert "neither graded nor kept" not in results["writes_an_extra_notebook"].reason
     assert not any(p.name == "extra.ipynb" for p in (course.root / "autograded").rglob("*"))
 
@@ -318,7 +318,7 @@ def test_a_formula_grade_id_reaches_no_report_as_a_formula_or_escape_code(graded
     no result reason, grade export, runtime listing or feedback carries it live."""
     import csv
 
-    from dgmlab.grading import runtime_code as RC
+    from dgmlab.grading.copies import runtime_code as RC
 
     _case("formula_grade_id")
     course, results, *_ = graded
@@ -338,7 +338,7 @@ def test_a_formula_grade_id_reaches_no_report_as_a_formula_or_escape_code(graded
 
 def test_runtime_built_code_is_listed_by_the_report(graded):
     """dgmlab report's runtime_code listing names what each case builds at run time, at the target answer cell."""
-    from dgmlab.grading import runtime_code as RC
+    from dgmlab.grading.copies import runtime_code as RC
 
     course, *_ = graded
     listed = {c: m["runtime_code"] for c, m in META["cases"].items() if m.get("runtime_code") and (not ONLY or c in ONLY)}

@@ -16,11 +16,11 @@ import pytest
 from conftest import ROOT
 
 from dgmlab import cli
-from dgmlab.grading import dashboard as D
-from dgmlab.grading import dashboard_copies as DC
-from dgmlab.grading import exports as X
-from dgmlab.grading import similarity as S
-from dgmlab.grading.class_data import CellResult, ClassData, RosterEntry, Submission
+from dgmlab.grading.report import dashboard as D
+from dgmlab.grading.copies import dashboard_copies as DC
+from dgmlab.grading.report import exports as X
+from dgmlab.grading.copies import similarity as S
+from dgmlab.grading.report.class_data import CellResult, ClassData, RosterEntry, Submission
 from dgmlab.grading.inert import csv_cell, csv_row, neutralise_csv_file, terminal
 from dgmlab.grading.layout import SubmissionResult
 
@@ -210,7 +210,7 @@ def test_trust_source_cells_rebuilds_metadata_from_the_gradebook(tmp_path):
 def test_similarity_names_only_the_release_grade_ids(tmp_path):
     from similarity_cases import corpus
 
-    from test_similarity import hand_in, make_course
+    from grading.copies.test_similarity import hand_in, make_course
 
     course = make_course(tmp_path)
     ben = corpus("hw1_wgan")["ben"]
@@ -235,7 +235,7 @@ def test_a_formula_grade_id_gets_the_grade_its_answers_earn_and_autograde_exits_
 
     from dgmlab.authoring.examples import example_submissions
     from dgmlab.grading import course as C
-    from dgmlab.grading import report as R
+    from dgmlab.grading.report import report as R
 
     copy_config(tmp_path)
     tiny.build(tmp_path)

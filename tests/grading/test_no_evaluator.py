@@ -37,9 +37,9 @@ ALLOWED = {
         "a course's own checks.py from source/<hw>/ (the instructor's), handed to the judge, never a submission's",
     ("src/dgmlab/probes/__init__.py", "load_checks_text", "compile"):
         "the same course checks.py, compiled under its file name",
-    ("src/dgmlab/grading/judging.py", "Reference.__call__", "exec"):
+    ("src/dgmlab/grading/judge/judging.py", "Reference.__call__", "exec"):
         "an instructor's cell from the gradebook (judging.gradebook_cells, read by the worker), run for its kit classes",
-    ("src/dgmlab/grading/judging.py", "Reference.__call__", "compile"): "the same cell, compiled for a file name",
+    ("src/dgmlab/grading/judge/judging.py", "Reference.__call__", "compile"): "the same cell, compiled for a file name",
     ("src/dgmlab/probes/hw4_gans.py", "_trampoline", "exec"):
         "the kit's own two-line stand-in, for a name from its fixed steps dict (runs in the kernel)",
     ("src/dgmlab/probes/hw4_gans.py", "_trampoline", "compile"): "the same kit stand-in source, compiled to take its code object",

@@ -14,7 +14,7 @@ from conftest import ROOT
 import tiny_homework as tiny
 
 from dgmlab.grading import course as C
-from dgmlab.grading import report as R
+from dgmlab.grading.report import report as R
 from dgmlab.authoring.examples import example_submissions
 
 HW = tiny.HW

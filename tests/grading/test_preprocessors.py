@@ -3,7 +3,7 @@ course's config sets them, not a second spelling of its own."""
 import nbformat
 from traitlets.config import Config
 
-from dgmlab.grading.graded_notebooks import test_names as names_of_tests
+from dgmlab.grading.report.graded_notebooks import test_names as names_of_tests
 from dgmlab.grading.preprocessors import HideHiddenTests, hidden_delimiters
 
 SOURCE = ("check('q1')\n"

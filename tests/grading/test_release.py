@@ -13,7 +13,7 @@ from conftest import ROOT
 import tiny_homework as tiny
 
 from dgmlab.grading import course as C
-from dgmlab.grading import nbgrader_run as N
+from dgmlab.grading.autograde import nbgrader_run as N
 
 HW = tiny.HW
 pytestmark = pytest.mark.slow  # runs nbgrader's converter (and, once, its command line)

@@ -123,7 +123,7 @@ def test_a_sandboxed_kernel_has_the_student_package_and_not_the_grader(tmp_path)
     argv = sandbox.with_workdir_files(sandbox.kernel_argv(work, runtime, sandbox.Limits()))
     python = argv.index(sys.executable)
     code = ("import importlib, dgmlab.probes.hw3_flows, dgmlab.wire, dgmlab.runtime\n"
-            "for name in ('dgmlab.grading', 'dgmlab.grading.judge', 'dgmlab.authoring', 'nbgrader'):\n"
+            "for name in ('dgmlab.grading', 'dgmlab.grading.judge.judge', 'dgmlab.authoring', 'nbgrader'):\n"
             "    try:\n"
             "        importlib.import_module(name)\n"
             "        print('imported', name)\n"
@@ -131,5 +131,5 @@ def test_a_sandboxed_kernel_has_the_student_package_and_not_the_grader(tmp_path)
             "        print('missing', name)\n")
     res = subprocess.run(argv[:python + 1] + ["-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]
-    assert res.stdout.split("\n")[:-1] == [f"missing {n}" for n in ("dgmlab.grading", "dgmlab.grading.judge",
+    assert res.stdout.split("\n")[:-1] == [f"missing {n}" for n in ("dgmlab.grading", "dgmlab.grading.judge.judge",
                                                                      "dgmlab.authoring", "nbgrader")]

@@ -1,7 +1,7 @@
 """hw1_wgan: the proofs with the artifact the reference needs, and the artifact cell on other files.
 
 The artifact-graded cell ``q3_samples_quality_tests`` hands the grader nothing from the kernel: its hidden tests
-(run by the judge, :mod:`dgmlab.grading.judge`) read ``generator_weights.pt`` as handed in, load it into the kit's
+(run by the judge, :mod:`dgmlab.grading.judge.judge`) read ``generator_weights.pt`` as handed in, load it into the kit's
 own ``Generator`` (the instructor's ``wgan_networks`` cell, ``reference``), draw 1,000 samples with the graded
 draw's seed and score them. Both here and in tests/authoring/test_proofs.py the notebook is copied to a temporary folder
 with the builder's ``PROOF_ARTIFACTS`` (the reference generator's weights, tests/fixtures), where every graded
@@ -22,7 +22,7 @@ import torch
 
 from conftest import assert_earns_every_point, half_state, homework_builders, with_a_nan
 from dgmlab import probes, wire
-from dgmlab.grading import judge
+from dgmlab.grading.judge import judge
 from dgmlab.authoring.proofs import NotebookSession, _grade_id
 
 HW = "hw1_wgan"
@@ -264,7 +264,7 @@ def test_weights_tuned_to_seed_0_do_not_reach_the_autograders_draw(builder, refe
     """What the autograder's own seed buys: the memorizer (tuned so that seed 0 draws MNIST training digits)
     draws new images with the seed made from the course key (here 32 zero bytes) and its file."""
     from dgmlab import artifacts, novelty
-    from dgmlab.grading import draw_seeds as DS
+    from dgmlab.grading.autograde import draw_seeds as DS
 
     path = builder.MEMORIZER_WEIGHTS
     name = "generator_weights.pt"

@@ -254,7 +254,7 @@ def test_artifact_cell_draws_with_the_files_seed_and_a_refused_file_earns_nothin
 @pytest.mark.slow
 def test_artifact_cell_leaves_the_graders_draw_for_the_dashboard(cell_source, tmp_path, full_mode):
     """The grader (not the kernel) leaves the draw it graded as graded_draw_100.pt, which the class dashboard shows
-    (dgmlab.grading.analysis.ARTIFACTS), through the judge's keep(); a file it cannot draw from leaves nothing."""
+    (dgmlab.grading.report.analysis.ARTIFACTS), through the judge's keep(); a file it cannot draw from leaves nothing."""
     import inspect
     import io
 
@@ -396,7 +396,7 @@ FORGED_CELLS = ["p5_critic_tests", "p6_critic_tests", "p6_generator_tests", "p5_
 @pytest.mark.parametrize("cell", FORGED_CELLS)
 def test_forged_probe_data_earns_nothing(builder, cell):
     from dgmlab import probes, wire
-    from dgmlab.grading import judging
+    from dgmlab.grading.judge import judging
 
     source = next(c.source for c in builder.build().nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
     x = probes.make_inputs(probes.spec_for("hw2_wgangp", cell), 4242)

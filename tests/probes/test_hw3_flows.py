@@ -99,7 +99,7 @@ def _judged_answer(cell, source, seed=4242):
     import torch
 
     from dgmlab import probes, wire
-    from dgmlab.grading import judging
+    from dgmlab.grading.judge import judging
     from dgmlab.probes import hw3_flows as spec_module
 
     namespace = {"torch": torch, "make_generator": spec_module.make_generator}

@@ -128,7 +128,7 @@ def graded(tmp_path_factory):
 def _printed(s, cell):
     """The report the grader writes for the cell last run in ``s`` (each test's line, with its reason): the cell is
     judged again from what its probe showed."""
-    from dgmlab.grading.judge import Reference, judge_cell
+    from dgmlab.grading.judge.judge import Reference, judge_cell
 
     i = s.index[cell]
     kit = Reference(lambda gid: s.reference[s.index[gid]])
@@ -425,7 +425,7 @@ def _keyed_seed(state, hw="hw4_gans", name="baseline_generator_weights.pt"):
     """The seed `dgmlab autograde` draws ``state``'s file with, under a course key (here 32 zero bytes)."""
     import io
 
-    from dgmlab.grading import draw_seeds as DS
+    from dgmlab.grading.autograde import draw_seeds as DS
 
     buf = io.BytesIO()
     torch.save(state, buf)
@@ -455,7 +455,7 @@ def test_the_grader_leaves_its_baseline_draw_for_the_dashboard(tmp_path):
     without a usable file, it does nothing and never raises."""
     import io
 
-    from dgmlab.grading.analysis import ARTIFACTS
+    from dgmlab.grading.report.analysis import ARTIFACTS
     from dgmlab.probes import HandedIn
     from dgmlab.probes import hw4_gans as spec_module
 
@@ -489,7 +489,7 @@ def test_forged_network_facts_earn_nothing(cell):
     old probes recorded (layer widths and activations in call order, slopes, no norm layer), plus outputs of the
     right shape, earns nothing: every point compares outputs on the grader's seeded parameters with its own."""
     from dgmlab import probes, wire
-    from dgmlab.grading import judging
+    from dgmlab.grading.judge import judging
 
     seed = 4242
     if cell == "p1_generator_tests":
@@ -512,7 +512,7 @@ def test_forged_conditional_network_facts_earn_nothing(cell):
     """The same attack on P3's networks: the facts the old probes recorded (an Embedding(10, 10) in the calls, a
     gradient reaching it, no norm or dropout layer, outputs that change with the label) earn nothing."""
     from dgmlab import probes, wire
-    from dgmlab.grading import judging
+    from dgmlab.grading.judge import judging
 
     generator = cell == "p3_cond_generator_tests"
     calls = [{"kind": "Embedding", "num": 10, "dim": 10}] + _forged_calls(
@@ -532,7 +532,7 @@ def test_forged_conditional_network_facts_earn_nothing(cell):
 def _judged_forgery(cell, data, seed=4242):
     """What the grader gives test cell ``cell`` when the kernel shows ``data`` as its probe's record."""
     from dgmlab import probes, wire
-    from dgmlab.grading import judging
+    from dgmlab.grading.judge import judging
 
     source = next(c.source for c in _cells() if _meta(c).get("grade_id") == cell)
     shown = [{"output_type": "display_data", "metadata": {},

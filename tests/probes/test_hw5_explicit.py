@@ -321,7 +321,7 @@ def test_forged_probe_data_earns_nothing(cell, forge):
     """Red team F1: the grade compares the student's outputs on the grader's seeded weights and images with what
     the grader computes itself, so typed-in facts (masks, gradient patterns, shapes) earn nothing."""
     from dgmlab import probes, wire
-    from dgmlab.grading import judging
+    from dgmlab.grading.judge import judging
 
     seed = 4242
     data = forge(cell) if forge is _forged_f1 else forge(cell, seed)

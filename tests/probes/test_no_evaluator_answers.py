@@ -11,7 +11,7 @@ import sympy as sp
 from conftest import homework_builders
 from dgmlab import checks, probes, wire
 from dgmlab.authoring.proofs import _grade_id
-from dgmlab.grading import judge
+from dgmlab.grading.judge import judge
 
 
 def _payload(marker):

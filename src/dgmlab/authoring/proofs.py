@@ -20,7 +20,7 @@ with the mutant named instead of proving a stale copy. :func:`resolve`
 turns edits into sources against a notebook.
 
 Every test cell is a ``check()`` cell, judged as the autograder judges it (the kernel runs only the
-probe call, :func:`dgmlab.grading.judging.judge_cell` decides here) and read as ``earn E of P``: the
+probe call, :func:`dgmlab.grading.judge.judging.judge_cell` decides here) and read as ``earn E of P``: the
 reference earns every point, a blank stub 0, a mutant with ``earns={test cell: points}`` exactly those
 points, any other mutant named in ``fails`` strictly less than the cell's points.
 """
@@ -238,7 +238,7 @@ class NotebookSession:
         grader's judge (here, in this process) decides from what it showed."""
         from dgmlab import probes
 
-        from ..grading.judging import Reference, judge_cell
+        from ..grading.judge.judging import Reference, judge_cell
 
         cell, trusted = self.nb.cells[i], self.reference[i]
         cell.source, cell.outputs = probes.grading_source(trusted, self.seed), []

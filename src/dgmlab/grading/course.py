@@ -1,4 +1,4 @@
-"""The nbgrader steps run in a course: release, and autograde (through :mod:`dgmlab.grading.cluster`).
+"""The nbgrader steps run in a course: release, and autograde (through :mod:`dgmlab.grading.autograde.cluster`).
 
 The course directory itself, results and the submission check are in :mod:`.layout` (re-exported
 here for the commands and tests that use them as ``course.Course``).
@@ -6,7 +6,7 @@ here for the commands and tests that use them as ``course.Course``).
 Release runs nbgrader's ``GenerateAssignment`` converter in this process, configured as
 ``nbgrader generate_assignment <hw> --force`` run in the course root configures it, so plain
 ``nbgrader`` commands see exactly the same files and gradebook. Autograding runs nbgrader's
-converters in grading workers (see :mod:`dgmlab.grading.cluster`): each submission's code runs
+converters in grading workers (see :mod:`dgmlab.grading.autograde.cluster`): each submission's code runs
 in a kernel of its own, so one that crashes, hangs or floods output is that kernel's problem alone.
 """
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _generate_assignment(course: Course, hw: str, local_only: bool, no_db: bool 
     from nbgrader.converters import GenerateAssignment, NbGraderException
     from nbgrader.coursedir import CourseDirectory
 
-    from . import nbgrader_run as N
+    from .autograde import nbgrader_run as N
 
     args = ["generate_assignment", hw, "--force"]
     config = N._nbgrader_config(course.root, hw)  # --force: BaseConverter.force
@@ -161,7 +161,7 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     Each submission is graded by nbgrader in a Dask worker, in a scratch copy of
     the course, with its own kernel and a wall-clock ``timeout``; only this process
     writes the gradebook, ``autograded/``, ``feedback/`` and the records (see
-    :mod:`dgmlab.grading.cluster`). An invalid, failing or hanging submission
+    :mod:`dgmlab.grading.autograde.cluster`). An invalid, failing or hanging submission
     is reported and the others are graded regardless. ``cluster``: a Dask
     scheduler address, a ``distributed.Client``, or ``"slurm"`` (SLURM jobs as the
     course's ``c.DgmlabSlurm`` says, ``slurm``'s values over it: :mod:`.slurm`);
@@ -177,7 +177,7 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     is not graded unless ``refuse_published`` is False (the demo grades the
     kit's own examples).
     """
-    from . import cluster as K
+    from .autograde import cluster as K
     from . import sandbox as S
 
     (hw,) = course.check_homeworks([hw])

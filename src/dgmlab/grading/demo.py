@@ -5,7 +5,7 @@ copy is moved to ``.dgmlab/backups/<time>/`` first, never overwritten),
 autogrades each homework for the example students, writes feedback HTML and
 ``grades.csv``, and prints a student x homework table.
 
-The graded draws of hw1, hw2 and hw4 use seeds made from a key (:mod:`dgmlab.grading.draw_seeds`). A course's
+The graded draws of hw1, hw2 and hw4 use seeds made from a key (:mod:`dgmlab.grading.autograde.draw_seeds`). A course's
 key is random and secret; the demo grades with :data:`DEMO_DRAW_KEY`, a public one, so that its table is the same
 on every machine (unless ``DGMLAB_DRAW_KEY`` is set).
 """
@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from . import course as C
-from . import draw_seeds as DS
-from . import report as R
+from .autograde import draw_seeds as DS
+from .report import report as R
 from .inert import terminal
 
 DEMO_DRAW_KEY = hashlib.sha256(b"dgmlab demo: a public key; a course's own key is random and secret").hexdigest()
@@ -78,7 +78,7 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
     staged = stage_examples(course, hws)
     print("3/4 autograding (nbgrader autograde + generate_feedback) ...", flush=True)
     problems = []
-    from .cluster import client_for, temporary_environment
+    from .autograde.cluster import client_for, temporary_environment
 
     demo_key = {} if os.environ.get(DS.KEY_ENV) else {DS.KEY_ENV: DEMO_DRAW_KEY}  # a course's own key is random
     with client_for(workers=jobs) as client, temporary_environment(demo_key):  # one local Dask cluster grades all
@@ -108,7 +108,7 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
     print(f"feedback (HTML):      {course.folder('feedback')}")
     print(f"grades CSV:           {csv_path}")
     try:
-        from .dashboard import write as write_dashboard
+        from .report.dashboard import write as write_dashboard
 
         dash, _ = write_dashboard(course, "reports/dashboard.html", hws)
         print(f"dashboard (HTML):     {dash}  (instructor only; dgmlab report --html --anonymize to share)")

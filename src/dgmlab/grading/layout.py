@@ -60,8 +60,8 @@ class SubmissionResult:
     reason: str = ""
     seconds: float = 0.0
     steps: list = field(default_factory=list)
-    key: str = ""  # the grading key (dgmlab.grading.cluster.grading_key)
-    timings: dict = field(default_factory=dict)  # seconds per phase (dgmlab.grading.cluster.PHASES)
+    key: str = ""  # the grading key (dgmlab.grading.autograde.cluster.grading_key)
+    timings: dict = field(default_factory=dict)  # seconds per phase (dgmlab.grading.autograde.cluster.PHASES)
     worker: str = ""  # host:pid of the worker that graded it
     skipped: bool = False  # unchanged since a finished grading: not graded again
 

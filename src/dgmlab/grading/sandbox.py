@@ -319,7 +319,7 @@ class Sandbox:
         config.GradingKernelManager.kernel_argv = list(self.argv)
         config.GradingKernelManager.runtime_dir = str(self.runtime)
         config.GradingKernelManager.transport = "ipc"
-        config.JudgeTests.sandbox = True  # the judge too (dgmlab.grading.judge_process)
+        config.JudgeTests.sandbox = True  # the judge too (dgmlab.grading.judge.judge_process)
 
     def __exit__(self, *exc):
         shutil.rmtree(self._tmp, ignore_errors=True)

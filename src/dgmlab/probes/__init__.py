@@ -12,7 +12,7 @@ return kept as plain data (:mod:`dgmlab.wire`), and then
 - while a student works: runs the cell's visible tests on that data and prints each test's points
   and, when it fails, a hint that says what is wrong (never what the answer is);
 - while the notebook is graded: only shows the data (``PROBE_MIME``). The grader
-  (:mod:`dgmlab.grading.judge`, in its own process) decodes it as untrusted input, makes the inputs
+  (:mod:`dgmlab.grading.judge.judge`, in its own process) decodes it as untrusted input, makes the inputs
   again from its own seed, and runs the visible tests and the hidden tests (which stay in the
   instructor's notebook and never enter the kernel) to decide the cell's points.
 

@@ -1422,7 +1422,7 @@ def graded_draw(files, seed_of, name, *, made_by, labels=None):
     return x, artifacts.require_new(x)
 
 
-DASHBOARD_DRAW = "graded_draw_100.pt"  # the class dashboard shows it (dgmlab.grading.analysis.ARTIFACTS)
+DASHBOARD_DRAW = "graded_draw_100.pt"  # the class dashboard shows it (dgmlab.grading.report.analysis.ARTIFACTS)
 
 
 def keep_graded_draw(files, seed_of, keep) -> None:

@@ -11,8 +11,8 @@ nbgrader's own ``nbgrader.preprocessors``:
 - :mod:`.hidden_tests` ``HideHiddenTests`` (generate_feedback): no hidden test source.
 
 The others the config names live with what they serve: ``ProbeTests``/``JudgeTests`` in
-:mod:`dgmlab.grading.judge`, ``SealWorkingFolder`` in :mod:`dgmlab.grading.workdir`, ``LimitOutputBytes``
-in :mod:`dgmlab.grading.output_limits`. Every name is re-exported here, so ``dgmlab.grading.preprocessors.X``
+:mod:`dgmlab.grading.judge.judge`, ``SealWorkingFolder`` in :mod:`dgmlab.grading.autograde.workdir`, ``LimitOutputBytes``
+in :mod:`dgmlab.grading.autograde.output_limits`. Every name is re-exported here, so ``dgmlab.grading.preprocessors.X``
 keeps working.
 """
 from __future__ import annotations

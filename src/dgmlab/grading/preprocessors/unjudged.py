@@ -12,7 +12,7 @@ class ZeroUnjudgedTests(NbGraderPreprocessor):
 
     nbgrader would read a test cell's score from what the kernel showed (an error: 0; a number:
     partial credit), and the kernel runs the student's code, which can show anything. So every
-    graded test cell must be a ``check()`` cell (:mod:`dgmlab.grading.judge` decides those); any other
+    graded test cell must be a ``check()`` cell (:mod:`dgmlab.grading.judge.judge` decides those); any other
     gets an error output first, naming why, and nbgrader gives it 0. The course's author sees it in
     the log; a student reads the reason in the feedback.
     """

@@ -1,0 +1,90 @@
+"""The homework's bundle a grading worker gets: the course's config, a gradebook holding only this homework's
+cells and the non-notebook files of ``source/<hw>/`` (see :mod:`.cluster`).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .. import layout as C
+from .keys import folder_files, ignored_in_source
+
+
+# ------------------------------------------------------------------ bundle
+def db_url(course: C.Course, config=None) -> str:
+    config = config if config is not None else course.config()
+    return config.CourseDirectory.get("db_url") or f"sqlite:///{course.root / 'gradebook.db'}"
+
+
+def course_id(config) -> str:
+    return config.CourseDirectory.get("course_id") or "default_course"
+
+
+def template_gradebook(course: C.Course, hw: str, path: Path, config=None) -> Path:
+    """A new gradebook at ``path`` holding only ``hw``'s definition (no student): what workers grade against."""
+    from nbgrader.api import Gradebook
+
+    config = config if config is not None else course.config()
+    cid = course_id(config)
+    url = db_url(course, config)
+    if url.startswith("sqlite:///") and Path(url[len("sqlite:///"):]).exists():
+        # the schema version the course's gradebook has: nbgrader would otherwise run `alembic` to learn it
+        import sqlite3
+        from contextlib import closing
+
+        with closing(sqlite3.connect(url[len("sqlite:///"):])) as src, closing(sqlite3.connect(path)) as dst:
+            rows = src.execute("SELECT version_num FROM alembic_version").fetchall()
+            dst.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+            dst.executemany("INSERT INTO alembic_version (version_num) VALUES (?)", rows)
+            dst.commit()
+    old_path = os.environ.get("PATH", "")
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), old_path])  # nbgrader runs `alembic`
+    try:
+        with Gradebook(url, cid) as src, Gradebook(f"sqlite:///{path}", cid) as dst:
+            _copy_assignment(src, dst, hw)
+    finally:
+        os.environ["PATH"] = old_path
+    return path
+
+
+def _copy_assignment(src, dst, hw: str) -> None:
+    from nbgrader.api import MissingEntry
+
+    try:
+        a = src.find_assignment(hw)
+    except MissingEntry:
+        raise C.CourseError(f"{hw} is not in the gradebook: run `dgmlab release {hw}` first") from None
+    dst.update_or_create_assignment(hw, duedate=a.duedate)
+    for nb in a.notebooks:
+        dst.update_or_create_notebook(nb.name, hw, kernelspec=nb.kernelspec)
+        for c in nb.grade_cells:
+            dst.update_or_create_grade_cell(c.name, nb.name, hw, max_score=c.max_score, cell_type=c.cell_type)
+        for c in nb.solution_cells:
+            dst.update_or_create_solution_cell(c.name, nb.name, hw)
+        for c in nb.task_cells:
+            dst.update_or_create_task_cell(c.name, nb.name, hw, max_score=c.max_score, cell_type=c.cell_type)
+        for c in nb.source_cells:
+            dst.update_or_create_source_cell(c.name, nb.name, hw, cell_type=c.cell_type, locked=c.locked,
+                                             source=c.source, checksum=c.checksum)
+
+
+def make_bundle(course: C.Course, hw: str, *, timeout, feedback, sandbox, limits, cell_timeout, config=None) -> dict:
+    """What every worker needs to grade ``hw`` (sent once per worker)."""
+    from ... import __version__
+
+    config = config if config is not None else course.config()
+    from nbgrader.api import Gradebook
+
+    with tempfile.TemporaryDirectory() as tmp:
+        gradebook = template_gradebook(course, hw, Path(tmp) / "gradebook.db", config).read_bytes()
+        with Gradebook(f"sqlite:///{Path(tmp) / 'gradebook.db'}", course_id(config)) as gb:
+            notebooks = sorted(nb.name for nb in gb.find_assignment(hw).notebooks)  # the only ones graded
+    source = {k: v for k, v in folder_files(course.folder("source", hw)).items()
+              if not ignored_in_source(k) and not k.endswith(".ipynb")}  # nbgrader copies these over the submission
+    return {"hw": hw, "version": __version__, "config": (course.root / "nbgrader_config.py").read_text("utf-8"),
+            "gradebook": gradebook, "notebooks": notebooks, "source": source, "timeout": timeout,
+            "feedback": feedback, "sandbox": sandbox if sandbox is None else bool(sandbox), "memory": limits.memory, "file_size": limits.file_size,
+            "tmpfs": limits.tmpfs,
+            "cell_timeout": cell_timeout, "course_id": course_id(config)}

@@ -1,0 +1,40 @@
+"""``dgmlab autograde``'s settings, configured as nbgrader's own are: ``c.DgmlabAutograde.<name>`` in the
+course's ``nbgrader_config.py``. A flag given to the command overrides its setting for that run.
+
+The limit on one cell is nbgrader's ``c.Execute.timeout`` (``--cell-timeout`` overrides it), so it is not
+repeated here.
+"""
+from __future__ import annotations
+
+from traitlets import Bool, Float, Integer, Unicode
+from traitlets.config import Configurable
+
+from ..layout import Course
+
+
+class DgmlabAutograde(Configurable):
+    """What ``dgmlab autograde`` does when its command line does not say."""
+
+    workers = Integer(None, allow_none=True,
+                      help="Worker processes of the local Dask cluster, one submission each at a time (None: one per "
+                           "CPU core; ignored with a cluster). Flag: --workers.").tag(config=True)
+    cluster = Unicode("", help="Grade on the Dask cluster whose scheduler is at this address (tcp://host:8786, see "
+                               "docs/cluster.md) instead of a local one; 'slurm': on workers submitted as SLURM jobs "
+                               "(c.DgmlabSlurm); empty: a local cluster. Flag: --cluster.").tag(config=True)
+    force = Bool(False, help="Grade again submissions unchanged since their last grading (False: skip them). "
+                             "Flag: --force.").tag(config=True)
+    timeout = Float(900.0, help="Seconds allowed per submission. Flag: --timeout.").tag(config=True)
+    feedback = Bool(True, help="Write feedback (the HTML and the returned notebook). Flag: --no-feedback."
+                    ).tag(config=True)
+    sandbox = Bool(None, allow_none=True,
+                   help="True: require the bubblewrap sandbox; False: grade without it; None: use it where the "
+                        "kernel runs when that machine allows; when it does not, warn (this machine) or refuse "
+                        "(a cluster's worker). Flags: --sandbox, --no-sandbox.").tag(config=True)
+    memory = Float(8.0, help="GiB of address space per kernel (sandbox only). Flag: --memory.").tag(config=True)
+    grade_published = Bool(False, help="Grade weights files that copy the kit's own published ones (False: their "
+                                       "cells earn 0; docs/novelty.md). Flag: --grade-published.").tag(config=True)
+
+
+def autograde_options(course: Course, **flags) -> DgmlabAutograde:
+    """The course's ``DgmlabAutograde`` settings, each flag not ``None`` put over its setting."""
+    return course.settings(DgmlabAutograde, **flags)

@@ -1,0 +1,410 @@
+"""``dgmlab grade <hw>``: grade the written answers one question at a time, with a rubric, in the browser.
+
+A small HTTP server on 127.0.0.1 (this machine only) serves, for each written (hand-graded) cell, one page with
+every student's answer one after another (markdown rendered inert with math by the machine's MathJax, pasted
+images shown: :mod:`.answers_html`), a PDF the student handed in beside the answer, the question and the
+model answer from the source notebook, and the question's rubric (:mod:`.rubrics`). Items are applied with a
+click or a key; each change is saved to ``rubrics/<hw>.json`` and written to nbgrader's gradebook at once.
+
+Math: each answer is typeset on its own, with MathJax's TeX definitions put back after it, so one student's
+``\\def`` or ``\\newcommand`` changes no other answer's math; MathJax's Safe extension drops ``\\href``, ``\\class``,
+``\\cssId``, ``\\require`` and positioning styles (:data:`.grade_pages.MATHJAX_CONFIG`). Answers are rendered once per
+version of the student's notebook while the server runs; one too long to render is shown as text (:mod:`.answers_html`).
+
+Safety: the server answers only requests whose ``Host`` is this machine's loopback name (no DNS rebinding), and
+changes something only for a JSON ``POST`` carrying the page's random per-server token in ``X-Dgmlab-Token``
+(no other site can make the browser send one). It handles one request at a time, so it is the gradebook's
+only writer while it runs. Pages allow scripts from the server only (no inline script), images from the server
+and ``data:``, and nothing from elsewhere.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import mimetypes
+import os
+import secrets
+import sys
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import nbformat
+
+from . import grade_pages as P
+from . import rubrics as R
+from .answers_html import markdown_html
+from ..layout import Course, CourseError
+
+HOST = "127.0.0.1"
+MATHJAX_ENV = "DGMLAB_MATHJAX"  # as dgmlab pdf reads it
+DEBIAN_MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")
+MAX_BODY = 64 * 1024
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-src 'self'; object-src 'self'; "
+       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+PDF_CSP = "default-src 'none'; frame-ancestors 'self'"  # a handed-in PDF: shown in the answer's page, runs nothing
+
+
+def find_mathjax() -> Path | None:
+    """The folder of an installed MathJax 2 (``$DGMLAB_MATHJAX``'s ``MathJax.js``, else Debian's
+    ``libjs-mathjax``) that has the Safe extension the page needs (``extensions/Safe.js``), or None."""
+    named = os.environ.get(MATHJAX_ENV)
+    for p in ([Path(named)] if named else []) + [DEBIAN_MATHJAX]:
+        if p.is_file() and (p.parent / "extensions" / "Safe.js").is_file():
+            return p.parent.resolve()
+    return None
+
+
+def _signed(x) -> str:
+    return R.signed_points(x)
+
+
+@dataclass
+class Answer:
+    student: str
+    found: bool
+    html: str = ""
+    why: str = ""
+    score: float | None = None
+    applied: list = field(default_factory=list)
+    note: str = ""
+    pdfs: list = field(default_factory=list)
+    elsewhere: str = ""  # a hand grade the gradebook holds from outside the rubric
+
+    @property
+    def score_text(self) -> str:
+        return "–" if self.score is None else R._n(self.score)
+
+
+def _answer_cell(path: Path, grade_id: str):
+    """The markdown cell with nbgrader grade id ``grade_id`` of the notebook at ``path`` (None if none)."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id and cell.cell_type == "markdown":
+            return cell
+    return None
+
+
+class Site:
+    """What the server shows and changes for one homework."""
+
+    def __init__(self, course: Course, hw: str):
+        self.course = course
+        self.grader = R.Grader(course, hw)
+        self.hw = self.grader.hw
+        self.cells = {c.grade_id: c for c in R.written_cells(course, self.hw)}
+        self.token = secrets.token_urlsafe(32)
+        self.mathjax = find_mathjax()
+        self._rendered = {}  # (grade_id, student) -> (the notebook's path, mtime and size, Site.rendered's result)
+        from jinja2 import DictLoader, Environment, select_autoescape
+
+        self.env = Environment(loader=DictLoader({"base.html": P.BASE, "index.html": P.INDEX,
+                                                  "question.html": P.QUESTION}),
+                               autoescape=select_autoescape(default=True, default_for_string=True))
+        self.env.globals.update(token=self.token, course=course.root.name, mathjax=self.mathjax is not None,
+                                signed=_signed)
+
+    # -- what a page shows
+    def notebook(self, student: str) -> Path | None:
+        for step in ("autograded", "submitted"):
+            p = self.course.folder(step, self.hw, student) / f"{self.hw}.ipynb"
+            if p.is_file():
+                return p
+        return None
+
+    def pdfs(self, student: str) -> list:
+        """PDFs the student handed in with the notebook (``submitted/<student>/<hw>/*.pdf``), by name."""
+        folder = self.course.folder("submitted", self.hw, student)
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if p.suffix.lower() == ".pdf" and p.is_file()
+                      and not p.is_symlink())
+
+    def answer(self, grade_id: str, student: str) -> Answer:
+        q = self.grader.question(grade_id)
+        a = q.applied.get(student, R.Applied())
+        out = Answer(student, False, score=q.score(student), applied=list(a.items), note=a.note,
+                     pdfs=[{"name": n, "url": f"/pdf/{_quote(student)}/{_quote(n)}"} for n in self.pdfs(student)])
+        path = self.notebook(student)
+        if path is None:
+            out.why = f"no notebook {self.hw}.ipynb in autograded/ or submitted/ for {student}"
+            return out
+        out.found, out.html, out.why = self.rendered(grade_id, student, path)
+        return out
+
+    def rendered(self, grade_id: str, student: str, path: Path) -> tuple:
+        """(found, html, why) of ``student``'s answer ``grade_id`` in the notebook at ``path``, rendered once per
+        version of that notebook (its modification time and size) while the server runs: a page is loaded again
+        after every rubric change, and a long answer can take the markdown renderer a second."""
+        try:
+            st = path.stat()
+            stamp = (str(path), st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+        hit = self._rendered.get((grade_id, student))
+        if stamp is not None and hit is not None and hit[0] == stamp:
+            return hit[1]
+        try:
+            cell = _answer_cell(path, grade_id)
+        except Exception as exc:
+            result = (False, "", f"{path.name} could not be read: {type(exc).__name__}")
+        else:
+            result = ((False, "", f"{path.name} has no written answer {grade_id}") if cell is None else
+                      (True, markdown_html(cell.source, cell.get("attachments")), ""))
+        if stamp is not None:
+            self._rendered[(grade_id, student)] = (stamp, result)
+        return result
+
+    def gradebook_grades(self, grade_id: str) -> dict:
+        """student -> (manual score, comment) as the gradebook has them now (the formgrader's, for instance)."""
+        out = {}
+        with R.gradebook(self.course) as gb:
+            for student in self.grader.students:
+                g = gb.find_grade(grade_id, self.hw, self.hw, student)
+                c = gb.find_comment(grade_id, self.hw, self.hw, student)
+                out[student] = (g.manual_score, c.manual_comment or "")
+        return out
+
+    def index_page(self) -> str:
+        qs = [{"grade_id": gid, "max": R._n(q.max), "graded": sum(1 for s in self.grader.students if q.score(s)
+                                                                     is not None)}
+              for gid, q in self.grader.rubric.questions.items()]
+        return self.env.get_template("index.html").render(
+            hw=self.hw, questions=qs, n_students=len(self.grader.students),
+            rubric_path=R.path(self.course, self.hw).relative_to(self.course.root).as_posix())
+
+    def question_page(self, grade_id: str) -> str:
+        q = self.grader.question(grade_id)
+        ids = list(self.grader.rubric.questions)
+        k = ids.index(grade_id)
+        cell = self.cells.get(grade_id)
+        answers = [self.answer(grade_id, s) for s in self.grader.students]
+        elsewhere = self.gradebook_grades(grade_id)
+        for a in answers:  # graded without the rubric (the formgrader): say so before the rubric writes over it
+            score, comment = elsewhere.get(a.student, (None, ""))
+            if a.score is None and score is not None:
+                a.elsewhere = f"{R._n(score)} points in the gradebook" + (f" ({comment})" if comment else "")
+        return self.env.get_template("question.html").render(
+            hw=self.hw, q=q, counts=q.counts(), answers=answers,
+            statement=markdown_html(cell.statement) if cell else "", model=markdown_html(cell.model) if cell else "",
+            prev=ids[k - 1] if k > 0 else None, next=ids[k + 1] if k + 1 < len(ids) else None)
+
+    def state(self, grade_id: str, student: str) -> dict:
+        q = self.grader.question(grade_id)
+        a = q.applied.get(student, R.Applied())
+        score = q.score(student)
+        return {"student": student, "score": score, "score_text": "–" if score is None else R._n(score),
+                "items": list(a.items), "note": a.note}
+
+    # -- what a POST changes
+    def act(self, path: str, body: dict) -> dict:
+        gid, student = str(body.get("question", "")), str(body.get("student", ""))
+        if path == "/api/toggle":
+            self.grader.toggle(gid, student, str(body.get("item", "")))
+            return self.state(gid, student)
+        if path == "/api/note":
+            self.grader.set_note(gid, student, str(body.get("note", "")))
+            return self.state(gid, student)
+        if path == "/api/item":
+            try:
+                points = float(body.get("points"))
+            except (TypeError, ValueError):
+                raise CourseError(f"a rubric item's points must be a number (got {body.get('points')!r})") from None
+            item, who = self.grader.edit_item(gid, str(body.get("item") or "") or None, points,
+                                              str(body.get("text", "")))
+            return {"item": item, "rescored": len(who)}
+        if path == "/api/delete":
+            return {"rescored": len(self.grader.delete_item(gid, str(body.get("item", ""))))}
+        raise LookupError(path)
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+class Handler(BaseHTTPRequestHandler):
+    site: Site  # set on the class made by make_server
+    server_version = "dgmlab-grade"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):  # quiet: the terminal shows the URL and errors only
+        pass
+
+    # -- answers
+    def _send(self, code: int, body: bytes, ctype: str, extra: dict | None = None) -> None:
+        extra = dict(extra or {})
+        policy = extra.pop("csp", CSP)
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Security-Policy", policy)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cache-Control", "no-store")
+        for k, v in extra.items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the page went away (reloaded, closed) meanwhile
+                pass
+
+    def _json(self, code: int, data: dict) -> None:
+        self._send(code, json.dumps(data).encode(), "application/json")
+
+    def _text(self, code: int, text: str) -> None:
+        self._send(code, text.encode(), "text/plain; charset=utf-8")
+
+    def _host_ok(self) -> bool:
+        port = self.server.server_address[1]
+        return self.headers.get("Host", "") in (f"{HOST}:{port}", f"localhost:{port}")
+
+    # -- GET
+    def do_GET(self):
+        if not self._host_ok():
+            return self._text(403, "dgmlab grade answers requests to 127.0.0.1 only")
+        parts = [unquote(p) for p in urlsplit(self.path).path.split("/")[1:]]
+        site = self.site
+        try:
+            if parts == [""]:
+                return self._send(200, site.index_page().encode(), "text/html; charset=utf-8")
+            if len(parts) == 2 and parts[0] == "q":
+                return self._send(200, site.question_page(parts[1]).encode(), "text/html; charset=utf-8")
+            if len(parts) == 2 and parts[0] == "static" and parts[1] in STATIC:
+                body, ctype = STATIC[parts[1]]
+                return self._send(200, body.encode(), ctype)
+            if len(parts) == 3 and parts[0] == "pdf":
+                student, name = parts[1], parts[2]
+                if student in site.grader.students and name in site.pdfs(student):
+                    data = (site.course.folder("submitted", site.hw, student) / name).read_bytes()
+                    return self._send(200, data, "application/pdf", {"Content-Disposition": "inline",
+                                                                            "csp": PDF_CSP})
+            if len(parts) >= 2 and parts[0] == "mathjax" and site.mathjax is not None:
+                target = (site.mathjax / "/".join(parts[1:])).resolve()
+                if target.is_file() and target.is_relative_to(site.mathjax):
+                    ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+                    return self._send(200, target.read_bytes(), ctype, {"Cache-Control": "max-age=3600"})
+        except CourseError as exc:
+            return self._text(404, str(exc))
+        return self._text(404, "not found")
+
+    def do_HEAD(self):
+        return self.do_GET()
+
+    # -- POST
+    def do_POST(self):
+        if not self._host_ok():
+            return self._json(403, {"error": "dgmlab grade answers requests to 127.0.0.1 only"})
+        if not hmac.compare_digest(self.headers.get("X-Dgmlab-Token", ""), self.site.token):
+            return self._json(403, {"error": "missing or wrong token: reload the page from dgmlab grade's address"})
+        if self.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
+            return self._json(415, {"error": "send JSON"})
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            return self._json(413, {"error": f"a request body of at most {MAX_BODY} bytes"})
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            return self._json(400, {"error": f"not JSON: {exc}"})
+        try:
+            return self._json(200, self.site.act(urlsplit(self.path).path, body))
+        except LookupError:
+            return self._json(404, {"error": "no such action"})
+        except CourseError as exc:
+            return self._json(400, {"error": str(exc)})
+
+
+STATIC = {"grade.js": (P.JS, "text/javascript; charset=utf-8"), "grade.css": (P.CSS, "text/css; charset=utf-8"),
+          "mathjax-config.js": (P.MATHJAX_CONFIG, "text/javascript; charset=utf-8")}
+
+
+def make_server(course: Course, hw: str, port: int = 0) -> HTTPServer:
+    """The server for ``hw`` on 127.0.0.1:``port`` (0: a free port), not yet serving; ``server.site`` is its
+    :class:`Site`. One request at a time."""
+    (hw,) = course.check_homeworks([hw])
+    lock = _lock(course, hw)
+    try:
+        site = Site(course, hw)
+        handler = type("SiteHandler", (Handler,), {"site": site})
+        server = LockedServer((HOST, port), handler)
+    except OSError as exc:
+        lock.close()
+        raise CourseError(f"cannot listen on {HOST}:{port} ({exc.strerror}): pick another --port") from exc
+    except BaseException:
+        lock.close()
+        raise
+    server.site, server.lock = site, lock
+    return server
+
+
+class LockedServer(HTTPServer):
+    """One request at a time; holds the homework's rubric lock until closed."""
+
+    lock = None
+
+    def server_close(self):
+        super().server_close()
+        if self.lock is not None:
+            self.lock.close()
+            self.lock = None
+
+
+def _lock(course: Course, hw: str):
+    """``rubrics/.<hw>.lock``, held (an exclusive ``flock``) while a server grades ``hw``: a second one would write
+    over the first one's rubric."""
+    import fcntl
+
+    path = R.path(course, hw).with_name(f".{hw}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    f = open(path, "w")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        raise CourseError(f"another dgmlab grade {hw} is running on this course (it holds {path}): grade in that "
+                          "one, or stop it first") from None
+    return f
+
+
+def url(server: HTTPServer, grade_id: str | None = None) -> str:
+    host, port = server.server_address[:2]
+    return f"http://{host}:{port}/" + (f"q/{_quote(grade_id)}" if grade_id else "")
+
+
+def serve(course: Course, hw: str, question: str | None = None, port: int = 0, browser: bool = True) -> int:
+    """Run the server until Ctrl-C; prints its address (and opens it in a browser with ``browser``)."""
+    server = make_server(course, hw, port)
+    if question is not None:
+        try:
+            server.site.grader.question(question)
+        except CourseError:
+            server.server_close()
+            raise
+    address = url(server, question)
+    print(f"grading {server.site.hw} by question at {address}  (this machine only; Ctrl-C stops)", flush=True)
+    print(f"rubrics: {R.path(course, server.site.hw)}", flush=True)
+    if server.site.mathjax is None:
+        print("no MathJax 2 with its Safe extension (extensions/Safe.js) on this machine: math is shown as TeX "
+              "(apt-get install libjs-mathjax)", file=sys.stderr)
+    if browser:
+        import webbrowser
+
+        webbrowser.open(address)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

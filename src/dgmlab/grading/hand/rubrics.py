@@ -1,0 +1,352 @@
+"""Rubrics for the written answers: items with points and a comment, applied per student, scored into nbgrader.
+
+A homework's rubrics live with the course in ``rubrics/<hw>.json``, one per written (hand-graded) cell::
+
+    {"hw": "hw3_flows", "questions": {"q2_written": {
+        "max": 20,
+        "items": [{"id": "i1", "points": 5, "text": "(a) correct"}, {"id": "i5", "points": -1, "text": "sign slip"}],
+        "applied": {"demo_amara": {"items": ["i1", "i5"], "note": "see the margin"}}}}}
+
+**Scoring.** Items add up from zero: a student's hand score is the sum of the points of the items applied to
+them, clamped to ``[0, max]``. A positive item gives credit for what is there, a negative one takes off for a
+mistake. A new rubric starts from the homework's point split: one item per part the statement gives points to
+(``**(b) (6 points)**``), else one item "correct and complete" worth the cell's points, plus a 0-point item
+"no answer" so that a blank answer can be graded too.
+
+**Into nbgrader.** Applying an item, or writing a note, writes the student's ``manual_score`` and
+``manual_comment`` (the applied items' points and texts, then the note, as a markdown list) through nbgrader's
+:class:`~nbgrader.api.Gradebook`, as the formgrader does; changing an item's points or text re-scores and
+re-words every student who has it. A student with no item and no note is left as nbgrader has them.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from ..layout import Course, CourseError
+
+FOLDER = "rubrics"
+# "(b) (6 points)", "**(a) (5 points)**", "(ii) (2 pts)"
+PART = re.compile(r"\(\s*([a-z]|[ivx]+)\s*\)\**\s*\(\s*(\d+(?:\.\d+)?)\s*(?:points?|pts?)\s*\)", re.I)
+
+
+def _n(x) -> str:
+    return f"{round(float(x), 4):g}"
+
+
+def signed_points(x) -> str:
+    return ("+" if x > 0 else "") + _n(x) if x else "0"
+
+
+@dataclass
+class Item:
+    id: str
+    points: float
+    text: str
+
+    def line(self) -> str:
+        return f"{signed_points(self.points)}: {self.text}"
+
+
+@dataclass
+class Applied:
+    items: list = field(default_factory=list)  # item ids, in the order applied
+    note: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.items and not self.note.strip()
+
+
+@dataclass
+class Question:
+    grade_id: str
+    max: float
+    items: list = field(default_factory=list)  # Item
+    applied: dict = field(default_factory=dict)  # student -> Applied
+
+    def item(self, item_id: str) -> Item:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise CourseError(f"{self.grade_id} has no rubric item {item_id!r}")
+
+    def score(self, student: str) -> float | None:
+        """The hand score of ``student``: the applied items' points summed, clamped to ``[0, max]``; ``None``
+        when no item is applied."""
+        a = self.applied.get(student)
+        if a is None or not a.items:
+            return None
+        total = sum(self.item(i).points for i in a.items)
+        return float(min(max(total, 0.0), self.max))
+
+    def lines(self, student: str) -> list:
+        """What ``student``'s feedback says: each applied item's points and text, then the note."""
+        a = self.applied.get(student)
+        if a is None:
+            return []
+        out = [self.item(i).line() for i in a.items]
+        if a.note.strip():
+            out.append(f"note: {a.note.strip()}")
+        return out
+
+    def comment(self, student: str) -> str | None:
+        """The gradebook's comment: :meth:`lines` as a markdown list (nbgrader's feedback renders comments as
+        markdown: one item a line)."""
+        lines = self.lines(student)
+        return "\n".join(f"- {line}" for line in lines) if lines else None
+
+    def counts(self) -> dict:
+        """item id -> how many students have it."""
+        got = {it.id: 0 for it in self.items}
+        for a in self.applied.values():
+            for i in a.items:
+                if i in got:
+                    got[i] += 1
+        return got
+
+    def new_id(self) -> str:
+        used = [int(it.id[1:]) for it in self.items if re.fullmatch(r"i\d+", it.id)]
+        return f"i{max(used, default=0) + 1}"
+
+
+@dataclass
+class Rubric:
+    hw: str
+    questions: dict = field(default_factory=dict)  # grade_id -> Question
+
+    def to_json(self) -> dict:
+        return {"hw": self.hw, "questions": {
+            gid: {"max": q.max, "items": [{"id": it.id, "points": it.points, "text": it.text} for it in q.items],
+                  "applied": {s: {"items": list(a.items), "note": a.note} for s, a in sorted(q.applied.items())
+                              if not a.empty}}
+            for gid, q in self.questions.items()}}
+
+
+# ------------------------------------------------------------------ the homework's written cells
+@dataclass
+class WrittenCell:
+    grade_id: str
+    points: float
+    statement: str  # the markdown cells before the answer, from the question's heading
+    model: str  # the source notebook's answer, solution markers removed
+
+
+def written_cells(course: Course, hw: str) -> list:
+    """The hand-graded markdown cells of ``hw``'s source notebook, in order."""
+    path = course.source_notebook(hw)
+    if not path.exists():
+        raise CourseError(f"no source notebook {path}: the rubrics start from it (dgmlab build {hw})")
+    nb = nbformat.read(path, as_version=4)
+    out = []
+    for i, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "markdown" or not meta.get("grade") or not meta.get("grade_id"):
+            continue
+        before = []
+        for prev in reversed(nb.cells[:i]):
+            if prev.cell_type != "markdown" or prev.metadata.get("nbgrader", {}).get("grade"):
+                break
+            before.insert(0, prev.source)
+            if prev.source.lstrip().startswith("#"):
+                break
+        model = "\n".join(ln for ln in cell.source.splitlines()
+                          if ln.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+        out.append(WrittenCell(meta["grade_id"], float(meta.get("points", 0)), "\n\n".join(before), model))
+    return out
+
+
+def starting_items(cell: WrittenCell) -> list:
+    """The items a new rubric of ``cell`` starts with: its statement's point split, or one item for all."""
+    parts = [(m.group(1), float(m.group(2))) for m in PART.finditer(cell.statement)]
+    seen, split = set(), []
+    for name, pts in parts:
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            split.append((name, pts))
+    if len(split) > 1 and abs(sum(p for _, p in split) - cell.points) < 1e-9:
+        items = [Item(f"i{k}", pts, f"({name}) correct") for k, (name, pts) in enumerate(split, 1)]
+    else:
+        items = [Item("i1", cell.points, "correct and complete")]
+    items.append(Item(f"i{len(items) + 1}", 0.0, "no answer"))
+    return items
+
+
+# ------------------------------------------------------------------ the file
+def path(course: Course, hw: str) -> Path:
+    return course.root / FOLDER / f"{hw}.json"
+
+
+def load(course: Course, hw: str, create: bool = True) -> Rubric:
+    """``rubrics/<hw>.json``, with a starting rubric for each written cell it does not have yet (``create``);
+    without ``create``, only what the file holds (an empty rubric without a file)."""
+    p = path(course, hw)
+    rubric = Rubric(hw)
+    if p.exists():
+        try:
+            raw = json.loads(p.read_text(encoding="utf-8"))
+            for gid, q in raw.get("questions", {}).items():
+                rubric.questions[gid] = Question(
+                    gid, float(q["max"]),
+                    [Item(str(it["id"]), float(it["points"]), str(it["text"])) for it in q.get("items", [])],
+                    {str(s): Applied([str(i) for i in a.get("items", [])], str(a.get("note", "")))
+                     for s, a in q.get("applied", {}).items()})
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise CourseError(f"{p} is not a rubric file ({type(exc).__name__}: {exc}): restore it from a backup "
+                              f"or move it away to start the rubric again") from exc
+    if create:
+        for cell in written_cells(course, hw):
+            if cell.grade_id not in rubric.questions:
+                rubric.questions[cell.grade_id] = Question(cell.grade_id, cell.points, starting_items(cell))
+    return rubric
+
+
+def save(course: Course, rubric: Rubric) -> Path:
+    """Write ``rubrics/<hw>.json`` whole or not at all."""
+    p = path(course, rubric.hw)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{rubric.hw}-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(rubric.to_json(), f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    os.replace(tmp, p)
+    return p
+
+
+# ------------------------------------------------------------------ into the gradebook
+def gradebook(course: Course):
+    """nbgrader's Gradebook of the course (a context manager)."""
+    from nbgrader.api import Gradebook
+
+    db = course.root / "gradebook.db"
+    if not db.exists():
+        raise CourseError(f"no gradebook at {db}: autograde the homework first (dgmlab autograde <hw>)")
+    return Gradebook(f"sqlite:///{db}")
+
+
+def write_grade(gb, hw: str, question: Question, student: str) -> None:
+    """``student``'s manual score and comment of ``question`` into the gradebook ``gb`` (nbgrader's API, as the
+    formgrader writes them): the rubric's score and lines; with nothing applied, no manual score."""
+    grade = gb.find_grade(question.grade_id, hw, hw, student)
+    comment = gb.find_comment(question.grade_id, hw, hw, student)
+    grade.manual_score = question.score(student)
+    grade.needs_manual_grade = grade.manual_score is None and grade.auto_score is None
+    comment.manual_comment = question.comment(student)
+    gb.db.commit()
+
+
+def students(course: Course, hw: str) -> list:
+    """Students with a submission of ``hw`` in the gradebook (the ones that can be graded), sorted."""
+    with gradebook(course) as gb:
+        try:
+            return sorted(s.student.id for s in gb.find_assignment(hw).submissions)
+        except Exception as exc:  # nbgrader's MissingEntry
+            raise CourseError(f"the gradebook has no {hw}: autograde it first (dgmlab autograde {hw})") from exc
+
+
+class Grader:
+    """Applies and edits a homework's rubric: each change saved to ``rubrics/<hw>.json`` and written to the
+    gradebook for every student it touches. One instance is the only writer (the server runs one request at a
+    time)."""
+
+    def __init__(self, course: Course, hw: str):
+        (self.hw,) = course.check_homeworks([hw])
+        self.course = course
+        self.rubric = load(course, self.hw)
+        self.students = students(course, self.hw)
+
+    def question(self, grade_id: str) -> Question:
+        q = self.rubric.questions.get(grade_id)
+        if q is None:
+            raise CourseError(f"{self.hw} has no written question {grade_id!r}: it has "
+                              f"{', '.join(self.rubric.questions) or 'none'}")
+        return q
+
+    def _check_student(self, student: str) -> None:
+        if student not in self.students:
+            raise CourseError(f"no submission of {self.hw} by {student!r} in the gradebook")
+
+    def _write(self, q: Question, who) -> None:
+        save(self.course, self.rubric)
+        with gradebook(self.course) as gb:
+            for s in who:
+                write_grade(gb, self.hw, q, s)
+
+    def toggle(self, grade_id: str, student: str, item_id: str) -> bool:
+        """Apply ``item_id`` to ``student`` or take it off; returns whether it is applied now."""
+        q = self.question(grade_id)
+        self._check_student(student)
+        q.item(item_id)
+        a = q.applied.setdefault(student, Applied())
+        on = item_id not in a.items
+        if on:
+            a.items.append(item_id)
+        else:
+            a.items.remove(item_id)
+        self._write(q, [student])
+        return on
+
+    def set_note(self, grade_id: str, student: str, note: str) -> None:
+        q = self.question(grade_id)
+        self._check_student(student)
+        q.applied.setdefault(student, Applied()).note = str(note)[:2000]
+        self._write(q, [student])
+
+    def edit_item(self, grade_id: str, item_id: str | None, points: float, text: str) -> tuple:
+        """Change an item's points and text (a new item when ``item_id`` is empty) and re-score every student who
+        has it; returns ``(item id, students re-scored)``."""
+        q = self.question(grade_id)
+        text = " ".join(str(text).split())[:300]
+        if not text:
+            raise CourseError("a rubric item needs a text (what the student did or missed)")
+        points = float(points)
+        if points != points or abs(points) > 1000:  # NaN or absurd
+            raise CourseError(f"a rubric item's points must be a number (got {points})")
+        if item_id:
+            it = q.item(item_id)
+            it.points, it.text = points, text
+        else:
+            it = Item(q.new_id(), points, text)
+            q.items.append(it)
+        who = [s for s, a in q.applied.items() if it.id in a.items]
+        self._write(q, who)
+        return it.id, who
+
+    def delete_item(self, grade_id: str, item_id: str) -> list:
+        """Remove an item from the rubric and from every student who has it (re-scored); returns them."""
+        q = self.question(grade_id)
+        it = q.item(item_id)
+        q.items.remove(it)
+        who = [s for s, a in q.applied.items() if it.id in a.items]
+        for s in who:
+            q.applied[s].items.remove(it.id)
+        self._write(q, who)
+        return who
+
+
+# ------------------------------------------------------------------ feedback and the dashboard
+def feedback_lines(course: Course, hw: str, student: str) -> dict:
+    """grade_id -> the lines ``student``'s feedback shows for each written answer graded with the rubric."""
+    if not path(course, hw).exists():
+        return {}
+    rubric = load(course, hw, create=False)
+    return {gid: q.lines(student) for gid, q in rubric.questions.items() if q.lines(student)}
+
+
+def item_counts(course: Course, hw: str) -> list:
+    """``[(grade_id, [(item, students who have it)], students graded)]`` of each question with a rubric file."""
+    if not path(course, hw).exists():
+        return []
+    rubric = load(course, hw, create=False)
+    out = []
+    for gid, q in rubric.questions.items():
+        counts = q.counts()
+        out.append((gid, [(it, counts[it.id]) for it in q.items],
+                    sum(1 for a in q.applied.values() if a.items)))
+    return out

@@ -1,0 +1,188 @@
+"""Judging check() test cells: the grader's decision from what a kernel showed, with no nbgrader in it.
+
+:func:`judge_cell` decides one cell (probe data parsed by :mod:`dgmlab.wire`, then
+:func:`dgmlab.probes.judge`); :func:`judge_cells` a notebook's, as a request of plain data
+(:func:`judge_each` cell by cell, which is what :mod:`.judge_process` runs). :class:`Reference` gives hidden
+tests the kit's own networks from the instructor's cells, :func:`keeper` lets them leave a file for the dashboard.
+"""
+from __future__ import annotations
+
+import json
+import os
+import traceback
+
+from ... import probes, wire
+
+
+def judge_cells(request: dict) -> dict:
+    """``{grade_id: {"earned", "lines"}}`` for the cells of ``request`` (see :class:`JudgeTests`), judged here."""
+    return dict(judge_each(request))
+
+
+def judge_each(request: dict):
+    """``(grade_id, {"earned", "lines", "kept"})`` for each cell of ``request`` in order, as each is judged.
+
+    ``request`` is plain data and all the judging reads (see :class:`dgmlab.grading.judge.judge.JudgeTests`): ``hw``,
+    ``seed``, ``cells`` (``gid``, the instructor's ``source``, the kernel's ``outputs``), ``references`` (the
+    instructor's cells by grade id), ``checks`` (a course's own ``checks.py``, as text), ``files`` (the handed-in
+    files, :func:`handed_files`), ``seeds``, ``delimiters``. ``kept`` holds what the cell's hidden tests kept
+    (:func:`keeper`), base64, for the grading worker to write."""
+    import base64
+
+    if request.get("checks"):  # a course's own homework: its checks.py from source/<hw>/, never the submission's
+        probes.load_checks_text(request["hw"], request["checks"])
+    references = request.get("references") or {}
+    reference = Reference(references.__getitem__) if references else None
+    handed = {name: base64.b64decode(v) if isinstance(v, str) else str(v.get("refused", ""))
+              for name, v in (request.get("files") or {}).items()}
+    delimiters = tuple(request["delimiters"]) if request.get("delimiters") else None  # the course's markers
+    for cell in request["cells"]:
+        kept = {}
+        try:
+            result = judge_cell(request["hw"], cell["gid"], cell["source"], cell["outputs"], request["seed"],
+                                handed=handed, seeds=request.get("seeds"), reference=reference,
+                                keep=keeper(kept), delimiters=delimiters)
+            yield cell["gid"], {"earned": float(result.earned), "lines": [str(x) for x in result.lines],
+                                "kept": {k: base64.b64encode(v).decode() for k, v in kept.items()}}
+        except MemoryError:  # an answer whose checking needs more memory than the judge has
+            yield cell["gid"], {"earned": 0.0, "lines": [
+                "0 points: checking this answer needed more memory than the grader allows (a huge number or "
+                "expression); give it in a simpler form"]}
+        except Exception as exc:  # a bug of the grader's, not the student's: 0 points, said loudly
+            traceback.print_exc()
+            yield cell["gid"], {"earned": 0.0, "lines": [
+                f"this cell could not be graded ({type(exc).__name__}); tell your instructor"]}
+
+
+def handed_files(folder, names) -> dict:
+    """``{name: base64 of its bytes, or {"refused": why}}`` of the handed-in files ``names`` in ``folder``, read here
+    (the grading worker) for a judge that reads no folder (:func:`dgmlab.probes.read_handed_in`'s rules)."""
+    import base64
+
+    out = {}
+    for name in sorted(set(names)):
+        try:
+            out[name] = base64.b64encode(probes.read_handed_in(folder, name)).decode()
+        except probes.TestFailure as exc:
+            out[name] = {"refused": str(exc)}
+    return out
+
+
+def gradebook_cells(db_url, course_id, hw, notebook) -> dict:
+    """``{grade_id: source}`` of every cell of the instructor's notebook in the gradebook (what :class:`Reference`
+    runs), read by the grading worker for a judge that reads no gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url, course_id) as gb:
+        return {cell.name: cell.source for cell in gb.find_notebook(notebook, hw).source_cells}
+
+
+def probe_data(outputs, gid: str):
+    """The decoded probe data of a test cell's ``outputs``, or raises :class:`dgmlab.wire.WireError`
+    (with the reason a student reads) when there is not exactly one readable probe for this cell."""
+    found, errors = [], []
+    for out in outputs:
+        kind = out.get("output_type")
+        if kind == "error":
+            errors.append(f"{str(out.get('ename', ''))[:80]}: {str(out.get('evalue', ''))[:300]}")
+        if kind in ("display_data", "execute_result"):
+            data = out.get("data", {})
+            if probes.PROBE_MIME in data:
+                found.append(data[probes.PROBE_MIME])
+    if not found:
+        why = f" ({errors[0]})" if errors else ""
+        raise wire.WireError(f"the check did not run{why}: run the notebook from the top and fix the first error")
+    if len(found) > 1:
+        raise wire.WireError(f"the cell showed {len(found)} check results; only one is read")
+    bundle = found[0]
+    if not isinstance(bundle, dict) or set(bundle) != {"cell", "data"} or bundle["cell"] != gid \
+            or not isinstance(bundle["data"], str):
+        raise wire.WireError("the check's result is not one this cell's check() makes")
+    return wire.loads(bundle["data"])
+
+
+def handed_seeds(text: str) -> dict:
+    """``{file: seed or "refused: why"}`` from the JSON dgmlab autograde hands a grading (``""``: none)."""
+    if not text:
+        return {}
+    out = {}
+    for name, entry in json.loads(text).items():
+        out[name] = f"refused: {entry['refused']}" if "refused" in entry else int(entry["seed"])
+    return out
+
+
+class Reference:
+    """``reference(grade_id)``: the names the instructor's cell of that id defines (its source from the
+    gradebook, run here in a namespace of its own), e.g. the kit's generator class to load handed-in
+    weights into. Instructor code only; each cell runs once per grading."""
+
+    def __init__(self, source_of):
+        self._source_of, self._cache = source_of, {}
+
+    def __call__(self, grade_id: str) -> dict:
+        if grade_id not in self._cache:
+            import math
+
+            import numpy as np
+            import torch
+
+            source = self._source_of(grade_id)
+            namespace = {"torch": torch, "nn": torch.nn, "F": torch.nn.functional, "math": math, "np": np}
+            exec(compile(source, f"<the instructor's cell {grade_id}>", "exec"), namespace)
+            self._cache[grade_id] = namespace
+        return self._cache[grade_id]
+
+
+def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=None, handed=None, seeds=None,
+               reference=None, keep=None, delimiters=None) -> probes.Judgement:
+    """Decide test cell ``gid`` of ``hw`` (the instructor's ``source``) from the kernel's ``outputs``;
+    ``folder``, ``handed``, ``seeds``, ``reference``, ``keep``, ``delimiters``: see :func:`dgmlab.probes.judge`."""
+    spec = probes.spec_for(hw, gid)
+    try:
+        data = probe_data(outputs, gid)
+    except wire.WireError as exc:
+        steps = probes.plan(spec, source, delimiters)
+        return probes.Judgement(0.0, spec.points, [f"0 of {spec.points:g} points: {exc}"],
+                                [(n, w, h, False, str(exc)) for n, w, h in steps])
+    from ..references.recorded import expected_at
+
+    return probes.judge(hw, spec, data, seed, hidden_source=source, folder=folder, handed=handed,
+                        seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference, keep=keep,
+                        delimiters=delimiters, expected_at=expected_at)
+
+
+MAX_KEPT_BYTES = 2 * 2**20  # one file a hidden test leaves for the dashboard
+
+
+def keeper(kept: dict):
+    """``keep(name, data)`` for hidden tests: puts ``data`` (bytes, at most :data:`MAX_KEPT_BYTES`) in ``kept`` as the
+    plain file name ``name`` (no folder part; ``.pt``), for the grading worker to write with :func:`write_kept` into
+    the submission's kept folder, where the dashboard reads it (e.g. ``graded_draw_100.pt``)."""
+    def keep(name: str, data: bytes) -> None:
+        _check_kept(name, data)
+        kept[name] = bytes(data)
+    return keep
+
+
+def _check_kept(name, data) -> None:
+    import re
+
+    if not (isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9_.-]{1,80}\.pt", name) and ".." not in name):
+        raise ValueError(f"keep: {name!r} is not a plain .pt file name")
+    if not isinstance(data, (bytes, bytearray)) or len(data) > MAX_KEPT_BYTES:
+        raise ValueError(f"keep: {name} must be at most {MAX_KEPT_BYTES} bytes")
+
+
+def write_kept(folder, name: str, data: bytes) -> None:
+    """Write a kept file (:func:`keeper`) as the plain file ``name`` in ``folder``. The grader writes it after the
+    kernel ran, so it replaces any file of that name there (a link included), never writing through it."""
+    from pathlib import Path
+
+    _check_kept(name, data)
+    path = Path(folder) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_name(f".{name}.{os.getpid()}.tmp")
+    scratch.unlink(missing_ok=True)
+    with open(scratch, "xb") as out:  # a new file, so never through a link the kernel left
+        out.write(bytes(data))
+    os.replace(scratch, path)

@@ -1,0 +1,168 @@
+"""Canvas through its REST API (``canvasapi``): submission times in, final marks and comments out.
+
+Configured as ``c.DgmlabCanvas`` in ``nbgrader_config.py``: the Canvas address, the course's id and each
+homework's assignment id. The API token is read from the environment (``CANVAS_API_TOKEN``), never from a
+file in the course. Students are matched by nbgrader's ``lms_user_id`` (Canvas's user id).
+
+``dgmlab push <hw>`` (:func:`push`) sends each graded student's final mark (autograded + hand-graded points,
+the late policy applied: the number every export shows) and, as a comment, their grade summary
+(:mod:`.grade_summary`). It keeps what it pushed in ``.dgmlab/push/<hw>.json``; a mark that someone changed
+in Canvas since (or set there before any push) is not overwritten unless ``force``, and is listed.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from dataclasses import dataclass, field
+
+from traitlets import Dict, Integer, Unicode
+from traitlets.config import Configurable
+
+from ..layout import Course, CourseError
+
+TOKEN_ENV = "CANVAS_API_TOKEN"
+
+
+class DgmlabCanvas(Configurable):
+    """Where the course's Canvas is and which assignment is which homework."""
+
+    url = Unicode("", help="The Canvas address, e.g. https://canvas.university.edu (no /api/v1).").tag(config=True)
+    course_id = Integer(0, help="The Canvas course's id (the number in its address).").tag(config=True)
+    assignments = Dict(help="{homework: Canvas assignment id}").tag(config=True)
+
+
+def settings(course: Course) -> DgmlabCanvas:
+    return course.settings(DgmlabCanvas)
+
+
+def assignment(course: Course, hw: str, token: str | None = None):
+    """The Canvas assignment of ``hw`` (a ``canvasapi`` Assignment)."""
+    from canvasapi import Canvas
+
+    s = settings(course)
+    missing = [n for n, v in (("url", s.url), ("course_id", s.course_id)) if not v]
+    if hw not in s.assignments:
+        missing.append(f'assignments["{hw}"]')
+    if missing:
+        raise CourseError(f"set c.DgmlabCanvas.{', c.DgmlabCanvas.'.join(missing)} in nbgrader_config.py "
+                          "(docs/instructor_guide.md, 'Canvas')")
+    token = token or os.environ.get(TOKEN_ENV)
+    if not token:
+        raise CourseError(f"no Canvas API token: set {TOKEN_ENV} in the environment (Canvas: Account > Settings > "
+                          "New access token)")
+    try:
+        return Canvas(s.url.rstrip("/"), token).get_course(s.course_id).get_assignment(s.assignments[hw])
+    except Exception as exc:
+        raise CourseError(f"Canvas at {s.url}: could not read course {s.course_id}'s assignment "
+                          f"{s.assignments[hw]} ({type(exc).__name__}: {exc})") from exc
+
+
+def _time(text):
+    if not text:
+        return None
+    return _dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+
+
+def submission_times(course: Course, hw: str, token: str | None = None) -> dict:
+    """``{Canvas user id: aware time}`` of each submission of ``hw`` Canvas holds (its latest attempt's)."""
+    out = {}
+    for sub in assignment(course, hw, token).get_submissions():
+        when = _time(getattr(sub, "submitted_at", None))
+        if when is not None:
+            out[str(sub.user_id)] = when
+    return out
+
+
+@dataclass
+class Pushed:
+    hw: str
+    sent: list = field(default_factory=list)  # (student, mark)
+    unchanged: list = field(default_factory=list)
+    conflicts: list = field(default_factory=list)  # (student, why)
+    skipped: list = field(default_factory=list)  # (student, why)
+
+    def lines(self, force: bool = False) -> list:
+        from ..inert import terminal
+
+        out = [f"pushed {len(self.sent)} marks of {self.hw} to Canvas"
+               + (f", {len(self.unchanged)} unchanged since the last push" if self.unchanged else "")]
+        out += [terminal(f"  {s}: {m:g}") for s, m in self.sent]
+        if self.conflicts:
+            out.append(("OVERWRITTEN" if force else "NOT OVERWRITTEN (changed in Canvas; --force overwrites)")
+                       + f" ({len(self.conflicts)}):")
+            out += [terminal(f"  {s}: {why}") for s, why in self.conflicts]
+        if self.skipped:
+            out.append(f"not pushed ({len(self.skipped)}):")
+            out += [terminal(f"  {s}: {why}") for s, why in self.skipped]
+        return out
+
+
+def _record_path(course: Course, hw: str):
+    return course.root / ".dgmlab" / "push" / f"{hw}.json"
+
+
+def _same(a, b) -> bool:
+    return a is not None and b is not None and abs(float(a) - float(b)) < 1e-6
+
+
+def push(course: Course, hw: str, force: bool = False, token: str | None = None, data=None) -> Pushed:
+    """Send ``hw``'s final marks and grade summaries to Canvas (see the module's docstring)."""
+    from ..report import analysis as A
+    from ..report import grade_summary as GS
+
+    data = data if data is not None else A.collect(course, [hw])
+    target = assignment(course, hw, token)
+    in_canvas = {str(s.user_id): s for s in target.get_submissions()}
+    path = _record_path(course, hw)
+    record = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    out = Pushed(hw)
+    for sub in sorted(data.submissions, key=lambda s: s.student):
+        if sub.hw != hw:
+            continue
+        sid = sub.student
+        entry = data.roster.get(sid)
+        if sub.score is None:
+            out.skipped.append((sid, f"no mark ({sub.status})"))
+            continue
+        if sub.pending_manual:
+            out.skipped.append((sid, f"{sub.pending_manual} answer(s) still to grade by hand"))
+            continue
+        if entry is None or not entry.lms_user_id:
+            out.skipped.append((sid, "no LMS user id in nbgrader's student table (nbgrader db student add "
+                                     f"{sid} --lms-user-id <Canvas user id>)"))
+            continue
+        theirs = in_canvas.get(str(entry.lms_user_id))
+        if theirs is None:
+            out.skipped.append((sid, f"Canvas has no submission record for user {entry.lms_user_id} in this "
+                                     "assignment (not enrolled?)"))
+            continue
+        final = round(sub.score, 4)
+        comment = GS.summary_text(data, sub, GS.rubric_lines(course, sub))
+        canvas_score = getattr(theirs, "score", None)
+        last = record.get(sid)
+        why = None
+        if not _same(canvas_score, final):  # a mark Canvas already shows is no conflict
+            if last is not None and not _same(canvas_score, last["score"]):
+                why = f"Canvas has {canvas_score}, the last push sent {last['score']:g} (changed in Canvas since)"
+            elif last is None and canvas_score is not None:
+                why = f"Canvas has {canvas_score}, set there, not by dgmlab push"
+        if why:
+            out.conflicts.append((sid, why + f"; dgmlab's mark is {final:g}"))
+            if not force:
+                continue
+        elif last is not None and _same(last["score"], final) and last.get("comment") == comment:
+            out.unchanged.append(sid)
+            continue
+        try:
+            theirs.edit(submission={"posted_grade": final}, comment={"text_comment": comment})
+        except Exception as exc:
+            out.skipped.append((sid, f"Canvas refused the mark ({type(exc).__name__}: {exc})"))
+            continue
+        record[sid] = {"score": final, "comment": comment, "user_id": str(entry.lms_user_id),
+                       "pushed_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+        out.sent.append((sid, final))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")  # after each: a crash
+        # mid-push keeps what was sent
+    return out

@@ -1,0 +1,177 @@
+"""Grades out of the gradebook: nbgrader's CSV export and a student x homework table."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..layout import Course, CourseError
+
+
+@dataclass
+class Grade:
+    student: str
+    hw: str
+    auto_score: float  # points from autograded test cells
+    auto_max: float
+    manual_max: float  # points of hand-graded cells (written answers)
+    manual_score: float
+    needs_manual_grade: bool
+    late_penalty: float = 0.0  # the course's late policy on auto + manual points (dgmlab.grading.term.deadlines)
+    late_reason: str = ""
+
+    @property
+    def final(self) -> float:
+        return self.score - self.late_penalty
+
+    @property
+    def score(self) -> float:
+        return self.auto_score + self.manual_score
+
+    @property
+    def max_score(self) -> float:
+        return self.auto_max + self.manual_max
+
+
+def grades(course: Course, students=None, hws=None) -> list[Grade]:
+    """Grades of every (student, homework) submission in the gradebook."""
+    from nbgrader.api import Gradebook
+
+    db = course.root / "gradebook.db"
+    if not db.exists():
+        raise CourseError(f"no gradebook at {db}: autograde something first")
+    from ..term.deadlines import deadlines
+
+    dates = deadlines(course)
+    out = []
+    with Gradebook(f"sqlite:///{db}") as gb:
+        for assignment in gb.assignments:
+            if hws and assignment.name not in hws:
+                continue
+            for sub in assignment.submissions:
+                sid = sub.student.id
+                if students and sid not in students:
+                    continue
+                auto = auto_max = manual = manual_max = 0.0
+                for nb in sub.notebooks:
+                    for grade in nb.grades:
+                        pts = grade.score or 0.0
+                        if not _is_manual(grade):
+                            auto += pts
+                            auto_max += grade.max_score
+                        else:
+                            manual += grade.manual_score or 0.0
+                            manual_max += grade.max_score
+                late = dates.apply(assignment.name, sid, auto + manual, sub.timestamp, assignment.duedate,
+                                   sub.extension)
+                out.append(Grade(sid, assignment.name, auto, auto_max, manual_max, manual,
+                                 bool(sub.needs_manual_grade), late.penalty, late.reason))
+    return sorted(out, key=lambda g: (g.student, g.hw))
+
+
+def _is_manual(grade) -> bool:
+    """Hand-graded cells are the solution+grade (written answer) cells."""
+    try:
+        return bool(grade.cell.cell_type == "markdown")
+    except Exception:
+        return False
+
+
+class _Export:
+    """What ``nbgrader export`` does once configured (``ExportApp.start``): the plugin exports the gradebook."""
+
+    def __init__(self, plugin, db_url: str, course_id: str):
+        self.plugin, self.db_url, self.course_id = plugin, db_url, course_id
+        self.log = plugin.log
+
+    def start(self) -> None:
+        from nbgrader.api import Gradebook
+
+        self.log.info("Using exporter: %s", type(self.plugin).__name__)
+        with Gradebook(self.db_url, self.course_id) as gb:
+            self.plugin.export(gb)
+
+
+def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
+    """Write nbgrader's grade export (one row per student and homework) to ``path``: its export plugin
+    (``c.ExportApp.plugin_class``, by default ``CsvExportPlugin``) run in this process on the course's gradebook,
+    as ``nbgrader export --to <path>`` runs it."""
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.plugins import CsvExportPlugin, ExportPlugin
+    from nbgrader.utils import capture_log
+    from traitlets.utils.importstring import import_item
+
+    from ..autograde import nbgrader_run as N
+    from ..inert import neutralise_csv_file
+
+    from ..term.deadlines import deadlines, sync_gradebook
+
+    path = Path(path)
+    target = path if path.is_absolute() else course.root / path
+    config = course.config()
+    dates = deadlines(course)
+    if dates.configured and (course.root / "gradebook.db").exists():  # the penalty of the final mark, as of now
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+            sync_gradebook(course, gb)
+    config.ExportPlugin.to = str(target)  # --to
+    config.CourseDirectory.root = str(course.root)  # the file's own root is relative to where it is run
+    directory = CourseDirectory(config=config)
+    named = config.ExportApp.get("plugin_class", CsvExportPlugin)
+    with N.as_nbgrader_command(course.root):  # a plugin the config names may live in the course folder
+        try:
+            plugin_class = import_item(named) if isinstance(named, str) else named
+        except Exception as exc:
+            raise CourseError(f"nbgrader_config.py's c.ExportApp.plugin_class = {named!r} cannot be imported "
+                              f"({exc}): name an nbgrader.plugins.ExportPlugin class, or remove the setting") from exc
+        if not (isinstance(plugin_class, type) and issubclass(plugin_class, ExportPlugin)):
+            raise CourseError(f"nbgrader_config.py's c.ExportApp.plugin_class = {named!r} is not an "
+                              "nbgrader.plugins.ExportPlugin class: name one, or remove the setting")
+        plugin = plugin_class(config=config, log=N._converter_log())
+        res = capture_log(_Export(plugin, directory.db_url, directory.course_id))
+    if not res["success"] or not target.exists():
+        output = res.get("log", "") + res.get("error", "")
+        raise CourseError(f"nbgrader export failed:\n{output[-2000:]}")
+    if plugin_class is CsvExportPlugin:  # nbgrader's own CSV: no cell a spreadsheet runs (a name from the LMS)
+        if dates.configured:
+            _add_late_reasons(course, target)
+        neutralise_csv_file(target)
+    return target
+
+
+def _add_late_reasons(course: Course, path: Path) -> None:
+    """nbgrader's CSV with a last column, ``late_reason``: why its late_submission_penalty (the same number)."""
+    import csv
+
+    by = {(g.hw, g.student): g.late_reason for g in grades(course)}
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return
+    head = rows[0]
+    a, s = head.index("assignment"), head.index("student_id")
+    out = [head + ["late_reason"]] + [r + [by.get((r[a], r[s]), "")] for r in rows[1:] if r]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(out)
+
+
+def table(rows: list[Grade]) -> str:
+    """A plain-text table: one line per student, one column per homework (auto points / max)."""
+    if not rows:
+        return "(no grades)"
+    hws = sorted({g.hw for g in rows})
+    students = sorted({g.student for g in rows})
+    cell = {(g.student, g.hw): g for g in rows}
+    header = ["student"] + hws
+    lines = [header]
+    for s in students:
+        line = [s]
+        for hw in hws:
+            g = cell.get((s, hw))
+            line.append("-" if g is None else f"{g.auto_score:g}/{g.auto_max:g} auto"
+                        + (f" +{g.manual_max:g} by hand" if g.manual_max else "")
+                        + (f" late -{round(g.late_penalty, 4):g}" if g.late_penalty else ""))
+        lines.append(line)
+    widths = [max(len(r[i]) for r in lines) for i in range(len(header))]
+    fmt = lambda r: "  ".join(v.ljust(w) for v, w in zip(r, widths))  # noqa: E731
+    return "\n".join([fmt(lines[0]), "  ".join("-" * w for w in widths)] + [fmt(r) for r in lines[1:]])

@@ -1,0 +1,72 @@
+"""`dgmlab autograde`'s settings live in nbgrader_config.py (c.DgmlabAutograde), next to nbgrader's own; a flag
+overrides its setting. The kernel manager the grader's TimedExecute uses is named there too."""
+import pytest
+from traitlets.config import Config
+
+from dgmlab import cli
+from dgmlab.grading import course as C
+from dgmlab.grading.layout import Course, CourseError
+from dgmlab.grading.autograde.options import autograde_options
+
+
+def _course(tmp_path, *lines):
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n" + "".join(f"{x}\n" for x in lines))
+    return Course(tmp_path)
+
+
+def test_settings_come_from_the_course_config_and_flags_override_them(tmp_path):
+    course = _course(tmp_path, "c.DgmlabAutograde.timeout = 60", "c.DgmlabAutograde.workers = 3",
+                     "c.DgmlabAutograde.feedback = False")
+    opts = autograde_options(course, timeout=None, workers=5, feedback=None)
+    assert (opts.timeout, opts.workers, opts.feedback) == (60.0, 5, False)
+
+
+def test_a_setting_of_the_wrong_type_is_an_error_naming_it(tmp_path):
+    course = _course(tmp_path, 'c.DgmlabAutograde.workers = "two"')
+    with pytest.raises(CourseError, match="DgmlabAutograde.*workers"):
+        autograde_options(course)
+
+
+def test_the_command_grades_with_the_config_settings_unless_a_flag_says(tmp_path, monkeypatch):
+    _course(tmp_path, "c.DgmlabAutograde.timeout = 42", "c.DgmlabAutograde.force = True",
+            "c.DgmlabAutograde.memory = 2", 'c.DgmlabAutograde.cluster = "tcp://scheduler:8786"')
+    calls = []
+    monkeypatch.setattr(C, "autograde", lambda *a, **kw: calls.append(kw) or [])
+    assert cli.main(["--course", str(tmp_path), "autograde", "hw1_x", "--no-feedback", "--workers", "2"]) == 0
+    kw = calls[0]
+    assert (kw["timeout"], kw["force"], kw["cluster"], kw["jobs"], kw["feedback"]) == \
+        (42.0, True, "tcp://scheduler:8786", 2, False)
+    assert kw["limits"].memory == 2 * 1024 ** 3 and kw["refuse_published"] is True
+
+
+def test_the_grader_kernel_manager_is_the_one_the_config_names():
+    from dgmlab.grading.preprocessors import TimedExecute
+    from dgmlab.grading.kernels import GradingKernelManager
+
+    class Sub(GradingKernelManager):
+        pass
+
+    config = Config()
+    config.TimedExecute.kernel_manager_class = Sub
+    assert TimedExecute(config=config).kernel_manager_class is Sub
+    assert TimedExecute().kernel_manager_class is GradingKernelManager
+
+
+def test_a_kernel_manager_that_is_not_the_sandboxed_one_is_refused():
+    from dgmlab.grading.preprocessors import TimedExecute
+
+    config = Config()
+    config.TimedExecute.kernel_manager_class = "jupyter_client.manager.AsyncKernelManager"
+    with pytest.raises(ValueError, match="GradingKernelManager"):
+        TimedExecute(config=config)
+
+
+def test_the_kits_config_names_the_sandboxed_kernel_manager():
+    from conftest import ROOT
+
+    from dgmlab.grading.preprocessors import TimedExecute
+    from dgmlab.grading.kernels import GradingKernelManager
+
+    config = Course(ROOT).config()
+    assert TimedExecute(config=config).kernel_manager_class is GradingKernelManager
+    assert config.TimedExecute.kernel_manager_class == "dgmlab.grading.kernels.GradingKernelManager"

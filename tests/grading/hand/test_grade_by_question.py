@@ -1,0 +1,167 @@
+"""`dgmlab grade`'s server (dgmlab.grading.hand.grade_by_question) over HTTP: where it listens, what it refuses, what a
+question's page shows. The course is the demo class's hw3 (tests/grading/hand/hand_graded_demo.py)."""
+import json
+import threading
+import urllib.error
+import urllib.request
+
+import nbformat
+import pytest
+
+import hand_graded_demo as H
+from dgmlab import cli
+from dgmlab.grading.hand import grade_by_question as G
+from dgmlab.grading.hand import rubrics as R
+from dgmlab.grading.course import CourseError
+
+pytestmark = pytest.mark.slow  # builds a gradebook with nbgrader: make test, not make test-fast
+
+Q = "q2_written"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    course = H.build(tmp_path_factory.mktemp("course"))
+    # a student's answer that tries to run script in the instructor's browser
+    path = course.root / "autograded" / "demo_bilal" / H.HW / f"{H.HW}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == Q)
+    cell.source = 'My proof <script>window.pwned=1</script> [see](javascript:alert(1)) <img src=x onerror="alert(1)">'
+    nbformat.write(nb, path)
+    server = G.make_server(course, H.HW)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield course, server
+    server.shutdown()
+    server.server_close()
+
+
+def request(server, path, body=None, token=None, host=None, ctype="application/json"):
+    req = urllib.request.Request(G.url(server) + path.lstrip("/"),
+                                 data=None if body is None else json.dumps(body).encode(),
+                                 method="GET" if body is None else "POST")
+    if body is not None:
+        req.add_header("Content-Type", ctype)
+    if token:
+        req.add_header("X-Dgmlab-Token", token)
+    if host:
+        req.add_header("Host", host)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def test_the_server_listens_on_127_0_0_1_only(served):
+    _, server = served
+    assert server.server_address[0] == "127.0.0.1"
+    assert "--host" not in cli.build_parser()._subparsers._group_actions[0].choices["grade"].format_help()
+
+
+def test_a_post_without_the_pages_token_is_refused_and_changes_nothing(served):
+    course, server = served
+    body = {"question": Q, "student": "demo_chen", "item": "i1"}
+    assert request(server, "/api/toggle", body)[0] == 403
+    assert request(server, "/api/toggle", body, token="guessed")[0] == 403
+    assert request(server, "/api/toggle", body, token=server.site.token, ctype="text/plain")[0] == 415
+    with R.gradebook(course) as gb:
+        assert gb.find_grade(Q, H.HW, H.HW, "demo_chen").manual_score is None
+    code, _, data = request(server, "/api/toggle", body, token=server.site.token)
+    assert code == 200 and json.loads(data)["score"] == 5.0
+
+
+def test_a_request_for_another_host_name_is_refused(served):
+    _, server = served
+    assert request(server, "/", host="evil.example")[0] == 403  # DNS rebinding
+    assert request(server, "/api/toggle", {"question": Q, "student": "demo_chen", "item": "i1"},
+                   token=server.site.token, host=f"evil.example:{server.server_address[1]}")[0] == 403
+
+
+def test_the_question_page_shows_every_answer_the_model_answer_and_the_rubric(served):
+    course, server = served
+    code, headers, page = request(server, f"/q/{Q}")
+    page = page.decode()
+    assert code == 200 and "script-src 'self'" in headers["Content-Security-Policy"]
+    for sid in H.students():
+        assert f'data-student="{sid}"' in page
+    model = R.written_cells(course, H.HW)[1].model
+    assert "p_\\theta(x) \\le \\frac{1}{2\\pi c}" in model and "p_\\theta(x) \\le \\frac{1}{2\\pi c}" in page
+    assert page.count('data-item="i1"') >= len(H.students())
+    assert f'<meta name="dgmlab-token" content="{server.site.token}">' in page
+
+
+def test_a_students_script_in_an_answer_is_inert_on_the_page(served):
+    _, server = served
+    page = request(server, f"/q/{Q}")[2].decode()
+    assert "window.pwned" in page and "<script>window.pwned" not in page
+    assert 'onerror="alert' not in page and 'href="javascript' not in page
+
+
+def test_a_handed_in_pdf_is_shown_beside_the_answer(served):
+    _, server = served
+    page = request(server, f"/q/{Q}")[2].decode()
+    assert '<iframe src="/pdf/demo_amara/derivations.pdf"' in page
+    code, headers, data = request(server, "/pdf/demo_amara/derivations.pdf")
+    assert code == 200 and headers["Content-Type"] == "application/pdf" and data == H.PDF
+    assert request(server, "/pdf/demo_amara/..%2F..%2F..%2Fgradebook.db")[0] == 404
+    assert request(server, f"/pdf/demo_amara/{H.HW}.ipynb")[0] == 404
+
+
+def test_a_hand_grade_given_outside_the_rubric_is_shown_before_the_rubric_replaces_it(served):
+    course, server = served
+    with R.gradebook(course) as gb:
+        gb.find_grade(Q, H.HW, H.HW, "demo_dana").manual_score = 4.0
+        gb.find_comment(Q, H.HW, H.HW, "demo_dana").manual_comment = "from the <formgrader>"
+        gb.db.commit()
+    page = request(server, f"/q/{Q}")[2].decode()
+    assert "Graded outside the rubric: 4 points in the gradebook (from the &lt;formgrader&gt;)" in page
+
+
+def test_a_second_server_for_the_same_homework_is_refused(served):
+    course, _ = served
+    with pytest.raises(CourseError, match=f"another dgmlab grade {H.HW} is running"):
+        G.make_server(course, H.HW)
+
+
+def test_dgmlab_grade_names_the_written_questions_when_asked_for_another(tmp_path, capsys):
+    course = H.build(tmp_path, only=["demo_amara"])
+    code = cli.main(["--course", str(course.root), "grade", H.HW, "--question", "q9_written", "--no-browser"])
+    assert code == 2
+    assert "no written question 'q9_written': it has q1_written, q2_written" in capsys.readouterr().err
+    G.make_server(course, H.HW).server_close()  # the refused command left no lock behind
+
+
+def test_an_answer_is_rendered_once_per_version_of_the_students_notebook(tmp_path, monkeypatch):
+    import os
+
+    course = H.build(tmp_path, only=["demo_amara"])
+    calls = []
+    real = G.markdown_html
+    monkeypatch.setattr(G, "markdown_html", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    server = G.make_server(course, H.HW)
+    try:
+        site = server.site
+        first = site.answer(Q, "demo_amara")
+        assert site.answer(Q, "demo_amara").html == first.html and len(calls) == 1  # the page loaded again
+        path = site.notebook("demo_amara")
+        nb = nbformat.read(path, as_version=4)
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == Q)
+        cell.source = "A **new** answer"
+        nbformat.write(nb, path)
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # a new version, even within a tick
+        again = site.answer(Q, "demo_amara")
+        assert len(calls) == 2 and "<strong>new</strong>" in again.html
+    finally:
+        server.server_close()
+
+
+def test_a_mathjax_without_the_safe_extension_is_not_used(tmp_path, monkeypatch):
+    (tmp_path / "MathJax.js").write_text("// a MathJax 2 without extensions/Safe.js\n")
+    monkeypatch.setattr(G, "DEBIAN_MATHJAX", tmp_path / "absent" / "MathJax.js")
+    monkeypatch.setenv(G.MATHJAX_ENV, str(tmp_path / "MathJax.js"))
+    assert G.find_mathjax() is None
+    (tmp_path / "extensions").mkdir()
+    (tmp_path / "extensions" / "Safe.js").write_text("// Safe\n")
+    assert G.find_mathjax() == tmp_path.resolve()

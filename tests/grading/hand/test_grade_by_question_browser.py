@@ -1,0 +1,236 @@
+"""Grading one written question of the demo class by keyboard in a real headless browser (Debian's chromium and
+chromium-driver, driven by Selenium): every student graded with keys, an item's points changed, then the
+gradebook (read through nbgrader's API) and a student's feedback checked."""
+import contextlib
+import os
+import socketserver
+import threading
+import time
+from urllib.parse import urlsplit
+
+import nbformat
+import pytest
+
+import hand_graded_demo as H
+from a11y import axe_violations, browser, describe
+from dgmlab.grading.report import analysis as A
+from dgmlab.grading.hand import grade_by_question as G
+from dgmlab.grading.report import grade_summary as GS
+from dgmlab.grading.hand import rubrics as R
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # a whole class in a browser: make test-e2e
+
+Q = "q2_written"  # items: i1 (a) +5, i2 (b) +6, i3 (c) +6, i4 (d) +3, i5 no answer 0
+
+
+def typeset(driver):
+    """Wait until the page's script has run and MathJax has typeset the answers (the page is busy until then)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 90).until(lambda d: d.find_elements(By.CSS_SELECTOR, "section.answer.current") and
+                                    d.execute_script("return !window.MathJax || "
+                                                     "document.documentElement.dataset.typeset === 'done'"))
+
+
+@contextlib.contextmanager
+def served(driver, course, late: str = ""):
+    """``dgmlab grade``'s server for ``course`` on a thread; on leaving, the browser ``driver`` and the server close.
+    With ``late``, the file at that path is served 3 s late, the others meanwhile (a thread per request), and the
+    browser caches nothing, so every page load sees it late."""
+    server = G.make_server(course, H.HW)
+    if late:
+        serve = server.RequestHandlerClass.do_GET
+
+        def do_get(handler):
+            if urlsplit(handler.path).path == late:
+                time.sleep(3)
+            return serve(handler)
+        server.RequestHandlerClass.do_GET = do_get
+        server.__class__ = type("ThreadedServer", (socketserver.ThreadingMixIn, type(server)), {"daemon_threads": True})
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        driver.quit()
+        server.shutdown()
+        server.server_close()
+
+
+def console_errors(driver) -> list:
+    """The page's SEVERE and ERROR console messages."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+
+
+def plan(students):
+    """student -> the item keys pressed for them."""
+    keys = {}
+    for k, sid in enumerate(students):
+        keys[sid] = "1234" if sid == "demo_reference" else "5" if sid == "demo_blank" else ("12" if k % 2 else "13")
+    return keys
+
+
+def test_grading_a_question_for_every_student_with_keys_then_changing_an_item(tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser()  # or a skip naming what to install
+    course = H.build(tmp_path)
+    with served(driver, course) as server:
+        driver.get(G.url(server, Q))
+        wait = WebDriverWait(driver, 20)
+        typeset(driver)
+
+        students = H.students()
+        keys = plan(students)
+        points = {1: 5, 2: 6, 3: 6, 4: 3, 5: 0}
+
+        def current():
+            return driver.find_element(By.CSS_SELECTOR, "section.answer.current")
+
+        def score_of(sid):
+            return driver.find_element(By.CSS_SELECTOR, f'section[data-student="{sid}"] [data-role="score"]').text
+
+        for k, sid in enumerate(students):
+            assert current().get_attribute("data-student") == sid
+            total = 0
+            for key in keys[sid]:
+                ActionChains(driver).send_keys(key).perform()
+                total += points[int(key)]
+                wait.until(lambda d, t=total: score_of(sid) == f"{t:g}")
+            if sid == "demo_partial":  # a note, written from the keyboard too
+                ActionChains(driver).send_keys("n").perform()
+                ActionChains(driver).send_keys("check the area of C").send_keys(Keys.ESCAPE).perform()
+                wait.until(lambda d: R.load(course, H.HW, create=False).questions[Q].applied[sid].note)
+            if k + 1 < len(students):
+                ActionChains(driver).send_keys("j").perform()
+        assert {s: score_of(s) for s in students} == {
+            s: f"{sum(points[int(c)] for c in keys[s]):g}" for s in students}
+
+        # item (a) is worth 4, not 5, and says why: typed into the rubric's form, saved with Enter
+        form = driver.find_element(By.CSS_SELECTOR, 'form.item-edit[data-item="i1"]')
+        box = form.find_element(By.NAME, "points")
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys("4")
+        text = form.find_element(By.NAME, "text")
+        text.send_keys(Keys.CONTROL, "a")
+        text.send_keys("(a) bound shown, constant missing", Keys.ENTER)
+        wait.until(staleness_of(form))  # the page is loaded again with every score as the server has it now
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "section.answer.current"))
+        points[1] = 4
+        assert score_of("demo_reference") == "19"
+
+        with R.gradebook(course) as gb:
+            for sid in students:
+                g = gb.find_grade(Q, H.HW, H.HW, sid)
+                assert g.manual_score == sum(points[int(c)] for c in keys[sid]), sid
+                assert not g.needs_manual_grade
+        GS.write_summaries(course, A.collect(course, [H.HW]))
+        summary = (course.folder("feedback", H.HW, "demo_partial") / "grade_summary.txt").read_text(encoding="utf-8")
+        first = "12" if students.index("demo_partial") % 2 else "13"
+        assert keys["demo_partial"] == first
+        assert (f"q2_written: {4 + points[int(first[1])]:g} / 20\n  - +4: (a) bound shown, constant missing\n"
+                f"  - +6: ({'b' if first[1] == '2' else 'c'}) correct\n  - note: check the area of C") in summary
+        errors = console_errors(driver)
+        assert not errors, errors
+
+
+@pytest.mark.parametrize("page", ["/", f"/q/{Q}"])
+def test_the_pages_have_no_serious_accessibility_violations(tmp_path, page):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser()
+    course = H.build(tmp_path, only=["demo_amara", "demo_partial"])  # axe takes a minute on the whole class
+    with served(driver, course) as server:
+        driver.get(G.url(server) + page.lstrip("/"))
+        if page != "/":  # math typeset: what axe checks is what the grader reads
+            typeset(driver)
+        bad = axe_violations(driver)
+        assert not bad, describe(bad)
+        errors = console_errors(driver)
+        assert not errors, errors
+
+
+# one student's answer that tries to change how everyone else's math reads, cover the page, and link or load out
+ATTACK = (r"My answer. $\def\frac#1#2{\text{WRONG}}$ $\renewcommand{\le}{\ge}$ $\let\int\sum$ "
+          r"$\newcommand{\mathcal}[1]{\text{WRONG}}$ $\begingroup\def\sqrt#1{\text{WRONG}}$ "
+          r"$\definecolor{red}{rgb}{1,1,1}$ $\require{[Contrib]/x}$ "
+          r"$\style{position:fixed;top:0;left:0;width:100vw;height:100vh;background:#fff;z-index:99999;"
+          r"font-size:40px}{\text{All answers graded. Nothing to do.}}$ "
+          r"$\href{javascript:window.pwned=1}{\text{CLICK ME}}$ $\href{https://evil.example/}{\text{out}}$ "
+          r"$\cssId{status}{\text{fake status}}$ $\class{answer current}{x}$")
+VICTIM = r"Known: $\frac{a}{b} \le \int_0^1 \sqrt{x}\,dx$ and $\mathcal{N}$."
+
+
+def set_answer(course, student, text):
+    path = course.root / "autograded" / student / H.HW / f"{H.HW}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == Q).source = text
+    nbformat.write(nb, path)
+    st = path.stat()  # a new version for the server's cache, even within the file system's clock tick
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+# MathJax loads its TeX input on its own schedule, sometimes after its startup ends (seen on a loaded machine);
+# "late" forces that order.
+@pytest.mark.parametrize("late", ["", "/mathjax/extensions/TeX/mhchem.js"], ids=["tex-on-time", "tex-late"])
+def test_one_answers_tex_macros_styles_and_links_change_nothing_outside_it(tmp_path, late):
+    from selenium.webdriver.common.by import By
+
+    if G.find_mathjax() is None:
+        pytest.skip("no MathJax 2 on this machine: apt-get install libjs-mathjax")
+    driver = browser()
+    attacker, victim = "demo_amara", "demo_bilal"  # in this order on the page; the model answer comes after both
+    course = H.build(tmp_path, pdf_student=None, only=[attacker, victim])
+    set_answer(course, attacker, "My answer.")
+    set_answer(course, victim, VICTIM)
+
+    def read():
+        typeset(driver)
+        md = {sid: driver.find_element(By.CSS_SELECTOR, f'section[data-student="{sid}"] .md')
+              for sid in (attacker, victim)}
+        model = driver.find_element(By.CSS_SELECTOR, ".md.model")
+        return {"victim": md[victim].text, "model": model.text,
+                "victim fractions": len(md[victim].find_elements(By.CSS_SELECTOR, ".mjx-mfrac")),
+                "model fractions": len(model.find_elements(By.CSS_SELECTOR, ".mjx-mfrac"))}
+
+    with served(driver, course, late) as server:
+        driver.get(G.url(server, Q))
+        before = read()
+        assert before["victim fractions"] == 1 and "≤" in before["victim"] and "∫" in before["victim"]
+        assert before["model fractions"] > 0 and "≤" in before["model"]
+
+        set_answer(course, attacker, ATTACK)
+        driver.get(G.url(server, Q))
+        after = read()
+        assert "All answers graded" in driver.find_element(By.CSS_SELECTOR, f'[data-student="{attacker}"] .md').text
+        assert after == before  # the other student's and the model answer's math read as without the attack
+
+        fixed = driver.execute_script("return Array.from(document.querySelectorAll('.md *')).filter(function (e) {"
+                                      " return getComputedStyle(e).position === 'fixed'; }).length")
+        assert fixed == 0
+        covered = driver.execute_script("""
+            var md = document.querySelector('section[data-student="%s"] .md'), r = md.getBoundingClientRect(), out = [];
+            for (var i = 1; i < 10; i++) { for (var j = 1; j < 10; j++) {
+              var x = innerWidth * i / 10, y = innerHeight * j / 10, e = document.elementFromPoint(x, y);
+              var inside = x >= r.left && x <= r.right && y >= r.top && y <= r.bottom;
+              if (e && md.contains(e) && !inside) { out.push([x, y]); } } }
+            return out;""" % attacker)
+        assert covered == []  # nothing of the attacker's answer shows outside its own box
+
+        hrefs = driver.execute_script("return Array.from(document.querySelectorAll('[href]'))"
+                                      ".map(function (a) { return a.getAttribute('href'); })")
+        assert not [h for h in hrefs if "javascript" in h.lower() or "evil.example" in h], hrefs
+        assert driver.execute_script("return document.querySelectorAll('[id=status]').length") == 1
+        assert driver.find_elements(By.CSS_SELECTOR, ".md .current, .md .answer") == []
+        scripts = driver.execute_script("return Array.from(document.scripts).map(function (s) { return s.src; })")
+        assert all(src.startswith(G.url(server)) for src in scripts if src), scripts
+        assert driver.execute_script("return window.pwned === undefined")
+        errors = console_errors(driver)
+        assert not errors, errors

@@ -1,0 +1,77 @@
+"""dgmlab push: final marks and grade summaries to Canvas's REST API (grading/lms/lms.py), against a Canvas on
+127.0.0.1; a mark changed in Canvas since the last push is not overwritten unless forced."""
+import pytest
+
+from canvas_fake import FakeCanvas
+from dgmlab import cli
+from dgmlab.grading.report import analysis as A
+from dgmlab.grading.lms import lms
+from dgmlab.grading.course import Course
+from grading.term.test_late_everywhere import CONFIG, EXPECTED, HW, LMS, _make
+
+pytestmark = pytest.mark.slow  # nbgrader makes a gradebook with alembic
+
+
+@pytest.fixture()
+def canvas(httpserver):
+    return FakeCanvas(httpserver, {uid: {"submitted_at": None, "score": None} for uid in LMS.values()})
+
+
+@pytest.fixture()
+def course(tmp_path, canvas, monkeypatch):
+    monkeypatch.setenv(lms.TOKEN_ENV, "test-token")
+    return _make(tmp_path, CONFIG + canvas.config(HW))
+
+
+def _marks(canvas):
+    by_uid = {v: k for k, v in LMS.items()}
+    return {by_uid[u]: s["score"] for u, s in canvas.subs.items()}
+
+
+def test_push_sends_each_final_mark_and_its_summary(course, canvas):
+    out = lms.push(course, HW)
+    assert _marks(canvas) == pytest.approx(EXPECTED) and len(out.sent) == 4
+    comments = {u: c for u, _, c in canvas.puts}
+    data = A.collect(course)
+    bob = next(s for s in data.submissions if s.student == "bob")
+    assert comments[LMS["bob"]].startswith(f"{HW}: 12.6 / 20") and bob.late_reason in comments[LMS["bob"]]
+
+
+def test_a_second_push_of_the_same_marks_sends_nothing(course, canvas):
+    lms.push(course, HW)
+    canvas.puts.clear()
+    out = lms.push(course, HW)
+    assert canvas.puts == [] and sorted(out.unchanged) == sorted(LMS)
+
+
+def test_a_mark_changed_in_canvas_since_the_last_push_is_kept_and_named(course, canvas):
+    lms.push(course, HW)
+    canvas.subs[LMS["bob"]]["score"] = 15.0  # a TA's regrade in SpeedGrader
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:  # and a hand grade changed here
+        gb.find_grade("q_written", HW, HW, "bob").manual_score = 10.0
+        gb.find_grade("q_written", HW, HW, "ada").manual_score = 7.0
+        gb.db.commit()
+    canvas.puts.clear()
+    out = lms.push(course, HW)
+    assert [s for s, _ in out.conflicts] == ["bob"] and "Canvas has 15.0, the last push sent 12.6" in out.conflicts[0][1]
+    assert _marks(canvas)["bob"] == 15.0 and _marks(canvas)["ada"] == 15.0  # ada's new mark went
+    out = lms.push(course, HW, force=True)
+    assert _marks(canvas)["bob"] == pytest.approx(18 * 0.9)
+
+
+def test_a_mark_set_in_canvas_before_any_push_is_not_overwritten(course, canvas):
+    canvas.subs[LMS["ada"]]["score"] = 19.0
+    out = lms.push(course, HW)
+    assert out.conflicts == [("ada", "Canvas has 19.0, set there, not by dgmlab push; dgmlab's mark is 14")]
+    assert _marks(canvas)["ada"] == 19.0
+
+
+def test_dgmlab_push_says_which_marks_it_did_not_overwrite(course, canvas, capsys):
+    canvas.subs[LMS["ada"]]["score"] = 19.0
+    assert cli.main(["--course", str(course.root), "push", HW]) == 1
+    out = capsys.readouterr().out
+    assert "pushed 3 marks" in out and "NOT OVERWRITTEN" in out and "ada: Canvas has 19.0" in out
+    assert cli.main(["--course", str(course.root), "push", HW, "--force"]) == 0
+    assert _marks(canvas)["ada"] == 14.0

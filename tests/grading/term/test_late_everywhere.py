@@ -1,0 +1,162 @@
+"""One final mark everywhere: the late policy on autograded + hand-graded points, in grades.csv, the Canvas CSV,
+the per-question CSV, Gradescope's results, the dashboard and each student's grade summary, recomputed when a
+hand grade changes (a gradebook built with nbgrader's API: no autograding)."""
+import csv
+import datetime as dt
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from dgmlab.grading.report import analysis as A
+from dgmlab.grading.report import dashboard as D
+from dgmlab.grading.report import exports as X
+from dgmlab.grading.report import grade_summary as GS
+from dgmlab.grading.report import report as R
+from dgmlab.grading.course import Course, CourseError
+from dgmlab.grading.term.deadlines import deadlines
+
+pytestmark = pytest.mark.slow  # nbgrader makes a gradebook with alembic
+
+HW = "hw9_late"
+UTC = dt.timezone.utc
+# Toronto: due 2025-02-11 17:00 EST = 22:00 UTC. ada on time, bob a day late, cy three days late (refused),
+# dee three days late with an extension of 3 days (on time)
+SUBMITTED = {"ada": dt.datetime(2025, 2, 11, 21, 0), "bob": dt.datetime(2025, 2, 12, 21, 0),
+             "cy": dt.datetime(2025, 2, 14, 23, 0), "dee": dt.datetime(2025, 2, 14, 21, 0)}
+LMS = {"ada": "101", "bob": "102", "cy": "103", "dee": "104"}  # Canvas user ids
+CONFIG = f"""
+c.DgmlabDeadlines.timezone = "America/Toronto"
+c.DgmlabDeadlines.due = {{"{HW}": "2025-02-11 17:00"}}
+c.DgmlabDeadlines.extensions = {{"{HW}": {{"dee": "3 days"}}}}
+c.DgmlabDeadlines.policies = {{"{HW}": "ten_percent_2days"}}
+"""
+
+
+def _make(root: Path, config=CONFIG) -> Course:
+    from nbgrader.api import Gradebook
+
+    shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    with (root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+        f.write(config)
+    saved = os.environ.get("PATH", "")
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved])
+    try:
+        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+            gb.add_assignment(HW)
+            gb.add_notebook(HW, HW)
+            gb.add_grade_cell("f_tests", HW, HW, max_score=10, cell_type="code")
+            gb.add_grade_cell("q_written", HW, HW, max_score=10, cell_type="markdown")
+            gb.add_solution_cell("q_written", HW, HW)
+            for sid, when in SUBMITTED.items():
+                gb.add_student(sid, first_name=sid.title(), last_name="Doe", lms_user_id=LMS[sid])
+                gb.add_submission(HW, sid, timestamp=when)
+                gb.find_grade("f_tests", HW, HW, sid).auto_score = 8.0
+                g = gb.find_grade("q_written", HW, HW, sid)
+                g.manual_score, g.needs_manual_grade = 6.0, False
+            gb.db.commit()
+    finally:
+        os.environ["PATH"] = saved
+    for sid in SUBMITTED:
+        (root / "submitted" / sid / HW).mkdir(parents=True)
+    return Course(root)
+
+
+@pytest.fixture()
+def course(tmp_path):
+    return _make(tmp_path)
+
+
+EXPECTED = {"ada": 14.0, "bob": 12.6, "cy": 0.0, "dee": 14.0}
+
+
+def _everywhere(course, tmp_path) -> dict:
+    """{source: {student: final mark}} from every export."""
+    data = A.collect(course)
+    out = {"collect": {s.student: s.score for s in data.submissions}}
+    with R.export_csv(course, tmp_path / "grades.csv").open(encoding="utf-8") as f:
+        out["grades.csv"] = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f)}
+    rows = list(csv.reader(X.canvas_csv(data, tmp_path / "canvas.csv").open(encoding="utf-8")))
+    out["canvas.csv"] = {r[2]: float(r[5]) for r in rows[2:]}
+    per = {}
+    with X.long_csv(data, tmp_path / "questions.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            per[r["student"]] = per.get(r["student"], 0.0) + float(r["points"])
+    out["questions.csv"] = per
+    out["gradescope"] = {s: X.gradescope_results(data, HW, s)["score"] for s in SUBMITTED}
+    page = D.render(course, data, shared=[], similar=[], runtime=[])
+    out["dashboard"] = {m[0]: float(m[1]) for m in re.findall(r'data-student="(\w+)" data-final="([\d.]+)"', page)}
+    GS.write_summaries(course, data)
+    out["summary"] = {s: float(re.match(rf"{HW}: ([\d.]+) /", (course.folder("feedback", HW, s)
+                                                                  / "grade_summary.txt").read_text()).group(1))
+                      for s in SUBMITTED}
+    return out
+
+
+def test_every_export_shows_the_same_final_mark(course, tmp_path):
+    for source, marks in _everywhere(course, tmp_path).items():
+        assert marks == pytest.approx(EXPECTED), source
+
+
+def test_each_export_says_why_a_mark_was_cut(course, tmp_path):
+    data = A.collect(course)
+    bob = next(s for s in data.submissions if s.student == "bob")
+    assert bob.late_reason.startswith("handed in 1 day late (due 2025-02-11 17:00 EST, received 2025-02-12 16:00 EST)")
+    with R.export_csv(course, tmp_path / "grades.csv").open(encoding="utf-8") as f:
+        rows = {r["student_id"]: r for r in csv.DictReader(f)}
+    assert rows["bob"]["late_reason"] == bob.late_reason and float(rows["bob"]["late_submission_penalty"]) == 1.4
+    assert "not accepted" in rows["cy"]["late_reason"] and rows["dee"]["late_reason"] == ""
+    with X.long_csv(data, tmp_path / "q.csv").open(encoding="utf-8") as f:
+        late = [r for r in csv.DictReader(f) if r["cell"] == X.LATE_ROW]
+    assert [(r["student"], r["points"], r["reason"]) for r in late][0] == ("bob", "-1.4", bob.late_reason)
+    assert bob.late_reason in X.gradescope_results(data, HW, "bob")["output"]
+    assert bob.late_reason in D.render(course, data, shared=[], similar=[], runtime=[])
+    GS.write_summaries(course, data)
+    assert bob.late_reason in (course.folder("feedback", HW, "bob") / "grade_summary.txt").read_text()
+
+
+def test_a_changed_hand_grade_changes_the_penalty_everywhere(course, tmp_path):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        gb.find_grade("q_written", HW, HW, "bob").manual_score = 10.0
+        gb.db.commit()
+    for source, marks in _everywhere(course, tmp_path).items():
+        assert marks["bob"] == pytest.approx(18 * 0.9), source
+
+
+def test_the_extension_and_due_date_reach_nbgraders_gradebook(course, tmp_path):
+    from nbgrader.api import Gradebook
+
+    R.export_csv(course, tmp_path / "grades.csv")
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        assert gb.find_assignment(HW).duedate == dt.datetime(2025, 2, 11, 22, 0, 59)
+        dee = gb.find_submission(HW, "dee")
+        assert dee.extension == dt.timedelta(days=3) and dee.total_seconds_late == 0
+
+
+def test_a_course_without_deadlines_keeps_nbgraders_csv_columns(tmp_path):
+    course = _make(tmp_path, config="")
+    with R.export_csv(course, tmp_path / "grades.csv").open(encoding="utf-8") as f:
+        assert "late_reason" not in next(csv.reader(f))
+    assert {s.score for s in A.collect(course).submissions} == {14.0}
+
+
+def test_a_courses_own_policy_is_named_by_its_module(tmp_path):
+    (tmp_path / "late_policies.py").write_text(
+        "from dgmlab.grading.term.late import DailyPolicy\nhalf = DailyPolicy('half', [0.5], after=0)\n", encoding="utf-8")
+    course = _make(tmp_path, config=CONFIG.replace('"ten_percent_2days"', '"late_policies.half"'))
+    assert {s.student: s.score for s in A.collect(course).submissions} == {"ada": 14, "bob": 7, "cy": 0, "dee": 14}
+
+
+def test_an_unknown_policy_or_zone_is_a_course_error(tmp_path):
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.DgmlabDeadlines.policy = "lenient"\n')
+    with pytest.raises(CourseError, match="unknown late policy 'lenient'"):
+        deadlines(Course(tmp_path)).policy(HW)
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.DgmlabDeadlines.timezone = "Mars/Olympus"\n')
+    with pytest.raises(CourseError, match="unknown time zone 'Mars/Olympus'"):
+        deadlines(Course(tmp_path))
