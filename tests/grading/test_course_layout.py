@@ -80,9 +80,9 @@ class _Converter:
 def test_a_converters_failure_reason_comes_from_its_exception_not_its_log():
     from nbclient.exceptions import DeadKernelError
 
-    from dgmlab.grading.autograde.nbgrader_run import _run_converter
+    from dgmlab.grading.nbgrader_app import run_converter
 
-    res = _run_converter(_Converter(DeadKernelError("Kernel died")), ["autograde", "hw9"])
+    res = run_converter(_Converter(DeadKernelError("Kernel died")), ["autograde", "hw9"])
     assert not res.ok and res.reason.startswith("the kernel died while running the notebook")
     assert "DeadKernelError" not in res.output  # the log never named it: the reason came from the exception
 

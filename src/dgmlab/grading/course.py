@@ -49,10 +49,10 @@ def _generate_assignment(course: Course, hw: str, local_only: bool, no_db: bool 
     from nbgrader.converters import GenerateAssignment, NbGraderException
     from nbgrader.coursedir import CourseDirectory
 
-    from .autograde import nbgrader_run as N
+    from . import nbgrader_app as N
 
     args = ["generate_assignment", hw, "--force"]
-    config = N._nbgrader_config(course.root, hw)  # --force: BaseConverter.force
+    config = N.nbgrader_config(course.root, hw)  # --force: BaseConverter.force
     if no_db:
         args.append("--no-db")
         config.SaveCells.enabled = False
@@ -62,8 +62,8 @@ def _generate_assignment(course: Course, hw: str, local_only: bool, no_db: bool 
         config.SetInstallSource.local_only = True
     with N.as_nbgrader_command(course.root):
         converter = GenerateAssignment(coursedir=CourseDirectory(config=config), config=config,
-                                       log=N._converter_log())
-        return N._run_converter(converter, args, quiet=(NbGraderException,))
+                                       log=N.converter_log())
+        return N.run_converter(converter, args, quiet=(NbGraderException,))
 
 
 SECRET_MARKERS = ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "dgmlab.grading")  # never in a released checks.py

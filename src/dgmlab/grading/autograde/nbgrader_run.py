@@ -3,8 +3,6 @@ course, with a watchdog that kills the grading's kernels at its time limit (see 
 """
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 import threading
 import time
@@ -12,14 +10,12 @@ import uuid
 from pathlib import Path
 
 from .. import layout as C
+from ..nbgrader_app import NBGRADER_LOCK, converter_log, nbgrader_config, run_converter, temporary_environment
 
 
 # Seconds a grading's nbgrader code may still run after its time limit killed its kernels; past that
 # the worker process exits (Dask then reports the submission as killing its worker).
 STOP_GRACE = 60.0
-# nbgrader's converters change the process's working folder and environment while they run: one at a
-# time per worker process (a worker with several threads grades one submission after another).
-_NBGRADER_LOCK = threading.Lock()
 
 
 def _exit_worker() -> None:
@@ -28,103 +24,6 @@ def _exit_worker() -> None:
 
     judge_process.stop()
     os._exit(70)
-
-
-def _nbgrader_config(root: Path, hw: str, student: str | None = None):
-    """The course ``root``'s nbgrader config, as ``nbgrader autograde <hw> --student <student> --force`` sees it
-    (without ``student``, as ``nbgrader generate_assignment <hw> --force`` does)."""
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    config.CourseDirectory.root = str(root)
-    config.CourseDirectory.assignment_id = hw
-    if student is not None:
-        config.CourseDirectory.student_id = student
-    config.BaseConverter.force = True
-    return config
-
-
-@contextlib.contextmanager
-def as_nbgrader_command(root: Path):
-    """What an instructor's ``python -m nbgrader ...`` run in the course ``root`` has, for nbgrader's API called in
-    this process: one converter at a time (:data:`_NBGRADER_LOCK`), ``NBGRADER_EXECUTION`` unset, this Python's
-    ``bin/`` first on ``PATH`` (nbgrader runs ``alembic`` by name to make a gradebook) and ``root`` on ``sys.path``
-    (last: a module the config names may live in the course folder, as nbgrader's apps import from theirs)."""
-    import sys
-
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    added = str(root) not in sys.path
-    with _NBGRADER_LOCK, temporary_environment({"NBGRADER_EXECUTION": None, "PATH": path}):
-        if added:
-            sys.path.append(str(root))
-        try:
-            yield
-        finally:
-            if added and str(root) in sys.path:
-                sys.path.remove(str(root))
-
-
-def _converter_log() -> logging.Logger:
-    """The logger nbgrader's converters write to in a worker (capture_log reads it per run)."""
-    log = logging.getLogger("dgmlab.grading.nbgrader")
-    log.setLevel(logging.INFO)
-    log.propagate = False
-    return log
-
-
-def _run_converter(converter, args: list, quiet: tuple = ()) -> C.StepResult:
-    """``converter.start()`` as nbgrader's API does (its log captured), as a :class:`StepResult` whose ``failure``
-    says why a notebook failed, from the exception that failed it (nbgrader itself only logs it). ``quiet``: the
-    exception types ``start()`` may end with whose traceback the output leaves out, as nbgrader's apps exit on
-    their ``NbGraderException`` without one (the log already says why), so that the output ends as theirs does."""
-    from nbgrader.utils import capture_log
-
-    raised, stopped = [], []
-    convert = converter.convert_single_notebook
-    start = converter.start
-
-    def keeping_the_failure(notebook_filename):
-        try:
-            return convert(notebook_filename)
-        except Exception as exc:  # nbgrader catches it next and logs it; the reason is read from it here
-            raised.append(exc)
-            raise
-
-    def noting_the_end():
-        try:
-            return start()
-        except quiet as exc:
-            stopped.append(exc)
-            raise
-
-    converter.convert_single_notebook = keeping_the_failure
-    if quiet:
-        converter.start = noting_the_end
-    t0 = time.monotonic()
-    result = capture_log(converter)
-    output = result.get("log", "") + ("" if stopped else result.get("error", ""))
-    failure = C.failure_reason(raised[-1]) if raised and not result["success"] else None
-    return C.StepResult(args, 0 if result["success"] else 1, output, time.monotonic() - t0, failure=failure)
-
-
-@contextlib.contextmanager
-def temporary_environment(env: dict):
-    """``os.environ`` with ``env`` set (``None``: removed; a kernel started meanwhile inherits it), as it was
-    afterwards."""
-    saved = {k: os.environ.get(k) for k in env}
-    for k, v in env.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _in_dask_worker() -> bool:
@@ -162,7 +61,7 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     from .. import kernels as K
     from ..preprocessors import trusted_sanitize_preprocessors
 
-    config = _nbgrader_config(root, hw, student)
+    config = nbgrader_config(root, hw, student)
     config.Autograde.create_student = True
     # every cell's nbgrader metadata from the gradebook, never the submission's, even where the course's
     # nbgrader_config.py predates TrustSourceCells (dgmlab.grading.preprocessors.trusted_cells)
@@ -178,7 +77,7 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
         config.TimedExecute.timings_file = str(timings_file)
     if box is not None:
         box.configure(config)
-    log = _converter_log()
+    log = converter_log()
     done, fired = threading.Event(), threading.Event()
 
     exit_on_hang = _in_dask_worker()  # here, in the task's thread (the watchdog's thread cannot tell)
@@ -195,11 +94,11 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
 
     guard = threading.Thread(target=watchdog, name=f"dgmlab-watchdog-{student}", daemon=True)
     args = ["autograde", hw, "--student", student, "--force"]
-    with _NBGRADER_LOCK, temporary_environment(env or {}):
+    with NBGRADER_LOCK, temporary_environment(env or {}):
         try:
             guard.start()
             converter = Autograde(coursedir=CourseDirectory(config=config), config=config, log=log)
-            res = _run_converter(converter, args)
+            res = run_converter(converter, args)
         finally:
             done.set()
             K.stop_kernels(grading_id)  # nothing is left running, whatever happened
@@ -253,9 +152,9 @@ def run_feedback(root: Path, hw: str, student: str, *, timeout: float = FEEDBACK
     from nbgrader.converters import GenerateFeedback
     from nbgrader.coursedir import CourseDirectory
 
-    config = _feedback_template(_nbgrader_config(root, hw, student))
+    config = _feedback_template(nbgrader_config(root, hw, student))
     args = ["generate_feedback", hw, "--student", student, "--force"]
-    log = _converter_log()
+    log = converter_log()
     target = threading.get_ident()
     done, fired, state = threading.Event(), threading.Event(), threading.Lock()
     exit_on_hang = _in_dask_worker()
@@ -278,13 +177,13 @@ def run_feedback(root: Path, hw: str, student: str, *, timeout: float = FEEDBACK
                 _exit_worker()
 
     t0, res = time.monotonic(), None
-    with _NBGRADER_LOCK:
+    with NBGRADER_LOCK:
         threading.Thread(target=watchdog, name=f"dgmlab-feedback-watchdog-{student}", daemon=True).start()
         while not done.is_set():  # an exception the watchdog raised just as the converter returned lands here
             try:
                 if res is None:
                     converter = GenerateFeedback(coursedir=CourseDirectory(config=config), config=config, log=log)
-                    res = _run_converter(converter, args)
+                    res = run_converter(converter, args)
                 with state:
                     done.set()
                     _raise_in(target, None)  # one scheduled just before is dropped

@@ -100,7 +100,7 @@ def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
     from nbgrader.utils import capture_log
     from traitlets.utils.importstring import import_item
 
-    from ..autograde import nbgrader_run as N
+    from .. import nbgrader_app as N
     from ..inert import neutralise_csv_file
 
     from ..term.deadlines import deadlines, sync_gradebook
@@ -127,7 +127,7 @@ def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
         if not (isinstance(plugin_class, type) and issubclass(plugin_class, ExportPlugin)):
             raise CourseError(f"nbgrader_config.py's c.ExportApp.plugin_class = {named!r} is not an "
                               "nbgrader.plugins.ExportPlugin class: name one, or remove the setting")
-        plugin = plugin_class(config=config, log=N._converter_log())
+        plugin = plugin_class(config=config, log=N.converter_log())
         res = capture_log(_Export(plugin, directory.db_url, directory.course_id))
     if not res["success"] or not target.exists():
         output = res.get("log", "") + res.get("error", "")

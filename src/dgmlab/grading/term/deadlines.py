@@ -145,7 +145,7 @@ def load_policy(name: str, course: Course | None = None) -> L.LatePolicy:
                           f"{', '.join(L.POLICIES)}, or 'module.name' of a course's own)")
     from traitlets.utils.importstring import import_item
 
-    from ..autograde import nbgrader_run as N
+    from .. import nbgrader_app as N
 
     try:
         if course is not None:
