@@ -25,14 +25,39 @@
 
 # %% [markdown]
 # ### P4(b) (3 points, auto-graded): $W_1$ as a linear program
-# Write $W_1(p,q)$ as a linear program over the $n^2$ entries of $\pi$ and solve it with
-# `scipy.optimize.linprog(..., method="highs")`. Build the equality constraints for the
-# row sums and the column sums yourself (mind how `reshape` orders the entries). Return the
-# optimal value and the optimal plan as an $n\times n$ array.
+# Treat the $n^2$ entries of $\pi$ as the unknowns of a linear program, ordered row by row:
+# $x$ = `pi.reshape(-1)`, so $x_{in+j} = \pi_{ij}$ (this row-major order is part of the answer; a matrix
+# written for another order is graded wrong). Then $W_1(p,q)$ is the minimum of $\langle$`C.reshape(-1)`$, x\rangle$
+# over $x \ge 0$ with $A_{\mathrm{eq}}\,x = b_{\mathrm{eq}}$, where the first $n$ rows of $A_{\mathrm{eq}}$ sum
+# each row of $\pi$ (to $p$) and the last $n$ each column (to $q$).
+#
+# - `marginal_constraints(p, q)` (1.5 points) returns `(A_eq, b_eq)`, of shapes $(2n, n^2)$ and $(2n,)$. It is
+#   checked on matrices $X$ the grader draws: `A_eq @ X.reshape(-1)` must give the row sums of $X$, then its
+#   column sums, so that couplings of $(p, q)$ meet `b_eq` and matrices with a wrong row or column sum do not.
+# - `w1_linprog(p, q, C)` (1.5 points) solves that program with `marginal_constraints` and
+#   `scipy.optimize.linprog(..., method="highs")` and returns the optimal value and the optimal $n\times n$ plan.
+#   Its plans must meet the constraints your `marginal_constraints` returns.
+#
+# POT's `ot.emd` gives the value and the plan, not the constraint matrix, which is why the matrix is graded.
 
 # %% kind="answer" grade_id="p4_linprog"
+def marginal_constraints(p, q):
+    """The equality constraints of the transport LP for the row-major flattening x = pi.reshape(-1).
+
+    p, q: float64 numpy arrays (n,), the row and column marginals.
+    Returns (A_eq, b_eq): float64 arrays (2n, n*n) and (2n,); A_eq @ pi.reshape(-1) is the n row sums of pi
+    followed by its n column sums, and b_eq is p followed by q.
+    """
+    ### BEGIN SOLUTION
+    n = len(p)
+    rows = np.kron(np.eye(n), np.ones((1, n)))   # (A x)[i] = sum_j pi[i, j]: x[i*n + j] = pi[i, j]
+    cols = np.kron(np.ones((1, n)), np.eye(n))   # (A x)[n + j] = sum_i pi[i, j]
+    return np.vstack([rows, cols]), np.concatenate([p, q])
+    ### END SOLUTION
+
+
 def w1_linprog(p, q, C):
-    """Discrete W1 by linear programming.
+    """Discrete W1 by linear programming, with the constraints of marginal_constraints.
 
     p, q: float64 numpy arrays (n,), non-negative, each summing to 1.
     C: float64 numpy array (n, n), the ground cost c(i, j).
@@ -40,21 +65,19 @@ def w1_linprog(p, q, C):
     """
     ### BEGIN SOLUTION
     n = len(p)
-    rows = np.kron(np.eye(n), np.ones((1, n)))   # sum_j pi[i, j] = p[i]   (row-major flattening)
-    cols = np.kron(np.ones((1, n)), np.eye(n))   # sum_i pi[i, j] = q[j]
-    res = linprog(C.reshape(-1), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([p, q]),
-                  bounds=(0, None), method="highs")
+    A_eq, b_eq = marginal_constraints(p, q)
+    res = linprog(C.reshape(-1), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
     return float(res.fun), res.x.reshape(n, n)
     ### END SOLUTION
 
 
 # %% kind="tests" grade_id="p4_linprog_tests" points=3
 from dgmlab.probes import check
-check("p4_linprog_tests", w1_linprog)
+check("p4_linprog_tests", marginal_constraints, w1_linprog)
 
 ### BEGIN HIDDEN TESTS
-# No hidden test: the LP's value and plan are compared with POT's exact solver (a route that is not the answer) by the
-# visible tests, on the grading seed's problems when graded.
+# No hidden test: the visible tests apply A_eq to matrices drawn from the grading seed when graded, and compare the
+# LP's value with POT's exact solver on the grading seed's problems.
 ### END HIDDEN TESTS
 
 

@@ -145,28 +145,50 @@ def smoothing_costs(x, eps):
 ''', passes=["p3_costs_tests"]),
     # P4
     Mutant("p4_linprog", "LP with wrong marginal constraints (row sums only)", edits=[
-        ("A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([p, q])", "A_eq=rows, b_eq=p")],
+        ("return np.vstack([rows, cols]), np.concatenate([p, q])", "return rows, p")],
         earns={"p4_linprog_tests": 0.25}),
     Mutant("p4_linprog", "LP with marginals swapped (kron order mixed up)", edits=[
         ("rows = np.kron(np.eye(n), np.ones((1, n)))", "rows = np.kron(np.ones((1, n)), np.eye(n))"),
         ("cols = np.kron(np.ones((1, n)), np.eye(n))", "cols = np.kron(np.eye(n), np.ones((1, n)))")],
         earns={"p4_linprog_tests": 0.25}),
+    Mutant("p4_linprog", "b_eq is q then p", edits=[("np.concatenate([p, q])", "np.concatenate([q, p])")],
+           earns={"p4_linprog_tests": 0.25}),
     Mutant("p4_linprog", "LP with inequality marginals (<=)", edits=[
-        ("A_eq=np.vstack([rows, cols]), b_eq=", "A_ub=np.vstack([rows, cols]), b_ub=")],
-        earns={"p4_linprog_tests": 0.25}),
+        ("A_eq=A_eq, b_eq=b_eq", "A_ub=A_eq, b_ub=b_eq")],
+        earns={"p4_linprog_tests": 1.5}),
     Mutant("p4_linprog", "plan returned flat (n*n,) instead of n x n", edits=[("res.x.reshape(n, n)", "res.x")],
-           earns={"p4_linprog_tests": 0.75}),
-    Mutant("p4_linprog", "correct variant: loops and column-major flattening", '''
+           earns={"p4_linprog_tests": 2.0}),
+    Mutant("p4_linprog", "column-major flattening throughout (the statement fixes row-major)", edits=[
+        ("rows = np.kron(np.eye(n), np.ones((1, n)))", "rows = np.kron(np.ones((1, n)), np.eye(n))"),
+        ("cols = np.kron(np.ones((1, n)), np.eye(n))", "cols = np.kron(np.eye(n), np.ones((1, n)))"),
+        ("linprog(C.reshape(-1),", 'linprog(C.reshape(-1, order="F"),'),
+        ("res.x.reshape(n, n)", 'res.x.reshape(n, n, order="F")')],
+        earns={"p4_linprog_tests": 0.25}),
+    Mutant("p4_linprog", "POT's exact solver instead of the LP", '''
+def marginal_constraints(p, q):
+    raise NotImplementedError
+
+
 def w1_linprog(p, q, C):
+    return float(ot.emd2(p, q, C)), ot.emd(p, q, C)
+''', earns={"p4_linprog_tests": 0}),
+    Mutant("p4_linprog", "correct variant: loops", '''
+def marginal_constraints(p, q):
     n = len(p)
     A = np.zeros((2 * n, n * n))
     for i in range(n):
         for j in range(n):
-            k = j * n + i          # column-major index of pi[i, j]
+            k = i * n + j          # row-major index of pi[i, j]
             A[i, k] = 1.0
             A[n + j, k] = 1.0
-    res = linprog(C.reshape(-1, order="F"), A_eq=A, b_eq=np.concatenate([p, q]), method="highs-ds")
-    return float(res.fun), res.x.reshape(n, n, order="F")
+    return A, np.concatenate([p, q])
+
+
+def w1_linprog(p, q, C):
+    n = len(p)
+    A, b = marginal_constraints(p, q)
+    res = linprog(C.reshape(-1), A_eq=A, b_eq=b, method="highs-ds")
+    return float(res.fun), res.x.reshape(n, n)
 ''', passes=["p4_linprog_tests"]),
     Mutant("p4_glue", "no zero handling in 1/r", edits=[
         ("    inv = np.zeros_like(r)\n    inv[r > 0] = 1.0 / r[r > 0]\n    return pi_p @ np.diag(inv) @ pi_q",
@@ -334,7 +356,7 @@ EQUIVALENT_MUTANTS = {
             "the exact EMD is the same number",
     },
     "p4_linprog": {
-        "L12 constant: `1` -> `2` (1 -> 2)":
+        "L26 constant: `1` -> `2` (1 -> 2)":
             "`C.reshape(-1)` -> `C.reshape(-2)`: numpy (2.x) takes any negative size as the one to infer, so the "
             "cost vector is the same",
     },

@@ -442,7 +442,7 @@ def test_network_checks_assign_weights_by_role_not_by_name(ref):
 # hidden tests import the references in the judge and compare the values on the grading seed's inputs.
 CONVERTED = {  # cell -> the answers check() is given, by name, from the source notebook (or the conjugates)
     "p1_conjugate_tests": (), "p2_conjugate_tests": (), "p3_costs_tests": ("smoothing_costs",),
-    "p4_linprog_tests": ("w1_linprog",),
+    "p4_linprog_tests": ("marginal_constraints", "w1_linprog"),
     "p5_critic_tests": ("Critic", "ResidualBlock"), "p5_gradient_penalty_tests": ("gradient_penalty",),
     "p5_losses_tests": ("critic_loss", "generator_loss"), "p5_optimizers_tests": ("make_optimizers",),
     "p5_critic_step_tests": ("critic_step",), "p5_generator_step_tests": ("generator_step",),

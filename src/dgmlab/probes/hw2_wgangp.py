@@ -480,6 +480,36 @@ def test_identity_cost_is_the_mean_length_of_the_moves(v):
 
 
 # ------------------------------------------------------------------ P4(b)
+# marginal_constraints is checked on matrices drawn here, never against a matrix: A_eq @ X.reshape(-1) must be X's row
+# sums then its column sums. The draws: couplings of (p, q) (the product p q^T, and it plus a matrix whose rows and
+# columns sum to 0), matrices with the right column sums but a wrong row sum (a coupling plus a b^T with sum(a) = 0,
+# sum(b) != 0) and the other way round. The kernel hands back A_eq @ X.reshape(-1) and b_eq (numbers).
+def _marginal_cases(rng):
+    np = _np()
+    cases = []
+    for n in (3, int(rng.integers(4, 7))):
+        p, q = rng.random(n) + 0.1, rng.random(n) + 0.1
+        p, q = p / p.sum(), q / q.sum()
+        product = np.outer(p, q)
+
+        def centred():
+            a = rng.normal(size=n)
+            return a - a.mean()
+
+        def off_sum():
+            b = rng.random(n) + 0.5
+            return b / b.sum()
+
+        def nudged(D):  # the product plus D, scaled so that every entry stays positive
+            return product + 0.5 * product.min() * D / np.abs(D).max()
+
+        couplings = [product, nudged(np.outer(centred(), centred()))]
+        wrong_rows = [nudged(np.outer(centred(), off_sum())) for _ in range(2)]
+        wrong_cols = [nudged(np.outer(off_sum(), centred())) for _ in range(2)]
+        cases.append({"p": p, "q": q, "couplings": couplings, "wrong_rows": wrong_rows, "wrong_cols": wrong_cols})
+    return cases
+
+
 def _linprog_inputs(seed):
     np = _np()
     rng = _rng(seed, 4)
@@ -489,22 +519,43 @@ def _linprog_inputs(seed):
     Ca = rng.random((n, n))
     np.fill_diagonal(Ca, 0.0)
     pa, qa = rng.random(n), rng.random(n)
-    return {"self_C": C, "self_p": p, "problems": problems, "asym": (Ca, pa / pa.sum(), qa / qa.sum())}
+    return {"self_C": C, "self_p": p, "problems": problems, "asym": (Ca, pa / pa.sum(), qa / qa.sum()),
+            "marginals": _marginal_cases(_rng(seed, 14))}
 
 
-def _value_and_plan(fn, p, q, C):
+def _applied(constraints, case):
+    """What the student's (A_eq, b_eq) for the case's (p, q) give: their shapes, b_eq and A_eq @ X.reshape(-1)."""
+    np = _np()
+    A, b = constraints(case["p"].copy(), case["q"].copy())
+    A, b = np.asarray(A, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    out = {"A_shape": list(A.shape), "b_eq": b}
+    for group in ("couplings", "wrong_rows", "wrong_cols"):
+        out[group] = [attempt(lambda X=X: A @ X.reshape(-1)) for X in case[group]]
+    return out
+
+
+def _value_and_plan(fn, constraints, p, q, C):
+    """(value, plan, A_eq @ plan.reshape(-1) - b_eq): the last with the student's own constraints for (p, q)."""
+    np = _np()
     value, plan = fn(p.copy(), q.copy(), C.copy())
-    return [value, attempt(lambda: _np().asarray(plan, dtype=_np().float64))]
+    plan = attempt(lambda: np.asarray(plan, dtype=np.float64))
+
+    def residual():
+        A, b = constraints(p.copy(), q.copy())
+        return np.asarray(A, dtype=np.float64) @ np.asarray(plan).reshape(-1) - np.asarray(b, dtype=np.float64)
+    return [value, plan, attempt(residual)]
 
 
 def _linprog_probe(o, x):
-    np, fn = _np(), o["w1_linprog"]
+    np, fn, constraints = _np(), o["w1_linprog"], o["marginal_constraints"]
     p, q = np.array([1.0, 0.0]), np.array([0.0, 1.0])
     C2 = np.array([[0.0, 1.0], [3.0, 0.0]])
-    return {"to_itself": attempt(_value_and_plan, fn, x["self_p"], x["self_p"], x["self_C"]),
-            "two_points": attempt(_value_and_plan, fn, p, q, C2),
-            "problems": attempt(lambda: [_value_and_plan(fn, p_, q_, C_) for C_, p_, q_ in x["problems"]]),
-            "asymmetric": attempt(_value_and_plan, fn, x["asym"][1], x["asym"][2], x["asym"][0])}
+    solve = functools.partial(_value_and_plan, fn, constraints)
+    return {"marginals": [attempt(_applied, constraints, case) for case in x["marginals"]],
+            "to_itself": attempt(solve, x["self_p"], x["self_p"], x["self_C"]),
+            "two_points": attempt(solve, p, q, C2),
+            "problems": attempt(lambda: [solve(p_, q_, C_) for C_, p_, q_ in x["problems"]]),
+            "asymmetric": attempt(solve, x["asym"][1], x["asym"][2], x["asym"][0])}
 
 
 def _plan_array(plan, name):
@@ -513,55 +564,140 @@ def _plan_array(plan, name):
     return plan
 
 
+def _marginal_checks(v):
+    """[(case, the student's values on it)] after the shape and b_eq checks every constraint test shares."""
+    np, w = _np(), working(v)
+    found = usable("marginal_constraints on the drawn (p, q)", w.marginals)
+    assert isinstance(found, list) and len(found) == len(w.inputs.marginals), \
+        "marginal_constraints was not run on every drawn (p, q)"
+    out = []
+    for case, got in zip(w.inputs.marginals, found, strict=True):
+        got = usable(f"marginal_constraints(p, q) with n = {len(case['p'])}", got)
+        n = len(case["p"])
+        assert list(got["A_shape"]) == [2 * n, n * n], \
+            (f"n={n}: expected A_eq of shape ({2 * n}, {n * n}) (n row sums and n column sums of the n*n entries), "
+             f"found {tuple(got['A_shape'])}")
+        b = np.asarray(got["b_eq"])
+        assert b.shape == (2 * n,), f"n={n}: expected b_eq of shape ({2 * n},), found {b.shape}"
+        assert np.allclose(b, np.concatenate([case["p"], case["q"]]), rtol=0, atol=1e-12), \
+            f"n={n}: expected b_eq to be p followed by q"
+        out.append((case, got))
+    return out
+
+
+def _sums_of(X, product, n, what):
+    # the usual causes when A_eq @ X.reshape(-1) is not X's row sums then its column sums
+    np = _np()
+    product = np.asarray(usable(f"A_eq @ X.reshape(-1) for {what}", product))
+    rows, cols = X.sum(axis=1), X.sum(axis=0)
+    if np.allclose(product, np.concatenate([rows, cols]), rtol=0, atol=1e-10):
+        return
+    hint = ""
+    if product.shape != (2 * n,):
+        hint = f": found shape {product.shape}"
+    elif np.allclose(product, np.concatenate([cols, rows]), rtol=0, atol=1e-10):
+        hint = (": it gives the column sums first, then the row sums; with x = pi.reshape(-1) row-major, "
+                "x[i*n + j] = pi[i, j] (check the kron order or the flattening order)")
+    elif np.allclose(product[:n], rows, rtol=0, atol=1e-10):
+        hint = ": the row sums are right but the last n entries are not the column sums"
+    elif np.allclose(product[n:], cols, rtol=0, atol=1e-10):
+        hint = ": the column sums are right but the first n entries are not the row sums"
+    raise AssertionError(f"n={n}: for {what}, A_eq @ X.reshape(-1) should be X's n row sums then its n column "
+                         f"sums{hint}")
+
+
+@points(0.5)
+def test_constraints_hold_for_couplings(v):
+    np = _np()
+    for case, got in _marginal_checks(v):
+        n = len(case["p"])
+        for X, product in zip(case["couplings"], got["couplings"], strict=True):
+            _sums_of(X, product, n, "a coupling of (p, q)")
+            assert np.allclose(product, got["b_eq"], rtol=0, atol=1e-10), \
+                f"n={n}: a coupling of (p, q) breaks A_eq x = b_eq"
+
+
+@points(0.5)
+def test_constraints_reject_a_wrong_row_sum(v):
+    np = _np()
+    for case, got in _marginal_checks(v):
+        n = len(case["p"])
+        for X, product in zip(case["wrong_rows"], got["wrong_rows"], strict=True):
+            _sums_of(X, product, n, "a matrix with column sums q and other row sums")
+            assert not np.allclose(product, got["b_eq"], rtol=0, atol=1e-10), \
+                f"n={n}: a matrix whose row sums are not p meets A_eq x = b_eq: the row-sum constraints are missing"
+
+
+@points(0.5)
+def test_constraints_reject_a_wrong_column_sum(v):
+    np = _np()
+    for case, got in _marginal_checks(v):
+        n = len(case["p"])
+        for X, product in zip(case["wrong_cols"], got["wrong_cols"], strict=True):
+            _sums_of(X, product, n, "a matrix with row sums p and other column sums")
+            assert not np.allclose(product, got["b_eq"], rtol=0, atol=1e-10), \
+                (f"n={n}: a matrix whose column sums are not q meets A_eq x = b_eq: the column-sum constraints are "
+                 "missing")
+
+
+def _solved(found, name):
+    """(value, plan) of one w1_linprog call, after checking the plan meets the student's own constraints."""
+    np = _np()
+    value, plan, residual = usable(name, found)
+    plan = _plan_array(plan, "the plan")
+    residual = np.asarray(usable(f"A_eq @ plan.reshape(-1) - b_eq for {name}", residual))
+    assert residual.size and np.max(np.abs(residual)) < 1e-7, \
+        (f"{name}: the plan w1_linprog returned does not meet A_eq @ plan.reshape(-1) = b_eq for (A_eq, b_eq) = "
+         f"marginal_constraints(p, q): solve the LP with those constraints")
+    return value, plan
+
+
 @points(0.25)
 def test_distance_to_itself_is_zero(v):
-    value, plan = v.to_itself
+    value, plan = _solved(v.to_itself, "W1(p, p)")
     assert isinstance(value, float), f"expected the value as a Python float, found {type(value).__name__}"
-    plan = _plan_array(plan, "the plan")
     assert plan.shape == (4, 4), f"expected a 4 x 4 plan, found shape {plan.shape}"
     checks.assert_close(value, 0.0, atol=1e-8, name="W1(p, p)", reveal=True)
 
 
-@points(0.75)
+@points(0.25)
 def test_moving_all_mass_from_the_first_point_to_the_second(v):
     # p = delta_1, q = delta_2 and an asymmetric cost: the only plan sends mass 1 from 1 to 2, at cost C[0, 1] = 1
     np = _np()
-    value, plan = v.two_points
+    value, plan = _solved(v.two_points, "the two-point case")
     value = float(value)
     hint = ""
     if abs(value) < 1e-8:
-        hint = (": 0 means some marginal is not enforced (both the row sums p and the column sums q must be "
-                "equality constraints: A_eq, b_eq)")
+        hint = ": 0 means some marginal is not enforced (both row sums and column sums are equality constraints)"
     elif abs(value - 3.0) < 1e-8:
         hint = (": 3 is the cost of the transposed plan; rows of the plan must sum to p and columns to q "
                 "(check the kron order against how reshape flattens the plan)")
     assert abs(value - 1.0) < 1e-8, f"expected W1 = C[0, 1] = 1, found {value:.6g}{hint}"
-    plan = _plan_array(plan, "the plan")
     assert plan.shape == (2, 2), f"expected a 2 x 2 plan, found shape {plan.shape}"
     got = np.round(plan, 6).tolist()
     assert np.allclose(plan, [[0.0, 1.0], [0.0, 0.0]], atol=1e-8), \
         f"expected the plan [[0, 1], [0, 0]] (row i sends mass to column j), found {got}"
 
 
-@points(1.25)
+@points(0.5)
 def test_matches_pot_and_returns_a_valid_plan(v):
     # the optimal transport cost the grader found by another route (POT's exact solver) on the working seed's problems
     np, w = _np(), working(v)
-    problems, wanted = w.problems, recorded("p4_linprog_tests")["problems"]
+    problems, wanted = usable("w1_linprog on the seeded problems", w.problems), recorded("p4_linprog_tests")["problems"]
     assert len(problems) == len(w.inputs.problems), "w1_linprog was not run on every problem"
-    for (C, p, q), (value, plan), want in zip(w.inputs.problems, problems, wanted, strict=True):
+    for (C, p, q), found, want in zip(w.inputs.problems, problems, wanted, strict=True):
         n = len(p)
+        value, plan = _solved(found, f"the problem with n={n}")
         assert abs(float(value) - want) < 1e-7, \
             f"n={n}: the LP value is not the optimal transport cost (check the marginal constraints)"
-        plan = _plan_array(plan, "the plan")
         checks.assert_coupling(np.asarray(plan), p, q, atol=1e-7, name="the returned plan")
         assert abs(float(np.sum(np.asarray(plan) * C)) - float(value)) < 1e-7, "the plan's cost is not the value"
 
 
-@points(0.75)
+@points(0.5)
 def test_asymmetric_cost_orientation(v):
     # with an asymmetric cost, swapping the roles of p and q changes the answer (the grader's value, working seed)
-    value, _ = working(v).asymmetric
+    value, _ = _solved(working(v).asymmetric, "the asymmetric problem")
     assert abs(float(value) - recorded("p4_linprog_tests")["asymmetric"]) < 1e-7, \
         "with a non-symmetric cost the LP value is wrong: are rows tied to p and columns to q?"
 
@@ -1475,8 +1611,10 @@ CHECKS = [
               visible=(test_returns_two_floats_and_zero_without_noise, test_emd_on_two_points,
                        test_identity_cost_on_two_points, test_identity_cost_is_the_mean_length_of_the_moves),
               probe=_on_working(_costs_probe), inputs=with_working(_costs_inputs)),
-    CheckSpec("p4_linprog_tests", 3, 0, ("w1_linprog",),
-              visible=(test_distance_to_itself_is_zero, test_moving_all_mass_from_the_first_point_to_the_second,
+    CheckSpec("p4_linprog_tests", 3, 0, ("marginal_constraints", "w1_linprog"),
+              visible=(test_constraints_hold_for_couplings, test_constraints_reject_a_wrong_row_sum,
+                       test_constraints_reject_a_wrong_column_sum, test_distance_to_itself_is_zero,
+                       test_moving_all_mass_from_the_first_point_to_the_second,
                        test_matches_pot_and_returns_a_valid_plan, test_asymmetric_cost_orientation),
               probe=_on_working(_linprog_probe), inputs=with_working(_linprog_inputs)),
     CheckSpec("p4_glue_tests", 3, 2, ("glue_couplings",),
