@@ -164,7 +164,7 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     :mod:`dgmlab.grading.autograde.cluster`). An invalid, failing or hanging submission
     is reported and the others are graded regardless. ``cluster``: a Dask
     scheduler address, a ``distributed.Client``, or ``"slurm"`` (SLURM jobs as the
-    course's ``c.DgmlabSlurm`` says, ``slurm``'s values over it: :mod:`.slurm`);
+    course's ``c.DgmlabSlurm`` says, ``slurm``'s values over it: :mod:`dgmlab.grading.autograde.slurm`);
     without it a LocalCluster of ``jobs`` worker processes grades on this machine. A submission whose key
     (its files, the homework, dgmlab's version) matches its last finished
     grading is not graded again unless ``force``.

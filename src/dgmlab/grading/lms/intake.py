@@ -15,7 +15,7 @@ notebook, whatever they called it (``<Lastname>_<Firstname>_Assgn2.ipynb``, ``hw
 derivation, the notebook printed) its own (:func:`pdf_name`), where ``dgmlab grade`` shows it beside the
 answers. Every entry that is not placed is listed with the reason, never dropped silently. A submission time, when known (a CSV, or Canvas's
 API: :mod:`.lms`), goes into the folder's ``timestamp.txt``, which nbgrader's autograde reads into the
-gradebook, where the late policy (:mod:`.deadlines`) finds it.
+gradebook, where the late policy (:mod:`dgmlab.grading.term.deadlines`) finds it.
 """
 from __future__ import annotations
 

@@ -6,8 +6,9 @@ file in the course. Students are matched by nbgrader's ``lms_user_id`` (Canvas's
 
 ``dgmlab push <hw>`` (:func:`push`) sends each graded student's final mark (autograded + hand-graded points,
 the late policy applied: the number every export shows) and, as a comment, their grade summary
-(:mod:`.grade_summary`). It keeps what it pushed in ``.dgmlab/push/<hw>.json``; a mark that someone changed
-in Canvas since (or set there before any push) is not overwritten unless ``force``, and is listed.
+(:mod:`dgmlab.grading.report.grade_summary`). It keeps what it pushed in ``.dgmlab/push/<hw>.json``; a mark
+that someone changed in Canvas since (or set there before any push) is not overwritten unless ``force``, and is
+listed.
 """
 from __future__ import annotations
 

@@ -5,10 +5,10 @@ no script and a Content-Security-Policy that forbids loading anything, so it
 opens from disk or an LMS file area with no server and no network. It holds
 grades and names (unless anonymized), failure messages students also see, the
 *names* of hidden checks, and never hidden-test source. The charts are drawn by
-:mod:`.dashboard_charts`, the sections on copied answers and weights by :mod:`.dashboard_copies`.
+:mod:`.dashboard_charts`, the sections on copied answers and weights by :mod:`dgmlab.grading.copies.dashboard_copies`.
 
 The page is rendered from the Jinja2 templates in ``templates/dashboard/`` with autoescape on
-(:mod:`.html_text`): every student id, answer text, file name and reason is printed as text, never markup.
+(:mod:`dgmlab.grading.html_text`): every student id, answer text, file name and reason is printed as text, never markup.
 """
 from __future__ import annotations
 

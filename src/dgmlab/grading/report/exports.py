@@ -36,7 +36,7 @@ def canvas_csv(data: ClassData, path: Path) -> Path:
     ID = nbgrader's student id; SIS Login ID = the roster's email; Section is
     left empty (Canvas keeps the student's section). A homework column is
     empty for a student with no graded submission of it; else it is the final
-    mark, the late policy applied (:mod:`.deadlines`).
+    mark, the late policy applied (:mod:`dgmlab.grading.term.deadlines`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

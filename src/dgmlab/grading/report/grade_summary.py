@@ -3,8 +3,8 @@
 ``dgmlab report`` writes it beside the student's feedback (``feedback/<student>/<hw>/grade_summary.html``
 and ``.txt``) every time it runs, so it follows the hand grades, and ``dgmlab push`` sends the same text to
 Canvas as the submission's comment. Its numbers are :func:`dgmlab.grading.report.analysis.collect`'s, the ones every
-export shows. A written answer graded with a rubric (``dgmlab grade``, :mod:`.rubrics`) is listed with the items
-applied to it, their points and comments, and the grader's note, full marks or not.
+export shows. A written answer graded with a rubric (``dgmlab grade``, :mod:`dgmlab.grading.hand.rubrics`) is
+listed with the items applied to it, their points and comments, and the grader's note, full marks or not.
 """
 from __future__ import annotations
 
