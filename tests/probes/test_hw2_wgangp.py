@@ -522,3 +522,22 @@ def test_the_moved_references_are_not_in_the_student_package():
                  "adam_first_step", "scheduled_rate", "identity_coupling_cost", "given_block_output",
                  "discrete_w1_values"):
         assert hasattr(references, name) and not hasattr(student, name), name
+
+
+@pytest.mark.parametrize("seed", [0, 987_654])
+def test_p4_linprog_draws_couplings_and_matrices_with_one_wrong_marginal(seed):
+    """marginal_constraints is graded on the draw alone (no matrix is compared with): its couplings must meet both
+    marginals, and each other matrix must break exactly one of them, so that a missing or misplaced constraint shows."""
+    from dgmlab import probes
+
+    cases = probes.spec_for("hw2_wgangp", "p4_linprog_tests").inputs(seed)["marginals"]
+    assert len(cases) == 2
+    for case in cases:
+        p, q = case["p"], case["q"]
+        for X in case["couplings"]:
+            assert (X > 0).all() and np.allclose(X.sum(1), p, rtol=0, atol=1e-14)
+            assert np.allclose(X.sum(0), q, rtol=0, atol=1e-14)
+        for X in case["wrong_rows"]:
+            assert np.allclose(X.sum(0), q, rtol=0, atol=1e-14) and np.abs(X.sum(1) - p).max() > 1e-6
+        for X in case["wrong_cols"]:
+            assert np.allclose(X.sum(1), p, rtol=0, atol=1e-14) and np.abs(X.sum(0) - q).max() > 1e-6
