@@ -1,6 +1,7 @@
 """No module of the grader imports another grader module's private (underscore) name: what one module needs of
 another is that module's public interface (rename it public, or move the function where it belongs)."""
 import ast
+from pathlib import Path
 
 from conftest import ROOT
 
@@ -46,3 +47,39 @@ def test_the_scan_finds_relative_and_absolute_private_imports(tmp_path):
     assert private_imports(tmp_path) == ["dgmlab/grading/b.py:1 imports _y from dgmlab.grading.a",
                                          "dgmlab/grading/sub/c.py:2 imports _y from dgmlab.grading.a",
                                          "dgmlab/grading/sub/c.py:3 imports _z from dgmlab.grading.a"]
+
+
+def private_reads(src=ROOT / "src") -> list:
+    """``file:line reads _name of module`` for every private name read through a grader module imported by name
+    (``from . import sandbox as S`` then ``S._inside``; ``from dgmlab.grading.hand import rubrics`` then
+    ``rubrics._n``), in ``src/dgmlab/grading``."""
+    found = []
+    for path in sorted((src / "dgmlab" / "grading").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        modules = {}  # local name -> the grader module it names
+        for node in (n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)):
+            package = _imported_from(src, path, node)
+            for a in node.names:
+                module = f"{package}.{a.name}"
+                if module.startswith("dgmlab.grading.") and (src / Path(*module.split("."))).with_suffix(".py").is_file():
+                    modules[a.asname or a.name] = module
+        found += [f"{path.relative_to(src).as_posix()}:{n.lineno} reads {n.attr} of {modules[n.value.id]}"
+                  for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                  and n.value.id in modules and n.attr.startswith("_") and not n.attr.startswith("__")]
+    return sorted(found)
+
+
+def test_no_grading_module_reads_another_modules_private_name():
+    found = private_reads()
+    assert not found, ("private names read across modules (make the name public and update its users):\n"
+                       + "\n".join(found))
+
+
+def test_the_scan_finds_private_names_read_through_a_module(tmp_path):
+    pkg = tmp_path / "dgmlab" / "grading"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "a.py").write_text("def _y(): pass\ndef y(): pass\n")
+    (pkg / "sub" / "c.py").write_text("from .. import a as A\nfrom dgmlab.grading import a\nimport os\n"
+                                      "A._y(); a._y(); A.y(); a.__name__; os._exit\n")
+    assert private_reads(tmp_path) == ["dgmlab/grading/sub/c.py:4 reads _y of dgmlab.grading.a",
+                                       "dgmlab/grading/sub/c.py:4 reads _y of dgmlab.grading.a"]

@@ -121,7 +121,7 @@ def _inside_unreachable(bwrap: str, timeout: float = 10.0) -> str | None:
             "namespaces enabled")
 
 
-def _inside(path: Path, root: Path) -> bool:
+def is_inside(path: Path, root: Path) -> bool:
     try:
         path.resolve().relative_to(root.resolve())
         return True
@@ -132,7 +132,7 @@ def _inside(path: Path, root: Path) -> bool:
 def _outermost(paths) -> list[Path]:
     """``paths`` (resolved, existing) without those inside another of them, shortest first."""
     found = sorted({Path(p).resolve() for p in paths if p and Path(p).exists()}, key=lambda p: len(p.parts))
-    return [p for i, p in enumerate(found) if not any(_inside(p, q) for q in found[:i])]
+    return [p for i, p in enumerate(found) if not any(is_inside(p, q) for q in found[:i])]
 
 
 def environment_paths() -> list[Path]:
@@ -143,7 +143,7 @@ def environment_paths() -> list[Path]:
     dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
     python = Path(os.path.realpath(sys.executable)).parent
     paths = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix, python, dgmlab_root]
-    return [p for p in _outermost(paths) if not any(_inside(p, Path(s)) for s in SYSTEM if os.path.isdir(s))]
+    return [p for p in _outermost(paths) if not any(is_inside(p, Path(s)) for s in SYSTEM if os.path.isdir(s))]
 
 
 def host_view(data: bool = True) -> list[str]:
@@ -234,7 +234,7 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | No
     import dgmlab
 
     dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
-    if not _inside(dgmlab_root, Path(sys.prefix)):
+    if not is_inside(dgmlab_root, Path(sys.prefix)):
         # the kernel must import the dgmlab that grades (a checkout on PYTHONPATH, not another install)
         args += ["--setenv", "PYTHONPATH", str(dgmlab_root)]
     args += ["--", "prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}", "--",

@@ -76,7 +76,7 @@ class Answer:
 
     @property
     def score_text(self) -> str:
-        return "–" if self.score is None else R._n(self.score)
+        return "–" if self.score is None else R.points_text(self.score)
 
 
 def _answer_cell(path: Path, grade_id: str):
@@ -169,7 +169,7 @@ class Site:
         return out
 
     def index_page(self) -> str:
-        qs = [{"grade_id": gid, "max": R._n(q.max), "graded": sum(1 for s in self.grader.students if q.score(s)
+        qs = [{"grade_id": gid, "max": R.points_text(q.max), "graded": sum(1 for s in self.grader.students if q.score(s)
                                                                      is not None)}
               for gid, q in self.grader.rubric.questions.items()]
         return self.env.get_template("index.html").render(
@@ -186,7 +186,7 @@ class Site:
         for a in answers:  # graded without the rubric (the formgrader): say so before the rubric writes over it
             score, comment = elsewhere.get(a.student, (None, ""))
             if a.score is None and score is not None:
-                a.elsewhere = f"{R._n(score)} points in the gradebook" + (f" ({comment})" if comment else "")
+                a.elsewhere = f"{R.points_text(score)} points in the gradebook" + (f" ({comment})" if comment else "")
         return self.env.get_template("question.html").render(
             hw=self.hw, q=q, counts=q.counts(), answers=answers,
             statement=markdown_html(cell.statement) if cell else "", model=markdown_html(cell.model) if cell else "",
@@ -196,7 +196,7 @@ class Site:
         q = self.grader.question(grade_id)
         a = q.applied.get(student, R.Applied())
         score = q.score(student)
-        return {"student": student, "score": score, "score_text": "–" if score is None else R._n(score),
+        return {"student": student, "score": score, "score_text": "–" if score is None else R.points_text(score),
                 "items": list(a.items), "note": a.note}
 
     # -- what a POST changes

@@ -36,12 +36,13 @@ FOLDER = "rubrics"
 PART = re.compile(r"\(\s*([a-z]|[ivx]+)\s*\)\**\s*\(\s*(\d+(?:\.\d+)?)\s*(?:points?|pts?)\s*\)", re.I)
 
 
-def _n(x) -> str:
+def points_text(x) -> str:
+    """A number of points as the pages print it: up to 4 decimals, no trailing zeros (``1.5``, ``2``)."""
     return f"{round(float(x), 4):g}"
 
 
 def signed_points(x) -> str:
-    return ("+" if x > 0 else "") + _n(x) if x else "0"
+    return ("+" if x > 0 else "") + points_text(x) if x else "0"
 
 
 @dataclass

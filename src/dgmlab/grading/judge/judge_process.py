@@ -83,7 +83,7 @@ def command(sandbox: bool, tmp: str) -> list:
     import dgmlab
 
     dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
-    if not S._inside(dgmlab_root, Path(sys.prefix)):
+    if not S.is_inside(dgmlab_root, Path(sys.prefix)):
         args += ["--setenv", "PYTHONPATH", str(dgmlab_root)]
     # parent 0: the judge's parent inside the sandbox is bwrap's, which --die-with-parent ties to this worker
     return [*args, "--", "prlimit", f"--as={MEMORY}", "--", *python, "0"]
