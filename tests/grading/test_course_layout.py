@@ -92,3 +92,18 @@ def test_a_step_without_an_exception_gives_the_last_error_line_of_its_log():
 
     res = StepResult(["generate_feedback"], 1, "[INFO] start\n[ERROR] feedback took longer than 1 s\n", 1.0)
     assert res.reason == "[ERROR] feedback took longer than 1 s"
+
+
+def test_a_config_naming_a_grader_class_by_a_path_it_does_not_have_is_refused_with_the_path_it_has(tmp_path):
+    course = _course(tmp_path, 'c.Autograde.sanitize_preprocessors = ["dgmlab.grading.judge.JudgeTests"]')
+    with pytest.raises(CourseError, match=r"names dgmlab\.grading\.judge\.JudgeTests.*write "
+                                          r"dgmlab\.grading\.judge\.judge\.JudgeTests"):
+        course.config()
+
+
+def test_the_kits_config_names_only_grader_classes_it_has(tmp_path):
+    from conftest import ROOT
+
+    (tmp_path / "nbgrader_config.py").write_text((ROOT / "nbgrader_config.py").read_text(encoding="utf-8"))
+    names = [s for s in str(Course(tmp_path).config()).split("'") if s.startswith("dgmlab.grading.")]
+    assert len(names) >= 5  # the judge's, the working folder's, the output limit's, the due date's, install source

@@ -66,6 +66,40 @@ class SubmissionResult:
     skipped: bool = False  # unchanged since a finished grading: not graded again
 
 
+def _strings(value):
+    """Every string in a config value (a traitlets ``Config``, a dict, a list), however nested."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple, set)):
+        for v in value:
+            yield from _strings(v)
+
+
+def check_grader_names(config) -> None:
+    """Each ``"dgmlab.grading.<module>.<Name>"`` that ``config`` names (a preprocessor, a plugin) can be imported;
+    one that cannot is a :class:`CourseError` naming where that module is now, when a module of that name exists
+    (the grader's modules sit in a package per command: docs/autograder.md, "The grader's packages")."""
+    import importlib
+
+    for name in sorted({s for s in _strings(config) if s.startswith("dgmlab.grading.")}):
+        module, _, attr = name.rpartition(".")
+        try:
+            if hasattr(importlib.import_module(module), attr):
+                continue
+        except ImportError:
+            pass
+        stem = module.rpartition(".")[2]
+        grading = Path(__file__).parent
+        found = sorted(".".join(("dgmlab", "grading", *p.relative_to(grading).with_suffix("").parts, attr))
+                       for p in grading.rglob(f"{stem}.py"))
+        now = f": write {' or '.join(found)}" if found else ": name a class dgmlab.grading has"
+        raise CourseError(f"nbgrader_config.py names {name}, which dgmlab.grading does not have{now} (the grader's "
+                          "modules sit in a package per command: docs/autograder.md, \"The grader's packages\")")
+
+
 class Course:
     """An nbgrader course directory (the repository root)."""
 
@@ -81,9 +115,11 @@ class Course:
         from traitlets.config.loader import PyFileConfigLoader
 
         try:
-            return PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+            config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
         except Exception as exc:
             raise CourseError(f"could not read {self.root / 'nbgrader_config.py'}: {exc}") from exc
+        check_grader_names(config)
+        return config
 
     def settings(self, cls, **flags):
         """``cls`` (one of dgmlab's traitlets ``Configurable`` classes, e.g. ``DgmlabAutograde``) configured from the
