@@ -1,4 +1,4 @@
-"""Record the values visible tests compare with (dgmlab/probes/expected/<hw>.json) from the grader's references.
+"""Record the values visible tests compare with (homeworks/<hw>/checks/expected.json) from the grader's references.
 
     python tools/record_expected.py hw4_gans      # one homework; no argument: every homework with references
 

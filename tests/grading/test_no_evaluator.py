@@ -40,17 +40,17 @@ ALLOWED = {
     ("src/dgmlab/grading/judge/judging.py", "Reference.__call__", "exec"):
         "an instructor's cell from the gradebook (judging.gradebook_cells, read by the worker), run for its kit classes",
     ("src/dgmlab/grading/judge/judging.py", "Reference.__call__", "compile"): "the same cell, compiled for a file name",
-    ("src/dgmlab/probes/hw4_gans.py", "_trampoline", "exec"):
+    ("homeworks/hw4_gans/checks/__init__.py", "_trampoline", "exec"):
         "the kit's own two-line stand-in, for a name from its fixed steps dict (runs in the kernel)",
-    ("src/dgmlab/probes/hw4_gans.py", "_trampoline", "compile"): "the same kit stand-in source, compiled to take its code object",
+    ("homeworks/hw4_gans/checks/__init__.py", "_trampoline", "compile"): "the same kit stand-in source, compiled to take its code object",
     ("src/dgmlab/authoring/reference.py", "reference_namespace", "exec"):
         "authoring only: the instructor's source notebook's cells, never a submission",
     ("src/dgmlab/authoring/reference.py", "reference_namespace", "compile"):
         "the same instructor cells, compiled under a file name for their tracebacks",
-    ("src/dgmlab/probes/hw5_explicit.py", "test_density_of_an_affine_flow_integrates_to_one", "sympy.lambdify"):
+    ("homeworks/hw5_explicit/checks/__init__.py", "test_density_of_an_affine_flow_integrates_to_one", "sympy.lambdify"):
         "checks.assert_sympy_expr(v.affine, symbols=[x_sym]) just before: only the grader's symbol name and "
         "dgmlab.wire's whitelisted functions can be printed into the source lambdify runs",
-    ("src/dgmlab/probes/hw5_explicit.py", "test_density_of_an_exp_flow_integrates_to_one", "sympy.lambdify"):
+    ("homeworks/hw5_explicit/checks/__init__.py", "test_density_of_an_exp_flow_integrates_to_one", "sympy.lambdify"):
         "checks.assert_sympy_expr(v.exp_latent, symbols=[x_sym]) just before, as above",
     ("homeworks/hw4_gans/p4_gan_objective.py", "test_c_point_sums_to_the_criterion", "sympy.lambdify"):
         "checks.assert_sympy_expr(C_point, symbols=[p_data, p_g]) just before: only the grader's symbol names "
@@ -186,10 +186,16 @@ def _hidden_regions(text: str):
             start = None
 
 
+def walked_files() -> list:
+    """src/dgmlab's modules and the homeworks' checks (homeworks/<hw>/checks/, which the judge runs on a kernel's
+    data)."""
+    return sorted([*PACKAGE.rglob("*.py"), *HOMEWORKS.glob("*/checks/*.py")])
+
+
 def grader_side_calls() -> dict:
-    """``{(file, qualname, callee): [lines]}`` over src/dgmlab and the homeworks' hidden tests."""
+    """``{(file, qualname, callee): [lines]}`` over :func:`walked_files` and the homeworks' hidden tests."""
     out = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in walked_files():
         rel = path.relative_to(ROOT).as_posix()
         for qual, callee, line in evaluator_calls(path.read_text(), rel):
             out.setdefault((rel, qual, callee), []).append(line)
@@ -208,8 +214,8 @@ def found():
 
 
 def test_the_walk_covers_the_grader(found):
-    files = list(PACKAGE.rglob("*.py"))
-    assert len(files) > 40 and (PACKAGE / "probes" / "hw3_flows.py") in files
+    files = walked_files()
+    assert len(files) > 40 and HOMEWORKS / "hw3_flows" / "checks" / "__init__.py" in files
     assert sum(1 for p in HOMEWORKS.glob("*/*.py") for _ in _hidden_regions(p.read_text())) > 40
 
 
@@ -296,7 +302,7 @@ def test_the_walker_leaves_alone(source):
 
 def test_an_unreviewed_call_and_a_stale_entry_fail(found):
     """The two rules themselves: a new sympify in a probe is reported, and an entry that matches nothing is."""
-    rel = "src/dgmlab/probes/hw3_flows.py"
+    rel = "homeworks/hw3_flows/checks/__init__.py"
     calls = dict(found)
     key = (rel, "_at_h0", "sympy.sympify")
     assert key not in calls

@@ -1,5 +1,5 @@
 """The values visible tests compare with are recorded from the grader's references (dgmlab.grading.references),
-and the student package holds those values, never the references (dgmlab/probes/expected/<hw>.json)."""
+and the student package holds those values, never the references (homeworks/<hw>/checks/expected.json)."""
 import ast
 import json
 from pathlib import Path
@@ -54,10 +54,17 @@ def test_the_student_package_reads_the_recorded_file_as_plain_json(hw):
         assert _same(probes.expected(hw, cell), values), cell
 
 
-def _imports(path: Path) -> list[str]:
-    """The modules a file imports, absolute (relative imports resolved against dgmlab.probes)."""
+def _student_modules() -> dict:
+    """``{file: its package, as a list of names}``: dgmlab.probes and the kit's checks (dgmlab.probes.<hw>, kept in
+    homeworks/<hw>/checks/)."""
+    out = {path: ["dgmlab", "probes"] for path in PROBES.glob("*.py")}
+    out.update({path: ["dgmlab", "probes", path.parent.parent.name] for path in ROOT.glob("homeworks/*/checks/*.py")})
+    return out
+
+
+def _imports(path: Path, package: list) -> list[str]:
+    """The modules a file of ``package`` imports, absolute (relative imports resolved)."""
     out = []
-    package = ["dgmlab", "probes"]  # every file here is a module of dgmlab.probes (or the package itself)
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             out += [a.name for a in node.names]
@@ -69,8 +76,10 @@ def _imports(path: Path) -> list[str]:
 
 
 def test_the_student_probes_import_nothing_from_the_grader():
-    for path in sorted(PROBES.glob("*.py")):
-        found = [m for m in _imports(path) if m == "dgmlab.grading" or m.startswith("dgmlab.grading.")]
+    modules = _student_modules()
+    assert len(modules) > len(HOMEWORKS)
+    for path, package in sorted(modules.items()):
+        found = [m for m in _imports(path, package) if m == "dgmlab.grading" or m.startswith("dgmlab.grading.")]
         assert not found, f"{path.relative_to(ROOT)} imports {found}: the student package never imports the grader"
 
 

@@ -122,7 +122,12 @@ def test_a_sandboxed_kernel_has_the_student_package_and_not_the_grader(tmp_path)
     runtime.mkdir()
     argv = sandbox.with_workdir_files(sandbox.kernel_argv(work, runtime, sandbox.Limits()))
     python = argv.index(sys.executable)
-    code = ("import importlib, dgmlab.probes.hw3_flows, dgmlab.wire, dgmlab.runtime\n"
+    code = ("import importlib, os, dgmlab.probes.hw3_flows, dgmlab.wire, dgmlab.runtime\n"
+            "for hw in dgmlab.probes.KIT_HOMEWORKS:\n"
+            "    dgmlab.probes.specs(hw)\n"  # every homework's checks, and beside none of them its solutions
+            "    here = os.path.dirname(importlib.import_module('dgmlab.probes.' + hw).__file__)\n"
+            "    assert os.path.isfile(os.path.join(here, 'expected.json')), here\n"
+            "    assert [f for f in os.listdir(os.path.dirname(here)) if f.endswith('.py')] == [], here\n"
             "for name in ('dgmlab.grading', 'dgmlab.grading.judge.judge', 'dgmlab.authoring', 'nbgrader'):\n"
             "    try:\n"
             "        importlib.import_module(name)\n"

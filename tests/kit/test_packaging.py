@@ -357,8 +357,8 @@ def test_wheel_holds_the_assets(dist):
     with zipfile.ZipFile(dist["wheel"]) as whl:
         names = set(whl.namelist())
     assert len(assets) >= 5 and [a for a in assets if a not in names] == []
-    recorded = sorted(p.relative_to(ROOT / "src").as_posix()
-                      for p in (ROOT / "src" / "dgmlab" / "probes" / "expected").glob("*.json"))
+    recorded = sorted(f"dgmlab/probes/{p.parent.parent.name}/{p.name}"
+                      for p in (ROOT / "homeworks").glob("*/checks/expected.json"))
     assert len(recorded) >= 5 and [r for r in recorded if r not in names] == []  # what visible checks compare with
 
 
@@ -370,3 +370,23 @@ def test_installing_the_wheel_in_colab_replaces_nothing(dist, tmp_path):
     pot = _pot_wheel(links)
     installs = dry_run_installs(_colab_like_env(tmp_path), dist["wheel"], links, tmp_path)
     assert installs == {"dgmlab": dgmlab.__version__, "pot": pot.name.split("-")[1]}
+
+
+@needs_tomllib
+def test_the_student_wheel_lists_its_packages_and_each_kit_homeworks_checks():
+    """pyproject.toml names the student package's packages: every package of src/dgmlab but the grader's and the
+    authoring tooling's, and each kit homework's checks, kept beside its statement in homeworks/<hw>/checks/ and
+    shipped as dgmlab.probes.<hw> with its recorded values. A homework missing here would be absent from Colab."""
+    from dgmlab import probes
+
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    src = ROOT / "src"
+    own = {".".join(p.parent.relative_to(src).parts) for p in src.glob("dgmlab/**/__init__.py")}
+    own = {name for name in own if name.split(".")[:2] not in (["dgmlab", "grading"], ["dgmlab", "authoring"])}
+    folders = sorted(p.parent.parent.name for p in (ROOT / "homeworks").glob("*/checks/__init__.py"))
+    assert list(probes.KIT_HOMEWORKS) == folders
+    checks = {f"dgmlab.probes.{hw}" for hw in folders}
+    assert set(build["packages"]) == own | checks
+    assert {k: v for k, v in build["package-dir"].items() if k} == {f"dgmlab.probes.{hw}": f"homeworks/{hw}/checks"
+                                                                      for hw in folders}
+    assert all(build["package-data"][name] == ["expected.json"] for name in checks)

@@ -92,7 +92,12 @@ def test_student_wheel_has_no_grader_and_no_reference(dist, tmp_path):
     with zipfile.ZipFile(dist["wheel"]) as whl:
         whl.extractall(site)
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "NBGRADER_EXECUTION")}
-    env["PYTHONPATH"] = str(site)
+    # this environment's editable install of the checkout (a finder that maps dgmlab to src/) is not Colab's: off
+    colab = tmp_path / "colab"
+    colab.mkdir()
+    (colab / "sitecustomize.py").write_text("import sys\nsys.meta_path[:] = [f for f in sys.meta_path if "
+                                            "'__editable__' not in getattr(f, '__module__', '')]\n")
+    env["PYTHONPATH"] = os.pathsep.join([str(site), str(colab)])
     probe = ("import dgmlab, importlib.util; print(dgmlab.__file__); print(importlib.util.find_spec('dgmlab.grading'))")
     res = run([sys.executable, "-c", probe], env=env, cwd=tmp_path, timeout=300)
     assert res.stdout.split("\n")[:2] == [str(site / "dgmlab" / "__init__.py"), "None"], res.stdout

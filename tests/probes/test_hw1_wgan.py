@@ -371,7 +371,7 @@ def test_samples_that_never_call_the_generator_earn_only_the_save(builder):
 # ------------------------------------------------------------------ visible tests compare with recorded values
 # The converted cells' visible tests read the probe's values on their own draw (under "working"; where the grader's
 # value depends on no input, the cell's main draw) and compare them with the grader's references' values on it: in a
-# self-check the working seed's, recorded when the kit was built (dgmlab/probes/expected/hw1_wgan.json); when graded
+# self-check the working seed's, recorded when the kit was built (homeworks/hw1_wgan/checks/expected.json); when graded
 # the grading seed's, computed in the judge. The hidden tests compute their own on the grading seed's inputs.
 CONVERTED = ("q1_flow_log_prob_tests", "q1_flow_sample_tests", "q2_kl_gaussians_tests", "q2_kl_limits_tests",
              "q2_combined_generator_loss_tests", "q2_js_divergence_tests", "q3_wgan_losses_tests",

@@ -438,7 +438,7 @@ def test_network_checks_assign_weights_by_role_not_by_name(ref):
 
 # ------------------------------------------------------------------ visible tests compare with recorded values
 # The converted cells' visible tests read the probe's values on the working seed's inputs and compare them with values
-# the grader's references gave on those inputs when the kit was built (dgmlab/probes/expected/hw2_wgangp.json); the
+# the grader's references gave on those inputs when the kit was built (homeworks/hw2_wgangp/checks/expected.json); the
 # hidden tests import the references in the judge and compare the values on the grading seed's inputs.
 CONVERTED = {  # cell -> the answers check() is given, by name, from the source notebook (or the conjugates)
     "p1_conjugate_tests": (), "p2_conjugate_tests": (), "p3_costs_tests": ("smoothing_costs",),

@@ -132,7 +132,7 @@ def test_red_team_constant_gradient_norm_earns_nothing():
 
 # ---------------------------------------------------------------------- visible tests compare with recorded values
 # The converted cells' visible tests compare the student's values (on the working seed's inputs, or at fixed points)
-# with values the grader's references gave there when the kit was built (dgmlab/probes/expected/hw3_flows.json); the
+# with values the grader's references gave there when the kit was built (homeworks/hw3_flows/checks/expected.json); the
 # hidden tests compare the values on the grading seed's inputs.
 CONVERTED = ("q1_f_and_inverse_tests", "q1_jacobian_tests", "q1_density_tests", "q1_torch_density_tests",
              "q3_d_star_tests", "q3_discrete_discriminator_tests", "q4_saturating_tests", "q4_non_saturating_tests",

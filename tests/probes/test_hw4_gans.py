@@ -752,7 +752,7 @@ def test_a_step_that_strips_the_networks_earns_what_it_would_without(reference_o
 
 # ------------------------------------------------------------------ visible tests compare with recorded values
 # The converted cells' visible tests read the probe's values on the working seed's inputs and compare them with values the
-# grader's references gave on those inputs when the kit was built (dgmlab/probes/expected/hw4_gans.json); the hidden
+# grader's references gave on those inputs when the kit was built (homeworks/hw4_gans/checks/expected.json); the hidden
 # tests import the references in the judge and compare the values on the grading seed's inputs.
 CONVERTED = ("p1_generator_tests", "p1_discriminator_tests", "p1_d_step_tests", "p1_g_step_tests", "p2_make_gan_tests",
              "p2_train_gan_tests", "p3_cond_generator_tests", "p3_cond_discriminator_tests", "p3_cgan_steps_tests",

@@ -333,7 +333,7 @@ def test_forged_probe_data_earns_nothing(cell, forge):
 
 # ---------------------------------------------------------------------- visible tests compare with recorded values
 # The converted cells' visible tests read the probe's values on the working seed's inputs and compare them with values
-# the grader's references gave on those inputs when the kit was built (dgmlab/probes/expected/hw5_explicit.json); the
+# the grader's references gave on those inputs when the kit was built (homeworks/hw5_explicit/checks/expected.json); the
 # hidden tests import the references in the judge and compare the values on the grading seed's inputs.
 CONVERTED = ("q1_steps_tests", "q4_frechet_tests", "p1_masked_conv_tests", "p1_model_tests", "p2_logit_tests", "p2_coupling_tests",
              "p2_realnvp_tests", "p2_log_prob_tests")

@@ -137,12 +137,19 @@ def _outermost(paths) -> list[Path]:
 
 def environment_paths() -> list[Path]:
     """The Python environment that grades, as folders: this interpreter's prefixes (a venv and the Python it was
-    made from), the folder of the real executable, and dgmlab's own folder (``src/`` of an editable install)."""
+    made from), the folder of the real executable, dgmlab's own folder (``src/`` of an editable install) and the
+    folder of each kit homework's checks (in a checkout ``homeworks/<hw>/checks/``, never ``homeworks/<hw>/``,
+    which holds the solutions; in a wheel, inside dgmlab's folder)."""
+    import importlib.util
+
     import dgmlab
+    from dgmlab import probes
 
     dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
     python = Path(os.path.realpath(sys.executable)).parent
-    paths = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix, python, dgmlab_root]
+    checks = [Path(importlib.util.find_spec(f"{probes.__name__}.{hw}").origin).resolve().parent
+              for hw in probes.KIT_HOMEWORKS]
+    paths = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix, python, dgmlab_root, *checks]
     return [p for p in _outermost(paths) if not any(is_inside(p, Path(s)) for s in SYSTEM if os.path.isdir(s))]
 
 

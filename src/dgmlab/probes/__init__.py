@@ -21,7 +21,8 @@ student's preview and the grade agree on the visible points. A spec's ``points``
 ``hidden`` of them go to the hidden tests; ``@points(w)`` (:func:`dgmlab.testing.points`) gives a test
 ``w`` points and the others of its group share what is left equally.
 
-The kit's homeworks keep their specs in ``dgmlab.probes.<hw>``. A course's own homework keeps them in
+The kit's homeworks keep their specs in ``dgmlab.probes.<hw>`` (in the kit's repository ``homeworks/<hw>/checks/``,
+beside the homework's statement: :data:`KIT_HOMEWORKS`). A course's own homework keeps them in
 a file ``checks.py`` beside its notebook (``source/<hw>/checks.py``, released with it): the kernel
 reads the copy in its folder, the grader only ever the course's (:func:`load_checks`).
 """
@@ -82,6 +83,12 @@ def optional_module(name: str):
         if exc.name != name:
             raise
         return None
+
+
+# The kit's homeworks. Each one's checks live beside its statement, in homeworks/<hw>/checks/ (a package with the
+# visible tests and the recorded values, expected.json); the student package ships them as dgmlab.probes.<hw>
+# (pyproject.toml's package-dir). homeworks/<hw>/ itself holds the solutions and is shipped nowhere.
+KIT_HOMEWORKS = ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit")
 
 
 def _kit_module(hw: str):
@@ -212,14 +219,14 @@ def make_inputs(spec: CheckSpec, seed: int) -> dict:
 
 # ------------------------------------------------------------------ recorded values (what visible tests compare with)
 WORKING_SEED = 0  # visible tests read inputs drawn from this seed in a student's self-check (graded: make_inputs)
-EXPECTED_DIR = "expected"  # dgmlab/probes/expected/<hw>.json: the recorded values, dgmlab.wire's JSON
+EXPECTED_FILE = "expected.json"  # in dgmlab.probes.<hw>: the recorded values, dgmlab.wire's JSON
 
 
 def expected_file(hw: str) -> str:
-    """The name of ``hw``'s recorded values, in this package's ``expected`` folder."""
+    """Where ``hw``'s recorded values are, relative to this package (``<hw>/expected.json``)."""
     if not _valid_name(hw):
         raise KeyError(f"no homework {hw!r}")
-    return f"{EXPECTED_DIR}/{hw}.json"
+    return f"{hw}/{EXPECTED_FILE}"
 
 
 _expected_cache: dict = {}
@@ -255,13 +262,13 @@ def expected(hw: str, cell: str) -> dict:
         return expected_at(hw, cell, seed)
     if hw not in _expected_cache:
         try:
-            text = resources.files(__name__).joinpath(expected_file(hw)).read_text(encoding="utf-8")
-        except FileNotFoundError:
+            text = resources.files(f"{__name__}.{hw}").joinpath(EXPECTED_FILE).read_text(encoding="utf-8")
+        except (FileNotFoundError, ModuleNotFoundError):
             text = None
         _expected_cache[hw] = {} if text is None else wire.loads(text)
     found = _expected_cache[hw].get(cell)
     if not isinstance(found, dict):
-        raise TestFailure(f"the kit has no recorded values for {cell} (dgmlab/probes/{expected_file(hw)}): "
+        raise TestFailure(f"the kit has no recorded values for {cell} (dgmlab.probes.{hw}'s {EXPECTED_FILE}): "
                           f"reinstall dgmlab; an author records them with tools/record_expected.py {hw}")
     return found
 

@@ -490,9 +490,10 @@ def serve() -> None:
 
     from .. import references
 
-    for package in (probes, references):  # the kit's homeworks and the references their hidden tests import, once
-        for module in pkgutil.iter_modules(package.__path__):
-            importlib.import_module(f"{package.__name__}.{module.name}")
+    for hw in probes.KIT_HOMEWORKS:  # the kit's homeworks' checks (homeworks/<hw>/checks/ in a checkout), once
+        importlib.import_module(f"{probes.__name__}.{hw}")
+    for module in pkgutil.iter_modules(references.__path__):  # and the references their hidden tests import
+        importlib.import_module(f"{references.__name__}.{module.name}")
 
     try:
         _libc().prctl(PR_SET_DUMPABLE, 0)  # no request's process may ptrace this one or read its memory

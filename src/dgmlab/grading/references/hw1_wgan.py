@@ -1,5 +1,5 @@
-"""hw1_wgan's grader-side references: what its visible tests' recorded values (``dgmlab/probes/expected/
-hw1_wgan.json``) are made from, and what its hidden tests import.
+"""hw1_wgan's grader-side references: what its visible tests' recorded values (``homeworks/hw1_wgan/checks/
+expected.json``) are made from, and what its hidden tests import.
 
 They answer questions of the homework (the flows' densities, the KL by quadrature, the JS by a Riemann sum, the
 critic and generator losses, clipping, the first update of the training step, the seeded samples, the interpolation

@@ -1,5 +1,5 @@
 """hw2_wgangp's grader-side references: what its hidden tests compare a student's work with, and what the visible
-tests' recorded values (``dgmlab/probes/expected/hw2_wgangp.json``) are made from.
+tests' recorded values (``homeworks/hw2_wgangp/checks/expected.json``) are made from.
 
 They answer questions of the homework (the convex conjugates by their definition, the gradient penalty of a linear
 critic and its gradient, the two losses, Adam's first step, one step of the critic and of the generator on the toys,

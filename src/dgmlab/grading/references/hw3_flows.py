@@ -1,5 +1,5 @@
-"""hw3_flows' grader-side references: what the visible tests' recorded values (``dgmlab/probes/expected/
-hw3_flows.json``) are made from.
+"""hw3_flows' grader-side references: what the visible tests' recorded values (``homeworks/hw3_flows/checks/
+expected.json``) are made from.
 
 They answer questions of the homework (the map f of Q1 and its inverse, its Jacobian, the density of X, the
 closed-form log-densities of a flow, D*, the discriminator's loss at D*, the derivatives and losses of Q4 and a

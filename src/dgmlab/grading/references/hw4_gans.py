@@ -1,5 +1,5 @@
 """hw4_gans' grader-side references: what its hidden tests compare a student's work with, and what the visible
-tests' recorded values (``dgmlab/probes/expected/hw4_gans.json``) are made from.
+tests' recorded values (``homeworks/hw4_gans/checks/expected.json``) are made from.
 
 They answer questions of the homework (P1's networks as a computation, its losses and one SGD step of each player,
 the statement's networks for each P2 experiment, P3's conditional losses), so they live here, outside the student

@@ -21,7 +21,7 @@ They answer questions of the homework, so they live here, outside the student pa
 :data:`EXPECTED` says, for each converted test cell, what its visible tests compare with: a function of the cell's
 inputs drawn from the working seed (:data:`dgmlab.probes.WORKING_SEED`);
 :func:`dgmlab.grading.references.recorded.record_expected` records what they give into
-``dgmlab/probes/expected/hw5_explicit.json``.
+``homeworks/hw5_explicit/checks/expected.json``.
 
 ``benchmarks/calibrate_hw5_bars.py`` uses the same functions, so the bars are calibrated on exactly what the
 cells compute. The grading digits themselves are :func:`dgmlab.likelihoods.grading_digits` (data, not an answer).

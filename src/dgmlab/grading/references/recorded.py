@@ -2,7 +2,7 @@
 
 A visible test runs in the student's kernel, so it may hold no reference: in a self-check it compares what the
 student's code gives on inputs drawn from the working seed (:data:`dgmlab.probes.WORKING_SEED`) with what the
-grader's references gave on those inputs, recorded when the kit is built: ``dgmlab/probes/expected/<hw>.json``
+grader's references gave on those inputs, recorded when the kit is built: ``homeworks/<hw>/checks/expected.json``
 (:mod:`dgmlab.wire`'s JSON, data and no code), which :func:`dgmlab.probes.expected` reads. When graded, the same
 visible tests read the student's values on the grading seed's draw and compare them with :func:`expected_at`,
 computed in the judge (the working draw and its values are public, so a kernel could hand those back). Hidden tests
@@ -55,7 +55,9 @@ def expected_at(hw: str, cell: str, seed: int) -> dict:
 
 def expected_path(hw: str) -> Path:
     """Where the student package keeps ``hw``'s recorded values (in this checkout)."""
-    return Path(probes.__file__).parent / probes.expected_file(hw)
+    import importlib
+
+    return Path(importlib.import_module(f"{probes.__name__}.{hw}").__file__).parent / probes.EXPECTED_FILE
 
 
 def write_expected(hw: str) -> Path | None:

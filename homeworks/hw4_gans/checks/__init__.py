@@ -17,11 +17,11 @@ import contextlib
 import math
 import types
 
-from .. import checks
-from ..testing import points
-from . import CheckSpec, TestFailure, attempt, expected, usable, working, seeded_generator as _gen
-from . import on_working as _on_working, with_working as _with_working
-from . import _torch  # lazy imports
+from dgmlab import checks
+from dgmlab.testing import points
+from dgmlab.probes import CheckSpec, TestFailure, attempt, expected, usable, working, seeded_generator as _gen
+from dgmlab.probes import on_working as _on_working, with_working as _with_working
+from dgmlab.probes import _torch  # lazy imports
 
 EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")  # the statement's names
 BASELINE_FILE, CGAN_FILE, RESULTS_FILE = "baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"
@@ -141,7 +141,7 @@ def recorded(cell: str) -> dict:
 # statement's network computes with them (dgmlab.artifacts.mlp_forward, the computation the grader also draws
 # from handed-in weights with).
 def _param_shapes(in_dim, widths, out_dim, embedding=None):
-    from .. import artifacts
+    from dgmlab import artifacts
 
     return artifacts.mlp_shapes(in_dim, widths, out_dim, embedding)
 
@@ -1369,7 +1369,7 @@ def test_everything_is_defined(v):
 
 # ------------------------------------------------------------------ graded from handed-in weights (in the grader)
 def _absent_in_fast_mode(v, name) -> bool:
-    from .. import runtime
+    from dgmlab import runtime
 
     # fast mode (CI's smoke run) writes only a throw-away copy under artifacts/: nothing to grade here
     return runtime.mode() == "fast" and name not in v.files
@@ -1380,7 +1380,7 @@ def graded_generator(files, seed_of, name, *, made_by, conditional=False):
     from the file as handed in; else an :class:`dgmlab.artifacts.ArtifactError` saying why it earns 0."""
     import io
 
-    from .. import artifacts
+    from dgmlab import artifacts
 
     torch = _torch()
     if name not in files:
@@ -1410,7 +1410,7 @@ def graded_draw(files, seed_of, name, *, made_by, labels=None):
     """The 100 images the grader draws from the handed-in weights ``name`` with the kit's own generator (P1's, or
     P3's conditional one when ``labels`` are given) and their near-copy report, once the file passes every check
     but the bar (else an :class:`dgmlab.artifacts.ArtifactError` saying why it earns 0)."""
-    from .. import artifacts
+    from dgmlab import artifacts
 
     torch = _torch()
     conditional = labels is not None
@@ -1434,7 +1434,7 @@ def keep_graded_draw(files, seed_of, keep) -> None:
     if keep is None:
         return
     try:
-        from .. import artifacts
+        from dgmlab import artifacts
 
         torch = _torch()
         generator, seed = graded_generator(files, seed_of, BASELINE_FILE, made_by="the training cell of the P1 baseline")
@@ -1455,7 +1455,7 @@ def measured_results(files, seed_of) -> dict:
     """What the grader measures from the two handed-in generators, as the notebook's runners record it in
     ``hw4_results.json``: the baseline's MNIST classifier score (splits of 500 images, as 5,000 in 10 splits) and
     the conditional GAN's conditional accuracy (the same number of images per digit)."""
-    from .. import metrics
+    from dgmlab import metrics
 
     torch = _torch()
     out = {}
@@ -1480,7 +1480,7 @@ FILE_POINT_SCORE, FILE_POINT_ACCURACY = 3.0, 0.5
 
 @points(1)
 def test_saved_generator_draws_100_new_images(v):
-    from .. import metrics
+    from dgmlab import metrics
 
     if _absent_in_fast_mode(v, BASELINE_FILE):
         print(f"no {BASELINE_FILE} yet (the full training run writes it), so nothing is graded here")
@@ -1495,7 +1495,7 @@ def test_saved_generator_draws_100_new_images(v):
 
 @points(2)
 def test_mnist_classifier_score_above_the_bar(v):
-    from .. import metrics
+    from dgmlab import metrics
 
     if _absent_in_fast_mode(v, BASELINE_FILE):
         return
@@ -1518,7 +1518,7 @@ def _cgan_labels():
 
 @points(1)
 def test_saved_generator_draws_100_new_labelled_images(v):
-    from .. import metrics
+    from dgmlab import metrics
 
     if _absent_in_fast_mode(v, CGAN_FILE):
         print(f"no {CGAN_FILE} yet (the full training run writes it), so nothing is graded here")
@@ -1535,7 +1535,7 @@ def test_saved_generator_draws_100_new_labelled_images(v):
 
 @points(2)
 def test_conditional_accuracy_above_the_bar(v):
-    from .. import metrics
+    from dgmlab import metrics
 
     if _absent_in_fast_mode(v, CGAN_FILE):
         return

@@ -15,12 +15,12 @@ import functools
 import io
 import math
 
-from .. import checks, wire
-from ..testing import points
-from . import (
+from dgmlab import checks, wire
+from dgmlab.testing import points
+from dgmlab.probes import (
     on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected, usable,
     seeded_generator as _gen)
-from . import _np, _sp, _torch  # lazy imports
+from dgmlab.probes import _np, _sp, _torch  # lazy imports
 
 
 def symbols() -> dict:
@@ -1441,7 +1441,7 @@ MAX_DRAWS = 8  # last (two steps a file): the judge process lives on from one gr
 
 def _absent_in_fast_mode(v):
     # fast mode (CI's smoke run, a student's quick check) trains too little to write the graded file
-    from .. import runtime
+    from dgmlab import runtime
 
     return runtime.mode() == "fast" and WEIGHTS not in v.files
 
@@ -1465,7 +1465,7 @@ def drawn_samples(data: bytes, seed: int):
     Generator(capacity=32), once they are 100 well-formed images (else raises with the reason)."""
     import hashlib
 
-    from .. import artifacts
+    from dgmlab import artifacts
 
     torch = _torch()
 
@@ -1486,7 +1486,7 @@ def graded_samples(data: bytes, seed: int):
     per file and seed."""
     import hashlib
 
-    from .. import artifacts
+    from dgmlab import artifacts
 
     x = drawn_samples(data, seed)
     key = ("new", hashlib.sha256(data).hexdigest(), int(seed))
@@ -1502,7 +1502,7 @@ def dashboard_draw(data: bytes, seed: int) -> bytes:
 
 
 def _score_of_the_draw(v):
-    from .. import metrics
+    from dgmlab import metrics
 
     x, _ = graded_samples(v.files[WEIGHTS], v.seed_of(WEIGHTS))  # weights that fail the checks above earn nothing
     score, _ = metrics.mnist_score(x, splits=1, scale="[0,1]")

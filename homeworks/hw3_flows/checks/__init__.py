@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import math
 
-from .. import checks
-from ..checks import has_float, sympy_gap
-from ..testing import points
-from . import (
+from dgmlab import checks
+from dgmlab.checks import has_float, sympy_gap
+from dgmlab.testing import points
+from dgmlab.probes import (
     on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected,
     seeded_generator as _gen)
-from . import _sp, _torch  # lazy imports
+from dgmlab.probes import _sp, _torch  # lazy imports
 
 
 def symbols() -> dict:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 
-from .. import checks
-from ..testing import points
-from . import (
+from dgmlab import checks
+from dgmlab.testing import points
+from dgmlab.probes import (
     on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected,
     seeded_generator as _gen)
-from . import _sp, _torch  # lazy imports
+from dgmlab.probes import _sp, _torch  # lazy imports
 
 
 def _outcome(fn, *args, **kwargs) -> str:
@@ -543,7 +543,7 @@ def test_generator_loss_on_a_batch(v):
 
 # ------------------------------------------------------------------ Q3(a): gradient penalty
 def linear_critic(weight, bias=0.0):
-    from ..toys import LinearCritic
+    from dgmlab.toys import LinearCritic
 
     return LinearCritic(weight, bias=bias)
 
@@ -987,7 +987,7 @@ def test_save_round_trip(v):
 # ------------------------------------------------------------------ Q3 deliverable (b): scores
 def real_digits(n=200):
     """The first ``n`` MNIST test digits of dgmlab's bundled sample, in [-1, 1]."""
-    from .. import data
+    from dgmlab import data
 
     return data.mnist(train=False, scale="[-1,1]", source="sample").images[:n]
 
@@ -1002,7 +1002,7 @@ def _evaluate_inputs(seed):
 
 def _evaluate_probe(o, x):
     torch, evaluate = _torch(), o["evaluate_samples"]
-    from .. import metrics
+    from dgmlab import metrics
 
     digits = real_digits(200)
     note = "no Inception-v3 weights in this check"
@@ -1155,7 +1155,7 @@ def drawn_samples(data: bytes, seed: int):
     with their near-copy report, once they are 1,000 new images (else raises with the reason)."""
     import hashlib
 
-    from .. import artifacts
+    from dgmlab import artifacts
 
     key = (hashlib.sha256(data).hexdigest(), int(seed))
     if key not in _DRAWS:
@@ -1179,7 +1179,7 @@ def drawn_samples(data: bytes, seed: int):
 
 
 def _absent_in_fast_mode(v):
-    from .. import runtime
+    from dgmlab import runtime
 
     # fast mode trains too little to write the graded file: nothing to score there
     return runtime.mode() == "fast" and WEIGHTS_FILE not in v.files
@@ -1195,7 +1195,7 @@ LOW_SCORE_BAR, LOW_CLASSES_BAR = 5.0, 8
 def test_saved_generator_draws_1000_new_images(v):
     if _absent_in_fast_mode(v):
         return
-    from .. import metrics
+    from dgmlab import metrics
 
     x, _ = drawn_samples(v.files[WEIGHTS_FILE], v.seed_of(WEIGHTS_FILE))
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
@@ -1210,7 +1210,7 @@ def context() -> dict:
     import numpy as np
     import torch
 
-    from .. import artifacts, metrics, novelty, runtime
+    from dgmlab import artifacts, metrics, novelty, runtime
 
     return {**symbols(), "sp": _sp(), "np": np, "torch": torch, "nn": torch.nn, "D": torch.distributions,
             "math": math, "checks": checks, "normal_pdf": normal_pdf, "AffineFlow": AffineFlow, "ExpFlow": ExpFlow,

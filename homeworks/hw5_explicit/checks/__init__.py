@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 
-from .. import checks
-from ..testing import points
-from . import (
+from dgmlab import checks
+from dgmlab.testing import points
+from dgmlab.probes import (
     on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected,
     seeded_generator as _gen)
-from . import _np, _sp, _torch  # lazy imports
+from dgmlab.probes import _np, _sp, _torch  # lazy imports
 
 P1_WEIGHTS_FILE = "p1_pixelcnn_weights.pt"
 P2_WEIGHTS_FILE = "p2_realnvp_weights.pt"
@@ -34,7 +34,7 @@ def context() -> dict:
     import numpy as np
     import torch
 
-    from .. import artifacts, likelihoods, metrics, runtime
+    from dgmlab import artifacts, likelihoods, metrics, runtime
 
     return {**symbols(), "sp": _sp(), "np": np, "torch": torch, "nn": torch.nn, "F": torch.nn.functional,
             "math": math, "io": io, "checks": checks, "artifacts": artifacts, "likelihoods": likelihoods,
@@ -1593,7 +1593,7 @@ def test_uniform_density_is_eight_bits(v):
 # ====================================================================== the two weights files
 def _absent_in_fast_mode(v, name):
     # fast mode (CI's smoke run, a student's quick check) trains too little to write the graded file
-    from .. import runtime
+    from dgmlab import runtime
 
     return runtime.mode() == "fast" and name not in v.files
 
@@ -1671,7 +1671,7 @@ def _layout_realnvp(dim=784, hidden=256, n_coupling=6):
 
 
 def _file_network(v, name, layout, made_by):
-    from .. import artifacts
+    from dgmlab import artifacts
 
     state = artifacts.load_bytes(v.files[name], name=name, max_bytes=MAX_FILE_BYTES, made_by=made_by)
     return artifacts.load_weights(layout(), state, name=f"the weights in {name}")
@@ -1715,7 +1715,7 @@ def flow_on_digits(flow, x):
 def test_p1_file_is_a_trained_pixelcnn(v):
     # the file in the stated PixelCNN() (its own masks): causal, and at least 95% of the grading digits' pixels
     # predicted right from the pixels before them
-    from .. import likelihoods
+    from dgmlab import likelihoods
 
     if _absent_in_fast_mode(v, P1_WEIGHTS_FILE):
         return
@@ -1732,7 +1732,7 @@ def test_p1_file_is_a_trained_pixelcnn(v):
 def test_p2_file_is_a_trained_realnvp(v):
     # the file in the printed flow RealNVP(784, 256, 6) (its own masks): log-det = Jacobian's, and the grading digits
     # sent to a latent of about unit scale without shrinking
-    from .. import likelihoods
+    from dgmlab import likelihoods
 
     if _absent_in_fast_mode(v, P2_WEIGHTS_FILE):
         return
