@@ -41,3 +41,47 @@ def test_import_contracts_are_kept():
     res = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     assert f"Contracts: {len(CONTRACTS)} kept, 0 broken." in res.stdout
+
+
+def _imports(path: Path, package: list) -> set:
+    """The modules a file of ``package`` imports anywhere in it (names imported from a module included), absolute."""
+    import ast
+
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            out |= {module} | {f"{module}.{a.name}" for a in node.names}
+    return out
+
+
+def test_each_homeworks_checks_keep_the_kernel_side_contract():
+    """import-linter reads src/dgmlab only, so each kit homework's checks (homeworks/<hw>/checks/, shipped as
+    dgmlab.probes.<hw>) are held to the kernel-side contract here: they import nothing it forbids and, of dgmlab, only
+    its kernel-side modules (which the contract keeps from the grader, however deep)."""
+    kernel = next(c for c in CONTRACTS if c["type"] == "forbidden")
+
+    def under(name, roots):
+        return any(name == r or name.startswith(r + ".") for r in roots)
+
+    files = sorted(ROOT.glob("homeworks/*/checks/*.py"))
+    assert len(files) >= 5
+    for path in files:
+        hw = path.parent.parent.name
+        for name in _imports(path, ["dgmlab", "probes", hw]):
+            where = f"{path.relative_to(ROOT)} imports {name}"
+            assert not under(name, kernel["forbidden_modules"]), where
+            if under(name, ["dgmlab"]) and name != "dgmlab" and not under(name, [f"dgmlab.probes.{hw}"]):
+                assert under(name, kernel["source_modules"]), where + ", which is no kernel-side module"
+
+
+def test_the_check_of_homeworks_checks_catches_a_grader_import(tmp_path):
+    forbidden = tmp_path / "checks.py"
+    forbidden.write_text("def f():\n    from dgmlab.grading.references import hw3_flows\n")
+    assert "dgmlab.grading.references" in _imports(forbidden, ["dgmlab", "probes", "hw3_flows"])
+    relative = tmp_path / "part.py"
+    relative.write_text("from ... import checks\nfrom . import CHECKS\n")
+    assert {"dgmlab.checks", "dgmlab.probes.hw3_flows.CHECKS"} <= _imports(relative, ["dgmlab", "probes", "hw3_flows"])
