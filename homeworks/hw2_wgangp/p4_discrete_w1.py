@@ -32,8 +32,8 @@
 # each row of $\pi$ (to $p$) and the last $n$ each column (to $q$).
 #
 # - `marginal_constraints(p, q)` (1.5 points) returns `(A_eq, b_eq)`, of shapes $(2n, n^2)$ and $(2n,)$. It is
-#   checked on matrices $X$ the grader draws: `A_eq @ X.reshape(-1)` must give the row sums of $X$, then its
-#   column sums, so that couplings of $(p, q)$ meet `b_eq` and matrices with a wrong row or column sum do not.
+#   right when, for every $n\times n$ matrix $X$, `A_eq @ X.reshape(-1)` is the row sums of $X$ followed by its
+#   column sums: then couplings of $(p, q)$ meet `b_eq` and matrices with a wrong row or column sum do not.
 # - `w1_linprog(p, q, C)` (1.5 points) solves that program with `marginal_constraints` and
 #   `scipy.optimize.linprog(..., method="highs")` and returns the optimal value and the optimal $n\times n$ plan.
 #   Its plans must meet the constraints your `marginal_constraints` returns.
