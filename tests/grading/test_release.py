@@ -13,7 +13,7 @@ from conftest import ROOT
 import tiny_homework as tiny
 
 from dgmlab.grading import course as C
-from dgmlab.grading.autograde import nbgrader_run as N
+from dgmlab.grading import nbgrader_app as N
 
 HW = tiny.HW
 pytestmark = pytest.mark.slow  # runs nbgrader's converter (and, once, its command line)
@@ -55,7 +55,7 @@ def test_the_scratch_release_writes_no_gradebook(tmp_path):
 def test_release_waits_for_a_converter_running_in_this_process(tmp_path):
     course = tiny_course(tmp_path)
     done = []
-    with N._NBGRADER_LOCK:
+    with N.NBGRADER_LOCK:
         worker = threading.Thread(target=lambda: done.append(C.release(course, local_only=True)))
         worker.start()
         worker.join(2.0)
