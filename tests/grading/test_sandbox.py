@@ -138,3 +138,57 @@ def test_a_sandboxed_kernel_has_the_student_package_and_not_the_grader(tmp_path)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.split("\n")[:-1] == [f"missing {n}" for n in ("dgmlab.grading", "dgmlab.grading.judge.judge",
                                                                      "dgmlab.authoring", "nbgrader")]
+
+
+# What a cell tries with the capabilities of the user that started bwrap (root, on a CI machine or in a container):
+# unmount the student view (the grader appears under it) and remount a bound folder read-write (code the grader runs).
+ESCAPE = """
+import ctypes, os, dgmlab
+libc = ctypes.CDLL(None, use_errno=True)
+status = open('/proc/self/status').read().splitlines()
+print([line.split()[1] for line in status if line.startswith('CapEff')][0])
+package = os.path.dirname(dgmlab.__file__).encode()
+print('umount', libc.umount2(package, 2))  # MNT_DETACH
+print('remount', libc.mount(None, package, None, 32 | 4096, None))  # MS_REMOUNT | MS_BIND, read-write
+try:
+    import dgmlab.grading
+    print('grader imported')
+except ImportError:
+    print('no grader')
+"""
+
+
+def _escape_lines(argv, python_at):
+    import subprocess
+    import sys
+
+    res = subprocess.run(argv[:python_at + 1] + ["-c", ESCAPE], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return res.stdout.split()
+
+
+def test_a_kernel_holds_no_capability_to_unmount_or_remount_whoever_starts_it(tmp_path):
+    """bwrap started by root leaves root's capabilities inside unless told: --cap-drop ALL (sandbox.NO_CAPABILITIES),
+    so the student view and the read-only binds stay as they are."""
+    import sys
+
+    _bwrap()
+    work, runtime = tmp_path / "work", tmp_path / "runtime"
+    work.mkdir()
+    runtime.mkdir()
+    argv = sandbox.with_workdir_files(sandbox.kernel_argv(work, runtime, sandbox.Limits()))
+    assert _escape_lines(argv, argv.index(sys.executable)) == ["0000000000000000", "umount", "-1", "remount", "-1",
+                                                               "no", "grader"]
+
+
+def test_the_judge_holds_no_capability_either(tmp_path):
+    import sys
+
+    from dgmlab.grading.judge import judge_process
+
+    _bwrap()
+    argv = judge_process.command(True, str(tmp_path / "judge-tmp"))
+    python_at = argv.index(sys.executable)
+    argv = argv[:python_at + 1]  # the judge's sandbox, running the attempt instead of the judge
+    lines = _escape_lines(argv, python_at)
+    assert lines[:5] == ["0000000000000000", "umount", "-1", "remount", "-1"]

@@ -79,7 +79,8 @@ def available() -> tuple[bool, str]:
         return False, "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
     if not shutil.which("prlimit"):
         return False, "prlimit (util-linux) is not installed"
-    probe = subprocess.run([bwrap, *_dev_and_tmp(Limits()), *host_view(), *SEAL, "--unshare-all", sys.executable,
+    probe = subprocess.run([bwrap, *_dev_and_tmp(Limits()), *host_view(), *SEAL, "--unshare-all", *NO_CAPABILITIES,
+                            sys.executable,
                             "-I", "-S", "-c", "pass"], capture_output=True, text=True)
     if probe.returncode != 0:
         usage = subprocess.run([bwrap, "--help"], capture_output=True, text=True)
@@ -214,6 +215,10 @@ def _dev_and_tmp(limits: Limits) -> list[str]:
 
 
 SEAL = ["--remount-ro", "/tmp", "--remount-ro", "/"]  # last: nothing but the sized tmpfs mounts may be written
+# No capability inside, whoever starts the sandbox: bwrap started by root (a container, a CI machine, a SLURM node's
+# root) otherwise leaves the sandbox root's capabilities, with which a cell unmounts the student view (the grader's
+# references appear) or remounts a bound folder read-write (the venv, dgmlab's source: code the grader then runs).
+NO_CAPABILITIES = ["--cap-drop", "ALL"]
 
 
 def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | None = None) -> list[str]:
@@ -227,7 +232,7 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | No
     # connects to them through /proc/<pid>/root), with the connection file bound in read-only
     args += ["--size", str(RUNTIME_TMPFS), "--tmpfs", str(Path(runtime_dir).resolve()), RUNTIME_FILES]
     args += [*SEAL, "--chdir", str(workdir.resolve()),
-             "--unshare-all", "--new-session", "--die-with-parent", "--clearenv",
+             "--unshare-all", *NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv",
              "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
              "--setenv", "HOME", "/var/tmp", "--setenv", "TMPDIR", "/var/tmp", "--setenv", "MPLBACKEND", "Agg",
              "--setenv", "MPLCONFIGDIR", "/var/tmp/matplotlib", "--setenv", "USER", "student",

@@ -60,6 +60,12 @@ _LOCK = threading.Lock()
 _PROCESS = None
 
 
+# The judge's user inside its sandbox: an ordinary one in a user namespace of its own, whoever starts it. Without
+# capabilities, a judge left as uid 0 could not map itself into the namespaces each request enters (the kernel lets
+# only a holder of CAP_SETFCAP map uid 0), and unmapped it could create no file in its temporary folder.
+JUDGE_USER = ["--unshare-user", "--uid", "65534", "--gid", "65534"]
+
+
 def command(sandbox: bool, tmp: str) -> list:
     """The judge process's command: this Python on :mod:`dgmlab.grading.judge.judge_process`, inside bubblewrap when
     ``sandbox`` (see the module), ``tmp`` the folder each request mounts its temporary folder on. ``-P``: no
@@ -74,7 +80,7 @@ def command(sandbox: bool, tmp: str) -> list:
     # the temporary folder: empty, read-only; each request mounts a tmpfs of its own there (_own_namespaces)
     args = ["bwrap", *S.host_view(data=False), "--dev", "/dev", "--proc", "/proc", "--dir", tmp,
             "--remount-ro", "/", "--chdir", "/",
-            "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+            "--unshare-all", *S.NO_CAPABILITIES, *JUDGE_USER, "--die-with-parent", "--new-session", "--clearenv",
             "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin", "--setenv", "HOME", "/nonexistent",
             "--setenv", "USER", "judge", "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", TMP_ENV, tmp]
     for name in ("LANG", "LC_ALL", "OPENBLAS_CORETYPE"):
