@@ -164,8 +164,9 @@ ATTACK = (r"My answer. $\def\frac#1#2{\text{WRONG}}$ $\renewcommand{\le}{\ge}$ $
           r"$\style{position:fixed;top:0;left:0;width:100vw;height:100vh;background:#fff;z-index:99999;"
           r"font-size:40px}{\text{All answers graded. Nothing to do.}}$ "
           r"$\href{javascript:window.pwned=1}{\text{CLICK ME}}$ $\href{https://evil.example/}{\text{out}}$ "
-          r"$\cssId{status}{\text{fake status}}$ $\class{answer current}{x}$")
-VICTIM = r"Known: $\frac{a}{b} \le \int_0^1 \sqrt{x}\,dx$ and $\mathcal{N}$."
+          r"$\cssId{status}{\text{fake status}}$ $\class{answer current}{x}$ $\unicode[3,3][Comic Sans MS]{x263A}$ "
+          r"$\smash{\lower{9em}{\bbox[white,2pt]{\text{Known: forged}}}}$")
+VICTIM = r"Known: $\frac{a}{b} \le \int_0^1 \sqrt{x}\,dx$ and $\mathcal{N}$, $\unicode{x263A}$."
 
 
 def set_answer(course, student, text):
@@ -196,7 +197,11 @@ def test_one_answers_tex_macros_styles_and_links_change_nothing_outside_it(tmp_p
         md = {sid: driver.find_element(By.CSS_SELECTOR, f'section[data-student="{sid}"] .md')
               for sid in (attacker, victim)}
         model = driver.find_element(By.CSS_SELECTOR, ".md.model")
-        return {"victim": md[victim].text, "model": model.text,
+        glyph_fonts = driver.execute_script(  # the fonts the victim's \unicode glyph is drawn in
+            "return Array.from(arguments[0].querySelectorAll('*')).filter(function (e) {"
+            " return !e.children.length && e.textContent === '\u263a'; })"
+            ".map(function (e) { return getComputedStyle(e).fontFamily; })", md[victim])
+        return {"victim": md[victim].text, "model": model.text, "victim glyph fonts": glyph_fonts,
                 "victim fractions": len(md[victim].find_elements(By.CSS_SELECTOR, ".mjx-mfrac")),
                 "model fractions": len(model.find_elements(By.CSS_SELECTOR, ".mjx-mfrac"))}
 
@@ -204,7 +209,7 @@ def test_one_answers_tex_macros_styles_and_links_change_nothing_outside_it(tmp_p
         driver.get(G.url(server, Q))
         before = read()
         assert before["victim fractions"] == 1 and "≤" in before["victim"] and "∫" in before["victim"]
-        assert before["model fractions"] > 0 and "≤" in before["model"]
+        assert before["model fractions"] > 0 and "≤" in before["model"] and before["victim glyph fonts"]
 
         set_answer(course, attacker, ATTACK)
         driver.get(G.url(server, Q))

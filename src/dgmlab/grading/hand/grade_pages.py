@@ -105,6 +105,7 @@ h2{font-size:1.15em} .score{float:right;font-variant-numeric:tabular-nums}
 .side{display:flex;gap:12px} .side .md{flex:1;min-width:0;overflow-wrap:anywhere}
 .pdf{flex:1;min-width:0} .pdf iframe{width:100%;height:480px;border:1px solid #999}
 .md img{max-width:100%} .md pre.unrendered{white-space:pre-wrap}
+.md{position:relative;overflow:auto;contain:paint}
 fieldset.items label{display:block;padding:2px 0} .pts{display:inline-block;min-width:3em;font-weight:600}
 .note textarea{display:block;width:100%;box-sizing:border-box}
 kbd{border:1px solid #888;border-radius:3px;padding:0 4px;font-size:.85em;background:#f4f4f4}
@@ -117,18 +118,24 @@ a{color:#0b57d0}
 
 # MathJax 2 keeps a TeX macro (\def, \newcommand, \let) for the whole page, so one student's answer could rewrite
 # every later answer's math and the model answer. Each markdown block (.md) is typeset on its own, and after each
-# the TeX definitions (macros, environments, \definecolor's colours, \begingroup's stacks, equation labels) are put
-# back as they were when MathJax started: every extension an answer could ask for is loaded then (\require does
-# nothing). The Safe extension drops \href (no javascript: or outside link), \class, \cssId, styles other than
-# colours, borders, margins and fonts (no position, no z-index) and font sizes beyond \large. When every block is
-# typeset the page's <html> gets data-typeset="done" ("refused", math left as TeX, if TeX's definitions never
-# appeared: nothing is typeset without a snapshot to put back).
+# the TeX definitions (macros, environments, \definecolor's colours, \unicode's glyphs, \begingroup's stacks,
+# equation labels) are put back as they were when MathJax started: every extension an answer could ask for is loaded
+# then (\require does nothing). The Safe extension drops \href (no javascript: or outside link), \class, \cssId,
+# styles other than colours, borders, margins and fonts (no position, no z-index) and font sizes beyond \large; each
+# block's box clips what it draws (.md: contain: paint), so \lower, \raise or \smash put nothing over another
+# answer or the rubric. When every block is typeset the page's <html> gets data-typeset="done" ("refused", math
+# left as TeX, if TeX's definitions never appeared: nothing is typeset without a snapshot to put back).
 MATHJAX_CONFIG = r"""(function () {
   "use strict";
   var own = Object.prototype.hasOwnProperty;
   function copy(table) {
     var out = {};
     for (var k in table) { if (own.call(table, k)) { out[k] = table[k]; } }
+    return out;
+  }
+  function copyEntries(table) {
+    var out = {};
+    for (var k in table) { if (own.call(table, k)) { out[k] = [].concat(table[k]); } }
     return out;
   }
   function putBack(table, kept) {
@@ -161,9 +168,13 @@ MATHJAX_CONFIG = r"""(function () {
       if (D[k]) { kept[k] = copy(D[k]); }
     });
     var color = MathJax.Extension["TeX/color"], colors = color && color.colors ? copy(color.colors) : null;
+    // \unicode[h,d][font]{N} caches N's size and font for every later use of N: its table is put back too, entry
+    // by entry (the extension changes entries in place)
+    var uni = MathJax.Extension["TeX/unicode"], glyphs = uni && uni.unicode ? copyEntries(uni.unicode) : null;
     function restore() {
       Object.keys(kept).forEach(function (k) { putBack(D[k], kept[k]); });
       if (colors) { putBack(color.colors, colors); }
+      if (glyphs) { putBack(uni.unicode, copyEntries(glyphs)); }
       TEX.rootStack = TEX.nsStack(); TEX.eqnStack = TEX.nsStack(true);
       if (TEX.resetEquationNumbers) { TEX.resetEquationNumbers(); }
     }
