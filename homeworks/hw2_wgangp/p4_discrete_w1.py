@@ -36,7 +36,7 @@
 #   column sums: then couplings of $(p, q)$ meet `b_eq` and matrices with a wrong row or column sum do not.
 # - `w1_linprog(p, q, C)` (1.5 points) solves that program with `marginal_constraints` and
 #   `scipy.optimize.linprog(..., method="highs")` and returns the optimal value and the optimal $n\times n$ plan.
-#   Its plans must meet the constraints your `marginal_constraints` returns.
+#   Its points need `marginal_constraints` right, and its plans must meet the constraints it returns.
 #
 # POT's `ot.emd` gives the value and the plan, not the constraint matrix, which is why the matrix is graded.
 
@@ -76,8 +76,8 @@ from dgmlab.probes import check
 check("p4_linprog_tests", marginal_constraints, w1_linprog)
 
 ### BEGIN HIDDEN TESTS
-# No hidden test: the visible tests apply A_eq to matrices drawn from the grading seed when graded, and compare the
-# LP's value with POT's exact solver on the grading seed's problems.
+# No hidden test: the visible tests apply A_eq (handed back as data) in the judge to matrices drawn from the grading
+# seed when graded, and compare the LP's value with POT's exact solver on the grading seed's problems.
 ### END HIDDEN TESTS
 
 

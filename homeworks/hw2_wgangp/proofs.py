@@ -146,11 +146,11 @@ def smoothing_costs(x, eps):
     # P4
     Mutant("p4_linprog", "LP with wrong marginal constraints (row sums only)", edits=[
         ("return np.vstack([rows, cols]), np.concatenate([p, q])", "return rows, p")],
-        earns={"p4_linprog_tests": 0.25}),
+        earns={"p4_linprog_tests": 0}),  # the value and plan points need the constraints right
     Mutant("p4_linprog", "LP with marginals swapped (kron order mixed up)", edits=[
         ("rows = np.kron(np.eye(n), np.ones((1, n)))", "rows = np.kron(np.ones((1, n)), np.eye(n))"),
         ("cols = np.kron(np.ones((1, n)), np.eye(n))", "cols = np.kron(np.eye(n), np.ones((1, n)))")],
-        earns={"p4_linprog_tests": 0.25}),
+        earns={"p4_linprog_tests": 0}),
     Mutant("p4_linprog", "b_eq is q then p", edits=[("np.concatenate([p, q])", "np.concatenate([q, p])")],
            earns={"p4_linprog_tests": 0.25}),
     Mutant("p4_linprog", "LP with inequality marginals (<=)", edits=[
@@ -163,7 +163,7 @@ def smoothing_costs(x, eps):
         ("cols = np.kron(np.ones((1, n)), np.eye(n))", "cols = np.kron(np.eye(n), np.ones((1, n)))"),
         ("linprog(C.reshape(-1),", 'linprog(C.reshape(-1, order="F"),'),
         ("res.x.reshape(n, n)", 'res.x.reshape(n, n, order="F")')],
-        earns={"p4_linprog_tests": 0.25}),
+        earns={"p4_linprog_tests": 0}),
     Mutant("p4_linprog", "POT's exact solver instead of the LP", '''
 def marginal_constraints(p, q):
     raise NotImplementedError
@@ -171,6 +171,61 @@ def marginal_constraints(p, q):
 
 def w1_linprog(p, q, C):
     return float(ot.emd2(p, q, C)), ot.emd(p, q, C)
+''', earns={"p4_linprog_tests": 0}),
+    Mutant("p4_linprog", "zeros for (A_eq, b_eq) and POT's exact solver", '''
+def marginal_constraints(p, q):
+    n = len(p)
+    return np.zeros((2 * n, n * n)), np.zeros(2 * n)
+
+
+def w1_linprog(p, q, C):
+    return float(ot.emd2(p, q, C)), ot.emd(p, q, C)
+''', earns={"p4_linprog_tests": 0}),  # POT's plan meets A_eq = 0, b_eq = 0, which are not the constraints
+    # A forger's answer cell: the row sums only, and the probe module's helpers replaced by what a forger hands back
+    # (the products A_eq @ X.reshape(-1) as X's row and column sums, a zero residual, POT's value and plan, and its own
+    # A_eq labelled with the right shape). The probe hands back A_eq and b_eq and the tests apply them in the judge:
+    # the patch earns what the row sums only earn (to earn more, a patch would have to hand back a right A_eq).
+    Mutant("p4_linprog", "row sums only, with the probe module's helpers patched to forge their results", '''
+import dgmlab.probes.hw2_wgangp as _probe_module
+
+
+def marginal_constraints(p, q):
+    n = len(p)
+    return np.kron(np.eye(n), np.ones((1, n))), p
+
+
+def w1_linprog(p, q, C):
+    n = len(p)
+    A_eq, b_eq = marginal_constraints(p, q)
+    res = linprog(C.reshape(-1), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    return float(res.fun), res.x.reshape(n, n)
+
+
+def _forged_applied(constraints, case):
+    p, q = case["p"], case["q"]
+    out = {"A_shape": [2 * len(p), len(p) ** 2], "b_eq": np.concatenate([p, q])}
+    for group in ("couplings", "wrong_rows", "wrong_cols"):
+        out[group] = [np.concatenate([X.sum(axis=1), X.sum(axis=0)]) for X in case[group]]
+    return out
+
+
+# each forgery acts on this cell's own functions only, so that the proofs' next mutants (same kernel) run unpatched
+def _forged_value_and_plan(fn, constraints, p, q, C, _mine=w1_linprog, _was=_probe_module._value_and_plan):
+    if fn is not _mine:
+        return _was(fn, constraints, p, q, C)
+    return [float(ot.emd2(p, q, C)), ot.emd(p, q, C), np.zeros(2 * len(p))]
+
+
+def _forged_constraints_of(constraints, p, q, _mine=marginal_constraints, _was=_probe_module._constraints_of):
+    if constraints is not _mine:
+        return _was(constraints, p, q)
+    A, b = constraints(p, q)
+    return {"A_shape": [2 * len(p), len(p) ** 2], "b_shape": [2 * len(p)], "A_eq": A, "b_eq": np.concatenate([p, q])}
+
+
+_probe_module._applied = _forged_applied
+_probe_module._value_and_plan = _forged_value_and_plan
+_probe_module._constraints_of = _forged_constraints_of
 ''', earns={"p4_linprog_tests": 0}),
     Mutant("p4_linprog", "correct variant: loops", '''
 def marginal_constraints(p, q):

@@ -541,3 +541,51 @@ def test_p4_linprog_draws_couplings_and_matrices_with_one_wrong_marginal(seed):
             assert np.allclose(X.sum(0), q, rtol=0, atol=1e-14) and np.abs(X.sum(1) - p).max() > 1e-6
         for X in case["wrong_cols"]:
             assert np.allclose(X.sum(1), p, rtol=0, atol=1e-14) and np.abs(X.sum(0) - q).max() > 1e-6
+
+
+# ------------------------------------------------------------------ P4(b): the kernel hands back A_eq, the judge applies it
+def _linprog_payload(seed, constraints, solver):
+    from dgmlab import probes, wire
+
+    spec = probes.spec_for("hw2_wgangp", "p4_linprog_tests")
+    return spec, wire.loads(wire.dumps(probes.run_probe(spec, (constraints, solver), seed)))
+
+
+@pytest.mark.parametrize("seed", [0, 987_654])
+def test_p4_linprog_payload_with_a_zero_a_eq_earns_nothing(ref_all, seed):
+    """The probe hands back A_eq and b_eq themselves: a payload whose A_eq is 0 (with b_eq and every value and plan
+    right, as a patched kernel could hand back) earns 0 of 3, since the judge computes A_eq @ X.reshape(-1) itself
+    and the value and plan points need the constraints right."""
+    from dgmlab import probes
+
+    spec, data = _linprog_payload(seed, ref_all["marginal_constraints"], ref_all["w1_linprog"])
+    assert probes.judge("hw2_wgangp", spec, data, seed).earned == 3  # the genuine payload earns every point
+
+    def zeroed(node):
+        if isinstance(node, dict) and "A_eq" in node:
+            return {**node, "A_eq": np.zeros_like(node["A_eq"])}
+        if isinstance(node, dict):
+            return {k: zeroed(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [zeroed(v) for v in node]
+        return node
+
+    forged = zeroed(data)
+    result = probes.judge("hw2_wgangp", spec, forged, seed)
+    assert result.earned == 0, "\n".join(result.lines)
+
+
+def test_p4_linprog_payload_with_an_a_eq_of_the_wrong_shape_fails_and_says_so(ref_all):
+    """A_eq of the wrong shape is not handed back (the probe sends its shape): the tests fail naming the shape."""
+    from dgmlab import probes
+
+    def rows_only(p, q):
+        n = len(p)
+        return np.kron(np.eye(n), np.ones((1, n))), np.concatenate([p, q])
+
+    spec, data = _linprog_payload(0, rows_only, ref_all["w1_linprog"])
+    assert data["working"]["marginals"][0]["A_eq"] is None
+    result = probes.judge("hw2_wgangp", spec, data, 0)
+    assert result.earned == 0
+    assert any("expected A_eq of shape (6, 9)" in line and "found (3, 9)" in line for line in result.lines), \
+        result.lines

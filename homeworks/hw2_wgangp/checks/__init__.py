@@ -483,7 +483,13 @@ def test_identity_cost_is_the_mean_length_of_the_moves(v):
 # marginal_constraints is checked on matrices drawn here, never against a matrix: A_eq @ X.reshape(-1) must be X's row
 # sums then its column sums. The draws: couplings of (p, q) (the product p q^T, and it plus a matrix whose rows and
 # columns sum to 0), matrices with the right column sums but a wrong row sum (a coupling plus a b^T with sum(a) = 0,
-# sum(b) != 0) and the other way round. The kernel hands back A_eq @ X.reshape(-1) and b_eq (numbers).
+# sum(b) != 0) and the other way round, and for each size a w1_linprog problem has, random positive matrices. The
+# kernel hands back A_eq and b_eq themselves (data: at most 16 x 64 here); the tests compute every product in the judge,
+# so nothing the kernel computes from A_eq is taken on trust. The value and plan points count only when the student's
+# constraints for that (p, q) are right on the draws and the plan meets them.
+_TRIAL_SIZES = (2, 3, 4, 5, 8)  # the sizes of w1_linprog's problems: two_points, problems, to_itself, asymmetric
+
+
 def _marginal_cases(rng):
     np = _np()
     cases = []
@@ -510,6 +516,11 @@ def _marginal_cases(rng):
     return cases
 
 
+def _trial_matrices(rng):
+    """{n: three random positive n x n matrices}: a right A_eq gives each one's row sums then its column sums."""
+    return {n: [rng.random((n, n)) + 0.1 for _ in range(3)] for n in _TRIAL_SIZES}
+
+
 def _linprog_inputs(seed):
     np = _np()
     rng = _rng(seed, 4)
@@ -520,42 +531,43 @@ def _linprog_inputs(seed):
     np.fill_diagonal(Ca, 0.0)
     pa, qa = rng.random(n), rng.random(n)
     return {"self_C": C, "self_p": p, "problems": problems, "asym": (Ca, pa / pa.sum(), qa / qa.sum()),
-            "marginals": _marginal_cases(_rng(seed, 14))}
+            "marginals": _marginal_cases(_rng(seed, 14)), "trials": _trial_matrices(_rng(seed, 16))}
 
 
-def _applied(constraints, case):
-    """What the student's (A_eq, b_eq) for the case's (p, q) give: their shapes, b_eq and A_eq @ X.reshape(-1)."""
+def _constraints_of(constraints, p, q):
+    """The student's (A_eq, b_eq) for (p, q) as data: their shapes, and each array when its shape is the stated one
+    ((2n, n*n) and (2n,), so at most 16 x 64 here); the tests apply A_eq in the judge."""
     np = _np()
-    A, b = constraints(case["p"].copy(), case["q"].copy())
+    n = len(p)
+    A, b = constraints(p.copy(), q.copy())
     A, b = np.asarray(A, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    out = {"A_shape": list(A.shape), "b_eq": b}
-    for group in ("couplings", "wrong_rows", "wrong_cols"):
-        out[group] = [attempt(lambda X=X: A @ X.reshape(-1)) for X in case[group]]
-    return out
+    return {"A_shape": list(A.shape), "b_shape": list(b.shape),
+            "A_eq": A if A.shape == (2 * n, n * n) else None, "b_eq": b if b.shape == (2 * n,) else None}
 
 
 def _value_and_plan(fn, constraints, p, q, C):
-    """(value, plan, A_eq @ plan.reshape(-1) - b_eq): the last with the student's own constraints for (p, q)."""
+    """[value, plan, the student's constraints for (p, q) as _constraints_of gives them]."""
     np = _np()
     value, plan = fn(p.copy(), q.copy(), C.copy())
     plan = attempt(lambda: np.asarray(plan, dtype=np.float64))
-
-    def residual():
-        A, b = constraints(p.copy(), q.copy())
-        return np.asarray(A, dtype=np.float64) @ np.asarray(plan).reshape(-1) - np.asarray(b, dtype=np.float64)
-    return [value, plan, attempt(residual)]
+    return [value, plan, attempt(_constraints_of, constraints, p, q)]
 
 
 def _linprog_probe(o, x):
     np, fn, constraints = _np(), o["w1_linprog"], o["marginal_constraints"]
-    p, q = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    p, q = _two_point_marginals()
     C2 = np.array([[0.0, 1.0], [3.0, 0.0]])
     solve = functools.partial(_value_and_plan, fn, constraints)
-    return {"marginals": [attempt(_applied, constraints, case) for case in x["marginals"]],
+    return {"marginals": [attempt(_constraints_of, constraints, case["p"], case["q"]) for case in x["marginals"]],
             "to_itself": attempt(solve, x["self_p"], x["self_p"], x["self_C"]),
             "two_points": attempt(solve, p, q, C2),
             "problems": attempt(lambda: [solve(p_, q_, C_) for C_, p_, q_ in x["problems"]]),
             "asymmetric": attempt(solve, x["asym"][1], x["asym"][2], x["asym"][0])}
+
+
+def _two_point_marginals():
+    np = _np()
+    return np.array([1.0, 0.0]), np.array([0.0, 1.0])
 
 
 def _plan_array(plan, name):
@@ -564,38 +576,51 @@ def _plan_array(plan, name):
     return plan
 
 
+def _float_array(value, shape, name):
+    """``value`` as a finite float64 array of ``shape``, or a failure naming what is wrong."""
+    np = _np()
+    assert isinstance(value, np.ndarray) and value.dtype.kind in "fiu", \
+        f"{name} is not a numeric array (found {type(value).__name__})"
+    assert value.shape == shape, f"expected {name} of shape {shape}, found {value.shape}"
+    assert np.isfinite(value).all(), f"{name} has an entry that is not finite"
+    return value.astype(np.float64)
+
+
+def _constraints(got, p, q, what):
+    """(A_eq, b_eq) from the kernel's data for (p, q), after the shape and b_eq checks every test shares."""
+    np, n = _np(), len(p)
+    got = usable(f"marginal_constraints(p, q) for {what}", got)
+    assert isinstance(got, dict), "the data of marginal_constraints(p, q) is not a table of values"
+    assert list(got.get("A_shape", [])) == [2 * n, n * n], \
+        (f"{what}: expected A_eq of shape ({2 * n}, {n * n}) (n row sums and n column sums of the n*n entries, "
+         f"n = {n}), found {tuple(got.get('A_shape', ()))}")
+    assert list(got.get("b_shape", [])) == [2 * n], \
+        f"{what}: expected b_eq of shape ({2 * n},), found {tuple(got.get('b_shape', ()))}"
+    A = _float_array(got.get("A_eq"), (2 * n, n * n), "A_eq")
+    b = _float_array(got.get("b_eq"), (2 * n,), "b_eq")
+    assert np.allclose(b, np.concatenate([p, q]), rtol=0, atol=1e-12), \
+        f"{what}: expected b_eq to be p followed by q"
+    return A, b
+
+
 def _marginal_checks(v):
-    """[(case, the student's values on it)] after the shape and b_eq checks every constraint test shares."""
-    np, w = _np(), working(v)
+    """[(case, A_eq, b_eq)] for the drawn (p, q), after the shape and b_eq checks."""
+    w = working(v)
     found = usable("marginal_constraints on the drawn (p, q)", w.marginals)
     assert isinstance(found, list) and len(found) == len(w.inputs.marginals), \
         "marginal_constraints was not run on every drawn (p, q)"
-    out = []
-    for case, got in zip(w.inputs.marginals, found, strict=True):
-        got = usable(f"marginal_constraints(p, q) with n = {len(case['p'])}", got)
-        n = len(case["p"])
-        assert list(got["A_shape"]) == [2 * n, n * n], \
-            (f"n={n}: expected A_eq of shape ({2 * n}, {n * n}) (n row sums and n column sums of the n*n entries), "
-             f"found {tuple(got['A_shape'])}")
-        b = np.asarray(got["b_eq"])
-        assert b.shape == (2 * n,), f"n={n}: expected b_eq of shape ({2 * n},), found {b.shape}"
-        assert np.allclose(b, np.concatenate([case["p"], case["q"]]), rtol=0, atol=1e-12), \
-            f"n={n}: expected b_eq to be p followed by q"
-        out.append((case, got))
-    return out
+    return [(case, *_constraints(got, case["p"], case["q"], f"the drawn (p, q) with n={len(case['p'])}"))
+            for case, got in zip(w.inputs.marginals, found, strict=True)]
 
 
 def _sums_of(X, product, n, what):
     # the usual causes when A_eq @ X.reshape(-1) is not X's row sums then its column sums
     np = _np()
-    product = np.asarray(usable(f"A_eq @ X.reshape(-1) for {what}", product))
     rows, cols = X.sum(axis=1), X.sum(axis=0)
     if np.allclose(product, np.concatenate([rows, cols]), rtol=0, atol=1e-10):
         return
     hint = ""
-    if product.shape != (2 * n,):
-        hint = f": found shape {product.shape}"
-    elif np.allclose(product, np.concatenate([cols, rows]), rtol=0, atol=1e-10):
+    if np.allclose(product, np.concatenate([cols, rows]), rtol=0, atol=1e-10):
         hint = (": it gives the column sums first, then the row sums; with x = pi.reshape(-1) row-major, "
                 "x[i*n + j] = pi[i, j] (check the kron order or the flattening order)")
     elif np.allclose(product[:n], rows, rtol=0, atol=1e-10):
@@ -609,44 +634,56 @@ def _sums_of(X, product, n, what):
 @points(0.5)
 def test_constraints_hold_for_couplings(v):
     np = _np()
-    for case, got in _marginal_checks(v):
+    for case, A, b in _marginal_checks(v):
         n = len(case["p"])
-        for X, product in zip(case["couplings"], got["couplings"], strict=True):
+        for X in case["couplings"]:
+            product = A @ X.reshape(-1)
             _sums_of(X, product, n, "a coupling of (p, q)")
-            assert np.allclose(product, got["b_eq"], rtol=0, atol=1e-10), \
-                f"n={n}: a coupling of (p, q) breaks A_eq x = b_eq"
+            assert np.allclose(product, b, rtol=0, atol=1e-10), f"n={n}: a coupling of (p, q) breaks A_eq x = b_eq"
 
 
 @points(0.5)
 def test_constraints_reject_a_wrong_row_sum(v):
     np = _np()
-    for case, got in _marginal_checks(v):
+    for case, A, b in _marginal_checks(v):
         n = len(case["p"])
-        for X, product in zip(case["wrong_rows"], got["wrong_rows"], strict=True):
+        for X in case["wrong_rows"]:
+            product = A @ X.reshape(-1)
             _sums_of(X, product, n, "a matrix with column sums q and other row sums")
-            assert not np.allclose(product, got["b_eq"], rtol=0, atol=1e-10), \
+            assert not np.allclose(product, b, rtol=0, atol=1e-10), \
                 f"n={n}: a matrix whose row sums are not p meets A_eq x = b_eq: the row-sum constraints are missing"
 
 
 @points(0.5)
 def test_constraints_reject_a_wrong_column_sum(v):
     np = _np()
-    for case, got in _marginal_checks(v):
+    for case, A, b in _marginal_checks(v):
         n = len(case["p"])
-        for X, product in zip(case["wrong_cols"], got["wrong_cols"], strict=True):
+        for X in case["wrong_cols"]:
+            product = A @ X.reshape(-1)
             _sums_of(X, product, n, "a matrix with row sums p and other column sums")
-            assert not np.allclose(product, got["b_eq"], rtol=0, atol=1e-10), \
+            assert not np.allclose(product, b, rtol=0, atol=1e-10), \
                 (f"n={n}: a matrix whose column sums are not q meets A_eq x = b_eq: the column-sum constraints are "
                  "missing")
 
 
-def _solved(found, name):
-    """(value, plan) of one w1_linprog call, after checking the plan meets the student's own constraints."""
+def _solved(found, inputs, p, q, name):
+    """(value, plan) of one w1_linprog call, after checking that the student's constraints for (p, q) are right on
+    the drawn matrices and that the plan meets them (both computed here, from the kernel's A_eq and b_eq)."""
     np = _np()
-    value, plan, residual = usable(name, found)
+    found = usable(name, found)
+    assert isinstance(found, list) and len(found) == 3, f"{name}: the check's data is not (value, plan, constraints)"
+    value, plan, constraints = found
     plan = _plan_array(plan, "the plan")
-    residual = np.asarray(usable(f"A_eq @ plan.reshape(-1) - b_eq for {name}", residual))
-    assert residual.size and np.max(np.abs(residual)) < 1e-7, \
+    n = len(p)
+    # w1_linprog's points need marginal_constraints right for this (p, q), then a plan that meets them
+    A, b = _constraints(constraints, p, q, f"{name} (marginal_constraints(p, q))")
+    for X in inputs.trials[n]:
+        _sums_of(X, A @ X.reshape(-1), n, f"a random positive matrix (marginal_constraints(p, q) of {name})")
+    flat = np.asarray(plan, dtype=np.float64).reshape(-1)
+    assert flat.shape == (n * n,), f"{name}: expected a plan with {n * n} entries, found {flat.size}"
+    residual = A @ flat - b
+    assert np.max(np.abs(residual)) < 1e-7, \
         (f"{name}: the plan w1_linprog returned does not meet A_eq @ plan.reshape(-1) = b_eq for (A_eq, b_eq) = "
          f"marginal_constraints(p, q): solve the LP with those constraints")
     return value, plan
@@ -654,7 +691,7 @@ def _solved(found, name):
 
 @points(0.25)
 def test_distance_to_itself_is_zero(v):
-    value, plan = _solved(v.to_itself, "W1(p, p)")
+    value, plan = _solved(v.to_itself, v.inputs, v.inputs.self_p, v.inputs.self_p, "W1(p, p)")
     assert isinstance(value, float), f"expected the value as a Python float, found {type(value).__name__}"
     assert plan.shape == (4, 4), f"expected a 4 x 4 plan, found shape {plan.shape}"
     checks.assert_close(value, 0.0, atol=1e-8, name="W1(p, p)", reveal=True)
@@ -664,7 +701,7 @@ def test_distance_to_itself_is_zero(v):
 def test_moving_all_mass_from_the_first_point_to_the_second(v):
     # p = delta_1, q = delta_2 and an asymmetric cost: the only plan sends mass 1 from 1 to 2, at cost C[0, 1] = 1
     np = _np()
-    value, plan = _solved(v.two_points, "the two-point case")
+    value, plan = _solved(v.two_points, v.inputs, *_two_point_marginals(), "the two-point case")
     value = float(value)
     hint = ""
     if abs(value) < 1e-8:
@@ -687,7 +724,7 @@ def test_matches_pot_and_returns_a_valid_plan(v):
     assert len(problems) == len(w.inputs.problems), "w1_linprog was not run on every problem"
     for (C, p, q), found, want in zip(w.inputs.problems, problems, wanted, strict=True):
         n = len(p)
-        value, plan = _solved(found, f"the problem with n={n}")
+        value, plan = _solved(found, w.inputs, p, q, f"the problem with n={n}")
         assert abs(float(value) - want) < 1e-7, \
             f"n={n}: the LP value is not the optimal transport cost (check the marginal constraints)"
         checks.assert_coupling(np.asarray(plan), p, q, atol=1e-7, name="the returned plan")
@@ -697,7 +734,9 @@ def test_matches_pot_and_returns_a_valid_plan(v):
 @points(0.5)
 def test_asymmetric_cost_orientation(v):
     # with an asymmetric cost, swapping the roles of p and q changes the answer (the grader's value, working seed)
-    value, _ = _solved(working(v).asymmetric, "the asymmetric problem")
+    w = working(v)
+    _, pa, qa = w.inputs.asym
+    value, _ = _solved(w.asymmetric, w.inputs, pa, qa, "the asymmetric problem")
     assert abs(float(value) - recorded("p4_linprog_tests")["asymmetric"]) < 1e-7, \
         "with a non-symmetric cost the LP value is wrong: are rows tied to p and columns to q?"
 
