@@ -35,15 +35,15 @@ def shared_data_env() -> dict:
 def dist(tmp_path_factory):
     """dgmlab's wheel and sdist (the student package), built once per test session (`python -m build`: the sdist,
     then the wheel from the sdist), and the grader's wheel (dgmlab-grader, `python -m build --wheel grader`), from a
-    copy of what the builds read (of homeworks/, only each homework's checks/); the packaging, student-install and Colab tests share them."""
+    copy of what the builds read; the packaging, student-install and Colab tests share them."""
     tmp = tmp_path_factory.mktemp("build")
     tree = tmp / "tree"
     tree.mkdir()
     for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in"):
         shutil.copy(ROOT / name, tree / name)
     shutil.copytree(ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    for checks in (ROOT / "homeworks").glob("*/checks"):  # each kit homework's checks (dgmlab.probes.<hw>), only
-        shutil.copytree(checks, tree / checks.relative_to(ROOT), ignore=shutil.ignore_patterns("__pycache__"))
+    # homeworks/ whole, solutions included, so that the packaging tests prove only each homework's checks/ ships
+    shutil.copytree(ROOT / "homeworks", tree / "homeworks", ignore=shutil.ignore_patterns("__pycache__"))
     (tree / "grader").mkdir()
     shutil.copy(ROOT / "grader" / "pyproject.toml", tree / "grader" / "pyproject.toml")
     for target in ([str(tree)], ["--wheel", str(tree / "grader")]):  # the student package; the grader's wheel

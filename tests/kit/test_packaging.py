@@ -320,6 +320,12 @@ def test_student_wheel_and_sdist_leave_out_the_grader_and_the_authoring_tooling(
     assert "dgmlab/probes/__init__.py" in wheel and "dgmlab/wire.py" in wheel
     assert [n for n in wheel if n.startswith(("dgmlab/authoring", "dgmlab/grading"))] == []
     assert [m for m in members if "/dgmlab/authoring" in m or "/dgmlab/grading" in m] == []
+    # of homeworks/ (solutions, hidden tests, proofs), each homework's checks/ alone, as dgmlab.probes.<hw>
+    assert "dgmlab/probes/hw2_wgangp/__init__.py" in wheel and "dgmlab/probes/hw2_wgangp/expected.json" in wheel
+    shipped = [m.split("/", 1)[1].split("/") for m in members if "/homeworks/" in m]
+    assert ["homeworks", "hw2_wgangp", "checks", "__init__.py"] in shipped
+    assert [m for m in shipped if len(m) > 2 and m[2] != "checks"] == []
+    assert not [n for n in wheel if n.startswith("homeworks")]
 
 
 @pytest.mark.slow
