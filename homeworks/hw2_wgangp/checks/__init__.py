@@ -952,38 +952,28 @@ def _same_as_the_given_block(got, x, i, want, what):
                         name=f"{what} with the check's weights (its stride, batchnorm=False?)")
 
 
-@points(0.75)
-def test_first_block_downsamples_by_four(v):
-    w = working(v)
-    out, want = _block_outputs(w, 4), recorded("p5_critic_tests")["blocks"]
-    _same_as_the_given_block(out[0], w.inputs, 0, want[0], "the first residual block (stride 4, no BatchNorm)")
+def _block_tests(cell: str, first: float, rest: float) -> tuple:
+    """The visible tests of a critic cell (``cell``: P5's MNIST and P6's CIFAR-10 critics share them) whose residual
+    blocks must give what the given blocks give: the first (stride 4), worth ``first`` points, and the three after it,
+    worth ``rest``."""
+    @points(first)
+    def test_first_block_downsamples_by_four(v):
+        w = working(v)
+        out, want = _block_outputs(w, 4), recorded(cell)["blocks"]
+        _same_as_the_given_block(out[0], w.inputs, 0, want[0], "the first residual block (stride 4, no BatchNorm)")
+
+    @points(rest)
+    def test_four_residual_blocks(v):
+        w = working(v)
+        out, want = _block_outputs(w, 4), recorded(cell)["blocks"]
+        for i in (1, 2, 3):
+            _same_as_the_given_block(out[i], w.inputs, i, want[i], f"residual block {i + 1} (stride 1, no BatchNorm)")
+
+    return test_first_block_downsamples_by_four, test_four_residual_blocks
 
 
-@points(0.75)
-def test_four_residual_blocks(v):
-    w = working(v)
-    out, want = _block_outputs(w, 4), recorded("p5_critic_tests")["blocks"]
-    for i in (1, 2, 3):
-        _same_as_the_given_block(out[i], w.inputs, i, want[i], f"residual block {i + 1} (stride 1, no BatchNorm)")
-
-
-@points(0.5)
-def test_cifar_first_block(v):
-    w = working(v)
-    out, want = _block_outputs(w, 4), recorded("p6_critic_tests")["blocks"]
-    _same_as_the_given_block(out[0], w.inputs, 0, want[0], "the first residual block (stride 4, no BatchNorm)")
-
-
-@points(0.5)
-def test_cifar_three_more_blocks(v):
-    w = working(v)
-    out, want = _block_outputs(w, 4), recorded("p6_critic_tests")["blocks"]
-    for i in (1, 2, 3):
-        _same_as_the_given_block(out[i], w.inputs, i, want[i], f"residual block {i + 1} (stride 1, no BatchNorm)")
-
-
-test_cifar_first_block.__name__ = "test_first_block_downsamples_by_four"
-test_cifar_three_more_blocks.__name__ = "test_four_residual_blocks"
+MNIST_BLOCK_TESTS = _block_tests("p5_critic_tests", 0.75, 0.75)
+CIFAR_BLOCK_TESTS = _block_tests("p6_critic_tests", 0.5, 0.5)
 
 
 GENERATOR_SALT = 63
@@ -1660,7 +1650,7 @@ CHECKS = [
               visible=(test_diagonal_plans_glue_to_a_diagonal_plan, test_a_zero_in_r_gives_no_nan),
               probe=_glue_probe, inputs=_glue_inputs),
     CheckSpec("p5_critic_tests", 6, 4.5, ("Critic", "ResidualBlock"),
-              visible=(test_first_block_downsamples_by_four, test_four_residual_blocks),
+              visible=MNIST_BLOCK_TESTS,
               probe=_on_working(_mnist_critic_probe), inputs=with_working(lambda seed: _network_inputs(seed, 1, 28))),
     CheckSpec("p5_gradient_penalty_tests", 8, 4.5, ("gradient_penalty",),
               visible=(test_slope_two_critic_gives_one, test_penalty_is_connected_to_the_critic,
@@ -1687,7 +1677,7 @@ CHECKS = [
               visible=(test_nine_residual_blocks,),
               probe=_on_working(_cifar_generator_probe), inputs=with_working(_cifar_generator_inputs)),
     CheckSpec("p6_critic_tests", 4, 3, ("CifarCritic", "ResidualBlock"),
-              visible=(test_cifar_first_block, test_cifar_three_more_blocks),
+              visible=CIFAR_BLOCK_TESTS,
               probe=_on_working(_cifar_critic_probe), inputs=with_working(lambda seed: _network_inputs(seed, 3, 32))),
     CheckSpec("p6_schedule_tests", 4, 0.5, ("lr_at_epoch",),
               visible=(test_default_rates, test_custom_rates, test_schedule_for_other_cuts),
