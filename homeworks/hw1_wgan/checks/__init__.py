@@ -15,7 +15,7 @@ import math
 from dgmlab import checks
 from dgmlab.testing import points
 from dgmlab.probes import (
-    on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected,
+    on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected, remembered,
     seeded_generator as _gen)
 from dgmlab.probes import _sp, _torch  # lazy imports
 
@@ -1157,25 +1157,18 @@ def drawn_samples(data: bytes, seed: int):
 
     from dgmlab import artifacts
 
-    key = (hashlib.sha256(data).hexdigest(), int(seed))
-    if key not in _DRAWS:
+    def draw():
         torch = _torch()
-        try:
-            state = artifacts.load_bytes(data, name=WEIGHTS_FILE, max_bytes=MAX_WEIGHTS_BYTES,
-                                         made_by="the cell after deliverable (a)")
-            generator = artifacts.load_weights(wgan_networks_generator(), state, name=f"the weights in {WEIGHTS_FILE}")
-            z = torch.randn(1000, Z_DIM, generator=torch.Generator().manual_seed(int(seed)))
-            with torch.no_grad():
-                x = artifacts.samples(generator(z).float(), n=1000, name=f"the samples drawn from {WEIGHTS_FILE}")
-            _DRAWS[key] = (x, artifacts.require_new(x))
-        except (AssertionError, artifacts.ArtifactError) as exc:
-            _DRAWS[key] = str(exc)
-        while len(_DRAWS) > MAX_DRAWS:
-            _DRAWS.pop(next(iter(_DRAWS)))  # the least recently used
-    found = _DRAWS[key] = _DRAWS.pop(key)
-    if isinstance(found, str):
-        raise AssertionError(found)
-    return found
+        state = artifacts.load_bytes(data, name=WEIGHTS_FILE, max_bytes=MAX_WEIGHTS_BYTES,
+                                     made_by="the cell after deliverable (a)")
+        generator = artifacts.load_weights(wgan_networks_generator(), state, name=f"the weights in {WEIGHTS_FILE}")
+        z = torch.randn(1000, Z_DIM, generator=torch.Generator().manual_seed(int(seed)))
+        with torch.no_grad():
+            x = artifacts.samples(generator(z).float(), n=1000, name=f"the samples drawn from {WEIGHTS_FILE}")
+        return x, artifacts.require_new(x)
+
+    return remembered(_DRAWS, MAX_DRAWS, (hashlib.sha256(data).hexdigest(), int(seed)), draw,
+                      (AssertionError, artifacts.ArtifactError))
 
 
 def _absent_in_fast_mode(v):

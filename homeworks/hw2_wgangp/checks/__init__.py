@@ -18,7 +18,7 @@ import math
 from dgmlab import checks, wire
 from dgmlab.testing import points
 from dgmlab.probes import (
-    on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected, usable,
+    on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected, remembered, usable,
     seeded_generator as _gen)
 from dgmlab.probes import _np, _sp, _torch  # lazy imports
 
@@ -1475,20 +1475,6 @@ def _absent_in_fast_mode(v):
     return runtime.mode() == "fast" and WEIGHTS not in v.files
 
 
-def _cached(key, fn):
-    if key not in _DRAWS:
-        try:
-            _DRAWS[key] = fn()
-        except AssertionError as exc:
-            _DRAWS[key] = str(exc)
-        while len(_DRAWS) > MAX_DRAWS:
-            _DRAWS.pop(next(iter(_DRAWS)))  # the least recently used
-    found = _DRAWS[key] = _DRAWS.pop(key)
-    if isinstance(found, str):
-        raise AssertionError(found)
-    return found
-
-
 def drawn_samples(data: bytes, seed: int):
     """The 100 samples drawn with noise ``seed`` from the handed-in weights ``data`` put into the kit's own
     Generator(capacity=32), once they are 100 well-formed images (else raises with the reason)."""
@@ -1506,7 +1492,7 @@ def drawn_samples(data: bytes, seed: int):
         with torch.no_grad():
             return artifacts.samples(generator(z).float(), name=f"the samples drawn from {WEIGHTS}", value_range=(0, 1))
 
-    return _cached(("draw", hashlib.sha256(data).hexdigest(), int(seed)), draw)
+    return remembered(_DRAWS, MAX_DRAWS, ("draw", hashlib.sha256(data).hexdigest(), int(seed)), draw)
 
 
 def graded_samples(data: bytes, seed: int):
@@ -1519,7 +1505,7 @@ def graded_samples(data: bytes, seed: int):
 
     x = drawn_samples(data, seed)
     key = ("new", hashlib.sha256(data).hexdigest(), int(seed))
-    return _cached(key, lambda: (x, artifacts.require_new(x, scale="[0,1]")))
+    return remembered(_DRAWS, MAX_DRAWS, key, lambda: (x, artifacts.require_new(x, scale="[0,1]")))
 
 
 def dashboard_draw(data: bytes, seed: int) -> bytes:

@@ -85,6 +85,23 @@ def optional_module(name: str):
         return None
 
 
+def remembered(cache: dict, size: int, key, make: Callable, errors=(AssertionError,)):
+    """``make()``, kept in ``cache`` under ``key`` with the ``size`` last used (a judge lives on from one grading to the
+    next, and a handed-in file's draw is read by several tests): what it returned, or, when it raised one of
+    ``errors``, that failure raised again (as AssertionError) on every later use of ``key``."""
+    if key not in cache:
+        try:
+            cache[key] = make()
+        except errors as exc:
+            cache[key] = str(exc)
+        while len(cache) > size:
+            cache.pop(next(iter(cache)))  # the least recently used
+    found = cache[key] = cache.pop(key)
+    if isinstance(found, str):
+        raise AssertionError(found)
+    return found
+
+
 # The kit's homeworks. Each one's checks live beside its statement, in homeworks/<hw>/checks/ (a package with the
 # visible tests and the recorded values, expected.json); the student package ships them as dgmlab.probes.<hw>
 # (pyproject.toml's package-dir). homeworks/<hw>/ itself holds the solutions and is shipped nowhere.
