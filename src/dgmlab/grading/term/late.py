@@ -12,10 +12,13 @@ The policies, by name (:data:`POLICIES`):
 
 - ``none``: nbgrader's "none": no penalty.
 - ``zero``: nbgrader's "zero": a late submission earns 0 (here of the final mark).
-- ``linear_7days`` (MIT 6.S978's problem sets): the mark is multiplied by a coefficient that falls linearly
-  from 1 to 0.5 over 7 days, one step at each day's 11:59 pm cutoff: day ``k`` late (``k`` = 1..7) keeps
-  ``1 - 0.5 k / 7``; later submissions are not accepted (0): the handout gives partial credit only "within 7
-  days of the original deadline".
+- ``linear_7days`` (MIT 6.S978's problem sets: "If your Problem Set is submitted within 7 days of the original
+  deadline, you will receive partial credit ... a multiplicative coefficient that linearly decreases from 1 to 0.5,
+  step-wise on each day's 11:59pm cutoff"): late at all is day 1 (x ``1 - 0.5/7``), and each 11:59 pm cutoff (in
+  the course's time zone) passed since the due time adds a day: day ``k`` keeps ``1 - 0.5 k / 7``, down to 0.5,
+  which stays until 7 calendar days after the due time; later it earns 0. A due time at 11:59 pm is itself that
+  day's cutoff (it adds no day); one at 17:00 has that evening's cutoff after it, so a submission at 00:00 the
+  next day is day 2 (x 6/7: 75 of 87.5), and one 7 days and 30 minutes late earns 0.
 - ``ten_percent_2days`` (Toronto ECE1508's assignments): 10% of the mark after grading per day of delay, at
   most two days (0.9, then 0.8); later submissions are not accepted (0). A day is a calendar day from the due
   time, in the course's time zone.
@@ -86,6 +89,20 @@ class LatePolicy:
         """The multiplier of a mark ``days`` days late (``days`` >= 1); ``None``: not accepted."""
         return 1.0
 
+    def past_window(self, submitted: _dt.datetime, due: _dt.datetime, tz: _dt.tzinfo) -> bool:
+        """Whether ``submitted`` is past the last moment this policy accepts (none by default: :meth:`factor`
+        says by day)."""
+        return False
+
+    def step(self, days: int) -> int:
+        """The day an accepted submission ``days`` late counts as (its factor's day)."""
+        return days
+
+    def lateness(self, days: int, submitted: _dt.datetime, due: _dt.datetime, tz: _dt.tzinfo) -> str:
+        """How late, in words a student reads (the start of the reason)."""
+        return (f"handed in {days} day{'s' if days != 1 else ''} late (due {_local(due, tz)}, "
+                f"received {_local(submitted, tz)})")
+
     def apply(self, mark: float, submitted: _dt.datetime | None, due: _dt.datetime | None,
               tz: _dt.tzinfo = UTC) -> LateResult:
         """The final mark of ``mark`` handed in at ``submitted`` against ``due`` (aware datetimes; either
@@ -96,14 +113,13 @@ class LatePolicy:
         days = self.days_late(submitted, due, tz)
         if days == 0:
             return LateResult(mark, mark, 0, 1.0, False, "")
-        f = self.factor(days)
-        when = f"handed in {days} day{'s' if days != 1 else ''} late (due {_local(due, tz)}, " \
-               f"received {_local(submitted, tz)})"
+        f = None if self.past_window(submitted, due, tz) else self.factor(days)
+        when = self.lateness(days, submitted, due, tz)
         if f is None:
             return LateResult(mark, 0.0, days, 0.0, True, f"{when}: not accepted under the {self.name} policy "
                                                           f"({self.description}), so 0 of {mark:g}")
         final = round(max(0.0, mark * f), 6)
-        return LateResult(mark, final, days, f, False,
+        return LateResult(mark, final, self.step(days), f, False,
                           f"{when}: {mark:g} x {_fmt_factor(f)} = {round(final, 4):g} under the {self.name} "
                           f"policy ({self.description})")
 
@@ -112,6 +128,13 @@ def _aware(naive: _dt.datetime, tz: _dt.tzinfo) -> _dt.datetime:
     """``naive`` wall-clock time in ``tz``, in UTC (a time skipped by a change to summer time moves forward)."""
     t = naive.replace(tzinfo=tz)
     return t.astimezone(UTC)
+
+
+def _length(t: _dt.timedelta) -> str:
+    days, rest = t.days, t.seconds
+    if rest == 0:
+        return f"{days} day{'s' if days != 1 else ''}"
+    return f"{t.total_seconds() / 3600:g} hours"
 
 
 def _local(t: _dt.datetime, tz: _dt.tzinfo) -> str:
@@ -131,12 +154,16 @@ class Zero(LatePolicy):
 
 class DailyPolicy(LatePolicy):
     """A multiplier per day late: ``factors[k - 1]`` on day ``k``; after the last, ``after`` (a number, or
-    ``None``: not accepted; ``"last"``: the last factor stays). ``cutoff``: a local time of day (e.g. 23:59)
-    at the end of whose minute each day ends (one step at each day's cutoff), else a day is the calendar day
-    from the due time."""
+    ``None``: not accepted; ``"last"``: the last factor stays). Without ``cutoff`` a day is the calendar day from
+    the due time. With ``cutoff`` (a local time of day, e.g. 23:59, at the end of whose minute each day ends), late
+    at all is day 1 and each cutoff passed since the due time adds a day; a due time inside a cutoff's minute is
+    that cutoff (it adds none). ``within``: a length on the course's clock (``timedelta(days=7)``) after the due
+    time past which nothing is accepted; until then a day past the last factor keeps the last factor."""
 
-    def __init__(self, name: str, factors, after="last", cutoff: _dt.time | None = None, description: str = ""):
+    def __init__(self, name: str, factors, after="last", cutoff: _dt.time | None = None, description: str = "",
+                 within: _dt.timedelta | None = None):
         self.name, self.factors, self.after, self.cutoff = name, [float(f) for f in factors], after, cutoff
+        self.within = within
         if not self.factors or any(not 0 <= f <= 1 for f in self.factors):
             raise ValueError(f"{name}: factors must be numbers between 0 and 1, at least one")
         self.description = description or (
@@ -149,7 +176,17 @@ class DailyPolicy(LatePolicy):
         s, d = _utc(submitted), _utc(due)
         if s <= d:
             return 0
-        return max(1, (self._day_of(s, tz) - self._day_of(d, tz)).days)
+        return 1 + self.cutoffs_passed(s, d, tz)
+
+    def cutoffs_passed(self, submitted, due, tz) -> int:
+        """How many cutoffs ``submitted`` is past that came after the due time (the due time's own cutoff, when
+        it lies in a cutoff's minute, is the due time, not one after it)."""
+        s, d = _utc(submitted), _utc(due)
+        if s <= d:
+            return 0
+        local = d.astimezone(tz)
+        at_cutoff = (local.hour, local.minute) == (self.cutoff.hour, self.cutoff.minute)
+        return max(0, (self._day_of(s, tz) - self._day_of(d, tz)).days - (1 if at_cutoff else 0))
 
     def _day_of(self, t: _dt.datetime, tz) -> _dt.date:
         """The local date whose cutoff (its whole minute) is the first at or after ``t``."""
@@ -157,17 +194,37 @@ class DailyPolicy(LatePolicy):
         end = _aware(_dt.datetime.combine(date, self.cutoff), tz) + _dt.timedelta(minutes=1)
         return date if t < end else date + _dt.timedelta(days=1)
 
+    def past_window(self, submitted, due, tz) -> bool:
+        if self.within is None:
+            return False
+        local = _utc(due).astimezone(tz).replace(tzinfo=None)
+        return _utc(submitted) > _aware(local + self.within, tz)
+
+    def lateness(self, days, submitted, due, tz) -> str:
+        if self.cutoff is None:
+            return super().lateness(days, submitted, due, tz)
+        n = self.cutoffs_passed(submitted, due, tz)
+        cut = (f"{n} {self.cutoff.strftime('%H:%M')} cutoff{'s' if n != 1 else ''} passed since the due time; due "
+               f"{_local(due, tz)}, received {_local(submitted, tz)}")
+        if self.past_window(submitted, due, tz):
+            return f"handed in more than {_length(self.within)} after the due time ({cut})"
+        return f"handed in late, day {self.step(days)} under the policy ({cut})"
+
+    def step(self, days: int) -> int:
+        return min(days, len(self.factors)) if self.within is not None else days
+
     def factor(self, days: int) -> float | None:
         if days <= len(self.factors):
             return self.factors[days - 1]
-        if self.after == "last":
+        if self.within is not None or self.after == "last":
             return self.factors[-1]
         return None if self.after is None else float(self.after)
 
 
 LINEAR_7DAYS = DailyPolicy("linear_7days", [1 - 0.5 * k / 7 for k in range(1, 8)], after=None,
-                           cutoff=_dt.time(23, 59),
-                           description="x (1 - 0.5 d/7) on day d late, steps at 11:59 pm, not accepted after day 7")
+                           cutoff=_dt.time(23, 59), within=_dt.timedelta(days=7),
+                           description="x (1 - 0.5 d/7) on day d late: day 1 once late, a day more at each 11:59 "
+                                       "pm cutoff passed, at least 0.5, and 0 past 7 days")
 TEN_PERCENT_2DAYS = DailyPolicy("ten_percent_2days", [0.9, 0.8], after=None,
                                 description="10% of the mark per day late, at most 2 days, not accepted later")
 POLICIES = {p.name: p for p in (NoPenalty(), Zero(), LINEAR_7DAYS, TEN_PERCENT_2DAYS)}
