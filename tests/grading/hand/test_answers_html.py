@@ -1,9 +1,10 @@
 """A student's written answer rendered for the instructor (dgmlab.grading.hand.answers_html): math kept for MathJax,
 pasted images shown, nothing that runs or loads."""
 import base64
+import hashlib
 import re
 
-from dgmlab.grading.hand.answers_html import markdown_html
+from dgmlab.grading.hand.answers_html import MAX_IMAGES, answer_html, markdown_html
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
 
@@ -27,14 +28,67 @@ def test_math_is_kept_for_mathjax_not_mangled_as_markdown():
     assert r"$x_1 * y_2 = a_1$" in out and r"$$\int_a^b f &lt; g$$" in out
 
 
-def test_an_attached_photo_is_shown_and_other_images_are_named_not_loaded():
+def src(image):
+    return f"/att/s/q/{image.sha256}/{image.name}"
+
+
+def test_an_attached_photo_is_shown_from_its_address_and_other_images_are_named_not_loaded():
     attachments = {"photo.png": {"image/png": PNG}, "draw.svg": {"image/svg+xml": "PHN2Zz4="},
                    "bad.png": {"image/png": "not base64!"}}
     out = markdown_html("![derivation](attachment:photo.png) ![x](attachment:draw.svg) ![y](attachment:bad.png) "
-                        "![z](https://tracker.example/p.png)", attachments)
-    assert out.count("<img") == 1 and f'src="data:image/png;base64,{PNG}"' in out
+                        "![z](https://tracker.example/p.png)", attachments, src)
+    digest = hashlib.sha256(base64.b64decode(PNG)).hexdigest()
+    assert out.count("<img") == 1 and f'src="/att/s/q/{digest}/photo.png"' in out and "data:" not in out
     assert "[image not shown: https://tracker.example/p.png]" in out
     assert "[image not shown: attachment:draw.svg]" in out and "[image not shown: attachment:bad.png]" in out
+
+
+def test_an_attachment_whose_bytes_are_not_of_its_type_is_named_not_shown():
+    svg = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>').decode()
+    out = markdown_html("![x](attachment:fake.png)", {"fake.png": {"image/png": svg}}, src)
+    assert "<img" not in out and "[image not shown: attachment:fake.png]" in out
+
+
+def test_without_an_address_for_attachments_they_are_named_not_shown():
+    out = markdown_html("![x](attachment:photo.png)", {"photo.png": {"image/png": PNG}})
+    assert "<img" not in out and "[image not shown: attachment:photo.png]" in out
+
+
+def test_an_attachment_referred_to_200_times_is_one_address_and_the_html_grows_by_a_tag_each():
+    big = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(2 ** 20)).decode()
+    out = markdown_html(" ".join(["![p](attachment:photo.png)"] * 200), {"photo.png": {"image/png": big}}, src)
+    assert out.count("<img") == 200 and len(set(re.findall(r'src="([^"]*)"', out))) == 1
+    assert len(out.encode()) < 200 * 200
+
+
+def test_an_answer_on_a_questions_page_shows_at_most_max_images_and_links_to_the_whole_answer():
+    body = " ".join(["![p](attachment:photo.png)"] * (MAX_IMAGES + 5))
+    out = answer_html(body, {"photo.png": {"image/png": PNG}}, src, "/a/q2/demo_x")
+    assert out.count("<img") == MAX_IMAGES and out.count("[image left out here: photo.png]") == 5
+    assert f"5 of its {MAX_IMAGES + 5} images are left out" in out and '<a href="/a/q2/demo_x"' in out
+
+
+def test_an_answer_on_a_questions_page_shows_at_most_max_image_bytes_of_distinct_images():
+    one = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(600)).decode()
+    two = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(700)).decode()
+    out = answer_html("![a](attachment:a.png) ![a](attachment:a.png) ![b](attachment:b.png)",
+                      {"a.png": {"image/png": one}, "b.png": {"image/png": two}}, src, "/a/q/s", max_image_bytes=1000)
+    assert out.count("<img") == 2 and "[image left out here: b.png]" in out and "1 of its 3 images" in out
+
+
+def test_an_answer_whose_html_passes_the_cap_shows_its_beginning_as_text_within_the_cap():
+    body = "**b** <script>alert(1)</script> " + "<&>" * 5000
+    out = answer_html(body, None, src, "/a/q/s", max_html=2000)
+    note, shown = out.split("</p>", 1)
+    assert "<strong>" not in out and "<script" not in out and "&lt;script&gt;" in shown
+    assert len(shown.encode()) <= 2000 and shown.startswith('<pre class="unrendered">**b** &lt;script')
+    assert f"of {len(body):,} characters are shown as plain text" in note and '<a href="/a/q/s"' in note
+
+
+def test_an_answer_within_the_caps_is_shown_whole_without_a_note():
+    body = "**b** ![p](attachment:photo.png) $x$"
+    out = answer_html(body, {"photo.png": {"image/png": PNG}}, src, "/a/q/s")
+    assert out == markdown_html(body, {"photo.png": {"image/png": PNG}}, src) and "cut" not in out
 
 
 def test_code_blocks_are_escaped_even_as_diagrams():

@@ -1,5 +1,7 @@
 """`dgmlab grade`'s server (dgmlab.grading.hand.grade_by_question) over HTTP: where it listens, what it refuses, what a
 question's page shows. The course is the demo class's hw3 (tests/grading/hand/hand_graded_demo.py)."""
+import base64
+import hashlib
 import json
 import threading
 import urllib.error
@@ -17,6 +19,8 @@ from dgmlab.grading.course import CourseError
 pytestmark = pytest.mark.slow  # builds a gradebook with nbgrader: make test, not make test-fast
 
 Q = "q2_written"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +32,15 @@ def served(tmp_path_factory):
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == Q)
     cell.source = 'My proof <script>window.pwned=1</script> [see](javascript:alert(1)) <img src=x onerror="alert(1)">'
     nbformat.write(nb, path)
+    # a pasted photo, shown three times; a photo and a "photo" (an SVG named .png) handed in beside the notebook
+    path = course.root / "autograded" / "demo_amara" / H.HW / f"{H.HW}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == Q)
+    cell.source = "My derivation: " + " ".join(["![page](attachment:page.png)"] * 3)
+    cell.attachments = {"page.png": {"image/png": base64.b64encode(PNG).decode()}}
+    nbformat.write(nb, path)
+    (course.root / "submitted" / "demo_amara" / H.HW / "scan.png").write_bytes(PNG)
+    (course.root / "submitted" / "demo_amara" / H.HW / "trick.png").write_bytes(SVG)
     server = G.make_server(course, H.HW)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -36,7 +49,7 @@ def served(tmp_path_factory):
     server.server_close()
 
 
-def request(server, path, body=None, token=None, host=None, ctype="application/json"):
+def request(server, path, body=None, token=None, host=None, ctype="application/json", site=None):
     req = urllib.request.Request(G.url(server) + path.lstrip("/"),
                                  data=None if body is None else json.dumps(body).encode(),
                                  method="GET" if body is None else "POST")
@@ -46,6 +59,8 @@ def request(server, path, body=None, token=None, host=None, ctype="application/j
         req.add_header("X-Dgmlab-Token", token)
     if host:
         req.add_header("Host", host)
+    if site:
+        req.add_header("Sec-Fetch-Site", site)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, r.headers, r.read()
@@ -98,14 +113,60 @@ def test_a_students_script_in_an_answer_is_inert_on_the_page(served):
     assert 'onerror="alert' not in page and 'href="javascript' not in page
 
 
-def test_a_handed_in_pdf_is_shown_beside_the_answer(served):
+def test_a_handed_in_pdf_is_a_line_loaded_only_when_opened(served):
     _, server = served
     page = request(server, f"/q/{Q}")[2].decode()
-    assert '<iframe src="/pdf/demo_amara/derivations.pdf"' in page
-    code, headers, data = request(server, "/pdf/demo_amara/derivations.pdf")
+    assert "<iframe" not in page
+    assert ('<button type="button" data-show="/file/demo_amara/derivations.pdf" data-kind="pdf" '
+            'aria-expanded="false">derivations.pdf</button>') in page
+    code, headers, data = request(server, "/file/demo_amara/derivations.pdf")
     assert code == 200 and headers["Content-Type"] == "application/pdf" and data == H.PDF
-    assert request(server, "/pdf/demo_amara/..%2F..%2F..%2Fgradebook.db")[0] == 404
-    assert request(server, f"/pdf/demo_amara/{H.HW}.ipynb")[0] == 404
+    assert request(server, "/file/demo_amara/..%2F..%2F..%2Fgradebook.db")[0] == 404
+    assert request(server, f"/file/demo_amara/{H.HW}.ipynb")[0] == 404
+
+
+def test_a_handed_in_photo_is_served_as_its_image_type_and_one_of_another_kind_not_at_all(served):
+    _, server = served
+    page = request(server, f"/q/{Q}")[2].decode()
+    assert 'data-show="/file/demo_amara/scan.png" data-kind="image"' in page
+    assert "trick.png (PNG image, not shown: not a PNG image" in page and 'data-show="/file/demo_amara/trick' not in page
+    code, headers, data = request(server, "/file/demo_amara/scan.png")
+    assert code == 200 and headers["Content-Type"] == "image/png" and data == PNG
+    assert "sandbox" in headers["Content-Security-Policy"] and headers["X-Content-Type-Options"] == "nosniff"
+    assert request(server, "/file/demo_amara/trick.png")[0] == 404
+
+
+def test_a_pasted_photo_is_one_address_keyed_by_its_hash_and_kept_by_the_browser(served):
+    _, server = served
+    page = request(server, f"/q/{Q}")[2].decode()
+    address = f"/att/demo_amara/{Q}/{hashlib.sha256(PNG).hexdigest()}/page.png"
+    assert page.count(f'<img src="{address}"') == 3 and "data:image" not in page
+    code, headers, data = request(server, address)
+    assert code == 200 and data == PNG and headers["Content-Type"] == "image/png"
+    assert "immutable" in headers["Cache-Control"] and "sandbox" in headers["Content-Security-Policy"]
+    assert request(server, address.replace("/att/demo_amara/", "/att/demo_bilal/"))[0] == 404
+    assert request(server, f"/att/demo_amara/{Q}/{'0' * 64}/page.png")[0] == 404  # another version's hash
+
+
+def test_a_students_work_is_refused_to_another_sites_page_and_another_host_name(served):
+    _, server = served
+    address = f"/att/demo_amara/{Q}/{hashlib.sha256(PNG).hexdigest()}/page.png"
+    for path in (address, "/file/demo_amara/scan.png", f"/a/{Q}/demo_amara"):
+        assert request(server, path, site="same-origin")[0] == 200
+        assert request(server, path, site="cross-site")[0] == 403
+        assert request(server, path, site="same-site")[0] == 403
+        assert request(server, path, host="evil.example")[0] == 403
+
+
+def test_the_whole_answer_is_a_page_of_its_own_with_the_same_policy(served):
+    _, server = served
+    code, headers, page = request(server, f"/a/{Q}/demo_bilal")
+    page = page.decode()
+    assert code == 200 and headers["Content-Security-Policy"] == G.CSP
+    assert "window.pwned" in page and "<script>window.pwned" not in page and 'href="javascript' not in page
+    assert f'href="/q/{Q}#s-demo_bilal"' in page
+    assert request(server, f"/a/{Q}/nobody")[0] == 404
+    assert request(server, "/a/q9_written/demo_bilal")[0] == 404
 
 
 def test_a_hand_grade_given_outside_the_rubric_is_shown_before_the_rubric_replaces_it(served):
@@ -137,8 +198,8 @@ def test_an_answer_is_rendered_once_per_version_of_the_students_notebook(tmp_pat
 
     course = H.build(tmp_path, only=["demo_amara"])
     calls = []
-    real = G.markdown_html
-    monkeypatch.setattr(G, "markdown_html", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    real = G.answer_html
+    monkeypatch.setattr(G, "answer_html", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
     server = G.make_server(course, H.HW)
     try:
         site = server.site

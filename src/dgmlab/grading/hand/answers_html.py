@@ -6,25 +6,37 @@ student could use to run code or load something is taken out:
 - raw HTML (``<script>``, ``<img onerror=...>``, ``<iframe>``) is escaped and shown as text;
 - a link is a link only to ``http:``, ``https:`` or ``mailto:`` (``javascript:``, ``data:``, ``file:``, relative
   links are shown as their text);
-- an image is shown only from the cell's own attachments (a photographed derivation pasted into the cell),
-  as a ``data:`` URL of an allowed raster type (PNG, JPEG, GIF, WebP: no SVG, which can hold script); any other
-  image is named, not loaded;
+- an image is shown only from the cell's own attachments (a photographed derivation pasted into the cell), of an
+  allowed raster type (PNG, JPEG, GIF, WebP: no SVG, which can hold script) whose bytes start as that type's do,
+  and only at the address the caller's ``image_src`` gives it (``dgmlab grade`` serves each attachment once, at an
+  address keyed by its content hash, which the browser fetches once however often the answer refers to it); any
+  other image is named, not loaded;
 - code blocks are escaped (no syntax highlighter or diagram renderer sees them);
 - an answer longer than :data:`MAX_MARKDOWN` characters is not rendered as markdown (some inputs, deeply nested
   brackets for one, take the renderer seconds): it is shown as escaped preformatted text, with a note saying so.
+
+:func:`answer_html` is what a question's page shows of one answer: at most :data:`MAX_IMAGES` images and
+:data:`MAX_SHOWN_IMAGE_BYTES` bytes of distinct images, at most :data:`MAX_ANSWER_HTML` bytes of HTML (else the
+answer's beginning as text); what is cut says so, with a link to the whole answer (:func:`markdown_html`).
 """
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import html as _html
 import re
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..inert import html as _inert_html
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
-MAX_IMAGE_BYTES = 8 * 2 ** 20
+MAX_IMAGE_BYTES = 8 * 2 ** 20  # one attachment larger than this is named, not shown
 MAX_MARKDOWN = 20_000  # characters of one answer rendered as markdown; a longer one is shown as text
+MAX_ANSWER_HTML = 100_000  # bytes of one answer's HTML on a question's page; more: its beginning as text
+MAX_IMAGES = 20  # images (references to attachments) one answer shows on a question's page
+MAX_SHOWN_IMAGE_BYTES = 16 * 2 ** 20  # bytes of the distinct images one answer shows on a question's page
 _SAFE_LINK = re.compile(r"^(https?:|mailto:)", re.I)
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f]")
 
@@ -33,45 +45,98 @@ def _esc(text) -> str:
     return _html.escape(str(text), quote=True)
 
 
-def _attachment(attachments: dict, name: str) -> str | None:
-    """The ``data:`` URL of attachment ``name`` when it is an allowed image whose data is base64, else None."""
-    bundle = attachments.get(name)
+def image_type(data: bytes) -> str | None:
+    """The allowed image type (:data:`IMAGE_TYPES`) whose signature ``data`` starts with, else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+@dataclass(frozen=True)
+class Image:
+    """One of a cell's attachments that may be shown: its name, type (one of :data:`IMAGE_TYPES`) and bytes."""
+
+    name: str
+    mime: str
+    data: bytes = field(repr=False)
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def attachment(attachments, name: str) -> Image | None:
+    """Attachment ``name`` of a cell's ``attachments`` when it is an image of an allowed type, at most
+    :data:`MAX_IMAGE_BYTES`, whose base64 data decodes to bytes of that type; else None."""
+    bundle = attachments.get(name) if isinstance(attachments, dict) else None
     if not isinstance(bundle, dict):
         return None
     for mime in IMAGE_TYPES:
         data = bundle.get(mime)
         if isinstance(data, list):
-            data = "".join(data)
+            data = "".join(d for d in data if isinstance(d, str))
         if not isinstance(data, str):
             continue
         data = "".join(data.split())
         if len(data) * 3 // 4 > MAX_IMAGE_BYTES:
             return None
         try:
-            base64.b64decode(data, validate=True)
+            raw = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):
             return None
-        return f"data:{mime};base64,{data}"
+        return Image(name, mime, raw) if image_type(raw) == mime else None
     return None
 
 
-def _renderer(attachments: dict):
+class _Images:
+    """The attachments an answer's markdown refers to, each decoded once, and what a cap left out."""
+
+    def __init__(self, attachments, image_src, max_images, max_bytes):
+        self.attachments, self.image_src = dict(attachments or {}), image_src
+        self.max_images, self.max_bytes = max_images, max_bytes
+        self.decoded, self.shown, self.bytes, self.left_out = {}, 0, 0, 0
+        self.distinct = set()
+
+    def html(self, text, url) -> str:
+        name = url[len("attachment:"):] if url.startswith("attachment:") else None
+        if name is not None and name not in self.decoded:
+            self.decoded[name] = attachment(self.attachments, name)
+        img = self.decoded.get(name) if name is not None else None
+        if img is None or self.image_src is None:
+            return f'<span class="not-shown">[image not shown: {_esc(url)}]</span>'
+        new = img.sha256 not in self.distinct
+        if ((self.max_images is not None and self.shown >= self.max_images) or
+                (self.max_bytes is not None and new and self.bytes + len(img.data) > self.max_bytes)):
+            self.left_out += 1
+            return f'<span class="not-shown">[image left out here: {_esc(name)}]</span>'
+        self.shown += 1
+        if new:
+            self.distinct.add(img.sha256)
+            self.bytes += len(img.data)
+        return (f'<img src="{_esc(self.image_src(img))}" alt="{_esc(text)}" loading="lazy" '
+                'decoding="async">')
+
+
+def _renderer(images: _Images):
     from mistune import HTMLRenderer
     from nbconvert.filters.markdown_mistune import IPythonRenderer
 
     class InertRenderer(IPythonRenderer):
         def __init__(self):
             super().__init__(escape=True, allow_harmful_protocols=False, exclude_anchor_links=True,
-                             attachments=attachments)
+                             attachments={})
 
         def block_code(self, code, info=None):
             return HTMLRenderer.block_code(self, code, None)
 
         def image(self, text, url, title=None):
-            src = _attachment(attachments, url[len("attachment:"):]) if url.startswith("attachment:") else None
-            if src is None:
-                return f'<span class="not-shown">[image not shown: {_esc(url)}]</span>'
-            return f'<img src="{_esc(src)}" alt="{_esc(text)}">'
+            return images.html(text, url)
 
         def link(self, text, url, title=None):
             if not _SAFE_LINK.match(_INVISIBLE.sub("", url)):
@@ -81,17 +146,59 @@ def _renderer(attachments: dict):
     return InertRenderer()
 
 
-def markdown_html(source: str, attachments: dict | None = None) -> str:
-    """``source`` (a markdown cell's text) as inert HTML; ``attachments`` the cell's ``attachments``."""
+def _too_long(source: str) -> str:
+    return (f'<p class="not-shown">This answer is {len(source):,} characters long, more than the {MAX_MARKDOWN:,} '
+            'rendered as markdown: it is shown as plain text.</p>')
+
+
+def _render(source: str, images: _Images) -> str:
     from nbconvert.filters.markdown_mistune import MarkdownWithMath
 
-    source = str(source)
     if len(source) > MAX_MARKDOWN:
-        return (f'<p class="not-shown">This answer is {len(source):,} characters long, more than the {MAX_MARKDOWN:,} '
-                'rendered as markdown: it is shown as plain text.</p>'
-                f'<pre class="unrendered">{_inert_html(source)}</pre>')
-    attachments = dict(attachments or {})
+        return _too_long(source) + f'<pre class="unrendered">{_inert_html(source)}</pre>'
     try:
-        return MarkdownWithMath(renderer=_renderer(attachments)).render(source)
+        return MarkdownWithMath(renderer=_renderer(images)).render(source)
     except Exception as exc:  # a renderer failure shows the text, never the page's end
         return f'<pre class="unrendered">{_esc(source)}</pre><p class="not-shown">({_esc(type(exc).__name__)})</p>'
+
+
+def markdown_html(source: str, attachments: dict | None = None, image_src=None) -> str:
+    """``source`` (a markdown cell's text) as inert HTML, all of it; ``attachments`` the cell's ``attachments``,
+    shown at ``image_src(image)`` (an :class:`Image`'s address; without it, attachments are named, not shown)."""
+    return _render(str(source), _Images(attachments, image_src, None, None))
+
+
+def _text_within(source: str, limit: int) -> tuple[str, int]:
+    """The escaped beginning of ``source`` that is at most ``limit`` bytes of UTF-8, and its length in characters."""
+    n = min(len(source), limit)
+    while True:
+        out = _inert_html(source[:n])
+        size = len(out.encode())
+        if size <= limit:
+            return out, n
+        n = min(n - 1, n * limit // size)
+
+
+def answer_html(source: str, attachments: dict | None, image_src, whole_url: str, max_html: int = MAX_ANSWER_HTML,
+                max_images: int = MAX_IMAGES, max_image_bytes: int = MAX_SHOWN_IMAGE_BYTES) -> str:
+    """What a question's page shows of an answer: :func:`markdown_html` with at most ``max_images`` images and
+    ``max_image_bytes`` bytes of distinct images, in at most ``max_html`` bytes (more: the answer's beginning as
+    escaped text). Whatever is cut, a note first says what and links to the whole answer at ``whole_url``."""
+    source = str(source)
+    images = _Images(attachments, image_src, max_images, max_image_bytes)
+    out = _render(source, images)
+    size = len(out.encode())
+    cut = []
+    if size > max_html:
+        text, n = _text_within(source, max_html)
+        cut.append(f"its HTML would be {size:,} bytes, more than the {max_html:,} a question's page shows: its first "
+                   f"{n:,} of {len(source):,} characters are shown as plain text")
+        out = f'<pre class="unrendered">{text}</pre>'
+    elif images.left_out:
+        cut.append(f"{images.left_out:,} of its {images.shown + images.left_out:,} images are left out (a question's "
+                   f"page shows at most {max_images:,}, of at most {max_image_bytes // 2 ** 20:,} MiB)")
+    if not cut:
+        return out
+    return (f'<p class="not-shown cut">This answer is cut here: {"; ".join(cut)}. '
+            f'<a href="{_esc(whole_url)}" target="_blank" rel="noopener">The whole answer</a> opens on its own page.'
+            f'</p>{out}')

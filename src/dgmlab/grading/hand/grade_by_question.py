@@ -2,8 +2,9 @@
 
 A small HTTP server on 127.0.0.1 (this machine only) serves, for each written (hand-graded) cell, one page with
 every student's answer one after another (markdown rendered inert with math by the machine's MathJax, pasted
-images shown: :mod:`.answers_html`), a PDF the student handed in beside the answer, the question and the
-model answer from the source notebook, and the question's rubric (:mod:`.rubrics`). Items are applied with a
+images shown: :mod:`.answers_html`), a line for each PDF or photo (``.png``, ``.jpg``) the student handed in beside
+the notebook, shown beside the answer only when the grader asks, the question and the model answer from the source
+notebook, and the question's rubric (:mod:`.rubrics`). Items are applied with a
 click or a key; each change is saved to ``rubrics/<hw>.json`` and written to nbgrader's gradebook at once.
 
 Math: each answer is typeset on its own, with MathJax's TeX definitions put back after it, so one student's
@@ -11,15 +12,24 @@ Math: each answer is typeset on its own, with MathJax's TeX definitions put back
 ``\\cssId``, ``\\require`` and positioning styles (:data:`.grade_pages.MATHJAX_CONFIG`). Answers are rendered once per
 version of the student's notebook while the server runs; one too long to render is shown as text (:mod:`.answers_html`).
 
+Size: a page grows with what the students wrote, not with how often they refer to it. A pasted image is served at
+its own address (``/att/<student>/<question>/<sha256>/<name>``, kept by the browser: one fetch however many times the
+answer shows it); an answer shows at most :data:`.answers_html.MAX_IMAGES` images and
+:data:`.answers_html.MAX_ANSWER_HTML` bytes of HTML, and says what it cut, with a link to the whole answer on its own
+page (``/a/<question>/<student>``); a handed-in file is one line (a button) until the grader opens it.
+
 Safety: the server answers only requests whose ``Host`` is this machine's loopback name (no DNS rebinding), and
 changes something only for a JSON ``POST`` carrying the page's random per-server token in ``X-Dgmlab-Token``
 (no other site can make the browser send one). It handles one request at a time, so it is the gradebook's
 only writer while it runs. Pages allow scripts from the server only (no inline script), images from the server
-and ``data:``, and nothing from elsewhere.
+and ``data:``, and nothing from elsewhere. A student's file (an attachment, a PDF, a photo) is served only with its
+own type (an image only when its bytes are of that type: never HTML or SVG), under a policy that runs nothing, and
+only to the server's own pages (a request another site's page makes, ``Sec-Fetch-Site: cross-site``, gets 403).
 """
 from __future__ import annotations
 
 import hmac
+import shutil
 import json
 import mimetypes
 import os
@@ -34,7 +44,7 @@ import nbformat
 
 from . import grade_pages as P
 from . import rubrics as R
-from .answers_html import markdown_html
+from .answers_html import answer_html, attachment, image_type, markdown_html
 from ..layout import Course, CourseError
 
 HOST = "127.0.0.1"
@@ -46,6 +56,11 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 PDF_CSP = "default-src 'none'; frame-ancestors 'self'"  # a handed-in PDF: shown in the answer's page, runs nothing
+IMAGE_CSP = "default-src 'none'; sandbox"  # an image file on its own: nothing runs or loads
+HANDED_IN = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+KINDS = {"application/pdf": "PDF", "image/png": "PNG image", "image/jpeg": "JPEG image"}
+KEPT = "private, max-age=31536000, immutable"  # an address keyed by its content's hash never changes content
+DATA_ROUTES = ("a", "att", "file")  # a student's data: served to the server's own pages only
 
 
 def find_mathjax() -> Path | None:
@@ -71,7 +86,7 @@ class Answer:
     score: float | None = None
     applied: list = field(default_factory=list)
     note: str = ""
-    pdfs: list = field(default_factory=list)
+    files: list = field(default_factory=list)  # what handed_in gives
     elsewhere: str = ""  # a hand grade the gradebook holds from outside the rubric
 
     @property
@@ -99,10 +114,11 @@ class Site:
         self.token = secrets.token_urlsafe(32)
         self.mathjax = find_mathjax()
         self._rendered = {}  # (grade_id, student) -> (the notebook's path, mtime and size, Site.rendered's result)
+        self._cell = (None, None)  # ((path, mtime, size, grade_id), the cell): the last one an attachment came from
         from jinja2 import DictLoader, Environment, select_autoescape
 
         self.env = Environment(loader=DictLoader({"base.html": P.BASE, "index.html": P.INDEX,
-                                                  "question.html": P.QUESTION}),
+                                                  "question.html": P.QUESTION, "answer.html": P.ANSWER}),
                                autoescape=select_autoescape(default=True, default_for_string=True))
         self.env.globals.update(token=self.token, course=course.root.name, mathjax=self.mathjax is not None,
                                 signed=_signed)
@@ -115,19 +131,49 @@ class Site:
                 return p
         return None
 
-    def pdfs(self, student: str) -> list:
-        """PDFs the student handed in with the notebook (``submitted/<student>/<hw>/*.pdf``), by name."""
+    def handed_in_types(self, student: str) -> dict:
+        """name -> type of the PDFs and photos the student handed in with the notebook
+        (``submitted/<student>/<hw>/*.pdf``, ``*.png``, ``*.jpg``, ``*.jpeg``: :data:`HANDED_IN`), in name order."""
         folder = self.course.folder("submitted", self.hw, student)
         if not folder.is_dir():
-            return []
-        return sorted(p.name for p in folder.iterdir() if p.suffix.lower() == ".pdf" and p.is_file()
-                      and not p.is_symlink())
+            return {}
+        return {p.name: HANDED_IN[p.suffix.lower()] for p in sorted(folder.iterdir())
+                if p.suffix.lower() in HANDED_IN and not p.is_symlink() and p.is_file()}
+
+    @staticmethod
+    def _not_shown(path: Path, mime: str) -> str:
+        """Why the handed-in file at ``path`` of type ``mime`` (by its name) is not served, or "": an image whose
+        bytes are not of its type (HTML, SVG or anything else named .png) is not."""
+        if mime == "application/pdf":
+            return ""
+        try:
+            with path.open("rb") as f:
+                head = f.read(16)
+        except OSError as exc:
+            return f"cannot be read ({exc.strerror})"
+        return "" if image_type(head) == mime else f"not shown: not a {KINDS[mime]} (its bytes are of another kind)"
+
+    def handed_in_file(self, student: str, name: str) -> tuple:
+        """(path, type) of file ``name`` the student handed in, if it is served, else (None, why not)."""
+        mime = self.handed_in_types(student).get(name) if student in self.grader.students else None
+        if mime is None:
+            return None, "not found"
+        path = self.course.folder("submitted", self.hw, student) / name
+        why = self._not_shown(path, mime)
+        return (None, why) if why else (path, mime)
+
+    def handed_in(self, student: str) -> list:
+        """A line each for the files the student handed in: name, kind, address, and why it is not shown (or "")."""
+        folder = self.course.folder("submitted", self.hw, student)
+        return [{"name": name, "kind": KINDS[mime], "image": mime.startswith("image/"),
+                 "url": f"/file/{_quote(student)}/{_quote(name)}", "why": self._not_shown(folder / name, mime)}
+                for name, mime in self.handed_in_types(student).items()]
 
     def answer(self, grade_id: str, student: str) -> Answer:
         q = self.grader.question(grade_id)
         a = q.applied.get(student, R.Applied())
         out = Answer(student, False, score=q.score(student), applied=list(a.items), note=a.note,
-                     pdfs=[{"name": n, "url": f"/pdf/{_quote(student)}/{_quote(n)}"} for n in self.pdfs(student)])
+                     files=self.handed_in(student))
         path = self.notebook(student)
         if path is None:
             out.why = f"no notebook {self.hw}.ipynb in autograded/ or submitted/ for {student}"
@@ -147,16 +193,61 @@ class Site:
         hit = self._rendered.get((grade_id, student))
         if stamp is not None and hit is not None and hit[0] == stamp:
             return hit[1]
-        try:
-            cell = _answer_cell(path, grade_id)
-        except Exception as exc:
-            result = (False, "", f"{path.name} could not be read: {type(exc).__name__}")
-        else:
-            result = ((False, "", f"{path.name} has no written answer {grade_id}") if cell is None else
-                      (True, markdown_html(cell.source, cell.get("attachments")), ""))
+        result = self._render(grade_id, student, path, whole=False)
         if stamp is not None:
             self._rendered[(grade_id, student)] = (stamp, result)
         return result
+
+    def _render(self, grade_id: str, student: str, path: Path, whole: bool) -> tuple:
+        """(found, html, why): ``student``'s answer as a question's page shows it (cut to size: :func:`answer_html`),
+        or the ``whole`` of it."""
+        try:
+            cell = _answer_cell(path, grade_id)
+        except Exception as exc:
+            return False, "", f"{path.name} could not be read: {type(exc).__name__}"
+        if cell is None:
+            return False, "", f"{path.name} has no written answer {grade_id}"
+
+        def src(img):
+            return f"/att/{_quote(student)}/{_quote(grade_id)}/{img.sha256}/{_quote(img.name)}"
+        if whole:
+            return True, markdown_html(cell.source, cell.get("attachments"), src), ""
+        return True, answer_html(cell.source, cell.get("attachments"), src, self.whole_url(grade_id, student)), ""
+
+    @staticmethod
+    def whole_url(grade_id: str, student: str) -> str:
+        return f"/a/{_quote(grade_id)}/{_quote(student)}"
+
+    def whole_answer_page(self, grade_id: str, student: str) -> str:
+        """``student``'s whole answer ``grade_id`` on a page of its own (nothing cut; rendered at each request)."""
+        self.grader.question(grade_id)  # a CourseError naming the written questions if it is none
+        if student not in self.grader.students:
+            raise CourseError(f"no student {student!r} in the gradebook")
+        path = self.notebook(student)
+        found, html, why = (self._render(grade_id, student, path, whole=True) if path is not None else
+                            (False, "", f"no notebook {self.hw}.ipynb in autograded/ or submitted/ for {student}"))
+        return self.env.get_template("answer.html").render(
+            hw=self.hw, grade_id=grade_id, student=student, found=found, html=html, why=why,
+            back=f"/q/{_quote(grade_id)}#s-{_quote(student)}")
+
+    def attachment(self, student: str, grade_id: str, sha256: str, name: str):
+        """The :class:`.answers_html.Image` attachment ``name`` of ``student``'s answer ``grade_id`` as its notebook
+        holds it now, if its content's hash is ``sha256``, else None. The last cell read is kept (the images of one
+        answer come one after another), no more."""
+        if student not in self.grader.students or grade_id not in self.cells:
+            return None
+        path = self.notebook(student)
+        if path is None:
+            return None
+        try:
+            st = path.stat()
+            key = (str(path), st.st_mtime_ns, st.st_size, grade_id)
+            cell = self._cell[1] if self._cell[0] == key else _answer_cell(path, grade_id)
+        except Exception:
+            return None
+        self._cell = (key, cell)
+        img = attachment(cell.get("attachments"), name) if cell is not None else None
+        return img if img is not None and hmac.compare_digest(img.sha256, sha256) else None
 
     def gradebook_grades(self, grade_id: str) -> dict:
         """student -> (manual score, comment) as the gradebook has them now (the formgrader's, for instance)."""
@@ -236,24 +327,37 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     # -- answers
-    def _send(self, code: int, body: bytes, ctype: str, extra: dict | None = None) -> None:
+    def _headers(self, code: int, length: int, ctype: str, extra: dict | None = None) -> None:
         extra = dict(extra or {})
         policy = extra.pop("csp", CSP)
         self.send_response(code)
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(length))
         self.send_header("Content-Security-Policy", policy)
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
-        self.send_header("Cache-Control", "no-store")
+        self.send_header("Cache-Control", extra.pop("Cache-Control", "no-store"))
         for k, v in extra.items():
             self.send_header(k, v)
         self.end_headers()
+
+    def _send(self, code: int, body: bytes, ctype: str, extra: dict | None = None) -> None:
+        self._headers(code, len(body), ctype, extra)
         if self.command != "HEAD":
             try:
                 self.wfile.write(body)
             except (BrokenPipeError, ConnectionResetError):  # the page went away (reloaded, closed) meanwhile
                 pass
+
+    def _send_file(self, path: Path, ctype: str, extra: dict) -> None:
+        """The file at ``path``, copied a block at a time (a large PDF is never all in memory)."""
+        with path.open("rb") as f:
+            self._headers(200, os.fstat(f.fileno()).st_size, ctype, extra)
+            if self.command != "HEAD":
+                try:
+                    shutil.copyfileobj(f, self.wfile)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
     def _json(self, code: int, data: dict) -> None:
         self._send(code, json.dumps(data).encode(), "application/json")
@@ -271,6 +375,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._text(403, "dgmlab grade answers requests to 127.0.0.1 only")
         parts = [unquote(p) for p in urlsplit(self.path).path.split("/")[1:]]
         site = self.site
+        if parts[0] in DATA_ROUTES and self.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+            return self._text(403, "dgmlab grade shows a student's work to its own pages only")
         try:
             if parts == [""]:
                 return self._send(200, site.index_page().encode(), "text/html; charset=utf-8")
@@ -279,12 +385,17 @@ class Handler(BaseHTTPRequestHandler):
             if len(parts) == 2 and parts[0] == "static" and parts[1] in STATIC:
                 body, ctype = STATIC[parts[1]]
                 return self._send(200, body.encode(), ctype)
-            if len(parts) == 3 and parts[0] == "pdf":
-                student, name = parts[1], parts[2]
-                if student in site.grader.students and name in site.pdfs(student):
-                    data = (site.course.folder("submitted", site.hw, student) / name).read_bytes()
-                    return self._send(200, data, "application/pdf", {"Content-Disposition": "inline",
-                                                                            "csp": PDF_CSP})
+            if len(parts) == 3 and parts[0] == "a":
+                return self._send(200, site.whole_answer_page(parts[1], parts[2]).encode(), "text/html; charset=utf-8")
+            if len(parts) == 5 and parts[0] == "att":
+                img = site.attachment(parts[1], parts[2], parts[3], parts[4])
+                if img is not None:
+                    return self._send(200, img.data, img.mime, {"csp": IMAGE_CSP, "Cache-Control": KEPT})
+            if len(parts) == 3 and parts[0] == "file":
+                path, mime = site.handed_in_file(parts[1], parts[2])
+                if path is not None:
+                    return self._send_file(path, mime, {"Content-Disposition": "inline", "csp": PDF_CSP
+                                                        if mime == "application/pdf" else IMAGE_CSP})
             if len(parts) >= 2 and parts[0] == "mathjax" and site.mathjax is not None:
                 target = (site.mathjax / "/".join(parts[1:])).resolve()
                 if target.is_file() and target.is_relative_to(site.mathjax):

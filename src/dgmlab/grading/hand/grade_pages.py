@@ -48,8 +48,9 @@ QUESTION = """{% extends "base.html" %}
  <span class="score"><span data-role="score">{{ a.score_text }}</span> / {{ q.max }}</span></h2>
 <div class="side">
 <div class="md">{% if a.found %}{{ a.html|safe }}{% else %}<p class="warn">{{ a.why }}</p>{% endif %}</div>
-{% for p in a.pdfs %}<div class="pdf"><iframe src="{{ p.url }}" title="{{ p.name }}, handed in by {{ a.student }}"></iframe>
-<p><a href="{{ p.url }}" target="_blank" rel="noopener">{{ p.name }}</a> (handed in as a PDF)</p></div>{% endfor %}
+{% if a.files %}<ul class="files" aria-label="files {{ a.student }} handed in">
+{% for f in a.files %}<li>{% if f.why %}{{ f.name }} ({{ f.kind }}, {{ f.why }}){% else %}<button type="button" data-show="{{ f.url }}" data-kind="{{ 'image' if f.image else 'pdf' }}" aria-expanded="false">{{ f.name }}</button> ({{ f.kind }}, <a href="{{ f.url }}" target="_blank" rel="noopener">new tab</a>){% endif %}</li>
+{% endfor %}</ul>{% endif %}
 </div>
 {% if a.elsewhere %}<p class="warn">Graded outside the rubric: {{ a.elsewhere }}. Applying an item replaces it.</p>{% endif %}
 <fieldset class="items"><legend>Rubric items for {{ a.student }}</legend>
@@ -91,6 +92,18 @@ QUESTION = """{% extends "base.html" %}
 </div>
 {% endblock %}"""
 
+# one answer on a page of its own, nothing cut (a question's page cuts a long one and links here)
+ANSWER = """{% extends "base.html" %}
+{% block title %}{{ hw }} {{ grade_id }}: the whole answer of {{ student }}{% endblock %}
+{% block content %}
+<main class="page">
+<h1>{{ hw }} {{ grade_id }}: the whole answer of {{ student }}</h1>
+<nav><a href="{{ back }}">back to the question's page</a></nav>
+{% if not mathjax %}<p class="warn">No MathJax on this machine (Debian's libjs-mathjax): math is shown as TeX.</p>{% endif %}
+<div class="md">{% if found %}{{ html|safe }}{% else %}<p class="warn">{{ why }}</p>{% endif %}</div>
+</main>
+{% endblock %}"""
+
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1a1a1a;background:#fff}
 .banner{background:#8a0018;color:#fff;margin:0;padding:6px 12px;font-weight:600}
@@ -103,7 +116,9 @@ section.answer:focus{outline:3px solid #0b57d0;outline-offset:2px}
 section.answer[data-graded=yes] h2{color:#1b5e20}
 h2{font-size:1.15em} .score{float:right;font-variant-numeric:tabular-nums}
 .side{display:flex;gap:12px} .side .md{flex:1;min-width:0;overflow-wrap:anywhere}
-.pdf{flex:1;min-width:0} .pdf iframe{width:100%;height:480px;border:1px solid #999}
+.files{flex:0 1 16em;min-width:0;margin:0;padding-left:1.2em;overflow-wrap:anywhere} .files:has(.viewer){flex:1}
+.files iframe.viewer{display:block;width:100%;height:480px;border:1px solid #999} .files img.viewer{display:block;max-width:100%}
+main.page{padding:0 12px}
 .md img{max-width:100%} .md pre.unrendered{white-space:pre-wrap}
 .md{position:relative;overflow:auto;contain:paint}
 fieldset.items label{display:block;padding:2px 0} .pts{display:inline-block;min-width:3em;font-weight:600}
@@ -294,9 +309,24 @@ JS = r"""
   // a PDF viewer takes the focus when it loads: unless the pointer is on it (the grader clicked into the PDF),
   // give the focus back to the answer, so that the keys keep working
   var pointerOn = null;
-  document.querySelectorAll(".pdf iframe").forEach(function (frame) {
+  function watch(frame) {
     frame.addEventListener("mouseenter", function () { pointerOn = frame; });
     frame.addEventListener("mouseleave", function () { pointerOn = null; });
+  }
+  // a file the student handed in is a line (its button) until the grader opens it: then its PDF viewer or image
+  // comes below the line, loaded from the server now; the button again takes it away
+  document.querySelectorAll("button[data-show]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var line = button.parentNode, shown = line.querySelector(".viewer");
+      if (shown) { line.removeChild(shown); button.setAttribute("aria-expanded", "false"); return; }
+      var image = button.dataset.kind === "image", el = document.createElement(image ? "img" : "iframe");
+      var what = button.textContent + ", handed in by " + button.closest("section.answer").dataset.student;
+      el.className = "viewer";
+      if (image) { el.alt = what; } else { el.title = what; watch(el); }
+      el.src = button.dataset.show;
+      line.appendChild(el);
+      button.setAttribute("aria-expanded", "true");
+    });
   });
   window.addEventListener("blur", function () {
     setTimeout(function () {
