@@ -226,7 +226,7 @@ def cmd_collect(args) -> int:
         times.update(lms.submission_times(course, args.hw))
     if args.times:  # a CSV's times go over Canvas's
         times.update(I.read_times(args.times, deadlines(course).tz))
-    got = I.collect(course, args.hw, args.zip, times=times)
+    got = I.collect(course, args.hw, args.zip, times=times, lms=args.lms)
     for line in got.lines():
         print(line)
     return 1 if got.unplaced else 0
@@ -380,7 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("collect", help="place an LMS's download zip (Canvas, Moodle) in submitted/<student>/<hw>/ "
-                                       "(exit 1 when a file could not be placed; each is listed)")
+                                       "once every entry was read (exit 1 when a file could not be placed; each is "
+                                       "listed; exit 2, nothing changed, when the zip is damaged)")
     s.add_argument("hw", help="homework id, e.g. hw5_explicit")
     s.add_argument("zip", help="the zip the LMS's 'download submissions' gave")
     s.add_argument("--times", metavar="CSV", default=None,
@@ -388,6 +389,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "submitted_at (ISO; without an offset, in c.DgmlabDeadlines.timezone)")
     s.add_argument("--canvas", action="store_true",
                    help="submission times from Canvas's API (c.DgmlabCanvas; token in CANVAS_API_TOKEN)")
+    s.add_argument("--lms", choices=["canvas", "moodle"], default=None,
+                   help="which LMS made the zip (default: told from its structure, Moodle's folders per student or "
+                        "Canvas's flat names; asked for when it cannot be told). Students are read from that LMS's "
+                        "own fields only. Limits per student and per zip: c.DgmlabCollect")
     s.set_defaults(func=cmd_collect)
 
     s = sub.add_parser("push", help="send each student's final mark and grade summary to Canvas (c.DgmlabCanvas); "

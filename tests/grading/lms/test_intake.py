@@ -45,15 +45,15 @@ CANVAS_ZIP = {
 
 
 def test_canvas_names_are_read_late_flag_and_reupload_number_included():
-    e = I.parse_entry("babbagebob_LATE_102_5002_hw5_explicit-2.ipynb")
+    e = I.parse_entry("babbagebob_LATE_102_5002_hw5_explicit-2.ipynb", "canvas")
     assert (e.lms, e.name, e.user, e.submission, e.late_flag, e.base) == \
         ("canvas", "babbagebob", "102", 5002, True, ("hw5_explicit.ipynb", 2))
 
 
 def test_moodle_folders_and_flat_names_are_read():
-    e = I.parse_entry("Alan Turing_88_assignsubmission_file_/Turing_Alan_Assgn2.ipynb")
+    e = I.parse_entry("Alan Turing_88_assignsubmission_file_/Turing_Alan_Assgn2.ipynb", "moodle")
     assert (e.lms, e.name, e.user, e.original) == ("moodle", "Alan Turing", "88", "Turing_Alan_Assgn2.ipynb")
-    assert I.parse_entry("Alan Turing_88_assignsubmission_file_weights (2).pt").base == ("weights.pt", 2)
+    assert I.parse_entry("Alan Turing_88_assignsubmission_file_weights (2).pt", "moodle").base == ("weights.pt", 2)
 
 
 def test_a_canvas_zip_is_placed_under_the_homeworks_names(tmp_path):
@@ -73,7 +73,7 @@ def test_every_file_not_placed_is_listed_with_why(tmp_path):
     assert set(why) == {"babbagebob_LATE_102_5002_notes.txt", "hoppergrace_103_5003_hw5.ipynb", "stray.ipynb"}
     assert "not a file hw5_explicit grades" in why["babbagebob_LATE_102_5002_notes.txt"]
     assert "--lms-user-id 103" in why["hoppergrace_103_5003_hw5.ipynb"]
-    assert "named neither as Canvas" in why["stray.ipynb"]
+    assert "not named as Canvas names a submission" in why["stray.ipynb"]
     placed = {e for _, _, e in got.placed}
     assert placed | set(why) | {e for e, _ in got.superseded} == set(CANVAS_ZIP)  # nothing dropped silently
 
@@ -182,5 +182,5 @@ def test_dgmlab_collect_finds_students_in_nbgraders_roster_and_lists_what_it_lef
                      str(tmp_path / "times.csv")]) == 1
     out = capsys.readouterr().out
     assert f"bob/{LATE_HW}/{LATE_HW}.ipynb <- doebob_LATE_102_9_Doe_Bob_Assgn2.ipynb" in out
-    assert "NOT PLACED (1)" in out and "  odd.txt: named neither" in out and "\x1b" not in out
+    assert "NOT PLACED (1)" in out and "  odd.txt: not named as Canvas names" in out and "\x1b" not in out
     assert (course.folder("submitted", LATE_HW, "bob") / "timestamp.txt").read_text() == "2025-02-12T21:00:59+00:00"

@@ -4,28 +4,53 @@ What the zips look like:
 
 - Canvas: a flat list of ``<sortable name>[_LATE]_<user id>_<submission id>_<original name>`` (the sortable
   name lower case, without spaces: ``lovelaceada``); a file uploaded again within a submission gets ``-1``,
-  ``-2`` before its extension (``hw5_explicit-1.ipynb``); the zip holds no submission time.
+  ``-2`` before its extension (``hw5_explicit-1.ipynb``); a text entry is ``<sortable name>_<user id>_text.html``;
+  the zip holds no submission time.
 - Moodle: ``<Full Name>_<id>_assignsubmission_file_/<original name>`` (a folder per student), or the same
   prefix on a flat file name.
+
+**Who handed in what comes only from the LMS.** The part of an entry's name after the LMS's fields is the name the
+student gave the file: a student can make it look like anything, a classmate's whole entry name included. So the
+zip's format is decided once for the whole download (``lms``, else :func:`detect_lms` from its structure, refusing
+when it cannot tell), each entry is read as that format only (:func:`parse_entry`), and the student is the one
+the LMS's own fields name: Canvas's user id before the submission id, Moodle's folder (or flat prefix). An entry
+that is not named as that format is listed, never placed.
 
 Each student is found in nbgrader's student table by the LMS id (``--lms-user-id``), else by name. Their
 notebook, whatever they called it (``<Lastname>_<Firstname>_Assgn2.ipynb``, ``hw5 (1).ipynb``), becomes
 ``<hw>.ipynb``; of several uploads of one file the latest attempt (highest submission id, then highest
 ``-N``) is kept; a handed-in graded file (:data:`GRADED_FILES`) keeps its graded name, and a PDF (a scanned
-derivation, the notebook printed) its own (:func:`pdf_name`), where ``dgmlab grade`` shows it beside the
-answers. Every entry that is not placed is listed with the reason, never dropped silently. A submission time, when known (a CSV, or Canvas's
-API: :mod:`.lms`), goes into the folder's ``timestamp.txt``, which nbgrader's autograde reads into the
-gradebook, where the late policy (:mod:`dgmlab.grading.term.deadlines`) finds it.
+derivation, the notebook printed) or an image (a written answer photographed, per question) its own
+(:func:`upload_name`), where ``dgmlab grade`` shows it beside the answers. Every entry that is not placed is
+listed with the reason, never dropped silently.
+
+**Bounded and all-or-nothing.** What one student may hand in and what the whole zip may unpack to are limited
+(:class:`DgmlabCollect`, ``c.DgmlabCollect`` in ``nbgrader_config.py``); entries that are links, absolute or
+``..`` names, duplicated names, archives inside the zip or compressed like a zip bomb are listed, never unpacked.
+Every entry is read (its size and checksum checked) into a staging folder beside ``submitted/`` first; only
+when the whole download was read are the students' folders replaced, so a damaged zip changes nothing. A
+student's folder that held something else before is moved to ``.dgmlab/replaced/<hw>/<time>/<student>/`` and
+listed, never deleted.
+
+A submission time, when known (a CSV, or Canvas's API: :mod:`.lms`), goes into the folder's ``timestamp.txt``,
+which nbgrader's autograde reads into the gradebook, where the late policy (:mod:`dgmlab.grading.term.deadlines`)
+finds it.
 """
 from __future__ import annotations
 
 import csv
 import datetime as _dt
+import filecmp
 import re
 import shutil
+import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from traitlets import Integer
+from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
 
@@ -38,13 +63,40 @@ GRADED_FILES = {
     "hw4": ["baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"],
     "hw5": ["p1_pixelcnn_weights.pt", "p2_realnvp_weights.pt"],
 }
-MAX_FILE_BYTES = 256 * 2 ** 20  # an entry larger than this is listed, not extracted
+UPLOADS = (".pdf", ".png", ".jpg", ".jpeg")  # kept under their own (safe) name for the grader to read
+ARCHIVES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar")  # never unpacked
+MIB = 2 ** 20
+RATIO_FROM = MIB  # the compression ratio is judged on entries larger than this (small text compresses well)
+FORMATS = ("canvas", "moodle")
 
-CANVAS = re.compile(r"^(?P<name>[^_/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<original>.+)$")
-CANVAS_NO_SUBMISSION_ID = re.compile(r"^(?P<name>[^_/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<original>.+)$")
-MOODLE = re.compile(r"^(?P<name>.+?)_(?P<user>\d+)_assignsubmission_(?:file|onlinetext)_(?:/(?P<inner>.+)|(?P<flat>[^/]+))$")
+CANVAS = re.compile(r"^(?P<name>[^_/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<original>[^/]+)$")
+CANVAS_NO_SUBMISSION_ID = re.compile(r"^(?P<name>[^_/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<original>[^/]+)$")
+MOODLE_FOLDER = re.compile(r"^(?P<name>.+)_(?P<user>\d+)_assignsubmission_(?:file|onlinetext)_$")  # the folder
+MOODLE_FLAT = re.compile(r"^(?P<name>.+?)_(?P<user>\d+)_assignsubmission_(?:file|onlinetext)_(?P<original>.+)$")
+SHAPES = {"canvas": "<sortable name>[_LATE]_<user id>_<submission id>_<file>",
+          "moodle": "<Full Name>_<id>_assignsubmission_file_/<file>"}
 AGAIN = re.compile(r"^(?P<stem>.*?)(?:-(?P<n>\d+)| \((?P<p>\d+)\))?(?P<ext>\.[^.]*)?$")  # x-2.pt, x (2).pt
 TORONTO = re.compile(r"^[^_]+_[^_]+_Assgn\d+$", re.I)  # <Lastname>_<Firstname>_Assgn2
+SYMLINK = 0o120000  # a zip entry's Unix mode (its external attributes' high 16 bits) for a symbolic link
+
+
+class DgmlabCollect(Configurable):
+    """What ``dgmlab collect`` takes from an LMS's download zip. A file over a limit is listed (naming the student
+    and the file), not placed; a zip over ``max_total_bytes`` is refused whole."""
+
+    max_files = Integer(20, help="Files placed per student: the notebook, the graded files, and PDFs and images "
+                                 "(per-question uploads). The notebook and graded files come first; uploads "
+                                 "beyond this, in name order, are listed.").tag(config=True)
+    max_student_bytes = Integer(512 * MIB, help="Bytes placed per student, all files together (the notebook and "
+                                                "graded files counted first).").tag(config=True)
+    max_file_bytes = Integer(256 * MIB, help="Bytes of one file, unpacked (a larger entry is not read).").tag(
+        config=True)
+    max_ratio = Integer(100, help="An entry over 1 MiB unpacked that is compressed more than this many times (a "
+                                  "zip bomb: 40 PDFs of zeros, 2 MiB each, are 102 KiB zipped) is not read.").tag(
+        config=True)
+    max_total_bytes = Integer(16 * 2 ** 30, help="The whole zip unpacked, as its entries declare (each entry is "
+                                                 "held to its declared size): a larger zip is refused, nothing "
+                                                 "placed.").tag(config=True)
 
 
 @dataclass
@@ -68,18 +120,24 @@ class Entry:
 @dataclass
 class Collected:
     hw: str
+    lms: str = ""  # the format the zip was read as
     placed: list = field(default_factory=list)  # (student, file in the submission folder, zip entry)
     unplaced: list = field(default_factory=list)  # (zip entry, why)
     superseded: list = field(default_factory=list)  # (zip entry, the later upload kept instead)
     no_time: list = field(default_factory=list)  # students without a known submission time
     late_flagged: list = field(default_factory=list)  # students the LMS marked late (Canvas's _LATE)
+    replaced: list = field(default_factory=list)  # (student, where the folder that was there before is kept)
 
     def lines(self) -> list:
         from ..inert import terminal
 
-        out = [f"collected {len({s for s, _, _ in self.placed})} submissions of {self.hw} ({len(self.placed)} files)"]
+        out = [f"collected {len({s for s, _, _ in self.placed})} submissions of {self.hw} ({len(self.placed)} files)"
+               + (f", read as a {self.lms.title()} download" if self.lms else "")]
         for s, f, e in self.placed:
             out.append(terminal(f"  {s}/{self.hw}/{f} <- {e}"))
+        if self.replaced:
+            out.append(f"replaced folders that held another submission ({len(self.replaced)}): the earlier one kept")
+            out += [terminal(f"  {s}/{self.hw}/ was moved to {kept}") for s, kept in self.replaced]
         if self.superseded:
             out.append(f"earlier uploads, replaced by a later one ({len(self.superseded)}):")
             out += [terminal(f"  {e}: {why}") for e, why in self.superseded]
@@ -92,27 +150,73 @@ class Collected:
         return out
 
 
-def parse_entry(path: str) -> Entry | None:
-    """The LMS's naming of one zip entry, or None when it follows neither Canvas's nor Moodle's."""
-    m = MOODLE.match(path)
-    if m:
-        return Entry(path, "moodle", m.group("name").split("/")[-1], m.group("user"), 0,
-                     (m.group("inner") or m.group("flat")).split("/")[-1])
-    if "/" in path.strip("/"):
+def parse_entry(path: str, lms: str) -> Entry | None:
+    """The LMS's naming of one zip entry read as ``lms``'s (``"canvas"`` or ``"moodle"``), or None when it is not
+    named so. Only the LMS's fields name the student: Canvas's first name field, user id and submission id (the
+    student's file name follows them), Moodle's folder (or, flat, the first ``_<id>_assignsubmission_``)."""
+    if lms == "canvas":
+        if "/" in path:
+            return None  # Canvas's zips are flat
+        for pattern in (CANVAS, CANVAS_NO_SUBMISSION_ID):
+            m = pattern.match(path)
+            if m:
+                return Entry(path, "canvas", m.group("name"), m.group("user"),
+                             int(m.groupdict().get("sub") or 0), m.group("original"), bool(m.group("late")))
         return None
-    for pattern in (CANVAS, CANVAS_NO_SUBMISSION_ID):
-        m = pattern.match(path)
-        if m:
-            return Entry(path, "canvas", m.group("name"), m.group("user"),
-                         int(m.groupdict().get("sub") or 0), m.group("original"), bool(m.group("late")))
-    return None
+    if lms != "moodle":
+        raise ValueError(f"lms is one of {', '.join(FORMATS)}, not {lms!r}")
+    folder, sep, inner = path.partition("/")
+    if sep:
+        m = MOODLE_FOLDER.match(folder)
+        original = inner.rsplit("/", 1)[-1]
+        if m is None or not original:
+            return None
+        return Entry(path, "moodle", m.group("name"), m.group("user"), 0, original)
+    m = MOODLE_FLAT.match(path)
+    if m is None:
+        return None
+    return Entry(path, "moodle", m.group("name"), m.group("user"), 0, m.group("original"))
 
 
-def pdf_name(original: str) -> str:
-    """The name a handed-in PDF gets in the submission folder: its own, letters, digits, ``.``, ``_`` and ``-`` only
-    (``My derivation (scan).PDF`` -> ``My_derivation__scan_.pdf``)."""
-    stem = re.sub(r"[^A-Za-z0-9._-]", "_", original.rsplit("/", 1)[-1][:-4]).lstrip(".") or "answers"
-    return f"{stem[:100]}.pdf"
+def detect_lms(names) -> str:
+    """Which LMS's download the entry ``names`` are, from the whole zip's structure: the format every LMS-named
+    entry parses as (a student can choose a file name shaped like the other format's, never make their own entry
+    lose the LMS's prefix). Moodle's folders never parse as Canvas's flat names; a flat Moodle name also reads as a
+    Canvas text entry, so where both fit and no name carries Canvas's submission id it is Moodle. Else a
+    :class:`CourseError` asking for ``--lms``."""
+    names = list(names)
+    fits = {lms: {n for n in names if parse_entry(n, lms) is not None} for lms in FORMATS}
+    named = fits["canvas"] | fits["moodle"]
+    if not named:
+        raise CourseError(f"no entry is named as Canvas ({SHAPES['canvas']}) or Moodle ({SHAPES['moodle']}) name "
+                          "submissions: is this an LMS's download-submissions zip?")
+    whole = [lms for lms in FORMATS if fits[lms] == named]
+    if len(whole) == 2 and not any(CANVAS.match(n) for n in names):
+        whole = ["moodle"]
+    if len(whole) != 1:
+        raise CourseError(f"cannot tell whether this zip is a Canvas or a Moodle download ({len(fits['canvas'])} of "
+                          f"its {len(names)} files are named as Canvas names them, {len(fits['moodle'])} as Moodle "
+                          "does): say which with --lms canvas or --lms moodle")
+    return whole[0]
+
+
+def upload_name(original: str) -> str:
+    """The name a handed-in PDF or image gets in the submission folder: its own, letters, digits, ``.``, ``_`` and
+    ``-`` only, the extension in lower case (``My derivation (scan).PDF`` -> ``My_derivation__scan_.pdf``)."""
+    base = original.rsplit("/", 1)[-1]
+    ext = next(e for e in UPLOADS if base.lower().endswith(e))
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", base[:-len(ext)]).lstrip(".") or "answers"
+    return f"{stem[:100]}{ext}"
+
+
+def unsafe_name(path: str) -> str:
+    """Why the zip entry name ``path`` is refused (an absolute path, a ``..`` part: no LMS writes these), or
+    ``""``. Nothing is ever written under a name from the zip, but such an entry is listed, not read."""
+    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):
+        return "an absolute path"
+    if ".." in re.split(r"[/\\]", path):
+        return "a '..' part in the name"
+    return ""
 
 
 def _key(text: str) -> str:
@@ -159,30 +263,180 @@ def _notebook_rank(hw: str, e: Entry) -> tuple:
     return (stem == hw, bool(TORONTO.match(stem)), e.submission, e.base[1])
 
 
-def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster: dict | None = None) -> Collected:
-    """Place ``zip_path``'s submissions of ``hw`` in ``submitted/<student>/<hw>/`` (each student's folder
-    replaced) and return what was placed and what was not. ``times``: ``{student id or LMS user id: aware
-    time}`` (:func:`read_times`, :func:`dgmlab.grading.lms.lms.submission_times`); ``roster``: a
-    :func:`roster_index` (by default the gradebook's)."""
+def _inert(text) -> str:
+    from ..inert import terminal
+
+    return terminal(repr(str(text)))
+
+
+def _refusal(info: zipfile.ZipInfo, limits: DgmlabCollect) -> str:
+    """Why ``info`` is not read at all (its name, its kind, its size), or ``""``."""
+    why = unsafe_name(info.filename)
+    if why:
+        return f"refused: {why}"
+    if (info.external_attr >> 16) & 0o170000 == SYMLINK:
+        return "refused: a symbolic link, not a file"
+    if info.file_size > limits.max_file_bytes:
+        return (f"{info.file_size} bytes unpacked: more than c.DgmlabCollect.max_file_bytes = "
+                f"{limits.max_file_bytes}, not read")
+    if info.file_size > RATIO_FROM and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+        return (f"refused: {info.file_size} bytes packed into {info.compress_size} (more than "
+                f"c.DgmlabCollect.max_ratio = {limits.max_ratio} times: a zip bomb?), not read")
+    return ""
+
+
+def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, zip_path, out: Path | None) -> None:
+    """Read ``info`` whole (its checksum checked, never more than its declared size), into ``out`` when given; a
+    damaged entry is a :class:`CourseError` saying nothing was placed."""
+    size = 0
+    try:
+        with archive.open(info) as src, (out.open("xb") if out is not None else _Discard()) as dst:
+            while True:
+                chunk = src.read(MIB)
+                if not chunk:
+                    break
+                size += len(chunk)
+                dst.write(chunk)
+        if size != info.file_size:
+            raise zipfile.BadZipFile(f"{size} bytes where the zip declares {info.file_size}")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError,
+            ValueError, OSError) as exc:
+        raise CourseError(f"{zip_path}: the entry {_inert(info.filename)} cannot be read ({_inert(exc)}): the zip is "
+                          "damaged or was changed after the LMS made it. Nothing was placed: submitted/ is as it "
+                          "was. Download the submissions again from the LMS") from exc
+
+
+class _Discard:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def write(self, data):
+        return len(data)
+
+
+def _choose(hw: str, sid: str, entries: list, graded: list, limits: DgmlabCollect, out: Collected) -> dict:
+    """``{file name in the submission folder: (Entry, ZipInfo)}`` of one student's entries: their notebook as
+    ``<hw>.ipynb``, graded files, PDFs and images, the latest of each, within the per-student limits; the rest
+    listed in ``out``."""
+    chosen, leftover = {}, []
+    notebooks = [x for x in entries if x[0].original.lower().endswith(".ipynb")]
+    if notebooks:
+        best = max(notebooks, key=lambda x: _notebook_rank(hw, x[0]))
+        chosen[f"{hw}.ipynb"] = best
+        for x in notebooks:
+            if x is best:
+                continue
+            if x[0].base[0] == best[0].base[0]:
+                out.superseded.append((x[0].path, f"{sid}: {best[0].path} is later"))
+            else:
+                leftover.append((x, f"another notebook: {best[0].path} is graded as {hw}.ipynb"))
+    else:
+        out.unplaced.append((f"{sid}'s submission", f"no notebook (.ipynb) in the zip for {sid}"))
+    for x in entries:
+        if x in notebooks:
+            continue
+        name, _ = x[0].base
+        if name.lower().endswith(ARCHIVES):
+            leftover.append((x, "an archive inside the zip: not unpacked (unpack it and place its files by hand)"))
+            continue
+        if name.lower().endswith(UPLOADS):  # a PDF or image handed in with the notebook: kept for the grader to read
+            name = upload_name(name)
+        elif name not in graded:
+            leftover.append((x, f"not a file {hw} grades ({', '.join(graded) or 'the notebook only'}), a PDF or "
+                                "an image"))
+            continue
+        prev = chosen.get(name)
+        if prev is None or (x[0].submission, x[0].base[1]) > (prev[0].submission, prev[0].base[1]):
+            chosen[name], later, older = x, x, prev
+        else:
+            later, older = prev, x
+        if older is None:
+            pass
+        elif (older[0].submission, older[0].base[1]) == (later[0].submission, later[0].base[1]):
+            leftover.append((older, f"another file named {name}: {later[0].path} is placed as {name}"))
+        else:
+            out.superseded.append((older[0].path, f"{sid}: {later[0].path} is later"))
+    out.unplaced += [(x[0].path, f"{sid}: {why}, not placed") for x, why in leftover]
+    order = [f"{hw}.ipynb", *graded]  # what is graded first, then the uploads by name
+    kept, size = {}, 0
+    for name in sorted(chosen, key=lambda n: (order.index(n) if n in order else len(order), n)):
+        e, info = chosen[name]
+        if len(kept) >= limits.max_files:
+            out.unplaced.append((e.path, f"{sid}: {name} would be file {len(kept) + 1}: over "
+                                         f"c.DgmlabCollect.max_files = {limits.max_files} per student, not placed"))
+        elif size + info.file_size > limits.max_student_bytes:
+            out.unplaced.append((e.path, f"{sid}: {name} ({info.file_size} bytes) would bring {sid}'s files to "
+                                         f"{size + info.file_size} bytes: over c.DgmlabCollect.max_student_bytes = "
+                                         f"{limits.max_student_bytes}, not placed"))
+        else:
+            kept[name] = chosen[name]
+            size += info.file_size
+    return kept
+
+
+def _same(a: Path, b: Path) -> bool:
+    """Whether folders ``a`` and ``b`` hold the same files with the same bytes."""
+    if a.is_symlink() or not a.is_dir():
+        return False
+    c = filecmp.dircmp(a, b)
+    if c.left_only or c.right_only or c.common_dirs or c.common_funny or c.funny_files:
+        return False
+    _, mismatch, errors = filecmp.cmpfiles(a, b, c.common_files, shallow=False)
+    return not mismatch and not errors
+
+
+def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster: dict | None = None,
+            lms: str | None = None, limits: DgmlabCollect | None = None) -> Collected:
+    """Place ``zip_path``'s submissions of ``hw`` in ``submitted/<student>/<hw>/`` and return what was placed and
+    what was not. ``lms``: ``"canvas"`` or ``"moodle"`` (default: :func:`detect_lms`); ``times``: ``{student id or
+    LMS user id: aware time}`` (:func:`read_times`, :func:`dgmlab.grading.lms.lms.submission_times`); ``roster``: a
+    :func:`roster_index` (by default the gradebook's); ``limits``: the course's ``c.DgmlabCollect`` by default.
+
+    Every entry is read into a staging folder first; a damaged one is a :class:`CourseError` and nothing in
+    ``submitted/`` changes. Then each student's folder is replaced: one that held another submission is moved to
+    ``.dgmlab/replaced/<hw>/<time>/<student>/`` (listed in ``replaced``)."""
     (hw,) = course.check_homeworks([hw])
     graded = GRADED_FILES.get(hw.split("_")[0], [])
-    index = roster if roster is not None else roster_index(course)
+    limits = limits if limits is not None else course.settings(DgmlabCollect)
     times = times or {}
-    out = Collected(hw)
     try:
         archive = zipfile.ZipFile(zip_path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise CourseError(f"{zip_path} is not a readable zip ({exc})") from exc
-    per_student: dict = {}
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
+        raise CourseError(f"{zip_path} is not a readable zip ({_inert(exc)})") from exc
     with archive:
-        for info in archive.infolist():
-            if info.is_dir():
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        total = sum(i.file_size for i in infos)
+        if total > limits.max_total_bytes:
+            raise CourseError(f"{zip_path} unpacks to {total} bytes, more than c.DgmlabCollect.max_total_bytes = "
+                              f"{limits.max_total_bytes}: nothing was placed (raise the limit in nbgrader_config.py "
+                              "if this zip is what the LMS gave)")
+        if lms is None:
+            lms = detect_lms(i.filename for i in infos)
+        elif lms not in FORMATS:
+            raise CourseError(f"--lms is canvas or moodle, not {lms!r}")
+        index = roster if roster is not None else roster_index(course)
+        out = Collected(hw, lms)
+        count: dict = {}
+        for info in infos:
+            count[info.filename] = count.get(info.filename, 0) + 1
+        per_student: dict = {}
+        readable = []  # every entry read (checked) before anything is placed
+        for info in infos:
+            why = _refusal(info, limits)
+            if not why and count[info.filename] > 1:
+                why = (f"refused: {count[info.filename]} entries have this name (an LMS writes each once): which "
+                       "is the student's cannot be told")
+            if why:
+                out.unplaced.append((info.filename, why))
                 continue
-            e = parse_entry(info.filename)
+            readable.append(info)
+            e = parse_entry(info.filename, lms)
             if e is None:
-                out.unplaced.append((info.filename, "named neither as Canvas (<name>_<user id>_<submission id>_"
-                                                    "<file>) nor as Moodle (<Full Name>_<id>_assignsubmission_file_/) "
-                                                    "names a submission"))
+                out.unplaced.append((info.filename, f"not named as {lms.title()} names a submission "
+                                                    f"({SHAPES[lms]})"))
                 continue
             sid = index.get(("lms", e.user)) or index.get(("name", _key(e.name)))
             if sid is None:
@@ -190,59 +444,52 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
                                                     f"nbgrader's student table (nbgrader db student add <id> "
                                                     f"--lms-user-id {e.user} ...)"))
                 continue
-            if info.file_size > MAX_FILE_BYTES:
-                out.unplaced.append((info.filename, f"{info.file_size} bytes: more than {MAX_FILE_BYTES} bytes"))
-                continue
             per_student.setdefault(sid, []).append((e, info))
-        for sid in sorted(per_student):
-            entries = per_student[sid]
-            chosen, leftover = {}, []
-            notebooks = [x for x in entries if x[0].original.lower().endswith(".ipynb")]
-            if notebooks:
-                best = max(notebooks, key=lambda x: _notebook_rank(hw, x[0]))
-                chosen[f"{hw}.ipynb"] = best
-                for x in notebooks:
-                    if x is best:
-                        continue
-                    if x[0].base[0] == best[0].base[0]:
-                        out.superseded.append((x[0].path, f"{sid}: {best[0].path} is later"))
-                    else:
-                        leftover.append((x, f"another notebook: {best[0].path} is graded as {hw}.ipynb"))
-            else:
-                out.unplaced.append((f"{sid}'s submission", f"no notebook (.ipynb) in the zip for {sid}"))
-            for x in entries:
-                if x in notebooks:
-                    continue
-                name, _ = x[0].base
-                if name.lower().endswith(".pdf"):  # a PDF handed in with the notebook: kept for the grader to read
-                    name = pdf_name(name)
-                if name in graded or name.endswith(".pdf"):
-                    prev = chosen.get(name)
-                    if prev is None or (x[0].submission, x[0].base[1]) > (prev[0].submission, prev[0].base[1]):
-                        chosen[name], later, older = x, x, prev
-                    else:
-                        later, older = prev, x
-                    if older is not None:
-                        out.superseded.append((older[0].path, f"{sid}: {later[0].path} is later"))
+        chosen = {sid: _choose(hw, sid, per_student[sid], graded, limits, out) for sid in sorted(per_student)}
+        chosen = {sid: files for sid, files in chosen.items() if files}
+
+        submitted = course.folder("submitted")
+        submitted.mkdir(parents=True, exist_ok=True)
+        need = sum(i.file_size for i in readable)
+        free = shutil.disk_usage(submitted).free
+        if need > free:
+            raise CourseError(f"{zip_path} needs {need} bytes to stage, {free} are free beside {submitted}: nothing "
+                              "was placed")
+        stage = Path(tempfile.mkdtemp(prefix=f".collect-{hw}-", dir=submitted.parent))
+        try:
+            to_stage = {id(info): (sid, name) for sid, files in chosen.items() for name, (_, info) in files.items()}
+            for sid in chosen:
+                (stage / sid).mkdir()
+            for info in readable:
+                target = to_stage.get(id(info))
+                _read(archive, info, zip_path, None if target is None else stage / target[0] / target[1])
+            for sid, files in chosen.items():
+                first = next(iter(files.values()))[0]
+                when = times.get(sid) or times.get(first.user)
+                if when is not None:
+                    (stage / sid / "timestamp.txt").write_text(when.astimezone(_dt.timezone.utc).isoformat(),
+                                                               encoding="utf-8")
                 else:
-                    leftover.append((x, f"not a file {hw} grades ({', '.join(graded) or 'the notebook only'}) "
-                                        "or a PDF"))
-            out.unplaced += [(x[0].path, f"{sid}: {why}, not placed") for x, why in leftover]
-            if not chosen:
-                continue
-            dest = course.folder("submitted", hw, sid)
-            if dest.exists():
-                shutil.rmtree(dest)
-            dest.mkdir(parents=True)
-            for name, (e, info) in sorted(chosen.items()):
-                (dest / name).write_bytes(archive.read(info))
-                out.placed.append((sid, name, e.path))
-            first = next(iter(chosen.values()))[0]
-            when = times.get(sid) or times.get(first.user)
-            if when is not None:
-                (dest / "timestamp.txt").write_text(when.astimezone(_dt.timezone.utc).isoformat(), encoding="utf-8")
-            else:
-                out.no_time.append(sid)
-            if any(e.late_flag for e, _ in chosen.values()):
-                out.late_flagged.append(sid)
+                    out.no_time.append(sid)
+                if any(e.late_flag for e, _ in files.values()):
+                    out.late_flagged.append(sid)
+            # every entry read: only now does submitted/ change
+            now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+            for sid, files in chosen.items():
+                dest = course.folder("submitted", hw, sid)
+                if dest.is_dir() and not dest.is_symlink() and not any(dest.iterdir()):
+                    dest.rmdir()  # an empty folder: nothing to keep
+                if dest.exists() or dest.is_symlink():
+                    if _same(dest, stage / sid):  # collected again, unchanged: left as it is
+                        out.placed += [(sid, name, e.path) for name, (e, _) in sorted(files.items())]
+                        continue
+                    kept = course.root / ".dgmlab" / "replaced" / hw / now / sid
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.move(str(dest), str(kept))
+                    out.replaced.append((sid, kept.relative_to(course.root)))
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(stage / sid), str(dest))
+                out.placed += [(sid, name, e.path) for name, (e, _) in sorted(files.items())]
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
     return out
