@@ -138,6 +138,12 @@ def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=Non
     """Decide test cell ``gid`` of ``hw`` (the instructor's ``source``) from the kernel's ``outputs``;
     ``folder``, ``handed``, ``seeds``, ``reference``, ``keep``, ``delimiters``: see :func:`dgmlab.probes.judge`."""
     spec = probes.spec_for(hw, gid)
+    refused = refused_files(spec, seeds)
+    if refused:  # before anything of the kernel's is read: the file itself is not graded
+        steps = probes.plan(spec, source, delimiters)
+        why = "; ".join(refused)
+        return probes.Judgement(0.0, spec.points, [f"0 of {spec.points:g} points: {why}"],
+                                [(n, w, h, False, why) for n, w, h in steps])
     try:
         data = probe_data(outputs, gid)
     except wire.WireError as exc:
@@ -149,6 +155,16 @@ def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=Non
     return probes.judge(hw, spec, data, seed, hidden_source=source, folder=folder, handed=handed,
                         seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference, keep=keep,
                         delimiters=delimiters, expected_at=expected_at)
+
+
+def refused_files(spec: probes.CheckSpec, seeds) -> list:
+    """Why each handed-in file of ``spec`` that ``dgmlab autograde`` refused (``seeds``: :func:`handed_seeds`, a
+    ``"refused: why"`` entry) is not graded: a copy of the kit's published weights, or a file that is not unpickled
+    (:func:`dgmlab.grading.autograde.draw_seeds.seeds_for`). A cell grading any of them earns 0, whatever its tests
+    read of it: the one place every homework's refusal is decided into points, in the judge."""
+    seeds = seeds or {}
+    return [str(seeds[name]).removeprefix("refused: ") for name in spec.files
+            if isinstance(seeds.get(name), str)]
 
 
 MAX_KEPT_BYTES = 2 * 2**20  # one file a hidden test leaves for the dashboard
