@@ -15,15 +15,16 @@ the penalty with it. :func:`sync_gradebook` writes the same penalty into nbgrade
 from __future__ import annotations
 
 import datetime as _dt
-import re
 
 from traitlets import Dict, Unicode
 from traitlets.config import Configurable
 
+from . import canvas_dates as CD
 from . import late as L
+from . import late_days as LD
+from .term_rules import TermRules, term_rules
+from .times import parse_length, parse_time  # noqa: F401 (read here as deadlines.parse_time too)
 from ..layout import Course, CourseError
-
-_LENGTH = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(weeks?|days?|hours?|minutes?|w|d|h|m)\s*", re.I)
 
 
 class DgmlabDeadlines(Configurable):
@@ -41,34 +42,6 @@ class DgmlabDeadlines(Configurable):
     policies = Dict(help="{homework: policy}: a homework's own late policy.").tag(config=True)
 
 
-def parse_time(text, tz) -> _dt.datetime:
-    """``text`` (ISO, ``'YYYY-MM-DD HH:MM[:SS][+offset]'``) as an aware time: without an offset, a wall-clock time
-    in ``tz``; given to the minute, the end of that minute."""
-    if isinstance(text, _dt.datetime):
-        t = text
-    else:
-        t = _dt.datetime.fromisoformat(str(text).strip())
-        if t.second == 0 and t.microsecond == 0 and str(text).strip().count(":") == 1:
-            t = t.replace(second=59)
-    return t if t.tzinfo is not None else t.replace(tzinfo=tz)
-
-
-def parse_length(text) -> _dt.timedelta:
-    """``'2 days'``, ``'36 hours'``, ``'1 day 6 hours'``, ``'90m'``, or a number of days."""
-    if isinstance(text, (int, float)):
-        return _dt.timedelta(days=float(text))
-    text, total, pos = str(text), _dt.timedelta(), 0
-    units = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
-    for m in _LENGTH.finditer(text):
-        if m.start() != pos:
-            break
-        total += _dt.timedelta(**{units[m.group(2)[0].lower()]: float(m.group(1))})
-        pos = m.end()
-    if pos != len(text) or not text.strip():
-        raise ValueError(f"{text!r} is neither a due date nor a length such as '2 days' or '36 hours'")
-    return total
-
-
 def _naive_utc(t: _dt.datetime | None) -> _dt.datetime | None:
     return None if t is None else t.astimezone(L.UTC).replace(tzinfo=None)
 
@@ -83,8 +56,15 @@ def from_gradebook(t: _dt.datetime | None) -> _dt.datetime | None:
 class Deadlines:
     """The course's ``DgmlabDeadlines``, read and checked (:func:`deadlines`)."""
 
-    def __init__(self, settings: DgmlabDeadlines, course: Course | None = None):
+    def __init__(self, settings: DgmlabDeadlines, course: Course | None = None, rules: TermRules | None = None,
+                 canvas_due: dict | None = None, submissions: dict | None = None):
+        """``rules`` (the course's ``c.DgmlabTerm``), ``canvas_due`` (``{hw: {student: due}}``, Canvas's
+        per-student dates) and ``submissions`` (``{(hw, student): (submitted, gradebook due, gradebook
+        extension)}``, what a bank of late days is spent on) are read from ``course`` when not given."""
         self.settings, self.course = settings, course
+        self.rules = rules if rules is not None else term_rules(course) if course is not None else TermRules()
+        self.canvas_due = canvas_due if canvas_due is not None else CD.read(course)
+        self._submissions, self._spent = submissions, {}
         try:
             self.tz = L.zone(settings.timezone)
             self.due_dates = {hw: parse_time(t, self.tz) for hw, t in settings.due.items()}
@@ -113,16 +93,21 @@ class Deadlines:
         return self._policies[name]
 
     def due(self, hw: str, student: str | None = None, gradebook_due=None, gradebook_extension=None):
-        """``student``'s due date of ``hw`` (aware), extension included; ``None``: no due date."""
+        """``student``'s due date of ``hw`` (aware); ``None``: no due date. Canvas's date for the student
+        (:mod:`.canvas_dates`) replaces the homework's; an extension is added to that (a date replaces it); the
+        student's course-wide accommodation (``c.DgmlabTerm.accommodations``) is added last."""
         base = self.due_dates.get(hw) or from_gradebook(gradebook_due)
+        base = self.canvas_due.get(hw, {}).get(student, base) if student else base
         ext = self.extensions.get(hw, {}).get(student) if student else None
         if ext is None:
             ext = gradebook_extension
-        if isinstance(ext, _dt.datetime):
-            return ext
-        if base is None or not ext:
-            return base
-        local = base.astimezone(self.tz).replace(tzinfo=None) + ext  # on the course's clock
+        due = ext if isinstance(ext, _dt.datetime) else self._later(base, ext)
+        return self._later(due, self.rules.accommodation(student) if student else None)
+
+    def _later(self, due, length):
+        if due is None or not length:
+            return due
+        local = due.astimezone(self.tz).replace(tzinfo=None) + length  # on the course's clock
         return local.replace(tzinfo=self.tz)
 
     def apply(self, hw: str, student: str, mark: float, submitted=None, gradebook_due=None,
@@ -130,10 +115,48 @@ class Deadlines:
         """The homework's policy on ``mark`` (autograded + hand-graded points) handed in at ``submitted``
         (aware, or naive UTC as nbgrader stores it)."""
         due = self.due(hw, student, gradebook_due, gradebook_extension)
-        return self.policy(hw).apply(mark, from_gradebook(submitted), due, self.tz)
+        spent, left = self.late_days(hw, student)
+        return LD.apply(self.policy(hw), mark, from_gradebook(submitted), due, self.tz, spent, left)
+
+    def late_days(self, hw: str, student: str) -> tuple:
+        """``(days spent on hw, days left after it)`` of ``student``'s bank of free late days
+        (:mod:`.late_days`); ``(0, None)`` when the course gives none."""
+        if not student or not self.rules.banks_late_days:
+            return 0, None
+        if student not in self._spent:
+            if self._submissions is None:
+                self._submissions = _submissions(self.course)
+            order = []
+            for (h, sid), (submitted, gb_due, gb_ext) in self._submissions.items():
+                if sid != student or self.rules.is_excused(h, sid) or submitted is None:
+                    continue
+                due = self.due(h, sid, gb_due, gb_ext)
+                if due is None:
+                    continue
+                days = LD.needed(self.policy(h), from_gradebook(submitted), due, self.tz)
+                order.append(((self.due_dates.get(h) or from_gradebook(gb_due) or due), h, days))
+            order.sort(key=lambda t: (t[0], t[1]))
+            self._spent[student] = list(LD.spend(self.rules.bank(student), [(h, d) for _, h, d in order]).items())
+        left = self.rules.bank(student)
+        for h, n in self._spent[student]:
+            left -= n
+            if h == hw:
+                return n, left
+        return 0, left
 
     def local(self, t: _dt.datetime) -> str:
         return t.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _submissions(course: Course | None) -> dict:
+    """``{(hw, student): (submitted, due, extension)}`` of every submission nbgrader's gradebook holds."""
+    if course is None or not (course.root / "gradebook.db").exists():
+        return {}
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        return {(a.name, sub.student.id): (sub.timestamp, a.duedate, sub.extension)
+                for a in gb.assignments for sub in a.submissions}
 
 
 def load_policy(name: str, course: Course | None = None) -> L.LatePolicy:

@@ -1,0 +1,37 @@
+"""Times and lengths as a course's configuration writes them: ``'2025-02-11 23:59'`` (a wall-clock time in the
+course's time zone; to the minute, the whole minute) and ``'2 days'``, ``'36 hours'``, ``'1 day 6 hours'``.
+:mod:`dgmlab.grading.term.deadlines` and :mod:`dgmlab.grading.term.term_rules` read their settings with these."""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+_LENGTH = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(weeks?|days?|hours?|minutes?|w|d|h|m)\s*", re.I)
+
+
+def parse_time(text, tz) -> _dt.datetime:
+    """``text`` (ISO, ``'YYYY-MM-DD HH:MM[:SS][+offset]'``) as an aware time: without an offset, a wall-clock time
+    in ``tz``; given to the minute, the end of that minute."""
+    if isinstance(text, _dt.datetime):
+        t = text
+    else:
+        t = _dt.datetime.fromisoformat(str(text).strip())
+        if t.second == 0 and t.microsecond == 0 and str(text).strip().count(":") == 1:
+            t = t.replace(second=59)
+    return t if t.tzinfo is not None else t.replace(tzinfo=tz)
+
+
+def parse_length(text) -> _dt.timedelta:
+    """``'2 days'``, ``'36 hours'``, ``'1 day 6 hours'``, ``'90m'``, or a number of days."""
+    if isinstance(text, (int, float)):
+        return _dt.timedelta(days=float(text))
+    text, total, pos = str(text), _dt.timedelta(), 0
+    units = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
+    for m in _LENGTH.finditer(text):
+        if m.start() != pos:
+            break
+        total += _dt.timedelta(**{units[m.group(2)[0].lower()]: float(m.group(1))})
+        pos = m.end()
+    if pos != len(text) or not text.strip():
+        raise ValueError(f"{text!r} is neither a due date nor a length such as '2 days' or '36 hours'")
+    return total
