@@ -241,6 +241,26 @@ def cmd_push(args) -> int:
     return 1 if (got.conflicts and not args.force) or got.skipped else 0
 
 
+def cmd_overrides(args) -> int:
+    from .grading.lms import overrides as O
+
+    course = _course(args)
+    for hw in course.check_homeworks(args.hw):
+        for line in O.fetch(course, hw).lines():
+            print(line)
+    return 0
+
+
+def cmd_registrar(args) -> int:
+    from .grading.report import registrar as REG
+
+    path, got = REG.write(_course(args), args.out)
+    for line in REG.lines(got):
+        print(line)
+    print(f"registrar CSV: {path}")
+    return 0
+
+
 def cmd_pdf(args) -> int:
     from pathlib import Path
 
@@ -400,6 +420,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("hw", help="homework id")
     s.add_argument("--force", action="store_true", help="overwrite marks changed in Canvas since the last push")
     s.set_defaults(func=cmd_push)
+
+    s = sub.add_parser("overrides", help="read each homework's per-student due dates from Canvas (its assignment "
+                                         "overrides; c.DgmlabCanvas) into .dgmlab/canvas_overrides/<hw>.json, "
+                                         "where every report's due dates find them")
+    s.add_argument("hw", nargs="*", help="homework ids (default: all)")
+    s.set_defaults(func=cmd_overrides)
+
+    s = sub.add_parser("registrar", help="write the registrar's CSV: per student the course total (c.DgmlabTerm: "
+                                         "weights, letters, excused), the letter and each homework's mark")
+    s.add_argument("--out", default="registrar.csv", help="where the CSV goes (default: registrar.csv)")
+    s.set_defaults(func=cmd_registrar)
 
     s = sub.add_parser("pdf", help="PDFs of a notebook, whole and one per question, made offline (Debian's chromium "
                                    "and libjs-mathjax): of your notebook, or of each collected submission of a homework")

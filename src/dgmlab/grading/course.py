@@ -181,6 +181,10 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     from . import sandbox as S
 
     (hw,) = course.check_homeworks([hw])
+    dropped = sorted(set(students or ()) & course.dropped())
+    if dropped:
+        raise CourseError(f"{', '.join(dropped)} dropped the course (c.DgmlabTerm.dropped in nbgrader_config.py): "
+                          "not graded; their files are kept (take them out of the setting to grade them)")
     if _on_this_machine(cluster):  # the kernels run here: decide here, as each worker would
         usable, why = S.available()
         if sandbox is None:

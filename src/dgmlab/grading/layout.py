@@ -223,16 +223,30 @@ class Course:
         return key
 
     def students(self) -> list[str]:
-        """Every student with a folder ``submitted/<student>/``."""
-        base = self.folder("submitted")
-        return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
-
-    def submitted(self, hw: str) -> list[str]:
-        """Students with a folder ``submitted/<student>/<hw>/``."""
+        """Every student with a folder ``submitted/<student>/``, but a dropped one (:meth:`dropped`)."""
         base = self.folder("submitted")
         if not base.is_dir():
             return []
-        return sorted(p.name for p in base.iterdir() if (p / hw).is_dir())
+        dropped = self.dropped()
+        return sorted(p.name for p in base.iterdir() if p.is_dir() and p.name not in dropped)
+
+    def submitted(self, hw: str) -> list[str]:
+        """Students with a folder ``submitted/<student>/<hw>/``, but a dropped one (:meth:`dropped`)."""
+        base = self.folder("submitted")
+        if not base.is_dir():
+            return []
+        dropped = self.dropped()
+        return sorted(p.name for p in base.iterdir() if (p / hw).is_dir() and p.name not in dropped)
+
+    def dropped(self) -> frozenset:
+        """The students ``c.DgmlabTerm.dropped`` names (:mod:`dgmlab.grading.term.term_rules`): left out of every
+        listing of students, so out of grading and the exports; their folders stay as they are."""
+        config = self.config()
+        value = config.DgmlabTerm.get("dropped", []) if "DgmlabTerm" in config else []
+        if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(s, str) for s in value):
+            raise CourseError(f"nbgrader_config.py: c.DgmlabTerm.dropped must be a list of student ids (nbgrader's "
+                              f"ids, e.g. ['ada', 'bob']), not {value!r}")
+        return frozenset(value)
 
     # -- running nbgrader
     def nbgrader(self, *args, timeout: float | None = None, env: dict | None = None) -> StepResult:

@@ -78,8 +78,11 @@ def collect(course: Course, hws=None) -> ClassData:
     cells, subs, order, maxes, roster, problems = [], [], {}, {}, {}, []
     delimiters = hidden_delimiters(course.config())
     dates = deadlines(course)
+    dropped = course.dropped()  # c.DgmlabTerm.dropped: out of every report and export, their rows kept
     with Gradebook(f"sqlite:///{db}") as gb:
         for st in gb.students:
+            if st.id in dropped:
+                continue
             roster[st.id] = RosterEntry(st.id, st.first_name, st.last_name, st.email, st.lms_user_id)
         known = [a.name for a in gb.assignments]
         if hws:
@@ -108,6 +111,8 @@ def collect(course: Course, hws=None) -> ClassData:
             for sub in assignment.submissions:
                 sid = sub.student.id
                 seen.add(sid)
+                if sid in dropped:
+                    continue
                 auto = manual = 0.0
                 pending = 0
                 for snb in sub.notebooks:
@@ -142,7 +147,7 @@ def collect(course: Course, hws=None) -> ClassData:
             # submissions that never reached the gradebook: recorded outcomes, else what the files say
             folder = course.folder("submitted")
             on_disk = set(course.submitted(hw)) if folder.is_dir() else set()
-            for sid in sorted((set(records) | on_disk) - seen):
+            for sid in sorted((set(records) | on_disk) - seen - dropped):
                 rec = records.get(sid)
                 if rec:
                     subs.append(Submission(sid, hw, rec["status"], rec.get("reason", ""), rec.get("seconds"),

@@ -1,0 +1,129 @@
+"""Per-student due dates from Canvas: the assignment's overrides (``dgmlab overrides <hw>``).
+
+Canvas keeps a student's own due date as an *assignment override*
+(``GET /api/v1/courses/:course_id/assignments/:assignment_id/overrides``, read page by page through
+``canvasapi``). :func:`fetch` reads the homework's overrides and saves the per-student ones in
+``.dgmlab/canvas_overrides/<hw>.json`` (:mod:`dgmlab.grading.term.canvas_dates`), where every report's due
+dates read them; a student is matched by nbgrader's ``lms_user_id`` (Canvas's user id).
+
+What is applied and what is not (each one not applied is listed, with why):
+
+- An override naming students (``student_ids``) with a due date (``due_at``): that date is those students' due
+  date of the homework (a student in two such overrides gets the later date, as Canvas does).
+- An override of a section (``course_section_id``) or a group (``group_id``) is not applied: the course's due
+  date of the homework (``c.DgmlabDeadlines.due``) is the one date everyone else has, nbgrader's roster holds no
+  sections, and a section's own date belongs in the course's configuration, where it is seen and reviewed (an
+  extension per student, ``c.DgmlabDeadlines.extensions``).
+- An override without ``due_at`` (it moves only the availability dates) changes no due date.
+- A Canvas user that nbgrader's student table does not have is not applied (add them with ``nbgrader db student
+  add <id> --lms-user-id <Canvas user id>``).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from dataclasses import dataclass, field
+
+from . import lms
+from ..layout import Course, CourseError
+from ..term import canvas_dates as CD
+
+
+@dataclass
+class Fetched:
+    hw: str
+    due: dict = field(default_factory=dict)  # student -> aware due date
+    not_applied: list = field(default_factory=list)  # (override, why)
+    changed: list = field(default_factory=list)  # (student, before ISO or None, after ISO or None)
+
+    def lines(self) -> list:
+        from ..inert import terminal
+
+        out = [f"{self.hw}: {len(self.due)} per-student due date(s) from Canvas saved in "
+               f"{CD.FOLDER / (self.hw + '.json')}"]
+        out += [terminal(f"  {sid}: {was or 'the homework’s'} -> {now or 'the homework’s'}")
+                for sid, was, now in self.changed]
+        if self.not_applied:
+            out.append(f"not applied ({len(self.not_applied)}):")
+            out += [terminal(f"  {what}: {why}") for what, why in self.not_applied]
+        return out
+
+
+def _students_by_lms_id(course: Course) -> dict:
+    from nbgrader.api import Gradebook
+
+    db = course.root / "gradebook.db"
+    if not db.exists():
+        raise CourseError(f"no gradebook at {db}: add the roster first (nbgrader db student import roster.csv, with "
+                          "an lms_user_id column), so that Canvas's users can be matched")
+    with Gradebook(f"sqlite:///{db}") as gb:
+        return {str(st.lms_user_id): st.id for st in gb.students if st.lms_user_id}
+
+
+def _time(text) -> _dt.datetime:
+    t = _dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    if t.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone")
+    return t
+
+
+def read(overrides, students: dict, dropped=frozenset()) -> tuple[dict, list]:
+    """``({student: due}, [(override, why not applied)])`` of Canvas's ``overrides`` (objects or dicts with
+    Canvas's fields), ``students``: ``{Canvas user id: nbgrader id}``."""
+    due, skipped = {}, []
+    for o in overrides:
+        get = o.get if isinstance(o, dict) else (lambda k, _o=o: getattr(_o, k, None))
+        what = f"override {get('id')}" + (f" ({get('title')})" if get("title") else "")
+        if get("course_section_id") is not None:
+            skipped.append((what, f"a section's date (section {get('course_section_id')}): set it for the course "
+                                  "in c.DgmlabDeadlines (due, or extensions per student)"))
+            continue
+        if get("group_id") is not None:
+            skipped.append((what, f"a group's date (group {get('group_id')}): set it per student in "
+                                  "c.DgmlabDeadlines.extensions"))
+            continue
+        ids = get("student_ids") or []
+        if not get("due_at"):
+            skipped.append((what, "no due date (it moves only when the homework opens or closes)"))
+            continue
+        try:
+            when = _time(get("due_at"))
+        except (ValueError, TypeError) as exc:
+            skipped.append((what, f"due_at {get('due_at')!r} is not a time ({exc})"))
+            continue
+        for uid in ids:
+            sid = students.get(str(uid))
+            if sid is None:
+                skipped.append((what, f"Canvas user {uid} is not in nbgrader's student table (nbgrader db student "
+                                      f"add <id> --lms-user-id {uid})"))
+            elif sid not in dropped:
+                due[sid] = max(when, due.get(sid, when))
+    return due, skipped
+
+
+def fetch(course: Course, hw: str, token: str | None = None) -> Fetched:
+    """Read ``hw``'s overrides from Canvas and save its per-student due dates (see the module's docstring)."""
+    (hw,) = course.check_homeworks([hw])
+    target = lms.assignment(course, hw, token)
+    try:
+        overrides = list(target.get_overrides())
+    except Exception as exc:
+        raise CourseError(f"Canvas: could not read the overrides of assignment {target.id} ({type(exc).__name__}: "
+                          f"{exc})") from exc
+    due, skipped = read(overrides, _students_by_lms_id(course), course.dropped())
+    path = CD.path(course, hw)
+    before = CD.read(course).get(hw, {})
+    out = Fetched(hw, due, skipped)
+    for sid in sorted(set(before) | set(due)):
+        was, now = before.get(sid), due.get(sid)
+        if was != now:
+            out.changed.append((sid, was and was.isoformat(), now and now.isoformat()))
+    record = {"assignment_id": target.id, "fetched_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+              "due": {sid: t.isoformat() for sid, t in sorted(due.items())},
+              "not_applied": [{"override": w, "why": y} for w, y in skipped]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    os.replace(tmp, path)  # whole or not at all
+    return out

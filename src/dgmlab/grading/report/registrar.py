@@ -1,0 +1,106 @@
+"""The registrar's export: one row per student with the course total, its letter and each homework's mark.
+
+``dgmlab registrar`` (:func:`write`) writes ``registrar.csv``: ``student_id``, ``name`` (the roster's "Last,
+First"), ``total`` (percent, to ``c.DgmlabTerm.precision`` decimals, or ``pending``), ``letter`` (empty while
+pending), then one column per homework that counts: its final mark (points, the late policy applied), ``excused``
+or ``pending``. A homework that was collected but holds nothing from a student is a mark of 0 (and listed on the
+terminal as missing). The total and the letter follow :mod:`dgmlab.grading.term.course_total`; dropped students
+(``c.DgmlabTerm.dropped``) have no row. Every cell passes :func:`dgmlab.grading.inert.csv_cell`: a name from the
+roster is data, never a spreadsheet formula.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..inert import write_csv
+from ..layout import Course
+from ..term import course_total as T
+from ..term.term_rules import TermRules, term_rules
+
+
+@dataclass
+class Registrar:
+    """What :func:`rows` made: the rows (the header first) and what the instructor should know."""
+
+    rows: list
+    totals: dict  # student -> course_total.Total
+    missing: list = field(default_factory=list)  # (student, hw): counted 0
+    problems: list = field(default_factory=list)  # in words
+
+
+def final_mark(data, student: str, hw: str) -> T.Mark:
+    """``student``'s final mark of ``hw`` from the class's data (:func:`dgmlab.grading.report.analysis.collect`):
+    a mark (auto + hand points, the late policy applied), pending (with why) or missing. The one place the
+    registrar reads a final mark."""
+    subs = [s for s in data.submissions if s.student == student and s.hw == hw]
+    if hw not in data.hws:
+        return T.Mark(T.PENDING, reason="not graded yet: no grades of it in the gradebook")
+    top = data.max_score.get(hw, 0.0)
+    if not subs:
+        return T.Mark(T.MISSING, None, top, "nothing handed in")
+    sub = subs[0]
+    if sub.score is None:
+        return T.Mark(T.PENDING, None, top, f"{sub.status}" + (f": {sub.reason}" if sub.reason else ""))
+    if sub.pending_manual:
+        return T.Mark(T.PENDING, None, top, f"{sub.pending_manual} answer(s) still to grade by hand")
+    return T.Mark(T.MARK, float(sub.score), sub.max_score or top)
+
+
+def _cell(mark: T.Mark) -> str:
+    if mark.status in (T.EXCUSED, T.PENDING):
+        return mark.status
+    return f"{round(mark.counted_points, 4):g}"
+
+
+def rows(data, rules: TermRules, homeworks=None) -> Registrar:
+    """The registrar's rows of ``data`` under ``rules``; ``homeworks``: the columns (default: the weighted
+    homeworks, or every graded one when no weights are set)."""
+    hws = list(homeworks) if homeworks else (list(rules.weights) or list(data.hws))
+    students = sorted((set(data.roster) | {s.student for s in data.submissions}) - rules.dropped)
+    head = ["student_id", "name", "total", "letter"]
+    head += [f"{hw} (of {data.max_score[hw]:g})" if hw in data.max_score else hw for hw in hws]
+    out = Registrar([head], {}, problems=list(data.problems))
+    for sid in students:
+        marks = {hw: (T.Mark(T.EXCUSED) if rules.is_excused(hw, sid) else final_mark(data, sid, hw)) for hw in hws}
+        out.missing += [(sid, hw) for hw, m in marks.items() if m.status == T.MISSING]
+        total = T.course_total(marks, {hw: rules.weights.get(hw, 1.0) for hw in hws} if rules.weights else {},
+                               rules.letters, rules.precision)
+        out.totals[sid] = total
+        entry = data.roster.get(sid)
+        name = entry.display if entry is not None else sid
+        out.rows.append([sid, name, total.text(rules.precision), total.letter] + [_cell(marks[hw]) for hw in hws])
+    return out
+
+
+def collect(course: Course):
+    """The class's data, read as every report reads it."""
+    from . import analysis as A
+
+    return A.collect(course)
+
+
+def write(course: Course, path: Path | str = "registrar.csv") -> tuple[Path, Registrar]:
+    """Write the registrar's CSV of ``course`` at ``path`` (relative: in the course folder)."""
+    rules = term_rules(course)
+    rules.check_homeworks(course.homeworks())
+    got = rows(collect(course), rules)
+    path = Path(path)
+    target = path if path.is_absolute() else course.root / path
+    return write_csv(target, got.rows), got
+
+
+def lines(got: Registrar) -> list:
+    """What the terminal shows of ``got``: the totals' count, each pending total with why, each missing mark."""
+    from ..inert import terminal
+
+    pending = {sid: t for sid, t in got.totals.items() if t.percent is None}
+    out = [f"{len(got.totals)} students, {len(got.totals) - len(pending)} with a total, {len(pending)} pending"]
+    for sid, t in sorted(pending.items()):
+        why = "; ".join(f"{hw}: {reason}" if hw else reason for hw, reason in t.pending)
+        out.append(terminal(f"  pending {sid}: {why}"))
+    if got.missing:
+        out.append(f"counted as 0, nothing handed in ({len(got.missing)}):")
+        out += [terminal(f"  {sid}: {hw}") for sid, hw in got.missing]
+    out += [terminal(f"roster: {p}") for p in got.problems]
+    return out

@@ -1,0 +1,73 @@
+"""Per-student due dates from Canvas's assignment overrides (lms/overrides.py), against a Canvas on 127.0.0.1 that
+pages its list: the per-student ones are applied, a section's or group's override is listed and not applied."""
+import json
+import shutil
+
+import pytest
+
+from canvas_fake import FakeCanvas
+from conftest import ROOT
+from dgmlab import cli
+from dgmlab.grading.course import Course
+from dgmlab.grading.lms import lms
+from dgmlab.grading.lms import overrides as O
+from dgmlab.grading.term import canvas_dates as CD
+
+OVERRIDES = [
+    {"student_ids": [101], "title": "1 student", "due_at": "2025-02-14T04:59:59Z"},
+    {"course_section_id": 3, "title": "Section B", "due_at": "2025-02-20T04:59:59Z"},
+    {"student_ids": [102, 999], "title": "2 students", "due_at": "2025-02-13T04:59:59Z"},
+    {"student_ids": [102], "title": "later for bob", "due_at": "2025-02-15T04:59:59Z"},
+    {"student_ids": [103], "title": "opens late", "unlock_at": "2025-02-01T05:00:00Z"},
+]
+ROSTER = {"101": "ada", "102": "bob", "103": "cy"}
+
+
+@pytest.fixture()
+def canvas(httpserver):
+    return FakeCanvas(httpserver, {}, OVERRIDES, page_size=2)
+
+
+def _course(root, canvas, hw="hw9_late"):
+    shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    with (root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+        f.write(canvas.config(hw))
+    return Course(root)
+
+
+def test_every_page_of_overrides_is_read_and_only_per_student_dates_applied(tmp_path, canvas, monkeypatch):
+    monkeypatch.setenv(lms.TOKEN_ENV, "test-token")
+    target = lms.assignment(_course(tmp_path, canvas), "hw9_late")
+    due, skipped = O.read(target.get_overrides(), ROSTER)
+    assert canvas.pages_served == [1, 2, 3]  # five overrides, two a page
+    assert {sid: t.isoformat() for sid, t in due.items()} == {
+        "ada": "2025-02-14T04:59:59+00:00",
+        "bob": "2025-02-15T04:59:59+00:00"}  # in two overrides: the later date, as Canvas gives
+    why = dict(skipped)
+    assert "a section's date (section 3)" in why["override 501 (Section B)"]
+    assert "Canvas user 999 is not in nbgrader's student table" in why["override 502 (2 students)"]
+    assert "no due date" in why["override 504 (opens late)"]
+
+
+@pytest.mark.slow  # nbgrader makes a gradebook with alembic
+def test_dgmlab_overrides_saves_the_dates_and_the_late_policy_counts_them(tmp_path, canvas, monkeypatch, capsys):
+    from grading.term.test_late_everywhere import CONFIG, HW, _make
+    from dgmlab.grading.report import analysis as A
+
+    import nbformat
+
+    monkeypatch.setenv(lms.TOKEN_ENV, "test-token")
+    course = _make(tmp_path, CONFIG + canvas.config(HW))
+    (tmp_path / "source" / HW).mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "source" / HW / f"{HW}.ipynb")
+    before = {s.student: s.score for s in A.collect(course).submissions}
+    assert cli.main(["--course", str(tmp_path), "overrides", HW]) == 0
+    saved = json.loads(CD.path(course, HW).read_text(encoding="utf-8"))
+    assert sorted(saved["due"]) == ["ada", "bob"]
+    out = capsys.readouterr().out
+    assert "section 3" in out and "bob: the homework’s -> 2025-02-15T04:59:59+00:00" in out
+    after = {s.student: s.score for s in A.collect(course).submissions}
+    # bob handed in a day late (2025-02-12 21:00 Toronto, 10% off: 12.6 of 14); Canvas gives him until 2025-02-14
+    # 23:59 Toronto, so his mark is whole; the others are unchanged
+    assert (before["bob"], after["bob"]) == (pytest.approx(12.6), 14.0)
+    assert {k: v for k, v in after.items() if k != "bob"} == {k: v for k, v in before.items() if k != "bob"}
