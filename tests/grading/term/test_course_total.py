@@ -75,3 +75,17 @@ def test_a_setting_that_makes_no_sense_is_refused_naming_it(settings, words):
 def test_a_weight_for_a_homework_the_course_does_not_have_is_refused():
     with pytest.raises(CourseError, match=r"c.DgmlabTerm.weights names hw9_typo"):
         _rules(weights={"hw1": 1, "hw9_typo": 1}).check_homeworks(["hw1", "hw2"])
+
+
+def test_a_misspelt_setting_is_refused_naming_the_real_ones(tmp_path):
+    import shutil
+
+    from conftest import ROOT
+    from dgmlab.grading.course import Course
+    from dgmlab.grading.term.term_rules import term_rules
+
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path / "nbgrader_config.py")
+    with (tmp_path / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+        f.write("\nc.DgmlabTerm.late_day = 3\n")
+    with pytest.raises(CourseError, match=r"c.DgmlabTerm has no setting late_day \(its settings: .*late_days"):
+        term_rules(Course(tmp_path))

@@ -141,5 +141,12 @@ class TermRules:
 
 
 def term_rules(course: Course) -> TermRules:
-    """The course's ``c.DgmlabTerm``, read and checked."""
+    """The course's ``c.DgmlabTerm``, read and checked; a setting it does not have (a misspelt name, which
+    traitlets would ignore) is a :class:`CourseError` naming the ones it has."""
+    config = course.config()
+    known = DgmlabTerm.class_trait_names(config=True)
+    unknown = sorted(set(config["DgmlabTerm"]) - set(known)) if "DgmlabTerm" in config else []
+    if unknown:
+        raise CourseError(f"nbgrader_config.py: c.DgmlabTerm has no setting {', '.join(unknown)} (its settings: "
+                          f"{', '.join(sorted(known))})")
     return TermRules(course.settings(DgmlabTerm))
