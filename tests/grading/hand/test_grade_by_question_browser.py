@@ -1,6 +1,7 @@
 """Grading one written question of the demo class by keyboard in a real headless browser (Debian's chromium and
 chromium-driver, driven by Selenium): every student graded with keys, an item's points changed, then the
 gradebook (read through nbgrader's API) and a student's feedback checked."""
+import base64
 import contextlib
 import os
 import socketserver
@@ -23,12 +24,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # a whole class in a browser: 
 Q = "q2_written"  # items: i1 (a) +5, i2 (b) +6, i3 (c) +6, i4 (d) +3, i5 no answer 0
 
 
-def typeset(driver):
-    """Wait until the page's script has run and MathJax has typeset the answers (the page is busy until then)."""
+def typeset(driver, question: bool = True):
+    """Wait until the page's script has run and MathJax has typeset the answers (the page is busy until then);
+    ``question``: a question's page (else one answer's page, with no grading script)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, 90).until(lambda d: d.find_elements(By.CSS_SELECTOR, "section.answer.current") and
+    WebDriverWait(driver, 90).until(lambda d: (not question or d.find_elements(By.CSS_SELECTOR,
+                                                                               "section.answer.current")) and
                                     d.execute_script("return !window.MathJax || "
                                                      "document.documentElement.dataset.typeset === 'done'"))
 
@@ -140,7 +143,7 @@ def test_grading_a_question_for_every_student_with_keys_then_changing_an_item(tm
         assert not errors, errors
 
 
-@pytest.mark.parametrize("page", ["/", f"/q/{Q}"])
+@pytest.mark.parametrize("page", ["/", f"/q/{Q}", f"/a/{Q}/demo_amara"])
 def test_the_pages_have_no_serious_accessibility_violations(tmp_path, page):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -150,7 +153,7 @@ def test_the_pages_have_no_serious_accessibility_violations(tmp_path, page):
     with served(driver, course) as server:
         driver.get(G.url(server) + page.lstrip("/"))
         if page != "/":  # math typeset: what axe checks is what the grader reads
-            typeset(driver)
+            typeset(driver, question=page.startswith("/q/"))
         bad = axe_violations(driver)
         assert not bad, describe(bad)
         errors = console_errors(driver)
@@ -239,3 +242,191 @@ def test_one_answers_tex_macros_styles_and_links_change_nothing_outside_it(tmp_p
         assert driver.execute_script("return window.pwned === undefined")
         errors = console_errors(driver)
         assert not errors, errors
+
+
+# Issue 52: one answer, or one student's hand-in, must not make every grader's page huge.
+MAX_PAGE = 256 * 1024  # bytes of a question's page of two students, one of whom attacks as below (was 280 MB)
+
+
+def picture(fmt: str, side: int, seed: int = 0) -> bytes:
+    """A real image of random pixels (``side`` x ``side``, RGB) in format ``fmt`` (PNG: about 3 side**2 bytes)."""
+    import io
+    import random
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), random.Random(seed).randbytes(3 * side * side)).save(out, fmt)
+    return out.getvalue()
+
+
+@contextlib.contextmanager
+def recorded(driver, course):
+    """:func:`served`, and the list of (path, Sec-Fetch-Site, response status) of each request the server got."""
+    seen = []
+    with served(driver, course) as server:
+        handler = server.RequestHandlerClass
+        serve, send = handler.do_GET, handler.send_response
+
+        def do_get(h):
+            h._seen = [urlsplit(h.path).path, h.headers.get("Sec-Fetch-Site"), None]
+            seen.append(h._seen)
+            return serve(h)
+
+        def send_response(h, code, message=None):
+            if getattr(h, "_seen", None):
+                h._seen[2] = code
+            return send(h, code, message)
+        handler.do_GET, handler.send_response = do_get, send_response
+        yield server, seen
+
+
+@contextlib.contextmanager
+def other_site(body: str):
+    """The address of a page (``body``) of another site than dgmlab grade's: served from http://localhost."""
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def page_bytes(server, path: str) -> int:
+    import urllib.request
+
+    with urllib.request.urlopen(G.url(server) + path.lstrip("/"), timeout=120) as r:
+        return len(r.read())
+
+
+def test_an_image_referred_to_200_times_is_fetched_once_and_the_page_stays_small(tmp_path):
+    from selenium.webdriver.common.by import By
+
+    driver = browser()
+    attacker, victim = "demo_amara", "demo_bilal"
+    course = H.build(tmp_path, pdf_student=None, only=[attacker, victim])
+    photo = picture("PNG", 600)
+    assert len(photo) > 2 ** 20
+    set_answer(course, attacker, "See my photo " + " ".join(["![p](attachment:photo.png)"] * 200))
+    path = course.root / "autograded" / attacker / H.HW / f"{H.HW}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == Q)
+    cell.attachments = {"photo.png": {"image/png": base64.b64encode(photo).decode()}}
+    nbformat.write(nb, path)
+    with recorded(driver, course) as (server, seen):
+        size = page_bytes(server, f"/q/{Q}")
+        assert size < MAX_PAGE, f"the question's page is {size:,} bytes"
+        driver.get(G.url(server, Q))
+        typeset(driver)
+        md = driver.find_element(By.CSS_SELECTOR, f'section[data-student="{attacker}"] .md')
+        first = md.find_element(By.TAG_NAME, "img")
+        driver.execute_script("arguments[0].scrollIntoView()", first)
+        driver.execute_script("return arguments[0].decode()", first)
+        assert driver.execute_script("return arguments[0].naturalWidth", first) == 600  # shown, from the server
+        assert len(md.find_elements(By.TAG_NAME, "img")) == 20
+        note = md.find_element(By.CSS_SELECTOR, ".cut")
+        assert "180 of its 200 images are left out" in note.text
+        whole = note.find_element(By.TAG_NAME, "a").get_attribute("href")
+        assert whole == G.url(server) + f"a/{Q}/{attacker}"
+
+        driver.get(whole)  # the whole answer: every reference, the same one address, still one fetch
+        typeset(driver, question=False)
+        imgs = driver.find_elements(By.CSS_SELECTOR, ".md img")
+        assert len(imgs) == 200 and len({i.get_attribute("src") for i in imgs}) == 1
+        for i in (imgs[0], imgs[-1]):
+            driver.execute_script("arguments[0].scrollIntoView()", i)
+            driver.execute_script("return arguments[0].decode()", i)
+        assert driver.execute_script("return arguments[0].naturalWidth", imgs[-1]) == 600
+        fetched = [s for s in seen if s[0].startswith(f"/att/{attacker}/")]
+        assert len(fetched) == 1 and fetched[0][1:] == ["same-origin", 200], seen
+        assert page_bytes(server, f"/a/{Q}/{attacker}") < MAX_PAGE
+
+        with other_site(f"<img src='{imgs[0].get_attribute('src')}' alt='x'>") as there:  # another site's page
+            driver.get(there)
+            driver.execute_script("return document.images[0].decode().catch(function () {})")
+        assert driver.execute_script("return document.images[0].naturalWidth") == 0
+        assert seen[-1][1:] == ["cross-site", 403], seen[-1]
+        errors = [e for e in console_errors(driver) if "403" not in e]
+        assert not errors, errors
+
+
+def test_forty_handed_in_pdfs_are_a_line_each_and_one_loads_only_when_opened(tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser()
+    student = "demo_amara"
+    course = H.build(tmp_path, pdf_student=None, only=[student, "demo_bilal"])
+    alone = None
+    with recorded(driver, course) as (server, seen):
+        alone = page_bytes(server, f"/q/{Q}")
+        for k in range(40):
+            (course.root / "submitted" / student / H.HW / f"scan_{k:02d}.pdf").write_bytes(H.PDF)
+        size = page_bytes(server, f"/q/{Q}")
+        assert size - alone < 40 * 300, f"40 PDFs add {size - alone:,} bytes to the page"
+        driver.get(G.url(server, Q))
+        typeset(driver)
+        assert driver.find_elements(By.TAG_NAME, "iframe") == []
+        assert not [s for s in seen if s[0].startswith("/file/")]
+        buttons = driver.find_elements(By.CSS_SELECTOR, f'section[data-student="{student}"] button[data-show]')
+        assert len(buttons) == 40 and buttons[2].text == "scan_02.pdf"
+        buttons[2].click()
+        frames = driver.find_elements(By.TAG_NAME, "iframe")
+        assert len(frames) == 1 and frames[0].get_attribute("src").endswith(f"/file/{student}/scan_02.pdf")
+        assert buttons[2].get_attribute("aria-expanded") == "true"
+        WebDriverWait(driver, 20).until(lambda d: [s for s in seen if s[0].startswith("/file/")])
+        assert [s[0] for s in seen if s[0].startswith("/file/")] == [f"/file/{student}/scan_02.pdf"]
+        buttons[2].click()  # and away again
+        assert driver.find_elements(By.TAG_NAME, "iframe") == []
+        errors = console_errors(driver)
+        assert not errors, errors
+
+
+def test_handed_in_photos_show_on_demand_as_images_and_one_that_is_not_an_image_never(tmp_path):
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser()
+    student = "demo_amara"
+    course = H.build(tmp_path, pdf_student=None, only=[student])
+    folder = course.root / "submitted" / student / H.HW
+    (folder / "page1.png").write_bytes(picture("PNG", 40))
+    (folder / "page2.jpg").write_bytes(picture("JPEG", 50))
+    (folder / "page3.png").write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>'
+                                       b'alert(2)</script></svg>')
+    (folder / "page4.jpg").write_bytes(b"<html><script>alert(3)</script></html>")
+    with recorded(driver, course) as (server, seen):
+        driver.get(G.url(server, Q))
+        typeset(driver)
+        sec = driver.find_element(By.CSS_SELECTOR, f'section[data-student="{student}"]')
+        assert sec.find_elements(By.CSS_SELECTOR, ".files img") == []
+        assert [b.text for b in sec.find_elements(By.CSS_SELECTOR, "button[data-show]")] == ["page1.png", "page2.jpg"]
+        text = sec.find_element(By.CSS_SELECTOR, ".files").text
+        assert "page3.png (PNG image, not shown: not a PNG image" in text
+        assert "page4.jpg (JPEG image, not shown: not a JPEG image" in text
+        for button, side in zip(sec.find_elements(By.CSS_SELECTOR, "button[data-show]"), (40, 50)):
+            button.click()
+            img = button.find_element(By.XPATH, "following-sibling::img")
+            WebDriverWait(driver, 20).until(lambda d: d.execute_script("return arguments[0].complete", img))
+            assert driver.execute_script("return arguments[0].naturalWidth", img) == side
+        files = {s[0]: s[2] for s in seen if s[0].startswith("/file/")}
+        assert files == {f"/file/{student}/page1.png": 200, f"/file/{student}/page2.jpg": 200}
+        for name in ("page3.png", "page4.jpg"):  # opened by hand: refused, nothing runs
+            driver.get(G.url(server) + f"file/{student}/{name}")
+            assert "not found" in driver.find_element(By.TAG_NAME, "body").text
+            with pytest.raises(NoAlertPresentException):
+                driver.switch_to.alert.text
