@@ -70,3 +70,14 @@ def test_the_terminal_lines_say_what_is_pending_and_what_counted_zero():
     out = "\n".join(lines(rows(_data(), _rules(**RULES))))
     assert "1 pending" in out and "pending bob: hw1: 1 answer(s) still to grade by hand" in out
     assert "dee: hw2" in out
+
+
+def test_nothing_handed_in_before_the_students_own_due_date_is_pending_not_zero():
+    import datetime as dt
+
+    now = dt.datetime(2025, 2, 12, tzinfo=dt.timezone.utc)
+    later = {"dee": dt.datetime(2025, 2, 13, tzinfo=dt.timezone.utc)}  # e.g. an accommodation of 48 hours
+    due = lambda hw, sid: later.get(sid, dt.datetime(2025, 2, 11, tzinfo=dt.timezone.utc))  # noqa: E731
+    got = rows(_data(), _rules(**RULES), due=due, now=now)
+    dee = next(r for r in got.rows if r[0] == "dee")
+    assert dee[2:] == ["pending", "", "16", "pending"] and ("dee", "hw2") not in got.missing

@@ -3,13 +3,15 @@
 ``dgmlab registrar`` (:func:`write`) writes ``registrar.csv``: ``student_id``, ``name`` (the roster's "Last,
 First"), ``total`` (percent, to ``c.DgmlabTerm.precision`` decimals, or ``pending``), ``letter`` (empty while
 pending), then one column per homework that counts: its final mark (points, the late policy applied), ``excused``
-or ``pending``. A homework that was collected but holds nothing from a student is a mark of 0 (and listed on the
-terminal as missing). The total and the letter follow :mod:`dgmlab.grading.term.course_total`; dropped students
+or ``pending``. A homework that was collected but holds nothing from a student is a mark of 0 once the student's
+own due date (extensions and accommodations included) has passed, and listed on the terminal as missing; before
+it, pending. The total and the letter follow :mod:`dgmlab.grading.term.course_total`; dropped students
 (``c.DgmlabTerm.dropped``) have no row. Every cell passes :func:`dgmlab.grading.inert.csv_cell`: a name from the
 roster is data, never a spreadsheet formula.
 """
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,15 +31,19 @@ class Registrar:
     problems: list = field(default_factory=list)  # in words
 
 
-def final_mark(data, student: str, hw: str) -> T.Mark:
+def final_mark(data, student: str, hw: str, due: _dt.datetime | None = None, now: _dt.datetime | None = None
+               ) -> T.Mark:
     """``student``'s final mark of ``hw`` from the class's data (:func:`dgmlab.grading.report.analysis.collect`):
-    a mark (auto + hand points, the late policy applied), pending (with why) or missing. The one place the
-    registrar reads a final mark."""
+    a mark (auto + hand points, the late policy applied), pending (with why) or missing (nothing handed in, and
+    ``due``, the student's own due date, has passed: else pending). The one place the registrar reads a final
+    mark."""
     subs = [s for s in data.submissions if s.student == student and s.hw == hw]
     if hw not in data.hws:
         return T.Mark(T.PENDING, reason="not graded yet: no grades of it in the gradebook")
     top = data.max_score.get(hw, 0.0)
     if not subs:
+        if due is not None and due > (now or _dt.datetime.now(_dt.timezone.utc)):
+            return T.Mark(T.PENDING, None, top, f"not due yet for them (due {due.isoformat(timespec='minutes')})")
         return T.Mark(T.MISSING, None, top, "nothing handed in")
     sub = subs[0]
     if sub.score is None:
@@ -53,16 +59,18 @@ def _cell(mark: T.Mark) -> str:
     return f"{round(mark.counted_points, 4):g}"
 
 
-def rows(data, rules: TermRules, homeworks=None) -> Registrar:
+def rows(data, rules: TermRules, homeworks=None, due=None, now=None) -> Registrar:
     """The registrar's rows of ``data`` under ``rules``; ``homeworks``: the columns (default: the weighted
-    homeworks, or every graded one when no weights are set)."""
+    homeworks, or every graded one when no weights are set); ``due(hw, student)``: the student's own due date
+    (extensions and accommodations included), so that nothing handed in before it is pending, not 0."""
     hws = list(homeworks) if homeworks else (list(rules.weights) or list(data.hws))
     students = sorted((set(data.roster) | {s.student for s in data.submissions}) - rules.dropped)
     head = ["student_id", "name", "total", "letter"]
     head += [f"{hw} (of {data.max_score[hw]:g})" if hw in data.max_score else hw for hw in hws]
     out = Registrar([head], {}, problems=list(data.problems))
     for sid in students:
-        marks = {hw: (T.Mark(T.EXCUSED) if rules.is_excused(hw, sid) else final_mark(data, sid, hw)) for hw in hws}
+        marks = {hw: (T.Mark(T.EXCUSED) if rules.is_excused(hw, sid)
+                      else final_mark(data, sid, hw, due(hw, sid) if due else None, now)) for hw in hws}
         out.missing += [(sid, hw) for hw, m in marks.items() if m.status == T.MISSING]
         total = T.course_total(marks, {hw: rules.weights.get(hw, 1.0) for hw in hws} if rules.weights else {},
                                rules.letters, rules.precision)
@@ -84,7 +92,10 @@ def write(course: Course, path: Path | str = "registrar.csv") -> tuple[Path, Reg
     """Write the registrar's CSV of ``course`` at ``path`` (relative: in the course folder)."""
     rules = term_rules(course)
     rules.check_homeworks(course.homeworks())
-    got = rows(collect(course), rules)
+    from ..term.deadlines import deadlines
+
+    dates = deadlines(course)
+    got = rows(collect(course), rules, due=lambda hw, sid: dates.due(hw, sid))
     path = Path(path)
     target = path if path.is_absolute() else course.root / path
     return write_csv(target, got.rows), got
