@@ -71,8 +71,10 @@ FORMATS = ("canvas", "moodle")
 
 CANVAS = re.compile(r"^(?P<name>[^_/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<original>[^/]+)$")
 CANVAS_NO_SUBMISSION_ID = re.compile(r"^(?P<name>[^_/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<original>[^/]+)$")
-MOODLE_FOLDER = re.compile(r"^(?P<name>.+)_(?P<user>\d+)_assignsubmission_(?:file|onlinetext)_$")  # the folder
-MOODLE_FLAT = re.compile(r"^(?P<name>.+?)_(?P<user>\d+)_assignsubmission_(?:file|onlinetext)_(?P<original>.+)$")
+# Moodle: the first _<id>_assignsubmission_<plugin>_ is the LMS's (the full name before it, the student's file or
+# folder after it: a folder in the submission named like a classmate's prefix comes later)
+MOODLE = re.compile(r"^(?P<name>[^/]+?)_(?P<user>\d+)_assignsubmission_(?:file|onlinetext)_(?P<rest>.+)$")
+CANVAS_PREFIX = re.compile(r"^[^_/]+?(?:_LATE)?_\d+_\d+_")  # what only Canvas writes first
 SHAPES = {"canvas": "<sortable name>[_LATE]_<user id>_<submission id>_<file>",
           "moodle": "<Full Name>_<id>_assignsubmission_file_/<file>"}
 AGAIN = re.compile(r"^(?P<stem>.*?)(?:-(?P<n>\d+)| \((?P<p>\d+)\))?(?P<ext>\.[^.]*)?$")  # x-2.pt, x (2).pt
@@ -165,39 +167,33 @@ def parse_entry(path: str, lms: str) -> Entry | None:
         return None
     if lms != "moodle":
         raise ValueError(f"lms is one of {', '.join(FORMATS)}, not {lms!r}")
-    folder, sep, inner = path.partition("/")
-    if sep:
-        m = MOODLE_FOLDER.match(folder)
-        original = inner.rsplit("/", 1)[-1]
-        if m is None or not original:
-            return None
-        return Entry(path, "moodle", m.group("name"), m.group("user"), 0, original)
-    m = MOODLE_FLAT.match(path)
-    if m is None:
+    m = MOODLE.match(path)
+    original = m.group("rest").rsplit("/", 1)[-1] if m else ""
+    if not original:
         return None
-    return Entry(path, "moodle", m.group("name"), m.group("user"), 0, m.group("original"))
+    return Entry(path, "moodle", m.group("name"), m.group("user"), 0, original)
 
 
 def detect_lms(names) -> str:
-    """Which LMS's download the entry ``names`` are, from the whole zip's structure: the format every LMS-named
-    entry parses as (a student can choose a file name shaped like the other format's, never make their own entry
-    lose the LMS's prefix). Moodle's folders never parse as Canvas's flat names; a flat Moodle name also reads as a
-    Canvas text entry, so where both fit and no name carries Canvas's submission id it is Moodle. Else a
-    :class:`CourseError` asking for ``--lms``."""
+    """Which LMS's download the entry ``names`` are, from the whole zip's structure, else a :class:`CourseError`
+    asking for ``--lms``. A student chooses only the tail of their own entries' names: they can make one fit the
+    other format as well, never make it lose their LMS's prefix. So the zip is the format that every LMS-named entry
+    fits, and that some entry fits in a way the other format cannot account for: Canvas's when a name does not
+    read as Moodle's; Moodle's when a name does not start as Canvas's (``<name>_<user id>_<submission id>_``)."""
     names = list(names)
     fits = {lms: {n for n in names if parse_entry(n, lms) is not None} for lms in FORMATS}
     named = fits["canvas"] | fits["moodle"]
     if not named:
         raise CourseError(f"no entry is named as Canvas ({SHAPES['canvas']}) or Moodle ({SHAPES['moodle']}) name "
                           "submissions: is this an LMS's download-submissions zip?")
-    whole = [lms for lms in FORMATS if fits[lms] == named]
-    if len(whole) == 2 and not any(CANVAS.match(n) for n in names):
-        whole = ["moodle"]
-    if len(whole) != 1:
+    only = {"canvas": any(n not in fits["moodle"] for n in named),
+            "moodle": any(not CANVAS_PREFIX.match(n) for n in named)}
+    possible = [lms for lms in FORMATS if fits[lms] == named and only[lms]]
+    if len(possible) != 1:
         raise CourseError(f"cannot tell whether this zip is a Canvas or a Moodle download ({len(fits['canvas'])} of "
                           f"its {len(names)} files are named as Canvas names them, {len(fits['moodle'])} as Moodle "
                           "does): say which with --lms canvas or --lms moodle")
-    return whole[0]
+    return possible[0]
 
 
 def upload_name(original: str) -> str:

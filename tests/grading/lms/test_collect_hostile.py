@@ -1,0 +1,249 @@
+"""dgmlab collect against zips a student or a damaged download could hand it (issue 52): each case goes through the
+command (``dgmlab.cli.main``) on a scratch course whose roster is nbgrader's gradebook, as an instructor runs it.
+
+The zips are what an LMS would make from what a student uploaded: on Canvas the tail of each entry's name is the
+name the student gave the file, so it can be shaped like anything, a classmate's Moodle entry included."""
+import os
+import shutil
+import struct
+import sys
+import warnings
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from dgmlab import cli
+from dgmlab.grading.course import Course
+
+pytestmark = pytest.mark.slow  # nbgrader makes the roster's gradebook with alembic (once for the module)
+
+HW = "hw5_explicit"
+NB = f"{HW}.ipynb"
+ROSTER = {"ada": ("Ada", "Lovelace", "101"), "bob": ("Bob", "Babbage", "102"), "mal": ("Mal", "Lory", "103")}
+
+
+@pytest.fixture(scope="module")
+def gradebook(tmp_path_factory) -> Path:
+    from nbgrader.api import Gradebook
+
+    db = tmp_path_factory.mktemp("roster") / "gradebook.db"
+    saved = os.environ.get("PATH", "")
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved])  # nbgrader runs alembic
+    try:
+        with Gradebook(f"sqlite:///{db}") as gb:
+            for sid, (first, last, lms) in ROSTER.items():
+                gb.add_student(sid, first_name=first, last_name=last, lms_user_id=lms)
+    finally:
+        os.environ["PATH"] = saved
+    return db
+
+
+@pytest.fixture()
+def course(tmp_path, gradebook) -> Course:
+    root = tmp_path / "course"
+    (root / "source" / HW).mkdir(parents=True)
+    (root / "source" / HW / NB).write_text("{}", encoding="utf-8")
+    (root / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    shutil.copy(gradebook, root / "gradebook.db")
+    return Course(root)
+
+
+def _zip(path: Path, files, compression=zipfile.ZIP_DEFLATED) -> Path:
+    """``files``: ``{name: bytes}`` or a list of ``(name or ZipInfo, bytes)`` (a list may repeat a name)."""
+    items = files.items() if isinstance(files, dict) else files
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns on a repeated name, which is the point of one case
+        with zipfile.ZipFile(path, "w", compression) as z:
+            for name, data in items:
+                z.writestr(name, data)
+    return path
+
+
+def _collect(course: Course, zip_path: Path, *flags) -> int:
+    return cli.main(["--course", str(course.root), "collect", HW, str(zip_path), *flags])
+
+
+def _files(course: Course, sid: str) -> dict:
+    folder = course.folder("submitted", HW, sid)
+    if not folder.is_dir():
+        return {}
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.name != "timestamp.txt"}
+
+
+def _tree(root: Path) -> dict:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+ADA = "lovelaceada_101_5001_Lovelace_Ada_Assgn2.ipynb"
+MOODLE_SHAPED = "Ada Lovelace_101_assignsubmission_file_"  # a classmate's Moodle prefix, as a Canvas file name
+
+
+def test_a_canvas_upload_named_like_a_classmates_moodle_entry_stays_in_its_uploaders_folder(course, tmp_path, capsys):
+    zip_path = _zip(tmp_path / "s.zip", {
+        ADA: b"ada's 63/63 work",
+        f"lorymal_103_5003_{MOODLE_SHAPED}{NB}": b"a blank notebook",
+        f"lorymal_103_5003_{MOODLE_SHAPED}forged.pdf": b"%PDF forged"})
+    rc = _collect(course, zip_path)
+    assert _files(course, "ada") == {NB: b"ada's 63/63 work"}
+    assert _files(course, "mal") == {NB: b"a blank notebook", "Ada_Lovelace_101_assignsubmission_file_forged.pdf": b"%PDF forged"}
+    assert "read as a Canvas download" in capsys.readouterr().out and rc == 0
+
+
+def test_forty_pdfs_of_zeros_from_one_student_are_not_unpacked(course, tmp_path, capsys):
+    pdfs = {f"lorymal_103_5003_scan{i}.pdf": b"%PDF" + bytes(2 * 2 ** 20) for i in range(40)}
+    zip_path = _zip(tmp_path / "s.zip", {"lorymal_103_5003_hw5_explicit.ipynb": b"nb", **pdfs})
+    assert zip_path.stat().st_size < 200 * 2 ** 10  # 80 MiB of PDFs, a few KiB zipped
+    assert _collect(course, zip_path) == 1
+    assert _files(course, "mal") == {NB: b"nb"}
+    out = capsys.readouterr().out
+    assert out.count("c.DgmlabCollect.max_ratio = 100 times: a zip bomb?), not read") == 40
+
+
+def test_one_student_places_at_most_max_files(course, tmp_path, capsys):
+    pdfs = {f"lorymal_103_5003_scan{i:02}.pdf": b"%PDF" + os.urandom(1000) for i in range(40)}
+    assert _collect(course, _zip(tmp_path / "s.zip", {"lorymal_103_5003_hw5_explicit.ipynb": b"nb", **pdfs})) == 1
+    placed = _files(course, "mal")
+    assert len(placed) == 20 and NB in placed and "scan18.pdf" in placed and "scan19.pdf" not in placed
+    out = capsys.readouterr().out
+    assert "lorymal_103_5003_scan39.pdf: mal: scan39.pdf would be file 21: over c.DgmlabCollect.max_files = 20" in out
+
+
+def test_the_per_student_byte_limit_is_read_from_the_course_config(course, tmp_path, capsys):
+    with (course.root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+        f.write("c.DgmlabCollect.max_student_bytes = 2500\n")
+    pdfs = {f"lorymal_103_5003_scan{i}.pdf": os.urandom(1000) for i in range(3)}
+    assert _collect(course, _zip(tmp_path / "s.zip", {"lorymal_103_5003_hw5_explicit.ipynb": b"nb", **pdfs})) == 1
+    assert sorted(_files(course, "mal")) == [NB, "scan0.pdf", "scan1.pdf"]
+    assert "mal: scan2.pdf (1000 bytes) would bring mal's files to 3002 bytes: over " \
+           "c.DgmlabCollect.max_student_bytes = 2500" in capsys.readouterr().out
+
+
+def _corrupt(zip_path: Path, entry: str) -> None:
+    """Flip a byte of ``entry``'s (stored) data: its CRC no longer matches."""
+    with zipfile.ZipFile(zip_path) as z:
+        info = z.getinfo(entry)
+    data = bytearray(zip_path.read_bytes())
+    name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
+    data[info.header_offset + 30 + name_len + extra_len] ^= 0xFF
+    zip_path.write_bytes(bytes(data))
+
+
+def test_a_bad_checksum_changes_no_folder_and_is_a_clear_error(course, tmp_path, capsys):
+    for sid in ("ada", "mal"):
+        course.folder("submitted", HW, sid).mkdir(parents=True)
+        (course.folder("submitted", HW, sid) / NB).write_bytes(f"{sid}'s earlier".encode())
+    before = _tree(course.root)
+    zip_path = _zip(tmp_path / "s.zip", {ADA: b"ada's new", "babbagebob_102_5002_hw5.ipynb": b"bob's",
+                                         "lorymal_103_5003_hw5.ipynb": b"mal's new"}, zipfile.ZIP_STORED)
+    _corrupt(zip_path, "lorymal_103_5003_hw5.ipynb")
+    assert _collect(course, zip_path) == 2
+    err = capsys.readouterr().err
+    assert "'lorymal_103_5003_hw5.ipynb' cannot be read" in err and "Nothing was placed" in err
+    assert "Traceback" not in err
+    assert _tree(course.root) == before  # ada's and mal's folders as they were, no bob, no staging left
+    assert [p.name for p in course.root.iterdir() if p.name.startswith(".")] == []
+
+
+def test_an_entry_declaring_fewer_bytes_than_it_holds_is_an_error(course, tmp_path, capsys):
+    zip_path = _zip(tmp_path / "s.zip", {ADA: bytes(2 ** 20)})
+    data = bytearray(zip_path.read_bytes())
+    with zipfile.ZipFile(zip_path) as z:
+        info = z.getinfo(ADA)
+    central = data.rindex(b"PK\x01\x02")
+    struct.pack_into("<I", data, info.header_offset + 22, 1000)  # local header: uncompressed size
+    struct.pack_into("<I", data, central + 24, 1000)  # central directory: the same
+    zip_path.write_bytes(bytes(data))
+    assert _collect(course, zip_path) == 2
+    assert "cannot be read" in capsys.readouterr().err
+    assert not course.folder("submitted", HW, "ada").exists()
+
+
+def test_a_zip_bomb_entry_is_not_unpacked(course, tmp_path, capsys):
+    zip_path = _zip(tmp_path / "s.zip", {ADA: bytes(64 * 2 ** 20), "babbagebob_102_5002_hw5.ipynb": b"bob's"})
+    assert _collect(course, zip_path) == 1
+    assert _files(course, "ada") == {} and _files(course, "bob") == {NB: b"bob's"}
+    assert "a zip bomb?), not read" in capsys.readouterr().out
+
+
+def test_a_zip_unpacking_to_more_than_max_total_bytes_is_refused_whole(course, tmp_path, capsys):
+    with (course.root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+        f.write("c.DgmlabCollect.max_total_bytes = 10000\n")
+    zip_path = _zip(tmp_path / "s.zip", {ADA: os.urandom(6000), "babbagebob_102_5002_hw5.ipynb": os.urandom(6000)})
+    assert _collect(course, zip_path) == 2
+    assert "unpacks to 12000 bytes, more than c.DgmlabCollect.max_total_bytes = 10000" in capsys.readouterr().err
+    assert not course.folder("submitted").exists()
+
+
+def test_dot_dot_and_absolute_names_are_refused(course, tmp_path, capsys):
+    zip_path = _zip(tmp_path / "s.zip", {
+        f"{MOODLE_SHAPED}/{NB}": b"ada's",
+        f"{MOODLE_SHAPED}/../../escape.pdf": b"%PDF up",
+        f"/{MOODLE_SHAPED}/absolute.pdf": b"%PDF absolute"})
+    assert _collect(course, zip_path) == 1
+    assert _files(course, "ada") == {NB: b"ada's"}
+    out = capsys.readouterr().out
+    assert f"{MOODLE_SHAPED}/../../escape.pdf: refused: a '..' part in the name" in out
+    assert f"/{MOODLE_SHAPED}/absolute.pdf: refused: an absolute path" in out
+    assert not any(p.name in ("escape.pdf", "absolute.pdf") for p in tmp_path.rglob("*"))
+
+
+def test_a_symbolic_link_entry_is_refused(course, tmp_path, capsys):
+    link = zipfile.ZipInfo("lovelaceada_101_5001_answers.pdf")
+    link.external_attr = (0o120777 << 16)
+    assert _collect(course, _zip(tmp_path / "s.zip", [(ADA, b"ada's"), (link, b"/etc/passwd")])) == 1
+    assert _files(course, "ada") == {NB: b"ada's"}
+    assert "lovelaceada_101_5001_answers.pdf: refused: a symbolic link" in capsys.readouterr().out
+
+
+def test_a_zip_inside_the_zip_is_listed_not_unpacked(course, tmp_path, capsys):
+    inner = _zip(tmp_path / "inner.zip", {"Lovelace_Ada_Assgn2.ipynb": b"inside"}).read_bytes()
+    assert _collect(course, _zip(tmp_path / "s.zip", {ADA: b"ada's", "lovelaceada_101_5001_more.zip": inner})) == 1
+    assert _files(course, "ada") == {NB: b"ada's"}
+    assert "lovelaceada_101_5001_more.zip: ada: an archive inside the zip: not unpacked" in capsys.readouterr().out
+
+
+def test_a_name_the_zip_holds_twice_is_refused(course, tmp_path, capsys):
+    assert _collect(course, _zip(tmp_path / "s.zip", [(ADA, b"one"), (ADA, b"two")])) == 1
+    assert _files(course, "ada") == {}
+    assert capsys.readouterr().out.count(f"{ADA}: refused: 2 entries have this name") == 2
+
+
+def test_a_folder_holding_another_submission_is_kept_and_listed(course, tmp_path, capsys):
+    folder = course.folder("submitted", HW, "ada")
+    folder.mkdir(parents=True)
+    (folder / NB).write_bytes(b"collected last week")
+    assert _collect(course, _zip(tmp_path / "s.zip", {ADA: b"ada's new"})) == 0
+    assert _files(course, "ada") == {NB: b"ada's new"}
+    (kept,) = (course.root / ".dgmlab" / "replaced" / HW).glob("*/ada")
+    assert (kept / NB).read_bytes() == b"collected last week"
+    assert f"ada/{HW}/ was moved to {kept.relative_to(course.root)}" in capsys.readouterr().out
+
+
+def test_collecting_the_same_zip_again_replaces_nothing(course, tmp_path, capsys):
+    zip_path = _zip(tmp_path / "s.zip", {ADA: b"ada's"})
+    assert _collect(course, zip_path) == 0 and _collect(course, zip_path) == 0
+    assert not (course.root / ".dgmlab" / "replaced").exists()
+    assert "moved to" not in capsys.readouterr().out
+
+
+def test_written_answers_as_images_are_placed_under_a_safe_name(course, tmp_path):
+    assert _collect(course, _zip(tmp_path / "s.zip", {ADA: b"nb", "lovelaceada_101_5001_Q2 answer.JPG": b"jpg",
+                                                      "lovelaceada_101_5001_Q3.png": b"png"})) == 0
+    assert _files(course, "ada") == {NB: b"nb", "Q2_answer.jpg": b"jpg", "Q3.png": b"png"}
+
+
+def test_a_zip_that_fits_both_formats_asks_for_lms(course, tmp_path, capsys):
+    zip_path = _zip(tmp_path / "s.zip", {f"lorymal_103_5003_{MOODLE_SHAPED}{NB}": b"blank"})
+    assert _collect(course, zip_path) == 2
+    assert "--lms canvas or --lms moodle" in capsys.readouterr().err
+    assert _collect(course, zip_path, "--lms", "canvas") == 0
+    assert _files(course, "mal") == {NB: b"blank"} and _files(course, "ada") == {}
+
+
+def test_moodle_folders_are_read_as_moodle_and_lms_overrides(course, tmp_path, capsys):
+    zip_path = _zip(tmp_path / "s.zip", {f"{MOODLE_SHAPED}/Lovelace_Ada_Assgn2.ipynb": b"ada's"})
+    assert _collect(course, zip_path, "--lms", "canvas") == 1
+    assert "not named as Canvas names a submission" in capsys.readouterr().out and _files(course, "ada") == {}
+    assert _collect(course, zip_path) == 0
+    assert _files(course, "ada") == {NB: b"ada's"} and "read as a Moodle download" in capsys.readouterr().out
