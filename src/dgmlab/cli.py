@@ -139,6 +139,13 @@ def cmd_autograde(args) -> int:
     table = K.format_summary(K.phase_summary(results))
     if table:
         print("\nseconds per grading, by phase (kept in .dgmlab/grading/<hw>/<student>.json):\n" + table)
+    if (course.root / "gradebook.db").exists():
+        from .grading.report import report as R
+
+        graded = sorted({r.student for r in results if r.status == "graded"})
+        rows = R.grades(course, students=graded, hws=[args.hw]) if graded else []
+        if rows:  # the final mark, or pending while an answer is still to grade by hand (dgmlab report's)
+            print("\nmarks (final, or pending until graded by hand):\n" + R.table(rows))
     return 0 if all(r.status == "graded" for r in results) else 1
 
 
@@ -178,14 +185,28 @@ def cmd_report(args) -> int:
         print(terminal(f"roster: {problem}"), file=sys.stderr)
     n = len(GS.write_summaries(course, data))
     print(f"grade summaries (final mark, late penalty and why): feedback/<student>/<hw>/{GS.FILE}.html ({n})")
+    status = 0
     if args.exports:
+        from .grading.layout import CourseError
+        from .grading.lms import lms
         from .grading.report import exports as X
 
         folder = course.root / args.exports
-        print(f"Canvas import CSV:     {X.canvas_csv(data, folder / 'canvas.csv')}")
+        ids = dict(lms.settings(course).assignments)
+        for given in args.canvas_assignment or []:
+            hw, _, aid = given.partition("=")
+            ids[hw.strip()] = aid.strip()
+        try:
+            print(f"Canvas import CSV:     {X.canvas_csv(data, folder / 'canvas.csv', ids)}")
+        except CourseError as exc:
+            print(f"dgmlab report: Canvas import CSV not written: {exc}", file=sys.stderr)
+            status = 1
         print(f"per-question CSV:      {X.long_csv(data, folder / 'questions.csv')}")
-        n = len(X.gradescope_dir(data, folder / "gradescope"))
-        print(f"Gradescope results:    {folder / 'gradescope'}/<hw>/<student>/results.json ({n} submissions)")
+        written = X.gradescope_dir(data, folder / "gradescope")
+        n = sum(p.name == "results.json" for p in written)
+        print(f"Gradescope results:    {folder / 'gradescope'}/<hw>/<student>/results.json ({n} submissions"
+              + (f"; {len(written) - n} without a final mark: {X.PENDING_FILE} says why" if len(written) > n else "")
+              + ")")
     if args.html:
         from .grading.report import dashboard as D
         from .grading.copies import shared_weights as SW
@@ -197,7 +218,7 @@ def cmd_report(args) -> int:
         html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize, shared=shared,
                                similar=similar if similar is not None else [], runtime=runtime)
         print(f"dashboard ({'pseudonymized' if args.anonymize else 'INSTRUCTOR ONLY'}): {html_path}")
-    return 0
+    return status
 
 
 def cmd_check(args) -> int:
@@ -383,6 +404,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--exports", nargs="?", const="reports", default=None, metavar="DIR",
                    help="write canvas.csv, questions.csv and gradescope/<hw>/<student>/results.json "
                         "into DIR (default: reports)")
+    s.add_argument("--canvas-assignment", action="append", metavar="HW=ID",
+                   help="the Canvas assignment id of a homework, for canvas.csv's column (repeatable; default: "
+                        "c.DgmlabCanvas.assignments in nbgrader_config.py)")
     s.add_argument("--no-similarity", action="store_true",
                    help="skip comparing answers across the class and with the kit (reports/similarity.csv)")
     s.set_defaults(func=cmd_report)

@@ -30,11 +30,11 @@ def _marks(canvas):
 
 def test_push_sends_each_final_mark_and_its_summary(course, canvas):
     out = lms.push(course, HW)
-    assert _marks(canvas) == pytest.approx(EXPECTED) and len(out.sent) == 4
+    assert _marks(canvas) == {s: float(m) for s, m in EXPECTED.items()} and len(out.sent) == 4
     comments = {u: c for u, _, c in canvas.puts}
     data = A.collect(course)
     bob = next(s for s in data.submissions if s.student == "bob")
-    assert comments[LMS["bob"]].startswith(f"{HW}: 12.6 / 20") and bob.late_reason in comments[LMS["bob"]]
+    assert comments[LMS["bob"]].startswith(f"{HW}: 12.60 / 20.00") and bob.late_reason in comments[LMS["bob"]]
 
 
 def test_a_second_push_of_the_same_marks_sends_nothing(course, canvas):
@@ -55,7 +55,7 @@ def test_a_mark_changed_in_canvas_since_the_last_push_is_kept_and_named(course, 
         gb.db.commit()
     canvas.puts.clear()
     out = lms.push(course, HW)
-    assert [s for s, _ in out.conflicts] == ["bob"] and "Canvas has 15.0, the last push sent 12.6" in out.conflicts[0][1]
+    assert [s for s, _ in out.conflicts] == ["bob"] and "Canvas has 15.0, the last push sent 12.60" in out.conflicts[0][1]
     assert _marks(canvas)["bob"] == 15.0 and _marks(canvas)["ada"] == 15.0  # ada's new mark went
     out = lms.push(course, HW, force=True)
     assert _marks(canvas)["bob"] == pytest.approx(18 * 0.9)
@@ -64,7 +64,7 @@ def test_a_mark_changed_in_canvas_since_the_last_push_is_kept_and_named(course, 
 def test_a_mark_set_in_canvas_before_any_push_is_not_overwritten(course, canvas):
     canvas.subs[LMS["ada"]]["score"] = 19.0
     out = lms.push(course, HW)
-    assert out.conflicts == [("ada", "Canvas has 19.0, set there, not by dgmlab push; dgmlab's mark is 14")]
+    assert out.conflicts == [("ada", "Canvas has 19.0, set there, not by dgmlab push; dgmlab's mark is 14.00")]
     assert _marks(canvas)["ada"] == 19.0
 
 
@@ -75,3 +75,15 @@ def test_dgmlab_push_says_which_marks_it_did_not_overwrite(course, canvas, capsy
     assert "pushed 3 marks" in out and "NOT OVERWRITTEN" in out and "ada: Canvas has 19.0" in out
     assert cli.main(["--course", str(course.root), "push", HW, "--force"]) == 0
     assert _marks(canvas)["ada"] == 14.0
+
+
+def test_a_mark_still_to_grade_by_hand_is_not_pushed_and_says_why(course, canvas):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        g = gb.find_grade("q_written", HW, HW, "bob")
+        g.manual_score, g.needs_manual_grade = None, True
+        gb.db.commit()
+    out = lms.push(course, HW)
+    assert out.skipped == [("bob", "pending: 1 answer still to grade by hand (q_written)")]
+    assert _marks(canvas)["bob"] is None and _marks(canvas)["ada"] == 14.0

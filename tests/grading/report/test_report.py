@@ -195,20 +195,24 @@ def test_cell_stats_pass_rate_failures_and_gap(data):
 
 def test_canvas_csv_matches_gradebook_and_canvas_columns(course, data, tmp_path):
     truth = gradebook_truth(course.root)
-    rows = list(csv.reader(X.canvas_csv(data, tmp_path / "canvas.csv").open(encoding="utf-8")))
-    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", HW]
+    rows = list(csv.reader(X.canvas_csv(data, tmp_path / "canvas.csv", {HW: 4242}).open(encoding="utf-8")))
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", f"{HW} (4242)"]
     assert rows[1][0] == "Points Possible" and float(rows[1][5]) == truth["max"] == 14
     body = {r[2]: r for r in rows[2:]}
     assert set(body) == set(ROSTER)  # dee and eve have no roster entry: reported, not invented
     assert body["ada"][:5] == ["Lovelace, Ada", "101", "ada", "ada@uni.edu", ""]
     assert body["cy"][:5] == ["cy", "", "cy", "", ""]
-    for sid, total in truth["total"].items():
-        assert float(body[sid][5]) == pytest.approx(total)
+    for sid, total in truth["total"].items():  # bob's written answer is still to grade: no mark, not his 3 points
+        assert body[sid][5] == ("" if sid == "bob" else f"{total:.2f}")
 
 
 def test_long_csv_has_a_row_per_graded_cell(course, data, tmp_path):
     truth = gradebook_truth(course.root)
     rows = list(csv.DictReader(X.long_csv(data, tmp_path / "q.csv").open(encoding="utf-8")))
+    finals = {r["student"]: (r["points"], r["reason"]) for r in rows if r["cell"] == X.FINAL_ROW}
+    assert finals == {"ada": ("13.00", ""), "bob": ("", "pending: 1 answer still to grade by hand (q_written)"),
+                      "cy": ("0.00", "")}
+    rows = [r for r in rows if r["cell"] != X.FINAL_ROW]
     assert list(rows[0]) == X.LONG_COLUMNS and len(rows) == len(truth["cell"])
     for r in rows:
         want = truth["cell"][(r["student"], r["cell"])]
@@ -222,15 +226,18 @@ def test_gradescope_results_follow_the_spec(course, data, tmp_path):
     truth = gradebook_truth(course.root)
     paths = X.gradescope_dir(data, tmp_path / "gs")
     assert len(paths) == len(data.submissions)
-    res = json.loads((tmp_path / "gs" / HW / "bob" / "results.json").read_text())
-    assert res["score"] == pytest.approx(truth["total"]["bob"]) and res["execution_time"] == 14
+    assert (tmp_path / "gs" / HW / "bob" / X.PENDING_FILE).read_text() == \
+        "pending: 1 answer still to grade by hand (q_written)\n"  # and no results.json: no score to give yet
+    assert not (tmp_path / "gs" / HW / "bob" / "results.json").exists()
+    res = json.loads((tmp_path / "gs" / HW / "ada" / "results.json").read_text())
+    assert res["score"] == pytest.approx(truth["total"]["ada"]) and res["execution_time"] == 12
     assert [t["name"] for t in res["tests"]] == list(CELLS)
     assert sum(t["score"] for t in res["tests"]) == pytest.approx(res["score"])
     for t in res["tests"]:
         assert set(t) == {"name", "score", "max_score", "visibility", "output"}
         assert t["visibility"] in {"hidden", "after_due_date", "after_published", "visible"}
-    eve = json.loads((tmp_path / "gs" / HW / "eve" / "results.json").read_text())
-    assert eve["score"] == 0 and eve["output"].startswith("timed out") and eve["tests"] == []
+    eve = (tmp_path / "gs" / HW / "eve" / X.PENDING_FILE).read_text()
+    assert eve == "no mark: timed out (grading took longer than 900 s)\n"
 
 
 def _stat(page, key):
@@ -241,10 +248,10 @@ def test_dashboard_numbers_privacy_and_offline(course, tmp_path):
     truth = gradebook_truth(course.root)
     path, _ = D.write(course, tmp_path / "dash.html")
     page = path.read_text(encoding="utf-8")
-    totals = list(truth["total"].values())
+    totals = [t for sid, t in truth["total"].items() if sid != "bob"]  # bob's mark is pending: not a mark
     assert _stat(page, "mean") == pytest.approx(statistics.mean(totals), abs=0.01)
     assert _stat(page, "median") == pytest.approx(statistics.median(totals), abs=0.01)
-    assert _stat(page, "n") == 3 and _stat(page, "manual_left") == 1
+    assert _stat(page, "n") == 2 and _stat(page, "pending") == 1 and _stat(page, "manual_left") == 1
     f_row = re.search(r'data-cell="f_tests">.*?data-stat="pass_rate">([\d.]+)%', page).group(1)
     assert float(f_row) == pytest.approx(100 / 3, abs=0.1)
     assert 'id="instructor-only">INSTRUCTOR ONLY' in page
@@ -305,12 +312,16 @@ def test_pseudonyms_lengthen_on_collision():
 
 
 def test_report_cli_writes_everything(course, capsys):
-    rc = cli.main(["--course", str(course.root), "report", HW, "--html", "--exports"])
+    rc = cli.main(["--course", str(course.root), "report", HW, "--html", "--exports", "--canvas-assignment",
+                   f"{HW}=4242"])
     out = capsys.readouterr()
     assert rc == 0, out.err
     for name in ["dashboard.html", "canvas.csv", "questions.csv", f"gradescope/{HW}/ada/results.json"]:
         assert (course.root / "reports" / name).exists(), name
     assert "roster: cy: no name" in out.err and "dashboard (INSTRUCTOR ONLY)" in out.out
+    assert re.search(r"^ada +13\.00 / 14\.00 \(10/10 auto, 3/4 by hand\)", out.out, re.M)  # the terminal table
+    assert re.search(r"^bob +pending \(", out.out, re.M)
+    assert "  bob hw1_tiny: pending: 1 answer still to grade by hand (q_written)" in out.out
     assert f"{HW} generator_weights.pt: ada and bob: weight similarity 0.7" in out.out
     assert f"{HW} ada_samples.pt: ada and bob: identical files" in out.out
     assert (f"{HW} generator_weights.pt: cy's is the kit's published examples/demo_reference/{HW}/generator_weights.pt: "
@@ -322,6 +333,11 @@ def test_report_cli_errors_clearly(course, tmp_path, capsys):
     assert "unknown homework hw9_nope" in capsys.readouterr().err
     assert cli.main(["--course", str(course.root), "report", "--anonymize"]) == 2
     assert "add --html" in capsys.readouterr().err
+    assert cli.main(["--course", str(course.root), "report", HW, "--no-similarity", "--exports",
+                     str(tmp_path / "x")]) == 1
+    err = capsys.readouterr().err
+    assert f"Canvas import CSV not written: the Canvas CSV needs each homework's Canvas assignment id" in err
+    assert f"--canvas-assignment {HW}=<id>" in err and not (tmp_path / "x" / "canvas.csv").exists()
     empty = tmp_path / "empty"
     empty.mkdir()
     shutil.copy(ROOT / "nbgrader_config.py", empty)
@@ -337,9 +353,11 @@ def test_csv_export_has_nbgraders_columns_and_the_gradebooks_scores(course, tmp_
     with path.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
-                             "raw_score", "late_submission_penalty", "score", "max_score"]
+                             "raw_score", "late_submission_penalty", "score", "max_score", "pending"]
     truth = gradebook_truth(course.root)
-    assert {r["student_id"]: float(r["score"]) for r in rows} == truth["total"]
+    assert {r["student_id"]: r["score"] for r in rows} == {s: "" if s == "bob" else f"{t:.2f}"
+                                                           for s, t in truth["total"].items()}
+    assert {r["student_id"]: r["pending"] for r in rows}["bob"] == "pending: 1 answer still to grade by hand (q_written)"
     assert {r["assignment"] for r in rows} == {HW} and {float(r["max_score"]) for r in rows} == {truth["max"]}
 
 

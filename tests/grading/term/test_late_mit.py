@@ -95,7 +95,7 @@ def test_cutoffs_follow_the_courses_clock_when_summer_time_ends():
 def test_the_reason_names_the_cutoffs_passed_and_the_day():
     r = MIT.apply(87.5, at("2025-02-12 00:00:00"), parse_time("2025-02-11 17:00", NY), NY)
     assert r.reason.startswith("handed in late, day 2 under the policy (1 23:59 cutoff passed since the due time; "
-                               "due 2025-02-11 17:00 EST, received 2025-02-12 00:00 EST): 87.5 x 0.8571 = 75 ")
+                               "due 2025-02-11 17:00 EST, received 2025-02-12 00:00 EST): 87.50 x 0.8571 = 75.00 ")
     r = MIT.apply(87.5, at("2025-02-18 17:30:00"), parse_time("2025-02-11 17:00", NY), NY)
     assert r.reason.startswith("handed in more than 7 days after the due time (7 23:59 cutoffs passed")
     assert "not accepted" in r.reason

@@ -80,8 +80,8 @@ def test_linear_7days_cutoffs_follow_the_courses_clock_across_a_change_of_time()
 
 def test_the_reason_says_days_due_received_and_the_arithmetic():
     r = L.POLICIES["ten_percent_2days"].apply(80, at("2025-02-12 09:00:00", TO), TORONTO_DUE, TO)
-    assert r.reason == ("handed in 1 day late (due 2025-02-11 17:00 EST, received 2025-02-12 09:00 EST): 80 x 0.9 "
-                        "= 72 under the ten_percent_2days policy (10% of the mark per day late, at most 2 days, not "
+    assert r.reason == ("handed in 1 day late (due 2025-02-11 17:00 EST, received 2025-02-12 09:00 EST): 80.00 x 0.9 "
+                        "= 72.00 under the ten_percent_2days policy (10% of the mark per day late, at most 2 days, not "
                         "accepted later)")
 
 

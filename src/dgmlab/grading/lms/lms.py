@@ -4,8 +4,9 @@ Configured as ``c.DgmlabCanvas`` in ``nbgrader_config.py``: the Canvas address, 
 homework's assignment id. The API token is read from the environment (``CANVAS_API_TOKEN``), never from a
 file in the course. Students are matched by nbgrader's ``lms_user_id`` (Canvas's user id).
 
-``dgmlab push <hw>`` (:func:`push`) sends each graded student's final mark (autograded + hand-graded points,
-the late policy applied: the number every export shows) and, as a comment, their grade summary
+``dgmlab push <hw>`` (:func:`push`) sends each graded student's final mark
+(:func:`dgmlab.grading.report.final_mark.final_mark`: autograded + hand-graded points, the late policy applied,
+2 decimals: the number every export shows; nothing while an answer is still to grade by hand) and, as a comment, their grade summary
 (:mod:`dgmlab.grading.report.grade_summary`). It keeps what it pushed in ``.dgmlab/push/<hw>.json``; a mark
 that someone changed in Canvas since (or set there before any push) is not overwritten unless ``force``, and is
 listed.
@@ -21,6 +22,7 @@ from traitlets import Dict, Integer, Unicode
 from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
+from ..marks import mark_text
 
 TOKEN_ENV = "CANVAS_API_TOKEN"
 
@@ -88,7 +90,7 @@ class Pushed:
 
         out = [f"pushed {len(self.sent)} marks of {self.hw} to Canvas"
                + (f", {len(self.unchanged)} unchanged since the last push" if self.unchanged else "")]
-        out += [terminal(f"  {s}: {m:g}") for s, m in self.sent]
+        out += [terminal(f"  {s}: {mark_text(m)}") for s, m in self.sent]
         if self.conflicts:
             out.append(("OVERWRITTEN" if force else "NOT OVERWRITTEN (changed in Canvas; --force overwrites)")
                        + f" ({len(self.conflicts)}):")
@@ -111,6 +113,7 @@ def push(course: Course, hw: str, force: bool = False, token: str | None = None,
     """Send ``hw``'s final marks and grade summaries to Canvas (see the module's docstring)."""
     from ..report import analysis as A
     from ..report import grade_summary as GS
+    from ..report.final_mark import final_mark
 
     data = data if data is not None else A.collect(course, [hw])
     target = assignment(course, hw, token)
@@ -123,11 +126,9 @@ def push(course: Course, hw: str, force: bool = False, token: str | None = None,
             continue
         sid = sub.student
         entry = data.roster.get(sid)
-        if sub.score is None:
-            out.skipped.append((sid, f"no mark ({sub.status})"))
-            continue
-        if sub.pending_manual:
-            out.skipped.append((sid, f"{sub.pending_manual} answer(s) still to grade by hand"))
+        mark = final_mark(sub)
+        if not mark.final:  # pending, or no mark at all: nothing is sent
+            out.skipped.append((sid, mark.pending))
             continue
         if entry is None or not entry.lms_user_id:
             out.skipped.append((sid, "no LMS user id in nbgrader's student table (nbgrader db student add "
@@ -138,18 +139,19 @@ def push(course: Course, hw: str, force: bool = False, token: str | None = None,
             out.skipped.append((sid, f"Canvas has no submission record for user {entry.lms_user_id} in this "
                                      "assignment (not enrolled?)"))
             continue
-        final = round(sub.score, 4)
+        final = mark.number
         comment = GS.summary_text(data, sub, GS.rubric_lines(course, sub))
         canvas_score = getattr(theirs, "score", None)
         last = record.get(sid)
         why = None
         if not _same(canvas_score, final):  # a mark Canvas already shows is no conflict
             if last is not None and not _same(canvas_score, last["score"]):
-                why = f"Canvas has {canvas_score}, the last push sent {last['score']:g} (changed in Canvas since)"
+                why = (f"Canvas has {canvas_score}, the last push sent {mark_text(last['score'])} (changed in Canvas "
+                       "since)")
             elif last is None and canvas_score is not None:
                 why = f"Canvas has {canvas_score}, set there, not by dgmlab push"
         if why:
-            out.conflicts.append((sid, why + f"; dgmlab's mark is {final:g}"))
+            out.conflicts.append((sid, why + f"; dgmlab's mark is {mark.text}"))
             if not force:
                 continue
         elif last is not None and _same(last["score"], final) and last.get("comment") == comment:

@@ -20,11 +20,14 @@ This module reads them (:func:`collect`); the parts, one job each: :mod:`.class_
 """
 from __future__ import annotations
 
+import datetime as _dt
+
 import nbformat
 from nbgrader.utils import is_grade
 
 from .class_data import CellResult, ClassData, RosterEntry, Submission
 from .class_stats import cell_stats, summary
+from .final_mark import still_to_grade
 from ..term.deadlines import from_gradebook, deadlines
 from .graded_notebooks import CHECK_LINE, POINTS_PREFIX, TEST_DEF, cell_outcome, read_graded_notebook, test_names
 from ..layout import Course, CourseError, check_submission
@@ -114,7 +117,7 @@ def collect(course: Course, hws=None) -> ClassData:
                 if sid in dropped:
                     continue
                 auto = manual = 0.0
-                pending = 0
+                pending, points, ungraded = 0, [], []
                 for snb in sub.notebooks:
                     graded = course.folder("autograded", hw, sid) / f"{snb.name}.ipynb"
                     tests = {n for (b, n), k in kinds.items() if b == snb.name and k == "auto"}  # the gradebook's
@@ -128,11 +131,14 @@ def collect(course: Course, hws=None) -> ClassData:
                             pts = None if (g.manual_score is None and g.auto_score is None) else float(g.score)
                             if g.manual_score is None and g.auto_score is not None and not needs:
                                 comment = "answer left as released: nbgrader gave it 0 without hand grading"
-                            pending += needs or pts is None
+                            if still_to_grade(True, needs, g.manual_score, g.auto_score):
+                                pending += 1
+                                ungraded.append(g.name)
                             manual += pts or 0.0
                         else:
                             pts = float(g.score)
                             auto += pts
+                        points.append(pts)
                         out = outcomes.get(g.name)
                         cr = CellResult(sid, hw, snb.name, g.name, pts, float(g.max_score), kind, needs,
                                         _reason(kind, pts, float(g.max_score), needs, out, comment))
@@ -143,7 +149,9 @@ def collect(course: Course, hws=None) -> ClassData:
                 status = rec.get("status", "graded")
                 late = _late(dates, assignment, sub, auto + manual)
                 subs.append(Submission(sid, hw, status, rec.get("reason", ""), rec.get("seconds"), late.final,
-                                       maxes[hw], auto, manual, pending, rec.get("timings") or {}, late))
+                                       maxes[hw], auto, manual, pending, rec.get("timings") or {}, late,
+                                       tuple(points), tuple(sorted(ungraded, key=lambda n: rank.get(n, len(rank)))),
+                                       _due_text(dates, assignment, sub)))
             # submissions that never reached the gradebook: recorded outcomes, else what the files say
             folder = course.folder("submitted")
             on_disk = set(course.submitted(hw)) if folder.is_dir() else set()
@@ -184,8 +192,36 @@ def _late(dates, assignment, sub, raw: float):
         days = NoPenalty().days_late(from_gradebook(sub.timestamp), due, dates.tz) if due and sub.timestamp else 0
         final = max(0.0, raw - stored)
         return LateResult(raw, final, days, final / raw if raw else 0.0, False,
-                          f"late: {stored:g} points taken by nbgrader's late submission plugin")
+                          f"late: {stored:g} points taken by nbgrader's late submission plugin",
+                          "late (nbgrader's late submission plugin)", deduction=stored)
     return result
+
+
+def _due_text(dates, assignment, sub) -> str:
+    """When ``sub`` was due, in the course's time zone, and the student's extension: what the grade summary
+    shows (the release notebook promises it)."""
+    hw, sid = assignment.name, sub.student.id
+    base = dates.due(hw, None, assignment.duedate)
+    own = dates.due(hw, sid, assignment.duedate, sub.extension)
+    if own is None:
+        return ""
+    if base is None or own == base:
+        return f"due {dates.local(own)}"
+    ext = dates.extensions.get(hw, {}).get(sid)
+    ext = sub.extension if ext is None else ext  # nbgrader's own (Gradebook.grant_extension)
+    if not isinstance(ext, _dt.timedelta):
+        given = f"an extension to {dates.local(own)}"
+    else:
+        given = f"an extension of {_length(ext)}"
+    return f"due {dates.local(own)} for you: {given} (the homework was due {dates.local(base)})"
+
+
+def _length(t) -> str:
+    """``timedelta(days=3)`` as ``'3 days'``, ``timedelta(hours=36)`` as ``'1 day 12 hours'``."""
+    days, hours, minutes = t.days, t.seconds // 3600, t.seconds % 3600 // 60
+    parts = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in ((days, "day"), (hours, "hour"),
+                                                                 (minutes, "minute")) if n]
+    return " ".join(parts) or "0 minutes"
 
 
 def _pos(layout, cell):

@@ -49,8 +49,12 @@ class Submission:
     manual_score: float = 0.0
     pending_manual: int = 0  # hand-graded cells not graded yet
     timings: dict = field(default_factory=dict)  # seconds per grading phase, as recorded
-    # the late policy on auto + manual points (dgmlab.grading.term.late.LateResult); score is its final mark
+    # the late policy on auto + manual points (dgmlab.grading.term.late.LateResult); score is the points so far
+    # after it, for statistics: the mark a surface shows is dgmlab.grading.report.final_mark.final_mark's
     late: object = None
+    points: tuple | None = None  # every grade cell's points (None: not graded yet); None: no gradebook row
+    ungraded: tuple = ()  # the hand-graded answers still to grade (grade ids)
+    due_text: str = ""  # when it was due for this student, any extension included, in words ("" without a due date)
 
     @property
     def raw_score(self) -> float | None:

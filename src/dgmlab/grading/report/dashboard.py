@@ -19,6 +19,7 @@ from . import analysis as A
 from ..copies import runtime_code as RC
 from ..copies import shared_weights as SW
 from ..copies import similarity as SIM
+from .final_mark import final_mark
 from .dashboard_charts import auto_manual_bars, histogram, pass_rate_bars, sample_grid
 from ..copies.dashboard_copies import anonymize_shared, anonymize_similar, shared_weights_html, similarity_html
 from ..html_text import fmt
@@ -35,19 +36,23 @@ def homework_section(course: Course, data: A.ClassData, hw: str, names: dict | N
     layout = data.cell_order[hw]
     auto_max = sum(t[2] for t in layout if t[3] == "auto")
     manual_max = sum(t[2] for t in layout if t[3] == "manual")
-    stats = A.summary(s.score for s in graded)
+    marks = {s.student: final_mark(s) for s in data.submissions if s.hw == hw}
+    finals = [marks[s.student].number for s in graded if marks[s.student].final]  # pending marks are no marks
+    stats = A.summary(finals)
     rows = A.cell_stats(data, hw)
     context = dict(hw=hw, max_score=data.max_score[hw], auto_max=auto_max, manual_max=manual_max, graded=graded,
-                   rows=rows)
+                   rows=rows, marks=marks)
     if graded:
         auto = A.summary(s.auto_score for s in graded)
         manual = A.summary(s.manual_score for s in graded)
-        context["stats"] = [("n", "submissions graded", stats.get("n")), ("mean", "mean", stats.get("mean")),
+        context["stats"] = [("n", "final marks", stats.get("n")),
+                            ("pending", "pending (answers to grade by hand)", len(graded) - len(finals)),
+                            ("mean", "mean", stats.get("mean")),
                             ("median", "median", stats.get("median")), ("q1", "Q1", stats.get("q1")),
                             ("q3", "Q3", stats.get("q3")), ("min", "min", stats.get("min")),
                             ("max", "max", stats.get("max")), ("auto_mean", "mean autograded", auto["mean"]),
                             ("manual_mean", "mean by hand", manual["mean"])]
-        context["charts"] = (histogram([s.score for s in graded], stats, data.max_score[hw], hw)
+        context["charts"] = ((histogram(finals, stats, data.max_score[hw], hw) if finals else "")
                              + auto_manual_bars(graded, auto_max, manual_max, hw) + pass_rate_bars(rows, hw))
     context["failures"] = [(r, sum(len(who) for _, who in r["failures"])) for r in rows if r["failures"]]
     context["gaps"] = [r for r in rows if r["gap"]]
@@ -98,7 +103,7 @@ def student_section(data: A.ClassData, sid: str):
     r = data.roster.get(sid)
     subs = [s for s in data.submissions if s.student == sid]
     return render_template("student.html.j2", sid=sid, named=r.display if r and r.named else None, subs=subs,
-                  parts=[(s, data.cells_of(s.hw, student=sid)) for s in subs])
+                  marks={s.hw: final_mark(s) for s in subs}, parts=[(s, data.cells_of(s.hw, student=sid)) for s in subs])
 
 
 def render(course: Course, data: A.ClassData, names: dict | None = None, shared=(), similar=(), runtime=()) -> str:

@@ -5,7 +5,9 @@ gradebook plus the graded notebooks); names and ids come from nbgrader's
 student table only. A student without a roster entry keeps just the id the
 gradebook knows, and :attr:`ClassData.problems` says so. Every cell of the two
 CSVs passes :func:`dgmlab.grading.inert.csv_cell`: a reason a submission's code
-printed, or a name from the LMS, is never a spreadsheet formula.
+printed, or a name from the LMS, is never a spreadsheet formula. The mark each
+shows is :func:`dgmlab.grading.report.final_mark.final_mark`'s: the final mark, or
+none while an answer is still to grade by hand (with the reason).
 """
 from __future__ import annotations
 
@@ -14,75 +16,118 @@ import json
 from pathlib import Path
 
 from .analysis import ClassData
+from .final_mark import final_mark, late_points, mark_text
 from ..inert import csv_row
+from ..layout import CourseError
 
-# Canvas's gradebook import: these identity columns, then one column per assignment; the row after
-# the header gives each assignment's points possible (Canvas's own export writes it the same way).
+# Canvas's gradebook import: these identity columns, then one column per assignment headed "<name> (<Canvas
+# assignment id>)", which Canvas matches to the assignment by the id; the row after the header gives each
+# assignment's points possible (Canvas's own export writes it the same way). Canvas matches a student by ID (its
+# user id), else SIS User ID, else SIS Login ID; an empty mark leaves the gradebook's cell as it is.
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 LONG_COLUMNS = ["student", "homework", "cell", "points", "max_points", "graded_by", "reason"]
 LATE_ROW = "late_penalty"  # the per-question CSV's row (and Gradescope's test) for a late penalty
+FINAL_ROW = "final_mark"  # the per-question CSV's last row of a submission: its final mark, or why none yet
 GRADESCOPE_VISIBILITY = "after_published"  # students see a test once grades are published
+PENDING_FILE = "pending.txt"  # Gradescope: written instead of results.json while a submission has no final mark
 
 
 def _num(x) -> str:
     return "" if x is None else f"{round(float(x), 4):g}"
 
 
-def canvas_csv(data: ClassData, path: Path) -> Path:
+def canvas_column(hw: str, assignment_id) -> str:
+    """The header Canvas's gradebook import matches to an assignment: ``'hw4_gans (12345)'``."""
+    return f"{hw} ({assignment_id})"
+
+
+def canvas_assignments(hws, ids: dict) -> dict:
+    """``{hw: Canvas assignment id}`` of each homework in ``hws`` from ``ids``; a :class:`CourseError` naming
+    each homework whose id is not known and how to give it."""
+    missing = [hw for hw in hws if not str(ids.get(hw) or "").strip()]
+    if missing:
+        raise CourseError("the Canvas CSV needs each homework's Canvas assignment id (Canvas's import matches a "
+                          "column by it), not known for " + ", ".join(missing) + ": set c.DgmlabCanvas.assignments"
+                          " = {" + ", ".join(f'"{hw}": <id>' for hw in missing) + "} in nbgrader_config.py, or give "
+                          + " ".join(f"--canvas-assignment {hw}=<id>" for hw in missing)
+                          + " (the id is the number in the assignment's Canvas address)")
+    bad = [f"{hw}={ids[hw]!r}" for hw in hws if not str(ids[hw]).strip().isdigit()]
+    if bad:
+        raise CourseError(f"a Canvas assignment id is a number (the one in the assignment's address), not "
+                          f"{', '.join(bad)}")
+    return {hw: int(str(ids[hw]).strip()) for hw in hws}
+
+
+def canvas_csv(data: ClassData, path: Path, assignment_ids: dict) -> Path:
     """Canvas gradebook import CSV: one row per student in nbgrader's student table.
 
     Student = "Last, First" from the roster (the id when the roster has no
     name); ID = the roster's LMS user id (Canvas's numeric user id); SIS User
     ID = nbgrader's student id; SIS Login ID = the roster's email; Section is
-    left empty (Canvas keeps the student's section). A homework column is
-    empty for a student with no graded submission of it; else it is the final
-    mark, the late policy applied (:mod:`dgmlab.grading.term.deadlines`).
+    left empty (Canvas keeps the student's section). Each homework's column is
+    headed with its name and Canvas assignment id (``assignment_ids``, see
+    :func:`canvas_assignments`: a :class:`CourseError` when one is not known)
+    and holds the final mark (:func:`.final_mark`), empty while the mark is
+    pending or there is no graded submission (an empty cell changes nothing in
+    Canvas).
     """
+    ids = canvas_assignments(data.hws, assignment_ids)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    scores = {(s.student, s.hw): s.score for s in data.submissions}
+    marks = {(s.student, s.hw): final_mark(s) for s in data.submissions}
     students = sorted(data.roster)  # a submission with no roster entry is in data.problems, not invented here
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(csv_row(CANVAS_COLUMNS + list(data.hws)))
-        w.writerow(csv_row(["Points Possible", "", "", "", ""] + [_num(data.max_score[hw]) for hw in data.hws]))
+        w.writerow(csv_row(CANVAS_COLUMNS + [canvas_column(hw, ids[hw]) for hw in data.hws]))
+        w.writerow(csv_row(["Points Possible", "", "", "", ""] + [mark_text(data.max_score[hw]) for hw in data.hws]))
         for sid in students:
             r = data.roster[sid]
             w.writerow(csv_row([r.display, r.lms_user_id or "", sid, r.email or "", ""]
-                               + [_num(scores.get((sid, hw))) for hw in data.hws]))
+                               + [m.cell if (m := marks.get((sid, hw))) else "" for hw in data.hws]))
     return path
 
 
 def long_csv(data: ClassData, path: Path) -> Path:
-    """One row per (student, homework, graded cell): points (empty while ungraded), max, auto/manual, reason."""
+    """One row per (student, homework, graded cell): points (empty while ungraded), max, auto/manual, reason;
+    then the late penalty, if any, and the final mark (empty while pending, with the reason)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    subs = {(s.student, s.hw): s for s in data.submissions}
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(LONG_COLUMNS)
-        late = {(s.student, s.hw): s for s in data.submissions if s.late_penalty or s.late_reason}
         for i, c in enumerate(data.cells):
             w.writerow(csv_row([c.student, c.hw, c.cell, _num(c.points), _num(c.max_points), c.kind, c.reason]))
             last = i + 1 == len(data.cells) or (data.cells[i + 1].student, data.cells[i + 1].hw) != (c.student, c.hw)
-            s = late.get((c.student, c.hw)) if last else None
-            if s is not None:  # the submission's rows then sum to its final mark
-                w.writerow(csv_row([c.student, c.hw, LATE_ROW, _num(-s.late_penalty), "0", "late", s.late_reason]))
+            s = subs.get((c.student, c.hw)) if last else None
+            if s is None:
+                continue
+            mark = final_mark(s)
+            if s.late_reason:
+                why = s.late_reason if mark.final else f"{s.late.lateness}: the late policy applies to the final mark"
+                w.writerow(csv_row([c.student, c.hw, LATE_ROW, late_points(s, mark), "0", "late", why]))
+            w.writerow(csv_row([c.student, c.hw, FINAL_ROW, mark.cell, mark_text(s.max_score), "final",
+                                mark.pending]))
     return path
 
 
-def gradescope_results(data: ClassData, hw: str, student: str) -> dict:
-    """Gradescope's autograder ``results.json`` for one submission: one test per graded cell."""
+def gradescope_results(data: ClassData, hw: str, student: str) -> dict | None:
+    """Gradescope's autograder ``results.json`` for one submission: one test per graded cell and its final mark
+    as the score; ``None`` while it has no final mark (a score Gradescope would show cannot be given)."""
     sub = next(s for s in data.submissions if s.hw == hw and s.student == student)
+    mark = final_mark(sub)
+    if not mark.final:
+        return None
     tests = []
     for c in data.cells_of(hw, student=student):
         tests.append({"name": c.cell, "score": c.points or 0.0, "max_score": c.max_points,
                       "visibility": GRADESCOPE_VISIBILITY,
                       "output": c.reason if c.reason else ("passed" if c.full else "")})
     if sub.late_reason:
-        tests.append({"name": LATE_ROW, "score": -sub.late_penalty, "max_score": 0.0,
+        tests.append({"name": LATE_ROW, "score": float(late_points(sub, mark)), "max_score": 0.0,
                       "visibility": GRADESCOPE_VISIBILITY, "output": sub.late_reason})
-    out = {"score": sub.score or 0.0, "output": f"{sub.status}" + (f": {sub.reason}" if sub.reason else "")
-           + (f"\n{sub.late_reason}" if sub.late_reason else ""),
+    out = {"score": mark.number, "output": f"final mark {mark.out_of}; {sub.status}"
+           + (f": {sub.reason}" if sub.reason else "") + (f"\n{sub.late_reason}" if sub.late_reason else ""),
            "visibility": GRADESCOPE_VISIBILITY, "tests": tests}
     if sub.seconds is not None:
         out["execution_time"] = int(round(sub.seconds))
@@ -90,11 +135,19 @@ def gradescope_results(data: ClassData, hw: str, student: str) -> dict:
 
 
 def gradescope_dir(data: ClassData, folder: Path) -> list[Path]:
-    """``<folder>/<hw>/<student>/results.json`` for every submission in ``data``."""
+    """``<folder>/<hw>/<student>/results.json`` for every submission in ``data`` with a final mark; for one
+    without, ``pending.txt`` there instead, saying why (and no results.json: one written before is removed)."""
     written = []
     for s in data.submissions:
-        path = Path(folder) / s.hw / s.student / "results.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(gradescope_results(data, s.hw, s.student), indent=1), encoding="utf-8")
-        written.append(path)
+        where = Path(folder) / s.hw / s.student
+        where.mkdir(parents=True, exist_ok=True)
+        res = gradescope_results(data, s.hw, s.student)
+        if res is None:
+            (where / "results.json").unlink(missing_ok=True)
+            (where / PENDING_FILE).write_text(final_mark(s).pending + "\n", encoding="utf-8")
+            written.append(where / PENDING_FILE)
+            continue
+        (where / PENDING_FILE).unlink(missing_ok=True)
+        (where / "results.json").write_text(json.dumps(res, indent=1), encoding="utf-8")
+        written.append(where / "results.json")
     return written

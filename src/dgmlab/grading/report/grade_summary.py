@@ -1,4 +1,5 @@
-"""Each student's grade summary: the final mark, its parts and the late penalty with its reason.
+"""Each student's grade summary: the final mark (or why none yet), the due date and any extension, its parts and
+the late penalty with its reason.
 
 ``dgmlab report`` writes it beside the student's feedback (``feedback/<student>/<hw>/grade_summary.html``
 and ``.txt``) every time it runs, so it follows the hand grades, and ``dgmlab push`` sends the same text to
@@ -11,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .class_data import ClassData, Submission
+from .final_mark import final_mark, late_points
 from ..inert import html, terminal
 from ..layout import Course
 
@@ -22,16 +24,23 @@ def _n(x) -> str:
 
 
 def summary_text(data: ClassData, sub: Submission, rubric_lines: dict | None = None) -> str:
-    """The summary of one submission, plain text; ``rubric_lines`` (grade id -> lines,
-    :func:`rubric_lines`) lists what each written answer's rubric items say."""
-    if sub.score is None:
-        return f"{sub.hw}: {sub.status}" + (f" ({sub.reason})" if sub.reason else "")
-    lines = [f"{sub.hw}: {_n(sub.score)} / {_n(sub.max_score)}",
-             f"autograded {_n(sub.auto_score)}, graded by hand {_n(sub.manual_score)}"
-             + (f" ({sub.pending_manual} answer{'s' if sub.pending_manual != 1 else ''} still to grade by hand)"
-                if sub.pending_manual else "")]
+    """The summary of one submission, plain text: its final mark (:func:`.final_mark`) or why there is none yet,
+    when it was due for this student (an extension included), its parts and any late penalty; ``rubric_lines``
+    (grade id -> lines, :func:`rubric_lines`) lists what each written answer's rubric items say."""
+    mark = final_mark(sub)
+    if sub.points is None:
+        return f"{sub.hw}: {mark.text}"
+    lines = [f"{sub.hw}: {mark.out_of}"]
+    if sub.due_text:
+        lines.append(sub.due_text)
+    lines.append(f"autograded {_n(sub.auto_score)}, graded by hand {_n(sub.manual_score)}"
+                 + (f" so far ({len(sub.ungraded)} answer{'s' if len(sub.ungraded) != 1 else ''} still to grade by "
+                    "hand)" if sub.ungraded else ""))
     if sub.late_reason:
-        lines.append(f"late penalty -{_n(sub.late_penalty)}: {sub.late_reason}")
+        if mark.final:
+            lines.append(f"late penalty {late_points(sub, mark)}: {sub.late_reason}")
+        else:
+            lines.append(f"late: {sub.late.lateness}; the late policy will apply to the final mark")
     rubric_lines = rubric_lines or {}
     for c in data.cells_of(sub.hw, student=sub.student):
         if c.points is None:
@@ -76,7 +85,7 @@ def write_summaries(course: Course, data: ClassData) -> list[Path]:
     """``feedback/<student>/<hw>/grade_summary.{txt,html}`` of every graded submission in ``data``."""
     written = []
     for sub in data.submissions:
-        if sub.score is None:
+        if sub.points is None:  # not in the gradebook: no feedback folder to write in
             continue
         folder = course.folder("feedback", sub.hw, sub.student)
         folder.mkdir(parents=True, exist_ok=True)

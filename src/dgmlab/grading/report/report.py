@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..inert import terminal
 from ..layout import Course, CourseError
 
 
@@ -18,6 +19,9 @@ class Grade:
     needs_manual_grade: bool
     late_penalty: float = 0.0  # the course's late policy on auto + manual points (dgmlab.grading.term.deadlines)
     late_reason: str = ""
+    points: tuple = ()  # every grade cell's points (None: not graded yet), for final_mark
+    ungraded: tuple = ()  # the hand-graded answers still to grade
+    late: object = None  # the late policy's LateResult
 
     @property
     def final(self) -> float:
@@ -33,8 +37,10 @@ class Grade:
 
 
 def grades(course: Course, students=None, hws=None) -> list[Grade]:
-    """Grades of every (student, homework) submission in the gradebook."""
+    """Grades of every (student, homework) submission in the gradebook (the mark to show: :func:`.final_mark`)."""
     from nbgrader.api import Gradebook
+
+    from .final_mark import still_to_grade
 
     db = course.root / "gradebook.db"
     if not db.exists():
@@ -47,24 +53,34 @@ def grades(course: Course, students=None, hws=None) -> list[Grade]:
         for assignment in gb.assignments:
             if hws and assignment.name not in hws:
                 continue
+            solution = {(nb.name, c.name) for nb in assignment.notebooks for c in nb.solution_cells}
             for sub in assignment.submissions:
                 sid = sub.student.id
                 if students and sid not in students:
                     continue
                 auto = auto_max = manual = manual_max = 0.0
+                points, ungraded = [], []
                 for nb in sub.notebooks:
                     for grade in nb.grades:
                         pts = grade.score or 0.0
-                        if not _is_manual(grade):
+                        hand = _is_manual(grade) or (nb.name, grade.name) in solution
+                        if not hand:
                             auto += pts
                             auto_max += grade.max_score
+                            points.append(float(pts))
                         else:
                             manual += grade.manual_score or 0.0
                             manual_max += grade.max_score
+                            todo = still_to_grade(True, grade.needs_manual_grade, grade.manual_score, grade.auto_score)
+                            points.append(None if grade.manual_score is None and grade.auto_score is None
+                                          else float(pts))
+                            if todo:
+                                ungraded.append(grade.name)
                 late = dates.apply(assignment.name, sid, auto + manual, sub.timestamp, assignment.duedate,
                                    sub.extension)
                 out.append(Grade(sid, assignment.name, auto, auto_max, manual_max, manual,
-                                 bool(sub.needs_manual_grade), late.penalty, late.reason))
+                                 bool(sub.needs_manual_grade), late.penalty, late.reason, tuple(points),
+                                 tuple(ungraded), late))
     return sorted(out, key=lambda g: (g.student, g.hw))
 
 
@@ -133,45 +149,74 @@ def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
         output = res.get("log", "") + res.get("error", "")
         raise CourseError(f"nbgrader export failed:\n{output[-2000:]}")
     if plugin_class is CsvExportPlugin:  # nbgrader's own CSV: no cell a spreadsheet runs (a name from the LMS)
-        if dates.configured:
-            _add_late_reasons(course, target)
+        _final_marks(course, target, late_reasons=dates.configured)
         neutralise_csv_file(target)
     return target
 
 
-def _add_late_reasons(course: Course, path: Path) -> None:
-    """nbgrader's CSV with a last column, ``late_reason``: why its late_submission_penalty (the same number)."""
+PENDING_COLUMN = "pending"  # grades.csv: why a submission has no final mark yet ("" when it has one)
+
+
+def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
+    """nbgrader's CSV with each submission's ``score`` the final mark (:func:`.final_mark`: empty while an answer
+    is still to grade by hand), a column ``pending`` saying why, and, where the course sets deadlines, a last
+    column ``late_reason``: why its late_submission_penalty."""
     import csv
 
-    by = {(g.hw, g.student): g.late_reason for g in grades(course)}
+    from .final_mark import final_mark
+
+    by = {(g.hw, g.student): g for g in grades(course)}
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
     if not rows:
         return
     head = rows[0]
-    a, s = head.index("assignment"), head.index("student_id")
-    out = [head + ["late_reason"]] + [r + [by.get((r[a], r[s]), "")] for r in rows[1:] if r]
+    a, s, score = head.index("assignment"), head.index("student_id"), head.index("score")
+    out = [head + [PENDING_COLUMN] + (["late_reason"] if late_reasons else [])]
+    for r in rows[1:]:
+        if not r:
+            continue
+        g = by.get((r[a], r[s]))
+        mark = final_mark(g) if g is not None else None
+        if mark is not None:
+            r[score] = mark.cell
+        out.append(r + [mark.pending if mark is not None else ""]
+                   + ([g.late_reason if g is not None else ""] if late_reasons else []))
     with path.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(out)
 
 
 def table(rows: list[Grade]) -> str:
-    """A plain-text table: one line per student, one column per homework (auto points / max)."""
+    """A plain-text table: one line per student, one column per homework: the final mark (:func:`.final_mark`)
+    or ``pending``, with its parts; then why each pending mark is pending."""
+    from .final_mark import final_mark
+
     if not rows:
         return "(no grades)"
     hws = sorted({g.hw for g in rows})
     students = sorted({g.student for g in rows})
     cell = {(g.student, g.hw): g for g in rows}
     header = ["student"] + hws
-    lines = [header]
+    lines, pending = [header], []
     for s in students:
         line = [s]
         for hw in hws:
             g = cell.get((s, hw))
-            line.append("-" if g is None else f"{g.auto_score:g}/{g.auto_max:g} auto"
-                        + (f" +{g.manual_max:g} by hand" if g.manual_max else "")
-                        + (f" late -{round(g.late_penalty, 4):g}" if g.late_penalty else ""))
-        lines.append(line)
+            if g is None:
+                line.append("-")
+                continue
+            mark = final_mark(g)
+            parts = f"{g.auto_score:g}/{g.auto_max:g} auto" + (
+                f", {g.manual_score:g}/{g.manual_max:g} by hand" if g.manual_max else "")
+            if g.late is not None and (g.late.days or g.late.refused):
+                parts += ", late"
+            line.append(f"{mark.out_of if mark.final else 'pending'} ({parts})")
+            if not mark.final:
+                pending.append(f"  {s} {hw}: {mark.pending}")
+        lines.append([terminal(v) for v in line])
     widths = [max(len(r[i]) for r in lines) for i in range(len(header))]
     fmt = lambda r: "  ".join(v.ljust(w) for v, w in zip(r, widths))  # noqa: E731
-    return "\n".join([fmt(lines[0]), "  ".join("-" * w for w in widths)] + [fmt(r) for r in lines[1:]])
+    out = [fmt(lines[0]), "  ".join("-" * w for w in widths)] + [fmt(r) for r in lines[1:]]
+    if pending:
+        out += ["", "pending (no final mark until every answer is graded by hand):"] + [terminal(p) for p in pending]
+    return "\n".join(out)

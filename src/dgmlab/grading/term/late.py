@@ -36,6 +36,8 @@ import datetime as _dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from ..marks import exact, factor as exact_factor, mark_text
+
 UTC = _dt.timezone.utc
 
 
@@ -49,6 +51,8 @@ class LateResult:
     factor: float  # the multiplier applied (0 when refused)
     refused: bool  # past the last day the policy accepts
     reason: str  # "" when on time; else why, in words a student reads
+    lateness: str = ""  # how late, without the arithmetic (what a mark still pending shows)
+    deduction: float | None = None  # points taken off instead of a factor (nbgrader's own late plugin)
 
     @property
     def penalty(self) -> float:
@@ -117,11 +121,12 @@ class LatePolicy:
         when = self.lateness(days, submitted, due, tz)
         if f is None:
             return LateResult(mark, 0.0, days, 0.0, True, f"{when}: not accepted under the {self.name} policy "
-                                                          f"({self.description}), so 0 of {mark:g}")
+                                                          f"({self.description}), so 0 of {mark_text(mark)}", when)
         final = round(max(0.0, mark * f), 6)
         return LateResult(mark, final, self.step(days), f, False,
-                          f"{when}: {mark:g} x {_fmt_factor(f)} = {round(final, 4):g} under the {self.name} "
-                          f"policy ({self.description})")
+                          f"{when}: {mark_text(mark)} x {_fmt_factor(f)} = "
+                          f"{mark_text(exact(mark) * exact_factor(f))} under the {self.name} "
+                          f"policy ({self.description})", when)
 
 
 def _aware(naive: _dt.datetime, tz: _dt.tzinfo) -> _dt.datetime:
