@@ -294,17 +294,25 @@ def cmd_pdf(args) -> int:
                 print("dgmlab pdf: error: --student is for a homework id (collected submissions), not a notebook",
                       file=sys.stderr)
                 return 2
-            written = P.write_pdfs(target, args.out or target.parent / "pdf")
+            written = P.write_pdfs(target, args.out or target.parent / "pdf", who=args.name or "")
             print(f"{written.whole}" + "".join(f"\n{path}" for path in written.questions.values()))
-            return 0
+            for note in written.notes():
+                print(f"dgmlab pdf: {note}", file=sys.stderr)
+            return 1 if written.cut else 0
+        if args.name:
+            print("dgmlab pdf: error: --name is for your own notebook; a homework's PDFs are headed by each "
+                  "student's id", file=sys.stderr)
+            return 2
         got = P.write_class_pdfs(_course(args), args.target, args.out or _course(args).root / "reports" / "pdf",
                                  students=args.student)
     except P.PdfError as exc:
         print(f"dgmlab pdf: error: {exc}", file=sys.stderr)
         return 2
+    if not got.sandboxed:
+        print("dgmlab pdf: " + P.UNSANDBOXED.format(why=got.unsandboxed_why), file=sys.stderr)
     for line in got.lines():
         print(line)
-    return 1 if got.failed else 0
+    return 1 if got.incomplete else 0
 
 
 def cmd_grade(args) -> int:
@@ -463,6 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default=None, help="folder for the PDFs (default: pdf/ beside the notebook; for a "
                                                "homework, reports/pdf)")
     s.add_argument("--student", action="append", help="with a homework id: only this student (repeatable)")
+    s.add_argument("--name", default=None, help="with your notebook: your name, printed atop every page (a "
+                                                "homework's PDFs are headed by each student's id)")
     s.set_defaults(func=cmd_pdf)
 
     s = sub.add_parser("grade", help="grade the written answers by question with a rubric, in the browser (a "

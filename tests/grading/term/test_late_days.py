@@ -74,3 +74,19 @@ def test_canvas_per_student_date_replaces_the_homeworks_and_an_extension_adds_to
     d = _deadlines(canvas_due=canvas, extensions={"hw1": {"ada": "1 day"}})
     assert d.due("hw1", "ada") == _at("2025-02-06 23:59:59")
     assert d.due("hw1", "bob") == _at("2025-02-04 17:00:59")
+
+
+@pytest.mark.slow  # nbgrader makes a gradebook with alembic
+def test_the_bank_is_read_from_the_gradebook_and_counts_in_every_final_mark(tmp_path):
+    from grading.term.test_late_everywhere import CONFIG, _make
+    from dgmlab.grading.report import analysis as A
+
+    course = _make(tmp_path, CONFIG + "\nc.DgmlabTerm.late_days = 2\n")
+    marks = {s.student: s for s in A.collect(course).submissions}
+    # 14 points each (8 + 6); due 2025-02-11 17:00 Toronto under ten_percent_2days; each student's bank: 2 days.
+    # bob, a day late (02-12 21:00): one day covers it, 14. cy, on day 4 (02-14 23:00): two days move the due date
+    # to 02-13 17:00, two days late after them, 14 x 0.8 = 11.2 (without a bank: refused, 0). ada on time and dee
+    # within her extension spend nothing: 14.
+    assert {s: m.score for s, m in marks.items()} == {"ada": 14.0, "bob": 14.0, "cy": pytest.approx(11.2),
+                                                       "dee": 14.0}
+    assert "2 late days from your bank moved your due date to 2025-02-13 17:00 EST (0 left)" in marks["cy"].late_reason
