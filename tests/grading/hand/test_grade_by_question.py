@@ -146,6 +146,7 @@ def test_a_pasted_photo_is_one_address_keyed_by_its_hash_and_kept_by_the_browser
     assert "immutable" in headers["Cache-Control"] and "sandbox" in headers["Content-Security-Policy"]
     assert request(server, address.replace("/att/demo_amara/", "/att/demo_bilal/"))[0] == 404
     assert request(server, f"/att/demo_amara/{Q}/{'0' * 64}/page.png")[0] == 404  # another version's hash
+    assert request(server, f"/att/demo_amara/{Q}/%C3%A9/page.png")[0] == 404
 
 
 def test_a_students_work_is_refused_to_another_sites_page_and_another_host_name(served):
