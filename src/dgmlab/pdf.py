@@ -2,26 +2,45 @@
 
 ``dgmlab pdf <notebook>`` (a student, before handing in) writes ``<hw>.pdf`` and ``<hw>_<Q>.pdf`` for each
 question; ``dgmlab pdf <hw>`` (the instructor, in the course directory) does the same for every collected
-submission ``submitted/<student>/<hw>/<hw>.ipynb``.
+submission ``submitted/<student>/<hw>/<hw>.ipynb``, its questions those of the release notebook.
 
 How: nbconvert's HTML (the lab template) with math typeset by a MathJax 2 installed on this machine (Debian's
 ``libjs-mathjax``, ``/usr/share/javascript/mathjax``; ``DGMLAB_MATHJAX`` names another ``MathJax.js``), printed
 by a headless Chromium (Debian's ``chromium``; ``DGMLAB_CHROMIUM`` names another) that this module drives over
 the DevTools protocol on a pipe (``--remote-debugging-pipe``, no extra Python package): each page is printed
-once MathJax has typeset it and its fonts are loaded. Nothing is fetched from the web: the template's CDN
-scripts are dropped, the page's Content-Security-Policy allows scripts only from ``file:`` (MathJax), the
-browser resolves no host name, and a notebook's own ``<script>`` tags are shown as text, never run (a
-submission is untrusted). Code and text outputs wrap long lines instead of running off the page.
+once MathJax has typeset it and its fonts are loaded, with a header naming the student and page numbers.
 
-A question starts at a markdown heading ``## Q1 ...`` / ``## P2 ...`` (a letter and a number, as the release
-notebooks mark them) and runs to the next ``#`` or ``##`` heading; headings in cells a student writes (nbgrader
-solution cells) do not count, so an answer cannot start or end a question. The text before the first
-question (the title, the setup) is in the whole PDF only.
+A submission is untrusted, so the page is self-contained and the printer sees nothing else:
+
+- The notebook's content (markdown's raw HTML, HTML outputs, every cell's rendering) goes through the ``nh3``
+  sanitiser: no script, style, link, iframe, object, form or meta of the notebook's; an image only as a
+  ``data:`` PNG, JPEG, GIF or WebP (the notebook's own attachments and outputs), never a file or a URL. The
+  notebook's metadata is not used (a title or an output's file name could otherwise reach the page).
+- The page's Content-Security-Policy allows scripts (MathJax's) and fonts only from ``file:``, images only as
+  ``data:``, nothing else (no connection, frame or style sheet); the browser resolves no host name.
+- With bubblewrap (``bwrap``), Chromium runs in a sandbox like the grading kernel's
+  (:mod:`dgmlab.grading.sandbox`): an empty read-only root with only the system's programs, libraries and
+  fonts (``/usr``), MathJax and the page's own folder read-only; no network (``--unshare-net``), its profile
+  in a tmpfs of its own, no course folder, home or ``/tmp``. The instructor's ``dgmlab pdf <hw>`` uses it
+  whenever bwrap works and says loudly when it does not; a student's ``dgmlab pdf <notebook>`` of their own
+  notebook does without.
+- Each notebook has a time budget (:data:`NOTEBOOK_BUDGET`) and each PDF a page budget (:data:`MAX_PAGES`):
+  a longer PDF is cut there, and the command says so.
+
+Questions: in the instructor's ``dgmlab pdf <hw>`` they are the release notebook's (``release/<hw>/<hw>.ipynb``):
+a question starts at the release's heading cell ``## Q1 ...`` / ``## P2 ...`` (a letter and a number), found in
+the submission by its cell id and still holding that heading, and runs to the release's next ``#`` or ``##``
+heading cell; a heading a student writes, in an answer or a cell of their own, is text of the question it is
+in. A question whose heading cell is gone or changed gets no PDF of its own, and the command says so. In a
+student's ``dgmlab pdf <notebook>``, the notebook's own headings decide (nbgrader solution cells' never do).
+The text before the first question (the title, the setup) is in the whole PDF only.
 """
 from __future__ import annotations
 
 import base64
+import copy
 import fcntl
+import html as html_text
 import json
 import os
 import re
@@ -38,6 +57,12 @@ CHROMIUM_ENV = "DGMLAB_CHROMIUM"
 DEBIAN_MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")
 MATHJAX_CONFIG = "TeX-AMS_HTML"
 PAGE_TIMEOUT = 120.0  # seconds to load, typeset and print one PDF
+NOTEBOOK_BUDGET = 300.0  # seconds for all the PDFs of one notebook (the whole one and each question's)
+MAX_PAGES = 60  # pages of one PDF; a longer one is cut after this many (hw3's reference prints 14 in all)
+SANDBOX_UID = 1000  # Chromium's user inside the sandbox: not root, so Chromium's own sandbox runs in it too
+PAGES_INSIDE = "/page"  # where the sandboxed Chromium sees the folder of the pages it prints
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")  # the only images a page shows, as data:
+DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*", re.IGNORECASE)
 
 QUESTION_HEADING = re.compile(r"^##\s+([A-Z][0-9]+)(?![0-9A-Za-z])")
 ENDING_HEADING = re.compile(r"^#{1,2}\s")
@@ -148,10 +173,28 @@ def _student_cell(cell) -> bool:
     return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
 
 
+def _headings(source: str) -> list[str]:
+    """The ``#`` and ``##`` heading lines of a markdown cell's ``source``, stripped, in order."""
+    return [line.strip() for line in source.splitlines() if ENDING_HEADING.match(line)]
+
+
+def _decides(source: str, current):
+    """The question a markdown cell leaves open: its last ``#``/``##`` heading decides (a question's label, or None
+    for another heading); ``current`` when it has none."""
+    for line in source.splitlines():
+        m = QUESTION_HEADING.match(line)
+        if m:
+            current = m.group(1)
+        elif ENDING_HEADING.match(line):
+            current = None
+    return current
+
+
 def questions(nb) -> list[Question]:
-    """The notebook's questions in order, each with the indices of its cells (its heading cell first; a cell
-    holding a part's heading and then a question's belongs to the question). Two headings with one label make one
-    question."""
+    """The notebook's questions in order, found by its own headings, each with the indices of its cells (its
+    heading cell first; a cell holding a part's heading and then a question's belongs to the question). Two
+    headings with one label make one question. For a student's own notebook; the instructor's PDFs take the
+    questions of the release notebook (:func:`questions_as_released`)."""
     found: dict[str, Question] = {}
     current = None
     for i, cell in enumerate(nb.cells):
@@ -167,33 +210,154 @@ def questions(nb) -> list[Question]:
     return list(found.values())
 
 
+@dataclass
+class Boundary:
+    """A heading cell of the release notebook: the question it opens (None: it ends the one before) and its
+    heading lines, which the submission's cell of the same id must still hold."""
+    label: str | None
+    headings: list
+
+
+def release_questions(release) -> tuple[list[Question], dict]:
+    """The release notebook's questions (label and title, no cells) in order, and its heading cells by cell id
+    (:class:`Boundary`). Only cells the instructor wrote count (not nbgrader solution cells)."""
+    found: dict[str, Question] = {}
+    bounds: dict[str, Boundary] = {}
+    for cell in release.cells:
+        if cell.cell_type != "markdown" or _student_cell(cell):
+            continue
+        heads = _headings(cell.source)
+        if not heads:
+            continue
+        label = _decides(cell.source, None)
+        for head in heads:
+            m = QUESTION_HEADING.match(head)
+            if m:
+                found.setdefault(m.group(1), Question(m.group(1), head.lstrip("#").strip()))
+        if cell.get("id"):
+            bounds[cell.id] = Boundary(label, heads)
+    return list(found.values()), bounds
+
+
+def questions_as_released(release, nb) -> tuple[list[Question], dict]:
+    """The release notebook's questions with the indices of ``nb``'s cells in each, and the labels of those whose
+    heading cell ``nb`` lacks, each with why. A question starts at the release's heading cell, found in ``nb`` by
+    its cell id (one cell of that id only) and still holding the release's heading lines, and ends at the next
+    such heading cell; a cell ``nb`` adds, whatever headings it holds, is in the question it sits in. A heading
+    cell whose id ``nb`` holds twice starts nothing (which one the instructor wrote cannot be told)."""
+    from collections import Counter
+
+    wanted, bounds = release_questions(release)
+    found = {q.label: q for q in wanted}
+    times = Counter(cell.get("id") for cell in nb.cells)
+    current = None
+    for i, cell in enumerate(nb.cells):
+        bound = bounds.get(cell.get("id"))
+        if bound is not None and times[cell.id] == 1 and cell.cell_type == "markdown":
+            lines = {line.strip() for line in cell.source.splitlines()}
+            if all(head in lines for head in bound.headings):
+                current = bound.label
+        if current is not None:
+            found[current].cells.append(i)
+    missing = {}
+    for q in wanted:
+        if not q.cells:
+            ids = [key for key, b in bounds.items() if b.label == q.label]
+            twice = [key for key in ids if times[key] > 1]
+            why = (f"its heading cell's id {twice[0]} is on {times[twice[0]]} cells of the submission" if twice
+                   else "it is deleted, or its heading changed")
+            missing[q.label] = (f"the submission lacks its heading cell as released ({', '.join(ids) or 'no id'}: "
+                                f"{q.title!r}): {why}; its cells are in the whole PDF")
+    return [q for q in wanted if q.cells], missing
+
+
 # -- HTML
 
-def notebook_html(nb, mathjax: Path, title: str = "") -> str:
-    """One self-contained HTML page of ``nb`` (images inline), math left to the local ``mathjax``, no web
-    resources, the notebook's own scripts shown as text."""
+def _sanitiser():
+    try:
+        import nh3
+    except ImportError:
+        raise PdfError("dgmlab pdf needs nh3 (the HTML sanitiser it prints through): pip install nh3") from None
+    return nh3
+
+
+def _kept(tag: str, attribute: str, value: str):
+    """nh3's attribute filter: an image only as a ``data:`` PNG, JPEG, GIF or WebP; a link only to the web, mail
+    or the page itself (never fetched when printing, but not a file either)."""
+    if attribute == "src":
+        return value if tag == "img" and DATA_IMAGE.fullmatch(value.strip()) else None
+    if attribute == "href":
+        return value if re.match(r"(#|https?:|mailto:)", value.strip(), re.IGNORECASE) else None
+    if attribute in ("cite", "longdesc", "srcset", "usemap"):
+        return None
+    return value
+
+
+def sanitised(fragment: str) -> str:
+    """``fragment`` (HTML of a notebook's cells) through nh3: the tags and attributes of ordinary documents and
+    nbconvert's layout (``class``, ``id``, ``data-*``), nothing that runs, styles, embeds or loads (script,
+    style, link, meta, iframe, object, svg, form, ``style`` and ``on*`` attributes), images only as ``data:``."""
+    nh3 = _sanitiser()
+    attributes = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
+    attributes["*"] = {"class", "id", "title", "lang", "dir", "tabindex", "role", "aria-label", "aria-hidden"}
+    return nh3.clean(fragment, tags=set(nh3.ALLOWED_TAGS) | {"main", "section"},
+                     clean_content_tags={"script", "style", "svg", "math", "template", "textarea", "iframe",
+                                         "object", "noscript", "title"},
+                     attributes=attributes, generic_attribute_prefixes={"data-"}, attribute_filter=_kept,
+                     url_schemes={"http", "https", "mailto", "data"}, strip_comments=True)
+
+
+def printable(nb):
+    """A copy of ``nb`` holding only what a page shows: cells and their outputs, without the notebook's metadata
+    (a title, widget state), an output's file names, SVG, PDF or JavaScript outputs, or attachments that are not
+    PNG, JPEG, GIF or WebP."""
     import nbformat
+
+    nb = copy.deepcopy(nbformat.from_dict(nb))
+    nb.metadata = nbformat.from_dict({"language_info": {"name": "python", "pygments_lexer": "ipython3"}})
+    for cell in nb.cells:
+        if "attachments" in cell:
+            cell.attachments = {name: {t: v for t, v in (bundle or {}).items() if t in IMAGE_TYPES}
+                                for name, bundle in (cell.attachments or {}).items()}
+        for output in cell.get("outputs", []):
+            if "data" in output:
+                output.data = {t: v for t, v in output.data.items()
+                               if t in IMAGE_TYPES or t.startswith("text/") and t != "text/javascript"}
+            if "metadata" in output:
+                output.metadata = {t: m for t, m in (output.metadata or {}).items() if t in ("image/png", "image/jpeg")
+                                   and isinstance(m, dict) and set(m) <= {"width", "height"}}
+    return nb
+
+
+def policy(mathjax: Path) -> str:
+    """The page's Content-Security-Policy: scripts (MathJax's) and fonts from ``file:`` only, images only inline,
+    nothing else (no connection, frame, form or style sheet). Chromium's policies cannot name a folder of ``file:``
+    URLs (they have no host): which files are there is the sandbox's to limit (:func:`sandbox_argv`), and no
+    script of the notebook's reaches the page (:func:`sanitised`)."""
+    return ("default-src 'none'; script-src file: 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; "
+            "font-src file: data:; base-uri 'none'; form-action 'none'")
+
+
+def notebook_html(nb, mathjax: Path, title: str = "") -> str:
+    """One self-contained HTML page of ``nb`` (:func:`printable`; images inline), its cells' HTML sanitised
+    (:func:`sanitised`), math left to the local ``mathjax``, no web resources (:func:`policy`)."""
     from nbconvert import HTMLExporter
 
+    nh3 = _sanitiser()
     exporter = HTMLExporter(template_name="lab", exclude_input_prompt=True, exclude_output_prompt=True,
                             mathjax_url=f"{mathjax.as_uri()}?config={MATHJAX_CONFIG}")
-    nb = nbformat.from_dict(nb)
-    # widget state would pull its manager from a CDN
-    nb.metadata.pop("widgets", None)
-    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    head, sep, body = html.partition("<body")
-    if not sep:
+    page, _ = exporter.from_notebook_node(printable(nb), resources={"metadata": {"name": nh3.clean_text(title)}})
+    head, sep, body = page.partition("<body")
+    opening, _, content = body.partition(">")
+    content, _, _ = content.rpartition("</body>")
+    if not sep or not content:
         raise PdfError("nbconvert's page has no <body>")
-    # the notebook's content: no script of its own runs (a text/x-mathjax-config would run as MathJax's
-    # config; a <script> in markdown or an HTML output as the page's)
-    body = re.sub(r"<(/?)script", r"&lt;\1script", body, flags=re.IGNORECASE)
     # the template's scripts from the web (require.js, mermaid) are not needed and could not load offline
     head = re.sub(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>', "", head)
-    policy = ("default-src 'none'; script-src file: 'unsafe-eval'; style-src 'unsafe-inline' file:; "
-              "img-src data: file:; font-src data: file:")
-    head = head.replace("<head>", f'<head>\n<meta http-equiv="Content-Security-Policy" content="{policy}">', 1)
+    head = head.replace("<head>", f'<head>\n<meta http-equiv="Content-Security-Policy" content="{policy(mathjax)}">',
+                        1)
     head = head.replace("</head>", f"<style>{CSS}</style>\n</head>", 1)
-    return head + sep + body
+    return head + sep + opening + ">" + sanitised(content) + "</body>\n</html>\n"
 
 
 def section(nb, cells):
@@ -207,17 +371,77 @@ def section(nb, cells):
 
 # -- the browser
 
+def sandbox_argv(binary: str, pages: Path, mathjax: Path) -> list[str]:
+    """The ``bwrap`` command line (up to the program) that runs Chromium as the grading kernel's sandbox runs a kernel
+    (:mod:`dgmlab.grading.sandbox`): an empty root, read-only once built, holding only the system's programs,
+    libraries and fonts, Chromium's own settings (``/etc/chromium.d``), MathJax and ``pages`` (at
+    :data:`PAGES_INSIDE`), all read-only; ``/dev``, ``/proc`` and tmpfs ``/tmp``, ``/var/tmp`` (its ``HOME``, where
+    its profile goes) and ``/dev/shm`` of their own; new namespaces (no network), no capabilities, a cleared
+    environment, a user that is not root (so that Chromium's own sandbox runs inside)."""
+    from .grading import sandbox as S
+
+    args = ["bwrap", *S._dev_and_tmp(S.Limits())]
+    for path in S.SYSTEM:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for path in (*S.SYSTEM_FILES, "/etc/chromium.d", "/etc/chromium"):
+        args += ["--ro-bind-try", path, path]
+    system = [Path(p) for p in S.SYSTEM if os.path.isdir(p)]
+    for folder in {Path(binary).resolve().parent, mathjax.resolve().parent}:
+        if not any(S.is_inside(folder, p) for p in system):
+            args += ["--ro-bind", str(folder), str(folder)]
+    args += ["--ro-bind", str(Path(pages).resolve()), PAGES_INSIDE, *S.SEAL, "--chdir", "/var/tmp",
+             "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+             *S.NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv",
+             "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/var/tmp", "--setenv", "TMPDIR", "/var/tmp",
+             "--setenv", "LANG", "C.UTF-8", "--"]
+    return args
+
+
+def sandbox_available() -> tuple[bool, str]:
+    """Whether bubblewrap can build the grading kernel's sandbox here (:func:`dgmlab.grading.sandbox.available`),
+    and if not, why."""
+    from .grading import sandbox as S
+
+    return S.available()
+
+
 class Chromium:
     """A headless Chromium driven over ``--remote-debugging-pipe`` (the DevTools protocol, JSON messages ending in
-    NUL on file descriptors 3 and 4), one tab reused for every page. Use as a context manager."""
+    NUL on file descriptors 3 and 4), one tab reused for every page. Use as a context manager.
 
-    def __init__(self, binary: str | None = None, timeout: float = PAGE_TIMEOUT):
+    With ``sandbox``, it runs in bubblewrap (:func:`sandbox_argv`) and sees, of this machine's folders, the system's
+    and :attr:`pages` (where the pages to print are written) only. Its own sandbox runs inside when it can start
+    there, else it runs with ``--no-sandbox`` inside bubblewrap's (:attr:`own_sandbox` says which)."""
+
+    def __init__(self, binary: str | None = None, timeout: float = PAGE_TIMEOUT, sandbox: bool = False,
+                 mathjax: Path | None = None):
         self.binary = binary or find_chromium()
         self.timeout = timeout
+        self.sandbox = sandbox
+        self._tmp = tempfile.TemporaryDirectory(prefix="dgmlab-pdf-")
+        self.pages = Path(self._tmp.name) / "pages"
+        self.pages.mkdir()
+        self._proc = None
+        self._log = None
+        self._write = self._read = -1
+        attempts = [True, False] if sandbox else [os.geteuid() != 0]
+        for i, own_sandbox in enumerate(attempts):
+            try:
+                self._start(own_sandbox, mathjax or find_mathjax())
+                self.own_sandbox = own_sandbox
+                return
+            except PdfError:
+                if i == len(attempts) - 1:
+                    self._tmp.cleanup()
+                    raise
+
+    def _start(self, own_sandbox: bool, mathjax: Path) -> None:
         self._next = 0
         self._buffer = b""
         self._events: list = []
-        self._tmp = tempfile.TemporaryDirectory(prefix="dgmlab-pdf-")
         to_chrome_r, to_chrome_w = os.pipe()
         from_chrome_r, from_chrome_w = os.pipe()
         # numbers above 3 and 4, so that the shell's redirections cannot clobber one another (bash: dash's
@@ -226,28 +450,39 @@ class Chromium:
         child_w = fcntl.fcntl(from_chrome_w, fcntl.F_DUPFD_CLOEXEC, 10)
         os.close(to_chrome_r)
         os.close(from_chrome_w)
+        profile = "/var/tmp/profile" if self.sandbox else f"{self._tmp.name}/profile"
         flags = ["--headless", "--remote-debugging-pipe", "--no-first-run", "--no-default-browser-check",
                  "--disable-gpu", "--disable-dev-shm-usage", "--disable-extensions", "--disable-sync",
                  "--disable-background-networking", "--disable-component-update", "--mute-audio",
-                 "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={self._tmp.name}/profile"]
-        if os.geteuid() == 0:  # Chromium refuses to start its sandbox as root
+                 "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={profile}"]
+        if not own_sandbox:  # Chromium refuses to start its sandbox as root (bubblewrap's, when used, still holds)
             flags.append("--no-sandbox")
         flags += os.environ.get("DGMLAB_CHROMIUM_FLAGS", "").split()
+        wrapper = sandbox_argv(self.binary, self.pages, mathjax) if self.sandbox else []
+        if self._log is not None:
+            self._log.close()
         self._log = open(Path(self._tmp.name) / "chromium.log", "wb")
         script = f'exec "$0" "$@" 3<&{child_r} 4>&{child_w} {child_r}<&- {child_w}>&-'
-        self._proc = subprocess.Popen([shutil.which("bash") or "/bin/bash", "-c", script, self.binary, *flags], stdin=subprocess.DEVNULL,
-                                      stdout=self._log, stderr=subprocess.STDOUT, pass_fds=(child_r, child_w),
-                                      start_new_session=True)
+        command = [*wrapper, self.binary, *flags]
+        self._proc = subprocess.Popen([shutil.which("bash") or "/bin/bash", "-c", script, *command],
+                                      stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                                      pass_fds=(child_r, child_w), start_new_session=True)
         os.close(child_r)
         os.close(child_w)
         self._write, self._read = to_chrome_w, from_chrome_r
         try:
-            target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            target = self._call("Target.createTarget", {"url": "about:blank"}, timeout=30)["targetId"]
             self._session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
             self._call("Page.enable", session=True)
         except BaseException:
-            self.close()
+            self._stop()
             raise
+
+    def url(self, page: Path) -> str:
+        """The URL at which Chromium reads ``page``, a file in :attr:`pages`."""
+        if self.sandbox:
+            return f"file://{PAGES_INSIDE}/{Path(page).name}"
+        return Path(page).resolve().as_uri()
 
     def __enter__(self):
         return self
@@ -255,20 +490,28 @@ class Chromium:
     def __exit__(self, *exc):
         self.close()
 
-    def close(self) -> None:
-        if self._proc.poll() is None:
+    def _stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
             try:
                 self._send("Browser.close", {}, None)
                 self._proc.wait(timeout=10)
             except (OSError, subprocess.TimeoutExpired):
-                self._proc.kill()
+                try:
+                    os.killpg(self._proc.pid, 9)  # its own session (start_new_session): bwrap, Chromium's children
+                except ProcessLookupError:
+                    pass
                 self._proc.wait()
         for fd in (self._write, self._read):
             try:
                 os.close(fd)
             except OSError:
                 pass
-        self._log.close()
+        self._write = self._read = -1
+
+    def close(self) -> None:
+        self._stop()
+        if self._log is not None:
+            self._log.close()
         self._tmp.cleanup()
 
     def _died(self, what: str) -> PdfError:
@@ -324,30 +567,68 @@ class Chromium:
             if "method" in message:
                 self._events.append(message)
 
-    def print_pdf(self, html: Path, pdf: Path) -> str:
-        """Load ``html``, wait until MathJax has typeset it, print it to ``pdf`` (US Letter, backgrounds printed);
-        returns how the wait ended (``typeset``)."""
+    def print_pdf(self, html: Path, pdf: Path, who: str = "", what: str = "", deadline: float | None = None,
+                  max_pages: int | None = None) -> "Printed":
+        """Load ``html`` (a file in :attr:`pages`), wait until MathJax has typeset it, print it to ``pdf`` (US Letter,
+        backgrounds printed, ``who`` and ``what`` atop every page and its number at the foot), at most ``max_pages``
+        pages (default :data:`MAX_PAGES`; a longer one is cut there), by ``deadline`` (``time.monotonic()``; default
+        :attr:`timeout` from now)."""
+        max_pages = max_pages or MAX_PAGES
         start = time.monotonic()
-        deadline = start + self.timeout
+        deadline = min(deadline or start + self.timeout, start + self.timeout)
+
+        def left() -> float:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._died("ran out of the time to print")
+            return remaining
+
         self._events.clear()
-        self._call("Page.navigate", {"url": Path(html).resolve().as_uri()}, session=True)
+        self._call("Page.navigate", {"url": self.url(html)}, session=True, timeout=left())
         self._event("Page.loadEventFired", deadline)
-        left = max(1.0, deadline - time.monotonic())
         got = self._call("Runtime.evaluate", {"expression": WAIT_JS, "awaitPromise": True, "returnByValue": True,
-                                              "timeout": int(left * 1000)}, session=True, timeout=left)
+                                              "timeout": int(left() * 1000)}, session=True, timeout=left())
         state = got.get("result", {}).get("value")
         if state != "typeset":
             raise PdfError(f"MathJax did not run in {html} ({state or got}): is {find_mathjax()} a MathJax 2?")
-        left = max(1.0, deadline - time.monotonic())
-        printed = self._call("Page.printToPDF", {"printBackground": True, "paperWidth": 8.5, "paperHeight": 11,
-                                                 "marginTop": 0.5, "marginBottom": 0.5, "marginLeft": 0.5,
-                                                 "marginRight": 0.5}, session=True, timeout=left)
+        header, footer = header_footer(who, what)
+        params = {"printBackground": True, "paperWidth": 8.5, "paperHeight": 11, "marginTop": 0.6,
+                  "marginBottom": 0.6, "marginLeft": 0.5, "marginRight": 0.5, "displayHeaderFooter": True,
+                  "headerTemplate": header, "footerTemplate": footer}
+        data = base64.b64decode(self._call("Page.printToPDF", params, session=True, timeout=left())["data"])
+        pages = page_count(data)
+        if pages > max_pages:
+            params["pageRanges"] = f"1-{max_pages}"
+            data = base64.b64decode(self._call("Page.printToPDF", params, session=True, timeout=left())["data"])
         pdf = Path(pdf)
         pdf.parent.mkdir(parents=True, exist_ok=True)
         partial = pdf.with_name(pdf.name + ".part")
-        partial.write_bytes(base64.b64decode(printed["data"]))
+        partial.write_bytes(data)
         partial.replace(pdf)
-        return state
+        return Printed(pdf, min(pages, max_pages), pages > max_pages)
+
+
+@dataclass
+class Printed:
+    pdf: Path
+    pages: int
+    cut: bool  # longer than the page budget, so cut after it
+
+
+def page_count(data: bytes) -> int:
+    """Pages of a PDF that Chromium printed (its page objects, which it writes uncompressed)."""
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", data))
+
+
+def header_footer(who: str, what: str) -> tuple[str, str]:
+    """Chromium's header and footer templates: ``who`` (the student) and ``what`` (the homework, the question) atop
+    every page, its number at the foot; both inert text (escaped)."""
+    style = "font: 8pt sans-serif; color: #222; width: 100%; margin: 0 0.5in; display: flex;"
+    header = (f'<div style="{style} justify-content: space-between;"><span>{html_text.escape(who)}</span>'
+              f'<span>{html_text.escape(what)}</span></div>')
+    footer = (f'<div style="{style} justify-content: center;"><span class="pageNumber"></span>&nbsp;/&nbsp;'
+              '<span class="totalPages"></span></div>')
+    return header, footer
 
 
 # -- notebooks to PDFs
@@ -357,68 +638,128 @@ class Written:
     notebook: Path
     whole: Path
     questions: dict  # label -> Path
+    missing: dict = field(default_factory=dict)  # label -> why the submission has no PDF of that question
+    cut: list = field(default_factory=list)  # PDFs longer than the page budget, cut after it
+
+    def notes(self) -> list[str]:
+        out = [f"{label}: no PDF: {why}" for label, why in self.missing.items()]
+        out += [f"{pdf.name}: cut after {MAX_PAGES} pages (the page budget of one PDF)" for pdf in self.cut]
+        return out
 
 
-def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | None = None) -> Written:
-    """``<out_dir>/<name>.pdf`` (the whole notebook) and ``<out_dir>/<name>_<Q>.pdf`` per question; ``name``
-    defaults to the notebook's file name without ``.ipynb``."""
+def read_notebook(notebook) -> "object":
     try:
         import nbconvert  # noqa: F401 - what notebook_html needs, checked before any browser starts
         import nbformat
     except ImportError:
         raise PdfError("dgmlab pdf needs nbconvert (it comes with Jupyter): pip install nbconvert") from None
-
+    _sanitiser()
     notebook = Path(notebook)
     if not notebook.is_file():
         raise PdfError(f"no notebook {notebook}")
     try:
-        nb = nbformat.read(notebook, as_version=4)
+        return nbformat.read(notebook, as_version=4)
     except Exception as exc:  # noqa: BLE001 - a notebook nbformat cannot read, whatever the reason
         raise PdfError(f"{notebook} is not a notebook nbformat can read: {exc}") from None
+
+
+def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | None = None, release=None,
+               who: str = "", budget: float | None = None) -> Written:
+    """``<out_dir>/<name>.pdf`` (the whole notebook) and ``<out_dir>/<name>_<Q>.pdf`` per question; ``name``
+    defaults to the notebook's file name without ``.ipynb``. With ``release`` (the release notebook, read), the
+    questions are the release's (:func:`questions_as_released`), else the notebook's own headings'
+    (:func:`questions`). ``who`` heads every page; all the PDFs must be printed within ``budget`` seconds (default
+    :data:`NOTEBOOK_BUDGET`)."""
+    budget = budget or NOTEBOOK_BUDGET
+    nb = read_notebook(notebook)
+    notebook = Path(notebook)
     mathjax = find_mathjax()
     name = safe_name(name or notebook.stem)
+    if release is not None:
+        parts, missing = questions_as_released(release, nb)
+    else:
+        parts, missing = questions(nb), {}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     own = browser is None
-    browser = browser or Chromium()
+    browser = browser or Chromium(mathjax=mathjax)
+    deadline = time.monotonic() + budget
+    cut = []
     try:
-        with tempfile.TemporaryDirectory(prefix="dgmlab-pdf-html-") as tmp:
-            def one(part, title, pdf):
-                html = Path(tmp) / (pdf.stem + ".html")
-                html.write_text(notebook_html(part, mathjax, title), encoding="utf-8")
-                browser.print_pdf(html, pdf)
-                return pdf
+        def one(part, what, pdf):
+            page = browser.pages / (pdf.stem + ".html")
+            page.write_text(notebook_html(part, mathjax, what), encoding="utf-8")
+            try:
+                printed = browser.print_pdf(page, pdf, who=who, what=what, deadline=deadline)
+            except PdfError as exc:
+                if time.monotonic() >= deadline:
+                    raise PdfError(f"{notebook}: its PDFs took longer than the time budget of one notebook "
+                                   f"({budget:.0f} s); nothing more of it is printed") from exc
+                raise
+            finally:
+                page.unlink(missing_ok=True)
+            if printed.cut:
+                cut.append(pdf)
+            return pdf
 
-            whole = one(nb, name, out_dir / f"{name}.pdf")
-            each = {q.label: one(section(nb, q.cells), f"{name} {q.label}", out_dir / f"{name}_{safe_name(q.label)}.pdf")
-                    for q in questions(nb)}
+        whole = one(nb, name, out_dir / f"{name}.pdf")
+        each = {q.label: one(section(nb, q.cells), f"{name} {q.label}", out_dir / f"{name}_{safe_name(q.label)}.pdf")
+                for q in parts}
     finally:
         if own:
             browser.close()
-    return Written(notebook, whole, each)
+    return Written(notebook, whole, each, missing, cut)
 
 
 @dataclass
 class ClassPdfs:
     written: list = field(default_factory=list)  # Written
     failed: list = field(default_factory=list)   # (student, message)
+    sandboxed: bool = False  # whether Chromium ran in bubblewrap
+    unsandboxed_why: str = ""  # when not, why
 
     def lines(self) -> list[str]:
-        out = [f"{w.whole.parent}: {w.whole.name} and {len(w.questions)} question PDFs" for w in self.written]
+        out = []
+        for w in self.written:
+            out.append(f"{w.whole.parent}: {w.whole.name} and {len(w.questions)} question PDFs")
+            out += [f"{w.whole.parent}: {note}" for note in w.notes()]
         out += [f"{student}: no PDF: {message}" for student, message in self.failed]
         return out
 
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.failed or any(w.missing or w.cut for w in self.written))
 
-def write_class_pdfs(course, hw: str, out_dir, students=None) -> ClassPdfs:
-    """The PDFs of each collected ``submitted/<student>/<hw>/<hw>.ipynb`` in ``<out_dir>/<hw>/<student>/``, one
-    browser for the class; a submission that cannot be printed is listed, and the others still are."""
+
+UNSANDBOXED = ("WARNING: Chromium prints the submissions WITHOUT the sandbox ({why}): a submission's page is "
+               "sanitised and its policy allows no file or web fetch, but the browser itself can read every file "
+               "this user can. Install bubblewrap (apt-get install bubblewrap) with unprivileged user namespaces, "
+               "as autograding needs.")
+
+
+def write_class_pdfs(course, hw: str, out_dir, students=None, sandbox: bool | None = None) -> ClassPdfs:
+    """The PDFs of each collected ``submitted/<student>/<hw>/<hw>.ipynb`` in ``<out_dir>/<hw>/<student>/``, their
+    questions the release notebook's, each page headed by the student's id, one browser for the class, in
+    bubblewrap's sandbox when ``sandbox`` (default: whenever it works here: :func:`sandbox_available`); a
+    submission that cannot be printed is listed, and the others still are."""
     from .grading.course import CourseError
 
     students = list(students) if students else course.submitted(hw)
     if not students:
         raise CourseError(f"no submissions of {hw}: expected folders submitted/<student>/{hw}/ (dgmlab collect)")
-    find_mathjax()
+    released = Path(course.release_notebook(hw))
+    if not released.is_file():
+        raise PdfError(f"no release notebook {released}: the questions are the release's (run dgmlab release "
+                       f"{hw} first)")
+    release = read_notebook(released)
+    mathjax = find_mathjax()
     got = ClassPdfs()
+    if sandbox is None:
+        sandbox, why = sandbox_available()
+        got.unsandboxed_why = "" if sandbox else why
+    elif not sandbox:
+        got.unsandboxed_why = "asked for"
+    got.sandboxed = bool(sandbox)
     browser = None
     try:
         for student in students:
@@ -426,13 +767,14 @@ def write_class_pdfs(course, hw: str, out_dir, students=None) -> ClassPdfs:
             if not notebook.is_file():
                 got.failed.append((student, f"no {notebook}"))
                 continue
-            browser = browser or Chromium()
             try:
+                browser = browser or Chromium(sandbox=got.sandboxed, mathjax=mathjax)
                 got.written.append(write_pdfs(notebook, Path(out_dir) / safe_name(hw) / safe_name(student),
-                                              browser=browser, name=hw))
+                                              browser=browser, name=hw, release=release, who=student))
             except PdfError as exc:
                 got.failed.append((student, str(exc)))
-                browser.close()  # a page that hung it: the next student gets a fresh one
+                if browser is not None:
+                    browser.close()  # a page that hung it: the next student gets a fresh one
                 browser = None
     finally:
         if browser is not None:

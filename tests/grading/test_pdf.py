@@ -5,10 +5,13 @@ print need Debian's chromium and libjs-mathjax (.ci/run installs them as root) a
 without them.
 """
 import base64
+import copy
 import io
+import os
 import re
 import shutil
 import subprocess
+import time
 
 import nbformat
 import pytest
@@ -238,22 +241,311 @@ def test_a_release_notebook_gives_one_pdf_per_question_each_its_own(tmp_path):
     assert "Homework 3" in text(written.whole) and "Homework 3" not in pages["Q1"]
 
 
+def scratch_course(root, release, submissions: dict, hw="hw_t"):
+    """A course at ``root``: ``release/<hw>/<hw>.ipynb`` and each student's ``submitted/<student>/<hw>/<hw>.ipynb``
+    (None: the folder without a notebook)."""
+    (root / "nbgrader_config.py").write_text("c = get_config()\n")
+    (root / "release" / hw).mkdir(parents=True)
+    nbformat.write(release, root / "release" / hw / f"{hw}.ipynb")
+    for student, nb in submissions.items():
+        (root / "submitted" / student / hw).mkdir(parents=True)
+        if nb is not None:
+            nbformat.write(nb, root / "submitted" / student / hw / f"{hw}.ipynb")
+    return root
+
+
+def added(nb, at, *cells):
+    """``nb`` with ``cells`` inserted before cell ``at``, as a student adds them (new cells, new ids)."""
+    nb = copy.deepcopy(nb)
+    nb.cells[at:at] = list(cells)
+    return nb
+
+
 @pytest.mark.slow
-def test_the_instructor_gets_each_collected_submissions_pdfs(tmp_path):
+def test_the_instructor_gets_each_collected_submissions_pdfs(tmp_path, capsys):
     tools()
-
-    class Course:  # what write_class_pdfs reads of a course: its collected submissions
-        def submitted(self, hw):
-            return ["amara", "bilal"]
-
-        def folder(self, step, hw, student):
-            return tmp_path / step / student / hw
-
-    for student in ["amara", "bilal"]:
-        (tmp_path / "submitted" / student / "hw_t").mkdir(parents=True)
-    nbformat.write(two_questions(), tmp_path / "submitted" / "amara" / "hw_t" / "hw_t.ipynb")
-    got = P.write_class_pdfs(Course(), "hw_t", tmp_path / "pdf")
-    assert sorted(p.name for p in (tmp_path / "pdf" / "hw_t" / "amara").iterdir()) == [
+    release = two_questions()
+    root = scratch_course(tmp_path, release, {"amara": release, "bilal": None})
+    assert cli.main(["--course", str(root), "pdf", "hw_t"]) == 1  # bilal handed in no notebook
+    assert sorted(p.name for p in (root / "reports" / "pdf" / "hw_t" / "amara").iterdir()) == [
         "hw_t.pdf", "hw_t_Q1.pdf", "hw_t_Q2.pdf"]
-    assert [w.notebook.parent.parent.name for w in got.written] == ["amara"]
-    assert [s for s, _ in got.failed] == ["bilal"]  # no notebook: listed, the others still printed
+    out = capsys.readouterr().out
+    assert "bilal: no PDF: no " in out  # listed, the others still printed
+
+
+# -- questions are the release notebook's
+
+def test_a_heading_cell_the_student_adds_is_text_of_the_question_it_sits_in():
+    release = two_questions()
+    nb = added(release, 4, new_markdown_cell("## Q4 the rest of my Q1 answer\n\nMOVEDTEXT"))
+    got, missing = P.questions_as_released(release, nb)
+    assert [(q.label, q.cells) for q in got] == [("Q1", [2, 3, 4, 5]), ("Q2", [6, 7])]
+    assert missing == {}
+
+
+def test_many_added_headings_still_give_the_releases_questions_only():
+    release = two_questions()
+    nb = added(release, 3, *[new_markdown_cell(f"## Q{n}\n\nFAKE {n}") for n in range(3, 48)])
+    got, _ = P.questions_as_released(release, nb)
+    assert [q.label for q in got] == ["Q1", "Q2"]
+    assert got[0].cells == list(range(2, 3 + 45 + 2))  # the 45 added cells are in Q1, where they were put
+
+
+def test_a_heading_added_inside_the_instructors_heading_cell_starts_nothing():
+    release = two_questions()
+    nb = copy.deepcopy(release)
+    nb.cells[2].source += "\n\n## Q2 starts here, says the student"
+    got, _ = P.questions_as_released(release, nb)
+    assert [(q.label, q.cells) for q in got] == [("Q1", [2, 3, 4]), ("Q2", [5, 6])]
+
+
+def test_a_heading_cells_id_on_a_cell_the_student_adds_starts_nothing_and_is_said():
+    release = two_questions()
+    nb = added(release, 3, new_markdown_cell("## Q2. Second question (5 points)", id=release.cells[5].id))
+    got, missing = P.questions_as_released(release, nb)
+    assert [(q.label, q.cells) for q in got] == [("Q1", [2, 3, 4, 5, 6, 7])]
+    assert f"id {release.cells[5].id} is on 2 cells" in missing["Q2"]
+
+
+def test_a_question_whose_heading_cell_is_gone_or_changed_has_no_pdf_and_says_why():
+    release = two_questions()
+    changed = copy.deepcopy(release)
+    changed.cells[5].source = "## Q2. Another title\n\nSECONDSTATEMENT"
+    gone = copy.deepcopy(release)
+    del gone.cells[5]
+    for nb in (changed, gone):
+        got, missing = P.questions_as_released(release, nb)
+        assert [q.label for q in got] == ["Q1"]
+        assert list(missing) == ["Q2"] and release.cells[5].id in missing["Q2"]
+
+
+# -- the page is the notebook's only
+
+SECRET_IMAGE = (123, 77)  # pixels of a course file's image, a size no figure here has
+SECRET_TEXT = "GRADEBOOKSECRET"
+
+
+def test_the_sanitiser_keeps_inline_images_and_drops_every_fetch_and_script():
+    png_data = "data:image/png;base64," + png((10, 10))
+    page = P.sanitised(
+        f'<p>kept <img src="{png_data}" alt="fig"></p>'
+        '<img src="file:///etc/hostname"><img src="/proc/self/cwd/x.png"><img src="http://127.0.0.1/x.png">'
+        '<img src="data:image/svg+xml;base64,PHN2Zz4="><img srcset="http://127.0.0.1/y.png 2x">'
+        '<link rel="stylesheet" href="http://127.0.0.1/s.css"><iframe src="file:///etc/passwd"></iframe>'
+        '<object data="file:///etc/passwd"></object><embed src="file:///etc/passwd">'
+        '<meta http-equiv="refresh" content="0;url=http://127.0.0.1/"><style>p{background:url(http://x/)}</style>'
+        '<p style="background:url(http://127.0.0.1/z)" onclick="x()">text</p><svg><image href="file:///x"/></svg>'
+        '<script>EVIL()</script><a href="file:///etc/passwd">f</a><a href="https://example.org">w</a>')
+    assert re.findall(r"<img[^>]*\bsrcs?e?t?=", page) == ['<img src=']  # the others are left without a source
+    assert png_data in page
+    for gone in ["file:", "http://127", "svg", "<link", "<iframe", "<object", "<embed", "<meta", "<style", "style=",
+                 "onclick", "<script", "EVIL"]:
+        assert gone not in page, gone
+    assert 'href="https://example.org"' in page and "text" in page
+
+
+def test_the_notebooks_metadata_and_output_file_names_never_reach_the_page(tmp_path):
+    mathjax = tmp_path / "MathJax.js"
+    mathjax.write_text("")
+    nb = two_questions()
+    nb.metadata["title"] = '</title><meta http-equiv="refresh" content="0;url=file:///etc/passwd">'
+    nb.cells[3].outputs[1].metadata = {"filenames": {"image/png": "/proc/self/cwd/secret.png"}}
+    nb.cells[3].outputs.append(new_output("display_data", data={
+        "image/svg+xml": '<svg><image href="file:///secret.png"/></svg>', "text/plain": "SVGPLAIN"}))
+    page = P.notebook_html(nb, mathjax)
+    assert "/etc/passwd" not in page and "secret.png" not in page and "<svg" not in page
+    assert "SVGPLAIN" in page  # what the output also has, shown instead
+
+
+def test_the_header_is_inert_text():
+    header, footer = P.header_footer('<img src="file:///x"><b>ada</b>', "hw_t Q1")
+    assert "<img" not in header and "<b>" not in header and "&lt;b&gt;ada&lt;/b&gt;" in header
+    assert 'class="pageNumber"' in footer
+
+
+class Loopback:
+    """An HTTP server on 127.0.0.1 that records every request it gets."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        got = self.requests = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                got.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.end_headers()
+                self.wfile.write(base64.b64decode(png(SECRET_IMAGE)))
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def hostile_cells(course, web) -> list:
+    """Markdown and HTML outputs that try to pull a course file or a web resource into the page."""
+    secret = course / "secret.png"
+    fetches = (f'<img src="file://{secret}"> <img src="file:///proc/self/cwd/secret.png"> <img src="secret.png">'
+               f'<iframe src="file://{course}/secret.txt"></iframe><object data="file://{course}/secret.txt"></object>'
+               f'<img src="{web}/img.png"><link rel="stylesheet" href="{web}/style.css"><iframe src="{web}/frame">'
+               f'</iframe><div style="background-image: url({web}/css.png); height: 20px">CSSURL</div>'
+               f'<style>body {{ background: url({web}/style-block.png) }}</style>'
+               f'<meta http-equiv="refresh" content="1;url={web}/refresh">')
+    return [new_markdown_cell("HOSTILEMARK\n\n" + fetches),
+            new_code_cell("display(HTML(...))", outputs=[new_output("display_data", data={
+                "text/html": fetches, "text/plain": "<HTML>"})])]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """`dgmlab pdf hw_t` run in a course (its working folder) holding a secret image and text, on mallory's
+    submission (the fetches of :func:`hostile_cells` in Q1, a heading cell ``## Q4`` of her own in Q1's answer)
+    and many's (45 headings of his own); a loopback server records what is fetched."""
+    tools()
+    root = tmp_path_factory.mktemp("course")
+    (root / "secret.png").write_bytes(base64.b64decode(png(SECRET_IMAGE)))
+    (root / "secret.txt").write_text(SECRET_TEXT)
+    web = Loopback()
+    release = two_questions()
+    mallory = added(release, 5, *hostile_cells(root, web.url),
+                    new_markdown_cell("## Q4. My own question\n\nMOVEDTEXT, still Q1's answer"))
+    many = added(release, 3, *[new_markdown_cell(f"## Q{n}\n\nFAKE{n}") for n in range(3, 48)])
+    scratch_course(root, release, {"mallory": mallory, "many": many})
+    saved = os.getcwd()
+    os.chdir(root)  # where the instructor runs it: /proc/self/cwd of an unsandboxed printer is the course
+    try:
+        started = time.monotonic()
+        code = cli.main(["pdf", "hw_t"])
+        took = time.monotonic() - started
+    finally:
+        os.chdir(saved)
+        web.close()
+    return {"root": root, "code": code, "requests": web.requests, "took": took,
+            "pdf": root / "reports" / "pdf" / "hw_t"}
+
+
+@pytest.mark.slow
+def test_a_hostile_page_pulls_no_course_file_into_the_pdf(hostile):
+    assert hostile["code"] == 0
+    for pdf in (hostile["pdf"] / "mallory").iterdir():
+        assert SECRET_IMAGE not in images(pdf), pdf.name
+        assert SECRET_TEXT not in text(pdf), pdf.name
+    assert "HOSTILEMARK" in text(hostile["pdf"] / "mallory" / "hw_t_Q1.pdf")  # the cells themselves are printed
+
+
+@pytest.mark.slow
+def test_a_hostile_page_fetches_nothing_from_the_network(hostile):
+    assert hostile["requests"] == []
+    assert "CSSURL" in text(hostile["pdf"] / "mallory" / "hw_t_Q1.pdf")
+
+
+@pytest.mark.slow
+def test_a_heading_the_student_adds_moves_nothing_to_another_questions_pdf(hostile):
+    folder = hostile["pdf"] / "mallory"
+    assert sorted(p.name for p in folder.iterdir()) == ["hw_t.pdf", "hw_t_Q1.pdf", "hw_t_Q2.pdf"]
+    q1, q2 = text(folder / "hw_t_Q1.pdf"), text(folder / "hw_t_Q2.pdf")
+    assert "My own question" in q1 and "MOVEDTEXT" in q1 and "Q1ANSWER" in q1
+    assert "MOVEDTEXT" not in q2 and "SECONDSTATEMENT" in q2
+
+
+@pytest.mark.slow
+def test_many_added_headings_give_the_releases_number_of_pdfs(hostile):
+    folder = hostile["pdf"] / "many"
+    assert sorted(p.name for p in folder.iterdir()) == ["hw_t.pdf", "hw_t_Q1.pdf", "hw_t_Q2.pdf"]
+    q1 = text(folder / "hw_t_Q1.pdf")
+    assert "FAKE3" in q1 and "FAKE47" in q1 and "FAKE3" not in text(folder / "hw_t_Q2.pdf")
+
+
+@pytest.mark.slow
+def test_every_page_the_instructor_prints_names_the_student(hostile):
+    for student in ["mallory", "many"]:
+        for pdf in (hostile["pdf"] / student).iterdir():
+            pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(
+                ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout).group(1))
+            for page in range(1, pages + 1):
+                got = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                                     capture_output=True, text=True, check=True).stdout
+                assert student in got, f"{student} {pdf.name} page {page}"
+
+
+@pytest.mark.slow
+def test_the_students_name_heads_their_own_pdfs_as_text(tmp_path):
+    tools()
+    nb = tmp_path / "hw_t.ipynb"
+    nbformat.write(two_questions(), nb)
+    assert cli.main(["pdf", str(nb), "--name", "<b>Ada</b> Lovelace"]) == 0
+    assert "<b>Ada</b> Lovelace" in text(tmp_path / "pdf" / "hw_t_Q2.pdf")
+
+
+@pytest.mark.slow
+def test_the_sandboxed_printer_sees_no_course_file_and_no_network(tmp_path):
+    """The sandbox's own walls, without the sanitiser or the page's policy: a page that asks for a file of this
+    machine and for a loopback URL gets neither."""
+    tools()
+    ok, why = P.sandbox_available()
+    if not ok:
+        pytest.skip(f"no sandbox here: {why}")
+    (tmp_path / "secret.png").write_bytes(base64.b64decode(png(SECRET_IMAGE)))
+    web = Loopback()
+    mathjax = f"{P.find_mathjax().as_uri()}?config={P.MATHJAX_CONFIG}"  # what print_pdf waits for
+    raw = (f'<html><head><script src="{mathjax}"></script></head><body><p>RAWPAGE</p>'
+           f'<img src="file://{tmp_path}/secret.png"><img src="{web.url}/x.png"></body></html>')
+    asked = {}  # what the loopback server was asked, by sandbox
+    try:
+        for sandbox in (True, False):
+            with P.Chromium(sandbox=sandbox) as browser:
+                page = browser.pages / "raw.html"
+                page.write_text(raw)
+                browser.print_pdf(page, tmp_path / f"raw_{sandbox}.pdf")
+            asked[sandbox] = list(web.requests)
+    finally:
+        web.close()
+    assert "RAWPAGE" in text(tmp_path / "raw_True.pdf")
+    assert SECRET_IMAGE not in images(tmp_path / "raw_True.pdf") and asked[True] == []
+    assert SECRET_IMAGE in images(tmp_path / "raw_False.pdf")  # the same page without the sandbox: the file shows
+
+
+@pytest.mark.slow
+def test_without_the_sandbox_the_instructor_is_warned(tmp_path, monkeypatch, capsys):
+    tools()
+    monkeypatch.setattr(P, "sandbox_available", lambda: (False, "bwrap is not installed"))
+    release = two_questions()
+    root = scratch_course(tmp_path, release, {"amara": release})
+    assert cli.main(["--course", str(root), "pdf", "hw_t"]) == 0
+    err = capsys.readouterr().err
+    assert "WARNING" in err and "WITHOUT the sandbox (bwrap is not installed)" in err
+
+
+@pytest.mark.slow
+def test_a_pdf_past_the_page_budget_is_cut_and_said(tmp_path, monkeypatch, capsys):
+    tools()
+    monkeypatch.setattr(P, "MAX_PAGES", 2)
+    nb = two_questions()
+    nb.cells[1].outputs = [new_output("stream", name="stdout", text="".join(f"line {i}\n" for i in range(400)))]
+    path = tmp_path / "hw_t.ipynb"
+    nbformat.write(nb, path)
+    assert cli.main(["pdf", str(path)]) == 1
+    assert "hw_t.pdf: cut after 2 pages" in capsys.readouterr().err
+    info = subprocess.run(["pdfinfo", str(tmp_path / "pdf" / "hw_t.pdf")], capture_output=True, text=True).stdout
+    assert re.search(r"Pages:\s+2\n", info)
+
+
+@pytest.mark.slow
+def test_a_notebook_past_its_time_budget_is_listed(tmp_path, monkeypatch, capsys):
+    tools()
+    monkeypatch.setattr(P, "NOTEBOOK_BUDGET", 0.001)
+    release = two_questions()
+    root = scratch_course(tmp_path, release, {"amara": release})
+    assert cli.main(["--course", str(root), "pdf", "hw_t"]) == 1
+    out = capsys.readouterr().out
+    assert "amara: no PDF:" in out and "time budget of one notebook" in out
