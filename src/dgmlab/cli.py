@@ -180,6 +180,12 @@ def cmd_report(args) -> int:
     from .grading.report import grade_summary as GS
     from .grading.inert import terminal
 
+    from .grading.autograde.nbgrader_run import run_feedback
+    from .grading.report import current_feedback as CF
+
+    renewed = CF.renew(course, hws or course.homeworks(), run_feedback)  # feedback older than the hand grades
+    for line in renewed.lines():
+        print(line, file=sys.stderr if line.startswith("feedback of") else sys.stdout)
     data = A.collect(course, hws)  # final marks: auto + hand points, the late policy applied now
     for problem in data.problems:
         print(terminal(f"roster: {problem}"), file=sys.stderr)
@@ -263,10 +269,16 @@ def cmd_push(args) -> int:
 
 
 def cmd_overrides(args) -> int:
+    from .grading.lms import lms
     from .grading.lms import overrides as O
 
     course = _course(args)
-    for hw in course.check_homeworks(args.hw):
+    hws = course.check_homeworks(args.hw) if args.hw else [h for h in course.homeworks()
+                                                          if h in lms.settings(course).assignments]
+    if not hws:
+        print("dgmlab overrides: no homework has a Canvas assignment: set c.DgmlabCanvas.assignments", file=sys.stderr)
+        return 2
+    for hw in hws:
         for line in O.fetch(course, hw).lines():
             print(line)
     return 0
@@ -456,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("overrides", help="read each homework's per-student due dates from Canvas (its assignment "
                                          "overrides; c.DgmlabCanvas) into .dgmlab/canvas_overrides/<hw>.json, "
                                          "where every report's due dates find them")
-    s.add_argument("hw", nargs="*", help="homework ids (default: all)")
+    s.add_argument("hw", nargs="*", help="homework ids (default: each one c.DgmlabCanvas.assignments names)")
     s.set_defaults(func=cmd_overrides)
 
     s = sub.add_parser("registrar", help="write the registrar's CSV: per student the course total (c.DgmlabTerm: "

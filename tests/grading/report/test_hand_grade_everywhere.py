@@ -1,0 +1,79 @@
+"""A hand grade written by `dgmlab grade` reaches every surface with one `dgmlab report`: the feedback is written
+again with the rubric's comments, and grades.csv, the Canvas CSV, Gradescope, the dashboard, the terminal table and
+the grade summary show the same final mark, where before they all showed the mark pending. The course is the demo
+class's hw3 as autograding leaves it (tests/grading/hand/hand_graded_demo.py), its feedback written by nbgrader's
+generate_feedback as dgmlab autograde writes it."""
+import csv
+import json
+import re
+
+import pytest
+
+from dgmlab import cli
+from dgmlab.grading.autograde.nbgrader_run import run_feedback
+from dgmlab.grading.hand import grade_by_question as G
+from dgmlab.grading.report import current_feedback as CF
+from grading.hand import hand_graded_demo as H
+
+pytestmark = pytest.mark.slow  # nbgrader's generate_feedback, a gradebook, the dashboard
+
+WHO, OTHER, CANVAS_ID = "demo_reference", "demo_amara", 77
+
+
+def report(course, capsys):
+    rc = cli.main(["--course", str(course.root), "report", H.HW, "--no-similarity", "--html", "--exports",
+                   "--canvas-assignment", f"{H.HW}={CANVAS_ID}"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    return out.out
+
+
+def shown(course, out) -> dict:
+    """{surface: what it shows as WHO's mark}: the mark, or "" while there is none."""
+    reports = course.root / "reports"
+    with (course.root / "grades.csv").open(encoding="utf-8") as f:
+        grades = next(r["score"] for r in csv.DictReader(f) if r["student_id"] == WHO)
+    with (reports / "canvas.csv").open(encoding="utf-8") as f:
+        canvas = next(r[f"{H.HW} ({CANVAS_ID})"] for r in csv.DictReader(f) if r["SIS User ID"] == WHO)
+    gs = reports / "gradescope" / H.HW / WHO / "results.json"
+    page = (reports / "dashboard.html").read_text(encoding="utf-8")
+    summary = (course.folder("feedback", H.HW, WHO) / "grade_summary.txt").read_text().splitlines()[0]
+    table = re.search(rf"^{WHO} +(\S+)", out, re.M).group(1)
+    return {"grades.csv": grades, "canvas.csv": canvas,
+            "gradescope": f"{json.loads(gs.read_text())['score']:.2f}" if gs.exists() else "",
+            "dashboard": re.search(rf'data-student="{WHO}" data-final="([\d.]*)"', page).group(1),
+            "summary": re.match(rf"{H.HW}: ([\d.]+) /", summary).group(1) if " / " in summary else "",
+            "table": "" if table == "pending" else table}
+
+
+def test_a_hand_grade_changes_every_surface_and_the_feedback(tmp_path, capsys):
+    course = H.build(tmp_path, pdf_student=None, only=[WHO, OTHER])
+    for sid in (WHO, OTHER):  # the feedback dgmlab autograde writes, before any hand grade
+        assert run_feedback(course.root, H.HW, sid).ok
+    before = shown(course, report(course, capsys))
+    assert set(before.values()) == {""}, before  # 4 written answers to grade: pending everywhere
+    feedback = course.folder("feedback", H.HW, WHO) / f"{H.HW}.html"
+    assert "(a) correct" not in feedback.read_text(encoding="utf-8")
+
+    server = G.make_server(course, H.HW)  # dgmlab grade's server writes each grade
+    try:
+        for q, question in server.site.grader.rubric.questions.items():
+            server.site.act("/api/toggle", {"question": q, "student": WHO, "item": question.items[0].id})
+    finally:
+        server.server_close()
+
+    out = report(course, capsys)
+    assert f"feedback written again with the gradebook's hand grades and comments: 1 ({WHO} {H.HW})" in out
+    html = feedback.read_text(encoding="utf-8")
+    assert "(a) correct" in html and "correct and complete" in html  # the rubric's comments, in the feedback
+    assert (course.folder("feedback", H.HW, WHO) / f"{H.HW}.ipynb").is_file()  # the returned notebook, again
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        total = gb.find_submission(H.HW, WHO).score
+    after = shown(course, out)
+    assert after == {k: f"{total:.2f}" for k in after}, after
+    summary = (course.folder("feedback", H.HW, OTHER) / "grade_summary.txt").read_text()
+    assert summary.startswith(f"{H.HW}: pending: 4 answers still to grade by hand (q1_written, q2_written, "
+                              "q3_written, q4_written)")
+    assert CF.stale(course, [H.HW]) == []  # current now: the next report writes no feedback again
