@@ -20,7 +20,8 @@ def _rules(**settings) -> TermRules:
 
 
 def _sub(sid, hw, score, top, pending=0):
-    return Submission(sid, hw, "graded", score=score, max_score=top, auto_score=score, pending_manual=pending)
+    return Submission(sid, hw, "graded", score=score, max_score=top, auto_score=score, pending_manual=pending,
+                      points=(score,), ungraded=("q_written",) * pending)
 
 
 def _data() -> ClassData:
@@ -48,10 +49,10 @@ def test_each_student_has_a_total_a_letter_and_each_homeworks_mark(tmp_path):
     table = _written(tmp_path, rows(_data(), _rules(**RULES)))
     assert table[0] == ["student_id", "name", "total", "letter", "hw1 (of 20)", "hw2 (of 10)"]
     by = {r[0]: r[2:] for r in table[1:]}
-    assert by["ada"] == ["90.00", "A", "18", "9"]  # (18/20 + 9/10) / 2
-    assert by["bob"] == ["pending", "", "pending", "10"]  # an answer still to grade by hand
-    assert by["cy"] == ["75.00", "C", "15", "excused"]  # hw2 excused: hw1 alone counts
-    assert by["dee"] == ["40.00", "F", "16", "0"]  # nothing handed in for hw2: 0
+    assert by["ada"] == ["90.00", "A", "18.00", "9.00"]  # (18/20 + 9/10) / 2
+    assert by["bob"] == ["pending", "", "pending", "10.00"]  # an answer still to grade by hand
+    assert by["cy"] == ["75.00", "C", "15.00", "excused"]  # hw2 excused: hw1 alone counts
+    assert by["dee"] == ["40.00", "F", "16.00", "0.00"]  # nothing handed in for hw2: 0
 
 
 def test_a_dropped_student_has_no_row():
@@ -68,7 +69,7 @@ def test_a_hostile_name_from_the_roster_is_text_in_the_csv(tmp_path):
 
 def test_the_terminal_lines_say_what_is_pending_and_what_counted_zero():
     out = "\n".join(lines(rows(_data(), _rules(**RULES))))
-    assert "1 pending" in out and "pending bob: hw1: 1 answer(s) still to grade by hand" in out
+    assert "1 pending" in out and "pending bob: hw1: 1 answer still to grade by hand (q_written)" in out
     assert "dee: hw2" in out
 
 
@@ -80,4 +81,4 @@ def test_nothing_handed_in_before_the_students_own_due_date_is_pending_not_zero(
     due = lambda hw, sid: later.get(sid, dt.datetime(2025, 2, 11, tzinfo=dt.timezone.utc))  # noqa: E731
     got = rows(_data(), _rules(**RULES), due=due, now=now)
     dee = next(r for r in got.rows if r[0] == "dee")
-    assert dee[2:] == ["pending", "", "16", "pending"] and ("dee", "hw2") not in got.missing
+    assert dee[2:] == ["pending", "", "16.00", "pending"] and ("dee", "hw2") not in got.missing

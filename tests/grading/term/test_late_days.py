@@ -90,3 +90,14 @@ def test_the_bank_is_read_from_the_gradebook_and_counts_in_every_final_mark(tmp_
     assert {s: m.score for s, m in marks.items()} == {"ada": 14.0, "bob": 14.0, "cy": pytest.approx(11.2),
                                                        "dee": 14.0}
     assert "2 late days from your bank moved your due date to 2025-02-13 17:00 EST (0 left)" in marks["cy"].late_reason
+
+
+def test_no_day_is_spent_where_lateness_costs_nothing():
+    c = Config()
+    c.DgmlabDeadlines.timezone = "America/Toronto"
+    c.DgmlabDeadlines.due = DUE
+    c.DgmlabDeadlines.policies = {"hw1": "none", "hw2": "ten_percent_2days"}
+    c.DgmlabTerm.late_days = 3
+    subs = {k: (t, None, None) for k, t in ADA.items()}
+    d = Deadlines(DgmlabDeadlines(config=c), rules=TermRules(DgmlabTerm(config=c)), canvas_due={}, submissions=subs)
+    assert d.late_days("hw1", "ada") == (0, 3) and d.late_days("hw2", "ada") == (2, 1)

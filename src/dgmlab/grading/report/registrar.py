@@ -15,6 +15,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import final_mark as FM
 from ..inert import write_csv
 from ..layout import Course
 from ..term import course_total as T
@@ -45,18 +46,16 @@ def final_mark(data, student: str, hw: str, due: _dt.datetime | None = None, now
         if due is not None and due > (now or _dt.datetime.now(_dt.timezone.utc)):
             return T.Mark(T.PENDING, None, top, f"not due yet for them (due {due.isoformat(timespec='minutes')})")
         return T.Mark(T.MISSING, None, top, "nothing handed in")
-    sub = subs[0]
-    if sub.score is None:
-        return T.Mark(T.PENDING, None, top, f"{sub.status}" + (f": {sub.reason}" if sub.reason else ""))
-    if sub.pending_manual:
-        return T.Mark(T.PENDING, None, top, f"{sub.pending_manual} answer(s) still to grade by hand")
-    return T.Mark(T.MARK, float(sub.score), sub.max_score or top)
+    mark = FM.final_mark(subs[0])  # the number every other surface shows, or why there is none
+    if not mark.final:
+        return T.Mark(T.PENDING, None, top, mark.pending.removeprefix("pending: "))
+    return T.Mark(T.MARK, mark.value, float(mark.max_score) or top)
 
 
 def _cell(mark: T.Mark) -> str:
     if mark.status in (T.EXCUSED, T.PENDING):
         return mark.status
-    return f"{round(mark.counted_points, 4):g}"
+    return FM.mark_text(mark.counted_points)
 
 
 def rows(data, rules: TermRules, homeworks=None, due=None, now=None) -> Registrar:

@@ -5,7 +5,8 @@ from the bank: each day spent moves the student's due date of that homework one 
 (as an extension of ``'1 day'`` does), and it spends the fewest days that make it on time, or every day left
 when that is not enough; the homework's late policy then applies, unchanged, against the moved due date. The
 student's due date here is their own: extensions, a course-wide accommodation and Canvas's per-student date
-count first. An excused homework, or one without a due date or a submission time, spends nothing. Days spent on
+count first. An excused homework, one late under a policy that costs nothing (``none``), or one without a due
+date or a submission time, spends nothing. Days spent on
 a homework stay spent: a later homework never takes them back, so what a student was told stays true.
 
 Pure: :func:`needed` and :func:`spend` decide the days, :func:`apply` applies the policy with them;
@@ -28,8 +29,9 @@ def shift(due: _dt.datetime, days: int, tz) -> _dt.datetime:
 
 
 def needed(policy: L.LatePolicy, submitted: _dt.datetime, due: _dt.datetime, tz) -> int:
-    """The fewest whole days that, added to ``due``, make ``submitted`` on time under ``policy`` (0: on time)."""
-    if policy.days_late(submitted, due, tz) == 0:
+    """The fewest whole days that, added to ``due``, make ``submitted`` on time under ``policy`` (0: on time, or
+    late under a policy that takes nothing for it, such as ``none``: no day is spent where none is needed)."""
+    if policy.days_late(submitted, due, tz) == 0 or policy.apply(1.0, submitted, due, tz).final >= 1.0:
         return 0
     low, high = 0, max(1, (submitted - due).days + 1)
     while high < _MOST and policy.days_late(submitted, shift(due, high, tz), tz):
