@@ -11,6 +11,7 @@ import uuid
 from .. import layout as C
 from .bundle import course_id, db_url, make_bundle
 from .clients import DEFAULT_ALLOWED_FAILURES, client_for
+from . import hand_grades as RG
 from ..inert import terminal
 from .keys import FINAL, digest_of, folder_files, folder_bytes, homework_digest
 from .worker import MAX_SUBMISSION_BYTES, write_files, grade_submission, worker_info
@@ -69,8 +70,11 @@ class Writer:
         except MissingEntry:
             return False
 
-    def gradebook(self, student: str, scores: dict, notebooks_run) -> None:
-        """What nbgrader's autograde writes (init_assignment, SaveAutoGrades, AssignLatePenalties), from ``scores``."""
+    def gradebook(self, student: str, scores: dict, notebooks_run, before=None, after=None) -> list:
+        """What nbgrader's autograde writes (init_assignment, SaveAutoGrades, AssignLatePenalties), from ``scores``,
+        but every hand grade kept, and kept graded unless what it graded changed (:mod:`.hand_grades`: ``before``
+        and ``after``, the answers of the autograded notebooks this grading replaces and writes). Returns
+        ``[(notebook, cell, hand score, why)]`` of the cells reopened for hand grading."""
         import datetime
 
         import warnings
@@ -79,6 +83,7 @@ class Writer:
 
         t0 = time.perf_counter()
         gb, hw = self.gb, self.hw
+        reopened = []
         try:
             warnings.simplefilter("ignore", SAWarning)  # nbgrader's add_submission autoflushes mid-build
             gb.update_or_create_student(student)
@@ -88,8 +93,12 @@ class Writer:
             sub = gb.update_or_create_submission(hw, student, **kwargs)
             for nb_name, cell, auto_score in scores["scores"]:
                 grade = gb.find_grade(cell, nb_name, hw, student)
+                why = "" if grade.manual_score is None else RG.why_reopened(grade, auto_score, before or {},
+                                                                             after or {}, nb_name)
+                if why and not grade.needs_manual_grade:
+                    reopened.append((nb_name, cell, grade.manual_score, why))
+                grade.needs_manual_grade = RG.needs_grading(grade, auto_score, why)
                 grade.auto_score = auto_score
-                grade.needs_manual_grade = grade.manual_score is not None or auto_score is None
             for nb_name, cell, auto_comment in scores["comments"]:
                 gb.find_comment(cell, nb_name, hw, student).auto_comment = auto_comment
             gb.db.commit()
@@ -106,6 +115,7 @@ class Writer:
             gb.db.rollback()
             raise
         self.seconds.append(time.perf_counter() - t0)
+        return reopened
 
     def files(self, kind: str, student: str, files: dict) -> None:
         """Replace ``<kind>/<student>/<hw>/`` with ``files`` (as nbgrader's ``--force`` does)."""
@@ -138,17 +148,32 @@ def _write_back(writer: Writer, hw: str, job: dict, raw: dict, received: float) 
     if "finished_at" in raw:
         timings["transfer"] = max(0.0, received - raw["finished_at"])
     t_write = time.time()
+    before = None
+    if raw["status"] == "graded":  # the answers the hand grades were given on, before their notebooks are replaced
+        before = RG.graded_answers(writer.course, hw, job["student"], raw["notebooks_run"])
     if raw.get("scores") is not None or raw.get("autograded"):
         writer.files("autograded", job["student"], raw["autograded"])
         writer.kept(job["student"], raw.get("kept") or {})
     if raw.get("feedback"):
         writer.files("feedback", job["student"], raw["feedback"])
     if raw["status"] == "graded":  # last: a grade in the gradebook only with its files in place
-        writer.gradebook(job["student"], raw["scores"], raw["notebooks_run"])
+        after = RG.new_answers(raw.get("autograded") or {}, raw["notebooks_run"])
+        reopened = writer.gradebook(job["student"], raw["scores"], raw["notebooks_run"], before, after)
         timings["gradebook"] = writer.seconds[-1]
+        RG.save_answers(writer.course, hw, job["student"], after)
+        _tell_reopened(hw, job["student"], reopened)
     timings["write_back"] = time.time() - t_write
     timings["total"] = time.time() - job["submitted_at"]
     return _result(hw, raw)
+
+
+def _tell_reopened(hw: str, student: str, reopened: list) -> None:
+    """Tell the TA which of ``student``'s cells graded by hand a regrade reopened, and why (their hand scores,
+    comments and rubric choices are kept)."""
+    for _, cell, score, why in reopened:
+        print(terminal(f"dgmlab: {student}'s {hw} {cell} is to grade by hand again: {why}; its hand score "
+                       f"({score:g} points), comment and rubric choices are kept (dgmlab grade {hw})"),
+              file=sys.stderr)
 
 
 def _unrecorded(hw: str, job: dict, raw, exc: Exception) -> C.SubmissionResult:

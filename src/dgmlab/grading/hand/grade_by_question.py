@@ -44,6 +44,7 @@ import nbformat
 
 from . import grade_pages as P
 from . import rubrics as R
+from . import to_grade as TG
 from .answers_html import answer_html, attachment, image_type, markdown_html
 from ..layout import Course, CourseError
 
@@ -259,9 +260,21 @@ class Site:
                 out[student] = (g.manual_score, c.manual_comment or "")
         return out
 
+    def to_grade(self) -> dict:
+        """``{grade id: {student, ...}}`` of the answers still to grade by hand, by the rule ``dgmlab report`` and
+        ``push`` apply (:mod:`.to_grade`): never graded, or reopened by a regrade (the answer changed)."""
+        with R.gradebook(self.course) as gb:
+            left = TG.pending(gb, self.hw)
+        out = {}
+        for student, cells in left.items():
+            for gid in cells:
+                out.setdefault(gid, set()).add(student)
+        return out
+
     def index_page(self) -> str:
-        qs = [{"grade_id": gid, "max": R.points_text(q.max), "graded": sum(1 for s in self.grader.students if q.score(s)
-                                                                     is not None)}
+        left = self.to_grade()
+        qs = [{"grade_id": gid, "max": R.points_text(q.max),
+               "graded": sum(1 for s in self.grader.students if s not in left.get(gid, ()))}
               for gid, q in self.grader.rubric.questions.items()]
         return self.env.get_template("index.html").render(
             hw=self.hw, questions=qs, n_students=len(self.grader.students),
@@ -278,6 +291,10 @@ class Site:
             score, comment = elsewhere.get(a.student, (None, ""))
             if a.score is None and score is not None:
                 a.elsewhere = f"{R.points_text(score)} points in the gradebook" + (f" ({comment})" if comment else "")
+        left = self.to_grade().get(grade_id, set())
+        for a in answers:  # reopened by a regrade: shown ungraded, its rubric choices kept (apply an item to confirm)
+            if a.student in left:
+                a.score = None
         return self.env.get_template("question.html").render(
             hw=self.hw, q=q, counts=q.counts(), answers=answers,
             statement=markdown_html(cell.statement) if cell else "", model=markdown_html(cell.model) if cell else "",
@@ -493,6 +510,22 @@ def url(server: HTTPServer, grade_id: str | None = None) -> str:
     return f"http://{host}:{port}/" + (f"q/{_quote(grade_id)}" if grade_id else "")
 
 
+def reopened_lines(site: Site) -> list:
+    """One line per written question with answers a regrade reopened (a hand score in the gradebook, but still to
+    grade: the answer changed since it was graded): the TA's list to look at again. Scores and rubric choices are
+    kept; applying an item (or taking one off and on) grades it again."""
+    from ..inert import terminal
+
+    out = []
+    for gid, students in sorted(site.to_grade().items()):
+        scored = site.gradebook_grades(gid)
+        again = sorted(s for s in students if scored.get(s, (None, ""))[0] is not None)
+        if again:
+            out.append(terminal(f"{gid}: to grade again, the answer changed since it was graded (score and rubric "
+                                f"choices kept): {', '.join(again)}"))
+    return out
+
+
 def serve(course: Course, hw: str, question: str | None = None, port: int = 0, browser: bool = True) -> int:
     """Run the server until Ctrl-C; prints its address (and opens it in a browser with ``browser``)."""
     server = make_server(course, hw, port)
@@ -505,6 +538,9 @@ def serve(course: Course, hw: str, question: str | None = None, port: int = 0, b
     address = url(server, question)
     print(f"grading {server.site.hw} by question at {address}  (this machine only; Ctrl-C stops)", flush=True)
     print(f"rubrics: {R.path(course, server.site.hw)}", flush=True)
+    reopened = reopened_lines(server.site)
+    if reopened:
+        print("\n".join(reopened), flush=True)
     if server.site.mathjax is None:
         print("no MathJax 2 with its Safe extension (extensions/Safe.js) on this machine: math is shown as TeX "
               "(apt-get install libjs-mathjax)", file=sys.stderr)
