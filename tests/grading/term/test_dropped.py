@@ -59,6 +59,11 @@ def test_a_dropped_student_is_absent_from_the_reports_and_exports_but_kept_in_th
     path, _ = REG.write(course, "registrar.csv")
     with path.open(encoding="utf-8", newline="") as f:
         assert [r["student_id"] for r in csv.DictReader(f)] == ["ada", "bob", "dee"]
+    from dgmlab.grading.report import report as R
+
+    assert "cy" not in {g.student for g in R.grades(course)}
+    with R.export_csv(course, "grades.csv").open(encoding="utf-8", newline="") as f:
+        assert {r["student_id"] for r in csv.DictReader(f)} == {"ada", "bob", "dee"}
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
         assert gb.find_submission(HW, "cy") is not None  # kept, only left out
     assert (tmp_path / "submitted" / "cy" / HW).is_dir()

@@ -48,6 +48,7 @@ def grades(course: Course, students=None, hws=None) -> list[Grade]:
     from ..term.deadlines import deadlines
 
     dates = deadlines(course)
+    dropped = course.dropped()  # c.DgmlabTerm.dropped: in no table or export
     out = []
     with Gradebook(f"sqlite:///{db}") as gb:
         for assignment in gb.assignments:
@@ -56,7 +57,7 @@ def grades(course: Course, students=None, hws=None) -> list[Grade]:
             solution = {(nb.name, c.name) for nb in assignment.notebooks for c in nb.solution_cells}
             for sub in assignment.submissions:
                 sid = sub.student.id
-                if students and sid not in students:
+                if (students and sid not in students) or sid in dropped:
                     continue
                 auto = auto_max = manual = manual_max = 0.0
                 points, ungraded = [], []
@@ -173,8 +174,9 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
     head = rows[0]
     a, s, score = head.index("assignment"), head.index("student_id"), head.index("score")
     out = [head + [PENDING_COLUMN] + (["late_reason"] if late_reasons else [])]
+    dropped = course.dropped()  # c.DgmlabTerm.dropped: nbgrader exports every student of the gradebook
     for r in rows[1:]:
-        if not r:
+        if not r or r[s] in dropped:
             continue
         g = by.get((r[a], r[s]))
         mark = final_mark(g) if g is not None else None
