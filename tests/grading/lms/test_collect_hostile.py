@@ -86,7 +86,8 @@ def test_a_canvas_upload_named_like_a_classmates_moodle_entry_stays_in_its_uploa
         f"lorymal_103_5003_{MOODLE_SHAPED}forged.pdf": b"%PDF forged"})
     rc = _collect(course, zip_path)
     assert _files(course, "ada") == {NB: b"ada's 63/63 work"}
-    assert _files(course, "mal") == {NB: b"a blank notebook", "Ada_Lovelace_101_assignsubmission_file_forged.pdf": b"%PDF forged"}
+    assert _files(course, "mal") == {NB: b"a blank notebook",
+                                     "Ada_Lovelace_101_assignsubmission_file_forged.pdf": b"%PDF forged"}
     assert "read as a Canvas download" in capsys.readouterr().out and rc == 0
 
 
