@@ -22,8 +22,8 @@ A submission is untrusted, so the page is self-contained and the printer sees no
   (:mod:`dgmlab.grading.sandbox`): an empty read-only root with only the system's programs, libraries and
   fonts (``/usr``), MathJax and the page's own folder read-only; no network (``--unshare-net``), its profile
   in a tmpfs of its own, no course folder, home or ``/tmp``. The instructor's ``dgmlab pdf <hw>`` uses it
-  whenever bwrap works and says loudly when it does not; a student's ``dgmlab pdf <notebook>`` of their own
-  notebook does without.
+  whenever bwrap works, a fresh browser per submission, and says loudly when it does not; ``dgmlab pdf
+  <notebook>`` uses it where it works and otherwise does without (a student's own notebook, on Colab).
 - Each notebook has a time budget (:data:`NOTEBOOK_BUDGET`) and each PDF a page budget (:data:`MAX_PAGES`):
   a longer PDF is cut there, and the command says so.
 
@@ -402,10 +402,13 @@ def sandbox_argv(binary: str, pages: Path, mathjax: Path) -> list[str]:
 
 def sandbox_available() -> tuple[bool, str]:
     """Whether bubblewrap can build the grading kernel's sandbox here (:func:`dgmlab.grading.sandbox.available`),
-    and if not, why."""
-    from .grading import sandbox as S
+    and if not, why (the student package alone, as in Colab, has no sandbox)."""
+    try:
+        from .grading import sandbox as S
 
-    return S.available()
+        return S.available()
+    except ImportError as exc:
+        return False, f"the grader (dgmlab-grader) is not installed: {exc}"
 
 
 class Chromium:
@@ -682,7 +685,7 @@ def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | N
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     own = browser is None
-    browser = browser or Chromium(mathjax=mathjax)
+    browser = browser or own_browser(mathjax)
     deadline = time.monotonic() + budget
     cut = []
     try:
@@ -709,6 +712,17 @@ def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | N
         if own:
             browser.close()
     return Written(notebook, whole, each, missing, cut)
+
+
+def own_browser(mathjax: Path) -> Chromium:
+    """The browser of a ``dgmlab pdf <notebook>``: in the sandbox where it works here (an instructor printing one
+    submission so is walled as for a class), else without (a student's own notebook, on Colab or a laptop)."""
+    if sandbox_available()[0]:
+        try:
+            return Chromium(sandbox=True, mathjax=mathjax)
+        except PdfError:
+            pass
+    return Chromium(mathjax=mathjax)
 
 
 @dataclass
@@ -739,7 +753,7 @@ UNSANDBOXED = ("WARNING: Chromium prints the submissions WITHOUT the sandbox ({w
 
 def write_class_pdfs(course, hw: str, out_dir, students=None, sandbox: bool | None = None) -> ClassPdfs:
     """The PDFs of each collected ``submitted/<student>/<hw>/<hw>.ipynb`` in ``<out_dir>/<hw>/<student>/``, their
-    questions the release notebook's, each page headed by the student's id, one browser for the class, in
+    questions the release notebook's, each page headed by the student's id, a fresh browser for each, in
     bubblewrap's sandbox when ``sandbox`` (default: whenever it works here: :func:`sandbox_available`); a
     submission that cannot be printed is listed, and the others still are."""
     from .grading.course import CourseError
@@ -760,23 +774,16 @@ def write_class_pdfs(course, hw: str, out_dir, students=None, sandbox: bool | No
     elif not sandbox:
         got.unsandboxed_why = "asked for"
     got.sandboxed = bool(sandbox)
-    browser = None
-    try:
-        for student in students:
-            notebook = course.folder("submitted", hw, student) / f"{hw}.ipynb"
-            if not notebook.is_file():
-                got.failed.append((student, f"no {notebook}"))
-                continue
-            try:
-                browser = browser or Chromium(sandbox=got.sandboxed, mathjax=mathjax)
+    for student in students:
+        notebook = course.folder("submitted", hw, student) / f"{hw}.ipynb"
+        if not notebook.is_file():
+            got.failed.append((student, f"no {notebook}"))
+            continue
+        try:
+            # a browser per submission, as a kernel: what one page did to it cannot reach another's PDFs
+            with Chromium(sandbox=got.sandboxed, mathjax=mathjax) as browser:
                 got.written.append(write_pdfs(notebook, Path(out_dir) / safe_name(hw) / safe_name(student),
                                               browser=browser, name=hw, release=release, who=student))
-            except PdfError as exc:
-                got.failed.append((student, str(exc)))
-                if browser is not None:
-                    browser.close()  # a page that hung it: the next student gets a fresh one
-                browser = None
-    finally:
-        if browser is not None:
-            browser.close()
+        except PdfError as exc:
+            got.failed.append((student, str(exc)))
     return got
