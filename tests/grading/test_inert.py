@@ -75,10 +75,10 @@ def _class_data() -> ClassData:
 
 def test_canvas_and_per_question_exports_hold_no_live_formula(tmp_path):
     data = _class_data()
-    for path in (X.canvas_csv(data, tmp_path / "canvas.csv"), X.long_csv(data, tmp_path / "questions.csv")):
+    for path in (X.canvas_csv(data, tmp_path / "canvas.csv", {"hw1_tiny": 1}), X.long_csv(data, tmp_path / "q.csv")):
         values = _cells_of_csv(path)
         assert not [v for v in values if _live_formula(v) and not v.lstrip("+-").replace(".", "").isdigit()], path
-    assert "'" + EVIL in _cells_of_csv(tmp_path / "questions.csv")
+    assert "'" + EVIL in _cells_of_csv(tmp_path / "q.csv")
 
 
 def test_similarity_csv_holds_no_live_formula(tmp_path):
@@ -257,7 +257,7 @@ def test_a_formula_grade_id_gets_the_grade_its_answers_earn_and_autograde_exits_
     graded = nbformat.read(course.folder("autograded", tiny.HW, "formula") / f"{tiny.HW}.ipynb", as_version=4)
     ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in graded.cells]
     assert EVIL not in ids and "mean_square_tests" in ids
-    res = dgmlab_cli(tmp_path, "report", "--exports", "exports")
+    res = dgmlab_cli(tmp_path, "report", "--exports", "exports", "--canvas-assignment", f"{tiny.HW}=1")
     assert res.returncode == 0 and "\x1b" not in res.stdout + res.stderr, res.stderr[-2000:]
     for path in (tmp_path / "reports" / "similarity.csv", tmp_path / "exports" / "questions.csv",
                  tmp_path / "exports" / "canvas.csv", tmp_path / "grades.csv"):
