@@ -18,12 +18,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..marks import PLACES, exact, factor, mark_text, round_half_up  # noqa: F401 (mark_text: for the surfaces)
-
-
-def still_to_grade(manual: bool, needs_manual_grade, manual_score, auto_score) -> bool:
-    """Whether a grade cell is an answer still to grade by hand: a hand-graded cell that nbgrader flags as needing
-    it, or that holds no score at all (an answer left as released gets nbgrader's automatic 0: graded)."""
-    return bool(manual and (needs_manual_grade or (manual_score is None and auto_score is None)))
+# the one rule of what is still to grade by hand, the grading page's too (dgmlab grade): defined below the report
+from ..hand.to_grade import still_to_grade  # noqa: F401
 
 
 @dataclass(frozen=True)
