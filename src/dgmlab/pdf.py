@@ -316,9 +316,15 @@ def printable(nb):
     nb = copy.deepcopy(nbformat.from_dict(nb))
     nb.metadata = nbformat.from_dict({"language_info": {"name": "python", "pygments_lexer": "ipython3"}})
     for cell in nb.cells:
-        if "attachments" in cell:
-            cell.attachments = {name: {t: v for t, v in (bundle or {}).items() if t in IMAGE_TYPES}
-                                for name, bundle in (cell.attachments or {}).items()}
+        if "attachments" in cell:  # (an attachment with no image left is dropped: nbconvert fails on an empty one)
+            kept = {name: {t: v for t, v in (bundle or {}).items() if t in IMAGE_TYPES}
+                    for name, bundle in (cell.attachments or {}).items()}
+            cell.attachments = {name: bundle for name, bundle in kept.items() if bundle}
+        if cell.cell_type == "markdown":  # a reference to an attachment not kept is a broken image, not an error
+            kept_names = set(cell.get("attachments") or {})
+            cell.source = re.sub(r"attachment:([^\s)\"'>]*)",
+                                 lambda m: m.group(0) if m.group(1) in kept_names else "left-out-attachment",
+                                 cell.source)
         for output in cell.get("outputs", []):
             if "data" in output:
                 output.data = {t: v for t, v in output.data.items()
@@ -346,7 +352,10 @@ def notebook_html(nb, mathjax: Path, title: str = "") -> str:
     nh3 = _sanitiser()
     exporter = HTMLExporter(template_name="lab", exclude_input_prompt=True, exclude_output_prompt=True,
                             mathjax_url=f"{mathjax.as_uri()}?config={MATHJAX_CONFIG}")
-    page, _ = exporter.from_notebook_node(printable(nb), resources={"metadata": {"name": nh3.clean_text(title)}})
+    try:
+        page, _ = exporter.from_notebook_node(printable(nb), resources={"metadata": {"name": nh3.clean_text(title)}})
+    except Exception as exc:  # noqa: BLE001 - whatever in a submission nbconvert cannot render
+        raise PdfError(f"nbconvert cannot render this notebook: {type(exc).__name__}: {exc}") from None
     head, sep, body = page.partition("<body")
     opening, _, content = body.partition(">")
     content, _, _ = content.rpartition("</body>")

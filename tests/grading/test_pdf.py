@@ -357,6 +357,21 @@ def test_the_notebooks_metadata_and_output_file_names_never_reach_the_page(tmp_p
     assert "SVGPLAIN" in page  # what the output also has, shown instead
 
 
+def test_a_pasted_image_is_shown_inline_and_an_svg_or_missing_attachment_is_not(tmp_path):
+    mathjax = tmp_path / "MathJax.js"
+    mathjax.write_text("")
+    photo = png((12, 12))
+    svg = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///x.png"/></svg>').decode()
+    nb = two_questions()
+    nb.cells.append(new_markdown_cell("![photo](attachment:photo.png) ![drawing](attachment:drawing.svg) "
+                                      "![none](attachment:not-there.png)",
+                                      attachments={"photo.png": {"image/png": photo},
+                                                   "drawing.svg": {"image/svg+xml": svg}}))
+    body = P.notebook_html(nb, mathjax).partition("<body")[2]
+    assert f'src="data:image/png;base64,{photo}"' in body
+    assert "svg+xml" not in body and "attachment:" not in body
+
+
 def test_the_header_is_inert_text():
     header, footer = P.header_footer('<img src="file:///x"><b>ada</b>', "hw_t Q1")
     assert "<img" not in header and "<b>" not in header and "&lt;b&gt;ada&lt;/b&gt;" in header
