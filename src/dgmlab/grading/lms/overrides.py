@@ -119,7 +119,8 @@ def fetch(course: Course, hw: str, token: str | None = None) -> Fetched:
         was, now = before.get(sid), due.get(sid)
         if was != now:
             out.changed.append((sid, was and was.isoformat(), now and now.isoformat()))
-    record = {"assignment_id": target.id, "fetched_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    fetched = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    record = {"assignment_id": target.id, "fetched_at": fetched,
               "due": {sid: t.isoformat() for sid, t in sorted(due.items())},
               "not_applied": [{"override": w, "why": y} for w, y in skipped]}
     path.parent.mkdir(parents=True, exist_ok=True)
