@@ -2,6 +2,7 @@
 homework's mark, excused or pending; a dropped student has no row; names from the roster are inert."""
 import csv
 
+import pytest
 from traitlets.config import Config
 
 from dgmlab.grading.inert import write_csv
@@ -82,3 +83,22 @@ def test_nothing_handed_in_before_the_students_own_due_date_is_pending_not_zero(
     got = rows(_data(), _rules(**RULES), due=due, now=now)
     dee = next(r for r in got.rows if r[0] == "dee")
     assert dee[2:] == ["pending", "", "16.00", "pending"] and ("dee", "hw2") not in got.missing
+
+
+@pytest.mark.slow  # nbgrader makes a gradebook with alembic
+def test_dgmlab_registrar_writes_the_csv_and_prints_where(tmp_path, capsys):
+    import nbformat
+
+    from dgmlab import cli
+    from grading.term.test_late_everywhere import CONFIG, HW, _make
+
+    _make(tmp_path, CONFIG + '\nc.DgmlabTerm.letters = {"P": 50, "F": 0}\nc.DgmlabTerm.dropped = ["dee"]\n')
+    (tmp_path / "source" / HW).mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "source" / HW / f"{HW}.ipynb")
+    assert cli.main(["--course", str(tmp_path), "registrar", "--out", "term/registrar.csv"]) == 0
+    with (tmp_path / "term" / "registrar.csv").open(encoding="utf-8", newline="") as f:
+        table = {r["student_id"]: (r["total"], r["letter"], r[f"{HW} (of 20)"]) for r in csv.DictReader(f)}
+    # 14 of 20 on time (70%), bob's 12.6 a day late (63%), cy's refused (0); dee dropped
+    assert table == {"ada": ("70.00", "P", "14.00"), "bob": ("63.00", "P", "12.60"), "cy": ("0.00", "F", "0.00")}
+    out = capsys.readouterr().out
+    assert "3 students, 3 with a total, 0 pending" in out and f"registrar CSV: {tmp_path / 'term'}" in out
