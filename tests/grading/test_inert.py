@@ -5,6 +5,7 @@ import copy
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -250,6 +251,9 @@ def test_a_formula_grade_id_gets_the_grade_its_answers_earn_and_autograde_exits_
     res = dgmlab_cli(tmp_path, "autograde", tiny.HW, "--no-sandbox", "--workers", "2")
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
     assert "summary: 2 graded" in res.stdout and "\x1b" not in res.stdout + res.stderr
+    # dgmlab autograde's table: no mark while the written answer waits for a hand grade, and why
+    assert re.search(r"^honest +pending \(5/5 auto, 0/1 by hand\)", res.stdout, re.M), res.stdout[-2000:]
+    assert f"  honest {tiny.HW}: pending: 1 answer still to grade by hand (why_sympy)" in res.stdout
     grades = {g.student: g for g in R.grades(course, hws=[tiny.HW])}
     assert grades["formula"].auto_score == grades["honest"].auto_score == grades["honest"].auto_max > 0
     record = json.loads((tmp_path / ".dgmlab" / "grading" / tiny.HW / "formula.json").read_text(encoding="utf-8"))
