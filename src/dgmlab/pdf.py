@@ -17,7 +17,9 @@ A submission is untrusted, so the page is self-contained and the printer sees no
   ``data:`` PNG, JPEG, GIF or WebP (the notebook's own attachments and outputs), never a file or a URL. The
   notebook's metadata is not used (a title or an output's file name could otherwise reach the page).
 - The page's Content-Security-Policy allows scripts (MathJax's) and fonts only from ``file:``, images only as
-  ``data:``, nothing else (no connection, frame or style sheet); the browser resolves no host name.
+  ``data:``, nothing else (no connection, frame or style sheet); and every request the page makes comes to this
+  module first (DevTools ``Fetch``), which lets through only the page itself and the files of MathJax's folder
+  (a policy cannot name a folder of ``file:`` URLs). The browser resolves no host name.
 - With bubblewrap (``bwrap``), Chromium runs in a sandbox like the grading kernel's
   (:mod:`dgmlab.grading.sandbox`): an empty read-only root with only the system's programs, libraries and
   fonts (``/usr``), MathJax and the page's own folder read-only; no network (``--unshare-net``), its profile
@@ -429,10 +431,13 @@ class Chromium:
     there, else it runs with ``--no-sandbox`` inside bubblewrap's (:attr:`own_sandbox` says which)."""
 
     def __init__(self, binary: str | None = None, timeout: float = PAGE_TIMEOUT, sandbox: bool = False,
-                 mathjax: Path | None = None):
+                 mathjax: Path | None = None, guard: bool = True):
         self.binary = binary or find_chromium()
         self.timeout = timeout
         self.sandbox = sandbox
+        self.guard = guard  # False: no request is stopped (only to test the sandbox's walls on their own)
+        self.blocked: list = []  # the URLs a page asked for and did not get (:meth:`_answer`)
+        self._page_url = None
         self._tmp = tempfile.TemporaryDirectory(prefix="dgmlab-pdf-")
         self.pages = Path(self._tmp.name) / "pages"
         self.pages.mkdir()
@@ -486,6 +491,9 @@ class Chromium:
             target = self._call("Target.createTarget", {"url": "about:blank"}, timeout=30)["targetId"]
             self._session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
             self._call("Page.enable", session=True)
+            self._mathjax_folder = mathjax.resolve().parent.as_uri() + "/"
+            if self.guard:  # every request the page makes comes to _answer first
+                self._call("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}, session=True)
         except BaseException:
             self._stop()
             raise
@@ -539,6 +547,26 @@ class Chromium:
         return self._next
 
     def _receive(self, deadline: float) -> dict:
+        """The next message from Chromium but a paused request, which is answered here (:meth:`_answer`)."""
+        while True:
+            message = self._message(deadline)
+            if message.get("method") != "Fetch.requestPaused":
+                return message
+            self._answer(message["params"])
+
+    def _answer(self, paused: dict) -> None:
+        """Let a request through when it is the page being printed or a file of MathJax's folder (its scripts and
+        fonts), else fail it: Chromium's Content-Security-Policy cannot name a folder of ``file:`` URLs, this can."""
+        url = paused["request"]["url"]
+        inside = url.startswith(self._mathjax_folder) and ".." not in url and "%2e" not in url.lower()
+        if url == self._page_url or inside:
+            self._send("Fetch.continueRequest", {"requestId": paused["requestId"]}, True)
+        else:
+            self.blocked.append(url)
+            self._send("Fetch.failRequest", {"requestId": paused["requestId"], "errorReason": "BlockedByClient"},
+                       True)
+
+    def _message(self, deadline: float) -> dict:
         while b"\0" not in self._buffer:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -596,7 +624,8 @@ class Chromium:
             return remaining
 
         self._events.clear()
-        self._call("Page.navigate", {"url": self.url(html)}, session=True, timeout=left())
+        self._page_url = self.url(html)
+        self._call("Page.navigate", {"url": self._page_url}, session=True, timeout=left())
         self._event("Page.loadEventFired", deadline)
         got = self._call("Runtime.evaluate", {"expression": WAIT_JS, "awaitPromise": True, "returnByValue": True,
                                               "timeout": int(left() * 1000)}, session=True, timeout=left())

@@ -502,32 +502,51 @@ def test_the_students_name_heads_their_own_pdfs_as_text(tmp_path):
     assert "<b>Ada</b> Lovelace" in text(tmp_path / "pdf" / "hw_t_Q2.pdf")
 
 
+def raw_page(folder, web) -> str:
+    """A page, not sanitised and with no policy, that asks for ``folder/secret.png`` and for ``web``'s image."""
+    mathjax = f"{P.find_mathjax().as_uri()}?config={P.MATHJAX_CONFIG}"  # what print_pdf waits for
+    return (f'<html><head><script src="{mathjax}"></script></head><body><p>RAWPAGE</p>'
+            f'<img src="file://{folder}/secret.png"><img src="{web.url}/x.png"></body></html>')
+
+
+def print_raw(tmp_path, name, **browser) -> tuple:
+    """``raw_page`` printed to ``<name>.pdf`` by a Chromium made with ``browser``; what the loopback server was asked
+    and what the browser stopped."""
+    (tmp_path / "secret.png").write_bytes(base64.b64decode(png(SECRET_IMAGE)))
+    web = Loopback()
+    try:
+        with P.Chromium(**browser) as chromium:
+            page = chromium.pages / "raw.html"
+            page.write_text(raw_page(tmp_path, web))
+            chromium.print_pdf(page, tmp_path / f"{name}.pdf")
+            blocked = chromium.blocked
+    finally:
+        web.close()
+    assert "RAWPAGE" in text(tmp_path / f"{name}.pdf")
+    return web.requests, blocked
+
+
 @pytest.mark.slow
-def test_the_sandboxed_printer_sees_no_course_file_and_no_network(tmp_path):
-    """The sandbox's own walls, without the sanitiser or the page's policy: a page that asks for a file of this
-    machine and for a loopback URL gets neither."""
+def test_the_sandbox_alone_keeps_a_course_file_and_the_network_from_the_page(tmp_path):
+    """The sandbox's own walls, without the sanitiser, the page's policy or the request guard."""
     tools()
     ok, why = P.sandbox_available()
     if not ok:
         pytest.skip(f"no sandbox here: {why}")
-    (tmp_path / "secret.png").write_bytes(base64.b64decode(png(SECRET_IMAGE)))
-    web = Loopback()
-    mathjax = f"{P.find_mathjax().as_uri()}?config={P.MATHJAX_CONFIG}"  # what print_pdf waits for
-    raw = (f'<html><head><script src="{mathjax}"></script></head><body><p>RAWPAGE</p>'
-           f'<img src="file://{tmp_path}/secret.png"><img src="{web.url}/x.png"></body></html>')
-    asked = {}  # what the loopback server was asked, by sandbox
-    try:
-        for sandbox in (True, False):
-            with P.Chromium(sandbox=sandbox) as browser:
-                page = browser.pages / "raw.html"
-                page.write_text(raw)
-                browser.print_pdf(page, tmp_path / f"raw_{sandbox}.pdf")
-            asked[sandbox] = list(web.requests)
-    finally:
-        web.close()
-    assert "RAWPAGE" in text(tmp_path / "raw_True.pdf")
-    assert SECRET_IMAGE not in images(tmp_path / "raw_True.pdf") and asked[True] == []
-    assert SECRET_IMAGE in images(tmp_path / "raw_False.pdf")  # the same page without the sandbox: the file shows
+    asked, _ = print_raw(tmp_path, "sandboxed", sandbox=True, guard=False)
+    assert SECRET_IMAGE not in images(tmp_path / "sandboxed.pdf") and asked == []
+    print_raw(tmp_path, "open", sandbox=False, guard=False)
+    assert SECRET_IMAGE in images(tmp_path / "open.pdf")  # the same page with no wall at all: the file shows
+
+
+@pytest.mark.slow
+def test_the_request_guard_alone_lets_the_page_load_mathjax_and_nothing_else(tmp_path):
+    """The request guard without the sandbox (a student's own dgmlab pdf on Colab), on a page with no policy."""
+    tools()
+    asked, blocked = print_raw(tmp_path, "guarded", sandbox=False, guard=True)
+    assert SECRET_IMAGE not in images(tmp_path / "guarded.pdf") and asked == []
+    assert f"file://{tmp_path}/secret.png" in blocked and any(url.endswith("/x.png") for url in blocked)
+    assert not [url for url in blocked if "mathjax" in url.lower()]  # MathJax's own files went through
 
 
 @pytest.mark.slow
