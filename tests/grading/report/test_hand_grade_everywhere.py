@@ -77,3 +77,6 @@ def test_a_hand_grade_changes_every_surface_and_the_feedback(tmp_path, capsys):
     assert summary.startswith(f"{H.HW}: pending: 4 answers still to grade by hand (q1_written, q2_written, "
                               "q3_written, q4_written)")
     assert CF.stale(course, [H.HW]) == []  # current now: the next report writes no feedback again
+    for sid in (WHO, OTHER):  # dgmlab autograde --force writes both students' feedback again, from its own grading
+        (course.folder("feedback", H.HW, sid) / f"{H.HW}.html").write_text("<p>autograded</p>", encoding="utf-8")
+    assert [(hw, sid) for hw, sid, _ in CF.stale(course, [H.HW])] == [(H.HW, WHO)]  # only WHO has hand grades
