@@ -306,7 +306,8 @@ def cmd_pdf(args) -> int:
                 print("dgmlab pdf: error: --student is for a homework id (collected submissions), not a notebook",
                       file=sys.stderr)
                 return 2
-            written = P.write_pdfs(target, args.out or target.parent / "pdf", who=args.name or "")
+            written = P.write_pdfs(target, args.out or target.parent / "pdf", who=args.name or "",
+                                   sandbox=args.sandbox)
             print(f"{written.whole}" + "".join(f"\n{path}" for path in written.questions.values()))
             for note in written.notes():
                 print(f"dgmlab pdf: {note}", file=sys.stderr)
@@ -316,7 +317,7 @@ def cmd_pdf(args) -> int:
                   "student's id", file=sys.stderr)
             return 2
         got = P.write_class_pdfs(_course(args), args.target, args.out or _course(args).root / "reports" / "pdf",
-                                 students=args.student)
+                                 students=args.student, sandbox=args.sandbox)
     except P.PdfError as exc:
         print(f"dgmlab pdf: error: {exc}", file=sys.stderr)
         return 2
@@ -485,6 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--student", action="append", help="with a homework id: only this student (repeatable)")
     s.add_argument("--name", default=None, help="with your notebook: your name, printed atop every page (a "
                                                 "homework's PDFs are headed by each student's id)")
+    s.add_argument("--no-sandbox", dest="sandbox", action="store_false", default=None,
+                   help="print without bubblewrap's sandbox (it says so loudly), where Chromium cannot start in it")
     s.set_defaults(func=cmd_pdf)
 
     s = sub.add_parser("grade", help="grade the written answers by question with a rubric, in the browser (a "

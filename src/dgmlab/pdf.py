@@ -705,12 +705,13 @@ def read_notebook(notebook) -> "object":
 
 
 def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | None = None, release=None,
-               who: str = "", budget: float | None = None) -> Written:
+               who: str = "", budget: float | None = None, sandbox: bool | None = None) -> Written:
     """``<out_dir>/<name>.pdf`` (the whole notebook) and ``<out_dir>/<name>_<Q>.pdf`` per question; ``name``
     defaults to the notebook's file name without ``.ipynb``. With ``release`` (the release notebook, read), the
     questions are the release's (:func:`questions_as_released`), else the notebook's own headings'
     (:func:`questions`). ``who`` heads every page; all the PDFs must be printed within ``budget`` seconds (default
-    :data:`NOTEBOOK_BUDGET`)."""
+    :data:`NOTEBOOK_BUDGET`). Without ``browser``, one is started for it (:func:`own_browser`; ``sandbox=False``:
+    without the sandbox)."""
     budget = budget or NOTEBOOK_BUDGET
     nb = read_notebook(notebook)
     notebook = Path(notebook)
@@ -723,7 +724,7 @@ def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | N
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     own = browser is None
-    browser = browser or own_browser(mathjax)
+    browser = browser or own_browser(mathjax, sandbox)
     deadline = time.monotonic() + budget
     cut = []
     try:
@@ -752,10 +753,11 @@ def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | N
     return Written(notebook, whole, each, missing, cut)
 
 
-def own_browser(mathjax: Path) -> Chromium:
+def own_browser(mathjax: Path, sandbox: bool | None = None) -> Chromium:
     """The browser of a ``dgmlab pdf <notebook>``: in the sandbox where it works here (an instructor printing one
-    submission so is walled as for a class), else without (a student's own notebook, on Colab or a laptop)."""
-    if sandbox_available()[0]:
+    submission so is walled as for a class), else without (a student's own notebook, on Colab or a laptop);
+    ``sandbox=False``: without."""
+    if sandbox is not False and sandbox_available()[0]:
         try:
             return Chromium(sandbox=True, mathjax=mathjax)
         except PdfError:
@@ -810,7 +812,7 @@ def write_class_pdfs(course, hw: str, out_dir, students=None, sandbox: bool | No
         sandbox, why = sandbox_available()
         got.unsandboxed_why = "" if sandbox else why
     elif not sandbox:
-        got.unsandboxed_why = "asked for"
+        got.unsandboxed_why = "--no-sandbox"
     got.sandboxed = bool(sandbox)
     for student in students:
         notebook = course.folder("submitted", hw, student) / f"{hw}.ipynb"

@@ -550,14 +550,16 @@ def test_the_request_guard_alone_lets_the_page_load_mathjax_and_nothing_else(tmp
 
 
 @pytest.mark.slow
-def test_without_the_sandbox_the_instructor_is_warned(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("how, why", [("no bwrap", "bwrap is not installed"), ("--no-sandbox", "--no-sandbox")])
+def test_without_the_sandbox_the_instructor_is_warned(tmp_path, monkeypatch, capsys, how, why):
     tools()
-    monkeypatch.setattr(P, "sandbox_available", lambda: (False, "bwrap is not installed"))
+    if how == "no bwrap":
+        monkeypatch.setattr(P, "sandbox_available", lambda: (False, why))
     release = two_questions()
     root = scratch_course(tmp_path, release, {"amara": release})
-    assert cli.main(["--course", str(root), "pdf", "hw_t"]) == 0
+    assert cli.main(["--course", str(root), "pdf", "hw_t"] + (["--no-sandbox"] if how == "--no-sandbox" else [])) == 0
     err = capsys.readouterr().err
-    assert "WARNING" in err and "WITHOUT the sandbox (bwrap is not installed)" in err
+    assert "WARNING" in err and f"WITHOUT the sandbox ({why})" in err
 
 
 @pytest.mark.slow
