@@ -109,7 +109,6 @@ check("p4_glue_tests", glue_couplings)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
-from dgmlab.grading.references.transport import discrete_w1
 def _glued(group, kappas):
     cases = inputs[group]
     assert len(kappas) == len(cases), "glue_couplings was not run on every case"
@@ -133,9 +132,9 @@ def test_cost_between_the_two_bounds():
     for case, kappa in _glued("bounds", bounds):
         C, p, q, r = case["C"], case["p"], case["q"], case["r"]
         cost = float(np.sum(kappa * C))
-        assert cost <= discrete_w1(p, r, C) + discrete_w1(r, q, C) + 1e-9, \
+        assert cost <= checks.discrete_w1(p, r, C) + checks.discrete_w1(r, q, C) + 1e-9, \
             f"n={len(r)}: <kappa, c> exceeds W1(p, r) + W1(r, q)"
-        assert cost >= discrete_w1(p, q, C) - 1e-9, f"n={len(r)}: <kappa, c> is below W1(p, q)"
+        assert cost >= checks.discrete_w1(p, q, C) - 1e-9, f"n={len(r)}: <kappa, c> is below W1(p, q)"
 ### END HIDDEN TESTS
 
 

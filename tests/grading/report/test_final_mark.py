@@ -76,3 +76,9 @@ def test_the_canvas_csv_refuses_a_homework_without_its_canvas_assignment_id():
         canvas_assignments(["hw3", "hw4"], {"hw3": 12345})
     with pytest.raises(CourseError, match="is a number"):
         canvas_assignments(["hw3"], {"hw3": "Problem Set 3"})
+
+
+def test_the_late_penalty_shown_makes_the_points_add_up_to_the_final_mark():
+    late = L.LateResult(13.725, 12.3525, 1, 0.9, False, "a day late")
+    s = sub([6.0, 7.725], late=late)
+    assert (final_mark(s).text, late_points(s)) == ("12.35", "-1.375")  # 13.725 - 1.375 = 12.35

@@ -19,7 +19,6 @@ import math
 import torch
 
 from ... import checks
-from .transport import discrete_w1
 from ...probes.hw2_wgangp import BLOCK_SALT, NET_CAPACITY, STEP_LR, kit_residual_block, seeded_weights, toy_scores
 
 
@@ -76,8 +75,8 @@ def identity_coupling_cost(eps) -> float:
 def discrete_w1_values(x) -> dict:
     """W1 of the cell's problems (rows tied to p, columns to q) by POT's exact solver."""
     C, p, q = x["asym"]
-    return {"problems": [discrete_w1(p_, q_, C_) for C_, p_, q_ in x["problems"]],
-            "asymmetric": discrete_w1(p, q, C)}
+    return {"problems": [checks.discrete_w1(p_, q_, C_) for C_, p_, q_ in x["problems"]],
+            "asymmetric": checks.discrete_w1(p, q, C)}
 
 
 # ------------------------------------------------------------------ P5(b): the gradient penalty of a linear critic

@@ -98,10 +98,13 @@ def final_mark(sub) -> Mark:
 
 
 def late_points(sub, mark: Mark | None = None) -> str:
-    """The late penalty as the final mark takes it, written as a mark (``'-4.50'``): the final mark less the
-    points; empty while there is no final mark."""
+    """The late penalty as the final mark takes it: the final mark less the points, exactly (``'-4.50'``,
+    ``'-1.375'`` for 13.725 points made 12.35), so that the points and it add up to the final mark; empty while
+    there is no final mark."""
     mark = mark if mark is not None else final_mark(sub)
     if not mark.final:
         return ""
     raw = sum((exact(p) for p in sub.points or () if p is not None), Fraction(0))
-    return mark_text(exact(mark.value) - raw)
+    d = exact(mark.value) - raw  # a finite decimal: both are
+    text = str(Decimal(d.numerator) / Decimal(d.denominator))
+    return text if "." in text and len(text.split(".")[1]) >= PLACES else f"{Decimal(text):.{PLACES}f}"
