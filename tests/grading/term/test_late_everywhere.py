@@ -185,6 +185,7 @@ def test_an_unknown_policy_or_zone_is_a_course_error(tmp_path):
 def test_the_grade_summary_shows_the_students_due_date_and_extension(course):
     GS.write_summaries(course, A.collect(course))
     dee = (course.folder("feedback", HW, "dee") / "grade_summary.txt").read_text().splitlines()
-    assert dee[1] == "due 2025-02-14 17:00 EST for you: an extension of 3 days (the homework was due 2025-02-11 17:00 EST)"
+    assert dee[1] == ("due 2025-02-14 17:00 EST for you: an extension of 3 days (the homework was due "
+                      "2025-02-11 17:00 EST)")
     ada = (course.folder("feedback", HW, "ada") / "grade_summary.txt").read_text().splitlines()
     assert ada[1] == "due 2025-02-11 17:00 EST"

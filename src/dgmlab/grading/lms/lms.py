@@ -6,8 +6,8 @@ file in the course. Students are matched by nbgrader's ``lms_user_id`` (Canvas's
 
 ``dgmlab push <hw>`` (:func:`push`) sends each graded student's final mark
 (:func:`dgmlab.grading.report.final_mark.final_mark`: autograded + hand-graded points, the late policy applied,
-2 decimals: the number every export shows; nothing while an answer is still to grade by hand) and, as a comment, their grade summary
-(:mod:`dgmlab.grading.report.grade_summary`). It keeps what it pushed in ``.dgmlab/push/<hw>.json``; a mark
+2 decimals: the number every export shows; nothing while an answer is still to grade by hand) and, as a comment,
+their grade summary (:mod:`dgmlab.grading.report.grade_summary`). It keeps what it pushed in ``.dgmlab/push/<hw>.json``; a mark
 that someone changed in Canvas since (or set there before any push) is not overwritten unless ``force``, and is
 listed.
 """

@@ -103,7 +103,8 @@ def student_section(data: A.ClassData, sid: str):
     r = data.roster.get(sid)
     subs = [s for s in data.submissions if s.student == sid]
     return render_template("student.html.j2", sid=sid, named=r.display if r and r.named else None, subs=subs,
-                  marks={s.hw: final_mark(s) for s in subs}, parts=[(s, data.cells_of(s.hw, student=sid)) for s in subs])
+                  marks={s.hw: final_mark(s) for s in subs},
+                  parts=[(s, data.cells_of(s.hw, student=sid)) for s in subs])
 
 
 def render(course: Course, data: A.ClassData, names: dict | None = None, shared=(), similar=(), runtime=()) -> str:
