@@ -57,6 +57,7 @@ from pathlib import Path
 MATHJAX_ENV = "DGMLAB_MATHJAX"
 CHROMIUM_ENV = "DGMLAB_CHROMIUM"
 DEBIAN_MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")
+PIP_MATHJAX = "jupyter_server_mathjax"  # the PyPI package (jupyter-server-mathjax) shipping a MathJax 2 in static/
 MATHJAX_CONFIG = "TeX-AMS_HTML"
 PAGE_TIMEOUT = 120.0  # seconds to load, typeset and print one PDF
 NOTEBOOK_BUDGET = 300.0  # seconds for all the PDFs of one notebook (the whole one and each question's)
@@ -124,7 +125,9 @@ class PdfError(RuntimeError):
 # -- what is needed on the machine
 
 def find_mathjax() -> Path:
-    """``MathJax.js`` of an installed MathJax 2: ``$DGMLAB_MATHJAX``, else Debian's ``libjs-mathjax``."""
+    """``MathJax.js`` of an installed MathJax 2: ``$DGMLAB_MATHJAX``, else Debian's ``libjs-mathjax``, else the one the
+    PyPI package ``jupyter-server-mathjax`` ships (where apt has no libjs-mathjax, or on Colab:
+    ``pip install jupyter-server-mathjax``)."""
     named = os.environ.get(MATHJAX_ENV)
     if named:
         path = Path(named).expanduser()
@@ -135,13 +138,48 @@ def find_mathjax() -> Path:
         return path.resolve()
     if DEBIAN_MATHJAX.is_file():
         return DEBIAN_MATHJAX
-    raise PdfError("no MathJax on this machine, so math cannot be typeset offline: install Debian's libjs-mathjax "
-                   f"(apt-get install libjs-mathjax), or set {MATHJAX_ENV} to a MathJax 2 MathJax.js")
+    import importlib.util
+
+    spec = importlib.util.find_spec(PIP_MATHJAX)  # found, not imported (it would load jupyter_server)
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        shipped = Path(folder) / "static" / "MathJax.js"
+        if shipped.is_file():
+            return shipped.resolve()
+    raise PdfError("no MathJax on this machine, so math cannot be typeset offline: pip install "
+                   "jupyter-server-mathjax (on Colab too), or install Debian's libjs-mathjax (apt-get install "
+                   f"libjs-mathjax), or set {MATHJAX_ENV} to a MathJax 2 MathJax.js")
+
+
+def mathjax_config(mathjax: Path) -> str:
+    """The combined configuration the page asks ``mathjax`` for: :data:`MATHJAX_CONFIG` where that MathJax has it
+    (Debian's), else the one of the full ones it ships (``jupyter-server-mathjax`` ships only
+    ``TeX-AMS-MML_HTMLorMML-full``)."""
+    configs = Path(mathjax).parent / "config"
+    if (configs / f"{MATHJAX_CONFIG}.js").is_file():
+        return MATHJAX_CONFIG
+    for other in ("TeX-AMS_HTML-full", "TeX-AMS-MML_HTMLorMML-full", "TeX-AMS-MML_HTMLorMML"):
+        if (configs / f"{other}.js").is_file():
+            return other
+    return MATHJAX_CONFIG
+
+
+def playwright_chromiums() -> list[Path]:
+    """The Chromium binaries Playwright installed (``playwright install chromium``: under ``$PLAYWRIGHT_BROWSERS_PATH``,
+    default ``~/.cache/ms-playwright``, as ``chromium-<revision>/chrome-linux*/chrome``), newest revision first."""
+    root = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright").expanduser()
+
+    def revision(path: Path) -> int:
+        digits = path.parent.parent.name.rpartition("-")[2]
+        return int(digits) if digits.isdigit() else -1
+
+    found = [p for p in root.glob("chromium-*/chrome-linux*/chrome") if p.is_file() and os.access(p, os.X_OK)]
+    return sorted(found, key=revision, reverse=True)
 
 
 def find_chromium() -> str:
     """A Chromium or Chrome binary: ``$DGMLAB_CHROMIUM``, else ``chromium``, ``chromium-browser`` or ``google-chrome``
-    on the PATH."""
+    on the PATH, else the Chromium Playwright installed (:func:`playwright_chromiums`: on Colab, whose Ubuntu has no
+    chromium package, ``pip install playwright && playwright install --with-deps chromium``)."""
     named = os.environ.get(CHROMIUM_ENV)
     if named:
         found = shutil.which(named)
@@ -152,8 +190,12 @@ def find_chromium() -> str:
         found = shutil.which(name)
         if found:
             return found
-    raise PdfError("no Chromium on this machine to print the PDFs: install Debian's chromium "
-                   f"(apt-get install chromium), or set {CHROMIUM_ENV} to a Chromium or Chrome binary")
+    installed = playwright_chromiums()
+    if installed:
+        return str(installed[0])
+    raise PdfError("no Chromium on this machine to print the PDFs: pip install playwright && playwright install "
+                   "--with-deps chromium (on Colab, whose Ubuntu has no chromium package), or install Debian's "
+                   f"chromium (apt-get install chromium), or set {CHROMIUM_ENV} to a Chromium or Chrome binary")
 
 
 def safe_name(text: str) -> str:
@@ -353,7 +395,7 @@ def notebook_html(nb, mathjax: Path, title: str = "") -> str:
 
     nh3 = _sanitiser()
     exporter = HTMLExporter(template_name="lab", exclude_input_prompt=True, exclude_output_prompt=True,
-                            mathjax_url=f"{mathjax.as_uri()}?config={MATHJAX_CONFIG}")
+                            mathjax_url=f"{mathjax.as_uri()}?config={mathjax_config(mathjax)}")
     try:
         page, _ = exporter.from_notebook_node(printable(nb), resources={"metadata": {"name": nh3.clean_text(title)}})
     except Exception as exc:  # noqa: BLE001 - whatever in a submission nbconvert cannot render

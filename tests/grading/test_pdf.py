@@ -122,6 +122,7 @@ def test_without_chromium_it_fails_naming_the_package(monkeypatch, capsys, tmp_p
 def test_without_mathjax_it_fails_naming_the_package(monkeypatch, capsys, tmp_path):
     monkeypatch.delenv(P.MATHJAX_ENV, raising=False)
     monkeypatch.setattr(P, "DEBIAN_MATHJAX", tmp_path / "absent" / "MathJax.js")
+    monkeypatch.setattr(P, "PIP_MATHJAX", "no_such_mathjax_package")
     with pytest.raises(P.PdfError, match=r"apt-get install libjs-mathjax"):
         P.find_mathjax()
     nb = tmp_path / "hw.ipynb"
