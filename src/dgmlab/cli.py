@@ -294,11 +294,24 @@ def cmd_registrar(args) -> int:
     return 0
 
 
+def _printer_sandbox(wanted) -> tuple:
+    """dgmlab pdf's sandbox for Chromium (dgmlab.grading.printer_sandbox.argv), or None and why not."""
+    if wanted is False:
+        return None, "--no-sandbox"
+    try:
+        from .grading import printer_sandbox
+    except ImportError as exc:  # the student package alone (Colab): no grader, no sandbox
+        return None, f"the grader (dgmlab-grader) is not installed: {exc}"
+    ok, why = printer_sandbox.available()
+    return (printer_sandbox.argv if ok else None), why
+
+
 def cmd_pdf(args) -> int:
     from pathlib import Path
 
     from . import pdf as P
 
+    sandbox, why = _printer_sandbox(args.sandbox)
     target = Path(args.target)
     try:
         if target.suffix == ".ipynb" or target.is_file():
@@ -306,8 +319,7 @@ def cmd_pdf(args) -> int:
                 print("dgmlab pdf: error: --student is for a homework id (collected submissions), not a notebook",
                       file=sys.stderr)
                 return 2
-            written = P.write_pdfs(target, args.out or target.parent / "pdf", who=args.name or "",
-                                   sandbox=args.sandbox)
+            written = P.write_pdfs(target, args.out or target.parent / "pdf", who=args.name or "", sandbox=sandbox)
             print(f"{written.whole}" + "".join(f"\n{path}" for path in written.questions.values()))
             for note in written.notes():
                 print(f"dgmlab pdf: {note}", file=sys.stderr)
@@ -317,7 +329,7 @@ def cmd_pdf(args) -> int:
                   "student's id", file=sys.stderr)
             return 2
         got = P.write_class_pdfs(_course(args), args.target, args.out or _course(args).root / "reports" / "pdf",
-                                 students=args.student, sandbox=args.sandbox)
+                                 students=args.student, sandbox=sandbox, unsandboxed_why=why)
     except P.PdfError as exc:
         print(f"dgmlab pdf: error: {exc}", file=sys.stderr)
         return 2

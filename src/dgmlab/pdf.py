@@ -21,7 +21,7 @@ A submission is untrusted, so the page is self-contained and the printer sees no
   module first (DevTools ``Fetch``), which lets through only the page itself and the files of MathJax's folder
   (a policy cannot name a folder of ``file:`` URLs). The browser resolves no host name.
 - With bubblewrap (``bwrap``), Chromium runs in a sandbox like the grading kernel's
-  (:mod:`dgmlab.grading.sandbox`): an empty read-only root with only the system's programs, libraries and
+  (:mod:`dgmlab.grading.printer_sandbox`, which the command hands in: a :data:`Sandbox`): an empty read-only root with only the system's programs, libraries and
   fonts (``/usr``), MathJax and the page's own folder read-only; no network (``--unshare-net``), its profile
   in a tmpfs of its own, no course folder, home or ``/tmp``. The instructor's ``dgmlab pdf <hw>`` uses it
   whenever bwrap works, a fresh browser per submission, and says loudly when it does not; ``dgmlab pdf
@@ -53,6 +53,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 MATHJAX_ENV = "DGMLAB_MATHJAX"
 CHROMIUM_ENV = "DGMLAB_CHROMIUM"
@@ -62,7 +63,6 @@ MATHJAX_CONFIG = "TeX-AMS_HTML"
 PAGE_TIMEOUT = 120.0  # seconds to load, typeset and print one PDF
 NOTEBOOK_BUDGET = 300.0  # seconds for all the PDFs of one notebook (the whole one and each question's)
 MAX_PAGES = 60  # pages of one PDF; a longer one is cut after this many (hw3's reference prints 14 in all)
-SANDBOX_UID = 1000  # Chromium's user inside the sandbox: not root, so Chromium's own sandbox runs in it too
 PAGES_INSIDE = "/page"  # where the sandboxed Chromium sees the folder of the pages it prints
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")  # the only images a page shows, as data:
 DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*", re.IGNORECASE)
@@ -382,7 +382,7 @@ def printable(nb):
 def policy(mathjax: Path) -> str:
     """The page's Content-Security-Policy: scripts (MathJax's) and fonts from ``file:`` only, images only inline,
     nothing else (no connection, frame, form or style sheet). Chromium's policies cannot name a folder of ``file:``
-    URLs (they have no host): which files are there is the sandbox's to limit (:func:`sandbox_argv`), and no
+    URLs (they have no host): which files are there is the sandbox's to limit (:data:`Sandbox`), and no
     script of the notebook's reaches the page (:func:`sanitised`)."""
     return ("default-src 'none'; script-src file: 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; "
             "font-src file: data:; base-uri 'none'; form-action 'none'")
@@ -424,55 +424,20 @@ def section(nb, cells):
 
 # -- the browser
 
-def sandbox_argv(binary: str, pages: Path, mathjax: Path) -> list[str]:
-    """The ``bwrap`` command line (up to the program) that runs Chromium as the grading kernel's sandbox runs a kernel
-    (:mod:`dgmlab.grading.sandbox`): an empty root, read-only once built, holding only the system's programs,
-    libraries and fonts, Chromium's own settings (``/etc/chromium.d``), MathJax and ``pages`` (at
-    :data:`PAGES_INSIDE`), all read-only; ``/dev``, ``/proc`` and tmpfs ``/tmp``, ``/var/tmp`` (its ``HOME``, where
-    its profile goes) and ``/dev/shm`` of their own; new namespaces (no network), no capabilities, a cleared
-    environment, a user that is not root (so that Chromium's own sandbox runs inside)."""
-    from .grading import sandbox as S
-
-    args = ["bwrap", *S._dev_and_tmp(S.Limits())]
-    for path in S.SYSTEM:
-        if os.path.islink(path):
-            args += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path):
-            args += ["--ro-bind", path, path]
-    for path in (*S.SYSTEM_FILES, "/etc/chromium.d", "/etc/chromium"):
-        args += ["--ro-bind-try", path, path]
-    system = [Path(p) for p in S.SYSTEM if os.path.isdir(p)]
-    for folder in {Path(binary).resolve().parent, mathjax.resolve().parent}:
-        if not any(S.is_inside(folder, p) for p in system):
-            args += ["--ro-bind", str(folder), str(folder)]
-    args += ["--ro-bind", str(Path(pages).resolve()), PAGES_INSIDE, *S.SEAL, "--chdir", "/var/tmp",
-             "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
-             *S.NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv",
-             "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/var/tmp", "--setenv", "TMPDIR", "/var/tmp",
-             "--setenv", "LANG", "C.UTF-8", "--"]
-    return args
-
-
-def sandbox_available() -> tuple[bool, str]:
-    """Whether bubblewrap can build the grading kernel's sandbox here (:func:`dgmlab.grading.sandbox.available`),
-    and if not, why (the student package alone, as in Colab, has no sandbox)."""
-    try:
-        from .grading import sandbox as S
-
-        return S.available()
-    except ImportError as exc:
-        return False, f"the grader (dgmlab-grader) is not installed: {exc}"
+Sandbox = Callable[[str, Path, Path], list]
+"""What starts Chromium in a sandbox: (its binary, the folder of the pages, ``MathJax.js``) -> the wrapper's command
+line up to the program (the grader's :func:`dgmlab.grading.printer_sandbox.argv`, which ``dgmlab pdf`` hands in)."""
 
 
 class Chromium:
     """A headless Chromium driven over ``--remote-debugging-pipe`` (the DevTools protocol, JSON messages ending in
     NUL on file descriptors 3 and 4), one tab reused for every page. Use as a context manager.
 
-    With ``sandbox``, it runs in bubblewrap (:func:`sandbox_argv`) and sees, of this machine's folders, the system's
-    and :attr:`pages` (where the pages to print are written) only. Its own sandbox runs inside when it can start
-    there, else it runs with ``--no-sandbox`` inside bubblewrap's (:attr:`own_sandbox` says which)."""
+    With ``sandbox`` (a :data:`Sandbox`), it runs in that wrapper and sees, of this machine's folders, what it
+    shows (the system's and :attr:`pages`, where the pages to print are written). Its own sandbox runs inside when it
+    can start there, else it runs with ``--no-sandbox`` inside the wrapper's (:attr:`own_sandbox` says which)."""
 
-    def __init__(self, binary: str | None = None, timeout: float = PAGE_TIMEOUT, sandbox: bool = False,
+    def __init__(self, binary: str | None = None, timeout: float = PAGE_TIMEOUT, sandbox: Sandbox | None = None,
                  mathjax: Path | None = None, guard: bool = True):
         self.binary = binary or find_chromium()
         self.timeout = timeout
@@ -517,7 +482,7 @@ class Chromium:
         if not own_sandbox:  # Chromium refuses to start its sandbox as root (bubblewrap's, when used, still holds)
             flags.append("--no-sandbox")
         flags += os.environ.get("DGMLAB_CHROMIUM_FLAGS", "").split()
-        wrapper = sandbox_argv(self.binary, self.pages, mathjax) if self.sandbox else []
+        wrapper = self.sandbox(self.binary, self.pages, mathjax) if self.sandbox else []
         if self._log is not None:
             self._log.close()
         self._log = open(Path(self._tmp.name) / "chromium.log", "wb")
@@ -747,13 +712,13 @@ def read_notebook(notebook) -> "object":
 
 
 def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | None = None, release=None,
-               who: str = "", budget: float | None = None, sandbox: bool | None = None) -> Written:
+               who: str = "", budget: float | None = None, sandbox: Sandbox | None = None) -> Written:
     """``<out_dir>/<name>.pdf`` (the whole notebook) and ``<out_dir>/<name>_<Q>.pdf`` per question; ``name``
     defaults to the notebook's file name without ``.ipynb``. With ``release`` (the release notebook, read), the
     questions are the release's (:func:`questions_as_released`), else the notebook's own headings'
     (:func:`questions`). ``who`` heads every page; all the PDFs must be printed within ``budget`` seconds (default
-    :data:`NOTEBOOK_BUDGET`). Without ``browser``, one is started for it (:func:`own_browser`; ``sandbox=False``:
-    without the sandbox)."""
+    :data:`NOTEBOOK_BUDGET`). Without ``browser``, one is started for it (:func:`own_browser`: in ``sandbox`` if it
+    starts there)."""
     budget = budget or NOTEBOOK_BUDGET
     nb = read_notebook(notebook)
     notebook = Path(notebook)
@@ -795,13 +760,13 @@ def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | N
     return Written(notebook, whole, each, missing, cut)
 
 
-def own_browser(mathjax: Path, sandbox: bool | None = None) -> Chromium:
-    """The browser of a ``dgmlab pdf <notebook>``: in the sandbox where it works here (an instructor printing one
-    submission so is walled as for a class), else without (a student's own notebook, on Colab or a laptop);
-    ``sandbox=False``: without."""
-    if sandbox is not False and sandbox_available()[0]:
+def own_browser(mathjax: Path, sandbox: Sandbox | None = None) -> Chromium:
+    """The browser of a ``dgmlab pdf <notebook>``: in ``sandbox`` where one is given and Chromium starts in it (an
+    instructor printing one submission is walled as for a class), else without (a student's own notebook, on Colab
+    or a laptop)."""
+    if sandbox is not None:
         try:
-            return Chromium(sandbox=True, mathjax=mathjax)
+            return Chromium(sandbox=sandbox, mathjax=mathjax)
         except PdfError:
             pass
     return Chromium(mathjax=mathjax)
@@ -833,16 +798,16 @@ UNSANDBOXED = ("WARNING: Chromium prints the submissions WITHOUT the sandbox ({w
                "as autograding needs.")
 
 
-def write_class_pdfs(course, hw: str, out_dir, students=None, sandbox: bool | None = None) -> ClassPdfs:
+def write_class_pdfs(course, hw: str, out_dir, students=None, sandbox: Sandbox | None = None,
+                     unsandboxed_why: str = "no sandbox given") -> ClassPdfs:
     """The PDFs of each collected ``submitted/<student>/<hw>/<hw>.ipynb`` in ``<out_dir>/<hw>/<student>/``, their
     questions the release notebook's, each page headed by the student's id, a fresh browser for each, in
-    bubblewrap's sandbox when ``sandbox`` (default: whenever it works here: :func:`sandbox_available`); a
-    submission that cannot be printed is listed, and the others still are."""
-    from .grading.course import CourseError
-
+    ``sandbox`` (without one, the result says ``unsandboxed_why``); a submission that cannot be printed is listed, and
+    the others still are. ``course`` is a :class:`dgmlab.grading.layout.Course` (its submissions, its release
+    notebook)."""
     students = list(students) if students else course.submitted(hw)
     if not students:
-        raise CourseError(f"no submissions of {hw}: expected folders submitted/<student>/{hw}/ (dgmlab collect)")
+        raise PdfError(f"no submissions of {hw}: expected folders submitted/<student>/{hw}/ (dgmlab collect)")
     released = Path(course.release_notebook(hw))
     if not released.is_file():
         raise PdfError(f"no release notebook {released}: the questions are the release's (run dgmlab release "
@@ -850,12 +815,8 @@ def write_class_pdfs(course, hw: str, out_dir, students=None, sandbox: bool | No
     release = read_notebook(released)
     mathjax = find_mathjax()
     got = ClassPdfs()
-    if sandbox is None:
-        sandbox, why = sandbox_available()
-        got.unsandboxed_why = "" if sandbox else why
-    elif not sandbox:
-        got.unsandboxed_why = "--no-sandbox"
-    got.sandboxed = bool(sandbox)
+    got.sandboxed = sandbox is not None
+    got.unsandboxed_why = "" if got.sandboxed else unsandboxed_why
     for student in students:
         notebook = course.folder("submitted", hw, student) / f"{hw}.ipynb"
         if not notebook.is_file():
@@ -863,7 +824,7 @@ def write_class_pdfs(course, hw: str, out_dir, students=None, sandbox: bool | No
             continue
         try:
             # a browser per submission, as a kernel: what one page did to it cannot reach another's PDFs
-            with Chromium(sandbox=got.sandboxed, mathjax=mathjax) as browser:
+            with Chromium(sandbox=sandbox, mathjax=mathjax) as browser:
                 got.written.append(write_pdfs(notebook, Path(out_dir) / safe_name(hw) / safe_name(student),
                                               browser=browser, name=hw, release=release, who=student))
         except PdfError as exc:

@@ -21,6 +21,7 @@ from conftest import ROOT
 
 from dgmlab import cli
 from dgmlab import pdf as P
+from dgmlab.grading import printer_sandbox
 
 EXAMPLE = ROOT / "examples" / "demo_amara" / "hw3_flows" / "hw3_flows.ipynb"
 Q1_FIGURE = (320, 240)  # pixels: each question's figure has its own size, so pdfimages tells them apart
@@ -531,12 +532,12 @@ def print_raw(tmp_path, name, **browser) -> tuple:
 def test_the_sandbox_alone_keeps_a_course_file_and_the_network_from_the_page(tmp_path):
     """The sandbox's own walls, without the sanitiser, the page's policy or the request guard."""
     tools()
-    ok, why = P.sandbox_available()
+    ok, why = printer_sandbox.available()
     if not ok:
         pytest.skip(f"no sandbox here: {why}")
-    asked, _ = print_raw(tmp_path, "sandboxed", sandbox=True, guard=False)
+    asked, _ = print_raw(tmp_path, "sandboxed", sandbox=printer_sandbox.argv, guard=False)
     assert SECRET_IMAGE not in images(tmp_path / "sandboxed.pdf") and asked == []
-    print_raw(tmp_path, "open", sandbox=False, guard=False)
+    print_raw(tmp_path, "open", sandbox=None, guard=False)
     assert SECRET_IMAGE in images(tmp_path / "open.pdf")  # the same page with no wall at all: the file shows
 
 
@@ -544,7 +545,7 @@ def test_the_sandbox_alone_keeps_a_course_file_and_the_network_from_the_page(tmp
 def test_the_request_guard_alone_lets_the_page_load_mathjax_and_nothing_else(tmp_path):
     """The request guard without the sandbox (a student's own dgmlab pdf on Colab), on a page with no policy."""
     tools()
-    asked, blocked = print_raw(tmp_path, "guarded", sandbox=False, guard=True)
+    asked, blocked = print_raw(tmp_path, "guarded", sandbox=None, guard=True)
     assert SECRET_IMAGE not in images(tmp_path / "guarded.pdf") and asked == []
     assert f"file://{tmp_path}/secret.png" in blocked and any(url.endswith("/x.png") for url in blocked)
     assert not [url for url in blocked if "mathjax" in url.lower()]  # MathJax's own files went through
@@ -555,7 +556,7 @@ def test_the_request_guard_alone_lets_the_page_load_mathjax_and_nothing_else(tmp
 def test_without_the_sandbox_the_instructor_is_warned(tmp_path, monkeypatch, capsys, how, why):
     tools()
     if how == "no bwrap":
-        monkeypatch.setattr(P, "sandbox_available", lambda: (False, why))
+        monkeypatch.setattr(printer_sandbox, "available", lambda: (False, why))
     release = two_questions()
     root = scratch_course(tmp_path, release, {"amara": release})
     assert cli.main(["--course", str(root), "pdf", "hw_t"] + (["--no-sandbox"] if how == "--no-sandbox" else [])) == 0
