@@ -801,7 +801,8 @@ UNSANDBOXED = ("WARNING: Chromium prints the submissions WITHOUT the sandbox ({w
 def write_class_pdfs(course, hw: str, out_dir, students=None, sandbox: Sandbox | None = None,
                      unsandboxed_why: str = "no sandbox given") -> ClassPdfs:
     """The PDFs of each collected ``submitted/<student>/<hw>/<hw>.ipynb`` in ``<out_dir>/<hw>/<student>/``, their
-    questions the release notebook's, each page headed by the student's id, a fresh browser for each, in
+    questions the release notebook's, each page headed by the student's id (a previous run's PDFs there are
+    removed first), a fresh browser for each, in
     ``sandbox`` (without one, the result says ``unsandboxed_why``); a submission that cannot be printed is listed, and
     the others still are. ``course`` is a :class:`dgmlab.grading.layout.Course` (its submissions, its release
     notebook)."""
@@ -822,11 +823,15 @@ def write_class_pdfs(course, hw: str, out_dir, students=None, sandbox: Sandbox |
         if not notebook.is_file():
             got.failed.append((student, f"no {notebook}"))
             continue
+        folder = Path(out_dir) / safe_name(hw) / safe_name(student)
+        # this run's PDFs replace a previous run's (a question PDF the submission no longer has must not stay)
+        for stale in [*folder.glob(f"{safe_name(hw)}_*.pdf"), folder / f"{safe_name(hw)}.pdf"]:
+            stale.unlink(missing_ok=True)
         try:
             # a browser per submission, as a kernel: what one page did to it cannot reach another's PDFs
             with Chromium(sandbox=sandbox, mathjax=mathjax) as browser:
-                got.written.append(write_pdfs(notebook, Path(out_dir) / safe_name(hw) / safe_name(student),
-                                              browser=browser, name=hw, release=release, who=student))
+                got.written.append(write_pdfs(notebook, folder, browser=browser, name=hw, release=release,
+                                              who=student))
         except PdfError as exc:
             got.failed.append((student, str(exc)))
     return got

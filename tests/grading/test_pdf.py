@@ -264,10 +264,13 @@ def added(nb, at, *cells):
 
 
 @pytest.mark.slow
-def test_the_instructor_gets_each_collected_submissions_pdfs(tmp_path, capsys):
+def test_the_instructor_gets_each_collected_submissions_pdfs_and_only_this_runs(tmp_path, capsys):
     tools()
     release = two_questions()
     root = scratch_course(tmp_path, release, {"amara": release, "bilal": None})
+    earlier = root / "reports" / "pdf" / "hw_t" / "amara"
+    earlier.mkdir(parents=True)
+    (earlier / "hw_t_Q4.pdf").write_bytes(b"%PDF a question the submission had before")
     assert cli.main(["--course", str(root), "pdf", "hw_t"]) == 1  # bilal handed in no notebook
     assert sorted(p.name for p in (root / "reports" / "pdf" / "hw_t" / "amara").iterdir()) == [
         "hw_t.pdf", "hw_t_Q1.pdf", "hw_t_Q2.pdf"]
