@@ -291,3 +291,114 @@ def test_without_the_grader_a_check_runs_unsandboxed_and_refuses_a_required_sand
         assert selfcheck._sandboxed_kernel(stack, tmp_path, tmp_path, None) is None
         with pytest.raises(ValueError, match="dgmlab-grader"):
             selfcheck._sandboxed_kernel(stack, tmp_path, tmp_path, True)
+
+
+# dgmlab.check() where a student runs it: never again inside its own run, failures said, any Drive folder
+
+def test_check_does_nothing_while_graded_or_checked(monkeypatch, capsys):
+    """The check's own run and the autograder's run the notebook in grading mode: a dgmlab.check() cell there
+    returns at once instead of running the notebook again (a cell past the time limit, 122 s of a grader's)."""
+    import subprocess
+
+    import dgmlab
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setattr(subprocess, "run", lambda *a, **kw: pytest.fail("the check ran the notebook again"))
+    assert dgmlab.check() is None
+    assert "does nothing while the notebook is graded or checked" in capsys.readouterr().out
+
+
+def test_dgmlab_check_in_a_graded_run_refuses_at_once(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    notebook = _save_notebook(tmp_path / "hw1_wgan.ipynb")
+    assert main(["check", str(notebook)]) == 2
+    assert "does nothing while the notebook is graded or checked" in capsys.readouterr().err
+
+
+def test_check_prints_what_went_wrong_when_the_run_fails(tmp_path, monkeypatch, capsys):
+    import subprocess
+
+    import dgmlab
+
+    notebook = _save_notebook(tmp_path / "hw1_wgan.ipynb")
+    said = "dgmlab check: error: the check stopped at cell 7 ('train(epochs)'): the kernel died"
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: subprocess.CompletedProcess(args, 2, "", said))
+    assert dgmlab.check(path=str(notebook)) is False
+    assert said in capsys.readouterr().out
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: subprocess.CompletedProcess(args, 1, "", "Traceback"))
+    assert dgmlab.check(path=str(notebook)) is False
+    assert "dgmlab check said:\nTraceback" in capsys.readouterr().out
+
+
+def test_check_finds_a_notebook_saved_in_another_drive_folder(colab_drive):
+    from dgmlab import workspace
+    from dgmlab.selfcheck import find_notebook
+
+    workspace.enter("hw1_wgan", quiet=True)
+    _save_notebook(colab_drive / "Fall 2026" / "DGM" / "hw3_flows.ipynb", hw="hw3_flows")
+    saved = _save_notebook(colab_drive / "Fall 2026" / "DGM" / "week 3" / "my homework.ipynb")
+    assert find_notebook() == (saved, [])
+
+
+def test_check_without_a_notebook_anywhere_says_every_folder_it_searched(colab_drive):
+    from dgmlab import workspace
+    from dgmlab.selfcheck import find_notebook
+
+    workspace.enter("hw1_wgan", quiet=True)
+    (colab_drive / "Fall 2026" / "DGM").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError) as err:
+        find_notebook()
+    assert f"every folder of {colab_drive} (" in str(err.value) and "all of them" in str(err.value)
+
+
+def test_report_ends_with_the_hand_in_list():
+    report = _report()
+    report.hand_in = ["Hand in on Canvas, as the handout of hw1_wgan asks:", "missing from the hand-in: nothing"]
+    assert format_report(report).endswith("Hand in on Canvas, as the handout of hw1_wgan asks:\n"
+                                          "missing from the hand-in: nothing")
+
+
+def test_report_names_the_cells_that_raised():
+    report = _report()
+    report.errors = [(7, "train(epochs)", "it ran longer than the autograder's limit of 120 s for one cell")]
+    assert "!! cell 7 ('train(epochs)'): it ran longer than the autograder's limit" in format_report(report)
+
+
+def _notebook_with(path, *cells):
+    from dgmlab.authoring import Notebook
+
+    (path.parent / "checks.py").write_text(FILE_CHECKS, encoding="utf-8")
+    nb = Notebook("hw9_file")
+    nb.checks_file(path.parent / "checks.py")
+    nb.md("## Q1. A file (2 points)")
+    nb.setup()
+    nb.code("from dgmlab.probes import check")
+    for source in cells:
+        nb.code(source)
+    nb.tests("file_tests", 2, 'check("file_tests")')
+    nb.save(path)
+    (path.parent / "answer.txt").write_text("42\n")
+
+
+@pytest.mark.slow  # runs a notebook in a kernel
+def test_a_check_cell_in_the_notebook_is_not_run_again_by_the_check(tmp_path, capsys):
+    import time
+
+    notebook = tmp_path / "hw.ipynb"
+    _notebook_with(notebook, "import dgmlab\ndgmlab.check()")
+    start = time.monotonic()
+    assert main(["check", str(notebook), "--no-sandbox", "--cell-timeout", "60"]) == 0
+    assert time.monotonic() - start < 50, "the check cell ran the notebook again"
+    out = capsys.readouterr().out
+    assert "all visible checks pass" in out and "cells that raised" not in out
+
+
+@pytest.mark.slow  # runs a notebook in a kernel
+def test_a_cell_past_the_time_limit_is_interrupted_and_named(tmp_path, capsys):
+    notebook = tmp_path / "hw.ipynb"
+    _notebook_with(notebook, "import time\ntime.sleep(600)")
+    # the limit: past what the setup cell takes (torch's import) on a busy machine, far below the sleep
+    assert main(["check", str(notebook), "--no-sandbox", "--cell-timeout", "40"]) == 0  # the test cell still ran
+    out = capsys.readouterr().out
+    assert "!! cell 4 ('import time'): it ran longer than the autograder's limit of 40 s" in out
+    assert "cell 2 " not in out

@@ -20,8 +20,9 @@ def check(question: str | None = None, path=None, files=None) -> bool:
     checks earn and what hidden tests decide (see :mod:`dgmlab.selfcheck`).
 
     Without ``path`` it finds the notebook in the homework folder or, in Colab, in
-    ``MyDrive/Colab Notebooks/``; the graded files are read from ``files``, default the homework
-    folder the setup cell entered (where the notebook wrote them)."""
+    ``MyDrive/Colab Notebooks/`` or any other folder of the Drive; the graded files are read from ``files``,
+    default the homework folder the setup cell entered (where the notebook wrote them). It ends with what the
+    handout asks to hand in and what is missing. While graded or checked it does nothing (returns ``None``)."""
     from .selfcheck import check as _check
 
     return _check(question, path, files)

@@ -9,8 +9,13 @@ test cell's visible checks the way the grader judges them (:func:`dgmlab.probes.
 prints, per question: the visible points earned of those available, each failing check with its
 hint, the points only hidden tests decide, the files graded cells read (present or missing; their
 shape, range and quality are checked by the cells themselves, which run here on your files) and the
-written answers still empty. It exits 1 when a visible check fails, a check cannot run or a graded file
-is missing.
+written answers still empty. It ends with the hand-in list of the homework as its handout states it
+(:mod:`dgmlab.handin`: the notebook's name, the files, the PDFs) and what of it is missing. It exits 1 when a
+visible check fails, a check cannot run or a graded file is missing.
+
+A ``dgmlab.check()`` cell in the notebook is never run again by the check's own run (nor by the autograder's):
+while graded or checked, :func:`check` does nothing (grading mode). A cell that runs past the autograder's cell
+time limit is interrupted, as the autograder interrupts it, and the report names it.
 
 What it cannot do: run the hidden tests (they are not in your notebook) or restore cells you
 edited that the autograder restores (locked cells).
@@ -22,6 +27,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +61,8 @@ class Report:
     empty_written: list  # (question, grade_id)
     hand_points: float
     files_folder: Path | None = None  # where the graded files were read (None: beside the notebook)
+    errors: list = field(default_factory=list)  # (cell number, first line, what it raised) of cells not graded
+    hand_in: list = field(default_factory=list)  # the hand-in list's lines (dgmlab.handin.lines)
 
     @property
     def ok(self) -> bool:
@@ -200,6 +208,10 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
     import nbformat
     from nbclient import NotebookClient
 
+    from .runtime import GRADING_ENV
+
+    if os.environ.get(GRADING_ENV):  # a check (or `!dgmlab check`) in a notebook being graded or checked
+        raise ValueError(SKIPPED_IN_GRADING)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: give the path of your saved notebook (.ipynb)")
@@ -229,9 +241,17 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
         try:
             with contextlib.ExitStack() as stack:
                 client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name=kernel_name,
+                                        interrupt_on_timeout=True,  # as nbgrader_config.py's Execute
                                         resources={"metadata": {"path": tmp}},
                                         km=_sandboxed_kernel(stack, Path(scratch), Path(tmp), sandbox))
-                client.execute()
+                started = {}
+                client.on_cell_execute = lambda cell, cell_index: started.update(last=(cell_index, time.monotonic()))
+                client.on_cell_executed = lambda cell, cell_index, execute_reply: _note_timeout(
+                    cell, started.get("last"), timeout)
+                try:
+                    client.execute()
+                except Exception as exc:  # the kernel died or stopped answering: say which cell, not a traceback
+                    raise ValueError(_stopped(exc, started.get("last"), nb, timeout)) from None
         finally:
             os.environ.clear()
             os.environ.update(env_before)
@@ -242,9 +262,13 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
         probes.load_checks(hw, files_dir if (files_dir / "checks.py").is_file() else path.parent)  # a course's
         # own homework: its checks.py, with the files or beside the notebook
     titles = _questions(nb)
-    cells, empty, hand = [], [], 0.0
+    cells, empty, hand, errors = [], [], 0.0, []
     for i, cell in enumerate(nb.cells):
         meta = _meta(cell)
+        if cell.cell_type == "code" and not (meta.get("grade") and not meta.get("solution")):
+            raised = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            if raised:
+                errors.append((i + 1, _first_line(cell.source), _raised(raised[0])))
         if not meta.get("grade"):
             continue
         if cell.cell_type == "code" and not meta.get("solution"):
@@ -256,7 +280,50 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
             text = cell.source.strip()
             if not text or text.startswith(TEXT_STUB):
                 empty.append((titles[i], meta.get("grade_id", "?")))
-    return Report(path, cells, empty, hand, None if files_dir.resolve() == path.parent.resolve() else files_dir)
+    from . import handin
+
+    return Report(path, cells, empty, hand, None if files_dir.resolve() == path.parent.resolve() else files_dir,
+                  errors, handin.lines(hw, path, nb, files_dir))
+
+
+def _first_line(source: str) -> str:
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    return first if len(first) <= 70 else first[:67] + "..."
+
+
+def _raised(error) -> str:
+    """What an error output says, in one line: ``ValueError: ...``, or the time limit for an interrupted cell."""
+    if error.get("dgmlab_timeout"):
+        return error["dgmlab_timeout"]
+    text = f"{error.get('ename', 'Error')}: {error.get('evalue', '')}".strip().rstrip(":")
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _note_timeout(cell, started, timeout) -> None:
+    """Marks the error of a cell interrupted at the time limit (nbclient leaves a KeyboardInterrupt) as such."""
+    if started is None or time.monotonic() - started[1] < timeout:
+        return
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            out["dgmlab_timeout"] = (f"it ran longer than the autograder's limit of {timeout} s for one cell and was "
+                                     f"interrupted: when graded it is interrupted too (skip long training while "
+                                     f"graded: see the homework's training cells)")
+
+
+def _stopped(exc, started, nb, timeout) -> str:
+    """Why the run stopped at a cell, for the student: which cell, and what happened."""
+    where = "the notebook"
+    if started is not None:
+        i = started[0]
+        where = f"cell {i + 1} ({_first_line(nb.cells[i].source)!r})"
+    name = type(exc).__name__
+    if name == "DeadKernelError":
+        what = "the kernel died (out of memory, or the code ended the process)"
+    elif "Timeout" in name:
+        what = f"it did not finish within {timeout} s and could not be interrupted"
+    else:
+        what = f"{name}: {str(exc).strip()[:300]}"
+    return f"the check stopped at {where}: {what}; the autograder would stop there too. Fix that cell and check again."
 
 
 def format_report(report: Report, question: str | None = None) -> str:
@@ -290,13 +357,23 @@ def format_report(report: Report, question: str | None = None) -> str:
     empty = [(q, g) for q, g in report.empty_written if wanted(q, g)]
     if empty:
         lines.append("\nwritten answers still empty: " + ", ".join(g for _, g in empty))
+    if report.errors:
+        lines.append("\ncells that raised an error when run top to bottom in grading mode (what the graded cells "
+                     "after them see):")
+        lines += [f"  !! cell {n} ({first!r}): {what}" for n, first, what in report.errors]
     lines.append("\nall visible checks pass" if all(c.ok for c in cells) else
                  "\nsome visible checks fail or graded files are missing: see the lines marked !!")
+    if report.hand_in:
+        lines += ["", *report.hand_in]
     return "\n".join(lines)
 
 
 COLAB_NOTEBOOKS = "Colab Notebooks"  # the folder of MyDrive where Colab saves the notebooks it opens
 MAX_NOTEBOOK_READ = 20 * 2**20  # notebooks larger than this are not opened to see which homework they are
+MAX_DRIVE_FOLDERS = 3000  # folders of MyDrive searched for the notebook at most (a Drive is slow to list)
+SKIPPED_FOLDERS = {"checkpoints", "pdf", "__pycache__", "figures", "data", "MNIST", "cifar-10-batches-py"}
+SKIPPED_IN_GRADING = ("dgmlab.check() does nothing while the notebook is graded or checked (it would run the whole "
+                      "notebook again): run it in your own session, outside the graded run.")
 
 
 def _places(hw: str | None) -> list:
@@ -358,19 +435,48 @@ def find_notebook(hw: str | None = None) -> tuple[Path, list]:
         elif hw is not None and len(notebooks) > 1:
             notebooks = [p for p in notebooks if _is_homework(p, hw)] or notebooks
         found += notebooks
+    searched = None
+    if not found and hw is not None and workspace.in_colab():  # saved in another folder of the Drive
+        found, searched = _search_drive(hw, {p.resolve() for p, _ in places})
     if not found:
         looked = "\n".join(f"  {folder} ({what}{'' if folder.is_dir() else ': no such folder'})"
                             for folder, what in places)
+        if searched is not None:
+            root, count, whole = searched
+            looked += (f"\n  every folder of {root} ({count} folders, "
+                       + ("all of them" if whole else f"the first {count}: the Drive has more") + ")")
         which = f" of homework {hw}" if hw else ""
+        named = f" (named {hw}..., or whose setup cell names {hw})" if hw else ""
         raise FileNotFoundError(
-            f"dgmlab.check() found no saved notebook{which}. It looked in:\n{looked}\n"
+            f"dgmlab.check() found no saved notebook{which}{named}. It looked in:\n{looked}\n"
             f"Save the notebook (File > Save) and run dgmlab.check() again, or give its path, e.g. "
             f"dgmlab.check(path='/content/drive/MyDrive/{COLAB_NOTEBOOKS}/{hw or 'hw1_wgan'}.ipynb')")
     found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     return found[0], found[1:]
 
 
-def check(question: str | None = None, path=None, files=None) -> bool:
+def _search_drive(hw: str, done: set) -> tuple[list, tuple]:
+    """The notebooks of ``hw`` anywhere in ``MyDrive`` (at most :data:`MAX_DRIVE_FOLDERS` folders, hidden and
+    :data:`SKIPPED_FOLDERS` left out; ``done``: folders already searched), and ``(MyDrive, folders searched,
+    whether that was all of them)``."""
+    from . import workspace
+
+    root = workspace.drive_mount() / "MyDrive"
+    found, count, whole = [], 0, True
+    for folder, subfolders, names in os.walk(root):
+        count += 1
+        if count > MAX_DRIVE_FOLDERS:
+            count, whole = MAX_DRIVE_FOLDERS, False
+            break
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in SKIPPED_FOLDERS)
+        if Path(folder).resolve() in done:
+            continue
+        found += [Path(folder) / n for n in sorted(names) if n.endswith(".ipynb") and not n.startswith(".")
+                  and _is_homework(Path(folder) / n, hw)]
+    return found, (root, count, whole)
+
+
+def check(question: str | None = None, path=None, files=None) -> bool | None:
     """In a notebook: check the *saved* notebook (save it first) and print the report.
 
     ``path`` defaults to the notebook :func:`find_notebook` finds: in the homework folder the setup cell
@@ -378,14 +484,23 @@ def check(question: str | None = None, path=None, files=None) -> bool:
     ``files``: the folder of the files the notebook wrote, default the homework folder the setup cell
     entered (:func:`dgmlab.workspace.folder`), or, given a ``path`` before any setup cell ran, the
     notebook's folder. Runs in a separate process, so this kernel is left as it is. Returns whether every
-    visible check passed."""
+    visible check passed; prints what went wrong when the check could not run. While graded or checked
+    (grading mode) it does nothing and returns ``None``: the check's own run and the autograder's never run it."""
     import subprocess
 
-    from . import workspace
+    from . import runtime, workspace
+
+    if runtime.is_grading():
+        print(SKIPPED_IN_GRADING)
+        return None
 
     entered = workspace._folder is not None  # the setup cell chose the homework folder
     if path is None:
-        path, others = find_notebook()
+        try:
+            path, others = find_notebook()
+        except FileNotFoundError as exc:
+            print(exc)
+            return False
         if others:
             print(f"dgmlab.check(): {len(others) + 1} saved notebooks of this homework; checking the one saved last. "
                   f"Others: {', '.join(str(p) for p in others)} (give path=... to check another)")
@@ -398,5 +513,14 @@ def check(question: str | None = None, path=None, files=None) -> bool:
             + (["--question", question] if question else []))
     env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}
     res = subprocess.run(args, capture_output=True, text=True, env=env)
-    print(res.stdout + (res.stderr if res.returncode not in (0, 1) else ""))
+    print(res.stdout)
+    if res.returncode != 0 and res.stderr.strip():  # why it could not check, or what went wrong while it did
+        said = res.stderr.strip()
+        print(("dgmlab check said:\n" if res.returncode == 1 else "") + (said if len(said) <= 4000 else
+                                                                          "...\n" + said[-4000:]))
+    if res.returncode not in (0, 1) and not res.stderr.strip() and not res.stdout.strip():
+        import shlex
+
+        print(f"dgmlab check ended with exit code {res.returncode} and said nothing: run "
+              f"!python -m {shlex.join(args[2:])} in a cell to see more")
     return res.returncode == 0

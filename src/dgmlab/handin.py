@@ -1,0 +1,133 @@
+"""What each kit homework's handout asks to hand in, in one table, and what of it a student's folder still lacks.
+
+:data:`HAND_IN` is keyed by homework id. Each :class:`HandIn` says, as the homework's handout states it, where
+the work goes (Canvas, Crowdmark), what the notebook file is called there, which files the notebook saves that
+are handed in with it (the graded files of the homework's checks: ``tests/test_handin.py`` keeps the two lists
+equal), and which PDFs: none, one report, or one per question (:func:`dgmlab.pdf.questions` finds the questions,
+``dgmlab pdf <notebook>`` writes ``pdf/<notebook>_<Q>.pdf``). :func:`lines` is the list ``dgmlab.check()``
+ends with: each item, then whether it is there.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PDF_NONE, PDF_REPORT, PDF_PER_QUESTION = "none", "report", "per question"
+PDF_INSTALL = "pip install playwright nh3 jupyter-server-mathjax && playwright install --with-deps chromium"
+
+
+def pdf_command(notebook: Path) -> str:
+    """How to make the PDFs of ``notebook``, in a Colab cell as in a terminal (the last cell of a release notebook
+    and the student guide say the same)."""
+    import shlex
+
+    return (f"make them with `{PDF_INSTALL}` once, then `dgmlab pdf {shlex.quote(str(notebook))}` (in a Colab "
+            f"cell, each command after a !)")
+
+
+@dataclass(frozen=True)
+class HandIn:
+    """One homework's hand-in, as its handout states it."""
+
+    where: str                 # where it is handed in ("Canvas", "Crowdmark")
+    notebook: str              # the notebook's file name as the handout asks for it
+    files: tuple = ()          # files the notebook saves in the homework folder, handed in with it
+    pdfs: str = PDF_NONE       # PDF_NONE, PDF_REPORT (one PDF of the whole notebook) or PDF_PER_QUESTION
+    report: str = ""           # PDF_REPORT: the report's file name as the handout asks for it
+    notes: tuple = field(default_factory=tuple)  # what else the handout asks, one sentence each
+
+
+HAND_IN = {
+    "hw1_wgan": HandIn("Canvas", "hw1_wgan.ipynb", ("generator_weights.pt",),
+                       notes=("the notebook run top to bottom: its outputs hold the 100 samples, the Inception "
+                              "Score and the interpolations the handout asks for",)),
+    "hw2_wgangp": HandIn("Canvas", "hw2_wgangp.ipynb", ("p5_generator_weights.pt",),
+                         notes=("the notebook run top to bottom: its outputs hold the plots of your results the "
+                                "handout asks for",)),
+    "hw3_flows": HandIn("Canvas", "hw3_flows.ipynb",
+                        notes=("the notebook run top to bottom, every answer filled in",)),
+    "hw4_gans": HandIn("Canvas", "hw4_gans.ipynb",
+                       ("baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"),
+                       pdfs=PDF_REPORT, report="<your kerberos>.pdf",
+                       notes=("the notebook with all the cells run",
+                              "the report: your answers to every question with the images and plots of your "
+                              "results and the code you wrote; the PDF of the whole notebook is one, renamed")),
+    "hw5_explicit": HandIn("Crowdmark", "<YourLastname>_<YourFirstname>_Assgn2.ipynb",
+                           ("p1_pixelcnn_weights.pt", "p2_realnvp_weights.pt"), pdfs=PDF_PER_QUESTION,
+                           notes=("each question's PDF uploaded to its own field on Crowdmark; the notebook, run, "
+                                  "attached to the last item",
+                                  "written answers: typed in the notebook (then they are in the question's PDF), "
+                                  "or handwritten as a .pdf, .jpg or .png uploaded to the question",
+                                  "file names with your name as Quercus shows it")),
+}
+
+
+def of(hw: str | None) -> HandIn | None:
+    """The hand-in of homework ``hw``, or ``None`` (a course's own homework: its handout says)."""
+    return HAND_IN.get(hw or "")
+
+
+def question_pdfs(nb, stem: str) -> list[tuple[str, str]]:
+    """``[(question label, PDF file name)]`` that ``dgmlab pdf`` writes for notebook ``nb`` saved as ``stem``."""
+    from .pdf import questions, safe_name
+
+    name = safe_name(stem)
+    return [(q.label, f"{name}_{safe_name(q.label)}.pdf") for q in questions(nb)]
+
+
+def _found(name: str, folders) -> Path | None:
+    for folder in folders:
+        path = Path(folder) / name
+        if path.is_file():
+            return path
+    return None
+
+
+def lines(hw: str | None, notebook: Path, nb, files_folder: Path) -> list[str]:
+    """The hand-in list of ``hw`` for the saved ``notebook`` (read: ``nb``) whose files are in ``files_folder``,
+    each item marked present or MISSING, then one line naming what is missing; ``[]`` for a homework without an
+    entry in :data:`HAND_IN`."""
+    got = of(hw)
+    if got is None:
+        return []
+    notebook, files_folder = Path(notebook), Path(files_folder)
+    pdf_folders = [notebook.parent / "pdf", files_folder / "pdf", files_folder, notebook.parent]
+    out = [f"Hand in on {got.where}, as the handout of {hw} asks:"]
+    missing = []
+    if "<" in got.notebook:  # a name of the student's own
+        out.append(f"  ok the notebook {notebook.name}, named {got.notebook} when you upload it")
+    else:
+        out.append(f"  ok the notebook {got.notebook}"
+                   + ("" if notebook.name == got.notebook else f" (yours is {notebook.name}: the handout's name is "
+                                                               f"{got.notebook})"))
+    for name in got.files:
+        path = files_folder / name
+        if path.is_file():
+            out.append(f"  ok {name} ({path.stat().st_size:,} bytes, in {files_folder})")
+        else:
+            out.append(f"  !! {name}: MISSING in {files_folder}")
+            missing.append(name)
+    if got.pdfs == PDF_REPORT:
+        from .pdf import safe_name
+
+        whole = f"{safe_name(notebook.stem)}.pdf"
+        found = _found(whole, pdf_folders)
+        if found:
+            out.append(f"  ok the report {got.report}: the notebook's PDF is {found} (rename it)")
+        else:
+            out.append(f"  !! the report {got.report}: no PDF of the notebook yet ({whole} in "
+                       f"{notebook.parent / 'pdf'}); {pdf_command(notebook)}")
+            missing.append(got.report)
+    elif got.pdfs == PDF_PER_QUESTION:
+        each = question_pdfs(nb, notebook.stem)
+        lacking = [(label, name) for label, name in each if _found(name, pdf_folders) is None]
+        out.append(f"  {'!!' if lacking else 'ok'} one PDF per question ({len(each)}): "
+                   + ", ".join(f"{label} {name}" + (" MISSING" if (label, name) in lacking else "")
+                               for label, name in each))
+        if lacking:
+            where = " and ".join(dict.fromkeys(str(f) for f in (notebook.parent / "pdf", files_folder / "pdf")))
+            out.append(f"     looked in {where}; {pdf_command(notebook)}")
+            missing += [name for _, name in lacking]
+    out += [f"  -- {note}" for note in got.notes]
+    out.append("missing from the hand-in: " + (", ".join(missing) if missing else "nothing"))
+    return out

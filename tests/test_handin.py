@@ -1,0 +1,62 @@
+"""dgmlab.handin: each kit homework's hand-in as its handout states it, and what of it a folder lacks."""
+import importlib
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from dgmlab import handin
+
+KIT = sorted(p.name for p in (ROOT / "homeworks").iterdir() if (p / "checks" / "__init__.py").is_file())
+
+
+def _release(hw):
+    return nbformat.read(ROOT / "release" / hw / f"{hw}.ipynb", as_version=4)
+
+
+def test_every_kit_homework_has_a_hand_in():
+    assert KIT and sorted(handin.HAND_IN) == KIT
+
+
+@pytest.mark.parametrize("hw", KIT)
+def test_the_files_handed_in_are_the_files_the_checks_grade(hw):
+    checks = importlib.import_module(f"dgmlab.probes.{hw}")
+    graded = sorted({name for spec in checks.CHECKS for name in spec.files})
+    assert sorted(handin.HAND_IN[hw].files) == graded
+
+
+def test_hw5_asks_one_pdf_per_question_and_says_which_are_missing(tmp_path):
+    notebook = tmp_path / "hw5_explicit.ipynb"
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "hw5_explicit_Q1.pdf").write_bytes(b"%PDF")
+    (tmp_path / "p1_pixelcnn_weights.pt").write_bytes(b"w")
+    text = "\n".join(handin.lines("hw5_explicit", notebook, _release("hw5_explicit"), tmp_path))
+    assert "Crowdmark" in text and "<YourLastname>_<YourFirstname>_Assgn2.ipynb" in text
+    assert "Q1 hw5_explicit_Q1.pdf," in text and "Q2 hw5_explicit_Q2.pdf MISSING" in text
+    assert "P2 hw5_explicit_P2.pdf MISSING" in text and ".jpg or .png" in text
+    assert "ok p1_pixelcnn_weights.pt" in text and "!! p2_realnvp_weights.pt: MISSING" in text
+    missing = text.splitlines()[-1]
+    assert missing.startswith("missing from the hand-in: p2_realnvp_weights.pt, hw5_explicit_Q2.pdf")
+    assert "hw5_explicit_Q1.pdf" not in missing and "p1_pixelcnn" not in missing
+    assert "playwright install --with-deps chromium" in text and f"dgmlab pdf {notebook}" in text
+
+
+def test_hw4_asks_a_report_and_finds_the_notebooks_pdf(tmp_path):
+    notebook = tmp_path / "hw4_gans.ipynb"
+    text = "\n".join(handin.lines("hw4_gans", notebook, _release("hw4_gans"), tmp_path))
+    assert "!! the report <your kerberos>.pdf: no PDF of the notebook yet" in text
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "hw4_gans.pdf").write_bytes(b"%PDF")
+    text = "\n".join(handin.lines("hw4_gans", notebook, _release("hw4_gans"), tmp_path))
+    assert f"ok the report <your kerberos>.pdf: the notebook's PDF is {tmp_path / 'pdf' / 'hw4_gans.pdf'}" in text
+
+
+def test_a_homework_asking_no_pdf_lists_none_and_nothing_missing_when_all_is_there(tmp_path):
+    (tmp_path / "generator_weights.pt").write_bytes(b"w")
+    got = handin.lines("hw1_wgan", tmp_path / "hw1_wgan.ipynb", _release("hw1_wgan"), tmp_path)
+    assert got[-1] == "missing from the hand-in: nothing" and not any("PDF" in line for line in got)
+
+
+def test_a_courses_own_homework_has_no_list():
+    assert handin.lines("hw9_own", Path("hw9_own.ipynb"), nbformat.v4.new_notebook(), Path(".")) == []
