@@ -3,8 +3,10 @@ the tiny fixture homework, the hand scores, comments, rubric choices and graded 
 since it was graded is reopened (its score kept), named by autograde, and counted as still to grade by the grading
 page and by the report's rule (which push applies)."""
 import json
+import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -25,9 +27,9 @@ WRITTEN, TEST, ANSWER = "why_sympy", "mean_square_tests", "mean_square"  # ANSWE
 KEEPS, CHANGES = "demo_reference", "demo_partial"  # the second one resubmits another written answer
 
 
-def _cli(root, *args):
+def _cli(root, *args, env=None):
     return subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(root), *args],
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=900, env={**os.environ, **(env or {})})
 
 
 def _answer(root, student, text=None) -> str:
@@ -85,12 +87,18 @@ def graded(tmp_path_factory):
     _answer(root, CHANGES, "A different answer, resubmitted after the grade.")
     regrade = _cli(root, "autograde", HW, "--force", "--workers", "1")
     assert regrade.returncode == 0, regrade.stdout + regrade.stderr
-    return course, before, item, regrade.stderr
+    after_force = {s: _state(course, s, WRITTEN) for s in (KEEPS, CHANGES)}
+    # a new draw key regrades every submission, unforced; nothing changed since the forced regrade
+    new_key = _cli(root, "autograde", HW, "--workers", "1", env={"DGMLAB_DRAW_KEY": "cd" * 32})
+    assert new_key.returncode == 0 and "summary: 2 graded" in new_key.stdout, new_key.stdout + new_key.stderr
+    return SimpleNamespace(course=course, before=before, item=item, stderr=regrade.stderr,
+                           after_force=after_force, new_key_stderr=new_key.stderr)
 
 
 def test_a_forced_regrade_keeps_hand_scores_comments_rubric_choices_and_graded_state(graded):
-    course, before, item, _ = graded
-    assert _state(course, KEEPS, WRITTEN) == before[KEEPS]  # score, comment, graded
+    course, before, item = graded.course, graded.before, graded.item
+    assert graded.after_force[KEEPS] == before[KEEPS]  # score, comment, graded
+    assert _state(course, KEEPS, WRITTEN) == before[KEEPS]  # and after the new key's regrade
     assert _state(course, KEEPS, TEST, ANSWER) == (2.5, "partial credit by hand", False, 0.5)
     rubric = R.load(course, HW, create=False).questions[WRITTEN]
     for student in (KEEPS, CHANGES):
@@ -98,17 +106,22 @@ def test_a_forced_regrade_keeps_hand_scores_comments_rubric_choices_and_graded_s
 
 
 def test_an_answer_changed_since_it_was_graded_is_reopened_with_its_score_kept_and_named(graded):
-    course, before, _, stderr = graded
+    course, before, stderr = graded.course, graded.before, graded.stderr
     score, comment, needs, _ = _state(course, CHANGES, WRITTEN)
     assert (score, comment) == before[CHANGES][:2] and needs
     assert f"{CHANGES}'s {HW} {WRITTEN} is to grade by hand again: the answer changed since it was graded" in stderr
     assert KEEPS not in stderr
 
 
+def test_a_reopened_answer_stays_open_and_is_not_announced_again_by_a_later_regrade(graded):
+    assert graded.after_force[CHANGES] == _state(graded.course, CHANGES, WRITTEN)
+    assert "to grade by hand again" not in graded.new_key_stderr
+
+
 def test_the_grading_page_and_the_reports_rule_agree_on_what_is_left(graded):
     from dgmlab.grading.report import analysis as A
 
-    course, _, _, _ = graded
+    course = graded.course
     with R.gradebook(course) as gb:
         assert TG.pending(gb, HW) == {CHANGES: [WRITTEN]}
     left = {s.student: s.pending_manual for s in A.collect(course, [HW]).submissions}
@@ -132,7 +145,7 @@ def test_the_grading_page_and_the_reports_rule_agree_on_what_is_left(graded):
 
 
 def test_the_answers_a_grade_was_given_on_are_kept_beside_the_gradebook(graded):
-    course, _, _, _ = graded
+    course = graded.course
     kept = json.loads((course.root / RG.ANSWERS / HW / f"{CHANGES}.json").read_text())
     notebook = (course.folder("autograded", HW, CHANGES) / f"{HW}.ipynb").read_bytes()
     assert kept == {HW: RG.answer_digests(notebook)} and WRITTEN in kept[HW]
@@ -150,3 +163,27 @@ def test_a_changed_answer_changes_its_digest_and_nothing_else_does():
     assert RG.answer_digests(nbformat.writes(nb)) == first
     nb.cells[0].attachments = {"a.png": {"image/png": "iVBORw0KGgo="}}  # a pasted image is part of the answer
     assert RG.answer_digests(nbformat.writes(nb)) != first
+
+
+def _grade(name="t", manual=None, auto=1.0, needs=False):
+    return SimpleNamespace(name=name, manual_score=manual, auto_score=auto, needs_manual_grade=needs)
+
+
+def test_a_hand_override_of_a_test_cell_reopens_only_when_its_autograded_score_changes():
+    override = _grade(manual=2.5, auto=3.0)
+    assert RG.why_reopened(override, 3.0, {}, {}, HW) == ""
+    assert not RG.needs_grading(override, 3.0, "")
+    why = RG.why_reopened(override, 1.0, {}, {}, HW)
+    assert why == "its autograded score changed from 3 to 1 under the hand score"
+    assert RG.needs_grading(override, 1.0, why)
+
+
+def test_a_cell_without_a_hand_score_is_to_grade_only_when_the_autograder_gave_none():
+    assert RG.needs_grading(_grade(auto=None), None, "") and not RG.needs_grading(_grade(), 0.0, "")
+
+
+def test_a_hand_graded_answer_with_no_earlier_answers_to_compare_is_reopened():
+    answer = _grade(name="w", manual=1.0, auto=None)
+    assert RG.why_reopened(answer, None, {}, {HW: {"w": "abc"}}, HW) == \
+        "no earlier autograded notebook to compare its answer with"
+    assert RG.why_reopened(answer, None, {HW: {"w": "abc"}}, {HW: {"w": "abc"}}, HW) == ""
