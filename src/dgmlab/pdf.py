@@ -105,6 +105,14 @@ body { margin: 0 !important; padding: 0 !important; overflow: visible !important
 .jp-RenderedText pre span[style] { color: inherit !important; background-color: transparent !important; }
 """
 
+# MathJax's Safe extension, allowing nothing of what TeX could add to the page after the sanitiser has run: no link
+# (\href: a file: or javascript: link in the PDF), no class, id or style (\class, \cssId, \style: CSS url()
+# fetches, hiding), no \require of another extension
+SAFE_MATH = """<script type="text/x-mathjax-config">
+MathJax.Hub.Config({extensions: ["Safe.js"],
+  Safe: {allow: {URLs: "none", classes: "none", cssIDs: "none", styles: "none", require: "none"}}});
+</script>"""
+
 # Resolves once MathJax has typeset the page (its startup, then the template's queued Typeset) and the page's
 # fonts are loaded; the string says which.
 WAIT_JS = """
@@ -409,6 +417,7 @@ def notebook_html(nb, mathjax: Path, title: str = "") -> str:
     head = re.sub(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>', "", head)
     head = head.replace("<head>", f'<head>\n<meta http-equiv="Content-Security-Policy" content="{policy(mathjax)}">',
                         1)
+    head = head.replace("<head>", f"<head>\n{SAFE_MATH}", 1)
     head = head.replace("</head>", f"<style>{CSS}</style>\n</head>", 1)
     return head + sep + opening + ">" + sanitised(content) + "</body>\n</html>\n"
 

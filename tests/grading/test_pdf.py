@@ -421,7 +421,9 @@ def hostile_cells(course, web) -> list:
                f'</iframe><div style="background-image: url({web}/css.png); height: 20px">CSSURL</div>'
                f'<style>body {{ background: url({web}/style-block.png) }}</style>'
                f'<meta http-equiv="refresh" content="1;url={web}/refresh">')
-    return [new_markdown_cell("HOSTILEMARK\n\n" + fetches),
+    tex = (rf"$\href{{file://{secret}}}{{HREFMARK}}$ $\href{{javascript:alert(1)}}{{JS}}$ "
+           rf"$\style{{background: url({web}/tex-style.png)}}{{S}}$ $\require{{../../../../etc/x}}$")
+    return [new_markdown_cell("HOSTILEMARK\n\n" + fetches + "\n\n" + tex),
             new_code_cell("display(HTML(...))", outputs=[new_output("display_data", data={
                 "text/html": fetches, "text/plain": "<HTML>"})])]
 
@@ -461,6 +463,14 @@ def test_a_hostile_page_pulls_no_course_file_into_the_pdf(hostile):
         assert SECRET_IMAGE not in images(pdf), pdf.name
         assert SECRET_TEXT not in text(pdf), pdf.name
     assert "HOSTILEMARK" in text(hostile["pdf"] / "mallory" / "hw_t_Q1.pdf")  # the cells themselves are printed
+
+
+@pytest.mark.slow
+def test_math_adds_no_link_to_a_file_or_a_script(hostile):
+    """MathJax typesets after the sanitiser: its \\href would put a file: or javascript: link in the PDF."""
+    q1 = hostile["pdf"] / "mallory" / "hw_t_Q1.pdf"
+    assert "HREFMARK" in text(q1).replace(" ", "")
+    assert not re.findall(rb"/URI\s*\((file|javascript):", q1.read_bytes())
 
 
 @pytest.mark.slow
