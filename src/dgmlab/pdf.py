@@ -15,7 +15,9 @@ A submission is untrusted, so the page is self-contained and the printer sees no
 - The notebook's content (markdown's raw HTML, HTML outputs, every cell's rendering) goes through the ``nh3``
   sanitiser: no script, style, link, iframe, object, form or meta of the notebook's; an image only as a
   ``data:`` PNG, JPEG, GIF or WebP (the notebook's own attachments and outputs), never a file or a URL. The
-  notebook's metadata is not used (a title or an output's file name could otherwise reach the page).
+  notebook's metadata is not used (a title or an output's file name could otherwise reach the page). MathJax,
+  which typesets after the sanitiser, runs with its Safe extension allowing no link, style, class, id or
+  ``\\require`` (:data:`SAFE_MATH`).
 - The page's Content-Security-Policy allows scripts (MathJax's) and fonts only from ``file:``, images only as
   ``data:``, nothing else (no connection, frame or style sheet); and every request the page makes comes to this
   module first (DevTools ``Fetch``), which lets through only the page itself and the files of MathJax's folder
