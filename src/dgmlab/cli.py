@@ -149,6 +149,28 @@ def cmd_autograde(args) -> int:
     return 0 if all(r.status == "graded" for r in results) else 1
 
 
+def cmd_gradescope(args) -> int:
+    from pathlib import Path
+
+    from .grading import course as C
+    from .grading.autograde.options import autograde_options
+    from .grading.gradescope.bundle import write_autograder
+
+    course = _course(args)
+    opts = autograde_options(course, timeout=args.timeout, sandbox=args.sandbox, memory=args.memory)
+    out = Path(args.out) if args.out else course.root / "gradescope" / f"{args.hw}_autograder.zip"
+    try:
+        path = write_autograder(course, args.hw, out, timeout=opts.timeout, memory=int(opts.memory * 1024 ** 3),
+                                sandbox=opts.sandbox, cell_timeout=args.cell_timeout, visibility=args.visibility,
+                                pip=args.pip, wheels=Path(args.wheels) if args.wheels else None, force=args.force)
+    except C.CourseError as exc:
+        print(f"dgmlab gradescope: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{path} ({path.stat().st_size / 1024:.0f} KiB): upload it as the assignment's autograder "
+          "(Configure Autograder > Zip file upload); docs/instructor_guide.md, \"Gradescope\"")
+    return 0
+
+
 def cmd_report(args) -> int:
     from .grading.report import report as R
 
@@ -425,6 +447,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade weights files that copy the kit's own published ones (default: their cells earn 0; "
                         "use it with --student for a student whose own run made the same network, docs/novelty.md)")
     s.set_defaults(func=cmd_autograde)
+
+    s = sub.add_parser("gradescope", help="write <hw>'s Gradescope autograder zip (setup.sh, run_autograder): each "
+                                          "submission graded as dgmlab autograde grades it (docs/instructor_guide.md)")
+    s.add_argument("hw", help="homework id, e.g. hw3_flows")
+    s.add_argument("--out", default=None, help="the zip (default: gradescope/<hw>_autograder.zip in the course)")
+    s.add_argument("--force", action="store_true", help="replace the zip if it exists")
+    s.add_argument("--visibility", default="visible", choices=["visible", "after_due_date", "after_published",
+                                                                "hidden"],
+                   help="when students see each test's score and reasons (Gradescope's visibility; default: visible)")
+    s.add_argument("--timeout", type=float, default=None, help="seconds allowed per submission (default: "
+                                                               "c.DgmlabAutograde.timeout, 900)")
+    s.add_argument("--cell-timeout", type=int, default=None,
+                   help="seconds one cell may run (default: Execute.timeout in nbgrader_config.py)")
+    s.add_argument("--memory", type=float, default=None, help="GiB of address space for the kernel (default: "
+                                                             "c.DgmlabAutograde.memory, 8)")
+    s.add_argument("--sandbox", dest="sandbox", action="store_true", default=None,
+                   help="grade only where bubblewrap runs in Gradescope's container (default: bubblewrap where it "
+                        "runs, else the kernel as an unprivileged user)")
+    s.add_argument("--no-sandbox", dest="sandbox", action="store_false",
+                   help="grade even where neither wall holds (the kernel as root, reading everything)")
+    s.add_argument("--pip", default=None, help="what setup.sh installs with pip (default: dgmlab-grader==<this "
+                                               "version>), e.g. a git URL of the course's fork")
+    s.add_argument("--wheels", default=None, metavar="DIR",
+                   help="put DIR's wheels (dgmlab, dgmlab-grader) in the zip; setup.sh installs from them first")
+    s.set_defaults(func=cmd_gradescope)
 
     s = sub.add_parser("report", help="export grades.csv, print the grade table; dashboard and LMS exports")
     s.add_argument("hw", nargs="*", help="homework ids (default: all)")

@@ -1,0 +1,127 @@
+"""Which wall keeps a submission's kernel from the grader in a Gradescope container, decided per submission.
+
+1. **bubblewrap** (:mod:`dgmlab.grading.sandbox`), where the container lets it build its namespaces: the kernel and
+   the judge as under ``dgmlab autograde``.
+2. **An unprivileged user**, where bubblewrap cannot run but the grader runs as root (Gradescope runs
+   ``run_autograder`` as root): the kernel runs as :data:`KERNEL_USER` (``setup.sh`` makes it; else ``nobody``)
+   through :mod:`.user_kernel`, with the address-space and file-size limits, in a working folder of its own. It
+   cannot read ``/autograder/source`` (the bundle's grading files and the course's draw key: root's, mode 700) nor
+   the grader's packages (``dgmlab.grading``, its references and hidden tests' helpers, ``dgmlab.authoring`` and
+   nbgrader: mode 700 once ``setup.sh`` ran), and cannot signal or trace the grader or the judge (root's
+   processes). The judge runs apart from it, as its own process, unsandboxed. Not walled off here: the network,
+   and the machine's world-readable files.
+3. **None**, only where the course allows grading without the sandbox (``c.DgmlabAutograde.sandbox = False``, or
+   ``dgmlab gradescope --no-sandbox``). Otherwise a container with neither wall grades nothing and says why.
+
+``DGMLAB_GRADESCOPE_BOUNDARY=user`` takes the second wall even where bubblewrap runs (to try it).
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KERNEL_USER = "dgmlab-kernel"
+FALLBACK_USER = "nobody"
+FORCE_ENV = "DGMLAB_GRADESCOPE_BOUNDARY"
+HIDDEN_PACKAGES = ("dgmlab.grading", "dgmlab.authoring", "nbgrader")  # what the kernel user must not read
+
+
+@dataclass
+class Boundary:
+    kind: str  # "bubblewrap", "user" or "none"; "" when no wall could be had (then nothing is graded)
+    why: str  # in words, for the results' output and the log
+    uid: int = -1
+    gid: int = -1
+    config_lines: list = field(default_factory=list)  # nbgrader_config.py lines that start the kernel so
+
+    @property
+    def sandbox(self) -> bool:
+        return self.kind == "bubblewrap"
+
+
+def package_folders() -> list:
+    """The folders of :data:`HIDDEN_PACKAGES` that are installed."""
+    found = []
+    for name in HIDDEN_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        found += [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
+    return found
+
+
+def readable_by_others(path: Path, uid: int) -> bool:
+    """Whether a user ``uid`` (not root, not in the owner's group) could read or list ``path``."""
+    st = path.stat()
+    return st.st_uid == uid or bool(st.st_mode & (stat.S_IROTH | stat.S_IXOTH))
+
+
+def kernel_user() -> pwd.struct_passwd | None:
+    for name in (KERNEL_USER, FALLBACK_USER):
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        if entry.pw_uid != 0:
+            return entry
+    return None
+
+
+def user_boundary(grader_dir: Path, memory: int, file_size: int) -> Boundary:
+    """The unprivileged-user wall, or why it cannot hold here (``kind`` empty)."""
+    import sys
+
+    if os.geteuid() != 0:
+        return Boundary("", "the grader does not run as root, so it cannot run the kernel as another user")
+    user = kernel_user()
+    if user is None:
+        return Boundary("", f"neither a {KERNEL_USER} nor a {FALLBACK_USER} user exists to run the kernel as")
+    exposed = [str(p) for p in [grader_dir, *package_folders()] if readable_by_others(p, user.pw_uid)]
+    if exposed:
+        return Boundary("", f"the kernel user {user.pw_name} could read {', '.join(exposed[:3])}: run the bundle's "
+                            f"setup.sh, which makes them root's alone (mode 700)")
+    argv = [sys.executable, "-I", "-m", "dgmlab.grading.gradescope.user_kernel", "--uid", str(user.pw_uid),
+            "--gid", str(user.pw_gid), "--memory", str(int(memory)), "--file-size", str(int(file_size)), "--",
+            "{connection_file}"]
+    return Boundary("user", f"the kernel ran as the unprivileged user {user.pw_name}, unable to read the grading "
+                            f"files or the grader's packages; the judge ran apart from it (bubblewrap could not run "
+                            f"here, so the kernel had the network and the machine's world-readable files)",
+                    user.pw_uid, user.pw_gid, [f"c.GradingKernelManager.kernel_argv = {argv!r}"])
+
+
+def choose(setting, grader_dir: Path, memory: int, file_size: int) -> Boundary:
+    """The wall for this submission: ``setting`` is the course's ``sandbox`` (True: bubblewrap only; None: the
+    best wall here; False: none needed)."""
+    from .. import sandbox as S
+
+    forced = os.environ.get(FORCE_ENV, "")
+    usable, why = S.available()
+    if usable and forced != "user":
+        return Boundary("bubblewrap", "the kernel and the judge ran in the bubblewrap sandbox (no network, none "
+                                      "of the grader's files)")
+    if setting is False:
+        return Boundary("none", f"no sandbox: the course grades without it ({why})")
+    if setting is True:
+        return Boundary("", f"the course requires the bubblewrap sandbox, which cannot run here: {why}")
+    user = user_boundary(grader_dir, memory, file_size)
+    if not user.kind:
+        user.why = f"bubblewrap cannot run here ({why}) and {user.why}"
+    return user
+
+
+def stop_user_processes(uid: int) -> int:
+    """Kill every process of the kernel user ``uid`` left running (one that left the kernel's process tree)."""
+    import psutil
+
+    killed = 0
+    for proc in psutil.process_iter(["uids"]):
+        uids = proc.info.get("uids")
+        if uids is not None and uid in (uids.real, uids.effective) and uid != 0:
+            try:
+                proc.kill()
+                killed += 1
+            except psutil.Error:
+                pass
+    return killed

@@ -1,0 +1,194 @@
+"""The Gradescope autograder zip of a homework: ``setup.sh`` and ``run_autograder`` at its root, and
+``grader/`` (root's alone once set up, mode 700) holding what grading the homework needs and nothing of any
+student: the course's ``nbgrader_config.py``, a gradebook holding only this homework's cells (hidden tests
+included), the non-notebook files of ``source/<hw>/``, the course's draw key (the graded draws' and check inputs'
+seeds: :mod:`dgmlab.grading.autograde.draw_seeds`) and ``settings.json`` (the graded cells in order, the limits,
+the late policy); optionally ``wheels/`` (the dgmlab wheels ``setup.sh`` installs instead of PyPI's).
+
+``setup.sh`` (run once by Gradescope, as root, when it builds the image): makes ``grader/`` root's alone,
+installs CPU torch and the grader (``dgmlab-grader`` of the version that wrote the zip, from ``wheels/`` where
+given, else the package source written in: ``--pip``), makes the grader's packages unreadable to other users,
+adds the unprivileged kernel user (:mod:`.boundary`), and checks the result. ``DGMLAB_GRADESCOPE_PYTHON``: use
+that Python, which already holds the grader, and install nothing (a custom image; the tests, offline).
+``run_autograder`` runs :mod:`.run`.
+"""
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import stat
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .. import layout as C
+from .results import VISIBILITY
+
+TORCH_INDEX = "https://download.pytorch.org/whl/cpu"  # PyTorch's own index of CPU-only wheels (no CUDA: smaller)
+
+SETUP = r"""#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder's image (dgmlab {version}, {hw}).
+set -euo pipefail
+ROOT="${{DGMLAB_GRADESCOPE_ROOT:-/autograder}}"
+SRC="$ROOT/source"
+# the grading files and the course's draw key: root's alone
+chmod 700 "$SRC" "$SRC/grader"
+chmod -R go-rwx "$SRC/grader"
+if [ -n "${{DGMLAB_GRADESCOPE_PYTHON:-}}" ]; then
+    PY="$DGMLAB_GRADESCOPE_PYTHON"  # a Python that already holds dgmlab-grader {version}: install nothing
+else
+    apt-get install -y --no-install-recommends python3-venv python3-pip bubblewrap util-linux
+    python3 -m venv /opt/dgmlab
+    PY=/opt/dgmlab/bin/python
+    "$PY" -m pip install --upgrade pip
+    "$PY" -m pip install --index-url {torch_index} torch torchvision
+    if compgen -G "$SRC/wheels/*.whl" > /dev/null; then
+        "$PY" -m pip install --find-links "$SRC/wheels" {pip}
+    else
+        "$PY" -m pip install {pip}
+    fi
+    # the grader's packages (references, hidden tests' helpers, nbgrader): root's alone, so that a kernel run as
+    # the unprivileged user (where bubblewrap cannot run) cannot read them
+    for pkg in dgmlab.grading dgmlab.authoring nbgrader; do
+        "$PY" -c "import importlib.util, sys; s = importlib.util.find_spec(sys.argv[1]); \
+print(*(s.submodule_search_locations or []) if s else [], sep='\n')" "$pkg" | while read -r dir; do
+            chown -R root:root "$dir"; chmod -R go-rwx "$dir"
+        done
+    done
+    id -u {kernel_user} > /dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin {kernel_user}
+fi
+printf '%s\n' "$PY" > "$SRC/grader/python"
+"$PY" -m dgmlab.grading.gradescope.run --check --root "$ROOT"
+"""
+
+RUN = r"""#!/usr/bin/env bash
+# Gradescope runs this for every submission (dgmlab {version}, {hw}): it writes $ROOT/results/results.json.
+set -euo pipefail
+ROOT="${{DGMLAB_GRADESCOPE_ROOT:-/autograder}}"
+cd "$ROOT"
+exec "$(cat "$ROOT/source/grader/python")" -I -m dgmlab.grading.gradescope.run --root "$ROOT"
+"""
+
+
+def graded_cells(gradebook: Path, course_id: str, hw: str, order: list) -> list:
+    """The homework's graded cells (``{"notebook", "grade_id", "max_score", "manual"}``) from the template
+    gradebook, in ``order`` (the source notebook's grade ids) and the gradebook's order after that. Manual: a
+    written answer (a Markdown grade cell or a task) or code graded by hand (a grade cell that is also a solution)."""
+    from nbgrader.api import Gradebook
+
+    cells = []
+    with Gradebook(f"sqlite:///{gradebook}", course_id) as gb:
+        for nb in sorted(gb.find_assignment(hw).notebooks, key=lambda n: n.name):
+            solutions = {c.name for c in nb.solution_cells}
+            for c in nb.grade_cells:
+                cells.append({"notebook": nb.name, "grade_id": c.name, "max_score": c.max_score,
+                              "manual": c.cell_type == "markdown" or c.name in solutions})
+            for c in nb.task_cells:
+                cells.append({"notebook": nb.name, "grade_id": c.name, "max_score": c.max_score, "manual": True})
+    rank = {gid: i for i, gid in enumerate(order)}
+    return sorted(cells, key=lambda c: (c["notebook"], rank.get(c["grade_id"], len(rank))))
+
+
+def notebook_order(path: Path) -> list:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+            if isinstance(c.metadata.get("nbgrader"), dict) and c.metadata["nbgrader"].get("grade_id")]
+
+
+def _late_settings(course: C.Course, hw: str, grader: Path) -> tuple[str, str]:
+    """``(policy name, time zone)`` of ``hw``'s late policy; a course's own policy module is copied in."""
+    from ..term.deadlines import DgmlabDeadlines, load_policy
+
+    settings = course.settings(DgmlabDeadlines)
+    name = settings.policies.get(hw, settings.policy)
+    load_policy(name, course)  # a clear error now rather than in every grading
+    if "." in name:
+        module = course.root / (name.rsplit(".", 1)[0].replace(".", "/") + ".py")
+        target = grader / module.relative_to(course.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(module, target)
+    return name, settings.timezone
+
+
+def write_autograder(course: C.Course, hw: str, out: Path, *, timeout: float, memory: int, sandbox,
+                     cell_timeout: int | None = None, visibility: str = "visible", pip: str | None = None,
+                     wheels: Path | None = None, force: bool = False) -> Path:
+    """Write ``hw``'s autograder zip to ``out`` and return it (refuses to replace a file unless ``force``)."""
+    from ... import __version__
+    from ..autograde import draw_seeds as DS
+    from ..autograde.bundle import course_id, template_gradebook
+    from ..autograde.keys import folder_files, ignored_in_source
+    from ..sandbox import Limits
+    from .boundary import KERNEL_USER
+
+    (hw,) = course.check_homeworks([hw])
+    if visibility not in VISIBILITY:
+        raise C.CourseError(f"--visibility must be one of {', '.join(VISIBILITY)} (got {visibility!r})")
+    if out.exists() and not force:
+        raise C.CourseError(f"{out} exists: remove it or pass --force to replace it")
+    wheel_files = sorted(Path(wheels).glob("*.whl")) if wheels else []
+    if wheels and not wheel_files:
+        raise C.CourseError(f"{wheels} holds no wheel (*.whl): build them with `python -m build --wheel .` and "
+                            f"`python -m build --wheel grader`, or leave out --wheels")
+    config = course.config()
+    cid = course_id(config)
+    with tempfile.TemporaryDirectory(prefix="dgmlab-gradescope-") as tmp:
+        stage = Path(tmp)
+        grader = stage / "grader"
+        grader.mkdir()
+        template_gradebook(course, hw, grader / "gradebook.db", config)
+        notebooks = sorted({c["notebook"] for c in graded_cells(grader / "gradebook.db", cid, hw, [])})
+        cells = graded_cells(grader / "gradebook.db", cid, hw, notebook_order(course.source_notebook(hw)))
+        shutil.copy(course.root / "nbgrader_config.py", grader / "nbgrader_config.py")
+        source = {k: v for k, v in folder_files(course.folder("source", hw)).items()
+                  if not ignored_in_source(k) and not k.endswith(".ipynb")}
+        (grader / "source").mkdir()
+        for rel, data in source.items():
+            (grader / "source" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (grader / "source" / rel).write_bytes(data)
+        (grader / "draw.key").write_text(DS.course_key(course).hex() + "\n", encoding="utf-8")
+        policy, tz = _late_settings(course, hw, grader)
+        limits = Limits(memory=int(memory))
+        settings = {"hw": hw, "version": __version__, "course_id": cid, "notebooks": notebooks, "cells": cells,
+                    "timeout": float(timeout), "cell_timeout": cell_timeout, "memory": limits.memory,
+                    "file_size": limits.file_size, "tmpfs": limits.tmpfs,
+                    "sandbox": sandbox if sandbox is None else bool(sandbox), "visibility": visibility,
+                    "late_policy": policy, "timezone": tz}
+        (grader / "settings.json").write_text(json.dumps(settings, indent=1), encoding="utf-8")
+        spec = pip or f"dgmlab-grader=={__version__}"
+        words = {"version": __version__, "hw": hw, "torch_index": TORCH_INDEX, "kernel_user": KERNEL_USER,
+                 "pip": " ".join(shlex.quote(w) for w in spec.split())}
+        scripts = {"setup.sh": SETUP.format(**words), "run_autograder": RUN.format(**words)}
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(f".{out.name}.partial")
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, text in scripts.items():
+                _add(zf, name, text.encode("utf-8"), 0o755)
+            _add_dir(zf, "grader/", 0o700)
+            for path in sorted(grader.rglob("*")):
+                rel = path.relative_to(stage).as_posix()
+                if path.is_dir():
+                    _add_dir(zf, rel + "/", 0o700)
+                else:
+                    _add(zf, rel, path.read_bytes(), 0o600)
+            for wheel in wheel_files:
+                _add(zf, f"wheels/{wheel.name}", wheel.read_bytes(), 0o644)
+        partial.replace(out)
+    return out
+
+
+def _add(zf: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # the same homework, the same zip
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = (stat.S_IFREG | mode) << 16
+    zf.writestr(info, data)
+
+
+def _add_dir(zf: zipfile.ZipFile, name: str, mode: int) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.external_attr = (stat.S_IFDIR | mode) << 16 | 0x10
+    zf.writestr(info, b"")
+

@@ -1,0 +1,113 @@
+"""Gradescope's ``results.json`` from one grading (what :func:`dgmlab.grading.autograde.worker.grade_submission`
+returns): one test per graded cell of the homework, in the notebook's order.
+
+Gradescope's format (https://gradescope-autograders.readthedocs.io/en/latest/specs/): a ``tests`` list whose
+entries carry ``name``, ``score``, ``max_score``, ``visibility``, ``output`` and ``execution_time``, and at the top
+``score`` (which, when given, is the submission's score), ``output``, ``execution_time``, ``stdout_visibility``
+and ``extra_data``. An autograded cell's output is what the grader's judge printed for it (the feedback's reasons);
+a cell graded by hand is listed at 0 of its points with a note: its points are given in Gradescope's own grading
+of a manually graded question, never here.
+"""
+from __future__ import annotations
+
+import json
+
+from ..inert import terminal
+
+VISIBILITY = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's values
+MAX_OUTPUT = 8000  # characters of one test's output (the judge's lines; a traceback's first line)
+HAND_NOTE = ("Graded by hand, not by the autograder: set up as a manually graded question in this Gradescope "
+             "assignment's outline (its points are given there). Hand in the question's page from the per-question "
+             "PDFs (`dgmlab pdf`) where the course asks for them.")
+
+
+def cell_text(cell) -> str:
+    """What a graded test cell's outputs say (its stream text, an error's name and first line), plain text."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            text = out.get("text", "")
+            parts.append(text if isinstance(text, str) else "".join(text))
+        elif out.get("output_type") == "error":
+            value = str(out.get("evalue", "")).strip().splitlines()
+            parts.append(f"{out.get('ename', 'Error')}: {value[0] if value else ''}")
+    text = terminal("\n".join(p.rstrip("\n") for p in parts if p), newlines=True)
+    return text if len(text) <= MAX_OUTPUT else text[:MAX_OUTPUT] + "\n... (cut)"
+
+
+def cell_outputs(notebook: bytes | None) -> dict:
+    """``{grade_id: output text}`` of the code cells of an autograded notebook (the first cell of each id)."""
+    if not notebook:
+        return {}
+    try:
+        nb = json.loads(notebook.decode("utf-8"))
+        cells = nb.get("cells", [])
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return {}
+    out = {}
+    for cell in cells if isinstance(cells, list) else []:
+        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+        gid = meta.get("grade_id") if isinstance(meta, dict) else None
+        if isinstance(gid, str) and gid not in out and cell.get("cell_type") == "code":
+            out[gid] = cell_text(cell)
+    return out
+
+
+def build(cells: list, graded: dict, *, visibility: str = "visible", boundary: str = "", late=None,
+          seconds: float = 0.0, peak_memory: int | None = None) -> dict:
+    """results.json for one submission.
+
+    ``cells``: the homework's graded cells in order, ``{"notebook", "grade_id", "max_score", "manual"}`` (the
+    bundle's settings); ``graded``: what ``grade_submission`` returned; ``late``: the late policy's
+    :class:`~dgmlab.grading.term.late.LateResult` on the autograded points (``None``: on time or no policy);
+    ``boundary``: which wall kept the kernel from the grader, said in the output; ``peak_memory``: bytes."""
+    if visibility not in VISIBILITY:
+        raise ValueError(f"visibility {visibility!r} is not one of Gradescope's: {', '.join(VISIBILITY)}")
+    status = graded.get("status", "failed")
+    scores = {(nb, gid): s for nb, gid, s in (graded.get("scores") or {}).get("scores", [])}
+    timings = graded.get("timings") or {}
+    notebooks = graded.get("autograded") or {}
+    texts = {}
+    for cell in cells:
+        if cell["notebook"] not in texts:
+            texts[cell["notebook"]] = cell_outputs(notebooks.get(f"{cell['notebook']}.ipynb"))
+    reason = terminal(graded.get("reason") or "", newlines=True)
+    tests, earned, manual = [], 0.0, []
+    for cell in cells:
+        key = (cell["notebook"], cell["grade_id"])
+        score = scores.get(key)
+        hand = cell["manual"] or (status == "graded" and key in scores and score is None)
+        entry = {"name": cell["grade_id"], "score": 0.0, "max_score": float(cell["max_score"]),
+                 "visibility": visibility}
+        if hand:
+            manual.append(cell["grade_id"])
+            entry["output"] = HAND_NOTE
+            entry["tags"] = ["graded by hand"]
+        elif status != "graded":
+            entry["output"] = f"Not graded: {status}" + (f" ({reason})" if reason else "")
+        else:
+            entry["score"] = float(score or 0.0)
+            entry["output"] = texts[cell["notebook"]].get(cell["grade_id"], "")
+            earned += entry["score"]
+        if f"test:{cell['grade_id']}" in timings:
+            entry["execution_time"] = round(float(timings[f"test:{cell['grade_id']}"]), 3)
+        tests.append(entry)
+    total = earned
+    lines = [f"dgmlab autograder: {status}" + (f": {reason}" if reason and status != "graded" else "")]
+    if status == "graded" and reason:
+        lines.append(reason)
+    if late is not None and late.reason:
+        total = late.final
+        lines.append(f"Late: {late.reason} (applied to the autograded points; points graded by hand are not "
+                     "counted here)")
+    if manual:
+        lines.append(f"{len(manual)} question(s) graded by hand in Gradescope: {', '.join(manual)}.")
+    if boundary:
+        lines.append(f"Isolation: {boundary}.")
+    extra = {"status": status, "autograded_points": round(earned, 6), "boundary": boundary}
+    if late is not None and late.reason:
+        extra["late_penalty"] = late.penalty
+    if peak_memory is not None:
+        extra["peak_memory_mib"] = round(peak_memory / 2 ** 20, 1)
+    return {"score": round(total, 6), "execution_time": round(seconds, 1), "output": "\n".join(lines),
+            "stdout_visibility": "hidden", "tests": tests, "extra_data": extra}

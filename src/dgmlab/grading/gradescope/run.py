@@ -1,0 +1,231 @@
+"""``run_autograder``: grade the one submission in ``/autograder/submission`` and write
+``/autograder/results/results.json`` (Gradescope's layout; ``DGMLAB_GRADESCOPE_ROOT`` or ``--root`` moves it).
+
+The submission is graded by :func:`dgmlab.grading.autograde.worker.grade_submission`, the code every
+``dgmlab autograde`` worker runs: a throw-away course holding the bundle's nbgrader_config.py, gradebook and source
+files, the kernel behind the wall :mod:`.boundary` chose, the judge apart from it, with the graded draws' and
+check inputs' seeds from the course's key (which stays in this process). So a notebook earns here what it earns
+under ``dgmlab autograde`` with the same key.
+
+    python -m dgmlab.grading.gradescope.run [--root /autograder]
+    python -m dgmlab.grading.gradescope.run --check [--root ...]    # setup.sh's check: imports, boundary
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT_ENV = "DGMLAB_GRADESCOPE_ROOT"
+STUDENT = "student"  # the submission's folder name in the throw-away course
+
+
+def grader_dir(root: Path) -> Path:
+    return root / "source" / "grader"
+
+
+def load_settings(root: Path) -> dict:
+    path = grader_dir(root) / "settings.json"
+    if not path.is_file():
+        raise SystemExit(f"dgmlab: {path} is missing: upload the zip `dgmlab gradescope <hw>` wrote, unchanged")
+    return json.loads(path.read_text("utf-8"))
+
+
+def submission_files(folder: Path, hw: str, max_bytes: int) -> tuple[dict, str]:
+    """``({relative path: bytes}, problem)`` of the submission: ``<hw>.ipynb`` at its top, or else its only
+    notebook (Gradescope keeps the uploaded file's name), taken as ``<hw>.ipynb``; with the other files at its top
+    (weights files). ``problem``: why it cannot be graded ("" when it can)."""
+    from ..autograde.keys import folder_bytes, folder_files
+
+    if not folder.is_dir():
+        return {}, f"no submission folder {folder}"
+    if folder_bytes(folder) > max_bytes:
+        return {}, (f"the submission holds more than {max_bytes // 2 ** 20} MiB: hand in the notebook and the graded "
+                    f"files only, not checkpoints or data")
+    files = {rel: data for rel, data in folder_files(folder).items() if "/" not in rel
+             and ".ipynb_checkpoints" not in rel}
+    name = f"{hw}.ipynb"
+    if name not in files:
+        notebooks = sorted(rel for rel in folder_files(folder) if rel.endswith(".ipynb")
+                           and ".ipynb_checkpoints" not in rel)
+        if len(notebooks) != 1:
+            found = ", ".join(notebooks[:5]) or "none"
+            return files, f"hand in one notebook, {name} (found: {found})"
+        files = {k: v for k, v in files.items() if k != notebooks[0]}
+        files[name] = (folder / notebooks[0]).read_bytes()
+    return files, ""
+
+
+def worker_bundle(root: Path, settings: dict, sandbox: bool, extra_config: list) -> dict:
+    """What :func:`~dgmlab.grading.autograde.worker.grade_submission` takes for the homework, read from the bundle
+    (as :func:`dgmlab.grading.autograde.bundle.make_bundle` makes it in a course)."""
+    from ... import __version__
+    from ..autograde.keys import folder_files
+
+    g = grader_dir(root)
+    config = (g / "nbgrader_config.py").read_text("utf-8")
+    if extra_config:
+        config += "\n# -- added by dgmlab's Gradescope autograder: the kernel's wall (boundary.py)\n"
+        config += "\n".join(extra_config) + "\n"
+    return {"hw": settings["hw"], "version": __version__, "config": config,
+            "gradebook": (g / "gradebook.db").read_bytes(), "notebooks": settings["notebooks"],
+            "source": folder_files(g / "source"), "timeout": settings["timeout"], "feedback": False,
+            "sandbox": sandbox, "memory": settings["memory"], "file_size": settings["file_size"],
+            "tmpfs": settings["tmpfs"], "cell_timeout": settings["cell_timeout"],
+            "course_id": settings["course_id"]}
+
+
+def late_result(root: Path, settings: dict, points: float):
+    """The course's late policy on ``points``, from Gradescope's submission time and the assignment's due date
+    (``/autograder/submission_metadata.json``); ``None`` without both or without a policy."""
+    from ..term import late as L
+    from ..term.deadlines import load_policy
+
+    policy_name = settings.get("late_policy") or "none"
+    path = root / "submission_metadata.json"
+    if policy_name == "none" or not path.is_file():
+        return None
+    meta = json.loads(path.read_text("utf-8"))
+    created = meta.get("created_at")
+    due = (meta.get("assignment") or {}).get("due_date")
+    if not created or not due:
+        return None
+    policy = load_policy(policy_name, None) if "." not in policy_name else _course_policy(root, policy_name)
+    return policy.apply(points, _dt.datetime.fromisoformat(created), _dt.datetime.fromisoformat(due),
+                        L.zone(settings.get("timezone") or "UTC"))
+
+
+def _course_policy(root: Path, name: str):
+    from ..layout import Course
+    from ..term.deadlines import load_policy
+
+    return load_policy(name, Course(grader_dir(root)))
+
+
+class GraderFailure(RuntimeError):
+    """The grader, not the submission, could not grade: no results.json is written, so Gradescope reports the
+    autograder as failed (never a score of 0) and the instructor reruns it once the cause is fixed."""
+
+
+class PeakMemory:
+    """The most resident memory this process and its descendants (kernel, judge) held together, sampled."""
+
+    def __init__(self, every: float = 0.2):
+        self.every, self.peak, self._done = every, 0, threading.Event()
+
+    def _sample(self):
+        import psutil
+
+        me = psutil.Process()
+        while not self._done.is_set():
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self._done.wait(self.every)
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._sample, daemon=True, name="dgmlab-peak-memory")
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self._thread.join()
+
+
+def grade(root: Path) -> dict:
+    """Grade ``root/submission`` and return results.json's content (never raises for a submission's fault)."""
+    from ..autograde import draw_seeds as DS
+    from ..autograde.worker import MAX_SUBMISSION_BYTES, grade_submission
+    from ..layout import check_submission
+    from . import boundary as B
+    from . import results as R
+
+    t0 = time.time()
+    settings = load_settings(root)
+    hw, g = settings["hw"], grader_dir(root)
+    wall = B.choose(settings["sandbox"], g, settings["memory"], settings["file_size"])
+    print(f"dgmlab: isolation: {wall.why}", flush=True)
+    files, problem = submission_files(root / "submission", hw, MAX_SUBMISSION_BYTES)
+    if not problem:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:  # check_submission reads a file
+            path = Path(tmp) / f"{hw}.ipynb"
+            path.write_bytes(files[f"{hw}.ipynb"])
+            problem = check_submission(path) or ""
+    peak = None
+    if problem:
+        graded = {"status": "invalid", "reason": problem}
+    elif not wall.kind:
+        raise GraderFailure(f"not graded: {wall.why}")
+    else:
+        key = bytes.fromhex((g / "draw.key").read_text("utf-8").strip())
+        job = {"student": STUDENT, "files": files, "submitted_at": time.time(), "extension": None,
+               "draw_seeds": DS.seeds_for(key, hw, files), "probe_seed": DS.probe_seed(key, hw, files[f"{hw}.ipynb"])}
+        bundle = worker_bundle(root, settings, wall.sandbox, wall.config_lines)
+        with PeakMemory() as mem:
+            graded = grade_submission(bundle, job)
+        peak = mem.peak
+        if wall.kind == "user":
+            B.stop_user_processes(wall.uid)
+        if graded.get("infrastructure"):
+            raise GraderFailure(f"the grader failed: {graded.get('reason')}")
+    points = sum(s or 0.0 for _, _, s in (graded.get("scores") or {}).get("scores", []))
+    late = late_result(root, settings, points) if graded.get("status") == "graded" else None
+    return R.build(settings["cells"], graded, visibility=settings["visibility"], boundary=wall.why, late=late,
+                   seconds=time.time() - t0, peak_memory=peak)
+
+
+def check(root: Path) -> int:
+    """setup.sh's last step: the grader imports, the bundle reads, and which wall grading would take here."""
+    from ... import __version__
+    from . import boundary as B
+
+    settings = load_settings(root)
+    if settings["version"] != __version__:
+        print(f"dgmlab: this bundle was written by dgmlab {settings['version']} but dgmlab {__version__} is "
+              f"installed: install the same version (setup.sh's package source)", file=sys.stderr)
+        return 1
+    wall = B.choose(settings["sandbox"], grader_dir(root), settings["memory"], settings["file_size"])
+    print(f"dgmlab {__version__}, {settings['hw']}: " + (f"grading wall: {wall.why}" if wall.kind else
+                                                         f"WARNING: nothing will be graded: {wall.why}"))
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dgmlab.grading.gradescope.run",
+                                     description="Gradescope's run_autograder for a dgmlab homework")
+    parser.add_argument("--root", default=os.environ.get(ROOT_ENV, "/autograder"),
+                        help="the autograder's folder (Gradescope's /autograder)")
+    parser.add_argument("--check", action="store_true", help="check the installation and say which wall holds")
+    args = parser.parse_args(argv)
+    root = Path(args.root)
+    if args.check:
+        return check(root)
+    out = root / "results" / "results.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        results = grade(root)
+    except GraderFailure as exc:
+        print(f"dgmlab: {exc}", file=sys.stderr)
+        return 1
+    tmp = out.with_name(".results.json.tmp")
+    tmp.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    tmp.replace(out)
+    print(f"dgmlab: {results.get('extra_data', {}).get('status')}: {results['score']:g} points "
+          f"({len(results['tests'])} tests) -> {out}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
