@@ -17,7 +17,7 @@ def _report():
 def test_report_gives_visible_points_hidden_points_and_failures():
     text = format_report(_report())
     assert text.startswith("hw.ipynb: 2 of 3 visible points; 7 more points are decided by hidden tests")
-    assert "!! b_tests: 0 of 1 visible points (+4 decided by hidden tests)" in text
+    assert "!! b_tests: 0 of 1 visible point (+4 decided by hidden tests)" in text
     assert "expected 1/2, found 1/3" in text and "written answers still empty: q2_written" in text
 
 

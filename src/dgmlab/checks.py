@@ -157,6 +157,12 @@ def as_array(value, name: str = "the answer") -> np.ndarray:
     raise CheckError(f"{name} must be a torch.Tensor, numpy array, number or list of them, got {type(value).__name__}")
 
 
+def _index(flat: int, shape: tuple) -> tuple:
+    """The index of element ``flat`` of an array of ``shape`` in plain integers, as a student writes it:
+    ``(2, 3)``, never ``(np.int64(2), np.int64(3))``."""
+    return tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
+
+
 def assert_close(value, expected, *, rtol: float = 1e-5, atol: float = 1e-6,
                  name: str = "the answer", shape: tuple | None = None, reveal: bool = False) -> None:
     """``value`` has the expected shape, is finite, and is close to ``expected`` elementwise."""
@@ -176,7 +182,7 @@ def assert_close(value, expected, *, rtol: float = 1e-5, atol: float = 1e-6,
     if not np.all(err <= bound):
         worst = int(np.argmax(err - bound))
         msg = (f"{name} is not close to the expected value: largest error {err.flat[worst]:.3g} "
-               f"(tolerance {bound.flat[worst]:.3g}) at index {np.unravel_index(worst, got.shape) if got.ndim else ()}")
+               f"(tolerance {bound.flat[worst]:.3g}) at index {_index(worst, got.shape)}")
         if reveal:
             msg += f"; got {got.flat[worst]:.6g}, expected {want.flat[worst]:.6g}"
         raise CheckError(msg)

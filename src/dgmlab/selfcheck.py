@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .testing import fmt
+from .testing import fmt, points_text
 
 TEXT_STUB = "_Write your answer here"  # the start of nbgrader_config.py's ClearSolutions.text_stub
 CELL_TIMEOUT = 120  # nbgrader_config.py's Execute.timeout
@@ -326,6 +326,14 @@ def _stopped(exc, started, nb, timeout) -> str:
     return f"the check stopped at {where}: {what}; the autograder would stop there too. Fix that cell and check again."
 
 
+def _noun(x: float) -> str:
+    return "point" if fmt(x) == "1" else "points"
+
+
+def _are(x: float) -> str:
+    return "is" if fmt(x) == "1" else "are"
+
+
 def format_report(report: Report, question: str | None = None) -> str:
     """The report as students read it (``question``: only cells whose question or grade id starts with it)."""
     def wanted(q, gid):
@@ -334,9 +342,10 @@ def format_report(report: Report, question: str | None = None) -> str:
     earned = sum(c.visible_earned for c in cells)
     available = sum(c.visible_points for c in cells)
     hidden = sum(c.hidden_points for c in cells)
-    lines = [f"{report.path.name}: {fmt(earned)} of {fmt(available)} visible points; "
-             f"{fmt(hidden)} more points are decided by hidden tests when graded"
-             + (f"; {fmt(report.hand_points)} points are graded by hand" if question is None else "") + "."]
+    lines = [f"{report.path.name}: {fmt(earned)} of {fmt(available)} visible {_noun(available)}; "
+             f"{points_text(hidden).replace(' point', ' more point')} {_are(hidden)} decided by hidden tests when "
+             f"graded" + (f"; {points_text(report.hand_points)} {_are(report.hand_points)} graded by hand"
+                          if question is None else "") + "."]
     where = "beside the notebook" if report.files_folder is None else f"in {report.files_folder}"
     if report.files_folder is not None:
         lines.append(f"graded files read from {report.files_folder}")
@@ -347,8 +356,8 @@ def format_report(report: Report, question: str | None = None) -> str:
             lines.append(f"\n{current or '(no question heading)'}")
         extra = f"+{fmt(c.hidden_points)} decided by hidden tests"
         mark = "ok" if c.ok else "!!"
-        lines.append(f"  {mark} {c.grade_id}: {fmt(c.visible_earned)} of {fmt(c.visible_points)} visible points "
-                     f"({extra})")
+        lines.append(f"  {mark} {c.grade_id}: {fmt(c.visible_earned)} of {fmt(c.visible_points)} visible "
+                     f"{_noun(c.visible_points)} ({extra})")
         lines += [f"       {f}" for f in c.failures]
         lines += [f"       graded file {name}: " + (f"present ({size:,} bytes)" if size is not None else
                                                      f"MISSING {where}: this cell earns 0 without it; "

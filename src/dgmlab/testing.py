@@ -77,6 +77,11 @@ def fmt(x: float) -> str:
     return f"{round(x, 2):g}"
 
 
+def points_text(x: float) -> str:
+    """A number of points with its noun, as students read it: ``1 point``, ``0.5 points``, ``2 points``."""
+    return f"{fmt(x)} point" + ("" if fmt(x) == "1" else "s")
+
+
 def score_text(x: float) -> str:
     """The text of a score nbgrader reads (four decimals)."""
     return f"{round(x, 4):g}"

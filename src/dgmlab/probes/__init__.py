@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import runtime, wire
-from ..testing import SELF_CHECK, PlanError, _split, fmt, hidden_lines, tally
+from ..testing import SELF_CHECK, PlanError, _split, fmt, hidden_lines, points_text, tally
 
 PROBE_MIME = "application/vnd.dgmlab.probe+json"
 MAX_REASON = 600  # characters of one failure reason
@@ -454,7 +454,7 @@ class _Inputs(dict):
 def usable(name: str, value):
     """``value``, or a :class:`TestFailure` saying why it cannot be tested."""
     if isinstance(value, wire.Raised):
-        raise TestFailure(f"your code raised {value.message} (while the check computed {name})")
+        raise TestFailure(f"your code raised {value.message}")
     if isinstance(value, wire.Unsupported):
         raise TestFailure(f"{name} is a {value.type_name}, which the checks cannot read")
     return value
@@ -603,21 +603,25 @@ def _no_reference(grade_id):
     raise TestFailure(f"the instructor's cell {grade_id!r} is not available to this judge")
 
 
+def _noun(x: float) -> str:
+    return "point" if fmt(x) == "1" else "points"
+
+
 def _lines(spec, results, earned, graded: bool) -> list:
     lines = []
     for name, weight, hidden, ok, reason in results:
         tag = " (hidden test)" if hidden else ""
-        lines.append(f"passed {name}: {fmt(weight)} of {fmt(weight)} points{tag}" if ok
-                     else f"FAILED {name}: 0 of {fmt(weight)} points{tag}. {reason}")
+        lines.append(f"passed {name}: {fmt(weight)} of {points_text(weight)}{tag}" if ok
+                     else f"FAILED {name}: 0 of {points_text(weight)}{tag}. {reason}")
     visible_total = spec.points - spec.hidden
     visible_earned = sum(w for _, w, hidden, ok, _ in results if ok and not hidden)
     if graded:
-        lines.append(f"{fmt(earned)} of {fmt(spec.points)} points ({fmt(visible_earned)} of "
+        lines.append(f"{fmt(earned)} of {points_text(spec.points)} ({fmt(visible_earned)} of "
                      f"{fmt(visible_total)} visible, {fmt(earned - visible_earned)} of {fmt(spec.hidden)} hidden)")
     else:
-        more = (f"; {fmt(spec.hidden)} more points are decided by hidden tests when graded"
-                if spec.hidden else "")
-        lines.append(f"{fmt(visible_earned)} of {fmt(visible_total)} visible points{more}. "
+        more = (f"; {fmt(spec.hidden)} more {'point is' if fmt(spec.hidden) == '1' else 'points are'} decided by "
+                f"hidden tests when graded" if spec.hidden else "")
+        lines.append(f"{fmt(visible_earned)} of {fmt(visible_total)} visible {_noun(visible_total)}{more}. "
                      f"Self-check the whole notebook: {SELF_CHECK}.")
     return lines
 

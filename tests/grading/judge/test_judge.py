@@ -502,7 +502,7 @@ def test_a_payload_that_patches_the_judge_changes_only_its_own_verdict(sandboxed
         judge_process.stop()
     assert first["first_tests"]["earned"] == 0 and first["second_tests"]["earned"] == 0
     assert {gid: (a["earned"], a["lines"]) for gid, a in second.items()} == {
-        gid: (0.0, ["FAILED test_odd: 0 of 1 points. even", "0 of 1 points (0 of 1 visible, 0 of 0 hidden)"]) for gid in ("first_tests", "second_tests")}, second
+        gid: (0.0, ["FAILED test_odd: 0 of 1 point. even", "0 of 1 point (0 of 1 visible, 0 of 0 hidden)"]) for gid in ("first_tests", "second_tests")}, second
     if sandboxed:
         assert "reached" not in " ".join(first["first_tests"]["lines"]), first
         assert (tmp_path / "gradebook.db").read_text() == "grades" and not (tmp_path / "written.txt").exists()

@@ -12,6 +12,7 @@ import os
 import traceback
 
 from ... import probes, wire
+from ...testing import points_text
 
 
 def judge_cells(request: dict) -> dict:
@@ -142,13 +143,13 @@ def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=Non
     if refused:  # before anything of the kernel's is read: the file itself is not graded
         steps = probes.plan(spec, source, delimiters)
         why = "; ".join(refused)
-        return probes.Judgement(0.0, spec.points, [f"0 of {spec.points:g} points: {why}"],
+        return probes.Judgement(0.0, spec.points, [f"0 of {points_text(spec.points)}: {why}"],
                                 [(n, w, h, False, why) for n, w, h in steps])
     try:
         data = probe_data(outputs, gid)
     except wire.WireError as exc:
         steps = probes.plan(spec, source, delimiters)
-        return probes.Judgement(0.0, spec.points, [f"0 of {spec.points:g} points: {exc}"],
+        return probes.Judgement(0.0, spec.points, [f"0 of {points_text(spec.points)}: {exc}"],
                                 [(n, w, h, False, str(exc)) for n, w, h in steps])
     from ..references.recorded import expected_at
 
