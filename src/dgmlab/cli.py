@@ -282,12 +282,29 @@ def cmd_collect(args) -> int:
 
 
 def cmd_push(args) -> int:
-    from .grading.lms import lms
+    from .grading.lms import lms_config
 
-    got = lms.push(_course(args), args.hw, force=args.force)
+    got = lms_config.push(_course(args), args.hw, platform=args.platform, force=args.force, feedback=args.feedback)
     for line in got.lines(force=args.force):
         print(line)
     return 1 if (got.conflicts and not args.force) or got.skipped else 0
+
+
+def cmd_lti(args) -> int:
+    import json
+
+    from .grading.lms import lti
+
+    course = _course(args)
+    if args.action == "keys":
+        path, jwk, made = lti.keys(course)
+        print(("made" if made else "the tool's key is") + f" {path} (private, mode 600: never share it)")
+        print("public JWK, for the LMS admin to paste into the tool's registration:\n" + json.dumps(jwk, indent=1))
+        return 0
+    got = lti.fill_roster(course, force=args.force)
+    for line in got.lines(force=args.force):
+        print(line)
+    return 1 if got.kept and not args.force else 0
 
 
 def cmd_overrides(args) -> int:
@@ -519,11 +536,25 @@ def build_parser() -> argparse.ArgumentParser:
                         "own fields only. Limits per student and per zip: c.DgmlabCollect")
     s.set_defaults(func=cmd_collect)
 
-    s = sub.add_parser("push", help="send each student's final mark and grade summary to Canvas (c.DgmlabCanvas); "
-                                    "marks changed in Canvas since the last push are listed, not overwritten")
+    s = sub.add_parser("push", help="send each student's final mark and grade summary to the course's LMS "
+                                    "(c.DgmlabLms.platform: Canvas, Moodle or LTI 1.3); marks changed in the LMS "
+                                    "since the last push are listed, not overwritten")
     s.add_argument("hw", help="homework id")
-    s.add_argument("--force", action="store_true", help="overwrite marks changed in Canvas since the last push")
+    s.add_argument("--force", action="store_true", help="overwrite marks changed in the LMS since the last push")
+    for name, what in (("canvas", "Canvas's REST API (c.DgmlabCanvas)"), ("moodle", "Moodle's web services "
+                       "(c.DgmlabMoodle)"), ("lti", "LTI 1.3 grade services (c.DgmlabLti)")):
+        s.add_argument(f"--{name}", dest="platform", action="store_const", const=name, default=None,
+                       help=f"this once, through {what} (default: c.DgmlabLms.platform)")
+    s.add_argument("--feedback", action="store_true", help="attach each student's own feedback files "
+                   "(feedback/<student>/<hw>/*.html, *.pdf) to their submission (Canvas, Moodle)")
     s.set_defaults(func=cmd_push)
+
+    s = sub.add_parser("lti", help="LTI 1.3: `keys` makes the tool's key pair (c.DgmlabLti.private_key_file) and "
+                                   "prints the public JWK for the LMS; `roster` fills nbgrader's lms_user_id from "
+                                   "the LMS's Names and Role Provisioning Services")
+    s.add_argument("action", choices=["keys", "roster"])
+    s.add_argument("--force", action="store_true", help="roster: replace an LMS id nbgrader has that differs")
+    s.set_defaults(func=cmd_lti)
 
     s = sub.add_parser("overrides", help="read each homework's per-student due dates from Canvas (its assignment "
                                          "overrides; c.DgmlabCanvas) into .dgmlab/canvas_overrides/<hw>.json, "

@@ -84,15 +84,20 @@ class Pushed:
     unchanged: list = field(default_factory=list)
     conflicts: list = field(default_factory=list)  # (student, why)
     skipped: list = field(default_factory=list)  # (student, why)
+    where: str = "Canvas"  # the LMS, as its messages name it
+    pending: list = field(default_factory=list)  # (student, why): sent as pending (LTI), no mark
 
     def lines(self, force: bool = False) -> list:
         from ..inert import terminal
 
-        out = [f"pushed {len(self.sent)} marks of {self.hw} to Canvas"
+        out = [f"pushed {len(self.sent)} marks of {self.hw} to {self.where}"
                + (f", {len(self.unchanged)} unchanged since the last push" if self.unchanged else "")]
         out += [terminal(f"  {s}: {mark_text(m)}") for s, m in self.sent]
+        if self.pending:
+            out.append(f"marked pending in {self.where} ({len(self.pending)}):")
+            out += [terminal(f"  {s}: {why}") for s, why in self.pending]
         if self.conflicts:
-            out.append(("OVERWRITTEN" if force else "NOT OVERWRITTEN (changed in Canvas; --force overwrites)")
+            out.append(("OVERWRITTEN" if force else f"NOT OVERWRITTEN (changed in {self.where}; --force overwrites)")
                        + f" ({len(self.conflicts)}):")
             out += [terminal(f"  {s}: {why}") for s, why in self.conflicts]
         if self.skipped:
@@ -107,6 +112,19 @@ def _record_path(course: Course, hw: str):
 
 def _same(a, b) -> bool:
     return a is not None and b is not None and abs(float(a) - float(b)) < 1e-6
+
+
+def changed_there(where: str, theirs, final, last) -> str | None:
+    """Why the mark ``theirs`` the LMS ``where`` shows must not be overwritten with ``final`` (``None`` when it may):
+    it was changed there since the last push (``last``: the score that push sent, or ``None`` if none did), or set
+    there before any push. A mark the LMS already shows is no conflict. Every LMS's push keeps this rule."""
+    if _same(theirs, final):
+        return None
+    if last is not None and not _same(theirs, last):
+        return f"{where} has {theirs}, the last push sent {mark_text(last)} (changed in {where} since)"
+    if last is None and theirs is not None:
+        return f"{where} has {theirs}, set there, not by dgmlab push"
+    return None
 
 
 def push(course: Course, hw: str, force: bool = False, token: str | None = None, data=None) -> Pushed:
@@ -143,13 +161,7 @@ def push(course: Course, hw: str, force: bool = False, token: str | None = None,
         comment = GS.summary_text(data, sub, GS.rubric_lines(course, sub))
         canvas_score = getattr(theirs, "score", None)
         last = record.get(sid)
-        why = None
-        if not _same(canvas_score, final):  # a mark Canvas already shows is no conflict
-            if last is not None and not _same(canvas_score, last["score"]):
-                why = (f"Canvas has {canvas_score}, the last push sent {mark_text(last['score'])} (changed in Canvas "
-                       "since)")
-            elif last is None and canvas_score is not None:
-                why = f"Canvas has {canvas_score}, set there, not by dgmlab push"
+        why = changed_there("Canvas", canvas_score, final, None if last is None else last["score"])
         if why:
             out.conflicts.append((sid, why + f"; dgmlab's mark is {mark.text}"))
             if not force:

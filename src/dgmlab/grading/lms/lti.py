@@ -1,0 +1,350 @@
+"""Marks to any LMS through LTI 1.3 Assignment and Grade Services (AGS), the roster's LMS ids from Names and Role
+Provisioning Services (NRPS), with ``pylti1p3``'s service client.
+
+Configured as ``c.DgmlabLti`` in ``nbgrader_config.py`` from what the LMS shows when its admin registers the tool
+(docs/instructor_guide.md, "LTI 1.3"). The tool authenticates with a key pair of its own: ``dgmlab lti keys``
+(:func:`keys`) makes it once, the private key in ``c.DgmlabLti.private_key_file`` (outside the course, mode 600),
+and prints the public JWK the admin pastes into the LMS. Each service call carries an access token the LMS's token
+endpoint grants for a JWT signed by that key; a token the LMS no longer takes (expired) is asked for again once.
+
+``dgmlab push --lti <hw>`` (:func:`push`) finds the homework's line item (``resourceId`` or ``tag`` = the homework
+id), creates it when the LMS has none, reads its results, and posts each student's score: the final mark
+(:func:`dgmlab.grading.report.final_mark.final_mark`, 2 decimals) with the grade summary as the comment, or, while
+an answer is still to grade by hand, ``gradingProgress: Pending`` with no ``scoreGiven``. What it sent is kept in
+``.dgmlab/push/lti/<hw>.json``; a mark changed in the LMS since (or set there before any push) is not overwritten
+unless ``force`` (:func:`dgmlab.grading.lms.lms.changed_there`, Canvas's rule).
+
+``dgmlab lti roster`` (:func:`fill_roster`) writes each learner's LTI user id into nbgrader's ``lms_user_id``,
+matching NRPS members to nbgrader students by ``c.DgmlabLti.roster_match``; an id already there and different is
+kept unless ``force``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from traitlets import Enum, Unicode
+from traitlets.config import Configurable
+
+from ..layout import Course, CourseError
+from . import lms_secrets
+from .lms import Pushed, changed_there
+
+AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
+AGS_SCOPES = [AGS + "lineitem", AGS + "lineitem.readonly", AGS + "result.readonly", AGS + "score"]
+NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+
+
+class DgmlabLti(Configurable):
+    """How to reach the LMS's LTI 1.3 services: the values its admin sees when registering the tool."""
+
+    issuer = Unicode("", help="The platform's issuer (iss), e.g. https://canvas.instructure.com").tag(config=True)
+    client_id = Unicode("", help="The tool's client id the LMS gave on registration (Canvas: the developer key's "
+                                 "number)").tag(config=True)
+    deployment_id = Unicode("", help="The deployment id of the tool in this course (or account)").tag(config=True)
+    auth_token_url = Unicode("", help="The platform's OAuth2 token endpoint (Canvas: <canvas>/login/oauth2/token; "
+                                      "Moodle: <moodle>/mod/lti/token.php)").tag(config=True)
+    auth_audience = Unicode("", help="The audience of the token request's JWT, where it differs from "
+                                     "auth_token_url (Canvas cloud: https://canvas.instructure.com/login/oauth2/"
+                                     "token)").tag(config=True)
+    lineitems_url = Unicode("", help="The course's line items endpoint (the AGS claim's lineitems; Canvas: "
+                                     "<canvas>/api/lti/courses/<course id>/line_items)").tag(config=True)
+    memberships_url = Unicode("", help="The course's NRPS memberships endpoint (the NRPS claim's "
+                                       "context_memberships_url; Canvas: <canvas>/api/lti/courses/<course id>/"
+                                       "names_and_roles)").tag(config=True)
+    private_key_file = Unicode("~/.config/dgmlab/lti_private_key.pem",
+                               help="The tool's private key (PEM), outside the course folder, mode 600: "
+                                    "`dgmlab lti keys` makes it").tag(config=True)
+    roster_match = Enum(["sourcedid", "email"], default_value="sourcedid",
+                        help='How `dgmlab lti roster` finds an LMS member\'s nbgrader student: "sourcedid", the '
+                             'member\'s lis_person_sourcedid (the SIS id) is the nbgrader id; "email", the same '
+                             'email (case aside) as nbgrader\'s').tag(config=True)
+
+
+def settings(course: Course) -> DgmlabLti:
+    return course.settings(DgmlabLti)
+
+
+# ------------------------------------------------------------------ the tool's key
+def keys(course: Course) -> tuple[Path, dict, bool]:
+    """The private key's path, the public JWK (what the LMS admin pastes) and whether this call made the key: a
+    2048-bit RSA key pair, the private half written once to ``c.DgmlabLti.private_key_file`` (mode 600)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    path = lms_secrets.outside_course(course, settings(course).private_key_file, "c.DgmlabLti.private_key_file")
+    made = False
+    if not path.exists():
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never replaces a key
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+        made = True
+    return path, public_jwk(lms_secrets.secret_file(course, path, "c.DgmlabLti.private_key_file")), made
+
+
+def public_pem(private_pem: str) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        key = serialization.load_pem_private_key(private_pem.encode("utf-8"), password=None)
+    except (ValueError, TypeError) as exc:
+        raise CourseError(f"c.DgmlabLti.private_key_file is not an unencrypted PEM private key ({exc}): move it "
+                          "away and run `dgmlab lti keys` for a new one (and give the LMS its public JWK)") from exc
+    return key.public_key().public_bytes(serialization.Encoding.PEM,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
+def public_jwk(private_pem: str) -> dict:
+    """The public JWK of the tool's key as LTI platforms take it (``kid`` its RFC 7638 thumbprint, RS256, sig)."""
+    from pylti1p3.registration import Registration
+
+    return dict(Registration.get_jwk(public_pem(private_pem)))
+
+
+# ------------------------------------------------------------------ the service client
+def connector(course: Course, session=None):
+    """A ``pylti1p3`` ServiceConnector for the course's registration, which asks once for a new access token when
+    the LMS answers 401 (an expired token) and names the key when the token endpoint refuses it."""
+    from pylti1p3.exception import LtiServiceException
+    from pylti1p3.service_connector import ServiceConnector
+    from pylti1p3.tool_config import ToolConfDict
+
+    s = settings(course)
+    missing = [n for n in ("issuer", "client_id", "deployment_id", "auth_token_url") if not getattr(s, n)]
+    if missing:
+        raise CourseError(f"set c.DgmlabLti.{', c.DgmlabLti.'.join(missing)} in nbgrader_config.py (the values the "
+                          "LMS shows for the registered tool; docs/instructor_guide.md, 'LTI 1.3')")
+    private = lms_secrets.secret_file(course, s.private_key_file, "c.DgmlabLti.private_key_file")
+    conf = ToolConfDict({s.issuer: {"default": True, "client_id": s.client_id, "auth_login_url": s.issuer,
+                                    "auth_token_url": s.auth_token_url, "auth_audience": s.auth_audience or None,
+                                    "key_set_url": None, "key_set": None, "deployment_ids": [s.deployment_id]}})
+    conf.set_private_key(s.issuer, private)
+    conf.set_public_key(s.issuer, public_pem(private))  # its kid goes in the JWT's header
+    registration = conf.find_registration_by_params(s.issuer, s.client_id)
+
+    class Connector(ServiceConnector):
+        def get_access_token(self, scopes):
+            import requests
+
+            try:
+                return super().get_access_token(scopes)
+            except LtiServiceException as exc:
+                raise CourseError(f"the LMS's token endpoint {s.auth_token_url} refused the tool's key for client "
+                                  f"{s.client_id} (HTTP {exc.response.status_code}: {exc.response.text[:200]}): "
+                                  "check that the LMS holds the public JWK `dgmlab lti keys` prints and that "
+                                  "c.DgmlabLti.client_id and auth_token_url are the LMS's") from None
+            except requests.RequestException as exc:
+                raise CourseError(f"could not reach the LMS's token endpoint {s.auth_token_url} "
+                                  f"({type(exc).__name__})") from None
+
+        def make_service_request(self, scopes, url, *args, **kwargs):
+            import requests
+
+            for attempt in (1, 2):
+                try:
+                    return super().make_service_request(scopes, url, *args, **kwargs)
+                except LtiServiceException as exc:
+                    if exc.response.status_code == 401 and attempt == 1:
+                        self._access_tokens.clear()  # expired or revoked: ask for a new one, once
+                        continue
+                    raise CourseError(f"the LMS answered HTTP {exc.response.status_code} to {url}: "
+                                      f"{exc.response.text[:300]}") from None
+                except requests.RequestException as exc:
+                    raise CourseError(f"could not reach the LMS at {url} ({type(exc).__name__})") from None
+
+    return Connector(registration, requests_session=session)
+
+
+def grades_service(course: Course, conn=None):
+    from pylti1p3.assignments_grades import AssignmentsGradesService
+
+    s = settings(course)
+    if not s.lineitems_url:
+        raise CourseError("set c.DgmlabLti.lineitems_url in nbgrader_config.py: the course's line items endpoint "
+                          "(docs/instructor_guide.md, 'LTI 1.3')")
+    return AssignmentsGradesService(conn or connector(course), {"scope": AGS_SCOPES, "lineitems": s.lineitems_url})
+
+
+def line_item(ags, hw: str, max_score: float):
+    """The line item of ``hw`` (``resourceId``, else ``tag``, equal to ``hw``, every page read), created with
+    ``max_score`` points when the LMS has none; and whether it was created."""
+    from pylti1p3.lineitem import LineItem
+
+    for by in ("resourceId", "tag"):
+        found = ags.find_lineitem(by, hw)
+        if found is not None:
+            return found, False
+    new = LineItem().set_resource_id(hw).set_tag(hw).set_label(hw).set_score_maximum(max_score)
+    return ags.find_or_create_lineitem(new, find_by="resource_id"), True
+
+
+def _url_with(url: str, ending: str) -> str:
+    base, q, query = url.partition("?")
+    return base.rstrip("/") + "/" + ending + q + query
+
+
+def results(conn, item, max_score: float) -> dict:
+    """``{LTI user id: score}`` the LMS holds for ``item`` (every page), on ``max_score``'s scale."""
+    out, url = {}, _url_with(item.get_id(), "results")
+    while url:
+        got = conn.make_service_request(AGS_SCOPES, url, accept="application/vnd.ims.lis.v2.resultcontainer+json")
+        for r in got["body"] or []:
+            score, top = r.get("resultScore"), r.get("resultMaximum")
+            if score is not None and top and abs(float(top) - max_score) > 1e-9:
+                score = float(score) * max_score / float(top)
+            out[str(r.get("userId"))] = score
+        url = got["next_page_url"]
+    return out
+
+
+def _record_path(course: Course, hw: str) -> Path:
+    return course.root / ".dgmlab" / "push" / "lti" / f"{hw}.json"
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def push(course: Course, hw: str, force: bool = False, data=None, session=None) -> Pushed:
+    """Post ``hw``'s final marks (and pending where hand grading is open) through AGS (see the module's docstring)."""
+    from pylti1p3.grade import Grade
+
+    from ..report import analysis as A
+    from ..report import grade_summary as GS
+    from ..report.final_mark import final_mark
+
+    data = data if data is not None else A.collect(course, [hw])
+    subs = sorted((s for s in data.submissions if s.hw == hw), key=lambda s: s.student)
+    top = max((float(final_mark(s).max_score) for s in subs), default=0.0)
+    conn = connector(course, session)
+    ags = grades_service(course, conn)
+    item, _ = line_item(ags, hw, top)
+    in_lms = results(conn, item, top)
+    path = _record_path(course, hw)
+    record = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    out = Pushed(hw, where="the LMS")
+    for sub in subs:
+        sid, entry, mark = sub.student, data.roster.get(sub.student), final_mark(sub)
+        if not mark.final and not mark.pending.startswith("pending"):  # no mark at all (not graded): nothing sent
+            out.skipped.append((sid, mark.pending))
+            continue
+        if entry is None or not entry.lms_user_id:
+            out.skipped.append((sid, "no LMS user id in nbgrader's student table (dgmlab lti roster fills it from "
+                                     f"the LMS; or nbgrader db student add {sid} --lms-user-id <LTI user id>)"))
+            continue
+        uid = str(entry.lms_user_id)
+        theirs, last = in_lms.get(uid), record.get(sid)
+        comment = GS.summary_text(data, sub, GS.rubric_lines(course, sub)) if mark.final else mark.pending
+        why = changed_there("the LMS", theirs, mark.number, None if last is None else last.get("score"))
+        if why:
+            out.conflicts.append((sid, why + f"; dgmlab's mark is {mark.text}"))
+            if not force:
+                continue
+        elif (last is not None and last.get("comment") == comment and last.get("user_id") == uid
+              and (theirs is None if not mark.final else last.get("score") is not None)
+              and (not mark.final or abs(float(last["score"]) - mark.number) < 1e-6)):
+            out.unchanged.append(sid)
+            continue
+        grade = (Grade().set_score_maximum(float(mark.max_score)).set_timestamp(_now()).set_user_id(uid)
+                 .set_comment(comment))
+        if mark.final:
+            grade.set_score_given(mark.number).set_activity_progress("Completed").set_grading_progress("FullyGraded")
+        else:
+            grade.set_activity_progress("Submitted").set_grading_progress("Pending")
+        try:
+            ags.put_grade(grade, item)
+        except CourseError as exc:
+            out.skipped.append((sid, f"the LMS refused the score: {exc}"))
+            continue
+        record[sid] = {"score": mark.number, "comment": comment, "user_id": uid, "pushed_at": _now()}
+        (out.sent.append((sid, mark.number)) if mark.final else out.pending.append((sid, mark.pending)))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")  # after each
+    return out
+
+
+# ------------------------------------------------------------------ the roster
+def members(course: Course, conn=None) -> list:
+    """The course's active learners as NRPS lists them (every page)."""
+    from pylti1p3.names_roles import NamesRolesProvisioningService
+
+    s = settings(course)
+    if not s.memberships_url:
+        raise CourseError("set c.DgmlabLti.memberships_url in nbgrader_config.py: the course's NRPS memberships "
+                          "endpoint (docs/instructor_guide.md, 'LTI 1.3')")
+    nrps = NamesRolesProvisioningService(conn or connector(course), {"context_memberships_url": s.memberships_url})
+    return [m for m in nrps.get_members() if m.get("status", "Active") == "Active"
+            and any(r in (LEARNER, "Learner") or r.endswith("#Learner") for r in m.get("roles", []))]
+
+
+@dataclass
+class Roster:
+    filled: list = field(default_factory=list)  # (student, LTI user id)
+    same: list = field(default_factory=list)  # students whose id was already the LMS's
+    kept: list = field(default_factory=list)  # (student, the id nbgrader has, the LMS's)
+    not_in_nbgrader: list = field(default_factory=list)  # members' descriptions
+    not_in_lms: list = field(default_factory=list)  # nbgrader students NRPS does not list
+
+    def lines(self, force: bool = False) -> list:
+        from ..inert import terminal
+
+        out = [f"LMS user ids: {len(self.filled)} written, {len(self.same)} already right"]
+        out += [terminal(f"  {s}: {uid}") for s, uid in self.filled]
+        if self.kept:
+            out.append(("REPLACED" if force else "KEPT (nbgrader has another id; --force replaces it)")
+                       + f" ({len(self.kept)}):")
+            out += [terminal(f"  {s}: nbgrader has {ours}, the LMS {theirs}") for s, ours, theirs in self.kept]
+        if self.not_in_nbgrader:
+            out.append(f"learners in the LMS with no nbgrader student ({len(self.not_in_nbgrader)}; nbgrader db "
+                       "student add):")
+            out += [terminal(f"  {m}") for m in self.not_in_nbgrader]
+        if self.not_in_lms:
+            out.append(f"nbgrader students the LMS does not list ({len(self.not_in_lms)}):")
+            out += [terminal(f"  {s}") for s in self.not_in_lms]
+        return out
+
+
+def fill_roster(course: Course, force: bool = False, session=None) -> Roster:
+    """Write each learner's LTI user id into nbgrader's ``lms_user_id`` (see the module's docstring)."""
+    from nbgrader.api import Gradebook
+
+    match = settings(course).roster_match
+    found = members(course, connector(course, session))
+    db = course.root / "gradebook.db"
+    if not db.exists():
+        raise CourseError(f"no gradebook at {db}: add the students first (nbgrader db student import)")
+    out = Roster()
+    with Gradebook(f"sqlite:///{db}") as gb:
+        students = {st.id: st for st in gb.students}
+        by_key = ({sid: sid for sid in students} if match == "sourcedid"
+                  else {(st.email or "").strip().lower(): sid for sid, st in students.items() if st.email})
+        seen = set()
+        for m in found:
+            key = (m.get("lis_person_sourcedid") or "") if match == "sourcedid" else (m.get("email") or "").lower()
+            sid = by_key.get(key.strip()) if key else None
+            uid = str(m.get("user_id") or "")
+            if sid is None or not uid:
+                out.not_in_nbgrader.append(f"{m.get('name') or '?'} ({match}: {key or 'none'}; LTI user id {uid})")
+                continue
+            seen.add(sid)
+            ours = students[sid].lms_user_id
+            if ours == uid:
+                out.same.append(sid)
+                continue
+            if ours and not force:
+                out.kept.append((sid, ours, uid))
+                continue
+            if ours:
+                out.kept.append((sid, ours, uid))
+            gb.update_or_create_student(sid, lms_user_id=uid)
+            out.filled.append((sid, uid))
+        out.not_in_lms = sorted(set(students) - seen)
+    return out

@@ -1,0 +1,173 @@
+"""dgmlab push --lti and dgmlab lti (grading/lms/lti.py): final marks and pending through LTI 1.3 Assignment and
+Grade Services, LMS ids from Names and Role Provisioning, against an LTI platform on 127.0.0.1
+(tests/fixtures/lti_fake.py): the tool's key checked by the token endpoint, tokens that expire, line items found
+over pages or created, and a mark changed in the LMS kept unless forced."""
+import json
+import stat
+
+import pytest
+
+from dgmlab import cli
+from dgmlab.grading.course import CourseError
+from dgmlab.grading.lms import lti
+from grading.term.test_late_everywhere import CONFIG, EXPECTED, HW, LMS, _make
+from lti_fake import LEARNER, TEACHER, FakeLtiPlatform
+
+pytestmark = pytest.mark.slow  # nbgrader makes a gradebook with alembic
+
+MEMBERS = [{"user_id": f"lti-{sid}", "lis_person_sourcedid": sid, "name": sid.title(), "roles": [LEARNER],
+            "status": "Active", "email": f"{sid}@uni.edu"} for sid in LMS] + [
+    {"user_id": "lti-prof", "lis_person_sourcedid": "prof", "roles": [TEACHER], "status": "Active"},
+    {"user_id": "lti-zed", "lis_person_sourcedid": "zed", "roles": [LEARNER], "status": "Active"}]
+
+
+@pytest.fixture()
+def platform(httpserver):
+    # three line items before the homework's: its own is on the second page
+    return FakeLtiPlatform(httpserver, members=MEMBERS, lineitems=[
+        {"label": "Quiz 1", "scoreMaximum": 5, "tag": "quiz1"}, {"label": "Quiz 2", "scoreMaximum": 5},
+        {"label": "Midterm", "scoreMaximum": 50, "resourceId": "midterm"},
+        {"label": HW, "scoreMaximum": 20, "resourceId": HW}])
+
+
+def _course(tmp_path, platform, extra=""):
+    root = tmp_path / "course"
+    root.mkdir()
+    course = _make(root, CONFIG + platform.config(tmp_path / "keys" / "lti.pem") + extra)
+    _, jwk, _ = lti.keys(course)
+    platform.jwks.append(jwk)  # the admin pasted the tool's public JWK
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:  # the LTI user ids
+        for sid in LMS:
+            gb.update_or_create_student(sid, lms_user_id=f"lti-{sid}")
+    return course
+
+
+@pytest.fixture()
+def course(tmp_path, platform):
+    return _course(tmp_path, platform)
+
+
+def _item(platform):
+    return next(li["id"] for li in platform.lineitems if li.get("resourceId") == HW)
+
+
+def _marks(platform, item=None):
+    item = item or _item(platform)
+    return {r["userId"].removeprefix("lti-"): r["resultScore"] for r in platform.results.get(item, {}).values()}
+
+
+def test_lti_keys_writes_a_private_key_outside_the_course_readable_by_its_owner_only(course, tmp_path):
+    path, jwk, made = lti.keys(course)
+    assert path == tmp_path / "keys" / "lti.pem" and not made  # made by the fixture, not made again
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert jwk["kty"] == "RSA" and jwk["alg"] == "RS256" and jwk["use"] == "sig" and jwk["kid"] and "d" not in jwk
+
+
+def test_dgmlab_lti_keys_prints_the_public_jwk(course, capsys):
+    assert cli.main(["--course", str(course.root), "lti", "keys"]) == 0
+    out = capsys.readouterr().out
+    jwk = json.loads(out[out.index("{"):out.rindex("}") + 1])
+    assert jwk["n"] and "d" not in jwk and "PRIVATE" not in out
+
+
+def test_a_key_file_inside_the_course_is_refused(tmp_path, platform):
+    root = tmp_path / "course"
+    root.mkdir()
+    course = _make(root, CONFIG + platform.config(root / "lti.pem"))
+    with pytest.raises(CourseError, match="inside the course folder"):
+        lti.keys(course)
+    assert not (root / "lti.pem").exists()
+
+
+def test_push_posts_each_final_mark_to_the_homeworks_line_item_found_on_a_later_page(course, platform):
+    out = lti.push(course, HW)
+    assert _marks(platform) == {s: float(m) for s, m in EXPECTED.items()} and len(out.sent) == 4
+    assert platform.created == [] and ("/lineitems", 2) in platform.pages_served
+    bob = next(s for s in platform.scores[_item(platform)] if s["userId"] == "lti-bob")
+    assert bob["gradingProgress"] == "FullyGraded" and bob["activityProgress"] == "Completed"
+    assert bob["scoreMaximum"] == 20.0 and bob["comment"].startswith(f"{HW}: 12.60 / 20.00")
+
+
+def test_a_missing_line_item_is_created_with_the_homeworks_id_and_points(tmp_path, httpserver):
+    platform = FakeLtiPlatform(httpserver, lineitems=[{"label": "Quiz 1", "scoreMaximum": 5, "tag": "quiz1"}])
+    course = _course(tmp_path, platform)
+    lti.push(course, HW)
+    assert [(li["resourceId"], li["tag"], li["scoreMaximum"]) for li in platform.created] == [(HW, HW, 20.0)]
+    assert _marks(platform, platform.created[0]["id"])["ada"] == 14.0
+    lti.push(course, HW)  # found the second time, not created again
+    assert len(platform.created) == 1
+
+
+def test_an_expired_token_is_asked_for_again_once(course, platform):
+    platform.expire_tokens(after=3)  # mid-push: the line items' pages read, then the token expires
+    out = lti.push(course, HW)
+    assert _marks(platform) == {s: float(m) for s, m in EXPECTED.items()} and len(out.sent) == 4
+    assert len(platform.token_requests) == 2 and platform.expired_answers == 1
+
+
+def test_a_wrong_key_is_a_clear_error(course, platform):
+    platform.jwks[:] = [dict(platform.jwks[0], n=platform.jwks[0]["n"][::-1])]  # the LMS holds another key
+    with pytest.raises(CourseError, match=r"refused the tool's key .*dgmlab lti keys"):
+        lti.push(course, HW)
+    assert platform.scores == {}
+
+
+def test_a_mark_changed_in_the_lms_since_the_last_push_is_kept_unless_forced(course, platform):
+    lti.push(course, HW)
+    platform.set_result(_item(platform), "lti-bob", 15.0)  # a TA's regrade in the LMS's gradebook
+    out = lti.push(course, HW)
+    assert [s for s, _ in out.conflicts] == ["bob"] and "the last push sent 12.60" in out.conflicts[0][1]
+    assert _marks(platform)["bob"] == 15.0 and sorted(out.unchanged) == ["ada", "cy", "dee"]
+    lti.push(course, HW, force=True)
+    assert _marks(platform)["bob"] == 12.6
+
+
+def test_a_mark_set_in_the_lms_before_any_push_is_not_overwritten(course, platform):
+    platform.set_result(_item(platform), "lti-ada", 19.0)
+    out = lti.push(course, HW)
+    assert out.conflicts == [("ada", "the LMS has 19.0, set there, not by dgmlab push; dgmlab's mark is 14.00")]
+    assert _marks(platform)["ada"] == 19.0
+
+
+def test_an_answer_still_to_grade_by_hand_is_posted_as_pending_without_a_score(course, platform):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        g = gb.find_grade("q_written", HW, HW, "bob")
+        g.manual_score, g.needs_manual_grade = None, True
+        gb.db.commit()
+    out = lti.push(course, HW)
+    assert out.pending == [("bob", "pending: 1 answer still to grade by hand (q_written)")]
+    bob = [s for s in platform.scores[_item(platform)] if s["userId"] == "lti-bob"]
+    assert len(bob) == 1 and "scoreGiven" not in bob[0]
+    assert (bob[0]["gradingProgress"], bob[0]["activityProgress"]) == ("Pending", "Submitted")
+    assert "bob" not in _marks(platform) and _marks(platform)["ada"] == 14.0
+    assert lti.push(course, HW).pending == []  # sent once
+
+
+def test_dgmlab_push_lti_prints_what_it_sent_and_what_it_kept(course, platform, capsys):
+    platform.set_result(_item(platform), "lti-ada", 19.0)
+    assert cli.main(["--course", str(course.root), "push", HW, "--lti"]) == 1
+    out = capsys.readouterr().out
+    assert "pushed 3 marks" in out and "NOT OVERWRITTEN" in out and "ada: the LMS has 19.0" in out
+
+
+def test_lti_roster_fills_lms_ids_from_nrps_over_pages_and_keeps_a_different_one(tmp_path, platform):
+    root = tmp_path / "course"
+    root.mkdir()
+    course = _make(root, CONFIG + platform.config(tmp_path / "keys" / "lti.pem"))  # Canvas ids 101..104
+    platform.jwks.append(lti.keys(course)[1])
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for sid in ("ada", "bob", "cy"):
+            gb.update_or_create_student(sid, lms_user_id=None)
+    got = lti.fill_roster(course)
+    assert got.filled == [("ada", "lti-ada"), ("bob", "lti-bob"), ("cy", "lti-cy")]
+    assert got.kept == [("dee", "104", "lti-dee")] and len(got.not_in_nbgrader) == 1  # zed; prof is no learner
+    assert ("/memberships", 3) in platform.pages_served
+    lti.fill_roster(course, force=True)
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        assert {s.id: s.lms_user_id for s in gb.students} == {s: f"lti-{s}" for s in LMS}
