@@ -1,0 +1,70 @@
+"""The wall between a submission's kernel and the grader in a Gradescope container (dgmlab.grading.gradescope.boundary
+and .user_kernel): the unprivileged-user wall is taken only where it holds, and the kernel it starts gets no secret."""
+import os
+import stat
+
+import pytest
+
+from dgmlab.grading.gradescope import boundary as B
+from dgmlab.grading.gradescope import user_kernel as U
+
+
+def test_a_folder_other_users_can_list_is_readable_by_the_kernel_user(tmp_path):
+    folder = tmp_path / "grader"
+    folder.mkdir()
+    folder.chmod(0o755)
+    assert B.readable_by_others(folder, uid=12345)
+    folder.chmod(0o700)
+    assert not B.readable_by_others(folder, uid=12345)  # root's, mode 700
+
+
+def test_the_user_wall_is_refused_while_the_grading_files_are_readable_by_others(tmp_path):
+    if os.geteuid() != 0 or B.kernel_user() is None:
+        pytest.skip("needs root and a nobody user")
+    grader = tmp_path / "grader"
+    grader.mkdir()
+    grader.chmod(0o755)
+    wall = B.user_boundary(grader, memory=2 ** 33, file_size=2 ** 28)
+    assert wall.kind == "" and "could read" in wall.why and str(grader) in wall.why
+
+
+def test_the_user_wall_is_refused_when_the_grader_is_not_root(monkeypatch, tmp_path):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    wall = B.user_boundary(tmp_path, memory=2 ** 33, file_size=2 ** 28)
+    assert wall.kind == "" and "root" in wall.why
+
+
+def test_the_user_wall_starts_the_kernel_through_user_kernel_when_everything_is_hidden(monkeypatch, tmp_path):
+    if os.geteuid() != 0 or B.kernel_user() is None:
+        pytest.skip("needs root and a nobody user")
+    monkeypatch.setattr(B, "package_folders", lambda: [])
+    grader = tmp_path / "grader"
+    grader.mkdir(mode=0o700)
+    wall = B.user_boundary(grader, memory=2 ** 33, file_size=2 ** 28)
+    assert wall.kind == "user" and wall.uid not in (0, -1)
+    line, = wall.config_lines
+    assert "dgmlab.grading.gradescope.user_kernel" in line and "{connection_file}" in line
+
+
+def test_a_course_that_requires_bubblewrap_grades_nothing_without_it(monkeypatch, tmp_path):
+    from dgmlab.grading import sandbox as S
+
+    monkeypatch.setattr(S, "available", lambda: (False, "no user namespaces"))
+    wall = B.choose(True, tmp_path, 2 ** 33, 2 ** 28)
+    assert wall.kind == "" and "no user namespaces" in wall.why
+    assert B.choose(False, tmp_path, 2 ** 33, 2 ** 28).kind == "none"
+
+
+def test_the_kernels_environment_keeps_no_key_or_token(tmp_path):
+    env = U.kernel_env({"DGMLAB_DRAW_KEY": "00" * 32, "AWS_SECRET_ACCESS_KEY": "x", "DGMLAB_DATA": "/data",
+                        "LANG": "C.UTF-8"}, str(tmp_path))
+    assert "DGMLAB_DRAW_KEY" not in env and "AWS_SECRET_ACCESS_KEY" not in env
+    assert env["DGMLAB_DATA"] == "/data" and env["HOME"] == str(tmp_path)
+    assert env["NBGRADER_EXECUTION"] == "autograde" and env["PYTHONSAFEPATH"] == "1"
+
+
+def test_user_kernel_refuses_to_run_a_kernel_as_root(tmp_path):
+    conn = tmp_path / "kernel.json"
+    conn.write_text("{}")
+    with pytest.raises(SystemExit, match="as root"):
+        U.main(["--uid", "0", "--gid", "0", "--memory", "1", "--file-size", "1", "--", str(conn)])
