@@ -1,7 +1,7 @@
 """The wall between a submission's kernel and the grader in a Gradescope container (dgmlab.grading.gradescope.boundary
 and .user_kernel): the unprivileged-user wall is taken only where it holds, and the kernel it starts gets no secret."""
 import os
-import stat
+from pathlib import Path
 
 import pytest
 
@@ -18,9 +18,26 @@ def test_a_folder_other_users_can_list_is_readable_by_the_kernel_user(tmp_path):
     assert not B.readable_by_others(folder, uid=12345)  # root's, mode 700
 
 
-def test_the_user_wall_is_refused_while_the_grading_files_are_readable_by_others(tmp_path):
+def test_a_path_under_a_folder_others_cannot_search_is_out_of_the_kernel_users_reach():
+    import shutil
+    import tempfile
+
+    base = tempfile.mkdtemp(dir="/var/tmp")  # every folder above it searchable by all (pytest's tmp_path: not so)
+    try:
+        folder = Path(base) / "private"
+        (folder / "bin").mkdir(parents=True)
+        os.chmod(base, 0o755)
+        assert B.reachable_by_others(folder / "bin", uid=12345)
+        folder.chmod(0o700)
+        assert not B.reachable_by_others(folder / "bin", uid=12345)
+    finally:
+        shutil.rmtree(base)
+
+
+def test_the_user_wall_is_refused_while_the_grading_files_are_readable_by_others(monkeypatch, tmp_path):
     if os.geteuid() != 0 or B.kernel_user() is None:
         pytest.skip("needs root and a nobody user")
+    monkeypatch.setattr(B, "kernel_paths", lambda: [])
     grader = tmp_path / "grader"
     grader.mkdir()
     grader.chmod(0o755)
@@ -38,12 +55,24 @@ def test_the_user_wall_starts_the_kernel_through_user_kernel_when_everything_is_
     if os.geteuid() != 0 or B.kernel_user() is None:
         pytest.skip("needs root and a nobody user")
     monkeypatch.setattr(B, "package_folders", lambda: [])
+    monkeypatch.setattr(B, "kernel_paths", lambda: [])
     grader = tmp_path / "grader"
     grader.mkdir(mode=0o700)
     wall = B.user_boundary(grader, memory=2 ** 33, file_size=2 ** 28)
     assert wall.kind == "user" and wall.uid not in (0, -1)
     line, = wall.config_lines
-    assert "dgmlab.grading.gradescope.user_kernel" in line and "{connection_file}" in line
+    assert U.__file__ in line and "{connection_file}" in line
+
+
+def test_the_user_wall_is_refused_where_the_kernel_user_cannot_reach_the_python(monkeypatch, tmp_path):
+    if os.geteuid() != 0 or B.kernel_user() is None:
+        pytest.skip("needs root and a nobody user")
+    hidden = tmp_path / "hidden"
+    (hidden / "python").mkdir(parents=True)
+    hidden.chmod(0o700)
+    monkeypatch.setattr(B, "kernel_paths", lambda: [hidden / "python"])
+    wall = B.user_boundary(tmp_path, memory=2 ** 33, file_size=2 ** 28)
+    assert wall.kind == "" and "cannot reach" in wall.why and str(hidden / "python") in wall.why
 
 
 def test_a_course_that_requires_bubblewrap_grades_nothing_without_it(monkeypatch, tmp_path):

@@ -58,6 +58,23 @@ def readable_by_others(path: Path, uid: int) -> bool:
     return st.st_uid == uid or bool(st.st_mode & (stat.S_IROTH | stat.S_IXOTH))
 
 
+def kernel_paths() -> list:
+    """What the kernel user must reach to start a kernel: this Python (its real file) and the environment's folder."""
+    import sys
+
+    return [Path(os.path.realpath(sys.executable)), Path(sys.prefix)]
+
+
+def reachable_by_others(path: Path, uid: int) -> bool:
+    """Whether a user ``uid`` (not root, not in the owners' groups) can reach ``path``: every folder above it
+    searchable by others, and ``path`` itself searchable or runnable by them."""
+    for part in [*reversed(path.parents), path]:
+        st = part.stat()
+        if st.st_uid != uid and not st.st_mode & stat.S_IXOTH:
+            return False
+    return True
+
+
 def kernel_user() -> pwd.struct_passwd | None:
     for name in (KERNEL_USER, FALLBACK_USER):
         try:
@@ -78,11 +95,20 @@ def user_boundary(grader_dir: Path, memory: int, file_size: int) -> Boundary:
     user = kernel_user()
     if user is None:
         return Boundary("", f"neither a {KERNEL_USER} nor a {FALLBACK_USER} user exists to run the kernel as")
+    unreachable = [str(p) for p in kernel_paths() if not reachable_by_others(p, user.pw_uid)]
+    if unreachable:
+        return Boundary("", f"the kernel user {user.pw_name} cannot reach {', '.join(unreachable[:3])}, so its "
+                            f"kernel could not start: install the grader where every user can run it (setup.sh's "
+                            f"/opt/dgmlab)")
     exposed = [str(p) for p in [grader_dir, *package_folders()] if readable_by_others(p, user.pw_uid)]
     if exposed:
         return Boundary("", f"the kernel user {user.pw_name} could read {', '.join(exposed[:3])}: run the bundle's "
                             f"setup.sh, which makes them root's alone (mode 700)")
-    argv = [sys.executable, "-I", "-m", "dgmlab.grading.gradescope.user_kernel", "--uid", str(user.pw_uid),
+    from . import user_kernel
+
+    # the launcher by its path: it imports nothing of dgmlab (and nbgrader_config.py's names of dgmlab.grading are
+    # checked as classes)
+    argv = [sys.executable, "-I", str(Path(user_kernel.__file__).resolve()), "--uid", str(user.pw_uid),
             "--gid", str(user.pw_gid), "--memory", str(int(memory)), "--file-size", str(int(file_size)), "--",
             "{connection_file}"]
     return Boundary("user", f"the kernel ran as the unprivileged user {user.pw_name}, unable to read the grading "
@@ -107,7 +133,7 @@ def choose(setting, grader_dir: Path, memory: int, file_size: int) -> Boundary:
         return Boundary("", f"the course requires the bubblewrap sandbox, which cannot run here: {why}")
     user = user_boundary(grader_dir, memory, file_size)
     if not user.kind:
-        user.why = f"bubblewrap cannot run here ({why}) and {user.why}"
+        user.why = (f"{FORCE_ENV}=user" if usable else f"bubblewrap cannot run here ({why})") + f" and {user.why}"
     return user
 
 

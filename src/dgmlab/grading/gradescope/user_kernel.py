@@ -9,7 +9,7 @@ under ``prlimit`` (address space, largest file). The kernel cannot read the grad
 and the grader's packages are root's, mode 700: ``setup.sh``), nor touch the grader's or the judge's processes,
 which are root's.
 
-    python -I -m dgmlab.grading.gradescope.user_kernel --uid U --gid G --memory BYTES --file-size BYTES -- CONNECTION
+    python -I <this file> --uid U --gid G --memory BYTES --file-size BYTES -- CONNECTION
 """
 from __future__ import annotations
 
@@ -34,9 +34,11 @@ def kernel_env(environ, home: str) -> dict:
     return env
 
 
-def kernel_argv(args, connection: str) -> list:
+def kernel_argv(args, connection: str, extra=()) -> list:
+    """ipykernel under prlimit; ``extra``: the arguments the kernel manager adds after the connection file
+    (nbclient's ``--HistoryManager.hist_file=:memory:``)."""
     return ["prlimit", f"--as={args.memory}", f"--fsize={args.file_size}", "--", sys.executable, "-m",
-            "ipykernel_launcher", "-f", connection]
+            "ipykernel_launcher", "-f", connection, *extra]
 
 
 def main(argv=None) -> None:
@@ -46,6 +48,7 @@ def main(argv=None) -> None:
     parser.add_argument("--memory", type=int, required=True, help="bytes of address space")
     parser.add_argument("--file-size", type=int, required=True, help="bytes of the largest file written")
     parser.add_argument("connection", help="the kernel's connection file (root's, mode 600)")
+    parser.add_argument("extra", nargs=argparse.REMAINDER, help="passed on to ipykernel")
     args = parser.parse_args(argv)
     if args.uid == 0 or args.gid == 0:
         sys.exit("dgmlab user_kernel: refusing to run a grading kernel as root")
@@ -65,7 +68,7 @@ def main(argv=None) -> None:
     if os.getuid() != args.uid or os.geteuid() != args.uid:
         sys.exit("dgmlab user_kernel: could not drop to the kernel user")
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    argv = kernel_argv(args, copy)
+    argv = kernel_argv(args, copy, args.extra)
     os.execvpe(argv[0], argv, env)
 
 
