@@ -3,7 +3,8 @@
 Gradescope builds an image from the zip (``setup.sh``, once), then for every submission runs ``run_autograder``
 in a fresh container and shows the ``/autograder/results/results.json`` it writes. The parts, one job each:
 :mod:`.bundle` (the zip: scripts, the homework's grading files, the course's draw key), :mod:`.run` (one
-submission graded by the same worker code as ``dgmlab autograde``, :func:`dgmlab.grading.autograde.worker.grade_submission`),
+submission graded by the worker code of ``dgmlab autograde``,
+:func:`dgmlab.grading.autograde.worker.grade_submission`),
 :mod:`.results` (Gradescope's results.json from that grading), :mod:`.boundary` (which wall keeps the student's
 kernel from the grader in the container) and :mod:`.user_kernel` (the kernel as an unprivileged user, where
 bubblewrap cannot run).
