@@ -1,0 +1,138 @@
+"""Each student's feedback files returned to their own LMS submission (``dgmlab push --feedback``).
+
+The files are what nbgrader (and ``dgmlab report``) writes to ``feedback/<student>/<hw>/``: the graded notebook as
+HTML, the grade summary, and any PDF put there; the HTML and PDF files directly in that folder are sent
+(:func:`feedback_files`). A student's files are found from the nbgrader id that the LMS id maps to in nbgrader's
+student table, in that student's own folder only: a link (to a classmate's folder, or anywhere) is refused, never
+followed, so no file of another student can reach a submission.
+
+To Canvas (:func:`to_canvas`), each file is a submission comment with an attachment, through ``canvasapi``'s
+three-step upload (the comment's file slot under the submission's *user* id, the file posted to the address Canvas
+gives, without the API token, then the submission updated with the file's id). Moodle's feedback files go with the
+mark (:mod:`.moodle`). What was attached is kept in ``.dgmlab/push/feedback/<lms>_<hw>.json`` (each file's SHA-256),
+so pushing again attaches only files that changed.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..layout import Course, CourseError
+
+SUFFIXES = (".html", ".pdf")
+
+
+def feedback_files(course: Course, hw: str, student: str) -> list[Path]:
+    """The feedback files of ``student``'s ``hw`` (``feedback/<student>/<hw>/*.html``, ``*.pdf``, sorted): regular
+    files of that folder itself. A link on the way there or in it is a :class:`CourseError` (never followed)."""
+    root = course.folder("feedback")
+    folder = course.folder("feedback", hw, student)
+    for p in (root / student, folder):
+        if p.is_symlink():
+            raise CourseError(f"{p} is a link: feedback is read from the student's own folder only (replace it "
+                              "with the folder itself)")
+    if not folder.is_dir():
+        return []
+    out = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() not in SUFFIXES:
+            continue
+        if p.is_symlink() or not p.is_file():
+            raise CourseError(f"{p} is a link or not a regular file: feedback is read from the student's own files "
+                              "only (replace it with the file itself)")
+        out.append(p)
+    return out
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class Returned:
+    hw: str
+    where: str
+    attached: list = field(default_factory=list)  # (student, file name)
+    unchanged: list = field(default_factory=list)  # students whose files were attached before, unchanged
+    skipped: list = field(default_factory=list)  # (student, why)
+
+    def lines(self) -> list:
+        from ..inert import terminal
+
+        out = [f"feedback files of {self.hw} attached in {self.where}: {len(self.attached)}"
+               + (f" ({len(self.unchanged)} students' unchanged since the last push)" if self.unchanged else "")]
+        out += [terminal(f"  {s}: {name}") for s, name in self.attached]
+        if self.skipped:
+            out.append(f"feedback not returned ({len(self.skipped)}):")
+            out += [terminal(f"  {s}: {why}") for s, why in self.skipped]
+        return out
+
+
+def record_path(course: Course, lms: str, hw: str) -> Path:
+    return course.root / ".dgmlab" / "push" / "feedback" / f"{lms}_{hw}.json"
+
+
+def read_record(course: Course, lms: str, hw: str) -> dict:
+    path = record_path(course, lms, hw)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def write_record(course: Course, lms: str, hw: str, record: dict) -> None:
+    path = record_path(course, lms, hw)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def to_send(course: Course, hw: str, student: str, sent: dict) -> tuple[list, str]:
+    """``student``'s feedback files not attached before (``sent``: {file name: SHA-256} of what was), and why none
+    are to send ("" when some are)."""
+    files = feedback_files(course, hw, student)
+    if not files:
+        return [], (f"no feedback files in {course.folder('feedback', hw, student)} (dgmlab autograde writes them; "
+                    "dgmlab report adds the grade summary)")
+    return [p for p in files if sent.get(p.name) != digest(p)], ""
+
+
+def to_canvas(course: Course, hw: str, token: str | None = None, data=None) -> Returned:
+    """Attach each graded student's new feedback files to their Canvas submission as comments."""
+    from . import lms
+    from ..report import analysis as A
+
+    data = data if data is not None else A.collect(course, [hw])
+    target = lms.assignment(course, hw, token)
+    in_canvas = {str(s.user_id): s for s in target.get_submissions()}
+    record = read_record(course, "canvas", hw)
+    out = Returned(hw, "Canvas")
+    for sid in sorted({s.student for s in data.submissions if s.hw == hw}):
+        entry = data.roster.get(sid)
+        if entry is None or not entry.lms_user_id:
+            out.skipped.append((sid, "no LMS user id in nbgrader's student table"))
+            continue
+        theirs = in_canvas.get(str(entry.lms_user_id))
+        if theirs is None:
+            out.skipped.append((sid, f"Canvas has no submission record for user {entry.lms_user_id}"))
+            continue
+        try:
+            files, why = to_send(course, hw, sid, record.get(sid, {}))
+        except CourseError as exc:
+            out.skipped.append((sid, str(exc)))
+            continue
+        if why or not files:
+            (out.skipped.append((sid, why)) if why else out.unchanged.append(sid))
+            continue
+        for path in files:
+            try:
+                ok, got = theirs.upload_comment(str(path))
+            except Exception as exc:
+                ok, got = False, f"{type(exc).__name__}: {exc}"
+            if not ok:
+                out.skipped.append((sid, f"Canvas did not take {path.name} ({str(got)[:200]})"))
+                continue
+            record.setdefault(sid, {})[path.name] = digest(path)
+            record[sid]["_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+            write_record(course, "canvas", hw, record)  # after each file: a crash keeps what was attached
+            out.attached.append((sid, path.name))
+    return out

@@ -1,0 +1,231 @@
+"""Marks (and feedback files) to Moodle through its web services' REST protocol.
+
+Configured as ``c.DgmlabMoodle`` in ``nbgrader_config.py``: the site's address and each homework's assignment
+(the *instance* id ``mod_assign`` functions take, not the course module id of its address). The token of a web
+service user allowed ``mod_assign_get_grades`` and ``mod_assign_save_grade`` comes from ``MOODLE_TOKEN`` or
+``c.DgmlabMoodle.token_file`` (outside the course, mode 600); it travels in the POST body only, so no address
+printed or logged holds it. Students are matched by nbgrader's ``lms_user_id`` (Moodle's user id, the ``id=`` of
+the user's profile address).
+
+``dgmlab push --moodle <hw>`` (:func:`push`) reads the current grades (``mod_assign_get_grades``) and saves each
+final mark with the grade summary as the feedback comment (``mod_assign_save_grade``), and with ``--feedback`` the
+student's own feedback files (uploaded to a draft area through ``webservice/upload.php``, then given as
+``plugindata[files_filemanager]``). A mark still pending is not sent. What was sent is kept in
+``.dgmlab/push/moodle/<hw>.json``; a mark changed in Moodle since (or set there before any push) is kept unless
+``force`` (:func:`dgmlab.grading.lms.lms.changed_there`). Moodle answers a refused call with HTTP 200 and a JSON
+``{"exception", "errorcode", "message"}``: a :class:`CourseError` naming the function and what Moodle said.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+
+from traitlets import Dict, Unicode
+from traitlets.config import Configurable
+
+from ..layout import Course, CourseError
+from . import feedback_return as FR
+from . import lms_secrets
+from .lms import Pushed, changed_there
+
+TOKEN_ENV = "MOODLE_TOKEN"
+FORMAT_PLAIN = 2  # Moodle's FORMAT_PLAIN, for the feedback comment
+
+
+class DgmlabMoodle(Configurable):
+    """Where the course's Moodle is and which assignment is which homework."""
+
+    url = Unicode("", help="The Moodle site's address, e.g. https://moodle.university.edu").tag(config=True)
+    assignments = Dict(help="{homework: the assignment's instance id (mod_assign_get_assignments' id, not the cmid "
+                            "in its address)}").tag(config=True)
+    token_file = Unicode("", help=f"A file outside the course (mode 600) holding the web service token, where "
+                                  f"{TOKEN_ENV} is not set").tag(config=True)
+
+
+def settings(course: Course) -> DgmlabMoodle:
+    return course.settings(DgmlabMoodle)
+
+
+def flatten(params: dict, prefix: str = "") -> dict:
+    """Moodle's REST parameters: nested dicts and lists as ``name[key][0]`` fields."""
+    out = {}
+    for key, value in params.items():
+        name = f"{prefix}[{key}]" if prefix else str(key)
+        if isinstance(value, dict):
+            out.update(flatten(value, name))
+        elif isinstance(value, (list, tuple)):
+            out.update(flatten(dict(enumerate(value)), name))
+        else:
+            out[name] = value
+    return out
+
+
+class Moodle:
+    """A web service client of one Moodle site (``requests``)."""
+
+    def __init__(self, url: str, token: str, session=None):
+        import requests
+
+        self.url, self._token = url.rstrip("/"), token
+        self.session = session or requests.Session()
+
+    def _safe(self, text) -> str:
+        return str(text).replace(self._token, "<token>")
+
+    def _answer(self, what: str, response):
+        if response.status_code != 200:
+            raise CourseError(f"Moodle at {self.url} answered HTTP {response.status_code} to {what}")
+        try:
+            got = response.json()
+        except ValueError:
+            raise CourseError(f"Moodle at {self.url} answered {what} with no JSON (is the REST protocol enabled? Site "
+                              "administration > Server > Web services > Manage protocols)") from None
+        if isinstance(got, dict) and ("exception" in got or "error" in got):
+            code = got.get("errorcode", "")
+            hint = {"invalidtoken": ": the token is wrong or expired (Site administration > Server > Web services > "
+                                    "Manage tokens)",
+                    "accessexception": ": the token's service lacks this function, or its user this capability"
+                    }.get(code, "")
+            raise CourseError(self._safe(f"Moodle refused {what}: {code or got.get('exception')}: "
+                                         f"{got.get('message') or got.get('error')}{hint}"))
+        return got
+
+    def call(self, function: str, **params):
+        import requests
+
+        form = {"wstoken": self._token, "wsfunction": function, "moodlewsrestformat": "json", **flatten(params)}
+        try:
+            response = self.session.post(f"{self.url}/webservice/rest/server.php", data=form, timeout=120)
+        except requests.RequestException as exc:
+            raise CourseError(self._safe(f"could not reach Moodle at {self.url} ({type(exc).__name__})")) from None
+        return self._answer(function, response)
+
+    def upload(self, path: Path, itemid: int = 0) -> int:
+        """Put ``path`` in a draft file area (a new one when ``itemid`` is 0); the area's item id."""
+        import requests
+
+        try:
+            with path.open("rb") as f:
+                response = self.session.post(f"{self.url}/webservice/upload.php",
+                                             data={"token": self._token, "filearea": "draft", "itemid": itemid},
+                                             files={"file_1": (path.name, f)}, timeout=300)
+        except requests.RequestException as exc:
+            raise CourseError(self._safe(f"could not upload {path.name} to Moodle ({type(exc).__name__})")) from None
+        got = self._answer(f"the upload of {path.name}", response)
+        if not isinstance(got, list) or not got or "itemid" not in got[0]:
+            raise CourseError(f"Moodle's upload of {path.name} gave no draft item id: {str(got)[:200]}")
+        return int(got[0]["itemid"])
+
+
+def client(course: Course, session=None) -> Moodle:
+    s = settings(course)
+    if not s.url:
+        raise CourseError("set c.DgmlabMoodle.url in nbgrader_config.py (docs/instructor_guide.md, 'Moodle')")
+    token = lms_secrets.token(course, TOKEN_ENV, s.token_file, "c.DgmlabMoodle.token_file",
+                              "Moodle web service token")
+    return Moodle(s.url, token, session)
+
+
+def assignment_id(course: Course, hw: str) -> int:
+    s = settings(course)
+    if hw not in s.assignments:
+        raise CourseError(f'set c.DgmlabMoodle.assignments["{hw}"] in nbgrader_config.py: the assignment\'s '
+                          "instance id (docs/instructor_guide.md, 'Moodle')")
+    return int(s.assignments[hw])
+
+
+def current_grades(moodle: Moodle, aid: int) -> dict:
+    """``{Moodle user id: grade}`` of assignment ``aid`` (``None`` for a grade record with no grade, -1)."""
+    got = moodle.call("mod_assign_get_grades", assignmentids=[aid])
+    out = {}
+    for a in got.get("assignments", []):
+        if int(a.get("assignmentid", -1)) != aid:
+            continue
+        for g in a.get("grades", []):
+            value = g.get("grade")
+            value = None if value in (None, "") or float(value) < 0 else float(value)
+            out[str(g["userid"])] = value
+    return out
+
+
+def _record_path(course: Course, hw: str) -> Path:
+    return course.root / ".dgmlab" / "push" / "moodle" / f"{hw}.json"
+
+
+def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool = False, session=None):
+    """Save ``hw``'s final marks (and, with ``feedback``, each student's feedback files) in Moodle; the marks'
+    :class:`~dgmlab.grading.lms.lms.Pushed` and the files' :class:`~.feedback_return.Returned` (``None`` without
+    ``feedback``)."""
+    from ..report import analysis as A
+    from ..report import grade_summary as GS
+    from ..report.final_mark import final_mark
+
+    data = data if data is not None else A.collect(course, [hw])
+    moodle, aid = client(course, session), assignment_id(course, hw)
+    in_moodle = current_grades(moodle, aid)
+    path = _record_path(course, hw)
+    record = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    files_record = FR.read_record(course, "moodle", hw) if feedback else {}
+    out, files_out = Pushed(hw, where="Moodle"), (FR.Returned(hw, "Moodle") if feedback else None)
+    for sub in sorted((s for s in data.submissions if s.hw == hw), key=lambda s: s.student):
+        sid, entry, mark = sub.student, data.roster.get(sub.student), final_mark(sub)
+        if not mark.final:
+            out.skipped.append((sid, mark.pending))
+            continue
+        if entry is None or not entry.lms_user_id:
+            out.skipped.append((sid, "no LMS user id in nbgrader's student table (nbgrader db student add "
+                                     f"{sid} --lms-user-id <Moodle user id>)"))
+            continue
+        uid = str(entry.lms_user_id)
+        theirs, last = in_moodle.get(uid), record.get(sid)
+        comment = GS.summary_text(data, sub, GS.rubric_lines(course, sub))
+        why = changed_there("Moodle", theirs, mark.number, None if last is None else last["score"])
+        send_mark = True
+        if why:
+            out.conflicts.append((sid, why + f"; dgmlab's mark is {mark.text}"))
+            send_mark = force
+        elif last is not None and abs(last["score"] - mark.number) < 1e-6 and last.get("comment") == comment:
+            out.unchanged.append(sid)
+            send_mark = False
+        files = []
+        if feedback:
+            try:
+                files, none_why = FR.to_send(course, hw, sid, files_record.get(sid, {}))
+            except CourseError as exc:
+                files, none_why = [], str(exc)
+            if none_why:
+                files_out.skipped.append((sid, none_why))
+            elif not files:
+                files_out.unchanged.append(sid)
+        if not send_mark and not files:
+            continue
+        params = {"assignmentid": aid, "userid": int(uid), "attemptnumber": -1, "addattempt": 0,
+                  "workflowstate": "", "applytoall": 1,
+                  # a file goes with the grade Moodle has when the mark itself is not sent
+                  "grade": mark.number if send_mark else (theirs if theirs is not None else mark.number),
+                  "plugindata": {}}
+        if send_mark:
+            params["plugindata"]["assignfeedbackcomments_editor"] = {"text": comment, "format": FORMAT_PLAIN}
+        try:
+            if files:
+                item = 0
+                for p in files:
+                    item = moodle.upload(p, item)
+                params["plugindata"]["files_filemanager"] = item
+            moodle.call("mod_assign_save_grade", **params)
+        except CourseError as exc:
+            out.skipped.append((sid, f"Moodle refused the mark: {exc}"))
+            continue
+        now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        if send_mark:
+            record[sid] = {"score": mark.number, "comment": comment, "user_id": uid, "pushed_at": now}
+            out.sent.append((sid, mark.number))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+        if files:
+            files_record.setdefault(sid, {}).update({p.name: FR.digest(p) for p in files})
+            FR.write_record(course, "moodle", hw, files_record)
+            files_out.attached += [(sid, p.name) for p in files]
+    return out, files_out
+

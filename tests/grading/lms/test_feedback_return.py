@@ -1,0 +1,115 @@
+"""dgmlab push --feedback (grading/lms/feedback_return.py, moodle.py): each student's own feedback files attached to
+their own LMS submission, against a Canvas (tests/fixtures/canvas_fake.py: a submission comment's three-step file
+upload) and a Moodle (tests/fixtures/moodle_fake.py: a draft area, then mod_assign_save_grade) on 127.0.0.1; never
+another student's file, a link refused, a file attached once."""
+import os
+
+import pytest
+
+from canvas_fake import FakeCanvas
+from dgmlab import cli
+from dgmlab.grading.lms import feedback_return as FR
+from dgmlab.grading.lms import lms, moodle
+from grading.term.test_late_everywhere import CONFIG, HW, LMS, _make
+from moodle_fake import TOKEN, FakeMoodle
+
+pytestmark = pytest.mark.slow  # nbgrader makes a gradebook with alembic
+
+TWO = {"ada": "101", "bob": "102"}  # the two students with feedback here; cy and dee have none
+
+
+def _feedback(course):
+    """ada's and bob's feedback, each naming its student; a PDF of ada's with a name outside ASCII."""
+    for sid in TWO:
+        folder = course.folder("feedback", HW, sid)
+        folder.mkdir(parents=True)
+        (folder / f"{HW}.html").write_text(f"<p>feedback of {sid}</p>", encoding="utf-8")
+        (folder / "grade_summary.txt").write_text("not sent: not HTML or PDF", encoding="utf-8")
+    (course.folder("feedback", HW, "ada") / "Rückmeldung é.pdf").write_bytes(b"%PDF-1.4 ada's pages")
+
+
+@pytest.fixture()
+def canvas(httpserver):
+    return FakeCanvas(httpserver, {uid: {"submitted_at": None, "score": None} for uid in LMS.values()})
+
+
+@pytest.fixture()
+def course(tmp_path, canvas, monkeypatch):
+    monkeypatch.setenv(lms.TOKEN_ENV, "test-token")
+    course = _make(tmp_path, CONFIG + canvas.config(HW))
+    _feedback(course)
+    return course
+
+
+def _got(canvas):
+    """{user id: {file name: bytes}} attached to each submission's comments."""
+    out = {}
+    for user, ids in canvas.comment_files.items():
+        out[user] = {canvas.files[i]["name"]: canvas.files[i]["data"] for i in ids}
+    return out
+
+
+def test_each_student_gets_only_their_own_feedback_files_in_canvas(course, canvas):
+    out = FR.to_canvas(course, HW)
+    got = _got(canvas)
+    assert set(got) == {"101", "102"}
+    assert got["101"] == {f"{HW}.html": b"<p>feedback of ada</p>", "Rückmeldung é.pdf": b"%PDF-1.4 ada's pages"}
+    assert got["102"] == {f"{HW}.html": b"<p>feedback of bob</p>"}
+    assert sorted(out.attached) == [("ada", "Rückmeldung é.pdf"), ("ada", f"{HW}.html"), ("bob", f"{HW}.html")]
+    assert [s for s, _ in out.skipped] == ["cy", "dee"]  # no feedback files
+
+
+def test_the_file_goes_to_canvass_file_store_without_the_api_token(course, canvas):
+    FR.to_canvas(course, HW)
+    assert canvas.files and all(f["authorization"] is None for f in canvas.files.values())
+
+
+def test_a_feedback_file_is_attached_once_and_again_when_it_changes(course, canvas):
+    FR.to_canvas(course, HW)
+    n = len(canvas.files)
+    assert FR.to_canvas(course, HW).attached == [] and len(canvas.files) == n
+    (course.folder("feedback", HW, "bob") / f"{HW}.html").write_text("<p>bob, regraded</p>", encoding="utf-8")
+    assert FR.to_canvas(course, HW).attached == [("bob", f"{HW}.html")]
+    assert _got(canvas)["102"][f"{HW}.html"] == b"<p>bob, regraded</p>"
+
+
+def test_a_link_to_a_classmates_feedback_is_refused_not_followed(course, canvas):
+    bob = course.folder("feedback", HW, "bob")
+    (bob / f"{HW}.html").unlink()
+    os.symlink(course.folder("feedback", HW, "ada") / f"{HW}.html", bob / f"{HW}.html")
+    out = FR.to_canvas(course, HW)
+    assert "102" not in _got(canvas) and [s for s, _ in out.skipped][0] == "bob"
+    assert "is a link" in dict(out.skipped)["bob"]
+
+
+def test_dgmlab_push_feedback_sends_marks_and_files(course, canvas, capsys):
+    assert cli.main(["--course", str(course.root), "push", HW, "--feedback"]) == 1  # cy, dee: no feedback
+    out = capsys.readouterr().out
+    assert "pushed 4 marks of hw9_late to Canvas" in out and "feedback files of hw9_late attached in Canvas: 3" in out
+    assert set(_got(canvas)) == {"101", "102"}
+
+
+def test_each_student_gets_only_their_own_feedback_files_in_moodle(tmp_path_factory, httpserver, monkeypatch):
+    site = FakeMoodle(httpserver, {uid: None for uid in LMS.values()})
+    monkeypatch.setenv(moodle.TOKEN_ENV, TOKEN)
+    course = _make(tmp_path_factory.mktemp("course"), CONFIG + site.config(HW))
+    _feedback(course)
+    marks, files = moodle.push(course, HW, feedback=True)
+    assert site.feedback_files == {"101": [("Rückmeldung é.pdf", b"%PDF-1.4 ada's pages"),
+                                           (f"{HW}.html", b"<p>feedback of ada</p>")],
+                                   "102": [(f"{HW}.html", b"<p>feedback of bob</p>")]}
+    assert len(marks.sent) == 4 and len(files.attached) == 3
+    site.saved.clear()
+    marks, files = moodle.push(course, HW, feedback=True)  # nothing new: nothing saved
+    assert site.saved == [] and files.attached == [] and sorted(files.unchanged) == ["ada", "bob"]
+
+
+def test_moodle_feedback_keeps_a_mark_changed_in_moodle(tmp_path_factory, httpserver, monkeypatch):
+    site = FakeMoodle(httpserver, {uid: None for uid in LMS.values()})
+    monkeypatch.setenv(moodle.TOKEN_ENV, TOKEN)
+    course = _make(tmp_path_factory.mktemp("course"), CONFIG + site.config(HW))
+    site.grades["101"] = 19.0  # set in Moodle: kept, the file goes with Moodle's own grade
+    _feedback(course)
+    marks, files = moodle.push(course, HW, feedback=True)
+    assert [s for s, _ in marks.conflicts] == ["ada"] and site.grades["101"] == 19.0
+    assert ("ada", f"{HW}.html") in files.attached and "101" not in site.comments

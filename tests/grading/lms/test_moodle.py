@@ -1,0 +1,108 @@
+"""dgmlab push --moodle (grading/lms/moodle.py): final marks and grade summaries through Moodle's web services,
+against a Moodle on 127.0.0.1 (tests/fixtures/moodle_fake.py); a mark changed in Moodle since the last push is kept
+unless forced; the token never reaches the output or the course folder."""
+import pytest
+
+from dgmlab import cli
+from dgmlab.grading.course import CourseError
+from dgmlab.grading.lms import moodle
+from grading.term.test_late_everywhere import CONFIG, EXPECTED, HW, LMS, _make
+from moodle_fake import TOKEN, FakeMoodle
+
+pytestmark = pytest.mark.slow  # nbgrader makes a gradebook with alembic
+
+
+@pytest.fixture()
+def site(httpserver):
+    return FakeMoodle(httpserver, {uid: None for uid in LMS.values()})
+
+
+@pytest.fixture()
+def course(tmp_path, site, monkeypatch):
+    monkeypatch.setenv(moodle.TOKEN_ENV, TOKEN)
+    return _make(tmp_path, CONFIG + site.config(HW) + '\nc.DgmlabLms.platform = "moodle"\n')
+
+
+def _marks(site):
+    by_uid = {v: k for k, v in LMS.items()}
+    return {by_uid[u]: g for u, g in site.grades.items()}
+
+
+def test_push_saves_each_final_mark_and_its_summary_as_the_feedback_comment(course, site):
+    out, files = moodle.push(course, HW)
+    assert _marks(site) == {s: float(m) for s, m in EXPECTED.items()} and len(out.sent) == 4 and files is None
+    assert site.comments[LMS["bob"]].startswith(f"{HW}: 12.60 / 20.00")
+    assert site.calls[0] == "mod_assign_get_grades"
+
+
+def test_a_second_push_of_the_same_marks_saves_nothing(course, site):
+    moodle.push(course, HW)
+    site.saved.clear()
+    out, _ = moodle.push(course, HW)
+    assert site.saved == [] and sorted(out.unchanged) == sorted(LMS)
+
+
+def test_a_mark_changed_in_moodle_since_the_last_push_is_kept_unless_forced(course, site):
+    moodle.push(course, HW)
+    site.grades[LMS["bob"]] = 15.0  # a TA's regrade in Moodle's grader
+    out, _ = moodle.push(course, HW)
+    assert [s for s, _ in out.conflicts] == ["bob"]
+    assert "Moodle has 15.0, the last push sent 12.60" in out.conflicts[0][1]
+    assert _marks(site)["bob"] == 15.0
+    moodle.push(course, HW, force=True)
+    assert _marks(site)["bob"] == 12.6
+
+
+def test_a_mark_set_in_moodle_before_any_push_is_not_overwritten(course, site):
+    site.grades[LMS["ada"]] = 19.0
+    out, _ = moodle.push(course, HW)
+    assert out.conflicts == [("ada", "Moodle has 19.0, set there, not by dgmlab push; dgmlab's mark is 14.00")]
+    assert _marks(site)["ada"] == 19.0
+
+
+def test_a_refused_token_is_moodles_error_with_what_to_do_and_never_the_token(course, site, monkeypatch):
+    monkeypatch.setenv(moodle.TOKEN_ENV, "wrong-token-123")
+    with pytest.raises(CourseError, match=r"Moodle refused mod_assign_get_grades: invalidtoken: .*Manage tokens") as e:
+        moodle.push(course, HW)
+    assert "wrong-token-123" not in str(e.value)
+
+
+def test_an_unknown_assignment_id_is_moodles_error(course, site, monkeypatch, tmp_path):
+    with (course.root / "nbgrader_config.py").open("a") as f:
+        f.write(f'\nc.DgmlabMoodle.assignments = {{"{HW}": 99}}\n')
+    site.grades = {}  # get_grades of an unknown assignment lists nothing: the save is what Moodle refuses
+    out, _ = moodle.push(course, HW)
+    assert len(out.skipped) == 4 and "invalidrecord" in out.skipped[0][1]
+
+
+def test_the_token_never_appears_in_the_output_or_the_course_folder(course, site, capsys):
+    site.grades[LMS["ada"]] = 19.0
+    assert cli.main(["--course", str(course.root), "push", HW]) == 1  # c.DgmlabLms.platform = "moodle"
+    printed = capsys.readouterr()
+    assert "pushed 3 marks of hw9_late to Moodle" in printed.out
+    assert TOKEN not in printed.out + printed.err
+    for p in course.root.rglob("*"):
+        if p.is_file():
+            assert TOKEN.encode() not in p.read_bytes(), p
+
+
+def test_a_token_file_inside_the_course_is_refused(course, site, monkeypatch):
+    monkeypatch.delenv(moodle.TOKEN_ENV)
+    (course.root / "token.txt").write_text(TOKEN)
+    with (course.root / "nbgrader_config.py").open("a") as f:
+        f.write('\nc.DgmlabMoodle.token_file = "token.txt"\n')
+    with pytest.raises(CourseError, match="inside the course folder"):
+        moodle.push(course, HW)
+
+
+def test_a_token_file_outside_the_course_is_read_when_only_its_owner_can(course, site, monkeypatch, tmp_path_factory):
+    monkeypatch.delenv(moodle.TOKEN_ENV)
+    secret = tmp_path_factory.mktemp("secrets") / "moodle_token"
+    secret.write_text(TOKEN + "\n")
+    secret.chmod(0o644)
+    with (course.root / "nbgrader_config.py").open("a") as f:
+        f.write(f'\nc.DgmlabMoodle.token_file = "{secret}"\n')
+    with pytest.raises(CourseError, match="chmod 600"):
+        moodle.push(course, HW)
+    secret.chmod(0o600)
+    assert len(moodle.push(course, HW)[0].sent) == 4
