@@ -237,15 +237,6 @@ def test_log_det_is_the_stated_flows():
         want_z, want = _stated(case)
         checks.assert_close(out["z"], want_z, rtol=1e-8, atol=1e-8, name=f"z of RealNVP{case['args']}")
         checks.assert_close(out["log_det"], want, rtol=1e-8, atol=1e-8, name=f"log_det of RealNVP{case['args']}")
-
-
-@points(1)
-def test_log_prob_is_the_change_of_variables():
-    for name, got in (("main", main_log_prob), ("square", square_log_prob)):
-        case = inputs[name]
-        z, log_det = _stated(case)
-        expected = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(1) + log_det
-        checks.assert_close(got, expected, rtol=1e-8, atol=1e-8, name=f"log_prob of RealNVP{case['args']}")
 ### END HIDDEN TESTS
 
 
@@ -454,8 +445,11 @@ if not runtime.is_grading():
 # ### Graded from `p2_realnvp_weights.pt` (3 points)
 #
 # Hand in the file the training cell writes with the full settings, unchanged: the weights of the stated
-# `RealNVP(784, 256, 6)`, with its masks as the architecture builds them. On 200 fixed test digits they must give
-# at most **1.95 bits/dim**. For scale: untrained 70-85, 2 epochs 2.22, 10 epochs 1.96, 20 epochs 1.89. Train all 20.
+# `RealNVP(784, 256, 6)`, with its masks as the architecture builds them. When graded, 200 fixed test digits must
+# give at most **1.95 bits/dim** (2 points; untrained 70-85, 10 epochs 1.96, all 20 epochs 1.89). The check below
+# (1 point) asks for a trained flow with its Jacobian's log-determinant: latents with a mean square of at most
+# **2** per coordinate (untrained 30-90), log-determinant at least **-1** per dimension. Fast mode writes no file,
+# and the check then reads none.
 
 # %% kind="tests" grade_id="p2_weights_tests" points=3
 from dgmlab.probes import check

@@ -105,6 +105,9 @@ def discriminative_posterior(p_y_given_z, F, prior_z, x):
            earns={"q3_kl_tests": 0.25}),
     Mutant("q3_divergences", "JS without the 1/2 weights", edits=[("return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2", "return kl_bernoulli(a, m) + kl_bernoulli(b, m)")],
            earns={"q3_js_tests": 1}),
+    # issue 54: JS in bits (its KL in nats) kept every visible point; the bounds check TV^2/2 <= JS <= TV log 2 sees it
+    Mutant("q3_divergences", "JS in bits (log base 2), KL in nats", edits=[("return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2", "return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2 / sp.log(2)")],
+           earns={"q3_js_tests": 1}),
     Mutant("q3_divergences", "JS as the symmetrised KL", edits=[("return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2", "return (kl_bernoulli(a, b) + kl_bernoulli(b, a)) / 2")],
            earns={"q3_js_tests": 1}),
     Mutant("q3_divergences", "log base 2", edits=[("return a * sp.log(a / b) + (1 - a) * sp.log((1 - a) / (1 - b))", "return a * sp.log(a / b, 2) + (1 - a) * sp.log((1 - a) / (1 - b), 2)")],
@@ -119,7 +122,8 @@ def discriminative_posterior(p_y_given_z, F, prior_z, x):
     Mutant("q3_divergences", "Q read as Bern(0.7): kl_PQ and js_PQ, and so theta*, for 0.7 (self-consistent)", edits=[
         ("kl_PQ = kl_bernoulli(theta, sp.Rational(3, 10))", "kl_PQ = kl_bernoulli(theta, sp.Rational(7, 10))"),
         ("js_PQ = js_bernoulli(theta, sp.Rational(3, 10))", "js_PQ = js_bernoulli(theta, sp.Rational(7, 10))")],
-        earns={"q3_kl_tests": 1.5, "q3_js_tests": 2.5, "q3_theta_star_tests": 0.5}),
+        # theta* minimises its own kl_PQ and js_PQ, which the visible check reads (the kit ships no 0.3): 1 of 2
+        earns={"q3_kl_tests": 1.5, "q3_js_tests": 2.5, "q3_theta_star_tests": 1}),
     Mutant("q3_divergences", "correct variant: sums over outcomes", r'''
 def kl_bernoulli(a, b):
     p, q = [sp.sympify(a), 1 - sp.sympify(a)], [sp.sympify(b), 1 - sp.sympify(b)]
@@ -135,6 +139,9 @@ kl_PQ = kl_bernoulli(theta, sp.Rational(3, 10))
 js_PQ = js_bernoulli(theta, sp.Rational(3, 10))
 ''', passes=["q3_kl_tests", "q3_js_tests"]),
     Mutant("q3_theta_star", "complement 1 - 0.3", "theta_star_kl = 0.7\ntheta_star_js = 0.7", earns={"q3_theta_star_tests": 0.5}),
+    # issue 54: 0.31 for 0.3 kept every visible point; the minimiser check compares with the student's own divergences
+    # a step of 0.002 either side
+    Mutant("q3_theta_star", "0.31 typed for the minimiser 0.3", "theta_star_kl = 0.31\ntheta_star_js = 0.31", earns={"q3_theta_star_tests": 0.5}),
     Mutant("q3_theta_star", "grid argmax instead of argmin", r'''
 grid = np.linspace(0.01, 0.99, 99)
 theta_star_kl = float(grid[np.argmax(sp.lambdify(theta, kl_PQ, "numpy")(grid))])
@@ -144,13 +151,13 @@ theta_star_js = float(grid[np.argmax(sp.lambdify(theta, js_PQ, "numpy")(grid))])
 grid = np.linspace(0.05, 0.95, 10)
 theta_star_kl = float(grid[np.argmin(sp.lambdify(theta, kl_PQ, "numpy")(grid))])
 theta_star_js = float(grid[np.argmin(sp.lambdify(theta, js_PQ, "numpy")(grid))])
-''', earns={"q3_theta_star_tests": 1}),
+''', earns={"q3_theta_star_tests": 0.5}),
     Mutant("q3_theta_star", "correct variant: numerical minimisation", r'''
 theta_star_kl = float(minimize_scalar(sp.lambdify(theta, kl_PQ), bounds=(1e-4, 1 - 1e-4), method="bounded", options={"xatol": 1e-9}).x)
 theta_star_js = float(minimize_scalar(sp.lambdify(theta, js_PQ), bounds=(1e-4, 1 - 1e-4), method="bounded", options={"xatol": 1e-9}).x)
 ''', passes=["q3_theta_star_tests"]),
-    # Q4 asks for torch functions autograd differentiates (dgmlab.metrics computes the values in numpy, with no
-    # gradient): each answer's gradient is checked against a closed form
+    # Q4 asks for the student's own torch functions, which autograd differentiates: every value counts only with its
+    # graph, so dgmlab.metrics' numpy functions (no gradient) earn nothing, and each gradient is checked too
     Mutant("q4_stats", "biased covariance (divides by n)", edits=[("cov = centred.T @ centred / (f.shape[0] - 1)", "cov = centred.T @ centred / f.shape[0]")],
            earns={"q4_stats_tests": 0.5}),
     Mutant("q4_stats", "covariance of the transposed data", edits=[("cov = centred.T @ centred / (f.shape[0] - 1)", "cov = torch.cov(f)")], earns={"q4_stats_tests": 0}),
@@ -160,7 +167,13 @@ from dgmlab import metrics
 def feature_statistics(features):
     mu, cov = metrics.gaussian_stats(features.detach().numpy())
     return torch.from_numpy(mu), torch.from_numpy(cov)
-""", earns={"q4_stats_tests": 1.5}),
+""", earns={"q4_stats_tests": 0}),
+    # issue 54: the statistics through numpy, detached (the statement forbids it), kept every visible point
+    Mutant("q4_stats", "statistics computed through numpy (detached)", r"""
+def feature_statistics(features):
+    f = features.detach().double().numpy()
+    return torch.from_numpy(f.mean(axis=0)), torch.from_numpy(np.cov(f, rowvar=False))
+""", earns={"q4_stats_tests": 0}),
     Mutant("q4_stats", "correct variant: torch.cov",
            "def feature_statistics(features):\n    f = features.double()\n    return f.mean(0), torch.cov(f.T)",
            passes=["q4_stats_tests"]),
@@ -169,16 +182,22 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
     diff = mu1 - mu2
     tr_sqrt = torch.linalg.eigvals(cov1 @ cov2).sqrt().sum()
     return diff @ diff + torch.trace(cov1) + torch.trace(cov2) - 2 * tr_sqrt
-""", earns={"q4_frechet_tests": 2}),
-    Mutant("q4_frechet", "elementwise square root of the product", edits=[("tr_sqrt = torch.sqrt(torch.clamp(torch.linalg.eigvalsh((middle + middle.T) / 2), min=0)).sum()", "tr_sqrt = torch.trace(torch.sqrt(torch.abs(cov1 @ cov2)))")], earns={"q4_frechet_tests": 2.5}),
-    Mutant("q4_frechet", "missing the factor 2 on the cross term", edits=[("- 2 * tr_sqrt", "- tr_sqrt")], earns={"q4_frechet_tests": 0.5}),
-    Mutant("q4_frechet", "mean distance not squared", edits=[("return diff @ diff +", "return torch.sqrt(diff @ diff) +")], earns={"q4_frechet_tests": 1.5}),
+""", earns={"q4_frechet_tests": 1.5}),
+    Mutant("q4_frechet", "elementwise square root of the product", edits=[("tr_sqrt = torch.sqrt(torch.clamp(torch.linalg.eigvalsh((middle + middle.T) / 2), min=0)).sum()", "tr_sqrt = torch.trace(torch.sqrt(torch.abs(cov1 @ cov2)))")], earns={"q4_frechet_tests": 2.25}),
+    # issue 54: no clamp of the round-off negative eigenvalues: NaN for nearly singular covariances
+    Mutant("q4_frechet", "no eigenvalue clamp (NaN for nearly singular covariances)", edits=[
+           ("root1 = (v * torch.sqrt(torch.clamp(w, min=0))) @ v.T", "root1 = (v * torch.sqrt(w)) @ v.T"),
+           ("tr_sqrt = torch.sqrt(torch.clamp(torch.linalg.eigvalsh((middle + middle.T) / 2), min=0)).sum()",
+            "tr_sqrt = torch.sqrt(torch.linalg.eigvalsh((middle + middle.T) / 2)).sum()")],
+           earns={"q4_frechet_tests": 3.5}),
+    Mutant("q4_frechet", "missing the factor 2 on the cross term", edits=[("- 2 * tr_sqrt", "- tr_sqrt")], earns={"q4_frechet_tests": 0.25}),
+    Mutant("q4_frechet", "mean distance not squared", edits=[("return diff @ diff +", "return torch.sqrt(diff @ diff) +")], earns={"q4_frechet_tests": 1.25}),
     Mutant("q4_frechet", "wraps dgmlab.metrics.frechet_distance (no gradient)", r"""
 from dgmlab import metrics
 def frechet_gaussian(mu1, cov1, mu2, cov2):
     value = metrics.frechet_distance(*(t.detach().numpy() for t in (mu1, cov1, mu2, cov2)))
     return torch.tensor(value, dtype=torch.float64)
-""", earns={"q4_frechet_tests": 2}),
+""", earns={"q4_frechet_tests": 0}),
     Mutant("q4_frechet", "correct variant: nuclear norm of the product of the two square roots", r"""
 def _psd_root(c):
     w, v = torch.linalg.eigh((c + c.T) / 2)
@@ -197,6 +216,9 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
            earns={"p1_masked_conv_tests": 0, "p1_model_tests": 0.5}),
     Mutant("p1_masked_conv", "centre pixel left in mask A", edits=[('mask[c, c + (1 if mask_type == "B" else 0):] = 0', "mask[c, c + 1:] = 0")],
            earns={"p1_masked_conv_tests": 2}),
+    # issue 54 item 2: a layer training cannot change (its output computed outside autograd)
+    Mutant("p1_masked_conv", "forward outside autograd (no gradient reaches the weights)", edits=[("return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)", "return F.conv2d(x, (self.weight * self.mask).detach(), self.bias.detach(), padding=self.padding)")],
+           earns={"p1_masked_conv_tests": 4, "p1_model_tests": 4}),
     Mutant("p1_masked_conv", "mask applied once at construction only", edits=[
            ('self.register_buffer("mask", mask[None, None])',
             'self.register_buffer("mask", mask[None, None])\n        with torch.no_grad():\n            self.weight.mul_(self.mask)'),
@@ -215,6 +237,8 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
     Mutant("p1_model", "plain convolution in the hidden layers", edits=[('layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', 'layers += [nn.Conv2d(channels, channels, kernel_size, padding=kernel_size // 2), nn.ReLU()]')],
            earns={"p1_model_tests": 2}),
     # causal (only blind), so it keeps the visible causality check's .5
+    Mutant("p1_model", "forward outside autograd (no gradient reaches the layers)", edits=[("return self.net(x)", "return self.net(x).detach()")],
+           earns={"p1_model_tests": 4}),
     Mutant("p1_model", "mask A in every layer (blind to the pixel just before)", edits=[('layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', 'layers += [MaskedConv2d("A", channels, channels, kernel_size), nn.ReLU()]')],
            earns={"p1_model_tests": 2.5}),
     Mutant("p1_model", "n_layers ignored: no hidden layers (found by a generated mutant)", edits=[('layers += [MaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]', "pass")],
@@ -283,6 +307,11 @@ def inpaint(model, x, visible):
            ("canvas = torch.where(visible, x, torch.zeros_like(x))", "canvas = x.clone()"),
            ("p = torch.sigmoid(model(canvas)[:, :, i, j])", "p = torch.sigmoid(model(x)[:, :, i, j])")],
            earns={"p1_inpaint_tests": 3.5}),
+    # issue 54: the canvas started from x (its hidden pixels included), the model then run on the canvas: with a
+    # causal model the same samples, but the statement says the hidden pixels of x play no role
+    Mutant("p1_inpaint", "canvas started from x, hidden pixels included", edits=[
+           ("canvas = torch.where(visible, x, torch.zeros_like(x))", "canvas = x.clone()")],
+           earns={"p1_inpaint_tests": 3.5}),
     Mutant("p1_inpaint", "thresholds instead of sampling", edits=[("sample = torch.bernoulli(p)", "sample = (p > 0.5).float()")], earns={"p1_inpaint_tests": 4.5}),
     Mutant("p1_inpaint", "correct variant: hidden pixels start at 1/2, visits every pixel", r'''
 @torch.no_grad()
@@ -321,6 +350,8 @@ def inpaint(model, x, visible):
            # the flow inherits the sign; p2_weights_tests (3 of 3 with the genuine weights) no longer depends on this
            # class: the grader loads the handed-in file into the kit's own RealNVP
            earns={"p2_coupling_tests": 3.25, "p2_realnvp_tests": 3}),
+    Mutant("p2_coupling", "forward outside autograd (no gradient reaches s_net and t_net)", edits=[("z = x * m + (1 - m) * (x * torch.exp(s) + t)\n        return z, s.sum(dim=1)", "z = x * m + (1 - m) * (x * torch.exp(s) + t)\n        return z.detach(), s.sum(dim=1).detach()")],
+           earns={"p2_coupling_tests": 3.5, "p2_realnvp_tests": 3.75}),
     Mutant("p2_coupling", "inverse scales by exp(+s)", edits=[("return z * m + (1 - m) * (z - t) * torch.exp(-s)", "return z * m + (1 - m) * (z - t) * torch.exp(s)")],
            earns={"p2_coupling_tests": 3.25, "p2_realnvp_tests": 3.25}),
     Mutant("p2_coupling", "s and t see the unmasked coordinates too", edits=[("s = torch.tanh(self.s_net(x * m)) * (1 - m)", "s = torch.tanh(self.s_net(x)) * (1 - m)"), ("t = self.t_net(x * m) * (1 - m)", "t = self.t_net(x) * (1 - m)")],
@@ -399,6 +430,11 @@ class CouplingLayer(nn.Module):
     Mutant("p2_realnvp", "inverse applies the layers in forward order", edits=[("for layer in reversed(self.layers):", "for layer in self.layers:")], earns={"p2_realnvp_tests": 3.25}),
     Mutant("p2_realnvp", "log-det of the last layer only", edits=[("log_det = log_det + ld", "log_det = ld")], earns={"p2_realnvp_tests": 3}),
     Mutant("p2_realnvp", "log-det sign flipped in log_prob", edits=[("math.log(2 * math.pi) + log_det", "math.log(2 * math.pi) - log_det")], earns={"p2_realnvp_tests": 4}),
+    # issue 54: log_prob without the standard normal's normaliser (log_prob had no visible test)
+    Mutant("p2_realnvp", "log_prob without the -D/2 log 2 pi constant", edits=[("return -0.5 * (z ** 2).sum(dim=1) - 0.5 * self.dim * math.log(2 * math.pi) + log_det", "return -0.5 * (z ** 2).sum(dim=1) + log_det")],
+           earns={"p2_realnvp_tests": 4}),
+    Mutant("p2_realnvp", "forward outside autograd (no gradient reaches the layers)", edits=[("return x, log_det\n", "return x.detach(), log_det.detach()\n")],
+           earns={"p2_realnvp_tests": 3.75}),
     Mutant("p2_realnvp", "identity flow: layers built, never applied (self-consistent)", edits=[
         ("x, ld = layer(x)", "ld = torch.zeros_like(log_det)"), ("z = layer.inverse(z)", "pass")],
         earns={"p2_realnvp_tests": 0}),

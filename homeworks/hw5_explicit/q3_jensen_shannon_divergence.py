@@ -109,7 +109,7 @@ def test_js_values():
         assert abs(got - _js(float(t), 0.3)) < 1e-12, "js_PQ has the wrong value at some theta"
 
 
-@points(0.75)
+@points(0.25)
 def test_js_symmetric_nonnegative_bounded():
     assert len(js_pairs) == 35, "js_bernoulli did not answer on every pair"
     for ab, ba in js_pairs:

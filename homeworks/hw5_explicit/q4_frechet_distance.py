@@ -28,10 +28,10 @@
 # %% [markdown]
 # ### Q4 companion (6 points, autograded): a differentiable Fréchet distance
 #
-# `dgmlab.metrics` already computes FID for the course's tools, in numpy: a number to report, with no gradient.
-# Here you write the same quantities in torch so that autograd can differentiate them, as one needs to use the
+# Write these quantities yourself, in torch, so that autograd can differentiate them, as one needs to use the
 # Fréchet distance as a training loss (matching a generator's feature statistics to the data's). Use torch
-# operations only, from input to output: no `.detach()`, `.item()`, `.numpy()` or `torch.no_grad()` on the way.
+# operations only, from input to output: no `.detach()`, `.item()`, `.numpy()` or `torch.no_grad()` on the way
+# (a value without a gradient earns nothing here).
 #
 # **(2 points)** The estimates of part 1: mean and unbiased covariance (divide by $n-1$), in float64, as functions
 # of the features that autograd can differentiate.
@@ -80,7 +80,7 @@ def test_float32_features_give_float64_statistics():
                         name="the covariance")
 
 
-@points(0.5)
+@points(0.25)
 def test_gradient_with_respect_to_the_features():
     # d/dX of a . mu + <W, cov> = 1 a^T / n + Xc (W + W^T) / (n - 1), Xc the centred features
     x = inputs.gauss50
@@ -127,34 +127,10 @@ check("q4_frechet_tests", frechet_gaussian)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
-from dgmlab.grading.references.hw5_explicit import frechet_distance, frechet_gradients
-
-
-def _real_scalar(d, what):
-    checks.assert_tensor(d, what, shape=())
-    assert not d.is_complex(), f"{what} is complex; return a real tensor"
-    return float(d)
+from dgmlab.grading.references.hw5_explicit import frechet_gradients
 
 
 @points(0.25)
-def test_symmetric_and_matches_reference():
-    (mu1, c1), (mu2, c2) = inputs.general1, inputs.general2
-    d12, d21 = _real_scalar(general_12, "the distance"), _real_scalar(general_21, "the distance")
-    assert abs(d12 - d21) < 1e-8 * max(1.0, abs(d12)), "the distance is not symmetric"
-    checks.assert_close(d12, frechet_distance(mu1, c1, mu2, c2), rtol=1e-6, atol=1e-8,
-                        name="the distance for general covariances")
-
-
-@points(0.25)
-def test_real_for_nearly_singular_covariances():
-    (mu1, c1), (mu2, c2) = inputs.singular1, inputs.singular2
-    d = _real_scalar(singular, "the distance for singular covariances")
-    assert np.isfinite(d) and d >= -1e-8, "the distance is NaN, infinite or negative for singular covariances"
-    checks.assert_close(d, frechet_distance(mu1, c1, mu2, c2), rtol=1e-5, atol=1e-6,
-                        name="the distance for singular covariances")
-
-
-@points(0.5)
 def test_gradient_with_respect_to_the_means():
     (mu1, c1), (mu2, c2) = inputs.general1, inputs.general2
     g_mu1, _, g_mu2, _ = general_grads
@@ -163,7 +139,7 @@ def test_gradient_with_respect_to_the_means():
     checks.assert_close(g_mu2.double().numpy(), want_mu2, rtol=1e-6, atol=1e-8, name="d D_F / d mu2")
 
 
-@points(1)
+@points(0.75)
 def test_gradient_with_respect_to_the_covariances():
     # along symmetric directions E (a covariance stays symmetric): <grad, E> against the closed form I - T
     (mu1, c1), (mu2, c2) = inputs.general1, inputs.general2

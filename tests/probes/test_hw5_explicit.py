@@ -166,10 +166,10 @@ def _mask_opened(state):
 
 def _untrained_layout(which):
     """Red team F2's file: the stand-in the visible check loads into, as constructed (zero masks, default init)."""
-    from dgmlab.probes import hw5_explicit as spec
+    from dgmlab.grading.references import hw5_explicit as graded
 
     torch.manual_seed(0)
-    return spec._layout_pixelcnn() if which == "pixelcnn" else spec._layout_realnvp()
+    return graded.file_pixelcnn() if which == "pixelcnn" else graded.file_realnvp()
 
 
 # cell -> {file: (maker(ns, builder) -> object to torch.save, or None for no file; points of 3; printed)}
@@ -243,14 +243,17 @@ def test_weights_cells_split_their_points_and_both_tests_load_the_file():
 
 
 def test_the_visible_layouts_have_the_kit_networks_names_and_shapes(ref):
-    """The stand-ins the visible checks load a file into have exactly the names and shapes of the reference
-    PixelCNN() and RealNVP(784, 256, 6), so a file the hidden test accepts is never refused by the visible one."""
+    """The kit's layouts (names and shapes only) and the grader's stand-ins the visible checks load a file into have
+    exactly the names and shapes of the reference PixelCNN() and RealNVP(784, 256, 6), so a file the hidden test
+    accepts is never refused by the visible one."""
+    from dgmlab.grading.references import hw5_explicit as graded
     from dgmlab.probes import hw5_explicit as spec
 
-    for made, layout in ((ref["PixelCNN"](), spec._layout_pixelcnn()), (ref["RealNVP"](784, 256, 6), spec._layout_realnvp())):
+    for made, layout, stand_in in ((ref["PixelCNN"](), spec._layout_pixelcnn(), graded.file_pixelcnn()),
+                                   (ref["RealNVP"](784, 256, 6), spec._layout_realnvp(), graded.file_realnvp())):
         want = {k: tuple(v.shape) for k, v in made.state_dict().items()}
-        got = {k: tuple(v.shape) for k, v in layout.state_dict().items()}
-        assert got == want
+        assert layout == want
+        assert {k: tuple(v.shape) for k, v in stand_in.state_dict().items()} == want
 
 
 @pytest.mark.slow
@@ -371,16 +374,48 @@ def test_a_visible_test_compares_the_working_values_with_the_recorded_ones(ref):
     assert failed == {"test_forward_is_the_statements_map"}, result.lines
 
 
-def test_the_theta_star_check_reads_the_recorded_divergences():
-    """q3's minimiser check reads the statement's divergences from the recorded table (no formula in the kernel): the
-    minimiser 0.3 passes, a maximiser on the grid fails."""
-    from dgmlab import probes
+def test_the_theta_star_check_reads_the_students_own_divergences():
+    """q3's minimiser check compares theta* with the student's own kl_PQ and js_PQ a step either side (the kit ships
+    no divergence table, whose minimiser would be the answer): a minimiser passes, 0.31 for 0.3 and a maximiser fail."""
+    import sympy as sp
 
+    from dgmlab import probes
+    from dgmlab.probes import hw5_explicit as spec_module
+
+    theta = spec_module.symbols()["theta"]
+    kl = theta * sp.log(theta / sp.Rational(3, 10)) + (1 - theta) * sp.log((1 - theta) / sp.Rational(7, 10))
     spec = probes.spec_for("hw5_explicit", "q3_theta_star_tests")
-    passed = probes.judge("hw5_explicit", spec, {"theta_star_kl": 0.3, "theta_star_js": 0.3, "kl_PQ": None,
-                                                  "js_PQ": None}, 0)
-    assert passed.earned == spec.points - spec.hidden, passed.lines
-    wrong = probes.judge("hw5_explicit", spec, {"theta_star_kl": 0.95, "theta_star_js": 0.3, "kl_PQ": None,
-                                                 "js_PQ": None}, 0)
-    failed = {name for name, _, _, ok, _ in wrong.results if not ok}
-    assert failed == {"test_no_grid_point_is_lower"}, wrong.lines
+
+    def failed(kl_star, js_star):
+        result = probes.judge("hw5_explicit", spec, {"theta_star_kl": kl_star, "theta_star_js": js_star,
+                                                     "kl_PQ": kl, "js_PQ": kl}, 0)
+        return {name for name, _, hidden, ok, _ in result.results if not ok and not hidden}
+
+    assert failed(0.3, 0.3) == set()
+    assert failed(0.31, 0.3) == {"test_minimises_your_divergences"}
+    assert failed(0.3, 0.95) == {"test_minimises_your_divergences"}
+
+
+def test_the_kit_ships_no_minimiser_table():
+    """issue 55: expected.json holds nothing for q3_theta_star_tests (a table of the statement's divergences on a grid
+    answers theta* = 0.3 whatever the seed)."""
+    from importlib import resources
+
+    from dgmlab import wire
+
+    recorded = wire.loads(resources.files("dgmlab.probes.hw5_explicit").joinpath("expected.json").read_text())
+    assert "q3_theta_star_tests" not in recorded
+
+
+def test_the_weights_cells_state_the_bars_their_visible_checks_test():
+    """issue 54: each weights cell states the bar its visible check tests (not only the grader's likelihood bar), and
+    what fast mode does, so the statement is true to what the check reads."""
+    from dgmlab.probes import hw5_explicit as spec
+
+    cells = [c.source for c in _builder().build().nb.cells if c.cell_type == "markdown"]
+    p1 = next(c for c in cells if "Graded from `p1_pixelcnn_weights.pt`" in c)
+    p2 = next(c for c in cells if "Graded from `p2_realnvp_weights.pt`" in c)
+    assert f"at least **{spec.P1_VISIBLE_BAR_ACCURACY:.0%}**" in p1 and "Fast mode writes no file" in p1
+    assert f"at most **{spec.P2_VISIBLE_BAR_Z2:g}** per coordinate" in " ".join(p2.split())
+    assert f"at least **{spec.P2_VISIBLE_BAR_LOG_DET:g}** per dimension" in " ".join(p2.split())
+    assert "Fast mode writes no file" in " ".join(p2.split())

@@ -521,6 +521,28 @@ def test_zero_exactly_for_equal_distributions(v):
 
 
 @points(0.5)
+def test_js_is_symmetric_and_within_its_bounds(v):
+    # for any two distributions, with TV their total variation distance: TV^2 / 2 <= JS <= TV log 2 (in nats: Pinsker
+    # on each of JS's two terms, and Lin's bound), and JS(P || Q) = JS(Q || P) (written part 3)
+    grid_a, grid_b = [k / d for k, d in JS_GRID[::3]], [k / d for k, d in JS_GRID[::4]]
+    pairs = v.js_pairs
+    assert len(pairs) == len(grid_a) * len(grid_b), "js_bernoulli did not answer on every pair"
+    for (ab, ba), (a, b) in zip(pairs, [(a, b) for a in grid_a for b in grid_b], strict=True):
+        assert abs(ab - ba) < 1e-12, \
+            (f"expected js_bernoulli({a:g}, {b:g}) = js_bernoulli({b:g}, {a:g}) (D_JS is symmetric), found {ab:.6g} "
+             f"and {ba:.6g}: each distribution is compared with the mixture M = (P + Q)/2")
+        tv = abs(a - b)
+        low, high = tv * tv / 2, tv * math.log(2)
+        hint = ""
+        if ab > high + 1e-12:
+            hint = ("; above it, check the weights 1/2 on each KL term and the log's base (natural logarithms, "
+                    "nats, as the statement asks)")
+        assert low - 1e-12 <= ab <= high + 1e-12, \
+            (f"js_bernoulli({a:g}, {b:g}) = {ab:.6g} cannot be D_JS(Bern({a:g}) || Bern({b:g})): that lies between "
+             f"TV^2 / 2 = {low:.6g} and TV log 2 = {high:.6g} (TV = |a - b|){hint}")
+
+
+@points(0.5)
 def test_are_floats_in_unit_interval(v):
     np = _np()
     for name in ("theta_star_kl", "theta_star_js"):
@@ -530,36 +552,34 @@ def test_are_floats_in_unit_interval(v):
         assert 0 < float(value) < 1, f"expected {name} in (0, 1), found {float(value)}"
 
 
-THETA_TABLE = 1000  # the recorded divergences are at theta = k / 1000, k = 1 .. 999
-
-
-def _divergence_at(table, theta):
-    """A recorded divergence at ``theta``, linearly interpolated between the table's points (k / THETA_TABLE)."""
-    np = _np()
-    grid = np.arange(1, THETA_TABLE) / THETA_TABLE
-    return float(np.interp(theta, grid, np.asarray(table, dtype=np.float64)))
+THETA_STEP = 0.002  # the minimiser check's step either side of theta*
 
 
 @points(0.5)
-def test_no_grid_point_is_lower(v):
-    # a coarse check: the divergence at your minimiser is no larger than at theta = 0.05, 0.15, ..., 0.95, both read
-    # from what the grader's references gave for the statement's P and Q on a fine grid of theta, recorded with the
-    # kit (your kl_PQ and js_PQ are graded in their own cell)
-    grid = [(2 * k + 1) / 20 for k in range(10)]
-    tables = recorded("q3_theta_star_tests")
-    for key, name, value in (("kl", "theta_star_kl", v.theta_star_kl), ("js", "theta_star_js", v.theta_star_js)):
+def test_minimises_your_divergences(v):
+    # each theta* against your own kl_PQ and js_PQ (graded in their own cells), a step of 0.002 on either side: a
+    # minimiser found to about 3 decimals is no higher there than at its two neighbours
+    sp, theta = _sp(), symbols()["theta"]
+    for div_name, div, name, value in (("kl_PQ", v.kl_PQ, "theta_star_kl", v.theta_star_kl),
+                                       ("js_PQ", v.js_PQ, "theta_star_js", v.theta_star_js)):
         try:
             value = float(value)
         except (TypeError, ValueError):
             raise AssertionError(f"expected {name} to be a number, found {type(value).__name__}") from None
         assert 0 < value < 1, f"expected {name} in (0, 1), found {value}"
-        at_star = _divergence_at(tables[key], value)
-        on_grid = [_divergence_at(tables[key], t) for t in grid]
-        lowest = min(range(10), key=lambda k: on_grid[k])
-        hint = ": that looks like a maximiser (argmax) rather than a minimiser" if at_star >= max(on_grid) else ""
-        assert at_star <= on_grid[lowest] + 1e-9, \
-            (f"expected the divergence at {name} = {value:.4f} to be no larger than on a grid of theta; "
-             f"found {at_star:.5f} there but {on_grid[lowest]:.5f} at theta = {grid[lowest]:.2f}{hint}")
+        checks.assert_sympy_expr(div, div_name, symbols=[theta])
+
+        def at(t, div=div):
+            return complex(div.subs(theta, sp.Float(t, 30)).evalf(30)).real
+
+        here = at(value)
+        neighbours = [t for t in (value - THETA_STEP, value + THETA_STEP) if 0 < t < 1]
+        lowest = min(neighbours, key=at)
+        hint = ": that looks like a maximiser (argmax) rather than a minimiser" \
+            if all(at(t) < here for t in neighbours) else ": find the minimiser to at least 3 decimals"
+        assert here <= at(lowest) + 1e-12, \
+            (f"expected {name} = {value:.4f} to minimise your {div_name}: it is {here:.6g} there but {at(lowest):.6g} "
+             f"at theta = {lowest:.4f}{hint}")
 
 
 # ====================================================================== Q4
@@ -584,9 +604,32 @@ def _graph_output(t, what):
     return t
 
 
+def _without_gradient(module, output):
+    """The names of ``module``'s parameters that ``output`` (a tensor, or a tuple of tensors) has no gradient for; a
+    TypeError when it has no graph at all (computed outside autograd)."""
+    torch = _torch()
+    outs = output if isinstance(output, (tuple, list)) else (output,)
+    total = sum(_graph_output(t, "the output").double().sum() for t in outs)
+    named = list(module.named_parameters())
+    found = torch.autograd.grad(total, [p for _, p in named], allow_unused=True)
+    return [name for (name, _), g in zip(named, found, strict=True) if g is None]
+
+
+def _gradients_reach(missing, what, trained):
+    assert isinstance(missing, list), f"the check could not read which parameters of {what} get a gradient"
+    assert not missing, \
+        (f"{what}: no gradient reaches {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}; training "
+         f"changes {trained} by their gradients, so compute the forward pass with torch operations on them (no "
+         f"torch.no_grad(), .detach() or new tensors)")
+
+
 def _stats(fn, f):
-    out = fn(f.clone())
-    return [_detached(t) for t in out] if isinstance(out, tuple) else out
+    # every value comes from a call on features that require a gradient, and counts only with its graph: statistics
+    # computed elsewhere (numpy, dgmlab.metrics) or detached are not what the statement asks for
+    out = fn(f.clone().requires_grad_(True))
+    if not isinstance(out, tuple) or len(out) != 2:
+        return [_detached(t) for t in out] if isinstance(out, tuple) else out  # the shape test says what differs
+    return [_detached(_graph_output(t, what)) for t, what in zip(out, ("mu", "cov"), strict=True)]
 
 
 def _stats_grad(fn, f, a, w):
@@ -600,8 +643,11 @@ def _stats_grad(fn, f, a, w):
 
 def _q4_stats_probe(o, x):
     fn = o["feature_statistics"]
+    torch = _torch()
     out = {name: attempt(_stats, fn, x[name]) for name in ("gauss50", "three", "small", "torch32")}
     out["grad_gauss50"] = attempt(_stats_grad, fn, x["gauss50"], x["a"], x["w"])
+    out["grad_three"] = attempt(_stats_grad, fn, x["three"], torch.tensor([1.0, 0.0], dtype=torch.float64),
+                                torch.tensor([[0.0, 1.0], [0.0, 0.0]], dtype=torch.float64))
     return out
 
 
@@ -638,6 +684,19 @@ def test_values_on_three_points(v):
         f"expected cov = {want.tolist()} for the points (0, 1), (2, 5), (4, 0), found {cov.double().round(decimals=4).tolist()}{hint}"
 
 
+@points(0.25)
+def test_gradient_reaches_the_features(v):
+    # the statement asks for statistics autograd can differentiate: d(mu[0] + cov[0, 1]) / d features for the points
+    # (0, 1), (2, 5), (4, 0): 1/3 on each first coordinate, plus the other coordinate's deviation from its mean / (n - 1)
+    want = [[-1 / 6, -1.0], [11 / 6, 0.0], [-2 / 3, 1.0]]
+    got = v.grad_three
+    checks.assert_tensor(got, "the gradient of mu[0] + cov[0, 1] with respect to the features", shape=(3, 2))
+    found = got.double().tolist()
+    assert all(abs(g - w) < 1e-9 for row, wrow in zip(found, want, strict=True) for g, w in zip(row, wrow, strict=True)), \
+        (f"expected the gradient of mu[0] + cov[0, 1] with respect to the points (0, 1), (2, 5), (4, 0) to be "
+         f"[[-1/6, -1], [11/6, 0], [-2/3, 1]], autograd found {[[round(g, 4) for g in row] for row in found]}")
+
+
 def _q4_frechet_inputs(seed):
     np = _np()
     rng = np.random.default_rng(int(seed) + 43)
@@ -669,16 +728,26 @@ def _q4_frechet_probe(o, x):
     def tensors(args, grad=False):
         return [torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float64).requires_grad_(grad) for a in args]
 
+    def call(leaves):
+        try:
+            return fn(*leaves)
+        except torch.linalg.LinAlgError as exc:
+            raise ValueError(f"frechet_gaussian stopped in torch.linalg ({(str(exc).splitlines() or [''])[0][:120]}): "
+                             f"a NaN reached an eigen-decomposition; round-off makes eigenvalues that should be 0 "
+                             f"slightly negative, so clamp them at 0 before each square root") from None
+
     def value(*args):
-        d = fn(*tensors(args))
-        if isinstance(d, torch.Tensor) and d.is_complex():
+        # counted only with its graph: a distance computed elsewhere (numpy, dgmlab.metrics) or detached is not what
+        # the statement asks for
+        d = _graph_output(call(tensors(args, grad=True)), "the distance")
+        if d.is_complex():
             raise TypeError(f"the distance came out as a complex tensor ({d.dtype}); it is a real number: take the "
                             f"trace of the square root from a symmetric positive semi-definite matrix (see the hint)")
         return _detached(d)
 
     def grads(*args):
         leaves = tensors(args, grad=True)
-        d = _graph_output(fn(*leaves), "the distance")
+        d = _graph_output(call(leaves), "the distance")
         found = torch.autograd.grad(d.real if d.is_complex() else d, leaves, allow_unused=True)
         return [torch.zeros_like(leaf) if g is None else g.detach() for g, leaf in zip(found, leaves, strict=True)]
 
@@ -735,6 +804,33 @@ def test_one_dimensional_gradient(v):
 
 
 @points(0.5)
+def test_general_covariances(v):
+    # two Gaussians with full covariances (200 samples in 6 dimensions), both ways round, against the grader's
+    # distance on them (recorded with the kit)
+    want = recorded("q4_frechet_tests")["general"]
+    w = working(v)
+    d12, d21 = _distance(w.general_12, "the distance"), _distance(w.general_21, "the distance")
+    hint = ""
+    if abs(d12 - d21) > 1e-8 * max(1.0, abs(d12)):
+        hint = f" (and {d21:.6f} with the two Gaussians swapped: D_F is symmetric)"
+    assert abs(d12 - want) <= 1e-6 * max(1.0, abs(want)) and not hint, \
+        (f"expected {want:.6f} for two Gaussians with full covariances, found {d12:.6f}{hint}: (S1 S2)^(1/2) is a "
+         f"matrix square root (the element-wise square root agrees only for diagonal covariances); see the hint")
+
+
+@points(0.5)
+def test_nearly_singular_covariances(v):
+    # 5 samples in 20 dimensions each: nearly singular covariances, on which a matrix square root taken naively comes
+    # out complex or NaN; against the grader's distance on them (recorded with the kit)
+    want = recorded("q4_frechet_tests")["singular"]
+    d = _distance(working(v).singular, "the distance for nearly singular covariances")
+    assert math.isfinite(d) and abs(d - want) <= 1e-5 * max(1.0, abs(want)), \
+        (f"expected {want:.4f} for two nearly singular covariances (5 samples in 20 dimensions), found {d:.6g}: the "
+         f"distance must stay real and finite there; round-off makes eigenvalues that should be 0 slightly negative, "
+         f"so clamp them at 0 before the square root")
+
+
+@points(0.5)
 def test_diagonal_covariances(v):
     # two Gaussians with diagonal covariances, against the grader's distance on them (recorded with the kit)
     want = recorded("q4_frechet_tests")["diagonal"]
@@ -781,7 +877,12 @@ def _p1_conv_probe(o, x):
             _load_conv(layer, second, x[f"b_{kind}{k}"])
             return [before, _detached(layer(x["x"].clone()))]
 
-    return {f"out_{kind}{k}": attempt(outputs, kind, k) for kind, k in CONV_CASES}
+    def without_gradient():
+        layer = _load_conv(cls("B", 3, 2, 5), x["w_B5"][0], x["b_B5"])
+        return _without_gradient(layer, layer(x["x"].clone()))
+
+    return {**{f"out_{kind}{k}": attempt(outputs, kind, k) for kind, k in CONV_CASES},
+            "without_gradient": attempt(without_gradient)}
 
 
 def _conv_matches(v, kind, which):
@@ -817,9 +918,11 @@ def test_type_B_5x5_as_printed(v):
 
 @points(1)
 def test_the_mask_acts_on_new_weights(v):
-    # the layer keeps its mask when its weights change (as they do in training)
+    # the layer keeps its mask when its weights change (as they do in training), and training can change them: the
+    # output has a gradient with respect to the weight and the bias
     _conv_matches(v, "A", 1)
     _conv_matches(v, "B", 1)
+    _gradients_reach(working(v).without_gradient, "MaskedConv2d('B', 3, 2, 5)", "the weight and the bias")
 
 
 # ---------------------------------------------------------------------- P1 model
@@ -903,7 +1006,12 @@ def _p1_model_probe(o, x):
                 outs.append(_detached(model(flipped.view_as(images))))
         return outs
 
-    return {"small_upper": attempt(logits, P1_SMALL, x["small_upper"], x["x_small"]),
+    def without_gradient():
+        model = _load_params(cls(*P1_SMALL), x["small_upper"], f"PixelCNN{P1_SMALL}")
+        return _without_gradient(model, model(x["x_small"].clone()))
+
+    return {"without_gradient": attempt(without_gradient),
+            "small_upper": attempt(logits, P1_SMALL, x["small_upper"], x["x_small"]),
             "default_upper": attempt(logits, (), x["default_upper"], x["x_default"]),
             "small_full": attempt(logits, P1_SMALL, x["small_full"], x["x_small"]),
             "default_full": attempt(logits, (), x["default_full"], x["x_default"]),
@@ -926,6 +1034,7 @@ def _stack_matches(v, key, image_key, args):
 @points(1)
 def test_small_stack_as_stated(v):
     _stack_matches(v, "small_upper", "x_small", P1_SMALL)
+    _gradients_reach(working(v).without_gradient, "PixelCNN(4, 2, 3)", "every layer's weights")
 
 
 @points(1)
@@ -996,6 +1105,21 @@ def test_uniform_logits_cost_log2_per_pixel(v):
          f"found {got:.4f}{hint}")
 
 
+@points(1)
+def test_finite_for_very_large_logits(v):
+    # logits 120, -120, 30, -30 on pixels 0, 1, 1, 0: the first two confidently wrong (120 nats each), the last two
+    # confidently right (about 1e-13 each); sigmoid(120) rounds to 1 in float32, so log(1 - p) would be -inf
+    got = v.confident
+    checks.assert_tensor(got, "bernoulli_nll(logits, x) for one 2x2 image", shape=(1,))
+    value = float(got[0])
+    hint = ""
+    if not math.isfinite(value):
+        hint = (": the statement asks for an NLL finite even for very large |logits|; sigmoid then log overflows, "
+                "work from the logits (binary_cross_entropy_with_logits, or softplus)")
+    assert math.isfinite(value) and abs(value - 240.0) < 1e-3, \
+        f"expected 120 + 120 = 240 nats for logits (120, -120, 30, -30) on pixels (0, 1, 1, 0), found {value:.6g}{hint}"
+
+
 # ---------------------------------------------------------------------- P1 inpainting
 class CopyPrevious:
     """A causal toy model: pixel t is (almost surely) equal to pixel t - 1 in raster order."""
@@ -1019,6 +1143,17 @@ class Leaning:
 
     def __call__(self, x):
         return _torch().full_like(x, math.log(4.0))
+
+
+class PeekNext:
+    """A toy model that is not causal: pixel t is (almost surely) equal to pixel t + 1 in raster order. Inpainting
+    with it shows whether the hidden pixels of x reach the canvas."""
+
+    def __call__(self, x):
+        torch = _torch()
+        flat = x.flatten(1)
+        nxt = torch.cat([flat[:, 1:], torch.zeros_like(flat[:, :1])], dim=1)
+        return (40.0 * (2 * nxt - 1)).view_as(x)
 
 
 def lower_half_hidden(n, H, W):
@@ -1055,6 +1190,9 @@ def _p1_inpaint_probe(o, x):
             "irregular_out": attempt(lambda: [run(m, x["irregular_x"], x["irregular_visible"], 3 + k)
                                               for k, m in enumerate((CoinFlip(), CopyPrevious()))]),
             "raster_out": attempt(run, CopyPrevious(), x["raster_x"], lower_half_hidden(4, 6, 6), 5),
+            # the same images twice, their hidden pixels flipped the second time, with a model that peeks ahead
+            "peek_out": attempt(lambda: [run(PeekNext(), xs, lower_half_hidden(4, 6, 6), 8) for xs in (
+                x["raster_x"], torch.where(lower_half_hidden(4, 6, 6), x["raster_x"], 1 - x["raster_x"]))]),
             "coin_out": attempt(run, CoinFlip(), torch.zeros(64, 1, 8, 8), lower_half_hidden(64, 8, 8), 6),
             "leaning_out": attempt(run, Leaning(), torch.zeros(64, 1, 8, 8), lower_half_hidden(64, 8, 8), 7)}
 
@@ -1116,6 +1254,13 @@ def test_sequential_conditioning_in_raster_order(v):
         ("with a model that copies the previous pixel, every hidden pixel should repeat the last visible one: "
          "sample one pixel at a time in raster order, each from the model run on the canvas so far "
          "(known pixels and those already sampled, never the hidden pixels of x)")
+    # the statement: the hidden pixels of x must play no role. With a model that reads the next pixel, inpainting the
+    # same images with their hidden pixels flipped must give the same result
+    first, second = v.peek_out
+    assert torch.equal(first, second), \
+        ("inpaint's result changed when only the hidden pixels of x changed (with a model that reads later pixels): "
+         "the hidden pixels of x must play no role, as a real user would not have them; start the canvas from the "
+         "visible pixels only (the hidden ones at 0, say)")
 
 
 # ====================================================================== P2: logit transform
@@ -1319,7 +1464,11 @@ def _p2_coupling_probe(o, x):
         with torch.no_grad():
             return _detached(layer(case).inverse(x[case]["z"].clone()))
 
-    out = {}
+    def without_gradient():
+        net = layer("main")
+        return _without_gradient(net, net(x["main"]["x"].clone()))
+
+    out = {"without_gradient": attempt(without_gradient)}
     for case in ("main", "tiny", "other"):
         out[f"{case}_forward"] = attempt(forward, case)
         out[f"{case}_inverse"] = attempt(inverse, case)
@@ -1346,6 +1495,7 @@ def test_forward_is_the_statements_map(v):
     x, keep = case["x"], case["mask"].bool()
     checks.assert_tensor(z, "z", shape=tuple(x.shape))
     if _close(z, want["z"]):
+        _gradients_reach(w.without_gradient, "CouplingLayer(6, 16, mask)", "s_net and t_net")
         return
     hint = ""
     if not _torch().allclose(z[:, keep], x[:, keep], atol=1e-12):
@@ -1449,8 +1599,12 @@ def _p2_realnvp_probe(o, x):
                 z = layer.inverse(z)
         return _detached(z)
 
+    def without_gradient():
+        f = flow("main")
+        return _without_gradient(f, f(x["main"]["x"].clone()))
+
     out = {"masks": attempt(lambda: [_detached(layer.mask) for layer in cls(*x["main"]["args"]).layers]),
-           "forward_order": attempt(forward_order)}
+           "forward_order": attempt(forward_order), "without_gradient": attempt(without_gradient)}
     for case in REALNVP_CASES:
         out[f"{case}_forward"] = attempt(forward, case)
         out[f"{case}_inverse"] = attempt(inverse, case)
@@ -1490,6 +1644,7 @@ def test_flow_is_the_stated_stack(v):
     checks.assert_tensor(log_det, "log_det (one value per example)", shape=(5,))
     want = recorded("p2_realnvp_tests")["z"]
     if _close(z, want):
+        _gradients_reach(w.without_gradient, "RealNVP(6, 16, 4)", "every layer's s_net and t_net")
         return
     hint = _mask_hint(_maybe(w, "masks"), 4)
     if not hint and ((z - case["x"]).abs().max(dim=0).values < 1e-6).any():
@@ -1514,6 +1669,22 @@ def test_flow_inverse_undoes_the_stated_flow(v):
     assert gap < 1e-6, \
         (f"expected flow.inverse(z) to be the x that the stated flow (the grader's parameters) sends to z; it is "
          f"off from that x by up to {gap:.3g}{hint}")
+
+
+@points(1)
+def test_log_prob_is_the_change_of_variables(v):
+    # RealNVP(6, 16, 4) with the grader's parameters: log_prob(x) = log N(z; 0, I) + log|det dz/dx|, the Gaussian's
+    # normaliser -D/2 log(2 pi) included
+    w = working(v)
+    got, want = w.main_log_prob, recorded("p2_realnvp_tests")["log_prob"]
+    checks.assert_tensor(got, "flow.log_prob(x) (one value per example)", shape=(5,))
+    gap = float((got.double() - want).abs().max())
+    hint = ""
+    if gap >= 1e-6 and float((got.double() - want - 3 * math.log(2 * math.pi)).abs().max()) < 1e-6:
+        hint = ": that leaves out the standard normal's normaliser -D/2 log(2 pi) (D = 6)"
+    assert gap < 1e-6, \
+        (f"expected RealNVP(6, 16, 4).log_prob(x) with the grader's parameters to be log N(z; 0, I) + log|det dz/dx| "
+         f"of the stated flow; it is off by up to {gap:.3g}{hint}")
 
 
 # ---------------------------------------------------------------------- P2 log-likelihood, bits/dim
@@ -1598,83 +1769,71 @@ def _absent_in_fast_mode(v, name):
     return runtime.mode() == "fast" and name not in v.files
 
 
-def _layout_pixelcnn(channels=64, n_layers=5, kernel_size=7):
-    """The network the PixelCNN docstring states, with its masks left to the file: self.net holds the layers in the
-    stated order, each convolution multiplying its weight by its ``mask`` buffer (shape (1, 1, k, k)) in forward. The
-    masks start at zero and come from the loaded file; no mask is built here (that is the homework's answer), and a
-    file whose masks let a logit see its own pixel or a later one fails the causality check before any likelihood."""
-    torch = _torch()
-    nn, F = torch.nn, torch.nn.functional
-
-    class FileMaskedConv(nn.Conv2d):
-        def __init__(self, cin, cout, k):
-            super().__init__(cin, cout, k, padding=k // 2)
-            self.register_buffer("mask", torch.zeros(1, 1, k, k))
-
-        def forward(self, x):
-            return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
-
-    layers = [FileMaskedConv(1, channels, 7), nn.ReLU()]
-    for _ in range(n_layers):
-        layers += [FileMaskedConv(channels, channels, kernel_size), nn.ReLU()]
-    layers.append(FileMaskedConv(channels, 1, 1))
-
-    class FilePixelCNN(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.net = nn.Sequential(*layers)
-
-        def forward(self, x):
-            return self.net(x)
-
-    return FilePixelCNN()
+def _layout_pixelcnn(channels=64, n_layers=5, kernel_size=7) -> dict:
+    """``{name: shape}`` of the state dict of the PixelCNN the docstring states (self.net: the convolutions at 0, 2,
+    ..., each with its weight, bias and (1, 1, k, k) ``mask`` buffer). Names and shapes only: the network that computes
+    with them is the grader's (``dgmlab.grading.references.hw5_explicit.file_pixelcnn``) or, in a self-check, yours."""
+    sizes = [(1, channels, 7)] + [(channels, channels, kernel_size)] * n_layers + [(channels, 1, 1)]
+    layout = {}
+    for k, (cin, cout, size) in enumerate(sizes):
+        layout.update({f"net.{2 * k}.weight": (cout, cin, size, size), f"net.{2 * k}.bias": (cout,),
+                       f"net.{2 * k}.mask": (1, 1, size, size)})
+    return layout
 
 
-def _layout_realnvp(dim=784, hidden=256, n_coupling=6):
-    """The flow the statement prints, with the names and shapes the RealNVP and CouplingLayer docstrings state
-    (self.layers, each with its ``mask`` buffer and s_net, t_net): z = m x + (1 - m)(x exp(s(m x)) + t(m x)) with
-    s = tanh(s_net(.)) as the statement gives it, log|det| = sum (1 - m) s, layers in order. The masks come from the
-    loaded file (none is built here); the log-determinant is checked against autograd's Jacobian before any
-    likelihood, so masks that make it wrong earn nothing."""
-    torch = _torch()
-    nn = torch.nn
-
-    def mlp():
-        return nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
-                             nn.Linear(hidden, dim))
-
-    class FileCoupling(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.register_buffer("mask", torch.zeros(dim))
-            self.s_net, self.t_net = mlp(), mlp()
-
-        def forward(self, x):
-            m = self.mask
-            s = torch.tanh(self.s_net(x * m)) * (1 - m)
-            t = self.t_net(x * m) * (1 - m)
-            return x * m + (1 - m) * (x * torch.exp(s) + t), s.sum(dim=1)
-
-    class FileRealNVP(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.layers = nn.ModuleList(FileCoupling() for _ in range(n_coupling))
-
-        def forward(self, x):
-            log_det = torch.zeros(x.shape[0], dtype=x.dtype)
-            for layer in self.layers:
-                x, ld = layer(x)
-                log_det = log_det + ld
-            return x, log_det
-
-    return FileRealNVP()
+def _layout_realnvp(dim=784, hidden=256, n_coupling=6) -> dict:
+    """``{name: shape}`` of the state dict of the RealNVP the docstrings state (self.layers, each with its (dim,)
+    ``mask`` buffer and s_net, t_net). Names and shapes only, as :func:`_layout_pixelcnn`."""
+    layout = {}
+    for l in range(n_coupling):
+        layout[f"layers.{l}.mask"] = (dim,)
+        layout.update(stated_coupling_shapes(dim, hidden, prefix=f"layers.{l}."))
+    return layout
 
 
-def _file_network(v, name, layout, made_by):
+FILE_NETWORKS = {P1_WEIGHTS_FILE: ("PixelCNN", (), "file_pixelcnn", _layout_pixelcnn),
+                 P2_WEIGHTS_FILE: ("RealNVP", (784, 256, 6), "file_realnvp", _layout_realnvp)}
+
+
+def _network_for(name):
+    """The network a handed-in file is loaded into: the grader's stand-in where the grader is installed (graded), else
+    the notebook's own class (a student's self-check), as the docstring's arguments build it. The kit holds no network
+    that computes (a forward pass would answer the homework)."""
+    from dgmlab.probes import optional_module
+
+    cls_name, args, maker, _ = FILE_NETWORKS[name]
+    graded = optional_module("dgmlab.grading.references.hw5_explicit")
+    if graded is not None:
+        return getattr(graded, maker)()
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - a self-check runs in the notebook's kernel
+        get_ipython = None
+    shell = get_ipython() if get_ipython is not None else None
+    cls = None if shell is None else shell.user_ns.get(cls_name)
+    if cls is None:
+        raise TestFailure(f"this check loads {name} into your {cls_name}{args or '()'}: run the cells that define "
+                          f"{cls_name} first")
+    return cls(*args)
+
+
+def _file_network(v, name, made_by):
     from dgmlab import artifacts
 
     state = artifacts.load_bytes(v.files[name], name=name, max_bytes=MAX_FILE_BYTES, made_by=made_by)
-    return artifacts.load_weights(layout(), state, name=f"the weights in {name}")
+    layout = FILE_NETWORKS[name][3]()
+    if isinstance(state, dict) and {k: tuple(getattr(t, "shape", ())) for k, t in state.items()} != layout:
+        # the names and shapes the docstrings state, checked before any network is built
+        got = {k: tuple(getattr(t, "shape", ())) for k, t in state.items()}
+        missing, extra = sorted(set(layout) - set(got)), sorted(set(got) - set(layout))
+        wrong = sorted(k for k in set(got) & set(layout) if got[k] != layout[k])
+        detail = "; ".join(part for part in (
+            f"missing {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}" if missing else "",
+            f"not in the stated network: {', '.join(extra[:3])}{' ...' if len(extra) > 3 else ''}" if extra else "",
+            ", ".join(f"{k} has shape {got[k]} (stated {layout[k]})" for k in wrong[:3])) if part)
+        raise TestFailure(f"the weights in {name} are not those of the stated network ({detail}): hand in the file "
+                          f"{made_by} writes with the full settings, unchanged")
+    return artifacts.load_weights(_network_for(name), state, name=f"the weights in {name}")
 
 
 MAX_FILE_BYTES = 64 * 2**20  # what a cell reads at all (dgmlab.probes.MAX_FILE_BYTES); the hidden tests are stricter
@@ -1719,7 +1878,7 @@ def test_p1_file_is_a_trained_pixelcnn(v):
 
     if _absent_in_fast_mode(v, P1_WEIGHTS_FILE):
         return
-    net = _file_network(v, P1_WEIGHTS_FILE, _layout_pixelcnn, "the P1 training cell")
+    net = _file_network(v, P1_WEIGHTS_FILE, "the P1 training cell")
     likelihoods.check_causal(net)
     share = pixel_accuracy(net, likelihoods.grading_digits(100, scale="binary"))
     assert share >= P1_VISIBLE_BAR_ACCURACY, \
@@ -1736,7 +1895,7 @@ def test_p2_file_is_a_trained_realnvp(v):
 
     if _absent_in_fast_mode(v, P2_WEIGHTS_FILE):
         return
-    net = _file_network(v, P2_WEIGHTS_FILE, _layout_realnvp, "the P2 training cell")
+    net = _file_network(v, P2_WEIGHTS_FILE, "the P2 training cell")
     likelihoods.check_log_det(net, likelihoods.grading_digits(1, scale="[0,1]"))
     z2, log_det = flow_on_digits(net, likelihoods.grading_digits(200, scale="[0,1]"))
     assert z2 <= P2_VISIBLE_BAR_Z2, \
@@ -1773,17 +1932,18 @@ CHECKS = [
     CheckSpec("q3_kl_tests", 2, 1.25, ("kl_PQ", "kl_bernoulli"),
               visible=(test_kl_is_expression_in_theta, test_kl_lies_between_two_known_bounds),
               probe=_q3_kl_probe, inputs=_q3_inputs),
-    CheckSpec("q3_js_tests", 3, 2, ("js_PQ", "js_bernoulli", "kl_bernoulli"),
-              visible=(test_js_is_expression_in_theta, test_zero_exactly_for_equal_distributions),
+    CheckSpec("q3_js_tests", 3, 1.5, ("js_PQ", "js_bernoulli", "kl_bernoulli"),
+              visible=(test_js_is_expression_in_theta, test_zero_exactly_for_equal_distributions,
+                       test_js_is_symmetric_and_within_its_bounds),
               probe=_q3_js_probe, inputs=_q3_inputs),
     CheckSpec("q3_theta_star_tests", 2, 1, ("theta_star_kl", "theta_star_js", "kl_PQ", "js_PQ"),
-              visible=(test_are_floats_in_unit_interval, test_no_grid_point_is_lower)),
-    CheckSpec("q4_stats_tests", 2, 1, ("feature_statistics",),
-              visible=(test_shapes_and_dtype, test_values_on_three_points),
+              visible=(test_are_floats_in_unit_interval, test_minimises_your_divergences)),
+    CheckSpec("q4_stats_tests", 2, 0.75, ("feature_statistics",),
+              visible=(test_shapes_and_dtype, test_values_on_three_points, test_gradient_reaches_the_features),
               probe=_q4_stats_probe, inputs=_q4_stats_inputs),
-    CheckSpec("q4_frechet_tests", 4, 2, ("frechet_gaussian",),
+    CheckSpec("q4_frechet_tests", 4, 1, ("frechet_gaussian",),
               visible=(test_zero_for_identical_gaussians, test_one_dimensional_case, test_one_dimensional_gradient,
-                       test_diagonal_covariances),
+                       test_diagonal_covariances, test_general_covariances, test_nearly_singular_covariances),
               probe=on_working(_q4_frechet_probe), inputs=with_working(_q4_frechet_inputs)),
     CheckSpec("p1_masked_conv_tests", 5, 2, ("MaskedConv2d",),
               visible=(test_type_A_5x5_as_printed, test_type_B_5x5_as_printed, test_the_mask_acts_on_new_weights),
@@ -1791,8 +1951,9 @@ CHECKS = [
     CheckSpec("p1_model_tests", 5, 2.5, ("PixelCNN",),
               visible=(test_small_stack_as_stated, test_default_stack_as_stated, test_causal_as_a_whole),
               probe=on_working(_p1_model_probe), inputs=with_working(_p1_model_inputs)),
-    CheckSpec("p1_nll_tests", 4, 2.75, ("bernoulli_nll",),
-              visible=(test_one_value_per_image, test_uniform_logits_cost_log2_per_pixel),
+    CheckSpec("p1_nll_tests", 4, 1.75, ("bernoulli_nll",),
+              visible=(test_one_value_per_image, test_uniform_logits_cost_log2_per_pixel,
+                       test_finite_for_very_large_logits),
               probe=_p1_nll_probe, inputs=_p1_nll_inputs),
     CheckSpec("p1_inpaint_tests", 6, 1, ("inpaint",),
               visible=(test_shape_and_binary_values, test_visible_pixels_are_kept, test_visible_pixels_never_change,
@@ -1807,8 +1968,9 @@ CHECKS = [
               visible=(test_forward_is_the_statements_map, test_log_det_is_the_statements,
                        test_inverse_undoes_the_statements_map),
               probe=on_working(_p2_coupling_probe), inputs=with_working(_p2_coupling_inputs)),
-    CheckSpec("p2_realnvp_tests", 5, 2.5, ("RealNVP", "CouplingLayer"),
-              visible=(test_flow_is_the_stated_stack, test_flow_inverse_undoes_the_stated_flow),
+    CheckSpec("p2_realnvp_tests", 5, 1.5, ("RealNVP", "CouplingLayer"),
+              visible=(test_flow_is_the_stated_stack, test_flow_inverse_undoes_the_stated_flow,
+                       test_log_prob_is_the_change_of_variables),
               probe=on_working(_p2_realnvp_probe), inputs=with_working(_p2_realnvp_inputs)),
     CheckSpec("p2_log_prob_tests", 3, 1.5, ("log_prob_data", "logit_transform"),
               visible=(test_log_prob_shape, test_tiny_case), probe=_p2_log_prob_probe, inputs=_p2_log_prob_inputs),

@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 
 from ...likelihoods import GRADING_SEED
-from ...probes.hw5_explicit import ALPHAS, THETA_TABLE, TINY_Y, alternating_mask
+from ...probes.hw5_explicit import ALPHAS, TINY_Y, alternating_mask
 
 
 # ---------------------------------------------------------------------- Q1
@@ -65,11 +65,6 @@ def stated_divergences(theta):
     p, q = np.array([theta, 1 - theta]), np.array([0.3, 0.7])
     m = (p + q) / 2
     return float(rel_entr(p, q).sum()), float(0.5 * rel_entr(p, m).sum() + 0.5 * rel_entr(q, m).sum())
-
-
-def _expected_theta_star(_inputs):
-    values = [stated_divergences(k / THETA_TABLE) for k in range(1, THETA_TABLE)]
-    return {"kl": [kl for kl, _ in values], "js": [js for _, js in values]}
 
 
 # ---------------------------------------------------------------------- Q4
@@ -106,7 +101,10 @@ def frechet_gradients(mu1, cov1, mu2, cov2) -> tuple[np.ndarray, np.ndarray, np.
 
 
 def _expected_frechet(x):
-    return {"diagonal": frechet_distance(x["mu1"], np.diag(x["diag_a"]), x["mu2"], np.diag(x["diag_b"]))}
+    (m1, c1), (m2, c2) = x["general1"], x["general2"]
+    (s1, t1), (s2, t2) = x["singular1"], x["singular2"]
+    return {"diagonal": frechet_distance(x["mu1"], np.diag(x["diag_a"]), x["mu2"], np.diag(x["diag_b"])),
+            "general": frechet_distance(m1, c1, m2, c2), "singular": frechet_distance(s1, t1, s2, t2)}
 
 
 # ---------------------------------------------------------------------- P1, P2: likelihoods of handed-in weights
@@ -306,16 +304,88 @@ def _expected_realnvp(x):
     case = x["main"]
     dim, _, n = case["args"]
     masks = stated_masks(dim, n)
-    return {"z": statement_flow(case["params"], masks, case["x"])[0],
-            "inverse": statement_flow_inverse(case["params"], masks, case["z"])}
+    z, log_det = statement_flow(case["params"], masks, case["x"])
+    return {"z": z, "inverse": statement_flow_inverse(case["params"], masks, case["z"]),
+            "log_prob": torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(1) + log_det}
 
 
-EXPECTED = {"q1_steps_tests": _expected_q1_steps, "q3_theta_star_tests": _expected_theta_star, "q4_frechet_tests": _expected_frechet,
+EXPECTED = {"q1_steps_tests": _expected_q1_steps, "q4_frechet_tests": _expected_frechet,
             "p1_masked_conv_tests": _expected_masked_conv, "p1_model_tests": _expected_model,
             "p2_logit_tests": _expected_logit, "p2_coupling_tests": _expected_coupling,
             "p2_realnvp_tests": _expected_realnvp, "p2_log_prob_tests": _expected_log_prob}
 
-__all__ = ["bernoulli_nll_nats", "flow_bits_per_dim", "frechet_distance", "frechet_gradients", "one_to_one_gradients", "printed_log_det",
+__all__ = ["bernoulli_nll_nats", "file_pixelcnn", "file_realnvp", "flow_bits_per_dim", "frechet_distance", "frechet_gradients", "one_to_one_gradients", "printed_log_det",
            "printed_masked_conv", "stated_divergences", "stated_stack_upper",
            "printed_logit", "printed_logit_inverse", "stated_masks", "statement_coupling", "statement_coupling_inverse",
            "statement_flow", "statement_flow_inverse"]
+
+
+# ---------------------------------------------------------------------- P1, P2: the networks a handed-in file is read into
+def file_pixelcnn(channels=64, n_layers=5, kernel_size=7) -> torch.nn.Module:
+    """The network the PixelCNN docstring states, with its masks left to the file (the visible check of
+    ``p1_weights_tests`` loads the handed-in file into it): self.net holds the layers in the stated order, each
+    convolution multiplying its weight by its ``mask`` buffer in forward. The masks start at zero and come from the
+    file; a file whose masks let a logit see its own pixel or a later one fails the causality check first."""
+    nn = torch.nn
+
+    class FileMaskedConv(nn.Conv2d):
+        def __init__(self, cin, cout, k):
+            super().__init__(cin, cout, k, padding=k // 2)
+            self.register_buffer("mask", torch.zeros(1, 1, k, k))
+
+        def forward(self, x):
+            return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+
+    layers = [FileMaskedConv(1, channels, 7), nn.ReLU()]
+    for _ in range(n_layers):
+        layers += [FileMaskedConv(channels, channels, kernel_size), nn.ReLU()]
+    layers.append(FileMaskedConv(channels, 1, 1))
+
+    class FilePixelCNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(*layers)
+
+        def forward(self, x):
+            return self.net(x)
+
+    return FilePixelCNN()
+
+
+def file_realnvp(dim=784, hidden=256, n_coupling=6) -> torch.nn.Module:
+    """The flow the statement prints, with the names and shapes the RealNVP and CouplingLayer docstrings state
+    (self.layers, each with its ``mask`` buffer and s_net, t_net): z = m x + (1 - m)(x exp(s(m x)) + t(m x)) with
+    s = tanh(s_net(.)), log|det| = sum (1 - m) s, layers in order. The masks come from the file (none is built here);
+    the visible check of ``p2_weights_tests`` checks the log-determinant against autograd's Jacobian first."""
+    nn = torch.nn
+
+    def mlp():
+        return nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                             nn.Linear(hidden, dim))
+
+    class FileCoupling(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("mask", torch.zeros(dim))
+            self.s_net, self.t_net = mlp(), mlp()
+
+        def forward(self, x):
+            m = self.mask
+            s = torch.tanh(self.s_net(x * m)) * (1 - m)
+            t = self.t_net(x * m) * (1 - m)
+            return x * m + (1 - m) * (x * torch.exp(s) + t), s.sum(dim=1)
+
+    class FileRealNVP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList(FileCoupling() for _ in range(n_coupling))
+
+        def forward(self, x):
+            log_det = torch.zeros(x.shape[0], dtype=x.dtype)
+            for layer in self.layers:
+                x, ld = layer(x)
+                log_det = log_det + ld
+            return x, log_det
+
+    return FileRealNVP()
+
