@@ -198,6 +198,10 @@ def cmd_report(args) -> int:
     lines = RC.format_report(runtime)
     print(f"\nanswer cells that build code or names at run time (a reason to look; docs/similarity.md): {where}"
           + (f"\n{lines}" if lines else "\nnone"))
+    from .grading.lms import hand_in_names as HN
+
+    for line in HN.report_lines(course, hws or course.homeworks()):  # as dgmlab collect checked them
+        print(line)
     from .grading.report import analysis as A
     from .grading.report import grade_summary as GS
     from .grading.inert import terminal

@@ -4,7 +4,9 @@ A small HTTP server on 127.0.0.1 (this machine only) serves, for each written (h
 every student's answer one after another (markdown rendered inert with math by the machine's MathJax, pasted
 images shown: :mod:`.answers_html`), a line for each PDF or photo (``.png``, ``.jpg``) the student handed in beside
 the notebook, shown beside the answer only when the grader asks, the question and the model answer from the source
-notebook, and the question's rubric (:mod:`.rubrics`). Items are applied with a
+notebook, and the question's rubric (:mod:`.rubrics`). A handed-in file whose name names one of the homework's
+questions (``Q3.jpg``, ``hw5_explicit_Q3.pdf``: the rule of :mod:`.question_files`) is listed on that question's
+written cells' pages only; any other on every written cell's page. Items are applied with a
 click or a key; each change is saved to ``rubrics/<hw>.json`` and written to nbgrader's gradebook at once.
 
 Math: each answer is typeset on its own, with MathJax's TeX definitions put back after it, so one student's
@@ -43,6 +45,7 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 
 from . import grade_pages as P
+from . import question_files as QF
 from . import rubrics as R
 from . import to_grade as TG
 from .answers_html import answer_html, attachment, image_type, markdown_html
@@ -112,6 +115,7 @@ class Site:
         self.grader = R.Grader(course, hw)
         self.hw = self.grader.hw
         self.cells = {c.grade_id: c for c in R.written_cells(course, self.hw)}
+        self.questions = QF.homework_questions(course, self.hw)  # which handed-in file goes with which written cell
         self.token = secrets.token_urlsafe(32)
         self.mathjax = find_mathjax()
         self._rendered = {}  # (grade_id, student) -> (the notebook's path, mtime and size, Site.rendered's result)
@@ -174,7 +178,7 @@ class Site:
         q = self.grader.question(grade_id)
         a = q.applied.get(student, R.Applied())
         out = Answer(student, False, score=q.score(student), applied=list(a.items), note=a.note,
-                     files=self.handed_in(student))
+                     files=[f for f in self.handed_in(student) if self.questions.shown_with(f["name"], grade_id)])
         path = self.notebook(student)
         if path is None:
             out.why = f"no notebook {self.hw}.ipynb in autograded/ or submitted/ for {student}"

@@ -49,7 +49,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from traitlets import Integer
+from traitlets import Dict, Integer
 from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
@@ -99,6 +99,14 @@ class DgmlabCollect(Configurable):
     max_total_bytes = Integer(16 * 2 ** 30, help="The whole zip unpacked, as its entries declare (each entry is "
                                                  "held to its declared size): a larger zip is refused, nothing "
                                                  "placed.").tag(config=True)
+    notebook_names = Dict(
+        {"hw5": "<Lastname>_<Firstname>_Assgn2.ipynb"},
+        help="The name each homework's handout asks the notebook to have, by homework id or its prefix before '_' "
+             "('hw5' for hw5_explicit): <Lastname> and <Firstname> are the student's names in nbgrader's student "
+             "table, compared case-insensitively (dgmlab.grading.lms.hand_in_names). Checked at collect and "
+             "reported (collect's listing, dgmlab report), never refused: the notebook is graded as <hw>.ipynb "
+             "whatever its name. A homework without an entry (or with '') has no rule. hw5's is its handout's "
+             "(Toronto, Crowdmark).").tag(config=True)
 
 
 @dataclass
@@ -129,6 +137,8 @@ class Collected:
     no_time: list = field(default_factory=list)  # students without a known submission time
     late_flagged: list = field(default_factory=list)  # students the LMS marked late (Canvas's _LATE)
     replaced: list = field(default_factory=list)  # (student, where the folder that was there before is kept)
+    questions: dict = field(default_factory=dict)  # (student, placed PDF or image) -> which question, in words
+    misnamed: list = field(default_factory=list)  # (student, what differs from c.DgmlabCollect.notebook_names)
 
     def lines(self) -> list:
         from ..inert import terminal
@@ -136,7 +146,12 @@ class Collected:
         out = [f"collected {len({s for s, _, _ in self.placed})} submissions of {self.hw} ({len(self.placed)} files)"
                + (f", read as a {self.lms.title()} download" if self.lms else "")]
         for s, f, e in self.placed:
-            out.append(terminal(f"  {s}/{self.hw}/{f} <- {e}"))
+            under = self.questions.get((s, f))
+            out.append(terminal(f"  {s}/{self.hw}/{f} <- {e}" + (f" ({under})" if under else "")))
+        if self.misnamed:
+            out.append(f"notebook names not as {self.hw} asks, or not checked ({len(self.misnamed)}); each is graded "
+                       f"as {self.hw}.ipynb all the same:")
+            out += [terminal(f"  {s}: {why}") for s, why in self.misnamed]
         if self.replaced:
             out.append(f"replaced folders that held another submission ({len(self.replaced)}): the earlier one kept")
             out += [terminal(f"  {s}/{self.hw}/ was moved to {kept}") for s, kept in self.replaced]
@@ -236,6 +251,17 @@ def roster_index(course: Course) -> dict:
                 index.setdefault(("name", _key(f"{st.last_name}{st.first_name}")), st.id)  # Canvas's sortable
                 index.setdefault(("name", _key(f"{st.first_name}{st.last_name}")), st.id)  # Moodle's full name
     return index
+
+
+def roster_names(course: Course) -> dict:
+    """``{student id: (first name, last name)}`` from nbgrader's student table (``{}`` without a gradebook)."""
+    from nbgrader.api import Gradebook
+
+    db = course.root / "gradebook.db"
+    if not db.exists():
+        return {}
+    with Gradebook(f"sqlite:///{db}") as gb:
+        return {st.id: (st.first_name or "", st.last_name or "") for st in gb.students}
 
 
 def read_times(path, tz) -> dict:
@@ -385,18 +411,30 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster: dict | None = None,
-            lms: str | None = None, limits: DgmlabCollect | None = None) -> Collected:
+            lms: str | None = None, limits: DgmlabCollect | None = None, names: dict | None = None) -> Collected:
     """Place ``zip_path``'s submissions of ``hw`` in ``submitted/<student>/<hw>/`` and return what was placed and
     what was not. ``lms``: ``"canvas"`` or ``"moodle"`` (default: :func:`detect_lms`); ``times``: ``{student id or
     LMS user id: aware time}`` (:func:`read_times`, :func:`dgmlab.grading.lms.lms.submission_times`); ``roster``: a
-    :func:`roster_index` (by default the gradebook's); ``limits``: the course's ``c.DgmlabCollect`` by default.
+    :func:`roster_index` (by default the gradebook's); ``limits``: the course's ``c.DgmlabCollect`` by default;
+    ``names``: ``{student id: (first, last)}`` for ``limits.notebook_names``'s rule (:func:`roster_names` by default).
 
     Every entry is read into a staging folder first; a damaged one is a :class:`CourseError` and nothing in
     ``submitted/`` changes. Then each student's folder is replaced: one that held another submission is moved to
-    ``.dgmlab/replaced/<hw>/<time>/<student>/`` (listed in ``replaced``)."""
+    ``.dgmlab/replaced/<hw>/<time>/<student>/`` (listed in ``replaced``).
+
+    Each placed PDF or image is listed with the question it goes under (:mod:`..hand.question_files`); each
+    notebook's name is checked against the homework's ``notebook_names`` rule (:mod:`.hand_in_names`): a name that
+    differs is listed in ``misnamed`` and kept for ``dgmlab report``, the notebook placed all the same."""
+    from ..hand import question_files as QF
+    from . import hand_in_names as HN
+
     (hw,) = course.check_homeworks([hw])
     graded = GRADED_FILES.get(hw.split("_")[0], [])
     limits = limits if limits is not None else course.settings(DgmlabCollect)
+    try:
+        name_rule = HN.rule_of(limits.notebook_names, hw)
+    except HN.NameRuleError as exc:
+        raise CourseError(str(exc)) from None
     times = times or {}
     try:
         archive = zipfile.ZipFile(zip_path)
@@ -488,4 +526,17 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
                 out.placed += [(sid, name, e.path) for name, (e, _) in sorted(files.items())]
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+    labels = QF.homework_questions(course, hw).labels
+    for sid, files in chosen.items():
+        for name in files:
+            if name.lower().endswith(UPLOADS):
+                out.questions[(sid, name)] = QF.where(name, labels)
+    if name_rule is not None:
+        names = names if names is not None else roster_names(course)
+        checked = {}
+        for sid, files in chosen.items():
+            if f"{hw}.ipynb" in files:
+                checked[sid] = HN.check(files[f"{hw}.ipynb"][0].base[0], name_rule, *names.get(sid, ("", "")))
+        out.misnamed = [(sid, why) for sid, why in checked.items() if why]
+        HN.record(course, hw, checked)
     return out

@@ -1,0 +1,99 @@
+"""The name a homework asks the handed-in notebook to have, checked at ``dgmlab collect`` and reported, never refused.
+
+hw5's handout (Toronto, Crowdmark) asks for ``<Lastname>_<Firstname>_Assgn2.ipynb``, the names as the LMS shows
+them. The rule of each homework is the course setting ``c.DgmlabCollect.notebook_names`` (:mod:`.intake`): a
+pattern in which ``<Lastname>`` and ``<Firstname>`` stand for the student's names in nbgrader's student table.
+``dgmlab collect`` compares the name the student gave their notebook (the LMS's ``-1``/`` (1)`` of a repeated
+upload dropped) with the pattern filled in, case-insensitively (a name's spaces may also be left out:
+``De Souza`` as ``DeSouza``). The notebook is placed as ``<hw>.ipynb`` whatever its name; a name that differs is
+listed by collect ("named X, the homework asks for Y") and kept in ``.dgmlab/hand_in_names/<hw>.json`` (the
+students of the latest collect of each), which ``dgmlab report`` lists (:func:`report_lines`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+PLACEHOLDER = re.compile(r"<([^<>]*)>")
+FIELDS = {"lastname": "last", "yourlastname": "last", "firstname": "first", "yourfirstname": "first"}
+
+
+class NameRuleError(ValueError):
+    """A ``notebook_names`` pattern with a placeholder other than ``<Lastname>`` and ``<Firstname>``."""
+
+
+def rule_of(names: dict, hw: str) -> str | None:
+    """The pattern ``names`` (``c.DgmlabCollect.notebook_names``) gives homework ``hw``: by its id, else by the
+    id's prefix before ``_`` (``hw5`` for ``hw5_explicit``); None (no rule) when neither is there or it is empty."""
+    pattern = names.get(hw, names.get(hw.split("_")[0]))
+    if not pattern:
+        return None
+    bad = [m.group(0) for m in PLACEHOLDER.finditer(pattern) if re.sub(r"[\s_-]", "", m.group(1).lower()) not in FIELDS]
+    if bad:
+        raise NameRuleError(f"c.DgmlabCollect.notebook_names[{hw!r}] = {pattern!r}: {', '.join(bad)} is not "
+                            "<Lastname> or <Firstname>: fix it in nbgrader_config.py")
+    return pattern
+
+
+def asked_names(pattern: str, first: str, last: str) -> list:
+    """The names ``pattern`` asks of a student called ``first`` ``last``: the first is the one to show; the others
+    leave a name's spaces out."""
+    def fill(drop_spaces: bool) -> str:
+        def one(m):
+            value = {"first": first, "last": last}[FIELDS[re.sub(r"[\s_-]", "", m.group(1).lower())]]
+            return value.replace(" ", "") if drop_spaces else value
+        return PLACEHOLDER.sub(one, pattern)
+    return list(dict.fromkeys([fill(False), fill(True)]))
+
+
+def check(named: str, pattern: str, first: str | None, last: str | None) -> str:
+    """``""`` when the notebook name ``named`` is what ``pattern`` asks of the student ``first`` ``last``, else
+    what differs, in words (the names in the roster are needed: without them it says the name was not checked)."""
+    if not (first and last):
+        return (f"named {named}; the homework asks for {pattern}, not checked: nbgrader's student table has no first "
+                "and last name for this student")
+    asked = asked_names(pattern, first.strip(), last.strip())
+    if named.casefold() in {a.casefold() for a in asked}:
+        return ""
+    return f"named {named}, the homework asks for {asked[0]}"
+
+
+def record_path(course, hw: str) -> Path:
+    return course.root / ".dgmlab" / "hand_in_names" / f"{hw}.json"
+
+
+def record(course, hw: str, results: dict) -> None:
+    """Keep ``{student: what differs ("" when the name is right)}`` of one collect in :func:`record_path`: each
+    student's entry replaces the one before, others' are kept."""
+    path = record_path(course, hw)
+    kept = read(course, hw)
+    kept.update(results)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(dict(sorted(kept.items())), indent=1, ensure_ascii=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read(course, hw: str) -> dict:
+    """What :func:`record` kept for ``hw`` (``{}`` if nothing, or if the file is not such a record)."""
+    try:
+        data = json.loads(record_path(course, hw).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def report_lines(course, hws) -> list:
+    """One line per student whose notebook of one of ``hws`` was not named as the homework asks (made inert for a
+    terminal), with a heading; ``[]`` when every checked name was right."""
+    from ..inert import terminal
+
+    out = []
+    for hw in hws:
+        for student, why in read(course, hw).items():
+            if why:
+                out.append(terminal(f"  {hw} {student}: {why}"))
+    return (["notebooks not named as the homework asks (dgmlab collect checked them; each was graded as "
+             "<hw>.ipynb):"] + out) if out else []

@@ -1,0 +1,51 @@
+"""`dgmlab grade`'s question pages list a handed-in file whose name names a question (Crowdmark's one upload per
+question) on that question's page only, and any other file on every page: the pages fetched from the real server,
+as tests/grading/hand/test_grade_by_question.py does. The course is the demo class's hw3 (Q1..Q4, a written cell
+each)."""
+import threading
+import urllib.request
+
+import pytest
+
+import hand_graded_demo as H
+from dgmlab.grading.hand import grade_by_question as G
+
+pytestmark = pytest.mark.slow  # builds a gradebook with nbgrader
+
+STUDENT = "demo_amara"
+JPEG = b"\xff\xd8\xff\xe0" + bytes(64)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    course = H.build(tmp_path_factory.mktemp("course"), pdf_student=STUDENT, only={STUDENT})  # derivations.pdf
+    folder = course.root / "submitted" / STUDENT / H.HW
+    (folder / "Q2.jpg").write_bytes(JPEG)
+    (folder / "hw3_flows_Q3.pdf").write_bytes(H.PDF)
+    (folder / "Q1_and_Q4.pdf").write_bytes(H.PDF)
+    server = G.make_server(course, H.HW)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def page(server, question: str) -> str:
+    with urllib.request.urlopen(G.url(server, question)) as r:
+        return r.read().decode()
+
+
+def listed(html: str) -> set:
+    return {name for name in ("Q2.jpg", "hw3_flows_Q3.pdf", "Q1_and_Q4.pdf", "derivations.pdf")
+            if f'data-show="/file/{STUDENT}/{name}"' in html}
+
+
+def test_a_file_named_for_a_question_is_listed_on_that_questions_page_only(server):
+    assert listed(page(server, "q2_written")) == {"Q2.jpg", "Q1_and_Q4.pdf", "derivations.pdf"}
+    assert listed(page(server, "q3_written")) == {"hw3_flows_Q3.pdf", "Q1_and_Q4.pdf", "derivations.pdf"}
+    assert listed(page(server, "q1_written")) == {"Q1_and_Q4.pdf", "derivations.pdf"}
+
+
+def test_a_file_listed_on_another_questions_page_is_still_served(server):
+    with urllib.request.urlopen(G.url(server) + f"file/{STUDENT}/Q2.jpg") as r:
+        assert r.status == 200 and r.headers["Content-Type"] == "image/jpeg"
