@@ -21,8 +21,10 @@ notebook, whatever they called it (``<Lastname>_<Firstname>_Assgn2.ipynb``, ``hw
 ``<hw>.ipynb``; of several uploads of one file the latest attempt (highest submission id, then highest
 ``-N``) is kept; a handed-in graded file (:data:`GRADED_FILES`) keeps its graded name, and a PDF (a scanned
 derivation, the notebook printed) or an image (a written answer photographed, per question) its own
-(:func:`upload_name`), where ``dgmlab grade`` shows it beside the answers. Every entry that is not placed is
-listed with the reason, never dropped silently.
+(:func:`upload_name`), where ``dgmlab grade`` shows it beside the answers (of the question its name names, if it
+names one: :mod:`..hand.question_files`; the listing says which). The notebook's own name is checked against the
+name the homework asks for (``c.DgmlabCollect.notebook_names``, :mod:`.hand_in_names`) and a different one listed,
+never refused. Every entry that is not placed is listed with the reason, never dropped silently.
 
 **Bounded and all-or-nothing.** What one student may hand in and what the whole zip may unpack to are limited
 (:class:`DgmlabCollect`, ``c.DgmlabCollect`` in ``nbgrader_config.py``); entries that are links, absolute or
