@@ -393,3 +393,13 @@ def test_a_failed_csv_export_says_what_nbgrader_said(course, tmp_path):
 
     with pytest.raises(CourseError, match=r"(?s)nbgrader export failed:.*No such file or directory"):
         R.export_csv(course, tmp_path / "no_such_folder" / "grades.csv")
+
+
+def test_report_lists_a_notebook_collect_found_misnamed(course, capsys):
+    from dgmlab.grading.lms import hand_in_names as HN
+
+    HN.record(course, HW, {"ada": "", "bob": "named hw1 (2).ipynb, the homework asks for Babbage_Bob_Assgn2.ipynb"})
+    assert cli.main(["--course", str(course.root), "report", HW, "--no-similarity"]) == 0
+    out = capsys.readouterr().out
+    assert f"  {HW} bob: named hw1 (2).ipynb, the homework asks for Babbage_Bob_Assgn2.ipynb" in out
+    assert f"{HW} ada:" not in out
