@@ -162,7 +162,8 @@ def cmd_gradescope(args) -> int:
     try:
         path = write_autograder(course, args.hw, out, timeout=opts.timeout, memory=int(opts.memory * 1024 ** 3),
                                 sandbox=opts.sandbox, cell_timeout=args.cell_timeout, visibility=args.visibility,
-                                pip=args.pip, wheels=Path(args.wheels) if args.wheels else None, force=args.force)
+                                pip=args.pip, wheels=Path(args.wheels) if args.wheels else None, force=args.force,
+                                refuse_published=not opts.grade_published)
     except C.CourseError as exc:
         print(f"dgmlab gradescope: error: {exc}", file=sys.stderr)
         return 2

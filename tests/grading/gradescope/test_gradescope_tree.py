@@ -36,6 +36,9 @@ def course(tmp_path_factory):
     with open(root / "nbgrader_config.py", "a", encoding="utf-8") as f:
         f.write('\nc.DgmlabDeadlines.policy = "ten_percent_2days"\n')
     shutil.copytree(ROOT / "source" / HW, root / "source" / HW, ignore=shutil.ignore_patterns("figures", "*.pt"))
+    kit = root / "examples" / "demo_kit" / HW / "kit_weights.pt"  # a file the kit publishes (c.PublishedWeights)
+    kit.parent.mkdir(parents=True)
+    kit.write_bytes(b"published weights")
     course = C.Course(root)
     C.release(course, [HW], local_only=True)
     return course
@@ -102,7 +105,9 @@ def test_the_zip_holds_the_scripts_and_the_homeworks_grading_files_and_no_submis
         key = zf.read("grader/draw.key").decode().strip()
     assert {"setup.sh", "run_autograder", "grader/settings.json", "grader/gradebook.db",
             "grader/nbgrader_config.py", "grader/draw.key"} <= names
-    assert not [n for n in names if n.endswith(".ipynb") or "submitted" in n or "autograded" in n]
+    assert [n for n in names if n.endswith(".ipynb")] == [f"grader/source/{HW}/{HW}.ipynb"]  # the source's only
+    assert not [n for n in names if "submitted" in n or "autograded" in n or "feedback" in n]
+    assert f"grader/examples/demo_kit/{HW}/kit_weights.pt" in names  # a handed-in copy is refused, as by autograde
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
     assert modes["grader/draw.key"] == modes["grader/gradebook.db"] == 0o600 and modes["grader/"] == 0o700
     assert key == DS.course_key(course).hex()

@@ -1,7 +1,8 @@
 """The Gradescope autograder zip of a homework: ``setup.sh`` and ``run_autograder`` at its root, and
 ``grader/`` (root's alone once set up, mode 700) holding what grading the homework needs and nothing of any
 student: the course's ``nbgrader_config.py``, a gradebook holding only this homework's cells (hidden tests
-included), the non-notebook files of ``source/<hw>/``, the course's draw key (the graded draws' and check inputs'
+included), ``source/<hw>/`` (its files and the source notebook), the kit's published weights files of the homework
+(a handed-in copy of one is refused), the course's draw key (the graded draws' and check inputs'
 seeds: :mod:`dgmlab.grading.autograde.draw_seeds`) and ``settings.json`` (the graded cells in order, the limits,
 the late policy); optionally ``wheels/`` (the dgmlab wheels ``setup.sh`` installs instead of PyPI's).
 
@@ -115,8 +116,10 @@ def _late_settings(course: C.Course, hw: str, grader: Path) -> tuple[str, str]:
 
 def write_autograder(course: C.Course, hw: str, out: Path, *, timeout: float, memory: int, sandbox,
                      cell_timeout: int | None = None, visibility: str = "visible", pip: str | None = None,
-                     wheels: Path | None = None, force: bool = False) -> Path:
-    """Write ``hw``'s autograder zip to ``out`` and return it (refuses to replace a file unless ``force``)."""
+                     wheels: Path | None = None, force: bool = False, refuse_published: bool = True) -> Path:
+    """Write ``hw``'s autograder zip to ``out`` and return it (refuses to replace a file unless ``force``).
+    ``refuse_published``: bundle the kit's published weights files, so that a copy of one handed in is refused as
+    ``dgmlab autograde`` refuses it (``c.DgmlabAutograde.grade_published`` turns it off)."""
     from ... import __version__
     from ..autograde import draw_seeds as DS
     from ..autograde.bundle import course_id, template_gradebook
@@ -143,12 +146,23 @@ def write_autograder(course: C.Course, hw: str, out: Path, *, timeout: float, me
         notebooks = sorted({c["notebook"] for c in graded_cells(grader / "gradebook.db", cid, hw, [])})
         cells = graded_cells(grader / "gradebook.db", cid, hw, notebook_order(course.source_notebook(hw)))
         shutil.copy(course.root / "nbgrader_config.py", grader / "nbgrader_config.py")
+        # source/<hw>/ where the course's config puts it: its files (nbgrader copies them over the submission) and
+        # the source notebook (the published networks' architectures are read from it)
+        source_rel = course.folder("source", hw).relative_to(course.root)
         source = {k: v for k, v in folder_files(course.folder("source", hw)).items()
                   if not ignored_in_source(k) and not k.endswith(".ipynb")}
-        (grader / "source").mkdir()
+        source[f"{hw}.ipynb"] = course.source_notebook(hw).read_bytes()
         for rel, data in source.items():
-            (grader / "source" / rel).parent.mkdir(parents=True, exist_ok=True)
-            (grader / "source" / rel).write_bytes(data)
+            (grader / source_rel / rel).parent.mkdir(parents=True, exist_ok=True)
+            (grader / source_rel / rel).write_bytes(data)
+        published = []
+        if refuse_published:  # the kit's own weights files: a handed-in copy of one is refused, as by autograde
+            from ..copies.shared_weights import published_files
+
+            published = [p.relative_to(course.root).as_posix() for p in published_files(course, hw)]
+            for rel in published:
+                (grader / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(course.root / rel, grader / rel)
         (grader / "draw.key").write_text(DS.course_key(course).hex() + "\n", encoding="utf-8")
         policy, tz = _late_settings(course, hw, grader)
         limits = Limits(memory=int(memory))
@@ -156,7 +170,8 @@ def write_autograder(course: C.Course, hw: str, out: Path, *, timeout: float, me
                     "timeout": float(timeout), "cell_timeout": cell_timeout, "memory": limits.memory,
                     "file_size": limits.file_size, "tmpfs": limits.tmpfs,
                     "sandbox": sandbox if sandbox is None else bool(sandbox), "visibility": visibility,
-                    "late_policy": policy, "timezone": tz}
+                    "late_policy": policy, "timezone": tz, "source_folder": source_rel.as_posix(),
+                    "published": published}
         (grader / "settings.json").write_text(json.dumps(settings, indent=1), encoding="utf-8")
         spec = pip or f"dgmlab-grader=={__version__}"
         words = {"version": __version__, "hw": hw, "torch_index": TORCH_INDEX, "kernel_user": KERNEL_USER,

@@ -74,10 +74,21 @@ def worker_bundle(root: Path, settings: dict, sandbox: bool, extra_config: list)
         config += "\n".join(extra_config) + "\n"
     return {"hw": settings["hw"], "version": __version__, "config": config,
             "gradebook": (g / "gradebook.db").read_bytes(), "notebooks": settings["notebooks"],
-            "source": folder_files(g / "source"), "timeout": settings["timeout"], "feedback": False,
+            "source": {k: v for k, v in folder_files(g / settings["source_folder"]).items()
+                       if not k.endswith(".ipynb")}, "timeout": settings["timeout"], "feedback": False,
             "sandbox": sandbox, "memory": settings["memory"], "file_size": settings["file_size"],
             "tmpfs": settings["tmpfs"], "cell_timeout": settings["cell_timeout"],
             "course_id": settings["course_id"]}
+
+
+def published(root: Path, settings: dict) -> list:
+    """The kit's published weights the bundle holds, read as ``dgmlab autograde`` reads them in a course."""
+    if not settings.get("published"):
+        return []
+    from ..copies.shared_weights import published_weights
+    from ..layout import Course
+
+    return published_weights(Course(grader_dir(root)), settings["hw"])
 
 
 def late_result(root: Path, settings: dict, points: float):
@@ -146,6 +157,7 @@ def grade(root: Path) -> dict:
     """Grade ``root/submission`` and return results.json's content (never raises for a submission's fault)."""
     from ..autograde import draw_seeds as DS
     from ..autograde.worker import MAX_SUBMISSION_BYTES, grade_submission
+    from ..inert import terminal
     from ..layout import check_submission
     from . import boundary as B
     from . import results as R
@@ -170,8 +182,12 @@ def grade(root: Path) -> dict:
         raise GraderFailure(f"not graded: {wall.why}")
     else:
         key = bytes.fromhex((g / "draw.key").read_text("utf-8").strip())
+        seeds = DS.seeds_for(key, hw, files, published(root, settings))
+        for name, entry in seeds.items():
+            if "refused" in entry:  # the student reads it in the cell's output, the instructor here
+                print(terminal(f"dgmlab: {name} is not graded, its graded cell earns 0: {entry['refused'][:300]}"))
         job = {"student": STUDENT, "files": files, "submitted_at": time.time(), "extension": None,
-               "draw_seeds": DS.seeds_for(key, hw, files), "probe_seed": DS.probe_seed(key, hw, files[f"{hw}.ipynb"])}
+               "draw_seeds": seeds, "probe_seed": DS.probe_seed(key, hw, files[f"{hw}.ipynb"])}
         bundle = worker_bundle(root, settings, wall.sandbox, wall.config_lines)
         with PeakMemory() as mem:
             graded = grade_submission(bundle, job)
