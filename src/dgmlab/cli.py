@@ -304,7 +304,9 @@ def cmd_lti(args) -> int:
     if args.action == "keys":
         path, jwk, made = lti.keys(course)
         print(("made" if made else "the tool's key is") + f" {path} (private, mode 600: never share it)")
-        print("public JWK, for the LMS admin to paste into the tool's registration:\n" + json.dumps(jwk, indent=1))
+        print("public JWK, for the LMS admin to paste into the tool's registration (Canvas):\n"
+              + json.dumps(jwk, indent=1))
+        print("the same public key as PEM (Moodle's 'Public key'):\n" + lti.public_pem(path.read_text()))
         return 0
     got = lti.fill_roster(course, force=args.force)
     for line in got.lines(force=args.force):

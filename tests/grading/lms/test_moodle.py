@@ -32,7 +32,7 @@ def test_push_saves_each_final_mark_and_its_summary_as_the_feedback_comment(cour
     out, files = moodle.push(course, HW)
     assert _marks(site) == {s: float(m) for s, m in EXPECTED.items()} and len(out.sent) == 4 and files is None
     assert site.comments[LMS["bob"]].startswith(f"{HW}: 12.60 / 20.00")
-    assert site.calls[0] == "mod_assign_get_grades"
+    assert site.calls[:2] == ["core_course_get_course_module", "mod_assign_get_grades"]
 
 
 def test_a_second_push_of_the_same_marks_saves_nothing(course, site):
@@ -62,17 +62,20 @@ def test_a_mark_set_in_moodle_before_any_push_is_not_overwritten(course, site):
 
 def test_a_refused_token_is_moodles_error_with_what_to_do_and_never_the_token(course, site, monkeypatch):
     monkeypatch.setenv(moodle.TOKEN_ENV, "wrong-token-123")
-    with pytest.raises(CourseError, match=r"Moodle refused mod_assign_get_grades: invalidtoken: .*Manage tokens") as e:
+    refused = r"Moodle refused core_course_get_course_module: invalidtoken: .*Manage tokens"
+    with pytest.raises(CourseError, match=refused) as e:
         moodle.push(course, HW)
     assert "wrong-token-123" not in str(e.value)
 
 
-def test_an_unknown_assignment_id_is_moodles_error(course, site, monkeypatch, tmp_path):
+@pytest.mark.parametrize("cmid, error", [(99, r"Moodle refused core_course_get_course_module: invalidrecord"),
+                                         (78, r"is a Moodle forum, not an assignment")])
+def test_an_address_number_of_no_assignment_is_a_clear_error(course, site, cmid, error):
     with (course.root / "nbgrader_config.py").open("a") as f:
-        f.write(f'\nc.DgmlabMoodle.assignments = {{"{HW}": 99}}\n')
-    site.grades = {}  # get_grades of an unknown assignment lists nothing: the save is what Moodle refuses
-    out, _ = moodle.push(course, HW)
-    assert len(out.skipped) == 4 and "invalidrecord" in out.skipped[0][1]
+        f.write(f'\nc.DgmlabMoodle.assignments = {{"{HW}": {cmid}}}\n')
+    with pytest.raises(CourseError, match=error):
+        moodle.push(course, HW)
+    assert site.saved == []
 
 
 def test_the_token_never_appears_in_the_output_or_the_course_folder(course, site, capsys):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,7 +151,7 @@ def connector(course: Course, session=None):
 
             for attempt in (1, 2):
                 try:
-                    return super().make_service_request(scopes, url, *args, **kwargs)
+                    got = super().make_service_request(scopes, url, *args, **kwargs)
                 except LtiServiceException as exc:
                     if exc.response.status_code == 401 and attempt == 1:
                         self._access_tokens.clear()  # expired or revoked: ask for a new one, once
@@ -159,6 +160,11 @@ def connector(course: Course, session=None):
                                       f"{exc.response.text[:300]}") from None
                 except requests.RequestException as exc:
                     raise CourseError(f"could not reach the LMS at {url} ({type(exc).__name__})") from None
+                if got["next_page_url"]:  # pylti1p3 lowercases the whole Link header; paths are case-sensitive
+                    link = next((v for k, v in got["headers"].items() if k.lower() == "link"), "")
+                    found = re.search(r'<([^>]*)>;\s*rel="next"', link.replace("\n", " "), flags=re.IGNORECASE)
+                    got["next_page_url"] = found.group(1) if found else got["next_page_url"]
+                return got
 
     return Connector(registration, requests_session=session)
 

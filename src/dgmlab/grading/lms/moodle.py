@@ -1,8 +1,9 @@
 """Marks (and feedback files) to Moodle through its web services' REST protocol.
 
-Configured as ``c.DgmlabMoodle`` in ``nbgrader_config.py``: the site's address and each homework's assignment
-(the *instance* id ``mod_assign`` functions take, not the course module id of its address). The token of a web
-service user allowed ``mod_assign_get_grades`` and ``mod_assign_save_grade`` comes from ``MOODLE_TOKEN`` or
+Configured as ``c.DgmlabMoodle`` in ``nbgrader_config.py``: the site's address and each homework's assignment (the
+number in its address, ``mod/assign/view.php?id=<n>``: the course module, whose assignment ``core_course_get_course_
+module`` names). The token of a web service user allowed ``core_course_get_course_module``, ``mod_assign_get_grades``
+and ``mod_assign_save_grade`` comes from ``MOODLE_TOKEN`` or
 ``c.DgmlabMoodle.token_file`` (outside the course, mode 600); it travels in the POST body only, so no address
 printed or logged holds it. Students are matched by nbgrader's ``lms_user_id`` (Moodle's user id, the ``id=`` of
 the user's profile address).
@@ -37,8 +38,8 @@ class DgmlabMoodle(Configurable):
     """Where the course's Moodle is and which assignment is which homework."""
 
     url = Unicode("", help="The Moodle site's address, e.g. https://moodle.university.edu").tag(config=True)
-    assignments = Dict(help="{homework: the assignment's instance id (mod_assign_get_assignments' id, not the cmid "
-                            "in its address)}").tag(config=True)
+    assignments = Dict(help="{homework: the number in the Moodle assignment's address, mod/assign/view.php?id=<n>}"
+                       ).tag(config=True)
     token_file = Unicode("", help=f"A file outside the course (mode 600) holding the web service token, where "
                                   f"{TOKEN_ENV} is not set").tag(config=True)
 
@@ -127,12 +128,18 @@ def client(course: Course, session=None) -> Moodle:
     return Moodle(s.url, token, session)
 
 
-def assignment_id(course: Course, hw: str) -> int:
+def assignment_id(course: Course, hw: str, moodle: Moodle) -> int:
+    """The instance id (what ``mod_assign`` functions take) of ``hw``'s assignment, from the course module id
+    ``c.DgmlabMoodle.assignments`` names (``core_course_get_course_module``)."""
     s = settings(course)
     if hw not in s.assignments:
-        raise CourseError(f'set c.DgmlabMoodle.assignments["{hw}"] in nbgrader_config.py: the assignment\'s '
-                          "instance id (docs/instructor_guide.md, 'Moodle')")
-    return int(s.assignments[hw])
+        raise CourseError(f'set c.DgmlabMoodle.assignments["{hw}"] in nbgrader_config.py: the number in the Moodle '
+                          "assignment's address, mod/assign/view.php?id=<number> (docs/instructor_guide.md, 'Moodle')")
+    cm = moodle.call("core_course_get_course_module", cmid=int(s.assignments[hw])).get("cm", {})
+    if cm.get("modname") != "assign":
+        raise CourseError(f'c.DgmlabMoodle.assignments["{hw}"] = {s.assignments[hw]} is a Moodle {cm.get("modname")}, '
+                          "not an assignment: give the number in the assignment's own address")
+    return int(cm["instance"])
 
 
 def current_grades(moodle: Moodle, aid: int) -> dict:
@@ -162,7 +169,8 @@ def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool
     from ..report.final_mark import final_mark
 
     data = data if data is not None else A.collect(course, [hw])
-    moodle, aid = client(course, session), assignment_id(course, hw)
+    moodle = client(course, session)
+    aid = assignment_id(course, hw, moodle)
     in_moodle = current_grades(moodle, aid)
     path = _record_path(course, hw)
     record = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
