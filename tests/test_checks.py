@@ -72,19 +72,9 @@ def test_assert_tensor_flags_detached_results():
         checks.assert_tensor((w * 2).detach(), "out", requires_grad=True)
 
 
-def test_linprog_and_emd_agree_on_a_transport_problem():
-    a, b = np.array([0.5, 0.5]), np.array([0.25, 0.75])
-    cost = np.array([[0.0, 1.0], [1.0, 0.0]])
-    A_eq = np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0], [0, 1, 0, 1]], dtype=float)
-    value, plan = checks.linprog_value(cost.ravel(), A_eq=A_eq, b_eq=np.r_[a, b])
-    assert value == pytest.approx(0.25)
-    assert checks.discrete_w1(a, b, cost) == pytest.approx(0.25)
-    checks.assert_coupling(plan.reshape(2, 2), a, b)
-
-
-def test_infeasible_lp_is_a_clear_error():
-    with pytest.raises(checks.CheckError, match="did not solve"):
-        checks.linprog_value([1.0], A_eq=[[1.0]], b_eq=[-1.0])
+def test_the_student_package_computes_no_transport_cost():
+    """The exact W1 and LP solves answer hw2 P3(b)/P4(b) and hw4 P5: they are the grader's, not dgmlab.checks'."""
+    assert not hasattr(checks, "discrete_w1") and not hasattr(checks, "linprog_value")
 
 
 def test_assert_coupling_detects_wrong_marginals():

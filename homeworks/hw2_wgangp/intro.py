@@ -33,11 +33,7 @@ from tqdm.auto import tqdm
 
 import dgmlab
 import dgmlab.data
-from dgmlab import plots, runtime
-try:
-    from dgmlab import metrics
-except ImportError:  # an older dgmlab without the metrics module
-    metrics = None
+from dgmlab import metrics, plots, runtime
 # float(loss) on a tensor that carries a graph is fine here; silence torch's reminder
 warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad=True")
 if runtime.is_fast():   # small tensors: extra threads only contend

@@ -124,7 +124,7 @@ def test_objective_at_optimum_matches_closed_form_kl():
     assert abs(value - float(torch.distributions.kl_divergence(p, q))) < 5 * _monte_carlo_spread() + 1e-3, \
         "at d* the objective does not match D(p||q) of two Gaussians within Monte-Carlo error"
 
-@points(0.75)
+@points(0.5)
 def test_other_critics_score_lower():
     best = float(at_optimum)
     assert len(perturbed) == 4, "the objective was not evaluated at every perturbed critic"

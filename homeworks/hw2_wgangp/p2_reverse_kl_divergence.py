@@ -103,7 +103,7 @@ def test_objective_at_optimum_matches_closed_form_reverse_kl():
     assert abs(value - target) < 5 * _monte_carlo_spread() + 1e-3, \
         "at d* the objective does not match D(q||p) of two Gaussians within Monte-Carlo error"
 
-@points(0.75)
+@points(0.5)
 def test_other_critics_score_lower():
     best = float(at_optimum)
     assert len(perturbed) == 4, "the objective was not evaluated at every perturbed critic"

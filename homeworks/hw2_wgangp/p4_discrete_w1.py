@@ -26,19 +26,16 @@
 # %% [markdown]
 # ### P4(b) (3 points, auto-graded): $W_1$ as a linear program
 # Treat the $n^2$ entries of $\pi$ as the unknowns of a linear program, ordered row by row:
-# $x$ = `pi.reshape(-1)`, so $x_{in+j} = \pi_{ij}$ (this row-major order is part of the answer; a matrix
-# written for another order is graded wrong). Then $W_1(p,q)$ is the minimum of $\langle$`C.reshape(-1)`$, x\rangle$
+# $x$ = `pi.reshape(-1)`, so $x_{in+j} = \pi_{ij}$ (keep this row-major order throughout). Then $W_1(p,q)$ is the minimum of $\langle$`C.reshape(-1)`$, x\rangle$
 # over $x \ge 0$ with $A_{\mathrm{eq}}\,x = b_{\mathrm{eq}}$, where the first $n$ rows of $A_{\mathrm{eq}}$ sum
 # each row of $\pi$ (to $p$) and the last $n$ each column (to $q$).
 #
 # - `marginal_constraints(p, q)` (1.5 points) returns `(A_eq, b_eq)`, of shapes $(2n, n^2)$ and $(2n,)$. It is
 #   right when, for every $n\times n$ matrix $X$, `A_eq @ X.reshape(-1)` is the row sums of $X$ followed by its
 #   column sums: then couplings of $(p, q)$ meet `b_eq` and matrices with a wrong row or column sum do not.
-# - `w1_linprog(p, q, C)` (1.5 points) solves that program with `marginal_constraints` and
-#   `scipy.optimize.linprog(..., method="highs")` and returns the optimal value and the optimal $n\times n$ plan.
-#   Its points need `marginal_constraints` right, and its plans must meet the constraints it returns.
-#
-# POT's `ot.emd` gives the value and the plan, not the constraint matrix, which is why the matrix is graded.
+# - `w1_linprog(p, q, C)` (1.5 points) solves that program, with the constraints `marginal_constraints(p, q)`
+#   returns, by `scipy.optimize.linprog(..., method="highs")`, and returns the optimal value and the optimal
+#   $n\times n$ plan, which meets those constraints.
 
 # %% kind="answer" grade_id="p4_linprog"
 def marginal_constraints(p, q):
@@ -109,6 +106,7 @@ check("p4_glue_tests", glue_couplings)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
+from dgmlab.grading.references.transport import discrete_w1
 def _glued(group, kappas):
     cases = inputs[group]
     assert len(kappas) == len(cases), "glue_couplings was not run on every case"
@@ -117,7 +115,7 @@ def _glued(group, kappas):
         assert np.all(np.isfinite(kappa)), f"n={len(case['r'])}: kappa has NaN or inf (zeros in r: {case['zeros']})"
         yield case, kappa
 
-@points(1)
+@points(0.5)
 def test_valid_coupling_of_optimal_plans():
     for case, kappa in _glued("valid", valid):
         checks.assert_coupling(kappa, case["p"], case["q"], atol=1e-9, name="kappa")
@@ -132,9 +130,9 @@ def test_cost_between_the_two_bounds():
     for case, kappa in _glued("bounds", bounds):
         C, p, q, r = case["C"], case["p"], case["q"], case["r"]
         cost = float(np.sum(kappa * C))
-        assert cost <= checks.discrete_w1(p, r, C) + checks.discrete_w1(r, q, C) + 1e-9, \
+        assert cost <= discrete_w1(p, r, C) + discrete_w1(r, q, C) + 1e-9, \
             f"n={len(r)}: <kappa, c> exceeds W1(p, r) + W1(r, q)"
-        assert cost >= checks.discrete_w1(p, q, C) - 1e-9, f"n={len(r)}: <kappa, c> is below W1(p, q)"
+        assert cost >= discrete_w1(p, q, C) - 1e-9, f"n={len(r)}: <kappa, c> is below W1(p, q)"
 ### END HIDDEN TESTS
 
 

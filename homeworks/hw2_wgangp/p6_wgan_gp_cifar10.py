@@ -11,8 +11,9 @@
 # ### P6(a) (10 points): the minimal changes
 # Copy the given `Generator` and your `Critic` into `CifarGenerator` and `CifarCritic` and make
 # only the changes the new data need: channel counts (three colours), the spatial sizes
-# ($32\times32$ images), and the generator's nine residual blocks. Keep the
-# per-pixel bias, the sigmoid, and no BatchNorm in the critic.
+# ($32\times32$ images), and the generator's nine residual blocks. The generator starts from an
+# $8\times8$ seed map (the linear map gives `capacity`$\times8\times8$) and keeps the $\times4$ upsampling, so
+# $8\times8$ becomes $32\times32$. Keep the per-pixel bias, the sigmoid, and no BatchNorm in the critic.
 # As in P5(a), given the same weights (layer by layer), your networks must compute what the networks
 # described here do: keep everything else as in the given `Generator` and your `Critic`.
 
@@ -69,33 +70,12 @@ check("p6_generator_tests", CifarGenerator, ResidualBlock)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
-# The grader's own CIFAR-10 generator, with the check's weights (drawn from the seed by role, as the probe drew them
-# into yours), in train mode as the probe ran it.
+from dgmlab.grading.references.hw2_wgangp import reference_cifar_generator
+# The grader's own CIFAR-10 generator (the statement's), with the check's weights (drawn from the seed by role, as the
+# probe drew them into yours), in train mode as the probe ran it.
 def _reference_trace():
-    import torch.nn as nn, torch.nn.functional as F
-
-    class _Generator(nn.Module):
-        def __init__(self, capacity=NET_CAPACITY):
-            super().__init__()
-            self.capacity = capacity
-            self.embed = nn.Linear(128, capacity * 8 * 8, bias=False)
-            self.embed_bn = nn.BatchNorm2d(capacity)
-            self.blocks = nn.Sequential(*[kit_residual_block(capacity) for _ in range(9)])
-            self.upsample = nn.Sequential(
-                nn.Upsample(scale_factor=4, mode="bilinear", align_corners=False),
-                nn.Conv2d(capacity, capacity, 3, padding=1, bias=False),
-                nn.BatchNorm2d(capacity), nn.ReLU())
-            self.to_image = nn.Conv2d(capacity, 3, 3, padding=1, bias=False)
-            self.pixel_bias = nn.Parameter(torch.zeros(3, 32, 32))
-
-        def forward(self, z):
-            seed_map = F.relu(self.embed_bn(self.embed(z).view(-1, self.capacity, 8, 8)))
-            last_conv = self.to_image(self.upsample(self.blocks(seed_map)))
-            return {"images": torch.sigmoid(last_conv + self.pixel_bias), "seed_map": seed_map, "last_conv": last_conv}
-
-    gen = seeded_weights(_Generator(), inputs.seed, GENERATOR_SALT, type(kit_residual_block(1))).train()
     with torch.no_grad():
-        return gen(inputs.z4.clone())
+        return reference_cifar_generator(inputs.seed)(inputs.z4.clone())
 
 def _traced(name, what):
     got = traced[name]
@@ -104,7 +84,7 @@ def _traced(name, what):
     assert shape == tuple(want.shape), f"{what} has the wrong shape ({shape})"
     checks.assert_close(got, want, rtol=1e-4, atol=1e-4, name=f"{what} with the check's weights")
 
-@points(1.5)
+@points(0.75)
 def test_blocks_work_on_an_eight_by_eight_map():
     _traced("seed_map", "the map the first residual block is given")
 
@@ -112,7 +92,7 @@ def test_blocks_work_on_an_eight_by_eight_map():
 def test_three_colour_channels_at_32_by_32():
     _traced("last_conv", "the last convolution's output (before the per-pixel bias)")
 
-@points(1.5)
+@points(1)
 def test_images_with_a_learned_per_pixel_bias_and_sigmoid():
     _traced("images", "the images (a per-pixel bias per colour channel, then a sigmoid; pixels in (0, 1), shape (N, 3, 32, 32))")
 ### END HIDDEN TESTS
@@ -124,33 +104,13 @@ check("p6_critic_tests", CifarCritic, ResidualBlock)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
-# The grader's own CIFAR-10 critic, with the check's weights (drawn from the seed by role, as the probe drew them into
-# yours): ReLU or leaky ReLU after the embedding, spatial sum or mean before the head (both are accepted).
+from dgmlab.grading.references.hw2_wgangp import reference_critic
+# The grader's own CIFAR-10 critic (the statement's), with the check's weights, drawn from the seed by role as the probe
+# drew them into yours.
 def _reference_critic():
-    import torch.nn as nn, torch.nn.functional as F
+    return reference_critic(inputs.seed, 3)
 
-    class _Critic(nn.Module):
-        def __init__(self, act, pool):
-            super().__init__()
-            self.embed = nn.Conv2d(3, NET_CAPACITY, 3, padding=1)
-            self.blocks = nn.Sequential(kit_residual_block(NET_CAPACITY, stride=4, batchnorm=False),
-                                        *[kit_residual_block(NET_CAPACITY, batchnorm=False) for _ in range(3)])
-            self.head = nn.Linear(NET_CAPACITY, 1)
-            self.act, self.pool = act, pool
-
-        def forward(self, x):
-            h = self.blocks(self.act(self.embed(x)))
-            return self.head(self.pool(h)).squeeze(1)
-
-    block = type(kit_residual_block(1))
-    critics = [seeded_weights(_Critic(act, pool), inputs.seed, CRITIC_SALT, block)
-               for act in (F.relu, F.leaky_relu) for pool in (lambda h: h.sum(dim=(2, 3)), lambda h: h.mean(dim=(2, 3)))]
-    if isinstance(scores, torch.Tensor) and tuple(scores.shape) == (5,):
-        with torch.no_grad():
-            return min(critics, key=lambda c: float((c(inputs.five) - scores).abs().max()))
-    return critics[0]
-
-@points(1.5)
+@points(0.75)
 def test_scores_of_colour_images():
     critic = _reference_critic()
     with torch.no_grad():
@@ -254,16 +214,13 @@ if not runtime.is_grading():
 
 # %% locked=true grade_id="p6_scores" uses_answers=true
 if not runtime.is_grading():
-    if metrics is None:
-        print("dgmlab.metrics is not available in this dgmlab version: skipping the Inception Score")
-    else:
-        try:
-            metrics.inception_weights_path()  # at once, before sampling: MetricUnavailable without the weights
-            result = metrics.inception_metrics(sample(G_cifar, runtime.pick(full=50_000, fast=100)))
-            print(f"Inception Score (Inception-v3 via torch-fidelity): "
-                  f"{result['inception_score_mean']:.2f} +- {result['inception_score_std']:.2f}")
-        except metrics.MetricUnavailable as exc:
-            print(f"Inception Score skipped: {exc}")
+    try:
+        metrics.inception_weights_path()  # at once, before sampling: MetricUnavailable without the weights
+        result = metrics.inception_metrics(sample(G_cifar, runtime.pick(full=50_000, fast=100)))
+        print(f"Inception Score (Inception-v3 via torch-fidelity): "
+              f"{result['inception_score_mean']:.2f} +- {result['inception_score_std']:.2f}")
+    except metrics.MetricUnavailable as exc:
+        print(f"Inception Score skipped: {exc}")
 
 # %% [markdown]
 # ### P6(c) (8 points, written)

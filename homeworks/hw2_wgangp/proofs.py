@@ -61,6 +61,7 @@ _BN_FIRST, _BN_MORE = "ResidualBlock(capacity, stride=4, batchnorm=False)", "Res
 _BN_ON = [(_BN_FIRST, _BN_FIRST.replace("False", "True")), (_BN_MORE, _BN_MORE.replace("False", "True"))]
 _HEAD = "self.head = nn.Linear(capacity, 1)"
 _SEED_MAP, _SEED_VIEW, _PIXEL_BIAS = "capacity * 8 * 8", "self.capacity, 8, 8)", "torch.zeros(3, 32, 32)"
+_FAKES_KEPT = ("    with torch.no_grad():\n        x_fake = generator(z)", "    x_fake = generator(z)")
 
 
 def _betas_dropped(net):
@@ -86,7 +87,7 @@ MUTANTS = [
     Mutant("p1_objective", "optimal critic inverted (q/p)", edits=[
         ("torch.exp(log_p(x) - log_q(x))", "torch.exp(log_q(x) - log_p(x))")], earns={_O1: 1}),
     Mutant("p1_objective", "expectations swapped between p and q", edits=[
-        ("torch.log(d(x_p)).mean() - d(x_q).mean()", "torch.log(d(x_q)).mean() - d(x_p).mean()")], earns={_O1: 0.5}),
+        ("torch.log(d(x_p)).mean() - d(x_q).mean()", "torch.log(d(x_q)).mean() - d(x_p).mean()")], earns={_O1: 0.75}),
     Mutant("p1_objective", "sum instead of mean", edits=[
         ("torch.log(d(x_p)).mean() - d(x_q).mean()", "torch.log(d(x_p)).sum() - d(x_q).sum()")], earns={_O1: 1}),
     Mutant("p1_objective", "log-ratio as the critic (log p/q instead of p/q)", edits=[
@@ -109,14 +110,14 @@ def kl_optimal_critic(log_p, log_q):
         (_RKL_CONJUGATE, "f_star_rkl = -1 - sp.log(s)")], earns={_C2: 0}),
     Mutant("p2_conjugate", "correct variant: log(-1/s) - 1", edits=[
         (_RKL_CONJUGATE, "f_star_rkl = sp.log(-1 / s) - 1")], passes=["p2_conjugate_tests"]),
-    Mutant("p2_objective", "optimal critic p/q instead of -q/p", edits=[
+    Mutant("p2_objective", "optimal critic inverted (-p/q)", edits=[
         ("-torch.exp(log_q(x) - log_p(x))", "-torch.exp(log_p(x) - log_q(x))")], earns={_O2: 1}),
     Mutant("p2_objective", "log d instead of log(-d)", edits=[("torch.log(-d(x_q))", "torch.log(d(x_q))")],
-           earns={_O2: 0.25}),
+           earns={_O2: 0.5}),
     Mutant("p2_objective", "missing the constant 1", edits=[("return 1.0 + d(x_p)", "return d(x_p)")],
            earns={_O2: 1}),
     Mutant("p2_objective", "expectations swapped between p and q", edits=[
-        ("d(x_p).mean() + torch.log(-d(x_q))", "d(x_q).mean() + torch.log(-d(x_p))")], earns={_O2: 0.5}),
+        ("d(x_p).mean() + torch.log(-d(x_q))", "d(x_q).mean() + torch.log(-d(x_p))")], earns={_O2: 0.75}),
     Mutant("p2_objective", "correct variant: log-ratio written out", '''
 def rkl_objective(d, x_p, x_q):
     return 1 + torch.mean(d(x_p)) + torch.mean(torch.log(torch.abs(d(x_q))))
@@ -249,6 +250,8 @@ def w1_linprog(p, q, C):
         ("    inv = np.zeros_like(r)\n    inv[r > 0] = 1.0 / r[r > 0]\n    return pi_p @ np.diag(inv) @ pi_q",
          '    with np.errstate(divide="ignore", invalid="ignore"):\n        return pi_p @ np.diag(1.0 / r) @ pi_q')],
         earns={"p4_glue_tests": 1.5}),
+    Mutant("p4_glue", "glued plan transposed (rows sum to q)", edits=[
+        ("return pi_p @ np.diag(inv) @ pi_q", "return (pi_p @ np.diag(inv) @ pi_q).T")], earns={"p4_glue_tests": 1.5}),
     Mutant("p4_glue", "forgot diag(1/r)", edits=[("pi_p @ np.diag(inv) @ pi_q", "pi_p @ pi_q")],
            earns={"p4_glue_tests": 0}),
     Mutant("p4_glue", "diag(r) instead of diag(1/r)", edits=[("np.diag(inv)", "np.diag(r)")],
@@ -269,30 +272,38 @@ def glue_couplings(pi_p, pi_q, r):
     Mutant("p5_critic", "scores of shape (N, 1)", edits=[(".squeeze(1)", "")], earns={"p5_critic_tests": 4}),
     Mutant("p5_critic", "a layer defined but never used", edits=[
         (_HEAD, _HEAD + "\n        self.hidden = nn.Linear(capacity, capacity)")], earns={"p5_critic_tests": 5}),
-    Mutant("p5_critic", "correct variant: leaky ReLU embedding, mean pooling", edits=[
-        ("F.relu(self.embed(x))", "F.leaky_relu(self.embed(x))"), ("h.sum(dim=(2, 3))", "h.mean(dim=(2, 3))")],
-        passes=["p5_critic_tests"]),
+    Mutant("p5_critic", "mean pooling instead of the spatial sum", edits=[("h.sum(dim=(2, 3))", "h.mean(dim=(2, 3))")],
+           earns={"p5_critic_tests": 1.5}),
+    Mutant("p5_critic", "no ReLU after the first convolution", edits=[("F.relu(self.embed(x))", "self.embed(x)")],
+           earns={"p5_critic_tests": 1.5}),
+    Mutant("p5_critic", "leaky ReLU after the first convolution", edits=[
+        ("F.relu(self.embed(x))", "F.leaky_relu(self.embed(x))")], earns={"p5_critic_tests": 1.5}),
+    Mutant("p5_critic", "correct variant: nn.ReLU module, flattened spatial sum", edits=[
+        (_HEAD, _HEAD + "\n        self.act = nn.ReLU()"), ("F.relu(self.embed(x))", "self.act(self.embed(x))"),
+        ("h.sum(dim=(2, 3))", "h.flatten(2).sum(-1)")], passes=["p5_critic_tests"]),
     # P5 gradient penalty
     Mutant("p5_gradient_penalty", "penalty on real instead of interpolated points", edits=[
-        (_GP_HAT, "x_real.detach().clone()")], earns={_GP_T: 3.5}),
+        (_GP_HAT, "x_real.detach().clone()")], earns={_GP_T: 2.5}),
     Mutant("p5_gradient_penalty", "penalty on fake points only", edits=[(_GP_HAT, "x_fake.detach().clone()")],
-           earns={_GP_T: 3.5}),
+           earns={_GP_T: 2.5}),
     Mutant("p5_gradient_penalty", "detached interpolates: gradient without create_graph", edits=[
         ("create_graph=True", "create_graph=False")], earns={_GP_T: 5.5}),
     Mutant("p5_gradient_penalty", "detached interpolates: gradient norm detached", edits=[
         ("grad.flatten(1)", "grad.detach().flatten(1)")], earns={_GP_T: 5.5}),
+    Mutant("p5_gradient_penalty", "one epsilon per pixel", edits=[(_GP_EPS, "torch.rand_like(x_real)")],
+           earns={_GP_T: 2.5}),
     Mutant("p5_gradient_penalty", "one epsilon for the whole batch", edits=[
-        (_GP_EPS, "torch.rand((), device=x_real.device)")], earns={_GP_T: 3.5}),
+        (_GP_EPS, "torch.rand((), device=x_real.device)")], earns={_GP_T: 2.5}),
     Mutant("p5_gradient_penalty", "norm over the wrong axis", edits=[("grad.flatten(1).norm(", "grad.norm(")],
-           earns={_GP_T: 0}),
+           earns={_GP_T: 1}),  # the interpolates are right
     Mutant("p5_gradient_penalty", "lambda folded into the penalty", edits=[(_GP_NORM, "10.0 * " + _GP_NORM)],
-           earns={_GP_T: 0}),
+           earns={_GP_T: 1}),  # the interpolates are right
     Mutant("p5_gradient_penalty", "eps one dimension short (N, 1, 1): x_hat broadcasts to (N, N, H, W)", edits=[
         ("*([1] * (x_real.dim() - 1))", "1, 1")], earns={_GP_T: 0}),
     Mutant("p5_gradient_penalty", "x_fake dropped from the interpolate (x_hat = eps * x_real)", edits=[
-        (" + (1 - eps) * x_fake", "")], earns={_GP_T: 3.5}),
+        (" + (1 - eps) * x_fake", "")], earns={_GP_T: 2.5}),
     Mutant("p5_gradient_penalty", "sign slip in the interpolate: eps * x_real - (1 - eps) * x_fake", edits=[
-        (" + (1 - eps) * x_fake", " - (1 - eps) * x_fake")], earns={_GP_T: 3.5}),
+        (" + (1 - eps) * x_fake", " - (1 - eps) * x_fake")], earns={_GP_T: 2.5}),
     Mutant("p5_gradient_penalty", "one-sided penalty", edits=[
         ("((grad.flatten(1).norm(dim=1) - 1) ** 2)", "(F.relu(grad.flatten(1).norm(dim=1) - 1) ** 2)")],
         earns={_GP_T: 3.5}),
@@ -329,6 +340,10 @@ def generator_loss(critic, x_fake):
     # P5 optimisers
     Mutant("p5_optimizers", "Adam's default betas (beta1 = 0.9)", edits=[
         _betas_dropped("generator"), _betas_dropped("critic")], earns={_OPT_T: 2.5}),
+    Mutant("p5_optimizers", "Adam betas (0.5, 0.999)", edits=[
+        ("generator.parameters(), lr=lr, betas=(0.0, 0.9)", "generator.parameters(), lr=lr, betas=(0.5, 0.999)"),
+        ("critic.parameters(), lr=lr, betas=(0.0, 0.9)", "critic.parameters(), lr=lr, betas=(0.5, 0.999)")],
+        earns={_OPT_T: 2.5}),
     Mutant("p5_optimizers", "optimisers returned in the wrong order", edits=[
         ("return opt_g, opt_c", "return opt_c, opt_g")], earns={_OPT_T: 0}),
     Mutant("p5_optimizers", "learning rate hard-coded (the lr argument ignored)", edits=[
@@ -355,12 +370,20 @@ def make_optimizers(generator, critic, lr=3e-4):
         ("critic, generator(z))", "critic, generator(z).detach())")], earns={_GS_T: 1.25}, passes=[_CS_T]),
     Mutant("p5_steps", "generator step with the sign flipped", edits=[
         ("loss = generator_loss(", "loss = -generator_loss(")], earns={_GS_T: 0}, passes=[_CS_T]),
-    Mutant("p5_steps", "correct variant: fake not detached, zero_grad(set_to_none=False)", edits=[
-        ("    with torch.no_grad():\n        x_fake = generator(z)", "    x_fake = generator(z)"),
+    Mutant("p5_steps", "critic step on fakes not detached (gradients left in the generator)", edits=[
+        _FAKES_KEPT], earns={_CS_T: 5.5}, passes=[_GS_T]),
+    Mutant("p5_steps", "no zero_grad in either step and fakes not detached", edits=[
+        _FAKES_KEPT, ("    opt_c.zero_grad()\n", ""), ("    opt_g.zero_grad()\n", "")],
+        earns={_CS_T: 3.75, _GS_T: 2.75}),
+    Mutant("p5_steps", "correct variant: zero_grad(set_to_none=False), fakes detached", edits=[
+        ("    with torch.no_grad():\n        x_fake = generator(z)", "    x_fake = generator(z).detach()"),
         ("opt_c.zero_grad()", "opt_c.zero_grad(set_to_none=False)")], passes=[_CS_T, _GS_T]),
     # P6
     Mutant("p6_models", "MNIST spatial sizes kept (28x28 output)", edits=[
         (_SEED_MAP, "capacity * 7 * 7"), (_SEED_VIEW, "self.capacity, 7, 7)"), (_PIXEL_BIAS, "torch.zeros(3, 28, 28)")],
+        earns={_GEN_T[0]: 1.5}, passes=_CRI_T),
+    Mutant("p6_models", "7x7 seed map resized to 32x32", edits=[
+        (_SEED_MAP, "capacity * 7 * 7"), (_SEED_VIEW, "self.capacity, 7, 7)"), ("scale_factor=4", "size=(32, 32)")],
         earns={_GEN_T[0]: 1.5}, passes=_CRI_T),
     Mutant("p6_models", "three generator blocks instead of nine", edits=[("range(9)", "range(3)")],
            earns={_GEN_T[0]: 1.5}, passes=_CRI_T),
@@ -380,8 +403,17 @@ def make_optimizers(generator, critic, lr=3e-4):
            earns={_CRI_T[0]: 1}, passes=_GEN_T),
     Mutant("p6_models", "critic's first block with stride 2", edits=[("stride=4", "stride=2")],
            earns={_CRI_T[0]: 0.5}, passes=_GEN_T),
-    Mutant("p6_models", "correct variant: upsample to a fixed size, mean pooling in the critic", edits=[
-        ("scale_factor=4", "size=(32, 32)"), ("h.sum(dim=(2, 3))", "h.mean(dim=(2, 3))")], passes=_GEN_T + _CRI_T),
+    Mutant("p6_models", "mean pooling in the CIFAR critic", edits=[("h.sum(dim=(2, 3))", "h.mean(dim=(2, 3))")],
+           earns={_CRI_T[0]: 1}, passes=_GEN_T),
+    Mutant("p6_models", "no ReLU after the CIFAR critic's first convolution", edits=[
+        ("F.relu(self.embed(x))", "self.embed(x)")], earns={_CRI_T[0]: 1}, passes=_GEN_T),
+    Mutant("p6_models", "CIFAR generator computed without autograd", edits=[
+        ("        h = F.relu(self.embed_bn(", "        with torch.no_grad():\n            h = F.relu(self.embed_bn("),
+        ("        h = self.upsample(self.blocks(h))\n        return torch.sigmoid(self.to_image(h) + self.pixel_bias)",
+         "            h = self.upsample(self.blocks(h))\n            return torch.sigmoid(self.to_image(h) + self.pixel_bias)")],
+        earns={_GEN_T[0]: 5.5}, passes=_CRI_T),
+    Mutant("p6_models", "correct variant: upsample to a fixed size", edits=[("scale_factor=4", "size=(32, 32)")],
+           passes=_GEN_T + _CRI_T),
     Mutant("p6_schedule", "cut one epoch late", edits=[("epoch < cut_epoch", "epoch <= cut_epoch")],
            earns={_SCHED_T: 0.5}),
     Mutant("p6_schedule", "cut hard-coded at 80", edits=[("epoch < cut_epoch", "epoch < 80")], earns={_SCHED_T: 0.5}),

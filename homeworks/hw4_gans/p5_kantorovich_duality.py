@@ -61,11 +61,12 @@ check("p5_ot_primal_tests", ot_primal)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
+from dgmlab.grading.references.transport import discrete_w1
 
 @points(2.5)
 def test_value_is_optimal():
     for (value, _), (v, w, C) in paired(instances, inputs.instances, "results, one per instance"):
-        checks.assert_close(value, checks.discrete_w1(v, w, C), atol=1e-7, name=f"OT value ({len(v)}x{len(w)}) versus POT's ot.emd2")
+        checks.assert_close(value, discrete_w1(v, w, C), atol=1e-7, name=f"OT value ({len(v)}x{len(w)}) versus POT's ot.emd2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -98,11 +99,12 @@ check("p5_ot_dual_tests", ot_dual)
 
 ### BEGIN HIDDEN TESTS
 from dgmlab.testing import points
+from dgmlab.grading.references.transport import discrete_w1
 
 @points(2)
 def test_strong_duality():
     for (value, _, _), (v, w, C) in paired(instances, inputs.instances, "results, one per instance"):
-        checks.assert_close(value, checks.discrete_w1(v, w, C), atol=1e-7, name=f"dual value ({len(v)}x{len(w)}) versus POT's primal")
+        checks.assert_close(value, discrete_w1(v, w, C), atol=1e-7, name=f"dual value ({len(v)}x{len(w)}) versus POT's primal")
 
 
 @points(1.5)

@@ -1,8 +1,10 @@
-"""Assertions for notebook tests: sympy equivalence, tensor closeness, LP and OT helpers.
+"""Assertions for notebook tests: sympy equivalence, tensor closeness, couplings.
 
 Messages say *what* is wrong in form (type, shape, symbols, size of the
 error) and never print the expected answer unless asked (``reveal=True``),
-so visible tests can use them without giving a solution away.
+so visible tests can use them without giving a solution away. Nothing here computes an answer: the exact
+transport cost and LP solves the hidden tests compare with are the grader's
+(``dgmlab.grading.references.transport``).
 
 Every check converts the student's value to a plain number type first, so a
 returned object cannot pass by overriding ``__eq__`` or ``__bool__``.
@@ -206,27 +208,7 @@ def assert_tensor(value, name: str = "the answer", shape: tuple | None = None, d
         raise CheckError(f"{name}.requires_grad is {value.requires_grad}, expected {requires_grad}{hint}")
 
 
-# ----------------------------------------------------------------- LP / OT
-def linprog_value(c, A_eq=None, b_eq=None, A_ub=None, b_ub=None, bounds=(0, None)):
-    """Solve ``min c @ x`` with scipy's HiGHS; return ``(value, x)`` or raise if not optimal."""
-    from scipy.optimize import linprog
-
-    res = linprog(np.asarray(c, dtype=np.float64).ravel(), A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
-                  bounds=bounds, method="highs")
-    if res.status != 0:
-        raise CheckError(f"the linear program did not solve: {res.message}")
-    return float(res.fun), res.x
-
-
-def discrete_w1(a, b, cost) -> float:
-    """Exact optimal-transport cost between histograms ``a`` and ``b`` under ``cost`` (POT's network simplex)."""
-    import ot
-
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    return float(ot.emd2(a / a.sum(), b / b.sum(), np.asarray(cost, dtype=np.float64)))
-
-
+# ----------------------------------------------------------------- couplings
 def assert_coupling(plan, a, b, *, atol: float = 1e-8, name: str = "the coupling") -> None:
     """``plan`` is non-negative with row sums ``a`` and column sums ``b``."""
     P = as_array(plan, name)

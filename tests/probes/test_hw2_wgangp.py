@@ -518,7 +518,7 @@ def test_the_moved_references_are_not_in_the_student_package():
     from dgmlab.grading.references import hw2_wgangp as references
     from dgmlab.probes import hw2_wgangp as student
 
-    for name in ("critic_reference_step", "generator_reference_step", "numeric_conjugate", "linear_critic_penalty",
+    for name in ("critic_after_step", "generator_after_step", "numeric_conjugate", "linear_critic_penalty",
                  "adam_first_step", "scheduled_rate", "identity_coupling_cost", "given_block_output",
                  "discrete_w1_values"):
         assert hasattr(references, name) and not hasattr(student, name), name
@@ -589,3 +589,76 @@ def test_p4_linprog_payload_with_an_a_eq_of_the_wrong_shape_fails_and_says_so(re
     assert result.earned == 0
     assert any("expected A_eq of shape (6, 9)" in line and "found (3, 9)" in line for line in result.lines), \
         result.lines
+
+
+# ------------------------------------------------------------------ the student package answers nothing
+# P3(b) and P4(b) ask for an exact transport cost and an LP: answer cells that hand all of the graded work to a
+# callable of the student package (with POT's plan beside it, ot.emd) must earn no more than the blank stubs (0).
+# The grader's own W1 (dgmlab.grading.references.transport) stands in once, to show the same answers earn points when
+# the callable computes W1, so the check can fail.
+def _student_callables():
+    import inspect
+
+    from dgmlab import checks as kit_checks
+    from dgmlab.probes import hw2_wgangp as kit_probe
+
+    for module in (kit_checks, kit_probe):
+        for name, fn in vars(module).items():
+            if not name.startswith("_") and inspect.isfunction(fn) and fn.__module__ == module.__name__:
+                yield f"{module.__name__}.{name}", fn
+
+
+def _answers_from(fn):
+    """(smoothing_costs, marginal_constraints, w1_linprog) handing every graded computation to ``fn``."""
+    import ot
+
+    def smoothing_costs(x, eps):
+        w = np.full(len(x), 1 / len(x))
+        cost = np.linalg.norm(x[:, None, :] - (x + eps)[None, :, :], axis=-1)
+        value = float(fn(w, w, cost))
+        return value, value
+
+    def marginal_constraints(p, q):
+        return fn(p, q)
+
+    def w1_linprog(p, q, C):
+        return float(fn(p, q, C)), ot.emd(p, q, C)
+
+    return smoothing_costs, marginal_constraints, w1_linprog
+
+
+def _earned(builder, fn, seed=4242):
+    from dgmlab import probes, wire
+    from dgmlab.grading.judge import judging
+
+    smoothing_costs, marginal_constraints, w1_linprog = _answers_from(fn)
+    earned = {}
+    for cell, objects in (("p3_costs_tests", (smoothing_costs,)),
+                          ("p4_linprog_tests", (marginal_constraints, w1_linprog))):
+        data = probes.run_probe(probes.spec_for("hw2_wgangp", cell), objects, seed)
+        outputs = [{"output_type": "display_data", "metadata": {},
+                    "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
+        earned[cell] = judging.judge_cell("hw2_wgangp", cell, _test_cell_source(builder, cell), outputs, seed).earned
+    return earned
+
+
+def test_student_package_callables_used_as_answers_earn_nothing_on_the_transport_cells(builder):
+    """Every public function of dgmlab.checks and dgmlab.probes.hw2_wgangp, used as the W1 of P3(b) and P4(b) (with
+    ot.emd's plan beside it), earns what the blank earns there: 0."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        found = {name: _earned(builder, fn) for name, fn in _student_callables()}
+    finally:
+        torch.set_num_threads(threads)
+    assert len(found) > 20, sorted(found)  # the walk found the modules' functions
+    earning = {name: got for name, got in found.items() if any(got.values())}
+    assert not earning, earning
+
+
+def test_a_callable_that_computes_w1_would_earn_points_there(builder):
+    """The same answers built on the grader's W1 earn points on P3(b): the walk above would catch a kit callable that
+    computes it."""
+    from dgmlab.grading.references.transport import discrete_w1
+
+    assert _earned(builder, discrete_w1)["p3_costs_tests"] > 0

@@ -18,7 +18,7 @@ import math
 from dgmlab import checks, wire
 from dgmlab.testing import points
 from dgmlab.probes import (
-    on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected, remembered, usable,
+    WORKING_SEED, on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected, remembered, usable,
     seeded_generator as _gen)
 from dgmlab.probes import _np, _sp, _torch  # lazy imports
 
@@ -95,10 +95,11 @@ def _toy_classes():
 
         def __init__(self):
             super().__init__()
-            self.seen = []
+            self.seen, self.given = [], []
 
         def forward(self, x):
             self.seen.append(list(x.shape))
+            self.given.append(x.detach().clone())
             return 0.5 * (x.flatten(1) ** 2).sum(1)
 
     return ToyLinearCritic, ToyGenerator, BowlCritic, Recorder
@@ -273,7 +274,24 @@ def _objective_inputs(seed, salt):
     x.update({"x100": torch.randn(100, generator=g, **f64), "grid": torch.linspace(-2, 2, 5, **f64),
               "x_p": x["p_mean"] + x["p_std"] * torch.randn(MC_SAMPLES, generator=g, **f64),
               "x_q": x["q_mean"] + x["q_std"] * torch.randn(MC_SAMPLES, generator=g, **f64)})
+    x["critic_points"] = _critic_points(seed, salt)
     return x
+
+
+def _critic_points(seed, salt):
+    """Five points where the optimal critic is compared with the grader's d* (p and q are the cell's Gaussians)."""
+    torch = _torch()
+    return 2.5 * (2 * torch.rand(5, generator=_gen(seed, salt + 40), dtype=torch.float64) - 1)
+
+
+def _objective_cell_inputs(salt):
+    """P1(c)/P2(c)'s inputs, and under ``"working"`` the visible tests' own draw of the critic's points (the working
+    seed's; when graded, the grading seed's: :func:`dgmlab.probes.make_inputs`)."""
+    def inputs(seed):
+        keys = ("p_mean", "p_std", "q_mean", "q_std")
+        working = {k: v for k, v in _objective_inputs(WORKING_SEED, salt).items() if k in keys}
+        return {**_objective_inputs(seed, salt), "working": {**working, "critic_points": _critic_points(WORKING_SEED, salt)}}
+    return inputs
 
 
 def _objective_probe(objective, optimal_critic, sign, x):
@@ -295,7 +313,11 @@ def _objective_probe(objective, optimal_critic, sign, x):
 
     perturbed = [lambda v: 1.5 * d_star(v), lambda v: 0.6 * d_star(v), lambda v: d_star(v) * torch.exp(0.3 * v),
                  lambda v: sign * torch.ones_like(v)]
-    return {"constant_critic": attempt(objective, constant, x["x100"].clone(), x["x100"].clone()),
+    w = x["working"]
+    p_w, q_w = normals(w)
+    at_points = attempt(lambda: optimal_critic(p_w.log_prob, q_w.log_prob)(w["critic_points"].clone()))
+    return {"working": {"critic_at_points": at_points},
+            "constant_critic": attempt(objective, constant, x["x100"].clone(), x["x100"].clone()),
             "two_points": attempt(lambda: float(objective(two, *two_points))),
             "critic_when_equal": attempt(lambda: optimal_critic(p.log_prob, p.log_prob)(x["grid"].clone())),
             "at_optimum": attempt(at, d_star),
@@ -347,6 +369,38 @@ def test_optimal_critic_is_one_when_p_equals_q(v):
         f"when p = q the optimal critic is 1 everywhere; found {[round(float(c), 4) for c in out]}{hint}"
 
 
+def _critic_at_points(v, cell, name, inverted, why):
+    """The student's d* at the working draw's points against the grader's; ``inverted``: what the usual slip (the
+    density ratio upside down) computes, and ``why``: where the right ratio comes from."""
+    w = working(v)
+    got = w.critic_at_points
+    checks.assert_tensor(got, f"{name}(log_p, log_q)(x)", shape=(5,))
+    want = recorded(cell)["critic_at_points"]
+    if _allclose(got, want):
+        return
+    hint = f": that is {inverted}, the density ratio upside down ({why})" if _allclose(got, 1 / want) else ""
+    raise AssertionError(f"at five points x (p = N(0, 1), q = N(0.5, 1.2^2)) {name}(log_p, log_q)(x) is not the "
+                         f"critic that maximises the objective{hint}")
+
+
+def _allclose(a, b):
+    torch = _torch()
+    a = torch.as_tensor(a, dtype=torch.float64)
+    return a.shape == b.shape and bool(torch.allclose(a, b.to(torch.float64), rtol=1e-6, atol=1e-9))
+
+
+@points(0.25)
+def test_optimal_critic_maximises_the_objective(v):
+    _critic_at_points(v, "p1_objective_tests", "kl_optimal_critic", "q/p",
+                      "T* = f'(p/q) and T = 1 + log d: which density is on top?")
+
+
+@points(0.25)
+def test_rkl_optimal_critic_maximises_the_objective(v):
+    _critic_at_points(v, "p2_objective_tests", "rkl_optimal_critic", "-p/q",
+                      "T* = f'(p/q) with f(u) = -log u, and d = T: which density is on top?")
+
+
 @points(0.25)
 def test_rkl_constant_critic_gives_zero(v):
     checks.assert_tensor(v.constant_critic, "rkl_objective(...)", shape=())
@@ -387,7 +441,8 @@ def test_optimal_critic_is_minus_one_when_p_equals_q(v):
 
 
 for _f, _name in ((test_rkl_constant_critic_gives_zero, "test_constant_critic_gives_zero"),
-                  (test_rkl_value_on_two_points, "test_value_on_two_points")):
+                  (test_rkl_value_on_two_points, "test_value_on_two_points"),
+                  (test_rkl_optimal_critic_maximises_the_objective, "test_optimal_critic_maximises_the_objective")):
     _f.__name__ = _name  # the test names students saw before (the cell's report and the proofs read them)
 
 
@@ -794,6 +849,27 @@ def test_a_zero_in_r_gives_no_nan(v):
         f"gluing diag(r) with itself should give diag(r) = {np.diag(r).tolist()}, found {kappa.tolist()}"
 
 
+@points(0.5)
+def test_glued_plan_is_a_coupling_of_p_and_q(v):
+    # kappa glued from the seed's optimal plans: its rows must sum to p and its columns to q (P4(c)'s statement)
+    np = _np()
+    kappas = usable("glue_couplings on the seeded plans", v.valid)
+    assert isinstance(kappas, list) and len(kappas) == len(v.inputs.valid), "glue_couplings was not run on every case"
+    for case, kappa in zip(v.inputs.valid, kappas, strict=True):
+        p, q, n = case["p"], case["q"], len(case["r"])
+        kappa = np.asarray(kappa, dtype=np.float64)
+        assert kappa.shape == (n, n), f"n={n}: expected kappa of shape ({n}, {n}), found {kappa.shape}"
+        rows, cols = kappa.sum(axis=1), kappa.sum(axis=0)
+        if np.allclose(rows, p, atol=1e-9) and np.allclose(cols, q, atol=1e-9) and (kappa >= -1e-12).all():
+            continue
+        hint = ""
+        if np.allclose(rows, q, atol=1e-9) and np.allclose(cols, p, atol=1e-9):
+            hint = (": kappa is transposed (its rows sum to q and its columns to p); kappa = pi_p diag(1/r) pi_q has "
+                    "one row per point of p")
+        raise AssertionError(f"n={n}: the glued plan kappa is not a coupling of (p, q): its rows should sum to p and "
+                             f"its columns to q{hint}")
+
+
 # ------------------------------------------------------------------ P5(a), P6(a): the networks
 # The checks put weights drawn from the grader's seed into the student's network and compare what it computes with
 # what the grader's own network computes from the same weights and inputs. Weights are assigned by role, not by
@@ -972,8 +1048,31 @@ def _block_tests(cell: str, first: float, rest: float) -> tuple:
     return test_first_block_downsamples_by_four, test_four_residual_blocks
 
 
-MNIST_BLOCK_TESTS = _block_tests("p5_critic_tests", 0.75, 0.75)
-CIFAR_BLOCK_TESTS = _block_tests("p6_critic_tests", 0.5, 0.5)
+_CRITIC_SLIPS = (  # what a usual slip gives with the check's weights (recorded by the grader), and what to say
+    ("mean_pool", "the head reads the mean over spatial positions; the statement's head reads their sum"),
+    ("no_relu", "the ReLU after the first convolution is missing"),
+    ("leaky_relu", "that is a leaky ReLU after the first convolution; the statement's is a ReLU"))
+
+
+def _scores_test(cell: str, weight: float, network: str):
+    """The visible test of a critic cell whose scores, with the check's weights, must be the statement's critic's."""
+    @points(weight)
+    def test_scores_with_the_checks_weights(v):
+        torch, w = _torch(), working(v)
+        got, want = w.scores, recorded(cell)
+        checks.assert_tensor(got, f"the scores of {network}", shape=(5,))
+        if bool(torch.allclose(got, want["scores"], rtol=1e-4, atol=1e-4)):
+            return
+        hint = next((f": {say}" for name, say in _CRITIC_SLIPS
+                     if bool(torch.allclose(got, want[name], rtol=1e-4, atol=1e-4))), "")
+        raise AssertionError(f"with the check's weights the scores of {network} on five images are not those of the "
+                             f"critic described in the statement{hint}")
+
+    return test_scores_with_the_checks_weights
+
+
+MNIST_BLOCK_TESTS = (*_block_tests("p5_critic_tests", 0.75, 0.75), _scores_test("p5_critic_tests", 1, "Critic"))
+CIFAR_BLOCK_TESTS = (*_block_tests("p6_critic_tests", 0.5, 0.5), _scores_test("p6_critic_tests", 0.75, "CifarCritic"))
 
 
 GENERATOR_SALT = 63
@@ -982,7 +1081,8 @@ GENERATOR_SALT = 63
 def _cifar_generator_inputs(seed):
     g = _gen(seed, 9)
     return {"seed": int(seed), "z4": _randn(g, 4, SEED_DIM), "z4_other": _randn(g, 4, SEED_DIM),
-            "z2": _randn(g, 2, SEED_DIM), "block_in": _randn(g, 2, NET_CAPACITY, 8, 8)}
+            "z2": _randn(g, 2, SEED_DIM), "block_in": _randn(g, 2, NET_CAPACITY, 8, 8),
+            "image_weights": _torch().rand(4, 3, 32, 32, generator=g)}
 
 
 def _cifar_generator_probe(o, x):
@@ -1026,7 +1126,17 @@ def _cifar_generator_probe_unforked(o, x):
                 out.append(block.eval()(x["block_in"].clone()))
         return out
 
-    return {name: attempt(fn) for name, fn in (("traced", traced), ("blocks", blocks))}
+    def gradients():
+        # every parameter's gradient norm for a seeded weighted sum of the images, by role, with the student's name
+        gen = made()
+        names = {id(t): n for n, t in gen.named_parameters()}
+        images = gen(x["z4"].clone())
+        if isinstance(images, torch.Tensor) and images.requires_grad:  # else no parameter gets a gradient
+            (images * x["image_weights"]).sum().backward()
+        return {r: [names.get(id(t), r), None if t.grad is None else float(t.grad.norm())]
+                for r, t in roles(gen, Block) if isinstance(t, nn.Parameter)}
+
+    return {name: attempt(fn) for name, fn in (("traced", traced), ("blocks", blocks), ("gradients", gradients))}
 
 
 @points(1.5)
@@ -1040,6 +1150,38 @@ def test_nine_residual_blocks(v):
                             name=f"residual block {i + 1} with the check's weights (the given Generator's block, "
                                  f"with BatchNorm)")
 
+
+
+@points(0.75)
+def test_seed_map_is_eight_by_eight(v):
+    # what the first residual block is given: the seed map, c x 8 x 8 (the x4 upsampling then makes 32 x 32)
+    torch = _torch()
+    got, want = usable("CifarGenerator's seed map", working(v).traced)["seed_map"], recorded("p6_generator_tests")
+    shape = tuple(got.shape) if isinstance(got, torch.Tensor) else None
+    assert shape is not None, "the check found no residual block in CifarGenerator (use the given ResidualBlock)"
+    assert shape[1:] == tuple(want["seed_map"].shape[1:]), \
+        (f"CifarGenerator gives its first residual block a map of shape {shape[1:]}, expected "
+         f"{tuple(want['seed_map'].shape[1:])}: the seed map is capacity x 8 x 8 and the x4 upsampling is kept")
+    checks.assert_close(got, want["seed_map"], rtol=1e-4, atol=1e-4,
+                        name="CifarGenerator's seed map with the check's weights (the given Generator's, at 8 x 8)")
+
+
+@points(0.5)
+def test_every_generator_parameter_gets_its_gradient(v):
+    # a seeded weighted sum of the images is differentiated: each parameter's gradient norm against the grader's
+    got = usable("the gradients of CifarGenerator's parameters", working(v).gradients)
+    want = recorded("p6_generator_tests")["gradient_norms"]
+    assert isinstance(got, dict), "the check could not differentiate CifarGenerator's images"
+    missing = [name for name, norm in got.values() if norm is None or norm == 0.0]
+    assert not missing, \
+        (f"{len(missing)} parameters of CifarGenerator get no gradient from its images (first: {missing[0]}): is the "
+         f"output computed under torch.no_grad(), detached, or a layer unused?")
+    assert set(got) == set(want), \
+        (f"CifarGenerator has {len(got)} parameter tensors, the generator described in the statement "
+         f"{len(want)}: keep the given Generator's layers, with nine residual blocks")
+    for role, (name, norm) in got.items():
+        assert abs(norm - want[role]) <= 1e-3 * max(1.0, want[role]), \
+            f"the gradient of CifarGenerator's {name} differs from that of the generator described in the statement"
 
 
 # ------------------------------------------------------------------ P5(b): the gradient penalty
@@ -1061,7 +1203,9 @@ def _penalty_inputs(seed):
             "bowl_direction": torch.tensor([1.6, 1.2, 0.0, 0.0]).view(1, 1, 2, 2), "signs": signs,
             # gradient norms drawn from the seed for the linear critics of the visible checks
             "norm_b": round(float(1.5 + torch.rand((), generator=g)), 6),
-            "norm_c": round(float(2.5 + torch.rand((), generator=g)), 6)}
+            "norm_c": round(float(2.5 + torch.rand((), generator=g)), 6),
+            # a batch whose x_hat the checks read: real and fake differ in every pixel
+            "mix_real": _randn(g, 6, 1, 2, 2) + 3.0, "mix_fake": _randn(g, 6, 1, 2, 2) - 3.0}
 
 
 def _penalty_probe(o, x):
@@ -1089,10 +1233,13 @@ def _penalty_probe(o, x):
         out = gp(critic, real, fake)
         return {"requires_grad": bool(out.requires_grad), "value": float(out.detach())}
 
-    def bowl_half_derivative():
+    def bowl_half_derivative():  # None: the penalty is not differentiable in the critic's parameters
         critic = Bowl(0.5, c)
-        (g,) = torch.autograd.grad(gp(critic, real, fake), critic.a)
-        return float(g)
+        penalty = gp(critic, real, fake)
+        if not (isinstance(penalty, torch.Tensor) and penalty.requires_grad):
+            return None
+        (g,) = torch.autograd.grad(penalty, critic.a, allow_unused=True)
+        return None if g is None else float(g)
 
     skipped = wire.Raised("not evaluated: the critic was not given x_hat of the shape of x_real")
     def scaled(w, norm):
@@ -1101,12 +1248,20 @@ def _penalty_probe(o, x):
     def slope(w, norm, real, fake):
         return gp(toy_critic(scaled(w, norm)), x[real].clone(), x[fake].clone())
 
-    def connected():
+    def connected():  # None: the penalty is not differentiable in the critic's parameters
         critic = toy_critic(scaled("w_two", "norm_b"))
-        (g,) = torch.autograd.grad(gp(critic, x["graph_real"].clone(), x["graph_fake"].clone()), critic.w)
+        penalty = gp(critic, x["graph_real"].clone(), x["graph_fake"].clone())
+        if not (isinstance(penalty, torch.Tensor) and penalty.requires_grad):
+            return None
+        (g,) = torch.autograd.grad(penalty, critic.w, allow_unused=True)
         return g
 
-    out = {"unit_slope": attempt(on, "w_unit", "unit_real", "unit_fake"),
+    def interpolates():
+        mixer = Recorder()
+        gp(mixer, x["mix_real"].clone(), x["mix_fake"].clone())
+        return mixer.given[0] if mixer.given else wire.Raised("gradient_penalty did not call the critic")
+
+    out = {"unit_slope": attempt(on, "w_unit", "unit_real", "unit_fake"), "interpolates": attempt(interpolates),
            "slope_two": attempt(lambda: float(slope("w_two", "norm_b", "two_real", "two_fake"))),
            "connected": attempt(connected),
            "shapes_seen": recorder.seen,
@@ -1142,7 +1297,33 @@ def _zero_for_a_unit_slope_critic(v):
          f"found {got:.6g}{_linear_hint(got, recorded('p5_gradient_penalty_tests')['unit_slope'])}")
 
 
-@points(1.5)
+@points(1)
+def test_one_epsilon_per_sample(v):
+    # the critic's input on a batch whose real and fake images differ in every pixel: x_hat - x_fake must be
+    # eps * (x_real - x_fake) with one eps in [0, 1] per sample, not one per pixel and not one for the whole batch
+    torch = _torch()
+    real, fake = v.inputs.mix_real, v.inputs.mix_fake
+    x_hat = usable("the critic's input in gradient_penalty", v.interpolates)
+    shape = tuple(x_hat.shape) if isinstance(x_hat, torch.Tensor) else None
+    assert shape == tuple(real.shape), \
+        (f"gradient_penalty gave the critic an input of shape {shape}, not that of x_real {tuple(real.shape)}: "
+         f"x_hat = eps * x_real + (1 - eps) * x_fake, with eps of shape (N, 1, 1, 1)")
+    eps = ((x_hat.double() - fake.double()) / (real.double() - fake.double())).flatten(1)
+    lo, hi = eps.min(dim=1).values, eps.max(dim=1).values
+    if bool(((eps - 1).abs() < 1e-5).all()) or bool((eps.abs() < 1e-5).all()):
+        which = "x_real" if bool(((eps - 1).abs() < 1e-5).all()) else "x_fake"
+        raise AssertionError(f"the critic is evaluated at {which} itself, not at random points x_hat = eps * x_real "
+                             f"+ (1 - eps) * x_fake between the real and generated images")
+    assert bool(((hi - lo) < 1e-4).all()), \
+        ("x_hat mixes the pixels of one sample with different epsilons: the statement draws one eps ~ U[0, 1] per "
+         "sample, of shape (N, 1, 1, 1), broadcast over its pixels")
+    assert bool((lo > -1e-5).all()) and bool((hi < 1 + 1e-5).all()), \
+        "x_hat is not on the segment from x_fake to x_real: x_hat = eps * x_real + (1 - eps) * x_fake, eps in [0, 1]"
+    assert float(lo.max() - lo.min()) > 1e-4, \
+        "every sample got the same epsilon: the statement draws one eps ~ U[0, 1] per sample"
+
+
+@points(1)
 def test_slope_two_critic_gives_one(v):
     # a linear critic with a gradient norm n in [1.5, 2.5] (the working seed's) everywhere: the grader's penalty
     w = working(v)
@@ -1154,7 +1335,7 @@ def test_slope_two_critic_gives_one(v):
          f"found {got:.6g}{_linear_hint(got, case)}")
 
 
-@points(1.5)
+@points(1)
 def test_no_lambda_inside_and_batch_mean(v):
     w = working(v)
     n = w.inputs.norm_c
@@ -1169,8 +1350,9 @@ def test_penalty_is_connected_to_the_critic(v):
     torch = _torch()
     got = working(v).connected
     assert isinstance(got, torch.Tensor), \
-        ("expected a penalty differentiable in the critic's parameters: take the input gradient with "
-         "create_graph=True and do not detach it or call .item()")
+        ("gradient_penalty is not differentiable with respect to the critic's parameters, as the statement requires "
+         "(it is part of the critic's loss): take the input gradient with create_graph=True, and do not detach it "
+         "or call .item()")
     checks.assert_close(got, recorded("p5_gradient_penalty_tests")["connected"], rtol=1e-4, atol=1e-5,
                         name="the penalty's gradient in a linear critic's weights (create_graph=True, not detached?)")
 
@@ -1257,7 +1439,7 @@ def test_critic_loss_uses_lam(v):
 # The probe hands each optimiser gradients drawn from the seed and steps it; the grader compares the parameters after
 # the step with its own. Adam's first step moves every parameter it holds by -lr * sign(gradient), whatever its betas
 # (the bias correction makes m and v the gradient and its square), and leaves the others alone: the visible tests
-# compare with that. Later steps depend on the betas: a hidden test compares three steps with the course's Adam.
+# compare with that. Later steps depend on the betas: test_betas compares three steps with the course's Adam.
 OPT_STEPS = 3
 
 
@@ -1334,6 +1516,29 @@ def test_the_lr_argument_is_used(v):
     _first_step(w.inputs, w.opt_c_lr[0], "critic", want["lr_1e-3"], 1e-3, "opt_c made with lr=1e-3")
 
 
+_ADAM_SLIPS = (("betas_default", "that is Adam's default betas (0.9, 0.999)"),
+               ("betas_dcgan", "that is betas (0.5, 0.999), the DCGAN setting"))
+
+
+@points(0.5)
+def test_betas(v):
+    # three steps with the seed's gradients against the course's Adam (beta1 = 0, beta2 = 0.9), which the grader ran
+    torch, w, want = _torch(), working(v), recorded("p5_optimizers_tests")
+    for network, steps, what in (("generator", w.opt_g_steps, "opt_g"), ("critic", w.opt_c_steps, "opt_c")):
+        after = usable(f"{what} stepped {OPT_STEPS} times", steps)
+        assert isinstance(after, list) and len(after) == OPT_STEPS, f"the check could not step {what} {OPT_STEPS} times"
+        names = [n for n in want["betas"] if n.startswith(network)]
+
+        def close(key):
+            return all(bool(torch.allclose(after[-1][n], want[key][n], rtol=0, atol=3e-7)) for n in names)
+
+        if close("betas"):
+            continue
+        hint = next((f": {say}" for key, say in _ADAM_SLIPS if close(key)), "")
+        raise AssertionError(f"after {OPT_STEPS} steps {what} has not moved the {network}'s parameters as Adam with "
+                             f"the course's settings does (beta1 = 0, beta2 = 0.9, written betas=(0.0, 0.9)){hint}")
+
+
 def checks_usable(value, name):
     return usable(name, value)
 
@@ -1378,7 +1583,10 @@ def _step_probe(step, case, which):
         loss = step(gen, critic, opt, case["x_real"].clone(), case["z"].clone())
     else:
         loss = step(gen, critic, opt, case["z"].clone())
-    return {"loss": loss, "generator": _params(gen), "critic": _params(critic)}
+    def grad_sizes(model):  # what the step left in each parameter's .grad (None: nothing)
+        return {n: None if p.grad is None else float(p.grad.abs().sum()) for n, p in model.named_parameters()}
+
+    return {"loss": loss, "generator": _params(gen), "critic": _params(critic), "generator_grads": grad_sizes(gen)}
 
 
 def _critic_step_probe(o, x):
@@ -1400,7 +1608,7 @@ def _loss_as_a_float(out):
         f"expected the loss as a Python float, found {type(loss).__name__} (use loss.item())"
 
 
-@points(1.75)
+@points(1.25)
 def test_returns_the_critic_loss_of_the_batch(v):
     # a linear critic has the same input gradient everywhere, so its penalty is not random; the grader computed
     # the loss of the working seed's batch
@@ -1432,6 +1640,10 @@ def test_returns_the_generator_loss_of_the_batch(v):
 
 @points(2.5)
 def test_update_descends_the_critic_loss_and_leaves_the_generator(v):
+    _critic_update_descends(v)
+
+
+def _critic_update_descends(v):
     # a fresh Adam moves every parameter by -lr * sign(gradient): the grader's step on the working seed's toys
     torch, w = _torch(), working(v)
     case, out = w.inputs.fresh, _step_out(w, "fresh")
@@ -1442,6 +1654,50 @@ def test_update_descends_the_critic_loss_and_leaves_the_generator(v):
         checks.assert_close(out["critic"][n], want[n], atol=2e-4,
                             name=f"critic parameter {n} after one Adam step (sign of the gradient of L_D, "
                                  "fresh gradients, penalty included?)")
+
+
+def _ignores_stale_gradients(v, cell, network, params, opt):
+    # the step runs with stale values in its optimiser's gradients (as the other network's step can leave): the
+    # update must be the fresh step's, which the grader computed
+    torch, w = _torch(), working(v)
+    case, out = w.inputs.stale, _step_out(w, "stale")
+    other = "critic" if network == "generator" else "generator"
+    assert all(torch.equal(out[other][n], case[n]) for n in out[other] if n in case), \
+        f"{'generator' if network == 'critic' else 'critic'}_step changed the {other}"
+    want = recorded(cell)
+    got = out[network]
+    if all(bool(torch.allclose(got[n], want[f"stale_{network}"][n], atol=2e-4)) for n in params):
+        return
+    polluted = all(bool(torch.allclose(got[n], want["stale_kept"][n], atol=2e-4)) for n in params)
+    hint = f": it added this step's gradients to those left over; call {opt}.zero_grad() before backward" \
+        if polluted else ""
+    raise AssertionError(f"with gradients left over in the {network}'s parameters, the step did not update the "
+                         f"{network} as one step on fresh gradients does (the statement: a step must not be polluted "
+                         f"by gradients left over from the other network's step){hint}")
+
+
+@points(1.75)
+def test_update_ignores_stale_gradients(v):
+    _ignores_stale_gradients(v, "p5_critic_step_tests", "critic", ("w", "b"), "opt_c")
+
+
+@points(1.25)
+def test_generator_update_ignores_stale_gradients(v):
+    _ignores_stale_gradients(v, "p5_generator_step_tests", "generator", ("A", "c"), "opt_g")
+
+
+test_generator_update_ignores_stale_gradients.__name__ = "test_update_ignores_stale_gradients"
+
+
+@points(0.5)
+def test_leaves_no_gradient_in_the_generator(v):
+    _critic_update_descends(v)  # takes points away only: a step that does not train the critic earns nothing here
+    out = _step_out(working(v), "fresh")
+    left = [n for n, size in out["generator_grads"].items() if size]
+    assert not left, \
+        ("critic_step left gradients in the generator's parameters: the fakes it scores carried a graph to the "
+         "generator (make them under torch.no_grad() or detach them; the statement: the critic step leaves no "
+         "gradient in the generator)")
 
 
 @points(1.5)
@@ -1612,16 +1868,16 @@ def test_schedule_for_other_cuts(v):
 CHECKS = [
     CheckSpec("p1_conjugate_tests", 2, 1.25, ("f_star_kl",), visible=(test_kl_conjugate_at_seeded_points,),
               inputs=with_working(lambda seed: _conjugate_inputs(seed, 16, -2.0, 2.0))),
-    CheckSpec("p1_objective_tests", 3, 2, ("kl_objective", "kl_optimal_critic"),
+    CheckSpec("p1_objective_tests", 3, 1.75, ("kl_objective", "kl_optimal_critic"),
               visible=(test_constant_critic_gives_zero, test_value_on_two_points,
-                       test_optimal_critic_is_one_when_p_equals_q),
-              probe=_kl_probe, inputs=lambda seed: _objective_inputs(seed, 1)),
+                       test_optimal_critic_is_one_when_p_equals_q, test_optimal_critic_maximises_the_objective),
+              probe=_kl_probe, inputs=_objective_cell_inputs(1)),
     CheckSpec("p2_conjugate_tests", 2, 1.25, ("f_star_rkl",), visible=(test_rkl_conjugate_at_seeded_points,),
               inputs=with_working(lambda seed: _conjugate_inputs(seed, 17, -3.0, -0.2))),
-    CheckSpec("p2_objective_tests", 3, 2, ("rkl_objective", "rkl_optimal_critic"),
+    CheckSpec("p2_objective_tests", 3, 1.75, ("rkl_objective", "rkl_optimal_critic"),
               visible=(test_rkl_constant_critic_gives_zero, test_rkl_value_on_two_points,
-                       test_optimal_critic_is_minus_one_when_p_equals_q),
-              probe=_rkl_probe, inputs=lambda seed: _objective_inputs(seed, 2)),
+                       test_optimal_critic_is_minus_one_when_p_equals_q, test_rkl_optimal_critic_maximises_the_objective),
+              probe=_rkl_probe, inputs=_objective_cell_inputs(2)),
     CheckSpec("p3_costs_tests", 5, 2.75, ("smoothing_costs",),
               visible=(test_returns_two_floats_and_zero_without_noise, test_emd_on_two_points,
                        test_identity_cost_on_two_points, test_identity_cost_is_the_mean_length_of_the_moves),
@@ -1632,37 +1888,41 @@ CHECKS = [
                        test_moving_all_mass_from_the_first_point_to_the_second,
                        test_matches_pot_and_returns_a_valid_plan, test_asymmetric_cost_orientation),
               probe=_on_working(_linprog_probe), inputs=with_working(_linprog_inputs)),
-    CheckSpec("p4_glue_tests", 3, 2, ("glue_couplings",),
-              visible=(test_diagonal_plans_glue_to_a_diagonal_plan, test_a_zero_in_r_gives_no_nan),
+    CheckSpec("p4_glue_tests", 3, 1.5, ("glue_couplings",),
+              visible=(test_diagonal_plans_glue_to_a_diagonal_plan, test_a_zero_in_r_gives_no_nan,
+                       test_glued_plan_is_a_coupling_of_p_and_q),
               probe=_glue_probe, inputs=_glue_inputs),
-    CheckSpec("p5_critic_tests", 6, 4.5, ("Critic", "ResidualBlock"),
+    CheckSpec("p5_critic_tests", 6, 3.5, ("Critic", "ResidualBlock"),
               visible=MNIST_BLOCK_TESTS,
               probe=_on_working(_mnist_critic_probe), inputs=with_working(lambda seed: _network_inputs(seed, 1, 28))),
     CheckSpec("p5_gradient_penalty_tests", 8, 4.5, ("gradient_penalty",),
               visible=(test_slope_two_critic_gives_one, test_penalty_is_connected_to_the_critic,
-                       test_no_lambda_inside_and_batch_mean),
+                       test_no_lambda_inside_and_batch_mean, test_one_epsilon_per_sample),
               probe=_on_working(_penalty_probe), inputs=with_working(_penalty_inputs)),
     CheckSpec("p5_losses_tests", 5, 2.5, ("critic_loss", "generator_loss"),
               visible=(test_critic_loss_when_the_penalty_is_zero, test_generator_loss_value, test_critic_loss_uses_lam),
               probe=_on_working(_losses_probe), inputs=with_working(_losses_inputs)),
-    CheckSpec("p5_optimizers_tests", 3, 0.5, ("make_optimizers",),
+    CheckSpec("p5_optimizers_tests", 3, 0, ("make_optimizers",),
               visible=(test_the_first_optimiser_holds_the_generator, test_the_second_optimiser_holds_the_critic,
-                       test_the_lr_argument_is_used),
+                       test_the_lr_argument_is_used, test_betas),
               probe=_on_working(_optimizers_probe), inputs=with_working(_optimizers_inputs)),
-    CheckSpec("p5_critic_step_tests", 6, 1.75, ("critic_step",),
-              visible=(test_returns_the_critic_loss_of_the_batch, test_update_descends_the_critic_loss_and_leaves_the_generator),
+    CheckSpec("p5_critic_step_tests", 6, 0, ("critic_step",),
+              visible=(test_returns_the_critic_loss_of_the_batch, test_update_descends_the_critic_loss_and_leaves_the_generator,
+                       test_update_ignores_stale_gradients, test_leaves_no_gradient_in_the_generator),
               probe=_on_working(_critic_step_probe), inputs=with_working(_critic_step_inputs)),
-    CheckSpec("p5_generator_step_tests", 4, 1.25, ("generator_step",),
+    CheckSpec("p5_generator_step_tests", 4, 0, ("generator_step",),
               visible=(test_returns_the_generator_loss_of_the_batch,
-                       test_update_descends_the_generator_loss_and_leaves_the_critic),
+                       test_update_descends_the_generator_loss_and_leaves_the_critic,
+                       test_generator_update_ignores_stale_gradients),
               probe=_on_working(_generator_step_probe), inputs=with_working(_generator_step_inputs)),
     CheckSpec("p5_mnist_samples_tests", 2, 0, (),
               visible=(test_saved_generator_draws_100_new_images, test_mnist_classifier_score_above_the_bar),
               files=(WEIGHTS,)),
-    CheckSpec("p6_generator_tests", 6, 4.5, ("CifarGenerator", "ResidualBlock"),
-              visible=(test_nine_residual_blocks,),
+    CheckSpec("p6_generator_tests", 6, 3.25, ("CifarGenerator", "ResidualBlock"),
+              visible=(test_nine_residual_blocks, test_seed_map_is_eight_by_eight,
+                       test_every_generator_parameter_gets_its_gradient),
               probe=_on_working(_cifar_generator_probe), inputs=with_working(_cifar_generator_inputs)),
-    CheckSpec("p6_critic_tests", 4, 3, ("CifarCritic", "ResidualBlock"),
+    CheckSpec("p6_critic_tests", 4, 2.25, ("CifarCritic", "ResidualBlock"),
               visible=CIFAR_BLOCK_TESTS,
               probe=_on_working(_cifar_critic_probe), inputs=with_working(lambda seed: _network_inputs(seed, 3, 32))),
     CheckSpec("p6_schedule_tests", 4, 0.5, ("lr_at_epoch",),
