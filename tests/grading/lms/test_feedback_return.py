@@ -113,3 +113,17 @@ def test_moodle_feedback_keeps_a_mark_changed_in_moodle(tmp_path_factory, httpse
     marks, files = moodle.push(course, HW, feedback=True)
     assert [s for s, _ in marks.conflicts] == ["ada"] and site.grades["101"] == 19.0
     assert ("ada", f"{HW}.html") in files.attached and "101" not in site.comments
+
+
+def test_moodle_gets_all_of_a_students_feedback_files_again_when_one_changes(tmp_path_factory, httpserver,
+                                                                            monkeypatch):
+    site = FakeMoodle(httpserver, {uid: None for uid in LMS.values()})
+    monkeypatch.setenv(moodle.TOKEN_ENV, TOKEN)
+    course = _make(tmp_path_factory.mktemp("course"), CONFIG + site.config(HW))
+    _feedback(course)
+    moodle.push(course, HW, feedback=True)
+    (course.folder("feedback", HW, "ada") / f"{HW}.html").write_text("<p>ada, regraded</p>", encoding="utf-8")
+    _, files = moodle.push(course, HW, feedback=True)  # the draft area replaces the feedback area: both files go
+    assert site.feedback_files["101"] == [("Rückmeldung é.pdf", b"%PDF-1.4 ada's pages"),
+                                          (f"{HW}.html", b"<p>ada, regraded</p>")]
+    assert site.feedback_files["102"] == [(f"{HW}.html", b"<p>feedback of bob</p>")] and files.unchanged == ["bob"]

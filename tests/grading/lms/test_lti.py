@@ -171,3 +171,19 @@ def test_lti_roster_fills_lms_ids_from_nrps_over_pages_and_keeps_a_different_one
     lti.fill_roster(course, force=True)
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         assert {s.id: s.lms_user_id for s in gb.students} == {s: f"lti-{s}" for s in LMS}
+
+
+def test_the_marks_posted_are_grades_csvs(course, platform):
+    import csv
+
+    from dgmlab.grading.report import report as R
+
+    lti.push(course, HW)
+    with R.export_csv(course, course.root / "grades.csv").open(encoding="utf-8") as f:
+        csv_marks = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f)}
+    assert _marks(platform) == csv_marks
+
+
+def test_feedback_files_through_lti_are_refused_before_anything_is_sent(course, platform, capsys):
+    assert cli.main(["--course", str(course.root), "push", HW, "--lti", "--feedback"]) == 2
+    assert "no files" in capsys.readouterr().err and platform.scores == {}

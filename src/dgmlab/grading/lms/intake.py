@@ -528,8 +528,8 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
                 out.placed += [(sid, name, e.path) for name, (e, _) in sorted(files.items())]
         finally:
             shutil.rmtree(stage, ignore_errors=True)
-    labels = QF.homework_questions(course, hw).labels
-    for sid, files in chosen.items():
+    labels = QF.homework_questions(course, hw).labels  # none (no notebook with question headings): nothing said
+    for sid, files in (chosen.items() if labels else ()):
         for name in files:
             if name.lower().endswith(UPLOADS):
                 out.questions[(sid, name)] = QF.where(name, labels)

@@ -199,19 +199,24 @@ def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool
         files = []
         if feedback:
             try:
-                files, none_why = FR.to_send(course, hw, sid, files_record.get(sid, {}))
+                new, none_why = FR.to_send(course, hw, sid, files_record.get(sid, {}))
+                # the draft area replaces the feedback files Moodle has: all of them go when one is new
+                files = FR.feedback_files(course, hw, sid) if new else []
             except CourseError as exc:
                 files, none_why = [], str(exc)
             if none_why:
                 files_out.skipped.append((sid, none_why))
             elif not files:
                 files_out.unchanged.append(sid)
+            elif not send_mark and theirs is None:  # a file goes with a grade: none to keep, so none is sent
+                files_out.skipped.append((sid, "Moodle has no grade, and dgmlab's is not sent (see above)"))
+                files = []
         if not send_mark and not files:
             continue
         params = {"assignmentid": aid, "userid": int(uid), "attemptnumber": -1, "addattempt": 0,
-                  "workflowstate": "", "applytoall": 1,
+                  "workflowstate": "", "applytoall": 0,  # this student's grade only, even in a group assignment
                   # a file goes with the grade Moodle has when the mark itself is not sent
-                  "grade": mark.number if send_mark else (theirs if theirs is not None else mark.number),
+                  "grade": mark.number if send_mark else theirs,
                   "plugindata": {}}
         if send_mark:
             params["plugindata"]["assignfeedbackcomments_editor"] = {"text": comment, "format": FORMAT_PLAIN}
