@@ -1,8 +1,9 @@
 """Canvas through its REST API (``canvasapi``): submission times in, final marks and comments out.
 
 Configured as ``c.DgmlabCanvas`` in ``nbgrader_config.py``: the Canvas address, the course's id and each
-homework's assignment id. The API token is read from the environment (``CANVAS_API_TOKEN``), never from a
-file in the course. Students are matched by nbgrader's ``lms_user_id`` (Canvas's user id).
+homework's assignment id. The API token is read from the environment (``CANVAS_API_TOKEN``) or a file outside the
+course (``c.DgmlabCanvas.token_file``, mode 600), never from a file in the course. Students are matched by
+nbgrader's ``lms_user_id`` (Canvas's user id).
 
 ``dgmlab push <hw>`` (:func:`push`) sends each graded student's final mark
 (:func:`dgmlab.grading.report.final_mark.final_mark`: autograded + hand-graded points, the late policy applied,
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 from dataclasses import dataclass, field
 
 from traitlets import Dict, Integer, Unicode
@@ -23,6 +23,7 @@ from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
 from ..marks import mark_text
+from . import lms_secrets
 
 TOKEN_ENV = "CANVAS_API_TOKEN"
 
@@ -33,6 +34,8 @@ class DgmlabCanvas(Configurable):
     url = Unicode("", help="The Canvas address, e.g. https://canvas.university.edu (no /api/v1).").tag(config=True)
     course_id = Integer(0, help="The Canvas course's id (the number in its address).").tag(config=True)
     assignments = Dict(help="{homework: Canvas assignment id}").tag(config=True)
+    token_file = Unicode("", help=f"A file outside the course (mode 600) holding the API token, where {TOKEN_ENV} "
+                                  "is not set").tag(config=True)
 
 
 def settings(course: Course) -> DgmlabCanvas:
@@ -50,10 +53,8 @@ def assignment(course: Course, hw: str, token: str | None = None):
     if missing:
         raise CourseError(f"set c.DgmlabCanvas.{', c.DgmlabCanvas.'.join(missing)} in nbgrader_config.py "
                           "(docs/instructor_guide.md, 'Canvas')")
-    token = token or os.environ.get(TOKEN_ENV)
-    if not token:
-        raise CourseError(f"no Canvas API token: set {TOKEN_ENV} in the environment (Canvas: Account > Settings > "
-                          "New access token)")
+    token = token or lms_secrets.token(course, TOKEN_ENV, s.token_file, "c.DgmlabCanvas.token_file",
+                                       "Canvas API token (Canvas: Account > Settings > New access token)")
     try:
         return Canvas(s.url.rstrip("/"), token).get_course(s.course_id).get_assignment(s.assignments[hw])
     except Exception as exc:
