@@ -559,7 +559,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("lti", help="LTI 1.3: `keys` makes the tool's key pair (c.DgmlabLti.private_key_file) and "
                                    "prints the public JWK for the LMS; `roster` fills nbgrader's lms_user_id from "
                                    "the LMS's Names and Role Provisioning Services")
-    s.add_argument("action", choices=["keys", "roster"])
+    s.add_argument("action", choices=["keys", "roster"], help="keys: make the key pair if there is none, print its "
+                   "public key; roster: fill lms_user_id (exit 1 when an id nbgrader has differs and is kept)")
     s.add_argument("--force", action="store_true", help="roster: replace an LMS id nbgrader has that differs")
     s.set_defaults(func=cmd_lti)
 
