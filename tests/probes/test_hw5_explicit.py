@@ -419,3 +419,27 @@ def test_the_weights_cells_state_the_bars_their_visible_checks_test():
     assert f"at most **{spec.P2_VISIBLE_BAR_Z2:g}** per coordinate" in " ".join(p2.split())
     assert f"at least **{spec.P2_VISIBLE_BAR_LOG_DET:g}** per dimension" in " ".join(p2.split())
     assert "Fast mode writes no file" in " ".join(p2.split())
+
+
+@pytest.mark.parametrize("cell, name", [("p1_model_tests", "PixelCNN"), ("p2_coupling_tests", "CouplingLayer")])
+def test_a_network_without_the_stated_parameters_is_told_so_not_that_its_code_raised(cell, name):
+    """issue 54: the kit's loader, not the student's code, finds a network without the docstring's parameters; the
+    hint says what differs and never "your code raised"."""
+    from dgmlab import probes, wire
+
+    class Unstated(torch.nn.Module):
+        def __init__(self, *args):
+            super().__init__()
+            self.only = torch.nn.Linear(2, 2)
+
+        def forward(self, x):
+            return self.only(x)
+
+    spec = probes.spec_for("hw5_explicit", cell)
+    objects = tuple(Unstated if n == name else None for n in spec.names)
+    data = wire.loads(wire.dumps(probes.run_probe(spec, objects, probes.WORKING_SEED)))
+    result = probes.judge("hw5_explicit", spec, data, probes.WORKING_SEED)
+    failed = [line for line in result.lines if line.startswith("FAILED")]
+    assert failed and result.earned == 0, result.lines
+    told = [line for line in failed if "docstring" in line and "parameters" in line]
+    assert told and not any("your code raised" in line for line in told), failed
