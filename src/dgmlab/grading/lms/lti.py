@@ -229,14 +229,16 @@ def push(course: Course, hw: str, force: bool = False, data=None, session=None) 
 
     data = data if data is not None else A.collect(course, [hw])
     subs = sorted((s for s in data.submissions if s.hw == hw), key=lambda s: s.student)
-    top = max((float(final_mark(s).max_score) for s in subs), default=0.0)
+    out = Pushed(hw, where="the LMS")
+    if not subs:  # nothing graded: no line item is made
+        return out
+    top = max(float(final_mark(s).max_score) for s in subs)
     conn = connector(course, session)
     ags = grades_service(course, conn)
     item, _ = line_item(ags, hw, top)
     in_lms = results(conn, item, top)
     path = _record_path(course, hw)
     record = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    out = Pushed(hw, where="the LMS")
     for sub in subs:
         sid, entry, mark = sub.student, data.roster.get(sub.student), final_mark(sub)
         if not mark.final and not mark.pending.startswith("pending"):  # no mark at all (not graded): nothing sent
