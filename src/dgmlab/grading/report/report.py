@@ -155,16 +155,18 @@ def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
     return target
 
 
-PENDING_COLUMN = "pending"  # grades.csv: why a submission has no final mark yet ("" when it has one)
+PENDING_COLUMN = "pending"  # grades.csv: why a submission has no final mark yet ("" when it has one), or "excused"
 
 
 def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
     """nbgrader's CSV with each submission's ``score`` the final mark (:func:`.final_mark`: empty while an answer
     is still to grade by hand), a column ``pending`` saying why, and, where the course sets deadlines, a last
-    column ``late_reason``: why its late_submission_penalty."""
+    column ``late_reason``: why its late_submission_penalty. A homework the student is excused from
+    (``c.DgmlabTerm.excused``) and handed nothing in for has no score (nbgrader writes 0) and ``excused``."""
     import csv
 
     from .final_mark import final_mark
+    from ..term.term_rules import term_rules
 
     by = {(g.hw, g.student): g for g in grades(course)}
     with path.open(encoding="utf-8", newline="") as f:
@@ -175,6 +177,7 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
     a, s, score = head.index("assignment"), head.index("student_id"), head.index("score")
     out = [head + [PENDING_COLUMN] + (["late_reason"] if late_reasons else [])]
     dropped = course.dropped()  # c.DgmlabTerm.dropped: nbgrader exports every student of the gradebook
+    rules = term_rules(course)
     for r in rows[1:]:
         if not r or r[s] in dropped:
             continue
@@ -182,7 +185,10 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
         mark = final_mark(g) if g is not None else None
         if mark is not None:
             r[score] = mark.cell
-        out.append(r + [mark.pending if mark is not None else ""]
+        why = mark.pending if mark is not None else ""
+        if mark is None and rules.is_excused(r[a], r[s]):  # not a 0: left out of the course total
+            r[score], why = "", "excused"
+        out.append(r + [why]
                    + ([g.late_reason if g is not None else ""] if late_reasons else []))
     with path.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(out)
