@@ -55,6 +55,7 @@ from dgmlab.testing import points
 
 @points(1)
 def test_one_image_at_a_time():
+    assert_trainable(trainable, "Generator()")
     # four noise vectors one by one: each image as the statement's network gives it (no batch statistics)
     with torch.no_grad():
         want = kit_generator(inputs.params)(inputs.z16[:4])
@@ -64,6 +65,7 @@ def test_one_image_at_a_time():
 
 @points(1)
 def test_training_mode_changes_nothing():
+    assert_trainable(trainable, "Generator()")
     # out16 ran in training mode: no dropout, no batch statistics, the statement's network exactly
     with torch.no_grad():
         want = kit_generator(inputs.params)(inputs.z16)
@@ -122,12 +124,14 @@ def _kit_train_logits(dropout):
 
 @points(1.25)
 def test_dropout_in_training_mode():
+    assert_trainable(trainable, "Discriminator()")
     checks.assert_close(train_out, _kit_train_logits(0.3), rtol=1e-4, atol=1e-5,
                         name="Discriminator() in training mode (dropout 0.3 after each hidden layer), same masks")
 
 
 @points(1)
 def test_dropout_argument_is_used():
+    assert_trainable(trainable, "Discriminator()")
     checks.assert_close(half_dropout_train_out, _kit_train_logits(0.5), rtol=1e-4, atol=1e-5,
                         name="Discriminator(dropout=0.5) in training mode, same masks")
 ### END HIDDEN TESTS

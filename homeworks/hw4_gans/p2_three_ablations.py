@@ -236,19 +236,21 @@ def show(fig):
 
 
 def report_graded_draw(path, labels=None):
-    """Print what the graded check measures on the generator weights saved at ``path``: 100 images of P1's
-    generator (P3's with ``labels``), as specified, with these weights."""
+    """Print what the graded check measures on the generator weights saved at ``path``: 100 images of your P1
+    generator (P3's with ``labels``) with these weights (graded: the statement's network with them)."""
     from dgmlab import artifacts, metrics
-    try:
-        generator = artifacts.mlp_generator(torch.load(path, weights_only=True), in_dim=LATENT_DIM,
-                                            widths=(128, 256, 512), embedding=None if labels is None else (10, 10),
-                                            name=f"the weights in {Path(path).name}")
+    state = torch.load(path, weights_only=True)
+    try:  # the file must hold exactly the stated network's tensors
+        artifacts.mlp_tensors(state, in_dim=LATENT_DIM, widths=(128, 256, 512),
+                              embedding=None if labels is None else (10, 10), name=f"the weights in {Path(path).name}")
     except artifacts.ArtifactError as exc:
         print(f"{Path(path).name} cannot be graded: {exc}")
         return
+    generator = Generator() if labels is None else ConditionalGenerator()
+    generator.load_state_dict({k: v.float() for k, v in state.items()})
     z = torch.randn(100, LATENT_DIM, generator=torch.Generator().manual_seed(0))  # (100, LATENT_DIM)
     with torch.no_grad():
-        x = generator(z) if labels is None else generator(z, labels)
+        x = generator.eval()(z) if labels is None else generator.eval()(z, labels)
     if labels is None:
         score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
         classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()

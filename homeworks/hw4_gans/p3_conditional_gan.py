@@ -48,6 +48,7 @@ from dgmlab.testing import points
 
 @points(0.75)
 def test_one_image_at_a_time():
+    assert_trainable(trainable, "ConditionalGenerator()")
     # four (z, label) pairs one by one: each image as the statement's network gives it (no batch statistics)
     assert matches_either_order(one_at_a_time, inputs.g_params, inputs.z12[:4], torch.arange(4)), \
         "ConditionalGenerator() on one (z, label) at a time does not give the statement's network's images"
@@ -55,6 +56,7 @@ def test_one_image_at_a_time():
 
 @points(0.75)
 def test_saturates_like_a_tanh():
+    assert_trainable(trainable, "ConditionalGenerator()")
     assert matches_either_order(saturated, [p * 20 for p in inputs.g_params], inputs.z12, torch.arange(12) % 10), \
         "ConditionalGenerator() with 20x the grader's parameters does not give the statement's network's images (tanh?)"
 ### END HIDDEN TESTS
@@ -110,6 +112,7 @@ def _kit_train_logits(params):
 
 @points(1.5)
 def test_dropout_in_training_mode():
+    assert_trainable(trainable, "ConditionalDiscriminator()")
     params = inputs.d_params
     swapped = [torch.cat([p[:, 10:], p[:, :10]], dim=1) if p.dim() == 2 and p.shape[1] == 794 else p for p in params]
     ok = any(train_out.shape == w.shape and torch.allclose(train_out, w, rtol=1e-4, atol=1e-5)

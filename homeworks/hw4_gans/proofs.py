@@ -382,6 +382,45 @@ def ot_dual(v, w, C):
     res = linprog(-np.r_[w, v], A_ub=A, b_ub=C.reshape(-1), bounds=[(None, None)] * (k1 + k2), method="highs")
     return -float(res.fun), res.x[k2:], res.x[:k2]
 ''', passes=["p5_ot_dual_tests"]),
+    # ---------------------------------------------------------------- trainable means trainable (issue 54 item 2)
+    # A network whose forward pass leaves autograd, or a step that never updates its player, earns none of its cell.
+    Mutant("p1_generator", "forward under torch.no_grad() (nothing can train it)",
+           edits=[('        return self.net(z)', '        with torch.no_grad():\n            return self.net(z)')],
+           earns={"p1_generator_tests": 0}),
+    Mutant("p1_generator", "forward by the student package's dgmlab.artifacts.mlp_forward", r'''
+import dgmlab.artifacts
+
+
+class Generator(nn.Module):
+    def __init__(self, latent_dim=100, widths=(128, 256, 512), out_dim=784):
+        super().__init__()
+        self.latent_dim = latent_dim
+        dims = [latent_dim, *widths, out_dim]
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+
+    def forward(self, z):
+        tensors = [t for layer in self.layers for t in (layer.weight, layer.bias)]
+        return dgmlab.artifacts.mlp_forward(tensors, z)
+''', earns={"p1_generator_tests": 0}),
+    Mutant("p1_discriminator", "logits through numpy (detached from the graph)",
+           edits=[('return self.net(x.reshape(x.shape[0], -1))',
+                   'return torch.from_numpy(self.net(x.reshape(x.shape[0], -1)).detach().numpy())')],
+           earns={"p1_discriminator_tests": 0}),
+    Mutant("p3_cond_generator", "label embedding detached (never trained)",
+           edits=[('return self.net(torch.cat([z, self.embed(labels)], dim=1))',
+                   'return self.net(torch.cat([z, self.embed(labels).detach()], dim=1))')],
+           earns={"p3_cond_generator_tests": 0}),
+    Mutant("p3_cond_discriminator", "forward under torch.no_grad()",
+           edits=[('        return self.net(torch.cat([x.reshape(x.shape[0], -1), self.embed(labels)], dim=1))',
+                   '        with torch.no_grad():\n'
+                   '            return self.net(torch.cat([x.reshape(x.shape[0], -1), self.embed(labels)], dim=1))')],
+           earns={"p3_cond_discriminator_tests": 0}),
+    Mutant("p1_d_step", "forgets loss.backward() (the discriminator never moves)",
+           edits=[('    loss.backward()\n    d_opt.step()', '    d_opt.step()')], earns={"p1_d_step_tests": 0}),
+    Mutant("p1_g_step", "forgets loss.backward() (the generator never moves)",
+           edits=[('    loss.backward()\n    g_opt.step()', '    g_opt.step()')], earns={"p1_g_step_tests": 1}),
+    Mutant("p3_cgan_steps", "generator step forgets loss.backward()",
+           edits=[('    loss.backward()\n    g_opt.step()', '    g_opt.step()')], earns={"p3_cgan_steps_tests": 1.25}),
 ]
 
 PARTIAL = [

@@ -4,10 +4,9 @@ Modules: ``runtime`` (mode, device, seed), ``data`` (MNIST, CIFAR-10),
 ``plots``, ``checks`` and ``testing`` (for notebook tests), ``metrics``
 (IS/FID), ``workspace`` (the homework folder), ``checkpoint``
 (training that resumes), ``grading`` (instructors' release/autograde/report) and ``cli``.
-``artifacts`` and ``probes`` also hold what the grader computes handed-in weights with, so that a grade
-never runs a student's class. For the network a homework asks students to write (hw4's MLPs) that is a
-function of the tensors evaluated without autograd (``artifacts.mlp_forward``), not a module that could be
-handed in or trained.
+``artifacts`` and ``probes`` also hold how the grader reads handed-in weights (layouts, names, shapes), so that
+a grade never runs a student's class; what a network a homework asks students to write computes (hw4's MLPs) is
+the grader's alone (``dgmlab.grading.references``), never in this package, where it would answer the question.
 """
 __version__ = "0.1.0"
 

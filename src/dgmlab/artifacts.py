@@ -24,13 +24,13 @@ with that message, like any wrong answer.
 - :func:`load_weights` loads a state dict into the notebook's own
   architecture after checking its names, shapes, dtypes and values, so a file
   for another architecture is refused with the differences listed.
-- :func:`mlp_generator` draws from an MLP generator that a homework specifies
-  layer by layer, with the tensors of a state dict written by the student's
-  implementation of it (placed by shape, whatever their names), so the samples
-  graded come from the trained weights and the stated architecture, not from
-  code the student can change. It computes with :func:`mlp_forward`, a function
-  of the tensors evaluated without autograd: the kit holds the statement's
-  computation as a reference, not a network class a student could hand in.
+- :func:`mlp_tensors` reads the tensors of an MLP a homework specifies layer by
+  layer from a state dict written by the student's implementation of it
+  (placed by shape, whatever their names, in :func:`mlp_shapes` order), so the
+  samples graded come from the trained weights and the stated architecture.
+  Only the layout ships here: what the network computes with them (hw4's
+  generator) is the grader's (``dgmlab.grading.references.hw4_gans``), never in
+  the student package, where it would answer the homework's network cells.
 - :func:`save_weights` writes the file :func:`load_weights` reads: a model's
   state dict in float16 (half the bytes), atomically.
 """
@@ -252,7 +252,7 @@ def load_weights(model: torch.nn.Module, state, *, name: str = "the saved weight
 
 
 def mlp_shapes(in_dim: int, widths, out_dim: int, embedding: tuple[int, int] | None = None) -> list[tuple[int, ...]]:
-    """The tensor shapes of an MLP a homework specifies, in the order :func:`mlp_forward` reads them: the label
+    """The tensor shapes of an MLP a homework specifies, in the order :func:`mlp_tensors` returns them: the label
     embedding ``(classes, dim)`` if any, then each Linear's weight ``(out, in)`` and bias ``(out,)``."""
     shapes, width_in = ([tuple(embedding)] if embedding else []), in_dim + (embedding[1] if embedding else 0)
     for width in (*widths, out_dim):
@@ -261,36 +261,11 @@ def mlp_shapes(in_dim: int, widths, out_dim: int, embedding: tuple[int, int] | N
     return shapes
 
 
-def mlp_forward(tensors, x, labels=None, *, tanh: bool = True, dropout: float = 0.0) -> torch.Tensor:
-    """What the specified MLP computes with ``tensors`` (in :func:`mlp_shapes` order) on ``x``, as a value.
+def mlp_tensors(state, *, in_dim: int, widths, out_dim: int = 784, embedding: tuple[int, int] | None = None,
+                name: str = "the saved weights", spec: str = "the specified generator") -> list[torch.Tensor]:
+    """The tensors of ``state`` in :func:`mlp_shapes` order, as float32, once they are exactly the specified MLP's.
 
-    ``[x, embedding(labels)]`` -> Linear + LeakyReLU(0.2) per hidden width (then dropout with masks from torch's
-    global generator, if ``dropout``) -> Linear -> tanh (left out when ``tanh`` is False, a discriminator's logit).
-    It is evaluated without autograd on detached tensors: the grader's reference for comparing outputs and
-    drawing from handed-in weights, not a network anything can be trained as.
-    """
-    F = torch.nn.functional
-    tensors = [t.detach() for t in tensors]
-    with torch.no_grad():
-        h = x.detach().reshape(x.shape[0], -1)  # (N, in_dim)
-        if labels is not None:
-            embed, tensors = tensors[0], tensors[1:]
-            h = torch.cat([h, F.embedding(labels, embed)], dim=1)  # (N, in_dim + dim): the input first, as specified
-        layers = list(zip(tensors[0::2], tensors[1::2], strict=True))  # [(weight, bias)] per Linear
-        for weight, bias in layers[:-1]:
-            h = F.leaky_relu(F.linear(h, weight, bias), 0.2)
-            if dropout:
-                h = F.dropout(h, dropout, training=True)
-        h = F.linear(h, *layers[-1])  # (N, out_dim)
-        return torch.tanh(h) if tanh else h
-
-
-def mlp_generator(state, *, in_dim: int, widths, out_dim: int = 784, embedding: tuple[int, int] | None = None,
-                  name: str = "the saved weights", spec: str = "the specified generator"):
-    """The grader's draw from the specified MLP generator with the tensors of ``state``: a function of ``z`` (and,
-    with an embedding, of ``labels``) that returns :func:`mlp_forward`'s images.
-
-    ``state`` is a state dict saved from the student's implementation of the same architecture. Its names are
+    ``state`` is a state dict saved from the student's implementation of the architecture. Its names are
     the student's choice, so each tensor is placed by its shape, which is unique in such a network (every
     weight matrix, bias and the embedding differ in shape); the file must hold exactly the specified
     network's tensors, floating, finite (float16 is read as float32). Anything else is refused with the
@@ -298,7 +273,7 @@ def mlp_generator(state, *, in_dim: int, widths, out_dim: int = 784, embedding: 
     """
     shapes = mlp_shapes(in_dim, widths, out_dim, embedding)
     if len(set(shapes)) != len(shapes):
-        raise ValueError(f"mlp_generator: two tensors of {spec} share a shape, so a state dict cannot be placed "
+        raise ValueError(f"mlp_tensors: two tensors of {spec} share a shape, so a state dict cannot be placed "
                          "by shape; give the hidden layers different widths")
     if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
         raise ArtifactError(f"{name} must be a state dict (torch.save(model.state_dict(), path)), "
@@ -321,14 +296,7 @@ def mlp_generator(state, *, in_dim: int, widths, out_dim: int = 784, embedding: 
         if not torch.isfinite(got).all():
             raise ArtifactError(f"{name}: {key} holds NaN or infinite values (a diverged training run)")
         by_shape[tuple(got.shape)] = got.detach().float()
-    tensors = [by_shape[shape] for shape in shapes]
-
-    def draw(z, labels=None):
-        if (labels is None) != (embedding is None):
-            raise TypeError(f"{spec} takes " + ("(z, labels)" if embedding else "(z) only"))
-        return mlp_forward(tensors, z, labels)
-
-    return draw
+    return [by_shape[shape] for shape in shapes]
 
 
 def save_weights(model: torch.nn.Module, path) -> Path:
@@ -349,4 +317,4 @@ def save_weights(model: torch.nn.Module, path) -> Path:
 
 
 __all__ = ["ArtifactError", "load", "samples", "labelled_samples", "require_new", "load_weights", "mlp_shapes",
-           "mlp_forward", "mlp_generator", "save_weights"]
+           "mlp_tensors", "save_weights"]

@@ -96,6 +96,11 @@ def test_release_does_not_print_the_vp_ceiling():
 # ---------------------------------------------------------------------- red team F3: answers a property check passes
 def _judged_answer(cell, source, seed=4242):
     """What ``source`` (an answer cell's code) earns in test cell ``cell`` when the grader judges its probe."""
+    return _judged(cell, source, seed).earned
+
+
+def _judged(cell, source, seed=4242):
+    """The grader's result for test cell ``cell`` when ``source`` (an answer cell's code) is judged by its probe."""
     import torch
 
     from dgmlab import probes, wire
@@ -110,7 +115,7 @@ def _judged_answer(cell, source, seed=4242):
     hidden = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
     shown = [{"output_type": "display_data", "metadata": {},
               "data": {probes.PROBE_MIME: {"cell": cell, "data": wire.dumps(data)}}}]
-    return judging.judge_cell("hw3_flows", cell, hidden, shown, seed).earned
+    return judging.judge_cell("hw3_flows", cell, hidden, shown, seed)
 
 
 @pytest.mark.parametrize("source, most", [
@@ -195,3 +200,33 @@ def test_a_visible_test_reads_the_values_under_working(reference, cell, test):
     result = probes.judge("hw3_flows", spec, data, 987_654)
     failed = {name for name, _, _, ok, _ in result.results if not ok}
     assert test in failed, result.lines
+
+
+def _sympy_values(record):
+    """Every value of ``record`` (recorded values, at any depth) that sympy reads as a number."""
+    if isinstance(record, dict):
+        return [v for x in record.values() for v in _sympy_values(x)]
+    if isinstance(record, (list, tuple, sp.MatrixBase)):
+        return [v for x in record for v in _sympy_values(x)]
+    return [record] if isinstance(record, (sp.Basic, float)) else []
+
+
+def test_no_value_the_student_package_records_answers_p_x_star():
+    """Issue 55: p(x*) is one fixed number, the answer itself, so the student package records its digest, not the
+    value. No number recorded for any hw3 cell, handed in as p_x_star (with p_x blank), passes the check that it is
+    p(x*), in a self-check (the working seed, judged against the recorded values) or graded: each earns what any
+    exact number in (0, 1) earns (1/2 here, the property check's half point)."""
+    from dgmlab import probes
+    from dgmlab.probes import hw3_flows as spec_module
+
+    recorded = [v for cell in CONVERTED for v in _sympy_values(probes.expected("hw3_flows", cell))]
+    assert len(recorded) > 10
+    for seed in (probes.WORKING_SEED, 4242):
+        anything = _judged("q1_density_tests", "import sympy\np_x = None\np_x_star = sympy.Rational(1, 2)\n", seed)
+        for value in recorded:
+            as_code = f"sympy.{sp.srepr(value)}" if isinstance(value, sp.Basic) else repr(value)
+            result = _judged("q1_density_tests", f"import sympy\np_x = None\np_x_star = {as_code}\n", seed)
+            passed = {name for name, _, _, ok, _ in result.results if ok}
+            assert "test_p_x_star_is_p_x_at_x_star" not in passed and result.earned <= anything.earned, (value, seed)
+    assert "p_x_star" not in probes.expected("hw3_flows", "q1_density_tests")
+    assert spec_module.number_digest(sp.Rational(1, 3)) != spec_module.number_digest(sp.Rational(1, 3) + 1e-21)

@@ -303,10 +303,12 @@ def test_artifact_cells_split_so_a_copied_file_earns_nothing():
             assert "graded_draw(v.files, v.seed_of" in inspect.getsource(test), f"{cell}: {test.__name__}"
     graded = inspect.getsource(spec_module.graded_draw)
     loaded = inspect.getsource(spec_module.graded_generator)
-    # drawn by the grader's own copy of the specified generator, from noise it seeds itself: 0 while the
-    # student works, the autograder's own seed for the file when graded
+    # drawn by the grader's own copy of the specified generator (the grader's mlp_generator: the student package
+    # holds none), from noise it seeds itself: 0 while the student works, the autograder's own seed when graded
     assert "graded_generator(files, seed_of, name" in graded and "manual_seed(seed)" in graded
-    assert "artifacts.mlp_generator(" in loaded and "seed_of(name)" in loaded and "weights_only=True" in loaded
+    assert "_drawing(state, layout, conditional)" in loaded and "seed_of(name)" in loaded
+    assert "weights_only=True" in loaded
+    assert "grader.mlp_generator(state, **layout)" in inspect.getsource(spec_module._drawing)
     assert "artifacts.require_new(" in graded
 
 
@@ -439,7 +441,9 @@ def test_a_last_layer_solved_for_seed_0_does_not_reach_the_autograders_draw():
     from dgmlab import novelty
 
     state = _crafted_to_draw_real_digits()
-    generator = artifacts.mlp_generator(state, in_dim=100, widths=(128, 256, 512))
+    from dgmlab.grading.references.hw4_gans import mlp_generator
+
+    generator = mlp_generator(state, in_dim=100, widths=(128, 256, 512))
     keyed, draws = _keyed_seed(state), {}
     for seed in (0, keyed):
         with torch.no_grad():
@@ -805,3 +809,95 @@ def test_a_self_check_compares_with_the_recorded_values_and_a_graded_run_with_th
         data = wire.loads(wire.dumps(probes.run_probe(spec, (ns["Generator"],), seed)))
         result = probes.judge("hw4_gans", spec, data, seed)
         assert [ok for name, _, _, ok, _ in result.results if name in compared] == [passes] * 3, (seed, result.lines)
+
+
+# ------------------------------------------------------------------ trainable means trainable; no answer in the package
+def _network(cell, forward):
+    """A class for network cell ``cell`` with the statement's layers as parameters, whose forward is ``forward(self,
+    tensors, x[, labels])`` with the tensors in :func:`dgmlab.artifacts.mlp_shapes` order."""
+    from dgmlab import artifacts
+
+    generator = "generator" in cell
+    conditional = cell.startswith("p3")
+
+    class Network(torch.nn.Module):
+        def __init__(self, latent_dim=100, widths=None, dropout=0.3, **_):
+            super().__init__()
+            self.latent_dim = latent_dim
+            widths = tuple(widths or ((128, 256, 512) if generator else (512, 256, 128)))
+            shapes = artifacts.mlp_shapes(latent_dim if generator else 784, widths, 784 if generator else 1,
+                                          (10, 10) if conditional else None)
+            self.tensors = torch.nn.ParameterList(torch.nn.Parameter(torch.randn(s) * 0.05) for s in shapes)
+
+        def forward(self, x, labels=None):
+            x = x.reshape(len(x), -1)
+            return forward(self, list(self.tensors), x, labels) if conditional else forward(self, list(self.tensors), x)
+
+    return Network
+
+
+NETWORK_CELLS = ("p1_generator_tests", "p1_discriminator_tests", "p3_cond_generator_tests",
+                 "p3_cond_discriminator_tests")
+
+
+@pytest.mark.parametrize("cell", NETWORK_CELLS)
+def test_a_network_computed_outside_autograd_earns_nothing(cell):
+    """Issue 54: the statement's computation itself, evaluated without autograd (the grader's mlp_forward, which the
+    student package used to hold as dgmlab.artifacts.mlp_forward), gives every output the cells compare, yet earns
+    nothing: no gradient reaches the parameters, and every test of a network's cell asks for one first."""
+    from dgmlab.grading.references.hw4_gans import mlp_forward
+
+    tanh = "generator" in cell
+    detached = _network(cell, lambda self, tensors, x, labels=None: mlp_forward(tensors, x, labels, tanh=tanh))
+    result = _judged_objects(cell, (detached,))
+    assert result.earned == 0, "\n".join(result.lines)
+    assert all("no gradient flows through" in line for line in result.lines if "FAILED" in line), result.lines
+
+
+def _student_package_functions():
+    """The public functions of the student package's modules that hold hw4's layout and checks."""
+    import inspect
+
+    from dgmlab import artifacts, checks
+    from dgmlab.probes import hw4_gans
+
+    return [f for module in (artifacts, checks, hw4_gans) for name, f in sorted(vars(module).items())
+            if not name.startswith("_") and inspect.isfunction(f) and f.__module__ == module.__name__]
+
+
+def _takes(f, n: int) -> bool:
+    """Whether ``f`` can be called with ``n`` positional arguments."""
+    import inspect
+
+    try:
+        inspect.signature(f).bind(*range(n))
+    except TypeError:
+        return False
+    return True
+
+
+def _callable_as_a_forward_pass():
+    return [pytest.param(f, id=f"{f.__module__}.{f.__name__}") for f in _student_package_functions()
+            if _takes(f, 2) or _takes(f, 3)]
+
+
+def test_the_rest_of_the_student_package_cannot_be_called_as_a_forward_pass():
+    """The functions the next test leaves out take neither (tensors, x) nor (tensors, x, labels): called as a forward
+    pass they raise TypeError, which earns what the blank earns (the judge runs nothing of theirs)."""
+    rest = [f for f in _student_package_functions() if not (_takes(f, 2) or _takes(f, 3))]
+    for f in rest:
+        with pytest.raises(TypeError):
+            f([torch.zeros(1)], torch.zeros(1, 784))
+
+
+@pytest.mark.parametrize("f", _callable_as_a_forward_pass())
+def test_no_callable_of_the_student_package_answers_a_network_cell(f):
+    """Issue 55: every public function of dgmlab.artifacts, dgmlab.checks and dgmlab.probes.hw4_gans that takes two or
+    three arguments, called as a network's forward pass (``f(tensors, x)``, with the labels for P3's networks), earns
+    what the blank earns, 0, on each of hw4's four network cells: the networks as a computation are the grader's."""
+    for cell in NETWORK_CELLS:
+        if not _takes(f, 3 if cell.startswith("p3") else 2):
+            continue
+        network = _network(cell, lambda self, tensors, *args: f(tensors, *args))
+        result = _judged_objects(cell, (network,))
+        assert result.earned == 0, f"{cell}: " + "\n".join(result.lines)

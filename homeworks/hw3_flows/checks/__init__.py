@@ -193,20 +193,38 @@ def test_p_x_star_is_an_exact_positive_number(v):
         f"expected a density value in (0, 1) at x*, found {value:.6g}"
 
 
+def number_digest(value) -> str | None:
+    """SHA-256 of ``value`` (a sympy number) rounded to 22 decimal places, or None when it is no real number. p(x*)
+    is one fixed number, the answer itself: the kit records its digest, never the value (the grader computes it)."""
+    import decimal
+    import hashlib
+
+    sp = _sp()
+    try:
+        number = complex(sp.N(checks.as_sympy(value, "the value"), 40))
+        text = str(sp.N(sp.re(checks.as_sympy(value, "the value")), 40))
+        rounded = decimal.Decimal(text).quantize(decimal.Decimal("1e-22"), rounding=decimal.ROUND_HALF_EVEN)
+    except (AssertionError, TypeError, ValueError, ZeroDivisionError, decimal.InvalidOperation):
+        return None
+    if abs(number.imag) > 1e-30 or not math.isfinite(number.real):
+        return None
+    return hashlib.sha256(f"{rounded:.22f}".encode()).hexdigest()
+
+
 @points(0.5)
 def test_p_x_star_is_p_x_at_x_star(v):
-    # against the grader's p_Z(z*) / |det df/dz(z*)| at z* = f^{-1}(x*), found numerically from the question's map
-    # (recorded)
+    # against the digest of the grader's p_Z(z*) / |det df/dz(z*)| at z* = f^{-1}(x*), found numerically from the
+    # question's map (recorded as a digest: the number is the answer)
     s = symbols()
-    want = recorded("q1_density_tests")["p_x_star"]
-    if sympy_gap(v.p_x_star, want, [{}]) < 1e-20:
+    want = recorded("q1_density_tests")["p_x_star_digest"]
+    if number_digest(v.p_x_star) == want:
         return
     hint = " (check z* = f^{-1}(x*), the Gaussian normaliser and the determinant factor)"
     try:
         at_x_star = checks.as_sympy(v.p_x, "p_x").subs(s["X_STAR"])
     except (AssertionError, TypeError, ValueError, AttributeError):
         at_x_star = None
-    if at_x_star is not None and sympy_gap(at_x_star, want, [{}]) < 1e-20:
+    if at_x_star is not None and number_digest(at_x_star) == want:
         hint = ": your p_x is right at x*, so evaluate it there again (p_x.subs(X_STAR), exactly)"
     elif at_x_star is not None and sympy_gap(v.p_x_star, at_x_star, [{}]) < 1e-30:
         hint = ": it is your p_x at x*, so p_x is off there too (see the change-of-variables check)"

@@ -8,8 +8,10 @@ those with what the grader computes itself from its own copy of the inputs (the 
 steps: ``dgmlab.grading.references.hw4_gans``, which this module never imports); the visible tests of the P1 cells,
 make_gan and the conditional steps compare the values on the working seed's inputs with values recorded from those
 references (:func:`recorded`), and the others with what this module computes. The two cells graded from
-handed-in weights run in the grader: they read the file as handed in and draw from it with the kit's own
-generator (:func:`dgmlab.artifacts.mlp_generator`), never a class from the student's kernel.
+handed-in weights run in the grader: they read the file as handed in and draw from it with the statement's
+generator, which only the grader holds (``dgmlab.grading.references.hw4_gans.mlp_generator``), never a class from
+the student's kernel; in a student's self-check, where the grader is not installed, they draw with the notebook's
+own generator class instead (:func:`_drawing`).
 """
 from __future__ import annotations
 
@@ -72,6 +74,60 @@ def paired(got, want, what: str):
     found = len(got) if isinstance(got, (list, tuple)) else type(got).__name__
     assert isinstance(got, (list, tuple)) and len(got) == n, f"expected {n} {what}, found {found}"
     return zip(got, want, strict=True)
+
+
+# ------------------------------------------------------------------ trainable networks
+# A network is graded only if it can be trained: a probe runs the student's network, built as the cell builds it,
+# with gradients on, and records which of its parameters a gradient reaches from the output (a seeded weighted sum
+# of it). Every test of a network's cell (visible and hidden) asks assert_trainable first, so a forward pass
+# computed outside autograd (under torch.no_grad(), .detach(), .item() or a numpy round trip) earns nothing.
+def _gradients(net, run) -> dict:
+    """Which parameters of ``net`` a gradient reaches from ``run(net)``: ``{"n": how many parameters, "graph":
+    whether the output carries a graph, "unreached": how many no (finite, nonzero) gradient reaches, "shapes": their
+    shapes, as text}``."""
+    torch = _torch()
+    params = list(net.parameters())
+    with torch.enable_grad():
+        out = run(net)
+    graph = isinstance(out, torch.Tensor) and out.is_floating_point() and out.requires_grad
+    live = [p for p in params if p.requires_grad]
+    grads = {}
+    if graph and live:
+        weights = torch.randn(out.shape, generator=torch.Generator().manual_seed(7), dtype=out.dtype)
+        found = torch.autograd.grad((out * weights).sum(), live, allow_unused=True)
+        grads = {id(p): g for p, g in zip(live, found, strict=True)}
+    reached = [g is not None and bool(torch.isfinite(g).all()) and bool((g != 0).any())
+               for g in (grads.get(id(p)) for p in params)]
+    without = [tuple(int(d) for d in p.shape) for p, ok in zip(params, reached, strict=True) if not ok]
+    return {"n": len(params), "graph": bool(graph), "unreached": len(without),
+            "shapes": ", ".join(str(shape) for shape in without[:4]) + (", ..." if len(without) > 4 else "")}
+
+
+def assert_trainable(record, what: str) -> None:
+    """Fails unless gradients reach every parameter of the student's network ``what`` from its output (the record
+    of :func:`_gradients`): a network that cannot be trained earns none of its cell's points."""
+    r = value(record, f"{what} run with gradients on")
+    n, unreached = int(r["n"]), int(r["unreached"])
+    assert n > 0, (f"{what} has no parameters, so training cannot change it: build its layers in __init__ "
+                   "(nn.Linear, nn.Embedding) so they are the module's parameters")
+    assert r["graph"], (f"{what} returns an output no gradient flows through, so the network cannot be trained: "
+                        "compute forward with its layers, without torch.no_grad(), .detach(), .item() or numpy")
+    assert unreached == 0, (f"no gradient reaches {unreached} of the {n} parameters of {what} from its output "
+                            f"(shapes {r['shapes']}), so training would never change them: use every layer in "
+                            "forward, without torch.no_grad(), .detach() or numpy in between")
+
+
+def _moved(record, start, what: str, player: str) -> None:
+    """Fails unless the step (its ``record``) left ``player``'s parameters other than ``start``: a step that never
+    updates its player earns none of its cell's points."""
+    torch = _torch()
+    after = value(record, "the step")["after"]
+    same = isinstance(after, (list, tuple)) and len(after) == len(start) and all(
+        isinstance(p, torch.Tensor) and p.shape == w.shape and torch.equal(p, w)
+        for p, w in zip(after, start, strict=True))
+    assert not same, (f"expected {what} to change the {player}'s parameters (one step of its optimizer on the "
+                      f"gradients of its loss), found them unchanged: is loss.backward() called before the "
+                      "optimizer's step, on a loss computed with gradients on?")
 
 
 # ------------------------------------------------------------------ stand-ins for testing update steps
@@ -138,8 +194,8 @@ def recorded(cell: str) -> dict:
 # ------------------------------------------------------------------ P1.1 the generator
 # The networks are graded on the grader's seeded parameters: each tensor goes into the parameter of the student's
 # network with its shape (unique in these MLPs), and the outputs on seeded inputs are compared with what the
-# statement's network computes with them (dgmlab.artifacts.mlp_forward, the computation the grader also draws
-# from handed-in weights with).
+# statement's network computes with them (the grader's mlp_forward, dgmlab.grading.references.hw4_gans, which it
+# also draws from handed-in weights with; the student package holds only the shapes, dgmlab.artifacts.mlp_shapes).
 def _param_shapes(in_dim, widths, out_dim, embedding=None):
     from dgmlab import artifacts
 
@@ -169,7 +225,7 @@ def load_by_shape(module, params, what):
 
 
 def _statement_mlp(params, in_dim, widths, out_dim, embedding=None, what="the kit's network"):
-    """``params`` as :func:`dgmlab.artifacts.mlp_forward` reads them: checked against the statement's shapes, in
+    """``params`` in the order the grader's network reads them: checked against the statement's shapes, in
     their order (the seeded parameters are drawn in that order)."""
     want = _param_shapes(in_dim, widths, out_dim, embedding)
     got = [tuple(p.shape) for p in params]
@@ -199,7 +255,13 @@ def _generator_probe(o, x):
             "saturated": attempt(run, x["params"], x["z16"], 20.0),
             "one_at_a_time": attempt(lambda: torch.cat([run(x["params"], x["z16"][i:i + 1]) for i in range(4)])),
             "small_out": attempt(run, x["small_params"], x["z4_8"], latent_dim=8, widths=(16, 32)),
-            "latent_dim_7": attempt(lambda: getattr(G(latent_dim=7), "latent_dim", None))}
+            "latent_dim_7": attempt(lambda: getattr(G(latent_dim=7), "latent_dim", None)),
+            "trainable": attempt(_gradients_of, G, lambda g: g.train()(x["z16"][:4].clone()))}
+
+
+def _gradients_of(make, run, **kwargs):
+    """:func:`_gradients` of the student's network ``make(**kwargs)`` (its own starting weights)."""
+    return _gradients(make(**kwargs), run)
 
 
 def _generator_matches(out, want, what):
@@ -218,11 +280,13 @@ def _generator_matches(out, want, what):
 
 @points(1.5)
 def test_generator_is_the_statements_network(v):
+    assert_trainable(v.trainable, "Generator()")
     _generator_matches(working(v).out16, recorded("p1_generator_tests")["out16"], "Generator()(z)")
 
 
 @points(1)
 def test_latent_dim_and_widths_are_used(v):
+    assert_trainable(v.trainable, "Generator()")
     found = v.latent_dim_7
     assert found == 7, f"expected Generator(latent_dim=7).latent_dim == 7, found {found!r}: keep the argument as self.latent_dim"
     _generator_matches(working(v).small_out, recorded("p1_generator_tests")["small_out"],
@@ -231,6 +295,7 @@ def test_latent_dim_and_widths_are_used(v):
 
 @points(0.5)
 def test_saturates_like_a_tanh(v):
+    assert_trainable(v.trainable, "Generator()")
     # the same network with every parameter 20x larger: the outputs reach -1 and 1 as a tanh's do
     _generator_matches(working(v).saturated, recorded("p1_generator_tests")["saturated"],
                        "Generator()(z) with 20x the grader's parameters")
@@ -260,7 +325,8 @@ def _discriminator_probe(o, x):
             "image_out": attempt(run, x["params"], x["images"]),
             "small_out": attempt(run, x["small_params"], x["x4"], widths=(64, 32, 16, 8)),
             "train_out": attempt(run, x["params"], x["x32"], True),
-            "half_dropout_train_out": attempt(run, x["params"], x["x32"], True, dropout=0.5)}
+            "half_dropout_train_out": attempt(run, x["params"], x["x32"], True, dropout=0.5),
+            "trainable": attempt(_gradients_of, D, lambda d: d.eval()(x["x4"].clone()))}
 
 
 def _logits_match(out, want, what):
@@ -278,6 +344,7 @@ def _logits_match(out, want, what):
 
 @points(1.75)
 def test_one_logit_per_image_for_both_input_shapes(v):
+    assert_trainable(v.trainable, "Discriminator()")
     w, want = working(v), recorded("p1_discriminator_tests")["logits"]
     _logits_match(w.flat_out, want, "Discriminator().eval()(x) for (N, 784)")
     try:
@@ -290,6 +357,7 @@ def test_one_logit_per_image_for_both_input_shapes(v):
 
 @points(1)
 def test_widths_argument_is_used(v):
+    assert_trainable(v.trainable, "Discriminator()")
     _logits_match(working(v).small_out, recorded("p1_discriminator_tests")["small_logits"],
                   "Discriminator(widths=(64, 32, 16, 8)).eval()(x)")
 
@@ -439,9 +507,15 @@ def _returned_float(record, want, what, also=()):
     return out
 
 
+def _d_moved(v):
+    w = working(v)
+    _moved(w.fresh_step, w.inputs.D0, "discriminator_step", "discriminator")
+
+
 @points(0.25)
 @_named('test_returns_a_float')
 def test_d_step_returns_a_float(v):
+    _d_moved(v)
     # a batch whose real images are the generator's own fakes, and learning rate 0: the loss is the same whichever
     # way round real and fake go and before or after the update; the grader computed it with the statement's loss
     _returned_float(working(v).fakes_as_reals, recorded("p1_d_step_tests")["fakes_as_reals_loss"], "discriminator_step")
@@ -450,6 +524,7 @@ def test_d_step_returns_a_float(v):
 @points(0.5)
 @_named('test_returns_the_loss_of_this_batch')
 def test_d_step_returns_the_loss_of_this_batch(v):
+    _d_moved(v)
     out = value(working(v).fresh_step, "the step")["returned"]
     want, swapped = recorded("p1_d_step_tests")["loss"], recorded("p1_d_step_tests")["swapped_loss"]
     hint = (": that is the loss with real and fake swapped (reals go first)"
@@ -470,6 +545,7 @@ def _grads_left(found, planted) -> bool:
 @points(0.25)
 @_named('test_generator_untouched')
 def test_d_step_leaves_the_generator_untouched(v):
+    _d_moved(v)
     torch, r = _torch(), value(v.fresh_step, "the step")
     assert len(r["other_after"]) == len(v.inputs.G0) and all(
         torch.equal(p, w) for p, w in zip(r["other_after"], v.inputs.G0, strict=True)), \
@@ -511,8 +587,8 @@ def test_moves_the_generator(v):
     step = torch.cat([(w - p0).flatten() for w, p0 in zip(want, x["G0"], strict=True)]).double()
     cosine = float(moved @ step / (moved.norm() * step.norm() + 1e-30))
     assert float(moved.norm()) > 0, \
-        ("expected the generator's parameters to change after its step, found them unchanged: "
-         "is the fake batch detached, so no gradient reaches the generator?")
+        ("expected the generator's parameters to change after its step, found them unchanged: is loss.backward() "
+         "called, and the fake batch left attached, so that the gradient reaches the generator?")
     # downhill: a positive cosine with the grader's own step; a random move of these 3,920 parameters has a cosine
     # within +-0.05 of 0 with probability 99.9% (the saturating loss's step: 0.16 or more on 2,000 seeds)
     assert cosine > 0.05, \
@@ -913,8 +989,9 @@ def test_players_alternate_discriminator_first(v):
 
 # ------------------------------------------------------------------ P3.1, P3.2 the conditional networks
 # As in P1: the grader's seeded parameters placed by shape, outputs compared with the statement's network
-# (artifacts.mlp_forward with the label embedding). The statement concatenates [z, e(y)] (and [x, e(y)]); a network that puts
-# the embedding first is the same network with the first layer's columns in the other order, and is accepted.
+# (the grader's mlp_forward with the label embedding). The statement concatenates [z, e(y)] (and [x, e(y)]); a network
+# that puts the embedding first is the same network with the first layer's columns in the other order, and is
+# accepted.
 def _cond_inputs(seed):
     g = _gen(seed, 31)
     return {"z12": _randn(g, 12, 100), "z1": _randn(g, 1, 100), "images": _uniform(g, 6, 1, 28, 28),
@@ -936,7 +1013,8 @@ def _cond_generator_probe(o, x):
     return {"out12": attempt(run, x["z12"], torch.arange(12) % 10),
             "per_label": attempt(run, x["z1"].repeat(10, 1), torch.arange(10)),
             "one_at_a_time": attempt(lambda: torch.cat([run(x["z12"][i:i + 1], torch.tensor([i])) for i in range(4)])),
-            "saturated": attempt(run, x["z12"], torch.arange(12) % 10, 20.0)}
+            "saturated": attempt(run, x["z12"], torch.arange(12) % 10, 20.0),
+            "trainable": attempt(_gradients_of, G, lambda g: g.train()(x["z12"].clone(), torch.arange(12) % 10))}
 
 
 def _cond_matches(out, wants, what, generator=True):
@@ -955,12 +1033,14 @@ def _cond_matches(out, wants, what, generator=True):
 
 @points(1.5)
 def test_conditional_generator_is_the_statements_network(v):
+    assert_trainable(v.trainable, "ConditionalGenerator()")
     _cond_matches(working(v).out12, recorded("p3_cond_generator_tests")["out12"],
                   "ConditionalGenerator()(z, labels) in training mode")
 
 
 @points(1)
 def test_the_label_changes_the_image(v):
+    assert_trainable(v.trainable, "ConditionalGenerator()")
     # one z, the ten labels: each image as the statement's network draws it for that label
     _cond_matches(working(v).per_label, recorded("p3_cond_generator_tests")["per_label"],
                   "ConditionalGenerator()(z, labels) for one z and the ten labels")
@@ -981,11 +1061,13 @@ def _cond_discriminator_probe(o, x):
     return {"flat_out": attempt(run, x["images"].reshape(6, 784), torch.arange(6)),
             "image_out": attempt(run, x["images"], torch.arange(6)),
             "per_label": attempt(run, x["x1"].repeat(10, 1), torch.arange(10)),
-            "train_out": attempt(run, x["x32"], y32, True)}
+            "train_out": attempt(run, x["x32"], y32, True),
+            "trainable": attempt(_gradients_of, D, lambda d: d.eval()(x["x32"].clone(), y32))}
 
 
 @points(1.5)
 def test_one_logit_per_image(v):
+    assert_trainable(v.trainable, "ConditionalDiscriminator()")
     w, want = working(v), recorded("p3_cond_discriminator_tests")["logits"]
     _cond_matches(w.flat_out, want, "ConditionalDiscriminator().eval()(x, labels) for flattened x", generator=False)
     _cond_matches(w.image_out, want, "ConditionalDiscriminator().eval()(x, labels) for (N, 1, 28, 28)",
@@ -994,6 +1076,7 @@ def test_one_logit_per_image(v):
 
 @points(1)
 def test_the_label_changes_the_logit(v):
+    assert_trainable(v.trainable, "ConditionalDiscriminator()")
     _cond_matches(working(v).per_label, recorded("p3_cond_discriminator_tests")["per_label"],
                   "ConditionalDiscriminator().eval()(x, labels) for one image and the ten labels", generator=False)
 
@@ -1045,8 +1128,15 @@ def _cgan_probe(o, x):
             "g_fresh": attempt(run, x, "G"), "g_stale": attempt(run, x, "G", True)}
 
 
+def _cgan_moved(v):
+    w = working(v)
+    _moved(w.d_fresh, w.inputs.D0, "cgan_discriminator_step", "discriminator")
+    _moved(w.g_fresh, w.inputs.G0, "cgan_generator_step", "generator")
+
+
 @points(0.5)
 def test_return_floats(v):
+    _cgan_moved(v)
     # from a start where the labels have no weight (so any labelling gives the same loss), learning rate 0: each
     # step returns the loss the grader computed with the statement's losses
     w, want = working(v), recorded("p3_cgan_steps_tests")
@@ -1056,6 +1146,7 @@ def test_return_floats(v):
 
 @points(0.5)
 def test_discriminator_loss_uses_the_batch_labels(v):
+    _cgan_moved(v)
     out = value(working(v).d_fresh, "the step")["returned"]
     want = recorded("p3_cgan_steps_tests")["d_loss"]
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
@@ -1065,6 +1156,7 @@ def test_discriminator_loss_uses_the_batch_labels(v):
 
 @points(0.5)
 def test_generator_loss_uses_the_requested_labels(v):
+    _cgan_moved(v)
     out = value(working(v).g_fresh, "the step")["returned"]
     want = recorded("p3_cgan_steps_tests")["g_loss"]
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
@@ -1398,12 +1490,39 @@ def graded_generator(files, seed_of, name, *, made_by, conditional=False):
         why = (str(exc).splitlines() or [""])[0][:160] or type(exc).__name__
         raise artifacts.ArtifactError(f"{name} could not be read with torch.load(weights_only=True) (save tensors "
                                       f"with torch.save, as {made_by} does): {why}") from None
-    generator = artifacts.mlp_generator(
-        state, in_dim=100, widths=(128, 256, 512), embedding=(10, 10) if conditional else None,
-        name=f"the weights in {name}",
-        spec=("P3's conditional generator ([z, embedding] 110 -> 128 -> 256 -> 512 -> 784)" if conditional
-              else "P1's generator (100 -> 128 -> 256 -> 512 -> 784)"))
-    return generator, seed
+    layout = dict(in_dim=100, widths=(128, 256, 512), embedding=(10, 10) if conditional else None,
+                  name=f"the weights in {name}",
+                  spec=("P3's conditional generator ([z, embedding] 110 -> 128 -> 256 -> 512 -> 784)" if conditional
+                        else "P1's generator (100 -> 128 -> 256 -> 512 -> 784)"))
+    return _drawing(state, layout, conditional), seed
+
+
+def _drawing(state, layout: dict, conditional: bool):
+    """A function of ``z`` (and ``labels``) drawing from the handed-in ``state``: graded, the grader's statement
+    generator (``dgmlab.grading.references.hw4_gans.mlp_generator``, found only where the grader is installed, as
+    :func:`dgmlab.probes.expected` finds the grader's references); in a student's self-check the tensors, checked
+    and placed by shape, in the notebook's own ``Generator`` (``ConditionalGenerator``): the student package holds
+    the layout, never the network's computation."""
+    import importlib
+
+    from dgmlab import artifacts
+
+    try:
+        grader = importlib.import_module("dgmlab.grading.references.hw4_gans")
+    except ImportError:
+        grader = None
+    if grader is not None:
+        return grader.mlp_generator(state, **layout)
+    tensors = artifacts.mlp_tensors(state, **layout)
+    import __main__
+
+    kind = "ConditionalGenerator" if conditional else "Generator"
+    cls = getattr(__main__, kind, None)
+    if cls is None:
+        raise artifacts.ArtifactError(f"run the cell that defines {kind} first: this check draws from "
+                                      f"{layout['name']} with your {kind} (graded, with the statement's)")
+    net = load_by_shape(cls(), tensors, f"your {kind}()").eval()
+    return (lambda z, labels: net(z, labels)) if conditional else (lambda z: net(z))
 
 
 def graded_draw(files, seed_of, name, *, made_by, labels=None):
@@ -1563,7 +1682,7 @@ def context() -> dict:
             "json": json, "xlogy": xlogy, "checks": checks, "EXPERIMENTS": EXPERIMENTS, "FULL_EPOCHS": FULL_EPOCHS,
             "RESULTS_FILE": RESULTS_FILE, "value": value, "BASELINE_FILE": BASELINE_FILE, "CGAN_FILE": CGAN_FILE,
             "measured_results": measured_results, "keep_graded_draw": keep_graded_draw, "MEASURE_N": MEASURE_N,
-            "load_by_shape": load_by_shape,
+            "load_by_shape": load_by_shape, "assert_trainable": assert_trainable,
             
             "paired": paired, "CGAN_LABELS": LABELS, "CGAN_OTHER_LABELS": OTHER_LABELS,
             # P2.1: each experiment's networks against the statement's, built by the grader

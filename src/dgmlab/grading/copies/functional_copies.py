@@ -230,12 +230,13 @@ def kit_networks(course, hw: str) -> list[KitNetwork]:
         import torch
 
         from ...probes import hw4_gans as P
+        from ..references.hw4_gans import mlp_generator
 
         for name, conditional in (("baseline_generator_weights.pt", False), ("cgan_generator_weights.pt", True)):
             out.append(KitNetwork(
                 hw, name, P.MAX_WEIGHTS_BYTES,
-                lambda s, c=conditional: artifacts.mlp_generator(s, in_dim=100, widths=(128, 256, 512),
-                                                                 embedding=(10, 10) if c else None),
+                lambda s, c=conditional: mlp_generator(s, in_dim=100, widths=(128, 256, 512),
+                                                       embedding=(10, 10) if c else None),
                 (lambda g: g(_noise(100), torch.arange(N_INPUTS) % 10)) if conditional else
                 (lambda g: g(_noise(100)))))
     elif hw == "hw5_explicit":

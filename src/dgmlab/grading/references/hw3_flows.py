@@ -22,7 +22,7 @@ import sympy as sp
 import torch
 
 from ...probes.hw3_flows import (
-    H0, P_DATA, P_G, Z0, Z1, make_discriminator, make_generator, vanishing_loss)
+    H0, P_DATA, P_G, Z0, Z1, make_discriminator, make_generator, number_digest, vanishing_loss)
 
 DIGITS = 50  # the Q1 references' working precision (mpmath digits)
 
@@ -98,7 +98,8 @@ def _expected_density(x) -> dict:
     z_star = question_preimage(mp_point(("0", "1", "1/3")))
     zs = mp_point(Z1)
     det = abs(mp.det(question_jacobian(zs)))
-    return {"p_x_star": as_sympy_floats([base_density(z_star) / abs(mp.det(question_jacobian(z_star)))])[0],
+    p_x_star = as_sympy_floats([base_density(z_star) / abs(mp.det(question_jacobian(z_star)))])[0]
+    return {"p_x_star_digest": number_digest(p_x_star),  # the number is the answer: the kit ships its digest
             "x_of_z1": _matrix(question_map(zs)),
             "p_x_at_x_of_z1": as_sympy_floats([base_density(zs) / det])[0],
             "det_at_z1": as_sympy_floats([det])[0]}

@@ -1,11 +1,11 @@
 """hw4_gans' grader-side references: what its hidden tests compare a student's work with, and what the visible
 tests' recorded values (``homeworks/hw4_gans/checks/expected.json``) are made from.
 
-They answer questions of the homework (P1's networks as a computation, its losses and one SGD step of each player,
-the statement's networks for each P2 experiment, P3's conditional losses), so they live here, outside the student
-package. The probes' helpers they build on (the stand-in networks from the seeded start, parameters placed by shape,
-the shapes of the statement's MLPs) stay in :mod:`dgmlab.probes.hw4_gans`, which the kernel needs to run a student's
-code.
+They answer questions of the homework (P1's networks as a computation, :func:`mlp_forward`, its losses and one SGD
+step of each player, the statement's networks for each P2 experiment, P3's conditional losses), so they live here,
+outside the student package. The probes' helpers they build on (the stand-in networks from the seeded start,
+parameters placed by shape, the shapes of the statement's MLPs: :func:`dgmlab.artifacts.mlp_shapes`) stay in
+:mod:`dgmlab.probes.hw4_gans` and :mod:`dgmlab.artifacts`, which the kernel needs to run a student's code.
 
 :data:`EXPECTED` says, for each converted test cell, what its visible tests compare with: a function of the cell's
 inputs drawn from the working seed (:data:`dgmlab.probes.WORKING_SEED`);
@@ -25,16 +25,55 @@ from ...probes.hw4_gans import (
 
 
 # ------------------------------------------------------------------ P1.1, P1.2: the statement's networks
+def mlp_forward(tensors, x, labels=None, *, tanh: bool = True, dropout: float = 0.0) -> torch.Tensor:
+    """What the statement's MLP computes with ``tensors`` (in :func:`dgmlab.artifacts.mlp_shapes` order) on ``x``.
+
+    ``[x, embedding(labels)]`` -> Linear + LeakyReLU(0.2) per hidden width (then dropout with masks from torch's
+    global generator, if ``dropout``) -> Linear -> tanh (left out when ``tanh`` is False, a discriminator's logit).
+    Evaluated without autograd on detached tensors: the grader's reference for comparing outputs and drawing from
+    handed-in weights.
+    """
+    tensors = [t.detach() for t in tensors]
+    with torch.no_grad():
+        h = x.detach().reshape(x.shape[0], -1)  # (N, in_dim)
+        if labels is not None:
+            embed, tensors = tensors[0], tensors[1:]
+            h = torch.cat([h, F.embedding(labels, embed)], dim=1)  # (N, in_dim + dim): the input first, as specified
+        layers = list(zip(tensors[0::2], tensors[1::2], strict=True))  # [(weight, bias)] per Linear
+        for weight, bias in layers[:-1]:
+            h = F.leaky_relu(F.linear(h, weight, bias), 0.2)
+            if dropout:
+                h = F.dropout(h, dropout, training=True)
+        h = F.linear(h, *layers[-1])  # (N, out_dim)
+        return torch.tanh(h) if tanh else h
+
+
+def mlp_generator(state, *, in_dim: int = 100, widths=(128, 256, 512), out_dim: int = 784, embedding=None,
+                  name: str = "the saved weights", spec: str = "the specified generator"):
+    """The grader's draw from the statement's generator with the tensors of the state dict ``state`` (checked and
+    placed by shape by :func:`dgmlab.artifacts.mlp_tensors`, which raises an ``ArtifactError`` saying why a file does
+    not fit): a function of ``z`` (and, with an embedding, of ``labels``) returning :func:`mlp_forward`'s images."""
+    tensors = artifacts.mlp_tensors(state, in_dim=in_dim, widths=widths, out_dim=out_dim, embedding=embedding,
+                                    name=name, spec=spec)
+
+    def draw(z, labels=None):
+        if (labels is None) != (embedding is None):
+            raise TypeError(f"{spec} takes " + ("(z, labels)" if embedding else "(z) only"))
+        return mlp_forward(tensors, z, labels)
+
+    return draw
+
+
 def kit_generator(params, latent_dim=100, widths=(128, 256, 512), embedding=None):
     """The statement's generator with ``params``: a function of ``z`` (and ``labels`` with an embedding)."""
     tensors = _statement_mlp(params, latent_dim, widths, 784, embedding, "the kit's generator")
-    return lambda z, labels=None: artifacts.mlp_forward(tensors, z, labels)
+    return lambda z, labels=None: mlp_forward(tensors, z, labels)
 
 
 def kit_logits(params, x, widths=(512, 256, 128)):
     """The statement's discriminator in eval mode (dropout is the identity there): Linear + LeakyReLU(0.2) per
     hidden width, then Linear to one logit."""
-    return artifacts.mlp_forward(_statement_mlp(params, 784, widths, 1, what="the kit's discriminator"), x, tanh=False)
+    return mlp_forward(_statement_mlp(params, 784, widths, 1, what="the kit's discriminator"), x, tanh=False)
 
 
 def kit_train_logits(params, x, widths, seed, dropout=0.3):
@@ -43,7 +82,7 @@ def kit_train_logits(params, x, widths, seed, dropout=0.3):
     tensors = _statement_mlp(params, 784, widths, 1, what="the kit's discriminator")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return artifacts.mlp_forward(tensors, x, tanh=False, dropout=dropout)
+        return mlp_forward(tensors, x, tanh=False, dropout=dropout)
 
 
 # ------------------------------------------------------------------ P3.1, P3.2: the statement's conditional networks
@@ -62,9 +101,9 @@ def kit_conditional(params, inputs, labels, generator=True, widths=None):
     """The statement's conditional network (eval mode) on ``inputs`` with ``params``: generator images, or
     discriminator logits, for [inputs, e(labels)]."""
     if generator:
-        return artifacts.mlp_forward(_statement_mlp(params, 100, widths or (128, 256, 512), 784, (10, 10)), inputs,
+        return mlp_forward(_statement_mlp(params, 100, widths or (128, 256, 512), 784, (10, 10)), inputs,
                                      labels)
-    return artifacts.mlp_forward(_statement_mlp(params, 784, widths or (512, 256, 128), 1, (10, 10)), inputs, labels,
+    return mlp_forward(_statement_mlp(params, 784, widths or (512, 256, 128), 1, (10, 10)), inputs, labels,
                                  tanh=False)
 
 
