@@ -101,7 +101,8 @@ def describe_exception(exc: BaseException) -> str:
         msg = str(exc).strip()
     except Exception:
         msg = ""
-    name = type(exc).__name__
+    # by its public name: torch raises torch._C._LinAlgError, which it exports as torch.linalg.LinAlgError
+    name = type(exc).__name__.lstrip("_") or "Exception"
     return _short(f"{name}: {msg}" if msg else name)
 
 

@@ -28,6 +28,7 @@ def test_a_hint_leaking_the_kit_is_rejected(hint, rule):
     "FAILED test_x: 0 of 1.5 points. call super().__init__() first; use torch.tensor(...) for constants",
     "FAILED test_x: 0 of 2 points. expected shape (4, 1, 28, 28), got (4, 28, 28); see dgmlab.check() too",
     "FAILED test_x: 0 of 11 points. x_0 and sigma_1 differ",
+    "FAILED test_x: 0 of 1 point. for MNIST use dgmlab.metrics.mnist_score, which needs no download",
 ])
 def test_a_hint_in_the_homeworks_words_passes(hint):
     assert leaks(hint) == []
@@ -48,3 +49,13 @@ def test_a_raised_error_is_said_without_the_checks_machinery():
     with pytest.raises(probes.TestFailure) as err:
         probes.usable("small_upper", wire.Raised("ValueError: shapes differ"))
     assert str(err.value) == "your code raised ValueError: shapes differ" and leaks(str(err.value)) == []
+
+
+def test_an_exception_is_named_by_its_public_name():
+    import torch
+
+    try:
+        torch.linalg.cholesky(-torch.eye(2))
+    except RuntimeError as exc:
+        said = wire.describe_exception(exc)
+    assert said.startswith("LinAlgError: ") and leaks(said) == []

@@ -112,6 +112,7 @@ class Outcome:
     expected: str  # "fail", "pass" or "earn N" (a points cell)
     got: str       # "fail", "pass", or "earn N" for a points cell
     message: str = ""
+    hints: tuple = ()  # the test cell's "FAILED <test>: ..." lines, as the student reads them (tests/hints.py)
 
     @property
     def ok(self) -> bool:
@@ -183,6 +184,7 @@ class NotebookSession:
         self._env = {**os.environ, "NBGRADER_EXECUTION": "autograde", **(env or {})}
         self.client = NotebookClient(self.nb, timeout=timeout, allow_errors=True, kernel_name="python3",
                                      resources={"metadata": {"path": str(self.path.parent)}})
+        self.hints: list = []  # the "FAILED ..." lines of the test cell run last (run_verdict)
 
     def __enter__(self):
         self._old_env = dict(os.environ)
@@ -219,6 +221,7 @@ class NotebookSession:
         ``("fail"|"pass", message)`` for any other."""
         from dgmlab import probes
 
+        self.hints = []
         cell = self.nb.cells[i]
         if cell.cell_type != "code":
             return "pass", ""
@@ -248,6 +251,7 @@ class NotebookSession:
         result = judge_cell(self.hw, _grade_id(cell), trusted, cell.outputs, self.seed, folder=self.path.parent,
                             reference=kit)
         failing = ", ".join(r[0] for r in result.results if not r[3])
+        self.hints = [line for line in result.lines if line.startswith("FAILED ")]
         cell.source = trusted
         return f"earn {result.earned:g} of {result.points:g}", f"failing: {failing}" if failing else ""
 
@@ -314,7 +318,7 @@ def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
                 got, msg = s.run_verdict(start, m.source)
                 for i in range(start + 1, stop + 1):
                     got, msg = s.run_verdict(i)
-                outcomes.append(Outcome(f"{m.answer}: {m.label}", test, expected, got, msg))
+                outcomes.append(Outcome(f"{m.answer}: {m.label}", test, expected, got, msg, tuple(s.hints)))
             last = max([s.index[t] for t in m.fails + m.passes + list(m.earns)] + [start])
             for i in range(start, last + 1):  # restore the reference state
                 s.run(i)
