@@ -28,7 +28,7 @@ def test_the_grader_contracts_name_its_command_packages():
     assert layers["containers"] == ["dgmlab.grading"]
     named = [name.strip() for layer in layers["layers"] for name in layer.split("|")]
     assert named[0] == "lms" and named[-1] == "judge"  # the judge, which decides grades, imports no command
-    assert set(named) == {"lms", "report", "hand", "term", "autograde", "copies", "judge"}
+    assert set(named) == {"lms", "gradescope", "report", "hand", "term", "autograde", "copies", "judge"}
     assert all((grading / name / "__init__.py").is_file() for name in named)  # packages, not lists of modules
     readers = next(c for c in CONTRACTS if c["type"] == "forbidden" and "dgmlab.grading.report" in c["source_modules"])
     assert set(readers["source_modules"]) == {f"dgmlab.grading.{p}" for p in ("report", "lms", "hand", "term")}
