@@ -438,8 +438,10 @@ def test_a_network_without_the_stated_parameters_is_told_so_not_that_its_code_ra
     spec = probes.spec_for("hw5_explicit", cell)
     objects = tuple(Unstated if n == name else None for n in spec.names)
     data = wire.loads(wire.dumps(probes.run_probe(spec, objects, probes.WORKING_SEED)))
-    result = probes.judge("hw5_explicit", spec, data, probes.WORKING_SEED)
+    result = probes.judge("hw5_explicit", spec, data, probes.WORKING_SEED, hidden_source=_cell_source(cell))
     failed = [line for line in result.lines if line.startswith("FAILED")]
     assert failed and result.earned == 0, result.lines
     told = [line for line in failed if "docstring" in line and "parameters" in line]
     assert told and not any("your code raised" in line for line in told), failed
+    assert any("(hidden test)" in line for line in told), failed  # the hidden tests say it too
+    assert not any("KeyError" in line or "TypeError" in line for line in failed), failed

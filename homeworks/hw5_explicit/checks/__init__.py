@@ -38,7 +38,7 @@ def context() -> dict:
 
     return {**symbols(), "sp": _sp(), "np": np, "torch": torch, "nn": torch.nn, "F": torch.nn.functional,
             "math": math, "io": io, "checks": checks, "artifacts": artifacts, "likelihoods": likelihoods,
-            "metrics": metrics, "runtime": runtime, "P1_WEIGHTS_FILE": P1_WEIGHTS_FILE,
+            "metrics": metrics, "runtime": runtime, "as_stated": as_stated, "P1_WEIGHTS_FILE": P1_WEIGHTS_FILE,
             "P2_WEIGHTS_FILE": P2_WEIGHTS_FILE}
 
 
@@ -85,7 +85,7 @@ def _stated(fn, *args):
         return {NOT_AS_STATED: str(exc)}
 
 
-def _as_stated(value):
+def as_stated(value):
     """``value``; a failing test saying why when the probe found the network not as stated."""
     if isinstance(value, dict) and NOT_AS_STATED in value:
         raise AssertionError(str(value[NOT_AS_STATED]))
@@ -640,7 +640,7 @@ def _without_gradient(module, output):
 
 
 def _gradients_reach(missing, what, trained):
-    missing = _as_stated(missing)
+    missing = as_stated(missing)
     assert isinstance(missing, list), f"the check could not read which parameters of {what} get a gradient"
     assert not missing, \
         (f"{what}: no gradient reaches {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}; training "
@@ -689,6 +689,10 @@ def test_shapes_and_dtype(v):
         f"expected cov as a torch tensor of shape (4, 4), found {type(cov).__name__} {tuple(getattr(cov, 'shape', ()))}{hint}"
     assert mu.dtype == torch.float64 and cov.dtype == torch.float64, \
         f"expected mu and cov in float64, found {mu.dtype} and {cov.dtype}"
+    out32 = v.torch32
+    found = [getattr(t, "dtype", type(t).__name__) for t in out32] if isinstance(out32, list) else type(out32).__name__
+    assert isinstance(out32, list) and len(out32) == 2 and all(getattr(t, "dtype", None) == torch.float64 for t in out32), \
+        f"expected mu and cov in float64 for float32 features too (the statement: in float64), found {found}"
 
 
 @points(0.5)
@@ -1042,7 +1046,7 @@ def _p1_model_probe(o, x):
 
 def _stack_matches(v, key, image_key, args):
     torch, w = _torch(), working(v)
-    out = _as_stated(getattr(w, key))
+    out = as_stated(getattr(w, key))
     shape = tuple(w.inputs[image_key].shape)
     checks.assert_tensor(out, f"PixelCNN{args}(x) (one logit per pixel)", shape=shape)
     want = recorded("p1_model_tests")[key]
@@ -1062,6 +1066,20 @@ def test_small_stack_as_stated(v):
 @points(1)
 def test_default_stack_as_stated(v):
     _stack_matches(v, "default_upper", "x_default", "()")
+
+
+@points(1.25)
+def test_masks_of_the_stack_as_stated(v):
+    # PixelCNN(4, 2, 3) with the grader's parameters on every tap: the masks decide the logits, mask A in the first
+    # layer and mask B in every later one (against the grader's logits, recorded with the kit)
+    torch, w = _torch(), working(v)
+    out = as_stated(w.small_full)
+    checks.assert_tensor(out, "PixelCNN(4, 2, 3)(x) (one logit per pixel)", shape=tuple(w.inputs.x_small.shape))
+    want = recorded("p1_model_tests")["small_full"]
+    assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
+        (f"PixelCNN(4, 2, 3) with the grader's parameters on every tap should give the logits of the stated stack, "
+         f"mask A in the first layer and mask B in every later one (the 1x1 output layer included); they are off by "
+         f"up to {float((out - want).abs().max()):.3g}")
 
 
 CAUSAL_PIXELS = ((0, 0), (3, 2), (6, 7), (9, 9))  # on the 10 x 10 images of x_small
@@ -1504,7 +1522,7 @@ def _close(a, b, tol=1e-6):
 
 
 def _returned(out, name):
-    out = _as_stated(out)
+    out = as_stated(out)
     assert isinstance(out, dict) and set(out) == {"z", "log_det"}, f"{name} did not return (z, log_det)"
     return out["z"], out["log_det"]
 
@@ -1561,7 +1579,7 @@ def test_log_det_is_the_statements(v):
 def test_inverse_undoes_the_statements_map(v):
     # your inverse must give back the x that the statement's map sends to z (with the grader's parameters)
     w = working(v)
-    back, z, want = _as_stated(w.main_inverse), w.inputs.main["z"], recorded("p2_coupling_tests")["inverse"]
+    back, z, want = as_stated(w.main_inverse), w.inputs.main["z"], recorded("p2_coupling_tests")["inverse"]
     checks.assert_tensor(back, "inverse(z)", shape=tuple(z.shape))
     gap = float((back.double() - want).abs().max())
     assert gap < 1e-6, \
@@ -1681,7 +1699,7 @@ def test_flow_is_the_stated_stack(v):
 @points(1.25)
 def test_flow_inverse_undoes_the_stated_flow(v):
     torch, w = _torch(), working(v)
-    back, want = _as_stated(w.main_inverse), recorded("p2_realnvp_tests")["inverse"]
+    back, want = as_stated(w.main_inverse), recorded("p2_realnvp_tests")["inverse"]
     checks.assert_tensor(back, "flow.inverse(z)", shape=(5, 6))
     gap = float((back.double() - want).abs().max())
     hint = ""
@@ -1699,7 +1717,7 @@ def test_log_prob_is_the_change_of_variables(v):
     # RealNVP(6, 16, 4) with the grader's parameters: log_prob(x) = log N(z; 0, I) + log|det dz/dx|, the Gaussian's
     # normaliser -D/2 log(2 pi) included
     w = working(v)
-    got, want = _as_stated(w.main_log_prob), recorded("p2_realnvp_tests")["log_prob"]
+    got, want = as_stated(w.main_log_prob), recorded("p2_realnvp_tests")["log_prob"]
     checks.assert_tensor(got, "flow.log_prob(x) (one value per example)", shape=(5,))
     gap = float((got.double() - want).abs().max())
     hint = ""
@@ -1971,8 +1989,9 @@ CHECKS = [
     CheckSpec("p1_masked_conv_tests", 5, 2, ("MaskedConv2d",),
               visible=(test_type_A_5x5_as_printed, test_type_B_5x5_as_printed, test_the_mask_acts_on_new_weights),
               probe=on_working(_p1_conv_probe), inputs=with_working(_p1_conv_inputs)),
-    CheckSpec("p1_model_tests", 5, 2.5, ("PixelCNN",),
-              visible=(test_small_stack_as_stated, test_default_stack_as_stated, test_causal_as_a_whole),
+    CheckSpec("p1_model_tests", 5, 1.25, ("PixelCNN",),
+              visible=(test_small_stack_as_stated, test_default_stack_as_stated, test_masks_of_the_stack_as_stated,
+                       test_causal_as_a_whole),
               probe=on_working(_p1_model_probe), inputs=with_working(_p1_model_inputs)),
     CheckSpec("p1_nll_tests", 4, 1.75, ("bernoulli_nll",),
               visible=(test_one_value_per_image, test_uniform_logits_cost_log2_per_pixel,

@@ -182,6 +182,27 @@ def stated_stack_upper(params, x):
     return h
 
 
+def stated_mask(k, kind):
+    """The k x k mask of type ``kind`` the statement describes: taps above the centre row, and on it those before
+    the centre (A) or up to it (B)."""
+    m = torch.zeros(k, k)
+    c = k // 2
+    m[:c] = 1
+    m[c, :c + (kind == "B")] = 1
+    return m
+
+
+def stated_stack(params, x):
+    """The logits of the docstring's stack, mask A in the first layer and mask B after it, for any parameters."""
+    h = x
+    pairs = list(zip(params[::2], params[1::2], strict=False))
+    for n, (w, b) in enumerate(pairs):
+        h = F.conv2d(h, w * stated_mask(w.shape[-1], "A" if n == 0 else "B").to(w.dtype), b, padding=w.shape[-1] // 2)
+        if n < len(pairs) - 1:
+            h = F.relu(h)
+    return h
+
+
 @torch.no_grad()
 def _expected_masked_conv(x):
     return {f"out_{kind}5": [printed_masked_conv(x["x"], w, x[f"b_{kind}5"], kind) for w in x[f"w_{kind}5"]]
@@ -191,7 +212,8 @@ def _expected_masked_conv(x):
 @torch.no_grad()
 def _expected_model(x):
     return {"small_upper": stated_stack_upper(x["small_upper"], x["x_small"]),
-            "default_upper": stated_stack_upper(x["default_upper"], x["x_default"])}
+            "default_upper": stated_stack_upper(x["default_upper"], x["x_default"]),
+            "small_full": stated_stack(x["small_full"], x["x_small"])}
 
 
 # ---------------------------------------------------------------------- P2.1: the logit transform
@@ -315,7 +337,7 @@ EXPECTED = {"q1_steps_tests": _expected_q1_steps, "q4_frechet_tests": _expected_
             "p2_realnvp_tests": _expected_realnvp, "p2_log_prob_tests": _expected_log_prob}
 
 __all__ = ["bernoulli_nll_nats", "file_pixelcnn", "file_realnvp", "flow_bits_per_dim", "frechet_distance", "frechet_gradients", "one_to_one_gradients", "printed_log_det",
-           "printed_masked_conv", "stated_divergences", "stated_stack_upper",
+           "printed_masked_conv", "stated_divergences", "stated_mask", "stated_stack", "stated_stack_upper",
            "printed_logit", "printed_logit_inverse", "stated_masks", "statement_coupling", "statement_coupling_inverse",
            "statement_flow", "statement_flow_inverse"]
 
