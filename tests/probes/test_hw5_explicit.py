@@ -445,3 +445,30 @@ def test_a_network_without_the_stated_parameters_is_told_so_not_that_its_code_ra
     assert told and not any("your code raised" in line for line in told), failed
     assert any("(hidden test)" in line for line in told), failed  # the hidden tests say it too
     assert not any("KeyError" in line or "TypeError" in line for line in failed), failed
+
+
+@pytest.mark.slow
+def test_a_self_check_without_the_grader_loads_the_file_into_the_students_own_class(graded, ref, monkeypatch):
+    """Where the grader is not installed (a student's kernel), the visible weights check loads the file into the
+    notebook's own PixelCNN (the kit holds no network that computes), and says which class to define when there is
+    none."""
+    import types
+
+    import IPython
+
+    from dgmlab import probes
+
+    folder, builder = graded
+    torch.save(torch.load(builder.GENUINE_P1_WEIGHTS, weights_only=True), folder / builder.P1_WEIGHTS_FILE)
+    real = probes.optional_module
+    monkeypatch.setattr(probes, "optional_module",
+                        lambda name: None if name.startswith("dgmlab.grading") else real(name))
+    spec = probes.spec_for("hw5_explicit", P1_CELL)
+    shell = types.SimpleNamespace(user_ns={"PixelCNN": ref["PixelCNN"]})
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    mine = probes.judge("hw5_explicit", spec, {}, 0, folder=folder, seeds={n: 0 for n in spec.files})
+    assert mine.earned == 1, mine.lines
+    shell.user_ns.clear()
+    none = probes.judge("hw5_explicit", spec, {}, 0, folder=folder, seeds={n: 0 for n in spec.files})
+    assert none.earned == 0 and any("run the cells that define PixelCNN first" in line for line in none.lines), \
+        none.lines
