@@ -901,3 +901,44 @@ def test_no_callable_of_the_student_package_answers_a_network_cell(f):
         network = _network(cell, lambda self, tensors, *args: f(tensors, *args))
         result = _judged_objects(cell, (network,))
         assert result.earned == 0, f"{cell}: " + "\n".join(result.lines)
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_a_self_check_without_the_grader_draws_with_the_notebooks_own_class(monkeypatch, conditional):
+    """A student's environment has no grader, so no statement network: the file cells' visible tests draw from the
+    handed-in weights with the notebook's own Generator (ConditionalGenerator), the tensors placed by shape; with the
+    grader installed they draw with its network. For the statement's class both give the same images."""
+    import importlib
+    import io
+    import sys
+
+    from dgmlab.probes import hw4_gans as spec_module
+
+    embedding = (10, 10) if conditional else None
+    torch.manual_seed(3)
+    state = {k: v.half() for k, v in statement_state(embedding=embedding).items()}  # float16, as saved
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    name = spec_module.CGAN_FILE if conditional else spec_module.BASELINE_FILE
+    files = {name: buf.getvalue()}
+    labels = torch.arange(100) % 10 if conditional else None
+    z = torch.randn(100, 100, generator=torch.Generator().manual_seed(0))
+    grader, _ = spec_module.graded_generator(files, lambda n: 0, name, made_by="the cell", conditional=conditional)
+
+    real_import = importlib.import_module
+
+    def no_grader(module, *args):
+        if module.startswith("dgmlab.grading"):
+            raise ImportError(f"No module named {module!r}")
+        return real_import(module, *args)
+
+    monkeypatch.setattr(importlib, "import_module", no_grader)
+    kind = "ConditionalGenerator" if conditional else "Generator"
+    with pytest.raises(artifacts.ArtifactError, match=f"defines {kind}"):
+        spec_module.graded_generator(files, lambda n: 0, name, made_by="the cell", conditional=conditional)
+    monkeypatch.setattr(sys.modules["__main__"], kind, lambda: StatementMLP(100, (128, 256, 512), 784, embedding),
+                        raising=False)
+    own, _ = spec_module.graded_generator(files, lambda n: 0, name, made_by="the cell", conditional=conditional)
+    with torch.no_grad():
+        args = (z, labels) if conditional else (z,)
+        torch.testing.assert_close(own(*args), grader(*args))

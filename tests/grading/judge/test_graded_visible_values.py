@@ -19,6 +19,11 @@ def _instructor_cell(hw, grade_id) -> str:
     return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
+# hw4's network cells first ask whether gradients reach every parameter: the forgery says they do, so what decides is
+# only whether the visible tests compare with the recorded values or the judge's
+TRAINABLE = {"trainable": {"n": 1, "graph": True, "unreached": 0, "shapes": ""}}
+
+
 def _visible_earned(judgement) -> float:
     return sum(w for _, w, hidden, ok, _ in judgement.results if ok and not hidden)
 
@@ -35,7 +40,7 @@ def test_a_graded_draw_gives_the_visible_tests_the_grading_seeds_inputs():
 def test_handing_back_the_recorded_values_earns_no_visible_point_when_graded(hw, cell):
     spec = probes.spec_for(hw, cell)
     blank = {n: wire.Raised("NotImplementedError") for n in spec.names}
-    forged = {**blank, "working": probes.expected(hw, cell)}
+    forged = {**blank, "working": probes.expected(hw, cell), **TRAINABLE}
     source = _instructor_cell(hw, cell)
     graded = probes.judge(hw, spec, forged, GRADING_SEED, source, expected_at=recorded.expected_at)
     honest_blank = probes.judge(hw, spec, blank, GRADING_SEED, source, expected_at=recorded.expected_at)
@@ -49,5 +54,5 @@ def test_the_forgery_is_what_a_self_check_would_accept():
     hw, cell = "hw4_gans", "p1_generator_tests"
     spec = probes.spec_for(hw, cell)
     blank = {n: wire.Raised("NotImplementedError") for n in spec.names}
-    forged = probes.judge(hw, spec, {**blank, "working": probes.expected(hw, cell)}, probes.WORKING_SEED)
+    forged = probes.judge(hw, spec, {**blank, "working": probes.expected(hw, cell), **TRAINABLE}, probes.WORKING_SEED)
     assert forged.earned > probes.judge(hw, spec, blank, probes.WORKING_SEED).earned
