@@ -12,6 +12,8 @@
 #   loss below works on logits).
 # * **No normalisation layer** in either network, and **dropout only in the discriminator** (it regularises
 #   the judge; in the generator it would only blur samples).
+# * Both are **trained by gradient descent**: `forward` keeps every parameter in the autograd graph (no
+#   `torch.no_grad()`, `.detach()` or NumPy inside it); a network no gradient reaches earns no points.
 #
 # Both classes take their hidden widths as an argument; P2 reuses them.
 

@@ -10,7 +10,8 @@
 #   $[x, e_D(y)]$ (794 numbers) and feeds it to the P1 discriminator's layers (512, 256, 128 with LeakyReLU
 #   and dropout, then one logit).
 #
-# P1's rules still hold: no normalisation, dropout only in the discriminator.
+# P1's rules still hold: no normalisation, dropout only in the discriminator, every parameter (the embedding
+# too) trained by gradient descent.
 
 # %% [markdown]
 # ### P3.1 The conditional generator (4 points)
