@@ -13,7 +13,7 @@ instructor guide walks, and every mark in every export checked against arithmeti
 
 The expected marks are computed below from the gradebook's raw cell points (the autograded score of each test
 cell, the hand score given here) and the policies' rules as the course documents state them, not by the kit's
-functions. 2.6 to 5 minutes on 2 cores shared with other jobs (``make test-e2e``)."""
+functions. 2 to 5 minutes on 2 cores shared with other jobs (``make test-e2e``)."""
 import csv
 import json
 import math
@@ -212,6 +212,10 @@ def test_a_whole_term_every_mark_in_every_export_is_the_hand_computed_one(tmp_pa
     assert set(grades) == set(FACTOR) | {(HW5, "demo_bilal")}  # the dropped student in no export
     assert (grades[(HW5, "demo_bilal")]["score"], grades[(HW5, "demo_bilal")]["pending"]) == ("", "excused")
     shown["grades.csv"] = {key: float(grades[key]["score"]) for key in FACTOR}
+    for key in FACTOR:  # raw score less the late penalty is the mark, to the digit
+        r = grades[key]
+        assert Fraction(r["raw_score"]) == raw[key], key
+        assert Fraction(r["raw_score"]) - Fraction(r["late_submission_penalty"]) == final[key], key
     with (tmp_path / "reports" / "canvas.csv").open(encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows[0][5:] == [f"{HW3} ({ASSIGNMENT})", f"{HW5} ({HW5_CANVAS_ID})"]
@@ -224,11 +228,17 @@ def test_a_whole_term_every_mark_in_every_export_is_the_hand_computed_one(tmp_pa
         qs = list(csv.DictReader(f))
     shown["questions.csv"] = {(r["homework"], r["student"]): float(r["points"]) for r in qs
                               if r["cell"] == "final_mark"}
-    for key in FACTOR:  # its cell rows add up to the raw points
-        assert sum((Fraction(r["points"]) for r in qs if (r["homework"], r["student"]) == key
-                    and r["graded_by"] not in ("late", "final")), Fraction(0)) == raw[key], key
-    shown["gradescope"] = {(hw, sid): json.loads((tmp_path / "reports" / "gradescope" / hw / sid / "results.json")
-                                                 .read_text())["score"] for hw, sid in FACTOR}
+    for key in FACTOR:  # its cell rows add up to the raw points, and with the late penalty's row to the mark
+        rows_of = [r for r in qs if (r["homework"], r["student"]) == key]
+        assert sum((Fraction(r["points"]) for r in rows_of if r["graded_by"] not in ("late", "final")),
+                   Fraction(0)) == raw[key], key
+        assert raw[key] + sum((Fraction(r["points"]) for r in rows_of if r["graded_by"] == "late"),
+                              Fraction(0)) == final[key], key
+    results = {(hw, sid): json.loads((tmp_path / "reports" / "gradescope" / hw / sid / "results.json").read_text())
+               for hw, sid in FACTOR}
+    shown["gradescope"] = {key: res["score"] for key, res in results.items()}
+    for key, res in results.items():  # its tests (each cell, the late penalty) add up to the mark
+        assert sum((decimal(t["score"]) for t in res["tests"]), Fraction(0)) == final[key], key
     page = (tmp_path / "reports" / "dashboard.html").read_text(encoding="utf-8")
     assert "demo_chen" not in page
     shown["dashboard"] = {(hw, sid): float(m) for sid, hw, m in

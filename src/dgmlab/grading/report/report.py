@@ -161,11 +161,13 @@ PENDING_COLUMN = "pending"  # grades.csv: why a submission has no final mark yet
 def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
     """nbgrader's CSV with each submission's ``score`` the final mark (:func:`.final_mark`: empty while an answer
     is still to grade by hand), a column ``pending`` saying why, and, where the course sets deadlines, a last
-    column ``late_reason``: why its late_submission_penalty. A homework the student is excused from
-    (``c.DgmlabTerm.excused``) and handed nothing in for has no score (nbgrader writes 0) and ``excused``."""
+    column ``late_reason``: why its late_submission_penalty, which is the raw score less the final mark exactly
+    (:func:`.late_points`: ``9.82``, not nbgrader's unrounded ``9.821429``), so the row adds up. A homework the
+    student is excused from (``c.DgmlabTerm.excused``) and handed nothing in for has no score (nbgrader writes 0)
+    and ``excused``."""
     import csv
 
-    from .final_mark import final_mark
+    from .final_mark import final_mark, late_points
     from ..term.term_rules import term_rules
 
     by = {(g.hw, g.student): g for g in grades(course)}
@@ -175,6 +177,7 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
         return
     head = rows[0]
     a, s, score = head.index("assignment"), head.index("student_id"), head.index("score")
+    penalty = head.index("late_submission_penalty") if "late_submission_penalty" in head else None  # a plugin's own
     out = [head + [PENDING_COLUMN] + (["late_reason"] if late_reasons else [])]
     dropped = course.dropped()  # c.DgmlabTerm.dropped: nbgrader exports every student of the gradebook
     rules = term_rules(course)
@@ -185,6 +188,8 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
         mark = final_mark(g) if g is not None else None
         if mark is not None:
             r[score] = mark.cell
+            if mark.final and g.late_reason and penalty is not None:
+                r[penalty] = late_points(g, mark).removeprefix("-")
         why = mark.pending if mark is not None else ""
         if mark is None and rules.is_excused(r[a], r[s]):  # not a 0: left out of the course total
             r[score], why = "", "excused"
