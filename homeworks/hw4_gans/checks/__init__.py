@@ -1084,6 +1084,7 @@ def test_the_label_changes_the_logit(v):
 # ------------------------------------------------------------------ P3.3 the conditional steps
 LABELS = (3, 1, 4, 1, 5, 9, 2, 6)
 OTHER_LABELS = (0, 7, 7, 2, 8, 5, 1, 3)
+PLANTED_GRAD = 0.5  # every entry of the gradients the other player holds before a conditional step
 
 
 def _cgan_inputs(seed):
@@ -1113,6 +1114,8 @@ def _cgan_probe(o, x):
         g, d = seeded_tiny(start, 10)
         mine, other = (g, d) if player == "G" else (d, g)
         mine_p, other_p = list(mine.parameters()), list(other.parameters())  # read after the step, whatever it does
+        for p in other_p:
+            p.grad = torch.full_like(p, PLANTED_GRAD)  # gradients left in the other player: a step must leave them
         if stale:
             for p in mine_p:
                 p.grad = torch.ones_like(p)  # a stale gradient from an earlier step
@@ -1120,7 +1123,8 @@ def _cgan_probe(o, x):
             returned = d_step(g, d, _sgd(d.parameters(), lr), x["real"].clone(), y.clone(), x["z"].clone())
         else:
             returned = g_step(g, d, _sgd(g.parameters(), lr), x["z_g"].clone(), y2.clone())
-        return {"returned": returned, "after": _params(mine_p), "other_after": _params(other_p)}
+        return {"returned": returned, "after": _params(mine_p), "other_after": _params(other_p),
+                "other_grads": _grads(other_p)}
 
     blind = label_blind(x)
     return {"d_blind": attempt(run, blind, "D", lr=0.0), "g_blind": attempt(run, blind, "G", lr=0.0),
@@ -1144,9 +1148,22 @@ def test_return_floats(v):
     _returned_float(w.g_blind, want["g_blind_loss"], "cgan_generator_step")
 
 
+def _no_gradient_into_the_generator(v):
+    """Fails unless cgan_discriminator_step left the generator's gradients as they were (planted, or cleared)."""
+    torch = _torch()
+    found = value(working(v).d_fresh, "the step")["other_grads"]
+    left = isinstance(found, (list, tuple)) and len(found) == 2 and all(
+        g is None or bool((g == 0).all()) or bool((g == PLANTED_GRAD).all())
+        for g in found if g is None or isinstance(g, torch.Tensor))
+    assert left and all(g is None or isinstance(g, torch.Tensor) for g in found), \
+        ("expected cgan_discriminator_step to add no gradient to the generator, found its gradients changed: make the "
+         "fakes under torch.no_grad() or .detach() them, as in P1")
+
+
 @points(0.5)
 def test_discriminator_loss_uses_the_batch_labels(v):
     _cgan_moved(v)
+    _no_gradient_into_the_generator(v)
     out = value(working(v).d_fresh, "the step")["returned"]
     want = recorded("p3_cgan_steps_tests")["d_loss"]
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
