@@ -1399,6 +1399,11 @@ def test_dequantized_values_stay_in_their_bin(v):
     assert y.shape == x.shape, "dequantize changed the shape"
     assert ((y >= k / 256) & (y <= (k + 1) / 256)).all(), \
         "a dequantised value left its bin: pixel value k/255 must become a value in [k/256, (k+1)/256)"
+    # the docstring: u ~ Uniform[0, 1) drawn per pixel, so two calls on the same pixels differ
+    again = v.dequantized[1]
+    assert not _torch().equal(y, again), \
+        ("dequantize gave the same values twice for the same pixels: y = (255 x + u) / 256 with u ~ Uniform[0, 1) "
+         "drawn afresh per pixel on each call (torch.rand_like), not a fixed offset")
 
 
 # ---------------------------------------------------------------------- P2 coupling layer
