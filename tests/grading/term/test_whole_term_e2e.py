@@ -175,7 +175,10 @@ def test_a_whole_term_every_mark_in_every_export_is_the_hand_computed_one(tmp_pa
         hand = {(hw, sid): _grade_by_hand(gb, hw, sid, i) for i, (hw, sid) in enumerate(FACTOR)}
 
     # a forced regrade of one student: their hand grades survive it
+    graded = tmp_path / "autograded" / "demo_amara" / HW3 / f"{HW3}.ipynb"
+    before = graded.stat().st_mtime_ns
     assert run("autograde", HW3, "--student", "demo_amara", "--force") == 0
+    assert graded.stat().st_mtime_ns != before  # graded again, not skipped
     with Gradebook(db) as gb:
         cells = {(hw, sid): _cells(gb, hw, sid) for hw, sid in FACTOR}
     for key, given in hand.items():
