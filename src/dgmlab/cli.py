@@ -280,7 +280,8 @@ def cmd_collect(args) -> int:
         times.update(lms.submission_times(course, args.hw))
     if args.times:  # a CSV's times go over Canvas's
         times.update(I.read_times(args.times, deadlines(course).tz))
-    got = I.collect(course, args.hw, args.zip, times=times, lms=args.lms)
+    mappings = I.read_moodle_mappings(args.moodle_mappings) if args.moodle_mappings else None
+    got = I.collect(course, args.hw, args.zip, times=times, lms=args.lms, mappings=mappings)
     for line in got.lines():
         print(line)
     return 1 if got.unplaced else 0
@@ -541,6 +542,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which LMS made the zip (default: told from its structure, Moodle's folders per student or "
                         "Canvas's flat names; asked for when it cannot be told). Students are read from that LMS's "
                         "own fields only. Limits per student and per zip: c.DgmlabCollect")
+    s.add_argument("--moodle-mappings", metavar="CSV", default=None,
+                   help="a Moodle zip's participant ids (the number in its folder names, not the user id): a CSV "
+                        "with the columns participant,userid (mod_assign_get_user_mappings). Default: read from "
+                        "the course's Moodle when c.DgmlabMoodle names the assignment; without either, Moodle "
+                        "students are matched by name only, and only a roster student with no lms_user_id")
     s.set_defaults(func=cmd_collect)
 
     s = sub.add_parser("push", help="send each student's final mark and grade summary to the course's LMS "

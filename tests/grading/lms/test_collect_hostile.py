@@ -20,7 +20,9 @@ pytestmark = pytest.mark.slow  # nbgrader makes the roster's gradebook with alem
 
 HW = "hw5_explicit"
 NB = f"{HW}.ipynb"
-ROSTER = {"ada": ("Ada", "Lovelace", "101"), "bob": ("Bob", "Babbage", "102"), "mal": ("Mal", "Lory", "103")}
+ROSTER = {"ada": ("Ada", "Lovelace", "101"), "bob": ("Bob", "Babbage", "102"), "mal": ("Mal", "Lory", "103"),
+          "cy": ("Cy", "Nolms", None),  # no LMS user id recorded: the one kind of student a name may match
+          "sam1": ("Sam", "Twin", None), "sam2": ("Sam", "Twin", None)}  # namesakes: no name can tell them apart
 
 
 @pytest.fixture(scope="module")
@@ -176,12 +178,19 @@ def test_a_zip_unpacking_to_more_than_max_total_bytes_is_refused_whole(course, t
     assert not course.folder("submitted").exists()
 
 
+def _mappings(tmp_path: Path, rows: dict) -> str:
+    """A --moodle-mappings CSV: ``{participant id: Moodle user id}``."""
+    path = tmp_path / "mappings.csv"
+    path.write_text("participant,userid\n" + "".join(f"{p},{u}\n" for p, u in rows.items()), encoding="utf-8")
+    return str(path)
+
+
 def test_dot_dot_and_absolute_names_are_refused(course, tmp_path, capsys):
     zip_path = _zip(tmp_path / "s.zip", {
         f"{MOODLE_SHAPED}/{NB}": b"ada's",
         f"{MOODLE_SHAPED}/../../escape.pdf": b"%PDF up",
         f"/{MOODLE_SHAPED}/absolute.pdf": b"%PDF absolute"})
-    assert _collect(course, zip_path) == 1
+    assert _collect(course, zip_path, "--moodle-mappings", _mappings(tmp_path, {"101": "101"})) == 1
     assert _files(course, "ada") == {NB: b"ada's"}
     out = capsys.readouterr().out
     assert f"{MOODLE_SHAPED}/../../escape.pdf: refused: a '..' part in the name" in out
@@ -246,5 +255,90 @@ def test_moodle_folders_are_read_as_moodle_and_lms_overrides(course, tmp_path, c
     zip_path = _zip(tmp_path / "s.zip", {f"{MOODLE_SHAPED}/Lovelace_Ada_Assgn2.ipynb": b"ada's"})
     assert _collect(course, zip_path, "--lms", "canvas") == 1
     assert "not named as Canvas names a submission" in capsys.readouterr().out and _files(course, "ada") == {}
-    assert _collect(course, zip_path) == 0
+    assert _collect(course, zip_path, "--moodle-mappings", _mappings(tmp_path, {"101": "101"})) == 0
     assert _files(course, "ada") == {NB: b"ada's"} and "read as a Moodle download" in capsys.readouterr().out
+
+
+# who is who (attack 52): an account the roster does not hold by id, and Moodle's participant ids
+
+def _times(tmp_path: Path, rows: dict) -> str:
+    path = tmp_path / "times.csv"
+    path.write_text("student,submitted_at\n" + "".join(f"{k},{t}\n" for k, t in rows.items()), encoding="utf-8")
+    return str(path)
+
+
+def test_an_unknown_canvas_id_with_a_classmates_name_does_not_take_their_submission(course, tmp_path, capsys):
+    zip_path = _zip(tmp_path / "s.zip", {"lovelaceada_101_5001_hw5.ipynb": b"ada's own",
+                                         "lovelaceada_999_5009_hw5.ipynb": b"an impostor's (later submission id)"})
+    times = _times(tmp_path, {"101": "2025-04-01T10:00:00+00:00", "999": "2025-04-30T10:00:00+00:00"})
+    assert _collect(course, zip_path, "--times", times) == 1
+    assert _files(course, "ada") == {NB: b"ada's own"}
+    stamp = (course.folder("submitted", HW, "ada") / "timestamp.txt").read_text(encoding="utf-8")
+    assert stamp.startswith("2025-04-01T10:00")  # ada's own time, not the impostor's
+    out = capsys.readouterr().out
+    assert "lovelaceada_999_5009_hw5.ipynb: 'lovelaceada' (user id 999): no student with LMS user id 999" in out
+    assert "ada has the name 'lovelaceada' but LMS user id 101: another person" in out
+    assert "nbgrader db student add <id> --lms-user-id 999" in out and "earlier uploads" not in out
+
+
+def test_a_name_matches_only_a_roster_student_without_an_lms_id(course, tmp_path, capsys):
+    assert _collect(course, _zip(tmp_path / "s.zip", {"nolmscy_555_1_hw5.ipynb": b"cy's"})) == 0
+    assert _files(course, "cy") == {NB: b"cy's"}
+
+
+def test_two_lms_ids_never_land_in_one_folder(course, tmp_path, capsys):
+    zip_path = _zip(tmp_path / "s.zip", {"nolmscy_555_1_hw5.ipynb": b"one account's",
+                                         "nolmscy_556_2_hw5.ipynb": b"another account's"})
+    assert _collect(course, zip_path) == 1
+    assert _files(course, "cy") == {}
+    out = capsys.readouterr().out
+    assert out.count("cy: entries of 2 different LMS users (555, 556) match cy by name: none is placed") == 2
+
+
+def test_a_name_two_roster_students_share_matches_neither(course, tmp_path, capsys):
+    assert _collect(course, _zip(tmp_path / "s.zip", {"twinsam_777_1_hw5.ipynb": b"which sam?"})) == 1
+    assert _files(course, "sam1") == {} and _files(course, "sam2") == {}
+    assert "2 students are named 'twinsam' (sam1, sam2)" in capsys.readouterr().out
+
+
+# Moodle's folder number is the assignment's participant id (mod/assign's get_uniqueid_for_user, a row of
+# assign_user_mapping), not the user id: here mal's participant id is 101, which is ada's Moodle user id
+MOODLE_ZIP = {"Mal Lory_101_assignsubmission_file_/hw5.ipynb": b"mal's",
+              "Ada Lovelace_1050_assignsubmission_file_/hw5.ipynb": b"ada's"}
+PARTICIPANTS = {"101": "103", "1050": "101"}  # participant id -> Moodle user id
+
+
+def test_a_moodle_participant_id_is_mapped_to_its_user_never_read_as_a_user_id(course, tmp_path):
+    zip_path = _zip(tmp_path / "s.zip", MOODLE_ZIP)
+    assert _collect(course, zip_path, "--moodle-mappings", _mappings(tmp_path, PARTICIPANTS)) == 0
+    assert _files(course, "ada") == {NB: b"ada's"} and _files(course, "mal") == {NB: b"mal's"}
+
+
+def test_a_moodle_zip_without_mappings_places_no_student_who_has_an_lms_id(course, tmp_path, capsys):
+    assert _collect(course, _zip(tmp_path / "s.zip", MOODLE_ZIP)) == 1
+    assert _files(course, "ada") == {} and _files(course, "mal") == {}
+    out = capsys.readouterr().out
+    assert "'Mal Lory' (Moodle participant 101): its Moodle user id is not known (give --moodle-mappings CSV" in out
+    assert "mal has the name 'Mal Lory' but LMS user id 103" in out
+
+
+def test_a_moodle_zips_participant_ids_are_read_from_the_courses_moodle(course, tmp_path, httpserver, monkeypatch):
+    from dgmlab.grading.lms import moodle
+    from moodle_fake import TOKEN, FakeMoodle
+
+    site = FakeMoodle(httpserver, {}, mappings=PARTICIPANTS)
+    monkeypatch.setenv(moodle.TOKEN_ENV, TOKEN)
+    with (course.root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+        f.write(site.config(HW))
+    assert _collect(course, _zip(tmp_path / "s.zip", MOODLE_ZIP)) == 0
+    assert _files(course, "ada") == {NB: b"ada's"} and _files(course, "mal") == {NB: b"mal's"}
+    assert "mod_assign_get_user_mappings" in site.calls
+
+
+def test_a_refused_upload_does_not_count_toward_the_zips_byte_limit(course, tmp_path, capsys):
+    with (course.root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+        f.write("c.DgmlabCollect.max_total_bytes = 10000\n")
+    zip_path = _zip(tmp_path / "s.zip", {ADA: os.urandom(6000), "lorymal_103_5003_Q1.pdf": bytes(8 * 2 ** 20)})
+    assert _collect(course, zip_path) == 1  # mal's 8 MiB of zeros is refused as a zip bomb, not counted
+    assert len(_files(course, "ada")[NB]) == 6000
+    assert "lorymal_103_5003_Q1.pdf: refused: 8388608 bytes packed" in capsys.readouterr().out

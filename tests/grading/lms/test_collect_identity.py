@@ -17,13 +17,15 @@ HW = "hw5_explicit"
 # student: (Canvas's sortable name, Moodle's full name, LMS user id)
 STUDENTS = {"ada": ("lovelaceada", "Ada Lovelace", "101"), "bob": ("babbagebob", "Bob Babbage", "102"),
             "mal": ("lorymal", "Mal Lory", "103")}
-ROSTER = {("lms", uid): sid for sid, (_, _, uid) in STUDENTS.items()}
-ROSTER.update({("name", I._key(full)): sid for sid, (_, full, _) in STUDENTS.items()})
-ROSTER.update({("name", sortable): sid for sid, (sortable, _, _) in STUDENTS.items()})
+ROSTER = I.index_of((sid, full.split()[0], full.split()[1], uid) for sid, (_, full, uid) in STUDENTS.items())
+# Moodle's folder number is the assignment's participant id; here each one is a classmate's user id
+PARTICIPANT = {"ada": "102", "bob": "103", "mal": "101"}
+MAPPINGS = {PARTICIPANT[sid]: uid for sid, (_, _, uid) in STUDENTS.items()}
 
 # what a student can put in a file name: classmates' fields, both formats' whole prefixes (a classmate's), separators
 # and extensions
 SHAPES = ["Ada Lovelace_101_assignsubmission_file_", "Ada Lovelace_101_assignsubmission_file_/",
+          "Ada Lovelace_102_assignsubmission_file_/",  # ada's own Moodle prefix (participant 102)
           "Bob Babbage_102_assignsubmission_onlinetext_", "lovelaceada_101_5001_", "babbagebob_LATE_102_5002_",
           "lovelaceada_101_"]
 PIECES = ["_", "-", " ", "/", "..", ".", "101", "102", "5001", "_LATE", "lovelaceada", "Ada Lovelace", HW,
@@ -37,7 +39,7 @@ def _entry(lms: str, sid: str, chosen: str, flag: bool, sub: int) -> str:
     sortable, full, uid = STUDENTS[sid]
     if lms == "canvas":  # flag: Canvas marked it late
         return f"{sortable}{'_LATE' if flag else ''}_{uid}_{sub}_{chosen}"
-    return f"{full}_{uid}_assignsubmission_file_{'/' if flag else ''}{chosen}"  # flag: in the student's folder
+    return f"{full}_{PARTICIPANT[sid]}_assignsubmission_file_{'/' if flag else ''}{chosen}"  # flag: a folder
 
 
 def _course(root: Path) -> Course:
@@ -61,7 +63,7 @@ def test_no_file_lands_outside_the_folder_the_lms_fields_name(tmp_path, lms, upl
                 owner[data] = sid
                 z.writestr(_entry(lms, sid, chosen, flag, sub), data)
     try:
-        got = I.collect(course, HW, work / "s.zip", roster=ROSTER, lms=lms if told else None)
+        got = I.collect(course, HW, work / "s.zip", roster=ROSTER, lms=lms if told else None, mappings=MAPPINGS)
     except CourseError:  # a zip whose format cannot be told (or holds no LMS name) is refused whole
         assert not told
         assert not course.folder("submitted").exists()

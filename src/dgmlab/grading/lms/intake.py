@@ -6,8 +6,9 @@ What the zips look like:
   name lower case, without spaces: ``lovelaceada``); a file uploaded again within a submission gets ``-1``,
   ``-2`` before its extension (``hw5_explicit-1.ipynb``); a text entry is ``<sortable name>_<user id>_text.html``;
   the zip holds no submission time.
-- Moodle: ``<Full Name>_<id>_assignsubmission_file_/<original name>`` (a folder per student), or the same
-  prefix on a flat file name.
+- Moodle: ``<Full Name>_<participant id>_assignsubmission_file_/<original name>`` (a folder per student), or the
+  same prefix on a flat file name. The number is the assignment's *participant id* (Moodle's
+  ``get_uniqueid_for_user``, a row of its ``assign_user_mapping`` table, made per assignment), not the user id.
 
 **Who handed in what comes only from the LMS.** The part of an entry's name after the LMS's fields is the name the
 student gave the file: a student can make it look like anything, a classmate's whole entry name included. So the
@@ -16,7 +17,14 @@ when it cannot tell), each entry is read as that format only (:func:`parse_entry
 the LMS's own fields name: Canvas's user id before the submission id, Moodle's folder (or flat prefix). An entry
 that is not named as that format is listed, never placed.
 
-Each student is found in nbgrader's student table by the LMS id (``--lms-user-id``), else by name. Their
+Each student is found in nbgrader's student table by the LMS user id (``--lms-user-id``): Canvas's user id;
+for Moodle the participant id's user id, from a mapping the instructor gives (``--moodle-mappings CSV``,
+:func:`read_moodle_mappings`) or fetched from the course's Moodle (``mod_assign_get_user_mappings``,
+:func:`dgmlab.grading.lms.moodle.user_mappings`, when ``c.DgmlabMoodle`` names the homework's assignment); the
+participant id is never looked up as a user id. Only an entry whose user id is unknown is matched by name, and
+only to the one roster student of that name who has no LMS user id recorded (:func:`match`): a student of that
+name whose recorded id differs is another person, and two students of one name cannot be told apart, so such an
+entry is listed, not placed, and entries of two LMS ids never go into one folder. Their
 notebook, whatever they called it (``<Lastname>_<Firstname>_Assgn2.ipynb``, ``hw5 (1).ipynb``), becomes
 ``<hw>.ipynb``; of several uploads of one file the latest attempt (highest submission id, then highest
 ``-N``) is kept; a handed-in graded file (:data:`GRADED_FILES`) keeps its graded name, and a PDF (a scanned
@@ -99,8 +107,10 @@ class DgmlabCollect(Configurable):
                                   "zip bomb: 40 PDFs of zeros, 2 MiB each, are 102 KiB zipped) is not read.").tag(
         config=True)
     max_total_bytes = Integer(16 * 2 ** 30, help="The whole zip unpacked, as its entries declare (each entry is "
-                                                 "held to its declared size): a larger zip is refused, nothing "
-                                                 "placed.").tag(config=True)
+                                                 "held to its declared size), counting only entries that would be "
+                                                 "read (not those refused one by one: over max_file_bytes or "
+                                                 "max_ratio, links, bad or repeated names): a larger zip is "
+                                                 "refused, nothing placed.").tag(config=True)
     notebook_names = Dict(
         {"hw5": "<Lastname>_<Firstname>_Assgn2.ipynb"},
         help="The name each homework's handout asks the notebook to have, by homework id or its prefix before '_' "
@@ -116,7 +126,7 @@ class Entry:
     path: str  # in the zip
     lms: str  # "canvas" or "moodle"
     name: str  # the LMS's name for the student
-    user: str  # the LMS's user id
+    user: str  # the LMS's number: Canvas's user id; Moodle's participant id (not the user id: see the module)
     submission: int  # Canvas's submission id (0 for Moodle)
     original: str  # the file's name as the student uploaded it
     late_flag: bool = False  # Canvas put _LATE in the name
@@ -237,22 +247,64 @@ def _key(text: str) -> str:
 
 
 def roster_index(course: Course) -> dict:
-    """``{("lms", id) | ("name", key): student id}`` from nbgrader's student table."""
+    """``{("lms", user id): student id, ("name", key): student id, ("named", key): ((student id, user id), ...)}``
+    from nbgrader's student table. ``("name", key)`` is only there when exactly one student has that name (Canvas's
+    sortable ``<last><first>`` or Moodle's ``<first><last>``, :func:`_key`) and that student has no LMS user id: the
+    one a name may match (:func:`match`). ``("named", key)`` lists every student of the name, for the listing."""
     from nbgrader.api import Gradebook
 
     db = course.root / "gradebook.db"
     if not db.exists():
         raise CourseError(f"no gradebook at {db}: add the roster first (nbgrader db student import roster.csv, "
                           "with an lms_user_id column)")
-    index = {}
     with Gradebook(f"sqlite:///{db}") as gb:
-        for st in gb.students:
-            if st.lms_user_id:
-                index[("lms", str(st.lms_user_id))] = st.id
-            if st.first_name or st.last_name:
-                index.setdefault(("name", _key(f"{st.last_name}{st.first_name}")), st.id)  # Canvas's sortable
-                index.setdefault(("name", _key(f"{st.first_name}{st.last_name}")), st.id)  # Moodle's full name
+        return index_of((st.id, st.first_name or "", st.last_name or "", str(st.lms_user_id or ""))
+                        for st in gb.students)
+
+
+def index_of(students) -> dict:
+    """:func:`roster_index` of ``students``: ``(student id, first name, last name, LMS user id or "")`` each."""
+    index, named = {}, {}
+    for sid, first, last, uid in students:
+        if uid:
+            index[("lms", uid)] = sid
+        if first or last:
+            for key in {_key(f"{last}{first}"), _key(f"{first}{last}")}:  # Canvas's sortable, Moodle's full name
+                named.setdefault(key, []).append((sid, uid))
+    for key, who in named.items():
+        index[("named", key)] = tuple(who)
+        if len(who) == 1 and not who[0][1]:
+            index[("name", key)] = who[0][0]
     return index
+
+
+def match(index: dict, user: str | None, name: str, lms: str) -> tuple:
+    """``(student id, "")`` of the roster student an entry belongs to, or ``(None, why)``. ``user``: the entry's LMS
+    user id (``None`` when unknown: a Moodle participant id without a mapping); ``name``: the LMS's name for the
+    student. By the user id; else by the name only when the one roster student of that name has no LMS user id."""
+    if user and ("lms", user) in index:
+        return index[("lms", user)], ""
+    key = _key(name)
+    if ("name", key) in index:
+        return index[("name", key)], ""
+    who = index.get(("named", key), ())
+    add = f"nbgrader db student add <id> --lms-user-id {user}" if user else \
+        "nbgrader db student add <id> --lms-user-id <their Moodle user id>"
+    if lms == "moodle" and not user:
+        known = ("its Moodle user id is not known (give --moodle-mappings CSV, or set c.DgmlabMoodle so collect "
+                 "reads the assignment's participants)")
+    else:
+        known = f"no student with LMS user id {user} in nbgrader's student table"
+    if not who:
+        return None, f"{known}, and no student named {name!r} ({add} ...)"
+    if len(who) > 1:
+        return None, (f"{known}, and {len(who)} students are named {name!r} ({', '.join(s for s, _ in who)}): "
+                      f"which one cannot be told by name; record each one's LMS user id ({add} ..., or "
+                      f"nbgrader db student add <their id> --lms-user-id ...), then collect again")
+    sid, uid = who[0]
+    return None, (f"{known}; {sid} has the name {name!r} but LMS user id {uid}: another person (an auditor, a "
+                  f"test student, a namesake), not placed. If this is a student of the course, add them ({add} "
+                  "...) and collect again")
 
 
 def roster_names(course: Course) -> dict:
@@ -280,6 +332,39 @@ def read_times(path, tz) -> dict:
                 raise CourseError(f"{path}, line {i}: expected the columns student,submitted_at with an ISO time "
                                   f"({exc})") from exc
     return out
+
+
+def read_moodle_mappings(path) -> dict:
+    """``{Moodle participant id: Moodle user id}`` of one assignment, from a CSV with the columns ``participant``
+    (the number in the download's folder names) and ``userid`` (what ``mod_assign_get_user_mappings`` returns as
+    each mapping's ``id`` and ``userid``)."""
+    out, seen = {}, {}
+    try:
+        with Path(path).open(encoding="utf-8", newline="") as f:
+            for i, row in enumerate(csv.DictReader(f), start=2):
+                try:
+                    participant, uid = str(int(row["participant"])), str(int(row["userid"]))
+                except (KeyError, ValueError, TypeError) as exc:
+                    raise CourseError(f"{path}, line {i}: expected the columns participant,userid with whole "
+                                      f"numbers ({_inert(exc)})") from None
+                if out.get(participant, uid) != uid or seen.get(uid, participant) != participant:
+                    raise CourseError(f"{path}, line {i}: participant {participant} or user {uid} is mapped twice, "
+                                      "differently: each participant id is one user's (export the mappings again)")
+                out[participant], seen[uid] = uid, participant
+    except OSError as exc:
+        raise CourseError(f"cannot read --moodle-mappings {path} ({_inert(exc)})") from None
+    return out
+
+
+def _moodle_mappings(course: Course, hw: str):
+    """The participant ids' user ids from the course's Moodle when ``c.DgmlabMoodle`` names ``hw``'s assignment,
+    else ``None``."""
+    from . import moodle
+
+    s = moodle.settings(course)
+    if not s.url or hw not in s.assignments:
+        return None
+    return moodle.user_mappings(course, hw)
 
 
 def _notebook_rank(hw: str, e: Entry) -> tuple:
@@ -413,12 +498,16 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster: dict | None = None,
-            lms: str | None = None, limits: DgmlabCollect | None = None, names: dict | None = None) -> Collected:
+            lms: str | None = None, limits: DgmlabCollect | None = None, names: dict | None = None,
+            mappings: dict | None = None) -> Collected:
     """Place ``zip_path``'s submissions of ``hw`` in ``submitted/<student>/<hw>/`` and return what was placed and
     what was not. ``lms``: ``"canvas"`` or ``"moodle"`` (default: :func:`detect_lms`); ``times``: ``{student id or
     LMS user id: aware time}`` (:func:`read_times`, :func:`dgmlab.grading.lms.lms.submission_times`); ``roster``: a
     :func:`roster_index` (by default the gradebook's); ``limits``: the course's ``c.DgmlabCollect`` by default;
-    ``names``: ``{student id: (first, last)}`` for ``limits.notebook_names``'s rule (:func:`roster_names` by default).
+    ``names``: ``{student id: (first, last)}`` for ``limits.notebook_names``'s rule (:func:`roster_names` by default);
+    ``mappings``: for a Moodle zip, ``{participant id: Moodle user id}`` (:func:`read_moodle_mappings`; by default
+    the course's Moodle's, when ``c.DgmlabMoodle`` names the homework's assignment, else none: then only names
+    match, as :func:`match` allows).
 
     Every entry is read into a staging folder first; a damaged one is a :class:`CourseError` and nothing in
     ``submitted/`` changes. Then each student's folder is replaced: one that held another submission is moved to
@@ -444,29 +533,36 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
         raise CourseError(f"{zip_path} is not a readable zip ({_inert(exc)})") from exc
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
-        total = sum(i.file_size for i in infos)
-        if total > limits.max_total_bytes:
-            raise CourseError(f"{zip_path} unpacks to {total} bytes, more than c.DgmlabCollect.max_total_bytes = "
-                              f"{limits.max_total_bytes}: nothing was placed (raise the limit in nbgrader_config.py "
-                              "if this zip is what the LMS gave)")
-        if lms is None:
-            lms = detect_lms(i.filename for i in infos)
-        elif lms not in FORMATS:
-            raise CourseError(f"--lms is canvas or moodle, not {lms!r}")
-        index = roster if roster is not None else roster_index(course)
-        out = Collected(hw, lms)
         count: dict = {}
         for info in infos:
             count[info.filename] = count.get(info.filename, 0) + 1
-        per_student: dict = {}
-        readable = []  # every entry read (checked) before anything is placed
+        refused = {}  # id(info) -> why it is not read at all (so it counts toward no limit)
         for info in infos:
             why = _refusal(info, limits)
             if not why and count[info.filename] > 1:
                 why = (f"refused: {count[info.filename]} entries have this name (an LMS writes each once): which "
                        "is the student's cannot be told")
             if why:
-                out.unplaced.append((info.filename, why))
+                refused[id(info)] = why
+        total = sum(i.file_size for i in infos if id(i) not in refused)
+        if total > limits.max_total_bytes:
+            raise CourseError(f"{zip_path} unpacks to {total} bytes, more than c.DgmlabCollect.max_total_bytes = "
+                              f"{limits.max_total_bytes} (entries refused one by one not counted): nothing was "
+                              "placed (raise the limit in nbgrader_config.py if this zip is what the LMS gave)")
+        if lms is None:
+            lms = detect_lms(i.filename for i in infos)
+        elif lms not in FORMATS:
+            raise CourseError(f"--lms is canvas or moodle, not {lms!r}")
+        index = roster if roster is not None else roster_index(course)
+        if lms == "moodle" and mappings is None:
+            mappings = _moodle_mappings(course, hw)
+        out = Collected(hw, lms)
+        per_student: dict = {}
+        user_of: dict = {}  # (student, the entry's LMS number) -> the LMS user id (None: not known)
+        readable = []  # every entry read (checked) before anything is placed
+        for info in infos:
+            if id(info) in refused:
+                out.unplaced.append((info.filename, refused[id(info)]))
                 continue
             readable.append(info)
             e = parse_entry(info.filename, lms)
@@ -474,13 +570,25 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
                 out.unplaced.append((info.filename, f"not named as {lms.title()} names a submission "
                                                     f"({SHAPES[lms]})"))
                 continue
-            sid = index.get(("lms", e.user)) or index.get(("name", _key(e.name)))
+            # Canvas's number is the user id; Moodle's a participant id, whose user id only a mapping tells
+            user = e.user if lms == "canvas" else (mappings or {}).get(e.user)
+            sid, why = match(index, user, e.name, lms)
             if sid is None:
-                out.unplaced.append((info.filename, f"no student with LMS user id {e.user} or name {e.name!r} in "
-                                                    f"nbgrader's student table (nbgrader db student add <id> "
-                                                    f"--lms-user-id {e.user} ...)"))
+                number = f"Moodle participant {e.user}" + (f", user id {user}" if user else "") \
+                    if lms == "moodle" else f"user id {e.user}"
+                out.unplaced.append((info.filename, f"{e.name!r} ({number}): {why}"))
                 continue
             per_student.setdefault(sid, []).append((e, info))
+            user_of[(sid, e.user)] = user
+        for sid in sorted(per_student):
+            numbers = sorted({e.user for e, _ in per_student[sid]})
+            if len(numbers) > 1:  # two LMS accounts matched one student (by name): whose is whose cannot be told
+                for e, _ in per_student.pop(sid):
+                    out.unplaced.append((e.path, f"{sid}: entries of {len(numbers)} different LMS "
+                                                 f"{'participants' if lms == 'moodle' else 'users'} "
+                                                 f"({', '.join(numbers)}) match {sid} by name: none is placed; "
+                                                 f"record {sid}'s LMS user id (nbgrader db student add {sid} "
+                                                 "--lms-user-id ...) and collect again"))
         chosen = {sid: _choose(hw, sid, per_student[sid], graded, limits, out) for sid in sorted(per_student)}
         chosen = {sid: files for sid, files in chosen.items() if files}
 
@@ -501,7 +609,8 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
                 _read(archive, info, zip_path, None if target is None else stage / target[0] / target[1])
             for sid, files in chosen.items():
                 first = next(iter(files.values()))[0]
-                when = times.get(sid) or times.get(first.user)
+                user = user_of.get((sid, first.user))  # the LMS user id (a Moodle participant id is not one)
+                when = times.get(sid) or (times.get(user) if user else None)
                 if when is not None:
                     (stage / sid / "timestamp.txt").write_text(when.astimezone(_dt.timezone.utc).isoformat(),
                                                                encoding="utf-8")

@@ -8,6 +8,9 @@ and ``mod_assign_save_grade`` comes from ``MOODLE_TOKEN`` or
 printed or logged holds it. Students are matched by nbgrader's ``lms_user_id`` (Moodle's user id, the ``id=`` of
 the user's profile address).
 
+``dgmlab collect`` reads the participant ids of an assignment's download (:func:`user_mappings`,
+``mod_assign_get_user_mappings``) when this names the homework's assignment.
+
 ``dgmlab push --moodle <hw>`` (:func:`push`) reads the current grades (``mod_assign_get_grades``) and saves each
 final mark with the grade summary as the feedback comment (``mod_assign_save_grade``), and with ``--feedback`` the
 student's own feedback files (uploaded to a draft area through ``webservice/upload.php``, then given as
@@ -153,6 +156,28 @@ def current_grades(moodle: Moodle, aid: int) -> dict:
             value = g.get("grade")
             value = None if value in (None, "") or float(value) < 0 else float(value)
             out[str(g["userid"])] = value
+    return out
+
+
+def user_mappings(course: Course, hw: str, session=None) -> dict:
+    """``{participant id: Moodle user id}`` of ``hw``'s assignment (``mod_assign_get_user_mappings``; the token's
+    user needs ``mod/assign:revealidentities``). The number in the names of Moodle's download-submissions zip is the
+    participant id (the assignment's ``assign_user_mapping`` row), not the user id: ``dgmlab collect`` reads it
+    through this."""
+    moodle = client(course, session)
+    aid = assignment_id(course, hw, moodle)
+    got = moodle.call("mod_assign_get_user_mappings", assignmentids=[aid])
+    out = {}
+    for a in got.get("assignments", []):
+        if int(a.get("assignmentid", -1)) != aid:
+            continue
+        for m in a.get("mappings", []):
+            out[str(int(m["id"]))] = str(int(m["userid"]))
+    if not out:
+        warned = "; ".join(str(w.get("message", w)) for w in got.get("warnings", []))
+        raise CourseError(f"Moodle gave no participant mappings for {hw}'s assignment {aid}"
+                          + (f" ({warned})" if warned else "") + ": give the token's user mod/assign:"
+                          "revealidentities, or give collect --moodle-mappings CSV (columns participant,userid)")
     return out
 
 
