@@ -319,7 +319,7 @@ def test_a_moodle_zip_without_mappings_places_no_student_who_has_an_lms_id(cours
     assert _files(course, "ada") == {} and _files(course, "mal") == {}
     out = capsys.readouterr().out
     assert "'Mal Lory' (Moodle participant 101): its Moodle user id is not known (give --moodle-mappings CSV" in out
-    assert "mal has the name 'Mal Lory' but LMS user id 103" in out
+    assert "mal has the name 'Mal Lory' and LMS user id 103: a name does not tell whether this is mal" in out
 
 
 def test_a_moodle_zips_participant_ids_are_read_from_the_courses_moodle(course, tmp_path, httpserver, monkeypatch):

@@ -302,6 +302,9 @@ def match(index: dict, user: str | None, name: str, lms: str) -> tuple:
                       f"which one cannot be told by name; record each one's LMS user id ({add} ..., or "
                       f"nbgrader db student add <their id> --lms-user-id ...), then collect again")
     sid, uid = who[0]
+    if not user:  # a Moodle participant without a mapping: the name alone cannot say it is them
+        return None, (f"{known}; {sid} has the name {name!r} and LMS user id {uid}: a name does not tell whether "
+                      f"this is {sid} or a namesake, not placed")
     return None, (f"{known}; {sid} has the name {name!r} but LMS user id {uid}: another person (an auditor, a "
                   f"test student, a namesake), not placed. If this is a student of the course, add them ({add} "
                   "...) and collect again")
