@@ -66,6 +66,10 @@ def _toy_classes():
             self.b = nn.Parameter(torch.zeros((), dtype=w.dtype))
 
         def forward(self, x):
+            if x.dim() < 2 or x[0].numel() != self.w.numel():
+                raise ValueError(f"the critic was given an input of shape {tuple(x.shape)}, not one of the images' "
+                                 f"shape (N, ...) with {self.w.numel()} pixels each (one eps per sample, of shape "
+                                 f"(N, 1, 1, 1), keeps x_hat the shape of x_real)")
             return x.flatten(1) @ self.w + self.b
 
     class ToyGenerator(nn.Module):
@@ -1131,10 +1135,13 @@ def _cifar_generator_probe_unforked(o, x):
         gen = made()
         names = {id(t): n for n, t in gen.named_parameters()}
         images = gen(x["z4"].clone())
-        if isinstance(images, torch.Tensor) and images.requires_grad:  # else no parameter gets a gradient
+        shape = list(images.shape) if isinstance(images, torch.Tensor) else None
+        if shape != list(x["image_weights"].shape):
+            return {"images_shape": shape}
+        if images.requires_grad:  # else no parameter gets a gradient
             (images * x["image_weights"]).sum().backward()
-        return {r: [names.get(id(t), r), None if t.grad is None else float(t.grad.norm())]
-                for r, t in roles(gen, Block) if isinstance(t, nn.Parameter)}
+        return {"images_shape": shape, "norms": {r: [names.get(id(t), r), None if t.grad is None else float(t.grad.norm())]
+                                                 for r, t in roles(gen, Block) if isinstance(t, nn.Parameter)}}
 
     return {name: attempt(fn) for name, fn in (("traced", traced), ("blocks", blocks), ("gradients", gradients))}
 
@@ -1169,9 +1176,14 @@ def test_seed_map_is_eight_by_eight(v):
 @points(0.5)
 def test_every_generator_parameter_gets_its_gradient(v):
     # a seeded weighted sum of the images is differentiated: each parameter's gradient norm against the grader's
-    got = usable("the gradients of CifarGenerator's parameters", working(v).gradients)
+    found = usable("the gradients of CifarGenerator's parameters", working(v).gradients)
     want = recorded("p6_generator_tests")["gradient_norms"]
-    assert isinstance(got, dict), "the check could not differentiate CifarGenerator's images"
+    assert isinstance(found, dict), "the check could not differentiate CifarGenerator's images"
+    shape = found.get("images_shape")
+    assert "norms" in found, \
+        (f"CifarGenerator gives images of shape {tuple(shape) if shape else None}, not (4, 3, 32, 32) for 4 seeds: "
+         f"three colours at 32 x 32")
+    got = found["norms"]
     missing = [name for name, norm in got.values() if norm is None or norm == 0.0]
     assert not missing, \
         (f"{len(missing)} parameters of CifarGenerator get no gradient from its images (first: {missing[0]}): is the "
