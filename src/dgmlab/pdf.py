@@ -30,6 +30,9 @@ A submission is untrusted, so the page is self-contained and the printer sees no
   <notebook>`` uses it where it works and otherwise does without (a student's own notebook, on Colab).
 - Each notebook has a time budget (:data:`NOTEBOOK_BUDGET`) and each PDF a page budget (:data:`MAX_PAGES`):
   a longer PDF is cut there, and the command says so.
+- Each image's pixels are read from its header before the page is built (:mod:`dgmlab.image_budget`): one over
+  :data:`~dgmlab.image_budget.MAX_PIXELS`, or past :data:`~dgmlab.image_budget.MAX_PAGE_PIXELS` on one page, is
+  left out with a note naming it and its size (a 100 KB PNG can decode to gigabytes in the printer).
 
 Questions: in the instructor's ``dgmlab pdf <hw>`` they are the release notebook's (``release/<hw>/<hw>.ipynb``):
 a question starts at the release's heading cell ``## Q1 ...`` / ``## P2 ...`` (a letter and a number), found in
@@ -335,11 +338,21 @@ def _sanitiser():
     return nh3
 
 
-def _kept(tag: str, attribute: str, value: str):
-    """nh3's attribute filter: an image only as a ``data:`` PNG, JPEG, GIF or WebP; a link only to the web, mail
-    or the page itself (never fetched when printing, but not a file either)."""
+def _data_image(uri: str) -> bytes | None:
+    """The bytes of a ``data:image/...;base64,`` URI (:data:`DATA_IMAGE`)."""
+    from .image_budget import decoded
+
+    return decoded(uri.partition(",")[2])
+
+
+def _kept(tag: str, attribute: str, value: str, budget=None):
+    """nh3's attribute filter: an image only as a ``data:`` PNG, JPEG, GIF or WebP (within ``budget``, a
+    :class:`dgmlab.image_budget.Budget`, when given); a link only to the web, mail or the page itself (never fetched
+    when printing, but not a file either)."""
     if attribute == "src":
-        return value if tag == "img" and DATA_IMAGE.fullmatch(value.strip()) else None
+        if tag != "img" or not DATA_IMAGE.fullmatch(value.strip()):
+            return None
+        return value if budget is None or not budget.take(_data_image(value.strip())) else None
     if attribute == "href":
         return value if re.match(r"(#|https?:|mailto:)", value.strip(), re.IGNORECASE) else None
     if attribute in ("cite", "longdesc", "srcset", "usemap"):
@@ -350,39 +363,95 @@ def _kept(tag: str, attribute: str, value: str):
 def sanitised(fragment: str) -> str:
     """``fragment`` (HTML of a notebook's cells) through nh3: the tags and attributes of ordinary documents and
     nbconvert's layout (``class``, ``id``, ``data-*``), nothing that runs, styles, embeds or loads (script,
-    style, link, meta, iframe, object, svg, form, ``style`` and ``on*`` attributes), images only as ``data:``."""
+    style, link, meta, iframe, object, svg, form, ``style`` and ``on*`` attributes), images only as ``data:``, and
+    those within one page's pixel budget (:mod:`dgmlab.image_budget`; :func:`printable` has already left out, with a
+    note, every image it found over it: this is the backstop)."""
+    from .image_budget import Budget
+
     nh3 = _sanitiser()
+    budget = Budget()
     attributes = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
     attributes["*"] = {"class", "id", "title", "lang", "dir", "tabindex", "role", "aria-label", "aria-hidden"}
     return nh3.clean(fragment, tags=set(nh3.ALLOWED_TAGS) | {"main", "section"},
                      clean_content_tags={"script", "style", "svg", "math", "template", "textarea", "iframe",
                                          "object", "noscript", "title"},
-                     attributes=attributes, generic_attribute_prefixes={"data-"}, attribute_filter=_kept,
+                     attributes=attributes, generic_attribute_prefixes={"data-"},
+                     attribute_filter=lambda tag, attribute, value: _kept(tag, attribute, value, budget),
                      url_schemes={"http", "https", "mailto", "data"}, strip_comments=True)
+
+
+def _plain(name: str) -> str:
+    """A student's name for a file as inert text in a note (no markdown, HTML or TeX)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", str(name))[:80]
+
+
+def _inline_images(text: str, budget, where: str, notes: list) -> str:
+    """``text`` (markdown or HTML) with each ``data:`` image over ``budget`` replaced by ``left-out-image`` (a
+    broken image the sanitiser drops) and a note for it in ``notes``."""
+    def one(m):
+        why = budget.take(_data_image(m.group(0)))
+        if not why:
+            return m.group(0)
+        notes.append(f"[image left out: {where}, {m.group(1).lower()} image {len(notes) + 1}: {why}]")
+        return "left-out-image"
+
+    return DATA_IMAGE.sub(one, text)
 
 
 def printable(nb):
     """A copy of ``nb`` holding only what a page shows: cells and their outputs, without the notebook's metadata
     (a title, widget state), an output's file names, SVG, PDF or JavaScript outputs, or attachments that are not
-    PNG, JPEG, GIF or WebP."""
+    PNG, JPEG, GIF or WebP. An image over the page's pixel budget (:class:`dgmlab.image_budget.Budget`, in cell
+    order) is replaced by a note naming it and its size."""
     import nbformat
 
+    from .image_budget import Budget, decoded
+
+    budget = Budget()
     nb = copy.deepcopy(nbformat.from_dict(nb))
     nb.metadata = nbformat.from_dict({"language_info": {"name": "python", "pygments_lexer": "ipython3"}})
-    for cell in nb.cells:
+    for number, cell in enumerate(nb.cells, start=1):
+        number = (cell.get("metadata") or {}).get(CELL_NUMBER, number)  # in the whole notebook (section's)
+        where, notes = f"cell {int(number) if isinstance(number, int) else '?'}", []
         if "attachments" in cell:  # (an attachment with no image left is dropped: nbconvert fails on an empty one)
-            kept = {name: {t: v for t, v in (bundle or {}).items() if t in IMAGE_TYPES}
-                    for name, bundle in (cell.attachments or {}).items()}
+            kept = {}
+            for name, bundle in (cell.attachments or {}).items():
+                images = {t: v for t, v in (bundle or {}).items() if t in IMAGE_TYPES}
+                for t, v in list(images.items()):
+                    why = budget.take(decoded(v))
+                    if why:
+                        notes.append(f"[image left out: {where}, attachment {_plain(name)} ({t}): {why}]")
+                        del images[t]
+                kept[name] = images
             cell.attachments = {name: bundle for name, bundle in kept.items() if bundle}
         if cell.cell_type == "markdown":  # a reference to an attachment not kept is a broken image, not an error
             kept_names = set(cell.get("attachments") or {})
             cell.source = re.sub(r"attachment:([^\s)\"'>]*)",
                                  lambda m: m.group(0) if m.group(1) in kept_names else "left-out-attachment",
                                  cell.source)
+            cell.source = _inline_images(cell.source, budget, where, notes)
+            if notes:
+                cell.source += "\n\n" + "\n\n".join(f"*{n}*" for n in notes)
         for output in cell.get("outputs", []):
             if "data" in output:
                 output.data = {t: v for t, v in output.data.items()
                                if t in IMAGE_TYPES or t.startswith("text/") and t != "text/javascript"}
+                left = []
+                for t in [t for t in output.data if t in IMAGE_TYPES]:
+                    why = budget.take(decoded(output.data[t]))
+                    if why:
+                        left.append(f"[image left out: {where}, output image ({t}): {why}]")
+                        del output.data[t]
+                for t in ("text/html", "text/markdown"):
+                    if isinstance(output.data.get(t), (str, list)):
+                        text = "".join(output.data[t]) if isinstance(output.data[t], list) else output.data[t]
+                        own = []
+                        output.data[t] = _inline_images(text, budget, f"{where}, output ({t})", own)
+                        if own:
+                            output.data[t] += "".join(f"<p>{html_text.escape(n)}</p>" if t == "text/html"
+                                                      else f"\n\n{n}" for n in own)
+                if left:
+                    output.data["text/plain"] = "\n".join(left)
             if "metadata" in output:
                 output.metadata = {t: m for t, m in (output.metadata or {}).items() if t in ("image/png", "image/jpeg")
                                    and isinstance(m, dict) and set(m) <= {"width", "height"}}
@@ -424,12 +493,18 @@ def notebook_html(nb, mathjax: Path, title: str = "") -> str:
     return head + sep + opening + ">" + sanitised(content) + "</body>\n</html>\n"
 
 
+CELL_NUMBER = "dgmlab_cell_number"  # a cell's number in the whole notebook, which :func:`section` writes in its metadata
+
+
 def section(nb, cells):
-    """A copy of ``nb`` holding only ``cells`` (indices)."""
+    """A copy of ``nb`` holding only ``cells`` (indices), each cell's number in ``nb`` (from 1) in its metadata
+    (:data:`CELL_NUMBER`, for the notes of :func:`printable`; whatever the notebook had there is replaced)."""
     import copy
 
     part = copy.deepcopy(nb)
     part.cells = [part.cells[i] for i in cells]
+    for i, cell in zip(cells, part.cells):
+        cell.setdefault("metadata", {})[CELL_NUMBER] = i + 1
     return part
 
 
@@ -762,7 +837,7 @@ def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | N
                 cut.append(pdf)
             return pdf
 
-        whole = one(nb, name, out_dir / f"{name}.pdf")
+        whole = one(section(nb, range(len(nb.cells))), name, out_dir / f"{name}.pdf")
         each = {q.label: one(section(nb, q.cells), f"{name} {q.label}", out_dir / f"{name}_{safe_name(q.label)}.pdf")
                 for q in parts}
     finally:

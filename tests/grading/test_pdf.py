@@ -600,3 +600,85 @@ def test_a_notebook_past_its_time_budget_is_listed(tmp_path, monkeypatch, capsys
     assert cli.main(["--course", str(root), "pdf", "hw_t"]) == 1
     out = capsys.readouterr().out
     assert "amara: no PDF:" in out and "time budget of one notebook" in out
+
+
+# images that decode to gigabytes (attack 52): a 1-bit PNG of 20000 x 20000 is 100 KB in a notebook and 1.6 GB in
+# the printer; each image's pixels are read from its header and one over the limit is left out, with a note
+
+def bilevel_png(width, height) -> str:
+    """A 1-bit white PNG (small however many pixels: its rows compress to almost nothing), base64."""
+    import struct
+    import zlib
+
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)
+    packer = zlib.compressobj(1)
+    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    return base64.b64encode(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+                            + chunk(b"IDAT", data) + chunk(b"IEND", b"")).decode()
+
+
+BOMB = (8000, 7000)  # 56 megapixels: over the 50-megapixel limit of one image (and cheap to print without it)
+
+
+def test_images_past_the_pages_pixel_budget_are_left_out_with_a_note(tmp_path):
+    mathjax = tmp_path / "MathJax.js"
+    mathjax.write_text("")
+    big = [bilevel_png(7000, 6000 - i) for i in range(3)]  # 42 megapixels each: the third passes 100 on the page
+    nb = two_questions()
+    nb.cells.append(new_code_cell("show()", outputs=[
+        new_output("display_data", data={"image/png": b, "text/plain": "<Figure>"}) for b in big]))
+    page = P.notebook_html(nb, mathjax)
+    assert big[0] in page and big[1] in page and big[2] not in page
+    assert ("[image left out: cell 9, output image (image/png): 7000 x 5998 pixels: would bring this page&#x27;s "
+            "images to 126 megapixels, over the 100-megapixel limit of one page]") in page.replace("'", "&#x27;")
+
+
+def test_an_oversized_attachment_or_inline_image_is_left_out_with_a_note(tmp_path):
+    mathjax = tmp_path / "MathJax.js"
+    mathjax.write_text("")
+    bomb, photo = bilevel_png(*BOMB), png((12, 12))
+    nb = two_questions()
+    nb.cells.append(new_markdown_cell("![scan](attachment:scan$1.png) ![ok](attachment:photo.png) "
+                                      f'<img src="data:image/png;base64,{bomb}">',
+                                      attachments={"scan$1.png": {"image/png": bomb},
+                                                   "photo.png": {"image/png": photo}}))
+    nb.cells.append(new_code_cell("html()", outputs=[new_output("display_data", data={
+        "text/html": f'<p>fig</p><img src="data:image/png;base64,{bomb}">', "text/plain": "html"})]))
+    page = P.notebook_html(nb, mathjax)
+    assert bomb not in page and f"data:image/png;base64,{photo}" in page
+    assert "[image left out: cell 9, attachment scan_1.png (image/png): 8000 x 7000 pixels (56 megapixels): over " \
+           "the 50-megapixel limit of one image]" in page
+    assert "[image left out: cell 9, png image 2: 8000 x 7000 pixels" in page
+    assert "[image left out: cell 10, output (text/html), png image 1: 8000 x 7000 pixels" in page
+
+
+def test_the_sanitiser_drops_an_image_over_the_pixel_limit_or_of_another_format():
+    import struct
+
+    bmp = b"BM" + struct.pack("<IHHI", 54, 0, 0, 54) + struct.pack("<IiiHHIIiiII", 40, 30000, 30000, 1, 24, 0, 0,
+                                                                     0, 0, 0, 0)  # a BMP header, named PNG
+    page = P.sanitised(f'<img src="data:image/png;base64,{bilevel_png(*BOMB)}" alt="big">'
+                       f'<img src="data:image/png;base64,{base64.b64encode(bmp).decode()}" alt="bmp">'
+                       f'<img src="data:image/png;base64,{png((10, 10))}" alt="small">')
+    assert re.findall(r'<img[^>]*>', page)[:2] == ['<img alt="big">', '<img alt="bmp">']
+    assert page.count("src=") == 1
+
+
+@pytest.mark.slow
+def test_an_image_over_the_pixel_limit_is_left_out_of_the_printed_pdf_with_a_note(tmp_path, capsys):
+    tools()
+    release = two_questions()
+    hostile_nb = added(release, 4, new_code_cell("plt.imshow(np.ones((8000, 7000)))", outputs=[
+        new_output("display_data", data={"image/png": bilevel_png(*BOMB), "text/plain": "<Figure>"})]))
+    root = scratch_course(tmp_path, release, {"mal": hostile_nb})
+    assert cli.main(["--course", str(root), "pdf", "hw_t"]) == 0
+    pdfs = root / "reports" / "pdf" / "hw_t" / "mal"
+    for pdf in (pdfs / "hw_t.pdf", pdfs / "hw_t_Q1.pdf"):
+        assert BOMB not in images(pdf) and Q1_FIGURE in images(pdf)
+        flat = " ".join(text(pdf).split())
+        assert "[image left out: cell 5, output image (image/png): 8000 x 7000 pixels (56 megapixels): over the " \
+               "50-megapixel limit of one image]" in flat

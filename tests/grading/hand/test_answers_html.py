@@ -4,9 +4,26 @@ import base64
 import hashlib
 import re
 
-from dgmlab.grading.hand.answers_html import MAX_IMAGES, answer_html, markdown_html
+from dgmlab.grading.hand.answers_html import MAX_IMAGES, answer_html, attachment, markdown_html
 
-PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
+
+def png(width=1, height=1, pad=0) -> bytes:
+    """A 1-bit white PNG of ``width`` x ``height`` (a few KB however many pixels), ``pad`` bytes after its end."""
+    import struct
+    import zlib
+
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)
+    packer = zlib.compressobj(1)
+    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", data) + chunk(b"IEND", b"") + bytes(pad))
+
+
+PNG = base64.b64encode(png()).decode()
 
 
 def test_script_tags_and_event_handlers_are_shown_as_text():
@@ -55,7 +72,7 @@ def test_without_an_address_for_attachments_they_are_named_not_shown():
 
 
 def test_an_attachment_referred_to_200_times_is_one_address_and_the_html_grows_by_a_tag_each():
-    big = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(2 ** 20)).decode()
+    big = base64.b64encode(png(pad=2 ** 20)).decode()
     out = markdown_html(" ".join(["![p](attachment:photo.png)"] * 200), {"photo.png": {"image/png": big}}, src)
     assert out.count("<img") == 200 and len(set(re.findall(r'src="([^"]*)"', out))) == 1
     assert len(out.encode()) < 200 * 200
@@ -69,8 +86,8 @@ def test_an_answer_on_a_questions_page_shows_at_most_max_images_and_links_to_the
 
 
 def test_an_answer_on_a_questions_page_shows_at_most_max_image_bytes_of_distinct_images():
-    one = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(600)).decode()
-    two = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(700)).decode()
+    one = base64.b64encode(png(pad=520)).decode()  # 587 bytes
+    two = base64.b64encode(png(2, pad=620)).decode()  # 687 bytes: with one, over 1000
     out = answer_html("![a](attachment:a.png) ![a](attachment:a.png) ![b](attachment:b.png)",
                       {"a.png": {"image/png": one}, "b.png": {"image/png": two}}, src, "/a/q/s", max_image_bytes=1000)
     assert out.count("<img") == 2 and "[image left out here: b.png]" in out and "1 of its 3 images" in out
@@ -112,3 +129,20 @@ def test_an_answer_of_exactly_the_cap_is_still_rendered_as_markdown():
     body = "**bold** " + "x" * (MAX_MARKDOWN - len("**bold** "))
     out = markdown_html(body)
     assert "<strong>bold</strong>" in out and "<pre" not in out
+
+
+def test_an_attachment_over_the_pixel_limit_is_named_with_its_size_not_shown_or_served():
+    bomb = base64.b64encode(png(8000, 7000)).decode()  # 56 megapixels in a few KB: 224 MB in the TA's browser
+    attachments = {"big.png": {"image/png": bomb}, "photo.png": {"image/png": PNG}}
+    out = markdown_html("![a](attachment:big.png) ![b](attachment:photo.png)", attachments, src)
+    assert out.count("<img") == 1 and "big.png\"" not in out
+    assert "[image not shown: attachment:big.png: 8000 x 7000 pixels (56 megapixels): over the 50-megapixel limit " \
+           "of one image]" in out
+    assert attachment(attachments, "big.png") is None and attachment(attachments, "photo.png") is not None
+
+
+def test_an_answer_on_a_questions_page_shows_at_most_100_megapixels_of_distinct_images():
+    parts = {f"p{i}.png": {"image/png": base64.b64encode(png(7000, 6000 - i)).decode()} for i in range(3)}
+    out = answer_html("![a](attachment:p0.png) ![b](attachment:p1.png) ![b](attachment:p1.png) "
+                      "![c](attachment:p2.png)", parts, src, "/a/q/s")
+    assert out.count("<img") == 3 and "[image left out here: p2.png]" in out and "100 megapixels" in out

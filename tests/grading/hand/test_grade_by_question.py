@@ -19,7 +19,7 @@ from dgmlab.grading.course import CourseError
 pytestmark = pytest.mark.slow  # builds a gradebook with nbgrader: make test, not make test-fast
 
 Q = "q2_written"
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAWk1v8QAAAABJRU5ErkJggg==")  # 1 x 1
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
 
 
@@ -227,3 +227,14 @@ def test_a_mathjax_without_the_safe_extension_is_not_used(tmp_path, monkeypatch)
     (tmp_path / "extensions").mkdir()
     (tmp_path / "extensions" / "Safe.js").write_text("// Safe\n")
     assert G.find_mathjax() == tmp_path.resolve()
+
+
+def test_a_handed_in_photo_over_the_pixel_limit_is_listed_with_its_size_not_served(tmp_path):
+    from grading.hand.test_answers_html import png
+
+    folder = tmp_path / "submitted" / "mal" / "hw"
+    folder.mkdir(parents=True)
+    (folder / "scan.png").write_bytes(png(8000, 7000))  # a few KB, 224 MB decoded in the TA's browser
+    assert G.Site._not_shown(folder / "scan.png", "image/png") == (
+        "not shown: 8000 x 7000 pixels (56 megapixels): over the 50-megapixel limit of one image (open it as "
+        "submitted/mal/hw/scan.png)")

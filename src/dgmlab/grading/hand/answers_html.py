@@ -8,15 +8,16 @@ student could use to run code or load something is taken out:
   links are shown as their text);
 - an image is shown only from the cell's own attachments (a photographed derivation pasted into the cell), of an
   allowed raster type (PNG, JPEG, GIF, WebP: no SVG, which can hold script) whose bytes start as that type's do,
-  and only at the address the caller's ``image_src`` gives it (``dgmlab grade`` serves each attachment once, at an
+  at most :data:`dgmlab.image_budget.MAX_PIXELS` by its header (a small file can decode to gigabytes in the
+  TA's browser), and only at the address the caller's ``image_src`` gives it (``dgmlab grade`` serves each attachment once, at an
   address keyed by its content hash, which the browser fetches once however often the answer refers to it); any
   other image is named, not loaded;
 - code blocks are escaped (no syntax highlighter or diagram renderer sees them);
 - an answer longer than :data:`MAX_MARKDOWN` characters is not rendered as markdown (some inputs, deeply nested
   brackets for one, take the renderer seconds): it is shown as escaped preformatted text, with a note saying so.
 
-:func:`answer_html` is what a question's page shows of one answer: at most :data:`MAX_IMAGES` images and
-:data:`MAX_SHOWN_IMAGE_BYTES` bytes of distinct images, at most :data:`MAX_ANSWER_HTML` bytes of HTML (else the
+:func:`answer_html` is what a question's page shows of one answer: at most :data:`MAX_IMAGES` images,
+:data:`MAX_SHOWN_IMAGE_BYTES` bytes and :data:`dgmlab.image_budget.MAX_PAGE_PIXELS` pixels of distinct images, at most :data:`MAX_ANSWER_HTML` bytes of HTML (else the
 answer's beginning as text); what is cut says so, with a link to the whole answer (:func:`markdown_html`).
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ...image_budget import MAX_PAGE_PIXELS
 from ..inert import html as _inert_html
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
@@ -73,7 +75,16 @@ class Image:
 
 def attachment(attachments, name: str) -> Image | None:
     """Attachment ``name`` of a cell's ``attachments`` when it is an image of an allowed type, at most
-    :data:`MAX_IMAGE_BYTES`, whose base64 data decodes to bytes of that type; else None."""
+    :data:`MAX_IMAGE_BYTES`, whose base64 data decodes to bytes of that type, at most
+    :data:`dgmlab.image_budget.MAX_PIXELS` by its header; else None."""
+    from ...image_budget import too_large
+
+    img = _attachment(attachments, name)
+    return img if img is not None and not too_large(img.data) else None
+
+
+def _attachment(attachments, name: str) -> Image | None:
+    """:func:`attachment` whatever its pixels."""
     bundle = attachments.get(name) if isinstance(attachments, dict) else None
     if not isinstance(bundle, dict):
         return None
@@ -98,21 +109,30 @@ class _Images:
     """The attachments an answer's markdown refers to, each decoded once, and what a cap left out."""
 
     def __init__(self, attachments, image_src, max_images, max_bytes):
+        from ...image_budget import Budget
+
         self.attachments, self.image_src = dict(attachments or {}), image_src
         self.max_images, self.max_bytes = max_images, max_bytes
         self.decoded, self.shown, self.bytes, self.left_out = {}, 0, 0, 0
         self.distinct = set()
+        self.pixels = Budget()  # per image always; per page only on a question's page (answer_html)
 
     def html(self, text, url) -> str:
+        from ...image_budget import too_large
+
         name = url[len("attachment:"):] if url.startswith("attachment:") else None
         if name is not None and name not in self.decoded:
-            self.decoded[name] = attachment(self.attachments, name)
+            self.decoded[name] = _attachment(self.attachments, name)
         img = self.decoded.get(name) if name is not None else None
         if img is None or self.image_src is None:
             return f'<span class="not-shown">[image not shown: {_esc(url)}]</span>'
+        why = too_large(img.data)
+        if why:
+            return f'<span class="not-shown">[image not shown: {_esc(url)}: {_esc(why)}]</span>'
         new = img.sha256 not in self.distinct
         if ((self.max_images is not None and self.shown >= self.max_images) or
-                (self.max_bytes is not None and new and self.bytes + len(img.data) > self.max_bytes)):
+                (self.max_bytes is not None and new and self.bytes + len(img.data) > self.max_bytes) or
+                (self.max_bytes is not None and self.pixels.take(img.data))):
             self.left_out += 1
             return f'<span class="not-shown">[image left out here: {_esc(name)}]</span>'
         self.shown += 1
@@ -196,7 +216,8 @@ def answer_html(source: str, attachments: dict | None, image_src, whole_url: str
         out = f'<pre class="unrendered">{text}</pre>'
     elif images.left_out:
         cut.append(f"{images.left_out:,} of its {images.shown + images.left_out:,} images are left out (a question's "
-                   f"page shows at most {max_images:,}, of at most {max_image_bytes // 2 ** 20:,} MiB)")
+                   f"page shows at most {max_images:,}, of at most {max_image_bytes // 2 ** 20:,} MiB and "
+                   f"{MAX_PAGE_PIXELS // 10 ** 6:,} megapixels)")
     if not cut:
         return out
     return (f'<p class="not-shown cut">This answer is cut here: {"; ".join(cut)}. '

@@ -148,15 +148,23 @@ class Site:
     @staticmethod
     def _not_shown(path: Path, mime: str) -> str:
         """Why the handed-in file at ``path`` of type ``mime`` (by its name) is not served, or "": an image whose
-        bytes are not of its type (HTML, SVG or anything else named .png) is not."""
+        bytes are not of its type (HTML, SVG or anything else named .png) is not, nor one whose header says more
+        than :data:`dgmlab.image_budget.MAX_PIXELS` (or cannot be read): the TA's browser would decode it whole."""
+        from ...image_budget import too_large
+
         if mime == "application/pdf":
             return ""
         try:
             with path.open("rb") as f:
-                head = f.read(16)
+                head = f.read(2 ** 20)  # the header: a JPEG's size may follow its EXIF and colour profile
+                if image_type(head) != mime:
+                    return f"not shown: not a {KINDS[mime]} (its bytes are of another kind)"
+                why = too_large(head)
+                if why and len(head) == 2 ** 20:  # a longer header: the whole file (collect bounds its size)
+                    why = too_large(head + f.read())
         except OSError as exc:
             return f"cannot be read ({exc.strerror})"
-        return "" if image_type(head) == mime else f"not shown: not a {KINDS[mime]} (its bytes are of another kind)"
+        return f"not shown: {why} (open it as {'/'.join(path.parts[-4:])})" if why else ""
 
     def handed_in_file(self, student: str, name: str) -> tuple:
         """(path, type) of file ``name`` the student handed in, if it is served, else (None, why not)."""
