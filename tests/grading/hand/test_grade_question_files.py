@@ -13,7 +13,20 @@ from dgmlab.grading.hand import grade_by_question as G
 pytestmark = pytest.mark.slow  # builds a gradebook with nbgrader
 
 STUDENT = "demo_amara"
-JPEG = b"\xff\xd8\xff\xe0" + bytes(64)
+
+
+def _jpeg() -> bytes:
+    """A real 2 x 2 JPEG (the grading page shows an image only when its header reads)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (2, 2)).save(out, "JPEG")
+    return out.getvalue()
+
+
+JPEG = _jpeg()
 
 
 @pytest.fixture(scope="module")
