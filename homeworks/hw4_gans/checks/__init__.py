@@ -426,6 +426,20 @@ def test_zero_logits_give_log_two_per_term(v):
         f"expected discriminator_loss(0, 0) = 2 log 2 = {2 * log2:.4f} (log 2 per term), found {d:.4f}{hint_d}"
 
 
+@points(0.5)
+def test_finite_and_right_at_logits_of_30(v):
+    # the statement warns that logits reach +-30: in float32 sigmoid(30) rounds to 1, so log(1 - sigmoid(30)) is -inf
+    for name, got, want in (("generator_loss", v.g_big, 15.0), ("discriminator_loss", v.d_big, 30.0)):
+        call = "generator_loss(f)" if name == "generator_loss" else "discriminator_loss(f, f)"
+        found = value(got, name)
+        found = float(found) if not isinstance(found, float) else found
+        hint = ("" if abs(found - want) < 1e-4 * want else
+                ": logits reach +-30 (the statement warns of it), where 1 - sigmoid(30) rounds to 0 in float32; work "
+                "from the logits (binary_cross_entropy_with_logits, or softplus), not the log of a sigmoid")
+        assert math.isfinite(found) and abs(found - want) < 1e-4 * want, \
+            f"expected {call} with logits f = [[30], [-30]] to be {want:g}, found {found:.4g}{hint}"
+
+
 # ------------------------------------------------------------------ P1.4 the update steps
 # Every point compares what the student's step does from the grader's seeded start (stand-in networks with inputs G0,
 # D0, the grader's batch) with what the grader computes itself from its own copy of those inputs: the loss of the
@@ -553,6 +567,25 @@ def test_d_step_leaves_the_generator_untouched(v):
     assert _grads_left(r["other_grads"], v.inputs.G_grads), \
         ("expected the discriminator step to add no gradient to the generator, found its gradients changed: make the "
          "fakes under torch.no_grad() or .detach() them")
+
+
+@points(0.75)
+def test_old_gradients_cleared(v):
+    # the discriminator holds a stale gradient (all ones) from an earlier step before this one: the statement's step
+    # clears old gradients first, so it moves the parameters exactly as a fresh step does (the grader's SGD step)
+    torch, w = _torch(), working(v)
+    after, want = value(w.stale_step, "the step")["after"], recorded("p1_d_step_tests")["sgd_step"]
+    fresh = value(w.fresh_step, "the step")["after"]
+    polluted = len(after) == len(fresh) == len(want) and all(
+        f.shape == p.shape == r.shape and torch.allclose(f, r, atol=1e-5, rtol=1e-4) and not torch.allclose(p, r, atol=1e-5, rtol=1e-4)
+        for f, p, r in zip(fresh, after, want, strict=True))
+    hint = (": a fresh step is right, so the gradients left from an earlier step were added to this one's; call "
+            "d_opt.zero_grad() before loss.backward() (each step clears old gradients)" if polluted else "")
+    for p, r in paired(after, want, "discriminator parameters after the step"):
+        assert p.shape == r.shape and torch.allclose(p, r, atol=1e-5, rtol=1e-4), \
+            ("expected the discriminator's parameters after a step that follows an earlier one (its parameters "
+             "holding gradients from that step) to be one SGD step on this batch's loss from the grader's start, "
+             f"found them off by up to {float((p - r).abs().max()) if p.shape == r.shape else float('nan'):.3g}{hint}")
 
 
 def _g_step_probe(o, x):
@@ -1268,6 +1301,7 @@ def _p4b_probe(o, x):
             "js_equal": attempt(js, p4.copy(), p4.copy()),
             "vc_equal": attempt(vc, p4.copy(), p4.copy()),
             "js_disjoint": attempt(js, np.array([1.0, 0.0]), np.array([0.0, 1.0])),
+            "vc_disjoint": attempt(vc, np.array([1.0, 0.0]), np.array([0.0, 1.0])),
             "js_on_pairs": attempt(lambda: [[js(p.copy(), q.copy()), js(q.copy(), p.copy())] for p, q in x["pairs"]]),
             "vc_on_pairs": attempt(lambda: [vc(p.copy(), q.copy()) for p, q in x["pairs"]]),
             "vc_apart": attempt(lambda: [[vc(p.copy(), p.copy()), [vc(p.copy(), q.copy()) for q in qs]]
@@ -1294,6 +1328,13 @@ def test_equal_distributions(v):
 def test_disjoint_supports_give_log_two(v):
     import numpy as np
 
+    # C(G) = -log 4 + 2 JSD = 0 here; p log(p / (p + q)) at an entry where p = 0 is 0 log 0 = 0, which np.log makes nan
+    vc = float(usable("virtual_criterion", v.vc_disjoint))
+    assert np.isfinite(vc) and abs(vc) < 1e-9, \
+        ("expected virtual_criterion(p, q) with p = [1, 0], q = [0, 1] (zero entries) to be -log 4 + 2 log 2 = 0, "
+         f"found {vc:.4g}" + ("" if np.isfinite(vc) else
+                              ": the statement says use 0 log 0 = 0 at zero entries, and np.log(0) is -inf "
+                              "(scipy.special.xlogy handles the zeros)"))
     js = float(v.js_disjoint)
     hints = {round(1.0, 4): ": that is 1 bit; give the divergence in nats (natural logarithms)",
              round(2 * np.log(2), 4): ": that is twice log 2: the two KL terms each need their weight 1/2"}
@@ -1716,12 +1757,13 @@ CHECKS = [
     CheckSpec("p1_discriminator_tests", 5, 2.25, ("Discriminator",),
               visible=(test_one_logit_per_image_for_both_input_shapes, test_widths_argument_is_used),
               probe=_on_working(_discriminator_probe), inputs=_with_working(_discriminator_inputs)),
-    CheckSpec("p1_losses_tests", 4, 2.5, ("discriminator_loss", "generator_loss"),
-              visible=(test_scalar_tensors_that_keep_the_graph, test_zero_logits_give_log_two_per_term),
+    CheckSpec("p1_losses_tests", 4, 2, ("discriminator_loss", "generator_loss"),
+              visible=(test_scalar_tensors_that_keep_the_graph, test_zero_logits_give_log_two_per_term,
+                       test_finite_and_right_at_logits_of_30),
               probe=_losses_probe, inputs=_losses_inputs),
-    CheckSpec("p1_d_step_tests", 3, 2, ("discriminator_step", "discriminator_loss"),
+    CheckSpec("p1_d_step_tests", 3, 1.25, ("discriminator_step", "discriminator_loss"),
               visible=(test_d_step_returns_a_float, test_d_step_returns_the_loss_of_this_batch,
-                       test_d_step_leaves_the_generator_untouched),
+                       test_d_step_leaves_the_generator_untouched, test_old_gradients_cleared),
               probe=_on_working(_d_step_probe), inputs=_with_working(_step_inputs(14))),
     CheckSpec("p1_g_step_tests", 3, 2, ("generator_step", "generator_loss"),
               visible=(test_g_step_returns_a_float, test_moves_the_generator,

@@ -278,7 +278,8 @@ def _expected_discriminator(x) -> dict:
 
 def _expected_d_step(x) -> dict:
     return {"loss": batch_loss(x, d_loss_of(x)), "swapped_loss": batch_loss(x, d_loss_of(x, swapped=True)),
-            "fakes_as_reals_loss": batch_loss(x, d_loss_of(x, real_from_g=True))}
+            "fakes_as_reals_loss": batch_loss(x, d_loss_of(x, real_from_g=True)),
+            "sgd_step": reference_sgd_step(x, "D", d_loss_of(x))}
 
 
 def _expected_g_step(x) -> dict:
