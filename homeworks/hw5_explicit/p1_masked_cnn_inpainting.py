@@ -343,7 +343,7 @@ if not runtime.is_grading():
 # `PixelCNN()`, with its masks as that architecture builds them. When graded, 100 fixed test digits must give an
 # NLL of at most **65.0 nats per image** (2 points; untrained about 520, one epoch 69.5, all 10 epochs 61.5). The
 # check below (1 point) asks for a trained, causal network: at least **95%** of those pixels predicted right from
-# the pixels before them (untrained 87%). Fast mode writes no file, and the check then reads none.
+# the pixels before them (untrained 87%). Fast mode writes no file, so the check earns nothing then.
 
 # %% kind="tests" grade_id="p1_weights_tests" points=3
 from dgmlab.probes import check

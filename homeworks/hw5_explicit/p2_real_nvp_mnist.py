@@ -449,7 +449,7 @@ if not runtime.is_grading():
 # give at most **1.95 bits/dim** (2 points; untrained 70-85, 10 epochs 1.96, all 20 epochs 1.89). The check below
 # (1 point) asks for a trained flow with its Jacobian's log-determinant: latents with a mean square of at most
 # **2** per coordinate (untrained 30-90), log-determinant at least **-1** per dimension. Fast mode writes no file,
-# and the check then reads none.
+# so the check earns nothing then.
 
 # %% kind="tests" grade_id="p2_weights_tests" points=3
 from dgmlab.probes import check

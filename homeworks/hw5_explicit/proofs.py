@@ -47,8 +47,9 @@ MUTANTS = [
            earns={"q1_discriminative_tests": 0.75}),
     Mutant("q1_discriminative", "not normalised by P(x)", edits=[("unnormalised / safe", "unnormalised")], earns={"q1_discriminative_tests": 0.5}),
     Mutant("q1_discriminative", "NaN for an x no latent decodes to", edits=[("return torch.where(evidence > 0, unnormalised / safe, torch.full_like(unnormalised, 1.0 / C))", "return unnormalised / evidence")], earns={"q1_discriminative_tests": 1.5}),
+    # issue 54 finding 4: a posterior without a gradient earns nothing, as the statement says (was 1.75)
     Mutant("q1_discriminative", "posterior built from detached probabilities", edits=[("unnormalised = joint @ p_y_given_z", "unnormalised = joint @ p_y_given_z.detach()")],
-           earns={"q1_discriminative_tests": 1.75}),
+           earns={"q1_discriminative_tests": 0}),
     Mutant("q1_discriminative", "correct variant: explicit loop over data points", r'''
 def discriminative_posterior(p_y_given_z, F, prior_z, x):
     rows = []
@@ -66,8 +67,21 @@ def discriminative_posterior(p_y_given_z, F, prior_z, x):
            earns={"q1_generative_tests": 0.75}),
     Mutant("q1_generative", "not normalised over y", edits=[("joint / safe", "joint")], earns={"q1_generative_tests": 0.5}),
     Mutant("q1_generative", "NaN for an x no latent decodes to", edits=[("return torch.where(evidence > 0, joint / safe, torch.full_like(joint, 1.0 / C))", "return joint / evidence")], earns={"q1_generative_tests": 0.75}),
+    # issue 54 finding 4: a posterior without a gradient earns nothing, as the statement says (was 1.75)
     Mutant("q1_generative", "likelihood built from detached probabilities", edits=[("likelihood = decodes @ p_z_given_y.T", "likelihood = decodes @ p_z_given_y.detach().T")],
-           earns={"q1_generative_tests": 1.75}),
+           earns={"q1_generative_tests": 0}),
+    # issue 54 (student54's mistake 2): right values, computed in numpy and rebuilt as a tensor (was 1.75 of 2, with
+    # a raw RuntimeError as the only hint)
+    Mutant("q1_generative", "computed in numpy, returned as a new tensor", r'''
+def generative_posterior(p_z_given_y, F, prior_y, x):
+    P, Fn, py, xn = p_z_given_y.detach().numpy(), F.numpy(), prior_y.numpy(), x.numpy()
+    C = P.shape[0]
+    out = np.zeros((len(xn), C))
+    for n, xv in enumerate(xn):
+        lik = P[:, Fn == xv].sum(1) * py
+        out[n] = lik / lik.sum() if lik.sum() > 0 else np.full(C, 1.0 / C)
+    return torch.tensor(out, dtype=p_z_given_y.dtype)
+''', earns={"q1_generative_tests": 0}),
     Mutant("q1_steps", "sum instead of mean over the data set", edits=[("loss = -torch.log(Q[torch.arange(len(y)), y]).mean()", "loss = -torch.log(Q[torch.arange(len(y)), y]).sum()")],
            earns={"q1_steps_tests": 1.25}),
     Mutant("q1_steps", "gradient ascent in the generative step", edits=[("return (V - lr * V.grad).detach(), loss.item()", "return (V + lr * V.grad).detach(), loss.item()")],
@@ -192,6 +206,14 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
             "tr_sqrt = torch.sqrt(torch.linalg.eigvalsh((middle + middle.T) / 2)).sum()")],
            earns={"q4_frechet_tests": 3.5}),
     Mutant("q4_frechet", "missing the factor 2 on the cross term", edits=[("- 2 * tr_sqrt", "- tr_sqrt")], earns={"q4_frechet_tests": 0.25}),
+    # issue 54 finding 5: the cross term through scipy.linalg.sqrtm on .numpy() (the rest in torch) has a graph but no
+    # gradient for that term; a value without a gradient earns nothing, as the statement says (was 3.5 of 4)
+    Mutant("q4_frechet", "cross term through scipy.linalg.sqrtm on .numpy() (no gradient there)", r"""
+import scipy.linalg
+def frechet_gaussian(mu1, cov1, mu2, cov2):
+    s = scipy.linalg.sqrtm(cov1.detach().numpy() @ cov2.detach().numpy()).real
+    return ((mu1 - mu2) ** 2).sum() + torch.trace(cov1 + cov2) - 2 * torch.tensor(np.trace(s))
+""", earns={"q4_frechet_tests": 0}),
     Mutant("q4_frechet", "mean distance not squared", edits=[("return diff @ diff +", "return torch.sqrt(diff @ diff) +")], earns={"q4_frechet_tests": 1.25}),
     Mutant("q4_frechet", "wraps dgmlab.metrics.frechet_distance (no gradient)", r"""
 from dgmlab import metrics
@@ -448,6 +470,12 @@ class CouplingLayer(nn.Module):
     Mutant("p2_log_prob", "flow log-det subtracted", edits=[("return log_q + log_det_flow + log_det_logit", "return log_q - log_det_flow + log_det_logit")],
            earns={"p2_log_prob_tests": 0.5}),
     Mutant("p2_log_prob", "Gaussian normaliser left out", edits=[("log_q = -0.5 * (z ** 2).sum(dim=1) - 0.5 * z.shape[1] * math.log(2 * math.pi)", "log_q = -0.5 * (z ** 2).sum(dim=1)")], earns={"p2_log_prob_tests": 0.5}),
+    # issue 54 (student54's mistake 18): no normaliser and, from the logit transform, no log(1 - 2 alpha): the hint
+    # names both (it said only "found 2.07944")
+    Mutant("p2_log_prob", "Gaussian normaliser left out, logit log-det without log(1 - 2 alpha)", edits=[
+           ("log_q = -0.5 * (z ** 2).sum(dim=1) - 0.5 * z.shape[1] * math.log(2 * math.pi)", "log_q = -0.5 * (z ** 2).sum(dim=1)"),
+           ("return log_q + log_det_flow + log_det_logit", "return log_q + log_det_flow + log_det_logit - y.shape[1] * math.log(1 - 2 * alpha)")],
+           earns={"p2_log_prob_tests": 0.5}),
     Mutant("p2_bpd", "no log 256 term", edits=[("(-log_p_y / num_dims + math.log(256))", "(-log_p_y / num_dims)")],
            earns={"p2_bpd_tests": 0}),
     Mutant("p2_bpd", "nats instead of bits", edits=[(" / math.log(2)", "")], earns={"p2_bpd_tests": 0}),

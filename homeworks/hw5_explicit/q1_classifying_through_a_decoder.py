@@ -50,7 +50,8 @@
 # Everything is a table here, so parts 1 and 4 can be computed exactly: latents $z \in \{0..K-1\}$, data
 # $x \in \{0..X-1\}$, labels $y \in \{0..C-1\}$, and an integer table `F` with `F[z]` $= F_\theta(z)$. An $x$
 # that no $z$ decodes to has probability zero: return the uniform $1/C$ there. Use tensor operations and keep
-# the result differentiable (the training steps backpropagate through it). The cell below is an example world.
+# the result differentiable: the training steps backpropagate through it, and a value without a gradient earns
+# nothing here. The cell below is an example world.
 
 # %% locked=true grade_id="q1_world"
 F_table = torch.tensor([0, 1, 1, 2, 0, 2])          # K = 6 latents decode to X = 4 data points; none gives x = 3

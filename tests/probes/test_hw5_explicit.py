@@ -472,3 +472,94 @@ def test_a_self_check_without_the_grader_loads_the_file_into_the_students_own_cl
     none = probes.judge("hw5_explicit", spec, {}, 0, folder=folder, seeds={n: 0 for n in spec.files})
     assert none.earned == 0 and any("run the cells that define PixelCNN first" in line for line in none.lines), \
         none.lines
+
+
+# ---------------------------------------------------------------------- issue 54 (student54): points and hints
+def _visible(cell, *objects):
+    """``(earned, printed)``: a self-check of ``cell`` on the working seed (visible tests only)."""
+    from dgmlab import probes, wire
+
+    spec = probes.spec_for("hw5_explicit", cell)
+    data = wire.loads(wire.dumps(probes.run_probe(spec, objects, probes.WORKING_SEED)))
+    result = probes.judge("hw5_explicit", spec, data, probes.WORKING_SEED)
+    return result.earned, "\n".join(result.lines)
+
+
+def test_weights_cells_in_fast_mode_without_the_file_earn_nothing_and_say_to_train(tmp_path, monkeypatch):
+    """finding 1: fast mode writes no weights file; the visible point is not earned without one."""
+    from dgmlab import probes
+
+    monkeypatch.setenv("DGMLAB_FAST", "1")
+    builder = _builder()
+    for cell, name in ((P1_CELL, builder.P1_WEIGHTS_FILE), (P2_CELL, builder.P2_WEIGHTS_FILE)):
+        spec = probes.spec_for("hw5_explicit", cell)
+        result = probes.judge("hw5_explicit", spec, {}, 0, folder=tmp_path, seeds={n: 0 for n in spec.files})
+        printed = "\n".join(result.lines)
+        assert result.earned == 0, printed
+        assert f"no {name} yet: train in full mode" in printed, printed
+
+
+def test_a_posterior_computed_in_numpy_earns_nothing_and_is_told_why():
+    """finding 4 / mistake 2: right values rebuilt from numpy have no gradient, which the statement requires."""
+    import numpy as np
+
+    def numpy_posterior(p_z_given_y, F, prior_y, x):
+        P, Fn, py = p_z_given_y.detach().numpy(), F.numpy(), prior_y.numpy()
+        rows = []
+        for xv in x.numpy():
+            lik = P[:, Fn == xv].sum(1) * py
+            rows.append(lik / lik.sum() if lik.sum() > 0 else np.full(P.shape[0], 1.0 / P.shape[0]))
+        return torch.tensor(np.array(rows), dtype=p_z_given_y.dtype)
+
+    earned, printed = _visible("q1_generative_tests", numpy_posterior)
+    assert earned == 0, printed
+    assert "keep the result differentiable" in printed and "your code raised" not in printed, printed
+
+
+def _frechet(mu1, cov1, mu2, cov2, factor=2.0):
+    w, v = torch.linalg.eigh((cov1 + cov1.T) / 2)
+    root1 = (v * torch.sqrt(torch.clamp(w, min=0))) @ v.T
+    middle = root1 @ cov2 @ root1
+    tr_sqrt = torch.sqrt(torch.clamp(torch.linalg.eigvalsh((middle + middle.T) / 2), min=0)).sum()
+    return (mu1 - mu2) @ (mu1 - mu2) + torch.trace(cov1) + torch.trace(cov2) - factor * tr_sqrt
+
+
+def test_a_frechet_distance_with_its_cross_term_from_scipy_earns_nothing():
+    """finding 5: a cross term through scipy.linalg.sqrtm has no gradient; the statement says it earns nothing."""
+    import numpy as np
+    import scipy.linalg
+
+    def with_sqrtm(mu1, cov1, mu2, cov2):
+        s = scipy.linalg.sqrtm(cov1.detach().numpy() @ cov2.detach().numpy()).real
+        return ((mu1 - mu2) ** 2).sum() + torch.trace(cov1 + cov2) - 2 * torch.tensor(np.trace(s))
+
+    earned, printed = _visible("q4_frechet_tests", with_sqrtm)
+    assert earned == 0, printed
+    assert "part of the distance has no gradient" in printed, printed
+    assert _visible("q4_frechet_tests", _frechet)[0] == 3
+
+
+def test_a_missing_factor_2_is_blamed_on_the_formula_not_the_square_root():
+    """finding 5 / mistake 10: no test blames the matrix square root or the clamp for a cross term without its 2."""
+    earned, printed = _visible("q4_frechet_tests", lambda *a: _frechet(*a, factor=1.0))
+    assert earned == 0
+    assert "matrix square root (the element-wise" not in printed and "clamp them at 0" not in printed, printed
+    assert printed.count("the cross term's factor 2") == 3, printed
+
+
+def test_log_prob_without_the_normaliser_names_the_constant():
+    """mistake 18: no -D/2 log 2 pi (with a logit log-det lacking log(1 - 2 alpha)): the hint names both."""
+    def logit_transform(y, alpha):
+        s = alpha + (1 - 2 * alpha) * y
+        v = torch.log(s) - torch.log1p(-s)
+        return v, (-torch.log(s) - torch.log1p(-s)).sum(dim=1)  # log(1 - 2 alpha) left out
+
+    def log_prob_data(flow, y, alpha):
+        v, log_det_logit = logit_transform(y, alpha)
+        z, log_det_flow = flow(v)
+        return -0.5 * (z ** 2).sum(dim=1) + log_det_flow + log_det_logit
+
+    earned, printed = _visible("p2_log_prob_tests", log_prob_data, logit_transform)
+    assert "found 2.07944" in printed and "expected" in printed
+    assert "off by the constant D/2 log 2 pi" in printed and "log(1 - 2 alpha)" in printed, printed
+    assert earned == 0.5
