@@ -231,6 +231,10 @@ def cmd_report(args) -> int:
             ids[hw.strip()] = aid.strip()
         try:
             print(f"Canvas import CSV:     {X.canvas_csv(data, folder / 'canvas.csv', ids)}")
+        except X.CanvasColumnsLeftOut as exc:
+            print(f"Canvas import CSV:     {exc.path} (without {', '.join(exc.left_out)})")
+            print(f"dgmlab report: Canvas import CSV: {exc}", file=sys.stderr)
+            status = 1
         except CourseError as exc:
             print(f"dgmlab report: Canvas import CSV not written: {exc}", file=sys.stderr)
             status = 1

@@ -66,25 +66,51 @@ def canvas_csv(data: ClassData, path: Path, assignment_ids: dict) -> Path:
     ID = nbgrader's student id; SIS Login ID = the roster's email; Section is
     left empty (Canvas keeps the student's section). Each homework's column is
     headed with its name and Canvas assignment id (``assignment_ids``, see
-    :func:`canvas_assignments`: a :class:`CourseError` when one is not known)
-    and holds the final mark (:func:`.final_mark`), empty while the mark is
+    :func:`canvas_assignments`) and holds the final mark (:func:`.final_mark`), empty while the mark is
     pending or there is no graded submission (an empty cell changes nothing in
-    Canvas).
+    Canvas). A homework whose id is not known gets no column: the file is written for the others and then
+    :class:`CanvasColumnsLeftOut` names those left out; when no homework has an id, or an id is not a number,
+    nothing is written and an earlier file at ``path`` is removed (a :class:`CourseError` says so).
     """
-    ids = canvas_assignments(data.hws, assignment_ids)
     path = Path(path)
+    hws = [hw for hw in data.hws if str(assignment_ids.get(hw) or "").strip()]
+    left_out = [hw for hw in data.hws if hw not in hws]
+    try:
+        if not hws:
+            canvas_assignments(data.hws, assignment_ids)
+        ids = canvas_assignments(hws, assignment_ids)
+    except CourseError as exc:  # never leave an earlier run's file to be imported as if it were this run's
+        stale = path.exists()
+        path.unlink(missing_ok=True)
+        raise CourseError(f"{exc}" + (f"; the earlier {path} was removed (its marks are out of date)" if stale
+                                      else "")) from exc
     path.parent.mkdir(parents=True, exist_ok=True)
     marks = {(s.student, s.hw): final_mark(s) for s in data.submissions}
     students = sorted(data.roster)  # a submission with no roster entry is in data.problems, not invented here
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(csv_row(CANVAS_COLUMNS + [canvas_column(hw, ids[hw]) for hw in data.hws]))
-        w.writerow(csv_row(["Points Possible", "", "", "", ""] + [mark_text(data.max_score[hw]) for hw in data.hws]))
+        w.writerow(csv_row(CANVAS_COLUMNS + [canvas_column(hw, ids[hw]) for hw in hws]))
+        w.writerow(csv_row(["Points Possible", "", "", "", ""] + [mark_text(data.max_score[hw]) for hw in hws]))
         for sid in students:
             r = data.roster[sid]
             w.writerow(csv_row([r.display, r.lms_user_id or "", sid, r.email or "", ""]
-                               + [m.cell if (m := marks.get((sid, hw))) else "" for hw in data.hws]))
+                               + [m.cell if (m := marks.get((sid, hw))) else "" for hw in hws]))
+    if left_out:
+        try:
+            canvas_assignments(left_out, {})
+        except CourseError as exc:
+            raise CanvasColumnsLeftOut(path, left_out, f"{path} written without {', '.join(left_out)}: {exc}") \
+                from None
     return path
+
+
+class CanvasColumnsLeftOut(CourseError):
+    """The Canvas CSV was written (``path``) with only the homeworks whose Canvas assignment id is known; those
+    in ``left_out`` have no column."""
+
+    def __init__(self, path: Path, left_out: list, message: str):
+        super().__init__(message)
+        self.path, self.left_out = path, left_out
 
 
 def long_csv(data: ClassData, path: Path) -> Path:
