@@ -136,14 +136,6 @@ def test_counts_optimizer_steps():
 
 
 @points(0.5)
-def test_generator_update_follows_d_steps_discriminator_updates():
-    for n_batches, epochs, d_steps in HIDDEN_RUNS:
-        assert_parameters_as_stated(run_of(runs, (n_batches, epochs, d_steps)), inputs, (n_batches, epochs, d_steps),
-                                    f"a generator update right after every d_steps={d_steps} discriminator updates "
-                                    f"({n_batches} batches, {epochs} epoch(s))")
-
-
-@points(0.5)
 def test_noise_has_a_row_per_real_digit_and_latent_dim_columns():
     # the steps drew their noise in the shape of the notebook's z: the replay's is (batch size, latent_dim)
     assert_parameters_as_stated(noise_run, inputs, "noise",

@@ -943,7 +943,7 @@ def _train_gan_probe(o, x):
     def on_working():
         # the visible tests' runs on the working seed's inputs (what the recorded values are of)
         _seed_torch(x["working"])
-        return {"runs": {_run_key(r): attempt(run, r, x=x["working"]) for r in VISIBLE_RUNS}}
+        return {"runs": {_run_key(r): attempt(run, r, x=x["working"]) for r in RUNS}}
 
     return {"runs": {_run_key(r): attempt(run, r) for r in RUNS},
             **{f"{name}_run": attempt(run, name, name) for name in SPECIAL_RUNS}, "working": attempt(on_working)}
@@ -1020,6 +1020,18 @@ def test_players_alternate_discriminator_first(v):
                      "3 batches, each one discriminator update then one generator update (D G D G D G)")
 
 
+@points(0.5)
+def test_generator_update_follows_d_steps_discriminator_updates(v):
+    # the step schedule for d_steps > 1: a generator update right after the d_steps-th, 2 d_steps-th, ...
+    # discriminator update (not after the 1st, d_steps + 1-th, ...), the count running on across epochs
+    want = recorded("p2_train_gan_tests")["parameters_of"]
+    for n_batches, epochs, d_steps in HIDDEN_RUNS:
+        parameters_match(run_of(working(v).runs, (n_batches, epochs, d_steps)), want[_run_key((n_batches, epochs, d_steps))],
+                         f"{n_batches} batches, {epochs} epoch(s), d_steps={d_steps}: a generator update right after "
+                         f"the {d_steps}-th, {2 * d_steps}-th, ... discriminator update (the count running on across "
+                         "epochs), not after the 1st")
+
+
 # ------------------------------------------------------------------ P3.1, P3.2 the conditional networks
 # As in P1: the grader's seeded parameters placed by shape, outputs compared with the statement's network
 # (the grader's mlp_forward with the label embedding). The statement concatenates [z, e(y)] (and [x, e(y)]); a network
@@ -1052,10 +1064,16 @@ def _cond_generator_probe(o, x):
 
 def _cond_matches(out, wants, what, generator=True):
     """Fails unless ``out`` is one of ``wants`` (the statement's network's outputs with [inputs, e(y)] and with
-    [e(y), inputs] read by the first layer, recorded from the grader's references)."""
+    [e(y), inputs] read by the first layer, recorded from the grader's references); a generator's only the first."""
     torch = _torch()
     n = wants[0].shape[0]
     checks.assert_tensor(out, what, shape=(n, 784) if generator else (n, 1), dtype=torch.float32)
+    if generator:  # the statement, and the grader drawing from the handed-in weights, read [z, e(y)]: noise first
+        swapped = out.shape == wants[1].shape and torch.allclose(out, wants[1], rtol=1e-4, atol=1e-5)
+        assert not swapped, \
+            (f"{what} with the grader's parameters gives what [e(y), z] gives, the embedding first: the statement "
+             "concatenates [z, e_G(y)], noise first, and the grader reads your weights file in that order")
+        wants = wants[:1]
     assert any(out.shape == w.shape and torch.allclose(out, w, rtol=1e-4, atol=1e-5) for w in wants), \
         (f"{what} with the grader's parameters should give what the statement's network gives: "
          + ("[z, e(y)] with one nn.Embedding(10, 10), then P1's layers (LeakyReLU(0.2), tanh; no normalisation, no "
@@ -1803,8 +1821,9 @@ CHECKS = [
               probe=_on_working(_g_step_probe), inputs=_with_working(_step_inputs(15))),
     CheckSpec("p2_make_gan_tests", 3, 2.25, ("make_gan",), visible=(test_baseline_generator_is_p1s, test_baseline_discriminator_and_d_steps_are_p1s),
               probe=_make_gan_probe, inputs=_with_working(_make_gan_inputs)),
-    CheckSpec("p2_train_gan_tests", 3, 2, ("train_gan",),
-              visible=(test_history_lists_per_update, test_players_alternate_discriminator_first),
+    CheckSpec("p2_train_gan_tests", 3, 1.5, ("train_gan",),
+              visible=(test_history_lists_per_update, test_players_alternate_discriminator_first,
+                       test_generator_update_follows_d_steps_discriminator_updates),
               probe=_train_gan_probe, inputs=_with_working(_train_gan_inputs)),
     CheckSpec("p2_baseline_samples_tests", 3, 0, (),
               visible=(test_saved_generator_draws_100_new_images, test_mnist_classifier_score_above_the_bar),

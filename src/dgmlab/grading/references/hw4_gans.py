@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from ... import artifacts, checks
 from .transport import discrete_w1
 from ...probes.hw4_gans import (
-    LABELS, OTHER_LABELS, STATEMENT_EXPERIMENTS, TRAIN_LR, _outputs_match, _params, _run_key, _schedule, _sgd,
+    HIDDEN_RUNS, LABELS, OTHER_LABELS, STATEMENT_EXPERIMENTS, TRAIN_LR, _outputs_match, _params, _run_key, _schedule, _sgd,
     _statement_mlp, experiment, history_matches, label_blind, parameters_match, seeded_tiny, stand_in_d_step,
     stand_in_g_step, step_noise, step_tags, value)
 
@@ -299,7 +299,9 @@ def _expected_make_gan(x) -> dict:
 def _expected_train_gan(x) -> dict:
     history, parameters = replay_train_gan(x, (4, 1, 1)), replay_train_gan(x, (3, 1, 1))
     return {"history_4_1_1": {"d_loss": history["d_loss"], "g_loss": history["g_loss"]},
-            "parameters_3_1_1": {"G": parameters["G"], "D": parameters["D"]}}
+            "parameters_3_1_1": {"G": parameters["G"], "D": parameters["D"]},
+            "parameters_of": {_run_key(run): {"G": replayed["G"], "D": replayed["D"]}
+                              for run in HIDDEN_RUNS for replayed in [replay_train_gan(x, run)]}}
 
 
 def _expected_cond_generator(x) -> dict:
