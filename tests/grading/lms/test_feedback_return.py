@@ -19,12 +19,14 @@ TWO = {"ada": "101", "bob": "102"}  # the two students with feedback here; cy an
 
 
 def _feedback(course):
-    """ada's and bob's feedback, each naming its student; a PDF of ada's with a name outside ASCII."""
+    """ada's and bob's feedback, each naming its student; ada's grade summary; a PDF ada handed in (autograde copies
+    it there: not feedback), with a name outside ASCII."""
     for sid in TWO:
         folder = course.folder("feedback", HW, sid)
         folder.mkdir(parents=True)
         (folder / f"{HW}.html").write_text(f"<p>feedback of {sid}</p>", encoding="utf-8")
         (folder / "grade_summary.txt").write_text("not sent: not HTML or PDF", encoding="utf-8")
+    (course.folder("feedback", HW, "ada") / "grade_summary.html").write_bytes(b"<p>ada's summary</p>")
     (course.folder("feedback", HW, "ada") / "Rückmeldung é.pdf").write_bytes(b"%PDF-1.4 ada's pages")
 
 
@@ -53,10 +55,16 @@ def test_each_student_gets_only_their_own_feedback_files_in_canvas(course, canva
     out = FR.to_canvas(course, HW)
     got = _got(canvas)
     assert set(got) == {"101", "102"}
-    assert got["101"] == {f"{HW}.html": b"<p>feedback of ada</p>", "Rückmeldung é.pdf": b"%PDF-1.4 ada's pages"}
+    assert got["101"] == {f"{HW}.html": b"<p>feedback of ada</p>", "grade_summary.html": b"<p>ada's summary</p>"}
     assert got["102"] == {f"{HW}.html": b"<p>feedback of bob</p>"}
-    assert sorted(out.attached) == [("ada", "Rückmeldung é.pdf"), ("ada", f"{HW}.html"), ("bob", f"{HW}.html")]
+    assert sorted(out.attached) == [("ada", "grade_summary.html"), ("ada", f"{HW}.html"), ("bob", f"{HW}.html")]
     assert [s for s, _ in out.skipped] == ["cy", "dee"]  # no feedback files
+
+
+def test_a_file_the_student_handed_in_is_never_sent_back_as_feedback(course, canvas):
+    FR.to_canvas(course, HW)
+    assert "Rückmeldung é.pdf" not in _got(canvas)["101"]
+    assert [p.name for p in FR.feedback_files(course, HW, "ada")] == ["grade_summary.html", f"{HW}.html"]
 
 
 def test_the_file_goes_to_canvass_file_store_without_the_api_token(course, canvas):
@@ -95,7 +103,7 @@ def test_each_student_gets_only_their_own_feedback_files_in_moodle(tmp_path_fact
     course = _make(tmp_path_factory.mktemp("course"), CONFIG + site.config(HW))
     _feedback(course)
     marks, files = moodle.push(course, HW, feedback=True)
-    assert site.feedback_files == {"101": [("Rückmeldung é.pdf", b"%PDF-1.4 ada's pages"),
+    assert site.feedback_files == {"101": [("grade_summary.html", b"<p>ada's summary</p>"),
                                            (f"{HW}.html", b"<p>feedback of ada</p>")],
                                    "102": [(f"{HW}.html", b"<p>feedback of bob</p>")]}
     assert len(marks.sent) == 4 and len(files.attached) == 3
@@ -124,6 +132,6 @@ def test_moodle_gets_all_of_a_students_feedback_files_again_when_one_changes(tmp
     moodle.push(course, HW, feedback=True)
     (course.folder("feedback", HW, "ada") / f"{HW}.html").write_text("<p>ada, regraded</p>", encoding="utf-8")
     _, files = moodle.push(course, HW, feedback=True)  # the draft area replaces the feedback area: both files go
-    assert site.feedback_files["101"] == [("Rückmeldung é.pdf", b"%PDF-1.4 ada's pages"),
+    assert site.feedback_files["101"] == [("grade_summary.html", b"<p>ada's summary</p>"),
                                           (f"{HW}.html", b"<p>ada, regraded</p>")]
     assert site.feedback_files["102"] == [(f"{HW}.html", b"<p>feedback of bob</p>")] and files.unchanged == ["bob"]

@@ -1,8 +1,9 @@
 """Each student's feedback files returned to their own LMS submission (``dgmlab push --feedback``).
 
-The files are what nbgrader (and ``dgmlab report``) writes to ``feedback/<student>/<hw>/``: the graded notebook as
-HTML, the grade summary, and any PDF put there; the HTML and PDF files directly in that folder are sent
-(:func:`feedback_files`). A student's files are found from the nbgrader id that the LMS id maps to in nbgrader's
+The files are what the kit wrote as feedback in ``feedback/<student>/<hw>/``: nbgrader's feedback HTML of each of
+the homework's notebooks (``<notebook>.html``) and ``dgmlab report``'s grade summary (``grade_summary.html``)
+(:func:`feedback_files`). Nothing else in that folder is sent: autograde copies the files a student handed in
+(their PDFs, photos) there too, and those are the student's own, not feedback. A student's files are found from the nbgrader id that the LMS id maps to in nbgrader's
 student table, in that student's own folder only: a link (to a classmate's folder, or anywhere) is refused, never
 followed, so no file of another student can reach a submission.
 
@@ -22,12 +23,28 @@ from pathlib import Path
 
 from ..layout import Course, CourseError
 
-SUFFIXES = (".html", ".pdf")
+def feedback_names(course: Course, hw: str) -> set:
+    """The names of the files the kit writes as ``hw``'s feedback: ``<notebook>.html`` of each notebook nbgrader's
+    gradebook knows for it (nbgrader's generate_feedback), and the grade summary's HTML."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from ..report.grade_summary import FILE
+
+    names = {f"{FILE}.html"}
+    db = course.root / "gradebook.db"
+    if db.exists():
+        with Gradebook(f"sqlite:///{db}") as gb:
+            try:
+                names |= {f"{nb.name}.html" for nb in gb.find_assignment(hw).notebooks}
+            except MissingEntry:
+                pass
+    return names
 
 
 def feedback_files(course: Course, hw: str, student: str) -> list[Path]:
-    """The feedback files of ``student``'s ``hw`` (``feedback/<student>/<hw>/*.html``, ``*.pdf``, sorted): regular
-    files of that folder itself. A link on the way there or in it is a :class:`CourseError` (never followed)."""
+    """The feedback files of ``student``'s ``hw`` (those of :func:`feedback_names` in
+    ``feedback/<student>/<hw>/``, sorted): regular files of that folder itself, never a file the student handed in.
+    A link on the way there or in it is a :class:`CourseError` (never followed)."""
     root = course.folder("feedback")
     folder = course.folder("feedback", hw, student)
     for p in (root / student, folder):
@@ -36,9 +53,10 @@ def feedback_files(course: Course, hw: str, student: str) -> list[Path]:
                               "with the folder itself)")
     if not folder.is_dir():
         return []
+    names = feedback_names(course, hw)
     out = []
     for p in sorted(folder.iterdir()):
-        if p.suffix.lower() not in SUFFIXES:
+        if p.name not in names:
             continue
         if p.is_symlink() or not p.is_file():
             raise CourseError(f"{p} is a link or not a regular file: feedback is read from the student's own files "
