@@ -114,8 +114,10 @@ def to_send(course: Course, hw: str, student: str, sent: dict) -> tuple[list, st
     return [p for p in files if sent.get(p.name) != digest(p)], ""
 
 
-def to_canvas(course: Course, hw: str, token: str | None = None, data=None) -> Returned:
-    """Attach each graded student's new feedback files to their Canvas submission as comments."""
+def to_canvas(course: Course, hw: str, token: str | None = None, data=None, kept=frozenset()) -> Returned:
+    """Attach each graded student's new feedback files to their Canvas submission as comments; for a student in
+    ``kept`` (whose mark changed in Canvas was kept), not the grade summary, which says dgmlab's mark."""
+    from ..report.grade_summary import FILE
     from . import lms
     from ..report import analysis as A
 
@@ -138,9 +140,15 @@ def to_canvas(course: Course, hw: str, token: str | None = None, data=None) -> R
         except CourseError as exc:
             out.skipped.append((sid, str(exc)))
             continue
-        if why or not files:
-            (out.skipped.append((sid, why)) if why else out.unchanged.append(sid))
+        if why:
+            out.skipped.append((sid, why))
             continue
+        if sid in kept and any(p.name == f"{FILE}.html" for p in files):
+            files = [p for p in files if p.name != f"{FILE}.html"]
+            out.skipped.append((sid, f"{FILE}.html not attached: Canvas's own mark was kept and the summary says "
+                                     "dgmlab's (--force sends both)"))
+        elif not files:
+            out.unchanged.append(sid)
         for path in files:
             try:
                 ok, got = theirs.upload_comment(str(path))

@@ -10,7 +10,7 @@ nbgrader's ``lms_user_id`` (Canvas's user id).
 2 decimals: the number every export shows; nothing while an answer is still to grade by hand) and, as a comment,
 their grade summary (:mod:`dgmlab.grading.report.grade_summary`). It keeps what it pushed in ``.dgmlab/push/<hw>.json``; a mark
 that someone changed in Canvas since (or set there before any push) is not overwritten unless ``force``, and is
-listed.
+listed; its comment and grade summary (which say dgmlab's mark) are not sent either.
 """
 from __future__ import annotations
 
@@ -98,7 +98,8 @@ class Pushed:
             out.append(f"marked pending in {self.where} ({len(self.pending)}):")
             out += [terminal(f"  {s}: {why}") for s, why in self.pending]
         if self.conflicts:
-            out.append(("OVERWRITTEN" if force else f"NOT OVERWRITTEN (changed in {self.where}; --force overwrites)")
+            out.append(("OVERWRITTEN" if force else f"NOT OVERWRITTEN (changed in {self.where}; no mark, comment or "
+                                                    "grade summary sent; --force sends them)")
                        + f" ({len(self.conflicts)}):")
             out += [terminal(f"  {s}: {why}") for s, why in self.conflicts]
         if self.skipped:
