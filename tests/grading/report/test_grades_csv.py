@@ -48,3 +48,9 @@ def test_a_late_rows_penalty_is_the_raw_score_less_the_final_mark(tmp_path):
         bob = {r["student_id"]: r for r in csv.DictReader(f)}["bob"]
     assert (bob["raw_score"], bob["late_submission_penalty"], bob["score"]) == ("14.5", "2.07", "12.43")
     assert Fraction(bob["raw_score"]) - Fraction(bob["late_submission_penalty"]) == Fraction(bob["score"])
+
+
+def test_the_duedate_column_is_the_students_own_due_date_with_its_utc_offset(tmp_path):
+    rows = _rows(tmp_path, [])  # dee has a 3-day extension (CONFIG)
+    assert rows["dee"]["duedate"].startswith("2025-02-14T17:00:") and rows["dee"]["duedate"].endswith("-05:00")
+    assert rows["ada"]["duedate"].startswith("2025-02-11T17:00:") and rows["ada"]["duedate"].endswith("-05:00")

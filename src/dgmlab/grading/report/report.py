@@ -164,7 +164,8 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
     column ``late_reason``: why its late_submission_penalty, which is the raw score less the final mark exactly
     (:func:`.late_points`: ``9.82``, not nbgrader's unrounded ``9.821429``), so the row adds up. A homework the
     student is excused from (``c.DgmlabTerm.excused``) and handed nothing in for has no score (nbgrader writes 0)
-    and ``excused``."""
+    and ``excused``. ``duedate`` is the student's own due date (:func:`student_due`), in ISO 8601 with its UTC
+    offset, not nbgrader's unlabelled UTC time of the homework's."""
     import csv
 
     from .final_mark import final_mark, late_points
@@ -178,6 +179,8 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
     head = rows[0]
     a, s, score = head.index("assignment"), head.index("student_id"), head.index("score")
     penalty = head.index("late_submission_penalty") if "late_submission_penalty" in head else None  # a plugin's own
+    due_at = head.index("duedate") if "duedate" in head else None
+    own_due = _own_due_dates(course) if due_at is not None else {}
     out = [head + [PENDING_COLUMN] + (["late_reason"] if late_reasons else [])]
     dropped = course.dropped()  # c.DgmlabTerm.dropped: nbgrader exports every student of the gradebook
     rules = term_rules(course)
@@ -190,6 +193,8 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
             r[score] = mark.cell
             if mark.final and g.late_reason and penalty is not None:
                 r[penalty] = late_points(g, mark).removeprefix("-")
+        if due_at is not None and (r[a], r[s]) in own_due:
+            r[due_at] = own_due[(r[a], r[s])]
         why = mark.pending if mark is not None else ""
         if mark is None and rules.is_excused(r[a], r[s]):  # not a 0: left out of the course total
             r[score], why = "", "excused"
@@ -197,6 +202,38 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
                    + ([g.late_reason if g is not None else ""] if late_reasons else []))
     with path.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(out)
+
+
+def student_due(dates, hw: str, student: str, gradebook_due=None, gradebook_extension=None):
+    """``student``'s own due date of ``hw`` (aware, in the course's time zone; ``None``: none): the homework's,
+    with Canvas's per-student date, an extension, an accommodation (:meth:`Deadlines.due`) and the late days the
+    student's bank spent on it (:mod:`dgmlab.grading.term.late_days`)."""
+    from ..term import late_days as LD
+
+    due = dates.due(hw, student, gradebook_due, gradebook_extension)
+    if due is None:
+        return None
+    spent, _ = dates.late_days(hw, student)
+    return (LD.shift(due, spent, dates.tz) if spent else due).astimezone(dates.tz)
+
+
+def _own_due_dates(course: Course) -> dict:
+    """``{(hw, student): ISO 8601 due date with its UTC offset}`` of every student in nbgrader's gradebook and
+    every homework (a student's own: :func:`student_due`)."""
+    from nbgrader.api import Gradebook
+
+    from ..term.deadlines import deadlines
+
+    dates = deadlines(course)
+    out = {}
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        subs = {(a.name, sub.student.id): sub.extension for a in gb.assignments for sub in a.submissions}
+        for a in gb.assignments:
+            for st in gb.students:
+                due = student_due(dates, a.name, st.id, a.duedate, subs.get((a.name, st.id)))
+                if due is not None:
+                    out[(a.name, st.id)] = due.isoformat(timespec="seconds")
+    return out
 
 
 def table(rows: list[Grade]) -> str:
