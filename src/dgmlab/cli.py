@@ -230,7 +230,10 @@ def cmd_report(args) -> int:
             hw, _, aid = given.partition("=")
             ids[hw.strip()] = aid.strip()
         try:
-            print(f"Canvas import CSV:     {X.canvas_csv(data, folder / 'canvas.csv', ids)}")
+            from .grading.term.term_rules import term_rules
+
+            excused = term_rules(course).is_excused
+            print(f"Canvas import CSV:     {X.canvas_csv(data, folder / 'canvas.csv', ids, excused)}")
         except X.CanvasColumnsLeftOut as exc:
             print(f"Canvas import CSV:     {exc.path} (without {', '.join(exc.left_out)})")
             print(f"dgmlab report: Canvas import CSV: {exc}", file=sys.stderr)

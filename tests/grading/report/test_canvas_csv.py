@@ -23,3 +23,10 @@ def test_a_homework_without_a_canvas_id_is_left_out_and_the_csv_written_for_the_
     assert got.value.path == path and got.value.left_out == ["hw5"]
     rows = list(csv.reader(path.open(encoding="utf-8")))
     assert rows[0][5:] == ["hw3 (42)"] and rows[2][2:] == ["ada", "", "", "82.93"]
+
+
+def test_an_excused_homework_is_ex_in_the_canvas_csv(tmp_path):
+    data = _data()
+    data.submissions = [s for s in data.submissions if s.hw == "hw5"]  # nothing handed in for hw3
+    path = X.canvas_csv(data, tmp_path / "canvas.csv", {"hw3": 42, "hw5": 43}, lambda hw, sid: hw == "hw3")
+    assert list(csv.reader(path.open(encoding="utf-8")))[2][5:] == ["EX", "94.00"]

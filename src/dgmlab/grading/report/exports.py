@@ -58,7 +58,10 @@ def canvas_assignments(hws, ids: dict) -> dict:
     return {hw: int(str(ids[hw]).strip()) for hw in hws}
 
 
-def canvas_csv(data: ClassData, path: Path, assignment_ids: dict) -> Path:
+EXCUSED_CELL = "EX"  # Canvas's gradebook (and its import) takes EX for an excused submission
+
+
+def canvas_csv(data: ClassData, path: Path, assignment_ids: dict, excused=None) -> Path:
     """Canvas gradebook import CSV: one row per student in nbgrader's student table.
 
     Student = "Last, First" from the roster (the id when the roster has no
@@ -68,7 +71,8 @@ def canvas_csv(data: ClassData, path: Path, assignment_ids: dict) -> Path:
     headed with its name and Canvas assignment id (``assignment_ids``, see
     :func:`canvas_assignments`) and holds the final mark (:func:`.final_mark`), empty while the mark is
     pending or there is no graded submission (an empty cell changes nothing in
-    Canvas). A homework whose id is not known gets no column: the file is written for the others and then
+    Canvas), and ``EX`` where the student is excused from the homework
+    (``excused(hw, student)``, e.g. the course's ``TermRules.is_excused``: Canvas marks it excused). A homework whose id is not known gets no column: the file is written for the others and then
     :class:`CanvasColumnsLeftOut` names those left out; when no homework has an id, or an id is not a number,
     nothing is written and an earlier file at ``path`` is removed (a :class:`CourseError` says so).
     """
@@ -94,7 +98,8 @@ def canvas_csv(data: ClassData, path: Path, assignment_ids: dict) -> Path:
         for sid in students:
             r = data.roster[sid]
             w.writerow(csv_row([r.display, r.lms_user_id or "", sid, r.email or "", ""]
-                               + [m.cell if (m := marks.get((sid, hw))) else "" for hw in hws]))
+                               + [EXCUSED_CELL if excused is not None and excused(hw, sid)
+                                  else m.cell if (m := marks.get((sid, hw))) else "" for hw in hws]))
     if left_out:
         try:
             canvas_assignments(left_out, {})
