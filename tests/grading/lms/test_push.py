@@ -87,3 +87,11 @@ def test_a_mark_still_to_grade_by_hand_is_not_pushed_and_says_why(course, canvas
     out = lms.push(course, HW)
     assert out.skipped == [("bob", "pending: 1 answer still to grade by hand (q_written)")]
     assert _marks(canvas)["bob"] is None and _marks(canvas)["ada"] == 14.0
+
+
+def test_an_excused_student_is_marked_excused_in_canvas_not_given_a_mark(tmp_path, canvas, monkeypatch):
+    monkeypatch.setenv(lms.TOKEN_ENV, "test-token")
+    course = _make(tmp_path, CONFIG + canvas.config(HW) + f'\nc.DgmlabTerm.excused = {{"{HW}": ["dee"]}}\n')
+    out = lms.push(course, HW)
+    assert out.excused == ["dee"] and canvas.subs[LMS["dee"]].get("excused") is True
+    assert _marks(canvas)["dee"] is None and "dee" not in [s for s, _ in out.sent]

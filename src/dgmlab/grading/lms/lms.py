@@ -10,7 +10,8 @@ nbgrader's ``lms_user_id`` (Canvas's user id).
 2 decimals: the number every export shows; nothing while an answer is still to grade by hand) and, as a comment,
 their grade summary (:mod:`dgmlab.grading.report.grade_summary`). It keeps what it pushed in ``.dgmlab/push/<hw>.json``; a mark
 that someone changed in Canvas since (or set there before any push) is not overwritten unless ``force``, and is
-listed; its comment and grade summary (which say dgmlab's mark) are not sent either.
+listed; its comment and grade summary (which say dgmlab's mark) are not sent either. A student excused from the
+homework (``c.DgmlabTerm.excused``) has their submission marked excused (``submission[excuse]``), no mark.
 """
 from __future__ import annotations
 
@@ -87,6 +88,7 @@ class Pushed:
     skipped: list = field(default_factory=list)  # (student, why)
     where: str = "Canvas"  # the LMS, as its messages name it
     pending: list = field(default_factory=list)  # (student, why): sent as pending (LTI), no mark
+    excused: list = field(default_factory=list)  # students marked excused there (c.DgmlabTerm.excused)
 
     def lines(self, force: bool = False) -> list:
         from ..inert import terminal
@@ -94,6 +96,8 @@ class Pushed:
         out = [f"pushed {len(self.sent)} marks of {self.hw} to {self.where}"
                + (f", {len(self.unchanged)} unchanged since the last push" if self.unchanged else "")]
         out += [terminal(f"  {s}: {mark_text(m)}") for s, m in self.sent]
+        if self.excused:
+            out.append(f"marked excused in {self.where} ({len(self.excused)}): " + terminal(", ".join(self.excused)))
         if self.pending:
             out.append(f"marked pending in {self.where} ({len(self.pending)}):")
             out += [terminal(f"  {s}: {why}") for s, why in self.pending]
@@ -134,6 +138,7 @@ def push(course: Course, hw: str, force: bool = False, token: str | None = None,
     from ..report import analysis as A
     from ..report import grade_summary as GS
     from ..report.final_mark import final_mark
+    from ..term.term_rules import term_rules
 
     data = data if data is not None else A.collect(course, [hw])
     target = assignment(course, hw, token)
@@ -141,8 +146,10 @@ def push(course: Course, hw: str, force: bool = False, token: str | None = None,
     path = _record_path(course, hw)
     record = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     out = Pushed(hw)
+    rules = term_rules(course)
+    _excuse(rules, data, hw, in_canvas, record, out, path)
     for sub in sorted(data.submissions, key=lambda s: s.student):
-        if sub.hw != hw:
+        if sub.hw != hw or rules.is_excused(hw, sub.student):  # marked excused above, never given a mark
             continue
         sid = sub.student
         entry = data.roster.get(sid)
@@ -183,3 +190,27 @@ def push(course: Course, hw: str, force: bool = False, token: str | None = None,
         path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")  # after each: a crash
         # mid-push keeps what was sent
     return out
+
+
+def _excuse(rules, data, hw: str, in_canvas: dict, record: dict, out: Pushed, path) -> None:
+    """Mark excused in Canvas (``submission[excuse]``) the submission of each rostered student excused from ``hw``
+    (``c.DgmlabTerm.excused``) not marked so by an earlier push; what cannot be is listed in ``out.skipped``."""
+    for sid in sorted(data.roster):
+        if not rules.is_excused(hw, sid) or (record.get(sid) or {}).get("excused"):
+            continue
+        entry = data.roster[sid]
+        theirs = in_canvas.get(str(entry.lms_user_id)) if entry.lms_user_id else None
+        if theirs is None:
+            out.skipped.append((sid, "excused, but not marked so in Canvas: no Canvas submission for this student "
+                                     "(no LMS user id, or not enrolled)"))
+            continue
+        try:
+            theirs.edit(submission={"excuse": True})
+        except Exception as exc:
+            out.skipped.append((sid, f"Canvas refused to mark it excused ({type(exc).__name__}: {exc})"))
+            continue
+        record[sid] = {"score": None, "excused": True, "user_id": str(entry.lms_user_id),
+                       "pushed_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+        out.excused.append(sid)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
