@@ -701,9 +701,10 @@ def _make_gan_probe(o, x):
                 "d_steps": k if type(k) is int else repr(k)[:80]}
 
     def on_working():
-        # the visible tests' record: the baseline on the working seed's inputs (what the recorded values are of)
+        # the visible tests' record: the baseline and the deep discriminator on the working seed's inputs (what the
+        # recorded values are of)
         _seed_torch(x["working"])
-        return {"experiments": {"baseline": attempt(one, "baseline", x["working"])}}
+        return {"experiments": {name: attempt(one, name, x["working"]) for name in ("baseline", "deep_discriminator")}}
 
     def fresh():
         # two calls: the first pair gets the grader's parameters, the second half of them; the first pair must keep its own
@@ -760,6 +761,27 @@ def test_baseline_discriminator_and_d_steps_are_p1s(v):
                    f"{what} in training mode (dropout 0.3 after each LeakyReLU, the grader's masks) with the grader's "
                    f"parameters, against P1's discriminator with hidden widths (512, 256, 128),")
     assert info["d_steps"] == 1, f"expected d_steps = 1 (an int) from make_gan('baseline'), found {info['d_steps']}"
+
+
+@points(0.5)
+def test_deep_discriminator_adds_a_layer(v):
+    # every hidden layer with its LeakyReLU and dropout: compared in training mode too, with the grader's masks
+    name, widths = "deep_discriminator", STATEMENT_EXPERIMENTS["deep_discriminator"][1]
+    info, want = experiment(working(v).experiments, name), recorded("p2_make_gan_tests")["deep"]
+    what = f"make_gan({name!r})'s discriminator"
+    for key, mode in (("d_out", "in eval mode"), ("d_train", "in training mode (dropout 0.3 after each LeakyReLU, the "
+                                                            "grader's masks)")):
+        try:
+            out = value(info[key], what)
+        except TestFailure as exc:
+            raise TestFailure(f"{exc} (the statement's deep discriminator has hidden widths {widths}, 1024 first and "
+                              "128 last: four hidden layers)") from None
+        _outputs_match(out, want[key], f"{what} {mode} with the grader's parameters, against P1's discriminator with "
+                                       f"hidden widths {widths},")
+    _outputs_match(value(info["g_out"], f"make_gan({name!r})'s generator"), want["g_out"],
+                   f"make_gan({name!r})'s generator with the grader's parameters, against P1's generator with hidden "
+                   "widths (128, 256, 512) (unchanged in this experiment),")
+    assert info["d_steps"] == 1, f"expected d_steps = 1 (an int) from make_gan({name!r}), found {info['d_steps']}"
 
 
 # ------------------------------------------------------------------ P2.2 train_gan
@@ -1819,7 +1841,9 @@ CHECKS = [
               visible=(test_g_step_returns_a_float, test_moves_the_generator,
                        test_returns_the_non_saturating_loss_of_this_batch),
               probe=_on_working(_g_step_probe), inputs=_with_working(_step_inputs(15))),
-    CheckSpec("p2_make_gan_tests", 3, 2.25, ("make_gan",), visible=(test_baseline_generator_is_p1s, test_baseline_discriminator_and_d_steps_are_p1s),
+    CheckSpec("p2_make_gan_tests", 3, 1.75, ("make_gan",),
+              visible=(test_baseline_generator_is_p1s, test_baseline_discriminator_and_d_steps_are_p1s,
+                       test_deep_discriminator_adds_a_layer),
               probe=_make_gan_probe, inputs=_with_working(_make_gan_inputs)),
     CheckSpec("p2_train_gan_tests", 3, 1.5, ("train_gan",),
               visible=(test_history_lists_per_update, test_players_alternate_discriminator_first,

@@ -288,12 +288,15 @@ def _expected_g_step(x) -> dict:
 
 
 def _expected_make_gan(x) -> dict:
-    """The baseline experiment's networks, as the statement gives them (the visible tests check the baseline)."""
-    gw, dw, _ = STATEMENT_EXPERIMENTS["baseline"]
-    with torch.no_grad():
-        return {"g_out": kit_generator(x["g_params"][gw], 100, gw)(x["z4"]),
-                "d_out": kit_logits(x["d_params"][dw], x["x4"], dw),
-                "d_train": kit_train_logits(x["d_params"][dw], x["x32"], dw, x["dropout_seed"])}
+    """The baseline's and the deep discriminator experiment's networks, as the statement gives them (what the visible
+    tests check)."""
+    def networks(name):
+        gw, dw, _ = STATEMENT_EXPERIMENTS[name]
+        with torch.no_grad():
+            return {"g_out": kit_generator(x["g_params"][gw], 100, gw)(x["z4"]),
+                    "d_out": kit_logits(x["d_params"][dw], x["x4"], dw),
+                    "d_train": kit_train_logits(x["d_params"][dw], x["x32"], dw, x["dropout_seed"])}
+    return {**networks("baseline"), "deep": networks("deep_discriminator")}
 
 
 def _expected_train_gan(x) -> dict:
