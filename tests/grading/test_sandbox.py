@@ -192,3 +192,45 @@ def test_the_judge_holds_no_capability_either(tmp_path):
     argv = argv[:python_at + 1]  # the judge's sandbox, running the attempt instead of the judge
     lines = _escape_lines(argv, python_at)
     assert lines[:5] == ["0000000000000000", "umount", "-1", "remount", "-1"]
+
+
+READ_PID1_ENVIRON = "import sys; sys.stdout.write(open('/proc/1/environ', 'rb').read().decode(errors='replace'))"
+
+
+@pytest.mark.parametrize("which", ["kernel", "judge", "printer"])
+def test_no_sandbox_shows_the_graders_environment_in_proc_1(tmp_path, which):
+    """--clearenv clears only the environment of bwrap's program: /proc/1/environ inside is what bwrap was started
+    with, so a token in the grader's environment (CANVAS_API_TOKEN) must never be there (found by a trial: a
+    notebook printed the instructor's Canvas token into its own feedback)."""
+    import os
+    import subprocess
+    import sys
+
+    from dgmlab.grading import printer_sandbox
+    from dgmlab.grading.judge import judge_process
+
+    _bwrap()
+    if which == "kernel":
+        (tmp_path / "work").mkdir()
+        (tmp_path / "runtime").mkdir()
+        argv = sandbox.with_workdir_files(sandbox.kernel_argv(tmp_path / "work", tmp_path / "runtime", sandbox.Limits()))
+        argv = argv[:argv.index(sys.executable) + 1]
+    elif which == "judge":
+        argv = judge_process.command(True, str(tmp_path / "judge-tmp"))
+        argv = argv[:argv.index(sys.executable) + 1]
+    else:
+        (tmp_path / "pages").mkdir()
+        from dgmlab.pdf import find_mathjax
+
+        try:
+            mathjax = find_mathjax()
+        except Exception as exc:  # noqa: BLE001 - no MathJax here: the printer cannot be built
+            pytest.skip(f"no MathJax for the printer's sandbox: {exc}")
+        cat = shutil.which("cat")
+        argv = printer_sandbox.argv(cat, tmp_path / "pages", mathjax) + [cat, "/proc/1/environ"]
+    env = {**os.environ, "CANVAS_API_TOKEN": "SENTINEL-canvas-token"}
+    if which != "printer":
+        argv += ["-c", READ_PID1_ENVIRON]
+    res = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "SENTINEL" not in res.stdout and "CANVAS_API_TOKEN" not in res.stdout

@@ -27,7 +27,7 @@ def argv(binary: str, pages: Path, mathjax: Path) -> list[str]:
     from ..pdf import PAGES_INSIDE
 
     size = str(TMPFS)
-    args = ["bwrap", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc",
+    args = [*S.bwrap_command(), "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc",
             "--size", size, "--tmpfs", "/var/tmp", "--size", str(S.TMP_TMPFS), "--tmpfs", "/tmp"]
     for path in S.SYSTEM:
         if os.path.islink(path):

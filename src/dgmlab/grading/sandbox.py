@@ -221,11 +221,19 @@ SEAL = ["--remount-ro", "/tmp", "--remount-ro", "/"]  # last: nothing but the si
 NO_CAPABILITIES = ["--cap-drop", "ALL"]
 
 
+def bwrap_command() -> list[str]:
+    """How every sandbox starts bwrap: through ``env -i``, with no environment at all. ``--clearenv`` clears only
+    the environment of the program bwrap runs; inside the sandbox ``/proc/1/environ`` is the environment bwrap
+    itself was started with, so the grader's own (an LMS token, a key) must never be in it. What the sandbox's
+    program needs is set with ``--setenv``."""
+    return [shutil.which("env") or "/usr/bin/env", "-i", shutil.which("bwrap") or "bwrap"]
+
+
 def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | None = None) -> list[str]:
     """The kernel command: ipykernel under prlimit inside bwrap (see module docstring). Of this machine's folders
     it sees :func:`host_view` and, writable, the working folder and the runtime folder, each a tmpfs of its own."""
     # the tmpfs mounts first: a Python environment, dgmlab or data folder under /tmp or /var/tmp is bound over them
-    args = ["bwrap", *_dev_and_tmp(limits), *host_view(), *student_view()]
+    args = [*bwrap_command(), *_dev_and_tmp(limits), *host_view(), *student_view()]
     # the working folder: a sized tmpfs, with the files there when the kernel starts bound in read-only
     args += ["--size", str(int(limits.tmpfs)), "--tmpfs", str(workdir.resolve()), WORKDIR_FILES]
     # the runtime folder: a small tmpfs of the sandbox's own, where the kernel creates its ipc sockets (the grader

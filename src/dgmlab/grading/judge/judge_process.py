@@ -78,7 +78,7 @@ def command(sandbox: bool, tmp: str) -> list:
     from .. import sandbox as S
 
     # the temporary folder: empty, read-only; each request mounts a tmpfs of its own there (_own_namespaces)
-    args = ["bwrap", *S.host_view(data=False), "--dev", "/dev", "--proc", "/proc", "--dir", tmp,
+    args = [*S.bwrap_command(), *S.host_view(data=False), "--dev", "/dev", "--proc", "/proc", "--dir", tmp,
             "--remount-ro", "/", "--chdir", "/",
             "--unshare-all", *S.NO_CAPABILITIES, *JUDGE_USER, "--die-with-parent", "--new-session", "--clearenv",
             "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin", "--setenv", "HOME", "/nonexistent",
@@ -195,7 +195,7 @@ def _parent(proc):
         top = psutil.Process(proc.pid)
         for candidate in [top, *top.children(recursive=True)]:
             cmd = candidate.cmdline()
-            if cmd and os.path.basename(cmd[0]) not in ("bwrap", "prlimit") and "dgmlab.grading.judge.judge_process" in cmd:
+            if cmd and os.path.basename(cmd[0]) not in ("env", "bwrap", "prlimit") and "dgmlab.grading.judge.judge_process" in cmd:
                 proc._dgmlab_parent = candidate
                 return candidate
     except psutil.Error:
