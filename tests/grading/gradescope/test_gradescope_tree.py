@@ -111,6 +111,7 @@ def test_the_zip_holds_the_scripts_and_the_homeworks_grading_files_and_no_submis
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
     assert modes["grader/draw.key"] == modes["grader/gradebook.db"] == 0o600 and modes["grader/"] == 0o700
     assert key == DS.course_key(course).hex()
+    assert stat.S_IMODE(os.stat(bundle).st_mode) == 0o600  # the zip itself: the owner's alone (it holds the key)
 
 
 def test_setup_leaves_the_grading_files_and_the_key_to_root_alone(reference):

@@ -179,6 +179,8 @@ def write_autograder(course: C.Course, hw: str, out: Path, *, timeout: float, me
         scripts = {"setup.sh": SETUP.format(**words), "run_autograder": RUN.format(**words)}
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(f".{out.name}.partial")
+        partial.touch(mode=0o600)
+        partial.chmod(0o600)
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
             for name, text in scripts.items():
                 _add(zf, name, text.encode("utf-8"), 0o755)
@@ -191,6 +193,7 @@ def write_autograder(course: C.Course, hw: str, out: Path, *, timeout: float, me
                     _add(zf, rel, path.read_bytes(), 0o600)
             for wheel in wheel_files:
                 _add(zf, f"wheels/{wheel.name}", wheel.read_bytes(), 0o644)
+        partial.chmod(0o600)  # it holds the draw key, the hidden tests and the solutions: the owner's alone
         partial.replace(out)
     return out
 
