@@ -44,25 +44,6 @@ def p_counter(xy, k):
 from dgmlab.probes import check
 check("q2_counter_density_tests", p_counter)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-def _reference_p(points, k):
-    r = points.abs().amax(dim=1)
-    return torch.where(r <= 0.5, torch.full_like(r, 0.9), torch.clamp(0.9 - k * (r - 0.5), min=0.0))
-
-@points(2.5)
-def test_values_on_all_four_sides_and_corners():
-    checks.assert_close(on_the_sides, _reference_p(inputs.sides, 3.0), atol=1e-9,
-                        name="p_counter(xy, k=3) at points on each side of B, corners included")
-
-@points(3.5)
-def test_values_at_seeded_points():
-    # the grader's seeded points over B, the frame and beyond, with a seeded slope: against the printed density
-    checks.assert_close(on_scattered_points, _reference_p(inputs.scattered, inputs.scattered_slope), atol=1e-9,
-                        name="p_counter at the grader's seeded points (B, the frame, beyond it)")
-### END HIDDEN TESTS
-
 # %% [markdown]
 # ### Q2.2 (5 points): the normalising slope $k$
 #
@@ -82,15 +63,6 @@ print("k_value =", k_value)
 # %% kind="tests" grade_id="q2_normalising_k_tests" points=5
 from dgmlab.probes import check
 check("q2_normalising_k_tests", k_value)
-
-### BEGIN HIDDEN TESTS
-def test_total_mass_is_one():
-    k_ = float(k_value)
-    t = 0.9 / k_
-    mass = 0.9 + 1.2 * t ** 2 + 1.8 * t
-    assert abs(mass - 1.0) < 1e-6, \
-        "with this k the density does not integrate to 1 (count all four sides of the frame, and B)"
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Q2.3 (1 + 2 points): how far can a VP flow get?
@@ -112,29 +84,9 @@ print(f"p_B = {p_B}, max density = {max_density_vp}, TV >= {tv_lower_bound}, KL 
 from dgmlab.probes import check
 check("q2_vp_bound_tests", p_B, max_density_vp)
 
-### BEGIN HIDDEN TESTS
-def test_mass_of_B():
-    assert abs(float(p_B) - 0.9) < 1e-9, "p_B is not the mass of the unit square under p"
-
-def test_largest_vp_density():
-    assert abs(float(max_density_vp) - 1 / (2 * math.pi)) < 1e-9, \
-        "max_density_vp is not the peak of a VP flow density with a 2-D standard normal base"
-### END HIDDEN TESTS
-
 # %% kind="tests" grade_id="q2_pinsker_tests" points=2
 from dgmlab.probes import check
 check("q2_pinsker_tests", tv_lower_bound, kl_lower_bound)
-
-### BEGIN HIDDEN TESTS
-def test_total_variation_bound():
-    assert abs(float(tv_lower_bound) - (0.9 - 1 / (2 * math.pi))) < 1e-9, \
-        "tv_lower_bound is not p(B) minus the most mass a VP flow can put on B"
-
-def test_pinsker_kl_bound():
-    tv = 0.9 - 1 / (2 * math.pi)
-    assert abs(float(kl_lower_bound) - 2 * tv ** 2) < 1e-9, \
-        "kl_lower_bound does not follow from Pinsker's inequality (solve delta <= sqrt(KL/2) for KL)"
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Seeing the gap (not graded)

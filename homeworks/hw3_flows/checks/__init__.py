@@ -4,7 +4,7 @@ The hidden tests are in the instructor's notebook (``source/hw3_flows/``); they 
 (``context``) and the values each probe returns. Nothing here answers a question: the probes call the
 student's functions on inputs and keep what comes back, the visible tests check form and easy cases and compare
 values on inputs drawn from the working seed with what the grader's references
-(:mod:`dgmlab.grading.references.hw3_flows`) gave on them, recorded with the kit (:func:`dgmlab.probes.expected`).
+(``homeworks/hw3_flows/hidden/references.py``) gave on them, recorded with the kit (:func:`dgmlab.probes.expected`).
 """
 from __future__ import annotations
 

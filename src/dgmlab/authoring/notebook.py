@@ -203,7 +203,9 @@ class Notebook:
             if abs(spec.points - points) > 1e-9:
                 raise PlanError(f"the cell is worth {points:g} points, its spec in dgmlab.probes.{self.hw} "
                                 f"{spec.points:g}: make them equal")
-            probes.plan(spec, src)
+            from dgmlab.grading import hidden
+
+            probes.plan(spec, src, hidden=hidden.tests(self.hw, grade_id))  # the kit's: homeworks/<hw>/hidden/
         except (PlanError, KeyError, SyntaxError) as exc:
             raise ValueError(f"test cell {grade_id!r}: {exc}") from None
         return True

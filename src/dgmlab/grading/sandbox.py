@@ -136,11 +136,12 @@ def _outermost(paths) -> list[Path]:
     return [p for i, p in enumerate(found) if not any(is_inside(p, q) for q in found[:i])]
 
 
-def environment_paths() -> list[Path]:
+def environment_paths(grader: bool = False) -> list[Path]:
     """The Python environment that grades, as folders: this interpreter's prefixes (a venv and the Python it was
     made from), the folder of the real executable, dgmlab's own folder (``src/`` of an editable install) and the
     folder of each kit homework's checks (in a checkout ``homeworks/<hw>/checks/``, never ``homeworks/<hw>/``,
-    which holds the solutions; in a wheel, inside dgmlab's folder)."""
+    which holds the solutions; in a wheel, inside dgmlab's folder). With ``grader`` (the judge, never a kernel), in a
+    checkout also each homework's hidden tests, ``homeworks/<hw>/hidden/`` (:mod:`dgmlab.grading.hidden`)."""
     import importlib.util
 
     import dgmlab
@@ -151,10 +152,14 @@ def environment_paths() -> list[Path]:
     checks = [Path(importlib.util.find_spec(f"{probes.__name__}.{hw}").origin).resolve().parent
               for hw in probes.KIT_HOMEWORKS]
     paths = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix, python, dgmlab_root, *checks]
+    if grader:
+        from . import hidden
+
+        paths += hidden.folders()
     return [p for p in _outermost(paths) if not any(is_inside(p, Path(s)) for s in SYSTEM if os.path.isdir(s))]
 
 
-def host_view(data: bool = True) -> list[str]:
+def host_view(data: bool = True, grader: bool = False) -> list[str]:
     """bwrap arguments that show a sandbox only what it may see of this machine, all read-only: the system's
     programs and libraries (:data:`SYSTEM`, :data:`SYSTEM_FILES`), the Python environment and dgmlab
     (:func:`environment_paths`) and, with ``data``, the kit's data folder (``DGMLAB_DATA``). Everything else
@@ -168,7 +173,7 @@ def host_view(data: bool = True) -> list[str]:
             args += ["--ro-bind", path, path]
     for path in SYSTEM_FILES:
         args += ["--ro-bind-try", path, path]
-    for path in environment_paths():
+    for path in environment_paths(grader):
         args += ["--ro-bind", str(path), str(path)]
     folder = os.environ.get("DGMLAB_DATA")
     if data and folder and os.path.isdir(folder):

@@ -262,6 +262,16 @@ def _grader_expected_at():
     return module.expected_at
 
 
+def _grader_hidden(hw: str, cell: str) -> tuple | None:
+    """The grader's hidden tests of a kit homework's ``cell`` (:func:`dgmlab.grading.hidden.tests`), or ``None`` where
+    the grader is not installed or ``hw`` keeps them in its instructor's notebook."""
+    try:
+        module = importlib.import_module("dgmlab.grading.hidden")
+    except ImportError:
+        return None
+    return module.tests(hw, cell)
+
+
 def expected(hw: str, cell: str) -> dict:
     """What the grader's references give on the visible tests' inputs of test cell ``cell``: ``{name: value}``. In a
     self-check (the working seed) the values recorded when the homework is built (data, not code: the references stay
@@ -514,25 +524,80 @@ def _referenced(code: str, fn_name: str) -> set:
     return set()
 
 
-def plan(spec: CheckSpec, hidden_source: str | None, delimiters: tuple[str, str] | None = None) -> list:
-    """``[(name, points, hidden)]`` of a cell: the spec's visible tests, then the hidden ones of
-    ``hidden_source`` (the instructor's test cell; its hidden region between ``delimiters``) when given."""
+def plan(spec: CheckSpec, hidden_source: str | None = None, delimiters: tuple[str, str] | None = None, *,
+         hidden: tuple | None = None) -> list:
+    """``[(name, points, hidden)]`` of a cell: the spec's visible tests, then its hidden tests when given: ``hidden``,
+    the grader's test functions of the cell (the kit's homeworks: :mod:`dgmlab.grading.hidden`), or those of
+    ``hidden_source`` (a course's own instructor's test cell; its hidden region between ``delimiters``)."""
     visible = _split(spec.points - spec.hidden, [(f.__name__, _weight(f)) for f in spec.visible],
                      "visible", strict=True)
     out = [(n, w, False) for n, w in visible]
-    if hidden_source is not None:
+    if hidden is not None:
+        tests = [(f.__name__, _weight(f)) for f in hidden]
+        out += [(n, w, True) for n, w in _split(spec.hidden, tests, "hidden", strict=True)]
+    elif hidden_source is not None:
         tests, _ = _hidden_tests(hidden_source, delimiters)
         out += [(n, w, True) for n, w in _split(spec.hidden, tests, "hidden", strict=True)]
     return out
 
 
+class Ref:
+    """A test's second argument, ``ref``: what the student's values ``v`` are compared with.
+
+    ``ref.name`` (or ``ref["name"]``) is the grader's reference value ``name`` for this cell's draw: recorded when the
+    kit is built for the working seed (a self-check), computed by the judge on the grading seed's draw when graded
+    (:func:`expected`). Only the grader's tests may use the rest: ``ref.cell(grade_id)``, the names the instructor's
+    cell of that id defines (the kit's own networks), and ``ref.keep(name, data)``, a small file of bytes kept for the
+    class dashboard."""
+
+    def __init__(self, hw: str, cell: str, reference: Callable | None = None, keep: Callable | None = None):
+        self._hw, self._cell = hw, cell
+        self._reference, self._keep = reference or _no_reference, keep or _keep_nothing
+        self._values = None
+
+    def _table(self) -> dict:
+        if self._values is None:
+            self._values = expected(self._hw, self._cell)
+        return self._values
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[name]
+
+    def __getitem__(self, name):
+        table = self._table()
+        if name not in table:
+            raise TestFailure(f"the kit has no reference value {name!r} for {self._cell}: reinstall dgmlab")
+        return table[name]
+
+    def __contains__(self, name) -> bool:
+        return name in self._table()
+
+    def cell(self, grade_id: str) -> dict:
+        """The names the instructor's cell ``grade_id`` defines (grader only)."""
+        return self._reference(grade_id)
+
+    def keep(self, name: str, data: bytes) -> None:
+        """Keep ``data`` as the file ``name`` for the class dashboard (grader only; elsewhere nothing is kept)."""
+        self._keep(name, data)
+
+
+def takes_ref(fn) -> bool:
+    """Whether the test ``fn`` is written ``test_x(v, ref)`` (the kit's convention) rather than ``test_x(v)``."""
+    import inspect
+
+    return len(inspect.signature(fn).parameters) >= 2
+
+
 def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None = None, *,
           folder=None, handed: dict | None = None, seeds: dict | None = None, reference: Callable | None = None,
           keep: Callable | None = None, delimiters: tuple[str, str] | None = None,
-          expected_at: Callable | None = None) -> Judgement:
-    """Decide a test cell from its decoded probe ``data``: the visible tests, and the hidden tests of
-    ``hidden_source`` when given (the grader). Inputs are made here from ``seed``, never taken from
-    the data. ``folder``: where the cell's handed-in files are read, or ``handed``: their contents (:class:`HandedIn`);
+          expected_at: Callable | None = None, hidden: tuple | None = None) -> Judgement:
+    """Decide a test cell from its decoded probe ``data``: the visible tests, and the hidden tests when given (the
+    grader): ``hidden``, the cell's hidden test functions ``test_x(v, ref)`` (:mod:`dgmlab.grading.hidden`), or
+    those of ``hidden_source`` (a course's own instructor's test cell). Inputs are made here from ``seed``, never
+    taken from the data. ``folder``: where the cell's handed-in files are read, or ``handed``: their contents (:class:`HandedIn`);
     ``seeds``: the
     draw seed of each graded file (``{name: int}``, or ``{name: "refused: why"}``); ``reference``:
     ``reference(grade_id) -> dict``, the names the instructor's cell of that id defines (the grader's
@@ -541,21 +606,28 @@ def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None =
     the course's hidden-tests markers (nbgrader's defaults when None); ``expected_at(hw, cell, seed)``: the grader's
     references on ``seed``'s draw, what visible tests compare with off the working seed (:func:`expected`; default:
     the grader's where it is installed). The lines are what the student reads."""
+    if hidden is None and hidden_source is not None:
+        hidden = _grader_hidden(hw, spec.cell)  # a kit homework's: the grader's test functions, not the cell's text
     token = _JUDGED.set((seed, expected_at))
     try:
-        return _judge(hw, spec, data, seed, hidden_source, folder, handed, seeds, reference, keep, delimiters)
+        return _judge(hw, spec, data, seed, hidden_source, folder, handed, seeds, reference, keep, delimiters, hidden)
     finally:
         _JUDGED.reset(token)
 
 
-def _judge(hw, spec, data, seed, hidden_source, folder, handed, seeds, reference, keep, delimiters) -> Judgement:
+def _judge(hw, spec, data, seed, hidden_source, folder, handed, seeds, reference, keep, delimiters,
+           hidden) -> Judgement:
     inputs = make_inputs(spec, seed)
     results = []
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         data = {n: wire.Raised("the check's data is not a table of values") for n in spec.names}
     answers = Answers(data, inputs, HandedIn(folder, spec.files, handed), seeds)
-    steps = plan(spec, hidden_source, delimiters)
-    visible = {f.__name__: f for f in spec.visible}
+    ref = Ref(hw, spec.cell, reference, keep)
+    if hidden is not None:
+        hidden_source = None  # the grader's test functions decide; a cell's text is never run
+    graded = hidden is not None or hidden_source is not None
+    steps = plan(spec, hidden_source, delimiters, hidden=hidden)
+    tests = {f.__name__: f for f in (*spec.visible, *(hidden or ()))}
     namespace = None
     if hidden_source is not None:
         _, code = _hidden_tests(hidden_source, delimiters)
@@ -567,19 +639,20 @@ def _judge(hw, spec, data, seed, hidden_source, folder, handed, seeds, reference
         # them (a symbol, a helper, builtins): a probe's data may only add names (found by a red-team run)
         namespace = {**answer_names(spec, data, set(kit) | set(given)), **kit, **given}
         exec(compile(code, f"<hidden tests of {spec.cell}>", "exec"), namespace)  # the instructor's code
-    for name, weight, hidden in steps:
-        if not hidden:
-            reason = _run(visible[name], answers)
-        else:
+    for name, weight, is_hidden in steps:
+        if namespace is not None and is_hidden:
             bad = [n for n in _referenced(code, name) & set(data)
                    if isinstance(data[n], (wire.Raised, wire.Unsupported))]
             reason = _run(lambda: usable(bad[0], data[bad[0]])) if bad else _run(namespace[name])
-        results.append((name, weight, hidden, reason is None, reason))
-    if hidden_source is not None:
+        else:
+            fn = tests[name]
+            reason = _run(fn, answers, ref) if takes_ref(fn) else _run(fn, answers)
+        results.append((name, weight, is_hidden, reason is None, reason))
+    if graded:
         earned = tally(spec.points, [(w, h, ok) for _, w, h, ok, _ in results])
     else:
         earned = round(sum(w for _, w, _, ok, _ in results if ok), 4)
-    return Judgement(earned, spec.points, _lines(spec, results, earned, hidden_source is not None), results)
+    return Judgement(earned, spec.points, _lines(spec, results, earned, graded), results)
 
 
 def _keep_nothing(name: str, data: bytes) -> None:

@@ -3,6 +3,8 @@ grader makes; what the kernel prints or displays in the cell is never taken for 
 import time
 
 import nbformat
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -230,14 +232,16 @@ def test_hidden_tests_may_leave_a_small_file_for_the_dashboard_and_nothing_else(
         keep("big.pt", b"\0" * (judge.MAX_KEPT_BYTES + 1))
     with pytest.raises(ValueError):
         judge.write_kept(folder, "big.pt", b"\0" * (judge.MAX_KEPT_BYTES + 1))
-    source = ("check('q4_generator_losses_tests', saturating_loss, non_saturating_loss)\n### BEGIN HIDDEN TESTS\n"
-              "def test_keeps():\n    keep('k.pt', b'1')\n### END HIDDEN TESTS\n")
+
+    def test_keeps(v, ref):
+        ref.keep("k.pt", b"1")
+
     spec = probes.spec_for(HW, CELL)
     data = probe(GRADER_SEED, saturating_loss, non_saturating_loss)
     kept = {}
-    result = probes.judge(HW, spec, data, GRADER_SEED, hidden_source=source, keep=lambda n, d: kept.update({n: d}))
+    result = probes.judge(HW, spec, data, GRADER_SEED, hidden=(test_keeps,), keep=lambda n, d: kept.update({n: d}))
     assert kept == {"k.pt": b"1"} and result.earned == 3
-    assert probes.judge(HW, spec, data, GRADER_SEED, hidden_source=source).earned == 3  # keeps nothing, fails nothing
+    assert probes.judge(HW, spec, data, GRADER_SEED, hidden=(test_keeps,)).earned == 3  # keeps nothing, fails nothing
 
 
 def _one_cell_notebook(outputs):
@@ -254,15 +258,22 @@ def _earned(nb):
 
 
 def _judged_with_markers(begin, end, config):
-    """What the reference earns when the instructor's cell marks its hidden tests with ``begin``/``end``."""
+    """What the reference earns when a course's own homework (tests/fixtures/tiny_homework.py) marks its instructor's
+    cell's hidden tests with ``begin``/``end`` (the kit's own homeworks keep theirs in homeworks/<hw>/hidden/)."""
     from traitlets.config import Config
 
-    source = _source(CELL).replace("### BEGIN HIDDEN TESTS", begin).replace("### END HIDDEN TESTS", end)
+    from fixtures import tiny_homework
+
+    hw, cell = tiny_homework.HW, "mean_square_tests"
+    probes.load_checks_text(hw, (Path(tiny_homework.__file__).with_name("tiny_checks.py")).read_text())
+    tiny = tiny_homework.build().nb
+    source = next(c.source for c in tiny.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
+    source = source.replace("### BEGIN HIDDEN TESTS", begin).replace("### END HIDDEN TESTS", end)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
-    nb.cells[0].metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": CELL, "points": 3}
-    nb, resources = judge.ProbeTests(seed=GRADER_SEED).preprocess(nb, {"nbgrader": {"assignment": HW}})
-    nb.cells[0].outputs = [nbformat.from_dict(o) for o in shown(probe(GRADER_SEED, saturating_loss,
-                                                                      non_saturating_loss))]
+    nb.cells[0].metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": cell, "points": 3}
+    nb, resources = judge.ProbeTests(seed=GRADER_SEED).preprocess(nb, {"nbgrader": {"assignment": hw}})
+    data = probes.run_probe(probes.spec_for(hw, cell), (lambda x: (x ** 2).mean(),), GRADER_SEED)
+    nb.cells[0].outputs = [nbformat.from_dict(o) for o in shown(data, cell=cell)]
     nb, _ = judge.JudgeTests(isolate=False, config=Config(config)).preprocess(nb, resources)
     return _earned(nb)
 

@@ -78,7 +78,7 @@ def command(sandbox: bool, tmp: str) -> list:
     from .. import sandbox as S
 
     # the temporary folder: empty, read-only; each request mounts a tmpfs of its own there (_own_namespaces)
-    args = [*S.bwrap_command(), *S.host_view(data=False), "--dev", "/dev", "--proc", "/proc", "--dir", tmp,
+    args = [*S.bwrap_command(), *S.host_view(data=False, grader=True), "--dev", "/dev", "--proc", "/proc", "--dir", tmp,
             "--remount-ro", "/", "--chdir", "/",
             "--unshare-all", *S.NO_CAPABILITIES, *JUDGE_USER, "--die-with-parent", "--new-session", "--clearenv",
             "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin", "--setenv", "HOME", "/nonexistent",
@@ -500,6 +500,10 @@ def serve() -> None:
         importlib.import_module(f"{probes.__name__}.{hw}")
     for module in pkgutil.iter_modules(references.__path__):  # and the references their hidden tests import
         importlib.import_module(f"{references.__name__}.{module.name}")
+    from .. import hidden
+
+    for hw in probes.KIT_HOMEWORKS:  # and their hidden tests (homeworks/<hw>/hidden/ in a checkout)
+        hidden.module(hw)
 
     try:
         _libc().prctl(PR_SET_DUMPABLE, 0)  # no request's process may ptrace this one or read its memory

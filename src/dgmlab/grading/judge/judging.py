@@ -138,24 +138,27 @@ def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=Non
                reference=None, keep=None, delimiters=None) -> probes.Judgement:
     """Decide test cell ``gid`` of ``hw`` (the instructor's ``source``) from the kernel's ``outputs``;
     ``folder``, ``handed``, ``seeds``, ``reference``, ``keep``, ``delimiters``: see :func:`dgmlab.probes.judge`."""
+    from .. import hidden as hidden_tests
+
     spec = probes.spec_for(hw, gid)
+    hidden = hidden_tests.tests(hw, gid)  # the kit's homeworks: the grader's test functions, never the cell's text
     refused = refused_files(spec, seeds)
     if refused:  # before anything of the kernel's is read: the file itself is not graded
-        steps = probes.plan(spec, source, delimiters)
+        steps = probes.plan(spec, source, delimiters, hidden=hidden)
         why = "; ".join(refused)
         return probes.Judgement(0.0, spec.points, [f"0 of {points_text(spec.points)}: {why}"],
                                 [(n, w, h, False, why) for n, w, h in steps])
     try:
         data = probe_data(outputs, gid)
     except wire.WireError as exc:
-        steps = probes.plan(spec, source, delimiters)
+        steps = probes.plan(spec, source, delimiters, hidden=hidden)
         return probes.Judgement(0.0, spec.points, [f"0 of {points_text(spec.points)}: {exc}"],
                                 [(n, w, h, False, str(exc)) for n, w, h in steps])
     from ..references.recorded import expected_at
 
     return probes.judge(hw, spec, data, seed, hidden_source=source, folder=folder, handed=handed,
                         seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference, keep=keep,
-                        delimiters=delimiters, expected_at=expected_at)
+                        delimiters=delimiters, expected_at=expected_at, hidden=hidden)
 
 
 def refused_files(spec: probes.CheckSpec, seeds) -> list:

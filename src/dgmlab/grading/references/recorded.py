@@ -20,7 +20,13 @@ from ... import probes, wire
 
 
 def reference_module(hw: str):
-    """``dgmlab.grading.references.<hw>``, or ``None`` when the homework has none."""
+    """Where ``hw``'s ``EXPECTED`` is: its hidden package (``homeworks/<hw>/hidden/``, :mod:`dgmlab.grading.hidden`), or
+    ``dgmlab.grading.references.<hw>``; ``None`` when the homework has none."""
+    from .. import hidden
+
+    found = hidden.module(hw)
+    if found is not None and hasattr(found, "EXPECTED"):
+        return found
     return probes.optional_module(f"{__package__}.{hw}")
 
 

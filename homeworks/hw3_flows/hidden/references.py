@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 import torch
 
-from ...probes.hw3_flows import (
+from dgmlab.probes.hw3_flows import (
     H0, P_DATA, P_G, Z0, Z1, make_discriminator, make_generator, number_digest, vanishing_loss)
 
 DIGITS = 50  # the Q1 references' working precision (mpmath digits)

@@ -1,0 +1,7 @@
+"""hw3_flows's grader-only side: the hidden tests of each part and the references (:mod:`dgmlab.grading.hidden`)."""
+from . import q1_change_of_variables, q2_volume_preserving_flows, q3_optimal_discriminator, q4_vanishing_gradients
+from .references import EXPECTED
+
+HIDDEN = {**q1_change_of_variables.HIDDEN, **q2_volume_preserving_flows.HIDDEN, **q3_optimal_discriminator.HIDDEN,
+          **q4_vanishing_gradients.HIDDEN}
+__all__ = ["EXPECTED", "HIDDEN"]

@@ -1,0 +1,63 @@
+"""hw3_flows, q2_volume_preserving_flows: the hidden tests of its test cells (the grader's alone, never a student's).
+
+Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, ``v.files``), ``ref``
+the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
+"""
+from dgmlab import checks
+from dgmlab.testing import points
+import math
+import torch
+
+
+# ------------------------------------------------------------------ q2_counter_density_tests
+def _reference_p(points, k):
+    r = points.abs().amax(dim=1)
+    return torch.where(r <= 0.5, torch.full_like(r, 0.9), torch.clamp(0.9 - k * (r - 0.5), min=0.0))
+
+@points(2.5)
+def test_values_on_all_four_sides_and_corners(v, ref):
+    checks.assert_close(v.on_the_sides, _reference_p(v.inputs.sides, 3.0), atol=1e-9,
+                        name="p_counter(xy, k=3) at points on each side of B, corners included")
+
+@points(3.5)
+def test_values_at_seeded_points(v, ref):
+    # the grader's seeded points over B, the frame and beyond, with a seeded slope: against the printed density
+    checks.assert_close(v.on_scattered_points, _reference_p(v.inputs.scattered, v.inputs.scattered_slope), atol=1e-9,
+                        name="p_counter at the grader's seeded points (B, the frame, beyond it)")
+
+
+# ------------------------------------------------------------------ q2_normalising_k_tests
+def test_total_mass_is_one(v, ref):
+    k_ = float(v.k_value)
+    t = 0.9 / k_
+    mass = 0.9 + 1.2 * t ** 2 + 1.8 * t
+    assert abs(mass - 1.0) < 1e-6, \
+        "with this k the density does not integrate to 1 (count all four sides of the frame, and B)"
+
+
+# ------------------------------------------------------------------ q2_vp_bound_tests
+def test_mass_of_B(v, ref):
+    assert abs(float(v.p_B) - 0.9) < 1e-9, "p_B is not the mass of the unit square under p"
+
+def test_largest_vp_density(v, ref):
+    assert abs(float(v.max_density_vp) - 1 / (2 * math.pi)) < 1e-9, \
+        "max_density_vp is not the peak of a VP flow density with a 2-D standard normal base"
+
+
+# ------------------------------------------------------------------ q2_pinsker_tests
+def test_total_variation_bound(v, ref):
+    assert abs(float(v.tv_lower_bound) - (0.9 - 1 / (2 * math.pi))) < 1e-9, \
+        "tv_lower_bound is not p(B) minus the most mass a VP flow can put on B"
+
+def test_pinsker_kl_bound(v, ref):
+    tv = 0.9 - 1 / (2 * math.pi)
+    assert abs(float(v.kl_lower_bound) - 2 * tv ** 2) < 1e-9, \
+        "kl_lower_bound does not follow from Pinsker's inequality (solve delta <= sqrt(KL/2) for KL)"
+
+
+HIDDEN = {
+    'q2_counter_density_tests': (test_values_on_all_four_sides_and_corners, test_values_at_seeded_points),
+    'q2_normalising_k_tests': (test_total_mass_is_one,),
+    'q2_vp_bound_tests': (test_mass_of_B, test_largest_vp_density),
+    'q2_pinsker_tests': (test_total_variation_bound, test_pinsker_kl_bound),
+}
