@@ -60,3 +60,29 @@ def test_a_homework_asking_no_pdf_lists_none_and_nothing_missing_when_all_is_the
 
 def test_a_courses_own_homework_has_no_list():
     assert handin.lines("hw9_own", Path("hw9_own.ipynb"), nbformat.v4.new_notebook(), Path(".")) == []
+
+
+@pytest.mark.parametrize("hw", KIT)
+def test_the_release_notebook_ends_with_the_hand_in_list(hw):
+    last = _release(hw).cells[-1]
+    assert last.cell_type == "markdown" and last.source == handin.markdown(hw)
+    for name in handin.HAND_IN[hw].files:
+        assert f"`{name}`" in last.source
+
+
+@pytest.mark.parametrize("hw", [hw for hw in KIT if handin.HAND_IN[hw].pdfs != handin.PDF_NONE])
+def test_a_homework_asking_pdfs_says_how_to_make_them_in_colab(hw):
+    text = handin.markdown(hw)
+    assert f"!{handin.PDF_INSTALL}" in text  # Playwright's own Chromium: Colab's Ubuntu has no chromium package
+    assert f'!dgmlab pdf "{handin.COLAB_NOTEBOOKS}/{handin.HAND_IN[hw].notebook}"' in text
+
+
+def test_a_homework_asking_no_pdf_gives_no_pdf_commands():
+    assert "dgmlab pdf" not in handin.markdown("hw3_flows") and "playwright" not in handin.markdown("hw3_flows")
+
+
+def test_the_hand_in_heading_ends_the_last_question_of_the_pdfs():
+    from dgmlab.pdf import QUESTION_HEADING, ENDING_HEADING
+
+    heading = handin.markdown("hw5_explicit").splitlines()[0]
+    assert ENDING_HEADING.match(heading) and not QUESTION_HEADING.match(heading)

@@ -62,6 +62,38 @@ HAND_IN = {
 }
 
 
+COLAB_NOTEBOOKS = "/content/drive/MyDrive/Colab Notebooks"  # where Colab saves a notebook opened from Drive
+
+
+def markdown(hw: str) -> str:
+    """The last cell of ``hw``'s notebook: what to hand in, as :data:`HAND_IN` says, and how to make the PDFs in Colab
+    (the commands :func:`pdf_command` names, each in a cell)."""
+    got = HAND_IN[hw]
+    own = "<" in got.notebook  # a name of the student's own
+    items = [f"this notebook, saved as `{got.notebook}`" + (" (with your own name)" if own else "")]
+    if got.files:
+        names = [f"`{name}`" for name in got.files]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        items.append(f"{listed}, which the notebook saves in the homework folder (in Colab, download "
+                     f"{'it' if len(names) == 1 else 'them'} from Google Drive, `MyDrive/dgm-course/{hw}/`)")
+    if got.pdfs == PDF_PER_QUESTION:
+        items.append("one PDF per question")
+    items += [*got.notes, "not `checkpoints/`"]
+    out = ["## What to hand in", "", f"On {got.where}, as the handout asks:", "",
+           *[f"- {item};" for item in items[:-1]], f"- {items[-1]}."]
+    if got.pdfs != PDF_NONE:
+        what = "the PDF of the notebook" if got.pdfs == PDF_REPORT else "one PDF per question (and one of the whole)"
+        out += ["", f"Make {what} with `dgmlab pdf`. In Colab, save the notebook, then run in a new cell (the first "
+                    "line once per session: Colab has no `chromium` package, so Playwright brings its own)"
+                    + (", with your notebook's name in the path" if own else "") + ":",
+                "", "```", f"!{PDF_INSTALL}", f'!dgmlab pdf "{COLAB_NOTEBOOKS}/{got.notebook}"', "```", "",
+                "The PDFs are written to `pdf/` beside the notebook; on your own machine run `dgmlab pdf <notebook>` "
+                "in a terminal."]
+    out += ["", "Before you hand in, run `dgmlab.check()` in a new cell: it runs the notebook's checks and ends with "
+                "this list, saying what is still missing."]
+    return "\n".join(out)
+
+
 def of(hw: str | None) -> HandIn | None:
     """The hand-in of homework ``hw``, or ``None`` (a course's own homework: its handout says)."""
     return HAND_IN.get(hw or "")

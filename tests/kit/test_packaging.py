@@ -334,6 +334,24 @@ def test_grader_wheel_holds_the_grader_only(dist):
         modules = [n for n in whl.namelist() if ".dist-info/" not in n]
     assert "dgmlab/grading/judge/judge.py" in modules and "dgmlab/grading/sandbox.py" in modules
     assert [n for n in modules if not n.startswith("dgmlab/grading/")] == []
+    # each kit homework's hidden tests and references, from homeworks/<hw>/hidden/
+    assert "dgmlab/grading/hidden/hw3_flows/q1_change_of_variables.py" in modules
+    assert "dgmlab/grading/hidden/hw3_flows/references.py" in modules
+
+
+@needs_tomllib
+def test_the_grader_wheel_lists_its_packages_and_each_kit_homeworks_hidden_tests():
+    """grader/pyproject.toml names every package of src/dgmlab/grading and each kit homework's grader-only side,
+    kept in homeworks/<hw>/hidden/ and shipped as dgmlab.grading.hidden.<hw>: a homework missing here would have no
+    hidden tests in an installed grader."""
+    from dgmlab import probes
+
+    build = tomllib.loads((ROOT / "grader" / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    src = ROOT / "src"
+    own = {".".join(p.parent.relative_to(src).parts) for p in src.glob("dgmlab/grading/**/__init__.py")}
+    hidden = {f"dgmlab.grading.hidden.{hw}": f"../homeworks/{hw}/hidden" for hw in probes.KIT_HOMEWORKS}
+    assert set(build["packages"]) == own | set(hidden)
+    assert {k: v for k, v in build["package-dir"].items() if k} == hidden
 
 
 @needs_tomllib

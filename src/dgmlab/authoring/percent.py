@@ -126,5 +126,9 @@ def build_homework(hw: str, folder: Path | str, parts: list[str]) -> Notebook:
         if not (folder / name).is_file():
             raise PercentError(f"{folder}/__init__.py lists {name!r} in PARTS, but {folder / name} does not exist")
         add_part(nb, folder / name)
+    from dgmlab import handin
+
+    if handin.of(hw) is not None:  # a kit homework ends with its hand-in list and how to make its PDFs in Colab
+        nb.md(handin.markdown(hw))
     nb.fill_point_totals()
     return nb
