@@ -1,0 +1,326 @@
+"""Judging a test cell: its tests run on the probe's decoded values (the kernel: the visible ones, while a student
+works; the grader: all of them), each worth its share of the cell's points.
+
+:func:`judge` is that decision; :func:`plan` the points each test is worth. A test is ``test_x(v, ref)``: ``v`` the
+student's values (:class:`Answers`), ``ref`` the grader's (:class:`Ref`). See :mod:`dgmlab.probes`.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .. import runtime, wire
+from ..testing import SELF_CHECK, _split, fmt, hidden_lines, points_text, tally
+from . import _JUDGED, MAX_REASON, CheckSpec, TestFailure, _grader_hidden, context, expected, make_inputs
+
+MAX_FILE_BYTES = 64 * 2**20  # a handed-in file a cell grades
+
+
+def read_handed_in(folder, name: str) -> bytes:
+    """The bytes of the handed-in file ``name`` in ``folder``; fails the test when it is missing, a link or too large."""
+    from pathlib import Path
+
+    path = None if folder is None else Path(folder) / name
+    if path is None or not path.is_file() or path.is_symlink():
+        raise TestFailure(f"{name} was not handed in: save it in the homework folder and hand it in with "
+                          f"the notebook")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise TestFailure(f"{name} holds {size} bytes, more than the {MAX_FILE_BYTES // 2**20} MiB graded")
+    return path.read_bytes()
+
+
+class HandedIn:
+    """The files a cell grades, by name: ``files["x.pt"]`` is its bytes, or fails the test saying the
+    file is missing or too large. ``folder`` is where they are read from (``None``: no file at all); or
+    ``contents``, ``{name: bytes, or why it cannot be graded}``, read already (the judge reads no folder)."""
+
+    def __init__(self, folder, names: tuple, contents: dict | None = None):
+        self._folder, self._names, self._contents = folder, tuple(names), contents
+
+    def __contains__(self, name):
+        if name not in self._names:
+            raise TestFailure(f"{name} is not a file this cell grades")
+        if self._contents is not None:
+            return isinstance(self._contents.get(name), bytes)
+        from pathlib import Path
+
+        return self._folder is not None and (Path(self._folder) / name).is_file()
+
+    def __getitem__(self, name) -> bytes:
+        if name not in self._names:
+            raise TestFailure(f"{name} is not a file this cell grades")
+        if self._contents is None:
+            return read_handed_in(self._folder, name)
+        found = self._contents.get(name)
+        if isinstance(found, bytes):
+            return found
+        raise TestFailure(found if isinstance(found, str) else f"{name} was not handed in: save it in the homework "
+                          f"folder and hand it in with the notebook")
+
+
+class Answers:
+    """The decoded probe data as attributes (``v.f_inv``) plus ``v.inputs``, ``v.files`` (the files the
+    cell grades, :class:`HandedIn`) and ``v.seeds`` (each graded file's draw seed); reading a value the
+    student's code raised on, or could not hand back, fails the test with that reason."""
+
+    def __init__(self, data: dict, inputs: dict, files: HandedIn | None = None, seeds: dict | None = None):
+        self._data, self.inputs = data, _Inputs(inputs)
+        self.files, self.seeds = files or HandedIn(None, ()), dict(seeds or {})
+
+    def seed_of(self, name: str) -> int:
+        """The seed to draw from handed-in file ``name`` with; fails the test when the file is refused."""
+        seed = self.seeds.get(name, 0)
+        if isinstance(seed, str):
+            raise TestFailure(seed.removeprefix("refused: "))
+        return int(seed)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._data:
+            raise TestFailure(f"the check has no value {name!r} (was check() called with every answer?)")
+        return usable(name, self._data[name])
+
+
+class _Inputs(dict):
+    __getattr__ = dict.__getitem__
+
+
+def usable(name: str, value):
+    """``value``, or a :class:`TestFailure` saying why it cannot be tested."""
+    if isinstance(value, wire.Raised):
+        raise TestFailure(f"your code raised {value.message}")
+    if isinstance(value, wire.Unsupported):
+        raise TestFailure(f"{name} is a {value.type_name}, which the checks cannot read")
+    return value
+
+
+@dataclass
+class Judgement:
+    earned: float
+    points: float
+    lines: list = field(default_factory=list)
+    results: list = field(default_factory=list)  # (name, points, hidden, passed, reason)
+
+
+def _weight(fn) -> float | None:
+    return getattr(fn, "__dgmlab_points__", None)
+
+
+def _hidden_tests(source: str, delimiters: tuple[str, str] | None = None) -> tuple[list, str]:
+    """``[(name, @points or None)]`` of the hidden region of ``source`` (between ``delimiters``, nbgrader's default
+    markers when None) and that region's code."""
+    hidden = hidden_lines(source, delimiters)
+    code = "\n".join(line for i, line in enumerate(source.splitlines(), start=1) if i in hidden)
+    tests = []
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+            weight = None
+            for dec in node.decorator_list:
+                if isinstance(dec, ast.Call) and getattr(dec.func, "id", None) == "points":
+                    weight = float(ast.literal_eval(dec.args[0]))
+            tests.append((node.name, weight))
+    return tests, code
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() if isinstance(exc, AssertionError) else wire.describe_exception(exc)
+    text = text or "an assertion failed (no message)"
+    return text if len(text) <= MAX_REASON else text[:MAX_REASON] + " ..."
+
+
+def _run(fn, *args) -> str | None:
+    import warnings
+
+    runtime.seed_everything(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fn(*args)
+    except Exception as exc:  # the tests' own failures, and errors on odd student values
+        return _reason(exc)
+    return None
+
+
+def _referenced(code: str, fn_name: str) -> set:
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.FunctionDef) and node.name == fn_name:
+            return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return set()
+
+
+def plan(spec: CheckSpec, hidden_source: str | None = None, delimiters: tuple[str, str] | None = None, *,
+         hidden: tuple | None = None) -> list:
+    """``[(name, points, hidden)]`` of a cell: the spec's visible tests, then its hidden tests when given: ``hidden``,
+    the grader's test functions of the cell (the kit's homeworks: :mod:`dgmlab.grading.hidden`), or those of
+    ``hidden_source`` (a course's own instructor's test cell; its hidden region between ``delimiters``)."""
+    visible = _split(spec.points - spec.hidden, [(f.__name__, _weight(f)) for f in spec.visible],
+                     "visible", strict=True)
+    out = [(n, w, False) for n, w in visible]
+    if hidden is not None:
+        tests = [(f.__name__, _weight(f)) for f in hidden]
+        out += [(n, w, True) for n, w in _split(spec.hidden, tests, "hidden", strict=True)]
+    elif hidden_source is not None:
+        tests, _ = _hidden_tests(hidden_source, delimiters)
+        out += [(n, w, True) for n, w in _split(spec.hidden, tests, "hidden", strict=True)]
+    return out
+
+
+class Ref:
+    """A test's second argument, ``ref``: what the student's values ``v`` are compared with.
+
+    ``ref.name`` (or ``ref["name"]``) is the grader's reference value ``name`` for this cell's draw: recorded when the
+    kit is built for the working seed (a self-check), computed by the judge on the grading seed's draw when graded
+    (:func:`expected`). Only the grader's tests may use the rest: ``ref.cell(grade_id)``, the names the instructor's
+    cell of that id defines (the kit's own networks), and ``ref.keep(name, data)``, a small file of bytes kept for the
+    class dashboard."""
+
+    def __init__(self, hw: str, cell: str, reference: Callable | None = None, keep: Callable | None = None):
+        self._hw, self._cell = hw, cell
+        self._reference, self._keep = reference or _no_reference, keep or _keep_nothing
+        self._values = None
+
+    def _table(self) -> dict:
+        if self._values is None:
+            self._values = expected(self._hw, self._cell)
+        return self._values
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[name]
+
+    def __getitem__(self, name):
+        table = self._table()
+        if name not in table:
+            raise TestFailure(f"the kit has no reference value {name!r} for {self._cell}: reinstall dgmlab")
+        return table[name]
+
+    def __contains__(self, name) -> bool:
+        return name in self._table()
+
+    def cell(self, grade_id: str) -> dict:
+        """The names the instructor's cell ``grade_id`` defines (grader only)."""
+        return self._reference(grade_id)
+
+    def keep(self, name: str, data: bytes) -> None:
+        """Keep ``data`` as the file ``name`` for the class dashboard (grader only; elsewhere nothing is kept)."""
+        self._keep(name, data)
+
+
+def takes_ref(fn) -> bool:
+    """Whether the test ``fn`` is written ``test_x(v, ref)`` (the kit's convention) rather than ``test_x(v)``."""
+    import inspect
+
+    return len(inspect.signature(fn).parameters) >= 2
+
+
+def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None = None, *,
+          folder=None, handed: dict | None = None, seeds: dict | None = None, reference: Callable | None = None,
+          keep: Callable | None = None, delimiters: tuple[str, str] | None = None,
+          expected_at: Callable | None = None, hidden: tuple | None = None) -> Judgement:
+    """Decide a test cell from its decoded probe ``data``: the visible tests, and the hidden tests when given (the
+    grader): ``hidden``, the cell's hidden test functions ``test_x(v, ref)`` (:mod:`dgmlab.grading.hidden`), or
+    those of ``hidden_source`` (a course's own instructor's test cell). Inputs are made here from ``seed``, never
+    taken from the data. ``folder``: where the cell's handed-in files are read, or ``handed``: their contents (:class:`HandedIn`);
+    ``seeds``: the
+    draw seed of each graded file (``{name: int}``, or ``{name: "refused: why"}``); ``reference``:
+    ``reference(grade_id) -> dict``, the names the instructor's cell of that id defines (the grader's
+    copy of the kit's own networks); ``keep(name, data)``: where hidden tests may leave a small file of bytes for
+    the class dashboard (e.g. the first 100 images of a graded draw; by default nothing is kept); ``delimiters``:
+    the course's hidden-tests markers (nbgrader's defaults when None); ``expected_at(hw, cell, seed)``: the grader's
+    references on ``seed``'s draw, what visible tests compare with off the working seed (:func:`expected`; default:
+    the grader's where it is installed). The lines are what the student reads."""
+    if hidden is None and hidden_source is not None:
+        hidden = _grader_hidden(hw, spec.cell)  # a kit homework's: the grader's test functions, not the cell's text
+    token = _JUDGED.set((seed, expected_at))
+    try:
+        return _judge(hw, spec, data, seed, hidden_source, folder, handed, seeds, reference, keep, delimiters, hidden)
+    finally:
+        _JUDGED.reset(token)
+
+
+def _judge(hw, spec, data, seed, hidden_source, folder, handed, seeds, reference, keep, delimiters,
+           hidden) -> Judgement:
+    inputs = make_inputs(spec, seed)
+    results = []
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        data = {n: wire.Raised("the check's data is not a table of values") for n in spec.names}
+    answers = Answers(data, inputs, HandedIn(folder, spec.files, handed), seeds)
+    ref = Ref(hw, spec.cell, reference, keep)
+    if hidden is not None:
+        hidden_source = None  # the grader's test functions decide; a cell's text is never run
+    graded = hidden is not None or hidden_source is not None
+    steps = plan(spec, hidden_source, delimiters, hidden=hidden)
+    tests = {f.__name__: f for f in (*spec.visible, *(hidden or ()))}
+    namespace = None
+    if hidden_source is not None:
+        _, code = _hidden_tests(hidden_source, delimiters)
+        given = {"inputs": answers.inputs, "files": answers.files, "seed_of": answers.seed_of,
+                 "reference": reference or _no_reference, "keep": keep or _keep_nothing,
+                 "points": lambda w: (lambda f: f)}
+        kit = context(hw)
+        # the student's values become globals of the hidden tests, but never in place of a name the kit gives
+        # them (a symbol, a helper, builtins): a probe's data may only add names (found by a red-team run)
+        namespace = {**answer_names(spec, data, set(kit) | set(given)), **kit, **given}
+        exec(compile(code, f"<hidden tests of {spec.cell}>", "exec"), namespace)  # the instructor's code
+    for name, weight, is_hidden in steps:
+        if namespace is not None and is_hidden:
+            bad = [n for n in _referenced(code, name) & set(data)
+                   if isinstance(data[n], (wire.Raised, wire.Unsupported))]
+            reason = _run(lambda: usable(bad[0], data[bad[0]])) if bad else _run(namespace[name])
+        else:
+            fn = tests[name]
+            reason = _run(fn, answers, ref) if takes_ref(fn) else _run(fn, answers)
+        results.append((name, weight, is_hidden, reason is None, reason))
+    if graded:
+        earned = tally(spec.points, [(w, h, ok) for _, w, h, ok, _ in results])
+    else:
+        earned = round(sum(w for _, w, _, ok, _ in results if ok), 4)
+    return Judgement(earned, spec.points, _lines(spec, results, earned, graded), results)
+
+
+def _keep_nothing(name: str, data: bytes) -> None:
+    """``keep`` where nothing is kept (while a student works, in proofs, under plain ``judge``)."""
+
+
+def answer_names(spec: CheckSpec, data: dict, taken: set) -> dict:
+    """The values of ``data`` hidden tests may read by name: a spec without a probe hands in exactly its
+    ``names``; a probe's values must be plain identifiers, not private, and not a name in ``taken``."""
+    import builtins
+    import keyword
+
+    allowed = set(spec.names) if spec.probe is None else None
+    taken = set(taken) | set(dir(builtins))  # nor a builtin the hidden tests call (abs, len, zip, ...)
+    return {k: v for k, v in data.items()
+            if isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k) and not k.startswith("_")
+            and k not in taken and (allowed is None or k in allowed)}
+
+
+def _no_reference(grade_id):
+    raise TestFailure(f"the instructor's cell {grade_id!r} is not available to this judge")
+
+
+def _noun(x: float) -> str:
+    return "point" if fmt(x) == "1" else "points"
+
+
+def _lines(spec, results, earned, graded: bool) -> list:
+    lines = []
+    for name, weight, hidden, ok, reason in results:
+        tag = " (hidden test)" if hidden else ""
+        lines.append(f"passed {name}: {fmt(weight)} of {points_text(weight)}{tag}" if ok
+                     else f"FAILED {name}: 0 of {points_text(weight)}{tag}. {reason}")
+    visible_total = spec.points - spec.hidden
+    visible_earned = sum(w for _, w, hidden, ok, _ in results if ok and not hidden)
+    if graded:
+        lines.append(f"{fmt(earned)} of {points_text(spec.points)} ({fmt(visible_earned)} of "
+                     f"{fmt(visible_total)} visible, {fmt(earned - visible_earned)} of {fmt(spec.hidden)} hidden)")
+    else:
+        more = (f"; {fmt(spec.hidden)} more {'point is' if fmt(spec.hidden) == '1' else 'points are'} decided by "
+                f"hidden tests when graded" if spec.hidden else "")
+        lines.append(f"{fmt(visible_earned)} of {fmt(visible_total)} visible {_noun(visible_total)}{more}. "
+                     f"Self-check the whole notebook: {SELF_CHECK}.")
+    return lines
