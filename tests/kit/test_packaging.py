@@ -322,6 +322,7 @@ def test_student_wheel_and_sdist_leave_out_the_grader_and_the_authoring_tooling(
     assert [m for m in members if "/dgmlab/authoring" in m or "/dgmlab/grading" in m] == []
     # of homeworks/ (solutions, hidden tests, proofs), each homework's checks/ alone, as dgmlab.probes.<hw>
     assert "dgmlab/probes/hw2_wgangp/__init__.py" in wheel and "dgmlab/probes/hw2_wgangp/expected.json" in wheel
+    assert "dgmlab/probes/hw2_wgangp/points.json" in wheel
     shipped = [m.split("/", 1)[1].split("/") for m in members if "/homeworks/" in m]
     assert ["homeworks", "hw2_wgangp", "checks", "__init__.py"] in shipped
     assert [m for m in shipped if len(m) > 2 and m[2] != "checks"] == []
@@ -413,4 +414,4 @@ def test_the_student_wheel_lists_its_packages_and_each_kit_homeworks_checks():
     assert set(build["packages"]) == own | checks
     assert {k: v for k, v in build["package-dir"].items() if k} == {f"dgmlab.probes.{hw}": f"homeworks/{hw}/checks"
                                                                       for hw in folders}
-    assert all(build["package-data"][name] == ["expected.json"] for name in checks)
+    assert all(build["package-data"][name] == ["expected.json", "points.json"] for name in checks)

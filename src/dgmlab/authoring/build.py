@@ -166,6 +166,16 @@ def is_current(nb: Notebook) -> bool:
     return nb.path.exists() and nb.path.read_text(encoding="utf-8") == fresh
 
 
+def points_text(nb: Notebook) -> tuple[Path, str] | None:
+    """``(path, text)`` of a kit homework's points file (its test cells' header points), or ``None``."""
+    import json
+
+    if nb.points_file is None:
+        return None
+    path, table = nb.points_file
+    return Path(path), json.dumps(dict(sorted(table.items())), indent=1) + "\n"
+
+
 def build(root: Path | str = ".", hws: list[str] = (), *, check: bool = False, record: bool = False,
           out=None, err=None) -> int:
     """Write (or with ``check``, compare) the source notebooks of ``hws`` (default: all); 1 when a
@@ -175,8 +185,10 @@ def build(root: Path | str = ".", hws: list[str] = (), *, check: bool = False, r
     stale, unrecorded = [], []
     for hw in select(all_homeworks, list(hws)):
         nb = all_homeworks[hw].build()
+        points = points_text(nb)
         if check:
-            if not is_current(nb):
+            if not is_current(nb) or (points and (not points[0].is_file()
+                                                  or points[0].read_text(encoding="utf-8") != points[1])):
                 stale.append(hw)
         elif record:
             t0 = time.monotonic()
@@ -185,6 +197,10 @@ def build(root: Path | str = ".", hws: list[str] = (), *, check: bool = False, r
                   f"in {time.monotonic() - t0:.0f} s)", file=out)
         else:
             print(f"wrote {nb.save().relative_to(nb.root)}  ({nb.points():g} points)", file=out)
+        if not check and points and (not points[0].is_file()
+                                     or points[0].read_text(encoding="utf-8") != points[1]):
+            points[0].write_text(points[1], encoding="utf-8")
+            print(f"wrote {points[0].relative_to(nb.root)}", file=out)
         if nb.unrecorded():
             unrecorded.append(f"  {hw}: " + ", ".join(_describe(nb.nb, i) for i in nb.unrecorded()))
     if stale:

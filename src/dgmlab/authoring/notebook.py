@@ -116,6 +116,9 @@ class Notebook:
         }
         self._ids: set[str] = set()
         self._auto = 0
+        # a kit homework: (homeworks/<hw>/checks/points.json, {test cell: points from its header}), which the build
+        # writes beside the checks so that the student package knows each cell's points (dgmlab.probes.cell_points)
+        self.points_file: tuple | None = None
 
     # -- helpers
     def _id(self, grade_id: str | None, prefix: str) -> str:
@@ -200,7 +203,7 @@ class Notebook:
             if names != spec.names:
                 raise PlanError(f"check() gets {', '.join(names)}; dgmlab.probes.{self.hw} expects "
                                 f"{', '.join(spec.names)}")
-            if abs(spec.points - points) > 1e-9:
+            if abs(spec.points - points) > 1e-9:  # a course's checks.py writes them; a kit's come from the header
                 raise PlanError(f"the cell is worth {points:g} points, its spec in dgmlab.probes.{self.hw} "
                                 f"{spec.points:g}: make them equal")
             from dgmlab.grading import hidden

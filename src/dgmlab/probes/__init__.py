@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import ast
 import contextvars
+import dataclasses
 import importlib
+import json
 import re
 import sys
 from dataclasses import dataclass
@@ -49,7 +51,9 @@ class CheckSpec:
     """What one graded test cell hands the grader, and its visible tests.
 
     ``cell``: the test cell's grade_id; ``points``/``hidden``: the cell's points and how many of them
-    hidden tests decide; ``names``: the notebook objects ``check`` receives, in order;
+    hidden tests decide (a kit homework leaves ``points`` out: its cell header's ``points=`` is the one place they
+    are written, and :func:`specs` fills them in from :data:`POINTS_FILE`); ``names``: the notebook objects
+    ``check`` receives, in order;
     ``probe(objects, inputs) -> dict``: what the grader gets (default: the objects themselves, for
     values such as sympy expressions); ``inputs(seed) -> dict``: inputs made from the seed, the same in
     the kernel and the grader; ``visible``: test functions ``test_x(v)`` of the decoded data ``v``;
@@ -58,9 +62,9 @@ class CheckSpec:
     """
 
     cell: str
-    points: float
-    hidden: float
-    names: tuple
+    points: float | None = None  # None: the cell header's (a kit homework's POINTS_FILE)
+    hidden: float = 0.0
+    names: tuple = ()
     visible: tuple = ()
     probe: Callable | None = None
     inputs: Callable | None = None
@@ -172,10 +176,49 @@ def _module(hw: str):
     return module
 
 
+POINTS_FILE = "points.json"  # in dgmlab.probes.<hw>: {test cell: points}, its header's, written by dgmlab build
+_points: dict = {}  # {hw: {test cell: points}}
+_specs_cache: dict = {}  # {hw: (the CHECKS list, {cell: CheckSpec})}
+
+
+def cell_points(hw: str) -> dict:
+    """``{test cell: points}`` of kit homework ``hw`` as its cell headers give them (``dgmlab build`` records them in
+    :data:`POINTS_FILE`; while it builds, :func:`use_points`)."""
+    if hw not in _points:
+        from importlib import resources
+
+        try:
+            text = resources.files(f"{__name__}.{hw}").joinpath(POINTS_FILE).read_text(encoding="utf-8")
+        except (FileNotFoundError, ModuleNotFoundError):
+            text = "{}"
+        _points[hw] = {str(k): float(v) for k, v in json.loads(text).items()}
+    return _points[hw]
+
+
+def use_points(hw: str, table: dict) -> None:
+    """Take ``table`` (``{test cell: points}``, from the cell headers being built) as ``hw``'s points."""
+    _points[hw] = {str(k): float(v) for k, v in table.items()}
+    _specs_cache.pop(hw, None)
+
+
 def specs(hw: str) -> dict:
     """``{test cell grade_id: CheckSpec}`` of homework ``hw`` (``dgmlab.probes.<hw>``, or the course's
-    ``checks.py`` that :func:`load_checks` loaded)."""
-    return {s.cell: s for s in _module(hw).CHECKS}
+    ``checks.py`` that :func:`load_checks` loaded), each with its points."""
+    checks = _module(hw).CHECKS
+    cached = _specs_cache.get(hw)
+    if cached is not None and cached[0] is checks:
+        return dict(cached[1])
+    out = {}
+    for spec in checks:
+        if spec.points is None:
+            table = cell_points(hw)
+            if spec.cell not in table:
+                raise KeyError(f"{hw} has no points for {spec.cell}: its header's points= is recorded by "
+                               f"`dgmlab build {hw}` in {POINTS_FILE}")
+            spec = dataclasses.replace(spec, points=table[spec.cell])
+        out[spec.cell] = spec
+    _specs_cache[hw] = (checks, out)
+    return dict(out)
 
 
 def context(hw: str) -> dict:
