@@ -32,7 +32,7 @@ def course_platform(course: Course) -> str:
 
 
 class Pushed:
-    """What ``dgmlab push`` did: the marks (:class:`dgmlab.grading.lms.lms.Pushed`) and, with ``--feedback``, the
+    """What ``dgmlab push`` did: the marks (:class:`dgmlab.grading.lms.push_marks.Pushed`) and, with ``--feedback``, the
     feedback files (:class:`dgmlab.grading.lms.feedback_return.Returned`)."""
 
     def __init__(self, marks, files=None):

@@ -12,7 +12,7 @@ id), creates it when the LMS has none, reads its results, and posts each student
 (:func:`dgmlab.grading.report.final_mark.final_mark`, 2 decimals) with the grade summary as the comment, or, while
 an answer is still to grade by hand, ``gradingProgress: Pending`` with no ``scoreGiven``. What it sent is kept in
 ``.dgmlab/push/lti/<hw>.json``; a mark changed in the LMS since (or set there before any push) is not overwritten
-unless ``force`` (:func:`dgmlab.grading.lms.lms.changed_there`, Canvas's rule).
+unless ``force`` (:func:`dgmlab.grading.lms.push_marks.changed_there`, Canvas's rule).
 
 ``dgmlab lti roster`` (:func:`fill_roster`) writes each learner's LTI user id into nbgrader's ``lms_user_id``,
 matching NRPS members to nbgrader students by ``c.DgmlabLti.roster_match``; an id already there and different is
@@ -21,7 +21,6 @@ kept unless ``force``.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
 from . import lms_secrets
-from .lms import Pushed, changed_there
+from .push_marks import Lms, Pushed, Skip, Student, push_marks, same_mark_and_comment
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
 AGS_SCOPES = [AGS + "lineitem", AGS + "lineitem.readonly", AGS + "result.readonly", AGS + "score"]
@@ -224,7 +223,6 @@ def push(course: Course, hw: str, force: bool = False, data=None, session=None) 
     from pylti1p3.grade import Grade
 
     from ..report import analysis as A
-    from ..report import grade_summary as GS
     from ..report.final_mark import final_mark
 
     data = data if data is not None else A.collect(course, [hw])
@@ -237,46 +235,31 @@ def push(course: Course, hw: str, force: bool = False, data=None, session=None) 
     ags = grades_service(course, conn)
     item, _ = line_item(ags, hw, top)
     in_lms = results(conn, item, top)
-    path = _record_path(course, hw)
-    record = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    for sub in subs:
-        sid, entry, mark = sub.student, data.roster.get(sub.student), final_mark(sub)
-        if not mark.final and not mark.pending.startswith("pending"):  # no mark at all (not graded): nothing sent
-            out.skipped.append((sid, mark.pending))
-            continue
-        if entry is None or not entry.lms_user_id:
-            out.skipped.append((sid, "no LMS user id in nbgrader's student table (dgmlab lti roster fills it from "
-                                     f"the LMS; or nbgrader db student add {sid} --lms-user-id <LTI user id>)"))
-            continue
-        uid = str(entry.lms_user_id)
-        theirs, last = in_lms.get(uid), record.get(sid)
-        comment = GS.summary_text(data, sub, GS.rubric_lines(course, sub)) if mark.final else mark.pending
-        why = changed_there("the LMS", theirs, mark.number, None if last is None else last.get("score"))
-        if why:
-            out.conflicts.append((sid, why + f"; dgmlab's mark is {mark.text}"))
-            if not force:
-                continue
-        elif (last is not None and last.get("comment") == comment and last.get("user_id") == uid
-              and (theirs is None if not mark.final else last.get("score") is not None)
-              and (not mark.final or abs(float(last["score"]) - mark.number) < 1e-6)):
-            out.unchanged.append(sid)
-            continue
-        grade = (Grade().set_score_maximum(float(mark.max_score)).set_timestamp(_now()).set_user_id(uid)
-                 .set_comment(comment))
-        if mark.final:
-            grade.set_score_given(mark.number).set_activity_progress("Completed").set_grading_progress("FullyGraded")
+
+    def send(st: Student) -> None:
+        grade = (Grade().set_score_maximum(float(st.mark.max_score)).set_timestamp(_now()).set_user_id(st.uid)
+                 .set_comment(st.comment))
+        if st.mark.final:
+            grade.set_score_given(st.mark.number).set_activity_progress("Completed").set_grading_progress("FullyGraded")
         else:
             grade.set_activity_progress("Submitted").set_grading_progress("Pending")
         try:
             ags.put_grade(grade, item)
         except CourseError as exc:
-            out.skipped.append((sid, f"the LMS refused the score: {exc}"))
-            continue
-        record[sid] = {"score": mark.number, "comment": comment, "user_id": uid, "pushed_at": _now()}
-        (out.sent.append((sid, mark.number)) if mark.final else out.pending.append((sid, mark.pending)))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")  # after each
+            raise Skip(f"the LMS refused the score: {exc}") from None
+
+    lms = Lms(id_hint="dgmlab lti roster fills it from the LMS; or nbgrader db student add {sid} --lms-user-id "
+                      "<LTI user id>", shown=in_lms.get, send=send, unchanged=_unchanged, pending_too=True, now=_now)
+    push_marks(course, data, subs, lms, out, _record_path(course, hw), force=force)
     return out
+
+
+def _unchanged(last: dict, st: Student) -> bool:
+    """Whether the last push sent ``st``'s score (or pending) and comment to the same LTI user, and a pending one is
+    still no score in the LMS."""
+    if last.get("user_id") != st.uid:
+        return False
+    return same_mark_and_comment(last, st) if st.mark.final else last.get("comment") == st.comment and st.theirs is None
 
 
 # ------------------------------------------------------------------ the roster

@@ -16,13 +16,11 @@ final mark with the grade summary as the feedback comment (``mod_assign_save_gra
 student's own feedback files (uploaded to a draft area through ``webservice/upload.php``, then given as
 ``plugindata[files_filemanager]``). A mark still pending is not sent. What was sent is kept in
 ``.dgmlab/push/moodle/<hw>.json``; a mark changed in Moodle since (or set there before any push) is kept unless
-``force`` (:func:`dgmlab.grading.lms.lms.changed_there`). Moodle answers a refused call with HTTP 200 and a JSON
+``force`` (:func:`dgmlab.grading.lms.push_marks.changed_there`). Moodle answers a refused call with HTTP 200 and a JSON
 ``{"exception", "errorcode", "message"}``: a :class:`CourseError` naming the function and what Moodle said.
 """
 from __future__ import annotations
 
-import datetime as _dt
-import json
 from pathlib import Path
 
 from traitlets import Dict, Unicode
@@ -31,7 +29,7 @@ from traitlets.config import Configurable
 from ..layout import Course, CourseError
 from . import feedback_return as FR
 from . import lms_secrets
-from .lms import Pushed, changed_there
+from .push_marks import Lms, Pushed, Skip, Student, push_marks
 
 TOKEN_ENV = "MOODLE_TOKEN"
 FORMAT_PLAIN = 2  # Moodle's FORMAT_PLAIN, for the feedback comment
@@ -187,64 +185,45 @@ def _record_path(course: Course, hw: str) -> Path:
 
 def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool = False, session=None):
     """Save ``hw``'s final marks (and, with ``feedback``, each student's feedback files) in Moodle; the marks'
-    :class:`~dgmlab.grading.lms.lms.Pushed` and the files' :class:`~.feedback_return.Returned` (``None`` without
+    :class:`~dgmlab.grading.lms.push_marks.Pushed` and the files' :class:`~.feedback_return.Returned` (``None`` without
     ``feedback``)."""
     from ..report import analysis as A
-    from ..report import grade_summary as GS
-    from ..report.final_mark import final_mark
 
     data = data if data is not None else A.collect(course, [hw])
     moodle = client(course, session)
     aid = assignment_id(course, hw, moodle)
     in_moodle = current_grades(moodle, aid)
-    path = _record_path(course, hw)
-    record = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     files_record = FR.read_record(course, "moodle", hw) if feedback else {}
     out, files_out = Pushed(hw, where="Moodle"), (FR.Returned(hw, "Moodle") if feedback else None)
-    for sub in sorted((s for s in data.submissions if s.hw == hw), key=lambda s: s.student):
-        sid, entry, mark = sub.student, data.roster.get(sub.student), final_mark(sub)
-        if not mark.final:
-            out.skipped.append((sid, mark.pending))
-            continue
-        if entry is None or not entry.lms_user_id:
-            out.skipped.append((sid, "no LMS user id in nbgrader's student table (nbgrader db student add "
-                                     f"{sid} --lms-user-id <Moodle user id>)"))
-            continue
-        uid = str(entry.lms_user_id)
-        theirs, last = in_moodle.get(uid), record.get(sid)
-        comment = GS.summary_text(data, sub, GS.rubric_lines(course, sub))
-        why = changed_there("Moodle", theirs, mark.number, None if last is None else last["score"])
-        send_mark = True
-        if why:
-            out.conflicts.append((sid, why + f"; dgmlab's mark is {mark.text}"))
-            send_mark = force
-        elif last is not None and abs(last["score"] - mark.number) < 1e-6 and last.get("comment") == comment:
-            out.unchanged.append(sid)
-            send_mark = False
-        files = []
-        if feedback:
-            try:
-                new, none_why = FR.to_send(course, hw, sid, files_record.get(sid, {}))
-                # the draft area replaces the feedback files Moodle has: all of them go when one is new
-                files = FR.feedback_files(course, hw, sid) if new else []
-            except CourseError as exc:
-                files, none_why = [], str(exc)
-            if none_why:
-                files_out.skipped.append((sid, none_why))
-            elif not files:
-                files_out.unchanged.append(sid)
-            elif not send_mark and theirs is None:  # a file goes with a grade: none to keep, so none is sent
-                files_out.skipped.append((sid, "Moodle has no grade, and dgmlab's is not sent (see above)"))
-                files = []
-        if not send_mark and not files:
-            continue
-        params = {"assignmentid": aid, "userid": int(uid), "attemptnumber": -1, "addattempt": 0,
+
+    def files_for(st: Student) -> list:
+        """The student's feedback files to attach (all of them when one is new), or none, listed in files_out."""
+        try:
+            new, none_why = FR.to_send(course, hw, st.sid, files_record.get(st.sid, {}))
+            # the draft area replaces the feedback files Moodle has: all of them go when one is new
+            files = FR.feedback_files(course, hw, st.sid) if new else []
+        except CourseError as exc:
+            files, none_why = [], str(exc)
+        if none_why:
+            files_out.skipped.append((st.sid, none_why))
+        elif not files:
+            files_out.unchanged.append(st.sid)
+        elif not st.send_mark and st.theirs is None:  # a file goes with a grade: none to keep, so none is sent
+            files_out.skipped.append((st.sid, "Moodle has no grade, and dgmlab's is not sent (see above)"))
+            files = []
+        return files
+
+    def send(st: Student) -> None:
+        files = files_for(st) if feedback else []
+        if not st.send_mark and not files:
+            return
+        params = {"assignmentid": aid, "userid": int(st.uid), "attemptnumber": -1, "addattempt": 0,
                   "workflowstate": "", "applytoall": 0,  # this student's grade only, even in a group assignment
                   # a file goes with the grade Moodle has when the mark itself is not sent
-                  "grade": mark.number if send_mark else theirs,
+                  "grade": st.mark.number if st.send_mark else st.theirs,
                   "plugindata": {}}
-        if send_mark:
-            params["plugindata"]["assignfeedbackcomments_editor"] = {"text": comment, "format": FORMAT_PLAIN}
+        if st.send_mark:
+            params["plugindata"]["assignfeedbackcomments_editor"] = {"text": st.comment, "format": FORMAT_PLAIN}
         try:
             if files:
                 item = 0
@@ -253,17 +232,14 @@ def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool
                 params["plugindata"]["files_filemanager"] = item
             moodle.call("mod_assign_save_grade", **params)
         except CourseError as exc:
-            out.skipped.append((sid, f"Moodle refused the mark: {exc}"))
-            continue
-        now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-        if send_mark:
-            record[sid] = {"score": mark.number, "comment": comment, "user_id": uid, "pushed_at": now}
-            out.sent.append((sid, mark.number))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+            raise Skip(f"Moodle refused the mark: {exc}") from None
         if files:
-            files_record.setdefault(sid, {}).update({p.name: FR.digest(p) for p in files})
+            files_record.setdefault(st.sid, {}).update({p.name: FR.digest(p) for p in files})
             FR.write_record(course, "moodle", hw, files_record)
-            files_out.attached += [(sid, p.name) for p in files]
-    return out, files_out
+            files_out.attached += [(st.sid, p.name) for p in files]
 
+    lms = Lms(id_hint="nbgrader db student add {sid} --lms-user-id <Moodle user id>", shown=in_moodle.get, send=send,
+              beside=True)
+    push_marks(course, data, sorted((s for s in data.submissions if s.hw == hw), key=lambda s: s.student), lms, out,
+               _record_path(course, hw), force=force)
+    return out, files_out
