@@ -6,12 +6,25 @@ Modules: ``runtime`` (mode, device, seed), ``data`` (MNIST, CIFAR-10),
 (training that resumes), ``grading`` (instructors' release/autograde/report) and ``cli``.
 ``artifacts`` and ``probes`` also hold how the grader reads handed-in weights (layouts, names, shapes), so that
 a grade never runs a student's class; what a network a homework asks students to write computes (hw4's MLPs) is
-the grader's alone (``dgmlab.grading.references``), never in this package, where it would answer the question.
+the grader's alone (``homeworks/hw4_gans/hidden/``), never in this package, where it would answer the question.
 """
 __version__ = "0.1.0"
 
 from . import runtime  # noqa: E402,F401
 from . import workspace  # noqa: E402,F401
+
+# the student package's modules, each imported when a notebook first reads it (``dgmlab.artifacts.save_weights``
+# works without an ``import dgmlab.artifacts`` cell: a student's run once lost its weights file to that import)
+_SUBMODULES = ("artifacts", "checkpoint", "checks", "data", "handin", "image_budget", "likelihoods", "metrics",
+               "novelty", "pdf", "plots", "probes", "selfcheck", "testing", "toys", "weights_files", "wire")
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'dgmlab' has no attribute {name!r}")
 
 
 def check(question: str | None = None, path=None, files=None) -> bool:

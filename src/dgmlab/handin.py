@@ -29,7 +29,7 @@ def pdf_command(notebook: Path) -> str:
 class HandIn:
     """One homework's hand-in, as its handout states it."""
 
-    where: str                 # where it is handed in ("Canvas", "Crowdmark")
+    where: str                 # where it is handed in ("Canvas", "Crowdmark"; "": the handout does not say)
     notebook: str              # the notebook's file name as the handout asks for it
     files: tuple = ()          # files the notebook saves in the homework folder, handed in with it
     pdfs: str = PDF_NONE       # PDF_NONE, PDF_REPORT (one PDF of the whole notebook) or PDF_PER_QUESTION
@@ -39,12 +39,14 @@ class HandIn:
 
 HAND_IN = {
     "hw1_wgan": HandIn("Canvas", "hw1_wgan.ipynb", ("generator_weights.pt",),
-                       notes=("the notebook run top to bottom: its outputs hold the 100 samples, the Inception "
-                              "Score and the interpolations the handout asks for",)),
-    "hw2_wgangp": HandIn("Canvas", "hw2_wgangp.ipynb", ("p5_generator_weights.pt",),
+                       notes=("the notebook run top to bottom: its outputs hold the 100 samples, the MNIST "
+                              "classifier score (the handout's Inception Score) and the interpolations the handout "
+                              "asks for",)),
+    "hw2_wgangp": HandIn("", "hw2_wgangp.ipynb", ("p5_generator_weights.pt",),
                          notes=("the notebook run top to bottom: its outputs hold the plots of your results the "
-                                "handout asks for",)),
-    "hw3_flows": HandIn("Canvas", "hw3_flows.ipynb",
+                                "handout asks for (the handout's models.py and two notebooks are this one "
+                                "notebook here)",)),
+    "hw3_flows": HandIn("", "hw3_flows.ipynb",
                         notes=("the notebook run top to bottom, every answer filled in",)),
     "hw4_gans": HandIn("Canvas", "hw4_gans.ipynb",
                        ("baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"),
@@ -79,7 +81,7 @@ def markdown(hw: str) -> str:
     if got.pdfs == PDF_PER_QUESTION:
         items.append("one PDF per question")
     items += [*got.notes, "not `checkpoints/`"]
-    out = ["## What to hand in", "", f"On {got.where}, as the handout asks:", "",
+    out = ["## What to hand in", "", (f"On {got.where}, as" if got.where else "As") + " the handout asks:", "",
            *[f"- {item};" for item in items[:-1]], f"- {items[-1]}."]
     if got.pdfs != PDF_NONE:
         what = "the PDF of the notebook" if got.pdfs == PDF_REPORT else "one PDF per question (and one of the whole)"
@@ -122,9 +124,9 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path) -> list[str]:
     got = of(hw)
     if got is None:
         return []
-    notebook, files_folder = Path(notebook), Path(files_folder)
+    notebook, files_folder = Path(notebook).resolve(), Path(files_folder).resolve()
     pdf_folders = [notebook.parent / "pdf", files_folder / "pdf", files_folder, notebook.parent]
-    out = [f"Hand in on {got.where}, as the handout of {hw} asks:"]
+    out = [(f"Hand in on {got.where}, as" if got.where else "Hand in, as") + f" the handout of {hw} asks:"]
     missing = []
     if "<" in got.notebook:  # a name of the student's own
         out.append(f"  ok the notebook {notebook.name}, named {got.notebook} when you upload it")

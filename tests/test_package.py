@@ -1,0 +1,27 @@
+"""The dgmlab package as a notebook reads it."""
+import subprocess
+import sys
+from pathlib import Path
+
+import dgmlab
+
+
+def test_a_notebook_reads_any_module_of_the_package_without_importing_it():
+    """hw2's training cell called dgmlab.artifacts.save_weights with no import of dgmlab.artifacts: in a fresh
+    kernel it raised AttributeError at the end of a full run, and the weights file was never written."""
+    code = "import dgmlab; print(dgmlab.artifacts.save_weights.__name__, dgmlab.metrics.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.split() == ["save_weights", "dgmlab.metrics"], out.stderr
+
+
+def test_every_module_the_package_lists_exists_and_no_other_name_is_made_up():
+    folder = Path(dgmlab.__file__).parent
+    modules = {p.stem for p in folder.glob("*.py")} - {"__init__", "cli", "runtime", "workspace"}
+    packages = {p.parent.name for p in folder.glob("*/__init__.py")} - {"grading", "authoring", "assets"}
+    assert set(dgmlab._SUBMODULES) == modules | packages
+    try:
+        dgmlab.no_such_module
+    except AttributeError as exc:
+        assert "no_such_module" in str(exc)
+    else:
+        raise AssertionError("an unknown name was read as a module")
