@@ -51,30 +51,6 @@ class Generator(nn.Module):
 from dgmlab.probes import check
 check("p1_generator_tests", Generator)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.grading.references.hw4_gans import kit_generator
-from dgmlab.testing import points
-
-@points(1)
-def test_one_image_at_a_time():
-    assert_trainable(trainable, "Generator()")
-    # four noise vectors one by one: each image as the statement's network gives it (no batch statistics)
-    with torch.no_grad():
-        want = kit_generator(inputs.params)(inputs.z16[:4])
-    checks.assert_close(one_at_a_time, want, rtol=1e-4, atol=1e-5,
-                        name="Generator() on one noise vector at a time, with the grader's parameters")
-
-
-@points(1)
-def test_training_mode_changes_nothing():
-    assert_trainable(trainable, "Generator()")
-    # out16 ran in training mode: no dropout, no batch statistics, the statement's network exactly
-    with torch.no_grad():
-        want = kit_generator(inputs.params)(inputs.z16)
-    checks.assert_close(out16, want, rtol=1e-4, atol=1e-5,
-                        name="Generator() in training mode, with the grader's parameters")
-### END HIDDEN TESTS
-
 # %% [markdown]
 # ### P1.2 The discriminator (5 points)
 # It must accept images as `(N, 1, 28, 28)` or already flattened `(N, 784)`.
@@ -108,36 +84,6 @@ class Discriminator(nn.Module):
 from dgmlab.probes import check
 check("p1_discriminator_tests", Discriminator)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-
-def _kit_train_logits(dropout):
-    # the statement's discriminator in training mode, its dropout masks drawn from the seed the probe used
-    layers, width_in = [], 784
-    for width in (512, 256, 128):
-        layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
-        width_in = width
-    net = load_by_shape(nn.Sequential(*layers, nn.Linear(width_in, 1)), inputs.params, "the kit's discriminator").train()
-    with torch.no_grad(), torch.random.fork_rng(devices=[]):
-        torch.manual_seed(inputs.dropout_seed)
-        return net(inputs.x32)
-
-
-@points(1.25)
-def test_dropout_in_training_mode():
-    assert_trainable(trainable, "Discriminator()")
-    checks.assert_close(train_out, _kit_train_logits(0.3), rtol=1e-4, atol=1e-5,
-                        name="Discriminator() in training mode (dropout 0.3 after each hidden layer), same masks")
-
-
-@points(1)
-def test_dropout_argument_is_used():
-    assert_trainable(trainable, "Discriminator()")
-    checks.assert_close(half_dropout_train_out, _kit_train_logits(0.5), rtol=1e-4, atol=1e-5,
-                        name="Discriminator(dropout=0.5) in training mode, same masks")
-### END HIDDEN TESTS
-
 # %% [markdown]
 # ### P1.3 The two losses (4 points)
 #
@@ -168,37 +114,6 @@ def generator_loss(fake_logits):
 from dgmlab.probes import check
 check("p1_losses_tests", discriminator_loss, generator_loss)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-@points(0.75)
-def test_values_on_fixed_logits():
-    real, fake = inputs.real.double(), inputs.fake.double()
-    want_d = (-torch.log(torch.sigmoid(real)).mean() - torch.log(1 - torch.sigmoid(fake)).mean()).item()
-    want_g = (-torch.log(torch.sigmoid(fake)).mean()).item()
-    checks.assert_close(d_values, want_d, rtol=1e-5, name="discriminator_loss on fixed logits")
-    checks.assert_close(g_values, want_g, rtol=1e-5, name="generator_loss on fixed logits")
-
-
-@points(0.5)
-def test_batch_mean_not_sum():
-    checks.assert_close(d_repeated[0], d_repeated[1], rtol=1e-5, name="discriminator_loss of a repeated batch")
-    checks.assert_close(g_repeated[0], g_repeated[1], rtol=1e-5, name="generator_loss of a repeated batch")
-
-
-@points(0.25)
-def test_discriminator_gradients_push_the_right_way():
-    r, f = d_grads
-    assert r is not None and f is not None and (r < 0).all() and (f > 0).all(), \
-        "minimising discriminator_loss must raise real logits and lower fake logits"
-
-
-@points(0.5)
-def test_generator_gradient_does_not_saturate():
-    assert g_grad is not None and (g_grad < -0.2).all(), \
-        "the generator loss must keep a strong gradient when D confidently rejects fakes (non-saturating form)"
-### END HIDDEN TESTS
-
 # %% [markdown]
 # ### P1.4 One update of each player (6 points)
 #
@@ -227,26 +142,6 @@ def discriminator_step(generator, discriminator, d_opt, real, z):
 from dgmlab.probes import check
 check("p1_d_step_tests", discriminator_step, discriminator_loss)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.grading.references.hw4_gans import reference_sgd_step
-from dgmlab.testing import points
-
-def _d_loss(g, d):
-    # the grader's own step: P1.3's discriminator loss on this batch, the fakes detached
-    real, fake = d(inputs.real), d(g(inputs.z).detach())
-    return (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
-            + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
-
-
-@points(1.25)
-def test_one_sgd_step_on_the_discriminator_loss():
-    for p, w in paired(value(fresh_step, "the step")["after"], reference_sgd_step(inputs, "D", _d_loss),
-                        "discriminator parameters after the step"):
-        checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
-                            name="discriminator parameters after one step from the grader's start (one SGD step on the discriminator loss)")
-
-### END HIDDEN TESTS
-
 # %% kind="answer" grade_id="p1_g_step"
 def generator_step(generator, discriminator, g_opt, z):
     """One generator update (non-saturating loss). z: (N, latent_dim) float32.
@@ -266,35 +161,3 @@ def generator_step(generator, discriminator, g_opt, z):
 from dgmlab.probes import check
 check("p1_g_step_tests", generator_step, generator_loss)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.grading.references.hw4_gans import reference_sgd_step
-from dgmlab.testing import points
-
-def _g_loss(g, d):
-    # the grader's own step: P1.3's non-saturating generator loss on this batch
-    fake = d(g(inputs.z))
-    return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
-
-
-@points(1.25)
-def test_one_sgd_step_on_the_non_saturating_loss():
-    for p, w in paired(value(fresh_step, "the step")["after"], reference_sgd_step(inputs, "G", _g_loss),
-                        "generator parameters after the step"):
-        checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
-                            name="generator parameters after one step from the grader's start (one SGD step on the non-saturating loss)")
-
-
-@points(0.5)
-def test_old_gradients_cleared():
-    for p, w in paired(value(stale_step, "the step")["after"], reference_sgd_step(inputs, "G", _g_loss),
-                        "generator parameters after the step"):
-        checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
-                            name="generator parameters after a step that follows an earlier one (old gradients cleared?)")
-
-
-@points(0.25)
-def test_discriminator_untouched():
-    # the discriminator's parameters after the generator step: still the grader's seeded start
-    for p, w in paired(value(fresh_step, "the step")["other_after"], inputs.D0, "discriminator parameters after the step"):
-        checks.assert_close(p, w, atol=0, rtol=0, name="the discriminator's parameters after the generator step")
-### END HIDDEN TESTS

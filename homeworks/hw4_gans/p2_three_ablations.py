@@ -37,47 +37,6 @@ def make_gan(experiment, latent_dim=100):
 from dgmlab.probes import check
 check("p2_make_gan_tests", make_gan)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.grading.references.hw4_gans import (assert_discriminator_as_stated, assert_generator_as_stated,
-                                                assert_made_as_stated)
-from dgmlab.testing import points
-
-# each experiment's networks with the grader's seeded parameters, against the statement's networks for it
-
-
-@points(0.5)
-def test_wide_generator_doubles_only_the_generator():
-    assert_made_as_stated(experiments, inputs, "wide_generator")
-
-
-@points(0.5)
-def test_d_steps_10_changes_only_the_schedule():
-    assert_made_as_stated(experiments, inputs, "d_steps_10")
-
-
-@points(0.25)
-def test_fresh_networks_on_every_call():
-    # a second make_gan("baseline") got half the grader's parameters: the first pair must still hold the grader's own
-    r = value(fresh, "make_gan")
-    assert_generator_as_stated(r["g_out"], inputs, (128, 256, 512), "the first make_gan('baseline')'s generator, "
-                               "after a second call (a new network each call?)")
-    assert_discriminator_as_stated(r["d_out"], inputs, (512, 256, 128), "the first make_gan('baseline')'s "
-                                   "discriminator, after a second call (a new network each call?)")
-
-
-@points(0.5)
-def test_unknown_name_raises():
-    for got, name in paired(calls, inputs.names, "results, one per make_gan call"):
-        got = value(got, f"make_gan({name!r})")
-        if name in STATEMENT_EXPERIMENTS:
-            assert isinstance(got, dict), f"make_gan({name!r}) {got} for a name of the statement"
-            assert_generator_as_stated(got["g_out"], inputs, (128, 256, 512), f"make_gan({name!r})'s generator")
-        else:
-            assert got == "raised ValueError", \
-                f"make_gan must raise ValueError for an unknown experiment name such as {name!r}, found it " + (
-                    got if isinstance(got, str) else "returned networks")
-### END HIDDEN TESTS
-
 # %% [markdown]
 # ### P2.2 The training loop (3 points)
 #
@@ -113,42 +72,6 @@ def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1,
 # %% kind="tests" grade_id="p2_train_gan_tests" points=3
 from dgmlab.probes import check
 check("p2_train_gan_tests", train_gan)
-
-### BEGIN HIDDEN TESTS
-from dgmlab.grading.references.hw4_gans import assert_history_as_stated, assert_parameters_as_stated
-from dgmlab.testing import points
-
-# train_gan ran with stand-ins for the two steps; the grader replays the statement's schedule from the same seeded
-# start and loader and compares the history and the parameters train_gan leaves with its own
-
-
-@points(0.5)
-def test_counts_optimizer_steps():
-    for run in HIDDEN_RUNS:
-        assert_history_as_stated(run_of(runs, run), inputs, run)
-
-
-@points(0.5)
-def test_noise_has_a_row_per_real_digit_and_latent_dim_columns():
-    # the steps drew their noise in the shape of the notebook's z: the replay's is (batch size, latent_dim)
-    assert_parameters_as_stated(noise_run, inputs, "noise",
-                                "noise of shape (batch size, generator.latent_dim) in every step")
-    # and each step's z is a fresh torch.randn draw: none handed to two steps, standard normal pooled over the runs
-    assert_fresh_standard_noise(runs, noise_run)
-
-
-@points(0.25)
-def test_batches_and_noise_go_to_the_generators_device():
-    # networks on PyTorch's meta device stand in for a GPU: a real batch or noise left elsewhere stops the run
-    assert_history_as_stated(devices_run, inputs, "devices")
-
-
-@points(0.25)
-def test_both_players_learn():
-    # each player stepped against the other's seeded start (flattened batches): both must end where their own updates lead
-    assert_parameters_as_stated(frozen_run, inputs, "frozen",
-                                "one update of each player per batch, each against the other's starting parameters")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Training and scoring the four models
@@ -329,12 +252,6 @@ if not is_grading():
 # %% kind="tests" grade_id="p2_baseline_samples_tests" points=3
 from dgmlab.probes import check
 check("p2_baseline_samples_tests")
-
-### BEGIN HIDDEN TESTS
-# No hidden test: in the grader (whose judge offers keep), leave its draw for the class dashboard
-if "keep" in globals():
-    keep_graded_draw(files, seed_of, keep)
-### END HIDDEN TESTS
 
 # %% [markdown]
 # The three ablations, with the same seed, data and number of epochs.

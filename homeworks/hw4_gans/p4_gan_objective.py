@@ -36,42 +36,6 @@ print("D_star =", D_star, "   second derivative there:", second_derivative)
 from dgmlab.probes import check
 check("p4a_tests", V_point, D_star, second_derivative, D_star_pi)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-@points(0.5)
-def test_pointwise_value():
-    checks.assert_sympy_equal(V_point, p_data * sp.log(d) + p_g * sp.log(1 - d), "V_point")
-
-
-@points(0.5)
-def test_optimal_discriminator_with_its_general_form():
-    checks.assert_sympy_equal(D_star, p_data / (p_data + p_g), "D_star")
-    # D* is printed further down: its points come only with the general derivation done too
-    want_pi = pi_real * p_data / (pi_real * p_data + (1 - pi_real) * p_g)
-    assert checks.sympy_equivalent(D_star_pi, want_pi), \
-        "D_star earns its points only together with a correct D_star_pi (the printed result alone earns nothing)"
-
-
-@points(0.5)
-def test_second_derivative_at_the_optimum():
-    checks.assert_sympy_equal(second_derivative, -(p_data + p_g) ** 3 / (p_data * p_g), "second_derivative")
-
-
-@points(0.25)
-def test_second_derivative_is_negative():
-    rng = np.random.default_rng(0)
-    for a, b in rng.uniform(0.01, 5, size=(20, 2)):
-        value = float(second_derivative.subs({p_data: a, p_g: b}))
-        assert value < 0, "second_derivative must be negative for positive densities"
-
-
-@points(1.75)
-def test_optimal_discriminator_for_unbalanced_batches():
-    want = pi_real * p_data / (pi_real * p_data + (1 - pi_real) * p_g)
-    checks.assert_sympy_equal(D_star_pi, want, "D_star_pi")
-### END HIDDEN TESTS
-
 # %% [markdown]
 # ### P4(a) Derivation (5 points, graded by hand)
 #
@@ -139,48 +103,6 @@ print("C_point =", C_point)
 # %% kind="tests" grade_id="p4b_tests" points=5
 from dgmlab.probes import check
 check("p4b_tests", C_point, virtual_criterion, js_divergence)
-
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-@points(0.75)
-def test_c_point_is_the_substitution():
-    checks.assert_sympy_equal(C_point, p_data * sp.log(p_data / (p_data + p_g)) + p_g * sp.log(p_g / (p_data + p_g)), "C_point")
-
-
-@points(1)
-def test_js_divergence_in_nats():
-    from scipy.spatial.distance import jensenshannon
-    for (js, js_rev), (p, q) in paired(js_on_pairs, inputs.pairs, "results, one per pair"):
-        checks.assert_close(js, jensenshannon(p, q) ** 2, atol=1e-9, name="js_divergence")
-        checks.assert_close(js, js_rev, atol=1e-12, name="js_divergence symmetry")
-
-
-@points(1)
-def test_virtual_criterion_values():
-    for got, (p, q) in paired(vc_on_pairs, inputs.pairs, "results, one per pair"):
-        expected = float(np.sum(xlogy(p, 2 * p / (p + q + (p + q == 0))) + xlogy(q, 2 * q / (p + q + (p + q == 0))))) - np.log(4)
-        checks.assert_close(got, expected, atol=1e-9, name="virtual_criterion")
-
-
-@points(0.25)
-def test_c_point_sums_to_the_criterion():
-    # lambdify writes the expression as Python source and runs it: only the two symbols' names may be in it
-    checks.assert_sympy_expr(C_point, "C_point", symbols=[p_data, p_g])
-    f = sp.lambdify((p_data, p_g), C_point, "numpy")
-    for got, (p, q) in paired(vc_on_pairs, inputs.pairs, "results, one per pair"):
-        if np.all(p > 0) and np.all(q > 0):
-            checks.assert_close(float(np.sum(f(p, q))), got, atol=1e-9,
-                                name="sum of C_point over the support versus virtual_criterion")
-
-
-@points(0.5)
-def test_minimum_only_at_equality():
-    for (equal, apart), (_, qs) in paired(vc_apart, inputs.apart, "results, one per distribution p"):
-        checks.assert_close(equal, -np.log(4), atol=1e-12, name="virtual_criterion(p, p)")
-        for got, _ in paired(apart, qs, "values of virtual_criterion(p, q), one per q"):
-            assert got > -np.log(4) + 1e-9, "C(G) must exceed -log 4 when p_g differs from p_data"
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### P4(b) Derivation (5 points, graded by hand)

@@ -40,6 +40,7 @@ def test_every_test_cell_is_a_check_the_grader_judges_with_hidden_tests_except_t
     points over its tests; hidden tests decide part of every code cell's points (the two artifact cells' rules are
     all stated, so their tests are all visible, and they run in the grader on the files as handed in)."""
     from dgmlab import probes
+    from dgmlab.grading import hidden
 
     for cell in _cells():
         meta = _meta(cell)
@@ -47,16 +48,16 @@ def test_every_test_cell_is_a_check_the_grader_judges_with_hidden_tests_except_t
             gid, src = meta["grade_id"], cell.source
             found = probes.cell_call(src)
             assert found is not None and found[0] == gid, gid
-            assert "run_tests" not in src, gid
+            assert "run_tests" not in src and "### BEGIN HIDDEN TESTS" not in src, gid
             spec = probes.spec_for("hw4_gans", gid)
             assert spec.points == meta["points"] and found[1] == spec.names, gid
-            steps = probes.plan(spec, src)
+            steps = probes.plan(spec, hidden=hidden.tests("hw4_gans", gid))
             assert abs(sum(w for _, w, _ in steps) - spec.points) < 1e-9, gid
             if gid in ("p2_baseline_samples_tests", "p3_cgan_samples_tests"):
                 assert spec.hidden == 0 and spec.files, gid
-                assert not [n for n, _, hidden in steps if hidden], gid  # the baseline's leaves the dashboard's draw
+                assert not [n for n, _, is_hidden in steps if is_hidden], gid
             else:
-                assert 0 < spec.hidden < spec.points and "### BEGIN HIDDEN TESTS" in src, gid
+                assert 0 < spec.hidden < spec.points and hidden.tests("hw4_gans", gid), gid
 
 
 def test_every_answer_cell_has_a_realistic_wrong_answer_and_partial_labels_exist():
@@ -441,7 +442,7 @@ def test_a_last_layer_solved_for_seed_0_does_not_reach_the_autograders_draw():
     from dgmlab import novelty
 
     state = _crafted_to_draw_real_digits()
-    from dgmlab.grading.references.hw4_gans import mlp_generator
+    from dgmlab.grading.hidden.hw4_gans.references import mlp_generator
 
     generator = mlp_generator(state, in_dim=100, widths=(128, 256, 512))
     keyed, draws = _keyed_seed(state), {}
@@ -454,11 +455,12 @@ def test_a_last_layer_solved_for_seed_0_does_not_reach_the_autograders_draw():
 
 @pytest.mark.slow  # draws and scores samples
 def test_the_grader_leaves_its_baseline_draw_for_the_dashboard(tmp_path):
-    """The baseline cell's hidden region (no test, no points) hands the grader's draw of 100 images to the judge's
-    ``keep`` (written to the submission's autograded folder, which the dashboard reads); without ``keep``, or
-    without a usable file, it does nothing and never raises."""
+    """The baseline cell's first visible test hands the grader's draw of 100 images to the judge's ``keep`` (written
+    to the submission's autograded folder, which the dashboard reads; the cell has no hidden test); without ``keep``,
+    or without a usable file, it does nothing and never raises."""
     import io
 
+    from dgmlab import probes
     from dgmlab.grading.report.analysis import ARTIFACTS
     from dgmlab.probes import HandedIn
     from dgmlab.probes import hw4_gans as spec_module
@@ -474,8 +476,11 @@ def test_the_grader_leaves_its_baseline_draw_for_the_dashboard(tmp_path):
     drawn = torch.load(io.BytesIO(kept[ARTIFACTS["hw4"][0]]), weights_only=True)
     x, _ = spec_module.graded_draw(files, lambda name: 0, BUILDER.BASELINE_FILE, made_by="the runner")
     assert torch.equal(drawn, x), "the dashboard shows the graded draw itself"
-    cell = next(c.source for c in _cells() if _meta(c).get("grade_id") == "p2_baseline_samples_tests")
-    assert 'if "keep" in globals():\n    keep_graded_draw(files, seed_of, keep)' in cell
+    judged = {}
+    probes.judge("hw4_gans", probes.spec_for("hw4_gans", "p2_baseline_samples_tests"), {}, 4242, folder=tmp_path,
+                 seeds={BUILDER.BASELINE_FILE: 0}, keep=lambda name, data: judged.update({name: data}))
+    assert list(judged) == [ARTIFACTS["hw4"][0]], "the judged cell keeps the draw"
+    assert torch.equal(torch.load(io.BytesIO(judged[ARTIFACTS["hw4"][0]]), weights_only=True), x)
 
 
 # ---------------------------------------------------------------------- red team F1: facts typed into the probe data
@@ -845,7 +850,7 @@ def test_a_network_computed_outside_autograd_earns_nothing(cell):
     """Issue 54: the statement's computation itself, evaluated without autograd (the grader's mlp_forward, which the
     student package used to hold as dgmlab.artifacts.mlp_forward), gives every output the cells compare, yet earns
     nothing: no gradient reaches the parameters, and every test of a network's cell asks for one first."""
-    from dgmlab.grading.references.hw4_gans import mlp_forward
+    from dgmlab.grading.hidden.hw4_gans.references import mlp_forward
 
     tanh = "generator" in cell
     detached = _network(cell, lambda self, tensors, x, labels=None: mlp_forward(tensors, x, labels, tanh=tanh))

@@ -1,15 +1,15 @@
 """hw4_gans' graded test cells: what each hands the grader and its visible tests.
 
-The hidden tests are in the instructor's notebook (``source/hw4_gans/``); they read the names below
-(``context``) and the values each probe returns. The probes build the student's networks and run the
+The hidden tests are the grader's (``homeworks/hw4_gans/hidden/``, :mod:`dgmlab.grading.hidden`); they read the
+names below and the values each probe returns. The probes build the student's networks and run the
 student's functions on inputs made from the seed, and keep what comes back (outputs with the grader's seeded
 parameters, parameters after an update or a training run, returned losses and histories). Hidden tests compare
 those with what the grader computes itself from its own copy of the inputs (the statement's networks, losses and
-steps: ``dgmlab.grading.references.hw4_gans``, which this module never imports); the visible tests of the P1 cells,
+steps: ``dgmlab.grading.hidden.hw4_gans.references``, which this module never imports); the visible tests of the P1 cells,
 make_gan and the conditional steps compare the values on the working seed's inputs with values recorded from those
 references (:func:`recorded`), and the others with what this module computes. The two cells graded from
 handed-in weights run in the grader: they read the file as handed in and draw from it with the statement's
-generator, which only the grader holds (``dgmlab.grading.references.hw4_gans.mlp_generator``), never a class from
+generator, which only the grader holds (``dgmlab.grading.hidden.hw4_gans.references.mlp_generator``), never a class from
 the student's kernel; in a student's self-check, where the grader is not installed, they draw with the notebook's
 own generator class instead (:func:`_drawing`).
 """
@@ -21,7 +21,7 @@ import types
 
 from dgmlab import checks
 from dgmlab.testing import points
-from dgmlab.probes import CheckSpec, TestFailure, attempt, expected, usable, working, seeded_generator as _gen
+from dgmlab.probes import CheckSpec, TestFailure, attempt, usable, working, seeded_generator as _gen
 from dgmlab.probes import on_working as _on_working, with_working as _with_working
 from dgmlab.probes import _torch  # lazy imports
 
@@ -183,18 +183,16 @@ def _seeded(seed: int, salt: int) -> dict:
 # ------------------------------------------------------------------ visible tests: recorded values on the working seed
 # A converted cell's inputs carry, under "working", the visible tests' own draw (dgmlab.probes.with_working), and its
 # probe runs the student's code on both (on_working): hidden tests read the values on the grading seed's inputs and
-# compare them with the grader's references (dgmlab.grading.references.hw4_gans); visible tests read the values on
-# their own draw (working) and compare them with recorded(cell): in a self-check what those references gave on the
-# working seed's draw, recorded with the kit (dgmlab.probes.expected); graded, the references computed in the judge.
-def recorded(cell: str) -> dict:
-    """What the grader's references gave on ``cell``'s working-seed inputs (recorded with the kit)."""
-    return expected("hw4_gans", cell)
+# compare them with the grader's references (dgmlab.grading.hidden.hw4_gans.references); visible tests read the values
+# on their own draw (working) and compare them with ref, the cell's reference values (dgmlab.probes.Ref): in a
+# self-check what those references gave on the working seed's draw, recorded with the kit (dgmlab.probes.expected);
+# graded, the references computed in the judge.
 
 
 # ------------------------------------------------------------------ P1.1 the generator
 # The networks are graded on the grader's seeded parameters: each tensor goes into the parameter of the student's
 # network with its shape (unique in these MLPs), and the outputs on seeded inputs are compared with what the
-# statement's network computes with them (the grader's mlp_forward, dgmlab.grading.references.hw4_gans, which it
+# statement's network computes with them (the grader's mlp_forward, dgmlab.grading.hidden.hw4_gans.references, which it
 # also draws from handed-in weights with; the student package holds only the shapes, dgmlab.artifacts.mlp_shapes).
 def _param_shapes(in_dim, widths, out_dim, embedding=None):
     from dgmlab import artifacts
@@ -279,25 +277,25 @@ def _generator_matches(out, want, what):
 
 
 @points(1.5)
-def test_generator_is_the_statements_network(v):
+def test_generator_is_the_statements_network(v, ref):
     assert_trainable(v.trainable, "Generator()")
-    _generator_matches(working(v).out16, recorded("p1_generator_tests")["out16"], "Generator()(z)")
+    _generator_matches(working(v).out16, ref["out16"], "Generator()(z)")
 
 
 @points(1)
-def test_latent_dim_and_widths_are_used(v):
+def test_latent_dim_and_widths_are_used(v, ref):
     assert_trainable(v.trainable, "Generator()")
     found = v.latent_dim_7
     assert found == 7, f"expected Generator(latent_dim=7).latent_dim == 7, found {found!r}: keep the argument as self.latent_dim"
-    _generator_matches(working(v).small_out, recorded("p1_generator_tests")["small_out"],
+    _generator_matches(working(v).small_out, ref["small_out"],
                        "Generator(latent_dim=8, widths=(16, 32))(z)")
 
 
 @points(0.5)
-def test_saturates_like_a_tanh(v):
+def test_saturates_like_a_tanh(v, ref):
     assert_trainable(v.trainable, "Generator()")
     # the same network with every parameter 20x larger: the outputs reach -1 and 1 as a tanh's do
-    _generator_matches(working(v).saturated, recorded("p1_generator_tests")["saturated"],
+    _generator_matches(working(v).saturated, ref["saturated"],
                        "Generator()(z) with 20x the grader's parameters")
 
 
@@ -343,9 +341,9 @@ def _logits_match(out, want, what):
 
 
 @points(1.75)
-def test_one_logit_per_image_for_both_input_shapes(v):
+def test_one_logit_per_image_for_both_input_shapes(v, ref):
     assert_trainable(v.trainable, "Discriminator()")
-    w, want = working(v), recorded("p1_discriminator_tests")["logits"]
+    w, want = working(v), ref["logits"]
     _logits_match(w.flat_out, want, "Discriminator().eval()(x) for (N, 784)")
     try:
         out = w.image_out
@@ -356,9 +354,9 @@ def test_one_logit_per_image_for_both_input_shapes(v):
 
 
 @points(1)
-def test_widths_argument_is_used(v):
+def test_widths_argument_is_used(v, ref):
     assert_trainable(v.trainable, "Discriminator()")
-    _logits_match(working(v).small_out, recorded("p1_discriminator_tests")["small_logits"],
+    _logits_match(working(v).small_out, ref["small_logits"],
                   "Discriminator(widths=(64, 32, 16, 8)).eval()(x)")
 
 
@@ -401,7 +399,7 @@ def _losses_probe(o, x):
 
 
 @points(0.5)
-def test_scalar_tensors_that_keep_the_graph(v):
+def test_scalar_tensors_that_keep_the_graph(v, ref):
     checks.assert_tensor(v.d_graph, "discriminator_loss", shape=(), requires_grad=True)
     checks.assert_tensor(v.g_graph, "generator_loss", shape=(), requires_grad=True)
 
@@ -411,7 +409,7 @@ def _softplus(t: float) -> float:
 
 
 @points(1)
-def test_zero_logits_give_log_two_per_term(v):
+def test_zero_logits_give_log_two_per_term(v, ref):
     g, d = float(v.g_zero), float(v.d_zero)
     log2 = math.log(2)
     hint_g = {round(-log2, 4): ": that is -log 2, the saturating form log(1 - D(G(z))); use -log D(G(z))",
@@ -427,7 +425,7 @@ def test_zero_logits_give_log_two_per_term(v):
 
 
 @points(0.5)
-def test_finite_and_right_at_logits_of_30(v):
+def test_finite_and_right_at_logits_of_30(v, ref):
     # the statement warns that logits reach +-30: in float32 sigmoid(30) rounds to 1, so log(1 - sigmoid(30)) is -inf
     for name, got, want in (("generator_loss", v.g_big, 15.0), ("discriminator_loss", v.d_big, 30.0)):
         call = "generator_loss(f)" if name == "generator_loss" else "discriminator_loss(f, f)"
@@ -528,19 +526,19 @@ def _d_moved(v):
 
 @points(0.25)
 @_named('test_returns_a_float')
-def test_d_step_returns_a_float(v):
+def test_d_step_returns_a_float(v, ref):
     _d_moved(v)
     # a batch whose real images are the generator's own fakes, and learning rate 0: the loss is the same whichever
     # way round real and fake go and before or after the update; the grader computed it with the statement's loss
-    _returned_float(working(v).fakes_as_reals, recorded("p1_d_step_tests")["fakes_as_reals_loss"], "discriminator_step")
+    _returned_float(working(v).fakes_as_reals, ref["fakes_as_reals_loss"], "discriminator_step")
 
 
 @points(0.5)
 @_named('test_returns_the_loss_of_this_batch')
-def test_d_step_returns_the_loss_of_this_batch(v):
+def test_d_step_returns_the_loss_of_this_batch(v, ref):
     _d_moved(v)
     out = value(working(v).fresh_step, "the step")["returned"]
-    want, swapped = recorded("p1_d_step_tests")["loss"], recorded("p1_d_step_tests")["swapped_loss"]
+    want, swapped = ref["loss"], ref["swapped_loss"]
     hint = (": that is the loss with real and fake swapped (reals go first)"
             if isinstance(out, float) and abs(out - swapped) < 1e-5 * (1 + abs(swapped)) else "")
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
@@ -558,7 +556,7 @@ def _grads_left(found, planted) -> bool:
 
 @points(0.25)
 @_named('test_generator_untouched')
-def test_d_step_leaves_the_generator_untouched(v):
+def test_d_step_leaves_the_generator_untouched(v, ref):
     _d_moved(v)
     torch, r = _torch(), value(v.fresh_step, "the step")
     assert len(r["other_after"]) == len(v.inputs.G0) and all(
@@ -570,11 +568,11 @@ def test_d_step_leaves_the_generator_untouched(v):
 
 
 @points(0.75)
-def test_old_gradients_cleared(v):
+def test_old_gradients_cleared(v, ref):
     # the discriminator holds a stale gradient (all ones) from an earlier step before this one: the statement's step
     # clears old gradients first, so it moves the parameters exactly as a fresh step does (the grader's SGD step)
     torch, w = _torch(), working(v)
-    after, want = value(w.stale_step, "the step")["after"], recorded("p1_d_step_tests")["sgd_step"]
+    after, want = value(w.stale_step, "the step")["after"], ref["sgd_step"]
     fresh = value(w.fresh_step, "the step")["after"]
     polluted = len(after) == len(fresh) == len(want) and all(
         f.shape == p.shape == r.shape and torch.allclose(f, r, atol=1e-5, rtol=1e-4) and not torch.allclose(p, r, atol=1e-5, rtol=1e-4)
@@ -602,18 +600,18 @@ def _g_step_probe(o, x):
 
 @points(0.25)
 @_named('test_returns_a_float')
-def test_g_step_returns_a_float(v):
+def test_g_step_returns_a_float(v, ref):
     # learning rate 0, so the loss is the same before and after the update; either generator loss of the statement
     # counts here (the next test checks which)
-    want = recorded("p1_g_step_tests")
+    want = ref
     _returned_float(working(v).no_move, want["loss"], "generator_step", also=(want["saturating_loss"],))
 
 
 @points(0.25)
-def test_moves_the_generator(v):
+def test_moves_the_generator(v, ref):
     torch, w = _torch(), working(v)
     x, after = w.inputs, value(w.fresh_step, "the step")["after"]
-    want = recorded("p1_g_step_tests")["sgd_step"]
+    want = ref["sgd_step"]
     assert len(after) == len(want) and all(p.shape == w.shape for p, w in zip(after, want, strict=True)), \
         "expected the generator's parameters after its step, found other shapes"
     moved = torch.cat([(p - p0).flatten() for p, p0 in zip(after, x["G0"], strict=True)]).double()
@@ -630,9 +628,9 @@ def test_moves_the_generator(v):
 
 
 @points(0.5)
-def test_returns_the_non_saturating_loss_of_this_batch(v):
+def test_returns_the_non_saturating_loss_of_this_batch(v, ref):
     out = value(working(v).fresh_step, "the step")["returned"]
-    want, saturating = recorded("p1_g_step_tests")["loss"], recorded("p1_g_step_tests")["saturating_loss"]
+    want, saturating = ref["loss"], ref["saturating_loss"]
     hint = (": that is the saturating loss log(1 - D(G(z))); the generator minimises -log D(G(z))"
             if isinstance(out, float) and abs(out - saturating) < 1e-5 * (1 + abs(saturating)) else "")
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
@@ -743,16 +741,16 @@ def _outputs_match(out, want, what):
 
 
 @points(0.25)
-def test_baseline_generator_is_p1s(v):
+def test_baseline_generator_is_p1s(v, ref):
     info = experiment(working(v).experiments, "baseline")
-    _outputs_match(value(info["g_out"], "make_gan('baseline')'s generator"), recorded("p2_make_gan_tests")["g_out"],
+    _outputs_match(value(info["g_out"], "make_gan('baseline')'s generator"), ref["g_out"],
                    "make_gan('baseline')'s generator with the grader's parameters, against P1's generator with hidden "
                    "widths (128, 256, 512),")
 
 
 @points(0.5)
-def test_baseline_discriminator_and_d_steps_are_p1s(v):
-    info, want = experiment(working(v).experiments, "baseline"), recorded("p2_make_gan_tests")
+def test_baseline_discriminator_and_d_steps_are_p1s(v, ref):
+    info, want = experiment(working(v).experiments, "baseline"), ref
     what = "make_gan('baseline')'s discriminator"
     _outputs_match(value(info["d_out"], what), want["d_out"],
                    f"{what} in eval mode with the grader's parameters, against P1's discriminator with hidden widths "
@@ -764,10 +762,10 @@ def test_baseline_discriminator_and_d_steps_are_p1s(v):
 
 
 @points(0.5)
-def test_deep_discriminator_adds_a_layer(v):
+def test_deep_discriminator_adds_a_layer(v, ref):
     # every hidden layer with its LeakyReLU and dropout: compared in training mode too, with the grader's masks
     name, widths = "deep_discriminator", STATEMENT_EXPERIMENTS["deep_discriminator"][1]
-    info, want = experiment(working(v).experiments, name), recorded("p2_make_gan_tests")["deep"]
+    info, want = experiment(working(v).experiments, name), ref["deep"]
     what = f"make_gan({name!r})'s discriminator"
     for key, mode in (("d_out", "in eval mode"), ("d_train", "in training mode (dropout 0.3 after each LeakyReLU, the "
                                                             "grader's masks)")):
@@ -1032,21 +1030,21 @@ def parameters_match(record, want, what):
 
 
 @points(0.5)
-def test_history_lists_per_update(v):
-    history_matches(run_of(working(v).runs, (4, 1, 1)), recorded("p2_train_gan_tests")["history_4_1_1"], (4, 1, 1))
+def test_history_lists_per_update(v, ref):
+    history_matches(run_of(working(v).runs, (4, 1, 1)), ref["history_4_1_1"], (4, 1, 1))
 
 
 @points(0.5)
-def test_players_alternate_discriminator_first(v):
-    parameters_match(run_of(working(v).runs, (3, 1, 1)), recorded("p2_train_gan_tests")["parameters_3_1_1"],
+def test_players_alternate_discriminator_first(v, ref):
+    parameters_match(run_of(working(v).runs, (3, 1, 1)), ref["parameters_3_1_1"],
                      "3 batches, each one discriminator update then one generator update (D G D G D G)")
 
 
 @points(0.5)
-def test_generator_update_follows_d_steps_discriminator_updates(v):
+def test_generator_update_follows_d_steps_discriminator_updates(v, ref):
     # the step schedule for d_steps > 1: a generator update right after the d_steps-th, 2 d_steps-th, ...
     # discriminator update (not after the 1st, d_steps + 1-th, ...), the count running on across epochs
-    want = recorded("p2_train_gan_tests")["parameters_of"]
+    want = ref["parameters_of"]
     for n_batches, epochs, d_steps in HIDDEN_RUNS:
         parameters_match(run_of(working(v).runs, (n_batches, epochs, d_steps)), want[_run_key((n_batches, epochs, d_steps))],
                          f"{n_batches} batches, {epochs} epoch(s), d_steps={d_steps}: a generator update right after "
@@ -1105,17 +1103,17 @@ def _cond_matches(out, wants, what, generator=True):
 
 
 @points(1.5)
-def test_conditional_generator_is_the_statements_network(v):
+def test_conditional_generator_is_the_statements_network(v, ref):
     assert_trainable(v.trainable, "ConditionalGenerator()")
-    _cond_matches(working(v).out12, recorded("p3_cond_generator_tests")["out12"],
+    _cond_matches(working(v).out12, ref["out12"],
                   "ConditionalGenerator()(z, labels) in training mode")
 
 
 @points(1)
-def test_the_label_changes_the_image(v):
+def test_the_label_changes_the_image(v, ref):
     assert_trainable(v.trainable, "ConditionalGenerator()")
     # one z, the ten labels: each image as the statement's network draws it for that label
-    _cond_matches(working(v).per_label, recorded("p3_cond_generator_tests")["per_label"],
+    _cond_matches(working(v).per_label, ref["per_label"],
                   "ConditionalGenerator()(z, labels) for one z and the ten labels")
 
 
@@ -1139,18 +1137,18 @@ def _cond_discriminator_probe(o, x):
 
 
 @points(1.5)
-def test_one_logit_per_image(v):
+def test_one_logit_per_image(v, ref):
     assert_trainable(v.trainable, "ConditionalDiscriminator()")
-    w, want = working(v), recorded("p3_cond_discriminator_tests")["logits"]
+    w, want = working(v), ref["logits"]
     _cond_matches(w.flat_out, want, "ConditionalDiscriminator().eval()(x, labels) for flattened x", generator=False)
     _cond_matches(w.image_out, want, "ConditionalDiscriminator().eval()(x, labels) for (N, 1, 28, 28)",
                   generator=False)
 
 
 @points(1)
-def test_the_label_changes_the_logit(v):
+def test_the_label_changes_the_logit(v, ref):
     assert_trainable(v.trainable, "ConditionalDiscriminator()")
-    _cond_matches(working(v).per_label, recorded("p3_cond_discriminator_tests")["per_label"],
+    _cond_matches(working(v).per_label, ref["per_label"],
                   "ConditionalDiscriminator().eval()(x, labels) for one image and the ten labels", generator=False)
 
 
@@ -1212,11 +1210,11 @@ def _cgan_moved(v):
 
 
 @points(0.5)
-def test_return_floats(v):
+def test_return_floats(v, ref):
     _cgan_moved(v)
     # from a start where the labels have no weight (so any labelling gives the same loss), learning rate 0: each
     # step returns the loss the grader computed with the statement's losses
-    w, want = working(v), recorded("p3_cgan_steps_tests")
+    w, want = working(v), ref
     _returned_float(w.d_blind, want["d_blind_loss"], "cgan_discriminator_step")
     _returned_float(w.g_blind, want["g_blind_loss"], "cgan_generator_step")
 
@@ -1234,21 +1232,21 @@ def _no_gradient_into_the_generator(v):
 
 
 @points(0.5)
-def test_discriminator_loss_uses_the_batch_labels(v):
+def test_discriminator_loss_uses_the_batch_labels(v, ref):
     _cgan_moved(v)
     _no_gradient_into_the_generator(v)
     out = value(working(v).d_fresh, "the step")["returned"]
-    want = recorded("p3_cgan_steps_tests")["d_loss"]
+    want = ref["d_loss"]
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
         (f"expected the conditional discriminator loss of the grader's batch before the update, {want:.5f}, found "
          f"{_shown(out)}: fakes are generated for the batch's labels and judged with those same labels")
 
 
 @points(0.5)
-def test_generator_loss_uses_the_requested_labels(v):
+def test_generator_loss_uses_the_requested_labels(v, ref):
     _cgan_moved(v)
     out = value(working(v).g_fresh, "the step")["returned"]
-    want = recorded("p3_cgan_steps_tests")["g_loss"]
+    want = ref["g_loss"]
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
         (f"expected the conditional generator loss of the grader's batch before the update, {want:.5f}, found "
          f"{_shown(out)}: the generator draws digits for the given labels and is judged with the same labels")
@@ -1263,7 +1261,7 @@ def symbols() -> dict:
     return {"p_data": p_data, "p_g": p_g, "d": d, "pi_real": sp.symbols("pi_real", positive=True)}
 
 
-def test_expressions_and_symbols(v):
+def test_expressions_and_symbols(v, ref):
     s = symbols()
     checks.assert_sympy_expr(v.V_point, "V_point", symbols=[s["p_data"], s["p_g"], s["d"]])
     checks.assert_sympy_expr(v.D_star, "D_star", symbols=[s["p_data"], s["p_g"]])
@@ -1281,7 +1279,7 @@ def _p4a_inputs(seed):
     return {"densities": [tuple(int(k) for k in rng.integers(1, (40, 12, 40, 12))) for _ in range(3)]}
 
 
-def test_D_star_is_a_stationary_point_of_V_point(v):
+def test_D_star_is_a_stationary_point_of_V_point(v, ref):
     # d/dd of the integrand the statement prints, p_data log d + p_g log(1 - d) (the grader's, not the student's
     # V_point), at d = D_star and the grader's seeded densities
     import sympy as sp
@@ -1304,7 +1302,7 @@ def test_D_star_is_a_stationary_point_of_V_point(v):
                          f"sp.diff(V_point, d) = 0 for d {hint}")
 
 
-def test_D_star_pi_tends_to_one_when_every_image_is_real(v):
+def test_D_star_pi_tends_to_one_when_every_image_is_real(v, ref):
     import sympy as sp
 
     pi_real = symbols()["pi_real"]
@@ -1349,7 +1347,7 @@ def _p4b_probe(o, x):
 
 
 @points(0.5)
-def test_types(v):
+def test_types(v, ref):
     s = symbols()
     checks.assert_sympy_expr(v.C_point, "C_point", symbols=[s["p_data"], s["p_g"]])
     vc, js = (usable(n, v.types[k]) for n, k in (("virtual_criterion", "vc"), ("js_divergence", "js")))
@@ -1358,14 +1356,14 @@ def test_types(v):
 
 
 @points(0.5)
-def test_equal_distributions(v):
+def test_equal_distributions(v, ref):
     checks.assert_close(v.js_equal, 0.0, atol=1e-12, name="js_divergence(p, p)", reveal=True)
     checks.assert_close(v.vc_equal, -math.log(4), atol=1e-12,
                         name="virtual_criterion(p, p), which the statement says is -log 4,", reveal=True)
 
 
 @points(0.5)
-def test_disjoint_supports_give_log_two(v):
+def test_disjoint_supports_give_log_two(v, ref):
     import numpy as np
 
     # C(G) = -log 4 + 2 JSD = 0 here; p log(p / (p + q)) at an entry where p = 0 is 0 log 0 = 0, which np.log makes nan
@@ -1422,10 +1420,10 @@ def _primal_probe(o, x):
             "instances": attempt(lambda: [list(ot_primal(*_copies(*inst))) for inst in x["instances"]])}
 
 
-def _optima(v, cell):
+def _optima(ref):
     """The optimal transport costs of the working seed's instances, recorded from the grader's own route (POT's
     network simplex, not the linear program the statement asks for)."""
-    return recorded(cell)["optima"]
+    return ref["optima"]
 
 
 def _solved(wv, function: str, dual: bool):
@@ -1468,14 +1466,14 @@ def _close_or_hint(value_, best, name, hint):
 
 
 @points(3)
-def test_plan_is_an_optimal_coupling(v):
+def test_plan_is_an_optimal_coupling(v, ref):
     import numpy as np
 
     # on the seeded instances: a coupling of v and w whose cost sum C * T is the optimum (recorded from the grader's)
     wv = working(v)
     for ((_, T), (vv, w, C)), best in zip(paired(_solved(wv, "ot_primal", False), wv.inputs.instances,
                                                  "plans, one per instance"),
-                                        _optima(v, "p5_ot_primal_tests"), strict=True):
+                                        _optima(ref), strict=True):
         name = f"the {len(vv)}x{len(w)} plan"
         checks.assert_coupling(T, vv, w, atol=1e-8, name=name)
         cost = float(np.sum(C * np.asarray(T, float)))
@@ -1485,11 +1483,11 @@ def test_plan_is_an_optimal_coupling(v):
 
 
 @points(1.5)
-def test_value_is_the_optimum(v):
+def test_value_is_the_optimum(v, ref):
     wv = working(v)
     for ((value_, _), (vv, w, C)), best in zip(paired(_solved(wv, "ot_primal", False), wv.inputs.instances,
                                                       "results, one per instance"),
-                                             _optima(v, "p5_ot_primal_tests"), strict=True):
+                                             _optima(ref), strict=True):
         assert isinstance(value_, float), f"expected ot_primal to return the value as a float, found {type(value_).__name__}"
         _close_or_hint(value_, best, f"the OT value of the {len(vv)}x{len(w)} instance", _primal_hint(wv))
 
@@ -1519,7 +1517,7 @@ def _dual_hint(v):
 
 
 @points(2.5)
-def test_potentials_are_optimal(v):
+def test_potentials_are_optimal(v, ref):
     import numpy as np
 
     # on the seeded instances: feasible potentials whose objective v.phi + w.psi, computed here from them, reaches
@@ -1527,7 +1525,7 @@ def test_potentials_are_optimal(v):
     wv = working(v)
     for ((_, phi, psi), (vv, w, C)), best in zip(paired(_solved(wv, "ot_dual", True), wv.inputs.instances,
                                                         "results, one per instance"),
-                                               _optima(v, "p5_ot_dual_tests"), strict=True):
+                                               _optima(ref), strict=True):
         k1, k2 = C.shape
         assert np.shape(phi) == (k1,) and np.shape(psi) == (k2,), \
             f"expected phi with k1 = {k1} entries and psi with k2 = {k2}, found shapes {np.shape(phi)} and {np.shape(psi)}"
@@ -1541,11 +1539,11 @@ def test_potentials_are_optimal(v):
 
 
 @points(1)
-def test_dual_value_is_the_optimum(v):
+def test_dual_value_is_the_optimum(v, ref):
     wv = working(v)
     for ((value_, _, _), (vv, w, C)), best in zip(paired(_solved(wv, "ot_dual", True), wv.inputs.instances,
                                                          "results, one per instance"),
-                                                _optima(v, "p5_ot_dual_tests"), strict=True):
+                                                _optima(ref), strict=True):
         assert isinstance(value_, float), f"expected ot_dual to return the value as a float, found {type(value_).__name__}"
         _close_or_hint(value_, best, f"the dual value of the {len(vv)}x{len(w)} instance", _dual_hint(wv))
 
@@ -1586,7 +1584,7 @@ def _p0_probe(o, x):
 
 
 @points(0.25)
-def test_everything_is_defined(v):
+def test_everything_is_defined(v, ref):
     assert v.defined == len(P0_NAMES), \
         f"expected every answer defined, found {v.defined} of {len(P0_NAMES)} (run every cell in order)"
 
@@ -1635,7 +1633,7 @@ def graded_generator(files, seed_of, name, *, made_by, conditional=False):
 
 def _drawing(state, layout: dict, conditional: bool):
     """A function of ``z`` (and ``labels``) drawing from the handed-in ``state``: graded, the grader's statement
-    generator (``dgmlab.grading.references.hw4_gans.mlp_generator``, found only where the grader is installed, as
+    generator (``dgmlab.grading.hidden.hw4_gans.references.mlp_generator``, found only where the grader is installed, as
     :func:`dgmlab.probes.expected` finds the grader's references); in a student's self-check the tensors, checked
     and placed by shape, in the notebook's own ``Generator`` (``ConditionalGenerator``): the student package holds
     the layout, never the network's computation."""
@@ -1644,7 +1642,7 @@ def _drawing(state, layout: dict, conditional: bool):
     from dgmlab import artifacts
 
     try:
-        grader = importlib.import_module("dgmlab.grading.references.hw4_gans")
+        grader = importlib.import_module("dgmlab.grading.hidden.hw4_gans.references")
     except ImportError:
         grader = None
     if grader is not None:
@@ -1734,9 +1732,10 @@ FILE_POINT_SCORE, FILE_POINT_ACCURACY = 3.0, 0.5
 
 
 @points(1)
-def test_saved_generator_draws_100_new_images(v):
+def test_saved_generator_draws_100_new_images(v, ref):
     from dgmlab import metrics
 
+    keep_graded_draw(v.files, v.seed_of, ref.keep)  # graded: the class dashboard's copy (nothing kept while you work)
     _no_file_in_fast_mode(v, BASELINE_FILE)
     x, report = graded_draw(v.files, v.seed_of, BASELINE_FILE, made_by="the training cell of the P1 baseline")
     print("near-copy check:", report.summary())
@@ -1747,7 +1746,7 @@ def test_saved_generator_draws_100_new_images(v):
 
 
 @points(2)
-def test_mnist_classifier_score_above_the_bar(v):
+def test_mnist_classifier_score_above_the_bar(v, ref):
     from dgmlab import metrics
 
     _no_file_in_fast_mode(v, BASELINE_FILE)
@@ -1769,7 +1768,7 @@ def _cgan_labels():
 
 
 @points(1)
-def test_saved_generator_draws_100_new_labelled_images(v):
+def test_saved_generator_draws_100_new_labelled_images(v, ref):
     from dgmlab import metrics
 
     _no_file_in_fast_mode(v, CGAN_FILE)
@@ -1784,7 +1783,7 @@ def test_saved_generator_draws_100_new_labelled_images(v):
 
 
 @points(2)
-def test_conditional_accuracy_above_the_bar(v):
+def test_conditional_accuracy_above_the_bar(v, ref):
     from dgmlab import metrics
 
     _no_file_in_fast_mode(v, CGAN_FILE)

@@ -230,7 +230,7 @@ def kit_networks(course, hw: str) -> list[KitNetwork]:
         import torch
 
         from ...probes import hw4_gans as P
-        from ..references.hw4_gans import mlp_generator
+        from ..hidden.hw4_gans.references import mlp_generator
 
         for name, conditional in (("baseline_generator_weights.pt", False), ("cgan_generator_weights.pt", True)):
             out.append(KitNetwork(

@@ -16,12 +16,31 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ... import artifacts, checks
-from .transport import discrete_w1
-from ...probes.hw4_gans import (
-    HIDDEN_RUNS, LABELS, OTHER_LABELS, STATEMENT_EXPERIMENTS, TRAIN_LR, _outputs_match, _params, _run_key, _schedule, _sgd,
-    _statement_mlp, experiment, history_matches, label_blind, parameters_match, seeded_tiny, stand_in_d_step,
-    stand_in_g_step, step_noise, step_tags, value)
+from dgmlab import artifacts
+from dgmlab.grading.references.transport import discrete_w1
+from dgmlab.probes.hw4_gans import (
+    HIDDEN_RUNS,
+    LABELS,
+    OTHER_LABELS,
+    STATEMENT_EXPERIMENTS,
+    TRAIN_LR,
+    _outputs_match,
+    _params,
+    _run_key,
+    _schedule,
+    _sgd,
+    _statement_mlp,
+    experiment,
+    history_matches,
+    label_blind,
+    parameters_match,
+    seeded_tiny,
+    stand_in_d_step,
+    stand_in_g_step,
+    step_noise,
+    step_tags,
+    value,
+)
 
 
 # ------------------------------------------------------------------ P1.1, P1.2: the statement's networks

@@ -1,0 +1,14 @@
+"""hw4_gans's grader-only side: the hidden tests of each part and the references (:mod:`dgmlab.grading.hidden`)."""
+from . import (
+    p0_runs_top_to_bottom,
+    p1_unconditional_gan,
+    p2_three_ablations,
+    p3_conditional_gan,
+    p4_gan_objective,
+    p5_kantorovich_duality,
+)
+from .references import EXPECTED
+
+HIDDEN = {**p0_runs_top_to_bottom.HIDDEN, **p1_unconditional_gan.HIDDEN, **p2_three_ablations.HIDDEN,
+          **p3_conditional_gan.HIDDEN, **p4_gan_objective.HIDDEN, **p5_kantorovich_duality.HIDDEN}
+__all__ = ["EXPECTED", "HIDDEN"]
