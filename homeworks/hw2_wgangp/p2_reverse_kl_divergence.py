@@ -35,23 +35,6 @@ print("f_star_rkl =", f_star_rkl)
 from dgmlab.probes import check
 check("p2_conjugate_tests", f_star_rkl)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-@points(0.75)
-def test_equals_the_convex_conjugate():
-    checks.assert_sympy_equal(f_star_rkl, -1 - sp.log(-s), "f_star_rkl")
-
-@points(0.5)
-def test_is_the_supremum_of_s_u_minus_f():
-    # the conjugate must dominate s*u - f(u) for every u > 0, with equality somewhere
-    for s0 in (-0.3, -1.0, -4.0):
-        value = complex(sp.N(f_star_rkl.subs(s, s0)))
-        assert abs(value.imag) < 1e-12, "f_star_rkl(s) is not real for s < 0"
-        gaps = [value.real - (s0 * u0 + math.log(u0)) for u0 in np.geomspace(0.01, 20, 3000)]
-        assert min(gaps) > -1e-9, "f_star_rkl(s) is below s*u - f(u) for some u: it is not the supremum"
-        assert min(gaps) < 1e-3, "f_star_rkl(s) is strictly above every s*u - f(u): it is not the supremum"
-### END HIDDEN TESTS
-
 
 # %% [markdown]
 # ### P2(c) (3 points, auto-graded): the objective and its optimal critic
@@ -84,32 +67,5 @@ def rkl_optimal_critic(log_p, log_q):
 # %% kind="tests" grade_id="p2_objective_tests" points=3
 from dgmlab.probes import check
 check("p2_objective_tests", rkl_objective, rkl_optimal_critic)
-
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-def _monte_carlo_spread():
-    # the standard error of the estimate at the true d* = -q/p on the grader's samples
-    p, q = normals(inputs)
-    ratio = torch.exp(q.log_prob(inputs.x_p) - p.log_prob(inputs.x_p))
-    log_ratio = q.log_prob(inputs.x_q) - p.log_prob(inputs.x_q)
-    return math.sqrt(float(ratio.var()) / len(inputs.x_p) + float(log_ratio.var()) / len(inputs.x_q))
-
-@points(1.25)
-def test_objective_at_optimum_matches_closed_form_reverse_kl():
-    p, q = normals(inputs)
-    value = float(at_optimum)
-    assert math.isfinite(value), "the objective at d* is not finite"
-    target = float(torch.distributions.kl_divergence(q, p))
-    assert abs(value - target) < 5 * _monte_carlo_spread() + 1e-3, \
-        "at d* the objective does not match D(q||p) of two Gaussians within Monte-Carlo error"
-
-@points(0.5)
-def test_other_critics_score_lower():
-    best = float(at_optimum)
-    assert len(perturbed) == 4, "the objective was not evaluated at every perturbed critic"
-    for k, value in enumerate(perturbed):
-        assert float(value) < best, \
-            f"a perturbed critic (number {k}) scores at least as high as d*: check the objective and d*"
-### END HIDDEN TESTS
 
 

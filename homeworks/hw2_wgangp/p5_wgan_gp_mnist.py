@@ -115,45 +115,6 @@ class Critic(nn.Module):
 from dgmlab.probes import check
 check("p5_critic_tests", Critic, ResidualBlock)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-from dgmlab.grading.references.hw2_wgangp import reference_critic
-# The grader's own critic (the statement's), with the check's weights, drawn from the seed by role as the probe drew
-# them into yours.
-def _reference_critic():
-    return reference_critic(inputs.seed, 1)
-
-@points(1)
-def test_scores_of_the_critic():
-    critic = _reference_critic()
-    with torch.no_grad():
-        want, first_two = critic(inputs.five), critic(inputs.six[:2])
-    assert isinstance(scores, torch.Tensor) and tuple(scores.shape) == (5,), \
-        "the critic does not return one score per image, shape (N,) (squeeze the head's last dimension)"
-    checks.assert_close(scores, want, rtol=1e-4, atol=1e-4, name="the critic's scores with the check's weights")
-    checks.assert_close(per_sample, first_two, rtol=1e-4, atol=1e-4,
-                        name="the scores of two images computed inside a larger batch (no BatchNorm?)")
-
-@points(1.5)
-def test_input_gradient_of_the_critic():
-    critic = _reference_critic()
-    x = inputs.three.clone().requires_grad_(True)
-    critic(x).sum().backward()
-    checks.assert_close(gradients["input"], x.grad, rtol=1e-4, atol=1e-5,
-                        name="the gradient of the scores with respect to the images")
-
-@points(1)
-def test_every_parameter_gets_its_gradient():
-    critic = _reference_critic()
-    critic(inputs.three.clone()).sum().backward()
-    want = {r: t.grad for r, t in roles(critic, type(kit_residual_block(1))) if isinstance(t, torch.nn.Parameter)}
-    got = gradients["parameters"]
-    assert set(got) == set(want) and all(got[r] is not None for r in want), \
-        "some critic parameters get no gradient from the score (unused layers?), or the critic has other layers"
-    for r in want:
-        checks.assert_close(got[r], want[r], rtol=1e-4, atol=1e-5, name="the gradient of a critic parameter")
-### END HIDDEN TESTS
-
 
 # %% [markdown]
 # ### P5(b) (8 points): the gradient penalty
@@ -182,34 +143,6 @@ def gradient_penalty(critic, x_real, x_fake):
 # %% kind="tests" grade_id="p5_gradient_penalty_tests" points=8
 from dgmlab.probes import check
 check("p5_gradient_penalty_tests", gradient_penalty)
-
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-# On a bowl critic D(x) = a/2 ||x - c||^2, fake points at c and real points at distance 2 from c, the
-# gradient norm at x_hat is 2 a eps: the penalty is E(2 a eps - 1)^2 over eps ~ U[0, 1].
-def _given_x_hat_of_the_shape_of_x_real():
-    assert shapes_seen and all(list(shape) == [3, 1, 2, 2] for shape in shapes_seen), \
-        "the critic is not given x_hat of the shape of x_real (one eps per sample, broadcast over its pixels)"
-
-@points(2.5)
-def test_evaluated_at_random_interpolates():
-    _given_x_hat_of_the_shape_of_x_real()
-    assert len(bowl_values) == 4, "the penalty was not evaluated four times"
-    for gp in bowl_values:
-        assert abs(float(gp) - 1 / 3) < 0.03, ("on a critic whose gradient norm changes along the segment from fake to "
-                                               "real, the penalty is off: evaluate it at x_hat = eps*x + (1-eps)*G(z) "
-                                               "with one eps ~ U[0,1] per sample, norm over all pixels, mean over the batch")
-
-@points(2)
-def test_derivative_in_the_critic_parameters():
-    # at a = 1/2 every interpolate has gradient norm below 1, so only the two-sided penalty has a derivative here
-    _given_x_hat_of_the_shape_of_x_real()
-    assert bowl_half["requires_grad"], ("gradient_penalty is not differentiable with respect to the critic's parameters: "
-                                        "was the input gradient taken with create_graph=True, and not detached?")
-    assert bowl_half_derivative is not None and abs(float(bowl_half_derivative) + 2 / 3) < 0.05, \
-        "the penalty's derivative with respect to the critic's parameters is wrong"
-
-### END HIDDEN TESTS
 
 
 # %% [markdown]
@@ -240,34 +173,6 @@ def generator_loss(critic, x_fake):
 from dgmlab.probes import check
 check("p5_losses_tests", critic_loss, generator_loss)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-def _wasserstein(w, real, fake):
-    return toy_scores(w, fake).mean() - toy_scores(w, real).mean()
-
-@points(0.5)
-def test_critic_loss_value_and_sign():
-    want = _wasserstein(inputs.w_unit, inputs.sign_real, inputs.sign_fake)
-    checks.assert_close(value_and_sign, want, atol=1e-4,
-                        name="critic_loss of a 1-Lipschitz linear critic (penalty 0): sign or mean?")
-
-@points(1.25)
-def test_critic_loss_includes_the_penalty_times_lambda():
-    base = _wasserstein(inputs.w_two, inputs.pen_real, inputs.pen_fake)   # a critic whose penalty is exactly 1
-    checks.assert_close(with_penalty, base + 10.0, atol=1e-3,
-                        name="critic_loss with the default lambda when the penalty is 1")
-
-@points(0.75)
-def test_generator_loss_keeps_the_graph_to_the_samples():
-    loss = generator_graph["loss"]
-    checks.assert_close(loss, -toy_scores(inputs.w_mid, inputs.graph_fake).mean(), atol=1e-5,
-                        name="generator_loss (sign? mean?)")
-    assert isinstance(loss, torch.Tensor) and loss.requires_grad, \
-        "generator_loss must stay differentiable with respect to the fake images"
-    assert generator_graph["grad_reaches_the_samples"] is True, \
-        "generator_loss must stay differentiable with respect to the fake images"
-### END HIDDEN TESTS
-
 
 # %% [markdown]
 # ### P5(d) (3 points): the optimisers
@@ -288,11 +193,6 @@ def make_optimizers(generator, critic, lr=3e-4):
 # %% kind="tests" grade_id="p5_optimizers_tests" points=3
 from dgmlab.probes import check
 check("p5_optimizers_tests", make_optimizers)
-
-### BEGIN HIDDEN TESTS
-# No hidden test: the visible tests step each optimiser with the grading seed's gradients when graded and compare
-# with the course's Adam (betas (0.0, 0.9)) run in the judge.
-### END HIDDEN TESTS
 
 
 # %% [markdown]
@@ -331,20 +231,10 @@ def generator_step(generator, critic, opt_g, z):
 from dgmlab.probes import check
 check("p5_critic_step_tests", critic_step)
 
-### BEGIN HIDDEN TESTS
-# No hidden test: the visible tests run the step on the grading seed's toys when graded (fresh and stale gradients)
-# and compare with the grader's step computed in the judge.
-### END HIDDEN TESTS
-
 
 # %% kind="tests" grade_id="p5_generator_step_tests" points=4
 from dgmlab.probes import check
 check("p5_generator_step_tests", generator_step)
-
-### BEGIN HIDDEN TESTS
-# No hidden test: the visible tests run the step on the grading seed's toys when graded (fresh and stale gradients)
-# and compare with the grader's step computed in the judge.
-### END HIDDEN TESTS
 
 
 # %% [markdown]
@@ -490,14 +380,5 @@ if not runtime.is_grading():
 # %% kind="tests" grade_id="p5_mnist_samples_tests" points=2
 from dgmlab.probes import check
 check("p5_mnist_samples_tests")
-
-### BEGIN HIDDEN TESTS
-# No hidden test: both tests are visible (the rule is stated). The grader leaves its draw, made from the file as
-# handed in, in the submission's autograded folder for the class dashboard (keep: dgmlab.grading.judge).
-try:
-    keep("graded_draw_100.pt", dashboard_draw(files["p5_generator_weights.pt"], seed_of("p5_generator_weights.pt")))
-except Exception:  # no file, a refused or unusable one, or a judge that keeps nothing: nothing to show
-    pass
-### END HIDDEN TESTS
 
 

@@ -68,78 +68,10 @@ class CifarCritic(nn.Module):
 from dgmlab.probes import check
 check("p6_generator_tests", CifarGenerator, ResidualBlock)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-from dgmlab.grading.references.hw2_wgangp import reference_cifar_generator
-# The grader's own CIFAR-10 generator (the statement's), with the check's weights (drawn from the seed by role, as the
-# probe drew them into yours), in train mode as the probe ran it.
-def _reference_trace():
-    with torch.no_grad():
-        return reference_cifar_generator(inputs.seed)(inputs.z4.clone())
-
-def _traced(name, what):
-    got = traced[name]
-    want = _reference_trace()[name]
-    shape = tuple(got.shape) if isinstance(got, torch.Tensor) else None
-    assert shape == tuple(want.shape), f"{what} has the wrong shape ({shape})"
-    checks.assert_close(got, want, rtol=1e-4, atol=1e-4, name=f"{what} with the check's weights")
-
-@points(0.75)
-def test_blocks_work_on_an_eight_by_eight_map():
-    _traced("seed_map", "the map the first residual block is given")
-
-@points(1.5)
-def test_three_colour_channels_at_32_by_32():
-    _traced("last_conv", "the last convolution's output (before the per-pixel bias)")
-
-@points(1)
-def test_images_with_a_learned_per_pixel_bias_and_sigmoid():
-    _traced("images", "the images (a per-pixel bias per colour channel, then a sigmoid; pixels in (0, 1), shape (N, 3, 32, 32))")
-### END HIDDEN TESTS
-
 
 # %% kind="tests" grade_id="p6_critic_tests" points=4
 from dgmlab.probes import check
 check("p6_critic_tests", CifarCritic, ResidualBlock)
-
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-from dgmlab.grading.references.hw2_wgangp import reference_critic
-# The grader's own CIFAR-10 critic (the statement's), with the check's weights, drawn from the seed by role as the probe
-# drew them into yours.
-def _reference_critic():
-    return reference_critic(inputs.seed, 3)
-
-@points(0.75)
-def test_scores_of_colour_images():
-    critic = _reference_critic()
-    with torch.no_grad():
-        want, first_two = critic(inputs.five), critic(inputs.six[:2])
-    assert isinstance(scores, torch.Tensor) and tuple(scores.shape) == (5,), \
-        "the critic does not return one score per colour image, shape (N,) (does its first convolution read 3 channels?)"
-    checks.assert_close(scores, want, rtol=1e-4, atol=1e-4, name="the critic's scores with the check's weights")
-    checks.assert_close(per_sample, first_two, rtol=1e-4, atol=1e-4,
-                        name="the scores of two images computed inside a larger batch (no BatchNorm?)")
-
-@points(0.75)
-def test_every_colour_channel_matters():
-    critic = _reference_critic()
-    x = inputs.three.clone().requires_grad_(True)
-    critic(x).sum().backward()
-    checks.assert_close(gradients["input"], x.grad, rtol=1e-4, atol=1e-5,
-                        name="the gradient of the scores with respect to the three colour channels")
-
-@points(0.75)
-def test_every_parameter_gets_its_gradient():
-    critic = _reference_critic()
-    critic(inputs.three.clone()).sum().backward()
-    want = {r: t.grad for r, t in roles(critic, type(kit_residual_block(1))) if isinstance(t, torch.nn.Parameter)}
-    got = gradients["parameters"]
-    assert set(got) == set(want) and all(got[r] is not None for r in want), \
-        "some critic parameters get no gradient from the score (unused layers?), or the critic has other layers"
-    for r in want:
-        checks.assert_close(got[r], want[r], rtol=1e-4, atol=1e-5, name="the gradient of a critic parameter")
-### END HIDDEN TESTS
 
 
 # %% [markdown]
@@ -159,19 +91,6 @@ def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
 # %% kind="tests" grade_id="p6_schedule_tests" points=4
 from dgmlab.probes import check
 check("p6_schedule_tests", lr_at_epoch)
-
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-@points(0.5)
-def test_cut_after_eighty_epochs():
-    want = [3e-4, 3e-4, 3e-4, 3e-5, 3e-5, 3e-5]
-    assert len(around_the_cut) == len(want) and all(abs(float(g) - w) < 1e-15 for g, w in zip(around_the_cut, want, strict=True)), \
-        "the 100-epoch schedule is wrong around the cut (80 epochs at the initial rate, then the low one)"
-    for epoch, (got, _) in zip(inputs.epochs, random_epochs, strict=True):
-        assert abs(float(got) - (3e-4 if epoch < 80 else 3e-5)) < 1e-15, \
-            "the 100-epoch schedule is wrong (80 epochs at the initial rate, then the low one)"
-
-### END HIDDEN TESTS
 
 
 # %% [markdown]

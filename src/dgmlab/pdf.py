@@ -113,9 +113,13 @@ body { margin: 0 !important; padding: 0 !important; overflow: visible !important
 # MathJax's Safe extension, allowing nothing of what TeX could add to the page after the sanitiser has run: no link
 # (\href: a file: or javascript: link in the PDF), no class, id or style (\class, \cssId, \style: CSS url()
 # fetches, hiding), no \require of another extension
+# (and display math broken across lines where it would run past the page's margin: a student's hw2 PDF lost the end
+# of a loss's formula at the right edge)
 SAFE_MATH = """<script type="text/x-mathjax-config">
 MathJax.Hub.Config({extensions: ["Safe.js"],
-  Safe: {allow: {URLs: "none", classes: "none", cssIDs: "none", styles: "none", require: "none"}}});
+  Safe: {allow: {URLs: "none", classes: "none", cssIDs: "none", styles: "none", require: "none"}},
+  "HTML-CSS": {linebreaks: {automatic: true}}, CommonHTML: {linebreaks: {automatic: true}},
+  SVG: {linebreaks: {automatic: true}}});
 </script>"""
 
 # Resolves once MathJax has typeset the page (its startup, then the template's queued Typeset) and the page's

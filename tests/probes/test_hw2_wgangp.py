@@ -278,14 +278,15 @@ def test_artifact_cell_leaves_the_graders_draw_for_the_dashboard(cell_source, tm
 
 
 def test_artifact_cell_splits_its_points_so_a_copied_file_earns_nothing(builder, cell_source, tmp_path):
-    """Both tests are visible (the rule is stated); the bar's test draws through the same checks a copied file fails
-    first; the cell hands the grader nothing from the kernel."""
+    """Both tests are visible (the rule is stated) and the grader has no hidden one; the bar's test draws through the
+    same checks a copied file fails first; the cell hands the grader nothing from the kernel."""
     from dgmlab import probes
+    from dgmlab.grading import hidden
     from dgmlab.probes import hw2_wgangp as spec
 
     cell_spec = probes.spec_for("hw2_wgangp", CELL)
     assert cell_spec.hidden == 0 and cell_spec.names == () and cell_spec.files == (WEIGHTS,)
-    assert {n: w for n, w, _ in probes.plan(cell_spec, cell_source)} == {
+    assert {n: w for n, w, _ in probes.plan(cell_spec, hidden=hidden.tests("hw2_wgangp", CELL))} == {
         "test_saved_generator_draws_100_new_images": 0.5, "test_mnist_classifier_score_above_the_bar": 1.5}
     assert probes.cell_call(cell_source) == (CELL, ())
     import inspect
@@ -515,7 +516,7 @@ def test_the_conjugate_cells_record_one_value_per_working_point():
 
 
 def test_the_moved_references_are_not_in_the_student_package():
-    from dgmlab.grading.references import hw2_wgangp as references
+    from dgmlab.grading.hidden.hw2_wgangp import references
     from dgmlab.probes import hw2_wgangp as student
 
     for name in ("critic_after_step", "generator_after_step", "numeric_conjugate", "linear_critic_penalty",

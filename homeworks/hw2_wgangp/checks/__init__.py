@@ -1,11 +1,12 @@
 """hw2_wgangp's graded test cells: what each hands the grader and its visible tests.
 
-The hidden tests are in the instructor's notebook (``source/hw2_wgangp/``); they read the names below
-(``context``) and the values each probe returns. Nothing here answers a question: the probes call the
+The hidden tests are the grader's (``homeworks/hw2_wgangp/hidden/``); they read the names below and the values
+each probe returns. Nothing here answers a question: the probes call the
 student's functions on inputs made from the seed (and on small fixed cases where a test needs exact
-values) and keep what comes back; the visible tests check form and easy cases, and compare values with what the
-grader's references (``dgmlab.grading.references.hw2_wgangp``, not in the student package) give on the same inputs:
-recorded for the working seed's draw (``dgmlab.probes.expected``), computed in the judge when graded. The toy networks
+values) and keep what comes back; the visible tests ``test_x(v, ref)`` check form and easy cases, and compare values
+with ``ref``, what the grader's references (``homeworks/hw2_wgangp/hidden/references.py``, not in the student package)
+give on the same inputs: recorded for the working seed's draw (``dgmlab.probes.expected``), computed in the judge
+when graded. The toy networks
 the P5 probes drive the student's code with, the given ``ResidualBlock`` and the kit's given MNIST generator P5(g)
 loads the handed-in weights into are the notebook's given code, not answers.
 """
@@ -18,7 +19,7 @@ import math
 from dgmlab import checks, wire
 from dgmlab.testing import points
 from dgmlab.probes import (
-    WORKING_SEED, on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected, remembered, usable,
+    WORKING_SEED, on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, remembered, usable,
     seeded_generator as _gen)
 from dgmlab.probes import _np, _sp, _torch  # lazy imports
 
@@ -216,11 +217,6 @@ def _on_working(probe):
     return on_working(probe, own_rng=True)  # see on_working: the kernel's random state is kept
 
 
-def recorded(cell: str) -> dict:
-    """What the grader's references gave on ``cell``'s working-seed inputs (recorded with the kit)."""
-    return expected("hw2_wgangp", cell)
-
-
 # ------------------------------------------------------------------ P1(b), P2(b)
 def _conjugate_inputs(seed, salt, low, high):
     rng = _rng(seed, salt)
@@ -237,12 +233,12 @@ def _conjugate_at(expr, symbol, value, name):
 
 
 @points(0.75)
-def test_kl_conjugate_at_seeded_points(v):
+def test_kl_conjugate_at_seeded_points(v, ref):
     # the conjugate at three points of the working seed against sup_u (t u - u log u), which the grader found
     # numerically (the definition) on those points
     checks.assert_sympy_expr(v.f_star_kl, "f_star_kl", symbols=[symbols()["t"]])
     t = symbols()["t"]
-    wanted = recorded("p1_conjugate_tests")["at_points"]
+    wanted = ref["at_points"]
     for value, want in zip(v.inputs.working["points"], wanted, strict=True):
         got = _conjugate_at(v.f_star_kl, t, value, "f_star_kl")
         hint = ""
@@ -253,12 +249,12 @@ def test_kl_conjugate_at_seeded_points(v):
 
 
 @points(0.75)
-def test_rkl_conjugate_at_seeded_points(v):
+def test_rkl_conjugate_at_seeded_points(v, ref):
     # the conjugate at three negative points of the working seed against sup_u (s u + log u), which the grader
     # found numerically (the definition) on those points
     checks.assert_sympy_expr(v.f_star_rkl, "f_star_rkl", symbols=[symbols()["s"]])
     s = symbols()["s"]
-    wanted = recorded("p2_conjugate_tests")["at_points"]
+    wanted = ref["at_points"]
     for value, want in zip(v.inputs.working["points"], wanted, strict=True):
         got = _conjugate_at(v.f_star_rkl, s, value, "f_star_rkl")
         hint = ": a complex number, the log of a negative number (s is negative)" if abs(got.imag) > 1e-9 else ""
@@ -337,7 +333,7 @@ def _rkl_probe(o, x):
 
 
 @points(0.25)
-def test_constant_critic_gives_zero(v):
+def test_constant_critic_gives_zero(v, ref):
     checks.assert_tensor(v.constant_critic, "kl_objective(...)", shape=())
     got = float(v.constant_critic)
     hint = ""
@@ -349,7 +345,7 @@ def test_constant_critic_gives_zero(v):
 
 
 @points(0.5)
-def test_value_on_two_points(v):
+def test_value_on_two_points(v, ref):
     got = v.two_points
     want = 1 + 0.5 - 1.0
     hint = ""
@@ -365,7 +361,7 @@ def test_value_on_two_points(v):
 
 
 @points(0.25)
-def test_optimal_critic_is_one_when_p_equals_q(v):
+def test_optimal_critic_is_one_when_p_equals_q(v, ref):
     out = v.critic_when_equal
     checks.assert_tensor(out, "d_star(x)", shape=(5,))
     hint = ": d* is 0 where p = q, so it is not a positive critic" if bool((out.abs() < 1e-9).all()) else ""
@@ -373,13 +369,13 @@ def test_optimal_critic_is_one_when_p_equals_q(v):
         f"when p = q the optimal critic is 1 everywhere; found {[round(float(c), 4) for c in out]}{hint}"
 
 
-def _critic_at_points(v, cell, name, inverted, why):
+def _critic_at_points(v, ref, name, inverted, why):
     """The student's d* at the working draw's points against the grader's; ``inverted``: what the usual slip (the
     density ratio upside down) computes, and ``why``: where the right ratio comes from."""
     w = working(v)
     got = w.critic_at_points
     checks.assert_tensor(got, f"{name}(log_p, log_q)(x)", shape=(5,))
-    want = recorded(cell)["critic_at_points"]
+    want = ref["critic_at_points"]
     if _allclose(got, want):
         return
     hint = f": that is {inverted}, the density ratio upside down ({why})" if _allclose(got, 1 / want) else ""
@@ -394,19 +390,19 @@ def _allclose(a, b):
 
 
 @points(0.25)
-def test_optimal_critic_maximises_the_objective(v):
-    _critic_at_points(v, "p1_objective_tests", "kl_optimal_critic", "q/p",
+def test_optimal_critic_maximises_the_objective(v, ref):
+    _critic_at_points(v, ref, "kl_optimal_critic", "q/p",
                       "T* = f'(p/q) and T = 1 + log d: which density is on top?")
 
 
 @points(0.25)
-def test_rkl_optimal_critic_maximises_the_objective(v):
-    _critic_at_points(v, "p2_objective_tests", "rkl_optimal_critic", "-p/q",
+def test_rkl_optimal_critic_maximises_the_objective(v, ref):
+    _critic_at_points(v, ref, "rkl_optimal_critic", "-p/q",
                       "T* = f'(p/q) with f(u) = -log u, and d = T: which density is on top?")
 
 
 @points(0.25)
-def test_rkl_constant_critic_gives_zero(v):
+def test_rkl_constant_critic_gives_zero(v, ref):
     checks.assert_tensor(v.constant_critic, "rkl_objective(...)", shape=())
     got = float(v.constant_critic)
     hint = ""
@@ -420,7 +416,7 @@ def test_rkl_constant_critic_gives_zero(v):
 
 
 @points(0.5)
-def test_rkl_value_on_two_points(v):
+def test_rkl_value_on_two_points(v, ref):
     got = v.two_points
     want = 1 - (1 + math.e) / 2 + 1.0
     hint = ""
@@ -436,7 +432,7 @@ def test_rkl_value_on_two_points(v):
 
 
 @points(0.25)
-def test_optimal_critic_is_minus_one_when_p_equals_q(v):
+def test_optimal_critic_is_minus_one_when_p_equals_q(v, ref):
     out = v.critic_when_equal
     checks.assert_tensor(out, "d_star(x)", shape=(5,))
     hint = ": the reverse-KL critic is negative everywhere" if bool((out > 0).all()) else ""
@@ -483,7 +479,7 @@ def _costs_probe(o, x):
 
 
 @points(0.5)
-def test_returns_two_floats_and_zero_without_noise(v):
+def test_returns_two_floats_and_zero_without_noise(v, ref):
     np, form = _np(), v.zero_noise_form
     assert form["is_tuple"] and form["length"] == 2, \
         f"expected a tuple (emd, identity_cost), found {form['length']} values ({', '.join(form['types'])})"
@@ -500,7 +496,7 @@ def _pair(v, name):
 
 
 @points(0.5)
-def test_emd_on_two_points(v):
+def test_emd_on_two_points(v, ref):
     emd, ident = _pair(v, "two_points")
     hint = ""
     if abs(emd - 8.0) < 1e-6:
@@ -514,7 +510,7 @@ def test_emd_on_two_points(v):
 
 
 @points(0.5)
-def test_identity_cost_on_two_points(v):
+def test_identity_cost_on_two_points(v, ref):
     emd, ident = _pair(v, "two_points")
     hint = ""
     if abs(ident - math.sqrt(17.0)) < 1e-6:
@@ -528,9 +524,9 @@ def test_identity_cost_on_two_points(v):
 
 
 @points(0.75)
-def test_identity_cost_is_the_mean_length_of_the_moves(v):
+def test_identity_cost_is_the_mean_length_of_the_moves(v, ref):
     w = working(v)
-    got, wanted = w.emd_cases, recorded("p3_costs_tests")["identity_costs"]
+    got, wanted = w.emd_cases, ref["identity_costs"]
     assert isinstance(got, list) and len(got) == len(w.inputs.emd_cases), "smoothing_costs was not run on every case"
     for (x, eps), out, want in zip(w.inputs.emd_cases, got, wanted, strict=True):
         assert isinstance(out, list) and len(out) == 2, "smoothing_costs should return (emd, identity_cost)"
@@ -691,7 +687,7 @@ def _sums_of(X, product, n, what):
 
 
 @points(0.5)
-def test_constraints_hold_for_couplings(v):
+def test_constraints_hold_for_couplings(v, ref):
     np = _np()
     for case, A, b in _marginal_checks(v):
         n = len(case["p"])
@@ -702,7 +698,7 @@ def test_constraints_hold_for_couplings(v):
 
 
 @points(0.5)
-def test_constraints_reject_a_wrong_row_sum(v):
+def test_constraints_reject_a_wrong_row_sum(v, ref):
     np = _np()
     for case, A, b in _marginal_checks(v):
         n = len(case["p"])
@@ -714,7 +710,7 @@ def test_constraints_reject_a_wrong_row_sum(v):
 
 
 @points(0.5)
-def test_constraints_reject_a_wrong_column_sum(v):
+def test_constraints_reject_a_wrong_column_sum(v, ref):
     np = _np()
     for case, A, b in _marginal_checks(v):
         n = len(case["p"])
@@ -749,7 +745,7 @@ def _solved(found, inputs, p, q, name):
 
 
 @points(0.25)
-def test_distance_to_itself_is_zero(v):
+def test_distance_to_itself_is_zero(v, ref):
     value, plan = _solved(v.to_itself, v.inputs, v.inputs.self_p, v.inputs.self_p, "W1(p, p)")
     assert isinstance(value, float), f"expected the value as a Python float, found {type(value).__name__}"
     assert plan.shape == (4, 4), f"expected a 4 x 4 plan, found shape {plan.shape}"
@@ -757,7 +753,7 @@ def test_distance_to_itself_is_zero(v):
 
 
 @points(0.25)
-def test_moving_all_mass_from_the_first_point_to_the_second(v):
+def test_moving_all_mass_from_the_first_point_to_the_second(v, ref):
     # p = delta_1, q = delta_2 and an asymmetric cost: the only plan sends mass 1 from 1 to 2, at cost C[0, 1] = 1
     np = _np()
     value, plan = _solved(v.two_points, v.inputs, *_two_point_marginals(), "the two-point case")
@@ -776,10 +772,10 @@ def test_moving_all_mass_from_the_first_point_to_the_second(v):
 
 
 @points(0.5)
-def test_matches_pot_and_returns_a_valid_plan(v):
+def test_matches_pot_and_returns_a_valid_plan(v, ref):
     # the optimal transport cost the grader found by another route (POT's exact solver) on the working seed's problems
     np, w = _np(), working(v)
-    problems, wanted = usable("w1_linprog on the seeded problems", w.problems), recorded("p4_linprog_tests")["problems"]
+    problems, wanted = usable("w1_linprog on the seeded problems", w.problems), ref["problems"]
     assert len(problems) == len(w.inputs.problems), "w1_linprog was not run on every problem"
     for (C, p, q), found, want in zip(w.inputs.problems, problems, wanted, strict=True):
         n = len(p)
@@ -791,12 +787,12 @@ def test_matches_pot_and_returns_a_valid_plan(v):
 
 
 @points(0.5)
-def test_asymmetric_cost_orientation(v):
+def test_asymmetric_cost_orientation(v, ref):
     # with an asymmetric cost, swapping the roles of p and q changes the answer (the grader's value, working seed)
     w = working(v)
     _, pa, qa = w.inputs.asym
     value, _ = _solved(w.asymmetric, w.inputs, pa, qa, "the asymmetric problem")
-    assert abs(float(value) - recorded("p4_linprog_tests")["asymmetric"]) < 1e-7, \
+    assert abs(float(value) - ref["asymmetric"]) < 1e-7, \
         "with a non-symmetric cost the LP value is wrong: are rows tied to p and columns to q?"
 
 
@@ -831,7 +827,7 @@ def _glue_probe(o, x):
 
 
 @points(0.5)
-def test_diagonal_plans_glue_to_a_diagonal_plan(v):
+def test_diagonal_plans_glue_to_a_diagonal_plan(v, ref):
     np = _np()
     r, kappa = np.array([0.5, 0.5]), v.diagonal
     hint = ""
@@ -844,7 +840,7 @@ def test_diagonal_plans_glue_to_a_diagonal_plan(v):
 
 
 @points(0.5)
-def test_a_zero_in_r_gives_no_nan(v):
+def test_a_zero_in_r_gives_no_nan(v, ref):
     np = _np()
     r, kappa = np.array([0.6, 0.4, 0.0]), v.zero_in_r
     assert np.all(np.isfinite(kappa)), \
@@ -854,7 +850,7 @@ def test_a_zero_in_r_gives_no_nan(v):
 
 
 @points(0.5)
-def test_glued_plan_is_a_coupling_of_p_and_q(v):
+def test_glued_plan_is_a_coupling_of_p_and_q(v, ref):
     # kappa glued from the seed's optimal plans: its rows must sum to p and its columns to q (P4(c)'s statement)
     np = _np()
     kappas = usable("glue_couplings on the seeded plans", v.valid)
@@ -1037,15 +1033,15 @@ def _block_tests(cell: str, first: float, rest: float) -> tuple:
     blocks must give what the given blocks give: the first (stride 4), worth ``first`` points, and the three after it,
     worth ``rest``."""
     @points(first)
-    def test_first_block_downsamples_by_four(v):
+    def test_first_block_downsamples_by_four(v, ref):
         w = working(v)
-        out, want = _block_outputs(w, 4), recorded(cell)["blocks"]
+        out, want = _block_outputs(w, 4), ref["blocks"]
         _same_as_the_given_block(out[0], w.inputs, 0, want[0], "the first residual block (stride 4, no BatchNorm)")
 
     @points(rest)
-    def test_four_residual_blocks(v):
+    def test_four_residual_blocks(v, ref):
         w = working(v)
-        out, want = _block_outputs(w, 4), recorded(cell)["blocks"]
+        out, want = _block_outputs(w, 4), ref["blocks"]
         for i in (1, 2, 3):
             _same_as_the_given_block(out[i], w.inputs, i, want[i], f"residual block {i + 1} (stride 1, no BatchNorm)")
 
@@ -1061,9 +1057,9 @@ _CRITIC_SLIPS = (  # what a usual slip gives with the check's weights (recorded 
 def _scores_test(cell: str, weight: float, network: str):
     """The visible test of a critic cell whose scores, with the check's weights, must be the statement's critic's."""
     @points(weight)
-    def test_scores_with_the_checks_weights(v):
+    def test_scores_with_the_checks_weights(v, ref):
         torch, w = _torch(), working(v)
-        got, want = w.scores, recorded(cell)
+        got, want = w.scores, ref
         checks.assert_tensor(got, f"the scores of {network}", shape=(5,))
         if bool(torch.allclose(got, want["scores"], rtol=1e-4, atol=1e-4)):
             return
@@ -1147,12 +1143,12 @@ def _cifar_generator_probe_unforked(o, x):
 
 
 @points(1.5)
-def test_nine_residual_blocks(v):
+def test_nine_residual_blocks(v, ref):
     # each block against what the given Generator's block gave with the check's weights on the working seed's map
     out = working(v).blocks
     assert isinstance(out, list) and len(out) == 9, \
         f"expected nine residual blocks in the CIFAR-10 generator, found {len(out) if isinstance(out, list) else out}"
-    for i, (got, want) in enumerate(zip(out, recorded("p6_generator_tests")["blocks"], strict=True)):
+    for i, (got, want) in enumerate(zip(out, ref["blocks"], strict=True)):
         checks.assert_close(got, want, rtol=1e-4, atol=1e-5,
                             name=f"residual block {i + 1} with the check's weights (the given Generator's block, "
                                  f"with BatchNorm)")
@@ -1160,10 +1156,10 @@ def test_nine_residual_blocks(v):
 
 
 @points(0.75)
-def test_seed_map_is_eight_by_eight(v):
+def test_seed_map_is_eight_by_eight(v, ref):
     # what the first residual block is given: the seed map, c x 8 x 8 (the x4 upsampling then makes 32 x 32)
     torch = _torch()
-    got, want = usable("CifarGenerator's seed map", working(v).traced)["seed_map"], recorded("p6_generator_tests")
+    got, want = usable("CifarGenerator's seed map", working(v).traced)["seed_map"], ref
     shape = tuple(got.shape) if isinstance(got, torch.Tensor) else None
     assert shape is not None, "the check found no residual block in CifarGenerator (use the given ResidualBlock)"
     assert shape[1:] == tuple(want["seed_map"].shape[1:]), \
@@ -1174,10 +1170,10 @@ def test_seed_map_is_eight_by_eight(v):
 
 
 @points(0.5)
-def test_every_generator_parameter_gets_its_gradient(v):
+def test_every_generator_parameter_gets_its_gradient(v, ref):
     # a seeded weighted sum of the images is differentiated: each parameter's gradient norm against the grader's
     found = usable("the gradients of CifarGenerator's parameters", working(v).gradients)
-    want = recorded("p6_generator_tests")["gradient_norms"]
+    want = ref["gradient_norms"]
     assert isinstance(found, dict), "the check could not differentiate CifarGenerator's images"
     shape = found.get("images_shape")
     assert "norms" in found, \
@@ -1300,17 +1296,17 @@ def _linear_hint(got, case):
             "is averaged over the batch")
 
 
-def _zero_for_a_unit_slope_critic(v):
+def _zero_for_a_unit_slope_critic(v, ref):
     gp = v.unit_slope
     checks.assert_tensor(gp, "gradient_penalty(...)", shape=())
     got = float(gp)
     assert abs(got) < 1e-5, \
         (f"a linear critic with gradient norm 1 everywhere has penalty (1 - 1)^2 = 0, "
-         f"found {got:.6g}{_linear_hint(got, recorded('p5_gradient_penalty_tests')['unit_slope'])}")
+         f"found {got:.6g}{_linear_hint(got, ref['unit_slope'])}")
 
 
 @points(1)
-def test_one_epsilon_per_sample(v):
+def test_one_epsilon_per_sample(v, ref):
     # the critic's input on a batch whose real and fake images differ in every pixel: x_hat - x_fake must be
     # eps * (x_real - x_fake) with one eps in [0, 1] per sample, not one per pixel and not one for the whole batch
     torch = _torch()
@@ -1336,11 +1332,11 @@ def test_one_epsilon_per_sample(v):
 
 
 @points(1)
-def test_slope_two_critic_gives_one(v):
+def test_slope_two_critic_gives_one(v, ref):
     # a linear critic with a gradient norm n in [1.5, 2.5] (the working seed's) everywhere: the grader's penalty
     w = working(v)
-    _zero_for_a_unit_slope_critic(w)  # takes points away only: 0 is what a constant 0 gives too
-    n, case = w.inputs.norm_b, recorded("p5_gradient_penalty_tests")["slope_two"]
+    _zero_for_a_unit_slope_critic(w, ref)  # takes points away only: 0 is what a constant 0 gives too
+    n, case = w.inputs.norm_b, ref["slope_two"]
     got = float(w.slope_two)
     assert abs(got - case["penalty"]) < 1e-4, \
         (f"a linear critic with gradient norm {n:g} everywhere has penalty {case['penalty']:.5f}, "
@@ -1348,16 +1344,16 @@ def test_slope_two_critic_gives_one(v):
 
 
 @points(1)
-def test_no_lambda_inside_and_batch_mean(v):
+def test_no_lambda_inside_and_batch_mean(v, ref):
     w = working(v)
     n = w.inputs.norm_c
-    checks.assert_close(w.slope_three, recorded("p5_gradient_penalty_tests")["slope_three"], atol=1e-4,
+    checks.assert_close(w.slope_three, ref["slope_three"], atol=1e-4,
                         name=f"penalty of a linear critic with gradient norm {n:g} everywhere "
                              "(no lambda inside, a mean over the batch)")
 
 
 @points(0.5)
-def test_penalty_is_connected_to_the_critic(v):
+def test_penalty_is_connected_to_the_critic(v, ref):
     # for a linear critic the penalty depends on its weights: the grader's gradient of it on the working seed's critic
     torch = _torch()
     got = working(v).connected
@@ -1365,7 +1361,7 @@ def test_penalty_is_connected_to_the_critic(v):
         ("gradient_penalty is not differentiable with respect to the critic's parameters, as the statement requires "
          "(it is part of the critic's loss): take the input gradient with create_graph=True, and do not detach it "
          "or call .item()")
-    checks.assert_close(got, recorded("p5_gradient_penalty_tests")["connected"], rtol=1e-4, atol=1e-5,
+    checks.assert_close(got, ref["connected"], rtol=1e-4, atol=1e-5,
                         name="the penalty's gradient in a linear critic's weights (create_graph=True, not detached?)")
 
 
@@ -1410,11 +1406,11 @@ def _scalars(v):
 
 
 @points(1)
-def test_critic_loss_when_the_penalty_is_zero(v):
+def test_critic_loss_when_the_penalty_is_zero(v, ref):
     w = working(v)
     _scalars(w)  # takes points away only
     # a critic with gradient norm 1 everywhere (penalty 0) on the working seed's batch: the grader's loss
-    want = recorded("p5_losses_tests")["zero_penalty"]
+    want = ref["zero_penalty"]
     got = float(w.zero_penalty)
     hint = ""
     if abs(got + want["loss"]) < 1e-4:
@@ -1427,10 +1423,10 @@ def test_critic_loss_when_the_penalty_is_zero(v):
 
 
 @points(1)
-def test_generator_loss_value(v):
+def test_generator_loss_value(v, ref):
     w = working(v)
     _scalars(w)  # takes points away only
-    want = recorded("p5_losses_tests")["generator"]
+    want = ref["generator"]
     got = float(w.generator_value)
     hint = ""
     if abs(got + want["loss"]) < 1e-5:
@@ -1441,9 +1437,9 @@ def test_generator_loss_value(v):
 
 
 @points(0.5)
-def test_critic_loss_uses_lam(v):
+def test_critic_loss_uses_lam(v, ref):
     # a critic whose penalty is exactly 1, called with lam=0.5 (the working seed's batch)
-    checks.assert_close(working(v).with_lam, recorded("p5_losses_tests")["with_lam"], atol=1e-3,
+    checks.assert_close(working(v).with_lam, ref["with_lam"], atol=1e-3,
                         name="critic_loss with lam=0.5 when the penalty is 1")
 
 
@@ -1510,20 +1506,20 @@ def _first_step(x, after, network, wanted, lr, what):
 
 
 @points(1)
-def test_the_first_optimiser_holds_the_generator(v):
-    w, want = working(v), recorded("p5_optimizers_tests")
+def test_the_first_optimiser_holds_the_generator(v, ref):
+    w, want = working(v), ref
     _first_step(w.inputs, w.opt_g_steps[0], "generator", want["default_lr"], 3e-4, "opt_g (the first optimiser returned)")
 
 
 @points(1)
-def test_the_second_optimiser_holds_the_critic(v):
-    w, want = working(v), recorded("p5_optimizers_tests")
+def test_the_second_optimiser_holds_the_critic(v, ref):
+    w, want = working(v), ref
     _first_step(w.inputs, w.opt_c_steps[0], "critic", want["default_lr"], 3e-4, "opt_c (the second optimiser returned)")
 
 
 @points(0.5)
-def test_the_lr_argument_is_used(v):
-    w, want = working(v), recorded("p5_optimizers_tests")
+def test_the_lr_argument_is_used(v, ref):
+    w, want = working(v), ref
     _first_step(w.inputs, w.opt_g_lr[0], "generator", want["lr_1e-3"], 1e-3, "opt_g made with lr=1e-3")
     _first_step(w.inputs, w.opt_c_lr[0], "critic", want["lr_1e-3"], 1e-3, "opt_c made with lr=1e-3")
 
@@ -1533,9 +1529,9 @@ _ADAM_SLIPS = (("betas_default", "that is Adam's default betas (0.9, 0.999)"),
 
 
 @points(0.5)
-def test_betas(v):
+def test_betas(v, ref):
     # three steps with the seed's gradients against the course's Adam (beta1 = 0, beta2 = 0.9), which the grader ran
-    torch, w, want = _torch(), working(v), recorded("p5_optimizers_tests")
+    torch, w, want = _torch(), working(v), ref
     for network, steps, what in (("generator", w.opt_g_steps, "opt_g"), ("critic", w.opt_c_steps, "opt_c")):
         after = usable(f"{what} stepped {OPT_STEPS} times", steps)
         assert isinstance(after, list) and len(after) == OPT_STEPS, f"the check could not step {what} {OPT_STEPS} times"
@@ -1621,12 +1617,12 @@ def _loss_as_a_float(out):
 
 
 @points(1.25)
-def test_returns_the_critic_loss_of_the_batch(v):
+def test_returns_the_critic_loss_of_the_batch(v, ref):
     # a linear critic has the same input gradient everywhere, so its penalty is not random; the grader computed
     # the loss of the working seed's batch
     out = _step_out(working(v), "batch")
     _loss_as_a_float(out)
-    want = recorded("p5_critic_step_tests")["batch"]
+    want = ref["batch"]
     wasserstein, loss = want["wasserstein"], want["loss"]
     got = float(out["loss"])
     hint = ""
@@ -1640,10 +1636,10 @@ def test_returns_the_critic_loss_of_the_batch(v):
 
 
 @points(1.25)
-def test_returns_the_generator_loss_of_the_batch(v):
+def test_returns_the_generator_loss_of_the_batch(v, ref):
     out = _step_out(working(v), "batch")
     _loss_as_a_float(out)
-    want = recorded("p5_generator_step_tests")["batch_loss"]
+    want = ref["batch_loss"]
     got = float(out["loss"])
     hint = ": the sign is flipped; the generator minimises L_G = -E D(G(z))" if abs(got + want) < 1e-4 else ""
     assert abs(got - want) < 1e-4, \
@@ -1651,24 +1647,24 @@ def test_returns_the_generator_loss_of_the_batch(v):
 
 
 @points(2.5)
-def test_update_descends_the_critic_loss_and_leaves_the_generator(v):
-    _critic_update_descends(v)
+def test_update_descends_the_critic_loss_and_leaves_the_generator(v, ref):
+    _critic_update_descends(v, ref)
 
 
-def _critic_update_descends(v):
+def _critic_update_descends(v, ref):
     # a fresh Adam moves every parameter by -lr * sign(gradient): the grader's step on the working seed's toys
     torch, w = _torch(), working(v)
     case, out = w.inputs.fresh, _step_out(w, "fresh")
     for n in ("A", "c"):
         assert torch.equal(out["generator"][n], case[n]), "critic_step changed the generator"
-    want = recorded("p5_critic_step_tests")["fresh_critic"]
+    want = ref["fresh_critic"]
     for n in ("w", "b"):
         checks.assert_close(out["critic"][n], want[n], atol=2e-4,
                             name=f"critic parameter {n} after one Adam step (sign of the gradient of L_D, "
                                  "fresh gradients, penalty included?)")
 
 
-def _ignores_stale_gradients(v, cell, network, params, opt):
+def _ignores_stale_gradients(v, ref, network, params, opt):
     # the step runs with stale values in its optimiser's gradients (as the other network's step can leave): the
     # update must be the fresh step's, which the grader computed
     torch, w = _torch(), working(v)
@@ -1676,7 +1672,7 @@ def _ignores_stale_gradients(v, cell, network, params, opt):
     other = "critic" if network == "generator" else "generator"
     assert all(torch.equal(out[other][n], case[n]) for n in out[other] if n in case), \
         f"{'generator' if network == 'critic' else 'critic'}_step changed the {other}"
-    want = recorded(cell)
+    want = ref
     got = out[network]
     if all(bool(torch.allclose(got[n], want[f"stale_{network}"][n], atol=2e-4)) for n in params):
         return
@@ -1689,21 +1685,21 @@ def _ignores_stale_gradients(v, cell, network, params, opt):
 
 
 @points(1.75)
-def test_update_ignores_stale_gradients(v):
-    _ignores_stale_gradients(v, "p5_critic_step_tests", "critic", ("w", "b"), "opt_c")
+def test_update_ignores_stale_gradients(v, ref):
+    _ignores_stale_gradients(v, ref, "critic", ("w", "b"), "opt_c")
 
 
 @points(1.25)
-def test_generator_update_ignores_stale_gradients(v):
-    _ignores_stale_gradients(v, "p5_generator_step_tests", "generator", ("A", "c"), "opt_g")
+def test_generator_update_ignores_stale_gradients(v, ref):
+    _ignores_stale_gradients(v, ref, "generator", ("A", "c"), "opt_g")
 
 
 test_generator_update_ignores_stale_gradients.__name__ = "test_update_ignores_stale_gradients"
 
 
 @points(0.5)
-def test_leaves_no_gradient_in_the_generator(v):
-    _critic_update_descends(v)  # takes points away only: a step that does not train the critic earns nothing here
+def test_leaves_no_gradient_in_the_generator(v, ref):
+    _critic_update_descends(v, ref)  # takes points away only: a step that does not train the critic earns nothing here
     out = _step_out(working(v), "fresh")
     left = [n for n, size in out["generator_grads"].items() if size]
     assert not left, \
@@ -1713,12 +1709,12 @@ def test_leaves_no_gradient_in_the_generator(v):
 
 
 @points(1.5)
-def test_update_descends_the_generator_loss_and_leaves_the_critic(v):
+def test_update_descends_the_generator_loss_and_leaves_the_critic(v, ref):
     torch, w = _torch(), working(v)
     case, out = w.inputs.fresh, _step_out(w, "fresh")
     assert torch.equal(out["critic"]["w"], case["w"]) and float(out["critic"]["b"]) == 0.0, \
         "generator_step changed the critic"
-    want = recorded("p5_generator_step_tests")["fresh_generator"]
+    want = ref["fresh_generator"]
     for n in ("A", "c"):
         checks.assert_close(out["generator"][n], want[n], atol=2e-4,
                             name=f"generator parameter {n} after one Adam step (sign of the gradient of L_G, "
@@ -1784,6 +1780,15 @@ def dashboard_draw(data: bytes, seed: int) -> bytes:
     return buffer.getvalue()
 
 
+def _keep_the_draw(v, ref):
+    # The grader leaves its draw, made from the file as handed in, in the submission's autograded folder for the class
+    # dashboard (ref.keep: dgmlab.grading.judge; nothing is kept while you work). It decides no point.
+    try:
+        ref.keep("graded_draw_100.pt", dashboard_draw(v.files[WEIGHTS], v.seed_of(WEIGHTS)))
+    except Exception:  # no file, a refused or unusable one, or a judge that keeps nothing: nothing to show
+        pass
+
+
 def _score_of_the_draw(v):
     from dgmlab import metrics
 
@@ -1793,9 +1798,10 @@ def _score_of_the_draw(v):
 
 
 @points(0.5)
-def test_saved_generator_draws_100_new_images(v):
+def test_saved_generator_draws_100_new_images(v, ref):
     if _absent_in_fast_mode(v):
         return  # nothing to score in fast mode
+    _keep_the_draw(v, ref)
     score, classes = _score_of_the_draw(v)
     assert score >= LOW_SCORE_BAR and classes >= LOW_CLASSES_BAR, (
         f"expected a trained generator: an MNIST classifier score of at least {LOW_SCORE_BAR} with at least "
@@ -1804,7 +1810,7 @@ def test_saved_generator_draws_100_new_images(v):
 
 
 @points(1.5)
-def test_mnist_classifier_score_above_the_bar(v):
+def test_mnist_classifier_score_above_the_bar(v, ref):
     if _absent_in_fast_mode(v):
         return
     score, classes = _score_of_the_draw(v)
@@ -1843,7 +1849,7 @@ def _schedule_probe(o, x):
 
 
 @points(0.5)
-def test_default_rates(v):
+def test_default_rates(v, ref):
     # before a cut that never comes, the default lr; after a cut at 0, the default lr_low (seeded epochs)
     for epoch, (before, after) in zip(v.inputs.epochs, v.defaults, strict=True):
         assert isinstance(before, float), f"expected a Python float, found {type(before).__name__}"
@@ -1854,9 +1860,9 @@ def test_default_rates(v):
 
 
 @points(1)
-def test_custom_rates(v):
+def test_custom_rates(v, ref):
     w = working(v)
-    got, wanted = w.custom, recorded("p6_schedule_tests")["custom"]
+    got, wanted = w.custom, ref["custom"]
     assert isinstance(got, list) and len(got) == len(w.inputs.custom), "lr_at_epoch was not run on every call"
     for (epoch, cut, lr, lr_low), value, want in zip(w.inputs.custom, got, wanted, strict=True):
         assert abs(float(value) - want) < 1e-12, \
@@ -1865,12 +1871,12 @@ def test_custom_rates(v):
 
 
 @points(2)
-def test_schedule_for_other_cuts(v):
+def test_schedule_for_other_cuts(v, ref):
     w = working(v)
     before, after = w.long
     assert abs(float(before) - 3e-4) < 1e-15 and abs(float(after) - 3e-5) < 1e-15, \
         "with cut_epoch=200, epoch 199 must use lr and epoch 200 lr_low: is cut_epoch used?"
-    wanted = recorded("p6_schedule_tests")["random_epochs"]
+    wanted = ref["random_epochs"]
     for epoch, (_, got), want in zip(w.inputs.epochs, w.random_epochs, wanted, strict=True):
         cut = 100 + epoch % 7
         assert abs(float(got) - want) < 1e-15, \

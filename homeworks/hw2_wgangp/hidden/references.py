@@ -18,9 +18,9 @@ import math
 
 import torch
 
-from ... import checks
-from .transport import discrete_w1
-from ...probes.hw2_wgangp import (
+from dgmlab import checks
+from dgmlab.grading.references.transport import discrete_w1
+from dgmlab.probes.hw2_wgangp import (
     BLOCK_SALT, CRITIC_SALT, GENERATOR_SALT, NET_CAPACITY, SEED_DIM, STEP_LR, kit_residual_block, normals, roles,
     seeded_weights, toy_scores)
 
@@ -199,7 +199,7 @@ def generator_term(w, fake, reduce="mean") -> float:
 def adam_steps(x, betas, lr=3e-4) -> dict:
     """Every toy parameter after the cell's steps of Adam with ``betas`` (each network's own optimiser, fed the seed's
     gradients as the probe feeds them)."""
-    from ...probes.hw2_wgangp import OPT_STEPS
+    from dgmlab.probes.hw2_wgangp import OPT_STEPS
 
     before = {"generator.A": x["A"], "generator.c": x["c"], "critic.w": x["w"], "critic.b": torch.zeros(())}
     params = {n: torch.nn.Parameter(t.clone()) for n, t in before.items()}

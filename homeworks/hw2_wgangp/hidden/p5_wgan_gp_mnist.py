@@ -1,0 +1,134 @@
+"""hw2_wgangp, p5_wgan_gp_mnist: the hidden tests of its test cells (the grader's alone, never a student's).
+
+Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, ``v.files``), ``ref``
+the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
+"""
+import torch
+
+from dgmlab import checks
+from dgmlab.probes.hw2_wgangp import kit_residual_block, roles, toy_scores
+from dgmlab.testing import points
+
+from .references import reference_critic
+
+
+# ------------------------------------------------------------------ p5_critic_tests
+# The grader's own critic (the statement's), with the check's weights, drawn from the seed by role as the probe drew
+# them into yours.
+def _reference_critic(v, ref):
+    return reference_critic(v.inputs.seed, 1)
+
+@points(1)
+def test_scores_of_the_critic(v, ref):
+    critic = _reference_critic(v, ref)
+    with torch.no_grad():
+        want, first_two = critic(v.inputs.five), critic(v.inputs.six[:2])
+    assert isinstance(v.scores, torch.Tensor) and tuple(v.scores.shape) == (5,), \
+        "the critic does not return one score per image, shape (N,) (squeeze the head's last dimension)"
+    checks.assert_close(v.scores, want, rtol=1e-4, atol=1e-4, name="the critic's scores with the check's weights")
+    checks.assert_close(v.per_sample, first_two, rtol=1e-4, atol=1e-4,
+                        name="the scores of two images computed inside a larger batch (no BatchNorm?)")
+
+@points(1.5)
+def test_input_gradient_of_the_critic(v, ref):
+    critic = _reference_critic(v, ref)
+    x = v.inputs.three.clone().requires_grad_(True)
+    critic(x).sum().backward()
+    checks.assert_close(v.gradients["input"], x.grad, rtol=1e-4, atol=1e-5,
+                        name="the gradient of the scores with respect to the images")
+
+@points(1)
+def test_every_parameter_gets_its_gradient(v, ref):
+    critic = _reference_critic(v, ref)
+    critic(v.inputs.three.clone()).sum().backward()
+    want = {r: t.grad for r, t in roles(critic, type(kit_residual_block(1))) if isinstance(t, torch.nn.Parameter)}
+    got = v.gradients["parameters"]
+    assert set(got) == set(want) and all(got[r] is not None for r in want), \
+        "some critic parameters get no gradient from the score (unused layers?), or the critic has other layers"
+    for r in want:
+        checks.assert_close(got[r], want[r], rtol=1e-4, atol=1e-5, name="the gradient of a critic parameter")
+
+
+# ------------------------------------------------------------------ p5_gradient_penalty_tests
+# On a bowl critic D(x) = a/2 ||x - c||^2, fake points at c and real points at distance 2 from c, the
+# gradient norm at x_hat is 2 a eps: the penalty is E(2 a eps - 1)^2 over eps ~ U[0, 1].
+def _given_x_hat_of_the_shape_of_x_real(v, ref):
+    assert v.shapes_seen and all(list(shape) == [3, 1, 2, 2] for shape in v.shapes_seen), \
+        "the critic is not given x_hat of the shape of x_real (one eps per sample, broadcast over its pixels)"
+
+@points(2.5)
+def test_evaluated_at_random_interpolates(v, ref):
+    _given_x_hat_of_the_shape_of_x_real(v, ref)
+    assert len(v.bowl_values) == 4, "the penalty was not evaluated four times"
+    for gp in v.bowl_values:
+        assert abs(float(gp) - 1 / 3) < 0.03, ("on a critic whose gradient norm changes along the segment from fake to "
+                                               "real, the penalty is off: evaluate it at x_hat = eps*x + (1-eps)*G(z) "
+                                               "with one eps ~ U[0,1] per sample, norm over all pixels, mean over the batch")
+
+@points(2)
+def test_derivative_in_the_critic_parameters(v, ref):
+    # at a = 1/2 every interpolate has gradient norm below 1, so only the two-sided penalty has a derivative here
+    _given_x_hat_of_the_shape_of_x_real(v, ref)
+    assert v.bowl_half["requires_grad"], ("gradient_penalty is not differentiable with respect to the critic's parameters: "
+                                        "was the input gradient taken with create_graph=True, and not detached?")
+    assert v.bowl_half_derivative is not None and abs(float(v.bowl_half_derivative) + 2 / 3) < 0.05, \
+        "the penalty's derivative with respect to the critic's parameters is wrong"
+
+
+# ------------------------------------------------------------------ p5_losses_tests
+def _wasserstein(w, real, fake):
+    return toy_scores(w, fake).mean() - toy_scores(w, real).mean()
+
+@points(0.5)
+def test_critic_loss_value_and_sign(v, ref):
+    want = _wasserstein(v.inputs.w_unit, v.inputs.sign_real, v.inputs.sign_fake)
+    checks.assert_close(v.value_and_sign, want, atol=1e-4,
+                        name="critic_loss of a 1-Lipschitz linear critic (penalty 0): sign or mean?")
+
+@points(1.25)
+def test_critic_loss_includes_the_penalty_times_lambda(v, ref):
+    base = _wasserstein(v.inputs.w_two, v.inputs.pen_real, v.inputs.pen_fake)   # a critic whose penalty is exactly 1
+    checks.assert_close(v.with_penalty, base + 10.0, atol=1e-3,
+                        name="critic_loss with the default lambda when the penalty is 1")
+
+@points(0.75)
+def test_generator_loss_keeps_the_graph_to_the_samples(v, ref):
+    loss = v.generator_graph["loss"]
+    checks.assert_close(loss, -toy_scores(v.inputs.w_mid, v.inputs.graph_fake).mean(), atol=1e-5,
+                        name="generator_loss (sign? mean?)")
+    assert isinstance(loss, torch.Tensor) and loss.requires_grad, \
+        "generator_loss must stay differentiable with respect to the fake images"
+    assert v.generator_graph["grad_reaches_the_samples"] is True, \
+        "generator_loss must stay differentiable with respect to the fake images"
+
+
+# ------------------------------------------------------------------ p5_optimizers_tests
+# No hidden test: the visible tests step each optimiser with the grading seed's gradients when graded and compare
+# with the course's Adam (betas (0.0, 0.9)) run in the judge.
+
+
+# ------------------------------------------------------------------ p5_critic_step_tests
+# No hidden test: the visible tests run the step on the grading seed's toys when graded (fresh and stale gradients)
+# and compare with the grader's step computed in the judge.
+
+
+# ------------------------------------------------------------------ p5_generator_step_tests
+# No hidden test: the visible tests run the step on the grading seed's toys when graded (fresh and stale gradients)
+# and compare with the grader's step computed in the judge.
+
+
+# ------------------------------------------------------------------ p5_mnist_samples_tests
+# No hidden test: both tests are visible (the rule is stated). The grader leaves its draw, made from the file as
+# handed in, in the submission's autograded folder for the class dashboard through ref.keep in the first visible test
+# (dgmlab.probes.hw2_wgangp's _keep_the_draw): a hidden test must earn points, and the draw decides none.
+
+
+HIDDEN = {
+    'p5_critic_tests': (test_scores_of_the_critic, test_input_gradient_of_the_critic, test_every_parameter_gets_its_gradient),
+    'p5_gradient_penalty_tests': (test_evaluated_at_random_interpolates, test_derivative_in_the_critic_parameters),
+    'p5_losses_tests': (test_critic_loss_value_and_sign, test_critic_loss_includes_the_penalty_times_lambda, test_generator_loss_keeps_the_graph_to_the_samples),
+    'p5_optimizers_tests': (),
+    'p5_critic_step_tests': (),
+    'p5_generator_step_tests': (),
+    'p5_mnist_samples_tests': (),
+}
