@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from dgmlab.grading import course as C
-from dgmlab.grading.report import report as R
 from dgmlab.grading import sandbox
+from dgmlab.grading.report import report as R
 from scratch_course import scratch_course
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -31,10 +31,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from dgmlab.grading.autograde import cluster as K
 from dgmlab.grading import course as C
-from dgmlab.grading.report import report as R
 from dgmlab.grading import sandbox
+from dgmlab.grading.autograde import cluster as K
+from dgmlab.grading.report import report as R
 from scratch_course import scratch_course
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,8 +125,8 @@ def recorded_result(hw: str) -> tuple[dict, float]:
 def bench_simulated(hw: str, n: int, slots: int, scale: float) -> dict:
     import pickle
 
-    from distributed import Client, LocalCluster
     import dask
+    from distributed import Client, LocalCluster
 
     result, worker_time = recorded_result(hw)
     sleep = worker_time * scale

@@ -23,6 +23,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
 from scratch_course import scratch_course  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,6 @@ import json
 import time
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
 HW = "hw2_wgangp"
 

@@ -30,7 +30,6 @@ import sys
 import time
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "source" / "hw4_gans" / "hw4_gans.ipynb"
 

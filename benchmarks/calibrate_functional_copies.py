@@ -46,11 +46,10 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from network_copies import permuted_copy, rescaled_copy  # noqa: E402
-
 from dgmlab.grading.copies import functional_copies as FC  # noqa: E402
 from dgmlab.grading.copies import shared_weights as SW  # noqa: E402
 from dgmlab.grading.layout import Course  # noqa: E402
+from network_copies import permuted_copy, rescaled_copy  # noqa: E402
 
 FIX = ROOT / "tests" / "fixtures"
 NETWORKS = {  # label: (hw, graded file, published final, published early of the same run or None)

@@ -58,6 +58,16 @@ def test_a_homework_asking_no_pdf_lists_none_and_nothing_missing_when_all_is_the
     assert got[-1] == "missing from the hand-in: nothing" and not any("PDF" in line for line in got)
 
 
+def test_a_file_that_is_there_but_fails_its_checks_is_not_ok(tmp_path):
+    """A student's wrong-size weights file scored 0 of 2 while the list said ok and nothing was missing."""
+    (tmp_path / "generator_weights.pt").write_bytes(b"w")
+    got = handin.lines("hw1_wgan", tmp_path / "hw1_wgan.ipynb", _release("hw1_wgan"), tmp_path,
+                       failing={"generator_weights.pt": "q3_samples_quality_tests"})
+    line = next(x for x in got if "generator_weights.pt" in x and "bytes" in x)
+    assert line.startswith("  !!") and "q3_samples_quality_tests" in line
+    assert got[-1] == "missing from the hand-in: generator_weights.pt (failing its checks)"
+
+
 def test_a_courses_own_homework_has_no_list():
     assert handin.lines("hw9_own", Path("hw9_own.ipynb"), nbformat.v4.new_notebook(), Path(".")) == []
 
@@ -82,7 +92,7 @@ def test_a_homework_asking_no_pdf_gives_no_pdf_commands():
 
 
 def test_the_hand_in_heading_ends_the_last_question_of_the_pdfs():
-    from dgmlab.pdf import QUESTION_HEADING, ENDING_HEADING
+    from dgmlab.pdf import ENDING_HEADING, QUESTION_HEADING
 
     heading = handin.markdown("hw5_explicit").splitlines()[0]
     assert ENDING_HEADING.match(heading) and not QUESTION_HEADING.match(heading)

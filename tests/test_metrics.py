@@ -12,8 +12,17 @@ import torch
 from conftest import shared_data_env
 from dgmlab import metrics
 from dgmlab.data import load_sample
-from dgmlab.metrics import (AssetError, MetricUnavailable, frechet_distance, gaussian_stats, inception_score,
-                            mnist_frechet_distance, mnist_images, mnist_predict, mnist_score)
+from dgmlab.metrics import (
+    AssetError,
+    MetricUnavailable,
+    frechet_distance,
+    gaussian_stats,
+    inception_score,
+    mnist_frechet_distance,
+    mnist_images,
+    mnist_predict,
+    mnist_score,
+)
 
 
 def _random_cov(d, seed, rank=None):

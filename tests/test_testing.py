@@ -1,7 +1,7 @@
 """dgmlab.testing: how a graded test cell's points are shared among its tests."""
 import pytest
 
-from dgmlab.testing import PlanError, hidden_lines, _split, fmt, points, score_text, tally
+from dgmlab.testing import PlanError, _split, fmt, hidden_lines, points, score_text, tally
 
 
 def test_points_marks_a_test_with_its_weight():

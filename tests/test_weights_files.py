@@ -160,10 +160,10 @@ def test_a_file_over_the_cap_is_refused_unread():
 def test_the_graders_readers_treat_a_bomb_as_an_unreadable_file(tmp_path):
     """shared_weights (dgmlab report, the coordinator's published_copy), functional_copies and the dashboard's
     sample grid: a note of why, no tensors, no outputs, no exception."""
-    from dgmlab.grading.report import dashboard_charts
     from dgmlab.grading.copies import functional_copies as FC
     from dgmlab.grading.copies import shared_weights as SW
     from dgmlab.grading.course import Course
+    from dgmlab.grading.report import dashboard_charts
 
     make_bomb(tmp_path / "generator_weights.pt", 2**24)
     data = (tmp_path / "generator_weights.pt").read_bytes()

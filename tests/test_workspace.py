@@ -117,6 +117,7 @@ def test_saved_prints_the_full_path_and_the_graded_note(tmp_path, monkeypatch, c
 
 def test_plots_print_where_a_figure_went(tmp_path, monkeypatch, capsys):
     import torch
+
     from dgmlab import plots
 
     monkeypatch.chdir(tmp_path)

@@ -23,8 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from dgmlab import data, runtime
-from dgmlab.metrics import (CLASSIFIER_FILE, SHA_SUFFIX, STATS_FILE, MnistClassifier, file_sha256,
-                            gaussian_stats)
+from dgmlab.metrics import CLASSIFIER_FILE, SHA_SUFFIX, STATS_FILE, MnistClassifier, file_sha256, gaussian_stats
 
 ASSETS = Path(__file__).resolve().parents[1] / "src" / "dgmlab" / "assets"
 

@@ -3,8 +3,6 @@
 import pytest
 
 
-
-
 def test_flops_of_a_linear_training_step_are_counted_exactly():
     import torch
 

@@ -89,10 +89,10 @@ def cmd_release(args) -> int:
 def cmd_autograde(args) -> int:
     from tqdm.auto import tqdm
 
-    from .grading.autograde import cluster as K
     from .grading import course as C
-    from .grading.inert import terminal
+    from .grading.autograde import cluster as K
     from .grading.autograde.options import autograde_options
+    from .grading.inert import terminal
 
     course = _course(args)
     # nbgrader_config.py's c.DgmlabAutograde settings, each flag given put over its setting
@@ -203,12 +203,11 @@ def cmd_report(args) -> int:
 
     for line in HN.report_lines(course, hws or course.homeworks()):  # as dgmlab collect checked them
         print(line)
-    from .grading.report import analysis as A
-    from .grading.report import grade_summary as GS
-    from .grading.inert import terminal
-
     from .grading.autograde.nbgrader_run import run_feedback
+    from .grading.inert import terminal
+    from .grading.report import analysis as A
     from .grading.report import current_feedback as CF
+    from .grading.report import grade_summary as GS
 
     renewed = CF.renew(course, hws or course.homeworks(), run_feedback)  # feedback older than the hand grades
     for line in renewed.lines():
@@ -248,8 +247,8 @@ def cmd_report(args) -> int:
               + (f"; {len(written) - n} without a final mark: {X.PENDING_FILE} says why" if len(written) > n else "")
               + ")")
     if args.html:
-        from .grading.report import dashboard as D
         from .grading.copies import shared_weights as SW
+        from .grading.report import dashboard as D
 
         shared = SW.compare(course, data.hws)
         if any(f.pairs or f.published for f in shared):

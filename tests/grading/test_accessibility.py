@@ -16,13 +16,12 @@ import pytest
 
 from a11y import ALWAYS, axe_violations, browser, describe
 from conftest import ROOT
-from grading.report.test_report import HW, build_course
-
 from dgmlab import pdf as P
+from dgmlab.grading.autograde import nbgrader_run as NR
 from dgmlab.grading.report import analysis as A
 from dgmlab.grading.report import dashboard as D
 from dgmlab.grading.report import grade_summary as GS
-from dgmlab.grading.autograde import nbgrader_run as NR
+from grading.report.test_report import HW, build_course
 
 pytestmark = pytest.mark.slow  # drives a headless Chromium: make test, not make test-fast
 

@@ -6,10 +6,9 @@ import sys
 import pytest
 
 from conftest import ROOT
-
+from dgmlab.grading import sandbox
 from dgmlab.grading.course import Course
 from dgmlab.grading.report import report as R
-from dgmlab.grading import sandbox
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e (see the Makefile)
 

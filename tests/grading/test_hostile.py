@@ -12,11 +12,10 @@ import nbformat
 import pytest
 
 from conftest import ROOT, homework_builders
-
-from dgmlab.grading import course as C
-from dgmlab.grading.report import report as R
-from dgmlab.grading import sandbox
 from dgmlab.authoring.examples import example_submissions
+from dgmlab.grading import course as C
+from dgmlab.grading import sandbox
+from dgmlab.grading.report import report as R
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e (see the Makefile)
 CORPUS = ROOT / "tests" / "hostile"

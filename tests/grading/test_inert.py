@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,15 +14,14 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-
 from dgmlab import cli
-from dgmlab.grading.report import dashboard as D
 from dgmlab.grading.copies import dashboard_copies as DC
-from dgmlab.grading.report import exports as X
 from dgmlab.grading.copies import similarity as S
-from dgmlab.grading.report.class_data import CellResult, ClassData, RosterEntry, Submission
-from dgmlab.grading.inert import csv_cell, csv_row, neutralise_csv_file, terminal
+from dgmlab.grading.inert import csv_cell, neutralise_csv_file, terminal
 from dgmlab.grading.layout import SubmissionResult
+from dgmlab.grading.report import dashboard as D
+from dgmlab.grading.report import exports as X
+from dgmlab.grading.report.class_data import CellResult, ClassData, RosterEntry, Submission
 
 # a spreadsheet formula that opens a link, then escape codes that clear the instructor's terminal and retitle it
 EVIL = '=HYPERLINK("http://x","click")\x1b[2J\x1b]0;owned\x07<script>alert(1)</script>'
@@ -209,9 +207,8 @@ def test_trust_source_cells_rebuilds_metadata_from_the_gradebook(tmp_path):
 
 
 def test_similarity_names_only_the_release_grade_ids(tmp_path):
-    from similarity_cases import corpus
-
     from grading.copies.test_similarity import hand_in, make_course
+    from similarity_cases import corpus
 
     course = make_course(tmp_path)
     ben = corpus("hw1_wgan")["ben"]
@@ -231,9 +228,9 @@ def test_a_formula_grade_id_gets_the_grade_its_answers_earn_and_autograde_exits_
     """A submission with an added cell whose grade id is a formula with escape codes, an answer cell renamed to it,
     and cells with odd nbgrader metadata is graded as its answers deserve (the class exits 0); nothing it wrote
     reaches the terminal as an escape code or a CSV as a formula."""
-    import tiny_homework as tiny
     from test_pipeline import copy_config, dgmlab_cli
 
+    import tiny_homework as tiny
     from dgmlab.authoring.examples import example_submissions
     from dgmlab.grading import course as C
     from dgmlab.grading.report import report as R

@@ -18,7 +18,6 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from conftest import ROOT
-
 from dgmlab import cli
 from dgmlab import pdf as P
 from dgmlab.grading import printer_sandbox

@@ -15,10 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading.test_pdf import RAW_TEX, text, two_questions
-
 from dgmlab import cli
 from dgmlab import pdf as P
+from grading.test_pdf import RAW_TEX, text, two_questions
 
 
 def _playwright_layout(home: Path, revision: int, binary: str) -> Path:

@@ -1,21 +1,19 @@
 """End to end on a tiny fixture course: release, autograde, feedback, report, bad input."""
 import json
-import time
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from conftest import ROOT
-
 import tiny_homework as tiny
-
+from conftest import ROOT
+from dgmlab.authoring.examples import example_submissions
 from dgmlab.grading import course as C
 from dgmlab.grading.report import report as R
-from dgmlab.authoring.examples import example_submissions
 
 HW = tiny.HW
 pytestmark = pytest.mark.slow

@@ -3,8 +3,8 @@ course's config sets them, not a second spelling of its own."""
 import nbformat
 from traitlets.config import Config
 
-from dgmlab.grading.report.graded_notebooks import test_names as names_of_tests
 from dgmlab.grading.preprocessors import HideHiddenTests, hidden_delimiters
+from dgmlab.grading.report.graded_notebooks import test_names as names_of_tests
 
 SOURCE = ("check('q1')\n"
           "def test_shape():\n    pass\n"

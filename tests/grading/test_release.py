@@ -8,10 +8,8 @@ import threading
 import nbformat
 import pytest
 
-from conftest import ROOT
-
 import tiny_homework as tiny
-
+from conftest import ROOT
 from dgmlab.grading import course as C
 from dgmlab.grading import nbgrader_app as N
 

@@ -160,7 +160,6 @@ except ImportError:
 
 def _escape_lines(argv, python_at):
     import subprocess
-    import sys
 
     res = subprocess.run(argv[:python_at + 1] + ["-c", ESCAPE], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]

@@ -17,8 +17,19 @@ import tempfile
 from pathlib import Path
 
 from ..probes import CHECKS_FILE
-from .layout import (HW_PATTERN, Course, CourseError, StepResult, SubmissionResult, read_json,  # noqa: F401
-                     log_reason, log_tail, check_submission, write_student_notebooks)
+from .layout import (  # noqa: F401
+    HW_PATTERN,
+    Course,
+    CourseError,
+    StepResult,
+    SubmissionResult,
+    check_submission,
+    log_reason,
+    log_tail,
+    read_json,
+    write_student_notebooks,
+)
+
 
 # ----------------------------------------------------------------- release
 def install_source(course: Course, local_only: bool = False):
@@ -177,8 +188,8 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     is not graded unless ``refuse_published`` is False (the demo grades the
     kit's own examples).
     """
-    from .autograde import cluster as K
     from . import sandbox as S
+    from .autograde import cluster as K
 
     (hw,) = course.check_homeworks([hw])
     dropped = sorted(set(students or ()) & course.dropped())

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from . import course as C
 from .autograde import draw_seeds as DS
-from .report import report as R
 from .inert import terminal
+from .report import report as R
 
 DEMO_DRAW_KEY = hashlib.sha256(b"dgmlab demo: a public key; a course's own key is random and secret").hexdigest()
 

@@ -5,8 +5,8 @@ from traitlets.config import Config
 
 from dgmlab import cli
 from dgmlab.grading import course as C
-from dgmlab.grading.layout import Course, CourseError
 from dgmlab.grading.autograde.options import autograde_options
+from dgmlab.grading.layout import Course, CourseError
 
 
 def _course(tmp_path, *lines):
@@ -40,8 +40,8 @@ def test_the_command_grades_with_the_config_settings_unless_a_flag_says(tmp_path
 
 
 def test_the_grader_kernel_manager_is_the_one_the_config_names():
-    from dgmlab.grading.preprocessors import TimedExecute
     from dgmlab.grading.kernels import GradingKernelManager
+    from dgmlab.grading.preprocessors import TimedExecute
 
     class Sub(GradingKernelManager):
         pass
@@ -63,9 +63,8 @@ def test_a_kernel_manager_that_is_not_the_sandboxed_one_is_refused():
 
 def test_the_kits_config_names_the_sandboxed_kernel_manager():
     from conftest import ROOT
-
-    from dgmlab.grading.preprocessors import TimedExecute
     from dgmlab.grading.kernels import GradingKernelManager
+    from dgmlab.grading.preprocessors import TimedExecute
 
     config = Course(ROOT).config()
     assert TimedExecute(config=config).kernel_manager_class is GradingKernelManager

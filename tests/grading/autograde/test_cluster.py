@@ -2,8 +2,8 @@
 resumes, a worker killed mid-grade, and a submission that kills its worker every time."""
 import json
 import os
-import signal
 import shutil
+import signal
 import sqlite3
 import threading
 import time
@@ -12,14 +12,12 @@ import nbformat
 import psutil
 import pytest
 
-from conftest import ROOT
-
 import tiny_homework as tiny
-
-from dgmlab.grading.autograde import cluster as K
-from dgmlab.grading import course as C
-from dgmlab.grading.records import load_records
+from conftest import ROOT
 from dgmlab.authoring.examples import example_submissions
+from dgmlab.grading import course as C
+from dgmlab.grading.autograde import cluster as K
+from dgmlab.grading.records import load_records
 
 HW = tiny.HW
 pytestmark = pytest.mark.slow  # in make test (CI), but for the poison submission (e2e: its retries cost a minute)

@@ -41,8 +41,8 @@ def site_settings(values: dict | None = None) -> str:
 def test_slurm_settings_build_a_job_script_of_one_thread_workers(tmp_path):
     pytest.importorskip("dask_jobqueue")
     from dgmlab.grading.autograde.clients import scheduler_config
-    from dgmlab.grading.layout import Course
     from dgmlab.grading.autograde.slurm import make_cluster, slurm_options
+    from dgmlab.grading.layout import Course
 
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n" + site_settings(), encoding="utf-8")
     opts = slurm_options(Course(tmp_path))
@@ -67,8 +67,8 @@ def test_slurm_settings_build_a_job_script_of_one_thread_workers(tmp_path):
 
 
 def test_slurm_flags_and_settings(tmp_path):
-    from dgmlab.grading.layout import Course, CourseError
     from dgmlab.grading.autograde.slurm import slurm_options
+    from dgmlab.grading.layout import Course, CourseError
 
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n" + site_settings(), encoding="utf-8")
     opts = slurm_options(Course(tmp_path), partition="gpu", account=None, jobs=2)

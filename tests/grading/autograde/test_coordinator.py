@@ -3,10 +3,9 @@ import nbformat
 import pytest
 
 import tiny_homework as tiny
-
 from conftest import ROOT
-from dgmlab.grading.autograde import coordinator, keys
 from dgmlab.grading import course as C
+from dgmlab.grading.autograde import coordinator, keys
 
 
 def _course_with_an_oversized_submission(root):

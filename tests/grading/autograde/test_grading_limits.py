@@ -12,10 +12,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from conftest import ROOT
 import dgmlab
-from dgmlab.grading.autograde import cluster as K
+from conftest import ROOT
 from dgmlab.grading import sandbox as S
+from dgmlab.grading.autograde import cluster as K
 from dgmlab.grading.autograde.output_limits import LimitOutputBytes
 
 KIB = 1024
@@ -285,8 +285,9 @@ def swamped(tmp_path_factory):
     by two workers without the sandbox (in it, what the kernel writes stays in its working folder's tmpfs and never
     comes back: test_a_sandboxed_kernel_cannot_fill_ram_or_disk_through_tmpfs), so the caps on what comes back are
     what is tested here."""
-    from dgmlab.grading import course as C
     from test_cluster import HW, make_course, with_answer
+
+    from dgmlab.grading import course as C
 
     course = make_course(tmp_path_factory.mktemp("swamped"), {"honest": "ref"})
     canary = tmp_path_factory.mktemp("outside") / "canary.txt"
@@ -364,10 +365,9 @@ def test_nothing_is_written_through_a_link_the_kernel_left(swamped):
 @pytest.mark.slow
 def test_output_past_the_cap_is_dropped_as_it_arrives(tmp_path):
     """(found by a red-team run: 1 GiB printed by one cell was held whole in the grading worker before any cap)"""
-    import nbformat
 
-    from dgmlab.grading.preprocessors import TimedExecute
     from dgmlab.grading.kernels import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
+    from dgmlab.grading.preprocessors import TimedExecute
 
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("import sys\nfor i in range(200):\n    print('x' * 99, flush=True)"),

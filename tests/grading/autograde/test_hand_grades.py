@@ -15,8 +15,8 @@ import tiny_homework as tiny
 from conftest import ROOT
 from dgmlab.authoring.examples import example_submissions
 from dgmlab.grading import course as C
-from dgmlab.grading.hand import grade_by_question as G
 from dgmlab.grading.autograde import hand_grades as RG
+from dgmlab.grading.hand import grade_by_question as G
 from dgmlab.grading.hand import rubrics as R
 from dgmlab.grading.hand import to_grade as TG
 

@@ -18,10 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from conftest import ROOT, SHARED_DATA
 from test_cluster_docs import site_settings
 
+from conftest import ROOT, SHARED_DATA
 from dgmlab.grading import course as C
 from dgmlab.grading import sandbox as S
 from dgmlab.grading.layout import CourseError

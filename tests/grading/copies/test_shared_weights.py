@@ -5,7 +5,6 @@ import pytest
 import torch
 
 from conftest import ROOT
-from dgmlab import cli
 from dgmlab.grading.copies import shared_weights as SW
 from dgmlab.grading.course import Course
 from statement_mlp import statement_state

@@ -16,10 +16,10 @@ import pytest
 
 from conftest import ROOT
 from dgmlab import cli
-from dgmlab.grading.report import dashboard as D
 from dgmlab.grading.copies import dashboard_copies as DC
 from dgmlab.grading.copies import similarity as S
 from dgmlab.grading.layout import Course
+from dgmlab.grading.report import dashboard as D
 from similarity_cases import corpus, disguise, kit_answers, notebook, prose_ids
 
 HW = "hw1_wgan"
@@ -198,6 +198,7 @@ def test_a_small_class_flags_exactly_the_copies(tmp_path, authors, capsys):
     erin (her own code) handed in the kit's published generator with its hidden units permuted. The answers report
     lists exactly the two code copies (with bruno, carla's source), the weights report exactly erin."""
     import torch
+
     from network_copies import permuted_copy
 
     course = make_course(tmp_path)

@@ -13,7 +13,6 @@ import zipfile
 import pytest
 
 from conftest import ROOT, shared_data_env
-
 from dgmlab.grading import course as C
 from dgmlab.grading import sandbox
 from dgmlab.grading.autograde import draw_seeds as DS

@@ -7,14 +7,14 @@ import threading
 import urllib.error
 import urllib.request
 
+import hand_graded_demo as H
 import nbformat
 import pytest
 
-import hand_graded_demo as H
 from dgmlab import cli
+from dgmlab.grading.course import CourseError
 from dgmlab.grading.hand import grade_by_question as G
 from dgmlab.grading.hand import rubrics as R
-from dgmlab.grading.course import CourseError
 
 pytestmark = pytest.mark.slow  # builds a gradebook with nbgrader: make test, not make test-fast
 

@@ -9,15 +9,15 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+import hand_graded_demo as H
 import nbformat
 import pytest
 
-import hand_graded_demo as H
 from a11y import axe_violations, browser, describe
-from dgmlab.grading.report import analysis as A
 from dgmlab.grading.hand import grade_by_question as G
-from dgmlab.grading.report import grade_summary as GS
 from dgmlab.grading.hand import rubrics as R
+from dgmlab.grading.report import analysis as A
+from dgmlab.grading.report import grade_summary as GS
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # a whole class in a browser: make test-e2e
 
@@ -145,8 +145,6 @@ def test_grading_a_question_for_every_student_with_keys_then_changing_an_item(tm
 
 @pytest.mark.parametrize("page", ["/", f"/q/{Q}", f"/a/{Q}/demo_amara"])
 def test_the_pages_have_no_serious_accessibility_violations(tmp_path, page):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     driver = browser()
     course = H.build(tmp_path, only=["demo_amara", "demo_partial"])  # axe takes a minute on the whole class

@@ -5,9 +5,9 @@ each)."""
 import threading
 import urllib.request
 
+import hand_graded_demo as H
 import pytest
 
-import hand_graded_demo as H
 from dgmlab.grading.hand import grade_by_question as G
 
 pytestmark = pytest.mark.slow  # builds a gradebook with nbgrader

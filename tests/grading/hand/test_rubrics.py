@@ -5,14 +5,14 @@ read them. The course is the demo class's hw3 (tests/grading/hand/hand_graded_de
 import re
 import shutil
 
+import hand_graded_demo as H
 import pytest
 
-import hand_graded_demo as H
+from dgmlab.grading.course import Course, CourseError
+from dgmlab.grading.hand import rubrics as R
 from dgmlab.grading.report import analysis as A
 from dgmlab.grading.report import dashboard as D
 from dgmlab.grading.report import grade_summary as GS
-from dgmlab.grading.hand import rubrics as R
-from dgmlab.grading.course import Course, CourseError
 
 pytestmark = pytest.mark.slow  # builds a gradebook with nbgrader: make test, not make test-fast
 

@@ -6,9 +6,9 @@ import zipfile
 import pytest
 
 from canvas_fake import FakeCanvas
+from dgmlab.grading.course import Course, CourseError
 from dgmlab.grading.lms import intake as I
 from dgmlab.grading.lms import lms
-from dgmlab.grading.course import Course, CourseError
 
 HW = "hw5_explicit"
 ROSTER = {("lms", "101"): "ada", ("lms", "102"): "bob", ("name", "turingalan"): "alan", ("name", "alanturing"): "alan"}

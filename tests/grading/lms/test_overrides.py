@@ -51,10 +51,10 @@ def test_every_page_of_overrides_is_read_and_only_per_student_dates_applied(tmp_
 
 @pytest.mark.slow  # nbgrader makes a gradebook with alembic
 def test_dgmlab_overrides_saves_the_dates_and_the_late_policy_counts_them(tmp_path, canvas, monkeypatch, capsys):
-    from grading.term.test_late_everywhere import CONFIG, HW, _make
-    from dgmlab.grading.report import analysis as A
-
     import nbformat
+
+    from dgmlab.grading.report import analysis as A
+    from grading.term.test_late_everywhere import CONFIG, HW, _make
 
     monkeypatch.setenv(lms.TOKEN_ENV, "test-token")
     course = _make(tmp_path, CONFIG + canvas.config(HW))

@@ -4,9 +4,8 @@ import pytest
 
 from canvas_fake import FakeCanvas
 from dgmlab import cli
-from dgmlab.grading.report import analysis as A
 from dgmlab.grading.lms import lms
-from dgmlab.grading.course import Course
+from dgmlab.grading.report import analysis as A
 from grading.term.test_late_everywhere import CONFIG, EXPECTED, HW, LMS, _make
 
 pytestmark = pytest.mark.slow  # nbgrader makes a gradebook with alembic

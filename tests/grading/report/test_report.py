@@ -14,11 +14,11 @@ import torch
 
 from conftest import ROOT
 from dgmlab import cli
+from dgmlab.grading.course import Course, CourseError, SubmissionResult
+from dgmlab.grading.records import save_records
 from dgmlab.grading.report import analysis as A
 from dgmlab.grading.report import dashboard as D
 from dgmlab.grading.report import exports as X
-from dgmlab.grading.course import Course, CourseError, SubmissionResult
-from dgmlab.grading.records import save_records
 
 pytestmark = pytest.mark.slow  # builds a gradebook with nbgrader: make test, not make test-fast
 
@@ -336,7 +336,7 @@ def test_report_cli_errors_clearly(course, tmp_path, capsys):
     assert cli.main(["--course", str(course.root), "report", HW, "--no-similarity", "--exports",
                      str(tmp_path / "x")]) == 1
     err = capsys.readouterr().err
-    assert f"Canvas import CSV not written: the Canvas CSV needs each homework's Canvas assignment id" in err
+    assert "Canvas import CSV not written: the Canvas CSV needs each homework's Canvas assignment id" in err
     assert f"--canvas-assignment {HW}=<id>" in err and not (tmp_path / "x" / "canvas.csv").exists()
     empty = tmp_path / "empty"
     empty.mkdir()

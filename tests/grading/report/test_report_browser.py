@@ -10,11 +10,10 @@ import statistics
 from pathlib import Path
 
 import pytest
+from test_report import HW, build_course, gradebook_truth
 
 from a11y import browser  # headless Chromium, or a skip naming what to install
 from conftest import ROOT
-from test_report import HW, build_course, gradebook_truth
-
 from dgmlab.grading.report import dashboard as D
 
 pytestmark = pytest.mark.slow  # drives a headless Chromium: make test, not make test-fast

@@ -43,10 +43,10 @@ def test_a_dropped_setting_that_is_not_a_list_is_refused_naming_it(tmp_path):
 def test_a_dropped_student_is_absent_from_the_reports_and_exports_but_kept_in_the_gradebook(tmp_path):
     from nbgrader.api import Gradebook
 
-    from grading.term.test_late_everywhere import CONFIG, HW, _make
     from dgmlab.grading.report import analysis as A
     from dgmlab.grading.report import exports as X
     from dgmlab.grading.report import registrar as REG
+    from grading.term.test_late_everywhere import CONFIG, HW, _make
 
     course = _make(tmp_path, CONFIG + '\nc.DgmlabTerm.dropped = ["cy"]\n')
     (tmp_path / "source" / HW).mkdir(parents=True)

@@ -78,8 +78,8 @@ def test_canvas_per_student_date_replaces_the_homeworks_and_an_extension_adds_to
 
 @pytest.mark.slow  # nbgrader makes a gradebook with alembic
 def test_the_bank_is_read_from_the_gradebook_and_counts_in_every_final_mark(tmp_path):
-    from grading.term.test_late_everywhere import CONFIG, _make
     from dgmlab.grading.report import analysis as A
+    from grading.term.test_late_everywhere import CONFIG, _make
 
     course = _make(tmp_path, CONFIG + "\nc.DgmlabTerm.late_days = 2\n")
     marks = {s.student: s for s in A.collect(course).submissions}

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from dgmlab.grading.course import Course, CourseError
 from dgmlab.grading.report import analysis as A
 from dgmlab.grading.report import dashboard as D
 from dgmlab.grading.report import exports as X
 from dgmlab.grading.report import grade_summary as GS
 from dgmlab.grading.report import report as R
-from dgmlab.grading.course import Course, CourseError
 from dgmlab.grading.term.deadlines import deadlines
 
 pytestmark = pytest.mark.slow  # nbgrader makes a gradebook with alembic

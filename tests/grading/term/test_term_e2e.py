@@ -11,12 +11,13 @@ import pytest
 from canvas_fake import ASSIGNMENT, FakeCanvas
 from conftest import ROOT
 from dgmlab import cli
-from dgmlab.grading.report import analysis as A
 from dgmlab.grading import course as C
-from dgmlab.grading.report import exports as X
 from dgmlab.grading.lms import lms
+from dgmlab.grading.marks import exact, round_half_up
+from dgmlab.grading.marks import factor as exact_factor
+from dgmlab.grading.report import analysis as A
+from dgmlab.grading.report import exports as X
 from dgmlab.grading.report import report as R
-from dgmlab.grading.marks import exact, factor as exact_factor, round_half_up
 from dgmlab.grading.report.final_mark import final_mark
 from dgmlab.grading.term.late import POLICIES
 

@@ -28,9 +28,10 @@ import pytest
 
 from canvas_fake import ASSIGNMENT, FakeCanvas
 from conftest import ROOT
-from moodle_fake import CMID, TOKEN as MOODLE_TOKEN, FakeMoodle
 from dgmlab import cli
 from dgmlab.grading.lms import lms, moodle
+from moodle_fake import TOKEN as MOODLE_TOKEN
+from moodle_fake import FakeMoodle
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # grades two homeworks: make test-e2e
 

@@ -23,8 +23,8 @@ def client_for(cluster=None, workers: int = 1, allowed_failures: int = DEFAULT_A
                hw: str = "", slurm: dict | None = None):
     """A :class:`distributed.Client`: ``cluster`` as given (a Client, or a scheduler address), SLURM jobs for
     ``"slurm"`` (:mod:`.slurm`, with ``slurm``'s flags over the course's ``c.DgmlabSlurm``), else a LocalCluster."""
-    from distributed import Client, LocalCluster
     import dask
+    from distributed import Client, LocalCluster
 
     if cluster is not None and not isinstance(cluster, str):
         yield cluster  # a Client the caller owns

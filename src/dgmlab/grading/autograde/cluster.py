@@ -36,11 +36,11 @@ This module is their public face.
 """
 from __future__ import annotations
 
+from ..nbgrader_app import temporary_environment
 from .bundle import make_bundle
 from .clients import DEFAULT_ALLOWED_FAILURES, client_for
 from .coordinator import run
 from .keys import folder_files, grading_key, homework_digest
-from ..nbgrader_app import temporary_environment
 from .nbgrader_run import run_autograde
 from .timings import PHASES, format_summary, phase_rows, phase_summary
 from .worker import MAX_WORKDIR_BYTES, MAX_WORKDIR_FILES, grade_submission, scan_working_folder

@@ -9,13 +9,12 @@ import time
 import uuid
 
 from .. import layout as C
+from ..inert import terminal
+from . import hand_grades as RG
 from .bundle import course_id, db_url, make_bundle
 from .clients import DEFAULT_ALLOWED_FAILURES, client_for
-from . import hand_grades as RG
-from ..inert import terminal
-from .keys import FINAL, digest_of, folder_files, folder_bytes, homework_digest
-from .worker import MAX_SUBMISSION_BYTES, write_files, grade_submission, worker_info
-
+from .keys import FINAL, digest_of, folder_bytes, folder_files, homework_digest
+from .worker import MAX_SUBMISSION_BYTES, grade_submission, worker_info, write_files
 
 LARGE_GRAPH_BYTES = 2 * MAX_SUBMISSION_BYTES  # Dask warns of a graph past this: a bundle or a submission, sent once
 
@@ -76,7 +75,6 @@ class Writer:
         and ``after``, the answers of the autograded notebooks this grading replaces and writes). Returns
         ``[(notebook, cell, hand score, why)]`` of the cells reopened for hand grading."""
         import datetime
-
         import warnings
 
         from sqlalchemy.exc import SAWarning
@@ -212,10 +210,9 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
     from distributed.scheduler import KilledWorker
 
     from .. import sandbox as S
-    from ..records import load_records, save_records
-
-    from . import draw_seeds as DS
     from ..copies.shared_weights import published_weights
+    from ..records import load_records, save_records
+    from . import draw_seeds as DS
 
     limits = limits or S.Limits()
     config = course.config()

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from .. import layout as C
 
-
 FINAL = ("graded", "invalid", "failed", "timed out")
 
 
@@ -48,9 +47,8 @@ def homework_digest(course: C.Course, hw: str, refuse_published: bool = True, pu
     draw key's fingerprint and, when copies of them are refused, the kit's published weights files (``published``:
     :func:`~dgmlab.grading.copies.shared_weights.published_weights` when already read)."""
     from ... import __version__
-
-    from . import draw_seeds as DS
     from ..copies.shared_weights import published_weights
+    from . import draw_seeds as DS
 
     source = folder_files(course.folder("source", hw))
     source = {k: v for k, v in source.items() if not ignored_in_source(k)}

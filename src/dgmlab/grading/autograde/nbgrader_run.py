@@ -12,7 +12,6 @@ from pathlib import Path
 from .. import layout as C
 from ..nbgrader_app import NBGRADER_LOCK, converter_log, nbgrader_config, run_converter, temporary_environment
 
-
 # Seconds a grading's nbgrader code may still run after its time limit killed its kernels; past that
 # the worker process exits (Dask then reports the submission as killing its worker).
 STOP_GRACE = 60.0

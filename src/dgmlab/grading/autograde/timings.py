@@ -7,8 +7,6 @@ import statistics
 
 from ..inert import terminal
 
-
-
 # Phases of one grading, in order (seconds). Test cells are also kept one by one as "test:<grade_id>".
 PHASES = [
     ("queue_wait", "submitted by the coordinator until a worker started it"),

@@ -17,7 +17,6 @@ from .. import layout as C
 from .keys import folder_files
 from .nbgrader_run import run_autograde, run_feedback
 
-
 MAX_SUBMISSION_BYTES = 512 * 1024 ** 2
 # The working folder after grading (the submission's files, the source's and whatever its code wrote), counted by
 # a walk that reads no file: over either cap only the graded notebooks and the feedback come back.
@@ -108,8 +107,8 @@ def grade_submission(bundle: dict, job: dict) -> dict:
     import warnings
 
     from ... import __version__
-    from . import draw_seeds as DS
     from .. import sandbox as S
+    from . import draw_seeds as DS
 
     # nbgrader 0.9.6's gradebook warns on every submission under SQLAlchemy 2 (an autoflush mid-build): noise
     # on the instructor's terminal, where a worker's stderr goes, not a problem

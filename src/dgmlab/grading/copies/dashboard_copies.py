@@ -7,10 +7,9 @@ import dataclasses
 
 from markupsafe import Markup
 
+from ..html_text import render
 from . import shared_weights as SW
 from . import similarity as SIM
-from ..html_text import render
-
 
 SHARED_ROWS = 100  # pairs listed per file at most (the rest counted)
 

@@ -38,11 +38,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import functional_copies as FC
 from ... import weights_files as WF
 from ..layout import Course, CourseError
-from .weight_vectors import (MAX_BYTES, MIN_NUMEL, SAMPLE, cross_values, pair_values, printable,  # noqa: F401
-                             Weights, read_weights, similarity, weights_of)
+from . import functional_copies as FC
+from .weight_vectors import (  # noqa: F401
+    MAX_BYTES,
+    MIN_NUMEL,
+    SAMPLE,
+    Weights,
+    cross_values,
+    pair_values,
+    printable,
+    read_weights,
+    similarity,
+    weights_of,
+)
 
 THRESHOLD = 0.1  # independent runs: <= 0.05; a copy trained 39-49 more epochs: >= 0.29 (see the docstring)
 COMMON_START = 0.5  # more than half of a file's pairs alike: the class shares its starting weights

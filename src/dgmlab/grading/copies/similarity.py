@@ -25,8 +25,9 @@ from pathlib import Path
 
 from .. import inert
 from ..inert import terminal
-from .kit_imports import KIND as KIT_CODE, kit_references
 from ..layout import Course
+from .kit_imports import KIND as KIT_CODE
+from .kit_imports import kit_references
 
 # Calibrated on benchmarks/similarity_corpus/ (benchmarks/calibrate_similarity.py, docs/similarity.md).
 K, WINDOW = 25, 6  # copydetect's defaults: k-grams of 25 filtered characters, one kept in every 6

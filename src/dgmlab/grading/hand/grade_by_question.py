@@ -31,11 +31,11 @@ only to the server's own pages (a request another site's page makes, ``Sec-Fetch
 from __future__ import annotations
 
 import hmac
-import shutil
 import json
 import mimetypes
 import os
 import secrets
+import shutil
 import sys
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -44,12 +44,12 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 
+from ..layout import Course, CourseError
 from . import grade_pages as P
 from . import question_files as QF
 from . import rubrics as R
 from . import to_grade as TG
 from .answers_html import answer_html, attachment, image_type, markdown_html
-from ..layout import Course, CourseError
 
 HOST = "127.0.0.1"
 MATHJAX_ENV = "DGMLAB_MATHJAX"  # as dgmlab pdf reads it

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..layout import Course, CourseError
 
+
 def feedback_names(course: Course, hw: str) -> set:
     """The names of the files the kit writes as ``hw``'s feedback: ``<notebook>.html`` of each notebook nbgrader's
     gradebook knows for it (nbgrader's generate_feedback), and the grade summary's HTML."""
@@ -117,9 +118,9 @@ def to_send(course: Course, hw: str, student: str, sent: dict) -> tuple[list, st
 def to_canvas(course: Course, hw: str, token: str | None = None, data=None, kept=frozenset()) -> Returned:
     """Attach each graded student's new feedback files to their Canvas submission as comments; for a student in
     ``kept`` (whose mark changed in Canvas was kept), not the grade summary, which says dgmlab's mark."""
+    from ..report import analysis as A
     from ..report.grade_summary import FILE
     from . import lms
-    from ..report import analysis as A
 
     data = data if data is not None else A.collect(course, [hw])
     target = lms.assignment(course, hw, token)

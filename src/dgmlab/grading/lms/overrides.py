@@ -25,9 +25,9 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from . import lms
 from ..layout import Course, CourseError
 from ..term import canvas_dates as CD
+from . import lms
 
 
 @dataclass

@@ -20,8 +20,15 @@ from __future__ import annotations
 from .answer_dependent import CHECK_MARKER, RAISES_TAG, TagAnswerDependentCells, may_run_a_stub
 from .deduplicate_ids import DeduplicateIds
 from .hidden_tests import HIDDEN_NOTE, HideHiddenTests, hidden_delimiters, strip_hidden
-from .install_source import (INSTALL_LINE, PLACEHOLDER, RETIRED, InstallSourceError, SetInstallSource, how_to_set,
-                             install_source_problem)
+from .install_source import (
+    INSTALL_LINE,
+    PLACEHOLDER,
+    RETIRED,
+    InstallSourceError,
+    SetInstallSource,
+    how_to_set,
+    install_source_problem,
+)
 from .timed_execute import TIMINGS_ENV, TimedExecute, timed_autograde_preprocessors
 from .trusted_cells import TrustSourceCells, trusted_sanitize_preprocessors
 from .unjudged import UNJUDGED, ZeroUnjudgedTests

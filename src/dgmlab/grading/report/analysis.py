@@ -25,15 +25,15 @@ import datetime as _dt
 import nbformat
 from nbgrader.utils import is_grade
 
+from ..layout import Course, CourseError, check_submission
+from ..preprocessors.hidden_tests import hidden_delimiters
+from ..records import load_records
+from ..term.deadlines import deadlines, from_gradebook
 from .class_data import CellResult, ClassData, RosterEntry, Submission
 from .class_stats import cell_stats, summary
 from .final_mark import still_to_grade
-from ..term.deadlines import from_gradebook, deadlines
 from .graded_notebooks import CHECK_LINE, POINTS_PREFIX, TEST_DEF, cell_outcome, read_graded_notebook, test_names
-from ..layout import Course, CourseError, check_submission
-from ..preprocessors.hidden_tests import hidden_delimiters
 from .pseudonyms import KEY_FILE, Pseudonyms, anonymize
-from ..records import load_records
 
 __all__ = ["ARTIFACTS", "CHECK_LINE", "CellResult", "ClassData", "KEY_FILE", "POINTS_PREFIX", "Pseudonyms",
            "RosterEntry", "Submission", "TEST_DEF", "anonymize", "cell_outcome", "cell_stats", "collect",

@@ -15,16 +15,16 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from . import analysis as A
 from ..copies import runtime_code as RC
 from ..copies import shared_weights as SW
 from ..copies import similarity as SIM
-from .final_mark import final_mark
-from .dashboard_charts import auto_manual_bars, histogram, pass_rate_bars, sample_grid
 from ..copies.dashboard_copies import anonymize_shared, anonymize_similar, shared_weights_html, similarity_html
 from ..html_text import fmt
 from ..html_text import render as render_template
 from ..layout import Course
+from . import analysis as A
+from .dashboard_charts import auto_manual_bars, histogram, pass_rate_bars, sample_grid
+from .final_mark import final_mark
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 

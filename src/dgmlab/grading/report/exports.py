@@ -15,10 +15,10 @@ import csv
 import json
 from pathlib import Path
 
-from .analysis import ClassData
-from .final_mark import final_mark, late_points, mark_text
 from ..inert import csv_row
 from ..layout import CourseError
+from .analysis import ClassData
+from .final_mark import final_mark, late_points, mark_text
 
 # Canvas's gradebook import: these identity columns, then one column per assignment headed "<name> (<Canvas
 # assignment id>)", which Canvas matches to the assignment by the id; the row after the header gives each

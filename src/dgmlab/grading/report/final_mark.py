@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from ..marks import PLACES, exact, factor, mark_text, round_half_up  # noqa: F401 (mark_text: for the surfaces)
 # the one rule of what is still to grade by hand, the grading page's too (dgmlab grade): defined below the report
 from ..hand.to_grade import still_to_grade  # noqa: F401
+from ..marks import PLACES, exact, factor, mark_text, round_half_up  # noqa: F401 (mark_text: for the surfaces)
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .class_data import ClassData, Submission
-from .final_mark import final_mark, late_points
 from ..inert import html, terminal
 from ..layout import Course
+from .class_data import ClassData, Submission
+from .final_mark import final_mark, late_points
 
 FILE = "grade_summary"
 

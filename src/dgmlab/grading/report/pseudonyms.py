@@ -8,8 +8,8 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
-from .class_data import CellResult, ClassData, RosterEntry, Submission
 from ..layout import Course
+from .class_data import CellResult, ClassData, RosterEntry, Submission
 
 KEY_FILE = Path(".dgmlab") / "pseudonym.key"
 

@@ -15,11 +15,11 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import final_mark as FM
 from ..inert import write_csv
 from ..layout import Course
 from ..term import course_total as T
 from ..term.term_rules import TermRules, term_rules
+from . import final_mark as FM
 
 
 @dataclass

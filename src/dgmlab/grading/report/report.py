@@ -119,7 +119,6 @@ def export_csv(course: Course, path: Path | str = "grades.csv") -> Path:
 
     from .. import nbgrader_app as N
     from ..inert import neutralise_csv_file
-
     from ..term.deadlines import deadlines, sync_gradebook
 
     path = Path(path)
@@ -168,8 +167,8 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
     offset, not nbgrader's unlabelled UTC time of the homework's."""
     import csv
 
-    from .final_mark import final_mark, late_points
     from ..term.term_rules import term_rules
+    from .final_mark import final_mark, late_points
 
     by = {(g.hw, g.student): g for g in grades(course)}
     with path.open(encoding="utf-8", newline="") as f:

@@ -19,12 +19,12 @@ import datetime as _dt
 from traitlets import Dict, Unicode
 from traitlets.config import Configurable
 
+from ..layout import Course, CourseError
 from . import canvas_dates as CD
 from . import late as L
 from . import late_days as LD
 from .term_rules import TermRules, term_rules
 from .times import parse_length, parse_time  # noqa: F401 (read here as deadlines.parse_time too)
-from ..layout import Course, CourseError
 
 
 class DgmlabDeadlines(Configurable):

@@ -36,7 +36,8 @@ import datetime as _dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from ..marks import exact, factor as exact_factor, mark_text
+from ..marks import exact, mark_text
+from ..marks import factor as exact_factor
 
 UTC = _dt.timezone.utc
 

@@ -24,8 +24,8 @@ import math
 from traitlets import Dict, Integer, List, Unicode
 from traitlets.config import Configurable
 
-from .times import parse_length
 from ..layout import Course, CourseError
+from .times import parse_length
 
 
 class DgmlabTerm(Configurable):
