@@ -51,28 +51,6 @@ kl_gaussians
 from dgmlab.probes import check
 check("q2_kl_gaussians_tests", kl_integrand, kl_general, kl_gaussians)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-def _points():
-    return [{x: a, theta: t, theta0: t0, sigma_g: sg, sigma_data: sd} for a, t, t0, sg, sd in [
-        (sp.Rational(1, 3), 1, 0, 1, 1), (-2, sp.Rational(1, 2), 2, sp.Rational(3, 2), sp.Rational(2, 3)),
-        (sp.Rational(7, 4), -1, sp.Rational(1, 5), 2, sp.Rational(1, 2)), (0, 3, -1, sp.Rational(1, 4), 3)]]
-
-def _general_kl():
-    return sp.log(sigma_data / sigma_g) + (sigma_g ** 2 + (theta - theta0) ** 2) / (2 * sigma_data ** 2) - sp.Rational(1, 2)
-
-@points(2)
-def test_general_kl_is_exact():
-    checks.assert_sympy_equal(kl_general, _general_kl(), "kl_general")
-
-@points(1)
-def test_equal_widths_give_the_closed_form():
-    # the printed equal-width form earns nothing by itself: it counts as the specialisation of kl_general
-    checks.assert_sympy_equal(kl_general, _general_kl(), "kl_general (kl_gaussians is graded as its specialisation)")
-    checks.assert_sympy_equal(kl_gaussians, (theta - theta0) ** 2 / (2 * eps ** 2), "kl_gaussians")
-### END HIDDEN TESTS
-
 
 # %% [markdown]
 # **(b) (6 points)** Let both distributions concentrate: $\epsilon \to 0^+$ with
@@ -100,48 +78,6 @@ print("theta = 1, theta0 = 0:", kl_limits(kl_gaussians, 1, 0))
 from dgmlab.probes import check
 check("q2_kl_limits_tests", kl_limits)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-@points(0.5)
-def test_kl_diverges_to_plus_infinity():
-    for got in (at_1_0, at_minus_1_0, at_half_2):
-        assert got[0] is sp.oo, "the KL limit is wrong for theta != theta0 (is the limit taken as eps -> 0 from above?)"
-
-@points(0.5)
-def test_derivative_diverges_with_the_sign_of_theta_minus_theta0():
-    why = " (differentiate with respect to theta, not eps or theta0)"
-    assert at_1_0[1] is sp.oo, "the derivative limit for theta > theta0 is wrong" + why
-    assert at_minus_1_0[1] is sp.oo * -1, "the derivative limit for theta < theta0 is wrong" + why
-    assert at_half_2[1] is -sp.oo, "the derivative limit for theta < theta0 is wrong" + why
-
-def _removable():
-    at = {theta: inputs.t, theta0: inputs.t0}
-    f = inputs.a * (theta - theta0) ** 2 * sp.sin(eps) / eps
-    return sp.limit(f.subs(at), eps, 0, "+"), sp.limit(sp.diff(f, theta).subs(at), eps, 0, "+")
-
-@points(1)
-def test_limit_where_eps_equal_zero_is_undefined():
-    got = removable
-    assert isinstance(got, (tuple, list)) and len(got) == 2, "expected a pair"
-    assert sp.simplify(checks.as_sympy(got[0], "the limit") - _removable()[0]) == 0, \
-        "the limit of a kl that is 0/0 at eps = 0 is wrong (take the limit, do not substitute eps = 0)"
-
-@points(1)
-def test_derivative_limit_where_eps_equal_zero_is_undefined():
-    got = removable
-    assert isinstance(got, (tuple, list)) and len(got) == 2, "expected a pair"
-    assert sp.simplify(checks.as_sympy(got[1], "the derivative limit") - _removable()[1]) == 0, \
-        "the derivative limit of a kl that is 0/0 at eps = 0 is wrong"
-
-@points(0.5)
-def test_equal_means_give_zero_and_zero():
-    got = at_equal_means
-    assert isinstance(got, (tuple, list)) and len(got) == 2, "expected a pair"
-    assert checks.as_sympy(got[0], "the limit") == 0 and checks.as_sympy(got[1], "the derivative limit") == 0, \
-        "the limits at theta = theta0 are wrong"
-### END HIDDEN TESTS
-
 
 # %% [markdown]
 # **(c) (3 + 5 points)** Consider a GAN whose generator minimises
@@ -166,24 +102,6 @@ def combined_generator_loss(d_fake):
 # %% kind="tests" grade_id="q2_combined_generator_loss_tests" points=3
 from dgmlab.probes import check
 check("q2_combined_generator_loss_tests", combined_generator_loss)
-
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-@points(1)
-def test_value_on_a_fixed_batch():
-    d = inputs.batch
-    want = torch.log(1 - d).mean() - torch.log(d).mean()
-    checks.assert_close(on_a_batch, want, rtol=1e-9, atol=1e-12,
-                        name="combined_generator_loss(d) on a batch of eight (batch means?)")
-
-@points(1)
-def test_gradient_with_respect_to_d():
-    assert gradient is not None, "no gradient flows back to d (detached?)"
-    dd = inputs.for_grad
-    checks.assert_close(gradient, (-1 / (1 - dd) - 1 / dd) / len(dd), rtol=1e-9, atol=1e-12,
-                        name="d loss / d D(x_i)")
-### END HIDDEN TESTS
 
 
 # %% uses_answers=true
@@ -278,34 +196,6 @@ def js_divergence(theta, theta0, eps):
 from dgmlab.probes import check
 check("q2_js_divergence_tests", js_divergence)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-def _reference_js(t, t0, s):
-    from scipy import integrate, stats
-    p, q = stats.norm(t, s), stats.norm(t0, s)
-    def f(v):
-        lp, lq = p.logpdf(v), q.logpdf(v)
-        lm = np.logaddexp(lp, lq) - np.log(2)
-        return 0.5 * np.exp(lp) * (lp - lm) + 0.5 * np.exp(lq) * (lq - lm)
-    lo, hi = min(t, t0) - 12 * s, max(t, t0) + 12 * s
-    return integrate.quad(f, lo, hi, points=[t, t0], limit=200)[0]
-
-@points(1)
-def test_gradient_at_moderate_eps():
-    got = grad_at_eps_1["grad"]
-    assert got is not None, "no gradient reached theta (detached?)"
-    fd = (_reference_js(1.0 + 1e-4, 0.0, 1.0) - _reference_js(1.0 - 1e-4, 0.0, 1.0)) / 2e-4
-    checks.assert_close(got, fd, rtol=1e-3, atol=1e-6, name="dJS/dtheta at eps=1")
-
-@points(1.5)
-def test_saturates_at_log2_with_vanishing_gradient():
-    for got in at_tiny_eps:
-        checks.assert_close(got["value"], math.log(2), atol=1e-6, name="JS as eps -> 0")
-        assert got["grad"] is not None and abs(got["grad"]) < 1e-6, \
-            "dJS/dtheta should vanish as eps -> 0 (theta != theta0)"
-### END HIDDEN TESTS
-
 
 # %% kind="answer" grade_id="q2_w1_distance"
 def w1_distance(theta, theta0, eps):
@@ -318,22 +208,6 @@ def w1_distance(theta, theta0, eps):
 # %% kind="tests" grade_id="q2_w1_distance_tests" points=2
 from dgmlab.probes import check
 check("q2_w1_distance_tests", w1_distance)
-
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-@points(0.75)
-def test_value_is_the_shift_whatever_eps():
-    assert len(values) == len(inputs.cases), "expected one value per call"
-    for (t, t0, s), got in zip(inputs.cases, values, strict=True):
-        checks.assert_close(got, abs(t - t0), rtol=1e-6, atol=1e-9, name=f"W1 at theta={t}, theta0={t0}, eps={s}")
-
-@points(0.75)
-def test_gradient_keeps_unit_size_and_sign_as_eps_shrinks():
-    for (t, sign), got in zip([(1.0, 1.0), (-1.0, -1.0)], at_tiny_eps, strict=True):
-        assert got["grad"] is not None, "no gradient reached theta (detached?)"
-        checks.assert_close(got["grad"], sign, atol=1e-6, name=f"dW1/dtheta at theta={t}")
-### END HIDDEN TESTS
 
 # %% uses_answers=true
 if not runtime.is_grading():

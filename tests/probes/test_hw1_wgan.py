@@ -13,17 +13,17 @@ state dict earn 0; the genuine weights earn all 7. The cheats a notebook could t
 ``Generator`` redefined or changed in place to return stored samples, a patched scorer) change nothing: the
 grader never uses the kernel's classes or scores, so the epoch-5 weights still earn 2.
 """
-from pathlib import Path
 import io
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
 
 from conftest import assert_earns_every_point, half_state, homework_builders, with_a_nan
 from dgmlab import probes, wire
-from dgmlab.grading.judge import judge
 from dgmlab.authoring.proofs import NotebookSession, _grade_id
+from dgmlab.grading.judge import judge
 
 HW = "hw1_wgan"
 COPIED = "these samples match dataset images, not generated ones"
@@ -186,7 +186,7 @@ CHEATS = {
         "_Locked = Generator\n"
         "class Generator(_Locked):\n"
         "    def forward(self, z):\n"
-        f"        return torch.load({{path!r}}, weights_only=True)[:len(z)]\n",
+        "        return torch.load({path!r}, weights_only=True)[:len(z)]\n",
         "the notebook's Generator"),
     "Generator.forward replaced in place": (
         "Generator.forward = lambda self, z: torch.load({path!r}, weights_only=True)[:len(z)]\n",
@@ -221,16 +221,18 @@ def test_artifact_cell_points_split_so_a_copied_file_earns_nothing(builder):
     """Both tests of the artifact cell read the file as handed in, in the grader, and each needs the checks a
     copied file fails: the format points are 2 (visible, so a student sees the file load into the kit's Generator
     before handing it in), the quality bar 5 (hidden, with the instructor's own networks cell)."""
+    from dgmlab.grading import hidden as grader_side
     from dgmlab.probes import hw1_wgan as spec_module
 
     source = _sources(builder)[CELL]
-    steps = probes.plan(probes.spec_for(HW, CELL), source)
+    steps = probes.plan(probes.spec_for(HW, CELL), source, hidden=grader_side.tests(HW, CELL))
     assert {n: w for n, w, hidden in steps if hidden} == {"test_mnist_classifier_score_above_the_bar": 5}
     assert {n: w for n, w, hidden in steps if not hidden} == {"test_saved_generator_draws_1000_new_images": 2}
-    body = source.split("def test_mnist_classifier_score_above_the_bar():")[1]
-    assert "_graded_samples()" in body, "the quality test does not run the checks a copied file fails"
-    assert 'reference("wgan_networks")' in source and "files[WEIGHTS_FILE]" in source
-    assert "require_new" in source and "require_new" in Path(spec_module.__file__).read_text()
+    tests = (grader_side.checkout_folder(HW) / "q3_wgan_on_mnist.py").read_text()
+    body = tests.split("def test_mnist_classifier_score_above_the_bar(v, ref):")[1]
+    assert "_graded_samples(v, ref)" in body, "the quality test does not run the checks a copied file fails"
+    assert 'ref.cell("wgan_networks")' in tests and "v.files[WEIGHTS_FILE]" in tests
+    assert "require_new" in tests and "require_new" in Path(spec_module.__file__).read_text()
 
 
 def test_probes_generator_is_the_notebooks(builder, reference_ns):
@@ -384,8 +386,8 @@ ANSWERS = ("q2_symbols", "q1_flow_log_prob", "q1_flow_sample", "q2_kl_gaussians"
 
 @pytest.fixture(scope="module")
 def answers_ns():
-    from dgmlab.authoring.reference import reference_namespace
     from conftest import ROOT
+    from dgmlab.authoring.reference import reference_namespace
 
     return reference_namespace(ROOT / "source" / HW / f"{HW}.ipynb", ["imports", *ANSWERS],
                                {"__name__": "hw1_wgan_answers"})

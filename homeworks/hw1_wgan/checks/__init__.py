@@ -1,6 +1,6 @@
 """hw1_wgan's graded test cells: what each hands the grader and its visible tests.
 
-The hidden tests are in the instructor's notebook (``source/hw1_wgan/``); they read the names below
+The hidden tests are the grader's (``homeworks/hw1_wgan/hidden/``); they read the names below
 (``context``) and the values each probe returns. Nothing here answers a question: the probes call the
 student's functions on inputs and keep what comes back (or the plain facts of what happened: raised,
 changed a mode, kept a parameter object), the visible tests check form and easy cases. The flows, critics
@@ -15,7 +15,7 @@ import math
 from dgmlab import checks
 from dgmlab.testing import points
 from dgmlab.probes import (
-    on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected, remembered,
+    on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, remembered,
     seeded_generator as _gen)
 from dgmlab.probes import _sp, _torch  # lazy imports
 
@@ -32,10 +32,8 @@ def _outcome(fn, *args, **kwargs) -> str:
 
 
 # ------------------------------------------------------------------ visible tests: recorded values on the working seed
-# Converted cells: dgmlab.probes.with_working, on_working and working (what their visible tests compare with).
-def recorded(cell: str) -> dict:
-    """What the grader's references gave on ``cell``'s working-seed inputs (recorded with the kit)."""
-    return expected("hw1_wgan", cell)
+# Converted cells: dgmlab.probes.with_working, on_working and working; their visible tests compare with ``ref``, the
+# grader's references' values on the cell's draw (recorded with the kit for the working seed, dgmlab.probes.Ref).
 
 
 # ------------------------------------------------------------------ Q1: the notebook's given flows
@@ -154,7 +152,7 @@ def _flow_log_prob_probe(o, x):
 
 
 @points(1.5)
-def test_1d_affine_matches_torch_normal(v):
+def test_1d_affine_matches_torch_normal(v, ref):
     # f(z) = a z + c on a standard normal: x is N(c, a^2), whose density torch's Normal gives by another route
     torch, w = _torch(), working(v)
     x, out = w.inputs, w.on_1d_affine
@@ -162,7 +160,7 @@ def test_1d_affine_matches_torch_normal(v):
     assert bool(torch.isfinite(out).all()), \
         (f"expected finite log-densities on an invertible affine flow, found NaN or inf: that usually means "
          f"log|det J| was taken of a negative or zero number (use log_abs_det_jacobian)")
-    want = recorded("q1_flow_log_prob_tests")["on_1d_affine"]
+    want = ref["on_1d_affine"]
     hint = ""
     if torch.allclose(out, want + 2 * math.log(abs(x.a)), atol=1e-4):
         hint = ": the log-determinant term has the wrong sign"
@@ -170,9 +168,9 @@ def test_1d_affine_matches_torch_normal(v):
 
 
 @points(1.25)
-def test_2d_exp_flow_matches_independent_lognormals(v):
+def test_2d_exp_flow_matches_independent_lognormals(v, ref):
     # exp of a Gaussian is log-normal: the grader's density comes from torch's LogNormal, by another route
-    checks.assert_close(working(v).on_2d_exp, recorded("q1_flow_log_prob_tests")["on_2d_exp"], rtol=1e-5, atol=1e-5,
+    checks.assert_close(working(v).on_2d_exp, ref["on_2d_exp"], rtol=1e-5, atol=1e-5,
                         name="log-density of the 2-D exp flow with a non-standard base (base.log_prob at f^-1(x)?)")
 
 
@@ -191,17 +189,17 @@ def _flow_sample_probe(o, x):
 
 
 @points(0.5)
-def test_shape(v):
+def test_shape(v, ref):
     checks.assert_tensor(v.five, "flow_sample(5, flow, base)", shape=(5, 2))
 
 
 @points(1)
-def test_exp_flow_samples_follow_the_lognormal(v):
+def test_exp_flow_samples_follow_the_lognormal(v, ref):
     # exp(z) with z ~ N(-0.5, 0.5^2): its quantiles are exp of the Gaussian's quantiles
     torch = _torch()
     x = v.exp_40000.squeeze(1).double()
     q = torch.quantile(x, torch.tensor([0.1, 0.5, 0.9], dtype=torch.float64))
-    want = recorded("q1_flow_sample_tests")["exp_quantiles"]
+    want = ref["exp_quantiles"]
     checks.assert_close(q, want, rtol=0.03, atol=0, name="quantiles of exp-flow samples (noise from base?)")
 
 
@@ -222,7 +220,7 @@ def normal_pdf(x, mean, std):
 
 
 @points(0.5)
-def test_are_expressions_in_the_right_symbols(v):
+def test_are_expressions_in_the_right_symbols(v, ref):
     s = symbols()
     x, theta, theta0, sigma_g, sigma_data, eps = (s[k] for k in ("x", "theta", "theta0", "sigma_g", "sigma_data",
                                                                  "eps"))
@@ -234,7 +232,7 @@ def test_are_expressions_in_the_right_symbols(v):
 
 
 @points(0.5)
-def test_general_kl_vanishes_for_equal_distributions(v):
+def test_general_kl_vanishes_for_equal_distributions(v, ref):
     sp, s = _sp(), symbols()
     same = sp.simplify(v.kl_general.subs({s["theta"]: s["theta0"], s["sigma_g"]: s["sigma_data"]}))
     assert same == 0, \
@@ -243,7 +241,7 @@ def test_general_kl_vanishes_for_equal_distributions(v):
 
 
 @points(1)
-def test_general_kl_is_positive_when_only_the_widths_differ(v):
+def test_general_kl_is_positive_when_only_the_widths_differ(v, ref):
     sp, s = _sp(), symbols()
     value = sp.N(v.kl_general.subs({s["theta"]: 0, s["theta0"]: 0, s["sigma_g"]: 1, s["sigma_data"]: 2}))
     assert value.is_real and value > 0, \
@@ -267,10 +265,10 @@ def _working_points(v) -> list:
 
 
 @points(1)
-def test_integrand_is_p_g_times_the_log_ratio(v):
+def test_integrand_is_p_g_times_the_log_ratio(v, ref):
     sp, s = _sp(), symbols()
     points_ = _working_points(v)
-    wants = recorded("q2_kl_gaussians_tests")["integrand"]
+    wants = ref["integrand"]
     assert len(wants) == len(points_), "the recorded values do not match the check's points: reinstall dgmlab"
     for (t, t0, sg, sd), want in zip(points_, wants, strict=True):
         point = {s["x"]: sp.Rational(1, 3), s["theta"]: sp.nsimplify(t), s["theta0"]: sp.nsimplify(t0),
@@ -281,9 +279,9 @@ def test_integrand_is_p_g_times_the_log_ratio(v):
 
 
 @points(2)
-def test_general_kl_matches_numerical_integration(v):
+def test_general_kl_matches_numerical_integration(v, ref):
     sp, s = _sp(), symbols()
-    points_, wants = _working_points(v), recorded("q2_kl_gaussians_tests")["kl"]
+    points_, wants = _working_points(v), ref["kl"]
     assert len(wants) == len(points_), "the recorded values do not match the check's points: reinstall dgmlab"
     for (t, t0, sg, sd), want in zip(points_, wants, strict=True):
         got = complex(sp.N(v.kl_general.subs({s["theta"]: t, s["theta0"]: t0, s["sigma_g"]: sg,
@@ -328,7 +326,7 @@ def _limit_points() -> dict:
 
 
 @points(0.5)
-def test_returns_two_sympy_objects(v):
+def test_returns_two_sympy_objects(v, ref):
     sp = _sp()
     out = v.at_1_0
     assert isinstance(out, (tuple, list)) and len(out) == 2, \
@@ -339,25 +337,25 @@ def test_returns_two_sympy_objects(v):
          f"use sp.limit, not float arithmetic")
 
 
-def _smooth_limits(v):
+def _smooth_limits(v, ref):
     out = working(v).smooth
     assert isinstance(out, (tuple, list)) and len(out) == 2, "expected a pair (limit, derivative limit)"
-    return out, tuple(recorded("q2_kl_limits_tests")["smooth"])
+    return out, tuple(ref["smooth"])
 
 
 @points(1)
-def test_limit_of_an_expression_continuous_at_zero(v):
+def test_limit_of_an_expression_continuous_at_zero(v, ref):
     sp = _sp()
-    (got, _), (want, _) = _smooth_limits(v)
+    (got, _), (want, _) = _smooth_limits(v, ref)
     assert sp.simplify(checks.as_sympy(got, "the first limit kl_limits returns") - want) == 0, \
         (f"for a kl that is continuous at eps = 0 (a (theta - theta0)^2 (1 + eps) + b eps theta) the first limit "
          f"{got} is wrong: substitute theta and theta0, then take the limit eps -> 0+")
 
 
 @points(1)
-def test_derivative_limit_of_an_expression_continuous_at_zero(v):
+def test_derivative_limit_of_an_expression_continuous_at_zero(v, ref):
     sp = _sp()
-    (_, got), (_, want) = _smooth_limits(v)
+    (_, got), (_, want) = _smooth_limits(v, ref)
     assert sp.simplify(checks.as_sympy(got, "the derivative limit kl_limits returns") - want) == 0, \
         (f"for a kl that is continuous at eps = 0 the derivative limit {got} is wrong: differentiate with respect "
          f"to theta before substituting theta")
@@ -388,14 +386,14 @@ def _combined_probe(o, x):
 
 
 @points(0.5)
-def test_returns_a_scalar(v):
+def test_returns_a_scalar(v, ref):
     checks.assert_tensor(v.at_four_halves, "combined_generator_loss(d)", shape=())
 
 
 @points(0.5)
-def test_value_at_a_single_output(v):
+def test_value_at_a_single_output(v, ref):
     got = float(v.at_a_quarter)
-    want = recorded("q2_combined_generator_loss_tests")["at_a_quarter"]
+    want = ref["at_a_quarter"]
     hint = ": the two terms are swapped (a sign error)" if abs(got + want) < 1e-6 else ""
     assert abs(got - want) < 1e-9, f"for D(x) = 0.25 expected log 3 = {want:.6f}, found {got:.6f}{hint}"
 
@@ -431,17 +429,17 @@ def _js_probe(o, x):
 
 
 @points(1.5)
-def test_value_at_moderate_eps(v):
+def test_value_at_moderate_eps(v, ref):
     # against the JS the grader computed on the working points by a Riemann sum of its definition
     w = working(v)
-    got, wants = w.at_moderate_eps, recorded("q2_js_divergence_tests")["moderate"]
+    got, wants = w.at_moderate_eps, ref["moderate"]
     assert len(got) == len(w.inputs.moderate) == len(wants), "expected one value per call"
     for (t, t0, s), value, want in zip(w.inputs.moderate, got, wants, strict=True):
         checks.assert_close(value, want, rtol=1e-5, atol=1e-7, name=f"JS at theta={t}, eps={s}")
 
 
 @points(1)
-def test_zero_for_equal_means(v):
+def test_zero_for_equal_means(v, ref):
     out = v.at_equal_means
     checks.assert_tensor(out, "js_divergence(...)", shape=())
     got = float(out)
@@ -466,7 +464,7 @@ def _w1_probe(o, x):
 
 
 @points(0.5)
-def test_w1_zero_for_equal_means(v):
+def test_w1_zero_for_equal_means(v, ref):
     checks.assert_close(v.at_equal_means, 0.0, atol=1e-12, reveal=True,
                         name="W1 of two identical Gaussians (expected 0)")
 
@@ -506,14 +504,14 @@ def _losses_probe(o, x):
 
 
 @points(0.5)
-def test_scalars(v):
+def test_scalars(v, ref):
     checks.assert_tensor(v.critic_at_zero, "critic_loss(...)", shape=())
     checks.assert_tensor(v.generator_at_zero, "generator_loss(...)", shape=())
 
 
 @points(0.5)
-def test_critic_loss_sign_on_one_pair(v):
-    got, want = float(v.critic_one_pair), recorded("q3_wgan_losses_tests")["critic_one_pair"]
+def test_critic_loss_sign_on_one_pair(v, ref):
+    got, want = float(v.critic_one_pair), ref["critic_one_pair"]
     assert abs(got - want) < 1e-6, \
         (f"for a real score 1 and a fake score 0 expected critic_loss = {want:g}, found {got:g}"
          + (": a sign error (the critic minimises its loss, so it raises real scores)"
@@ -521,8 +519,8 @@ def test_critic_loss_sign_on_one_pair(v):
 
 
 @points(0.5)
-def test_generator_loss_sign_on_one_score(v):
-    got, want = float(v.generator_one_score), recorded("q3_wgan_losses_tests")["generator_one_score"]
+def test_generator_loss_sign_on_one_score(v, ref):
+    got, want = float(v.generator_one_score), ref["generator_one_score"]
     assert abs(got - want) < 1e-6, \
         (f"for a fake score 2 expected generator_loss = {want:g}, found {got:g}"
          + (": a sign error (the generator raises the critic's score of its samples)" if abs(got + want) < 1e-6
@@ -530,14 +528,14 @@ def test_generator_loss_sign_on_one_score(v):
 
 
 @points(1.5)
-def test_critic_loss_with_unequal_batches(v):
-    checks.assert_close(working(v).critic_unequal_batches, recorded("q3_wgan_losses_tests")["critic_unequal_batches"],
+def test_critic_loss_with_unequal_batches(v, ref):
+    checks.assert_close(working(v).critic_unequal_batches, ref["critic_unequal_batches"],
                         name="critic_loss on batches of 4 real and 2 fake scores (a mean of each batch?)")
 
 
 @points(0.75)
-def test_generator_loss_on_a_batch(v):
-    checks.assert_close(working(v).generator_batch, recorded("q3_wgan_losses_tests")["generator_batch"],
+def test_generator_loss_on_a_batch(v, ref):
+    checks.assert_close(working(v).generator_batch, ref["generator_batch"],
                         name="generator_loss on a batch of three scores (a batch mean?)")
 
 
@@ -640,18 +638,18 @@ def _zero_for_a_unit_norm_linear_critic(v):
 
 
 @points(1.5)
-def test_linear_critic_value_and_lambda(v):
+def test_linear_critic_value_and_lambda(v, ref):
     # a linear critic's input gradient is its weight w, at every x_hat: the penalty is lam * (|w| - 1)^2
     _zero_for_a_unit_norm_linear_critic(v)  # takes points away only: 0 is also what a constant 0 gives
-    want = recorded("q3_gradient_penalty_tests")["linear_per_lam"]
+    want = ref["linear_per_lam"]
     checks.assert_close(v.linear_lam_10, 10 * want, rtol=1e-5, name="penalty of a linear critic, lam=10")
     checks.assert_close(v.linear_lam_2_5, 2.5 * want, rtol=1e-5, name="penalty of a linear critic, lam=2.5")
 
 
 @points(1)
-def test_one_alpha_per_sample_between_real_and_fake(v):
+def test_one_alpha_per_sample_between_real_and_fake(v, ref):
     got = float(v.bowl)
-    want = recorded("q3_gradient_penalty_tests")["bowl"]
+    want = ref["bowl"]
     assert abs(got - want) < 0.03, \
         (f"on a critic whose gradient norm changes along the segment from fake to real (1/2 ||x - c||^2, fake points "
          f"at c, real ones at distance 2, lam = 1) expected E(2 alpha - 1)^2 = {want:.4f} over alpha ~ U[0, 1], found "
@@ -699,10 +697,10 @@ def _clip_probe(o, x):
 
 
 @points(1)
-def test_all_parameters_within_bounds(v):
+def test_all_parameters_within_bounds(v, ref):
     params = working(v).clipped_at_0_05
     assert isinstance(params, dict) and params, "clip_weights left the network without parameters"
-    for name, want in recorded("q3_clip_weights_tests")["clipped_at_0_05"].items():
+    for name, want in ref["clipped_at_0_05"].items():
         assert name in params, f"the clipped network has no parameter {name}"
         p = params[name]
         checks.assert_tensor(p, name)
@@ -714,9 +712,9 @@ def test_all_parameters_within_bounds(v):
 
 
 @points(1.25)
-def test_values_inside_the_bounds_are_kept_and_signs_preserved(v):
+def test_values_inside_the_bounds_are_kept_and_signs_preserved(v, ref):
     clipped = working(v).clipped_at_c
-    for name, want in recorded("q3_clip_weights_tests")["clipped_at_c"].items():
+    for name, want in ref["clipped_at_c"].items():
         assert name in clipped, f"the clipped network has no parameter {name}"
         checks.assert_close(clipped[name], want, atol=1e-7,
                             name="clipped parameter values (clamped to [-c, c], not [0, c]?)")
@@ -837,11 +835,11 @@ def _ran(v, run):
 
 
 @points(2)
-def test_first_critic_update_descends_the_critic_loss(v):
+def test_first_critic_update_descends_the_critic_loss(v, ref):
     # with clipping (no penalty) and a linear critic f(x) = w.x + b, the weight gradient of the critic's loss
     # is the difference of the batch means of the fake and the real images
     torch = _torch()
-    rec, want = _ran(working(v), "first_critic_step"), recorded("q3_train_step_tests")["first_critic_step"]
+    rec, want = _ran(working(v), "first_critic_step"), ref["first_critic_step"]
     got = rec["critic_end"]
     assert len(got) == 2, "expected the critic's two parameter tensors back"
     start = torch.tensor(CRITIC_WEIGHT).unsqueeze(0)
@@ -857,8 +855,8 @@ def test_first_critic_update_descends_the_critic_loss(v):
 
 
 @points(1.5)
-def test_then_one_generator_update_through_the_updated_critic(v):
-    rec, want = _ran(working(v), "first_critic_step"), recorded("q3_train_step_tests")["first_critic_step"]
+def test_then_one_generator_update_through_the_updated_critic(v, ref):
+    rec, want = _ran(working(v), "first_critic_step"), ref["first_critic_step"]
     got = rec["generator_end"]
     assert len(got) == len(want["generator"]), "expected the generator's parameter tensors back"
     for g, w in zip(got, want["generator"], strict=True):
@@ -949,7 +947,7 @@ def _samples_probe(o, x):
 
 
 @points(1)
-def test_shape_and_range(v):
+def test_shape_and_range(v, ref):
     out = working(v).ten
     torch = _torch()
     checks.assert_tensor(out, "sample_generator(tiny generator, n=10, z_dim=8)", shape=(10, 1, 28, 28),
@@ -957,14 +955,14 @@ def test_shape_and_range(v):
     assert out.min() >= -1 and out.max() <= 1, \
         (f"expected samples in [-1, 1] (the generator ends in tanh), found values in "
          f"[{float(out.min()):.3g}, {float(out.max()):.3g}]: return the generator's output unscaled")
-    checks.assert_close(out, recorded("q3_samples_tests")["ten"], rtol=1e-5, atol=1e-6,
+    checks.assert_close(out, ref["ten"], rtol=1e-5, atol=1e-6,
                         name="the generator's images of the noise torch.randn(n, z_dim) drawn from a torch.Generator "
                              "seeded with seed")
 
 
 @points(1)
-def test_seeded(v):
-    w, want = working(v), recorded("q3_samples_tests")
+def test_seeded(v, ref):
+    w, want = working(v), ref
     seeded, x = w.seeded, w.inputs
     checks.assert_close(seeded["first"], seeded["again"], atol=0, rtol=0, name="samples drawn twice with the same seed")
     for got, seed, images in ((seeded["first"], x.seed_a, want["six_of_seed_a"]),
@@ -974,7 +972,7 @@ def test_seeded(v):
 
 
 @points(1)
-def test_save_round_trip(v):
+def test_save_round_trip(v, ref):
     torch = _torch()
     saved = v.saved
     assert saved["exists"], "save_samples must write the file and return its path"
@@ -1027,7 +1025,7 @@ def _evaluate_probe(o, x):
 
 
 @points(1)
-def test_keys_and_types(v):
+def test_keys_and_types(v, ref):
     out = v.on_100
     assert isinstance(out, dict), f"expected evaluate_samples to return a dict, found {type(out).__name__}"
     for k in ["mnist_score", "mnist_score_std", "mnist_frechet"]:
@@ -1041,7 +1039,7 @@ def test_keys_and_types(v):
 
 
 @points(0.75)
-def test_inception_unavailable_is_reported_not_raised(v):
+def test_inception_unavailable_is_reported_not_raised(v, ref):
     out = v.without_inception
     assert out["inception_score"] is None, "with no Inception weights, 'inception_score' must be None"
     assert "no Inception-v3 weights in this check" in out["inception_note"], \
@@ -1077,7 +1075,7 @@ def _interpolate_probe(o, x):
 
 
 @points(1)
-def test_shape_and_endpoints_linear(v):
+def test_shape_and_endpoints_linear(v, ref):
     out, z0, z1 = v.linear_7, v.inputs.a0, v.inputs.a1
     checks.assert_tensor(out, "interpolate(z0, z1, 7)", shape=(7, 5))
     checks.assert_close(out[0], z0, atol=1e-6, name="the first row (expected z0)", reveal=True)
@@ -1088,14 +1086,14 @@ def test_shape_and_endpoints_linear(v):
 
 
 @points(1)
-def test_linear_is_evenly_spaced_on_the_segment(v):
+def test_linear_is_evenly_spaced_on_the_segment(v, ref):
     out = working(v).linear_9
-    checks.assert_close(out[1:] - out[:-1], recorded("q3_interpolate_tests")["linear_9_steps"], atol=1e-9,
+    checks.assert_close(out[1:] - out[:-1], ref["linear_9_steps"], atol=1e-9,
                         name="consecutive differences of the linear path")
 
 
 @points(1.5)
-def test_slerp_endpoints_and_constant_angular_speed(v):
+def test_slerp_endpoints_and_constant_angular_speed(v, ref):
     # against the grader's endpoints, their norm and the angle omega between them (not the path's own mean angle):
     # slerp between vectors of equal norm keeps that norm and turns by omega / 5 at each of its 5 steps; steps that
     # add up to omega put every row on the short great-circle arc from z0 to z1
@@ -1108,12 +1106,12 @@ def test_slerp_endpoints_and_constant_angular_speed(v):
                         name="norms along a slerp between vectors of equal norm (slerp keeps it; a straight line does not)")
     u = out / out.norm(dim=1, keepdim=True)
     ang = torch.arccos((u[1:] * u[:-1]).sum(1).clamp(-1, 1))
-    checks.assert_close(ang, recorded("q3_interpolate_tests")["slerp_6_angles"], atol=1e-6,
+    checks.assert_close(ang, ref["slerp_6_angles"], atol=1e-6,
                         name="angles between consecutive slerp steps (each a fifth of the angle between z0 and z1)")
 
 
 @points(0.5)
-def test_unknown_method_raises(v):
+def test_unknown_method_raises(v, ref):
     got = v.unknown_method
     assert got == "ValueError", "an unknown method must raise ValueError" + ("" if got == "returned" else f" ({got})")
 
@@ -1185,7 +1183,7 @@ LOW_SCORE_BAR, LOW_CLASSES_BAR = 5.0, 8
 
 
 @points(2)
-def test_saved_generator_draws_1000_new_images(v):
+def test_saved_generator_draws_1000_new_images(v, ref):
     if _absent_in_fast_mode(v):
         return
     from dgmlab import metrics

@@ -19,9 +19,21 @@ import numpy as np
 import sympy as sp
 import torch
 
-from ...probes.hw1_wgan import (
-    CRITIC_BIAS, CRITIC_WEIGHT, LINEAR_WEIGHT, RUNS, STEP_LR, linear_critic, normal_pdf, small_net, smooth_divergence,
-    step_noise, symbols, tiny_generator, tiny_sample_generator)
+from dgmlab.probes.hw1_wgan import (
+    CRITIC_BIAS,
+    CRITIC_WEIGHT,
+    LINEAR_WEIGHT,
+    RUNS,
+    STEP_LR,
+    linear_critic,
+    normal_pdf,
+    small_net,
+    smooth_divergence,
+    step_noise,
+    symbols,
+    tiny_generator,
+    tiny_sample_generator,
+)
 
 
 # ------------------------------------------------------------------ Q2(a): the KL of two Gaussians

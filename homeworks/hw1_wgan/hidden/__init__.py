@@ -1,0 +1,6 @@
+"""hw1_wgan's grader-only side: the hidden tests of each part and the references (:mod:`dgmlab.grading.hidden`)."""
+from . import q1_normalizing_flows, q2_wasserstein_distance, q3_wgan_on_mnist
+from .references import EXPECTED
+
+HIDDEN = {**q1_normalizing_flows.HIDDEN, **q2_wasserstein_distance.HIDDEN, **q3_wgan_on_mnist.HIDDEN}
+__all__ = ["EXPECTED", "HIDDEN"]

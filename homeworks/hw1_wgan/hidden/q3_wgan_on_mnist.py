@@ -1,0 +1,256 @@
+"""hw1_wgan, q3_wgan_on_mnist: the hidden tests of its test cells (the grader's alone, never a student's).
+
+Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, ``v.files``), ``ref``
+the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
+"""
+import io
+
+import torch
+
+from dgmlab import artifacts, checks, metrics, runtime
+from dgmlab.probes.hw1_wgan import (
+    MAX_WEIGHTS_BYTES,
+    RUNS,
+    STEP_LR,
+    WEIGHTS_FILE,
+    context,
+    real_digits,
+    small_net,
+    step_noise,
+    tiny_batchnorm_generator,
+    tiny_critic,
+    tiny_generator,
+)
+from dgmlab.testing import points
+
+from .references import seeded_noise
+
+linear_critic_of_the_step = context()['linear_critic_of_the_step']
+
+
+# ------------------------------------------------------------------ q3_wgan_losses_tests
+@points(1.25)
+def test_gradients_flow_to_the_scores(v, ref):
+    g = v.gradients
+    assert g["real"] is not None and g["fake"] is not None, "critic_loss is detached from its inputs"
+    checks.assert_close(g["real"], torch.full((2,), -0.5), name="d critic_loss / d real_scores")
+    checks.assert_close(g["fake"], torch.full((4,), 0.25), name="d critic_loss / d fake_scores")
+    assert g["generator"] is not None, "generator_loss is detached from its input"
+    checks.assert_close(g["generator"], torch.full((2,), -0.5), name="d generator_loss / d fake_scores")
+
+
+# ------------------------------------------------------------------ q3_gradient_penalty_tests
+def _reference(crit, real, fake, lam, alpha):
+    a = alpha.view(-1, 1, 1, 1)
+    xh = (a * real + (1 - a) * fake).requires_grad_(True)
+    (g,) = torch.autograd.grad(crit(xh).sum(), xh, create_graph=True)
+    return lam * ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+@points(1.5)
+def test_nonlinear_critic_matches_reference_with_given_alpha(v, ref):
+    crit = tiny_critic(v.inputs.critic_seed)
+    want = _reference(crit, v.inputs.real7, v.inputs.fake7, 10.0, v.inputs.alpha7).detach()
+    checks.assert_close(v.tiny_with_alpha, want, rtol=1e-5, atol=1e-6, name="penalty of a small tanh critic (alpha given)")
+
+@points(2)
+def test_differentiable_with_respect_to_the_critic(v, ref):
+    assert v.differentiable["requires_grad"], "the penalty is not differentiable w.r.t. the critic (create_graph=True?)"
+    crit = tiny_critic(v.inputs.critic_seed)
+    weights = [crit[1].weight, crit[1].bias, crit[3].weight]  # the last bias does not move the gradient
+    want = torch.autograd.grad(_reference(crit, v.inputs.real7, v.inputs.fake7, 10.0, v.inputs.alpha7), weights)
+    got = v.differentiable["grads"]
+    assert len(got) == len(want), "expected a gradient for each critic parameter"
+    for g, w in zip(got, want, strict=True):
+        assert g is not None, "a critic parameter gets no gradient from the penalty"
+        checks.assert_close(g, w, rtol=1e-4, atol=1e-6, name="d penalty / d critic parameters")
+
+
+# ------------------------------------------------------------------ q3_clip_weights_tests
+@points(0.75)
+def test_in_place_so_the_optimizer_still_sees_the_parameters(v, ref):
+    # the grader's own: clamp in place, then one SGD step of the optimizer made before clipping
+    net = small_net(v.inputs.scale)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.clamp_(-v.inputs.c, v.inputs.c)
+    net(v.inputs.batch).sum().backward()
+    opt.step()
+    for name, p in net.named_parameters():
+        assert name in v.in_place, "the clipped network lost a parameter"
+        checks.assert_close(v.in_place[name], p.detach(), rtol=1e-5, atol=1e-6,
+                            name="parameters after clipping and one step of the optimizer made before (clamped in "
+                                 "place, so the optimizer still holds them?)")
+
+
+# ------------------------------------------------------------------ q3_train_step_tests
+def _reference_run(v, ref, run):
+    """The grader's own step on the run's toys: the same starting networks, real batches and (replaced) noise."""
+    lipschitz, opt, kwargs, preset = RUNS[run]
+    n_critic, clip, lam = kwargs.get("n_critic", 2), kwargs.get("clip", 0.01), 10.0
+    lipschitz = kwargs.get("lipschitz", "gp")
+    index, lr = list(RUNS).index(run), STEP_LR[opt]
+    gen, crit = tiny_generator(v.inputs.generator_seed), linear_critic_of_the_step()
+    make = torch.optim.SGD if opt == "sgd" else torch.optim.Adam
+    g_opt, c_opt = make(gen.parameters(), lr=lr), make(crit.parameters(), lr=lr)
+    for i in range(n_critic):
+        real = v.inputs.batches[i]
+        with torch.no_grad():
+            fake = gen(step_noise(v.inputs, index, i, (5, 3)))
+        c_opt.zero_grad()
+        c_loss = crit(fake).mean() - crit(real).mean()
+        # a linear critic's input gradient is w everywhere: the penalty is lam (|w| - 1)^2 at any interpolate
+        penalty = lam * (crit.lin.weight.norm() - 1) ** 2 if lipschitz == "gp" else torch.zeros(())
+        (c_loss + penalty).backward()
+        c_opt.step()
+        if lipschitz == "clip":
+            with torch.no_grad():
+                for p in crit.parameters():
+                    p.clamp_(-clip, clip)
+    g_opt.zero_grad()
+    g_loss = -crit(gen(step_noise(v.inputs, index, n_critic, (5, 3)))).mean()
+    g_loss.backward()
+    g_opt.step()
+    return {"generator": [p.detach() for p in gen.parameters()], "critic": [p.detach() for p in crit.parameters()],
+            "out": {"critic_loss": float(c_loss), "penalty": float(penalty), "generator_loss": float(g_loss)}}
+
+def _same_networks(v, ref, run, what):
+    rec, want = getattr(v, run), _reference_run(v, ref, run)
+    assert rec["returned_type"] == "dict", "wgan_train_step does not return a dict"
+    for name in ("critic", "generator"):
+        got = rec[f"{name}_end"]
+        assert len(got) == len(want[name]), f"the {name}'s parameters were not handed back"
+        for g, w in zip(got, want[name], strict=True):
+            checks.assert_close(g, w, rtol=1e-4, atol=1e-6, name=f"the {name}'s parameters after the step ({what})")
+
+@points(2)
+def test_critic_and_generator_with_the_penalty(v, ref):
+    _same_networks(v, ref, "gp", "lipschitz='gp': critic_loss + gradient_penalty, n_critic=2")
+
+@points(1.25)
+def test_n_critic_updates_on_fresh_batches(v, ref):
+    assert v.n_critic_3["batches_taken"] == 3, "with n_critic=3 the step should take three real batches"
+    _same_networks(v, ref, "n_critic_3", "n_critic=3: three critic updates, each on the next real batch and fresh noise")
+
+@points(1)
+def test_generator_update_ignores_stale_gradients(v, ref):
+    _same_networks(v, ref, "stale_generator_grads", "every generator parameter held a gradient of 7 before the step")
+
+@points(0.75)
+def test_clipping_mode(v, ref):
+    _same_networks(v, ref, "clip", "lipschitz='clip' with Adam: clip_weights right after each critic update")
+    assert v.clip["out"].get("penalty") == 0.0, "'penalty' must be 0.0 when clipping"
+
+@points(0.5)
+def test_returns_the_last_losses_as_floats(v, ref):
+    got, want = v.returns["out"], _reference_run(v, ref, "returns")["out"]
+    for k in ("critic_loss", "penalty", "generator_loss"):
+        assert isinstance(got.get(k), float), f"{k!r} should be a Python float (.item())"
+        assert abs(got[k] - want[k]) < 1e-4 * max(1.0, abs(want[k])), \
+            f"{k!r} is not the value of the last {k.replace('_', ' ')} of the step"
+
+
+# ------------------------------------------------------------------ q3_samples_tests
+@points(1)
+def test_no_gradient_and_mode_restored(v, ref):
+    # a generator with BatchNorm, in train mode: its images in eval mode use the running statistics
+    net = tiny_batchnorm_generator(v.inputs.generator_seed)
+    with torch.no_grad():
+        want = net.eval()(seeded_noise(6, 8, v.inputs.seed_a))
+        want_after = net.train()(v.inputs.z_after)
+    assert not v.modes["requires_grad"], "samples must not require grad (sample under torch.no_grad())"
+    checks.assert_close(v.modes["samples"], want, rtol=1e-5, atol=1e-5,
+                        name="samples of a generator with BatchNorm (in eval mode while sampling?)")
+    checks.assert_close(v.modes["after"], want_after, rtol=1e-5, atol=1e-5,
+                        name="the generator's images after sampling (its training mode restored?)")
+
+
+# ------------------------------------------------------------------ q3_evaluate_samples_tests
+@points(1.25)
+def test_values_match_dgmlab(v, ref):
+    x = real_digits(200)[torch.tensor(v.inputs.rows_200)]
+    out = v.on_200
+    mean, std = metrics.mnist_score(x)
+    checks.assert_close(out["mnist_score"], float(mean), rtol=1e-6,
+                        name="'mnist_score' (mnist_score returns (mean, std) in that order)")
+    checks.assert_close(out["mnist_score_std"], float(std), rtol=1e-6, atol=1e-9, name="'mnist_score_std'")
+    checks.assert_close(out["mnist_frechet"], float(metrics.mnist_frechet_distance(x)), rtol=1e-6,
+                        name="'mnist_frechet'")
+
+
+# ------------------------------------------------------------------ q3_interpolate_tests
+@points(0.5)
+def test_slerp_keeps_the_norm_between_equal_norm_vectors(v, ref):
+    checks.assert_close(v.slerp_orthogonal.norm(dim=1), torch.full((5,), v.inputs.radius, dtype=torch.float64), atol=1e-8,
+                        name="norms along a slerp between orthogonal vectors of equal norm")
+
+@points(0.5)
+def test_slerp_of_parallel_vectors_is_finite(v, ref):
+    z0 = torch.tensor([3.0, 4.0], dtype=torch.float64)
+    assert len(v.slerp_parallel) == 2, "expected one path per call"
+    for z1, out in zip([z0.clone(), 2 * z0], v.slerp_parallel, strict=True):
+        assert torch.isfinite(out).all(), "slerp between parallel vectors must not return NaN"
+        checks.assert_close(out[1], (z0 + z1) / 2, atol=1e-6, name="midpoint of a slerp between parallel vectors")
+
+
+# ------------------------------------------------------------------ q3_samples_quality_tests
+DASHBOARD_DRAW = "graded_draw_100.pt"  # left in the autograded folder (keep: nothing while you work)
+
+def _absent_in_fast_mode(v, ref):
+    # fast mode (CI's smoke run) trains too little to write the graded file: nothing to score there
+    return runtime.mode() == "fast" and WEIGHTS_FILE not in v.files
+
+def _graded_samples(v, ref):
+    """The grader's 1,000 samples from the handed-in weights, drawn by the kit's own Generator, and their
+    near-copy report, once they pass every check but quality (else why this earns 0). Drawn afresh at each call:
+    a cache in this module would outlive the grading in the judge process and serve the next student's."""
+    data = v.files[WEIGHTS_FILE]  # the bytes handed in
+    if len(data) > MAX_WEIGHTS_BYTES:
+        raise artifacts.ArtifactError(
+            f"{WEIGHTS_FILE} is {len(data):,} bytes, more than the {MAX_WEIGHTS_BYTES:,} a file of this kind can "
+            "be; submit the file the cell after deliverable (a) writes, unchanged")
+    try:
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as exc:  # a damaged file, or one holding objects other than tensors
+        raise artifacts.ArtifactError(
+            f"{WEIGHTS_FILE} could not be read with torch.load(weights_only=True) (save tensors with torch.save, "
+            f"as the cell after deliverable (a) does): {(str(exc).splitlines() or [''])[0][:160]}") from None
+    seed = v.seed_of(WEIGHTS_FILE)  # 0 while you work; under dgmlab autograde, the autograder's own for this file
+    kit = ref.cell("wgan_networks")  # the kit's Generator, never one from the notebook
+    generator = artifacts.load_weights(kit["Generator"](), state, name="the weights in generator_weights.pt")
+    z = torch.randn(1000, kit["Z_DIM"], generator=torch.Generator().manual_seed(seed))  # (1000, Z_DIM)
+    with torch.no_grad():
+        x = artifacts.samples(generator(z).float(), n=1000, name="the samples drawn from generator_weights.pt")
+    drawn = io.BytesIO()
+    torch.save(x[:100].clone(), drawn)
+    try:  # under dgmlab autograde: the first 100, for the class dashboard (which never decides a point)
+        ref.keep(DASHBOARD_DRAW, drawn.getvalue())
+    except OSError:
+        pass
+    return x, artifacts.require_new(x)
+
+@points(5)
+def test_mnist_classifier_score_above_the_bar(v, ref):
+    if _absent_in_fast_mode(v, ref):
+        return
+    x, _ = _graded_samples(v, ref)  # weights that fail the checks above earn nothing here either
+    score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
+    classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
+    assert float(score) >= 8.5, (
+        f"expected an MNIST classifier score of at least 8.5 for the 1,000 drawn samples, found {float(score):.2f}: "
+        "below the bar (a full run clears it; a run stopped early or a generator that lost its tanh may not)")
+    assert classes == 10, \
+        (f"expected all 10 digit classes among the drawn samples, found {classes}: "
+         "the generator covers too few digits (mode collapse)")
+
+
+HIDDEN = {
+    'q3_wgan_losses_tests': (test_gradients_flow_to_the_scores,),
+    'q3_gradient_penalty_tests': (test_nonlinear_critic_matches_reference_with_given_alpha, test_differentiable_with_respect_to_the_critic),
+    'q3_clip_weights_tests': (test_in_place_so_the_optimizer_still_sees_the_parameters,),
+    'q3_train_step_tests': (test_critic_and_generator_with_the_penalty, test_n_critic_updates_on_fresh_batches, test_generator_update_ignores_stale_gradients, test_clipping_mode, test_returns_the_last_losses_as_floats),
+    'q3_samples_tests': (test_no_gradient_and_mode_restored,),
+    'q3_evaluate_samples_tests': (test_values_match_dgmlab,),
+    'q3_interpolate_tests': (test_slerp_keeps_the_norm_between_equal_norm_vectors, test_slerp_of_parallel_vectors_is_finite),
+    'q3_samples_quality_tests': (test_mnist_classifier_score_above_the_bar,),
+}
