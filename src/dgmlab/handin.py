@@ -117,10 +117,11 @@ def _found(name: str, folders) -> Path | None:
     return None
 
 
-def lines(hw: str | None, notebook: Path, nb, files_folder: Path) -> list[str]:
+def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict | None = None) -> list[str]:
     """The hand-in list of ``hw`` for the saved ``notebook`` (read: ``nb``) whose files are in ``files_folder``,
-    each item marked present or MISSING, then one line naming what is missing; ``[]`` for a homework without an
-    entry in :data:`HAND_IN`."""
+    each item marked present or MISSING (or, for a file in ``failing``, ``{file: test cell}``, present but failing
+    that cell's visible checks), then one line naming what is missing; ``[]`` for a homework without an entry in
+    :data:`HAND_IN`."""
     got = of(hw)
     if got is None:
         return []
@@ -136,7 +137,11 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path) -> list[str]:
                                                                f"{got.notebook})"))
     for name in got.files:
         path = files_folder / name
-        if path.is_file():
+        if path.is_file() and name in (failing or {}):
+            out.append(f"  !! {name} ({path.stat().st_size:,} bytes, in {files_folder}): handed in like this it fails "
+                       f"the visible checks of {failing[name]} (above): save it again as the notebook says")
+            missing.append(f"{name} (failing its checks)")
+        elif path.is_file():
             out.append(f"  ok {name} ({path.stat().st_size:,} bytes, in {files_folder})")
         else:
             out.append(f"  !! {name}: MISSING in {files_folder}")
