@@ -104,7 +104,7 @@ def train(args) -> dict:
             ns["generator_step"](G, D, opt_g, torch.randn(len(x), ns["SEED_DIM"]))
             step += 1
             if step % args.eval_every == 0 or step == args.steps:
-                samples = evaluate()
+                evaluate()
             if step >= args.steps:
                 break
     log["sec_per_iter"] = (time.perf_counter() - t_start) / step

@@ -87,8 +87,8 @@ def main(argv=None) -> int:
               "cell_timeout_s": args.timeout,
               "killed_by_limits": sum(len(r.limited) for r in reports),
               "answers": [{"answer": r.answer, "tests": r.tests, "generated": r.generated, "killed": r.killed,
-                           "equivalent": [{"label": l, "reason": why} for l, why in r.equivalent],
-                           "killed_by_limits": [{"label": l, "killed": how} for l, how in r.limited],
+                           "equivalent": [{"label": label, "reason": why} for label, why in r.equivalent],
+                           "killed_by_limits": [{"label": label, "killed": how} for label, how in r.limited],
                            "survivors": r.survivors, "seconds": r.seconds} for r in reports]}
     print(f"\n{args.hw}: {record['killed']} of {record['generated'] - record['equivalent']} non-equivalent mutants "
           f"killed ({'n/a' if rate is None else f'{100 * rate:.1f}%'}); {record['equivalent']} equivalent; "

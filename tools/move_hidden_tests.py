@@ -248,7 +248,6 @@ def move(hw: str) -> None:
         for cell, code, _ in found:
             tree = ast.parse(code)
             rename = {}
-            keep_body = []
             seg_lines = code.splitlines(keepends=True)
             for node in tree.body:
                 src = "".join(seg_lines[(node.decorator_list[0].lineno if getattr(node, "decorator_list", None)

@@ -357,7 +357,7 @@ def test_sandboxed_kernel_talks_over_ipc_and_cannot_reach_the_host(tmp_path):
     usable, why = sandbox.available()
     if not usable:
         pytest.skip(f"no sandbox on this machine: {why}")
-    course, work = tmp_path / "course", tmp_path / "course" / "autograded" / "someone" / HW
+    work = tmp_path / "course" / "autograded" / "someone" / HW
     work.mkdir(parents=True)
     server = socket.create_server(("127.0.0.1", 0))
     code = ("import socket\ntry:\n"
