@@ -50,38 +50,6 @@ class MaskedConv2d(nn.Conv2d):
 from dgmlab.probes import check
 check("p1_masked_conv_tests", MaskedConv2d)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-def _expected(k, kind):
-    m = torch.zeros(k, k)
-    c = k // 2
-    m[:c] = 1
-    m[c, :c + (kind == "B")] = 1
-    return m
-
-
-def _same_as_the_kit(kind, out_3, out_7):
-    # the student's layer with the grader's two weight sets (the second copied in after a forward pass) against
-    # the convolution with the kit's mask, computed here from the same seeded weights and images
-    for k, got in ((3, out_3), (7, out_7)):
-        for which in (0, 1):
-            want = F.conv2d(inputs.x, inputs[f"w_{kind}{k}"][which] * _expected(k, kind), inputs[f"b_{kind}{k}"],
-                            padding=k // 2)
-            checks.assert_close(got[which], want, rtol=1e-4, atol=1e-5,
-                                name=f"MaskedConv2d('{kind}', 3, 2, {k}) with the grader's weights (set {which + 1})")
-
-
-@points(1)
-def test_mask_A():
-    _same_as_the_kit("A", out_A3, out_A7)
-
-
-@points(1)
-def test_mask_B():
-    _same_as_the_kit("B", out_B3, out_B7)
-### END HIDDEN TESTS
-
 
 # %% [markdown]
 # **(5 points)** The model. It must be **causal as a whole**: the logit at pixel $(i, j)$ may depend only on
@@ -119,43 +87,6 @@ class PixelCNN(nn.Module):
 from dgmlab.probes import check
 check("p1_model_tests", PixelCNN)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-
-class _KitMaskedConv2d(nn.Conv2d):
-    """The kit's own masked convolution (the grader's copy, never a class from the student's kernel)."""
-
-    def __init__(self, mask_type, in_channels, out_channels, kernel_size):
-        super().__init__(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
-        k, c = kernel_size, kernel_size // 2
-        mask = torch.ones(k, k)
-        mask[c, c + (1 if mask_type == "B" else 0):] = 0
-        mask[c + 1:, :] = 0
-        self.register_buffer("mask", mask[None, None])
-
-    def forward(self, x):
-        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
-
-
-def _kit_logits(params, x, channels=64, n_layers=5, kernel_size=7):
-    layers = [_KitMaskedConv2d("A", 1, channels, 7), nn.ReLU()]
-    for _ in range(n_layers):
-        layers += [_KitMaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]
-    layers.append(_KitMaskedConv2d("B", channels, 1, 1))
-    net = nn.Sequential(*layers)
-    with torch.no_grad():
-        for p, value in zip(net.parameters(), params, strict=True):
-            p.copy_(value)
-        return net(x)
-
-
-@points(1.25)
-def test_default_model_with_every_tap():
-    checks.assert_close(as_stated(default_full), _kit_logits(inputs.default_full, inputs.x_default), rtol=1e-4, atol=1e-5,
-                        name="PixelCNN() with the grader's parameters (every tap non-zero)")
-### END HIDDEN TESTS
-
 
 # %% [markdown]
 # **(4 points)** The training loss: each image's negative log-likelihood in nats, summed over its pixels.
@@ -177,21 +108,6 @@ def bernoulli_nll(logits, x):
 # %% kind="tests" grade_id="p1_nll_tests" points=4
 from dgmlab.probes import check
 check("p1_nll_tests", bernoulli_nll)
-
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-@points(1.25)
-def test_matches_torch_distributions():
-    expected = -torch.distributions.Bernoulli(logits=inputs.logits).log_prob(inputs.x).flatten(1).sum(1)
-    checks.assert_close(random, expected, rtol=1e-5, atol=1e-5, name="bernoulli_nll")
-
-
-@points(0.5)
-def test_finite_for_confident_logits():
-    assert torch.isfinite(confident).all(), "bernoulli_nll is not finite for large |logits|"
-    checks.assert_close(confident, torch.tensor([240.0]), rtol=1e-4, name="bernoulli_nll for confident wrong logits")
-### END HIDDEN TESTS
 
 
 # %% [markdown]
@@ -229,16 +145,6 @@ def inpaint(model, x, visible):
 # %% kind="tests" grade_id="p1_inpaint_tests" points=6
 from dgmlab.probes import check
 check("p1_inpaint_tests", inpaint)
-
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-@points(1)
-def test_samples_rather_than_thresholds():
-    assert coin_out.shape == (64, 1, 8, 8), "inpaint returned the wrong shape"
-    mean = float(coin_out[:, :, 4:].mean())
-    assert 0.44 < mean < 0.56, "with p = 1/2 the hidden pixels should be fair coin flips: sample, do not threshold"
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Training and inpainting binarised MNIST
@@ -348,80 +254,6 @@ if not runtime.is_grading():
 # %% kind="tests" grade_id="p1_weights_tests" points=3
 from dgmlab.probes import check
 check("p1_weights_tests")  # reads p1_pixelcnn_weights.pt from the homework folder
-
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-from dgmlab.grading.references.hw5_explicit import bernoulli_nll_nats
-
-P1_BAR_NATS = 65.0  # at most this many nats per image on the grading digits earns the 2 points
-MAX_P1_BYTES = 5000000
-_CHECKED = {}  # this grading's model, loaded once for both tests
-
-
-class _KitMaskedConv2d(nn.Conv2d):
-    """The kit's own masked convolution (the grader's copy: the file is loaded into it, never into a
-    class from the student's kernel)."""
-
-    def __init__(self, mask_type, in_channels, out_channels, kernel_size):
-        super().__init__(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
-        k, c = kernel_size, kernel_size // 2
-        mask = torch.ones(k, k)
-        mask[c, c + (1 if mask_type == "B" else 0):] = 0
-        mask[c + 1:, :] = 0
-        self.register_buffer("mask", mask[None, None])
-
-    def forward(self, x):
-        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
-
-
-class _KitPixelCNN(nn.Module):
-    def __init__(self, channels=64, n_layers=5, kernel_size=7):
-        super().__init__()
-        layers = [_KitMaskedConv2d("A", 1, channels, 7), nn.ReLU()]
-        for _ in range(n_layers):
-            layers += [_KitMaskedConv2d("B", channels, channels, kernel_size), nn.ReLU()]
-        layers.append(_KitMaskedConv2d("B", channels, 1, 1))
-        self.net = nn.Sequential(*layers)
-
-    def forward(self, x):
-        return self.net(x)
-
-
-def _absent_in_fast_mode():
-    # fast mode trains a tiny model and saves no weights: nothing to grade there
-    return runtime.mode() == "fast" and P1_WEIGHTS_FILE not in files
-
-
-def _graded_model():
-    """The kit's PixelCNN() with the handed-in weights in it, once they fit (else why this earns 0)."""
-    if "model" not in _CHECKED:
-        data = files[P1_WEIGHTS_FILE]  # the bytes handed in
-        if len(data) > MAX_P1_BYTES:
-            raise artifacts.ArtifactError(
-                f"{P1_WEIGHTS_FILE} is {len(data):,} bytes, far more than the weights of PixelCNN() take; "
-                "submit the file the P1 training cell writes, unchanged")
-        try:
-            state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-        except Exception as exc:  # a damaged file, or one holding objects other than tensors
-            raise artifacts.ArtifactError(
-                f"{P1_WEIGHTS_FILE} could not be read with torch.load(weights_only=True) (the P1 training cell "
-                f"saves it with torch.save): {(str(exc).splitlines() or [''])[0][:160]}") from None
-        _CHECKED["model"] = artifacts.load_weights(_KitPixelCNN(), state, name=f"the weights in {P1_WEIGHTS_FILE}",
-                                                   constant_buffers=True)
-    return _CHECKED["model"]
-
-
-@points(2)
-def test_held_in_nats_below_the_bar():
-    if _absent_in_fast_mode():
-        return
-    model = _graded_model()  # a file that does not fit earns nothing here either
-    likelihoods.check_causal(model)  # a model whose likelihood is not one earns nothing here
-    value = bernoulli_nll_nats(model, likelihoods.grading_digits(100, scale="binary"))
-    assert value <= P1_BAR_NATS, (f"expected at most {P1_BAR_NATS} nats per image on the grading digits, found {value:.1f}: "
-                                  "above the bar (the reference reaches 61.5 after the full 10 epochs, 69.5 after one): "
-                                  "train with the full settings to the end and hand in the file the training cell writes")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # **P1 results (2 points, written).** Report your test NLL (nats per image) and the binarisation used (a fixed

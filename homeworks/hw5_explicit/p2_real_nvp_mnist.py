@@ -51,26 +51,6 @@ def inverse_logit_transform(v, alpha):
 from dgmlab.probes import check
 check("p2_logit_tests", dequantize, logit_transform, inverse_logit_transform)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.grading.references.hw5_explicit import printed_log_det
-from dgmlab.testing import points
-
-@points(1)
-def test_log_det_equals_the_jacobian_of_the_printed_transform():
-    assert len(transformed) == 2, "logit_transform did not answer for both alphas"
-    for (_, log_det), alpha in zip(transformed, (0.05, 1e-6), strict=True):
-        checks.assert_close(log_det, printed_log_det(inputs.y45, alpha), rtol=1e-8, atol=1e-8,
-                            name=f"log_det of the logit transform (alpha = {alpha:g})")
-
-
-@points(0.5)
-def test_dequantize_fresh_uniform_noise():
-    y1, y2 = dequantized
-    k = torch.round(inputs.pixels * 255)
-    assert not torch.equal(y1, y2), "dequantisation must add fresh uniform noise on each call"
-    assert abs(float((y1 * 256 - k).mean()) - 0.5) < 0.05, "the dequantisation noise must be uniform on [0, 1)"
-### END HIDDEN TESTS
-
 
 # %% [markdown]
 # **(5 points)** The coupling layer. A `tanh` at the end of $s$ keeps early training from blowing up the scales.
@@ -119,31 +99,6 @@ class CouplingLayer(nn.Module):
 # %% kind="tests" grade_id="p2_coupling_tests" points=5
 from dgmlab.probes import check
 check("p2_coupling_tests", CouplingLayer)
-
-### BEGIN HIDDEN TESTS
-from dgmlab.grading.references.hw5_explicit import statement_coupling
-from dgmlab.testing import points
-
-# CouplingLayer(7, 8, mask) with the grader's parameters, against the map the statement prints (computed here)
-@points(0.75)
-def test_inverse_of_another_layer():
-    case = inputs.other
-    again, _ = statement_coupling(case["params"], case["mask"], as_stated(other_inverse))
-    checks.assert_close(again, case["z"], rtol=1e-8, atol=1e-8,
-                        name="the statement's map applied to inverse(z) of another layer (it should give back z)")
-
-
-@points(0.75)
-def test_log_det_equals_the_jacobian_of_the_statements_map():
-    case = inputs.other
-    want_z, _ = statement_coupling(case["params"], case["mask"], case["x"])
-    checks.assert_close(as_stated(other_forward)["z"], want_z, rtol=1e-8, atol=1e-8, name="z of another layer")
-    for n in range(case["x"].shape[0]):
-        J = torch.autograd.functional.jacobian(
-            lambda r: statement_coupling(case["params"], case["mask"], r[None])[0][0], case["x"][n])
-        checks.assert_close(as_stated(other_forward)["log_det"][n], torch.linalg.slogdet(J)[1], rtol=1e-8, atol=1e-8,
-                            name="log_det of another layer")
-### END HIDDEN TESTS
 
 
 # %% [markdown]
@@ -211,34 +166,6 @@ class RealNVP(nn.Module):
 from dgmlab.probes import check
 check("p2_realnvp_tests", RealNVP, CouplingLayer)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.grading.references.hw5_explicit import stated_masks, statement_flow
-from dgmlab.testing import points
-
-# RealNVP(6, 16, 4) and RealNVP(9, 8, 3) (checkerboard masks) with the grader's parameters, against the stated
-# stack of the statement's coupling maps (computed here)
-def _stated(case):
-    dim, _, n = case["args"]
-    return statement_flow(case["params"], stated_masks(dim, n), case["x"])
-
-
-@points(0.5)
-def test_invertible():
-    case = inputs.square
-    again, _ = statement_flow(case["params"], stated_masks(9, 3), as_stated(square_inverse))
-    checks.assert_close(again, case["z"], rtol=1e-8, atol=1e-8,
-                        name="the stated flow applied to RealNVP(9, 8, 3).inverse(z) (it should give back z)")
-
-
-@points(1)
-def test_log_det_is_the_stated_flows():
-    for name, out in (("main", as_stated(main_forward)), ("square", as_stated(square_forward))):
-        case = inputs[name]
-        want_z, want = _stated(case)
-        checks.assert_close(out["z"], want_z, rtol=1e-8, atol=1e-8, name=f"z of RealNVP{case['args']}")
-        checks.assert_close(out["log_det"], want, rtol=1e-8, atol=1e-8, name=f"log_det of RealNVP{case['args']}")
-### END HIDDEN TESTS
-
 
 # %% [markdown]
 # **(3 points)** The log-density of dequantised images $y$ under "logit transform, then flow".
@@ -263,21 +190,6 @@ def log_prob_data(flow, y, alpha):
 from dgmlab.probes import check
 check("p2_log_prob_tests", log_prob_data, logit_transform)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-@points(1.5)
-def test_matches_change_of_variables():
-    a, b, y = inputs.a, inputs.b, inputs.y65
-    for alpha, got in zip((0.05, 1e-6), affine, strict=True):
-        s = alpha + (1 - 2 * alpha) * y
-        v = torch.log(s / (1 - s))
-        dv_dy = (1 - 2 * alpha) / (s * (1 - s))
-        expected = torch.distributions.Normal(b, a).log_prob(v).sum(1) + torch.log(dv_dy).sum(1)
-        checks.assert_close(got, expected, rtol=1e-8, atol=1e-8,
-                            name="log p(y) of an affine flow after the logit transform")
-### END HIDDEN TESTS
-
 
 # %% [markdown]
 # **(3 points)** Bits per dimension, from the log-density of dequantised images.
@@ -299,17 +211,6 @@ def bits_per_dim(log_p_y, num_dims):
 # %% kind="tests" grade_id="p2_bpd_tests" points=3
 from dgmlab.probes import check
 check("p2_bpd_tests", bits_per_dim)
-
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-@points(2)
-def test_fixed_values():
-    log_p = inputs.log_p
-    for D, got in zip((784, 100), values, strict=True):
-        expected = (D * math.log(256) - log_p) / (D * math.log(2))
-        checks.assert_close(got, expected, rtol=1e-10, name="bits_per_dim")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Training Real NVP on MNIST
@@ -454,95 +355,6 @@ if not runtime.is_grading():
 # %% kind="tests" grade_id="p2_weights_tests" points=3
 from dgmlab.probes import check
 check("p2_weights_tests")  # reads p2_realnvp_weights.pt from the homework folder
-
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-from dgmlab.grading.references.hw5_explicit import flow_bits_per_dim
-
-P2_BAR_BITS = 1.95  # at most this many bits per dimension on the grading digits earns the 2 points
-MAX_P2_BYTES = 24000000
-_CHECKED = {}  # this grading's flow, loaded once for both tests
-
-
-def _kit_alternating_mask(dim):
-    side = math.isqrt(dim)
-    if side * side == dim:
-        i, j = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
-        return ((i + j) % 2).flatten().float()
-    return (torch.arange(dim) % 2).float()
-
-
-class _KitCouplingLayer(nn.Module):
-    """The kit's own coupling layer (the grader's copy: the file is loaded into it, never into a class
-    from the student's kernel)."""
-
-    def __init__(self, dim, hidden, mask):
-        super().__init__()
-        self.register_buffer("mask", mask.float())
-
-        def mlp():
-            return nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, dim))
-        self.s_net, self.t_net = mlp(), mlp()
-
-    def forward(self, x):
-        m = self.mask
-        s = torch.tanh(self.s_net(x * m)) * (1 - m)
-        t = self.t_net(x * m) * (1 - m)
-        return x * m + (1 - m) * (x * torch.exp(s) + t), s.sum(dim=1)
-
-
-class _KitRealNVP(nn.Module):
-    def __init__(self, dim, hidden, n_coupling):
-        super().__init__()
-        self.dim = dim
-        m = _kit_alternating_mask(dim)
-        self.layers = nn.ModuleList(_KitCouplingLayer(dim, hidden, m if l % 2 == 0 else 1 - m)
-                                    for l in range(n_coupling))
-
-    def forward(self, x):
-        log_det = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
-        for layer in self.layers:
-            x, ld = layer(x)
-            log_det = log_det + ld
-        return x, log_det
-
-
-def _absent_in_fast_mode():
-    # fast mode trains a tiny model and saves no weights: nothing to grade there
-    return runtime.mode() == "fast" and P2_WEIGHTS_FILE not in files
-
-
-def _graded_model():
-    """The kit's RealNVP(784, 256, 6) with the handed-in weights in it, once they fit (else why this earns 0)."""
-    if "model" not in _CHECKED:
-        data = files[P2_WEIGHTS_FILE]  # the bytes handed in
-        if len(data) > MAX_P2_BYTES:
-            raise artifacts.ArtifactError(
-                f"{P2_WEIGHTS_FILE} is {len(data):,} bytes, far more than the weights of RealNVP(784, 256, 6) take; "
-                "submit the file the P2 training cell writes, unchanged")
-        try:
-            state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-        except Exception as exc:  # a damaged file, or one holding objects other than tensors
-            raise artifacts.ArtifactError(
-                f"{P2_WEIGHTS_FILE} could not be read with torch.load(weights_only=True) (the P2 training cell "
-                f"saves it with torch.save): {(str(exc).splitlines() or [''])[0][:160]}") from None
-        _CHECKED["model"] = artifacts.load_weights(_KitRealNVP(784, 256, 6), state,
-                                                   name=f"the weights in {P2_WEIGHTS_FILE}", constant_buffers=True)
-    return _CHECKED["model"]
-
-
-@points(2)
-def test_held_in_bits_per_dim_below_the_bar():
-    if _absent_in_fast_mode():
-        return
-    model = _graded_model()  # a file that does not fit earns nothing here either
-    likelihoods.check_log_det(model, likelihoods.grading_digits(1, scale="[0,1]"))  # a likelihood that is not one earns nothing
-    value = flow_bits_per_dim(model, likelihoods.grading_digits(200, scale="[0,1]"), alpha=1e-6)
-    assert value <= P2_BAR_BITS, (f"expected at most {P2_BAR_BITS} bits/dim on the grading digits, found {value:.3f}: "
-                                  "above the bar (the reference run is below it from epoch 11.5 of 20 on): train with the full "
-                                  "settings for all 20 epochs and hand in the file the training cell writes")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # **P2 results (2 points, written).** Report the test bits/dim, show samples and interpolations, and comment:

@@ -37,85 +37,9 @@ print("D_JS(P || Q) =", js_PQ)
 from dgmlab.probes import check
 check("q3_kl_tests", kl_PQ, kl_bernoulli)
 
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-def _kl(a, b):
-    return a * math.log(a / b) + (1 - a) * math.log((1 - a) / (1 - b))
-
-
-@points(0.5)
-def test_kl_at_one_half():
-    got = float(sp.N(kl_PQ.subs(theta, sp.Rational(1, 2)), 30))
-    want = _kl(0.5, 0.3)
-    hint = ""
-    if abs(got - _kl(0.3, 0.5)) < 1e-9:
-        hint = ": that is D_KL(Q || P); the arguments are in the wrong order"
-    elif abs(got - want / math.log(2)) < 1e-9:
-        hint = ": that is in bits (log base 2); use the natural log"
-    assert abs(got - want) < 1e-9, f"kl_PQ has the wrong value at theta = 1/2{hint}"
-
-
-@points(0.5)
-def test_kl_values():
-    for t in [sp.Rational(1, 10), sp.Rational(1, 2), sp.Rational(9, 10), sp.Rational(3, 10), inputs.t]:
-        got = float(kl_PQ.subs(theta, t).evalf(30))
-        assert abs(got - _kl(float(t), 0.3)) < 1e-12, "kl_PQ has the wrong value at some theta"
-
-
-@points(0.25)
-def test_kl_is_not_symmetric():
-    a, b = float(inputs.a), float(inputs.b)
-    assert abs(float(kl_forward) - _kl(a, b)) < 1e-12, "kl_bernoulli(a, b) must be D_KL(Bern(a) || Bern(b)) (order matters)"
-    assert abs(float(kl_backward) - _kl(b, a)) < 1e-12, "kl_bernoulli(a, b) must be D_KL(Bern(a) || Bern(b)) (order matters)"
-### END HIDDEN TESTS
-
 # %% kind="tests" grade_id="q3_js_tests" points=3
 from dgmlab.probes import check
 check("q3_js_tests", js_PQ, js_bernoulli, kl_bernoulli)
-
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-def _kl(p, q):
-    return p * math.log(p / q) + (1 - p) * math.log((1 - p) / (1 - q))
-
-
-def _js(a, b):
-    m = (a + b) / 2
-    return 0.5 * _kl(a, m) + 0.5 * _kl(b, m)
-
-
-@points(0.75)
-def test_js_at_one_half():
-    got = float(sp.N(js_PQ.subs(theta, sp.Rational(1, 2)), 30))
-    want = _js(0.5, 0.3)
-    hint = ""
-    if abs(got - 2 * want) < 1e-9:
-        hint = ": that is twice the answer; each KL term carries a weight 1/2"
-    elif abs(got - (_kl(0.5, 0.3) + _kl(0.3, 0.5)) / 2) < 1e-9:
-        hint = ": that is the symmetrised KL between P and Q; JS compares each with the mixture M = (P + Q)/2"
-    elif abs(got - _kl(0.5, 0.4)) < 1e-9:
-        hint = ": that is D_KL(P || M) alone; add D_KL(Q || M) and halve"
-    elif abs(got - want / math.log(2)) < 1e-9:
-        hint = ": that is in bits (log base 2); use the natural log"
-    assert abs(got - want) < 1e-9, f"js_PQ has the wrong value at theta = 1/2{hint}"
-
-
-@points(0.5)
-def test_js_values():
-    for t in [sp.Rational(1, 10), sp.Rational(1, 2), sp.Rational(9, 10), inputs.t]:
-        got = float(js_PQ.subs(theta, t).evalf(30))
-        assert abs(got - _js(float(t), 0.3)) < 1e-12, "js_PQ has the wrong value at some theta"
-
-
-@points(0.25)
-def test_js_symmetric_nonnegative_bounded():
-    assert len(js_pairs) == 35, "js_bernoulli did not answer on every pair"
-    for ab, ba in js_pairs:
-        assert abs(ab - ba) < 1e-12, "js_bernoulli is not symmetric in its arguments"
-        assert -1e-15 <= ab <= math.log(2) + 1e-12, "js_bernoulli leaves [0, log 2]"
-### END HIDDEN TESTS
 
 # %% [markdown]
 # **(2 points)** The minimisers over $(0, 1)$ of `kl_PQ` (as `theta_star_kl`) and of `js_PQ` (as
@@ -134,19 +58,6 @@ print(f"theta* (KL) = {theta_star_kl:.4f}   theta* (JS) = {theta_star_js:.4f}")
 # %% kind="tests" grade_id="q3_theta_star_tests" points=2
 from dgmlab.probes import check
 check("q3_theta_star_tests", theta_star_kl, theta_star_js, kl_PQ, js_PQ)
-
-### BEGIN HIDDEN TESTS
-from dgmlab.testing import points
-
-@points(0.5)
-def test_kl_minimiser():
-    assert abs(float(theta_star_kl) - 0.3) < 1e-4, "theta_star_kl is not the minimiser of D_KL(P||Q)"
-
-
-@points(0.5)
-def test_js_minimiser():
-    assert abs(float(theta_star_js) - 0.3) < 1e-4, "theta_star_js is not the minimiser of D_JS(P||Q)"
-### END HIDDEN TESTS
 
 # %% locked=true grade_id="q3_plot" uses_answers=true
 if not runtime.is_grading():   # both divergences against theta (not graded)

@@ -2,8 +2,8 @@
 
 hw5 grades the student's saved PixelCNN and Real NVP weights by the likelihood they give a fixed set of digits.
 The likelihood formulas answer questions of the homework (the Bernoulli NLL, the logit transform's log-det,
-bits per dimension), so they are the grader's (``dgmlab.grading.references.hw5_explicit``), not here. What stays
-answers nothing and a student may use while working:
+bits per dimension), so they are the grader's (``dgmlab.grading.hidden.hw5_explicit.references``), not here. What
+stays answers nothing and a student may use while working:
 
 - :func:`grading_digits`: the first ``n`` of the 200 MNIST test digits shipped inside dgmlab
   (:func:`dgmlab.data.load_sample`), binarised at 0.5 (the notebook's P1 data) or in [0, 1].

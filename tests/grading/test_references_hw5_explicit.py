@@ -1,5 +1,5 @@
-"""dgmlab.grading.references.hw5_explicit: the grader's Fréchet distance and its gradient, and the likelihoods hw5's
-weights cells grade with, against closed forms, finite differences and torch.distributions."""
+"""dgmlab.grading.hidden.hw5_explicit.references: the grader's Fréchet distance and its gradient, and the
+likelihoods hw5's weights cells grade with, against closed forms, finite differences and torch.distributions."""
 import math
 
 import numpy as np
@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from dgmlab import likelihoods
-from dgmlab.grading.references import hw5_explicit as references
+from dgmlab.grading.hidden.hw5_explicit import references
 
 
 def _gaussian(rng, d):

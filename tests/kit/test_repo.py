@@ -232,7 +232,7 @@ def test_every_zip_in_a_check_says_whether_lengths_must_match():
     (probes, dgmlab.checks, the homeworks' hidden tests) says strict=True, or strict=False where lengths differ by
     design (a list against itself shifted by one)."""
     files = [*sorted((ROOT / "src" / "dgmlab" / "probes").glob("*.py")), ROOT / "src" / "dgmlab" / "checks.py",
-             *sorted((ROOT / "homeworks").glob("*/checks/*.py")),
+             *sorted((ROOT / "homeworks").glob("*/checks/*.py")), *sorted((ROOT / "homeworks").glob("*/hidden/*.py")),
              *sorted(p for p in (ROOT / "homeworks").glob("*/*.py") if p.name not in ("proofs.py", "__init__.py"))]
     unstated = [z for f in files for z in _unstated_zips(f)]
     assert not unstated, "zip() without strict= in a check:\n" + "\n".join(unstated)

@@ -166,7 +166,7 @@ def _mask_opened(state):
 
 def _untrained_layout(which):
     """Red team F2's file: the stand-in the visible check loads into, as constructed (zero masks, default init)."""
-    from dgmlab.grading.references import hw5_explicit as graded
+    from dgmlab.grading.hidden.hw5_explicit import references as graded
 
     torch.manual_seed(0)
     return graded.file_pixelcnn() if which == "pixelcnn" else graded.file_realnvp()
@@ -226,27 +226,30 @@ def test_weights_cells_split_their_points_and_both_tests_load_the_file():
     likelihood formula: the share of pixels predicted right, the scale of z and of the log-det), 2 hidden points for
     the grader's likelihood bar, whose test loads the file into the kit's own network (never a class from the
     student's kernel) with its masks checked."""
+    import inspect
+
     from dgmlab import probes
+    from dgmlab.grading import hidden as hidden_tests
 
     for gid in (P1_CELL, P2_CELL):
-        source = _cell_source(gid)
         spec = probes.spec_for("hw5_explicit", gid)
+        tests = hidden_tests.tests("hw5_explicit", gid)
+        source = inspect.getsource(inspect.getmodule(tests[0]))  # its part in homeworks/hw5_explicit/hidden/
         assert spec.points == 3 and spec.hidden == 2 and spec.names == () and len(spec.files) == 1
-        steps = probes.plan(spec, source)
+        steps = probes.plan(spec, hidden=tests)
         assert sorted(w for _, w, hidden in steps if hidden) == [2]
         assert sorted(w for _, w, hidden in steps if not hidden) == [1]
-        for name, _, hidden in steps:
-            if hidden:
-                body = source.split(f"def {name}():")[1].split("\n@points")[0]
-                assert "_graded_model()" in body, f"{gid}: {name} does not load the file through the checks"
-        assert "constant_buffers=True" in source and "files[" in source and "_Kit" in source
+        for test in tests:
+            assert "_graded_model(v)" in inspect.getsource(test), \
+                f"{gid}: {test.__name__} does not load the file through the checks"
+        assert "constant_buffers=True" in source and "v.files[" in source and "_Kit" in source
 
 
 def test_the_visible_layouts_have_the_kit_networks_names_and_shapes(ref):
     """The kit's layouts (names and shapes only) and the grader's stand-ins the visible checks load a file into have
     exactly the names and shapes of the reference PixelCNN() and RealNVP(784, 256, 6), so a file the hidden test
     accepts is never refused by the visible one."""
-    from dgmlab.grading.references import hw5_explicit as graded
+    from dgmlab.grading.hidden.hw5_explicit import references as graded
     from dgmlab.probes import hw5_explicit as spec
 
     for made, layout, stand_in in ((ref["PixelCNN"](), spec._layout_pixelcnn(), graded.file_pixelcnn()),
@@ -256,22 +259,41 @@ def test_the_visible_layouts_have_the_kit_networks_names_and_shapes(ref):
         assert {k: tuple(v.shape) for k, v in stand_in.state_dict().items()} == want
 
 
+def test_copy_detection_loads_both_weights_files_as_the_hidden_tests_do():
+    """dgmlab.grading.copies.functional_copies compares hw5's handed-in files in the hidden tests' own networks
+    (homeworks/hw5_explicit/hidden/), with their size limits: both genuine fixtures load and give a fingerprint."""
+    from dgmlab.grading.copies import functional_copies as FC
+    from dgmlab.grading.course import Course
+    from dgmlab.grading.hidden.hw5_explicit import p1_masked_cnn_inpainting, p2_real_nvp_mnist
+
+    builder = _builder()
+    networks = FC.kit_networks(Course(ROOT), "hw5_explicit")
+    assert [(n.name, n.max_bytes) for n in networks] == [
+        (builder.P1_WEIGHTS_FILE, p1_masked_cnn_inpainting.MAX_P1_BYTES),
+        (builder.P2_WEIGHTS_FILE, p2_real_nvp_mnist.MAX_P2_BYTES)]
+    for path, network in ((builder.GENUINE_P1_WEIGHTS, networks[0]), (builder.GENUINE_P2_WEIGHTS, networks[1])):
+        found = FC.fingerprint(path.read_bytes(), networks)
+        assert found is not None and found.network is network and found.energy > 0, path.name
+
+
 @pytest.mark.slow
 def test_pixelcnn_bar_rejects_the_early_fixture_and_passes_the_genuine_one(ref):
-    """P1's bar (``P1_BAR_NATS`` in the cell, the same number in its statement) lies between the grading-set NLL of
-    the GPU calibration run's epoch-1 checkpoint and of its final one (benchmarks/results/hw5_explicit_notes.md), and the two
-    fixtures still give the values the builder records for them."""
+    """P1's bar (``P1_BAR_NATS`` of its hidden test, the same number in its statement) lies between the grading-set NLL
+    of the GPU calibration run's epoch-1 checkpoint and of its final one (benchmarks/results/hw5_explicit_notes.md), and
+    the two fixtures still give the values the builder records for them."""
+    import inspect
     import re
 
     from dgmlab import artifacts, likelihoods
-    from dgmlab.grading.references.hw5_explicit import bernoulli_nll_nats
+    from dgmlab.grading.hidden.hw5_explicit import p1_masked_cnn_inpainting as hidden_p1
+    from dgmlab.grading.hidden.hw5_explicit.references import bernoulli_nll_nats
 
     builder = _builder()
     nb = builder.build()
-    cell = next(c for c in nb.nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == P1_CELL)
-    bar = float(re.search(r"^P1_BAR_NATS = ([0-9.]+)", cell.source, re.M).group(1))
+    bar = hidden_p1.P1_BAR_NATS
     assert any(f"at most **{bar} nats per image**" in c.source for c in nb.nb.cells if c.cell_type == "markdown")
-    n = int(re.search(r"grading_digits\((\d+), scale=\"binary\"\)", cell.source).group(1))
+    graded = inspect.getsource(hidden_p1.test_held_in_nats_below_the_bar)
+    n = int(re.search(r"grading_digits\((\d+), scale=\"binary\"\)", graded).group(1))
     x = likelihoods.grading_digits(n, scale="binary")
     for path, recorded in ((EARLY_P1, builder.P1_EARLY_NLL), (builder.GENUINE_P1_WEIGHTS, builder.P1_CALIBRATED_NLL)):
         net = artifacts.load_weights(ref["PixelCNN"](), torch.load(path, weights_only=True), constant_buffers=True)

@@ -1,9 +1,10 @@
 """hw5_explicit's graded test cells: what each hands the grader and its visible tests.
 
-The hidden tests are in the instructor's notebook (``source/hw5_explicit/``); they read the names below
-(``context``) and the values each probe returns. Nothing here answers a question: the probes call the
-student's functions and classes on inputs (and on toy models and flows of their own that are not
-answers), and keep what comes back; the visible tests check form and easy cases.
+The hidden tests are the grader's (``homeworks/hw5_explicit/hidden/``, never in the student package); they read
+the values each probe returns as the visible tests do, ``test_x(v, ref)``. Nothing here answers a question: the
+probes call the student's functions and classes on inputs (and on toy models and flows of their own that are not
+answers), and keep what comes back; the visible tests check form and easy cases and compare values on the working
+seed's inputs with ``ref``, what the grader's references gave on them, recorded with the kit.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import math
 from dgmlab import checks
 from dgmlab.testing import points
 from dgmlab.probes import (
-    on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt, expected,
+    on_working, with_working, working, Answers, CheckSpec, TestFailure, attempt,
     seeded_generator as _gen)
 from dgmlab.probes import _np, _sp, _torch  # lazy imports
 
@@ -58,12 +59,8 @@ def _seeded(seed: int, salt: int):
 
 
 # ---------------------------------------------------------------------- visible tests: recorded values
-# Converted cells: dgmlab.probes.with_working, on_working and working (what their visible tests compare with).
-def recorded(cell: str) -> dict:
-    """What the grader's references gave on ``cell``'s working-seed inputs (recorded with the kit)."""
-    return expected("hw5_explicit", cell)
-
-
+# Converted cells: dgmlab.probes.with_working, on_working and working (what their visible tests compare with: ref,
+# what the grader's references gave on those inputs, recorded with the kit).
 def _row(t):
     return "[" + ", ".join(f"{v:.4f}" for v in t.tolist()) + "]"
 
@@ -186,12 +183,12 @@ def _rows_are_distributions(v, name, q):
 
 
 @points(0.25)
-def test_disc_rows_are_distributions(v):
+def test_disc_rows_are_distributions(v, ref):
     _rows_are_distributions(v, "discriminative_posterior", "Q")
 
 
 @points(0.5)
-def test_a_latent_the_prior_never_draws_plays_no_role(v):
+def test_a_latent_the_prior_never_draws_plays_no_role(v, ref):
     # latents 0 and 4 decode to x = 0; with P(z = 4) = 0 only latent 0 can have produced x = 0
     torch = _torch()
     got, pyz = as_stated(v.zero_prior_row), v.inputs.p_y_given_z
@@ -222,32 +219,32 @@ def _differentiable(v, q, wrt):
 
 
 @points(0.25)
-def test_disc_unreachable_x_is_uniform(v):
+def test_disc_unreachable_x_is_uniform(v, ref):
     _unreachable_row_is_uniform(v, "Q")
 
 
 @points(0.25)
-def test_disc_is_differentiable(v):
+def test_disc_is_differentiable(v, ref):
     _differentiable(v, "Q", "P_w(y|z)")
 
 
 @points(0.25)
-def test_gen_unreachable_x_is_uniform(v):
+def test_gen_unreachable_x_is_uniform(v, ref):
     _unreachable_row_is_uniform(v, "Q'")
 
 
 @points(0.25)
-def test_gen_is_differentiable(v):
+def test_gen_is_differentiable(v, ref):
     _differentiable(v, "Q'", "P_w(z|y)")
 
 
 @points(0.25)
-def test_gen_rows_are_distributions(v):
+def test_gen_rows_are_distributions(v, ref):
     _rows_are_distributions(v, "generative_posterior", "Q'")
 
 
 @points(0.5)
-def test_a_class_the_prior_never_draws_gets_no_mass(v):
+def test_a_class_the_prior_never_draws_gets_no_mass(v, ref):
     # with P(y = 2) = 0, class 2 cannot have produced any x
     got = as_stated(v.zero_prior_row)
     checks.assert_tensor(got, "generative_posterior(...)[0]", shape=(3,))
@@ -312,7 +309,7 @@ def _q1_steps_probe(o, x):
 
 
 @points(0.25)
-def test_steps_return_tensor_and_float(v):
+def test_steps_return_tensor_and_float(v, ref):
     for name, out, shape in (("W_new", v.disc_at_zero, (6, 3)), ("V_new", v.gen_at_zero, (3, 6))):
         assert not out["attached"], \
             f"expected {name} detached from the graph (requires_grad False), found it attached: return (...).detach()"
@@ -323,7 +320,7 @@ def test_steps_return_tensor_and_float(v):
 
 
 @points(0.25)
-def test_loss_at_zero_logits_is_log_3(v):
+def test_loss_at_zero_logits_is_log_3(v, ref):
     # zero logits: P_w(y|z) = 1/3, so Q(y|x) = 1/3; P_w(z|y) = 1/6 and each x_j has 2 codes, so P_w(x|y) = 1/3
     for name, out in (("discriminative", v.disc_at_zero), ("generative", v.gen_at_zero)):
         loss = float(out["loss"])
@@ -337,11 +334,11 @@ def test_loss_at_zero_logits_is_log_3(v):
 
 
 @points(0.5)
-def test_a_small_step_lowers_the_loss(v):
+def test_a_small_step_lowers_the_loss(v, ref):
     # the grader's own loss, not the one the step reports: in the one-to-one world both losses are cross-entropies
     # (of the rows W[z(x)] against y, of V[y] against z(x)), whose gradient at the start the grader's references
     # recorded; one small step (lr = 0.1) lowers such a loss when it moves against that gradient
-    w, want = working(v), recorded("q1_steps_tests")
+    w, want = working(v), ref
     for name, key, letter in (("discriminative", "disc", "W"), ("generative", "gen", "V")):
         start = w.inputs.one_to_one[letter]
         new = w.small_steps[key]
@@ -369,12 +366,12 @@ def _q2_density_probe(o, x):
 
 
 @points(0.25)
-def test_is_expression_in_x(v):
+def test_is_expression_in_x(v, ref):
     checks.assert_sympy_expr(v.affine, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
 
 
 @points(0.5)
-def test_density_of_an_affine_flow_integrates_to_one(v):
+def test_density_of_an_affine_flow_integrates_to_one(v, ref):
     from scipy.integrate import quad
 
     # z = f(x) = 2x + 1 with Q = N(0, 1): P_w is a density on the real line. lambdify prints the expression as
@@ -392,7 +389,7 @@ def test_density_of_an_affine_flow_integrates_to_one(v):
 
 
 @points(0.5)
-def test_density_of_an_exp_flow_integrates_to_one(v):
+def test_density_of_an_exp_flow_integrates_to_one(v, ref):
     from scipy.integrate import quad
 
     # an Exp(1) latent and the flow f(x) = exp(x), which maps the real line onto (0, inf) (checked before lambdify
@@ -439,7 +436,7 @@ def _q2_risk_probe(o, x):
 
 
 @points(0.5)
-def test_identity_flow_on_zeros(v):
+def test_identity_flow_on_zeros(v, ref):
     risk = v.identity_on_zeros
     checks.assert_tensor(risk, "flow_empirical_risk(...)", shape=())
     want = math.log(2 * math.pi)
@@ -454,7 +451,7 @@ def test_identity_flow_on_zeros(v):
 
 
 @points(1)
-def test_the_log_det_counts_once_per_point_with_its_sign(v):
+def test_the_log_det_counts_once_per_point_with_its_sign(v, ref):
     # two flows with the same latent z = x / 2 whose log-dets differ by 1 at each of 3 points
     before, after = v.log_det_shift
     change = after - before
@@ -471,7 +468,7 @@ def test_the_log_det_counts_once_per_point_with_its_sign(v):
 
 
 @points(0.5)
-def test_risk_is_differentiable(v):
+def test_risk_is_differentiable(v, ref):
     assert v.differentiable is True, \
         "the risk must be differentiable through the flow's parameters (no .item(), float() or new tensors)"
 
@@ -517,12 +514,12 @@ def _q3_js_probe(o, x):
 
 
 @points(0.25)
-def test_kl_is_expression_in_theta(v):
+def test_kl_is_expression_in_theta(v, ref):
     checks.assert_sympy_expr(v.kl_PQ, "kl_PQ", symbols=[symbols()["theta"]])
 
 
 @points(0.5)
-def test_kl_lies_between_two_known_bounds(v):
+def test_kl_lies_between_two_known_bounds(v, ref):
     # for any two distributions, 2 TV^2 <= KL(P || Q) <= log(1 + chi^2(P || Q)) (Pinsker; Jensen on the ratio);
     # for Bern(a) and Bern(b): TV = |a - b| and chi^2 = (a - b)^2 / (b (1 - b)); KL = 0 when a = b
     grid = [k / d for k, d in KL_GRID]
@@ -542,12 +539,12 @@ def test_kl_lies_between_two_known_bounds(v):
 
 
 @points(0.25)
-def test_js_is_expression_in_theta(v):
+def test_js_is_expression_in_theta(v, ref):
     checks.assert_sympy_expr(v.js_PQ, "js_PQ", symbols=[symbols()["theta"]])
 
 
 @points(0.75)
-def test_zero_exactly_for_equal_distributions(v):
+def test_zero_exactly_for_equal_distributions(v, ref):
     tenths = [k / 10 for k in range(1, 10)]
     assert len(v.js_tenths) == 9 and len(v.kl_tenths) == 9, "a divergence did not answer on every pair"
     for i in range(9):
@@ -563,7 +560,7 @@ def test_zero_exactly_for_equal_distributions(v):
 
 
 @points(0.5)
-def test_js_is_symmetric_and_within_its_bounds(v):
+def test_js_is_symmetric_and_within_its_bounds(v, ref):
     # for any two distributions, with TV their total variation distance: TV^2 / 2 <= JS <= TV log 2 (in nats: Pinsker
     # on each of JS's two terms, and Lin's bound), and JS(P || Q) = JS(Q || P) (written part 3)
     grid_a, grid_b = [k / d for k, d in JS_GRID[::3]], [k / d for k, d in JS_GRID[::4]]
@@ -585,7 +582,7 @@ def test_js_is_symmetric_and_within_its_bounds(v):
 
 
 @points(0.5)
-def test_are_floats_in_unit_interval(v):
+def test_are_floats_in_unit_interval(v, ref):
     np = _np()
     for name in ("theta_star_kl", "theta_star_js"):
         value = getattr(v, name)
@@ -598,7 +595,7 @@ THETA_STEP = 0.002  # the minimiser check's step either side of theta*
 
 
 @points(0.5)
-def test_minimises_your_divergences(v):
+def test_minimises_your_divergences(v, ref):
     # each theta* against your own kl_PQ and js_PQ (graded in their own cells), a step of 0.002 on either side: a
     # minimiser found to about 3 decimals is no higher there than at its two neighbours
     sp, theta = _sp(), symbols()["theta"]
@@ -695,7 +692,7 @@ def _q4_stats_probe(o, x):
 
 
 @points(0.5)
-def test_shapes_and_dtype(v):
+def test_shapes_and_dtype(v, ref):
     torch = _torch()
     out = v.gauss50
     assert isinstance(out, list) and len(out) == 2, "expected feature_statistics to return a tuple (mu, cov)"
@@ -714,7 +711,7 @@ def test_shapes_and_dtype(v):
 
 
 @points(0.5)
-def test_values_on_three_points(v):
+def test_values_on_three_points(v, ref):
     torch = _torch()
     mu, cov = v.three
     checks.assert_tensor(mu, "mu", shape=(2,))
@@ -732,7 +729,7 @@ def test_values_on_three_points(v):
 
 
 @points(0.25)
-def test_gradient_reaches_the_features(v):
+def test_gradient_reaches_the_features(v, ref):
     # the statement asks for statistics autograd can differentiate: d(mu[0] + cov[0, 1]) / d features for the points
     # (0, 1), (2, 5), (4, 0): 1/3 on each first coordinate, plus the other coordinate's deviation from its mean / (n - 1)
     want = [[-1 / 6, -1.0], [11 / 6, 0.0], [-2 / 3, 1.0]]
@@ -874,14 +871,14 @@ FORMULA_FIRST = ("the distance already differs for identical Gaussians or in 1-D
 
 
 @points(0.5)
-def test_zero_for_identical_gaussians(v):
+def test_zero_for_identical_gaussians(v, ref):
     d = _distance(v.identical, "the distance (a 0-dimensional tensor)")
     hint = ": that is tr(S) + tr(S) - tr(S), the cross term without its factor 2" if abs(d - 6.0) < 1e-6 else ""
     assert abs(d) < 1e-8, f"expected 0 for two identical Gaussians, found {d:.3g}{hint}"
 
 
 @points(0.5)
-def test_one_dimensional_case(v):
+def test_one_dimensional_case(v, ref):
     # N(0, 1) against N(2, 4): |0 - 2|^2 + (1 + 4 - 2 sqrt(1 * 4)) = 4 + 1
     d = _distance(v.one_dimensional, "the distance")
     hint = ""
@@ -895,7 +892,7 @@ def test_one_dimensional_case(v):
 
 
 @points(0.5)
-def test_one_dimensional_gradient(v):
+def test_one_dimensional_gradient(v, ref):
     # D = (m1 - m2)^2 + s1 + s2 - 2 sqrt(s1 s2) at m1 = 0, s1 = 1, m2 = 2, s2 = 4: dD/dm1 = -4, dD/ds1 = 1 - sqrt(s2 / s1)
     # = -1, dD/dm2 = 4, dD/ds2 = 1 - sqrt(s1 / s2) = 1/2
     grads = as_stated(v.one_dimensional_grads)
@@ -908,10 +905,10 @@ def test_one_dimensional_gradient(v):
 
 
 @points(0.5)
-def test_general_covariances(v):
+def test_general_covariances(v, ref):
     # two Gaussians with full covariances (200 samples in 6 dimensions), both ways round, against the grader's
     # distance on them (recorded with the kit)
-    want = recorded("q4_frechet_tests")["general"]
+    want = ref["general"]
     w = working(v)
     d12, d21 = _distance(w.general_12, "the distance"), _distance(w.general_21, "the distance")
     hint = ""
@@ -925,10 +922,10 @@ def test_general_covariances(v):
 
 
 @points(0.5)
-def test_nearly_singular_covariances(v):
+def test_nearly_singular_covariances(v, ref):
     # 5 samples in 20 dimensions each: nearly singular covariances, on which a matrix square root taken naively comes
     # out complex or NaN; against the grader's distance on them (recorded with the kit)
-    want = recorded("q4_frechet_tests")["singular"]
+    want = ref["singular"]
     d = _distance(working(v).singular, "the distance for nearly singular covariances")
     why = FORMULA_FIRST if math.isfinite(d) and _simple_cases_differ(v) else \
         ("the distance must stay real and finite there; round-off makes eigenvalues that should be 0 slightly "
@@ -938,9 +935,9 @@ def test_nearly_singular_covariances(v):
 
 
 @points(0.5)
-def test_diagonal_covariances(v):
+def test_diagonal_covariances(v, ref):
     # two Gaussians with diagonal covariances, against the grader's distance on them (recorded with the kit)
-    want = recorded("q4_frechet_tests")["diagonal"]
+    want = ref["diagonal"]
     d = _distance(working(v).diagonal, "the distance")
     why = f": {FORMULA_FIRST}" if _simple_cases_differ(v) else ""
     assert abs(d - want) <= 1e-10 * max(1.0, abs(want)), \
@@ -993,13 +990,13 @@ def _p1_conv_probe(o, x):
             "without_gradient": attempt(_stated, without_gradient)}
 
 
-def _conv_matches(v, kind, which):
+def _conv_matches(v, ref, kind, which):
     torch, w = _torch(), working(v)
     got = getattr(w, f"out_{kind}5")
     assert isinstance(got, list) and len(got) == 2, f"MaskedConv2d('{kind}', 3, 2, 5) did not answer twice"
     out = got[which]
     checks.assert_tensor(out, f"MaskedConv2d('{kind}', 3, 2, 5)(x) (pad by kernel_size // 2)", shape=(2, 2, 9, 9))
-    want = recorded("p1_masked_conv_tests")[f"out_{kind}5"][which]
+    want = ref[f"out_{kind}5"][which]
     if torch.allclose(out, want, rtol=1e-4, atol=1e-5):
         return
     x = w.inputs
@@ -1015,21 +1012,21 @@ def _conv_matches(v, kind, which):
 
 
 @points(1)
-def test_type_A_5x5_as_printed(v):
-    _conv_matches(v, "A", 0)
+def test_type_A_5x5_as_printed(v, ref):
+    _conv_matches(v, ref, "A", 0)
 
 
 @points(1)
-def test_type_B_5x5_as_printed(v):
-    _conv_matches(v, "B", 0)
+def test_type_B_5x5_as_printed(v, ref):
+    _conv_matches(v, ref, "B", 0)
 
 
 @points(1)
-def test_the_mask_acts_on_new_weights(v):
+def test_the_mask_acts_on_new_weights(v, ref):
     # the layer keeps its mask when its weights change (as they do in training), and training can change them: the
     # output has a gradient with respect to the weight and the bias
-    _conv_matches(v, "A", 1)
-    _conv_matches(v, "B", 1)
+    _conv_matches(v, ref, "A", 1)
+    _conv_matches(v, ref, "B", 1)
     _gradients_reach(working(v).without_gradient, "MaskedConv2d('B', 3, 2, 5)", "the weight and the bias")
 
 
@@ -1126,12 +1123,12 @@ def _p1_model_probe(o, x):
             "later_changed": attempt(later_changed)}
 
 
-def _stack_matches(v, key, image_key, args):
+def _stack_matches(v, ref, key, image_key, args):
     torch, w = _torch(), working(v)
     out = as_stated(getattr(w, key))
     shape = tuple(w.inputs[image_key].shape)
     checks.assert_tensor(out, f"PixelCNN{args}(x) (one logit per pixel)", shape=shape)
-    want = recorded("p1_model_tests")[key]
+    want = ref[key]
     assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
         (f"PixelCNN{args} with the grader's parameters (its k x k taps above the centre row only, which every mask "
          f"keeps) should give the logits of the docstring's stack: MaskedConv2d('A', 1, channels, 7), ReLU, n_layers "
@@ -1140,24 +1137,24 @@ def _stack_matches(v, key, image_key, args):
 
 
 @points(1)
-def test_small_stack_as_stated(v):
-    _stack_matches(v, "small_upper", "x_small", P1_SMALL)
+def test_small_stack_as_stated(v, ref):
+    _stack_matches(v, ref, "small_upper", "x_small", P1_SMALL)
     _gradients_reach(working(v).without_gradient, "PixelCNN(4, 2, 3)", "every layer's weights")
 
 
 @points(1)
-def test_default_stack_as_stated(v):
-    _stack_matches(v, "default_upper", "x_default", "()")
+def test_default_stack_as_stated(v, ref):
+    _stack_matches(v, ref, "default_upper", "x_default", "()")
 
 
 @points(1.25)
-def test_masks_of_the_stack_as_stated(v):
+def test_masks_of_the_stack_as_stated(v, ref):
     # PixelCNN(4, 2, 3) with the grader's parameters on every tap: the masks decide the logits, mask A in the first
     # layer and mask B in every later one (against the grader's logits, recorded with the kit)
     torch, w = _torch(), working(v)
     out = as_stated(w.small_full)
     checks.assert_tensor(out, "PixelCNN(4, 2, 3)(x) (one logit per pixel)", shape=tuple(w.inputs.x_small.shape))
-    want = recorded("p1_model_tests")["small_full"]
+    want = ref["small_full"]
     assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
         (f"PixelCNN(4, 2, 3) with the grader's parameters on every tap should give the logits of the stated stack, "
          f"mask A in the first layer and mask B in every later one (the 1x1 output layer included); they are off by "
@@ -1168,7 +1165,7 @@ CAUSAL_PIXELS = ((0, 0), (3, 2), (6, 7), (9, 9))  # on the 10 x 10 images of x_s
 
 
 @points(0.5)
-def test_causal_as_a_whole(v):
+def test_causal_as_a_whole(v, ref):
     # PixelCNN(4, 2, 3) as your constructor builds it: flipping the pixels at and after (i, j) in raster order must
     # leave the logits at every pixel up to (i, j) as they were
     torch = _torch()
@@ -1205,12 +1202,12 @@ def _p1_nll_probe(o, x):
 
 
 @points(0.5)
-def test_one_value_per_image(v):
+def test_one_value_per_image(v, ref):
     checks.assert_tensor(v.uniform, "bernoulli_nll(logits, x) (one NLL per image: sum over C, H, W)", shape=(3,))
 
 
 @points(0.75)
-def test_uniform_logits_cost_log2_per_pixel(v):
+def test_uniform_logits_cost_log2_per_pixel(v, ref):
     nll = v.uniform.flatten()
     want = 16 * math.log(2)
     got = float(nll[0])
@@ -1228,7 +1225,7 @@ def test_uniform_logits_cost_log2_per_pixel(v):
 
 
 @points(1)
-def test_finite_for_very_large_logits(v):
+def test_finite_for_very_large_logits(v, ref):
     # logits 120, -120, 30, -30 on pixels 0, 1, 1, 0: the first two confidently wrong (120 nats each), the last two
     # confidently right (about 1e-13 each); sigmoid(120) rounds to 1 in float32, so log(1 - p) would be -inf
     got = v.confident
@@ -1320,7 +1317,7 @@ def _p1_inpaint_probe(o, x):
 
 
 @points(0.5)
-def test_shape_and_binary_values(v):
+def test_shape_and_binary_values(v, ref):
     out = v.binary_out
     checks.assert_tensor(out, "inpaint(...)", shape=(2, 1, 6, 6))
     values = sorted(set(out.unique().tolist()))
@@ -1329,7 +1326,7 @@ def test_shape_and_binary_values(v):
 
 
 @points(1)
-def test_visible_pixels_are_kept(v):
+def test_visible_pixels_are_kept(v, ref):
     # images 0 and 1 hide their lower half, images 2 and 3 only their last row
     out, x, visible = v.kept_out, v.inputs.kept_x, v.inputs.kept_visible
     checks.assert_tensor(out, "inpaint(...)", shape=(4, 1, 6, 6))
@@ -1341,7 +1338,7 @@ def test_visible_pixels_are_kept(v):
 
 
 @points(0.5)
-def test_visible_pixels_never_change(v):
+def test_visible_pixels_never_change(v, ref):
     x, visible = v.inputs.irregular_x, v.inputs.irregular_visible          # irregular holes
     for out in v.irregular_out:
         assert out.shape == x.shape and _torch().equal(out[visible], x[visible]), \
@@ -1349,7 +1346,7 @@ def test_visible_pixels_never_change(v):
 
 
 @points(0.5)
-def test_hidden_pixels_are_samples(v):
+def test_hidden_pixels_are_samples(v, ref):
     # every pixel is 1 with probability 0.8 under the toy model: the 2,048 hidden pixels are Bernoulli(0.8) draws
     # (about 80% ones); a threshold at 1/2 makes them all 1
     torch = _torch()
@@ -1365,7 +1362,7 @@ def test_hidden_pixels_are_samples(v):
 
 
 @points(2.5)
-def test_sequential_conditioning_in_raster_order(v):
+def test_sequential_conditioning_in_raster_order(v, ref):
     # the toy model copies the previous pixel (raster order): hidden pixels sampled one at a time, each
     # conditioned on the pixels before it, all repeat the last visible one
     torch, H = _torch(), 6
@@ -1424,13 +1421,13 @@ def _p2_logit_probe(o, x):
 
 
 @points(0.75)
-def test_v_is_the_printed_transform(v):
+def test_v_is_the_printed_transform(v, ref):
     torch, w = _torch(), working(v)
     out, log_det = w.shapes
     checks.assert_tensor(out, "v", shape=(3, 5))
     checks.assert_tensor(log_det, "log_det (one value per image: sum over the coordinates)", shape=(3,))
     y = w.inputs.y45
-    for (got, _), want, alpha in zip(w.transformed, recorded("p2_logit_tests")["v"], ALPHAS, strict=True):
+    for (got, _), want, alpha in zip(w.transformed, ref["v"], ALPHAS, strict=True):
         checks.assert_tensor(got, "v", shape=tuple(y.shape))
         assert torch.allclose(got.double(), want, rtol=1e-8, atol=1e-8), \
             (f"expected v = logit(alpha + (1 - 2 alpha) y) elementwise (alpha = {alpha:g}); found it off by up to "
@@ -1438,11 +1435,11 @@ def test_v_is_the_printed_transform(v):
 
 
 @points(0.75)
-def test_inverse_undoes_the_printed_transform(v):
+def test_inverse_undoes_the_printed_transform(v, ref):
     # the y that the printed transform sends to v (float64), recorded with the change of y per unit of v: your
     # inverse may be off from it by at most what moves v by 1e-6 (of its scale)
     torch, w = _torch(), working(v)
-    v64, want = w.inputs.v64, recorded("p2_logit_tests")
+    v64, want = w.inputs.v64, ref
     for back, y, slope, alpha in zip(w.inverse, want["inverse"], want["inverse_slope"], ALPHAS, strict=True):
         checks.assert_tensor(back, "inverse_logit_transform(v)", shape=tuple(v64.shape))
         gap = float(((back.double() - y).abs() / slope).max())
@@ -1456,10 +1453,10 @@ def test_inverse_undoes_the_printed_transform(v):
 
 
 @points(0.5)
-def test_log_det_on_a_tiny_case(v):
+def test_log_det_on_a_tiny_case(v, ref):
     # v acts coordinate by coordinate, so log|det dv/dy| is the sum of log|dv_i/dy_i|, which the grader read off
     # the printed transform by autograd
-    want = recorded("p2_logit_tests")
+    want = ref
     got, first = float(working(v).tiny.flatten()[0]), want["tiny_first_term"]
     want = want["tiny_log_det"]
     hint = ""
@@ -1475,7 +1472,7 @@ def test_log_det_on_a_tiny_case(v):
 
 
 @points(0.5)
-def test_dequantized_values_stay_in_their_bin(v):
+def test_dequantized_values_stay_in_their_bin(v, ref):
     x = v.inputs.pixels
     y, k = v.dequantized[0], _torch().round(x * 255)
     assert y.shape == x.shape, "dequantize changed the shape"
@@ -1492,7 +1489,7 @@ def test_dequantized_values_stay_in_their_bin(v):
 # The coupling and Real NVP checks put grader-seeded parameters into the student's networks by the names the
 # docstrings state (s_net and t_net, each nn.Sequential(Linear, ReLU, Linear, ReLU, Linear), in self.layers for the
 # flow) and hand back what they compute on the grader's inputs. The grader compares those outputs with the map the
-# statement prints, evaluated on the same parameters (dgmlab.grading.references.hw5_explicit): the visible tests
+# statement prints, evaluated on the same parameters (dgmlab.grading.hidden.hw5_explicit.references): the visible tests
 # with what it gave on the working inputs, recorded with the kit (the inverse with the x it sends to z). No check
 # compares two values of the student's code with each other, so a layer that ignores its networks (a constant scale
 # and shift) earns nothing.
@@ -1615,9 +1612,9 @@ def _returned(out, name):
 
 
 @points(1.5)
-def test_forward_is_the_statements_map(v):
+def test_forward_is_the_statements_map(v, ref):
     # CouplingLayer(6, 16, mask) with the grader's parameters in s_net, t_net: z is the map the statement prints
-    w, want = working(v), recorded("p2_coupling_tests")
+    w, want = working(v), ref
     case = w.inputs.main
     z, _ = _returned(w.main_forward, "forward(x)")
     x, keep = case["x"], case["mask"].bool()
@@ -1641,9 +1638,9 @@ def test_forward_is_the_statements_map(v):
 
 
 @points(1)
-def test_log_det_is_the_statements(v):
+def test_log_det_is_the_statements(v, ref):
     # log|det dz/dx| = sum_i (1 - m_i) s_i(m x); for D = 2, mask (1, 0), that is s_1(x_0) alone
-    w, recorded_values = working(v), recorded("p2_coupling_tests")
+    w, recorded_values = working(v), ref
     for key, case, what in (("main", w.inputs.main, "CouplingLayer(6, 16, mask)"),
                             ("tiny", w.inputs.tiny, "for D = 2 with mask (1, 0), CouplingLayer(2, 4, mask)")):
         _, log_det = _returned(getattr(w, f"{key}_forward"), "forward(x)")
@@ -1663,10 +1660,10 @@ def test_log_det_is_the_statements(v):
 
 
 @points(1)
-def test_inverse_undoes_the_statements_map(v):
+def test_inverse_undoes_the_statements_map(v, ref):
     # your inverse must give back the x that the statement's map sends to z (with the grader's parameters)
     w = working(v)
-    back, z, want = as_stated(w.main_inverse), w.inputs.main["z"], recorded("p2_coupling_tests")["inverse"]
+    back, z, want = as_stated(w.main_inverse), w.inputs.main["z"], ref["inverse"]
     checks.assert_tensor(back, "inverse(z)", shape=tuple(z.shape))
     gap = float((back.double() - want).abs().max())
     assert gap < 1e-6, \
@@ -1763,14 +1760,14 @@ def _mask_hint(masks, n):
 
 
 @points(1.25)
-def test_flow_is_the_stated_stack(v):
+def test_flow_is_the_stated_stack(v, ref):
     # RealNVP(6, 16, 4) with the grader's parameters in every layer: z of the docstring's stack of coupling layers
     w = working(v)
     case = w.inputs.main
     z, log_det = _returned(w.main_forward, "RealNVP.forward(x)")
     checks.assert_tensor(z, "z", shape=(5, 6))
     checks.assert_tensor(log_det, "log_det (one value per example)", shape=(5,))
-    want = recorded("p2_realnvp_tests")["z"]
+    want = ref["z"]
     if _close(z, want):
         _gradients_reach(w.without_gradient, "RealNVP(6, 16, 4)", "every layer's s_net and t_net")
         return
@@ -1784,9 +1781,9 @@ def test_flow_is_the_stated_stack(v):
 
 
 @points(1.25)
-def test_flow_inverse_undoes_the_stated_flow(v):
+def test_flow_inverse_undoes_the_stated_flow(v, ref):
     torch, w = _torch(), working(v)
-    back, want = as_stated(w.main_inverse), recorded("p2_realnvp_tests")["inverse"]
+    back, want = as_stated(w.main_inverse), ref["inverse"]
     checks.assert_tensor(back, "flow.inverse(z)", shape=(5, 6))
     gap = float((back.double() - want).abs().max())
     hint = ""
@@ -1800,11 +1797,11 @@ def test_flow_inverse_undoes_the_stated_flow(v):
 
 
 @points(1)
-def test_log_prob_is_the_change_of_variables(v):
+def test_log_prob_is_the_change_of_variables(v, ref):
     # RealNVP(6, 16, 4) with the grader's parameters: log_prob(x) = log N(z; 0, I) + log|det dz/dx|, the Gaussian's
     # normaliser -D/2 log(2 pi) included
     w = working(v)
-    got, want = as_stated(w.main_log_prob), recorded("p2_realnvp_tests")["log_prob"]
+    got, want = as_stated(w.main_log_prob), ref["log_prob"]
     checks.assert_tensor(got, "flow.log_prob(x) (one value per example)", shape=(5,))
     gap = float((got.double() - want).abs().max())
     hint = ""
@@ -1837,18 +1834,18 @@ def _p2_log_prob_probe(o, x):
 
 
 @points(0.5)
-def test_log_prob_shape(v):
+def test_log_prob_shape(v, ref):
     checks.assert_tensor(v.shape, "log_prob_data(...)", shape=(4,))
 
 
 @points(1)
-def test_tiny_case(v):
+def test_tiny_case(v, ref):
     # y = 1/2 in 1-D, alpha = 0.05: v = logit(1/2) = 0, so z = 0 for the flow z = 2 v (log-det log 2); the logit
     # transform's log-det is the printed transform's (what the grader's reference gave at y = 1/2, recorded with the
     # kit), as in the hidden tests, not the one your logit_transform reports
     got = float(checks.as_array(v.tiny, "log_prob_data(...)").flatten()[0])
     log_normal_0, log_2 = -0.5 * math.log(2 * math.pi), math.log(2.0)
-    logit_log_det = recorded("p2_log_prob_tests")["logit_log_det_at_half"]
+    logit_log_det = ref["logit_log_det_at_half"]
     want = log_normal_0 + log_2 + logit_log_det
     assert abs(got - want) < 1e-5, \
         (f"log_prob_data is wrong for y = 1/2, alpha = 0.05 and the flow z = 2 v: expected {want:.5f}, found "
@@ -1896,7 +1893,7 @@ def _p2_bpd_probe(o, x):
 
 
 @points(1)
-def test_uniform_density_is_eight_bits(v):
+def test_uniform_density_is_eight_bits(v, ref):
     got = v.uniform
     checks.assert_tensor(got, "bits_per_dim(log_p_y, D)", shape=(2,))
     value = float(got[0])
@@ -1925,7 +1922,8 @@ def _file_from_full_mode(v, name):
 def _layout_pixelcnn(channels=64, n_layers=5, kernel_size=7) -> dict:
     """``{name: shape}`` of the state dict of the PixelCNN the docstring states (self.net: the convolutions at 0, 2,
     ..., each with its weight, bias and (1, 1, k, k) ``mask`` buffer). Names and shapes only: the network that computes
-    with them is the grader's (``dgmlab.grading.references.hw5_explicit.file_pixelcnn``) or, in a self-check, yours."""
+    with them is the grader's (``file_pixelcnn`` of ``dgmlab.grading.hidden.hw5_explicit.references``) or, in a
+    self-check, yours."""
     sizes = [(1, channels, 7)] + [(channels, channels, kernel_size)] * n_layers + [(channels, 1, 1)]
     layout = {}
     for k, (cin, cout, size) in enumerate(sizes):
@@ -1955,7 +1953,7 @@ def _network_for(name):
     from dgmlab.probes import optional_module
 
     cls_name, args, maker, _ = FILE_NETWORKS[name]
-    graded = optional_module("dgmlab.grading.references.hw5_explicit")
+    graded = optional_module("dgmlab.grading.hidden.hw5_explicit.references")
     if graded is not None:
         return getattr(graded, maker)()
     try:
@@ -2024,7 +2022,7 @@ def flow_on_digits(flow, x):
 
 
 @points(1)
-def test_p1_file_is_a_trained_pixelcnn(v):
+def test_p1_file_is_a_trained_pixelcnn(v, ref):
     # the file in the stated PixelCNN() (its own masks): causal, and at least 95% of the grading digits' pixels
     # predicted right from the pixels before them
     from dgmlab import likelihoods
@@ -2040,7 +2038,7 @@ def test_p1_file_is_a_trained_pixelcnn(v):
 
 
 @points(1)
-def test_p2_file_is_a_trained_realnvp(v):
+def test_p2_file_is_a_trained_realnvp(v, ref):
     # the file in the printed flow RealNVP(784, 256, 6) (its own masks): log-det = Jacobian's, and the grading digits
     # sent to a latent of about unit scale without shrinking
     from dgmlab import likelihoods

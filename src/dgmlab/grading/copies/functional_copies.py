@@ -6,8 +6,9 @@ Weight similarity (:mod:`dgmlab.grading.copies.shared_weights`) misses a copy wh
 next layer's inputs): the weights then look unrelated while the network computes the same images. This module
 compares outputs instead. Each weights file a homework grades is loaded the way its graded cell loads it (the
 kit's ``Generator`` of hw1's locked ``wgan_networks`` cell, hw2's ``kit_generator``, hw4's ``mlp_generator``,
-hw5's ``_KitPixelCNN``/``_KitRealNVP`` of the hidden tests; ``torch.load(weights_only=True)``, the graded cell's
-size limit) and run once on fixed inputs (:data:`N_INPUTS` of them):
+hw5's ``_KitPixelCNN``/``_KitRealNVP`` of its hidden tests (``homeworks/hw5_explicit/hidden/``);
+``torch.load(weights_only=True)``, the graded cell's size limit) and run once on fixed inputs (:data:`N_INPUTS` of
+them):
 
 - a generator (hw1, hw2, hw4's baseline): the images it draws from fixed noise (hw4's conditional generator: with
   the labels 0-9 in turn);
@@ -208,7 +209,7 @@ def _flow_latents(flow):
 
 def kit_networks(course, hw: str) -> list[KitNetwork]:
     """The networks ``hw`` grades from handed-in weights, each loaded as its graded cell loads it; a network whose
-    architecture the course does not hold (hw1's and hw5's live in the source notebook) is left out."""
+    architecture the course does not hold (hw1's lives in the source notebook) is left out."""
     from ... import artifacts
 
     out = []
@@ -241,18 +242,14 @@ def kit_networks(course, hw: str) -> list[KitNetwork]:
                 (lambda g: g(_noise(100)))))
     elif hw == "hw5_explicit":
         from ...probes import hw5_explicit as P
+        from ..hidden.hw5_explicit import p1_masked_cnn_inpainting as p1, p2_real_nvp_mnist as p2
 
-        p1 = _names(_cell(course, hw, "p1_weights_tests", hidden=True), "p1_weights_tests")
-        if p1 and "_KitPixelCNN" in p1:
-            out.append(KitNetwork(hw, P.P1_WEIGHTS_FILE, p1.get("MAX_P1_BYTES", 5_000_000),
-                                  lambda s: artifacts.load_weights(p1["_KitPixelCNN"](), s, constant_buffers=True),
-                                  _pixel_logits, refuse=SAME))
-        p2 = _names(_cell(course, hw, "p2_weights_tests", hidden=True), "p2_weights_tests")
-        if p2 and "_KitRealNVP" in p2:
-            out.append(KitNetwork(hw, P.P2_WEIGHTS_FILE, p2.get("MAX_P2_BYTES", 24_000_000),
-                                  lambda s: artifacts.load_weights(p2["_KitRealNVP"](784, 256, 6), s,
-                                                                   constant_buffers=True),
-                                  _flow_latents, SAME, SAME))
+        out.append(KitNetwork(hw, P.P1_WEIGHTS_FILE, p1.MAX_P1_BYTES,
+                              lambda s: artifacts.load_weights(p1._KitPixelCNN(), s, constant_buffers=True),
+                              _pixel_logits, refuse=SAME))
+        out.append(KitNetwork(hw, P.P2_WEIGHTS_FILE, p2.MAX_P2_BYTES,
+                              lambda s: artifacts.load_weights(p2._KitRealNVP(784, 256, 6), s, constant_buffers=True),
+                              _flow_latents, SAME, SAME))
     return out
 
 

@@ -34,8 +34,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ...likelihoods import GRADING_SEED
-from ...probes.hw5_explicit import ALPHAS, TINY_Y, alternating_mask
+from dgmlab.likelihoods import GRADING_SEED
+from dgmlab.probes.hw5_explicit import ALPHAS, TINY_Y, alternating_mask
 
 
 # ---------------------------------------------------------------------- Q1

@@ -1,0 +1,101 @@
+"""hw5_explicit, q3_jensen_shannon_divergence: the hidden tests of its test cells (the grader's alone, never a
+student's).
+
+Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, ``v.files``), ``ref``
+the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
+"""
+import math
+
+import sympy as sp
+
+from dgmlab.probes.hw5_explicit import symbols
+from dgmlab.testing import points
+
+theta = symbols()["theta"]  # the notebook's fixed symbol (its locked cell q3_symbols)
+
+
+# ------------------------------------------------------------------ q3_kl_tests
+def _kl(a, b):
+    return a * math.log(a / b) + (1 - a) * math.log((1 - a) / (1 - b))
+
+
+@points(0.5)
+def test_kl_at_one_half(v, ref):
+    got = float(sp.N(v.kl_PQ.subs(theta, sp.Rational(1, 2)), 30))
+    want = _kl(0.5, 0.3)
+    hint = ""
+    if abs(got - _kl(0.3, 0.5)) < 1e-9:
+        hint = ": that is D_KL(Q || P); the arguments are in the wrong order"
+    elif abs(got - want / math.log(2)) < 1e-9:
+        hint = ": that is in bits (log base 2); use the natural log"
+    assert abs(got - want) < 1e-9, f"kl_PQ has the wrong value at theta = 1/2{hint}"
+
+
+@points(0.5)
+def test_kl_values(v, ref):
+    for t in [sp.Rational(1, 10), sp.Rational(1, 2), sp.Rational(9, 10), sp.Rational(3, 10), v.inputs.t]:
+        got = float(v.kl_PQ.subs(theta, t).evalf(30))
+        assert abs(got - _kl(float(t), 0.3)) < 1e-12, "kl_PQ has the wrong value at some theta"
+
+
+@points(0.25)
+def test_kl_is_not_symmetric(v, ref):
+    a, b = float(v.inputs.a), float(v.inputs.b)
+    why = "kl_bernoulli(a, b) must be D_KL(Bern(a) || Bern(b)) (order matters)"
+    assert abs(float(v.kl_forward) - _kl(a, b)) < 1e-12, why
+    assert abs(float(v.kl_backward) - _kl(b, a)) < 1e-12, why
+
+
+# ------------------------------------------------------------------ q3_js_tests
+def _js(a, b):
+    m = (a + b) / 2
+    return 0.5 * _kl(a, m) + 0.5 * _kl(b, m)
+
+
+@points(0.75)
+def test_js_at_one_half(v, ref):
+    got = float(sp.N(v.js_PQ.subs(theta, sp.Rational(1, 2)), 30))
+    want = _js(0.5, 0.3)
+    hint = ""
+    if abs(got - 2 * want) < 1e-9:
+        hint = ": that is twice the answer; each KL term carries a weight 1/2"
+    elif abs(got - (_kl(0.5, 0.3) + _kl(0.3, 0.5)) / 2) < 1e-9:
+        hint = ": that is the symmetrised KL between P and Q; JS compares each with the mixture M = (P + Q)/2"
+    elif abs(got - _kl(0.5, 0.4)) < 1e-9:
+        hint = ": that is D_KL(P || M) alone; add D_KL(Q || M) and halve"
+    elif abs(got - want / math.log(2)) < 1e-9:
+        hint = ": that is in bits (log base 2); use the natural log"
+    assert abs(got - want) < 1e-9, f"js_PQ has the wrong value at theta = 1/2{hint}"
+
+
+@points(0.5)
+def test_js_values(v, ref):
+    for t in [sp.Rational(1, 10), sp.Rational(1, 2), sp.Rational(9, 10), v.inputs.t]:
+        got = float(v.js_PQ.subs(theta, t).evalf(30))
+        assert abs(got - _js(float(t), 0.3)) < 1e-12, "js_PQ has the wrong value at some theta"
+
+
+@points(0.25)
+def test_js_symmetric_nonnegative_bounded(v, ref):
+    assert len(v.js_pairs) == 35, "js_bernoulli did not answer on every pair"
+    for ab, ba in v.js_pairs:
+        assert abs(ab - ba) < 1e-12, "js_bernoulli is not symmetric in its arguments"
+        assert -1e-15 <= ab <= math.log(2) + 1e-12, "js_bernoulli leaves [0, log 2]"
+
+
+# ------------------------------------------------------------------ q3_theta_star_tests
+@points(0.5)
+def test_kl_minimiser(v, ref):
+    assert abs(float(v.theta_star_kl) - 0.3) < 1e-4, "theta_star_kl is not the minimiser of D_KL(P||Q)"
+
+
+@points(0.5)
+def test_js_minimiser(v, ref):
+    assert abs(float(v.theta_star_js) - 0.3) < 1e-4, "theta_star_js is not the minimiser of D_JS(P||Q)"
+
+
+HIDDEN = {
+    'q3_kl_tests': (test_kl_at_one_half, test_kl_values, test_kl_is_not_symmetric),
+    'q3_js_tests': (test_js_at_one_half, test_js_values, test_js_symmetric_nonnegative_bounded),
+    'q3_theta_star_tests': (test_kl_minimiser, test_js_minimiser),
+}
