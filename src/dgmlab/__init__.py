@@ -10,8 +10,7 @@ the grader's alone (``homeworks/hw4_gans/hidden/``), never in this package, wher
 """
 __version__ = "0.1.0"
 
-from . import runtime  # noqa: E402,F401
-from . import workspace  # noqa: E402,F401
+from . import runtime, workspace  # noqa: E402,F401
 
 # the student package's modules, each imported when a notebook first reads it (``dgmlab.artifacts.save_weights``
 # works without an ``import dgmlab.artifacts`` cell: a student's run once lost its weights file to that import)

@@ -242,7 +242,8 @@ def kit_networks(course, hw: str) -> list[KitNetwork]:
                 (lambda g: g(_noise(100)))))
     elif hw == "hw5_explicit":
         from ...probes import hw5_explicit as P
-        from ..hidden.hw5_explicit import p1_masked_cnn_inpainting as p1, p2_real_nvp_mnist as p2
+        from ..hidden.hw5_explicit import p1_masked_cnn_inpainting as p1
+        from ..hidden.hw5_explicit import p2_real_nvp_mnist as p2
 
         out.append(KitNetwork(hw, P.P1_WEIGHTS_FILE, p1.MAX_P1_BYTES,
                               lambda s: artifacts.load_weights(p1._KitPixelCNN(), s, constant_buffers=True),
