@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.dgmlab-installed
 
-.PHONY: venv demo test test-e2e test-fast notebooks check-notebooks clean-grading
+.PHONY: venv demo lint test test-e2e test-fast notebooks check-notebooks clean-grading
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ venv: $(STAMP)
 
 demo: venv
 	$(BIN)/dgmlab demo
+
+# ruff ([tool.ruff] in pyproject.toml: pyflakes, import sorting, whitespace): CI's first step (.ci/run), and the
+# pre-commit hook's (.pre-commit-config.yaml).
+lint: venv
+	$(BIN)/ruff check .
 
 # Everything but the whole-class end-to-end tests (what CI runs: .ci/run); docs/performance.md has the times.
 test: venv
