@@ -59,7 +59,7 @@ if importlib.util.find_spec("dgmlab") is None:
     else:
         raise ModuleNotFoundError("dgmlab is not installed here: " + (
             f'run: pip install "{DGMLAB_INSTALL}"' if DGMLAB_INSTALL else "pip install the dgmlab wheel (.whl) "
-            "your instructor hands out") + " (the student guide, \"Colab, step by step\")")
+            "your instructor hands out") + " (the student guide, \\"Colab, step by step\\")")
 import dgmlab
 # Your files (figures, checkpoints, files to submit) go to the homework folder: in Colab MyDrive/dgm-course/{hw}/
 # on Google Drive, which survives a disconnect (Colab asks once for access); elsewhere this notebook's folder.
