@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
@@ -613,9 +614,37 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Stderr(logging.StreamHandler):
+    """A handler writing to ``sys.stderr`` as it is when a message comes (a redirected or captured stream too)."""
+
+    def __init__(self):
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _):
+        pass
+
+
+def log_to_stderr() -> None:
+    """The grader's messages (``logging``, each module's ``log``, under ``dgmlab``) to the terminal, as ``print``
+    wrote them: the message alone on stderr, INFO and up (the SLURM jobs' progress too). Once a process."""
+    log = logging.getLogger("dgmlab")
+    if not any(isinstance(h, _Stderr) for h in log.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False  # said once, whatever a library does to the root logger
+
+
 def main(argv=None) -> int:
     import warnings
 
+    log_to_stderr()
     # nbgrader 0.9.6's gradebook warns on every submission under SQLAlchemy 2 (a cascade it does not use):
     # noise for an instructor, not a problem; every other warning still shows
     warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session")

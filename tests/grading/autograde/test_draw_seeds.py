@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from conftest import ROOT
+from dgmlab import cli
 from dgmlab.grading.autograde import draw_seeds as DS
 from dgmlab.grading.course import Course, CourseError
 
@@ -47,6 +48,7 @@ def test_seeds_cover_the_weights_files_at_the_top_of_a_submission():
 
 def test_the_course_key_is_made_once_readable_by_its_owner_only(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv(DS.KEY_ENV, raising=False)
+    cli.log_to_stderr()  # as the command does: the grader's log on stderr
     course = _course(tmp_path)
     key = DS.course_key(course)
     path = tmp_path / ".dgmlab" / "draw.key"

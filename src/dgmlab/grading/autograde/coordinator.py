@@ -3,8 +3,8 @@ arrives, one writer for the course (see :mod:`.cluster`).
 """
 from __future__ import annotations
 
+import logging
 import shutil
-import sys
 import time
 import uuid
 
@@ -15,6 +15,8 @@ from .bundle import course_id, db_url, make_bundle
 from .clients import DEFAULT_ALLOWED_FAILURES, client_for
 from .keys import FINAL, digest_of, folder_bytes, folder_files, homework_digest
 from .worker import MAX_SUBMISSION_BYTES, grade_submission, worker_info, write_files
+
+log = logging.getLogger(__name__)
 
 LARGE_GRAPH_BYTES = 2 * MAX_SUBMISSION_BYTES  # Dask warns of a graph past this: a bundle or a submission, sent once
 
@@ -169,9 +171,8 @@ def _tell_reopened(hw: str, student: str, reopened: list) -> None:
     """Tell the TA which of ``student``'s cells graded by hand a regrade reopened, and why (their hand scores,
     comments and rubric choices are kept)."""
     for _, cell, score, why in reopened:
-        print(terminal(f"dgmlab: {student}'s {hw} {cell} is to grade by hand again: {why}; its hand score "
-                       f"({score:g} points), comment and rubric choices are kept (dgmlab grade {hw})"),
-              file=sys.stderr)
+        log.warning(terminal(f"dgmlab: {student}'s {hw} {cell} is to grade by hand again: {why}; its hand score "
+                             f"({score:g} points), comment and rubric choices are kept (dgmlab grade {hw})"))
 
 
 def _unrecorded(hw: str, job: dict, raw, exc: Exception) -> C.SubmissionResult:
@@ -227,8 +228,8 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
         try:
             save_records(course, [result])  # last: a result without its record is graded again next time
         except Exception as exc:
-            print(terminal(f"dgmlab: could not write the record of {result.student}'s {hw} ({exc}): it is graded "
-                           f"again next run"), file=sys.stderr)
+            log.error(terminal(f"dgmlab: could not write the record of {result.student}'s {hw} ({exc}): it is "
+                               f"graded again next run"))
         results.append(result)
         if progress:
             progress(result)
@@ -269,8 +270,8 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
                 continue
             for name, entry in seeds.items():
                 if "refused" in entry:  # the instructor hears it now, the student in the feedback
-                    print(terminal(f"dgmlab: {student}'s {name} is not graded, its graded cell earns 0: "
-                                   f"{str(entry['refused'])[:300]} (docs/novelty.md)"), file=sys.stderr)
+                    log.warning(terminal(f"dgmlab: {student}'s {name} is not graded, its graded cell earns 0: "
+                                         f"{str(entry['refused'])[:300]} (docs/novelty.md)"))
             pending.append({"student": student, "files": files, "key": key, "draw_seeds": seeds,
                             "probe_seed": DS.probe_seed(draw_key, hw, files.get(f"{hw}.ipynb", b""))})
         if not pending:

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
-import sys
 
 from ..layout import Course, CourseError
+
+log = logging.getLogger(__name__)
 
 KEY_NAME = "draw"  # .dgmlab/draw.key
 KEY_ENV = "DGMLAB_DRAW_KEY"
@@ -37,9 +39,9 @@ def course_key(course: Course) -> bytes:
     """``DGMLAB_DRAW_KEY`` (hex) when set, else the course's ``.dgmlab/draw.key`` (made on first use)."""
     text = os.environ.get(KEY_ENV, "").strip()
     if not text:
-        return course.secret(KEY_NAME, on_create=lambda path: print(
+        return course.secret(KEY_NAME, on_create=lambda path: log.warning(
             f"dgmlab: made {path}, the secret the graded draws' seeds come from: back it up with the gradebook "
-            "and never hand it out (docs/autograder.md)", file=sys.stderr))
+            "and never hand it out (docs/autograder.md)"))
     try:
         key = bytes.fromhex(text)
     except ValueError:

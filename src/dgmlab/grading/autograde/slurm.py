@@ -12,6 +12,7 @@ Whether a kernel is sandboxed is decided by each worker where it runs (see :func
 """
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import time
@@ -23,6 +24,8 @@ from traitlets.config import Configurable
 
 from ..inert import terminal
 from ..layout import Course, CourseError
+
+log = logging.getLogger(__name__)
 
 SLURM = "slurm"  # the --cluster value (c.DgmlabAutograde.cluster) that grades through SLURM jobs
 ENDED = {"BOOT_FAIL", "CANCELLED", "COMPLETED", "DEADLINE", "FAILED", "NODE_FAIL", "OUT_OF_MEMORY", "PREEMPTED",
@@ -185,7 +188,7 @@ def wait_for_workers(cluster, client, opts: DgmlabSlurm, script: Path, poll: flo
             raise _fail("no SLURM job was submitted", script)
         line = ", ".join(f"{jid} {states.get(jid, ('?', ''))[0].lower()}" for jid in ids)
         if line and line != said:
-            print(terminal(f"dgmlab: SLURM jobs: {line}"), file=sys.stderr, flush=True)
+            log.info(terminal(f"dgmlab: SLURM jobs: {line}"))
             said = line
         time.sleep(poll)
 
@@ -201,8 +204,8 @@ def slurm_client(course: Course, hw: str, scheduler_config: dict, flags: dict | 
     with make_cluster(opts, scheduler_config) as cluster, Client(cluster) as client:
         script.parent.mkdir(parents=True, exist_ok=True)
         script.write_text(cluster.job_script(), encoding="utf-8")
-        print(terminal(f"dgmlab: submitting {opts.jobs} SLURM job(s) of {opts.cores} grading worker(s) "
-                       f"(job script: {script}; dashboard: {cluster.dashboard_link})"), file=sys.stderr, flush=True)
+        log.info(terminal(f"dgmlab: submitting {opts.jobs} SLURM job(s) of {opts.cores} grading worker(s) "
+                          f"(job script: {script}; dashboard: {cluster.dashboard_link})"))
         cluster.scale(jobs=opts.jobs)
         wait_for_workers(cluster, client, opts, script)
         yield client  # leaving the cluster cancels its jobs (scancel)

@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import mimetypes
 import os
 import secrets
 import shutil
-import sys
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -50,6 +50,8 @@ from . import question_files as QF
 from . import rubrics as R
 from . import to_grade as TG
 from .answers_html import answer_html, attachment, image_type, markdown_html
+
+log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 MATHJAX_ENV = "DGMLAB_MATHJAX"  # as dgmlab pdf reads it
@@ -554,8 +556,8 @@ def serve(course: Course, hw: str, question: str | None = None, port: int = 0, b
     if reopened:
         print("\n".join(reopened), flush=True)
     if server.site.mathjax is None:
-        print("no MathJax 2 with its Safe extension (extensions/Safe.js) on this machine: math is shown as TeX "
-              "(apt-get install libjs-mathjax)", file=sys.stderr)
+        log.warning("no MathJax 2 with its Safe extension (extensions/Safe.js) on this machine: math is shown as TeX "
+                    "(apt-get install libjs-mathjax)")
     if browser:
         import webbrowser
 

@@ -1,0 +1,40 @@
+"""dgmlab's command (cli.py): the grader's log reaches the terminal as its prints did."""
+import logging
+
+import pytest
+
+from dgmlab import cli
+
+
+@pytest.fixture()
+def dgmlab_log():
+    log = logging.getLogger("dgmlab")
+    handlers, level, propagate = list(log.handlers), log.level, log.propagate
+    yield log
+    log.handlers[:], log.level, log.propagate = handlers, level, propagate
+
+
+def test_a_grader_modules_log_goes_to_stderr_once_as_its_message_alone(dgmlab_log, capsys):
+    root = logging.getLogger()
+    extra = logging.StreamHandler()  # a library's basicConfig: its line would say the message a second time
+    root.addHandler(extra)
+    try:
+        cli.log_to_stderr()
+        cli.log_to_stderr()  # once a process, however often main() runs
+        logging.getLogger("dgmlab.grading.autograde.slurm").info("dgmlab: SLURM jobs: 12 running")
+        logging.getLogger("dgmlab.grading.autograde.coordinator").warning("dgmlab: ada's hw1 q2 is to grade again")
+    finally:
+        root.removeHandler(extra)
+    captured = capsys.readouterr()
+    assert captured.err == "dgmlab: SLURM jobs: 12 running\ndgmlab: ada's hw1 q2 is to grade again\n"
+    assert captured.out == ""
+
+
+def test_the_handler_writes_to_the_stderr_of_the_moment(dgmlab_log, capsys, monkeypatch):
+    import io
+
+    cli.log_to_stderr()
+    later = io.StringIO()
+    monkeypatch.setattr("sys.stderr", later)  # a stream swapped after logging was set up
+    logging.getLogger("dgmlab.grading.hand.grade_by_question").warning("no MathJax 2")
+    assert later.getvalue() == "no MathJax 2\n"
