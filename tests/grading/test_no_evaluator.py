@@ -47,10 +47,10 @@ ALLOWED = {
         "authoring only: the instructor's source notebook's cells, never a submission",
     ("src/dgmlab/authoring/reference.py", "reference_namespace", "compile"):
         "the same instructor cells, compiled under a file name for their tracebacks",
-    ("homeworks/hw5_explicit/checks/__init__.py", "test_density_of_an_affine_flow_integrates_to_one", "sympy.lambdify"):
+    ("homeworks/hw5_explicit/checks/q2_data_to_latent_flows.py", "test_density_of_an_affine_flow_integrates_to_one", "sympy.lambdify"):
         "checks.assert_sympy_expr(v.affine, symbols=[x_sym]) just before: only the grader's symbol name and "
         "dgmlab.wire's whitelisted functions can be printed into the source lambdify runs",
-    ("homeworks/hw5_explicit/checks/__init__.py", "test_density_of_an_exp_flow_integrates_to_one", "sympy.lambdify"):
+    ("homeworks/hw5_explicit/checks/q2_data_to_latent_flows.py", "test_density_of_an_exp_flow_integrates_to_one", "sympy.lambdify"):
         "checks.assert_sympy_expr(v.exp_latent, symbols=[x_sym]) just before, as above",
     ("homeworks/hw4_gans/hidden/p4_gan_objective.py", "test_c_point_sums_to_the_criterion", "sympy.lambdify"):
         "checks.assert_sympy_expr(v.C_point, symbols=[p_data, p_g]) just before: only the grader's symbol names "

@@ -21,6 +21,15 @@ STUDENT_MODULES = ("dgmlab.metrics", "dgmlab.likelihoods", "dgmlab.checks", "dgm
                    "dgmlab.probes.hw5_explicit")
 
 
+def _kit_modules() -> list:
+    """dgmlab.probes.hw5_explicit and its modules (one per part, and common)."""
+    import importlib
+    import pkgutil
+
+    kit = importlib.import_module("dgmlab.probes.hw5_explicit")
+    return [kit, *(importlib.import_module(f"{kit.__name__}.{m.name}") for m in pkgutil.iter_modules(kit.__path__))]
+
+
 def _sources():
     from dgmlab.authoring.proofs import _grade_id
 
@@ -31,8 +40,9 @@ def _public_callables():
     import importlib
 
     found = []
-    for name in STUDENT_MODULES:
-        module = importlib.import_module(name)
+    computing = [importlib.import_module(name) for name in STUDENT_MODULES if name != "dgmlab.probes.hw5_explicit"]
+    for module in [*computing, *_kit_modules()]:  # the kit's checks: the package and each of its modules
+        name = module.__name__
         for attr, value in vars(module).items():
             if inspect.isfunction(value) and getattr(value, "__module__", None) == module.__name__ \
                     and not attr.startswith("test_"):
@@ -82,12 +92,13 @@ def test_the_checks_module_hands_back_no_network():
     """dgmlab.probes.hw5_explicit's functions that take no argument (the file layouts among them) return names and
     shapes, never an nn.Module: the coupling layer and PixelCNN that once lived there earned p2_coupling and
     p2_realnvp 10 of 10 with only an inverse written, and p1_model's stack but its mask."""
-    from dgmlab.probes import hw5_explicit as kit
-
-    for name, fn in vars(kit).items():
-        if inspect.isfunction(fn) and fn.__module__ == kit.__name__ and not name.startswith("test_"):
-            params = inspect.signature(fn).parameters.values()
-            if all(p.default is not inspect.Parameter.empty for p in params):
-                made = fn()
-                assert not isinstance(made, torch.nn.Module), f"{name}() hands back a network that computes"
-        assert not (inspect.isclass(fn) and issubclass(fn, torch.nn.Module)), f"{name} is a network class"
+    modules = _kit_modules()
+    assert len(modules) == 8  # the package, common and the six parts
+    for kit in modules:
+        for name, fn in vars(kit).items():
+            if inspect.isfunction(fn) and fn.__module__ == kit.__name__ and not name.startswith("test_"):
+                params = inspect.signature(fn).parameters.values()
+                if all(p.default is not inspect.Parameter.empty for p in params):
+                    made = fn()
+                    assert not isinstance(made, torch.nn.Module), f"{name}() hands back a network that computes"
+            assert not (inspect.isclass(fn) and issubclass(fn, torch.nn.Module)), f"{name} is a network class"

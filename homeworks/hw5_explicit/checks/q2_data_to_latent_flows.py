@@ -1,0 +1,147 @@
+"""hw5_explicit Q2 (q2_data_to_latent_flows): a flow's density and empirical risk; each cell's inputs, probe,
+visible tests and CheckSpec."""
+from __future__ import annotations
+
+import math
+
+from dgmlab import checks
+from dgmlab.probes import CheckSpec, attempt, seeded_generator as _gen
+from dgmlab.probes import _np, _sp, _torch  # lazy imports
+from dgmlab.testing import points
+
+from .common import _detached, symbols
+
+
+# ====================================================================== Q2
+def _q2_density_inputs(seed):
+    rng = _np().random.default_rng(int(seed) + 21)
+    return {"a": int(rng.integers(2, 6)), "b": int(rng.integers(-3, 4))}
+
+
+def _q2_density_probe(o, x):
+    sp, s = _sp(), symbols()
+    fn, xs, zs, q = o["flow_density"], s["x_sym"], s["z_sym"], s["standard_normal"]
+    flows = [xs ** 3 + xs, sp.sinh(xs), x["a"] * xs + x["b"]]
+    return {"affine": attempt(fn, q, 2 * xs + 1),
+            "increasing": attempt(lambda: [fn(q, f) for f in flows]),
+            "exp_latent": attempt(fn, sp.exp(-zs) * sp.Heaviside(zs), sp.exp(xs))}
+
+
+@points(0.25)
+def test_is_expression_in_x(v, ref):
+    checks.assert_sympy_expr(v.affine, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
+
+
+@points(0.5)
+def test_density_of_an_affine_flow_integrates_to_one(v, ref):
+    from scipy.integrate import quad
+
+    # z = f(x) = 2x + 1 with Q = N(0, 1): P_w is a density on the real line. lambdify prints the expression as
+    # Python and runs it: only the grader's symbol and dgmlab.wire's whitelisted functions may be in it
+    checks.assert_sympy_expr(v.affine, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
+    p = _sp().lambdify(symbols()["x_sym"], v.affine, "math")
+    total = quad(p, -20, 20)[0]
+    hint = ""
+    if abs(total - 0.5) < 1e-6:
+        hint = ": the Jacobian factor is missing"
+    elif abs(total - 0.25) < 1e-6:
+        hint = ": the Jacobian factor enters the wrong way round (here the flow maps data to latent)"
+    assert abs(total - 1) < 1e-6, \
+        f"for f(x) = 2x + 1 and Q = N(0, 1), P_w(x) should integrate to 1 over x; it integrates to {total:.6f}{hint}"
+
+
+@points(0.5)
+def test_density_of_an_exp_flow_integrates_to_one(v, ref):
+    from scipy.integrate import quad
+
+    # an Exp(1) latent and the flow f(x) = exp(x), which maps the real line onto (0, inf) (checked before lambdify
+    # as above)
+    checks.assert_sympy_expr(v.exp_latent, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
+    p = _sp().lambdify(symbols()["x_sym"], v.exp_latent, "math")
+    total = quad(p, -30, 10)[0]
+    assert abs(total - 1) < 1e-6, \
+        f"for f(x) = exp(x) and an Exp(1) latent, P_w(x) should integrate to 1; it integrates to {total:.6f}"
+
+
+# ---------------------------------------------------------------------- Q2 risk
+def _std_normal_log_q(z):
+    return _torch().distributions.Normal(0.0, 1.0).log_prob(z).sum(dim=1)
+
+
+def _q2_risk_inputs(seed):
+    torch, g = _torch(), _gen(seed, 22)
+    return {"a": torch.rand(3, generator=g, dtype=torch.float64) * 2 + 0.2,   # scales (not 1: the Jacobian matters)
+            "b": torch.randn(3, generator=g, dtype=torch.float64),
+            "x": torch.randn(7, 3, generator=g, dtype=torch.float64) * 2,
+            "x_grad": torch.randn(5, 2, generator=g)}
+
+
+def _q2_risk_probe(o, x):
+    torch, risk = _torch(), o["flow_empirical_risk"]
+    identity = lambda t: (t, torch.zeros(t.shape[0]))  # noqa: E731
+    halve = lambda t: (t / 2, torch.full((t.shape[0],), -math.log(2.0)))  # noqa: E731
+    shifted = lambda t: (t / 2, torch.full((t.shape[0],), 1 - math.log(2.0)))  # noqa: E731
+    a, b = x["a"], x["b"]
+    affine = lambda t: ((t - b) / a, -torch.log(a).sum().expand(t.shape[0]))  # noqa: E731
+
+    def has_grad():
+        s = torch.tensor([2.0, 0.5], requires_grad=True)
+        flow = lambda t: (t / s, -torch.log(s).sum().expand(t.shape[0]))  # noqa: E731
+        risk(flow, _std_normal_log_q, x["x_grad"].clone()).backward()
+        return s.grad is not None
+
+    return {"identity_on_zeros": attempt(lambda: _detached(risk(identity, _std_normal_log_q, torch.zeros(4, 2)))),
+            "log_det_shift": attempt(lambda: [float(risk(f, _std_normal_log_q, torch.zeros(3, 1)))
+                                              for f in (halve, shifted)]),
+            "affine_risk": attempt(lambda: _detached(risk(affine, _std_normal_log_q, x["x"].clone()))),
+            "differentiable": attempt(has_grad)}
+
+
+@points(0.5)
+def test_identity_flow_on_zeros(v, ref):
+    risk = v.identity_on_zeros
+    checks.assert_tensor(risk, "flow_empirical_risk(...)", shape=())
+    want = math.log(2 * math.pi)
+    hint = ""
+    if abs(float(risk) - 4 * want) < 1e-4:
+        hint = ": that is the sum over the 4 points; the risk is a mean"
+    elif abs(float(risk) + want) < 1e-4:
+        hint = ": that is the mean log-likelihood; the risk is its negative"
+    assert abs(float(risk) - want) < 1e-5, \
+        (f"for the identity flow and N(0, I) in 2-D at x = 0 expected the risk log(2 pi) = {want:.5f}, "
+         f"found {float(risk):.5f}{hint}")
+
+
+@points(1)
+def test_the_log_det_counts_once_per_point_with_its_sign(v, ref):
+    # two flows with the same latent z = x / 2 whose log-dets differ by 1 at each of 3 points
+    before, after = v.log_det_shift
+    change = after - before
+    hint = ""
+    if abs(change - 1) < 1e-4:
+        hint = ": the log-determinant enters with the wrong sign"
+    elif abs(change) < 1e-4:
+        hint = ": the log-determinant the flow returns was left out"
+    elif abs(abs(change) - 3) < 1e-4:
+        hint = ": the log-determinants are summed over the 3 points; the risk is a mean"
+    assert abs(change + 1) < 1e-5, \
+        (f"when the flow's log|det| grows by 1 at every point, the risk should change by 1 (one sign, once per "
+         f"point, averaged); it changed by {change:+.5f}{hint}")
+
+
+@points(0.5)
+def test_risk_is_differentiable(v, ref):
+    assert v.differentiable is True, \
+        "the risk must be differentiable through the flow's parameters (no .item(), float() or new tensors)"
+
+
+CHECKS = [
+    CheckSpec("q2_density_tests", 2, 0.75, ("flow_density",),
+              visible=(test_is_expression_in_x, test_density_of_an_affine_flow_integrates_to_one,
+                       test_density_of_an_exp_flow_integrates_to_one),
+              probe=_q2_density_probe, inputs=_q2_density_inputs),
+    CheckSpec("q2_risk_tests", 3, 1, ("flow_empirical_risk",),
+              visible=(test_identity_flow_on_zeros, test_the_log_det_counts_once_per_point_with_its_sign,
+                       test_risk_is_differentiable),
+              probe=_q2_risk_probe, inputs=_q2_risk_inputs),
+]

@@ -1,0 +1,173 @@
+"""hw5_explicit Q3 (q3_jensen_shannon_divergence): KL and JS between Bernoullis and their minimisers; each cell's
+inputs, probe, visible tests and CheckSpec."""
+from __future__ import annotations
+
+import math
+
+from dgmlab import checks
+from dgmlab.probes import CheckSpec, attempt
+from dgmlab.probes import _np, _sp  # lazy imports
+from dgmlab.testing import points
+
+from .common import symbols
+
+
+# ====================================================================== Q3
+def _q3_inputs(seed):
+    sp = _sp()
+    rng = _np().random.default_rng(int(seed) + 31)
+    # a pair whose two KL directions differ: a != b and a != 1 - b (KL(a||b) = KL(1-a||1-b) = KL(b||a) there)
+    pairs = [(i, j) for i in range(1, 20) for j in range(1, 20) if i != j and i + j != 20]
+    a, b = pairs[int(rng.integers(len(pairs)))]
+    return {"a": sp.Rational(int(a), 20), "b": sp.Rational(int(b), 20), "t": sp.Rational(int(rng.integers(1, 100)), 100)}
+
+
+KL_GRID = ((1, 20), (1, 5), (1, 2), (4, 5), (19, 20))  # Bernoulli parameters a, b of the visible bounds check
+
+
+def _q3_kl_probe(o, x):
+    kl = o["kl_bernoulli"]
+    sp = _sp()
+    grid = [sp.Rational(k, d) for k, d in KL_GRID]
+    return {"kl_PQ": o["kl_PQ"],
+            "kl_grid": attempt(lambda: [[float(kl(a, b)) for b in grid] for a in grid]),
+            "kl_forward": attempt(lambda: float(kl(x["a"], x["b"]))),
+            "kl_backward": attempt(lambda: float(kl(x["b"], x["a"])))}
+
+
+JS_GRID = tuple((k, 20) for k in range(1, 20))  # theta = k / 20
+
+
+def _q3_js_probe(o, x):
+    sp = _sp()
+    js, kl = o["js_bernoulli"], o["kl_bernoulli"]
+    grid = [sp.Rational(k, d) for k, d in JS_GRID]
+    tenths = [sp.Rational(k, 10) for k in range(1, 10)]
+
+    def pairs():
+        return [[float(js(a, b)), float(js(b, a))] for a in grid[::3] for b in grid[::4]]
+
+    return {"js_PQ": o["js_PQ"], "js_pairs": attempt(pairs),
+            "js_tenths": attempt(lambda: [[float(js(a, b)) for b in tenths] for a in tenths]),
+            "kl_tenths": attempt(lambda: [[float(kl(a, b)) for b in tenths] for a in tenths])}
+
+
+@points(0.25)
+def test_kl_is_expression_in_theta(v, ref):
+    checks.assert_sympy_expr(v.kl_PQ, "kl_PQ", symbols=[symbols()["theta"]])
+
+
+@points(0.5)
+def test_kl_lies_between_two_known_bounds(v, ref):
+    # for any two distributions, 2 TV^2 <= KL(P || Q) <= log(1 + chi^2(P || Q)) (Pinsker; Jensen on the ratio);
+    # for Bern(a) and Bern(b): TV = |a - b| and chi^2 = (a - b)^2 / (b (1 - b)); KL = 0 when a = b
+    grid = [k / d for k, d in KL_GRID]
+    got = v.kl_grid
+    assert len(got) == len(grid) and all(len(row) == len(grid) for row in got), \
+        "kl_bernoulli did not answer on every pair"
+    for i, a in enumerate(grid):
+        for j, b in enumerate(grid):
+            kl = got[i][j]
+            if i == j:
+                assert abs(kl) < 1e-12, f"expected kl_bernoulli({a:g}, {a:g}) = 0 (equal distributions), found {kl:.6g}"
+                continue
+            low, high = 2 * (a - b) ** 2, math.log1p((a - b) ** 2 / (b * (1 - b)))
+            assert low - 1e-12 <= kl <= high + 1e-12, \
+                (f"kl_bernoulli({a:g}, {b:g}) = {kl:.6g} cannot be D_KL(Bern({a:g}) || Bern({b:g})): that lies between "
+                 f"2 (a - b)^2 = {low:.6g} (Pinsker) and log(1 + chi^2) = {high:.6g}; check the argument order and the log's base")
+
+
+@points(0.25)
+def test_js_is_expression_in_theta(v, ref):
+    checks.assert_sympy_expr(v.js_PQ, "js_PQ", symbols=[symbols()["theta"]])
+
+
+@points(0.75)
+def test_zero_exactly_for_equal_distributions(v, ref):
+    tenths = [k / 10 for k in range(1, 10)]
+    assert len(v.js_tenths) == 9 and len(v.kl_tenths) == 9, "a divergence did not answer on every pair"
+    for i in range(9):
+        for j in range(9):
+            js, kl = v.js_tenths[i][j], v.kl_tenths[i][j]
+            pair = f"Bern({tenths[i]:.1f}) and Bern({tenths[j]:.1f})"
+            if i == j:
+                assert abs(js) < 1e-14 and abs(kl) < 1e-14, \
+                    f"expected both divergences 0 between {pair}, found JS {js:.3g}, KL {kl:.3g}"
+            else:
+                assert js > 1e-6 and kl > 1e-6, \
+                    f"expected both divergences positive between {pair}, found JS {js:.3g}, KL {kl:.3g}"
+
+
+@points(0.5)
+def test_js_is_symmetric_and_within_its_bounds(v, ref):
+    # for any two distributions, with TV their total variation distance: TV^2 / 2 <= JS <= TV log 2 (in nats: Pinsker
+    # on each of JS's two terms, and Lin's bound), and JS(P || Q) = JS(Q || P) (written part 3)
+    grid_a, grid_b = [k / d for k, d in JS_GRID[::3]], [k / d for k, d in JS_GRID[::4]]
+    pairs = v.js_pairs
+    assert len(pairs) == len(grid_a) * len(grid_b), "js_bernoulli did not answer on every pair"
+    for (ab, ba), (a, b) in zip(pairs, [(a, b) for a in grid_a for b in grid_b], strict=True):
+        assert abs(ab - ba) < 1e-12, \
+            (f"expected js_bernoulli({a:g}, {b:g}) = js_bernoulli({b:g}, {a:g}) (D_JS is symmetric), found {ab:.6g} "
+             f"and {ba:.6g}: each distribution is compared with the mixture M = (P + Q)/2")
+        tv = abs(a - b)
+        low, high = tv * tv / 2, tv * math.log(2)
+        hint = ""
+        if ab > high + 1e-12:
+            hint = ("; above it, check the weights 1/2 on each KL term and the log's base (natural logarithms, "
+                    "nats, as the statement asks)")
+        assert low - 1e-12 <= ab <= high + 1e-12, \
+            (f"js_bernoulli({a:g}, {b:g}) = {ab:.6g} cannot be D_JS(Bern({a:g}) || Bern({b:g})): that lies between "
+             f"TV^2 / 2 = {low:.6g} and TV log 2 = {high:.6g} (TV = |a - b|){hint}")
+
+
+@points(0.5)
+def test_are_floats_in_unit_interval(v, ref):
+    np = _np()
+    for name in ("theta_star_kl", "theta_star_js"):
+        value = getattr(v, name)
+        assert isinstance(value, (float, int, np.floating)) and not isinstance(value, bool), \
+            f"expected {name} to be a Python float, found {type(value).__name__} (convert with float(...))"
+        assert 0 < float(value) < 1, f"expected {name} in (0, 1), found {float(value)}"
+
+
+THETA_STEP = 0.002  # the minimiser check's step either side of theta*
+
+
+@points(0.5)
+def test_minimises_your_divergences(v, ref):
+    # each theta* against your own kl_PQ and js_PQ (graded in their own cells), a step of 0.002 on either side: a
+    # minimiser found to about 3 decimals is no higher there than at its two neighbours
+    sp, theta = _sp(), symbols()["theta"]
+    for div_name, div, name, value in (("kl_PQ", v.kl_PQ, "theta_star_kl", v.theta_star_kl),
+                                       ("js_PQ", v.js_PQ, "theta_star_js", v.theta_star_js)):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise AssertionError(f"expected {name} to be a number, found {type(value).__name__}") from None
+        assert 0 < value < 1, f"expected {name} in (0, 1), found {value}"
+        checks.assert_sympy_expr(div, div_name, symbols=[theta])
+
+        def at(t, div=div):
+            return complex(div.subs(theta, sp.Float(t, 30)).evalf(30)).real
+
+        here = at(value)
+        neighbours = [t for t in (value - THETA_STEP, value + THETA_STEP) if 0 < t < 1]
+        lowest = min(neighbours, key=at)
+        hint = ": that looks like a maximiser (argmax) rather than a minimiser" \
+            if all(at(t) < here for t in neighbours) else ": find the minimiser to at least 3 decimals"
+        assert here <= at(lowest) + 1e-12, \
+            (f"expected {name} = {value:.4f} to minimise your {div_name}: it is {here:.6g} there but {at(lowest):.6g} "
+             f"at theta = {lowest:.4f}{hint}")
+
+
+CHECKS = [
+    CheckSpec("q3_kl_tests", 2, 1.25, ("kl_PQ", "kl_bernoulli"),
+              visible=(test_kl_is_expression_in_theta, test_kl_lies_between_two_known_bounds),
+              probe=_q3_kl_probe, inputs=_q3_inputs),
+    CheckSpec("q3_js_tests", 3, 1.5, ("js_PQ", "js_bernoulli", "kl_bernoulli"),
+              visible=(test_js_is_expression_in_theta, test_zero_exactly_for_equal_distributions,
+                       test_js_is_symmetric_and_within_its_bounds),
+              probe=_q3_js_probe, inputs=_q3_inputs),
+    CheckSpec("q3_theta_star_tests", 2, 1, ("theta_star_kl", "theta_star_js", "kl_PQ", "js_PQ"),
+              visible=(test_are_floats_in_unit_interval, test_minimises_your_divergences)),
+]
