@@ -598,12 +598,15 @@ def test_p4_linprog_payload_with_an_a_eq_of_the_wrong_shape_fails_and_says_so(re
 # The grader's own W1 (dgmlab.grading.references.transport) stands in once, to show the same answers earn points when
 # the callable computes W1, so the check can fail.
 def _student_callables():
+    import importlib
     import inspect
+    import pkgutil
 
     from dgmlab import checks as kit_checks
     from dgmlab.probes import hw2_wgangp as kit_probe
 
-    for module in (kit_checks, kit_probe):
+    parts = [importlib.import_module(f"{kit_probe.__name__}.{m.name}") for m in pkgutil.iter_modules(kit_probe.__path__)]
+    for module in (kit_checks, kit_probe, *parts):  # the package and each of its modules (common, one per part)
         for name, fn in vars(module).items():
             if not name.startswith("_") and inspect.isfunction(fn) and fn.__module__ == module.__name__:
                 yield f"{module.__name__}.{name}", fn

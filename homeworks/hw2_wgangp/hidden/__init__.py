@@ -1,6 +1,12 @@
 """hw2_wgangp's grader-only side: the hidden tests of each part and the references (:mod:`dgmlab.grading.hidden`)."""
-from . import (p1_kl_as_supremum, p2_reverse_kl_divergence, p3_smoothing, p4_discrete_w1, p5_wgan_gp_mnist,
-               p6_wgan_gp_cifar10)
+from . import (
+               p1_kl_as_supremum,
+               p2_reverse_kl_divergence,
+               p3_smoothing,
+               p4_discrete_w1,
+               p5_wgan_gp_mnist,
+               p6_wgan_gp_cifar10,
+)
 from .references import EXPECTED
 
 HIDDEN = {**p1_kl_as_supremum.HIDDEN, **p2_reverse_kl_divergence.HIDDEN, **p3_smoothing.HIDDEN,

@@ -9,7 +9,6 @@ from dgmlab import checks
 from dgmlab.grading.references.transport import discrete_w1
 from dgmlab.testing import points
 
-
 # ------------------------------------------------------------------ p4_linprog_tests
 # No hidden test: the visible tests apply A_eq (handed back as data) in the judge to matrices drawn from the grading
 # seed when graded, and compare the LP's value with POT's exact solver on the grading seed's problems.

@@ -120,7 +120,7 @@ def test_generator_loss_keeps_the_graph_to_the_samples(v, ref):
 # ------------------------------------------------------------------ p5_mnist_samples_tests
 # No hidden test: both tests are visible (the rule is stated). The grader leaves its draw, made from the file as
 # handed in, in the submission's autograded folder for the class dashboard through ref.keep in the first visible test
-# (dgmlab.probes.hw2_wgangp's _keep_the_draw): a hidden test must earn points, and the draw decides none.
+# (checks/p5_deliverables.py's _keep_the_draw): a hidden test must earn points, and the draw decides none.
 
 
 HIDDEN = {

@@ -18,11 +18,20 @@ import math
 
 import torch
 
-from dgmlab import checks
 from dgmlab.grading.references.transport import discrete_w1
 from dgmlab.probes.hw2_wgangp import (
-    BLOCK_SALT, CRITIC_SALT, GENERATOR_SALT, NET_CAPACITY, SEED_DIM, STEP_LR, kit_residual_block, normals, roles,
-    seeded_weights, toy_scores)
+    BLOCK_SALT,
+    CRITIC_SALT,
+    GENERATOR_SALT,
+    NET_CAPACITY,
+    SEED_DIM,
+    STEP_LR,
+    kit_residual_block,
+    normals,
+    roles,
+    seeded_weights,
+    toy_scores,
+)
 
 
 # ------------------------------------------------------------------ P1(b), P2(b): the conjugates

@@ -377,6 +377,7 @@ def test_the_judges_draw_cache_keeps_only_the_last_files(module, monkeypatch):
     import importlib
 
     hw = importlib.import_module(f"dgmlab.probes.{module}")
+    hw = importlib.import_module(hw.drawn_samples.__module__)  # the module of the cache (a split checks package's part)
     monkeypatch.setattr(hw, "_DRAWS", {})
     for i in range(3 * hw.MAX_DRAWS):
         with pytest.raises(AssertionError):  # not a weights file: the reason is what is cached

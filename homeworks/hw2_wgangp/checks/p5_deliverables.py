@@ -1,0 +1,124 @@
+"""hw2_wgangp, p5_wgan_gp_mnist's last test cell: its inputs, visible tests and spec (see __init__.py).
+
+P5(g): the MNIST generator's weights the student hands in, drawn from and scored (grading/copies and
+the class dashboard read the file and the draw too).
+"""
+from __future__ import annotations
+
+import io
+
+from dgmlab.probes import (
+    CheckSpec,
+    _torch,  # lazy imports
+    remembered,
+)
+from dgmlab.testing import points
+
+from .common import SEED_DIM, given_mnist_generator
+
+# ------------------------------------------------------------------ P5(g): graded from the handed-in weights
+WEIGHTS = "p5_generator_weights.pt"
+MAX_WEIGHTS_BYTES = 1_000_000
+SCORE_BAR, CLASSES_BAR = 8.25, 9
+# the first 0.5 points: a trained generator's draw (a quarter epoch scores 2.5-2.9, the kit's untrained Generator with its
+# weights scaled up 10-30x 1.3-2.9; one epoch is far above)
+LOW_SCORE_BAR, LOW_CLASSES_BAR = 5.0, 8
+_DRAWS: dict = {}  # (step, sha256 of the file, seed) -> what the step gave, or the reason it earns 0; the last used
+MAX_DRAWS = 8  # last (two steps a file): the judge process lives on from one grading to the next
+
+
+def _absent_in_fast_mode(v):
+    # fast mode (CI's smoke run, a student's quick check) trains too little to write the graded file
+    from dgmlab import runtime
+
+    return runtime.mode() == "fast" and WEIGHTS not in v.files
+
+
+def drawn_samples(data: bytes, seed: int):
+    """The 100 samples drawn with noise ``seed`` from the handed-in weights ``data`` put into the kit's own
+    Generator(capacity=32), once they are 100 well-formed images (else raises with the reason)."""
+    import hashlib
+
+    from dgmlab import artifacts
+
+    torch = _torch()
+
+    def draw():
+        state = artifacts.load_bytes(data, name=WEIGHTS, max_bytes=MAX_WEIGHTS_BYTES, made_by="the P5 training cell")
+        generator = artifacts.load_weights(given_mnist_generator(capacity=32), state,
+                                           name=f"the weights in {WEIGHTS}")  # full mode's capacity; eval mode
+        z = torch.randn(100, SEED_DIM, generator=torch.Generator().manual_seed(int(seed)))
+        with torch.no_grad():
+            return artifacts.samples(generator(z).float(), name=f"the samples drawn from {WEIGHTS}", value_range=(0, 1))
+
+    return remembered(_DRAWS, MAX_DRAWS, ("draw", hashlib.sha256(data).hexdigest(), int(seed)), draw)
+
+
+def graded_samples(data: bytes, seed: int):
+    """``(samples, near-copy report)``: :func:`drawn_samples` once they are new images (at most 3 near-copies of
+    MNIST digits); raises with the reason the cell earns 0 otherwise. The draw and the near-copy look-up run once
+    per file and seed."""
+    import hashlib
+
+    from dgmlab import artifacts
+
+    x = drawn_samples(data, seed)
+    key = ("new", hashlib.sha256(data).hexdigest(), int(seed))
+    return remembered(_DRAWS, MAX_DRAWS, key, lambda: (x, artifacts.require_new(x, scale="[0,1]")))
+
+
+def dashboard_draw(data: bytes, seed: int) -> bytes:
+    """The graded draw as the file the class dashboard shows (``graded_draw_100.pt``: torch.save of the 100
+    images), for the grader to leave in the submission's autograded folder."""
+    buffer = io.BytesIO()
+    _torch().save(drawn_samples(data, seed).clone(), buffer)
+    return buffer.getvalue()
+
+
+def _keep_the_draw(v, ref):
+    # The grader leaves its draw, made from the file as handed in, in the submission's autograded folder for the class
+    # dashboard (ref.keep: dgmlab.grading.judge; nothing is kept while you work). It decides no point.
+    try:
+        ref.keep("graded_draw_100.pt", dashboard_draw(v.files[WEIGHTS], v.seed_of(WEIGHTS)))
+    except Exception:  # no file, a refused or unusable one, or a judge that keeps nothing: nothing to show
+        pass
+
+
+def _score_of_the_draw(v):
+    from dgmlab import metrics
+
+    x, _ = graded_samples(v.files[WEIGHTS], v.seed_of(WEIGHTS))  # weights that fail the checks above earn nothing
+    score, _ = metrics.mnist_score(x, splits=1, scale="[0,1]")
+    return float(score), int(metrics.mnist_predict(x, scale="[0,1]").unique().numel())
+
+
+@points(0.5)
+def test_saved_generator_draws_100_new_images(v, ref):
+    if _absent_in_fast_mode(v):
+        return  # nothing to score in fast mode
+    _keep_the_draw(v, ref)
+    score, classes = _score_of_the_draw(v)
+    assert score >= LOW_SCORE_BAR and classes >= LOW_CLASSES_BAR, (
+        f"expected a trained generator: an MNIST classifier score of at least {LOW_SCORE_BAR} with at least "
+        f"{LOW_CLASSES_BAR} digit classes on the 100 drawn samples, found {score:.2f} with {classes} classes (weights "
+        f"that load but were barely trained earn nothing)")
+
+
+@points(1.5)
+def test_mnist_classifier_score_above_the_bar(v, ref):
+    if _absent_in_fast_mode(v):
+        return
+    score, classes = _score_of_the_draw(v)
+    assert score >= SCORE_BAR, (
+        f"expected an MNIST classifier score of at least {SCORE_BAR}, found {score:.2f} on the 100 drawn "
+        f"samples: below the bar (a full 40-epoch run clears it; a run stopped early may not)")
+    assert classes >= CLASSES_BAR, \
+        (f"expected at least {CLASSES_BAR} of the 10 digit classes among the drawn samples, found {classes}: "
+         "the generator covers too few digits (mode collapse)")
+
+
+CHECKS = [
+    CheckSpec("p5_mnist_samples_tests", 2, 0, (),
+              visible=(test_saved_generator_draws_100_new_images, test_mnist_classifier_score_above_the_bar),
+              files=(WEIGHTS,)),
+]
