@@ -120,9 +120,9 @@ check("q1_generative_tests", generative_posterior)
 
 
 # %% [markdown]
-# One gradient step of each training algorithm (parts 2 and 5): the discriminative loss is
-# $-\frac1n\sum_j \log Q(y^j \mid x^j)$, the generative one $-\frac1n\sum_j \log P_w(x^j \mid y^j)$; both models are
-# logits passed through a softmax.
+# One gradient step of each training algorithm (parts 2 and 5): each step computes the loss its algorithm
+# minimises on the $n$ pairs $(x^j, y^j)$ (a mean over the pairs, not a sum) and moves the logits against its
+# gradient; both models are logits passed through a softmax.
 
 # %% kind="answer" grade_id="q1_steps"
 def discriminative_step(W, F, prior_z, x, y, lr):
@@ -130,7 +130,7 @@ def discriminative_step(W, F, prior_z, x, y, lr):
 
     W: (K, C) float tensor of logits, P_w(y | z) = softmax(W[z]).
     F, prior_z: as in discriminative_posterior. x, y: (n,) int64 data indices and labels.
-    The loss is the empirical risk L(W) = -(1/n) sum_j log Q(y_j | x_j).
+    The loss L(W) is the empirical risk your algorithm of part 2 minimises, a mean over the n pairs.
     Returns (W_new, loss): W_new (K, C) detached tensor W - lr * dL/dW, loss a Python float L(W).
     """
     ### BEGIN SOLUTION
@@ -147,8 +147,7 @@ def generative_step(V, F, x, y, lr):
 
     V: (C, K) float tensor of logits, P_w(z | y) = softmax(V[y]).
     F: as above. x, y: (n,) int64 data indices and labels.
-    The loss is the negative log-likelihood of the data given the labels,
-    L(V) = -(1/n) sum_j log P_w(x_j | y_j), with P_w(x | y) as in Q1.4.
+    The loss L(V) is the empirical risk your algorithm of part 5 minimises, a mean over the n pairs.
     Returns (V_new, loss): V_new (C, K) detached tensor V - lr * dL/dV, loss a Python float L(V).
     """
     ### BEGIN SOLUTION

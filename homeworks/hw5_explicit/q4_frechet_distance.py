@@ -33,16 +33,16 @@
 # operations only, from input to output: no `.detach()`, `.item()`, `.numpy()` or `torch.no_grad()` on the way
 # (a value without a gradient earns nothing here).
 #
-# **(2 points)** The estimates of part 1: mean and unbiased covariance (divide by $n-1$), in float64, as functions
-# of the features that autograd can differentiate.
+# **(2 points)** The estimates of part 1, the mean and the unbiased covariance of the features, in float64, as
+# functions of the features that autograd can differentiate.
 
 # %% kind="answer" grade_id="q4_stats"
 def feature_statistics(features):
-    """Sample mean and unbiased sample covariance of feature vectors, differentiable with respect to them.
+    """The estimates of part 1 (mean, unbiased covariance) of feature vectors, differentiable with respect to them.
 
     features: (n, d) torch tensor (any floating dtype), one feature vector per row.
-    Returns (mu, cov): torch float64 tensors of shapes (d,) and (d, d); cov divides by n - 1. A loss computed
-    from mu and cov has a gradient with respect to features.
+    Returns (mu, cov): torch float64 tensors of shapes (d,) and (d, d). A loss computed from mu and cov has a
+    gradient with respect to features.
     """
     ### BEGIN SOLUTION
     f = features.to(torch.float64)
