@@ -1,0 +1,17 @@
+"""hw1_wgan's checks: what more than one part's probes use."""
+from __future__ import annotations
+
+# ------------------------------------------------------------------ visible tests: recorded values on the working seed
+# Converted cells: dgmlab.probes.with_working, on_working and working; their visible tests compare with ``ref``, the
+# grader's references' values on the cell's draw (recorded with the kit for the working seed, dgmlab.probes.Ref).
+
+
+def _outcome(fn, *args, **kwargs) -> str:
+    """What calling ``fn`` did: ``"returned"``, ``"ValueError"`` or ``"raised <type>: <message>"``."""
+    try:
+        fn(*args, **kwargs)
+    except ValueError:
+        return "ValueError"
+    except Exception as exc:  # any other error is not the ValueError the statement asks for
+        return f"raised {type(exc).__name__}: {str(exc)[:200]}"
+    return "returned"

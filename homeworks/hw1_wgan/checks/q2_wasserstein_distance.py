@@ -1,0 +1,303 @@
+"""hw1_wgan, Q2 (Wasserstein distance vs KL and JS): its test cells' inputs, probes, visible tests and specs.
+
+``symbols()`` and ``normal_pdf`` are the notebook's locked cells; the probes call the student's sympy KL, its limits,
+the combined generator loss, the JS divergence and W1 on seeded points.
+"""
+from __future__ import annotations
+
+import math
+
+from dgmlab import checks
+from dgmlab.probes import CheckSpec, _sp, _torch, attempt, on_working, with_working, working  # lazy imports
+from dgmlab.probes import seeded_generator as _gen
+from dgmlab.testing import points
+
+
+# ------------------------------------------------------------------ Q2: the notebook's symbols
+def symbols() -> dict:
+    """The notebook's locked cell q2_symbols."""
+    sp = _sp()
+    x, theta, theta0 = sp.symbols("x theta theta_0", real=True)
+    eps = sp.symbols("epsilon", positive=True)
+    sigma_g, sigma_data = sp.symbols("sigma_g sigma_data", positive=True)
+    return {"x": x, "theta": theta, "theta0": theta0, "eps": eps, "sigma_g": sigma_g, "sigma_data": sigma_data}
+
+
+def normal_pdf(x, mean, std):
+    """The N(mean, std^2) density as a sympy expression (the notebook's locked cell)."""
+    sp = _sp()
+    return sp.exp(-(x - mean) ** 2 / (2 * std ** 2)) / (std * sp.sqrt(2 * sp.pi))
+
+
+@points(0.5)
+def test_are_expressions_in_the_right_symbols(v, ref):
+    s = symbols()
+    x, theta, theta0, sigma_g, sigma_data, eps = (s[k] for k in ("x", "theta", "theta0", "sigma_g", "sigma_data",
+                                                                 "eps"))
+    checks.assert_sympy_expr(v.kl_integrand, "kl_integrand", symbols=[x, theta, theta0, sigma_g, sigma_data])
+    assert x in v.kl_integrand.free_symbols, \
+        "expected kl_integrand to depend on x (it is integrated over x); found no x in it"
+    checks.assert_sympy_expr(v.kl_general, "kl_general", symbols=[theta, theta0, sigma_g, sigma_data])
+    checks.assert_sympy_expr(v.kl_gaussians, "kl_gaussians", symbols=[theta, theta0, eps])
+
+
+@points(0.5)
+def test_general_kl_vanishes_for_equal_distributions(v, ref):
+    sp, s = _sp(), symbols()
+    same = sp.simplify(v.kl_general.subs({s["theta"]: s["theta0"], s["sigma_g"]: s["sigma_data"]}))
+    assert same == 0, \
+        (f"expected kl_general = 0 when theta = theta0 and sigma_g = sigma_data, found {same}: "
+         f"check that p_g and p_data use the same normal_pdf and that the integral is over x")
+
+
+@points(1)
+def test_general_kl_is_positive_when_only_the_widths_differ(v, ref):
+    sp, s = _sp(), symbols()
+    value = sp.N(v.kl_general.subs({s["theta"]: 0, s["theta0"]: 0, s["sigma_g"]: 1, s["sigma_data"]: 2}))
+    assert value.is_real and value > 0, \
+        (f"expected kl_general > 0 for equal means and widths sigma_g = 1, sigma_data = 2 (a KL between "
+         f"different distributions is positive), found {value}: a negative value means the log-ratio is "
+         f"upside down (log p_data/p_g) or weighted by p_data; zero means the widths were lost (a form "
+         f"guessed from the equal-width result?)")
+
+
+def _kl_inputs(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(int(seed) + 21)
+    return {"points": [(round(float(rng.uniform(-2, 2)), 4), round(float(rng.uniform(-2, 2)), 4),
+                        round(float(rng.uniform(0.4, 2.0)), 4), round(float(rng.uniform(0.4, 2.0)), 4))
+                       for _ in range(3)]}
+
+
+def _working_points(v) -> list:
+    return v.inputs.working["points"]
+
+
+@points(1)
+def test_integrand_is_p_g_times_the_log_ratio(v, ref):
+    sp, s = _sp(), symbols()
+    points_ = _working_points(v)
+    wants = ref["integrand"]
+    assert len(wants) == len(points_), "the recorded values do not match the check's points: reinstall dgmlab"
+    for (t, t0, sg, sd), want in zip(points_, wants, strict=True):
+        point = {s["x"]: sp.Rational(1, 3), s["theta"]: sp.nsimplify(t), s["theta0"]: sp.nsimplify(t0),
+                 s["sigma_g"]: sp.nsimplify(sg), s["sigma_data"]: sp.nsimplify(sd)}
+        gap = abs(complex(sp.N(v.kl_integrand.subs(point), 30) - want))
+        assert gap < 1e-20, \
+            "kl_integrand is not p_g(x) log(p_g(x) / p_data(x)) (which density weights the log-ratio?)"
+
+
+@points(2)
+def test_general_kl_matches_numerical_integration(v, ref):
+    sp, s = _sp(), symbols()
+    points_, wants = _working_points(v), ref["kl"]
+    assert len(wants) == len(points_), "the recorded values do not match the check's points: reinstall dgmlab"
+    for (t, t0, sg, sd), want in zip(points_, wants, strict=True):
+        got = complex(sp.N(v.kl_general.subs({s["theta"]: t, s["theta0"]: t0, s["sigma_g"]: sg,
+                                              s["sigma_data"]: sd}), 20))
+        assert abs(got.imag) < 1e-9 and abs(got.real - want) < 1e-6 * max(1.0, abs(want)), \
+            (f"kl_general at theta={t}, theta0={t0}, sigma_g={sg}, sigma_data={sd} differs from the numerical "
+             f"integral of the KL by {abs(got - want):.3g}")
+
+
+# Q2(b): kl_limits is driven by a quadratic divergence c (theta - theta0)^2 / eps^2 with a c of the seed's
+
+
+def _limits_inputs(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(int(seed) + 11)
+    return {"c_num": int(rng.integers(1, 13)), "c_den": int(rng.integers(1, 9)),
+            "a": int(rng.integers(1, 7)), "b": int(rng.integers(-5, 6)),
+            "t": int(rng.integers(-2, 3)) * 2, "t0": int(rng.integers(-4, 5)) * 2 + 1, "same": int(rng.integers(-3, 4))}
+
+
+def smooth_divergence(x):
+    """a (theta - theta0)^2 (1 + eps) + b eps theta: an expression continuous at eps = 0."""
+    s = symbols()
+    return x["a"] * (s["theta"] - s["theta0"]) ** 2 * (1 + s["eps"]) + x["b"] * s["eps"] * s["theta"]
+
+
+def _limits_probe(o, x):
+    sp, s = _sp(), symbols()
+    kl = sp.Rational(x["c_num"], x["c_den"]) * (s["theta"] - s["theta0"]) ** 2 / s["eps"] ** 2
+    out = {key: attempt(o["kl_limits"], kl, t, t0) for key, (t, t0) in _limit_points().items()}
+    out["at_equal_means"] = attempt(o["kl_limits"], kl, x["same"], x["same"])
+    out["smooth"] = attempt(o["kl_limits"], smooth_divergence(x), x["t"], x["t0"])
+    removable = x["a"] * (s["theta"] - s["theta0"]) ** 2 * sp.sin(s["eps"]) / s["eps"]  # 0/0 at eps = 0
+    out["removable"] = attempt(o["kl_limits"], removable, x["t"], x["t0"])
+    return out
+
+
+def _limit_points() -> dict:
+    sp = _sp()
+    return {"at_1_0": (1, 0), "at_minus_1_0": (-1, 0), "at_half_2": (sp.Rational(1, 2), 2)}
+
+
+@points(0.5)
+def test_returns_two_sympy_objects(v, ref):
+    sp = _sp()
+    out = v.at_1_0
+    assert isinstance(out, (tuple, list)) and len(out) == 2, \
+        (f"expected a pair (KL limit, derivative limit), found {type(out).__name__}"
+         f"{' of length ' + str(len(out)) if isinstance(out, (tuple, list)) else ''}")
+    assert all(isinstance(u, sp.Basic) for u in out), \
+        (f"expected two sympy objects (e.g. sp.oo), found {[type(u).__name__ for u in out]}: "
+         f"use sp.limit, not float arithmetic")
+
+
+def _smooth_limits(v, ref):
+    out = working(v).smooth
+    assert isinstance(out, (tuple, list)) and len(out) == 2, "expected a pair (limit, derivative limit)"
+    return out, tuple(ref["smooth"])
+
+
+@points(1)
+def test_limit_of_an_expression_continuous_at_zero(v, ref):
+    sp = _sp()
+    (got, _), (want, _) = _smooth_limits(v, ref)
+    assert sp.simplify(checks.as_sympy(got, "the first limit kl_limits returns") - want) == 0, \
+        (f"for a kl that is continuous at eps = 0 (a (theta - theta0)^2 (1 + eps) + b eps theta) the first limit "
+         f"{got} is wrong: substitute theta and theta0, then take the limit eps -> 0+")
+
+
+@points(1)
+def test_derivative_limit_of_an_expression_continuous_at_zero(v, ref):
+    sp = _sp()
+    (_, got), (_, want) = _smooth_limits(v, ref)
+    assert sp.simplify(checks.as_sympy(got, "the derivative limit kl_limits returns") - want) == 0, \
+        (f"for a kl that is continuous at eps = 0 the derivative limit {got} is wrong: differentiate with respect "
+         f"to theta before substituting theta")
+
+
+# ------------------------------------------------------------------ Q2(c)
+def _combined_inputs(seed):
+    torch, g = _torch(), _gen(seed, 3)
+    f64 = torch.float64
+    return {"batch": torch.cat([torch.tensor([0.1, 0.3, 0.6, 0.95], dtype=f64),
+                                torch.rand(4, generator=g, dtype=f64) * 0.9 + 0.05]),
+            "for_grad": torch.cat([torch.tensor([0.2, 0.4, 0.7], dtype=f64),
+                                   torch.rand(2, generator=g, dtype=f64) * 0.9 + 0.05])}
+
+
+def _combined_probe(o, x):
+    torch, loss = _torch(), o["combined_generator_loss"]
+
+    def grad():
+        d = x["for_grad"].clone().requires_grad_(True)
+        loss(d).backward()
+        return d.grad
+
+    return {"at_four_halves": attempt(loss, torch.full((4,), 0.5)),
+            "at_a_quarter": attempt(loss, torch.tensor([0.25], dtype=torch.float64)),
+            "on_a_batch": attempt(loss, x["batch"].clone()),
+            "gradient": attempt(grad)}
+
+
+@points(0.5)
+def test_returns_a_scalar(v, ref):
+    checks.assert_tensor(v.at_four_halves, "combined_generator_loss(d)", shape=())
+
+
+@points(0.5)
+def test_value_at_a_single_output(v, ref):
+    got = float(v.at_a_quarter)
+    want = ref["at_a_quarter"]
+    hint = ": the two terms are swapped (a sign error)" if abs(got + want) < 1e-6 else ""
+    assert abs(got - want) < 1e-9, f"for D(x) = 0.25 expected log 3 = {want:.6f}, found {got:.6f}{hint}"
+
+
+# ------------------------------------------------------------------ Q2(d)
+def _js_inputs(seed):
+    torch, g = _torch(), _gen(seed, 4)
+    u = torch.rand(3, generator=g, dtype=torch.float64)
+    return {"moderate": [(1.0, 0.0, 1.0), (-0.7, 0.0, 0.5), (2.0, 0.0, 1.5),
+                         (round(float(0.3 + 1.7 * u[0]) * (1 if u[2] < 0.5 else -1), 6), 0.0,
+                          round(float(0.5 + u[1]), 6))]}
+
+
+def _t(value, grad=False):
+    torch = _torch()
+    return torch.tensor(float(value), dtype=torch.float64, requires_grad=grad)
+
+
+def _value_and_grad(fn, t, t0, s):
+    th = _t(t, grad=True)
+    out = fn(th, _t(t0), s)
+    value = out.detach().clone() if isinstance(out, _torch().Tensor) else out
+    out.backward()
+    return {"value": value, "grad": None if th.grad is None else float(th.grad)}
+
+
+def _js_probe(o, x):
+    js = o["js_divergence"]
+    return {"at_equal_means": attempt(js, _t(0.3), _t(0.3), 1.0),
+            "at_moderate_eps": attempt(lambda: [js(_t(t), _t(t0), s) for t, t0, s in x["moderate"]]),
+            "grad_at_eps_1": attempt(_value_and_grad, js, 1.0, 0.0, 1.0),
+            "at_tiny_eps": attempt(lambda: [_value_and_grad(js, t, 0.0, 1e-3) for t in (1.0, -1.0)])}
+
+
+@points(1.5)
+def test_value_at_moderate_eps(v, ref):
+    # against the JS the grader computed on the working points by a Riemann sum of its definition
+    w = working(v)
+    got, wants = w.at_moderate_eps, ref["moderate"]
+    assert len(got) == len(w.inputs.moderate) == len(wants), "expected one value per call"
+    for (t, t0, s), value, want in zip(w.inputs.moderate, got, wants, strict=True):
+        checks.assert_close(value, want, rtol=1e-5, atol=1e-7, name=f"JS at theta={t}, eps={s}")
+
+
+@points(1)
+def test_zero_for_equal_means(v, ref):
+    out = v.at_equal_means
+    checks.assert_tensor(out, "js_divergence(...)", shape=())
+    got = float(out)
+    hint = ""
+    if abs(got + math.log(2)) < 1e-4:
+        hint = ": that is -log 2, the mixture lost its 1/2 (m = (p_g + p_data) / 2)"
+    assert abs(got) < 1e-8, f"expected JS = 0 for two identical Gaussians, found {got:.6g}{hint}"
+
+
+def _w1_inputs(seed):
+    torch, g = _torch(), _gen(seed, 5)
+    u = torch.rand(3, generator=g, dtype=torch.float64)
+    return {"cases": [(1.0, 0.0, 1.0), (-2.0, 0.5, 1e-3), (0.3, -0.2, 5.0),
+                      (round(float(4 * u[0] - 2), 6), round(float(2 * u[1] - 1), 6), round(float(0.01 + 2 * u[2]), 6))]}
+
+
+def _w1_probe(o, x):
+    w1 = o["w1_distance"]
+    return {"at_equal_means": attempt(w1, _t(0.4), _t(0.4), 0.1),
+            "values": attempt(lambda: [w1(_t(t), _t(t0), s) for t, t0, s in x["cases"]]),
+            "at_tiny_eps": attempt(lambda: [_value_and_grad(w1, t, 0.0, 1e-3) for t in (1.0, -1.0)])}
+
+
+@points(0.5)
+def test_w1_zero_for_equal_means(v, ref):
+    checks.assert_close(v.at_equal_means, 0.0, atol=1e-12, reveal=True,
+                        name="W1 of two identical Gaussians (expected 0)")
+
+
+test_w1_zero_for_equal_means.__name__ = "test_zero_for_equal_means"  # the cell's test name (JS's has it too)
+
+
+CHECKS = [
+    CheckSpec("q2_kl_gaussians_tests", 8, 3, ("kl_integrand", "kl_general", "kl_gaussians"),
+              visible=(test_are_expressions_in_the_right_symbols, test_general_kl_vanishes_for_equal_distributions,
+                       test_general_kl_is_positive_when_only_the_widths_differ,
+                       test_integrand_is_p_g_times_the_log_ratio, test_general_kl_matches_numerical_integration),
+              inputs=with_working(_kl_inputs)),
+    CheckSpec("q2_kl_limits_tests", 6, 3.5, ("kl_limits",),
+              visible=(test_returns_two_sympy_objects, test_limit_of_an_expression_continuous_at_zero,
+                       test_derivative_limit_of_an_expression_continuous_at_zero),
+              probe=on_working(_limits_probe), inputs=with_working(_limits_inputs)),
+    CheckSpec("q2_combined_generator_loss_tests", 3, 2, ("combined_generator_loss",),
+              visible=(test_returns_a_scalar, test_value_at_a_single_output),
+              probe=_combined_probe, inputs=_combined_inputs),
+    CheckSpec("q2_js_divergence_tests", 5, 2.5, ("js_divergence",),
+              visible=(test_zero_for_equal_means, test_value_at_moderate_eps),
+              probe=on_working(_js_probe), inputs=with_working(_js_inputs)),
+    CheckSpec("q2_w1_distance_tests", 2, 1.5, ("w1_distance",), visible=(test_w1_zero_for_equal_means,),
+              probe=_w1_probe, inputs=_w1_inputs),
+]

@@ -1,0 +1,432 @@
+"""hw1_wgan, Q3(a) (a WGAN on MNIST: its pieces): the losses, the gradient penalty, weight clipping and the training
+step; their test cells' inputs, probes, visible tests and specs.
+
+The probes drive the student's functions with toys (linear and tiny critics, a tiny generator) and, for the training
+step, with the grader's batches and noise (``RUNS``, ``step_noise``). Q3's deliverables are in :mod:`.q3_deliverables`.
+"""
+from __future__ import annotations
+
+import math
+
+from dgmlab import checks
+from dgmlab.probes import (
+    CheckSpec,
+    _torch,  # lazy imports
+    attempt,
+    on_working,
+    with_working,
+    working,
+)
+from dgmlab.probes import seeded_generator as _gen
+from dgmlab.testing import points
+
+
+# ------------------------------------------------------------------ Q3(a): losses
+def _losses_inputs(seed):
+    torch, g = _torch(), _gen(seed, 6)
+    f32 = torch.float32
+    return {"real": torch.tensor([1.0, 2.0, 3.0, 6.0], dtype=f32) + torch.randn(4, generator=g, dtype=f32),
+            "fake": torch.tensor([-1.0, 0.5], dtype=f32) + torch.randn(2, generator=g, dtype=f32),
+            "three": torch.tensor([1.0, 2.0, 6.0], dtype=f32) + torch.randn(3, generator=g, dtype=f32),
+            "real_2": torch.randn(2, generator=g, dtype=f32), "fake_4": torch.randn(4, generator=g, dtype=f32),
+            "fake_2": torch.randn(2, generator=g, dtype=f32)}
+
+
+def _losses_probe(o, x):
+    torch, cl, gl = _torch(), o["critic_loss"], o["generator_loss"]
+
+    def grads():
+        real = x["real_2"].clone().requires_grad_(True)
+        fake = x["fake_4"].clone().requires_grad_(True)
+        cl(real, fake).backward()
+        f2 = x["fake_2"].clone().requires_grad_(True)
+        gl(f2).backward()
+        return {"real": real.grad, "fake": fake.grad, "generator": f2.grad}
+
+    return {"critic_at_zero": attempt(cl, torch.zeros(3), torch.zeros(3)),
+            "generator_at_zero": attempt(gl, torch.zeros(3)),
+            "critic_one_pair": attempt(cl, torch.tensor([1.0]), torch.tensor([0.0])),
+            "generator_one_score": attempt(gl, torch.tensor([2.0])),
+            "critic_unequal_batches": attempt(cl, x["real"].clone(), x["fake"].clone()),
+            "generator_batch": attempt(gl, x["three"].clone()),
+            "gradients": attempt(grads)}
+
+
+@points(0.5)
+def test_scalars(v, ref):
+    checks.assert_tensor(v.critic_at_zero, "critic_loss(...)", shape=())
+    checks.assert_tensor(v.generator_at_zero, "generator_loss(...)", shape=())
+
+
+@points(0.5)
+def test_critic_loss_sign_on_one_pair(v, ref):
+    got, want = float(v.critic_one_pair), ref["critic_one_pair"]
+    assert abs(got - want) < 1e-6, \
+        (f"for a real score 1 and a fake score 0 expected critic_loss = {want:g}, found {got:g}"
+         + (": a sign error (the critic minimises its loss, so it raises real scores)"
+            if abs(got + want) < 1e-6 else ""))
+
+
+@points(0.5)
+def test_generator_loss_sign_on_one_score(v, ref):
+    got, want = float(v.generator_one_score), ref["generator_one_score"]
+    assert abs(got - want) < 1e-6, \
+        (f"for a fake score 2 expected generator_loss = {want:g}, found {got:g}"
+         + (": a sign error (the generator raises the critic's score of its samples)" if abs(got + want) < 1e-6
+            else ""))
+
+
+@points(1.5)
+def test_critic_loss_with_unequal_batches(v, ref):
+    checks.assert_close(working(v).critic_unequal_batches, ref["critic_unequal_batches"],
+                        name="critic_loss on batches of 4 real and 2 fake scores (a mean of each batch?)")
+
+
+@points(0.75)
+def test_generator_loss_on_a_batch(v, ref):
+    checks.assert_close(working(v).generator_batch, ref["generator_batch"],
+                        name="generator_loss on a batch of three scores (a batch mean?)")
+
+
+# ------------------------------------------------------------------ Q3(a): gradient penalty
+def linear_critic(weight, bias=0.0):
+    from dgmlab.toys import LinearCritic
+
+    return LinearCritic(weight, bias=bias)
+
+
+def tiny_critic(seed):
+    """A small tanh critic on (N, 1, 2, 2) images, its parameters made from ``seed`` (float32)."""
+    torch = _torch()
+    nn = torch.nn
+    g = _gen(seed, 7)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 1), nn.Flatten(0))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_((torch.rand(p.shape, generator=g, dtype=torch.float32) * 2 - 1) * 0.9)
+    return net
+
+
+def _penalty_inputs(seed):
+    torch, g = _torch(), _gen(seed, 8)
+    f32 = torch.float32
+
+    def imgs(n, scale=1.0, shift=0.0):
+        return torch.randn(n, 1, 2, 2, generator=g, dtype=f32) * scale + shift
+
+    return {"unit_real": imgs(6), "unit_fake": imgs(6), "lin_real": imgs(6), "lin_fake": imgs(6),
+            "real7": imgs(7, 3.0), "fake7": imgs(7, 3.0),
+            "alpha7": torch.linspace(0.05, 0.95, 7, dtype=f32)[torch.randperm(7, generator=g)],
+            "spy_real": imgs(8, 1.0, 5.0), "spy_fake": imgs(8, 1.0, -5.0), "critic_seed": int(seed) % 100_000,
+            "signs": torch.where(torch.rand(BOWL_BATCH, 1, 1, 1, generator=g) < 0.5, -1.0, 1.0),
+            "torch_seed": (int(seed) * 31 + 5) % 2**31}
+
+
+UNIT_WEIGHT = tuple(v / math.sqrt(30.0) for v in (1.0, 2.0, 3.0, 4.0))  # norm exactly 1
+# the bowl critic D(x) = 1/2 ||x - c||^2 with fake points at c and real points at distance 2 from c: at the
+# interpolate alpha real + (1 - alpha) fake its gradient norm is 2 alpha, so with alpha ~ U[0, 1] drawn per sample the
+# penalty (lam = 1) is E (2 alpha - 1)^2 (the grader records its integral; a batch of 20,000 is within 0.01 of it)
+BOWL_BATCH = 20_000
+BOWL_CENTRE, BOWL_DIRECTION = (0.5, -0.5, 1.0, 0.25), (1.0, 1.0, 1.0, 1.0)
+
+
+def bowl_critic():
+    torch = _torch()
+    c = torch.tensor(BOWL_CENTRE).view(1, 1, 2, 2)
+
+    class Bowl(torch.nn.Module):
+        def forward(self, x):
+            return 0.5 * ((x - c).flatten(1) ** 2).sum(1)
+
+    return Bowl()
+LINEAR_WEIGHT = (0.5, 1.0, 1.5, 2.0)
+
+
+def _penalty_probe(o, x):
+    torch, gp = _torch(), o["gradient_penalty"]
+    nn = torch.nn
+    torch.manual_seed(x["torch_seed"])  # the alpha the student draws comes from torch's global generator
+
+    def linear(lam):
+        return gp(linear_critic(LINEAR_WEIGHT), x["lin_real"].clone(), x["lin_fake"].clone(), lam=lam)
+
+    def differentiable():
+        crit = tiny_critic(x["critic_seed"])
+        out = gp(crit, x["real7"].clone(), x["fake7"].clone(), lam=10.0, alpha=x["alpha7"].clone())
+        if not out.requires_grad:
+            return {"requires_grad": False, "grads": None}
+        weights = [crit[1].weight, crit[1].bias, crit[3].weight]
+        return {"requires_grad": True, "grads": list(torch.autograd.grad(out, weights, allow_unused=True))}
+
+    def bowl():
+        c = torch.tensor(BOWL_CENTRE).view(1, 1, 2, 2)
+        real = c + torch.tensor(BOWL_DIRECTION).view(1, 1, 2, 2) * x["signs"]
+        return float(gp(bowl_critic(), real, c.expand(BOWL_BATCH, 1, 2, 2).clone(), lam=1.0).detach())
+
+    return {"bowl": attempt(bowl), "unit_norm_linear": attempt(gp, linear_critic(UNIT_WEIGHT), x["unit_real"].clone(),
+                                        x["unit_fake"].clone()),
+            "linear_lam_10": attempt(linear, 10.0), "linear_lam_2_5": attempt(linear, 2.5),
+            "tiny_with_alpha": attempt(lambda: gp(tiny_critic(x["critic_seed"]), x["real7"].clone(),
+                                                  x["fake7"].clone(), lam=10.0, alpha=x["alpha7"].clone()).detach()),
+            "differentiable": attempt(differentiable)}
+
+
+def _zero_for_a_unit_norm_linear_critic(v):
+    out = v.unit_norm_linear
+    checks.assert_tensor(out, "gradient_penalty(...)", shape=())
+    got = float(out)
+    hint = ""
+    if abs(got - 10.0) < 1e-3:
+        hint = ": that is lam * ||grad||^2, the '- 1' is missing (penalise (||grad|| - 1)^2)"
+    elif abs(got - 10.0 * (math.sqrt(6.0) - 1) ** 2) < 1e-3:
+        hint = (": that is one norm over the whole batch of 6; take each sample's norm "
+                "(grad.reshape(N, -1).norm(dim=1)), then average")
+    assert abs(got) < 1e-5, \
+        (f"a linear critic with weight norm 1 has gradient norm 1 everywhere, so expected a penalty of 0, "
+         f"found {got:.6g}{hint}")
+
+
+@points(1.5)
+def test_linear_critic_value_and_lambda(v, ref):
+    # a linear critic's input gradient is its weight w, at every x_hat: the penalty is lam * (|w| - 1)^2
+    _zero_for_a_unit_norm_linear_critic(v)  # takes points away only: 0 is also what a constant 0 gives
+    want = ref["linear_per_lam"]
+    checks.assert_close(v.linear_lam_10, 10 * want, rtol=1e-5, name="penalty of a linear critic, lam=10")
+    checks.assert_close(v.linear_lam_2_5, 2.5 * want, rtol=1e-5, name="penalty of a linear critic, lam=2.5")
+
+
+@points(1)
+def test_one_alpha_per_sample_between_real_and_fake(v, ref):
+    got = float(v.bowl)
+    want = ref["bowl"]
+    assert abs(got - want) < 0.03, \
+        (f"on a critic whose gradient norm changes along the segment from fake to real (1/2 ||x - c||^2, fake points "
+         f"at c, real ones at distance 2, lam = 1) expected E(2 alpha - 1)^2 = {want:.4f} over alpha ~ U[0, 1], found "
+         f"{got:.4f}: x_hat must use ONE uniform interpolation weight per sample, shared by all its pixels")
+
+
+# ------------------------------------------------------------------ Q3(a): weight clipping
+def small_net(scale=1.0):
+    """Linear(3, 4), ReLU, Linear(4, 1) with parameters spread evenly over [-0.2, 0.2] * scale."""
+    torch = _torch()
+    nn = torch.nn
+    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.linspace(-0.2, 0.2, p.numel()).view_as(p) * scale)
+    return net
+
+
+def _clip_inputs(seed):
+    torch, g = _torch(), _gen(seed, 9)
+    return {"scale": round(float(0.8 + 0.6 * torch.rand(1, generator=g, dtype=torch.float64)), 6),
+            "c": round(float(0.03 + 0.04 * torch.rand(1, generator=g, dtype=torch.float64)), 6),
+            "batch": torch.randn(2, 3, generator=g, dtype=torch.float32)}
+
+
+def _clip_probe(o, x):
+    torch, clip = _torch(), o["clip_weights"]
+
+    def clipped(c):
+        net = small_net(x["scale"])
+        clip(net, c=c)
+        return {name: p.detach().clone() for name, p in net.named_parameters()}
+
+    def in_place():
+        # clip, then one SGD step of the optimizer made before clipping: the parameters it moves must be the network's
+        net = small_net(x["scale"])
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        clip(net, c=x["c"])
+        net(x["batch"].clone()).sum().backward()
+        opt.step()
+        return {name: p.detach().clone() for name, p in net.named_parameters()}
+
+    return {"clipped_at_0_05": attempt(clipped, 0.05), "clipped_at_c": attempt(clipped, x["c"]),
+            "in_place": attempt(in_place)}
+
+
+@points(1)
+def test_all_parameters_within_bounds(v, ref):
+    params = working(v).clipped_at_0_05
+    assert isinstance(params, dict) and params, "clip_weights left the network without parameters"
+    for name, want in ref["clipped_at_0_05"].items():
+        assert name in params, f"the clipped network has no parameter {name}"
+        p = params[name]
+        checks.assert_tensor(p, name)
+        assert float(p.abs().max()) <= 0.05 + 1e-7, \
+            (f"expected every parameter in [-0.05, 0.05] after clip_weights(net, c=0.05), found {name} "
+             f"reaching {float(p.abs().max()):.3g}"
+             + (": biases are parameters too (critic.parameters())" if name.endswith("bias") else ""))
+        checks.assert_close(p, want, atol=1e-7, name=f"{name} clipped at c = 0.05")
+
+
+@points(1.25)
+def test_values_inside_the_bounds_are_kept_and_signs_preserved(v, ref):
+    clipped = working(v).clipped_at_c
+    for name, want in ref["clipped_at_c"].items():
+        assert name in clipped, f"the clipped network has no parameter {name}"
+        checks.assert_close(clipped[name], want, atol=1e-7,
+                            name="clipped parameter values (clamped to [-c, c], not [0, c]?)")
+
+
+# ------------------------------------------------------------------ Q3(a): the training step
+def tiny_generator(seed):
+    """Linear(3, 4), Tanh, Unflatten to (1, 2, 2): the step's toy generator, its parameters from ``seed``."""
+    torch = _torch()
+    nn = torch.nn
+    g = _gen(seed, 10)
+    net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Unflatten(1, (1, 2, 2)))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_((torch.rand(p.shape, generator=g, dtype=torch.float32) * 2 - 1) * 0.6)
+    return net
+
+
+CRITIC_WEIGHT, CRITIC_BIAS = (-0.8, -0.1333333, 0.5333333, 1.2), 0.3
+# the runs the probe makes: name -> (lipschitz, optimizer, keyword arguments of the step, preset generator grads)
+RUNS = {
+    "returns": ("gp", "sgd", {}, False),
+    "first_critic_step": ("clip", "sgd", {"n_critic": 1, "lipschitz": "clip", "clip": 10.0}, False),
+    "n_critic_2": ("gp", "sgd", {}, False),
+    "n_critic_3": ("gp", "sgd", {"n_critic": 3}, False),
+    "gp": ("gp", "sgd", {"lipschitz": "gp"}, False),
+    "stale_generator_grads": ("gp", "sgd", {"lipschitz": "gp"}, True),
+    "clip": ("clip", "adam", {"lipschitz": "clip", "clip": 0.05}, False),
+}
+
+
+def _step_inputs(seed):
+    torch, g = _torch(), _gen(seed, 11)
+    return {"batches": [torch.randn(5, 1, 2, 2, generator=g, dtype=torch.float32) + 0.5 * i for i in range(8)],
+            "generator_seed": int(seed) % 100_000, "torch_seed": (int(seed) * 13 + 11) % 2**31,
+            "noise_seed": (int(seed) * 17 + 5) % 2**31}
+
+
+STEP_LR = {"sgd": 0.05, "adam": 0.1}
+
+
+def _clone_all(params):
+    return [p.detach().clone() for p in params]
+
+
+def step_noise(x, run: int, k: int, shape):
+    """The noise the generator is given at the ``k``-th new noise batch of run number ``run``: drawn from the
+    grader's seed, in the shape the step drew its own."""
+    torch = _torch()
+    g = torch.Generator().manual_seed((x["noise_seed"] + 1009 * run + k) % 2**63)
+    return torch.randn(*shape, generator=g, dtype=torch.float32)
+
+
+class _SeededNoise:
+    """Wraps a generator module: each batch of noise the step draws is replaced by one drawn from the grader's seed
+    (the same batch drawn again, the same replacement), so the grader knows every image the generator makes."""
+
+    def __new__(cls, inner, x, run):
+        torch = _torch()
+
+        class SeededNoise(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner = inner
+                self.seen = {}
+
+            def forward(self, z):
+                key = (tuple(z.shape), z.detach().cpu().contiguous().numpy().tobytes())
+                if key not in self.seen:
+                    self.seen[key] = step_noise(x, run, len(self.seen), tuple(z.shape))
+                return self.inner(self.seen[key].to(device=z.device, dtype=z.dtype))
+
+        return SeededNoise()
+
+
+def _one_run(step, x, run):
+    """Run the student's step once on the toys, its noise replaced by the grader's; what it returned and the two
+    networks' parameters afterwards."""
+    import warnings
+
+    torch = _torch()
+    lipschitz, opt, kwargs, preset = RUNS[run]
+    gen = _SeededNoise(tiny_generator(x["generator_seed"]), x, list(RUNS).index(run))
+    crit = linear_critic(CRITIC_WEIGHT, bias=CRITIC_BIAS)
+    make = torch.optim.SGD if opt == "sgd" else torch.optim.Adam
+    g_opt, c_opt = make(gen.parameters(), lr=STEP_LR[opt]), make(crit.parameters(), lr=STEP_LR[opt])
+    taken = []
+
+    def batches():
+        for i, b in enumerate(x["batches"]):
+            taken.append(i)
+            yield b.clone()
+
+    if preset:  # a gradient left over from an earlier step: the update must not add to it
+        for p in gen.parameters():
+            p.grad = torch.full_like(p, 7.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = step(gen, crit, g_opt, c_opt, batches(), z_dim=3, **kwargs)
+    return {"out": out if isinstance(out, dict) else {"not a dict": type(out).__name__},
+            "returned_type": type(out).__name__, "batches_taken": len(taken),
+            "generator_end": _clone_all(gen.inner.parameters()), "critic_end": _clone_all(crit.parameters())}
+
+
+def _step_probe(o, x):
+    torch = _torch()
+    out = {}
+    for i, run in enumerate(RUNS):
+        torch.manual_seed(x["torch_seed"] + i)  # the step's own draws; the generator is given the grader's noise
+        out[run] = attempt(_one_run, o["wgan_train_step"], x, run)
+    return out
+
+
+def _ran(v, run):
+    rec = getattr(v, run)
+    assert rec["returned_type"] == "dict", f"expected wgan_train_step to return a dict, found {rec['returned_type']}"
+    return rec
+
+
+@points(2)
+def test_first_critic_update_descends_the_critic_loss(v, ref):
+    # with clipping (no penalty) and a linear critic f(x) = w.x + b, the weight gradient of the critic's loss
+    # is the difference of the batch means of the fake and the real images
+    torch = _torch()
+    rec, want = _ran(working(v), "first_critic_step"), ref["first_critic_step"]
+    got = rec["critic_end"]
+    assert len(got) == 2, "expected the critic's two parameter tensors back"
+    start = torch.tensor(CRITIC_WEIGHT).unsqueeze(0)
+    hint = ""
+    if torch.allclose(got[0], 2 * start - want["critic"][0], atol=1e-5):
+        hint = ": the opposite sign, so the critic is trained to lower real scores (critic_loss(real, fake) argument order?)"
+    elif torch.equal(got[0], start):
+        hint = ": the critic did not move (c_opt.step()?)"
+    checks.assert_close(got[0], want["critic"][0], rtol=1e-4, atol=1e-5,
+                        name="the critic's weight after one critic update with n_critic=1 (SGD, lr 0.05): w - lr * "
+                             f"(mean(fake) - mean(real)) on the first real batch and a batch of fresh noise{hint}")
+    checks.assert_close(got[1], want["critic"][1], rtol=1e-4, atol=1e-5, name="the critic's bias after that update")
+
+
+@points(1.5)
+def test_then_one_generator_update_through_the_updated_critic(v, ref):
+    rec, want = _ran(working(v), "first_critic_step"), ref["first_critic_step"]
+    got = rec["generator_end"]
+    assert len(got) == len(want["generator"]), "expected the generator's parameter tensors back"
+    for g, w in zip(got, want["generator"], strict=True):
+        checks.assert_close(g, w, rtol=1e-4, atol=1e-6,
+                            name="the generator's parameters after the step (one SGD update descending "
+                                 "-mean D(G(z)) through the updated critic, on fresh noise, gradients zeroed?)")
+
+
+CHECKS = [
+    CheckSpec("q3_wgan_losses_tests", 5, 1.25, ("critic_loss", "generator_loss"),
+              visible=(test_scalars, test_critic_loss_sign_on_one_pair, test_generator_loss_sign_on_one_score,
+                       test_critic_loss_with_unequal_batches, test_generator_loss_on_a_batch),
+              probe=on_working(_losses_probe), inputs=with_working(_losses_inputs)),
+    CheckSpec("q3_gradient_penalty_tests", 6, 3.5, ("gradient_penalty",),
+              visible=(test_linear_critic_value_and_lambda, test_one_alpha_per_sample_between_real_and_fake),
+              probe=_penalty_probe, inputs=_penalty_inputs),
+    CheckSpec("q3_clip_weights_tests", 3, 0.75, ("clip_weights",),
+              visible=(test_all_parameters_within_bounds, test_values_inside_the_bounds_are_kept_and_signs_preserved),
+              probe=on_working(_clip_probe), inputs=with_working(_clip_inputs)),
+    CheckSpec("q3_train_step_tests", 9, 5.5, ("wgan_train_step",),
+              visible=(test_first_critic_update_descends_the_critic_loss,
+                       test_then_one_generator_update_through_the_updated_critic),
+              probe=on_working(_step_probe), inputs=with_working(_step_inputs)),
+]
