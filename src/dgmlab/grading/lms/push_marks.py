@@ -78,7 +78,6 @@ class Student:
 
     sid: str
     uid: str  # their LMS user id
-    sub: object  # their submission (dgmlab.grading.report.class_data.Submission)
     mark: object  # its final mark (dgmlab.grading.report.final_mark.Mark)
     comment: str  # the grade summary, or (a pending mark) why it is pending
     theirs: float | None  # the mark the LMS shows (None: none)
@@ -118,10 +117,10 @@ def write_record(path: Path, record: dict) -> None:
 
 
 def push_marks(course, data, subs, lms: Lms, out: Pushed, path: Path, record: dict | None = None,
-               force: bool = False) -> dict:
+               force: bool = False) -> None:
     """Push each of ``subs`` (one homework's submissions of ``data``, in order) to ``lms``: what happens is listed
     in ``out`` (whose ``where`` names the LMS), what was sent kept in the record at ``path`` (``record``: as read
-    already, else read here) and written after each student. The record, as it is at the end."""
+    already, else read here) and written after each student."""
     from ..report import grade_summary as GS
     from ..report.final_mark import final_mark
 
@@ -142,7 +141,7 @@ def push_marks(course, data, subs, lms: Lms, out: Pushed, path: Path, record: di
             continue
         last = record.get(sid)
         comment = GS.summary_text(data, sub, GS.rubric_lines(course, sub)) if mark.final else mark.pending
-        st = Student(sid, uid, sub, mark, comment, theirs)
+        st = Student(sid, uid, mark, comment, theirs)
         why = changed_there(out.where, theirs, mark.number, None if last is None else last.get("score"))
         if why:
             out.conflicts.append((sid, why + f"; dgmlab's mark is {mark.text}"))
@@ -161,4 +160,3 @@ def push_marks(course, data, subs, lms: Lms, out: Pushed, path: Path, record: di
             record[sid] = {"score": mark.number, "comment": comment, "user_id": uid, "pushed_at": lms.now()}
             (out.sent.append((sid, mark.number)) if mark.final else out.pending.append((sid, mark.pending)))
             write_record(path, record)  # after each: a crash mid-push keeps what was sent
-    return record
