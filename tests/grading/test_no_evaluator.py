@@ -30,9 +30,9 @@ HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 # (file relative to the repository, enclosing function's qualname, callee): why the argument is the grader's own
 ALLOWED = {
-    ("src/dgmlab/probes/__init__.py", "_judge", "exec"):
+    ("src/dgmlab/probes/judging.py", "_judge", "exec"):
         "the hidden tests of the instructor's test cell (the gradebook's source, never the submission's)",
-    ("src/dgmlab/probes/__init__.py", "_judge", "compile"): "the same hidden tests, compiled for a file name",
+    ("src/dgmlab/probes/judging.py", "_judge", "compile"): "the same hidden tests, compiled for a file name",
     ("src/dgmlab/probes/__init__.py", "load_checks_text", "exec"):
         "a course's own checks.py from source/<hw>/ (the instructor's), handed to the judge, never a submission's",
     ("src/dgmlab/probes/__init__.py", "load_checks_text", "compile"):
@@ -40,9 +40,9 @@ ALLOWED = {
     ("src/dgmlab/grading/judge/judging.py", "Reference.__call__", "exec"):
         "an instructor's cell from the gradebook (judging.gradebook_cells, read by the worker), run for its kit classes",
     ("src/dgmlab/grading/judge/judging.py", "Reference.__call__", "compile"): "the same cell, compiled for a file name",
-    ("homeworks/hw4_gans/checks/__init__.py", "_trampoline", "exec"):
+    ("homeworks/hw4_gans/checks/p2_three_ablations.py", "_trampoline", "exec"):
         "the kit's own two-line stand-in, for a name from its fixed steps dict (runs in the kernel)",
-    ("homeworks/hw4_gans/checks/__init__.py", "_trampoline", "compile"): "the same kit stand-in source, compiled to take its code object",
+    ("homeworks/hw4_gans/checks/p2_three_ablations.py", "_trampoline", "compile"): "the same kit stand-in source, compiled to take its code object",
     ("src/dgmlab/authoring/reference.py", "reference_namespace", "exec"):
         "authoring only: the instructor's source notebook's cells, never a submission",
     ("src/dgmlab/authoring/reference.py", "reference_namespace", "compile"):
@@ -311,7 +311,7 @@ def test_an_unreviewed_call_and_a_stale_entry_fail(found):
         "def _at_h0(expr, name):\n    return sp.sympify(expr)\n", rel)}}
     with pytest.raises(AssertionError, match="_at_h0: sympy.sympify"):
         test_no_evaluator_on_the_kernels_values(found_with_it)
-    without = {k: v for k, v in calls.items() if k != ("src/dgmlab/probes/__init__.py", "_judge", "exec")}
+    without = {k: v for k, v in calls.items() if k != ("src/dgmlab/probes/judging.py", "_judge", "exec")}
     with pytest.raises(AssertionError, match="match no call any more"):
         test_every_reviewed_entry_still_matches_a_call(without)
 

@@ -1,0 +1,499 @@
+"""hw4_gans' checks of P2 (p2_three_ablations.py): make_gan, train_gan (the stand-in steps and the statement's
+schedule) and the baseline's handed-in weights; their inputs, probes, visible tests and ``CHECKS``.
+"""
+from __future__ import annotations
+
+import contextlib
+import types
+
+from dgmlab import checks
+from dgmlab.probes import (
+    CheckSpec,
+    TestFailure,
+    _torch,  # lazy imports
+    attempt,
+    working,
+)
+from dgmlab.probes import seeded_generator as _gen
+from dgmlab.probes import with_working as _with_working
+from dgmlab.testing import points
+
+from .common import (
+    BASELINE_FILE,
+    EXPERIMENTS,
+    FILE_POINT_SCORE,
+    _no_file_in_fast_mode,
+    _param_shapes,
+    _params,
+    _randn,
+    _seed_torch,
+    _seeded,
+    _seeded_params,
+    _sgd,
+    _uniform,
+    graded_draw,
+    keep_graded_draw,
+    load_by_shape,
+    seeded_tiny,
+    value,
+)
+
+# ------------------------------------------------------------------ P2.1 make_gan
+# Each experiment's two networks get the grader's seeded parameters of the statement's networks for that experiment
+# (placed by shape, as in P1) and their outputs on seeded inputs are compared with those networks, built by the
+# grader; d_steps is compared with the statement's number. The statement's experiments, as its text gives them:
+STATEMENT_EXPERIMENTS = {  # name: (generator widths, discriminator widths, d_steps)
+    "baseline": ((128, 256, 512), (512, 256, 128), 1),
+    "wide_generator": ((256, 512, 1024), (512, 256, 128), 1),
+    "deep_discriminator": ((128, 256, 512), (1024, 512, 256, 128), 1),
+    "d_steps_10": ((128, 256, 512), (512, 256, 128), 10)}
+UNKNOWN_NAMES = ("Baseline", "wide", "d_steps_1", "no_such_experiment", "deep_discriminator ", "baseline_", "")
+
+
+def _make_gan_inputs(seed):
+    g = _gen(seed, 21)
+    x = {"z4": _randn(g, 4, 100), "x4": _randn(g, 4, 784), "x32": _randn(g, 32, 784),
+         "dropout_seed": int(_uniform(g, 1)[0] * 1e6), **_seeded(seed, 21)}
+    x["g_params"] = {w: _seeded_params(g, _param_shapes(100, w, 784)) for w in ((128, 256, 512), (256, 512, 1024))}
+    x["d_params"] = {w: _seeded_params(g, _param_shapes(784, w, 1)) for w in ((512, 256, 128), (1024, 512, 256, 128))}
+    # make_gan called on two "baseline"s and three unknown names, in an order drawn from the seed
+    unknown = [UNKNOWN_NAMES[int(i)] for i in _torch().randperm(len(UNKNOWN_NAMES), generator=g)[:3]]
+    x["names"] = [(["baseline"] * 2 + unknown)[int(i)] for i in _torch().randperm(5, generator=g)]
+    return x
+
+
+def _run_generator(g, x, params, what):
+    load_by_shape(g, params, what)
+    g.train()  # no dropout, no batch statistics in the statement's generator: training mode changes nothing
+    with _torch().no_grad():
+        return g(x["z4"].clone())
+
+
+def _run_discriminator(d, x, params, what, train=False):
+    torch = _torch()
+    load_by_shape(d, params, what)
+    d.train(train)
+    with torch.no_grad(), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(x["dropout_seed"])  # the dropout masks: the grader draws the same ones
+        return d((x["x32"] if train else x["x4"]).clone())
+
+
+def _make_gan_probe(o, x):
+    make_gan = o["make_gan"]
+    _seed_torch(x)
+
+    def triple(name):
+        out = make_gan(name)
+        if not (isinstance(out, tuple) and len(out) == 3):
+            raise TypeError(f"make_gan({name!r}) returned {type(out).__name__[:80]}, not a tuple "
+                            "(generator, discriminator, d_steps)")
+        return out
+
+    def one(name, x=x):
+        g, d, k = triple(name)
+        gw, dw, _ = STATEMENT_EXPERIMENTS[name]
+        return {"g_out": attempt(_run_generator, g, x, x["g_params"][gw], f"make_gan({name!r})'s generator"),
+                "d_out": attempt(_run_discriminator, d, x, x["d_params"][dw], f"make_gan({name!r})'s discriminator"),
+                "d_train": attempt(_run_discriminator, d, x, x["d_params"][dw], f"make_gan({name!r})'s discriminator",
+                                   True),
+                "d_steps": k if type(k) is int else repr(k)[:80]}
+
+    def on_working():
+        # the visible tests' record: the baseline and the deep discriminator on the working seed's inputs (what the
+        # recorded values are of)
+        _seed_torch(x["working"])
+        return {"experiments": {name: attempt(one, name, x["working"]) for name in ("baseline", "deep_discriminator")}}
+
+    def fresh():
+        # two calls: the first pair gets the grader's parameters, the second half of them; the first pair must keep its own
+        g1, d1, _ = triple("baseline")
+        load_by_shape(g1, x["g_params"][(128, 256, 512)], "make_gan('baseline')'s generator")
+        load_by_shape(d1, x["d_params"][(512, 256, 128)], "make_gan('baseline')'s discriminator")
+        g2, d2, _ = triple("baseline")
+        load_by_shape(g2, [p * 0.5 for p in x["g_params"][(128, 256, 512)]], "a second make_gan('baseline')'s generator")
+        load_by_shape(d2, [p * 0.5 for p in x["d_params"][(512, 256, 128)]], "a second make_gan('baseline')'s discriminator")
+        with _torch().no_grad():
+            return {"g_out": g1.train()(x["z4"].clone()), "d_out": d1.eval()(x["x4"].clone())}
+
+    def called(name):
+        try:
+            g = triple(name)[0]
+        except ValueError:
+            return "raised ValueError"
+        except Exception as exc:  # noqa: BLE001 - what the student's function raised
+            return f"raised {type(exc).__name__}"[:120]
+        return {"g_out": attempt(_run_generator, g, x, x["g_params"][(128, 256, 512)], f"make_gan({name!r})'s generator")}
+
+    return {"experiments": {name: attempt(one, name) for name in EXPERIMENTS}, "fresh": attempt(fresh),
+            "calls": [attempt(called, name) for name in x["names"]], "working": attempt(on_working)}
+
+
+def experiment(experiments, name):
+    """The probe's record of ``make_gan(name)``, or fails saying why there is none."""
+    return value(value(experiments, "make_gan")[name], f"make_gan({name!r})")
+
+
+def _outputs_match(out, want, what):
+    torch = _torch()
+    checks.assert_tensor(out, what, shape=tuple(want.shape), dtype=torch.float32)
+    assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
+        f"{what} is off by up to {float((out - want).abs().max()):.3g}"
+
+
+@points(0.25)
+def test_baseline_generator_is_p1s(v, ref):
+    info = experiment(working(v).experiments, "baseline")
+    _outputs_match(value(info["g_out"], "make_gan('baseline')'s generator"), ref["g_out"],
+                   "make_gan('baseline')'s generator with the grader's parameters, against P1's generator with hidden "
+                   "widths (128, 256, 512),")
+
+
+@points(0.5)
+def test_baseline_discriminator_and_d_steps_are_p1s(v, ref):
+    info, want = experiment(working(v).experiments, "baseline"), ref
+    what = "make_gan('baseline')'s discriminator"
+    _outputs_match(value(info["d_out"], what), want["d_out"],
+                   f"{what} in eval mode with the grader's parameters, against P1's discriminator with hidden widths "
+                   f"(512, 256, 128),")
+    _outputs_match(value(info["d_train"], what), want["d_train"],
+                   f"{what} in training mode (dropout 0.3 after each LeakyReLU, the grader's masks) with the grader's "
+                   f"parameters, against P1's discriminator with hidden widths (512, 256, 128),")
+    assert info["d_steps"] == 1, f"expected d_steps = 1 (an int) from make_gan('baseline'), found {info['d_steps']}"
+
+
+@points(0.5)
+def test_deep_discriminator_adds_a_layer(v, ref):
+    # every hidden layer with its LeakyReLU and dropout: compared in training mode too, with the grader's masks
+    name, widths = "deep_discriminator", STATEMENT_EXPERIMENTS["deep_discriminator"][1]
+    info, want = experiment(working(v).experiments, name), ref["deep"]
+    what = f"make_gan({name!r})'s discriminator"
+    for key, mode in (("d_out", "in eval mode"), ("d_train", "in training mode (dropout 0.3 after each LeakyReLU, the "
+                                                            "grader's masks)")):
+        try:
+            out = value(info[key], what)
+        except TestFailure as exc:
+            raise TestFailure(f"{exc} (the statement's deep discriminator has hidden widths {widths}, 1024 first and "
+                              "128 last: four hidden layers)") from None
+        _outputs_match(out, want[key], f"{what} {mode} with the grader's parameters, against P1's discriminator with "
+                                       f"hidden widths {widths},")
+    _outputs_match(value(info["g_out"], f"make_gan({name!r})'s generator"), want["g_out"],
+                   f"make_gan({name!r})'s generator with the grader's parameters, against P1's generator with hidden "
+                   "widths (128, 256, 512) (unchanged in this experiment),")
+    assert info["d_steps"] == 1, f"expected d_steps = 1 (an int) from make_gan({name!r}), found {info['d_steps']}"
+
+
+# ------------------------------------------------------------------ P2.2 train_gan
+# train_gan runs with stand-ins for the notebook's two steps: each does a least-squares update (stand_in_d_step,
+# stand_in_g_step: not P1's losses) with noise drawn from the grader's seed and returns a number drawn from the seed.
+# From the seeded start (stand-in networks G0, D0), a seeded loader and plain SGD, the grader replays the statement's
+# schedule (one D update per batch, a G update after every d_steps-th, D first) with the same updates and compares the parameters train_gan leaves and the history it
+# returns with its own: the order and number of the updates show in the parameters, not in a log the kernel writes.
+# (5, 2, 3): two epochs of 5 batches, d_steps 3: the statement counts discriminator updates across epochs (G after
+# the 3rd, 6th, 9th: 3 G updates), a counter reset each epoch gives 2
+RUNS = ((4, 1, 1), (3, 1, 1), (6, 2, 3), (6, 1, 2), (5, 2, 1), (10, 1, 10), (5, 2, 3))
+VISIBLE_RUNS, HIDDEN_RUNS = RUNS[:2], RUNS[2:]
+SPECIAL_RUNS = {"noise": (2, 1, 1), "frozen": (2, 1, 1), "devices": (2, 1, 1)}  # (n_batches, epochs, d_steps)
+TRAIN_LR = 0.01
+
+
+def _run_key(run) -> str:
+    return run if isinstance(run, str) else "-".join(map(str, run))
+
+
+def _train_gan_inputs(seed):
+    torch = _torch()
+    g = _gen(seed, 22)
+    x = {**_seeded(seed, 22), "G0": [_randn(g, 784, 4) * 0.5, _randn(g, 784) * 0.1],
+         "D0": [_randn(g, 1, 784) * 0.05, _randn(g, 1) * 0.1], "noise_seed": int(_uniform(g, 1)[0] * 1e6) + 10**6}
+    loaders = {}
+    for run in (*RUNS, *SPECIAL_RUNS):
+        n_batches = SPECIAL_RUNS[run][0] if isinstance(run, str) else run[0]
+        shape = (4, 784) if run == "frozen" else (6, 1, 28, 28)  # flattened batches in one run
+        loaders[_run_key(run)] = [(_uniform(g, *shape), torch.zeros(shape[0], dtype=torch.long)) for _ in range(n_batches)]
+    x["loaders"] = loaders
+    return x
+
+
+def _schedule(run):
+    return SPECIAL_RUNS[run] if isinstance(run, str) else run
+
+
+def _draw(x, key, player, k):
+    # one generator per (run, player, step): the same numbers in the kernel's stand-ins and in the grader's replay
+    index = sorted(x["loaders"]).index(key)
+    return _torch().Generator().manual_seed(x["noise_seed"] * 1009 + index * 100_003 + 2 * k + (player == "G"))
+
+
+def step_noise(x, key, player, k, shape):
+    """The noise of ``player``'s ``k``-th step in run ``key``: drawn from the grader's seed, in probe and grader alike."""
+    return _torch().randn(tuple(shape), generator=_draw(x, key, player, k))
+
+
+def step_tag(x, key, player, k) -> float:
+    """What ``player``'s ``k``-th stand-in step returns in run ``key``: a float drawn from the grader's seed."""
+    return float(_torch().rand(1, generator=_draw(x, key, player, 10_000 + k))[0])
+
+
+def step_tags(x, key, player, n) -> list:
+    return [step_tag(x, key, player, k) for k in range(n)]
+
+
+def stand_in_d_step(generator, discriminator, d_opt, real, z):
+    """The update a stand-in discriminator step makes (in the kernel and in the grader's replay alike): one step of
+    ``d_opt`` on a least-squares loss, the fakes made without gradients. Not P1's loss: what runs in the kernel
+    answers no question of the homework; the replay only needs the same update as the probe's."""
+    d_opt.zero_grad()
+    with _torch().no_grad():
+        fake = generator(z)
+    (((discriminator(real) - 1) ** 2).mean() + (discriminator(fake) ** 2).mean()).backward()
+    d_opt.step()
+
+
+def stand_in_g_step(generator, discriminator, g_opt, z):
+    """The stand-in generator step's update: one step of ``g_opt`` on a least-squares loss (see :func:`stand_in_d_step`)."""
+    g_opt.zero_grad()
+    ((discriminator(generator(z)) - 1) ** 2).mean().backward()
+    g_opt.step()
+
+
+def _stand_ins(x, key, mode):
+    """The two steps train_gan calls in run ``key``. ``mode``: "statement" (noise of the statement's shape, batch by
+    latent_dim), "noise" (noise of the shape the notebook's z has), "frozen" (each player against the other's
+    seeded start, so neither depends on when the other moves), "devices" (networks on PyTorch's meta device, standing
+    in for a GPU: a tensor elsewhere raises, as it would there; nothing is computed). The third value returned is
+    the list the steps fill with each z they receive (the grader checks it is fresh standard normal noise)."""
+    torch = _torch()
+    count, frozen, received = {"D": 0, "G": 0}, seeded_tiny(x) if mode == "frozen" else None, []
+    batch = len(x["loaders"][key][0][0])
+
+    def noise(player, generator, z):
+        if mode == "devices":
+            where = next(generator.parameters()).device
+            if any(t.device != where for t in z):
+                raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                                   f"{where} and {[t.device for t in z if t.device != where][0]}!")
+            return None
+        if z[0].dim() != 2 or z[0].shape[1] != generator.latent_dim:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied: noise of shape {tuple(z[0].shape)} for a "
+                               f"generator with latent_dim {generator.latent_dim}")
+        received.append(z[0].detach().to("cpu", torch.float32).clone())
+        return step_noise(x, key, player, count[player], z[0].shape if mode == "noise" else (batch, generator.latent_dim))
+
+    def discriminator_step(generator, discriminator, d_opt, real, z):
+        zz = noise("D", generator, (z, real))
+        if zz is not None:
+            stand_in_d_step(frozen[0] if frozen else generator, discriminator, d_opt, real, zz)
+        count["D"] += 1
+        return step_tag(x, key, "D", count["D"] - 1)
+
+    def generator_step(generator, discriminator, g_opt, z):
+        zz = noise("G", generator, (z,))
+        if zz is not None:
+            stand_in_g_step(generator, frozen[1] if frozen else discriminator, g_opt, zz)
+        count["G"] += 1
+        return step_tag(x, key, "G", count["G"] - 1)
+
+    return discriminator_step, generator_step, received
+
+
+_STAND_IN = "__dgmlab_stand_in_{}__"  # where a step's trampoline finds its stand-in, in the notebook's globals
+
+
+def _trampoline(name):
+    """The code of a function ``name(*args, **kwargs)`` that calls the stand-in of ``name`` in its globals."""
+    source = f"def {name}(*args, **kwargs):\n    return {_STAND_IN.format(name)}(*args, **kwargs)\n"
+    namespace = {}
+    exec(compile(source, f"<stand-in for {name}>", "exec"), namespace)
+    return namespace[name].__code__
+
+
+@contextlib.contextmanager
+def _notebook_steps(train_gan, d_step, g_step):
+    """``d_step``, ``g_step`` as the notebook's discriminator_step and generator_step while train_gan runs: under
+    those names in its globals, and, where they are the notebook's own functions, in place of their code, so that a
+    train_gan reaching them another way (an alias, a default argument) calls the stand-ins too."""
+    missing = object()
+    steps = {"discriminator_step": d_step, "generator_step": g_step}
+    saved = []  # (namespace, name, what it held)
+
+    def put(ns, name, value):
+        saved.append((ns, name, ns.get(name, missing)))
+        ns[name] = value
+
+    codes = []
+    for name, stand_in in steps.items():
+        own = train_gan.__globals__.get(name, missing)
+        if isinstance(own, types.FunctionType) and not own.__code__.co_freevars:
+            put(own.__globals__, _STAND_IN.format(name), stand_in)
+            codes.append((own, own.__code__))
+            own.__code__ = _trampoline(name)
+        put(train_gan.__globals__, name, stand_in)
+    try:
+        yield
+    finally:
+        for own, code in codes:
+            own.__code__ = code
+        for ns, name, old in reversed(saved):
+            if old is missing:
+                ns.pop(name, None)
+            else:
+                ns[name] = old
+
+
+def _train_gan_probe(o, x):
+    train_gan = o["train_gan"]
+    _seed_torch(x)
+
+    def run(run_id, mode="statement", x=x):
+        key = _run_key(run_id)
+        n_batches, epochs, d_steps = _schedule(run_id)
+        g, d = seeded_tiny(x)
+        if mode == "devices":
+            g, d = g.to("meta"), d.to("meta")
+        g_p, d_p = list(g.parameters()), list(d.parameters())  # read after train_gan, whatever it does to g and d
+        d_stand_in, g_stand_in, received = _stand_ins(x, key, mode)
+        with _notebook_steps(train_gan, d_stand_in, g_stand_in):
+            hist = train_gan(g, d, _sgd(g.parameters(), TRAIN_LR), _sgd(d.parameters(), TRAIN_LR),
+                             [(a.clone(), b.clone()) for a, b in x["loaders"][key]], epochs, d_steps=d_steps,
+                             progress=False)
+        if mode == "devices":
+            return {"hist": hist}
+        return {"hist": hist, "G": _params(g_p), "D": _params(d_p), "z": received}
+
+    def on_working():
+        # the visible tests' runs on the working seed's inputs (what the recorded values are of)
+        _seed_torch(x["working"])
+        return {"runs": {_run_key(r): attempt(run, r, x=x["working"]) for r in RUNS}}
+
+    return {"runs": {_run_key(r): attempt(run, r) for r in RUNS},
+            **{f"{name}_run": attempt(run, name, name) for name in SPECIAL_RUNS}, "working": attempt(on_working)}
+
+
+def assert_fresh_standard_noise(runs, noise_run):
+    """Fails unless the z's the two steps received in each run (the statement's runs and the "noise" run) are fresh
+    draws of N(0, 1): no two alike (the generator's z is not the discriminator's), pooled mean and std near 0 and 1
+    (wide bounds: over a thousand draws in all)."""
+    torch = _torch()
+    records = [value(r, "train_gan") for r in value(runs, "train_gan").values()] + [value(noise_run, "train_gan")]
+    pooled = []
+    for record in records:
+        zs = record.get("z") if isinstance(record, dict) else None
+        assert isinstance(zs, list) and zs and all(isinstance(z, torch.Tensor) for z in zs), \
+            "expected train_gan to hand each step its noise z as a tensor"
+        flat = [z.double().flatten() for z in zs]
+        for i, a in enumerate(flat):
+            assert not any(a.shape == b.shape and torch.equal(a, b) for b in flat[:i]), \
+                ("expected fresh noise for every update, found the same z handed to two steps (draw a new z for the "
+                 "generator's step)")
+        pooled += flat
+    draws = torch.cat(pooled)
+    mean, std = float(draws.mean()), float(draws.std()) if draws.numel() > 1 else 0.0
+    assert draws.numel() >= 100 and abs(mean) < 0.3 and 0.8 < std < 1.2, \
+        (f"expected standard normal noise (torch.randn), found mean {mean:.2f} and standard deviation {std:.2f} over "
+         f"{draws.numel()} draws")
+
+
+def run_of(runs, run):
+    """The probe's record of train_gan with the schedule ``run`` (one of RUNS): {hist, G, D}."""
+    return value(value(runs, "train_gan")[_run_key(run)], "train_gan")
+
+
+def history_matches(record, want, run):
+    """Fails unless the history train_gan returned in ``run`` (its ``record``) is ``want`` (``{d_loss, g_loss}``: what
+    the steps returned, in order, one per update of the statement's schedule, as the grader's replay lists them)."""
+    hist = value(record, "train_gan")["hist"]
+    n_batches, epochs, d_steps = _schedule(run)
+    setting = f"{n_batches} batches, {epochs} epoch(s), d_steps={d_steps}"
+    assert isinstance(hist, dict) and {"d_loss", "g_loss"} <= set(hist), \
+        f"expected train_gan to return a dict with keys d_loss and g_loss, found {type(hist).__name__}"
+    for name, player in (("d_loss", "discriminator"), ("g_loss", "generator")):
+        got = hist[name]
+        assert isinstance(got, list) and len(got) == len(want[name]), \
+            (f"expected {len(want[name])} {player} losses ({setting}: one per {player} update), found "
+             f"{len(got) if isinstance(got, list) else type(got).__name__}")
+        kinds = sorted({type(h).__name__ for h in got})
+        assert not got or kinds == ["float"], f"expected the {player} losses as Python floats, found {kinds}"
+        assert got == want[name], \
+            f"expected history[{name!r}] to list, in order, what each {player} step returned ({setting}); it does not"
+
+
+def parameters_match(record, want, what):
+    """Fails unless the parameters train_gan leaves (its ``record``) are ``want`` (``{G, D}``: where the grader's replay
+    of the statement's schedule ends); ``what`` says what that schedule is."""
+    torch, r = _torch(), value(record, "train_gan")
+    for player, name in (("D", "discriminator"), ("G", "generator")):
+        got = r[player]
+        ok = len(got) == len(want[player]) and all(
+            isinstance(p, torch.Tensor) and p.shape == w.shape and torch.allclose(p, w, rtol=1e-4, atol=1e-6)
+            for p, w in zip(got, want[player], strict=True))
+        assert ok, f"expected the {name}'s parameters after train_gan to be the grader's replay of {what}; they are not"
+
+
+@points(0.5)
+def test_history_lists_per_update(v, ref):
+    history_matches(run_of(working(v).runs, (4, 1, 1)), ref["history_4_1_1"], (4, 1, 1))
+
+
+@points(0.5)
+def test_players_alternate_discriminator_first(v, ref):
+    parameters_match(run_of(working(v).runs, (3, 1, 1)), ref["parameters_3_1_1"],
+                     "3 batches, each one discriminator update then one generator update (D G D G D G)")
+
+
+@points(0.5)
+def test_generator_update_follows_d_steps_discriminator_updates(v, ref):
+    # the step schedule for d_steps > 1: a generator update right after the d_steps-th, 2 d_steps-th, ...
+    # discriminator update (not after the 1st, d_steps + 1-th, ...), the count running on across epochs
+    want = ref["parameters_of"]
+    for n_batches, epochs, d_steps in HIDDEN_RUNS:
+        parameters_match(run_of(working(v).runs, (n_batches, epochs, d_steps)), want[_run_key((n_batches, epochs, d_steps))],
+                         f"{n_batches} batches, {epochs} epoch(s), d_steps={d_steps}: a generator update right after "
+                         f"the {d_steps}-th, {2 * d_steps}-th, ... discriminator update (the count running on across "
+                         "epochs), not after the 1st")
+
+
+@points(1)
+def test_saved_generator_draws_100_new_images(v, ref):
+    from dgmlab import metrics
+
+    keep_graded_draw(v.files, v.seed_of, ref.keep)  # graded: the class dashboard's copy (nothing kept while you work)
+    _no_file_in_fast_mode(v, BASELINE_FILE)
+    x, report = graded_draw(v.files, v.seed_of, BASELINE_FILE, made_by="the training cell of the P1 baseline")
+    print("near-copy check:", report.summary())
+    score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
+    assert score >= FILE_POINT_SCORE, \
+        (f"the 100 new images score {score:.2f} on the MNIST classifier, below {FILE_POINT_SCORE:g} (an untrained "
+         f"generator scores 1.0): hand in the weights your full training run writes")
+
+
+@points(2)
+def test_mnist_classifier_score_above_the_bar(v, ref):
+    from dgmlab import metrics
+
+    _no_file_in_fast_mode(v, BASELINE_FILE)
+    # weights that fail the checks above earn nothing here either
+    x, _ = graded_draw(v.files, v.seed_of, BASELINE_FILE, made_by="the training cell of the P1 baseline")
+    score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
+    classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
+    print(f"MNIST classifier score of the 100 samples: {score:.2f} (bar 7.5), digits recognised: {classes} (need 9)")
+    assert score >= 7.5, \
+        (f"expected an MNIST classifier score of at least 7.5, found {score:.2f}: below the bar "
+         "(a full 50-epoch run clears it; a run stopped early may not)")
+    assert classes >= 9, \
+        (f"expected at least 9 of the 10 digit classes among the samples, found {classes}: "
+         "the generator covers too few digits (mode collapse)")
+
+
+CHECKS = [
+    CheckSpec("p2_make_gan_tests", 3, 1.75, ("make_gan",),
+              visible=(test_baseline_generator_is_p1s, test_baseline_discriminator_and_d_steps_are_p1s,
+                       test_deep_discriminator_adds_a_layer),
+              probe=_make_gan_probe, inputs=_with_working(_make_gan_inputs)),
+    CheckSpec("p2_train_gan_tests", 3, 1.5, ("train_gan",),
+              visible=(test_history_lists_per_update, test_players_alternate_discriminator_first,
+                       test_generator_update_follows_d_steps_discriminator_updates),
+              probe=_train_gan_probe, inputs=_with_working(_train_gan_inputs)),
+    CheckSpec("p2_baseline_samples_tests", 3, 0, (),
+              visible=(test_saved_generator_draws_100_new_images, test_mnist_classifier_score_above_the_bar),
+              files=(BASELINE_FILE,)),
+]

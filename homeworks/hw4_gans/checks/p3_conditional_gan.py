@@ -1,0 +1,294 @@
+"""hw4_gans' checks of P3 (p3_conditional_gan.py): the conditional networks and steps and the cGAN's handed-in
+weights; their inputs, probes, visible tests and ``CHECKS``.
+"""
+from __future__ import annotations
+
+from dgmlab import checks
+from dgmlab.probes import (
+    CheckSpec,
+    _torch,  # lazy imports
+    attempt,
+    working,
+)
+from dgmlab.probes import on_working as _on_working
+from dgmlab.probes import seeded_generator as _gen
+from dgmlab.probes import with_working as _with_working
+from dgmlab.testing import points
+
+from .common import (
+    CGAN_FILE,
+    FILE_POINT_ACCURACY,
+    _gradients_of,
+    _grads,
+    _moved,
+    _no_file_in_fast_mode,
+    _param_shapes,
+    _params,
+    _randn,
+    _returned_float,
+    _seed_torch,
+    _seeded,
+    _seeded_params,
+    _sgd,
+    _shown,
+    _step_lr,
+    _uniform,
+    assert_trainable,
+    graded_draw,
+    load_by_shape,
+    seeded_tiny,
+    value,
+)
+
+
+# ------------------------------------------------------------------ P3.1, P3.2 the conditional networks
+# As in P1: the grader's seeded parameters placed by shape, outputs compared with the statement's network
+# (the grader's mlp_forward with the label embedding). The statement concatenates [z, e(y)] (and [x, e(y)]); a network
+# that puts the embedding first is the same network with the first layer's columns in the other order, and is
+# accepted.
+def _cond_inputs(seed):
+    g = _gen(seed, 31)
+    return {"z12": _randn(g, 12, 100), "z1": _randn(g, 1, 100), "images": _uniform(g, 6, 1, 28, 28),
+            "x1": _uniform(g, 1, 784), "x32": _randn(g, 32, 784),
+            "g_params": _seeded_params(g, _param_shapes(100, (128, 256, 512), 784, (10, 10))),
+            "d_params": _seeded_params(g, _param_shapes(784, (512, 256, 128), 1, (10, 10))),
+            "dropout_seed": int(_uniform(g, 1)[0] * 1e6), **_seeded(seed, 31)}
+
+
+def _cond_generator_probe(o, x):
+    torch, G = _torch(), o["ConditionalGenerator"]
+    _seed_torch(x)
+
+    def run(z, labels, scale=1.0):
+        g = load_by_shape(G(), [p * scale for p in x["g_params"]], "ConditionalGenerator()").train()
+        with torch.no_grad():
+            return g(z.clone(), labels)
+
+    return {"out12": attempt(run, x["z12"], torch.arange(12) % 10),
+            "per_label": attempt(run, x["z1"].repeat(10, 1), torch.arange(10)),
+            "one_at_a_time": attempt(lambda: torch.cat([run(x["z12"][i:i + 1], torch.tensor([i])) for i in range(4)])),
+            "saturated": attempt(run, x["z12"], torch.arange(12) % 10, 20.0),
+            "trainable": attempt(_gradients_of, G, lambda g: g.train()(x["z12"].clone(), torch.arange(12) % 10))}
+
+
+def _cond_matches(out, wants, what, generator=True):
+    """Fails unless ``out`` is one of ``wants`` (the statement's network's outputs with [inputs, e(y)] and with
+    [e(y), inputs] read by the first layer, recorded from the grader's references); a generator's only the first."""
+    torch = _torch()
+    n = wants[0].shape[0]
+    checks.assert_tensor(out, what, shape=(n, 784) if generator else (n, 1), dtype=torch.float32)
+    if generator:  # the statement, and the grader drawing from the handed-in weights, read [z, e(y)]: noise first
+        swapped = out.shape == wants[1].shape and torch.allclose(out, wants[1], rtol=1e-4, atol=1e-5)
+        assert not swapped, \
+            (f"{what} with the grader's parameters gives what [e(y), z] gives, the embedding first: the statement "
+             "concatenates [z, e_G(y)], noise first, and the grader reads your weights file in that order")
+        wants = wants[:1]
+    assert any(out.shape == w.shape and torch.allclose(out, w, rtol=1e-4, atol=1e-5) for w in wants), \
+        (f"{what} with the grader's parameters should give what the statement's network gives: "
+         + ("[z, e(y)] with one nn.Embedding(10, 10), then P1's layers (LeakyReLU(0.2), tanh; no normalisation, no "
+            "dropout)" if generator else
+            "[x, e(y)] with one nn.Embedding(10, 10), then P1's layers (LeakyReLU(0.2), dropout, one raw logit)")
+         + "; it does not (does the label feed the network? the widths, slopes and last layer as stated?)")
+
+
+@points(1.5)
+def test_conditional_generator_is_the_statements_network(v, ref):
+    assert_trainable(v.trainable, "ConditionalGenerator()")
+    _cond_matches(working(v).out12, ref["out12"],
+                  "ConditionalGenerator()(z, labels) in training mode")
+
+
+@points(1)
+def test_the_label_changes_the_image(v, ref):
+    assert_trainable(v.trainable, "ConditionalGenerator()")
+    # one z, the ten labels: each image as the statement's network draws it for that label
+    _cond_matches(working(v).per_label, ref["per_label"],
+                  "ConditionalGenerator()(z, labels) for one z and the ten labels")
+
+
+def _cond_discriminator_probe(o, x):
+    torch, D = _torch(), o["ConditionalDiscriminator"]
+    _seed_torch(x)
+    y32 = torch.arange(32) % 10
+
+    def run(xb, labels, train=False, **kwargs):
+        d = load_by_shape(D(**kwargs), x["d_params"], "ConditionalDiscriminator()")
+        d.train(train)
+        with torch.no_grad(), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(x["dropout_seed"])
+            return d(xb.clone(), labels)
+
+    return {"flat_out": attempt(run, x["images"].reshape(6, 784), torch.arange(6)),
+            "image_out": attempt(run, x["images"], torch.arange(6)),
+            "per_label": attempt(run, x["x1"].repeat(10, 1), torch.arange(10)),
+            "train_out": attempt(run, x["x32"], y32, True),
+            "trainable": attempt(_gradients_of, D, lambda d: d.eval()(x["x32"].clone(), y32))}
+
+
+@points(1.5)
+def test_one_logit_per_image(v, ref):
+    assert_trainable(v.trainable, "ConditionalDiscriminator()")
+    w, want = working(v), ref["logits"]
+    _cond_matches(w.flat_out, want, "ConditionalDiscriminator().eval()(x, labels) for flattened x", generator=False)
+    _cond_matches(w.image_out, want, "ConditionalDiscriminator().eval()(x, labels) for (N, 1, 28, 28)",
+                  generator=False)
+
+
+@points(1)
+def test_the_label_changes_the_logit(v, ref):
+    assert_trainable(v.trainable, "ConditionalDiscriminator()")
+    _cond_matches(working(v).per_label, ref["per_label"],
+                  "ConditionalDiscriminator().eval()(x, labels) for one image and the ten labels", generator=False)
+
+
+# ------------------------------------------------------------------ P3.3 the conditional steps
+LABELS = (3, 1, 4, 1, 5, 9, 2, 6)
+OTHER_LABELS = (0, 7, 7, 2, 8, 5, 1, 3)
+PLANTED_GRAD = 0.5  # every entry of the gradients the other player holds before a conditional step
+
+
+def _cgan_inputs(seed):
+    g = _gen(seed, 33)
+    return {"real": _uniform(g, 8, 784), "z": _randn(g, 8, 4), "z_g": _randn(g, 8, 4), **_seeded(seed, 33),
+            # the stand-in networks' seeded start for the graded steps (the grader steps from the same)
+            "G0": [_randn(g, 784, 14) * 0.5, _randn(g, 784) * 0.1], "D0": [_randn(g, 1, 794) * 0.05, _randn(g, 1) * 0.1],
+            "lr": _step_lr(g)}
+
+
+def label_blind(x):
+    """``x`` with the stand-in networks' label columns zeroed: from this start no loss depends on the labels."""
+    g0, d0 = [p.clone() for p in x["G0"]], [p.clone() for p in x["D0"]]
+    g0[0][:, 4:] = 0
+    d0[0][:, 784:] = 0
+    return {**x, "G0": g0, "D0": d0}
+
+
+def _cgan_probe(o, x):
+    torch = _torch()
+    d_step, g_step = o["cgan_discriminator_step"], o["cgan_generator_step"]  # the losses handed over are unused
+    _seed_torch(x)
+    y, y2 = torch.tensor(LABELS), torch.tensor(OTHER_LABELS)
+
+    def run(start, player, stale=False, lr=None):
+        lr = x["lr"] if lr is None else lr
+        g, d = seeded_tiny(start, 10)
+        mine, other = (g, d) if player == "G" else (d, g)
+        mine_p, other_p = list(mine.parameters()), list(other.parameters())  # read after the step, whatever it does
+        for p in other_p:
+            p.grad = torch.full_like(p, PLANTED_GRAD)  # gradients left in the other player: a step must leave them
+        if stale:
+            for p in mine_p:
+                p.grad = torch.ones_like(p)  # a stale gradient from an earlier step
+        if player == "D":
+            returned = d_step(g, d, _sgd(d.parameters(), lr), x["real"].clone(), y.clone(), x["z"].clone())
+        else:
+            returned = g_step(g, d, _sgd(g.parameters(), lr), x["z_g"].clone(), y2.clone())
+        return {"returned": returned, "after": _params(mine_p), "other_after": _params(other_p),
+                "other_grads": _grads(other_p)}
+
+    blind = label_blind(x)
+    return {"d_blind": attempt(run, blind, "D", lr=0.0), "g_blind": attempt(run, blind, "G", lr=0.0),
+            "d_fresh": attempt(run, x, "D"), "d_stale": attempt(run, x, "D", True),
+            "g_fresh": attempt(run, x, "G"), "g_stale": attempt(run, x, "G", True)}
+
+
+def _cgan_moved(v):
+    w = working(v)
+    _moved(w.d_fresh, w.inputs.D0, "cgan_discriminator_step", "discriminator")
+    _moved(w.g_fresh, w.inputs.G0, "cgan_generator_step", "generator")
+
+
+@points(0.5)
+def test_return_floats(v, ref):
+    _cgan_moved(v)
+    # from a start where the labels have no weight (so any labelling gives the same loss), learning rate 0: each
+    # step returns the loss the grader computed with the statement's losses
+    w, want = working(v), ref
+    _returned_float(w.d_blind, want["d_blind_loss"], "cgan_discriminator_step")
+    _returned_float(w.g_blind, want["g_blind_loss"], "cgan_generator_step")
+
+
+def _no_gradient_into_the_generator(v):
+    """Fails unless cgan_discriminator_step left the generator's gradients as they were (planted, or cleared)."""
+    torch = _torch()
+    found = value(working(v).d_fresh, "the step")["other_grads"]
+    left = isinstance(found, (list, tuple)) and len(found) == 2 and all(
+        g is None or bool((g == 0).all()) or bool((g == PLANTED_GRAD).all())
+        for g in found if g is None or isinstance(g, torch.Tensor))
+    assert left and all(g is None or isinstance(g, torch.Tensor) for g in found), \
+        ("expected cgan_discriminator_step to add no gradient to the generator, found its gradients changed: make the "
+         "fakes under torch.no_grad() or .detach() them, as in P1")
+
+
+@points(0.5)
+def test_discriminator_loss_uses_the_batch_labels(v, ref):
+    _cgan_moved(v)
+    _no_gradient_into_the_generator(v)
+    out = value(working(v).d_fresh, "the step")["returned"]
+    want = ref["d_loss"]
+    assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
+        (f"expected the conditional discriminator loss of the grader's batch before the update, {want:.5f}, found "
+         f"{_shown(out)}: fakes are generated for the batch's labels and judged with those same labels")
+
+
+@points(0.5)
+def test_generator_loss_uses_the_requested_labels(v, ref):
+    _cgan_moved(v)
+    out = value(working(v).g_fresh, "the step")["returned"]
+    want = ref["g_loss"]
+    assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
+        (f"expected the conditional generator loss of the grader's batch before the update, {want:.5f}, found "
+         f"{_shown(out)}: the generator draws digits for the given labels and is judged with the same labels")
+
+
+def _cgan_labels():
+    return _torch().arange(10).repeat_interleave(10)  # (100,): 0 x10, 1 x10, ..., 9 x10
+
+
+@points(1)
+def test_saved_generator_draws_100_new_labelled_images(v, ref):
+    from dgmlab import metrics
+
+    _no_file_in_fast_mode(v, CGAN_FILE)
+    y = _cgan_labels()
+    x, report = graded_draw(v.files, v.seed_of, CGAN_FILE, made_by="the training cell of the conditional GAN", labels=y)
+    print("near-copy check:", report.summary())
+    correct = int((metrics.mnist_predict(x, scale="[-1,1]") == y).sum())
+    assert correct >= FILE_POINT_ACCURACY * len(y), \
+        (f"{correct} of the 100 new images show the digit they were drawn for, fewer than "
+         f"{FILE_POINT_ACCURACY:.0%} (an untrained generator: about 10%): hand in the weights your full training run "
+         f"writes, trained with [z, e(y)], noise first")
+
+
+@points(2)
+def test_conditional_accuracy_above_the_bar(v, ref):
+    from dgmlab import metrics
+
+    _no_file_in_fast_mode(v, CGAN_FILE)
+    y = _cgan_labels()
+    x, _ = graded_draw(v.files, v.seed_of, CGAN_FILE, made_by="the training cell of the conditional GAN", labels=y)
+    # a count over 100, exact: a float32 mean would read 89 of 100 as 0.8899999, below a bar of 0.89
+    accuracy = int((metrics.mnist_predict(x, scale="[-1,1]") == y).sum()) / len(y)
+    print(f"conditional accuracy of the 100 samples: {accuracy:.0%} (bar 95%)")
+    assert accuracy >= 0.95, \
+        (f"expected a conditional accuracy of at least 95%, found {accuracy:.0%}: below the bar "
+         "(a full 50-epoch run clears it, a run stopped early may not; and the grader feeds [z, e(y)], noise "
+         "first, as specified)")
+
+
+CHECKS = [
+    CheckSpec("p3_cond_generator_tests", 4, 1.5, ("ConditionalGenerator",),
+              visible=(test_conditional_generator_is_the_statements_network, test_the_label_changes_the_image),
+              probe=_on_working(_cond_generator_probe), inputs=_with_working(_cond_inputs)),
+    CheckSpec("p3_cond_discriminator_tests", 4, 1.5, ("ConditionalDiscriminator",),
+              visible=(test_one_logit_per_image, test_the_label_changes_the_logit),
+              probe=_on_working(_cond_discriminator_probe), inputs=_with_working(_cond_inputs)),
+    CheckSpec("p3_cgan_steps_tests", 4, 2.5,
+              ("cgan_discriminator_step", "cgan_generator_step", "discriminator_loss", "generator_loss"),
+              visible=(test_return_floats, test_discriminator_loss_uses_the_batch_labels,
+                       test_generator_loss_uses_the_requested_labels),
+              probe=_on_working(_cgan_probe), inputs=_with_working(_cgan_inputs)),
+    CheckSpec("p3_cgan_samples_tests", 3, 0, (),
+              visible=(test_saved_generator_draws_100_new_labelled_images, test_conditional_accuracy_above_the_bar),
+              files=(CGAN_FILE,)),
+]

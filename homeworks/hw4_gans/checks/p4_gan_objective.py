@@ -1,0 +1,154 @@
+"""hw4_gans' checks of P4 (p4_gan_objective.py): the GAN objective's symbols, inputs, probe, visible tests and
+``CHECKS``.
+"""
+from __future__ import annotations
+
+import math
+
+from dgmlab import checks
+from dgmlab.probes import (
+    CheckSpec,
+    attempt,
+    usable,
+)
+from dgmlab.testing import points
+
+
+# ------------------------------------------------------------------ P4
+def symbols() -> dict:
+    """The notebook's locked cell p4_symbols."""
+    import sympy as sp
+
+    p_data, p_g, d = sp.symbols("p_data p_g d", positive=True)
+    return {"p_data": p_data, "p_g": p_g, "d": d, "pi_real": sp.symbols("pi_real", positive=True)}
+
+
+def test_expressions_and_symbols(v, ref):
+    s = symbols()
+    checks.assert_sympy_expr(v.V_point, "V_point", symbols=[s["p_data"], s["p_g"], s["d"]])
+    checks.assert_sympy_expr(v.D_star, "D_star", symbols=[s["p_data"], s["p_g"]])
+    checks.assert_sympy_expr(v.second_derivative, "second_derivative", symbols=[s["p_data"], s["p_g"]])
+    checks.assert_sympy_expr(v.D_star_pi, "D_star_pi", symbols=[s["p_data"], s["p_g"], s["pi_real"]])
+    assert s["pi_real"] in v.D_star_pi.free_symbols, \
+        f"expected D_star_pi to depend on pi_real (the share of real images), found {v.D_star_pi}"
+
+
+def _p4a_inputs(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(int(seed) + 43)
+    # (p_data numerator, denominator, p_g numerator, denominator): the grader's densities at three points
+    return {"densities": [tuple(int(k) for k in rng.integers(1, (40, 12, 40, 12))) for _ in range(3)]}
+
+
+def test_D_star_is_a_stationary_point_of_V_point(v, ref):
+    # d/dd of the integrand the statement prints, p_data log d + p_g log(1 - d) (the grader's, not the student's
+    # V_point), at d = D_star and the grader's seeded densities
+    import sympy as sp
+
+    s = symbols()
+    p_data, p_g, d = s["p_data"], s["p_g"], s["d"]  # sp.diff and subs would sympify a string: values checked first
+    D_star = checks.as_sympy(v.D_star, "D_star")
+    pts = [{p_data: sp.Rational(a, b), p_g: sp.Rational(c, e)} for a, b, c, e in v.inputs.densities]
+    stated = p_data * sp.log(d) + p_g * sp.log(1 - d)
+    gap = checks.sympy_gap(sp.diff(stated, d).subs(d, D_star), sp.S.Zero, pts)
+    if gap < 1e-25:
+        return
+    hint = "(a sign slip in the derivative swaps p_data and p_g)"
+    V_point = checks.as_sympy(v.V_point, "V_point")
+    if checks.sympy_gap(sp.diff(V_point, d).subs(d, D_star), sp.S.Zero, pts) < 1e-25:
+        hint = ("(it is a stationary point of your V_point, so V_point is not the stated integrand "
+                "p_data log d + p_g log(1 - d): are the densities swapped?)")
+    raise AssertionError(f"expected the derivative of the integrand p_data log d + p_g log(1 - d) to vanish at "
+                         f"d = D_star; at the grader's densities it is {gap:.3g} away from 0: solve "
+                         f"sp.diff(V_point, d) = 0 for d {hint}")
+
+
+def test_D_star_pi_tends_to_one_when_every_image_is_real(v, ref):
+    import sympy as sp
+
+    pi_real = symbols()["pi_real"]
+    limit = sp.simplify(sp.limit(checks.as_sympy(v.D_star_pi, "D_star_pi"), pi_real, 1))  # sp.limit sympifies a string
+    assert limit == 1, \
+        (f"expected D_star_pi -> 1 as pi_real -> 1 (a discriminator that only sees real images calls everything "
+         f"real), found {limit}: pi_real weighs the p_data term, 1 - pi_real the p_g term")
+
+
+for _f in (test_expressions_and_symbols, test_D_star_is_a_stationary_point_of_V_point,
+           test_D_star_pi_tends_to_one_when_every_image_is_real):
+    points(0.5)(_f)
+
+
+def _p4b_inputs(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(int(seed) + 4)
+    pairs = [(rng.dirichlet(np.ones(k)), rng.dirichlet(np.ones(k))) for k in (2, 5, 50)]
+    pairs += [(np.array([0.5, 0.5, 0.0, 0.0]), np.array([0.0, 0.2, 0.3, 0.5])),  # zeros on both sides
+              (np.array([1.0, 0.0]), np.array([0.0, 1.0]))]                      # disjoint supports
+    apart = [(p, [rng.dirichlet(np.ones(k)) for _ in range(5)]) for k in (3, 10) for p in [rng.dirichlet(np.ones(k))]]
+    return {"pairs": pairs, "apart": apart}
+
+
+def _p4b_probe(o, x):
+    import numpy as np
+
+    vc, js = o["virtual_criterion"], o["js_divergence"]
+    p4 = np.array([0.1, 0.2, 0.3, 0.4])
+    return {"C_point": o["C_point"],
+            "types": attempt(lambda: {"vc": attempt(vc, np.array([0.5, 0.5]), np.array([0.25, 0.75])),
+                                      "js": attempt(js, np.array([0.5, 0.5]), np.array([0.25, 0.75]))}),
+            "js_equal": attempt(js, p4.copy(), p4.copy()),
+            "vc_equal": attempt(vc, p4.copy(), p4.copy()),
+            "js_disjoint": attempt(js, np.array([1.0, 0.0]), np.array([0.0, 1.0])),
+            "vc_disjoint": attempt(vc, np.array([1.0, 0.0]), np.array([0.0, 1.0])),
+            "js_on_pairs": attempt(lambda: [[js(p.copy(), q.copy()), js(q.copy(), p.copy())] for p, q in x["pairs"]]),
+            "vc_on_pairs": attempt(lambda: [vc(p.copy(), q.copy()) for p, q in x["pairs"]]),
+            "vc_apart": attempt(lambda: [[vc(p.copy(), p.copy()), [vc(p.copy(), q.copy()) for q in qs]]
+                                         for p, qs in x["apart"]])}
+
+
+@points(0.5)
+def test_types(v, ref):
+    s = symbols()
+    checks.assert_sympy_expr(v.C_point, "C_point", symbols=[s["p_data"], s["p_g"]])
+    vc, js = (usable(n, v.types[k]) for n, k in (("virtual_criterion", "vc"), ("js_divergence", "js")))
+    assert isinstance(vc, float), f"expected virtual_criterion to return a Python float, found {type(vc).__name__}"
+    assert isinstance(js, float), f"expected js_divergence to return a Python float, found {type(js).__name__}"
+
+
+@points(0.5)
+def test_equal_distributions(v, ref):
+    checks.assert_close(v.js_equal, 0.0, atol=1e-12, name="js_divergence(p, p)", reveal=True)
+    checks.assert_close(v.vc_equal, -math.log(4), atol=1e-12,
+                        name="virtual_criterion(p, p), which the statement says is -log 4,", reveal=True)
+
+
+@points(0.5)
+def test_disjoint_supports_give_log_two(v, ref):
+    import numpy as np
+
+    # C(G) = -log 4 + 2 JSD = 0 here; p log(p / (p + q)) at an entry where p = 0 is 0 log 0 = 0, which np.log makes nan
+    vc = float(usable("virtual_criterion", v.vc_disjoint))
+    assert np.isfinite(vc) and abs(vc) < 1e-9, \
+        ("expected virtual_criterion(p, q) with p = [1, 0], q = [0, 1] (zero entries) to be -log 4 + 2 log 2 = 0, "
+         f"found {vc:.4g}" + ("" if np.isfinite(vc) else
+                              ": the statement says use 0 log 0 = 0 at zero entries, and np.log(0) is -inf "
+                              "(scipy.special.xlogy handles the zeros)"))
+    js = float(v.js_disjoint)
+    hints = {round(1.0, 4): ": that is 1 bit; give the divergence in nats (natural logarithms)",
+             round(2 * np.log(2), 4): ": that is twice log 2: the two KL terms each need their weight 1/2"}
+    found = f"{js:.4f}" if np.isfinite(js) else f"{js} (0 log 0 must count as 0: scipy.special.xlogy)"
+    assert np.isfinite(js) and abs(js - np.log(2)) < 1e-9, \
+        (f"expected js_divergence of two distributions on disjoint supports to be log 2 = {np.log(2):.4f} nats, "
+         f"found {found}" + (hints.get(round(js, 4), "") if np.isfinite(js) else ""))
+
+
+CHECKS = [
+    CheckSpec("p4a_tests", 5, 3.5, ("V_point", "D_star", "second_derivative", "D_star_pi"),
+              visible=(test_expressions_and_symbols, test_D_star_is_a_stationary_point_of_V_point,
+                       test_D_star_pi_tends_to_one_when_every_image_is_real), inputs=_p4a_inputs),
+    CheckSpec("p4b_tests", 5, 3.5, ("C_point", "virtual_criterion", "js_divergence"),
+              visible=(test_types, test_equal_distributions, test_disjoint_supports_give_log_two),
+              probe=_p4b_probe, inputs=_p4b_inputs),
+]
