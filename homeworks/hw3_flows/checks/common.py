@@ -1,0 +1,47 @@
+"""hw3_flows' checks: what more than one part uses (the notebook's symbols, its base
+log-density, the recorded values visible tests compare with).
+"""
+from __future__ import annotations
+
+import math
+
+from dgmlab import checks
+from dgmlab.probes import _sp, _torch, expected
+
+
+def symbols() -> dict:
+    """The notebook's fixed symbols (its locked cells q1_symbols, q3_symbols, q4_symbols)."""
+    sp = _sp()
+    z1, z2, z3 = sp.symbols("z1 z2 z3", real=True)
+    x1, x2, x3 = sp.symbols("x1 x2 x3", real=True)
+    a, b, D = sp.symbols("a b D", positive=True)
+    h = sp.symbols("h", real=True)
+    return {"z1": z1, "z2": z2, "z3": z3, "x1": x1, "x2": x2, "x3": x3,
+            "z": sp.Matrix([z1, z2, z3]), "x": sp.Matrix([x1, x2, x3]),
+            "X_STAR": {x1: 0, x2: 1, x3: sp.Rational(1, 3)},
+            "a": a, "b": b, "D": D, "alpha": sp.symbols("alpha", positive=True),
+            "h": h, "sigma": 1 / (1 + sp.exp(-h))}
+
+
+def standard_normal_log_prob(z):
+    """log N(z; 0, I) row by row: (N, D) -> (N,) (the notebook's locked cell base_log_prob)."""
+    return -0.5 * (z ** 2).sum(dim=1) - 0.5 * z.shape[1] * math.log(2 * math.pi)
+
+
+def _randn(g, *shape):
+    return _torch().randn(*shape, generator=g, dtype=_torch().float64)
+
+
+def _is_matrix(value, name, shape, symbols_, sp):
+    assert isinstance(value, sp.MatrixBase) and value.shape == shape, \
+        (f"expected {name} to be a {shape[0]}x{shape[1]} sp.Matrix, found {type(value).__name__} "
+         f"of shape {getattr(value, 'shape', None)}")
+    checks.assert_sympy_expr(sp.Add(*value), name, symbols=symbols_)
+
+
+# ------------------------------------------------------------------ visible tests: recorded values on the working seed
+# Converted cells: dgmlab.probes.with_working, on_working and working (what their visible tests compare with).
+def recorded(cell: str) -> dict:
+    """What the grader's references gave on ``cell``'s working-seed inputs (or its fixed points), recorded with the
+    kit."""
+    return expected("hw3_flows", cell)

@@ -1,0 +1,281 @@
+"""hw3_flows, Q1 (change of variables): the map f and its inverse, its Jacobian, the density of X at x* and a flow's
+log-density in torch.
+
+The part's test cells' inputs, probes, visible tests and ``CheckSpec``s.
+"""
+from __future__ import annotations
+
+import math
+
+from dgmlab import checks
+from dgmlab.checks import has_float, sympy_gap
+from dgmlab.probes import CheckSpec, _sp, _torch, attempt, on_working, with_working, working
+from dgmlab.probes import seeded_generator as _gen
+from dgmlab.testing import points
+
+from .common import _is_matrix, _randn, recorded, standard_normal_log_prob, symbols
+
+Z0 = ("1/2", "-1", "1/5")  # a latent point where the cube root's argument is positive
+Z1 = ("1/2", "-1", "-1")  # one where it is negative (the real cube root matters)
+
+
+def _exact(point, names):
+    """``{symbol: exact number}`` for a point written as strings ("1/2", "-1")."""
+    sp, s = _sp(), symbols()
+    return dict(zip((s[n] for n in names), (sp.Rational(t) for t in point), strict=True))
+
+
+# ------------------------------------------------------------------ Q1(a)
+@points(0.5)
+def test_f_is_a_3x1_matrix_in_z(v):
+    sp, s = _sp(), symbols()
+    _is_matrix(v.f, "f", (3, 1), [s["z1"], s["z2"], s["z3"]], sp)
+    assert not has_float(v.f), \
+        (f"expected exact numbers, found floats {sorted(v.f.atoms(sp.Float))[:3]} in f: "
+         f"an exponent written 1/3 becomes 0.333...; write sp.Rational(1, 3) or use sp.real_root")
+
+
+@points(0.5)
+def test_f_inv_is_a_3x1_matrix_in_x(v):
+    sp, s = _sp(), symbols()
+    _is_matrix(v.f_inv, "f_inv", (3, 1), [s["x1"], s["x2"], s["x3"]], sp)
+    assert not has_float(v.f_inv), \
+        (f"expected exact numbers, found floats {sorted(v.f_inv.atoms(sp.Float))[:3]} "
+         f"in f_inv: keep it exact (sp.Rational, not 1/3)")
+
+
+@points(0.5)
+def test_f_is_the_questions_map_at_one_point(v):
+    # against the question's map at z = (1/2, -1, 1/5), evaluated by the grader (recorded), not against the student's f
+    want = recorded("q1_f_and_inverse_tests")["f_at_z0"]
+    assert sympy_gap(v.f, want, [_exact(Z0, ("z1", "z2", "z3"))]) < 1e-9, \
+        "f at z = (1/2, -1, 1/5) is not the map the question defines"
+
+
+@points(0.5)
+def test_round_trip_at_one_point(v):
+    # f_inv(x) against the point the question's map sends to x (the grader's root finding, recorded), so that
+    # f(f_inv(x)) = x holds for the question's f, whatever the student's own f
+    want = recorded("q1_f_and_inverse_tests")["f_inv_at_0_1_2"]
+    assert sympy_gap(v.f_inv, want, [_exact(("0", "1", "2"), ("x1", "x2", "x3"))]) < 1e-25, \
+        ("the question's f applied to f_inv(x) is not x at x = (0, 1, 2): a wrong last entry often means x3 was "
+         "solved for in the wrong order")
+
+
+@points(1)
+def test_round_trip_with_negative_x3(v):
+    # both maps against the question's (recorded) where the cube root's argument is negative: f at z = (1/2, -1, -1),
+    # and f_inv at x = (1/2, -3/2, -2) against the point the question's map sends there
+    want = recorded("q1_f_and_inverse_tests")
+    assert sympy_gap(v.f, want["f_at_z1"], [_exact(Z1, ("z1", "z2", "z3"))]) < 1e-9, \
+        ("f at z = (1/2, -1, -1), where z3 e^{-z1} + z1^2 < 0, is not the map the question defines: check which "
+         "cube root f uses (the real one)")
+    gap = sympy_gap(v.f_inv, want["f_inv_at_negative_x3"], [_exact(("1/2", "-3/2", "-2"), ("x1", "x2", "x3"))])
+    assert gap < 1e-25, \
+        ("the question's f applied to f_inv(x) is not x at x = (1/2, -3/2, -2), where x3 < 0: check the order in "
+         "which you solved for z3")
+
+
+# ------------------------------------------------------------------ Q1(b)
+@points(1)
+def test_J_f_is_3x3_in_z(v):
+    s = symbols()
+    _is_matrix(v.J_f, "J_f", (3, 3), [s["z1"], s["z2"], s["z3"]], _sp())
+
+
+@points(0.5)
+def test_det_is_an_expression_in_z(v):
+    s = symbols()
+    checks.assert_sympy_expr(v.det_J_f, "det_J_f", symbols=[s["z1"], s["z2"], s["z3"]])
+
+
+@points(0.5)
+def test_first_row_is_the_derivative_of_z1(v):
+    sp = _sp()
+    assert sympy_gap(v.J_f[0, :], sp.Matrix([[1, 0, 0]]), [{}]) == 0, \
+        ("the first row of J_f is not the derivatives of f_1 = z1: rows are outputs and columns inputs; "
+         "exp terms there often mean J_f was transposed or is the Jacobian of f_inv")
+
+
+@points(0.5)
+def test_det_is_the_determinant_of_J_f(v):
+    # against the determinant of the grader's finite-difference Jacobian of the question's map (recorded; not the
+    # student's J_f)
+    sp, point = _sp(), _exact(Z0, ("z1", "z2", "z3"))
+    want = recorded("q1_jacobian_tests")["det_at_z0"]
+    if sympy_gap(v.det_J_f, want, [point]) < 1e-20:
+        return
+    hint = ""
+    if sympy_gap(v.det_J_f, 1 / want, [point]) < 1e-20:
+        hint = ": that is 1/det, the determinant of the Jacobian of f_inv"
+    elif isinstance(v.J_f, sp.MatrixBase) and v.J_f.shape == (3, 3) and sympy_gap(v.det_J_f, v.J_f.det(), [point]) < 1e-25:
+        hint = ": it is the determinant of your J_f, so J_f is off there too"
+    raise AssertionError(f"det_J_f at z = (1/2, -1, 1/5) is not the determinant of the Jacobian of f{hint}")
+
+
+@points(1)
+def test_J_f_matches_finite_differences_at_one_point(v):
+    # against the grader's finite differences of the question's map there (recorded)
+    want = recorded("q1_jacobian_tests")["J_f_at_z1"]
+    assert sympy_gap(v.J_f, want, [_exact(Z1, ("z1", "z2", "z3"))]) < 1e-20, \
+        ("J_f at z = (1/2, -1, -1) differs from finite differences of f (with the real cube root): entry "
+         "(i, j) is d f_i / d z_j (is it transposed, the Jacobian of f_inv, or another cube root?)")
+
+
+# ------------------------------------------------------------------ Q1(c)
+@points(0.5)
+def test_p_x_is_an_expression_in_x(v):
+    s = symbols()
+    checks.assert_sympy_expr(v.p_x, "p_x", symbols=[s["x1"], s["x2"], s["x3"]])
+
+
+@points(0.5)
+def test_p_x_star_is_an_exact_positive_number(v):
+    sp = _sp()
+    checks.assert_sympy_expr(v.p_x_star, "p_x_star", symbols=[])
+    assert not has_float(v.p_x_star), \
+        (f"expected an exact number, found floats {sorted(v.p_x_star.atoms(sp.Float))[:3]} "
+         f"in p_x_star: keep it exact")
+    value = complex(sp.N(v.p_x_star, 30))
+    assert value.imag == 0 and 0 < value.real < 1, \
+        f"expected a density value in (0, 1) at x*, found {value:.6g}"
+
+
+def number_digest(value) -> str | None:
+    """SHA-256 of ``value`` (a sympy number) rounded to 22 decimal places, or None when it is no real number. p(x*)
+    is one fixed number, the answer itself: the kit records its digest, never the value (the grader computes it)."""
+    import decimal
+    import hashlib
+
+    sp = _sp()
+    try:
+        number = complex(sp.N(checks.as_sympy(value, "the value"), 40))
+        text = str(sp.N(sp.re(checks.as_sympy(value, "the value")), 40))
+        rounded = decimal.Decimal(text).quantize(decimal.Decimal("1e-22"), rounding=decimal.ROUND_HALF_EVEN)
+    except (AssertionError, TypeError, ValueError, ZeroDivisionError, decimal.InvalidOperation):
+        return None
+    if abs(number.imag) > 1e-30 or not math.isfinite(number.real):
+        return None
+    return hashlib.sha256(f"{rounded:.22f}".encode()).hexdigest()
+
+
+@points(0.5)
+def test_p_x_star_is_p_x_at_x_star(v):
+    # against the digest of the grader's p_Z(z*) / |det df/dz(z*)| at z* = f^{-1}(x*), found numerically from the
+    # question's map (recorded as a digest: the number is the answer)
+    s = symbols()
+    want = recorded("q1_density_tests")["p_x_star_digest"]
+    if number_digest(v.p_x_star) == want:
+        return
+    hint = " (check z* = f^{-1}(x*), the Gaussian normaliser and the determinant factor)"
+    try:
+        at_x_star = checks.as_sympy(v.p_x, "p_x").subs(s["X_STAR"])
+    except (AssertionError, TypeError, ValueError, AttributeError):
+        at_x_star = None
+    if at_x_star is not None and number_digest(at_x_star) == want:
+        hint = ": your p_x is right at x*, so evaluate it there again (p_x.subs(X_STAR), exactly)"
+    elif at_x_star is not None and sympy_gap(v.p_x_star, at_x_star, [{}]) < 1e-30:
+        hint = ": it is your p_x at x*, so p_x is off there too (see the change-of-variables check)"
+    raise AssertionError(f"p_x_star is not the density of X at x* = (0, 1, 1/3){hint}")
+
+
+@points(2)
+def test_change_of_variables_at_one_point(v):
+    # p_x at x = f(z) for z = (1/2, -1, -1) against the grader's p_Z(z) / |det df/dz(z)| there (recorded)
+    sp, s = _sp(), symbols()
+    want = recorded("q1_density_tests")
+    det = want["det_at_z1"]
+    at = dict(zip((s["x1"], s["x2"], s["x3"]), want["x_of_z1"], strict=True))
+    try:
+        got = complex(sp.N(v.p_x.subs(at), 40))
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise AssertionError("p_x does not evaluate to a number at x = f(1/2, -1, -1)") from None
+    ratio = got / float(want["p_x_at_x_of_z1"])
+    if abs(ratio - float(det) ** 2) < 1e-9:
+        hint = ": it looks multiplied by |det df/dz|, which should divide (or use |det df_inv/dx|)"
+    elif abs(ratio - float(det)) < 1e-9:
+        hint = ": the determinant factor seems to be missing"
+    else:
+        hint = " (check z = f_inv(x) in the Gaussian, its normaliser, and the determinant factor)"
+    assert abs(ratio - 1) < 1e-12, f"p_x(f(z)) * |det df/dz(z)| is not p_Z(z) at z = (1/2, -1, -1){hint}"
+
+
+# ------------------------------------------------------------------ Q1(d)
+def _g_inv(t):
+    """A triangular map of the plane with a negative Jacobian determinant everywhere."""
+    torch = _torch()
+    return torch.stack([-t[:, 0], (t[:, 1] + t[:, 1] ** 3) * torch.exp(t[:, 0])], dim=1)
+
+
+LINEAR_A = ((0.0, 2.0), (1.5, 0.5))  # det = -3
+
+
+def _torch_density_inputs(seed):
+    torch, g = _torch(), _gen(seed, 1)
+    return {"small": torch.tensor([[0.0, 1.0, 0.5], [0.3, -0.2, 1.1]], dtype=torch.float64),
+            "four": _randn(g, 4, 3), "three": _randn(g, 3, 3), "six": _randn(g, 6, 2), "five": _randn(g, 5, 2),
+            "x_star": torch.tensor([[0.0, 1.0, 1.0 / 3.0]], dtype=torch.float64) + 0.05 * _randn(g, 1, 3),
+            "A": torch.tensor(LINEAR_A, dtype=torch.float64)}
+
+
+def _torch_density_probe(o, x):
+    f_inv_torch, flow_log_prob = o["f_inv_torch"], o["flow_log_prob"]
+    base, A = standard_normal_log_prob, x["A"]
+    return {"on_two_points": attempt(flow_log_prob, x["small"], f_inv_torch, base),
+            "under_identity": attempt(flow_log_prob, x["four"], lambda t: t, base),
+            "at_x_star": attempt(flow_log_prob, x["x_star"], f_inv_torch, base),
+            "f_inv_torch_values": attempt(f_inv_torch, x["three"]),
+            "under_linear_map": attempt(flow_log_prob, x["six"], lambda t: t @ A.T, base),
+            "under_nonlinear_map": attempt(flow_log_prob, x["five"], _g_inv, base)}
+
+
+@points(0.5)
+def test_shapes_and_dtype(v):
+    torch = _torch()
+    checks.assert_tensor(working(v).on_two_points, "flow_log_prob(x, ...)", shape=(2,), dtype=torch.float64)
+
+
+@points(1)
+def test_identity_map_gives_the_base_density(v):
+    # the notebook's own base log-density (its locked cell base_log_prob) on the working inputs
+    w = working(v)
+    checks.assert_close(w.under_identity, standard_normal_log_prob(w.inputs["four"]),
+                        name="log p_X under the identity map")
+
+
+@points(0.5)
+def test_f_of_f_inv_torch_is_the_identity(v):
+    # f_inv_torch(x) against the points the question's f sends to x (the grader's inverse, recorded), so that
+    # f(f_inv_torch(x)) = x
+    torch = _torch()
+    zb = checks.as_array(working(v).f_inv_torch_values, "f_inv_torch(x)")
+    zb = torch.as_tensor(zb, dtype=torch.float64)
+    assert zb.shape == (3, 3), f"f_inv_torch(x) has shape {tuple(zb.shape)} for x of shape (3, 3)"
+    checks.assert_close(zb, recorded("q1_torch_density_tests")["f_inv_of_three"], rtol=1e-9, atol=1e-9,
+                        name="f_inv_torch(x), against the point that the question's f sends to x")
+
+
+@points(1)
+def test_linear_map_with_negative_determinant(v):
+    # f_inv(x) = A x, det A = -3: against the grader's Gaussian log-density of covariance (A^T A)^{-1} (recorded)
+    checks.assert_close(working(v).under_linear_map, recorded("q1_torch_density_tests")["under_linear_map"],
+                        rtol=1e-9, atol=1e-9,
+                        name="log p_X for f_inv(x) = A x with det A < 0 (the absolute value of the determinant?)")
+
+
+CHECKS = [
+    CheckSpec("q1_f_and_inverse_tests", 5, 2, ("f", "f_inv", "f_is_invertible"),
+              visible=(test_f_is_a_3x1_matrix_in_z, test_f_inv_is_a_3x1_matrix_in_x,
+                       test_f_is_the_questions_map_at_one_point, test_round_trip_at_one_point,
+                       test_round_trip_with_negative_x3)),
+    CheckSpec("q1_jacobian_tests", 6, 2.5, ("J_f", "det_J_f"),
+              visible=(test_J_f_is_3x3_in_z, test_det_is_an_expression_in_z, test_first_row_is_the_derivative_of_z1,
+                       test_det_is_the_determinant_of_J_f, test_J_f_matches_finite_differences_at_one_point)),
+    CheckSpec("q1_density_tests", 7, 3.5, ("p_x", "p_x_star"),
+              visible=(test_p_x_is_an_expression_in_x, test_p_x_star_is_an_exact_positive_number,
+                       test_p_x_star_is_p_x_at_x_star, test_change_of_variables_at_one_point)),
+    CheckSpec("q1_torch_density_tests", 5, 2, ("f_inv_torch", "flow_log_prob"),
+              visible=(test_shapes_and_dtype, test_identity_map_gives_the_base_density,
+                       test_f_of_f_inv_torch_is_the_identity, test_linear_map_with_negative_determinant),
+              probe=on_working(_torch_density_probe), inputs=with_working(_torch_density_inputs)),
+]

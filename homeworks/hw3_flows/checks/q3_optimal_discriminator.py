@@ -1,0 +1,114 @@
+"""hw3_flows, Q3 (the optimal discriminator): D*, its smoothed form, and the discriminator's loss on a discrete example.
+
+The part's test cells' inputs, probes, visible tests and ``CheckSpec``s.
+"""
+from __future__ import annotations
+
+import math
+
+from dgmlab import checks
+from dgmlab.checks import sympy_gap
+from dgmlab.probes import CheckSpec, _sp, attempt, with_working
+from dgmlab.testing import points
+
+from .common import recorded, symbols
+
+
+# ------------------------------------------------------------------ Q3.1
+@points(0.5)
+def test_are_expressions_in_a_and_b(v):
+    s = symbols()
+    checks.assert_sympy_expr(v.D_star, "D_star", symbols=[s["a"], s["b"]])
+    checks.assert_sympy_expr(v.second_derivative_at_D_star, "second_derivative_at_D_star", symbols=[s["a"], s["b"]])
+    checks.assert_sympy_expr(v.D_star_smoothed, "D_star_smoothed", symbols=[s["a"], s["b"], s["alpha"]])
+
+
+def _d_star_inputs(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(int(seed) + 31)
+    return {"ab": [(int(rng.integers(1, 30)), int(rng.integers(1, 12)), int(rng.integers(1, 30)), int(rng.integers(1, 12)))
+                   for _ in range(3)]}  # (a numerator, denominator, b numerator, denominator): the grader's (a, b)
+
+
+@points(0.5)
+def test_no_smoothing_gives_back_D_star(v):
+    # with alpha = 0, g_alpha is g: D_star_smoothed there against the statement's D* at the working seed's (a, b),
+    # as the grader's reference gave it there (recorded; not against the student's D_star)
+    sp, s = _sp(), symbols()
+    a, b = s["a"], s["b"]
+    pts = [{a: sp.Rational(p, q), b: sp.Rational(r, t)} for p, q, r, t in v.inputs.working["ab"]]
+    want = recorded("q3_d_star_tests")
+    smoothed = checks.as_sympy(v.D_star_smoothed, "D_star_smoothed").subs(s["alpha"], 0)
+
+    def gap_to(values):
+        return max(sympy_gap(smoothed, value, [pt]) for pt, value in zip(pts, values, strict=True))
+
+    gap = gap_to(want["D_star"])
+    if gap < 1e-30:
+        return
+    hint = ""
+    if gap_to(want["swapped"]) < 1e-30:
+        hint = ": it is b / (a + b), so a and b are swapped (which term does the real data weigh?)"
+    elif sympy_gap(smoothed, checks.as_sympy(v.D_star, "D_star"), pts) < 1e-30:
+        hint = ": it equals your D_star, so D_star is off too"
+    raise AssertionError(f"expected D_star_smoothed with alpha = 0 to be the maximiser of g, D* = a / (a + b), at the "
+                         f"check's (a, b); found it {gap:.3g} away{hint}")
+
+
+@points(1)
+def test_equal_weights_give_one_half(v):
+    sp, s = _sp(), symbols()
+    assert sympy_gap(v.D_star.subs({s["a"]: 1, s["b"]: 1}), sp.Rational(1, 2), [{}]) < 1e-30, \
+        ("D_star is not 1/2 when a = b = 1 (both classes equally likely): another value often means the "
+         "derivative of b log(1 - D) lost its minus sign")
+
+
+# ------------------------------------------------------------------ Q3.2
+P_DATA, P_G = (0.6, 0.3, 0.1), (0.1, 0.2, 0.7)
+
+
+def _discrete_inputs(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(int(seed) + 3)
+    return {"D": rng.uniform(0.05, 0.95, size=3), "p_data": np.array(P_DATA), "p_g": np.array(P_G),
+            "grid": np.linspace(0.04, 0.96, 24)}
+
+
+def _discrete_probe(o, x):
+    import itertools
+
+    import numpy as np
+
+    loss, optimal = o["discriminator_loss"], o["optimal_discriminator"]
+    half = np.array([0.5, 0.5])
+    d_star = attempt(optimal, x["p_data"], x["p_g"])
+    return {"loss_at_one_half": attempt(loss, half.copy(), half.copy(), half.copy()),
+            "loss_value": attempt(loss, x["D"], x["p_data"], x["p_g"]),
+            "optimal_values": d_star,
+            "loss_at_optimal": attempt(lambda: loss(np.asarray(d_star, dtype=np.float64), x["p_data"], x["p_g"])),
+            "loss_on_grid": attempt(lambda: [loss(np.array(c), x["p_data"], x["p_g"])
+                                             for c in itertools.product(x["grid"], repeat=3)])}
+
+
+@points(1)
+def test_half_everywhere_gives_two_log_two(v):
+    checks.assert_close(v.loss_at_one_half, 2 * math.log(2), name="discriminator_loss(1/2, p, p)")
+
+
+@points(1.5)
+def test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd(v):
+    # the statement's (p_data, p_g), fixed: against the grader's 2 log 2 - 2 JSD(p_data, p_g) (recorded)
+    checks.assert_close(v.loss_at_optimal, recorded("q3_discrete_discriminator_tests")["loss_at_optimal"], rtol=1e-9,
+                        name="discriminator_loss at optimal_discriminator, against 2 log 2 - 2 JSD(p_data, p_g)")
+
+
+CHECKS = [
+    CheckSpec("q3_d_star_tests", 5, 3, ("D_star", "second_derivative_at_D_star", "D_star_smoothed"),
+              visible=(test_are_expressions_in_a_and_b, test_no_smoothing_gives_back_D_star,
+                       test_equal_weights_give_one_half), inputs=with_working(_d_star_inputs)),
+    CheckSpec("q3_discrete_discriminator_tests", 5, 2.5, ("discriminator_loss", "optimal_discriminator"),
+              visible=(test_half_everywhere_gives_two_log_two, test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd),
+              probe=_discrete_probe, inputs=_discrete_inputs),
+]

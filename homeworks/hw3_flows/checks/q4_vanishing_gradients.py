@@ -1,0 +1,205 @@
+"""hw3_flows, Q4 (vanishing gradients): the derivatives of the saturating and non-saturating losses, the losses
+in torch, and the generator's gradient norm through a saturated discriminator (the notebook's given pieces, ``Q4``).
+
+The part's test cells' inputs, probes, visible tests and ``CheckSpec``s.
+"""
+from __future__ import annotations
+
+import math
+
+from dgmlab import checks
+from dgmlab.probes import CheckSpec, _sp, _torch, attempt, on_working, with_working, working
+from dgmlab.probes import seeded_generator as _gen
+from dgmlab.testing import points
+
+from .common import _randn, recorded, symbols
+
+# ------------------------------------------------------------------ Q4.1
+H0 = "13/10"  # where the visible tests compare the derivatives with finite differences
+
+
+def _at_h0(expr, name):
+    sp, s = _sp(), symbols()
+    try:
+        return complex(sp.N(checks.as_sympy(expr, name).subs(s["h"], sp.Rational(H0)), 30))
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise AssertionError(f"{name} does not evaluate to a number at h = {H0}") from None
+
+
+@points(0.5)
+def test_saturating_types(v):
+    s = symbols()
+    checks.assert_sympy_expr(v.d_saturating, "d_saturating", symbols=[s["h"]])
+    checks.assert_sympy_expr(v.limit_saturating, "limit_saturating", symbols=[])
+
+
+@points(2)
+def test_d_saturating_matches_a_finite_difference(v):
+    # against the grader's finite difference of log(1 - sigma(h)) at h = H0 (recorded)
+    want = recorded("q4_saturating_tests")["d_at_h0"]
+    got = _at_h0(v.d_saturating, "d_saturating")
+    assert abs(got - want) < 1e-12, \
+        f"d_saturating at h = {H0} differs from a finite difference of log(1 - sigma(h)) (check the sign)"
+
+
+@points(0.5)
+def test_non_saturating_types(v):
+    s = symbols()
+    checks.assert_sympy_expr(v.d_non_saturating, "d_non_saturating", symbols=[s["h"]])
+    checks.assert_sympy_expr(v.limit_non_saturating, "limit_non_saturating", symbols=[])
+
+
+@points(1)
+def test_d_non_saturating_matches_a_finite_difference(v):
+    # against the grader's finite difference of -log(sigma(h)) at h = H0 (recorded)
+    want = recorded("q4_non_saturating_tests")["d_at_h0"]
+    got = _at_h0(v.d_non_saturating, "d_non_saturating")
+    assert abs(got - want) < 1e-12, \
+        f"d_non_saturating at h = {H0} differs from a finite difference of -log(sigma(h)) (check the sign)"
+
+
+# ------------------------------------------------------------------ Q4.2
+def _logit_inputs(seed):
+    torch, g = _torch(), _gen(seed, 4)
+    fixed = torch.tensor([-20.0, -6.0, -1.5, 0.0, 0.7, 3.0, 5.0], dtype=torch.float64)
+    return {"logits": torch.cat([fixed, 4 * _randn(g, 3)])}
+
+
+def _losses_probe(o, x):
+    torch = _torch()
+    out = {}
+    for key, fn in (("saturating", o["saturating_loss"]), ("non_saturating", o["non_saturating_loss"])):
+        out[f"{key}_at_zero"] = attempt(fn, torch.zeros(3, dtype=torch.float64))
+        out[f"{key}_on_logits"] = attempt(fn, x["logits"].clone())
+        out[f"{key}_on_minus_logits"] = attempt(fn, -x["logits"].clone())
+        out[f"{key}_gradient"] = attempt(_gradient, fn, x["logits"])
+    return out
+
+
+def _gradient(fn, logits):
+    """d fn(logits) / d logits, by autograd through the student's function."""
+    t = logits.clone().requires_grad_(True)
+    return _torch().autograd.grad(fn(t), t)[0]
+
+
+@points(1)
+def test_scalar_outputs(v):
+    w = working(v)
+    checks.assert_tensor(w.saturating_at_zero, "saturating_loss(logits)", shape=())
+    checks.assert_tensor(w.non_saturating_at_zero, "non_saturating_loss(logits)", shape=())
+    checks.assert_close(w.saturating_at_zero, -math.log(2), name="saturating_loss at logit 0")
+    checks.assert_close(w.non_saturating_at_zero, math.log(2), name="non_saturating_loss at logit 0")
+
+
+@points(0.5)
+def test_both_losses_on_a_batch_of_logits(v):
+    # the grader's own values at the negated working batch (recorded); rtol 1e-8: log(1 - sigmoid(h)) computed naively
+    # (a correct answer) is about 1e-9 off in relative terms at h = 20
+    w, rec = working(v), recorded("q4_generator_losses_tests")
+    for name, got, want in (("saturating_loss", w.saturating_on_minus_logits, rec["saturating_on_minus_logits"]),
+                            ("non_saturating_loss", w.non_saturating_on_minus_logits,
+                             rec["non_saturating_on_minus_logits"])):
+        checks.assert_close(got, want, rtol=1e-8, atol=1e-12,
+                            name=f"{name} on a batch of logits (a sign, or a sum where the mean belongs?)")
+
+
+# ------------------------------------------------------------------ Q4.3
+# The probe's own losses of the logits (not the answers of Q4.2): one whose gradient vanishes as the
+# logits go to -oo like the saturating loss's, one whose gradient never does.
+def vanishing_loss(logits):
+    return _torch().exp(logits).mean()
+
+
+def linear_loss(logits):
+    return -logits.mean()
+
+
+W_DISC, OFFSETS = (1.5, -0.5), (0.0, -2.0, -4.0, -8.0, -12.0, -16.0)
+
+
+def make_discriminator(c):
+    """A fixed linear discriminator h(x) = w.x + c on 2-D samples: (N, 2) -> (N,) logits."""
+    w = _torch().tensor(W_DISC, dtype=_torch().float64)
+    return lambda xb: xb @ w + c
+
+
+def make_generator(seed=0):
+    """A tiny generator G(z) = A z + b (float64), its parameters made from ``seed``."""
+    torch = _torch()
+    g = _gen(seed, 5)
+    gen = torch.nn.Linear(2, 2, dtype=torch.float64)
+    with torch.no_grad():
+        gen.weight.copy_(torch.rand(2, 2, generator=g, dtype=torch.float64) * 2 - 1)
+        gen.bias.copy_(torch.rand(2, generator=g, dtype=torch.float64) * 2 - 1)
+    return gen
+
+
+Q4 = {"vanishing_loss": vanishing_loss, "linear_loss": linear_loss, "make_discriminator": make_discriminator,
+      "make_generator": make_generator, "OFFSETS": OFFSETS,
+      "REPEATED_OFFSETS": (0.0, -3.0, 2.0)}
+
+
+def _grad_norm_inputs(seed):
+    g = _gen(seed, 6)
+    return {"z8": _randn(g, 8, 2), "z32": _randn(g, 32, 2), "z64": _randn(g, 64, 2), "generator_seed": int(seed) % 1000}
+
+
+def _grad_norm_probe(o, x):
+    norm = o["generator_grad_norm"]
+    gs = x["generator_seed"]
+    gen0 = make_generator(gs)
+    first = attempt(norm, gen0, make_discriminator(0.0), x["z8"].clone(), vanishing_loss)
+    again = attempt(norm, gen0, make_discriminator(0.0), x["z8"].clone(), vanishing_loss)
+    gen = make_generator(gs + 1)
+
+    def repeated():
+        return [norm(gen, make_discriminator(c), x["z32"].clone(), fn)
+                for c in Q4["REPEATED_OFFSETS"] for fn in (vanishing_loss, linear_loss)]
+
+    def over_offsets(fn):
+        g2 = make_generator(gs + 2)
+        return [norm(g2, make_discriminator(c), x["z64"].clone(), fn) for c in OFFSETS]
+
+    return {"first_call": first, "second_call": again, "repeated_calls": attempt(repeated),
+            "vanishing_over_offsets": attempt(over_offsets, vanishing_loss),
+            "linear_over_offsets": attempt(over_offsets, linear_loss)}
+
+
+def _matches_finite_differences(g, want, which):
+    assert isinstance(g, float), \
+        (f"expected the {which} call to return a Python float, found {type(g).__name__}: a tensor norm becomes a "
+         f"float with float(...) or .item()")
+    hint = ""
+    if want > 0 and abs(g - want * want) <= 1e-6 * want * want:
+        hint = ": that is the squared norm (take the square root)"
+    elif abs(g - 2 * want) <= 1e-6 * want:
+        hint = ": that is twice the norm, so a gradient from the earlier call is left over (zero it first)"
+    assert abs(g - want) <= 1e-6 * want, \
+        (f"on the {which} call generator_grad_norm gives {g:.6g}, the norm of a finite-difference gradient is "
+         f"{want:.6g}{hint}")
+
+
+@points(2)
+def test_matches_finite_differences(v):
+    # against the grader's gradient norm by central differences on every parameter, on the working inputs (recorded)
+    _matches_finite_differences(working(v).first_call, recorded("q4_grad_norm_tests")["fd_norm"], "first")
+
+
+@points(1.5)
+def test_a_second_call_matches_finite_differences_too(v):
+    # the same generator again: a gradient left over from the first call must not count
+    _matches_finite_differences(working(v).second_call, recorded("q4_grad_norm_tests")["fd_norm"], "second")
+
+
+CHECKS = [
+    CheckSpec("q4_saturating_tests", 4, 1.5, ("d_saturating", "limit_saturating"),
+              visible=(test_saturating_types, test_d_saturating_matches_a_finite_difference)),
+    CheckSpec("q4_non_saturating_tests", 3, 1.5, ("d_non_saturating", "limit_non_saturating"),
+              visible=(test_non_saturating_types, test_d_non_saturating_matches_a_finite_difference)),
+    CheckSpec("q4_generator_losses_tests", 3, 1.5, ("saturating_loss", "non_saturating_loss"),
+              visible=(test_scalar_outputs, test_both_losses_on_a_batch_of_logits),
+              probe=on_working(_losses_probe), inputs=with_working(_logit_inputs)),
+    CheckSpec("q4_grad_norm_tests", 5, 1.5, ("generator_grad_norm",),
+              visible=(test_matches_finite_differences, test_a_second_call_matches_finite_differences_too),
+              probe=on_working(_grad_norm_probe), inputs=with_working(_grad_norm_inputs)),
+]
