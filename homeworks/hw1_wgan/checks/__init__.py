@@ -72,7 +72,7 @@ CHECKS = [*q1_normalizing_flows.CHECKS, *q2_wasserstein_distance.CHECKS, *q3_wga
           *q3_deliverables.CHECKS]
 
 __all__ = [  # the names above other code imports, with context() and CHECKS
-    "AffineFlow", "CHECKS", "CRITIC_BIAS", "CRITIC_WEIGHT", "ExpFlow", "LINEAR_WEIGHT", "MAX_DRAWS", "MAX_WEIGHTS_BYTES",
-    "RUNS", "STEP_LR", "WEIGHTS_FILE", "Z_DIM", "context", "drawn_samples", "linear_critic", "normal_pdf",
-    "real_digits", "small_net", "smooth_divergence", "standard_normal", "step_noise", "symbols",
+    "AffineFlow", "CHECKS", "CRITIC_BIAS", "CRITIC_WEIGHT", "ExpFlow", "LINEAR_WEIGHT", "MAX_DRAWS",
+    "MAX_WEIGHTS_BYTES", "RUNS", "STEP_LR", "WEIGHTS_FILE", "Z_DIM", "context", "drawn_samples", "linear_critic",
+    "normal_pdf", "real_digits", "small_net", "smooth_divergence", "standard_normal", "step_noise", "symbols",
     "tiny_batchnorm_generator", "tiny_critic", "tiny_generator", "tiny_sample_generator", "wgan_networks_generator"]
