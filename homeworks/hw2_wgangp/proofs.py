@@ -278,6 +278,10 @@ def glue_couplings(pi_p, pi_q, r):
            earns={"p5_critic_tests": 1.5}),
     Mutant("p5_critic", "leaky ReLU after the first convolution", edits=[
         ("F.relu(self.embed(x))", "F.leaky_relu(self.embed(x))")], earns={"p5_critic_tests": 1.5}),
+    # the scores are right but no gradient reaches the first convolution: the visible gradient test says so (1 of the
+    # 3.5 visible points), the hidden input-gradient test takes 1.5 more
+    Mutant("p5_critic", "features detached after the first convolution", edits=[
+        ("F.relu(self.embed(x))", "F.relu(self.embed(x)).detach()")], earns={"p5_critic_tests": 3.5}),
     Mutant("p5_critic", "correct variant: nn.ReLU module, flattened spatial sum", edits=[
         (_HEAD, _HEAD + "\n        self.act = nn.ReLU()"), ("F.relu(self.embed(x))", "self.act(self.embed(x))"),
         ("h.sum(dim=(2, 3))", "h.flatten(2).sum(-1)")], passes=["p5_critic_tests"]),

@@ -503,6 +503,33 @@ def test_a_self_check_compares_the_working_draw_with_the_recorded_values(ref_all
     assert failed, result.lines
 
 
+def test_a_critic_with_detached_features_loses_the_visible_gradient_point(ref_all):
+    """P5(a) asks for the scores and the gradients of the critic described: a critic that scores right but detaches its
+    features after the first convolution fails the visible gradient test alone, which says so in the statement's
+    words."""
+    from torch.nn import functional as F
+
+    from dgmlab import probes, wire
+
+    class Detached(ref_all["Critic"]):
+        def forward(self, x):
+            h = self.blocks(F.relu(self.embed(x)).detach())
+            return self.head(h.sum(dim=(2, 3))).squeeze(1)
+
+    spec = probes.spec_for("hw2_wgangp", "p5_critic_tests")
+    for make in (ref_all["Critic"], Detached):
+        objects = (make, ref_all["ResidualBlock"])
+        data = wire.loads(wire.dumps(probes.run_probe(spec, objects, probes.WORKING_SEED)))
+        result = probes.judge("hw2_wgangp", spec, data, probes.WORKING_SEED)
+        failed = {name: reason for name, _, _, ok, reason in result.results if not ok}
+        if make is not Detached:
+            assert not failed and result.earned == 3.5, result.lines
+            continue
+        assert set(failed) == {"test_every_parameter_gets_the_stated_gradient"} and result.earned == 2.5, result.lines
+        assert "the scores, and the gradients, of the critic described here" in failed[
+            "test_every_parameter_gets_the_stated_gradient"]
+
+
 def test_the_conjugate_cells_record_one_value_per_working_point():
     """The conjugate cells' visible tests evaluate the student's expression at the working draw's points; the grader's
     numerical conjugates there are recorded, one per point."""

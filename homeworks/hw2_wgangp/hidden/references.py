@@ -116,6 +116,15 @@ def critic_scores(x) -> dict:
         return {name: reference_critic(x["seed"], channels, **kw)(x["five"].clone()) for name, kw in variants.items()}
 
 
+def critic_gradient_norms(x) -> dict:
+    """``{role: norm}``: the gradient norm of each parameter of the statement's critic, with the check's weights, for
+    the sum of its scores on the check's three images (every parameter gets one)."""
+    critic = reference_critic(x["seed"], x["three"].shape[1])
+    critic(x["three"].clone()).sum().backward()
+    return {r: float(t.grad.norm()) for r, t in roles(critic, type(kit_residual_block(1)))
+            if isinstance(t, torch.nn.Parameter)}
+
+
 class _CifarGenerator(torch.nn.Module):
     """The statement's CIFAR-10 generator: the given Generator from an 8x8 seed map, nine blocks, 3 x 32 x 32."""
 
@@ -289,6 +298,10 @@ def _expected_critic(x) -> dict:
     return {"blocks": critic_block_outputs(x), **critic_scores(x)}
 
 
+def _expected_mnist_critic(x) -> dict:
+    return {**_expected_critic(x), "gradient_norms": critic_gradient_norms(x)}
+
+
 def _expected_cifar_generator(x) -> dict:
     return {"blocks": generator_block_outputs(x), "seed_map": cifar_generator_trace(x)["seed_map"],
             "gradient_norms": cifar_generator_gradient_norms(x)}
@@ -339,7 +352,7 @@ EXPECTED = {"p1_conjugate_tests": _expected_kl_conjugate, "p2_conjugate_tests": 
             "p2_objective_tests": lambda x: {"critic_at_points": optimal_critic_values(x, -1)},
             "p3_costs_tests": _expected_costs, "p4_linprog_tests": discrete_w1_values,
             "p6_schedule_tests": _expected_schedule,
-            "p5_critic_tests": _expected_critic, "p6_critic_tests": _expected_critic,
+            "p5_critic_tests": _expected_mnist_critic, "p6_critic_tests": _expected_critic,
             "p6_generator_tests": _expected_cifar_generator,
             "p5_gradient_penalty_tests": _expected_penalty, "p5_losses_tests": _expected_losses,
             "p5_optimizers_tests": _expected_optimizers,
