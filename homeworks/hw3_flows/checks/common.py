@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from dgmlab import checks
-from dgmlab.probes import _sp, _torch, expected
+from dgmlab.probes import _sp, _torch
 
 
 def symbols() -> dict:
@@ -39,9 +39,5 @@ def _is_matrix(value, name, shape, symbols_, sp):
     checks.assert_sympy_expr(sp.Add(*value), name, symbols=symbols_)
 
 
-# ------------------------------------------------------------------ visible tests: recorded values on the working seed
-# Converted cells: dgmlab.probes.with_working, on_working and working (what their visible tests compare with).
-def recorded(cell: str) -> dict:
-    """What the grader's references gave on ``cell``'s working-seed inputs (or its fixed points), recorded with the
-    kit."""
-    return expected("hw3_flows", cell)
+# Converted cells: dgmlab.probes.with_working, on_working and working; their visible tests read the recorded values
+# through ref (dgmlab.probes.Ref).

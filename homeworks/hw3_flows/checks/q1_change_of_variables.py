@@ -13,7 +13,7 @@ from dgmlab.probes import CheckSpec, _sp, _torch, attempt, on_working, with_work
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.testing import points
 
-from .common import _is_matrix, _randn, recorded, standard_normal_log_prob, symbols
+from .common import _is_matrix, _randn, standard_normal_log_prob, symbols
 
 Z0 = ("1/2", "-1", "1/5")  # a latent point where the cube root's argument is positive
 Z1 = ("1/2", "-1", "-1")  # one where it is negative (the real cube root matters)
@@ -27,7 +27,7 @@ def _exact(point, names):
 
 # ------------------------------------------------------------------ Q1(a)
 @points(0.5)
-def test_f_is_a_3x1_matrix_in_z(v):
+def test_f_is_a_3x1_matrix_in_z(v, ref):
     sp, s = _sp(), symbols()
     _is_matrix(v.f, "f", (3, 1), [s["z1"], s["z2"], s["z3"]], sp)
     assert not has_float(v.f), \
@@ -36,7 +36,7 @@ def test_f_is_a_3x1_matrix_in_z(v):
 
 
 @points(0.5)
-def test_f_inv_is_a_3x1_matrix_in_x(v):
+def test_f_inv_is_a_3x1_matrix_in_x(v, ref):
     sp, s = _sp(), symbols()
     _is_matrix(v.f_inv, "f_inv", (3, 1), [s["x1"], s["x2"], s["x3"]], sp)
     assert not has_float(v.f_inv), \
@@ -45,28 +45,28 @@ def test_f_inv_is_a_3x1_matrix_in_x(v):
 
 
 @points(0.5)
-def test_f_is_the_questions_map_at_one_point(v):
+def test_f_is_the_questions_map_at_one_point(v, ref):
     # against the question's map at z = (1/2, -1, 1/5), evaluated by the grader (recorded), not against the student's f
-    want = recorded("q1_f_and_inverse_tests")["f_at_z0"]
+    want = ref["f_at_z0"]
     assert sympy_gap(v.f, want, [_exact(Z0, ("z1", "z2", "z3"))]) < 1e-9, \
         "f at z = (1/2, -1, 1/5) is not the map the question defines"
 
 
 @points(0.5)
-def test_round_trip_at_one_point(v):
+def test_round_trip_at_one_point(v, ref):
     # f_inv(x) against the point the question's map sends to x (the grader's root finding, recorded), so that
     # f(f_inv(x)) = x holds for the question's f, whatever the student's own f
-    want = recorded("q1_f_and_inverse_tests")["f_inv_at_0_1_2"]
+    want = ref["f_inv_at_0_1_2"]
     assert sympy_gap(v.f_inv, want, [_exact(("0", "1", "2"), ("x1", "x2", "x3"))]) < 1e-25, \
         ("the question's f applied to f_inv(x) is not x at x = (0, 1, 2): a wrong last entry often means x3 was "
          "solved for in the wrong order")
 
 
 @points(1)
-def test_round_trip_with_negative_x3(v):
+def test_round_trip_with_negative_x3(v, ref):
     # both maps against the question's (recorded) where the cube root's argument is negative: f at z = (1/2, -1, -1),
     # and f_inv at x = (1/2, -3/2, -2) against the point the question's map sends there
-    want = recorded("q1_f_and_inverse_tests")
+    want = ref
     assert sympy_gap(v.f, want["f_at_z1"], [_exact(Z1, ("z1", "z2", "z3"))]) < 1e-9, \
         ("f at z = (1/2, -1, -1), where z3 e^{-z1} + z1^2 < 0, is not the map the question defines: check which "
          "cube root f uses (the real one)")
@@ -78,19 +78,19 @@ def test_round_trip_with_negative_x3(v):
 
 # ------------------------------------------------------------------ Q1(b)
 @points(1)
-def test_J_f_is_3x3_in_z(v):
+def test_J_f_is_3x3_in_z(v, ref):
     s = symbols()
     _is_matrix(v.J_f, "J_f", (3, 3), [s["z1"], s["z2"], s["z3"]], _sp())
 
 
 @points(0.5)
-def test_det_is_an_expression_in_z(v):
+def test_det_is_an_expression_in_z(v, ref):
     s = symbols()
     checks.assert_sympy_expr(v.det_J_f, "det_J_f", symbols=[s["z1"], s["z2"], s["z3"]])
 
 
 @points(0.5)
-def test_first_row_is_the_derivative_of_z1(v):
+def test_first_row_is_the_derivative_of_z1(v, ref):
     sp = _sp()
     assert sympy_gap(v.J_f[0, :], sp.Matrix([[1, 0, 0]]), [{}]) == 0, \
         ("the first row of J_f is not the derivatives of f_1 = z1: rows are outputs and columns inputs; "
@@ -98,11 +98,11 @@ def test_first_row_is_the_derivative_of_z1(v):
 
 
 @points(0.5)
-def test_det_is_the_determinant_of_J_f(v):
+def test_det_is_the_determinant_of_J_f(v, ref):
     # against the determinant of the grader's finite-difference Jacobian of the question's map (recorded; not the
     # student's J_f)
     sp, point = _sp(), _exact(Z0, ("z1", "z2", "z3"))
-    want = recorded("q1_jacobian_tests")["det_at_z0"]
+    want = ref["det_at_z0"]
     if sympy_gap(v.det_J_f, want, [point]) < 1e-20:
         return
     hint = ""
@@ -114,9 +114,9 @@ def test_det_is_the_determinant_of_J_f(v):
 
 
 @points(1)
-def test_J_f_matches_finite_differences_at_one_point(v):
+def test_J_f_matches_finite_differences_at_one_point(v, ref):
     # against the grader's finite differences of the question's map there (recorded)
-    want = recorded("q1_jacobian_tests")["J_f_at_z1"]
+    want = ref["J_f_at_z1"]
     assert sympy_gap(v.J_f, want, [_exact(Z1, ("z1", "z2", "z3"))]) < 1e-20, \
         ("J_f at z = (1/2, -1, -1) differs from finite differences of f (with the real cube root): entry "
          "(i, j) is d f_i / d z_j (is it transposed, the Jacobian of f_inv, or another cube root?)")
@@ -124,13 +124,13 @@ def test_J_f_matches_finite_differences_at_one_point(v):
 
 # ------------------------------------------------------------------ Q1(c)
 @points(0.5)
-def test_p_x_is_an_expression_in_x(v):
+def test_p_x_is_an_expression_in_x(v, ref):
     s = symbols()
     checks.assert_sympy_expr(v.p_x, "p_x", symbols=[s["x1"], s["x2"], s["x3"]])
 
 
 @points(0.5)
-def test_p_x_star_is_an_exact_positive_number(v):
+def test_p_x_star_is_an_exact_positive_number(v, ref):
     sp = _sp()
     checks.assert_sympy_expr(v.p_x_star, "p_x_star", symbols=[])
     assert not has_float(v.p_x_star), \
@@ -160,11 +160,11 @@ def number_digest(value) -> str | None:
 
 
 @points(0.5)
-def test_p_x_star_is_p_x_at_x_star(v):
+def test_p_x_star_is_p_x_at_x_star(v, ref):
     # against the digest of the grader's p_Z(z*) / |det df/dz(z*)| at z* = f^{-1}(x*), found numerically from the
     # question's map (recorded as a digest: the number is the answer)
     s = symbols()
-    want = recorded("q1_density_tests")["p_x_star_digest"]
+    want = ref["p_x_star_digest"]
     if number_digest(v.p_x_star) == want:
         return
     hint = " (check z* = f^{-1}(x*), the Gaussian normaliser and the determinant factor)"
@@ -180,10 +180,10 @@ def test_p_x_star_is_p_x_at_x_star(v):
 
 
 @points(2)
-def test_change_of_variables_at_one_point(v):
+def test_change_of_variables_at_one_point(v, ref):
     # p_x at x = f(z) for z = (1/2, -1, -1) against the grader's p_Z(z) / |det df/dz(z)| there (recorded)
     sp, s = _sp(), symbols()
-    want = recorded("q1_density_tests")
+    want = ref
     det = want["det_at_z1"]
     at = dict(zip((s["x1"], s["x2"], s["x3"]), want["x_of_z1"], strict=True))
     try:
@@ -230,13 +230,13 @@ def _torch_density_probe(o, x):
 
 
 @points(0.5)
-def test_shapes_and_dtype(v):
+def test_shapes_and_dtype(v, ref):
     torch = _torch()
     checks.assert_tensor(working(v).on_two_points, "flow_log_prob(x, ...)", shape=(2,), dtype=torch.float64)
 
 
 @points(1)
-def test_identity_map_gives_the_base_density(v):
+def test_identity_map_gives_the_base_density(v, ref):
     # the notebook's own base log-density (its locked cell base_log_prob) on the working inputs
     w = working(v)
     checks.assert_close(w.under_identity, standard_normal_log_prob(w.inputs["four"]),
@@ -244,21 +244,21 @@ def test_identity_map_gives_the_base_density(v):
 
 
 @points(0.5)
-def test_f_of_f_inv_torch_is_the_identity(v):
+def test_f_of_f_inv_torch_is_the_identity(v, ref):
     # f_inv_torch(x) against the points the question's f sends to x (the grader's inverse, recorded), so that
     # f(f_inv_torch(x)) = x
     torch = _torch()
     zb = checks.as_array(working(v).f_inv_torch_values, "f_inv_torch(x)")
     zb = torch.as_tensor(zb, dtype=torch.float64)
     assert zb.shape == (3, 3), f"f_inv_torch(x) has shape {tuple(zb.shape)} for x of shape (3, 3)"
-    checks.assert_close(zb, recorded("q1_torch_density_tests")["f_inv_of_three"], rtol=1e-9, atol=1e-9,
+    checks.assert_close(zb, ref["f_inv_of_three"], rtol=1e-9, atol=1e-9,
                         name="f_inv_torch(x), against the point that the question's f sends to x")
 
 
 @points(1)
-def test_linear_map_with_negative_determinant(v):
+def test_linear_map_with_negative_determinant(v, ref):
     # f_inv(x) = A x, det A = -3: against the grader's Gaussian log-density of covariance (A^T A)^{-1} (recorded)
-    checks.assert_close(working(v).under_linear_map, recorded("q1_torch_density_tests")["under_linear_map"],
+    checks.assert_close(working(v).under_linear_map, ref["under_linear_map"],
                         rtol=1e-9, atol=1e-9,
                         name="log p_X for f_inv(x) = A x with det A < 0 (the absolute value of the determinant?)")
 

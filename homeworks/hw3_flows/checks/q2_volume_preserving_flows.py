@@ -40,7 +40,7 @@ def _counter_probe(o, x):
 
 
 @points(0.5)
-def test_value_inside_B(v):
+def test_value_inside_B(v, ref):
     # B is the only region where the printed density is a constant: 0.9 at the grader's seeded points in B
     out = v.on_three_points
     checks.assert_tensor(out, "p_counter(xy, k)", shape=(3,))
@@ -49,7 +49,7 @@ def test_value_inside_B(v):
 
 
 @points(0.5)
-def test_zero_far_beyond_the_frame(v):
+def test_zero_far_beyond_the_frame(v, ref):
     # 0 at the grader's seeded point far beyond the frame and at every grid point beyond it (k = 5)
     out = v.on_three_points
     checks.assert_tensor(out, "p_counter(xy, k)", shape=(3,))
@@ -62,7 +62,7 @@ def test_zero_far_beyond_the_frame(v):
 
 
 # ------------------------------------------------------------------ Q2.2, Q2.3
-def test_k_is_a_positive_number(v):
+def test_k_is_a_positive_number(v, ref):
     sp = _sp()
     k_value = v.k_value
     if isinstance(k_value, sp.Basic):
@@ -78,13 +78,13 @@ def _as_float(value, name):
         raise AssertionError(f"{name} must be a number (sympy or float), found {type(value).__name__}") from None
 
 
-def test_are_numbers_between_zero_and_one(v):
+def test_are_numbers_between_zero_and_one(v, ref):
     for name in ("p_B", "max_density_vp"):
         value = _as_float(getattr(v, name), name)
         assert 0 < value <= 1, f"expected {name} to be a number in (0, 1], found {value:.6g}"
 
 
-def test_bounds_are_positive(v):
+def test_bounds_are_positive(v, ref):
     for name in ("tv_lower_bound", "kl_lower_bound"):
         value = _as_float(getattr(v, name), name)
         assert value > 0, f"expected {name} > 0, found {value:.6g}"

@@ -11,12 +11,12 @@ from dgmlab.checks import sympy_gap
 from dgmlab.probes import CheckSpec, _sp, attempt, with_working
 from dgmlab.testing import points
 
-from .common import recorded, symbols
+from .common import symbols
 
 
 # ------------------------------------------------------------------ Q3.1
 @points(0.5)
-def test_are_expressions_in_a_and_b(v):
+def test_are_expressions_in_a_and_b(v, ref):
     s = symbols()
     checks.assert_sympy_expr(v.D_star, "D_star", symbols=[s["a"], s["b"]])
     checks.assert_sympy_expr(v.second_derivative_at_D_star, "second_derivative_at_D_star", symbols=[s["a"], s["b"]])
@@ -32,13 +32,13 @@ def _d_star_inputs(seed):
 
 
 @points(0.5)
-def test_no_smoothing_gives_back_D_star(v):
+def test_no_smoothing_gives_back_D_star(v, ref):
     # with alpha = 0, g_alpha is g: D_star_smoothed there against the statement's D* at the working seed's (a, b),
     # as the grader's reference gave it there (recorded; not against the student's D_star)
     sp, s = _sp(), symbols()
     a, b = s["a"], s["b"]
     pts = [{a: sp.Rational(p, q), b: sp.Rational(r, t)} for p, q, r, t in v.inputs.working["ab"]]
-    want = recorded("q3_d_star_tests")
+    want = ref
     smoothed = checks.as_sympy(v.D_star_smoothed, "D_star_smoothed").subs(s["alpha"], 0)
 
     def gap_to(values):
@@ -57,7 +57,7 @@ def test_no_smoothing_gives_back_D_star(v):
 
 
 @points(1)
-def test_equal_weights_give_one_half(v):
+def test_equal_weights_give_one_half(v, ref):
     sp, s = _sp(), symbols()
     assert sympy_gap(v.D_star.subs({s["a"]: 1, s["b"]: 1}), sp.Rational(1, 2), [{}]) < 1e-30, \
         ("D_star is not 1/2 when a = b = 1 (both classes equally likely): another value often means the "
@@ -93,14 +93,14 @@ def _discrete_probe(o, x):
 
 
 @points(1)
-def test_half_everywhere_gives_two_log_two(v):
+def test_half_everywhere_gives_two_log_two(v, ref):
     checks.assert_close(v.loss_at_one_half, 2 * math.log(2), name="discriminator_loss(1/2, p, p)")
 
 
 @points(1.5)
-def test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd(v):
+def test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd(v, ref):
     # the statement's (p_data, p_g), fixed: against the grader's 2 log 2 - 2 JSD(p_data, p_g) (recorded)
-    checks.assert_close(v.loss_at_optimal, recorded("q3_discrete_discriminator_tests")["loss_at_optimal"], rtol=1e-9,
+    checks.assert_close(v.loss_at_optimal, ref["loss_at_optimal"], rtol=1e-9,
                         name="discriminator_loss at optimal_discriminator, against 2 log 2 - 2 JSD(p_data, p_g)")
 
 

@@ -12,7 +12,7 @@ from dgmlab.probes import CheckSpec, _sp, _torch, attempt, on_working, with_work
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.testing import points
 
-from .common import _randn, recorded, symbols
+from .common import _randn, symbols
 
 # ------------------------------------------------------------------ Q4.1
 H0 = "13/10"  # where the visible tests compare the derivatives with finite differences
@@ -27,32 +27,32 @@ def _at_h0(expr, name):
 
 
 @points(0.5)
-def test_saturating_types(v):
+def test_saturating_types(v, ref):
     s = symbols()
     checks.assert_sympy_expr(v.d_saturating, "d_saturating", symbols=[s["h"]])
     checks.assert_sympy_expr(v.limit_saturating, "limit_saturating", symbols=[])
 
 
 @points(2)
-def test_d_saturating_matches_a_finite_difference(v):
+def test_d_saturating_matches_a_finite_difference(v, ref):
     # against the grader's finite difference of log(1 - sigma(h)) at h = H0 (recorded)
-    want = recorded("q4_saturating_tests")["d_at_h0"]
+    want = ref["d_at_h0"]
     got = _at_h0(v.d_saturating, "d_saturating")
     assert abs(got - want) < 1e-12, \
         f"d_saturating at h = {H0} differs from a finite difference of log(1 - sigma(h)) (check the sign)"
 
 
 @points(0.5)
-def test_non_saturating_types(v):
+def test_non_saturating_types(v, ref):
     s = symbols()
     checks.assert_sympy_expr(v.d_non_saturating, "d_non_saturating", symbols=[s["h"]])
     checks.assert_sympy_expr(v.limit_non_saturating, "limit_non_saturating", symbols=[])
 
 
 @points(1)
-def test_d_non_saturating_matches_a_finite_difference(v):
+def test_d_non_saturating_matches_a_finite_difference(v, ref):
     # against the grader's finite difference of -log(sigma(h)) at h = H0 (recorded)
-    want = recorded("q4_non_saturating_tests")["d_at_h0"]
+    want = ref["d_at_h0"]
     got = _at_h0(v.d_non_saturating, "d_non_saturating")
     assert abs(got - want) < 1e-12, \
         f"d_non_saturating at h = {H0} differs from a finite difference of -log(sigma(h)) (check the sign)"
@@ -83,7 +83,7 @@ def _gradient(fn, logits):
 
 
 @points(1)
-def test_scalar_outputs(v):
+def test_scalar_outputs(v, ref):
     w = working(v)
     checks.assert_tensor(w.saturating_at_zero, "saturating_loss(logits)", shape=())
     checks.assert_tensor(w.non_saturating_at_zero, "non_saturating_loss(logits)", shape=())
@@ -92,10 +92,10 @@ def test_scalar_outputs(v):
 
 
 @points(0.5)
-def test_both_losses_on_a_batch_of_logits(v):
+def test_both_losses_on_a_batch_of_logits(v, ref):
     # the grader's own values at the negated working batch (recorded); rtol 1e-8: log(1 - sigmoid(h)) computed naively
     # (a correct answer) is about 1e-9 off in relative terms at h = 20
-    w, rec = working(v), recorded("q4_generator_losses_tests")
+    w, rec = working(v), ref
     for name, got, want in (("saturating_loss", w.saturating_on_minus_logits, rec["saturating_on_minus_logits"]),
                             ("non_saturating_loss", w.non_saturating_on_minus_logits,
                              rec["non_saturating_on_minus_logits"])):
@@ -180,15 +180,15 @@ def _matches_finite_differences(g, want, which):
 
 
 @points(2)
-def test_matches_finite_differences(v):
+def test_matches_finite_differences(v, ref):
     # against the grader's gradient norm by central differences on every parameter, on the working inputs (recorded)
-    _matches_finite_differences(working(v).first_call, recorded("q4_grad_norm_tests")["fd_norm"], "first")
+    _matches_finite_differences(working(v).first_call, ref["fd_norm"], "first")
 
 
 @points(1.5)
-def test_a_second_call_matches_finite_differences_too(v):
+def test_a_second_call_matches_finite_differences_too(v, ref):
     # the same generator again: a gradient left over from the first call must not count
-    _matches_finite_differences(working(v).second_call, recorded("q4_grad_norm_tests")["fd_norm"], "second")
+    _matches_finite_differences(working(v).second_call, ref["fd_norm"], "second")
 
 
 CHECKS = [
