@@ -55,7 +55,7 @@ FIGURES, ARTIFACTS = Path("figures"), Path("artifacts")
 RESULTS = {}                        # filled by the training cells, read by the summary
 # the graded files, written in the homework folder
 BASELINE_FILE, CGAN_FILE, RESULTS_FILE = (
-    pick(full=Path(name), fast=ARTIFACTS / name.replace(".", "_fast.", 1), grading=Path(name))
+    pick(full=Path(name), fast=ARTIFACTS / name.replace(".", "_fast.", 1))
     for name in ("baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"))
 
 # %% [markdown]

@@ -230,7 +230,7 @@ def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1,
            edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU()]')], earns={"p3_cond_generator_tests": 0}),
     Mutant("p3_cond_generator", "embedding first in the concatenation, [e(y), z] (the statement and the graded file read [z, e(y)])",
            edits=[('return self.net(torch.cat([z, self.embed(labels)], dim=1))', 'return self.net(torch.cat((self.embed(labels), z), 1))')],
-           earns={"p3_cond_generator_tests": 1.5}),
+           earns={"p3_cond_generator_tests": 0}),  # 1.5 until the hidden tests took only the stated order
     Mutant("p3_cond_generator", "correct variant: torch.hstack of [z, e(y)]",
            edits=[('return self.net(torch.cat([z, self.embed(labels)], dim=1))', 'return self.net(torch.hstack((z, self.embed(labels))))')],
            passes=["p3_cond_generator_tests"]),

@@ -86,7 +86,7 @@ def _generator_matches(out, want, what):
     elif float(out.abs().max()) > 1:
         hint = ": outputs beyond (-1, 1), so the last layer needs a tanh"
     assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
-        (f"{what} with the grader's parameters should give what the statement's network gives (Linear + "
+        (f"{what} with parameters set by the check should give what the statement's network gives (Linear + "
          f"LeakyReLU(0.2) per hidden width, Linear, tanh; no normalisation, no dropout); it is off by up to "
          f"{float((out - want).abs().max()):.3g}{hint}")
 
@@ -111,7 +111,7 @@ def test_saturates_like_a_tanh(v, ref):
     assert_trainable(v.trainable, "Generator()")
     # the same network with every parameter 20x larger: the outputs reach -1 and 1 as a tanh's do
     _generator_matches(working(v).saturated, ref["saturated"],
-                       "Generator()(z) with 20x the grader's parameters")
+                       "Generator()(z) with 20x the parameters set by the check")
 
 
 # ------------------------------------------------------------------ P1.2 the discriminator
@@ -150,7 +150,7 @@ def _logits_match(out, want, what):
         hint = (": no negative outputs, so a sigmoid squashes the logit at the end (the P1.3 loss would apply it a "
                 "second time)")
     assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
-        (f"{what} with the grader's parameters should give the logits of the statement's network in eval mode "
+        (f"{what} with parameters set by the check should give the logits of the statement's network in eval mode "
          f"(Linear + LeakyReLU(0.2) + dropout per hidden width, then Linear to one logit, no sigmoid, no "
          f"normalisation); they are off by up to {float((out - want).abs().max()):.3g}{hint}")
 

@@ -144,7 +144,7 @@ def _outputs_match(out, want, what):
 def test_baseline_generator_is_p1s(v, ref):
     info = experiment(working(v).experiments, "baseline")
     _outputs_match(value(info["g_out"], "make_gan('baseline')'s generator"), ref["g_out"],
-                   "make_gan('baseline')'s generator with the grader's parameters, against P1's generator with hidden "
+                   "make_gan('baseline')'s generator with parameters set by the check, against P1's generator with hidden "
                    "widths (128, 256, 512),")
 
 
@@ -153,7 +153,7 @@ def test_baseline_discriminator_and_d_steps_are_p1s(v, ref):
     info, want = experiment(working(v).experiments, "baseline"), ref
     what = "make_gan('baseline')'s discriminator"
     _outputs_match(value(info["d_out"], what), want["d_out"],
-                   f"{what} in eval mode with the grader's parameters, against P1's discriminator with hidden widths "
+                   f"{what} in eval mode with parameters set by the check, against P1's discriminator with hidden widths "
                    f"(512, 256, 128),")
     _outputs_match(value(info["d_train"], what), want["d_train"],
                    f"{what} in training mode (dropout 0.3 after each LeakyReLU, the grader's masks) with the grader's "
@@ -174,10 +174,10 @@ def test_deep_discriminator_adds_a_layer(v, ref):
         except TestFailure as exc:
             raise TestFailure(f"{exc} (the statement's deep discriminator has hidden widths {widths}, 1024 first and "
                               "128 last: four hidden layers)") from None
-        _outputs_match(out, want[key], f"{what} {mode} with the grader's parameters, against P1's discriminator with "
+        _outputs_match(out, want[key], f"{what} {mode} with parameters set by the check, against P1's discriminator with "
                                        f"hidden widths {widths},")
     _outputs_match(value(info["g_out"], f"make_gan({name!r})'s generator"), want["g_out"],
-                   f"make_gan({name!r})'s generator with the grader's parameters, against P1's generator with hidden "
+                   f"make_gan({name!r})'s generator with parameters set by the check, against P1's generator with hidden "
                    "widths (128, 256, 512) (unchanged in this experiment),")
     assert info["d_steps"] == 1, f"expected d_steps = 1 (an int) from make_gan({name!r}), found {info['d_steps']}"
 

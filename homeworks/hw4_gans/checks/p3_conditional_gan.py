@@ -80,11 +80,11 @@ def _cond_matches(out, wants, what, generator=True):
     if generator:  # the statement, and the grader drawing from the handed-in weights, read [z, e(y)]: noise first
         swapped = out.shape == wants[1].shape and torch.allclose(out, wants[1], rtol=1e-4, atol=1e-5)
         assert not swapped, \
-            (f"{what} with the grader's parameters gives what [e(y), z] gives, the embedding first: the statement "
+            (f"{what} with parameters set by the check gives what [e(y), z] gives, the embedding first: the statement "
              "concatenates [z, e_G(y)], noise first, and the grader reads your weights file in that order")
         wants = wants[:1]
     assert any(out.shape == w.shape and torch.allclose(out, w, rtol=1e-4, atol=1e-5) for w in wants), \
-        (f"{what} with the grader's parameters should give what the statement's network gives: "
+        (f"{what} with parameters set by the check should give what the statement's network gives: "
          + ("[z, e(y)] with one nn.Embedding(10, 10), then P1's layers (LeakyReLU(0.2), tanh; no normalisation, no "
             "dropout)" if generator else
             "[x, e(y)] with one nn.Embedding(10, 10), then P1's layers (LeakyReLU(0.2), dropout, one raw logit)")

@@ -22,7 +22,7 @@ def test_one_image_at_a_time(v, ref):
     with torch.no_grad():
         want = kit_generator(v.inputs.params)(v.inputs.z16[:4])
     checks.assert_close(v.one_at_a_time, want, rtol=1e-4, atol=1e-5,
-                        name="Generator() on one noise vector at a time, with the grader's parameters")
+                        name="Generator() on one noise vector at a time, with parameters set by the check")
 
 
 @points(1)
@@ -32,7 +32,7 @@ def test_training_mode_changes_nothing(v, ref):
     with torch.no_grad():
         want = kit_generator(v.inputs.params)(v.inputs.z16)
     checks.assert_close(v.out16, want, rtol=1e-4, atol=1e-5,
-                        name="Generator() in training mode, with the grader's parameters")
+                        name="Generator() in training mode, with parameters set by the check")
 
 
 # ------------------------------------------------------------------ p1_discriminator_tests

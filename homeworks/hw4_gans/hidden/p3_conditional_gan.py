@@ -13,23 +13,35 @@ from dgmlab.probes.hw4_gans import OTHER_LABELS as CGAN_OTHER_LABELS
 from dgmlab.probes.hw4_gans import assert_trainable, load_by_shape, paired, value
 from dgmlab.testing import points
 
-from .references import matches_either_order, reference_sgd_step
+from .references import either_order, reference_sgd_step
 
 
 # ------------------------------------------------------------------ p3_cond_generator_tests
+def _assert_stated_order(out, params, z, labels, what, hint=""):
+    # the statement's generator reads [z, e(y)], noise first (as the draw from the handed-in weights does): the same
+    # layers reading [e(y), z] are another network, named in the message
+    stated, swapped = either_order(params, z, labels)
+    def gives(want):
+        return isinstance(out, torch.Tensor) and out.shape == want.shape and torch.allclose(out, want, rtol=1e-4,
+                                                                                             atol=1e-5)
+    assert not gives(swapped), (f"{what} gives what [e(y), z] gives, the embedding first: the statement "
+                                "concatenates [z, e_G(y)], noise first")
+    assert gives(stated), f"{what} does not give the statement's network's images{hint}"
+
+
 @points(0.75)
 def test_one_image_at_a_time(v, ref):
     assert_trainable(v.trainable, "ConditionalGenerator()")
     # four (z, label) pairs one by one: each image as the statement's network gives it (no batch statistics)
-    assert matches_either_order(v.one_at_a_time, v.inputs.g_params, v.inputs.z12[:4], torch.arange(4)), \
-        "ConditionalGenerator() on one (z, label) at a time does not give the statement's network's images"
+    _assert_stated_order(v.one_at_a_time, v.inputs.g_params, v.inputs.z12[:4], torch.arange(4),
+                         "ConditionalGenerator() on one (z, label) at a time")
 
 
 @points(0.75)
 def test_saturates_like_a_tanh(v, ref):
     assert_trainable(v.trainable, "ConditionalGenerator()")
-    assert matches_either_order(v.saturated, [p * 20 for p in v.inputs.g_params], v.inputs.z12, torch.arange(12) % 10), \
-        "ConditionalGenerator() with 20x the grader's parameters does not give the statement's network's images (tanh?)"
+    _assert_stated_order(v.saturated, [p * 20 for p in v.inputs.g_params], v.inputs.z12, torch.arange(12) % 10,
+                         "ConditionalGenerator() with 20x the parameters set by the check", " (tanh?)")
 
 
 # ------------------------------------------------------------------ p3_cond_discriminator_tests

@@ -128,17 +128,11 @@ def kit_conditional(params, inputs, labels, generator=True, widths=None):
 
 def either_order(params, inputs, labels, generator=True) -> list:
     """The statement's network's outputs with [inputs, e(y)] and with [e(y), inputs] read by the first layer (the same
-    network, its columns in the other order: both are accepted)."""
+    layers, its columns in the other order): a generator must give the first (the statement's order); a discriminator
+    may give either."""
     first = inputs.reshape(inputs.shape[0], -1).shape[1]
     with torch.no_grad():
         return [kit_conditional(ps, inputs, labels, generator) for ps in (params, _first_columns_swapped(params, first))]
-
-
-def matches_either_order(out, params, inputs, labels, generator=True):
-    """Whether ``out`` is one of :func:`either_order`'s outputs."""
-    return isinstance(out, torch.Tensor) and any(
-        out.shape == w.shape and torch.allclose(out, w, rtol=1e-4, atol=1e-5)
-        for w in either_order(params, inputs, labels, generator))
 
 
 # ------------------------------------------------------------------ P1.3: the statement's losses
@@ -200,22 +194,22 @@ def g_loss_of(x, loss=None):
 
 # ------------------------------------------------------------------ P2.1: each experiment's networks as stated
 def assert_generator_as_stated(out, x, widths, what):
-    """``out``: a generator's output on ``x["z4"]`` with the grader's parameters for ``widths``; fails unless it is the
+    """``out``: a generator's output on ``x["z4"]`` with parameters set by the check for ``widths``; fails unless it is the
     statement's generator's (P1's layers with those hidden widths)."""
     with torch.no_grad():
         want = kit_generator(x["g_params"][tuple(widths)], 100, tuple(widths))(x["z4"])
-    _outputs_match(value(out, what), want, f"{what} with the grader's parameters, against P1's generator with hidden "
+    _outputs_match(value(out, what), want, f"{what} with parameters set by the check, against P1's generator with hidden "
                                             f"widths {tuple(widths)},")
 
 
 def assert_discriminator_as_stated(out, x, widths, what, train=False):
-    """``out``: a discriminator's logits with the grader's parameters for ``widths`` (eval mode on ``x["x4"]``, or
+    """``out``: a discriminator's logits with parameters set by the check for ``widths`` (eval mode on ``x["x4"]``, or
     training mode on ``x["x32"]`` with the grader's dropout masks); fails unless they are the statement's."""
     params = x["d_params"][tuple(widths)]
     want = (kit_train_logits(params, x["x32"], tuple(widths), x["dropout_seed"]) if train
             else kit_logits(params, x["x4"], tuple(widths)))
     mode = "in training mode (dropout 0.3 after each LeakyReLU, the grader's masks)" if train else "in eval mode"
-    _outputs_match(value(out, what), want, f"{what} {mode} with the grader's parameters, against P1's discriminator "
+    _outputs_match(value(out, what), want, f"{what} {mode} with parameters set by the check, against P1's discriminator "
                                             f"with hidden widths {tuple(widths)},")
 
 
