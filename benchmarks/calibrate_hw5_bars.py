@@ -74,7 +74,8 @@ def main(argv=None) -> int:
     p.add_argument("--json", type=Path, help="write the record here")
     args = p.parse_args(argv)
 
-    from dgmlab import artifacts, data, likelihoods
+    from dgmlab import artifacts, data
+    from dgmlab.grading.hidden.hw5_explicit.references import grading_digits
 
     torch.set_num_threads(1)  # as under grading
     ns = reference_namespace()
@@ -89,7 +90,7 @@ def main(argv=None) -> int:
 
     scale = "binary" if args.model == "pixelcnn" else "[0,1]"
     n = args.subset_size or GRADED_DIGITS[args.model]
-    grading = likelihoods.grading_digits(n, scale=scale)
+    grading = grading_digits(n, scale=scale)
     test = data.mnist(train=False, scale=scale).images
     if len(test) < N_SUBSETS * n:
         sys.exit(f"the test set has {len(test)} images, fewer than {N_SUBSETS} x {n}: set DGMLAB_DATA to real MNIST")

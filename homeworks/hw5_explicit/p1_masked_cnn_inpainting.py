@@ -248,8 +248,9 @@ if not runtime.is_grading():
 # Hand in the file the training cell writes with the full settings, unchanged: the weights of the stated
 # `PixelCNN()`, with its masks as that architecture builds them. On 100 MNIST test digits its NLL must be at most
 # **65.0 nats per image** (2 points; untrained about 520, one epoch 69.5, all 10 epochs 61.5), and the network
-# causal and trained (1 point): at least **95%** of those digits' pixels predicted right from the pixels before
-# them (untrained 87%). Only a run with the full settings writes the file: without it this cell earns 0.
+# causal and trained (1 point): at least **95%** of the pixels of 100 training digits predicted right from the
+# pixels before them (untrained 87%). Only a run with the full settings writes the file: without it this cell
+# earns 0.
 
 # %% kind="tests" grade_id="p1_weights_tests" points=3
 from dgmlab.probes import check

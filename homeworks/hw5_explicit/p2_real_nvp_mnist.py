@@ -348,9 +348,9 @@ if not runtime.is_grading():
 # Hand in the file the training cell writes with the full settings, unchanged: the weights of the stated
 # `RealNVP(784, 256, 6)`, with its masks as the architecture builds them. On 200 MNIST test digits it must give
 # at most **1.95 bits/dim** (2 points; untrained 70-85, 10 epochs 1.96, all 20 epochs 1.89), and be a trained flow
-# that reports its Jacobian's log-determinant (1 point): latents with a mean square of at most **2** per
-# coordinate (untrained 30-90), log-determinant at least **-1** per dimension. Only a run with the full settings
-# writes the file: without it this cell earns 0.
+# that reports its Jacobian's log-determinant (1 point): on 200 training digits, latents with a mean square of at
+# most **2** per coordinate (untrained 30-90), log-determinant at least **-1** per dimension. Only a run with the
+# full settings writes the file: without it this cell earns 0.
 
 # %% kind="tests" grade_id="p2_weights_tests" points=3
 from dgmlab.probes import check

@@ -1,5 +1,6 @@
 """dgmlab.grading.hidden.hw5_explicit.references: the grader's Fréchet distance and its gradient, and the
-likelihoods hw5's weights cells grade with, against closed forms, finite differences and torch.distributions."""
+likelihoods hw5's weights cells grade with, against closed forms, finite differences and torch.distributions; the
+grading digits and the two properties a graded file must have (causal, log-det = Jacobian's)."""
 import math
 
 import numpy as np
@@ -7,7 +8,6 @@ import pytest
 import torch
 from torch import nn
 
-from dgmlab import likelihoods
 from dgmlab.grading.hidden.hw5_explicit import references
 
 
@@ -45,8 +45,72 @@ def test_frechet_gradients_match_central_differences():
     assert (fd(m1, c1, m2, c2 + h * e) - fd(m1, c1, m2, c2 - h * e)) / (2 * h) == pytest.approx((g_c2 * e).sum(), rel=1e-5)
 
 
-def test_the_student_package_keeps_no_likelihood_formula():
-    assert not hasattr(likelihoods, "bernoulli_nll_nats") and not hasattr(likelihoods, "flow_bits_per_dim")
+def test_the_student_package_keeps_no_likelihood_formula_nor_the_grading_digits():
+    """issue 54: dgmlab.likelihoods named the digits the weights files are graded on (a student could tune on them)
+    and held the printed logit transform; all of it is the grader's now."""
+    import importlib.util
+
+    from dgmlab.probes import hw5_explicit
+
+    assert importlib.util.find_spec("dgmlab.likelihoods") is None
+    assert not hasattr(hw5_explicit, "grading_digits") and not hasattr(hw5_explicit.common, "grading_digits")
+
+
+def test_grading_digits_are_the_shipped_test_digits_in_both_scales():
+    from dgmlab.data import load_sample
+
+    binary, gray = references.grading_digits(100), references.grading_digits(100, scale="[0,1]")
+    assert binary.shape == gray.shape == (100, 1, 28, 28)
+    assert set(binary.unique().tolist()) == {0.0, 1.0} and torch.equal(binary, (gray > 0.5).float())
+    assert torch.equal(references.grading_digits(200)[:100], binary)
+    assert torch.equal(gray * 255, torch.from_numpy(load_sample(train=False)[0][:100]).float())
+    with pytest.raises(ValueError, match="between 1 and 200"):
+        references.grading_digits(201)
+
+
+class _SeesItself(nn.Module):
+    """A 1x1 convolution: the logit at each pixel depends on that pixel (not causal)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 1, 1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class _Previous(nn.Module):
+    """The logit at each pixel is the pixel before it in raster order (causal)."""
+
+    def forward(self, x):
+        flat = x.flatten(1)
+        return torch.cat([torch.zeros_like(flat[:, :1]), flat[:, :-1]], dim=1).view_as(x)
+
+
+def test_check_causal_refuses_a_model_that_sees_the_pixel_it_predicts():
+    references.check_causal(_Previous())
+    with pytest.raises(AssertionError, match=r"not causal: its logit at pixel \(10, 10\) depends on pixel \(10, 10\)"):
+        references.check_causal(_SeesItself())
+
+
+class _Affine(nn.Module):
+    """z = a * v elementwise; log|det| = sum log|a|, or its negative when ``flipped``."""
+
+    def __init__(self, flipped=False):
+        super().__init__()
+        self.a = nn.Parameter(torch.linspace(0.5, 2.0, 784))
+        self.flipped = flipped
+
+    def forward(self, v):
+        ld = torch.log(self.a.abs()).sum().expand(len(v))
+        return v * self.a, -ld if self.flipped else ld
+
+
+def test_check_log_det_refuses_a_flipped_log_determinant():
+    x = references.grading_digits(1, scale="[0,1]")
+    references.check_log_det(_Affine(), x)
+    with pytest.raises(AssertionError, match=r"log-determinant is .* but the Jacobian.s log\|det\| is"):
+        references.check_log_det(_Affine(flipped=True), x)
 
 
 class _Logits(nn.Module):
@@ -59,7 +123,7 @@ class _Logits(nn.Module):
 
 
 def test_bernoulli_nll_matches_torch_distributions():
-    x = likelihoods.grading_digits(20)
+    x = references.grading_digits(20)
     logits = torch.randn(1, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     want = -torch.distributions.Bernoulli(logits=logits.expand_as(x)).log_prob(x).flatten(1).sum(1).mean()
     assert references.bernoulli_nll_nats(_Logits(logits), x, batch_size=7) == pytest.approx(float(want), rel=1e-5)
@@ -72,9 +136,9 @@ class _Identity(nn.Module):
 
 
 def test_flow_bits_per_dim_of_the_identity_flow_is_the_logit_gaussian_density():
-    x = likelihoods.grading_digits(10, scale="[0,1]")
+    x = references.grading_digits(10, scale="[0,1]")
     alpha = 0.05
-    g = torch.Generator().manual_seed(likelihoods.GRADING_SEED)
+    g = torch.Generator().manual_seed(references.GRADING_SEED)
     y = (torch.round(x.flatten(1) * 255) + torch.rand((10, 784), generator=g)) / 256
     s = alpha + (1 - 2 * alpha) * y
     v = torch.log(s / (1 - s))

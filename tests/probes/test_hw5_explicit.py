@@ -259,6 +259,48 @@ def test_the_visible_layouts_have_the_kit_networks_names_and_shapes(ref):
         assert {k: tuple(v.shape) for k, v in stand_in.state_dict().items()} == want
 
 
+def test_the_visible_file_checks_read_no_grading_digit():
+    """issue 54: the weights cells' visible points run on the first digits of the shipped training sample, never on
+    the shipped test digits the grader's likelihood bars use (those live with the grader only)."""
+    from dgmlab.grading.hidden.hw5_explicit.references import grading_digits
+    from dgmlab.probes.hw5_explicit import common
+
+    seen, graded = common._training_digits(200, "[0,1]").flatten(1), grading_digits(200, "[0,1]").flatten(1)
+    assert seen.shape == graded.shape == (200, 784)
+    assert not (seen[:, None, :] == graded[None, :, :]).all(-1).any()
+    assert torch.equal(common._training_digits(100, "binary"), (seen[:100] > 0.5).float().view(100, 1, 28, 28))
+
+
+def test_the_visible_property_checks_refuse_a_model_that_sees_its_pixel_and_a_flipped_log_det():
+    from dgmlab.probes.hw5_explicit import common, p2_real_nvp_mnist
+
+    class SeesItself(torch.nn.Module):
+        def forward(self, x):
+            return x * 2.0
+
+    class Previous(torch.nn.Module):
+        def forward(self, x):
+            flat = x.flatten(1)
+            return torch.cat([torch.zeros_like(flat[:, :1]), flat[:, :-1]], dim=1).view_as(x)
+
+    class Scale(torch.nn.Module):
+        def __init__(self, flipped):
+            super().__init__()
+            self.a, self.flipped = torch.nn.Parameter(torch.linspace(0.5, 2.0, 784)), flipped
+
+        def forward(self, v):
+            ld = torch.log(self.a).sum().expand(len(v))
+            return v * self.a, -ld if self.flipped else ld
+
+    common._assert_causal(Previous())
+    with pytest.raises(AssertionError, match=r"not causal: its logit at pixel \(10, 10\) depends on pixel \(10, 10\)"):
+        common._assert_causal(SeesItself())
+    v = p2_real_nvp_mnist.flow_input(common._training_digits(1, "[0,1]"))
+    common._assert_log_det(Scale(False), v)
+    with pytest.raises(AssertionError, match=r"log-determinant is .* but the Jacobian.s log\|det\| is"):
+        common._assert_log_det(Scale(True), v)
+
+
 def test_copy_detection_loads_both_weights_files_as_the_hidden_tests_do():
     """dgmlab.grading.copies.functional_copies compares hw5's handed-in files in the hidden tests' own networks
     (homeworks/hw5_explicit/hidden/), with their size limits: both genuine fixtures load and give a fingerprint."""
@@ -284,17 +326,18 @@ def test_pixelcnn_bar_rejects_the_early_fixture_and_passes_the_genuine_one(ref):
     import inspect
     import re
 
-    from dgmlab import artifacts, likelihoods
+    from dgmlab import artifacts
     from dgmlab.grading.hidden.hw5_explicit import p1_masked_cnn_inpainting as hidden_p1
-    from dgmlab.grading.hidden.hw5_explicit.references import bernoulli_nll_nats
+    from dgmlab.grading.hidden.hw5_explicit.references import bernoulli_nll_nats, grading_digits
 
     builder = _builder()
     nb = builder.build()
     bar = hidden_p1.P1_BAR_NATS
-    assert any(f"at most **{bar} nats per image**" in c.source for c in nb.nb.cells if c.cell_type == "markdown")
+    assert any(f"at most **{bar} nats per image**" in " ".join(c.source.split()) for c in nb.nb.cells
+               if c.cell_type == "markdown")
     graded = inspect.getsource(hidden_p1.test_held_in_nats_below_the_bar)
     n = int(re.search(r"grading_digits\((\d+), scale=\"binary\"\)", graded).group(1))
-    x = likelihoods.grading_digits(n, scale="binary")
+    x = grading_digits(n, scale="binary")
     for path, recorded in ((EARLY_P1, builder.P1_EARLY_NLL), (builder.GENUINE_P1_WEIGHTS, builder.P1_CALIBRATED_NLL)):
         net = artifacts.load_weights(ref["PixelCNN"](), torch.load(path, weights_only=True), constant_buffers=True)
         assert bernoulli_nll_nats(net, x) == pytest.approx(recorded, abs=0.01), path.name

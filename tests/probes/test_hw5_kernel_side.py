@@ -17,8 +17,7 @@ HW = "hw5_explicit"
 # the cells whose answer is one function, and its name
 FUNCTION_CELLS = {"q4_stats_tests": "feature_statistics", "q4_frechet_tests": "frechet_gaussian",
                   "p1_nll_tests": "bernoulli_nll", "p2_bpd_tests": "bits_per_dim"}
-STUDENT_MODULES = ("dgmlab.metrics", "dgmlab.likelihoods", "dgmlab.checks", "dgmlab.toys", "dgmlab.artifacts",
-                   "dgmlab.probes.hw5_explicit")
+STUDENT_MODULES = ("dgmlab.metrics", "dgmlab.checks", "dgmlab.toys", "dgmlab.artifacts", "dgmlab.probes.hw5_explicit")
 
 
 def _kit_modules() -> list:

@@ -30,11 +30,11 @@ def context() -> dict:
     import numpy as np
     import torch
 
-    from dgmlab import artifacts, likelihoods, metrics, runtime
+    from dgmlab import artifacts, metrics, runtime
 
     return {**symbols(), "sp": _sp(), "np": np, "torch": torch, "nn": torch.nn, "F": torch.nn.functional,
-            "math": math, "io": io, "checks": checks, "artifacts": artifacts, "likelihoods": likelihoods,
-            "metrics": metrics, "runtime": runtime, "as_stated": as_stated, "P1_WEIGHTS_FILE": P1_WEIGHTS_FILE,
+            "math": math, "io": io, "checks": checks, "artifacts": artifacts, "metrics": metrics,
+            "runtime": runtime, "as_stated": as_stated, "P1_WEIGHTS_FILE": P1_WEIGHTS_FILE,
             "P2_WEIGHTS_FILE": P2_WEIGHTS_FILE}
 
 

@@ -173,3 +173,53 @@ def _file_network(v, name, made_by, network):
 
 
 MAX_FILE_BYTES = 64 * 2**20  # what a cell reads at all (dgmlab.probes.MAX_FILE_BYTES); the hidden tests are stricter
+
+
+# The visible points' properties and digits. The grader's likelihood bars use other digits (the shipped test
+# digits, in the hidden tests); these are the first digits of the shipped training sample, which every student has.
+def _training_digits(n: int, scale: str):
+    """The first ``n`` digits of the shipped MNIST training sample, ``(n, 1, 28, 28)`` float32: binarised at 0.5
+    (``scale="binary"``, as P1's data) or 8-bit values / 255 (``"[0,1]"``)."""
+    from dgmlab.data import load_sample
+
+    torch = _torch()
+    x, _ = load_sample(train=True)
+    x = torch.from_numpy(x[:n].astype("float32") / 255.0).reshape(n, 1, 28, 28)
+    return (x > 0.5).float() if scale == "binary" else x
+
+
+def _assert_causal(model, positions=((10, 10), (20, 5)), shape=(1, 1, 28, 28)) -> None:
+    """Raise ``AssertionError`` unless the logit at each (i, j) of ``positions`` has zero gradient with respect to
+    the pixels at and after (i, j) in raster order: otherwise the NLL is not a likelihood (a model that sees the pixel
+    it predicts scores near 0 nats)."""
+    torch = _torch()
+    model.eval()
+    x = torch.bernoulli(torch.full(shape, 0.5), generator=torch.Generator().manual_seed(0))
+    x.requires_grad_(True)
+    logits = model(x)
+    H, W = shape[-2:]
+    for i, j in positions:
+        (grad,) = torch.autograd.grad(logits[0, 0, i, j], x, retain_graph=True)
+        later = grad[0, 0].flatten()[i * W + j:]
+        if later.abs().max() > 0:
+            k = int(later.abs().argmax()) + i * W + j
+            raise AssertionError(f"the model is not causal: its logit at pixel ({i}, {j}) depends on pixel "
+                                 f"({k // W}, {k % W}), at or after it in raster order, so its NLL is not a likelihood")
+
+
+def _assert_log_det(flow, v, tol: float = 0.05) -> None:
+    """Raise ``AssertionError`` unless ``flow(v)``'s log-determinant matches ``slogdet`` of autograd's full
+    Jacobian dz/dv (float64) for the first row of ``v`` (the flow's own input), within ``tol`` nats."""
+    import copy
+
+    torch = _torch()
+    flow.eval()
+    v = v[:1].double()
+    flow64 = copy.deepcopy(flow).double()
+    jac = torch.autograd.functional.jacobian(lambda u: flow64(u.unsqueeze(0))[0][0], v[0], vectorize=True)
+    sign, want = torch.linalg.slogdet(jac)
+    with torch.no_grad():
+        got = float(flow64(v)[1][0])
+    if sign <= 0 or abs(got - float(want)) > tol:
+        raise AssertionError(f"the flow's log-determinant is {got:.2f} on a digit, but the Jacobian's log|det| is "
+                             f"{float(want):.2f}: with a wrong log-determinant its likelihood is not one")

@@ -9,8 +9,8 @@ from dgmlab.probes import on_working, with_working, working, CheckSpec, attempt,
 from dgmlab.probes import _torch  # lazy imports
 from dgmlab.testing import points
 
-from .common import (NotAsStated, P1_WEIGHTS_FILE, _detached, _file_from_full_mode, _file_network, _gradients_reach,
-                     _seeded, _stated, _without_gradient, as_stated)
+from .common import (NotAsStated, P1_WEIGHTS_FILE, _assert_causal, _detached, _file_from_full_mode, _file_network,
+                     _gradients_reach, _seeded, _stated, _training_digits, _without_gradient, as_stated)
 
 
 # ====================================================================== P1: masked convolution
@@ -484,16 +484,14 @@ def pixel_accuracy(net, x) -> float:
 
 @points(1)
 def test_p1_file_is_a_trained_pixelcnn(v, ref):
-    # the file in the stated PixelCNN() (its own masks): causal, and at least 95% of the grading digits' pixels
+    # the file in the stated PixelCNN() (its own masks): causal, and at least 95% of 100 training digits' pixels
     # predicted right from the pixels before them
-    from dgmlab import likelihoods
-
     _file_from_full_mode(v, P1_WEIGHTS_FILE)
     net = _file_network(v, P1_WEIGHTS_FILE, "the P1 training cell", P1_FILE_NETWORK)
-    likelihoods.check_causal(net)
-    share = pixel_accuracy(net, likelihoods.grading_digits(100, scale="binary"))
+    _assert_causal(net)
+    share = pixel_accuracy(net, _training_digits(100, scale="binary"))
     assert share >= P1_VISIBLE_BAR_ACCURACY, \
-        (f"the network in {P1_WEIGHTS_FILE} predicts {share:.1%} of the grading digits' pixels from the pixels before "
+        (f"the network in {P1_WEIGHTS_FILE} predicts {share:.1%} of 100 training digits' pixels from the pixels before "
          f"them (logit > 0 exactly where the pixel is 1), less than {P1_VISIBLE_BAR_ACCURACY:.0%} (untrained: about "
          f"87%, the share of black pixels; trained: about 96.5%): hand in the file the full training run writes")
 

@@ -9,8 +9,9 @@ from dgmlab.probes import on_working, with_working, working, CheckSpec, attempt,
 from dgmlab.probes import _torch  # lazy imports
 from dgmlab.testing import points
 
-from .common import (NotAsStated, P2_WEIGHTS_FILE, _close, _detached, _file_from_full_mode, _file_network,
-                     _gradients_reach, _maybe, _returned, _seeded, _stated, _without_gradient, as_stated)
+from .common import (NotAsStated, P2_WEIGHTS_FILE, _assert_log_det, _close, _detached, _file_from_full_mode,
+                     _file_network, _gradients_reach, _maybe, _returned, _seeded, _stated, _training_digits,
+                     _without_gradient, as_stated)
 
 
 # ====================================================================== P2: logit transform
@@ -543,30 +544,35 @@ def flow_on_digits(flow, x):
     """``(mean z_i^2, mean log|det| per dimension)`` of ``flow`` on images ``x`` (8-bit values / 255) at the middle of
     their dequantisation bins, sent through torch.logit: the printed transform without its alpha (which moves v by at
     most 6e-4 there, for alpha = 1e-6; the grader's likelihood uses the printed transform itself)."""
-    torch = _torch()
     flow.eval()
-    y = (torch.round(x.reshape(len(x), -1) * 255) + 0.5) / 256
-    with torch.no_grad():
-        z, log_det = flow(torch.logit(y))
-    return float((z ** 2).mean()), float(log_det.mean()) / y.shape[1]
+    v = flow_input(x)
+    with _torch().no_grad():
+        z, log_det = flow(v)
+    return float((z ** 2).mean()), float(log_det.mean()) / v.shape[1]
+
+
+def flow_input(x):
+    """Images ``x`` (8-bit values / 255) at the middle of their dequantisation bins, sent through torch.logit: what
+    :func:`flow_on_digits` feeds the flow, ``(N, D)``."""
+    torch = _torch()
+    return torch.logit((torch.round(x.reshape(len(x), -1) * 255) + 0.5) / 256)
 
 
 @points(1)
 def test_p2_file_is_a_trained_realnvp(v, ref):
-    # the file in the printed flow RealNVP(784, 256, 6) (its own masks): log-det = Jacobian's, and the grading digits
-    # sent to a latent of about unit scale without shrinking
-    from dgmlab import likelihoods
-
+    # the file in the printed flow RealNVP(784, 256, 6) (its own masks): log-det = Jacobian's, and 200 training
+    # digits sent to a latent of about unit scale without shrinking
     _file_from_full_mode(v, P2_WEIGHTS_FILE)
     net = _file_network(v, P2_WEIGHTS_FILE, "the P2 training cell", P2_FILE_NETWORK)
-    likelihoods.check_log_det(net, likelihoods.grading_digits(1, scale="[0,1]"))
-    z2, log_det = flow_on_digits(net, likelihoods.grading_digits(200, scale="[0,1]"))
+    digits = _training_digits(200, scale="[0,1]")
+    _assert_log_det(net, flow_input(digits[:1]))
+    z2, log_det = flow_on_digits(net, digits)
     assert z2 <= P2_VISIBLE_BAR_Z2, \
-        (f"the flow in {P2_WEIGHTS_FILE} sends the grading digits to z with a mean square of {z2:.2f} per coordinate, "
+        (f"the flow in {P2_WEIGHTS_FILE} sends 200 training digits to z with a mean square of {z2:.2f} per coordinate, "
          f"more than {P2_VISIBLE_BAR_Z2:g} (a standard normal latent gives 1; untrained: 30-90): hand in the file the "
          f"full training run writes")
     assert log_det >= P2_VISIBLE_BAR_LOG_DET, \
-        (f"the flow in {P2_WEIGHTS_FILE} has a log-determinant of {log_det:.2f} per dimension on the grading digits, "
+        (f"the flow in {P2_WEIGHTS_FILE} has a log-determinant of {log_det:.2f} per dimension on 200 training digits, "
          f"below {P2_VISIBLE_BAR_LOG_DET:g}: it shrinks its input toward 0 rather than modelling it (the full "
          f"training run gives about -0.2)")
 

@@ -9,11 +9,12 @@ import math
 import torch
 from torch import nn
 
-from dgmlab import artifacts, checks, likelihoods, runtime
+from dgmlab import artifacts, checks, runtime
 from dgmlab.probes.hw5_explicit import P2_WEIGHTS_FILE, as_stated
 from dgmlab.testing import points
 
-from .references import flow_bits_per_dim, printed_log_det, stated_masks, statement_coupling, statement_flow
+from .references import (check_log_det, flow_bits_per_dim, grading_digits, printed_log_det, stated_masks,
+                         statement_coupling, statement_flow)
 
 
 # ------------------------------------------------------------------ p2_logit_tests
@@ -179,8 +180,8 @@ def test_held_in_bits_per_dim_below_the_bar(v, ref):
         return
     model = _graded_model(v)  # a file that does not fit earns nothing here either
     # a likelihood that is not one earns nothing
-    likelihoods.check_log_det(model, likelihoods.grading_digits(1, scale="[0,1]"))
-    value = flow_bits_per_dim(model, likelihoods.grading_digits(200, scale="[0,1]"), alpha=1e-6)
+    check_log_det(model, grading_digits(1, scale="[0,1]"))
+    value = flow_bits_per_dim(model, grading_digits(200, scale="[0,1]"), alpha=1e-6)
     assert value <= P2_BAR_BITS, (
         f"expected at most {P2_BAR_BITS} bits/dim on the grading digits, found {value:.3f}: above the bar (the "
         "reference run is below it from epoch 11.5 of 20 on): train with the full settings for all 20 epochs and hand "

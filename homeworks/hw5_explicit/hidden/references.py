@@ -24,17 +24,19 @@ inputs drawn from the working seed (:data:`dgmlab.probes.WORKING_SEED`);
 ``homeworks/hw5_explicit/checks/expected.json``.
 
 ``benchmarks/calibrate_hw5_bars.py`` uses the same functions, so the bars are calibrated on exactly what the
-cells compute. The grading digits themselves are :func:`dgmlab.likelihoods.grading_digits` (data, not an answer).
+cells compute. The grading digits (:func:`grading_digits`) and the two property checks a graded file must pass
+(:func:`check_causal`, :func:`check_log_det`) are here too: they were dgmlab.likelihoods, in the student package,
+where they named the graded digits (a student could tune on them) and held the printed logit transform.
 """
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dgmlab.likelihoods import GRADING_SEED
 from dgmlab.probes.hw5_explicit import ALPHAS, TINY_Y, alternating_mask
 
 
@@ -105,6 +107,63 @@ def _expected_frechet(x):
     (s1, t1), (s2, t2) = x["singular1"], x["singular2"]
     return {"diagonal": frechet_distance(x["mu1"], np.diag(x["diag_a"]), x["mu2"], np.diag(x["diag_b"])),
             "general": frechet_distance(m1, c1, m2, c2), "singular": frechet_distance(s1, t1, s2, t2)}
+
+
+# ---------------------------------------------------------------------- P1, P2: the grading digits, two properties
+GRADING_SEED = 0  # the grader's dequantisation noise and check_causal's input, fixed so a grade is reproducible
+
+
+def grading_digits(n: int = 200, scale: str = "binary") -> torch.Tensor:
+    """The first ``n`` (<= 200) shipped MNIST test digits, ``(n, 1, 28, 28)`` float32.
+
+    ``scale="binary"``: pixels > 0.5 become 1 (as ``dgmlab.data.mnist(scale="binary")``);
+    ``scale="[0,1]"``: 8-bit values divided by 255.
+    """
+    from dgmlab.data import load_sample
+
+    if scale not in ("binary", "[0,1]"):
+        raise ValueError(f"scale must be 'binary' or '[0,1]', got {scale!r}")
+    x, _ = load_sample(train=False)
+    if not 1 <= n <= len(x):
+        raise ValueError(f"n must be between 1 and {len(x)} (the shipped test digits), got {n}")
+    x = torch.from_numpy(x[:n].astype("float32") / 255.0).reshape(n, 1, 28, 28)
+    return (x > 0.5).float() if scale == "binary" else x
+
+
+def check_causal(model: torch.nn.Module, positions=((10, 10), (20, 5)), shape=(1, 1, 28, 28)) -> None:
+    """Raise ``AssertionError`` unless the logit at each (i, j) of ``positions`` has zero gradient with
+    respect to the pixels at and after (i, j) in raster order: otherwise the NLL is not a likelihood
+    (a model that sees the pixel it predicts scores near 0 nats)."""
+    model.eval()
+    x = torch.bernoulli(torch.full(shape, 0.5), generator=torch.Generator().manual_seed(GRADING_SEED))
+    x.requires_grad_(True)
+    logits = model(x)
+    H, W = shape[-2:]
+    for i, j in positions:
+        (grad,) = torch.autograd.grad(logits[0, 0, i, j], x, retain_graph=True)
+        later = grad[0, 0].flatten()[i * W + j:]
+        if later.abs().max() > 0:
+            k = int(later.abs().argmax()) + i * W + j
+            raise AssertionError(f"the model is not causal: its logit at pixel ({i}, {j}) depends on pixel "
+                                 f"({k // W}, {k % W}), at or after it in raster order, so its NLL is not a likelihood")
+
+
+def check_log_det(flow: torch.nn.Module, x: torch.Tensor, alpha: float = 1e-6, tol: float = 0.05) -> None:
+    """Raise ``AssertionError`` unless ``flow(v)``'s log-determinant matches ``slogdet`` of autograd's full
+    Jacobian dz/dv (float64) for the first image of ``x``, within ``tol`` nats: otherwise the bits/dim
+    computed from it is not a likelihood."""
+    flow.eval()
+    y = (torch.round(x[:1].reshape(1, -1) * 255) + 0.5) / 256
+    s = alpha + (1 - 2 * alpha) * y
+    v = (torch.log(s) - torch.log1p(-s)).double()
+    flow64 = copy.deepcopy(flow).double()
+    jac = torch.autograd.functional.jacobian(lambda u: flow64(u.unsqueeze(0))[0][0], v[0], vectorize=True)
+    sign, want = torch.linalg.slogdet(jac)
+    with torch.no_grad():
+        got = float(flow64(v)[1][0])
+    if sign <= 0 or abs(got - float(want)) > tol:
+        raise AssertionError(f"the flow's log-determinant is {got:.2f} on a grading digit, but the Jacobian's "
+                             f"log|det| is {float(want):.2f}: with a wrong log-determinant bits/dim is not a likelihood")
 
 
 # ---------------------------------------------------------------------- P1, P2: likelihoods of handed-in weights
