@@ -283,21 +283,21 @@ test_w1_zero_for_equal_means.__name__ = "test_zero_for_equal_means"  # the cell'
 
 
 CHECKS = [
-    CheckSpec("q2_kl_gaussians_tests", 8, 3, ("kl_integrand", "kl_general", "kl_gaussians"),
+    CheckSpec("q2_kl_gaussians_tests", hidden=3, names=("kl_integrand", "kl_general", "kl_gaussians"),
               visible=(test_are_expressions_in_the_right_symbols, test_general_kl_vanishes_for_equal_distributions,
                        test_general_kl_is_positive_when_only_the_widths_differ,
                        test_integrand_is_p_g_times_the_log_ratio, test_general_kl_matches_numerical_integration),
               inputs=with_working(_kl_inputs)),
-    CheckSpec("q2_kl_limits_tests", 6, 3.5, ("kl_limits",),
+    CheckSpec("q2_kl_limits_tests", hidden=3.5, names=("kl_limits",),
               visible=(test_returns_two_sympy_objects, test_limit_of_an_expression_continuous_at_zero,
                        test_derivative_limit_of_an_expression_continuous_at_zero),
               probe=on_working(_limits_probe), inputs=with_working(_limits_inputs)),
-    CheckSpec("q2_combined_generator_loss_tests", 3, 2, ("combined_generator_loss",),
+    CheckSpec("q2_combined_generator_loss_tests", hidden=2, names=("combined_generator_loss",),
               visible=(test_returns_a_scalar, test_value_at_a_single_output),
               probe=_combined_probe, inputs=_combined_inputs),
-    CheckSpec("q2_js_divergence_tests", 5, 2.5, ("js_divergence",),
+    CheckSpec("q2_js_divergence_tests", hidden=2.5, names=("js_divergence",),
               visible=(test_zero_for_equal_means, test_value_at_moderate_eps),
               probe=on_working(_js_probe), inputs=with_working(_js_inputs)),
-    CheckSpec("q2_w1_distance_tests", 2, 1.5, ("w1_distance",), visible=(test_w1_zero_for_equal_means,),
+    CheckSpec("q2_w1_distance_tests", hidden=1.5, names=("w1_distance",), visible=(test_w1_zero_for_equal_means,),
               probe=_w1_probe, inputs=_w1_inputs),
 ]

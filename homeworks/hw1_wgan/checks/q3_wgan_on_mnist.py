@@ -415,17 +415,17 @@ def test_then_one_generator_update_through_the_updated_critic(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q3_wgan_losses_tests", 5, 1.25, ("critic_loss", "generator_loss"),
+    CheckSpec("q3_wgan_losses_tests", hidden=1.25, names=("critic_loss", "generator_loss"),
               visible=(test_scalars, test_critic_loss_sign_on_one_pair, test_generator_loss_sign_on_one_score,
                        test_critic_loss_with_unequal_batches, test_generator_loss_on_a_batch),
               probe=on_working(_losses_probe), inputs=with_working(_losses_inputs)),
-    CheckSpec("q3_gradient_penalty_tests", 6, 3.5, ("gradient_penalty",),
+    CheckSpec("q3_gradient_penalty_tests", hidden=3.5, names=("gradient_penalty",),
               visible=(test_linear_critic_value_and_lambda, test_one_alpha_per_sample_between_real_and_fake),
               probe=_penalty_probe, inputs=_penalty_inputs),
-    CheckSpec("q3_clip_weights_tests", 3, 0.75, ("clip_weights",),
+    CheckSpec("q3_clip_weights_tests", hidden=0.75, names=("clip_weights",),
               visible=(test_all_parameters_within_bounds, test_values_inside_the_bounds_are_kept_and_signs_preserved),
               probe=on_working(_clip_probe), inputs=with_working(_clip_inputs)),
-    CheckSpec("q3_train_step_tests", 9, 5.5, ("wgan_train_step",),
+    CheckSpec("q3_train_step_tests", hidden=5.5, names=("wgan_train_step",),
               visible=(test_first_critic_update_descends_the_critic_loss,
                        test_then_one_generator_update_through_the_updated_critic),
               probe=on_working(_step_probe), inputs=with_working(_step_inputs)),

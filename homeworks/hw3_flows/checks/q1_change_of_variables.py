@@ -264,17 +264,17 @@ def test_linear_map_with_negative_determinant(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q1_f_and_inverse_tests", 5, 2, ("f", "f_inv", "f_is_invertible"),
+    CheckSpec("q1_f_and_inverse_tests", hidden=2, names=("f", "f_inv", "f_is_invertible"),
               visible=(test_f_is_a_3x1_matrix_in_z, test_f_inv_is_a_3x1_matrix_in_x,
                        test_f_is_the_questions_map_at_one_point, test_round_trip_at_one_point,
                        test_round_trip_with_negative_x3)),
-    CheckSpec("q1_jacobian_tests", 6, 2.5, ("J_f", "det_J_f"),
+    CheckSpec("q1_jacobian_tests", hidden=2.5, names=("J_f", "det_J_f"),
               visible=(test_J_f_is_3x3_in_z, test_det_is_an_expression_in_z, test_first_row_is_the_derivative_of_z1,
                        test_det_is_the_determinant_of_J_f, test_J_f_matches_finite_differences_at_one_point)),
-    CheckSpec("q1_density_tests", 7, 3.5, ("p_x", "p_x_star"),
+    CheckSpec("q1_density_tests", hidden=3.5, names=("p_x", "p_x_star"),
               visible=(test_p_x_is_an_expression_in_x, test_p_x_star_is_an_exact_positive_number,
                        test_p_x_star_is_p_x_at_x_star, test_change_of_variables_at_one_point)),
-    CheckSpec("q1_torch_density_tests", 5, 2, ("f_inv_torch", "flow_log_prob"),
+    CheckSpec("q1_torch_density_tests", hidden=2, names=("f_inv_torch", "flow_log_prob"),
               visible=(test_shapes_and_dtype, test_identity_map_gives_the_base_density,
                        test_f_of_f_inv_torch_is_the_identity, test_linear_map_with_negative_determinant),
               probe=on_working(_torch_density_probe), inputs=with_working(_torch_density_inputs)),

@@ -91,10 +91,10 @@ def test_bounds_are_positive(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q2_counter_density_tests", 7, 6, ("p_counter",),
+    CheckSpec("q2_counter_density_tests", hidden=6, names=("p_counter",),
               visible=(test_value_inside_B, test_zero_far_beyond_the_frame),
               probe=_counter_probe, inputs=_counter_inputs),
-    CheckSpec("q2_normalising_k_tests", 5, 4, ("k_value",), visible=(test_k_is_a_positive_number,)),
-    CheckSpec("q2_vp_bound_tests", 1, 0.5, ("p_B", "max_density_vp"), visible=(test_are_numbers_between_zero_and_one,)),
-    CheckSpec("q2_pinsker_tests", 2, 1.5, ("tv_lower_bound", "kl_lower_bound"), visible=(test_bounds_are_positive,)),
+    CheckSpec("q2_normalising_k_tests", hidden=4, names=("k_value",), visible=(test_k_is_a_positive_number,)),
+    CheckSpec("q2_vp_bound_tests", hidden=0.5, names=("p_B", "max_density_vp"), visible=(test_are_numbers_between_zero_and_one,)),
+    CheckSpec("q2_pinsker_tests", hidden=1.5, names=("tv_lower_bound", "kl_lower_bound"), visible=(test_bounds_are_positive,)),
 ]

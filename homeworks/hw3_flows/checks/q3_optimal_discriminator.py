@@ -105,10 +105,10 @@ def test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q3_d_star_tests", 5, 3, ("D_star", "second_derivative_at_D_star", "D_star_smoothed"),
+    CheckSpec("q3_d_star_tests", hidden=3, names=("D_star", "second_derivative_at_D_star", "D_star_smoothed"),
               visible=(test_are_expressions_in_a_and_b, test_no_smoothing_gives_back_D_star,
                        test_equal_weights_give_one_half), inputs=with_working(_d_star_inputs)),
-    CheckSpec("q3_discrete_discriminator_tests", 5, 2.5, ("discriminator_loss", "optimal_discriminator"),
+    CheckSpec("q3_discrete_discriminator_tests", hidden=2.5, names=("discriminator_loss", "optimal_discriminator"),
               visible=(test_half_everywhere_gives_two_log_two, test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd),
               probe=_discrete_probe, inputs=_discrete_inputs),
 ]

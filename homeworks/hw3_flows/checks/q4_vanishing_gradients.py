@@ -192,14 +192,14 @@ def test_a_second_call_matches_finite_differences_too(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q4_saturating_tests", 4, 1.5, ("d_saturating", "limit_saturating"),
+    CheckSpec("q4_saturating_tests", hidden=1.5, names=("d_saturating", "limit_saturating"),
               visible=(test_saturating_types, test_d_saturating_matches_a_finite_difference)),
-    CheckSpec("q4_non_saturating_tests", 3, 1.5, ("d_non_saturating", "limit_non_saturating"),
+    CheckSpec("q4_non_saturating_tests", hidden=1.5, names=("d_non_saturating", "limit_non_saturating"),
               visible=(test_non_saturating_types, test_d_non_saturating_matches_a_finite_difference)),
-    CheckSpec("q4_generator_losses_tests", 3, 1.5, ("saturating_loss", "non_saturating_loss"),
+    CheckSpec("q4_generator_losses_tests", hidden=1.5, names=("saturating_loss", "non_saturating_loss"),
               visible=(test_scalar_outputs, test_both_losses_on_a_batch_of_logits),
               probe=on_working(_losses_probe), inputs=with_working(_logit_inputs)),
-    CheckSpec("q4_grad_norm_tests", 5, 1.5, ("generator_grad_norm",),
+    CheckSpec("q4_grad_norm_tests", hidden=1.5, names=("generator_grad_norm",),
               visible=(test_matches_finite_differences, test_a_second_call_matches_finite_differences_too),
               probe=on_working(_grad_norm_probe), inputs=with_working(_grad_norm_inputs)),
 ]

@@ -485,15 +485,15 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p2_make_gan_tests", 3, 1.75, ("make_gan",),
+    CheckSpec("p2_make_gan_tests", hidden=1.75, names=("make_gan",),
               visible=(test_baseline_generator_is_p1s, test_baseline_discriminator_and_d_steps_are_p1s,
                        test_deep_discriminator_adds_a_layer),
               probe=_make_gan_probe, inputs=_with_working(_make_gan_inputs)),
-    CheckSpec("p2_train_gan_tests", 3, 1.5, ("train_gan",),
+    CheckSpec("p2_train_gan_tests", hidden=1.5, names=("train_gan",),
               visible=(test_history_lists_per_update, test_players_alternate_discriminator_first,
                        test_generator_update_follows_d_steps_discriminator_updates),
               probe=_train_gan_probe, inputs=_with_working(_train_gan_inputs)),
-    CheckSpec("p2_baseline_samples_tests", 3, 0, (),
+    CheckSpec("p2_baseline_samples_tests", hidden=0, names=(),
               visible=(test_saved_generator_draws_100_new_images, test_mnist_classifier_score_above_the_bar),
               files=(BASELINE_FILE,)),
 ]

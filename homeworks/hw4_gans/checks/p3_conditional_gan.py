@@ -277,18 +277,18 @@ def test_conditional_accuracy_above_the_bar(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p3_cond_generator_tests", 4, 1.5, ("ConditionalGenerator",),
+    CheckSpec("p3_cond_generator_tests", hidden=1.5, names=("ConditionalGenerator",),
               visible=(test_conditional_generator_is_the_statements_network, test_the_label_changes_the_image),
               probe=_on_working(_cond_generator_probe), inputs=_with_working(_cond_inputs)),
-    CheckSpec("p3_cond_discriminator_tests", 4, 1.5, ("ConditionalDiscriminator",),
+    CheckSpec("p3_cond_discriminator_tests", hidden=1.5, names=("ConditionalDiscriminator",),
               visible=(test_one_logit_per_image, test_the_label_changes_the_logit),
               probe=_on_working(_cond_discriminator_probe), inputs=_with_working(_cond_inputs)),
-    CheckSpec("p3_cgan_steps_tests", 4, 2.5,
-              ("cgan_discriminator_step", "cgan_generator_step", "discriminator_loss", "generator_loss"),
+    CheckSpec("p3_cgan_steps_tests", hidden=2.5,
+              names=("cgan_discriminator_step", "cgan_generator_step", "discriminator_loss", "generator_loss"),
               visible=(test_return_floats, test_discriminator_loss_uses_the_batch_labels,
                        test_generator_loss_uses_the_requested_labels),
               probe=_on_working(_cgan_probe), inputs=_with_working(_cgan_inputs)),
-    CheckSpec("p3_cgan_samples_tests", 3, 0, (),
+    CheckSpec("p3_cgan_samples_tests", hidden=0, names=(),
               visible=(test_saved_generator_draws_100_new_labelled_images, test_conditional_accuracy_above_the_bar),
               files=(CGAN_FILE,)),
 ]

@@ -145,10 +145,10 @@ def test_disjoint_supports_give_log_two(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p4a_tests", 5, 3.5, ("V_point", "D_star", "second_derivative", "D_star_pi"),
+    CheckSpec("p4a_tests", hidden=3.5, names=("V_point", "D_star", "second_derivative", "D_star_pi"),
               visible=(test_expressions_and_symbols, test_D_star_is_a_stationary_point_of_V_point,
                        test_D_star_pi_tends_to_one_when_every_image_is_real), inputs=_p4a_inputs),
-    CheckSpec("p4b_tests", 5, 3.5, ("C_point", "virtual_criterion", "js_divergence"),
+    CheckSpec("p4b_tests", hidden=3.5, names=("C_point", "virtual_criterion", "js_divergence"),
               visible=(test_types, test_equal_distributions, test_disjoint_supports_give_log_two),
               probe=_p4b_probe, inputs=_p4b_inputs),
 ]

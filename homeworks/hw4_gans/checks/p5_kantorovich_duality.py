@@ -184,10 +184,10 @@ def test_dual_value_is_the_optimum(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p5_ot_primal_tests", 7, 2.5, ("ot_primal",),
+    CheckSpec("p5_ot_primal_tests", hidden=2.5, names=("ot_primal",),
               visible=(test_plan_is_an_optimal_coupling, test_value_is_the_optimum),
               probe=_on_working(_primal_probe), inputs=_with_working(_instances_primal)),
-    CheckSpec("p5_ot_dual_tests", 7, 3.5, ("ot_dual",),
+    CheckSpec("p5_ot_dual_tests", hidden=3.5, names=("ot_dual",),
               visible=(test_potentials_are_optimal, test_dual_value_is_the_optimum),
               probe=_on_working(_dual_probe), inputs=_with_working(_instances_dual)),
 ]
