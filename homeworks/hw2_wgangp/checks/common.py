@@ -10,7 +10,7 @@ import functools
 import math
 
 from dgmlab import checks
-from dgmlab.probes import WORKING_SEED, _np, _sp, _torch, attempt, on_working, working  # lazy imports
+from dgmlab.probes import WORKING_SEED, _np, _sp, _torch, attempt, on_working, usable, working  # lazy imports
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.testing import points
 
@@ -485,6 +485,36 @@ def _scores_test(cell: str, weight: float, network: str):
                              f"critic described in the statement{hint}")
 
     return test_scores_with_the_checks_weights
+
+
+_SAME_GRADIENTS = ("given the same weights, your critic must give the scores, and the gradients, of the critic "
+                   "described here")  # the statement's words (P5(a))
+
+
+def _gradients_test(weight: float, network: str):
+    """The visible test of a critic cell whose parameters' gradients, with the check's weights, must be the statement's
+    critic's (its cell's recorded ``gradient_norms``)."""
+    @points(weight)
+    def test_every_parameter_gets_the_stated_gradient(v, ref):
+        # the gradient of the scores' sum on three images with respect to each parameter (by role), with the check's
+        # weights, against the statement's critic's: the norms the grader computed on the same draw
+        found = usable(f"the gradients of {network}'s parameters", working(v).gradients)
+        got = found.get("parameters") if isinstance(found, dict) else None
+        assert isinstance(got, dict), f"the check could not differentiate the scores of {network}"
+        want = ref["gradient_norms"]
+        missing = sorted(role for role, grad in got.items() if grad is None)
+        assert not missing, \
+            (f"{len(missing)} parameters of {network} get no gradient from its scores (first: {missing[0]}): "
+             f"{_SAME_GRADIENTS} (a layer defined but not used, or features detached?)")
+        assert set(got) == set(want), \
+            (f"{network} has {len(got)} parameter tensors, the critic described here {len(want)}: use exactly these "
+             f"layers (the residual blocks in this order, the convolution, the linear layer)")
+        for role, grad in sorted(got.items()):
+            norm = float(grad.norm())
+            assert abs(norm - want[role]) <= 1e-3 * max(1.0, want[role]), \
+                f"with the check's weights the gradient of the scores of {network} in {role} differs: {_SAME_GRADIENTS}"
+
+    return test_every_parameter_gets_the_stated_gradient
 
 
 # ------------------------------------------------------------------ P5(d), P5(e): what the grader's references share

@@ -24,6 +24,7 @@ from .common import (
     _critic_probe,
     _direction,
     _fork,
+    _gradients_test,
     _network_inputs,
     _on_working,
     _randn,
@@ -39,31 +40,8 @@ def _mnist_critic_probe(o, x):
     return _fork(x["seed"], _critic_probe, o, x, "Critic")
 
 
-MNIST_BLOCK_TESTS = (*_block_tests("p5_critic_tests", 0.75, 0.75), _scores_test("p5_critic_tests", 1, "Critic"))
-
-_SAME_GRADIENTS = ("given the same weights, your critic must give the scores, and the gradients, of the critic "
-                   "described here")  # the statement's words (P5(a))
-
-
-@points(1)
-def test_every_parameter_gets_the_stated_gradient(v, ref):
-    # the gradient of the scores' sum on three images with respect to each parameter (by role), with the check's
-    # weights, against the statement's critic's: the norms the grader computed on the same draw
-    found = usable("the gradients of the critic's parameters", working(v).gradients)
-    got = found.get("parameters") if isinstance(found, dict) else None
-    assert isinstance(got, dict), "the check could not differentiate the critic's scores"
-    want = ref["gradient_norms"]
-    missing = sorted(role for role, grad in got.items() if grad is None)
-    assert not missing, \
-        (f"{len(missing)} parameters of the critic get no gradient from its scores (first: {missing[0]}): "
-         f"{_SAME_GRADIENTS} (a layer defined but not used, or features detached?)")
-    assert set(got) == set(want), \
-        (f"the critic has {len(got)} parameter tensors, the critic described here {len(want)}: use exactly these "
-         f"layers (the residual blocks in this order, the convolution, the linear layer)")
-    for role, grad in sorted(got.items()):
-        norm = float(grad.norm())
-        assert abs(norm - want[role]) <= 1e-3 * max(1.0, want[role]), \
-            f"with the check's weights the gradient of the scores in {role} differs: {_SAME_GRADIENTS}"
+MNIST_BLOCK_TESTS = (*_block_tests("p5_critic_tests", 0.75, 0.75), _scores_test("p5_critic_tests", 1, "Critic"),
+                     _gradients_test(1, "Critic"))
 
 
 # ------------------------------------------------------------------ P5(b): the gradient penalty
@@ -591,7 +569,7 @@ def test_update_descends_the_generator_loss_and_leaves_the_critic(v, ref):
 
 CHECKS = [
     CheckSpec("p5_critic_tests", 6, 2.5, ("Critic", "ResidualBlock"),
-              visible=(*MNIST_BLOCK_TESTS, test_every_parameter_gets_the_stated_gradient),
+              visible=MNIST_BLOCK_TESTS,
               probe=_on_working(_mnist_critic_probe), inputs=with_working(lambda seed: _network_inputs(seed, 1, 28))),
     CheckSpec("p5_gradient_penalty_tests", 8, 4.5, ("gradient_penalty",),
               visible=(test_slope_two_critic_gives_one, test_penalty_is_connected_to_the_critic,
