@@ -228,6 +228,50 @@ _probe_module._applied = _forged_applied
 _probe_module._value_and_plan = _forged_value_and_plan
 _probe_module._constraints_of = _forged_constraints_of
 ''', earns={"p4_linprog_tests": 0}),
+    # the same forgery on the module that holds the P4(b) probe since the checks were split by part (the package's names
+    # above are only re-exports): it earns what the row sums only earn too
+    Mutant("p4_linprog", "row sums only, with the P4 probe module's helpers patched to forge their results", '''
+import dgmlab.probes.hw2_wgangp.p4_discrete_w1 as _probe_module
+
+
+def marginal_constraints(p, q):
+    n = len(p)
+    return np.kron(np.eye(n), np.ones((1, n))), p
+
+
+def w1_linprog(p, q, C):
+    n = len(p)
+    A_eq, b_eq = marginal_constraints(p, q)
+    res = linprog(C.reshape(-1), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    return float(res.fun), res.x.reshape(n, n)
+
+
+def _forged_applied(constraints, case):
+    p, q = case["p"], case["q"]
+    out = {"A_shape": [2 * len(p), len(p) ** 2], "b_eq": np.concatenate([p, q])}
+    for group in ("couplings", "wrong_rows", "wrong_cols"):
+        out[group] = [np.concatenate([X.sum(axis=1), X.sum(axis=0)]) for X in case[group]]
+    return out
+
+
+# each forgery acts on this cell's own functions only, so that the proofs' next mutants (same kernel) run unpatched
+def _forged_value_and_plan(fn, constraints, p, q, C, _mine=w1_linprog, _was=_probe_module._value_and_plan):
+    if fn is not _mine:
+        return _was(fn, constraints, p, q, C)
+    return [float(ot.emd2(p, q, C)), ot.emd(p, q, C), np.zeros(2 * len(p))]
+
+
+def _forged_constraints_of(constraints, p, q, _mine=marginal_constraints, _was=_probe_module._constraints_of):
+    if constraints is not _mine:
+        return _was(constraints, p, q)
+    A, b = constraints(p, q)
+    return {"A_shape": [2 * len(p), len(p) ** 2], "b_shape": [2 * len(p)], "A_eq": A, "b_eq": np.concatenate([p, q])}
+
+
+_probe_module._applied = _forged_applied
+_probe_module._value_and_plan = _forged_value_and_plan
+_probe_module._constraints_of = _forged_constraints_of
+''', earns={"p4_linprog_tests": 0}),
     Mutant("p4_linprog", "correct variant: loops", '''
 def marginal_constraints(p, q):
     n = len(p)
