@@ -118,7 +118,7 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p5_mnist_samples_tests", 2, 0, (),
+    CheckSpec("p5_mnist_samples_tests", hidden=0, names=(),
               visible=(test_saved_generator_draws_100_new_images, test_mnist_classifier_score_above_the_bar),
               files=(WEIGHTS,)),
 ]
