@@ -7,7 +7,6 @@ import torch
 from conftest import ROOT, assert_earns_every_point, homework_builders
 
 
-
 def _builder():
     return homework_builders()["hw5_explicit"]
 
@@ -272,7 +271,7 @@ def test_the_visible_file_checks_read_no_grading_digit():
 
 
 def test_the_visible_property_checks_refuse_a_model_that_sees_its_pixel_and_a_flipped_log_det():
-    from dgmlab.probes.hw5_explicit import common, p2_real_nvp_mnist
+    from dgmlab.probes.hw5_explicit import common
 
     class SeesItself(torch.nn.Module):
         def forward(self, x):
@@ -295,7 +294,7 @@ def test_the_visible_property_checks_refuse_a_model_that_sees_its_pixel_and_a_fl
     common._assert_causal(Previous())
     with pytest.raises(AssertionError, match=r"not causal: its logit at pixel \(10, 10\) depends on pixel \(10, 10\)"):
         common._assert_causal(SeesItself())
-    v = p2_real_nvp_mnist.flow_input(common._training_digits(1, "[0,1]"))
+    v = common.flow_input(common._training_digits(1, "[0,1]"))
     common._assert_log_det(Scale(False), v)
     with pytest.raises(AssertionError, match=r"log-determinant is .* but the Jacobian.s log\|det\| is"):
         common._assert_log_det(Scale(True), v)

@@ -16,12 +16,24 @@ import math
 from dgmlab import checks
 from dgmlab.probes import _sp
 
-from . import (p1_masked_cnn_inpainting, p2_real_nvp_mnist, q1_classifying_through_a_decoder, q2_data_to_latent_flows,
-               q3_jensen_shannon_divergence, q4_frechet_distance)
+from . import (
+    p1_masked_cnn_inpainting,
+    p2_real_nvp_mnist,
+    q1_classifying_through_a_decoder,
+    q2_data_to_latent_flows,
+    q3_jensen_shannon_divergence,
+    q4_frechet_distance,
+)
 from .common import P1_WEIGHTS_FILE, P2_WEIGHTS_FILE, as_stated, symbols
 from .p1_masked_cnn_inpainting import P1_VISIBLE_BAR_ACCURACY, _layout_pixelcnn
-from .p2_real_nvp_mnist import (ALPHAS, P2_VISIBLE_BAR_LOG_DET, P2_VISIBLE_BAR_Z2, TINY_Y, _layout_realnvp,
-                                alternating_mask)
+from .p2_real_nvp_mnist import (
+    ALPHAS,
+    P2_VISIBLE_BAR_LOG_DET,
+    P2_VISIBLE_BAR_Z2,
+    TINY_Y,
+    _layout_realnvp,
+    alternating_mask,
+)
 
 
 def context() -> dict:

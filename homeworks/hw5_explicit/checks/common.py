@@ -1,10 +1,9 @@
-"""hw5_explicit's checks: what several parts use (the graded files' names, the notebook's symbols, the not-as-stated
-signal of the kit's loaders, gradient and value helpers, and the reading of a handed-in weights file)."""
+"""hw5_explicit's checks: what several parts use (the graded files' names, the notebook's symbols, seeded draws, the
+not-as-stated signal of the kit's loaders, gradient and value helpers) and the two weights files' visible points
+(reading a handed-in file, the shipped training digits they run on, their property checks and measurements)."""
 from __future__ import annotations
 
-from dgmlab.probes import TestFailure
-from dgmlab.probes import _sp, _torch  # lazy imports
-
+from dgmlab.probes import TestFailure, _sp, _torch  # lazy imports
 
 P1_WEIGHTS_FILE = "p1_pixelcnn_weights.pt"
 P2_WEIGHTS_FILE = "p2_realnvp_weights.pt"
@@ -31,6 +30,13 @@ def _seeded(seed: int, salt: int):
             yield
 
     return scope()
+
+
+def _seeded_named(g, shapes):
+    """One float64 tensor per name: weights N(0, 1/fan_in), biases N(0, 0.2^2)."""
+    torch = _torch()
+    return {name: torch.randn(shape, generator=g, dtype=torch.float64)
+            * ((1.0 / shape[1]) ** 0.5 if len(shape) == 2 else 0.2) for name, shape in shapes.items()}
 
 
 # ---------------------------------------------------------------------- visible tests: recorded values
@@ -223,3 +229,30 @@ def _assert_log_det(flow, v, tol: float = 0.05) -> None:
     if sign <= 0 or abs(got - float(want)) > tol:
         raise AssertionError(f"the flow's log-determinant is {got:.2f} on a digit, but the Jacobian's log|det| is "
                              f"{float(want):.2f}: with a wrong log-determinant its likelihood is not one")
+
+
+def pixel_accuracy(net, x) -> float:
+    """The share of the pixels of binary images ``x`` where ``net(x)``'s logit is > 0 exactly where the pixel is 1."""
+    torch = _torch()
+    net.eval()
+    with torch.no_grad():
+        logits = net(x)
+    return float(((logits > 0).float() == x).float().mean())
+
+
+def flow_on_digits(flow, x):
+    """``(mean z_i^2, mean log|det| per dimension)`` of ``flow`` on images ``x`` (8-bit values / 255) at the middle of
+    their dequantisation bins, sent through torch.logit: the printed transform without its alpha (which moves v by at
+    most 6e-4 there, for alpha = 1e-6; the grader's likelihood uses the printed transform itself)."""
+    flow.eval()
+    v = flow_input(x)
+    with _torch().no_grad():
+        z, log_det = flow(v)
+    return float((z ** 2).mean()), float(log_det.mean()) / v.shape[1]
+
+
+def flow_input(x):
+    """Images ``x`` (8-bit values / 255) at the middle of their dequantisation bins, sent through torch.logit: what
+    :func:`flow_on_digits` feeds the flow, ``(N, D)``."""
+    torch = _torch()
+    return torch.logit((torch.round(x.reshape(len(x), -1) * 255) + 0.5) / 256)

@@ -5,13 +5,32 @@ from __future__ import annotations
 import math
 
 from dgmlab import checks
-from dgmlab.probes import on_working, with_working, working, CheckSpec, attempt, seeded_generator as _gen
-from dgmlab.probes import _torch  # lazy imports
+from dgmlab.probes import (
+    CheckSpec,
+    _torch,  # lazy imports
+    attempt,
+    on_working,
+    with_working,
+    working,
+)
+from dgmlab.probes import seeded_generator as _gen
 from dgmlab.testing import points
 
-from .common import (NotAsStated, P1_WEIGHTS_FILE, _assert_causal, _detached, _file_from_full_mode, _file_network,
-                     _gradients_reach, _seeded, _stated, _training_digits, _without_gradient, as_stated)
-
+from .common import (
+    P1_WEIGHTS_FILE,
+    NotAsStated,
+    _assert_causal,
+    _detached,
+    _file_from_full_mode,
+    _file_network,
+    _gradients_reach,
+    _seeded,
+    _stated,
+    _training_digits,
+    _without_gradient,
+    as_stated,
+    pixel_accuracy,
+)
 
 # ====================================================================== P1: masked convolution
 # The visible checks compare the 5x5 layers with what the convolutions with the statement's printed masks gave on
@@ -471,15 +490,6 @@ P1_FILE_NETWORK = ("PixelCNN", (), "file_pixelcnn", _layout_pixelcnn)  # common.
 # a PixelCNN predicts right (logit > 0 exactly where the pixel is 1) given the pixels before them: untrained, or every
 # pixel black, 86.7%; copying the pixel above or to the left 93.3-93.7%; one epoch 96.4%, the full run 96.8%.
 P1_VISIBLE_BAR_ACCURACY = 0.95
-
-
-def pixel_accuracy(net, x) -> float:
-    """The share of the pixels of binary images ``x`` where ``net(x)``'s logit is > 0 exactly where the pixel is 1."""
-    torch = _torch()
-    net.eval()
-    with torch.no_grad():
-        logits = net(x)
-    return float(((logits > 0).float() == x).float().mean())
 
 
 @points(1)

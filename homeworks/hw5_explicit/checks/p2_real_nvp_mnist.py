@@ -5,13 +5,37 @@ from __future__ import annotations
 import math
 
 from dgmlab import checks
-from dgmlab.probes import on_working, with_working, working, CheckSpec, attempt, seeded_generator as _gen
-from dgmlab.probes import _torch  # lazy imports
+from dgmlab.probes import (
+    CheckSpec,
+    _torch,  # lazy imports
+    attempt,
+    on_working,
+    with_working,
+    working,
+)
+from dgmlab.probes import seeded_generator as _gen
 from dgmlab.testing import points
 
-from .common import (NotAsStated, P2_WEIGHTS_FILE, _assert_log_det, _close, _detached, _file_from_full_mode,
-                     _file_network, _gradients_reach, _maybe, _returned, _seeded, _stated, _training_digits,
-                     _without_gradient, as_stated)
+from .common import (
+    P2_WEIGHTS_FILE,
+    NotAsStated,
+    _assert_log_det,
+    _close,
+    _detached,
+    _file_from_full_mode,
+    _file_network,
+    _gradients_reach,
+    _maybe,
+    _returned,
+    _seeded,
+    _seeded_named,
+    _stated,
+    _training_digits,
+    _without_gradient,
+    as_stated,
+    flow_input,
+    flow_on_digits,
+)
 
 
 # ====================================================================== P2: logit transform
@@ -133,13 +157,6 @@ def stated_coupling_shapes(dim, hidden, prefix=""):
             shapes[f"{prefix}{net}.{i}.weight"] = (rows, cols)
             shapes[f"{prefix}{net}.{i}.bias"] = (rows,)
     return shapes
-
-
-def _seeded_named(g, shapes):
-    """One float64 tensor per name: weights N(0, 1/fan_in), biases N(0, 0.2^2)."""
-    torch = _torch()
-    return {name: torch.randn(shape, generator=g, dtype=torch.float64)
-            * ((1.0 / shape[1]) ** 0.5 if len(shape) == 2 else 0.2) for name, shape in shapes.items()}
 
 
 def load_named(module, params, what):
@@ -538,24 +555,6 @@ P2_FILE_NETWORK = ("RealNVP", (784, 256, 6), "file_realnvp", _layout_realnvp)  #
 # that only shrinks its input pays here).
 P2_VISIBLE_BAR_Z2 = 2.0
 P2_VISIBLE_BAR_LOG_DET = -1.0
-
-
-def flow_on_digits(flow, x):
-    """``(mean z_i^2, mean log|det| per dimension)`` of ``flow`` on images ``x`` (8-bit values / 255) at the middle of
-    their dequantisation bins, sent through torch.logit: the printed transform without its alpha (which moves v by at
-    most 6e-4 there, for alpha = 1e-6; the grader's likelihood uses the printed transform itself)."""
-    flow.eval()
-    v = flow_input(x)
-    with _torch().no_grad():
-        z, log_det = flow(v)
-    return float((z ** 2).mean()), float(log_det.mean()) / v.shape[1]
-
-
-def flow_input(x):
-    """Images ``x`` (8-bit values / 255) at the middle of their dequantisation bins, sent through torch.logit: what
-    :func:`flow_on_digits` feeds the flow, ``(N, D)``."""
-    torch = _torch()
-    return torch.logit((torch.round(x.reshape(len(x), -1) * 255) + 0.5) / 256)
 
 
 @points(1)

@@ -5,12 +5,18 @@ from __future__ import annotations
 import math
 
 from dgmlab import checks
-from dgmlab.probes import on_working, with_working, working, CheckSpec, attempt, seeded_generator as _gen
-from dgmlab.probes import _torch  # lazy imports
+from dgmlab.probes import (
+    CheckSpec,
+    _torch,  # lazy imports
+    attempt,
+    on_working,
+    with_working,
+    working,
+)
+from dgmlab.probes import seeded_generator as _gen
 from dgmlab.testing import points
 
 from .common import NotAsStated, _detached, _row, _stated, as_stated
-
 
 # ====================================================================== Q1: the discrete world
 F_TABLE = (0, 1, 1, 2, 0, 2)          # K = 6 latents decode to X = 4 data points; none gives x = 3

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from dgmlab import checks
-from dgmlab.probes import CheckSpec, attempt, seeded_generator as _gen
-from dgmlab.probes import _np, _sp, _torch  # lazy imports
+from dgmlab.probes import CheckSpec, _np, _sp, _torch, attempt  # lazy imports
+from dgmlab.probes import seeded_generator as _gen
 from dgmlab.testing import points
 
 from .common import _detached, symbols

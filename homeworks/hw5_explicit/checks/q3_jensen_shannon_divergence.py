@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 
 from dgmlab import checks
-from dgmlab.probes import CheckSpec, attempt
-from dgmlab.probes import _np, _sp  # lazy imports
+from dgmlab.probes import CheckSpec, _np, _sp, attempt  # lazy imports
 from dgmlab.testing import points
 
 from .common import symbols

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from dgmlab import checks
-from dgmlab.probes import on_working, with_working, working, CheckSpec, attempt, seeded_generator as _gen
-from dgmlab.probes import _np, _torch  # lazy imports
+from dgmlab.probes import CheckSpec, _np, _torch, attempt, on_working, with_working, working  # lazy imports
+from dgmlab.probes import seeded_generator as _gen
 from dgmlab.testing import points
 
 from .common import NotAsStated, _detached, _graph_output, _stated, as_stated

@@ -1,6 +1,12 @@
 """hw5_explicit's grader-only side: the hidden tests of each part and the references (:mod:`dgmlab.grading.hidden`)."""
-from . import (p1_masked_cnn_inpainting, p2_real_nvp_mnist, q1_classifying_through_a_decoder, q2_data_to_latent_flows,
-               q3_jensen_shannon_divergence, q4_frechet_distance)
+from . import (
+    p1_masked_cnn_inpainting,
+    p2_real_nvp_mnist,
+    q1_classifying_through_a_decoder,
+    q2_data_to_latent_flows,
+    q3_jensen_shannon_divergence,
+    q4_frechet_distance,
+)
 from .references import EXPECTED
 
 HIDDEN = {**q1_classifying_through_a_decoder.HIDDEN, **q2_data_to_latent_flows.HIDDEN,

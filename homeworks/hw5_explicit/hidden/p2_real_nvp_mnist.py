@@ -13,8 +13,15 @@ from dgmlab import artifacts, checks, runtime
 from dgmlab.probes.hw5_explicit import P2_WEIGHTS_FILE, as_stated
 from dgmlab.testing import points
 
-from .references import (check_log_det, flow_bits_per_dim, grading_digits, printed_log_det, stated_masks,
-                         statement_coupling, statement_flow)
+from .references import (
+    check_log_det,
+    flow_bits_per_dim,
+    grading_digits,
+    printed_log_det,
+    stated_masks,
+    statement_coupling,
+    statement_flow,
+)
 
 
 # ------------------------------------------------------------------ p2_logit_tests
