@@ -2,7 +2,6 @@
 import pytest
 
 from conftest import ROOT
-
 from dgmlab.authoring.examples import example_submissions
 from dgmlab.authoring.proofs import Mutant
 

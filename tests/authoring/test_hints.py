@@ -3,10 +3,9 @@ shared message helpers (dgmlab.checks, dgmlab.probes) produce hints that pass th
 import numpy as np
 import pytest
 
-from hints import leaks
-
 from dgmlab import checks, probes, wire
 from dgmlab.testing import points_text
+from hints import leaks
 
 
 @pytest.mark.parametrize("hint,rule", [

@@ -7,8 +7,8 @@ import pytest
 from conftest import ROOT
 from dgmlab.authoring import BuildError, homeworks
 from dgmlab.authoring.build import build
-from dgmlab.authoring.percent import PercentError, add_part, build_homework
 from dgmlab.authoring.notebook import CHECK_MARKER, Notebook
+from dgmlab.authoring.percent import PercentError, add_part, build_homework
 
 FIXTURE = ROOT / "tests" / "fixtures" / "tiny_homework.py"
 

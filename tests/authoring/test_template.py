@@ -10,7 +10,6 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-
 from dgmlab.authoring import build as B
 from dgmlab.authoring.examples import example_submissions
 from dgmlab.authoring.proofs import prove

@@ -20,8 +20,9 @@ def test_docs_cli_md_matches_the_parser():
 
 
 def test_reference_lists_every_command_and_option_with_its_help():
-    from dgmlab.cli import build_parser
     import argparse
+
+    from dgmlab.cli import build_parser
 
     text = _generate()
     commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))

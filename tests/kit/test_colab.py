@@ -25,9 +25,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import ROOT
-
 import dgmlab
+from conftest import ROOT
 from dgmlab.authoring.examples import reference_submission
 from dgmlab.grading.preprocessors import SetInstallSource
 

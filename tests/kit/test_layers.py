@@ -5,8 +5,9 @@ replaced from the kernel's side; no package of dgmlab imports its way round in a
 packages, one per command, use only those below them (the judge none)."""
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 from conftest import ROOT
 

@@ -30,7 +30,6 @@ import nbformat
 import pytest
 
 from conftest import ROOT, shared_data_env
-
 from dgmlab.grading.course import Course
 from dgmlab.grading.preprocessors import TagAnswerDependentCells
 

@@ -14,11 +14,9 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from conftest import ROOT
-
-import tiny_homework as tiny
-
 import dgmlab
+import tiny_homework as tiny
+from conftest import ROOT
 from dgmlab import cli
 from dgmlab.grading.preprocessors import InstallSourceError, SetInstallSource, install_source_problem
 
@@ -175,7 +173,7 @@ def test_local_only_setup_cell_stops_in_colab_with_a_message(tmp_path):
 @pytest.mark.parametrize("traits, says", [
     ({"install_source": "dgmlab @ git+https://github.com/someone/dgm-homeworks@v0.3.1"},
      'run: pip install "dgmlab @ git+https://github.com/someone/dgm-homeworks@v0.3.1"'),
-    ({"local_only": True}, "run `make venv` in the course folder, or pip install the dgmlab wheel (.whl)"),
+    ({"local_only": True}, "pip install the dgmlab wheel (.whl) your instructor hands out"),
 ], ids=["configured", "local-only"])
 def test_setup_cell_outside_colab_names_the_configured_source(traits, says, tmp_path):
     """Off Colab, with dgmlab missing, the cell says what to install: the course's pinned source, never a bare name."""

@@ -7,7 +7,6 @@ import nbformat
 import pytest
 
 from conftest import ROOT, homework_builders
-
 from dgmlab.grading.course import Course, release_differences
 
 try:

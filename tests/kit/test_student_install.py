@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-
 from dgmlab.grading.course import Course
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e (see the Makefile)

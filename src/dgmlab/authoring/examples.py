@@ -25,7 +25,8 @@ import nbformat
 
 from ..grading.layout import Course
 from .build import homeworks, select
-from .proofs import _grade_id as _gid, resolve, strip_solution_markers
+from .proofs import _grade_id as _gid
+from .proofs import resolve, strip_solution_markers
 
 
 def write_examples(root: Path | str = ".", hws: list[str] = (), *, check: bool = False,

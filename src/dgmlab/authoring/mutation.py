@@ -65,8 +65,8 @@ class Generated:
 def solution_lines(source: str) -> range:
     """The lines (1-based) between the cell's BEGIN and END SOLUTION markers; empty if it has none."""
     lines = source.splitlines()
-    begins = [i for i, l in enumerate(lines, 1) if l.strip() == BEGIN]
-    ends = [i for i, l in enumerate(lines, 1) if l.strip() == END]
+    begins = [i for i, line in enumerate(lines, 1) if line.strip() == BEGIN]
+    ends = [i for i, line in enumerate(lines, 1) if line.strip() == END]
     if not begins or not ends:
         return range(0)
     return range(begins[0] + 1, ends[-1])

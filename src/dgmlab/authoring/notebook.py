@@ -300,9 +300,9 @@ class Notebook:
     def fill_point_totals(self) -> None:
         """Write the notebook's totals into its first cell (the introduction): ``{AUTO}`` becomes the
         autograded points, ``{HIDDEN}`` the points hidden tests decide. A builder calls it last."""
-        from dgmlab.testing import fmt
-
         from nbgrader.utils import is_grade
+
+        from dgmlab.testing import fmt
 
         auto = sum(c.metadata["nbgrader"]["points"] for c in self.nb.cells if c.cell_type == "code" and is_grade(c))
         intro = self.nb.cells[0]

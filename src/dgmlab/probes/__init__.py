@@ -476,7 +476,18 @@ def grading_source(source: str, seed: int) -> str:
 
 # what judging.py defines, importable from here as before (it imports the registry and recorded values above)
 from .judging import (  # noqa: E402
-    MAX_FILE_BYTES, Answers, HandedIn, Judgement, Ref, answer_names, judge, plan, read_handed_in, takes_ref, usable)
+    MAX_FILE_BYTES,
+    Answers,
+    HandedIn,
+    Judgement,
+    Ref,
+    answer_names,
+    judge,
+    plan,
+    read_handed_in,
+    takes_ref,
+    usable,
+)
 
 __all__ = [
     "MAX_FILE_BYTES", "PROBE_MIME", "Answers", "CheckSpec", "HandedIn", "Judgement", "Ref", "TestFailure",

@@ -1,10 +1,9 @@
 """dgmlab.grading.judge.judge: a check() test cell is decided in the grader, from plain data, on inputs the
 grader makes; what the kernel prints or displays in the cell is never taken for a score."""
 import time
-
-import nbformat
 from pathlib import Path
 
+import nbformat
 import pytest
 import torch
 
@@ -495,9 +494,8 @@ def test_a_payload_that_patches_the_judge_changes_only_its_own_verdict(sandboxed
     finds no course."""
     import psutil
 
-    from dgmlab.grading.judge import judge_process
-
     from dgmlab.grading import sandbox
+    from dgmlab.grading.judge import judge_process
 
     if sandboxed and not sandbox.available()[0]:
         pytest.skip(f"no sandbox on this machine: {sandbox.available()[1]}")
@@ -543,9 +541,8 @@ def test_each_submissions_judging_has_an_empty_temporary_folder_of_its_own(sandb
     sandbox without one): each request gets an empty one, and what it leaves there is gone for the next."""
     import os
 
-    from dgmlab.grading.judge import judge_process
-
     from dgmlab.grading import sandbox
+    from dgmlab.grading.judge import judge_process
 
     if sandboxed and not sandbox.available()[0]:
         pytest.skip(f"no sandbox on this machine: {sandbox.available()[1]}")

@@ -25,9 +25,19 @@ from traitlets import Bool, Float, Integer, Unicode
 
 from ... import probes
 from ...testing import score_text
-from .judging import (MAX_KEPT_BYTES, Reference, gradebook_cells, handed_files, handed_seeds,  # noqa: F401
-                      judge_cell, judge_cells, keeper, probe_data, write_kept)
 from ..preprocessors.hidden_tests import hidden_delimiters
+from .judging import (  # noqa: F401
+    MAX_KEPT_BYTES,
+    Reference,
+    gradebook_cells,
+    handed_files,
+    handed_seeds,
+    judge_cell,
+    judge_cells,
+    keeper,
+    probe_data,
+    write_kept,
+)
 
 RESOURCE = "dgmlab_probe_cells"  # resources key: {grade_id: the instructor's source of the test cell}
 

@@ -492,9 +492,8 @@ def serve() -> None:
     import pkgutil
 
     from ... import probes
-    from . import judging  # noqa: F401
-
     from .. import references
+    from . import judging  # noqa: F401
 
     for hw in probes.KIT_HOMEWORKS:  # the kit's homeworks' checks (homeworks/<hw>/checks/ in a checkout), once
         importlib.import_module(f"{probes.__name__}.{hw}")
