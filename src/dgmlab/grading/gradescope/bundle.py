@@ -1,7 +1,8 @@
 """The Gradescope autograder zip of a homework: ``setup.sh`` and ``run_autograder`` at its root, and
 ``grader/`` (root's alone once set up, mode 700) holding what grading the homework needs and nothing of any
-student: the course's ``nbgrader_config.py``, a gradebook holding only this homework's cells (hidden tests
-included), ``source/<hw>/`` (its files and the source notebook), the kit's published weights files of the homework
+student: the course's ``nbgrader_config.py``, a gradebook holding only this homework's cells (a course's own
+homework's hidden tests included; a kit homework's come with the grader, ``dgmlab.grading.hidden``),
+``source/<hw>/`` (its files and the source notebook), the kit's published weights files of the homework
 (a handed-in copy of one is refused), the course's draw key (the graded draws' and check inputs'
 seeds: :mod:`dgmlab.grading.autograde.draw_seeds`) and ``settings.json`` (the graded cells in order, the limits,
 the late policy); optionally ``wheels/`` (the dgmlab wheels ``setup.sh`` installs instead of PyPI's).
