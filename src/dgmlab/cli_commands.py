@@ -1,0 +1,397 @@
+"""What each `dgmlab` command does: one ``cmd_<command>(args)`` per subcommand, given the parsed arguments of
+:func:`dgmlab.cli.build_parser` (which names it as the subcommand's ``func``), returning the exit status."""
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _course(args):
+    from .grading.course import Course
+
+    return Course(args.course)
+
+
+def cmd_info(args) -> int:
+    from . import data, runtime
+
+    print(runtime.describe())
+    print(f"data root: {data.data_root()}  (set {data.DATA_ENV} to change)")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .grading.demo import run_demo
+
+    return run_demo(args.course, jobs=args.jobs, timeout=args.timeout, csv=args.csv)
+
+
+def _authoring(module: str):
+    """``dgmlab.authoring.<module>``, which builds the kit from its repository and is not in the wheel."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"dgmlab.authoring.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("dgmlab.authoring", f"dgmlab.authoring.{module}"):
+            raise
+        print("dgmlab: error: building homeworks needs a checkout of the course kit (its homeworks/ folder and "
+              "dgmlab.authoring are not in the wheel): run this in the repository after `make venv`, which "
+              "installs dgmlab from it", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_build(args) -> int:
+    return _authoring("build").build(_course(args).root, args.hw, check=args.check, record=args.record_outputs)
+
+
+def cmd_new_homework(args) -> int:
+    template = _authoring("template")
+    try:
+        folder = template.new_homework(_course(args).root, args.hw)
+    except template.BuildError as exc:
+        print(f"dgmlab: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {folder}: a template homework (docs/own_homework.md); next: dgmlab build {args.hw}")
+    return 0
+
+
+def cmd_examples(args) -> int:
+    return _authoring("examples").write_examples(_course(args).root, args.hw, check=args.check)
+
+
+def cmd_release(args) -> int:
+    from .grading import course as C
+
+    course = _course(args)
+    local_only = args.local_only or C.release_is_local_only(course)
+    if args.check:
+        stale = C.release_differences(course, args.hw, local_only=local_only)
+        if stale:
+            how = "dgmlab release --local-only" if local_only and not args.local_only else "dgmlab release"
+            print(f"release/ is out of date for {', '.join(stale)}: run `{how}`", file=sys.stderr)
+            return 1
+        print("release/ matches source/" + (" (as a local-only release)" if local_only else ""))
+        if local_only and not args.local_only:
+            print("note: nbgrader_config.py sets no usable install source, so these notebooks cannot install "
+                  "dgmlab in Colab; see docs/publishing.md before handing them out", file=sys.stderr)
+        return 0
+    for res in C.release(course, args.hw, local_only=args.local_only):
+        print(f"released {res.args[1]} -> release/{res.args[1]}/ ({res.seconds:.1f} s)")
+    if args.local_only:
+        print("local-only release: in Colab the setup cells stop and tell students to ask you for dgmlab; "
+              "set an install source before handing them out to Colab users (docs/publishing.md)")
+    return 0
+
+
+def cmd_autograde(args) -> int:
+    from tqdm.auto import tqdm
+
+    from .grading import course as C
+    from .grading.autograde import cluster as K
+    from .grading.autograde.options import autograde_options
+    from .grading.inert import terminal
+
+    course = _course(args)
+    # nbgrader_config.py's c.DgmlabAutograde settings, each flag given put over its setting
+    opts = autograde_options(course, workers=args.workers, cluster=args.cluster, force=args.force,
+                             timeout=args.timeout, feedback=args.feedback, sandbox=args.sandbox, memory=args.memory,
+                             grade_published=args.grade_published)
+    given = [f for f, v in (("--partition", args.partition), ("--account", args.account),
+                            ("--slurm-jobs", args.slurm_jobs)) if v is not None]
+    if given and opts.cluster != "slurm":
+        print(f"dgmlab: error: {', '.join(given)} apply to --cluster slurm", file=sys.stderr)
+        return 2
+    total = len(args.student) if args.student else len(course.submitted(args.hw))
+    bar = tqdm(total=total, unit="submission", desc=f"autograde {args.hw}", disable=total == 0)
+    counts_so_far = {}
+
+    def show(r):  # the record (outcome, reason, timings for `dgmlab report --html`) is already written
+        label = "unchanged" if r.skipped else r.status
+        counts_so_far[label] = counts_so_far.get(label, 0) + 1
+        bar.set_postfix({k: v for k, v in sorted(counts_so_far.items())}, refresh=False)
+        bar.update(1)
+        if not r.skipped:
+            bar.write(terminal(f"{r.hw} / {r.student}: {r.status} in {r.seconds:.0f} s"
+                               + (f" ({r.reason})" if r.reason else "")))
+
+    from .grading.sandbox import Limits
+
+    limits = Limits(memory=int(opts.memory * 1024 ** 3))
+    workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
+    results = C.autograde(course, args.hw, args.student, timeout=opts.timeout, feedback=opts.feedback,
+                          jobs=workers, progress=show, sandbox=opts.sandbox, limits=limits,
+                          cell_timeout=args.cell_timeout, cluster=opts.cluster or None, force=opts.force,
+                          refuse_published=not opts.grade_published,
+                          slurm={"partition": args.partition, "account": args.account, "jobs": args.slurm_jobs})
+    bar.close()
+    counts = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    skipped = sum(r.skipped for r in results)
+    print("summary: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+          + (f" ({skipped} unchanged since their last grading, not graded again; --force regrades)" if skipped else ""))
+    for r in results:
+        if r.status != "graded":
+            print(terminal(f"  {r.student}: {r.status}: {r.reason}"))
+    table = K.format_summary(K.phase_summary(results))
+    if table:
+        print("\nseconds per grading, by phase (kept in .dgmlab/grading/<hw>/<student>.json):\n" + table)
+    if (course.root / "gradebook.db").exists():
+        from .grading.report import report as R
+
+        graded = sorted({r.student for r in results if r.status == "graded"})
+        rows = R.grades(course, students=graded, hws=[args.hw]) if graded else []
+        if rows:  # the final mark, or pending while an answer is still to grade by hand (dgmlab report's)
+            print("\nmarks (final, or pending until graded by hand):\n" + R.table(rows))
+    return 0 if all(r.status == "graded" for r in results) else 1
+
+
+def cmd_gradescope(args) -> int:
+    from pathlib import Path
+
+    from .grading import course as C
+    from .grading.autograde.options import autograde_options
+    from .grading.gradescope.bundle import write_autograder
+
+    course = _course(args)
+    opts = autograde_options(course, timeout=args.timeout, sandbox=args.sandbox, memory=args.memory)
+    out = Path(args.out) if args.out else course.root / "gradescope" / f"{args.hw}_autograder.zip"
+    try:
+        path = write_autograder(course, args.hw, out, timeout=opts.timeout, memory=int(opts.memory * 1024 ** 3),
+                                sandbox=opts.sandbox, cell_timeout=args.cell_timeout, visibility=args.visibility,
+                                pip=args.pip, wheels=Path(args.wheels) if args.wheels else None, force=args.force,
+                                refuse_published=not opts.grade_published)
+    except C.CourseError as exc:
+        print(f"dgmlab gradescope: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{path} ({path.stat().st_size / 1024:.0f} KiB): upload it as the assignment's autograder "
+          "(Configure Autograder > Zip file upload); docs/instructor_guide.md, \"Gradescope\"")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .grading.report import report as R
+
+    if args.anonymize and not args.html:
+        print("dgmlab: error: --anonymize applies to the dashboard: add --html", file=sys.stderr)
+        return 2
+    course = _course(args)
+    hws = course.check_homeworks(args.hw) if args.hw else None
+    path = R.export_csv(course, args.csv)
+    print(R.table(R.grades(course, hws=hws)))
+    print(f"\ngrades CSV (nbgrader): {path}")
+    similar = None
+    if not args.no_similarity:
+        from .grading.copies import similarity as SIM
+
+        similar = SIM.compare(course, hws or course.homeworks())
+        where = SIM.write_csv(similar, course.root / "reports" / "similarity.csv")
+        lines = SIM.format_report(similar)
+        print(f"\nanswers alike a classmate's or the kit's (a reason to look; docs/similarity.md): {where}"
+              + (f"\n{lines}" if lines else "\nnone"))
+    from .grading.copies import runtime_code as RC
+
+    runtime = RC.scan(course, hws or course.homeworks())  # read by the parser, never run: cheap, always done
+    where = RC.write_csv(runtime, course.root / "reports" / "runtime_code.csv")
+    lines = RC.format_report(runtime)
+    print(f"\nanswer cells that build code or names at run time (a reason to look; docs/similarity.md): {where}"
+          + (f"\n{lines}" if lines else "\nnone"))
+    from .grading.lms import hand_in_names as HN
+
+    for line in HN.report_lines(course, hws or course.homeworks()):  # as dgmlab collect checked them
+        print(line)
+    from .grading.autograde.nbgrader_run import run_feedback
+    from .grading.inert import terminal
+    from .grading.report import analysis as A
+    from .grading.report import current_feedback as CF
+    from .grading.report import grade_summary as GS
+
+    renewed = CF.renew(course, hws or course.homeworks(), run_feedback)  # feedback older than the hand grades
+    for line in renewed.lines():
+        print(line, file=sys.stderr if line.startswith("feedback of") else sys.stdout)
+    data = A.collect(course, hws)  # final marks: auto + hand points, the late policy applied now
+    for problem in data.problems:
+        print(terminal(f"roster: {problem}"), file=sys.stderr)
+    n = len(GS.write_summaries(course, data))
+    print(f"grade summaries (final mark, late penalty and why): feedback/<student>/<hw>/{GS.FILE}.html ({n})")
+    status = 0
+    if args.exports:
+        from .grading.layout import CourseError
+        from .grading.lms import lms
+        from .grading.report import exports as X
+
+        folder = course.root / args.exports
+        ids = dict(lms.settings(course).assignments)
+        for given in args.canvas_assignment or []:
+            hw, _, aid = given.partition("=")
+            ids[hw.strip()] = aid.strip()
+        try:
+            from .grading.term.term_rules import term_rules
+
+            excused = term_rules(course).is_excused
+            print(f"Canvas import CSV:     {X.canvas_csv(data, folder / 'canvas.csv', ids, excused)}")
+        except X.CanvasColumnsLeftOut as exc:
+            print(f"Canvas import CSV:     {exc.path} (without {', '.join(exc.left_out)})")
+            print(f"dgmlab report: Canvas import CSV: {exc}", file=sys.stderr)
+            status = 1
+        except CourseError as exc:
+            print(f"dgmlab report: Canvas import CSV not written: {exc}", file=sys.stderr)
+            status = 1
+        print(f"per-question CSV:      {X.long_csv(data, folder / 'questions.csv')}")
+        written = X.gradescope_dir(data, folder / "gradescope")
+        n = sum(p.name == "results.json" for p in written)
+        print(f"Gradescope results:    {folder / 'gradescope'}/<hw>/<student>/results.json ({n} submissions"
+              + (f"; {len(written) - n} without a final mark: {X.PENDING_FILE} says why" if len(written) > n else "")
+              + ")")
+    if args.html:
+        from .grading.copies import shared_weights as SW
+        from .grading.report import dashboard as D
+
+        shared = SW.compare(course, data.hws)
+        if any(f.pairs or f.published for f in shared):
+            print("\nweights shared between students, or taken from the kit's published files (a reason to look; "
+                  "docs/novelty.md):\n" + SW.format_report(shared))
+        html_path, _ = D.write(course, args.html, hws, anonymize=args.anonymize, shared=shared,
+                               similar=similar if similar is not None else [], runtime=runtime)
+        print(f"dashboard ({'pseudonymized' if args.anonymize else 'INSTRUCTOR ONLY'}): {html_path}")
+    return status
+
+
+def cmd_check(args) -> int:
+    from .selfcheck import check_notebook, format_report
+
+    try:
+        report = check_notebook(args.notebook, timeout=args.cell_timeout, sandbox=args.sandbox, files=args.files)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"dgmlab check: error: {exc}", file=sys.stderr)
+        return 2
+    print(format_report(report, args.question))
+    cells = [c for c in report.cells if args.question is None or c.question.lower().startswith(args.question.lower())
+             or c.grade_id.startswith(args.question)]
+    return 0 if all(c.ok for c in cells) else 1
+
+
+def cmd_collect(args) -> int:
+    from .grading.lms import intake as I
+    from .grading.term.deadlines import deadlines
+
+    course = _course(args)
+    times = {}
+    if args.canvas:
+        from .grading.lms import lms
+
+        times.update(lms.submission_times(course, args.hw))
+    if args.times:  # a CSV's times go over Canvas's
+        times.update(I.read_times(args.times, deadlines(course).tz))
+    mappings = I.read_moodle_mappings(args.moodle_mappings) if args.moodle_mappings else None
+    got = I.collect(course, args.hw, args.zip, times=times, lms=args.lms, mappings=mappings)
+    for line in got.lines():
+        print(line)
+    return 1 if got.unplaced else 0
+
+
+def cmd_push(args) -> int:
+    from .grading.lms import lms_config
+
+    got = lms_config.push(_course(args), args.hw, platform=args.platform, force=args.force, feedback=args.feedback)
+    for line in got.lines(force=args.force):
+        print(line)
+    return 1 if (got.conflicts and not args.force) or got.skipped else 0
+
+
+def cmd_lti(args) -> int:
+    import json
+
+    from .grading.lms import lti
+
+    course = _course(args)
+    if args.action == "keys":
+        path, jwk, made = lti.keys(course)
+        print(("made" if made else "the tool's key is") + f" {path} (private, mode 600: never share it)")
+        print("public JWK, for the LMS admin to paste into the tool's registration (Canvas):\n"
+              + json.dumps(jwk, indent=1))
+        print("the same public key as PEM (Moodle's 'Public key'):\n" + lti.public_pem(path.read_text()))
+        return 0
+    got = lti.fill_roster(course, force=args.force)
+    for line in got.lines(force=args.force):
+        print(line)
+    return 1 if got.kept and not args.force else 0
+
+
+def cmd_overrides(args) -> int:
+    from .grading.lms import lms
+    from .grading.lms import overrides as O
+
+    course = _course(args)
+    hws = course.check_homeworks(args.hw) if args.hw else [h for h in course.homeworks()
+                                                          if h in lms.settings(course).assignments]
+    if not hws:
+        print("dgmlab overrides: no homework has a Canvas assignment: set c.DgmlabCanvas.assignments", file=sys.stderr)
+        return 2
+    for hw in hws:
+        for line in O.fetch(course, hw).lines():
+            print(line)
+    return 0
+
+
+def cmd_registrar(args) -> int:
+    from .grading.report import registrar as REG
+
+    path, got = REG.write(_course(args), args.out)
+    for line in REG.lines(got):
+        print(line)
+    print(f"registrar CSV: {path}")
+    return 0
+
+
+def _printer_sandbox(wanted) -> tuple:
+    """dgmlab pdf's sandbox for Chromium (dgmlab.grading.printer_sandbox.argv), or None and why not."""
+    if wanted is False:
+        return None, "--no-sandbox"
+    try:
+        from .grading import printer_sandbox
+    except ImportError as exc:  # the student package alone (Colab): no grader, no sandbox
+        return None, f"the grader (dgmlab-grader) is not installed: {exc}"
+    ok, why = printer_sandbox.available()
+    return (printer_sandbox.argv if ok else None), why
+
+
+def cmd_pdf(args) -> int:
+    from pathlib import Path
+
+    from . import pdf as P
+
+    sandbox, why = _printer_sandbox(args.sandbox)
+    target = Path(args.target)
+    try:
+        if target.suffix == ".ipynb" or target.is_file():
+            if args.student:
+                print("dgmlab pdf: error: --student is for a homework id (collected submissions), not a notebook",
+                      file=sys.stderr)
+                return 2
+            written = P.write_pdfs(target, args.out or target.parent / "pdf", who=args.name or "", sandbox=sandbox)
+            print(f"{written.whole}" + "".join(f"\n{path}" for path in written.questions.values()))
+            for note in written.notes():
+                print(f"dgmlab pdf: {note}", file=sys.stderr)
+            return 1 if written.cut else 0
+        if args.name:
+            print("dgmlab pdf: error: --name is for your own notebook; a homework's PDFs are headed by each "
+                  "student's id", file=sys.stderr)
+            return 2
+        got = P.write_class_pdfs(_course(args), args.target, args.out or _course(args).root / "reports" / "pdf",
+                                 students=args.student, sandbox=sandbox, unsandboxed_why=why)
+    except P.PdfError as exc:
+        print(f"dgmlab pdf: error: {exc}", file=sys.stderr)
+        return 2
+    if not got.sandboxed:
+        print("dgmlab pdf: " + P.UNSANDBOXED.format(why=got.unsandboxed_why), file=sys.stderr)
+    for line in got.lines():
+        print(line)
+    return 1 if got.incomplete else 0
+
+
+def cmd_grade(args) -> int:
+    from .grading.hand import grade_by_question as G
+
+    return G.serve(_course(args), args.hw, question=args.question, port=args.port, browser=not args.no_browser)
