@@ -243,6 +243,8 @@ def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
          "                p.clamp_(-c, c)")], earns={"q3_clip_weights_tests": 0}),
     Mutant("q3_clip_weights", "clamps to [0, c]", edits=[("p.clamp_(-c, c)", "p.clamp_(0, c)")],
            earns={"q3_clip_weights_tests": 0}),
+    Mutant("q3_clip_weights", "clamps a copy (p = p.clamp, not in place)", edits=[
+        ("p.clamp_(-c, c)", "p = p.clamp(-c, c)")], earns={"q3_clip_weights_tests": 0}),
     Mutant("q3_clip_weights", "replaces the parameters with new ones", _fn('''
 def clip_weights(critic, c=0.01):
     for m in critic.modules():
@@ -264,6 +266,8 @@ def clip_weights(critic, c=0.01):
         ("device = next(generator.parameters()).device\n", "device = next(generator.parameters()).device\n    g_opt.zero_grad()\n"),
         ("        with torch.no_grad():\n            fake = generator(z)", "        fake = generator(z)"),
         ("    g_opt.zero_grad()\n    g_loss", "    g_loss")], earns={"q3_train_step_tests": 2.5}),
+    Mutant("q3_train_step", "one critic update short (range(1, n_critic))", edits=[
+        ("    for _ in range(n_critic):\n", "    for _ in range(1, n_critic):\n")], earns={"q3_train_step_tests": 0}),
     Mutant("q3_train_step", "critic gradients never zeroed", edits=[("        c_opt.zero_grad()\n", "")],
            earns={"q3_train_step_tests": 3.5}),
     Mutant("q3_train_step", "one real batch reused for every critic update", edits=[

@@ -413,3 +413,90 @@ def test_a_visible_test_reads_the_values_under_working(answers_ns):
     del data["working"]
     result = probes.judge(HW, spec, data, 987_654)
     assert result.earned == 0 and "working" in "\n".join(result.lines), result.lines
+
+
+# ------------------------------------------------------------------ issue 54: what a careful student's mistakes read
+def _mutated(answers_ns, answer, old, new):
+    """The source notebook's answer cell ``answer`` with ``old`` replaced by ``new``, run on the reference answers."""
+    import nbformat
+
+    from conftest import ROOT
+
+    nb = nbformat.read(ROOT / "source" / HW / f"{HW}.ipynb", as_version=4)
+    source = next(c.source for c in nb.cells if _grade_id(c) == answer)
+    assert source.count(old) == 1, f"{answer}: {old!r}"
+    ns = dict(answers_ns)
+    exec(source.replace(old, new), ns)  # noqa: S102 (the kit's own reference code, with one mistake)
+    return ns
+
+
+def _visible(cell, ns):
+    """``(earned, printed)``: a self-check of ``cell`` on the working seed (visible tests only)."""
+    spec = probes.spec_for(HW, cell)
+    data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(ns[n] for n in spec.names), probes.WORKING_SEED)))
+    result = probes.judge(HW, spec, data, probes.WORKING_SEED)
+    return result.earned, "\n".join(result.lines)
+
+
+def test_artifact_cell_in_fast_mode_without_the_file_earns_nothing_and_says_to_train(tmp_path, monkeypatch):
+    """finding 2: fast mode writes no generator_weights.pt; the visible points are not shown earned without it."""
+    monkeypatch.setenv("DGMLAB_FAST", "1")
+    spec = probes.spec_for(HW, CELL)
+    result = probes.judge(HW, spec, {}, 0, folder=tmp_path, seeds={n: 0 for n in spec.files})
+    printed = "\n".join(result.lines)
+    assert result.earned == 0, printed
+    assert f"no {WEIGHTS} yet: fast mode writes none" in printed and "train in full mode" in printed, printed
+
+
+def test_a_penalty_without_its_minus_one_is_named_by_both_tests(answers_ns):
+    """finding 5: with only the '- 1' missing, the interpolation test no longer blames the interpolation weights."""
+    earned, printed = _visible("q3_gradient_penalty_tests",
+                               _mutated(answers_ns, "q3_gradient_penalty", "((norms - 1) ** 2)", "(norms ** 2)"))
+    assert earned == 0, printed
+    assert printed.count("the '- 1' is missing") == 2 and "interpolation weight per sample" not in printed, printed
+
+
+def test_a_penalty_wrong_on_a_linear_critic_is_not_blamed_on_the_interpolation(answers_ns):
+    earned, printed = _visible("q3_gradient_penalty_tests", _mutated(
+        answers_ns, "q3_gradient_penalty", "((norms - 1) ** 2).mean()", "((norms - 1) ** 2).sum()"))
+    assert "fix the penalty itself first" in printed and "interpolation weight per sample" not in printed, printed
+
+
+def test_clipping_a_copy_says_the_parameters_were_not_changed_in_place(answers_ns):
+    """finding 5: p = p.clamp(...) rebinds p; both tests say so, neither suggests [0, c]."""
+    ns = _mutated(answers_ns, "q3_clip_weights", "p.clamp_(-c, c)", "p = p.clamp(-c, c)")
+    earned, printed = _visible("q3_clip_weights_tests", ns)
+    assert earned == 0, printed
+    assert printed.count("not changed in place") == 2 and "[0, c]" not in printed, printed
+
+
+def test_clipping_to_zero_and_c_is_named(answers_ns):
+    earned, printed = _visible("q3_clip_weights_tests",
+                               _mutated(answers_ns, "q3_clip_weights", "p.clamp_(-c, c)", "p.clamp_(0, c)"))
+    assert earned == 0 and printed.count("that is clamped to [0, c]") == 2 and "in place" not in printed, printed
+
+
+def test_one_critic_update_short_names_the_critic_updates_per_generator_update(answers_ns):
+    """finding: range(1, n_critic) raised UnboundLocalError with n_critic=1 and said nothing else."""
+    ns = _mutated(answers_ns, "q3_train_step", "for _ in range(n_critic):", "for _ in range(1, n_critic):")
+    earned, printed = _visible("q3_train_step_tests", ns)
+    assert earned == 0, printed
+    assert printed.count("with n_critic=3 the step took 2 real batches") == 2, printed
+    assert "n_critic critic updates per generator update" in printed, printed
+
+
+def test_a_derivative_in_theta0_names_the_variable(answers_ns):
+    earned, printed = _visible("q2_kl_limits_tests",
+                               _mutated(answers_ns, "q2_kl_limits", "sp.diff(kl, theta)", "sp.diff(kl, theta0)"))
+    assert "that is the derivative with respect to theta0" in printed, printed
+    assert "before substituting" not in printed, printed
+
+
+def test_a_flipped_log_determinant_reads_as_a_sentence(answers_ns):
+    """finding: the hint was spliced into the value's name ('... has the wrong sign is not close to ...')."""
+    ns = _mutated(answers_ns, "q1_flow_log_prob", "base.log_prob(z) - log_det", "base.log_prob(z) + log_det")
+    earned, printed = _visible("q1_flow_log_prob_tests", ns)
+    assert "wrong sign is not close" not in printed, printed
+    assert printed.count("is not close to the expected value") == 2, printed
+    assert printed.count(": the log-determinant term has the wrong sign") == 2, printed
+    assert "base.log_prob at" not in printed, printed

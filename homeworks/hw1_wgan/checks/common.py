@@ -15,3 +15,14 @@ def _outcome(fn, *args, **kwargs) -> str:
     except Exception as exc:  # any other error is not the ValueError the statement asks for
         return f"raised {type(exc).__name__}: {str(exc)[:200]}"
     return "returned"
+
+
+def _close_or_hint(value, expected, hint, **kwargs):
+    """``checks.assert_close(value, expected, **kwargs)``, the hint (a full clause starting ": ", or "") after its
+    message, so it reads as its own sentence and not as part of the value's name."""
+    from dgmlab import checks
+
+    try:
+        checks.assert_close(value, expected, **kwargs)
+    except checks.CheckError as exc:
+        raise checks.CheckError(f"{exc}{hint}") from None

@@ -166,9 +166,13 @@ def test_limit_of_an_expression_continuous_at_zero(v, ref):
 def test_derivative_limit_of_an_expression_continuous_at_zero(v, ref):
     sp = _sp()
     (_, got), (_, want) = _smooth_limits(v, ref)
-    assert sp.simplify(checks.as_sympy(got, "the derivative limit kl_limits returns") - want) == 0, \
-        (f"for a kl that is continuous at eps = 0 the derivative limit {got} is wrong: differentiate with respect "
-         f"to theta before substituting theta")
+    got = checks.as_sympy(got, "the derivative limit kl_limits returns")
+    hint = ("that is the derivative with respect to theta0; take it with respect to theta, the generator's "
+            "parameter" if want != 0 and sp.simplify(got + want) == 0 else
+            "take the derivative with respect to theta (not theta0 or eps)")
+    assert sp.simplify(got - want) == 0, \
+        (f"for a kl that is continuous at eps = 0 the derivative limit {got} is wrong: {hint}, then substitute the "
+         f"values of theta and theta0")
 
 
 # ------------------------------------------------------------------ Q2(c)

@@ -11,6 +11,7 @@ import math
 from dgmlab import checks
 from dgmlab.probes import (
     CheckSpec,
+    TestFailure,
     _torch,  # lazy imports
     attempt,
     on_working,
@@ -19,6 +20,8 @@ from dgmlab.probes import (
 )
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.testing import points
+
+from .common import _close_or_hint
 
 
 # ------------------------------------------------------------------ Q3(a): losses
@@ -186,13 +189,31 @@ def _zero_for_a_unit_norm_linear_critic(v):
          f"found {got:.6g}{hint}")
 
 
-@points(1.5)
-def test_linear_critic_value_and_lambda(v, ref):
+def _penalty_on_linear_critics(v, ref):
     # a linear critic's input gradient is its weight w, at every x_hat: the penalty is lam * (|w| - 1)^2
     _zero_for_a_unit_norm_linear_critic(v)  # takes points away only: 0 is also what a constant 0 gives
     want = ref["linear_per_lam"]
     checks.assert_close(v.linear_lam_10, 10 * want, rtol=1e-5, name="penalty of a linear critic, lam=10")
     checks.assert_close(v.linear_lam_2_5, 2.5 * want, rtol=1e-5, name="penalty of a linear critic, lam=2.5")
+
+
+@points(1.5)
+def test_linear_critic_value_and_lambda(v, ref):
+    _penalty_on_linear_critics(v, ref)
+
+
+def _bowl_hint(v, ref, got, want):
+    """What the bowl critic's penalty can tell: the '- 1' left out (E(2 alpha)^2 = E(2 alpha - 1)^2 + 1), a penalty
+    wrong on a linear critic too (its gradient is the same at every x_hat, so no interpolation weight is to blame),
+    else the interpolation weights."""
+    if abs(got - (want + 1.0)) < 0.03:
+        return "that is E(2 alpha)^2: the '- 1' is missing (penalise (||grad|| - 1)^2)"
+    try:
+        _penalty_on_linear_critics(v, ref)
+    except AssertionError:
+        return ("the penalty is wrong on a linear critic too, whose gradient is the same at every x_hat: fix the "
+                "penalty itself first (the test above)")
+    return "x_hat must use ONE uniform interpolation weight per sample, shared by all its pixels"
 
 
 @points(1)
@@ -202,7 +223,7 @@ def test_one_alpha_per_sample_between_real_and_fake(v, ref):
     assert abs(got - want) < 0.03, \
         (f"on a critic whose gradient norm changes along the segment from fake to real (1/2 ||x - c||^2, fake points "
          f"at c, real ones at distance 2, lam = 1) expected E(2 alpha - 1)^2 = {want:.4f} over alpha ~ U[0, 1], found "
-         f"{got:.4f}: x_hat must use ONE uniform interpolation weight per sample, shared by all its pixels")
+         f"{got:.4f}: {_bowl_hint(v, ref, got, want)}")
 
 
 # ------------------------------------------------------------------ Q3(a): weight clipping
@@ -245,10 +266,29 @@ def _clip_probe(o, x):
             "in_place": attempt(in_place)}
 
 
+ZERO_TO_C = "that is clamped to [0, c]; clamp to [-c, c], which keeps each value's sign"
+NOT_IN_PLACE = ("the parameters were not changed in place (a new tensor assigned to p leaves the network's "
+                "parameter as it was)")
+
+
+def _same(a, b) -> bool:
+    torch = _torch()
+    return isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(a, b, atol=1e-7, rtol=0)
+
+
+def _unchanged(params, scale) -> bool:
+    """Whether ``params`` are still the parameters of ``small_net(scale)`` as built: nothing was clipped in place."""
+    before = dict(small_net(scale).named_parameters())
+    return set(params) == set(before) and all(_same(p, before[k].detach()) for k, p in params.items())
+
+
 @points(1)
 def test_all_parameters_within_bounds(v, ref):
-    params = working(v).clipped_at_0_05
+    w = working(v)
+    params = w.clipped_at_0_05
     assert isinstance(params, dict) and params, "clip_weights left the network without parameters"
+    unchanged = _unchanged(params, w.inputs.scale)
+    before = dict(small_net(w.inputs.scale).named_parameters())
     for name, want in ref["clipped_at_0_05"].items():
         assert name in params, f"the clipped network has no parameter {name}"
         p = params[name]
@@ -256,17 +296,30 @@ def test_all_parameters_within_bounds(v, ref):
         assert float(p.abs().max()) <= 0.05 + 1e-7, \
             (f"expected every parameter in [-0.05, 0.05] after clip_weights(net, c=0.05), found {name} "
              f"reaching {float(p.abs().max()):.3g}"
-             + (": biases are parameters too (critic.parameters())" if name.endswith("bias") else ""))
-        checks.assert_close(p, want, atol=1e-7, name=f"{name} clipped at c = 0.05")
+             + (f": {NOT_IN_PLACE}" if unchanged else
+                ": biases are parameters too (critic.parameters())" if name.endswith("bias") else ""))
+        hint = (f": {ZERO_TO_C}"
+                if name in before and _same(p, before[name].detach().clamp(0, 0.05)) else "")
+        _close_or_hint(p, want, hint, atol=1e-7, name=f"{name} clipped at c = 0.05")
 
 
 @points(1.25)
 def test_values_inside_the_bounds_are_kept_and_signs_preserved(v, ref):
-    clipped = working(v).clipped_at_c
+    w = working(v)
+    clipped = w.clipped_at_c
+    c, unchanged = w.inputs.c, isinstance(clipped, dict) and _unchanged(clipped, w.inputs.scale)
+    before = dict(small_net(w.inputs.scale).named_parameters())
     for name, want in ref["clipped_at_c"].items():
         assert name in clipped, f"the clipped network has no parameter {name}"
-        checks.assert_close(clipped[name], want, atol=1e-7,
-                            name="clipped parameter values (clamped to [-c, c], not [0, c]?)")
+        got, start = clipped[name], before[name].detach()
+        hint = ""
+        if unchanged:
+            hint = f": {NOT_IN_PLACE}"
+        elif _same(got, start.clamp(0, c)):
+            hint = f": {ZERO_TO_C}"
+        elif _same(got, start) and name.endswith("bias"):
+            hint = ": biases are parameters too (critic.parameters())"
+        _close_or_hint(got, want, hint, atol=1e-7, name=f"{name} after clip_weights(net, c={c:g})")
 
 
 # ------------------------------------------------------------------ Q3(a): the training step
@@ -377,8 +430,26 @@ def _step_probe(o, x):
     return out
 
 
+def _critic_updates_hint(v) -> str:
+    """Why a run with ``n_critic=1`` may have raised: the step made fewer critic updates than ``n_critic`` (with
+    ``n_critic=3`` it took fewer real batches, or with 1 it made none and the generator update found no batch)."""
+    try:
+        taken = getattr(v, "n_critic_3")["batches_taken"]
+    except (AssertionError, KeyError, TypeError):
+        taken = None
+    if isinstance(taken, int) and taken < 3:
+        return (f"; with n_critic=3 the step took {taken} real batches: it must make n_critic critic updates per "
+                "generator update, each on a new real batch")
+    return "; with n_critic=1 the step must still make one critic update (n_critic critic updates per generator update)"
+
+
 def _ran(v, run):
-    rec = getattr(v, run)
+    try:
+        rec = getattr(v, run)
+    except TestFailure as exc:
+        if RUNS[run][2].get("n_critic") != 1:
+            raise
+        raise TestFailure(f"{exc}{_critic_updates_hint(v)}") from None
     assert rec["returned_type"] == "dict", f"expected wgan_train_step to return a dict, found {rec['returned_type']}"
     return rec
 
@@ -397,9 +468,9 @@ def test_first_critic_update_descends_the_critic_loss(v, ref):
         hint = ": the opposite sign, so the critic is trained to lower real scores (critic_loss(real, fake) argument order?)"
     elif torch.equal(got[0], start):
         hint = ": the critic did not move (c_opt.step()?)"
-    checks.assert_close(got[0], want["critic"][0], rtol=1e-4, atol=1e-5,
-                        name="the critic's weight after one critic update with n_critic=1 (SGD, lr 0.05): w - lr * "
-                             f"(mean(fake) - mean(real)) on the first real batch and a batch of fresh noise{hint}")
+    _close_or_hint(got[0], want["critic"][0], hint, rtol=1e-4, atol=1e-5,
+                   name="the critic's weight after one critic update with n_critic=1 (SGD, lr 0.05): w - lr * "
+                        "(mean(fake) - mean(real)) on the first real batch and a batch of fresh noise")
     checks.assert_close(got[1], want["critic"][1], rtol=1e-4, atol=1e-5, name="the critic's bias after that update")
 
 
