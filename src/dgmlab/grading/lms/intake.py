@@ -63,6 +63,8 @@ from traitlets import Dict, Integer
 from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
+from .download_names import FORMATS, SHAPES, Entry, detect_lms, parse_entry, unsafe_name
+from .roster_match import index_of, match, roster_index, roster_names  # noqa: F401 (index_of: read here too)
 
 # the files each homework grades besides its notebook (by the homework id's prefix), as docs/student_path.md
 # lists them and the probes read them (tests/grading/lms/test_intake.py checks these names against the probes')
@@ -77,17 +79,6 @@ UPLOADS = (".pdf", ".png", ".jpg", ".jpeg")  # kept under their own (safe) name 
 ARCHIVES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar")  # never unpacked
 MIB = 2 ** 20
 RATIO_FROM = MIB  # the compression ratio is judged on entries larger than this (small text compresses well)
-FORMATS = ("canvas", "moodle")
-
-CANVAS = re.compile(r"^(?P<name>[^_/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<original>[^/]+)$")
-CANVAS_NO_SUBMISSION_ID = re.compile(r"^(?P<name>[^_/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<original>[^/]+)$")
-# Moodle: the first _<id>_assignsubmission_<plugin>_ is the LMS's (the full name before it, the student's file or
-# folder after it: a folder in the submission named like a classmate's prefix comes later)
-MOODLE = re.compile(r"^(?P<name>[^/]+?)_(?P<user>\d+)_assignsubmission_(?:file|onlinetext)_(?P<rest>.+)$")
-CANVAS_PREFIX = re.compile(r"^[^_/]+?(?:_LATE)?_\d+_\d+_")  # what only Canvas writes first
-SHAPES = {"canvas": "<sortable name>[_LATE]_<user id>_<submission id>_<file>",
-          "moodle": "<Full Name>_<id>_assignsubmission_file_/<file>"}
-AGAIN = re.compile(r"^(?P<stem>.*?)(?:-(?P<n>\d+)| \((?P<p>\d+)\))?(?P<ext>\.[^.]*)?$")  # x-2.pt, x (2).pt
 TORONTO = re.compile(r"^[^_]+_[^_]+_Assgn\d+$", re.I)  # <Lastname>_<Firstname>_Assgn2
 SYMLINK = 0o120000  # a zip entry's Unix mode (its external attributes' high 16 bits) for a symbolic link
 
@@ -119,24 +110,6 @@ class DgmlabCollect(Configurable):
              "reported (collect's listing, dgmlab report), never refused: the notebook is graded as <hw>.ipynb "
              "whatever its name. A homework without an entry (or with '') has no rule. hw5's is its handout's "
              "(Toronto, Crowdmark).").tag(config=True)
-
-
-@dataclass
-class Entry:
-    path: str  # in the zip
-    lms: str  # "canvas" or "moodle"
-    name: str  # the LMS's name for the student
-    user: str  # the LMS's number: Canvas's user id; Moodle's participant id (not the user id: see the module)
-    submission: int  # Canvas's submission id (0 for Moodle)
-    original: str  # the file's name as the student uploaded it
-    late_flag: bool = False  # Canvas put _LATE in the name
-
-    @property
-    def base(self) -> tuple:
-        """The uploaded name without the LMS's ``-N`` / `` (N)``, and N (0 for the first upload)."""
-        m = AGAIN.match(self.original)
-        n = int(m.group("n") or m.group("p") or 0)
-        return m.group("stem") + (m.group("ext") or ""), n
 
 
 @dataclass
@@ -179,50 +152,6 @@ class Collected:
         return out
 
 
-def parse_entry(path: str, lms: str) -> Entry | None:
-    """The LMS's naming of one zip entry read as ``lms``'s (``"canvas"`` or ``"moodle"``), or None when it is not
-    named so. Only the LMS's fields name the student: Canvas's first name field, user id and submission id (the
-    student's file name follows them), Moodle's folder (or, flat, the first ``_<id>_assignsubmission_``)."""
-    if lms == "canvas":
-        if "/" in path:
-            return None  # Canvas's zips are flat
-        for pattern in (CANVAS, CANVAS_NO_SUBMISSION_ID):
-            m = pattern.match(path)
-            if m:
-                return Entry(path, "canvas", m.group("name"), m.group("user"),
-                             int(m.groupdict().get("sub") or 0), m.group("original"), bool(m.group("late")))
-        return None
-    if lms != "moodle":
-        raise ValueError(f"lms is one of {', '.join(FORMATS)}, not {lms!r}")
-    m = MOODLE.match(path)
-    original = m.group("rest").rsplit("/", 1)[-1] if m else ""
-    if not original:
-        return None
-    return Entry(path, "moodle", m.group("name"), m.group("user"), 0, original)
-
-
-def detect_lms(names) -> str:
-    """Which LMS's download the entry ``names`` are, from the whole zip's structure, else a :class:`CourseError`
-    asking for ``--lms``. A student chooses only the tail of their own entries' names: they can make one fit the
-    other format as well, never make it lose their LMS's prefix. So the zip is the format that every LMS-named entry
-    fits, and that some entry fits in a way the other format cannot account for: Canvas's when a name does not
-    read as Moodle's; Moodle's when a name does not start as Canvas's (``<name>_<user id>_<submission id>_``)."""
-    names = list(names)
-    fits = {lms: {n for n in names if parse_entry(n, lms) is not None} for lms in FORMATS}
-    named = fits["canvas"] | fits["moodle"]
-    if not named:
-        raise CourseError(f"no entry is named as Canvas ({SHAPES['canvas']}) or Moodle ({SHAPES['moodle']}) name "
-                          "submissions: is this an LMS's download-submissions zip?")
-    only = {"canvas": any(n not in fits["moodle"] for n in named),
-            "moodle": any(not CANVAS_PREFIX.match(n) for n in named)}
-    possible = [lms for lms in FORMATS if fits[lms] == named and only[lms]]
-    if len(possible) != 1:
-        raise CourseError(f"cannot tell whether this zip is a Canvas or a Moodle download ({len(fits['canvas'])} of "
-                          f"its {len(names)} files are named as Canvas names them, {len(fits['moodle'])} as Moodle "
-                          "does): say which with --lms canvas or --lms moodle")
-    return possible[0]
-
-
 def upload_name(original: str) -> str:
     """The name a handed-in PDF or image gets in the submission folder: its own, letters, digits, ``.``, ``_`` and
     ``-`` only, the extension in lower case (``My derivation (scan).PDF`` -> ``My_derivation__scan_.pdf``)."""
@@ -230,95 +159,6 @@ def upload_name(original: str) -> str:
     ext = next(e for e in UPLOADS if base.lower().endswith(e))
     stem = re.sub(r"[^A-Za-z0-9._-]", "_", base[:-len(ext)]).lstrip(".") or "answers"
     return f"{stem[:100]}{ext}"
-
-
-def unsafe_name(path: str) -> str:
-    """Why the zip entry name ``path`` is refused (an absolute path, a ``..`` part: no LMS writes these), or
-    ``""``. Nothing is ever written under a name from the zip, but such an entry is listed, not read."""
-    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):
-        return "an absolute path"
-    if ".." in re.split(r"[/\\]", path):
-        return "a '..' part in the name"
-    return ""
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", (text or "").lower())
-
-
-def roster_index(course: Course) -> dict:
-    """``{("lms", user id): student id, ("name", key): student id, ("named", key): ((student id, user id), ...)}``
-    from nbgrader's student table. ``("name", key)`` is only there when exactly one student has that name (Canvas's
-    sortable ``<last><first>`` or Moodle's ``<first><last>``, :func:`_key`) and that student has no LMS user id: the
-    one a name may match (:func:`match`). ``("named", key)`` lists every student of the name, for the listing."""
-    from nbgrader.api import Gradebook
-
-    db = course.root / "gradebook.db"
-    if not db.exists():
-        raise CourseError(f"no gradebook at {db}: add the roster first (nbgrader db student import roster.csv, "
-                          "with an lms_user_id column)")
-    with Gradebook(f"sqlite:///{db}") as gb:
-        return index_of((st.id, st.first_name or "", st.last_name or "", str(st.lms_user_id or ""))
-                        for st in gb.students)
-
-
-def index_of(students) -> dict:
-    """:func:`roster_index` of ``students``: ``(student id, first name, last name, LMS user id or "")`` each."""
-    index, named = {}, {}
-    for sid, first, last, uid in students:
-        if uid:
-            index[("lms", uid)] = sid
-        if first or last:
-            for key in {_key(f"{last}{first}"), _key(f"{first}{last}")}:  # Canvas's sortable, Moodle's full name
-                named.setdefault(key, []).append((sid, uid))
-    for key, who in named.items():
-        index[("named", key)] = tuple(who)
-        if len(who) == 1 and not who[0][1]:
-            index[("name", key)] = who[0][0]
-    return index
-
-
-def match(index: dict, user: str | None, name: str, lms: str) -> tuple:
-    """``(student id, "")`` of the roster student an entry belongs to, or ``(None, why)``. ``user``: the entry's LMS
-    user id (``None`` when unknown: a Moodle participant id without a mapping); ``name``: the LMS's name for the
-    student. By the user id; else by the name only when the one roster student of that name has no LMS user id."""
-    if user and ("lms", user) in index:
-        return index[("lms", user)], ""
-    key = _key(name)
-    if ("name", key) in index:
-        return index[("name", key)], ""
-    who = index.get(("named", key), ())
-    add = f"nbgrader db student add <id> --lms-user-id {user}" if user else \
-        "nbgrader db student add <id> --lms-user-id <their Moodle user id>"
-    if lms == "moodle" and not user:
-        known = ("its Moodle user id is not known (give --moodle-mappings CSV, or set c.DgmlabMoodle so collect "
-                 "reads the assignment's participants)")
-    else:
-        known = f"no student with LMS user id {user} in nbgrader's student table"
-    if not who:
-        return None, f"{known}, and no student named {name!r} ({add} ...)"
-    if len(who) > 1:
-        return None, (f"{known}, and {len(who)} students are named {name!r} ({', '.join(s for s, _ in who)}): "
-                      f"which one cannot be told by name; record each one's LMS user id ({add} ..., or "
-                      f"nbgrader db student add <their id> --lms-user-id ...), then collect again")
-    sid, uid = who[0]
-    if not user:  # a Moodle participant without a mapping: the name alone cannot say it is them
-        return None, (f"{known}; {sid} has the name {name!r} and LMS user id {uid}: a name does not tell whether "
-                      f"this is {sid} or a namesake, not placed")
-    return None, (f"{known}; {sid} has the name {name!r} but LMS user id {uid}: another person (an auditor, a "
-                  f"test student, a namesake), not placed. If this is a student of the course, add them ({add} "
-                  "...) and collect again")
-
-
-def roster_names(course: Course) -> dict:
-    """``{student id: (first name, last name)}`` from nbgrader's student table (``{}`` without a gradebook)."""
-    from nbgrader.api import Gradebook
-
-    db = course.root / "gradebook.db"
-    if not db.exists():
-        return {}
-    with Gradebook(f"sqlite:///{db}") as gb:
-        return {st.id: (st.first_name or "", st.last_name or "") for st in gb.students}
 
 
 def read_times(path, tz) -> dict:

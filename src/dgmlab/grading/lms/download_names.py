@@ -1,0 +1,94 @@
+"""How Canvas and Moodle name the entries of their "download submissions" zip (the shapes are described in
+:mod:`.intake`): each entry's LMS fields read as one LMS's (:func:`parse_entry`), which LMS made a whole zip
+(:func:`detect_lms`), and which entry names are refused outright (:func:`unsafe_name`). Only the LMS's own fields
+name the student; the rest of a name is the student's to choose."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..layout import CourseError
+
+FORMATS = ("canvas", "moodle")
+
+CANVAS = re.compile(r"^(?P<name>[^_/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<original>[^/]+)$")
+CANVAS_NO_SUBMISSION_ID = re.compile(r"^(?P<name>[^_/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<original>[^/]+)$")
+# Moodle: the first _<id>_assignsubmission_<plugin>_ is the LMS's (the full name before it, the student's file or
+# folder after it: a folder in the submission named like a classmate's prefix comes later)
+MOODLE = re.compile(r"^(?P<name>[^/]+?)_(?P<user>\d+)_assignsubmission_(?:file|onlinetext)_(?P<rest>.+)$")
+CANVAS_PREFIX = re.compile(r"^[^_/]+?(?:_LATE)?_\d+_\d+_")  # what only Canvas writes first
+SHAPES = {"canvas": "<sortable name>[_LATE]_<user id>_<submission id>_<file>",
+          "moodle": "<Full Name>_<id>_assignsubmission_file_/<file>"}
+AGAIN = re.compile(r"^(?P<stem>.*?)(?:-(?P<n>\d+)| \((?P<p>\d+)\))?(?P<ext>\.[^.]*)?$")  # x-2.pt, x (2).pt
+
+
+@dataclass
+class Entry:
+    path: str  # in the zip
+    lms: str  # "canvas" or "moodle"
+    name: str  # the LMS's name for the student
+    user: str  # the LMS's number: Canvas's user id; Moodle's participant id (not the user id: see :mod:`.intake`)
+    submission: int  # Canvas's submission id (0 for Moodle)
+    original: str  # the file's name as the student uploaded it
+    late_flag: bool = False  # Canvas put _LATE in the name
+
+    @property
+    def base(self) -> tuple:
+        """The uploaded name without the LMS's ``-N`` / `` (N)``, and N (0 for the first upload)."""
+        m = AGAIN.match(self.original)
+        n = int(m.group("n") or m.group("p") or 0)
+        return m.group("stem") + (m.group("ext") or ""), n
+
+
+def parse_entry(path: str, lms: str) -> Entry | None:
+    """The LMS's naming of one zip entry read as ``lms``'s (``"canvas"`` or ``"moodle"``), or None when it is not
+    named so. Only the LMS's fields name the student: Canvas's first name field, user id and submission id (the
+    student's file name follows them), Moodle's folder (or, flat, the first ``_<id>_assignsubmission_``)."""
+    if lms == "canvas":
+        if "/" in path:
+            return None  # Canvas's zips are flat
+        for pattern in (CANVAS, CANVAS_NO_SUBMISSION_ID):
+            m = pattern.match(path)
+            if m:
+                return Entry(path, "canvas", m.group("name"), m.group("user"),
+                             int(m.groupdict().get("sub") or 0), m.group("original"), bool(m.group("late")))
+        return None
+    if lms != "moodle":
+        raise ValueError(f"lms is one of {', '.join(FORMATS)}, not {lms!r}")
+    m = MOODLE.match(path)
+    original = m.group("rest").rsplit("/", 1)[-1] if m else ""
+    if not original:
+        return None
+    return Entry(path, "moodle", m.group("name"), m.group("user"), 0, original)
+
+
+def detect_lms(names) -> str:
+    """Which LMS's download the entry ``names`` are, from the whole zip's structure, else a :class:`CourseError`
+    asking for ``--lms``. A student chooses only the tail of their own entries' names: they can make one fit the
+    other format as well, never make it lose their LMS's prefix. So the zip is the format that every LMS-named entry
+    fits, and that some entry fits in a way the other format cannot account for: Canvas's when a name does not
+    read as Moodle's; Moodle's when a name does not start as Canvas's (``<name>_<user id>_<submission id>_``)."""
+    names = list(names)
+    fits = {lms: {n for n in names if parse_entry(n, lms) is not None} for lms in FORMATS}
+    named = fits["canvas"] | fits["moodle"]
+    if not named:
+        raise CourseError(f"no entry is named as Canvas ({SHAPES['canvas']}) or Moodle ({SHAPES['moodle']}) name "
+                          "submissions: is this an LMS's download-submissions zip?")
+    only = {"canvas": any(n not in fits["moodle"] for n in named),
+            "moodle": any(not CANVAS_PREFIX.match(n) for n in named)}
+    possible = [lms for lms in FORMATS if fits[lms] == named and only[lms]]
+    if len(possible) != 1:
+        raise CourseError(f"cannot tell whether this zip is a Canvas or a Moodle download ({len(fits['canvas'])} of "
+                          f"its {len(names)} files are named as Canvas names them, {len(fits['moodle'])} as Moodle "
+                          "does): say which with --lms canvas or --lms moodle")
+    return possible[0]
+
+
+def unsafe_name(path: str) -> str:
+    """Why the zip entry name ``path`` is refused (an absolute path, a ``..`` part: no LMS writes these), or
+    ``""``. Nothing is ever written under a name from the zip, but such an entry is listed, not read."""
+    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):
+        return "an absolute path"
+    if ".." in re.split(r"[/\\]", path):
+        return "a '..' part in the name"
+    return ""
