@@ -63,8 +63,8 @@ check("p1_conjugate_tests", f_star_kl)
 # %% [markdown]
 # ### P1(c) (3 points, auto-graded): the objective and its optimal critic
 # Implement the quantity inside the supremum, estimated from samples, and the optimal
-# critic $d^*$. We will check on two 1-D Gaussians that the estimate at $d^*$ matches the
-# closed-form KL within Monte-Carlo error, and that other critics score lower.
+# critic $d^*$. For any two densities (two 1-D Gaussians, say), the estimate at $d^*$ must match the
+# closed-form KL within Monte-Carlo error, and other critics must score lower.
 
 # %% kind="answer" grade_id="p1_objective"
 def kl_objective(d, x_p, x_q):

@@ -76,8 +76,8 @@ check("p4_linprog_tests", marginal_constraints, w1_linprog)
 # %% [markdown]
 # ### P4(c) (3 points, auto-graded): the glued coupling
 # Implement $\kappa = \pi_p\,\mathrm{diag}(1/r)\,\pi_q$, treating $1/r_z$ as $0$ where $r_z = 0$
-# (no NaN may appear). The checks glue optimal plans on random metric costs, some with zeros
-# in $r$, and verify that $\kappa$ is a coupling of $(p, q)$ and that
+# (no NaN may appear). Glued from optimal plans for a metric cost $c$, with or without zeros in $r$,
+# $\kappa$ must be a coupling of $(p, q)$ (rows summing to $p$, columns to $q$) with
 # $W_1(p,q)\le\langle\kappa,c\rangle\le W_1(p,r)+W_1(r,q)$.
 
 # %% kind="answer" grade_id="p4_glue"

@@ -2,10 +2,10 @@
 # ## P6 (22 points): WGAN-GP on CIFAR-10
 #
 # CIFAR-10 images are $3\times32\times32$ colour pictures, harder than digits. Same training
-# (your P5 steps and optimisers), with two changes from the source course: the generator gets
-# **nine** residual blocks instead of three, and training runs for at least 100 epochs with the
-# learning rate cut from $3\cdot10^{-4}$ to $3\cdot10^{-5}$ after epoch 80 (or, with more time,
-# 300 epochs with the cut after 200). The course reports an Inception Score of about 7.9 after
+# (your P5 steps and optimisers), with two changes from P5, both as the source course prescribes: the
+# generator gets **nine** residual blocks instead of three, and training runs for at least 100 epochs
+# (P5: 40) with the learning rate cut from $3\cdot10^{-4}$ to $3\cdot10^{-5}$ after epoch 80 (or,
+# with more time, 300 epochs with the cut after 200). The course reports an Inception Score of about 7.9 after
 # 100 epochs and 8.2 after 300.
 #
 # ### P6(a) (10 points): the minimal changes

@@ -200,8 +200,12 @@ def require_new(x: torch.Tensor, *, scale: str = "[-1,1]", max_copies: int | Non
 
 
 def load_weights(model: torch.nn.Module, state, *, name: str = "the saved weights",
-                 constant_buffers: bool = False) -> torch.nn.Module:
+                 constant_buffers: bool = False, remedy: str | None = None) -> torch.nn.Module:
     """``model`` with the state dict ``state`` (a loaded file) in it, after checking it fits ``model``.
+
+    ``remedy`` is what a file that does not fit should hold instead, in the homework's words (a clause starting
+    lower case, such as "hand in the weights of Generator(capacity=32)"); by default, the model the notebook
+    builds with its default settings.
 
     Checks: a dict of tensors whose names and shapes are exactly ``model``'s
     (the differences are listed), floating tensors where the model has them
@@ -223,8 +227,9 @@ def load_weights(model: torch.nn.Module, state, *, name: str = "the saved weight
         if unexpected:
             parts.append(f"unexpected {len(unexpected)} "
                          f"({', '.join(unexpected[:3])}{', ...' if len(unexpected) > 3 else ''})")
-        raise ArtifactError(f"{name} do not fit the notebook's architecture: {'; '.join(parts)}. Save the "
-                            "state dict of the model the notebook builds, with its default settings")
+        fix = remedy or "save the state dict of the model the notebook builds, with its default settings"
+        raise ArtifactError(f"{name} do not fit the notebook's architecture: {'; '.join(parts)}. "
+                            f"{fix[:1].upper()}{fix[1:]}")
     converted = {}
     for key, want in expected.items():
         got = state[key]
@@ -232,7 +237,8 @@ def load_weights(model: torch.nn.Module, state, *, name: str = "the saved weight
             raise ArtifactError(f"{name}: {key} must be a tensor, found {type(got).__name__}")
         if tuple(got.shape) != tuple(want.shape):
             raise ArtifactError(f"{name}: {key} has shape {tuple(got.shape)}, the notebook's architecture has "
-                                f"{tuple(want.shape)}; save the model the notebook builds, with its default settings")
+                                f"{tuple(want.shape)}; "
+                                f"{remedy or 'save the model the notebook builds, with its default settings'}")
         if want.is_floating_point():
             if not got.is_floating_point():
                 raise ArtifactError(f"{name}: {key} has dtype {got.dtype}, expected floating point")

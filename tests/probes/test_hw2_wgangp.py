@@ -693,3 +693,82 @@ def test_a_callable_that_computes_w1_would_earn_points_there(builder):
     from dgmlab.grading.references.transport import discrete_w1
 
     assert _earned(builder, discrete_w1)["p3_costs_tests"] > 0
+
+
+# ------------------------------------------------------------------ issue 54: what a careful student's mistakes read
+def _visible(cell, *objects):
+    """``(earned, printed)``: a self-check of ``cell`` on the working seed (visible tests only)."""
+    from dgmlab import probes, wire
+
+    spec = probes.spec_for("hw2_wgangp", cell)
+    data = wire.loads(wire.dumps(probes.run_probe(spec, objects, probes.WORKING_SEED)))
+    result = probes.judge("hw2_wgangp", spec, data, probes.WORKING_SEED)
+    return result.earned, "\n".join(result.lines)
+
+
+def test_graded_generator_in_fast_mode_without_the_file_earns_nothing_and_says_to_train(tmp_path, monkeypatch):
+    """P5(g) in fast mode, which writes no p5_generator_weights.pt: the visible tests fail, saying the file is not
+    there yet and that the full run writes it (they showed 2 of 2 passed)."""
+    from dgmlab import probes
+
+    monkeypatch.setenv("DGMLAB_FAST", "1")
+    spec = probes.spec_for("hw2_wgangp", CELL)
+    result = probes.judge("hw2_wgangp", spec, {}, 0, folder=tmp_path, seeds={n: 0 for n in spec.files})
+    printed = "\n".join(result.lines)
+    assert result.earned == 0 and result.points == 2, printed
+    assert printed.count(f"no {WEIGHTS} yet: fast mode writes none") == 2 and "train in full mode" in printed, printed
+
+
+def test_weights_of_another_capacity_are_told_what_the_graded_file_holds(ref):
+    """Fast mode's capacity-16 weights are refused, saying the file holds the weights of the Generator(capacity=32)
+    given above, not 'the model the notebook builds, with its default settings' (capacity 128, whose file is refused
+    for its size before it is read)."""
+    import io
+
+    from dgmlab.probes import hw2_wgangp as spec
+
+    for capacity in (16, 24):
+        buffer = io.BytesIO()
+        torch.save(half_state(ref["Generator"](capacity=capacity).state_dict()), buffer)
+        with pytest.raises(AssertionError) as caught:  # the refusal, remembered for the file (probes.remembered)
+            spec.drawn_samples(buffer.getvalue(), 0)
+        said = str(caught.value)
+        assert "the Generator(capacity=32) given above" in said and "default settings" not in said, said
+
+
+def test_a_cut_one_epoch_late_is_told_where_the_cut_starts(ref_all):
+    """`epoch <= cut_epoch` uses cut_epoch: the hint says the cut comes one epoch late and where it starts, not 'is
+    cut_epoch used?'."""
+    def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
+        return float(lr if epoch <= cut_epoch else lr_low)
+
+    earned, printed = _visible("p6_schedule_tests", lr_at_epoch)
+    assert earned == 0.5, printed
+    assert "is cut_epoch used" not in printed, printed
+    assert "the cut comes one epoch late; the cut starts at epoch cut_epoch" in printed, printed
+
+
+def test_a_pixel_bias_shared_by_the_channels_is_told_it_is_per_channel(ref_all):
+    """A CIFAR generator whose pixel bias has shape (1, 32, 32): the gradient hint names the shape and says the bias is
+    per pixel and per colour channel."""
+    class SharedBias(ref_all["CifarGenerator"]):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.pixel_bias = torch.nn.Parameter(torch.zeros(1, 32, 32))
+
+    earned, printed = _visible("p6_generator_tests", SharedBias, ref_all["ResidualBlock"])
+    assert earned == 2.25, printed
+    assert "pixel_bias has shape (1, 32, 32)" in printed and "per pixel and per colour channel" in printed, printed
+
+
+def test_a_glued_plan_from_transposed_factors_is_told_which_marginals_are_off():
+    """kappa = pi_p^T diag(1/r) pi_q^T: the coupling hint says which sums are off (rows vs columns) and names the
+    transposed factors."""
+    def glue_couplings(pi_p, pi_q, r):
+        inv = np.zeros_like(r)
+        inv[r > 0] = 1.0 / r[r > 0]
+        return pi_p.T @ np.diag(inv) @ pi_q.T
+
+    earned, printed = _visible("p4_glue_tests", glue_couplings)
+    assert earned == 1.0, printed
+    assert "its row sums differ from p" in printed and "pi_p^T diag(1/r) pi_q^T" in printed, printed

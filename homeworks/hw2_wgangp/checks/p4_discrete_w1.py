@@ -334,6 +334,13 @@ def test_a_zero_in_r_gives_no_nan(v, ref):
         f"gluing diag(r) with itself should give diag(r) = {np.diag(r).tolist()}, found {kappa.tolist()}"
 
 
+def _inverse_or_zero(r):
+    np = _np()
+    inv = np.zeros_like(r)
+    inv[r > 0] = 1.0 / r[r > 0]
+    return inv
+
+
 @points(0.5)
 def test_glued_plan_is_a_coupling_of_p_and_q(v, ref):
     # kappa glued from the seed's optimal plans: its rows must sum to p and its columns to q (P4(c)'s statement)
@@ -347,12 +354,21 @@ def test_glued_plan_is_a_coupling_of_p_and_q(v, ref):
         rows, cols = kappa.sum(axis=1), kappa.sum(axis=0)
         if np.allclose(rows, p, atol=1e-9) and np.allclose(cols, q, atol=1e-9) and (kappa >= -1e-12).all():
             continue
-        hint = ""
         if np.allclose(rows, q, atol=1e-9) and np.allclose(cols, p, atol=1e-9):
-            hint = (": kappa is transposed (its rows sum to q and its columns to p); kappa = pi_p diag(1/r) pi_q has "
-                    "one row per point of p")
-        raise AssertionError(f"n={n}: the glued plan kappa is not a coupling of (p, q): its rows should sum to p and "
-                             f"its columns to q{hint}")
+            raise AssertionError(f"n={n}: the glued plan kappa is not a coupling of (p, q): it is transposed (its rows "
+                                 "sum to q and its columns to p); kappa = pi_p diag(1/r) pi_q has one row per point "
+                                 "of p")
+        off = [f"its {what} sums differ from {want} by up to {float(np.abs(got - target).max()):.3g}"
+               for what, got, target, want in (("row", rows, p, "p"), ("column", cols, q, "q"))
+               if not np.allclose(got, target, atol=1e-9)]
+        if (kappa < -1e-12).any():
+            off.append(f"it has negative entries (down to {float(kappa.min()):.3g})")
+        hint = ""
+        if np.allclose(kappa, case["pi_p"].T @ np.diag(_inverse_or_zero(case["r"])) @ case["pi_q"].T, atol=1e-9):
+            hint = ("; that is pi_p^T diag(1/r) pi_q^T: pi_p's rows are the points of p and pi_q's columns the points "
+                    "of q, so no factor is transposed")
+        raise AssertionError(f"n={n}: the glued plan kappa is not a coupling of (p, q): {' and '.join(off)} (its rows "
+                             f"must sum to p and its columns to q){hint}")
 
 
 CHECKS = [

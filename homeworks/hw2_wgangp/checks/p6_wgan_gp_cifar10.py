@@ -101,9 +101,13 @@ def _cifar_generator_probe_unforked(o, x):
         if images.requires_grad:  # else no parameter gets a gradient
             (images * x["image_weights"]).sum().backward()
         return {"images_shape": shape, "norms": {r: [names.get(id(t), r), None if t.grad is None else float(t.grad.norm())]
-                                                 for r, t in roles(gen, Block) if isinstance(t, nn.Parameter)}}
+                                                 for r, t in roles(gen, Block) if isinstance(t, nn.Parameter)},
+                "shapes": {r: list(t.shape) for r, t in roles(gen, Block) if isinstance(t, nn.Parameter)}}
 
     return {name: attempt(fn) for name, fn in (("traced", traced), ("blocks", blocks), ("gradients", gradients))}
+
+
+PIXEL_BIAS = "net#0.pixel_bias"  # the role (see roles) of the generator's own parameter, its per-pixel bias
 
 
 @points(1.5)
@@ -151,9 +155,15 @@ def test_every_generator_parameter_gets_its_gradient(v, ref):
     assert set(got) == set(want), \
         (f"CifarGenerator has {len(got)} parameter tensors, the generator described in the statement "
          f"{len(want)}: keep the given Generator's layers, with nine residual blocks")
+    shapes = found.get("shapes") or {}
     for role, (name, norm) in got.items():
+        hint = ""
+        if role == PIXEL_BIAS and list(shapes.get(role, [])) != [3, 32, 32]:
+            hint = (f": {name} has shape {tuple(shapes.get(role, ()))}, and the per-pixel bias holds one value per "
+                    f"pixel and per colour channel of the 3 x 32 x 32 image")
         assert abs(norm - want[role]) <= 1e-3 * max(1.0, want[role]), \
-            f"the gradient of CifarGenerator's {name} differs from that of the generator described in the statement"
+            (f"the gradient of CifarGenerator's {name} differs from that of the generator described in the "
+             f"statement{hint}")
 
 
 # ------------------------------------------------------------------ P6(b): the schedule
@@ -208,13 +218,18 @@ def test_custom_rates(v, ref):
 def test_schedule_for_other_cuts(v, ref):
     w = working(v)
     before, after = w.long
+    starts = ("the cut starts at epoch cut_epoch: epochs 0 .. cut_epoch-1 use lr, and epoch cut_epoch itself already "
+              "uses lr_low")
+    late = abs(float(before) - 3e-4) < 1e-15 and abs(float(after) - 3e-4) < 1e-15
     assert abs(float(before) - 3e-4) < 1e-15 and abs(float(after) - 3e-5) < 1e-15, \
-        "with cut_epoch=200, epoch 199 must use lr and epoch 200 lr_low: is cut_epoch used?"
+        (f"with cut_epoch=200, epoch 199 must use lr and epoch 200 lr_low, found {float(before):g} and "
+         f"{float(after):g}: " + (f"the cut comes one epoch late; {starts}" if late else
+                                  "is the cut placed at cut_epoch, the argument, for every cut_epoch?"))
     wanted = ref["random_epochs"]
     for epoch, (_, got), want in zip(w.inputs.epochs, w.random_epochs, wanted, strict=True):
         cut = 100 + epoch % 7
         assert abs(float(got) - want) < 1e-15, \
-            f"the rate at epoch {epoch} with cut_epoch={cut} is wrong: is cut_epoch used?"
+            f"with cut_epoch={cut}, epoch {epoch} got the rate {float(got):g}, which is wrong: {starts}"
 
 
 CHECKS = [
