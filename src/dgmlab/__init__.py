@@ -15,7 +15,8 @@ from . import runtime, workspace  # noqa: E402,F401
 # the student package's modules, each imported when a notebook first reads it (``dgmlab.artifacts.save_weights``
 # works without an ``import dgmlab.artifacts`` cell: a student's run once lost its weights file to that import)
 _SUBMODULES = ("artifacts", "checkpoint", "checks", "data", "handin", "image_budget", "metrics", "novelty", "pdf",
-               "plots", "probes", "selfcheck", "testing", "toys", "weights_files", "wire")
+               "pdf_page", "pdf_printer", "pdf_questions", "pdf_tools", "plots", "probes", "selfcheck", "testing",
+               "toys", "weights_files", "wire")
 
 
 def __getattr__(name: str):

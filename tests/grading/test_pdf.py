@@ -18,7 +18,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from conftest import ROOT
-from dgmlab import cli
+from dgmlab import cli, pdf_printer, pdf_tools
 from dgmlab import pdf as P
 from dgmlab.grading import printer_sandbox
 
@@ -109,7 +109,7 @@ def test_file_names_from_a_notebook_or_a_student_have_no_path_parts():
 
 def test_without_chromium_it_fails_naming_the_package(monkeypatch, capsys, tmp_path):
     monkeypatch.delenv(P.CHROMIUM_ENV, raising=False)
-    monkeypatch.setattr(P.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pdf_tools.shutil, "which", lambda name: None)
     with pytest.raises(P.PdfError, match=r"apt-get install chromium"):
         P.find_chromium()
     nb = tmp_path / "hw.ipynb"
@@ -121,8 +121,8 @@ def test_without_chromium_it_fails_naming_the_package(monkeypatch, capsys, tmp_p
 
 def test_without_mathjax_it_fails_naming_the_package(monkeypatch, capsys, tmp_path):
     monkeypatch.delenv(P.MATHJAX_ENV, raising=False)
-    monkeypatch.setattr(P, "DEBIAN_MATHJAX", tmp_path / "absent" / "MathJax.js")
-    monkeypatch.setattr(P, "PIP_MATHJAX", "no_such_mathjax_package")
+    monkeypatch.setattr(pdf_tools, "DEBIAN_MATHJAX", tmp_path / "absent" / "MathJax.js")
+    monkeypatch.setattr(pdf_tools, "PIP_MATHJAX", "no_such_mathjax_package")
     with pytest.raises(P.PdfError, match=r"apt-get install libjs-mathjax"):
         P.find_mathjax()
     nb = tmp_path / "hw.ipynb"
@@ -579,7 +579,7 @@ def test_without_the_sandbox_the_instructor_is_warned(tmp_path, monkeypatch, cap
 @pytest.mark.slow
 def test_a_pdf_past_the_page_budget_is_cut_and_said(tmp_path, monkeypatch, capsys):
     tools()
-    monkeypatch.setattr(P, "MAX_PAGES", 2)
+    monkeypatch.setattr(pdf_printer, "MAX_PAGES", 2)
     nb = two_questions()
     nb.cells[1].outputs = [new_output("stream", name="stdout", text="".join(f"line {i}\n" for i in range(400)))]
     path = tmp_path / "hw_t.ipynb"

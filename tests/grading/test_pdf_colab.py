@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dgmlab import cli
+from dgmlab import cli, pdf_tools
 from dgmlab import pdf as P
 from grading.test_pdf import RAW_TEX, text, two_questions
 
@@ -77,7 +77,7 @@ def colab(tmp_path, monkeypatch):
     pdftotext = shutil.which("pdftotext")
     for name in (P.CHROMIUM_ENV, P.MATHJAX_ENV, "PLAYWRIGHT_BROWSERS_PATH", "DGMLAB_CHROMIUM_FLAGS"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(P, "DEBIAN_MATHJAX", tmp_path / "no-libjs-mathjax" / "MathJax.js")
+    monkeypatch.setattr(pdf_tools, "DEBIAN_MATHJAX", tmp_path / "no-libjs-mathjax" / "MathJax.js")
     home = tmp_path / "home"
     chrome = _playwright_layout(home, 1187, binary)
     monkeypatch.setenv("HOME", str(home))
