@@ -500,3 +500,10 @@ def test_a_flipped_log_determinant_reads_as_a_sentence(answers_ns):
     assert printed.count("is not close to the expected value") == 2, printed
     assert printed.count(": the log-determinant term has the wrong sign") == 2, printed
     assert "base.log_prob at" not in printed, printed
+
+
+def test_a_step_that_raises_for_another_reason_is_not_told_about_critic_updates(answers_ns):
+    ns = _mutated(answers_ns, "q3_train_step", "for _ in range(n_critic):",
+                  "raise ValueError('stopped early')\n    for _ in range(n_critic):")
+    earned, printed = _visible("q3_train_step_tests", ns)
+    assert earned == 0 and "stopped early" in printed and "critic update" not in printed, printed
