@@ -9,7 +9,6 @@ import textwrap
 from pathlib import Path
 
 from dgmlab.authoring import fixture_copier
-
 from dgmlab.authoring.proofs import Mutant
 
 HW = "hw1_wgan"

@@ -6,7 +6,6 @@ cells it passes; the statements, solutions and tests are the percent files besid
 from pathlib import Path
 
 from dgmlab.authoring import fixture_copier
-
 from dgmlab.authoring.proofs import STUB, Mutant
 
 HW = "hw4_gans"

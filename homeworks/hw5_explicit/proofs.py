@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from dgmlab.authoring import fixture_copier
-
 from dgmlab.authoring.proofs import Mutant
 
 HW = "hw5_explicit"

@@ -181,7 +181,6 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
     """Visible tests compare with values recorded on the working seed (or at fixed points) in a self-check and with the
     grader's references on another seed's draw: the reference earns every visible point on seed 0 and on another
     seed, and with the hidden tests every point."""
-    from dgmlab import probes
 
     spec, data = _data(reference, cell, seed)
     assert_earns_every_point("hw3_flows", spec, data, seed, _test_cell_source(cell))

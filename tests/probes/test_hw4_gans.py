@@ -96,8 +96,8 @@ def test_no_absolute_paths_in_the_notebook():
 # points it earns and the reason it prints. The genuine files are outputs of the reference trained in full mode
 # (tests/fixtures/README.md).
 import json  # noqa: E402
-from pathlib import Path  # noqa: E402
 import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

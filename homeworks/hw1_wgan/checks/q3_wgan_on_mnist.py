@@ -147,7 +147,6 @@ LINEAR_WEIGHT = (0.5, 1.0, 1.5, 2.0)
 
 def _penalty_probe(o, x):
     torch, gp = _torch(), o["gradient_penalty"]
-    nn = torch.nn
     torch.manual_seed(x["torch_seed"])  # the alpha the student draws comes from torch's global generator
 
     def linear(lam):

@@ -22,7 +22,16 @@ import sympy as sp
 import torch
 
 from dgmlab.probes.hw3_flows import (
-    H0, P_DATA, P_G, Z0, Z1, make_discriminator, make_generator, number_digest, vanishing_loss)
+    H0,
+    P_DATA,
+    P_G,
+    Z0,
+    Z1,
+    make_discriminator,
+    make_generator,
+    number_digest,
+    vanishing_loss,
+)
 
 DIGITS = 50  # the Q1 references' working precision (mpmath digits)
 

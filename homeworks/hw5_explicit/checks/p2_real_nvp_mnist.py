@@ -315,8 +315,8 @@ REALNVP_CASES = {"main": (6, 16, 4), "square": (9, 8, 3)}  # RealNVP(dim, hidden
 
 def stated_realnvp_shapes(dim, hidden, n_coupling):
     shapes = {}
-    for l in range(n_coupling):
-        shapes.update(stated_coupling_shapes(dim, hidden, prefix=f"layers.{l}."))
+    for layer in range(n_coupling):
+        shapes.update(stated_coupling_shapes(dim, hidden, prefix=f"layers.{layer}."))
     return shapes
 
 
@@ -542,9 +542,9 @@ def _layout_realnvp(dim=784, hidden=256, n_coupling=6) -> dict:
     """``{name: shape}`` of the state dict of the RealNVP the docstrings state (self.layers, each with its (dim,)
     ``mask`` buffer and s_net, t_net). Names and shapes only, as :func:`_layout_pixelcnn`."""
     layout = {}
-    for l in range(n_coupling):
-        layout[f"layers.{l}.mask"] = (dim,)
-        layout.update(stated_coupling_shapes(dim, hidden, prefix=f"layers.{l}."))
+    for layer in range(n_coupling):
+        layout[f"layers.{layer}.mask"] = (dim,)
+        layout.update(stated_coupling_shapes(dim, hidden, prefix=f"layers.{layer}."))
     return layout
 
 

@@ -148,8 +148,8 @@ class _KitRealNVP(nn.Module):
         super().__init__()
         self.dim = dim
         m = _kit_alternating_mask(dim)
-        self.layers = nn.ModuleList(_KitCouplingLayer(dim, hidden, m if l % 2 == 0 else 1 - m)
-                                    for l in range(n_coupling))
+        self.layers = nn.ModuleList(_KitCouplingLayer(dim, hidden, m if i % 2 == 0 else 1 - m)
+                                    for i in range(n_coupling))
 
     def forward(self, x):
         log_det = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)

@@ -343,22 +343,22 @@ def statement_coupling_inverse(params, mask, z, prefix=""):
 def stated_masks(dim, n_coupling):
     """The masks the RealNVP docstring states: alternating_mask(dim) for even layers, its complement for odd."""
     m = alternating_mask(dim)
-    return [m if l % 2 == 0 else 1 - m for l in range(n_coupling)]
+    return [m if i % 2 == 0 else 1 - m for i in range(n_coupling)]
 
 
 def statement_flow(params, masks, x):
     """The stated stack: each layer's statement_coupling (parameters ``layers.<l>.``) in order, log-dets added."""
     log_det = torch.zeros(x.shape[0], dtype=x.dtype)
-    for l, mask in enumerate(masks):
-        x, ld = statement_coupling(params, mask, x, prefix=f"layers.{l}.")
+    for layer, mask in enumerate(masks):
+        x, ld = statement_coupling(params, mask, x, prefix=f"layers.{layer}.")
         log_det = log_det + ld
     return x, log_det
 
 
 def statement_flow_inverse(params, masks, z):
     """The x that :func:`statement_flow` sends to z: the layers' inverses, last layer first."""
-    for l in reversed(range(len(masks))):
-        z = statement_coupling_inverse(params, masks[l], z, prefix=f"layers.{l}.")
+    for layer in reversed(range(len(masks))):
+        z = statement_coupling_inverse(params, masks[layer], z, prefix=f"layers.{layer}.")
     return z
 
 
