@@ -53,6 +53,9 @@ def main(argv=None) -> int:
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     seconds = time.monotonic() - started
     found = counts(run.stdout)
+    failures = [line for line in run.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+    if failures:  # what failed, for the reader of the record and the terminal
+        print("\n".join(failures), file=sys.stderr)
     if not found:
         print(run.stdout[-3000:] + run.stderr[-3000:], file=sys.stderr)
         print("no pytest summary found: nothing recorded", file=sys.stderr)
@@ -62,7 +65,7 @@ def main(argv=None) -> int:
               "changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
               "load_before": round(load_before, 1), "load_after": round(os.getloadavg()[0], 1),
               "cores": os.cpu_count(), "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-              "exit": run.returncode, "note": args.note}
+              "exit": run.returncode, "failures": failures, "note": args.note}
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{args.tier}-{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%dT%H%M%S')}.json"
     path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
