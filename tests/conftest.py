@@ -79,3 +79,16 @@ def assert_earns_every_point(hw: str, spec, data: dict, seed: int, hidden_source
     assert visible.earned == spec.points - spec.hidden, visible.lines
     graded = probes.judge(hw, spec, data, seed, hidden_source=hidden_source)
     assert graded.earned == spec.points, graded.lines
+
+
+@pytest.fixture
+def fast_mode(monkeypatch):
+    """dgmlab in fast mode (DGMLAB_FAST=1), whatever an earlier test of this process left: not grading, even where
+    the process first imported dgmlab.runtime with NBGRADER_EXECUTION set (grading mode is sticky there)."""
+    from dgmlab import runtime
+
+    monkeypatch.setenv(runtime.FAST_ENV, "1")
+    monkeypatch.delenv(runtime.GRADING_ENV, raising=False)
+    monkeypatch.setattr(runtime, "_GRADING_AT_IMPORT", False)
+    assert runtime.mode() == "fast"
+    return runtime

@@ -21,6 +21,7 @@ from dgmlab.grading.autograde import nbgrader_run as NR
 from dgmlab.grading.report import analysis as A
 from dgmlab.grading.report import dashboard as D
 from dgmlab.grading.report import grade_summary as GS
+from dgmlab.pdf_tools import DEBIAN_MATHJAX
 from grading.report.test_report import HW, build_course
 
 pytestmark = pytest.mark.slow  # drives a headless Chromium: make test, not make test-fast
@@ -135,6 +136,6 @@ def test_the_page_dgmlab_pdf_prints_has_no_serious_accessibility_violation(drive
     nb = nbformat.read(ROOT / "release" / "hw1_wgan" / "hw1_wgan.ipynb", as_version=4)
     nb.cells += _real_outputs()
     page = tmp_path / "hw1_wgan.html"  # MathJax need not run for the check: the path is only the page's link to it
-    page.write_text(P.notebook_html(nb, P.DEBIAN_MATHJAX, "hw1_wgan"), encoding="utf-8")
+    page.write_text(P.notebook_html(nb, DEBIAN_MATHJAX, "hw1_wgan"), encoding="utf-8")
     assert "off by a sign" in page.read_text(encoding="utf-8")
     _check(driver, page)

@@ -438,9 +438,8 @@ def _visible(cell, ns):
     return result.earned, "\n".join(result.lines)
 
 
-def test_artifact_cell_in_fast_mode_without_the_file_earns_nothing_and_says_to_train(tmp_path, monkeypatch):
+def test_artifact_cell_in_fast_mode_without_the_file_earns_nothing_and_says_to_train(tmp_path, fast_mode):
     """finding 2: fast mode writes no generator_weights.pt; the visible points are not shown earned without it."""
-    monkeypatch.setenv("DGMLAB_FAST", "1")
     spec = probes.spec_for(HW, CELL)
     result = probes.judge(HW, spec, {}, 0, folder=tmp_path, seeds={n: 0 for n in spec.files})
     printed = "\n".join(result.lines)

@@ -706,12 +706,11 @@ def _visible(cell, *objects):
     return result.earned, "\n".join(result.lines)
 
 
-def test_graded_generator_in_fast_mode_without_the_file_earns_nothing_and_says_to_train(tmp_path, monkeypatch):
+def test_graded_generator_in_fast_mode_without_the_file_earns_nothing_and_says_to_train(tmp_path, fast_mode):
     """P5(g) in fast mode, which writes no p5_generator_weights.pt: the visible tests fail, saying the file is not
     there yet and that the full run writes it (they showed 2 of 2 passed)."""
     from dgmlab import probes
 
-    monkeypatch.setenv("DGMLAB_FAST", "1")
     spec = probes.spec_for("hw2_wgangp", CELL)
     result = probes.judge("hw2_wgangp", spec, {}, 0, folder=tmp_path, seeds={n: 0 for n in spec.files})
     printed = "\n".join(result.lines)
