@@ -172,15 +172,10 @@ def test_partial_credit_feedback_names_failed_hidden_test_not_its_source(graded)
     html = (course.root / "feedback" / "partial_d_star_baseline" / HW / f"{HW}.html").read_text(encoding="utf-8")
     assert "FAILED test_second_derivative_is_negative_and_correct: 0 of 1 point (hidden test)" in html
     assert "passed test_D_star_is_the_stationary_point: 1 of 1 point (hidden test)" in html
-    hidden_line = "want = sp.diff(g_, D, 2)"  # a line of that hidden test's source
-
-    def target_cell(path):
-        nb = nbformat.read(path, as_version=4)
-        return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == META["target_tests"])
-    graded_nb = course.root / "autograded" / "partial_d_star_baseline" / HW / f"{HW}.ipynb"
+    hidden_line = "want = sp.diff(g_, D, 2)"  # a line of that hidden test's source (the grader's hidden/ module)
+    assert hidden_line in (ROOT / "homeworks" / HW / "hidden" / "q3_optimal_discriminator.py").read_text()
     returned = course.root / "feedback" / "partial_d_star_baseline" / HW / f"{HW}.ipynb"
-    assert hidden_line in target_cell(graded_nb).source  # the line is there to hide
-    assert hidden_line not in target_cell(returned).source
+    assert hidden_line not in returned.read_text(encoding="utf-8") and hidden_line not in html
 
 
 def test_a_second_probe_result_is_refused_with_a_reason_in_feedback(graded):
@@ -189,19 +184,15 @@ def test_a_second_probe_result_is_refused_with_a_reason_in_feedback(graded):
     assert "showed 2 check results" in html
 
 
-def _hidden_lines(path) -> set:
-    """Lines of the instructor's hidden tests worth looking for (not a def, decorator or short line)."""
-    from dgmlab.testing import HIDDEN_BEGIN, HIDDEN_END
-
-    lines, inside = set(), False
-    for cell in nbformat.read(path, as_version=4).cells:
-        for line in cell.source.splitlines():
-            if HIDDEN_BEGIN in line:
-                inside = True
-            elif HIDDEN_END in line:
-                inside = False
-            elif inside and len(line.strip()) >= 30 and not line.strip().startswith(("def ", "@", "#")):
-                lines.add(line.strip())
+def _hidden_lines(hw) -> set:
+    """Lines of the kit homework's hidden tests (homeworks/<hw>/hidden/) worth looking for (not an import, a def, a
+    decorator, a comment or a short line)."""
+    lines = set()
+    for path in sorted((ROOT / "homeworks" / hw / "hidden").glob("*.py")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            text = line.strip()
+            if len(text) >= 30 and not text.startswith(("def ", "@", "#", "import ", "from ", '"""')):
+                lines.add(text)
     return lines
 
 
@@ -211,7 +202,7 @@ def test_no_hidden_test_source_reaches_any_students_feedback(graded):
     import html
 
     course, *_ = graded
-    hidden = _hidden_lines(course.source_notebook(HW))
+    hidden = _hidden_lines(HW)
     assert len(hidden) > 20
     leaks = []
     for path in sorted((course.root / "feedback").glob(f"*/{HW}/*")):
