@@ -40,7 +40,8 @@ test-fast: venv
 	$(BIN)/python -m pytest -m "not slow" -n 2
 
 # Authoring (docs/authoring.md): after editing homeworks/<hw>/, write everything made from it:
-# the source notebook, the student release, the demo's examples and the hostile corpus (made from hw3).
+# the source notebook, the student release, the demo's examples, the hostile corpus (made from hw3) and the
+# points in docs/<hw>.md and the README (tools/write_points_tables.py).
 # HW=hw3_flows limits it to one homework. RELEASE=--local-only releases without an install source, as
 # on a machine whose nbgrader_config.py sets none; a course that publishes runs it with RELEASE= .
 HW      ?=
@@ -51,6 +52,7 @@ notebooks: venv
 	$(BIN)/dgmlab release $(RELEASE) $(HW)
 	$(BIN)/dgmlab examples $(HW)
 	$(BIN)/python tools/make_hostile_corpus.py
+	$(BIN)/python tools/write_points_tables.py
 
 # Whether everything made from the builders is up to date (what tests/kit/test_repo.py checks in CI).
 check-notebooks: venv
@@ -58,6 +60,7 @@ check-notebooks: venv
 	$(BIN)/dgmlab release --check $(HW)
 	$(BIN)/dgmlab examples --check $(HW)
 	$(BIN)/python tools/make_hostile_corpus.py --check
+	$(BIN)/python tools/write_points_tables.py --check
 
 # Remove what the demo or autograding wrote (gradebook, submitted/, autograded/, feedback/, grades.csv).
 clean-grading:
