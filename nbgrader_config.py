@@ -83,7 +83,7 @@ c.Autograde.autograde_preprocessors = [
 # for nbgrader's Execute (timed, its output capped as it arrives) and starts each kernel through this kernel
 # manager, which runs it in the bubblewrap sandbox and kills it with its process tree at the grading's time
 # limit (docs/autograder.md). A replacement must subclass it.
-c.TimedExecute.kernel_manager_class = "dgmlab.grading.kernels.GradingKernelManager"
+c.TimedExecute.kernel_manager_class = "dgmlab.grading.isolation.kernels.GradingKernelManager"
 
 # Student output is capped so a print loop cannot flood the autograded notebook.
 c.LimitOutput.max_lines = 200
@@ -100,10 +100,11 @@ c.GenerateFeedback.preprocessors = [
 # an instructor or TA who opens a student's feedback file runs none of the student's code.
 c.HTMLExporter.sanitize_html = True
 
-# Folders of local outputs (figures/, artifacts/) never travel into release/ or autograded/. Files a
-# homework grades (e.g. hw1 generator_weights.pt) must travel, so *.pt is not ignored: `dgmlab release`
-# warns about any file besides the notebook in release/<hw>/.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "figures", "artifacts", "*.log"]
+# Folders of local outputs (figures/, artifacts/) never travel into release/ or autograded/, nor does a course's own
+# homework's hidden.py (its hidden tests, the grader's alone: `dgmlab release` and `dgmlab autograde` refuse a
+# config without it). Files a homework grades (e.g. hw1 generator_weights.pt) must travel, so *.pt is not ignored:
+# `dgmlab release` warns about any file besides the notebook in release/<hw>/.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "figures", "artifacts", "*.log", "hidden.py"]
 
 # nbgrader's sanitizing steps, with a DeduplicateIds that does not fail a
 # submission whose student copied a graded cell (see dgmlab.grading.preprocessors.deduplicate_ids).

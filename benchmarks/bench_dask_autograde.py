@@ -32,8 +32,8 @@ import time
 from pathlib import Path
 
 from dgmlab.grading import course as C
-from dgmlab.grading import sandbox
 from dgmlab.grading.autograde import cluster as K
+from dgmlab.grading.isolation import kernel_sandbox as sandbox
 from dgmlab.grading.report import report as R
 from scratch_course import scratch_course
 

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dgmlab.grading.sandbox import DEFAULT_MEMORY  # the address space a grading's kernel may map
+from dgmlab.grading.isolation.kernel_sandbox import DEFAULT_MEMORY  # the address space a grading's kernel may map
 from dgmlab.selfcheck import CELL_TIMEOUT  # the autograder's limit on one cell (nbgrader_config.py)
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -103,7 +103,7 @@ def test_check_runs_in_the_autograders_sandbox_when_there_is_one(tmp_path, capsy
     import pytest
 
     from dgmlab.authoring import Notebook
-    from dgmlab.grading import sandbox
+    from dgmlab.grading.isolation import kernel_sandbox as sandbox
 
     usable, why = sandbox.available()
     if not usable:
@@ -286,7 +286,8 @@ def test_without_the_grader_a_check_runs_unsandboxed_and_refuses_a_required_sand
     from dgmlab import selfcheck
 
     monkeypatch.setitem(sys.modules, "dgmlab.grading", None)  # as installed from the student wheel
-    monkeypatch.delitem(sys.modules, "dgmlab.grading.sandbox", raising=False)
+    for name in ("dgmlab.grading.isolation", "dgmlab.grading.isolation.kernel_sandbox"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
     with contextlib.ExitStack() as stack:
         assert selfcheck._sandboxed_kernel(stack, tmp_path, tmp_path, None) is None
         with pytest.raises(ValueError, match="dgmlab-grader"):
@@ -402,3 +403,64 @@ def test_a_cell_past_the_time_limit_is_interrupted_and_named(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "!! cell 4 ('import time'): it ran longer than the autograder's limit of 40 s" in out
     assert "cell 2 " not in out
+
+
+# dgmlab.check() in a notebook: the report and nothing else
+
+KERNEL_WARNING = ("[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All communication (including "
+                  "code and outputs) is sent in plain text and is susceptible to eavesdropping. Use IPC transport or "
+                  "launch with kernel manager-provisioned CurveZMQ keys to enable transport encryption.\n")
+
+
+def _in_a_kernel(monkeypatch):
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: type("Shell", (), {"kernel": object()})())
+
+
+def test_check_in_a_notebook_returns_nothing_for_the_cell_to_echo(tmp_path, monkeypatch, capsys):
+    import subprocess
+
+    import dgmlab
+
+    notebook = _save_notebook(tmp_path / "hw1_wgan.ipynb")
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: subprocess.CompletedProcess(args, 1, "report\n", ""))
+    _in_a_kernel(monkeypatch)
+    assert dgmlab.check(path=str(notebook)) is None
+    assert capsys.readouterr().out.endswith("this takes a minute ...\nreport\n")
+
+
+def test_check_leaves_out_the_kernels_tcp_warning(tmp_path, monkeypatch, capsys):
+    import subprocess
+
+    import dgmlab
+
+    notebook = _save_notebook(tmp_path / "hw1_wgan.ipynb")
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: subprocess.CompletedProcess(args, 1, "report",
+                                                                                          KERNEL_WARNING))
+    assert dgmlab.check(path=str(notebook)) is False
+    out = capsys.readouterr().out
+    assert "TCP" not in out and "dgmlab check said" not in out
+
+
+def test_check_still_prints_what_else_the_run_said_beside_the_tcp_warning(tmp_path, monkeypatch, capsys):
+    import subprocess
+
+    import dgmlab
+
+    notebook = _save_notebook(tmp_path / "hw1_wgan.ipynb")
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: subprocess.CompletedProcess(
+        args, 1, "report", KERNEL_WARNING + "Traceback: the kernel died\n"))
+    dgmlab.check(path=str(notebook))
+    assert "dgmlab check said:\nTraceback: the kernel died" in capsys.readouterr().out
+
+
+def test_report_shows_question_titles_as_plain_text():
+    import nbformat
+
+    from dgmlab.selfcheck import _questions
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(r"## Q1 (4 points): the log density of $\mathcal N(\mu, \sigma^2)$"),
+                nbformat.v4.new_code_cell("check('q1_tests')")]
+    assert _questions(nb)[1] == "Q1 (4 points): the log density of N(μ, σ²)"

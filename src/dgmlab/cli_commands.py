@@ -115,7 +115,7 @@ def cmd_autograde(args) -> int:
             bar.write(terminal(f"{r.hw} / {r.student}: {r.status} in {r.seconds:.0f} s"
                                + (f" ({r.reason})" if r.reason else "")))
 
-    from .grading.sandbox import Limits
+    from .grading.isolation.kernel_sandbox import Limits
 
     limits = Limits(memory=int(opts.memory * 1024 ** 3))
     workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
@@ -346,11 +346,11 @@ def cmd_registrar(args) -> int:
 
 
 def _printer_sandbox(wanted) -> tuple:
-    """dgmlab pdf's sandbox for Chromium (dgmlab.grading.printer_sandbox.argv), or None and why not."""
+    """dgmlab pdf's sandbox for Chromium (dgmlab.grading.isolation.printer_sandbox.argv), or None and why not."""
     if wanted is False:
         return None, "--no-sandbox"
     try:
-        from .grading import printer_sandbox
+        from .grading.isolation import printer_sandbox
     except ImportError as exc:  # the student package alone (Colab): no grader, no sandbox
         return None, f"the grader (dgmlab-grader) is not installed: {exc}"
     ok, why = printer_sandbox.available()

@@ -23,7 +23,7 @@ A submission is untrusted, so the page is self-contained and the printer sees no
   module first (DevTools ``Fetch``), which lets through only the page itself and the files of MathJax's folder
   (a policy cannot name a folder of ``file:`` URLs). The browser resolves no host name.
 - With bubblewrap (``bwrap``), Chromium runs in a sandbox like the grading kernel's
-  (:mod:`dgmlab.grading.printer_sandbox`, which the command hands in: a :data:`Sandbox`): an empty read-only root with only the system's programs, libraries and
+  (:mod:`dgmlab.grading.isolation.printer_sandbox`, which the command hands in: a :data:`Sandbox`): an empty read-only root with only the system's programs, libraries and
   fonts (``/usr``), MathJax and the page's own folder read-only; no network (``--unshare-net``), its profile
   in a tmpfs of its own, no course folder, home or ``/tmp``. The instructor's ``dgmlab pdf <hw>`` uses it
   whenever bwrap works, a fresh browser per submission, and says loudly when it does not; ``dgmlab pdf

@@ -40,7 +40,7 @@ new Promise((resolve) => {
 
 Sandbox = Callable[[str, Path, Path], list]
 """What starts Chromium in a sandbox: (its binary, the folder of the pages, ``MathJax.js``) -> the wrapper's command
-line up to the program (the grader's :func:`dgmlab.grading.printer_sandbox.argv`, which ``dgmlab pdf`` hands in)."""
+line up to the program (the grader's :func:`dgmlab.grading.isolation.printer_sandbox.argv`, which ``dgmlab pdf`` hands in)."""
 
 
 class Chromium:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .testing import fmt, points_text
+from .tex_text import plain
 
 TEXT_STUB = "_Write your answer here"  # the start of nbgrader_config.py's ClearSolutions.text_stub
 CELL_TIMEOUT = 120  # nbgrader_config.py's Execute.timeout
@@ -74,13 +76,13 @@ def _meta(cell):
 
 
 def _questions(nb) -> dict:
-    """``{cell index: the title of the last '## ' heading above it}``."""
+    """``{cell index: the title of the last '## ' heading above it}``, as plain text (no ``$`` or LaTeX)."""
     title, out = "", {}
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
                 if line.startswith("## "):
-                    title = line[3:].strip()
+                    title = plain(line[3:])
         out[i] = title
     return out
 
@@ -119,7 +121,7 @@ def _probe_result(cell, hw, question, folder=None) -> CellResult:
     shown = [b for b in shown if b is not None]
     if not shown:  # judged by the grader: its report says which visible tests passed
         lines = _stdout(cell).splitlines()
-        weights = {name: w for name, w, hidden in probes.plan(spec, None)}
+        weights = {name: w for name, w, hidden in probes.plan(spec)}
         earned = sum(w for name, w in weights.items() if any(line.startswith(f"passed {name}:") for line in lines))
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         failures = [line.strip() for line in lines if line.startswith("FAILED ") and "(hidden test)" not in line]
@@ -156,12 +158,12 @@ def cell_result(cell, question="", hw: str | None = None, folder=None) -> CellRe
 
 def _sandboxed_kernel(stack, root: Path, folder: Path, sandbox: bool | None):
     """A kernel manager that starts the kernel in the grading sandbox (entered on ``stack``), which sees of this
-    machine only what :func:`dgmlab.grading.sandbox.host_view` shows and ``folder`` (nothing else of ``root``), or ``None`` (a plain kernel) when ``sandbox``
+    machine only what :func:`dgmlab.grading.isolation.bubblewrap.host_view` shows and ``folder`` (nothing else of ``root``), or ``None`` (a plain kernel) when ``sandbox``
     is False or, for ``None``, unavailable (as where the grader, which has the sandbox, is not installed)."""
     if sandbox is False:
         return None
     try:
-        from .grading import sandbox as S
+        from .grading.isolation import kernel_sandbox as S
     except ImportError:  # a student's environment: the student package only
         if sandbox:
             raise ValueError("the sandbox was asked for, but it comes with the grader (dgmlab-grader), which is "
@@ -177,7 +179,7 @@ def _sandboxed_kernel(stack, root: Path, folder: Path, sandbox: bool | None):
     box = stack.enter_context(S.Sandbox(folder))
     config = Config()
     box.configure(config)
-    from .grading.kernels import GradingKernelManager
+    from .grading.isolation.kernels import GradingKernelManager
 
     return GradingKernelManager(config=config)
 
@@ -486,6 +488,21 @@ def _search_drive(hw: str, done: set) -> tuple[list, tuple]:
     return found, (root, count, whole)
 
 
+# what ipykernel logs on every start over TCP (the check's kernel talks to it on this machine only): noise for a student
+KERNEL_TCP_WARNING = re.compile(r"^\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\..*$\n?",
+                                re.M)
+
+
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (a notebook, Colab), where a cell shows what its last line returns."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
 def check(question: str | None = None, path=None, files=None) -> bool | None:
     """In a notebook: check the *saved* notebook (save it first) and print the report.
 
@@ -494,8 +511,14 @@ def check(question: str | None = None, path=None, files=None) -> bool | None:
     ``files``: the folder of the files the notebook wrote, default the homework folder the setup cell
     entered (:func:`dgmlab.workspace.folder`), or, given a ``path`` before any setup cell ran, the
     notebook's folder. Runs in a separate process, so this kernel is left as it is. Returns whether every
-    visible check passed; prints what went wrong when the check could not run. While graded or checked
-    (grading mode) it does nothing and returns ``None``: the check's own run and the autograder's never run it."""
+    visible check passed (``None`` in a notebook, which would show a bare ``True`` or ``False`` under the report);
+    prints what went wrong when the check could not run. While graded or checked (grading mode) it does nothing
+    and returns ``None``: the check's own run and the autograder's never run it."""
+    ok = _check(question, path, files)
+    return None if ok is None or _in_notebook() else ok
+
+
+def _check(question, path, files) -> bool | None:
     import subprocess
 
     from . import runtime, workspace
@@ -523,12 +546,13 @@ def check(question: str | None = None, path=None, files=None) -> bool | None:
             + (["--question", question] if question else []))
     env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}
     res = subprocess.run(args, capture_output=True, text=True, env=env)
-    print(res.stdout)
-    if res.returncode != 0 and res.stderr.strip():  # why it could not check, or what went wrong while it did
-        said = res.stderr.strip()
+    if res.stdout.strip():
+        print(res.stdout.rstrip())
+    said = KERNEL_TCP_WARNING.sub("", res.stderr).strip()
+    if res.returncode != 0 and said:  # why it could not check, or what went wrong while it did
         print(("dgmlab check said:\n" if res.returncode == 1 else "") + (said if len(said) <= 4000 else
                                                                           "...\n" + said[-4000:]))
-    if res.returncode not in (0, 1) and not res.stderr.strip() and not res.stdout.strip():
+    if res.returncode not in (0, 1) and not said and not res.stdout.strip():
         import shlex
 
         print(f"dgmlab check ended with exit code {res.returncode} and said nothing: run "

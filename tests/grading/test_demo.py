@@ -6,8 +6,8 @@ import sys
 import pytest
 
 from conftest import ROOT
-from dgmlab.grading import sandbox
 from dgmlab.grading.course import Course
+from dgmlab.grading.isolation import kernel_sandbox as sandbox
 from dgmlab.grading.report import report as R
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e (see the Makefile)

@@ -14,7 +14,8 @@ import pytest
 from conftest import ROOT, homework_builders
 from dgmlab.authoring.examples import example_submissions
 from dgmlab.grading import course as C
-from dgmlab.grading import sandbox
+from dgmlab.grading.isolation import bubblewrap
+from dgmlab.grading.isolation import kernel_sandbox as sandbox
 from dgmlab.grading.report import report as R
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make test-e2e (see the Makefile)
@@ -283,7 +284,7 @@ def test_a_kernel_walking_the_root_finds_only_the_allow_list(graded):
     text = _outputs_text(course.root / "autograded" / "walks_the_root" / HW / f"{HW}.ipynb")
     line = next(x for x in text.splitlines() if x.startswith(META["walk_mark"]))
     found = json.loads(line[len(META["walk_mark"]):])
-    view = sandbox.host_view()
+    view = bubblewrap.host_view()
     allowed = [view[i + 2] for i, a in enumerate(view) if a in ("--ro-bind", "--ro-bind-try", "--symlink")]
     own = re.compile(r".*/dgmlab-grading/course-[^/]+/autograded/walks_the_root/" + HW)  # its working folder
     workdir = [p for p in found if own.fullmatch(p)]

@@ -20,7 +20,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from conftest import ROOT
 from dgmlab import cli, pdf_printer, pdf_tools
 from dgmlab import pdf as P
-from dgmlab.grading import printer_sandbox
+from dgmlab.grading.isolation import printer_sandbox
 
 EXAMPLE = ROOT / "examples" / "demo_amara" / "hw3_flows" / "hw3_flows.ipynb"
 Q1_FIGURE = (320, 240)  # pixels: each question's figure has its own size, so pdfimages tells them apart

@@ -315,7 +315,7 @@ def mean_square(x):
 
 
 def test_sandbox_hides_course_network_and_environment(tmp_path, monkeypatch):
-    from dgmlab.grading import sandbox
+    from dgmlab.grading.isolation import kernel_sandbox as sandbox
 
     usable, why = sandbox.available()
     if not usable:
@@ -352,7 +352,8 @@ def test_sandboxed_kernel_talks_over_ipc_and_cannot_reach_the_host(tmp_path):
     import asyncio
     import socket
 
-    from dgmlab.grading import kernels, sandbox
+    from dgmlab.grading.isolation import bubblewrap, kernels
+    from dgmlab.grading.isolation import kernel_sandbox as sandbox
 
     usable, why = sandbox.available()
     if not usable:
@@ -382,7 +383,7 @@ def test_sandboxed_kernel_talks_over_ipc_and_cannot_reach_the_host(tmp_path):
 
     with server, sandbox.Sandbox(work) as box, sandbox.Sandbox(tmp_path / "other") as other:
         code += (f"\nimport os\nseen = repr((os.path.exists({str(other.runtime)!r}), "
-                 f"os.listdir({str(sandbox.sandboxes_folder())!r})))")
+                 f"os.listdir({str(bubblewrap.sandboxes_folder())!r})))")
         km, reply = asyncio.run(run(box))
         assert other.runtime.exists()
     assert km.get_connection_info()["transport"] == "ipc"

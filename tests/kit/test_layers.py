@@ -2,7 +2,7 @@
 hold. What a student's notebook imports (dgmlab.probes, dgmlab.wire, dgmlab.checks, ...) never imports the
 grader (dgmlab.grading), directly or through another module, so nothing that judges can be reached or
 replaced from the kernel's side; no package of dgmlab imports its way round in a circle; and the grader's
-packages, one per command, use only those below them (the judge none)."""
+packages, one per command, use only those below them (the judge only isolation, which uses none of them)."""
 import subprocess
 import sys
 from pathlib import Path
@@ -28,8 +28,9 @@ def test_the_grader_contracts_name_its_command_packages():
     layers = next(c for c in CONTRACTS if c["type"] == "layers")
     assert layers["containers"] == ["dgmlab.grading"]
     named = [name.strip() for layer in layers["layers"] for name in layer.split("|")]
-    assert named[0] == "lms" and named[-1] == "judge"  # the judge, which decides grades, imports no command
-    assert set(named) == {"lms", "gradescope", "report", "hand", "term", "autograde", "copies", "judge"}
+    assert named[0] == "lms" and named[-2:] == ["judge", "isolation"]  # the judge imports no command; isolation
+    # (sandboxes, kernels, process trees), which the commands and the judge's process use, imports none of them
+    assert set(named) == {"lms", "gradescope", "report", "hand", "term", "autograde", "copies", "judge", "isolation"}
     assert all((grading / name / "__init__.py").is_file() for name in named)  # packages, not lists of modules
     readers = next(c for c in CONTRACTS if c["type"] == "forbidden" and "dgmlab.grading.report" in c["source_modules"])
     assert set(readers["source_modules"]) == {f"dgmlab.grading.{p}" for p in ("report", "lms", "hand", "term")}
@@ -86,3 +87,9 @@ def test_the_check_of_homeworks_checks_catches_a_grader_import(tmp_path):
     relative = tmp_path / "part.py"
     relative.write_text("from ... import checks\nfrom . import CHECKS\n")
     assert {"dgmlab.checks", "dgmlab.probes.hw3_flows.CHECKS"} <= _imports(relative, ["dgmlab", "probes", "hw3_flows"])
+
+
+def test_of_the_judge_only_its_process_imports_isolation():
+    judging = next(c for c in CONTRACTS
+                   if c["type"] == "forbidden" and "dgmlab.grading.judge.judging" in c["source_modules"])
+    assert judging["forbidden_modules"] == ["dgmlab.grading.isolation"]

@@ -331,7 +331,7 @@ def test_student_wheel_and_sdist_leave_out_the_grader_and_the_authoring_tooling(
 def test_grader_wheel_holds_the_grader_only(dist):
     with zipfile.ZipFile(dist["grader"]) as whl:
         modules = [n for n in whl.namelist() if ".dist-info/" not in n]
-    assert "dgmlab/grading/judge/judge.py" in modules and "dgmlab/grading/sandbox.py" in modules
+    assert "dgmlab/grading/judge/judge.py" in modules and "dgmlab/grading/isolation/kernel_sandbox.py" in modules
     assert [n for n in modules if not n.startswith("dgmlab/grading/")] == []
     # each kit homework's hidden tests and references, from homeworks/<hw>/hidden/
     assert "dgmlab/grading/hidden/hw3_flows/q1_change_of_variables.py" in modules

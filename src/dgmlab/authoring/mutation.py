@@ -32,7 +32,7 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..grading.sandbox import DEFAULT_MEMORY
+from ..grading.isolation.kernel_sandbox import DEFAULT_MEMORY
 from ..selfcheck import CELL_TIMEOUT
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -297,7 +297,7 @@ def run(path: Path, tests_for: dict | None = None, equivalent: dict | None = Non
 
     The kernel runs under the limits of a grading's sandbox, and a mutant that breaks them is killed,
     as the autograder would give it 0: ``memory`` bytes of address space (default that of
-    :class:`dgmlab.grading.sandbox.Limits`; None: no limit), and ``timeout`` seconds per cell (default the
+    :class:`dgmlab.grading.isolation.kernel_sandbox.Limits`; None: no limit), and ``timeout`` seconds per cell (default the
     autograder's, ``Execute.timeout`` in the course's ``nbgrader_config.py``). A kernel
     that dies or runs over the time is restarted (and the reference notebook run again) for the next
     mutant; such mutants, and those whose code ran out of memory, are listed in the report's ``limited``

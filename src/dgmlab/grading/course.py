@@ -91,25 +91,47 @@ def checks_secret(course: Course, hw: str) -> str | None:
     if not found:
         return None
     return (f"source/{hw}/{CHECKS_FILE} holds {', '.join(repr(m) for m in found)}, but it is released to "
-            "students with the notebook: keep only visible checks there, hidden tests in the test cell's hidden "
-            "region and references in the hidden tests; nothing was released")
+            "students with the notebook: keep only visible checks there, and hidden tests and references in "
+            f"homeworks/{hw}/hidden.py; nothing was released")
+
+
+def hidden_tests_copied(course: Course, hw: str) -> str | None:
+    """Why nbgrader would copy ``source/<hw>/hidden.py`` (a course's own homework's hidden tests, for the grader only)
+    into ``release/<hw>/`` and into the folder each submission runs in, or ``None``: the course's
+    ``c.CourseDirectory.ignore`` must match it, as nbgrader matches the files it copies."""
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import is_ignored
+
+    from .hidden import FILE
+
+    path = course.folder("source", hw) / FILE
+    if not path.is_file():
+        return None
+    ignore = CourseDirectory(config=course.config()).ignore
+    if is_ignored(str(path), ignore):
+        return None
+    return (f"source/{hw}/{FILE} holds {hw}'s hidden tests, but nbgrader_config.py's c.CourseDirectory.ignore "
+            f"({ignore}) does not list {FILE!r}, so nbgrader would copy them into release/{hw}/ and into the folder "
+            f"each submission runs in: add {FILE!r} to c.CourseDirectory.ignore")
 
 
 def release(course: Course, hws=None, local_only: bool = False) -> list[StepResult]:
     """nbgrader's ``generate_assignment --force`` for each homework (all by default).
 
     Refuses (:class:`CourseError`, nothing written) when the course sets no usable
-    install source, unless ``local_only``: then the setup cells name none; and when a course's own
-    homework's ``checks.py`` (released with it) holds a solution, a hidden test or a grader reference.
+    install source, unless ``local_only``: then the setup cells name none; when a course's own
+    homework's ``checks.py`` (released with it) holds a solution, a hidden test or a grader reference; and when
+    nbgrader would copy its ``hidden.py`` into the release (:func:`hidden_tests_copied`).
     """
     hws = course.check_homeworks(hws)
     problem = install_source(course, local_only).problem()
     if problem:
         raise CourseError(problem)
     for hw in hws:
-        problem = checks_secret(course, hw)
+        problem = checks_secret(course, hw) or hidden_tests_copied(course, hw)
         if problem:
-            raise CourseError(problem)
+            raise CourseError(problem if problem.endswith("nothing was released") else
+                              f"{problem}; nothing was released")
     results = []
     for hw in hws:
         res = _generate_assignment(course, hw, local_only)
@@ -180,7 +202,7 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     (its files, the homework, dgmlab's version) matches its last finished
     grading is not graded again unless ``force``.
     ``sandbox``: ``True`` requires the bubblewrap sandbox (see
-    :mod:`dgmlab.grading.sandbox`), ``False`` skips it, ``None`` uses it when
+    :mod:`dgmlab.grading.isolation.kernel_sandbox`), ``False`` skips it, ``None`` uses it when
     the machine allows: on this machine (a LocalCluster) it warns loudly when
     not; a cluster's worker that cannot build it refuses to grade. ``cell_timeout``
     overrides the course's per-cell limit (``Execute.timeout``). A weights file
@@ -188,10 +210,13 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     is not graded unless ``refuse_published`` is False (the demo grades the
     kit's own examples).
     """
-    from . import sandbox as S
     from .autograde import cluster as K
+    from .isolation import kernel_sandbox as S
 
     (hw,) = course.check_homeworks([hw])
+    problem = hidden_tests_copied(course, hw)
+    if problem:
+        raise CourseError(f"{problem}; nothing was graded")
     dropped = sorted(set(students or ()) & course.dropped())
     if dropped:
         raise CourseError(f"{', '.join(dropped)} dropped the course (c.DgmlabTerm.dropped in nbgrader_config.py): "

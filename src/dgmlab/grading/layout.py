@@ -3,7 +3,7 @@
 :class:`Course` (its folders, homeworks, students, secrets, and nbgrader's command line run in it),
 the results of a step and of a submission's grading, the check that a submission is a readable
 notebook, and the student's copy of a graded notebook. Everything else in the grader imports this;
-it imports nothing of the grader but :mod:`.processes`.
+it imports nothing of the grader but :mod:`.isolation.processes`.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from .processes import kill_group as _kill_group
+from .isolation.processes import kill_group as _kill_group
 
 HW_PATTERN = re.compile(r"hw[1-9][A-Za-z0-9_]*")
 

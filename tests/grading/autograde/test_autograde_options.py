@@ -40,7 +40,7 @@ def test_the_command_grades_with_the_config_settings_unless_a_flag_says(tmp_path
 
 
 def test_the_grader_kernel_manager_is_the_one_the_config_names():
-    from dgmlab.grading.kernels import GradingKernelManager
+    from dgmlab.grading.isolation.kernels import GradingKernelManager
     from dgmlab.grading.preprocessors import TimedExecute
 
     class Sub(GradingKernelManager):
@@ -63,9 +63,9 @@ def test_a_kernel_manager_that_is_not_the_sandboxed_one_is_refused():
 
 def test_the_kits_config_names_the_sandboxed_kernel_manager():
     from conftest import ROOT
-    from dgmlab.grading.kernels import GradingKernelManager
+    from dgmlab.grading.isolation.kernels import GradingKernelManager
     from dgmlab.grading.preprocessors import TimedExecute
 
     config = Course(ROOT).config()
     assert TimedExecute(config=config).kernel_manager_class is GradingKernelManager
-    assert config.TimedExecute.kernel_manager_class == "dgmlab.grading.kernels.GradingKernelManager"
+    assert config.TimedExecute.kernel_manager_class == "dgmlab.grading.isolation.kernels.GradingKernelManager"

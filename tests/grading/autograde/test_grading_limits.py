@@ -14,9 +14,10 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 import dgmlab
 from conftest import ROOT
-from dgmlab.grading import sandbox as S
 from dgmlab.grading.autograde import cluster as K
 from dgmlab.grading.autograde.output_limits import LimitOutputBytes
+from dgmlab.grading.isolation import bubblewrap
+from dgmlab.grading.isolation import kernel_sandbox as S
 
 KIB = 1024
 
@@ -112,7 +113,7 @@ def test_every_tmpfs_of_the_sandbox_has_a_size(tmp_path):
     for i in mounts:
         assert argv[i - 2] == "--size" and int(argv[i - 1]) <= 5 * KIB ** 2, argv[i - 2:i + 2]
     assert argv[argv.index("/dev/shm") + 1:argv.index("/dev/shm") + 3] == ["--remount-ro", "/dev"]
-    assert argv[argv.index("--chdir") - 4:argv.index("--chdir")] == S.SEAL  # the root and /tmp: read-only last
+    assert argv[argv.index("--chdir") - 4:argv.index("--chdir")] == bubblewrap.SEAL  # the root and /tmp: read-only last
 
 
 FILL = '''
@@ -366,7 +367,7 @@ def test_nothing_is_written_through_a_link_the_kernel_left(swamped):
 def test_output_past_the_cap_is_dropped_as_it_arrives(tmp_path):
     """(found by a red-team run: 1 GiB printed by one cell was held whole in the grading worker before any cap)"""
 
-    from dgmlab.grading.kernels import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
+    from dgmlab.grading.isolation.kernels import GradingKernelManager  # noqa: F401  (TimedExecute's kernels)
     from dgmlab.grading.preprocessors import TimedExecute
 
     nb = nbformat.v4.new_notebook(cells=[

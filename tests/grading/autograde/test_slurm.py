@@ -22,7 +22,7 @@ from test_cluster_docs import site_settings
 
 from conftest import ROOT, SHARED_DATA
 from dgmlab.grading import course as C
-from dgmlab.grading import sandbox as S
+from dgmlab.grading.isolation import kernel_sandbox as S
 from dgmlab.grading.layout import CourseError
 
 HW = "hw3_flows"

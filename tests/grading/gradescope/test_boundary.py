@@ -1,12 +1,12 @@
-"""The wall between a submission's kernel and the grader in a Gradescope container (dgmlab.grading.gradescope.boundary
-and .user_kernel): the unprivileged-user wall is taken only where it holds, and the kernel it starts gets no secret."""
+"""The wall between a submission's kernel and the grader in a Gradescope container (dgmlab.grading.gradescope.boundary):
+the unprivileged-user wall is taken only where it holds (its kernel: tests/grading/isolation/test_user_kernel.py)."""
 import os
 from pathlib import Path
 
 import pytest
 
 from dgmlab.grading.gradescope import boundary as B
-from dgmlab.grading.gradescope import user_kernel as U
+from dgmlab.grading.isolation import user_kernel as U
 
 
 def test_a_folder_other_users_can_list_is_readable_by_the_kernel_user(tmp_path):
@@ -76,24 +76,9 @@ def test_the_user_wall_is_refused_where_the_kernel_user_cannot_reach_the_python(
 
 
 def test_a_course_that_requires_bubblewrap_grades_nothing_without_it(monkeypatch, tmp_path):
-    from dgmlab.grading import sandbox as S
+    from dgmlab.grading.isolation import kernel_sandbox as S
 
     monkeypatch.setattr(S, "available", lambda: (False, "no user namespaces"))
     wall = B.choose(True, tmp_path, 2 ** 33, 2 ** 28)
     assert wall.kind == "" and "no user namespaces" in wall.why
     assert B.choose(False, tmp_path, 2 ** 33, 2 ** 28).kind == "none"
-
-
-def test_the_kernels_environment_keeps_no_key_or_token(tmp_path):
-    env = U.kernel_env({"DGMLAB_DRAW_KEY": "00" * 32, "AWS_SECRET_ACCESS_KEY": "x", "DGMLAB_DATA": "/data",
-                        "LANG": "C.UTF-8"}, str(tmp_path))
-    assert "DGMLAB_DRAW_KEY" not in env and "AWS_SECRET_ACCESS_KEY" not in env
-    assert env["DGMLAB_DATA"] == "/data" and env["HOME"] == str(tmp_path)
-    assert env["NBGRADER_EXECUTION"] == "autograde" and env["PYTHONSAFEPATH"] == "1"
-
-
-def test_user_kernel_refuses_to_run_a_kernel_as_root(tmp_path):
-    conn = tmp_path / "kernel.json"
-    conn.write_text("{}")
-    with pytest.raises(SystemExit, match="as root"):
-        U.main(["--uid", "0", "--gid", "0", "--memory", "1", "--file-size", "1", "--", str(conn)])

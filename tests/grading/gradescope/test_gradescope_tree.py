@@ -14,9 +14,9 @@ import pytest
 
 from conftest import ROOT, shared_data_env
 from dgmlab.grading import course as C
-from dgmlab.grading import sandbox
 from dgmlab.grading.autograde import draw_seeds as DS
 from dgmlab.grading.gradescope.bundle import write_autograder
+from dgmlab.grading.isolation import kernel_sandbox as sandbox
 
 pytestmark = [pytest.mark.slow]
 HW = "hw3_flows"  # no weights files: the fastest homework to grade

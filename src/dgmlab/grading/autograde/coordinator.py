@@ -210,8 +210,8 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
-    from .. import sandbox as S
     from ..copies.shared_weights import published_weights
+    from ..isolation import kernel_sandbox as S
     from ..records import load_records, save_records
     from . import draw_seeds as DS
 

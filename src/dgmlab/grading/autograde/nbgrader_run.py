@@ -57,7 +57,7 @@ def run_autograde(root: Path, hw: str, student: str, *, timeout: float, cell_tim
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
 
-    from .. import kernels as K
+    from ..isolation import kernels as K
     from ..preprocessors import trusted_sanitize_preprocessors
 
     config = nbgrader_config(root, hw, student)

@@ -28,14 +28,14 @@ MAX_WORKDIR_BYTES = 256 * 1024 ** 2  # bytes of its regular files
 TIMING_CONFIG = '''
 
 # -- added by dgmlab for this scratch grading only: time each cell and start kernels through
-# dgmlab.grading.kernels.GradingKernelManager (dgmlab.grading.preprocessors.TimedExecute)
+# dgmlab.grading.isolation.kernels.GradingKernelManager (dgmlab.grading.preprocessors.TimedExecute)
 from dgmlab.grading.preprocessors import timed_autograde_preprocessors as _timed
 c.Autograde.autograde_preprocessors = _timed(c.Autograde.get("autograde_preprocessors"))
 '''
 
 
 def _scratch_base() -> Path:
-    """Where this worker builds scratch courses (a kernel sees none of them: :func:`dgmlab.grading.sandbox.host_view`)."""
+    """Where this worker builds scratch courses (a kernel sees none of them: :func:`dgmlab.grading.isolation.bubblewrap.host_view`)."""
     try:
         from distributed import get_worker
 
@@ -107,7 +107,7 @@ def grade_submission(bundle: dict, job: dict) -> dict:
     import warnings
 
     from ... import __version__
-    from .. import sandbox as S
+    from ..isolation import kernel_sandbox as S
     from . import draw_seeds as DS
 
     # nbgrader 0.9.6's gradebook warns on every submission under SQLAlchemy 2 (an autoflush mid-build): noise
@@ -311,7 +311,7 @@ def _worker_name() -> str:
 def worker_info() -> dict:
     """What a worker reports before grading: its dgmlab and whether it can sandbox."""
     from ... import __version__
-    from .. import sandbox as S
+    from ..isolation import kernel_sandbox as S
 
     usable, why = S.available()
     return {"version": __version__, "sandbox": usable, "why": why, "python": sys.version.split()[0],

@@ -1,10 +1,10 @@
 """Which wall keeps a submission's kernel from the grader in a Gradescope container, decided per submission.
 
-1. **bubblewrap** (:mod:`dgmlab.grading.sandbox`), where the container lets it build its namespaces: the kernel and
+1. **bubblewrap** (:mod:`dgmlab.grading.isolation.kernel_sandbox`), where the container lets it build its namespaces: the kernel and
    the judge as under ``dgmlab autograde``.
 2. **An unprivileged user**, where bubblewrap cannot run but the grader runs as root (Gradescope runs
    ``run_autograder`` as root): the kernel runs as :data:`KERNEL_USER` (``setup.sh`` makes it; else ``nobody``)
-   through :mod:`.user_kernel`, with the address-space and file-size limits, in a working folder of its own. It
+   through :mod:`dgmlab.grading.isolation.user_kernel`, with the address-space and file-size limits, in a working folder of its own. It
    cannot read ``/autograder/source`` (the bundle's grading files and the course's draw key: root's, mode 700) nor
    the grader's packages (``dgmlab.grading``, its references and hidden tests' helpers, ``dgmlab.authoring`` and
    nbgrader: mode 700 once ``setup.sh`` ran), and cannot signal or trace the grader or the judge (root's
@@ -104,7 +104,7 @@ def user_boundary(grader_dir: Path, memory: int, file_size: int) -> Boundary:
     if exposed:
         return Boundary("", f"the kernel user {user.pw_name} could read {', '.join(exposed[:3])}: run the bundle's "
                             f"setup.sh, which makes them root's alone (mode 700)")
-    from . import user_kernel
+    from ..isolation import user_kernel
 
     # the launcher by its path: it imports nothing of dgmlab (and nbgrader_config.py's names of dgmlab.grading are
     # checked as classes)
@@ -120,7 +120,7 @@ def user_boundary(grader_dir: Path, memory: int, file_size: int) -> Boundary:
 def choose(setting, grader_dir: Path, memory: int, file_size: int) -> Boundary:
     """The wall for this submission: ``setting`` is the course's ``sandbox`` (True: bubblewrap only; None: the
     best wall here; False: none needed)."""
-    from .. import sandbox as S
+    from ..isolation import kernel_sandbox as S
 
     forced = os.environ.get(FORCE_ENV, "")
     usable, why = S.available()

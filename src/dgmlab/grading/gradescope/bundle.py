@@ -125,7 +125,7 @@ def write_autograder(course: C.Course, hw: str, out: Path, *, timeout: float, me
     from ..autograde import draw_seeds as DS
     from ..autograde.bundle import course_id, template_gradebook
     from ..autograde.keys import folder_files, ignored_in_source
-    from ..sandbox import Limits
+    from ..isolation.kernel_sandbox import Limits
     from .boundary import KERNEL_USER
 
     (hw,) = course.check_homeworks([hw])

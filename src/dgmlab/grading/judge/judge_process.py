@@ -6,7 +6,7 @@ interrupts, and a bug in that work could let data act as code. So :class:`dgmlab
 notebook's check() cells to this process, which has only the rights judging needs:
 
 - **Sandboxed** (``sandbox=True``, whenever the kernels are): under bubblewrap with the allow-list view of
-  :func:`dgmlab.grading.sandbox.host_view` (the system, the Python environment and dgmlab, read-only), no writable
+  :func:`dgmlab.grading.isolation.bubblewrap.host_view` (the system, the Python environment and dgmlab, read-only), no writable
   folder at all, no network, new user, PID, IPC, UTS and cgroup namespaces, a cleared environment. It sees no course:
   its request carries all it reads (the probe data, the instructor's cells, the handed-in files' bytes) and its
   answers carry all it makes (verdicts, the files hidden tests keep); the grading worker alone writes the course.
@@ -75,7 +75,7 @@ def command(sandbox: bool, tmp: str) -> list:
         return [*python, str(os.getpid())]
     from pathlib import Path
 
-    from .. import sandbox as S
+    from ..isolation import bubblewrap as S
 
     # the temporary folder: empty, read-only; each request mounts a tmpfs of its own there (_own_namespaces)
     args = [*S.bwrap_command(), *S.host_view(data=False, grader=True), "--dev", "/dev", "--proc", "/proc", "--dir", tmp,
@@ -120,7 +120,7 @@ def stop() -> None:
     if proc is not None and proc.poll() is None:
         import psutil
 
-        from ..processes import kill_tree
+        from ..isolation.processes import kill_tree
 
         try:
             kill_tree(psutil.Process(proc.pid))
@@ -231,7 +231,7 @@ def _cpu_seconds(proc) -> float:
 def _finish(proc, lines, token) -> None:
     """Kill what is left of the request being judged and read up to the parent's end line for it; a parent that
     does not say so within :data:`END_WAIT` seconds is stopped (the next request starts a new one)."""
-    from ..processes import kill_tree
+    from ..isolation.processes import kill_tree
 
     for p in _request_processes(proc):
         kill_tree(p)

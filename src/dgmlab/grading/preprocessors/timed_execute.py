@@ -17,7 +17,7 @@ class TimedExecute(Execute):
 
     The times (wall clock, seconds since the epoch) go, one JSON line per notebook, to
     :attr:`timings_file` (default ``$DGMLAB_TIMINGS_FILE``); without one this only executes. Its
-    kernels are started by :class:`dgmlab.grading.kernels.GradingKernelManager` (the sandbox's
+    kernels are started by :class:`dgmlab.grading.isolation.kernels.GradingKernelManager` (the sandbox's
     command, killed with their process tree when the grading's time is up). Only the scratch course
     a grading worker builds uses it (see :mod:`dgmlab.grading.autograde.cluster`).
     """
@@ -36,7 +36,7 @@ class TimedExecute(Execute):
     max_notebook_output = Integer(64 * 2**20, help="The same for the whole notebook").tag(config=True)
 
     def __init__(self, *args, **kwargs):
-        from ..kernels import GradingKernelManager
+        from ..isolation.kernels import GradingKernelManager
 
         # nbgrader's Execute hands its own default (AsyncKernelManager) to the constructor, and an argument there
         # beats any config: so the class c.TimedExecute.kernel_manager_class names in nbgrader_config.py is set
@@ -47,7 +47,7 @@ class TimedExecute(Execute):
         super().__init__(*args, **kwargs)
         if configured is not None and not issubclass(self.kernel_manager_class, GradingKernelManager):
             raise ValueError(f"c.TimedExecute.kernel_manager_class is {self.kernel_manager_class.__name__}: the "
-                             f"grader's kernels need dgmlab.grading.kernels.GradingKernelManager (or a subclass), "
+                             f"grader's kernels need dgmlab.grading.isolation.kernels.GradingKernelManager (or a subclass), "
                              f"which sandboxes them and stops them at the grading's time limit")
 
     @staticmethod

@@ -4,7 +4,7 @@ The grading worker runs nbgrader in its own process, so a grading's time limit c
 process": :func:`stop_kernels` kills the kernels that grading started, each with its whole process tree, and
 lets it start no more. nbgrader's ``Execute`` (through dgmlab's ``TimedExecute``) starts every kernel with
 :class:`GradingKernelManager`, named in ``nbgrader_config.py`` as ``c.TimedExecute.kernel_manager_class``;
-:class:`dgmlab.grading.sandbox.Sandbox` configures it with the sandbox's command and runtime folder.
+:class:`.kernel_sandbox.Sandbox` configures it with the sandbox's command and runtime folder.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import threading
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import List, Unicode
 
-from .sandbox import RUNTIME_FILES, sandbox_root, with_workdir_files
+from .bubblewrap import sandbox_root
+from .kernel_sandbox import RUNTIME_FILES, with_workdir_files
 
 _LOCK = threading.Lock()
 _KERNELS: dict = {}  # grading id -> [psutil.Process of each kernel it started (bwrap, or ipykernel)]

@@ -1,9 +1,9 @@
-"""Isolation for autograding: what a student's code can reach while it is graded.
+"""A grading kernel's sandbox: what a student's code can reach while it is graded.
 
 The student's code only ever runs in the Jupyter kernel that grading starts
 (nbgrader's own code runs in the grading worker and never executes it). With
 bubblewrap (``bwrap``, Debian package ``bubblewrap``) that kernel is started
-by :class:`dgmlab.grading.kernels.GradingKernelManager` as ``bwrap ... prlimit ... python -m
+by :class:`dgmlab.grading.isolation.kernels.GradingKernelManager` as ``bwrap ... prlimit ... python -m
 ipykernel_launcher``, which adds these walls:
 
 1. **No network.** The kernel runs in a fresh network namespace
@@ -14,9 +14,9 @@ ipykernel_launcher``, which adds these walls:
    made in the kernel's runtime folder, a tmpfs of :data:`RUNTIME_TMPFS`
    inside the sandbox holding its connection file read-only; the grader
    reaches them through ``/proc/<pid>/root`` of the sandbox's first process
-   (:mod:`dgmlab.grading.kernels`). So the kernel writes no host folder.
+   (:mod:`.kernels`). So the kernel writes no host folder.
 2. **An allow-list, not a deny-list.** The sandbox's root is an empty tmpfs, read-only once built, into
-   which only these are mounted (:func:`host_view`): the system's programs and libraries (``/usr`` and
+   which only these are mounted (:func:`.bubblewrap.host_view`): the system's programs and libraries (``/usr`` and
    its links), the few files of ``/etc`` the dynamic loader, time zones and fonts read, the Python
    environment and dgmlab, and the kit's data folder (``DGMLAB_DATA``), all read-only, with the grader left out
    (:func:`student_view`: no ``dgmlab.grading``, ``dgmlab.authoring`` or nbgrader, as in Colab); then the working
@@ -30,7 +30,7 @@ ipykernel_launcher``, which adds these walls:
    (``--memory``, default 8 GiB: torch alone maps about 4 GiB), largest file
    it may write (default 256 MiB); the wall clock of the whole submission is
    enforced by the caller, which kills the kernel's whole process tree
-   (:func:`dgmlab.grading.kernels.stop_kernels`). Files in a tmpfs are RAM outside the address-space
+   (:func:`.kernels.stop_kernels`). Files in a tmpfs are RAM outside the address-space
    limit, so every tmpfs has a size: ``/var/tmp`` and ``/dev/shm``
    :attr:`Limits.tmpfs` each (default 256 MiB), ``/tmp`` 1 MiB and read-only once
    the folders inside it are mounted; ``/dev`` and the root itself are read-only.
@@ -50,16 +50,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import bubblewrap as B
+
 DEFAULT_MEMORY = 8 * 1024 ** 3
 DEFAULT_FILE_SIZE = 256 * 1024 ** 2
 DEFAULT_TMPFS = 256 * 1024 ** 2
 WORKDIR_FILES = "{workdir_files}"  # in kernel_argv: replaced at launch by read-only binds of the working folder's files
 RUNTIME_FILES = "{runtime_files}"  # in kernel_argv: replaced at launch by a read-only bind of the connection file
 RUNTIME_TMPFS = 1024 ** 2  # the kernel's runtime folder: its ipc sockets (which take no space) and nothing much else
-TMP_TMPFS = 1024 ** 2  # /tmp: room for the mount points made inside it (read-only once they are)
-SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")  # programs and libraries, read-only
-SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/alternatives",
-                "/etc/fonts")  # of /etc, only what the dynamic loader, time zones and fonts read
 PASSED_ENV = ("LANG", "LC_ALL", "DGMLAB_DATA", "DGMLAB_FAST", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
               "OMP_NUM_THREADS")
 
@@ -79,8 +77,8 @@ def available() -> tuple[bool, str]:
         return False, "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
     if not shutil.which("prlimit"):
         return False, "prlimit (util-linux) is not installed"
-    probe = subprocess.run([bwrap, *_dev_and_tmp(Limits()), *host_view(), *SEAL, "--unshare-all", *NO_CAPABILITIES,
-                            sys.executable,
+    probe = subprocess.run([bwrap, *_dev_and_tmp(Limits()), *B.host_view(), *B.SEAL, "--unshare-all",
+                            *B.NO_CAPABILITIES, sys.executable,
                             "-I", "-S", "-c", "pass"], capture_output=True, text=True)
     if probe.returncode != 0:
         usage = subprocess.run([bwrap, "--help"], capture_output=True, text=True)
@@ -96,20 +94,20 @@ def available() -> tuple[bool, str]:
 
 def _inside_unreachable(bwrap: str, timeout: float = 10.0) -> str | None:
     """None when this process can read a file made in a sandbox's own tmpfs through ``/proc/<pid>/root``, as the
-    grader reaches a kernel's ipc sockets (:mod:`dgmlab.grading.kernels`); else why not. A setuid ``bwrap`` makes
+    grader reaches a kernel's ipc sockets (:mod:`.kernels`); else why not. A setuid ``bwrap`` makes
     the sandbox's processes unreadable to their user, and every kernel would then go unanswered."""
     import time
 
     import psutil
 
-    with tempfile.TemporaryDirectory(prefix="probe-", dir=sandboxes_folder()) as tmp:
+    with tempfile.TemporaryDirectory(prefix="probe-", dir=B.sandboxes_folder()) as tmp:
         inner = Path(tmp) / "runtime"
         inner.mkdir()
         proc = subprocess.Popen([bwrap, "--ro-bind", "/", "/", *_dev_and_tmp(Limits()), "--tmpfs", str(inner),
                                  "--unshare-pid", "sh", "-c", f"touch '{inner}/made' && sleep {timeout:g}"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            root, end = sandbox_root(psutil.Process(proc.pid), timeout), time.monotonic() + timeout
+            root, end = B.sandbox_root(psutil.Process(proc.pid), timeout), time.monotonic() + timeout
             while root is not None and time.monotonic() < end:
                 if os.path.exists(f"{root}{inner}/made"):
                     return None
@@ -122,65 +120,6 @@ def _inside_unreachable(bwrap: str, timeout: float = 10.0) -> str | None:
             "namespaces enabled")
 
 
-def is_inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
-
-
-def _outermost(paths) -> list[Path]:
-    """``paths`` (resolved, existing) without those inside another of them, shortest first."""
-    found = sorted({Path(p).resolve() for p in paths if p and Path(p).exists()}, key=lambda p: len(p.parts))
-    return [p for i, p in enumerate(found) if not any(is_inside(p, q) for q in found[:i])]
-
-
-def environment_paths(grader: bool = False) -> list[Path]:
-    """The Python environment that grades, as folders: this interpreter's prefixes (a venv and the Python it was
-    made from), the folder of the real executable, dgmlab's own folder (``src/`` of an editable install) and the
-    folder of each kit homework's checks (in a checkout ``homeworks/<hw>/checks/``, never ``homeworks/<hw>/``,
-    which holds the solutions; in a wheel, inside dgmlab's folder). With ``grader`` (the judge, never a kernel), in a
-    checkout also each homework's hidden tests, ``homeworks/<hw>/hidden/`` (:mod:`dgmlab.grading.hidden`)."""
-    import importlib.util
-
-    import dgmlab
-    from dgmlab import probes
-
-    dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
-    python = Path(os.path.realpath(sys.executable)).parent
-    checks = [Path(importlib.util.find_spec(f"{probes.__name__}.{hw}").origin).resolve().parent
-              for hw in probes.KIT_HOMEWORKS]
-    paths = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix, python, dgmlab_root, *checks]
-    if grader:
-        from . import hidden
-
-        paths += hidden.folders()
-    return [p for p in _outermost(paths) if not any(is_inside(p, Path(s)) for s in SYSTEM if os.path.isdir(s))]
-
-
-def host_view(data: bool = True, grader: bool = False) -> list[str]:
-    """bwrap arguments that show a sandbox only what it may see of this machine, all read-only: the system's
-    programs and libraries (:data:`SYSTEM`, :data:`SYSTEM_FILES`), the Python environment and dgmlab
-    (:func:`environment_paths`) and, with ``data``, the kit's data folder (``DGMLAB_DATA``). Everything else
-    (home folders, ``/root``, ``/tmp``, ``/work``, every course and checkout) does not exist there: bwrap's root
-    is an empty tmpfs, which :data:`SEAL` makes read-only once every mount is in place."""
-    args = []
-    for path in SYSTEM:
-        if os.path.islink(path):
-            args += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path):
-            args += ["--ro-bind", path, path]
-    for path in SYSTEM_FILES:
-        args += ["--ro-bind-try", path, path]
-    for path in environment_paths(grader):
-        args += ["--ro-bind", str(path), str(path)]
-    folder = os.environ.get("DGMLAB_DATA")
-    if data and folder and os.path.isdir(folder):
-        args += ["--ro-bind", str(Path(folder).resolve()), str(Path(folder).resolve())]
-    return args
-
-
 GRADER_PARTS = ("grading", "authoring")  # dgmlab's subpackages that are the grader's, not the student package
 GRADER_ONLY = ("nbgrader",)  # distributions the grader needs and a student's environment (Colab) does not have
 VIEW_TMPFS = 1024 ** 2  # the folder that stands in for dgmlab's own (it holds only mount points)
@@ -188,9 +127,9 @@ ABSENT = Path(__file__).with_name("absent.py")  # the __init__.py of a GRADER_ON
 
 
 def student_view() -> list[str]:
-    """bwrap arguments, after :func:`host_view`, that leave a kernel the student package and what a student's
-    environment has, not the grader: dgmlab's folder is replaced by a read-only one holding every entry of it but
-    :data:`GRADER_PARTS` (so ``import dgmlab.grading`` fails there as it does in Colab), and each of
+    """bwrap arguments, after :func:`.bubblewrap.host_view`, that leave a kernel the student package and what a
+    student's environment has, not the grader: dgmlab's folder is replaced by a read-only one holding every entry of
+    it but :data:`GRADER_PARTS` (so ``import dgmlab.grading`` fails there as it does in Colab), and each of
     :data:`GRADER_ONLY` that is installed is replaced by a folder whose ``__init__.py`` raises ImportError."""
     import importlib.util
 
@@ -216,36 +155,22 @@ def _dev_and_tmp(limits: Limits) -> list[str]:
     (read-only once sealed: :data:`SEAL`)."""
     size = str(int(limits.tmpfs))
     return ["--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc",
-            "--size", size, "--tmpfs", "/var/tmp", "--size", str(TMP_TMPFS), "--tmpfs", "/tmp"]
-
-
-SEAL = ["--remount-ro", "/tmp", "--remount-ro", "/"]  # last: nothing but the sized tmpfs mounts may be written
-# No capability inside, whoever starts the sandbox: bwrap started by root (a container, a CI machine, a SLURM node's
-# root) otherwise leaves the sandbox root's capabilities, with which a cell unmounts the student view (the grader's
-# references appear) or remounts a bound folder read-write (the venv, dgmlab's source: code the grader then runs).
-NO_CAPABILITIES = ["--cap-drop", "ALL"]
-
-
-def bwrap_command() -> list[str]:
-    """How every sandbox starts bwrap: through ``env -i``, with no environment at all. ``--clearenv`` clears only
-    the environment of the program bwrap runs; inside the sandbox ``/proc/1/environ`` is the environment bwrap
-    itself was started with, so the grader's own (an LMS token, a key) must never be in it. What the sandbox's
-    program needs is set with ``--setenv``."""
-    return [shutil.which("env") or "/usr/bin/env", "-i", shutil.which("bwrap") or "bwrap"]
+            "--size", size, "--tmpfs", "/var/tmp", "--size", str(B.TMP_TMPFS), "--tmpfs", "/tmp"]
 
 
 def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | None = None) -> list[str]:
     """The kernel command: ipykernel under prlimit inside bwrap (see module docstring). Of this machine's folders
-    it sees :func:`host_view` and, writable, the working folder and the runtime folder, each a tmpfs of its own."""
+    it sees :func:`.bubblewrap.host_view` and, writable, the working folder and the runtime folder, each a tmpfs of
+    its own."""
     # the tmpfs mounts first: a Python environment, dgmlab or data folder under /tmp or /var/tmp is bound over them
-    args = [*bwrap_command(), *_dev_and_tmp(limits), *host_view(), *student_view()]
+    args = [*B.bwrap_command(), *_dev_and_tmp(limits), *B.host_view(), *student_view()]
     # the working folder: a sized tmpfs, with the files there when the kernel starts bound in read-only
     args += ["--size", str(int(limits.tmpfs)), "--tmpfs", str(workdir.resolve()), WORKDIR_FILES]
     # the runtime folder: a small tmpfs of the sandbox's own, where the kernel creates its ipc sockets (the grader
     # connects to them through /proc/<pid>/root), with the connection file bound in read-only
     args += ["--size", str(RUNTIME_TMPFS), "--tmpfs", str(Path(runtime_dir).resolve()), RUNTIME_FILES]
-    args += [*SEAL, "--chdir", str(workdir.resolve()),
-             "--unshare-all", *NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv",
+    args += [*B.SEAL, "--chdir", str(workdir.resolve()),
+             "--unshare-all", *B.NO_CAPABILITIES, "--new-session", "--die-with-parent", "--clearenv",
              "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
              "--setenv", "HOME", "/var/tmp", "--setenv", "TMPDIR", "/var/tmp", "--setenv", "MPLBACKEND", "Agg",
              "--setenv", "MPLCONFIGDIR", "/var/tmp/matplotlib", "--setenv", "USER", "student",
@@ -259,7 +184,7 @@ def kernel_argv(workdir: Path, runtime_dir: Path, limits: Limits, env: dict | No
     import dgmlab
 
     dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
-    if not is_inside(dgmlab_root, Path(sys.prefix)):
+    if not B.is_inside(dgmlab_root, Path(sys.prefix)):
         # the kernel must import the dgmlab that grades (a checkout on PYTHONPATH, not another install)
         args += ["--setenv", "PYTHONPATH", str(dgmlab_root)]
     args += ["--", "prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}", "--",
@@ -289,38 +214,11 @@ def with_workdir_files(argv: list) -> list:
     return argv
 
 
-def sandbox_root(proc, timeout: float = 10.0) -> str | None:
-    """``/proc/<pid>/root`` of the first process inside the sandbox that ``proc`` (bwrap) starts: the path
-    through which the grader sees the sandbox's own mounts (its runtime folder's sockets); ``None`` when bwrap
-    made none within ``timeout`` seconds (it failed: the kernel never answers, as without the sandbox)."""
-    import time
-
-    import psutil
-
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            children = proc.children()
-        except psutil.NoSuchProcess:
-            return None
-        if children:
-            return f"/proc/{children[0].pid}/root"
-        time.sleep(0.005)
-    return None
-
-
-def sandboxes_folder() -> Path:
-    """The folder that holds every sandbox's runtime folder on this machine (hidden from every kernel)."""
-    base = Path(tempfile.gettempdir()) / "dgmlab-sandboxes"
-    base.mkdir(mode=0o700, exist_ok=True)
-    return base
-
-
 class Sandbox:
     """One submission's sandbox: a private runtime folder and the kernel command, removed on exit.
 
     :meth:`configure` points a grading's nbgrader config at them: nbgrader's ``Execute`` then starts
-    the kernel through :class:`dgmlab.grading.kernels.GradingKernelManager` with this command, over ``ipc`` sockets in the
+    the kernel through :class:`.kernels.GradingKernelManager` with this command, over ``ipc`` sockets in the
     runtime folder (the kernel has no network to use TCP on).
     """
 
@@ -331,9 +229,9 @@ class Sandbox:
 
     def __enter__(self):
         # Every sandbox's runtime folder lives under one base folder, of which each kernel sees only its own
-        # (host_view): a kernel must not find another grading's connection file and ipc sockets (it could
+        # (bubblewrap.host_view): a kernel must not find another grading's connection file and ipc sockets (it could
         # connect to them, since they are files, and run code in another student's kernel).
-        self._tmp = Path(tempfile.mkdtemp(prefix="sandbox-", dir=sandboxes_folder()))
+        self._tmp = Path(tempfile.mkdtemp(prefix="sandbox-", dir=B.sandboxes_folder()))
         self.runtime = self._tmp / "runtime"
         self.runtime.mkdir()
         self.argv = kernel_argv(self.workdir, self.runtime, self.limits, env=self.env)

@@ -1,9 +1,12 @@
-"""The sandbox's own check: it is only offered where the grader can reach what a kernel makes inside it."""
+"""A grading kernel's sandbox (dgmlab.grading.isolation.kernel_sandbox, built from .bubblewrap): it is only offered
+where the grader can reach what a kernel makes inside it, and a kernel, the judge and the printer inside one see
+only the allow-list, hold no capability and no secret of the grader's environment."""
 import shutil
 
 import pytest
 
-from dgmlab.grading import sandbox
+from dgmlab.grading.isolation import bubblewrap
+from dgmlab.grading.isolation import kernel_sandbox as sandbox
 
 
 def _bwrap():
@@ -20,7 +23,7 @@ def test_the_grader_reads_a_file_made_in_the_sandboxs_own_tmpfs():
 def test_a_sandbox_whose_inside_the_grader_cannot_read_is_not_offered(monkeypatch):
     _bwrap()
     # what a setuid bwrap leaves: no readable /proc/<pid>/root (here, one that shows nothing)
-    monkeypatch.setattr(sandbox, "sandbox_root", lambda proc, timeout=10.0: "/nonexistent-root")
+    monkeypatch.setattr(bubblewrap, "sandbox_root", lambda proc, timeout=10.0: "/nonexistent-root")
     monkeypatch.setattr(sandbox, "_inside_unreachable",
                         lambda bwrap, timeout=0.5, probe=sandbox._inside_unreachable: probe(bwrap, timeout))
     usable, why = sandbox.available()
@@ -74,7 +77,7 @@ def test_a_sandboxed_kernel_that_walks_the_root_finds_only_the_allow_list(tmp_pa
     runtime = tmp_path / "runtime"
     runtime.mkdir()
     argv = sandbox.with_workdir_files(sandbox.kernel_argv(work, runtime, sandbox.Limits()))
-    allowed = [*sandbox.SYSTEM, *sandbox.SYSTEM_FILES, *map(str, sandbox.environment_paths()),
+    allowed = [*bubblewrap.SYSTEM, *bubblewrap.SYSTEM_FILES, *map(str, bubblewrap.environment_paths()),
                "/var/tmp", "/dev", str(work.resolve()), str(runtime.resolve())]
     if os.environ.get("DGMLAB_DATA"):
         allowed.append(str(os.path.realpath(os.environ["DGMLAB_DATA"])))
@@ -167,7 +170,7 @@ def _escape_lines(argv, python_at):
 
 
 def test_a_kernel_holds_no_capability_to_unmount_or_remount_whoever_starts_it(tmp_path):
-    """bwrap started by root leaves root's capabilities inside unless told: --cap-drop ALL (sandbox.NO_CAPABILITIES),
+    """bwrap started by root leaves root's capabilities inside unless told: --cap-drop ALL (bubblewrap.NO_CAPABILITIES),
     so the student view and the read-only binds stay as they are."""
     import sys
 
@@ -205,7 +208,7 @@ def test_no_sandbox_shows_the_graders_environment_in_proc_1(tmp_path, which):
     import subprocess
     import sys
 
-    from dgmlab.grading import printer_sandbox
+    from dgmlab.grading.isolation import printer_sandbox
     from dgmlab.grading.judge import judge_process
 
     _bwrap()

@@ -1,5 +1,5 @@
 """The grading kernel as an unprivileged user: the wall where bubblewrap cannot run (a Gradescope container
-that allows no user namespaces), see :mod:`.boundary`.
+that allows no user namespaces), see :mod:`dgmlab.grading.gradescope.boundary`.
 
 nbgrader's ``Execute`` starts this module as root (``GradingKernelManager.kernel_argv``) in the kernel's working
 folder. It copies the connection file into a fresh folder of the kernel user's own (which is also its ``HOME`` and
@@ -21,7 +21,7 @@ import tempfile
 
 PR_SET_NO_NEW_PRIVS = 38  # linux/prctl.h
 KEPT_ENV = ("LANG", "LC_ALL", "DGMLAB_DATA", "DGMLAB_FAST", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-            "OMP_NUM_THREADS")  # as the sandbox passes them (dgmlab.grading.sandbox.PASSED_ENV)
+            "OMP_NUM_THREADS")  # as the sandbox passes them (.kernel_sandbox.PASSED_ENV)
 
 
 def kernel_env(environ, home: str) -> dict:
@@ -42,7 +42,7 @@ def kernel_argv(args, connection: str, extra=()) -> list:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="dgmlab.grading.gradescope.user_kernel")
+    parser = argparse.ArgumentParser(prog="dgmlab.grading.isolation.user_kernel")
     parser.add_argument("--uid", type=int, required=True)
     parser.add_argument("--gid", type=int, required=True)
     parser.add_argument("--memory", type=int, required=True, help="bytes of address space")

@@ -1,7 +1,7 @@
 """The sandbox ``dgmlab pdf <hw>`` prints each submission in: headless Chromium walled as a grading kernel is.
 
 :func:`argv` is the ``bwrap`` command line (up to the program) that :class:`dgmlab.pdf.Chromium` is started under
-(its ``sandbox``): of this machine, the system's programs, libraries and fonts (:data:`dgmlab.grading.sandbox.SYSTEM`,
+(its ``sandbox``): of this machine, the system's programs, libraries and fonts (:data:`.bubblewrap.SYSTEM`,
 MathJax among them), the files of ``/etc`` the loader and fonts read and Chromium's own settings, and the folder of
 the pages it prints (at :data:`dgmlab.pdf.PAGES_INSIDE`), all read-only, in an empty root that is read-only once
 built; ``/dev``, ``/proc`` and sized tmpfs ``/tmp``, ``/var/tmp`` (its ``HOME`` and profile) and ``/dev/shm`` of its
@@ -14,17 +14,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import sandbox as S
+from . import bubblewrap as S
+from . import kernel_sandbox
 
 SANDBOX_UID = 1000  # Chromium's user inside: not root, so that Chromium's own sandbox starts there
 CHROMIUM_FILES = ("/etc/chromium.d", "/etc/chromium")  # what Debian's chromium launcher script reads
-TMPFS = S.DEFAULT_TMPFS  # bytes each of its tmpfs /var/tmp (profile, cache) and /dev/shm may hold, as a kernel's
+TMPFS = kernel_sandbox.DEFAULT_TMPFS  # bytes each of its tmpfs /var/tmp (profile, cache) and /dev/shm may hold
 
 
 def argv(binary: str, pages: Path, mathjax: Path) -> list[str]:
     """``bwrap ... --`` for Chromium ``binary`` printing the pages in ``pages`` with ``mathjax`` (``MathJax.js``);
     a binary or a MathJax outside the system's folders has its own folder bound in, read-only."""
-    from ..pdf import PAGES_INSIDE
+    from ...pdf import PAGES_INSIDE
 
     size = str(TMPFS)
     args = [*S.bwrap_command(), "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc",
@@ -49,6 +50,6 @@ def argv(binary: str, pages: Path, mathjax: Path) -> list[str]:
 
 
 def available() -> tuple[bool, str]:
-    """Whether bubblewrap can build the grading kernel's sandbox here (:func:`dgmlab.grading.sandbox.available`),
+    """Whether bubblewrap can build the grading kernel's sandbox here (:func:`.kernel_sandbox.available`),
     and if not, why."""
-    return S.available()
+    return kernel_sandbox.available()

@@ -1,0 +1,123 @@
+"""What every bubblewrap sandbox of the grader is built from: a grading kernel's (:mod:`.kernel_sandbox`), the
+judge's (:func:`dgmlab.grading.judge.judge_process.command`) and ``dgmlab pdf``'s Chromium's (:mod:`.printer_sandbox`).
+
+- :func:`bwrap_command`: bwrap started through ``env -i``, so no secret of the grader's environment is inside.
+- :func:`host_view`: the allow-list of this machine's folders a sandbox sees, all read-only: the system's programs
+  and libraries (:data:`SYSTEM`, :data:`SYSTEM_FILES`), the Python environment that grades and dgmlab
+  (:func:`environment_paths`; the judge's also the kit's hidden tests, :mod:`dgmlab.grading.hidden`), the kit's data
+  folder. bwrap's root is an empty tmpfs, which :data:`SEAL` makes read-only once every mount is in place.
+- :data:`NO_CAPABILITIES`; :func:`sandbox_root`, the path through which the grader sees inside a running sandbox;
+  :func:`sandboxes_folder`, where the sandboxes' runtime folders live on this machine.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+TMP_TMPFS = 1024 ** 2  # /tmp: room for the mount points made inside it (read-only once they are)
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")  # programs and libraries, read-only
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/alternatives",
+                "/etc/fonts")  # of /etc, only what the dynamic loader, time zones and fonts read
+def is_inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _outermost(paths) -> list[Path]:
+    """``paths`` (resolved, existing) without those inside another of them, shortest first."""
+    found = sorted({Path(p).resolve() for p in paths if p and Path(p).exists()}, key=lambda p: len(p.parts))
+    return [p for i, p in enumerate(found) if not any(is_inside(p, q) for q in found[:i])]
+
+
+def environment_paths(grader: bool = False) -> list[Path]:
+    """The Python environment that grades, as folders: this interpreter's prefixes (a venv and the Python it was
+    made from), the folder of the real executable, dgmlab's own folder (``src/`` of an editable install) and the
+    folder of each kit homework's checks (in a checkout ``homeworks/<hw>/checks/``, never ``homeworks/<hw>/``,
+    which holds the solutions; in a wheel, inside dgmlab's folder). With ``grader`` (the judge, never a kernel), in a
+    checkout also each homework's hidden tests, ``homeworks/<hw>/hidden/`` (:mod:`dgmlab.grading.hidden`)."""
+    import importlib.util
+
+    import dgmlab
+    from dgmlab import probes
+
+    dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
+    python = Path(os.path.realpath(sys.executable)).parent
+    checks = [Path(importlib.util.find_spec(f"{probes.__name__}.{hw}").origin).resolve().parent
+              for hw in probes.KIT_HOMEWORKS]
+    paths = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix, python, dgmlab_root, *checks]
+    if grader:
+        from .. import hidden
+
+        paths += hidden.folders()
+    return [p for p in _outermost(paths) if not any(is_inside(p, Path(s)) for s in SYSTEM if os.path.isdir(s))]
+
+
+def host_view(data: bool = True, grader: bool = False) -> list[str]:
+    """bwrap arguments that show a sandbox only what it may see of this machine, all read-only: the system's
+    programs and libraries (:data:`SYSTEM`, :data:`SYSTEM_FILES`), the Python environment and dgmlab
+    (:func:`environment_paths`) and, with ``data``, the kit's data folder (``DGMLAB_DATA``). Everything else
+    (home folders, ``/root``, ``/tmp``, ``/work``, every course and checkout) does not exist there: bwrap's root
+    is an empty tmpfs, which :data:`SEAL` makes read-only once every mount is in place."""
+    args = []
+    for path in SYSTEM:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for path in SYSTEM_FILES:
+        args += ["--ro-bind-try", path, path]
+    for path in environment_paths(grader):
+        args += ["--ro-bind", str(path), str(path)]
+    folder = os.environ.get("DGMLAB_DATA")
+    if data and folder and os.path.isdir(folder):
+        args += ["--ro-bind", str(Path(folder).resolve()), str(Path(folder).resolve())]
+    return args
+
+
+SEAL = ["--remount-ro", "/tmp", "--remount-ro", "/"]  # last: nothing but the sized tmpfs mounts may be written
+# No capability inside, whoever starts the sandbox: bwrap started by root (a container, a CI machine, a SLURM node's
+# root) otherwise leaves the sandbox root's capabilities, with which a cell unmounts the student view (the grader's
+# references appear) or remounts a bound folder read-write (the venv, dgmlab's source: code the grader then runs).
+NO_CAPABILITIES = ["--cap-drop", "ALL"]
+
+
+def bwrap_command() -> list[str]:
+    """How every sandbox starts bwrap: through ``env -i``, with no environment at all. ``--clearenv`` clears only
+    the environment of the program bwrap runs; inside the sandbox ``/proc/1/environ`` is the environment bwrap
+    itself was started with, so the grader's own (an LMS token, a key) must never be in it. What the sandbox's
+    program needs is set with ``--setenv``."""
+    return [shutil.which("env") or "/usr/bin/env", "-i", shutil.which("bwrap") or "bwrap"]
+
+
+def sandbox_root(proc, timeout: float = 10.0) -> str | None:
+    """``/proc/<pid>/root`` of the first process inside the sandbox that ``proc`` (bwrap) starts: the path
+    through which the grader sees the sandbox's own mounts (its runtime folder's sockets); ``None`` when bwrap
+    made none within ``timeout`` seconds (it failed: the kernel never answers, as without the sandbox)."""
+    import time
+
+    import psutil
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            children = proc.children()
+        except psutil.NoSuchProcess:
+            return None
+        if children:
+            return f"/proc/{children[0].pid}/root"
+        time.sleep(0.005)
+    return None
+
+
+def sandboxes_folder() -> Path:
+    """The folder that holds every sandbox's runtime folder on this machine (hidden from every kernel)."""
+    base = Path(tempfile.gettempdir()) / "dgmlab-sandboxes"
+    base.mkdir(mode=0o700, exist_ok=True)
+    return base
+
