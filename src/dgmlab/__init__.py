@@ -16,7 +16,7 @@ from . import runtime, workspace  # noqa: E402,F401
 # works without an ``import dgmlab.artifacts`` cell: a student's run once lost its weights file to that import)
 _SUBMODULES = ("artifacts", "checkpoint", "checks", "data", "handin", "image_budget", "metrics", "novelty", "pdf",
                "pdf_page", "pdf_printer", "pdf_questions", "pdf_tools", "plots", "probes", "selfcheck", "testing",
-               "toys", "weights_files", "wire")
+               "tex_text", "toys", "weights_files", "wire")
 
 
 def __getattr__(name: str):
@@ -27,14 +27,15 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'dgmlab' has no attribute {name!r}")
 
 
-def check(question: str | None = None, path=None, files=None) -> bool:
+def check(question: str | None = None, path=None, files=None) -> bool | None:
     """Check the saved notebook as the autograder runs it and print per question what the visible
     checks earn and what hidden tests decide (see :mod:`dgmlab.selfcheck`).
 
     Without ``path`` it finds the notebook in the homework folder or, in Colab, in
     ``MyDrive/Colab Notebooks/`` or any other folder of the Drive; the graded files are read from ``files``,
     default the homework folder the setup cell entered (where the notebook wrote them). It ends with what the
-    handout asks to hand in and what is missing. While graded or checked it does nothing (returns ``None``)."""
+    handout asks to hand in and what is missing. Returns whether every visible check passed; ``None`` in a notebook
+    (the report says it) and while graded or checked (then it does nothing)."""
     from .selfcheck import check as _check
 
     return _check(question, path, files)
