@@ -93,7 +93,7 @@ def test_local_only_release_and_its_check(tmp_path):
     C.release(c, local_only=True)
     nb = nbformat.read(c.release_notebook(HW), as_version=4)
     setup = next(cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "setup")
-    assert 'DGMLAB_INSTALL = ""  # local-only release' in setup.source
+    assert 'DGMLAB_INSTALL = ""  #' in setup.source
     assert C.release_is_local_only(c) and C.release_differences(c) == []
     copy_config(tmp_path)  # the instructor sets a source: the local-only release/ is now out of date
     assert not C.release_is_local_only(c) and C.release_differences(c) == [HW]
@@ -159,9 +159,9 @@ def test_failing_to_write_the_returned_notebook_keeps_the_grade(course, monkeypa
 
     from distributed import Client, LocalCluster
 
-    from dgmlab.grading import layout
+    from dgmlab.grading import returned_notebooks
 
-    monkeypatch.setattr(layout, "write_student_notebooks", broken)  # where the grading worker finds it
+    monkeypatch.setattr(returned_notebooks, "write_student_notebooks", broken)  # where the grading worker finds it
     # a worker thread in this process, so that it sees the patched function
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:

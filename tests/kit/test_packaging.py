@@ -19,6 +19,7 @@ import tiny_homework as tiny
 from conftest import ROOT
 from dgmlab import cli
 from dgmlab.grading.preprocessors import InstallSourceError, SetInstallSource, install_source_problem
+from dgmlab.grading.preprocessors.install_source import NO_SOURCE_LINE
 
 try:
     import tomllib
@@ -170,6 +171,12 @@ def test_local_only_setup_cell_stops_in_colab_with_a_message(tmp_path):
     assert "Ask your instructor" in last and "!pip install" in last
 
 
+def test_local_only_setup_cell_says_nothing_of_how_it_was_released():
+    """A student reads the setup cell: what to do in Colab, never the instructor's release process."""
+    cell = _setup_cell(local_only=True).lower()
+    assert [w for w in ("local-only", "local use", "release") if w in cell] == []
+
+
 @pytest.mark.parametrize("traits, says", [
     ({"install_source": "dgmlab @ git+https://github.com/someone/dgm-homeworks@v0.3.1"},
      'run: pip install "dgmlab @ git+https://github.com/someone/dgm-homeworks@v0.3.1"'),
@@ -188,7 +195,7 @@ def test_committed_release_is_local_only():
     for path in sorted((ROOT / "release").glob("*/*.ipynb")):
         setup = next(c for c in nbformat.read(path, as_version=4).cells
                      if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
-        assert 'DGMLAB_INSTALL = ""  # local-only release' in setup.source, path.name
+        assert NO_SOURCE_LINE in setup.source, path.name
 
 
 def _tiny_course(tmp_path, config_line=""):

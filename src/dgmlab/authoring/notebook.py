@@ -51,10 +51,9 @@ DGMLAB_INSTALL = ""  # where Colab installs dgmlab from: set by the course (nbgr
 if importlib.util.find_spec("dgmlab") is None:
     if "google.colab" in sys.modules:
         if not DGMLAB_INSTALL:
-            raise RuntimeError("This notebook does not say where to install dgmlab from (the course released "
-                               "it for local use only), so Colab cannot set it up. Ask your instructor for a "
-                               "dgmlab wheel (.whl): upload it to Colab, run !pip install followed by its file "
-                               "name, then run this cell again.")
+            raise RuntimeError("This notebook does not say where to install dgmlab from, so Colab cannot set "
+                               "it up. Ask your instructor for a dgmlab wheel (.whl): upload it to Colab, run "
+                               "!pip install followed by its file name, then run this cell again.")
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", DGMLAB_INSTALL], check=True)
     else:
         raise ModuleNotFoundError("dgmlab is not installed here: " + (

@@ -8,6 +8,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Unicode
 
 INSTALL_LINE = re.compile(r'^DGMLAB_INSTALL = .*$', re.MULTILINE)
+# a local-only release's line: what a student needs (the setup cell's error says the rest), no release words
+NO_SOURCE_LINE = 'DGMLAB_INSTALL = ""  # empty: in Colab, ask your instructor for the dgmlab wheel (.whl)'
 
 
 class InstallSourceError(ValueError):
@@ -127,7 +129,7 @@ class SetInstallSource(NbGraderPreprocessor):
             if problem:
                 raise InstallSourceError(problem)
             if self.local_only:
-                line = 'DGMLAB_INSTALL = ""  # local-only release: the course set no install source for Colab'
+                line = NO_SOURCE_LINE
             else:
                 value = self.install_source.strip().replace("\\", "\\\\").replace('"', '\\"')
                 line = f'DGMLAB_INSTALL = "{value}"  # where Colab installs dgmlab from: set by the course'
