@@ -69,15 +69,16 @@ def with_a_nan(state: dict) -> dict:
     return state
 
 
-def assert_earns_every_point(hw: str, spec, data: dict, seed: int, hidden_source: str) -> None:
+def assert_earns_every_point(hw: str, spec, data: dict, seed: int) -> None:
     """A probe's ``data`` at ``seed`` earns every visible point of ``spec``'s cell (a self-check on the working seed
-    compares with the recorded values, another seed with the grader's references on its draw), and with the hidden
-    tests of ``hidden_source`` (the instructor's cell) every point."""
+    compares with the recorded values, another seed with the grader's references on its draw), and with the grader's
+    hidden tests of the cell (:func:`dgmlab.grading.hidden.tests`) every point."""
     from dgmlab import probes
+    from dgmlab.grading import hidden
 
     visible = probes.judge(hw, spec, data, seed)
     assert visible.earned == spec.points - spec.hidden, visible.lines
-    graded = probes.judge(hw, spec, data, seed, hidden_source=hidden_source)
+    graded = probes.judge(hw, spec, data, seed, hidden=hidden.tests(hw, spec.cell))
     assert graded.earned == spec.points, graded.lines
 
 

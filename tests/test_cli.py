@@ -38,3 +38,15 @@ def test_the_handler_writes_to_the_stderr_of_the_moment(dgmlab_log, capsys, monk
     monkeypatch.setattr("sys.stderr", later)  # a stream swapped after logging was set up
     logging.getLogger("dgmlab.grading.hand.grade_by_question").warning("no MathJax 2")
     assert later.getvalue() == "no MathJax 2\n"
+
+
+def test_new_homeworks_help_names_every_file_it_creates(capsys):
+    """`dgmlab new-homework --help` says what the command writes: each file of the template, hidden.py included."""
+    from dgmlab.authoring.template import template_folder
+
+    with pytest.raises(SystemExit):
+        cli.main(["new-homework", "--help"])
+    text = capsys.readouterr().out
+    files = sorted(p.name for p in template_folder().glob("*.py"))
+    assert "hidden.py" in files and all(f"\n  {name} " in text for name in files), text
+    assert "never released" in text

@@ -28,6 +28,21 @@ from .cli_commands import (
     cmd_report,
 )
 
+NEW_HOMEWORK = """\
+Copy the kit's template homework into homeworks/<hw>/ of the course: a homework of the course's own, with one
+code question, one derivation graded by exact sympy comparison and one written answer. It creates:
+
+  __init__.py        PARTS (the percent files below, in notebook order) and build()
+  intro.py           title, setup cell, imports
+  q1_log_density.py  a torch function and its check() test cell
+  q2_gaussian_kl.py  a sympy derivation and its check() test cell
+  q3_written.py      a written answer graded by hand
+  checks.py          each test cell's CheckSpec and visible tests (released to students with the notebook)
+  hidden.py          the hidden tests test_x(v, ref), HIDDEN by test cell (the grader's only: never released)
+  proofs.py          MUTANTS (wrong answers and what each earns) and PARTIAL
+
+Next: dgmlab build --record-outputs <hw>, then dgmlab release <hw> (docs/own_homework.md)."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dgmlab", description="Deep Generative Models course kit: release, autograde "
@@ -53,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_build)
 
     s = sub.add_parser("new-homework", help="copy the template homework (a code question, a derivation, a written "
-                                            "answer) into homeworks/<hw>/ (authors; docs/own_homework.md)")
+                                            "answer) into homeworks/<hw>/ (authors; docs/own_homework.md)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, description=NEW_HOMEWORK)
     s.add_argument("hw", help="the new homework's id, e.g. hw6_vae")
     s.set_defaults(func=cmd_new_homework)
 

@@ -17,6 +17,7 @@ def course(tmp_path):
     (tmp_path / "homeworks").mkdir(parents=True)
     shutil.copy(FIXTURE, tmp_path / "homeworks" / "hw9_tiny.py")
     shutil.copy(FIXTURE.with_name("tiny_checks.py"), tmp_path / "homeworks")  # the checks it names
+    shutil.copy(FIXTURE.with_name("tiny_hidden.py"), tmp_path / "homeworks")  # and its hidden tests
     return tmp_path
 
 
@@ -25,6 +26,20 @@ def test_build_writes_the_source_notebook_and_check_then_passes(course, capsys):
     assert (course / "source" / "hw9_tiny" / "hw9_tiny.ipynb").exists()
     assert "wrote source/hw9_tiny/hw9_tiny.ipynb" in capsys.readouterr().out
     assert cli.main(["--course", str(course), "build", "--check"]) == 0
+
+
+def test_a_builders_test_cell_with_hidden_test_markers_stops_the_build_naming_its_line(course, capsys):
+    builder = course / "homeworks" / "hw9_tiny.py"
+    text = builder.read_text(encoding="utf-8")
+    call = 'check("mean_square_tests", mean_square)\n'
+    builder.write_text(text.replace(call, call + "        ### BEGIN HIDDEN TESTS\n        def test_old():\n"
+                                    "            pass\n        ### END HIDDEN TESTS\n"), encoding="utf-8")
+    line = text[:text.index('nb.tests("mean_square_tests"')].count("\n") + 1  # the builder's call of that cell
+    assert cli.main(["--course", str(course), "build"]) == 2
+    err = capsys.readouterr().err
+    assert f"hw9_tiny.py:{line}: test cell 'mean_square_tests' holds hidden tests between hidden-test markers" in err
+    assert "move these tests to hidden.py as test_x(v, ref) functions; see docs/authoring.md" in err
+    assert not (course / "source" / "hw9_tiny").exists()
 
 
 def test_build_check_fails_on_a_notebook_edited_by_hand(course, capsys):

@@ -29,10 +29,6 @@ def square(x):
 
 # %% kind="tests" grade_id="q1_square_tests" points=2
 check("q1_square_tests", square)
-### BEGIN HIDDEN TESTS
-def test_negative():
-    assert at_minus_two == 4
-### END HIDDEN TESTS
 
 # %% [markdown] kind="written" grade_id="q1a" points=3
 # Because the square is even.
@@ -54,6 +50,14 @@ CHECKS = [CheckSpec("q1_square_tests", 2, 1, ("square",), visible=(test_square,)
 """
 
 
+KINDS_HIDDEN = """
+def test_negative(v, ref):
+    assert v.at_minus_two == 4, "square(-2) is not 4"
+
+HIDDEN = {"q1_square_tests": (test_negative,)}
+"""
+
+
 def _part(tmp_path, text, name="q1.py"):
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
@@ -66,6 +70,7 @@ def _nbgrader(cell):
 
 def test_every_cell_kind_becomes_its_notebook_cell(tmp_path):
     (tmp_path / "checks.py").write_text(KINDS_CHECKS, encoding="utf-8")  # the homework's own check specs
+    (tmp_path / "hidden.py").write_text(KINDS_HIDDEN, encoding="utf-8")  # and hidden tests
     nb = build_homework("hw9_kinds", tmp_path, [_part(tmp_path, EVERY_KIND).name])
     cells = nb.nb.cells
     assert [c.cell_type for c in cells] == ["markdown", "code", "code", "code", "code", "markdown", "code"]
@@ -74,7 +79,7 @@ def test_every_cell_kind_becomes_its_notebook_cell(tmp_path):
     assert cells[2].source == f"{CHECK_MARKER}\nprint(1 + 1)" and _nbgrader(cells[2])["grade_id"] == "symbols"
     assert _nbgrader(cells[3])["solution"] and _nbgrader(cells[3])["grade_id"] == "q1_square"
     assert _nbgrader(cells[4])["points"] == 2 and _nbgrader(cells[4])["grade"]
-    assert "### BEGIN HIDDEN TESTS" in cells[4].source
+    assert cells[4].source == 'check("q1_square_tests", square)'
     assert _nbgrader(cells[5])["points"] == 3 and "### BEGIN SOLUTION\nBecause the square is even." in cells[5].source
     assert cells[6].source == "x = square(4)" and not _nbgrader(cells[6])
 
@@ -111,6 +116,24 @@ def test_a_setup_cell_with_a_body_is_refused(tmp_path):
         add_part(Notebook("hw9_x"), path)
 
 
+def test_hidden_test_markers_in_a_test_cell_stop_the_build_with_the_file_and_line(tmp_path):
+    (tmp_path / "checks.py").write_text(KINDS_CHECKS, encoding="utf-8")
+    (tmp_path / "hidden.py").write_text(KINDS_HIDDEN, encoding="utf-8")
+    text = EVERY_KIND.replace('check("q1_square_tests", square)\n', 'check("q1_square_tests", square)\n'
+                              '### BEGIN HIDDEN TESTS\ndef test_old():\n    assert at_minus_two == 4\n'
+                              '### END HIDDEN TESTS\n')
+    with pytest.raises(PercentError, match=r"q1\.py:17: a hidden-test marker in a test cell; move these tests to "
+                                           r"hidden\.py as test_x\(v, ref\) functions; see docs/authoring\.md"):
+        build_homework("hw9_kinds", tmp_path, [_part(tmp_path, text).name])
+
+
+def test_hidden_points_without_a_hidden_py_stop_the_build_saying_where_they_go(tmp_path):
+    (tmp_path / "checks.py").write_text(KINDS_CHECKS, encoding="utf-8")  # 1 of the cell's 2 points is hidden
+    with pytest.raises(PercentError, match=r"q1\.py:\d+: .*1 points go to hidden tests but the cell has none.*"
+                                           r"this homework has no hidden\.py"):
+        build_homework("hw9_kinds", tmp_path, [_part(tmp_path, EVERY_KIND).name])
+
+
 def test_a_part_listed_but_missing_is_named(tmp_path):
     with pytest.raises(PercentError, match="lists 'q9.py' in PARTS"):
         build_homework("hw9_x", tmp_path, ["q9.py"])
@@ -123,6 +146,8 @@ def course(tmp_path):
     folder.mkdir(parents=True)
     # no checked cell here: building one needs its output recorded by running it
     (folder / "q1.py").write_text(EVERY_KIND.replace(" check_output=true", ""), encoding="utf-8")
+    (folder / "checks.py").write_text(KINDS_CHECKS, encoding="utf-8")
+    (folder / "hidden.py").write_text(KINDS_HIDDEN, encoding="utf-8")
     (folder / "proofs.py").write_text("MUTANTS = []\n", encoding="utf-8")
     (folder / "__init__.py").write_text(
         "from pathlib import Path\nfrom dgmlab.authoring.percent import build_homework\n"
@@ -158,3 +183,10 @@ def test_dgmlab_build_reports_a_bad_header_without_a_traceback(course, capsys):
     assert cli.main(["--course", str(course), "build"]) == 2
     err = capsys.readouterr().err
     assert "q1.py:" in err and "a tests cell needs points in its header" in err and "Traceback" not in err
+
+
+def test_the_build_puts_a_course_homeworks_hidden_py_beside_the_source_notebook(course):
+    assert build(course, check=False) == 0
+    source = course / "source" / "hw9_kinds"
+    assert (source / "hidden.py").read_text(encoding="utf-8") == KINDS_HIDDEN
+    assert (source / "checks.py").read_text(encoding="utf-8") == KINDS_CHECKS

@@ -30,9 +30,10 @@ HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 # (file relative to the repository, enclosing function's qualname, callee): why the argument is the grader's own
 ALLOWED = {
-    ("src/dgmlab/probes/judging.py", "_judge", "exec"):
-        "the hidden tests of the instructor's test cell (the gradebook's source, never the submission's)",
-    ("src/dgmlab/probes/judging.py", "_judge", "compile"): "the same hidden tests, compiled for a file name",
+    ("src/dgmlab/grading/hidden/__init__.py", "load_text", "exec"):
+        "a course's own hidden.py from source/<hw>/ (the instructor's), handed to the judge, never a submission's",
+    ("src/dgmlab/grading/hidden/__init__.py", "load_text", "compile"):
+        "the same course hidden.py, compiled under its file name",
     ("src/dgmlab/probes/__init__.py", "load_checks_text", "exec"):
         "a course's own checks.py from source/<hw>/ (the instructor's), handed to the judge, never a submission's",
     ("src/dgmlab/probes/__init__.py", "load_checks_text", "compile"):
@@ -233,6 +234,14 @@ def test_every_reviewed_entry_still_matches_a_call(found):
     assert not stale, f"entries that match no call any more (remove them): {stale}"
 
 
+def test_the_judge_of_a_test_cell_runs_no_text(found):
+    """probes/judging.py decides a cell by calling test functions (the kit's hidden packages, a course's hidden.py
+    loaded by dgmlab.grading.hidden): it holds no exec, eval or compile at all, reviewed or not."""
+    calls = {k: v for k, v in found.items() if k[0] == "src/dgmlab/probes/judging.py"}
+    assert not calls, calls
+    assert not any(f == "src/dgmlab/probes/judging.py" for f, _, _ in ALLOWED)
+
+
 def test_every_entry_says_why():
     assert all(len(why) > 20 for why in ALLOWED.values())
 
@@ -311,7 +320,7 @@ def test_an_unreviewed_call_and_a_stale_entry_fail(found):
         "def _at_h0(expr, name):\n    return sp.sympify(expr)\n", rel)}}
     with pytest.raises(AssertionError, match="_at_h0: sympy.sympify"):
         test_no_evaluator_on_the_kernels_values(found_with_it)
-    without = {k: v for k, v in calls.items() if k != ("src/dgmlab/probes/judging.py", "_judge", "exec")}
+    without = {k: v for k, v in calls.items() if k != ("src/dgmlab/grading/hidden/__init__.py", "load_text", "exec")}
     with pytest.raises(AssertionError, match="match no call any more"):
         test_every_reviewed_entry_still_matches_a_call(without)
 

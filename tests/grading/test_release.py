@@ -87,6 +87,26 @@ def test_release_ships_a_course_homeworks_checks_file_without_a_warning(tmp_path
     assert "WARNING" not in capsys.readouterr().err
 
 
+def test_the_release_holds_no_hidden_py_of_a_course_homework(tmp_path):
+    course = tiny_course(tmp_path)
+    assert (course.folder("source", HW) / "hidden.py").is_file()  # the build put it there, for the grader
+    C.release(course, local_only=True)
+    assert not any(p.name == "hidden.py" for p in course.folder("release", HW).rglob("*"))
+    assert "test_value_on_the_graders_input" not in course.release_notebook(HW).read_text(encoding="utf-8")
+
+
+def test_release_refuses_a_config_under_which_nbgrader_would_copy_hidden_py(tmp_path):
+    course = tiny_course(tmp_path)
+    config = course.root / "nbgrader_config.py"
+    config.write_text(config.read_text(encoding="utf-8") + '\nc.CourseDirectory.ignore = ["__pycache__"]\n',
+                      encoding="utf-8")
+    with pytest.raises(C.CourseError, match=r"source/hw9_tiny/hidden.py holds hw9_tiny's hidden tests, but "
+                                            r"nbgrader_config.py's c.CourseDirectory.ignore .* add 'hidden.py' to "
+                                            r"c.CourseDirectory.ignore; nothing was released"):
+        C.release(course, local_only=True)
+    assert not course.release_notebook(HW).exists()
+
+
 def test_release_refuses_a_checks_file_that_holds_hidden_tests(tmp_path):
     course = tiny_course(tmp_path)
     checks = course.folder("source", HW) / "checks.py"

@@ -224,8 +224,7 @@ def test_artifact_cell_points_split_so_a_copied_file_earns_nothing(builder):
     from dgmlab.grading import hidden as grader_side
     from dgmlab.probes import hw1_wgan as spec_module
 
-    source = _sources(builder)[CELL]
-    steps = probes.plan(probes.spec_for(HW, CELL), source, hidden=grader_side.tests(HW, CELL))
+    steps = probes.plan(probes.spec_for(HW, CELL), hidden=grader_side.tests(HW, CELL))
     assert {n: w for n, w, hidden in steps if hidden} == {"test_mnist_classifier_score_above_the_bar": 5}
     assert {n: w for n, w, hidden in steps if not hidden} == {"test_saved_generator_draws_1000_new_images": 2}
     tests = (grader_side.checkout_folder(HW) / "q3_wgan_on_mnist.py").read_text()
@@ -401,7 +400,7 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
     (against the grader's references on that draw), and with the hidden tests every point."""
     spec = probes.spec_for(HW, cell)
     data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(answers_ns[n] for n in spec.names), seed)))
-    assert_earns_every_point(HW, spec, data, seed, _sources(builder)[cell])
+    assert_earns_every_point(HW, spec, data, seed)
 
 
 def test_a_visible_test_reads_the_values_under_working(answers_ns):

@@ -168,9 +168,10 @@ def cell_source(builder):
 def _judge(cell_source, folder, seeds=None):
     """The grader's judgement of the cell on the files in ``folder`` (full mode: grading, not a fast preview)."""
     from dgmlab import probes
+    from dgmlab.grading import hidden
 
     spec = probes.spec_for("hw2_wgangp", CELL)
-    return probes.judge("hw2_wgangp", spec, {}, 0, hidden_source=cell_source, folder=folder,
+    return probes.judge("hw2_wgangp", spec, {}, 0, hidden=hidden.tests("hw2_wgangp", CELL), folder=folder,
                         seeds=seeds if seeds is not None else {WEIGHTS: 0})
 
 
@@ -265,14 +266,14 @@ def test_artifact_cell_leaves_the_graders_draw_for_the_dashboard(cell_source, tm
     spec = probes.spec_for("hw2_wgangp", CELL)
     kept = {}
     (tmp_path / WEIGHTS).write_bytes((ROOT / "tests" / "fixtures" / "hw2_genuine_generator_f16.pt").read_bytes())
-    result = probes.judge("hw2_wgangp", spec, {}, 0, hidden_source=cell_source, folder=tmp_path,
+    result = probes.judge("hw2_wgangp", spec, {}, 0, hidden=(), folder=tmp_path,
                           seeds={WEIGHTS: 0}, keep=kept.__setitem__)
     assert result.earned == 2 and set(kept) == {"graded_draw_100.pt"}
     drawn = torch.load(io.BytesIO(kept["graded_draw_100.pt"]), weights_only=True)
     assert drawn.shape == (100, 1, 28, 28) and float((drawn - _fixture("hw2_genuine_samples_100.pt")).abs().max()) < 0.03
     kept.clear()
     (tmp_path / WEIGHTS).write_bytes(b"not a torch file")
-    result = probes.judge("hw2_wgangp", spec, {}, 0, hidden_source=cell_source, folder=tmp_path,
+    result = probes.judge("hw2_wgangp", spec, {}, 0, hidden=(), folder=tmp_path,
                           seeds={WEIGHTS: 0}, keep=kept.__setitem__)
     assert result.earned == 0 and not kept
 
@@ -484,7 +485,7 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
 
     spec = probes.spec_for("hw2_wgangp", cell)
     data = wire.loads(wire.dumps(probes.run_probe(spec, _converted_objects(ref_all, cell), seed)))
-    assert_earns_every_point("hw2_wgangp", spec, data, seed, _test_cell_source(builder, cell))
+    assert_earns_every_point("hw2_wgangp", spec, data, seed)
 
 
 @pytest.mark.parametrize("cell", [c for c in CONVERTED if CONVERTED[c]])

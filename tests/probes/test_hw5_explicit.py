@@ -100,9 +100,10 @@ def _cell_source(gid):
 def _judged(gid, folder):
     """``(earned, printed)``: the grader's verdict on test cell ``gid`` with the files in ``folder``."""
     from dgmlab import probes
+    from dgmlab.grading import hidden
 
     spec = probes.spec_for("hw5_explicit", gid)
-    result = probes.judge("hw5_explicit", spec, {}, 0, hidden_source=_cell_source(gid), folder=folder,
+    result = probes.judge("hw5_explicit", spec, {}, 0, hidden=hidden.tests("hw5_explicit", gid), folder=folder,
                           seeds={n: 0 for n in spec.files})
     return result.earned, "\n".join(result.lines)
 
@@ -421,7 +422,7 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
         ns = ref
     spec = probes.spec_for("hw5_explicit", cell)
     data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(ns[n] for n in spec.names), seed)))
-    assert_earns_every_point("hw5_explicit", spec, data, seed, _cell_source(cell))
+    assert_earns_every_point("hw5_explicit", spec, data, seed)
 
 
 def test_a_visible_test_compares_the_working_values_with_the_recorded_ones(ref):
@@ -505,7 +506,9 @@ def test_a_network_without_the_stated_parameters_is_told_so_not_that_its_code_ra
     spec = probes.spec_for("hw5_explicit", cell)
     objects = tuple(Unstated if n == name else None for n in spec.names)
     data = wire.loads(wire.dumps(probes.run_probe(spec, objects, probes.WORKING_SEED)))
-    result = probes.judge("hw5_explicit", spec, data, probes.WORKING_SEED, hidden_source=_cell_source(cell))
+    from dgmlab.grading import hidden
+
+    result = probes.judge("hw5_explicit", spec, data, probes.WORKING_SEED, hidden=hidden.tests("hw5_explicit", cell))
     failed = [line for line in result.lines if line.startswith("FAILED")]
     assert failed and result.earned == 0, result.lines
     told = [line for line in failed if "docstring" in line and "parameters" in line]

@@ -10,7 +10,6 @@ import inspect
 import pytest
 import torch
 
-from conftest import homework_builders
 from dgmlab import probes
 
 HW = "hw5_explicit"
@@ -29,12 +28,6 @@ def _kit_modules() -> list:
     return [kit, *(importlib.import_module(f"{kit.__name__}.{m.name}") for m in pkgutil.iter_modules(kit.__path__))]
 
 
-def _sources():
-    from dgmlab.authoring.proofs import _grade_id
-
-    return {_grade_id(c): c.source for c in homework_builders()[HW].build().nb.cells if _grade_id(c)}
-
-
 def _public_callables():
     import importlib
 
@@ -49,12 +42,14 @@ def _public_callables():
     return found
 
 
-def _earned(cell, answer, source, seed=4242):
+def _earned(cell, answer, seed=4242):
+    """What ``answer`` earns on ``cell`` through the grader's judge, hidden tests included."""
+    from dgmlab import wire
+    from dgmlab.grading import hidden
+
     spec = probes.spec_for(HW, cell)
     data = probes.run_probe(spec, (answer,), seed)
-    from dgmlab import wire
-
-    result = probes.judge(HW, spec, wire.loads(wire.dumps(data)), seed, hidden_source=source)
+    result = probes.judge(HW, spec, wire.loads(wire.dumps(data)), seed, hidden=hidden.tests(HW, cell))
     return result.earned
 
 
@@ -66,10 +61,9 @@ def _blank(*args, **kwargs):
 @pytest.mark.parametrize("cell", sorted(FUNCTION_CELLS))
 def test_no_public_callable_of_the_student_package_answers_a_cell(cell, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a callable that writes files writes them here
-    source = _sources()[cell]
-    blank = _earned(cell, _blank, source)
+    blank = _earned(cell, _blank)
     assert blank == 0
-    answered = {name: _earned(cell, fn, source) for name, fn in _public_callables()}
+    answered = {name: _earned(cell, fn) for name, fn in _public_callables()}
     over = {name: got for name, got in answered.items() if got > blank}
     assert not over, f"{cell}: callables of the student package earn more than the blank ({blank}): {over}"
 
@@ -84,7 +78,7 @@ def test_the_kits_metrics_wrapped_as_q4_answers_earn_nothing(cell, wrap):
     stated signatures, earned 1.5 of 2 and 2 of 4; every value now counts only with its graph."""
     from dgmlab import metrics
 
-    assert _earned(cell, wrap(metrics), _sources()[cell]) == 0
+    assert _earned(cell, wrap(metrics)) == 0
 
 
 def test_the_checks_module_hands_back_no_network():

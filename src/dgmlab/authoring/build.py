@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from .notebook import CHECK_MARKER, Notebook, is_checked
+from .notebook import CHECK_MARKER, HiddenTestsInCell, Notebook, is_checked
 
 BUILDERS = Path("homeworks")  # where a course keeps its homeworks' sources (builders), relative to its directory
 
@@ -40,7 +40,13 @@ class Homework:
     root: Path
 
     def build(self) -> Notebook:
-        nb = self.module.build()
+        try:
+            nb = self.module.build()
+        except HiddenTestsInCell as exc:  # a builder file's test cell: name the builder's line that made it
+            import traceback
+
+            frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == self.module.__file__]
+            raise BuildError((f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else "") + str(exc)) from None
         if not isinstance(nb, Notebook) or nb.hw != self.hw:
             raise BuildError(f"{self.module.__file__}: build() must return the Notebook of {self.hw!r}")
         nb.root = self.root

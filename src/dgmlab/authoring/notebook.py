@@ -12,10 +12,11 @@ Cell kinds and the nbgrader metadata they carry:
 - ``answer``: autograded code the student writes: ``### BEGIN SOLUTION`` ..
   ``### END SOLUTION`` inside; nbgrader's release replaces the region with a stub.
 - ``tests``: a locked, graded test cell worth ``points``: one ``check("<grade_id>", names...)`` call
-  (:mod:`dgmlab.probes`: the cell's spec holds its visible tests and points) and its hidden tests
-  between ``### BEGIN HIDDEN TESTS`` .. ``### END HIDDEN TESTS``. The specs are the kit's
-  ``dgmlab.probes.<hw>``, or for a course's own homework a ``checks.py`` beside the notebook
-  (:meth:`Notebook.checks_file`).
+  (:mod:`dgmlab.probes`: the cell's spec holds its visible tests and points). Its hidden tests are functions
+  in the grader's side, never text in the cell (a cell holding hidden-test markers is refused): the kit's
+  ``homeworks/<hw>/hidden/``, a course's own homework's ``hidden.py`` (:meth:`Notebook.hidden_file`). The
+  specs are the kit's ``dgmlab.probes.<hw>``, or for a course's own homework a ``checks.py`` beside the
+  notebook (:meth:`Notebook.checks_file`).
 - ``written``: a hand-graded markdown answer cell worth ``points``; the source notebook keeps
   the model answer between ``### BEGIN SOLUTION`` and ``### END SOLUTION``.
 
@@ -63,6 +64,23 @@ import dgmlab
 # Your files (figures, checkpoints, files to submit) go to the homework folder: in Colab MyDrive/dgm-course/{hw}/
 # on Google Drive, which survives a disconnect (Colab asks once for access); elsewhere this notebook's folder.
 device = dgmlab.setup("{hw}")'''
+
+
+MOVE_HIDDEN = "move these tests to hidden.py as test_x(v, ref) functions; see docs/authoring.md"
+
+
+class HiddenTestsInCell(ValueError):
+    """A test cell holds hidden tests as text (between hidden-test markers), which the grader never runs."""
+
+
+def hidden_marker_line(source: str) -> int | None:
+    """The number (from 1) of the first line of ``source`` that holds a hidden-test marker, or ``None``."""
+    from dgmlab.testing import HIDDEN_BEGIN, HIDDEN_END
+
+    for i, line in enumerate(source.splitlines(), start=1):
+        if HIDDEN_BEGIN.lstrip("# ") in line or HIDDEN_END.lstrip("# ") in line:
+            return i
+    return None
 
 
 def clean_source(text: str) -> str:
@@ -115,6 +133,8 @@ class Notebook:
         }
         self._ids: set[str] = set()
         self._auto = 0
+        self._checks: Path | None = None  # a course's own homework: its checks.py (checks_file)
+        self._hidden: Path | None = None  # and its hidden.py (hidden_file)
         # a kit homework: (homeworks/<hw>/checks/points.json, {test cell: points from its header}), which the build
         # writes beside the checks so that the student package knows each cell's points (dgmlab.probes.cell_points)
         self.points_file: tuple | None = None
@@ -174,9 +194,13 @@ class Notebook:
         return self._add(cell)
 
     def tests(self, grade_id: str, points: float, src: str):
-        """A graded test cell: ``check("<grade_id>", names...)`` and its hidden tests, matching the cell's
-        spec (:meth:`_probe_cell`)."""
+        """A graded test cell: ``check("<grade_id>", names...)``, matching the cell's spec and hidden tests
+        (:meth:`_probe_cell`); hidden tests written in the cell between hidden-test markers are refused."""
         src = clean_source(src)
+        marker = hidden_marker_line(src)
+        if marker is not None:
+            raise HiddenTestsInCell(f"test cell {grade_id!r} holds hidden tests between hidden-test markers (its line "
+                             f"{marker}), which the grader never runs: {MOVE_HIDDEN}")
         if not self._probe_cell(grade_id, points, src):
             raise ValueError(f"test cell {grade_id!r} must call check({grade_id!r}, <the answers it tests>): the "
                              f"grader judges only check() cells and gives any other test cell 0")
@@ -207,9 +231,12 @@ class Notebook:
                                 f"{spec.points:g}: make them equal")
             from dgmlab.grading import hidden
 
-            probes.plan(spec, src, hidden=hidden.tests(self.hw, grade_id))  # the kit's: homeworks/<hw>/hidden/
+            # the kit's homeworks/<hw>/hidden/, a course's hidden.py (:meth:`hidden_file`)
+            probes.plan(spec, hidden=hidden.tests(self.hw, grade_id))
         except (PlanError, KeyError, SyntaxError) as exc:
-            raise ValueError(f"test cell {grade_id!r}: {exc}") from None
+            where = "" if self.hw in probes.KIT_HOMEWORKS or self._hidden is not None else (
+                " (this homework has no hidden.py: write its hidden tests there, docs/authoring.md)")
+            raise ValueError(f"test cell {grade_id!r}: {exc}{where}") from None
         return True
 
     def written(self, grade_id: str, points: float, model_answer: str):
@@ -260,10 +287,17 @@ class Notebook:
         nbformat.validate(self.nb)
         text = nbformat.writes(self.nb) + ("" if nbformat.writes(self.nb).endswith("\n") else "\n")
         path.write_text(text, encoding="utf-8")
-        if getattr(self, "_checks", None) is not None:
+        if self._checks is not None:
             from dgmlab import probes
+            from dgmlab.grading import hidden
 
             (path.parent / probes.CHECKS_FILE).write_bytes(self._checks.read_bytes())
+            # its hidden tests, for the grader only (nbgrader's CourseDirectory.ignore keeps them out of release/ and
+            # of a submission's folder); a hidden.py left by an earlier build of a homework that has none goes
+            if self._hidden is not None:
+                (path.parent / hidden.FILE).write_bytes(self._hidden.read_bytes())
+            else:
+                (path.parent / hidden.FILE).unlink(missing_ok=True)
         return path
 
     def hidden_points(self) -> float:
@@ -295,6 +329,26 @@ class Notebook:
         with tempfile.TemporaryDirectory() as tmp:  # loaded under its released name, as the grader loads it
             shutil.copy(path, Path(tmp) / probes.CHECKS_FILE)
             probes.load_checks(self.hw, tmp)
+        from dgmlab.grading import hidden
+
+        hidden.forget(self.hw)  # none until hidden_file() names them
+        self._hidden = None
+
+    def hidden_file(self, path: Path | str) -> None:
+        """A course's own homework: ``path`` is its hidden tests' module (``HIDDEN = {"<test cell>": (test_a, ...)}``,
+        tests ``test_x(v, ref)`` with ``@points(w)``, :mod:`dgmlab.grading.hidden`); call it after
+        :meth:`checks_file`. Test cells are checked against it from now on, and :meth:`save` writes a copy named
+        ``hidden.py`` beside the notebook, which the grader reads from ``source/<hw>/`` and the release never
+        gives students. The kit's homeworks keep theirs in ``homeworks/<hw>/hidden/``."""
+        from dgmlab.grading import hidden
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such hidden tests module")
+        if self._checks is None:
+            raise ValueError(f"{path}: call checks_file() before hidden_file() (a course's own homework has both)")
+        hidden.load_text(self.hw, path.read_text(encoding="utf-8"), str(path))
+        self._hidden = path
 
     def fill_point_totals(self) -> None:
         """Write the notebook's totals into its first cell (the introduction): ``{AUTO}`` becomes the

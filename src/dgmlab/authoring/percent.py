@@ -17,18 +17,20 @@ What a cell is comes from its ``# %%`` header (jupytext's ``key=value`` cell met
     # %% locked=true grade_id="q2_symbols"            a locked code cell (also check_output=true, uses_answers=true)
     # %% kind="setup"                                 the standard setup cell (its body stays empty)
     # %% kind="answer" grade_id="q1_jacobian"         an answer cell with ### BEGIN/END SOLUTION markers
-    # %% kind="tests" grade_id="q1_jacobian_tests" points=6   a graded test cell, hidden tests inline
+    # %% kind="tests" grade_id="q1_jacobian_tests" points=6   a graded test cell: its check() call
 
 The converter only calls :class:`~dgmlab.authoring.notebook.Notebook`, so nbgrader metadata is still
 made in one place. A course's own homework keeps its check specs in ``checks.py`` in the same folder
-(:meth:`~dgmlab.authoring.notebook.Notebook.checks_file`); the kit's are in ``dgmlab.probes.<hw>``.
+(:meth:`~dgmlab.authoring.notebook.Notebook.checks_file`) and its hidden tests in ``hidden.py``
+(:meth:`~dgmlab.authoring.notebook.Notebook.hidden_file`); the kit's are in ``checks/`` and ``hidden/``. A test
+cell holding hidden-test markers stops the build, naming the file and the line.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from .build import BuildError
-from .notebook import Notebook
+from .notebook import MOVE_HIDDEN, Notebook, hidden_marker_line
 
 FORMAT = "py:percent"
 # jupytext's own cell metadata (spacing, titles): not ours, ignored when read
@@ -88,10 +90,21 @@ def _check(path, line, cell_type, meta) -> str | None:
     return kind
 
 
+def _refuse_hidden_text(path: Path, line: int) -> None:
+    """Stop the build when the cell whose header is at ``line`` of ``path`` holds a hidden-test marker."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()[line:]
+    body = lines[:next((i for i, text in enumerate(lines) if text.startswith("# %%")), len(lines))]
+    found = hidden_marker_line("\n".join(body))
+    if found is not None:
+        raise PercentError(f"{path}:{line + found}: a hidden-test marker in a test cell; {MOVE_HIDDEN}")
+
+
 def add_part(nb: Notebook, path: Path) -> None:
     """Add the cells of the percent file at ``path`` to ``nb``, in order."""
     for line, cell_type, meta, source in read_cells(path):
         kind = _check(path, line, cell_type, meta)
+        if kind == "tests":
+            _refuse_hidden_text(path, line)
         try:
             if cell_type == "markdown" and kind == "written":
                 nb.written(meta["grade_id"], meta["points"], model_answer=source)
@@ -116,12 +129,18 @@ def add_part(nb: Notebook, path: Path) -> None:
 
 def build_homework(hw: str, folder: Path | str, parts: list[str]) -> Notebook:
     """The Notebook of ``hw`` from the percent files ``parts`` (names in ``folder``), point totals filled."""
+    from dgmlab.grading.hidden import FILE as HIDDEN_FILE
     from dgmlab.probes import CHECKS_FILE
 
     folder = Path(folder)
     nb = Notebook(hw)
     if (folder / CHECKS_FILE).is_file():
         nb.checks_file(folder / CHECKS_FILE)
+    if (folder / HIDDEN_FILE).is_file():
+        if not (folder / CHECKS_FILE).is_file():
+            raise PercentError(f"{folder / HIDDEN_FILE}: hidden tests need the cells' specs in {folder / CHECKS_FILE} "
+                               "(docs/own_homework.md)")
+        nb.hidden_file(folder / HIDDEN_FILE)
     for name in parts:
         if not (folder / name).is_file():
             raise PercentError(f"{folder}/__init__.py lists {name!r} in PARTS, but {folder / name} does not exist")

@@ -178,6 +178,9 @@ class NotebookSession:
         self.path = Path(path)
         self.hw, self.seed = self.path.stem, seed
         probes.load_checks(self.hw, self.path.parent)  # a course's own homework: its checks.py beside the notebook
+        from ..grading import hidden
+
+        hidden.load(self.hw, self.path.parent)  # and its hidden.py, as the grader reads them from source/<hw>/
         self.nb = nbformat.read(self.path, as_version=4)
         self.reference = [c.source for c in self.nb.cells]
         self.index = {_grade_id(c): i for i, c in enumerate(self.nb.cells) if _grade_id(c)}

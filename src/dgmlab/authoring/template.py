@@ -2,8 +2,9 @@
 
 The template (``homework_template/``, package data of this package) is a small homework of a course's own: one
 code question (visible checks against recorded values, a hidden test on the grader's draw), one derivation graded
-by exact sympy comparison, one written answer; its visible checks in ``checks.py``, its proofs in ``proofs.py``.
-docs/own_homework.md builds, proves, releases and grades it.
+by exact sympy comparison, one written answer; its visible checks in ``checks.py``, its hidden tests in
+``hidden.py`` (the grader's only), its proofs in ``proofs.py``. docs/own_homework.md builds, proves, releases and
+grades it; ``dgmlab new-homework --help`` lists the files.
 """
 from __future__ import annotations
 

@@ -14,8 +14,8 @@ return kept as plain data (:mod:`dgmlab.wire`), and then
 - while the notebook is graded: only shows the data (``PROBE_MIME``). The grader
   (:mod:`dgmlab.grading.judge.judge`, in its own process) decodes it as untrusted input, makes the inputs
   again from its own seed, and runs the visible tests and the hidden tests (the grader's alone: a kit
-  homework's in ``homeworks/<hw>/hidden/``, :mod:`dgmlab.grading.hidden`; a course's own in its instructor's
-  notebook; never in the kernel) to decide the cell's points.
+  homework's in ``homeworks/<hw>/hidden/``, a course's own in its ``hidden.py``, both imported through
+  :mod:`dgmlab.grading.hidden`; never in the kernel) to decide the cell's points.
 
 :func:`judge` (:mod:`.judging`) is that decision; the kernel (visible tests only) and the grader (all) share it, so a
 student's preview and the grade agree on the visible points. A spec's ``points`` are the cell's,
@@ -312,16 +312,6 @@ def _grader_expected_at():
     return module.expected_at
 
 
-def _grader_hidden(hw: str, cell: str) -> tuple | None:
-    """The grader's hidden tests of a kit homework's ``cell`` (:func:`dgmlab.grading.hidden.tests`), or ``None`` where
-    the grader is not installed or ``hw`` keeps them in its instructor's notebook."""
-    try:
-        module = importlib.import_module("dgmlab.grading.hidden")
-    except ImportError:
-        return None
-    return module.tests(hw, cell)
-
-
 def expected(hw: str, cell: str) -> dict:
     """What the grader's references give on the visible tests' inputs of test cell ``cell``: ``{name: value}``. In a
     self-check (the working seed) the values recorded when the homework is built (data, not code: the references stay
@@ -481,7 +471,6 @@ from .judging import (  # noqa: E402
     HandedIn,
     Judgement,
     Ref,
-    answer_names,
     judge,
     plan,
     read_handed_in,
@@ -491,7 +480,7 @@ from .judging import (  # noqa: E402
 
 __all__ = [
     "MAX_FILE_BYTES", "PROBE_MIME", "Answers", "CheckSpec", "HandedIn", "Judgement", "Ref", "TestFailure",
-    "answer_names", "attempt", "cell_call", "check", "context", "expected", "grading_source", "homework_of", "judge",
+    "attempt", "cell_call", "check", "context", "expected", "grading_source", "homework_of", "judge",
     "load_checks", "make_inputs", "on_working", "plan", "read_handed_in", "run_probe", "seeded_generator", "spec_for",
     "specs", "takes_ref", "usable", "with_working", "working",
 ]

@@ -6,13 +6,12 @@ student's values (:class:`Answers`), ``ref`` the grader's (:class:`Ref`). See :m
 """
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import runtime, wire
-from ..testing import SELF_CHECK, _split, fmt, hidden_lines, points_text, tally
-from . import _JUDGED, MAX_REASON, CheckSpec, TestFailure, _grader_hidden, context, expected, make_inputs
+from ..testing import SELF_CHECK, _split, fmt, points_text, tally
+from . import _JUDGED, MAX_REASON, CheckSpec, TestFailure, expected, make_inputs
 
 MAX_FILE_BYTES = 64 * 2**20  # a handed-in file a cell grades
 
@@ -109,22 +108,6 @@ def _weight(fn) -> float | None:
     return getattr(fn, "__dgmlab_points__", None)
 
 
-def _hidden_tests(source: str, delimiters: tuple[str, str] | None = None) -> tuple[list, str]:
-    """``[(name, @points or None)]`` of the hidden region of ``source`` (between ``delimiters``, nbgrader's default
-    markers when None) and that region's code."""
-    hidden = hidden_lines(source, delimiters)
-    code = "\n".join(line for i, line in enumerate(source.splitlines(), start=1) if i in hidden)
-    tests = []
-    for node in ast.parse(code).body:
-        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-            weight = None
-            for dec in node.decorator_list:
-                if isinstance(dec, ast.Call) and getattr(dec.func, "id", None) == "points":
-                    weight = float(ast.literal_eval(dec.args[0]))
-            tests.append((node.name, weight))
-    return tests, code
-
-
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip() if isinstance(exc, AssertionError) else wire.describe_exception(exc)
     text = text or "an assertion failed (no message)"
@@ -144,26 +127,14 @@ def _run(fn, *args) -> str | None:
     return None
 
 
-def _referenced(code: str, fn_name: str) -> set:
-    for node in ast.parse(code).body:
-        if isinstance(node, ast.FunctionDef) and node.name == fn_name:
-            return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-    return set()
-
-
-def plan(spec: CheckSpec, hidden_source: str | None = None, delimiters: tuple[str, str] | None = None, *,
-         hidden: tuple | None = None) -> list:
-    """``[(name, points, hidden)]`` of a cell: the spec's visible tests, then its hidden tests when given: ``hidden``,
-    the grader's test functions of the cell (the kit's homeworks: :mod:`dgmlab.grading.hidden`), or those of
-    ``hidden_source`` (a course's own instructor's test cell; its hidden region between ``delimiters``)."""
+def plan(spec: CheckSpec, *, hidden: tuple | None = None) -> list:
+    """``[(name, points, hidden)]`` of a cell: the spec's visible tests, then, when given, its ``hidden`` tests (the
+    grader's test functions of the cell: :func:`dgmlab.grading.hidden.tests`)."""
     visible = _split(spec.points - spec.hidden, [(f.__name__, _weight(f)) for f in spec.visible],
                      "visible", strict=True)
     out = [(n, w, False) for n, w in visible]
     if hidden is not None:
         tests = [(f.__name__, _weight(f)) for f in hidden]
-        out += [(n, w, True) for n, w in _split(spec.hidden, tests, "hidden", strict=True)]
-    elif hidden_source is not None:
-        tests, _ = _hidden_tests(hidden_source, delimiters)
         out += [(n, w, True) for n, w in _split(spec.hidden, tests, "hidden", strict=True)]
     return out
 
@@ -217,63 +188,40 @@ def takes_ref(fn) -> bool:
     return len(inspect.signature(fn).parameters) >= 2
 
 
-def judge(hw: str, spec: CheckSpec, data, seed: int, hidden_source: str | None = None, *,
-          folder=None, handed: dict | None = None, seeds: dict | None = None, reference: Callable | None = None,
-          keep: Callable | None = None, delimiters: tuple[str, str] | None = None,
+def judge(hw: str, spec: CheckSpec, data, seed: int, *, folder=None, handed: dict | None = None,
+          seeds: dict | None = None, reference: Callable | None = None, keep: Callable | None = None,
           expected_at: Callable | None = None, hidden: tuple | None = None) -> Judgement:
-    """Decide a test cell from its decoded probe ``data``: the visible tests, and the hidden tests when given (the
-    grader): ``hidden``, the cell's hidden test functions ``test_x(v, ref)`` (:mod:`dgmlab.grading.hidden`), or
-    those of ``hidden_source`` (a course's own instructor's test cell). Inputs are made here from ``seed``, never
-    taken from the data. ``folder``: where the cell's handed-in files are read, or ``handed``: their contents (:class:`HandedIn`);
-    ``seeds``: the
-    draw seed of each graded file (``{name: int}``, or ``{name: "refused: why"}``); ``reference``:
-    ``reference(grade_id) -> dict``, the names the instructor's cell of that id defines (the grader's
-    copy of the kit's own networks); ``keep(name, data)``: where hidden tests may leave a small file of bytes for
-    the class dashboard (e.g. the first 100 images of a graded draw; by default nothing is kept); ``delimiters``:
-    the course's hidden-tests markers (nbgrader's defaults when None); ``expected_at(hw, cell, seed)``: the grader's
-    references on ``seed``'s draw, what visible tests compare with off the working seed (:func:`expected`; default:
-    the grader's where it is installed). The lines are what the student reads."""
-    if hidden is None and hidden_source is not None:
-        hidden = _grader_hidden(hw, spec.cell)  # a kit homework's: the grader's test functions, not the cell's text
+    """Decide a test cell from its decoded probe ``data``: the visible tests, and when graded its ``hidden`` tests,
+    the grader's test functions ``test_x(v, ref)`` of the cell (:func:`dgmlab.grading.hidden.tests`: a kit
+    homework's ``homeworks/<hw>/hidden/``, a course's own ``hidden.py``); ``None``: not graded, the visible tests
+    only (a student's self-check). Every test is a function called with ``v`` and ``ref``: no text of a cell is
+    run and no name is handed in. Inputs are made here from ``seed``, never taken from the data. ``folder``: where
+    the cell's handed-in files are read, or ``handed``: their contents (:class:`HandedIn`); ``seeds``: the draw
+    seed of each graded file (``{name: int}``, or ``{name: "refused: why"}``); ``reference``:
+    ``reference(grade_id) -> dict``, the names the instructor's cell of that id defines (``ref.cell``);
+    ``keep(name, data)``: where hidden tests may leave a small file of bytes for the class dashboard
+    (``ref.keep``; by default nothing is kept); ``expected_at(hw, cell, seed)``: the grader's references on
+    ``seed``'s draw, what visible tests compare with off the working seed (:func:`expected`; default: the
+    grader's where it is installed). The lines are what the student reads."""
     token = _JUDGED.set((seed, expected_at))
     try:
-        return _judge(hw, spec, data, seed, hidden_source, folder, handed, seeds, reference, keep, delimiters, hidden)
+        return _judge(hw, spec, data, seed, folder, handed, seeds, reference, keep, hidden)
     finally:
         _JUDGED.reset(token)
 
 
-def _judge(hw, spec, data, seed, hidden_source, folder, handed, seeds, reference, keep, delimiters,
-           hidden) -> Judgement:
+def _judge(hw, spec, data, seed, folder, handed, seeds, reference, keep, hidden) -> Judgement:
     inputs = make_inputs(spec, seed)
     results = []
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         data = {n: wire.Raised("the check's data is not a table of values") for n in spec.names}
     answers = Answers(data, inputs, HandedIn(folder, spec.files, handed), seeds)
     ref = Ref(hw, spec.cell, reference, keep)
-    if hidden is not None:
-        hidden_source = None  # the grader's test functions decide; a cell's text is never run
-    graded = hidden is not None or hidden_source is not None
-    steps = plan(spec, hidden_source, delimiters, hidden=hidden)
+    graded = hidden is not None
     tests = {f.__name__: f for f in (*spec.visible, *(hidden or ()))}
-    namespace = None
-    if hidden_source is not None:
-        _, code = _hidden_tests(hidden_source, delimiters)
-        given = {"inputs": answers.inputs, "files": answers.files, "seed_of": answers.seed_of,
-                 "reference": reference or _no_reference, "keep": keep or _keep_nothing,
-                 "points": lambda w: (lambda f: f)}
-        kit = context(hw)
-        # the student's values become globals of the hidden tests, but never in place of a name the kit gives
-        # them (a symbol, a helper, builtins): a probe's data may only add names (found by a red-team run)
-        namespace = {**answer_names(spec, data, set(kit) | set(given)), **kit, **given}
-        exec(compile(code, f"<hidden tests of {spec.cell}>", "exec"), namespace)  # the instructor's code
-    for name, weight, is_hidden in steps:
-        if namespace is not None and is_hidden:
-            bad = [n for n in _referenced(code, name) & set(data)
-                   if isinstance(data[n], (wire.Raised, wire.Unsupported))]
-            reason = _run(lambda: usable(bad[0], data[bad[0]])) if bad else _run(namespace[name])
-        else:
-            fn = tests[name]
-            reason = _run(fn, answers, ref) if takes_ref(fn) else _run(fn, answers)
+    for name, weight, is_hidden in plan(spec, hidden=hidden):
+        fn = tests[name]
+        reason = _run(fn, answers, ref) if takes_ref(fn) else _run(fn, answers)
         results.append((name, weight, is_hidden, reason is None, reason))
     if graded:
         earned = tally(spec.points, [(w, h, ok) for _, w, h, ok, _ in results])
@@ -284,19 +232,6 @@ def _judge(hw, spec, data, seed, hidden_source, folder, handed, seeds, reference
 
 def _keep_nothing(name: str, data: bytes) -> None:
     """``keep`` where nothing is kept (while a student works, in proofs, under plain ``judge``)."""
-
-
-def answer_names(spec: CheckSpec, data: dict, taken: set) -> dict:
-    """The values of ``data`` hidden tests may read by name: a spec without a probe hands in exactly its
-    ``names``; a probe's values must be plain identifiers, not private, and not a name in ``taken``."""
-    import builtins
-    import keyword
-
-    allowed = set(spec.names) if spec.probe is None else None
-    taken = set(taken) | set(dir(builtins))  # nor a builtin the hidden tests call (abs, len, zip, ...)
-    return {k: v for k, v in data.items()
-            if isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k) and not k.startswith("_")
-            and k not in taken and (allowed is None or k in allowed)}
 
 
 def _no_reference(grade_id):

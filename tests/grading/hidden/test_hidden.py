@@ -72,16 +72,59 @@ def test_the_judge_runs_no_cell_text_for_a_kit_homework():
     spec = probes.spec_for(hw, cell)
     source = (f"check({cell!r}, saturating_loss, non_saturating_loss)\n{HIDDEN_BEGIN}\n"
               "def test_injected():\n    raise SystemExit('ran')\n### END HIDDEN TESTS\n")
-    steps = probes.plan(spec, source, hidden=hidden.tests(hw, cell))
+    steps = probes.plan(spec, hidden=hidden.tests(hw, cell))
     assert "test_injected" not in [name for name, _, _ in steps]
     assert judging.judge_cell(hw, cell, source, [], 7).results and all(
         name != "test_injected" for name, *_ in judging.judge_cell(hw, cell, source, [], 7).results)
 
 
-def test_a_kernel_cannot_import_the_hidden_tests():
-    """The student package has no dgmlab.grading; a process without the grader finds no hidden tests."""
-    code = ("import sys; sys.modules['dgmlab.grading'] = None\n"
+def test_the_student_side_judges_without_importing_the_grader():
+    """dgmlab.probes judges a self-check with the visible tests alone: it never imports dgmlab.grading, so a student's
+    kernel, which has no grader, has no way to its hidden tests."""
+    code = ("import sys\n"
             "from dgmlab import probes\n"
-            "print(probes._grader_hidden('hw3_flows', 'q1_jacobian_tests'))")
+            "spec = probes.spec_for('hw3_flows', 'q4_generator_losses_tests')\n"
+            "probes.judge('hw3_flows', spec, {}, 0)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('dgmlab.grading')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0 and out.stdout.strip() == "None", out.stderr
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr
+
+
+# ------------------------------------------------------------------ a course's own homework: hidden.py
+COURSE_HW = "hw8_course"
+COURSE_HIDDEN = """
+from dgmlab.testing import points
+
+@points(1)
+def test_a(v, ref):
+    assert v.y == 1, "y is not 1"
+
+HIDDEN = {"y_tests": (test_a,)}
+"""
+
+
+def test_a_course_homeworks_hidden_py_gives_its_tests_by_cell(tmp_path):
+    (tmp_path / hidden.FILE).write_text(COURSE_HIDDEN, encoding="utf-8")
+    try:
+        assert hidden.load(COURSE_HW, tmp_path)
+        assert [f.__name__ for f in hidden.tests(COURSE_HW, "y_tests")] == ["test_a"]
+        assert hidden.tests(COURSE_HW, "other_tests") == ()
+    finally:
+        hidden.forget(COURSE_HW)
+
+
+def test_a_course_homework_without_hidden_py_has_no_hidden_tests(tmp_path):
+    hidden.load_text(COURSE_HW, COURSE_HIDDEN)
+    assert not hidden.load(COURSE_HW, tmp_path)  # no hidden.py there: the ones loaded before are forgotten
+    assert hidden.tests(COURSE_HW, "y_tests") == ()
+
+
+def test_a_course_hidden_py_without_hidden_is_refused_with_what_to_write():
+    with pytest.raises(ValueError, match=r"source/hw8_course/hidden.py defines no HIDDEN: write HIDDEN = "):
+        hidden.load_text(COURSE_HW, "def test_a(v, ref):\n    pass\n")
+    assert hidden.tests(COURSE_HW, "y_tests") == ()
+
+
+def test_a_kit_homework_takes_no_course_hidden_py():
+    with pytest.raises(KeyError, match="not a course's own homework"):
+        hidden.load_text("hw3_flows", COURSE_HIDDEN)

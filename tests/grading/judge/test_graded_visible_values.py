@@ -1,22 +1,16 @@
 """When graded, visible tests read the grading seed's draw and compare it with the grader's references computed in
 the judge, never with the working seed's recorded values, which ship in the student package: a kernel that hands
 back those values (a forged probe) earns no visible point for them."""
-import nbformat
 import pytest
 import torch
 
-from conftest import ROOT
 from dgmlab import probes, wire
+from dgmlab.grading import hidden
 from dgmlab.grading.references import recorded
 
 GRADING_SEED = 424_242
 CONVERTED = [(hw, cell) for hw in ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit")
              for cell in sorted(getattr(recorded.reference_module(hw), "EXPECTED", {}))]
-
-
-def _instructor_cell(hw, grade_id) -> str:
-    nb = nbformat.read(ROOT / "source" / hw / f"{hw}.ipynb", as_version=4)
-    return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
 # hw4's network cells first ask whether gradients reach every parameter: the forgery says they do, so what decides is
@@ -41,9 +35,9 @@ def test_handing_back_the_recorded_values_earns_no_visible_point_when_graded(hw,
     spec = probes.spec_for(hw, cell)
     blank = {n: wire.Raised("NotImplementedError") for n in spec.names}
     forged = {**blank, "working": probes.expected(hw, cell), **TRAINABLE}
-    source = _instructor_cell(hw, cell)
-    graded = probes.judge(hw, spec, forged, GRADING_SEED, source, expected_at=recorded.expected_at)
-    honest_blank = probes.judge(hw, spec, blank, GRADING_SEED, source, expected_at=recorded.expected_at)
+    tests = hidden.tests(hw, cell)
+    graded = probes.judge(hw, spec, forged, GRADING_SEED, expected_at=recorded.expected_at, hidden=tests)
+    honest_blank = probes.judge(hw, spec, blank, GRADING_SEED, expected_at=recorded.expected_at, hidden=tests)
     assert _visible_earned(graded) == _visible_earned(honest_blank), graded.lines
     assert graded.earned == honest_blank.earned, graded.lines
 

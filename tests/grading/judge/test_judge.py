@@ -256,32 +256,71 @@ def _earned(nb):
     return next(o for o in nb.cells[0].outputs if o.output_type == "execute_result").data["text/plain"]
 
 
-def _judged_with_markers(begin, end, config):
-    """What the reference earns when a course's own homework (tests/fixtures/tiny_homework.py) marks its instructor's
-    cell's hidden tests with ``begin``/``end`` (the kit's own homeworks keep theirs in homeworks/<hw>/hidden/)."""
-    from traitlets.config import Config
-
+def _tiny_request(cell, data, hidden=True, source=None):
+    """A judge's request for one cell of a course's own homework (tests/fixtures/tiny_homework.py), as the grading
+    worker assembles it: the course's checks.py and (unless not ``hidden``) hidden.py as text, the instructor's cell
+    and what the kernel showed for ``data``."""
     from fixtures import tiny_homework
 
-    hw, cell = tiny_homework.HW, "mean_square_tests"
-    probes.load_checks_text(hw, (Path(tiny_homework.__file__).with_name("tiny_checks.py")).read_text())
-    tiny = tiny_homework.build().nb
-    source = next(c.source for c in tiny.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
-    source = source.replace("### BEGIN HIDDEN TESTS", begin).replace("### END HIDDEN TESTS", end)
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
-    nb.cells[0].metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": cell, "points": 3}
-    nb, resources = judge.ProbeTests(seed=GRADER_SEED).preprocess(nb, {"nbgrader": {"assignment": hw}})
-    data = probes.run_probe(probes.spec_for(hw, cell), (lambda x: (x ** 2).mean(),), GRADER_SEED)
-    nb.cells[0].outputs = [nbformat.from_dict(o) for o in shown(data, cell=cell)]
-    nb, _ = judge.JudgeTests(isolate=False, config=Config(config)).preprocess(nb, resources)
-    return _earned(nb)
+    fixtures = Path(tiny_homework.__file__).parent
+    request = {"hw": tiny_homework.HW, "seed": GRADER_SEED, "checks": (fixtures / "tiny_checks.py").read_text(),
+               "cells": [{"gid": cell, "source": source or f"check({cell!r}, answer)",
+                          "outputs": shown(data, cell=cell)}]}
+    if hidden:
+        request["hidden"] = (fixtures / "tiny_hidden.py").read_text()
+    return request
 
 
-def test_hidden_tests_are_read_between_the_courses_own_markers():
-    course = {"ClearHiddenTests": {"begin_test_delimeter": "# >>> grader only", "end_test_delimeter": "# <<< grader"}}
-    assert _judged_with_markers("# >>> grader only", "# <<< grader", course) == "3"
-    # the same cell under nbgrader's default markers has no hidden tests for its hidden points: not graded
-    assert _judged_with_markers("# >>> grader only", "# <<< grader", {}) == "0"
+def _tiny_probe(cell, answer):
+    from fixtures import tiny_homework
+
+    probes.load_checks_text(tiny_homework.HW, (Path(tiny_homework.__file__).with_name("tiny_checks.py")).read_text())
+    return probes.run_probe(probes.spec_for(tiny_homework.HW, cell), (answer,), GRADER_SEED)
+
+
+def test_a_course_homeworks_hidden_py_decides_its_hidden_points():
+    """The course's hidden.py, handed to the judge as text and loaded as a module, decides the cell's 2 hidden
+    points on the grader's draw: the reference earns 3 of 3, the sum of squares (right shape) the visible 1."""
+    from dgmlab.grading.judge import judging
+
+    right = _tiny_probe("mean_square_tests", lambda x: (x ** 2).mean())
+    wrong = _tiny_probe("mean_square_tests", lambda x: (x ** 2).sum())
+    assert judging.judge_cells(_tiny_request("mean_square_tests", right))["mean_square_tests"]["earned"] == 3
+    graded = judging.judge_cells(_tiny_request("mean_square_tests", wrong))["mean_square_tests"]
+    assert graded["earned"] == 1
+    assert any(line.startswith("FAILED test_value_on_the_graders_input") and "hidden" in line
+               for line in graded["lines"]), graded["lines"]
+
+
+def test_a_course_homeworks_hidden_tests_read_no_name_the_probe_hands_in():
+    """Probe data never becomes a name of hidden.py: an extra value ``x`` (the symbol its test compares with) in a
+    forged probe changes nothing, where a test run with the values as globals would compare d_cube = 3 with 3*1**2."""
+    import sympy as sp
+
+    from dgmlab.grading.judge import judging
+
+    honest = {"d_cube": sp.Integer(3)}
+    forged = {**honest, "x": sp.Integer(1), "checks": None, "sp": None}
+    earned = [judging.judge_cells(_tiny_request("derivative_tests", data))["derivative_tests"]["earned"]
+              for data in (honest, forged)]
+    assert earned == [1, 1]  # the visible point (an expression in x); the hidden one fails on both
+
+
+def test_a_course_cell_whose_hidden_tests_are_missing_says_its_hidden_points_were_not_graded(caplog):
+    """A course's instructor cell that still holds hidden tests as text, graded without a hidden.py: the text is never
+    run, the visible tests decide, and the student's lines and the grader's log say what happened."""
+    from dgmlab.grading.judge import judging
+
+    right = _tiny_probe("mean_square_tests", lambda x: (x ** 2).mean())
+    source = ('check("mean_square_tests", mean_square)\n### BEGIN HIDDEN TESTS\ndef test_old():\n'
+              '    raise SystemExit("ran")\n### END HIDDEN TESTS')
+    with caplog.at_level("ERROR"):
+        graded = judging.judge_cells(_tiny_request("mean_square_tests", right, hidden=False, source=source))
+    graded = graded["mean_square_tests"]
+    assert graded["earned"] == 1
+    assert any("2 points of hidden tests were not graded" in line and "hidden-test markers" in line
+               for line in graded["lines"]), graded["lines"]
+    assert "hidden.py" in caplog.text and "mean_square_tests" in caplog.text
 
 
 @pytest.mark.slow  # starts a judge process
@@ -329,11 +368,11 @@ def test_probe_data_cannot_replace_a_name_the_hidden_tests_rely_on():
     assert judged(shown(forged, cell="q3_d_star_tests"), cell="q3_d_star_tests").earned == honest < 5
 
 
-def test_probe_data_cannot_shadow_a_builtin_the_hidden_tests_call():
-    spec = probes.spec_for(HW, CELL)
-    names = probes.answer_names(spec, {"abs": 1, "len": 2, "saturating_on_logits": 3}, set())
-    assert "abs" not in names and "len" not in names and names.get("saturating_on_logits") == 3
-
+def test_probe_data_named_like_a_builtin_changes_nothing():
+    """Extra values named abs, len or print in a probe's data are never names of the hidden tests."""
+    wrong = probe(GRADER_SEED, non_saturating_loss, saturating_loss)
+    honest = judged(shown(wrong)).earned
+    assert judged(shown({**wrong, "abs": 1, "len": 2, "print": 3})).earned == honest < 3
 
 
 SLOW_CHECKS = """
@@ -494,7 +533,7 @@ def test_a_payload_that_patches_the_judge_changes_only_its_own_verdict(sandboxed
     finds no course."""
     import psutil
 
-    from dgmlab.grading import sandbox
+    from dgmlab.grading.isolation import kernel_sandbox as sandbox
     from dgmlab.grading.judge import judge_process
 
     if sandboxed and not sandbox.available()[0]:
@@ -541,7 +580,7 @@ def test_each_submissions_judging_has_an_empty_temporary_folder_of_its_own(sandb
     sandbox without one): each request gets an empty one, and what it leaves there is gone for the next."""
     import os
 
-    from dgmlab.grading import sandbox
+    from dgmlab.grading.isolation import kernel_sandbox as sandbox
     from dgmlab.grading.judge import judge_process
 
     if sandboxed and not sandbox.available()[0]:

@@ -2,7 +2,8 @@
 derivation graded by exact sympy comparison and one written answer. Rename, rewrite, keep the shape.
 
 The notebook is the percent files below, in this order; the visible checks are in checks.py (released to
-students with the notebook); the proofs are in proofs.py. docs/own_homework.md walks through the cycle.
+students with the notebook), the hidden tests in hidden.py (the grader's alone: never released); the proofs are in
+proofs.py. docs/own_homework.md walks through the cycle.
 """
 from pathlib import Path
 

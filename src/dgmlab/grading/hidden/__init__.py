@@ -9,17 +9,26 @@ parts' ``HIDDEN`` and ``EXPECTED`` (what the visible tests compare with, :mod:`d
 The grader's wheel ships each as ``dgmlab.grading.hidden.<hw>`` (grader/pyproject.toml); in a checkout a finder
 imports that name from the homework folder. The student package never has them, and a kernel's sandbox
 never shows them (:func:`dgmlab.grading.sandbox.environment_paths`).
+
+A course's own homework has the same shape in one file, ``hidden.py`` beside its ``checks.py`` (:data:`FILE`):
+``HIDDEN = {"<test cell>": (test_a, ...)}``, tests ``test_x(v, ref)`` with ``@points(w)``. ``dgmlab build`` copies it
+to ``source/<hw>/hidden.py`` (nbgrader's ``CourseDirectory.ignore`` keeps it out of ``release/`` and of the folder a
+submission runs in); the grading worker hands its text to the judge, which loads it with :func:`load_text`.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.abc
 import importlib.util
 import sys
+import types
 from pathlib import Path
 
 from ... import probes
 
 FOLDER = "hidden"  # homeworks/<hw>/hidden/
+FILE = "hidden.py"  # a course's own homework: its hidden tests, in homeworks/<hw>/ and source/<hw>/ (never released)
+_course: dict = {}  # {hw: (sha256 of its hidden.py, module)}: a course's own homeworks' hidden tests, loaded
 
 
 def checkout_folder(hw: str) -> Path | None:
@@ -52,12 +61,55 @@ def module(hw: str):
     return probes.optional_module(f"{__name__}.{hw}")
 
 
-def tests(hw: str, cell: str) -> tuple | None:
-    """The hidden test functions of ``hw``'s test cell ``cell``, in order (``()``: it has none), or ``None`` when
-    ``hw`` keeps its hidden tests in its instructor's notebook (a course's own homework)."""
+def load_text(hw: str, text: str, filename: str | None = None):
+    """Use ``text``, the course's ``hidden.py`` of its own homework ``hw``, as ``hw``'s hidden tests and return its
+    module. The text is run as a module (the course's own code: the grader reads it from ``source/<hw>/``, never from
+    a submission), again only when it changed; it must define ``HIDDEN``, a dict of test cell to test functions."""
+    if not probes._valid_name(hw) or hw in probes.KIT_HOMEWORKS:
+        raise KeyError(f"{hw!r} is not a course's own homework: the kit's hidden tests are its hidden/ packages")
+    stamp = hashlib.sha256(text.encode()).hexdigest()
+    if _course.get(hw, (None,))[0] != stamp:
+        filename = filename or f"source/{hw}/{FILE}"
+        module = types.ModuleType(f"dgmlab_course_hidden_{hw}")
+        module.__file__ = filename
+        sys.modules[module.__name__] = module  # dataclasses and pickling look their module up by name
+        exec(compile(text, filename, "exec"), module.__dict__)  # the instructor's code, never a submission's
+        table = getattr(module, "HIDDEN", None)
+        if not isinstance(table, dict) or not all(
+                isinstance(k, str) and isinstance(v, (tuple, list)) and all(callable(f) for f in v)
+                for k, v in table.items()):
+            raise ValueError(f"{filename} defines no HIDDEN: write HIDDEN = {{\"<test cell>\": (test_a, ...)}} with "
+                             "the hidden tests test_x(v, ref) of each test cell (docs/authoring.md)")
+        _course[hw] = (stamp, module)
+    return _course[hw][1]
+
+
+def load(hw: str, folder) -> bool:
+    """Use ``folder/hidden.py`` as the hidden tests of ``hw``, a course's own homework; without that file ``hw`` has
+    none (any loaded before are forgotten). Returns whether ``hw`` now has hidden tests. A kit homework: ``True``."""
+    if hw in probes.KIT_HOMEWORKS:
+        return module(hw) is not None
+    path = Path(folder) / FILE
+    if not path.is_file():
+        forget(hw)
+        return False
+    load_text(hw, path.read_text(encoding="utf-8"), str(path))
+    return True
+
+
+def forget(hw: str) -> None:
+    """Drop the hidden tests loaded for a course's own homework ``hw`` (a grading handed none)."""
+    _course.pop(hw, None)
+
+
+def tests(hw: str, cell: str) -> tuple:
+    """The hidden test functions of ``hw``'s test cell ``cell``, in order: a kit homework's from its hidden package,
+    a course's own from the ``hidden.py`` :func:`load_text` loaded; ``()`` when it has none."""
     found = module(hw)
+    if found is None and hw in _course:
+        found = _course[hw][1]
     if found is None:
-        return None
+        return ()
     return tuple(found.HIDDEN.get(cell, ()))
 
 

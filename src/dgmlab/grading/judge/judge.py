@@ -4,8 +4,8 @@ Two nbgrader preprocessors around ``Execute`` (``nbgrader_config.py``) for the t
 ``check("<grade_id>", ...)`` (:mod:`dgmlab.probes`):
 
 - :class:`ProbeTests`, before execution: keeps each such cell's source as nbgrader restored it from
-  the gradebook (the instructor's, hidden tests included) and gives the kernel only the probe call,
-  with this grading's seed. The hidden tests never reach the kernel.
+  the gradebook (the instructor's) and gives the kernel only the probe call, with this grading's seed.
+  The hidden tests (:mod:`dgmlab.grading.hidden`) never reach the kernel.
 - :class:`JudgeTests`, after execution: reads the probe data the cell showed (untrusted: parsed by
   :mod:`dgmlab.wire` within its limits), makes the inputs again from its own seed, runs the visible
   and hidden tests here and writes the cell's outputs itself: the report a student reads and the
@@ -83,7 +83,7 @@ class JudgeTests(NbGraderPreprocessor):
     The cells are judged in a process of their own (:mod:`dgmlab.grading.judge.judge_process`): forked fresh for this
     notebook, sandboxed like the kernel when :attr:`sandbox`, and killed after :attr:`timeout` seconds. It reads
     nothing but its request, which this process assembles: the probe data, the instructor's cells from the gradebook
-    (the kit's own networks), the course's ``checks.py``, and the bytes of the handed-in files the cells grade, read
+    (the kit's own networks), the course's ``checks.py`` and ``hidden.py`` (a course's own homework), and the bytes of the handed-in files the cells grade, read
     from the submission as it was handed in (``submitted/<student>/<hw>/``: the kernel only ever sees a copy). What
     its hidden tests keep comes back in the answers and is written here; the points are bounded here by the cell's."""
 
@@ -121,6 +121,12 @@ class JudgeTests(NbGraderPreprocessor):
                 with open(checks, encoding="utf-8") as f:
                     request["checks"] = f.read()
                 probes.load_checks_text(hw, request["checks"], checks)  # here too: which files its cells grade
+            from .. import hidden as hidden_tests
+
+            course_hidden = os.path.join(os.path.dirname(checks), hidden_tests.FILE)  # its hidden tests, which
+            if hw not in probes.KIT_HOMEWORKS and os.path.isfile(course_hidden):  # nbgrader never copies for the kernel
+                with open(course_hidden, encoding="utf-8") as f:
+                    request["hidden"] = f.read()
             if meta.get("db_url") and meta.get("notebook"):
                 request["references"] = gradebook_cells(meta["db_url"], coursedir.course_id, hw, meta["notebook"])
         if meta.get("student") and hw:

@@ -25,13 +25,21 @@ def judge_each(request: dict):
 
     ``request`` is plain data and all the judging reads (see :class:`dgmlab.grading.judge.judge.JudgeTests`): ``hw``,
     ``seed``, ``cells`` (``gid``, the instructor's ``source``, the kernel's ``outputs``), ``references`` (the
-    instructor's cells by grade id), ``checks`` (a course's own ``checks.py``, as text), ``files`` (the handed-in
-    files, :func:`handed_files`), ``seeds``, ``delimiters``. ``kept`` holds what the cell's hidden tests kept
+    instructor's cells by grade id), ``checks`` and ``hidden`` (a course's own ``checks.py`` and ``hidden.py``, as
+    text), ``files`` (the handed-in files, :func:`handed_files`), ``seeds``, ``delimiters`` (the course's
+    hidden-test markers, only to say that a cell still holds some). ``kept`` holds what the cell's hidden tests kept
     (:func:`keeper`), base64, for the grading worker to write."""
     import base64
 
+    from .. import hidden as hidden_tests
+
     if request.get("checks"):  # a course's own homework: its checks.py from source/<hw>/, never the submission's
         probes.load_checks_text(request["hw"], request["checks"])
+    if request["hw"] not in probes.KIT_HOMEWORKS:  # and its hidden.py, loaded as a module; none handed: none
+        if request.get("hidden"):
+            hidden_tests.load_text(request["hw"], request["hidden"])
+        else:
+            hidden_tests.forget(request["hw"])
     references = request.get("references") or {}
     reference = Reference(references.__getitem__) if references else None
     handed = {name: base64.b64decode(v) if isinstance(v, str) else str(v.get("refused", ""))
@@ -136,29 +144,57 @@ class Reference:
 
 def judge_cell(hw: str, gid: str, source: str, outputs, seed: int, *, folder=None, handed=None, seeds=None,
                reference=None, keep=None, delimiters=None) -> probes.Judgement:
-    """Decide test cell ``gid`` of ``hw`` (the instructor's ``source``) from the kernel's ``outputs``;
-    ``folder``, ``handed``, ``seeds``, ``reference``, ``keep``, ``delimiters``: see :func:`dgmlab.probes.judge`."""
+    """Decide test cell ``gid`` of ``hw`` from the kernel's ``outputs``: its visible tests and the grader's hidden
+    tests of the cell (:func:`dgmlab.grading.hidden.tests`; nothing of the instructor's ``source`` is run);
+    ``folder``, ``handed``, ``seeds``, ``reference``, ``keep``: see :func:`dgmlab.probes.judge`. A cell whose hidden
+    points have no hidden tests (a course's ``hidden.py`` missing) is judged on its visible tests alone, and says so
+    (``delimiters``: the course's hidden-test markers, to say the cell still holds tests as text)."""
     from .. import hidden as hidden_tests
 
     spec = probes.spec_for(hw, gid)
-    hidden = hidden_tests.tests(hw, gid)  # the kit's homeworks: the grader's test functions, never the cell's text
+    hidden = hidden_tests.tests(hw, gid)  # the grader's test functions, never the cell's text
+    missing = _missing_hidden(hw, spec, hidden, source, delimiters)
+    if missing:
+        hidden = None  # the visible tests alone decide; the hidden points are not given, and the lines say why
     refused = refused_files(spec, seeds)
     if refused:  # before anything of the kernel's is read: the file itself is not graded
-        steps = probes.plan(spec, source, delimiters, hidden=hidden)
+        steps = probes.plan(spec, hidden=hidden)
         why = "; ".join(refused)
-        return probes.Judgement(0.0, spec.points, [f"0 of {points_text(spec.points)}: {why}"],
+        return probes.Judgement(0.0, spec.points, [f"0 of {points_text(spec.points)}: {why}", *missing],
                                 [(n, w, h, False, why) for n, w, h in steps])
     try:
         data = probe_data(outputs, gid)
     except wire.WireError as exc:
-        steps = probes.plan(spec, source, delimiters, hidden=hidden)
-        return probes.Judgement(0.0, spec.points, [f"0 of {points_text(spec.points)}: {exc}"],
+        steps = probes.plan(spec, hidden=hidden)
+        return probes.Judgement(0.0, spec.points, [f"0 of {points_text(spec.points)}: {exc}", *missing],
                                 [(n, w, h, False, str(exc)) for n, w, h in steps])
     from ..references.recorded import expected_at
 
-    return probes.judge(hw, spec, data, seed, hidden_source=source, folder=folder, handed=handed,
-                        seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference, keep=keep,
-                        delimiters=delimiters, expected_at=expected_at, hidden=hidden)
+    result = probes.judge(hw, spec, data, seed, folder=folder, handed=handed,
+                          seeds={**{n: 0 for n in spec.files}, **(seeds or {})}, reference=reference, keep=keep,
+                          expected_at=expected_at, hidden=hidden)
+    result.lines += missing
+    return result
+
+
+def _missing_hidden(hw, spec, hidden, source, delimiters) -> list:
+    """The lines (also logged) saying that cell ``spec`` of ``hw`` has hidden points but no hidden tests, or that its
+    instructor's cell still holds hidden tests as text (never run): ``[]`` when neither."""
+    import logging
+
+    from ...testing import hidden_lines
+
+    text_tests = bool(hidden_lines(source or "", delimiters))
+    if hidden or (spec.hidden <= 0 and not text_tests):
+        return []
+    where = ("its instructor's cell still holds hidden tests between the hidden-test markers, which the grader "
+             "never runs" if text_tests else "the grader has no hidden tests for it")
+    fix = (f"write the cell's hidden tests in homeworks/{hw}/hidden.py as test_x(v, ref) functions listed in HIDDEN "
+           f"(docs/authoring.md), run dgmlab build {hw} and grade again")
+    logging.getLogger(__name__).error("%s %s: %s; %s", hw, spec.cell, where, fix)
+    if spec.hidden <= 0:  # no point depends on them: the instructor's log says it, the student loses nothing
+        return []
+    return [f"the {points_text(spec.hidden)} of hidden tests were not graded: {where}; tell your instructor"]
 
 
 def refused_files(spec: probes.CheckSpec, seeds) -> list:

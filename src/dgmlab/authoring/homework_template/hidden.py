@@ -1,0 +1,40 @@
+"""Hidden tests of this homework: the grader's alone. `dgmlab build` copies this file to source/<hw>/hidden.py, the
+grader runs it on each submission's values, and the release never gives it to students (so the references may
+live here).
+
+Each test is ``test_x(v, ref)``, written as the visible ones in checks.py: ``v.<name>`` the probe's values on the
+grader's draw, ``v.inputs`` that draw, ``ref`` the grader's side (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them
+by test cell, in order; their points (``@points(w)``, or equal shares) add up to the cell's ``hidden``.
+"""
+import sympy as sp
+import torch
+
+from dgmlab import checks
+from dgmlab.testing import points
+
+mu = sp.Symbol("mu", real=True)  # as the locked cell q2_symbols defines them
+sigma = sp.Symbol("sigma", positive=True)
+
+
+# ------------------------------------------------------------------ q1_log_density_tests
+@points(2)
+def test_values_on_the_graders_draw(v, ref):
+    x, loc, log_sigma = v.inputs.x, v.inputs.mu, v.inputs.log_sigma
+    want = torch.distributions.Normal(loc, log_sigma.exp()).log_prob(x)
+    checks.assert_close(v.on_draw, want, rtol=1e-9, atol=1e-12, name="gaussian_log_density on the grader's draw")
+
+
+# ------------------------------------------------------------------ q2_gaussian_kl_tests
+@points(2)
+def test_equals_the_closed_form_exactly(v, ref):
+    value = checks.as_sympy(v.kl_gauss, "kl_gauss")
+    assert not checks.has_float(value), "kl_gauss holds a float: write exact numbers (sp.Rational(1, 2), not 0.5)"
+    reference = (sigma ** 2 + mu ** 2 - 1) / 2 - sp.log(sigma)
+    assert sp.simplify(value - reference) == 0, \
+        "kl_gauss is not KL(N(mu, sigma^2) || N(0, 1)) (check the constant and which distribution comes first)"
+
+
+HIDDEN = {
+    "q1_log_density_tests": (test_values_on_the_graders_draw,),
+    "q2_gaussian_kl_tests": (test_equals_the_closed_form_exactly,),
+}
