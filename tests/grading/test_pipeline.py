@@ -159,9 +159,9 @@ def test_failing_to_write_the_returned_notebook_keeps_the_grade(course, monkeypa
 
     from distributed import Client, LocalCluster
 
-    from dgmlab.grading import returned_notebooks
+    from dgmlab.grading import layout
 
-    monkeypatch.setattr(returned_notebooks, "write_student_notebooks", broken)  # where the grading worker finds it
+    monkeypatch.setattr(layout, "write_student_notebooks", broken)  # where the grading worker finds it
     # a worker thread in this process, so that it sees the patched function
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
