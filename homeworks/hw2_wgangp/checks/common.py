@@ -212,6 +212,19 @@ def _conjugate_at(expr, symbol, value, name):
     return complex(sp.N(found))
 
 
+def _conjugate_at_points(v, ref, name, symbol, definition, slip):
+    """The student's conjugate ``name`` (an expression in the notebook's symbol ``symbol``) at the working draw's
+    points against the grader's numerical supremum ``definition``; ``slip(got, value)``: a hint for a usual slip,
+    or ""."""
+    expr, x = getattr(v, name), symbols()[symbol]
+    checks.assert_sympy_expr(expr, name, symbols=[x])
+    for value, want in zip(v.inputs.working["points"], ref["at_points"], strict=True):
+        got = _conjugate_at(expr, x, value, name)
+        hint = slip(got, value)
+        assert abs(got - want) < 1e-7 * max(1.0, abs(want)), \
+            f"{name} at {symbol} = {value:g} is {got.real:.6g}, not {definition} found numerically{hint}"
+
+
 # ------------------------------------------------------------------ P1(c), P2(c)
 MC_SAMPLES = 100_000
 

@@ -12,6 +12,8 @@ from dgmlab import checks
 from dgmlab.probes.hw2_wgangp import normals, symbols
 from dgmlab.testing import points
 
+from .common import standard_error, test_other_critics_score_lower
+
 t = symbols()["t"]
 
 
@@ -33,7 +35,7 @@ def _monte_carlo_spread(v, ref):
     p, q = normals(v.inputs)
     log_ratio = p.log_prob(v.inputs.x_p) - q.log_prob(v.inputs.x_p)
     ratio = torch.exp(p.log_prob(v.inputs.x_q) - q.log_prob(v.inputs.x_q))
-    return math.sqrt(float(log_ratio.var()) / len(v.inputs.x_p) + float(ratio.var()) / len(v.inputs.x_q))
+    return standard_error(log_ratio, ratio)
 
 @points(1.25)
 def test_objective_at_optimum_matches_closed_form_kl(v, ref):
@@ -42,15 +44,6 @@ def test_objective_at_optimum_matches_closed_form_kl(v, ref):
     assert math.isfinite(value), "the objective at d* is not finite"
     assert abs(value - float(torch.distributions.kl_divergence(p, q))) < 5 * _monte_carlo_spread(v, ref) + 1e-3, \
         "at d* the objective does not match D(p||q) of two Gaussians within Monte-Carlo error"
-
-@points(0.5)
-def test_other_critics_score_lower(v, ref):
-    best = float(v.at_optimum)
-    assert len(v.perturbed) == 4, "the objective was not evaluated at every perturbed critic"
-    for k, value in enumerate(v.perturbed):
-        assert float(value) < best, \
-            f"a perturbed critic (number {k}) scores at least as high as d*: check the objective and d*"
-
 
 HIDDEN = {
     'p1_conjugate_tests': (test_equals_the_convex_conjugate, test_turns_one_plus_log_d_into_d),

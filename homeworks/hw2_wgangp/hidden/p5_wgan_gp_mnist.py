@@ -9,6 +9,7 @@ from dgmlab import checks
 from dgmlab.probes.hw2_wgangp import toy_scores
 from dgmlab.testing import points
 
+from .common import assert_input_gradient_of, assert_scores_of
 from .references import reference_critic
 
 
@@ -20,22 +21,12 @@ def _reference_critic(v, ref):
 
 @points(1)
 def test_scores_of_the_critic(v, ref):
-    critic = _reference_critic(v, ref)
-    with torch.no_grad():
-        want, first_two = critic(v.inputs.five), critic(v.inputs.six[:2])
-    assert isinstance(v.scores, torch.Tensor) and tuple(v.scores.shape) == (5,), \
-        "the critic does not return one score per image, shape (N,) (squeeze the head's last dimension)"
-    checks.assert_close(v.scores, want, rtol=1e-4, atol=1e-4, name="the critic's scores with the check's weights")
-    checks.assert_close(v.per_sample, first_two, rtol=1e-4, atol=1e-4,
-                        name="the scores of two images computed inside a larger batch (no BatchNorm?)")
+    assert_scores_of(_reference_critic(v, ref), v,
+                     "the critic does not return one score per image, shape (N,) (squeeze the head's last dimension)")
 
 @points(1.5)
 def test_input_gradient_of_the_critic(v, ref):
-    critic = _reference_critic(v, ref)
-    x = v.inputs.three.clone().requires_grad_(True)
-    critic(x).sum().backward()
-    checks.assert_close(v.gradients["input"], x.grad, rtol=1e-4, atol=1e-5,
-                        name="the gradient of the scores with respect to the images")
+    assert_input_gradient_of(_reference_critic(v, ref), v, "the gradient of the scores with respect to the images")
 
 
 # ------------------------------------------------------------------ p5_gradient_penalty_tests

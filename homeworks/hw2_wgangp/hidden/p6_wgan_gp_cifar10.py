@@ -9,6 +9,7 @@ from dgmlab import checks
 from dgmlab.probes.hw2_wgangp import kit_residual_block, roles
 from dgmlab.testing import points
 
+from .common import assert_input_gradient_of, assert_scores_of
 from .references import reference_cifar_generator, reference_critic
 
 
@@ -47,22 +48,13 @@ def _reference_critic(v, ref):
 
 @points(0.75)
 def test_scores_of_colour_images(v, ref):
-    critic = _reference_critic(v, ref)
-    with torch.no_grad():
-        want, first_two = critic(v.inputs.five), critic(v.inputs.six[:2])
-    assert isinstance(v.scores, torch.Tensor) and tuple(v.scores.shape) == (5,), \
-        "the critic does not return one score per colour image, shape (N,) (does its first convolution read 3 channels?)"
-    checks.assert_close(v.scores, want, rtol=1e-4, atol=1e-4, name="the critic's scores with the check's weights")
-    checks.assert_close(v.per_sample, first_two, rtol=1e-4, atol=1e-4,
-                        name="the scores of two images computed inside a larger batch (no BatchNorm?)")
+    assert_scores_of(_reference_critic(v, ref), v, "the critic does not return one score per colour image, shape (N,) "
+                                                   "(does its first convolution read 3 channels?)")
 
 @points(0.75)
 def test_every_colour_channel_matters(v, ref):
-    critic = _reference_critic(v, ref)
-    x = v.inputs.three.clone().requires_grad_(True)
-    critic(x).sum().backward()
-    checks.assert_close(v.gradients["input"], x.grad, rtol=1e-4, atol=1e-5,
-                        name="the gradient of the scores with respect to the three colour channels")
+    assert_input_gradient_of(_reference_critic(v, ref), v,
+                             "the gradient of the scores with respect to the three colour channels")
 
 @points(0.75)
 def test_every_parameter_gets_its_gradient(v, ref):
