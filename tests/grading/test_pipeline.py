@@ -130,21 +130,29 @@ def test_regrading_gives_the_same_grades(course):
     assert scores(c) == before
 
 
-def test_feedback_hides_hidden_tests_but_names_failures(course):
+def test_feedback_names_a_failed_hidden_test_but_shows_none_of_its_code(course):
     c, _ = course
     html = (c.root / "feedback" / "demo_partial" / HW / f"{HW}.html").read_text(encoding="utf-8")
-    assert "assert_close(on_x, (inputs.x ** 2).mean()" not in html
-    assert "hidden tests: not shown" in html
+    assert "assert_close(v.on_x, (v.inputs.x ** 2).mean()" not in html
     assert "FAILED test_value_on_the_graders_input: 0 of 2 points (hidden test)" in html
 
 
-def test_returned_notebook_hides_hidden_tests_but_keeps_visible_ones(course):
+def test_no_folder_a_submission_ran_in_or_got_back_holds_hidden_py(course):
+    """The course's hidden tests (source/<hw>/hidden.py) stay with the grader: nbgrader copies source/<hw>/'s other
+    files over each submission, but CourseDirectory.ignore keeps hidden.py out of autograded/ and feedback/."""
+    c, _ = course
+    assert (c.folder("source", HW) / "hidden.py").is_file()
+    for kind in ("autograded", "feedback"):
+        assert not list((c.root / kind).rglob("hidden.py")), kind
+    assert list((c.root / "autograded").rglob("checks.py"))  # the control: the visible checks are copied over
+
+
+def test_returned_notebook_names_failed_hidden_tests_but_holds_none_of_their_code(course):
     c, _ = course
     autograded = (c.root / "autograded" / "demo_partial" / HW / f"{HW}.ipynb").read_text(encoding="utf-8")
     returned = (c.root / "feedback" / "demo_partial" / HW / f"{HW}.ipynb").read_text(encoding="utf-8")
-    hidden_line = "assert_close(on_x, (inputs.x ** 2).mean()"
-    assert hidden_line in autograded, "fixture changed: the autograded notebook should hold the hidden test"
-    assert hidden_line not in returned and "hidden tests: not shown" in returned
+    hidden_line = "assert_close(v.on_x, (v.inputs.x ** 2).mean()"
+    assert hidden_line not in autograded and hidden_line not in returned
     assert "FAILED test_value_on_the_graders_input" in returned
     nb = nbformat.reads(returned, as_version=4)
     assert all(len(o.get("traceback", [])) <= 1 for cell in nb.cells for o in cell.get("outputs", [])
@@ -159,9 +167,9 @@ def test_failing_to_write_the_returned_notebook_keeps_the_grade(course, monkeypa
 
     from distributed import Client, LocalCluster
 
-    from dgmlab.grading import layout
+    from dgmlab.grading import returned_notebooks
 
-    monkeypatch.setattr(layout, "write_student_notebooks", broken)  # where the grading worker finds it
+    monkeypatch.setattr(returned_notebooks, "write_student_notebooks", broken)  # where the grading worker finds it
     # a worker thread in this process, so that it sees the patched function
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
