@@ -32,7 +32,7 @@ c.GenerateAssignment.preprocessors = [
     "nbgrader.preprocessors.ClearSolutions",
     "nbgrader.preprocessors.ClearOutput",
     "dgmlab.grading.preprocessors.answer_dependent.TagAnswerDependentCells",
-    "dgmlab.grading.term.due_date.ShowDueDate",  # the due date, when c.DgmlabDeadlines sets one
+    "dgmlab.grading.preprocessors.due_date.ShowDueDate",  # the due date, when c.DgmlabDeadlines sets one
     "nbgrader.preprocessors.CheckCellMetadata",
     "nbgrader.preprocessors.ComputeChecksums",
     "nbgrader.preprocessors.SaveCells",
@@ -67,12 +67,12 @@ c.IgnorePattern.pattern = r"[\s\S]*"
 c.Autograde.autograde_preprocessors = [
     "dgmlab.grading.judge.judge.ProbeTests",
     "nbgrader.preprocessors.Execute",
-    "dgmlab.grading.autograde.workdir.SealWorkingFolder",  # nbgrader writes into an empty folder, never through a link
+    "dgmlab.grading.preprocessors.working_folder.SealWorkingFolder",  # nbgrader writes into an empty folder, never through a link
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "dgmlab.grading.judge.judge.JudgeTests",
     "nbgrader.preprocessors.LimitOutput",
-    "dgmlab.grading.autograde.output_limits.LimitOutputBytes",  # output capped in bytes too (defaults in its help)
+    "dgmlab.grading.preprocessors.output_bytes.LimitOutputBytes",  # output capped in bytes too (defaults in its help)
     "dgmlab.grading.preprocessors.unjudged.ZeroUnjudgedTests",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",

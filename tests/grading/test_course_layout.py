@@ -101,6 +101,14 @@ def test_a_config_naming_a_grader_class_by_a_path_it_does_not_have_is_refused_wi
         course.config()
 
 
+def test_a_plug_in_named_by_the_module_it_left_is_refused_with_its_module_in_preprocessors(tmp_path):
+    course = _course(tmp_path, 'c.Autograde.autograde_preprocessors = '
+                               '["dgmlab.grading.autograde.output_limits.LimitOutputBytes"]')
+    with pytest.raises(CourseError, match=r"names dgmlab\.grading\.autograde\.output_limits\.LimitOutputBytes.*"
+                                          r"write dgmlab\.grading\.preprocessors\.output_bytes\.LimitOutputBytes \("):
+        course.config()
+
+
 def test_the_kits_config_names_only_grader_classes_it_has(tmp_path):
     from conftest import ROOT
 

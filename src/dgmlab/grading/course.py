@@ -27,7 +27,6 @@ from .layout import (  # noqa: F401
     log_reason,
     log_tail,
     read_json,
-    write_student_notebooks,
 )
 
 

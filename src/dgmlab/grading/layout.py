@@ -80,8 +80,9 @@ def _strings(value):
 
 def check_grader_names(config) -> None:
     """Each ``"dgmlab.grading.<module>.<Name>"`` that ``config`` names (a preprocessor, a plugin) can be imported;
-    one that cannot is a :class:`CourseError` naming where that module is now, when a module of that name exists
-    (the grader's modules sit in a package per command: docs/autograder.md, "The grader's packages")."""
+    one that cannot is a :class:`CourseError` naming where it is now: the module that defines a class of that name,
+    else a module of that name (the grader's modules sit in a package per command, its nbgrader plug-ins in
+    ``preprocessors/``: docs/autograder.md, "The grader's packages")."""
     import importlib
 
     for name in sorted({s for s in _strings(config) if s.startswith("dgmlab.grading.")}):
@@ -93,8 +94,11 @@ def check_grader_names(config) -> None:
             pass
         stem = module.rpartition(".")[2]
         grading = Path(__file__).parent
-        found = sorted(".".join(("dgmlab", "grading", *p.relative_to(grading).with_suffix("").parts, attr))
-                       for p in grading.rglob(f"{stem}.py"))
+        defines = re.compile(rf"^class {re.escape(attr)}\b", re.M)
+        files = sorted(grading.rglob("*.py"))
+        where = ([p for p in files if defines.search(p.read_text(encoding="utf-8", errors="replace"))]
+                 or [p for p in files if p.stem == stem])
+        found = [".".join(("dgmlab", "grading", *p.relative_to(grading).with_suffix("").parts, attr)) for p in where]
         now = f": write {' or '.join(found)}" if found else ": name a class dgmlab.grading has"
         raise CourseError(f"nbgrader_config.py names {name}, which dgmlab.grading does not have{now} (the grader's "
                           "modules sit in a package per command: docs/autograder.md, \"The grader's packages\")")
@@ -293,28 +297,6 @@ def check_submission(path: Path) -> str | None:
     if not nb.cells:
         return f"{path.name} has no cells"
     return None
-
-
-def write_student_notebooks(course: Course, student: str, hw: str) -> list[Path]:
-    """Copy ``autograded/<student>/<hw>/*.ipynb`` into ``feedback/<student>/<hw>/``, hidden tests removed.
-
-    The autograded notebook holds the restored hidden tests; this copy (what a
-    student may be given back to rerun) has each hidden region replaced by a
-    note and test-cell tracebacks cut to their message, like the feedback HTML.
-    """
-    from .preprocessors import HideHiddenTests
-
-    src = course.folder("autograded", hw, student)
-    dest = course.folder("feedback", hw, student)
-    written = []
-    hide = HideHiddenTests(config=course.config())  # the hidden regions as the course's config marks them
-    for path in sorted(src.glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        nb, _ = hide.preprocess(nb, {})
-        dest.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, dest / path.name)
-        written.append(dest / path.name)
-    return written
 
 
 def failure_reason(exc: BaseException) -> str:

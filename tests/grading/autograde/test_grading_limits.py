@@ -15,9 +15,9 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 import dgmlab
 from conftest import ROOT
 from dgmlab.grading.autograde import cluster as K
-from dgmlab.grading.autograde.output_limits import LimitOutputBytes
 from dgmlab.grading.isolation import bubblewrap
 from dgmlab.grading.isolation import kernel_sandbox as S
+from dgmlab.grading.preprocessors.output_bytes import LimitOutputBytes
 
 KIB = 1024
 
@@ -96,7 +96,7 @@ def test_the_course_caps_output_bytes_right_after_limit_output():
 
     steps = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config().Autograde.autograde_preprocessors
     at = steps.index("nbgrader.preprocessors.LimitOutput")
-    assert steps[at + 1] == "dgmlab.grading.autograde.output_limits.LimitOutputBytes"
+    assert steps[at + 1] == "dgmlab.grading.preprocessors.output_bytes.LimitOutputBytes"
 
 
 # ------------------------------------------------------------------ the sandbox's tmpfs mounts

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from .. import layout as C
+from .. import returned_notebooks
 from .keys import folder_files
 from .nbgrader_run import run_autograde, run_feedback
 
@@ -199,14 +200,14 @@ def grade_submission(bundle: dict, job: dict) -> dict:
                     out["reason"] = "graded, but feedback failed: " + fb.reason
                 else:
                     try:
-                        C.write_student_notebooks(scratch, student, hw)
+                        returned_notebooks.write_student_notebooks(scratch, student, hw)
                     except Exception as exc:  # the grade stands; only the returned copy is missing
                         out["reason"] = f"graded, but the returned notebook could not be written: {exc}"[:300]
                 timings["feedback"] = time.time() - t_fb
         t_collect = time.time()
         out["notebooks_run"] = sorted(p.stem for p in graded.glob("*.ipynb"))
         out["autograded"] = folder_files(graded)
-        from .workdir import left_folders
+        from ..preprocessors.working_folder import left_folders
 
         for left in [left, *left_folders(graded)]:  # what the kernel left: SealWorkingFolder moved it aside
             if left is None:

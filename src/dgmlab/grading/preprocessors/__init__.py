@@ -1,19 +1,21 @@
-"""nbgrader preprocessors the course config (nbgrader_config.py) plugs in, one family per module as in
-nbgrader's own ``nbgrader.preprocessors``:
+"""Every nbgrader plug-in of dgmlab (what nbgrader_config.py names), one per module, in the order nbgrader runs them:
 
 - :mod:`.install_source` ``SetInstallSource`` (generate_assignment): the course's dgmlab install source;
 - :mod:`.answer_dependent` ``TagAnswerDependentCells`` (generate_assignment): release cells nbval may see raise;
+- :mod:`.due_date` ``ShowDueDate`` (generate_assignment): the due date and late policy (``c.DgmlabDeadlines``);
 - :mod:`.trusted_cells` ``TrustSourceCells`` (autograde's sanitizing): cell metadata from the gradebook, never the
   submission;
 - :mod:`.deduplicate_ids` ``DeduplicateIds`` (autograde's sanitizing): a copied graded cell is ignored;
 - :mod:`.timed_execute` ``TimedExecute`` (autograde, in grading workers): ``Execute``, timed, output capped;
+- :mod:`.working_folder` ``SealWorkingFolder`` (autograde, after ``Execute``): nbgrader writes into an empty folder;
+- :mod:`.output_bytes` ``LimitOutputBytes`` (autograde): cell output capped in bytes;
 - :mod:`.unjudged` ``ZeroUnjudgedTests`` (autograde): a test cell the grader did not judge earns 0;
 - :mod:`.hidden_tests` ``HideHiddenTests`` (generate_feedback): no hidden test source.
 
-The others the config names live with what they serve: ``ProbeTests``/``JudgeTests`` in
-:mod:`dgmlab.grading.judge.judge`, ``SealWorkingFolder`` in :mod:`dgmlab.grading.autograde.workdir`, ``LimitOutputBytes``
-in :mod:`dgmlab.grading.autograde.output_limits`. Every name is re-exported here, so ``dgmlab.grading.preprocessors.X``
-keeps working.
+A plug-in is the nbgrader side only: what it calls stays with the command it serves (``ShowDueDate`` reads
+:mod:`dgmlab.grading.term.deadlines`). The config names each by its module path; the plug-ins that depend on no
+command's package are also re-exported here (``dgmlab.grading.preprocessors.X``); the others are imported from their
+module, so that importing this package pulls in no command (``pyproject.toml``'s import contracts).
 """
 from __future__ import annotations
 

@@ -22,7 +22,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..layout import Course, write_student_notebooks
+from ..layout import Course
+from ..returned_notebooks import write_student_notebooks
 
 
 def _record(course: Course, hw: str, student: str) -> Path:

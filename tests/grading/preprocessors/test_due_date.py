@@ -2,7 +2,7 @@
 import nbformat
 from traitlets.config import Config
 
-from dgmlab.grading.term.due_date import CELL_ID, ShowDueDate
+from dgmlab.grading.preprocessors.due_date import CELL_ID, ShowDueDate
 
 
 def _release(config: Config, hw="hw5_explicit"):

@@ -1,4 +1,4 @@
-"""Seal the kernel's working folder before nbgrader writes into it.
+"""SealWorkingFolder (autograde): seal the kernel's working folder before nbgrader writes into it.
 
 The grading kernel runs in ``autograded/<student>/<hw>/`` (the sandbox's one writable folder), and
 nbgrader then writes the graded notebook into that same folder from the grader's process, which can

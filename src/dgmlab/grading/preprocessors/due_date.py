@@ -13,7 +13,7 @@ class ShowDueDate(NbGraderPreprocessor):
     the course sets no due date for the homework (the release is then unchanged)."""
 
     def preprocess(self, nb, resources):
-        from .deadlines import Deadlines, DgmlabDeadlines
+        from ..term.deadlines import Deadlines, DgmlabDeadlines
 
         hw = resources.get("nbgrader", {}).get("assignment")
         dates = Deadlines(DgmlabDeadlines(parent=self))

@@ -1,4 +1,4 @@
-"""Autograde: cell output capped in bytes (nbgrader's ``LimitOutput`` counts lines only).
+"""LimitOutputBytes (autograde): cell output capped in bytes (nbgrader's ``LimitOutput`` counts lines only).
 
 One 100 MB line passes a line cap, and lands in the autograded notebook, the feedback HTML and the
 returned notebook. :class:`LimitOutputBytes` runs right after ``LimitOutput`` (nbgrader_config.py)
