@@ -67,7 +67,8 @@ def test_record_outputs_runs_beside_the_checks_file(course):
     c, _, _ = course
     text = c.source_notebook(HW).read_text(encoding="utf-8")
     assert "kl_gauss = mu**2/2 + sigma**2/2 - log(sigma) - 1/2" in text  # the checked cell's recorded output
-    assert (c.folder("source", HW) / "checks.py").read_bytes() == (c.root / "homeworks" / HW / "checks.py").read_bytes()
+    for name in ("checks.py", "hidden.py"):  # the visible checks and the grader's hidden tests, beside the notebook
+        assert (c.folder("source", HW) / name).read_bytes() == (c.root / "homeworks" / HW / name).read_bytes()
 
 
 def test_release_ships_the_checks_file_and_no_answer(course):

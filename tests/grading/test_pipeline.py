@@ -147,6 +147,16 @@ def test_no_folder_a_submission_ran_in_or_got_back_holds_hidden_py(course):
     assert list((c.root / "autograded").rglob("checks.py"))  # the control: the visible checks are copied over
 
 
+def test_autograde_refuses_a_config_under_which_nbgrader_would_copy_hidden_py(tmp_path):
+    copy_config(tmp_path)
+    with open(tmp_path / "nbgrader_config.py", "a", encoding="utf-8") as f:
+        f.write('\nc.CourseDirectory.ignore = ["__pycache__"]\n')
+    tiny.build(tmp_path)
+    with pytest.raises(C.CourseError, match=r"hidden\.py holds hw9_tiny's hidden tests.*nothing was graded"):
+        C.autograde(C.Course(tmp_path), HW)
+    assert not (tmp_path / "autograded").exists()
+
+
 def test_returned_notebook_names_failed_hidden_tests_but_holds_none_of_their_code(course):
     c, _ = course
     autograded = (c.root / "autograded" / "demo_partial" / HW / f"{HW}.ipynb").read_text(encoding="utf-8")

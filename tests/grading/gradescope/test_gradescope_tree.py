@@ -158,3 +158,19 @@ def test_each_cell_earns_what_dgmlab_autograde_gives_the_same_notebook(course, b
             res = setup_and_run(tmp_path / student, bundle, notebook)[1]
         got = {t["name"]: t["score"] for t in res["tests"]}
         assert got == pytest.approx(expected[student]), student
+
+
+def test_no_autograder_is_written_where_nbgrader_would_copy_a_courses_hidden_py(tmp_path):
+    """A course's own homework's hidden tests (source/<hw>/hidden.py) would reach the kernel's folder under a config
+    whose CourseDirectory.ignore misses them: the zip is refused, as dgmlab release and autograde refuse."""
+    import tiny_homework as tiny
+
+    text = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
+    (tmp_path / "nbgrader_config.py").write_text(text + '\nc.CourseDirectory.ignore = ["__pycache__"]\n',
+                                                 encoding="utf-8")
+    tiny.build(tmp_path)
+    out = tmp_path / "gradescope" / f"{tiny.HW}.zip"
+    with pytest.raises(C.CourseError, match=r"hidden\.py holds hw9_tiny's hidden tests.*no autograder was written"):
+        write_autograder(C.Course(tmp_path), tiny.HW, out, timeout=600, memory=8 * 2 ** 30, sandbox=None,
+                         cell_timeout=60)
+    assert not out.exists()

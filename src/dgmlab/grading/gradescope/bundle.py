@@ -129,6 +129,11 @@ def write_autograder(course: C.Course, hw: str, out: Path, *, timeout: float, me
     from .boundary import KERNEL_USER
 
     (hw,) = course.check_homeworks([hw])
+    from ..course import hidden_tests_copied
+
+    problem = hidden_tests_copied(course, hw)  # Gradescope's nbgrader would copy them to the kernel's folder
+    if problem:
+        raise C.CourseError(f"{problem}; no autograder was written")
     if visibility not in VISIBILITY:
         raise C.CourseError(f"--visibility must be one of {', '.join(VISIBILITY)} (got {visibility!r})")
     if out.exists() and not force:
