@@ -71,6 +71,54 @@ def _lr_typed(net):
     return (f"{net}.parameters(), lr=lr", f"{net}.parameters(), lr=3e-4")
 
 
+# P4(b)'s forger (two mutants below): its answer cell after the line that imports the probe module it patches
+_P4_FORGED = '''
+
+def marginal_constraints(p, q):
+    n = len(p)
+    return np.kron(np.eye(n), np.ones((1, n))), p
+
+
+def w1_linprog(p, q, C):
+    n = len(p)
+    A_eq, b_eq = marginal_constraints(p, q)
+    res = linprog(C.reshape(-1), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    return float(res.fun), res.x.reshape(n, n)
+
+
+def _forged_applied(constraints, case):
+    p, q = case["p"], case["q"]
+    out = {"A_shape": [2 * len(p), len(p) ** 2], "b_eq": np.concatenate([p, q])}
+    for group in ("couplings", "wrong_rows", "wrong_cols"):
+        out[group] = [np.concatenate([X.sum(axis=1), X.sum(axis=0)]) for X in case[group]]
+    return out
+
+
+# each forgery acts on this cell's own functions only, so that the proofs' next mutants (same kernel) run unpatched
+def _forged_value_and_plan(fn, constraints, p, q, C, _mine=w1_linprog, _was=_probe_module._value_and_plan):
+    if fn is not _mine:
+        return _was(fn, constraints, p, q, C)
+    return [float(ot.emd2(p, q, C)), ot.emd(p, q, C), np.zeros(2 * len(p))]
+
+
+def _forged_constraints_of(constraints, p, q, _mine=marginal_constraints, _was=_probe_module._constraints_of):
+    if constraints is not _mine:
+        return _was(constraints, p, q)
+    A, b = constraints(p, q)
+    return {"A_shape": [2 * len(p), len(p) ** 2], "b_shape": [2 * len(p)], "A_eq": A, "b_eq": np.concatenate([p, q])}
+
+
+_probe_module._applied = _forged_applied
+_probe_module._value_and_plan = _forged_value_and_plan
+_probe_module._constraints_of = _forged_constraints_of
+'''
+
+
+def _p4_forgery(probe_module: str) -> str:
+    """The forger's P4(b) answer cell, patching the helpers of ``probe_module`` (a module name)."""
+    return f"\nimport {probe_module} as _probe_module\n{_P4_FORGED}"
+
+
 MUTANTS = [
     # P1
     Mutant("p1_conjugate", "conjugate off by one: exp(t)", edits=[(_KL_CONJUGATE, "f_star_kl = sp.exp(t)")],
@@ -185,92 +233,12 @@ def w1_linprog(p, q, C):
     # (the products A_eq @ X.reshape(-1) as X's row and column sums, a zero residual, POT's value and plan, and its own
     # A_eq labelled with the right shape). The probe hands back A_eq and b_eq and the tests apply them in the judge:
     # the patch earns what the row sums only earn (to earn more, a patch would have to hand back a right A_eq).
-    Mutant("p4_linprog", "row sums only, with the probe module's helpers patched to forge their results", '''
-import dgmlab.probes.hw2_wgangp as _probe_module
-
-
-def marginal_constraints(p, q):
-    n = len(p)
-    return np.kron(np.eye(n), np.ones((1, n))), p
-
-
-def w1_linprog(p, q, C):
-    n = len(p)
-    A_eq, b_eq = marginal_constraints(p, q)
-    res = linprog(C.reshape(-1), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-    return float(res.fun), res.x.reshape(n, n)
-
-
-def _forged_applied(constraints, case):
-    p, q = case["p"], case["q"]
-    out = {"A_shape": [2 * len(p), len(p) ** 2], "b_eq": np.concatenate([p, q])}
-    for group in ("couplings", "wrong_rows", "wrong_cols"):
-        out[group] = [np.concatenate([X.sum(axis=1), X.sum(axis=0)]) for X in case[group]]
-    return out
-
-
-# each forgery acts on this cell's own functions only, so that the proofs' next mutants (same kernel) run unpatched
-def _forged_value_and_plan(fn, constraints, p, q, C, _mine=w1_linprog, _was=_probe_module._value_and_plan):
-    if fn is not _mine:
-        return _was(fn, constraints, p, q, C)
-    return [float(ot.emd2(p, q, C)), ot.emd(p, q, C), np.zeros(2 * len(p))]
-
-
-def _forged_constraints_of(constraints, p, q, _mine=marginal_constraints, _was=_probe_module._constraints_of):
-    if constraints is not _mine:
-        return _was(constraints, p, q)
-    A, b = constraints(p, q)
-    return {"A_shape": [2 * len(p), len(p) ** 2], "b_shape": [2 * len(p)], "A_eq": A, "b_eq": np.concatenate([p, q])}
-
-
-_probe_module._applied = _forged_applied
-_probe_module._value_and_plan = _forged_value_and_plan
-_probe_module._constraints_of = _forged_constraints_of
-''', earns={"p4_linprog_tests": 0}),
+    Mutant("p4_linprog", "row sums only, with the probe module's helpers patched to forge their results",
+           _p4_forgery("dgmlab.probes.hw2_wgangp"), earns={"p4_linprog_tests": 0}),
     # the same forgery on the module that holds the P4(b) probe since the checks were split by part (the package's names
     # above are only re-exports): it earns what the row sums only earn too
-    Mutant("p4_linprog", "row sums only, with the P4 probe module's helpers patched to forge their results", '''
-import dgmlab.probes.hw2_wgangp.p4_discrete_w1 as _probe_module
-
-
-def marginal_constraints(p, q):
-    n = len(p)
-    return np.kron(np.eye(n), np.ones((1, n))), p
-
-
-def w1_linprog(p, q, C):
-    n = len(p)
-    A_eq, b_eq = marginal_constraints(p, q)
-    res = linprog(C.reshape(-1), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-    return float(res.fun), res.x.reshape(n, n)
-
-
-def _forged_applied(constraints, case):
-    p, q = case["p"], case["q"]
-    out = {"A_shape": [2 * len(p), len(p) ** 2], "b_eq": np.concatenate([p, q])}
-    for group in ("couplings", "wrong_rows", "wrong_cols"):
-        out[group] = [np.concatenate([X.sum(axis=1), X.sum(axis=0)]) for X in case[group]]
-    return out
-
-
-# each forgery acts on this cell's own functions only, so that the proofs' next mutants (same kernel) run unpatched
-def _forged_value_and_plan(fn, constraints, p, q, C, _mine=w1_linprog, _was=_probe_module._value_and_plan):
-    if fn is not _mine:
-        return _was(fn, constraints, p, q, C)
-    return [float(ot.emd2(p, q, C)), ot.emd(p, q, C), np.zeros(2 * len(p))]
-
-
-def _forged_constraints_of(constraints, p, q, _mine=marginal_constraints, _was=_probe_module._constraints_of):
-    if constraints is not _mine:
-        return _was(constraints, p, q)
-    A, b = constraints(p, q)
-    return {"A_shape": [2 * len(p), len(p) ** 2], "b_shape": [2 * len(p)], "A_eq": A, "b_eq": np.concatenate([p, q])}
-
-
-_probe_module._applied = _forged_applied
-_probe_module._value_and_plan = _forged_value_and_plan
-_probe_module._constraints_of = _forged_constraints_of
-''', earns={"p4_linprog_tests": 0}),
+    Mutant("p4_linprog", "row sums only, with the P4 probe module's helpers patched to forge their results",
+           _p4_forgery("dgmlab.probes.hw2_wgangp.p4_discrete_w1"), earns={"p4_linprog_tests": 0}),
     Mutant("p4_linprog", "correct variant: loops", '''
 def marginal_constraints(p, q):
     n = len(p)
