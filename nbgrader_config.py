@@ -65,12 +65,12 @@ c.IgnorePattern.pattern = r"[\s\S]*"
 # (dgmlab.grading.judge.judge). ZeroUnjudgedTests: any other graded test cell earns 0, since its score would be
 # whatever the kernel (the student's code) showed.
 c.Autograde.autograde_preprocessors = [
-    "dgmlab.grading.judge.judge.ProbeTests",
+    "dgmlab.grading.preprocessors.probe_tests.ProbeTests",
     "nbgrader.preprocessors.Execute",
     "dgmlab.grading.preprocessors.working_folder.SealWorkingFolder",  # nbgrader writes into an empty folder, never through a link
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "dgmlab.grading.judge.judge.JudgeTests",
+    "dgmlab.grading.preprocessors.judge_tests.JudgeTests",
     "nbgrader.preprocessors.LimitOutput",
     "dgmlab.grading.preprocessors.output_bytes.LimitOutputBytes",  # output capped in bytes too (defaults in its help)
     "dgmlab.grading.preprocessors.unjudged.ZeroUnjudgedTests",

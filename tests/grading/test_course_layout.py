@@ -97,7 +97,7 @@ def test_a_step_without_an_exception_gives_the_last_error_line_of_its_log():
 def test_a_config_naming_a_grader_class_by_a_path_it_does_not_have_is_refused_with_the_path_it_has(tmp_path):
     course = _course(tmp_path, 'c.Autograde.sanitize_preprocessors = ["dgmlab.grading.judge.JudgeTests"]')
     with pytest.raises(CourseError, match=r"names dgmlab\.grading\.judge\.JudgeTests.*write "
-                                          r"dgmlab\.grading\.judge\.judge\.JudgeTests"):
+                                          r"dgmlab\.grading\.preprocessors\.judge_tests\.JudgeTests \("):
         course.config()
 
 

@@ -93,3 +93,8 @@ def test_of_the_judge_only_its_process_imports_isolation():
     judging = next(c for c in CONTRACTS
                    if c["type"] == "forbidden" and "dgmlab.grading.judge.judging" in c["source_modules"])
     assert judging["forbidden_modules"] == ["dgmlab.grading.isolation"]
+
+
+def test_the_judge_never_imports_the_plug_ins_that_call_it():
+    judge = next(c for c in CONTRACTS if c["type"] == "forbidden" and c["source_modules"] == ["dgmlab.grading.judge"])
+    assert judge["forbidden_modules"] == ["dgmlab.grading.preprocessors"]

@@ -1,5 +1,6 @@
-"""dgmlab.grading.judge.judge: a check() test cell is decided in the grader, from plain data, on inputs the
-grader makes; what the kernel prints or displays in the cell is never taken for a score."""
+"""dgmlab.grading.judge (and its nbgrader plug-ins, preprocessors.probe_tests and .judge_tests): a check() test cell
+is decided in the grader, from plain data, on inputs the grader makes; what the kernel prints or displays in the
+cell is never taken for a score."""
 import time
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from conftest import ROOT
 from dgmlab import probes, wire
 from dgmlab.grading.judge import judge
 from dgmlab.grading.preprocessors import UNJUDGED, ZeroUnjudgedTests
+from dgmlab.grading.preprocessors.judge_tests import JudgeTests
+from dgmlab.grading.preprocessors.probe_tests import ProbeTests
 
 HW = "hw3_flows"
 CELL = "q4_generator_losses_tests"
@@ -130,14 +133,14 @@ def test_the_preprocessors_send_the_probe_call_and_write_the_graders_points():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_source(CELL))])
     nb.cells[0].metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": CELL, "points": 3}
     resources = {"nbgrader": {"assignment": HW}}
-    probe_tests = judge.ProbeTests(seed=GRADER_SEED)
+    probe_tests = ProbeTests(seed=GRADER_SEED)
     nb, resources = probe_tests.preprocess(nb, resources)
     assert nb.cells[0].source == probes.grading_source(_source(CELL), GRADER_SEED)
     # what the kernel shows, plus a forged score and a line claiming every point
     nb.cells[0].outputs = [nbformat.from_dict(o) for o in shown(probe(0, saturating_loss, non_saturating_loss))] + [
         nbformat.from_dict({"output_type": "execute_result", "execution_count": 1, "metadata": {},
                             "data": {"text/plain": "3"}})]
-    nb, resources = judge.JudgeTests(isolate=False).preprocess(nb, resources)
+    nb, resources = JudgeTests(isolate=False).preprocess(nb, resources)
     nb, resources = ZeroUnjudgedTests().preprocess(nb, resources)
     cell = nb.cells[0]
     assert cell.source == _source(CELL)  # the instructor's cell, for the autograded notebook
@@ -247,7 +250,7 @@ def _one_cell_notebook(outputs):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_source(CELL))])
     nb.cells[0].metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": CELL, "points": 3}
     resources = {"nbgrader": {"assignment": HW}}
-    nb, resources = judge.ProbeTests(seed=GRADER_SEED).preprocess(nb, resources)
+    nb, resources = ProbeTests(seed=GRADER_SEED).preprocess(nb, resources)
     nb.cells[0].outputs = [nbformat.from_dict(o) for o in outputs]
     return nb, resources
 
@@ -326,8 +329,8 @@ def test_a_course_cell_whose_hidden_tests_are_missing_says_its_hidden_points_wer
 @pytest.mark.slow  # starts a judge process
 def test_the_judge_process_gives_what_judging_here_gives():
     outputs = shown(probe(GRADER_SEED, saturating_loss, non_saturating_loss))
-    here, _ = judge.JudgeTests(isolate=False).preprocess(*_one_cell_notebook(outputs))
-    there, _ = judge.JudgeTests(isolate=True).preprocess(*_one_cell_notebook(outputs))
+    here, _ = JudgeTests(isolate=False).preprocess(*_one_cell_notebook(outputs))
+    there, _ = JudgeTests(isolate=True).preprocess(*_one_cell_notebook(outputs))
     assert _earned(here) == _earned(there) == "3"
     assert here.cells[0].outputs[0].text == there.cells[0].outputs[0].text
 
@@ -346,11 +349,11 @@ def test_cells_not_judged_in_time_earn_nothing_and_the_next_grading_judges_again
     outputs = shown(probe(GRADER_SEED, saturating_loss, non_saturating_loss))
     judge_process.stop()
     monkeypatch.setattr(judge_process, "_start", stuck)
-    late, _ = judge.JudgeTests(isolate=True, timeout=1).preprocess(*_one_cell_notebook(outputs))
+    late, _ = JudgeTests(isolate=True, timeout=1).preprocess(*_one_cell_notebook(outputs))
     assert _earned(late) == "0" and "could not be judged within 1 s" in late.cells[0].outputs[0].text
     assert judge_process._PROCESS is None  # killed
     monkeypatch.undo()
-    again, _ = judge.JudgeTests(isolate=True).preprocess(*_one_cell_notebook(outputs))
+    again, _ = JudgeTests(isolate=True).preprocess(*_one_cell_notebook(outputs))
     assert _earned(again) == "3"
 
 

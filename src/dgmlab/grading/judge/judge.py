@@ -1,31 +1,27 @@
 """Judge graded test cells in the grader's process, never in the kernel that runs student code.
 
-Two nbgrader preprocessors around ``Execute`` (``nbgrader_config.py``) for the test cells that call
-``check("<grade_id>", ...)`` (:mod:`dgmlab.probes`):
+What the two nbgrader plug-ins around ``Execute`` (``nbgrader_config.py``) call for the test cells that call
+``check("<grade_id>", ...)`` (:mod:`dgmlab.probes`); the plug-ins themselves are in
+:mod:`dgmlab.grading.preprocessors`:
 
-- :class:`ProbeTests`, before execution: keeps each such cell's source as nbgrader restored it from
-  the gradebook (the instructor's) and gives the kernel only the probe call, with this grading's seed.
-  The hidden tests (:mod:`dgmlab.grading.hidden`) never reach the kernel.
-- :class:`JudgeTests`, after execution: reads the probe data the cell showed (untrusted: parsed by
-  :mod:`dgmlab.wire` within its limits), makes the inputs again from its own seed, runs the visible
-  and hidden tests here and writes the cell's outputs itself: the report a student reads and the
-  points as the cell's one result, which nbgrader reads as partial credit. Whatever the kernel
+- :class:`~dgmlab.grading.preprocessors.probe_tests.ProbeTests`, before execution: keeps each such cell's source
+  as nbgrader restored it from the gradebook (the instructor's) and gives the kernel only the probe call, with this
+  grading's seed. The hidden tests (:mod:`dgmlab.grading.hidden`) never reach the kernel.
+- :class:`~dgmlab.grading.preprocessors.judge_tests.JudgeTests`, after execution: reads the probe data the cell
+  showed (untrusted: parsed by :mod:`dgmlab.wire` within its limits), makes the inputs again from its own seed,
+  runs the visible and hidden tests here and writes the cell's outputs itself (:func:`judged_outputs`): the report a
+  student reads and the points as the cell's one result, which nbgrader reads as partial credit. Whatever the kernel
   printed or displayed in that cell is dropped, so nothing it shows can be taken for a score.
 
 A cell whose probe data is missing, repeated, malformed or over a limit earns 0 with the reason.
 """
 from __future__ import annotations
 
-import os
-
 from nbformat import from_dict
-from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Bool, Float, Integer, Unicode
 
 from ... import probes
 from ...testing import score_text
-from ..preprocessors.hidden_tests import hidden_delimiters
 from .judging import (  # noqa: F401
     MAX_KEPT_BYTES,
     Reference,
@@ -42,7 +38,7 @@ from .judging import (  # noqa: F401
 RESOURCE = "dgmlab_probe_cells"  # resources key: {grade_id: the instructor's source of the test cell}
 
 
-def _grade_id(cell):
+def grade_id(cell):
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
@@ -60,107 +56,7 @@ def probe_cell(cell) -> bool:
         return False
 
 
-class ProbeTests(NbGraderPreprocessor):
-    """Before execution: the kernel gets only each check() test cell's probe call (see the module)."""
-
-    seed = Integer(0, help="Seed of the inputs the probes and the grader make; dgmlab autograde sets one per "
-                           "submission from the course key (plain nbgrader: 0, the seed students see).").tag(config=True)
-
-    def preprocess(self, nb, resources):
-        resources[RESOURCE] = {"seed": int(self.seed), "cells": {}}
-        return super().preprocess(nb, resources)
-
-    def preprocess_cell(self, cell, resources, index):
-        if probe_cell(cell):
-            resources[RESOURCE]["cells"][_grade_id(cell)] = cell.source
-            cell.source = probes.grading_source(cell.source, self.seed)
-        return cell, resources
-
-
-class JudgeTests(NbGraderPreprocessor):
-    """After execution: decide each check() test cell in the grader and write its outputs (see the module).
-
-    The cells are judged in a process of their own (:mod:`dgmlab.grading.judge.judge_process`): forked fresh for this
-    notebook, sandboxed like the kernel when :attr:`sandbox`, and killed after :attr:`timeout` seconds. It reads
-    nothing but its request, which this process assembles: the probe data, the instructor's cells from the gradebook
-    (the kit's own networks), the course's ``checks.py`` and ``hidden.py`` (a course's own homework), and the bytes of the handed-in files the cells grade, read
-    from the submission as it was handed in (``submitted/<student>/<hw>/``: the kernel only ever sees a copy). What
-    its hidden tests keep comes back in the answers and is written here; the points are bounded here by the cell's."""
-
-    draw_seeds = Unicode("", help="The graded draws' seeds as dgmlab autograde hands them to the grading "
-                                  "(JSON {file: {seed, sha256[, refused]}}, dgmlab.grading.autograde.draw_seeds); empty: "
-                                  "every file is drawn with seed 0, as while students work.").tag(config=True)
-    timeout = Float(180.0, help="Seconds the grader may spend judging one notebook's check() cells; the cells not "
-                                "judged by then earn 0, with the reason.").tag(config=True)
-    isolate = Bool(True, help="Judge in a separate process killed at the timeout (False: in this process, with "
-                              "no time limit; for tests).").tag(config=True)
-    sandbox = Bool(False, help="Judge inside bubblewrap, seeing no course and writing nothing "
-                               "(dgmlab.grading.sandbox.Sandbox.configure sets it wherever kernels are sandboxed)."
-                   ).tag(config=True)
-
-    def preprocess(self, nb, resources):
-        from nbgrader.coursedir import CourseDirectory
-
-        meta = resources.get("nbgrader", {})
-        hw = meta.get("assignment")
-        state = resources.get(RESOURCE, {"seed": 0, "cells": {}})
-        cells = [(i, _grade_id(c)) for i, c in enumerate(nb.cells)
-                 if is_test_cell(c) and _grade_id(c) in state["cells"]]
-        if not cells:
-            return nb, resources
-        coursedir = CourseDirectory(config=self.config)
-        keep = None
-        request = {"hw": hw, "seed": state["seed"], "delimiters": list(hidden_delimiters(self.config)),
-                   "seeds": handed_seeds(self.draw_seeds),
-                   "cells": [{"gid": gid, "source": state["cells"][gid],
-                              "outputs": [dict(o) for o in nb.cells[i].get("outputs", [])]} for i, gid in cells]}
-        if hw:
-            checks = os.path.join(os.path.abspath(coursedir.format_path(coursedir.source_directory, ".", hw)),
-                                  probes.CHECKS_FILE)
-            if os.path.isfile(checks):
-                with open(checks, encoding="utf-8") as f:
-                    request["checks"] = f.read()
-                probes.load_checks_text(hw, request["checks"], checks)  # here too: which files its cells grade
-            from .. import hidden as hidden_tests
-
-            course_hidden = os.path.join(os.path.dirname(checks), hidden_tests.FILE)  # its hidden tests, which
-            if hw not in probes.KIT_HOMEWORKS and os.path.isfile(course_hidden):  # nbgrader never copies for the kernel
-                with open(course_hidden, encoding="utf-8") as f:
-                    request["hidden"] = f.read()
-            if meta.get("db_url") and meta.get("notebook"):
-                request["references"] = gradebook_cells(meta["db_url"], coursedir.course_id, hw, meta["notebook"])
-        if meta.get("student") and hw:
-            folder = os.path.abspath(coursedir.format_path(coursedir.submitted_directory, meta["student"], hw))
-            names = [n for _, gid in cells for n in _files_of(hw, gid)]
-            request["files"] = handed_files(folder, names)
-            # what hidden tests keep for the dashboard goes where only the grader writes (never autograded/,
-            # which holds the handed-in files too: red team F7)
-            from ..layout import Course
-
-            keep = os.path.abspath(Course(coursedir.root).kept_folder(hw, meta["student"]))
-        if self.isolate:
-            from . import judge_process
-
-            answers = judge_process.judge(request, self.timeout, sandbox=self.sandbox)
-        else:
-            answers = judge_cells(request)
-        for i, gid in cells:
-            cell = nb.cells[i]
-            got = (answers or {}).get(gid)
-            if got is None:
-                self.log.error("cell %s was not judged within %g s", gid, self.timeout)
-                earned, lines = 0.0, [f"0 points: this cell could not be judged within {self.timeout:g} s (an answer "
-                                      f"that takes the grader too long to check, e.g. a huge expression)"]
-            else:
-                earned, lines = _bounded(hw, gid, got), list(got["lines"])
-                _write_kept(keep, got.get("kept") or {}, self.log)
-            cell.source = state["cells"][gid]  # the autograded notebook shows the instructor's cell
-            cell.outputs = judged_outputs(earned, lines, cell.get("execution_count"))
-            resources.setdefault("dgmlab_judged", set()).add(gid)
-        return nb, resources
-
-
-def _files_of(hw, gid) -> tuple:
+def files_of(hw, gid) -> tuple:
     """The handed-in files cell ``gid`` grades (none when ``hw`` has no such cell: it is judged 0 there)."""
     try:
         return tuple(probes.spec_for(hw, gid).files)
@@ -168,7 +64,7 @@ def _files_of(hw, gid) -> tuple:
         return ()
 
 
-def _bounded(hw, gid, got) -> float:
+def bounded(hw, gid, got) -> float:
     """The points of an answer, within 0 and the cell's points (whatever the judge said)."""
     import math
 
@@ -180,7 +76,7 @@ def _bounded(hw, gid, got) -> float:
     return min(max(earned, 0.0), most) if math.isfinite(earned) else 0.0
 
 
-def _write_kept(folder, kept: dict, log) -> None:
+def write_kept_files(folder, kept: dict, log) -> None:
     """Write what a cell's hidden tests kept (base64 by name) into ``folder``; a name or size out of bounds is
     logged and left out."""
     import base64

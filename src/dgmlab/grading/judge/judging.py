@@ -23,7 +23,7 @@ def judge_cells(request: dict) -> dict:
 def judge_each(request: dict):
     """``(grade_id, {"earned", "lines", "kept"})`` for each cell of ``request`` in order, as each is judged.
 
-    ``request`` is plain data and all the judging reads (see :class:`dgmlab.grading.judge.judge.JudgeTests`): ``hw``,
+    ``request`` is plain data and all the judging reads (see :class:`dgmlab.grading.preprocessors.judge_tests.JudgeTests`): ``hw``,
     ``seed``, ``cells`` (``gid``, the instructor's ``source``, the kernel's ``outputs``), ``references`` (the
     instructor's cells by grade id), ``checks`` and ``hidden`` (a course's own ``checks.py`` and ``hidden.py``, as
     text), ``files`` (the handed-in files, :func:`handed_files`), ``seeds``, ``delimiters`` (the course's

@@ -6,16 +6,19 @@
 - :mod:`.trusted_cells` ``TrustSourceCells`` (autograde's sanitizing): cell metadata from the gradebook, never the
   submission;
 - :mod:`.deduplicate_ids` ``DeduplicateIds`` (autograde's sanitizing): a copied graded cell is ignored;
+- :mod:`.probe_tests` ``ProbeTests`` (autograde, before ``Execute``): the kernel gets only each check() cell's probe;
 - :mod:`.timed_execute` ``TimedExecute`` (autograde, in grading workers): ``Execute``, timed, output capped;
 - :mod:`.working_folder` ``SealWorkingFolder`` (autograde, after ``Execute``): nbgrader writes into an empty folder;
+- :mod:`.judge_tests` ``JudgeTests`` (autograde): each check() cell judged in the grader, its outputs written;
 - :mod:`.output_bytes` ``LimitOutputBytes`` (autograde): cell output capped in bytes;
 - :mod:`.unjudged` ``ZeroUnjudgedTests`` (autograde): a test cell the grader did not judge earns 0;
 - :mod:`.hidden_tests` ``HideHiddenTests`` (generate_feedback): no hidden test source.
 
 A plug-in is the nbgrader side only: what it calls stays with the command it serves (``ShowDueDate`` reads
-:mod:`dgmlab.grading.term.deadlines`). The config names each by its module path; the plug-ins that depend on no
-command's package are also re-exported here (``dgmlab.grading.preprocessors.X``); the others are imported from their
-module, so that importing this package pulls in no command (``pyproject.toml``'s import contracts).
+:mod:`dgmlab.grading.term.deadlines`, ``JudgeTests`` hands its cells to :mod:`dgmlab.grading.judge`). The config
+names each by its module path; the plug-ins that depend on no command's package are also re-exported here
+(``dgmlab.grading.preprocessors.X``); the others are imported from their module, so that importing this package pulls
+in no command (``pyproject.toml``'s import contracts).
 """
 from __future__ import annotations
 
