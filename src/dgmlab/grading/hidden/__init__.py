@@ -8,7 +8,7 @@ parts' ``HIDDEN`` and ``EXPECTED`` (what the visible tests compare with, :mod:`d
 
 The grader's wheel ships each as ``dgmlab.grading.hidden.<hw>`` (grader/pyproject.toml); in a checkout a finder
 imports that name from the homework folder. The student package never has them, and a kernel's sandbox
-never shows them (:func:`dgmlab.grading.sandbox.environment_paths`).
+never shows them (:func:`dgmlab.grading.isolation.bubblewrap.environment_paths`).
 
 A course's own homework has the same shape in one file, ``hidden.py`` beside its ``checks.py`` (:data:`FILE`):
 ``HIDDEN = {"<test cell>": (test_a, ...)}``, tests ``test_x(v, ref)`` with ``@points(w)``. ``dgmlab build`` copies it
