@@ -1,5 +1,6 @@
 """dgmlab release runs nbgrader's GenerateAssignment converter in its own process: the notebooks plain
 ``nbgrader generate_assignment`` writes, its flags as config, its log's tail when it fails."""
+import logging
 import os
 import shutil
 import sys
@@ -79,12 +80,23 @@ def test_a_failed_release_ends_with_the_tail_of_nbgraders_log(tmp_path):
     assert not course.release_notebook(HW).exists()
 
 
-def test_release_ships_a_course_homeworks_checks_file_without_a_warning(tmp_path, capsys):
+def test_release_ships_a_course_homeworks_checks_file_without_a_warning(tmp_path, capsys, caplog):
     course = tiny_course(tmp_path)
     C.release(course, local_only=True)
     released = sorted(p.name for p in course.folder("release", HW).iterdir() if p.is_file())
     assert released == ["checks.py", f"{HW}.ipynb"]
     assert "WARNING" not in capsys.readouterr().err
+    assert not [r for r in caplog.records if r.name == "dgmlab.grading.course" and r.levelno >= logging.WARNING]
+
+
+def test_release_warns_through_its_logger_of_a_file_left_beside_the_source_notebook(tmp_path, caplog):
+    course = tiny_course(tmp_path)
+    (course.folder("source", HW) / "scratch.png").write_bytes(b"not for students")
+    with caplog.at_level(logging.WARNING, logger="dgmlab.grading.course"):
+        C.release(course, local_only=True)
+    (record,) = [r for r in caplog.records if r.name == "dgmlab.grading.course"]
+    assert record.levelno == logging.WARNING
+    assert f"release/{HW}/ also holds release/{HW}/scratch.png" in record.getMessage()
 
 
 def test_the_release_holds_no_hidden_py_of_a_course_homework(tmp_path):

@@ -11,8 +11,8 @@ in a kernel of its own, so one that crashes, hangs or floods output is that kern
 """
 from __future__ import annotations
 
+import logging
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -28,6 +28,8 @@ from .layout import (  # noqa: F401
     log_tail,
     read_json,
 )
+
+log = logging.getLogger(__name__)  # warnings a user must read: `dgmlab` shows them on stderr (cli.log_to_stderr)
 
 
 # ----------------------------------------------------------------- release
@@ -143,8 +145,8 @@ def release(course: Course, hws=None, local_only: bool = False) -> list[StepResu
         extra = sorted(p.relative_to(course.root).as_posix() for p in course.folder("release", hw).rglob("*")
                        if p.is_file() and p.relative_to(course.folder("release", hw)).as_posix() not in shipped)
         if extra:
-            print(f"WARNING: release/{hw}/ also holds {', '.join(extra[:5])}: files next to the source notebook "
-                  f"are released too; remove local outputs from source/{hw}/ and release again", file=sys.stderr)
+            log.warning("WARNING: release/%s/ also holds %s: files next to the source notebook are released too; "
+                        "remove local outputs from source/%s/ and release again", hw, ", ".join(extra[:5]), hw)
         results.append(res)
     return results
 
@@ -225,8 +227,8 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
         if sandbox is None:
             sandbox = usable
             if not usable:
-                print(f"WARNING: grading WITHOUT a sandbox: {why}. Student code runs as you, can read source/ "
-                      f"and the gradebook, and can use the network.", file=sys.stderr)
+                log.warning("WARNING: grading WITHOUT a sandbox: %s. Student code runs as you, can read source/ "
+                            "and the gradebook, and can use the network.", why)
         elif sandbox and not usable:
             raise CourseError(f"the sandbox was required but is not available: {why}")
     # elsewhere each worker decides where its kernels run: None sandboxes there, or refuses to grade there

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import logging
 import os
 import sys
 import threading
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 ROOT_ENV = "DGMLAB_GRADESCOPE_ROOT"
+log = logging.getLogger(__name__)  # shown on stdout by main (log_to_stdout), which Gradescope shows the instructor
 STUDENT = "student"  # the submission's folder name in the throw-away course
 
 
@@ -166,7 +168,7 @@ def grade(root: Path) -> dict:
     settings = load_settings(root)
     hw, g = settings["hw"], grader_dir(root)
     wall = B.choose(settings["sandbox"], g, settings["memory"], settings["file_size"])
-    print(f"dgmlab: isolation: {wall.why}", flush=True)
+    log.info("dgmlab: isolation: %s", wall.why)
     files, problem = submission_files(root / "submission", hw, MAX_SUBMISSION_BYTES)
     if not problem:
         import tempfile
@@ -185,7 +187,8 @@ def grade(root: Path) -> dict:
         seeds = DS.seeds_for(key, hw, files, published(root, settings))
         for name, entry in seeds.items():
             if "refused" in entry:  # the student reads it in the cell's output, the instructor here
-                print(terminal(f"dgmlab: {name} is not graded, its graded cell earns 0: {entry['refused'][:300]}"))
+                log.warning("%s", terminal(f"dgmlab: {name} is not graded, its graded cell earns 0: "
+                                           f"{entry['refused'][:300]}"))
         job = {"student": STUDENT, "files": files, "submitted_at": time.time(), "extension": None,
                "draw_seeds": seeds, "probe_seed": DS.probe_seed(key, hw, files[f"{hw}.ipynb"])}
         bundle = worker_bundle(root, settings, wall.sandbox, wall.config_lines)
@@ -218,6 +221,19 @@ def check(root: Path) -> int:
     return 0
 
 
+def log_to_stdout() -> None:
+    """The grader's messages (the ``dgmlab`` loggers, INFO and up) on stdout, the message alone, as Gradescope shows
+    ``run_autograder``'s output to the instructor. Once a process."""
+    top = logging.getLogger("dgmlab")
+    if not any(getattr(h, "dgmlab_gradescope", False) for h in top.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.dgmlab_gradescope = True
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        top.addHandler(handler)
+    top.setLevel(logging.INFO)
+    top.propagate = False
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dgmlab.grading.gradescope.run",
                                      description="Gradescope's run_autograder for a dgmlab homework")
@@ -225,6 +241,7 @@ def main(argv=None) -> int:
                         help="the autograder's folder (Gradescope's /autograder)")
     parser.add_argument("--check", action="store_true", help="check the installation and say which wall holds")
     args = parser.parse_args(argv)
+    log_to_stdout()
     root = Path(args.root)
     if args.check:
         return check(root)
