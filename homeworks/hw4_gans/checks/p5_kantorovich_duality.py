@@ -80,6 +80,12 @@ def _solved(wv, function: str, dual: bool):
                           f"res.status and res.message in {function}. An LP that is {likely}") from None
 
 
+def _per_instance(wv, ref, function: str, dual: bool, what: str):
+    """``((the student's result, (v, w, C)), the optimum)`` for each seeded instance, in order (``what``: the
+    results, if their count is off)."""
+    return zip(paired(_solved(wv, function, dual), wv.inputs.instances, what), _optima(ref), strict=True)
+
+
 def _primal_hint(v):
     """Why a primal that is not optimal may be wrong, read off the fixed 2x2 example (a hint, never the points)."""
     try:
@@ -106,9 +112,7 @@ def test_plan_is_an_optimal_coupling(v, ref):
 
     # on the seeded instances: a coupling of v and w whose cost sum C * T is the optimum (recorded from the grader's)
     wv = working(v)
-    for ((_, T), (vv, w, C)), best in zip(paired(_solved(wv, "ot_primal", False), wv.inputs.instances,
-                                                 "plans, one per instance"),
-                                        _optima(ref), strict=True):
+    for ((_, T), (vv, w, C)), best in _per_instance(wv, ref, "ot_primal", False, "plans, one per instance"):
         name = f"the {len(vv)}x{len(w)} plan"
         checks.assert_coupling(T, vv, w, atol=1e-8, name=name)
         cost = float(np.sum(C * np.asarray(T, float)))
@@ -120,9 +124,7 @@ def test_plan_is_an_optimal_coupling(v, ref):
 @points(1.5)
 def test_value_is_the_optimum(v, ref):
     wv = working(v)
-    for ((value_, _), (vv, w, C)), best in zip(paired(_solved(wv, "ot_primal", False), wv.inputs.instances,
-                                                      "results, one per instance"),
-                                             _optima(ref), strict=True):
+    for ((value_, _), (vv, w, C)), best in _per_instance(wv, ref, "ot_primal", False, "results, one per instance"):
         assert isinstance(value_, float), f"expected ot_primal to return the value as a float, found {type(value_).__name__}"
         _close_or_hint(value_, best, f"the OT value of the {len(vv)}x{len(w)} instance", _primal_hint(wv))
 
@@ -158,9 +160,7 @@ def test_potentials_are_optimal(v, ref):
     # on the seeded instances: feasible potentials whose objective v.phi + w.psi, computed here from them, reaches
     # the optimal transport cost the grader computed by another route (strong duality; recorded)
     wv = working(v)
-    for ((_, phi, psi), (vv, w, C)), best in zip(paired(_solved(wv, "ot_dual", True), wv.inputs.instances,
-                                                        "results, one per instance"),
-                                               _optima(ref), strict=True):
+    for ((_, phi, psi), (vv, w, C)), best in _per_instance(wv, ref, "ot_dual", True, "results, one per instance"):
         k1, k2 = C.shape
         assert np.shape(phi) == (k1,) and np.shape(psi) == (k2,), \
             f"expected phi with k1 = {k1} entries and psi with k2 = {k2}, found shapes {np.shape(phi)} and {np.shape(psi)}"
@@ -176,9 +176,7 @@ def test_potentials_are_optimal(v, ref):
 @points(1)
 def test_dual_value_is_the_optimum(v, ref):
     wv = working(v)
-    for ((value_, _, _), (vv, w, C)), best in zip(paired(_solved(wv, "ot_dual", True), wv.inputs.instances,
-                                                         "results, one per instance"),
-                                                _optima(ref), strict=True):
+    for ((value_, _, _), (vv, w, C)), best in _per_instance(wv, ref, "ot_dual", True, "results, one per instance"):
         assert isinstance(value_, float), f"expected ot_dual to return the value as a float, found {type(value_).__name__}"
         _close_or_hint(value_, best, f"the dual value of the {len(vv)}x{len(w)} instance", _dual_hint(wv))
 

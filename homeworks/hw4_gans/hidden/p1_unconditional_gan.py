@@ -11,7 +11,8 @@ from dgmlab import checks
 from dgmlab.probes.hw4_gans import assert_trainable, load_by_shape, paired, value
 from dgmlab.testing import points
 
-from .references import kit_generator, reference_sgd_step
+from .common import assert_one_sgd_step
+from .references import kit_generator
 
 
 # ------------------------------------------------------------------ p1_generator_tests
@@ -101,10 +102,8 @@ def _d_loss(v, ref, g, d):
 
 @points(1.25)
 def test_one_sgd_step_on_the_discriminator_loss(v, ref):
-    for p, w in paired(value(v.fresh_step, "the step")["after"], reference_sgd_step(v.inputs, "D", lambda g, d: _d_loss(v, ref, g, d)),
-                        "discriminator parameters after the step"):
-        checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
-                            name="discriminator parameters after one step from the grader's start (one SGD step on the discriminator loss)")
+    assert_one_sgd_step(v, v.fresh_step, "D", lambda g, d: _d_loss(v, ref, g, d), "discriminator parameters after the step",
+                        "discriminator parameters after one step from the grader's start (one SGD step on the discriminator loss)")
 
 
 # ------------------------------------------------------------------ p1_g_step_tests
@@ -116,18 +115,14 @@ def _g_loss(v, ref, g, d):
 
 @points(1.25)
 def test_one_sgd_step_on_the_non_saturating_loss(v, ref):
-    for p, w in paired(value(v.fresh_step, "the step")["after"], reference_sgd_step(v.inputs, "G", lambda g, d: _g_loss(v, ref, g, d)),
-                        "generator parameters after the step"):
-        checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
-                            name="generator parameters after one step from the grader's start (one SGD step on the non-saturating loss)")
+    assert_one_sgd_step(v, v.fresh_step, "G", lambda g, d: _g_loss(v, ref, g, d), "generator parameters after the step",
+                        "generator parameters after one step from the grader's start (one SGD step on the non-saturating loss)")
 
 
 @points(0.5)
 def test_old_gradients_cleared(v, ref):
-    for p, w in paired(value(v.stale_step, "the step")["after"], reference_sgd_step(v.inputs, "G", lambda g, d: _g_loss(v, ref, g, d)),
-                        "generator parameters after the step"):
-        checks.assert_close(p, w, atol=1e-5, rtol=1e-4,
-                            name="generator parameters after a step that follows an earlier one (old gradients cleared?)")
+    assert_one_sgd_step(v, v.stale_step, "G", lambda g, d: _g_loss(v, ref, g, d), "generator parameters after the step",
+                        "generator parameters after a step that follows an earlier one (old gradients cleared?)")
 
 
 @points(0.25)

@@ -13,7 +13,8 @@ from dgmlab.probes.hw4_gans import OTHER_LABELS as CGAN_OTHER_LABELS
 from dgmlab.probes.hw4_gans import assert_trainable, load_by_shape, paired, value
 from dgmlab.testing import points
 
-from .references import either_order, reference_sgd_step
+from .common import assert_one_sgd_step
+from .references import either_order
 
 
 # ------------------------------------------------------------------ p3_cond_generator_tests
@@ -88,10 +89,8 @@ def _g_loss(v, ref, g, d):
 
 
 def _compare(v, ref, record, player, loss, name):
-    r = value(record, "the step")
-    for p, w in paired(r["after"], reference_sgd_step(v.inputs, player, loss, 10), "parameters after the step"):
-        checks.assert_close(p, w, atol=1e-5, rtol=1e-4, name=name)
-    for p, w in paired(r["other_after"], v.inputs.G0 if player == "D" else v.inputs.D0, "parameters of the other player"):
+    assert_one_sgd_step(v, record, player, loss, "parameters after the step", name, n_classes=10)
+    for p, w in paired(value(record, "the step")["other_after"], v.inputs.G0 if player == "D" else v.inputs.D0, "parameters of the other player"):
         checks.assert_close(p, w, atol=0, rtol=0, name="the other player's parameters after the step (its seeded start)")
 
 
