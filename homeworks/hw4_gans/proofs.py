@@ -18,20 +18,71 @@ MAX_FILE_BYTES = 1_500_000                       # the weight files' limit: floa
 
 # ---------------------------------------------------------------------- proofs
 
+# Reference lines that several mutants edit (the old side of their edits):
+# P1.1's and P1.2's hidden layers;
+_G_LAYER = "layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]"
+_D_LAYER = "layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]"
+# P1.3's two losses, docstring and body;
+_G_LOSS = ('    """fake_logits: (N, 1) float32 logits of generated images -> 0-d tensor: mean BCE(fake, 1) '
+           '(non-saturating)."""\n'
+           "    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))")
+_D_LOSS = ('    """real_logits, fake_logits: (N, 1) float32 logits -> 0-d tensor: mean BCE(real, 1) + mean BCE(fake, 0)."""\n'
+           "    real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))\n"
+           "    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))\n"
+           "    return real + fake")
+# P2.2's progress bar, which the mutants that rewrite the training loop drop: made, and ticked and closed
+_BAR_OPEN = '    bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)\n'
+_BAR_TICK = ("            bar.update(1)\n"
+             '            if history["g_loss"]:\n'
+             """                bar.set_postfix(d=f"{history['d_loss'][-1]:.3f}", g=f"{history['g_loss'][-1]:.3f}", """
+             "refresh=False)\n"
+             "    bar.close()")
+# P4(a)'s and P4(b)'s answers (the mutants whose printed output changes drop the cell's NBVAL_CHECK_OUTPUT note);
+_P4A_OUTPUTS = ("# NBVAL_CHECK_OUTPUT\n"
+                "# V_point: sympy expression in p_data, p_g and d (the integrand of V at one point)\n"
+                "# D_star: sympy expression in p_data and p_g (where dV_point/dd = 0)\n"
+                "# second_derivative: sympy expression in p_data and p_g (d^2 V_point / dd^2 at d = D_star)\n"
+                "# D_star_pi: sympy expression in p_data, p_g and pi_real (the maximiser with a share pi_real of real "
+                "images)\n")
+_P4A_SOLVED = ("D_star = sp.solve(sp.Eq(sp.diff(V_point, d), 0), d)[0]\n"
+               "second_derivative = sp.simplify(sp.diff(V_point, d, 2).subs(d, D_star))\n"
+               "V_point_pi = pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d)\n"
+               "D_star_pi = sp.solve(sp.Eq(sp.diff(V_point_pi, d), 0), d)[0]\n"
+               'print("D_star =", D_star, "   second derivative there:", second_derivative)')
+_P4B_OUTPUTS = ("# NBVAL_CHECK_OUTPUT\n"
+                "# C_point: sympy expression in p_data and p_g, V_point with D_star substituted for d\n")
+_P4B_ANSWER_END = ("    return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))\n"
+                   "\n\n"
+                   'print("C_point =", C_point)')
+# and P5's two linear programs, after their docstrings
+_PRIMAL_LP = ("    rows = np.kron(np.eye(k1), np.ones((1, k2)))   # sum_j T_ij = v_i\n"
+              "    cols = np.kron(np.ones((1, k1)), np.eye(k2))   # sum_i T_ij = w_j\n"
+              "    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]),\n"
+              '                  bounds=(0, None), method="highs")\n'
+              "    if res.status != 0:\n"
+              "        raise RuntimeError(res.message)\n"
+              "    return float(res.fun), res.x.reshape(k1, k2)")
+_DUAL_LP = ("    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j\n"
+            "                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j\n"
+            '    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")\n'
+            "    if res.status != 0:\n"
+            "        raise RuntimeError(res.message)\n"
+            "    return float(-res.fun), res.x[:k1], res.x[k1:]")
+
 
 MUTANTS = [
     # ---------------------------------------------------------------- P1 generator
-    Mutant("p1_generator", "BatchNorm added to the generator", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]', 'layers += [nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2)]')],
+    Mutant("p1_generator", "BatchNorm added to the generator", edits=[(_G_LAYER, 'layers += [nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2)]')],
         earns={"p1_generator_tests": 0}),
-    Mutant("p1_generator", "dropout in the generator", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.3)]')], earns={"p1_generator_tests": 0}),
+    Mutant("p1_generator", "dropout in the generator", edits=[(_G_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.3)]')], earns={"p1_generator_tests": 0}),
     Mutant("p1_generator", "sigmoid output instead of tanh", edits=[('layers += [nn.Linear(width_in, out_dim), nn.Tanh()]', 'layers += [nn.Linear(width_in, out_dim), nn.Sigmoid()]')],
            earns={"p1_generator_tests": 0}),
     Mutant("p1_generator", "widths reversed (512, 256, 128)", edits=[('for width in widths:', 'for width in widths[::-1]:')],
            earns={"p1_generator_tests": 0}),
-    Mutant("p1_generator", "ReLU instead of LeakyReLU", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]', 'layers += [nn.Linear(width_in, width), nn.ReLU()]')],
+    Mutant("p1_generator", "ReLU instead of LeakyReLU", edits=[(_G_LAYER, 'layers += [nn.Linear(width_in, width), nn.ReLU()]')],
            earns={"p1_generator_tests": 0}),
     Mutant("p1_generator", "blank generator also fails P0", STUB, earns={"p1_generator_tests": 0, "p0_tests": 0}),
-    Mutant("p1_generator", "LeakyReLU with PyTorch's default slope 0.01", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU()]')], earns={"p1_generator_tests": 0}),
+    Mutant("p1_generator", "LeakyReLU with PyTorch's default slope 0.01", edits=[(_G_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU()]')], earns={"p1_generator_tests": 0}),
     Mutant("p1_generator", "widths argument ignored (always 128, 256, 512)", edits=[('for width in widths:', 'for width in (128, 256, 512):')], earns={"p1_generator_tests": 4}),
     Mutant("p1_generator", "correct variant: ModuleList, one shared LeakyReLU(0.2)", r'''
 class Generator(nn.Module):
@@ -52,31 +103,31 @@ class Generator(nn.Module):
     # ---------------------------------------------------------------- P1 discriminator
     Mutant("p1_discriminator", "sigmoid at the end (applied twice with the logit loss)", edits=[('layers.append(nn.Linear(width_in, 1))', 'layers += [nn.Linear(width_in, 1), nn.Sigmoid()]')],
         earns={"p1_discriminator_tests": 0}),
-    Mutant("p1_discriminator", "no dropout", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]')],
+    Mutant("p1_discriminator", "no dropout", edits=[(_D_LAYER, _G_LAYER)],
            earns={"p1_discriminator_tests": 2.75}),
-    Mutant("p1_discriminator", "BatchNorm added to the discriminator", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]')],
+    Mutant("p1_discriminator", "BatchNorm added to the discriminator", edits=[(_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]')],
         earns={"p1_discriminator_tests": 0}),
     Mutant("p1_discriminator", "hard-coded widths (ignores the argument)", edits=[('for width in widths:', 'for width in (512, 256, 128):')], earns={"p1_discriminator_tests": 4}),
     Mutant("p1_discriminator", "does not flatten (N,1,28,28)", edits=[('return self.net(x.reshape(x.shape[0], -1))', 'return self.net(x)')],
            earns={"p1_discriminator_tests": 3.25}),
-    Mutant("p1_discriminator", "LeakyReLU with PyTorch's default slope 0.01", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(), nn.Dropout(dropout)]')], earns={"p1_discriminator_tests": 0}),
-    Mutant("p1_discriminator", "dropout probability 0.5 (PyTorch's default) instead of 0.3", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout()]')], earns={"p1_discriminator_tests": 3.75}),
-    Mutant("p1_discriminator", "dropout argument ignored (always 0.3)", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.3)]')], earns={"p1_discriminator_tests": 4}),
+    Mutant("p1_discriminator", "LeakyReLU with PyTorch's default slope 0.01", edits=[(_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(), nn.Dropout(dropout)]')], earns={"p1_discriminator_tests": 0}),
+    Mutant("p1_discriminator", "dropout probability 0.5 (PyTorch's default) instead of 0.3", edits=[(_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout()]')], earns={"p1_discriminator_tests": 3.75}),
+    Mutant("p1_discriminator", "dropout argument ignored (always 0.3)", edits=[(_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.3)]')], earns={"p1_discriminator_tests": 4}),
     Mutant("p1_discriminator", "correct variant: dropout before the activation, Flatten module", edits=[('return self.net(x.reshape(x.shape[0], -1))', 'return self.net(x)'),
-        ('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.Dropout(dropout), nn.LeakyReLU(0.2)]'),
+        (_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.Dropout(dropout), nn.LeakyReLU(0.2)]'),
         ('layers, width_in = [], in_dim', 'layers, width_in = [nn.Flatten()], in_dim')], passes=["p1_discriminator_tests"]),
     # ---------------------------------------------------------------- P1 losses
-    Mutant("p1_losses", "sigmoid applied twice (sigmoid before the logit loss)", edits=[('    """fake_logits: (N, 1) float32 logits of generated images -> 0-d tensor: mean BCE(fake, 1) (non-saturating)."""\n    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))', '    p = torch.sigmoid(fake_logits)\n    return F.binary_cross_entropy_with_logits(p, torch.ones_like(p))')], earns={"p1_losses_tests": 1.25}),
-    Mutant("p1_losses", "saturating generator loss log(1 - D(G(z)))", edits=[('    """fake_logits: (N, 1) float32 logits of generated images -> 0-d tensor: mean BCE(fake, 1) (non-saturating)."""\n    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))', '    return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))')], earns={"p1_losses_tests": 1.25}),
-    Mutant("p1_losses", "real/fake labels swapped", edits=[('    """real_logits, fake_logits: (N, 1) float32 logits -> 0-d tensor: mean BCE(real, 1) + mean BCE(fake, 0)."""\n    real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))\n    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))\n    return real + fake', '    return (F.binary_cross_entropy_with_logits(real_logits, torch.zeros_like(real_logits))\n            + F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits)))')], earns={"p1_losses_tests": 3}),
-    Mutant("p1_losses", "sum over the batch instead of mean", edits=[('    """real_logits, fake_logits: (N, 1) float32 logits -> 0-d tensor: mean BCE(real, 1) + mean BCE(fake, 0)."""\n    real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))\n    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))\n    return real + fake', '    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits), reduction="sum")\n            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits), reduction="sum"))')], earns={"p1_losses_tests": 1.25}),
-    Mutant("p1_losses", "unstable sigmoid + BCE on probabilities", edits=[('    """fake_logits: (N, 1) float32 logits of generated images -> 0-d tensor: mean BCE(fake, 1) (non-saturating)."""\n    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))', '    return F.binary_cross_entropy(torch.sigmoid(fake_logits), torch.ones_like(fake_logits))'),
-        ('    """real_logits, fake_logits: (N, 1) float32 logits -> 0-d tensor: mean BCE(real, 1) + mean BCE(fake, 0)."""\n    real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))\n    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))\n    return real + fake', '    return (F.binary_cross_entropy(torch.sigmoid(real_logits), torch.ones_like(real_logits))\n            + F.binary_cross_entropy(torch.sigmoid(fake_logits), torch.zeros_like(fake_logits)))')], earns={"p1_losses_tests": 3.5}),
-    Mutant("p1_losses", "log of sigmoid in both losses (-inf at the logits of 30 the statement warns of)", edits=[('    """fake_logits: (N, 1) float32 logits of generated images -> 0-d tensor: mean BCE(fake, 1) (non-saturating)."""\n    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))', '    return -torch.log(torch.sigmoid(fake_logits)).mean()'),
-        ('    """real_logits, fake_logits: (N, 1) float32 logits -> 0-d tensor: mean BCE(real, 1) + mean BCE(fake, 0)."""\n    real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))\n    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))\n    return real + fake', '    return -torch.log(torch.sigmoid(real_logits)).mean() - torch.log(1 - torch.sigmoid(fake_logits)).mean()')],
+    Mutant("p1_losses", "sigmoid applied twice (sigmoid before the logit loss)", edits=[(_G_LOSS, '    p = torch.sigmoid(fake_logits)\n    return F.binary_cross_entropy_with_logits(p, torch.ones_like(p))')], earns={"p1_losses_tests": 1.25}),
+    Mutant("p1_losses", "saturating generator loss log(1 - D(G(z)))", edits=[(_G_LOSS, '    return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))')], earns={"p1_losses_tests": 1.25}),
+    Mutant("p1_losses", "real/fake labels swapped", edits=[(_D_LOSS, '    return (F.binary_cross_entropy_with_logits(real_logits, torch.zeros_like(real_logits))\n            + F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits)))')], earns={"p1_losses_tests": 3}),
+    Mutant("p1_losses", "sum over the batch instead of mean", edits=[(_D_LOSS, '    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits), reduction="sum")\n            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits), reduction="sum"))')], earns={"p1_losses_tests": 1.25}),
+    Mutant("p1_losses", "unstable sigmoid + BCE on probabilities", edits=[(_G_LOSS, '    return F.binary_cross_entropy(torch.sigmoid(fake_logits), torch.ones_like(fake_logits))'),
+        (_D_LOSS, '    return (F.binary_cross_entropy(torch.sigmoid(real_logits), torch.ones_like(real_logits))\n            + F.binary_cross_entropy(torch.sigmoid(fake_logits), torch.zeros_like(fake_logits)))')], earns={"p1_losses_tests": 3.5}),
+    Mutant("p1_losses", "log of sigmoid in both losses (-inf at the logits of 30 the statement warns of)", edits=[(_G_LOSS, '    return -torch.log(torch.sigmoid(fake_logits)).mean()'),
+        (_D_LOSS, '    return -torch.log(torch.sigmoid(real_logits)).mean() - torch.log(1 - torch.sigmoid(fake_logits)).mean()')],
            earns={"p1_losses_tests": 3.5}),
-    Mutant("p1_losses", "detached losses", edits=[('    """fake_logits: (N, 1) float32 logits of generated images -> 0-d tensor: mean BCE(fake, 1) (non-saturating)."""\n    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))', '    return F.binary_cross_entropy_with_logits(fake_logits.detach(), torch.ones_like(fake_logits))'),
-        ('    """real_logits, fake_logits: (N, 1) float32 logits -> 0-d tensor: mean BCE(real, 1) + mean BCE(fake, 0)."""\n    real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))\n    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))\n    return real + fake', '    real_logits, fake_logits = real_logits.detach(), fake_logits.detach()\n    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))\n            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))')], earns={"p1_losses_tests": 2.75}),
+    Mutant("p1_losses", "detached losses", edits=[(_G_LOSS, '    return F.binary_cross_entropy_with_logits(fake_logits.detach(), torch.ones_like(fake_logits))'),
+        (_D_LOSS, '    real_logits, fake_logits = real_logits.detach(), fake_logits.detach()\n    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))\n            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))')], earns={"p1_losses_tests": 2.75}),
     Mutant("p1_losses", "half the sum in the discriminator loss (the average of the two terms)", edits=[('return real + fake', 'return (real + fake) / 2')], earns={"p1_losses_tests": 1.75}),
     Mutant("p1_losses", "correct variant: softplus forms", r'''
 def discriminator_loss(real_logits, fake_logits):
@@ -145,34 +196,34 @@ def make_gan(experiment, latent_dim=100):
     g, d, k = _SETTINGS[experiment]
     return Generator(latent_dim=latent_dim, widths=g), Discriminator(widths=d), k
 ''', passes=["p2_make_gan_tests"]),
-    Mutant("p2_train_gan", "ignores d_steps (G every batch)", edits=[('            n_d += 1\n            if n_d % d_steps == 0:\n                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()', '            history["g_loss"].append(generator_step(generator, discriminator, g_opt, torch.randn_like(z)))'),
-        ('    bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)\n', '')], earns={"p2_train_gan_tests": 2}),
-    Mutant("p2_train_gan", "d_steps updates on the same batch, G every batch", edits=[('                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()', '                history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))\n            history["g_loss"].append(generator_step(generator, discriminator, g_opt, torch.randn_like(z)))'),
+    Mutant("p2_train_gan", "ignores d_steps (G every batch)", edits=[('            n_d += 1\n            if n_d % d_steps == 0:\n                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n' + _BAR_TICK, '            history["g_loss"].append(generator_step(generator, discriminator, g_opt, torch.randn_like(z)))'),
+        (_BAR_OPEN, '')], earns={"p2_train_gan_tests": 2}),
+    Mutant("p2_train_gan", "d_steps updates on the same batch, G every batch", edits=[('                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n' + _BAR_TICK, '                history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))\n            history["g_loss"].append(generator_step(generator, discriminator, g_opt, torch.randn_like(z)))'),
         ('            z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n            history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))\n            n_d += 1\n            if n_d % d_steps == 0:', '            for _ in range(d_steps):'),
-        ('    bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)\n', '')], earns={"p2_train_gan_tests": 2}),
+        (_BAR_OPEN, '')], earns={"p2_train_gan_tests": 2}),
     Mutant("p2_train_gan", "off by one: G after the 1st, d_steps+1-th, ... D update, not the d_steps-th",
            edits=[('if n_d % d_steps == 0:', 'if (n_d - 1) % d_steps == 0:')], earns={"p2_train_gan_tests": 2}),
-    Mutant("p2_train_gan", "generator updated before the discriminator", edits=[('            if n_d % d_steps == 0:\n                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()\n', ''),
+    Mutant("p2_train_gan", "generator updated before the discriminator", edits=[('            if n_d % d_steps == 0:\n                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n' + _BAR_TICK + "\n", ''),
         ('            z = torch.randn(real.shape[0], generator.latent_dim, device=device)', '            z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n            if n_d % d_steps == 0:\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))'),
-        ('    bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)\n', '')], earns={"p2_train_gan_tests": 1}),
+        (_BAR_OPEN, '')], earns={"p2_train_gan_tests": 1}),
     # its history lists losses of no update, not what the steps returned: the history point (0.5) is lost too since
     # P2.2 compares the history with the grader's replay (it used to check counts and types only)
-    Mutant("p2_train_gan", "generator never trained", edits=[('                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()', '                history["g_loss"].append(generator_loss(discriminator(generator(z))).item())'),
-        ('    bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)\n', '')], earns={"p2_train_gan_tests": 0}),
+    Mutant("p2_train_gan", "generator never trained", edits=[('                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n                history["g_loss"].append(generator_step(generator, discriminator, g_opt, z))\n' + _BAR_TICK, '                history["g_loss"].append(generator_loss(discriminator(generator(z))).item())'),
+        (_BAR_OPEN, '')], earns={"p2_train_gan_tests": 0}),
     Mutant("p2_train_gan", "noise of shape (latent_dim, batch): arguments of randn swapped",
-           edits=[('            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()\n', ''),
+           edits=[(_BAR_TICK + "\n", ''),
         ('                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n', ''),
         ('z = torch.randn(real.shape[0], generator.latent_dim, device=device)', 'z = torch.randn(generator.latent_dim, real.shape[0], device=device)'),
-        ('    bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)\n', '')], earns={"p2_train_gan_tests": 0.5}),
+        (_BAR_OPEN, '')], earns={"p2_train_gan_tests": 0.5}),
     Mutant("p2_train_gan", "noise batch taken from the channel dimension (real.shape[1])",
-           edits=[('            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()\n', ''),
+           edits=[(_BAR_TICK + "\n", ''),
         ('                z = torch.randn(real.shape[0], generator.latent_dim, device=device)\n', ''),
         ('z = torch.randn(real.shape[0], generator.latent_dim, device=device)', 'z = torch.randn(real.shape[1], generator.latent_dim, device=device)'),
-        ('    bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)\n', '')], earns={"p2_train_gan_tests": 2.5}),
+        (_BAR_OPEN, '')], earns={"p2_train_gan_tests": 2.5}),
     Mutant("p2_train_gan", "real batches left where the loader put them (no .to(device))",
-           edits=[('            bar.update(1)\n            if history["g_loss"]:\n                bar.set_postfix(d=f"{history[\'d_loss\'][-1]:.3f}", g=f"{history[\'g_loss\'][-1]:.3f}", refresh=False)\n    bar.close()\n', ''),
+           edits=[(_BAR_TICK + "\n", ''),
         ('history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real, z))', 'history["d_loss"].append(discriminator_step(generator, discriminator, d_opt, real.cpu(), z))'),
-        ('    bar = tqdm(total=epochs * len(loader), desc=f"GAN (d_steps={d_steps})", disable=not progress)\n', '')], earns={"p2_train_gan_tests": 2.75}),
+        (_BAR_OPEN, '')], earns={"p2_train_gan_tests": 2.75}),
     Mutant("p2_train_gan", "d_steps counted within each epoch (counter reset at each epoch's start)",
            edits=[('    for _ in range(epochs):\n        for real, _labels in loader:',
                    '    for _ in range(epochs):\n        n_d = 0\n        for real, _labels in loader:')],
@@ -217,16 +268,16 @@ def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1,
     Mutant("p3_cond_generator", "labels ignored (embedding computed, not used)",
            edits=[('        return self.net(torch.cat([z, self.embed(labels)], dim=1))', '        e = self.embed(labels)\n        return self.net(torch.cat([z, torch.zeros_like(e)], dim=1))')],
            earns={"p3_cond_generator_tests": 0}),
-    Mutant("p3_cond_generator", "dropout in the conditional generator", edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.3)]')],
+    Mutant("p3_cond_generator", "dropout in the conditional generator", edits=[(_G_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.3)]')],
            earns={"p3_cond_generator_tests": 0}),
     Mutant("p3_cond_generator", "BatchNorm in the conditional generator",
-           edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]', 'layers += [nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2)]')],
+           edits=[(_G_LAYER, 'layers += [nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2)]')],
            earns={"p3_cond_generator_tests": 0}),
     Mutant("p3_cond_generator", "one-hot labels instead of an embedding",
            edits=[('return self.net(torch.cat([z, self.embed(labels)], dim=1))', 'return self.net(torch.cat([z, F.one_hot(labels, 10).float()], dim=1))')],
            earns={"p3_cond_generator_tests": 0}),
     Mutant("p3_cond_generator", "LeakyReLU with PyTorch's default slope 0.01",
-           edits=[('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU()]')], earns={"p3_cond_generator_tests": 0}),
+           edits=[(_G_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU()]')], earns={"p3_cond_generator_tests": 0}),
     Mutant("p3_cond_generator", "embedding first in the concatenation, [e(y), z] (the statement and the graded file read [z, e(y)])",
            edits=[('return self.net(torch.cat([z, self.embed(labels)], dim=1))', 'return self.net(torch.cat((self.embed(labels), z), 1))')],
            earns={"p3_cond_generator_tests": 0}),  # 1.5 until the hidden tests took only the stated order
@@ -239,11 +290,11 @@ def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1,
     Mutant("p3_cond_discriminator", "sigmoid at the end", edits=[('        layers.append(nn.Linear(width_in, 1))', '        layers.append(nn.Linear(width_in, 1))\n        layers.append(nn.Sigmoid())')],
            earns={"p3_cond_discriminator_tests": 0}),
     Mutant("p3_cond_discriminator", "BatchNorm in the conditional discriminator", edits=[('        layers.append(nn.Linear(width_in, 1))', '        layers.append(nn.Linear(width_in, 1))\n        pass'),
-        ('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]')],
+        (_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]')],
            earns={"p3_cond_discriminator_tests": 0}),
     Mutant("p3_cond_discriminator", "dropout probability 0.5 instead of 0.3",
            edits=[('        layers.append(nn.Linear(width_in, 1))', '        layers.append(nn.Linear(width_in, 1))\n        pass'),
-        ('layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]', 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.5)]')], earns={"p3_cond_discriminator_tests": 2.5}),
+        (_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.5)]')], earns={"p3_cond_discriminator_tests": 2.5}),
     Mutant("p3_cond_discriminator", "correct variant: embedding before the image",
            edits=[('return self.net(torch.cat([x.reshape(x.shape[0], -1), self.embed(labels)], dim=1))', 'return self.net(torch.cat([self.embed(labels), x.flatten(1)], 1))'),
         ('        layers.append(nn.Linear(width_in, 1))', '        layers.append(nn.Linear(width_in, 1))\n        pass')],
@@ -278,40 +329,40 @@ def cgan_generator_step(generator, discriminator, g_opt, z, labels):
     # wrong but self-consistent (issue 45 item 5): its D_star is the stationary point of its own V_point; the
     # stated integrand's derivative at the grader's densities withholds that half point
     Mutant("p4a", "densities swapped in the integrand", edits=[('# NBVAL_CHECK_OUTPUT\n# V_point: sympy expression in p_data, p_g and d (the integrand of V at one point)\n# D_star: sympy expression in p_data and p_g (where dV_point/dd = 0)\n# second_derivative: sympy expression in p_data and p_g (d^2 V_point / dd^2 at d = D_star)\n# D_star_pi: sympy expression in p_data, p_g and pi_real (the maximiser with a share pi_real of real images)\nV_point = p_data * sp.log(d) + p_g * sp.log(1 - d)\nD_star = sp.solve(sp.Eq(sp.diff(V_point, d), 0), d)[0]\nsecond_derivative = sp.simplify(sp.diff(V_point, d, 2).subs(d, D_star))\nV_point_pi = pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d)\nD_star_pi = sp.solve(sp.Eq(sp.diff(V_point_pi, d), 0), d)[0]\nprint("D_star =", D_star, "   second derivative there:", second_derivative)', 'V_point = p_g * sp.log(d) + p_data * sp.log(1 - d)\nD_star = sp.solve(sp.diff(V_point, d), d)[0]\nsecond_derivative = sp.diff(V_point, d, 2).subs(d, D_star)\nD_star_pi = sp.solve(sp.diff(pi_real * p_g * sp.log(d) + (1 - pi_real) * p_data * sp.log(1 - d), d), d)[0]')], earns={"p4a_tests": 1.75}),
-    Mutant("p4a", "second derivative not evaluated at D*", edits=[('D_star = sp.solve(sp.Eq(sp.diff(V_point, d), 0), d)[0]\nsecond_derivative = sp.simplify(sp.diff(V_point, d, 2).subs(d, D_star))\nV_point_pi = pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d)\nD_star_pi = sp.solve(sp.Eq(sp.diff(V_point_pi, d), 0), d)[0]\nprint("D_star =", D_star, "   second derivative there:", second_derivative)', 'D_star = sp.solve(sp.diff(V_point, d), d)[0]\nsecond_derivative = sp.diff(V_point, d, 2)\nD_star_pi = sp.solve(sp.diff(pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d), d), d)[0]'),
-        ('# NBVAL_CHECK_OUTPUT\n# V_point: sympy expression in p_data, p_g and d (the integrand of V at one point)\n# D_star: sympy expression in p_data and p_g (where dV_point/dd = 0)\n# second_derivative: sympy expression in p_data and p_g (d^2 V_point / dd^2 at d = D_star)\n# D_star_pi: sympy expression in p_data, p_g and pi_real (the maximiser with a share pi_real of real images)\n', '')], earns={"p4a_tests": 3.75}),
-    Mutant("p4a", "first derivative sign slip in D*", edits=[('D_star = sp.solve(sp.Eq(sp.diff(V_point, d), 0), d)[0]\nsecond_derivative = sp.simplify(sp.diff(V_point, d, 2).subs(d, D_star))\nV_point_pi = pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d)\nD_star_pi = sp.solve(sp.Eq(sp.diff(V_point_pi, d), 0), d)[0]\nprint("D_star =", D_star, "   second derivative there:", second_derivative)', 'D_star = p_g / (p_data + p_g)\nsecond_derivative = sp.diff(V_point, d, 2).subs(d, D_star)\nD_star_pi = (1 - pi_real) * p_g / (pi_real * p_data + (1 - pi_real) * p_g)'),
-        ('# NBVAL_CHECK_OUTPUT\n# V_point: sympy expression in p_data, p_g and d (the integrand of V at one point)\n# D_star: sympy expression in p_data and p_g (where dV_point/dd = 0)\n# second_derivative: sympy expression in p_data and p_g (d^2 V_point / dd^2 at d = D_star)\n# D_star_pi: sympy expression in p_data, p_g and pi_real (the maximiser with a share pi_real of real images)\n', '')], earns={"p4a_tests": 1.25}),
+    Mutant("p4a", "second derivative not evaluated at D*", edits=[(_P4A_SOLVED, 'D_star = sp.solve(sp.diff(V_point, d), d)[0]\nsecond_derivative = sp.diff(V_point, d, 2)\nD_star_pi = sp.solve(sp.diff(pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d), d), d)[0]'),
+        (_P4A_OUTPUTS, '')], earns={"p4a_tests": 3.75}),
+    Mutant("p4a", "first derivative sign slip in D*", edits=[(_P4A_SOLVED, 'D_star = p_g / (p_data + p_g)\nsecond_derivative = sp.diff(V_point, d, 2).subs(d, D_star)\nD_star_pi = (1 - pi_real) * p_g / (pi_real * p_data + (1 - pi_real) * p_g)'),
+        (_P4A_OUTPUTS, '')], earns={"p4a_tests": 1.25}),
     # the printed D* copied in earns nothing (issue 19): reused for the weighted case, or weights misplaced
-    Mutant("p4a", "copied D* from the statement and reused it for unbalanced batches", edits=[('D_star = sp.solve(sp.Eq(sp.diff(V_point, d), 0), d)[0]\nsecond_derivative = sp.simplify(sp.diff(V_point, d, 2).subs(d, D_star))\nV_point_pi = pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d)\nD_star_pi = sp.solve(sp.Eq(sp.diff(V_point_pi, d), 0), d)[0]\nprint("D_star =", D_star, "   second derivative there:", second_derivative)', 'D_star = p_data / (p_data + p_g)\nsecond_derivative = sp.diff(V_point, d, 2).subs(d, D_star)\nD_star_pi = D_star + 0 * pi_real'),
-        ('# NBVAL_CHECK_OUTPUT\n# V_point: sympy expression in p_data, p_g and d (the integrand of V at one point)\n# D_star: sympy expression in p_data and p_g (where dV_point/dd = 0)\n# second_derivative: sympy expression in p_data and p_g (d^2 V_point / dd^2 at d = D_star)\n# D_star_pi: sympy expression in p_data, p_g and pi_real (the maximiser with a share pi_real of real images)\n', '')], earns={"p4a_tests": 1.75}),
-    Mutant("p4a", "copied D* and put the batch shares on the wrong densities", edits=[('D_star = sp.solve(sp.Eq(sp.diff(V_point, d), 0), d)[0]\nsecond_derivative = sp.simplify(sp.diff(V_point, d, 2).subs(d, D_star))\nV_point_pi = pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d)\nD_star_pi = sp.solve(sp.Eq(sp.diff(V_point_pi, d), 0), d)[0]\nprint("D_star =", D_star, "   second derivative there:", second_derivative)', 'D_star = p_data / (p_data + p_g)\nsecond_derivative = sp.diff(V_point, d, 2).subs(d, D_star)\nD_star_pi = (1 - pi_real) * p_data / ((1 - pi_real) * p_data + pi_real * p_g)'),
-        ('# NBVAL_CHECK_OUTPUT\n# V_point: sympy expression in p_data, p_g and d (the integrand of V at one point)\n# D_star: sympy expression in p_data and p_g (where dV_point/dd = 0)\n# second_derivative: sympy expression in p_data and p_g (d^2 V_point / dd^2 at d = D_star)\n# D_star_pi: sympy expression in p_data, p_g and pi_real (the maximiser with a share pi_real of real images)\n', '')], earns={"p4a_tests": 2.25}),
+    Mutant("p4a", "copied D* from the statement and reused it for unbalanced batches", edits=[(_P4A_SOLVED, 'D_star = p_data / (p_data + p_g)\nsecond_derivative = sp.diff(V_point, d, 2).subs(d, D_star)\nD_star_pi = D_star + 0 * pi_real'),
+        (_P4A_OUTPUTS, '')], earns={"p4a_tests": 1.75}),
+    Mutant("p4a", "copied D* and put the batch shares on the wrong densities", edits=[(_P4A_SOLVED, 'D_star = p_data / (p_data + p_g)\nsecond_derivative = sp.diff(V_point, d, 2).subs(d, D_star)\nD_star_pi = (1 - pi_real) * p_data / ((1 - pi_real) * p_data + pi_real * p_g)'),
+        (_P4A_OUTPUTS, '')], earns={"p4a_tests": 2.25}),
     Mutant("p4a", "correct variant: by hand, unsimplified", r'''
 V_point = sp.log(d) * p_data + sp.log(1 - d) * p_g
 D_star = 1 / (1 + p_g / p_data)
 second_derivative = -p_data / D_star**2 - p_g / (1 - D_star)**2
 D_star_pi = 1 / (1 + (1 - pi_real) * p_g / (pi_real * p_data))
 ''', passes=["p4a_tests"]),
-    Mutant("p4b", "JSD without the 1/2 weights", edits=[('    return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))\n\n\nprint("C_point =", C_point)', '    return float(np.sum(xlogy(p, p) - xlogy(p, m)) + np.sum(xlogy(q, q) - xlogy(q, m)))'),
-        ('# NBVAL_CHECK_OUTPUT\n# C_point: sympy expression in p_data and p_g, V_point with D_star substituted for d\n', '')],
+    Mutant("p4b", "JSD without the 1/2 weights", edits=[(_P4B_ANSWER_END, '    return float(np.sum(xlogy(p, p) - xlogy(p, m)) + np.sum(xlogy(q, q) - xlogy(q, m)))'),
+        (_P4B_OUTPUTS, '')],
            earns={"p4b_tests": 3.5}),
-    Mutant("p4b", "JSD in bits (log base 2)", edits=[('    return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))\n\n\nprint("C_point =", C_point)', '    return float((0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m))) / np.log(2))'),
-        ('# NBVAL_CHECK_OUTPUT\n# C_point: sympy expression in p_data and p_g, V_point with D_star substituted for d\n', '')],
+    Mutant("p4b", "JSD in bits (log base 2)", edits=[(_P4B_ANSWER_END, '    return float((0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m))) / np.log(2))'),
+        (_P4B_OUTPUTS, '')],
            earns={"p4b_tests": 3.5}),
-    Mutant("p4b", "D* swapped inside C (uses p_g/(p_data+p_g))", edits=[('    return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))\n\n\nprint("C_point =", C_point)', '    return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))'),
+    Mutant("p4b", "D* swapped inside C (uses p_g/(p_data+p_g))", edits=[(_P4B_ANSWER_END, '    return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))'),
         ('return float(np.sum(xlogy(p, p) - xlogy(p, s) + xlogy(q, q) - xlogy(q, s)))', 'return float(np.sum(xlogy(p, q) - xlogy(p, s) + xlogy(q, p) - xlogy(q, s)))'),
         ('# NBVAL_CHECK_OUTPUT\n# C_point: sympy expression in p_data and p_g, V_point with D_star substituted for d\nC_point = V_point.subs(d, D_star)', 'C_point = V_point.subs(d, p_g / (p_data + p_g))')], earns={"p4b_tests": 2.25}),
     Mutant("p4b", "np.log in virtual_criterion (no 0 log 0 = 0: nan at a zero entry)", edits=[
         ('return float(np.sum(xlogy(p, p) - xlogy(p, s) + xlogy(q, q) - xlogy(q, s)))', 'return float(np.sum(p * np.log(p / s) + q * np.log(q / s)))')],
            earns={"p4b_tests": 3.5}),
-    Mutant("p4b", "0 log 0 not handled (np.log)", edits=[('    return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))\n\n\nprint("C_point =", C_point)', '    return float(0.5 * np.sum(p * np.log(p / m)) + 0.5 * np.sum(q * np.log(q / m)))'),
+    Mutant("p4b", "0 log 0 not handled (np.log)", edits=[(_P4B_ANSWER_END, '    return float(0.5 * np.sum(p * np.log(p / m)) + 0.5 * np.sum(q * np.log(q / m)))'),
         ('return float(np.sum(xlogy(p, p) - xlogy(p, s) + xlogy(q, q) - xlogy(q, s)))', 'return float(np.sum(p * np.log(p / s) + q * np.log(q / s)))'),
-        ('# NBVAL_CHECK_OUTPUT\n# C_point: sympy expression in p_data and p_g, V_point with D_star substituted for d\n', '')], earns={"p4b_tests": 2.5}),
-    Mutant("p4b", "KL(p||q) used as the divergence", edits=[('    return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))\n\n\nprint("C_point =", C_point)', '    return float(np.sum(xlogy(p, p) - xlogy(p, q)))'),
-        ('# NBVAL_CHECK_OUTPUT\n# C_point: sympy expression in p_data and p_g, V_point with D_star substituted for d\n', '')],
+        (_P4B_OUTPUTS, '')], earns={"p4b_tests": 2.5}),
+    Mutant("p4b", "KL(p||q) used as the divergence", edits=[(_P4B_ANSWER_END, '    return float(np.sum(xlogy(p, p) - xlogy(p, q)))'),
+        (_P4B_OUTPUTS, '')],
            earns={"p4b_tests": 3.5}),
-    Mutant("p4b", "C_point with D = 1/2 substituted instead of D*", edits=[('    return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))\n\n\nprint("C_point =", C_point)', '    return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))'),
+    Mutant("p4b", "C_point with D = 1/2 substituted instead of D*", edits=[(_P4B_ANSWER_END, '    return float(0.5 * np.sum(xlogy(p, p) - xlogy(p, m)) + 0.5 * np.sum(xlogy(q, q) - xlogy(q, m)))'),
         ('# NBVAL_CHECK_OUTPUT\n# C_point: sympy expression in p_data and p_g, V_point with D_star substituted for d\nC_point = V_point.subs(d, D_star)', 'C_point = V_point.subs(d, sp.Rational(1, 2))')],
            earns={"p4b_tests": 4}),
     Mutant("p4b", "correct variant: scipy.special.rel_entr", r'''
@@ -331,12 +382,12 @@ def js_divergence(p, q):
     m = (p + q) / 2
     return float(0.5 * np.sum(rel_entr(p, m)) + 0.5 * np.sum(rel_entr(q, m)))
 ''', passes=["p4b_tests"]),
-    Mutant("p5_ot_primal", "no non-negativity bound on T", edits=[('    rows = np.kron(np.eye(k1), np.ones((1, k2)))   # sum_j T_ij = v_i\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))   # sum_i T_ij = w_j\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]),\n                  bounds=(0, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(res.fun), res.x.reshape(k1, k2)', '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]), bounds=(None, None), method="highs")\n    return float( res.fun), res.x.reshape(k1, k2)')], earns={"p5_ot_primal_tests": 0}),
-    Mutant("p5_ot_primal", "marginals swapped", edits=[('    rows = np.kron(np.eye(k1), np.ones((1, k2)))   # sum_j T_ij = v_i\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))   # sum_i T_ij = w_j\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]),\n                  bounds=(0, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(res.fun), res.x.reshape(k1, k2)', '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([w, v]) if len(v) != len(w) else np.concatenate([v, w[::-1]]), bounds=(0, None), method="highs")\n    return float( res.fun), res.x.reshape(k1, k2)')],
+    Mutant("p5_ot_primal", "no non-negativity bound on T", edits=[(_PRIMAL_LP, '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]), bounds=(None, None), method="highs")\n    return float( res.fun), res.x.reshape(k1, k2)')], earns={"p5_ot_primal_tests": 0}),
+    Mutant("p5_ot_primal", "marginals swapped", edits=[(_PRIMAL_LP, '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([w, v]) if len(v) != len(w) else np.concatenate([v, w[::-1]]), bounds=(0, None), method="highs")\n    return float( res.fun), res.x.reshape(k1, k2)')],
            earns={"p5_ot_primal_tests": 0}),
-    Mutant("p5_ot_primal", "maximises the cost", edits=[('    rows = np.kron(np.eye(k1), np.ones((1, k2)))   # sum_j T_ij = v_i\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))   # sum_i T_ij = w_j\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]),\n                  bounds=(0, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(res.fun), res.x.reshape(k1, k2)', '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(-C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]), bounds=(0, None), method="highs")\n    return float(- res.fun), res.x.reshape(k1, k2)')], earns={"p5_ot_primal_tests": 0}),
+    Mutant("p5_ot_primal", "maximises the cost", edits=[(_PRIMAL_LP, '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(-C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]), bounds=(0, None), method="highs")\n    return float(- res.fun), res.x.reshape(k1, k2)')], earns={"p5_ot_primal_tests": 0}),
     Mutant("p5_ot_primal", "plan reshaped column by column (T_ij read as variable j k1 + i)",
-           edits=[('    rows = np.kron(np.eye(k1), np.ones((1, k2)))   # sum_j T_ij = v_i\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))   # sum_i T_ij = w_j\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]),\n                  bounds=(0, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(res.fun), res.x.reshape(k1, k2)', '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]), bounds=(0, None), method="highs")\n    return float( res.fun), res.x.reshape(k2, k1).T')], earns={"p5_ot_primal_tests": 4}),
+           edits=[(_PRIMAL_LP, '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]), bounds=(0, None), method="highs")\n    return float( res.fun), res.x.reshape(k2, k1).T')], earns={"p5_ot_primal_tests": 4}),
     Mutant("p5_ot_primal", "correct variant: constraints built with loops", r'''
 def ot_primal(v, w, C):
     C = np.asarray(C, dtype=np.float64)
@@ -349,11 +400,11 @@ def ot_primal(v, w, C):
     res = linprog(C.flatten(), A_eq=A, b_eq=np.r_[v, w], bounds=[(0, None)] * (k1 * k2), method="highs")
     return float(res.fun), res.x.reshape(k1, k2)
 ''', passes=["p5_ot_primal_tests"]),
-    Mutant("p5_ot_dual", "dual constraint with the wrong sign (phi_i + psi_j >= c_ij), minimised", edits=[('    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j\n                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j\n    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(-res.fun), res.x[:k1], res.x[k1:]', '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])\n    res = linprog(np.concatenate([v, w]), A_ub=-A_ub, b_ub=-C.ravel(), bounds=(None, None), method="highs")\n    return float( res.fun), res.x[:k1], res.x[k1:]')], earns={"p5_ot_dual_tests": 0}),
-    Mutant("p5_ot_dual", "dual constraint with the wrong sign, maximised", edits=[('    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j\n                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j\n    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(-res.fun), res.x[:k1], res.x[k1:]', '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])\n    res = linprog(-np.concatenate([v, w]), A_ub=-A_ub, b_ub=-C.ravel(), bounds=(None, None), method="highs")\n    return float(- res.fun), res.x[:k1], res.x[k1:]')],
+    Mutant("p5_ot_dual", "dual constraint with the wrong sign (phi_i + psi_j >= c_ij), minimised", edits=[(_DUAL_LP, '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])\n    res = linprog(np.concatenate([v, w]), A_ub=-A_ub, b_ub=-C.ravel(), bounds=(None, None), method="highs")\n    return float( res.fun), res.x[:k1], res.x[k1:]')], earns={"p5_ot_dual_tests": 0}),
+    Mutant("p5_ot_dual", "dual constraint with the wrong sign, maximised", edits=[(_DUAL_LP, '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])\n    res = linprog(-np.concatenate([v, w]), A_ub=-A_ub, b_ub=-C.ravel(), bounds=(None, None), method="highs")\n    return float(- res.fun), res.x[:k1], res.x[k1:]')],
            earns={"p5_ot_dual_tests": 0}),
-    Mutant("p5_ot_dual", "potentials forced non-negative", edits=[('    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j\n                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j\n    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(-res.fun), res.x[:k1], res.x[k1:]', '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])\n    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(0, None), method="highs")\n    return float(- res.fun), res.x[:k1], res.x[k1:]')], earns={"p5_ot_dual_tests": 0}),
-    Mutant("p5_ot_dual", "forgot that linprog minimises", edits=[('    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j\n                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j\n    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")\n    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(-res.fun), res.x[:k1], res.x[k1:]', '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])\n    res = linprog(np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")\n    return float( res.fun), res.x[:k1], res.x[k1:]')],
+    Mutant("p5_ot_dual", "potentials forced non-negative", edits=[(_DUAL_LP, '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])\n    res = linprog(-np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(0, None), method="highs")\n    return float(- res.fun), res.x[:k1], res.x[k1:]')], earns={"p5_ot_dual_tests": 0}),
+    Mutant("p5_ot_dual", "forgot that linprog minimises", edits=[(_DUAL_LP, '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])\n    res = linprog(np.concatenate([v, w]), A_ub=A_ub, b_ub=C.ravel(), bounds=(None, None), method="highs")\n    return float( res.fun), res.x[:k1], res.x[k1:]')],
            earns={"p5_ot_dual_tests": 0}),
     Mutant("p5_ot_dual", "value not negated back (returns the minimised -objective)", edits=[('    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(-res.fun), res.x[:k1], res.x[k1:]', '    return float( res.fun), res.x[:k1], res.x[k1:]'),
         ('    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j\n                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j', '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])')],
