@@ -320,6 +320,12 @@ def expected(hw: str, cell: str) -> dict:
     from importlib import resources
 
     judged = _JUDGED.get()
+    if judged is not None and _kit_module(hw) is None:  # a course's own homework records no values: its hidden.py's
+        seed, expected_at = judged                      # EXPECTED gives them in the grader, on any seed's draw
+        expected_at = expected_at or _grader_expected_at()
+        if expected_at is None:
+            raise TestFailure(f"{hw} records no values for {cell}: what it is compared with is the grader's")
+        return expected_at(hw, cell, seed)
     if judged is not None and int(judged[0]) != WORKING_SEED:
         seed, expected_at = judged
         expected_at = expected_at or _grader_expected_at()

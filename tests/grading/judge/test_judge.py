@@ -259,26 +259,26 @@ def _earned(nb):
     return next(o for o in nb.cells[0].outputs if o.output_type == "execute_result").data["text/plain"]
 
 
-def _tiny_request(cell, data, hidden=True, source=None):
+def _tiny_request(cell, data, hidden=True, source=None, seed=GRADER_SEED):
     """A judge's request for one cell of a course's own homework (tests/fixtures/tiny_homework.py), as the grading
     worker assembles it: the course's checks.py and (unless not ``hidden``) hidden.py as text, the instructor's cell
     and what the kernel showed for ``data``."""
     from fixtures import tiny_homework
 
     fixtures = Path(tiny_homework.__file__).parent
-    request = {"hw": tiny_homework.HW, "seed": GRADER_SEED, "checks": (fixtures / "tiny_checks.py").read_text(),
+    request = {"hw": tiny_homework.HW, "seed": seed, "checks": (fixtures / "tiny_checks.py").read_text(),
                "cells": [{"gid": cell, "source": source or f"check({cell!r}, answer)",
                           "outputs": shown(data, cell=cell)}]}
     if hidden:
-        request["hidden"] = (fixtures / "tiny_hidden.py").read_text()
+        request["hidden"] = hidden if isinstance(hidden, str) else (fixtures / "tiny_hidden.py").read_text()
     return request
 
 
-def _tiny_probe(cell, answer):
+def _tiny_probe(cell, answer, seed=GRADER_SEED):
     from fixtures import tiny_homework
 
     probes.load_checks_text(tiny_homework.HW, (Path(tiny_homework.__file__).with_name("tiny_checks.py")).read_text())
-    return probes.run_probe(probes.spec_for(tiny_homework.HW, cell), (answer,), GRADER_SEED)
+    return probes.run_probe(probes.spec_for(tiny_homework.HW, cell), (answer,), seed)
 
 
 def test_a_course_homeworks_hidden_py_decides_its_hidden_points():
@@ -293,6 +293,35 @@ def test_a_course_homeworks_hidden_py_decides_its_hidden_points():
     assert graded["earned"] == 1
     assert any(line.startswith("FAILED test_value_on_the_graders_input") and "hidden" in line
                for line in graded["lines"]), graded["lines"]
+
+
+HIDDEN_WITH_REF = """
+from dgmlab import checks
+from dgmlab.testing import points
+
+
+@points(2)
+def test_value_on_the_graders_input(v, ref):
+    checks.assert_close(v.on_x, ref.mean_square, name="mean_square(x)")
+
+
+HIDDEN = {"mean_square_tests": (test_value_on_the_graders_input,)}
+EXPECTED = {"mean_square_tests": lambda inputs: {"mean_square": (inputs["x"] ** 2).mean()}}
+"""
+
+
+@pytest.mark.parametrize("seed", [GRADER_SEED, probes.WORKING_SEED])
+def test_a_course_hidden_test_reads_ref_from_its_hidden_pys_expected_on_the_graded_draw(seed):
+    """ref.<name> in a course's hidden test is what its hidden.py's EXPECTED gives on the graded draw, computed in
+    the grader at any seed (plain nbgrader grades at the working seed: a course records no values)."""
+    from dgmlab.grading.judge import judging
+
+    earned = {}
+    for name, answer in (("right", lambda x: (x ** 2).mean()), ("sum", lambda x: (x ** 2).sum())):
+        data = _tiny_probe("mean_square_tests", answer, seed)
+        request = _tiny_request("mean_square_tests", data, hidden=HIDDEN_WITH_REF, seed=seed)
+        earned[name] = judging.judge_cells(request)["mean_square_tests"]["earned"]
+    assert earned == {"right": 3, "sum": 1}
 
 
 def test_a_course_homeworks_hidden_tests_read_no_name_the_probe_hands_in():

@@ -11,7 +11,9 @@ imports that name from the homework folder. The student package never has them, 
 never shows them (:func:`dgmlab.grading.isolation.bubblewrap.environment_paths`).
 
 A course's own homework has the same shape in one file, ``hidden.py`` beside its ``checks.py`` (:data:`FILE`):
-``HIDDEN = {"<test cell>": (test_a, ...)}``, tests ``test_x(v, ref)`` with ``@points(w)``. ``dgmlab build`` copies it
+``HIDDEN = {"<test cell>": (test_a, ...)}``, tests ``test_x(v, ref)`` with ``@points(w)``, and optionally ``EXPECTED``
+(``{test cell: fn(inputs) -> {name: value}}``, what ``ref.<name>`` reads, computed in the grader on the graded draw:
+:mod:`dgmlab.grading.references.recorded`). ``dgmlab build`` copies it
 to ``source/<hw>/hidden.py`` (nbgrader's ``CourseDirectory.ignore`` keeps it out of ``release/`` and of the folder a
 submission runs in); the grading worker hands its text to the judge, which loads it with :func:`load_text`.
 """
@@ -102,12 +104,15 @@ def forget(hw: str) -> None:
     _course.pop(hw, None)
 
 
+def course_module(hw: str):
+    """The ``hidden.py`` module :func:`load_text` loaded for a course's own homework ``hw``, or ``None``."""
+    return _course[hw][1] if hw in _course else None
+
+
 def tests(hw: str, cell: str) -> tuple:
     """The hidden test functions of ``hw``'s test cell ``cell``, in order: a kit homework's from its hidden package,
     a course's own from the ``hidden.py`` :func:`load_text` loaded; ``()`` when it has none."""
-    found = module(hw)
-    if found is None and hw in _course:
-        found = _course[hw][1]
+    found = module(hw) or course_module(hw)
     if found is None:
         return ()
     return tuple(found.HIDDEN.get(cell, ()))

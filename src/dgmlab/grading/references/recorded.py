@@ -20,11 +20,11 @@ from ... import probes, wire
 
 
 def reference_module(hw: str):
-    """Where ``hw``'s ``EXPECTED`` is: its hidden package (``homeworks/<hw>/hidden/``, :mod:`dgmlab.grading.hidden`), or
-    ``dgmlab.grading.references.<hw>``; ``None`` when the homework has none."""
+    """Where ``hw``'s ``EXPECTED`` is: its hidden package (``homeworks/<hw>/hidden/``, :mod:`dgmlab.grading.hidden`; a
+    course's own homework: its ``hidden.py``), or ``dgmlab.grading.references.<hw>``; ``None`` when it has none."""
     from .. import hidden
 
-    found = hidden.module(hw)
+    found = hidden.module(hw) or hidden.course_module(hw)
     if found is not None and hasattr(found, "EXPECTED"):
         return found
     return probes.optional_module(f"{__package__}.{hw}")
