@@ -11,6 +11,7 @@ from dgmlab.grading.gradescope import run
 def dgmlab_logger():
     top = logging.getLogger("dgmlab")
     saved = (list(top.handlers), top.level, top.propagate)
+    top.handlers[:] = []  # as in run_autograder's own process (another test may have run `dgmlab`'s main)
     yield top
     top.handlers[:] = saved[0]
     top.setLevel(saved[1])
