@@ -109,11 +109,10 @@ def recorded_result(hw: str) -> tuple[dict, float]:
     try:
         bundle = K.make_bundle(course, hw, timeout=900, feedback=True, sandbox=sandbox.available()[0],
                                limits=sandbox.Limits(), cell_timeout=None)
-        job = {"student": "student0000", "files": K._files(course.root / "submitted" / "student0000" / hw),
-               "draw_seeds": {},
-               "submitted_at": time.time(), "extension": None}
+        job = K.Job(student="student0000", files=K.folder_files(course.root / "submitted" / "student0000" / hw),
+                    submitted_at=time.time())
         t0 = time.time()
-        raw = K.grade_submission(bundle, job)
+        raw = K.grade_submission(bundle, job).to_wire()  # what the replayed task returns: the wire form
         worker_time = time.time() - t0
         if raw.get("status") != "graded":
             raise SystemExit(f"the recorded grading failed: {raw.get('reason')}")

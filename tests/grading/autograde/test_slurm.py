@@ -33,14 +33,17 @@ DAEMONS = ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue", "sca
 # ------------------------------------------------------------------ everywhere
 def test_a_cluster_worker_that_cannot_sandbox_refuses_unless_the_course_allows_it(monkeypatch):
     from dgmlab import __version__
+    from dgmlab.grading.autograde.task_records import Bundle, Job
     from dgmlab.grading.autograde.worker import grade_submission
 
     monkeypatch.setattr(S, "available", lambda: (False, "no bwrap on this node"))
-    job = {"student": "s1", "files": {}, "submitted_at": time.time()}
+    job = Job(student="s1", files={}, submitted_at=time.time())
     for setting, words in ((None, "does not allow grading without it"), (True, "the sandbox is required")):
-        out = grade_submission({"hw": HW, "version": __version__, "sandbox": setting}, job)
-        assert out["status"] == "failed" and out["infrastructure"], out
-        assert words in out["reason"] and "no bwrap on this node" in out["reason"], out["reason"]
+        bundle = Bundle(hw=HW, version=__version__, config="", gradebook=b"", notebooks=(HW,), source={},
+                        timeout=60, feedback=False, sandbox=setting)
+        out = grade_submission(bundle, job)
+        assert out.status == "failed" and out.infrastructure, out
+        assert words in out.reason and "no bwrap on this node" in out.reason, out.reason
 
 
 def test_a_remote_cluster_leaves_the_sandbox_to_its_workers(tmp_path, monkeypatch):

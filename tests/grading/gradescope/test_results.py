@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from dgmlab.grading.autograde.task_records import Outcome
 from dgmlab.grading.gradescope import results as R
 from dgmlab.grading.term import late as L
 
@@ -28,7 +29,7 @@ def _graded(**kw):
                                                                    ("hw", "q2_tests", 0.0)]},
            "autograded": {"hw.ipynb": nb}, "timings": {"test:q1_tests": 0.25}}
     out.update(kw)
-    return out
+    return Outcome(student="student", **out)
 
 
 def test_each_graded_cell_is_a_test_with_its_score_max_and_the_judges_reasons():
@@ -50,7 +51,8 @@ def test_a_cell_graded_by_hand_is_listed_at_zero_of_its_points_with_a_note():
 
 
 def test_a_submission_not_graded_scores_zero_and_says_why():
-    res = R.build(CELLS, {"status": "invalid", "reason": "hand in one notebook, hw.ipynb (found: none)"})
+    res = R.build(CELLS, Outcome(student="student", status="invalid",
+                                 reason="hand in one notebook, hw.ipynb (found: none)"))
     assert res["score"] == 0.0
     assert all(t["score"] == 0.0 for t in res["tests"])
     assert "hand in one notebook" in res["output"] and "invalid" in res["tests"][0]["output"]

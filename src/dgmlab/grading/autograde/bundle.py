@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .. import layout as C
 from .keys import folder_files, ignored_in_source
+from .task_records import Bundle
 
 
 # ------------------------------------------------------------------ bundle
@@ -70,8 +71,9 @@ def _copy_assignment(src, dst, hw: str) -> None:
                                              source=c.source, checksum=c.checksum)
 
 
-def make_bundle(course: C.Course, hw: str, *, timeout, feedback, sandbox, limits, cell_timeout, config=None) -> dict:
-    """What every worker needs to grade ``hw`` (sent once per worker)."""
+def make_bundle(course: C.Course, hw: str, *, timeout, feedback, sandbox, limits, cell_timeout, config=None) -> Bundle:
+    """What every worker needs to grade ``hw`` (sent once per worker); ``limits``: the kernel's
+    (:class:`~dgmlab.grading.isolation.kernel_sandbox.Limits`), carried whole."""
     from ... import __version__
 
     config = config if config is not None else course.config()
@@ -83,8 +85,7 @@ def make_bundle(course: C.Course, hw: str, *, timeout, feedback, sandbox, limits
             notebooks = sorted(nb.name for nb in gb.find_assignment(hw).notebooks)  # the only ones graded
     source = {k: v for k, v in folder_files(course.folder("source", hw)).items()
               if not ignored_in_source(k) and not k.endswith(".ipynb")}  # nbgrader copies these over the submission
-    return {"hw": hw, "version": __version__, "config": (course.root / "nbgrader_config.py").read_text("utf-8"),
-            "gradebook": gradebook, "notebooks": notebooks, "source": source, "timeout": timeout,
-            "feedback": feedback, "sandbox": sandbox if sandbox is None else bool(sandbox), "memory": limits.memory, "file_size": limits.file_size,
-            "tmpfs": limits.tmpfs,
-            "cell_timeout": cell_timeout, "course_id": course_id(config)}
+    return Bundle(hw=hw, version=__version__, config=(course.root / "nbgrader_config.py").read_text("utf-8"),
+                  gradebook=gradebook, notebooks=tuple(notebooks), source=source, timeout=timeout, feedback=feedback,
+                  sandbox=sandbox if sandbox is None else bool(sandbox), limits=limits, cell_timeout=cell_timeout,
+                  course_id=course_id(config))

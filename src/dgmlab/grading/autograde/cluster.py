@@ -29,6 +29,7 @@ Dask scheduler instead (SLURM, Kubernetes: docs/cluster.md). Either way:
   :func:`phase_summary` gives median and p95 per phase.
 
 The parts, one job each: :mod:`.keys` (grading keys), :mod:`.bundle` (what a worker gets),
+:mod:`.task_records` (the bundle, a job and an outcome as records, dicts only between processes),
 :mod:`.worker` (one submission graded in a scratch course), :mod:`.nbgrader_run` (nbgrader's
 converters under a watchdog), :mod:`.coordinator` (tasks out, results written), :mod:`.clients` (the Dask
 client: local, an address, or SLURM jobs from :mod:`.slurm`) and :mod:`.timings`.
@@ -42,9 +43,11 @@ from .clients import DEFAULT_ALLOWED_FAILURES, client_for
 from .coordinator import run
 from .keys import folder_files, grading_key, homework_digest
 from .nbgrader_run import run_autograde
+from .task_records import Bundle, Job, Outcome
 from .timings import PHASES, format_summary, phase_rows, phase_summary
-from .worker import MAX_WORKDIR_BYTES, MAX_WORKDIR_FILES, grade_submission, scan_working_folder
+from .worker import MAX_WORKDIR_BYTES, MAX_WORKDIR_FILES, grade_submission, grade_task, scan_working_folder
 
-__all__ = ["DEFAULT_ALLOWED_FAILURES", "MAX_WORKDIR_BYTES", "MAX_WORKDIR_FILES", "PHASES", "folder_files", "client_for",
-           "format_summary", "grade_submission", "grading_key", "homework_digest", "make_bundle", "phase_rows",
-           "phase_summary", "run", "run_autograde", "scan_working_folder", "temporary_environment"]
+__all__ = ["Bundle", "DEFAULT_ALLOWED_FAILURES", "Job", "MAX_WORKDIR_BYTES", "MAX_WORKDIR_FILES", "Outcome", "PHASES",
+           "client_for", "folder_files", "format_summary", "grade_submission", "grade_task", "grading_key",
+           "homework_digest", "make_bundle", "phase_rows", "phase_summary", "run", "run_autograde",
+           "scan_working_folder", "temporary_environment"]

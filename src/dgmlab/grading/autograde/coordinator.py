@@ -3,6 +3,7 @@ arrives, one writer for the course (see :mod:`.cluster`).
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import time
@@ -14,7 +15,8 @@ from . import hand_grades as RG
 from .bundle import course_id, db_url, make_bundle
 from .clients import DEFAULT_ALLOWED_FAILURES, client_for
 from .keys import FINAL, digest_of, folder_bytes, folder_files, homework_digest
-from .worker import MAX_SUBMISSION_BYTES, grade_submission, worker_info, write_files
+from .task_records import Bundle, Job, Outcome
+from .worker import MAX_SUBMISSION_BYTES, grade_task, worker_info, write_files
 
 log = logging.getLogger(__name__)
 
@@ -140,31 +142,31 @@ class Writer:
             write_files(dest, files)
 
 
-def _write_back(writer: Writer, hw: str, job: dict, raw: dict, received: float) -> C.SubmissionResult:
+def _write_back(writer: Writer, hw: str, job: Job, got: Outcome, received: float) -> C.SubmissionResult:
     """Write one grading's result into the course (files, then gradebook rows); the record is the caller's."""
     # a failure of the machinery, not of the submission, keeps no key: the next run grades it again
-    raw["key"] = "" if raw.get("infrastructure") else job["key"]
-    timings = raw.setdefault("timings", {})
-    if "finished_at" in raw:
-        timings["transfer"] = max(0.0, received - raw["finished_at"])
+    timings = dict(got.timings)
+    got = dataclasses.replace(got, key="" if got.infrastructure else job.key, timings=timings)
+    if got.finished_at is not None:
+        timings["transfer"] = max(0.0, received - got.finished_at)
     t_write = time.time()
     before = None
-    if raw["status"] == "graded":  # the answers the hand grades were given on, before their notebooks are replaced
-        before = RG.graded_answers(writer.course, hw, job["student"], raw["notebooks_run"])
-    if raw.get("scores") is not None or raw.get("autograded"):
-        writer.files("autograded", job["student"], raw["autograded"])
-        writer.kept(job["student"], raw.get("kept") or {})
-    if raw.get("feedback"):
-        writer.files("feedback", job["student"], raw["feedback"])
-    if raw["status"] == "graded":  # last: a grade in the gradebook only with its files in place
-        after = RG.new_answers(raw.get("autograded") or {}, raw["notebooks_run"])
-        reopened = writer.gradebook(job["student"], raw["scores"], raw["notebooks_run"], before, after)
+    if got.status == "graded":  # the answers the hand grades were given on, before their notebooks are replaced
+        before = RG.graded_answers(writer.course, hw, job.student, list(got.notebooks_run))
+    if got.scores is not None or got.autograded:
+        writer.files("autograded", job.student, got.autograded)
+        writer.kept(job.student, got.kept)
+    if got.feedback:
+        writer.files("feedback", job.student, got.feedback)
+    if got.status == "graded":  # last: a grade in the gradebook only with its files in place
+        after = RG.new_answers(got.autograded, list(got.notebooks_run))
+        reopened = writer.gradebook(job.student, got.scores, list(got.notebooks_run), before, after)
         timings["gradebook"] = writer.seconds[-1]
-        RG.save_answers(writer.course, hw, job["student"], after)
-        _tell_reopened(hw, job["student"], reopened)
+        RG.save_answers(writer.course, hw, job.student, after)
+        _tell_reopened(hw, job.student, reopened)
     timings["write_back"] = time.time() - t_write
-    timings["total"] = time.time() - job["submitted_at"]
-    return _result(hw, raw)
+    timings["total"] = time.time() - job.submitted_at
+    return _result(hw, got)
 
 
 def _tell_reopened(hw: str, student: str, reopened: list) -> None:
@@ -175,22 +177,21 @@ def _tell_reopened(hw: str, student: str, reopened: list) -> None:
                              f"({score:g} points), comment and rubric choices are kept (dgmlab grade {hw})"))
 
 
-def _unrecorded(hw: str, job: dict, raw, exc: Exception) -> C.SubmissionResult:
-    """The ``failed`` result of a grading whose result could not be written into the course (``exc``): it keeps
-    the grading's key, so that the next run does not grade it (and fail on it) again unless forced."""
-    raw = raw if isinstance(raw, dict) else {}
+def _unrecorded(hw: str, job: Job, got: Outcome | None, exc: Exception) -> C.SubmissionResult:
+    """The ``failed`` result of a grading whose result could not be read or written into the course (``exc``): it
+    keeps the grading's key, so that the next run does not grade it (and fail on it) again unless forced."""
     reason = (f"its result could not be recorded ({type(exc).__name__}: {str(exc)[:300]}); fix the cause, then grade "
-              f"it again with `dgmlab autograde {hw} --student {job['student']} --force`")
-    timings = raw.get("timings") if isinstance(raw.get("timings"), dict) else {}
-    return C.SubmissionResult(hw, job["student"], "failed", reason, key="" if raw.get("infrastructure") else job["key"],
+              f"it again with `dgmlab autograde {hw} --student {job.student} --force`")
+    timings = got.timings if got is not None and isinstance(got.timings, dict) else {}
+    return C.SubmissionResult(hw, job.student, "failed", reason,
+                              key="" if got is not None and got.infrastructure else job.key,
                               timings={k: v for k, v in timings.items() if isinstance(v, (int, float))},
-                              worker=str(raw.get("worker", "")))
+                              worker=str(got.worker) if got is not None else "")
 
 
-def _result(hw: str, raw: dict) -> C.SubmissionResult:
-    return C.SubmissionResult(hw, raw["student"], raw["status"], raw["reason"], raw.get("seconds", 0.0),
-                              raw.get("steps", []), key=raw.get("key", ""), timings=raw.get("timings", {}),
-                              worker=raw.get("worker", ""))
+def _result(hw: str, got: Outcome) -> C.SubmissionResult:
+    return C.SubmissionResult(hw, got.student, got.status, got.reason, got.seconds, list(got.steps), key=got.key,
+                              timings=got.timings, worker=got.worker)
 
 
 def _identity(value):
@@ -203,7 +204,8 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
         slurm: dict | None = None) -> list:
     """Grade ``students`` (checked by :func:`dgmlab.grading.course.autograde`) and write the results back.
 
-    ``task`` replaces :func:`grade_submission` (benchmarks replay recorded gradings with it).
+    ``task`` replaces :func:`~.worker.grade_task` (benchmarks replay recorded gradings with it): it takes the
+    bundle and a job and returns an outcome, each in wire form (:mod:`.task_records`).
     ``refuse_published``: a weights file that copies one the kit publishes is not graded (see
     :func:`dgmlab.grading.autograde.draw_seeds.seeds_for`); the demo, which grades the kit's own examples, turns it off.
     """
@@ -272,11 +274,11 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
                 if "refused" in entry:  # the instructor hears it now, the student in the feedback
                     log.warning(terminal(f"dgmlab: {student}'s {name} is not graded, its graded cell earns 0: "
                                          f"{str(entry['refused'])[:300]} (docs/novelty.md)"))
-            pending.append({"student": student, "files": files, "key": key, "draw_seeds": seeds,
-                            "probe_seed": DS.probe_seed(draw_key, hw, files.get(f"{hw}.ipynb", b""))})
+            pending.append(Job(student=student, files=files, key=key, draw_seeds=seeds,
+                               probe_seed=DS.probe_seed(draw_key, hw, files.get(f"{hw}.ipynb", b""))))
         if not pending:
             return results
-        extensions = writer.extensions({j["student"] for j in pending})
+        extensions = writer.extensions({j.student for j in pending})
         bundle = make_bundle(course, hw, timeout=timeout, feedback=feedback, sandbox=sandbox, limits=limits,
                              cell_timeout=cell_timeout, config=config)
         import dask
@@ -291,39 +293,39 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
             # repeated in a graph, is moved past those sizes
             futures = {}
             with dask.config.set({"distributed.admin.large-graph-warning-threshold": LARGE_GRAPH_BYTES}):
-                bundle_f = client.submit(_identity, bundle, pure=False,
+                bundle_f = client.submit(_identity, bundle.to_wire(), pure=False,
                                          key=f"dgmlab-bundle-{hw}-{uuid.uuid4().hex[:8]}")
                 for job in pending:
-                    job = {**job, "submitted_at": time.time(), "extension": extensions.get(job["student"])}
-                    fut = client.submit(task or grade_submission, bundle_f, job, pure=False,
-                                        key=f"dgmlab-grade-{hw}-{job['student']}-{uuid.uuid4().hex[:8]}")
+                    job = dataclasses.replace(job, submitted_at=time.time(), extension=extensions.get(job.student))
+                    fut = client.submit(task or grade_task, bundle_f, job.to_wire(), pure=False,
+                                        key=f"dgmlab-grade-{hw}-{job.student}-{uuid.uuid4().hex[:8]}")
                     futures[fut] = job
             for fut in as_completed(list(futures)):
                 job = futures.pop(fut)
                 received = time.time()
+                got = None
                 try:
-                    raw = fut.result()
+                    got = Outcome.from_wire(fut.result())
                 except KilledWorker:
-                    raw = {"student": job["student"], "status": "failed", "timings": {},
-                           "reason": f"its grading killed the worker process {allowed_failures + 1} times "
-                                     f"(the code exits or kills its grader, or the machine ran out of memory); "
-                                     f"not retried again"}
+                    got = Outcome(student=job.student, reason=f"its grading killed the worker process "
+                                  f"{allowed_failures + 1} times (the code exits or kills its grader, or the machine "
+                                  f"ran out of memory); not retried again")
                 except Exception as exc:  # an error of the task itself (the task reports grading errors)
-                    raw = {"student": job["student"], "status": "failed", "timings": {}, "infrastructure": True,
-                           "reason": f"grading could not run: {exc!r}"[:300]}
+                    got = Outcome(student=job.student, infrastructure=True,
+                                  reason=f"grading could not run: {exc!r}"[:300])
                 finally:
                     fut.release()
                 try:
-                    result = _write_back(writer, hw, job, raw, received)
+                    result = _write_back(writer, hw, job, got, received)
                 except Exception as exc:  # this submission alone fails; the others are still recorded
-                    result = _unrecorded(hw, job, raw, exc)
+                    result = _unrecorded(hw, job, got, exc)
                 finish(result)
     finally:
         writer.close()
     return results
 
 
-def _check_workers(client, bundle: dict, wait: float = 120) -> None:
+def _check_workers(client, bundle: Bundle, wait: float = 120) -> None:
     """Refuse a cluster whose workers run another dgmlab, or cannot sandbox when the sandbox is required.
 
     Workers that join later are checked by each task (a mismatch fails that grading, without a key).
@@ -333,14 +335,14 @@ def _check_workers(client, bundle: dict, wait: float = 120) -> None:
     except (TimeoutError, OSError):
         raise C.CourseError(f"the Dask cluster has had no worker for {wait:g} s: start some, then run again") from None
     info = client.run(worker_info)
-    wrong = {w: i["version"] for w, i in info.items() if i["version"] != bundle["version"]}
+    wrong = {w: i["version"] for w, i in info.items() if i["version"] != bundle.version}
     if wrong:
-        raise C.CourseError(f"workers run another dgmlab than this coordinator ({bundle['version']}): "
+        raise C.CourseError(f"workers run another dgmlab than this coordinator ({bundle.version}): "
                             + ", ".join(f"{w}: {v}" for w, v in sorted(wrong.items())[:5]))
-    if bundle["sandbox"] is not False:  # None: each worker sandboxes when it can, and refuses to grade when not
+    if bundle.sandbox is not False:  # None: each worker sandboxes when it can, and refuses to grade when not
         bare = {w: i["why"] for w, i in info.items() if not i["sandbox"]}
         if bare:
-            raise C.CourseError(("the sandbox is required but these workers cannot build it: " if bundle["sandbox"]
+            raise C.CourseError(("the sandbox is required but these workers cannot build it: " if bundle.sandbox
                                  else "these workers cannot build the sandbox: ")
                                 + "; ".join(f"{w}: {why}" for w, why in sorted(bare.items())[:5])
                                 + " (install bubblewrap there, or allow grading without it: --no-sandbox, "

@@ -17,6 +17,7 @@ from .. import layout as C
 from .. import returned_notebooks
 from .keys import folder_files
 from .nbgrader_run import run_autograde, run_feedback
+from .task_records import Bundle, Job, Outcome
 
 MAX_SUBMISSION_BYTES = 512 * 1024 ** 2
 # The working folder after grading (the submission's files, the source's and whatever its code wrote), counted by
@@ -36,7 +37,8 @@ c.Autograde.autograde_preprocessors = _timed(c.Autograde.get("autograde_preproce
 
 
 def _scratch_base() -> Path:
-    """Where this worker builds scratch courses (a kernel sees none of them: :func:`dgmlab.grading.isolation.bubblewrap.host_view`)."""
+    """Where this worker builds scratch courses (a kernel sees none of them:
+    :func:`dgmlab.grading.isolation.bubblewrap.host_view`)."""
     try:
         from distributed import get_worker
 
@@ -99,11 +101,22 @@ def _scores(root: Path, hw: str, student: str, config_cid: str) -> dict:
                 "scores": scores, "comments": comments}
 
 
-def grade_submission(bundle: dict, job: dict) -> dict:
-    """Grade one submission in a scratch course on this worker and return what happened (never writes the course).
+def grade_task(bundle: dict, job: dict) -> dict:
+    """:func:`grade_submission` as a Dask task: the bundle and the job in, the outcome out, in wire form
+    (:mod:`.task_records`). A bundle of another dgmlab is refused before it is read (an ``infrastructure`` outcome)."""
+    from ... import __version__
 
-    ``job``: ``student``, ``files`` (the submission folder, ``{relative path: bytes}``),
-    ``submitted_at`` (coordinator's clock), ``extension`` (seconds, or None).
+    version = bundle.get("version") if isinstance(bundle, dict) else None
+    if version != __version__:
+        worker = _worker_name()
+        return Outcome(student=str(job.get("student", "")) if isinstance(job, dict) else "", worker=worker,
+                       reason=f"worker {worker} runs dgmlab {__version__}, the coordinator {version}: install the "
+                              f"same dgmlab on every worker", infrastructure=True, finished_at=time.time()).to_wire()
+    return grade_submission(Bundle.from_wire(bundle), Job.from_wire(job)).to_wire()
+
+
+def grade_submission(bundle: Bundle, job: Job) -> Outcome:
+    """Grade one submission in a scratch course on this worker and return what happened (never writes the course).
     """
     import warnings
 
@@ -115,58 +128,58 @@ def grade_submission(bundle: dict, job: dict) -> dict:
     # on the instructor's terminal, where a worker's stderr goes, not a problem
     warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session")
     t_start = time.time()
-    hw, student = bundle["hw"], job["student"]
-    timings = {"queue_wait": max(0.0, t_start - job["submitted_at"])}
+    hw, student = bundle.hw, job.student
+    timings = {"queue_wait": max(0.0, t_start - job.submitted_at)}
     out = {"student": student, "status": "failed", "reason": "", "seconds": 0.0, "timings": timings,
            "worker": _worker_name(), "scores": None, "autograded": {}, "feedback": {},
            "steps": [], "notebooks_run": []}
-    if bundle["version"] != __version__:
-        out["reason"] = (f"worker {out['worker']} runs dgmlab {__version__}, the coordinator {bundle['version']}: "
+    if bundle.version != __version__:
+        out["reason"] = (f"worker {out['worker']} runs dgmlab {__version__}, the coordinator {bundle.version}: "
                          f"install the same dgmlab on every worker")
         out["infrastructure"] = True
-        return out
+        return _outcome(out)
     # decided here, where the kernel runs: None (the course's default) sandboxes when this machine can and refuses
     # to grade when it cannot; only a course that allows it (sandbox False) grades without
-    sandboxed = bundle["sandbox"] is not False
+    sandboxed = bundle.sandbox is not False
     if sandboxed:
         usable, why = S.available()
         if not usable:
             out["reason"] = (f"the sandbox is required but not available on worker {out['worker']}: {why}"
-                             if bundle["sandbox"] else
+                             if bundle.sandbox else
                              f"worker {out['worker']} cannot build the sandbox ({why}) and the course does not allow "
                              f"grading without it (--no-sandbox, c.DgmlabAutograde.sandbox = False)")
             out["infrastructure"] = True
-            return out
+            return _outcome(out)
     base = _scratch_base()
     root = Path(tempfile.mkdtemp(prefix="course-", dir=base))
     try:
-        (root / "nbgrader_config.py").write_text(bundle["config"] + TIMING_CONFIG, encoding="utf-8")
-        (root / "gradebook.db").write_bytes(bundle["gradebook"])
+        (root / "nbgrader_config.py").write_text(bundle.config + TIMING_CONFIG, encoding="utf-8")
+        (root / "gradebook.db").write_bytes(bundle.gradebook)
         scratch = C.Course(root)  # its folders are the ones the course's config names, as nbgrader reads them
-        write_files(scratch.folder("source", hw), bundle["source"])
-        write_files(scratch.folder("submitted", hw, student), job["files"])
-        cid = bundle["course_id"]
-        if job.get("extension"):
+        write_files(scratch.folder("source", hw), bundle.source)
+        write_files(scratch.folder("submitted", hw, student), job.files)
+        cid = bundle.course_id
+        if job.extension:
             import datetime
 
             from nbgrader.api import Gradebook
 
             with Gradebook(f"sqlite:///{root / 'gradebook.db'}", cid) as gb:
                 gb.update_or_create_student(student)
-                gb.update_or_create_submission(hw, student, extension=datetime.timedelta(seconds=job["extension"]))
+                gb.update_or_create_submission(hw, student, extension=datetime.timedelta(seconds=job.extension))
         timing_file = root / "timings.jsonl"
-        limits = S.Limits(memory=bundle["memory"], file_size=bundle["file_size"], tmpfs=bundle["tmpfs"])
         t_prepared = time.time()
         with contextlib.ExitStack() as stack:
             box = None
             env = {DS.KEY_ENV: None, "PYTHONSAFEPATH": "1"}  # never the draw key; the kernel imports nothing from
             # the submission folder (a dgmlab/ handed in must not replace dgmlab)
             if sandboxed:
-                box = stack.enter_context(S.Sandbox(scratch.folder("autograded", hw, student), limits, env=env))
+                box = stack.enter_context(S.Sandbox(scratch.folder("autograded", hw, student), bundle.limits,
+                                                    env=env))
             t_prepared = time.time()
-            res = run_autograde(root, hw, student, timeout=bundle["timeout"], cell_timeout=bundle["cell_timeout"],
-                                box=box, timings_file=timing_file, env=env, probe_seed=job.get("probe_seed", 0),
-                                draw_seeds=json.dumps(job["draw_seeds"], sort_keys=True))
+            res = run_autograde(root, hw, student, timeout=bundle.timeout, cell_timeout=bundle.cell_timeout,
+                                box=box, timings_file=timing_file, env=env, probe_seed=job.probe_seed,
+                                draw_seeds=json.dumps(job.draw_seeds, sort_keys=True))
         t_exit = time.time()
         timings["prepare"] = t_prepared - t_start
         lines = []
@@ -182,17 +195,17 @@ def grade_submission(bundle: dict, job: dict) -> dict:
         # only the notebooks handed in are graded, given feedback and returned: everything else the kernel left
         # in its working folder moves aside (a notebook it wrote would otherwise be taken as graded)
         graded = scratch.folder("autograded", hw, student)
-        handed = sorted(rel for rel in job["files"] if "/" not in rel and rel.endswith(".ipynb")
-                        and rel[:-len(".ipynb")] in bundle["notebooks"])
+        handed = sorted(rel for rel in job.files if "/" not in rel and rel.endswith(".ipynb")
+                        and rel[:-len(".ipynb")] in bundle.notebooks)
         left = _set_aside(graded, root / "left_by_grading", handed)
         notes = []
         if res.timed_out:
-            out["status"], out["reason"] = "timed out", f"grading took longer than {bundle['timeout']:g} s"
+            out["status"], out["reason"] = "timed out", f"grading took longer than {bundle.timeout:g} s"
         elif not res.ok:
             out["status"], out["reason"] = "failed", res.reason
         else:
             out["scores"] = _scores(root, hw, student, cid)
-            if bundle["feedback"]:
+            if bundle.feedback:
                 t_fb = time.time()
                 fb = run_feedback(root, hw, student)
                 out["steps"].append(fb)
@@ -234,7 +247,12 @@ def grade_submission(bundle: dict, job: dict) -> dict:
     finally:
         shutil.rmtree(root, ignore_errors=True)
         out["finished_at"] = time.time()
-    return out
+    return _outcome(out)
+
+
+def _outcome(found: dict) -> Outcome:
+    """The record of what :func:`grade_submission` found, built up as a dict while it grades."""
+    return Outcome(**{**found, "steps": tuple(found["steps"]), "notebooks_run": tuple(found["notebooks_run"])})
 
 
 def _set_aside(graded: Path, dest: Path, keep) -> Path | None:

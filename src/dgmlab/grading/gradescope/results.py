@@ -53,25 +53,26 @@ def cell_outputs(notebook: bytes | None) -> dict:
     return out
 
 
-def build(cells: list, graded: dict, *, visibility: str = "visible", boundary: str = "", late=None,
+def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "", late=None,
           seconds: float = 0.0, peak_memory: int | None = None) -> dict:
     """results.json for one submission.
 
     ``cells``: the homework's graded cells in order, ``{"notebook", "grade_id", "max_score", "manual"}`` (the
-    bundle's settings); ``graded``: what ``grade_submission`` returned; ``late``: the late policy's
+    bundle's settings); ``graded``: what ``grade_submission`` returned (an
+    :class:`~dgmlab.grading.autograde.task_records.Outcome`); ``late``: the late policy's
     :class:`~dgmlab.grading.term.late.LateResult` on the autograded points (``None``: on time or no policy);
     ``boundary``: which wall kept the kernel from the grader, said in the output; ``peak_memory``: bytes."""
     if visibility not in VISIBILITY:
         raise ValueError(f"visibility {visibility!r} is not one of Gradescope's: {', '.join(VISIBILITY)}")
-    status = graded.get("status", "failed")
-    scores = {(nb, gid): s for nb, gid, s in (graded.get("scores") or {}).get("scores", [])}
-    timings = graded.get("timings") or {}
-    notebooks = graded.get("autograded") or {}
+    status = graded.status
+    scores = {(nb, gid): s for nb, gid, s in (graded.scores or {}).get("scores", [])}
+    timings = graded.timings
+    notebooks = graded.autograded
     texts = {}
     for cell in cells:
         if cell["notebook"] not in texts:
             texts[cell["notebook"]] = cell_outputs(notebooks.get(f"{cell['notebook']}.ipynb"))
-    reason = terminal(graded.get("reason") or "", newlines=True)
+    reason = terminal(graded.reason, newlines=True)
     tests, earned, manual = [], 0.0, []
     for cell in cells:
         key = (cell["notebook"], cell["grade_id"])

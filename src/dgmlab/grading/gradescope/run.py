@@ -63,24 +63,25 @@ def submission_files(folder: Path, hw: str, max_bytes: int) -> tuple[dict, str]:
     return files, ""
 
 
-def worker_bundle(root: Path, settings: dict, sandbox: bool, extra_config: list) -> dict:
+def worker_bundle(root: Path, settings: dict, sandbox: bool, extra_config: list):
     """What :func:`~dgmlab.grading.autograde.worker.grade_submission` takes for the homework, read from the bundle
     (as :func:`dgmlab.grading.autograde.bundle.make_bundle` makes it in a course)."""
     from ... import __version__
     from ..autograde.keys import folder_files
+    from ..autograde.task_records import Bundle
+    from ..isolation.kernel_sandbox import Limits
 
     g = grader_dir(root)
     config = (g / "nbgrader_config.py").read_text("utf-8")
     if extra_config:
         config += "\n# -- added by dgmlab's Gradescope autograder: the kernel's wall (boundary.py)\n"
         config += "\n".join(extra_config) + "\n"
-    return {"hw": settings["hw"], "version": __version__, "config": config,
-            "gradebook": (g / "gradebook.db").read_bytes(), "notebooks": settings["notebooks"],
-            "source": {k: v for k, v in folder_files(g / settings["source_folder"]).items()
-                       if not k.endswith(".ipynb")}, "timeout": settings["timeout"], "feedback": False,
-            "sandbox": sandbox, "memory": settings["memory"], "file_size": settings["file_size"],
-            "tmpfs": settings["tmpfs"], "cell_timeout": settings["cell_timeout"],
-            "course_id": settings["course_id"]}
+    return Bundle(hw=settings["hw"], version=__version__, config=config, gradebook=(g / "gradebook.db").read_bytes(),
+                  notebooks=tuple(settings["notebooks"]),
+                  source={k: v for k, v in folder_files(g / settings["source_folder"]).items()
+                          if not k.endswith(".ipynb")}, timeout=settings["timeout"], feedback=False, sandbox=sandbox,
+                  limits=Limits(memory=settings["memory"], file_size=settings["file_size"], tmpfs=settings["tmpfs"]),
+                  cell_timeout=settings["cell_timeout"], course_id=settings["course_id"])
 
 
 def published(root: Path, settings: dict) -> list:
@@ -158,6 +159,7 @@ class PeakMemory:
 def grade(root: Path) -> dict:
     """Grade ``root/submission`` and return results.json's content (never raises for a submission's fault)."""
     from ..autograde import draw_seeds as DS
+    from ..autograde.task_records import Job, Outcome
     from ..autograde.worker import MAX_SUBMISSION_BYTES, grade_submission
     from ..inert import terminal
     from ..layout import check_submission
@@ -179,7 +181,7 @@ def grade(root: Path) -> dict:
             problem = check_submission(path) or ""
     peak = None
     if problem:
-        graded = {"status": "invalid", "reason": problem}
+        graded = Outcome(student=STUDENT, status="invalid", reason=problem)
     elif not wall.kind:
         raise GraderFailure(f"not graded: {wall.why}")
     else:
@@ -189,18 +191,18 @@ def grade(root: Path) -> dict:
             if "refused" in entry:  # the student reads it in the cell's output, the instructor here
                 log.warning("%s", terminal(f"dgmlab: {name} is not graded, its graded cell earns 0: "
                                            f"{entry['refused'][:300]}"))
-        job = {"student": STUDENT, "files": files, "submitted_at": time.time(), "extension": None,
-               "draw_seeds": seeds, "probe_seed": DS.probe_seed(key, hw, files[f"{hw}.ipynb"])}
+        job = Job(student=STUDENT, files=files, submitted_at=time.time(), draw_seeds=seeds,
+                  probe_seed=DS.probe_seed(key, hw, files[f"{hw}.ipynb"]))
         bundle = worker_bundle(root, settings, wall.sandbox, wall.config_lines)
         with PeakMemory() as mem:
             graded = grade_submission(bundle, job)
         peak = mem.peak
         if wall.kind == "user":
             B.stop_user_processes(wall.uid)
-        if graded.get("infrastructure"):
-            raise GraderFailure(f"the grader failed: {graded.get('reason')}")
-    points = sum(s or 0.0 for _, _, s in (graded.get("scores") or {}).get("scores", []))
-    late = late_result(root, settings, points) if graded.get("status") == "graded" else None
+        if graded.infrastructure:
+            raise GraderFailure(f"the grader failed: {graded.reason}")
+    points = sum(s or 0.0 for _, _, s in (graded.scores or {}).get("scores", []))
+    late = late_result(root, settings, points) if graded.status == "graded" else None
     return R.build(settings["cells"], graded, visibility=settings["visibility"], boundary=wall.why, late=late,
                    seconds=time.time() - t0, peak_memory=peak)
 
