@@ -107,8 +107,8 @@ def recorded_result(hw: str) -> tuple[dict, float]:
     """One real grading of the reference submission (sandboxed when possible, with feedback), run in this process."""
     course = scratch_course(hw, 1)
     try:
-        bundle = K.make_bundle(course, hw, timeout=900, feedback=True, sandbox=sandbox.available()[0],
-                               limits=sandbox.Limits(), cell_timeout=None)
+        bundle = K.make_bundle(course, hw, K.RunOptions(timeout=900, feedback=True, sandbox=sandbox.available()[0],
+                                                        limits=sandbox.Limits()))
         job = K.Job(student="student0000", files=K.folder_files(course.root / "submitted" / "student0000" / hw),
                     submitted_at=time.time())
         t0 = time.time()
@@ -140,8 +140,8 @@ def bench_simulated(hw: str, n: int, slots: int, scale: float) -> dict:
                 client.wait_for_workers(processes)
                 cpu0 = time.process_time()
                 t0 = time.monotonic()
-                results = K.run(course, hw, course.submitted(hw), cluster=client, sandbox=False,
-                                task=make_replay(str(template), sleep), limits=sandbox.Limits())
+                results = K.run(course, hw, course.submitted(hw), K.RunOptions(sandbox=False, limits=sandbox.Limits()),
+                                cluster=client, task=make_replay(str(template), sleep))
                 wall = time.monotonic() - t0
                 cpu = time.process_time() - cpu0
         bad = [r for r in results if r.status != "graded"]

@@ -241,10 +241,11 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
         raise CourseError(f"no submissions of {hw}: expected folders submitted/<student>/{hw}/")
     if jobs < 1:
         raise CourseError(f"--workers must be at least 1 (got {jobs})")
-    return K.run(course, hw, students, cluster=cluster, workers=jobs, force=force, timeout=timeout,
-                 feedback=feedback, sandbox=sandbox, limits=limits, cell_timeout=cell_timeout, progress=progress,
-                 allowed_failures=K.DEFAULT_ALLOWED_FAILURES if allowed_failures is None else allowed_failures,
-                 refuse_published=refuse_published, slurm=slurm)
+    failures = K.DEFAULT_ALLOWED_FAILURES if allowed_failures is None else allowed_failures
+    options = K.RunOptions(timeout=timeout, feedback=feedback, sandbox=sandbox, limits=limits or S.Limits(),
+                           cell_timeout=cell_timeout, workers=jobs, force=force, allowed_failures=failures,
+                           refuse_published=refuse_published, slurm=slurm)
+    return K.run(course, hw, students, options, cluster=cluster, progress=progress)
 
 
 def _on_this_machine(cluster) -> bool:

@@ -222,8 +222,8 @@ def recorded(tmp_path_factory):
             Client(cluster) as client:
         for _ in range(2):
             _stand_in_grading.calls.clear()
-            results = K.run(course, HW, ["ok_a", "stray", "ok_b"], cluster=client, sandbox=False, feedback=False,
-                            task=_stand_in_grading)
+            results = K.run(course, HW, ["ok_a", "stray", "ok_b"], K.RunOptions(sandbox=False, feedback=False),
+                            cluster=client, task=_stand_in_grading)
             runs.append(({r.student: r for r in results}, list(_stand_in_grading.calls)))
     return course, HW, runs
 

@@ -59,12 +59,12 @@ def test_a_remote_cluster_leaves_the_sandbox_to_its_workers(tmp_path, monkeypatc
         raise AssertionError("whether to sandbox was decided on the coordinator's machine")
 
     monkeypatch.setattr(S, "available", login_node_check)
-    monkeypatch.setattr(K, "run", lambda *a, **kw: seen.update(kw) or [])
+    monkeypatch.setattr(K, "run", lambda course, hw, students, options, **kw: seen.update(options=options) or [])
     for cluster in ("slurm", "tcp://10.0.0.1:8786"):
         C.autograde(C.Course(tmp_path), HW, cluster=cluster)
-        assert seen["sandbox"] is None, "the workers decide"
+        assert seen["options"].sandbox is None, "the workers decide"
     C.autograde(C.Course(tmp_path), HW, cluster="slurm", sandbox=False)
-    assert seen["sandbox"] is False, "a course that allows grading without it says so to every worker"
+    assert seen["options"].sandbox is False, "a course that allows grading without it says so to every worker"
 
 
 @pytest.mark.slow

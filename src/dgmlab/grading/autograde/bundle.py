@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .. import layout as C
 from .keys import folder_files, ignored_in_source
+from .options import RunOptions
 from .task_records import Bundle
 
 
@@ -71,9 +72,9 @@ def _copy_assignment(src, dst, hw: str) -> None:
                                              source=c.source, checksum=c.checksum)
 
 
-def make_bundle(course: C.Course, hw: str, *, timeout, feedback, sandbox, limits, cell_timeout, config=None) -> Bundle:
-    """What every worker needs to grade ``hw`` (sent once per worker); ``limits``: the kernel's
-    (:class:`~dgmlab.grading.isolation.kernel_sandbox.Limits`), carried whole."""
+def make_bundle(course: C.Course, hw: str, options: RunOptions, config=None) -> Bundle:
+    """What every worker needs to grade ``hw`` (sent once per worker), with what ``options`` says of grading it
+    (the time allowed, feedback, the sandbox and its limits, the cell timeout)."""
     from ... import __version__
 
     config = config if config is not None else course.config()
@@ -86,6 +87,7 @@ def make_bundle(course: C.Course, hw: str, *, timeout, feedback, sandbox, limits
     source = {k: v for k, v in folder_files(course.folder("source", hw)).items()
               if not ignored_in_source(k) and not k.endswith(".ipynb")}  # nbgrader copies these over the submission
     return Bundle(hw=hw, version=__version__, config=(course.root / "nbgrader_config.py").read_text("utf-8"),
-                  gradebook=gradebook, notebooks=tuple(notebooks), source=source, timeout=timeout, feedback=feedback,
-                  sandbox=sandbox if sandbox is None else bool(sandbox), limits=limits, cell_timeout=cell_timeout,
-                  course_id=course_id(config))
+                  gradebook=gradebook, notebooks=tuple(notebooks), source=source, timeout=options.timeout,
+                  feedback=options.feedback,
+                  sandbox=options.sandbox if options.sandbox is None else bool(options.sandbox),
+                  limits=options.limits, cell_timeout=options.cell_timeout, course_id=course_id(config))

@@ -43,11 +43,12 @@ from .clients import DEFAULT_ALLOWED_FAILURES, client_for
 from .coordinator import run
 from .keys import folder_files, grading_key, homework_digest
 from .nbgrader_run import run_autograde
+from .options import RunOptions
 from .task_records import Bundle, Job, Outcome
 from .timings import PHASES, format_summary, phase_rows, phase_summary
 from .worker import MAX_WORKDIR_BYTES, MAX_WORKDIR_FILES, grade_submission, grade_task, scan_working_folder
 
-__all__ = ["Bundle", "DEFAULT_ALLOWED_FAILURES", "Job", "MAX_WORKDIR_BYTES", "MAX_WORKDIR_FILES", "Outcome", "PHASES",
-           "client_for", "folder_files", "format_summary", "grade_submission", "grade_task", "grading_key",
-           "homework_digest", "make_bundle", "phase_rows", "phase_summary", "run", "run_autograde",
+__all__ = ["Bundle", "DEFAULT_ALLOWED_FAILURES", "Job", "MAX_WORKDIR_BYTES", "MAX_WORKDIR_FILES", "Outcome",
+           "PHASES", "RunOptions", "client_for", "folder_files", "format_summary", "grade_submission", "grade_task",
+           "grading_key", "homework_digest", "make_bundle", "phase_rows", "phase_summary", "run", "run_autograde",
            "scan_working_folder", "temporary_environment"]

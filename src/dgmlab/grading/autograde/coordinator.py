@@ -13,8 +13,9 @@ from .. import layout as C
 from ..inert import terminal
 from . import hand_grades as RG
 from .bundle import course_id, db_url, make_bundle
-from .clients import DEFAULT_ALLOWED_FAILURES, client_for
+from .clients import client_for
 from .keys import FINAL, digest_of, folder_bytes, folder_files, homework_digest
+from .options import RunOptions
 from .task_records import Bundle, Job, Outcome
 from .worker import MAX_SUBMISSION_BYTES, grade_task, worker_info, write_files
 
@@ -198,31 +199,31 @@ def _identity(value):
     return value
 
 
-def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, force: bool = False,
-        timeout: float = 900, feedback: bool = True, sandbox: bool = True, limits=None, cell_timeout=None,
-        progress=None, allowed_failures: int = DEFAULT_ALLOWED_FAILURES, task=None, refuse_published=True,
-        slurm: dict | None = None) -> list:
-    """Grade ``students`` (checked by :func:`dgmlab.grading.course.autograde`) and write the results back.
+def run(course: C.Course, hw: str, students, options: RunOptions | None = None, *, cluster=None, progress=None,
+        task=None) -> list:
+    """Grade ``students`` (checked by :func:`dgmlab.grading.course.autograde`) as ``options`` says (defaults:
+    :class:`~.options.RunOptions`) and write the results back. ``cluster``: a Dask scheduler address, a client, or
+    ``"slurm"``; ``None``: a local cluster of ``options.workers`` processes.
 
     ``task`` replaces :func:`~.worker.grade_task` (benchmarks replay recorded gradings with it): it takes the
     bundle and a job and returns an outcome, each in wire form (:mod:`.task_records`).
-    ``refuse_published``: a weights file that copies one the kit publishes is not graded (see
+    ``options.refuse_published``: a weights file that copies one the kit publishes is not graded (see
     :func:`dgmlab.grading.autograde.draw_seeds.seeds_for`); the demo, which grades the kit's own examples, turns it off.
     """
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
     from ..copies.shared_weights import published_weights
-    from ..isolation import kernel_sandbox as S
     from ..records import load_records, save_records
     from . import draw_seeds as DS
 
-    limits = limits or S.Limits()
+    options = options or RunOptions()
+    allowed_failures = options.allowed_failures
     config = course.config()
-    published = published_weights(course, hw) if refuse_published else []  # read once: for the key and the seeds
-    hw_digest = homework_digest(course, hw, refuse_published, published)
+    published = published_weights(course, hw) if options.refuse_published else []  # read once: key and seeds
+    hw_digest = homework_digest(course, hw, options.refuse_published, published)
     draw_key = DS.course_key(course)  # stays here: workers get each file's seed, never the key
-    records = {} if force else load_records(course, hw)
+    records = {} if options.force else load_records(course, hw)
     results, pending = [], []
     writer = Writer(course, hw, config)
 
@@ -279,11 +280,11 @@ def run(course: C.Course, hw: str, students, *, cluster=None, workers: int = 1, 
         if not pending:
             return results
         extensions = writer.extensions({j.student for j in pending})
-        bundle = make_bundle(course, hw, timeout=timeout, feedback=feedback, sandbox=sandbox, limits=limits,
-                             cell_timeout=cell_timeout, config=config)
+        bundle = make_bundle(course, hw, options, config=config)
         import dask
 
-        with client_for(cluster, workers, allowed_failures, course=course, hw=hw, slurm=slurm) as client:
+        with client_for(cluster, options.workers, allowed_failures, course=course, hw=hw,
+                        slurm=options.slurm) as client:
             _check_workers(client, bundle)
             # the homework's bundle as a task, not scattered data: if every worker holding it dies (a
             # submission that kills its workers), Dask recomputes it instead of cancelling every grading.

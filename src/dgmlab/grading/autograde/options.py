@@ -2,14 +2,35 @@
 course's ``nbgrader_config.py``. A flag given to the command overrides its setting for that run.
 
 The limit on one cell is nbgrader's ``c.Execute.timeout`` (``--cell-timeout`` overrides it), so it is not
-repeated here.
+repeated here. :class:`RunOptions` is one run's options as a record, which travels whole from
+:func:`dgmlab.grading.course.autograde` to the coordinator and into the homework's bundle.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from traitlets import Bool, Float, Integer, Unicode
 from traitlets.config import Configurable
 
+from ..isolation.kernel_sandbox import Limits
 from ..layout import Course
+from .clients import DEFAULT_ALLOWED_FAILURES
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How one run grades (:func:`dgmlab.grading.autograde.coordinator.run`)."""
+
+    timeout: float = 900.0  # seconds per submission
+    feedback: bool = True  # write the feedback (HTML, returned notebook)
+    sandbox: bool | None = True  # True: required; False: not used; None: each worker sandboxes where it can
+    limits: Limits = field(default_factory=Limits)  # the kernel's address space, file size and tmpfs
+    cell_timeout: float | None = None  # overrides the course's c.Execute.timeout
+    workers: int = 1  # processes of the local cluster (ignored with a cluster)
+    force: bool = False  # grade again submissions unchanged since their last grading
+    allowed_failures: int = DEFAULT_ALLOWED_FAILURES  # worker deaths one grading may cause before it is failed
+    refuse_published: bool = True  # a weights file copying one the kit publishes is not graded
+    slurm: dict | None = None  # c.DgmlabSlurm values put over the course's (cluster "slurm")
 
 
 class DgmlabAutograde(Configurable):
