@@ -11,7 +11,7 @@
 - :mod:`.printer_sandbox`: ``dgmlab pdf``'s Chromium, walled as a kernel is.
 - :mod:`.absent`: what a grader-only package is inside a kernel's sandbox (an import that fails).
 
-The judge's process builds its sandbox from :mod:`.bubblewrap` (:func:`dgmlab.grading.judge.judge_process.command`).
-Only this package starts sandboxes and kernels; it imports no command's package (``pyproject.toml``'s import
-contracts).
+Every sandbox is built from :mod:`.bubblewrap`; the judge's process starts its own with it
+(:func:`dgmlab.grading.judge.judge_process.command`), and of the judge only that module imports this package.
+This package imports no command's package (``pyproject.toml``'s import contracts).
 """
