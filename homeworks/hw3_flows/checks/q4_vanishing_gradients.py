@@ -105,13 +105,15 @@ def test_both_losses_on_a_batch_of_logits(v, ref):
 
 # ------------------------------------------------------------------ Q4.3
 # The probe's own losses of the logits (not the answers of Q4.2): one whose gradient vanishes as the
-# logits go to -oo like the saturating loss's, one whose gradient never does.
+# logits go to -oo like the saturating loss's, one whose gradient never does. Both rise with the logits, as no
+# generator loss does: -logits.mean() was WGAN's generator loss (hw1 Q3, 1.25 of 5 when put in its place) and
+# hw4 P1's in part; the norm of the gradient, all the probe measures, is the same either way.
 def vanishing_loss(logits):
     return _torch().exp(logits).mean()
 
 
 def linear_loss(logits):
-    return -logits.mean()
+    return logits.mean()
 
 
 W_DISC, OFFSETS = (1.5, -0.5), (0.0, -2.0, -4.0, -8.0, -12.0, -16.0)

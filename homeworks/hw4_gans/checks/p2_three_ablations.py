@@ -183,8 +183,9 @@ def test_deep_discriminator_adds_a_layer(v, ref):
 
 
 # ------------------------------------------------------------------ P2.2 train_gan
-# train_gan runs with stand-ins for the notebook's two steps: each does a least-squares update (stand_in_d_step,
-# stand_in_g_step: not P1's losses) with noise drawn from the grader's seed and returns a number drawn from the seed.
+# train_gan runs with stand-ins for the notebook's two steps: each does an update no step of the kit makes
+# (stand_in_d_step, stand_in_g_step: uphill on every GAN loss) with noise drawn from the grader's seed and returns a
+# number drawn from the seed.
 # From the seeded start (stand-in networks G0, D0), a seeded loader and plain SGD, the grader replays the statement's
 # schedule (one D update per batch, a G update after every d_steps-th, D first) with the same updates and compares the parameters train_gan leaves and the history it
 # returns with its own: the order and number of the updates show in the parameters, not in a log the kernel writes.
@@ -240,19 +241,22 @@ def step_tags(x, key, player, n) -> list:
 
 def stand_in_d_step(generator, discriminator, d_opt, real, z):
     """The update a stand-in discriminator step makes (in the kernel and in the grader's replay alike): one step of
-    ``d_opt`` on a least-squares loss, the fakes made without gradients. Not P1's loss: what runs in the kernel
-    answers no question of the homework; the replay only needs the same update as the probe's."""
+    ``d_opt`` that lowers the scores of the real batch and raises those of the fakes, the opposite of what any
+    discriminator or critic step does, and leaves gradients in the generator, which no step of the statement does:
+    what runs in the kernel answers no question of the kit (a least-squares step here earned points of hw4 P1's
+    steps and 1.5 of hw2 P5's generator step). The generator's step clears them before its own; the replay only
+    needs the same update as the probe's."""
     d_opt.zero_grad()
-    with _torch().no_grad():
-        fake = generator(z)
-    (((discriminator(real) - 1) ** 2).mean() + (discriminator(fake) ** 2).mean()).backward()
+    fake = generator(z)
+    (discriminator(real).mean() - discriminator(fake).mean()).backward()
     d_opt.step()
 
 
 def stand_in_g_step(generator, discriminator, g_opt, z):
-    """The stand-in generator step's update: one step of ``g_opt`` on a least-squares loss (see :func:`stand_in_d_step`)."""
+    """The stand-in generator step's update: one step of ``g_opt`` that lowers the discriminator's scores of the
+    fakes, the opposite of any generator step (see :func:`stand_in_d_step`)."""
     g_opt.zero_grad()
-    ((discriminator(generator(z)) - 1) ** 2).mean().backward()
+    discriminator(generator(z)).mean().backward()
     g_opt.step()
 
 
