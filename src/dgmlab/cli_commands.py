@@ -52,7 +52,7 @@ def cmd_new_homework(args) -> int:
     except template.BuildError as exc:
         print(f"dgmlab: error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {folder}: a template homework (docs/own_homework.md); next: dgmlab build {args.hw}")
+    print(f"wrote {folder}: a template homework (docs/own_homework.md); next: dgmlab build --record-outputs {args.hw}")
     return 0
 
 
