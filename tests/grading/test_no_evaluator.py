@@ -30,14 +30,11 @@ HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 # (file relative to the repository, enclosing function's qualname, callee): why the argument is the grader's own
 ALLOWED = {
-    ("src/dgmlab/grading/hidden/__init__.py", "load_text", "exec"):
-        "a course's own hidden.py from source/<hw>/ (the instructor's), handed to the judge, never a submission's",
-    ("src/dgmlab/grading/hidden/__init__.py", "load_text", "compile"):
-        "the same course hidden.py, compiled under its file name",
-    ("src/dgmlab/probes/__init__.py", "load_checks_text", "exec"):
-        "a course's own checks.py from source/<hw>/ (the instructor's), handed to the judge, never a submission's",
-    ("src/dgmlab/probes/__init__.py", "load_checks_text", "compile"):
-        "the same course checks.py, compiled under its file name",
+    ("src/dgmlab/probes/__init__.py", "course_module", "exec"):
+        "a course's own checks.py or hidden.py from source/<hw>/ (the instructor's), handed to the judge, never a "
+        "submission's (load_checks_text, dgmlab.grading.hidden.load_text)",
+    ("src/dgmlab/probes/__init__.py", "course_module", "compile"):
+        "the same course file, compiled under its file name",
     ("src/dgmlab/grading/judge/judging.py", "Reference.__call__", "exec"):
         "an instructor's cell from the gradebook (judging.gradebook_cells, read by the worker), run for its kit classes",
     ("src/dgmlab/grading/judge/judging.py", "Reference.__call__", "compile"): "the same cell, compiled for a file name",
@@ -320,7 +317,7 @@ def test_an_unreviewed_call_and_a_stale_entry_fail(found):
         "def _at_h0(expr, name):\n    return sp.sympify(expr)\n", rel)}}
     with pytest.raises(AssertionError, match="_at_h0: sympy.sympify"):
         test_no_evaluator_on_the_kernels_values(found_with_it)
-    without = {k: v for k, v in calls.items() if k != ("src/dgmlab/grading/hidden/__init__.py", "load_text", "exec")}
+    without = {k: v for k, v in calls.items() if k != ("src/dgmlab/probes/__init__.py", "course_module", "exec")}
     with pytest.raises(AssertionError, match="match no call any more"):
         test_every_reviewed_entry_still_matches_a_call(without)
 

@@ -141,12 +141,22 @@ def load_checks(hw: str, folder) -> bool:
     return load_checks_text(hw, path.read_text(encoding="utf-8"), str(path))
 
 
+def course_module(name: str, text: str, filename: str):
+    """A module ``name`` made by running ``text``, a file of the course's own (its ``checks.py`` or ``hidden.py``,
+    read by the grader from ``source/<hw>/``, never from a submission), registered in ``sys.modules``."""
+    import types
+
+    module = types.ModuleType(name)
+    module.__file__ = filename
+    sys.modules[name] = module  # dataclasses and pickling look their module up by name
+    exec(compile(text, filename, "exec"), module.__dict__)  # the instructor's code, never a submission's
+    return module
+
+
 def load_checks_text(hw: str, text: str, filename: str | None = None) -> bool:
     """:func:`load_checks` from the text of the course's ``checks.py`` (what the judge is handed: it reads no
     course folder); run again only when the text changed."""
     import hashlib
-    import types
-
     if not _valid_name(hw):
         raise KeyError(f"no homework {hw!r}")
     if _kit_module(hw) is not None:
@@ -154,10 +164,7 @@ def load_checks_text(hw: str, text: str, filename: str | None = None) -> bool:
     stamp = hashlib.sha256(text.encode()).hexdigest()
     if _course_checks.get(hw, (None,))[0] != stamp:
         filename = filename or f"source/{hw}/{CHECKS_FILE}"
-        module = types.ModuleType(f"dgmlab_course_checks_{hw}")
-        module.__file__ = filename
-        sys.modules[module.__name__] = module  # dataclasses and pickling look their module up by name
-        exec(compile(text, filename, "exec"), module.__dict__)  # the instructor's code, never a submission's
+        module = course_module(f"dgmlab_course_checks_{hw}", text, filename)
         if not isinstance(getattr(module, "CHECKS", None), (list, tuple)):
             raise ValueError(f"{filename} defines no CHECKS: list the homework's CheckSpec objects in CHECKS")
         _course_checks[hw] = (stamp, module)

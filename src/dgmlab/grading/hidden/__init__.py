@@ -23,7 +23,6 @@ import hashlib
 import importlib.abc
 import importlib.util
 import sys
-import types
 from pathlib import Path
 
 from ... import probes
@@ -72,10 +71,7 @@ def load_text(hw: str, text: str, filename: str | None = None):
     stamp = hashlib.sha256(text.encode()).hexdigest()
     if _course.get(hw, (None,))[0] != stamp:
         filename = filename or f"source/{hw}/{FILE}"
-        module = types.ModuleType(f"dgmlab_course_hidden_{hw}")
-        module.__file__ = filename
-        sys.modules[module.__name__] = module  # dataclasses and pickling look their module up by name
-        exec(compile(text, filename, "exec"), module.__dict__)  # the instructor's code, never a submission's
+        module = probes.course_module(f"dgmlab_course_hidden_{hw}", text, filename)
         table = getattr(module, "HIDDEN", None)
         if not isinstance(table, dict) or not all(
                 isinstance(k, str) and isinstance(v, (tuple, list)) and all(callable(f) for f in v)
