@@ -14,6 +14,17 @@ SHARED_DATA = ROOT.parent / "shared" / "datasets"
 os.environ.setdefault("DGMLAB_SEED", "0")
 
 
+def load_script(path: Path):
+    """The kit's script at ``path`` (tools/, benchmarks/: not packages) as a module named for its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch):
     """Tests never touch the network: downloads are off unless a test turns them on."""

@@ -1,23 +1,11 @@
 """The points in docs/<hw>.md and the README come from the cell headers (tools/write_points_tables.py), never typed
 by hand: a doc that differs, or a points table that misses or repeats a graded cell, fails."""
-import importlib.util
-import sys
-
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, load_script
 from dgmlab import probes
 
-
-def _load(path):
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-writer = _load(ROOT / "tools" / "write_points_tables.py")
+writer = load_script(ROOT / "tools" / "write_points_tables.py")
 
 TABLE = {"q1_tests": (5.0, 2.0), "q1_written": (4.0, None), "q2_tests": (3.0, 0.5)}
 PAGE = """# hw9

@@ -1,14 +1,11 @@
 """tools/commit_subject.py, pre-commit's commit-msg hook: a subject over 72 characters is refused."""
-import importlib.util
 import subprocess
 import sys
 
-from conftest import ROOT
+from conftest import ROOT, load_script
 
 SCRIPT = ROOT / "tools" / "commit_subject.py"
-_spec = importlib.util.spec_from_file_location("commit_subject", SCRIPT)
-CS = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(CS)
+CS = load_script(SCRIPT)
 
 
 def test_a_subject_of_72_characters_passes_and_73_is_refused_with_its_length():
