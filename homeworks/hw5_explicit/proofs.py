@@ -334,6 +334,18 @@ def inpaint(model, x, visible):
     Mutant("p1_inpaint", "canvas started from x, hidden pixels included", edits=[
            ("canvas = torch.where(visible, x, torch.zeros_like(x))", "canvas = x.clone()")],
            earns={"p1_inpaint_tests": 3.5}),
+    # an answer that knows nothing (tests/probes/test_nothing_installed_answers_a_cell.py): x handed back kept every
+    # visible pixel and earned 2 of 6 until the visible tests asked for a filled-in hidden pixel
+    Mutant("p1_inpaint", "hands x back unchanged", r'''
+@torch.no_grad()
+def inpaint(model, x, visible):
+    return x
+''', earns={"p1_inpaint_tests": 0}),
+    Mutant("p1_inpaint", "hands the mask back", r'''
+@torch.no_grad()
+def inpaint(model, x, visible):
+    return visible
+''', earns={"p1_inpaint_tests": 0}),
     Mutant("p1_inpaint", "thresholds instead of sampling", edits=[("sample = torch.bernoulli(p)", "sample = (p > 0.5).float()")], earns={"p1_inpaint_tests": 4.5}),
     Mutant("p1_inpaint", "correct variant: hidden pixels start at 1/2, visits every pixel", r'''
 @torch.no_grad()

@@ -404,10 +404,17 @@ def _p1_inpaint_probe(o, x):
             "leaning_out": attempt(run, Leaning(), torch.zeros(64, 1, 8, 8), lower_half_hidden(64, 8, 8), 7)}
 
 
+def _assert_filled_in(out, x):
+    # a hidden pixel that is still x's own in every image (2^-36 or less for a fair sampler) was never sampled
+    assert not _torch().equal(out, x), \
+        "inpaint handed x back unchanged: fill each hidden pixel with a sample from the model"
+
+
 @points(0.5)
 def test_shape_and_binary_values(v, ref):
     out = v.binary_out
-    checks.assert_tensor(out, "inpaint(...)", shape=(2, 1, 6, 6))
+    checks.assert_tensor(out, "inpaint(...)", shape=(2, 1, 6, 6), dtype=v.inputs.binary_x.dtype)  # x's dtype
+    _assert_filled_in(out, v.inputs.binary_x)
     values = sorted(set(out.unique().tolist()))
     assert set(values) <= {0.0, 1.0}, \
         f"expected a binary image (values 0 and 1 only), found values {values[:6]} (sample with torch.bernoulli)"
@@ -418,6 +425,7 @@ def test_visible_pixels_are_kept(v, ref):
     # images 0 and 1 hide their lower half, images 2 and 3 only their last row
     out, x, visible = v.kept_out, v.inputs.kept_x, v.inputs.kept_visible
     checks.assert_tensor(out, "inpaint(...)", shape=(4, 1, 6, 6))
+    _assert_filled_in(out, x)
     changed = int((out[visible] != x[visible]).sum())
     assert changed == 0, \
         (f"expected every visible pixel copied unchanged, found {changed} of {int(visible.sum())} changed: "
@@ -431,6 +439,7 @@ def test_visible_pixels_never_change(v, ref):
     for out in v.irregular_out:
         assert out.shape == x.shape and _torch().equal(out[visible], x[visible]), \
             "with irregular holes (a different set per image) inpainting changed a visible pixel"
+    _assert_filled_in(v.irregular_out[0], x)  # the fair coin's draw
 
 
 @points(0.5)
