@@ -11,6 +11,7 @@ import torch
 from conftest import ROOT
 from dgmlab import probes, wire
 from dgmlab.grading.judge import judge
+from dgmlab.grading.judge.judge_records import CellToJudge, JudgeRequest
 from dgmlab.grading.preprocessors import UNJUDGED, ZeroUnjudgedTests
 from dgmlab.grading.preprocessors.judge_tests import JudgeTests
 from dgmlab.grading.preprocessors.probe_tests import ProbeTests
@@ -266,12 +267,10 @@ def _tiny_request(cell, data, hidden=True, source=None, seed=GRADER_SEED):
     from fixtures import tiny_homework
 
     fixtures = Path(tiny_homework.__file__).parent
-    request = {"hw": tiny_homework.HW, "seed": seed, "checks": (fixtures / "tiny_checks.py").read_text(),
-               "cells": [{"gid": cell, "source": source or f"check({cell!r}, answer)",
-                          "outputs": shown(data, cell=cell)}]}
-    if hidden:
-        request["hidden"] = hidden if isinstance(hidden, str) else (fixtures / "tiny_hidden.py").read_text()
-    return request
+    hidden_text = "" if not hidden else hidden if isinstance(hidden, str) else (fixtures / "tiny_hidden.py").read_text()
+    return JudgeRequest(tiny_homework.HW, seed, (CellToJudge(cell, source or f"check({cell!r}, answer)",
+                                                             tuple(shown(data, cell=cell))),),
+                        checks=(fixtures / "tiny_checks.py").read_text(), hidden=hidden_text)
 
 
 def _tiny_probe(cell, answer, seed=GRADER_SEED):
@@ -288,11 +287,11 @@ def test_a_course_homeworks_hidden_py_decides_its_hidden_points():
 
     right = _tiny_probe("mean_square_tests", lambda x: (x ** 2).mean())
     wrong = _tiny_probe("mean_square_tests", lambda x: (x ** 2).sum())
-    assert judging.judge_cells(_tiny_request("mean_square_tests", right))["mean_square_tests"]["earned"] == 3
+    assert judging.judge_cells(_tiny_request("mean_square_tests", right))["mean_square_tests"].earned == 3
     graded = judging.judge_cells(_tiny_request("mean_square_tests", wrong))["mean_square_tests"]
-    assert graded["earned"] == 1
+    assert graded.earned == 1
     assert any(line.startswith("FAILED test_value_on_the_graders_input") and "hidden" in line
-               for line in graded["lines"]), graded["lines"]
+               for line in graded.lines), graded.lines
 
 
 HIDDEN_WITH_REF = """
@@ -320,7 +319,7 @@ def test_a_course_hidden_test_reads_ref_from_its_hidden_pys_expected_on_the_grad
     for name, answer in (("right", lambda x: (x ** 2).mean()), ("sum", lambda x: (x ** 2).sum())):
         data = _tiny_probe("mean_square_tests", answer, seed)
         request = _tiny_request("mean_square_tests", data, hidden=HIDDEN_WITH_REF, seed=seed)
-        earned[name] = judging.judge_cells(request)["mean_square_tests"]["earned"]
+        earned[name] = judging.judge_cells(request)["mean_square_tests"].earned
     assert earned == {"right": 3, "sum": 1}
 
 
@@ -333,7 +332,7 @@ def test_a_course_homeworks_hidden_tests_read_no_name_the_probe_hands_in():
 
     honest = {"d_cube": sp.Integer(3)}
     forged = {**honest, "x": sp.Integer(1), "checks": None, "sp": None}
-    earned = [judging.judge_cells(_tiny_request("derivative_tests", data))["derivative_tests"]["earned"]
+    earned = [judging.judge_cells(_tiny_request("derivative_tests", data))["derivative_tests"].earned
               for data in (honest, forged)]
     assert earned == [1, 1]  # the visible point (an expression in x); the hidden one fails on both
 
@@ -349,9 +348,9 @@ def test_a_course_cell_whose_hidden_tests_are_missing_says_its_hidden_points_wer
     with caplog.at_level("ERROR"):
         graded = judging.judge_cells(_tiny_request("mean_square_tests", right, hidden=False, source=source))
     graded = graded["mean_square_tests"]
-    assert graded["earned"] == 1
+    assert graded.earned == 1
     assert any("2 points of hidden tests were not graded" in line and "hidden-test markers" in line
-               for line in graded["lines"]), graded["lines"]
+               for line in graded.lines), graded.lines
     assert "hidden.py" in caplog.text and "mean_square_tests" in caplog.text
 
 
@@ -428,16 +427,16 @@ def test_a_cell_too_slow_to_judge_earns_nothing_and_the_next_cells_are_still_jud
 
     (tmp_path / "checks.py").write_text(SLOW_CHECKS, encoding="utf-8")
     probes.load_checks("slowhw", tmp_path)
-    cells = [{"gid": gid, "source": f'check("{gid}", n)', "outputs": shown({"n": n}, cell=gid)}
-             for gid, n in [("first_tests", 3), ("second_tests", 10**10), ("third_tests", 5)]]
-    request = {"hw": "slowhw", "seed": 0, "checks": SLOW_CHECKS, "cells": cells}
-    judge_process.judge({**request, "cells": cells[:1]}, timeout=120)  # a judge process is ready
+    cells = tuple(CellToJudge(gid, f'check("{gid}", n)', tuple(shown({"n": n}, cell=gid)))
+                  for gid, n in [("first_tests", 3), ("second_tests", 10**10), ("third_tests", 5)])
+    request = JudgeRequest("slowhw", 0, cells, checks=SLOW_CHECKS)
+    judge_process.judge(JudgeRequest("slowhw", 0, cells[:1], checks=SLOW_CHECKS), timeout=120)  # a judge is ready
     start = time.monotonic()
     answers = judge_process.judge(request, timeout=120, cell_cpu=3)
     assert time.monotonic() - start < 30
-    assert answers["first_tests"]["earned"] == answers["third_tests"]["earned"] == 1
-    assert answers["second_tests"]["earned"] == 0
-    assert "took the grader more than 3 s" in answers["second_tests"]["lines"][0]
+    assert answers["first_tests"].earned == answers["third_tests"].earned == 1
+    assert answers["second_tests"].earned == 0
+    assert "took the grader more than 3 s" in answers["second_tests"].lines[0]
 
 
 @pytest.mark.parametrize("module", ["hw1_wgan", "hw2_wgangp"])
@@ -551,10 +550,9 @@ CHECKS = [CheckSpec("first_tests", 1, 0, ("n",), visible=(test_odd,)),
 
 
 def _payload_request(n, course):
-    cells = [{"gid": gid, "source": f'check("{gid}", n)', "outputs": shown({"n": n}, cell=gid)}
-             for gid in ("first_tests", "second_tests")]
-    return {"hw": "payloadhw", "seed": 0, "checks": PAYLOAD_CHECKS.replace("COURSE", repr(str(course))),
-            "cells": cells}
+    cells = tuple(CellToJudge(gid, f'check("{gid}", n)', tuple(shown({"n": n}, cell=gid)))
+                  for gid in ("first_tests", "second_tests"))
+    return JudgeRequest("payloadhw", 0, cells, checks=PAYLOAD_CHECKS.replace("COURSE", repr(str(course))))
 
 
 @pytest.mark.slow  # starts judge processes
@@ -581,11 +579,12 @@ def test_a_payload_that_patches_the_judge_changes_only_its_own_verdict(sandboxed
         assert judge_process._PROCESS is proc
     finally:
         judge_process.stop()
-    assert first["first_tests"]["earned"] == 0 and first["second_tests"]["earned"] == 0
-    assert {gid: (a["earned"], a["lines"]) for gid, a in second.items()} == {
-        gid: (0.0, ["FAILED test_odd: 0 of 1 point. even", "0 of 1 point (0 of 1 visible, 0 of 0 hidden)"]) for gid in ("first_tests", "second_tests")}, second
+    assert first["first_tests"].earned == 0 and first["second_tests"].earned == 0
+    assert {gid: (a.earned, a.lines) for gid, a in second.items()} == {
+        gid: (0.0, ("FAILED test_odd: 0 of 1 point. even", "0 of 1 point (0 of 1 visible, 0 of 0 hidden)"))
+        for gid in ("first_tests", "second_tests")}, second
     if sandboxed:
-        assert "reached" not in " ".join(first["first_tests"]["lines"]), first
+        assert "reached" not in " ".join(first["first_tests"].lines), first
         assert (tmp_path / "gradebook.db").read_text() == "grades" and not (tmp_path / "written.txt").exists()
     assert not [p for p in psutil.process_iter(["cmdline"]) if "os._exit(0)" in " ".join(p.info["cmdline"] or [])]
 
@@ -617,8 +616,8 @@ def test_each_submissions_judging_has_an_empty_temporary_folder_of_its_own(sandb
 
     if sandboxed and not sandbox.available()[0]:
         pytest.skip(f"no sandbox on this machine: {sandbox.available()[1]}")
-    request = {"hw": "tmphw", "seed": 0, "checks": TMP_CHECKS,
-               "cells": [{"gid": "tmp_tests", "source": 'check("tmp_tests", n)', "outputs": shown({"n": 1}, "tmp_tests")}]}
+    request = JudgeRequest("tmphw", 0, (CellToJudge("tmp_tests", 'check("tmp_tests", n)',
+                                                    tuple(shown({"n": 1}, "tmp_tests"))),), checks=TMP_CHECKS)
     judge_process.stop()
     try:
         answers = [judge_process.judge(request, timeout=120, sandbox=sandboxed)["tmp_tests"] for _ in range(2)]
@@ -626,4 +625,4 @@ def test_each_submissions_judging_has_an_empty_temporary_folder_of_its_own(sandb
         assert os.listdir(folder) == []  # nothing reached the machine's disk
     finally:
         judge_process.stop()
-    assert [a["earned"] for a in answers] == [1.0, 1.0], answers
+    assert [a.earned for a in answers] == [1.0, 1.0], answers

@@ -19,6 +19,7 @@ from dgmlab.grading import course as C
 from dgmlab.grading.autograde import draw_seeds as DS
 from dgmlab.grading.copies import shared_weights as SW
 from dgmlab.grading.judge import judging
+from dgmlab.grading.judge.judge_records import CellToJudge, JudgeRequest
 from dgmlab.grading.layout import Course
 
 pytestmark = pytest.mark.slow  # reads the kit's networks and judges draws from them (torch)
@@ -66,10 +67,10 @@ def _judged(hw, handed, published) -> dict:
     specs = [s for s in probes.specs(hw).values() if s.files]
     empty = lambda gid: [{"output_type": "display_data", "metadata": {},  # noqa: E731
                           "data": {probes.PROBE_MIME: {"cell": gid, "data": wire.dumps({})}}}]
-    request = {"hw": hw, "seed": 4242, "seeds": judging.handed_seeds(seeds), "references": sources,
-               "files": judging.handed_files(handed, [n for s in specs for n in s.files]),
-               "cells": [{"gid": s.cell, "source": sources[s.cell], "outputs": empty(s.cell)} for s in specs]}
-    return {gid: (got["earned"], "\n".join(got["lines"])) for gid, got in judging.judge_cells(request).items()}
+    request = JudgeRequest(hw, 4242, tuple(CellToJudge(s.cell, sources[s.cell], tuple(empty(s.cell))) for s in specs),
+                           seeds=judging.handed_seeds(seeds), references=sources,
+                           files=judging.handed_files(handed, [n for s in specs for n in s.files]))
+    return {gid: (got.earned, "\n".join(got.lines)) for gid, got in judging.judge_cells(request).items()}
 
 
 @pytest.mark.parametrize("hw", WEIGHTS_HOMEWORKS)

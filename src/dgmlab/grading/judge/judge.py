@@ -22,6 +22,7 @@ from nbgrader.utils import is_grade, is_solution
 
 from ... import probes
 from ...testing import score_text
+from .judge_records import Verdict
 from .judging import (  # noqa: F401
     MAX_KEPT_BYTES,
     Reference,
@@ -64,11 +65,11 @@ def files_of(hw, gid) -> tuple:
         return ()
 
 
-def bounded(hw, gid, got) -> float:
-    """The points of an answer, within 0 and the cell's points (whatever the judge said)."""
+def bounded(hw, gid, verdict: Verdict) -> float:
+    """The points of a :class:`~.judge_records.Verdict`, within 0 and the cell's points (whatever the judge said)."""
     import math
 
-    earned = float(got["earned"])
+    earned = float(verdict.earned)
     try:
         most = float(probes.spec_for(hw, gid).points)
     except KeyError:
@@ -77,15 +78,13 @@ def bounded(hw, gid, got) -> float:
 
 
 def write_kept_files(folder, kept: dict, log) -> None:
-    """Write what a cell's hidden tests kept (base64 by name) into ``folder``; a name or size out of bounds is
-    logged and left out."""
-    import base64
-
+    """Write what a cell's hidden tests kept (a :class:`~.judge_records.Verdict`'s ``kept``, bytes by name) into
+    ``folder``; a name or size out of bounds is logged and left out."""
     if folder is None:
         return
-    for name, text in kept.items():
+    for name, data in kept.items():
         try:
-            write_kept(folder, name, base64.b64decode(text, validate=True))
+            write_kept(folder, name, data)
         except (ValueError, TypeError) as exc:
             log.error("a kept file was left out: %s", str(exc)[:200])
 

@@ -23,9 +23,12 @@ notebook's check() cells to this process, which has only the rights judging need
   time a cell takes counts against its budget, never the process's start (imports).
 
 The protocol is JSON lines: the parent says ``{"ready": true}`` once its imports are done; then for each request (one
-line, what :func:`dgmlab.grading.judge.judging.judge_each` takes) it copies one line per cell, in the request's order,
-``{"gid": str, "earned": float, "lines": [str], "kept": {name: base64}}``, and then ``{"end": n}``, ``n`` counting the
-requests. Anything the judged code prints goes to stderr, never into the answers.
+line, a :class:`~dgmlab.grading.judge.judge_records.JudgeRequest` in wire form, which the request's child reads and
+checks) it says ``{"start": token}``, copies one line per cell, in the request's order, each a
+:class:`~dgmlab.grading.judge.judge_records.Verdict` in wire form (``{"gid": str, "earned": float, "lines": [str],
+"kept": {name: base64}}``), and then ``{"end": token}``. The records are made from and turned into these lines only
+here, at the process boundary (:func:`judge` in the worker, :func:`_judge_alone` in the judge). Anything the judged
+code prints goes to stderr, never into the answers.
 """
 from __future__ import annotations
 
@@ -38,6 +41,9 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
+
+from .judge_records import JudgeRequest, Verdict
 
 MEMORY = 12 * 2**30  # address space of the judge process (torch alone maps about 4 GiB)
 CELL_CPU = 60.0  # CPU seconds of the judge process one cell may take (hw1's graded draw takes about 11)
@@ -245,21 +251,22 @@ def _finish(proc, lines, token) -> None:
     stop()
 
 
-def late(cell_cpu: float) -> dict:
-    """The answer for a cell whose judging ran past its budget."""
-    return {"earned": 0.0, "lines": [
+def late(gid: str, cell_cpu: float) -> Verdict:
+    """The verdict for cell ``gid`` when its judging ran past its budget."""
+    return Verdict(gid, 0.0, (
         f"0 points: checking this answer took the grader more than {cell_cpu:g} s, so it was stopped (an expression "
-        f"that grows too fast to evaluate, e.g. exp of exp of exp, or a huge one); give it in a simpler form"]}
+        f"that grows too fast to evaluate, e.g. exp of exp of exp, or a huge one); give it in a simpler form",))
 
 
-UNGRADED = {"earned": 0.0, "lines": ["0 points: this cell could not be graded (the grader stopped); tell your "
-                                     "instructor"]}
+def ungraded(gid: str) -> Verdict:
+    """The verdict for cell ``gid`` when the judge stopped or said something else than its verdict."""
+    return Verdict(gid, 0.0, ("0 points: this cell could not be graded (the grader stopped); tell your instructor",))
 
 
-def judge(request: dict, timeout: float, cell_cpu: float | None = None, cell_wall: float | None = None,
+def judge(request: JudgeRequest, timeout: float, cell_cpu: float | None = None, cell_wall: float | None = None,
           sandbox: bool = False) -> dict:
-    """``{grade_id: {"earned", "lines", "kept"}}`` for the cells of ``request``, judged in a fresh fork of the judge
-    process (in the sandbox when ``sandbox``).
+    """``{grade_id: Verdict}`` for the cells of ``request``, judged in a fresh fork of the judge process (in the
+    sandbox when ``sandbox``).
 
     Each cell has a budget of its own from when the judge starts on it: ``cell_cpu`` seconds of the request's CPU
     time (default :data:`CELL_CPU`), which a busy machine does not shorten, and ``cell_wall`` seconds of wall time
@@ -270,7 +277,7 @@ def judge(request: dict, timeout: float, cell_cpu: float | None = None, cell_wal
     cell_cpu = CELL_CPU if cell_cpu is None else cell_cpu
     cell_wall = CELL_WALL if cell_wall is None else cell_wall
     end = time.monotonic() + timeout
-    cells, answers = list(request["cells"]), {}
+    cells, answers = list(request.cells), {}
     with _LOCK:
         while cells and time.monotonic() < end:
             started = _ready(end, sandbox)
@@ -278,7 +285,7 @@ def judge(request: dict, timeout: float, cell_cpu: float | None = None, cell_wal
                 break
             proc, lines = started
             try:
-                proc.stdin.write((json.dumps({**request, "cells": cells}) + "\n").encode())
+                proc.stdin.write((json.dumps(replace(request, cells=tuple(cells)).to_wire()) + "\n").encode())
                 proc.stdin.flush()
             except (BrokenPipeError, OSError, ValueError):
                 stop()
@@ -287,38 +294,36 @@ def judge(request: dict, timeout: float, cell_cpu: float | None = None, cell_wal
             token = opened.get("start") if isinstance(opened, dict) else None
             if not isinstance(token, str):  # it could not fork (out of memory, processes): nothing is judged
                 stop()
-                answers.update({cell["gid"]: dict(UNGRADED) for cell in cells})
+                answers.update({cell.gid: ungraded(cell.gid) for cell in cells})
                 break
             while cells:
                 wall_end, cpu_end = min(end, time.monotonic() + cell_wall), _cpu_seconds(proc) + cell_cpu
                 got = WAITING
                 while got is WAITING and time.monotonic() < wall_end and _cpu_seconds(proc) < cpu_end:
                     got = lines.next(min(wall_end, time.monotonic() + POLL))
-                answer = _answer(got, cells[0]["gid"])
+                gid = cells[0].gid
+                answer = _answer(got, gid)
                 if answer is not None:
-                    answers[cells.pop(0)["gid"]] = answer
+                    answers[cells.pop(0).gid] = answer
                     continue
                 if got is not WAITING:  # it ended, died or said something else: that cell cannot be judged
-                    answers[cells.pop(0)["gid"]] = dict(UNGRADED)
+                    answers[cells.pop(0).gid] = ungraded(gid)
                 elif time.monotonic() < end:  # past the cell's own budget, not the notebook's
-                    answers[cells.pop(0)["gid"]] = late(min(cell_cpu, cell_wall))
+                    answers[cells.pop(0).gid] = late(gid, min(cell_cpu, cell_wall))
                 break
             _finish(proc, lines, token)
     return answers
 
 
-def _answer(got, gid: str) -> dict | None:
-    """The answer line ``got`` for cell ``gid`` as ``{"earned", "lines", "kept"}``, or ``None`` if it is not one."""
-    import math
-
+def _answer(got, gid: str) -> Verdict | None:
+    """The answer line ``got`` (parsed JSON) as cell ``gid``'s :class:`Verdict`, or ``None`` if it is not one (another
+    line, another cell's, or not a verdict's wire form)."""
     if not (isinstance(got, dict) and got.get("gid") == gid):
         return None
-    earned, lines, kept = got.get("earned"), got.get("lines"), got.get("kept", {})
-    if not (isinstance(earned, (int, float)) and math.isfinite(earned) and isinstance(lines, list)
-            and all(isinstance(x, str) for x in lines) and isinstance(kept, dict)
-            and all(isinstance(k, str) and isinstance(v, str) for k, v in kept.items())):
+    try:
+        return Verdict.from_wire(got)
+    except ValueError:
         return None
-    return {"earned": float(earned), "lines": lines, "kept": kept}
 
 
 def _libc():
@@ -394,8 +399,13 @@ def _judge_alone(line: bytes, out_fd: int) -> None:
             out = os.fdopen(out_fd, "w")
             from .judging import judge_each
 
-            for gid, answer in judge_each(json.loads(line)):
-                out.write(json.dumps({"gid": gid, **answer}) + "\n")
+            try:
+                request = JudgeRequest.from_wire(json.loads(line))
+            except ValueError as exc:  # not a request this dgmlab makes: nothing is judged, each cell is ungraded
+                print(f"dgmlab judge: the request is not one this judge reads: {exc}", file=sys.stderr, flush=True)
+                os._exit(0)
+            for verdict in judge_each(request):
+                out.write(json.dumps(verdict.to_wire()) + "\n")
                 out.flush()
             os._exit(0)
         os.close(out_fd)

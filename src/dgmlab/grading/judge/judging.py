@@ -1,8 +1,9 @@
 """Judging check() test cells: the grader's decision from what a kernel showed, with no nbgrader in it.
 
 :func:`judge_cell` decides one cell (probe data parsed by :mod:`dgmlab.wire`, then
-:func:`dgmlab.probes.judge`); :func:`judge_cells` a notebook's, as a request of plain data
-(:func:`judge_each` cell by cell, which is what :mod:`.judge_process` runs). :class:`Reference` gives hidden
+:func:`dgmlab.probes.judge`); :func:`judge_cells` a notebook's, a :class:`~.judge_records.JudgeRequest`
+(:func:`judge_each` cell by cell, which is what :mod:`.judge_process` runs), into
+:class:`~.judge_records.Verdict` records. :class:`Reference` gives hidden
 tests the kit's own networks from the instructor's cells, :func:`keeper` lets them leave a file for the dashboard.
 """
 from __future__ import annotations
@@ -13,67 +14,57 @@ import traceback
 
 from ... import probes, wire
 from ...testing import points_text
+from .judge_records import JudgeRequest, Verdict
 
 
-def judge_cells(request: dict) -> dict:
-    """``{grade_id: {"earned", "lines"}}`` for the cells of ``request`` (see :class:`JudgeTests`), judged here."""
-    return dict(judge_each(request))
+def judge_cells(request: JudgeRequest) -> dict:
+    """``{grade_id: Verdict}`` for the cells of ``request``, judged here."""
+    return {verdict.gid: verdict for verdict in judge_each(request)}
 
 
-def judge_each(request: dict):
-    """``(grade_id, {"earned", "lines", "kept"})`` for each cell of ``request`` in order, as each is judged.
+def judge_each(request: JudgeRequest):
+    """The :class:`~.judge_records.Verdict` of each cell of ``request`` in order, as each is judged.
 
-    ``request`` is plain data and all the judging reads (see :class:`dgmlab.grading.preprocessors.judge_tests.JudgeTests`): ``hw``,
-    ``seed``, ``cells`` (``gid``, the instructor's ``source``, the kernel's ``outputs``), ``references`` (the
-    instructor's cells by grade id), ``checks`` and ``hidden`` (a course's own ``checks.py`` and ``hidden.py``, as
-    text), ``files`` (the handed-in files, :func:`handed_files`), ``seeds``, ``delimiters`` (the course's
-    hidden-test markers, only to say that a cell still holds some). ``kept`` holds what the cell's hidden tests kept
-    (:func:`keeper`), base64, for the grading worker to write."""
-    import base64
-
+    ``request`` is all the judging reads (:class:`~.judge_records.JudgeRequest`, assembled by
+    :class:`dgmlab.grading.preprocessors.judge_tests.JudgeTests`): a course's own ``checks`` and ``hidden`` are loaded
+    from its text, the instructor's cells become :class:`Reference`, the handed-in ``files`` are read from their bytes.
+    A verdict's ``kept`` holds what the cell's hidden tests kept (:func:`keeper`), for the grading worker to write."""
     from .. import hidden as hidden_tests
 
-    if request.get("checks"):  # a course's own homework: its checks.py from source/<hw>/, never the submission's
-        probes.load_checks_text(request["hw"], request["checks"])
-    if request["hw"] not in probes.KIT_HOMEWORKS:  # and its hidden.py, loaded as a module; none handed: none
-        if request.get("hidden"):
-            hidden_tests.load_text(request["hw"], request["hidden"])
+    if request.checks:  # a course's own homework: its checks.py from source/<hw>/, never the submission's
+        probes.load_checks_text(request.hw, request.checks)
+    if request.hw not in probes.KIT_HOMEWORKS:  # and its hidden.py, loaded as a module; none handed: none
+        if request.hidden:
+            hidden_tests.load_text(request.hw, request.hidden)
         else:
-            hidden_tests.forget(request["hw"])
-    references = request.get("references") or {}
-    reference = Reference(references.__getitem__) if references else None
-    handed = {name: base64.b64decode(v) if isinstance(v, str) else str(v.get("refused", ""))
-              for name, v in (request.get("files") or {}).items()}
-    delimiters = tuple(request["delimiters"]) if request.get("delimiters") else None  # the course's markers
-    for cell in request["cells"]:
+            hidden_tests.forget(request.hw)
+    reference = Reference(request.references.__getitem__) if request.references else None
+    for cell in request.cells:
         kept = {}
         try:
-            result = judge_cell(request["hw"], cell["gid"], cell["source"], cell["outputs"], request["seed"],
-                                handed=handed, seeds=request.get("seeds"), reference=reference,
-                                keep=keeper(kept), delimiters=delimiters)
-            yield cell["gid"], {"earned": float(result.earned), "lines": [str(x) for x in result.lines],
-                                "kept": {k: base64.b64encode(v).decode() for k, v in kept.items()}}
+            result = judge_cell(request.hw, cell.gid, cell.source, cell.outputs, request.seed,
+                                handed=dict(request.files), seeds=dict(request.seeds), reference=reference,
+                                keep=keeper(kept), delimiters=request.delimiters or None)
+            yield Verdict(cell.gid, float(result.earned), tuple(str(x) for x in result.lines), dict(kept))
         except MemoryError:  # an answer whose checking needs more memory than the judge has
-            yield cell["gid"], {"earned": 0.0, "lines": [
+            yield Verdict(cell.gid, 0.0, (
                 "0 points: checking this answer needed more memory than the grader allows (a huge number or "
-                "expression); give it in a simpler form"]}
+                "expression); give it in a simpler form",))
         except Exception as exc:  # a bug of the grader's, not the student's: 0 points, said loudly
             traceback.print_exc()
-            yield cell["gid"], {"earned": 0.0, "lines": [
-                f"this cell could not be graded ({type(exc).__name__}); tell your instructor"]}
+            yield Verdict(cell.gid, 0.0, (f"this cell could not be graded ({type(exc).__name__}); tell your "
+                                          "instructor",))
 
 
 def handed_files(folder, names) -> dict:
-    """``{name: base64 of its bytes, or {"refused": why}}`` of the handed-in files ``names`` in ``folder``, read here
-    (the grading worker) for a judge that reads no folder (:func:`dgmlab.probes.read_handed_in`'s rules)."""
-    import base64
-
+    """``{name: its bytes, or why it was not read}`` of the handed-in files ``names`` in ``folder``, read here (the
+    grading worker) for a judge that reads no folder (:func:`dgmlab.probes.read_handed_in`'s rules)."""
     out = {}
     for name in sorted(set(names)):
         try:
-            out[name] = base64.b64encode(probes.read_handed_in(folder, name)).decode()
+            out[name] = probes.read_handed_in(folder, name)
         except probes.TestFailure as exc:
-            out[name] = {"refused": str(exc)}
+            out[name] = str(exc)
     return out
 
 

@@ -16,6 +16,7 @@ from traitlets import Bool, Float, Unicode
 
 from ... import probes
 from ..judge.judge import RESOURCE, bounded, files_of, grade_id, is_test_cell, judged_outputs, write_kept_files
+from ..judge.judge_records import CellToJudge, JudgeRequest
 from ..judge.judging import gradebook_cells, handed_files, handed_seeds, judge_cells
 from .hidden_tests import hidden_delimiters
 
@@ -53,35 +54,36 @@ class JudgeTests(NbGraderPreprocessor):
         if not cells:
             return nb, resources
         coursedir = CourseDirectory(config=self.config)
-        keep = None
-        request = {"hw": hw, "seed": state["seed"], "delimiters": list(hidden_delimiters(self.config)),
-                   "seeds": handed_seeds(self.draw_seeds),
-                   "cells": [{"gid": gid, "source": state["cells"][gid],
-                              "outputs": [dict(o) for o in nb.cells[i].get("outputs", [])]} for i, gid in cells]}
+        keep, checks_text, hidden_text, references, files = None, "", "", {}, {}
         if hw:
             checks = os.path.join(os.path.abspath(coursedir.format_path(coursedir.source_directory, ".", hw)),
                                   probes.CHECKS_FILE)
             if os.path.isfile(checks):
                 with open(checks, encoding="utf-8") as f:
-                    request["checks"] = f.read()
-                probes.load_checks_text(hw, request["checks"], checks)  # here too: which files its cells grade
+                    checks_text = f.read()
+                probes.load_checks_text(hw, checks_text, checks)  # here too: which files its cells grade
             from .. import hidden as hidden_tests
 
             course_hidden = os.path.join(os.path.dirname(checks), hidden_tests.FILE)  # its hidden tests, which
             if hw not in probes.KIT_HOMEWORKS and os.path.isfile(course_hidden):  # nbgrader never copies for the kernel
                 with open(course_hidden, encoding="utf-8") as f:
-                    request["hidden"] = f.read()
+                    hidden_text = f.read()
             if meta.get("db_url") and meta.get("notebook"):
-                request["references"] = gradebook_cells(meta["db_url"], coursedir.course_id, hw, meta["notebook"])
+                references = gradebook_cells(meta["db_url"], coursedir.course_id, hw, meta["notebook"])
         if meta.get("student") and hw:
             folder = os.path.abspath(coursedir.format_path(coursedir.submitted_directory, meta["student"], hw))
             names = [n for _, gid in cells for n in files_of(hw, gid)]
-            request["files"] = handed_files(folder, names)
+            files = handed_files(folder, names)
             # what hidden tests keep for the dashboard goes where only the grader writes (never autograded/,
             # which holds the handed-in files too: red team F7)
             from ..layout import Course
 
             keep = os.path.abspath(Course(coursedir.root).kept_folder(hw, meta["student"]))
+        request = JudgeRequest(
+            hw=hw, seed=state["seed"], references=references, checks=checks_text, hidden=hidden_text, files=files,
+            seeds=handed_seeds(self.draw_seeds), delimiters=tuple(hidden_delimiters(self.config)),
+            cells=tuple(CellToJudge(gid, state["cells"][gid], tuple(dict(o) for o in nb.cells[i].get("outputs", [])))
+                        for i, gid in cells))
         if self.isolate:
             from ..judge import judge_process
 
@@ -96,8 +98,8 @@ class JudgeTests(NbGraderPreprocessor):
                 earned, lines = 0.0, [f"0 points: this cell could not be judged within {self.timeout:g} s (an answer "
                                       f"that takes the grader too long to check, e.g. a huge expression)"]
             else:
-                earned, lines = bounded(hw, gid, got), list(got["lines"])
-                write_kept_files(keep, got.get("kept") or {}, self.log)
+                earned, lines = bounded(hw, gid, got), list(got.lines)
+                write_kept_files(keep, got.kept, self.log)
             cell.source = state["cells"][gid]  # the autograded notebook shows the instructor's cell
             cell.outputs = judged_outputs(earned, lines, cell.get("execution_count"))
             resources.setdefault("dgmlab_judged", set()).add(gid)
