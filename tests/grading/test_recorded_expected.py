@@ -99,7 +99,21 @@ def test_the_student_probes_hold_none_of_the_moved_references(hw):
     text = "\n".join(p.read_text() for p in Path(student.__file__).parent.glob("*.py"))  # every module of the package
     left = [name for name in moved if hasattr(student, name) or f"def {name}(" in text]
     assert not left, f"dgmlab.probes.{hw} still holds {left}"
-    assert not set(moved) & set(student.context()), "the hidden tests import the references, not get them as names"
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS)
+def test_the_hidden_tests_import_their_names_from_the_checks(hw):
+    import importlib
+
+    student = importlib.import_module(f"dgmlab.probes.{hw}")
+    assert not hasattr(student, "context"), f"dgmlab.probes.{hw} hands out names: the hidden tests import them"
+    assert not hasattr(probes, "context"), "dgmlab.probes hands out a homework's names: its hidden tests import them"
+    hidden = ROOT / "homeworks" / hw / "hidden"
+    calls = [f"{path.name}:{node.lineno}" for path in sorted(hidden.glob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text()))
+             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "context"]
+    assert sorted(hidden.glob("q*.py")) or sorted(hidden.glob("p*.py")), f"{hidden} has no part's hidden tests"
+    assert not calls, f"{hw}'s hidden tests read names through context(): {calls}; import them from the checks"
 
 
 def test_a_cell_without_recorded_values_fails_its_visible_test_saying_what_to_do():

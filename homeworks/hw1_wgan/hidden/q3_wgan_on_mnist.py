@@ -9,11 +9,13 @@ import torch
 
 from dgmlab import artifacts, checks, metrics, runtime
 from dgmlab.probes.hw1_wgan import (
+    CRITIC_BIAS,
+    CRITIC_WEIGHT,
     MAX_WEIGHTS_BYTES,
     RUNS,
     STEP_LR,
     WEIGHTS_FILE,
-    context,
+    linear_critic,
     real_digits,
     small_net,
     step_noise,
@@ -24,9 +26,6 @@ from dgmlab.probes.hw1_wgan import (
 from dgmlab.testing import points
 
 from .references import seeded_noise
-
-linear_critic_of_the_step = context()['linear_critic_of_the_step']
-
 
 # ------------------------------------------------------------------ q3_wgan_losses_tests
 @points(1.25)
@@ -90,7 +89,7 @@ def _reference_run(v, ref, run):
     n_critic, clip, lam = kwargs.get("n_critic", 2), kwargs.get("clip", 0.01), 10.0
     lipschitz = kwargs.get("lipschitz", "gp")
     index, lr = list(RUNS).index(run), STEP_LR[opt]
-    gen, crit = tiny_generator(v.inputs.generator_seed), linear_critic_of_the_step()
+    gen, crit = tiny_generator(v.inputs.generator_seed), linear_critic(CRITIC_WEIGHT, bias=CRITIC_BIAS)
     make = torch.optim.SGD if opt == "sgd" else torch.optim.Adam
     g_opt, c_opt = make(gen.parameters(), lr=lr), make(crit.parameters(), lr=lr)
     for i in range(n_critic):

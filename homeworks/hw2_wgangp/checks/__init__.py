@@ -17,11 +17,6 @@ other code imports from ``dgmlab.probes.hw2_wgangp``.
 """
 from __future__ import annotations
 
-import math
-
-from dgmlab import checks
-from dgmlab.probes import _sp, _torch  # lazy imports
-
 from . import (
     p1_kl_as_supremum,
     p2_reverse_kl_divergence,
@@ -65,23 +60,12 @@ from .p6_wgan_gp_cifar10 import GENERATOR_SALT
 
 __all__ = [
     "BLOCK_SALT", "CHECKS", "CRITIC_SALT", "GENERATOR_SALT", "MAX_DRAWS", "MAX_WEIGHTS_BYTES", "NET_CAPACITY",
-    "OPT_STEPS", "SEED_DIM", "STEP_LR", "WEIGHTS", "context", "dashboard_draw", "drawn_samples",
+    "OPT_STEPS", "SEED_DIM", "STEP_LR", "WEIGHTS", "dashboard_draw", "drawn_samples",
     "given_mnist_generator", "graded_samples", "kit_residual_block", "normals", "random_metric_problem", "roles",
     "seeded_weights", "symbols", "test_mnist_classifier_score_above_the_bar",
     "test_saved_generator_draws_100_new_images", "toy_critic", "toy_generator", "toy_scores",
     # private, read by tests/probes/test_hw2_wgangp.py and by proofs.py's forged answer (which patches them here)
     "_constraints_of", "_score_of_the_draw", "_value_and_plan"]
-
-
-def context() -> dict:
-    import numpy as np
-
-    return {**symbols(), "sp": _sp(), "np": np, "torch": _torch(), "math": math, "checks": checks,
-            "normals": normals, "toy_critic": toy_critic, "toy_generator": toy_generator, "toy_scores": toy_scores,
-            "random_metric_problem": random_metric_problem, "dashboard_draw": dashboard_draw,
-            "seeded_weights": seeded_weights, "roles": roles, "kit_residual_block": kit_residual_block,
-            "NET_CAPACITY": NET_CAPACITY, "CRITIC_SALT": CRITIC_SALT, "GENERATOR_SALT": GENERATOR_SALT,
-            "OPT_STEPS": OPT_STEPS}
 
 
 CHECKS = [*p1_kl_as_supremum.CHECKS, *p2_reverse_kl_divergence.CHECKS, *p3_smoothing.CHECKS, *p4_discrete_w1.CHECKS,

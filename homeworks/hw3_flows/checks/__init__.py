@@ -1,22 +1,18 @@
 """hw3_flows' graded test cells: what each hands the grader and its visible tests.
 
-The hidden tests are the grader's (``homeworks/hw3_flows/hidden/``); they read the names below
-(``context``) and the values each probe returns. Nothing here answers a question: the probes call the
+The hidden tests are the grader's (``homeworks/hw3_flows/hidden/``); they import the names below
+and read the values each probe returns. Nothing here answers a question: the probes call the
 student's functions on inputs and keep what comes back, the visible tests check form and easy cases and compare
 values on inputs drawn from the working seed with what the grader's references
 (``homeworks/hw3_flows/hidden/references.py``) gave on them, recorded with the kit (:func:`dgmlab.probes.expected`).
 
 One module per part, named as its percent file, each with its test cells' inputs, probes, visible tests and
-``CheckSpec``s; :mod:`.common` what several parts use. Here: ``context()``, ``CHECKS`` in notebook order, and the
+``CheckSpec``s; :mod:`.common` what several parts use. Here: ``CHECKS`` in notebook order, and the
 names other code imports from ``dgmlab.probes.hw3_flows``.
 """
 from __future__ import annotations
 
-import math
-
-from dgmlab import checks
-from dgmlab.checks import has_float, sympy_gap
-from dgmlab.probes import _sp, _torch  # lazy imports
+from dgmlab.checks import sympy_gap
 
 from . import q1_change_of_variables, q2_volume_preserving_flows, q3_optimal_discriminator, q4_vanishing_gradients
 
@@ -26,20 +22,9 @@ from .q1_change_of_variables import Z0, Z1, number_digest
 from .q3_optimal_discriminator import P_DATA, P_G
 from .q4_vanishing_gradients import H0, OFFSETS, Q4, linear_loss, make_discriminator, make_generator, vanishing_loss
 
-
-def context() -> dict:
-    import itertools
-
-    import numpy as np
-
-    return {**symbols(), "sp": _sp(), "np": np, "torch": _torch(), "math": math, "itertools": itertools,
-            "checks": checks, "sympy_gap": sympy_gap, "has_float": has_float,
-            "standard_normal_log_prob": standard_normal_log_prob, **Q4}
-
-
 CHECKS = [*q1_change_of_variables.CHECKS, *q2_volume_preserving_flows.CHECKS, *q3_optimal_discriminator.CHECKS,
           *q4_vanishing_gradients.CHECKS]
 
-__all__ = [  # the names above other code imports, with context() and CHECKS
-    "CHECKS", "H0", "OFFSETS", "P_DATA", "P_G", "Q4", "Z0", "Z1", "context", "linear_loss", "make_discriminator",
+__all__ = [  # the names above other code imports, with CHECKS
+    "CHECKS", "H0", "OFFSETS", "P_DATA", "P_G", "Q4", "Z0", "Z1", "linear_loss", "make_discriminator",
     "make_generator", "number_digest", "standard_normal_log_prob", "symbols", "sympy_gap", "vanishing_loss"]

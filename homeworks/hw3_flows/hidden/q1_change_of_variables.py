@@ -4,22 +4,16 @@ Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, `
 the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
 """
 from dgmlab import checks
-from dgmlab.probes.hw3_flows import context
 from dgmlab.probes.hw3_flows import standard_normal_log_prob
+from dgmlab.probes.hw3_flows import symbols
 from dgmlab.probes.hw3_flows import sympy_gap
 from dgmlab.testing import points
 import sympy as sp
 import torch
 
-X_STAR = context()['X_STAR']
-x = context()['x']
-x1 = context()['x1']
-x2 = context()['x2']
-x3 = context()['x3']
-z = context()['z']
-z1 = context()['z1']
-z2 = context()['z2']
-z3 = context()['z3']
+_S = symbols()  # the notebook's symbols, as its locked cells define them
+X_STAR, x, x1, x2, x3 = _S['X_STAR'], _S['x'], _S['x1'], _S['x2'], _S['x3']
+z, z1, z2, z3 = _S['z'], _S['z1'], _S['z2'], _S['z3']
 
 
 # ------------------------------------------------------------------ q1_f_and_inverse_tests

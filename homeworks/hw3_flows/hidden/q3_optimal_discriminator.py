@@ -4,17 +4,15 @@ Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, `
 the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
 """
 from dgmlab import checks
-from dgmlab.probes.hw3_flows import context
+from dgmlab.probes.hw3_flows import symbols
 from dgmlab.probes.hw3_flows import sympy_gap
 from dgmlab.testing import points
 import itertools
 import numpy as np
 import sympy as sp
 
-D = context()['D']
-a = context()['a']
-alpha = context()['alpha']
-b = context()['b']
+_S = symbols()  # the notebook's symbols, as its locked cells define them
+D, a, alpha, b = _S['D'], _S['a'], _S['alpha'], _S['b']
 
 
 # ------------------------------------------------------------------ q3_d_star_tests

@@ -5,19 +5,19 @@ the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, i
 """
 from dgmlab import checks
 from dgmlab.probes.hw3_flows import OFFSETS
-from dgmlab.probes.hw3_flows import context
 from dgmlab.probes.hw3_flows import linear_loss
 from dgmlab.probes.hw3_flows import make_discriminator
 from dgmlab.probes.hw3_flows import make_generator
+from dgmlab.probes.hw3_flows import Q4
+from dgmlab.probes.hw3_flows import symbols
 from dgmlab.probes.hw3_flows import sympy_gap
 from dgmlab.probes.hw3_flows import vanishing_loss
 from dgmlab.testing import points
 import sympy as sp
 import torch
 
-REPEATED_OFFSETS = context()['REPEATED_OFFSETS']
-h = context()['h']
-sigma = context()['sigma']
+REPEATED_OFFSETS = Q4['REPEATED_OFFSETS']
+h, sigma = symbols()['h'], symbols()['sigma']
 
 
 # ------------------------------------------------------------------ q4_saturating_tests

@@ -19,10 +19,6 @@ names other code reads from ``dgmlab.probes.hw4_gans``.
 """
 from __future__ import annotations
 
-import math
-
-from dgmlab import checks
-
 from . import (
     p0_runs_top_to_bottom,
     p1_unconditional_gan,
@@ -76,29 +72,6 @@ from .p2_three_ablations import (  # noqa: F401
 )
 from .p3_conditional_gan import LABELS, OTHER_LABELS, label_blind  # noqa: F401
 from .p4_gan_objective import _p4b_probe, symbols  # noqa: F401
-
-
-# ------------------------------------------------------------------ the hidden tests' names
-def context() -> dict:
-    import json
-
-    import numpy as np
-    import sympy as sp
-    import torch
-    from scipy.special import xlogy
-
-    return {**symbols(), "torch": torch, "nn": torch.nn, "F": torch.nn.functional, "np": np, "sp": sp, "math": math,
-            "json": json, "xlogy": xlogy, "checks": checks, "EXPERIMENTS": EXPERIMENTS, "FULL_EPOCHS": FULL_EPOCHS,
-            "RESULTS_FILE": RESULTS_FILE, "value": value, "BASELINE_FILE": BASELINE_FILE, "CGAN_FILE": CGAN_FILE,
-            "measured_results": measured_results, "keep_graded_draw": keep_graded_draw, "MEASURE_N": MEASURE_N,
-            "load_by_shape": load_by_shape, "assert_trainable": assert_trainable,
-
-            "paired": paired, "CGAN_LABELS": LABELS, "CGAN_OTHER_LABELS": OTHER_LABELS,
-            # P2.1: each experiment's networks against the statement's, built by the grader
-            "STATEMENT_EXPERIMENTS": STATEMENT_EXPERIMENTS,
-            # P2.2: train_gan's history and parameters against the grader's replay of the statement's schedule
-            "HIDDEN_RUNS": HIDDEN_RUNS, "run_of": run_of, "assert_fresh_standard_noise": assert_fresh_standard_noise}
-
 
 # the parts' test cells, in the notebook's order
 CHECKS = [*p1_unconditional_gan.CHECKS, *p2_three_ablations.CHECKS, *p3_conditional_gan.CHECKS,

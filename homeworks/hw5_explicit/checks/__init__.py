@@ -11,11 +11,6 @@ One module per part, named as its percent file (its inputs, probes, visible test
 """
 from __future__ import annotations
 
-import math
-
-from dgmlab import checks
-from dgmlab.probes import _sp
-
 from . import (
     p1_masked_cnn_inpainting,
     p2_real_nvp_mnist,
@@ -35,25 +30,10 @@ from .p2_real_nvp_mnist import (
     alternating_mask,
 )
 
-
-def context() -> dict:
-    import io
-
-    import numpy as np
-    import torch
-
-    from dgmlab import artifacts, metrics, runtime
-
-    return {**symbols(), "sp": _sp(), "np": np, "torch": torch, "nn": torch.nn, "F": torch.nn.functional,
-            "math": math, "io": io, "checks": checks, "artifacts": artifacts, "metrics": metrics,
-            "runtime": runtime, "as_stated": as_stated, "P1_WEIGHTS_FILE": P1_WEIGHTS_FILE,
-            "P2_WEIGHTS_FILE": P2_WEIGHTS_FILE}
-
-
 CHECKS = [*q1_classifying_through_a_decoder.CHECKS, *q2_data_to_latent_flows.CHECKS,
           *q3_jensen_shannon_divergence.CHECKS, *q4_frechet_distance.CHECKS, *p1_masked_cnn_inpainting.CHECKS,
           *p2_real_nvp_mnist.CHECKS]
 
 __all__ = ["ALPHAS", "CHECKS", "P1_VISIBLE_BAR_ACCURACY", "P1_WEIGHTS_FILE", "P2_VISIBLE_BAR_LOG_DET",
            "P2_VISIBLE_BAR_Z2", "P2_WEIGHTS_FILE", "TINY_Y", "_layout_pixelcnn", "_layout_realnvp", "alternating_mask",
-           "as_stated", "context", "symbols"]
+           "as_stated", "symbols"]

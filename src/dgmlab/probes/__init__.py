@@ -228,12 +228,6 @@ def specs(hw: str) -> dict:
     return dict(out)
 
 
-def context(hw: str) -> dict:
-    """The names a homework's tests use besides the student's (symbols, constants, helpers)."""
-    module = _module(hw)
-    return dict(module.context()) if hasattr(module, "context") else {}
-
-
 def spec_for(hw: str, cell: str) -> CheckSpec:
     found = specs(hw).get(cell)
     if found is None:
@@ -493,7 +487,7 @@ from .judging import (  # noqa: E402
 
 __all__ = [
     "MAX_FILE_BYTES", "PROBE_MIME", "Answers", "CheckSpec", "HandedIn", "Judgement", "Ref", "TestFailure",
-    "attempt", "cell_call", "check", "context", "expected", "grading_source", "homework_of", "judge",
+    "attempt", "cell_call", "check", "expected", "grading_source", "homework_of", "judge",
     "load_checks", "make_inputs", "on_working", "plan", "read_handed_in", "run_probe", "seeded_generator", "spec_for",
     "specs", "takes_ref", "usable", "with_working", "working",
 ]
