@@ -626,3 +626,27 @@ def test_each_submissions_judging_has_an_empty_temporary_folder_of_its_own(sandb
     finally:
         judge_process.stop()
     assert [a.earned for a in answers] == [1.0, 1.0], answers
+
+
+KEEP_HIDDEN = """
+def test_keeps_a_draw(v, ref):  # the cell's 2 hidden points
+    ref.keep("graded_draw_100.pt", bytes(range(256)) * 3)
+    assert abs(float(v.on_x) - float((v.inputs.x ** 2).mean())) < 1e-6
+
+
+HIDDEN = {"mean_square_tests": (test_keeps_a_draw,)}
+"""
+
+
+@pytest.mark.slow  # starts a judge process
+def test_what_a_hidden_test_keeps_comes_back_from_the_judge_process_as_its_bytes():
+    """The judge's answer line carries the files a cell's hidden tests kept (base64 on the wire): the worker's
+    verdict holds the very bytes, with the same points and lines as judging here."""
+    from dgmlab.grading.judge import judge_process, judging
+
+    right = _tiny_probe("mean_square_tests", lambda x: (x ** 2).mean())
+    request = _tiny_request("mean_square_tests", right, hidden=KEEP_HIDDEN)
+    there = judge_process.judge(request, timeout=120)["mean_square_tests"]
+    here = judging.judge_cells(request)["mean_square_tests"]
+    assert there.kept == {"graded_draw_100.pt": bytes(range(256)) * 3}
+    assert there == here and there.earned == 3
