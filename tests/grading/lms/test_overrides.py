@@ -2,6 +2,7 @@
 pages its list: the per-student ones are applied, a section's or group's override is listed and not applied."""
 import json
 import shutil
+from types import SimpleNamespace
 
 import pytest
 
@@ -71,3 +72,30 @@ def test_dgmlab_overrides_saves_the_dates_and_the_late_policy_counts_them(tmp_pa
     # 23:59 Toronto, so his mark is whole; the others are unchanged
     assert (before["bob"], after["bob"]) == (pytest.approx(12.6), 14.0)
     assert {k: v for k, v in after.items() if k != "bob"} == {k: v for k, v in before.items() if k != "bob"}
+
+
+def test_a_canvas_due_date_set_to_the_minute_counts_the_whole_minute_as_the_courses_own_does():
+    import datetime as dt
+
+    from traitlets.config import Config
+
+    from dgmlab.grading.term.deadlines import Deadlines, DgmlabDeadlines
+
+    # Canvas sends 23:55 Tehran as 20:25:00Z; the course's own "2024-12-01 23:55" counts until 23:55:59
+    due, _ = O.read([{"student_ids": [105], "due_at": "2024-12-04T20:25:00Z"}], {"105": "erin"})
+    assert due["erin"].isoformat() == "2024-12-04T20:25:59+00:00"
+    c = Config()
+    c.DgmlabDeadlines.timezone = "Asia/Tehran"
+    c.DgmlabDeadlines.due = {"hw3": "2024-12-01 23:55"}
+    c.DgmlabDeadlines.policy = "zero"
+    d = Deadlines(DgmlabDeadlines(config=c), canvas_due={"hw3": due}, submissions={})
+    tz = d.tz
+    assert d.apply("hw3", "dave", 10.0, dt.datetime(2024, 12, 1, 23, 55, 30, tzinfo=tz)).final == 10.0
+    assert d.apply("hw3", "erin", 10.0, dt.datetime(2024, 12, 4, 23, 55, 30, tzinfo=tz)).final == 10.0
+
+
+def test_a_saved_canvas_date_at_the_minute_is_read_as_the_end_of_that_minute(tmp_path):
+    course = SimpleNamespace(root=tmp_path)  # only its folder is read
+    CD.path(course, "hw3").parent.mkdir(parents=True)
+    CD.path(course, "hw3").write_text(json.dumps({"due": {"erin": "2024-12-04T20:25:00+00:00"}}), encoding="utf-8")
+    assert CD.read(course)["hw3"]["erin"].isoformat() == "2024-12-04T20:25:59+00:00"

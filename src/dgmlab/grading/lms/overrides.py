@@ -9,7 +9,8 @@ dates read them; a student is matched by nbgrader's ``lms_user_id`` (Canvas's us
 What is applied and what is not (each one not applied is listed, with why):
 
 - An override naming students (``student_ids``) with a due date (``due_at``): that date is those students' due
-  date of the homework (a student in two such overrides gets the later date, as Canvas does).
+  date of the homework (a student in two such overrides gets the later date, as Canvas does); set to the minute
+  (``23:55:00``), the whole minute counts, as for the course's own due dates.
 - An override of a section (``course_section_id``) or a group (``group_id``) is not applied: the course's due
   date of the homework (``c.DgmlabDeadlines.due``) is the one date everyone else has, nbgrader's roster holds no
   sections, and a section's own date belongs in the course's configuration, where it is seen and reviewed (an
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 
 from ..layout import Course, CourseError
 from ..term import canvas_dates as CD
+from ..term.times import whole_minute
 from . import lms
 
 
@@ -62,10 +64,12 @@ def _students_by_lms_id(course: Course) -> dict:
 
 
 def _time(text) -> _dt.datetime:
+    """Canvas's ``due_at``, set to the minute in Canvas's form, as the end of that minute, as the course's own due
+    dates count (:func:`dgmlab.grading.term.times.whole_minute`)."""
     t = _dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     if t.tzinfo is None:
         raise ValueError(f"{text!r} has no time zone")
-    return t
+    return whole_minute(t)
 
 
 def read(overrides, students: dict, dropped=frozenset()) -> tuple[dict, list]:

@@ -1,5 +1,5 @@
 """Times and lengths as a course's configuration writes them: ``'2025-02-11 23:59'`` (a wall-clock time in the
-course's time zone; to the minute, the whole minute) and ``'2 days'``, ``'36 hours'``, ``'1 day 6 hours'``.
+course's time zone; to the minute, the whole minute: :func:`whole_minute`) and ``'2 days'``, ``'36 hours'``, ``'1 day 6 hours'``.
 :mod:`dgmlab.grading.term.deadlines` and :mod:`dgmlab.grading.term.term_rules` read their settings with these."""
 from __future__ import annotations
 
@@ -9,15 +9,23 @@ import re
 _LENGTH = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(weeks?|days?|hours?|minutes?|w|d|h|m)\s*", re.I)
 
 
+def whole_minute(t: _dt.datetime) -> _dt.datetime:
+    """A due time set to the minute, as its last second: the one rule for every due date, whichever way it came
+    (a course's ``'23:55'``, or Canvas's ``due_at``, which Canvas's form sets to the minute and sends as ``:00``;
+    its own "11:59 pm" it already sends as ``23:59:59``). So a student with a Canvas date has the same grace
+    within the minute as the rest."""
+    return t.replace(second=59) if t.second == 0 and t.microsecond == 0 else t
+
+
 def parse_time(text, tz) -> _dt.datetime:
     """``text`` (ISO, ``'YYYY-MM-DD HH:MM[:SS][+offset]'``) as an aware time: without an offset, a wall-clock time
-    in ``tz``; given to the minute, the end of that minute."""
+    in ``tz``; given to the minute, the end of that minute (:func:`whole_minute`)."""
     if isinstance(text, _dt.datetime):
         t = text
     else:
         t = _dt.datetime.fromisoformat(str(text).strip())
-        if t.second == 0 and t.microsecond == 0 and str(text).strip().count(":") == 1:
-            t = t.replace(second=59)
+        if str(text).strip().count(":") == 1:
+            t = whole_minute(t)
     return t if t.tzinfo is not None else t.replace(tzinfo=tz)
 
 
