@@ -54,3 +54,9 @@ def test_the_duedate_column_is_the_students_own_due_date_with_its_utc_offset(tmp
     rows = _rows(tmp_path, [])  # dee has a 3-day extension (CONFIG)
     assert rows["dee"]["duedate"].startswith("2025-02-14T17:00:") and rows["dee"]["duedate"].endswith("-05:00")
     assert rows["ada"]["duedate"].startswith("2025-02-11T17:00:") and rows["ada"]["duedate"].endswith("-05:00")
+
+
+def test_the_timestamp_column_is_the_hand_in_time_with_its_utc_offset_in_the_duedates_zone(tmp_path):
+    rows = _rows(tmp_path, [])  # nbgrader's export: bob's 2025-02-12 21:00 UTC, without an offset
+    assert rows["bob"]["timestamp"] == "2025-02-12T16:00:00-05:00"
+    assert rows["eve"]["timestamp"] == ""  # handed nothing in

@@ -164,9 +164,11 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
     (:func:`.late_points`: ``9.82``, not nbgrader's unrounded ``9.821429``), so the row adds up. A homework the
     student is excused from (``c.DgmlabTerm.excused``) and handed nothing in for has no score (nbgrader writes 0)
     and ``excused``. ``duedate`` is the student's own due date (:func:`student_due`), in ISO 8601 with its UTC
-    offset, not nbgrader's unlabelled UTC time of the homework's."""
+    offset, not nbgrader's unlabelled UTC time of the homework's; ``timestamp`` (when it was handed in) is too, in
+    the same time zone (:func:`_labelled`), so the two read alike."""
     import csv
 
+    from ..term.deadlines import deadlines
     from ..term.term_rules import term_rules
     from .final_mark import final_mark, late_points
 
@@ -180,6 +182,8 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
     penalty = head.index("late_submission_penalty") if "late_submission_penalty" in head else None  # a plugin's own
     due_at = head.index("duedate") if "duedate" in head else None
     own_due = _own_due_dates(course) if due_at is not None else {}
+    handed = head.index("timestamp") if "timestamp" in head else None
+    tz = deadlines(course).tz
     out = [head + [PENDING_COLUMN] + (["late_reason"] if late_reasons else [])]
     dropped = course.dropped()  # c.DgmlabTerm.dropped: nbgrader exports every student of the gradebook
     rules = term_rules(course)
@@ -194,6 +198,8 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
                 r[penalty] = late_points(g, mark).removeprefix("-")
         if due_at is not None and (r[a], r[s]) in own_due:
             r[due_at] = own_due[(r[a], r[s])]
+        if handed is not None:
+            r[handed] = _labelled(r[handed], tz)
         why = mark.pending if mark is not None else ""
         if mark is None and rules.is_excused(r[a], r[s]):  # not a 0: left out of the course total
             r[score], why = "", "excused"
@@ -201,6 +207,20 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
                    + ([g.late_reason if g is not None else ""] if late_reasons else []))
     with path.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(out)
+
+
+def _labelled(text: str, tz) -> str:
+    """nbgrader's unlabelled UTC time (``2024-12-02 21:30:00``) in ISO 8601 in ``tz``, with its offset
+    (``2024-12-03T01:00:00+03:30``); an empty cell stays empty, one already with an offset is only moved, and one
+    that is no time (a course's own export plugin's) is left as it is."""
+    import datetime as _dt
+
+    try:
+        t = _dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return text
+    t = t if t.tzinfo is not None else t.replace(tzinfo=_dt.timezone.utc)
+    return t.astimezone(tz).isoformat()
 
 
 def student_due(dates, hw: str, student: str, gradebook_due=None, gradebook_extension=None):
