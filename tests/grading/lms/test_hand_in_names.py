@@ -45,7 +45,14 @@ def test_without_the_students_names_the_name_is_said_not_checked():
 def test_the_rule_is_found_by_homework_id_then_its_prefix():
     assert HN.rule_of({"hw5": RULE}, HW) == RULE
     assert HN.rule_of({"hw5": RULE, HW: "x_<Lastname>.ipynb"}, HW) == "x_<Lastname>.ipynb"
-    assert HN.rule_of({"hw5": RULE}, "hw4_gans") is None and HN.rule_of({"hw5": ""}, HW) is None
+    assert HN.rule_of({"hw5": ""}, HW) is None  # set to "": no rule
+
+
+def test_a_homework_without_an_entry_asks_for_its_own_notebooks_name():
+    assert HN.rule_of({"hw5": RULE}, "hw3_flows") == "hw3_flows.ipynb"
+    assert HN.check("HW3 Flows - Erin.ipynb", "hw3_flows.ipynb", None, None) == (
+        "named HW3 Flows - Erin.ipynb, the homework asks for hw3_flows.ipynb")
+    assert HN.check("HW3_FLOWS.ipynb", "hw3_flows.ipynb", None, None) == ""
 
 
 def test_a_placeholder_other_than_the_names_is_a_clear_error():
@@ -127,3 +134,17 @@ def test_collect_lists_the_question_each_upload_went_under_keeping_its_name(cour
     assert f"ada/{HW}/Q1_and_Q2.jpg <- lovelaceada_101_5_Q1 and Q2.jpg (names Q1 and Q2: shown with every " \
            "question)" in out
     assert f"ada/{HW}/Q9.pdf <- lovelaceada_101_5_Q9.pdf (names no question of the homework" in out
+
+
+@pytest.mark.slow
+def test_a_homework_without_a_set_rule_lists_a_notebook_not_named_as_its_own(course, tmp_path, capsys):
+    hw = "hw3_flows"
+    (course.root / "source" / hw).mkdir(parents=True)
+    shutil.copy(ROOT / "source" / hw / f"{hw}.ipynb", course.root / "source" / hw / f"{hw}.ipynb")
+    with zipfile.ZipFile(tmp_path / "s.zip", "w") as z:
+        z.writestr("lovelaceada_101_5_HW3 Flows - Ada (1).ipynb", b"ada's")
+        z.writestr("babbagebob_102_7_hw3_flows-2.ipynb", b"bob's")
+    assert cli.main(["--course", str(course.root), "collect", hw, str(tmp_path / "s.zip")]) == 0
+    assert (course.folder("submitted", hw, "ada") / f"{hw}.ipynb").read_bytes() == b"ada's"
+    assert HN.report_lines(course, [hw])[1:] == [
+        f"  {hw} ada: named HW3 Flows - Ada.ipynb, the homework asks for {hw}.ipynb"]

@@ -1,6 +1,7 @@
 """The name a homework asks the handed-in notebook to have, checked at ``dgmlab collect`` and reported, never refused.
 
-hw5's handout (Toronto, Crowdmark) asks for ``<Lastname>_<Firstname>_Assgn2.ipynb``, the names as the LMS shows
+Every homework asks for its own notebook's name, ``<hw>.ipynb``, unless the course says otherwise: hw5's handout
+(Toronto, Crowdmark) asks for ``<Lastname>_<Firstname>_Assgn2.ipynb``, the names as the LMS shows
 them. The rule of each homework is the course setting ``c.DgmlabCollect.notebook_names`` (:mod:`.intake`): a
 pattern in which ``<Lastname>`` and ``<Firstname>`` stand for the student's names in nbgrader's student table.
 ``dgmlab collect`` compares the name the student gave their notebook (the LMS's ``-1``/`` (1)`` of a repeated
@@ -26,8 +27,10 @@ class NameRuleError(ValueError):
 
 def rule_of(names: dict, hw: str) -> str | None:
     """The pattern ``names`` (``c.DgmlabCollect.notebook_names``) gives homework ``hw``: by its id, else by the
-    id's prefix before ``_`` (``hw5`` for ``hw5_explicit``); None (no rule) when neither is there or it is empty."""
-    pattern = names.get(hw, names.get(hw.split("_")[0]))
+    id's prefix before ``_`` (``hw5`` for ``hw5_explicit``), else the homework's own notebook name ``<hw>.ipynb``
+    (the name the release notebook has and ``dgmlab.check()`` tells students); None (no rule) when it is set
+    to ``""``."""
+    pattern = names.get(hw, names.get(hw.split("_")[0], f"{hw}.ipynb"))
     if not pattern:
         return None
     bad = [m.group(0) for m in PLACEHOLDER.finditer(pattern) if re.sub(r"[\s_-]", "", m.group(1).lower()) not in FIELDS]
@@ -50,11 +53,12 @@ def asked_names(pattern: str, first: str, last: str) -> list:
 
 def check(named: str, pattern: str, first: str | None, last: str | None) -> str:
     """``""`` when the notebook name ``named`` is what ``pattern`` asks of the student ``first`` ``last``, else
-    what differs, in words (the names in the roster are needed: without them it says the name was not checked)."""
-    if not (first and last):
+    what differs, in words (a pattern with ``<Lastname>`` or ``<Firstname>`` needs the names in the roster:
+    without them it says the name was not checked)."""
+    if PLACEHOLDER.search(pattern) and not (first and last):
         return (f"named {named}; the homework asks for {pattern}, not checked: nbgrader's student table has no first "
                 "and last name for this student")
-    asked = asked_names(pattern, first.strip(), last.strip())
+    asked = asked_names(pattern, (first or "").strip(), (last or "").strip())
     if named.casefold() in {a.casefold() for a in asked}:
         return ""
     return f"named {named}, the homework asks for {asked[0]}"

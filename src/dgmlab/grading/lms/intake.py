@@ -108,7 +108,8 @@ class DgmlabCollect(Configurable):
              "('hw5' for hw5_explicit): <Lastname> and <Firstname> are the student's names in nbgrader's student "
              "table, compared case-insensitively (dgmlab.grading.lms.hand_in_names). Checked at collect and "
              "reported (collect's listing, dgmlab report), never refused: the notebook is graded as <hw>.ipynb "
-             "whatever its name. A homework without an entry (or with '') has no rule. hw5's is its handout's "
+             "whatever its name. A homework without an entry asks for its own notebook's name, <hw>.ipynb (as "
+             "dgmlab.check() tells students); one set to '' has no rule. hw5's is its handout's "
              "(Toronto, Crowdmark).").tag(config=True)
 
 
