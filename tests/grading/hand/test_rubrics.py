@@ -43,10 +43,25 @@ def test_a_new_rubric_starts_from_the_homeworks_point_split(course):
     rubric = R.load(course, H.HW)
     assert [(i.points, i.text) for i in rubric.questions[Q].items] == [
         (5, "(a) correct"), (6, "(b) correct"), (6, "(c) correct"), (3, "(d) correct"), (0, "no answer")]
-    # a question whose statement splits no points: one item for all of them
-    assert [(i.points, i.text) for i in rubric.questions["q3_written"].items] == [
-        (5, "correct and complete"), (0, "no answer")]
     assert set(rubric.questions) == {"q1_written", "q2_written", "q3_written", "q4_written"}
+
+
+def test_without_a_split_in_the_statement_a_new_rubric_starts_from_the_model_answers(course):
+    rubric = R.load(course, H.HW)
+    # q3's statement splits no points; its model answer ends "**Points (5).** Pointwise reduction ... (1), ..."
+    assert [(i.points, i.text) for i in rubric.questions["q3_written"].items] == [
+        (1, "Pointwise reduction of the integral"), (1, "the stationary point"),
+        (1, "concavity or another argument that it is the global maximiser"),
+        (1, "the boundary cases $a = 0$ or $b = 0$"), (1, "the set where both densities vanish"), (0, "no answer")]
+    # q1's is in parts, "(i) 3: ... (1), ... (iii) 1: volumes ...": each part's criteria, or the part as one
+    q1 = [(i.points, i.text) for i in rubric.questions["q1_written"].items]
+    assert [t.split()[0] for _, t in q1[:-1]] == ["(i)"] * 3 + ["(ii)"] * 3 + ["(iii)"]
+    assert sum(p for p, _ in q1) == 7 and q1[-1] == (0, "no answer")
+
+
+def test_a_model_split_that_does_not_add_up_to_the_cells_points_gives_one_item():
+    cell = R.WrittenCell("q", 5.0, "Prove it.", "Proof.\n\n**Points (5).** the idea (2), the bound (2).")
+    assert [(i.points, i.text) for i in R.starting_items(cell)] == [(5, "correct and complete"), (0, "no answer")]
 
 
 def test_applied_items_write_the_hand_score_and_comment_into_the_gradebook(course):
@@ -67,6 +82,17 @@ def test_the_score_is_the_items_sum_clamped_to_zero_and_the_cells_points(course)
     for item in ["i1", "i2", "i3", "i4", bonus]:
         g.toggle(Q, "demo_dana", item)
     assert in_gradebook(course, "demo_dana")[0] == 20.0
+
+
+def test_an_item_the_same_as_another_is_refused_saying_which(course):
+    g = R.Grader(course, H.HW)
+    g.edit_item(Q, None, -1, "sign slip")
+    with pytest.raises(CourseError, match=r"already has this item \(i6: -1, 'sign slip'\): apply that one"):
+        g.edit_item(Q, None, -1, "Sign  slip")
+    with pytest.raises(CourseError, match="already has this item"):
+        g.edit_item(Q, "i1", 6, "(b) correct")  # editing i1 into a copy of i2
+    assert [i.text for i in R.load(course, H.HW).questions[Q].items].count("sign slip") == 1
+    assert g.edit_item(Q, None, -2, "sign slip")[0]  # other points: another item
 
 
 def test_editing_an_item_rescores_and_rewords_every_student_who_has_it(course):

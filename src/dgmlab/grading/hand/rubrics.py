@@ -10,8 +10,9 @@ A homework's rubrics live with the course in ``rubrics/<hw>.json``, one per writ
 **Scoring.** Items add up from zero: a student's hand score is the sum of the points of the items applied to
 them, clamped to ``[0, max]``. A positive item gives credit for what is there, a negative one takes off for a
 mistake. A new rubric starts from the homework's point split: one item per part the statement gives points to
-(``**(b) (6 points)**``), else one item "correct and complete" worth the cell's points, plus a 0-point item
-"no answer" so that a blank answer can be graded too.
+(``**(b) (6 points)**``), else one per criterion of the split the model answer ends with (``**Points (5).** the
+stationary point (1), ...``, :func:`model_split`), else one item "correct and complete" worth the cell's points,
+plus a 0-point item "no answer" so that a blank answer can be graded too.
 
 **Into nbgrader.** Applying an item, or writing a note, writes the student's ``manual_score`` and
 ``manual_comment`` (the applied items' points and texts, then the note, as a markdown list) through nbgrader's
@@ -34,6 +35,10 @@ from ..layout import Course, CourseError
 FOLDER = "rubrics"
 # "(b) (6 points)", "**(a) (5 points)**", "(ii) (2 pts)"
 PART = re.compile(r"\(\s*([a-z]|[ivx]+)\s*\)\**\s*\(\s*(\d+(?:\.\d+)?)\s*(?:points?|pts?)\s*\)", re.I)
+# the model answer's closing split: "**Points (5).** the stationary point (1), ..." up to a blank line
+MODEL_POINTS = re.compile(r"\*\*Points\s*\(\s*\d+(?:\.\d+)?\s*\)\.?\*\*\.?(.+?)(?:\n\s*\n|\Z)", re.S)
+MODEL_PART = re.compile(r"\(([a-z]|[ivx]+)\)\s*(\d+(?:\.\d+)?)\s*:")  # "(ii) 3:" in that split
+CRITERION = re.compile(r"\s*\((\d+(?:\.\d+)?)\)")  # "(1)" ending one criterion
 
 
 def points_text(x) -> str:
@@ -163,8 +168,46 @@ def written_cells(course: Course, hw: str) -> list:
     return out
 
 
+def _criteria(text: str) -> list:
+    """``[(points, what)]`` of a marking text's criteria, each ending in its points in brackets: ``the stationary
+    point (1), concavity (1)`` (a bracket holding anything but a number, as in math, is part of the text)."""
+    out, start = [], 0
+    for m in CRITERION.finditer(text):
+        what = re.sub(r"^[\s,.;:]*(?:and\s+)?", "", text[start:m.start()]).strip()
+        out.append((float(m.group(1)), what))
+        start = m.end()
+    return out if out and all(what for _, what in out) else []
+
+
+def model_split(cell: WrittenCell) -> list:
+    """``[(points, what)]``: the marking split the model answer ends with (``**Points (5).** the stationary point
+    (1), ...``, optionally in parts: ``(i) 3: ... (1), ... (ii) 3: ...``), each part's criteria when they add up to
+    its points, else the part as one; ``[]`` when there is none, or it does not add up to the cell's points."""
+    m = MODEL_POINTS.search(cell.model)
+    if not m:
+        return []
+    text = " ".join(m.group(1).split())
+    heads = list(MODEL_PART.finditer(text))
+    if not heads:
+        split = _criteria(text)
+    else:
+        split = []
+        for k, head in enumerate(heads):
+            body = text[head.end():heads[k + 1].start() if k + 1 < len(heads) else len(text)].strip()
+            label, pts = f"({head.group(1)})", float(head.group(2))
+            crit = _criteria(body)
+            if crit and abs(sum(p for p, _ in crit) - pts) < 1e-9:
+                split += [(p, f"{label} {what}") for p, what in crit]
+            else:
+                split.append((pts, f"{label} {CRITERION.sub('', body).strip().rstrip('.')}"))
+    if len(split) > 1 and abs(sum(p for p, _ in split) - cell.points) < 1e-9:
+        return [(p, what[:300]) for p, what in split]
+    return []
+
+
 def starting_items(cell: WrittenCell) -> list:
-    """The items a new rubric of ``cell`` starts with: its statement's point split, or one item for all."""
+    """The items a new rubric of ``cell`` starts with: its statement's point split (``(b) (6 points)``), else the
+    split its model answer ends with (:func:`model_split`), else one item for all; then "no answer" (0)."""
     parts = [(m.group(1), float(m.group(2))) for m in PART.finditer(cell.statement)]
     seen, split = set(), []
     for name, pts in parts:
@@ -173,6 +216,8 @@ def starting_items(cell: WrittenCell) -> list:
             split.append((name, pts))
     if len(split) > 1 and abs(sum(p for _, p in split) - cell.points) < 1e-9:
         items = [Item(f"i{k}", pts, f"({name}) correct") for k, (name, pts) in enumerate(split, 1)]
+    elif model := model_split(cell):
+        items = [Item(f"i{k}", pts, what) for k, (pts, what) in enumerate(model, 1)]
     else:
         items = [Item("i1", cell.points, "correct and complete")]
     items.append(Item(f"i{len(items) + 1}", 0.0, "no answer"))
@@ -301,7 +346,8 @@ class Grader:
 
     def edit_item(self, grade_id: str, item_id: str | None, points: float, text: str) -> tuple:
         """Change an item's points and text (a new item when ``item_id`` is empty) and re-score every student who
-        has it; returns ``(item id, students re-scored)``."""
+        has it; returns ``(item id, students re-scored)``. An item the same as another of the question (its
+        points, and its text but for case and spaces) is refused: it would count twice when both are applied."""
         q = self.question(grade_id)
         text = " ".join(str(text).split())[:300]
         if not text:
@@ -309,6 +355,11 @@ class Grader:
         points = float(points)
         if points != points or abs(points) > 1000:  # NaN or absurd
             raise CourseError(f"a rubric item's points must be a number (got {points})")
+        same = [it for it in q.items if it.id != item_id and it.points == points
+                and it.text.casefold() == text.casefold()]
+        if same:
+            raise CourseError(f"{grade_id} already has this item ({same[0].id}: {signed_points(points)}, "
+                              f"{same[0].text!r}): apply that one, or change this one's text or points")
         if item_id:
             it = q.item(item_id)
             it.points, it.text = points, text
