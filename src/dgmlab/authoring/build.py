@@ -7,7 +7,9 @@ proofs, ``MUTANTS`` and optionally ``PARTIAL``, ``CLASS`` and ``EQUIVALENT_MUTAN
 
 A plain build keeps the recorded output of every checked cell whose source did not change; a
 checked cell whose source changed loses it, and ``--check`` then fails until the homework is
-recorded again (``--record-outputs``).
+recorded again (``--record-outputs``). A course's own homework's ``checks.py``, ``hidden.py`` and recorded values
+(``expected.json``, ``--record-expected``: :mod:`.expected`) are copied beside the notebook; ``--check`` also fails
+while a copy or the recorded values are stale.
 """
 from __future__ import annotations
 
@@ -136,11 +138,13 @@ def record_outputs(nb: Notebook, timeout: int = 600) -> dict:
     os.environ.update(env)   # the kernel inherits this process's environment
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            checks = getattr(nb, "_checks", None)  # a course's own homework: its checks.py beside the notebook,
-            if checks is not None:                 # as the release hands it out, for the check() cells to load
-                from dgmlab.probes import CHECKS_FILE
+            checks = getattr(nb, "_checks", None)  # a course's own homework: its checks.py (and recorded values)
+            if checks is not None:                 # beside the notebook, as the release hands them out
+                from dgmlab.probes import CHECKS_FILE, EXPECTED_FILE
 
-                (Path(tmp) / CHECKS_FILE).write_bytes(Path(checks).read_bytes())
+                for name in (CHECKS_FILE, EXPECTED_FILE):
+                    if (Path(checks).parent / name).is_file():
+                        (Path(tmp) / name).write_bytes((Path(checks).parent / name).read_bytes())
             NotebookClient(run, timeout=timeout, kernel_name="python3",
                            resources={"metadata": {"path": tmp}}).execute()
     finally:
@@ -182,16 +186,59 @@ def points_text(nb: Notebook) -> tuple[Path, str] | None:
     return Path(path), json.dumps(dict(sorted(table.items())), indent=1) + "\n"
 
 
+def _record_expected(hw: str, nb: Notebook) -> Path:
+    """Record ``hw``'s visible values (``--record-expected``): a course's own homework's into ``homeworks/<hw>/``
+    (:func:`.expected.record`), a kit homework's into its checks package."""
+    from dgmlab import probes
+
+    if hw in probes.KIT_HOMEWORKS:
+        from dgmlab.grading.references import recorded
+
+        path = recorded.write_expected(hw)
+        if path is None:
+            raise BuildError(f"{hw} has no EXPECTED in its hidden package: nothing to record")
+        return path
+    checks = getattr(nb, "_checks", None)
+    if checks is None:
+        raise BuildError(f"{hw} has no checks.py beside its percent files: nothing to record (docs/own_homework.md)")
+    from . import expected
+
+    return expected.record(hw, Path(checks).parent)
+
+
+def _course_files(hw: str, nb: Notebook, check: bool) -> list[str]:
+    """A course's own homework: what is stale among its recorded values and, with ``check``, the copies in
+    ``source/<hw>/`` of its checks.py, hidden.py and expected.json (:mod:`.expected`)."""
+    checks = getattr(nb, "_checks", None)
+    if checks is None:
+        return []
+    from . import expected
+
+    folder = Path(checks).parent
+    found = [expected.stale_values(hw, folder)]
+    if check:
+        found += expected.stale_copies(hw, folder, nb.path.parent)
+    return [f.replace(f"{nb.root}/", "") for f in found if f]  # paths as the course names them
+
+
 def build(root: Path | str = ".", hws: list[str] = (), *, check: bool = False, record: bool = False,
-          out=None, err=None) -> int:
+          record_expected: bool = False, out=None, err=None) -> int:
     """Write (or with ``check``, compare) the source notebooks of ``hws`` (default: all); 1 when a
-    committed notebook is stale, or with ``check`` when a checked cell has no recorded output."""
+    committed notebook is stale, or with ``check`` when a checked cell has no recorded output or a course's own
+    homework's files in ``source/<hw>/`` or its recorded values are stale. ``record_expected`` first records the
+    values visible tests compare with (:mod:`.expected`)."""
     out, err = out or sys.stdout, err or sys.stderr
+    if check and record_expected:
+        raise BuildError("--check compares and writes nothing: run --record-expected without it")
     all_homeworks = homeworks(root)
-    stale, unrecorded = [], []
+    stale, unrecorded, files = [], [], []
     for hw in select(all_homeworks, list(hws)):
         nb = all_homeworks[hw].build()
         points = points_text(nb)
+        if record_expected:
+            path = _record_expected(hw, nb)
+            print(f"wrote {path.relative_to(nb.root) if path.is_relative_to(nb.root) else path}  "
+                  f"(the values visible tests compare with)", file=out)
         if check:
             if not is_current(nb) or (points and (not points[0].is_file()
                                                   or points[0].read_text(encoding="utf-8") != points[1])):
@@ -207,12 +254,15 @@ def build(root: Path | str = ".", hws: list[str] = (), *, check: bool = False, r
                                      or points[0].read_text(encoding="utf-8") != points[1]):
             points[0].write_text(points[1], encoding="utf-8")
             print(f"wrote {points[0].relative_to(nb.root)}", file=out)
+        files += _course_files(hw, nb, check)
         if nb.unrecorded():
             unrecorded.append(f"  {hw}: " + ", ".join(_describe(nb.nb, i) for i in nb.unrecorded()))
     if stale:
         print(f"out of date with their builders: {stale}; run dgmlab build", file=err)
+    if files:
+        print("\n".join(files), file=err)
     if unrecorded:
         print("checked cells (check_output=True) without a recorded output, which nbval would not check:\n"
               + "\n".join(unrecorded) + "\nrun dgmlab build --record-outputs <hw>", file=err)
     # a plain build only warns: the author records next; --check fails, so CI does
-    return 1 if stale or (unrecorded and check) else 0
+    return 1 if stale or ((unrecorded or files) and check) else 0
