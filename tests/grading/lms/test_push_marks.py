@@ -135,3 +135,15 @@ def test_beside_calls_send_for_a_kept_mark_without_recording_it(tmp_path):
     out = _push(tmp_path, _data("ada"), fake, beside=True)
     assert fake.sent == [("ada", False)] and out.unchanged == ["ada"] and out.sent == []
     assert (tmp_path / "push.json").read_text() == before
+
+
+def test_a_mark_not_sent_now_says_the_lms_still_shows_the_one_sent_before(tmp_path):
+    fake = FakeLms()
+    _push(tmp_path, _data("cy"), fake)  # nothing sent: no earlier mark to mention
+    record = {"cy": {"score": 20.0, "comment": "summary of cy", "user_id": "u-cy", "pushed_at": "2024-12-03T10:00:00"}}
+    (tmp_path / "push.json").write_text(json.dumps(record))
+    fake.marks["u-cy"] = 20.0  # then a resubmission reopened an answer: pending now
+    out = _push(tmp_path, _data("cy"), fake)
+    assert out.skipped == [("cy", MARKS["cy"].pending + "; Fake still shows the 20.00 an earlier push sent "
+                                  "(2024-12-03), until this mark is final and pushed")]
+    assert fake.sent == [] and fake.marks["u-cy"] == 20.0

@@ -2,7 +2,8 @@
 
 Canvas (:mod:`.lms`), LTI 1.3 (:mod:`.lti`) and Moodle (:mod:`.moodle`) each bring an :class:`Lms`: the mark the
 LMS shows for a user, and how to send one student's mark there. The loop keeps the rules they share, student by
-student: no final mark, nothing is sent (LTI sends a mark still to grade by hand as pending); no LMS user id, the
+student: no final mark, nothing is sent (LTI sends a mark still to grade by hand as pending), and the listing says
+when the LMS still shows a mark an earlier push sent (it is not taken back); no LMS user id, the
 student is named with how to give one; a mark changed in the LMS since the last push, or set there before any, is
 kept unless ``force`` (:func:`changed_there`); a mark and comment the last push sent are not sent again; what was
 sent goes into the push record (``.dgmlab/push/...json``) after each student, so a crash mid-push keeps it.
@@ -116,6 +117,16 @@ def write_record(path: Path, record: dict) -> None:
     path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
 
 
+def _still_there(where: str, last: dict | None) -> str:
+    """What the LMS still shows of a student whose mark is not sent now (``last``: the record's entry): the mark
+    an earlier push sent stays there, stale, until a final mark is pushed (``""`` when none was sent)."""
+    if not last or last.get("score") is None:
+        return ""
+    when = str(last.get("pushed_at") or "")[:10]
+    return (f"; {where} still shows the {mark_text(last['score'])} an earlier push sent"
+            + (f" ({when})" if when else "") + ", until this mark is final and pushed")
+
+
 def push_marks(course, data, subs, lms: Lms, out: Pushed, path: Path, record: dict | None = None,
                force: bool = False) -> None:
     """Push each of ``subs`` (one homework's submissions of ``data``, in order) to ``lms``: what happens is listed
@@ -128,7 +139,7 @@ def push_marks(course, data, subs, lms: Lms, out: Pushed, path: Path, record: di
     for sub in subs:
         sid, entry, mark = sub.student, data.roster.get(sub.student), final_mark(sub)
         if not mark.final and not (lms.pending_too and mark.pending.startswith("pending")):
-            out.skipped.append((sid, mark.pending))  # no mark at all (or pending, but for LTI): nothing is sent
+            out.skipped.append((sid, mark.pending + _still_there(out.where, record.get(sid))))  # nothing is sent
             continue
         if entry is None or not entry.lms_user_id:
             out.skipped.append((sid, f"no LMS user id in nbgrader's student table ({lms.id_hint.format(sid=sid)})"))
