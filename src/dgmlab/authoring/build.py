@@ -212,12 +212,17 @@ def _course_files(hw: str, nb: Notebook, check: bool) -> list[str]:
     checks = getattr(nb, "_checks", None)
     if checks is None:
         return []
+    from dgmlab import probes
+    from dgmlab.grading import hidden
+
     from . import expected
 
     folder = Path(checks).parent
     found = [expected.stale_values(hw, folder)]
     if check:
-        found += expected.stale_copies(hw, folder, nb.path.parent)
+        files = {probes.CHECKS_FILE: checks, hidden.FILE: getattr(nb, "_hidden", None),
+                 probes.EXPECTED_FILE: folder / probes.EXPECTED_FILE}
+        found += expected.stale_copies(hw, files, nb.path.parent)
     return [f.replace(f"{nb.root}/", "") for f in found if f]  # paths as the course names them
 
 

@@ -20,15 +20,6 @@ from .build import BuildError
 RTOL, ATOL = 1e-5, 1e-8
 
 
-def file_names() -> tuple[str, str, str]:
-    """The course's files of a homework that ``dgmlab build`` copies into ``source/<hw>/``: its visible checks, its
-    hidden tests (the grader's only) and its recorded values."""
-    from dgmlab import probes
-    from dgmlab.grading import hidden
-
-    return probes.CHECKS_FILE, hidden.FILE, probes.EXPECTED_FILE
-
-
 def _values(hw: str) -> dict:
     """``{test cell: {name: value}}``: what the loaded ``hidden.py``'s ``EXPECTED`` gives on the working seed's draw."""
     from dgmlab.grading.references import recorded
@@ -97,15 +88,16 @@ def stale_values(hw: str, folder: Path | str) -> str | None:
     return None
 
 
-def stale_copies(hw: str, folder: Path | str, source: Path | str) -> list[str]:
-    """What in ``source`` (``source/<hw>/``) differs from the course's files in ``folder`` (``homeworks/<hw>/``):
-    a released ``checks.py`` or graded ``hidden.py`` left stale would be handed out or graded silently."""
-    folder, source = Path(folder), Path(source)
+def stale_copies(hw: str, files: dict, source: Path | str) -> list[str]:
+    """What in ``source`` (``source/<hw>/``) differs from the course's own files, ``files`` = ``{name there: the
+    course's file, or None when it has none}`` (``checks.py``, ``hidden.py``, ``expected.json``): a released
+    ``checks.py`` or graded ``hidden.py`` left stale would be handed out or graded silently."""
     out = []
-    for name in file_names():
-        mine, copy = folder / name, source / name
-        if mine.is_file() and (not copy.is_file() or copy.read_bytes() != mine.read_bytes()):
-            out.append(f"{copy} differs from {mine}: run dgmlab build {hw}")
-        elif not mine.is_file() and copy.is_file():
-            out.append(f"{copy} is left from an earlier build ({folder} has no {name}): run dgmlab build {hw}")
+    for name, mine in files.items():
+        copy = Path(source) / name
+        if mine is not None and Path(mine).is_file():
+            if not copy.is_file() or copy.read_bytes() != Path(mine).read_bytes():
+                out.append(f"{copy} differs from {mine}: run dgmlab build {hw}")
+        elif copy.is_file():
+            out.append(f"{copy} is left from an earlier build (the homework has no {name} now): run dgmlab build {hw}")
     return out
