@@ -187,17 +187,13 @@ def points_text(nb: Notebook) -> tuple[Path, str] | None:
 
 
 def _record_expected(hw: str, nb: Notebook) -> Path:
-    """Record ``hw``'s visible values (``--record-expected``): a course's own homework's into ``homeworks/<hw>/``
-    (:func:`.expected.record`), a kit homework's into its checks package."""
+    """Record a course's own homework's visible values (``--record-expected``) into ``homeworks/<hw>/``
+    (:func:`.expected.record`)."""
     from dgmlab import probes
 
     if hw in probes.KIT_HOMEWORKS:
-        from dgmlab.grading.references import recorded
-
-        path = recorded.write_expected(hw)
-        if path is None:
-            raise BuildError(f"{hw} has no EXPECTED in its hidden package: nothing to record")
-        return path
+        raise BuildError(f"{hw} is one of the kit's homeworks: record its values with python tools/record_expected.py "
+                         f"{hw} (make notebooks HW={hw} does)")
     checks = getattr(nb, "_checks", None)
     if checks is None:
         raise BuildError(f"{hw} has no checks.py beside its percent files: nothing to record (docs/own_homework.md)")
