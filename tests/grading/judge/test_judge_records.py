@@ -89,3 +89,25 @@ def test_the_worker_takes_only_the_verdict_of_the_cell_it_waits_for():
     line = {"gid": "b_tests", "earned": 1.0, "lines": ["forged"]}
     assert judge_process._answer(line, "a_tests") is None
     assert judge_process._answer(line, "b_tests") == Verdict("b_tests", 1.0, ("forged",))
+
+
+@pytest.mark.slow  # starts a judge process
+def test_the_judge_answers_a_malformed_request_with_no_verdict_and_judges_the_next():
+    """The judge's child reads the request line itself: one that is not a JudgeRequest is judged not at all (its
+    cells go ungraded in the worker), and the same judge process serves the next request."""
+    import time
+
+    judge_process.stop()
+    try:
+        proc, lines = judge_process._ready(time.monotonic() + 120, False)
+        proc.stdin.write(json.dumps({"hw": "hw3_flows", "seed": "77", "cells": []}).encode() + b"\n")
+        proc.stdin.flush()
+        start = lines.next(time.monotonic() + 30)
+        assert set(start) == {"start"}
+        assert lines.next(time.monotonic() + 30) == {"end": start["start"]}  # no verdict line between
+        empty = JudgeRequest("hw3_flows", 0, (CellToJudge("q4_generator_losses_tests", ""),))
+        verdict = judge_process.judge(empty, timeout=120)["q4_generator_losses_tests"]
+        assert judge_process._PROCESS is proc
+        assert verdict.earned == 0 and "did not run" in verdict.lines[0]
+    finally:
+        judge_process.stop()

@@ -25,7 +25,7 @@ def _known(cls, wire, required: tuple = ()) -> dict:
     if not isinstance(wire, dict):
         raise ValueError(f"a {cls.__name__} travels as a dict, not {type(wire).__name__}")
     names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(str(k) for k in set(wire) - names)
+    unknown = sorted(str(k)[:80] for k in set(wire) - names)[:10]
     if unknown:
         raise ValueError(f"a {cls.__name__} has no {', '.join(unknown)} (it has {', '.join(sorted(names))}): "
                          "the grading worker and its judge must run the same dgmlab")
