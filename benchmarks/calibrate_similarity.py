@@ -91,8 +91,10 @@ def fingerprints(hw: str, notebooks: dict) -> tuple:
     """({student: _Answers}, [kit _Answers]) as the report computes them."""
     course = Course(ROOT)
     bp = S._boilerplate(course.release_notebook(hw))
-    students = {s: S._answers(s, S._cells(p, [], s), bp) for s, p in notebooks.items()}
-    kit = [S._answers(p.relative_to(ROOT).as_posix(), S._cells(p, [], p.name), bp) for p in S.kit_notebooks(course, hw)]
+    ids = S._answer_ids(course.release_notebook(hw))
+    students = {s: S._answers(s, S._cells(p, [], s, ids), bp) for s, p in notebooks.items()}
+    kit = [S._answers(p.relative_to(ROOT).as_posix(), S._cells(p, [], p.name, ids), bp)
+           for p in S.kit_notebooks(course, hw)]
     return students, kit
 
 

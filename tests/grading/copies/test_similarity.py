@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -235,3 +236,22 @@ def test_a_small_class_flags_exactly_the_copies(tmp_path, authors, capsys):
     # the pseudonymized page lists the pairs but shows no student text
     anon = D.write(course, tmp_path / "anon.html", [HW], anonymize=True)[0].read_text(encoding="utf-8")
     assert "carla" not in anon and 'data-stat="similar_lines"' not in anon and anon.count('data-stat="similar"') == len(rows)
+
+
+def test_the_same_notebooks_give_the_same_similarity_in_every_process(tmp_path, authors):
+    # copydetect hashes k-grams with Python's hash, salted afresh in each process: winnowing then kept other k-grams
+    # and a similarity moved by a hundredth or two between two reports of the same notebooks
+    a = authors[sorted(authors)[0]]["q3_train_step"]
+    b = disguise({"q3_train_step": a}, None, 1, set())["q3_train_step"]
+    (tmp_path / "a.py").write_text(a, encoding="utf-8")
+    (tmp_path / "b.py").write_text(b, encoding="utf-8")
+    script = ("import sys, numpy as np; from dgmlab.grading.copies import similarity as S; "
+              "t = [open(sys.argv[i], encoding='utf-8').read() for i in (1, 2)]; e = (np.array([]), np.array([])); "
+              "fa, fb = (S._fingerprint(x, False, e) for x in t); "
+              "print(sorted(int(h) for h in fa.hashes)[:5], S._compare([(fa, fb)], 1))")
+    seen = set()
+    for seed in ("1", "2", "3"):
+        run = subprocess.run([sys.executable, "-c", script, str(tmp_path / "a.py"), str(tmp_path / "b.py")],
+                             capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed}, check=True)
+        seen.add(run.stdout)
+    assert len(seen) == 1, seen

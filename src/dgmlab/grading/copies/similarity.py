@@ -12,6 +12,10 @@ kit's public notebooks (``source/<hw>/<hw>.ipynb``, ``examples/*/<hw>/<hw>.ipynb
 cell and per notebook (all answers together, so code moved between cells still matches). Similarity is the
 share of a text's fingerprinted tokens also in the other, the larger of the two sides (padding one copy with
 code of one's own does not hide it). Rows at or above the thresholds are reported; a report changes no grade.
+
+The k-grams are hashed here (:func:`kgram_hashes`), not with copydetect's Python ``hash``, which is salted afresh in
+every process: with it, winnowing kept other k-grams on each run and a pair's similarity moved by a few
+hundredths between two reports of the same notebooks.
 """
 from __future__ import annotations
 
@@ -82,14 +86,45 @@ class _Answers:
     notebook: tuple = (None, None)  # (code, prose) CodeFingerprints or None
 
 
+def kgram_hashes(string: str, k: int):
+    """The hash of each k-gram of ``string``, the same in every process (copydetect's ``hashed_kgrams``, which uses
+    the salted ``hash``, replaced while fingerprinting: :func:`_fingerprinter`): a polynomial hash of the
+    characters modulo 2**64, its bits then mixed (splitmix64's finaliser) so that winnowing's minima are spread."""
+    import numpy as np
+
+    codes = np.frombuffer(string.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(codes) - k + 1
+    if n <= 0:
+        return np.array([], dtype=np.int64)
+    h = np.zeros(n, dtype=np.uint64)
+    for j in range(k):  # wraps modulo 2**64, as meant
+        h = h * np.uint64(1_000_003) + codes[j:j + n]
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h.view(np.int64)
+
+
+def _fingerprinter():
+    """copydetect's ``CodeFingerprint``, hashing with :func:`kgram_hashes` (its module's k-gram hash replaced, once
+    for the process: every fingerprint compared must use the same hash)."""
+    import copydetect.utils
+    from copydetect import CodeFingerprint
+
+    if copydetect.utils.hashed_kgrams is not kgram_hashes:
+        copydetect.utils.hashed_kgrams = kgram_hashes
+    return CodeFingerprint
+
+
 def _prose(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def _fingerprint(text: str, prose: bool, boilerplate):
     """A cell's fingerprint; code: the union of its functions' and methods' own (:func:`_blocks`)."""
-    from copydetect import CodeFingerprint
-
+    CodeFingerprint = _fingerprinter()
     if prose:
         return CodeFingerprint("answer.txt", PROSE_K, WINDOW, boilerplate[1], filter=False, fp=io.StringIO(_prose(text)))
     return _merge([CodeFingerprint("answer.py", K, WINDOW, boilerplate[0], language="python", fp=io.StringIO(block))
@@ -228,7 +263,8 @@ def _merge(fps: list, sep: str):
 def _boilerplate(release: Path):
     """(code, prose) fingerprints of every k-gram of the release notebook (window 1: all of them)."""
     import numpy as np
-    from copydetect import CodeFingerprint
+
+    CodeFingerprint = _fingerprinter()
 
     nb = json.loads(release.read_text(encoding="utf-8"))  # the kit's own file
     cells = [(c.get("cell_type") == "markdown", "".join(c.get("source", ""))) for c in nb["cells"]]
