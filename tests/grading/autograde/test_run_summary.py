@@ -1,0 +1,29 @@
+"""The end of a dgmlab autograde run (grading/autograde/run_summary.py): what was graded now, what was left as it
+was, and whether the sandbox was used."""
+from dgmlab.grading.autograde.run_summary import summary_lines
+from dgmlab.grading.layout import SubmissionResult as Result
+
+
+def _results(graded=(), unchanged=(), failed=()):
+    return ([Result("hw3", s, "graded") for s in graded] + [Result("hw3", s, "graded", skipped=True) for s in unchanged]
+            + [Result("hw3", s, "failed", "it crashed") for s in failed])
+
+
+def test_a_one_student_regrade_counts_one_graded_and_the_rest_unchanged():
+    lines = summary_lines(_results(["frank"], ["alice", "bob", "carol", "dave", "erin"]), None)
+    assert lines[0] == ("summary: 1 graded, 5 unchanged since their last grading (not graded again; --force "
+                        "regrades)")
+
+
+def test_a_run_that_graded_nothing_new_says_so_and_nothing_of_the_sandbox():
+    assert summary_lines(_results(unchanged=["alice", "bob"]), None) == [
+        "summary: 2 unchanged since their last grading (not graded again; --force regrades)"]
+
+
+def test_the_summary_says_the_sandbox_was_used_unless_the_course_allows_grading_without():
+    for sandbox in (None, True):
+        assert summary_lines(_results(["alice"], failed=["bob"]), sandbox) == [
+            "summary: 1 failed, 1 graded",
+            "sandbox: bubblewrap: every notebook graded ran inside it (a machine that cannot build it grades nothing)"]
+    assert summary_lines(_results(["alice"]), False)[1].startswith("sandbox: none: student code ran with this "
+                                                                   "account's rights")
