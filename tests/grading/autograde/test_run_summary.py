@@ -1,6 +1,6 @@
 """The end of a dgmlab autograde run (grading/autograde/run_summary.py): what was graded now, what was left as it
 was, and whether the sandbox was used."""
-from dgmlab.grading.autograde.run_summary import summary_lines
+from dgmlab.grading.autograde.run_summary import sandboxed, summary_lines
 from dgmlab.grading.layout import SubmissionResult as Result
 
 
@@ -10,20 +10,29 @@ def _results(graded=(), unchanged=(), failed=()):
 
 
 def test_a_one_student_regrade_counts_one_graded_and_the_rest_unchanged():
-    lines = summary_lines(_results(["frank"], ["alice", "bob", "carol", "dave", "erin"]), None)
+    lines = summary_lines(_results(["frank"], ["alice", "bob", "carol", "dave", "erin"]), True)
     assert lines[0] == ("summary: 1 graded, 5 unchanged since their last grading (not graded again; --force "
                         "regrades)")
 
 
 def test_a_run_that_graded_nothing_new_says_so_and_nothing_of_the_sandbox():
-    assert summary_lines(_results(unchanged=["alice", "bob"]), None) == [
+    assert summary_lines(_results(unchanged=["alice", "bob"]), True) == [
         "summary: 2 unchanged since their last grading (not graded again; --force regrades)"]
 
 
-def test_the_summary_says_the_sandbox_was_used_unless_the_course_allows_grading_without():
-    for sandbox in (None, True):
-        assert summary_lines(_results(["alice"], failed=["bob"]), sandbox) == [
-            "summary: 1 failed, 1 graded",
-            "sandbox: bubblewrap: every notebook graded ran inside it (a machine that cannot build it grades nothing)"]
+def test_the_summary_says_whether_the_sandbox_was_used():
+    assert summary_lines(_results(["alice"], failed=["bob"]), True) == [
+        "summary: 1 failed, 1 graded", "sandbox: bubblewrap: every notebook graded ran inside it"]
     assert summary_lines(_results(["alice"]), False)[1].startswith("sandbox: none: student code ran with this "
                                                                    "account's rights")
+
+
+def test_the_sandbox_is_used_as_autograde_decides(monkeypatch):
+    from dgmlab.grading.isolation import kernel_sandbox as S
+
+    monkeypatch.setattr(S, "available", lambda: (False, "no bwrap"))
+    assert (sandboxed(False, True), sandboxed(True, True)) == (False, True)  # the course's choice
+    assert sandboxed(None, True) is False  # this machine cannot: autograde warned and graded without
+    assert sandboxed(None, False) is True  # a cluster's worker that cannot build it grades nothing
+    monkeypatch.setattr(S, "available", lambda: (True, ""))
+    assert sandboxed(None, True) is True
