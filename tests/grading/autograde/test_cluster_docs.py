@@ -41,12 +41,12 @@ def site_settings(values: dict | None = None) -> str:
 def test_slurm_settings_build_a_job_script_of_one_thread_workers(tmp_path):
     pytest.importorskip("dask_jobqueue")
     from dgmlab.grading.autograde.clients import scheduler_config
-    from dgmlab.grading.autograde.slurm import make_cluster, slurm_options
+    from dgmlab.grading.autograde.slurm import certificate_folder, make_cluster, slurm_options
     from dgmlab.grading.layout import Course
 
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n" + site_settings(), encoding="utf-8")
     opts = slurm_options(Course(tmp_path))
-    with make_cluster(opts, scheduler_config()) as cluster:
+    with make_cluster(opts, scheduler_config(), certificate_folder(tmp_path, "hw")) as cluster:
         script = cluster.job_script()
         assert cluster.scheduler.allowed_failures == 2
         assert cluster.scheduler.WORKER_SATURATION == 1.0
@@ -61,7 +61,7 @@ def test_slurm_settings_build_a_job_script_of_one_thread_workers(tmp_path):
     assert prologue < command and tmpdir and tmpdir[0] < command, "the venv and TMPDIR come before the worker"
     assert 'mktemp -d "${SLURM_TMPDIR:-/tmp}/dgmlab-$SLURM_JOB_ID.XXXXXX"' in lines[tmpdir[0]], "a node-local TMPDIR"
     worker = lines[command]
-    assert worker.startswith("python -m distributed.cli.dask_worker tcp://"), "the activated venv's python"
+    assert worker.startswith("python -m distributed.cli.dask_worker tls://"), "the activated venv's python, TLS"
     for flag in ("--nthreads 1", "--nworkers 4", "--nanny", "--local-directory $TMPDIR"):
         assert flag in worker, worker
 

@@ -9,12 +9,21 @@ scheduler ends the run with a :class:`SlurmError` naming the cause and the job s
 ``.dgmlab/slurm/<hw>-job.sh``, what ``cluster.job_script()`` gives). The jobs are cancelled when grading ends.
 
 Whether a kernel is sandboxed is decided by each worker where it runs (see :func:`.worker.grade_submission`).
+
+The scheduler, the workers and this client speak TLS with a certificate made for this run (:mod:`.security`): a
+user of the cluster who reaches the scheduler's port cannot connect without it. The jobs read the certificate and
+its key from files in a folder of their own, ``<hw>-tls-XXXXXXXX`` under ``c.DgmlabSlurm.certificates`` (a
+filesystem the nodes share; default the course's ``.dgmlab/slurm``), the folder readable by the course's user only
+(0700, files 0600), removed when the run ends.
 """
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,6 +69,10 @@ class DgmlabSlurm(Configurable):
     directives = List(Unicode(), help="More #SBATCH lines, e.g. ['--qos=short']").tag(config=True)
     interface = Unicode("", help="Network interface the scheduler listens on, which the nodes must reach (e.g. "
                                  "ib0); empty: the address of this machine's hostname.").tag(config=True)
+    certificates = Unicode("", help="Folder, on a filesystem the nodes share, where each run writes this run's TLS "
+                                    "certificate and key for its jobs (a subfolder only the course's user can "
+                                    "read, removed when the run ends); empty: the course's .dgmlab/slurm."
+                           ).tag(config=True)
     dashboard = Unicode(":0", help="Address of the scheduler's dashboard (:0: a free port, printed).").tag(config=True)
     pending_timeout = Float(1800.0, help="Seconds the jobs may all stay pending before the run gives up, naming "
                                          "SLURM's reason.").tag(config=True)
@@ -75,10 +88,22 @@ def slurm_options(course: Course, **flags) -> DgmlabSlurm:
     return options
 
 
-def make_cluster(opts: DgmlabSlurm, scheduler_config: dict):
-    """dask-jobqueue's ``SLURMCluster`` for ``opts`` (no job submitted yet); its scheduler runs in this process."""
+def certificate_folder(base: Path, hw: str) -> Path:
+    """A new folder under ``base`` that only this user can open (0700), for one run's TLS certificate and key."""
+    base.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{hw}-tls-", dir=base))  # mkdtemp makes it 0700
+    os.chmod(folder, 0o700)
+    return folder
+
+
+def make_cluster(opts: DgmlabSlurm, scheduler_config: dict, certificates: Path):
+    """dask-jobqueue's ``SLURMCluster`` for ``opts`` (no job submitted yet); its scheduler runs in this process and
+    speaks only TLS, with a certificate made for this cluster, which its jobs read from files (0600) that
+    dask-jobqueue writes into ``certificates`` (a folder only this user can open: :func:`certificate_folder`)."""
     import dask
     from distributed.core import Status
+
+    from .security import run_security
 
     try:
         from dask_jobqueue import SLURMCluster
@@ -109,7 +134,8 @@ def make_cluster(opts: DgmlabSlurm, scheduler_config: dict):
                 'trap \'rm -rf "$TMPDIR"\' EXIT']
     scheduler = {"dashboard_address": opts.dashboard}
     with dask.config.set(scheduler_config):
-        return Cluster(queue=opts.partition or None, account=opts.account or None, cores=opts.cores,
+        return Cluster(protocol="tls://", security=run_security(), shared_temp_directory=str(certificates),
+                       queue=opts.partition or None, account=opts.account or None, cores=opts.cores,
                        processes=opts.cores, memory=f"{opts.cores * opts.memory:g}GiB", walltime=opts.walltime,
                        local_directory="$TMPDIR", job_script_prologue=prologue, python=python,
                        job_extra_directives=list(opts.directives), interface=opts.interface or None,
@@ -201,11 +227,19 @@ def slurm_client(course: Course, hw: str, scheduler_config: dict, flags: dict | 
 
     opts = slurm_options(course, **(flags or {}))
     script = course.root / ".dgmlab" / "slurm" / f"{hw}-job.sh"
-    with make_cluster(opts, scheduler_config) as cluster, Client(cluster) as client:
-        script.parent.mkdir(parents=True, exist_ok=True)
-        script.write_text(cluster.job_script(), encoding="utf-8")
-        log.info(terminal(f"dgmlab: submitting {opts.jobs} SLURM job(s) of {opts.cores} grading worker(s) "
-                          f"(job script: {script}; dashboard: {cluster.dashboard_link})"))
-        cluster.scale(jobs=opts.jobs)
-        wait_for_workers(cluster, client, opts, script)
-        yield client  # leaving the cluster cancels its jobs (scancel)
+    script.parent.mkdir(parents=True, exist_ok=True)
+    certificates = certificate_folder(Path(opts.certificates) if opts.certificates else script.parent, hw)
+    cluster = None
+    try:
+        with make_cluster(opts, scheduler_config, certificates) as cluster, \
+                Client(cluster, security=cluster.security) as client:
+            script.write_text(cluster.job_script(), encoding="utf-8")
+            log.info(terminal(f"dgmlab: submitting {opts.jobs} SLURM job(s) of {opts.cores} grading worker(s) "
+                              f"(job script: {script}; dashboard: {cluster.dashboard_link})"))
+            cluster.scale(jobs=opts.jobs)
+            wait_for_workers(cluster, client, opts, script)
+            yield client  # leaving the cluster cancels its jobs (scancel)
+    finally:
+        for part in ("ca_file", "cert", "key"):  # dask-jobqueue's open temporary files, each unlinked on close
+            getattr(getattr(cluster, f"_job_{part}", None), "close", lambda: None)()
+        shutil.rmtree(certificates, ignore_errors=True)  # the run's key: no longer on disk once its jobs are gone
