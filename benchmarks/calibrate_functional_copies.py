@@ -263,9 +263,10 @@ def noisy(course, labels) -> dict:
     many of those draws earn the cell's full points (the kit's own network: 19 of 20 draws by design)."""
     import tempfile
 
-    from dgmlab import probes, wire
+    from dgmlab import probes
     from dgmlab.grading.autograde import draw_seeds as DS
     from dgmlab.grading.judge import judging
+    from dgmlab.probes import wire
 
     out = {}
     for label in labels:

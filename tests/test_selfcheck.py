@@ -49,7 +49,7 @@ def test_report_says_which_graded_files_are_present_or_missing():
 
 FILE_CHECKS = """
 from dgmlab.probes import CheckSpec
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 @points(2)
 def test_the_file_says_42(v):

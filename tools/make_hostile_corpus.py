@@ -119,8 +119,8 @@ FORGING = {
         "    got.earned = spec.points\n"
         "    return got\n"
         "_P.judge = _full", "at_most_as_answers", "the kernel's judge rigged to give every point"),
-    "rigs_the_comparison_helper": ("sympy_gap = lambda *a, **k: 0.0\nimport dgmlab.checks\n"
-                                   "dgmlab.checks.sympy_gap = sympy_gap", "at_most_as_answers",
+    "rigs_the_comparison_helper": ("sympy_gap = lambda *a, **k: 0.0\nimport dgmlab.probes.asserts\n"
+                                   "dgmlab.probes.asserts.sympy_gap = sympy_gap", "at_most_as_answers",
                                    "the comparison helper the tests call rigged to say 'equal'"),
     "patches_nbgrader_partial_credit": (
         "try:\n    import nbgrader.utils as _U\n    _U.get_partial_grade = lambda *a, **k: 5\n"
@@ -270,8 +270,8 @@ HOSTILE = {
         "torch.allclose = lambda *a, **k: True\nnp.allclose = lambda *a, **k: True\n" + WRONG_D_STAR),
         "loses_target", "comparison functions patched: the test cell notices, fails, and restores them"),
     "patches_dgmlab_checks": (replace_answer(
-        "import dgmlab.checks\nfor _n in dir(dgmlab.checks):\n    if _n.startswith('assert_'):\n"
-        "        setattr(dgmlab.checks, _n, lambda *a, **k: None)\n" + WRONG_D_STAR),
+        "import dgmlab.probes.asserts\nfor _n in dir(dgmlab.probes.asserts):\n    if _n.startswith('assert_'):\n"
+        "        setattr(dgmlab.probes.asserts, _n, lambda *a, **k: None)\n" + WRONG_D_STAR),
         "loses_target", "dgmlab's checks patched: the test cell notices, fails, and restores them"),
     "writes_outside_its_folder": (prepend_to_answer(
         "import pathlib\nfor p in ['../../../release/hw3_flows/hw3_flows.ipynb', '../../../gradebook.db',\n"

@@ -33,7 +33,7 @@ class DocError(ValueError):
 
 
 def _fmt(x: float) -> str:
-    from dgmlab.testing import fmt
+    from dgmlab.probes.points import fmt
 
     return fmt(x)
 

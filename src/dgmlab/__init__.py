@@ -1,7 +1,7 @@
 """dgmlab: the helper package of the Deep Generative Models homework suite.
 
 Modules: ``runtime`` (mode, device, seed), ``data`` (MNIST, CIFAR-10),
-``plots``, ``checks`` and ``testing`` (for notebook tests), ``metrics``
+``plots``, ``probes`` (graded test cells; ``probes.asserts`` and ``probes.points`` for their tests), ``metrics``
 (IS/FID), ``workspace`` (the homework folder), ``checkpoint``
 (training that resumes), ``grading`` (instructors' release/autograde/report) and ``cli``.
 ``artifacts`` and ``probes`` also hold how the grader reads handed-in weights (layouts, names, shapes), so that
@@ -14,9 +14,11 @@ from . import runtime, workspace  # noqa: E402,F401
 
 # the student package's modules, each imported when a notebook first reads it (``dgmlab.artifacts.save_weights``
 # works without an ``import dgmlab.artifacts`` cell: a student's run once lost its weights file to that import)
-_SUBMODULES = ("artifacts", "checkpoint", "checks", "data", "handin", "image_budget", "metrics", "novelty", "pdf",
-               "pdf_page", "pdf_printer", "pdf_questions", "pdf_tools", "plots", "probes", "selfcheck", "testing",
-               "tex_text", "toys", "weights_files", "wire")
+# (not the deprecated aliases ``checks`` and ``testing``: only an import reaches them, so that their warning names
+# the line that imported them)
+_SUBMODULES = ("artifacts", "checkpoint", "data", "handin", "image_budget", "metrics", "novelty", "pdf", "pdf_page",
+               "pdf_printer", "pdf_questions", "pdf_tools", "plots", "probes", "selfcheck", "tex_text", "toys",
+               "weights_files")
 
 
 def __getattr__(name: str):

@@ -5,7 +5,7 @@ of generated samples, a state dict of the trained network), never by training
 again under grading. These helpers read such a file the one safe way and turn
 every way it can be unusable into an ``ArtifactError`` that says what is wrong
 and what to hand in instead. ``ArtifactError`` is an ``AssertionError``, so in
-a points-per-test cell (:mod:`dgmlab.testing`) an unusable file fails the test
+a points-per-test cell (:mod:`dgmlab.probes.points`) an unusable file fails the test
 with that message, like any wrong answer.
 
 - :func:`load` finds the file, refuses one larger than ``max_bytes`` (before

@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .testing import fmt, points_text
+from .probes.points import fmt, points_text
 from .tex_text import plain
 
 TEXT_STUB = "_Write your answer here"  # the start of nbgrader_config.py's ClearSolutions.text_stub
@@ -109,7 +109,8 @@ def _stdout(cell) -> str:
 def _probe_result(cell, hw, question, folder=None) -> CellResult:
     """A check() test cell: judged here on its visible tests as the grader judges them (a run of this
     module shows the probe's data), or read from the grader's report (an autograded notebook)."""
-    from . import probes, wire
+    from . import probes
+    from .probes import wire
 
     meta = _meta(cell)
     points = float(meta.get("points", 0))

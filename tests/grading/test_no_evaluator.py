@@ -1,9 +1,9 @@
 """No evaluator on data from a submission (issue 45, item 2), enforced by walking the grader's code.
 
-Probe data comes from the student's kernel (:mod:`dgmlab.wire`) and a probe value may be a plain ``str``:
+Probe data comes from the student's kernel (:mod:`dgmlab.probes.wire`) and a probe value may be a plain ``str``:
 ``sympy.sympify`` of a string is Python's ``eval``, and so are ``parse_expr``, ``lambdify`` (it writes the
 expression, symbol names included, as Python source and runs it), ``pickle`` and ``torch.load`` without
-``weights_only=True``. The grader converts the kernel's values with :func:`dgmlab.checks.as_sympy`, which never
+``weights_only=True``. The grader converts the kernel's values with :func:`dgmlab.probes.asserts.as_sympy`, which never
 parses text.
 
 This test parses (``ast``) every module of ``src/dgmlab`` and the hidden tests of ``homeworks/`` (the instructor's
@@ -47,12 +47,12 @@ ALLOWED = {
         "the same instructor cells, compiled under a file name for their tracebacks",
     ("homeworks/hw5_explicit/checks/q2_data_to_latent_flows.py", "test_density_of_an_affine_flow_integrates_to_one", "sympy.lambdify"):
         "checks.assert_sympy_expr(v.affine, symbols=[x_sym]) just before: only the grader's symbol name and "
-        "dgmlab.wire's whitelisted functions can be printed into the source lambdify runs",
+        "dgmlab.probes.wire's whitelisted functions can be printed into the source lambdify runs",
     ("homeworks/hw5_explicit/checks/q2_data_to_latent_flows.py", "test_density_of_an_exp_flow_integrates_to_one", "sympy.lambdify"):
         "checks.assert_sympy_expr(v.exp_latent, symbols=[x_sym]) just before, as above",
     ("homeworks/hw4_gans/hidden/p4_gan_objective.py", "test_c_point_sums_to_the_criterion", "sympy.lambdify"):
         "checks.assert_sympy_expr(v.C_point, symbols=[p_data, p_g]) just before: only the grader's symbol names "
-        "and whitelisted functions (dgmlab.wire) can be printed into the source lambdify runs",
+        "and whitelisted functions (dgmlab.probes.wire) can be printed into the source lambdify runs",
 }
 
 # ------------------------------------------------------------------ the walker
@@ -222,7 +222,7 @@ def test_no_evaluator_on_the_kernels_values(found):
     unreviewed = {k: v for k, v in found.items() if k not in ALLOWED}
     assert not unreviewed, (
         "evaluator calls on the grader's side that no one reviewed (a string from the kernel must never be "
-        "evaluated; use dgmlab.checks.as_sympy, torch.load(weights_only=True), ...), or add a justified entry to "
+        "evaluated; use dgmlab.probes.asserts.as_sympy, torch.load(weights_only=True), ...), or add a justified entry to "
         "ALLOWED:\n" + "\n".join(f"  {f}:{lines} in {q}: {c}" for (f, q, c), lines in sorted(unreviewed.items())))
 
 
@@ -292,7 +292,7 @@ NOT_CAUGHT = [
     "import yaml\nyaml.load(v, Loader=yaml.SafeLoader)",
     "import yaml\nyaml.safe_load(v)",
     "import sympy as sp\nsp.Integer(3) + sp.Rational(1, 3)",
-    "from dgmlab import checks\nchecks.as_sympy(v, 'f')",
+    "from dgmlab.probes import asserts\nasserts.as_sympy(v, 'f')",
     "import ast\nast.literal_eval(v)",
 ]
 

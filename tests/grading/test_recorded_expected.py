@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from conftest import ROOT
-from dgmlab import probes, wire
+from dgmlab import probes
 from dgmlab.grading.references import recorded
+from dgmlab.probes import wire
 
 PROBES = ROOT / "src" / "dgmlab" / "probes"
 HOMEWORKS = ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit")  # the homeworks whose visible tests compare with recorded values
@@ -49,7 +50,7 @@ def test_the_recorded_values_are_what_the_references_give_now(hw):
 def test_the_student_package_reads_the_recorded_file_as_plain_json(hw):
     text = recorded.expected_path(hw).read_text(encoding="utf-8")
     stored = wire.loads(text)
-    assert isinstance(json.loads(text), dict)  # JSON (dgmlab.wire's kinds): no pickle, no code
+    assert isinstance(json.loads(text), dict)  # JSON (dgmlab.probes.wire's kinds): no pickle, no code
     for cell, values in stored.items():
         assert _same(probes.expected(hw, cell), values), cell
 

@@ -1,8 +1,9 @@
 """The trust boundary in the code's shape: import-linter's contracts in pyproject.toml ([tool.importlinter])
-hold. What a student's notebook imports (dgmlab.probes, dgmlab.wire, dgmlab.checks, ...) never imports the
-grader (dgmlab.grading), directly or through another module, so nothing that judges can be reached or
-replaced from the kernel's side; no package of dgmlab imports its way round in a circle; and the grader's
-packages, one per command, use only those below them (the judge only isolation, which uses none of them)."""
+hold. What a student's notebook imports (dgmlab.probes, the protocol both sides share: its probes, wire, points and
+asserts; dgmlab.runtime, ...) never imports the grader (dgmlab.grading), directly or through another module, so
+nothing that judges can be reached or replaced from the kernel's side; no package of dgmlab imports its way round in
+a circle; and the grader's packages, one per command, use only those below them (the nbgrader plug-ins below the
+commands they plug into, the judge only isolation, which uses none of them)."""
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,10 @@ CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 def test_the_kernel_side_contract_covers_what_a_notebook_imports():
     kernel = next(c for c in CONTRACTS if c["type"] == "forbidden" and "dgmlab.probes" in c["source_modules"])
-    assert {"dgmlab.probes", "dgmlab.wire", "dgmlab.checks", "dgmlab.testing", "dgmlab.runtime"} <= \
-        set(kernel["source_modules"])
+    assert {"dgmlab.probes", "dgmlab.runtime"} <= set(kernel["source_modules"])
+    # the package, not its modules: the protocol (probes, wire, points, asserts) is all in it
+    assert not [m for m in kernel["source_modules"] if m.startswith("dgmlab.probes.")]
+    assert {"wire", "points", "asserts"} <= {p.stem for p in (ROOT / "src" / "dgmlab" / "probes").glob("*.py")}
     assert {"dgmlab.grading", "dgmlab.authoring"} <= set(kernel["forbidden_modules"])
     assert "nbgrader" in kernel["forbidden_modules"]  # Colab has no nbgrader: the kernel side never imports it
     assert any(c["type"] == "acyclic_siblings" for c in CONTRACTS)
@@ -30,7 +33,10 @@ def test_the_grader_contracts_name_its_command_packages():
     named = [name.strip() for layer in layers["layers"] for name in layer.split("|")]
     assert named[0] == "lms" and named[-2:] == ["judge", "isolation"]  # the judge imports no command; isolation
     # (sandboxes, kernels, process trees), which the commands and the judge's process use, imports none of them
-    assert set(named) == {"lms", "gradescope", "report", "hand", "term", "autograde", "copies", "judge", "isolation"}
+    assert set(named) == {"lms", "gradescope", "report", "hand", "term", "autograde", "copies", "preprocessors",
+                          "judge", "isolation"}
+    # the nbgrader plug-ins sit below every command they plug into and above the judge they call
+    assert named.index("autograde") < named.index("copies") < named.index("preprocessors") < named.index("judge")
     assert all((grading / name / "__init__.py").is_file() for name in named)  # packages, not lists of modules
     readers = next(c for c in CONTRACTS if c["type"] == "forbidden" and "dgmlab.grading.report" in c["source_modules"])
     assert set(readers["source_modules"]) == {f"dgmlab.grading.{p}" for p in ("report", "lms", "hand", "term")}
@@ -85,8 +91,16 @@ def test_the_check_of_homeworks_checks_catches_a_grader_import(tmp_path):
     forbidden.write_text("def f():\n    from dgmlab.grading.references import hw3_flows\n")
     assert "dgmlab.grading.references" in _imports(forbidden, ["dgmlab", "probes", "hw3_flows"])
     relative = tmp_path / "part.py"
-    relative.write_text("from ... import checks\nfrom . import CHECKS\n")
-    assert {"dgmlab.checks", "dgmlab.probes.hw3_flows.CHECKS"} <= _imports(relative, ["dgmlab", "probes", "hw3_flows"])
+    relative.write_text("from .. import asserts\nfrom . import CHECKS\n")
+    assert {"dgmlab.probes.asserts", "dgmlab.probes.hw3_flows.CHECKS"} <= _imports(relative, ["dgmlab", "probes", "hw3_flows"])
+
+
+def test_the_deprecated_aliases_import_only_the_protocol_package():
+    """dgmlab.checks and dgmlab.testing, kept for a course's own homework made before the move, are in no contract:
+    they import nothing of dgmlab but dgmlab.probes, which the kernel side's contract holds."""
+    for alias in ("checks", "testing"):
+        found = {m for m in _imports(ROOT / "src" / "dgmlab" / f"{alias}.py", ["dgmlab"]) if m.startswith("dgmlab")}
+        assert found and all(m.startswith("dgmlab.probes") for m in found), f"dgmlab.{alias} imports {found}"
 
 
 def test_of_the_judge_only_its_process_imports_isolation():

@@ -38,7 +38,7 @@ NBVAL = ["--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout=600", "-x",
          "-p", "no:cacheprovider", "-p", "nbval_plugin"]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # What a tagged cell of a blank release may raise: the stub itself, a test cell's report of failed
-# checks (dgmlab.testing.TestsFailed), or a name a stubbed cell never got to define.
+# checks (dgmlab.probes.points.TestsFailed), or a name a stubbed cell never got to define.
 BLANK_RELEASE_ERRORS = {"NotImplementedError", "TestsFailed", "NameError"}
 
 

@@ -173,7 +173,7 @@ def test_release_folders_hold_only_the_notebook():
 def _visible_asserts_without_message(source: str) -> list:
     import ast
 
-    from dgmlab.testing import hidden_lines
+    from dgmlab.probes.points import hidden_lines
 
     hidden = hidden_lines(source)
     return [node.lineno for node in ast.walk(ast.parse(source))
@@ -228,7 +228,7 @@ def _unstated_zips(path) -> list[str]:
 def test_every_zip_in_a_check_says_whether_lengths_must_match():
     """A check that compares a record with the grader's list through a bare zip() stops at the shorter one, so an
     empty record passed it (red team, second pass: 7/7 for an emptied transport record). Every zip() in the checks
-    (probes, dgmlab.checks, the homeworks' hidden tests) says strict=True, or strict=False where lengths differ by
+    (probes, dgmlab.probes.asserts, the homeworks' hidden tests) says strict=True, or strict=False where lengths differ by
     design (a list against itself shifted by one)."""
     files = [*sorted((ROOT / "src" / "dgmlab" / "probes").glob("*.py")), ROOT / "src" / "dgmlab" / "checks.py",
              *sorted((ROOT / "homeworks").glob("*/checks/*.py")), *sorted((ROOT / "homeworks").glob("*/hidden/*.py")),

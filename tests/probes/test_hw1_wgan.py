@@ -21,9 +21,10 @@ import pytest
 import torch
 
 from conftest import assert_earns_every_point, half_state, homework_builders, with_a_nan
-from dgmlab import probes, wire
+from dgmlab import probes
 from dgmlab.authoring.proofs import NotebookSession, _grade_id
 from dgmlab.grading.judge import judge
+from dgmlab.probes import wire
 
 HW = "hw1_wgan"
 COPIED = "these samples match dataset images, not generated ones"

@@ -397,8 +397,9 @@ FORGED_CELLS = ["p5_critic_tests", "p6_critic_tests", "p6_generator_tests", "p5_
 
 @pytest.mark.parametrize("cell", FORGED_CELLS)
 def test_forged_probe_data_earns_nothing(builder, cell):
-    from dgmlab import probes, wire
+    from dgmlab import probes
     from dgmlab.grading.judge import judging
+    from dgmlab.probes import wire
 
     source = next(c.source for c in builder.build().nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
     x = probes.make_inputs(probes.spec_for("hw2_wgangp", cell), 4242)
@@ -481,7 +482,8 @@ def _test_cell_source(builder, cell):
 def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed(builder, ref_all, cell, seed):
     """The reference earns every visible point on the working seed (against the recorded values) and on another seed
     (against the grader's references on that draw), and with the hidden tests every point."""
-    from dgmlab import probes, wire
+    from dgmlab import probes
+    from dgmlab.probes import wire
 
     spec = probes.spec_for("hw2_wgangp", cell)
     data = wire.loads(wire.dumps(probes.run_probe(spec, _converted_objects(ref_all, cell), seed)))
@@ -492,7 +494,8 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
 def test_a_self_check_compares_the_working_draw_with_the_recorded_values(ref_all, cell):
     """In a self-check (the working seed) the visible tests compare the probe's values on the working draw with the
     recorded values: with another seed's values in their place, a visible test fails though every value is right."""
-    from dgmlab import probes, wire
+    from dgmlab import probes
+    from dgmlab.probes import wire
 
     spec = probes.spec_for("hw2_wgangp", cell)
     objects = _converted_objects(ref_all, cell)
@@ -510,7 +513,8 @@ def test_a_critic_with_detached_features_loses_the_visible_gradient_point(ref_al
     words."""
     from torch.nn import functional as F
 
-    from dgmlab import probes, wire
+    from dgmlab import probes
+    from dgmlab.probes import wire
 
     class Detached(ref_all["Critic"]):
         def forward(self, x):
@@ -574,7 +578,8 @@ def test_p4_linprog_draws_couplings_and_matrices_with_one_wrong_marginal(seed):
 
 # ------------------------------------------------------------------ P4(b): the kernel hands back A_eq, the judge applies it
 def _linprog_payload(seed, constraints, solver):
-    from dgmlab import probes, wire
+    from dgmlab import probes
+    from dgmlab.probes import wire
 
     spec = probes.spec_for("hw2_wgangp", "p4_linprog_tests")
     return spec, wire.loads(wire.dumps(probes.run_probe(spec, (constraints, solver), seed)))
@@ -630,7 +635,7 @@ def _student_callables():
     import inspect
     import pkgutil
 
-    from dgmlab import checks as kit_checks
+    from dgmlab.probes import asserts as kit_checks
     from dgmlab.probes import hw2_wgangp as kit_probe
 
     parts = [importlib.import_module(f"{kit_probe.__name__}.{m.name}") for m in pkgutil.iter_modules(kit_probe.__path__)]
@@ -660,8 +665,9 @@ def _answers_from(fn):
 
 
 def _earned(builder, fn, seed=4242):
-    from dgmlab import probes, wire
+    from dgmlab import probes
     from dgmlab.grading.judge import judging
+    from dgmlab.probes import wire
 
     smoothing_costs, marginal_constraints, w1_linprog = _answers_from(fn)
     earned = {}
@@ -675,7 +681,7 @@ def _earned(builder, fn, seed=4242):
 
 
 def test_student_package_callables_used_as_answers_earn_nothing_on_the_transport_cells(builder):
-    """Every public function of dgmlab.checks and dgmlab.probes.hw2_wgangp, used as the W1 of P3(b) and P4(b) (with
+    """Every public function of dgmlab.probes.asserts and dgmlab.probes.hw2_wgangp, used as the W1 of P3(b) and P4(b) (with
     ot.emd's plan beside it), earns what the blank earns there: 0."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -699,7 +705,8 @@ def test_a_callable_that_computes_w1_would_earn_points_there(builder):
 # ------------------------------------------------------------------ issue 54: what a careful student's mistakes read
 def _visible(cell, *objects):
     """``(earned, printed)``: a self-check of ``cell`` on the working seed (visible tests only)."""
-    from dgmlab import probes, wire
+    from dgmlab import probes
+    from dgmlab.probes import wire
 
     spec = probes.spec_for("hw2_wgangp", cell)
     data = wire.loads(wire.dumps(probes.run_probe(spec, objects, probes.WORKING_SEED)))

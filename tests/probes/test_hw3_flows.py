@@ -103,9 +103,10 @@ def _judged(cell, source, seed=4242):
     """The grader's result for test cell ``cell`` when ``source`` (an answer cell's code) is judged by its probe."""
     import torch
 
-    from dgmlab import probes, wire
+    from dgmlab import probes
     from dgmlab.grading.judge import judging
     from dgmlab.probes import hw3_flows as spec_module
+    from dgmlab.probes import wire
 
     namespace = {"torch": torch, "make_generator": spec_module.make_generator}
     exec(source, namespace)
@@ -164,7 +165,8 @@ def reference():
 
 
 def _data(reference, cell, seed):
-    from dgmlab import probes, wire
+    from dgmlab import probes
+    from dgmlab.probes import wire
 
     spec = probes.spec_for("hw3_flows", cell)
     return spec, wire.loads(wire.dumps(probes.run_probe(spec, tuple(reference[n] for n in spec.names), seed)))

@@ -497,8 +497,9 @@ def test_forged_network_facts_earn_nothing(cell):
     """The F1 attack on P1's networks: a notebook that writes no network, replaces check() and shows the facts the
     old probes recorded (layer widths and activations in call order, slopes, no norm layer), plus outputs of the
     right shape, earns nothing: every point compares outputs on the grader's seeded parameters with its own."""
-    from dgmlab import probes, wire
+    from dgmlab import probes
     from dgmlab.grading.judge import judging
+    from dgmlab.probes import wire
 
     seed = 4242
     if cell == "p1_generator_tests":
@@ -520,8 +521,9 @@ def test_forged_network_facts_earn_nothing(cell):
 def test_forged_conditional_network_facts_earn_nothing(cell):
     """The same attack on P3's networks: the facts the old probes recorded (an Embedding(10, 10) in the calls, a
     gradient reaching it, no norm or dropout layer, outputs that change with the label) earn nothing."""
-    from dgmlab import probes, wire
+    from dgmlab import probes
     from dgmlab.grading.judge import judging
+    from dgmlab.probes import wire
 
     generator = cell == "p3_cond_generator_tests"
     calls = [{"kind": "Embedding", "num": 10, "dim": 10}] + _forged_calls(
@@ -540,8 +542,9 @@ def test_forged_conditional_network_facts_earn_nothing(cell):
 
 def _judged_forgery(cell, data, seed=4242):
     """What the grader gives test cell ``cell`` when the kernel shows ``data`` as its probe's record."""
-    from dgmlab import probes, wire
+    from dgmlab import probes
     from dgmlab.grading.judge import judging
+    from dgmlab.probes import wire
 
     source = next(c.source for c in _cells() if _meta(c).get("grade_id") == cell)
     shown = [{"output_type": "display_data", "metadata": {},
@@ -643,7 +646,8 @@ def reference_objects():
 
 
 def _reference_record(reference_objects, cell, seed=4242):
-    from dgmlab import probes, wire
+    from dgmlab import probes
+    from dgmlab.probes import wire
 
     spec = probes.spec_for("hw4_gans", cell)
     return wire.loads(wire.dumps(probes.run_probe(spec, tuple(reference_objects[n] for n in spec.names), seed)))
@@ -787,7 +791,8 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
     """The reference earns every visible point on the working seed (against the recorded values) and on another seed
     (against the grader's references on that draw, computed in the judge), and with the hidden tests (which import
     the references in the judge) every point."""
-    from dgmlab import probes, wire
+    from dgmlab import probes
+    from dgmlab.probes import wire
 
     ns, spec = _p1_reference(), probes.spec_for("hw4_gans", cell)
     data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(ns[n] for n in spec.names), seed)))
@@ -798,7 +803,8 @@ def test_a_self_check_compares_with_the_recorded_values_and_a_graded_run_with_th
     """On the working seed (a self-check) the visible tests compare with the values recorded in the student package:
     with those values moved off, the reference fails them. Graded (another seed), the judge computes what they are
     compared with on the grading seed's draw, so the recorded file decides nothing."""
-    from dgmlab import probes, wire
+    from dgmlab import probes
+    from dgmlab.probes import wire
 
     ns, spec = _p1_reference(), probes.spec_for("hw4_gans", "p1_generator_tests")
     recorded = probes.expected("hw4_gans", "p1_generator_tests")
@@ -861,12 +867,12 @@ def _student_package_functions():
     import inspect
     import pkgutil
 
-    from dgmlab import artifacts, checks
-    from dgmlab.probes import hw4_gans
+    from dgmlab import artifacts
+    from dgmlab.probes import asserts, hw4_gans
 
     parts = [importlib.import_module(f"{hw4_gans.__name__}.{m.name}") for m in pkgutil.iter_modules(hw4_gans.__path__)]
     assert len(parts) == 7, "common and one module per part"
-    return [f for module in (artifacts, checks, hw4_gans, *parts) for name, f in sorted(vars(module).items())
+    return [f for module in (artifacts, asserts, hw4_gans, *parts) for name, f in sorted(vars(module).items())
             if not name.startswith("_") and inspect.isfunction(f) and f.__module__ == module.__name__]
 
 
@@ -897,7 +903,7 @@ def test_the_rest_of_the_student_package_cannot_be_called_as_a_forward_pass():
 
 @pytest.mark.parametrize("f", _callable_as_a_forward_pass())
 def test_no_callable_of_the_student_package_answers_a_network_cell(f):
-    """Issue 55: every public function of dgmlab.artifacts, dgmlab.checks and dgmlab.probes.hw4_gans that takes two or
+    """Issue 55: every public function of dgmlab.artifacts, dgmlab.probes.asserts and dgmlab.probes.hw4_gans that takes two or
     three arguments, called as a network's forward pass (``f(tensors, x)``, with the labels for P3's networks), earns
     what the blank earns, 0, on each of hw4's four network cells: the networks as a computation are the grader's."""
     for cell in NETWORK_CELLS:

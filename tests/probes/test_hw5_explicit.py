@@ -388,8 +388,9 @@ def _forged_now(cell, seed):
 def test_forged_probe_data_earns_nothing(cell, forge):
     """Red team F1: the grade compares the student's outputs on the grader's seeded weights and images with what
     the grader computes itself, so typed-in facts (masks, gradient patterns, shapes) earn nothing."""
-    from dgmlab import probes, wire
+    from dgmlab import probes
     from dgmlab.grading.judge import judging
+    from dgmlab.probes import wire
 
     seed = 4242
     data = forge(cell) if forge is _forged_f1 else forge(cell, seed)
@@ -412,7 +413,8 @@ CONVERTED = ("q1_steps_tests", "q4_frechet_tests", "p1_masked_conv_tests", "p1_m
 def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed(ref, cell, seed):
     """The reference earns every visible point on the working seed (against the recorded values) and on another seed
     (against the grader's references on that draw), and with the hidden tests every point."""
-    from dgmlab import probes, wire
+    from dgmlab import probes
+    from dgmlab.probes import wire
 
     if cell.startswith("q1"):
         ns = _builder().reference_namespace(("imports", "q1_discriminative", "q1_generative", "q1_steps"))
@@ -428,7 +430,8 @@ def test_the_reference_earns_every_point_of_a_converted_cell_on_any_grading_seed
 def test_a_visible_test_compares_the_working_values_with_the_recorded_ones(ref):
     """In a self-check (the working seed) the coupling layer's visible tests compare its values with the recorded
     ones: z moved by 1e-3 fails the forward test alone, and the recorded file is what it was compared with."""
-    from dgmlab import probes, wire
+    from dgmlab import probes
+    from dgmlab.probes import wire
 
     spec = probes.spec_for("hw5_explicit", "p2_coupling_tests")
     data = wire.loads(wire.dumps(probes.run_probe(spec, (ref["CouplingLayer"],), probes.WORKING_SEED)))
@@ -466,7 +469,7 @@ def test_the_kit_ships_no_minimiser_table():
     answers theta* = 0.3 whatever the seed)."""
     from importlib import resources
 
-    from dgmlab import wire
+    from dgmlab.probes import wire
 
     recorded = wire.loads(resources.files("dgmlab.probes.hw5_explicit").joinpath("expected.json").read_text())
     assert "q3_theta_star_tests" not in recorded
@@ -493,7 +496,8 @@ def test_the_weights_cells_state_the_bars_their_visible_checks_test():
 def test_a_network_without_the_stated_parameters_is_told_so_not_that_its_code_raised(cell, name):
     """issue 54: the kit's loader, not the student's code, finds a network without the docstring's parameters; the
     hint says what differs and never "your code raised"."""
-    from dgmlab import probes, wire
+    from dgmlab import probes
+    from dgmlab.probes import wire
 
     class Unstated(torch.nn.Module):
         def __init__(self, *args):
@@ -547,7 +551,8 @@ def test_a_self_check_without_the_grader_loads_the_file_into_the_students_own_cl
 # ---------------------------------------------------------------------- issue 54 (student54): points and hints
 def _visible(cell, *objects):
     """``(earned, printed)``: a self-check of ``cell`` on the working seed (visible tests only)."""
-    from dgmlab import probes, wire
+    from dgmlab import probes
+    from dgmlab.probes import wire
 
     spec = probes.spec_for("hw5_explicit", cell)
     data = wire.loads(wire.dumps(probes.run_probe(spec, objects, probes.WORKING_SEED)))

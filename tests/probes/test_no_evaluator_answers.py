@@ -9,9 +9,10 @@ import pytest
 import sympy as sp
 
 from conftest import homework_builders
-from dgmlab import checks, probes, wire
+from dgmlab import probes
 from dgmlab.authoring.proofs import _grade_id
 from dgmlab.grading.judge import judge
+from dgmlab.probes import asserts, wire
 
 
 def _payload(marker):
@@ -99,11 +100,11 @@ def test_a_correct_answer_still_passes_where_the_string_failed():
     assert result.earned == result.points, result.lines
 
 
-# ------------------------------------------------------------------ checks.as_sympy
+# ------------------------------------------------------------------ asserts.as_sympy
 @pytest.mark.parametrize("value", ["x + 1", "__import__('os')", b"1", None, [sp.Integer(1)], {"a": 1}, object()])
 def test_as_sympy_refuses_what_is_not_a_number_or_sympy(value):
-    with pytest.raises(checks.CheckError, match=f"expected f to be a sympy expression, got {type(value).__name__}"):
-        checks.as_sympy(value, "f")
+    with pytest.raises(asserts.CheckError, match=f"expected f to be a sympy expression, got {type(value).__name__}"):
+        asserts.as_sympy(value, "f")
 
 
 def test_as_sympy_converts_plain_numbers_exactly():
@@ -112,25 +113,25 @@ def test_as_sympy_converts_plain_numbers_exactly():
     import numpy as np
 
     x = sp.Symbol("x")
-    assert checks.as_sympy(x + 1, "f") == x + 1
+    assert asserts.as_sympy(x + 1, "f") == x + 1
     m = sp.Matrix([x, 1])
-    assert checks.as_sympy(m, "f") is m
-    assert checks.as_sympy(3, "f") == sp.Integer(3) and isinstance(checks.as_sympy(3, "f"), sp.Integer)
-    assert checks.as_sympy(np.int64(10 ** 12), "f") == sp.Integer(10 ** 12)
-    assert checks.as_sympy(Fraction(1, 3), "f") == sp.Rational(1, 3)
-    assert checks.as_sympy(0.5, "f") == sp.Float(0.5) and isinstance(checks.as_sympy(np.float64(0.5), "f"), sp.Float)
-    assert checks.as_sympy(True, "f") is sp.true
-    assert checks.as_sympy(1 + 2j, "f") == sp.Float(1) + sp.Float(2) * sp.I
+    assert asserts.as_sympy(m, "f") is m
+    assert asserts.as_sympy(3, "f") == sp.Integer(3) and isinstance(asserts.as_sympy(3, "f"), sp.Integer)
+    assert asserts.as_sympy(np.int64(10 ** 12), "f") == sp.Integer(10 ** 12)
+    assert asserts.as_sympy(Fraction(1, 3), "f") == sp.Rational(1, 3)
+    assert asserts.as_sympy(0.5, "f") == sp.Float(0.5) and isinstance(asserts.as_sympy(np.float64(0.5), "f"), sp.Float)
+    assert asserts.as_sympy(True, "f") is sp.true
+    assert asserts.as_sympy(1 + 2j, "f") == sp.Float(1) + sp.Float(2) * sp.I
 
 
 def test_the_sympy_helpers_refuse_strings_instead_of_evaluating_them(tmp_path):
     marker = tmp_path / "pwned"
     evil = _payload(marker)
-    for call in (lambda: checks.has_float(evil), lambda: checks.sympy_gap(evil, sp.Integer(1), [{}]),
-                 lambda: checks.sympy_gap(sp.Integer(1), evil, [{}]), lambda: checks.sympy_equivalent(evil, 1),
-                 lambda: checks.assert_sympy_equal(sp.Integer(1), evil)):
-        with pytest.raises(checks.CheckError, match="got str"):
+    for call in (lambda: asserts.has_float(evil), lambda: asserts.sympy_gap(evil, sp.Integer(1), [{}]),
+                 lambda: asserts.sympy_gap(sp.Integer(1), evil, [{}]), lambda: asserts.sympy_equivalent(evil, 1),
+                 lambda: asserts.assert_sympy_equal(sp.Integer(1), evil)):
+        with pytest.raises(asserts.CheckError, match="got str"):
             call()
     assert not marker.exists()
-    assert checks.sympy_gap(sp.Rational(1, 3), 1 / sp.Integer(3), [{}]) == 0
-    assert checks.has_float(sp.Matrix([sp.Float(0.5)])) and not checks.has_float(sp.Rational(1, 2))
+    assert asserts.sympy_gap(sp.Rational(1, 3), 1 / sp.Integer(3), [{}]) == 0
+    assert asserts.has_float(sp.Matrix([sp.Float(0.5)])) and not asserts.has_float(sp.Rational(1, 2))

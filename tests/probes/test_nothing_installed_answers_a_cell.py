@@ -37,9 +37,10 @@ import tomllib
 import torch
 
 from conftest import ROOT, homework_builders
-from dgmlab import probes, wire
+from dgmlab import probes
 from dgmlab.authoring.percent import read_cells
 from dgmlab.authoring.proofs import bound_names
+from dgmlab.probes import wire
 
 SEED = 4242  # a grading seed: not the working one, so visible tests compare with the grader's references
 TIME_LIMIT = 60  # seconds one grading may take in its child (the slowest reference probe takes a few)

@@ -18,11 +18,11 @@ def _outcome(fn, *args, **kwargs) -> str:
 
 
 def _close_or_hint(value, expected, hint, **kwargs):
-    """``checks.assert_close(value, expected, **kwargs)``, the hint (a full clause starting ": ", or "") after its
+    """``asserts.assert_close(value, expected, **kwargs)``, the hint (a full clause starting ": ", or "") after its
     message, so it reads as its own sentence and not as part of the value's name."""
-    from dgmlab import checks
+    from dgmlab.probes import asserts
 
     try:
-        checks.assert_close(value, expected, **kwargs)
-    except checks.CheckError as exc:
-        raise checks.CheckError(f"{exc}{hint}") from None
+        asserts.assert_close(value, expected, **kwargs)
+    except asserts.CheckError as exc:
+        raise asserts.CheckError(f"{exc}{hint}") from None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     _torch,  # lazy imports
@@ -17,7 +17,7 @@ from dgmlab.probes import (
     working,
 )
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import _close_or_hint, _outcome
 
@@ -142,7 +142,7 @@ def test_1d_affine_matches_torch_normal(v, ref):
     # f(z) = a z + c on a standard normal: x is N(c, a^2), whose density torch's Normal gives by another route
     torch, w = _torch(), working(v)
     x, out = w.inputs, w.on_1d_affine
-    checks.assert_tensor(out, "flow_log_prob(x, flow, base)", shape=(7,))
+    asserts.assert_tensor(out, "flow_log_prob(x, flow, base)", shape=(7,))
     assert bool(torch.isfinite(out).all()), \
         ("expected finite log-densities on an invertible affine flow, found NaN or inf: that usually means "
          "log|det J| was taken of a negative or zero number (use log_abs_det_jacobian)")
@@ -164,7 +164,7 @@ def test_2d_exp_flow_matches_independent_lognormals(v, ref):
     if isinstance(out, torch.Tensor) and out.shape == flipped.shape and \
             torch.allclose(out.double(), flipped, atol=1e-4):
         _close_or_hint(out, want, ": the log-determinant term has the wrong sign", rtol=1e-5, atol=1e-5, name=name)
-    checks.assert_close(out, want, rtol=1e-5, atol=1e-5, name=f"{name} (base.log_prob at f^-1(x)?)")
+    asserts.assert_close(out, want, rtol=1e-5, atol=1e-5, name=f"{name} (base.log_prob at f^-1(x)?)")
 
 
 def _sample_inputs(seed):
@@ -183,7 +183,7 @@ def _flow_sample_probe(o, x):
 
 @points(0.5)
 def test_shape(v, ref):
-    checks.assert_tensor(v.five, "flow_sample(5, flow, base)", shape=(5, 2))
+    asserts.assert_tensor(v.five, "flow_sample(5, flow, base)", shape=(5, 2))
 
 
 @points(1)
@@ -193,7 +193,7 @@ def test_exp_flow_samples_follow_the_lognormal(v, ref):
     x = v.exp_40000.squeeze(1).double()
     q = torch.quantile(x, torch.tensor([0.1, 0.5, 0.9], dtype=torch.float64))
     want = ref["exp_quantiles"]
-    checks.assert_close(q, want, rtol=0.03, atol=0, name="quantiles of exp-flow samples (noise from base?)")
+    asserts.assert_close(q, want, rtol=0.03, atol=0, name="quantiles of exp-flow samples (noise from base?)")
 
 
 CHECKS = [

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import CheckSpec, _sp, _torch, attempt, on_working, with_working, working  # lazy imports
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 
 # ------------------------------------------------------------------ Q2: the notebook's symbols
@@ -34,11 +34,11 @@ def test_are_expressions_in_the_right_symbols(v, ref):
     s = symbols()
     x, theta, theta0, sigma_g, sigma_data, eps = (s[k] for k in ("x", "theta", "theta0", "sigma_g", "sigma_data",
                                                                  "eps"))
-    checks.assert_sympy_expr(v.kl_integrand, "kl_integrand", symbols=[x, theta, theta0, sigma_g, sigma_data])
+    asserts.assert_sympy_expr(v.kl_integrand, "kl_integrand", symbols=[x, theta, theta0, sigma_g, sigma_data])
     assert x in v.kl_integrand.free_symbols, \
         "expected kl_integrand to depend on x (it is integrated over x); found no x in it"
-    checks.assert_sympy_expr(v.kl_general, "kl_general", symbols=[theta, theta0, sigma_g, sigma_data])
-    checks.assert_sympy_expr(v.kl_gaussians, "kl_gaussians", symbols=[theta, theta0, eps])
+    asserts.assert_sympy_expr(v.kl_general, "kl_general", symbols=[theta, theta0, sigma_g, sigma_data])
+    asserts.assert_sympy_expr(v.kl_gaussians, "kl_gaussians", symbols=[theta, theta0, eps])
 
 
 @points(0.5)
@@ -157,7 +157,7 @@ def _smooth_limits(v, ref):
 def test_limit_of_an_expression_continuous_at_zero(v, ref):
     sp = _sp()
     (got, _), (want, _) = _smooth_limits(v, ref)
-    assert sp.simplify(checks.as_sympy(got, "the first limit kl_limits returns") - want) == 0, \
+    assert sp.simplify(asserts.as_sympy(got, "the first limit kl_limits returns") - want) == 0, \
         (f"for a kl that is continuous at eps = 0 (a (theta - theta0)^2 (1 + eps) + b eps theta) the first limit "
          f"{got} is wrong: substitute theta and theta0, then take the limit eps -> 0+")
 
@@ -166,7 +166,7 @@ def test_limit_of_an_expression_continuous_at_zero(v, ref):
 def test_derivative_limit_of_an_expression_continuous_at_zero(v, ref):
     sp = _sp()
     (_, got), (_, want) = _smooth_limits(v, ref)
-    got = checks.as_sympy(got, "the derivative limit kl_limits returns")
+    got = asserts.as_sympy(got, "the derivative limit kl_limits returns")
     hint = ("that is the derivative with respect to theta0; take it with respect to theta, the generator's "
             "parameter" if want != 0 and sp.simplify(got + want) == 0 else
             "take the derivative with respect to theta (not theta0 or eps)")
@@ -201,7 +201,7 @@ def _combined_probe(o, x):
 
 @points(0.5)
 def test_returns_a_scalar(v, ref):
-    checks.assert_tensor(v.at_four_halves, "combined_generator_loss(d)", shape=())
+    asserts.assert_tensor(v.at_four_halves, "combined_generator_loss(d)", shape=())
 
 
 @points(0.5)
@@ -249,13 +249,13 @@ def test_value_at_moderate_eps(v, ref):
     got, wants = w.at_moderate_eps, ref["moderate"]
     assert len(got) == len(w.inputs.moderate) == len(wants), "expected one value per call"
     for (t, t0, s), value, want in zip(w.inputs.moderate, got, wants, strict=True):
-        checks.assert_close(value, want, rtol=1e-5, atol=1e-7, name=f"JS at theta={t}, eps={s}")
+        asserts.assert_close(value, want, rtol=1e-5, atol=1e-7, name=f"JS at theta={t}, eps={s}")
 
 
 @points(1)
 def test_zero_for_equal_means(v, ref):
     out = v.at_equal_means
-    checks.assert_tensor(out, "js_divergence(...)", shape=())
+    asserts.assert_tensor(out, "js_divergence(...)", shape=())
     got = float(out)
     hint = ""
     if abs(got + math.log(2)) < 1e-4:
@@ -279,7 +279,7 @@ def _w1_probe(o, x):
 
 @points(0.5)
 def test_w1_zero_for_equal_means(v, ref):
-    checks.assert_close(v.at_equal_means, 0.0, atol=1e-12, reveal=True,
+    asserts.assert_close(v.at_equal_means, 0.0, atol=1e-12, reveal=True,
                         name="W1 of two identical Gaussians (expected 0)")
 
 

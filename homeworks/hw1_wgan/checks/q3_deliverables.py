@@ -7,7 +7,7 @@ loads it into the kit's own ``Generator`` (:func:`wgan_networks_generator`) and 
 """
 from __future__ import annotations
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     TestFailure,
@@ -19,7 +19,7 @@ from dgmlab.probes import (
     working,
 )
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import _outcome
 
@@ -109,12 +109,12 @@ def _samples_probe(o, x):
 def test_shape_and_range(v, ref):
     out = working(v).ten
     torch = _torch()
-    checks.assert_tensor(out, "sample_generator(tiny generator, n=10, z_dim=8)", shape=(10, 1, 28, 28),
+    asserts.assert_tensor(out, "sample_generator(tiny generator, n=10, z_dim=8)", shape=(10, 1, 28, 28),
                          dtype=torch.float32)
     assert out.min() >= -1 and out.max() <= 1, \
         (f"expected samples in [-1, 1] (the generator ends in tanh), found values in "
          f"[{float(out.min()):.3g}, {float(out.max()):.3g}]: return the generator's output unscaled")
-    checks.assert_close(out, ref["ten"], rtol=1e-5, atol=1e-6,
+    asserts.assert_close(out, ref["ten"], rtol=1e-5, atol=1e-6,
                         name="the generator's images of the noise torch.randn(n, z_dim) drawn from a torch.Generator "
                              "seeded with seed")
 
@@ -123,10 +123,10 @@ def test_shape_and_range(v, ref):
 def test_seeded(v, ref):
     w, want = working(v), ref
     seeded, x = w.seeded, w.inputs
-    checks.assert_close(seeded["first"], seeded["again"], atol=0, rtol=0, name="samples drawn twice with the same seed")
+    asserts.assert_close(seeded["first"], seeded["again"], atol=0, rtol=0, name="samples drawn twice with the same seed")
     for got, seed, images in ((seeded["first"], x.seed_a, want["six_of_seed_a"]),
                               (seeded["other_seed"], x.seed_b, want["six_of_seed_b"])):
-        checks.assert_close(got, images, rtol=1e-5, atol=1e-6,
+        asserts.assert_close(got, images, rtol=1e-5, atol=1e-6,
                             name=f"the samples of seed {seed} (noise from a torch.Generator seeded with it)")
 
 
@@ -137,8 +137,8 @@ def test_save_round_trip(v, ref):
     assert saved["exists"], "save_samples must write the file and return its path"
     y = saved["loaded"]
     assert isinstance(y, torch.Tensor), "save a torch tensor (torch.save), not another type"
-    checks.assert_tensor(y, "the saved samples", shape=(100, 1, 28, 28), dtype=torch.float32, requires_grad=False)
-    checks.assert_close(y, v.inputs.to_save, atol=0, rtol=0, name="the saved samples")
+    asserts.assert_tensor(y, "the saved samples", shape=(100, 1, 28, 28), dtype=torch.float32, requires_grad=False)
+    asserts.assert_close(y, v.inputs.to_save, atol=0, rtol=0, name="the saved samples")
 
 
 # ------------------------------------------------------------------ Q3 deliverable (b): scores
@@ -236,8 +236,8 @@ def _interpolate_probe(o, x):
 @points(1)
 def test_shape_and_endpoints_linear(v, ref):
     out, z0, z1 = v.linear_7, v.inputs.a0, v.inputs.a1
-    checks.assert_tensor(out, "interpolate(z0, z1, 7)", shape=(7, 5))
-    checks.assert_close(out[0], z0, atol=1e-6, name="the first row (expected z0)", reveal=True)
+    asserts.assert_tensor(out, "interpolate(z0, z1, 7)", shape=(7, 5))
+    asserts.assert_close(out[0], z0, atol=1e-6, name="the first row (expected z0)", reveal=True)
     gap = float((out[-1] - z1).norm())
     assert gap < 1e-5, \
         (f"expected the last row to be z1, found it {gap:.3g} away from z1: t must run from 0 to 1 "
@@ -247,7 +247,7 @@ def test_shape_and_endpoints_linear(v, ref):
 @points(1)
 def test_linear_is_evenly_spaced_on_the_segment(v, ref):
     out = working(v).linear_9
-    checks.assert_close(out[1:] - out[:-1], ref["linear_9_steps"], atol=1e-9,
+    asserts.assert_close(out[1:] - out[:-1], ref["linear_9_steps"], atol=1e-9,
                         name="consecutive differences of the linear path")
 
 
@@ -258,14 +258,14 @@ def test_slerp_endpoints_and_constant_angular_speed(v, ref):
     # add up to omega put every row on the short great-circle arc from z0 to z1
     torch, w = _torch(), working(v)
     z0, z1, out = w.inputs.s0, w.inputs.s1, w.slerp_6
-    checks.assert_tensor(out, "interpolate(..., method='slerp')", shape=(6, 8))
-    checks.assert_close(out[0], z0, atol=1e-8, name="first slerp row")
-    checks.assert_close(out[-1], z1, atol=1e-8, name="last slerp row")
-    checks.assert_close(out.norm(dim=1), z0.norm().expand(6), atol=1e-8,
+    asserts.assert_tensor(out, "interpolate(..., method='slerp')", shape=(6, 8))
+    asserts.assert_close(out[0], z0, atol=1e-8, name="first slerp row")
+    asserts.assert_close(out[-1], z1, atol=1e-8, name="last slerp row")
+    asserts.assert_close(out.norm(dim=1), z0.norm().expand(6), atol=1e-8,
                         name="norms along a slerp between vectors of equal norm (slerp keeps it; a straight line does not)")
     u = out / out.norm(dim=1, keepdim=True)
     ang = torch.arccos((u[1:] * u[:-1]).sum(1).clamp(-1, 1))
-    checks.assert_close(ang, ref["slerp_6_angles"], atol=1e-6,
+    asserts.assert_close(ang, ref["slerp_6_angles"], atol=1e-6,
                         name="angles between consecutive slerp steps (each a fifth of the angle between z0 and z1)")
 
 

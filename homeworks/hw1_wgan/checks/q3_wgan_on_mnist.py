@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     TestFailure,
@@ -19,7 +19,7 @@ from dgmlab.probes import (
     working,
 )
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import _close_or_hint
 
@@ -57,8 +57,8 @@ def _losses_probe(o, x):
 
 @points(0.5)
 def test_scalars(v, ref):
-    checks.assert_tensor(v.critic_at_zero, "critic_loss(...)", shape=())
-    checks.assert_tensor(v.generator_at_zero, "generator_loss(...)", shape=())
+    asserts.assert_tensor(v.critic_at_zero, "critic_loss(...)", shape=())
+    asserts.assert_tensor(v.generator_at_zero, "generator_loss(...)", shape=())
 
 
 @points(0.5)
@@ -81,13 +81,13 @@ def test_generator_loss_sign_on_one_score(v, ref):
 
 @points(1.5)
 def test_critic_loss_with_unequal_batches(v, ref):
-    checks.assert_close(working(v).critic_unequal_batches, ref["critic_unequal_batches"],
+    asserts.assert_close(working(v).critic_unequal_batches, ref["critic_unequal_batches"],
                         name="critic_loss on batches of 4 real and 2 fake scores (a mean of each batch?)")
 
 
 @points(0.75)
 def test_generator_loss_on_a_batch(v, ref):
-    checks.assert_close(working(v).generator_batch, ref["generator_batch"],
+    asserts.assert_close(working(v).generator_batch, ref["generator_batch"],
                         name="generator_loss on a batch of three scores (a batch mean?)")
 
 
@@ -175,7 +175,7 @@ def _penalty_probe(o, x):
 
 def _zero_for_a_unit_norm_linear_critic(v):
     out = v.unit_norm_linear
-    checks.assert_tensor(out, "gradient_penalty(...)", shape=())
+    asserts.assert_tensor(out, "gradient_penalty(...)", shape=())
     got = float(out)
     hint = ""
     if abs(got - 10.0) < 1e-3:
@@ -192,8 +192,8 @@ def _penalty_on_linear_critics(v, ref):
     # a linear critic's input gradient is its weight w, at every x_hat: the penalty is lam * (|w| - 1)^2
     _zero_for_a_unit_norm_linear_critic(v)  # takes points away only: 0 is also what a constant 0 gives
     want = ref["linear_per_lam"]
-    checks.assert_close(v.linear_lam_10, 10 * want, rtol=1e-5, name="penalty of a linear critic, lam=10")
-    checks.assert_close(v.linear_lam_2_5, 2.5 * want, rtol=1e-5, name="penalty of a linear critic, lam=2.5")
+    asserts.assert_close(v.linear_lam_10, 10 * want, rtol=1e-5, name="penalty of a linear critic, lam=10")
+    asserts.assert_close(v.linear_lam_2_5, 2.5 * want, rtol=1e-5, name="penalty of a linear critic, lam=2.5")
 
 
 @points(1.5)
@@ -291,7 +291,7 @@ def test_all_parameters_within_bounds(v, ref):
     for name, want in ref["clipped_at_0_05"].items():
         assert name in params, f"the clipped network has no parameter {name}"
         p = params[name]
-        checks.assert_tensor(p, name)
+        asserts.assert_tensor(p, name)
         assert float(p.abs().max()) <= 0.05 + 1e-7, \
             (f"expected every parameter in [-0.05, 0.05] after clip_weights(net, c=0.05), found {name} "
              f"reaching {float(p.abs().max()):.3g}"
@@ -474,7 +474,7 @@ def test_first_critic_update_descends_the_critic_loss(v, ref):
     _close_or_hint(got[0], want["critic"][0], hint, rtol=1e-4, atol=1e-5,
                    name="the critic's weight after one critic update with n_critic=1 (SGD, lr 0.05): w - lr * "
                         "(mean(fake) - mean(real)) on the first real batch and a batch of fresh noise")
-    checks.assert_close(got[1], want["critic"][1], rtol=1e-4, atol=1e-5, name="the critic's bias after that update")
+    asserts.assert_close(got[1], want["critic"][1], rtol=1e-4, atol=1e-5, name="the critic's bias after that update")
 
 
 @points(1.5)
@@ -483,7 +483,7 @@ def test_then_one_generator_update_through_the_updated_critic(v, ref):
     got = rec["generator_end"]
     assert len(got) == len(want["generator"]), "expected the generator's parameter tensors back"
     for g, w in zip(got, want["generator"], strict=True):
-        checks.assert_close(g, w, rtol=1e-4, atol=1e-6,
+        asserts.assert_close(g, w, rtol=1e-4, atol=1e-6,
                             name="the generator's parameters after the step (one SGD update descending "
                                  "-mean D(G(z)) through the updated critic, on fresh noise, gradients zeroed?)")
 

@@ -9,9 +9,9 @@ import numpy as np
 import sympy as sp
 import torch
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes.hw1_wgan import symbols
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 _S = symbols()  # the notebook's locked cell q2_symbols
 x, theta, theta0, eps, sigma_g, sigma_data = (_S[k] for k in ("x", "theta", "theta0", "eps", "sigma_g", "sigma_data"))
@@ -28,13 +28,13 @@ def _general_kl():
 
 @points(2)
 def test_general_kl_is_exact(v, ref):
-    checks.assert_sympy_equal(v.kl_general, _general_kl(), "kl_general")
+    asserts.assert_sympy_equal(v.kl_general, _general_kl(), "kl_general")
 
 @points(1)
 def test_equal_widths_give_the_closed_form(v, ref):
     # the printed equal-width form earns nothing by itself: it counts as the specialisation of kl_general
-    checks.assert_sympy_equal(v.kl_general, _general_kl(), "kl_general (kl_gaussians is graded as its specialisation)")
-    checks.assert_sympy_equal(v.kl_gaussians, (theta - theta0) ** 2 / (2 * eps ** 2), "kl_gaussians")
+    asserts.assert_sympy_equal(v.kl_general, _general_kl(), "kl_general (kl_gaussians is graded as its specialisation)")
+    asserts.assert_sympy_equal(v.kl_gaussians, (theta - theta0) ** 2 / (2 * eps ** 2), "kl_gaussians")
 
 
 # ------------------------------------------------------------------ q2_kl_limits_tests
@@ -59,21 +59,21 @@ def _removable(v, ref):
 def test_limit_where_eps_equal_zero_is_undefined(v, ref):
     got = v.removable
     assert isinstance(got, (tuple, list)) and len(got) == 2, "expected a pair"
-    assert sp.simplify(checks.as_sympy(got[0], "the limit") - _removable(v, ref)[0]) == 0, \
+    assert sp.simplify(asserts.as_sympy(got[0], "the limit") - _removable(v, ref)[0]) == 0, \
         "the limit of a kl that is 0/0 at eps = 0 is wrong (take the limit, do not substitute eps = 0)"
 
 @points(1)
 def test_derivative_limit_where_eps_equal_zero_is_undefined(v, ref):
     got = v.removable
     assert isinstance(got, (tuple, list)) and len(got) == 2, "expected a pair"
-    assert sp.simplify(checks.as_sympy(got[1], "the derivative limit") - _removable(v, ref)[1]) == 0, \
+    assert sp.simplify(asserts.as_sympy(got[1], "the derivative limit") - _removable(v, ref)[1]) == 0, \
         "the derivative limit of a kl that is 0/0 at eps = 0 is wrong"
 
 @points(0.5)
 def test_equal_means_give_zero_and_zero(v, ref):
     got = v.at_equal_means
     assert isinstance(got, (tuple, list)) and len(got) == 2, "expected a pair"
-    assert checks.as_sympy(got[0], "the limit") == 0 and checks.as_sympy(got[1], "the derivative limit") == 0, \
+    assert asserts.as_sympy(got[0], "the limit") == 0 and asserts.as_sympy(got[1], "the derivative limit") == 0, \
         "the limits at theta = theta0 are wrong"
 
 
@@ -82,14 +82,14 @@ def test_equal_means_give_zero_and_zero(v, ref):
 def test_value_on_a_fixed_batch(v, ref):
     d = v.inputs.batch
     want = torch.log(1 - d).mean() - torch.log(d).mean()
-    checks.assert_close(v.on_a_batch, want, rtol=1e-9, atol=1e-12,
+    asserts.assert_close(v.on_a_batch, want, rtol=1e-9, atol=1e-12,
                         name="combined_generator_loss(d) on a batch of eight (batch means?)")
 
 @points(1)
 def test_gradient_with_respect_to_d(v, ref):
     assert v.gradient is not None, "no gradient flows back to d (detached?)"
     dd = v.inputs.for_grad
-    checks.assert_close(v.gradient, (-1 / (1 - dd) - 1 / dd) / len(dd), rtol=1e-9, atol=1e-12,
+    asserts.assert_close(v.gradient, (-1 / (1 - dd) - 1 / dd) / len(dd), rtol=1e-9, atol=1e-12,
                         name="d loss / d D(x_i)")
 
 
@@ -109,12 +109,12 @@ def test_gradient_at_moderate_eps(v, ref):
     got = v.grad_at_eps_1["grad"]
     assert got is not None, "no gradient reached theta (detached?)"
     fd = (_reference_js(1.0 + 1e-4, 0.0, 1.0) - _reference_js(1.0 - 1e-4, 0.0, 1.0)) / 2e-4
-    checks.assert_close(got, fd, rtol=1e-3, atol=1e-6, name="dJS/dtheta at eps=1")
+    asserts.assert_close(got, fd, rtol=1e-3, atol=1e-6, name="dJS/dtheta at eps=1")
 
 @points(1.5)
 def test_saturates_at_log2_with_vanishing_gradient(v, ref):
     for got in v.at_tiny_eps:
-        checks.assert_close(got["value"], math.log(2), atol=1e-6, name="JS as eps -> 0")
+        asserts.assert_close(got["value"], math.log(2), atol=1e-6, name="JS as eps -> 0")
         assert got["grad"] is not None and abs(got["grad"]) < 1e-6, \
             "dJS/dtheta should vanish as eps -> 0 (theta != theta0)"
 
@@ -124,13 +124,13 @@ def test_saturates_at_log2_with_vanishing_gradient(v, ref):
 def test_value_is_the_shift_whatever_eps(v, ref):
     assert len(v.values) == len(v.inputs.cases), "expected one value per call"
     for (t, t0, s), got in zip(v.inputs.cases, v.values, strict=True):
-        checks.assert_close(got, abs(t - t0), rtol=1e-6, atol=1e-9, name=f"W1 at theta={t}, theta0={t0}, eps={s}")
+        asserts.assert_close(got, abs(t - t0), rtol=1e-6, atol=1e-9, name=f"W1 at theta={t}, theta0={t0}, eps={s}")
 
 @points(0.75)
 def test_gradient_keeps_unit_size_and_sign_as_eps_shrinks(v, ref):
     for (t, sign), got in zip([(1.0, 1.0), (-1.0, -1.0)], v.at_tiny_eps, strict=True):
         assert got["grad"] is not None, "no gradient reached theta (detached?)"
-        checks.assert_close(got["grad"], sign, atol=1e-6, name=f"dW1/dtheta at theta={t}")
+        asserts.assert_close(got["grad"], sign, atol=1e-6, name=f"dW1/dtheta at theta={t}")
 
 
 HIDDEN = {

@@ -7,7 +7,8 @@ import io
 
 import torch
 
-from dgmlab import artifacts, checks, metrics, runtime
+from dgmlab import artifacts, metrics, runtime
+from dgmlab.probes import asserts
 from dgmlab.probes.hw1_wgan import (
     CRITIC_BIAS,
     CRITIC_WEIGHT,
@@ -23,7 +24,7 @@ from dgmlab.probes.hw1_wgan import (
     tiny_critic,
     tiny_generator,
 )
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .references import seeded_noise
 
@@ -32,10 +33,10 @@ from .references import seeded_noise
 def test_gradients_flow_to_the_scores(v, ref):
     g = v.gradients
     assert g["real"] is not None and g["fake"] is not None, "critic_loss is detached from its inputs"
-    checks.assert_close(g["real"], torch.full((2,), -0.5), name="d critic_loss / d real_scores")
-    checks.assert_close(g["fake"], torch.full((4,), 0.25), name="d critic_loss / d fake_scores")
+    asserts.assert_close(g["real"], torch.full((2,), -0.5), name="d critic_loss / d real_scores")
+    asserts.assert_close(g["fake"], torch.full((4,), 0.25), name="d critic_loss / d fake_scores")
     assert g["generator"] is not None, "generator_loss is detached from its input"
-    checks.assert_close(g["generator"], torch.full((2,), -0.5), name="d generator_loss / d fake_scores")
+    asserts.assert_close(g["generator"], torch.full((2,), -0.5), name="d generator_loss / d fake_scores")
 
 
 # ------------------------------------------------------------------ q3_gradient_penalty_tests
@@ -49,7 +50,7 @@ def _reference(crit, real, fake, lam, alpha):
 def test_nonlinear_critic_matches_reference_with_given_alpha(v, ref):
     crit = tiny_critic(v.inputs.critic_seed)
     want = _reference(crit, v.inputs.real7, v.inputs.fake7, 10.0, v.inputs.alpha7).detach()
-    checks.assert_close(v.tiny_with_alpha, want, rtol=1e-5, atol=1e-6, name="penalty of a small tanh critic (alpha given)")
+    asserts.assert_close(v.tiny_with_alpha, want, rtol=1e-5, atol=1e-6, name="penalty of a small tanh critic (alpha given)")
 
 @points(2)
 def test_differentiable_with_respect_to_the_critic(v, ref):
@@ -61,7 +62,7 @@ def test_differentiable_with_respect_to_the_critic(v, ref):
     assert len(got) == len(want), "expected a gradient for each critic parameter"
     for g, w in zip(got, want, strict=True):
         assert g is not None, "a critic parameter gets no gradient from the penalty"
-        checks.assert_close(g, w, rtol=1e-4, atol=1e-6, name="d penalty / d critic parameters")
+        asserts.assert_close(g, w, rtol=1e-4, atol=1e-6, name="d penalty / d critic parameters")
 
 
 # ------------------------------------------------------------------ q3_clip_weights_tests
@@ -77,7 +78,7 @@ def test_in_place_so_the_optimizer_still_sees_the_parameters(v, ref):
     opt.step()
     for name, p in net.named_parameters():
         assert name in v.in_place, "the clipped network lost a parameter"
-        checks.assert_close(v.in_place[name], p.detach(), rtol=1e-5, atol=1e-6,
+        asserts.assert_close(v.in_place[name], p.detach(), rtol=1e-5, atol=1e-6,
                             name="parameters after clipping and one step of the optimizer made before (clamped in "
                                  "place, so the optimizer still holds them?)")
 
@@ -120,7 +121,7 @@ def _same_networks(v, ref, run, what):
         got = rec[f"{name}_end"]
         assert len(got) == len(want[name]), f"the {name}'s parameters were not handed back"
         for g, w in zip(got, want[name], strict=True):
-            checks.assert_close(g, w, rtol=1e-4, atol=1e-6, name=f"the {name}'s parameters after the step ({what})")
+            asserts.assert_close(g, w, rtol=1e-4, atol=1e-6, name=f"the {name}'s parameters after the step ({what})")
 
 @points(2)
 def test_critic_and_generator_with_the_penalty(v, ref):
@@ -158,9 +159,9 @@ def test_no_gradient_and_mode_restored(v, ref):
         want = net.eval()(seeded_noise(6, 8, v.inputs.seed_a))
         want_after = net.train()(v.inputs.z_after)
     assert not v.modes["requires_grad"], "samples must not require grad (sample under torch.no_grad())"
-    checks.assert_close(v.modes["samples"], want, rtol=1e-5, atol=1e-5,
+    asserts.assert_close(v.modes["samples"], want, rtol=1e-5, atol=1e-5,
                         name="samples of a generator with BatchNorm (in eval mode while sampling?)")
-    checks.assert_close(v.modes["after"], want_after, rtol=1e-5, atol=1e-5,
+    asserts.assert_close(v.modes["after"], want_after, rtol=1e-5, atol=1e-5,
                         name="the generator's images after sampling (its training mode restored?)")
 
 
@@ -170,17 +171,17 @@ def test_values_match_dgmlab(v, ref):
     x = real_digits(200)[torch.tensor(v.inputs.rows_200)]
     out = v.on_200
     mean, std = metrics.mnist_score(x)
-    checks.assert_close(out["mnist_score"], float(mean), rtol=1e-6,
+    asserts.assert_close(out["mnist_score"], float(mean), rtol=1e-6,
                         name="'mnist_score' (mnist_score returns (mean, std) in that order)")
-    checks.assert_close(out["mnist_score_std"], float(std), rtol=1e-6, atol=1e-9, name="'mnist_score_std'")
-    checks.assert_close(out["mnist_frechet"], float(metrics.mnist_frechet_distance(x)), rtol=1e-6,
+    asserts.assert_close(out["mnist_score_std"], float(std), rtol=1e-6, atol=1e-9, name="'mnist_score_std'")
+    asserts.assert_close(out["mnist_frechet"], float(metrics.mnist_frechet_distance(x)), rtol=1e-6,
                         name="'mnist_frechet'")
 
 
 # ------------------------------------------------------------------ q3_interpolate_tests
 @points(0.5)
 def test_slerp_keeps_the_norm_between_equal_norm_vectors(v, ref):
-    checks.assert_close(v.slerp_orthogonal.norm(dim=1), torch.full((5,), v.inputs.radius, dtype=torch.float64), atol=1e-8,
+    asserts.assert_close(v.slerp_orthogonal.norm(dim=1), torch.full((5,), v.inputs.radius, dtype=torch.float64), atol=1e-8,
                         name="norms along a slerp between orthogonal vectors of equal norm")
 
 @points(0.5)
@@ -189,7 +190,7 @@ def test_slerp_of_parallel_vectors_is_finite(v, ref):
     assert len(v.slerp_parallel) == 2, "expected one path per call"
     for z1, out in zip([z0.clone(), 2 * z0], v.slerp_parallel, strict=True):
         assert torch.isfinite(out).all(), "slerp between parallel vectors must not return NaN"
-        checks.assert_close(out[1], (z0 + z1) / 2, atol=1e-6, name="midpoint of a slerp between parallel vectors")
+        asserts.assert_close(out[1], (z0 + z1) / 2, atol=1e-6, name="midpoint of a slerp between parallel vectors")
 
 
 # ------------------------------------------------------------------ q3_samples_quality_tests

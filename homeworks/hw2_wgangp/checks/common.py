@@ -9,10 +9,9 @@ from __future__ import annotations
 import functools
 import math
 
-from dgmlab import checks
-from dgmlab.probes import WORKING_SEED, _np, _sp, _torch, attempt, on_working, usable, working  # lazy imports
+from dgmlab.probes import WORKING_SEED, _np, _sp, _torch, asserts, attempt, on_working, usable, working  # lazy imports
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 
 def symbols() -> dict:
@@ -205,7 +204,7 @@ def _conjugate_inputs(seed, salt, low, high):
 
 def _conjugate_at(expr, symbol, value, name):
     sp = _sp()
-    found = checks.as_sympy(expr, name).subs(symbol, sp.Float(value, 15))
+    found = asserts.as_sympy(expr, name).subs(symbol, sp.Float(value, 15))
     assert not found.free_symbols, \
         (f"expected a number at {symbol} = {value:g}, found {found}: {name} still contains "
          f"{sorted(map(str, found.free_symbols))} (substitute the maximising u back into {symbol}*u - f(u))")
@@ -217,7 +216,7 @@ def _conjugate_at_points(v, ref, name, symbol, definition, slip):
     points against the grader's numerical supremum ``definition``; ``slip(got, value)``: a hint for a usual slip,
     or ""."""
     expr, x = getattr(v, name), symbols()[symbol]
-    checks.assert_sympy_expr(expr, name, symbols=[x])
+    asserts.assert_sympy_expr(expr, name, symbols=[x])
     for value, want in zip(v.inputs.working["points"], ref["at_points"], strict=True):
         got = _conjugate_at(expr, x, value, name)
         hint = slip(got, value)
@@ -292,7 +291,7 @@ def _critic_at_points(v, ref, name, inverted, why):
     density ratio upside down) computes, and ``why``: where the right ratio comes from."""
     w = working(v)
     got = w.critic_at_points
-    checks.assert_tensor(got, f"{name}(log_p, log_q)(x)", shape=(5,))
+    asserts.assert_tensor(got, f"{name}(log_p, log_q)(x)", shape=(5,))
     want = ref["critic_at_points"]
     if _allclose(got, want):
         return
@@ -453,7 +452,7 @@ def _same_as_the_given_block(got, x, i, want, what):
     assert shape == tuple(want.shape), \
         (f"{what}: on a {tuple(x['block_first' if i == 0 else 'block_rest'].shape[-2:])} map it gives shape {shape}, "
          f"not {tuple(want.shape)} (its stride?)")
-    checks.assert_close(got, want, rtol=1e-4, atol=1e-5,
+    asserts.assert_close(got, want, rtol=1e-4, atol=1e-5,
                         name=f"{what} with the check's weights (its stride, batchnorm=False?)")
 
 
@@ -489,7 +488,7 @@ def _scores_test(cell: str, weight: float, network: str):
     def test_scores_with_the_checks_weights(v, ref):
         torch, w = _torch(), working(v)
         got, want = w.scores, ref
-        checks.assert_tensor(got, f"the scores of {network}", shape=(5,))
+        asserts.assert_tensor(got, f"the scores of {network}", shape=(5,))
         if bool(torch.allclose(got, want["scores"], rtol=1e-4, atol=1e-4)):
             return
         hint = next((f": {say}" for name, say in _CRITIC_SLIPS

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import CheckSpec, with_working
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import (
     _conjugate_at_points,
@@ -42,7 +42,7 @@ def test_rkl_optimal_critic_maximises_the_objective(v, ref):
 
 @points(0.25)
 def test_rkl_constant_critic_gives_zero(v, ref):
-    checks.assert_tensor(v.constant_critic, "rkl_objective(...)", shape=())
+    asserts.assert_tensor(v.constant_critic, "rkl_objective(...)", shape=())
     got = float(v.constant_critic)
     hint = ""
     if math.isnan(got):
@@ -73,7 +73,7 @@ def test_rkl_value_on_two_points(v, ref):
 @points(0.25)
 def test_optimal_critic_is_minus_one_when_p_equals_q(v, ref):
     out = v.critic_when_equal
-    checks.assert_tensor(out, "d_star(x)", shape=(5,))
+    asserts.assert_tensor(out, "d_star(x)", shape=(5,))
     hint = ": the reverse-KL critic is negative everywhere" if bool((out > 0).all()) else ""
     assert bool(((out + 1).abs() < 1e-9).all()), \
         f"when p = q the optimal critic is -1 everywhere; found {[round(float(c), 4) for c in out]}{hint}"

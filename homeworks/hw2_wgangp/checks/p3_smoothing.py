@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks, wire
+from dgmlab.probes import asserts
+from dgmlab.probes import wire
 from dgmlab.probes import (
     CheckSpec,
     _np,  # lazy imports
@@ -14,7 +15,7 @@ from dgmlab.probes import (
     with_working,
     working,
 )
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import _on_working, _rng
 
@@ -58,7 +59,7 @@ def test_returns_two_floats_and_zero_without_noise(v, ref):
         f"expected a tuple (emd, identity_cost), found {form['length']} values ({', '.join(form['types'])})"
     assert all(form["floats"]), \
         f"expected two Python floats, found {form['types']} (wrap them with float(...))"
-    checks.assert_close(np.array(v.zero_noise, dtype=np.float64), np.zeros(2), atol=1e-6, name="costs with eps = 0",
+    asserts.assert_close(np.array(v.zero_noise, dtype=np.float64), np.zeros(2), atol=1e-6, name="costs with eps = 0",
                         reveal=True)
 
 

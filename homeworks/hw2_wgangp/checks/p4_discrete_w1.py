@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     _np,  # lazy imports
@@ -15,7 +15,7 @@ from dgmlab.probes import (
     with_working,
     working,
 )
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import _on_working, _rng, random_metric_problem
 
@@ -234,7 +234,7 @@ def test_distance_to_itself_is_zero(v, ref):
     value, plan = _solved(v.to_itself, v.inputs, v.inputs.self_p, v.inputs.self_p, "W1(p, p)")
     assert isinstance(value, float), f"expected the value as a Python float, found {type(value).__name__}"
     assert plan.shape == (4, 4), f"expected a 4 x 4 plan, found shape {plan.shape}"
-    checks.assert_close(value, 0.0, atol=1e-8, name="W1(p, p)", reveal=True)
+    asserts.assert_close(value, 0.0, atol=1e-8, name="W1(p, p)", reveal=True)
 
 
 @points(0.25)
@@ -267,7 +267,7 @@ def test_matches_pot_and_returns_a_valid_plan(v, ref):
         value, plan = _solved(found, w.inputs, p, q, f"the problem with n={n}")
         assert abs(float(value) - want) < 1e-7, \
             f"n={n}: the LP value is not the optimal transport cost (check the marginal constraints)"
-        checks.assert_coupling(np.asarray(plan), p, q, atol=1e-7, name="the returned plan")
+        asserts.assert_coupling(np.asarray(plan), p, q, atol=1e-7, name="the returned plan")
         assert abs(float(np.sum(np.asarray(plan) * C)) - float(value)) < 1e-7, "the plan's cost is not the value"
 
 

@@ -13,7 +13,7 @@ from dgmlab.probes import (
     _torch,  # lazy imports
     remembered,
 )
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import SEED_DIM, given_mnist_generator
 

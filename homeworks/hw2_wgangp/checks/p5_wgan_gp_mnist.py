@@ -5,7 +5,8 @@ P5(g), graded from the handed-in weights, is in :mod:`.p5_deliverables`.
 """
 from __future__ import annotations
 
-from dgmlab import checks, wire
+from dgmlab.probes import asserts
+from dgmlab.probes import wire
 from dgmlab.probes import (
     CheckSpec,
     _torch,  # lazy imports
@@ -15,7 +16,7 @@ from dgmlab.probes import (
     working,
 )
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import (
     OPT_STEPS,
@@ -150,7 +151,7 @@ def _linear_hint(got, case):
 
 def _zero_for_a_unit_slope_critic(v, ref):
     gp = v.unit_slope
-    checks.assert_tensor(gp, "gradient_penalty(...)", shape=())
+    asserts.assert_tensor(gp, "gradient_penalty(...)", shape=())
     got = float(gp)
     assert abs(got) < 1e-5, \
         (f"a linear critic with gradient norm 1 everywhere has penalty (1 - 1)^2 = 0, "
@@ -199,7 +200,7 @@ def test_slope_two_critic_gives_one(v, ref):
 def test_no_lambda_inside_and_batch_mean(v, ref):
     w = working(v)
     n = w.inputs.norm_c
-    checks.assert_close(w.slope_three, ref["slope_three"], atol=1e-4,
+    asserts.assert_close(w.slope_three, ref["slope_three"], atol=1e-4,
                         name=f"penalty of a linear critic with gradient norm {n:g} everywhere "
                              "(no lambda inside, a mean over the batch)")
 
@@ -213,7 +214,7 @@ def test_penalty_is_connected_to_the_critic(v, ref):
         ("gradient_penalty is not differentiable with respect to the critic's parameters, as the statement requires "
          "(it is part of the critic's loss): take the input gradient with create_graph=True, and do not detach it "
          "or call .item()")
-    checks.assert_close(got, ref["connected"], rtol=1e-4, atol=1e-5,
+    asserts.assert_close(got, ref["connected"], rtol=1e-4, atol=1e-5,
                         name="the penalty's gradient in a linear critic's weights (create_graph=True, not detached?)")
 
 
@@ -253,8 +254,8 @@ def _losses_probe(o, x):
 
 
 def _scalars(v):
-    checks.assert_tensor(v.scalar_critic, "critic_loss(...)", shape=())
-    checks.assert_tensor(v.scalar_generator, "generator_loss(...)", shape=())
+    asserts.assert_tensor(v.scalar_critic, "critic_loss(...)", shape=())
+    asserts.assert_tensor(v.scalar_generator, "generator_loss(...)", shape=())
 
 
 @points(1)
@@ -291,7 +292,7 @@ def test_generator_loss_value(v, ref):
 @points(0.5)
 def test_critic_loss_uses_lam(v, ref):
     # a critic whose penalty is exactly 1, called with lam=0.5 (the working seed's batch)
-    checks.assert_close(working(v).with_lam, ref["with_lam"], atol=1e-3,
+    asserts.assert_close(working(v).with_lam, ref["with_lam"], atol=1e-3,
                         name="critic_loss with lam=0.5 when the penalty is 1")
 
 
@@ -350,7 +351,7 @@ def _first_step(x, after, network, wanted, lr, what):
             hint = f": {what} holds {n}, a parameter of the other network"
         elif n.startswith(network) and not moved:
             hint = f": {what} does not hold {n}"
-        checks.assert_close(after[n], want, rtol=0, atol=lr * 1e-3,
+        asserts.assert_close(after[n], want, rtol=0, atol=lr * 1e-3,
                             name=f"{n} after one step of {what} (Adam's first step is -lr * sign(gradient)){hint}")
 
 
@@ -505,7 +506,7 @@ def _critic_update_descends(v, ref):
         assert torch.equal(out["generator"][n], case[n]), "critic_step changed the generator"
     want = ref["fresh_critic"]
     for n in ("w", "b"):
-        checks.assert_close(out["critic"][n], want[n], atol=2e-4,
+        asserts.assert_close(out["critic"][n], want[n], atol=2e-4,
                             name=f"critic parameter {n} after one Adam step (sign of the gradient of L_D, "
                                  "fresh gradients, penalty included?)")
 
@@ -562,7 +563,7 @@ def test_update_descends_the_generator_loss_and_leaves_the_critic(v, ref):
         "generator_step changed the critic"
     want = ref["fresh_generator"]
     for n in ("A", "c"):
-        checks.assert_close(out["generator"][n], want[n], atol=2e-4,
+        asserts.assert_close(out["generator"][n], want[n], atol=2e-4,
                             name=f"generator parameter {n} after one Adam step (sign of the gradient of L_G, "
                                  "fresh gradients, graph through the generator?)")
 

@@ -4,7 +4,7 @@ P6: the CIFAR-10 generator and critic, and the learning-rate schedule.
 """
 from __future__ import annotations
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     _torch,  # lazy imports
@@ -14,7 +14,7 @@ from dgmlab.probes import (
     working,
 )
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import (
     BLOCK_SALT,
@@ -117,7 +117,7 @@ def test_nine_residual_blocks(v, ref):
     assert isinstance(out, list) and len(out) == 9, \
         f"expected nine residual blocks in the CIFAR-10 generator, found {len(out) if isinstance(out, list) else out}"
     for i, (got, want) in enumerate(zip(out, ref["blocks"], strict=True)):
-        checks.assert_close(got, want, rtol=1e-4, atol=1e-5,
+        asserts.assert_close(got, want, rtol=1e-4, atol=1e-5,
                             name=f"residual block {i + 1} with the check's weights (the given Generator's block, "
                                  f"with BatchNorm)")
 
@@ -133,7 +133,7 @@ def test_seed_map_is_eight_by_eight(v, ref):
     assert shape[1:] == tuple(want["seed_map"].shape[1:]), \
         (f"CifarGenerator gives its first residual block a map of shape {shape[1:]}, expected "
          f"{tuple(want['seed_map'].shape[1:])}: the seed map is capacity x 8 x 8 and the x4 upsampling is kept")
-    checks.assert_close(got, want["seed_map"], rtol=1e-4, atol=1e-4,
+    asserts.assert_close(got, want["seed_map"], rtol=1e-4, atol=1e-4,
                         name="CifarGenerator's seed map with the check's weights (the given Generator's, at 8 x 8)")
 
 

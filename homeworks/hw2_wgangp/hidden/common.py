@@ -7,8 +7,8 @@ import math
 
 import torch
 
-from dgmlab import checks
-from dgmlab.testing import points
+from dgmlab.probes import asserts
+from dgmlab.probes.points import points
 
 
 # ------------------------------------------------------------------ p1_objective_tests, p2_objective_tests
@@ -32,8 +32,8 @@ def assert_scores_of(critic, v, wrong_shape):
     with torch.no_grad():
         want, first_two = critic(v.inputs.five), critic(v.inputs.six[:2])
     assert isinstance(v.scores, torch.Tensor) and tuple(v.scores.shape) == (5,), wrong_shape
-    checks.assert_close(v.scores, want, rtol=1e-4, atol=1e-4, name="the critic's scores with the check's weights")
-    checks.assert_close(v.per_sample, first_two, rtol=1e-4, atol=1e-4,
+    asserts.assert_close(v.scores, want, rtol=1e-4, atol=1e-4, name="the critic's scores with the check's weights")
+    asserts.assert_close(v.per_sample, first_two, rtol=1e-4, atol=1e-4,
                         name="the scores of two images computed inside a larger batch (no BatchNorm?)")
 
 def assert_input_gradient_of(critic, v, name):
@@ -41,4 +41,4 @@ def assert_input_gradient_of(critic, v, name):
     ``critic``'s (``name``: what the gradient is, for the message)."""
     x = v.inputs.three.clone().requires_grad_(True)
     critic(x).sum().backward()
-    checks.assert_close(v.gradients["input"], x.grad, rtol=1e-4, atol=1e-5, name=name)
+    asserts.assert_close(v.gradients["input"], x.grad, rtol=1e-4, atol=1e-5, name=name)

@@ -8,9 +8,9 @@ import math
 import sympy as sp
 import torch
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes.hw2_wgangp import normals, symbols
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import standard_error, test_other_critics_score_lower
 
@@ -20,13 +20,13 @@ t = symbols()["t"]
 # ------------------------------------------------------------------ p1_conjugate_tests
 @points(0.75)
 def test_equals_the_convex_conjugate(v, ref):
-    checks.assert_sympy_equal(v.f_star_kl, sp.exp(t - 1), "f_star_kl")
+    asserts.assert_sympy_equal(v.f_star_kl, sp.exp(t - 1), "f_star_kl")
 
 @points(0.5)
 def test_turns_one_plus_log_d_into_d(v, ref):
     d = sp.Symbol("d", positive=True)
     value = sp.simplify(v.f_star_kl.subs(t, 1 + sp.log(d)))
-    assert checks.sympy_equivalent(value, d), "f_star_kl(1 + log d) should simplify to d, as the proof uses"
+    assert asserts.sympy_equivalent(value, d), "f_star_kl(1 + log d) should simplify to d, as the proof uses"
 
 
 # ------------------------------------------------------------------ p1_objective_tests

@@ -9,9 +9,9 @@ import numpy as np
 import sympy as sp
 import torch
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes.hw2_wgangp import normals, symbols
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import standard_error, test_other_critics_score_lower
 
@@ -21,7 +21,7 @@ s = symbols()["s"]
 # ------------------------------------------------------------------ p2_conjugate_tests
 @points(0.75)
 def test_equals_the_convex_conjugate(v, ref):
-    checks.assert_sympy_equal(v.f_star_rkl, -1 - sp.log(-s), "f_star_rkl")
+    asserts.assert_sympy_equal(v.f_star_rkl, -1 - sp.log(-s), "f_star_rkl")
 
 @points(0.5)
 def test_is_the_supremum_of_s_u_minus_f(v, ref):

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from dgmlab.grading.references.transport import discrete_w1
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 
 # ------------------------------------------------------------------ p3_costs_tests

@@ -5,9 +5,9 @@ the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, i
 """
 import numpy as np
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.grading.references.transport import discrete_w1
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 # ------------------------------------------------------------------ p4_linprog_tests
 # No hidden test: the visible tests apply A_eq (handed back as data) in the judge to matrices drawn from the grading
@@ -26,12 +26,12 @@ def _glued(v, ref, group, kappas):
 @points(0.5)
 def test_valid_coupling_of_optimal_plans(v, ref):
     for case, kappa in _glued(v, ref, "valid", v.valid):
-        checks.assert_coupling(kappa, case["p"], case["q"], atol=1e-9, name="kappa")
+        asserts.assert_coupling(kappa, case["p"], case["q"], atol=1e-9, name="kappa")
 
 @points(0.5)
 def test_valid_coupling_with_zeros_in_r(v, ref):
     for case, kappa in _glued(v, ref, "zeros", v.zeros):
-        checks.assert_coupling(kappa, case["p"], case["q"], atol=1e-9, name=f"kappa with {case['zeros']} zeros in r")
+        asserts.assert_coupling(kappa, case["p"], case["q"], atol=1e-9, name=f"kappa with {case['zeros']} zeros in r")
 
 @points(0.5)
 def test_cost_between_the_two_bounds(v, ref):

@@ -5,9 +5,9 @@ the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, i
 """
 import torch
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes.hw2_wgangp import toy_scores
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import assert_input_gradient_of, assert_scores_of
 from .references import reference_critic
@@ -62,19 +62,19 @@ def _wasserstein(w, real, fake):
 @points(0.5)
 def test_critic_loss_value_and_sign(v, ref):
     want = _wasserstein(v.inputs.w_unit, v.inputs.sign_real, v.inputs.sign_fake)
-    checks.assert_close(v.value_and_sign, want, atol=1e-4,
+    asserts.assert_close(v.value_and_sign, want, atol=1e-4,
                         name="critic_loss of a 1-Lipschitz linear critic (penalty 0): sign or mean?")
 
 @points(1.25)
 def test_critic_loss_includes_the_penalty_times_lambda(v, ref):
     base = _wasserstein(v.inputs.w_two, v.inputs.pen_real, v.inputs.pen_fake)   # a critic whose penalty is exactly 1
-    checks.assert_close(v.with_penalty, base + 10.0, atol=1e-3,
+    asserts.assert_close(v.with_penalty, base + 10.0, atol=1e-3,
                         name="critic_loss with the default lambda when the penalty is 1")
 
 @points(0.75)
 def test_generator_loss_keeps_the_graph_to_the_samples(v, ref):
     loss = v.generator_graph["loss"]
-    checks.assert_close(loss, -toy_scores(v.inputs.w_mid, v.inputs.graph_fake).mean(), atol=1e-5,
+    asserts.assert_close(loss, -toy_scores(v.inputs.w_mid, v.inputs.graph_fake).mean(), atol=1e-5,
                         name="generator_loss (sign? mean?)")
     assert isinstance(loss, torch.Tensor) and loss.requires_grad, \
         "generator_loss must stay differentiable with respect to the fake images"

@@ -5,9 +5,9 @@ the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, i
 """
 import torch
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes.hw2_wgangp import kit_residual_block, roles
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import assert_input_gradient_of, assert_scores_of
 from .references import reference_cifar_generator, reference_critic
@@ -25,7 +25,7 @@ def _traced(v, ref, name, what):
     want = _reference_trace(v, ref)[name]
     shape = tuple(got.shape) if isinstance(got, torch.Tensor) else None
     assert shape == tuple(want.shape), f"{what} has the wrong shape ({shape})"
-    checks.assert_close(got, want, rtol=1e-4, atol=1e-4, name=f"{what} with the check's weights")
+    asserts.assert_close(got, want, rtol=1e-4, atol=1e-4, name=f"{what} with the check's weights")
 
 @points(0.75)
 def test_blocks_work_on_an_eight_by_eight_map(v, ref):
@@ -65,7 +65,7 @@ def test_every_parameter_gets_its_gradient(v, ref):
     assert set(got) == set(want) and all(got[r] is not None for r in want), \
         "some critic parameters get no gradient from the score (unused layers?), or the critic has other layers"
     for r in want:
-        checks.assert_close(got[r], want[r], rtol=1e-4, atol=1e-5, name="the gradient of a critic parameter")
+        asserts.assert_close(got[r], want[r], rtol=1e-4, atol=1e-5, name="the gradient of a critic parameter")
 
 
 # ------------------------------------------------------------------ p6_schedule_tests

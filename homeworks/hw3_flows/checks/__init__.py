@@ -12,7 +12,7 @@ names other code imports from ``dgmlab.probes.hw3_flows``.
 """
 from __future__ import annotations
 
-from dgmlab.checks import sympy_gap
+from dgmlab.probes.asserts import sympy_gap
 
 from . import q1_change_of_variables, q2_volume_preserving_flows, q3_optimal_discriminator, q4_vanishing_gradients
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
-from dgmlab.probes import _sp, _torch
+from dgmlab.probes import _sp, _torch, asserts
 
 
 def symbols() -> dict:
@@ -36,7 +35,7 @@ def _is_matrix(value, name, shape, symbols_, sp):
     assert isinstance(value, sp.MatrixBase) and value.shape == shape, \
         (f"expected {name} to be a {shape[0]}x{shape[1]} sp.Matrix, found {type(value).__name__} "
          f"of shape {getattr(value, 'shape', None)}")
-    checks.assert_sympy_expr(sp.Add(*value), name, symbols=symbols_)
+    asserts.assert_sympy_expr(sp.Add(*value), name, symbols=symbols_)
 
 
 # Converted cells: dgmlab.probes.with_working, on_working and working; their visible tests read the recorded values

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
-from dgmlab.checks import has_float, sympy_gap
+from dgmlab.probes import asserts
+from dgmlab.probes.asserts import has_float, sympy_gap
 from dgmlab.probes import CheckSpec, _sp, _torch, attempt, on_working, with_working, working
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import _is_matrix, _randn, standard_normal_log_prob, symbols
 
@@ -86,7 +86,7 @@ def test_J_f_is_3x3_in_z(v, ref):
 @points(0.5)
 def test_det_is_an_expression_in_z(v, ref):
     s = symbols()
-    checks.assert_sympy_expr(v.det_J_f, "det_J_f", symbols=[s["z1"], s["z2"], s["z3"]])
+    asserts.assert_sympy_expr(v.det_J_f, "det_J_f", symbols=[s["z1"], s["z2"], s["z3"]])
 
 
 @points(0.5)
@@ -126,13 +126,13 @@ def test_J_f_matches_finite_differences_at_one_point(v, ref):
 @points(0.5)
 def test_p_x_is_an_expression_in_x(v, ref):
     s = symbols()
-    checks.assert_sympy_expr(v.p_x, "p_x", symbols=[s["x1"], s["x2"], s["x3"]])
+    asserts.assert_sympy_expr(v.p_x, "p_x", symbols=[s["x1"], s["x2"], s["x3"]])
 
 
 @points(0.5)
 def test_p_x_star_is_an_exact_positive_number(v, ref):
     sp = _sp()
-    checks.assert_sympy_expr(v.p_x_star, "p_x_star", symbols=[])
+    asserts.assert_sympy_expr(v.p_x_star, "p_x_star", symbols=[])
     assert not has_float(v.p_x_star), \
         (f"expected an exact number, found floats {sorted(v.p_x_star.atoms(sp.Float))[:3]} "
          f"in p_x_star: keep it exact")
@@ -149,8 +149,8 @@ def number_digest(value) -> str | None:
 
     sp = _sp()
     try:
-        number = complex(sp.N(checks.as_sympy(value, "the value"), 40))
-        text = str(sp.N(sp.re(checks.as_sympy(value, "the value")), 40))
+        number = complex(sp.N(asserts.as_sympy(value, "the value"), 40))
+        text = str(sp.N(sp.re(asserts.as_sympy(value, "the value")), 40))
         rounded = decimal.Decimal(text).quantize(decimal.Decimal("1e-22"), rounding=decimal.ROUND_HALF_EVEN)
     except (AssertionError, TypeError, ValueError, ZeroDivisionError, decimal.InvalidOperation):
         return None
@@ -169,7 +169,7 @@ def test_p_x_star_is_p_x_at_x_star(v, ref):
         return
     hint = " (check z* = f^{-1}(x*), the Gaussian normaliser and the determinant factor)"
     try:
-        at_x_star = checks.as_sympy(v.p_x, "p_x").subs(s["X_STAR"])
+        at_x_star = asserts.as_sympy(v.p_x, "p_x").subs(s["X_STAR"])
     except (AssertionError, TypeError, ValueError, AttributeError):
         at_x_star = None
     if at_x_star is not None and number_digest(at_x_star) == want:
@@ -232,14 +232,14 @@ def _torch_density_probe(o, x):
 @points(0.5)
 def test_shapes_and_dtype(v, ref):
     torch = _torch()
-    checks.assert_tensor(working(v).on_two_points, "flow_log_prob(x, ...)", shape=(2,), dtype=torch.float64)
+    asserts.assert_tensor(working(v).on_two_points, "flow_log_prob(x, ...)", shape=(2,), dtype=torch.float64)
 
 
 @points(1)
 def test_identity_map_gives_the_base_density(v, ref):
     # the notebook's own base log-density (its locked cell base_log_prob) on the working inputs
     w = working(v)
-    checks.assert_close(w.under_identity, standard_normal_log_prob(w.inputs["four"]),
+    asserts.assert_close(w.under_identity, standard_normal_log_prob(w.inputs["four"]),
                         name="log p_X under the identity map")
 
 
@@ -248,17 +248,17 @@ def test_f_of_f_inv_torch_is_the_identity(v, ref):
     # f_inv_torch(x) against the points the question's f sends to x (the grader's inverse, recorded), so that
     # f(f_inv_torch(x)) = x
     torch = _torch()
-    zb = checks.as_array(working(v).f_inv_torch_values, "f_inv_torch(x)")
+    zb = asserts.as_array(working(v).f_inv_torch_values, "f_inv_torch(x)")
     zb = torch.as_tensor(zb, dtype=torch.float64)
     assert zb.shape == (3, 3), f"f_inv_torch(x) has shape {tuple(zb.shape)} for x of shape (3, 3)"
-    checks.assert_close(zb, ref["f_inv_of_three"], rtol=1e-9, atol=1e-9,
+    asserts.assert_close(zb, ref["f_inv_of_three"], rtol=1e-9, atol=1e-9,
                         name="f_inv_torch(x), against the point that the question's f sends to x")
 
 
 @points(1)
 def test_linear_map_with_negative_determinant(v, ref):
     # f_inv(x) = A x, det A = -3: against the grader's Gaussian log-density of covariance (A^T A)^{-1} (recorded)
-    checks.assert_close(working(v).under_linear_map, ref["under_linear_map"],
+    asserts.assert_close(working(v).under_linear_map, ref["under_linear_map"],
                         rtol=1e-9, atol=1e-9,
                         name="log p_X for f_inv(x) = A x with det A < 0 (the absolute value of the determinant?)")
 

@@ -5,10 +5,10 @@ The part's test cells' inputs, probes, visible tests and ``CheckSpec``s.
 """
 from __future__ import annotations
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import CheckSpec, _sp, _torch, attempt
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import _randn
 
@@ -43,18 +43,18 @@ def _counter_probe(o, x):
 def test_value_inside_B(v, ref):
     # B is the only region where the printed density is a constant: 0.9 at the grader's seeded points in B
     out = v.on_three_points
-    checks.assert_tensor(out, "p_counter(xy, k)", shape=(3,))
+    asserts.assert_tensor(out, "p_counter(xy, k)", shape=(3,))
     inside = v.inputs.three_inside
-    checks.assert_close(out[inside], [0.9, 0.9], name="p_counter at the seeded points inside B")
+    asserts.assert_close(out[inside], [0.9, 0.9], name="p_counter at the seeded points inside B")
 
 
 @points(0.5)
 def test_zero_far_beyond_the_frame(v, ref):
     # 0 at the grader's seeded point far beyond the frame and at every grid point beyond it (k = 5)
     out = v.on_three_points
-    checks.assert_tensor(out, "p_counter(xy, k)", shape=(3,))
-    checks.assert_close(out[~v.inputs.three_inside], [0.0], name="p_counter at the seeded point far from B")
-    grid = checks.as_array(v.on_a_grid, "p_counter on a grid")
+    asserts.assert_tensor(out, "p_counter(xy, k)", shape=(3,))
+    asserts.assert_close(out[~v.inputs.three_inside], [0.0], name="p_counter at the seeded point far from B")
+    grid = asserts.as_array(v.on_a_grid, "p_counter on a grid")
     assert grid.shape == (len(v.inputs.grid),), f"p_counter on a grid has shape {grid.shape}"
     outside = (v.inputs.grid.abs().amax(dim=1) > 0.5 + 0.9 / 5.0 + 1e-9).numpy()
     hint = " (negative values: clamp the frame at 0)" if float(grid[outside].min()) < 0 else ""
@@ -66,8 +66,8 @@ def test_k_is_a_positive_number(v, ref):
     sp = _sp()
     k_value = v.k_value
     if isinstance(k_value, sp.Basic):
-        checks.assert_sympy_expr(k_value, "k_value", symbols=[])
-    value = float(checks.as_array(float(k_value), "k_value"))
+        asserts.assert_sympy_expr(k_value, "k_value", symbols=[])
+    value = float(asserts.as_array(float(k_value), "k_value"))
     assert value > 0, f"expected a positive slope k, found {value:.6g}"
 
 

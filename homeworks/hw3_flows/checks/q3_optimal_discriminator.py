@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
-from dgmlab.checks import sympy_gap
+from dgmlab.probes import asserts
+from dgmlab.probes.asserts import sympy_gap
 from dgmlab.probes import CheckSpec, _sp, attempt, with_working
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import symbols
 
@@ -18,9 +18,9 @@ from .common import symbols
 @points(0.5)
 def test_are_expressions_in_a_and_b(v, ref):
     s = symbols()
-    checks.assert_sympy_expr(v.D_star, "D_star", symbols=[s["a"], s["b"]])
-    checks.assert_sympy_expr(v.second_derivative_at_D_star, "second_derivative_at_D_star", symbols=[s["a"], s["b"]])
-    checks.assert_sympy_expr(v.D_star_smoothed, "D_star_smoothed", symbols=[s["a"], s["b"], s["alpha"]])
+    asserts.assert_sympy_expr(v.D_star, "D_star", symbols=[s["a"], s["b"]])
+    asserts.assert_sympy_expr(v.second_derivative_at_D_star, "second_derivative_at_D_star", symbols=[s["a"], s["b"]])
+    asserts.assert_sympy_expr(v.D_star_smoothed, "D_star_smoothed", symbols=[s["a"], s["b"], s["alpha"]])
 
 
 def _d_star_inputs(seed):
@@ -39,7 +39,7 @@ def test_no_smoothing_gives_back_D_star(v, ref):
     a, b = s["a"], s["b"]
     pts = [{a: sp.Rational(p, q), b: sp.Rational(r, t)} for p, q, r, t in v.inputs.working["ab"]]
     want = ref
-    smoothed = checks.as_sympy(v.D_star_smoothed, "D_star_smoothed").subs(s["alpha"], 0)
+    smoothed = asserts.as_sympy(v.D_star_smoothed, "D_star_smoothed").subs(s["alpha"], 0)
 
     def gap_to(values):
         return max(sympy_gap(smoothed, value, [pt]) for pt, value in zip(pts, values, strict=True))
@@ -50,7 +50,7 @@ def test_no_smoothing_gives_back_D_star(v, ref):
     hint = ""
     if gap_to(want["swapped"]) < 1e-30:
         hint = ": it is b / (a + b), so a and b are swapped (which term does the real data weigh?)"
-    elif sympy_gap(smoothed, checks.as_sympy(v.D_star, "D_star"), pts) < 1e-30:
+    elif sympy_gap(smoothed, asserts.as_sympy(v.D_star, "D_star"), pts) < 1e-30:
         hint = ": it equals your D_star, so D_star is off too"
     raise AssertionError(f"expected D_star_smoothed with alpha = 0 to be the maximiser of g, D* = a / (a + b), at the "
                          f"check's (a, b); found it {gap:.3g} away{hint}")
@@ -94,13 +94,13 @@ def _discrete_probe(o, x):
 
 @points(1)
 def test_half_everywhere_gives_two_log_two(v, ref):
-    checks.assert_close(v.loss_at_one_half, 2 * math.log(2), name="discriminator_loss(1/2, p, p)")
+    asserts.assert_close(v.loss_at_one_half, 2 * math.log(2), name="discriminator_loss(1/2, p, p)")
 
 
 @points(1.5)
 def test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd(v, ref):
     # the statement's (p_data, p_g), fixed: against the grader's 2 log 2 - 2 JSD(p_data, p_g) (recorded)
-    checks.assert_close(v.loss_at_optimal, ref["loss_at_optimal"], rtol=1e-9,
+    asserts.assert_close(v.loss_at_optimal, ref["loss_at_optimal"], rtol=1e-9,
                         name="discriminator_loss at optimal_discriminator, against 2 log 2 - 2 JSD(p_data, p_g)")
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import CheckSpec, _sp, _torch, attempt, on_working, with_working, working
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import _randn, symbols
 
@@ -21,7 +21,7 @@ H0 = "13/10"  # where the visible tests compare the derivatives with finite diff
 def _at_h0(expr, name):
     sp, s = _sp(), symbols()
     try:
-        return complex(sp.N(checks.as_sympy(expr, name).subs(s["h"], sp.Rational(H0)), 30))
+        return complex(sp.N(asserts.as_sympy(expr, name).subs(s["h"], sp.Rational(H0)), 30))
     except (TypeError, ValueError, ZeroDivisionError):
         raise AssertionError(f"{name} does not evaluate to a number at h = {H0}") from None
 
@@ -29,8 +29,8 @@ def _at_h0(expr, name):
 @points(0.5)
 def test_saturating_types(v, ref):
     s = symbols()
-    checks.assert_sympy_expr(v.d_saturating, "d_saturating", symbols=[s["h"]])
-    checks.assert_sympy_expr(v.limit_saturating, "limit_saturating", symbols=[])
+    asserts.assert_sympy_expr(v.d_saturating, "d_saturating", symbols=[s["h"]])
+    asserts.assert_sympy_expr(v.limit_saturating, "limit_saturating", symbols=[])
 
 
 @points(2)
@@ -45,8 +45,8 @@ def test_d_saturating_matches_a_finite_difference(v, ref):
 @points(0.5)
 def test_non_saturating_types(v, ref):
     s = symbols()
-    checks.assert_sympy_expr(v.d_non_saturating, "d_non_saturating", symbols=[s["h"]])
-    checks.assert_sympy_expr(v.limit_non_saturating, "limit_non_saturating", symbols=[])
+    asserts.assert_sympy_expr(v.d_non_saturating, "d_non_saturating", symbols=[s["h"]])
+    asserts.assert_sympy_expr(v.limit_non_saturating, "limit_non_saturating", symbols=[])
 
 
 @points(1)
@@ -85,10 +85,10 @@ def _gradient(fn, logits):
 @points(1)
 def test_scalar_outputs(v, ref):
     w = working(v)
-    checks.assert_tensor(w.saturating_at_zero, "saturating_loss(logits)", shape=())
-    checks.assert_tensor(w.non_saturating_at_zero, "non_saturating_loss(logits)", shape=())
-    checks.assert_close(w.saturating_at_zero, -math.log(2), name="saturating_loss at logit 0")
-    checks.assert_close(w.non_saturating_at_zero, math.log(2), name="non_saturating_loss at logit 0")
+    asserts.assert_tensor(w.saturating_at_zero, "saturating_loss(logits)", shape=())
+    asserts.assert_tensor(w.non_saturating_at_zero, "non_saturating_loss(logits)", shape=())
+    asserts.assert_close(w.saturating_at_zero, -math.log(2), name="saturating_loss at logit 0")
+    asserts.assert_close(w.non_saturating_at_zero, math.log(2), name="non_saturating_loss at logit 0")
 
 
 @points(0.5)
@@ -99,7 +99,7 @@ def test_both_losses_on_a_batch_of_logits(v, ref):
     for name, got, want in (("saturating_loss", w.saturating_on_minus_logits, rec["saturating_on_minus_logits"]),
                             ("non_saturating_loss", w.non_saturating_on_minus_logits,
                              rec["non_saturating_on_minus_logits"])):
-        checks.assert_close(got, want, rtol=1e-8, atol=1e-12,
+        asserts.assert_close(got, want, rtol=1e-8, atol=1e-12,
                             name=f"{name} on a batch of logits (a sign, or a sum where the mean belongs?)")
 
 

@@ -3,11 +3,11 @@
 Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, ``v.files``), ``ref``
 the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
 """
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes.hw3_flows import standard_normal_log_prob
 from dgmlab.probes.hw3_flows import symbols
 from dgmlab.probes.hw3_flows import sympy_gap
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 import sympy as sp
 import torch
 
@@ -99,20 +99,20 @@ def test_value_at_x_star(v, ref):
     xs = v.inputs.x_star  # x* moved by a little noise from the grader's seed
     zs = torch.stack([xs[:, 0], xs[:, 1] * torch.exp(-xs[:, 0]), (xs[:, 2] ** 3 - xs[:, 0] ** 2) * torch.exp(xs[:, 0])], 1)
     exact = standard_normal_log_prob(zs) + torch.log(3 * xs[:, 2] ** 2)
-    checks.assert_close(v.at_x_star, exact, rtol=1e-9, atol=1e-9, name="log p_X near x*")
+    asserts.assert_close(v.at_x_star, exact, rtol=1e-9, atol=1e-9, name="log p_X near x*")
 
 @points(0.5)
 def test_f_inv_torch_matches_f_inv(v, ref):
     xs = v.inputs.three
     want = torch.stack([xs[:, 0], xs[:, 1] * torch.exp(-xs[:, 0]),
                         (xs[:, 2] ** 3 - xs[:, 0] ** 2) * torch.exp(xs[:, 0])], dim=1)
-    checks.assert_close(v.f_inv_torch_values, want, rtol=1e-10, name="f_inv_torch(x)")
+    asserts.assert_close(v.f_inv_torch_values, want, rtol=1e-10, name="f_inv_torch(x)")
 
 def test_nonlinear_map_in_two_dimensions(v, ref):
     xs = v.inputs.five  # g_inv is triangular, det = -(1 + 3 v1^2) exp(v0) < 0
     z_ = torch.stack([-xs[:, 0], (xs[:, 1] + xs[:, 1] ** 3) * torch.exp(xs[:, 0])], dim=1)
     want = standard_normal_log_prob(z_) + torch.log(1 + 3 * xs[:, 1] ** 2) + xs[:, 0]
-    checks.assert_close(v.under_nonlinear_map, want, rtol=1e-9, atol=1e-9, name="log p_X for a nonlinear f_inv")
+    asserts.assert_close(v.under_nonlinear_map, want, rtol=1e-9, atol=1e-9, name="log p_X for a nonlinear f_inv")
 
 
 HIDDEN = {

@@ -3,8 +3,8 @@
 Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, ``v.files``), ``ref``
 the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
 """
-from dgmlab import checks
-from dgmlab.testing import points
+from dgmlab.probes import asserts
+from dgmlab.probes.points import points
 import math
 import torch
 
@@ -16,13 +16,13 @@ def _reference_p(points, k):
 
 @points(2.5)
 def test_values_on_all_four_sides_and_corners(v, ref):
-    checks.assert_close(v.on_the_sides, _reference_p(v.inputs.sides, 3.0), atol=1e-9,
+    asserts.assert_close(v.on_the_sides, _reference_p(v.inputs.sides, 3.0), atol=1e-9,
                         name="p_counter(xy, k=3) at points on each side of B, corners included")
 
 @points(3.5)
 def test_values_at_seeded_points(v, ref):
     # the grader's seeded points over B, the frame and beyond, with a seeded slope: against the printed density
-    checks.assert_close(v.on_scattered_points, _reference_p(v.inputs.scattered, v.inputs.scattered_slope), atol=1e-9,
+    asserts.assert_close(v.on_scattered_points, _reference_p(v.inputs.scattered, v.inputs.scattered_slope), atol=1e-9,
                         name="p_counter at the grader's seeded points (B, the frame, beyond it)")
 
 

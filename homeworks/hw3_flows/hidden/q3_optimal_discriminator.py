@@ -3,10 +3,10 @@
 Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, ``v.files``), ``ref``
 the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
 """
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes.hw3_flows import symbols
 from dgmlab.probes.hw3_flows import sympy_gap
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 import itertools
 import numpy as np
 import sympy as sp
@@ -17,7 +17,7 @@ D, a, alpha, b = _S['D'], _S['a'], _S['alpha'], _S['b']
 
 # ------------------------------------------------------------------ q3_d_star_tests
 def test_D_star_is_the_stationary_point(v, ref):
-    checks.assert_sympy_equal(v.D_star, a / (a + b), "D_star")
+    asserts.assert_sympy_equal(v.D_star, a / (a + b), "D_star")
 
 def test_second_derivative_is_negative_and_correct(v, ref):
     g_ = a * sp.log(D) + b * sp.log(1 - D)
@@ -40,19 +40,19 @@ def test_smoothed_maximiser(v, ref):
 def test_loss_value(v, ref):
     D_, p_data, p_g = v.inputs.D, v.inputs.p_data, v.inputs.p_g
     want = -(p_data * np.log(D_)).sum() - (p_g * np.log(1 - D_)).sum()
-    checks.assert_close(v.loss_value, want, rtol=1e-10, name="discriminator_loss on a 3-point example")
+    asserts.assert_close(v.loss_value, want, rtol=1e-10, name="discriminator_loss on a 3-point example")
 
 @points(1)
 def test_optimal_discriminator_values(v, ref):
-    checks.assert_close(v.optimal_values, v.inputs.p_data / (v.inputs.p_data + v.inputs.p_g), rtol=1e-10,
+    asserts.assert_close(v.optimal_values, v.inputs.p_data / (v.inputs.p_data + v.inputs.p_g), rtol=1e-10,
                         name="optimal_discriminator on a 3-point example")
 
 def test_no_grid_discriminator_beats_D_star(v, ref):
-    losses = checks.as_array(v.loss_on_grid, "discriminator_loss on a grid of discriminators")
-    best = float(checks.as_array(v.loss_at_optimal, "discriminator_loss at D*"))
+    losses = asserts.as_array(v.loss_on_grid, "discriminator_loss on a grid of discriminators")
+    best = float(asserts.as_array(v.loss_at_optimal, "discriminator_loss at D*"))
     grid = np.array(list(itertools.product(v.inputs.grid, repeat=3)))
     want = -(np.log(grid) @ v.inputs.p_data) - (np.log(1 - grid) @ v.inputs.p_g)
-    checks.assert_close(losses, want, rtol=1e-9, name="discriminator_loss on a grid of discriminators")
+    asserts.assert_close(losses, want, rtol=1e-9, name="discriminator_loss on a grid of discriminators")
     assert best <= losses.min() + 1e-12, "a discriminator on the grid has lower loss than D*"
 
 

@@ -3,7 +3,7 @@
 Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, ``v.files``), ``ref``
 the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
 """
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes.hw3_flows import OFFSETS
 from dgmlab.probes.hw3_flows import linear_loss
 from dgmlab.probes.hw3_flows import make_discriminator
@@ -12,7 +12,7 @@ from dgmlab.probes.hw3_flows import Q4
 from dgmlab.probes.hw3_flows import symbols
 from dgmlab.probes.hw3_flows import sympy_gap
 from dgmlab.probes.hw3_flows import vanishing_loss
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 import sympy as sp
 import torch
 
@@ -47,11 +47,11 @@ def test_limit_does_not_vanish(v, ref):
 
 # ------------------------------------------------------------------ q4_generator_losses_tests
 def test_saturating_values(v, ref):
-    checks.assert_close(v.saturating_on_logits, -torch.nn.functional.softplus(v.inputs.logits).mean(),
+    asserts.assert_close(v.saturating_on_logits, -torch.nn.functional.softplus(v.inputs.logits).mean(),
                         rtol=1e-9, atol=1e-12, name="saturating_loss on a batch of logits")
 
 def test_non_saturating_values(v, ref):
-    checks.assert_close(v.non_saturating_on_logits, torch.nn.functional.softplus(-v.inputs.logits).mean(),
+    asserts.assert_close(v.non_saturating_on_logits, torch.nn.functional.softplus(-v.inputs.logits).mean(),
                         rtol=1e-9, atol=1e-12, name="non_saturating_loss on a batch of logits")
 
 @points(0.5)
@@ -59,7 +59,7 @@ def test_losses_are_differentiable(v, ref):
     s = torch.sigmoid(v.inputs.logits) / len(v.inputs.logits)
     for name, grad, want in (("saturating_loss", v.saturating_gradient, -s),
                              ("non_saturating_loss", v.non_saturating_gradient, s - 1 / len(v.inputs.logits))):
-        checks.assert_close(grad, want, rtol=1e-8, atol=1e-12,
+        asserts.assert_close(grad, want, rtol=1e-8, atol=1e-12,
                             name=f"the gradient of {name} (does it keep the graph, or is it detached?)")
 
 
@@ -69,11 +69,11 @@ def reference_grad_norm(gen, disc, zz, loss_fn):
     return float(torch.sqrt(sum((g_ ** 2).sum() for g_ in grads)))
 
 def test_matches_autograd_on_repeated_calls(v, ref):
-    got = checks.as_array(v.repeated_calls, "generator_grad_norm over repeated calls")
+    got = asserts.as_array(v.repeated_calls, "generator_grad_norm over repeated calls")
     gs = v.inputs.generator_seed + 1
     want = [reference_grad_norm(make_generator(gs), make_discriminator(c), v.inputs.z32, fn)
             for c in REPEATED_OFFSETS for fn in (vanishing_loss, linear_loss)]
-    checks.assert_close(got, want, rtol=1e-8, atol=1e-14,
+    asserts.assert_close(got, want, rtol=1e-8, atol=1e-14,
                         name="generator_grad_norm (called several times on one generator)")
 
 def _over_offsets(v, ref, fn):
@@ -81,15 +81,15 @@ def _over_offsets(v, ref, fn):
     return [reference_grad_norm(gen, make_discriminator(c), v.inputs.z64, fn) for c in OFFSETS]
 
 def test_gradient_vanishes_monotonically(v, ref):
-    norms = checks.as_array(v.vanishing_over_offsets, "generator_grad_norm over offsets")
-    checks.assert_close(norms, _over_offsets(v, ref, vanishing_loss), rtol=1e-8, atol=1e-14,
+    norms = asserts.as_array(v.vanishing_over_offsets, "generator_grad_norm over offsets")
+    asserts.assert_close(norms, _over_offsets(v, ref, vanishing_loss), rtol=1e-8, atol=1e-14,
                         name="generator_grad_norm as the discriminator grows certain (a loss that saturates)")
     assert all(n1 < n0 for n0, n1 in zip(norms, norms[1:], strict=False)) and norms[-1] < 1e-4 * norms[0], \
         "the gradient norm of a saturating-like loss should shrink towards zero as the discriminator grows certain"
 
 def test_gradient_survives(v, ref):
-    norms = checks.as_array(v.linear_over_offsets, "generator_grad_norm over offsets")
-    checks.assert_close(norms, _over_offsets(v, ref, linear_loss), rtol=1e-8, atol=1e-14,
+    norms = asserts.as_array(v.linear_over_offsets, "generator_grad_norm over offsets")
+    asserts.assert_close(norms, _over_offsets(v, ref, linear_loss), rtol=1e-8, atol=1e-14,
                         name="generator_grad_norm as the discriminator grows certain (a loss linear in the logits)")
     assert norms[-1] > 0.5 * norms[0], "the gradient norm of a loss linear in the logits should not vanish"
 

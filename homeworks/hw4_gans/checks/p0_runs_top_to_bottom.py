@@ -8,7 +8,7 @@ from dgmlab.probes import (
     _torch,  # lazy imports
     attempt,
 )
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import BASELINE_FILE, CGAN_FILE, EXPERIMENTS, RESULTS_FILE, _seed_torch, _seeded
 

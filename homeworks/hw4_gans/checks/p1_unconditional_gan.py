@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     TestFailure,
@@ -16,7 +16,7 @@ from dgmlab.probes import (
 from dgmlab.probes import on_working as _on_working
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.probes import with_working as _with_working
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import (
     _gradients_of,
@@ -79,7 +79,7 @@ def _generator_probe(o, x):
 
 def _generator_matches(out, want, what):
     torch = _torch()
-    checks.assert_tensor(out, what, shape=tuple(want.shape), dtype=torch.float32)
+    asserts.assert_tensor(out, what, shape=tuple(want.shape), dtype=torch.float32)
     hint = ""
     if float(out.min()) >= 0 and float(want.min()) < 0:
         hint = ": no negative outputs, so is the last step a sigmoid? The statement asks for a tanh"
@@ -144,7 +144,7 @@ def _discriminator_probe(o, x):
 
 def _logits_match(out, want, what):
     torch = _torch()
-    checks.assert_tensor(out, what, shape=tuple(want.shape), dtype=torch.float32)
+    asserts.assert_tensor(out, what, shape=tuple(want.shape), dtype=torch.float32)
     hint = ""
     if float(out.min()) >= 0 and float(want.min()) < 0:
         hint = (": no negative outputs, so a sigmoid squashes the logit at the end (the P1.3 loss would apply it a "
@@ -215,8 +215,8 @@ def _losses_probe(o, x):
 
 @points(0.5)
 def test_scalar_tensors_that_keep_the_graph(v, ref):
-    checks.assert_tensor(v.d_graph, "discriminator_loss", shape=(), requires_grad=True)
-    checks.assert_tensor(v.g_graph, "generator_loss", shape=(), requires_grad=True)
+    asserts.assert_tensor(v.d_graph, "discriminator_loss", shape=(), requires_grad=True)
+    asserts.assert_tensor(v.g_graph, "generator_loss", shape=(), requires_grad=True)
 
 
 def _softplus(t: float) -> float:

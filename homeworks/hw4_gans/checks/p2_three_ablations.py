@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import types
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     TestFailure,
@@ -16,7 +16,7 @@ from dgmlab.probes import (
 )
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.probes import with_working as _with_working
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import (
     BASELINE_FILE,
@@ -135,7 +135,7 @@ def experiment(experiments, name):
 
 def _outputs_match(out, want, what):
     torch = _torch()
-    checks.assert_tensor(out, what, shape=tuple(want.shape), dtype=torch.float32)
+    asserts.assert_tensor(out, what, shape=tuple(want.shape), dtype=torch.float32)
     assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
         f"{what} is off by up to {float((out - want).abs().max()):.3g}"
 

@@ -3,7 +3,7 @@ weights; their inputs, probes, visible tests and ``CHECKS``.
 """
 from __future__ import annotations
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     _torch,  # lazy imports
@@ -13,7 +13,7 @@ from dgmlab.probes import (
 from dgmlab.probes import on_working as _on_working
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.probes import with_working as _with_working
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import (
     CGAN_FILE,
@@ -76,7 +76,7 @@ def _cond_matches(out, wants, what, generator=True):
     [e(y), inputs] read by the first layer, recorded from the grader's references); a generator's only the first."""
     torch = _torch()
     n = wants[0].shape[0]
-    checks.assert_tensor(out, what, shape=(n, 784) if generator else (n, 1), dtype=torch.float32)
+    asserts.assert_tensor(out, what, shape=(n, 784) if generator else (n, 1), dtype=torch.float32)
     if generator:  # the statement, and the grader drawing from the handed-in weights, read [z, e(y)]: noise first
         swapped = out.shape == wants[1].shape and torch.allclose(out, wants[1], rtol=1e-4, atol=1e-5)
         assert not swapped, \

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     attempt,
     usable,
 )
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 
 # ------------------------------------------------------------------ P4
@@ -25,10 +25,10 @@ def symbols() -> dict:
 
 def test_expressions_and_symbols(v, ref):
     s = symbols()
-    checks.assert_sympy_expr(v.V_point, "V_point", symbols=[s["p_data"], s["p_g"], s["d"]])
-    checks.assert_sympy_expr(v.D_star, "D_star", symbols=[s["p_data"], s["p_g"]])
-    checks.assert_sympy_expr(v.second_derivative, "second_derivative", symbols=[s["p_data"], s["p_g"]])
-    checks.assert_sympy_expr(v.D_star_pi, "D_star_pi", symbols=[s["p_data"], s["p_g"], s["pi_real"]])
+    asserts.assert_sympy_expr(v.V_point, "V_point", symbols=[s["p_data"], s["p_g"], s["d"]])
+    asserts.assert_sympy_expr(v.D_star, "D_star", symbols=[s["p_data"], s["p_g"]])
+    asserts.assert_sympy_expr(v.second_derivative, "second_derivative", symbols=[s["p_data"], s["p_g"]])
+    asserts.assert_sympy_expr(v.D_star_pi, "D_star_pi", symbols=[s["p_data"], s["p_g"], s["pi_real"]])
     assert s["pi_real"] in v.D_star_pi.free_symbols, \
         f"expected D_star_pi to depend on pi_real (the share of real images), found {v.D_star_pi}"
 
@@ -48,15 +48,15 @@ def test_D_star_is_a_stationary_point_of_V_point(v, ref):
 
     s = symbols()
     p_data, p_g, d = s["p_data"], s["p_g"], s["d"]  # sp.diff and subs would sympify a string: values checked first
-    D_star = checks.as_sympy(v.D_star, "D_star")
+    D_star = asserts.as_sympy(v.D_star, "D_star")
     pts = [{p_data: sp.Rational(a, b), p_g: sp.Rational(c, e)} for a, b, c, e in v.inputs.densities]
     stated = p_data * sp.log(d) + p_g * sp.log(1 - d)
-    gap = checks.sympy_gap(sp.diff(stated, d).subs(d, D_star), sp.S.Zero, pts)
+    gap = asserts.sympy_gap(sp.diff(stated, d).subs(d, D_star), sp.S.Zero, pts)
     if gap < 1e-25:
         return
     hint = "(a sign slip in the derivative swaps p_data and p_g)"
-    V_point = checks.as_sympy(v.V_point, "V_point")
-    if checks.sympy_gap(sp.diff(V_point, d).subs(d, D_star), sp.S.Zero, pts) < 1e-25:
+    V_point = asserts.as_sympy(v.V_point, "V_point")
+    if asserts.sympy_gap(sp.diff(V_point, d).subs(d, D_star), sp.S.Zero, pts) < 1e-25:
         hint = ("(it is a stationary point of your V_point, so V_point is not the stated integrand "
                 "p_data log d + p_g log(1 - d): are the densities swapped?)")
     raise AssertionError(f"expected the derivative of the integrand p_data log d + p_g log(1 - d) to vanish at "
@@ -68,7 +68,7 @@ def test_D_star_pi_tends_to_one_when_every_image_is_real(v, ref):
     import sympy as sp
 
     pi_real = symbols()["pi_real"]
-    limit = sp.simplify(sp.limit(checks.as_sympy(v.D_star_pi, "D_star_pi"), pi_real, 1))  # sp.limit sympifies a string
+    limit = sp.simplify(sp.limit(asserts.as_sympy(v.D_star_pi, "D_star_pi"), pi_real, 1))  # sp.limit sympifies a string
     assert limit == 1, \
         (f"expected D_star_pi -> 1 as pi_real -> 1 (a discriminator that only sees real images calls everything "
          f"real), found {limit}: pi_real weighs the p_data term, 1 - pi_real the p_g term")
@@ -111,7 +111,7 @@ def _p4b_probe(o, x):
 @points(0.5)
 def test_types(v, ref):
     s = symbols()
-    checks.assert_sympy_expr(v.C_point, "C_point", symbols=[s["p_data"], s["p_g"]])
+    asserts.assert_sympy_expr(v.C_point, "C_point", symbols=[s["p_data"], s["p_g"]])
     vc, js = (usable(n, v.types[k]) for n, k in (("virtual_criterion", "vc"), ("js_divergence", "js")))
     assert isinstance(vc, float), f"expected virtual_criterion to return a Python float, found {type(vc).__name__}"
     assert isinstance(js, float), f"expected js_divergence to return a Python float, found {type(js).__name__}"
@@ -119,8 +119,8 @@ def test_types(v, ref):
 
 @points(0.5)
 def test_equal_distributions(v, ref):
-    checks.assert_close(v.js_equal, 0.0, atol=1e-12, name="js_divergence(p, p)", reveal=True)
-    checks.assert_close(v.vc_equal, -math.log(4), atol=1e-12,
+    asserts.assert_close(v.js_equal, 0.0, atol=1e-12, name="js_divergence(p, p)", reveal=True)
+    asserts.assert_close(v.vc_equal, -math.log(4), atol=1e-12,
                         name="virtual_criterion(p, p), which the statement says is -log 4,", reveal=True)
 
 

@@ -3,7 +3,7 @@
 """
 from __future__ import annotations
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     TestFailure,
@@ -12,7 +12,7 @@ from dgmlab.probes import (
 )
 from dgmlab.probes import on_working as _on_working
 from dgmlab.probes import with_working as _with_working
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import paired
 
@@ -99,11 +99,11 @@ def _primal_hint(v):
 
 
 def _close_or_hint(value_, best, name, hint):
-    """``checks.assert_close(value_, best, atol=1e-7)``, the hint (a full clause or "") after its message."""
+    """``asserts.assert_close(value_, best, atol=1e-7)``, the hint (a full clause or "") after its message."""
     try:
-        checks.assert_close(value_, best, atol=1e-7, name=name)
-    except checks.CheckError as exc:
-        raise checks.CheckError(f"{exc}{hint}") from None
+        asserts.assert_close(value_, best, atol=1e-7, name=name)
+    except asserts.CheckError as exc:
+        raise asserts.CheckError(f"{exc}{hint}") from None
 
 
 @points(3)
@@ -114,7 +114,7 @@ def test_plan_is_an_optimal_coupling(v, ref):
     wv = working(v)
     for ((_, T), (vv, w, C)), best in _per_instance(wv, ref, "ot_primal", False, "plans, one per instance"):
         name = f"the {len(vv)}x{len(w)} plan"
-        checks.assert_coupling(T, vv, w, atol=1e-8, name=name)
+        asserts.assert_coupling(T, vv, w, atol=1e-8, name=name)
         cost = float(np.sum(C * np.asarray(T, float)))
         assert abs(cost - best) <= 1e-7, \
             (f"{name} is a coupling, but its cost sum C*T = {cost:.6f} is above the optimum {best:.6f}: "

@@ -2,7 +2,7 @@
 
 P1.4's and P3.3's comparison of the parameters a student's step leaves with the grader's own SGD step.
 """
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes.hw4_gans import paired, value
 
 from .references import reference_sgd_step
@@ -13,4 +13,4 @@ def assert_one_sgd_step(v, record, player, loss, what, name, n_classes=0):
     one SGD step of the grader's on ``loss(g, d)`` from the same seeded start (``n_classes``: the stand-in networks'
     labels, 0 unconditional); ``what``: the parameters, if their count is off; ``name``: the step, in the message."""
     for p, w in paired(value(record, "the step")["after"], reference_sgd_step(v.inputs, player, loss, n_classes), what):
-        checks.assert_close(p, w, atol=1e-5, rtol=1e-4, name=name)
+        asserts.assert_close(p, w, atol=1e-5, rtol=1e-4, name=name)

@@ -7,7 +7,7 @@ import json
 import math
 
 from dgmlab.probes.hw4_gans import EXPERIMENTS, FULL_EPOCHS, MEASURE_N, RESULTS_FILE, measured_results
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 
 # ------------------------------------------------------------------ p0_tests

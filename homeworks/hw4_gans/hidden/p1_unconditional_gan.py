@@ -7,9 +7,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes.hw4_gans import assert_trainable, load_by_shape, paired, value
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import assert_one_sgd_step
 from .references import kit_generator
@@ -22,7 +22,7 @@ def test_one_image_at_a_time(v, ref):
     # four noise vectors one by one: each image as the statement's network gives it (no batch statistics)
     with torch.no_grad():
         want = kit_generator(v.inputs.params)(v.inputs.z16[:4])
-    checks.assert_close(v.one_at_a_time, want, rtol=1e-4, atol=1e-5,
+    asserts.assert_close(v.one_at_a_time, want, rtol=1e-4, atol=1e-5,
                         name="Generator() on one noise vector at a time, with parameters set by the check")
 
 
@@ -32,7 +32,7 @@ def test_training_mode_changes_nothing(v, ref):
     # out16 ran in training mode: no dropout, no batch statistics, the statement's network exactly
     with torch.no_grad():
         want = kit_generator(v.inputs.params)(v.inputs.z16)
-    checks.assert_close(v.out16, want, rtol=1e-4, atol=1e-5,
+    asserts.assert_close(v.out16, want, rtol=1e-4, atol=1e-5,
                         name="Generator() in training mode, with parameters set by the check")
 
 
@@ -52,14 +52,14 @@ def _kit_train_logits(v, ref, dropout):
 @points(1.25)
 def test_dropout_in_training_mode(v, ref):
     assert_trainable(v.trainable, "Discriminator()")
-    checks.assert_close(v.train_out, _kit_train_logits(v, ref, 0.3), rtol=1e-4, atol=1e-5,
+    asserts.assert_close(v.train_out, _kit_train_logits(v, ref, 0.3), rtol=1e-4, atol=1e-5,
                         name="Discriminator() in training mode (dropout 0.3 after each hidden layer), same masks")
 
 
 @points(1)
 def test_dropout_argument_is_used(v, ref):
     assert_trainable(v.trainable, "Discriminator()")
-    checks.assert_close(v.half_dropout_train_out, _kit_train_logits(v, ref, 0.5), rtol=1e-4, atol=1e-5,
+    asserts.assert_close(v.half_dropout_train_out, _kit_train_logits(v, ref, 0.5), rtol=1e-4, atol=1e-5,
                         name="Discriminator(dropout=0.5) in training mode, same masks")
 
 
@@ -69,14 +69,14 @@ def test_values_on_fixed_logits(v, ref):
     real, fake = v.inputs.real.double(), v.inputs.fake.double()
     want_d = (-torch.log(torch.sigmoid(real)).mean() - torch.log(1 - torch.sigmoid(fake)).mean()).item()
     want_g = (-torch.log(torch.sigmoid(fake)).mean()).item()
-    checks.assert_close(v.d_values, want_d, rtol=1e-5, name="discriminator_loss on fixed logits")
-    checks.assert_close(v.g_values, want_g, rtol=1e-5, name="generator_loss on fixed logits")
+    asserts.assert_close(v.d_values, want_d, rtol=1e-5, name="discriminator_loss on fixed logits")
+    asserts.assert_close(v.g_values, want_g, rtol=1e-5, name="generator_loss on fixed logits")
 
 
 @points(0.5)
 def test_batch_mean_not_sum(v, ref):
-    checks.assert_close(v.d_repeated[0], v.d_repeated[1], rtol=1e-5, name="discriminator_loss of a repeated batch")
-    checks.assert_close(v.g_repeated[0], v.g_repeated[1], rtol=1e-5, name="generator_loss of a repeated batch")
+    asserts.assert_close(v.d_repeated[0], v.d_repeated[1], rtol=1e-5, name="discriminator_loss of a repeated batch")
+    asserts.assert_close(v.g_repeated[0], v.g_repeated[1], rtol=1e-5, name="generator_loss of a repeated batch")
 
 
 @points(0.25)
@@ -129,7 +129,7 @@ def test_old_gradients_cleared(v, ref):
 def test_discriminator_untouched(v, ref):
     # the discriminator's parameters after the generator step: still the grader's seeded start
     for p, w in paired(value(v.fresh_step, "the step")["other_after"], v.inputs.D0, "discriminator parameters after the step"):
-        checks.assert_close(p, w, atol=0, rtol=0, name="the discriminator's parameters after the generator step")
+        asserts.assert_close(p, w, atol=0, rtol=0, name="the discriminator's parameters after the generator step")
 
 
 HIDDEN = {

@@ -11,7 +11,7 @@ from dgmlab.probes.hw4_gans import (
     run_of,
     value,
 )
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .references import (
     assert_discriminator_as_stated,

@@ -7,11 +7,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes.hw4_gans import LABELS as CGAN_LABELS
 from dgmlab.probes.hw4_gans import OTHER_LABELS as CGAN_OTHER_LABELS
 from dgmlab.probes.hw4_gans import assert_trainable, load_by_shape, paired, value
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import assert_one_sgd_step
 from .references import either_order
@@ -91,7 +91,7 @@ def _g_loss(v, ref, g, d):
 def _compare(v, ref, record, player, loss, name):
     assert_one_sgd_step(v, record, player, loss, "parameters after the step", name, n_classes=10)
     for p, w in paired(value(record, "the step")["other_after"], v.inputs.G0 if player == "D" else v.inputs.D0, "parameters of the other player"):
-        checks.assert_close(p, w, atol=0, rtol=0, name="the other player's parameters after the step (its seeded start)")
+        asserts.assert_close(p, w, atol=0, rtol=0, name="the other player's parameters after the step (its seeded start)")
 
 
 @points(0.75)

@@ -5,24 +5,24 @@ the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, i
 """
 import numpy as np
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.grading.references.transport import discrete_w1
 from dgmlab.probes.hw4_gans import paired
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 
 # ------------------------------------------------------------------ p5_ot_primal_tests
 @points(2.5)
 def test_value_is_optimal(v, ref):
     for (value, _), (p, q, C) in paired(v.instances, v.inputs.instances, "results, one per instance"):
-        checks.assert_close(value, discrete_w1(p, q, C), atol=1e-7, name=f"OT value ({len(p)}x{len(q)}) versus POT's ot.emd2")
+        asserts.assert_close(value, discrete_w1(p, q, C), atol=1e-7, name=f"OT value ({len(p)}x{len(q)}) versus POT's ot.emd2")
 
 
 # ------------------------------------------------------------------ p5_ot_dual_tests
 @points(2)
 def test_strong_duality(v, ref):
     for (value, _, _), (p, q, C) in paired(v.instances, v.inputs.instances, "results, one per instance"):
-        checks.assert_close(value, discrete_w1(p, q, C), atol=1e-7, name=f"dual value ({len(p)}x{len(q)}) versus POT's primal")
+        asserts.assert_close(value, discrete_w1(p, q, C), atol=1e-7, name=f"dual value ({len(p)}x{len(q)}) versus POT's primal")
 
 
 @points(1.5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     _torch,  # lazy imports
@@ -14,7 +14,7 @@ from dgmlab.probes import (
     working,
 )
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import (
     P1_WEIGHTS_FILE,
@@ -83,7 +83,7 @@ def _conv_matches(v, ref, kind, which):
     got = getattr(w, f"out_{kind}5")
     assert isinstance(got, list) and len(got) == 2, f"MaskedConv2d('{kind}', 3, 2, 5) did not answer twice"
     out = got[which]
-    checks.assert_tensor(out, f"MaskedConv2d('{kind}', 3, 2, 5)(x) (pad by kernel_size // 2)", shape=(2, 2, 9, 9))
+    asserts.assert_tensor(out, f"MaskedConv2d('{kind}', 3, 2, 5)(x) (pad by kernel_size // 2)", shape=(2, 2, 9, 9))
     want = ref[f"out_{kind}5"][which]
     if torch.allclose(out, want, rtol=1e-4, atol=1e-5):
         return
@@ -215,7 +215,7 @@ def _stack_matches(v, ref, key, image_key, args):
     torch, w = _torch(), working(v)
     out = as_stated(getattr(w, key))
     shape = tuple(w.inputs[image_key].shape)
-    checks.assert_tensor(out, f"PixelCNN{args}(x) (one logit per pixel)", shape=shape)
+    asserts.assert_tensor(out, f"PixelCNN{args}(x) (one logit per pixel)", shape=shape)
     want = ref[key]
     assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
         (f"PixelCNN{args} with the grader's parameters (its k x k taps above the centre row only, which every mask "
@@ -241,7 +241,7 @@ def test_masks_of_the_stack_as_stated(v, ref):
     # layer and mask B in every later one (against the grader's logits, recorded with the kit)
     torch, w = _torch(), working(v)
     out = as_stated(w.small_full)
-    checks.assert_tensor(out, "PixelCNN(4, 2, 3)(x) (one logit per pixel)", shape=tuple(w.inputs.x_small.shape))
+    asserts.assert_tensor(out, "PixelCNN(4, 2, 3)(x) (one logit per pixel)", shape=tuple(w.inputs.x_small.shape))
     want = ref["small_full"]
     assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
         (f"PixelCNN(4, 2, 3) with the grader's parameters on every tap should give the logits of the stated stack, "
@@ -259,7 +259,7 @@ def test_causal_as_a_whole(v, ref):
     torch = _torch()
     outs = v.later_changed
     base = outs[0]
-    checks.assert_tensor(base, "PixelCNN(4, 2, 3)(x) (one logit per pixel)", shape=(2, 1, 10, 10))
+    asserts.assert_tensor(base, "PixelCNN(4, 2, 3)(x) (one logit per pixel)", shape=(2, 1, 10, 10))
     scale = 1e-5 * (1.0 + float(base.abs().max()))
     for (i, j), out in zip(CAUSAL_PIXELS, outs[1:], strict=True):
         t = i * 10 + j
@@ -291,7 +291,7 @@ def _p1_nll_probe(o, x):
 
 @points(0.5)
 def test_one_value_per_image(v, ref):
-    checks.assert_tensor(v.uniform, "bernoulli_nll(logits, x) (one NLL per image: sum over C, H, W)", shape=(3,))
+    asserts.assert_tensor(v.uniform, "bernoulli_nll(logits, x) (one NLL per image: sum over C, H, W)", shape=(3,))
 
 
 @points(0.75)
@@ -317,7 +317,7 @@ def test_finite_for_very_large_logits(v, ref):
     # logits 120, -120, 30, -30 on pixels 0, 1, 1, 0: the first two confidently wrong (120 nats each), the last two
     # confidently right (about 1e-13 each); sigmoid(120) rounds to 1 in float32, so log(1 - p) would be -inf
     got = v.confident
-    checks.assert_tensor(got, "bernoulli_nll(logits, x) for one 2x2 image", shape=(1,))
+    asserts.assert_tensor(got, "bernoulli_nll(logits, x) for one 2x2 image", shape=(1,))
     value = float(got[0])
     hint = ""
     if not math.isfinite(value):
@@ -413,7 +413,7 @@ def _assert_filled_in(out, x):
 @points(0.5)
 def test_shape_and_binary_values(v, ref):
     out = v.binary_out
-    checks.assert_tensor(out, "inpaint(...)", shape=(2, 1, 6, 6), dtype=v.inputs.binary_x.dtype)  # x's dtype
+    asserts.assert_tensor(out, "inpaint(...)", shape=(2, 1, 6, 6), dtype=v.inputs.binary_x.dtype)  # x's dtype
     _assert_filled_in(out, v.inputs.binary_x)
     values = sorted(set(out.unique().tolist()))
     assert set(values) <= {0.0, 1.0}, \
@@ -424,7 +424,7 @@ def test_shape_and_binary_values(v, ref):
 def test_visible_pixels_are_kept(v, ref):
     # images 0 and 1 hide their lower half, images 2 and 3 only their last row
     out, x, visible = v.kept_out, v.inputs.kept_x, v.inputs.kept_visible
-    checks.assert_tensor(out, "inpaint(...)", shape=(4, 1, 6, 6))
+    asserts.assert_tensor(out, "inpaint(...)", shape=(4, 1, 6, 6))
     _assert_filled_in(out, x)
     changed = int((out[visible] != x[visible]).sum())
     assert changed == 0, \
@@ -448,7 +448,7 @@ def test_hidden_pixels_are_samples(v, ref):
     # (about 80% ones); a threshold at 1/2 makes them all 1
     torch = _torch()
     out = v.leaning_out
-    checks.assert_tensor(out, "inpaint(...)", shape=(64, 1, 8, 8))
+    asserts.assert_tensor(out, "inpaint(...)", shape=(64, 1, 8, 8))
     assert torch.equal(out[:, :, :4], torch.zeros_like(out[:, :, :4])), \
         "the visible upper halves (all 0) changed: only the hidden pixels are sampled"
     share = float(out[:, :, 4:].mean())
@@ -464,7 +464,7 @@ def test_sequential_conditioning_in_raster_order(v, ref):
     # conditioned on the pixels before it, all repeat the last visible one
     torch, H = _torch(), 6
     out = v.raster_out
-    checks.assert_tensor(out, "inpaint(...)", shape=(4, 1, H, H))
+    asserts.assert_tensor(out, "inpaint(...)", shape=(4, 1, H, H))
     hidden = out[:, 0, H // 2:]
     assert torch.equal(hidden[:2], torch.ones_like(hidden[:2])) and torch.equal(hidden[2:], torch.zeros_like(hidden[2:])), \
         ("with a model that copies the previous pixel, every hidden pixel should repeat the last visible one: "

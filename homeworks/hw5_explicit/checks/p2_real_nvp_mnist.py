@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     _torch,  # lazy imports
@@ -14,7 +14,7 @@ from dgmlab.probes import (
     working,
 )
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import (
     P2_WEIGHTS_FILE,
@@ -80,11 +80,11 @@ def _p2_logit_probe(o, x):
 def test_v_is_the_printed_transform(v, ref):
     torch, w = _torch(), working(v)
     out, log_det = w.shapes
-    checks.assert_tensor(out, "v", shape=(3, 5))
-    checks.assert_tensor(log_det, "log_det (one value per image: sum over the coordinates)", shape=(3,))
+    asserts.assert_tensor(out, "v", shape=(3, 5))
+    asserts.assert_tensor(log_det, "log_det (one value per image: sum over the coordinates)", shape=(3,))
     y = w.inputs.y45
     for (got, _), want, alpha in zip(w.transformed, ref["v"], ALPHAS, strict=True):
-        checks.assert_tensor(got, "v", shape=tuple(y.shape))
+        asserts.assert_tensor(got, "v", shape=tuple(y.shape))
         assert torch.allclose(got.double(), want, rtol=1e-8, atol=1e-8), \
             (f"expected v = logit(alpha + (1 - 2 alpha) y) elementwise (alpha = {alpha:g}); found it off by up to "
              f"{float((got.double() - want).abs().max()):.3g}")
@@ -97,7 +97,7 @@ def test_inverse_undoes_the_printed_transform(v, ref):
     torch, w = _torch(), working(v)
     v64, want = w.inputs.v64, ref
     for back, y, slope, alpha in zip(w.inverse, want["inverse"], want["inverse_slope"], ALPHAS, strict=True):
-        checks.assert_tensor(back, "inverse_logit_transform(v)", shape=tuple(v64.shape))
+        asserts.assert_tensor(back, "inverse_logit_transform(v)", shape=tuple(v64.shape))
         gap = float(((back.double() - y).abs() / slope).max())
         hint = ""
         if torch.allclose(back.double(), torch.sigmoid(v64), atol=1e-9):
@@ -255,7 +255,7 @@ def test_forward_is_the_statements_map(v, ref):
     case = w.inputs.main
     z, _ = _returned(w.main_forward, "forward(x)")
     x, keep = case["x"], case["mask"].bool()
-    checks.assert_tensor(z, "z", shape=tuple(x.shape))
+    asserts.assert_tensor(z, "z", shape=tuple(x.shape))
     if _close(z, want["z"]):
         _gradients_reach(w.without_gradient, "CouplingLayer(6, 16, mask)", "s_net and t_net")
         return
@@ -282,7 +282,7 @@ def test_log_det_is_the_statements(v, ref):
                             ("tiny", w.inputs.tiny, "for D = 2 with mask (1, 0), CouplingLayer(2, 4, mask)")):
         _, log_det = _returned(getattr(w, f"{key}_forward"), "forward(x)")
         n = case["x"].shape[0]
-        checks.assert_tensor(log_det, "log_det (one value per example: sum over the coordinates)", shape=(n,))
+        asserts.assert_tensor(log_det, "log_det (one value per example: sum over the coordinates)", shape=(n,))
         want = recorded_values[f"{key}_log_det"]
         if _close(log_det, want):
             continue
@@ -301,7 +301,7 @@ def test_inverse_undoes_the_statements_map(v, ref):
     # your inverse must give back the x that the statement's map sends to z (with the grader's parameters)
     w = working(v)
     back, z, want = as_stated(w.main_inverse), w.inputs.main["z"], ref["inverse"]
-    checks.assert_tensor(back, "inverse(z)", shape=tuple(z.shape))
+    asserts.assert_tensor(back, "inverse(z)", shape=tuple(z.shape))
     gap = float((back.double() - want).abs().max())
     assert gap < 1e-6, \
         (f"expected inverse(z) to be the x that the statement's map sends to z (with the grader's parameters); "
@@ -394,8 +394,8 @@ def test_flow_is_the_stated_stack(v, ref):
     w = working(v)
     case = w.inputs.main
     z, log_det = _returned(w.main_forward, "RealNVP.forward(x)")
-    checks.assert_tensor(z, "z", shape=(5, 6))
-    checks.assert_tensor(log_det, "log_det (one value per example)", shape=(5,))
+    asserts.assert_tensor(z, "z", shape=(5, 6))
+    asserts.assert_tensor(log_det, "log_det (one value per example)", shape=(5,))
     want = ref["z"]
     if _close(z, want):
         _gradients_reach(w.without_gradient, "RealNVP(6, 16, 4)", "every layer's s_net and t_net")
@@ -413,7 +413,7 @@ def test_flow_is_the_stated_stack(v, ref):
 def test_flow_inverse_undoes_the_stated_flow(v, ref):
     torch, w = _torch(), working(v)
     back, want = as_stated(w.main_inverse), ref["inverse"]
-    checks.assert_tensor(back, "flow.inverse(z)", shape=(5, 6))
+    asserts.assert_tensor(back, "flow.inverse(z)", shape=(5, 6))
     gap = float((back.double() - want).abs().max())
     hint = ""
     other = _maybe(w, "forward_order")
@@ -431,7 +431,7 @@ def test_log_prob_is_the_change_of_variables(v, ref):
     # normaliser -D/2 log(2 pi) included
     w = working(v)
     got, want = as_stated(w.main_log_prob), ref["log_prob"]
-    checks.assert_tensor(got, "flow.log_prob(x) (one value per example)", shape=(5,))
+    asserts.assert_tensor(got, "flow.log_prob(x) (one value per example)", shape=(5,))
     gap = float((got.double() - want).abs().max())
     hint = ""
     if gap >= 1e-6 and float((got.double() - want - 3 * math.log(2 * math.pi)).abs().max()) < 1e-6:
@@ -464,7 +464,7 @@ def _p2_log_prob_probe(o, x):
 
 @points(0.5)
 def test_log_prob_shape(v, ref):
-    checks.assert_tensor(v.shape, "log_prob_data(...)", shape=(4,))
+    asserts.assert_tensor(v.shape, "log_prob_data(...)", shape=(4,))
 
 
 @points(1)
@@ -472,7 +472,7 @@ def test_tiny_case(v, ref):
     # y = 1/2 in 1-D, alpha = 0.05: v = logit(1/2) = 0, so z = 0 for the flow z = 2 v (log-det log 2); the logit
     # transform's log-det is the printed transform's (what the grader's reference gave at y = 1/2, recorded with the
     # kit), as in the hidden tests, not the one your logit_transform reports
-    got = float(checks.as_array(v.tiny, "log_prob_data(...)").flatten()[0])
+    got = float(asserts.as_array(v.tiny, "log_prob_data(...)").flatten()[0])
     log_normal_0, log_2 = -0.5 * math.log(2 * math.pi), math.log(2.0)
     logit_log_det = ref["logit_log_det_at_half"]
     want = log_normal_0 + log_2 + logit_log_det
@@ -524,7 +524,7 @@ def _p2_bpd_probe(o, x):
 @points(1)
 def test_uniform_density_is_eight_bits(v, ref):
     got = v.uniform
-    checks.assert_tensor(got, "bits_per_dim(log_p_y, D)", shape=(2,))
+    asserts.assert_tensor(got, "bits_per_dim(log_p_y, D)", shape=(2,))
     value = float(got[0])
     hint = ""
     if abs(value) < 1e-6:

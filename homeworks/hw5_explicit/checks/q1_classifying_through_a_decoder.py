@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     _torch,  # lazy imports
@@ -14,7 +14,7 @@ from dgmlab.probes import (
     working,
 )
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import NotAsStated, _detached, _row, _stated, as_stated
 
@@ -99,7 +99,7 @@ def _q1_gen_probe(o, x):
 def _rows_are_distributions(v, name, q):
     torch = _torch()
     Q = as_stated(v.rows)
-    checks.assert_tensor(Q, f"{name}(...)", shape=(4, 3))
+    asserts.assert_tensor(Q, f"{name}(...)", shape=(4, 3))
     hint = ""
     if not torch.isfinite(Q[3]).all():
         hint = ": the row of x = 3, which no latent decodes to, is NaN or inf (return the uniform 1/C there)"
@@ -117,7 +117,7 @@ def test_a_latent_the_prior_never_draws_plays_no_role(v, ref):
     # latents 0 and 4 decode to x = 0; with P(z = 4) = 0 only latent 0 can have produced x = 0
     torch = _torch()
     got, pyz = as_stated(v.zero_prior_row), v.inputs.p_y_given_z
-    checks.assert_tensor(got, "discriminative_posterior(...)[0]", shape=(3,))
+    asserts.assert_tensor(got, "discriminative_posterior(...)[0]", shape=(3,))
     want = pyz[0]
     hint = ""
     if torch.allclose(got, (pyz[0] + pyz[4]) / 2, atol=1e-5):
@@ -172,7 +172,7 @@ def test_gen_rows_are_distributions(v, ref):
 def test_a_class_the_prior_never_draws_gets_no_mass(v, ref):
     # with P(y = 2) = 0, class 2 cannot have produced any x
     got = as_stated(v.zero_prior_row)
-    checks.assert_tensor(got, "generative_posterior(...)[0]", shape=(3,))
+    asserts.assert_tensor(got, "generative_posterior(...)[0]", shape=(3,))
     hint = ""
     if float(got[2]) > 1e-6:
         hint = ": class 2 still gets mass, so the class prior P(y) does not enter your Q'"
@@ -238,7 +238,7 @@ def test_steps_return_tensor_and_float(v, ref):
     for name, out, shape in (("W_new", v.disc_at_zero, (6, 3)), ("V_new", v.gen_at_zero, (3, 6))):
         assert not out["attached"], \
             f"expected {name} detached from the graph (requires_grad False), found it attached: return (...).detach()"
-        checks.assert_tensor(out["new"], name, shape=shape, requires_grad=False)
+        asserts.assert_tensor(out["new"], name, shape=shape, requires_grad=False)
         loss = out["loss"]
         assert isinstance(loss, float), \
             f"expected the loss as a Python float, found {type(loss).__name__} (use .item())"
@@ -267,7 +267,7 @@ def test_a_small_step_lowers_the_loss(v, ref):
     for name, key, letter in (("discriminative", "disc", "W"), ("generative", "gen", "V")):
         start = w.inputs.one_to_one[letter]
         new = w.small_steps[key]
-        checks.assert_tensor(new, f"{letter}_new", shape=tuple(start.shape))
+        asserts.assert_tensor(new, f"{letter}_new", shape=tuple(start.shape))
         slope = float((want[f"{key}_gradient"] * (new.double() - start)).sum())
         assert slope < 0, \
             (f"expected one step with lr = 0.1 to lower the {name} loss (the loss the statement defines, where each "

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import CheckSpec, _np, _sp, _torch, attempt  # lazy imports
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import _detached, symbols
 
@@ -29,7 +29,7 @@ def _q2_density_probe(o, x):
 
 @points(0.25)
 def test_is_expression_in_x(v, ref):
-    checks.assert_sympy_expr(v.affine, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
+    asserts.assert_sympy_expr(v.affine, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
 
 
 @points(0.5)
@@ -37,8 +37,8 @@ def test_density_of_an_affine_flow_integrates_to_one(v, ref):
     from scipy.integrate import quad
 
     # z = f(x) = 2x + 1 with Q = N(0, 1): P_w is a density on the real line. lambdify prints the expression as
-    # Python and runs it: only the grader's symbol and dgmlab.wire's whitelisted functions may be in it
-    checks.assert_sympy_expr(v.affine, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
+    # Python and runs it: only the grader's symbol and dgmlab.probes.wire's whitelisted functions may be in it
+    asserts.assert_sympy_expr(v.affine, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
     p = _sp().lambdify(symbols()["x_sym"], v.affine, "math")
     total = quad(p, -20, 20)[0]
     hint = ""
@@ -56,7 +56,7 @@ def test_density_of_an_exp_flow_integrates_to_one(v, ref):
 
     # an Exp(1) latent and the flow f(x) = exp(x), which maps the real line onto (0, inf) (checked before lambdify
     # as above)
-    checks.assert_sympy_expr(v.exp_latent, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
+    asserts.assert_sympy_expr(v.exp_latent, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
     p = _sp().lambdify(symbols()["x_sym"], v.exp_latent, "math")
     total = quad(p, -30, 10)[0]
     assert abs(total - 1) < 1e-6, \
@@ -100,7 +100,7 @@ def _q2_risk_probe(o, x):
 @points(0.5)
 def test_identity_flow_on_zeros(v, ref):
     risk = v.identity_on_zeros
-    checks.assert_tensor(risk, "flow_empirical_risk(...)", shape=())
+    asserts.assert_tensor(risk, "flow_empirical_risk(...)", shape=())
     want = math.log(2 * math.pi)
     hint = ""
     if abs(float(risk) - 4 * want) < 1e-4:

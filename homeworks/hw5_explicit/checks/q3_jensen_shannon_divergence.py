@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import CheckSpec, _np, _sp, attempt  # lazy imports
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import symbols
 
@@ -53,7 +53,7 @@ def _q3_js_probe(o, x):
 
 @points(0.25)
 def test_kl_is_expression_in_theta(v, ref):
-    checks.assert_sympy_expr(v.kl_PQ, "kl_PQ", symbols=[symbols()["theta"]])
+    asserts.assert_sympy_expr(v.kl_PQ, "kl_PQ", symbols=[symbols()["theta"]])
 
 
 @points(0.5)
@@ -78,7 +78,7 @@ def test_kl_lies_between_two_known_bounds(v, ref):
 
 @points(0.25)
 def test_js_is_expression_in_theta(v, ref):
-    checks.assert_sympy_expr(v.js_PQ, "js_PQ", symbols=[symbols()["theta"]])
+    asserts.assert_sympy_expr(v.js_PQ, "js_PQ", symbols=[symbols()["theta"]])
 
 
 @points(0.75)
@@ -144,7 +144,7 @@ def test_minimises_your_divergences(v, ref):
         except (TypeError, ValueError):
             raise AssertionError(f"expected {name} to be a number, found {type(value).__name__}") from None
         assert 0 < value < 1, f"expected {name} in (0, 1), found {value}"
-        checks.assert_sympy_expr(div, div_name, symbols=[theta])
+        asserts.assert_sympy_expr(div, div_name, symbols=[theta])
 
         def at(t, div=div):
             return complex(div.subs(theta, sp.Float(t, 30)).evalf(30)).real

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes import CheckSpec, _np, _torch, attempt, on_working, with_working, working  # lazy imports
 from dgmlab.probes import seeded_generator as _gen
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .common import NotAsStated, _detached, _graph_output, _stated, as_stated
 
@@ -59,7 +59,7 @@ def test_shapes_and_dtype(v, ref):
     out = v.gauss50
     assert isinstance(out, list) and len(out) == 2, "expected feature_statistics to return a tuple (mu, cov)"
     mu, cov = out
-    checks.assert_tensor(mu, "mu for 50 samples of dimension 4", shape=(4,))
+    asserts.assert_tensor(mu, "mu for 50 samples of dimension 4", shape=(4,))
     hint = " (one row per sample: a (50, 50) covariance means rows and columns were swapped)" \
         if isinstance(cov, torch.Tensor) and tuple(cov.shape) == (50, 50) else ""
     assert isinstance(cov, torch.Tensor) and tuple(cov.shape) == (4, 4), \
@@ -76,8 +76,8 @@ def test_shapes_and_dtype(v, ref):
 def test_values_on_three_points(v, ref):
     torch = _torch()
     mu, cov = v.three
-    checks.assert_tensor(mu, "mu", shape=(2,))
-    checks.assert_tensor(cov, "cov")
+    asserts.assert_tensor(mu, "mu", shape=(2,))
+    asserts.assert_tensor(cov, "cov")
     want = torch.tensor([[4.0, -1.0], [-1.0, 7.0]], dtype=torch.float64)
     hint = ""
     if tuple(cov.shape) == (2, 2) and torch.allclose(cov.double(), want * 2 / 3):
@@ -96,7 +96,7 @@ def test_gradient_reaches_the_features(v, ref):
     # (0, 1), (2, 5), (4, 0): 1/3 on each first coordinate, plus the other coordinate's deviation from its mean / (n - 1)
     want = [[-1 / 6, -1.0], [11 / 6, 0.0], [-2 / 3, 1.0]]
     got = v.grad_three
-    checks.assert_tensor(got, "the gradient of mu[0] + cov[0, 1] with respect to the features", shape=(3, 2))
+    asserts.assert_tensor(got, "the gradient of mu[0] + cov[0, 1] with respect to the features", shape=(3, 2))
     found = got.double().tolist()
     assert all(abs(g - w) < 1e-9 for row, wrow in zip(found, want, strict=True) for g, w in zip(row, wrow, strict=True)), \
         (f"expected the gradient of mu[0] + cov[0, 1] with respect to the points (0, 1), (2, 5), (4, 0) to be "
@@ -213,7 +213,7 @@ def _gradient_disagreement(call, tensors, args, directions):
 
 def _distance(d, what):
     d = as_stated(d)
-    checks.assert_tensor(d, what, shape=())
+    asserts.assert_tensor(d, what, shape=())
     assert not d.is_complex(), f"{what} is a complex tensor; the distance is real: return a real float64 tensor"
     return float(d)
 

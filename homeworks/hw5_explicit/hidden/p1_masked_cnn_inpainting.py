@@ -9,9 +9,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dgmlab import artifacts, checks, runtime
+from dgmlab import artifacts, runtime
+from dgmlab.probes import asserts
 from dgmlab.probes.hw5_explicit import P1_WEIGHTS_FILE, as_stated
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .references import bernoulli_nll_nats, check_causal, grading_digits
 
@@ -32,7 +33,7 @@ def _same_as_the_kit(v, kind, out_3, out_7):
         for which in (0, 1):
             want = F.conv2d(v.inputs.x, v.inputs[f"w_{kind}{k}"][which] * _expected(k, kind), v.inputs[f"b_{kind}{k}"],
                             padding=k // 2)
-            checks.assert_close(got[which], want, rtol=1e-4, atol=1e-5,
+            asserts.assert_close(got[which], want, rtol=1e-4, atol=1e-5,
                                 name=f"MaskedConv2d('{kind}', 3, 2, {k}) with the grader's weights (set {which + 1})")
 
 
@@ -77,7 +78,7 @@ def _kit_logits(params, x, channels=64, n_layers=5, kernel_size=7):
 
 @points(1.25)
 def test_default_model_with_every_tap(v, ref):
-    checks.assert_close(as_stated(v.default_full), _kit_logits(v.inputs.default_full, v.inputs.x_default),
+    asserts.assert_close(as_stated(v.default_full), _kit_logits(v.inputs.default_full, v.inputs.x_default),
                         rtol=1e-4, atol=1e-5, name="PixelCNN() with the grader's parameters (every tap non-zero)")
 
 
@@ -85,13 +86,13 @@ def test_default_model_with_every_tap(v, ref):
 @points(1.25)
 def test_matches_torch_distributions(v, ref):
     expected = -torch.distributions.Bernoulli(logits=v.inputs.logits).log_prob(v.inputs.x).flatten(1).sum(1)
-    checks.assert_close(v.random, expected, rtol=1e-5, atol=1e-5, name="bernoulli_nll")
+    asserts.assert_close(v.random, expected, rtol=1e-5, atol=1e-5, name="bernoulli_nll")
 
 
 @points(0.5)
 def test_finite_for_confident_logits(v, ref):
     assert torch.isfinite(v.confident).all(), "bernoulli_nll is not finite for large |logits|"
-    checks.assert_close(v.confident, torch.tensor([240.0]), rtol=1e-4, name="bernoulli_nll for confident wrong logits")
+    asserts.assert_close(v.confident, torch.tensor([240.0]), rtol=1e-4, name="bernoulli_nll for confident wrong logits")
 
 
 # ------------------------------------------------------------------ p1_inpaint_tests

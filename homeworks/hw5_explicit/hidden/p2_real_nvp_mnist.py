@@ -9,9 +9,10 @@ import math
 import torch
 from torch import nn
 
-from dgmlab import artifacts, checks, runtime
+from dgmlab import artifacts, runtime
+from dgmlab.probes import asserts
 from dgmlab.probes.hw5_explicit import P2_WEIGHTS_FILE, as_stated
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 from .references import (
     check_log_det,
@@ -29,7 +30,7 @@ from .references import (
 def test_log_det_equals_the_jacobian_of_the_printed_transform(v, ref):
     assert len(v.transformed) == 2, "logit_transform did not answer for both alphas"
     for (_, log_det), alpha in zip(v.transformed, (0.05, 1e-6), strict=True):
-        checks.assert_close(log_det, printed_log_det(v.inputs.y45, alpha), rtol=1e-8, atol=1e-8,
+        asserts.assert_close(log_det, printed_log_det(v.inputs.y45, alpha), rtol=1e-8, atol=1e-8,
                             name=f"log_det of the logit transform (alpha = {alpha:g})")
 
 
@@ -47,7 +48,7 @@ def test_dequantize_fresh_uniform_noise(v, ref):
 def test_inverse_of_another_layer(v, ref):
     case = v.inputs.other
     again, _ = statement_coupling(case["params"], case["mask"], as_stated(v.other_inverse))
-    checks.assert_close(again, case["z"], rtol=1e-8, atol=1e-8,
+    asserts.assert_close(again, case["z"], rtol=1e-8, atol=1e-8,
                         name="the statement's map applied to inverse(z) of another layer (it should give back z)")
 
 
@@ -55,11 +56,11 @@ def test_inverse_of_another_layer(v, ref):
 def test_log_det_equals_the_jacobian_of_the_statements_map(v, ref):
     case = v.inputs.other
     want_z, _ = statement_coupling(case["params"], case["mask"], case["x"])
-    checks.assert_close(as_stated(v.other_forward)["z"], want_z, rtol=1e-8, atol=1e-8, name="z of another layer")
+    asserts.assert_close(as_stated(v.other_forward)["z"], want_z, rtol=1e-8, atol=1e-8, name="z of another layer")
     for n in range(case["x"].shape[0]):
         J = torch.autograd.functional.jacobian(
             lambda r: statement_coupling(case["params"], case["mask"], r[None])[0][0], case["x"][n])
-        checks.assert_close(as_stated(v.other_forward)["log_det"][n], torch.linalg.slogdet(J)[1], rtol=1e-8, atol=1e-8,
+        asserts.assert_close(as_stated(v.other_forward)["log_det"][n], torch.linalg.slogdet(J)[1], rtol=1e-8, atol=1e-8,
                             name="log_det of another layer")
 
 
@@ -75,7 +76,7 @@ def _stated(case):
 def test_invertible(v, ref):
     case = v.inputs.square
     again, _ = statement_flow(case["params"], stated_masks(9, 3), as_stated(v.square_inverse))
-    checks.assert_close(again, case["z"], rtol=1e-8, atol=1e-8,
+    asserts.assert_close(again, case["z"], rtol=1e-8, atol=1e-8,
                         name="the stated flow applied to RealNVP(9, 8, 3).inverse(z) (it should give back z)")
 
 
@@ -84,8 +85,8 @@ def test_log_det_is_the_stated_flows(v, ref):
     for name, out in (("main", as_stated(v.main_forward)), ("square", as_stated(v.square_forward))):
         case = v.inputs[name]
         want_z, want = _stated(case)
-        checks.assert_close(out["z"], want_z, rtol=1e-8, atol=1e-8, name=f"z of RealNVP{case['args']}")
-        checks.assert_close(out["log_det"], want, rtol=1e-8, atol=1e-8, name=f"log_det of RealNVP{case['args']}")
+        asserts.assert_close(out["z"], want_z, rtol=1e-8, atol=1e-8, name=f"z of RealNVP{case['args']}")
+        asserts.assert_close(out["log_det"], want, rtol=1e-8, atol=1e-8, name=f"log_det of RealNVP{case['args']}")
 
 
 # ------------------------------------------------------------------ p2_log_prob_tests
@@ -97,7 +98,7 @@ def test_matches_change_of_variables(v, ref):
         u = torch.log(s / (1 - s))  # the logit transform's output (not the student's values v)
         du_dy = (1 - 2 * alpha) / (s * (1 - s))
         expected = torch.distributions.Normal(b, a).log_prob(u).sum(1) + torch.log(du_dy).sum(1)
-        checks.assert_close(got, expected, rtol=1e-8, atol=1e-8,
+        asserts.assert_close(got, expected, rtol=1e-8, atol=1e-8,
                             name="log p(y) of an affine flow after the logit transform")
 
 
@@ -107,7 +108,7 @@ def test_fixed_values(v, ref):
     log_p = v.inputs.log_p
     for D, got in zip((784, 100), v.values, strict=True):
         expected = (D * math.log(256) - log_p) / (D * math.log(2))
-        checks.assert_close(got, expected, rtol=1e-10, name="bits_per_dim")
+        asserts.assert_close(got, expected, rtol=1e-10, name="bits_per_dim")
 
 
 # ------------------------------------------------------------------ p2_weights_tests

@@ -6,8 +6,8 @@ the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, i
 """
 import torch
 
-from dgmlab import checks
-from dgmlab.testing import points
+from dgmlab.probes import asserts
+from dgmlab.probes.points import points
 
 
 # ------------------------------------------------------------------ q1_discriminative_tests
@@ -29,7 +29,7 @@ def _brute_disc(pyz, Fz, pz, x):
 def test_disc_matches_enumeration(v, ref):
     assert len(v.random_worlds) == len(v.inputs.worlds), "discriminative_posterior did not answer on every world"
     for got, w in zip(v.random_worlds, v.inputs.worlds, strict=True):
-        checks.assert_close(got, _brute_disc(w["probs"], w["F"], w["prior"], w["x"]), rtol=1e-7, atol=1e-9,
+        asserts.assert_close(got, _brute_disc(w["probs"], w["F"], w["prior"], w["x"]), rtol=1e-7, atol=1e-9,
                             name="Q(y|x) on a random discrete world")
 
 
@@ -49,7 +49,7 @@ def _brute_gen(pzy, Fz, py, x):
 def test_gen_matches_enumeration(v, ref):
     assert len(v.random_worlds) == len(v.inputs.worlds), "generative_posterior did not answer on every world"
     for got, w in zip(v.random_worlds, v.inputs.worlds, strict=True):
-        checks.assert_close(got, _brute_gen(w["probs"], w["F"], w["prior"], w["x"]), rtol=1e-7, atol=1e-9,
+        asserts.assert_close(got, _brute_gen(w["probs"], w["F"], w["prior"], w["x"]), rtol=1e-7, atol=1e-9,
                             name="Q'(y|x) on a random discrete world")
 
 
@@ -76,8 +76,8 @@ def test_discriminative_step_matches_enumeration(v, ref):
     Wr = w["W"].clone().requires_grad_(True)
     ref_loss = _disc_loss(Wr, w["F"], w["prior_z"], w["x"], w["y"])
     ref_loss.backward()
-    checks.assert_close(v.disc_world_step["loss"], ref_loss.item(), rtol=1e-6, name="the discriminative loss")
-    checks.assert_close(v.disc_world_step["new"], (w["W"] - 0.3 * Wr.grad).detach(), rtol=1e-6, atol=1e-8,
+    asserts.assert_close(v.disc_world_step["loss"], ref_loss.item(), rtol=1e-6, name="the discriminative loss")
+    asserts.assert_close(v.disc_world_step["new"], (w["W"] - 0.3 * Wr.grad).detach(), rtol=1e-6, atol=1e-8,
                         name="W after one step")
 
 
@@ -87,8 +87,8 @@ def test_generative_step_matches_enumeration(v, ref):
     Vr = w["V"].clone().requires_grad_(True)
     ref_loss = _gen_loss(Vr, w["F"], w["x"], w["y"])
     ref_loss.backward()
-    checks.assert_close(v.gen_world_step["loss"], ref_loss.item(), rtol=1e-6, name="the generative loss")
-    checks.assert_close(v.gen_world_step["new"], (w["V"] - 0.3 * Vr.grad).detach(), rtol=1e-6, atol=1e-8,
+    asserts.assert_close(v.gen_world_step["loss"], ref_loss.item(), rtol=1e-6, name="the generative loss")
+    asserts.assert_close(v.gen_world_step["new"], (w["V"] - 0.3 * Vr.grad).detach(), rtol=1e-6, atol=1e-8,
                         name="V after one step")
 
 

@@ -6,9 +6,9 @@ the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, i
 import sympy as sp
 import torch
 
-from dgmlab import checks
+from dgmlab.probes import asserts
 from dgmlab.probes.hw5_explicit import symbols
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 _SYMBOLS = symbols()  # the notebook's fixed symbols (its locked cell q2_symbols)
 x_sym, z_sym, standard_normal = _SYMBOLS["x_sym"], _SYMBOLS["z_sym"], _SYMBOLS["standard_normal"]
@@ -21,7 +21,7 @@ def test_exact_for_increasing_flows(v, ref):
     assert len(v.increasing) == len(flows), "flow_density did not answer for every flow"
     for got, f in zip(v.increasing, flows, strict=True):
         expected = standard_normal.subs(z_sym, f) * sp.diff(f, x_sym)
-        checks.assert_sympy_equal(got, expected, "P_w(x) for an increasing flow")
+        asserts.assert_sympy_equal(got, expected, "P_w(x) for an increasing flow")
 
 
 # ------------------------------------------------------------------ q2_risk_tests
@@ -30,7 +30,7 @@ def test_affine_flow_matches_torch_distributions(v, ref):
     expected = -torch.distributions.Normal(v.inputs.b, v.inputs.a).log_prob(v.inputs.x).sum(dim=1).mean()
     assert isinstance(v.affine_risk, torch.Tensor) and v.affine_risk.dtype == torch.float64, \
         "the risk of float64 data must stay a float64 tensor computed from the flow's outputs"
-    checks.assert_close(v.affine_risk, expected, rtol=1e-8, name="the empirical risk of an affine flow")
+    asserts.assert_close(v.affine_risk, expected, rtol=1e-8, name="the empirical risk of an affine flow")
 
 
 HIDDEN = {

@@ -9,7 +9,7 @@ import math
 import sympy as sp
 
 from dgmlab.probes.hw5_explicit import symbols
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 theta = symbols()["theta"]  # the notebook's fixed symbol (its locked cell q3_symbols)
 

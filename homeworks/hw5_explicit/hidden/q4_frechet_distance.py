@@ -6,8 +6,8 @@ the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, i
 import numpy as np
 import torch
 
-from dgmlab import checks
-from dgmlab.testing import points
+from dgmlab.probes import asserts
+from dgmlab.probes.points import points
 
 from .references import frechet_gradients
 
@@ -17,19 +17,19 @@ from .references import frechet_gradients
 def test_values_on_small_sample(v, ref):
     mu, cov = v.small
     f = v.inputs.small.numpy()
-    checks.assert_tensor(mu, "mu", shape=(3,), dtype=torch.float64)
-    checks.assert_tensor(cov, "cov", shape=(3, 3), dtype=torch.float64)
-    checks.assert_close(mu.numpy(), f.mean(axis=0), rtol=1e-12, name="the mean")
-    checks.assert_close(cov.numpy(), np.cov(f, rowvar=False), rtol=1e-10, atol=1e-12,
+    asserts.assert_tensor(mu, "mu", shape=(3,), dtype=torch.float64)
+    asserts.assert_tensor(cov, "cov", shape=(3, 3), dtype=torch.float64)
+    asserts.assert_close(mu.numpy(), f.mean(axis=0), rtol=1e-12, name="the mean")
+    asserts.assert_close(cov.numpy(), np.cov(f, rowvar=False), rtol=1e-10, atol=1e-12,
                         name="the covariance (unbiased, one row per sample)")
 
 
 @points(0.25)
 def test_float32_features_give_float64_statistics(v, ref):
     mu, cov = v.torch32
-    checks.assert_tensor(mu, "mu for float32 features", dtype=torch.float64)
-    checks.assert_tensor(cov, "cov for float32 features", dtype=torch.float64)
-    checks.assert_close(cov.numpy(), np.cov(v.inputs.torch32.double().numpy(), rowvar=False), rtol=1e-6, atol=1e-8,
+    asserts.assert_tensor(mu, "mu for float32 features", dtype=torch.float64)
+    asserts.assert_tensor(cov, "cov for float32 features", dtype=torch.float64)
+    asserts.assert_close(cov.numpy(), np.cov(v.inputs.torch32.double().numpy(), rowvar=False), rtol=1e-6, atol=1e-8,
                         name="the covariance")
 
 
@@ -41,8 +41,8 @@ def test_gradient_with_respect_to_the_features(v, ref):
     centred = x - x.mean(dim=0)
     want = a.expand_as(x) / len(x) + centred @ (w + w.T) / (len(x) - 1)
     got = v.grad_gauss50
-    checks.assert_tensor(got, "the gradient with respect to the features", shape=tuple(x.shape))
-    checks.assert_close(got.double().numpy(), want.numpy(), rtol=1e-8, atol=1e-10,
+    asserts.assert_tensor(got, "the gradient with respect to the features", shape=tuple(x.shape))
+    asserts.assert_close(got.double().numpy(), want.numpy(), rtol=1e-8, atol=1e-10,
                         name="the gradient of a . mu + <W, cov> with respect to the features")
 
 
@@ -52,8 +52,8 @@ def test_gradient_with_respect_to_the_means(v, ref):
     (mu1, c1), (mu2, c2) = v.inputs.general1, v.inputs.general2
     g_mu1, _, g_mu2, _ = v.general_grads
     want_mu1, _, want_mu2, _ = frechet_gradients(mu1, c1, mu2, c2)
-    checks.assert_close(g_mu1.double().numpy(), want_mu1, rtol=1e-6, atol=1e-8, name="d D_F / d mu1")
-    checks.assert_close(g_mu2.double().numpy(), want_mu2, rtol=1e-6, atol=1e-8, name="d D_F / d mu2")
+    asserts.assert_close(g_mu1.double().numpy(), want_mu1, rtol=1e-6, atol=1e-8, name="d D_F / d mu1")
+    asserts.assert_close(g_mu2.double().numpy(), want_mu2, rtol=1e-6, atol=1e-8, name="d D_F / d mu2")
 
 
 @points(0.75)
@@ -65,7 +65,7 @@ def test_gradient_with_respect_to_the_covariances(v, ref):
     for got, want, name in ((g_c1, want_c1, "cov1"), (g_c2, want_c2, "cov2")):
         got = got.double().numpy()
         for e in v.inputs.directions:
-            checks.assert_close(float((got * e).sum()), float((want * e).sum()), rtol=1e-5, atol=1e-7,
+            asserts.assert_close(float((got * e).sum()), float((want * e).sum()), rtol=1e-5, atol=1e-7,
                                 name=f"the derivative of D_F with respect to {name} along a symmetric direction")
 
 

@@ -7,7 +7,7 @@ A test cell in a homework notebook is one call::
 
 ``check`` looks up the cell's :class:`CheckSpec` (``dgmlab.probes.<hw>``, the homework the setup
 cell named), runs its *probe*: the student's objects called on inputs made from a seed, what they
-return kept as plain data (:mod:`dgmlab.wire`), and then
+return kept as plain data (:mod:`dgmlab.probes.wire`), and then
 
 - while a student works: runs the cell's visible tests on that data and prints each test's points
   and, when it fails, a hint that says what is wrong (never what the answer is);
@@ -19,7 +19,7 @@ return kept as plain data (:mod:`dgmlab.wire`), and then
 
 :func:`judge` (:mod:`.judging`) is that decision; the kernel (visible tests only) and the grader (all) share it, so a
 student's preview and the grade agree on the visible points. A spec's ``points`` are the cell's,
-``hidden`` of them go to the hidden tests; ``@points(w)`` (:func:`dgmlab.testing.points`) gives a test
+``hidden`` of them go to the hidden tests; ``@points(w)`` (:func:`dgmlab.probes.points.points`) gives a test
 ``w`` points and the others of its group share what is left equally.
 
 The kit's homeworks keep their specs in ``dgmlab.probes.<hw>`` (in the kit's repository ``homeworks/<hw>/checks/``,
@@ -39,8 +39,9 @@ import sys
 from dataclasses import dataclass
 from typing import Callable
 
-from .. import runtime, wire
-from ..testing import PlanError
+from .. import runtime
+from . import wire
+from .points import PlanError
 
 PROBE_MIME = "application/vnd.dgmlab.probe+json"
 MAX_REASON = 600  # characters of one failure reason
@@ -257,7 +258,7 @@ def _torch():
 
 # ------------------------------------------------------------------ kernel side: probing
 def attempt(fn, *args, **kwargs):
-    """``fn(*args, **kwargs)``, or :class:`dgmlab.wire.Raised` with the error when it raises."""
+    """``fn(*args, **kwargs)``, or :class:`dgmlab.probes.wire.Raised` with the error when it raises."""
     try:
         return fn(*args, **kwargs)
     except KeyboardInterrupt:
@@ -287,7 +288,7 @@ def make_inputs(spec: CheckSpec, seed: int) -> dict:
 
 # ------------------------------------------------------------------ recorded values (what visible tests compare with)
 WORKING_SEED = 0  # visible tests read inputs drawn from this seed in a student's self-check (graded: make_inputs)
-EXPECTED_FILE = "expected.json"  # in dgmlab.probes.<hw>: the recorded values, dgmlab.wire's JSON
+EXPECTED_FILE = "expected.json"  # in dgmlab.probes.<hw>: the recorded values, dgmlab.probes.wire's JSON
 
 
 def expected_file(hw: str) -> str:
@@ -383,7 +384,7 @@ def working(v) -> "Answers":
 
 def run_probe(spec: CheckSpec, objects: tuple, seed: int) -> dict:
     """What the grader gets from this cell: ``{name: plain value}`` (a value the student's code raised
-    on is :class:`dgmlab.wire.Raised`)."""
+    on is :class:`dgmlab.probes.wire.Raised`)."""
     if len(objects) != len(spec.names):
         missing = ", ".join(spec.names)
         return {n: wire.Raised(f"check() needs {len(spec.names)} objects ({missing}), got {len(objects)}")

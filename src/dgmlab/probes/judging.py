@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .. import runtime, wire
-from ..testing import SELF_CHECK, _split, fmt, points_text, tally
-from . import _JUDGED, MAX_REASON, CheckSpec, TestFailure, expected, make_inputs
+from .. import runtime
+from . import _JUDGED, MAX_REASON, CheckSpec, TestFailure, expected, make_inputs, wire
+from .points import SELF_CHECK, _split, fmt, points_text, tally
 
 MAX_FILE_BYTES = 64 * 2**20  # a handed-in file a cell grades
 

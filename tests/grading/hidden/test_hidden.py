@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 from dgmlab import probes
 from dgmlab.grading import hidden
-from dgmlab.testing import HIDDEN_BEGIN
+from dgmlab.probes.points import HIDDEN_BEGIN
 
 KIT = list(probes.KIT_HOMEWORKS)
 
@@ -93,7 +93,7 @@ def test_the_student_side_judges_without_importing_the_grader():
 # ------------------------------------------------------------------ a course's own homework: hidden.py
 COURSE_HW = "hw8_course"
 COURSE_HIDDEN = """
-from dgmlab.testing import points
+from dgmlab.probes.points import points
 
 @points(1)
 def test_a(v, ref):

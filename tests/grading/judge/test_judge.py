@@ -9,12 +9,13 @@ import pytest
 import torch
 
 from conftest import ROOT
-from dgmlab import probes, wire
+from dgmlab import probes
 from dgmlab.grading.judge import judge
 from dgmlab.grading.judge.judge_records import CellToJudge, JudgeRequest
 from dgmlab.grading.preprocessors import UNJUDGED, ZeroUnjudgedTests
 from dgmlab.grading.preprocessors.judge_tests import JudgeTests
 from dgmlab.grading.preprocessors.probe_tests import ProbeTests
+from dgmlab.probes import wire
 
 HW = "hw3_flows"
 CELL = "q4_generator_losses_tests"
@@ -295,13 +296,13 @@ def test_a_course_homeworks_hidden_py_decides_its_hidden_points():
 
 
 HIDDEN_WITH_REF = """
-from dgmlab import checks
-from dgmlab.testing import points
+from dgmlab.probes import asserts
+from dgmlab.probes.points import points
 
 
 @points(2)
 def test_value_on_the_graders_input(v, ref):
-    checks.assert_close(v.on_x, ref.mean_square, name="mean_square(x)")
+    asserts.assert_close(v.on_x, ref.mean_square, name="mean_square(x)")
 
 
 HIDDEN = {"mean_square_tests": (test_value_on_the_graders_input,)}
@@ -473,7 +474,8 @@ def test_the_judge_process_exits_when_its_worker_does_even_mid_cell(tmp_path):
     (tmp_path / "checks.py").write_text(SLOW_CHECKS, encoding="utf-8")
     worker = f"""
 import json, os, sys, time
-from dgmlab import probes, wire
+from dgmlab import probes
+from dgmlab.probes import wire
 from dgmlab.grading.judge import judge_process as J
 probes.load_checks("slowhw", {str(tmp_path)!r})
 proc, lines = J._ready(time.monotonic() + 120, False)

@@ -14,13 +14,14 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from dgmlab import cli, probes, wire
+from dgmlab import cli, probes
 from dgmlab.grading import course as C
 from dgmlab.grading.autograde import draw_seeds as DS
 from dgmlab.grading.copies import shared_weights as SW
 from dgmlab.grading.judge import judging
 from dgmlab.grading.judge.judge_records import CellToJudge, JudgeRequest
 from dgmlab.grading.layout import Course
+from dgmlab.probes import wire
 
 pytestmark = pytest.mark.slow  # reads the kit's networks and judges draws from them (torch)
 
@@ -93,7 +94,7 @@ def test_grade_published_is_the_flag_that_turns_the_refusal_off(tmp_path, monkey
     monkeypatch.setattr(C, "autograde", lambda *a, **kw: calls.append(kw) or [])
     for flags in ([], ["--grade-published"]):
         assert cli.main(["--course", str(tmp_path), "autograde", "hw5_explicit", *flags]) == 0
-    assert [kw["refuse_published"] for kw in calls] == [True, False]
+    assert [kw["options"].refuse_published for kw in calls] == [True, False]
 
 
 def test_a_refused_file_zeroes_its_cells_before_anything_the_kernel_showed_is_read():

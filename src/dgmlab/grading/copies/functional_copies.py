@@ -151,7 +151,7 @@ def fingerprint(data: bytes, networks: list) -> Fingerprint | None:
 def _cell(course, hw: str, grade_id: str, hidden: bool) -> str | None:
     """The source of the instructor's cell ``grade_id`` of ``hw`` (only its hidden-tests region with ``hidden``),
     or None where the course has no such notebook or cell."""
-    from ...testing import hidden_lines
+    from ...probes.points import hidden_lines
     from ..preprocessors.hidden_tests import hidden_delimiters
 
     path = course.source_notebook(hw)

@@ -8,7 +8,7 @@ What the two nbgrader plug-ins around ``Execute`` (``nbgrader_config.py``) call 
   as nbgrader restored it from the gradebook (the instructor's) and gives the kernel only the probe call, with this
   grading's seed. The hidden tests (:mod:`dgmlab.grading.hidden`) never reach the kernel.
 - :class:`~dgmlab.grading.preprocessors.judge_tests.JudgeTests`, after execution: reads the probe data the cell
-  showed (untrusted: parsed by :mod:`dgmlab.wire` within its limits), makes the inputs again from its own seed,
+  showed (untrusted: parsed by :mod:`dgmlab.probes.wire` within its limits), makes the inputs again from its own seed,
   runs the visible and hidden tests here and writes the cell's outputs itself (:func:`judged_outputs`): the report a
   student reads and the points as the cell's one result, which nbgrader reads as partial credit. Whatever the kernel
   printed or displayed in that cell is dropped, so nothing it shows can be taken for a score.
@@ -21,7 +21,7 @@ from nbformat import from_dict
 from nbgrader.utils import is_grade, is_solution
 
 from ... import probes
-from ...testing import score_text
+from ...probes.points import score_text
 from .judge_records import Verdict
 from .judging import (  # noqa: F401
     MAX_KEPT_BYTES,

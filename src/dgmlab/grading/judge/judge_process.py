@@ -1,6 +1,6 @@
 """The judge: a sandboxed process of its own, forked fresh for every submission, killed when a cell takes too long.
 
-What the judge reads comes from a student's kernel. ``dgmlab.wire`` bounds its size, but the grader's own work on it
+What the judge reads comes from a student's kernel. ``dgmlab.probes.wire`` bounds its size, but the grader's own work on it
 (sympy's ``simplify``, ``subs`` and ``evalf``, a metric on a handed-in network) runs long C calls that no signal
 interrupts, and a bug in that work could let data act as code. So :class:`dgmlab.grading.preprocessors.judge_tests.JudgeTests` hands each
 notebook's check() cells to this process, which has only the rights judging needs:

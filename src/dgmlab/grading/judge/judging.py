@@ -1,6 +1,6 @@
 """Judging check() test cells: the grader's decision from what a kernel showed, with no nbgrader in it.
 
-:func:`judge_cell` decides one cell (probe data parsed by :mod:`dgmlab.wire`, then
+:func:`judge_cell` decides one cell (probe data parsed by :mod:`dgmlab.probes.wire`, then
 :func:`dgmlab.probes.judge`); :func:`judge_cells` a notebook's, a :class:`~.judge_records.JudgeRequest`
 (:func:`judge_each` cell by cell, which is what :mod:`.judge_process` runs), into
 :class:`~.judge_records.Verdict` records. :class:`Reference` gives hidden
@@ -12,8 +12,9 @@ import json
 import os
 import traceback
 
-from ... import probes, wire
-from ...testing import points_text
+from ... import probes
+from ...probes import wire
+from ...probes.points import points_text
 from .judge_records import JudgeRequest, Verdict
 
 
@@ -78,7 +79,7 @@ def gradebook_cells(db_url, course_id, hw, notebook) -> dict:
 
 
 def probe_data(outputs, gid: str):
-    """The decoded probe data of a test cell's ``outputs``, or raises :class:`dgmlab.wire.WireError`
+    """The decoded probe data of a test cell's ``outputs``, or raises :class:`dgmlab.probes.wire.WireError`
     (with the reason a student reads) when there is not exactly one readable probe for this cell."""
     found, errors = [], []
     for out in outputs:
@@ -173,7 +174,7 @@ def _missing_hidden(hw, spec, hidden, source, delimiters) -> list:
     instructor's cell still holds hidden tests as text (never run): ``[]`` when neither."""
     import logging
 
-    from ...testing import hidden_lines
+    from ...probes.points import hidden_lines
 
     text_tests = bool(hidden_lines(source or "", delimiters))
     if hidden or (spec.hidden <= 0 and not text_tests):

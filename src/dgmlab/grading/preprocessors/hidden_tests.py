@@ -11,7 +11,7 @@ def hidden_delimiters(config=None) -> tuple[str, str]:
     """``(begin, end)``: the markers of a hidden-tests region, nbgrader's ``ClearHiddenTests.begin_test_delimeter``
     and ``end_test_delimeter`` as ``config`` (the course's nbgrader config) sets them, nbgrader's defaults without
     one. Like nbgrader, a line holding the marker anywhere is a marker line. (The kernel side cannot import
-    nbgrader: :data:`dgmlab.testing.HIDDEN_BEGIN` spells the default with its comment mark.)"""
+    nbgrader: :data:`dgmlab.probes.points.HIDDEN_BEGIN` spells the default with its comment mark.)"""
     clear = ClearHiddenTests() if config is None else ClearHiddenTests(config=config)
     return clear.begin_test_delimeter, clear.end_test_delimeter
 

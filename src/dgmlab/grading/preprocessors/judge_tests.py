@@ -1,6 +1,6 @@
 """JudgeTests (autograde, after ``Execute``): each check() test cell decided in the grader, its outputs written here.
 
-It reads the probe data the cell showed (untrusted: parsed by :mod:`dgmlab.wire` within its limits), hands it with
+It reads the probe data the cell showed (untrusted: parsed by :mod:`dgmlab.probes.wire` within its limits), hands it with
 what the judging reads to the judge (:mod:`dgmlab.grading.judge`), which makes the inputs again from its own seed and
 runs the visible and hidden tests, and writes the cell's outputs itself: the report a student reads and the points as
 the cell's one result, which nbgrader reads as partial credit. Whatever the kernel printed or displayed in that cell

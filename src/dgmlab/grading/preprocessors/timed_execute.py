@@ -31,7 +31,7 @@ class TimedExecute(Execute):
     max_cell_output = Integer(16 * 2**20, help="Bytes of output one cell may send while it runs; what comes after "
                                                "is dropped as it arrives, so a flood never piles up in the grader "
                                                "(errors are always kept; LimitOutputBytes then trims what is kept "
-                                               "to its own caps). Above the largest probe (dgmlab.wire.MAX_BYTES)."
+                                               "to its own caps). Above the largest probe (dgmlab.probes.wire.MAX_BYTES)."
                               ).tag(config=True)
     max_notebook_output = Integer(64 * 2**20, help="The same for the whole notebook").tag(config=True)
 

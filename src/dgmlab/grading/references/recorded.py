@@ -3,7 +3,7 @@
 A visible test runs in the student's kernel, so it may hold no reference: in a self-check it compares what the
 student's code gives on inputs drawn from the working seed (:data:`dgmlab.probes.WORKING_SEED`) with what the
 grader's references gave on those inputs, recorded when the kit is built: ``homeworks/<hw>/checks/expected.json``
-(:mod:`dgmlab.wire`'s JSON, data and no code), which :func:`dgmlab.probes.expected` reads. When graded, the same
+(:mod:`dgmlab.probes.wire`'s JSON, data and no code), which :func:`dgmlab.probes.expected` reads. When graded, the same
 visible tests read the student's values on the grading seed's draw and compare them with :func:`expected_at`,
 computed in the judge (the working draw and its values are public, so a kernel could hand those back). Hidden tests
 read the grading seed's draw too and compute their references in the judge.
@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ... import probes, wire
+from ... import probes
+from ...probes import wire
 
 
 def reference_module(hw: str):

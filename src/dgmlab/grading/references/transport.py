@@ -2,7 +2,7 @@
 
 They answer questions (hw2's P3(b) and P4(b), hw4's P5 compare a student's value with them), so they live on the
 grading side: a hidden test imports them in the judge, and the references record what visible tests compare with.
-The student package (``dgmlab.checks``) keeps only comparators (``assert_coupling``, ``assert_close``).
+The student package (``dgmlab.probes.asserts``) keeps only comparators (``assert_coupling``, ``assert_close``).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""dgmlab.wire: what a probe hands the grader comes back as the same plain values, and anything
+"""dgmlab.probes.wire: what a probe hands the grader comes back as the same plain values, and anything
 malformed or over a limit is refused with a reason, never evaluated."""
 import json
 import math
@@ -8,7 +8,7 @@ import pytest
 import sympy as sp
 import torch
 
-from dgmlab import wire
+from dgmlab.probes import wire
 
 
 def roundtrip(value):

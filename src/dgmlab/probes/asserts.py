@@ -1,0 +1,224 @@
+"""Assertions for notebook tests: sympy equivalence, tensor closeness, couplings.
+
+Messages say *what* is wrong in form (type, shape, symbols, size of the
+error) and never print the expected answer unless asked (``reveal=True``),
+so visible tests can use them without giving a solution away. Nothing here computes an answer: the exact
+transport cost and LP solves the hidden tests compare with are the grader's
+(``dgmlab.grading.references.transport``).
+
+Every check converts the student's value to a plain number type first, so a
+returned object cannot pass by overriding ``__eq__`` or ``__bool__``.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+
+class CheckError(AssertionError):
+    """A check failed; the message says what to fix."""
+
+
+# ----------------------------------------------------------------- sympy
+def as_sympy(value, name: str = "the answer"):
+    """``value`` as a sympy object, without ever parsing text: a sympy expression or matrix as it is, a plain
+    ``bool``, ``int``, ``float``, ``complex`` or ``Fraction`` (numpy's too) through sympy's own constructors.
+
+    Anything else, a ``str`` above all, raises :class:`CheckError`: ``sympify`` of a string is Python's ``eval``,
+    and the grader never evaluates what a kernel hands back (tests/grading/test_no_evaluator.py).
+    """
+    from fractions import Fraction
+
+    import sympy as sp
+
+    if isinstance(value, (sp.Basic, sp.MatrixBase)):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return sp.true if value else sp.false
+    if isinstance(value, (int, np.integer)):
+        return sp.Integer(int(value))
+    if isinstance(value, (float, np.floating)):
+        return sp.Float(float(value))
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, (complex, np.complexfloating)):
+        return sp.Float(value.real) + sp.I * sp.Float(value.imag)
+    raise CheckError(f"expected {name} to be a sympy expression, got {type(value).__name__}"
+                     + (" (a string is never evaluated: return the sympy object itself)" if isinstance(value, str) else ""))
+
+
+def assert_sympy_expr(value, name: str = "the answer", symbols: Iterable | None = None) -> None:
+    """``value`` is a sympy expression whose free symbols are among ``symbols``."""
+    import sympy as sp
+
+    if not isinstance(value, sp.Basic) or isinstance(value, (sp.logic.boolalg.Boolean,)) and not isinstance(value, sp.Expr):
+        raise CheckError(f"{name} must be a sympy expression, got {type(value).__name__}")
+    if symbols is not None:
+        allowed = {str(s) for s in symbols}
+        extra = sorted(str(s) for s in value.free_symbols if str(s) not in allowed)
+        if extra:
+            raise CheckError(f"{name} uses symbols {extra}; only {sorted(allowed)} are allowed")
+
+
+def sympy_equivalent(a, b) -> bool:
+    """Whether two sympy expressions are equal as functions of their symbols.
+
+    Tries ``simplify(a - b) == 0`` and, failing that, sympy's ``equals`` (which
+    tests numerically at random points when it cannot decide symbolically).
+    """
+    import sympy as sp
+
+    a, b = as_sympy(a, "the first expression"), as_sympy(b, "the second expression")
+    diff = sp.simplify(a - b)
+    if diff == 0:
+        return True
+    try:
+        return bool(a.equals(b))
+    except Exception:  # sympy can fail to decide; treat as not shown equal
+        return False
+
+
+def assert_sympy_equal(value, expected, name: str = "the answer", reveal: bool = False) -> None:
+    """``value`` is a sympy expression equivalent to ``expected``."""
+    import sympy as sp
+
+    if not isinstance(value, sp.Basic):
+        raise CheckError(f"{name} must be a sympy expression, got {type(value).__name__}")
+    value_syms = {str(s) for s in value.free_symbols}
+    expected_syms = {str(s) for s in as_sympy(expected, "the expected value").free_symbols}
+    if value_syms != expected_syms and not sympy_equivalent(value, expected):
+        raise CheckError(f"{name} depends on {sorted(value_syms)}, but the expected result depends on "
+                         f"{sorted(expected_syms)}" + (f" (expected {expected})" if reveal else ""))
+    if not sympy_equivalent(value, expected):
+        raise CheckError(f"{name} is not equivalent to the expected expression"
+                         + (f": got {value}, expected {expected}" if reveal else ""))
+
+
+def sympy_gap(value, reference, points, digits: int = 40) -> float:
+    """Largest |value - reference| over ``points``, evaluated to ``digits`` significant digits.
+
+    value, reference: sympy expressions or matrices of the same shape; points: list of dicts
+    {symbol: exact number}. Complex parts count as error. ``inf`` when a value does not evaluate to a
+    number (a leftover symbol, a division by zero) or the shapes differ.
+    """
+    import math
+
+    import sympy as sp
+
+    value, reference = as_sympy(value, "the value"), as_sympy(reference, "the reference")  # sp.Matrix([str]) evaluates it
+    A = value if isinstance(value, sp.MatrixBase) else sp.Matrix([value])
+    B = reference if isinstance(reference, sp.MatrixBase) else sp.Matrix([reference])
+    if A.shape != B.shape:
+        return math.inf
+    worst = 0.0
+    for point in points:
+        for a, b in zip(A, B, strict=True):
+            try:
+                gap = abs(complex(sp.N((a - b).subs(point), digits)))
+            except (TypeError, ValueError, ZeroDivisionError):
+                return math.inf
+            if not math.isfinite(gap):
+                return math.inf
+            worst = max(worst, gap)
+    return worst
+
+
+def has_float(expr) -> bool:
+    """Whether a sympy expression (or matrix) contains a floating-point number such as 0.333..."""
+    import sympy as sp
+
+    return bool(as_sympy(expr, "the expression").atoms(sp.Float))
+
+
+# ----------------------------------------------------------------- tensors
+def as_array(value, name: str = "the answer") -> np.ndarray:
+    """``value`` (torch tensor, numpy array, number, or a list of them) as a float64 numpy array.
+
+    Rejects anything else by type, so an object with a rigged ``__eq__`` fails.
+    """
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        torch = None
+    if torch is not None and isinstance(value, torch.Tensor):
+        if value.is_complex():
+            raise CheckError(f"{name} is complex; a real tensor was expected")
+        return value.detach().cpu().to(torch.float64).numpy()
+    if isinstance(value, np.ndarray):
+        if np.iscomplexobj(value):
+            raise CheckError(f"{name} is complex; a real array was expected")
+        return value.astype(np.float64)
+    if type(value) in (bool, int, float) or isinstance(value, (np.integer, np.floating)):
+        return np.asarray(float(value), dtype=np.float64)
+    if isinstance(value, (list, tuple)) and len(value) <= 10**6:
+        items = [as_array(v, f"{name}[{i}]") for i, v in enumerate(value)]
+        if len({a.shape for a in items}) > 1:
+            raise CheckError(f"{name} is a list of values of different shapes")
+        return np.stack(items) if items else np.zeros(0)
+    raise CheckError(f"{name} must be a torch.Tensor, numpy array, number or list of them, got {type(value).__name__}")
+
+
+def _index(flat: int, shape: tuple) -> tuple:
+    """The index of element ``flat`` of an array of ``shape`` in plain integers, as a student writes it:
+    ``(2, 3)``, never ``(np.int64(2), np.int64(3))``."""
+    return tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
+
+
+def assert_close(value, expected, *, rtol: float = 1e-5, atol: float = 1e-6,
+                 name: str = "the answer", shape: tuple | None = None, reveal: bool = False) -> None:
+    """``value`` has the expected shape, is finite, and is close to ``expected`` elementwise."""
+    got = as_array(value, name)
+    want = np.asarray(as_array(expected, "expected"), dtype=np.float64)
+    target_shape = tuple(shape) if shape is not None else want.shape
+    if got.shape != target_shape:
+        raise CheckError(f"{name} has shape {tuple(got.shape)}, expected {target_shape}")
+    if not np.all(np.isfinite(got)):
+        raise CheckError(f"{name} contains NaN or inf")
+    if not np.all(np.isfinite(want)):  # fail closed: NaN or inf would make every comparison below pass
+        raise CheckError(f"{name} cannot be checked: the value to compare it with contains NaN or inf")
+    if got.shape != want.shape:
+        want = np.broadcast_to(want, got.shape)
+    err = np.abs(got - want)
+    bound = atol + rtol * np.abs(want)
+    if not np.all(err <= bound):
+        worst = int(np.argmax(err - bound))
+        msg = (f"{name} is not close to the expected value: largest error {err.flat[worst]:.3g} "
+               f"(tolerance {bound.flat[worst]:.3g}) at index {_index(worst, got.shape)}")
+        if reveal:
+            msg += f"; got {got.flat[worst]:.6g}, expected {want.flat[worst]:.6g}"
+        raise CheckError(msg)
+
+
+def assert_tensor(value, name: str = "the answer", shape: tuple | None = None, dtype=None,
+                  requires_grad: bool | None = None) -> None:
+    """``value`` is a torch tensor with the given shape (``None`` entries match anything), dtype, grad flag."""
+    import torch
+
+    if not isinstance(value, torch.Tensor):
+        raise CheckError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if shape is not None:
+        ok = len(value.shape) == len(shape) and all(s is None or s == v for s, v in zip(shape, value.shape, strict=True))
+        if not ok:
+            raise CheckError(f"{name} has shape {tuple(value.shape)}, expected {tuple(shape)}")
+    if dtype is not None and value.dtype != dtype:
+        raise CheckError(f"{name} has dtype {value.dtype}, expected {dtype}")
+    if requires_grad is not None and value.requires_grad != requires_grad:
+        hint = " (was it detached, or computed under torch.no_grad()?)" if requires_grad else ""
+        raise CheckError(f"{name}.requires_grad is {value.requires_grad}, expected {requires_grad}{hint}")
+
+
+# ----------------------------------------------------------------- couplings
+def assert_coupling(plan, a, b, *, atol: float = 1e-8, name: str = "the coupling") -> None:
+    """``plan`` is non-negative with row sums ``a`` and column sums ``b``."""
+    P = as_array(plan, name)
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if P.shape != (a.size, b.size):
+        raise CheckError(f"{name} has shape {P.shape}, expected {(a.size, b.size)}")
+    if np.any(P < -atol):
+        raise CheckError(f"{name} has negative entries (smallest {P.min():.3g})")
+    if not np.allclose(P.sum(axis=1), a, atol=atol * 10):
+        raise CheckError(f"the row sums of {name} do not match the first marginal")
+    if not np.allclose(P.sum(axis=0), b, atol=atol * 10):
+        raise CheckError(f"the column sums of {name} do not match the second marginal")
