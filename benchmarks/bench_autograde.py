@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from dgmlab.grading import course as C
+from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.isolation import kernel_sandbox as sandbox
 from dgmlab.grading.report import report as R
 from scratch_course import scratch_course
@@ -44,7 +45,7 @@ def bench_homework(hw: str, n: int, jobs: int, unsandboxed: bool = False) -> dic
         ways = [("serial", 1, None), ("parallel", jobs, None)] + ([("bare", 1, False)] if unsandboxed else [])
         for label, j, box in ways:
             t0 = time.monotonic()
-            results = C.autograde(course, hw, jobs=j, feedback=False, sandbox=box, force=True)
+            results = C.autograde(course, hw, options=RunOptions(workers=j, feedback=False, sandbox=box, force=True))
             times[label] = time.monotonic() - t0
             bad = [r for r in results if r.status != "graded"]
             if bad:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from dgmlab.grading import course as C
 from dgmlab.grading.autograde import cluster as K
+from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.isolation import kernel_sandbox as sandbox
 from dgmlab.grading.report import report as R
 from scratch_course import scratch_course
@@ -62,7 +63,7 @@ def bench_local(hw: str, n: int) -> dict:
         plain = scores(course, hw)
         for workers in (1, 2):
             t0 = time.monotonic()
-            results = C.autograde(course, hw, jobs=workers, force=True)
+            results = C.autograde(course, hw, options=RunOptions(workers=workers, force=True))
             wall = time.monotonic() - t0
             bad = [r for r in results if r.status != "graded"]
             if bad:

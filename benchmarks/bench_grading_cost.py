@@ -32,11 +32,12 @@ FLOOR = ("kernel_start", "imports", "cells", "tests")
 
 def measure(course, hw: str, feedback: bool) -> dict:
     from dgmlab.grading import course as C
+    from dgmlab.grading.autograde.options import RunOptions
     from dgmlab.grading.report import report as R
 
     load = os.getloadavg()[0]
     t0 = time.monotonic()
-    results = C.autograde(course, hw, jobs=1, force=True, feedback=feedback, sandbox=True)
+    results = C.autograde(course, hw, options=RunOptions(workers=1, force=True, feedback=feedback, sandbox=True))
     wall = time.monotonic() - t0
     bad = [(r.student, r.status, r.reason) for r in results if r.status != "graded"]
     if bad:

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import ROOT
 from dgmlab.grading import course as C
+from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.selfcheck import check_notebook, visible_points
 
 pytestmark = pytest.mark.slow
@@ -26,7 +27,7 @@ def course(tmp_path_factory):
         shutil.copytree(ROOT / "source" / hw, root / "source" / hw, ignore=shutil.ignore_patterns("figures", "*.pt"))
         C.release(course, [hw], local_only=True)  # the shipped config sets no install source
         shutil.copytree(ROOT / "examples" / student / hw, root / "submitted" / student / hw)
-        results = C.autograde(course, hw, [student], jobs=1, feedback=False, timeout=600)
+        results = C.autograde(course, hw, [student], RunOptions(workers=1, feedback=False, timeout=600))
         assert [r.status for r in results] == ["graded"], [(r.status, r.reason) for r in results]
     return course
 

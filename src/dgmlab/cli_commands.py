@@ -2,7 +2,6 @@
 :func:`dgmlab.cli.build_parser` (which names it as the subcommand's ``func``), returning the exit status."""
 from __future__ import annotations
 
-import os
 import sys
 
 
@@ -89,7 +88,7 @@ def cmd_autograde(args) -> int:
 
     from .grading import course as C
     from .grading.autograde import cluster as K
-    from .grading.autograde.options import autograde_options
+    from .grading.autograde.options import autograde_options, run_options
     from .grading.inert import terminal
 
     course = _course(args)
@@ -115,15 +114,10 @@ def cmd_autograde(args) -> int:
             bar.write(terminal(f"{r.hw} / {r.student}: {r.status} in {r.seconds:.0f} s"
                                + (f" ({r.reason})" if r.reason else "")))
 
-    from .grading.isolation.kernel_sandbox import Limits
-
-    limits = Limits(memory=int(opts.memory * 1024 ** 3))
-    workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
-    results = C.autograde(course, args.hw, args.student, timeout=opts.timeout, feedback=opts.feedback,
-                          jobs=workers, progress=show, sandbox=opts.sandbox, limits=limits,
-                          cell_timeout=args.cell_timeout, cluster=opts.cluster or None, force=opts.force,
-                          refuse_published=not opts.grade_published,
+    options = run_options(opts, cell_timeout=args.cell_timeout,
                           slurm={"partition": args.partition, "account": args.account, "jobs": args.slurm_jobs})
+    results = C.autograde(course, args.hw, args.student, options=options, cluster=opts.cluster or None,
+                          progress=show)
     bar.close()
     counts = {}
     for r in results:
@@ -151,17 +145,16 @@ def cmd_gradescope(args) -> int:
     from pathlib import Path
 
     from .grading import course as C
-    from .grading.autograde.options import autograde_options
+    from .grading.autograde.options import autograde_options, run_options
     from .grading.gradescope.bundle import write_autograder
 
     course = _course(args)
     opts = autograde_options(course, timeout=args.timeout, sandbox=args.sandbox, memory=args.memory)
+    options = run_options(opts, cell_timeout=args.cell_timeout)
     out = Path(args.out) if args.out else course.root / "gradescope" / f"{args.hw}_autograder.zip"
     try:
-        path = write_autograder(course, args.hw, out, timeout=opts.timeout, memory=int(opts.memory * 1024 ** 3),
-                                sandbox=opts.sandbox, cell_timeout=args.cell_timeout, visibility=args.visibility,
-                                pip=args.pip, wheels=Path(args.wheels) if args.wheels else None, force=args.force,
-                                refuse_published=not opts.grade_published)
+        path = write_autograder(course, args.hw, out, options, visibility=args.visibility, pip=args.pip,
+                                wheels=Path(args.wheels) if args.wheels else None, force=args.force)
     except C.CourseError as exc:
         print(f"dgmlab gradescope: error: {exc}", file=sys.stderr)
         return 2

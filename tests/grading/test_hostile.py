@@ -14,6 +14,7 @@ import pytest
 from conftest import ROOT, homework_builders
 from dgmlab.authoring.examples import example_submissions
 from dgmlab.grading import course as C
+from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.isolation import bubblewrap
 from dgmlab.grading.isolation import kernel_sandbox as sandbox
 from dgmlab.grading.report import report as R
@@ -56,7 +57,7 @@ def graded(tmp_path_factory):
     guarded = [root / "nbgrader_config.py", course.source_notebook(HW), course.release_notebook(HW),
                root / "submitted" / "demo_reference" / HW / f"{HW}.ipynb"]
     before = {p: _digest(p) for p in guarded}
-    results = C.autograde(course, HW, jobs=2, sandbox=True, cell_timeout=30, timeout=600)
+    results = C.autograde(course, HW, options=RunOptions(workers=2, sandbox=True, cell_timeout=30, timeout=600))
     after = {p: _digest(p) for p in guarded}
     grades = {g.student: g for g in R.grades(course, hws=[HW])}
     return course, {r.student: r for r in results}, grades, before, after

@@ -13,6 +13,7 @@ import tiny_homework as tiny
 from conftest import ROOT
 from dgmlab.authoring.examples import example_submissions
 from dgmlab.grading import course as C
+from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.report import report as R
 
 HW = tiny.HW
@@ -49,7 +50,7 @@ def course(tmp_path_factory):
     broken = root / "submitted" / "broken_json" / HW / f"{HW}.ipynb"
     broken.parent.mkdir(parents=True)
     broken.write_text('{"cells": [', encoding="utf-8")
-    results = C.autograde(c, HW, jobs=2)
+    results = C.autograde(c, HW, options=RunOptions(workers=2))
     return c, {r.student: r for r in results}
 
 
@@ -125,7 +126,7 @@ def test_invalid_notebook_is_reported_and_others_still_graded(course):
 def test_regrading_gives_the_same_grades(course):
     c, _ = course
     before = scores(c)
-    results = C.autograde(c, HW, students=["demo_partial", "demo_reference"], feedback=False, force=True)
+    results = C.autograde(c, HW, ["demo_partial", "demo_reference"], RunOptions(feedback=False, force=True))
     assert [r.skipped for r in results] == [False, False]
     assert scores(c) == before
 
@@ -183,7 +184,7 @@ def test_failing_to_write_the_returned_notebook_keeps_the_grade(course, monkeypa
     # a worker thread in this process, so that it sees the patched function
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        (result,) = C.autograde(c, HW, students=["demo_reference"], cluster=client, force=True)
+        (result,) = C.autograde(c, HW, ["demo_reference"], RunOptions(force=True), cluster=client)
     assert result.status == "graded" and "returned notebook could not be written: disk full" in result.reason
     assert scores(c)["demo_reference"] == (5, 5)
 
@@ -261,7 +262,7 @@ def test_hanging_submission_times_out_and_leaves_no_kernel(tmp_path):
 
     student = f"looper_{tmp_path.name}"  # a name no other test's kernel runs under
     c = course_with_one_submission(tmp_path, student, "import time\nwhile True:\n    time.sleep(0.1)")
-    (result,) = C.autograde(c, HW, [student], timeout=20)
+    (result,) = C.autograde(c, HW, [student], RunOptions(timeout=20))
     assert result.status == "timed out" and "20 s" in result.reason
     time.sleep(1)
 
@@ -285,7 +286,7 @@ def test_a_graded_kernel_goes_with_every_process_it_started(tmp_path):
     marker = "3017.25"  # a `sleep` nobody else runs
     c = course_with_one_submission(tmp_path, student, f"import subprocess\n_child = subprocess.Popen(['sleep', '{marker}'])\n"
                                                       "def mean_square(x):\n    return (x ** 2).mean()")
-    (result,) = C.autograde(c, HW, [student], timeout=120, sandbox=False, feedback=False)
+    (result,) = C.autograde(c, HW, [student], RunOptions(timeout=120, sandbox=False, feedback=False))
     assert result.status == "graded", result.reason
     assert result.timings["kernel_stop"] < 1.5, result.timings  # a graceful exit took about 2 s
     time.sleep(0.5)
@@ -303,7 +304,7 @@ def test_a_kernel_that_shows_its_own_scores_earns_nothing(tmp_path):
               "dgmlab.probes.check = _full_marks\n"
               "def mean_square(x):\n    return (x ** 2).mean()")
     c = course_with_one_submission(tmp_path, "forger", forger)
-    (result,) = C.autograde(c, HW, ["forger"], feedback=False)
+    (result,) = C.autograde(c, HW, ["forger"], RunOptions(feedback=False))
     assert result.status == "graded", result.reason
     assert scores(c)["forger"] == (0, 5)
 
@@ -351,7 +352,7 @@ def test_sandbox_hides_course_network_and_environment(tmp_path, monkeypatch):
         "DASK_SCRATCH", str(Path(tempfile.gettempdir()) / "dask-scratch-space")).replace("PORT", str(port))
     c = course_with_one_submission(tmp_path, "prober", probe_source)
     with server:
-        (result,) = C.autograde(c, HW, ["prober"], sandbox=True, feedback=False)
+        (result,) = C.autograde(c, HW, ["prober"], RunOptions(sandbox=True, feedback=False))
     assert result.status == "graded", result.reason
     graded = nbformat.read(tmp_path / "autograded" / "prober" / HW / f"{HW}.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))

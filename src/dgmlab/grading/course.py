@@ -11,10 +11,12 @@ in a kernel of its own, so one that crashes, hangs or floods output is that kern
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..probes import CHECKS_FILE
 from .layout import (  # noqa: F401
@@ -28,6 +30,9 @@ from .layout import (  # noqa: F401
     log_tail,
     read_json,
 )
+
+if TYPE_CHECKING:
+    from .autograde.options import RunOptions
 
 log = logging.getLogger(__name__)  # warnings a user must read: `dgmlab` shows them on stderr (cli.log_to_stderr)
 
@@ -185,35 +190,34 @@ def release_differences(course: Course, hws=None, local_only: bool | None = None
     return stale
 
 
-def autograde(course: Course, hw: str, students=None, timeout: float = 900, feedback: bool = True,
-              jobs: int = 1, progress=None, sandbox: bool | None = None, limits=None,
-              cell_timeout: int | None = None, cluster=None, force: bool = False,
-              allowed_failures: int | None = None, refuse_published: bool = True,
-              slurm: dict | None = None) -> list[SubmissionResult]:
-    """Autograde ``submitted/<student>/<hw>/`` for each student (all by default), as Dask tasks.
+def autograde(course: Course, hw: str, students=None, options: RunOptions | None = None, *, cluster=None,
+              progress=None) -> list[SubmissionResult]:
+    """Autograde ``submitted/<student>/<hw>/`` for each student (all by default), as Dask tasks, as ``options``
+    says (:class:`~dgmlab.grading.autograde.options.RunOptions`, whose defaults are the only ones).
 
     Each submission is graded by nbgrader in a Dask worker, in a scratch copy of
-    the course, with its own kernel and a wall-clock ``timeout``; only this process
+    the course, with its own kernel and a wall-clock ``options.timeout``; only this process
     writes the gradebook, ``autograded/``, ``feedback/`` and the records (see
     :mod:`dgmlab.grading.autograde.cluster`). An invalid, failing or hanging submission
     is reported and the others are graded regardless. ``cluster``: a Dask
     scheduler address, a ``distributed.Client``, or ``"slurm"`` (SLURM jobs as the
-    course's ``c.DgmlabSlurm`` says, ``slurm``'s values over it: :mod:`dgmlab.grading.autograde.slurm`);
-    without it a LocalCluster of ``jobs`` worker processes grades on this machine. A submission whose key
-    (its files, the homework, dgmlab's version) matches its last finished
-    grading is not graded again unless ``force``.
-    ``sandbox``: ``True`` requires the bubblewrap sandbox (see
+    course's ``c.DgmlabSlurm`` says, ``options.slurm``'s values over it: :mod:`dgmlab.grading.autograde.slurm`);
+    without it a LocalCluster of ``options.workers`` worker processes grades on this machine. ``progress`` is
+    called with each result as it is written. A submission whose key (its files, the homework, dgmlab's version)
+    matches its last finished grading is not graded again unless ``options.force``.
+    ``options.sandbox``: ``True`` requires the bubblewrap sandbox (see
     :mod:`dgmlab.grading.isolation.kernel_sandbox`), ``False`` skips it, ``None`` uses it when
     the machine allows: on this machine (a LocalCluster) it warns loudly when
-    not; a cluster's worker that cannot build it refuses to grade. ``cell_timeout``
+    not; a cluster's worker that cannot build it refuses to grade. ``options.cell_timeout``
     overrides the course's per-cell limit (``Execute.timeout``). A weights file
     that copies one the course kit publishes (its examples' and test fixtures')
-    is not graded unless ``refuse_published`` is False (the demo grades the
+    is not graded unless ``options.refuse_published`` is False (the demo grades the
     kit's own examples).
     """
     from .autograde import cluster as K
     from .isolation import kernel_sandbox as S
 
+    options = options or K.RunOptions()
     (hw,) = course.check_homeworks([hw])
     problem = hidden_tests_copied(course, hw)
     if problem:
@@ -224,12 +228,12 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
                           "not graded; their files are kept (take them out of the setting to grade them)")
     if _on_this_machine(cluster):  # the kernels run here: decide here, as each worker would
         usable, why = S.available()
-        if sandbox is None:
-            sandbox = usable
+        if options.sandbox is None:
+            options = dataclasses.replace(options, sandbox=usable)
             if not usable:
                 log.warning("WARNING: grading WITHOUT a sandbox: %s. Student code runs as you, can read source/ "
                             "and the gradebook, and can use the network.", why)
-        elif sandbox and not usable:
+        elif options.sandbox and not usable:
             raise CourseError(f"the sandbox was required but is not available: {why}")
     # elsewhere each worker decides where its kernels run: None sandboxes there, or refuses to grade there
     base = course.folder("submitted")
@@ -239,12 +243,8 @@ def autograde(course: Course, hw: str, students=None, timeout: float = 900, feed
     students = list(students) if students else course.submitted(hw)
     if not students:
         raise CourseError(f"no submissions of {hw}: expected folders submitted/<student>/{hw}/")
-    if jobs < 1:
-        raise CourseError(f"--workers must be at least 1 (got {jobs})")
-    failures = K.DEFAULT_ALLOWED_FAILURES if allowed_failures is None else allowed_failures
-    options = K.RunOptions(timeout=timeout, feedback=feedback, sandbox=sandbox, limits=limits or S.Limits(),
-                           cell_timeout=cell_timeout, workers=jobs, force=force, allowed_failures=failures,
-                           refuse_published=refuse_published, slurm=slurm)
+    if options.workers < 1:
+        raise CourseError(f"--workers must be at least 1 (got {options.workers})")
     return K.run(course, hw, students, options, cluster=cluster, progress=progress)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import course as C
 from .autograde import draw_seeds as DS
+from .autograde.options import RunOptions
 from .inert import terminal
 from .report import report as R
 
@@ -80,6 +81,8 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
     problems = []
     from .autograde.cluster import client_for, temporary_environment
 
+    # the examples are the kit's own: demo_reference hands in the very weights the kit publishes
+    options = RunOptions(timeout=timeout, workers=jobs, refuse_published=False)
     demo_key = {} if os.environ.get(DS.KEY_ENV) else {DS.KEY_ENV: DEMO_DRAW_KEY}  # a course's own key is random
     with client_for(workers=jobs) as client, temporary_environment(demo_key):  # one local Dask cluster grades all
         for hw in hws:
@@ -92,9 +95,7 @@ def run_demo(root=".", jobs: int = 2, timeout: float = 900, csv: str = "grades.c
                 how = "unchanged since its last grading" if r.skipped else f"in {r.seconds:.0f} s"
                 print(terminal(f"  {hw} / {r.student}: {r.status} {how}{note}"), flush=True)
 
-            # the examples are the kit's own: demo_reference hands in the very weights the kit publishes
-            results = C.autograde(course, hw, staged[hw], timeout=timeout, jobs=jobs, progress=show,
-                                  cluster=client, refuse_published=False)
+            results = C.autograde(course, hw, staged[hw], options, cluster=client, progress=show)
             problems += [r for r in results if r.status != "graded"]
     print("4/4 exporting grades ...", flush=True)
     csv_path = R.export_csv(course, csv)

@@ -1,11 +1,13 @@
 """`dgmlab autograde`'s settings live in nbgrader_config.py (c.DgmlabAutograde), next to nbgrader's own; a flag
 overrides its setting. The kernel manager the grader's TimedExecute uses is named there too."""
+import os
+
 import pytest
 from traitlets.config import Config
 
 from dgmlab import cli
 from dgmlab.grading import course as C
-from dgmlab.grading.autograde.options import autograde_options
+from dgmlab.grading.autograde.options import RunOptions, autograde_options, run_options
 from dgmlab.grading.layout import Course, CourseError
 
 
@@ -21,6 +23,11 @@ def test_settings_come_from_the_course_config_and_flags_override_them(tmp_path):
     assert (opts.timeout, opts.workers, opts.feedback) == (60.0, 5, False)
 
 
+def test_a_course_that_sets_nothing_grades_with_the_run_options_defaults(tmp_path):
+    """The defaults live in RunOptions: the settings read theirs from it (workers None: one per CPU core)."""
+    assert run_options(autograde_options(_course(tmp_path))) == RunOptions(workers=os.cpu_count() or 1)
+
+
 def test_a_setting_of_the_wrong_type_is_an_error_naming_it(tmp_path):
     course = _course(tmp_path, 'c.DgmlabAutograde.workers = "two"')
     with pytest.raises(CourseError, match="DgmlabAutograde.*workers"):
@@ -33,10 +40,10 @@ def test_the_command_grades_with_the_config_settings_unless_a_flag_says(tmp_path
     calls = []
     monkeypatch.setattr(C, "autograde", lambda *a, **kw: calls.append(kw) or [])
     assert cli.main(["--course", str(tmp_path), "autograde", "hw1_x", "--no-feedback", "--workers", "2"]) == 0
-    kw = calls[0]
-    assert (kw["timeout"], kw["force"], kw["cluster"], kw["jobs"], kw["feedback"]) == \
-        (42.0, True, "tcp://scheduler:8786", 2, False)
-    assert kw["limits"].memory == 2 * 1024 ** 3 and kw["refuse_published"] is True
+    options = calls[0]["options"]
+    assert (options.timeout, options.force, options.workers, options.feedback) == (42.0, True, 2, False)
+    assert options.limits.memory == 2 * 1024 ** 3 and options.refuse_published is True
+    assert calls[0]["cluster"] == "tcp://scheduler:8786"
 
 
 def test_the_grader_kernel_manager_is_the_one_the_config_names():

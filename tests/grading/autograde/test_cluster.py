@@ -17,6 +17,7 @@ from conftest import ROOT
 from dgmlab.authoring.examples import example_submissions
 from dgmlab.grading import course as C
 from dgmlab.grading.autograde import cluster as K
+from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.records import load_records
 
 HW = tiny.HW
@@ -87,7 +88,7 @@ def graded(tmp_path_factory):
     res = plain.nbgrader("autograde", HW, "--force")
     assert res.ok, res.output[-2000:]
     t0 = time.monotonic()
-    results = C.autograde(course, HW, jobs=2)
+    results = C.autograde(course, HW, options=RunOptions(workers=2))
     return course, plain, {r.student: r for r in results}, time.monotonic() - t0
 
 
@@ -120,7 +121,7 @@ def test_records_keep_key_and_phase_timings(graded):
 def test_unchanged_submissions_are_not_graded_again(graded):
     course, _, _, _ = graded
     before = gradebook_rows(course)
-    results = C.autograde(course, HW, jobs=2)
+    results = C.autograde(course, HW, options=RunOptions(workers=2))
     assert [r.skipped for r in results] == [True] * 3
     assert gradebook_rows(course) == before
 
@@ -141,10 +142,10 @@ def test_an_interrupted_run_resumes_with_only_what_is_missing(graded):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        C.autograde(course, HW, jobs=2, progress=stop_after_first, feedback=False)
+        C.autograde(course, HW, options=RunOptions(workers=2, feedback=False), progress=stop_after_first)
     assert len(done) == 1
     [rest] = {"s_ref", "s_partial"} - set(done)
-    results = {r.student: r for r in C.autograde(course, HW, jobs=2, feedback=False)}
+    results = {r.student: r for r in C.autograde(course, HW, options=RunOptions(workers=2, feedback=False))}
     assert [s for s, r in results.items() if not r.skipped] == [rest]
     assert results[rest].status == "graded"
     assert auto_scores(course) == {"s_ref": 5, "s_partial": 3, "s_blank": 0}
@@ -232,8 +233,8 @@ def test_a_submission_that_kills_its_worker_fails_after_bounded_retries(tmp_path
     course = make_course(tmp_path, {"honest": "ref"})
     with_answer(course, "poison", KILL_MY_WORKER)
     with_answer(course, "honest", MY_PARENT)
-    results = {r.student: r for r in C.autograde(course, HW, jobs=2, sandbox=False, feedback=False,
-                                                 allowed_failures=1)}
+    options = RunOptions(workers=2, sandbox=False, feedback=False, allowed_failures=1)
+    results = {r.student: r for r in C.autograde(course, HW, options=options)}
     assert results["poison"].status == "failed"
     assert "killed the worker process 2 times" in results["poison"].reason
     assert results["honest"].status == "graded"
@@ -247,11 +248,23 @@ def test_a_submission_that_kills_its_worker_fails_after_bounded_retries(tmp_path
     assert not leftovers, f"a kernel was left running after its worker was killed: {leftovers}"
 
 
-def test_unreachable_cluster_is_a_clear_error_and_changes_nothing(graded):
+def test_unreachable_cluster_is_a_clear_error_and_changes_nothing(graded, tmp_path):
+    import dask
+    from distributed.security import Security
+
     course, _, _, _ = graded
     before = gradebook_rows(course)
-    with pytest.raises(C.CourseError, match="could not reach the Dask scheduler at tcp://127.0.0.1:9"):
-        C.autograde(course, HW, cluster="tcp://127.0.0.1:9", force=True, sandbox=False)
+    tls = Security.temporary()  # a tls:// scheduler needs a certificate (test_dask_security.py): Dask's config's
+    config = {}
+    for name, pem in (("ca-file", tls.tls_ca_file), ("client.cert", tls.tls_client_cert),
+                      ("client.key", tls.tls_client_key)):
+        (tmp_path / name).write_text(pem, encoding="utf-8")
+        config[f"distributed.comm.tls.{name}"] = str(tmp_path / name)
+    with dask.config.set(config), \
+            pytest.raises(C.CourseError, match="could not reach the Dask scheduler at tls://127.0.0.1:9"):
+        C.autograde(course, HW, options=RunOptions(force=True, sandbox=False), cluster="tls://127.0.0.1:9")
+    with pytest.raises(C.CourseError, match="refusing a tcp:// Dask scheduler"):
+        C.autograde(course, HW, options=RunOptions(force=True, sandbox=False), cluster="tcp://127.0.0.1:9")
     assert gradebook_rows(course) == before
 
 

@@ -6,6 +6,7 @@ import tiny_homework as tiny
 from conftest import ROOT
 from dgmlab.grading import course as C
 from dgmlab.grading.autograde import coordinator, keys
+from dgmlab.grading.autograde.options import RunOptions
 
 
 def _course_with_an_oversized_submission(root):
@@ -27,7 +28,7 @@ def test_an_oversized_submission_is_refused_before_any_of_it_is_read(tmp_path, m
     course = _course_with_an_oversized_submission(tmp_path)
     read = []
     monkeypatch.setattr(coordinator, "folder_files", lambda folder: read.append(folder) or keys.folder_files(folder))
-    [result] = C.autograde(course, tiny.HW, ["flood"], sandbox=False)
+    [result] = C.autograde(course, tiny.HW, ["flood"], RunOptions(sandbox=False))
     assert result.status == "invalid"
     assert f"more than {coordinator.MAX_SUBMISSION_BYTES // 1024 ** 2} MiB" in result.reason
     assert "graded files only" in result.reason  # says what to do

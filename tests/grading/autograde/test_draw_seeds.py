@@ -12,6 +12,7 @@ import torch
 from conftest import ROOT
 from dgmlab import cli
 from dgmlab.grading.autograde import draw_seeds as DS
+from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.course import Course, CourseError
 
 KEY = bytes(range(32))
@@ -190,7 +191,7 @@ def test_the_judge_gets_each_files_seed_and_the_kernel_neither_seeds_nor_key(tmp
     monkeypatch.setattr(worker, "run_autograde", spy)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        (result,) = C.autograde(course, HW, cluster=client, feedback=False)
+        (result,) = C.autograde(course, HW, options=RunOptions(feedback=False), cluster=client)
     assert result.status == "graded", result.reason
     assert auto_scores(course) == {"shadow": 5}  # the reference's answers
     digest = hashlib.sha256(data).hexdigest()

@@ -15,6 +15,7 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 import dgmlab
 from conftest import ROOT
 from dgmlab.grading.autograde import cluster as K
+from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.isolation import bubblewrap
 from dgmlab.grading.isolation import kernel_sandbox as S
 from dgmlab.grading.preprocessors.output_bytes import LimitOutputBytes
@@ -297,7 +298,7 @@ def swamped(tmp_path_factory):
     with_answer(course, "stray", STRAY)
     with_answer(course, "swamp", SWAMP)
     with_answer(course, "linker", LINKER.format(hw=HW, canary=str(canary)))
-    results = {r.student: r for r in C.autograde(course, HW, jobs=2, sandbox=False)}
+    results = {r.student: r for r in C.autograde(course, HW, options=RunOptions(workers=2, sandbox=False))}
     return course, HW, results, canary
 
 
@@ -349,7 +350,7 @@ def test_a_rerun_grades_none_of_them_again(swamped):
     from dgmlab.grading import course as C
 
     course, hw, _, _ = swamped
-    results = C.autograde(course, hw, jobs=2, sandbox=False)
+    results = C.autograde(course, hw, options=RunOptions(workers=2, sandbox=False))
     assert {r.student: (r.status, r.skipped) for r in results} == {
         s: ("graded", True) for s in ("honest", "stray", "swamp", "linker")}
 

@@ -16,6 +16,7 @@ from conftest import ROOT
 from dgmlab.authoring.examples import example_submissions
 from dgmlab.grading import course as C
 from dgmlab.grading.autograde import hand_grades as RG
+from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.hand import grade_by_question as G
 from dgmlab.grading.hand import rubrics as R
 from dgmlab.grading.hand import to_grade as TG
@@ -70,7 +71,7 @@ def graded(tmp_path_factory):
         path.parent.mkdir(parents=True)
         nbformat.write(subs[student], path)
         _answer(root, student, f"Symbolic checks are exact ({student}).")
-    first = C.autograde(course, HW, jobs=1)
+    first = C.autograde(course, HW, options=RunOptions(workers=1))
     assert [r.status for r in first] == ["graded", "graded"], first
     grader = R.Grader(course, HW)
     item = grader.question(WRITTEN).items[0].id

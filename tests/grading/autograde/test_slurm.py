@@ -22,6 +22,7 @@ from test_cluster_docs import site_settings
 
 from conftest import ROOT, SHARED_DATA
 from dgmlab.grading import course as C
+from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.isolation import kernel_sandbox as S
 from dgmlab.grading.layout import CourseError
 
@@ -63,7 +64,7 @@ def test_a_remote_cluster_leaves_the_sandbox_to_its_workers(tmp_path, monkeypatc
     for cluster in ("slurm", "tcp://10.0.0.1:8786"):
         C.autograde(C.Course(tmp_path), HW, cluster=cluster)
         assert seen["options"].sandbox is None, "the workers decide"
-    C.autograde(C.Course(tmp_path), HW, cluster="slurm", sandbox=False)
+    C.autograde(C.Course(tmp_path), HW, options=RunOptions(sandbox=False), cluster="slurm")
     assert seen["options"].sandbox is False, "a course that allows grading without it says so to every worker"
 
 
@@ -264,7 +265,7 @@ def test_a_job_that_gives_no_worker_ends_the_run_with_its_cause(slurm, course, m
     site = {"partition": "grading", "cores": 1, "memory": 1.0, "walltime": "00:05:00", **flags}
     t0 = time.monotonic()
     with pytest.raises(CourseError) as err:
-        C.autograde(C.Course(course), HW, ["demo_blank"], cluster="slurm", force=True, slurm=site)
+        C.autograde(C.Course(course), HW, ["demo_blank"], RunOptions(force=True, slurm=site), cluster="slurm")
     message = str(err.value)
     assert cause in message, message
     script = course / ".dgmlab" / "slurm" / f"{HW}-job.sh"

@@ -15,6 +15,7 @@ import pytest
 from conftest import ROOT, shared_data_env
 from dgmlab.grading import course as C
 from dgmlab.grading.autograde import draw_seeds as DS
+from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.gradescope.bundle import write_autograder
 from dgmlab.grading.isolation import kernel_sandbox as sandbox
 
@@ -45,8 +46,8 @@ def course(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def bundle(course):
-    return write_autograder(course, HW, course.root / "gradescope" / f"{HW}.zip", timeout=600, memory=8 * 2 ** 30,
-                            sandbox=None, cell_timeout=60)
+    return write_autograder(course, HW, course.root / "gradescope" / f"{HW}.zip",
+                            RunOptions(timeout=600, sandbox=None, cell_timeout=60))
 
 
 def gradescope_tree(base, zip_path, notebook, metadata=None):
@@ -141,7 +142,8 @@ def test_each_cell_earns_what_dgmlab_autograde_gives_the_same_notebook(course, b
         folder = course.folder("submitted", HW, student)
         folder.mkdir(parents=True)
         shutil.copy(notebook, folder / f"{HW}.ipynb")
-    results = C.autograde(course, HW, jobs=1, sandbox=True, cell_timeout=60, timeout=600, feedback=False)
+    options = RunOptions(workers=1, sandbox=True, cell_timeout=60, timeout=600, feedback=False)
+    results = C.autograde(course, HW, options=options)
     assert {r.student: r.status for r in results} == {s: "graded" for s in NOTEBOOKS}
     from nbgrader.api import Gradebook
 
@@ -171,6 +173,5 @@ def test_no_autograder_is_written_where_nbgrader_would_copy_a_courses_hidden_py(
     tiny.build(tmp_path)
     out = tmp_path / "gradescope" / f"{tiny.HW}.zip"
     with pytest.raises(C.CourseError, match=r"hidden\.py holds hw9_tiny's hidden tests.*no autograder was written"):
-        write_autograder(C.Course(tmp_path), tiny.HW, out, timeout=600, memory=8 * 2 ** 30, sandbox=None,
-                         cell_timeout=60)
+        write_autograder(C.Course(tmp_path), tiny.HW, out, RunOptions(timeout=600, sandbox=None, cell_timeout=60))
     assert not out.exists()

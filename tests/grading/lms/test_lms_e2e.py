@@ -11,6 +11,7 @@ from canvas_fake import FakeCanvas
 from conftest import ROOT
 from dgmlab import cli
 from dgmlab.grading import course as C
+from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.lms import lms, lti
 from lti_fake import LEARNER, FakeLtiPlatform
 
@@ -44,7 +45,7 @@ def test_a_graded_class_through_lti_and_its_feedback_through_canvas(tmp_path, ht
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         for sid in STUDENTS:
             gb.add_student(sid)
-    results = C.autograde(course, HW, timeout=600, jobs=2)
+    results = C.autograde(course, HW, options=RunOptions(timeout=600, workers=2))
     assert {r.student: r.status for r in results} == dict.fromkeys(STUDENTS, "graded")
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:  # hand grades; demo_blank's still to grade
         for sid in STUDENTS[:2]:

@@ -12,6 +12,7 @@ from canvas_fake import ASSIGNMENT, FakeCanvas
 from conftest import ROOT
 from dgmlab import cli
 from dgmlab.grading import course as C
+from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.lms import lms
 from dgmlab.grading.marks import exact, round_half_up
 from dgmlab.grading.marks import factor as exact_factor
@@ -61,7 +62,7 @@ def test_a_term_from_the_lms_zip_to_the_lms_gradebook(tmp_path, httpserver, monk
     assert cli.main(["--course", str(tmp_path), "collect", HW, str(zip_path), "--canvas"]) == 0
     assert (course.folder("submitted", HW, "demo_bilal") / f"{HW}.ipynb").read_bytes() == example("demo_bilal")
 
-    results = C.autograde(course, HW, timeout=600, jobs=2)
+    results = C.autograde(course, HW, options=RunOptions(timeout=600, workers=2))
     assert {r.student: r.status for r in results} == dict.fromkeys(LMS, "graded")
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:  # hand grades, as formgrader enters them
         for sid in LMS:

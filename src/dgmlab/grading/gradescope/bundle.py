@@ -25,6 +25,7 @@ import zipfile
 from pathlib import Path
 
 from .. import layout as C
+from ..autograde.options import RunOptions
 from .results import VISIBILITY
 
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"  # PyTorch's own index of CPU-only wheels (no CUDA: smaller)
@@ -115,19 +116,22 @@ def _late_settings(course: C.Course, hw: str, grader: Path) -> tuple[str, str]:
     return name, settings.timezone
 
 
-def write_autograder(course: C.Course, hw: str, out: Path, *, timeout: float, memory: int, sandbox,
-                     cell_timeout: int | None = None, visibility: str = "visible", pip: str | None = None,
-                     wheels: Path | None = None, force: bool = False, refuse_published: bool = True) -> Path:
+def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions | None = None, *,
+                     visibility: str = "visible", pip: str | None = None, wheels: Path | None = None,
+                     force: bool = False) -> Path:
     """Write ``hw``'s autograder zip to ``out`` and return it (refuses to replace a file unless ``force``).
-    ``refuse_published``: bundle the kit's published weights files, so that a copy of one handed in is refused as
-    ``dgmlab autograde`` refuses it (``c.DgmlabAutograde.grade_published`` turns it off)."""
+    Each submission is graded as ``options`` says (:class:`~dgmlab.grading.autograde.options.RunOptions`): its
+    timeout, cell timeout, sandbox and limits; ``options.refuse_published``: bundle the kit's published weights
+    files, so that a copy of one handed in is refused as ``dgmlab autograde`` refuses it
+    (``c.DgmlabAutograde.grade_published`` turns it off). Gradescope grades one submission at a time and always
+    returns feedback: the other options do not apply."""
     from ... import __version__
     from ..autograde import draw_seeds as DS
     from ..autograde.bundle import course_id, template_gradebook
     from ..autograde.keys import folder_files, ignored_in_source
-    from ..isolation.kernel_sandbox import Limits
     from .boundary import KERNEL_USER
 
+    options = options or RunOptions()
     (hw,) = course.check_homeworks([hw])
     from ..course import hidden_tests_copied
 
@@ -162,7 +166,7 @@ def write_autograder(course: C.Course, hw: str, out: Path, *, timeout: float, me
             (grader / source_rel / rel).parent.mkdir(parents=True, exist_ok=True)
             (grader / source_rel / rel).write_bytes(data)
         published = []
-        if refuse_published:  # the kit's own weights files: a handed-in copy of one is refused, as by autograde
+        if options.refuse_published:  # the kit's own weights files: a handed-in copy of one is refused, as by autograde
             from ..copies.shared_weights import published_files
 
             published = [p.relative_to(course.root).as_posix() for p in published_files(course, hw)]
@@ -171,9 +175,9 @@ def write_autograder(course: C.Course, hw: str, out: Path, *, timeout: float, me
                 shutil.copy(course.root / rel, grader / rel)
         (grader / "draw.key").write_text(DS.course_key(course).hex() + "\n", encoding="utf-8")
         policy, tz = _late_settings(course, hw, grader)
-        limits = Limits(memory=int(memory))
+        limits, sandbox = options.limits, options.sandbox
         settings = {"hw": hw, "version": __version__, "course_id": cid, "notebooks": notebooks, "cells": cells,
-                    "timeout": float(timeout), "cell_timeout": cell_timeout, "memory": limits.memory,
+                    "timeout": float(options.timeout), "cell_timeout": options.cell_timeout, "memory": limits.memory,
                     "file_size": limits.file_size, "tmpfs": limits.tmpfs,
                     "sandbox": sandbox if sandbox is None else bool(sandbox), "visibility": visibility,
                     "late_policy": policy, "timezone": tz, "source_folder": source_rel.as_posix(),
