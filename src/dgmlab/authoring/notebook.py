@@ -75,7 +75,7 @@ class HiddenTestsInCell(ValueError):
 
 def hidden_marker_line(source: str) -> int | None:
     """The number (from 1) of the first line of ``source`` that holds a hidden-test marker, or ``None``."""
-    from dgmlab.testing import HIDDEN_BEGIN, HIDDEN_END
+    from dgmlab.probes.points import HIDDEN_BEGIN, HIDDEN_END
 
     for i, line in enumerate(source.splitlines(), start=1):
         if HIDDEN_BEGIN.lstrip("# ") in line or HIDDEN_END.lstrip("# ") in line:
@@ -213,7 +213,7 @@ class Notebook:
         """Whether ``src`` is a ``check("<grade_id>", ...)`` cell (``dgmlab.probes``); raises when it is one
         that does not match its spec (name, objects, points, hidden tests that add up)."""
         from dgmlab import probes
-        from dgmlab.testing import PlanError
+        from dgmlab.probes.points import PlanError
 
         try:
             found = probes.cell_call(src)
@@ -292,6 +292,12 @@ class Notebook:
             from dgmlab.grading import hidden
 
             (path.parent / probes.CHECKS_FILE).write_bytes(self._checks.read_bytes())
+            # its recorded values (dgmlab build --record-expected), released with checks.py for self-checks
+            recorded = self._checks.parent / probes.EXPECTED_FILE
+            if recorded.is_file():
+                (path.parent / probes.EXPECTED_FILE).write_bytes(recorded.read_bytes())
+            else:
+                (path.parent / probes.EXPECTED_FILE).unlink(missing_ok=True)
             # its hidden tests, for the grader only (nbgrader's CourseDirectory.ignore keeps them out of release/ and
             # of a submission's folder); a hidden.py left by an earlier build of a homework that has none goes
             if self._hidden is not None:
@@ -316,7 +322,7 @@ class Notebook:
         """A course's own homework: ``path`` is its checks module (``CHECKS``: its cells' specs, see
         :mod:`dgmlab.probes`). Test cells are checked against it from now on, and :meth:`save` writes a
         copy named ``checks.py`` beside the notebook, which the release gives students and the grader
-        reads from ``source/<hw>/``. The kit's homeworks use ``dgmlab.probes.<hw>`` instead."""
+        reads from ``source/<hw>/``, with the ``expected.json`` recorded beside ``path`` (:mod:`.expected`). The kit's homeworks use ``dgmlab.probes.<hw>`` instead."""
         import shutil
         import tempfile
 
@@ -355,7 +361,7 @@ class Notebook:
         autograded points, ``{HIDDEN}`` the points hidden tests decide. A builder calls it last."""
         from nbgrader.utils import is_grade
 
-        from dgmlab.testing import fmt
+        from dgmlab.probes.points import fmt
 
         auto = sum(c.metadata["nbgrader"]["points"] for c in self.nb.cells if c.cell_type == "code" and is_grade(c))
         intro = self.nb.cells[0]

@@ -1,11 +1,9 @@
 """Visible checks of this homework (released to students with the notebook, so no reference and no answer here:
-a value to compare with is recorded as data, the references live in the hidden tests, hidden.py)."""
-from dgmlab.probes import CheckSpec, attempt, seeded_generator
-from dgmlab.testing import points
-
-# gaussian_log_density on the public input below, recorded from the reference solution (float64)
-PUBLIC = {"x": [-1.0, 0.0, 0.5, 2.0], "mu": [0.5, 0.5, 0.5, 0.5], "log_sigma": [0.0, 0.0, 0.5, -0.5]}
-RECORDED = [-2.0439385332046727, -1.0439385332046727, -1.4189385332046727, -3.4770055902210983]
+what a visible test compares with is ``ref``, the values hidden.py's ``EXPECTED`` gives on the test's inputs,
+recorded into expected.json beside this file by ``dgmlab build --record-expected <hw>`` and computed by the
+grader when graded)."""
+from dgmlab.probes import CheckSpec, attempt, on_working, seeded_generator, with_working, working
+from dgmlab.probes.points import points
 
 
 def _log_density_inputs(seed):
@@ -18,49 +16,44 @@ def _log_density_inputs(seed):
 
 
 def _log_density_probe(o, inputs):
-    import torch
-
-    public = {k: torch.tensor(v, dtype=torch.float64) for k, v in PUBLIC.items()}
-    f = o["gaussian_log_density"]
-    return {"on_draw": attempt(f, inputs["x"], inputs["mu"], inputs["log_sigma"]),
-            "on_public": attempt(f, public["x"], public["mu"], public["log_sigma"])}
+    return {"log_density": attempt(o["gaussian_log_density"], inputs["x"], inputs["mu"], inputs["log_sigma"])}
 
 
 @points(1)
 def test_returns_one_float64_value_per_x(v):
     import torch
 
-    assert isinstance(v.on_draw, torch.Tensor) and v.on_draw.shape == v.inputs.x.shape \
-        and v.on_draw.dtype == torch.float64, \
-        (f"expected a float64 tensor of shape {tuple(v.inputs.x.shape)}, found {type(v.on_draw).__name__} "
-         f"{getattr(v.on_draw, 'dtype', '')} {tuple(getattr(v.on_draw, 'shape', ()))}")
+    value = v.log_density
+    assert isinstance(value, torch.Tensor) and value.shape == v.inputs.x.shape and value.dtype == torch.float64, \
+        (f"expected a float64 tensor of shape {tuple(v.inputs.x.shape)}, found {type(value).__name__} "
+         f"{getattr(value, 'dtype', '')} {tuple(getattr(value, 'shape', ()))}")
 
 
+# working(v): the values on this test's own draw (the working seed's in a self-check, compared with the recorded
+# values in expected.json; the grader's draw when graded, compared with what hidden.py's EXPECTED gives on it)
 @points(1)
-def test_matches_the_recorded_values_on_the_public_input(v):
-    import torch
+def test_matches_the_reference_values(v, ref):
+    from dgmlab.probes import asserts
 
-    from dgmlab import checks
-
-    checks.assert_close(v.on_public, torch.tensor(RECORDED, dtype=torch.float64), rtol=1e-9, atol=1e-12,
-                        name="gaussian_log_density on the public input (a missing -log(sigma) or log(2 pi) term?)")
+    asserts.assert_close(working(v).log_density, ref.log_density, rtol=1e-9, atol=1e-12,
+                        name="gaussian_log_density (a missing -log(sigma) or log(2 pi) term?)")
 
 
 @points(1)
 def test_is_an_exact_expression_in_mu_and_sigma(v):
     import sympy as sp
 
-    from dgmlab import checks
+    from dgmlab.probes import asserts
 
     assert isinstance(v.kl_gauss, sp.Expr), f"expected kl_gauss to be a sympy expression, found {type(v.kl_gauss).__name__}"
     names = {s.name for s in v.kl_gauss.free_symbols}
     assert names <= {"mu", "sigma"}, f"expected kl_gauss in the symbols mu and sigma only, found {sorted(names)}"
-    assert not checks.has_float(v.kl_gauss), "expected exact numbers in kl_gauss (sp.Rational(1, 2), not 0.5)"
+    assert not asserts.has_float(v.kl_gauss), "expected exact numbers in kl_gauss (sp.Rational(1, 2), not 0.5)"
 
 
 CHECKS = [
     CheckSpec("q1_log_density_tests", 4, 2, ("gaussian_log_density",),
-              visible=(test_returns_one_float64_value_per_x, test_matches_the_recorded_values_on_the_public_input),
-              probe=_log_density_probe, inputs=_log_density_inputs),
+              visible=(test_returns_one_float64_value_per_x, test_matches_the_reference_values),
+              probe=on_working(_log_density_probe), inputs=with_working(_log_density_inputs)),
     CheckSpec("q2_gaussian_kl_tests", 3, 2, ("kl_gauss",), visible=(test_is_an_exact_expression_in_mu_and_sigma,)),
 ]

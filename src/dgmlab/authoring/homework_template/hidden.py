@@ -5,30 +5,40 @@ live here).
 Each test is ``test_x(v, ref)``, written as the visible ones in checks.py: ``v.<name>`` the probe's values on the
 grader's draw, ``v.inputs`` that draw, ``ref`` the grader's side (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them
 by test cell, in order; their points (``@points(w)``, or equal shares) add up to the cell's ``hidden``.
+
+``EXPECTED`` (optional) gives, by test cell, the reference values on a draw of the cell's inputs, ``fn(inputs) ->
+{name: value}``: what ``ref.<name>`` reads in its visible and hidden tests. The grader computes them on its draw;
+``dgmlab build --record-expected <hw>`` records them on the visible tests' draw into expected.json, the data a
+student's self-check compares with (the functions themselves are never released).
 """
 import sympy as sp
 import torch
 
-from dgmlab import checks
-from dgmlab.testing import points
+from dgmlab.probes import asserts
+from dgmlab.probes.points import points
 
 mu = sp.Symbol("mu", real=True)  # as the locked cell q2_symbols defines them
 sigma = sp.Symbol("sigma", positive=True)
 
 
 # ------------------------------------------------------------------ q1_log_density_tests
+def expected_log_density(inputs):
+    """The reference on the cell's draw (checks.py's inputs): ``ref.log_density``."""
+    x, loc, log_sigma = inputs["x"], inputs["mu"], inputs["log_sigma"]
+    return {"log_density": torch.distributions.Normal(loc, log_sigma.exp()).log_prob(x)}
+
+
 @points(2)
 def test_values_on_the_graders_draw(v, ref):
-    x, loc, log_sigma = v.inputs.x, v.inputs.mu, v.inputs.log_sigma
-    want = torch.distributions.Normal(loc, log_sigma.exp()).log_prob(x)
-    checks.assert_close(v.on_draw, want, rtol=1e-9, atol=1e-12, name="gaussian_log_density on the grader's draw")
+    asserts.assert_close(v.log_density, ref.log_density, rtol=1e-9, atol=1e-12,
+                         name="gaussian_log_density on the grader's draw")
 
 
 # ------------------------------------------------------------------ q2_gaussian_kl_tests
 @points(2)
 def test_equals_the_closed_form_exactly(v, ref):
-    value = checks.as_sympy(v.kl_gauss, "kl_gauss")
-    assert not checks.has_float(value), "kl_gauss holds a float: write exact numbers (sp.Rational(1, 2), not 0.5)"
+    value = asserts.as_sympy(v.kl_gauss, "kl_gauss")
+    assert not asserts.has_float(value), "kl_gauss holds a float: write exact numbers (sp.Rational(1, 2), not 0.5)"
     reference = (sigma ** 2 + mu ** 2 - 1) / 2 - sp.log(sigma)
     assert sp.simplify(value - reference) == 0, \
         "kl_gauss is not KL(N(mu, sigma^2) || N(0, 1)) (check the constant and which distribution comes first)"
@@ -38,3 +48,4 @@ HIDDEN = {
     "q1_log_density_tests": (test_values_on_the_graders_draw,),
     "q2_gaussian_kl_tests": (test_equals_the_closed_form_exactly,),
 }
+EXPECTED = {"q1_log_density_tests": expected_log_density}
