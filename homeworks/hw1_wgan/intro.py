@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 
 import dgmlab
 import dgmlab.data
-from dgmlab import checks, plots, runtime
+from dgmlab import plots, runtime
 
 if runtime.is_fast():
     torch.set_num_threads(1)  # small models: one thread is faster

@@ -40,4 +40,4 @@ FIGURES = Path("figures")
 # at a list of points, and `has_float(expr)` finds floats such as `0.333...` in an expression.
 
 # %% locked=true grade_id="helpers"
-from dgmlab.checks import has_float, sympy_gap
+from dgmlab.probes.asserts import has_float, sympy_gap
