@@ -254,7 +254,7 @@ def test_unreachable_cluster_is_a_clear_error_and_changes_nothing(graded, tmp_pa
 
     course, _, _, _ = graded
     before = gradebook_rows(course)
-    tls = Security.temporary()  # a tls:// scheduler needs a certificate (test_dask_security.py): Dask's config's
+    tls = Security.temporary()  # a tls:// scheduler needs a certificate: here in Dask's config
     config = {}
     for name, pem in (("ca-file", tls.tls_ca_file), ("client.cert", tls.tls_client_cert),
                       ("client.key", tls.tls_client_key)):

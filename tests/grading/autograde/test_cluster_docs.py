@@ -91,3 +91,17 @@ def test_kubernetes_manifest_runs_one_thread_workers_and_configures_the_schedule
     with dask.config.set(dask.config.collect_env(env)):  # the variables name real Dask settings
         assert dask.config.get("distributed.scheduler.allowed-failures") == 2
         assert dask.config.get("distributed.scheduler.worker-saturation") == 1.0
+
+
+def test_kubernetes_manifest_speaks_only_tls():
+    spec = yaml.safe_load(K8S.read_text(encoding="utf-8"))
+    [worker] = spec["spec"]["worker"]["spec"]["containers"]
+    [scheduler] = spec["spec"]["scheduler"]["spec"]["containers"]
+    sched = scheduler["args"]
+    assert sched[:2] == ["dask", "scheduler"] and sched[sched.index("--protocol") + 1] == "tls"
+    address = worker["args"][2]
+    assert address.startswith("tls://"), "the worker names the scheduler's TLS address (the operator's is tcp://)"
+    for args in (sched, worker["args"]):
+        assert {"--tls-ca-file", "--tls-cert", "--tls-key"} <= set(args), args
+    assert "--cluster tls://localhost:8786" in K8S.read_text(encoding="utf-8")
+    assert "--cluster tcp://" not in DOCS.read_text(encoding="utf-8"), "a tcp:// scheduler is refused"
