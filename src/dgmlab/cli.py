@@ -41,7 +41,8 @@ code question, one derivation graded by exact sympy comparison and one written a
   hidden.py          the hidden tests test_x(v, ref), HIDDEN by test cell (the grader's only: never released)
   proofs.py          MUTANTS (wrong answers and what each earns) and PARTIAL
 
-Next: dgmlab build --record-outputs <hw>, then dgmlab release <hw> (docs/own_homework.md)."""
+Next: dgmlab build --record-expected --record-outputs <hw> (records the values checks.py's visible tests compare
+with from hidden.py's EXPECTED, and the checked cells' outputs), then dgmlab release <hw> (docs/own_homework.md)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--record-outputs", action="store_true",
                       help="also run each notebook in fast mode and store the outputs of its checked cells, "
                            "which CI's nbval run then compares exactly")
+    s.add_argument("--record-expected", action="store_true",
+                   help="first record the values visible tests compare with (ref.<name>), from the grader-only "
+                        "EXPECTED of the homework's hidden.py on the visible tests' inputs, into expected.json beside "
+                        "its checks.py (released with it; never the references themselves)")
     s.set_defaults(func=cmd_build)
 
     s = sub.add_parser("new-homework", help="copy the template homework (a code question, a derivation, a written "

@@ -41,7 +41,8 @@ def _authoring(module: str):
 
 
 def cmd_build(args) -> int:
-    return _authoring("build").build(_course(args).root, args.hw, check=args.check, record=args.record_outputs)
+    return _authoring("build").build(_course(args).root, args.hw, check=args.check, record=args.record_outputs,
+                                     record_expected=args.record_expected)
 
 
 def cmd_new_homework(args) -> int:
@@ -51,7 +52,8 @@ def cmd_new_homework(args) -> int:
     except template.BuildError as exc:
         print(f"dgmlab: error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {folder}: a template homework (docs/own_homework.md); next: dgmlab build --record-outputs {args.hw}")
+    print(f"wrote {folder}: a template homework (docs/own_homework.md); next: "
+          f"dgmlab build --record-expected --record-outputs {args.hw}, then dgmlab release {args.hw}")
     return 0
 
 

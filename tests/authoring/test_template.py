@@ -15,6 +15,7 @@ from dgmlab.authoring.examples import example_submissions
 from dgmlab.authoring.proofs import prove
 from dgmlab.authoring.template import new_homework
 from dgmlab.grading import course as C
+from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.report import report as R
 
 HW = "hw6_gauss"
@@ -43,7 +44,7 @@ def course(tmp_path_factory):
             shutil.copy(ROOT / kind / hw / f"{hw}.ipynb", root / kind / hw / f"{hw}.ipynb")
     made = dgmlab_cli(root, "new-homework", HW)
     assert made.returncode == 0, made.stderr
-    built = dgmlab_cli(root, "build", "--record-outputs", HW)
+    built = dgmlab_cli(root, "build", "--record-expected", "--record-outputs", HW)
     assert built.returncode == 0, built.stderr[-3000:]
     released = dgmlab_cli(root, "release", HW)
     assert released.returncode == 0, released.stderr[-3000:]
@@ -67,7 +68,7 @@ def test_record_outputs_runs_beside_the_checks_file(course):
     c, _, _ = course
     text = c.source_notebook(HW).read_text(encoding="utf-8")
     assert "kl_gauss = mu**2/2 + sigma**2/2 - log(sigma) - 1/2" in text  # the checked cell's recorded output
-    for name in ("checks.py", "hidden.py"):  # the visible checks and the grader's hidden tests, beside the notebook
+    for name in ("checks.py", "hidden.py", "expected.json"):  # visible checks, hidden tests, recorded values
         assert (c.folder("source", HW) / name).read_bytes() == (c.root / "homeworks" / HW / name).read_bytes()
 
 
@@ -75,13 +76,17 @@ def test_release_ships_the_checks_file_and_no_answer(course):
     c, _, released = course
     assert "WARNING" not in released.stderr
     files = sorted(p.name for p in c.folder("release", HW).iterdir() if p.is_file())
-    assert files == ["checks.py", f"{HW}.ipynb"]
+    assert files == ["checks.py", "expected.json", f"{HW}.ipynb"]
     text = c.release_notebook(HW).read_text(encoding="utf-8")
     for secret in ("BEGIN SOLUTION", "HIDDEN TESTS", "(sigma ** 2 + mu ** 2 - 1) / 2", "math.log(2 * math.pi)",
                    "test_equals_the_closed_form_exactly", "proves equality"):
         assert secret not in text, f"the release leaks {secret!r}"
     checks = (c.folder("release", HW) / "checks.py").read_text(encoding="utf-8")
     assert "sp.log(sigma)" not in checks and "log_prob" not in checks  # no reference in what students get
+    recorded = (c.folder("release", HW) / "expected.json").read_text(encoding="utf-8")
+    for secret in ("expected_log_density", "test_values_on_the_graders_draw", "Normal("):  # hidden.py's
+        assert secret not in recorded and secret not in checks, f"the release holds {secret!r}"
+    assert "def " not in recorded and "log_density" in recorded  # the values as data, not code
 
 
 def test_the_template_is_proven(course, tmp_path):
@@ -104,7 +109,7 @@ def test_reference_earns_every_autograded_point_and_blank_none(course):
         path = c.root / "submitted" / student / HW / f"{HW}.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(nb, path)
-    results = C.autograde(c, HW, jobs=1)
+    results = C.autograde(c, HW, options=RunOptions(workers=1))
     assert {r.student: r.status for r in results} == {"demo_reference": "graded", "demo_blank": "graded"}, results
     scores = {g.student: (g.auto_score, g.auto_max) for g in R.grades(c, hws=[HW])}
     assert scores["demo_reference"] == (7, 7) and scores["demo_blank"] == (0, 7)
@@ -117,7 +122,7 @@ def test_the_kits_own_tests_pass_with_the_template_as_a_sixth_homework(tmp_path)
     shutil.copytree(ROOT, kit, ignore=shutil.ignore_patterns(
         ".git", ".venv", ".pytest_cache", ".import_linter_cache", "__pycache__", "gradebook.db", "autograded",
         "submitted", "feedback", "reports"))
-    for step in (["new-homework", HW], ["build", "--record-outputs", HW], ["release", "--local-only", HW],
+    for step in (["new-homework", HW], ["build", "--record-expected", "--record-outputs", HW], ["release", "--local-only", HW],
                  ["examples", HW]):
         done = dgmlab_cli(kit, *step)
         assert done.returncode == 0, f"dgmlab {' '.join(step)}:\n{done.stderr[-3000:]}"

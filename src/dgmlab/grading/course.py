@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..probes import CHECKS_FILE
+from ..probes import CHECKS_FILE, EXPECTED_FILE
 from .layout import (  # noqa: F401
     HW_PATTERN,
     Course,
@@ -147,6 +147,8 @@ def release(course: Course, hws=None, local_only: bool = False) -> list[StepResu
         checks = course.folder("source", hw) / CHECKS_FILE
         if checks.is_file():  # a course's own homework: its checks, which the student's check() reads
             shipped.add(CHECKS_FILE)
+            if (checks.parent / EXPECTED_FILE).is_file():  # and the values they compare with (--record-expected)
+                shipped.add(EXPECTED_FILE)
         extra = sorted(p.relative_to(course.root).as_posix() for p in course.folder("release", hw).rglob("*")
                        if p.is_file() and p.relative_to(course.folder("release", hw)).as_posix() not in shipped)
         if extra:
