@@ -46,6 +46,10 @@ MUTANTS = [
            earns={"q1_discriminative_tests": 0.75}),
     Mutant("q1_discriminative", "not normalised by P(x)", edits=[("unnormalised / safe", "unnormalised")], earns={"q1_discriminative_tests": 0.5}),
     Mutant("q1_discriminative", "NaN for an x no latent decodes to", edits=[("return torch.where(evidence > 0, unnormalised / safe, torch.full_like(unnormalised, 1.0 / C))", "return unnormalised / evidence")], earns={"q1_discriminative_tests": 1.5}),
+    # an answer that knows nothing (tests/probes/test_nothing_installed_answers_a_cell.py): the table handed back
+    # earned 0.75 (its row 0 is the zero-prior case's answer, and it has a gradient) until the shapes were checked
+    Mutant("q1_discriminative", "hands p_y_given_z back", "def discriminative_posterior(p_y_given_z, F, prior_z, x):\n    return p_y_given_z",
+           earns={"q1_discriminative_tests": 0}),
     # issue 54 finding 4: a posterior without a gradient earns nothing, as the statement says (was 1.75)
     Mutant("q1_discriminative", "posterior built from detached probabilities", edits=[("unnormalised = joint @ p_y_given_z", "unnormalised = joint @ p_y_given_z.detach()")],
            earns={"q1_discriminative_tests": 0}),
@@ -66,6 +70,12 @@ def discriminative_posterior(p_y_given_z, F, prior_z, x):
            earns={"q1_generative_tests": 0.75}),
     Mutant("q1_generative", "not normalised over y", edits=[("joint / safe", "joint")], earns={"q1_generative_tests": 0.5}),
     Mutant("q1_generative", "NaN for an x no latent decodes to", edits=[("return torch.where(evidence > 0, joint / safe, torch.full_like(joint, 1.0 / C))", "return joint / evidence")], earns={"q1_generative_tests": 0.75}),
+    # student s60: the classes' likelihood columns reversed kept every visible point (1.25) until the zero-prior case
+    # was compared with Bayes' rule; its hint names the reversal
+    Mutant("q1_generative", "classes' likelihood columns reversed (indexing slip)", edits=[("likelihood = decodes @ p_z_given_y.T", "likelihood = decodes @ p_z_given_y.T.flip(1)")],
+           earns={"q1_generative_tests": 0.75}),
+    Mutant("q1_generative", "hands p_z_given_y back", "def generative_posterior(p_z_given_y, F, prior_y, x):\n    return p_z_given_y",
+           earns={"q1_generative_tests": 0}),
     # issue 54 finding 4: a posterior without a gradient earns nothing, as the statement says (was 1.75)
     Mutant("q1_generative", "likelihood built from detached probabilities", edits=[("likelihood = decodes @ p_z_given_y.T", "likelihood = decodes @ p_z_given_y.detach().T")],
            earns={"q1_generative_tests": 0}),
@@ -102,6 +112,8 @@ def generative_posterior(p_z_given_y, F, prior_y, x):
            "def flow_density(q, f):\n    return q.subs(z_sym, f) / sp.diff(f, x_sym)", earns={"q2_density_tests": 0.25}),
     Mutant("q2_density", "correct variant: absolute value of f'",
            "def flow_density(q, f):\n    return q.subs(z_sym, f) * sp.Abs(sp.diff(f, x_sym))", passes=["q2_density_tests"]),
+    # an answer that knows nothing: f handed back is an expression in x (it earned 0.25); a density is nowhere negative
+    Mutant("q2_density", "hands f back", "def flow_density(q, f):\n    return f", earns={"q2_density_tests": 0}),
     Mutant("q2_risk", "log-det sign flipped", "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -(log_q(z) - ld).mean()",
            earns={"q2_risk_tests": 1}),
     Mutant("q2_risk", "log-det dropped", "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -log_q(z).mean()",
@@ -127,6 +139,13 @@ def generative_posterior(p_z_given_y, F, prior_y, x):
            earns={"q3_kl_tests": 0.25, "q3_js_tests": 1}),
     Mutant("q3_divergences", "only the first KL term of JS", edits=[("return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2", "return kl_bernoulli(a, m)")],
            earns={"q3_js_tests": 1}),
+    # student s60: the mixture without its 1/2 takes the log of a negative number; the hint says so (it was a raw
+    # "TypeError: Cannot convert complex to float")
+    Mutant("q3_divergences", "mixture M = a + b, without its 1/2", edits=[("m = (a + b) / 2", "m = a + b")],
+           earns={"q3_js_tests": 0.25}),
+    # an answer that knows nothing: JS = 0 everywhere earned 0.25 (the hidden bounds check allowed 0)
+    Mutant("q3_divergences", "JS 0 everywhere", edits=[("return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2", "return sp.Integer(0)")],
+           earns={"q3_js_tests": 0}),
     Mutant("q3_divergences", "KL helper reversed, kl_PQ rescued by swapping its call", edits=[("return a * sp.log(a / b) + (1 - a) * sp.log((1 - a) / (1 - b))", "return b * sp.log(b / a) + (1 - b) * sp.log((1 - b) / (1 - a))"), ("kl_PQ = kl_bernoulli(theta, sp.Rational(3, 10))", "kl_PQ = kl_bernoulli(sp.Rational(3, 10), theta)")],
            # its kl_bernoulli(a, b) is D_KL(Bern(b) || Bern(a)): out of the visible bounds check's range (1.5 -> 1.25)
            earns={"q3_kl_tests": 1.25, "q3_js_tests": 1}),
@@ -205,6 +224,17 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
             "tr_sqrt = torch.sqrt(torch.linalg.eigvalsh((middle + middle.T) / 2)).sum()")],
            earns={"q4_frechet_tests": 3.5}),
     Mutant("q4_frechet", "missing the factor 2 on the cross term", edits=[("- 2 * tr_sqrt", "- tr_sqrt")], earns={"q4_frechet_tests": 0.25}),
+    # an answer that knows nothing: a zero tensor on the inputs' graph earned 0.5 (zero for identical Gaussians)
+    Mutant("q4_frechet", "a zero tensor on the inputs' graph", "def frechet_gaussian(mu1, cov1, mu2, cov2):\n    return (mu1 * 0).sum() + (cov1 * 0).sum()",
+           earns={"q4_frechet_tests": 0}),
+    # student s60: tr (C1 C2)^(1/2) is the sum of the square roots of the eigenvalues of C1 C2 (real and non-negative
+    # for covariances), so the complex eigvals with .real taken is right
+    Mutant("q4_frechet", "correct variant: square roots of the complex eigenvalues of C1 C2, real part", r"""
+def frechet_gaussian(mu1, cov1, mu2, cov2):
+    diff = mu1 - mu2
+    tr_sqrt = torch.sqrt(torch.linalg.eigvals(cov1 @ cov2)).sum().real
+    return diff @ diff + torch.trace(cov1) + torch.trace(cov2) - 2 * tr_sqrt
+""", passes=["q4_frechet_tests"]),
     # issue 54 finding 5: the cross term through scipy.linalg.sqrtm on .numpy() (the rest in torch) has a graph but no
     # gradient for that term; a value without a gradient earns nothing, as the statement says (was 3.5 of 4)
     Mutant("q4_frechet", "cross term through scipy.linalg.sqrtm on .numpy() (no gradient there)", r"""
@@ -347,6 +377,12 @@ def inpaint(model, x, visible):
     return visible
 ''', earns={"p1_inpaint_tests": 0}),
     Mutant("p1_inpaint", "thresholds instead of sampling", edits=[("sample = torch.bernoulli(p)", "sample = (p > 0.5).float()")], earns={"p1_inpaint_tests": 4.5}),
+    # student s60: the logit taken as the probability got the threshold's hint; a second toy model (logit 0.4) tells
+    # them apart, and the hint says the model gives logits
+    Mutant("p1_inpaint", "logit clamped and used as the probability (no sigmoid)", edits=[("p = torch.sigmoid(model(canvas)[:, :, i, j])", "p = model(canvas)[:, :, i, j].clamp(0, 1)")],
+           earns={"p1_inpaint_tests": 4.5}),
+    Mutant("p1_inpaint", "torch.bernoulli on the raw logits", edits=[("p = torch.sigmoid(model(canvas)[:, :, i, j])", "p = model(canvas)[:, :, i, j]")],
+           earns={"p1_inpaint_tests": 1.5}),  # the fair coin's logit 0 is a valid probability: those checks pass
     Mutant("p1_inpaint", "correct variant: hidden pixels start at 1/2, visits every pixel", r'''
 @torch.no_grad()
 def inpaint(model, x, visible):

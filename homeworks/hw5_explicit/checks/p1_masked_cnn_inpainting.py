@@ -24,6 +24,7 @@ from .common import (
     _file_from_full_mode,
     _file_network,
     _gradients_reach,
+    _maybe,
     _seeded,
     _stated,
     _training_digits,
@@ -89,10 +90,17 @@ def _conv_matches(v, ref, kind, which):
         return
     x = w.inputs
     plain = torch.nn.functional.conv2d(x.x, x[f"w_{kind}5"][which], x[f"b_{kind}5"], padding=2)
+    # masks A and B differ only at the centre tap: the convolution with that tap alone (1x1, no bias) tells them apart
+    centre = torch.nn.functional.conv2d(x.x, x[f"w_{kind}5"][which][:, :, 2:3, 2:3])
+    other = "B" if kind == "A" else "A"
     hint = ""
     if torch.allclose(out, plain, rtol=1e-4, atol=1e-5):
         hint = (": it equals the unmasked convolution, so the mask does not act on these weights (multiply the "
                 "weight by the mask in forward, not once at construction)")
+    elif torch.allclose(out, want + centre if kind == "A" else want - centre, rtol=1e-4, atol=1e-5):
+        hint = (f": it equals the convolution with mask {other}, which {'keeps' if kind == 'A' else 'zeroes'} the "
+                f"centre tap; mask A (first layer) zeroes the centre so that a pixel does not see itself, mask B "
+                f"(later layers) keeps it: are the two types swapped?")
     step = "after new weights were copied into the same layer, " if which else ""
     assert False, (f"{step}MaskedConv2d('{kind}', 3, 2, 5) with the grader's weights and bias should give the "
                    f"convolution with the statement's 5x5 mask {kind} on every (out, in) channel pair; it is off by "
@@ -346,10 +354,18 @@ class CoinFlip:
 
 
 class Leaning:
-    """A toy model: every pixel is 1 with probability 0.8 (logit log 4)."""
+    """A toy model: every pixel is 1 with probability sigmoid(logit), 0.8 by default (logit log 4)."""
+
+    def __init__(self, logit=math.log(4.0)):
+        self.logit = logit
 
     def __call__(self, x):
-        return _torch().full_like(x, math.log(4.0))
+        return _torch().full_like(x, self.logit)
+
+
+# A logit of 0.4 is probability sigmoid(0.4) = 0.599 of a 1: sampled, about 60% ones; thresholded at 1/2, all ones;
+# with the logit itself taken as the probability, about 40% ones
+SLIGHT_LOGIT = 0.4
 
 
 class PeekNext:
@@ -390,7 +406,15 @@ def _p1_inpaint_probe(o, x):
 
     def run(model, xs, visible, salt):
         with _seeded(x["seed"], salt):
-            return _detached(fn(model, xs.clone(), visible.clone()))
+            try:
+                return _detached(fn(model, xs.clone(), visible.clone()))
+            except RuntimeError as exc:  # torch.bernoulli given a logit above 1 or below 0
+                if "p_in" not in str(exc):
+                    raise
+                said = str(exc).split("(Could this")[0].strip().rstrip(".")[:120]  # torch's own words, less its plea
+                raise RuntimeError(f"{said}: torch.bernoulli takes a probability "
+                                   f"in [0, 1], and the model gives logits (turn them into probabilities with "
+                                   f"torch.sigmoid)") from None
 
     return {"binary_out": attempt(run, CoinFlip(), x["binary_x"], lower_half_hidden(2, 6, 6), 1),
             "kept_out": attempt(run, CoinFlip(), x["kept_x"], x["kept_visible"], 2),
@@ -401,7 +425,8 @@ def _p1_inpaint_probe(o, x):
             "peek_out": attempt(lambda: [run(PeekNext(), xs, lower_half_hidden(4, 6, 6), 8) for xs in (
                 x["raster_x"], torch.where(lower_half_hidden(4, 6, 6), x["raster_x"], 1 - x["raster_x"]))]),
             "coin_out": attempt(run, CoinFlip(), torch.zeros(64, 1, 8, 8), lower_half_hidden(64, 8, 8), 6),
-            "leaning_out": attempt(run, Leaning(), torch.zeros(64, 1, 8, 8), lower_half_hidden(64, 8, 8), 7)}
+            "leaning_out": attempt(run, Leaning(), torch.zeros(64, 1, 8, 8), lower_half_hidden(64, 8, 8), 7),
+            "slight_out": attempt(run, Leaning(SLIGHT_LOGIT), torch.zeros(64, 1, 8, 8), lower_half_hidden(64, 8, 8), 9)}
 
 
 def _assert_filled_in(out, x):
@@ -452,7 +477,19 @@ def test_hidden_pixels_are_samples(v, ref):
     assert torch.equal(out[:, :, :4], torch.zeros_like(out[:, :, :4])), \
         "the visible upper halves (all 0) changed: only the hidden pixels are sampled"
     share = float(out[:, :, 4:].mean())
-    hint = ": every hidden pixel is 1, as a threshold at 1/2 gives; draw each with torch.bernoulli" if share == 1.0 else ""
+    hint = ""
+    if share == 1.0:
+        # the same with logit 0.4 (probability 0.599) tells a threshold (all ones) from the logit taken as the
+        # probability (about 40% ones)
+        slight = _maybe(v, "slight_out")
+        slight_share = float(slight[:, :, 4:].mean()) if isinstance(slight, torch.Tensor) and slight.shape == out.shape \
+            else None
+        if slight_share is not None and 0.3 < slight_share < 0.5:
+            hint = (": every hidden pixel is 1, and with logit 0.4 (probability 0.599) about 40% are, so the logit "
+                    "itself was used as the probability; the model gives logits: draw each pixel with "
+                    "torch.bernoulli(torch.sigmoid(logit))")
+        else:
+            hint = ": every hidden pixel is 1, as a threshold at 1/2 gives; draw each with torch.bernoulli"
     assert 0.74 < share < 0.86, \
         (f"with a model that gives every pixel probability 0.8 of being 1, about 80% of the hidden pixels should "
          f"be 1 (each a Bernoulli draw); found {share:.1%}{hint}")

@@ -67,16 +67,16 @@ def _posterior_probe(fn, table, prior, x, zero_prior, q, wrt):
                             f"values (a value without a gradient earns nothing here)")
         return out
 
-    def grad_total():
+    def grad_total():  # the shape of Q for 3 data points, and how much its first column moves with the table
         probs = table.clone().requires_grad_(True)
         out = posterior(probs, x["F"], prior, x["x_example"][:3])
         (grad,) = torch.autograd.grad(out[:, 0].sum(), probs, allow_unused=True)
-        return None if grad is None else float(grad.abs().sum())
+        return {"shape": list(out.shape), "total": None if grad is None else float(grad.abs().sum())}
 
     # a value without a gradient comes back as {NOT_AS_STATED: why}: the tests say so, not "your code raised"
     return {"rows": attempt(_stated, lambda: _detached(posterior(table, x["F"], prior, x["x_example"]))),
-            "zero_prior_row": attempt(_stated, lambda: _detached(posterior(table, x["F"], zero_prior,
-                                                                           torch.tensor([0]))[0])),
+            "zero_prior_rows": attempt(_stated, lambda: _detached(posterior(table, x["F"], zero_prior,
+                                                                            torch.tensor([0])))),
             "random_worlds": attempt(_stated, lambda: [_detached(posterior(w["probs"], w["F"], w["prior"], w["x"]))
                                                        for w in x["worlds"]]),
             "unreachable": attempt(_stated, lambda: _detached(posterior(table, x["F"], prior, torch.tensor([3, 0])))),
@@ -112,12 +112,18 @@ def test_disc_rows_are_distributions(v, ref):
     _rows_are_distributions(v, "discriminative_posterior", "Q")
 
 
+def _row_of_x0(v, name):
+    """The one row the posterior gave for the one data point x = 0 (the output is (N, C) = (1, 3))."""
+    rows = as_stated(v.zero_prior_rows)
+    asserts.assert_tensor(rows, f"{name}(...) for the one data point x = 0 (one row per data point)", shape=(1, 3))
+    return rows[0]
+
+
 @points(0.5)
 def test_a_latent_the_prior_never_draws_plays_no_role(v, ref):
     # latents 0 and 4 decode to x = 0; with P(z = 4) = 0 only latent 0 can have produced x = 0
     torch = _torch()
-    got, pyz = as_stated(v.zero_prior_row), v.inputs.p_y_given_z
-    asserts.assert_tensor(got, "discriminative_posterior(...)[0]", shape=(3,))
+    got, pyz = _row_of_x0(v, "discriminative_posterior"), v.inputs.p_y_given_z
     want = pyz[0]
     hint = ""
     if torch.allclose(got, (pyz[0] + pyz[4]) / 2, atol=1e-5):
@@ -138,7 +144,10 @@ def _unreachable_row_is_uniform(v, q):
 
 
 def _differentiable(v, q, wrt):
-    total = as_stated(v.grad_total)
+    found = as_stated(v.grad_total)
+    assert found["shape"] == [3, 3], \
+        f"expected {q}(y|x) for 3 data points as a (3, 3) tensor (one row per data point), found shape {tuple(found['shape'])}"
+    total = found["total"]
     assert total is not None and total > 0, \
         f"{q}(y|x) must be differentiable with respect to {wrt} (no .detach(), no Python floats in between)"
 
@@ -170,17 +179,30 @@ def test_gen_rows_are_distributions(v, ref):
 
 @points(0.5)
 def test_a_class_the_prior_never_draws_gets_no_mass(v, ref):
-    # with P(y = 2) = 0, class 2 cannot have produced any x
-    got = as_stated(v.zero_prior_row)
-    asserts.assert_tensor(got, "generative_posterior(...)[0]", shape=(3,))
+    # with P(y) = (1/2, 1/2, 0), class 2 cannot have produced any x; latents 0 and 4 decode to x = 0, so by Bayes' rule
+    # Q'(y|x = 0) is proportional to P(y) (P_w(z = 0|y) + P_w(z = 4|y))
+    torch = _torch()
+    got = _row_of_x0(v, "generative_posterior")
+    pzy = v.inputs.p_z_given_y.double()
+    prior = torch.tensor([0.5, 0.5, 0.0], dtype=torch.float64)
+    likelihood = pzy[:, 0] + pzy[:, 4]                     # P_w(x = 0 | y), one entry per class
+    want = prior * likelihood / (prior * likelihood).sum()
+    reversed_classes = prior * likelihood.flip(0) / (prior * likelihood.flip(0)).sum()
     hint = ""
     if float(got[2]) > 1e-6:
         hint = ": class 2 still gets mass, so the class prior P(y) does not enter your Q'"
     elif abs(float(got.sum()) - 1) > 1e-5:
         hint = ": the row does not sum to 1 (normalise over y)"
-    assert float(got[2]) <= 1e-6 and abs(float(got.sum()) - 1) <= 1e-5, \
-        (f"with P(y = 2) = 0, Q'(y|x = 0) should give class 2 no mass and still sum to 1 over y; "
-         f"found {_row(got)}{hint}")
+    elif torch.allclose(got.double(), reversed_classes, atol=1e-5):
+        hint = (": the classes' likelihoods come in reverse order, P_w(x|y = 2) weighted by P(y = 0) and so on; "
+                "row y of p_z_given_y is P_w(z|y), so class y's likelihood sums row y over the latents that decode "
+                "to x")
+    else:
+        hint = (": check that class y's likelihood P_w(x|y) sums row y of p_z_given_y (rows are classes, columns "
+                "latents) over the latents that decode to x, and that it is weighted by P(y) of the same class")
+    assert torch.allclose(got.double(), want, atol=1e-5), \
+        (f"with P(y) = (1/2, 1/2, 0), latents 0 and 4 decode to x = 0, so Q'(y|x = 0) should be proportional to "
+         f"P(y) (P_w(z = 0|y) + P_w(z = 4|y)) = {_row(want)}: class 2 gets no mass; found {_row(got)}{hint}")
 
 
 # ---------------------------------------------------------------------- Q1 training steps

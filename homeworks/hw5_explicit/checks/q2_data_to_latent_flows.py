@@ -27,9 +27,18 @@ def _q2_density_probe(o, x):
             "exp_latent": attempt(fn, sp.exp(-zs) * sp.Heaviside(zs), sp.exp(xs))}
 
 
+NONNEGATIVE_AT = (-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0)  # the x where the visible check reads the density's sign
+
+
 @points(0.25)
-def test_is_expression_in_x(v, ref):
+def test_is_a_nonnegative_expression_in_x(v, ref):
+    # a density: an expression in x (checked before lambdify, as below) that is nowhere negative
     asserts.assert_sympy_expr(v.affine, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
+    p = _sp().lambdify(symbols()["x_sym"], v.affine, "math")
+    negative = [t for t in NONNEGATIVE_AT if p(t) < 0]
+    assert not negative, \
+        (f"for f(x) = 2x + 1 and Q = N(0, 1), flow_density(q, f) is negative at x = {negative[0]:g} "
+         f"({p(negative[0]):.4g}), and a density is nowhere negative")
 
 
 @points(0.5)
@@ -137,7 +146,7 @@ def test_risk_is_differentiable(v, ref):
 
 CHECKS = [
     CheckSpec("q2_density_tests", hidden=0.75, names=("flow_density",),
-              visible=(test_is_expression_in_x, test_density_of_an_affine_flow_integrates_to_one,
+              visible=(test_is_a_nonnegative_expression_in_x, test_density_of_an_affine_flow_integrates_to_one,
                        test_density_of_an_exp_flow_integrates_to_one),
               probe=_q2_density_probe, inputs=_q2_density_inputs),
     CheckSpec("q2_risk_tests", hidden=1, names=("flow_empirical_risk",),

@@ -8,7 +8,7 @@ from dgmlab.probes import asserts
 from dgmlab.probes import CheckSpec, _np, _sp, attempt  # lazy imports
 from dgmlab.probes.points import points
 
-from .common import symbols
+from .common import NotAsStated, _stated, as_stated, symbols
 
 
 # ====================================================================== Q3
@@ -23,15 +23,38 @@ def _q3_inputs(seed):
 
 KL_GRID = ((1, 20), (1, 5), (1, 2), (4, 5), (19, 20))  # Bernoulli parameters a, b of the visible bounds check
 
+# What a divergence that comes out complex means, by function: sympy's log of a negative number is complex
+COMPLEX_WHY = {
+    "kl_bernoulli": "each log's argument should be a positive ratio of probabilities (a / b and (1 - a) / (1 - b))",
+    "js_bernoulli": ("each KL term compares with the mixture M = (P + Q)/2, a Bernoulli whose parameter (a + b)/2 lies "
+                     "in (0, 1); check that the mixture is normalised (its 1/2)"),
+}
+
+
+def _real(fn, name, a, b):
+    """``float(fn(a, b))``; where the value is complex (a log of a negative number), a NotAsStated that says so
+    and what to check, not the TypeError float() raises."""
+    value = fn(a, b)
+    try:
+        return float(value)
+    except TypeError:
+        sp = _sp()
+        try:
+            z = complex(sp.N(value))
+        except (TypeError, ValueError):  # not a number at all: float()'s own error says what it is
+            raise TypeError(f"{name}({a}, {b}) is not a number: found {value}") from None
+        raise NotAsStated(f"{name}({a}, {b}) = {z.real:.4g} + {z.imag:.4g} i is complex, so a log took a negative "
+                          f"number: {COMPLEX_WHY[name]}") from None
+
 
 def _q3_kl_probe(o, x):
     kl = o["kl_bernoulli"]
     sp = _sp()
     grid = [sp.Rational(k, d) for k, d in KL_GRID]
     return {"kl_PQ": o["kl_PQ"],
-            "kl_grid": attempt(lambda: [[float(kl(a, b)) for b in grid] for a in grid]),
-            "kl_forward": attempt(lambda: float(kl(x["a"], x["b"]))),
-            "kl_backward": attempt(lambda: float(kl(x["b"], x["a"])))}
+            "kl_grid": attempt(_stated, lambda: [[_real(kl, "kl_bernoulli", a, b) for b in grid] for a in grid]),
+            "kl_forward": attempt(_stated, _real, kl, "kl_bernoulli", x["a"], x["b"]),
+            "kl_backward": attempt(_stated, _real, kl, "kl_bernoulli", x["b"], x["a"])}
 
 
 JS_GRID = tuple((k, 20) for k in range(1, 20))  # theta = k / 20
@@ -44,16 +67,23 @@ def _q3_js_probe(o, x):
     tenths = [sp.Rational(k, 10) for k in range(1, 10)]
 
     def pairs():
-        return [[float(js(a, b)), float(js(b, a))] for a in grid[::3] for b in grid[::4]]
+        return [[_real(js, "js_bernoulli", a, b), _real(js, "js_bernoulli", b, a)] for a in grid[::3] for b in grid[::4]]
 
-    return {"js_PQ": o["js_PQ"], "js_pairs": attempt(pairs),
-            "js_tenths": attempt(lambda: [[float(js(a, b)) for b in tenths] for a in tenths]),
-            "kl_tenths": attempt(lambda: [[float(kl(a, b)) for b in tenths] for a in tenths])}
+    return {"js_PQ": o["js_PQ"], "js_pairs": attempt(_stated, pairs),
+            "js_tenths": attempt(_stated, lambda: [[_real(js, "js_bernoulli", a, b) for b in tenths] for a in tenths]),
+            "kl_tenths": attempt(_stated, lambda: [[_real(kl, "kl_bernoulli", a, b) for b in tenths] for a in tenths])}
+
+
+def _depends_on_theta(value, name):
+    theta = symbols()["theta"]
+    asserts.assert_sympy_expr(value, name, symbols=[theta])
+    assert theta in value.free_symbols, \
+        f"expected {name} as an expression in theta (P = Bern(theta)), found the constant {value}"
 
 
 @points(0.25)
 def test_kl_is_expression_in_theta(v, ref):
-    asserts.assert_sympy_expr(v.kl_PQ, "kl_PQ", symbols=[symbols()["theta"]])
+    _depends_on_theta(v.kl_PQ, "kl_PQ")
 
 
 @points(0.5)
@@ -61,7 +91,7 @@ def test_kl_lies_between_two_known_bounds(v, ref):
     # for any two distributions, 2 TV^2 <= KL(P || Q) <= log(1 + chi^2(P || Q)) (Pinsker; Jensen on the ratio);
     # for Bern(a) and Bern(b): TV = |a - b| and chi^2 = (a - b)^2 / (b (1 - b)); KL = 0 when a = b
     grid = [k / d for k, d in KL_GRID]
-    got = v.kl_grid
+    got = as_stated(v.kl_grid)
     assert len(got) == len(grid) and all(len(row) == len(grid) for row in got), \
         "kl_bernoulli did not answer on every pair"
     for i, a in enumerate(grid):
@@ -78,16 +108,17 @@ def test_kl_lies_between_two_known_bounds(v, ref):
 
 @points(0.25)
 def test_js_is_expression_in_theta(v, ref):
-    asserts.assert_sympy_expr(v.js_PQ, "js_PQ", symbols=[symbols()["theta"]])
+    _depends_on_theta(v.js_PQ, "js_PQ")
 
 
 @points(0.75)
 def test_zero_exactly_for_equal_distributions(v, ref):
     tenths = [k / 10 for k in range(1, 10)]
-    assert len(v.js_tenths) == 9 and len(v.kl_tenths) == 9, "a divergence did not answer on every pair"
+    js_tenths, kl_tenths = as_stated(v.js_tenths), as_stated(v.kl_tenths)
+    assert len(js_tenths) == 9 and len(kl_tenths) == 9, "a divergence did not answer on every pair"
     for i in range(9):
         for j in range(9):
-            js, kl = v.js_tenths[i][j], v.kl_tenths[i][j]
+            js, kl = js_tenths[i][j], kl_tenths[i][j]
             pair = f"Bern({tenths[i]:.1f}) and Bern({tenths[j]:.1f})"
             if i == j:
                 assert abs(js) < 1e-14 and abs(kl) < 1e-14, \
@@ -102,7 +133,7 @@ def test_js_is_symmetric_and_within_its_bounds(v, ref):
     # for any two distributions, with TV their total variation distance: TV^2 / 2 <= JS <= TV log 2 (in nats: Pinsker
     # on each of JS's two terms, and Lin's bound), and JS(P || Q) = JS(Q || P) (written part 3)
     grid_a, grid_b = [k / d for k, d in JS_GRID[::3]], [k / d for k, d in JS_GRID[::4]]
-    pairs = v.js_pairs
+    pairs = as_stated(v.js_pairs)
     assert len(pairs) == len(grid_a) * len(grid_b), "js_bernoulli did not answer on every pair"
     for (ab, ba), (a, b) in zip(pairs, [(a, b) for a in grid_a for b in grid_b], strict=True):
         assert abs(ab - ba) < 1e-12, \

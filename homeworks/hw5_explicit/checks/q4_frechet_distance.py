@@ -171,6 +171,7 @@ def _q4_frechet_probe(o, x):
     mu, cov = np.zeros(3), np.diag([1.0, 2.0, 3.0])
     # a distance whose gradient disagrees with its values comes back as {NOT_AS_STATED: why} (the tests say so)
     return {"identical": attempt(_stated, value, mu, cov, mu, cov),
+            "unit_shift": attempt(_stated, value, mu, cov, mu + [1.0, 0.0, 0.0], cov),
             "one_dimensional": attempt(_stated, value, [0.0], [[1.0]], [2.0], [[4.0]]),
             "one_dimensional_grads": attempt(_stated, grads, [0.0], [[1.0]], [2.0], [[4.0]]),
             "diagonal": attempt(_stated, value, x["mu1"], np.diag(x["diag_a"]), x["mu2"], np.diag(x["diag_b"])),
@@ -233,10 +234,15 @@ FORMULA_FIRST = ("the distance already differs for identical Gaussians or in 1-D
 
 
 @points(0.5)
-def test_zero_for_identical_gaussians(v, ref):
+def test_zero_only_for_identical_gaussians(v, ref):
+    # 0 for two identical Gaussians, and ||mu1 - mu2||^2 = 1 when only the means differ, by a unit vector
     d = _distance(v.identical, "the distance (a 0-dimensional tensor)")
     hint = ": that is tr(S) + tr(S) - tr(S), the cross term without its factor 2" if abs(d - 6.0) < 1e-6 else ""
     assert abs(d) < 1e-8, f"expected 0 for two identical Gaussians, found {d:.3g}{hint}"
+    d = _distance(v.unit_shift, "the distance")
+    assert abs(d - 1.0) < 1e-8, \
+        (f"expected 1 for two Gaussians with the same covariance diag(1, 2, 3) whose means differ by (1, 0, 0) "
+         f"(the covariance terms cancel), found {d:.6g}")
 
 
 @points(0.5)
@@ -311,7 +317,7 @@ CHECKS = [
               visible=(test_shapes_and_dtype, test_values_on_three_points, test_gradient_reaches_the_features),
               probe=_q4_stats_probe, inputs=_q4_stats_inputs),
     CheckSpec("q4_frechet_tests", hidden=1, names=("frechet_gaussian",),
-              visible=(test_zero_for_identical_gaussians, test_one_dimensional_case, test_one_dimensional_gradient,
+              visible=(test_zero_only_for_identical_gaussians, test_one_dimensional_case, test_one_dimensional_gradient,
                        test_diagonal_covariances, test_general_covariances, test_nearly_singular_covariances),
               probe=on_working(_q4_frechet_probe), inputs=with_working(_q4_frechet_inputs)),
 ]

@@ -8,7 +8,7 @@ import math
 
 import sympy as sp
 
-from dgmlab.probes.hw5_explicit import symbols
+from dgmlab.probes.hw5_explicit import as_stated, symbols
 from dgmlab.probes.points import points
 
 theta = symbols()["theta"]  # the notebook's fixed symbol (its locked cell q3_symbols)
@@ -42,8 +42,8 @@ def test_kl_values(v, ref):
 def test_kl_is_not_symmetric(v, ref):
     a, b = float(v.inputs.a), float(v.inputs.b)
     why = "kl_bernoulli(a, b) must be D_KL(Bern(a) || Bern(b)) (order matters)"
-    assert abs(float(v.kl_forward) - _kl(a, b)) < 1e-12, why
-    assert abs(float(v.kl_backward) - _kl(b, a)) < 1e-12, why
+    assert abs(float(as_stated(v.kl_forward)) - _kl(a, b)) < 1e-12, why
+    assert abs(float(as_stated(v.kl_backward)) - _kl(b, a)) < 1e-12, why
 
 
 # ------------------------------------------------------------------ q3_js_tests
@@ -75,12 +75,18 @@ def test_js_values(v, ref):
         assert abs(got - _js(float(t), 0.3)) < 1e-12, "js_PQ has the wrong value at some theta"
 
 
+JS_PAIRS = [(i / 20, j / 20) for i in range(1, 20, 3) for j in range(1, 20, 4)]  # the probe's js_pairs, in order
+
+
 @points(0.25)
-def test_js_symmetric_nonnegative_bounded(v, ref):
-    assert len(v.js_pairs) == 35, "js_bernoulli did not answer on every pair"
-    for ab, ba in v.js_pairs:
+def test_js_symmetric_positive_bounded(v, ref):
+    # symmetric, 0 only for equal distributions, and no more than log 2 (a divergence that is 0 everywhere fails)
+    pairs = as_stated(v.js_pairs)
+    assert len(pairs) == len(JS_PAIRS), "js_bernoulli did not answer on every pair"
+    for (ab, ba), (a, b) in zip(pairs, JS_PAIRS, strict=True):
         assert abs(ab - ba) < 1e-12, "js_bernoulli is not symmetric in its arguments"
         assert -1e-15 <= ab <= math.log(2) + 1e-12, "js_bernoulli leaves [0, log 2]"
+        assert (ab > 1e-6) == (a != b), "js_bernoulli is not positive exactly where the two distributions differ"
 
 
 # ------------------------------------------------------------------ q3_theta_star_tests
@@ -96,6 +102,6 @@ def test_js_minimiser(v, ref):
 
 HIDDEN = {
     'q3_kl_tests': (test_kl_at_one_half, test_kl_values, test_kl_is_not_symmetric),
-    'q3_js_tests': (test_js_at_one_half, test_js_values, test_js_symmetric_nonnegative_bounded),
+    'q3_js_tests': (test_js_at_one_half, test_js_values, test_js_symmetric_positive_bounded),
     'q3_theta_star_tests': (test_kl_minimiser, test_js_minimiser),
 }
