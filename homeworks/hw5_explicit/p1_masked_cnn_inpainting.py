@@ -257,15 +257,16 @@ from dgmlab.probes import check
 check("p1_weights_tests")  # reads p1_pixelcnn_weights.pt from the homework folder
 
 # %% [markdown]
-# **P1 results (2 points, written).** Report your test NLL (nats per image) and the binarisation used (a fixed
-# threshold at 0.5, easier than the PixelCNN paper's stochastic binarisation, where the deep model reaches
-# 81.3 nats). Describe the completions: plausible digits, consistent with the visible top half, where they
+# **P1 results (2 points, written).** Report your test NLL (nats per image) and the binarisation your data used
+# (the 81.3 nats the PixelCNN paper reports for its deep model come from another binarisation, so the two numbers
+# are not comparable). Describe the completions: plausible digits, consistent with the visible top half, where they
 # fail. Why can a masked CNN with $3\times3$ or $7\times7$ kernels miss some earlier pixels (the "blind spot")?
 
 # %% [markdown] kind="written" grade_id="p1_results" points=2
 # A good answer reports a test NLL of about 62 nats per image after the full 10 epochs (the reference's full
 # runs: 61.9 on the 10,000 test digits, 61.5 and 62.0 on the 100 grading digits, where the bar is 65; one epoch
-# gives about 69.5), names the fixed threshold binarisation, and says the completions continue the
+# gives about 69.5), names the binarisation, a fixed threshold at 0.5 (easier to model than the paper's
+# stochastic binarisation), and says the completions continue the
 # visible strokes into plausible digits, sometimes a different digit class than the original (the top
 # half is ambiguous: 7 vs 9, 3 vs 5), with occasional broken strokes far from the boundary. Blind spot:
 # stacking masked kernels grows the receptive field up and to the left, but pixels to the upper right of
