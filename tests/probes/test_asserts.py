@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -37,8 +39,53 @@ def test_assert_close_passes_within_tolerance():
 def test_assert_close_reports_shape_and_error():
     with pytest.raises(asserts.CheckError, match="shape"):
         asserts.assert_close(torch.zeros(3), torch.zeros(2))
-    with pytest.raises(asserts.CheckError, match="largest error"):
+    with pytest.raises(asserts.CheckError, match="off by"):
         asserts.assert_close(torch.tensor([1.0]), torch.tensor([2.0]))
+
+
+def _close_message(got, want, **kw) -> str:
+    with pytest.raises(asserts.CheckError) as err:
+        asserts.assert_close(np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64), **kw)
+    return str(err.value)
+
+
+# expected values of very different sizes and signs: a message that depends on them beyond a power of ten leaks them
+WANTS = [np.array([2.33, -0.7, 5.1]), np.array([-0.0123, 4.0, 1.0]), np.array([871.0, 3.3, -12.0]),
+         np.array([1e-3, 2e-3, -7e-3])]
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?%?", text)
+
+
+def test_assert_close_says_the_same_for_an_answer_of_zeros_whatever_the_expected_value():
+    # red team s60 F3: "largest error 2.33 (tolerance 2.33e-09)" for zeros was |want| on the grader's draw
+    said = {_close_message(np.zeros(3), want, rtol=1e-9, atol=1e-12, name="the density") for want in WANTS}
+    assert len(said) == 1, said
+    assert said == {"the density is not close to the expected value at index (0,): off by as much as the expected "
+                    "value itself or more (allowed: rtol=1e-09, atol=1e-12)"}
+
+
+def test_assert_close_says_the_same_for_answers_off_by_the_same_relative_error():
+    for off in (3e-2, 4e-4):
+        said = {_close_message(want * (1 + off), want, rtol=1e-5, atol=1e-9) for want in WANTS}
+        assert len(said) == 1, said
+
+
+def test_assert_close_gives_an_error_only_to_a_power_of_ten():
+    # a fixed answer against expected values that differ by less than a factor of ten: the message changes at
+    # most in the power of ten it names, and holds no number but the index, the tolerances and powers of ten
+    for want in (1.004, 1.04, 1.4, 2.5, 9.0, -3.0, 0.0):
+        said = _close_message([1.0, 1.0], [1.0, want], rtol=1e-5, atol=1e-6)
+        assert all(n in {"1", "0", "10", "100", "0.1", "1e-05", "1e-06"} or re.fullmatch(r"1e-?\d+|[\d.]+%", n)
+                   for n in _numbers(said.split("index", 1)[1])), said
+        assert "at index (1,)" in said and str(want) not in said.replace("1e-05", "").replace("1e-06", "")
+    assert _close_message([1.0], [1.004]) != _close_message([1.0], [1.4])  # still says how far off, coarsely
+
+
+def test_assert_close_reveals_got_and_expected_only_when_asked():
+    assert "expected 2.33" in _close_message([0.0], [2.33], reveal=True)
+    assert "2.33" not in _close_message([0.0], [2.33])
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])

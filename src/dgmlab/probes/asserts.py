@@ -1,8 +1,8 @@
 """Assertions for notebook tests: sympy equivalence, tensor closeness, couplings.
 
-Messages say *what* is wrong in form (type, shape, symbols, size of the
-error) and never print the expected answer unless asked (``reveal=True``),
-so visible tests can use them without giving a solution away. Nothing here computes an answer: the exact
+Messages say *what* is wrong in form (type, shape, symbols, the error's size relative to the expected value to a
+power of ten) and never print the expected answer, nor a number it follows from, unless asked (``reveal=True``), so
+visible tests and hidden ones can use them without giving a solution or the grader's value away. Nothing here computes an answer: the exact
 transport cost and LP solves the hidden tests compare with are the grader's
 (``dgmlab.grading.references.transport``).
 
@@ -11,6 +11,7 @@ returned object cannot pass by overriding ``__eq__`` or ``__bool__``.
 """
 from __future__ import annotations
 
+import math
 from typing import Iterable
 
 import numpy as np
@@ -182,12 +183,33 @@ def assert_close(value, expected, *, rtol: float = 1e-5, atol: float = 1e-6,
     err = np.abs(got - want)
     bound = atol + rtol * np.abs(want)
     if not np.all(err <= bound):
-        worst = int(np.argmax(err - bound))
-        msg = (f"{name} is not close to the expected value: largest error {err.flat[worst]:.3g} "
-               f"(tolerance {bound.flat[worst]:.3g}) at index {_index(worst, got.shape)}")
         if reveal:
-            msg += f"; got {got.flat[worst]:.6g}, expected {want.flat[worst]:.6g}"
-        raise CheckError(msg)
+            worst = int(np.argmax(err - bound))
+            raise CheckError(f"{name} is not close to the expected value: largest error {err.flat[worst]:.3g} "
+                             f"(tolerance {bound.flat[worst]:.3g}) at index {_index(worst, got.shape)}; "
+                             f"got {got.flat[worst]:.6g}, expected {want.flat[worst]:.6g}")
+        # The error relative to the expected magnitude, to a power of ten, and the tolerance as its parameters:
+        # never the absolute error nor atol + rtol*|want|, from which |want| follows (zeros make the error |want|).
+        # The entry named is the first failing one in the largest such power of ten, so that rounding does not pick it.
+        relative = np.full(err.shape, np.inf)
+        np.divide(err, np.abs(want), out=relative, where=want != 0)
+        with np.errstate(divide="ignore"):
+            decade = np.where(err <= bound, -np.inf, np.floor(np.log10(np.minimum(relative, 1.0))))
+        worst = int(np.argmax(decade))
+        raise CheckError(f"{name} is not close to the expected value at index {_index(worst, got.shape)}: "
+                         f"{_relative_error_text(float(relative.flat[worst]))} "
+                         f"(allowed: rtol={rtol:g}, atol={atol:g})")
+
+
+def _relative_error_text(relative: float) -> str:
+    """An entry's error relative to its expected value, said as a range between powers of ten and nothing finer, so
+    that a failure message is no oracle for the expected value."""
+    if not relative < 1:  # 1 or more, or inf where the expected entry is 0: an answer of zeros always lands here
+        return "off by as much as the expected value itself or more"
+    low = math.floor(math.log10(relative))
+    if low >= -3:
+        return f"off by {10 ** (low + 2)}% to {10 ** (low + 3)}% of the expected value"
+    return f"off by 1e{low} to 1e{low + 1} times the expected value's size"
 
 
 def assert_tensor(value, name: str = "the answer", shape: tuple | None = None, dtype=None,
