@@ -23,8 +23,10 @@ MUTANTS = [
         (_REAL_ROOT, f"({_U}) ** sp.Rational(1, 3)")], earns={"q1_f_and_inverse_tests": 3.25}),
     Mutant("q1_f_and_inverse", "cube root taken with sp.cbrt (also principal)", edits=[(_REAL_ROOT, f"sp.cbrt({_U})")],
            earns={"q1_f_and_inverse_tests": 3.25}),
+    # 2 (was 2.5 while the round trip compared at the fixed x = (0, 1, 2), where x1 = 0 makes both orders agree; graded
+    # it compares at a drawn x)
     Mutant("q1_f_and_inverse", "inverse solves x3 in the wrong order (x3^3 e^{x1} - x1^2)", edits=[
-        ("(x3 ** 3 - x1 ** 2) * sp.exp(x1)", "x3 ** 3 * sp.exp(x1) - x1 ** 2")], earns={"q1_f_and_inverse_tests": 2.5}),
+        ("(x3 ** 3 - x1 ** 2) * sp.exp(x1)", "x3 ** 3 * sp.exp(x1) - x1 ** 2")], earns={"q1_f_and_inverse_tests": 2}),
     Mutant("q1_f_and_inverse", "decides f is not invertible", edits=[
         ("f_is_invertible = True", "f_is_invertible = False")], earns={"q1_f_and_inverse_tests": 4.5}),
     Mutant("q1_f_and_inverse", "cube root as 1/3 float exponent", edits=[
@@ -285,6 +287,54 @@ def generator_grad_norm(generator, discriminator_logits, z, loss_fn):
     return torch.linalg.vector_norm(flat).item()
 ''', passes=["q4_grad_norm_tests"]),
 ]
+
+# Red team s60 F1 (/work/scratch/s60/attack/work/mk3.py): answers that know nothing of the question and hand back the
+# values the student package records for the visible tests (dgmlab.probes.expected, expected.json), as constants or as
+# a line through two recorded points, earned 18.75 of 63 when the sympy cells compared at fixed points. Those cells now
+# compare at points drawn from the grading seed, with the grader's values there, and a constant fails their form
+# checks, so each earns what the blank earns.
+_RECORDED = 'from dgmlab import probes as _P\n_E = _P.expected("hw3_flows", "{}")\n'
+REPLAYS = [
+    Mutant("q1_f_and_inverse", "red team F1: f, f_inv as lines through the recorded points", _RECORDED.format(
+        "q1_f_and_inverse_tests") + '''_R = lambda M: M.applyfunc(sp.Rational)
+_A, _B = _R(_E["f_at_z_pos"]), _R(_E["f_at_z_neg"])
+f = _A + (z3 - sp.Rational(1, 5)) / sp.Rational(-6, 5) * (_B - _A)
+_C, _D = _R(_E["f_inv_at_x_pos"]), _R(_E["f_inv_at_x_neg"])
+f_inv = _C + (x3 - 2) / (-4) * (_D - _C)
+f_is_invertible = True
+''', earns={"q1_f_and_inverse_tests": 0}),
+    Mutant("q1_jacobian", "red team F1: J_f and det_J_f the recorded values (constants)", _RECORDED.format(
+        "q1_jacobian_tests") + '''J_f = _E["J_f_at_z_neg"].applyfunc(
+    lambda e: sp.Integer(round(float(e))) if abs(float(e) - round(float(e))) < 1e-30 else sp.Rational(e))
+det_J_f = sp.Rational(_E["det_at_z_pos"])
+''', earns={"q1_jacobian_tests": 0}),
+    Mutant("q1_density", "red team F1: p_x through the recorded value, p_x_star a guess", _RECORDED.format(
+        "q1_density_tests") + '''p_x = sp.Rational(_E["p_x_at_x_of_z_neg"]) * sp.exp(x1 - sp.Rational(1, 2))
+p_x_star = sp.Rational(1, 2)
+''', earns={"q1_density_tests": 0}),
+    Mutant("q3_d_star", "red team F1: D* = 1/2 and g'' = -1, constants (the equal-weights case)", '''
+D_star = sp.Rational(1, 2)
+second_derivative_at_D_star = sp.Integer(-1)
+D_star_smoothed = sp.Rational(1, 2)
+''', earns={"q3_d_star_tests": 0}),
+    Mutant("q3_discrete_discriminator", "red team F1: the loss 2 log 2 at D = 1/2, else the recorded loss at D*", '''
+def discriminator_loss(D, p_data, p_g):
+    from dgmlab import probes as _P
+    if np.allclose(D, 0.5):
+        return 2 * math.log(2)
+    return float(_P.expected("hw3_flows", "q3_discrete_discriminator_tests")["loss_at_optimal"])
+
+def optimal_discriminator(p_data, p_g):
+    return np.full_like(p_data, 0.25)
+''', earns={"q3_discrete_discriminator_tests": 0}),
+    Mutant("q4_logit_derivatives", "red team F1: the derivatives the recorded values (constants), limits 0", '''
+from dgmlab import probes as _P
+d_saturating = sp.Rational(float(_P.expected("hw3_flows", "q4_saturating_tests")["d_at_h"])) + 0 * h
+d_non_saturating = sp.Rational(float(_P.expected("hw3_flows", "q4_non_saturating_tests")["d_at_h"])) + 0 * h
+limit_saturating = limit_non_saturating = sp.Integer(0)
+''', earns={"q4_saturating_tests": 0, "q4_non_saturating_tests": 0}),
+]
+MUTANTS += REPLAYS
 
 PARTIAL = [
     "principal complex cube root in f",

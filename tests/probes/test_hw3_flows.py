@@ -226,3 +226,71 @@ def test_no_value_the_student_package_records_answers_p_x_star():
             assert "test_p_x_star_is_p_x_at_x_star" not in passed and result.earned <= anything.earned, (value, seed)
     assert "p_x_star" not in probes.expected("hw3_flows", "q1_density_tests")
     assert spec_module.number_digest(sp.Rational(1, 3)) != spec_module.number_digest(sp.Rational(1, 3) + 1e-21)
+
+
+# ---------------------------------------------------------------------- red team s60 F1: the recorded values replayed
+# Answers that know nothing of the question and hand back the values the student package records (expected.json), as
+# constants or lines through two recorded points (homeworks/hw3_flows/proofs.py, "red team F1: ..."), earned 18.75 of
+# 63 while the sympy cells compared at fixed points: graded, they now compare at the grading seed's points.
+REPLAYS = [m for m in homework_builders()["hw3_flows"].MUTANTS if m.label.startswith("red team F1:")]
+_EARNS = sorted({cell for m in REPLAYS for cell in m.earns})
+
+
+def _replayed(cell, seed):
+    """What the replayed answers earn in test cell ``cell`` judged on ``seed``'s draw, with the hidden tests."""
+    import numpy as np
+
+    from dgmlab import probes
+    from dgmlab.grading import hidden
+    from dgmlab.grading.references import recorded
+    from dgmlab.probes import hw3_flows as spec_module
+    from dgmlab.probes import wire
+
+    namespace = {"sp": sp, "np": np, "math": math, **spec_module.symbols()}
+    for mutant in REPLAYS:
+        if cell in mutant.earns:
+            exec(mutant.source, namespace)
+    spec = probes.spec_for("hw3_flows", cell)
+    data = wire.loads(wire.dumps(probes.run_probe(spec, tuple(namespace[n] for n in spec.names), seed)))
+    return probes.judge("hw3_flows", spec, data, seed, expected_at=recorded.expected_at,
+                        hidden=hidden.tests("hw3_flows", cell))
+
+
+def test_every_cell_the_red_team_replayed_has_a_replay_mutant():
+    assert _EARNS == sorted(["q1_f_and_inverse_tests", "q1_jacobian_tests", "q1_density_tests", "q3_d_star_tests",
+                             "q3_discrete_discriminator_tests", "q4_saturating_tests", "q4_non_saturating_tests"])
+
+
+@pytest.mark.parametrize("cell", _EARNS)
+@pytest.mark.parametrize("seed", [4242, 987_654])
+def test_replaying_the_recorded_values_earns_nothing_when_graded(cell, seed):
+    result = _replayed(cell, seed)
+    assert result.earned == 0, result.lines
+
+
+@pytest.mark.parametrize("cell", ["q1_f_and_inverse_tests", "q1_jacobian_tests", "q1_density_tests",
+                                  "q3_discrete_discriminator_tests", "q4_saturating_tests", "q4_non_saturating_tests"])
+def test_the_replay_is_what_the_recorded_values_answer_in_a_self_check(cell):
+    """The control: on the working draw the replayed values pass the visible test that compares with them, so the test
+    above fails if grading ever compared at the working points again (q3_d_star's replay is a guess, not a value)."""
+    from dgmlab import probes
+
+    comparing = {"q1_f_and_inverse_tests": "test_f_is_the_questions_map_at_one_point",
+                 "q1_jacobian_tests": "test_J_f_matches_finite_differences_at_one_point",
+                 "q1_density_tests": "test_change_of_variables_at_one_point",
+                 "q3_discrete_discriminator_tests": "test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd",
+                 "q4_saturating_tests": "test_d_saturating_matches_a_finite_difference",
+                 "q4_non_saturating_tests": "test_d_non_saturating_matches_a_finite_difference"}[cell]
+    result = _replayed(cell, probes.WORKING_SEED)
+    assert comparing in {name for name, _, _, ok, _ in result.results if ok}, result.lines
+
+
+def test_a_graded_draw_moves_every_point_a_sympy_cell_is_compared_at():
+    from dgmlab import probes
+
+    for cell in ("q1_f_and_inverse_tests", "q4_saturating_tests", "q3_discrete_discriminator_tests"):
+        spec = probes.spec_for("hw3_flows", cell)
+        working, graded = (probes.make_inputs(spec, s)["working"] for s in (probes.WORKING_SEED, 4242))
+        for key, value in working.items():
+            if key != "grid":  # the grid of discriminators is the same on every draw
+                assert repr(graded[key]) != repr(value), (cell, key)

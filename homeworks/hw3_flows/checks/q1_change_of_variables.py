@@ -9,7 +9,7 @@ import math
 
 from dgmlab.probes import asserts
 from dgmlab.probes.asserts import has_float, sympy_gap
-from dgmlab.probes import CheckSpec, _sp, _torch, attempt, on_working, with_working, working
+from dgmlab.probes import WORKING_SEED, CheckSpec, _np, _sp, _torch, attempt, on_working, with_working, working
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.probes.points import points
 
@@ -17,6 +17,42 @@ from .common import _is_matrix, _randn, standard_normal_log_prob, symbols
 
 Z0 = ("1/2", "-1", "1/5")  # a latent point where the cube root's argument is positive
 Z1 = ("1/2", "-1", "-1")  # one where it is negative (the real cube root matters)
+X_POS, X_NEG = ("0", "1", "2"), ("1/2", "-3/2", "-2")  # a point with x3 > 0, one with x3 < 0
+
+
+def _rational(rng, low: int, high: int, den: int) -> str:
+    """A rational k / den, k drawn in [low, high], written as a string ("-3/4")."""
+    from fractions import Fraction
+
+    return str(Fraction(int(rng.integers(low, high + 1)), den))
+
+
+def _q1_points(seed):
+    """Where Q1's sympy answers are compared with the grader's values: the working seed's are the points the messages
+    name (:data:`Z0`, :data:`Z1`, :data:`X_POS`, :data:`X_NEG`); any other seed (graded) draws its own of the same
+    kinds, so the values recorded for the working points answer nothing there: ``z_pos`` a latent point where the cube
+    root's argument z3 e^{-z1} + z1^2 is positive (at least 1/10), ``z_neg`` one where it is at most -1/10, ``x_pos``
+    and ``x_neg`` points with x3 > 0 and x3 < 0."""
+    if int(seed) == WORKING_SEED:
+        return {"z_pos": Z0, "z_neg": Z1, "x_pos": X_POS, "x_neg": X_NEG}
+    from fractions import Fraction
+
+    rng = _np().random.default_rng(int(seed) + 11)
+
+    def latent(sign):
+        while True:
+            z = (_rational(rng, -6, 6, 4), _rational(rng, -6, 6, 3), _rational(rng, -30, 30, 5))
+            z1, z3 = (float(Fraction(t)) for t in (z[0], z[2]))
+            if sign * (z3 * math.exp(-z1) + z1 ** 2) >= 0.1:
+                return z
+
+    x_pos = (_rational(rng, -6, 6, 4), _rational(rng, -6, 6, 3), _rational(rng, 1, 15, 5))
+    x_neg = (_rational(rng, -6, 6, 4), _rational(rng, -6, 6, 3), _rational(rng, -15, -1, 5))
+    return {"z_pos": latent(1), "z_neg": latent(-1), "x_pos": x_pos, "x_neg": x_neg}
+
+
+def _shown(point) -> str:
+    return "(" + ", ".join(point) + ")"
 
 
 def _exact(point, names):
@@ -26,10 +62,20 @@ def _exact(point, names):
 
 
 # ------------------------------------------------------------------ Q1(a)
+def _involves(value, name, names) -> None:
+    """``value`` (a sympy object) depends on each symbol of ``names``: a constant, or a line in one coordinate, is no
+    map of them."""
+    missing = [n for n in names if symbols()[n] not in value.free_symbols]
+    assert not missing, \
+        (f"{name} does not involve {', '.join(missing)}: it is a function of ({', '.join(names)}), each entry as the "
+         f"question defines it")
+
+
 @points(0.5)
 def test_f_is_a_3x1_matrix_in_z(v, ref):
     sp, s = _sp(), symbols()
     _is_matrix(v.f, "f", (3, 1), [s["z1"], s["z2"], s["z3"]], sp)
+    _involves(v.f, "f", ("z1", "z2", "z3"))
     assert not has_float(v.f), \
         (f"expected exact numbers, found floats {sorted(v.f.atoms(sp.Float))[:3]} in f: "
          f"an exponent written 1/3 becomes 0.333...; write sp.Rational(1, 3) or use sp.real_root")
@@ -39,6 +85,7 @@ def test_f_is_a_3x1_matrix_in_z(v, ref):
 def test_f_inv_is_a_3x1_matrix_in_x(v, ref):
     sp, s = _sp(), symbols()
     _is_matrix(v.f_inv, "f_inv", (3, 1), [s["x1"], s["x2"], s["x3"]], sp)
+    _involves(v.f_inv, "f_inv", ("x1", "x2", "x3"))
     assert not has_float(v.f_inv), \
         (f"expected exact numbers, found floats {sorted(v.f_inv.atoms(sp.Float))[:3]} "
          f"in f_inv: keep it exact (sp.Rational, not 1/3)")
@@ -46,52 +93,61 @@ def test_f_inv_is_a_3x1_matrix_in_x(v, ref):
 
 @points(0.5)
 def test_f_is_the_questions_map_at_one_point(v, ref):
-    # against the question's map at z = (1/2, -1, 1/5), evaluated by the grader (recorded), not against the student's f
-    want = ref["f_at_z0"]
-    assert sympy_gap(v.f, want, [_exact(Z0, ("z1", "z2", "z3"))]) < 1e-9, \
-        "f at z = (1/2, -1, 1/5) is not the map the question defines"
+    # against the question's map at z = (1/2, -1, 1/5) (graded: the grading seed's point), evaluated by the grader
+    # (recorded for the working point), not against the student's f
+    at = v.inputs.working["z_pos"]
+    assert sympy_gap(v.f, ref["f_at_z_pos"], [_exact(at, ("z1", "z2", "z3"))]) < 1e-9, \
+        f"f at z = {_shown(at)} is not the map the question defines"
 
 
 @points(0.5)
 def test_round_trip_at_one_point(v, ref):
-    # f_inv(x) against the point the question's map sends to x (the grader's root finding, recorded), so that
-    # f(f_inv(x)) = x holds for the question's f, whatever the student's own f
-    want = ref["f_inv_at_0_1_2"]
-    assert sympy_gap(v.f_inv, want, [_exact(("0", "1", "2"), ("x1", "x2", "x3"))]) < 1e-25, \
-        ("the question's f applied to f_inv(x) is not x at x = (0, 1, 2): a wrong last entry often means x3 was "
+    # f_inv(x) against the point the question's map sends to x (the grader's root finding, recorded for the working
+    # point), so that f(f_inv(x)) = x holds for the question's f, whatever the student's own f
+    at = v.inputs.working["x_pos"]
+    assert sympy_gap(v.f_inv, ref["f_inv_at_x_pos"], [_exact(at, ("x1", "x2", "x3"))]) < 1e-25, \
+        (f"the question's f applied to f_inv(x) is not x at x = {_shown(at)}: a wrong last entry often means x3 was "
          "solved for in the wrong order")
 
 
 @points(1)
 def test_round_trip_with_negative_x3(v, ref):
-    # both maps against the question's (recorded) where the cube root's argument is negative: f at z = (1/2, -1, -1),
-    # and f_inv at x = (1/2, -3/2, -2) against the point the question's map sends there
-    want = ref
-    assert sympy_gap(v.f, want["f_at_z1"], [_exact(Z1, ("z1", "z2", "z3"))]) < 1e-9, \
-        ("f at z = (1/2, -1, -1), where z3 e^{-z1} + z1^2 < 0, is not the map the question defines: check which "
+    # both maps against the question's (recorded for the working points) where the cube root's argument is negative:
+    # f at z = (1/2, -1, -1), and f_inv at x = (1/2, -3/2, -2) against the point the question's map sends there
+    z_at, x_at = v.inputs.working["z_neg"], v.inputs.working["x_neg"]
+    assert sympy_gap(v.f, ref["f_at_z_neg"], [_exact(z_at, ("z1", "z2", "z3"))]) < 1e-9, \
+        (f"f at z = {_shown(z_at)}, where z3 e^{{-z1}} + z1^2 < 0, is not the map the question defines: check which "
          "cube root f uses (the real one)")
-    gap = sympy_gap(v.f_inv, want["f_inv_at_negative_x3"], [_exact(("1/2", "-3/2", "-2"), ("x1", "x2", "x3"))])
+    gap = sympy_gap(v.f_inv, ref["f_inv_at_x_neg"], [_exact(x_at, ("x1", "x2", "x3"))])
     assert gap < 1e-25, \
-        ("the question's f applied to f_inv(x) is not x at x = (1/2, -3/2, -2), where x3 < 0: check the order in "
+        (f"the question's f applied to f_inv(x) is not x at x = {_shown(x_at)}, where x3 < 0: check the order in "
          "which you solved for z3")
 
 
 # ------------------------------------------------------------------ Q1(b)
+def _not_constant(value, name) -> None:
+    assert getattr(value, "free_symbols", None), \
+        f"{name} is a constant: the derivatives of f change with z, so {name} is an expression in z"
+
+
 @points(1)
 def test_J_f_is_3x3_in_z(v, ref):
     s = symbols()
     _is_matrix(v.J_f, "J_f", (3, 3), [s["z1"], s["z2"], s["z3"]], _sp())
+    _not_constant(v.J_f, "J_f")
 
 
 @points(0.5)
 def test_det_is_an_expression_in_z(v, ref):
     s = symbols()
     asserts.assert_sympy_expr(v.det_J_f, "det_J_f", symbols=[s["z1"], s["z2"], s["z3"]])
+    _not_constant(v.det_J_f, "det_J_f")
 
 
 @points(0.5)
 def test_first_row_is_the_derivative_of_z1(v, ref):
     sp = _sp()
+    _not_constant(v.J_f, "J_f")
     assert sympy_gap(v.J_f[0, :], sp.Matrix([[1, 0, 0]]), [{}]) == 0, \
         ("the first row of J_f is not the derivatives of f_1 = z1: rows are outputs and columns inputs; "
          "exp terms there often mean J_f was transposed or is the Jacobian of f_inv")
@@ -99,10 +155,11 @@ def test_first_row_is_the_derivative_of_z1(v, ref):
 
 @points(0.5)
 def test_det_is_the_determinant_of_J_f(v, ref):
-    # against the determinant of the grader's finite-difference Jacobian of the question's map (recorded; not the
-    # student's J_f)
-    sp, point = _sp(), _exact(Z0, ("z1", "z2", "z3"))
-    want = ref["det_at_z0"]
+    # against the determinant of the grader's finite-difference Jacobian of the question's map (recorded for the
+    # working point; not the student's J_f)
+    at = v.inputs.working["z_pos"]
+    sp, point = _sp(), _exact(at, ("z1", "z2", "z3"))
+    want = ref["det_at_z_pos"]
     if sympy_gap(v.det_J_f, want, [point]) < 1e-20:
         return
     hint = ""
@@ -110,15 +167,15 @@ def test_det_is_the_determinant_of_J_f(v, ref):
         hint = ": that is 1/det, the determinant of the Jacobian of f_inv"
     elif isinstance(v.J_f, sp.MatrixBase) and v.J_f.shape == (3, 3) and sympy_gap(v.det_J_f, v.J_f.det(), [point]) < 1e-25:
         hint = ": it is the determinant of your J_f, so J_f is off there too"
-    raise AssertionError(f"det_J_f at z = (1/2, -1, 1/5) is not the determinant of the Jacobian of f{hint}")
+    raise AssertionError(f"det_J_f at z = {_shown(at)} is not the determinant of the Jacobian of f{hint}")
 
 
 @points(1)
 def test_J_f_matches_finite_differences_at_one_point(v, ref):
-    # against the grader's finite differences of the question's map there (recorded)
-    want = ref["J_f_at_z1"]
-    assert sympy_gap(v.J_f, want, [_exact(Z1, ("z1", "z2", "z3"))]) < 1e-20, \
-        ("J_f at z = (1/2, -1, -1) differs from finite differences of f (with the real cube root): entry "
+    # against the grader's finite differences of the question's map there (recorded for the working point)
+    at = v.inputs.working["z_neg"]
+    assert sympy_gap(v.J_f, ref["J_f_at_z_neg"], [_exact(at, ("z1", "z2", "z3"))]) < 1e-20, \
+        (f"J_f at z = {_shown(at)} differs from finite differences of f (with the real cube root): entry "
          "(i, j) is d f_i / d z_j (is it transposed, the Jacobian of f_inv, or another cube root?)")
 
 
@@ -127,6 +184,7 @@ def test_J_f_matches_finite_differences_at_one_point(v, ref):
 def test_p_x_is_an_expression_in_x(v, ref):
     s = symbols()
     asserts.assert_sympy_expr(v.p_x, "p_x", symbols=[s["x1"], s["x2"], s["x3"]])
+    _involves(v.p_x, "p_x", ("x1", "x2", "x3"))
 
 
 @points(0.5)
@@ -139,6 +197,12 @@ def test_p_x_star_is_an_exact_positive_number(v, ref):
     value = complex(sp.N(v.p_x_star, 30))
     assert value.imag == 0 and 0 < value.real < 1, \
         f"expected a density value in (0, 1) at x*, found {value:.6g}"
+    try:
+        own = asserts.as_sympy(v.p_x, "p_x").subs(symbols()["X_STAR"])
+    except (AssertionError, TypeError, ValueError, AttributeError):
+        own = None
+    assert own is not None and sympy_gap(v.p_x_star, own, [{}]) < 1e-30, \
+        "p_x_star is not your p_x at x* = (0, 1, 1/3): evaluate p_x there (p_x.subs(X_STAR), exactly)"
 
 
 def number_digest(value) -> str | None:
@@ -181,23 +245,24 @@ def test_p_x_star_is_p_x_at_x_star(v, ref):
 
 @points(2)
 def test_change_of_variables_at_one_point(v, ref):
-    # p_x at x = f(z) for z = (1/2, -1, -1) against the grader's p_Z(z) / |det df/dz(z)| there (recorded)
+    # p_x at x = f(z) for z = (1/2, -1, -1) (graded: the grading seed's point) against the grader's
+    # p_Z(z) / |det df/dz(z)| there (recorded for the working point)
     sp, s = _sp(), symbols()
-    want = ref
-    det = want["det_at_z1"]
-    at = dict(zip((s["x1"], s["x2"], s["x3"]), want["x_of_z1"], strict=True))
+    want, z_at = ref, v.inputs.working["z_neg"]
+    det = want["det_at_z_neg"]
+    at = dict(zip((s["x1"], s["x2"], s["x3"]), want["x_of_z_neg"], strict=True))
     try:
         got = complex(sp.N(v.p_x.subs(at), 40))
     except (TypeError, ValueError, ZeroDivisionError):
-        raise AssertionError("p_x does not evaluate to a number at x = f(1/2, -1, -1)") from None
-    ratio = got / float(want["p_x_at_x_of_z1"])
+        raise AssertionError(f"p_x does not evaluate to a number at x = f{_shown(z_at)}") from None
+    ratio = got / float(want["p_x_at_x_of_z_neg"])
     if abs(ratio - float(det) ** 2) < 1e-9:
         hint = ": it looks multiplied by |det df/dz|, which should divide (or use |det df_inv/dx|)"
     elif abs(ratio - float(det)) < 1e-9:
         hint = ": the determinant factor seems to be missing"
     else:
         hint = " (check z = f_inv(x) in the Gaussian, its normaliser, and the determinant factor)"
-    assert abs(ratio - 1) < 1e-12, f"p_x(f(z)) * |det df/dz(z)| is not p_Z(z) at z = (1/2, -1, -1){hint}"
+    assert abs(ratio - 1) < 1e-12, f"p_x(f(z)) * |det df/dz(z)| is not p_Z(z) at z = {_shown(z_at)}{hint}"
 
 
 # ------------------------------------------------------------------ Q1(d)
@@ -267,13 +332,15 @@ CHECKS = [
     CheckSpec("q1_f_and_inverse_tests", hidden=2, names=("f", "f_inv", "f_is_invertible"),
               visible=(test_f_is_a_3x1_matrix_in_z, test_f_inv_is_a_3x1_matrix_in_x,
                        test_f_is_the_questions_map_at_one_point, test_round_trip_at_one_point,
-                       test_round_trip_with_negative_x3)),
+                       test_round_trip_with_negative_x3), inputs=with_working(_q1_points)),
     CheckSpec("q1_jacobian_tests", hidden=2.5, names=("J_f", "det_J_f"),
               visible=(test_J_f_is_3x3_in_z, test_det_is_an_expression_in_z, test_first_row_is_the_derivative_of_z1,
-                       test_det_is_the_determinant_of_J_f, test_J_f_matches_finite_differences_at_one_point)),
+                       test_det_is_the_determinant_of_J_f, test_J_f_matches_finite_differences_at_one_point),
+              inputs=with_working(_q1_points)),
     CheckSpec("q1_density_tests", hidden=3.5, names=("p_x", "p_x_star"),
               visible=(test_p_x_is_an_expression_in_x, test_p_x_star_is_an_exact_positive_number,
-                       test_p_x_star_is_p_x_at_x_star, test_change_of_variables_at_one_point)),
+                       test_p_x_star_is_p_x_at_x_star, test_change_of_variables_at_one_point),
+              inputs=with_working(_q1_points)),
     CheckSpec("q1_torch_density_tests", hidden=2, names=("f_inv_torch", "flow_log_prob"),
               visible=(test_shapes_and_dtype, test_identity_map_gives_the_base_density,
                        test_f_of_f_inv_torch_is_the_identity, test_linear_map_with_negative_determinant),

@@ -8,7 +8,7 @@ import math
 
 from dgmlab.probes import asserts
 from dgmlab.probes.asserts import sympy_gap
-from dgmlab.probes import CheckSpec, _sp, attempt, with_working
+from dgmlab.probes import WORKING_SEED, CheckSpec, _sp, attempt, on_working, with_working, working
 from dgmlab.probes.points import points
 
 from .common import symbols
@@ -21,6 +21,16 @@ def test_are_expressions_in_a_and_b(v, ref):
     asserts.assert_sympy_expr(v.D_star, "D_star", symbols=[s["a"], s["b"]])
     asserts.assert_sympy_expr(v.second_derivative_at_D_star, "second_derivative_at_D_star", symbols=[s["a"], s["b"]])
     asserts.assert_sympy_expr(v.D_star_smoothed, "D_star_smoothed", symbols=[s["a"], s["b"], s["alpha"]])
+    _depends_on_a_and_b(v.D_star, "D_star")
+    _depends_on_a_and_b(v.D_star_smoothed, "D_star_smoothed")
+
+
+def _depends_on_a_and_b(value, name) -> None:
+    s = symbols()
+    missing = [n for n in ("a", "b") if s[n] not in asserts.as_sympy(value, name).free_symbols]
+    assert not missing, \
+        (f"{name} does not involve {' and '.join(missing)}: the maximiser of a log D + b log(1 - D) moves with both "
+         f"weights")
 
 
 def _d_star_inputs(seed):
@@ -59,6 +69,7 @@ def test_no_smoothing_gives_back_D_star(v, ref):
 @points(1)
 def test_equal_weights_give_one_half(v, ref):
     sp, s = _sp(), symbols()
+    _depends_on_a_and_b(v.D_star, "D_star")
     assert sympy_gap(v.D_star.subs({s["a"]: 1, s["b"]: 1}), sp.Rational(1, 2), [{}]) < 1e-30, \
         ("D_star is not 1/2 when a = b = 1 (both classes equally likely): another value often means the "
          "derivative of b log(1 - D) lost its minus sign")
@@ -69,11 +80,17 @@ P_DATA, P_G = (0.6, 0.3, 0.1), (0.1, 0.2, 0.7)
 
 
 def _discrete_inputs(seed):
+    """D drawn from the seed; (p_data, p_g) the statement's for the working seed, drawn from any other (graded), so the
+    loss at D* recorded for the statement's pair answers nothing there."""
     import numpy as np
 
     rng = np.random.default_rng(int(seed) + 3)
-    return {"D": rng.uniform(0.05, 0.95, size=3), "p_data": np.array(P_DATA), "p_g": np.array(P_G),
-            "grid": np.linspace(0.04, 0.96, 24)}
+    D = rng.uniform(0.05, 0.95, size=3)
+    if int(seed) == WORKING_SEED:
+        p_data, p_g = np.array(P_DATA), np.array(P_G)
+    else:
+        p_data, p_g = (w / w.sum() for w in rng.uniform(0.1, 1.0, size=(2, 3)))
+    return {"D": D, "p_data": p_data, "p_g": p_g, "grid": np.linspace(0.04, 0.96, 24)}
 
 
 def _discrete_probe(o, x):
@@ -94,13 +111,20 @@ def _discrete_probe(o, x):
 
 @points(1)
 def test_half_everywhere_gives_two_log_two(v, ref):
-    asserts.assert_close(v.loss_at_one_half, 2 * math.log(2), name="discriminator_loss(1/2, p, p)")
+    w = working(v)
+    asserts.assert_close(w.loss_at_one_half, 2 * math.log(2), name="discriminator_loss(1/2, p, p)")
+    # a loss that does not move with D is no loss of D: at the drawn D and at D* it must differ
+    at_d, at_optimal = (float(asserts.as_array(x, "discriminator_loss")) for x in (w.loss_value, w.loss_at_optimal))
+    assert abs(at_d - at_optimal) > 1e-9, \
+        ("discriminator_loss gives the same value at two different D (the check's D and your optimal_discriminator): "
+         "it must be computed from D, p_data and p_g")
 
 
 @points(1.5)
 def test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd(v, ref):
-    # the statement's (p_data, p_g), fixed: against the grader's 2 log 2 - 2 JSD(p_data, p_g) (recorded)
-    asserts.assert_close(v.loss_at_optimal, ref["loss_at_optimal"], rtol=1e-9,
+    # the statement's (p_data, p_g) (graded: the grading seed's): against the grader's 2 log 2 - 2 JSD(p_data, p_g)
+    # (recorded for the statement's)
+    asserts.assert_close(working(v).loss_at_optimal, ref["loss_at_optimal"], rtol=1e-9,
                         name="discriminator_loss at optimal_discriminator, against 2 log 2 - 2 JSD(p_data, p_g)")
 
 
@@ -110,5 +134,5 @@ CHECKS = [
                        test_equal_weights_give_one_half), inputs=with_working(_d_star_inputs)),
     CheckSpec("q3_discrete_discriminator_tests", hidden=2.5, names=("discriminator_loss", "optimal_discriminator"),
               visible=(test_half_everywhere_gives_two_log_two, test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd),
-              probe=_discrete_probe, inputs=_discrete_inputs),
+              probe=on_working(_discrete_probe), inputs=with_working(_discrete_inputs)),
 ]

@@ -8,54 +8,67 @@ from __future__ import annotations
 import math
 
 from dgmlab.probes import asserts
-from dgmlab.probes import CheckSpec, _sp, _torch, attempt, on_working, with_working, working
+from dgmlab.probes import WORKING_SEED, CheckSpec, _np, _sp, _torch, attempt, on_working, with_working, working
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.probes.points import points
 
 from .common import _randn, symbols
 
 # ------------------------------------------------------------------ Q4.1
-H0 = "13/10"  # where the visible tests compare the derivatives with finite differences
+H0 = "13/10"  # where the visible tests compare the derivatives with finite differences (graded: a drawn h)
 
 
-def _at_h0(expr, name):
+def _h_inputs(seed):
+    """The logit h where the derivatives are compared with the grader's finite differences: :data:`H0` for the working
+    seed, drawn (k / 10 in [-4, 4]) from any other (graded), so the value recorded at H0 answers nothing there."""
+    if int(seed) == WORKING_SEED:
+        return {"h": H0}
+    rng = _np().random.default_rng(int(seed) + 41)
+    return {"h": f"{int(rng.integers(-40, 41))}/10"}
+
+
+def _at(expr, name, h):
     sp, s = _sp(), symbols()
     try:
-        return complex(sp.N(asserts.as_sympy(expr, name).subs(s["h"], sp.Rational(H0)), 30))
+        return complex(sp.N(asserts.as_sympy(expr, name).subs(s["h"], sp.Rational(h)), 30))
     except (TypeError, ValueError, ZeroDivisionError):
-        raise AssertionError(f"{name} does not evaluate to a number at h = {H0}") from None
+        raise AssertionError(f"{name} does not evaluate to a number at h = {h}") from None
+
+
+def _types(v, d_name, limit_name):
+    s = symbols()
+    asserts.assert_sympy_expr(getattr(v, d_name), d_name, symbols=[s["h"]])
+    assert s["h"] in getattr(v, d_name).free_symbols, \
+        f"{d_name} is a constant: the derivative of the loss changes with the logit h, so it is an expression in h"
+    asserts.assert_sympy_expr(getattr(v, limit_name), limit_name, symbols=[])
 
 
 @points(0.5)
 def test_saturating_types(v, ref):
-    s = symbols()
-    asserts.assert_sympy_expr(v.d_saturating, "d_saturating", symbols=[s["h"]])
-    asserts.assert_sympy_expr(v.limit_saturating, "limit_saturating", symbols=[])
+    _types(v, "d_saturating", "limit_saturating")
 
 
 @points(2)
 def test_d_saturating_matches_a_finite_difference(v, ref):
-    # against the grader's finite difference of log(1 - sigma(h)) at h = H0 (recorded)
-    want = ref["d_at_h0"]
-    got = _at_h0(v.d_saturating, "d_saturating")
-    assert abs(got - want) < 1e-12, \
-        f"d_saturating at h = {H0} differs from a finite difference of log(1 - sigma(h)) (check the sign)"
+    # against the grader's finite difference of log(1 - sigma(h)) at h = H0 (graded: the drawn h; recorded for H0)
+    h = v.inputs.working["h"]
+    got = _at(v.d_saturating, "d_saturating", h)
+    assert abs(got - ref["d_at_h"]) < 1e-12, \
+        f"d_saturating at h = {h} differs from a finite difference of log(1 - sigma(h)) (check the sign)"
 
 
 @points(0.5)
 def test_non_saturating_types(v, ref):
-    s = symbols()
-    asserts.assert_sympy_expr(v.d_non_saturating, "d_non_saturating", symbols=[s["h"]])
-    asserts.assert_sympy_expr(v.limit_non_saturating, "limit_non_saturating", symbols=[])
+    _types(v, "d_non_saturating", "limit_non_saturating")
 
 
 @points(1)
 def test_d_non_saturating_matches_a_finite_difference(v, ref):
-    # against the grader's finite difference of -log(sigma(h)) at h = H0 (recorded)
-    want = ref["d_at_h0"]
-    got = _at_h0(v.d_non_saturating, "d_non_saturating")
-    assert abs(got - want) < 1e-12, \
-        f"d_non_saturating at h = {H0} differs from a finite difference of -log(sigma(h)) (check the sign)"
+    # against the grader's finite difference of -log(sigma(h)) at h = H0 (graded: the drawn h; recorded for H0)
+    h = v.inputs.working["h"]
+    got = _at(v.d_non_saturating, "d_non_saturating", h)
+    assert abs(got - ref["d_at_h"]) < 1e-12, \
+        f"d_non_saturating at h = {h} differs from a finite difference of -log(sigma(h)) (check the sign)"
 
 
 # ------------------------------------------------------------------ Q4.2
@@ -195,9 +208,11 @@ def test_a_second_call_matches_finite_differences_too(v, ref):
 
 CHECKS = [
     CheckSpec("q4_saturating_tests", hidden=1.5, names=("d_saturating", "limit_saturating"),
-              visible=(test_saturating_types, test_d_saturating_matches_a_finite_difference)),
+              visible=(test_saturating_types, test_d_saturating_matches_a_finite_difference),
+              inputs=with_working(_h_inputs)),
     CheckSpec("q4_non_saturating_tests", hidden=1.5, names=("d_non_saturating", "limit_non_saturating"),
-              visible=(test_non_saturating_types, test_d_non_saturating_matches_a_finite_difference)),
+              visible=(test_non_saturating_types, test_d_non_saturating_matches_a_finite_difference),
+              inputs=with_working(_h_inputs)),
     CheckSpec("q4_generator_losses_tests", hidden=1.5, names=("saturating_loss", "non_saturating_loss"),
               visible=(test_scalar_outputs, test_both_losses_on_a_batch_of_logits),
               probe=on_working(_losses_probe), inputs=with_working(_logit_inputs)),

@@ -30,6 +30,9 @@ def test_derivative_of_log_one_minus_sigmoid(v, ref):
         "d_saturating is not the derivative of log(1 - sigma(h)) (check the sign)"
 
 def test_limit_in_the_perfect_discriminator_regime(v, ref):
+    # the limit of the derivative: a guessed constant with no derivative behind it is no answer (a replayed one earned
+    # these points), so the derivative must be right first
+    test_derivative_of_log_one_minus_sigmoid(v, ref)
     assert v.limit_saturating.is_number and sympy_gap(v.limit_saturating, sp.S.Zero, [{}]) < 1e-30, \
         "limit_saturating is not the limit where the discriminator rejects fakes (which end, h -> +oo or -oo?)"
 
@@ -41,6 +44,7 @@ def test_derivative_of_minus_log_sigmoid(v, ref):
         "d_non_saturating is not the derivative of -log(sigma(h)) (check the sign)"
 
 def test_limit_does_not_vanish(v, ref):
+    test_derivative_of_minus_log_sigmoid(v, ref)  # as for the saturating limit
     assert v.limit_non_saturating.is_number and sympy_gap(v.limit_non_saturating, -sp.S.One, [{}]) < 1e-30, \
         "limit_non_saturating is not the limit where the discriminator rejects fakes"
 
