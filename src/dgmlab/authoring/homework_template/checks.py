@@ -39,21 +39,48 @@ def test_matches_the_reference_values(v, ref):
                         name="gaussian_log_density (a missing -log(sigma) or log(2 pi) term?)")
 
 
+# (mu, sigma) where N(mu, sigma^2) differs from N(0, 1): a KL divergence is positive there and 0 at (0, 1) only
+DIFFERENT = ((-1, 1), (0, 2), (0, "1/2"))
+
+
 @points(1)
-def test_is_an_exact_expression_in_mu_and_sigma(v):
+def test_is_exact_and_zero_only_at_the_standard_normal(v):
+    import cmath
+
     import sympy as sp
 
     from dgmlab.probes import asserts
 
-    assert isinstance(v.kl_gauss, sp.Expr), f"expected kl_gauss to be a sympy expression, found {type(v.kl_gauss).__name__}"
-    names = {s.name for s in v.kl_gauss.free_symbols}
+    kl = v.kl_gauss
+    assert isinstance(kl, sp.Expr), f"expected kl_gauss to be a sympy expression, found {type(kl).__name__}"
+    names = {s.name for s in kl.free_symbols}
     assert names <= {"mu", "sigma"}, f"expected kl_gauss in the symbols mu and sigma only, found {sorted(names)}"
-    assert not asserts.has_float(v.kl_gauss), "expected exact numbers in kl_gauss (sp.Rational(1, 2), not 0.5)"
+    assert not asserts.has_float(kl), "expected exact numbers in kl_gauss (sp.Rational(1, 2), not 0.5)"
+
+    def at(mu, sigma):
+        point = {s: sp.Rational(mu if s.name == "mu" else sigma) for s in kl.free_symbols}
+        try:
+            value = complex(sp.N(kl.subs(point), 30))
+        except (TypeError, ValueError, ZeroDivisionError):
+            value = complex("nan")
+        assert cmath.isfinite(value), f"kl_gauss is not a finite number at mu = {mu}, sigma = {sigma}"
+        assert abs(value.imag) < 1e-20, f"kl_gauss is complex at mu = {mu}, sigma = {sigma}: a log of a negative?"
+        return value.real
+
+    same = at(0, 1)
+    assert abs(same) < 1e-25, \
+        (f"expected kl_gauss = 0 at mu = 0, sigma = 1 (N(0, 1) against itself), found {same:.4g}: "
+         "is a constant term off?")
+    for mu, sigma in DIFFERENT:
+        found = at(mu, sigma)
+        assert found > 1e-20, \
+            (f"expected kl_gauss > 0 at mu = {mu}, sigma = {sigma}, where N(mu, sigma^2) is not N(0, 1), found "
+             f"{found:.4g}: a KL divergence between different distributions is positive")
 
 
 CHECKS = [
     CheckSpec("q1_log_density_tests", 4, 2, ("gaussian_log_density",),
               visible=(test_returns_one_float64_value_per_x, test_matches_the_reference_values),
               probe=on_working(_log_density_probe), inputs=with_working(_log_density_inputs)),
-    CheckSpec("q2_gaussian_kl_tests", 3, 2, ("kl_gauss",), visible=(test_is_an_exact_expression_in_mu_and_sigma,)),
+    CheckSpec("q2_gaussian_kl_tests", 3, 2, ("kl_gauss",), visible=(test_is_exact_and_zero_only_at_the_standard_normal,)),
 ]

@@ -13,7 +13,16 @@ def gaussian_log_density(x, mu, log_sigma):
     return torch.distributions.Normal(mu, log_sigma.exp()).log_prob(x)
 ''', passes=["q1_log_density_tests"]),
     Mutant("q2_gaussian_kl", "forgets the -1", edits=[("sigma ** 2 + mu ** 2 - 1", "sigma ** 2 + mu ** 2")],
-           earns={"q2_gaussian_kl_tests": 1}),
+           earns={"q2_gaussian_kl_tests": 0}),
+    # red team s60 F4: an expression in mu and sigma that is no KL earned the visible point
+    Mutant("q2_gaussian_kl", "any expression in the symbols: mu", source='''
+kl_gauss = mu
+print("kl_gauss =", kl_gauss)
+''', earns={"q2_gaussian_kl_tests": 0}),
+    Mutant("q2_gaussian_kl", "the mean's term only: mu^2/2", source='''
+kl_gauss = mu ** 2 / 2
+print("kl_gauss =", kl_gauss)
+''', earns={"q2_gaussian_kl_tests": 0}),
     Mutant("q2_gaussian_kl", "the reverse KL, KL(N(0,1) || N(mu, sigma^2))", source='''
 kl_gauss = sp.log(sigma) + (1 + mu ** 2) / (2 * sigma ** 2) - sp.Rational(1, 2)
 print("kl_gauss =", kl_gauss)
