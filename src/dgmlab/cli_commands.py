@@ -121,12 +121,10 @@ def cmd_autograde(args) -> int:
     results = C.autograde(course, args.hw, args.student, options=options, cluster=opts.cluster or None,
                           progress=show)
     bar.close()
-    counts = {}
-    for r in results:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    skipped = sum(r.skipped for r in results)
-    print("summary: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-          + (f" ({skipped} unchanged since their last grading, not graded again; --force regrades)" if skipped else ""))
+    from .grading.autograde.run_summary import sandboxed, summary_lines
+
+    # what was graded now, what was left unchanged, and whether the kernels ran in the sandbox
+    print("\n".join(summary_lines(results, sandboxed(options.sandbox, C._on_this_machine(opts.cluster or None)))))
     for r in results:
         if r.status != "graded":
             print(terminal(f"  {r.student}: {r.status}: {r.reason}"))
