@@ -250,6 +250,8 @@ def test_the_documented_recipe_grades_in_slurm_jobs_as_this_machine_does(slurm, 
     known = _squeue(slurm["env"], "--states=all", "-o", "%i")
     assert jobs <= set(known), f"gradings ran in jobs {jobs}; SLURM ran {known}"
     assert not _squeue(slurm["env"], "-t", "pending,running", "-o", "%i"), "a job was left running"
+    assert "--tls-key" in script and not list((course / ".dgmlab" / "slurm").glob(f"{HW}-tls-*")), \
+        "the jobs got this run's TLS certificate, removed after the run"
 
 
 @pytest.mark.slow
@@ -257,7 +259,7 @@ def test_the_documented_recipe_grades_in_slurm_jobs_as_this_machine_does(slurm, 
 @pytest.mark.parametrize("flags, cause", [
     ({"partition": "nosuch"}, "SLURM refused the job: sbatch: error: invalid partition specified: nosuch"),
     ({"partition": "closed", "pending_timeout": 4.0}, "pending for 4 s (reason: PartitionDown"),
-    ({"prologue": ["sleep 300"], "start_timeout": 4.0}, "and no worker reached the scheduler at tcp://"),
+    ({"prologue": ["sleep 300"], "start_timeout": 4.0}, "and no worker reached the scheduler at tls://"),
     ({"prologue": ["exit 3"]}, "ended (failed"),
 ], ids=["refused", "pending", "no-worker", "ended"])
 def test_a_job_that_gives_no_worker_ends_the_run_with_its_cause(slurm, course, monkeypatch, flags, cause):
@@ -271,4 +273,5 @@ def test_a_job_that_gives_no_worker_ends_the_run_with_its_cause(slurm, course, m
     script = course / ".dgmlab" / "slurm" / f"{HW}-job.sh"
     assert f"Check the job script {script} (cluster.job_script())" in message and script.exists()
     assert time.monotonic() - t0 < 90, "it waited"
+    assert not list(script.parent.glob(f"{HW}-tls-*")), "the run's TLS key stayed on disk"
     _wait(lambda: not _squeue(slurm["env"], "-t", "pending,running", "-o", "%i"), 30, "the jobs to be cancelled")
