@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="worker processes of the local Dask cluster, one submission each at a time "
                         "(default: one per CPU core; ignored with --cluster)")
     s.add_argument("--cluster", default=None, metavar="ADDRESS",
-                   help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) instead of a local "
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS (tls://host:8786, TLS with c.DgmlabDask) instead of a local "
                         "one, or, with `slurm`, on grading workers submitted as SLURM jobs (c.DgmlabSlurm in "
                         "nbgrader_config.py; docs/cluster.md)")
     s.add_argument("--partition", default=None, help="with --cluster slurm: the partition (default: "

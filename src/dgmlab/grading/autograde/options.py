@@ -47,7 +47,7 @@ class DgmlabAutograde(Configurable):
     workers = Integer(None, allow_none=True,
                       help="Worker processes of the local Dask cluster, one submission each at a time (None: one per "
                            "CPU core; ignored with a cluster). Flag: --workers.").tag(config=True)
-    cluster = Unicode("", help="Grade on the Dask cluster whose scheduler is at this address (tcp://host:8786, see "
+    cluster = Unicode("", help="Grade on the Dask cluster whose scheduler is at this address (tls://host:8786: TLS, c.DgmlabDask; see "
                                "docs/cluster.md) instead of a local one; 'slurm': on workers submitted as SLURM jobs "
                                "(c.DgmlabSlurm); empty: a local cluster. Flag: --cluster.").tag(config=True)
     force = Bool(RunOptions.force, help="Grade again submissions unchanged since their last grading (False: skip them). "
