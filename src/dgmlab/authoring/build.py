@@ -22,13 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from .errors import BuildError
 from .notebook import CHECK_MARKER, HiddenTestsInCell, Notebook, is_checked
 
 BUILDERS = Path("homeworks")  # where a course keeps its homeworks' sources (builders), relative to its directory
-
-
-class BuildError(RuntimeError):
-    """A builder or a course layout that cannot be built; the message says what to fix."""
 
 
 @dataclass

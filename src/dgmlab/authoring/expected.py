@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .build import BuildError
+from .errors import BuildError
 
 # A recording is stale when it is off by more than float noise (a float32 network's outputs move by a few 1e-6 with
 # the number of threads); a changed reference or input draw moves them by far more.
