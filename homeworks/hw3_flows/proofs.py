@@ -27,6 +27,9 @@ MUTANTS = [
     # it compares at a drawn x)
     Mutant("q1_f_and_inverse", "inverse solves x3 in the wrong order (x3^3 e^{x1} - x1^2)", edits=[
         ("(x3 ** 3 - x1 ** 2) * sp.exp(x1)", "x3 ** 3 * sp.exp(x1) - x1 ** 2")], earns={"q1_f_and_inverse_tests": 2}),
+    # a careful student's slip (s60): the hint names the last entry's steps and the sign of its exponent
+    Mutant("q1_f_and_inverse", "sign slip: e^{-x1} in f_inv's last entry", edits=[
+        ("(x3 ** 3 - x1 ** 2) * sp.exp(x1)", "(x3 ** 3 - x1 ** 2) * sp.exp(-x1)")], earns={"q1_f_and_inverse_tests": 2}),
     Mutant("q1_f_and_inverse", "decides f is not invertible", edits=[
         ("f_is_invertible = True", "f_is_invertible = False")], earns={"q1_f_and_inverse_tests": 4.5}),
     Mutant("q1_f_and_inverse", "cube root as 1/3 float exponent", edits=[
@@ -93,6 +96,9 @@ p_x_star = sp.exp(-sp.Rational(365, 729)) / (3 * (2 * sp.pi) ** sp.Rational(3, 2
         ("torch.log(torch.abs(torch.det(J)))", "torch.log(torch.det(J))")], earns={"q1_torch_density_tests": 3.25}),
     Mutant("q1_torch_density", "sign error on log|det|", edits=[
         ("base_log_prob(z) + torch.stack", "base_log_prob(z) - torch.stack")], earns={"q1_torch_density_tests": 2.5}),
+    Mutant("q1_torch_density", "sign slip: e^{-x1} in f_inv_torch's last entry", edits=[
+        ("(x3_ ** 3 - x1_ ** 2) * torch.exp(x1_)", "(x3_ ** 3 - x1_ ** 2) * torch.exp(-x1_)")],
+        earns={"q1_torch_density_tests": 3.25}),
     Mutant("q1_torch_density", "base density evaluated at x instead of f_inv(x)", edits=[
         ("base_log_prob(z)", "base_log_prob(x)")], earns={"q1_torch_density_tests": 2.5}),
     Mutant("q1_torch_density", "correct variant: torch.func.jacrev + slogdet", '''

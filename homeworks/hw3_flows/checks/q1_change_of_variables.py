@@ -118,10 +118,14 @@ def test_round_trip_with_negative_x3(v, ref):
     assert sympy_gap(v.f, ref["f_at_z_neg"], [_exact(z_at, ("z1", "z2", "z3"))]) < 1e-9, \
         (f"f at z = {_shown(z_at)}, where z3 e^{{-z1}} + z1^2 < 0, is not the map the question defines: check which "
          "cube root f uses (the real one)")
-    gap = sympy_gap(v.f_inv, ref["f_inv_at_x_neg"], [_exact(x_at, ("x1", "x2", "x3"))])
-    assert gap < 1e-25, \
-        (f"the question's f applied to f_inv(x) is not x at x = {_shown(x_at)}, where x3 < 0: check the order in "
-         "which you solved for z3")
+    point = _exact(x_at, ("x1", "x2", "x3"))
+    if sympy_gap(v.f_inv, ref["f_inv_at_x_neg"], [point]) < 1e-25:
+        return
+    off = [i for i in range(3) if sympy_gap(v.f_inv[i, :], ref["f_inv_at_x_neg"][i, :], [point]) >= 1e-25]
+    hint = ("solve x3 = (z3 e^{-z1} + z1^2)^(1/3) for z3 one step at a time (cube, subtract, then undo e^{-z1}), "
+            "minding the order of the steps and the sign of each exponent") if off == [2] else \
+        f"check entries {', '.join(str(i + 1) for i in off)} of f_inv (each undoes one entry of f)"
+    raise AssertionError(f"the question's f applied to f_inv(x) is not x at x = {_shown(x_at)}, where x3 < 0: {hint}")
 
 
 # ------------------------------------------------------------------ Q1(b)
@@ -316,16 +320,42 @@ def test_f_of_f_inv_torch_is_the_identity(v, ref):
     zb = asserts.as_array(working(v).f_inv_torch_values, "f_inv_torch(x)")
     zb = torch.as_tensor(zb, dtype=torch.float64)
     assert zb.shape == (3, 3), f"f_inv_torch(x) has shape {tuple(zb.shape)} for x of shape (3, 3)"
-    asserts.assert_close(zb, ref["f_inv_of_three"], rtol=1e-9, atol=1e-9,
-                        name="f_inv_torch(x), against the point that the question's f sends to x")
+    try:
+        asserts.assert_close(zb, ref["f_inv_of_three"], rtol=1e-9, atol=1e-9, name="f_inv_torch(x)")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}. f_inv_torch(x) should be the z that the question's f sends to x: your sympy "
+                             f"f_inv, row by row") from None
 
 
 @points(1)
 def test_linear_map_with_negative_determinant(v, ref):
     # f_inv(x) = A x, det A = -3: against the grader's Gaussian log-density of covariance (A^T A)^{-1} (recorded)
-    asserts.assert_close(working(v).under_linear_map, ref["under_linear_map"],
-                        rtol=1e-9, atol=1e-9,
-                        name="log p_X for f_inv(x) = A x with det A < 0 (the absolute value of the determinant?)")
+    w = working(v)
+    try:
+        asserts.assert_close(w.under_linear_map, ref["under_linear_map"], rtol=1e-9, atol=1e-9,
+                            name="log p_X for f_inv(x) = A x with det A < 0")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}{_linear_map_hint(w, ref['under_linear_map'])}") from None
+
+
+def _linear_map_hint(w, want) -> str:
+    """What the usual mistakes give for f_inv(x) = A x, named when the student's values are one of them."""
+    torch = _torch()
+    try:
+        got = torch.as_tensor(asserts.as_array(w.under_linear_map, "log p_X"), dtype=torch.float64)
+    except AssertionError:
+        return ""
+    log_det = math.log(abs(float(torch.linalg.det(w.inputs["A"]))))
+    if got.shape != want.shape:
+        return ""
+    if torch.isnan(got).any():
+        return ": the logarithm of a negative determinant is NaN (the absolute value of the determinant?)"
+    if torch.allclose(got, want - 2 * log_det, rtol=1e-9, atol=1e-9):
+        return (": the log-determinant is subtracted; for the inverse map it is added, "
+                "log p_X(x) = log p_Z(f_inv(x)) + log|det J_f_inv(x)|")
+    if torch.allclose(got, standard_normal_log_prob(w.inputs["six"]) + log_det, rtol=1e-9, atol=1e-9):
+        return ": that is the base density at x itself; evaluate it at z = f_inv(x)"
+    return ""
 
 
 CHECKS = [
