@@ -127,3 +127,13 @@ def test_the_student_package_computes_no_transport_cost():
 def test_assert_coupling_detects_wrong_marginals():
     with pytest.raises(asserts.CheckError, match="column sums"):
         asserts.assert_coupling(np.array([[0.5, 0.0], [0.0, 0.5]]), [0.5, 0.5], [0.25, 0.75])
+
+
+def test_off_by_says_the_same_for_an_answer_of_zeros_whatever_the_expected_value():
+    said = {asserts.off_by(np.zeros(3), want) for want in WANTS} | {asserts.off_by(0.0, 2.33), asserts.off_by(0.0, -871.0)}
+    assert said == {"off by as much as the expected value itself or more"}
+
+
+def test_off_by_gives_the_relative_error_only_to_a_power_of_ten():
+    assert {asserts.off_by(want * 1.03, want) for want in WANTS} == {"off by 1% to 10% of the expected value"}
+    assert asserts.off_by(torch.tensor([1.0]), torch.tensor([1.004])) == "off by 0.1% to 1% of the expected value"

@@ -201,6 +201,20 @@ def assert_close(value, expected, *, rtol: float = 1e-5, atol: float = 1e-6,
                          f"(allowed: rtol={rtol:g}, atol={atol:g})")
 
 
+def off_by(got, want) -> str:
+    """How far ``got`` is from ``want`` (numbers or arrays of one shape), as the largest error relative to the
+    expected entry's size and only to a power of ten: "off by 1% to 10% of the expected value". What a failure
+    message may say of a value compared with the grader's; never the value itself nor the absolute error, from
+    which an answer of zeros would read it."""
+    err = np.abs(as_array(got, "the value") - as_array(want, "the expected value"))
+    want = np.abs(as_array(want, "the expected value"))
+    relative = np.full(np.broadcast(err, want).shape, np.inf)
+    np.divide(err, want, out=relative, where=np.broadcast_to(want != 0, relative.shape))
+    relative[np.broadcast_to(err == 0, relative.shape)] = 0.0
+    worst = float(relative.max()) if relative.size else 0.0
+    return "equal to the expected value" if worst == 0 else _relative_error_text(worst)
+
+
 def _relative_error_text(relative: float) -> str:
     """An entry's error relative to its expected value, said as a range between powers of ten and nothing finer, so
     that a failure message is no oracle for the expected value."""
