@@ -126,3 +126,18 @@ def test_release_refuses_a_checks_file_that_holds_hidden_tests(tmp_path):
     with pytest.raises(C.CourseError, match="checks.py holds 'BEGIN HIDDEN TESTS'.*nothing was released"):
         C.release(course, local_only=True)
     assert not course.release_notebook(HW).exists()
+
+
+def test_release_refuses_a_homework_whose_recorded_values_are_missing(tmp_path):
+    course = tiny_course(tmp_path)
+    hidden = course.folder("source", HW) / "hidden.py"
+    hidden.write_text(hidden.read_text(encoding="utf-8") + "\nEXPECTED = {'t_tests': {'value': len}}\n",
+                      encoding="utf-8")
+    with pytest.raises(C.CourseError, match=r"source/hw9_tiny/hidden.py records values \(EXPECTED\) but "
+                                            r"source/hw9_tiny/expected.json is missing.*--record-expected hw9_tiny; "
+                                            r"nothing was released"):
+        C.release(course, local_only=True)
+    assert not course.release_notebook(HW).exists()
+    (hidden.parent / "expected.json").write_text("{}", encoding="utf-8")  # recorded: released
+    C.release(course, local_only=True)
+    assert course.release_notebook(HW).exists()

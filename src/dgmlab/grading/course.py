@@ -101,6 +101,30 @@ def checks_secret(course: Course, hw: str) -> str | None:
             f"homeworks/{hw}/hidden.py; nothing was released")
 
 
+def values_unrecorded(course: Course, hw: str) -> str | None:
+    """Why releasing ``hw`` would hand students visible checks with nothing to compare with, or ``None``: its
+    ``source/<hw>/hidden.py`` records values (a top-level ``EXPECTED``) but ``source/<hw>/expected.json`` is missing,
+    so every student's check of those values would fail. Read with :mod:`ast`, nothing of it run."""
+    import ast
+
+    hidden = course.folder("source", hw) / "hidden.py"
+    if not hidden.is_file() or (hidden.parent / EXPECTED_FILE).is_file():
+        return None
+    try:
+        tree = ast.parse(hidden.read_text(encoding="utf-8"), filename=str(hidden))
+    except (SyntaxError, ValueError, UnicodeDecodeError):
+        return None  # the build reports a hidden.py it cannot read
+    records = any(isinstance(node, (ast.Assign, ast.AnnAssign))
+                  and any(isinstance(t, ast.Name) and t.id == "EXPECTED"
+                          for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))
+                  for node in tree.body)
+    if not records:
+        return None
+    rel = hidden.parent.relative_to(course.root).as_posix()
+    return (f"{rel}/hidden.py records values (EXPECTED) but {rel}/{EXPECTED_FILE} is missing, so every student's "
+            f"visible check of them would fail: run dgmlab build --record-expected {hw}; nothing was released")
+
+
 def hidden_tests_copied(course: Course, hw: str) -> str | None:
     """Why nbgrader would copy ``source/<hw>/hidden.py`` (a course's own homework's hidden tests, for the grader only)
     into ``release/<hw>/`` and into the folder each submission runs in, or ``None``: the course's
@@ -127,14 +151,15 @@ def release(course: Course, hws=None, local_only: bool = False) -> list[StepResu
     Refuses (:class:`CourseError`, nothing written) when the course sets no usable
     install source, unless ``local_only``: then the setup cells name none; when a course's own
     homework's ``checks.py`` (released with it) holds a solution, a hidden test or a grader reference; and when
-    nbgrader would copy its ``hidden.py`` into the release (:func:`hidden_tests_copied`).
+    nbgrader would copy its ``hidden.py`` into the release (:func:`hidden_tests_copied`); and when its hidden.py
+    records values but they were not recorded (:func:`values_unrecorded`).
     """
     hws = course.check_homeworks(hws)
     problem = install_source(course, local_only).problem()
     if problem:
         raise CourseError(problem)
     for hw in hws:
-        problem = checks_secret(course, hw) or hidden_tests_copied(course, hw)
+        problem = checks_secret(course, hw) or hidden_tests_copied(course, hw) or values_unrecorded(course, hw)
         if problem:
             raise CourseError(problem if problem.endswith("nothing was released") else
                               f"{problem}; nothing was released")

@@ -5,7 +5,8 @@
 # the derivation is checked exactly. {AUTO} points are graded automatically ({HIDDEN} of them by checks that
 # run only when the notebook is graded); the written answer is graded by hand.
 #
-# **Hand in** this notebook, run top to bottom, every answer filled in, with `checks.py` beside it.
+# **Hand in** this notebook, run top to bottom, every answer filled in. Keep the `checks.py` and `expected.json`
+# that came with it beside it while you work: the test cells read them.
 
 # %% kind="setup"
 
