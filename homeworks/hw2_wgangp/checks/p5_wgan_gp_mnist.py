@@ -192,7 +192,7 @@ def test_slope_two_critic_gives_one(v, ref):
     n, case = w.inputs.norm_b, ref["slope_two"]
     got = float(w.slope_two)
     assert abs(got - case["penalty"]) < 1e-4, \
-        (f"a linear critic with gradient norm {n:g} everywhere has penalty {case['penalty']:.5f}, "
+        (f"a linear critic with gradient norm {n:.3g} everywhere: its penalty is {asserts.off_by(got, case['penalty'])}, "
          f"found {got:.6g}{_linear_hint(got, case)}")
 
 
@@ -271,8 +271,8 @@ def test_critic_loss_when_the_penalty_is_zero(v, ref):
     elif abs(got - want["with_sums"]) < 1e-4:
         hint = ": that uses sums over the batch; take means"
     assert abs(got - want["loss"]) < 1e-4, \
-        (f"for a critic with gradient norm 1 (penalty 0) expected E D(fake) - E D(real) = {want['loss']:.5f}, "
-         f"found {got:.5f}{hint}")
+        (f"for a critic with gradient norm 1 (penalty 0) expected E D(fake) - E D(real), found {got:.5f}, "
+         f"{asserts.off_by(got, want['loss'])}{hint}")
 
 
 @points(1)
@@ -286,7 +286,7 @@ def test_generator_loss_value(v, ref):
         hint = ": the sign is flipped (the generator minimises -E D(G(z)))"
     elif abs(got - want["with_sums"]) < 1e-4:
         hint = ": that is a sum over the batch; take the mean"
-    assert abs(got - want["loss"]) < 1e-5, f"expected -E D(fake) = {want['loss']:.5f}, found {got:.5f}{hint}"
+    assert abs(got - want["loss"]) < 1e-5, f"expected -E D(fake), found {got:.5f}, {asserts.off_by(got, want['loss'])}{hint}"
 
 
 @points(0.5)
@@ -478,8 +478,8 @@ def test_returns_the_critic_loss_of_the_batch(v, ref):
     elif abs(got + loss) < 1e-3:
         hint = ": the sign is flipped; the critic minimises L_D (ascending it is a sign error)"
     assert abs(got - loss) < 1e-3, \
-        (f"expected the critic loss L_D = E D(fake) - E D(real) + 10 * penalty = {loss:.4f} on this batch "
-         f"(computed before the update), found {got:.4f}{hint}")
+        (f"expected the critic loss L_D = E D(fake) - E D(real) + 10 * penalty on this batch (computed before the "
+         f"update), found {got:.4f}, {asserts.off_by(got, loss)}{hint}")
 
 
 @points(1.25)
@@ -490,7 +490,8 @@ def test_returns_the_generator_loss_of_the_batch(v, ref):
     got = float(out["loss"])
     hint = ": the sign is flipped; the generator minimises L_G = -E D(G(z))" if abs(got + want) < 1e-4 else ""
     assert abs(got - want) < 1e-4, \
-        f"expected L_G = -E D(G(z)) = {want:.4f} on this batch (before the update), found {got:.4f}{hint}"
+        (f"expected L_G = -E D(G(z)) on this batch (before the update), found {got:.4f}, "
+         f"{asserts.off_by(got, want)}{hint}")
 
 
 @points(2.5)

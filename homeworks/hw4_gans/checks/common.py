@@ -6,6 +6,7 @@ from __future__ import annotations
 from dgmlab.probes import (
     TestFailure,
     _torch,  # lazy imports
+    asserts,
     usable,
 )
 
@@ -232,8 +233,8 @@ def _returned_float(record, want, what, also=()):
     out = value(record, "the step")["returned"]
     assert isinstance(out, float), f"expected {what} to return the loss as a Python float, found {type(out).__name__} (use loss.item())"
     ok = any(abs(out - w) < 1e-5 * (1 + abs(w)) for w in (want, *also))
-    assert ok, (f"expected {what} to return this batch's loss as a float, {want:.5f} (the statement's loss on the "
-                f"grader's batch), found {out:.5f}")
+    assert ok, (f"expected {what} to return this batch's loss as a float, the statement's loss on the grader's "
+                f"batch; found {out:.5f}, {asserts.off_by(out, want)}")
     return out
 
 

@@ -87,8 +87,8 @@ def _generator_matches(out, want, what):
         hint = ": outputs beyond (-1, 1), so the last layer needs a tanh"
     assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
         (f"{what} with parameters set by the check should give what the statement's network gives (Linear + "
-         f"LeakyReLU(0.2) per hidden width, Linear, tanh; no normalisation, no dropout); it is off by up to "
-         f"{float((out - want).abs().max()):.3g}{hint}")
+         f"LeakyReLU(0.2) per hidden width, Linear, tanh; no normalisation, no dropout); it is "
+         f"{asserts.off_by(out, want)}{hint}")
 
 
 @points(1.5)
@@ -152,7 +152,7 @@ def _logits_match(out, want, what):
     assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
         (f"{what} with parameters set by the check should give the logits of the statement's network in eval mode "
          f"(Linear + LeakyReLU(0.2) + dropout per hidden width, then Linear to one logit, no sigmoid, no "
-         f"normalisation); they are off by up to {float((out - want).abs().max()):.3g}{hint}")
+         f"normalisation); they are {asserts.off_by(out, want)}{hint}")
 
 
 @points(1.75)
@@ -331,8 +331,8 @@ def test_d_step_returns_the_loss_of_this_batch(v, ref):
     hint = (": that is the loss with real and fake swapped (reals go first)"
             if isinstance(out, float) and abs(out - swapped) < 1e-5 * (1 + abs(swapped)) else "")
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
-        (f"expected the discriminator loss of the grader's batch before the update, {want:.5f}, found "
-         f"{_shown(out)}{hint}")
+        (f"expected the discriminator loss of the grader's batch before the update, found {_shown(out)}"
+         f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}{hint}")
 
 
 def _grads_left(found, planted) -> bool:
@@ -423,8 +423,8 @@ def test_returns_the_non_saturating_loss_of_this_batch(v, ref):
     hint = (": that is the saturating loss log(1 - D(G(z))); the generator minimises -log D(G(z))"
             if isinstance(out, float) and abs(out - saturating) < 1e-5 * (1 + abs(saturating)) else "")
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
-        (f"expected the non-saturating generator loss of the grader's batch before the update, {want:.5f}, found "
-         f"{_shown(out)}{hint}")
+        (f"expected the non-saturating generator loss of the grader's batch before the update, found {_shown(out)}"
+         f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}{hint}")
 
 
 CHECKS = [

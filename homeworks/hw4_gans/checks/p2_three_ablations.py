@@ -137,7 +137,7 @@ def _outputs_match(out, want, what):
     torch = _torch()
     asserts.assert_tensor(out, what, shape=tuple(want.shape), dtype=torch.float32)
     assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
-        f"{what} is off by up to {float((out - want).abs().max()):.3g}"
+        f"{what} is {asserts.off_by(out, want)}"
 
 
 @points(0.25)

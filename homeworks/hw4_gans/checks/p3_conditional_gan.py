@@ -227,8 +227,8 @@ def test_discriminator_loss_uses_the_batch_labels(v, ref):
     out = value(working(v).d_fresh, "the step")["returned"]
     want = ref["d_loss"]
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
-        (f"expected the conditional discriminator loss of the grader's batch before the update, {want:.5f}, found "
-         f"{_shown(out)}: fakes are generated for the batch's labels and judged with those same labels")
+        (f"expected the conditional discriminator loss of the grader's batch before the update, found {_shown(out)}"
+         f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}: fakes are generated for the batch's labels and judged with those same labels")
 
 
 @points(0.5)
@@ -237,8 +237,8 @@ def test_generator_loss_uses_the_requested_labels(v, ref):
     out = value(working(v).g_fresh, "the step")["returned"]
     want = ref["g_loss"]
     assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
-        (f"expected the conditional generator loss of the grader's batch before the update, {want:.5f}, found "
-         f"{_shown(out)}: the generator draws digits for the given labels and is judged with the same labels")
+        (f"expected the conditional generator loss of the grader's batch before the update, found {_shown(out)}"
+         f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}: the generator draws digits for the given labels and is judged with the same labels")
 
 
 def _cgan_labels():
