@@ -7,11 +7,11 @@ loads it into the kit's own ``Generator`` (:func:`wgan_networks_generator`) and 
 """
 from __future__ import annotations
 
-from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     TestFailure,
     _torch,  # lazy imports
+    asserts,
     attempt,
     on_working,
     remembered,

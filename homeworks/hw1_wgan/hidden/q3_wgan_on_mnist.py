@@ -28,6 +28,7 @@ from dgmlab.probes.points import points
 
 from .references import seeded_noise
 
+
 # ------------------------------------------------------------------ q3_wgan_losses_tests
 @points(1.25)
 def test_gradients_flow_to_the_scores(v, ref):

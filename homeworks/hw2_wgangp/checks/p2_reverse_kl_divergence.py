@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import math
 
-from dgmlab.probes import asserts
-from dgmlab.probes import CheckSpec, with_working
+from dgmlab.probes import CheckSpec, asserts, with_working
 from dgmlab.probes.points import points
 
 from .common import (

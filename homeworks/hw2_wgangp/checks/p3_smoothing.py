@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import math
 
-from dgmlab.probes import asserts
-from dgmlab.probes import wire
 from dgmlab.probes import (
     CheckSpec,
     _np,  # lazy imports
+    asserts,
     attempt,
+    wire,
     with_working,
     working,
 )

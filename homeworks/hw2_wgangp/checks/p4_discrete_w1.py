@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import functools
 
-from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     _np,  # lazy imports
+    asserts,
     attempt,
     usable,
     with_working,

@@ -5,13 +5,13 @@ P5(g), graded from the handed-in weights, is in :mod:`.p5_deliverables`.
 """
 from __future__ import annotations
 
-from dgmlab.probes import asserts
-from dgmlab.probes import wire
 from dgmlab.probes import (
     CheckSpec,
     _torch,  # lazy imports
+    asserts,
     attempt,
     usable,
+    wire,
     with_working,
     working,
 )

@@ -4,10 +4,10 @@ P6: the CIFAR-10 generator and critic, and the learning-rate schedule.
 """
 from __future__ import annotations
 
-from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     _torch,  # lazy imports
+    asserts,
     attempt,
     usable,
     with_working,

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import math
 
-from dgmlab.probes import asserts
-from dgmlab.probes.asserts import has_float, sympy_gap
-from dgmlab.probes import WORKING_SEED, CheckSpec, _np, _sp, _torch, attempt, on_working, with_working, working
+from dgmlab.probes import WORKING_SEED, CheckSpec, _np, _sp, _torch, asserts, attempt, on_working, with_working, working
 from dgmlab.probes import seeded_generator as _gen
+from dgmlab.probes.asserts import has_float, sympy_gap
 from dgmlab.probes.points import points
 
 from .common import _is_matrix, _randn, standard_normal_log_prob, symbols

@@ -5,8 +5,7 @@ The part's test cells' inputs, probes, visible tests and ``CheckSpec``s.
 """
 from __future__ import annotations
 
-from dgmlab.probes import asserts
-from dgmlab.probes import CheckSpec, _sp, _torch, attempt
+from dgmlab.probes import CheckSpec, _sp, _torch, asserts, attempt
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.probes.points import points
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import math
 
-from dgmlab.probes import asserts
+from dgmlab.probes import WORKING_SEED, CheckSpec, _sp, asserts, attempt, on_working, with_working, working
 from dgmlab.probes.asserts import sympy_gap
-from dgmlab.probes import WORKING_SEED, CheckSpec, _sp, attempt, on_working, with_working, working
 from dgmlab.probes.points import points
 
 from .common import symbols

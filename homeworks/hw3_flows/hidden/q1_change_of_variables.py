@@ -3,13 +3,12 @@
 Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, ``v.files``), ``ref``
 the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
 """
-from dgmlab.probes import asserts
-from dgmlab.probes.hw3_flows import standard_normal_log_prob
-from dgmlab.probes.hw3_flows import symbols
-from dgmlab.probes.hw3_flows import sympy_gap
-from dgmlab.probes.points import points
 import sympy as sp
 import torch
+
+from dgmlab.probes import asserts
+from dgmlab.probes.hw3_flows import standard_normal_log_prob, symbols, sympy_gap
+from dgmlab.probes.points import points
 
 _S = symbols()  # the notebook's symbols, as its locked cells define them
 X_STAR, x, x1, x2, x3 = _S['X_STAR'], _S['x'], _S['x1'], _S['x2'], _S['x3']

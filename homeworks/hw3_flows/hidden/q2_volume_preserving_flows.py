@@ -3,10 +3,12 @@
 Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, ``v.files``), ``ref``
 the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
 """
+import math
+
+import torch
+
 from dgmlab.probes import asserts
 from dgmlab.probes.points import points
-import math
-import torch
 
 
 # ------------------------------------------------------------------ q2_counter_density_tests

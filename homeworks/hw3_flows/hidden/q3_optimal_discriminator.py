@@ -3,13 +3,14 @@
 Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, ``v.files``), ``ref``
 the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
 """
-from dgmlab.probes import asserts
-from dgmlab.probes.hw3_flows import symbols
-from dgmlab.probes.hw3_flows import sympy_gap
-from dgmlab.probes.points import points
 import itertools
+
 import numpy as np
 import sympy as sp
+
+from dgmlab.probes import asserts
+from dgmlab.probes.hw3_flows import symbols, sympy_gap
+from dgmlab.probes.points import points
 
 _S = symbols()  # the notebook's symbols, as its locked cells define them
 D, a, alpha, b = _S['D'], _S['a'], _S['alpha'], _S['b']

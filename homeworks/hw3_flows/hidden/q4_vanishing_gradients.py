@@ -3,18 +3,21 @@
 Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, ``v.files``), ``ref``
 the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
 """
-from dgmlab.probes import asserts
-from dgmlab.probes.hw3_flows import OFFSETS
-from dgmlab.probes.hw3_flows import linear_loss
-from dgmlab.probes.hw3_flows import make_discriminator
-from dgmlab.probes.hw3_flows import make_generator
-from dgmlab.probes.hw3_flows import Q4
-from dgmlab.probes.hw3_flows import symbols
-from dgmlab.probes.hw3_flows import sympy_gap
-from dgmlab.probes.hw3_flows import vanishing_loss
-from dgmlab.probes.points import points
 import sympy as sp
 import torch
+
+from dgmlab.probes import asserts
+from dgmlab.probes.hw3_flows import (
+    OFFSETS,
+    Q4,
+    linear_loss,
+    make_discriminator,
+    make_generator,
+    symbols,
+    sympy_gap,
+    vanishing_loss,
+)
+from dgmlab.probes.points import points
 
 REPEATED_OFFSETS = Q4['REPEATED_OFFSETS']
 h, sigma = symbols()['h'], symbols()['sigma']

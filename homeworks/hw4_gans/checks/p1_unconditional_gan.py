@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import math
 
-from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     TestFailure,
     _torch,  # lazy imports
+    asserts,
     attempt,
     working,
 )

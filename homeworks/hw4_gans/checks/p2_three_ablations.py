@@ -6,11 +6,11 @@ from __future__ import annotations
 import contextlib
 import types
 
-from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     TestFailure,
     _torch,  # lazy imports
+    asserts,
     attempt,
     working,
 )

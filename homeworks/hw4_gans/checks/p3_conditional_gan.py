@@ -3,10 +3,10 @@ weights; their inputs, probes, visible tests and ``CHECKS``.
 """
 from __future__ import annotations
 
-from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     _torch,  # lazy imports
+    asserts,
     attempt,
     working,
 )

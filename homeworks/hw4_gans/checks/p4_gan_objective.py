@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 
-from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
+    asserts,
     attempt,
     usable,
 )

@@ -3,10 +3,10 @@
 """
 from __future__ import annotations
 
-from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     TestFailure,
+    asserts,
     attempt,
     working,
 )

@@ -5,8 +5,8 @@ the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, i
 """
 import numpy as np
 
-from dgmlab.probes import asserts
 from dgmlab.grading.references.transport import discrete_w1
+from dgmlab.probes import asserts
 from dgmlab.probes.hw4_gans import paired
 from dgmlab.probes.points import points
 

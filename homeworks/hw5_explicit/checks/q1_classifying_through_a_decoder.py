@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-from dgmlab.probes import asserts
 from dgmlab.probes import (
     CheckSpec,
     _torch,  # lazy imports
+    asserts,
     attempt,
     on_working,
     with_working,

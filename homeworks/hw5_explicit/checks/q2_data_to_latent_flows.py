@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 
-from dgmlab.probes import asserts
-from dgmlab.probes import CheckSpec, _np, _sp, _torch, attempt  # lazy imports
+from dgmlab.probes import CheckSpec, _np, _sp, _torch, asserts, attempt  # lazy imports
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.probes.points import points
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 
-from dgmlab.probes import asserts
-from dgmlab.probes import CheckSpec, _np, _sp, attempt  # lazy imports
+from dgmlab.probes import CheckSpec, _np, _sp, asserts, attempt  # lazy imports
 from dgmlab.probes.points import points
 
 from .common import NotAsStated, _stated, as_stated, symbols
