@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import math
 
-from dgmlab.probes import asserts
-from dgmlab.probes import CheckSpec, _sp, _torch, attempt, on_working, with_working, working  # lazy imports
+from dgmlab.probes import CheckSpec, _sp, _torch, asserts, attempt, on_working, with_working, working  # lazy imports
 from dgmlab.probes import seeded_generator as _gen
 from dgmlab.probes.points import points
 
