@@ -1,10 +1,11 @@
 """tests/hints.py's rules: each rejects the internal text it names and lets a student's own words through; the
-shared message helpers (dgmlab.checks, dgmlab.probes) produce hints that pass them."""
+shared message helpers (dgmlab.probes.asserts, dgmlab.probes) produce hints that pass them."""
 import numpy as np
 import pytest
 
-from dgmlab import checks, probes, wire
-from dgmlab.testing import points_text
+from dgmlab import probes
+from dgmlab.probes import asserts, wire
+from dgmlab.probes.points import points_text
 from hints import leaks
 
 
@@ -39,8 +40,8 @@ def test_points_are_in_plain_numbers():
 
 
 def test_assert_close_names_the_index_in_plain_integers():
-    with pytest.raises(checks.CheckError) as err:
-        checks.assert_close(np.zeros((2, 3)), np.eye(2, 3), name="the plan")
+    with pytest.raises(asserts.CheckError) as err:
+        asserts.assert_close(np.zeros((2, 3)), np.eye(2, 3), name="the plan")
     assert "at index (0, 0)" in str(err.value) and leaks(str(err.value)) == []
 
 
