@@ -228,8 +228,8 @@ def _stack_matches(v, ref, key, image_key, args):
     assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
         (f"PixelCNN{args} with the grader's parameters (its k x k taps above the centre row only, which every mask "
          f"keeps) should give the logits of the docstring's stack: MaskedConv2d('A', 1, channels, 7), ReLU, n_layers "
-         f"x [MaskedConv2d('B', ...), ReLU], MaskedConv2d('B', channels, 1, 1); they are off by up to "
-         f"{float((out - want).abs().max()):.3g} (the layers, their order, the ReLUs or the padding differ)")
+         f"x [MaskedConv2d('B', ...), ReLU], MaskedConv2d('B', channels, 1, 1); they are "
+         f"{asserts.off_by(out.detach(), want)} (the layers, their order, the ReLUs or the padding differ)")
 
 
 @points(1)

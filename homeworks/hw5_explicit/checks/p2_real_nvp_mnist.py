@@ -86,8 +86,8 @@ def test_v_is_the_printed_transform(v, ref):
     for (got, _), want, alpha in zip(w.transformed, ref["v"], ALPHAS, strict=True):
         asserts.assert_tensor(got, "v", shape=tuple(y.shape))
         assert torch.allclose(got.double(), want, rtol=1e-8, atol=1e-8), \
-            (f"expected v = logit(alpha + (1 - 2 alpha) y) elementwise (alpha = {alpha:g}); found it off by up to "
-             f"{float((got.double() - want).abs().max()):.3g}")
+            (f"expected v = logit(alpha + (1 - 2 alpha) y) elementwise (alpha = {alpha:g}); found it "
+             f"{asserts.off_by(got.double().detach(), want)}")
 
 
 @points(0.75)
@@ -270,8 +270,8 @@ def test_forward_is_the_statements_map(v, ref):
         hint = ": s has no tanh at its end"
     assert False, \
         (f"CouplingLayer(6, 16, mask) with the grader's parameters in s_net and t_net should give "
-         f"z = m x + (1 - m)(x exp(s(m x)) + t(m x)) with s = tanh(s_net(.)); it is off by up to "
-         f"{float((z - want['z']).abs().max()):.3g}{hint}")
+         f"z = m x + (1 - m)(x exp(s(m x)) + t(m x)) with s = tanh(s_net(.)); it is "
+         f"{asserts.off_by(z.detach(), want['z'])}{hint}")
 
 
 @points(1)
@@ -293,7 +293,7 @@ def test_log_det_is_the_statements(v, ref):
             hint = ": that sums s over the masked coordinates; the log-det sums it over those with mask 0"
         assert False, \
             (f"{what} with the grader's parameters should give log_det = sum over the coordinates with mask 0 of "
-             f"s(m x); it is off by up to {float((log_det - want).abs().max()):.3g}{hint}")
+             f"s(m x); it is {asserts.off_by(log_det.detach(), want)}{hint}")
 
 
 @points(1)
@@ -405,8 +405,8 @@ def test_flow_is_the_stated_stack(v, ref):
         hint = ": some coordinates pass through every layer unchanged"
     assert False, \
         (f"RealNVP(6, 16, 4) with the grader's parameters should give the z of its 4 CouplingLayers in order, "
-         f"layer l with alternating_mask(6) if l is even and its complement if odd; it is off by up to "
-         f"{float((z - want).abs().max()):.3g}{hint}")
+         f"layer l with alternating_mask(6) if l is even and its complement if odd; it is "
+         f"{asserts.off_by(z.detach(), want)}{hint}")
 
 
 @points(1.25)
@@ -422,7 +422,7 @@ def test_flow_inverse_undoes_the_stated_flow(v, ref):
         hint = ": the layers were undone in forward order; undo the last layer first (reversed)"
     assert gap < 1e-6, \
         (f"expected flow.inverse(z) to be the x that the stated flow (the grader's parameters) sends to z; it is "
-         f"off from that x by up to {gap:.3g}{hint}")
+         f"{asserts.off_by(back.double().detach(), want)} (from that x){hint}")
 
 
 @points(1)
@@ -438,7 +438,7 @@ def test_log_prob_is_the_change_of_variables(v, ref):
         hint = ": that leaves out the standard normal's normaliser -D/2 log(2 pi) (D = 6)"
     assert gap < 1e-6, \
         (f"expected RealNVP(6, 16, 4).log_prob(x) with the grader's parameters to be log N(z; 0, I) + log|det dz/dx| "
-         f"of the stated flow; it is off by up to {gap:.3g}{hint}")
+         f"of the stated flow; it is {asserts.off_by(got.double().detach(), want)}{hint}")
 
 
 # ---------------------------------------------------------------------- P2 log-likelihood, bits/dim
