@@ -183,8 +183,8 @@ if not dgmlab.runtime.is_grading():
 # **(a) (5 points)** Suppose $A = \emptyset$. Show $|p_\theta(\bar A) - p(\bar A)| > 0$ and bound
 # $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ below by a positive number. For which $\varepsilon$ and $c$ is $A$ necessarily empty?
 #
-# **(b) (6 points)** Describe $C = f_\theta^{-1}(A)$, relate its area to that of $A$, compute it, and bound
-# $|A|$ independently of $c$.
+# **(b) (6 points)** Describe $C = f_\theta^{-1}(A)$ (the base is a standard normal, so $C$ is a disc), relate its
+# area to that of $A$, compute the area of $C$, and bound $|A|$ independently of $c$.
 #
 # **(c) (6 points)** Suppose $A \neq \emptyset$. Find an event $E$ with $|p_\theta(E) - p(E)| > 0$ and a positive
 # lower bound on the KL for some $\varepsilon$.

@@ -35,6 +35,7 @@ class HandIn:
     pdfs: str = PDF_NONE       # PDF_NONE, PDF_REPORT (one PDF of the whole notebook) or PDF_PER_QUESTION
     report: str = ""           # PDF_REPORT: the report's file name as the handout asks for it
     notes: tuple = field(default_factory=tuple)  # what else the handout asks, one sentence each
+    stated: bool = True        # False: the handout says nothing of a hand-in, so this is the kit's default
 
 
 HAND_IN = {
@@ -46,7 +47,7 @@ HAND_IN = {
                          notes=("the notebook run top to bottom: its outputs hold the plots of your results the "
                                 "handout asks for (the handout's models.py and two notebooks are this one "
                                 "notebook here)",)),
-    "hw3_flows": HandIn("", "hw3_flows.ipynb",
+    "hw3_flows": HandIn("", "hw3_flows.ipynb", stated=False,
                         notes=("the notebook run top to bottom, every answer filled in",)),
     "hw4_gans": HandIn("Canvas", "hw4_gans.ipynb",
                        ("baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"),
@@ -81,7 +82,9 @@ def markdown(hw: str) -> str:
     if got.pdfs == PDF_PER_QUESTION:
         items.append("one PDF per question")
     items += [*got.notes, "not `checkpoints/`"]
-    out = ["## What to hand in", "", (f"On {got.where}, as" if got.where else "As") + " the handout asks:", "",
+    asks = ((f"On {got.where}, as" if got.where else "As") + " the handout asks:" if got.stated else
+            "The handout does not say what to hand in; the course asks for:")
+    out = ["## What to hand in", "", asks, "",
            *[f"- {item};" for item in items[:-1]], f"- {items[-1]}."]
     if got.pdfs != PDF_NONE:
         what = "the PDF of the notebook" if got.pdfs == PDF_REPORT else "one PDF per question (and one of the whole)"
@@ -127,13 +130,14 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict 
         return []
     notebook, files_folder = Path(notebook).resolve(), Path(files_folder).resolve()
     pdf_folders = [notebook.parent / "pdf", files_folder / "pdf", files_folder, notebook.parent]
-    out = [(f"Hand in on {got.where}, as" if got.where else "Hand in, as") + f" the handout of {hw} asks:"]
+    out = [(f"Hand in on {got.where}, as" if got.where else "Hand in, as") + f" the handout of {hw} asks:"
+           if got.stated else f"Hand in (the handout of {hw} does not say; the course asks for):"]
     missing = []
     if "<" in got.notebook:  # a name of the student's own
         out.append(f"  ok the notebook {notebook.name}, named {got.notebook} when you upload it")
     else:
         out.append(f"  ok the notebook {got.notebook}"
-                   + ("" if notebook.name == got.notebook else f" (yours is {notebook.name}: the handout's name is "
+                   + ("" if notebook.name == got.notebook else f" (yours is {notebook.name}: the {'handout' if got.stated else 'course'}'s name is "
                                                                f"{got.notebook})"))
     for name in got.files:
         path = files_folder / name
