@@ -107,37 +107,38 @@ def test_the_release_holds_no_hidden_py_of_a_course_homework(tmp_path):
     assert "test_value_on_the_graders_input" not in course.release_notebook(HW).read_text(encoding="utf-8")
 
 
-def test_release_refuses_a_config_under_which_nbgrader_would_copy_hidden_py(tmp_path):
-    course = tiny_course(tmp_path)
-    config = course.root / "nbgrader_config.py"
-    config.write_text(config.read_text(encoding="utf-8") + '\nc.CourseDirectory.ignore = ["__pycache__"]\n',
-                      encoding="utf-8")
-    with pytest.raises(C.CourseError, match=r"source/hw9_tiny/hidden.py holds hw9_tiny's hidden tests, but "
-                                            r"nbgrader_config.py's c.CourseDirectory.ignore .* add 'hidden.py' to "
-                                            r"c.CourseDirectory.ignore; nothing was released"):
+def _append(path, text):
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def _release_refused(course, match):
+    """``release`` refuses with a message matching ``match``, and writes no release notebook."""
+    with pytest.raises(C.CourseError, match=match):
         C.release(course, local_only=True)
     assert not course.release_notebook(HW).exists()
+
+
+def test_release_refuses_a_config_under_which_nbgrader_would_copy_hidden_py(tmp_path):
+    course = tiny_course(tmp_path)
+    _append(course.root / "nbgrader_config.py", '\nc.CourseDirectory.ignore = ["__pycache__"]\n')
+    _release_refused(course, r"source/hw9_tiny/hidden.py holds hw9_tiny's hidden tests, but "
+                             r"nbgrader_config.py's c.CourseDirectory.ignore .* add 'hidden.py' to "
+                             r"c.CourseDirectory.ignore; nothing was released")
 
 
 def test_release_refuses_a_checks_file_that_holds_hidden_tests(tmp_path):
     course = tiny_course(tmp_path)
-    checks = course.folder("source", HW) / "checks.py"
-    checks.write_text(checks.read_text(encoding="utf-8") + "\n### BEGIN HIDDEN TESTS\n", encoding="utf-8")
-    with pytest.raises(C.CourseError, match="checks.py holds 'BEGIN HIDDEN TESTS'.*nothing was released"):
-        C.release(course, local_only=True)
-    assert not course.release_notebook(HW).exists()
+    _append(course.folder("source", HW) / "checks.py", "\n### BEGIN HIDDEN TESTS\n")
+    _release_refused(course, "checks.py holds 'BEGIN HIDDEN TESTS'.*nothing was released")
 
 
 def test_release_refuses_a_homework_whose_recorded_values_are_missing(tmp_path):
     course = tiny_course(tmp_path)
     hidden = course.folder("source", HW) / "hidden.py"
-    hidden.write_text(hidden.read_text(encoding="utf-8") + "\nEXPECTED = {'t_tests': {'value': len}}\n",
-                      encoding="utf-8")
-    with pytest.raises(C.CourseError, match=r"source/hw9_tiny/hidden.py records values \(EXPECTED\) but "
-                                            r"source/hw9_tiny/expected.json is missing.*--record-expected hw9_tiny; "
-                                            r"nothing was released"):
-        C.release(course, local_only=True)
-    assert not course.release_notebook(HW).exists()
+    _append(hidden, "\nEXPECTED = {'t_tests': {'value': len}}\n")
+    _release_refused(course, r"source/hw9_tiny/hidden.py records values \(EXPECTED\) but "
+                             r"source/hw9_tiny/expected.json is missing.*--record-expected hw9_tiny; "
+                             r"nothing was released")
     (hidden.parent / "expected.json").write_text("{}", encoding="utf-8")  # recorded: released
     C.release(course, local_only=True)
     assert course.release_notebook(HW).exists()

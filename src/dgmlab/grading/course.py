@@ -107,7 +107,9 @@ def values_unrecorded(course: Course, hw: str) -> str | None:
     so every student's check of those values would fail. Read with :mod:`ast`, nothing of it run."""
     import ast
 
-    hidden = course.folder("source", hw) / "hidden.py"
+    from .hidden import FILE
+
+    hidden = course.folder("source", hw) / FILE
     if not hidden.is_file() or (hidden.parent / EXPECTED_FILE).is_file():
         return None
     try:
@@ -120,9 +122,9 @@ def values_unrecorded(course: Course, hw: str) -> str | None:
                   for node in tree.body)
     if not records:
         return None
-    rel = hidden.parent.relative_to(course.root).as_posix()
-    return (f"{rel}/hidden.py records values (EXPECTED) but {rel}/{EXPECTED_FILE} is missing, so every student's "
-            f"visible check of them would fail: run dgmlab build --record-expected {hw}; nothing was released")
+    return (f"source/{hw}/{FILE} records values (EXPECTED) but source/{hw}/{EXPECTED_FILE} is missing, so every "
+            f"student's visible check of them would fail: run dgmlab build --record-expected {hw}; nothing was "
+            f"released")
 
 
 def hidden_tests_copied(course: Course, hw: str) -> str | None:
