@@ -45,7 +45,8 @@ def timed(fn, repeat=3):
 def measure() -> dict:
     test = data.mnist(train=False, scale="[0,1]", source="full")
     train = data.mnist(train=True, scale="[-1,1]", source="full")  # [-1,1] on purpose: both ranges are exercised
-    assert test.source == "full" and len(test) == 10_000, "benchmarks need the full MNIST test set (set DGMLAB_DATA)"
+    if test.source != "full" or len(test) != 10_000:
+        raise SystemExit("benchmarks need the full MNIST test set (set DGMLAB_DATA)")
     start = time.perf_counter()
     metrics.mnist_classifier()
     metrics.load_reference_stats()

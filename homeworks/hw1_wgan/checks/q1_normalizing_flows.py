@@ -143,9 +143,10 @@ def test_1d_affine_matches_torch_normal(v, ref):
     torch, w = _torch(), working(v)
     x, out = w.inputs, w.on_1d_affine
     asserts.assert_tensor(out, "flow_log_prob(x, flow, base)", shape=(7,))
-    assert bool(torch.isfinite(out).all()), \
-        ("expected finite log-densities on an invertible affine flow, found NaN or inf: that usually means "
-         "log|det J| was taken of a negative or zero number (use log_abs_det_jacobian)")
+    if not bool(torch.isfinite(out).all()):
+        raise AssertionError(
+            "expected finite log-densities on an invertible affine flow, found NaN or inf: that usually means "
+            "log|det J| was taken of a negative or zero number (use log_abs_det_jacobian)")
     want = ref["on_1d_affine"]
     hint = ""
     if torch.allclose(out, want + 2 * math.log(abs(x.a)), atol=1e-4):

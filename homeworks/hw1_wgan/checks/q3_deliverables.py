@@ -111,9 +111,10 @@ def test_shape_and_range(v, ref):
     torch = _torch()
     asserts.assert_tensor(out, "sample_generator(tiny generator, n=10, z_dim=8)", shape=(10, 1, 28, 28),
                          dtype=torch.float32)
-    assert out.min() >= -1 and out.max() <= 1, \
-        (f"expected samples in [-1, 1] (the generator ends in tanh), found values in "
-         f"[{float(out.min()):.3g}, {float(out.max()):.3g}]: return the generator's output unscaled")
+    if not (out.min() >= -1 and out.max() <= 1):
+        raise AssertionError(
+            f"expected samples in [-1, 1] (the generator ends in tanh), found values in "
+            f"[{float(out.min()):.3g}, {float(out.max()):.3g}]: return the generator's output unscaled")
     asserts.assert_close(out, ref["ten"], rtol=1e-5, atol=1e-6,
                         name="the generator's images of the noise torch.randn(n, z_dim) drawn from a torch.Generator "
                              "seeded with seed")
@@ -134,9 +135,11 @@ def test_seeded(v, ref):
 def test_save_round_trip(v, ref):
     torch = _torch()
     saved = v.saved
-    assert saved["exists"], "save_samples must write the file and return its path"
+    if not saved["exists"]:
+        raise AssertionError("save_samples must write the file and return its path")
     y = saved["loaded"]
-    assert isinstance(y, torch.Tensor), "save a torch tensor (torch.save), not another type"
+    if not isinstance(y, torch.Tensor):
+        raise AssertionError("save a torch tensor (torch.save), not another type")
     asserts.assert_tensor(y, "the saved samples", shape=(100, 1, 28, 28), dtype=torch.float32, requires_grad=False)
     asserts.assert_close(y, v.inputs.to_save, atol=0, rtol=0, name="the saved samples")
 
@@ -186,25 +189,30 @@ def _evaluate_probe(o, x):
 @points(1)
 def test_keys_and_types(v, ref):
     out = v.on_100
-    assert isinstance(out, dict), f"expected evaluate_samples to return a dict, found {type(out).__name__}"
+    if not isinstance(out, dict):
+        raise AssertionError(f"expected evaluate_samples to return a dict, found {type(out).__name__}")
     for k in ["mnist_score", "mnist_score_std", "mnist_frechet"]:
-        assert isinstance(out.get(k), float), \
-            (f"expected {k!r} to be a Python float, found {type(out.get(k)).__name__}"
-             + (" (the key is missing)" if k not in out else ": convert with float(...)"))
-    assert out.get("inception_score") is None or isinstance(out["inception_score"], float), \
-        f"expected 'inception_score' to be a float or None, found {type(out.get('inception_score')).__name__}"
-    assert isinstance(out.get("inception_note"), str), \
-        f"expected 'inception_note' to be a string, found {type(out.get('inception_note')).__name__}"
+        if not isinstance(out.get(k), float):
+            raise AssertionError(
+                f"expected {k!r} to be a Python float, found {type(out.get(k)).__name__}"
+                + (" (the key is missing)" if k not in out else ": convert with float(...)"))
+    if not (out.get("inception_score") is None or isinstance(out["inception_score"], float)):
+        raise AssertionError(
+            f"expected 'inception_score' to be a float or None, found {type(out.get('inception_score')).__name__}")
+    if not isinstance(out.get("inception_note"), str):
+        raise AssertionError(
+            f"expected 'inception_note' to be a string, found {type(out.get('inception_note')).__name__}")
 
 
 @points(0.75)
 def test_inception_unavailable_is_reported_not_raised(v, ref):
     out = v.without_inception
-    assert out["inception_score"] is None, "with no Inception weights, 'inception_score' must be None"
-    assert "no Inception-v3 weights in this check" in out["inception_note"], \
-        "'inception_note' must give the reason MetricUnavailable states"
-    assert v.with_inception["inception_score"] == v.inputs.inception_mean, \
-        "when inception_metrics answers, 'inception_score' must be its 'inception_score_mean'"
+    if out["inception_score"] is not None:
+        raise AssertionError("with no Inception weights, 'inception_score' must be None")
+    if "no Inception-v3 weights in this check" not in out["inception_note"]:
+        raise AssertionError("'inception_note' must give the reason MetricUnavailable states")
+    if v.with_inception["inception_score"] != v.inputs.inception_mean:
+        raise AssertionError("when inception_metrics answers, 'inception_score' must be its 'inception_score_mean'")
 
 
 # ------------------------------------------------------------------ Q3 deliverable (c): interpolation
@@ -239,9 +247,10 @@ def test_shape_and_endpoints_linear(v, ref):
     asserts.assert_tensor(out, "interpolate(z0, z1, 7)", shape=(7, 5))
     asserts.assert_close(out[0], z0, atol=1e-6, name="the first row (expected z0)", reveal=True)
     gap = float((out[-1] - z1).norm())
-    assert gap < 1e-5, \
-        (f"expected the last row to be z1, found it {gap:.3g} away from z1: t must run from 0 to 1 "
-         f"inclusive (torch.linspace(0, 1, steps) includes both ends)")
+    if not gap < 1e-5:
+        raise AssertionError(
+            f"expected the last row to be z1, found it {gap:.3g} away from z1: t must run from 0 to 1 "
+            f"inclusive (torch.linspace(0, 1, steps) includes both ends)")
 
 
 @points(1)
@@ -272,7 +281,8 @@ def test_slerp_endpoints_and_constant_angular_speed(v, ref):
 @points(0.5)
 def test_unknown_method_raises(v, ref):
     got = v.unknown_method
-    assert got == "ValueError", "an unknown method must raise ValueError" + ("" if got == "returned" else f" ({got})")
+    if got != "ValueError":
+        raise AssertionError("an unknown method must raise ValueError" + ("" if got == "returned" else f" ({got})"))
 
 
 # ------------------------------------------------------------------ the artifact cell: nothing from the kernel
@@ -353,10 +363,11 @@ def test_saved_generator_draws_1000_new_images(v, ref):
     x, _ = drawn_samples(v.files[WEIGHTS_FILE], v.seed_of(WEIGHTS_FILE))
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
     classes = int(metrics.mnist_predict(x, scale="[-1,1]").unique().numel())
-    assert float(score) >= LOW_SCORE_BAR and classes >= LOW_CLASSES_BAR, (
-        f"expected a trained generator: an MNIST classifier score of at least {LOW_SCORE_BAR} with at least "
-        f"{LOW_CLASSES_BAR} digit classes on the 1,000 drawn samples, found {float(score):.2f} with {classes} classes "
-        "(weights that load but were barely trained earn nothing)")
+    if not (float(score) >= LOW_SCORE_BAR and classes >= LOW_CLASSES_BAR):
+        raise AssertionError(
+            f"expected a trained generator: an MNIST classifier score of at least {LOW_SCORE_BAR} with at least "
+            f"{LOW_CLASSES_BAR} digit classes on the 1,000 drawn samples, found {float(score):.2f} with {classes} classes "
+            "(weights that load but were barely trained earn nothing)")
 
 
 CHECKS = [

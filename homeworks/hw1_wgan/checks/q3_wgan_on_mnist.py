@@ -64,19 +64,21 @@ def test_scalars(v, ref):
 @points(0.5)
 def test_critic_loss_sign_on_one_pair(v, ref):
     got, want = float(v.critic_one_pair), ref["critic_one_pair"]
-    assert abs(got - want) < 1e-6, \
-        (f"for a real score 1 and a fake score 0 expected critic_loss = {want:g}, found {got:g}"
-         + (": a sign error (the critic minimises its loss, so it raises real scores)"
-            if abs(got + want) < 1e-6 else ""))
+    if not abs(got - want) < 1e-6:
+        raise AssertionError(
+            f"for a real score 1 and a fake score 0 expected critic_loss = {want:g}, found {got:g}"
+            + (": a sign error (the critic minimises its loss, so it raises real scores)"
+               if abs(got + want) < 1e-6 else ""))
 
 
 @points(0.5)
 def test_generator_loss_sign_on_one_score(v, ref):
     got, want = float(v.generator_one_score), ref["generator_one_score"]
-    assert abs(got - want) < 1e-6, \
-        (f"for a fake score 2 expected generator_loss = {want:g}, found {got:g}"
-         + (": a sign error (the generator raises the critic's score of its samples)" if abs(got + want) < 1e-6
-            else ""))
+    if not abs(got - want) < 1e-6:
+        raise AssertionError(
+            f"for a fake score 2 expected generator_loss = {want:g}, found {got:g}"
+            + (": a sign error (the generator raises the critic's score of its samples)" if abs(got + want) < 1e-6
+               else ""))
 
 
 @points(1.5)
@@ -183,9 +185,10 @@ def _zero_for_a_unit_norm_linear_critic(v):
     elif abs(got - 10.0 * (math.sqrt(6.0) - 1) ** 2) < 1e-3:
         hint = (": that is one norm over the whole batch of 6; take each sample's norm "
                 "(grad.reshape(N, -1).norm(dim=1)), then average")
-    assert abs(got) < 1e-5, \
-        (f"a linear critic with weight norm 1 has gradient norm 1 everywhere, so expected a penalty of 0, "
-         f"found {got:.6g}{hint}")
+    if not abs(got) < 1e-5:
+        raise AssertionError(
+            f"a linear critic with weight norm 1 has gradient norm 1 everywhere, so expected a penalty of 0, "
+            f"found {got:.6g}{hint}")
 
 
 def _penalty_on_linear_critics(v, ref):
@@ -219,10 +222,11 @@ def _bowl_hint(v, ref, got, want):
 def test_one_alpha_per_sample_between_real_and_fake(v, ref):
     got = float(v.bowl)
     want = ref["bowl"]
-    assert abs(got - want) < 0.03, \
-        (f"on a critic whose gradient norm changes along the segment from fake to real (1/2 ||x - c||^2, fake points "
-         f"at c, real ones at distance 2, lam = 1) expected E(2 alpha - 1)^2 = {want:.4f} over alpha ~ U[0, 1], found "
-         f"{got:.4f}: {_bowl_hint(v, ref, got, want)}")
+    if not abs(got - want) < 0.03:
+        raise AssertionError(
+            f"on a critic whose gradient norm changes along the segment from fake to real (1/2 ||x - c||^2, fake points "
+            f"at c, real ones at distance 2, lam = 1) expected E(2 alpha - 1)^2 = {want:.4f} over alpha ~ U[0, 1], found "
+            f"{got:.4f}: {_bowl_hint(v, ref, got, want)}")
 
 
 # ------------------------------------------------------------------ Q3(a): weight clipping
@@ -285,18 +289,21 @@ def _unchanged(params, scale) -> bool:
 def test_all_parameters_within_bounds(v, ref):
     w = working(v)
     params = w.clipped_at_0_05
-    assert isinstance(params, dict) and params, "clip_weights left the network without parameters"
+    if not (isinstance(params, dict) and params):
+        raise AssertionError("clip_weights left the network without parameters")
     unchanged = _unchanged(params, w.inputs.scale)
     before = dict(small_net(w.inputs.scale).named_parameters())
     for name, want in ref["clipped_at_0_05"].items():
-        assert name in params, f"the clipped network has no parameter {name}"
+        if name not in params:
+            raise AssertionError(f"the clipped network has no parameter {name}")
         p = params[name]
         asserts.assert_tensor(p, name)
-        assert float(p.abs().max()) <= 0.05 + 1e-7, \
-            (f"expected every parameter in [-0.05, 0.05] after clip_weights(net, c=0.05), found {name} "
-             f"reaching {float(p.abs().max()):.3g}"
-             + (f": {NOT_IN_PLACE}" if unchanged else
-                ": biases are parameters too (critic.parameters())" if name.endswith("bias") else ""))
+        if not float(p.abs().max()) <= 0.05 + 1e-7:
+            raise AssertionError(
+                f"expected every parameter in [-0.05, 0.05] after clip_weights(net, c=0.05), found {name} "
+                f"reaching {float(p.abs().max()):.3g}"
+                + (f": {NOT_IN_PLACE}" if unchanged else
+                   ": biases are parameters too (critic.parameters())" if name.endswith("bias") else ""))
         hint = (f": {ZERO_TO_C}"
                 if name in before and _same(p, before[name].detach().clamp(0, 0.05)) else "")
         _close_or_hint(p, want, hint, atol=1e-7, name=f"{name} clipped at c = 0.05")
@@ -309,7 +316,8 @@ def test_values_inside_the_bounds_are_kept_and_signs_preserved(v, ref):
     c, unchanged = w.inputs.c, isinstance(clipped, dict) and _unchanged(clipped, w.inputs.scale)
     before = dict(small_net(w.inputs.scale).named_parameters())
     for name, want in ref["clipped_at_c"].items():
-        assert name in clipped, f"the clipped network has no parameter {name}"
+        if name not in clipped:
+            raise AssertionError(f"the clipped network has no parameter {name}")
         got, start = clipped[name], before[name].detach()
         hint = ""
         if unchanged:
@@ -453,7 +461,8 @@ def _ran(v, run):
         if RUNS[run][2].get("n_critic") != 1:
             raise
         raise TestFailure(f"{exc}{_critic_updates_hint(v, str(exc))}") from None
-    assert rec["returned_type"] == "dict", f"expected wgan_train_step to return a dict, found {rec['returned_type']}"
+    if rec["returned_type"] != "dict":
+        raise AssertionError(f"expected wgan_train_step to return a dict, found {rec['returned_type']}")
     return rec
 
 
@@ -464,7 +473,8 @@ def test_first_critic_update_descends_the_critic_loss(v, ref):
     torch = _torch()
     rec, want = _ran(working(v), "first_critic_step"), ref["first_critic_step"]
     got = rec["critic_end"]
-    assert len(got) == 2, "expected the critic's two parameter tensors back"
+    if len(got) != 2:
+        raise AssertionError("expected the critic's two parameter tensors back")
     start = torch.tensor(CRITIC_WEIGHT).unsqueeze(0)
     hint = ""
     if torch.allclose(got[0], 2 * start - want["critic"][0], atol=1e-5):
@@ -481,7 +491,8 @@ def test_first_critic_update_descends_the_critic_loss(v, ref):
 def test_then_one_generator_update_through_the_updated_critic(v, ref):
     rec, want = _ran(working(v), "first_critic_step"), ref["first_critic_step"]
     got = rec["generator_end"]
-    assert len(got) == len(want["generator"]), "expected the generator's parameter tensors back"
+    if len(got) != len(want["generator"]):
+        raise AssertionError("expected the generator's parameter tensors back")
     for g, w in zip(got, want["generator"], strict=True):
         asserts.assert_close(g, w, rtol=1e-4, atol=1e-6,
                             name="the generator's parameters after the step (one SGD update descending "

@@ -33,10 +33,12 @@ from .references import seeded_noise
 @points(1.25)
 def test_gradients_flow_to_the_scores(v, ref):
     g = v.gradients
-    assert g["real"] is not None and g["fake"] is not None, "critic_loss is detached from its inputs"
+    if not (g["real"] is not None and g["fake"] is not None):
+        raise AssertionError("critic_loss is detached from its inputs")
     asserts.assert_close(g["real"], torch.full((2,), -0.5), name="d critic_loss / d real_scores")
     asserts.assert_close(g["fake"], torch.full((4,), 0.25), name="d critic_loss / d fake_scores")
-    assert g["generator"] is not None, "generator_loss is detached from its input"
+    if g["generator"] is None:
+        raise AssertionError("generator_loss is detached from its input")
     asserts.assert_close(g["generator"], torch.full((2,), -0.5), name="d generator_loss / d fake_scores")
 
 
@@ -55,14 +57,17 @@ def test_nonlinear_critic_matches_reference_with_given_alpha(v, ref):
 
 @points(2)
 def test_differentiable_with_respect_to_the_critic(v, ref):
-    assert v.differentiable["requires_grad"], "the penalty is not differentiable w.r.t. the critic (create_graph=True?)"
+    if not v.differentiable["requires_grad"]:
+        raise AssertionError("the penalty is not differentiable w.r.t. the critic (create_graph=True?)")
     crit = tiny_critic(v.inputs.critic_seed)
     weights = [crit[1].weight, crit[1].bias, crit[3].weight]  # the last bias does not move the gradient
     want = torch.autograd.grad(_reference(crit, v.inputs.real7, v.inputs.fake7, 10.0, v.inputs.alpha7), weights)
     got = v.differentiable["grads"]
-    assert len(got) == len(want), "expected a gradient for each critic parameter"
+    if len(got) != len(want):
+        raise AssertionError("expected a gradient for each critic parameter")
     for g, w in zip(got, want, strict=True):
-        assert g is not None, "a critic parameter gets no gradient from the penalty"
+        if g is None:
+            raise AssertionError("a critic parameter gets no gradient from the penalty")
         asserts.assert_close(g, w, rtol=1e-4, atol=1e-6, name="d penalty / d critic parameters")
 
 
@@ -78,7 +83,8 @@ def test_in_place_so_the_optimizer_still_sees_the_parameters(v, ref):
     net(v.inputs.batch).sum().backward()
     opt.step()
     for name, p in net.named_parameters():
-        assert name in v.in_place, "the clipped network lost a parameter"
+        if name not in v.in_place:
+            raise AssertionError("the clipped network lost a parameter")
         asserts.assert_close(v.in_place[name], p.detach(), rtol=1e-5, atol=1e-6,
                             name="parameters after clipping and one step of the optimizer made before (clamped in "
                                  "place, so the optimizer still holds them?)")
@@ -117,10 +123,12 @@ def _reference_run(v, ref, run):
 
 def _same_networks(v, ref, run, what):
     rec, want = getattr(v, run), _reference_run(v, ref, run)
-    assert rec["returned_type"] == "dict", "wgan_train_step does not return a dict"
+    if rec["returned_type"] != "dict":
+        raise AssertionError("wgan_train_step does not return a dict")
     for name in ("critic", "generator"):
         got = rec[f"{name}_end"]
-        assert len(got) == len(want[name]), f"the {name}'s parameters were not handed back"
+        if len(got) != len(want[name]):
+            raise AssertionError(f"the {name}'s parameters were not handed back")
         for g, w in zip(got, want[name], strict=True):
             asserts.assert_close(g, w, rtol=1e-4, atol=1e-6, name=f"the {name}'s parameters after the step ({what})")
 
@@ -130,7 +138,8 @@ def test_critic_and_generator_with_the_penalty(v, ref):
 
 @points(1.25)
 def test_n_critic_updates_on_fresh_batches(v, ref):
-    assert v.n_critic_3["batches_taken"] == 3, "with n_critic=3 the step should take three real batches"
+    if v.n_critic_3["batches_taken"] != 3:
+        raise AssertionError("with n_critic=3 the step should take three real batches")
     _same_networks(v, ref, "n_critic_3", "n_critic=3: three critic updates, each on the next real batch and fresh noise")
 
 @points(1)
@@ -140,15 +149,17 @@ def test_generator_update_ignores_stale_gradients(v, ref):
 @points(0.75)
 def test_clipping_mode(v, ref):
     _same_networks(v, ref, "clip", "lipschitz='clip' with Adam: clip_weights right after each critic update")
-    assert v.clip["out"].get("penalty") == 0.0, "'penalty' must be 0.0 when clipping"
+    if v.clip["out"].get("penalty") != 0.0:
+        raise AssertionError("'penalty' must be 0.0 when clipping")
 
 @points(0.5)
 def test_returns_the_last_losses_as_floats(v, ref):
     got, want = v.returns["out"], _reference_run(v, ref, "returns")["out"]
     for k in ("critic_loss", "penalty", "generator_loss"):
-        assert isinstance(got.get(k), float), f"{k!r} should be a Python float (.item())"
-        assert abs(got[k] - want[k]) < 1e-4 * max(1.0, abs(want[k])), \
-            f"{k!r} is not the value of the last {k.replace('_', ' ')} of the step"
+        if not isinstance(got.get(k), float):
+            raise AssertionError(f"{k!r} should be a Python float (.item())")
+        if not abs(got[k] - want[k]) < 1e-4 * max(1.0, abs(want[k])):
+            raise AssertionError(f"{k!r} is not the value of the last {k.replace('_', ' ')} of the step")
 
 
 # ------------------------------------------------------------------ q3_samples_tests
@@ -159,7 +170,8 @@ def test_no_gradient_and_mode_restored(v, ref):
     with torch.no_grad():
         want = net.eval()(seeded_noise(6, 8, v.inputs.seed_a))
         want_after = net.train()(v.inputs.z_after)
-    assert not v.modes["requires_grad"], "samples must not require grad (sample under torch.no_grad())"
+    if v.modes["requires_grad"]:
+        raise AssertionError("samples must not require grad (sample under torch.no_grad())")
     asserts.assert_close(v.modes["samples"], want, rtol=1e-5, atol=1e-5,
                         name="samples of a generator with BatchNorm (in eval mode while sampling?)")
     asserts.assert_close(v.modes["after"], want_after, rtol=1e-5, atol=1e-5,
@@ -188,9 +200,11 @@ def test_slerp_keeps_the_norm_between_equal_norm_vectors(v, ref):
 @points(0.5)
 def test_slerp_of_parallel_vectors_is_finite(v, ref):
     z0 = torch.tensor([3.0, 4.0], dtype=torch.float64)
-    assert len(v.slerp_parallel) == 2, "expected one path per call"
+    if len(v.slerp_parallel) != 2:
+        raise AssertionError("expected one path per call")
     for z1, out in zip([z0.clone(), 2 * z0], v.slerp_parallel, strict=True):
-        assert torch.isfinite(out).all(), "slerp between parallel vectors must not return NaN"
+        if not torch.isfinite(out).all():
+            raise AssertionError("slerp between parallel vectors must not return NaN")
         asserts.assert_close(out[1], (z0 + z1) / 2, atol=1e-6, name="midpoint of a slerp between parallel vectors")
 
 
@@ -237,12 +251,14 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
     x, _ = _graded_samples(v, ref)  # weights that fail the checks above earn nothing here either
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
     classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
-    assert float(score) >= 8.5, (
-        f"expected an MNIST classifier score of at least 8.5 for the 1,000 drawn samples, found {float(score):.2f}: "
-        "below the bar (a full run clears it; a run stopped early or a generator that lost its tanh may not)")
-    assert classes == 10, \
-        (f"expected all 10 digit classes among the drawn samples, found {classes}: "
-         "the generator covers too few digits (mode collapse)")
+    if not float(score) >= 8.5:
+        raise AssertionError(
+            f"expected an MNIST classifier score of at least 8.5 for the 1,000 drawn samples, found {float(score):.2f}: "
+            "below the bar (a full run clears it; a run stopped early or a generator that lost its tanh may not)")
+    if classes != 10:
+        raise AssertionError(
+            f"expected all 10 digit classes among the drawn samples, found {classes}: "
+            "the generator covers too few digits (mode collapse)")
 
 
 HIDDEN = {

@@ -205,9 +205,10 @@ def _conjugate_inputs(seed, salt, low, high):
 def _conjugate_at(expr, symbol, value, name):
     sp = _sp()
     found = asserts.as_sympy(expr, name).subs(symbol, sp.Float(value, 15))
-    assert not found.free_symbols, \
-        (f"expected a number at {symbol} = {value:g}, found {found}: {name} still contains "
-         f"{sorted(map(str, found.free_symbols))} (substitute the maximising u back into {symbol}*u - f(u))")
+    if found.free_symbols:
+        raise AssertionError(
+            f"expected a number at {symbol} = {value:g}, found {found}: {name} still contains "
+            f"{sorted(map(str, found.free_symbols))} (substitute the maximising u back into {symbol}*u - f(u))")
     return complex(sp.N(found))
 
 
@@ -220,8 +221,9 @@ def _conjugate_at_points(v, ref, name, symbol, definition, slip):
     for value, want in zip(v.inputs.working["points"], ref["at_points"], strict=True):
         got = _conjugate_at(expr, x, value, name)
         hint = slip(got, value)
-        assert abs(got - want) < 1e-7 * max(1.0, abs(want)), \
-            f"{name} at {symbol} = {value:g} is {got.real:.6g}, not {definition} found numerically{hint}"
+        if not abs(got - want) < 1e-7 * max(1.0, abs(want)):
+            raise AssertionError(
+                f"{name} at {symbol} = {value:g} is {got.real:.6g}, not {definition} found numerically{hint}")
 
 
 # ------------------------------------------------------------------ P1(c), P2(c)
@@ -433,14 +435,17 @@ def _fork(seed, fn, *args):
 
 def _block_outputs(v, count):
     found = v.batchnorm
-    assert not found, \
-        (f"expected no BatchNorm in the critic, found {found}: BatchNorm mixes the samples of a batch, so the "
-         f"per-sample gradient penalty loses its meaning (use ResidualBlock(..., batchnorm=False))")
+    if found:
+        raise AssertionError(
+            f"expected no BatchNorm in the critic, found {found}: BatchNorm mixes the samples of a batch, so the "
+            f"per-sample gradient penalty loses its meaning (use ResidualBlock(..., batchnorm=False))")
     out = v.blocks
-    assert isinstance(out, list), "the check could not run the critic's residual blocks"
-    assert len(out) == count, \
-        (f"expected the critic to be built from {count} ResidualBlock modules, found {len(out)} (make the blocks "
-         f"with the given ResidualBlock class)")
+    if not isinstance(out, list):
+        raise AssertionError("the check could not run the critic's residual blocks")
+    if len(out) != count:
+        raise AssertionError(
+            f"expected the critic to be built from {count} ResidualBlock modules, found {len(out)} (make the blocks "
+            f"with the given ResidualBlock class)")
     return out
 
 
@@ -449,9 +454,10 @@ def _same_as_the_given_block(got, x, i, want, what):
     # check's weights on the working seed's map, recorded by the grader
     torch = _torch()
     shape = tuple(got.shape) if isinstance(got, torch.Tensor) else None
-    assert shape == tuple(want.shape), \
-        (f"{what}: on a {tuple(x['block_first' if i == 0 else 'block_rest'].shape[-2:])} map it gives shape {shape}, "
-         f"not {tuple(want.shape)} (its stride?)")
+    if shape != tuple(want.shape):
+        raise AssertionError(
+            f"{what}: on a {tuple(x['block_first' if i == 0 else 'block_rest'].shape[-2:])} map it gives shape {shape}, "
+            f"not {tuple(want.shape)} (its stride?)")
     asserts.assert_close(got, want, rtol=1e-4, atol=1e-5,
                         name=f"{what} with the check's weights (its stride, batchnorm=False?)")
 
@@ -512,19 +518,23 @@ def _gradients_test(weight: float, network: str):
         # weights, against the statement's critic's: the norms the grader computed on the same draw
         found = usable(f"the gradients of {network}'s parameters", working(v).gradients)
         got = found.get("parameters") if isinstance(found, dict) else None
-        assert isinstance(got, dict), f"the check could not differentiate the scores of {network}"
+        if not isinstance(got, dict):
+            raise AssertionError(f"the check could not differentiate the scores of {network}")
         want = ref["gradient_norms"]
         missing = sorted(role for role, grad in got.items() if grad is None)
-        assert not missing, \
-            (f"{len(missing)} parameters of {network} get no gradient from its scores (first: {missing[0]}): "
-             f"{_SAME_GRADIENTS} (a layer defined but not used, or features detached?)")
-        assert set(got) == set(want), \
-            (f"{network} has {len(got)} parameter tensors, the critic described here {len(want)}: use exactly these "
-             f"layers (the residual blocks in this order, the convolution, the linear layer)")
+        if missing:
+            raise AssertionError(
+                f"{len(missing)} parameters of {network} get no gradient from its scores (first: {missing[0]}): "
+                f"{_SAME_GRADIENTS} (a layer defined but not used, or features detached?)")
+        if set(got) != set(want):
+            raise AssertionError(
+                f"{network} has {len(got)} parameter tensors, the critic described here {len(want)}: use exactly these "
+                f"layers (the residual blocks in this order, the convolution, the linear layer)")
         for role, grad in sorted(got.items()):
             norm = float(grad.norm())
-            assert abs(norm - want[role]) <= 1e-3 * max(1.0, want[role]), \
-                f"with the check's weights the gradient of the scores of {network} in {role} differs: {_SAME_GRADIENTS}"
+            if not abs(norm - want[role]) <= 1e-3 * max(1.0, want[role]):
+                raise AssertionError(
+                    f"with the check's weights the gradient of the scores of {network} in {role} differs: {_SAME_GRADIENTS}")
 
     return test_every_parameter_gets_the_stated_gradient
 

@@ -55,17 +55,19 @@ def _costs_probe(o, x):
 @points(0.5)
 def test_returns_two_floats_and_zero_without_noise(v, ref):
     np, form = _np(), v.zero_noise_form
-    assert form["is_tuple"] and form["length"] == 2, \
-        f"expected a tuple (emd, identity_cost), found {form['length']} values ({', '.join(form['types'])})"
-    assert all(form["floats"]), \
-        f"expected two Python floats, found {form['types']} (wrap them with float(...))"
+    if not (form["is_tuple"] and form["length"] == 2):
+        raise AssertionError(
+            f"expected a tuple (emd, identity_cost), found {form['length']} values ({', '.join(form['types'])})")
+    if not all(form["floats"]):
+        raise AssertionError(f"expected two Python floats, found {form['types']} (wrap them with float(...))")
     asserts.assert_close(np.array(v.zero_noise, dtype=np.float64), np.zeros(2), atol=1e-6, name="costs with eps = 0",
                         reveal=True)
 
 
 def _pair(v, name):
     out = getattr(v, name)
-    assert isinstance(out, list) and len(out) == 2, "expected smoothing_costs to return (emd, identity_cost)"
+    if not (isinstance(out, list) and len(out) == 2):
+        raise AssertionError("expected smoothing_costs to return (emd, identity_cost)")
     return float(out[0]), float(out[1])
 
 
@@ -78,9 +80,10 @@ def test_emd_on_two_points(v, ref):
                 "pass metric='euclidean'")
     elif abs(emd - 4.0) < 1e-6:
         hint = ": that is the identity-coupling cost; return (emd, identity_cost) in this order"
-    assert abs(emd - 2.0) < 1e-6, \
-        (f"expected an EMD of 2 (send x_1 to y_2 at cost 0 and x_2 to y_1 at cost 4, each with mass 1/2), "
-         f"found {emd:.6g}{hint}")
+    if not abs(emd - 2.0) < 1e-6:
+        raise AssertionError(
+            f"expected an EMD of 2 (send x_1 to y_2 at cost 0 and x_2 to y_1 at cost 4, each with mass 1/2), "
+            f"found {emd:.6g}{hint}")
 
 
 @points(0.5)
@@ -93,19 +96,23 @@ def test_identity_cost_on_two_points(v, ref):
         hint = ": that is the sum of the lengths; the empirical measures put mass 1/n on each point"
     elif abs(ident - 2.0) < 1e-6:
         hint = ": that is the EMD; return (emd, identity_cost) in this order"
-    assert abs(ident - 4.0) < 1e-6, \
-        f"expected an identity-coupling cost of (||(3, 4)|| + ||(-3, 0)||) / 2 = 4, found {ident:.6g}{hint}"
+    if not abs(ident - 4.0) < 1e-6:
+        raise AssertionError(
+            f"expected an identity-coupling cost of (||(3, 4)|| + ||(-3, 0)||) / 2 = 4, found {ident:.6g}{hint}")
 
 
 @points(0.75)
 def test_identity_cost_is_the_mean_length_of_the_moves(v, ref):
     w = working(v)
     got, wanted = w.emd_cases, ref["identity_costs"]
-    assert isinstance(got, list) and len(got) == len(w.inputs.emd_cases), "smoothing_costs was not run on every case"
+    if not (isinstance(got, list) and len(got) == len(w.inputs.emd_cases)):
+        raise AssertionError("smoothing_costs was not run on every case")
     for (x, eps), out, want in zip(w.inputs.emd_cases, got, wanted, strict=True):
-        assert isinstance(out, list) and len(out) == 2, "smoothing_costs should return (emd, identity_cost)"
-        assert abs(float(out[1]) - want) < 1e-9, \
-            f"d={x.shape[1]}: the identity-coupling cost is not the mean Euclidean length of the moves"
+        if not (isinstance(out, list) and len(out) == 2):
+            raise AssertionError("smoothing_costs should return (emd, identity_cost)")
+        if not abs(float(out[1]) - want) < 1e-9:
+            raise AssertionError(
+                f"d={x.shape[1]}: the identity-coupling cost is not the mean Euclidean length of the moves")
 
 
 CHECKS = [

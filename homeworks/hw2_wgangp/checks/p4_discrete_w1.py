@@ -112,17 +112,20 @@ def _two_point_marginals():
 
 def _plan_array(plan, name):
     plan = usable(name, plan)
-    assert hasattr(plan, "shape"), f"{name} is not an array (found {type(plan).__name__})"
+    if not hasattr(plan, "shape"):
+        raise AssertionError(f"{name} is not an array (found {type(plan).__name__})")
     return plan
 
 
 def _float_array(value, shape, name):
     """``value`` as a finite float64 array of ``shape``, or a failure naming what is wrong."""
     np = _np()
-    assert isinstance(value, np.ndarray) and value.dtype.kind in "fiu", \
-        f"{name} is not a numeric array (found {type(value).__name__})"
-    assert value.shape == shape, f"expected {name} of shape {shape}, found {value.shape}"
-    assert np.isfinite(value).all(), f"{name} has an entry that is not finite"
+    if not (isinstance(value, np.ndarray) and value.dtype.kind in "fiu"):
+        raise AssertionError(f"{name} is not a numeric array (found {type(value).__name__})")
+    if value.shape != shape:
+        raise AssertionError(f"expected {name} of shape {shape}, found {value.shape}")
+    if not np.isfinite(value).all():
+        raise AssertionError(f"{name} has an entry that is not finite")
     return value.astype(np.float64)
 
 
@@ -130,16 +133,18 @@ def _constraints(got, p, q, what):
     """(A_eq, b_eq) from the kernel's data for (p, q), after the shape and b_eq checks every test shares."""
     np, n = _np(), len(p)
     got = usable(f"marginal_constraints(p, q) for {what}", got)
-    assert isinstance(got, dict), "the data of marginal_constraints(p, q) is not a table of values"
-    assert list(got.get("A_shape", [])) == [2 * n, n * n], \
-        (f"{what}: expected A_eq of shape ({2 * n}, {n * n}) (n row sums and n column sums of the n*n entries, "
-         f"n = {n}), found {tuple(got.get('A_shape', ()))}")
-    assert list(got.get("b_shape", [])) == [2 * n], \
-        f"{what}: expected b_eq of shape ({2 * n},), found {tuple(got.get('b_shape', ()))}"
+    if not isinstance(got, dict):
+        raise AssertionError("the data of marginal_constraints(p, q) is not a table of values")
+    if list(got.get("A_shape", [])) != [2 * n, n * n]:
+        raise AssertionError(
+            f"{what}: expected A_eq of shape ({2 * n}, {n * n}) (n row sums and n column sums of the n*n entries, "
+            f"n = {n}), found {tuple(got.get('A_shape', ()))}")
+    if list(got.get("b_shape", [])) != [2 * n]:
+        raise AssertionError(f"{what}: expected b_eq of shape ({2 * n},), found {tuple(got.get('b_shape', ()))}")
     A = _float_array(got.get("A_eq"), (2 * n, n * n), "A_eq")
     b = _float_array(got.get("b_eq"), (2 * n,), "b_eq")
-    assert np.allclose(b, np.concatenate([p, q]), rtol=0, atol=1e-12), \
-        f"{what}: expected b_eq to be p followed by q"
+    if not np.allclose(b, np.concatenate([p, q]), rtol=0, atol=1e-12):
+        raise AssertionError(f"{what}: expected b_eq to be p followed by q")
     return A, b
 
 
@@ -147,8 +152,8 @@ def _marginal_checks(v):
     """[(case, A_eq, b_eq)] for the drawn (p, q), after the shape and b_eq checks."""
     w = working(v)
     found = usable("marginal_constraints on the drawn (p, q)", w.marginals)
-    assert isinstance(found, list) and len(found) == len(w.inputs.marginals), \
-        "marginal_constraints was not run on every drawn (p, q)"
+    if not (isinstance(found, list) and len(found) == len(w.inputs.marginals)):
+        raise AssertionError("marginal_constraints was not run on every drawn (p, q)")
     return [(case, *_constraints(got, case["p"], case["q"], f"the drawn (p, q) with n={len(case['p'])}"))
             for case, got in zip(w.inputs.marginals, found, strict=True)]
 
@@ -179,7 +184,8 @@ def test_constraints_hold_for_couplings(v, ref):
         for X in case["couplings"]:
             product = A @ X.reshape(-1)
             _sums_of(X, product, n, "a coupling of (p, q)")
-            assert np.allclose(product, b, rtol=0, atol=1e-10), f"n={n}: a coupling of (p, q) breaks A_eq x = b_eq"
+            if not np.allclose(product, b, rtol=0, atol=1e-10):
+                raise AssertionError(f"n={n}: a coupling of (p, q) breaks A_eq x = b_eq")
 
 
 @points(0.5)
@@ -190,8 +196,9 @@ def test_constraints_reject_a_wrong_row_sum(v, ref):
         for X in case["wrong_rows"]:
             product = A @ X.reshape(-1)
             _sums_of(X, product, n, "a matrix with column sums q and other row sums")
-            assert not np.allclose(product, b, rtol=0, atol=1e-10), \
-                f"n={n}: a matrix whose row sums are not p meets A_eq x = b_eq: the row-sum constraints are missing"
+            if np.allclose(product, b, rtol=0, atol=1e-10):
+                raise AssertionError(
+                    f"n={n}: a matrix whose row sums are not p meets A_eq x = b_eq: the row-sum constraints are missing")
 
 
 @points(0.5)
@@ -202,9 +209,10 @@ def test_constraints_reject_a_wrong_column_sum(v, ref):
         for X in case["wrong_cols"]:
             product = A @ X.reshape(-1)
             _sums_of(X, product, n, "a matrix with row sums p and other column sums")
-            assert not np.allclose(product, b, rtol=0, atol=1e-10), \
-                (f"n={n}: a matrix whose column sums are not q meets A_eq x = b_eq: the column-sum constraints are "
-                 "missing")
+            if np.allclose(product, b, rtol=0, atol=1e-10):
+                raise AssertionError(
+                    f"n={n}: a matrix whose column sums are not q meets A_eq x = b_eq: the column-sum constraints are "
+                    "missing")
 
 
 def _solved(found, inputs, p, q, name):
@@ -212,7 +220,8 @@ def _solved(found, inputs, p, q, name):
     the drawn matrices and that the plan meets them (both computed here, from the kernel's A_eq and b_eq)."""
     np = _np()
     found = usable(name, found)
-    assert isinstance(found, list) and len(found) == 3, f"{name}: the check's data is not (value, plan, constraints)"
+    if not (isinstance(found, list) and len(found) == 3):
+        raise AssertionError(f"{name}: the check's data is not (value, plan, constraints)")
     value, plan, constraints = found
     plan = _plan_array(plan, "the plan")
     n = len(p)
@@ -221,19 +230,23 @@ def _solved(found, inputs, p, q, name):
     for X in inputs.trials[n]:
         _sums_of(X, A @ X.reshape(-1), n, f"a random positive matrix (marginal_constraints(p, q) of {name})")
     flat = np.asarray(plan, dtype=np.float64).reshape(-1)
-    assert flat.shape == (n * n,), f"{name}: expected a plan with {n * n} entries, found {flat.size}"
+    if flat.shape != (n * n,):
+        raise AssertionError(f"{name}: expected a plan with {n * n} entries, found {flat.size}")
     residual = A @ flat - b
-    assert np.max(np.abs(residual)) < 1e-7, \
-        (f"{name}: the plan w1_linprog returned does not meet A_eq @ plan.reshape(-1) = b_eq for (A_eq, b_eq) = "
-         f"marginal_constraints(p, q): solve the LP with those constraints")
+    if not np.max(np.abs(residual)) < 1e-7:
+        raise AssertionError(
+            f"{name}: the plan w1_linprog returned does not meet A_eq @ plan.reshape(-1) = b_eq for (A_eq, b_eq) = "
+            f"marginal_constraints(p, q): solve the LP with those constraints")
     return value, plan
 
 
 @points(0.25)
 def test_distance_to_itself_is_zero(v, ref):
     value, plan = _solved(v.to_itself, v.inputs, v.inputs.self_p, v.inputs.self_p, "W1(p, p)")
-    assert isinstance(value, float), f"expected the value as a Python float, found {type(value).__name__}"
-    assert plan.shape == (4, 4), f"expected a 4 x 4 plan, found shape {plan.shape}"
+    if not isinstance(value, float):
+        raise AssertionError(f"expected the value as a Python float, found {type(value).__name__}")
+    if plan.shape != (4, 4):
+        raise AssertionError(f"expected a 4 x 4 plan, found shape {plan.shape}")
     asserts.assert_close(value, 0.0, atol=1e-8, name="W1(p, p)", reveal=True)
 
 
@@ -249,11 +262,13 @@ def test_moving_all_mass_from_the_first_point_to_the_second(v, ref):
     elif abs(value - 3.0) < 1e-8:
         hint = (": 3 is the cost of the transposed plan; rows of the plan must sum to p and columns to q "
                 "(check the kron order against how reshape flattens the plan)")
-    assert abs(value - 1.0) < 1e-8, f"expected W1 = C[0, 1] = 1, found {value:.6g}{hint}"
-    assert plan.shape == (2, 2), f"expected a 2 x 2 plan, found shape {plan.shape}"
+    if not abs(value - 1.0) < 1e-8:
+        raise AssertionError(f"expected W1 = C[0, 1] = 1, found {value:.6g}{hint}")
+    if plan.shape != (2, 2):
+        raise AssertionError(f"expected a 2 x 2 plan, found shape {plan.shape}")
     got = np.round(plan, 6).tolist()
-    assert np.allclose(plan, [[0.0, 1.0], [0.0, 0.0]], atol=1e-8), \
-        f"expected the plan [[0, 1], [0, 0]] (row i sends mass to column j), found {got}"
+    if not np.allclose(plan, [[0.0, 1.0], [0.0, 0.0]], atol=1e-8):
+        raise AssertionError(f"expected the plan [[0, 1], [0, 0]] (row i sends mass to column j), found {got}")
 
 
 @points(0.5)
@@ -261,14 +276,17 @@ def test_matches_pot_and_returns_a_valid_plan(v, ref):
     # the optimal transport cost the grader found by another route (POT's exact solver) on the working seed's problems
     np, w = _np(), working(v)
     problems, wanted = usable("w1_linprog on the seeded problems", w.problems), ref["problems"]
-    assert len(problems) == len(w.inputs.problems), "w1_linprog was not run on every problem"
+    if len(problems) != len(w.inputs.problems):
+        raise AssertionError("w1_linprog was not run on every problem")
     for (C, p, q), found, want in zip(w.inputs.problems, problems, wanted, strict=True):
         n = len(p)
         value, plan = _solved(found, w.inputs, p, q, f"the problem with n={n}")
-        assert abs(float(value) - want) < 1e-7, \
-            f"n={n}: the LP value is not the optimal transport cost (check the marginal constraints)"
+        if not abs(float(value) - want) < 1e-7:
+            raise AssertionError(
+                f"n={n}: the LP value is not the optimal transport cost (check the marginal constraints)")
         asserts.assert_coupling(np.asarray(plan), p, q, atol=1e-7, name="the returned plan")
-        assert abs(float(np.sum(np.asarray(plan) * C)) - float(value)) < 1e-7, "the plan's cost is not the value"
+        if not abs(float(np.sum(np.asarray(plan) * C)) - float(value)) < 1e-7:
+            raise AssertionError("the plan's cost is not the value")
 
 
 @points(0.5)
@@ -277,8 +295,8 @@ def test_asymmetric_cost_orientation(v, ref):
     w = working(v)
     _, pa, qa = w.inputs.asym
     value, _ = _solved(w.asymmetric, w.inputs, pa, qa, "the asymmetric problem")
-    assert abs(float(value) - ref["asymmetric"]) < 1e-7, \
-        "with a non-symmetric cost the LP value is wrong: are rows tied to p and columns to q?"
+    if not abs(float(value) - ref["asymmetric"]) < 1e-7:
+        raise AssertionError("with a non-symmetric cost the LP value is wrong: are rows tied to p and columns to q?")
 
 
 # ------------------------------------------------------------------ P4(c)
@@ -320,18 +338,21 @@ def test_diagonal_plans_glue_to_a_diagonal_plan(v, ref):
         hint = ": that is pi_p pi_q without the diag(1/r) in between"
     elif np.allclose(kappa, np.diag(r ** 3)):
         hint = ": that is pi_p diag(r) pi_q; the middle factor is diag(1/r)"
-    assert np.allclose(kappa, np.diag(r), atol=1e-12), \
-        f"gluing diag(r) with itself should give diag(r) = {np.diag(r).tolist()}, found {kappa.tolist()}{hint}"
+    if not np.allclose(kappa, np.diag(r), atol=1e-12):
+        raise AssertionError(
+            f"gluing diag(r) with itself should give diag(r) = {np.diag(r).tolist()}, found {kappa.tolist()}{hint}")
 
 
 @points(0.5)
 def test_a_zero_in_r_gives_no_nan(v, ref):
     np = _np()
     r, kappa = np.array([0.6, 0.4, 0.0]), v.zero_in_r
-    assert np.all(np.isfinite(kappa)), \
-        f"expected a finite kappa when r has a zero, found {kappa.tolist()}: read 1/r_z as 0 where r_z = 0"
-    assert np.allclose(kappa, np.diag(r), atol=1e-12), \
-        f"gluing diag(r) with itself should give diag(r) = {np.diag(r).tolist()}, found {kappa.tolist()}"
+    if not np.all(np.isfinite(kappa)):
+        raise AssertionError(
+            f"expected a finite kappa when r has a zero, found {kappa.tolist()}: read 1/r_z as 0 where r_z = 0")
+    if not np.allclose(kappa, np.diag(r), atol=1e-12):
+        raise AssertionError(
+            f"gluing diag(r) with itself should give diag(r) = {np.diag(r).tolist()}, found {kappa.tolist()}")
 
 
 def _inverse_or_zero(r):
@@ -346,11 +367,13 @@ def test_glued_plan_is_a_coupling_of_p_and_q(v, ref):
     # kappa glued from the seed's optimal plans: its rows must sum to p and its columns to q (P4(c)'s statement)
     np = _np()
     kappas = usable("glue_couplings on the seeded plans", v.valid)
-    assert isinstance(kappas, list) and len(kappas) == len(v.inputs.valid), "glue_couplings was not run on every case"
+    if not (isinstance(kappas, list) and len(kappas) == len(v.inputs.valid)):
+        raise AssertionError("glue_couplings was not run on every case")
     for case, kappa in zip(v.inputs.valid, kappas, strict=True):
         p, q, n = case["p"], case["q"], len(case["r"])
         kappa = np.asarray(kappa, dtype=np.float64)
-        assert kappa.shape == (n, n), f"n={n}: expected kappa of shape ({n}, {n}), found {kappa.shape}"
+        if kappa.shape != (n, n):
+            raise AssertionError(f"n={n}: expected kappa of shape ({n}, {n}), found {kappa.shape}")
         rows, cols = kappa.sum(axis=1), kappa.sum(axis=0)
         if np.allclose(rows, p, atol=1e-9) and np.allclose(cols, q, atol=1e-9) and (kappa >= -1e-12).all():
             continue

@@ -104,22 +104,25 @@ def test_saved_generator_draws_100_new_images(v, ref):
     _no_file_in_fast_mode(v)
     _keep_the_draw(v, ref)
     score, classes = _score_of_the_draw(v)
-    assert score >= LOW_SCORE_BAR and classes >= LOW_CLASSES_BAR, (
-        f"expected a trained generator: an MNIST classifier score of at least {LOW_SCORE_BAR} with at least "
-        f"{LOW_CLASSES_BAR} digit classes on the 100 drawn samples, found {score:.2f} with {classes} classes (weights "
-        f"that load but were barely trained earn nothing)")
+    if not (score >= LOW_SCORE_BAR and classes >= LOW_CLASSES_BAR):
+        raise AssertionError(
+            f"expected a trained generator: an MNIST classifier score of at least {LOW_SCORE_BAR} with at least "
+            f"{LOW_CLASSES_BAR} digit classes on the 100 drawn samples, found {score:.2f} with {classes} classes (weights "
+            f"that load but were barely trained earn nothing)")
 
 
 @points(1.5)
 def test_mnist_classifier_score_above_the_bar(v, ref):
     _no_file_in_fast_mode(v)
     score, classes = _score_of_the_draw(v)
-    assert score >= SCORE_BAR, (
-        f"expected an MNIST classifier score of at least {SCORE_BAR}, found {score:.2f} on the 100 drawn "
-        f"samples: below the bar (a full 40-epoch run clears it; a run stopped early may not)")
-    assert classes >= CLASSES_BAR, \
-        (f"expected at least {CLASSES_BAR} of the 10 digit classes among the drawn samples, found {classes}: "
-         "the generator covers too few digits (mode collapse)")
+    if not score >= SCORE_BAR:
+        raise AssertionError(
+            f"expected an MNIST classifier score of at least {SCORE_BAR}, found {score:.2f} on the 100 drawn "
+            f"samples: below the bar (a full 40-epoch run clears it; a run stopped early may not)")
+    if not classes >= CLASSES_BAR:
+        raise AssertionError(
+            f"expected at least {CLASSES_BAR} of the 10 digit classes among the drawn samples, found {classes}: "
+            "the generator covers too few digits (mode collapse)")
 
 
 CHECKS = [

@@ -153,9 +153,10 @@ def _zero_for_a_unit_slope_critic(v, ref):
     gp = v.unit_slope
     asserts.assert_tensor(gp, "gradient_penalty(...)", shape=())
     got = float(gp)
-    assert abs(got) < 1e-5, \
-        (f"a linear critic with gradient norm 1 everywhere has penalty (1 - 1)^2 = 0, "
-         f"found {got:.6g}{_linear_hint(got, ref['unit_slope'])}")
+    if not abs(got) < 1e-5:
+        raise AssertionError(
+            f"a linear critic with gradient norm 1 everywhere has penalty (1 - 1)^2 = 0, "
+            f"found {got:.6g}{_linear_hint(got, ref['unit_slope'])}")
 
 
 @points(1)
@@ -166,22 +167,25 @@ def test_one_epsilon_per_sample(v, ref):
     real, fake = v.inputs.mix_real, v.inputs.mix_fake
     x_hat = usable("the critic's input in gradient_penalty", v.interpolates)
     shape = tuple(x_hat.shape) if isinstance(x_hat, torch.Tensor) else None
-    assert shape == tuple(real.shape), \
-        (f"gradient_penalty gave the critic an input of shape {shape}, not that of x_real {tuple(real.shape)}: "
-         f"x_hat = eps * x_real + (1 - eps) * x_fake, with eps of shape (N, 1, 1, 1)")
+    if shape != tuple(real.shape):
+        raise AssertionError(
+            f"gradient_penalty gave the critic an input of shape {shape}, not that of x_real {tuple(real.shape)}: "
+            f"x_hat = eps * x_real + (1 - eps) * x_fake, with eps of shape (N, 1, 1, 1)")
     eps = ((x_hat.double() - fake.double()) / (real.double() - fake.double())).flatten(1)
     lo, hi = eps.min(dim=1).values, eps.max(dim=1).values
     if bool(((eps - 1).abs() < 1e-5).all()) or bool((eps.abs() < 1e-5).all()):
         which = "x_real" if bool(((eps - 1).abs() < 1e-5).all()) else "x_fake"
         raise AssertionError(f"the critic is evaluated at {which} itself, not at random points x_hat = eps * x_real "
                              f"+ (1 - eps) * x_fake between the real and generated images")
-    assert bool(((hi - lo) < 1e-4).all()), \
-        ("x_hat mixes the pixels of one sample with different epsilons: the statement draws one eps ~ U[0, 1] per "
-         "sample, of shape (N, 1, 1, 1), broadcast over its pixels")
-    assert bool((lo > -1e-5).all()) and bool((hi < 1 + 1e-5).all()), \
-        "x_hat is not on the segment from x_fake to x_real: x_hat = eps * x_real + (1 - eps) * x_fake, eps in [0, 1]"
-    assert float(lo.max() - lo.min()) > 1e-4, \
-        "every sample got the same epsilon: the statement draws one eps ~ U[0, 1] per sample"
+    if not bool(((hi - lo) < 1e-4).all()):
+        raise AssertionError(
+            "x_hat mixes the pixels of one sample with different epsilons: the statement draws one eps ~ U[0, 1] per "
+            "sample, of shape (N, 1, 1, 1), broadcast over its pixels")
+    if not (bool((lo > -1e-5).all()) and bool((hi < 1 + 1e-5).all())):
+        raise AssertionError(
+            "x_hat is not on the segment from x_fake to x_real: x_hat = eps * x_real + (1 - eps) * x_fake, eps in [0, 1]")
+    if not float(lo.max() - lo.min()) > 1e-4:
+        raise AssertionError("every sample got the same epsilon: the statement draws one eps ~ U[0, 1] per sample")
 
 
 @points(1)
@@ -191,9 +195,10 @@ def test_slope_two_critic_gives_one(v, ref):
     _zero_for_a_unit_slope_critic(w, ref)  # takes points away only: 0 is what a constant 0 gives too
     n, case = w.inputs.norm_b, ref["slope_two"]
     got = float(w.slope_two)
-    assert abs(got - case["penalty"]) < 1e-4, \
-        (f"a linear critic with gradient norm {n:.3g} everywhere: its penalty is {asserts.off_by(got, case['penalty'])}, "
-         f"found {got:.6g}{_linear_hint(got, case)}")
+    if not abs(got - case["penalty"]) < 1e-4:
+        raise AssertionError(
+            f"a linear critic with gradient norm {n:.3g} everywhere: its penalty is {asserts.off_by(got, case['penalty'])}, "
+            f"found {got:.6g}{_linear_hint(got, case)}")
 
 
 @points(1)
@@ -210,10 +215,11 @@ def test_penalty_is_connected_to_the_critic(v, ref):
     # for a linear critic the penalty depends on its weights: the grader's gradient of it on the working seed's critic
     torch = _torch()
     got = working(v).connected
-    assert isinstance(got, torch.Tensor), \
-        ("gradient_penalty is not differentiable with respect to the critic's parameters, as the statement requires "
-         "(it is part of the critic's loss): take the input gradient with create_graph=True, and do not detach it "
-         "or call .item()")
+    if not isinstance(got, torch.Tensor):
+        raise AssertionError(
+            "gradient_penalty is not differentiable with respect to the critic's parameters, as the statement requires "
+            "(it is part of the critic's loss): take the input gradient with create_graph=True, and do not detach it "
+            "or call .item()")
     asserts.assert_close(got, ref["connected"], rtol=1e-4, atol=1e-5,
                         name="the penalty's gradient in a linear critic's weights (create_graph=True, not detached?)")
 
@@ -270,9 +276,10 @@ def test_critic_loss_when_the_penalty_is_zero(v, ref):
         hint = ": the sign is flipped (the critic minimises E D(fake) - E D(real))"
     elif abs(got - want["with_sums"]) < 1e-4:
         hint = ": that uses sums over the batch; take means"
-    assert abs(got - want["loss"]) < 1e-4, \
-        (f"for a critic with gradient norm 1 (penalty 0) expected E D(fake) - E D(real), found {got:.5f}, "
-         f"{asserts.off_by(got, want['loss'])}{hint}")
+    if not abs(got - want["loss"]) < 1e-4:
+        raise AssertionError(
+            f"for a critic with gradient norm 1 (penalty 0) expected E D(fake) - E D(real), found {got:.5f}, "
+            f"{asserts.off_by(got, want['loss'])}{hint}")
 
 
 @points(1)
@@ -286,7 +293,8 @@ def test_generator_loss_value(v, ref):
         hint = ": the sign is flipped (the generator minimises -E D(G(z)))"
     elif abs(got - want["with_sums"]) < 1e-4:
         hint = ": that is a sum over the batch; take the mean"
-    assert abs(got - want["loss"]) < 1e-5, f"expected -E D(fake), found {got:.5f}, {asserts.off_by(got, want['loss'])}{hint}"
+    if not abs(got - want["loss"]) < 1e-5:
+        raise AssertionError(f"expected -E D(fake), found {got:.5f}, {asserts.off_by(got, want['loss'])}{hint}")
 
 
 @points(0.5)
@@ -341,8 +349,10 @@ def _first_step(x, after, network, wanted, lr, what):
     working seed) on ``network``'s, the others unmoved."""
     torch = _torch()
     before = {"generator.A": x.A, "generator.c": x.c, "critic.w": x.w, "critic.b": torch.zeros(())}
-    assert isinstance(after, dict) and set(after) == set(before), f"the check could not step {what}"
-    assert isinstance(wanted, dict) and set(wanted) == set(before), "the recorded first step names other parameters"
+    if not (isinstance(after, dict) and set(after) == set(before)):
+        raise AssertionError(f"the check could not step {what}")
+    if not (isinstance(wanted, dict) and set(wanted) == set(before)):
+        raise AssertionError("the recorded first step names other parameters")
     for n, b in before.items():
         want = wanted[n] if n.startswith(network) else b
         moved = not torch.equal(after[n], b)
@@ -384,7 +394,8 @@ def test_betas(v, ref):
     torch, w, want = _torch(), working(v), ref
     for network, steps, what in (("generator", w.opt_g_steps, "opt_g"), ("critic", w.opt_c_steps, "opt_c")):
         after = usable(f"{what} stepped {OPT_STEPS} times", steps)
-        assert isinstance(after, list) and len(after) == OPT_STEPS, f"the check could not step {what} {OPT_STEPS} times"
+        if not (isinstance(after, list) and len(after) == OPT_STEPS):
+            raise AssertionError(f"the check could not step {what} {OPT_STEPS} times")
         names = [n for n in want["betas"] if n.startswith(network)]
 
         def close(key):
@@ -459,8 +470,8 @@ def _step_out(v, case):
 
 def _loss_as_a_float(out):
     loss = out["loss"]
-    assert isinstance(loss, float), \
-        f"expected the loss as a Python float, found {type(loss).__name__} (use loss.item())"
+    if not isinstance(loss, float):
+        raise AssertionError(f"expected the loss as a Python float, found {type(loss).__name__} (use loss.item())")
 
 
 @points(1.25)
@@ -477,9 +488,10 @@ def test_returns_the_critic_loss_of_the_batch(v, ref):
         hint = ": that is E D(fake) - E D(real) alone; the gradient penalty (lambda = 10) is missing"
     elif abs(got + loss) < 1e-3:
         hint = ": the sign is flipped; the critic minimises L_D (ascending it is a sign error)"
-    assert abs(got - loss) < 1e-3, \
-        (f"expected the critic loss L_D = E D(fake) - E D(real) + 10 * penalty on this batch (computed before the "
-         f"update), found {got:.4f}, {asserts.off_by(got, loss)}{hint}")
+    if not abs(got - loss) < 1e-3:
+        raise AssertionError(
+            f"expected the critic loss L_D = E D(fake) - E D(real) + 10 * penalty on this batch (computed before the "
+            f"update), found {got:.4f}, {asserts.off_by(got, loss)}{hint}")
 
 
 @points(1.25)
@@ -489,9 +501,10 @@ def test_returns_the_generator_loss_of_the_batch(v, ref):
     want = ref["batch_loss"]
     got = float(out["loss"])
     hint = ": the sign is flipped; the generator minimises L_G = -E D(G(z))" if abs(got + want) < 1e-4 else ""
-    assert abs(got - want) < 1e-4, \
-        (f"expected L_G = -E D(G(z)) on this batch (before the update), found {got:.4f}, "
-         f"{asserts.off_by(got, want)}{hint}")
+    if not abs(got - want) < 1e-4:
+        raise AssertionError(
+            f"expected L_G = -E D(G(z)) on this batch (before the update), found {got:.4f}, "
+            f"{asserts.off_by(got, want)}{hint}")
 
 
 @points(2.5)
@@ -504,7 +517,8 @@ def _critic_update_descends(v, ref):
     torch, w = _torch(), working(v)
     case, out = w.inputs.fresh, _step_out(w, "fresh")
     for n in ("A", "c"):
-        assert torch.equal(out["generator"][n], case[n]), "critic_step changed the generator"
+        if not torch.equal(out["generator"][n], case[n]):
+            raise AssertionError("critic_step changed the generator")
     want = ref["fresh_critic"]
     for n in ("w", "b"):
         asserts.assert_close(out["critic"][n], want[n], atol=2e-4,
@@ -518,8 +532,8 @@ def _ignores_stale_gradients(v, ref, network, params, opt):
     torch, w = _torch(), working(v)
     case, out = w.inputs.stale, _step_out(w, "stale")
     other = "critic" if network == "generator" else "generator"
-    assert all(torch.equal(out[other][n], case[n]) for n in out[other] if n in case), \
-        f"{'generator' if network == 'critic' else 'critic'}_step changed the {other}"
+    if not all(torch.equal(out[other][n], case[n]) for n in out[other] if n in case):
+        raise AssertionError(f"{'generator' if network == 'critic' else 'critic'}_step changed the {other}")
     want = ref
     got = out[network]
     if all(bool(torch.allclose(got[n], want[f"stale_{network}"][n], atol=2e-4)) for n in params):
@@ -550,18 +564,19 @@ def test_leaves_no_gradient_in_the_generator(v, ref):
     _critic_update_descends(v, ref)  # takes points away only: a step that does not train the critic earns nothing here
     out = _step_out(working(v), "fresh")
     left = [n for n, size in out["generator_grads"].items() if size]
-    assert not left, \
-        ("critic_step left gradients in the generator's parameters: the fakes it scores carried a graph to the "
-         "generator (make them under torch.no_grad() or detach them; the statement: the critic step leaves no "
-         "gradient in the generator)")
+    if left:
+        raise AssertionError(
+            "critic_step left gradients in the generator's parameters: the fakes it scores carried a graph to the "
+            "generator (make them under torch.no_grad() or detach them; the statement: the critic step leaves no "
+            "gradient in the generator)")
 
 
 @points(1.5)
 def test_update_descends_the_generator_loss_and_leaves_the_critic(v, ref):
     torch, w = _torch(), working(v)
     case, out = w.inputs.fresh, _step_out(w, "fresh")
-    assert torch.equal(out["critic"]["w"], case["w"]) and float(out["critic"]["b"]) == 0.0, \
-        "generator_step changed the critic"
+    if not (torch.equal(out["critic"]["w"], case["w"]) and float(out["critic"]["b"]) == 0.0):
+        raise AssertionError("generator_step changed the critic")
     want = ref["fresh_generator"]
     for n in ("A", "c"):
         asserts.assert_close(out["generator"][n], want[n], atol=2e-4,

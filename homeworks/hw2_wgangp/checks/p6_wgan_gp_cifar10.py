@@ -114,8 +114,9 @@ PIXEL_BIAS = "net#0.pixel_bias"  # the role (see roles) of the generator's own p
 def test_nine_residual_blocks(v, ref):
     # each block against what the given Generator's block gave with the check's weights on the working seed's map
     out = working(v).blocks
-    assert isinstance(out, list) and len(out) == 9, \
-        f"expected nine residual blocks in the CIFAR-10 generator, found {len(out) if isinstance(out, list) else out}"
+    if not (isinstance(out, list) and len(out) == 9):
+        raise AssertionError(
+            f"expected nine residual blocks in the CIFAR-10 generator, found {len(out) if isinstance(out, list) else out}")
     for i, (got, want) in enumerate(zip(out, ref["blocks"], strict=True)):
         asserts.assert_close(got, want, rtol=1e-4, atol=1e-5,
                             name=f"residual block {i + 1} with the check's weights (the given Generator's block, "
@@ -129,10 +130,12 @@ def test_seed_map_is_eight_by_eight(v, ref):
     torch = _torch()
     got, want = usable("CifarGenerator's seed map", working(v).traced)["seed_map"], ref
     shape = tuple(got.shape) if isinstance(got, torch.Tensor) else None
-    assert shape is not None, "the check found no residual block in CifarGenerator (use the given ResidualBlock)"
-    assert shape[1:] == tuple(want["seed_map"].shape[1:]), \
-        (f"CifarGenerator gives its first residual block a map of shape {shape[1:]}, expected "
-         f"{tuple(want['seed_map'].shape[1:])}: the seed map is capacity x 8 x 8 and the x4 upsampling is kept")
+    if shape is None:
+        raise AssertionError("the check found no residual block in CifarGenerator (use the given ResidualBlock)")
+    if shape[1:] != tuple(want["seed_map"].shape[1:]):
+        raise AssertionError(
+            f"CifarGenerator gives its first residual block a map of shape {shape[1:]}, expected "
+            f"{tuple(want['seed_map'].shape[1:])}: the seed map is capacity x 8 x 8 and the x4 upsampling is kept")
     asserts.assert_close(got, want["seed_map"], rtol=1e-4, atol=1e-4,
                         name="CifarGenerator's seed map with the check's weights (the given Generator's, at 8 x 8)")
 
@@ -142,28 +145,33 @@ def test_every_generator_parameter_gets_its_gradient(v, ref):
     # a seeded weighted sum of the images is differentiated: each parameter's gradient norm against the grader's
     found = usable("the gradients of CifarGenerator's parameters", working(v).gradients)
     want = ref["gradient_norms"]
-    assert isinstance(found, dict), "the check could not differentiate CifarGenerator's images"
+    if not isinstance(found, dict):
+        raise AssertionError("the check could not differentiate CifarGenerator's images")
     shape = found.get("images_shape")
-    assert "norms" in found, \
-        (f"CifarGenerator gives images of shape {tuple(shape) if shape else None}, not (4, 3, 32, 32) for 4 seeds: "
-         f"three colours at 32 x 32")
+    if "norms" not in found:
+        raise AssertionError(
+            f"CifarGenerator gives images of shape {tuple(shape) if shape else None}, not (4, 3, 32, 32) for 4 seeds: "
+            f"three colours at 32 x 32")
     got = found["norms"]
     missing = [name for name, norm in got.values() if norm is None or norm == 0.0]
-    assert not missing, \
-        (f"{len(missing)} parameters of CifarGenerator get no gradient from its images (first: {missing[0]}): is the "
-         f"output computed under torch.no_grad(), detached, or a layer unused?")
-    assert set(got) == set(want), \
-        (f"CifarGenerator has {len(got)} parameter tensors, the generator described in the statement "
-         f"{len(want)}: keep the given Generator's layers, with nine residual blocks")
+    if missing:
+        raise AssertionError(
+            f"{len(missing)} parameters of CifarGenerator get no gradient from its images (first: {missing[0]}): is the "
+            f"output computed under torch.no_grad(), detached, or a layer unused?")
+    if set(got) != set(want):
+        raise AssertionError(
+            f"CifarGenerator has {len(got)} parameter tensors, the generator described in the statement "
+            f"{len(want)}: keep the given Generator's layers, with nine residual blocks")
     shapes = found.get("shapes") or {}
     for role, (name, norm) in got.items():
         hint = ""
         if role == PIXEL_BIAS and list(shapes.get(role, [])) != [3, 32, 32]:
             hint = (f": {name} has shape {tuple(shapes.get(role, ()))}, and the per-pixel bias holds one value per "
                     f"pixel and per colour channel of the 3 x 32 x 32 image")
-        assert abs(norm - want[role]) <= 1e-3 * max(1.0, want[role]), \
-            (f"the gradient of CifarGenerator's {name} differs from that of the generator described in the "
-             f"statement{hint}")
+        if not abs(norm - want[role]) <= 1e-3 * max(1.0, want[role]):
+            raise AssertionError(
+                f"the gradient of CifarGenerator's {name} differs from that of the generator described in the "
+                f"statement{hint}")
 
 
 # ------------------------------------------------------------------ P6(b): the schedule
@@ -196,22 +204,26 @@ def _schedule_probe(o, x):
 def test_default_rates(v, ref):
     # before a cut that never comes, the default lr; after a cut at 0, the default lr_low (seeded epochs)
     for epoch, (before, after) in zip(v.inputs.epochs, v.defaults, strict=True):
-        assert isinstance(before, float), f"expected a Python float, found {type(before).__name__}"
-        assert abs(before - 3e-4) < 1e-15, \
-            f"expected the initial rate 3e-4 at epoch {epoch} with cut_epoch=1000, found {before:g}"
-        assert abs(float(after) - 3e-5) < 1e-15, \
-            f"expected the low rate 3e-5 at epoch {epoch} with cut_epoch=0, found {after:g}"
+        if not isinstance(before, float):
+            raise AssertionError(f"expected a Python float, found {type(before).__name__}")
+        if not abs(before - 3e-4) < 1e-15:
+            raise AssertionError(
+                f"expected the initial rate 3e-4 at epoch {epoch} with cut_epoch=1000, found {before:g}")
+        if not abs(float(after) - 3e-5) < 1e-15:
+            raise AssertionError(f"expected the low rate 3e-5 at epoch {epoch} with cut_epoch=0, found {after:g}")
 
 
 @points(1)
 def test_custom_rates(v, ref):
     w = working(v)
     got, wanted = w.custom, ref["custom"]
-    assert isinstance(got, list) and len(got) == len(w.inputs.custom), "lr_at_epoch was not run on every call"
+    if not (isinstance(got, list) and len(got) == len(w.inputs.custom)):
+        raise AssertionError("lr_at_epoch was not run on every call")
     for (epoch, cut, lr, lr_low), value, want in zip(w.inputs.custom, got, wanted, strict=True):
-        assert abs(float(value) - want) < 1e-12, \
-            (f"lr_at_epoch({epoch}, cut_epoch={cut}, lr={lr:g}, lr_low={lr_low:g}) gave {float(value):g}: are lr and "
-             f"lr_low used, and does the cut start at epoch cut_epoch?")
+        if not abs(float(value) - want) < 1e-12:
+            raise AssertionError(
+                f"lr_at_epoch({epoch}, cut_epoch={cut}, lr={lr:g}, lr_low={lr_low:g}) gave {float(value):g}: are lr and "
+                f"lr_low used, and does the cut start at epoch cut_epoch?")
 
 
 @points(2)
@@ -221,15 +233,17 @@ def test_schedule_for_other_cuts(v, ref):
     starts = ("the cut starts at epoch cut_epoch: epochs 0 .. cut_epoch-1 use lr, and epoch cut_epoch itself already "
               "uses lr_low")
     late = abs(float(before) - 3e-4) < 1e-15 and abs(float(after) - 3e-4) < 1e-15
-    assert abs(float(before) - 3e-4) < 1e-15 and abs(float(after) - 3e-5) < 1e-15, \
-        (f"with cut_epoch=200, epoch 199 must use lr and epoch 200 lr_low, found {float(before):g} and "
-         f"{float(after):g}: " + (f"the cut comes one epoch late; {starts}" if late else
-                                  "is the cut placed at cut_epoch, the argument, for every cut_epoch?"))
+    if not (abs(float(before) - 3e-4) < 1e-15 and abs(float(after) - 3e-5) < 1e-15):
+        raise AssertionError(
+            f"with cut_epoch=200, epoch 199 must use lr and epoch 200 lr_low, found {float(before):g} and "
+            f"{float(after):g}: " + (f"the cut comes one epoch late; {starts}" if late else
+                                     "is the cut placed at cut_epoch, the argument, for every cut_epoch?"))
     wanted = ref["random_epochs"]
     for epoch, (_, got), want in zip(w.inputs.epochs, w.random_epochs, wanted, strict=True):
         cut = 100 + epoch % 7
-        assert abs(float(got) - want) < 1e-15, \
-            f"with cut_epoch={cut}, epoch {epoch} got the rate {float(got):g}, which is wrong: {starts}"
+        if not abs(float(got) - want) < 1e-15:
+            raise AssertionError(
+                f"with cut_epoch={cut}, epoch {epoch} got the rate {float(got):g}, which is wrong: {starts}")
 
 
 CHECKS = [

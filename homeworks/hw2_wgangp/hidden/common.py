@@ -19,10 +19,12 @@ def standard_error(on_p, on_q):
 @points(0.5)
 def test_other_critics_score_lower(v, ref):
     best = float(v.at_optimum)
-    assert len(v.perturbed) == 4, "the objective was not evaluated at every perturbed critic"
+    if len(v.perturbed) != 4:
+        raise AssertionError("the objective was not evaluated at every perturbed critic")
     for k, value in enumerate(v.perturbed):
-        assert float(value) < best, \
-            f"a perturbed critic (number {k}) scores at least as high as d*: check the objective and d*"
+        if not float(value) < best:
+            raise AssertionError(
+                f"a perturbed critic (number {k}) scores at least as high as d*: check the objective and d*")
 
 
 # ------------------------------------------------------------------ p5_critic_tests, p6_critic_tests
@@ -31,7 +33,8 @@ def assert_scores_of(critic, v, wrong_shape):
     ``critic``; ``wrong_shape``: what to say when they are not one score per image."""
     with torch.no_grad():
         want, first_two = critic(v.inputs.five), critic(v.inputs.six[:2])
-    assert isinstance(v.scores, torch.Tensor) and tuple(v.scores.shape) == (5,), wrong_shape
+    if not (isinstance(v.scores, torch.Tensor) and tuple(v.scores.shape) == (5,)):
+        raise AssertionError(wrong_shape)
     asserts.assert_close(v.scores, want, rtol=1e-4, atol=1e-4, name="the critic's scores with the check's weights")
     asserts.assert_close(v.per_sample, first_two, rtol=1e-4, atol=1e-4,
                         name="the scores of two images computed inside a larger batch (no BatchNorm?)")

@@ -13,9 +13,11 @@ from dgmlab.probes.points import points
 
 # ------------------------------------------------------------------ p3_costs_tests
 def _pairs(cases, got):
-    assert len(got) == len(cases), "smoothing_costs was not run on every dimension"
+    if len(got) != len(cases):
+        raise AssertionError("smoothing_costs was not run on every dimension")
     for (x, eps), out in zip(cases, got, strict=True):
-        assert len(out) == 2, "smoothing_costs should return (emd, identity_cost)"
+        if len(out) != 2:
+            raise AssertionError("smoothing_costs should return (emd, identity_cost)")
         yield x, eps, float(out[0]), float(out[1])
 
 @points(1.5)
@@ -24,9 +26,10 @@ def test_emd_is_exact_and_below_identity_cost(v, ref):
         n, d = x.shape
         w = np.full(n, 1 / n)
         cost = np.linalg.norm(x[:, None, :] - (x + eps)[None, :, :], axis=-1)
-        assert abs(emd - discrete_w1(w, w, cost)) < 1e-6, \
-            f"d={d}: the EMD is not the exact optimal transport cost with Euclidean ground cost"
-        assert emd <= np.linalg.norm(eps, axis=1).mean() + 1e-9, f"d={d}: the EMD exceeds the cost of a feasible coupling"
+        if not abs(emd - discrete_w1(w, w, cost)) < 1e-6:
+            raise AssertionError(f"d={d}: the EMD is not the exact optimal transport cost with Euclidean ground cost")
+        if not emd <= np.linalg.norm(eps, axis=1).mean() + 1e-9:
+            raise AssertionError(f"d={d}: the EMD exceeds the cost of a feasible coupling")
 
 @points(1.25)
 def test_identity_cost_obeys_jensen(v, ref):
@@ -35,9 +38,11 @@ def test_identity_cost_obeys_jensen(v, ref):
         n, d = x.shape
         mean_norm = sigma * math.sqrt(2) * math.exp(math.lgamma((d + 1) / 2) - math.lgamma(d / 2))
         spread = sigma * math.sqrt(d - (mean_norm / sigma) ** 2) / math.sqrt(n)
-        assert ident < sigma * math.sqrt(d) + 3 * spread, f"d={d}: the identity cost is above sigma*sqrt(d)"
-        assert abs(ident - mean_norm) < 4 * spread, \
-            f"d={d}: the identity cost is not close to E||eps||, which sits below sigma*sqrt(d) by Jensen's gap"
+        if not ident < sigma * math.sqrt(d) + 3 * spread:
+            raise AssertionError(f"d={d}: the identity cost is above sigma*sqrt(d)")
+        if not abs(ident - mean_norm) < 4 * spread:
+            raise AssertionError(
+                f"d={d}: the identity cost is not close to E||eps||, which sits below sigma*sqrt(d) by Jensen's gap")
 
 
 HIDDEN = {

@@ -17,10 +17,12 @@ from dgmlab.probes.points import points
 # ------------------------------------------------------------------ p4_glue_tests
 def _glued(v, ref, group, kappas):
     cases = v.inputs[group]
-    assert len(kappas) == len(cases), "glue_couplings was not run on every case"
+    if len(kappas) != len(cases):
+        raise AssertionError("glue_couplings was not run on every case")
     for case, kappa in zip(cases, kappas, strict=True):
         kappa = np.asarray(kappa, dtype=np.float64)
-        assert np.all(np.isfinite(kappa)), f"n={len(case['r'])}: kappa has NaN or inf (zeros in r: {case['zeros']})"
+        if not np.all(np.isfinite(kappa)):
+            raise AssertionError(f"n={len(case['r'])}: kappa has NaN or inf (zeros in r: {case['zeros']})")
         yield case, kappa
 
 @points(0.5)
@@ -38,9 +40,10 @@ def test_cost_between_the_two_bounds(v, ref):
     for case, kappa in _glued(v, ref, "bounds", v.bounds):
         C, p, q, r = case["C"], case["p"], case["q"], case["r"]
         cost = float(np.sum(kappa * C))
-        assert cost <= discrete_w1(p, r, C) + discrete_w1(r, q, C) + 1e-9, \
-            f"n={len(r)}: <kappa, c> exceeds W1(p, r) + W1(r, q)"
-        assert cost >= discrete_w1(p, q, C) - 1e-9, f"n={len(r)}: <kappa, c> is below W1(p, q)"
+        if not cost <= discrete_w1(p, r, C) + discrete_w1(r, q, C) + 1e-9:
+            raise AssertionError(f"n={len(r)}: <kappa, c> exceeds W1(p, r) + W1(r, q)")
+        if not cost >= discrete_w1(p, q, C) - 1e-9:
+            raise AssertionError(f"n={len(r)}: <kappa, c> is below W1(p, q)")
 
 
 HIDDEN = {

@@ -33,26 +33,32 @@ def test_input_gradient_of_the_critic(v, ref):
 # On a bowl critic D(x) = a/2 ||x - c||^2, fake points at c and real points at distance 2 from c, the
 # gradient norm at x_hat is 2 a eps: the penalty is E(2 a eps - 1)^2 over eps ~ U[0, 1].
 def _given_x_hat_of_the_shape_of_x_real(v, ref):
-    assert v.shapes_seen and all(list(shape) == [3, 1, 2, 2] for shape in v.shapes_seen), \
-        "the critic is not given x_hat of the shape of x_real (one eps per sample, broadcast over its pixels)"
+    if not (v.shapes_seen and all(list(shape) == [3, 1, 2, 2] for shape in v.shapes_seen)):
+        raise AssertionError(
+            "the critic is not given x_hat of the shape of x_real (one eps per sample, broadcast over its pixels)")
 
 @points(2.5)
 def test_evaluated_at_random_interpolates(v, ref):
     _given_x_hat_of_the_shape_of_x_real(v, ref)
-    assert len(v.bowl_values) == 4, "the penalty was not evaluated four times"
+    if len(v.bowl_values) != 4:
+        raise AssertionError("the penalty was not evaluated four times")
     for gp in v.bowl_values:
-        assert abs(float(gp) - 1 / 3) < 0.03, ("on a critic whose gradient norm changes along the segment from fake to "
-                                               "real, the penalty is off: evaluate it at x_hat = eps*x + (1-eps)*G(z) "
-                                               "with one eps ~ U[0,1] per sample, norm over all pixels, mean over the batch")
+        if not abs(float(gp) - 1 / 3) < 0.03:
+            raise AssertionError(
+                "on a critic whose gradient norm changes along the segment from fake to "
+                "real, the penalty is off: evaluate it at x_hat = eps*x + (1-eps)*G(z) "
+                "with one eps ~ U[0,1] per sample, norm over all pixels, mean over the batch")
 
 @points(2)
 def test_derivative_in_the_critic_parameters(v, ref):
     # at a = 1/2 every interpolate has gradient norm below 1, so only the two-sided penalty has a derivative here
     _given_x_hat_of_the_shape_of_x_real(v, ref)
-    assert v.bowl_half["requires_grad"], ("gradient_penalty is not differentiable with respect to the critic's parameters: "
-                                        "was the input gradient taken with create_graph=True, and not detached?")
-    assert v.bowl_half_derivative is not None and abs(float(v.bowl_half_derivative) + 2 / 3) < 0.05, \
-        "the penalty's derivative with respect to the critic's parameters is wrong"
+    if not v.bowl_half["requires_grad"]:
+        raise AssertionError(
+            "gradient_penalty is not differentiable with respect to the critic's parameters: "
+            "was the input gradient taken with create_graph=True, and not detached?")
+    if not (v.bowl_half_derivative is not None and abs(float(v.bowl_half_derivative) + 2 / 3) < 0.05):
+        raise AssertionError("the penalty's derivative with respect to the critic's parameters is wrong")
 
 
 # ------------------------------------------------------------------ p5_losses_tests
@@ -76,10 +82,10 @@ def test_generator_loss_keeps_the_graph_to_the_samples(v, ref):
     loss = v.generator_graph["loss"]
     asserts.assert_close(loss, -toy_scores(v.inputs.w_mid, v.inputs.graph_fake).mean(), atol=1e-5,
                         name="generator_loss (sign? mean?)")
-    assert isinstance(loss, torch.Tensor) and loss.requires_grad, \
-        "generator_loss must stay differentiable with respect to the fake images"
-    assert v.generator_graph["grad_reaches_the_samples"] is True, \
-        "generator_loss must stay differentiable with respect to the fake images"
+    if not (isinstance(loss, torch.Tensor) and loss.requires_grad):
+        raise AssertionError("generator_loss must stay differentiable with respect to the fake images")
+    if v.generator_graph["grad_reaches_the_samples"] is not True:
+        raise AssertionError("generator_loss must stay differentiable with respect to the fake images")
 
 
 # ------------------------------------------------------------------ p5_optimizers_tests

@@ -24,7 +24,8 @@ def _traced(v, ref, name, what):
     got = v.traced[name]
     want = _reference_trace(v, ref)[name]
     shape = tuple(got.shape) if isinstance(got, torch.Tensor) else None
-    assert shape == tuple(want.shape), f"{what} has the wrong shape ({shape})"
+    if shape != tuple(want.shape):
+        raise AssertionError(f"{what} has the wrong shape ({shape})")
     asserts.assert_close(got, want, rtol=1e-4, atol=1e-4, name=f"{what} with the check's weights")
 
 @points(0.75)
@@ -62,8 +63,9 @@ def test_every_parameter_gets_its_gradient(v, ref):
     critic(v.inputs.three.clone()).sum().backward()
     want = {r: t.grad for r, t in roles(critic, type(kit_residual_block(1))) if isinstance(t, torch.nn.Parameter)}
     got = v.gradients["parameters"]
-    assert set(got) == set(want) and all(got[r] is not None for r in want), \
-        "some critic parameters get no gradient from the score (unused layers?), or the critic has other layers"
+    if not (set(got) == set(want) and all(got[r] is not None for r in want)):
+        raise AssertionError(
+            "some critic parameters get no gradient from the score (unused layers?), or the critic has other layers")
     for r in want:
         asserts.assert_close(got[r], want[r], rtol=1e-4, atol=1e-5, name="the gradient of a critic parameter")
 
@@ -72,11 +74,12 @@ def test_every_parameter_gets_its_gradient(v, ref):
 @points(0.5)
 def test_cut_after_eighty_epochs(v, ref):
     want = [3e-4, 3e-4, 3e-4, 3e-5, 3e-5, 3e-5]
-    assert len(v.around_the_cut) == len(want) and all(abs(float(g) - w) < 1e-15 for g, w in zip(v.around_the_cut, want, strict=True)), \
-        "the 100-epoch schedule is wrong around the cut (80 epochs at the initial rate, then the low one)"
+    if not (len(v.around_the_cut) == len(want) and all(abs(float(g) - w) < 1e-15 for g, w in zip(v.around_the_cut, want, strict=True))):
+        raise AssertionError(
+            "the 100-epoch schedule is wrong around the cut (80 epochs at the initial rate, then the low one)")
     for epoch, (got, _) in zip(v.inputs.epochs, v.random_epochs, strict=True):
-        assert abs(float(got) - (3e-4 if epoch < 80 else 3e-5)) < 1e-15, \
-            "the 100-epoch schedule is wrong (80 epochs at the initial rate, then the low one)"
+        if not abs(float(got) - (3e-4 if epoch < 80 else 3e-5)) < 1e-15:
+            raise AssertionError("the 100-epoch schedule is wrong (80 epochs at the initial rate, then the low one)")
 
 
 HIDDEN = {

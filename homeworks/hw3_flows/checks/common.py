@@ -32,9 +32,10 @@ def _randn(g, *shape):
 
 
 def _is_matrix(value, name, shape, symbols_, sp):
-    assert isinstance(value, sp.MatrixBase) and value.shape == shape, \
-        (f"expected {name} to be a {shape[0]}x{shape[1]} sp.Matrix, found {type(value).__name__} "
-         f"of shape {getattr(value, 'shape', None)}")
+    if not (isinstance(value, sp.MatrixBase) and value.shape == shape):
+        raise AssertionError(
+            f"expected {name} to be a {shape[0]}x{shape[1]} sp.Matrix, found {type(value).__name__} "
+            f"of shape {getattr(value, 'shape', None)}")
     asserts.assert_sympy_expr(sp.Add(*value), name, symbols=symbols_)
 
 

@@ -65,9 +65,10 @@ def _involves(value, name, names) -> None:
     """``value`` (a sympy object) depends on each symbol of ``names``: a constant, or a line in one coordinate, is no
     map of them."""
     missing = [n for n in names if symbols()[n] not in value.free_symbols]
-    assert not missing, \
-        (f"{name} does not involve {', '.join(missing)}: it is a function of ({', '.join(names)}), each entry as the "
-         f"question defines it")
+    if missing:
+        raise AssertionError(
+            f"{name} does not involve {', '.join(missing)}: it is a function of ({', '.join(names)}), each entry as the "
+            f"question defines it")
 
 
 @points(0.5)
@@ -75,9 +76,10 @@ def test_f_is_a_3x1_matrix_in_z(v, ref):
     sp, s = _sp(), symbols()
     _is_matrix(v.f, "f", (3, 1), [s["z1"], s["z2"], s["z3"]], sp)
     _involves(v.f, "f", ("z1", "z2", "z3"))
-    assert not has_float(v.f), \
-        (f"expected exact numbers, found floats {sorted(v.f.atoms(sp.Float))[:3]} in f: "
-         f"an exponent written 1/3 becomes 0.333...; write sp.Rational(1, 3) or use sp.real_root")
+    if has_float(v.f):
+        raise AssertionError(
+            f"expected exact numbers, found floats {sorted(v.f.atoms(sp.Float))[:3]} in f: "
+            f"an exponent written 1/3 becomes 0.333...; write sp.Rational(1, 3) or use sp.real_root")
 
 
 @points(0.5)
@@ -85,9 +87,10 @@ def test_f_inv_is_a_3x1_matrix_in_x(v, ref):
     sp, s = _sp(), symbols()
     _is_matrix(v.f_inv, "f_inv", (3, 1), [s["x1"], s["x2"], s["x3"]], sp)
     _involves(v.f_inv, "f_inv", ("x1", "x2", "x3"))
-    assert not has_float(v.f_inv), \
-        (f"expected exact numbers, found floats {sorted(v.f_inv.atoms(sp.Float))[:3]} "
-         f"in f_inv: keep it exact (sp.Rational, not 1/3)")
+    if has_float(v.f_inv):
+        raise AssertionError(
+            f"expected exact numbers, found floats {sorted(v.f_inv.atoms(sp.Float))[:3]} "
+            f"in f_inv: keep it exact (sp.Rational, not 1/3)")
 
 
 @points(0.5)
@@ -95,8 +98,8 @@ def test_f_is_the_questions_map_at_one_point(v, ref):
     # against the question's map at z = (1/2, -1, 1/5) (graded: the grading seed's point), evaluated by the grader
     # (recorded for the working point), not against the student's f
     at = v.inputs.working["z_pos"]
-    assert sympy_gap(v.f, ref["f_at_z_pos"], [_exact(at, ("z1", "z2", "z3"))]) < 1e-9, \
-        f"f at z = {_shown(at)} is not the map the question defines"
+    if not sympy_gap(v.f, ref["f_at_z_pos"], [_exact(at, ("z1", "z2", "z3"))]) < 1e-9:
+        raise AssertionError(f"f at z = {_shown(at)} is not the map the question defines")
 
 
 @points(0.5)
@@ -104,9 +107,10 @@ def test_round_trip_at_one_point(v, ref):
     # f_inv(x) against the point the question's map sends to x (the grader's root finding, recorded for the working
     # point), so that f(f_inv(x)) = x holds for the question's f, whatever the student's own f
     at = v.inputs.working["x_pos"]
-    assert sympy_gap(v.f_inv, ref["f_inv_at_x_pos"], [_exact(at, ("x1", "x2", "x3"))]) < 1e-25, \
-        (f"the question's f applied to f_inv(x) is not x at x = {_shown(at)}: a wrong last entry often means x3 was "
-         "solved for in the wrong order")
+    if not sympy_gap(v.f_inv, ref["f_inv_at_x_pos"], [_exact(at, ("x1", "x2", "x3"))]) < 1e-25:
+        raise AssertionError(
+            f"the question's f applied to f_inv(x) is not x at x = {_shown(at)}: a wrong last entry often means x3 was "
+            "solved for in the wrong order")
 
 
 @points(1)
@@ -114,9 +118,10 @@ def test_round_trip_with_negative_x3(v, ref):
     # both maps against the question's (recorded for the working points) where the cube root's argument is negative:
     # f at z = (1/2, -1, -1), and f_inv at x = (1/2, -3/2, -2) against the point the question's map sends there
     z_at, x_at = v.inputs.working["z_neg"], v.inputs.working["x_neg"]
-    assert sympy_gap(v.f, ref["f_at_z_neg"], [_exact(z_at, ("z1", "z2", "z3"))]) < 1e-9, \
-        (f"f at z = {_shown(z_at)}, where z3 e^{{-z1}} + z1^2 < 0, is not the map the question defines: check which "
-         "cube root f uses (the real one)")
+    if not sympy_gap(v.f, ref["f_at_z_neg"], [_exact(z_at, ("z1", "z2", "z3"))]) < 1e-9:
+        raise AssertionError(
+            f"f at z = {_shown(z_at)}, where z3 e^{{-z1}} + z1^2 < 0, is not the map the question defines: check which "
+            "cube root f uses (the real one)")
     point = _exact(x_at, ("x1", "x2", "x3"))
     if sympy_gap(v.f_inv, ref["f_inv_at_x_neg"], [point]) < 1e-25:
         return
@@ -129,8 +134,9 @@ def test_round_trip_with_negative_x3(v, ref):
 
 # ------------------------------------------------------------------ Q1(b)
 def _not_constant(value, name) -> None:
-    assert getattr(value, "free_symbols", None), \
-        f"{name} is a constant: the derivatives of f change with z, so {name} is an expression in z"
+    if not getattr(value, "free_symbols", None):
+        raise AssertionError(
+            f"{name} is a constant: the derivatives of f change with z, so {name} is an expression in z")
 
 
 @points(1)
@@ -151,9 +157,10 @@ def test_det_is_an_expression_in_z(v, ref):
 def test_first_row_is_the_derivative_of_z1(v, ref):
     sp = _sp()
     _not_constant(v.J_f, "J_f")
-    assert sympy_gap(v.J_f[0, :], sp.Matrix([[1, 0, 0]]), [{}]) == 0, \
-        ("the first row of J_f is not the derivatives of f_1 = z1: rows are outputs and columns inputs; "
-         "exp terms there often mean J_f was transposed or is the Jacobian of f_inv")
+    if sympy_gap(v.J_f[0, :], sp.Matrix([[1, 0, 0]]), [{}]) != 0:
+        raise AssertionError(
+            "the first row of J_f is not the derivatives of f_1 = z1: rows are outputs and columns inputs; "
+            "exp terms there often mean J_f was transposed or is the Jacobian of f_inv")
 
 
 @points(0.5)
@@ -177,9 +184,10 @@ def test_det_is_the_determinant_of_J_f(v, ref):
 def test_J_f_matches_finite_differences_at_one_point(v, ref):
     # against the grader's finite differences of the question's map there (recorded for the working point)
     at = v.inputs.working["z_neg"]
-    assert sympy_gap(v.J_f, ref["J_f_at_z_neg"], [_exact(at, ("z1", "z2", "z3"))]) < 1e-20, \
-        (f"J_f at z = {_shown(at)} differs from finite differences of f (with the real cube root): entry "
-         "(i, j) is d f_i / d z_j (is it transposed, the Jacobian of f_inv, or another cube root?)")
+    if not sympy_gap(v.J_f, ref["J_f_at_z_neg"], [_exact(at, ("z1", "z2", "z3"))]) < 1e-20:
+        raise AssertionError(
+            f"J_f at z = {_shown(at)} differs from finite differences of f (with the real cube root): entry "
+            "(i, j) is d f_i / d z_j (is it transposed, the Jacobian of f_inv, or another cube root?)")
 
 
 # ------------------------------------------------------------------ Q1(c)
@@ -194,18 +202,20 @@ def test_p_x_is_an_expression_in_x(v, ref):
 def test_p_x_star_is_an_exact_positive_number(v, ref):
     sp = _sp()
     asserts.assert_sympy_expr(v.p_x_star, "p_x_star", symbols=[])
-    assert not has_float(v.p_x_star), \
-        (f"expected an exact number, found floats {sorted(v.p_x_star.atoms(sp.Float))[:3]} "
-         f"in p_x_star: keep it exact")
+    if has_float(v.p_x_star):
+        raise AssertionError(
+            f"expected an exact number, found floats {sorted(v.p_x_star.atoms(sp.Float))[:3]} "
+            f"in p_x_star: keep it exact")
     value = complex(sp.N(v.p_x_star, 30))
-    assert value.imag == 0 and 0 < value.real < 1, \
-        f"expected a density value in (0, 1) at x*, found {value:.6g}"
+    if not (value.imag == 0 and 0 < value.real < 1):
+        raise AssertionError(f"expected a density value in (0, 1) at x*, found {value:.6g}")
     try:
         own = asserts.as_sympy(v.p_x, "p_x").subs(symbols()["X_STAR"])
     except (AssertionError, TypeError, ValueError, AttributeError):
         own = None
-    assert own is not None and sympy_gap(v.p_x_star, own, [{}]) < 1e-30, \
-        "p_x_star is not your p_x at x* = (0, 1, 1/3): evaluate p_x there (p_x.subs(X_STAR), exactly)"
+    if not (own is not None and sympy_gap(v.p_x_star, own, [{}]) < 1e-30):
+        raise AssertionError(
+            "p_x_star is not your p_x at x* = (0, 1, 1/3): evaluate p_x there (p_x.subs(X_STAR), exactly)")
 
 
 def number_digest(value) -> str | None:
@@ -265,7 +275,8 @@ def test_change_of_variables_at_one_point(v, ref):
         hint = ": the determinant factor seems to be missing"
     else:
         hint = " (check z = f_inv(x) in the Gaussian, its normaliser, and the determinant factor)"
-    assert abs(ratio - 1) < 1e-12, f"p_x(f(z)) * |det df/dz(z)| is not p_Z(z) at z = {_shown(z_at)}{hint}"
+    if not abs(ratio - 1) < 1e-12:
+        raise AssertionError(f"p_x(f(z)) * |det df/dz(z)| is not p_Z(z) at z = {_shown(z_at)}{hint}")
 
 
 # ------------------------------------------------------------------ Q1(d)
@@ -318,7 +329,8 @@ def test_f_of_f_inv_torch_is_the_identity(v, ref):
     torch = _torch()
     zb = asserts.as_array(working(v).f_inv_torch_values, "f_inv_torch(x)")
     zb = torch.as_tensor(zb, dtype=torch.float64)
-    assert zb.shape == (3, 3), f"f_inv_torch(x) has shape {tuple(zb.shape)} for x of shape (3, 3)"
+    if zb.shape != (3, 3):
+        raise AssertionError(f"f_inv_torch(x) has shape {tuple(zb.shape)} for x of shape (3, 3)")
     try:
         asserts.assert_close(zb, ref["f_inv_of_three"], rtol=1e-9, atol=1e-9, name="f_inv_torch(x)")
     except AssertionError as exc:

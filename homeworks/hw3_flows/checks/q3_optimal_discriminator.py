@@ -27,9 +27,10 @@ def test_are_expressions_in_a_and_b(v, ref):
 def _depends_on_a_and_b(value, name) -> None:
     s = symbols()
     missing = [n for n in ("a", "b") if s[n] not in asserts.as_sympy(value, name).free_symbols]
-    assert not missing, \
-        (f"{name} does not involve {' and '.join(missing)}: the maximiser of a log D + b log(1 - D) moves with both "
-         f"weights")
+    if missing:
+        raise AssertionError(
+            f"{name} does not involve {' and '.join(missing)}: the maximiser of a log D + b log(1 - D) moves with both "
+            f"weights")
 
 
 def _d_star_inputs(seed):
@@ -69,9 +70,10 @@ def test_no_smoothing_gives_back_D_star(v, ref):
 def test_equal_weights_give_one_half(v, ref):
     sp, s = _sp(), symbols()
     _depends_on_a_and_b(v.D_star, "D_star")
-    assert sympy_gap(v.D_star.subs({s["a"]: 1, s["b"]: 1}), sp.Rational(1, 2), [{}]) < 1e-30, \
-        ("D_star is not 1/2 when a = b = 1 (both classes equally likely): another value often means the "
-         "derivative of b log(1 - D) lost its minus sign")
+    if not sympy_gap(v.D_star.subs({s["a"]: 1, s["b"]: 1}), sp.Rational(1, 2), [{}]) < 1e-30:
+        raise AssertionError(
+            "D_star is not 1/2 when a = b = 1 (both classes equally likely): another value often means the "
+            "derivative of b log(1 - D) lost its minus sign")
 
 
 # ------------------------------------------------------------------ Q3.2
@@ -114,9 +116,10 @@ def test_half_everywhere_gives_two_log_two(v, ref):
     asserts.assert_close(w.loss_at_one_half, 2 * math.log(2), name="discriminator_loss(1/2, p, p)")
     # a loss that does not move with D is no loss of D: at the drawn D and at D* it must differ
     at_d, at_optimal = (float(asserts.as_array(x, "discriminator_loss")) for x in (w.loss_value, w.loss_at_optimal))
-    assert abs(at_d - at_optimal) > 1e-9, \
-        ("discriminator_loss gives the same value at two different D (the check's D and your optimal_discriminator): "
-         "it must be computed from D, p_data and p_g")
+    if not abs(at_d - at_optimal) > 1e-9:
+        raise AssertionError(
+            "discriminator_loss gives the same value at two different D (the check's D and your optimal_discriminator): "
+            "it must be computed from D, p_data and p_g")
 
 
 @points(1.5)

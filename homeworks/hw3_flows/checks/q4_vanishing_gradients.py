@@ -37,8 +37,9 @@ def _at(expr, name, h):
 def _types(v, d_name, limit_name):
     s = symbols()
     asserts.assert_sympy_expr(getattr(v, d_name), d_name, symbols=[s["h"]])
-    assert s["h"] in getattr(v, d_name).free_symbols, \
-        f"{d_name} is a constant: the derivative of the loss changes with the logit h, so it is an expression in h"
+    if s["h"] not in getattr(v, d_name).free_symbols:
+        raise AssertionError(
+            f"{d_name} is a constant: the derivative of the loss changes with the logit h, so it is an expression in h")
     asserts.assert_sympy_expr(getattr(v, limit_name), limit_name, symbols=[])
 
 
@@ -52,8 +53,9 @@ def test_d_saturating_matches_a_finite_difference(v, ref):
     # against the grader's finite difference of log(1 - sigma(h)) at h = H0 (graded: the drawn h; recorded for H0)
     h = v.inputs.working["h"]
     got = _at(v.d_saturating, "d_saturating", h)
-    assert abs(got - ref["d_at_h"]) < 1e-12, \
-        f"d_saturating at h = {h} differs from a finite difference of log(1 - sigma(h)) (check the sign)"
+    if not abs(got - ref["d_at_h"]) < 1e-12:
+        raise AssertionError(
+            f"d_saturating at h = {h} differs from a finite difference of log(1 - sigma(h)) (check the sign)")
 
 
 @points(0.5)
@@ -66,8 +68,9 @@ def test_d_non_saturating_matches_a_finite_difference(v, ref):
     # against the grader's finite difference of -log(sigma(h)) at h = H0 (graded: the drawn h; recorded for H0)
     h = v.inputs.working["h"]
     got = _at(v.d_non_saturating, "d_non_saturating", h)
-    assert abs(got - ref["d_at_h"]) < 1e-12, \
-        f"d_non_saturating at h = {h} differs from a finite difference of -log(sigma(h)) (check the sign)"
+    if not abs(got - ref["d_at_h"]) < 1e-12:
+        raise AssertionError(
+            f"d_non_saturating at h = {h} differs from a finite difference of -log(sigma(h)) (check the sign)")
 
 
 # ------------------------------------------------------------------ Q4.2
@@ -180,17 +183,19 @@ def _grad_norm_probe(o, x):
 
 
 def _matches_finite_differences(g, want, which):
-    assert isinstance(g, float), \
-        (f"expected the {which} call to return a Python float, found {type(g).__name__}: a tensor norm becomes a "
-         f"float with float(...) or .item()")
+    if not isinstance(g, float):
+        raise AssertionError(
+            f"expected the {which} call to return a Python float, found {type(g).__name__}: a tensor norm becomes a "
+            f"float with float(...) or .item()")
     hint = ""
     if want > 0 and abs(g - want * want) <= 1e-6 * want * want:
         hint = ": that is the squared norm (take the square root)"
     elif abs(g - 2 * want) <= 1e-6 * want:
         hint = ": that is twice the norm, so a gradient from the earlier call is left over (zero it first)"
-    assert abs(g - want) <= 1e-6 * want, \
-        (f"on the {which} call generator_grad_norm gives {g:.6g}, the norm of a finite-difference gradient is "
-         f"{want:.6g}{hint}")
+    if not abs(g - want) <= 1e-6 * want:
+        raise AssertionError(
+            f"on the {which} call generator_grad_norm gives {g:.6g}, the norm of a finite-difference gradient is "
+            f"{want:.6g}{hint}")
 
 
 @points(2)

@@ -57,7 +57,8 @@ def paired(got, want, what: str):
     or empty record fails here, naming ``what``, instead of passing on the entries it has."""
     n = len(want)
     found = len(got) if isinstance(got, (list, tuple)) else type(got).__name__
-    assert isinstance(got, (list, tuple)) and len(got) == n, f"expected {n} {what}, found {found}"
+    if not (isinstance(got, (list, tuple)) and len(got) == n):
+        raise AssertionError(f"expected {n} {what}, found {found}")
     return zip(got, want, strict=True)
 
 
@@ -93,13 +94,19 @@ def assert_trainable(record, what: str) -> None:
     of :func:`_gradients`): a network that cannot be trained earns none of its cell's points."""
     r = value(record, f"{what} run with gradients on")
     n, unreached = int(r["n"]), int(r["unreached"])
-    assert n > 0, (f"{what} has no parameters, so training cannot change it: build its layers in __init__ "
-                   "(nn.Linear, nn.Embedding) so they are the module's parameters")
-    assert r["graph"], (f"{what} returns an output no gradient flows through, so the network cannot be trained: "
-                        "compute forward with its layers, without torch.no_grad(), .detach(), .item() or numpy")
-    assert unreached == 0, (f"no gradient reaches {unreached} of the {n} parameters of {what} from its output "
-                            f"(shapes {r['shapes']}), so training would never change them: use every layer in "
-                            "forward, without torch.no_grad(), .detach() or numpy in between")
+    if not n > 0:
+        raise AssertionError(
+            f"{what} has no parameters, so training cannot change it: build its layers in __init__ "
+            "(nn.Linear, nn.Embedding) so they are the module's parameters")
+    if not r["graph"]:
+        raise AssertionError(
+            f"{what} returns an output no gradient flows through, so the network cannot be trained: "
+            "compute forward with its layers, without torch.no_grad(), .detach(), .item() or numpy")
+    if unreached != 0:
+        raise AssertionError(
+            f"no gradient reaches {unreached} of the {n} parameters of {what} from its output "
+            f"(shapes {r['shapes']}), so training would never change them: use every layer in "
+            "forward, without torch.no_grad(), .detach() or numpy in between")
 
 
 def _moved(record, start, what: str, player: str) -> None:
@@ -110,9 +117,11 @@ def _moved(record, start, what: str, player: str) -> None:
     same = isinstance(after, (list, tuple)) and len(after) == len(start) and all(
         isinstance(p, torch.Tensor) and p.shape == w.shape and torch.equal(p, w)
         for p, w in zip(after, start, strict=True))
-    assert not same, (f"expected {what} to change the {player}'s parameters (one step of its optimizer on the "
-                      f"gradients of its loss), found them unchanged: is loss.backward() called before the "
-                      "optimizer's step, on a loss computed with gradients on?")
+    if same:
+        raise AssertionError(
+            f"expected {what} to change the {player}'s parameters (one step of its optimizer on the "
+            f"gradients of its loss), found them unchanged: is loss.backward() called before the "
+            "optimizer's step, on a loss computed with gradients on?")
 
 
 # ------------------------------------------------------------------ stand-ins for testing update steps
@@ -231,10 +240,14 @@ def _shown(out) -> str:
 def _returned_float(record, want, what, also=()):
     """Fails unless the step record's return value is a Python float equal to ``want`` (or one of ``also``)."""
     out = value(record, "the step")["returned"]
-    assert isinstance(out, float), f"expected {what} to return the loss as a Python float, found {type(out).__name__} (use loss.item())"
+    if not isinstance(out, float):
+        raise AssertionError(
+            f"expected {what} to return the loss as a Python float, found {type(out).__name__} (use loss.item())")
     ok = any(abs(out - w) < 1e-5 * (1 + abs(w)) for w in (want, *also))
-    assert ok, (f"expected {what} to return this batch's loss as a float, the statement's loss on the grader's "
-                f"batch; found {out:.5f}, {asserts.off_by(out, want)}")
+    if not ok:
+        raise AssertionError(
+            f"expected {what} to return this batch's loss as a float, the statement's loss on the grader's "
+            f"batch; found {out:.5f}, {asserts.off_by(out, want)}")
     return out
 
 

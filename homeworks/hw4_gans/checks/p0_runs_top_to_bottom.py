@@ -49,8 +49,9 @@ def _p0_probe(o, x):
 
 @points(0.25)
 def test_everything_is_defined(v, ref):
-    assert v.defined == len(P0_NAMES), \
-        f"expected every answer defined, found {v.defined} of {len(P0_NAMES)} (run every cell in order)"
+    if v.defined != len(P0_NAMES):
+        raise AssertionError(
+            f"expected every answer defined, found {v.defined} of {len(P0_NAMES)} (run every cell in order)")
 
 
 CHECKS = [

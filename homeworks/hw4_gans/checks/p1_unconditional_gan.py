@@ -85,10 +85,11 @@ def _generator_matches(out, want, what):
         hint = ": no negative outputs, so is the last step a sigmoid? The statement asks for a tanh"
     elif float(out.abs().max()) > 1:
         hint = ": outputs beyond (-1, 1), so the last layer needs a tanh"
-    assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
-        (f"{what} with parameters set by the check should give what the statement's network gives (Linear + "
-         f"LeakyReLU(0.2) per hidden width, Linear, tanh; no normalisation, no dropout); it is "
-         f"{asserts.off_by(out, want)}{hint}")
+    if not torch.allclose(out, want, rtol=1e-4, atol=1e-5):
+        raise AssertionError(
+            f"{what} with parameters set by the check should give what the statement's network gives (Linear + "
+            f"LeakyReLU(0.2) per hidden width, Linear, tanh; no normalisation, no dropout); it is "
+            f"{asserts.off_by(out, want)}{hint}")
 
 
 @points(1.5)
@@ -101,7 +102,9 @@ def test_generator_is_the_statements_network(v, ref):
 def test_latent_dim_and_widths_are_used(v, ref):
     assert_trainable(v.trainable, "Generator()")
     found = v.latent_dim_7
-    assert found == 7, f"expected Generator(latent_dim=7).latent_dim == 7, found {found!r}: keep the argument as self.latent_dim"
+    if found != 7:
+        raise AssertionError(
+            f"expected Generator(latent_dim=7).latent_dim == 7, found {found!r}: keep the argument as self.latent_dim")
     _generator_matches(working(v).small_out, ref["small_out"],
                        "Generator(latent_dim=8, widths=(16, 32))(z)")
 
@@ -149,10 +152,11 @@ def _logits_match(out, want, what):
     if float(out.min()) >= 0 and float(want.min()) < 0:
         hint = (": no negative outputs, so a sigmoid squashes the logit at the end (the P1.3 loss would apply it a "
                 "second time)")
-    assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
-        (f"{what} with parameters set by the check should give the logits of the statement's network in eval mode "
-         f"(Linear + LeakyReLU(0.2) + dropout per hidden width, then Linear to one logit, no sigmoid, no "
-         f"normalisation); they are {asserts.off_by(out, want)}{hint}")
+    if not torch.allclose(out, want, rtol=1e-4, atol=1e-5):
+        raise AssertionError(
+            f"{what} with parameters set by the check should give the logits of the statement's network in eval mode "
+            f"(Linear + LeakyReLU(0.2) + dropout per hidden width, then Linear to one logit, no sigmoid, no "
+            f"normalisation); they are {asserts.off_by(out, want)}{hint}")
 
 
 @points(1.75)
@@ -230,13 +234,15 @@ def test_zero_logits_give_log_two_per_term(v, ref):
     hint_g = {round(-log2, 4): ": that is -log 2, the saturating form log(1 - D(G(z))); use -log D(G(z))",
               round(_softplus(-0.5), 4): ": that is BCE of sigmoid(0) = 0.5 taken as a logit: "
                                          "the sigmoid is applied twice (pass logits, not probabilities)"}
-    assert abs(g - log2) < 1e-5, \
-        f"expected generator_loss(0) = log 2 = {log2:.4f}, found {g:.4f}" + hint_g.get(round(g, 4), "")
+    if not abs(g - log2) < 1e-5:
+        raise AssertionError(
+            f"expected generator_loss(0) = log 2 = {log2:.4f}, found {g:.4f}" + hint_g.get(round(g, 4), ""))
     hint_d = (": that is half the sum; the statement asks for mean BCE(real) + mean BCE(fake)" if abs(d - log2) < 1e-4
               else ": BCE(sigmoid(0) = 0.5 taken as a logit) twice: pass logits, not probabilities"
               if abs(d - 2 * _softplus(-0.5)) < 1e-4 else "")
-    assert abs(d - 2 * log2) < 1e-5, \
-        f"expected discriminator_loss(0, 0) = 2 log 2 = {2 * log2:.4f} (log 2 per term), found {d:.4f}{hint_d}"
+    if not abs(d - 2 * log2) < 1e-5:
+        raise AssertionError(
+            f"expected discriminator_loss(0, 0) = 2 log 2 = {2 * log2:.4f} (log 2 per term), found {d:.4f}{hint_d}")
 
 
 @points(0.5)
@@ -249,8 +255,9 @@ def test_finite_and_right_at_logits_of_30(v, ref):
         hint = ("" if abs(found - want) < 1e-4 * want else
                 ": logits reach +-30 (the statement warns of it), where 1 - sigmoid(30) rounds to 0 in float32; work "
                 "from the logits (binary_cross_entropy_with_logits, or softplus), not the log of a sigmoid")
-        assert math.isfinite(found) and abs(found - want) < 1e-4 * want, \
-            f"expected {call} with logits f = [[30], [-30]] to be {want:g}, found {found:.4g}{hint}"
+        if not (math.isfinite(found) and abs(found - want) < 1e-4 * want):
+            raise AssertionError(
+                f"expected {call} with logits f = [[30], [-30]] to be {want:g}, found {found:.4g}{hint}")
 
 
 # ------------------------------------------------------------------ P1.4 the update steps
@@ -330,9 +337,10 @@ def test_d_step_returns_the_loss_of_this_batch(v, ref):
     want, swapped = ref["loss"], ref["swapped_loss"]
     hint = (": that is the loss with real and fake swapped (reals go first)"
             if isinstance(out, float) and abs(out - swapped) < 1e-5 * (1 + abs(swapped)) else "")
-    assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
-        (f"expected the discriminator loss of the grader's batch before the update, found {_shown(out)}"
-         f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}{hint}")
+    if not (isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want))):
+        raise AssertionError(
+            f"expected the discriminator loss of the grader's batch before the update, found {_shown(out)}"
+            f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}{hint}")
 
 
 def _grads_left(found, planted) -> bool:
@@ -348,12 +356,14 @@ def _grads_left(found, planted) -> bool:
 def test_d_step_leaves_the_generator_untouched(v, ref):
     _d_moved(v)
     torch, r = _torch(), value(v.fresh_step, "the step")
-    assert len(r["other_after"]) == len(v.inputs.G0) and all(
-        torch.equal(p, w) for p, w in zip(r["other_after"], v.inputs.G0, strict=True)), \
-        "expected the generator's parameters unchanged by the discriminator step (the grader's seeded start), found them changed"
-    assert _grads_left(r["other_grads"], v.inputs.G_grads), \
-        ("expected the discriminator step to add no gradient to the generator, found its gradients changed: make the "
-         "fakes under torch.no_grad() or .detach() them")
+    if not (len(r["other_after"]) == len(v.inputs.G0) and all(
+        torch.equal(p, w) for p, w in zip(r["other_after"], v.inputs.G0, strict=True))):
+        raise AssertionError(
+            "expected the generator's parameters unchanged by the discriminator step (the grader's seeded start), found them changed")
+    if not _grads_left(r["other_grads"], v.inputs.G_grads):
+        raise AssertionError(
+            "expected the discriminator step to add no gradient to the generator, found its gradients changed: make the "
+            "fakes under torch.no_grad() or .detach() them")
 
 
 @points(0.75)
@@ -369,10 +379,11 @@ def test_old_gradients_cleared(v, ref):
     hint = (": a fresh step is right, so the gradients left from an earlier step were added to this one's; call "
             "d_opt.zero_grad() before loss.backward() (each step clears old gradients)" if polluted else "")
     for p, r in paired(after, want, "discriminator parameters after the step"):
-        assert p.shape == r.shape and torch.allclose(p, r, atol=1e-5, rtol=1e-4), \
-            ("expected the discriminator's parameters after a step that follows an earlier one (its parameters "
-             "holding gradients from that step) to be one SGD step on this batch's loss from the grader's start, "
-             f"found them off by up to {float((p - r).abs().max()) if p.shape == r.shape else float('nan'):.3g}{hint}")
+        if not (p.shape == r.shape and torch.allclose(p, r, atol=1e-5, rtol=1e-4)):
+            raise AssertionError(
+                "expected the discriminator's parameters after a step that follows an earlier one (its parameters "
+                "holding gradients from that step) to be one SGD step on this batch's loss from the grader's start, "
+                f"found them off by up to {float((p - r).abs().max()) if p.shape == r.shape else float('nan'):.3g}{hint}")
 
 
 def _g_step_probe(o, x):
@@ -401,19 +412,21 @@ def test_moves_the_generator(v, ref):
     torch, w = _torch(), working(v)
     x, after = w.inputs, value(w.fresh_step, "the step")["after"]
     want = ref["sgd_step"]
-    assert len(after) == len(want) and all(p.shape == w.shape for p, w in zip(after, want, strict=True)), \
-        "expected the generator's parameters after its step, found other shapes"
+    if not (len(after) == len(want) and all(p.shape == w.shape for p, w in zip(after, want, strict=True))):
+        raise AssertionError("expected the generator's parameters after its step, found other shapes")
     moved = torch.cat([(p - p0).flatten() for p, p0 in zip(after, x["G0"], strict=True)]).double()
     step = torch.cat([(w - p0).flatten() for w, p0 in zip(want, x["G0"], strict=True)]).double()
     cosine = float(moved @ step / (moved.norm() * step.norm() + 1e-30))
-    assert float(moved.norm()) > 0, \
-        ("expected the generator's parameters to change after its step, found them unchanged: is loss.backward() "
-         "called, and the fake batch left attached, so that the gradient reaches the generator?")
+    if not float(moved.norm()) > 0:
+        raise AssertionError(
+            "expected the generator's parameters to change after its step, found them unchanged: is loss.backward() "
+            "called, and the fake batch left attached, so that the gradient reaches the generator?")
     # downhill: a positive cosine with the grader's own step; a random move of these 3,920 parameters has a cosine
     # within +-0.05 of 0 with probability 99.9% (the saturating loss's step: 0.16 or more on 2,000 seeds)
-    assert cosine > 0.05, \
-        (f"expected the generator to move downhill on its loss (a positive cosine with the grader's own step), found "
-         f"a move of cosine {cosine:.2f} with it")
+    if not cosine > 0.05:
+        raise AssertionError(
+            f"expected the generator to move downhill on its loss (a positive cosine with the grader's own step), found "
+            f"a move of cosine {cosine:.2f} with it")
 
 
 @points(0.5)
@@ -422,9 +435,10 @@ def test_returns_the_non_saturating_loss_of_this_batch(v, ref):
     want, saturating = ref["loss"], ref["saturating_loss"]
     hint = (": that is the saturating loss log(1 - D(G(z))); the generator minimises -log D(G(z))"
             if isinstance(out, float) and abs(out - saturating) < 1e-5 * (1 + abs(saturating)) else "")
-    assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
-        (f"expected the non-saturating generator loss of the grader's batch before the update, found {_shown(out)}"
-         f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}{hint}")
+    if not (isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want))):
+        raise AssertionError(
+            f"expected the non-saturating generator loss of the grader's batch before the update, found {_shown(out)}"
+            f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}{hint}")
 
 
 CHECKS = [

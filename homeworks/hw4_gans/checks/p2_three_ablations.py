@@ -136,8 +136,8 @@ def experiment(experiments, name):
 def _outputs_match(out, want, what):
     torch = _torch()
     asserts.assert_tensor(out, what, shape=tuple(want.shape), dtype=torch.float32)
-    assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
-        f"{what} is {asserts.off_by(out, want)}"
+    if not torch.allclose(out, want, rtol=1e-4, atol=1e-5):
+        raise AssertionError(f"{what} is {asserts.off_by(out, want)}")
 
 
 @points(0.25)
@@ -158,7 +158,8 @@ def test_baseline_discriminator_and_d_steps_are_p1s(v, ref):
     _outputs_match(value(info["d_train"], what), want["d_train"],
                    f"{what} in training mode (dropout 0.3 after each LeakyReLU, the grader's masks) with the grader's "
                    f"parameters, against P1's discriminator with hidden widths (512, 256, 128),")
-    assert info["d_steps"] == 1, f"expected d_steps = 1 (an int) from make_gan('baseline'), found {info['d_steps']}"
+    if info["d_steps"] != 1:
+        raise AssertionError(f"expected d_steps = 1 (an int) from make_gan('baseline'), found {info['d_steps']}")
 
 
 @points(0.5)
@@ -179,7 +180,8 @@ def test_deep_discriminator_adds_a_layer(v, ref):
     _outputs_match(value(info["g_out"], f"make_gan({name!r})'s generator"), want["g_out"],
                    f"make_gan({name!r})'s generator with parameters set by the check, against P1's generator with hidden "
                    "widths (128, 256, 512) (unchanged in this experiment),")
-    assert info["d_steps"] == 1, f"expected d_steps = 1 (an int) from make_gan({name!r}), found {info['d_steps']}"
+    if info["d_steps"] != 1:
+        raise AssertionError(f"expected d_steps = 1 (an int) from make_gan({name!r}), found {info['d_steps']}")
 
 
 # ------------------------------------------------------------------ P2.2 train_gan
@@ -382,19 +384,21 @@ def assert_fresh_standard_noise(runs, noise_run):
     pooled = []
     for record in records:
         zs = record.get("z") if isinstance(record, dict) else None
-        assert isinstance(zs, list) and zs and all(isinstance(z, torch.Tensor) for z in zs), \
-            "expected train_gan to hand each step its noise z as a tensor"
+        if not (isinstance(zs, list) and zs and all(isinstance(z, torch.Tensor) for z in zs)):
+            raise AssertionError("expected train_gan to hand each step its noise z as a tensor")
         flat = [z.double().flatten() for z in zs]
         for i, a in enumerate(flat):
-            assert not any(a.shape == b.shape and torch.equal(a, b) for b in flat[:i]), \
-                ("expected fresh noise for every update, found the same z handed to two steps (draw a new z for the "
-                 "generator's step)")
+            if any(a.shape == b.shape and torch.equal(a, b) for b in flat[:i]):
+                raise AssertionError(
+                    "expected fresh noise for every update, found the same z handed to two steps (draw a new z for the "
+                    "generator's step)")
         pooled += flat
     draws = torch.cat(pooled)
     mean, std = float(draws.mean()), float(draws.std()) if draws.numel() > 1 else 0.0
-    assert draws.numel() >= 100 and abs(mean) < 0.3 and 0.8 < std < 1.2, \
-        (f"expected standard normal noise (torch.randn), found mean {mean:.2f} and standard deviation {std:.2f} over "
-         f"{draws.numel()} draws")
+    if not (draws.numel() >= 100 and abs(mean) < 0.3 and 0.8 < std < 1.2):
+        raise AssertionError(
+            f"expected standard normal noise (torch.randn), found mean {mean:.2f} and standard deviation {std:.2f} over "
+            f"{draws.numel()} draws")
 
 
 def run_of(runs, run):
@@ -408,17 +412,21 @@ def history_matches(record, want, run):
     hist = value(record, "train_gan")["hist"]
     n_batches, epochs, d_steps = _schedule(run)
     setting = f"{n_batches} batches, {epochs} epoch(s), d_steps={d_steps}"
-    assert isinstance(hist, dict) and {"d_loss", "g_loss"} <= set(hist), \
-        f"expected train_gan to return a dict with keys d_loss and g_loss, found {type(hist).__name__}"
+    if not (isinstance(hist, dict) and {"d_loss", "g_loss"} <= set(hist)):
+        raise AssertionError(
+            f"expected train_gan to return a dict with keys d_loss and g_loss, found {type(hist).__name__}")
     for name, player in (("d_loss", "discriminator"), ("g_loss", "generator")):
         got = hist[name]
-        assert isinstance(got, list) and len(got) == len(want[name]), \
-            (f"expected {len(want[name])} {player} losses ({setting}: one per {player} update), found "
-             f"{len(got) if isinstance(got, list) else type(got).__name__}")
+        if not (isinstance(got, list) and len(got) == len(want[name])):
+            raise AssertionError(
+                f"expected {len(want[name])} {player} losses ({setting}: one per {player} update), found "
+                f"{len(got) if isinstance(got, list) else type(got).__name__}")
         kinds = sorted({type(h).__name__ for h in got})
-        assert not got or kinds == ["float"], f"expected the {player} losses as Python floats, found {kinds}"
-        assert got == want[name], \
-            f"expected history[{name!r}] to list, in order, what each {player} step returned ({setting}); it does not"
+        if not (not got or kinds == ["float"]):
+            raise AssertionError(f"expected the {player} losses as Python floats, found {kinds}")
+        if got != want[name]:
+            raise AssertionError(
+                f"expected history[{name!r}] to list, in order, what each {player} step returned ({setting}); it does not")
 
 
 def parameters_match(record, want, what):
@@ -430,7 +438,9 @@ def parameters_match(record, want, what):
         ok = len(got) == len(want[player]) and all(
             isinstance(p, torch.Tensor) and p.shape == w.shape and torch.allclose(p, w, rtol=1e-4, atol=1e-6)
             for p, w in zip(got, want[player], strict=True))
-        assert ok, f"expected the {name}'s parameters after train_gan to be the grader's replay of {what}; they are not"
+        if not ok:
+            raise AssertionError(
+                f"expected the {name}'s parameters after train_gan to be the grader's replay of {what}; they are not")
 
 
 @points(0.5)
@@ -465,9 +475,10 @@ def test_saved_generator_draws_100_new_images(v, ref):
     x, report = graded_draw(v.files, v.seed_of, BASELINE_FILE, made_by="the training cell of the P1 baseline")
     print("near-copy check:", report.summary())
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
-    assert score >= FILE_POINT_SCORE, \
-        (f"the 100 new images score {score:.2f} on the MNIST classifier, below {FILE_POINT_SCORE:g} (an untrained "
-         f"generator scores 1.0): hand in the weights your full training run writes")
+    if not score >= FILE_POINT_SCORE:
+        raise AssertionError(
+            f"the 100 new images score {score:.2f} on the MNIST classifier, below {FILE_POINT_SCORE:g} (an untrained "
+            f"generator scores 1.0): hand in the weights your full training run writes")
 
 
 @points(2)
@@ -480,12 +491,14 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
     classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
     print(f"MNIST classifier score of the 100 samples: {score:.2f} (bar 7.5), digits recognised: {classes} (need 9)")
-    assert score >= 7.5, \
-        (f"expected an MNIST classifier score of at least 7.5, found {score:.2f}: below the bar "
-         "(a full 50-epoch run clears it; a run stopped early may not)")
-    assert classes >= 9, \
-        (f"expected at least 9 of the 10 digit classes among the samples, found {classes}: "
-         "the generator covers too few digits (mode collapse)")
+    if not score >= 7.5:
+        raise AssertionError(
+            f"expected an MNIST classifier score of at least 7.5, found {score:.2f}: below the bar "
+            "(a full 50-epoch run clears it; a run stopped early may not)")
+    if not classes >= 9:
+        raise AssertionError(
+            f"expected at least 9 of the 10 digit classes among the samples, found {classes}: "
+            "the generator covers too few digits (mode collapse)")
 
 
 CHECKS = [

@@ -79,16 +79,18 @@ def _cond_matches(out, wants, what, generator=True):
     asserts.assert_tensor(out, what, shape=(n, 784) if generator else (n, 1), dtype=torch.float32)
     if generator:  # the statement, and the grader drawing from the handed-in weights, read [z, e(y)]: noise first
         swapped = out.shape == wants[1].shape and torch.allclose(out, wants[1], rtol=1e-4, atol=1e-5)
-        assert not swapped, \
-            (f"{what} with parameters set by the check gives what [e(y), z] gives, the embedding first: the statement "
-             "concatenates [z, e_G(y)], noise first, and the grader reads your weights file in that order")
+        if swapped:
+            raise AssertionError(
+                f"{what} with parameters set by the check gives what [e(y), z] gives, the embedding first: the statement "
+                "concatenates [z, e_G(y)], noise first, and the grader reads your weights file in that order")
         wants = wants[:1]
-    assert any(out.shape == w.shape and torch.allclose(out, w, rtol=1e-4, atol=1e-5) for w in wants), \
-        (f"{what} with parameters set by the check should give what the statement's network gives: "
-         + ("[z, e(y)] with one nn.Embedding(10, 10), then P1's layers (LeakyReLU(0.2), tanh; no normalisation, no "
-            "dropout)" if generator else
-            "[x, e(y)] with one nn.Embedding(10, 10), then P1's layers (LeakyReLU(0.2), dropout, one raw logit)")
-         + "; it does not (does the label feed the network? the widths, slopes and last layer as stated?)")
+    if not any(out.shape == w.shape and torch.allclose(out, w, rtol=1e-4, atol=1e-5) for w in wants):
+        raise AssertionError(
+            f"{what} with parameters set by the check should give what the statement's network gives: "
+            + ("[z, e(y)] with one nn.Embedding(10, 10), then P1's layers (LeakyReLU(0.2), tanh; no normalisation, no "
+               "dropout)" if generator else
+               "[x, e(y)] with one nn.Embedding(10, 10), then P1's layers (LeakyReLU(0.2), dropout, one raw logit)")
+            + "; it does not (does the label feed the network? the widths, slopes and last layer as stated?)")
 
 
 @points(1.5)
@@ -215,9 +217,10 @@ def _no_gradient_into_the_generator(v):
     left = isinstance(found, (list, tuple)) and len(found) == 2 and all(
         g is None or bool((g == 0).all()) or bool((g == PLANTED_GRAD).all())
         for g in found if g is None or isinstance(g, torch.Tensor))
-    assert left and all(g is None or isinstance(g, torch.Tensor) for g in found), \
-        ("expected cgan_discriminator_step to add no gradient to the generator, found its gradients changed: make the "
-         "fakes under torch.no_grad() or .detach() them, as in P1")
+    if not (left and all(g is None or isinstance(g, torch.Tensor) for g in found)):
+        raise AssertionError(
+            "expected cgan_discriminator_step to add no gradient to the generator, found its gradients changed: make the "
+            "fakes under torch.no_grad() or .detach() them, as in P1")
 
 
 @points(0.5)
@@ -226,9 +229,10 @@ def test_discriminator_loss_uses_the_batch_labels(v, ref):
     _no_gradient_into_the_generator(v)
     out = value(working(v).d_fresh, "the step")["returned"]
     want = ref["d_loss"]
-    assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
-        (f"expected the conditional discriminator loss of the grader's batch before the update, found {_shown(out)}"
-         f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}: fakes are generated for the batch's labels and judged with those same labels")
+    if not (isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want))):
+        raise AssertionError(
+            f"expected the conditional discriminator loss of the grader's batch before the update, found {_shown(out)}"
+            f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}: fakes are generated for the batch's labels and judged with those same labels")
 
 
 @points(0.5)
@@ -236,9 +240,10 @@ def test_generator_loss_uses_the_requested_labels(v, ref):
     _cgan_moved(v)
     out = value(working(v).g_fresh, "the step")["returned"]
     want = ref["g_loss"]
-    assert isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want)), \
-        (f"expected the conditional generator loss of the grader's batch before the update, found {_shown(out)}"
-         f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}: the generator draws digits for the given labels and is judged with the same labels")
+    if not (isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want))):
+        raise AssertionError(
+            f"expected the conditional generator loss of the grader's batch before the update, found {_shown(out)}"
+            f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}: the generator draws digits for the given labels and is judged with the same labels")
 
 
 def _cgan_labels():
@@ -254,10 +259,11 @@ def test_saved_generator_draws_100_new_labelled_images(v, ref):
     x, report = graded_draw(v.files, v.seed_of, CGAN_FILE, made_by="the training cell of the conditional GAN", labels=y)
     print("near-copy check:", report.summary())
     correct = int((metrics.mnist_predict(x, scale="[-1,1]") == y).sum())
-    assert correct >= FILE_POINT_ACCURACY * len(y), \
-        (f"{correct} of the 100 new images show the digit they were drawn for, fewer than "
-         f"{FILE_POINT_ACCURACY:.0%} (an untrained generator: about 10%): hand in the weights your full training run "
-         f"writes, trained with [z, e(y)], noise first")
+    if not correct >= FILE_POINT_ACCURACY * len(y):
+        raise AssertionError(
+            f"{correct} of the 100 new images show the digit they were drawn for, fewer than "
+            f"{FILE_POINT_ACCURACY:.0%} (an untrained generator: about 10%): hand in the weights your full training run "
+            f"writes, trained with [z, e(y)], noise first")
 
 
 @points(2)
@@ -270,10 +276,11 @@ def test_conditional_accuracy_above_the_bar(v, ref):
     # a count over 100, exact: a float32 mean would read 89 of 100 as 0.8899999, below a bar of 0.89
     accuracy = int((metrics.mnist_predict(x, scale="[-1,1]") == y).sum()) / len(y)
     print(f"conditional accuracy of the 100 samples: {accuracy:.0%} (bar 95%)")
-    assert accuracy >= 0.95, \
-        (f"expected a conditional accuracy of at least 95%, found {accuracy:.0%}: below the bar "
-         "(a full 50-epoch run clears it, a run stopped early may not; and the grader feeds [z, e(y)], noise "
-         "first, as specified)")
+    if not accuracy >= 0.95:
+        raise AssertionError(
+            f"expected a conditional accuracy of at least 95%, found {accuracy:.0%}: below the bar "
+            "(a full 50-epoch run clears it, a run stopped early may not; and the grader feeds [z, e(y)], noise "
+            "first, as specified)")
 
 
 CHECKS = [

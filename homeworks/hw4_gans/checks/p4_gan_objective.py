@@ -29,8 +29,8 @@ def test_expressions_and_symbols(v, ref):
     asserts.assert_sympy_expr(v.D_star, "D_star", symbols=[s["p_data"], s["p_g"]])
     asserts.assert_sympy_expr(v.second_derivative, "second_derivative", symbols=[s["p_data"], s["p_g"]])
     asserts.assert_sympy_expr(v.D_star_pi, "D_star_pi", symbols=[s["p_data"], s["p_g"], s["pi_real"]])
-    assert s["pi_real"] in v.D_star_pi.free_symbols, \
-        f"expected D_star_pi to depend on pi_real (the share of real images), found {v.D_star_pi}"
+    if s["pi_real"] not in v.D_star_pi.free_symbols:
+        raise AssertionError(f"expected D_star_pi to depend on pi_real (the share of real images), found {v.D_star_pi}")
 
 
 def _p4a_inputs(seed):
@@ -69,9 +69,10 @@ def test_D_star_pi_tends_to_one_when_every_image_is_real(v, ref):
 
     pi_real = symbols()["pi_real"]
     limit = sp.simplify(sp.limit(asserts.as_sympy(v.D_star_pi, "D_star_pi"), pi_real, 1))  # sp.limit sympifies a string
-    assert limit == 1, \
-        (f"expected D_star_pi -> 1 as pi_real -> 1 (a discriminator that only sees real images calls everything "
-         f"real), found {limit}: pi_real weighs the p_data term, 1 - pi_real the p_g term")
+    if limit != 1:
+        raise AssertionError(
+            f"expected D_star_pi -> 1 as pi_real -> 1 (a discriminator that only sees real images calls everything "
+            f"real), found {limit}: pi_real weighs the p_data term, 1 - pi_real the p_g term")
 
 
 for _f in (test_expressions_and_symbols, test_D_star_is_a_stationary_point_of_V_point,
@@ -113,8 +114,10 @@ def test_types(v, ref):
     s = symbols()
     asserts.assert_sympy_expr(v.C_point, "C_point", symbols=[s["p_data"], s["p_g"]])
     vc, js = (usable(n, v.types[k]) for n, k in (("virtual_criterion", "vc"), ("js_divergence", "js")))
-    assert isinstance(vc, float), f"expected virtual_criterion to return a Python float, found {type(vc).__name__}"
-    assert isinstance(js, float), f"expected js_divergence to return a Python float, found {type(js).__name__}"
+    if not isinstance(vc, float):
+        raise AssertionError(f"expected virtual_criterion to return a Python float, found {type(vc).__name__}")
+    if not isinstance(js, float):
+        raise AssertionError(f"expected js_divergence to return a Python float, found {type(js).__name__}")
 
 
 @points(0.5)
@@ -130,18 +133,20 @@ def test_disjoint_supports_give_log_two(v, ref):
 
     # C(G) = -log 4 + 2 JSD = 0 here; p log(p / (p + q)) at an entry where p = 0 is 0 log 0 = 0, which np.log makes nan
     vc = float(usable("virtual_criterion", v.vc_disjoint))
-    assert np.isfinite(vc) and abs(vc) < 1e-9, \
-        ("expected virtual_criterion(p, q) with p = [1, 0], q = [0, 1] (zero entries) to be -log 4 + 2 log 2 = 0, "
-         f"found {vc:.4g}" + ("" if np.isfinite(vc) else
-                              ": the statement says use 0 log 0 = 0 at zero entries, and np.log(0) is -inf "
-                              "(scipy.special.xlogy handles the zeros)"))
+    if not (np.isfinite(vc) and abs(vc) < 1e-9):
+        raise AssertionError(
+            "expected virtual_criterion(p, q) with p = [1, 0], q = [0, 1] (zero entries) to be -log 4 + 2 log 2 = 0, "
+            f"found {vc:.4g}" + ("" if np.isfinite(vc) else
+                                 ": the statement says use 0 log 0 = 0 at zero entries, and np.log(0) is -inf "
+                                 "(scipy.special.xlogy handles the zeros)"))
     js = float(v.js_disjoint)
     hints = {round(1.0, 4): ": that is 1 bit; give the divergence in nats (natural logarithms)",
              round(2 * np.log(2), 4): ": that is twice log 2: the two KL terms each need their weight 1/2"}
     found = f"{js:.4f}" if np.isfinite(js) else f"{js} (0 log 0 must count as 0: scipy.special.xlogy)"
-    assert np.isfinite(js) and abs(js - np.log(2)) < 1e-9, \
-        (f"expected js_divergence of two distributions on disjoint supports to be log 2 = {np.log(2):.4f} nats, "
-         f"found {found}" + (hints.get(round(js, 4), "") if np.isfinite(js) else ""))
+    if not (np.isfinite(js) and abs(js - np.log(2)) < 1e-9):
+        raise AssertionError(
+            f"expected js_divergence of two distributions on disjoint supports to be log 2 = {np.log(2):.4f} nats, "
+            f"found {found}" + (hints.get(round(js, 4), "") if np.isfinite(js) else ""))
 
 
 CHECKS = [

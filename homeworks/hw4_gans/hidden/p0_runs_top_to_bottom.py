@@ -13,38 +13,46 @@ from dgmlab.probes.points import points
 # ------------------------------------------------------------------ p0_tests
 @points(0.25)
 def test_pieces_run_on_tiny_inputs(v, ref):
-    assert v.pieces is True, "a piece does not run on a tiny input"
+    if v.pieces is not True:
+        raise AssertionError("a piece does not run on a tiny input")
 
 
 @points(0.5)
 def test_results_recorded_after_training(v, ref):
     # the autograder does not train: it reads the results file your full-mode run saved
-    assert RESULTS_FILE in v.files, (f"no {RESULTS_FILE} in the homework folder: run every training cell in "
-                                   f"full mode and submit {RESULTS_FILE} together with the notebook")
+    if RESULTS_FILE not in v.files:
+        raise AssertionError(
+            f"no {RESULTS_FILE} in the homework folder: run every training cell in "
+            f"full mode and submit {RESULTS_FILE} together with the notebook")
     data = v.files[RESULTS_FILE]
-    assert len(data) < 100_000, f"{RESULTS_FILE} is far larger than the notebook writes"
+    if not len(data) < 100_000:
+        raise AssertionError(f"{RESULTS_FILE} is far larger than the notebook writes")
     try:
         saved = json.loads(data.decode("utf-8"))
     except ValueError as exc:
         raise AssertionError(f"{RESULTS_FILE} is not valid JSON: {exc}") from None
     for name in (*EXPERIMENTS, "cgan"):
         r = saved.get(name) if isinstance(saved, dict) else None
-        assert isinstance(r, dict), f"{RESULTS_FILE} records no result for {name}: run its training cell"
-        assert r.get("epochs") == FULL_EPOCHS and r.get("data") == "full", (
-            f"{name} in {RESULTS_FILE} was not trained in full mode ({FULL_EPOCHS} epochs on all MNIST "
-            f"digits): epochs={r.get('epochs')}, data={r.get('data')}")
-        assert isinstance(r.get("mnist_score"), (int, float)) and math.isfinite(r["mnist_score"]), \
-            f"{name}: the MNIST classifier score in {RESULTS_FILE} is not a finite number"
-    assert 0 <= saved["cgan"].get("conditional_accuracy", -1) <= 1, "conditional accuracy must be a share"
+        if not isinstance(r, dict):
+            raise AssertionError(f"{RESULTS_FILE} records no result for {name}: run its training cell")
+        if not (r.get("epochs") == FULL_EPOCHS and r.get("data") == "full"):
+            raise AssertionError(
+                f"{name} in {RESULTS_FILE} was not trained in full mode ({FULL_EPOCHS} epochs on all MNIST "
+                f"digits): epochs={r.get('epochs')}, data={r.get('data')}")
+        if not (isinstance(r.get("mnist_score"), (int, float)) and math.isfinite(r["mnist_score"])):
+            raise AssertionError(f"{name}: the MNIST classifier score in {RESULTS_FILE} is not a finite number")
+    if not 0 <= saved["cgan"].get("conditional_accuracy", -1) <= 1:
+        raise AssertionError("conditional accuracy must be a share")
     # what cannot be typed: the baseline's and the cGAN's results are those of the weights handed in, measured here
     measured = measured_results(v.files, v.seed_of)
     for name, key, what, tol in [("baseline", "mnist_score", "MNIST classifier score", 0.4),
                                  ("cgan", "conditional_accuracy", "conditional accuracy", 0.02)]:
         recorded = float(saved[name][key])
-        assert abs(recorded - measured[name]) <= tol, (
-            f"{RESULTS_FILE} records a {what} of {recorded:.3f} for {name}, but the weights handed in give "
-            f"{measured[name]:.3f} on the grader's draw of {MEASURE_N:,} images: hand in the results file and the "
-            f"weights the same full-mode run saved")
+        if not abs(recorded - measured[name]) <= tol:
+            raise AssertionError(
+                f"{RESULTS_FILE} records a {what} of {recorded:.3f} for {name}, but the weights handed in give "
+                f"{measured[name]:.3f} on the grader's draw of {MEASURE_N:,} images: hand in the results file and the "
+                f"weights the same full-mode run saved")
 
 
 HIDDEN = {

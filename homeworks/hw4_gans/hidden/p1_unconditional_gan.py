@@ -82,14 +82,15 @@ def test_batch_mean_not_sum(v, ref):
 @points(0.25)
 def test_discriminator_gradients_push_the_right_way(v, ref):
     r, f = v.d_grads
-    assert r is not None and f is not None and (r < 0).all() and (f > 0).all(), \
-        "minimising discriminator_loss must raise real logits and lower fake logits"
+    if not (r is not None and f is not None and (r < 0).all() and (f > 0).all()):
+        raise AssertionError("minimising discriminator_loss must raise real logits and lower fake logits")
 
 
 @points(0.5)
 def test_generator_gradient_does_not_saturate(v, ref):
-    assert v.g_grad is not None and (v.g_grad < -0.2).all(), \
-        "the generator loss must keep a strong gradient when D confidently rejects fakes (non-saturating form)"
+    if not (v.g_grad is not None and (v.g_grad < -0.2).all()):
+        raise AssertionError(
+            "the generator loss must keep a strong gradient when D confidently rejects fakes (non-saturating form)")
 
 
 # ------------------------------------------------------------------ p1_d_step_tests

@@ -50,12 +50,14 @@ def test_unknown_name_raises(v, ref):
     for got, name in paired(v.calls, v.inputs.names, "results, one per make_gan call"):
         got = value(got, f"make_gan({name!r})")
         if name in STATEMENT_EXPERIMENTS:
-            assert isinstance(got, dict), f"make_gan({name!r}) {got} for a name of the statement"
+            if not isinstance(got, dict):
+                raise AssertionError(f"make_gan({name!r}) {got} for a name of the statement")
             assert_generator_as_stated(got["g_out"], v.inputs, (128, 256, 512), f"make_gan({name!r})'s generator")
         else:
-            assert got == "raised ValueError", \
-                f"make_gan must raise ValueError for an unknown experiment name such as {name!r}, found it " + (
-                    got if isinstance(got, str) else "returned networks")
+            if got != "raised ValueError":
+                raise AssertionError(
+                    f"make_gan must raise ValueError for an unknown experiment name such as {name!r}, found it " + (
+                    got if isinstance(got, str) else "returned networks"))
 
 
 # ------------------------------------------------------------------ p2_train_gan_tests

@@ -25,9 +25,12 @@ def _assert_stated_order(out, params, z, labels, what, hint=""):
     def gives(want):
         return isinstance(out, torch.Tensor) and out.shape == want.shape and torch.allclose(out, want, rtol=1e-4,
                                                                                              atol=1e-5)
-    assert not gives(swapped), (f"{what} gives what [e(y), z] gives, the embedding first: the statement "
-                                "concatenates [z, e_G(y)], noise first")
-    assert gives(stated), f"{what} does not give the statement's network's images{hint}"
+    if gives(swapped):
+        raise AssertionError(
+            f"{what} gives what [e(y), z] gives, the embedding first: the statement "
+            "concatenates [z, e_G(y)], noise first")
+    if not gives(stated):
+        raise AssertionError(f"{what} does not give the statement's network's images{hint}")
 
 
 @points(0.75)
@@ -69,7 +72,9 @@ def test_dropout_in_training_mode(v, ref):
     swapped = [torch.cat([p[:, 10:], p[:, :10]], dim=1) if p.dim() == 2 and p.shape[1] == 794 else p for p in params]
     ok = any(v.train_out.shape == w.shape and torch.allclose(v.train_out, w, rtol=1e-4, atol=1e-5)
              for w in (_kit_train_logits(v, ref, params), _kit_train_logits(v, ref, swapped)))
-    assert ok, "ConditionalDiscriminator() in training mode (dropout 0.3 after each hidden layer, same masks) differs"
+    if not ok:
+        raise AssertionError(
+            "ConditionalDiscriminator() in training mode (dropout 0.3 after each hidden layer, same masks) differs")
 
 
 # ------------------------------------------------------------------ p3_cgan_steps_tests

@@ -225,7 +225,8 @@ def assert_made_as_stated(experiments, inputs, name, parts=("generator", "discri
     if "training mode" in parts:
         assert_discriminator_as_stated(info["d_train"], inputs, dw, f"make_gan({name!r})'s discriminator", True)
     if "d_steps" in parts:
-        assert info["d_steps"] == k, f"expected d_steps = {k} (an int) from make_gan({name!r}), found {info['d_steps']}"
+        if info["d_steps"] != k:
+            raise AssertionError(f"expected d_steps = {k} (an int) from make_gan({name!r}), found {info['d_steps']}")
 
 
 # ------------------------------------------------------------------ P2.2: the statement's schedule, replayed

@@ -96,11 +96,13 @@ def _without_gradient(module, output):
 
 def _gradients_reach(missing, what, trained):
     missing = as_stated(missing)
-    assert isinstance(missing, list), f"the check could not read which parameters of {what} get a gradient"
-    assert not missing, \
-        (f"{what}: no gradient reaches {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}; training "
-         f"changes {trained} by their gradients, so compute the forward pass with torch operations on them (no "
-         f"torch.no_grad(), .detach() or new tensors)")
+    if not isinstance(missing, list):
+        raise AssertionError(f"the check could not read which parameters of {what} get a gradient")
+    if missing:
+        raise AssertionError(
+            f"{what}: no gradient reaches {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}; training "
+            f"changes {trained} by their gradients, so compute the forward pass with torch operations on them (no "
+            f"torch.no_grad(), .detach() or new tensors)")
 
 
 def _close(a, b, tol=1e-6):
@@ -111,7 +113,8 @@ def _close(a, b, tol=1e-6):
 
 def _returned(out, name):
     out = as_stated(out)
-    assert isinstance(out, dict) and set(out) == {"z", "log_det"}, f"{name} did not return (z, log_det)"
+    if not (isinstance(out, dict) and set(out) == {"z", "log_det"}):
+        raise AssertionError(f"{name} did not return (z, log_det)")
     return out["z"], out["log_det"]
 
 

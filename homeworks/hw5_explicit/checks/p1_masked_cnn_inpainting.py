@@ -82,7 +82,8 @@ def _p1_conv_probe(o, x):
 def _conv_matches(v, ref, kind, which):
     torch, w = _torch(), working(v)
     got = getattr(w, f"out_{kind}5")
-    assert isinstance(got, list) and len(got) == 2, f"MaskedConv2d('{kind}', 3, 2, 5) did not answer twice"
+    if not (isinstance(got, list) and len(got) == 2):
+        raise AssertionError(f"MaskedConv2d('{kind}', 3, 2, 5) did not answer twice")
     out = got[which]
     asserts.assert_tensor(out, f"MaskedConv2d('{kind}', 3, 2, 5)(x) (pad by kernel_size // 2)", shape=(2, 2, 9, 9))
     want = ref[f"out_{kind}5"][which]
@@ -102,9 +103,11 @@ def _conv_matches(v, ref, kind, which):
                 f"centre tap; mask A (first layer) zeroes the centre so that a pixel does not see itself, mask B "
                 f"(later layers) keeps it: are the two types swapped?")
     step = "after new weights were copied into the same layer, " if which else ""
-    assert False, (f"{step}MaskedConv2d('{kind}', 3, 2, 5) with the grader's weights and bias should give the "
-                   f"convolution with the statement's 5x5 mask {kind} on every (out, in) channel pair; it is off by "
-                   f"up to {float((out - want).abs().max()):.3g}{hint}")
+    if not False:
+        raise AssertionError(
+            f"{step}MaskedConv2d('{kind}', 3, 2, 5) with the grader's weights and bias should give the "
+            f"convolution with the statement's 5x5 mask {kind} on every (out, in) channel pair; it is off by "
+            f"up to {float((out - want).abs().max()):.3g}{hint}")
 
 
 @points(1)
@@ -225,11 +228,12 @@ def _stack_matches(v, ref, key, image_key, args):
     shape = tuple(w.inputs[image_key].shape)
     asserts.assert_tensor(out, f"PixelCNN{args}(x) (one logit per pixel)", shape=shape)
     want = ref[key]
-    assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
-        (f"PixelCNN{args} with the grader's parameters (its k x k taps above the centre row only, which every mask "
-         f"keeps) should give the logits of the docstring's stack: MaskedConv2d('A', 1, channels, 7), ReLU, n_layers "
-         f"x [MaskedConv2d('B', ...), ReLU], MaskedConv2d('B', channels, 1, 1); they are "
-         f"{asserts.off_by(out.detach(), want)} (the layers, their order, the ReLUs or the padding differ)")
+    if not torch.allclose(out, want, rtol=1e-4, atol=1e-5):
+        raise AssertionError(
+            f"PixelCNN{args} with the grader's parameters (its k x k taps above the centre row only, which every mask "
+            f"keeps) should give the logits of the docstring's stack: MaskedConv2d('A', 1, channels, 7), ReLU, n_layers "
+            f"x [MaskedConv2d('B', ...), ReLU], MaskedConv2d('B', channels, 1, 1); they are "
+            f"{asserts.off_by(out.detach(), want)} (the layers, their order, the ReLUs or the padding differ)")
 
 
 @points(1)
@@ -251,10 +255,11 @@ def test_masks_of_the_stack_as_stated(v, ref):
     out = as_stated(w.small_full)
     asserts.assert_tensor(out, "PixelCNN(4, 2, 3)(x) (one logit per pixel)", shape=tuple(w.inputs.x_small.shape))
     want = ref["small_full"]
-    assert torch.allclose(out, want, rtol=1e-4, atol=1e-5), \
-        (f"PixelCNN(4, 2, 3) with the grader's parameters on every tap should give the logits of the stated stack, "
-         f"mask A in the first layer and mask B in every later one (the 1x1 output layer included); they are off by "
-         f"up to {float((out - want).abs().max()):.3g}")
+    if not torch.allclose(out, want, rtol=1e-4, atol=1e-5):
+        raise AssertionError(
+            f"PixelCNN(4, 2, 3) with the grader's parameters on every tap should give the logits of the stated stack, "
+            f"mask A in the first layer and mask B in every later one (the 1x1 output layer included); they are off by "
+            f"up to {float((out - want).abs().max()):.3g}")
 
 
 CAUSAL_PIXELS = ((0, 0), (3, 2), (6, 7), (9, 9))  # on the 10 x 10 images of x_small
@@ -315,9 +320,10 @@ def test_uniform_logits_cost_log2_per_pixel(v, ref):
     elif abs(got - 16 * 100) < 1e-2 or not math.isfinite(got):
         hint = (": the logits were read as probabilities (logit 0 is p = 1/2, not p = 0); "
                 "use binary_cross_entropy_with_logits")
-    assert abs(got - want) < 1e-4, \
-        (f"expected 16 log 2 = {want:.4f} nats for a 4x4 image under logit 0 (p = 1/2 per pixel), "
-         f"found {got:.4f}{hint}")
+    if not abs(got - want) < 1e-4:
+        raise AssertionError(
+            f"expected 16 log 2 = {want:.4f} nats for a 4x4 image under logit 0 (p = 1/2 per pixel), "
+            f"found {got:.4f}{hint}")
 
 
 @points(1)
@@ -331,8 +337,9 @@ def test_finite_for_very_large_logits(v, ref):
     if not math.isfinite(value):
         hint = (": the statement asks for an NLL finite even for very large |logits|; sigmoid then log overflows, "
                 "work from the logits (binary_cross_entropy_with_logits, or softplus)")
-    assert math.isfinite(value) and abs(value - 240.0) < 1e-3, \
-        f"expected 120 + 120 = 240 nats for logits (120, -120, 30, -30) on pixels (0, 1, 1, 0), found {value:.6g}{hint}"
+    if not (math.isfinite(value) and abs(value - 240.0) < 1e-3):
+        raise AssertionError(
+            f"expected 120 + 120 = 240 nats for logits (120, -120, 30, -30) on pixels (0, 1, 1, 0), found {value:.6g}{hint}")
 
 
 # ---------------------------------------------------------------------- P1 inpainting
@@ -431,8 +438,8 @@ def _p1_inpaint_probe(o, x):
 
 def _assert_filled_in(out, x):
     # a hidden pixel that is still x's own in every image (2^-36 or less for a fair sampler) was never sampled
-    assert not _torch().equal(out, x), \
-        "inpaint handed x back unchanged: fill each hidden pixel with a sample from the model"
+    if _torch().equal(out, x):
+        raise AssertionError("inpaint handed x back unchanged: fill each hidden pixel with a sample from the model")
 
 
 @points(0.5)
@@ -441,8 +448,9 @@ def test_shape_and_binary_values(v, ref):
     asserts.assert_tensor(out, "inpaint(...)", shape=(2, 1, 6, 6), dtype=v.inputs.binary_x.dtype)  # x's dtype
     _assert_filled_in(out, v.inputs.binary_x)
     values = sorted(set(out.unique().tolist()))
-    assert set(values) <= {0.0, 1.0}, \
-        f"expected a binary image (values 0 and 1 only), found values {values[:6]} (sample with torch.bernoulli)"
+    if not set(values) <= {0.0, 1.0}:
+        raise AssertionError(
+            f"expected a binary image (values 0 and 1 only), found values {values[:6]} (sample with torch.bernoulli)")
 
 
 @points(1)
@@ -452,18 +460,19 @@ def test_visible_pixels_are_kept(v, ref):
     asserts.assert_tensor(out, "inpaint(...)", shape=(4, 1, 6, 6))
     _assert_filled_in(out, x)
     changed = int((out[visible] != x[visible]).sum())
-    assert changed == 0, \
-        (f"expected every visible pixel copied unchanged, found {changed} of {int(visible.sum())} changed: "
-         f"a pixel hidden in one image may be visible in another, so write a sample only where "
-         f"visible is False for that image")
+    if changed != 0:
+        raise AssertionError(
+            f"expected every visible pixel copied unchanged, found {changed} of {int(visible.sum())} changed: "
+            f"a pixel hidden in one image may be visible in another, so write a sample only where "
+            f"visible is False for that image")
 
 
 @points(0.5)
 def test_visible_pixels_never_change(v, ref):
     x, visible = v.inputs.irregular_x, v.inputs.irregular_visible          # irregular holes
     for out in v.irregular_out:
-        assert out.shape == x.shape and _torch().equal(out[visible], x[visible]), \
-            "with irregular holes (a different set per image) inpainting changed a visible pixel"
+        if not (out.shape == x.shape and _torch().equal(out[visible], x[visible])):
+            raise AssertionError("with irregular holes (a different set per image) inpainting changed a visible pixel")
     _assert_filled_in(v.irregular_out[0], x)  # the fair coin's draw
 
 
@@ -474,8 +483,8 @@ def test_hidden_pixels_are_samples(v, ref):
     torch = _torch()
     out = v.leaning_out
     asserts.assert_tensor(out, "inpaint(...)", shape=(64, 1, 8, 8))
-    assert torch.equal(out[:, :, :4], torch.zeros_like(out[:, :, :4])), \
-        "the visible upper halves (all 0) changed: only the hidden pixels are sampled"
+    if not torch.equal(out[:, :, :4], torch.zeros_like(out[:, :, :4])):
+        raise AssertionError("the visible upper halves (all 0) changed: only the hidden pixels are sampled")
     share = float(out[:, :, 4:].mean())
     hint = ""
     if share == 1.0:
@@ -490,9 +499,10 @@ def test_hidden_pixels_are_samples(v, ref):
                     "torch.bernoulli(torch.sigmoid(logit))")
         else:
             hint = ": every hidden pixel is 1, as a threshold at 1/2 gives; draw each with torch.bernoulli"
-    assert 0.74 < share < 0.86, \
-        (f"with a model that gives every pixel probability 0.8 of being 1, about 80% of the hidden pixels should "
-         f"be 1 (each a Bernoulli draw); found {share:.1%}{hint}")
+    if not 0.74 < share < 0.86:
+        raise AssertionError(
+            f"with a model that gives every pixel probability 0.8 of being 1, about 80% of the hidden pixels should "
+            f"be 1 (each a Bernoulli draw); found {share:.1%}{hint}")
 
 
 @points(2.5)
@@ -503,17 +513,19 @@ def test_sequential_conditioning_in_raster_order(v, ref):
     out = v.raster_out
     asserts.assert_tensor(out, "inpaint(...)", shape=(4, 1, H, H))
     hidden = out[:, 0, H // 2:]
-    assert torch.equal(hidden[:2], torch.ones_like(hidden[:2])) and torch.equal(hidden[2:], torch.zeros_like(hidden[2:])), \
-        ("with a model that copies the previous pixel, every hidden pixel should repeat the last visible one: "
-         "sample one pixel at a time in raster order, each from the model run on the canvas so far "
-         "(known pixels and those already sampled, never the hidden pixels of x)")
+    if not (torch.equal(hidden[:2], torch.ones_like(hidden[:2])) and torch.equal(hidden[2:], torch.zeros_like(hidden[2:]))):
+        raise AssertionError(
+            "with a model that copies the previous pixel, every hidden pixel should repeat the last visible one: "
+            "sample one pixel at a time in raster order, each from the model run on the canvas so far "
+            "(known pixels and those already sampled, never the hidden pixels of x)")
     # the statement: the hidden pixels of x must play no role. With a model that reads the next pixel, inpainting the
     # same images with their hidden pixels flipped must give the same result
     first, second = v.peek_out
-    assert torch.equal(first, second), \
-        ("inpaint's result changed when only the hidden pixels of x changed (with a model that reads later pixels): "
-         "the hidden pixels of x must play no role, as a real user would not have them; start the canvas from the "
-         "visible pixels only (the hidden ones at 0, say)")
+    if not torch.equal(first, second):
+        raise AssertionError(
+            "inpaint's result changed when only the hidden pixels of x changed (with a model that reads later pixels): "
+            "the hidden pixels of x must play no role, as a real user would not have them; start the canvas from the "
+            "visible pixels only (the hidden ones at 0, say)")
 
 
 # ---------------------------------------------------------------------- P1 weights file
@@ -546,10 +558,11 @@ def test_p1_file_is_a_trained_pixelcnn(v, ref):
     net = _file_network(v, P1_WEIGHTS_FILE, "the P1 training cell", P1_FILE_NETWORK)
     _assert_causal(net)
     share = pixel_accuracy(net, _training_digits(100, scale="binary"))
-    assert share >= P1_VISIBLE_BAR_ACCURACY, \
-        (f"the network in {P1_WEIGHTS_FILE} predicts {share:.1%} of 100 training digits' pixels from the pixels before "
-         f"them (logit > 0 exactly where the pixel is 1), less than {P1_VISIBLE_BAR_ACCURACY:.0%} (untrained: about "
-         f"87%, the share of black pixels; trained: about 96.5%): hand in the file the full training run writes")
+    if not share >= P1_VISIBLE_BAR_ACCURACY:
+        raise AssertionError(
+            f"the network in {P1_WEIGHTS_FILE} predicts {share:.1%} of 100 training digits' pixels from the pixels before "
+            f"them (logit > 0 exactly where the pixel is 1), less than {P1_VISIBLE_BAR_ACCURACY:.0%} (untrained: about "
+            f"87%, the share of black pixels; trained: about 96.5%): hand in the file the full training run writes")
 
 
 CHECKS = [

@@ -85,9 +85,10 @@ def test_v_is_the_printed_transform(v, ref):
     y = w.inputs.y45
     for (got, _), want, alpha in zip(w.transformed, ref["v"], ALPHAS, strict=True):
         asserts.assert_tensor(got, "v", shape=tuple(y.shape))
-        assert torch.allclose(got.double(), want, rtol=1e-8, atol=1e-8), \
-            (f"expected v = logit(alpha + (1 - 2 alpha) y) elementwise (alpha = {alpha:g}); found it "
-             f"{asserts.off_by(got.double().detach(), want)}")
+        if not torch.allclose(got.double(), want, rtol=1e-8, atol=1e-8):
+            raise AssertionError(
+                f"expected v = logit(alpha + (1 - 2 alpha) y) elementwise (alpha = {alpha:g}); found it "
+                f"{asserts.off_by(got.double().detach(), want)}")
 
 
 @points(0.75)
@@ -102,10 +103,11 @@ def test_inverse_undoes_the_printed_transform(v, ref):
         hint = ""
         if torch.allclose(back.double(), torch.sigmoid(v64), atol=1e-9):
             hint = ": the inverse returns alpha + (1 - 2 alpha) y; undo the squashing too"
-        assert gap < 1e-6 * max(1.0, float(v64.abs().max())), \
-            (f"expected inverse_logit_transform(v) to be the y that logit(alpha + (1 - 2 alpha) y) sends to v in "
-             f"float64 (alpha = {alpha:g}); sent through the printed transform it is off from v by about {gap:.3g}"
-             f"{hint}")
+        if not gap < 1e-6 * max(1.0, float(v64.abs().max())):
+            raise AssertionError(
+                f"expected inverse_logit_transform(v) to be the y that logit(alpha + (1 - 2 alpha) y) sends to v in "
+                f"float64 (alpha = {alpha:g}); sent through the printed transform it is off from v by about {gap:.3g}"
+                f"{hint}")
 
 
 @points(0.5)
@@ -122,23 +124,27 @@ def test_log_det_on_a_tiny_case(v, ref):
         hint = ": a constant factor of dv/dy is left out of the log-det"
     elif abs(got - first) < 1e-4:
         hint = ": that is one coordinate's term; sum the log-derivatives over the coordinates"
-    assert abs(got - want) < 1e-6, \
-        (f"log_det should be log|det dv/dy| of v = logit(alpha + (1 - 2 alpha) y), which autograd gives as "
-         f"{want:.5f} at y = (1/2, 1/5), alpha = 0.05; found {got:.5f}{hint}")
+    if not abs(got - want) < 1e-6:
+        raise AssertionError(
+            f"log_det should be log|det dv/dy| of v = logit(alpha + (1 - 2 alpha) y), which autograd gives as "
+            f"{want:.5f} at y = (1/2, 1/5), alpha = 0.05; found {got:.5f}{hint}")
 
 
 @points(0.5)
 def test_dequantized_values_stay_in_their_bin(v, ref):
     x = v.inputs.pixels
     y, k = v.dequantized[0], _torch().round(x * 255)
-    assert y.shape == x.shape, "dequantize changed the shape"
-    assert ((y >= k / 256) & (y <= (k + 1) / 256)).all(), \
-        "a dequantised value left its bin: pixel value k/255 must become a value in [k/256, (k+1)/256)"
+    if y.shape != x.shape:
+        raise AssertionError("dequantize changed the shape")
+    if not ((y >= k / 256) & (y <= (k + 1) / 256)).all():
+        raise AssertionError(
+            "a dequantised value left its bin: pixel value k/255 must become a value in [k/256, (k+1)/256)")
     # the docstring: u ~ Uniform[0, 1) drawn per pixel, so two calls on the same pixels differ
     again = v.dequantized[1]
-    assert not _torch().equal(y, again), \
-        ("dequantize gave the same values twice for the same pixels: y = (255 x + u) / 256 with u ~ Uniform[0, 1) "
-         "drawn afresh per pixel on each call (torch.rand_like), not a fixed offset")
+    if _torch().equal(y, again):
+        raise AssertionError(
+            "dequantize gave the same values twice for the same pixels: y = (255 x + u) / 256 with u ~ Uniform[0, 1) "
+            "drawn afresh per pixel on each call (torch.rand_like), not a fixed offset")
 
 
 # ---------------------------------------------------------------------- P2 coupling layer
@@ -268,10 +274,11 @@ def test_forward_is_the_statements_map(v, ref):
         hint = ": s and t see the unmasked coordinates too; feed them m * x"
     elif _close(z, want["z_no_tanh"]):
         hint = ": s has no tanh at its end"
-    assert False, \
-        (f"CouplingLayer(6, 16, mask) with the grader's parameters in s_net and t_net should give "
-         f"z = m x + (1 - m)(x exp(s(m x)) + t(m x)) with s = tanh(s_net(.)); it is "
-         f"{asserts.off_by(z.detach(), want['z'])}{hint}")
+    if not False:
+        raise AssertionError(
+            f"CouplingLayer(6, 16, mask) with the grader's parameters in s_net and t_net should give "
+            f"z = m x + (1 - m)(x exp(s(m x)) + t(m x)) with s = tanh(s_net(.)); it is "
+            f"{asserts.off_by(z.detach(), want['z'])}{hint}")
 
 
 @points(1)
@@ -291,9 +298,10 @@ def test_log_det_is_the_statements(v, ref):
             hint = ": that is minus the answer (sign error: the forward map's log-det is +sum of s)"
         elif _close(log_det, recorded_values[f"{key}_log_det_masked_sum"]):
             hint = ": that sums s over the masked coordinates; the log-det sums it over those with mask 0"
-        assert False, \
-            (f"{what} with the grader's parameters should give log_det = sum over the coordinates with mask 0 of "
-             f"s(m x); it is {asserts.off_by(log_det.detach(), want)}{hint}")
+        if not False:
+            raise AssertionError(
+                f"{what} with the grader's parameters should give log_det = sum over the coordinates with mask 0 of "
+                f"s(m x); it is {asserts.off_by(log_det.detach(), want)}{hint}")
 
 
 @points(1)
@@ -303,10 +311,11 @@ def test_inverse_undoes_the_statements_map(v, ref):
     back, z, want = as_stated(w.main_inverse), w.inputs.main["z"], ref["inverse"]
     asserts.assert_tensor(back, "inverse(z)", shape=tuple(z.shape))
     gap = float((back.double() - want).abs().max())
-    assert gap < 1e-6, \
-        (f"expected inverse(z) to be the x that the statement's map sends to z (with the grader's parameters); "
-         f"it is off from that x by up to {gap:.3g} (the inverse subtracts t, then multiplies by exp(-s), with s "
-         f"and t computed from the masked coordinates, which z shares with x)")
+    if not gap < 1e-6:
+        raise AssertionError(
+            f"expected inverse(z) to be the x that the statement's map sends to z (with the grader's parameters); "
+            f"it is off from that x by up to {gap:.3g} (the inverse subtracts t, then multiplies by exp(-s), with s "
+            f"and t computed from the masked coordinates, which z shares with x)")
 
 
 # ---------------------------------------------------------------------- P2 Real NVP
@@ -403,10 +412,11 @@ def test_flow_is_the_stated_stack(v, ref):
     hint = _mask_hint(_maybe(w, "masks"), 4)
     if not hint and ((z - case["x"]).abs().max(dim=0).values < 1e-6).any():
         hint = ": some coordinates pass through every layer unchanged"
-    assert False, \
-        (f"RealNVP(6, 16, 4) with the grader's parameters should give the z of its 4 CouplingLayers in order, "
-         f"layer l with alternating_mask(6) if l is even and its complement if odd; it is "
-         f"{asserts.off_by(z.detach(), want)}{hint}")
+    if not False:
+        raise AssertionError(
+            f"RealNVP(6, 16, 4) with the grader's parameters should give the z of its 4 CouplingLayers in order, "
+            f"layer l with alternating_mask(6) if l is even and its complement if odd; it is "
+            f"{asserts.off_by(z.detach(), want)}{hint}")
 
 
 @points(1.25)
@@ -420,9 +430,10 @@ def test_flow_inverse_undoes_the_stated_flow(v, ref):
     if gap >= 1e-6 and isinstance(other, torch.Tensor) and other.shape == back.shape \
             and torch.allclose(back, other, atol=1e-9):
         hint = ": the layers were undone in forward order; undo the last layer first (reversed)"
-    assert gap < 1e-6, \
-        (f"expected flow.inverse(z) to be the x that the stated flow (the grader's parameters) sends to z; it is "
-         f"{asserts.off_by(back.double().detach(), want)} (from that x){hint}")
+    if not gap < 1e-6:
+        raise AssertionError(
+            f"expected flow.inverse(z) to be the x that the stated flow (the grader's parameters) sends to z; it is "
+            f"{asserts.off_by(back.double().detach(), want)} (from that x){hint}")
 
 
 @points(1)
@@ -436,9 +447,10 @@ def test_log_prob_is_the_change_of_variables(v, ref):
     hint = ""
     if gap >= 1e-6 and float((got.double() - want - 3 * math.log(2 * math.pi)).abs().max()) < 1e-6:
         hint = ": that leaves out the standard normal's normaliser -D/2 log(2 pi) (D = 6)"
-    assert gap < 1e-6, \
-        (f"expected RealNVP(6, 16, 4).log_prob(x) with the grader's parameters to be log N(z; 0, I) + log|det dz/dx| "
-         f"of the stated flow; it is {asserts.off_by(got.double().detach(), want)}{hint}")
+    if not gap < 1e-6:
+        raise AssertionError(
+            f"expected RealNVP(6, 16, 4).log_prob(x) with the grader's parameters to be log N(z; 0, I) + log|det dz/dx| "
+            f"of the stated flow; it is {asserts.off_by(got.double().detach(), want)}{hint}")
 
 
 # ---------------------------------------------------------------------- P2 log-likelihood, bits/dim
@@ -476,9 +488,10 @@ def test_tiny_case(v, ref):
     log_normal_0, log_2 = -0.5 * math.log(2 * math.pi), math.log(2.0)
     logit_log_det = ref["logit_log_det_at_half"]
     want = log_normal_0 + log_2 + logit_log_det
-    assert abs(got - want) < 1e-5, \
-        (f"log_prob_data is wrong for y = 1/2, alpha = 0.05 and the flow z = 2 v: expected {want:.5f}, found "
-         f"{got:.5f}{_log_prob_hint(got - want, logit_log_det)}")
+    if not abs(got - want) < 1e-5:
+        raise AssertionError(
+            f"log_prob_data is wrong for y = 1/2, alpha = 0.05 and the flow z = 2 v: expected {want:.5f}, found "
+            f"{got:.5f}{_log_prob_hint(got - want, logit_log_det)}")
 
 
 # What log_prob_data's usual mistakes add to log p(y) in test_tiny_case (D = 1, alpha = 0.05, the flow z = 2 v), and
@@ -533,8 +546,9 @@ def test_uniform_density_is_eight_bits(v, ref):
         hint = ": that is nats per dimension; divide by log 2 for bits"
     elif abs(value - 784 * 8) < 1e-2:
         hint = ": that is for the whole image; divide by the number of dimensions D"
-    assert abs(value - 8.0) < 1e-5, \
-        f"expected 8 bits per dimension for log p(y) = 0 (the uniform density on [0, 1)^D), found {value:.5g}{hint}"
+    if not abs(value - 8.0) < 1e-5:
+        raise AssertionError(
+            f"expected 8 bits per dimension for log p(y) = 0 (the uniform density on [0, 1)^D), found {value:.5g}{hint}")
 
 
 # ---------------------------------------------------------------------- P2 weights file
@@ -566,14 +580,16 @@ def test_p2_file_is_a_trained_realnvp(v, ref):
     digits = _training_digits(200, scale="[0,1]")
     _assert_log_det(net, flow_input(digits[:1]))
     z2, log_det = flow_on_digits(net, digits)
-    assert z2 <= P2_VISIBLE_BAR_Z2, \
-        (f"the flow in {P2_WEIGHTS_FILE} sends 200 training digits to z with a mean square of {z2:.2f} per coordinate, "
-         f"more than {P2_VISIBLE_BAR_Z2:g} (a standard normal latent gives 1; untrained: 30-90): hand in the file the "
-         f"full training run writes")
-    assert log_det >= P2_VISIBLE_BAR_LOG_DET, \
-        (f"the flow in {P2_WEIGHTS_FILE} has a log-determinant of {log_det:.2f} per dimension on 200 training digits, "
-         f"below {P2_VISIBLE_BAR_LOG_DET:g}: it shrinks its input toward 0 rather than modelling it (the full "
-         f"training run gives about -0.2)")
+    if not z2 <= P2_VISIBLE_BAR_Z2:
+        raise AssertionError(
+            f"the flow in {P2_WEIGHTS_FILE} sends 200 training digits to z with a mean square of {z2:.2f} per coordinate, "
+            f"more than {P2_VISIBLE_BAR_Z2:g} (a standard normal latent gives 1; untrained: 30-90): hand in the file the "
+            f"full training run writes")
+    if not log_det >= P2_VISIBLE_BAR_LOG_DET:
+        raise AssertionError(
+            f"the flow in {P2_WEIGHTS_FILE} has a log-determinant of {log_det:.2f} per dimension on 200 training digits, "
+            f"below {P2_VISIBLE_BAR_LOG_DET:g}: it shrinks its input toward 0 rather than modelling it (the full "
+            f"training run gives about -0.2)")
 
 
 CHECKS = [

@@ -103,8 +103,8 @@ def _rows_are_distributions(v, name, q):
     hint = ""
     if not torch.isfinite(Q[3]).all():
         hint = ": the row of x = 3, which no latent decodes to, is NaN or inf (return the uniform 1/C there)"
-    assert torch.allclose(Q.sum(dim=1).double(), torch.ones(4, dtype=torch.float64), atol=1e-5), \
-        f"expected every row of {q}(y|x) to sum to 1, found row sums {_row(Q.sum(dim=1))}{hint}"
+    if not torch.allclose(Q.sum(dim=1).double(), torch.ones(4, dtype=torch.float64), atol=1e-5):
+        raise AssertionError(f"expected every row of {q}(y|x) to sum to 1, found row sums {_row(Q.sum(dim=1))}{hint}")
 
 
 @points(0.25)
@@ -130,26 +130,31 @@ def test_a_latent_the_prior_never_draws_plays_no_role(v, ref):
         hint = ": latent 4 still counts, so the prior P(z) does not enter your Q"
     elif abs(float(got.sum()) - 1) > 1e-5:
         hint = ": the row does not sum to 1 (normalise over y)"
-    assert torch.allclose(got, want, atol=1e-5), \
-        (f"with P(z = 4) = 0, only latent 0 decodes to x = 0, so Q(y|x = 0) should be P_w(y|z = 0) = {_row(want)}; "
-         f"found {_row(got)}{hint}")
+    if not torch.allclose(got, want, atol=1e-5):
+        raise AssertionError(
+            f"with P(z = 4) = 0, only latent 0 decodes to x = 0, so Q(y|x = 0) should be P_w(y|z = 0) = {_row(want)}; "
+            f"found {_row(got)}{hint}")
 
 
 def _unreachable_row_is_uniform(v, q):
     torch = _torch()
     row = as_stated(v.unreachable)[0]
-    assert torch.isfinite(row).all(), f"{q}(y|x) has NaN or inf for an x that no latent decodes to"
-    assert torch.allclose(row.double(), torch.full((3,), 1 / 3, dtype=torch.float64), atol=1e-6), \
-        f"expected {q}(y|x) uniform (1/C each) for an x that no latent decodes to, found {_row(row)}"
+    if not torch.isfinite(row).all():
+        raise AssertionError(f"{q}(y|x) has NaN or inf for an x that no latent decodes to")
+    if not torch.allclose(row.double(), torch.full((3,), 1 / 3, dtype=torch.float64), atol=1e-6):
+        raise AssertionError(
+            f"expected {q}(y|x) uniform (1/C each) for an x that no latent decodes to, found {_row(row)}")
 
 
 def _differentiable(v, q, wrt):
     found = as_stated(v.grad_total)
-    assert found["shape"] == [3, 3], \
-        f"expected {q}(y|x) for 3 data points as a (3, 3) tensor (one row per data point), found shape {tuple(found['shape'])}"
+    if found["shape"] != [3, 3]:
+        raise AssertionError(
+            f"expected {q}(y|x) for 3 data points as a (3, 3) tensor (one row per data point), found shape {tuple(found['shape'])}")
     total = found["total"]
-    assert total is not None and total > 0, \
-        f"{q}(y|x) must be differentiable with respect to {wrt} (no .detach(), no Python floats in between)"
+    if not (total is not None and total > 0):
+        raise AssertionError(
+            f"{q}(y|x) must be differentiable with respect to {wrt} (no .detach(), no Python floats in between)")
 
 
 @points(0.25)
@@ -200,9 +205,10 @@ def test_a_class_the_prior_never_draws_gets_no_mass(v, ref):
     else:
         hint = (": check that class y's likelihood P_w(x|y) sums row y of p_z_given_y (rows are classes, columns "
                 "latents) over the latents that decode to x, and that it is weighted by P(y) of the same class")
-    assert torch.allclose(got.double(), want, atol=1e-5), \
-        (f"with P(y) = (1/2, 1/2, 0), latents 0 and 4 decode to x = 0, so Q'(y|x = 0) should be proportional to "
-         f"P(y) (P_w(z = 0|y) + P_w(z = 4|y)) = {_row(want)}: class 2 gets no mass; found {_row(got)}{hint}")
+    if not torch.allclose(got.double(), want, atol=1e-5):
+        raise AssertionError(
+            f"with P(y) = (1/2, 1/2, 0), latents 0 and 4 decode to x = 0, so Q'(y|x = 0) should be proportional to "
+            f"P(y) (P_w(z = 0|y) + P_w(z = 4|y)) = {_row(want)}: class 2 gets no mass; found {_row(got)}{hint}")
 
 
 # ---------------------------------------------------------------------- Q1 training steps
@@ -258,12 +264,13 @@ def _q1_steps_probe(o, x):
 @points(0.25)
 def test_steps_return_tensor_and_float(v, ref):
     for name, out, shape in (("W_new", v.disc_at_zero, (6, 3)), ("V_new", v.gen_at_zero, (3, 6))):
-        assert not out["attached"], \
-            f"expected {name} detached from the graph (requires_grad False), found it attached: return (...).detach()"
+        if out["attached"]:
+            raise AssertionError(
+                f"expected {name} detached from the graph (requires_grad False), found it attached: return (...).detach()")
         asserts.assert_tensor(out["new"], name, shape=shape, requires_grad=False)
         loss = out["loss"]
-        assert isinstance(loss, float), \
-            f"expected the loss as a Python float, found {type(loss).__name__} (use .item())"
+        if not isinstance(loss, float):
+            raise AssertionError(f"expected the loss as a Python float, found {type(loss).__name__} (use .item())")
 
 
 @points(0.25)
@@ -276,8 +283,9 @@ def test_loss_at_zero_logits_is_log_3(v, ref):
             hint = ": that is the sum over the 5 examples, not the mean"
         elif abs(loss + math.log(3)) < 1e-4:
             hint = ": that is the log-likelihood; the loss is its negative"
-        assert abs(loss - math.log(3)) < 1e-5, \
-            f"expected the {name} loss at zero logits to be log 3 = {math.log(3):.5f}, found {loss:.5f}{hint}"
+        if not abs(loss - math.log(3)) < 1e-5:
+            raise AssertionError(
+                f"expected the {name} loss at zero logits to be log 3 = {math.log(3):.5f}, found {loss:.5f}{hint}")
 
 
 @points(0.5)
@@ -291,10 +299,11 @@ def test_a_small_step_lowers_the_loss(v, ref):
         new = w.small_steps[key]
         asserts.assert_tensor(new, f"{letter}_new", shape=tuple(start.shape))
         slope = float((want[f"{key}_gradient"] * (new.double() - start)).sum())
-        assert slope < 0, \
-            (f"expected one step with lr = 0.1 to lower the {name} loss (the loss the statement defines, where each "
-             f"x has one latent), so to move against its gradient; {letter}_new - {letter} has inner product "
-             f"{slope:+.3g} with dL/d{letter}: step against the gradient, {letter} - lr * dL/d{letter}")
+        if not slope < 0:
+            raise AssertionError(
+                f"expected one step with lr = 0.1 to lower the {name} loss (the loss the statement defines, where each "
+                f"x has one latent), so to move against its gradient; {letter}_new - {letter} has inner product "
+                f"{slope:+.3g} with dL/d{letter}: step against the gradient, {letter} - lr * dL/d{letter}")
 
 
 CHECKS = [

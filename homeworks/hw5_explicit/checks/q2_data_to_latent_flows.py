@@ -36,9 +36,10 @@ def test_is_a_nonnegative_expression_in_x(v, ref):
     asserts.assert_sympy_expr(v.affine, "flow_density(q, f)", symbols=[x])
     values = {t: v.affine.subs(x, _sp().Float(t)).evalf() for t in NONNEGATIVE_AT}
     negative = [t for t, y in values.items() if y.is_real and float(y) < 0]
-    assert not negative, \
-        (f"for f(x) = 2x + 1 and Q = N(0, 1), flow_density(q, f) is negative at x = {negative[0]:g} "
-         f"({float(values[negative[0]]):.4g}), and a density is nowhere negative")
+    if negative:
+        raise AssertionError(
+            f"for f(x) = 2x + 1 and Q = N(0, 1), flow_density(q, f) is negative at x = {negative[0]:g} "
+            f"({float(values[negative[0]]):.4g}), and a density is nowhere negative")
 
 
 @points(0.5)
@@ -55,8 +56,9 @@ def test_density_of_an_affine_flow_integrates_to_one(v, ref):
         hint = ": the Jacobian factor is missing"
     elif abs(total - 0.25) < 1e-6:
         hint = ": the Jacobian factor enters the wrong way round (here the flow maps data to latent)"
-    assert abs(total - 1) < 1e-6, \
-        f"for f(x) = 2x + 1 and Q = N(0, 1), P_w(x) should integrate to 1 over x; it integrates to {total:.6f}{hint}"
+    if not abs(total - 1) < 1e-6:
+        raise AssertionError(
+            f"for f(x) = 2x + 1 and Q = N(0, 1), P_w(x) should integrate to 1 over x; it integrates to {total:.6f}{hint}")
 
 
 @points(0.5)
@@ -68,8 +70,9 @@ def test_density_of_an_exp_flow_integrates_to_one(v, ref):
     asserts.assert_sympy_expr(v.exp_latent, "flow_density(q, f)", symbols=[symbols()["x_sym"]])
     p = _sp().lambdify(symbols()["x_sym"], v.exp_latent, "math")
     total = quad(p, -30, 10)[0]
-    assert abs(total - 1) < 1e-6, \
-        f"for f(x) = exp(x) and an Exp(1) latent, P_w(x) should integrate to 1; it integrates to {total:.6f}"
+    if not abs(total - 1) < 1e-6:
+        raise AssertionError(
+            f"for f(x) = exp(x) and an Exp(1) latent, P_w(x) should integrate to 1; it integrates to {total:.6f}")
 
 
 # ---------------------------------------------------------------------- Q2 risk
@@ -116,9 +119,10 @@ def test_identity_flow_on_zeros(v, ref):
         hint = ": that is the sum over the 4 points; the risk is a mean"
     elif abs(float(risk) + want) < 1e-4:
         hint = ": that is the mean log-likelihood; the risk is its negative"
-    assert abs(float(risk) - want) < 1e-5, \
-        (f"for the identity flow and N(0, I) in 2-D at x = 0 expected the risk log(2 pi) = {want:.5f}, "
-         f"found {float(risk):.5f}{hint}")
+    if not abs(float(risk) - want) < 1e-5:
+        raise AssertionError(
+            f"for the identity flow and N(0, I) in 2-D at x = 0 expected the risk log(2 pi) = {want:.5f}, "
+            f"found {float(risk):.5f}{hint}")
 
 
 @points(1)
@@ -133,15 +137,17 @@ def test_the_log_det_counts_once_per_point_with_its_sign(v, ref):
         hint = ": the log-determinant the flow returns was left out"
     elif abs(abs(change) - 3) < 1e-4:
         hint = ": the log-determinants are summed over the 3 points; the risk is a mean"
-    assert abs(change + 1) < 1e-5, \
-        (f"when the flow's log|det| grows by 1 at every point, the risk should change by 1 (one sign, once per "
-         f"point, averaged); it changed by {change:+.5f}{hint}")
+    if not abs(change + 1) < 1e-5:
+        raise AssertionError(
+            f"when the flow's log|det| grows by 1 at every point, the risk should change by 1 (one sign, once per "
+            f"point, averaged); it changed by {change:+.5f}{hint}")
 
 
 @points(0.5)
 def test_risk_is_differentiable(v, ref):
-    assert v.differentiable is True, \
-        "the risk must be differentiable through the flow's parameters (no .item(), float() or new tensors)"
+    if v.differentiable is not True:
+        raise AssertionError(
+            "the risk must be differentiable through the flow's parameters (no .item(), float() or new tensors)")
 
 
 CHECKS = [

@@ -76,8 +76,8 @@ def _q3_js_probe(o, x):
 def _depends_on_theta(value, name):
     theta = symbols()["theta"]
     asserts.assert_sympy_expr(value, name, symbols=[theta])
-    assert theta in value.free_symbols, \
-        f"expected {name} as an expression in theta (P = Bern(theta)), found the constant {value}"
+    if theta not in value.free_symbols:
+        raise AssertionError(f"expected {name} as an expression in theta (P = Bern(theta)), found the constant {value}")
 
 
 @points(0.25)
@@ -91,18 +91,21 @@ def test_kl_lies_between_two_known_bounds(v, ref):
     # for Bern(a) and Bern(b): TV = |a - b| and chi^2 = (a - b)^2 / (b (1 - b)); KL = 0 when a = b
     grid = [k / d for k, d in KL_GRID]
     got = as_stated(v.kl_grid)
-    assert len(got) == len(grid) and all(len(row) == len(grid) for row in got), \
-        "kl_bernoulli did not answer on every pair"
+    if not (len(got) == len(grid) and all(len(row) == len(grid) for row in got)):
+        raise AssertionError("kl_bernoulli did not answer on every pair")
     for i, a in enumerate(grid):
         for j, b in enumerate(grid):
             kl = got[i][j]
             if i == j:
-                assert abs(kl) < 1e-12, f"expected kl_bernoulli({a:g}, {a:g}) = 0 (equal distributions), found {kl:.6g}"
+                if not abs(kl) < 1e-12:
+                    raise AssertionError(
+                        f"expected kl_bernoulli({a:g}, {a:g}) = 0 (equal distributions), found {kl:.6g}")
                 continue
             low, high = 2 * (a - b) ** 2, math.log1p((a - b) ** 2 / (b * (1 - b)))
-            assert low - 1e-12 <= kl <= high + 1e-12, \
-                (f"kl_bernoulli({a:g}, {b:g}) = {kl:.6g} cannot be D_KL(Bern({a:g}) || Bern({b:g})): that lies between "
-                 f"2 (a - b)^2 = {low:.6g} (Pinsker) and log(1 + chi^2) = {high:.6g}; check the argument order and the log's base")
+            if not low - 1e-12 <= kl <= high + 1e-12:
+                raise AssertionError(
+                    f"kl_bernoulli({a:g}, {b:g}) = {kl:.6g} cannot be D_KL(Bern({a:g}) || Bern({b:g})): that lies between "
+                    f"2 (a - b)^2 = {low:.6g} (Pinsker) and log(1 + chi^2) = {high:.6g}; check the argument order and the log's base")
 
 
 @points(0.25)
@@ -114,17 +117,19 @@ def test_js_is_expression_in_theta(v, ref):
 def test_zero_exactly_for_equal_distributions(v, ref):
     tenths = [k / 10 for k in range(1, 10)]
     js_tenths, kl_tenths = as_stated(v.js_tenths), as_stated(v.kl_tenths)
-    assert len(js_tenths) == 9 and len(kl_tenths) == 9, "a divergence did not answer on every pair"
+    if not (len(js_tenths) == 9 and len(kl_tenths) == 9):
+        raise AssertionError("a divergence did not answer on every pair")
     for i in range(9):
         for j in range(9):
             js, kl = js_tenths[i][j], kl_tenths[i][j]
             pair = f"Bern({tenths[i]:.1f}) and Bern({tenths[j]:.1f})"
             if i == j:
-                assert abs(js) < 1e-14 and abs(kl) < 1e-14, \
-                    f"expected both divergences 0 between {pair}, found JS {js:.3g}, KL {kl:.3g}"
+                if not (abs(js) < 1e-14 and abs(kl) < 1e-14):
+                    raise AssertionError(f"expected both divergences 0 between {pair}, found JS {js:.3g}, KL {kl:.3g}")
             else:
-                assert js > 1e-6 and kl > 1e-6, \
-                    f"expected both divergences positive between {pair}, found JS {js:.3g}, KL {kl:.3g}"
+                if not (js > 1e-6 and kl > 1e-6):
+                    raise AssertionError(
+                        f"expected both divergences positive between {pair}, found JS {js:.3g}, KL {kl:.3g}")
 
 
 @points(0.5)
@@ -133,20 +138,23 @@ def test_js_is_symmetric_and_within_its_bounds(v, ref):
     # on each of JS's two terms, and Lin's bound), and JS(P || Q) = JS(Q || P) (written part 3)
     grid_a, grid_b = [k / d for k, d in JS_GRID[::3]], [k / d for k, d in JS_GRID[::4]]
     pairs = as_stated(v.js_pairs)
-    assert len(pairs) == len(grid_a) * len(grid_b), "js_bernoulli did not answer on every pair"
+    if len(pairs) != len(grid_a) * len(grid_b):
+        raise AssertionError("js_bernoulli did not answer on every pair")
     for (ab, ba), (a, b) in zip(pairs, [(a, b) for a in grid_a for b in grid_b], strict=True):
-        assert abs(ab - ba) < 1e-12, \
-            (f"expected js_bernoulli({a:g}, {b:g}) = js_bernoulli({b:g}, {a:g}) (D_JS is symmetric), found {ab:.6g} "
-             f"and {ba:.6g}: each distribution is compared with the mixture M = (P + Q)/2")
+        if not abs(ab - ba) < 1e-12:
+            raise AssertionError(
+                f"expected js_bernoulli({a:g}, {b:g}) = js_bernoulli({b:g}, {a:g}) (D_JS is symmetric), found {ab:.6g} "
+                f"and {ba:.6g}: each distribution is compared with the mixture M = (P + Q)/2")
         tv = abs(a - b)
         low, high = tv * tv / 2, tv * math.log(2)
         hint = ""
         if ab > high + 1e-12:
             hint = ("; above it, check the weights 1/2 on each KL term and the log's base (natural logarithms, "
                     "nats, as the statement asks)")
-        assert low - 1e-12 <= ab <= high + 1e-12, \
-            (f"js_bernoulli({a:g}, {b:g}) = {ab:.6g} cannot be D_JS(Bern({a:g}) || Bern({b:g})): that lies between "
-             f"TV^2 / 2 = {low:.6g} and TV log 2 = {high:.6g} (TV = |a - b|){hint}")
+        if not low - 1e-12 <= ab <= high + 1e-12:
+            raise AssertionError(
+                f"js_bernoulli({a:g}, {b:g}) = {ab:.6g} cannot be D_JS(Bern({a:g}) || Bern({b:g})): that lies between "
+                f"TV^2 / 2 = {low:.6g} and TV log 2 = {high:.6g} (TV = |a - b|){hint}")
 
 
 @points(0.5)
@@ -154,9 +162,11 @@ def test_are_floats_in_unit_interval(v, ref):
     np = _np()
     for name in ("theta_star_kl", "theta_star_js"):
         value = getattr(v, name)
-        assert isinstance(value, (float, int, np.floating)) and not isinstance(value, bool), \
-            f"expected {name} to be a Python float, found {type(value).__name__} (convert with float(...))"
-        assert 0 < float(value) < 1, f"expected {name} in (0, 1), found {float(value)}"
+        if not (isinstance(value, (float, int, np.floating)) and not isinstance(value, bool)):
+            raise AssertionError(
+                f"expected {name} to be a Python float, found {type(value).__name__} (convert with float(...))")
+        if not 0 < float(value) < 1:
+            raise AssertionError(f"expected {name} in (0, 1), found {float(value)}")
 
 
 THETA_STEP = 0.002  # the minimiser check's step either side of theta*
@@ -173,7 +183,8 @@ def test_minimises_your_divergences(v, ref):
             value = float(value)
         except (TypeError, ValueError):
             raise AssertionError(f"expected {name} to be a number, found {type(value).__name__}") from None
-        assert 0 < value < 1, f"expected {name} in (0, 1), found {value}"
+        if not 0 < value < 1:
+            raise AssertionError(f"expected {name} in (0, 1), found {value}")
         asserts.assert_sympy_expr(div, div_name, symbols=[theta])
 
         def at(t, div=div):
@@ -184,9 +195,10 @@ def test_minimises_your_divergences(v, ref):
         lowest = min(neighbours, key=at)
         hint = ": that looks like a maximiser (argmax) rather than a minimiser" \
             if all(at(t) < here for t in neighbours) else ": find the minimiser to at least 3 decimals"
-        assert here <= at(lowest) + 1e-12, \
-            (f"expected {name} = {value:.4f} to minimise your {div_name}: it is {here:.6g} there but {at(lowest):.6g} "
-             f"at theta = {lowest:.4f}{hint}")
+        if not here <= at(lowest) + 1e-12:
+            raise AssertionError(
+                f"expected {name} = {value:.4f} to minimise your {div_name}: it is {here:.6g} there but {at(lowest):.6g} "
+                f"at theta = {lowest:.4f}{hint}")
 
 
 CHECKS = [

@@ -22,7 +22,8 @@ notebook's check() cells to this process, which has only the rights judging need
   request's processes killed, earns 0 with the reason, and the cells after it are judged by a fresh fork. Only the
   time a cell takes counts against its budget, never the process's start (imports).
 
-The protocol is JSON lines: the parent says ``{"ready": true}`` once its imports are done; then for each request (one
+The protocol is JSON lines: the parent says ``{"ready": true}`` once its imports are done (or
+``{"refused": why}`` and ends, under ``-O``: :data:`OPTIMIZED`, raised in the worker as :class:`JudgeRefused`); then for each request (one
 line, a :class:`~dgmlab.grading.judge.judge_records.JudgeRequest` in wire form, which the request's child reads and
 checks) it says ``{"start": token}``, copies one line per cell, in the request's order, each a
 :class:`~dgmlab.grading.judge.judge_records.Verdict` in wire form (``{"gid": str, "earned": float, "lines": [str],
@@ -70,6 +71,15 @@ _PROCESS = None
 # capabilities, a judge left as uid 0 could not map itself into the namespaces each request enters (the kernel lets
 # only a holder of CAP_SETFCAP map uid 0), and unmapped it could create no file in its temporary folder.
 JUDGE_USER = ["--unshare-user", "--uid", "65534", "--gid", "65534"]
+
+
+OPTIMIZED = ("the judge will not run under Python's -O or PYTHONOPTIMIZE (sys.flags.optimize is set): tests may use "
+             "`assert`, which -O removes, so every such test would pass. Unset PYTHONOPTIMIZE and run without -O.")
+
+
+class JudgeRefused(RuntimeError):
+    """The judge process would not start: grading cannot be trusted in this environment (the message says why and
+    what to change). Nothing is graded; no submission is at fault."""
 
 
 def command(sandbox: bool, tmp: str) -> list:
@@ -182,7 +192,11 @@ def _ready(deadline: float, sandbox: bool):
     stop()
     _PROCESS = _start(sandbox)
     _PROCESS._dgmlab_lines = _Lines(_PROCESS)
-    if _PROCESS._dgmlab_lines.next(min(deadline, time.monotonic() + START_TIMEOUT)) != {"ready": True} \
+    said = _PROCESS._dgmlab_lines.next(min(deadline, time.monotonic() + START_TIMEOUT))
+    if isinstance(said, dict) and isinstance(said.get("refused"), str):
+        stop()
+        raise JudgeRefused(said["refused"])
+    if said != {"ready": True} \
             or _parent(_PROCESS) is None:  # found now, before any request's fork runs under the same command line
         stop()
         return None
@@ -491,6 +505,10 @@ def serve() -> None:
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever the judged code prints goes to stderr
     sys.stdout = sys.stderr
+    if sys.flags.optimize:  # -O or PYTHONOPTIMIZE: an `assert` in a course's own tests would pass whatever it tests
+        answers.write((json.dumps({"refused": OPTIMIZED}) + "\n").encode())
+        answers.flush()
+        return
     parent = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     _exit_with_parent(parent or os.getppid())
     import numpy  # noqa: F401  what every cell's judging imports, loaded once, before any cell's time starts
