@@ -131,20 +131,72 @@ def test_a_mark_set_in_the_lms_before_any_push_is_not_overwritten(course, platfo
     assert _marks(platform)["ada"] == 19.0
 
 
-def test_an_answer_still_to_grade_by_hand_is_posted_as_pending_without_a_score(course, platform):
+def _open_hand_grading(course, sid="bob"):
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
-        g = gb.find_grade("q_written", HW, HW, "bob")
+        g = gb.find_grade("q_written", HW, HW, sid)
         g.manual_score, g.needs_manual_grade = None, True
         gb.db.commit()
+
+
+def test_a_student_still_to_grade_by_hand_gets_no_score_so_the_lms_keeps_its_mark(course, platform, capsys):
+    lti.push(course, HW)  # bob's 12.60 is in the LMS
+    _open_hand_grading(course)  # a regrade reopens his written answer
+    before = len(platform.scores[_item(platform)])
+    assert cli.main(["--course", str(course.root), "push", HW, "--lti"]) == 1
+    out = capsys.readouterr().out
+    assert "bob: pending: 1 answer still to grade by hand (q_written)" in out and "still shows the 12.60" in out
+    assert len(platform.scores[_item(platform)]) == before  # no score posted: AGS would clear his mark
+    assert _marks(platform)["bob"] == 12.6
+
+
+def test_a_first_push_with_hand_grading_open_posts_nothing_for_that_student(course, platform):
+    _open_hand_grading(course)
     out = lti.push(course, HW)
-    assert out.pending == [("bob", "pending: 1 answer still to grade by hand (q_written)")]
-    bob = [s for s in platform.scores[_item(platform)] if s["userId"] == "lti-bob"]
-    assert len(bob) == 1 and "scoreGiven" not in bob[0]
-    assert (bob[0]["gradingProgress"], bob[0]["activityProgress"]) == ("Pending", "Submitted")
-    assert "bob" not in _marks(platform) and _marks(platform)["ada"] == 14.0
-    assert lti.push(course, HW).pending == []  # sent once
+    assert [s for s, _ in out.skipped] == ["bob"] and sorted(s for s, _ in out.sent) == ["ada", "cy", "dee"]
+    assert all(s["userId"] != "lti-bob" for s in platform.scores[_item(platform)])
+    assert all(s["gradingProgress"] == "FullyGraded" and "scoreGiven" in s for s in platform.scores[_item(platform)])
+
+
+def test_a_token_endpoint_failure_is_named_a_failure_of_the_lms_not_a_wrong_key(course, platform):
+    platform.token_answer = (500, "<h1>Internal Server Error</h1>")
+    with pytest.raises(CourseError, match=r"token endpoint .* failed \(HTTP 500.*not the tool's key") as err:
+        lti.push(course, HW)
+    assert "refused the tool's key" not in str(err.value) and platform.scores == {}
+
+
+def test_an_invalid_client_answer_is_named_a_refused_key(course, platform):
+    platform.token_answer = (400, '{"error": "invalid_client"}')
+    with pytest.raises(CourseError, match=r"refused the tool's key .*HTTP 400 invalid_client"):
+        lti.push(course, HW)
+
+
+def test_a_line_item_deleted_in_the_lms_stops_the_push_and_is_not_made_again(course, platform, capsys):
+    lti.push(course, HW)
+    platform.delete_lineitem(_item(platform))
+    assert cli.main(["--course", str(course.root), "push", HW, "--lti"]) == 2
+    err = capsys.readouterr().err
+    assert f"no line item (grade column) for {HW} any more" in err and "deleted in the LMS" in err
+    assert platform.created == [] and not any(li.get("resourceId") == HW for li in platform.lineitems)
+
+
+def test_a_line_item_replaced_in_the_lms_stops_the_push(course, platform):
+    lti.push(course, HW)
+    old = _item(platform)
+    platform.delete_lineitem(old)
+    platform.lineitems.append({"label": HW, "scoreMaximum": 20, "resourceId": HW, "id": platform.url("/lineitems/99")})
+    with pytest.raises(CourseError, match=r"is .*/lineitems/99, not .*deleted or replaced"):
+        lti.push(course, HW)
+
+
+def test_the_line_item_made_after_a_deletion_is_taken_once_the_instructor_moves_the_records_away(course, platform):
+    lti.push(course, HW)
+    platform.delete_lineitem(_item(platform))
+    for name in (f"{HW}.json", f"{HW}.line_item.json"):
+        (course.root / ".dgmlab" / "push" / "lti" / name).unlink()
+    out = lti.push(course, HW)
+    assert len(platform.created) == 1 and len(out.sent) == 4
 
 
 def test_dgmlab_push_lti_prints_what_it_sent_and_what_it_kept(course, platform, capsys):

@@ -8,11 +8,15 @@ and prints the public JWK the admin pastes into the LMS. Each service call carri
 endpoint grants for a JWT signed by that key; a token the LMS no longer takes (expired) is asked for again once.
 
 ``dgmlab push --lti <hw>`` (:func:`push`) finds the homework's line item (``resourceId`` or ``tag`` = the homework
-id), creates it when the LMS has none, reads its results, and posts each student's score: the final mark
-(:func:`dgmlab.grading.report.final_mark.final_mark`, 2 decimals) with the grade summary as the comment, or, while
-an answer is still to grade by hand, ``gradingProgress: Pending`` with no ``scoreGiven``. What it sent is kept in
-``.dgmlab/push/lti/<hw>.json``; a mark changed in the LMS since (or set there before any push) is not overwritten
-unless ``force`` (:func:`dgmlab.grading.lms.push_marks.changed_there`, Canvas's rule).
+id), creates it when the LMS has none and no push went to one before, reads its results, and posts each final mark
+(:func:`dgmlab.grading.report.final_mark.final_mark`, 2 decimals) with the grade summary as the comment,
+``gradingProgress: FullyGraded``. A student with an answer still to grade by hand gets nothing: under AGS 2.0 a
+score without ``scoreGiven`` clears the mark the LMS holds, and platforms may drop (Moodle: clear) the ``scoreGiven``
+of a score that is not ``FullyGraded``, so no pending score is sent; the push lists them and exits 1. What it sent
+is kept in ``.dgmlab/push/lti/<hw>.json``, the line item it used in ``<hw>.line_item.json``: a line item gone from
+the LMS since (deleted there) or replaced stops the push (:func:`line_item`), never made again silently. A mark
+changed in the LMS since (or set there before any push) is not overwritten unless ``force``
+(:func:`dgmlab.grading.lms.push_marks.changed_there`, Canvas's rule).
 
 ``dgmlab lti roster`` (:func:`fill_roster`) writes each learner's LTI user id into nbgrader's ``lms_user_id``,
 matching NRPS members to nbgrader students by ``c.DgmlabLti.roster_match``; an id already there and different is
@@ -31,7 +35,7 @@ from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
 from . import lms_secrets
-from .push_marks import Lms, Pushed, Skip, Student, push_marks, same_mark_and_comment
+from .push_marks import Lms, Pushed, Skip, Student, push_marks, read_record, same_mark_and_comment
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
 AGS_SCOPES = [AGS + "lineitem", AGS + "lineitem.readonly", AGS + "result.readonly", AGS + "score"]
@@ -110,6 +114,56 @@ def public_jwk(private_pem: str) -> dict:
 
 
 # ------------------------------------------------------------------ the service client
+class ServiceError(CourseError):
+    """An LTI service call the LMS answered with an HTTP error (its ``status``)."""
+
+    def __init__(self, url: str, response):
+        self.status = response.status_code
+        what = "failed on" if self.status >= 500 else "refused"
+        super().__init__(f"the LMS {what} the call to {url} (HTTP {self.status}: {_text(response)})")
+
+
+def _text(response, size: int = 200) -> str:
+    """The start of an answer's body on one line (an error page's HTML too)."""
+    return " ".join(response.text.split())[:size]
+
+
+def token_refusal(url: str, client_id: str, response) -> str:
+    """What the token endpoint at ``url`` said in ``response`` (an HTTP error), for the instructor: only an OAuth 2
+    ``invalid_client`` (RFC 6749, 5.2; or a bare 401) means the LMS does not take the tool's key."""
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    code = str(body.get("error") or "") if isinstance(body, dict) else ""
+    said = f"HTTP {status}" + (f" {code}" if code else "") + f": {_text(response)}"
+    if code == "invalid_client" or (status == 401 and not code):
+        return (f"the LMS's token endpoint {url} refused the tool's key for client {client_id} ({said}): check that "
+                "the LMS holds the public JWK `dgmlab lti keys` prints and that c.DgmlabLti.client_id and "
+                "auth_token_url (and auth_audience) are the LMS's")
+    if status >= 500:
+        return (f"the LMS's token endpoint {url} failed ({said}): a fault on the LMS's side, not the tool's key; "
+                "nothing was sent. Try again later; if it goes on, the LMS's admin can read its log of the token "
+                "request")
+    if code == "invalid_scope":
+        return (f"the LMS's token endpoint {url} refused the scopes the kit asks for ({said}): the tool's "
+                "registration must allow the Assignment and Grade Services (line items, results, scores) and Names "
+                "and Role Provisioning (docs/instructor_guide.md, 'LTI 1.3')")
+    return (f"the LMS's token endpoint {url} refused the token request of client {client_id} ({said}): check "
+            "c.DgmlabLti.client_id, auth_token_url and the tool's registration in the LMS")
+
+
+def next_link(headers) -> str | None:
+    """The ``rel="next"`` (or ``rel=next``) target of a ``Link`` header (RFC 8288), as written."""
+    link = next((v for k, v in headers.items() if k.lower() == "link"), "").replace("\n", " ")
+    for target, params in re.findall(r"<([^>]*)>([^<]*)", link):
+        rel = re.search(r'\brel\s*=\s*(?:"([^"]*)"|([^\s;,]+))', params, flags=re.IGNORECASE)
+        if rel and "next" in (rel.group(1) or rel.group(2) or "").lower().split():
+            return target
+    return None
+
+
 def connector(course: Course, session=None):
     """A ``pylti1p3`` ServiceConnector for the course's registration, which asks once for a new access token when
     the LMS answers 401 (an expired token) and names the key when the token endpoint refuses it."""
@@ -137,13 +191,14 @@ def connector(course: Course, session=None):
             try:
                 return super().get_access_token(scopes)
             except LtiServiceException as exc:
-                raise CourseError(f"the LMS's token endpoint {s.auth_token_url} refused the tool's key for client "
-                                  f"{s.client_id} (HTTP {exc.response.status_code}: {exc.response.text[:200]}): "
-                                  "check that the LMS holds the public JWK `dgmlab lti keys` prints and that "
-                                  "c.DgmlabLti.client_id and auth_token_url are the LMS's") from None
+                raise CourseError(token_refusal(s.auth_token_url, s.client_id, exc.response)) from None
             except requests.RequestException as exc:
                 raise CourseError(f"could not reach the LMS's token endpoint {s.auth_token_url} "
                                   f"({type(exc).__name__})") from None
+            except (ValueError, KeyError, TypeError):
+                raise CourseError(f"the LMS's token endpoint {s.auth_token_url} answered the tool's token request "
+                                  "with no access token (an OAuth 2 token response is JSON with access_token): "
+                                  "check c.DgmlabLti.auth_token_url") from None
 
         def make_service_request(self, scopes, url, *args, **kwargs):
             import requests
@@ -155,14 +210,12 @@ def connector(course: Course, session=None):
                     if exc.response.status_code == 401 and attempt == 1:
                         self._access_tokens.clear()  # expired or revoked: ask for a new one, once
                         continue
-                    raise CourseError(f"the LMS answered HTTP {exc.response.status_code} to {url}: "
-                                      f"{exc.response.text[:300]}") from None
+                    raise ServiceError(url, exc.response) from None
                 except requests.RequestException as exc:
                     raise CourseError(f"could not reach the LMS at {url} ({type(exc).__name__})") from None
-                if got["next_page_url"]:  # pylti1p3 lowercases the whole Link header; paths are case-sensitive
-                    link = next((v for k, v in got["headers"].items() if k.lower() == "link"), "")
-                    found = re.search(r'<([^>]*)>;\s*rel="next"', link.replace("\n", " "), flags=re.IGNORECASE)
-                    got["next_page_url"] = found.group(1) if found else got["next_page_url"]
+                # pylti1p3 finds only rel="next", quoted, and lowercases the whole Link header (paths are
+                # case-sensitive): RFC 8288 allows rel=next unquoted, as some platforms send it
+                got["next_page_url"] = next_link(got["headers"])
                 return got
 
     return Connector(registration, requests_session=session)
@@ -178,17 +231,35 @@ def grades_service(course: Course, conn=None):
     return AssignmentsGradesService(conn or connector(course), {"scope": AGS_SCOPES, "lineitems": s.lineitems_url})
 
 
-def line_item(ags, hw: str, max_score: float):
+def line_item(course: Course, ags, hw: str, max_score: float, pushed_before: bool):
     """The line item of ``hw`` (``resourceId``, else ``tag``, equal to ``hw``, every page read), created with
-    ``max_score`` points when the LMS has none; and whether it was created."""
+    ``max_score`` points when the LMS has none and no push went to one before (``pushed_before``: the push record
+    holds marks), and kept in ``.dgmlab/push/lti/<hw>.line_item.json``. The line item a push used, gone from the LMS
+    (deleted there, and the marks in it) or replaced by another, is a :class:`CourseError`: making it again would
+    put every mark in a new column without a word, and each kept mark would read as changed in the LMS."""
+    import json
+
     from pylti1p3.lineitem import LineItem
 
-    for by in ("resourceId", "tag"):
-        found = ags.find_lineitem(by, hw)
-        if found is not None:
-            return found, False
-    new = LineItem().set_resource_id(hw).set_tag(hw).set_label(hw).set_score_maximum(max_score)
-    return ags.find_or_create_lineitem(new, find_by="resource_id"), True
+    path, record = _item_path(course, hw), _record_path(course, hw)
+    known = json.loads(path.read_text(encoding="utf-8")).get("id") if path.exists() else None
+    found = next((f for f in (ags.find_lineitem(by, hw) for by in ("resourceId", "tag")) if f is not None), None)
+    start_over = (f"If that is meant, move {path} and {record} away and push again: the push then makes (or takes) the "
+                  f"LMS's column for {hw} and sends every mark to it")
+    if found is None and (known or pushed_before):
+        raise CourseError(f"the LMS has no line item (grade column) for {hw} any more, though dgmlab pushed marks to "
+                          + (known or "one") + ": it was deleted in the LMS, with the marks in it. Nothing was sent, "
+                          "and no column is made again on its own. " + start_over)
+    if found is not None and known and found.get_id() != known:
+        raise CourseError(f"the LMS's line item for {hw} is {found.get_id()}, not {known}, the one dgmlab pushed marks "
+                          "to: that one was deleted or replaced in the LMS. Nothing was sent. " + start_over)
+    if found is None:
+        new = LineItem().set_resource_id(hw).set_tag(hw).set_label(hw).set_score_maximum(max_score)
+        found = ags.find_or_create_lineitem(new, find_by="resource_id")
+    if not known:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"id": found.get_id(), "label": found.get_label()}, indent=1), encoding="utf-8")
+    return found
 
 
 def _url_with(url: str, ending: str) -> str:
@@ -214,12 +285,17 @@ def _record_path(course: Course, hw: str) -> Path:
     return course.root / ".dgmlab" / "push" / "lti" / f"{hw}.json"
 
 
+def _item_path(course: Course, hw: str) -> Path:
+    return course.root / ".dgmlab" / "push" / "lti" / f"{hw}.line_item.json"
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def push(course: Course, hw: str, force: bool = False, data=None, session=None) -> Pushed:
-    """Post ``hw``'s final marks (and pending where hand grading is open) through AGS (see the module's docstring)."""
+    """Post ``hw``'s final marks through AGS; nothing for a student still to grade by hand (see the module's
+    docstring)."""
     from pylti1p3.grade import Grade
 
     from ..report import analysis as A
@@ -233,33 +309,31 @@ def push(course: Course, hw: str, force: bool = False, data=None, session=None) 
     top = max(float(final_mark(s).max_score) for s in subs)
     conn = connector(course, session)
     ags = grades_service(course, conn)
-    item, _ = line_item(ags, hw, top)
+    path = _record_path(course, hw)
+    record = read_record(path)
+    item = line_item(course, ags, hw, top, any(isinstance(v, dict) and v.get("score") is not None
+                                               for v in record.values()))
     in_lms = results(conn, item, top)
 
     def send(st: Student) -> None:
-        grade = (Grade().set_score_maximum(float(st.mark.max_score)).set_timestamp(_now()).set_user_id(st.uid)
-                 .set_comment(st.comment))
-        if st.mark.final:
-            grade.set_score_given(st.mark.number).set_activity_progress("Completed").set_grading_progress("FullyGraded")
-        else:
-            grade.set_activity_progress("Submitted").set_grading_progress("Pending")
+        # FullyGraded with scoreGiven only: AGS 2.0 has a score without scoreGiven clear the LMS's mark
+        grade = (Grade().set_score_given(st.mark.number).set_score_maximum(float(st.mark.max_score))
+                 .set_timestamp(_now()).set_user_id(st.uid).set_comment(st.comment)
+                 .set_activity_progress("Completed").set_grading_progress("FullyGraded"))
         try:
             ags.put_grade(grade, item)
         except CourseError as exc:
             raise Skip(f"the LMS refused the score: {exc}") from None
 
     lms = Lms(id_hint="dgmlab lti roster fills it from the LMS; or nbgrader db student add {sid} --lms-user-id "
-                      "<LTI user id>", shown=in_lms.get, send=send, unchanged=_unchanged, pending_too=True, now=_now)
-    push_marks(course, data, subs, lms, out, _record_path(course, hw), force=force)
+                      "<LTI user id>", shown=in_lms.get, send=send, unchanged=_unchanged, now=_now)
+    push_marks(course, data, subs, lms, out, path, record, force=force)
     return out
 
 
 def _unchanged(last: dict, st: Student) -> bool:
-    """Whether the last push sent ``st``'s score (or pending) and comment to the same LTI user, and a pending one is
-    still no score in the LMS."""
-    if last.get("user_id") != st.uid:
-        return False
-    return same_mark_and_comment(last, st) if st.mark.final else last.get("comment") == st.comment and st.theirs is None
+    """Whether the last push sent ``st``'s score and comment to the same LTI user."""
+    return last.get("user_id") == st.uid and same_mark_and_comment(last, st)
 
 
 # ------------------------------------------------------------------ the roster
