@@ -1,0 +1,94 @@
+"""The reference lottery of a homework: its model answer and its proofs' correct variants on many graded draws.
+
+    python benchmarks/reference_lottery.py hw5_explicit [--draws 50] [--only q4_] [--key HEX] [--record]
+
+Copies the homework's source notebook (and the PROOF_ARTIFACTS its proofs write) into a work folder, then
+:func:`dgmlab.authoring.lottery.run_lottery`: every check() cell judged on ``--draws`` draws, each from a course key of
+its own (random, or derived from ``--key`` / ``DGMLAB_LOTTERY_KEY``), as the autograder derives a student's draw. Prints
+each point lost (cell, draw, tests) and a summary; ``--record`` writes benchmarks/results/lottery_<hw>.json and the
+summary line in docs/<hw>.md (between ``<!-- lottery -->`` and ``<!-- /lottery -->``). Exit status 1 when a correct
+answer lost a point. tests/authoring/test_lottery.py runs the same on 50 draws.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MARK = re.compile(r"<!-- lottery -->.*?<!-- /lottery -->", re.S)
+
+
+def prepare(hw: str, folder: Path) -> tuple[Path, list]:
+    """The source notebook of ``hw`` copied into ``folder`` with its proofs' artifacts, and its MUTANTS."""
+    from dgmlab.authoring import homeworks
+
+    module = homeworks(ROOT)[hw]
+    source = module.build().path
+    shutil.copytree(source.parent, folder, ignore=shutil.ignore_patterns("figures", "*.pt", ".ipynb_checkpoints"))
+    for write in getattr(module, "PROOF_ARTIFACTS", {}).values():
+        write(folder)
+    return folder / source.name, list(getattr(module, "MUTANTS", []))
+
+
+def lottery(hw: str, draws: int, key=None, only=None, workdir=None, progress=None):
+    from dgmlab.authoring.lottery import run_lottery
+
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        notebook, mutants = prepare(hw, Path(tmp) / hw)
+        return run_lottery(notebook, mutants, n=draws, key=key, only=only, progress=progress)
+
+
+def record(result) -> Path:
+    """Write benchmarks/results/lottery_<hw>.json and the summary line in docs/<hw>.md."""
+    out = ROOT / "benchmarks" / "results" / f"lottery_{result.hw}.json"
+    lost = {}
+    for loss in result.losses:
+        lost.setdefault(f"{loss.answer} -> {loss.test}", []).append(
+            {"draw": loss.draw.index, "seed": loss.draw.seed, "files": dict(loss.draw.files),
+             "key": loss.draw.key, "earned": loss.earned, "points": loss.points, "failing": loss.failing})
+    out.write_text(json.dumps({
+        "hw": result.hw, "date": date.today().isoformat(), "draws": len(result.draws),
+        "cells": {f"{a} -> {t}": {"draws": n, "seconds": round(sec, 1)} for (a, t), (n, sec) in sorted(result.cells.items())},
+        "gradings": result.gradings, "seconds": round(result.seconds), "failed_draws": result.failed_draws,
+        "losses": lost, "command": f"python benchmarks/reference_lottery.py {result.hw} --draws "
+                                   f"{len(result.draws)} --record"}, indent=2) + "\n", encoding="utf-8")
+    page = ROOT / "docs" / f"{result.hw}.md"
+    line = (f"<!-- lottery -->**Reference lottery** ({date.today().isoformat()}, "
+            f"`python benchmarks/reference_lottery.py {result.hw} --record`, "
+            f"[record](../benchmarks/results/lottery_{result.hw}.json)): {len(result.draws)} graded draws, "
+            f"{len(result.cells)} (answer, test cell) pairs ({result.gradings} gradings); "
+            + (f"correct answers lost points on {result.failed_draws} draws."
+               if result.losses else "no correct answer lost a point on any draw.") + "<!-- /lottery -->")
+    text = page.read_text(encoding="utf-8")
+    text = MARK.sub(lambda _m: line, text) if MARK.search(text) else text.rstrip("\n") + "\n\n" + line + "\n"
+    page.write_text(text, encoding="utf-8")
+    return out
+
+
+def main(argv) -> int:
+    parser = argparse.ArgumentParser(prog="python benchmarks/reference_lottery.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("hw")
+    parser.add_argument("--draws", type=int, default=50)
+    parser.add_argument("--only", help="only the answer or test cells whose grade id contains this")
+    parser.add_argument("--key", help="derive the draws' course keys from this (hex) instead of at random")
+    parser.add_argument("--workdir", help="where the notebook's copy is made (default: the system's temp folder)")
+    parser.add_argument("--record", action="store_true", help="write the record and the homework page's line")
+    a = parser.parse_args(argv)
+    result = lottery(a.hw, a.draws, key=a.key, only=a.only, workdir=a.workdir,
+                     progress=lambda text: print(f"  {text}", file=sys.stderr, flush=True))
+    for loss in result.losses:
+        print(loss)
+    print(result.summary())
+    if a.record:
+        print(f"wrote {record(result).relative_to(ROOT)}")
+    return 1 if result.losses else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,205 @@
+"""The reference lottery: a homework's model answer and its proofs' correct variants graded on many graded draws.
+
+:func:`dgmlab.authoring.proofs.prove` grades every answer on one draw. Every student is graded on another: the inputs
+of a submission's check() cells come from a seed drawn from the course's secret key and the notebook handed in
+(:func:`dgmlab.grading.autograde.draw_seeds.probe_seed`), and a handed-in weights file draws its samples from a seed of
+the key and the file (:func:`~dgmlab.grading.autograde.draw_seeds.seed`). :func:`run_lottery` draws ``n`` such draws,
+each from a course key of its own and a distinct notebook (as ``n`` students of ``n`` courses), runs the source
+notebook once in grading mode in one kernel, then judges every check() cell on every draw, in this process, as the
+autograder judges it (:func:`dgmlab.grading.judge.judging.judge_cell`), first with the model answer, then with each
+correct variant of the proofs (a ``Mutant`` with ``passes=[...]``) in place of its answer cell. A correct answer must
+earn every point on every draw: :class:`Lottery` lists each point lost, naming the cell, the draw and the tests.
+
+A draw's keys are random unless ``key`` is given (``DGMLAB_LOTTERY_KEY``, hex, in the test and the benchmark): every
+run tries new draws, and a failure names its draw's key and seeds, so it can be graded again.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .proofs import NotebookSession, _grade_id, _is_test, resolve
+
+KEY_ENV = "DGMLAB_LOTTERY_KEY"
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One graded draw: the index, its course key (hex), the check() cells' seed and each weights file's seed."""
+
+    index: int
+    key: str
+    seed: int
+    files: tuple = ()  # ((file name, seed), ...)
+
+    def __str__(self) -> str:
+        files = "".join(f", {name} seed {s}" for name, s in self.files)
+        return f"draw {self.index} (probe seed {self.seed}{files}; course key {self.key[:16]}...)"
+
+
+@dataclass
+class Loss:
+    """A point a correct answer lost: ``answer`` (the model answer or a variant's label), its test cell, the draw."""
+
+    answer: str
+    test: str
+    draw: Draw
+    earned: float
+    points: float
+    failing: str
+
+    def __str__(self) -> str:
+        return (f"{self.answer} -> {self.test}: {self.earned:g} of {self.points:g} on {self.draw} "
+                f"(lost {self.points - self.earned:g}; failing: {self.failing})")
+
+
+@dataclass
+class Lottery:
+    """What :func:`run_lottery` found: the draws, how many cell gradings, the points lost, the time taken."""
+
+    hw: str
+    draws: list
+    gradings: int = 0
+    losses: list = field(default_factory=list)
+    cells: dict = field(default_factory=dict)  # {(answer, test cell): (draws graded, seconds)}
+    seconds: float = 0.0
+
+    @property
+    def failed_draws(self) -> int:
+        return len({loss.draw.index for loss in self.losses})
+
+    def summary(self) -> str:
+        lost = {}
+        for loss in self.losses:
+            lost.setdefault((loss.answer, loss.test), set()).add(loss.draw.index)
+        line = (f"{self.hw}: {len(self.draws)} graded draws, {len(self.cells)} (answer, test cell) pairs, "
+                f"{self.gradings} gradings in {self.seconds:.0f} s: ")
+        if not lost:
+            return line + "every correct answer earned every point on every draw"
+        return line + f"{len(self.losses)} gradings lost points on {self.failed_draws} draws: " + "; ".join(
+            f"{answer} -> {test} on {len(d)} of {len(self.draws)} draws" for (answer, test), d in sorted(lost.items()))
+
+
+def course_keys(n: int, key: str | None = None) -> list[bytes]:
+    """``n`` course keys: random, or derived from ``key`` (hex; ``DGMLAB_LOTTERY_KEY``) so a run can be repeated."""
+    key = key if key is not None else os.environ.get(KEY_ENV, "").strip() or None
+    if key is None:
+        return [os.urandom(32) for _ in range(n)]
+    master = bytes.fromhex(key)
+    return [hmac.new(master, f"dgmlab-lottery/{i}".encode(), hashlib.sha256).digest() for i in range(n)]
+
+
+def make_draws(hw: str, notebook: Path, n: int, key: str | None = None) -> list[Draw]:
+    """``n`` graded draws of ``hw``, each as the autograder makes one for a distinct student's ``notebook`` under a
+    course key of its own: the check() cells' seed from the notebook's bytes, each weights file's from its bytes."""
+    from ..grading.autograde import draw_seeds as DS
+
+    nb = nbformat.read(notebook, as_version=4)
+    folder = Path(notebook).parent
+    files = {p.name: p.read_bytes() for p in sorted(folder.glob("*weights.pt"))}
+    draws, seen = [], set()
+    for i, k in enumerate(course_keys(n, key)):
+        nb.metadata["dgmlab_lottery_student"] = f"student {i}"  # distinct notebooks: distinct bytes
+        seed = DS.probe_seed(k, hw, nbformat.writes(nb).encode())
+        if seed in seen:  # 2**31 seeds: a repeat is a one-in-millions chance, but a draw counts once
+            continue
+        seen.add(seed)
+        file_seeds = tuple((name, entry["seed"]) for name, entry in DS.seeds_for(k, hw, files).items())
+        draws.append(Draw(i, k.hex(), seed, file_seeds))
+    return draws
+
+
+def _judge(s: NotebookSession, i: int, draw: Draw, seen: dict):
+    """Test cell ``i`` judged on ``draw`` as the autograder judges it: ``(earned, points, failing tests)``.
+
+    ``seen`` keeps verdicts by what the judge reads (the kernel's probe data, the draw's inputs and the seeds of the
+    cell's handed-in files): a cell whose probe does not depend on the draw (e.g. one that grades a handed-in file on
+    fixed digits) is judged once, not once per draw."""
+    from dgmlab import probes
+    from dgmlab.probes import wire
+
+    from ..grading.judge.judging import Reference, judge_cell
+
+    cell, trusted = s.nb.cells[i], s.reference[i]
+    gid = _grade_id(cell)
+    cell.source, cell.outputs = probes.grading_source(trusted, draw.seed), []
+    try:
+        s.client.execute_cell(cell, i)
+        spec = probes.spec_for(s.hw, gid)
+        try:
+            shown = json.dumps([o.get("data", {}).get(probes.PROBE_MIME) for o in cell.outputs], sort_keys=True)
+            inputs = hashlib.sha256(wire.dumps(probes.make_inputs(spec, draw.seed)).encode()).hexdigest()
+            key = (gid, shown, inputs, tuple(sorted((n, v) for n, v in draw.files if n in spec.files)))
+        except Exception:  # noqa: BLE001 - inputs the wire cannot write: judged every time
+            key = None
+        if key is not None and key in seen:
+            return seen[key]
+        kit = Reference(lambda gid: s.reference[s.index[gid]])
+        result = judge_cell(s.hw, gid, trusted, cell.outputs, draw.seed, folder=s.path.parent,
+                            seeds=dict(draw.files), reference=kit)
+    finally:
+        cell.source = trusted
+    failing = ", ".join(r[0] for r in result.results if not r[3]) or "; ".join(result.lines)[:300]
+    verdict = float(result.earned), float(result.points), failing
+    if key is not None:
+        seen[key] = verdict
+    return verdict
+
+
+def _grade_on_draws(s, lottery, answer, test, draws):
+    i = s.index[test]
+    started, seen = time.monotonic(), {}
+    for draw in draws:
+        earned, points, failing = _judge(s, i, draw, seen)
+        lottery.gradings += 1
+        if earned < points - 1e-9:
+            lottery.losses.append(Loss(answer, test, draw, earned, points, failing))
+    lottery.cells[(answer, test)] = (len(draws), time.monotonic() - started)
+
+
+def run_lottery(notebook: Path, mutants, n: int = 50, key: str | None = None, timeout: int = 300,
+                only: str | None = None, progress=None) -> Lottery:
+    """Grade the model answer of ``notebook`` (a source notebook, in its folder with any handed-in files) and the
+    correct variants among ``mutants`` on ``n`` graded draws (:func:`make_draws`); ``only``: the grade ids (answer or
+    test cell) whose name contains it. ``progress(text)`` is told each cell as it starts."""
+    started = time.monotonic()
+    notebook = Path(notebook)
+    hw = notebook.stem
+    draws = make_draws(hw, notebook, n, key)
+    lottery = Lottery(hw, draws)
+    say = progress or (lambda text: None)
+    with NotebookSession(notebook, timeout=timeout) as s:
+        variants = [m for m in resolve(mutants, s.nb) if m.passes]
+        s.run_all()  # the model answer in place, every cell run once
+        tests = [_grade_id(c) for c in s.nb.cells if _is_test(c)]
+        for test in tests:
+            if only and only not in test:
+                continue
+            say(f"model answer -> {test}")
+            _grade_on_draws(s, lottery, "model answer", test, draws)
+        for m in variants:
+            wanted = [t for t in m.passes if not only or only in t or only in m.answer]
+            if not wanted:
+                continue
+            start = s.index[m.answer]
+            last = max(s.index[t] for t in wanted)
+            s.forget(start)
+            s.run_verdict(start, m.source)
+            for i in range(start + 1, last + 1):  # the cells between rerun on the variant (test cells need not)
+                if not _is_test(s.nb.cells[i]):
+                    s.run_verdict(i)
+                elif _grade_id(s.nb.cells[i]) in wanted:
+                    say(f"{m.answer}: {m.label} -> {_grade_id(s.nb.cells[i])}")
+                    _grade_on_draws(s, lottery, f"{m.answer}: {m.label}", _grade_id(s.nb.cells[i]), draws)
+            for i in range(start, last + 1):  # the model answer back in place
+                if not _is_test(s.nb.cells[i]):
+                    s.run_verdict(i)
+    lottery.seconds = time.monotonic() - started
+    return lottery

@@ -1,0 +1,39 @@
+"""The reference lottery (issue 62): the model answer and every correct variant of a homework's proofs earn every
+point on each of 50 graded draws, drawn as the autograder draws a student's (a course key of its own per draw, a
+distinct notebook), judged in this process (dgmlab.authoring.lottery). A failure names the answer, the test cell,
+the draw (its key and seeds, to grade it again with DGMLAB_LOTTERY_KEY) and the points lost. The figures per homework
+are in its page (benchmarks/reference_lottery.py --record)."""
+import hashlib
+import os
+
+import pytest
+
+from conftest import ROOT, homework_builders, load_script
+from dgmlab.authoring.lottery import course_keys, make_draws
+from dgmlab.grading.autograde import draw_seeds
+
+LOTTERY = load_script(ROOT / "benchmarks" / "reference_lottery.py")
+DRAWS = int(os.environ.get("DGMLAB_LOTTERY_DRAWS", "50"))
+
+
+def test_each_draw_is_a_students_draw_under_a_key_of_its_own(tmp_path):
+    import nbformat
+
+    notebook = tmp_path / "hw9.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), notebook)
+    (tmp_path / "gen_weights.pt").write_bytes(b"weights")
+    draws = make_draws("hw9", notebook, 20, key="ab" * 16)
+    keys = course_keys(20, key="ab" * 16)
+    assert len({d.seed for d in draws}) == 20 and len({d.key for d in draws}) == 20
+    digest = hashlib.sha256(b"weights").hexdigest()
+    assert [d.files[0][1] for d in draws] == [draw_seeds.seed(k, "hw9", "gen_weights.pt", digest) for k in keys]
+    assert make_draws("hw9", notebook, 20, key="ab" * 16) == draws  # a key given: the same draws again
+
+
+@pytest.mark.slow
+@pytest.mark.e2e  # a few minutes per homework on 2 cores: make test-e2e
+@pytest.mark.parametrize("hw", sorted(homework_builders()))
+def test_every_correct_answer_earns_every_point_on_every_draw(hw, tmp_path):
+    result = LOTTERY.lottery(hw, DRAWS, workdir=tmp_path)
+    assert len(result.draws) >= min(DRAWS, 50) and result.cells
+    assert not result.losses, result.summary() + "\n" + "\n".join(str(loss) for loss in result.losses[:40])
