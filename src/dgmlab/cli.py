@@ -17,6 +17,7 @@ from .cli_commands import (
     cmd_examples,
     cmd_grade,
     cmd_gradescope,
+    cmd_ids,
     cmd_info,
     cmd_lti,
     cmd_new_homework,
@@ -32,7 +33,7 @@ NEW_HOMEWORK = """\
 Copy the kit's template homework into homeworks/<hw>/ of the course: a homework of the course's own, with one
 code question, one derivation graded by exact sympy comparison and one written answer. It creates:
 
-  __init__.py        PARTS (the percent files below, in notebook order) and build()
+  __init__.py        its description (the notebook is intro.py, the q<N>_*.py, then the p<N>_*.py)
   intro.py           title, setup cell, imports
   q1_log_density.py  a torch function and its check() test cell
   q2_gaussian_kl.py  a sympy derivation and its check() test cell
@@ -203,7 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a Moodle zip's participant ids (the number in its folder names, not the user id): a CSV "
                         "with the columns participant,userid (mod_assign_get_user_mappings). Default: read from "
                         "the course's Moodle when c.DgmlabMoodle names the assignment; without either, Moodle "
-                        "students are matched by name only, and only a roster student with no lms_user_id")
+                        "only the participant ids the course's id map (lms_ids.csv) records match")
+    s.add_argument("--match-names", action="store_true",
+                   help="an entry whose ids are no student's may be placed by its name, to the one roster student "
+                        "of that name with no id on that LMS, once you confirm each (asked here); the id is then "
+                        "recorded in lms_ids.csv")
     s.set_defaults(func=cmd_collect)
 
     s = sub.add_parser("push", help="send each student's final mark and grade summary to the course's LMS "
@@ -220,12 +225,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_push)
 
     s = sub.add_parser("lti", help="LTI 1.3: `keys` makes the tool's key pair (c.DgmlabLti.private_key_file) and "
-                                   "prints the public JWK for the LMS; `roster` fills nbgrader's lms_user_id from "
-                                   "the LMS's Names and Role Provisioning Services")
+                                   "prints the public JWK for the LMS; `roster` records each learner's LTI user id "
+                                   "in the course's id map (lms_ids.csv) from the LMS's Names and Role Provisioning "
+                                   "Services")
     s.add_argument("action", choices=["keys", "roster"], help="keys: make the key pair if there is none, print its "
-                   "public key; roster: fill lms_user_id (exit 1 when an id nbgrader has differs and is kept)")
-    s.add_argument("--force", action="store_true", help="roster: replace an LMS id nbgrader has that differs")
+                   "public key; roster: record the LTI user ids, matched by SIS id (exit 1 when an id the map has "
+                   "differs and is kept)")
+    s.add_argument("--force", action="store_true", help="roster: replace an LTI user id the map has that differs")
     s.set_defaults(func=cmd_lti)
+
+    s = sub.add_parser("ids", help="the course's id map, lms_ids.csv: each student's SIS id, LTI, Canvas and Moodle "
+                                   "user ids and Moodle participant ids, which collect, push and the exports use")
+    s.add_argument("action", choices=["show", "import", "canvas", "moodle"],
+                   help="show: print the map; import CSV: merge a CSV of its columns (student,sis,lti,canvas,"
+                        "moodle,moodle_participant:<hw>); canvas: the Canvas course's students' user ids "
+                        "(c.DgmlabCanvas), matched by SIS id; moodle: the Moodle course's students' user ids, "
+                        "matched by ID number, and each assignment's participant ids (c.DgmlabMoodle)")
+    s.add_argument("csv", nargs="?", default=None, help="import: the CSV")
+    s.add_argument("--force", action="store_true", help="replace an id the map has that differs (listed)")
+    s.set_defaults(func=cmd_ids)
 
     s = sub.add_parser("overrides", help="read each homework's per-student due dates from Canvas (its assignment "
                                          "overrides; c.DgmlabCanvas) into .dgmlab/canvas_overrides/<hw>.json, "

@@ -211,7 +211,8 @@ def cmd_report(args) -> int:
     status = 0
     if args.exports:
         from .grading.layout import CourseError
-        from .grading.lms import lms
+        from .grading.lms import id_map as IM
+        from .grading.lms import lms, moodle
         from .grading.report import exports as X
 
         folder = course.root / args.exports
@@ -219,11 +220,19 @@ def cmd_report(args) -> int:
         for given in args.canvas_assignment or []:
             hw, _, aid = given.partition("=")
             ids[hw.strip()] = aid.strip()
+        in_moodle = [hw for hw in data.hws if hw in moodle.settings(course).assignments and hw not in ids]
+        in_canvas = [hw for hw in data.hws if hw not in in_moodle]
+        if in_moodle:
+            print(f"Canvas import CSV:     without {', '.join(in_moodle)}: graded in Moodle (c.DgmlabMoodle."
+                  "assignments); dgmlab push --moodle sends them")
         try:
             from .grading.term.term_rules import term_rules
 
             excused = term_rules(course).is_excused
-            print(f"Canvas import CSV:     {X.canvas_csv(data, folder / 'canvas.csv', ids, excused)}")
+            if in_canvas:
+                path = X.canvas_csv(data, folder / "canvas.csv", ids, excused, IM.platform_ids(course, "canvas"),
+                                    in_canvas)
+                print(f"Canvas import CSV:     {path}")
         except X.CanvasColumnsLeftOut as exc:
             print(f"Canvas import CSV:     {exc.path} (without {', '.join(exc.left_out)})")
             print(f"dgmlab report: Canvas import CSV: {exc}", file=sys.stderr)
@@ -265,6 +274,53 @@ def cmd_check(args) -> int:
     return 0 if all(c.ok for c in cells) else 1
 
 
+def _ask(question: str):
+    """``confirm(sid, what) -> bool`` asking the instructor ``question`` (``{sid}``, ``{what}`` filled in) on the
+    terminal: yes only for "y" or "yes"; no answer (the end of the input) is no."""
+    from .grading.inert import terminal
+
+    def confirm(sid: str, what: str) -> bool:
+        try:
+            answer = input(terminal(question.format(sid=sid, what=what)) + " [y/N] ")
+        except EOFError:
+            return False
+        return answer.strip().lower() in ("y", "yes")
+
+    return confirm
+
+
+def cmd_ids(args) -> int:
+    from .grading.lms import id_map as IM
+    from .grading.lms import roster_fill as RF
+
+    course = _course(args)
+    if args.action == "show":
+        ids = IM.IdMap.load(course)
+        print(f"{ids.path}" + ("" if ids.path.exists() else " (none yet)"))
+        print(ids.text(), end="")
+        return 0
+    if args.action == "import":
+        if not args.csv:
+            print("dgmlab ids import: give the CSV (columns student and any of " + ", ".join(IM.USER_IDS)
+                  + f", {IM.PARTICIPANT}<hw>)", file=sys.stderr)
+            return 2
+        changes, refused = IM.import_csv(course, args.csv, force=args.force)
+        print(f"{IM.FILE}: {len(changes)} ids recorded from {args.csv}")
+        for c in changes:
+            print(f"  {c.text()}")
+        if refused:
+            print(f"NOT RECORDED ({len(refused)}):")
+            for why in refused:
+                print(f"  {why}")
+        return 1 if refused else 0
+    got = [RF.from_canvas(course, force=args.force)] if args.action == "canvas" else \
+        RF.from_moodle(course, force=args.force)
+    for filled in got:
+        for line in filled.lines():
+            print(line)
+    return 1 if any(f.failed for f in got) else 0
+
+
 def cmd_collect(args) -> int:
     from .grading.lms import intake as I
     from .grading.term.deadlines import deadlines
@@ -278,7 +334,9 @@ def cmd_collect(args) -> int:
     if args.times:  # a CSV's times go over Canvas's
         times.update(I.read_times(args.times, deadlines(course).tz))
     mappings = I.read_moodle_mappings(args.moodle_mappings) if args.moodle_mappings else None
-    got = I.collect(course, args.hw, args.zip, times=times, lms=args.lms, mappings=mappings)
+    got = I.collect(course, args.hw, args.zip, times=times, lms=args.lms, mappings=mappings,
+                    confirm=_ask("place the files of {what} as {sid}'s, and record the id?") if args.match_names
+                    else None)
     for line in got.lines():
         print(line)
     return 1 if got.unplaced else 0
@@ -306,10 +364,13 @@ def cmd_lti(args) -> int:
               + json.dumps(jwk, indent=1))
         print("the same public key as PEM (Moodle's 'Public key'):\n" + lti.public_pem(path.read_text()))
         return 0
-    got = lti.fill_roster(course, force=args.force)
-    for line in got.lines(force=args.force):
+    from .grading.lms import roster_fill as RF
+
+    got = RF.from_lti(course, force=args.force, confirm=_ask("record the LTI user id of {what} as {sid}'s (matched "
+                                                             "by e-mail)?"))
+    for line in got.lines():
         print(line)
-    return 1 if got.kept and not args.force else 0
+    return 1 if got.failed else 0
 
 
 def cmd_overrides(args) -> int:

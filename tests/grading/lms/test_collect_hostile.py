@@ -51,6 +51,14 @@ def course(tmp_path, gradebook) -> Course:
     return Course(root)
 
 
+@pytest.fixture()
+def in_moodle(course) -> Course:
+    """The course graded in Moodle: the roster's lms_user_id holds Moodle user ids (dgmlab.grading.lms.id_map)."""
+    with (course.root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+        f.write('c.DgmlabLms.platform = "moodle"\n')
+    return course
+
+
 def _zip(path: Path, files, compression=zipfile.ZIP_DEFLATED) -> Path:
     """``files``: ``{name: bytes}`` or a list of ``(name or ZipInfo, bytes)`` (a list may repeat a name)."""
     items = files.items() if isinstance(files, dict) else files
@@ -185,13 +193,13 @@ def _mappings(tmp_path: Path, rows: dict) -> str:
     return str(path)
 
 
-def test_dot_dot_and_absolute_names_are_refused(course, tmp_path, capsys):
+def test_dot_dot_and_absolute_names_are_refused(in_moodle, tmp_path, capsys):
     zip_path = _zip(tmp_path / "s.zip", {
         f"{MOODLE_SHAPED}/{NB}": b"ada's",
         f"{MOODLE_SHAPED}/../../escape.pdf": b"%PDF up",
         f"/{MOODLE_SHAPED}/absolute.pdf": b"%PDF absolute"})
-    assert _collect(course, zip_path, "--moodle-mappings", _mappings(tmp_path, {"101": "101"})) == 1
-    assert _files(course, "ada") == {NB: b"ada's"}
+    assert _collect(in_moodle, zip_path, "--moodle-mappings", _mappings(tmp_path, {"101": "101"})) == 1
+    assert _files(in_moodle, "ada") == {NB: b"ada's"}
     out = capsys.readouterr().out
     assert f"{MOODLE_SHAPED}/../../escape.pdf: refused: a '..' part in the name" in out
     assert f"/{MOODLE_SHAPED}/absolute.pdf: refused: an absolute path" in out
@@ -251,12 +259,12 @@ def test_a_zip_that_fits_both_formats_asks_for_lms(course, tmp_path, capsys):
     assert _files(course, "mal") == {NB: b"blank"} and _files(course, "ada") == {}
 
 
-def test_moodle_folders_are_read_as_moodle_and_lms_overrides(course, tmp_path, capsys):
+def test_moodle_folders_are_read_as_moodle_and_lms_overrides(in_moodle, tmp_path, capsys):
     zip_path = _zip(tmp_path / "s.zip", {f"{MOODLE_SHAPED}/Lovelace_Ada_Assgn2.ipynb": b"ada's"})
-    assert _collect(course, zip_path, "--lms", "canvas") == 1
-    assert "not named as Canvas names a submission" in capsys.readouterr().out and _files(course, "ada") == {}
-    assert _collect(course, zip_path, "--moodle-mappings", _mappings(tmp_path, {"101": "101"})) == 0
-    assert _files(course, "ada") == {NB: b"ada's"} and "read as a Moodle download" in capsys.readouterr().out
+    assert _collect(in_moodle, zip_path, "--lms", "canvas") == 1
+    assert "not named as Canvas names a submission" in capsys.readouterr().out and _files(in_moodle, "ada") == {}
+    assert _collect(in_moodle, zip_path, "--moodle-mappings", _mappings(tmp_path, {"101": "101"})) == 0
+    assert _files(in_moodle, "ada") == {NB: b"ada's"} and "read as a Moodle download" in capsys.readouterr().out
 
 
 # who is who (attack 52): an account the roster does not hold by id, and Moodle's participant ids
@@ -276,23 +284,50 @@ def test_an_unknown_canvas_id_with_a_classmates_name_does_not_take_their_submiss
     stamp = (course.folder("submitted", HW, "ada") / "timestamp.txt").read_text(encoding="utf-8")
     assert stamp.startswith("2025-04-01T10:00")  # ada's own time, not the impostor's
     out = capsys.readouterr().out
-    assert "lovelaceada_999_5009_hw5.ipynb: 'lovelaceada' (user id 999): no student with LMS user id 999" in out
-    assert "ada has the name 'lovelaceada' but LMS user id 101: another person" in out
-    assert "nbgrader db student add <id> --lms-user-id 999" in out and "earlier uploads" not in out
+    assert "lovelaceada_999_5009_hw5.ipynb: 'lovelaceada' (user id 999): no student has Canvas user id 999 in " \
+           "lms_ids.csv" in out
+    assert "ada has the name 'lovelaceada' but Canvas user id 101: another person" in out
+    assert "dgmlab ids import CSV, a row student,canvas with <their id>,999" in out and "earlier uploads" not in out
 
 
-def test_a_name_matches_only_a_roster_student_without_an_lms_id(course, tmp_path, capsys):
-    assert _collect(course, _zip(tmp_path / "s.zip", {"nolmscy_555_1_hw5.ipynb": b"cy's"})) == 0
+def _answers(monkeypatch, *answers):
+    """The instructor's answers to collect --match-names's questions, in order."""
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("".join(f"{a}\n" for a in answers)))
+
+
+def test_a_name_alone_places_nothing(course, tmp_path, capsys):
+    assert _collect(course, _zip(tmp_path / "s.zip", {"nolmscy_555_1_hw5.ipynb": b"cy's"})) == 1
+    assert _files(course, "cy") == {}
+    assert "cy has the name 'nolmscy' and no Canvas id: a name does not tell who handed it in" in \
+        capsys.readouterr().out
+
+
+def test_a_confirmed_name_match_places_a_roster_student_without_an_lms_id(course, tmp_path, monkeypatch, capsys):
+    _answers(monkeypatch, "y")
+    assert _collect(course, _zip(tmp_path / "s.zip", {"nolmscy_555_1_hw5.ipynb": b"cy's"}), "--match-names") == 0
     assert _files(course, "cy") == {NB: b"cy's"}
+    out = capsys.readouterr().out
+    assert "place the files of 'nolmscy' (Canvas user id 555) as cy's, and record the id? [y/N]" in out
+    assert "cy,,,555," in (course.root / "lms_ids.csv").read_text(encoding="utf-8")  # found by id from now on
 
 
-def test_two_lms_ids_never_land_in_one_folder(course, tmp_path, capsys):
+def test_a_name_match_is_never_offered_for_a_student_with_an_lms_id(course, tmp_path, monkeypatch, capsys):
+    _answers(monkeypatch, "y")
+    zip_path = _zip(tmp_path / "s.zip", {"lovelaceada_999_5009_hw5.ipynb": b"an impostor's"})
+    assert _collect(course, zip_path, "--match-names") == 1
+    assert _files(course, "ada") == {} and "[y/N]" not in capsys.readouterr().out
+
+
+def test_two_lms_ids_never_land_in_one_folder(course, tmp_path, monkeypatch, capsys):
+    _answers(monkeypatch, "y", "y")
     zip_path = _zip(tmp_path / "s.zip", {"nolmscy_555_1_hw5.ipynb": b"one account's",
                                          "nolmscy_556_2_hw5.ipynb": b"another account's"})
-    assert _collect(course, zip_path) == 1
-    assert _files(course, "cy") == {}
+    assert _collect(course, zip_path, "--match-names") == 1
+    assert _files(course, "cy") == {} and not (course.root / "lms_ids.csv").exists()
     out = capsys.readouterr().out
-    assert out.count("cy: entries of 2 different LMS users (555, 556) match cy by name: none is placed") == 2
+    assert out.count("cy: entries of 2 different LMS users (555, 556) match cy: none is placed") == 2
 
 
 def test_a_name_two_roster_students_share_matches_neither(course, tmp_path, capsys):
@@ -308,30 +343,47 @@ MOODLE_ZIP = {"Mal Lory_101_assignsubmission_file_/hw5.ipynb": b"mal's",
 PARTICIPANTS = {"101": "103", "1050": "101"}  # participant id -> Moodle user id
 
 
-def test_a_moodle_participant_id_is_mapped_to_its_user_never_read_as_a_user_id(course, tmp_path):
+def test_a_moodle_participant_id_is_mapped_to_its_user_never_read_as_a_user_id(in_moodle, tmp_path):
     zip_path = _zip(tmp_path / "s.zip", MOODLE_ZIP)
-    assert _collect(course, zip_path, "--moodle-mappings", _mappings(tmp_path, PARTICIPANTS)) == 0
-    assert _files(course, "ada") == {NB: b"ada's"} and _files(course, "mal") == {NB: b"mal's"}
+    assert _collect(in_moodle, zip_path, "--moodle-mappings", _mappings(tmp_path, PARTICIPANTS)) == 0
+    assert _files(in_moodle, "ada") == {NB: b"ada's"} and _files(in_moodle, "mal") == {NB: b"mal's"}
 
 
-def test_a_moodle_zip_without_mappings_places_no_student_who_has_an_lms_id(course, tmp_path, capsys):
-    assert _collect(course, _zip(tmp_path / "s.zip", MOODLE_ZIP)) == 1
-    assert _files(course, "ada") == {} and _files(course, "mal") == {}
+def test_a_moodle_zip_without_mappings_places_no_student_who_has_an_lms_id(in_moodle, tmp_path, capsys):
+    assert _collect(in_moodle, _zip(tmp_path / "s.zip", MOODLE_ZIP)) == 1
+    assert _files(in_moodle, "ada") == {} and _files(in_moodle, "mal") == {}
     out = capsys.readouterr().out
-    assert "'Mal Lory' (Moodle participant 101): its Moodle user id is not known (give --moodle-mappings CSV" in out
-    assert "mal has the name 'Mal Lory' and LMS user id 103: a name does not tell whether this is mal" in out
+    assert "'Mal Lory' (Moodle participant 101): participant 101 is no student's in lms_ids.csv and its Moodle user " \
+           "id is not known (give --moodle-mappings CSV" in out
+    assert "mal has the name 'Mal Lory' and Moodle user id 103: a name does not tell whether this is mal" in out
 
 
-def test_a_moodle_zips_participant_ids_are_read_from_the_courses_moodle(course, tmp_path, httpserver, monkeypatch):
+def test_a_moodle_zip_is_placed_by_the_participant_ids_the_id_map_records(in_moodle, tmp_path):
+    (in_moodle.root / "lms_ids.csv").write_text(f"student,moodle_participant:{HW}\nmal,101\nada,1050\n",
+                                                encoding="utf-8")
+    assert _collect(in_moodle, _zip(tmp_path / "s.zip", MOODLE_ZIP)) == 0
+    assert _files(in_moodle, "ada") == {NB: b"ada's"} and _files(in_moodle, "mal") == {NB: b"mal's"}
+
+
+def test_a_participant_id_the_map_and_moodle_give_two_students_places_neither(in_moodle, tmp_path, capsys):
+    (in_moodle.root / "lms_ids.csv").write_text(f"student,moodle_participant:{HW}\nada,101\n", encoding="utf-8")
+    assert _collect(in_moodle, _zip(tmp_path / "s.zip", MOODLE_ZIP), "--moodle-mappings",
+                    _mappings(tmp_path, PARTICIPANTS)) == 1
+    assert _files(in_moodle, "mal") == {} and _files(in_moodle, "ada") == {NB: b"ada's"}
+    assert "lms_ids.csv gives Moodle participant 101 to ada but its user id 103 to mal: not placed" in \
+        capsys.readouterr().out
+
+
+def test_a_moodle_zips_participant_ids_are_read_from_the_courses_moodle(in_moodle, tmp_path, httpserver, monkeypatch):
     from dgmlab.grading.lms import moodle
     from moodle_fake import TOKEN, FakeMoodle
 
     site = FakeMoodle(httpserver, {}, mappings=PARTICIPANTS)
     monkeypatch.setenv(moodle.TOKEN_ENV, TOKEN)
-    with (course.root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+    with (in_moodle.root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
         f.write(site.config(HW))
-    assert _collect(course, _zip(tmp_path / "s.zip", MOODLE_ZIP)) == 0
-    assert _files(course, "ada") == {NB: b"ada's"} and _files(course, "mal") == {NB: b"mal's"}
+    assert _collect(in_moodle, _zip(tmp_path / "s.zip", MOODLE_ZIP)) == 0
+    assert _files(in_moodle, "ada") == {NB: b"ada's"} and _files(in_moodle, "mal") == {NB: b"mal's"}
     assert "mod_assign_get_user_mappings" in site.calls
 
 

@@ -15,6 +15,8 @@ from moodle_fake import TOKEN, FakeMoodle
 
 pytestmark = pytest.mark.slow  # nbgrader makes a gradebook with alembic
 
+# a Moodle course: nbgrader's lms_user_id (the roster's) holds Moodle's user ids (dgmlab.grading.lms.id_map)
+IN_MOODLE = '\nc.DgmlabLms.platform = "moodle"\n'
 TWO = {"ada": "101", "bob": "102"}  # the two students with feedback here; cy and dee have none
 
 
@@ -107,7 +109,7 @@ def test_a_mark_kept_in_canvas_gets_no_grade_summary_saying_dgmlabs_mark(course,
 def test_each_student_gets_only_their_own_feedback_files_in_moodle(tmp_path_factory, httpserver, monkeypatch):
     site = FakeMoodle(httpserver, {uid: None for uid in LMS.values()})
     monkeypatch.setenv(moodle.TOKEN_ENV, TOKEN)
-    course = _make(tmp_path_factory.mktemp("course"), CONFIG + site.config(HW))
+    course = _make(tmp_path_factory.mktemp("course"), CONFIG + site.config(HW) + IN_MOODLE)
     _feedback(course)
     marks, files = moodle.push(course, HW, feedback=True)
     assert site.feedback_files == {"101": [("grade_summary.html", b"<p>ada's summary</p>"),
@@ -122,19 +124,21 @@ def test_each_student_gets_only_their_own_feedback_files_in_moodle(tmp_path_fact
 def test_moodle_feedback_keeps_a_mark_changed_in_moodle(tmp_path_factory, httpserver, monkeypatch):
     site = FakeMoodle(httpserver, {uid: None for uid in LMS.values()})
     monkeypatch.setenv(moodle.TOKEN_ENV, TOKEN)
-    course = _make(tmp_path_factory.mktemp("course"), CONFIG + site.config(HW))
-    site.grades["101"] = 19.0  # set in Moodle: kept, the file goes with Moodle's own grade
+    course = _make(tmp_path_factory.mktemp("course"), CONFIG + site.config(HW) + IN_MOODLE)
+    site.grades["101"] = 19.0  # set in Moodle: kept, and no save for her at all (no summary saying 14.00)
     _feedback(course)
     marks, files = moodle.push(course, HW, feedback=True)
     assert [s for s, _ in marks.conflicts] == ["ada"] and site.grades["101"] == 19.0
-    assert ("ada", f"{HW}.html") in files.attached and "101" not in site.comments
+    assert "101" not in site.feedback_files and "101" not in site.comments
+    assert [u for u, _ in site.saved].count("101") == 0 and ("bob", f"{HW}.html") in files.attached
+    assert any(s == "ada" and "Moodle's own mark was kept" in why for s, why in files.skipped)
 
 
 def test_moodle_gets_all_of_a_students_feedback_files_again_when_one_changes(tmp_path_factory, httpserver,
                                                                             monkeypatch):
     site = FakeMoodle(httpserver, {uid: None for uid in LMS.values()})
     monkeypatch.setenv(moodle.TOKEN_ENV, TOKEN)
-    course = _make(tmp_path_factory.mktemp("course"), CONFIG + site.config(HW))
+    course = _make(tmp_path_factory.mktemp("course"), CONFIG + site.config(HW) + IN_MOODLE)
     _feedback(course)
     moodle.push(course, HW, feedback=True)
     (course.folder("feedback", HW, "ada") / f"{HW}.html").write_text("<p>ada, regraded</p>", encoding="utf-8")

@@ -3,8 +3,8 @@
 The files are what the kit wrote as feedback in ``feedback/<student>/<hw>/``: nbgrader's feedback HTML of each of
 the homework's notebooks (``<notebook>.html``) and ``dgmlab report``'s grade summary (``grade_summary.html``)
 (:func:`feedback_files`). Nothing else in that folder is sent: autograde copies the files a student handed in
-(their PDFs, photos) there too, and those are the student's own, not feedback. A student's files are found from the nbgrader id that the LMS id maps to in nbgrader's
-student table, in that student's own folder only: a link (to a classmate's folder, or anywhere) is refused, never
+(their PDFs, photos) there too, and those are the student's own, not feedback. A student's files are found from the nbgrader id that the LMS id maps to in the course's
+id map (:mod:`.id_map`), in that student's own folder only: a link (to a classmate's folder, or anywhere) is refused, never
 followed, so no file of another student can reach a submission.
 
 To Canvas (:func:`to_canvas`), each file is a submission comment with an attachment, through ``canvasapi``'s
@@ -120,21 +120,23 @@ def to_canvas(course: Course, hw: str, token: str | None = None, data=None, kept
     ``kept`` (whose mark changed in Canvas was kept), not the grade summary, which says dgmlab's mark."""
     from ..report import analysis as A
     from ..report.grade_summary import FILE
+    from . import id_map as IM
     from . import lms
 
     data = data if data is not None else A.collect(course, [hw])
+    ids = IM.platform_ids(course, "canvas")
     target = lms.assignment(course, hw, token)
     in_canvas = {str(s.user_id): s for s in target.get_submissions()}
     record = read_record(course, "canvas", hw)
     out = Returned(hw, "Canvas")
     for sid in sorted({s.student for s in data.submissions if s.hw == hw}):
-        entry = data.roster.get(sid)
-        if entry is None or not entry.lms_user_id:
-            out.skipped.append((sid, "no LMS user id in nbgrader's student table"))
+        uid = ids.get(sid)
+        if not uid:
+            out.skipped.append((sid, f"no Canvas user id in {IM.FILE} (dgmlab ids canvas, or dgmlab ids import)"))
             continue
-        theirs = in_canvas.get(str(entry.lms_user_id))
+        theirs = in_canvas.get(uid)
         if theirs is None:
-            out.skipped.append((sid, f"Canvas has no submission record for user {entry.lms_user_id}"))
+            out.skipped.append((sid, f"Canvas has no submission record for user {uid}"))
             continue
         try:
             files, why = to_send(course, hw, sid, record.get(sid, {}))

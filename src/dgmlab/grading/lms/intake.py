@@ -17,14 +17,16 @@ when it cannot tell), each entry is read as that format only (:func:`parse_entry
 the LMS's own fields name: Canvas's user id before the submission id, Moodle's folder (or flat prefix). An entry
 that is not named as that format is listed, never placed.
 
-Each student is found in nbgrader's student table by the LMS user id (``--lms-user-id``): Canvas's user id;
-for Moodle the participant id's user id, from a mapping the instructor gives (``--moodle-mappings CSV``,
-:func:`read_moodle_mappings`) or fetched from the course's Moodle (``mod_assign_get_user_mappings``,
-:func:`dgmlab.grading.lms.moodle.user_mappings`, when ``c.DgmlabMoodle`` names the homework's assignment); the
-participant id is never looked up as a user id. Only an entry whose user id is unknown is matched by name, and
-only to the one roster student of that name who has no LMS user id recorded (:func:`match`): a student of that
-name whose recorded id differs is another person, and two students of one name cannot be told apart, so such an
-entry is listed, not placed, and entries of two LMS ids never go into one folder. Their
+Each student is found by the id that LMS owns, in the course's id map (``lms_ids.csv``, :mod:`.id_map`; nbgrader's
+``lms_user_id`` for the one platform it is read as): Canvas's user id; for Moodle the participant id the map records
+for the homework's assignment, or the participant id's user id, from a mapping the instructor gives
+(``--moodle-mappings CSV``, :func:`read_moodle_mappings`) or fetched from the course's Moodle
+(``mod_assign_get_user_mappings``, :func:`dgmlab.grading.lms.moodle.user_mappings`, when ``c.DgmlabMoodle`` names
+the homework's assignment); the participant id is never looked up as a user id. An entry whose ids are no
+student's is listed, not placed; it is matched by name only when the instructor asks (``confirm``, ``collect
+--match-names``) and confirms that match, and only to the one roster student of that name with no id on that LMS
+(:func:`match`); the id is then recorded in the map. Two students of one name are never told apart by it, and
+entries of two LMS ids never go into one folder. Their
 notebook, whatever they called it (``<Lastname>_<Firstname>_Assgn2.ipynb``, ``hw5 (1).ipynb``), becomes
 ``<hw>.ipynb``; of several uploads of one file the latest attempt (highest submission id, then highest
 ``-N``) is kept; a handed-in graded file (:data:`GRADED_FILES`) keeps its graded name, and a PDF (a scanned
@@ -63,6 +65,7 @@ from traitlets import Dict, Integer
 from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
+from . import id_map as IM
 from .download_names import FORMATS, SHAPES, Entry, detect_lms, parse_entry, unsafe_name
 from .roster_match import index_of, match, roster_index, roster_names  # noqa: F401 (index_of: read here too)
 
@@ -125,6 +128,8 @@ class Collected:
     replaced: list = field(default_factory=list)  # (student, where the folder that was there before is kept)
     questions: dict = field(default_factory=dict)  # (student, placed PDF or image) -> which question, in words
     misnamed: list = field(default_factory=list)  # (student, what differs from c.DgmlabCollect.notebook_names)
+    by_name: list = field(default_factory=list)  # (student, the LMS's account) placed by a confirmed name match
+    recorded: list = field(default_factory=list)  # id_map.Change of the ids those matches recorded
 
     def lines(self) -> list:
         from ..inert import terminal
@@ -134,6 +139,9 @@ class Collected:
         for s, f, e in self.placed:
             under = self.questions.get((s, f))
             out.append(terminal(f"  {s}/{self.hw}/{f} <- {e}" + (f" ({under})" if under else "")))
+        if self.by_name:
+            out.append(f"placed by name, as confirmed ({len(self.by_name)}); their ids are recorded in {IM.FILE}:")
+            out += [terminal(f"  {s}: {what}") for s, what in self.by_name]
         if self.misnamed:
             out.append(f"notebook names not as {self.hw} asks, or not checked ({len(self.misnamed)}); each is graded "
                        f"as {self.hw}.ipynb all the same:")
@@ -341,17 +349,39 @@ def _same(a: Path, b: Path) -> bool:
     return not mismatch and not errors
 
 
+def _record_named(course: Course, hw: str, lms: str, named: dict, out: Collected) -> None:
+    """Record in the id map the ids of the students placed by a confirmed name match (``named``: ``{student: (the
+    entry's LMS number, user id or None, the LMS's name)}``); listed in ``out``."""
+    if not named:
+        return
+    ids = IM.IdMap.load(course)
+    for sid, (number, user, name) in sorted(named.items()):
+        out.by_name.append((sid, f"{name!r}, " + (f"Moodle participant {number}" + (f", user id {user}" if user else "")
+                                                   if lms == "moodle" else f"Canvas user id {number}")))
+        pairs = [(IM.participant_column(hw), number)] + ([("moodle", user)] if user else []) \
+            if lms == "moodle" else [("canvas", number)]
+        for column, value in pairs:
+            try:
+                out.recorded += ids.set(sid, column, value)
+            except IM.IdConflict as exc:
+                out.unplaced.append((f"{sid}'s ids", f"placed, but not recorded in {IM.FILE}: {exc}"))
+    if out.recorded:
+        ids.save()
+
+
 def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster: dict | None = None,
             lms: str | None = None, limits: DgmlabCollect | None = None, names: dict | None = None,
-            mappings: dict | None = None) -> Collected:
+            mappings: dict | None = None, confirm=None) -> Collected:
     """Place ``zip_path``'s submissions of ``hw`` in ``submitted/<student>/<hw>/`` and return what was placed and
     what was not. ``lms``: ``"canvas"`` or ``"moodle"`` (default: :func:`detect_lms`); ``times``: ``{student id or
     LMS user id: aware time}`` (:func:`read_times`, :func:`dgmlab.grading.lms.lms.submission_times`); ``roster``: a
     :func:`roster_index` (by default the gradebook's); ``limits``: the course's ``c.DgmlabCollect`` by default;
     ``names``: ``{student id: (first, last)}`` for ``limits.notebook_names``'s rule (:func:`roster_names` by default);
     ``mappings``: for a Moodle zip, ``{participant id: Moodle user id}`` (:func:`read_moodle_mappings`; by default
-    the course's Moodle's, when ``c.DgmlabMoodle`` names the homework's assignment, else none: then only names
-    match, as :func:`match` allows).
+    the course's Moodle's, when ``c.DgmlabMoodle`` names the homework's assignment, else none: then only the
+    participant ids the id map records match); ``confirm``: ``confirm(student, the LMS's account) -> bool``, asked
+    before an entry whose ids are no student's is placed by its name (:func:`match`; ``None``: never by name). A
+    confirmed match's ids go into the id map (:mod:`.id_map`) once the files are placed.
 
     Every entry is read into a staging folder first; a damaged one is a :class:`CourseError` and nothing in
     ``submitted/`` changes. Then each student's folder is replaced: one that held another submission is moved to
@@ -397,12 +427,14 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
             lms = detect_lms(i.filename for i in infos)
         elif lms not in FORMATS:
             raise CourseError(f"--lms is canvas or moodle, not {lms!r}")
-        index = roster if roster is not None else roster_index(course)
+        index = roster if roster is not None else roster_index(course, lms, hw)
         if lms == "moodle" and mappings is None:
             mappings = _moodle_mappings(course, hw)
         out = Collected(hw, lms)
         per_student: dict = {}
         user_of: dict = {}  # (student, the entry's LMS number) -> the LMS user id (None: not known)
+        asked: dict = {}  # (the entry's LMS number, name) -> match's answer: each account is asked about once
+        named: dict = {}  # student -> (the entry's LMS number, user id, name) of a confirmed name match
         readable = []  # every entry read (checked) before anything is placed
         for info in infos:
             if id(info) in refused:
@@ -416,7 +448,10 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
                 continue
             # Canvas's number is the user id; Moodle's a participant id, whose user id only a mapping tells
             user = e.user if lms == "canvas" else (mappings or {}).get(e.user)
-            sid, why = match(index, user, e.name, lms)
+            if (e.user, e.name) not in asked:
+                asked[(e.user, e.name)] = match(index, user, e.name, lms, e.user if lms == "moodle" else None,
+                                                confirm)
+            sid, why, by_name = asked[(e.user, e.name)]
             if sid is None:
                 number = f"Moodle participant {e.user}" + (f", user id {user}" if user else "") \
                     if lms == "moodle" else f"user id {e.user}"
@@ -424,15 +459,17 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
                 continue
             per_student.setdefault(sid, []).append((e, info))
             user_of[(sid, e.user)] = user
+            if by_name:
+                named[sid] = (e.user, user, e.name)
         for sid in sorted(per_student):
             numbers = sorted({e.user for e, _ in per_student[sid]})
             if len(numbers) > 1:  # two LMS accounts matched one student (by name): whose is whose cannot be told
                 for e, _ in per_student.pop(sid):
                     out.unplaced.append((e.path, f"{sid}: entries of {len(numbers)} different LMS "
                                                  f"{'participants' if lms == 'moodle' else 'users'} "
-                                                 f"({', '.join(numbers)}) match {sid} by name: none is placed; "
-                                                 f"record {sid}'s LMS user id (nbgrader db student add {sid} "
-                                                 "--lms-user-id ...) and collect again"))
+                                                 f"({', '.join(numbers)}) match {sid}: none is placed; "
+                                                 f"check {sid}'s ids in {IM.FILE} (dgmlab ids) and collect "
+                                                 "again"))
         chosen = {sid: _choose(hw, sid, per_student[sid], graded, limits, out) for sid in sorted(per_student)}
         chosen = {sid: files for sid, files in chosen.items() if files}
 
@@ -481,6 +518,7 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
                 out.placed += [(sid, name, e.path) for name, (e, _) in sorted(files.items())]
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+    _record_named(course, hw, lms, {sid: named[sid] for sid in chosen if sid in named}, out)
     labels = QF.homework_questions(course, hw).labels  # none (no notebook with question headings): nothing said
     for sid, files in (chosen.items() if labels else ()):
         for name in files:

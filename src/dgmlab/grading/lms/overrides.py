@@ -4,7 +4,7 @@ Canvas keeps a student's own due date as an *assignment override*
 (``GET /api/v1/courses/:course_id/assignments/:assignment_id/overrides``, read page by page through
 ``canvasapi``). :func:`fetch` reads the homework's overrides and saves the per-student ones in
 ``.dgmlab/canvas_overrides/<hw>.json`` (:mod:`dgmlab.grading.term.canvas_dates`), where every report's due
-dates read them; a student is matched by nbgrader's ``lms_user_id`` (Canvas's user id).
+dates read them; a student is matched by their Canvas user id in the course's id map (:func:`.id_map.platform_ids`).
 
 What is applied and what is not (each one not applied is listed, with why):
 
@@ -53,14 +53,13 @@ class Fetched:
 
 
 def _students_by_lms_id(course: Course) -> dict:
-    from nbgrader.api import Gradebook
+    from . import id_map as IM
 
-    db = course.root / "gradebook.db"
-    if not db.exists():
-        raise CourseError(f"no gradebook at {db}: add the roster first (nbgrader db student import roster.csv, with "
-                          "an lms_user_id column), so that Canvas's users can be matched")
-    with Gradebook(f"sqlite:///{db}") as gb:
-        return {str(st.lms_user_id): st.id for st in gb.students if st.lms_user_id}
+    ids = IM.platform_ids(course, "canvas")
+    if not ids:
+        raise CourseError(f"no student has a Canvas user id in {IM.FILE} (dgmlab ids canvas reads them from Canvas, "
+                          "dgmlab ids import from a CSV), so that Canvas's users can be matched")
+    return {uid: sid for sid, uid in ids.items()}
 
 
 def _time(text) -> _dt.datetime:

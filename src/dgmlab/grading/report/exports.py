@@ -61,11 +61,13 @@ def canvas_assignments(hws, ids: dict) -> dict:
 EXCUSED_CELL = "EX"  # Canvas's gradebook (and its import) takes EX for an excused submission
 
 
-def canvas_csv(data: ClassData, path: Path, assignment_ids: dict, excused=None) -> Path:
+def canvas_csv(data: ClassData, path: Path, assignment_ids: dict, excused=None, user_ids: dict | None = None,
+               hws: list | None = None) -> Path:
     """Canvas gradebook import CSV: one row per student in nbgrader's student table.
 
     Student = "Last, First" from the roster (the id when the roster has no
-    name); ID = the roster's LMS user id (Canvas's numeric user id); SIS User
+    name); ID = the student's Canvas user id (``user_ids``: ``{student: Canvas user id}``, the course's id map's,
+    :func:`dgmlab.grading.lms.id_map.platform_ids`; by default the roster's LMS user id); SIS User
     ID = nbgrader's student id; SIS Login ID = the roster's email; Section is
     left empty (Canvas keeps the student's section). Each homework's column is
     headed with its name and Canvas assignment id (``assignment_ids``, see
@@ -73,15 +75,18 @@ def canvas_csv(data: ClassData, path: Path, assignment_ids: dict, excused=None) 
     pending or there is no graded submission (an empty cell changes nothing in
     Canvas), and ``EX`` where the student is excused from the homework
     (``excused(hw, student)``, e.g. the course's ``TermRules.is_excused``: Canvas marks it excused). A homework whose id is not known gets no column: the file is written for the others and then
-    :class:`CanvasColumnsLeftOut` names those left out; when no homework has an id, or an id is not a number,
+    :class:`CanvasColumnsLeftOut` names those left out (``hws``: the homeworks graded in Canvas, by default all of
+    ``data``'s: a homework graded in another LMS is not one left out); when no homework has an id, or an id is not a
+    number,
     nothing is written and an earlier file at ``path`` is removed (a :class:`CourseError` says so).
     """
     path = Path(path)
-    hws = [hw for hw in data.hws if str(assignment_ids.get(hw) or "").strip()]
-    left_out = [hw for hw in data.hws if hw not in hws]
+    wanted = [hw for hw in data.hws if hws is None or hw in hws]
+    hws = [hw for hw in wanted if str(assignment_ids.get(hw) or "").strip()]
+    left_out = [hw for hw in wanted if hw not in hws]
     try:
         if not hws:
-            canvas_assignments(data.hws, assignment_ids)
+            canvas_assignments(wanted or data.hws, assignment_ids)
         ids = canvas_assignments(hws, assignment_ids)
     except CourseError as exc:  # never leave an earlier run's file to be imported as if it were this run's
         stale = path.exists()
@@ -97,7 +102,8 @@ def canvas_csv(data: ClassData, path: Path, assignment_ids: dict, excused=None) 
         w.writerow(csv_row(["Points Possible", "", "", "", ""] + [mark_text(data.max_score[hw]) for hw in hws]))
         for sid in students:
             r = data.roster[sid]
-            w.writerow(csv_row([r.display, r.lms_user_id or "", sid, r.email or "", ""]
+            uid = user_ids.get(sid) if user_ids is not None else r.lms_user_id
+            w.writerow(csv_row([r.display, uid or "", sid, r.email or "", ""]
                                + [EXCUSED_CELL if excused is not None and excused(hw, sid)
                                   else m.cell if (m := marks.get((sid, hw))) else "" for hw in hws]))
     if left_out:
