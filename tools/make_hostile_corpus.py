@@ -40,6 +40,34 @@ def _index(nb, gid):
     return next(i for i, c in enumerate(nb.cells) if _gid(c) == gid)
 
 
+# A process that leaves the kernel's process tree and session (double fork, setsid), then for two minutes keeps
+# links in the kernel's working folder to files the kernel's user cannot read but root can write: the graded
+# notebook's own name (nbgrader writes it there after the kernel) and another name (nbgrader's permission step
+# chmods every file there). Against the user wall unpatched, root wrote the notebook over /etc/shadow through it.
+REPLANT = """import os, time
+def _replant(folder, links):
+    child = os.fork()
+    if child:
+        os.waitpid(child, 0)
+        return
+    os.setsid()
+    if os.fork():
+        os._exit(0)
+    os.closerange(3, 4096)
+    end = time.time() + 120
+    while time.time() < end:
+        for name, target in links.items():
+            path = os.path.join(folder, name)
+            try:
+                if not os.path.lexists(path):
+                    os.symlink(target, path)
+            except OSError:
+                pass
+        time.sleep(0.002)
+    os._exit(0)
+_replant(os.getcwd(), {'hw3_flows.ipynb': '/etc/shadow', 'notes.txt': '/autograder/source/grader/draw.key'})"""
+
+
 def replace_answer(source):
     def transform(nb, ref_source):
         nb.cells[_index(nb, TARGET)].source = source.replace(CORRECT_D_STAR_PLACEHOLDER, ref_source)
@@ -255,6 +283,10 @@ HOSTILE = {
         "    print(p, pathlib.Path(p).exists())\n"
         "leak = pathlib.Path('../../../source/hw3_flows/hw3_flows.ipynb').read_text()"), "loses_target",
         "the instructor's files are invisible, so the read fails"),
+    "replants_links_after_the_kernel": (prepend_to_answer(REPLANT), "full",
+                                        "a double-forked setsid process re-plants links to root-only files in the "
+                                        "working folder after it is emptied: it dies with the kernel's user (killed "
+                                        "by user id, or with the sandbox), so nbgrader never writes through them"),
     "network_access": (prepend_to_answer(
         "import socket\nsocket.create_connection(('192.0.2.1', 80), timeout=3)"), "loses_target",
         "there is no network: the connection fails"),

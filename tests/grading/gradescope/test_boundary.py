@@ -60,8 +60,11 @@ def test_the_user_wall_starts_the_kernel_through_user_kernel_when_everything_is_
     grader.mkdir(mode=0o700)
     wall = B.user_boundary(grader, memory=2 ** 33, file_size=2 ** 28)
     assert wall.kind == "user" and wall.uid not in (0, -1)
-    line, = wall.config_lines
-    assert U.__file__ in line and "{connection_file}" in line
+    argv, uid, gid = wall.config_lines
+    assert U.__file__ in argv and "{connection_file}" in argv
+    # nbgrader's SealWorkingFolder kills every process of that user before root touches its folder
+    assert uid == f"c.SealWorkingFolder.kernel_uid = {wall.uid}"
+    assert gid == f"c.SealWorkingFolder.kernel_gid = {wall.gid}"
 
 
 def test_the_user_wall_is_refused_where_the_kernel_user_cannot_reach_the_python(monkeypatch, tmp_path):
@@ -82,3 +85,36 @@ def test_a_course_that_requires_bubblewrap_grades_nothing_without_it(monkeypatch
     wall = B.choose(True, tmp_path, 2 ** 33, 2 ** 28)
     assert wall.kind == "" and "no user namespaces" in wall.why
     assert B.choose(False, tmp_path, 2 ** 33, 2 ** 28).kind == "none"
+
+
+def test_each_homeworks_installed_hidden_folder_is_hidden_from_the_kernel_user(monkeypatch, tmp_path):
+    import importlib.util
+    from types import SimpleNamespace
+
+    site = tmp_path / "site"
+    for hw in ("hw1_a", "hw2_b"):
+        (site / "homeworks" / hw / "hidden").mkdir(parents=True)
+        (site / "homeworks" / hw / "checks").mkdir(parents=True)
+    real = importlib.util.find_spec
+
+    def find_spec(name, *a):
+        if name == "homeworks":  # installed in `site`, as dgmlab-grader's wheel installs it
+            return SimpleNamespace(submodule_search_locations=[str(site / "homeworks")])
+        return real(name, *a)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    found = B.package_folders()
+    assert site / "homeworks" / "hw1_a" / "hidden" in found and site / "homeworks" / "hw2_b" / "hidden" in found
+    assert not [p for p in found if p.name == "checks"]  # the visible tests stay the kernel's
+
+
+def test_the_user_wall_is_refused_where_the_courses_config_does_not_seal_the_working_folder(monkeypatch, tmp_path):
+    if os.geteuid() != 0 or B.kernel_user() is None:
+        pytest.skip("needs root and a nobody user")
+    monkeypatch.setattr(B, "package_folders", lambda: [])
+    monkeypatch.setattr(B, "kernel_paths", lambda: [])
+    grader = tmp_path / "grader"
+    grader.mkdir(mode=0o700)
+    (grader / "nbgrader_config.py").write_text("c = get_config()\n")
+    wall = B.user_boundary(grader, memory=2 ** 33, file_size=2 ** 28)
+    assert wall.kind == "" and "SealWorkingFolder" in wall.why

@@ -8,8 +8,10 @@
    cannot read ``/autograder/source`` (the bundle's grading files and the course's draw key: root's, mode 700) nor
    the grader's packages (``dgmlab.grading``, its references and hidden tests' helpers, ``dgmlab.authoring`` and
    nbgrader: mode 700 once ``setup.sh`` ran), and cannot signal or trace the grader or the judge (root's
-   processes). The judge runs apart from it, as its own process, unsandboxed. Not walled off here: the network,
-   and the machine's world-readable files.
+   processes). The judge runs apart from it, as its own process, unsandboxed. Once its last cell has run, every
+   process of that user is killed by user id, a double-forked ``setsid`` one included, before root takes its
+   working folder back and empties it (``SealWorkingFolder``, configured here with the user's ids): so no link is
+   left for nbgrader to write through. Not walled off here: the network, and the machine's world-readable files.
 3. **None**, only where the course allows grading without the sandbox (``c.DgmlabAutograde.sandbox = False``, or
    ``dgmlab gradescope --no-sandbox``). Otherwise a container with neither wall grades nothing and says why.
 
@@ -43,12 +45,23 @@ class Boundary:
         return self.kind == "bubblewrap"
 
 
+HIDDEN_SUBFOLDERS = ("homeworks", "hidden")  # and every homeworks/<hw>/hidden/ installed (a homework's hidden tests)
+
+
 def package_folders() -> list:
-    """The folders of :data:`HIDDEN_PACKAGES` that are installed."""
+    """The folders of :data:`HIDDEN_PACKAGES` that are installed, and each homework's ``hidden/`` installed under
+    the package ``homeworks`` (:data:`HIDDEN_SUBFOLDERS`)."""
     found = []
     for name in HIDDEN_PACKAGES:
-        spec = importlib.util.find_spec(name)
+        try:
+            spec = importlib.util.find_spec(name)
+        except ModuleNotFoundError:  # its parent package is not installed
+            spec = None
         found += [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
+    top, sub = HIDDEN_SUBFOLDERS
+    spec = importlib.util.find_spec(top)
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        found += sorted(p for p in Path(folder).glob(f"*/{sub}") if p.is_dir())
     return found
 
 
@@ -100,6 +113,11 @@ def user_boundary(grader_dir: Path, memory: int, file_size: int) -> Boundary:
         return Boundary("", f"the kernel user {user.pw_name} cannot reach {', '.join(unreachable[:3])}, so its "
                             f"kernel could not start: install the grader where every user can run it (setup.sh's "
                             f"/opt/dgmlab)")
+    config = grader_dir / "nbgrader_config.py"
+    if config.is_file() and "SealWorkingFolder" not in config.read_text("utf-8"):
+        return Boundary("", "the course's nbgrader_config.py does not run dgmlab's SealWorkingFolder after Execute, "
+                            "which kills the kernel user's processes before root writes into its folder: add it to "
+                            "c.Autograde.autograde_preprocessors as the kit's nbgrader_config.py does")
     exposed = [str(p) for p in [grader_dir, *package_folders()] if readable_by_others(p, user.pw_uid)]
     if exposed:
         return Boundary("", f"the kernel user {user.pw_name} could read {', '.join(exposed[:3])}: run the bundle's "
@@ -114,7 +132,9 @@ def user_boundary(grader_dir: Path, memory: int, file_size: int) -> Boundary:
     return Boundary("user", f"the kernel ran as the unprivileged user {user.pw_name}, unable to read the grading "
                             f"files or the grader's packages; the judge ran apart from it (bubblewrap could not run "
                             f"here, so the kernel had the network and the machine's world-readable files)",
-                    user.pw_uid, user.pw_gid, [f"c.GradingKernelManager.kernel_argv = {argv!r}"])
+                    user.pw_uid, user.pw_gid, [f"c.GradingKernelManager.kernel_argv = {argv!r}",
+                                               f"c.SealWorkingFolder.kernel_uid = {user.pw_uid}",
+                                               f"c.SealWorkingFolder.kernel_gid = {user.pw_gid}"])
 
 
 def choose(setting, grader_dir: Path, memory: int, file_size: int) -> Boundary:
@@ -137,17 +157,9 @@ def choose(setting, grader_dir: Path, memory: int, file_size: int) -> Boundary:
     return user
 
 
-def stop_user_processes(uid: int) -> int:
-    """Kill every process of the kernel user ``uid`` left running (one that left the kernel's process tree)."""
-    import psutil
+def stop_user_processes(uid: int, gid: int | None = None) -> int:
+    """Kill every process of the kernel user ``uid`` (``gid``: its group, default its account's), by user id (a
+    process that left the kernel's process tree and session too): :func:`dgmlab.grading.isolation.processes.kill_user`."""
+    from ..isolation.processes import kill_user
 
-    killed = 0
-    for proc in psutil.process_iter(["uids"]):
-        uids = proc.info.get("uids")
-        if uids is not None and uid in (uids.real, uids.effective) and uid != 0:
-            try:
-                proc.kill()
-                killed += 1
-            except psutil.Error:
-                pass
-    return killed
+    return kill_user(uid, pwd.getpwuid(uid).pw_gid if gid is None else gid)

@@ -8,6 +8,12 @@ kernel is dead then, with every process it started), moves everything in the fol
 folders, without following any) into a new sibling folder nobody writes into,
 ``.<hw>.left-by-kernel-<random>``, and nbgrader writes into an empty folder. What the kernel left is returned or reported from there
 (:func:`dgmlab.grading.autograde.worker.grade_submission`), never read through a link.
+
+Where the kernel ran as an unprivileged user instead (Gradescope's user wall, ``kernel_uid`` set: a process of
+that user may outlive the kernel's process tree, a double-forked ``setsid`` one, and re-plant links after the
+folder is emptied), every process of that user is killed first, by user id
+(:func:`dgmlab.grading.isolation.processes.kill_user`), and the folder is made root's again, mode 700, before it
+is emptied: nbgrader then writes into a folder no running process but root's can write.
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ import os
 from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer
 
 LEFT_SUFFIX = ".left-by-kernel"
 
@@ -24,12 +31,20 @@ def left_folders(workdir: Path) -> list:
     return sorted(Path(workdir).parent.glob(f".{Path(workdir).name}{LEFT_SUFFIX}-*"))
 
 
-def seal(workdir: Path) -> Path | None:
+def seal(workdir: Path, kernel_uid: int = -1, kernel_gid: int = -1) -> Path | None:
     """Move every entry of ``workdir`` into a new folder beside it (see :func:`left_folders`); returns that
-    folder, or ``None`` when ``workdir`` is not a real folder (then nothing is touched)."""
+    folder, or ``None`` when ``workdir`` is not a real folder (then nothing is touched). ``kernel_uid``: the user
+    the kernel ran as (the user wall), whose every process is killed, and from whom the folder is taken back, first."""
     import tempfile
 
     workdir = Path(workdir)
+    if kernel_uid > 0:
+        from ..isolation.processes import kill_user
+
+        kill_user(kernel_uid, kernel_gid)  # raises if one survives: then nothing here is touched
+        if not workdir.is_symlink() and workdir.is_dir():
+            os.chown(workdir, 0, 0, follow_symlinks=False)
+            os.chmod(workdir, 0o700, follow_symlinks=False)
     if workdir.is_symlink() or not workdir.is_dir():
         return None
     dest = Path(tempfile.mkdtemp(prefix=f".{workdir.name}{LEFT_SUFFIX}-", dir=workdir.parent))
@@ -41,6 +56,10 @@ def seal(workdir: Path) -> Path | None:
 class SealWorkingFolder(NbGraderPreprocessor):
     """After execution: the notebook's folder is emptied into :func:`left_folders` (see the module)."""
 
+    kernel_uid = Integer(-1, help="The user the kernel ran as (Gradescope's user wall): its every process is "
+                                  "killed before the folder is touched; -1: none (the sandbox)").tag(config=True)
+    kernel_gid = Integer(-1, help="That user's group").tag(config=True)
+
     def preprocess(self, nb, resources):
         from nbgrader.coursedir import CourseDirectory
 
@@ -49,7 +68,7 @@ class SealWorkingFolder(NbGraderPreprocessor):
             coursedir = CourseDirectory(config=self.config)
             workdir = Path(coursedir.format_path(coursedir.autograded_directory, meta["student"],
                                                  meta["assignment"]))
-            sealed = seal(workdir)
+            sealed = seal(workdir, self.kernel_uid, self.kernel_gid)
             if sealed is not None:
                 resources["dgmlab_left_by_kernel"] = str(sealed)
         return nb, resources
