@@ -123,12 +123,10 @@ def test_setup_leaves_the_grading_files_and_the_key_to_root_alone(reference):
 
 def test_the_reference_earns_every_autograded_point_and_the_late_policy_applies(reference):
     _, res = reference
-    auto = [t for t in res["tests"] if "graded by hand" not in t.get("tags", [])]
-    hand = [t for t in res["tests"] if "graded by hand" in t.get("tags", [])]
-    assert auto and hand
+    auto, hand = res["tests"], res["extra_data"]["graded_by_hand"]
+    assert auto and hand and not {t["name"] for t in auto} & set(hand)  # written answers: the outline's questions
     assert all(t["score"] == t["max_score"] > 0 for t in auto)
-    assert all(t["score"] == 0 and t["max_score"] > 0 and "manually graded question" in t["output"] for t in hand)
-    assert all("passed test_" in t["output"] and t["execution_time"] >= 0 for t in auto)
+    assert all("passed test_" in t["output"] for t in auto)
     earned = sum(t["score"] for t in auto)
     assert res["extra_data"]["autograded_points"] == earned
     assert res["score"] == pytest.approx(0.9 * earned)  # 5 hours late, ten_percent_2days: x 0.9
@@ -159,7 +157,8 @@ def test_each_cell_earns_what_dgmlab_autograde_gives_the_same_notebook(course, b
         else:
             res = setup_and_run(tmp_path / student, bundle, notebook)[1]
         got = {t["name"]: t["score"] for t in res["tests"]}
-        assert got == pytest.approx(expected[student]), student
+        hand = set(res["extra_data"].get("graded_by_hand", []))
+        assert got == pytest.approx({k: v for k, v in expected[student].items() if k not in hand}), student
 
 
 def test_no_autograder_is_written_where_nbgrader_would_copy_a_courses_hidden_py(tmp_path):

@@ -5,13 +5,16 @@ homework's hidden tests included; a kit homework's come with the grader, ``dgmla
 ``source/<hw>/`` (its files and the source notebook), the kit's published weights files of the homework
 (a handed-in copy of one is refused), the course's draw key (the graded draws' and check inputs'
 seeds: :mod:`dgmlab.grading.autograde.draw_seeds`) and ``settings.json`` (the graded cells in order, the limits,
-the late policy); optionally ``wheels/`` (the dgmlab wheels ``setup.sh`` installs instead of PyPI's).
+the late policy); and ``wheels/``: the dgmlab and dgmlab-grader wheels (:mod:`.wheels`: built from this checkout,
+or ``--wheels DIR``'s; none with ``--pip SPEC``).
 
 ``setup.sh`` (run once by Gradescope, as root, when it builds the image): makes ``grader/`` root's alone,
-installs CPU torch and the grader (``dgmlab-grader`` of the version that wrote the zip, from ``wheels/`` where
-given, else the package source written in: ``--pip``), makes the grader's packages unreadable to other users,
-adds the unprivileged kernel user (:mod:`.boundary`), and checks the result. ``DGMLAB_GRADESCOPE_PYTHON``: use
-that Python, which already holds the grader, and install nothing (a custom image; the tests, offline).
+installs the Debian packages the image lacks (``apt-get update`` first; bubblewrap is optional), CPU torch from
+PyTorch's index, the zip's wheels by path (their published dependencies from the package index), makes the
+grader's packages unreadable to other users, adds the unprivileged kernel user (:mod:`.boundary`), and checks the
+result. ``DGMLAB_GRADESCOPE_PYTHON``: use that Python, which already holds the grader, and install nothing (a
+custom image). ``DGMLAB_GRADESCOPE_APT=0``: install no Debian package. pip's own settings (``PIP_NO_INDEX``,
+``PIP_FIND_LINKS``) apply, so an offline image installs from a local folder of wheels.
 ``run_autograder`` runs :mod:`.run`.
 """
 from __future__ import annotations
@@ -41,23 +44,29 @@ chmod -R go-rwx "$SRC/grader"
 if [ -n "${{DGMLAB_GRADESCOPE_PYTHON:-}}" ]; then
     PY="$DGMLAB_GRADESCOPE_PYTHON"  # a Python that already holds dgmlab-grader {version}: install nothing
 else
-    apt-get install -y --no-install-recommends python3-venv python3-pip bubblewrap util-linux
+    # Debian/Ubuntu packages, only those missing; DGMLAB_GRADESCOPE_APT=0: install none (an image that has them)
+    need=()
+    python3 -c "import ensurepip, venv" > /dev/null 2>&1 || need+=(python3-venv python3-pip)
+    command -v prlimit > /dev/null || need+=(util-linux)
+    command -v useradd > /dev/null || need+=(passwd)
+    command -v bwrap > /dev/null || need+=(bubblewrap)
+    if [ "${{#need[@]}}" -gt 0 ] && [ "${{DGMLAB_GRADESCOPE_APT:-1}}" != 0 ]; then
+        if ! {{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${{need[@]}}"; }}; then
+            echo "dgmlab setup: apt-get could not install ${{need[*]}}; going on with what the image has" >&2
+        fi
+    fi
+    python3 -c "import ensurepip, venv" || {{ echo "dgmlab setup: python3 with venv and ensurepip is needed (python3-venv)" >&2; exit 1; }}
+    command -v prlimit > /dev/null || {{ echo "dgmlab setup: prlimit is needed (util-linux)" >&2; exit 1; }}
     python3 -m venv /opt/dgmlab
     PY=/opt/dgmlab/bin/python
-    "$PY" -m pip install --upgrade pip
+    "$PY" -m pip install --upgrade pip || echo "dgmlab setup: pip not upgraded; going on with $("$PY" -m pip --version)" >&2
     "$PY" -m pip install --index-url {torch_index} torch torchvision
-    if compgen -G "$SRC/wheels/*.whl" > /dev/null; then
-        "$PY" -m pip install --find-links "$SRC/wheels" {pip}
-    else
-        "$PY" -m pip install {pip}
-    fi
+    {install}
     # the grader's packages (references, hidden tests' helpers, nbgrader): root's alone, so that a kernel run as
     # the unprivileged user (where bubblewrap cannot run) cannot read them
-    for pkg in dgmlab.grading dgmlab.authoring nbgrader; do
-        "$PY" -c "import importlib.util, sys; s = importlib.util.find_spec(sys.argv[1]); \
-print(*(s.submodule_search_locations or []) if s else [], sep='\n')" "$pkg" | while read -r dir; do
-            chown -R root:root "$dir"; chmod -R go-rwx "$dir"
-        done
+    "$PY" -I -c "from dgmlab.grading.gradescope.boundary import package_folders
+print(*package_folders(), sep=chr(10))" | while IFS= read -r dir; do
+        if [ -n "$dir" ] && [ -d "$dir" ]; then chown -R root:root "$dir"; chmod -R go-rwx "$dir"; fi
     done
     id -u {kernel_user} > /dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin {kernel_user}
 fi
@@ -129,6 +138,7 @@ def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions |
     from ..autograde import draw_seeds as DS
     from ..autograde.bundle import course_id, template_gradebook
     from ..autograde.keys import folder_files, ignored_in_source
+    from . import wheels as W
     from .boundary import KERNEL_USER
 
     options = options or RunOptions()
@@ -142,14 +152,14 @@ def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions |
         raise C.CourseError(f"--visibility must be one of {', '.join(VISIBILITY)} (got {visibility!r})")
     if out.exists() and not force:
         raise C.CourseError(f"{out} exists: remove it or pass --force to replace it")
-    wheel_files = sorted(Path(wheels).glob("*.whl")) if wheels else []
-    if wheels and not wheel_files:
-        raise C.CourseError(f"{wheels} holds no wheel (*.whl): build them with `python -m build --wheel .` and "
-                            f"`python -m build --wheel grader`, or leave out --wheels")
+    if pip and wheels:
+        raise C.CourseError("--pip and --wheels say two ways to install the grader: give one (neither: the zip "
+                            "carries wheels built from this checkout)")
     config = course.config()
     cid = course_id(config)
     with tempfile.TemporaryDirectory(prefix="dgmlab-gradescope-") as tmp:
         stage = Path(tmp)
+        wheel_files = [] if pip else W.pick(wheels, __version__) if wheels else W.build(stage / "wheels", __version__)
         grader = stage / "grader"
         grader.mkdir()
         template_gradebook(course, hw, grader / "gradebook.db", config)
@@ -183,9 +193,12 @@ def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions |
                     "late_policy": policy, "timezone": tz, "source_folder": source_rel.as_posix(),
                     "published": published}
         (grader / "settings.json").write_text(json.dumps(settings, indent=1), encoding="utf-8")
-        spec = pip or f"dgmlab-grader=={__version__}"
+        if wheel_files:  # by path: these files, whatever the index holds of the same names
+            install = '"$PY" -m pip install ' + " ".join(f'"$SRC/wheels/{w.name}"' for w in wheel_files)
+        else:
+            install = '"$PY" -m pip install ' + " ".join(shlex.quote(w) for w in pip.split())
         words = {"version": __version__, "hw": hw, "torch_index": TORCH_INDEX, "kernel_user": KERNEL_USER,
-                 "pip": " ".join(shlex.quote(w) for w in spec.split())}
+                 "install": install}
         scripts = {"setup.sh": SETUP.format(**words), "run_autograder": RUN.format(**words)}
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(f".{out.name}.partial")

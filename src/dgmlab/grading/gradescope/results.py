@@ -16,9 +16,9 @@ from ..inert import terminal
 
 VISIBILITY = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's values
 MAX_OUTPUT = 8000  # characters of one test's output (the judge's lines; a traceback's first line)
-HAND_NOTE = ("Graded by hand, not by the autograder: set up as a manually graded question in this Gradescope "
-             "assignment's outline (its points are given there). Hand in the question's page from the per-question "
-             "PDFs (`dgmlab pdf`) where the course asks for them.")
+HAND_NOTE = ("{n} question(s) graded by hand, {points} points in all, are not tests here: they are this "
+             "assignment's manually graded questions in Gradescope's outline: {names}.")
+LATE_RULE = "the late policy on the autograded points only (the course: on the final mark)"
 
 
 def cell_text(cell) -> str:
@@ -66,7 +66,6 @@ def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "
         raise ValueError(f"visibility {visibility!r} is not one of Gradescope's: {', '.join(VISIBILITY)}")
     status = graded.status
     scores = {(nb, gid): s for nb, gid, s in (graded.scores or {}).get("scores", [])}
-    timings = graded.timings
     notebooks = graded.autograded
     texts = {}
     for cell in cells:
@@ -77,38 +76,50 @@ def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "
     for cell in cells:
         key = (cell["notebook"], cell["grade_id"])
         score = scores.get(key)
-        hand = cell["manual"] or (status == "graded" and key in scores and score is None)
+        if cell["manual"] or (status == "graded" and key in scores and score is None):
+            manual.append(cell)  # a manually graded question of the outline, never a test here
+            continue
         entry = {"name": cell["grade_id"], "score": 0.0, "max_score": float(cell["max_score"]),
                  "visibility": visibility}
-        if hand:
-            manual.append(cell["grade_id"])
-            entry["output"] = HAND_NOTE
-            entry["tags"] = ["graded by hand"]
-        elif status != "graded":
+        if status != "graded":
             entry["output"] = f"Not graded: {status}" + (f" ({reason})" if reason else "")
         else:
             entry["score"] = float(score or 0.0)
             entry["output"] = texts[cell["notebook"]].get(cell["grade_id"], "")
             earned += entry["score"]
-        if f"test:{cell['grade_id']}" in timings:
-            entry["execution_time"] = round(float(timings[f"test:{cell['grade_id']}"]), 3)
+        entry["status"] = "passed" if entry["score"] >= entry["max_score"] else "failed"
         tests.append(entry)
     total = earned
     lines = [f"dgmlab autograder: {status}" + (f": {reason}" if reason and status != "graded" else "")]
     if status == "graded" and reason:
         lines.append(reason)
-    if late is not None and late.reason:
-        total = late.final
-        lines.append(f"Late: {late.reason} (applied to the autograded points; points graded by hand are not "
-                     "counted here)")
-    if manual:
-        lines.append(f"{len(manual)} question(s) graded by hand in Gradescope: {', '.join(manual)}.")
-    if boundary:
-        lines.append(f"Isolation: {boundary}.")
     extra = {"status": status, "autograded_points": round(earned, 6), "boundary": boundary}
     if late is not None and late.reason:
-        extra["late_penalty"] = late.penalty
+        total = late.final
+        lines.append(late_note(late))
+        extra.update({"late_penalty": late.penalty, "late_factor": late.factor, "late_rule": LATE_RULE})
+    if manual:
+        hand_points = sum(float(c["max_score"]) for c in manual)
+        lines.append(HAND_NOTE.format(n=len(manual), points=f"{hand_points:g}",
+                                      names=", ".join(f"{c['grade_id']} ({float(c['max_score']):g})"
+                                                      for c in manual)))
+        extra["graded_by_hand"] = [c["grade_id"] for c in manual]
+        extra["hand_points_possible"] = hand_points
+    if boundary:
+        lines.append(f"Isolation: {boundary}.")
     if peak_memory is not None:
         extra["peak_memory_mib"] = round(peak_memory / 2 ** 20, 1)
     return {"score": round(total, 6), "execution_time": round(seconds, 1), "output": "\n".join(lines),
-            "stdout_visibility": "hidden", "tests": tests, "extra_data": extra}
+            "visibility": visibility, "stdout_visibility": "hidden", "tests": tests, "extra_data": extra}
+
+
+def late_note(late) -> str:
+    """What the late policy did here, and how the course's own rule (the policy on the final mark, hand-graded
+    points included) differs: said in the output, since the autograder cannot see Gradescope's manual grades."""
+    if late.refused:
+        return (f"Late: {late.reason}. The course's mark for this homework is 0: give 0 in the manually graded "
+                f"questions too.")
+    keep = f"{late.factor:g}"
+    return (f"Late: {late.reason}. Applied here to the autograded points only; the course applies it to the final "
+            f"mark, autograded plus hand-graded points (x {keep} of both, as `dgmlab report` gives): take "
+            f"{1 - late.factor:g} x the hand-graded points off in the manually graded questions to match.")

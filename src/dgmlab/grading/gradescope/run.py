@@ -94,9 +94,23 @@ def published(root: Path, settings: dict) -> list:
     return published_weights(Course(grader_dir(root)), settings["hw"])
 
 
+def due_date(meta: dict) -> tuple[_dt.datetime | None, str]:
+    """``(due time, whose)`` from Gradescope's submission metadata, under the course's rule for a due time set to
+    the minute (that whole minute is on time: :func:`dgmlab.grading.term.times.whole_minute`): the student's own
+    due date where every submitter's ``users[].assignment.due_date`` gives one (an extension; the latest of a
+    group), else the assignment's."""
+    from ..term.times import whole_minute
+
+    own = [(u.get("assignment") or {}).get("due_date") for u in meta.get("users") or [] if isinstance(u, dict)]
+    if own and all(own):
+        return whole_minute(max(_dt.datetime.fromisoformat(t) for t in own)), "the student's own due date"
+    due = (meta.get("assignment") or {}).get("due_date")
+    return (whole_minute(_dt.datetime.fromisoformat(due)), "the assignment's due date") if due else (None, "")
+
+
 def late_result(root: Path, settings: dict, points: float):
-    """The course's late policy on ``points``, from Gradescope's submission time and the assignment's due date
-    (``/autograder/submission_metadata.json``); ``None`` without both or without a policy."""
+    """The course's late policy on ``points``, from Gradescope's submission time and due date
+    (``/autograder/submission_metadata.json``: :func:`due_date`); ``None`` without both or without a policy."""
     from ..term import late as L
     from ..term.deadlines import load_policy
 
@@ -106,12 +120,11 @@ def late_result(root: Path, settings: dict, points: float):
         return None
     meta = json.loads(path.read_text("utf-8"))
     created = meta.get("created_at")
-    due = (meta.get("assignment") or {}).get("due_date")
-    if not created or not due:
+    due, _ = due_date(meta)
+    if not created or due is None:
         return None
     policy = load_policy(policy_name, None) if "." not in policy_name else _course_policy(root, policy_name)
-    return policy.apply(points, _dt.datetime.fromisoformat(created), _dt.datetime.fromisoformat(due),
-                        L.zone(settings.get("timezone") or "UTC"))
+    return policy.apply(points, _dt.datetime.fromisoformat(created), due, L.zone(settings.get("timezone") or "UTC"))
 
 
 def _course_policy(root: Path, name: str):
@@ -124,6 +137,20 @@ def _course_policy(root: Path, name: str):
 class GraderFailure(RuntimeError):
     """The grader, not the submission, could not grade: no results.json is written, so Gradescope reports the
     autograder as failed (never a score of 0) and the instructor reruns it once the cause is fixed."""
+
+
+# jupyter_client's words when a kernel never answered: it could not start (the wall, the image), which no
+# submission causes (the kernel runs nothing of it before it answers, and imports nothing from its folder)
+KERNEL_NOT_STARTED = ("Kernel died before replying to kernel_info", "Kernel didn't respond in")
+
+
+def grader_fault(graded) -> None:
+    """Raise :class:`GraderFailure` where the grading failed for the grader's sake, not the submission's: a broken
+    worker, or a kernel that could not start. Never a 0 for the student then."""
+    if graded.infrastructure:
+        raise GraderFailure(f"the grader failed: {graded.reason}")
+    if graded.status == "failed" and any(words in (graded.reason or "") for words in KERNEL_NOT_STARTED):
+        raise GraderFailure(f"the kernel could not start, so nothing was graded: {graded.reason}")
 
 
 class PeakMemory:
@@ -198,9 +225,8 @@ def grade(root: Path) -> dict:
             graded = grade_submission(bundle, job)
         peak = mem.peak
         if wall.kind == "user":
-            B.stop_user_processes(wall.uid)
-        if graded.infrastructure:
-            raise GraderFailure(f"the grader failed: {graded.reason}")
+            B.stop_user_processes(wall.uid, wall.gid)
+        grader_fault(graded)
     points = sum(s or 0.0 for _, _, s in (graded.scores or {}).get("scores", []))
     late = late_result(root, settings, points) if graded.status == "graded" else None
     return R.build(settings["cells"], graded, visibility=settings["visibility"], boundary=wall.why, late=late,
