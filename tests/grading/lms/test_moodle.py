@@ -109,3 +109,36 @@ def test_a_token_file_outside_the_course_is_read_when_only_its_owner_can(course,
         moodle.push(course, HW)
     secret.chmod(0o600)
     assert len(moodle.push(course, HW)[0].sent) == 4
+
+
+@pytest.mark.parametrize("maximum, said", [(63.0, "out of 63 points"), (-4.0, "on a scale, not in points"),
+                                           (0.0, "no points maximum")])
+def test_an_assignment_whose_maximum_is_not_the_homeworks_points_gets_no_mark(course, site, capsys, maximum, said):
+    site.maximum = maximum
+    assert cli.main(["--course", str(course.root), "push", HW]) == 2
+    err = capsys.readouterr().err
+    assert f"Moodle grades {HW} {said}, the homework is out of 20: no mark was sent" in err
+    assert "Maximum grade to 20 in Moodle" in err and site.saved == []
+
+
+def test_the_maximum_comes_from_mod_assign_get_assignments_where_the_course_module_lacks_it(course, site):
+    site.maximum_in_cm, site.maximum = False, 63.0  # a token user who may grade but not manage activities
+    with pytest.raises(CourseError, match="out of 63 points"):
+        moodle.push(course, HW)
+    assert "mod_assign_get_assignments" in site.calls and site.saved == []
+    site.maximum = 20.0
+    assert len(moodle.push(course, HW)[0].sent) == 4
+
+
+def test_every_save_carries_the_comment_and_each_student_is_saved_once(course, site, tmp_path):
+    moodle.push(course, HW)  # the marks first, then the feedback files (the guide's order)
+    for sid in ("ada", "bob"):
+        folder = course.folder("feedback", HW, sid)
+        folder.mkdir(parents=True)
+        (folder / f"{HW}.html").write_text(f"<p>{sid}</p>", encoding="utf-8")
+    moodle.push(course, HW, feedback=True)
+    users = [p["userid"] for p in site.save_params]
+    assert sorted(users) == sorted(list(LMS.values()) + [LMS["ada"], LMS["bob"]])  # 4 marks, then 2 file saves
+    for p in site.save_params:
+        assert p["plugindata[assignfeedbackcomments_editor][text]"].startswith(f"{HW}: ")
+    assert site.comments[LMS["bob"]].startswith(f"{HW}: 12.60 / 20.00") and site.grades[LMS["bob"]] == 12.6

@@ -94,3 +94,12 @@ def test_an_excused_student_is_marked_excused_in_canvas_not_given_a_mark(tmp_pat
     out = lms.push(course, HW)
     assert out.excused == ["dee"] and canvas.subs[LMS["dee"]].get("excused") is True
     assert _marks(canvas)["dee"] is None and "dee" not in [s for s, _ in out.sent]
+
+
+@pytest.mark.parametrize("points, said", [(63, "out of 63 points"), (None, "no points maximum")])
+def test_an_assignment_worth_other_points_than_the_homework_gets_no_mark(course, canvas, capsys, points, said):
+    canvas.points_possible = points  # worth 63 in Canvas, 20 in the course: 20 would read as 32 %
+    assert cli.main(["--course", str(course.root), "push", HW]) == 2
+    err = capsys.readouterr().err
+    assert f"Canvas grades {HW} {said}, the homework is out of 20: no mark was sent" in err
+    assert "Set the assignment's Points to 20 in Canvas" in err and canvas.puts == []

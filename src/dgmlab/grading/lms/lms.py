@@ -7,7 +7,8 @@ nbgrader's ``lms_user_id`` (Canvas's user id).
 
 ``dgmlab push <hw>`` (:func:`push`) sends each graded student's final mark
 (:func:`dgmlab.grading.report.final_mark.final_mark`: autograded + hand-graded points, the late policy applied,
-2 decimals: the number every export shows; nothing while an answer is still to grade by hand) and, as a comment,
+2 decimals: the number every export shows; nothing while an answer is still to grade by hand; nothing at all
+when the assignment's ``points_possible`` is not the homework's points) and, as a comment,
 their grade summary (:mod:`dgmlab.grading.report.grade_summary`). It keeps what it pushed in
 ``.dgmlab/push/<hw>.json``; a mark that someone changed in Canvas since (or set there before any push) is not
 overwritten unless ``force``, and is listed; its comment and grade summary (which say dgmlab's mark) are not sent
@@ -24,7 +25,7 @@ from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
 from . import lms_secrets
-from .push_marks import Lms, Pushed, Skip, Student, now_seconds, push_marks, read_record, write_record
+from .push_marks import Lms, Pushed, Skip, Student, check_maximum, now_seconds, push_marks, read_record, write_record
 
 TOKEN_ENV = "CANVAS_API_TOKEN"
 
@@ -90,6 +91,8 @@ def push(course: Course, hw: str, force: bool = False, token: str | None = None,
 
     data = data if data is not None else A.collect(course, [hw])
     target = assignment(course, hw, token)
+    check_maximum("Canvas", hw, getattr(target, "points_possible", None), [s for s in data.submissions if s.hw == hw],
+                  "Set the assignment's Points to {points} in Canvas (the assignment's Edit page)")
     in_canvas = {str(s.user_id): s for s in target.get_submissions()}
     path = _record_path(course, hw)
     record = read_record(path)

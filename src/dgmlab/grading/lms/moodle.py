@@ -2,8 +2,8 @@
 
 Configured as ``c.DgmlabMoodle`` in ``nbgrader_config.py``: the site's address and each homework's assignment (the
 number in its address, ``mod/assign/view.php?id=<n>``: the course module, whose assignment ``core_course_get_course_
-module`` names). The token of a web service user allowed ``core_course_get_course_module``, ``mod_assign_get_grades``
-and ``mod_assign_save_grade`` comes from ``MOODLE_TOKEN`` or
+module`` names). The token of a web service user allowed ``core_course_get_course_module``,
+``mod_assign_get_assignments``, ``mod_assign_get_grades`` and ``mod_assign_save_grade`` comes from ``MOODLE_TOKEN`` or
 ``c.DgmlabMoodle.token_file`` (outside the course, mode 600); it travels in the POST body only, so no address
 printed or logged holds it. Students are matched by nbgrader's ``lms_user_id`` (Moodle's user id, the ``id=`` of
 the user's profile address).
@@ -11,10 +11,14 @@ the user's profile address).
 ``dgmlab collect`` reads the participant ids of an assignment's download (:func:`user_mappings`,
 ``mod_assign_get_user_mappings``) when this names the homework's assignment.
 
-``dgmlab push --moodle <hw>`` (:func:`push`) reads the current grades (``mod_assign_get_grades``) and saves each
-final mark with the grade summary as the feedback comment (``mod_assign_save_grade``), and with ``--feedback`` the
-student's own feedback files (uploaded to a draft area through ``webservice/upload.php``, then given as
-``plugindata[files_filemanager]``). A mark still pending is not sent. What was sent is kept in
+``dgmlab push --moodle <hw>`` (:func:`push`) first compares the assignment's Maximum grade (:func:`grade_maximum`)
+with the homework's points and sends nothing when they differ; it reads the current grades
+(``mod_assign_get_grades``) and saves each final mark with the grade summary as the feedback comment, in one
+``mod_assign_save_grade`` call per student, which with ``--feedback`` carries the student's own feedback files too
+(uploaded to a draft area through ``webservice/upload.php``, then given as ``plugindata[files_filemanager]``). Every
+save carries the comment (Moodle's comment plugin saves what the call gives, so a save without one would blank it).
+A mark still pending is not sent; a student whose mark changed in Moodle is kept gets no save at all, so neither
+files nor a summary saying dgmlab's mark. What was sent is kept in
 ``.dgmlab/push/moodle/<hw>.json``; a mark changed in Moodle since (or set there before any push) is kept unless
 ``force`` (:func:`dgmlab.grading.lms.push_marks.changed_there`). Moodle answers a refused call with HTTP 200 and a JSON
 ``{"exception", "errorcode", "message"}``: a :class:`CourseError` naming the function and what Moodle said.
@@ -29,7 +33,7 @@ from traitlets.config import Configurable
 from ..layout import Course, CourseError
 from . import feedback_return as FR
 from . import lms_secrets
-from .push_marks import Lms, Pushed, Skip, Student, push_marks
+from .push_marks import Lms, Pushed, Skip, Student, check_maximum, push_marks
 
 TOKEN_ENV = "MOODLE_TOKEN"
 FORMAT_PLAIN = 2  # Moodle's FORMAT_PLAIN, for the feedback comment
@@ -129,9 +133,9 @@ def client(course: Course, session=None) -> Moodle:
     return Moodle(s.url, token, session)
 
 
-def assignment_id(course: Course, hw: str, moodle: Moodle) -> int:
-    """The instance id (what ``mod_assign`` functions take) of ``hw``'s assignment, from the course module id
-    ``c.DgmlabMoodle.assignments`` names (``core_course_get_course_module``)."""
+def course_module(course: Course, hw: str, moodle: Moodle) -> dict:
+    """The course module ``c.DgmlabMoodle.assignments`` names for ``hw`` (``core_course_get_course_module``), which
+    must be an assignment."""
     s = settings(course)
     if hw not in s.assignments:
         raise CourseError(f'set c.DgmlabMoodle.assignments["{hw}"] in nbgrader_config.py: the number in the Moodle '
@@ -140,7 +144,26 @@ def assignment_id(course: Course, hw: str, moodle: Moodle) -> int:
     if cm.get("modname") != "assign":
         raise CourseError(f'c.DgmlabMoodle.assignments["{hw}"] = {s.assignments[hw]} is a Moodle {cm.get("modname")}, '
                           "not an assignment: give the number in the assignment's own address")
-    return int(cm["instance"])
+    return cm
+
+
+def assignment_id(course: Course, hw: str, moodle: Moodle) -> int:
+    """The instance id (what ``mod_assign`` functions take) of ``hw``'s assignment, from the course module id
+    ``c.DgmlabMoodle.assignments`` names (``core_course_get_course_module``)."""
+    return int(course_module(course, hw, moodle)["instance"])
+
+
+def grade_maximum(moodle: Moodle, cm: dict) -> float | None:
+    """The assignment's Maximum grade (negative: a scale's id; 0: no grade), as ``core_course_get_course_module``
+    gives it to a user who may manage the course's activities (``grade``), else from ``mod_assign_get_assignments``."""
+    if cm.get("grade") not in (None, ""):
+        return float(cm["grade"])
+    got = moodle.call("mod_assign_get_assignments", courseids=[int(cm["course"])])
+    for c in got.get("courses", []):
+        for a in c.get("assignments", []):
+            if int(a.get("id", -1)) == int(cm["instance"]) and a.get("grade") is not None:
+                return float(a["grade"])
+    return None
 
 
 def current_grades(moodle: Moodle, aid: int) -> dict:
@@ -191,13 +214,20 @@ def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool
 
     data = data if data is not None else A.collect(course, [hw])
     moodle = client(course, session)
-    aid = assignment_id(course, hw, moodle)
+    cm = course_module(course, hw, moodle)
+    aid, subs = int(cm["instance"]), sorted((s for s in data.submissions if s.hw == hw), key=lambda s: s.student)
+    check_maximum("Moodle", hw, grade_maximum(moodle, cm), subs, "Set the assignment's Maximum grade to {points} in "
+                  "Moodle (its Settings > Grade, Type: Point)")
     in_moodle = current_grades(moodle, aid)
     files_record = FR.read_record(course, "moodle", hw) if feedback else {}
     out, files_out = Pushed(hw, where="Moodle"), (FR.Returned(hw, "Moodle") if feedback else None)
 
     def files_for(st: Student) -> list:
         """The student's feedback files to attach (all of them when one is new), or none, listed in files_out."""
+        if not st.send_mark and (st.theirs is None or abs(st.theirs - st.mark.number) > 1e-6):  # Moodle's mark kept
+            files_out.skipped.append((st.sid, "no feedback files: Moodle's own mark was kept, and files go in a grade "
+                                              "save, with dgmlab's summary as its comment (--force sends all three)"))
+            return []
         try:
             new, none_why = FR.to_send(course, hw, st.sid, files_record.get(st.sid, {}))
             # the draft area replaces the feedback files Moodle has: all of them go when one is new
@@ -208,22 +238,18 @@ def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool
             files_out.skipped.append((st.sid, none_why))
         elif not files:
             files_out.unchanged.append(st.sid)
-        elif not st.send_mark and st.theirs is None:  # a file goes with a grade: none to keep, so none is sent
-            files_out.skipped.append((st.sid, "Moodle has no grade, and dgmlab's is not sent (see above)"))
-            files = []
         return files
 
     def send(st: Student) -> None:
         files = files_for(st) if feedback else []
         if not st.send_mark and not files:
             return
+        # one save per student: the mark (or, new files only, the same mark again) and always the comment, which
+        # Moodle's comment plugin would otherwise save blank; a kept Moodle mark gets no save (files_for)
         params = {"assignmentid": aid, "userid": int(st.uid), "attemptnumber": -1, "addattempt": 0,
                   "workflowstate": "", "applytoall": 0,  # this student's grade only, even in a group assignment
-                  # a file goes with the grade Moodle has when the mark itself is not sent
-                  "grade": st.mark.number if st.send_mark else st.theirs,
-                  "plugindata": {}}
-        if st.send_mark:
-            params["plugindata"]["assignfeedbackcomments_editor"] = {"text": st.comment, "format": FORMAT_PLAIN}
+                  "grade": st.mark.number,
+                  "plugindata": {"assignfeedbackcomments_editor": {"text": st.comment, "format": FORMAT_PLAIN}}}
         try:
             if files:
                 item = 0
@@ -240,6 +266,5 @@ def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool
 
     lms = Lms(id_hint="nbgrader db student add {sid} --lms-user-id <Moodle user id>", shown=in_moodle.get, send=send,
               beside=True)
-    push_marks(course, data, sorted((s for s in data.submissions if s.hw == hw), key=lambda s: s.student), lms, out,
-               _record_path(course, hw), force=force)
+    push_marks(course, data, subs, lms, out, _record_path(course, hw), force=force)
     return out, files_out

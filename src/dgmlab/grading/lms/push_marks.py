@@ -171,3 +171,22 @@ def push_marks(course, data, subs, lms: Lms, out: Pushed, path: Path, record: di
             record[sid] = {"score": mark.number, "comment": comment, "user_id": uid, "pushed_at": lms.now()}
             (out.sent.append((sid, mark.number)) if mark.final else out.pending.append((sid, mark.pending)))
             write_record(path, record)  # after each: a crash mid-push keeps what was sent
+
+
+def check_maximum(where: str, hw: str, maximum, subs, fix: str) -> None:
+    """Refuse, before any mark is sent, a column of the LMS ``where`` whose maximum (``maximum``: the points it grades
+    ``hw`` out of; ``None`` or 0, none; negative, a scale) is not the homework's points (the final marks' maximum of
+    ``subs``): each mark would read on the wrong scale there (20 of 20 as 32 % of 63, 100 of 63 as 159 %). ``fix``:
+    where to set it in that LMS."""
+    from ..layout import CourseError
+    from ..report.final_mark import final_mark
+
+    if not subs:
+        return
+    top = max(float(final_mark(s).max_score) for s in subs)
+    if maximum is not None and float(maximum) > 0 and abs(float(maximum) - top) < 1e-6:
+        return
+    has = ("no points maximum" if maximum is None or float(maximum) == 0 else "on a scale, not in points"
+           if float(maximum) < 0 else f"out of {float(maximum):g} points")
+    raise CourseError(f"{where} grades {hw} {has}, the homework is out of {top:g}: no mark was sent (each would "
+                      f"read on the wrong scale there). {fix.format(points=f'{top:g}')}, then push again")
