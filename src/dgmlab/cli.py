@@ -150,10 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "runs, else the kernel as an unprivileged user)")
     s.add_argument("--no-sandbox", dest="sandbox", action="store_false",
                    help="grade even where neither wall holds (the kernel as root, reading everything)")
-    s.add_argument("--pip", default=None, help="what setup.sh installs with pip (default: dgmlab-grader==<this "
-                                               "version>), e.g. a git URL of the course's fork")
+    s.add_argument("--pip", default=None, help="what setup.sh installs with pip instead of the zip's wheels, e.g. "
+                                               "a git URL of the course's fork (default: none, the wheels)")
     s.add_argument("--wheels", default=None, metavar="DIR",
-                   help="put DIR's wheels (dgmlab, dgmlab-grader) in the zip; setup.sh installs from them first")
+                   help="put DIR's dgmlab and dgmlab-grader wheels of this version in the zip (default: build them "
+                        "from this checkout); setup.sh installs them by path")
     s.set_defaults(func=cmd_gradescope)
 
     s = sub.add_parser("report", help="export grades.csv, print the grade table; dashboard and LMS exports")
