@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+MARK = re.compile(r"<!-- corpus -->.*?<!-- /corpus -->", re.S)
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from reference_lottery import prepare  # noqa: E402
@@ -35,6 +37,24 @@ def pinned(entries: list, results: list) -> list:
     by_label = {e["label"]: o for e, _g, o in results}
     return [{**{k: v for k, v in e.items() if k != "expect"}, "expect": by_label[e["label"]]} for e in entries
             if e["label"] in by_label]
+
+
+def page_line(s: dict) -> None:
+    """The corpus's summary in docs/<hw>.md, between ``<!-- corpus -->`` and ``<!-- /corpus -->`` (added above "What
+    is weak" the first time)."""
+    page = ROOT / "docs" / f"{s['hw']}.md"
+    share = f" ({100 * s['mistakes_losing_visible'] / s['mistakes']:.0f}%)" if s["mistakes"] else ""
+    line = (f"<!-- corpus -->**Answer corpus** (`python benchmarks/run_corpus.py {s['hw']} --record`, "
+            f"[table](../benchmarks/results/corpora_{s['hw']}.md)): {s['size']} answers written without reading the "
+            f"checks; {s['correct_full']} of {s['correct']} correct answers earn full marks; "
+            f"{s['mistakes_losing_visible']} of {s['mistakes']} mistakes lose visible points{share}, "
+            f"{s['mistakes_losing_points']} of {s['mistakes']} lose points in total.<!-- /corpus -->")
+    text = page.read_text(encoding="utf-8")
+    if MARK.search(text):
+        text = MARK.sub(lambda _m: line, text)
+    else:
+        text = text.replace("\n## What is weak", f"\n{line}\n\n## What is weak", 1)
+    page.write_text(text, encoding="utf-8")
 
 
 def main(argv) -> int:
@@ -57,10 +77,13 @@ def main(argv) -> int:
     print(json.dumps(summary(a.hw, results)))
     if a.record:
         (ROOT / "benchmarks" / "results" / f"corpora_{a.hw}.md").write_text(text, encoding="utf-8")
+        page_line(summary(a.hw, results))
     if a.pin:
         out = ROOT / "tests" / "corpora" / f"{a.hw}.json"
         out.parent.mkdir(exist_ok=True)
-        out.write_text(json.dumps(pinned(entries, results), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        fresh = {e["label"]: e for e in pinned(entries, results)}
+        kept = [fresh.pop(e["label"], e) for e in (load(out) if out.exists() and a.only else [])]
+        out.write_text(json.dumps(kept + list(fresh.values()), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     wrong = [e for e, _g, o in results if (e["kind"] == "correct") != (o["outcome"] == "full")]
     return 1 if wrong else 0
 

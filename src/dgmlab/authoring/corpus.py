@@ -16,6 +16,7 @@ ones included: the points the student gets). The model answer is graded the same
 """
 from __future__ import annotations
 
+import ast
 import json
 import time
 from dataclasses import dataclass, field
@@ -122,20 +123,46 @@ def tests_of(s: NotebookSession, answer: str, named=()) -> list[str]:
     return sorted(out, key=s.index.__getitem__)
 
 
+def _names_read(source: str) -> set | None:
+    """The names a cell's code reads or binds (``None`` when it does not parse: IPython magics)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def downstream(s: NotebookSession, start: int, last: int) -> list[int]:
+    """The code cells after answer cell ``start`` up to ``last`` (test cells left out) that read, directly or through
+    a cell that does, a name the answer's reference binds: the cells to rerun with another answer in place (the
+    others' state in the kernel does not depend on it). A cell that does not parse is rerun."""
+    tainted = set(bound_names(s.reference[start]))
+    out = []
+    for i in range(start + 1, last + 1):
+        c = s.nb.cells[i]
+        if c.cell_type != "code" or _is_test(c):
+            continue
+        read = _names_read(s.reference[i])
+        if read is None or read & tainted:
+            out.append(i)
+            tainted.update(bound_names(s.reference[i]))
+    return out
+
+
 def _grade(s: CorpusSession, label, cell, kind, source, tests, seed) -> Graded:
-    start, last = s.index[cell], max(s.index[t] for t in tests)
+    start = s.index[cell]
     g = Graded(label, cell, kind)
     if source is not None:
         s.forget(start)  # the entry must not inherit the reference's names
     verdict, msg = s.run_verdict(start, source)
     if verdict == "fail":
         g.error = msg
-    for i in range(start + 1, last + 1):
-        c = s.nb.cells[i]
-        if not _is_test(c):
+    rerun = set(downstream(s, start, max(s.index[t] for t in tests)))
+    for i in sorted(rerun | {s.index[t] for t in tests}):
+        if i in rerun:
             s.run_verdict(i)
-        elif _grade_id(c) in tests:
-            g.cells[_grade_id(c)], g.failing[_grade_id(c)] = s.judge_both(i, seed)
+        else:
+            g.cells[_grade_id(s.nb.cells[i])], g.failing[_grade_id(s.nb.cells[i])] = s.judge_both(i, seed)
     return g
 
 
@@ -163,11 +190,10 @@ def grade_corpus(notebook: Path, entries: list[dict], mutants=(), seed: int = PR
             results.append((e, g, outcome(g, references[e["cell"]])))
             say(f"[{n + 1}/{len(entries)}] {e['cell']}: {e['label']} ({e['kind']}) -> "
                 f"{results[-1][2]['outcome']} ({time.monotonic() - started:.1f} s)")
-            start, last = s.index[e["cell"]], max(s.index[t] for t in tests)
+            start = s.index[e["cell"]]
             s.forget(start)
-            for i in range(start, last + 1):  # the model answer back in place
-                if not _is_test(s.nb.cells[i]):
-                    s.run_verdict(i)
+            for i in [start, *downstream(s, start, max(s.index[t] for t in tests))]:  # the model answer back
+                s.run_verdict(i)
     return references, results
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 
+from .corpus import downstream
 from .proofs import NotebookSession, _grade_id, _is_test, resolve
 
 KEY_ENV = "DGMLAB_LOTTERY_KEY"
@@ -189,17 +190,17 @@ def run_lottery(notebook: Path, mutants, n: int = 50, key: str | None = None, ti
             if not wanted:
                 continue
             start = s.index[m.answer]
-            last = max(s.index[t] for t in wanted)
+            rerun = downstream(s, start, max(s.index[t] for t in wanted))  # the cells that read the answer
             s.forget(start)
             s.run_verdict(start, m.source)
-            for i in range(start + 1, last + 1):  # the cells between rerun on the variant (test cells need not)
-                if not _is_test(s.nb.cells[i]):
+            for i in sorted({*rerun, *(s.index[t] for t in wanted)}):
+                if i in rerun:
                     s.run_verdict(i)
-                elif _grade_id(s.nb.cells[i]) in wanted:
+                else:
                     say(f"{m.answer}: {m.label} -> {_grade_id(s.nb.cells[i])}")
                     _grade_on_draws(s, lottery, f"{m.answer}: {m.label}", _grade_id(s.nb.cells[i]), draws)
-            for i in range(start, last + 1):  # the model answer back in place
-                if not _is_test(s.nb.cells[i]):
-                    s.run_verdict(i)
+            s.forget(start)
+            for i in [start, *rerun]:  # the model answer back in place
+                s.run_verdict(i)
     lottery.seconds = time.monotonic() - started
     return lottery
