@@ -2,8 +2,8 @@
 
 Configured as ``c.DgmlabCanvas`` in ``nbgrader_config.py``: the Canvas address, the course's id and each
 homework's assignment id. The API token is read from the environment (``CANVAS_API_TOKEN``) or a file outside the
-course (``c.DgmlabCanvas.token_file``, mode 600), never from a file in the course. Students are matched by
-nbgrader's ``lms_user_id`` (Canvas's user id).
+course (``c.DgmlabCanvas.token_file``, mode 600), never from a file in the course. Students are matched by their
+Canvas user id in the course's id map (:func:`dgmlab.grading.lms.id_map.platform_ids`).
 
 ``dgmlab push <hw>`` (:func:`push`) sends each graded student's final mark
 (:func:`dgmlab.grading.report.final_mark.final_mark`: autograded + hand-graded points, the late policy applied,
@@ -24,6 +24,7 @@ from traitlets import Dict, Integer, Unicode
 from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
+from . import id_map as IM
 from . import lms_secrets
 from .push_marks import Lms, Pushed, Skip, Student, check_maximum, now_seconds, push_marks, read_record, write_record
 
@@ -98,7 +99,7 @@ def push(course: Course, hw: str, force: bool = False, token: str | None = None,
     record = read_record(path)
     out = Pushed(hw)
     rules = term_rules(course)
-    _excuse(rules, data, hw, in_canvas, record, out, path)
+    _excuse(rules, data, hw, in_canvas, record, out, path, IM.platform_ids(course, "canvas"))
     subs = sorted((s for s in data.submissions if s.hw == hw and not rules.is_excused(hw, s.student)),
                   key=lambda s: s.student)  # the excused: marked excused above, never given a mark
 
@@ -113,28 +114,30 @@ def push(course: Course, hw: str, force: bool = False, token: str | None = None,
         except Exception as exc:
             raise Skip(f"Canvas refused the mark ({type(exc).__name__}: {exc})") from None
 
-    canvas = Lms(id_hint="nbgrader db student add {sid} --lms-user-id <Canvas user id>", shown=shown, send=send)
+    canvas = Lms(id_hint="dgmlab ids canvas reads it from Canvas; or dgmlab ids import CSV, columns student,canvas",
+                 shown=shown, send=send, platform="canvas")
     push_marks(course, data, subs, canvas, out, path, record, force)
     return out
 
 
-def _excuse(rules, data, hw: str, in_canvas: dict, record: dict, out: Pushed, path) -> None:
+def _excuse(rules, data, hw: str, in_canvas: dict, record: dict, out: Pushed, path, ids: dict) -> None:
     """Mark excused in Canvas (``submission[excuse]``) the submission of each rostered student excused from ``hw``
-    (``c.DgmlabTerm.excused``) not marked so by an earlier push; what cannot be is listed in ``out.skipped``."""
+    (``c.DgmlabTerm.excused``) not marked so by an earlier push (``ids``: their Canvas user ids); what cannot be is
+    listed in ``out.skipped``."""
     for sid in sorted(data.roster):
         if not rules.is_excused(hw, sid) or (record.get(sid) or {}).get("excused"):
             continue
-        entry = data.roster[sid]
-        theirs = in_canvas.get(str(entry.lms_user_id)) if entry.lms_user_id else None
+        uid = ids.get(sid)
+        theirs = in_canvas.get(uid) if uid else None
         if theirs is None:
             out.skipped.append((sid, "excused, but not marked so in Canvas: no Canvas submission for this student "
-                                     "(no LMS user id, or not enrolled)"))
+                                     f"(no Canvas user id in {IM.FILE}, or not enrolled)"))
             continue
         try:
             theirs.edit(submission={"excuse": True})
         except Exception as exc:
             out.skipped.append((sid, f"Canvas refused to mark it excused ({type(exc).__name__}: {exc})"))
             continue
-        record[sid] = {"score": None, "excused": True, "user_id": str(entry.lms_user_id), "pushed_at": now_seconds()}
+        record[sid] = {"score": None, "excused": True, "user_id": uid, "pushed_at": now_seconds()}
         out.excused.append(sid)
         write_record(path, record)

@@ -5,8 +5,8 @@ number in its address, ``mod/assign/view.php?id=<n>``: the course module, whose 
 module`` names). The token of a web service user allowed ``core_course_get_course_module``,
 ``mod_assign_get_assignments``, ``mod_assign_get_grades`` and ``mod_assign_save_grade`` comes from ``MOODLE_TOKEN`` or
 ``c.DgmlabMoodle.token_file`` (outside the course, mode 600); it travels in the POST body only, so no address
-printed or logged holds it. Students are matched by nbgrader's ``lms_user_id`` (Moodle's user id, the ``id=`` of
-the user's profile address).
+printed or logged holds it. Students are matched by their Moodle user id (the ``id=`` of the user's profile address) in the
+course's id map (:func:`dgmlab.grading.lms.id_map.platform_ids`).
 
 ``dgmlab collect`` reads the participant ids of an assignment's download (:func:`user_mappings`,
 ``mod_assign_get_user_mappings``) when this names the homework's assignment.
@@ -238,6 +238,8 @@ def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool
             files_out.skipped.append((st.sid, none_why))
         elif not files:
             files_out.unchanged.append(st.sid)
+        if not none_why:  # listed; what there is is sent
+            files_out.skipped += [(st.sid, why) for why in FR.page_problems(course, hw, st.sid)]
         return files
 
     def send(st: Student) -> None:
@@ -264,7 +266,7 @@ def push(course: Course, hw: str, force: bool = False, data=None, feedback: bool
             FR.write_record(course, "moodle", hw, files_record)
             files_out.attached += [(st.sid, p.name) for p in files]
 
-    lms = Lms(id_hint="nbgrader db student add {sid} --lms-user-id <Moodle user id>", shown=in_moodle.get, send=send,
-              beside=True)
+    lms = Lms(id_hint="dgmlab ids moodle reads it from Moodle; or dgmlab ids import CSV, columns student,moodle",
+              shown=in_moodle.get, send=send, beside=True, platform="moodle")
     push_marks(course, data, subs, lms, out, _record_path(course, hw), force=force)
     return out, files_out

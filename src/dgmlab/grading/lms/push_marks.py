@@ -3,8 +3,9 @@
 Canvas (:mod:`.lms`), LTI 1.3 (:mod:`.lti`) and Moodle (:mod:`.moodle`) each bring an :class:`Lms`: the mark the
 LMS shows for a user, and how to send one student's mark there. The loop keeps the rules they share, student by
 student: no final mark, nothing is sent (LTI sends a mark still to grade by hand as pending), and the listing says
-when the LMS still shows a mark an earlier push sent (it is not taken back); no LMS user id, the
-student is named with how to give one; a mark changed in the LMS since the last push, or set there before any, is
+when the LMS still shows a mark an earlier push sent (it is not taken back); no user id on that LMS (the course's id
+map, :func:`dgmlab.grading.lms.id_map.platform_ids`, for the LMS's ``platform``), the student is named with how to
+give one; a mark changed in the LMS since the last push, or set there before any, is
 kept unless ``force`` (:func:`changed_there`); a mark and comment the last push sent are not sent again; what was
 sent goes into the push record (``.dgmlab/push/...json``) after each student, so a crash mid-push keeps it.
 """
@@ -105,6 +106,7 @@ class Lms:
     pending_too: bool = False  # a mark still to grade by hand is sent as pending (LTI), not skipped
     beside: bool = False  # send is called for a student whose mark stays too (Moodle's feedback files)
     now: Callable[[], str] = now_seconds  # the record's pushed_at
+    platform: str = ""  # whose user ids (id_map.platform_ids): "canvas", "moodle", "lti"; "": nbgrader's lms_user_id
 
 
 def read_record(path: Path) -> dict:
@@ -134,17 +136,22 @@ def push_marks(course, data, subs, lms: Lms, out: Pushed, path: Path, record: di
     already, else read here) and written after each student."""
     from ..report import grade_summary as GS
     from ..report.final_mark import final_mark
+    from . import id_map as IM
 
     record = read_record(path) if record is None else record
+    ids = IM.platform_ids(course, lms.platform) if lms.platform else None
     for sub in subs:
         sid, entry, mark = sub.student, data.roster.get(sub.student), final_mark(sub)
         if not mark.final and not (lms.pending_too and mark.pending.startswith("pending")):
             out.skipped.append((sid, mark.pending + _still_there(out.where, record.get(sid))))  # nothing is sent
             continue
-        if entry is None or not entry.lms_user_id:
-            out.skipped.append((sid, f"no LMS user id in nbgrader's student table ({lms.id_hint.format(sid=sid)})"))
+        uid = ids.get(sid) if ids is not None else (entry.lms_user_id if entry is not None else None)
+        if not uid:
+            where = f"no {IM.LABEL[lms.platform]} in {IM.FILE}" if lms.platform else \
+                "no LMS user id in nbgrader's student table"
+            out.skipped.append((sid, f"{where} ({lms.id_hint.format(sid=sid)})"))
             continue
-        uid = str(entry.lms_user_id)
+        uid = str(uid)
         try:
             theirs = lms.shown(uid)
         except Skip as why:
