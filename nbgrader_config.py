@@ -92,9 +92,12 @@ c.LimitOutput.max_traceback = 30
 # -- Feedback -----------------------------------------------------------------
 # Feedback HTML shows which test cells failed and why, never the hidden tests.
 c.GenerateFeedback.preprocessors = [
+    # a Markdown answer nbconvert cannot draw (an image naming a missing attachment) is left out, and the page says so
+    "dgmlab.grading.preprocessors.feedback_page.LeaveOutBrokenParts",
     "dgmlab.grading.preprocessors.hidden_tests.HideHiddenTests",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "dgmlab.grading.preprocessors.feedback_page.ExactScores",  # 58.275 shows 58.28, as every export writes it
 ]
 # A student's markdown and HTML outputs are sanitized in the feedback HTML (no scripts or event handlers):
 # an instructor or TA who opens a student's feedback file runs none of the student's code.

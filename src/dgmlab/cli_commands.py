@@ -209,6 +209,12 @@ def cmd_report(args) -> int:
     n = len(GS.write_summaries(course, data))
     print(f"grade summaries (final mark, late penalty and why): feedback/<student>/<hw>/{GS.FILE}.html ({n})")
     status = 0
+    from .grading.lms import feedback_return as FR
+
+    for sub in data.submissions:  # a page made without an answer nbconvert could not draw: the student misses it
+        for why in FR.page_problems(course, sub.hw, sub.student, missing_too=False):
+            print(terminal(f"feedback of {sub.student} {sub.hw}: {why}"), file=sys.stderr)
+            status = 1
     if args.exports:
         from .grading.layout import CourseError
         from .grading.lms import id_map as IM

@@ -146,3 +146,36 @@ def test_moodle_gets_all_of_a_students_feedback_files_again_when_one_changes(tmp
     assert site.feedback_files["101"] == [("grade_summary.html", b"<p>ada's summary</p>"),
                                           (f"{HW}.html", b"<p>ada, regraded</p>")]
     assert site.feedback_files["102"] == [(f"{HW}.html", b"<p>feedback of bob</p>")] and files.unchanged == ["bob"]
+
+
+def _left_out(course, sid):
+    from dgmlab.grading.preprocessors.feedback_page import LEFT_OUT
+
+    (course.folder("feedback", HW, sid) / f"{HW}.html").write_text(
+        f'<p><strong>{LEFT_OUT}</strong> cell 3: the image "attachment:none" (the notebook holds no such '
+        "attachment). The rest of the page is whole.</p>", encoding="utf-8")
+    return (sid, f'{HW}.html was made without part of it: cell 3: the image "attachment:none" (the notebook holds '
+                 "no such attachment)")
+
+
+def test_a_page_made_without_part_of_it_is_attached_and_listed_in_canvas(course, canvas):
+    listed = _left_out(course, "bob")
+    out = FR.to_canvas(course, HW)
+    assert ("bob", f"{HW}.html") in out.attached and listed in out.skipped
+
+
+def test_a_notebooks_missing_page_is_listed_though_the_summary_goes(course, canvas, capsys):
+    (course.folder("feedback", HW, "ada") / f"{HW}.html").unlink()  # autograde could not make it
+    assert cli.main(["--course", str(course.root), "push", HW, "--feedback"]) == 1
+    assert f"ada: no feedback page {HW}.html (its notebook was not handed in" in capsys.readouterr().out
+    assert set(_got(canvas)["101"]) == {"grade_summary.html"}
+
+
+def test_a_page_made_without_part_of_it_is_attached_and_listed_in_moodle(tmp_path_factory, httpserver, monkeypatch):
+    site = FakeMoodle(httpserver, {uid: None for uid in LMS.values()})
+    monkeypatch.setenv(moodle.TOKEN_ENV, TOKEN)
+    course = _make(tmp_path_factory.mktemp("course"), CONFIG + site.config(HW) + IN_MOODLE)
+    _feedback(course)
+    listed = _left_out(course, "bob")
+    _, files = moodle.push(course, HW, feedback=True)
+    assert ("bob", f"{HW}.html") in files.attached and listed in files.skipped

@@ -128,9 +128,15 @@ FEEDBACK_TEMPLATES = Path(__file__).parents[1] / "templates"  # dgmlab_feedback/
 def _feedback_template(config):
     """``config`` with the feedback page drawn by dgmlab's ``dgmlab_feedback`` template (nbgrader's ``feedback``
     with a language, landmarks, a level-one heading, unique ids, readable contrast and a text alternative for every
-    image: docs/dashboard.md, "Accessibility"), unless the course's nbgrader_config.py names a template of its own."""
+    image: docs/dashboard.md, "Accessibility"), unless the course's nbgrader_config.py names a template of its own;
+    and always with the page plug-ins of :mod:`dgmlab.grading.preprocessors.feedback_page` (a page made without what
+    nbconvert cannot draw, saying so; scores rounded as every export rounds them), even where the course's
+    nbgrader_config.py predates them."""
     import nbgrader
 
+    from ..preprocessors.feedback_page import feedback_preprocessors
+
+    config.GenerateFeedback.preprocessors = feedback_preprocessors(config.GenerateFeedback.get("preprocessors"))
     if {"template_name", "template_file", "extra_template_basedirs"} & set(config.HTMLExporter):
         return config
     config.HTMLExporter.template_name = "dgmlab_feedback"

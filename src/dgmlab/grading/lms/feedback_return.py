@@ -105,6 +105,28 @@ def write_record(course: Course, lms: str, hw: str, record: dict) -> None:
     path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
 
 
+def page_problems(course: Course, hw: str, student: str, missing_too: bool = True) -> list[str]:
+    """What is wrong with ``student``'s feedback pages of ``hw``: each notebook's page that says part of it was left
+    out (:func:`dgmlab.grading.preprocessors.feedback_page.left_out`: an answer nbconvert could not draw), and with
+    ``missing_too`` each notebook with no page at all (``[]`` when nothing is)."""
+    from ..preprocessors.feedback_page import left_out
+    from ..report.grade_summary import FILE
+
+    folder = course.folder("feedback", hw, student)
+    out = []
+    for name in sorted(feedback_names(course, hw) - {f"{FILE}.html"}):
+        page = folder / name
+        if not page.is_file() or page.is_symlink():
+            if missing_too:
+                out.append(f"no feedback page {name} (its notebook was not handed in, or autograde could not make "
+                           "the page: its output says why)")
+            continue
+        said = left_out(page)
+        if said:
+            out.append(f"{name} was made without part of it: {said}")
+    return out
+
+
 def to_send(course: Course, hw: str, student: str, sent: dict) -> tuple[list, str]:
     """``student``'s feedback files not attached before (``sent``: {file name: SHA-256} of what was), and why none
     are to send ("" when some are)."""
@@ -152,6 +174,7 @@ def to_canvas(course: Course, hw: str, token: str | None = None, data=None, kept
                                      "dgmlab's (--force sends both)"))
         elif not files:
             out.unchanged.append(sid)
+        out.skipped += [(sid, why) for why in page_problems(course, hw, sid)]  # listed; what there is is sent
         for path in files:
             try:
                 ok, got = theirs.upload_comment(str(path))

@@ -13,6 +13,8 @@
 - :mod:`.output_bytes` ``LimitOutputBytes`` (autograde): cell output capped in bytes;
 - :mod:`.unjudged` ``ZeroUnjudgedTests`` (autograde): a test cell the grader did not judge earns 0;
 - :mod:`.hidden_tests` ``HideHiddenTests`` (generate_feedback): no hidden test source.
+- :mod:`.feedback_page` ``LeaveOutBrokenParts``, ``ExactScores`` (generate_feedback): a page made without what
+  nbconvert cannot draw (saying so); scores rounded as every export rounds a mark.
 
 A plug-in is the nbgrader side only: what it calls stays with the command it serves (``ShowDueDate`` reads
 :mod:`dgmlab.grading.term.deadlines`, ``JudgeTests`` hands its cells to :mod:`dgmlab.grading.judge`). The config
