@@ -11,7 +11,7 @@ from dgmlab.grading.lms import intake as I
 from dgmlab.grading.lms import lms
 
 HW = "hw5_explicit"
-ROSTER = {("lms", "101"): "ada", ("lms", "102"): "bob", ("name", "turingalan"): "alan", ("name", "alanturing"): "alan"}
+ROSTER = I.index_of([("ada", "Ada", "Lovelace", "101"), ("bob", "Bob", "Babbage", "102"), ("alan", "Alan", "Turing", "")])
 UTC = dt.timezone.utc
 
 
@@ -72,7 +72,7 @@ def test_every_file_not_placed_is_listed_with_why(tmp_path):
     why = dict(got.unplaced)
     assert set(why) == {"babbagebob_LATE_102_5002_notes.txt", "hoppergrace_103_5003_hw5.ipynb", "stray.ipynb"}
     assert "not a file hw5_explicit grades" in why["babbagebob_LATE_102_5002_notes.txt"]
-    assert "--lms-user-id 103" in why["hoppergrace_103_5003_hw5.ipynb"]
+    assert "a row student,canvas with <their id>,103" in why["hoppergrace_103_5003_hw5.ipynb"]
     assert "not named as Canvas names a submission" in why["stray.ipynb"]
     placed = {e for _, _, e in got.placed}
     assert placed | set(why) | {e for e, _ in got.superseded} == set(CANVAS_ZIP)  # nothing dropped silently
@@ -100,11 +100,32 @@ def test_earlier_uploads_are_listed_as_replaced_by_the_latest(tmp_path):
         "babbagebob_LATE_102_5002_hw5_explicit-1.ipynb": "bob: babbagebob_LATE_102_5002_hw5_explicit-2.ipynb is later"}
 
 
-def test_a_moodle_zip_is_matched_by_name_when_the_id_is_unknown(tmp_path):
+ALAN = {"Alan Turing_88_assignsubmission_file_/Turing_Alan_Assgn2.ipynb": b"nb"}
+
+
+def test_a_name_alone_places_nothing(tmp_path):
     course = _course(tmp_path)
-    I.collect(course, HW, _zip(tmp_path, {"Alan Turing_88_assignsubmission_file_/Turing_Alan_Assgn2.ipynb": b"nb"}),
-              roster=ROSTER)
+    got = I.collect(course, HW, _zip(tmp_path, ALAN), roster=ROSTER)
+    assert got.placed == [] and not course.folder("submitted", HW, "alan").exists()
+    assert "alan has the name 'Alan Turing' and no Moodle id: a name does not tell who handed it in" in \
+        got.unplaced[0][1] and "--match-names" in got.unplaced[0][1]
+
+
+def test_a_name_match_the_instructor_confirms_is_placed_and_its_id_recorded(tmp_path):
+    from dgmlab.grading.lms import id_map as IM
+
+    course, asked = _course(tmp_path), []
+    got = I.collect(course, HW, _zip(tmp_path, ALAN), roster=ROSTER, confirm=lambda *a: asked.append(a) or True)
+    assert asked == [("alan", "'Alan Turing' (Moodle participant 88)")]
     assert (course.folder("submitted", HW, "alan") / f"{HW}.ipynb").read_bytes() == b"nb"
+    assert got.by_name == [("alan", "'Alan Turing', Moodle participant 88")]
+    assert IM.participant_ids(course, HW) == {"alan": "88"}
+
+
+def test_a_name_match_the_instructor_declines_is_not_placed(tmp_path):
+    course = _course(tmp_path)
+    got = I.collect(course, HW, _zip(tmp_path, ALAN), roster=ROSTER, confirm=lambda *a: False)
+    assert got.placed == [] and len(got.unplaced) == 1 and not (tmp_path / "lms_ids.csv").exists()
 
 
 def test_a_second_notebook_is_listed_and_the_homeworks_own_name_wins(tmp_path):
