@@ -166,8 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--anonymize", action="store_true",
                    help="dashboard with stable pseudonyms (student-7f3a) instead of student ids and names")
     s.add_argument("--exports", nargs="?", const="reports", default=None, metavar="DIR",
-                   help="write canvas.csv, questions.csv and gradescope/<hw>/<student>/results.json "
-                        "into DIR (default: reports)")
+                   help="write canvas.csv and questions.csv into DIR (default: reports)")
     s.add_argument("--canvas-assignment", action="append", metavar="HW=ID",
                    help="the Canvas assignment id of a homework, for canvas.csv's column (repeatable; default: "
                         "c.DgmlabCanvas.assignments in nbgrader_config.py)")

@@ -247,11 +247,9 @@ def cmd_report(args) -> int:
             print(f"dgmlab report: Canvas import CSV not written: {exc}", file=sys.stderr)
             status = 1
         print(f"per-question CSV:      {X.long_csv(data, folder / 'questions.csv')}")
-        written = X.gradescope_dir(data, folder / "gradescope")
-        n = sum(p.name == "results.json" for p in written)
-        print(f"Gradescope results:    {folder / 'gradescope'}/<hw>/<student>/results.json ({n} submissions"
-              + (f"; {len(written) - n} without a final mark: {X.PENDING_FILE} says why" if len(written) > n else "")
-              + ")")
+        if (folder / "gradescope").is_dir():
+            print(f"note: {folder / 'gradescope'} is from an earlier dgmlab and no longer written: Gradescope imports "
+                  "no scores (grade there with `dgmlab gradescope <hw>`'s autograder); remove it")
     if args.html:
         from .grading.copies import shared_weights as SW
         from .grading.report import dashboard as D

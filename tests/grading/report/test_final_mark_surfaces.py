@@ -1,5 +1,5 @@
 """Each surface shows the one final mark (dgmlab.grading.report.final_mark) or, while an answer is still to grade
-by hand, no mark and why: grades.csv, the Canvas CSV, the per-question CSV, Gradescope, the dashboard, the grade
+by hand, no mark and why: grades.csv, the Canvas CSV, the per-question CSV, the dashboard, the grade
 summary and the terminal table (a gradebook built with nbgrader's API: no autograding)."""
 import pytest
 
@@ -7,7 +7,7 @@ from grading.term.test_late_everywhere import CANVAS_ID, EXPECTED, HW, _everywhe
 
 pytestmark = pytest.mark.slow  # nbgrader makes a gradebook with alembic
 
-SURFACES = ["collect", "grades.csv", "canvas.csv", "questions.csv", "gradescope", "dashboard", "summary", "table"]
+SURFACES = ["collect", "grades.csv", "canvas.csv", "questions.csv", "dashboard", "summary", "table"]
 PENDING = "pending: 1 answer still to grade by hand (q_written)"
 
 

@@ -1,10 +1,9 @@
 """A hand grade written by `dgmlab grade` reaches every surface with one `dgmlab report`: the feedback is written
-again with the rubric's comments, and grades.csv, the Canvas CSV, Gradescope, the dashboard, the terminal table and
+again with the rubric's comments, and grades.csv, the Canvas CSV, the dashboard, the terminal table and
 the grade summary show the same final mark, where before they all showed the mark pending. The course is the demo
 class's hw3 as autograding leaves it (tests/grading/hand/hand_graded_demo.py), its feedback written by nbgrader's
 generate_feedback as dgmlab autograde writes it."""
 import csv
-import json
 import re
 
 import pytest
@@ -35,12 +34,10 @@ def shown(course, out) -> dict:
         grades = next(r["score"] for r in csv.DictReader(f) if r["student_id"] == WHO)
     with (reports / "canvas.csv").open(encoding="utf-8") as f:
         canvas = next(r[f"{H.HW} ({CANVAS_ID})"] for r in csv.DictReader(f) if r["SIS User ID"] == WHO)
-    gs = reports / "gradescope" / H.HW / WHO / "results.json"
     page = (reports / "dashboard.html").read_text(encoding="utf-8")
     summary = (course.folder("feedback", H.HW, WHO) / "grade_summary.txt").read_text().splitlines()[0]
     table = re.search(rf"^{WHO} +(\S+)", out, re.M).group(1)
     return {"grades.csv": grades, "canvas.csv": canvas,
-            "gradescope": f"{json.loads(gs.read_text())['score']:.2f}" if gs.exists() else "",
             "dashboard": re.search(rf'data-student="{WHO}" data-final="([\d.]*)"', page).group(1),
             "summary": re.match(rf"{H.HW}: ([\d.]+) /", summary).group(1) if " / " in summary else "",
             "table": "" if table == "pending" else table}

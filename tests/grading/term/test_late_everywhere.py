@@ -1,10 +1,9 @@
 """One final mark everywhere: the late policy on autograded + hand-graded points, in grades.csv, the Canvas CSV,
-the per-question CSV, Gradescope's results, the dashboard and each student's grade summary, recomputed when a
+the per-question CSV, the dashboard and each student's grade summary, recomputed when a
 hand grade changes (a gradebook built with nbgrader's API: no autograding)."""
 import csv
 import datetime as dt
 import html
-import json
 import os
 import re
 import shutil
@@ -91,12 +90,6 @@ def _everywhere(course, tmp_path) -> dict:
     with X.long_csv(data, tmp_path / "questions.csv").open(encoding="utf-8") as f:
         out["questions.csv"] = {r["student"]: (r["points"], r["reason"]) for r in csv.DictReader(f)
                                 if r["cell"] == X.FINAL_ROW}
-    X.gradescope_dir(data, tmp_path / "gs")
-    out["gradescope"] = {}
-    for sid in SUBMITTED:
-        res, pending = tmp_path / "gs" / HW / sid / "results.json", tmp_path / "gs" / HW / sid / X.PENDING_FILE
-        out["gradescope"][sid] = ((f"{json.loads(res.read_text())['score']:.2f}", "") if res.exists()
-                                  else ("", pending.read_text().strip()))
     page = D.render(course, data, shared=[], similar=[], runtime=[])
     out["dashboard"] = {sid: (final, html.unescape(text)) for sid, final, text in
                         re.findall(r'data-student="(\w+)" data-final="([\d.]*)">([^<]*)<', page)}
@@ -133,7 +126,6 @@ def test_each_export_says_why_a_mark_was_cut(course, tmp_path):
     with X.long_csv(data, tmp_path / "q.csv").open(encoding="utf-8") as f:
         late = [r for r in csv.DictReader(f) if r["cell"] == X.LATE_ROW]
     assert [(r["student"], r["points"], r["reason"]) for r in late][0] == ("bob", "-1.40", bob.late_reason)
-    assert bob.late_reason in X.gradescope_results(data, HW, "bob")["output"]
     assert bob.late_reason in D.render(course, data, shared=[], similar=[], runtime=[])
     GS.write_summaries(course, data)
     assert bob.late_reason in (course.folder("feedback", HW, "bob") / "grade_summary.txt").read_text()

@@ -1,6 +1,7 @@
-"""Grades for an LMS: Canvas's gradebook import CSV, a long per-question CSV, Gradescope results.json.
+"""Grades for an LMS: Canvas's gradebook import CSV and a long per-question CSV. (No Gradescope file: Gradescope
+imports no scores; a course grading there uses the autograder zip, ``dgmlab gradescope``.)
 
-All three are written from :class:`dgmlab.grading.report.analysis.ClassData` (the
+Both are written from :class:`dgmlab.grading.report.analysis.ClassData` (the
 gradebook plus the graded notebooks); names and ids come from nbgrader's
 student table only. A student without a roster entry keeps just the id the
 gradebook knows, and :attr:`ClassData.problems` says so. Every cell of the two
@@ -12,7 +13,6 @@ none while an answer is still to grade by hand (with the reason).
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 from ..inert import csv_row
@@ -26,10 +26,8 @@ from .final_mark import final_mark, late_points, mark_text
 # user id), else SIS User ID, else SIS Login ID; an empty mark leaves the gradebook's cell as it is.
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 LONG_COLUMNS = ["student", "homework", "cell", "points", "max_points", "graded_by", "reason"]
-LATE_ROW = "late_penalty"  # the per-question CSV's row (and Gradescope's test) for a late penalty
+LATE_ROW = "late_penalty"  # the per-question CSV's row for a late penalty
 FINAL_ROW = "final_mark"  # the per-question CSV's last row of a submission: its final mark, or why none yet
-GRADESCOPE_VISIBILITY = "after_published"  # students see a test once grades are published
-PENDING_FILE = "pending.txt"  # Gradescope: written instead of results.json while a submission has no final mark
 
 
 def _num(x) -> str:
@@ -146,45 +144,3 @@ def long_csv(data: ClassData, path: Path) -> Path:
             w.writerow(csv_row([c.student, c.hw, FINAL_ROW, mark.cell, mark_text(s.max_score), "final",
                                 mark.pending]))
     return path
-
-
-def gradescope_results(data: ClassData, hw: str, student: str) -> dict | None:
-    """Gradescope's autograder ``results.json`` for one submission: one test per graded cell and its final mark
-    as the score; ``None`` while it has no final mark (a score Gradescope would show cannot be given)."""
-    sub = next(s for s in data.submissions if s.hw == hw and s.student == student)
-    mark = final_mark(sub)
-    if not mark.final:
-        return None
-    tests = []
-    for c in data.cells_of(hw, student=student):
-        tests.append({"name": c.cell, "score": c.points or 0.0, "max_score": c.max_points,
-                      "visibility": GRADESCOPE_VISIBILITY,
-                      "output": c.reason if c.reason else ("passed" if c.full else "")})
-    if sub.late_reason:
-        tests.append({"name": LATE_ROW, "score": float(late_points(sub, mark)), "max_score": 0.0,
-                      "visibility": GRADESCOPE_VISIBILITY, "output": sub.late_reason})
-    out = {"score": mark.number, "output": f"final mark {mark.out_of}; {sub.status}"
-           + (f": {sub.reason}" if sub.reason else "") + (f"\n{sub.late_reason}" if sub.late_reason else ""),
-           "visibility": GRADESCOPE_VISIBILITY, "tests": tests}
-    if sub.seconds is not None:
-        out["execution_time"] = int(round(sub.seconds))
-    return out
-
-
-def gradescope_dir(data: ClassData, folder: Path) -> list[Path]:
-    """``<folder>/<hw>/<student>/results.json`` for every submission in ``data`` with a final mark; for one
-    without, ``pending.txt`` there instead, saying why (and no results.json: one written before is removed)."""
-    written = []
-    for s in data.submissions:
-        where = Path(folder) / s.hw / s.student
-        where.mkdir(parents=True, exist_ok=True)
-        res = gradescope_results(data, s.hw, s.student)
-        if res is None:
-            (where / "results.json").unlink(missing_ok=True)
-            (where / PENDING_FILE).write_text(final_mark(s).pending + "\n", encoding="utf-8")
-            written.append(where / PENDING_FILE)
-            continue
-        (where / PENDING_FILE).unlink(missing_ok=True)
-        (where / "results.json").write_text(json.dumps(res, indent=1), encoding="utf-8")
-        written.append(where / "results.json")
-    return written
