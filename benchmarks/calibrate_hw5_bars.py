@@ -4,7 +4,7 @@ Reads the state dicts a run of ``bench_hw5_explicit.py --save-dir RUN --save-eve
 (``RUN/<model>_stepNNNNNN.pt``, listed in ``RUN/index.jsonl``), rounds each to float16 (the file the
 notebook writes and the cell grades), loads it into the reference architecture with the notebook's
 full-mode settings (``PixelCNN()``; ``RealNVP(784, 256, 6)``) through ``dgmlab.artifacts.load_weights``
-and computes, with the graded cells' own functions (``dgmlab.grading.hidden.hw5_explicit.references``):
+and computes, with the graded cells' own functions (``homeworks.hw5_explicit.hidden.references``):
 
 - the value on the grading set (the first ``--subset-size`` shipped test digits, what the cell uses:
   by default 100 for the PixelCNN and 200 for the Real NVP, the cells' own sizes);
@@ -56,7 +56,7 @@ def build(model: str, ns: dict) -> torch.nn.Module:
 
 
 def value(model: str, net, x) -> float:
-    from dgmlab.grading.hidden.hw5_explicit.references import bernoulli_nll_nats, flow_bits_per_dim
+    from homeworks.hw5_explicit.hidden.references import bernoulli_nll_nats, flow_bits_per_dim
 
     return bernoulli_nll_nats(net, x) if model == "pixelcnn" else flow_bits_per_dim(net, x)
 
@@ -75,7 +75,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
 
     from dgmlab import artifacts, data
-    from dgmlab.grading.hidden.hw5_explicit.references import grading_digits
+    from homeworks.hw5_explicit.hidden.references import grading_digits
 
     torch.set_num_threads(1)  # as under grading
     ns = reference_namespace()

@@ -12,6 +12,9 @@ SHARED_DATA = ROOT.parent / "shared" / "datasets"
 # child process the tests start), so a test run trains the same networks every time. Tests of run_seed itself
 # unset it; the resume tests choose their own seeds.
 os.environ.setdefault("DGMLAB_SEED", "0")
+# The grader is installed here: importing its references hands them to the protocol (dgmlab.probes.use_references),
+# as the judge process does, so a test may judge a graded draw with probes.judge alone.
+import dgmlab.grading.references.recorded  # noqa: E402, F401
 
 
 def load_script(path: Path):

@@ -1,6 +1,6 @@
 """hw4's statement networks as torch modules, for tests that need a state dict of the right shapes.
 
-The grader holds the computation (``dgmlab.grading.hidden.hw4_gans.references.mlp_forward``) and the student package only
+The grader holds the computation (``homeworks.hw4_gans.hidden.references.mlp_forward``) and the student package only
 the layout; a class that could be handed in as an answer to P1.1 or P3.1 stays out of both and lives here, next to
 the tests that build weights with it.
 Tensor names follow one plain layout: ``embed.weight``, then ``net.<i>.weight``/``net.<i>.bias`` for the Linear

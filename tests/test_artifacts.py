@@ -292,7 +292,7 @@ def test_mlp_tensors_places_a_students_tensors_by_shape_in_the_layout_order():
 
 
 def test_the_student_package_holds_the_layout_not_what_the_network_computes():
-    """hw4's networks as a computation are the grader's (dgmlab.grading.hidden.hw4_gans.references): nothing public in
+    """hw4's networks as a computation are the grader's (homeworks.hw4_gans.hidden.references): nothing public in
     dgmlab.artifacts turns tensors and an input into the network's output."""
     public = {n for n in dir(artifacts) if not n.startswith("_")}
     assert not public & {"mlp_forward", "mlp_generator"}

@@ -21,7 +21,7 @@ def test_every_kit_homework_has_a_hand_in():
 
 @pytest.mark.parametrize("hw", KIT)
 def test_the_files_handed_in_are_the_files_the_checks_grade(hw):
-    checks = importlib.import_module(f"dgmlab.probes.{hw}")
+    checks = importlib.import_module(f"homeworks.{hw}.checks")
     graded = sorted({name for spec in checks.CHECKS for name in spec.files})
     assert sorted(handin.HAND_IN[hw].files) == graded
 

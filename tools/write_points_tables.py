@@ -16,7 +16,6 @@ What it writes, for each kit homework ``hw``:
 """
 from __future__ import annotations
 
-import ast
 import re
 import sys
 from pathlib import Path
@@ -42,10 +41,11 @@ def graded_cells(hw: str, root: Path = ROOT) -> dict:
     """``{grade_id: (points, hidden)}`` of every graded cell of kit homework ``hw`` in notebook order: a test
     cell's points from its header and ``hidden`` from its CheckSpec, a written cell's points with ``hidden`` None."""
     from dgmlab import probes
+    from dgmlab.authoring.percent import parts as percent_parts
     from dgmlab.authoring.percent import read_cells
 
     folder = root / "homeworks" / hw
-    parts = _parts(folder / "__init__.py")
+    parts = percent_parts(folder)
     hidden = {cell: spec.hidden for cell, spec in probes.specs(hw).items()}
     found = {}
     for name in parts:
@@ -60,14 +60,6 @@ def graded_cells(hw: str, root: Path = ROOT) -> dict:
             else:
                 found[cell] = (float(meta["points"]), float(hidden[cell]))
     return found
-
-
-def _parts(init: Path) -> list[str]:
-    """The ``PARTS`` list of a homework's ``__init__.py``, read without importing it."""
-    for node in ast.parse(init.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "PARTS" for t in node.targets):
-            return list(ast.literal_eval(node.value))
-    raise DocError(f"{init} has no PARTS list")
 
 
 def _columns(line: str) -> list[str]:

@@ -9,24 +9,8 @@ Prove:  .venv/bin/python -m pytest tests/probes/test_hw1_wgan.py -x -q
         genuine generated samples, next to a copy of the notebook for the
         artifact-graded `samples_quality_tests`: see docs/hw1_wgan.md.)
 
-The notebook is the percent files below, in this order (dgmlab.authoring.percent says how a cell's
+The notebook is this folder's percent files in order (intro.py, the q<N>_*.py, the p<N>_*.py:
+dgmlab.authoring.percent.parts; that module says how a cell's
 header makes it a statement, an answer, a test cell or a written answer); the proofs and the constants
 the tests read are in proofs.py.
 """
-from pathlib import Path
-
-from dgmlab.authoring.percent import build_homework
-
-from .proofs import *  # noqa: F401,F403  (MUTANTS, PARTIAL, ... and the constants tests and benchmarks read)
-
-HW = "hw1_wgan"
-PARTS = [
-    "intro.py",
-    "q1_normalizing_flows.py",
-    "q2_wasserstein_distance.py",
-    "q3_wgan_on_mnist.py",
-]
-
-
-def build():
-    return build_homework(HW, Path(__file__).parent, PARTS)

@@ -234,11 +234,11 @@ def w1_linprog(p, q, C):
     # A_eq labelled with the right shape). The probe hands back A_eq and b_eq and the tests apply them in the judge:
     # the patch earns what the row sums only earn (to earn more, a patch would have to hand back a right A_eq).
     Mutant("p4_linprog", "row sums only, with the probe module's helpers patched to forge their results",
-           _p4_forgery("dgmlab.probes.hw2_wgangp"), earns={"p4_linprog_tests": 0}),
+           _p4_forgery("homeworks.hw2_wgangp.checks"), earns={"p4_linprog_tests": 0}),
     # the same forgery on the module that holds the P4(b) probe since the checks were split by part (the package's names
     # above are only re-exports): it earns what the row sums only earn too
     Mutant("p4_linprog", "row sums only, with the P4 probe module's helpers patched to forge their results",
-           _p4_forgery("dgmlab.probes.hw2_wgangp.p4_discrete_w1"), earns={"p4_linprog_tests": 0}),
+           _p4_forgery("homeworks.hw2_wgangp.checks.p4_discrete_w1"), earns={"p4_linprog_tests": 0}),
     Mutant("p4_linprog", "correct variant: loops", '''
 def marginal_constraints(p, q):
     n = len(p)

@@ -29,7 +29,7 @@ with that message, like any wrong answer.
   (placed by shape, whatever their names, in :func:`mlp_shapes` order), so the
   samples graded come from the trained weights and the stated architecture.
   Only the layout ships here: what the network computes with them (hw4's
-  generator) is the grader's (``dgmlab.grading.hidden.hw4_gans.references``), never in
+  generator) is the grader's (``homeworks.hw4_gans.hidden.references``), never in
   the student package, where it would answer the homework's network cells.
 - :func:`save_weights` writes the file :func:`load_weights` reads: a model's
   state dict in float16 (half the bytes), atomically.

@@ -14,7 +14,7 @@ from hints import leaks
      "the check's machinery"),
     ("FAILED test_x: 0 of 2 points. expected 3, got np.int64(3)", "a numpy repr"),
     ("FAILED test_x: 0 of 2 points. got tensor([1., 2.])", "a torch repr"),
-    ("FAILED test_x: 0 of 2 points. dgmlab.probes.hw5_explicit could not read it", "a module path of the kit"),
+    ("FAILED test_x: 0 of 2 points. homeworks.hw5_explicit.checks could not read it", "a module path of the kit"),
     ("FAILED test_x: 0 of 2 points. _cached failed", "a private name"),
     ("FAILED test_x: 0 of 1 points. wrong", "a plural after 1"),
     ("FAILED test_x: 0 of 2 points; 1 more points are hidden", "a plural after 1"),

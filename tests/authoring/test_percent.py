@@ -8,7 +8,7 @@ from conftest import ROOT
 from dgmlab.authoring import BuildError, homeworks
 from dgmlab.authoring.build import build
 from dgmlab.authoring.notebook import CHECK_MARKER, Notebook
-from dgmlab.authoring.percent import PercentError, add_part, build_homework
+from dgmlab.authoring.percent import PercentError, add_part, build_homework, parts
 
 FIXTURE = ROOT / "tests" / "fixtures" / "tiny_homework.py"
 
@@ -135,8 +135,22 @@ def test_hidden_points_without_a_hidden_py_stop_the_build_saying_where_they_go(t
 
 
 def test_a_part_listed_but_missing_is_named(tmp_path):
-    with pytest.raises(PercentError, match="lists 'q9.py' in PARTS"):
+    with pytest.raises(PercentError, match="has no part 'q9.py'"):
         build_homework("hw9_x", tmp_path, ["q9.py"])
+
+
+def test_a_folders_parts_are_intro_then_questions_then_problems_each_by_number(tmp_path):
+    for name in ("p2_b.py", "q10_j.py", "p1_a.py", "q2_b.py", "intro.py", "q1_a.py", "proofs.py", "checks.py",
+                 "notes.py", "q3.py"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    assert parts(tmp_path) == ["intro.py", "q1_a.py", "q2_b.py", "q10_j.py", "p1_a.py", "p2_b.py"]
+
+
+def test_two_parts_with_one_number_are_refused_by_name(tmp_path):
+    for name in ("q1_a.py", "q1_b.py"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    with pytest.raises(PercentError, match=r"two parts have one number \(q1_a\.py, q1_b\.py\)"):
+        parts(tmp_path)
 
 
 @pytest.fixture
@@ -145,14 +159,11 @@ def course(tmp_path):
     folder = tmp_path / "homeworks" / "hw9_kinds"
     folder.mkdir(parents=True)
     # no checked cell here: building one needs its output recorded by running it
-    (folder / "q1.py").write_text(EVERY_KIND.replace(" check_output=true", ""), encoding="utf-8")
+    (folder / "q1_kinds.py").write_text(EVERY_KIND.replace(" check_output=true", ""), encoding="utf-8")
     (folder / "checks.py").write_text(KINDS_CHECKS, encoding="utf-8")
     (folder / "hidden.py").write_text(KINDS_HIDDEN, encoding="utf-8")
     (folder / "proofs.py").write_text("MUTANTS = []\n", encoding="utf-8")
-    (folder / "__init__.py").write_text(
-        "from pathlib import Path\nfrom dgmlab.authoring.percent import build_homework\n"
-        "from .proofs import MUTANTS\nPARTS = ['q1.py']\n\n"
-        "def build():\n    return build_homework('hw9_kinds', Path(__file__).parent, PARTS)\n", encoding="utf-8")
+    (folder / "__init__.py").write_text('"""hw9_kinds: one part of every kind."""\n', encoding="utf-8")
     return tmp_path
 
 
@@ -163,9 +174,20 @@ def test_dgmlab_build_finds_a_homework_folder_and_its_proofs(course):
     assert (course / "source" / "hw9_kinds" / "hw9_kinds.ipynb").exists()
 
 
+def test_a_homework_folder_whose_init_builds_itself_is_still_built_so(course):
+    # a course's homework made before its parts were found in the folder: PARTS and build() in __init__.py
+    folder = course / "homeworks" / "hw9_kinds"
+    (folder / "q1_kinds.py").rename(folder / "kinds.py")
+    (folder / "__init__.py").write_text(
+        "from pathlib import Path\nfrom dgmlab.authoring.percent import build_homework\n"
+        "from .proofs import MUTANTS\nPARTS = ['kinds.py']\n\n"
+        "def build():\n    return build_homework('hw9_kinds', Path(__file__).parent, PARTS)\n", encoding="utf-8")
+    assert build(course, check=False) == 0 and build(course, check=True) == 0
+
+
 def test_a_homework_folder_without_init_is_an_error_saying_what_goes_there(course):
     (course / "homeworks" / "hw9_kinds" / "__init__.py").unlink()
-    with pytest.raises(BuildError, match="has no __init__.py: a homework folder lists its PARTS"):
+    with pytest.raises(BuildError, match="has no __init__.py: a homework folder describes itself there"):
         homeworks(course)
 
 
@@ -178,11 +200,11 @@ def test_a_builder_file_and_a_folder_of_one_homework_are_refused(course):
 def test_dgmlab_build_reports_a_bad_header_without_a_traceback(course, capsys):
     from dgmlab import cli
 
-    part = course / "homeworks" / "hw9_kinds" / "q1.py"
+    part = course / "homeworks" / "hw9_kinds" / "q1_kinds.py"
     part.write_text(part.read_text(encoding="utf-8").replace(' points=2', ''), encoding="utf-8")
     assert cli.main(["--course", str(course), "build"]) == 2
     err = capsys.readouterr().err
-    assert "q1.py:" in err and "a tests cell needs points in its header" in err and "Traceback" not in err
+    assert "q1_kinds.py:" in err and "a tests cell needs points in its header" in err and "Traceback" not in err
 
 
 def test_the_build_puts_a_course_homeworks_hidden_py_beside_the_source_notebook(course):

@@ -247,23 +247,23 @@ def test_the_student_probes_hold_none_of_the_moved_references(hw):
     from dgmlab.grading import hidden
 
     # in the homework's hidden package (homeworks/<hw>/hidden/references.py) once it has one
-    references = importlib.import_module(f"dgmlab.grading.hidden.{hw}.references" if hidden.module(hw) is not None
+    references = importlib.import_module(f"homeworks.{hw}.hidden.references" if hidden.module(hw) is not None
                                          else f"dgmlab.grading.references.{hw}")
-    student = importlib.import_module(f"dgmlab.probes.{hw}")
+    student = importlib.import_module(f"homeworks.{hw}.checks")
     moved = [name for name, obj in vars(references).items()
              if callable(obj) and getattr(obj, "__module__", None) == references.__name__]
     assert moved, "the reference module defines no reference"
     text = "\n".join(p.read_text() for p in Path(student.__file__).parent.glob("*.py"))  # every module of the package
     left = [name for name in moved if hasattr(student, name) or f"def {name}(" in text]
-    assert not left, f"dgmlab.probes.{hw} still holds {left}"
+    assert not left, f"homeworks.{hw}.checks still holds {left}"
 
 
 @pytest.mark.parametrize("hw", HOMEWORKS)
 def test_the_hidden_tests_import_their_names_from_the_checks(hw):
     import importlib
 
-    student = importlib.import_module(f"dgmlab.probes.{hw}")
-    assert not hasattr(student, "context"), f"dgmlab.probes.{hw} hands out names: the hidden tests import them"
+    student = importlib.import_module(f"homeworks.{hw}.checks")
+    assert not hasattr(student, "context"), f"homeworks.{hw}.checks hands out names: the hidden tests import them"
     assert not hasattr(probes, "context"), "dgmlab.probes hands out a homework's names: its hidden tests import them"
     hidden = ROOT / "homeworks" / hw / "hidden"
     calls = [f"{path.name}:{node.lineno}" for path in sorted(hidden.glob("*.py"))

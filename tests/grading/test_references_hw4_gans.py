@@ -1,4 +1,4 @@
-"""dgmlab.grading.hidden.hw4_gans.references: the statement's networks as a computation, the grader's alone.
+"""homeworks.hw4_gans.hidden.references: the statement's networks as a computation, the grader's alone.
 
 The student package holds only their layout (:func:`dgmlab.artifacts.mlp_shapes`, :func:`dgmlab.artifacts.mlp_tensors`);
 what they compute with it (:func:`mlp_forward`) and the draw from handed-in weights (:func:`mlp_generator`) are here.
@@ -6,7 +6,7 @@ what they compute with it (:func:`mlp_forward`) and the draw from handed-in weig
 import torch
 from torch import nn
 
-from dgmlab.grading.hidden.hw4_gans.references import mlp_generator
+from homeworks.hw4_gans.hidden.references import mlp_generator
 
 
 class _StudentsGenerator(nn.Module):

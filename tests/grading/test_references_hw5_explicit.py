@@ -1,4 +1,4 @@
-"""dgmlab.grading.hidden.hw5_explicit.references: the grader's Fréchet distance and its gradient, and the
+"""homeworks.hw5_explicit.hidden.references: the grader's Fréchet distance and its gradient, and the
 likelihoods hw5's weights cells grade with, against closed forms, finite differences and torch.distributions; the
 grading digits and the two properties a graded file must have (causal, log-det = Jacobian's)."""
 import math
@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from dgmlab.grading.hidden.hw5_explicit import references
+from homeworks.hw5_explicit.hidden import references
 
 
 def _gaussian(rng, d):
@@ -50,7 +50,7 @@ def test_the_student_package_keeps_no_likelihood_formula_nor_the_grading_digits(
     and held the printed logit transform; all of it is the grader's now."""
     import importlib.util
 
-    from dgmlab.probes import hw5_explicit
+    from homeworks.hw5_explicit import checks
 
     assert importlib.util.find_spec("dgmlab.likelihoods") is None
     assert not hasattr(hw5_explicit, "grading_digits") and not hasattr(hw5_explicit.common, "grading_digits")

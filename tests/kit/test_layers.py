@@ -79,20 +79,22 @@ def test_each_homeworks_checks_keep_the_kernel_side_contract():
     assert len(files) >= 5
     for path in files:
         hw = path.parent.parent.name
-        for name in _imports(path, ["dgmlab", "probes", hw]):
+        for name in _imports(path, ["homeworks", hw, "checks"]):
             where = f"{path.relative_to(ROOT)} imports {name}"
             assert not under(name, kernel["forbidden_modules"]), where
-            if under(name, ["dgmlab"]) and name != "dgmlab" and not under(name, [f"dgmlab.probes.{hw}"]):
+            assert not under(name, ["homeworks"]) or under(name, [f"homeworks.{hw}.checks"]), \
+                where + ": a homework's checks import only their own package (never its hidden tests or solutions)"
+            if under(name, ["dgmlab"]) and name != "dgmlab":
                 assert under(name, kernel["source_modules"]), where + ", which is no kernel-side module"
 
 
 def test_the_check_of_homeworks_checks_catches_a_grader_import(tmp_path):
     forbidden = tmp_path / "checks.py"
     forbidden.write_text("def f():\n    from dgmlab.grading.references import hw3_flows\n")
-    assert "dgmlab.grading.references" in _imports(forbidden, ["dgmlab", "probes", "hw3_flows"])
+    assert "dgmlab.grading.references" in _imports(forbidden, ["homeworks", "hw3_flows", "checks"])
     relative = tmp_path / "part.py"
-    relative.write_text("from .. import asserts\nfrom . import CHECKS\n")
-    assert {"dgmlab.probes.asserts", "dgmlab.probes.hw3_flows.CHECKS"} <= _imports(relative, ["dgmlab", "probes", "hw3_flows"])
+    relative.write_text("from .. import hidden\nfrom . import CHECKS\n")
+    assert {"homeworks.hw3_flows.hidden", "homeworks.hw3_flows.checks.CHECKS"} <= _imports(relative, ["homeworks", "hw3_flows", "checks"])
 
 
 def test_the_deprecated_aliases_import_only_the_protocol_package():

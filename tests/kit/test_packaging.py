@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -326,13 +327,14 @@ def test_student_wheel_and_sdist_leave_out_the_grader_and_the_authoring_tooling(
             "dgmlab/checks.py", "dgmlab/testing.py"} <= set(wheel)  # the protocol, and the two deprecated aliases
     assert [n for n in wheel if n.startswith(("dgmlab/authoring", "dgmlab/grading"))] == []
     assert [m for m in members if "/dgmlab/authoring" in m or "/dgmlab/grading" in m] == []
-    # of homeworks/ (solutions, hidden tests, proofs), each homework's checks/ alone, as dgmlab.probes.<hw>
-    assert "dgmlab/probes/hw2_wgangp/__init__.py" in wheel and "dgmlab/probes/hw2_wgangp/expected.json" in wheel
-    assert "dgmlab/probes/hw2_wgangp/points.json" in wheel
+    # of homeworks/ (solutions, hidden tests, proofs), the package's description and each homework's checks/ alone
+    assert "homeworks/__init__.py" in wheel and "homeworks/hw2_wgangp/checks/__init__.py" in wheel
+    assert "homeworks/hw2_wgangp/checks/expected.json" in wheel and "homeworks/hw2_wgangp/checks/points.json" in wheel
+    assert [n for n in wheel if n.startswith("homeworks/") and n != "homeworks/__init__.py"
+            and n.split("/")[2] != "checks"] == []
     shipped = [m.split("/", 1)[1].split("/") for m in members if "/homeworks/" in m]
     assert ["homeworks", "hw2_wgangp", "checks", "__init__.py"] in shipped
     assert [m for m in shipped if len(m) > 2 and m[2] != "checks"] == []
-    assert not [n for n in wheel if n.startswith("homeworks")]
 
 
 @pytest.mark.slow
@@ -340,25 +342,41 @@ def test_grader_wheel_holds_the_grader_only(dist):
     with zipfile.ZipFile(dist["grader"]) as whl:
         modules = [n for n in whl.namelist() if ".dist-info/" not in n]
     assert "dgmlab/grading/judge/judge.py" in modules and "dgmlab/grading/isolation/kernel_sandbox.py" in modules
-    assert [n for n in modules if not n.startswith("dgmlab/grading/")] == []
-    # each kit homework's hidden tests and references, from homeworks/<hw>/hidden/
-    assert "dgmlab/grading/hidden/hw3_flows/q1_change_of_variables.py" in modules
-    assert "dgmlab/grading/hidden/hw3_flows/references.py" in modules
+    # and of homeworks/, each kit homework's hidden tests and references alone (the package comes with dgmlab)
+    assert [n for n in modules if not n.startswith("dgmlab/grading/")
+            and not (n.startswith("homeworks/") and n.split("/")[2:3] == ["hidden"])] == []
+    assert "homeworks/hw3_flows/hidden/q1_change_of_variables.py" in modules
+    assert "homeworks/hw3_flows/hidden/references.py" in modules
+
+
+def _found(pyproject: Path) -> set:
+    """The packages setuptools finds from ``pyproject``'s [tool.setuptools.packages.find], as the wheel's build does."""
+    import setuptools
+
+    find = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]["find"]
+    return {name for where in find["where"]
+            for name in setuptools.find_packages(where=str(pyproject.parent / where), include=find["include"])}
 
 
 @needs_tomllib
-def test_the_grader_wheel_lists_its_packages_and_each_kit_homeworks_hidden_tests():
-    """grader/pyproject.toml names every package of src/dgmlab/grading and each kit homework's grader-only side,
-    kept in homeworks/<hw>/hidden/ and shipped as dgmlab.grading.hidden.<hw>: a homework missing here would have no
-    hidden tests in an installed grader."""
+def test_the_wheels_find_their_packages_in_the_folders():
+    """No homework is named in either pyproject.toml: the student wheel finds every package of src/dgmlab but the
+    grader's and the authoring tooling's, and each homework's homeworks.<hw>.checks; the grader's wheel finds every
+    package of src/dgmlab/grading and each homeworks.<hw>.hidden. A new homework's folder is in both."""
     from dgmlab import probes
 
-    build = tomllib.loads((ROOT / "grader" / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     src = ROOT / "src"
-    own = {".".join(p.parent.relative_to(src).parts) for p in src.glob("dgmlab/grading/**/__init__.py")}
-    hidden = {f"dgmlab.grading.hidden.{hw}": f"../homeworks/{hw}/hidden" for hw in probes.KIT_HOMEWORKS}
-    assert set(build["packages"]) == own | set(hidden)
-    assert {k: v for k, v in build["package-dir"].items() if k} == hidden
+    mine = {".".join(p.parent.relative_to(src).parts) for p in src.glob("dgmlab/**/__init__.py")}
+    grading = {name for name in mine if name.split(".")[:2] == ["dgmlab", "grading"]}
+    student = {name for name in mine if name.split(".")[:2] not in (["dgmlab", "grading"], ["dgmlab", "authoring"])}
+    folders = sorted(p.parent.parent.name for p in (ROOT / "homeworks").glob("*/checks/__init__.py"))
+    assert list(probes.KIT_HOMEWORKS) == folders
+    assert _found(ROOT / "pyproject.toml") == student | {"homeworks"} | {f"homeworks.{hw}.checks" for hw in folders}
+    assert _found(ROOT / "grader" / "pyproject.toml") == grading | {f"homeworks.{hw}.hidden" for hw in folders}
+    for pyproject in (ROOT / "pyproject.toml", ROOT / "grader" / "pyproject.toml"):
+        packaging = json.dumps(tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["setuptools"])
+        named = [hw for hw in folders if hw in packaging]
+        assert named == [], f"{pyproject.relative_to(ROOT)} names {named}: let packages.find find them"
 
 
 @needs_tomllib
@@ -388,7 +406,7 @@ def test_wheel_holds_the_assets(dist):
     with zipfile.ZipFile(dist["wheel"]) as whl:
         names = set(whl.namelist())
     assert len(assets) >= 5 and [a for a in assets if a not in names] == []
-    recorded = sorted(f"dgmlab/probes/{p.parent.parent.name}/{p.name}"
+    recorded = sorted(f"homeworks/{p.parent.parent.name}/checks/{p.name}"
                       for p in (ROOT / "homeworks").glob("*/checks/expected.json"))
     assert len(recorded) >= 5 and [r for r in recorded if r not in names] == []  # what visible checks compare with
 
@@ -403,21 +421,3 @@ def test_installing_the_wheel_in_colab_replaces_nothing(dist, tmp_path):
     assert installs == {"dgmlab": dgmlab.__version__, "pot": pot.name.split("-")[1]}
 
 
-@needs_tomllib
-def test_the_student_wheel_lists_its_packages_and_each_kit_homeworks_checks():
-    """pyproject.toml names the student package's packages: every package of src/dgmlab but the grader's and the
-    authoring tooling's, and each kit homework's checks, kept beside its statement in homeworks/<hw>/checks/ and
-    shipped as dgmlab.probes.<hw> with its recorded values. A homework missing here would be absent from Colab."""
-    from dgmlab import probes
-
-    build = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
-    src = ROOT / "src"
-    own = {".".join(p.parent.relative_to(src).parts) for p in src.glob("dgmlab/**/__init__.py")}
-    own = {name for name in own if name.split(".")[:2] not in (["dgmlab", "grading"], ["dgmlab", "authoring"])}
-    folders = sorted(p.parent.parent.name for p in (ROOT / "homeworks").glob("*/checks/__init__.py"))
-    assert list(probes.KIT_HOMEWORKS) == folders
-    checks = {f"dgmlab.probes.{hw}" for hw in folders}
-    assert set(build["packages"]) == own | checks
-    assert {k: v for k, v in build["package-dir"].items() if k} == {f"dgmlab.probes.{hw}": f"homeworks/{hw}/checks"
-                                                                      for hw in folders}
-    assert all(build["package-data"][name] == ["expected.json", "points.json"] for name in checks)

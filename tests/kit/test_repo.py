@@ -1,4 +1,5 @@
 """The committed course stays consistent: built notebooks, release/, examples/, packaging, CI."""
+import ast
 import re
 import subprocess
 import sys
@@ -172,18 +173,24 @@ def test_release_folders_hold_only_the_notebook():
 
 
 def _visible_asserts_without_message(source: str) -> list:
-    import ast
-
     from dgmlab.probes.points import hidden_lines
 
     hidden = hidden_lines(source)
     return [node.lineno for node in ast.walk(ast.parse(source))
-            if isinstance(node, ast.Assert) and node.msg is None and node.lineno not in hidden]
+            if isinstance(node, (ast.Assert, ast.Raise)) and node.lineno not in hidden and (
+                isinstance(node, ast.Assert) and node.msg is None  # (ruff's S101 refuses asserts in checks)
+                or isinstance(node, ast.Raise) and _bare_assertion_error(node.exc))]
+
+
+def _bare_assertion_error(exc) -> bool:
+    """``raise AssertionError`` or ``raise AssertionError()``: a failure that says nothing."""
+    name = exc.func if isinstance(exc, ast.Call) and not exc.args else exc
+    return isinstance(name, ast.Name) and name.id == "AssertionError"
 
 
 def test_every_graded_test_cell_is_a_check_cell_whose_visible_asserts_say_what_failed():
     """Every graded test cell of the course's homeworks is a check() cell (the grader gives any other 0),
-    and each visible assert of its spec says what failed: a bare assert shows the student only 'an
+    and each visible test of its spec says what failed: a bare assert or AssertionError shows the student only 'an
     assertion failed'."""
     import inspect
     import textwrap
@@ -203,7 +210,7 @@ def test_every_graded_test_cell_is_a_check_cell_whose_visible_asserts_say_what_f
             checked += 1
             for test in probes.spec_for(path.stem, meta["grade_id"]).visible:
                 code = textwrap.dedent(inspect.getsource(test))
-                bare += [f"dgmlab.probes.{path.stem}.{test.__name__} line {n}"
+                bare += [f"homeworks.{path.stem}.checks.{test.__name__} line {n}"
                          for n in _visible_asserts_without_message(code)]
     assert not not_check, f"test cells that do not call check(): {not_check}"
     assert checked >= 81, f"only {checked} check() cells found"  # hw1 15, hw2 17, hw3 14, hw4 17, hw5 19
@@ -213,6 +220,12 @@ def test_every_graded_test_cell_is_a_check_cell_whose_visible_asserts_say_what_f
 def test_bare_assert_detection_sees_visible_asserts_only():
     src = "def test_a():\n    assert x\n### BEGIN HIDDEN TESTS\ndef test_b():\n    assert y\n### END HIDDEN TESTS\n"
     assert _visible_asserts_without_message(src) == [2]
+
+
+def test_bare_assertion_error_detection_sees_a_raise_that_says_nothing():
+    src = ("def test_a():\n    if x:\n        raise AssertionError\n    if y:\n        raise AssertionError()\n"
+           "    if z:\n        raise AssertionError('z is set')\n    raise ValueError\n")
+    assert _visible_asserts_without_message(src) == [3, 5]
 
 
 def _unstated_zips(path) -> list[str]:

@@ -223,12 +223,12 @@ def test_artifact_cell_points_split_so_a_copied_file_earns_nothing(builder):
     copied file fails: the format points are 2 (visible, so a student sees the file load into the kit's Generator
     before handing it in), the quality bar 5 (hidden, with the instructor's own networks cell)."""
     from dgmlab.grading import hidden as grader_side
-    from dgmlab.probes import hw1_wgan as spec_module
+    from homeworks.hw1_wgan import checks as spec_module
 
     steps = probes.plan(probes.spec_for(HW, CELL), hidden=grader_side.tests(HW, CELL))
     assert {n: w for n, w, hidden in steps if hidden} == {"test_mnist_classifier_score_above_the_bar": 5}
     assert {n: w for n, w, hidden in steps if not hidden} == {"test_saved_generator_draws_1000_new_images": 2}
-    tests = (grader_side.checkout_folder(HW) / "q3_wgan_on_mnist.py").read_text()
+    tests = Path(grader_side.module(HW).__file__).with_name("q3_wgan_on_mnist.py").read_text()
     body = tests.split("def test_mnist_classifier_score_above_the_bar(v, ref):")[1]
     assert "_graded_samples(v, ref)" in body, "the quality test does not run the checks a copied file fails"
     assert 'ref.cell("wgan_networks")' in tests and "v.files[WEIGHTS_FILE]" in tests
@@ -237,9 +237,9 @@ def test_artifact_cell_points_split_so_a_copied_file_earns_nothing(builder):
 
 
 def test_probes_generator_is_the_notebooks(builder, reference_ns):
-    """The visible test loads the file into dgmlab.probes.hw1_wgan's copy of the kit's Generator: the same
+    """The visible test loads the file into homeworks.hw1_wgan.checks's copy of the kit's Generator: the same
     parameter names and shapes as the notebook's locked networks cell, and the same images from the same weights."""
-    from dgmlab.probes import hw1_wgan as spec_module
+    from homeworks.hw1_wgan import checks as spec_module
 
     ours, theirs = spec_module.wgan_networks_generator(), reference_ns["Generator"]()
     assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == \
@@ -293,7 +293,7 @@ def _judged(builder, cell, data, seed=4242):
 def _forged_step_records(x):
     """/tmp/redteam/hw1_step_forge.py: self-consistent records of critic and generator optimizer steps that no
     training step made (9 of 9 when the tests recomputed gradients from the tensors the kernel recorded)."""
-    from dgmlab.probes import hw1_wgan as H
+    from homeworks.hw1_wgan import checks as H
 
     def gen_step(crit_params):
         gen, crit = H.tiny_generator(x["generator_seed"]), H.linear_critic(H.CRITIC_WEIGHT, bias=H.CRITIC_BIAS)

@@ -100,9 +100,9 @@ def test_reference_networks_have_the_seed_shapes(ref):
 
 
 def test_the_graders_generator_is_the_notebooks_given_network(ref):
-    """P5(g) loads the handed-in weights into dgmlab.probes.hw2_wgangp's copy of the given Generator (never a class
+    """P5(g) loads the handed-in weights into homeworks.hw2_wgangp.checks's copy of the given Generator (never a class
     from the student's kernel): the same parameters and buffers, and the same images from the same weights."""
-    from dgmlab.probes import hw2_wgangp as spec
+    from homeworks.hw2_wgangp import checks as spec
 
     for capacity in (16, 32):
         torch.manual_seed(capacity)
@@ -143,7 +143,7 @@ def test_reference_training_steps_reduce_the_critic_loss_on_a_fixed_batch(ref):
 
 # ---------------------------------------------------------------- the artifact-graded cell p5_mnist_samples_tests
 # A check() cell with no answer: the grader reads p5_generator_weights.pt from the submission as handed in, loads it
-# into the kit's Generator(capacity=32) (dgmlab.probes.hw2_wgangp, never the kernel's class), draws 100 samples with
+# into the kit's Generator(capacity=32) (homeworks.hw2_wgangp.checks, never the kernel's class), draws 100 samples with
 # the file's draw seed and scores them, all outside the student's kernel. tests/authoring/test_proofs.py proves the notebook
 # with the builder's PROOF_ARTIFACTS (the reference generator's weights); here the judge grades other files directly,
 # and one grading-mode session shows that nothing a notebook does in its kernel changes what the cell grades. The
@@ -239,7 +239,7 @@ def test_artifact_cell_draws_with_the_files_seed_and_a_refused_file_earns_nothin
     """The grader draws the samples itself: the genuine weights with seed 0 give the old graded file's samples
     (the notebook's sample(G, 100, seed=0), up to float16 rounding of the weights); another seed another draw; a
     file the autograder refused (a copy of the kit's published weights) earns nothing, with the reason."""
-    from dgmlab.probes import hw2_wgangp as spec
+    from homeworks.hw2_wgangp import checks as spec
 
     data = (ROOT / "tests" / "fixtures" / "hw2_genuine_generator_f16.pt").read_bytes()
     drawn, _ = spec.graded_samples(data, 0)
@@ -283,7 +283,7 @@ def test_artifact_cell_splits_its_points_so_a_copied_file_earns_nothing(builder,
     same checks a copied file fails first; the cell hands the grader nothing from the kernel."""
     from dgmlab import probes
     from dgmlab.grading import hidden
-    from dgmlab.probes import hw2_wgangp as spec
+    from homeworks.hw2_wgangp import checks as spec
 
     cell_spec = probes.spec_for("hw2_wgangp", CELL)
     assert cell_spec.hidden == 0 and cell_spec.names == () and cell_spec.files == (WEIGHTS,)
@@ -412,7 +412,7 @@ def test_forged_probe_data_earns_nothing(builder, cell):
 
 def test_network_checks_assign_weights_by_role_not_by_name(ref):
     """The checks' weights reach a critic whatever its attributes are called: the same roles, the same weights."""
-    from dgmlab.probes import hw2_wgangp as spec
+    from homeworks.hw2_wgangp import checks as spec
 
     nn, F = torch.nn, torch.nn.functional
 
@@ -548,8 +548,8 @@ def test_the_conjugate_cells_record_one_value_per_working_point():
 
 
 def test_the_moved_references_are_not_in_the_student_package():
-    from dgmlab.grading.hidden.hw2_wgangp import references
-    from dgmlab.probes import hw2_wgangp as student
+    from homeworks.hw2_wgangp import checks as student
+    from homeworks.hw2_wgangp.hidden import references
 
     for name in ("critic_after_step", "generator_after_step", "numeric_conjugate", "linear_critic_penalty",
                  "adam_first_step", "scheduled_rate", "identity_coupling_cost", "given_block_output",
@@ -636,7 +636,7 @@ def _student_callables():
     import pkgutil
 
     from dgmlab.probes import asserts as kit_checks
-    from dgmlab.probes import hw2_wgangp as kit_probe
+    from homeworks.hw2_wgangp import checks as kit_probe
 
     parts = [importlib.import_module(f"{kit_probe.__name__}.{m.name}") for m in pkgutil.iter_modules(kit_probe.__path__)]
     for module in (kit_checks, kit_probe, *parts):  # the package and each of its modules (common, one per part)
@@ -681,7 +681,7 @@ def _earned(builder, fn, seed=4242):
 
 
 def test_student_package_callables_used_as_answers_earn_nothing_on_the_transport_cells(builder):
-    """Every public function of dgmlab.probes.asserts and dgmlab.probes.hw2_wgangp, used as the W1 of P3(b) and P4(b) (with
+    """Every public function of dgmlab.probes.asserts and homeworks.hw2_wgangp.checks, used as the W1 of P3(b) and P4(b) (with
     ot.emd's plan beside it), earns what the blank earns there: 0."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -732,7 +732,7 @@ def test_weights_of_another_capacity_are_told_what_the_graded_file_holds(ref):
     for its size before it is read)."""
     import io
 
-    from dgmlab.probes import hw2_wgangp as spec
+    from homeworks.hw2_wgangp import checks as spec
 
     for capacity in (16, 24):
         buffer = io.BytesIO()

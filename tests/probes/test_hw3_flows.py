@@ -105,8 +105,8 @@ def _judged(cell, source, seed=4242):
 
     from dgmlab import probes
     from dgmlab.grading.judge import judging
-    from dgmlab.probes import hw3_flows as spec_module
     from dgmlab.probes import wire
+    from homeworks.hw3_flows import checks as spec_module
 
     namespace = {"torch": torch, "make_generator": spec_module.make_generator}
     exec(source, namespace)
@@ -213,7 +213,7 @@ def test_no_value_the_student_package_records_answers_p_x_star():
     p(x*), in a self-check (the working seed, judged against the recorded values) or graded: each earns what any
     exact number in (0, 1) earns (1/2 here, the property check's half point)."""
     from dgmlab import probes
-    from dgmlab.probes import hw3_flows as spec_module
+    from homeworks.hw3_flows import checks as spec_module
 
     recorded = [v for cell in CONVERTED for v in _sympy_values(probes.expected("hw3_flows", cell))]
     assert len(recorded) > 10
@@ -243,8 +243,8 @@ def _replayed(cell, seed):
     from dgmlab import probes
     from dgmlab.grading import hidden
     from dgmlab.grading.references import recorded
-    from dgmlab.probes import hw3_flows as spec_module
     from dgmlab.probes import wire
+    from homeworks.hw3_flows import checks as spec_module
 
     namespace = {"sp": sp, "np": np, "math": math, **spec_module.symbols()}
     for mutant in REPLAYS:

@@ -36,7 +36,7 @@ def test_points_per_problem_follow_the_seed():
 
 
 def test_every_test_cell_is_a_check_the_grader_judges_with_hidden_tests_except_the_artifact_cells():
-    """Every graded cell is one check("<grade_id>", answers...) call whose spec (dgmlab.probes.hw4_gans) splits its
+    """Every graded cell is one check("<grade_id>", answers...) call whose spec (homeworks.hw4_gans.checks) splits its
     points over its tests; hidden tests decide part of every code cell's points (the two artifact cells' rules are
     all stated, so their tests are all visible, and they run in the grader on the files as handed in)."""
     from dgmlab import probes
@@ -290,7 +290,7 @@ def test_artifact_cells_split_so_a_copied_file_earns_nothing():
     import inspect
 
     from dgmlab import probes
-    from dgmlab.probes import hw4_gans as spec_module
+    from homeworks.hw4_gans import checks as spec_module
 
     for cell, name, tests in [
             ("p2_baseline_samples_tests", BUILDER.BASELINE_FILE,
@@ -442,7 +442,7 @@ def test_a_last_layer_solved_for_seed_0_does_not_reach_the_autograders_draw():
     from dgmlab import novelty
 
     state = _crafted_to_draw_real_digits()
-    from dgmlab.grading.hidden.hw4_gans.references import mlp_generator
+    from homeworks.hw4_gans.hidden.references import mlp_generator
 
     generator = mlp_generator(state, in_dim=100, widths=(128, 256, 512))
     keyed, draws = _keyed_seed(state), {}
@@ -463,7 +463,7 @@ def test_the_grader_leaves_its_baseline_draw_for_the_dashboard(tmp_path):
     from dgmlab import probes
     from dgmlab.grading.report.analysis import ARTIFACTS
     from dgmlab.probes import HandedIn
-    from dgmlab.probes import hw4_gans as spec_module
+    from homeworks.hw4_gans import checks as spec_module
 
     kept = {}
     files = HandedIn(tmp_path, (BUILDER.BASELINE_FILE,))
@@ -592,7 +592,7 @@ def test_forged_make_gan_records_earn_nothing():
     """F1 on P2.1: the facts the old probe recorded (each experiment's layer shapes and activations in call order, no
     norm layer, d_steps, 'raised ValueError', fresh networks) and outputs of the right shapes earn nothing: every
     point compares each experiment's outputs on the grader's seeded parameters with the statement's networks."""
-    from dgmlab.probes import hw4_gans as spec_module
+    from homeworks.hw4_gans import checks as spec_module
 
     experiments = {}
     for name, (gw, dw, k) in spec_module.STATEMENT_EXPERIMENTS.items():
@@ -612,7 +612,7 @@ def test_forged_train_gan_records_earn_nothing():
     """F1 on P2.2: a record typed in without training (the optimizer log D G D G..., one float per update in the
     history, parameters that moved) earns nothing: the grader replays the statement's schedule from the seeded start
     and compares the history and the parameters train_gan leaves with its own."""
-    from dgmlab.probes import hw4_gans as spec_module
+    from homeworks.hw4_gans import checks as spec_module
 
     def record(n_batches, epochs, d_steps):
         n_d = n_batches * epochs
@@ -633,7 +633,7 @@ def test_forged_train_gan_records_earn_nothing():
 @pytest.fixture(scope="module")
 def reference_objects():
     """The notebook's reference answers, run in one namespace (with the names the notebook's setup imports)."""
-    from dgmlab.probes import hw4_gans as spec_module
+    from homeworks.hw4_gans import checks as spec_module
 
     ns = dict(spec_module.symbols())
     exec("import math\nimport numpy as np\nimport sympy as sp\nimport torch\nimport torch.nn as nn\n"
@@ -691,7 +691,7 @@ NO_LIST_READ = {
 
 def test_every_check_whose_record_holds_a_list_is_tried_with_short_records(reference_objects):
     """The cells below are exactly those whose probe record (of the reference answers) holds a list."""
-    from dgmlab.probes import hw4_gans as spec_module
+    from homeworks.hw4_gans import checks as spec_module
 
     with_lists = {spec.cell for spec in spec_module.CHECKS
                   if not spec.files and _has_list(_reference_record(reference_objects, spec.cell))}
@@ -852,7 +852,7 @@ def test_a_network_computed_outside_autograd_earns_nothing(cell):
     """Issue 54: the statement's computation itself, evaluated without autograd (the grader's mlp_forward, which the
     student package used to hold as dgmlab.artifacts.mlp_forward), gives every output the cells compare, yet earns
     nothing: no gradient reaches the parameters, and every test of a network's cell asks for one first."""
-    from dgmlab.grading.hidden.hw4_gans.references import mlp_forward
+    from homeworks.hw4_gans.hidden.references import mlp_forward
 
     tanh = "generator" in cell
     detached = _network(cell, lambda self, tensors, x, labels=None: mlp_forward(tensors, x, labels, tanh=tanh))
@@ -903,7 +903,7 @@ def test_the_rest_of_the_student_package_cannot_be_called_as_a_forward_pass():
 
 @pytest.mark.parametrize("f", _callable_as_a_forward_pass())
 def test_no_callable_of_the_student_package_answers_a_network_cell(f):
-    """Issue 55: every public function of dgmlab.artifacts, dgmlab.probes.asserts and dgmlab.probes.hw4_gans that takes two or
+    """Issue 55: every public function of dgmlab.artifacts, dgmlab.probes.asserts and homeworks.hw4_gans.checks that takes two or
     three arguments, called as a network's forward pass (``f(tensors, x)``, with the labels for P3's networks), earns
     what the blank earns, 0, on each of hw4's four network cells: the networks as a computation are the grader's."""
     for cell in NETWORK_CELLS:
@@ -923,7 +923,7 @@ def test_a_self_check_without_the_grader_draws_with_the_notebooks_own_class(monk
     import io
     import sys
 
-    from dgmlab.probes import hw4_gans as spec_module
+    from homeworks.hw4_gans import checks as spec_module
 
     embedding = (10, 10) if conditional else None
     torch.manual_seed(3)

@@ -166,7 +166,7 @@ def _mask_opened(state):
 
 def _untrained_layout(which):
     """Red team F2's file: the stand-in the visible check loads into, as constructed (zero masks, default init)."""
-    from dgmlab.grading.hidden.hw5_explicit import references as graded
+    from homeworks.hw5_explicit.hidden import references as graded
 
     torch.manual_seed(0)
     return graded.file_pixelcnn() if which == "pixelcnn" else graded.file_realnvp()
@@ -249,8 +249,8 @@ def test_the_visible_layouts_have_the_kit_networks_names_and_shapes(ref):
     """The kit's layouts (names and shapes only) and the grader's stand-ins the visible checks load a file into have
     exactly the names and shapes of the reference PixelCNN() and RealNVP(784, 256, 6), so a file the hidden test
     accepts is never refused by the visible one."""
-    from dgmlab.grading.hidden.hw5_explicit import references as graded
-    from dgmlab.probes import hw5_explicit as spec
+    from homeworks.hw5_explicit import checks as spec
+    from homeworks.hw5_explicit.hidden import references as graded
 
     for made, layout, stand_in in ((ref["PixelCNN"](), spec._layout_pixelcnn(), graded.file_pixelcnn()),
                                    (ref["RealNVP"](784, 256, 6), spec._layout_realnvp(), graded.file_realnvp())):
@@ -262,8 +262,8 @@ def test_the_visible_layouts_have_the_kit_networks_names_and_shapes(ref):
 def test_the_visible_file_checks_read_no_grading_digit():
     """issue 54: the weights cells' visible points run on the first digits of the shipped training sample, never on
     the shipped test digits the grader's likelihood bars use (those live with the grader only)."""
-    from dgmlab.grading.hidden.hw5_explicit.references import grading_digits
-    from dgmlab.probes.hw5_explicit import common
+    from homeworks.hw5_explicit.checks import common
+    from homeworks.hw5_explicit.hidden.references import grading_digits
 
     seen, graded = common._training_digits(200, "[0,1]").flatten(1), grading_digits(200, "[0,1]").flatten(1)
     assert seen.shape == graded.shape == (200, 784)
@@ -272,7 +272,7 @@ def test_the_visible_file_checks_read_no_grading_digit():
 
 
 def test_the_visible_property_checks_refuse_a_model_that_sees_its_pixel_and_a_flipped_log_det():
-    from dgmlab.probes.hw5_explicit import common
+    from homeworks.hw5_explicit.checks import common
 
     class SeesItself(torch.nn.Module):
         def forward(self, x):
@@ -306,7 +306,7 @@ def test_copy_detection_loads_both_weights_files_as_the_hidden_tests_do():
     (homeworks/hw5_explicit/hidden/), with their size limits: both genuine fixtures load and give a fingerprint."""
     from dgmlab.grading.copies import functional_copies as FC
     from dgmlab.grading.course import Course
-    from dgmlab.grading.hidden.hw5_explicit import p1_masked_cnn_inpainting, p2_real_nvp_mnist
+    from homeworks.hw5_explicit.hidden import p1_masked_cnn_inpainting, p2_real_nvp_mnist
 
     builder = _builder()
     networks = FC.kit_networks(Course(ROOT), "hw5_explicit")
@@ -327,8 +327,8 @@ def test_pixelcnn_bar_rejects_the_early_fixture_and_passes_the_genuine_one(ref):
     import re
 
     from dgmlab import artifacts
-    from dgmlab.grading.hidden.hw5_explicit import p1_masked_cnn_inpainting as hidden_p1
-    from dgmlab.grading.hidden.hw5_explicit.references import bernoulli_nll_nats, grading_digits
+    from homeworks.hw5_explicit.hidden import p1_masked_cnn_inpainting as hidden_p1
+    from homeworks.hw5_explicit.hidden.references import bernoulli_nll_nats, grading_digits
 
     builder = _builder()
     nb = builder.build()
@@ -448,7 +448,7 @@ def test_the_theta_star_check_reads_the_students_own_divergences():
     import sympy as sp
 
     from dgmlab import probes
-    from dgmlab.probes import hw5_explicit as spec_module
+    from homeworks.hw5_explicit import checks as spec_module
 
     theta = spec_module.symbols()["theta"]
     kl = theta * sp.log(theta / sp.Rational(3, 10)) + (1 - theta) * sp.log((1 - theta) / sp.Rational(7, 10))
@@ -471,14 +471,14 @@ def test_the_kit_ships_no_minimiser_table():
 
     from dgmlab.probes import wire
 
-    recorded = wire.loads(resources.files("dgmlab.probes.hw5_explicit").joinpath("expected.json").read_text())
+    recorded = wire.loads(resources.files("homeworks.hw5_explicit.checks").joinpath("expected.json").read_text())
     assert "q3_theta_star_tests" not in recorded
 
 
 def test_the_weights_cells_state_the_bars_their_visible_checks_test():
     """issue 54: each weights cell states the bar its visible check tests (not only the grader's likelihood bar), and
     that the cell earns 0 without the file (fast mode writes none), in the homework's words, not the grader's."""
-    from dgmlab.probes import hw5_explicit as spec
+    from homeworks.hw5_explicit import checks as spec
 
     cells = [c.source for c in _builder().build().nb.cells if c.cell_type == "markdown"]
     p1 = next(c for c in cells if "Graded from `p1_pixelcnn_weights.pt`" in c)

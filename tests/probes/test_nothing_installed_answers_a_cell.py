@@ -38,7 +38,7 @@ import torch
 
 from conftest import ROOT, homework_builders
 from dgmlab import probes
-from dgmlab.authoring.percent import read_cells
+from dgmlab.authoring.percent import parts, read_cells
 from dgmlab.authoring.proofs import bound_names
 from dgmlab.probes import wire
 
@@ -82,7 +82,7 @@ def candidates(hw: str) -> dict:
     for package in shipped_packages():
         for module in _package_modules(package):
             found.update(_defined(module, private=False))
-    for module in _package_modules(f"{probes.__name__}.{hw}"):
+    for module in _package_modules(probes.checks_package(hw)):
         found.update(_defined(module, private=True))
     return dict(sorted(found.items()))
 
@@ -92,7 +92,7 @@ def _code_cells(hw: str):
     """``(kind, grade_id, source)`` of each code cell of ``hw``'s percent files, in notebook order."""
     module = homework_builders()[hw].module
     folder = Path(module.__file__).parent
-    for part in module.PARTS:
+    for part in parts(folder):
         for _, cell_type, meta, source in read_cells(folder / part):
             if cell_type == "code":
                 yield meta.get("kind"), meta.get("grade_id"), source
@@ -445,12 +445,12 @@ def test_the_kits_metrics_wrapped_as_q4_answers_earn_nothing(cell, wrap):
 
 
 def test_hw5s_checks_hand_back_no_network():
-    """The functions of ``dgmlab.probes.hw5_explicit`` that need no argument (the file layouts among them) return
+    """The functions of ``homeworks.hw5_explicit.checks`` that need no argument (the file layouts among them) return
     names and shapes, never an nn.Module, and no module of it defines a network class: the coupling layer and PixelCNN
     that once lived there earned p2_coupling and p2_realnvp 10 of 10 with only an inverse written, and p1_model's
     stack but its mask. (Other kits hand back the networks their probes drive the student's code with, and the
     notebook's given ones: the gradings above show none of them answers a cell.)"""
-    modules = _package_modules(f"{probes.__name__}.hw5_explicit")
+    modules = _package_modules(probes.checks_package("hw5_explicit"))
     assert len(modules) == 8  # the package, common and the six parts
     for module in modules:
         for label, fn in _defined(module, private=True).items():

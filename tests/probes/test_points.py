@@ -14,7 +14,7 @@ from dgmlab.probes.points import PlanError, _split, fmt, hidden_lines, points, s
 @pytest.mark.parametrize("hw", probes.KIT_HOMEWORKS)
 def test_every_kit_test_cell_takes_its_points_from_its_header(hw):
     table = json.loads((ROOT / "homeworks" / hw / "checks" / probes.POINTS_FILE).read_text(encoding="utf-8"))
-    module = __import__(f"dgmlab.probes.{hw}", fromlist=["CHECKS"])
+    module = __import__(f"homeworks.{hw}.checks", fromlist=["CHECKS"])
     assert [s.cell for s in module.CHECKS if s.points is not None] == [], "points written twice"
     assert {cell: spec.points for cell, spec in probes.specs(hw).items()} == table
 

@@ -10,13 +10,13 @@ weights file as handed in, builds the kit's own ``Generator`` and scores its own
 
 One module per part, named as its percent file (Q3's deliverables apart, :mod:`.q3_deliverables`), each with its
 test cells' inputs, probes, visible tests and ``CheckSpec``s; :mod:`.common` what several parts use. Here:
-``CHECKS`` in notebook order, and the names other code imports from ``dgmlab.probes.hw1_wgan``.
+``CHECKS`` in notebook order, and the names other code imports from ``homeworks.hw1_wgan.checks``.
 """
 from __future__ import annotations
 
 from . import q1_normalizing_flows, q2_wasserstein_distance, q3_deliverables, q3_wgan_on_mnist
 
-# what other code imports from dgmlab.probes.hw1_wgan (the references, the hidden tests, the grader, tests)
+# what other code imports from homeworks.hw1_wgan.checks (the references, the hidden tests, the grader, tests)
 from .q1_normalizing_flows import AffineFlow, ExpFlow, standard_normal
 from .q2_wasserstein_distance import normal_pdf, smooth_divergence, symbols
 from .q3_deliverables import (

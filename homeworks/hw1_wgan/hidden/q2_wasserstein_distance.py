@@ -10,8 +10,8 @@ import sympy as sp
 import torch
 
 from dgmlab.probes import asserts
-from dgmlab.probes.hw1_wgan import symbols
 from dgmlab.probes.points import points
+from homeworks.hw1_wgan.checks import symbols
 
 _S = symbols()  # the notebook's locked cell q2_symbols
 x, theta, theta0, eps, sigma_g, sigma_data = (_S[k] for k in ("x", "theta", "theta0", "eps", "sigma_g", "sigma_data"))

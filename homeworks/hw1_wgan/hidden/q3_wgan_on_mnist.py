@@ -9,7 +9,8 @@ import torch
 
 from dgmlab import artifacts, metrics, runtime
 from dgmlab.probes import asserts
-from dgmlab.probes.hw1_wgan import (
+from dgmlab.probes.points import points
+from homeworks.hw1_wgan.checks import (
     CRITIC_BIAS,
     CRITIC_WEIGHT,
     MAX_WEIGHTS_BYTES,
@@ -24,7 +25,6 @@ from dgmlab.probes.hw1_wgan import (
     tiny_critic,
     tiny_generator,
 )
-from dgmlab.probes.points import points
 
 from .references import seeded_noise
 

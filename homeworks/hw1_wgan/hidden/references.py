@@ -4,7 +4,7 @@ expected.json``) are made from, and what its hidden tests import.
 They answer questions of the homework (the flows' densities, the KL by quadrature, the JS by a Riemann sum, the
 critic and generator losses, clipping, the first update of the training step, the seeded samples, the interpolation
 paths), so they live here, outside the student package. The probes' helpers they build on (the notebook's given
-flows, the toy critics and generators, the noise the step is given) stay in :mod:`dgmlab.probes.hw1_wgan`, which the
+flows, the toy critics and generators, the noise the step is given) stay in :mod:`homeworks.hw1_wgan.checks`, which the
 kernel needs to run a student's code.
 
 :data:`EXPECTED` says, for each converted test cell, what its visible tests compare with: a function of the cell's
@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 import torch
 
-from dgmlab.probes.hw1_wgan import (
+from homeworks.hw1_wgan.checks import (
     CRITIC_BIAS,
     CRITIC_WEIGHT,
     LINEAR_WEIGHT,

@@ -13,7 +13,7 @@ loads the handed-in weights into are the notebook's given code, not answers.
 One module per part, named as its percent file (``p1_kl_as_supremum.py`` to ``p6_wgan_gp_cifar10.py``: the part's
 inputs, probes, visible tests and specs; P5's last cell, graded from the handed-in weights, in ``p5_deliverables.py``),
 and ``common.py``, what several parts share. This module gathers the specs in the notebook's order and keeps the names
-other code imports from ``dgmlab.probes.hw2_wgangp``.
+other code imports from ``homeworks.hw2_wgangp.checks``.
 """
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ import sympy as sp
 import torch
 
 from dgmlab.probes import asserts
-from dgmlab.probes.hw2_wgangp import normals, symbols
 from dgmlab.probes.points import points
+from homeworks.hw2_wgangp.checks import normals, symbols
 
 from .common import standard_error, test_other_critics_score_lower
 

@@ -6,8 +6,8 @@ the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, i
 import torch
 
 from dgmlab.probes import asserts
-from dgmlab.probes.hw2_wgangp import kit_residual_block, roles
 from dgmlab.probes.points import points
+from homeworks.hw2_wgangp.checks import kit_residual_block, roles
 
 from .common import assert_input_gradient_of, assert_scores_of
 from .references import reference_cifar_generator, reference_critic

@@ -5,7 +5,7 @@ They answer questions of the homework (the convex conjugates by their definition
 critic and its gradient, the two losses, Adam's first step, one step of the critic and of the generator on the toys,
 the identity coupling's cost, W1 of P4(b)'s problems, the learning-rate schedule, the statement's residual blocks in the networks),
 so they live here, outside the student package. The probes' helpers
-they build on (the notebook's toy networks, the step's learning rate) stay in :mod:`dgmlab.probes.hw2_wgangp`,
+they build on (the notebook's toy networks, the step's learning rate) stay in :mod:`homeworks.hw2_wgangp.checks`,
 which the kernel needs to run a student's code.
 
 :data:`EXPECTED` says, for each converted test cell, what its visible tests compare with: a function of the cell's
@@ -19,7 +19,7 @@ import math
 import torch
 
 from dgmlab.grading.references.transport import discrete_w1
-from dgmlab.probes.hw2_wgangp import (
+from homeworks.hw2_wgangp.checks import (
     BLOCK_SALT,
     CRITIC_SALT,
     GENERATOR_SALT,
@@ -217,7 +217,7 @@ def generator_term(w, fake, reduce="mean") -> float:
 def adam_steps(x, betas, lr=3e-4) -> dict:
     """Every toy parameter after the cell's steps of Adam with ``betas`` (each network's own optimiser, fed the seed's
     gradients as the probe feeds them)."""
-    from dgmlab.probes.hw2_wgangp import OPT_STEPS
+    from homeworks.hw2_wgangp.checks import OPT_STEPS
 
     before = {"generator.A": x["A"], "generator.c": x["c"], "critic.w": x["w"], "critic.b": torch.zeros(())}
     params = {n: torch.nn.Parameter(t.clone()) for n, t in before.items()}

@@ -8,7 +8,7 @@ values on inputs drawn from the working seed with what the grader's references
 
 One module per part, named as its percent file, each with its test cells' inputs, probes, visible tests and
 ``CheckSpec``s; :mod:`.common` what several parts use. Here: ``CHECKS`` in notebook order, and the
-names other code imports from ``dgmlab.probes.hw3_flows``.
+names other code imports from ``homeworks.hw3_flows.checks``.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from dgmlab.probes.asserts import sympy_gap
 
 from . import q1_change_of_variables, q2_volume_preserving_flows, q3_optimal_discriminator, q4_vanishing_gradients
 
-# what other code imports from dgmlab.probes.hw3_flows (the references, the hidden tests, tests)
+# what other code imports from homeworks.hw3_flows.checks (the references, the hidden tests, tests)
 from .common import standard_normal_log_prob, symbols
 from .q1_change_of_variables import Z0, Z1, number_digest
 from .q3_optimal_discriminator import P_DATA, P_G

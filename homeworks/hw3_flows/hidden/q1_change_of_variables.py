@@ -7,8 +7,8 @@ import sympy as sp
 import torch
 
 from dgmlab.probes import asserts
-from dgmlab.probes.hw3_flows import standard_normal_log_prob, symbols, sympy_gap
 from dgmlab.probes.points import points
+from homeworks.hw3_flows.checks import standard_normal_log_prob, symbols, sympy_gap
 
 _S = symbols()  # the notebook's symbols, as its locked cells define them
 X_STAR, x, x1, x2, x3 = _S['X_STAR'], _S['x'], _S['x1'], _S['x2'], _S['x3']

@@ -9,8 +9,8 @@ import numpy as np
 import sympy as sp
 
 from dgmlab.probes import asserts
-from dgmlab.probes.hw3_flows import symbols, sympy_gap
 from dgmlab.probes.points import points
+from homeworks.hw3_flows.checks import symbols, sympy_gap
 
 _S = symbols()  # the notebook's symbols, as its locked cells define them
 D, a, alpha, b = _S['D'], _S['a'], _S['alpha'], _S['b']

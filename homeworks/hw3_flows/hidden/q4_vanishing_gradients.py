@@ -7,7 +7,8 @@ import sympy as sp
 import torch
 
 from dgmlab.probes import asserts
-from dgmlab.probes.hw3_flows import (
+from dgmlab.probes.points import points
+from homeworks.hw3_flows.checks import (
     OFFSETS,
     Q4,
     linear_loss,
@@ -17,7 +18,6 @@ from dgmlab.probes.hw3_flows import (
     sympy_gap,
     vanishing_loss,
 )
-from dgmlab.probes.points import points
 
 REPEATED_OFFSETS = Q4['REPEATED_OFFSETS']
 h, sigma = symbols()['h'], symbols()['sigma']

@@ -5,7 +5,7 @@ They answer questions of the homework (the map f of Q1 and its inverse, its Jaco
 closed-form log-densities of a flow, D*, the discriminator's loss at D*, the derivatives and losses of Q4 and a
 gradient norm), so they live here, outside the student package. The notebook's given pieces they build on (its
 symbols, the base log-density, Q4's tiny generator, discriminator and probe losses) stay in
-:mod:`dgmlab.probes.hw3_flows`, which the kernel needs to run a student's code. hw3's hidden tests hold their own
+:mod:`homeworks.hw3_flows.checks`, which the kernel needs to run a student's code. hw3's hidden tests hold their own
 references (closed forms written in the instructor's notebook), so they import nothing from here.
 
 :data:`EXPECTED` says, for each converted test cell, what its visible tests compare with: a function of the cell's
@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 import torch
 
-from dgmlab.probes.hw3_flows import (
+from homeworks.hw3_flows.checks import (
     make_discriminator,
     make_generator,
     number_digest,
@@ -165,7 +165,7 @@ def numeric_derivative(fn, at):
 
 
 def _h(x) -> float:
-    """The drawn logit (``"13/10"`` for the working seed, :data:`dgmlab.probes.hw3_flows.H0`) as a float."""
+    """The drawn logit (``"13/10"`` for the working seed, :data:`homeworks.hw3_flows.checks.H0`) as a float."""
     p, q = x["working"]["h"].split("/")
     return int(p) / int(q)
 

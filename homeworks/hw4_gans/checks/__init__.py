@@ -5,17 +5,17 @@ names below and the values each probe returns. The probes build the student's ne
 student's functions on inputs made from the seed, and keep what comes back (outputs with the grader's seeded
 parameters, parameters after an update or a training run, returned losses and histories). Hidden tests compare
 those with what the grader computes itself from its own copy of the inputs (the statement's networks, losses and
-steps: ``dgmlab.grading.hidden.hw4_gans.references``, which this module never imports); the visible tests of the P1 cells,
+steps: ``homeworks.hw4_gans.hidden.references``, which this module never imports); the visible tests of the P1 cells,
 make_gan and the conditional steps compare the values on the working seed's inputs with values recorded from those
 references (:func:`recorded`), and the others with what this module computes. The two cells graded from
 handed-in weights run in the grader: they read the file as handed in and draw from it with the statement's
-generator, which only the grader holds (``dgmlab.grading.hidden.hw4_gans.references.mlp_generator``), never a class from
+generator, which only the grader holds (``homeworks.hw4_gans.hidden.references.mlp_generator``), never a class from
 the student's kernel; in a student's self-check, where the grader is not installed, they draw with the notebook's
 own generator class instead (:func:`_drawing`).
 
 One module per part, named as its percent file (its inputs, probes, visible tests and ``CHECKS``), the helpers
 several parts use in :mod:`.common`; this package assembles ``CHECKS`` in the notebook's order and re-exports the
-names other code reads from ``dgmlab.probes.hw4_gans``.
+names other code reads from ``homeworks.hw4_gans.checks``.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from . import (
     p5_kantorovich_duality,
 )
 
-# what the hidden tests, the references and the kit's tests read from dgmlab.probes.hw4_gans
+# what the hidden tests, the references and the kit's tests read from homeworks.hw4_gans.checks
 from .common import (  # noqa: F401
     BASELINE_FILE,
     CGAN_FILE,

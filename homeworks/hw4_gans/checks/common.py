@@ -177,7 +177,7 @@ def _seeded(seed: int, salt: int) -> dict:
 # ------------------------------------------------------------------ visible tests: recorded values on the working seed
 # A converted cell's inputs carry, under "working", the visible tests' own draw (dgmlab.probes.with_working), and its
 # probe runs the student's code on both (on_working): hidden tests read the values on the grading seed's inputs and
-# compare them with the grader's references (dgmlab.grading.hidden.hw4_gans.references); visible tests read the values
+# compare them with the grader's references (homeworks.hw4_gans.hidden.references); visible tests read the values
 # on their own draw (working) and compare them with ref, the cell's reference values (dgmlab.probes.Ref): in a
 # self-check what those references gave on the working seed's draw, recorded with the kit (dgmlab.probes.expected);
 # graded, the references computed in the judge.
@@ -186,7 +186,7 @@ def _seeded(seed: int, salt: int) -> dict:
 # ------------------------------------------------------------------ P1.1 the generator
 # The networks are graded on the grader's seeded parameters: each tensor goes into the parameter of the student's
 # network with its shape (unique in these MLPs), and the outputs on seeded inputs are compared with what the
-# statement's network computes with them (the grader's mlp_forward, dgmlab.grading.hidden.hw4_gans.references, which it
+# statement's network computes with them (the grader's mlp_forward, homeworks.hw4_gans.hidden.references, which it
 # also draws from handed-in weights with; the student package holds only the shapes, dgmlab.artifacts.mlp_shapes).
 def _param_shapes(in_dim, widths, out_dim, embedding=None):
     from dgmlab import artifacts
@@ -295,7 +295,7 @@ def graded_generator(files, seed_of, name, *, made_by, conditional=False):
 
 def _drawing(state, layout: dict, conditional: bool):
     """A function of ``z`` (and ``labels``) drawing from the handed-in ``state``: graded, the grader's statement
-    generator (``dgmlab.grading.hidden.hw4_gans.references.mlp_generator``, found only where the grader is installed, as
+    generator (``homeworks.hw4_gans.hidden.references.mlp_generator``, found only where the grader is installed, as
     :func:`dgmlab.probes.expected` finds the grader's references); in a student's self-check the tensors, checked
     and placed by shape, in the notebook's own ``Generator`` (``ConditionalGenerator``): the student package holds
     the layout, never the network's computation."""
@@ -304,7 +304,7 @@ def _drawing(state, layout: dict, conditional: bool):
     from dgmlab import artifacts
 
     try:
-        grader = importlib.import_module("dgmlab.grading.hidden.hw4_gans.references")
+        grader = importlib.import_module("homeworks.hw4_gans.hidden.references")
     except ImportError:
         grader = None
     if grader is not None:

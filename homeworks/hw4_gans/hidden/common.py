@@ -3,7 +3,7 @@
 P1.4's and P3.3's comparison of the parameters a student's step leaves with the grader's own SGD step.
 """
 from dgmlab.probes import asserts
-from dgmlab.probes.hw4_gans import paired, value
+from homeworks.hw4_gans.checks import paired, value
 
 from .references import reference_sgd_step
 

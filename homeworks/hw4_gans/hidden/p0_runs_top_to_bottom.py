@@ -6,8 +6,8 @@ the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, i
 import json
 import math
 
-from dgmlab.probes.hw4_gans import EXPERIMENTS, FULL_EPOCHS, MEASURE_N, RESULTS_FILE, measured_results
 from dgmlab.probes.points import points
+from homeworks.hw4_gans.checks import EXPERIMENTS, FULL_EPOCHS, MEASURE_N, RESULTS_FILE, measured_results
 
 
 # ------------------------------------------------------------------ p0_tests

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from dgmlab.probes import asserts
-from dgmlab.probes.hw4_gans import assert_trainable, load_by_shape, paired, value
 from dgmlab.probes.points import points
+from homeworks.hw4_gans.checks import assert_trainable, load_by_shape, paired, value
 
 from .common import assert_one_sgd_step
 from .references import kit_generator

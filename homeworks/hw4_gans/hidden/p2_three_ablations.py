@@ -3,7 +3,8 @@
 Each test is ``test_x(v, ref)``: ``v`` the student's values (and ``v.inputs``, ``v.files``), ``ref``
 the grader's (:class:`dgmlab.probes.Ref`). ``HIDDEN`` lists them by test cell, in order.
 """
-from dgmlab.probes.hw4_gans import (
+from dgmlab.probes.points import points
+from homeworks.hw4_gans.checks import (
     HIDDEN_RUNS,
     STATEMENT_EXPERIMENTS,
     assert_fresh_standard_noise,
@@ -11,7 +12,6 @@ from dgmlab.probes.hw4_gans import (
     run_of,
     value,
 )
-from dgmlab.probes.points import points
 
 from .references import (
     assert_discriminator_as_stated,

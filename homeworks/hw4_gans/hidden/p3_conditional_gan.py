@@ -8,10 +8,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from dgmlab.probes import asserts
-from dgmlab.probes.hw4_gans import LABELS as CGAN_LABELS
-from dgmlab.probes.hw4_gans import OTHER_LABELS as CGAN_OTHER_LABELS
-from dgmlab.probes.hw4_gans import assert_trainable, load_by_shape, paired, value
 from dgmlab.probes.points import points
+from homeworks.hw4_gans.checks import LABELS as CGAN_LABELS
+from homeworks.hw4_gans.checks import OTHER_LABELS as CGAN_OTHER_LABELS
+from homeworks.hw4_gans.checks import assert_trainable, load_by_shape, paired, value
 
 from .common import assert_one_sgd_step
 from .references import either_order

@@ -8,8 +8,8 @@ import sympy as sp
 from scipy.special import xlogy
 
 from dgmlab.probes import asserts
-from dgmlab.probes.hw4_gans import paired, symbols
 from dgmlab.probes.points import points
+from homeworks.hw4_gans.checks import paired, symbols
 
 d, p_data, p_g, pi_real = (symbols()[name] for name in ("d", "p_data", "p_g", "pi_real"))
 

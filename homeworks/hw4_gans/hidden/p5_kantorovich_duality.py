@@ -7,8 +7,8 @@ import numpy as np
 
 from dgmlab.grading.references.transport import discrete_w1
 from dgmlab.probes import asserts
-from dgmlab.probes.hw4_gans import paired
 from dgmlab.probes.points import points
+from homeworks.hw4_gans.checks import paired
 
 
 # ------------------------------------------------------------------ p5_ot_primal_tests

@@ -5,7 +5,7 @@ They answer questions of the homework (P1's networks as a computation, :func:`ml
 step of each player, the statement's networks for each P2 experiment, P3's conditional losses), so they live here,
 outside the student package. The probes' helpers they build on (the stand-in networks from the seeded start,
 parameters placed by shape, the shapes of the statement's MLPs: :func:`dgmlab.artifacts.mlp_shapes`) stay in
-:mod:`dgmlab.probes.hw4_gans` and :mod:`dgmlab.artifacts`, which the kernel needs to run a student's code.
+:mod:`homeworks.hw4_gans.checks` and :mod:`dgmlab.artifacts`, which the kernel needs to run a student's code.
 
 :data:`EXPECTED` says, for each converted test cell, what its visible tests compare with: a function of the cell's
 inputs drawn from the working seed (:data:`dgmlab.probes.WORKING_SEED`);
@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from dgmlab import artifacts
 from dgmlab.grading.references.transport import discrete_w1
-from dgmlab.probes.hw4_gans import (
+from homeworks.hw4_gans.checks import (
     HIDDEN_RUNS,
     LABELS,
     OTHER_LABELS,

@@ -144,7 +144,7 @@ def _network_for(name, network):
     from dgmlab.probes import optional_module
 
     cls_name, args, maker, _ = network
-    graded = optional_module("dgmlab.grading.hidden.hw5_explicit.references")
+    graded = optional_module("homeworks.hw5_explicit.hidden.references")
     if graded is not None:
         return getattr(graded, maker)()
     try:

@@ -532,7 +532,7 @@ def test_sequential_conditioning_in_raster_order(v, ref):
 def _layout_pixelcnn(channels=64, n_layers=5, kernel_size=7) -> dict:
     """``{name: shape}`` of the state dict of the PixelCNN the docstring states (self.net: the convolutions at 0, 2,
     ..., each with its weight, bias and (1, 1, k, k) ``mask`` buffer). Names and shapes only: the network that computes
-    with them is the grader's (``file_pixelcnn`` of ``dgmlab.grading.hidden.hw5_explicit.references``) or, in a
+    with them is the grader's (``file_pixelcnn`` of ``homeworks.hw5_explicit.hidden.references``) or, in a
     self-check, yours."""
     sizes = [(1, channels, 7)] + [(channels, channels, kernel_size)] * n_layers + [(channels, 1, 1)]
     layout = {}

@@ -151,7 +151,7 @@ def test_dequantized_values_stay_in_their_bin(v, ref):
 # The coupling and Real NVP checks put grader-seeded parameters into the student's networks by the names the
 # docstrings state (s_net and t_net, each nn.Sequential(Linear, ReLU, Linear, ReLU, Linear), in self.layers for the
 # flow) and hand back what they compute on the grader's inputs. The grader compares those outputs with the map the
-# statement prints, evaluated on the same parameters (dgmlab.grading.hidden.hw5_explicit.references): the visible tests
+# statement prints, evaluated on the same parameters (homeworks.hw5_explicit.hidden.references): the visible tests
 # with what it gave on the working inputs, recorded with the kit (the inverse with the x it sends to z). No check
 # compares two values of the student's code with each other, so a layer that ignores its networks (a constant scale
 # and shift) earns nothing.

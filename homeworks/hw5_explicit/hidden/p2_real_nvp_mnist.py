@@ -11,8 +11,8 @@ from torch import nn
 
 from dgmlab import artifacts, runtime
 from dgmlab.probes import asserts
-from dgmlab.probes.hw5_explicit import P2_WEIGHTS_FILE, as_stated
 from dgmlab.probes.points import points
+from homeworks.hw5_explicit.checks import P2_WEIGHTS_FILE, as_stated
 
 from .references import (
     check_log_det,

@@ -7,8 +7,8 @@ import sympy as sp
 import torch
 
 from dgmlab.probes import asserts
-from dgmlab.probes.hw5_explicit import symbols
 from dgmlab.probes.points import points
+from homeworks.hw5_explicit.checks import symbols
 
 _SYMBOLS = symbols()  # the notebook's fixed symbols (its locked cell q2_symbols)
 x_sym, z_sym, standard_normal = _SYMBOLS["x_sym"], _SYMBOLS["z_sym"], _SYMBOLS["standard_normal"]

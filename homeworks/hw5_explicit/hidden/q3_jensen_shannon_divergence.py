@@ -8,8 +8,8 @@ import math
 
 import sympy as sp
 
-from dgmlab.probes.hw5_explicit import as_stated, symbols
 from dgmlab.probes.points import points
+from homeworks.hw5_explicit.checks import as_stated, symbols
 
 theta = symbols()["theta"]  # the notebook's fixed symbol (its locked cell q3_symbols)
 

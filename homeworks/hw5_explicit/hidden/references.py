@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dgmlab.probes.hw5_explicit import ALPHAS, TINY_Y, alternating_mask
+from homeworks.hw5_explicit.checks import ALPHAS, TINY_Y, alternating_mask
 
 
 # ---------------------------------------------------------------------- Q1

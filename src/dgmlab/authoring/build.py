@@ -58,7 +58,10 @@ class Homework:
 
 
 def _load(hw: str, path: Path) -> ModuleType:
-    """Import a builder: ``homeworks/<hw>.py``, or the package ``homeworks/<hw>/`` (folder form)."""
+    """Import a builder: ``homeworks/<hw>.py``, or the package ``homeworks/<hw>/`` (folder form). A folder's
+    ``__init__.py`` only describes it: its notebook is its percent files (:func:`.percent.parts`) and its proofs
+    are ``proofs.py``'s names, put on the builder as a module of them (a folder whose ``__init__.py`` defines
+    ``build()`` itself, as a course's homework made before 0.1.0 does, is used as it is)."""
     name = f"dgmlab_builder_{hw}"
     if path.is_dir():
         spec = importlib.util.spec_from_file_location(name, path / "__init__.py",
@@ -66,8 +69,16 @@ def _load(hw: str, path: Path) -> ModuleType:
     else:
         spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # a folder's __init__ imports its proofs module relatively
+    sys.modules[name] = module  # a folder's proofs module is imported relatively, as {name}.proofs
     spec.loader.exec_module(module)
+    if path.is_dir() and not hasattr(module, "build"):
+        from .percent import build_homework
+
+        if (path / "proofs.py").is_file():
+            proofs = importlib.import_module(f"{name}.proofs")
+            names = getattr(proofs, "__all__", [n for n in vars(proofs) if not n.startswith("_")])
+            module.__dict__.update({n: getattr(proofs, n) for n in names})
+        module.build = lambda: build_homework(hw, path)
     return module
 
 
@@ -82,7 +93,7 @@ def homeworks(root: Path | str = ".") -> dict[str, Homework]:
     found = {}
     for path in sorted(folder.glob("hw*")):
         if path.is_dir() and not (path / "__init__.py").exists():
-            raise BuildError(f"{path} has no __init__.py: a homework folder lists its PARTS and build() there "
+            raise BuildError(f"{path} has no __init__.py: a homework folder describes itself there "
                              "(docs/authoring.md)")
         if not (path.suffix == ".py" or path.is_dir()):
             continue

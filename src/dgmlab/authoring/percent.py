@@ -7,7 +7,8 @@ A homework in folder form lives in ``homeworks/<hw>/``:
   text that Jupyter opens (jupytext), editors and linters read as Python, and LaTeX needs no escapes
   (markdown lines are comments);
 - ``proofs.py``: the proofs' ``MUTANTS`` (and ``PARTIAL``, ``CLASS``, ``EQUIVALENT_MUTANTS``, ...);
-- ``__init__.py``: ``PARTS`` (the files in order), ``build()`` (:func:`build_homework`) and the proofs.
+- ``__init__.py``: the homework's description (a docstring; it imports nothing, so that ``homeworks.<hw>.checks``
+  imports light). The notebook's parts are found, not listed: :func:`parts`.
 
 What a cell is comes from its ``# %%`` header (jupytext's ``key=value`` cell metadata, values in JSON)::
 
@@ -27,6 +28,7 @@ cell holding hidden-test markers stops the build, naming the file and the line.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .build import BuildError
@@ -127,12 +129,31 @@ def add_part(nb: Notebook, path: Path) -> None:
             raise PercentError(f"{path}:{line}: {exc}") from None
 
 
-def build_homework(hw: str, folder: Path | str, parts: list[str]) -> Notebook:
-    """The Notebook of ``hw`` from the percent files ``parts`` (names in ``folder``), point totals filled."""
+PART = re.compile(r"([qp])([0-9]+)_\w+\.py")  # a question's (q) or problem's (p) percent file: q1_change_of_variables.py
+
+
+def parts(folder: Path | str) -> list[str]:
+    """A homework folder's percent files in notebook order: ``intro.py``, then its questions ``q<N>_*.py``, then
+    its problems ``p<N>_*.py``, each by number (what the handouts do: ECE1508's written Q1-Q4 come before its
+    programming P1-P2)."""
+    folder = Path(folder)
+    found = sorted((("qp".index(m[1]), int(m[2]), m[0]) for path in folder.glob("*.py")
+                    if (m := PART.fullmatch(path.name))))
+    numbers = [(kind, number) for kind, number, _ in found]
+    if len(set(numbers)) != len(numbers):
+        twice = sorted({name for kind, number, name in found if numbers.count((kind, number)) > 1})
+        raise PercentError(f"{folder}: two parts have one number ({', '.join(twice)}): number each part once")
+    return (["intro.py"] if (folder / "intro.py").is_file() else []) + [name for _, _, name in found]
+
+
+def build_homework(hw: str, folder: Path | str, parts: list[str] | None = None) -> Notebook:
+    """The Notebook of ``hw`` from the percent files ``parts`` (names in ``folder``; default: :func:`parts`),
+    point totals filled."""
     from dgmlab.grading.hidden import FILE as HIDDEN_FILE
     from dgmlab.probes import CHECKS_FILE
 
     folder = Path(folder)
+    parts = globals()["parts"](folder) if parts is None else parts
     nb = Notebook(hw)
     if (folder / CHECKS_FILE).is_file():
         nb.checks_file(folder / CHECKS_FILE)
@@ -143,7 +164,7 @@ def build_homework(hw: str, folder: Path | str, parts: list[str]) -> Notebook:
         nb.hidden_file(folder / HIDDEN_FILE)
     for name in parts:
         if not (folder / name).is_file():
-            raise PercentError(f"{folder}/__init__.py lists {name!r} in PARTS, but {folder / name} does not exist")
+            raise PercentError(f"{folder} has no part {name!r} ({folder / name} does not exist)")
     if (folder / "checks").is_dir():  # a kit homework: its test cells' points are their headers' alone
         from dgmlab import probes
 

@@ -32,8 +32,8 @@ def new_homework(root: Path | str, hw: str) -> Path:
     root = Path(root).resolve()
     if not HW_PATTERN.fullmatch(hw):
         raise BuildError(f"{hw!r} is not a homework id: write hw<digit><letters, digits or _>, e.g. hw6_vae")
-    if find_spec(f"dgmlab.probes.{hw}") is not None:
-        raise BuildError(f"{hw} is one of the kit's own homeworks (its checks are dgmlab.probes.{hw}): "
+    if find_spec(f"homeworks.{hw}.checks") is not None:
+        raise BuildError(f"{hw} is one of the kit's own homeworks (its checks are homeworks.{hw}.checks): "
                          "give your homework another id, e.g. hw6_vae")
     folder = root / BUILDERS / hw
     taken = [p for p in (folder, root / BUILDERS / f"{hw}.py", root / "source" / hw) if p.exists()]

@@ -5,7 +5,7 @@ A test cell in a homework notebook is one call::
     from dgmlab.probes import check
     check("q4_generator_losses_tests", saturating_loss, non_saturating_loss)
 
-``check`` looks up the cell's :class:`CheckSpec` (``dgmlab.probes.<hw>``, the homework the setup
+``check`` looks up the cell's :class:`CheckSpec` (``homeworks.<hw>.checks``, the homework the setup
 cell named), runs its *probe*: the student's objects called on inputs made from a seed, what they
 return kept as plain data (:mod:`dgmlab.probes.wire`), and then
 
@@ -22,7 +22,7 @@ student's preview and the grade agree on the visible points. A spec's ``points``
 ``hidden`` of them go to the hidden tests; ``@points(w)`` (:func:`dgmlab.probes.points.points`) gives a test
 ``w`` points and the others of its group share what is left equally.
 
-The kit's homeworks keep their specs in ``dgmlab.probes.<hw>`` (in the kit's repository ``homeworks/<hw>/checks/``,
+The kit's homeworks keep their specs in ``homeworks.<hw>.checks`` (in the kit's repository ``homeworks/<hw>/checks/``,
 beside the homework's statement: :data:`KIT_HOMEWORKS`). A course's own homework keeps them in
 a file ``checks.py`` beside its notebook (``source/<hw>/checks.py``, released with it): the kernel
 reads the copy in its folder, the grader only ever the course's (:func:`load_checks`).
@@ -38,6 +38,8 @@ import re
 import sys
 from dataclasses import dataclass
 from typing import Callable
+
+import homeworks
 
 from .. import runtime
 from . import wire
@@ -60,6 +62,7 @@ class CheckSpec:
     the kernel and the grader; ``visible``: test functions ``test_x(v)`` of the decoded data ``v``;
     ``files``: names of handed-in files the cell grades. The grader reads them from the submission as
     it was handed in (the kernel never sends them); while a student works, from the homework folder.
+    ``hidden_for``: the requirements the hidden points are for, which the cell's printed line names.
     """
 
     cell: str
@@ -70,6 +73,7 @@ class CheckSpec:
     probe: Callable | None = None
     inputs: Callable | None = None
     files: tuple = ()  # files the student hands in that this cell grades (read by the grader, as handed in)
+    hidden_for: str = ""  # what the hidden tests decide, in the statement's words (the cell's printed line says it)
 
 
 class TestFailure(AssertionError):
@@ -114,20 +118,25 @@ def remembered(cache: dict, size: int, key, make: Callable, errors=(AssertionErr
     return found
 
 
-# The kit's homeworks. Each one's checks live beside its statement, in homeworks/<hw>/checks/ (a package with the
-# visible tests and the recorded values, expected.json); the student package ships them as dgmlab.probes.<hw>
-# (pyproject.toml's package-dir). homeworks/<hw>/ itself holds the solutions and is shipped nowhere.
-KIT_HOMEWORKS = ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit")
+# The kit's homeworks, read from the folders of the package `homeworks`: each one's checks live beside its
+# statement, in the package homeworks.<hw>.checks (homeworks/<hw>/checks/: the visible tests and the recorded values,
+# expected.json), the only part of homeworks/<hw>/ the student package ships (the rest holds the solutions).
+KIT_HOMEWORKS = homeworks.names()
+
+
+def checks_package(hw: str) -> str:
+    """The name of kit homework ``hw``'s visible tests: ``homeworks.<hw>.checks``."""
+    return f"{homeworks.__name__}.{hw}.{homeworks.CHECKS}"
 
 
 def _kit_module(hw: str):
-    """The kit's ``dgmlab.probes.<hw>``, or ``None`` when the kit has no such homework."""
-    return optional_module(f"{__name__}.{hw}")
+    """The kit's ``homeworks.<hw>.checks``, or ``None`` when the kit has no such homework."""
+    return optional_module(checks_package(hw)) if hw in KIT_HOMEWORKS else None
 
 
 def load_checks(hw: str, folder) -> bool:
     """Use ``folder/checks.py`` as the specs of ``hw``, a course's own homework (the kit's homeworks
-    always use ``dgmlab.probes.<hw>``); returns whether ``hw`` now has specs. The file is run as Python
+    always use ``homeworks.<hw>.checks``); returns whether ``hw`` now has specs. The file is run as Python
     (the course's own code: the grader loads it from ``source/<hw>/``, never from a submission), and
     again when it changed."""
     from pathlib import Path
@@ -185,12 +194,12 @@ def _module(hw: str):
     if module is None and hw in _course_checks:
         module = _course_checks[hw][1]
     if module is None:
-        raise KeyError(f"homework {hw!r} has no checks: the kit has no dgmlab.probes.{hw} and no {CHECKS_FILE} "
+        raise KeyError(f"homework {hw!r} has no checks: the kit has no {checks_package(hw)} and no {CHECKS_FILE} "
                        f"beside its notebook was loaded")
     return module
 
 
-POINTS_FILE = "points.json"  # in dgmlab.probes.<hw>: {test cell: points}, its header's, written by dgmlab build
+POINTS_FILE = "points.json"  # in homeworks.<hw>.checks: {test cell: points}, its header's, written by dgmlab build
 _points: dict = {}  # {hw: {test cell: points}}
 _specs_cache: dict = {}  # {hw: (the CHECKS list, {cell: CheckSpec})}
 
@@ -202,7 +211,7 @@ def cell_points(hw: str) -> dict:
         from importlib import resources
 
         try:
-            text = resources.files(f"{__name__}.{hw}").joinpath(POINTS_FILE).read_text(encoding="utf-8")
+            text = resources.files(checks_package(hw)).joinpath(POINTS_FILE).read_text(encoding="utf-8")
         except (FileNotFoundError, ModuleNotFoundError):
             text = "{}"
         _points[hw] = {str(k): float(v) for k, v in json.loads(text).items()}
@@ -216,7 +225,7 @@ def use_points(hw: str, table: dict) -> None:
 
 
 def specs(hw: str) -> dict:
-    """``{test cell grade_id: CheckSpec}`` of homework ``hw`` (``dgmlab.probes.<hw>``, or the course's
+    """``{test cell grade_id: CheckSpec}`` of homework ``hw`` (``homeworks.<hw>.checks``, or the course's
     ``checks.py`` that :func:`load_checks` loaded), each with its points."""
     checks = _module(hw).CHECKS
     cached = _specs_cache.get(hw)
@@ -294,7 +303,7 @@ def make_inputs(spec: CheckSpec, seed: int) -> dict:
 
 # ------------------------------------------------------------------ recorded values (what visible tests compare with)
 WORKING_SEED = 0  # visible tests read inputs drawn from this seed in a student's self-check (graded: make_inputs)
-EXPECTED_FILE = "expected.json"  # in dgmlab.probes.<hw>: the recorded values, dgmlab.probes.wire's JSON
+EXPECTED_FILE = "expected.json"  # in homeworks.<hw>.checks: the recorded values, dgmlab.probes.wire's JSON
 
 
 def expected_file(hw: str) -> str:
@@ -307,18 +316,19 @@ def expected_file(hw: str) -> str:
 _expected_cache: dict = {}
 _course_expected: dict = {}  # {hw: {cell: {name: value}}}: a course's own expected.json beside checks.py (load_checks)
 # (seed, expected_at) while :func:`judge` decides a cell: ``expected_at(hw, cell, seed)``, the grader's references on
-# that seed's draw, or None (then the grader's own where it is installed: _grader_expected_at)
+# that seed's draw, or None (then the references the grader handed over, use_references)
 _JUDGED = contextvars.ContextVar("dgmlab_judged_seed", default=None)
 
 
-def _grader_expected_at():
-    """``dgmlab.grading.references.recorded.expected_at`` where the grader is installed, else ``None``: a student's
-    environment has no references, and its judge (a self-check) only ever decides the working seed."""
-    try:
-        module = importlib.import_module("dgmlab.grading.references.recorded")
-    except ImportError:
-        return None
-    return module.expected_at
+_REFERENCES: list = []  # [expected_at]: the grader's references, handed over by the grader (use_references)
+
+
+def use_references(expected_at: Callable) -> None:
+    """Hand the protocol the grader's references: ``expected_at(hw, cell, seed)``, what visible tests compare with on
+    a graded draw when a caller of :func:`judge` passes none. The grader does it when its references module is
+    imported (:mod:`dgmlab.grading.references.recorded`); a student's environment has none, and its self-check only
+    ever decides the working seed. The protocol never imports the grader."""
+    _REFERENCES[:] = [expected_at]
 
 
 def expected(hw: str, cell: str) -> dict:
@@ -337,26 +347,26 @@ def expected(hw: str, cell: str) -> dict:
                 raise TestFailure(f"no recorded values for {cell}: {EXPECTED_FILE}, handed out with checks.py, is "
                                   f"missing or lacks them (its author records them: dgmlab build --record-expected {hw})")
             return found
-        expected_at = expected_at or _grader_expected_at()
+        expected_at = expected_at or next(iter(_REFERENCES), None)
         if expected_at is None:
             raise TestFailure(f"{hw} records no values for {cell}: what it is compared with is the grader's")
         return expected_at(hw, cell, seed)
     if judged is not None and int(judged[0]) != WORKING_SEED:
         seed, expected_at = judged
-        expected_at = expected_at or _grader_expected_at()
+        expected_at = expected_at or next(iter(_REFERENCES), None)
         if expected_at is None:
             raise TestFailure(f"{cell} was drawn from seed {seed}, not the working seed: what it is compared with "
                               "is the grader's to compute, and the grader is not installed here")
         return expected_at(hw, cell, seed)
     if hw not in _expected_cache:
         try:
-            text = resources.files(f"{__name__}.{hw}").joinpath(EXPECTED_FILE).read_text(encoding="utf-8")
+            text = resources.files(checks_package(hw)).joinpath(EXPECTED_FILE).read_text(encoding="utf-8")
         except (FileNotFoundError, ModuleNotFoundError):
             text = None
         _expected_cache[hw] = {} if text is None else wire.loads(text)
     found = _expected_cache[hw].get(cell)
     if not isinstance(found, dict):
-        raise TestFailure(f"the kit has no recorded values for {cell} (dgmlab.probes.{hw}'s {EXPECTED_FILE}): "
+        raise TestFailure(f"the kit has no recorded values for {cell} ({checks_package(hw)}'s {EXPECTED_FILE}): "
                           f"reinstall dgmlab; an author records them with tools/record_expected.py {hw}")
     return found
 

@@ -8,13 +8,13 @@ from dgmlab.grading.copies.kit_imports import KIND, kit_references
 
 
 @pytest.mark.parametrize("code, found", [
-    ("from dgmlab.probes.hw4_gans import statement_d_step as discriminator_step",
-     ["dgmlab.probes.hw4_gans.statement_d_step"]),
-    ("from dgmlab.probes import hw4_gans as H\ndiscriminator_loss = H.statement_d_loss", ["dgmlab.probes.hw4_gans"]),
+    ("from homeworks.hw4_gans.checks import statement_d_step as discriminator_step",
+     ["homeworks.hw4_gans.checks.statement_d_step"]),
+    ("from homeworks.hw4_gans import checks as H\ndiscriminator_loss = H.statement_d_loss", ["homeworks.hw4_gans.checks"]),
     ("from dgmlab import probes\nf = probes.hw4_gans.statement_g_loss", ["dgmlab.probes"]),
-    ("import dgmlab\nf = dgmlab.probes.hw4_gans.statement_g_loss", ["dgmlab.probes.hw4_gans.statement_g_loss"]),
+    ("import dgmlab\nf = homeworks.hw4_gans.checks.statement_g_loss", ["homeworks.hw4_gans.checks.statement_g_loss"]),
     ("import dgmlab as d\nf = d.grading.judging", ["dgmlab.grading.judging"]),
-    ("import importlib\nH = importlib.import_module('dgmlab.probes.hw4_gans')", ["dgmlab.probes.hw4_gans"]),
+    ("import importlib\nH = importlib.import_module('homeworks.hw4_gans.checks')", ["homeworks.hw4_gans.checks"]),
     ("H = __import__('dgmlab.testing')", ["dgmlab.testing"]),
     ("%matplotlib inline\nfrom dgmlab.grading import similarity", ["dgmlab.grading.similarity"]),
 ])
@@ -51,12 +51,12 @@ def test_dgmlab_report_lists_the_answer_cell_that_imports_a_reference(tmp_path):
     _notebook(course.release_notebook("hw4_gans"), "def discriminator_loss(real_logits, fake_logits):\n    pass\n")
     notebooks = {
         "ana": _notebook(tmp_path / "a" / "hw4_gans.ipynb",
-                         "from dgmlab.probes.hw4_gans import statement_d_loss as discriminator_loss\n"),
+                         "from homeworks.hw4_gans.checks import statement_d_loss as discriminator_loss\n"),
         "ben": _notebook(tmp_path / "b" / "hw4_gans.ipynb",
                          "import torch.nn.functional as F\n\ndef discriminator_loss(r, f):\n"
                          "    return F.softplus(-r).mean() + F.softplus(f).mean()\n"),
     }
     result = similarity.compare_homework(course, "hw4_gans", notebooks)
     rows = [(m.student, m.where, m.other) for m in result.matches if m.kind == KIND]
-    assert rows == [("ana", "p1_losses", "dgmlab.probes.hw4_gans.statement_d_loss")]
-    assert "ana: p1_losses uses dgmlab.probes.hw4_gans.statement_d_loss" in similarity.format_report([result])
+    assert rows == [("ana", "p1_losses", "homeworks.hw4_gans.checks.statement_d_loss")]
+    assert "ana: p1_losses uses homeworks.hw4_gans.checks.statement_d_loss" in similarity.format_report([result])

@@ -51,7 +51,8 @@ HW = "hw4_gans"
     ("%%capture\nexec(text)", "exec"),
     ("!python -c 'print(1)'", "a shell command"),
     ("%run helper.py", "the magic %run"),
-    ("from dgmlab.probes.hw4_gans import statement_d_loss", "reaches dgmlab.probes"),
+    ("from homeworks.hw4_gans.checks import statement_d_loss", "reaches homeworks"),
+    ("from dgmlab.probes import check", "reaches dgmlab.probes"),
 ])
 def test_each_run_time_construct_is_listed(code, construct):
     assert construct in RC.constructs(code)
@@ -121,7 +122,7 @@ def _write(path, cells):
 def _release(course):
     return _write(course.release_notebook(HW), [
         ("markdown", "# GANs", {"grade_id": "text_01", "solution": False, "locked": True}),
-        ("code", "import torch\nfrom dgmlab.probes import hw4_gans as P  # given: the kit's own\n",
+        ("code", "import torch\nfrom homeworks.hw4_gans import checks as P  # given: the kit's own\n",
          {"grade_id": "imports", "solution": False, "locked": True}),
         ("code", "def discriminator_loss(r, f):\n    # YOUR CODE HERE\n    raise NotImplementedError()",
          {"grade_id": "p1_losses", "solution": True, "locked": False}),

@@ -125,7 +125,7 @@ def test_a_sandboxed_kernel_has_the_student_package_and_not_the_grader(tmp_path)
     runtime.mkdir()
     argv = sandbox.with_workdir_files(sandbox.kernel_argv(work, runtime, sandbox.Limits()))
     python = argv.index(sys.executable)
-    code = ("import importlib, os, dgmlab.probes.hw3_flows, dgmlab.probes.wire, dgmlab.runtime\n"
+    code = ("import importlib, os, homeworks.hw3_flows.checks, dgmlab.probes.wire, dgmlab.runtime\n"
             "for hw in dgmlab.probes.KIT_HOMEWORKS:\n"
             "    dgmlab.probes.specs(hw)\n"  # every homework's checks, and beside none of them its solutions
             "    here = os.path.dirname(importlib.import_module('dgmlab.probes.' + hw).__file__)\n"

@@ -15,6 +15,7 @@ from dgmlab.grading.judge.judge_records import CellToJudge, JudgeRequest
 from dgmlab.grading.preprocessors import UNJUDGED, ZeroUnjudgedTests
 from dgmlab.grading.preprocessors.judge_tests import JudgeTests
 from dgmlab.grading.preprocessors.probe_tests import ProbeTests
+from dgmlab.grading.references.recorded import expected_at
 from dgmlab.probes import wire
 
 HW = "hw3_flows"
@@ -243,9 +244,11 @@ def test_hidden_tests_may_leave_a_small_file_for_the_dashboard_and_nothing_else(
     spec = probes.spec_for(HW, CELL)
     data = probe(GRADER_SEED, saturating_loss, non_saturating_loss)
     kept = {}
-    result = probes.judge(HW, spec, data, GRADER_SEED, hidden=(test_keeps,), keep=lambda n, d: kept.update({n: d}))
+    result = probes.judge(HW, spec, data, GRADER_SEED, hidden=(test_keeps,), keep=lambda n, d: kept.update({n: d}),
+                          expected_at=expected_at)
     assert kept == {"k.pt": b"1"} and result.earned == 3
-    assert probes.judge(HW, spec, data, GRADER_SEED, hidden=(test_keeps,)).earned == 3  # keeps nothing, fails nothing
+    # keeps nothing, fails nothing
+    assert probes.judge(HW, spec, data, GRADER_SEED, hidden=(test_keeps,), expected_at=expected_at).earned == 3
 
 
 def _one_cell_notebook(outputs):
@@ -446,7 +449,7 @@ def test_the_judges_draw_cache_keeps_only_the_last_files(module, monkeypatch):
     notebook's judging draws from."""
     import importlib
 
-    hw = importlib.import_module(f"dgmlab.probes.{module}")
+    hw = importlib.import_module(f"homeworks.{module}.checks")
     hw = importlib.import_module(hw.drawn_samples.__module__)  # the module of the cache (a split checks package's part)
     monkeypatch.setattr(hw, "_DRAWS", {})
     for i in range(3 * hw.MAX_DRAWS):

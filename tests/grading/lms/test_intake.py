@@ -180,7 +180,7 @@ def test_canvas_without_settings_or_token_says_what_to_set(tmp_path, monkeypatch
 
 
 def test_graded_file_names_are_the_probes():
-    from dgmlab.probes import hw1_wgan, hw2_wgangp, hw4_gans, hw5_explicit
+    from homeworks.hw1_wgan import checks, hw2_wgangp, hw4_gans, hw5_explicit
 
     assert I.GRADED_FILES["hw1"] == [hw1_wgan.WEIGHTS_FILE]
     assert I.GRADED_FILES["hw2"] == [hw2_wgangp.WEIGHTS]

@@ -189,7 +189,7 @@ def _noise(dim: int):
 def _pixel_logits(model):
     """Each pixel's Bernoulli logit given the pixels before it, on fixed binarized digits. (Not its log-likelihood:
     that is dominated by the pixel's own value, the same for every model, and independent models agree 0.88 on it.)"""
-    from ..hidden.hw5_explicit.references import grading_digits
+    from homeworks.hw5_explicit.hidden.references import grading_digits
 
     return model(grading_digits(N_INPUTS, scale="binary")).float()
 
@@ -198,7 +198,7 @@ def _flow_latents(flow):
     """The latents of fixed digits, dequantized at the middle of each bin, through flow_bits_per_dim's logit."""
     import torch
 
-    from ..hidden.hw5_explicit.references import grading_digits
+    from homeworks.hw5_explicit.hidden.references import grading_digits
 
     alpha = 1e-6
     y = (torch.round(grading_digits(N_INPUTS, scale="[0,1]").reshape(N_INPUTS, -1) * 255) + 0.5) / 256
@@ -214,7 +214,7 @@ def kit_networks(course, hw: str) -> list[KitNetwork]:
 
     out = []
     if hw == "hw1_wgan":
-        from ...probes import hw1_wgan as P
+        from homeworks.hw1_wgan import checks as P
 
         kit = _names(_cell(course, hw, "wgan_networks", hidden=False), "wgan_networks")
         if kit and "Generator" in kit:
@@ -222,7 +222,7 @@ def kit_networks(course, hw: str) -> list[KitNetwork]:
                                   lambda s: artifacts.load_weights(kit["Generator"](), s),
                                   lambda g: g(_noise(kit["Z_DIM"]))))
     elif hw == "hw2_wgangp":
-        from ...probes import hw2_wgangp as P
+        from homeworks.hw2_wgangp import checks as P
 
         out.append(KitNetwork(hw, P.WEIGHTS, P.MAX_WEIGHTS_BYTES,
                               lambda s: artifacts.load_weights(P.given_mnist_generator(capacity=32), s),
@@ -230,8 +230,8 @@ def kit_networks(course, hw: str) -> list[KitNetwork]:
     elif hw == "hw4_gans":
         import torch
 
-        from ...probes import hw4_gans as P
-        from ..hidden.hw4_gans.references import mlp_generator
+        from homeworks.hw4_gans import checks as P
+        from homeworks.hw4_gans.hidden.references import mlp_generator
 
         for name, conditional in (("baseline_generator_weights.pt", False), ("cgan_generator_weights.pt", True)):
             out.append(KitNetwork(
@@ -241,9 +241,9 @@ def kit_networks(course, hw: str) -> list[KitNetwork]:
                 (lambda g: g(_noise(100), torch.arange(N_INPUTS) % 10)) if conditional else
                 (lambda g: g(_noise(100)))))
     elif hw == "hw5_explicit":
-        from ...probes import hw5_explicit as P
-        from ..hidden.hw5_explicit import p1_masked_cnn_inpainting as p1
-        from ..hidden.hw5_explicit import p2_real_nvp_mnist as p2
+        from homeworks.hw5_explicit import checks as P
+        from homeworks.hw5_explicit.hidden import p1_masked_cnn_inpainting as p1
+        from homeworks.hw5_explicit.hidden import p2_real_nvp_mnist as p2
 
         out.append(KitNetwork(hw, P.P1_WEIGHTS_FILE, p1.MAX_P1_BYTES,
                               lambda s: artifacts.load_weights(p1._KitPixelCNN(), s, constant_buffers=True),

@@ -13,7 +13,8 @@ from __future__ import annotations
 import ast
 import re
 
-KIT_INTERNALS = ("dgmlab.probes", "dgmlab.grading", "dgmlab.authoring", "dgmlab.testing", "dgmlab.selfcheck")
+KIT_INTERNALS = ("dgmlab.probes", "dgmlab.grading", "dgmlab.authoring", "dgmlab.testing", "dgmlab.selfcheck",
+                 "homeworks")
 # the assertions notebooks offer as helpers (hw3's sympy_gap, has_float; dgmlab.checks before they moved): tools
 KIT_TOOLS = ("dgmlab.probes.asserts",)
 KIND = "kit code"  # the kind of its similarity.Match rows
@@ -63,7 +64,7 @@ def kit_references(code: str) -> list[str]:
                                                                                     "importlib.import_module"):
             names = [node.args[0].value]
         found.update(hit for hit in map(_internal, names) if hit)
-    # the longest names only: "dgmlab.probes.hw4_gans" says more than "dgmlab.probes"
+    # the longest names only: "homeworks.hw4_gans.checks" says more than "dgmlab.probes"
     return sorted(n for n in found if not any(o != n and o.startswith(n + ".") for o in found))
 
 

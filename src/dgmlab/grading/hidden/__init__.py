@@ -1,14 +1,15 @@
 """The kit's hidden tests and references, one package per homework, in the grader only.
 
-Each kit homework keeps its grader-only side in ``homeworks/<hw>/hidden/``, a sibling of its ``checks/`` (the visible
-side, shipped to students as ``dgmlab.probes.<hw>``), one module per part named as the part's percent file. A part's
+Each kit homework keeps its grader-only side in the package ``homeworks.<hw>.hidden`` (``homeworks/<hw>/hidden/``), a
+sibling of its ``checks`` (the visible side, the only part of a homework the student wheel ships), one module per
+part named as the part's percent file. A part's
 module defines its hidden tests as the visible ones are written, ``test_x(v, ref)`` with ``@points(w)``
 (:class:`dgmlab.probes.Ref`), and lists them by test cell in ``HIDDEN``; the package's ``__init__.py`` gathers the
 parts' ``HIDDEN`` and ``EXPECTED`` (what the visible tests compare with, :mod:`dgmlab.grading.references.recorded`).
 
-The grader's wheel ships each as ``dgmlab.grading.hidden.<hw>`` (grader/pyproject.toml); in a checkout a finder
-imports that name from the homework folder. The student package never has them, and a kernel's sandbox
-never shows them (:func:`dgmlab.grading.isolation.bubblewrap.environment_paths`).
+The grader's wheel ships each under the same name (grader/pyproject.toml), as a checkout imports it. The student
+package never has them, and a kernel's sandbox never shows them
+(:func:`dgmlab.grading.isolation.bubblewrap.environment_paths`).
 
 A course's own homework has the same shape in one file, ``hidden.py`` beside its ``checks.py`` (:data:`FILE`):
 ``HIDDEN = {"<test cell>": (test_a, ...)}``, tests ``test_x(v, ref)`` with ``@points(w)``, and optionally ``EXPECTED``
@@ -20,46 +21,26 @@ submission runs in); the grading worker hands its text to the judge, which loads
 from __future__ import annotations
 
 import hashlib
-import importlib.abc
-import importlib.util
-import sys
 from pathlib import Path
+
+import homeworks
 
 from ... import probes
 
-FOLDER = "hidden"  # homeworks/<hw>/hidden/
 FILE = "hidden.py"  # a course's own homework: its hidden tests, in homeworks/<hw>/ and source/<hw>/ (never released)
 _course: dict = {}  # {hw: (sha256 of its hidden.py, module)}: a course's own homeworks' hidden tests, loaded
 
 
-def checkout_folder(hw: str) -> Path | None:
-    """``homeworks/<hw>/hidden/`` of the checkout this package runs from, or ``None`` (an installed grader)."""
-    root = Path(__file__).resolve().parents[4] / "homeworks"
-    folder = root / hw / FOLDER
-    return folder if (folder / "__init__.py").is_file() else None
-
-
-class _CheckoutFinder(importlib.abc.MetaPathFinder):
-    """Finds ``dgmlab.grading.hidden.<hw>`` in the checkout's ``homeworks/<hw>/hidden/`` (the grader's wheel has it
-    in place, and is asked first)."""
-
-    def find_spec(self, fullname, path=None, target=None):
-        parent, _, hw = fullname.rpartition(".")
-        if parent != __name__ or hw not in probes.KIT_HOMEWORKS or (folder := checkout_folder(hw)) is None:
-            return None
-        return importlib.util.spec_from_file_location(fullname, folder / "__init__.py",
-                                                      submodule_search_locations=[str(folder)])
-
-
-if not any(isinstance(f, _CheckoutFinder) for f in sys.meta_path):
-    sys.meta_path.append(_CheckoutFinder())
+def package(hw: str) -> str:
+    """The name of kit homework ``hw``'s hidden tests: ``homeworks.<hw>.hidden``."""
+    return f"{homeworks.__name__}.{hw}.{homeworks.HIDDEN}"
 
 
 def module(hw: str):
-    """``hw``'s hidden package (``dgmlab.grading.hidden.<hw>``), or ``None`` when the homework has none."""
+    """``hw``'s hidden package (``homeworks.<hw>.hidden``), or ``None`` when the homework has none."""
     if hw not in probes.KIT_HOMEWORKS:
         return None
-    return probes.optional_module(f"{__name__}.{hw}")
+    return probes.optional_module(package(hw))
 
 
 def load_text(hw: str, text: str, filename: str | None = None):
@@ -115,6 +96,6 @@ def tests(hw: str, cell: str) -> tuple:
 
 
 def folders() -> list[Path]:
-    """The checkout's hidden folders of the kit's homeworks (what the judge's sandbox shows it; none when
-    installed)."""
-    return [f for hw in probes.KIT_HOMEWORKS if (f := checkout_folder(hw)) is not None]
+    """The folders of the kit's hidden packages that exist here (what the judge's sandbox shows it)."""
+    return [folder for hw in probes.KIT_HOMEWORKS for root in homeworks.__path__
+            if ((folder := Path(root) / hw / homeworks.HIDDEN) / "__init__.py").is_file()]

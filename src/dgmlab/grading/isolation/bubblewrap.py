@@ -38,18 +38,23 @@ def _outermost(paths) -> list[Path]:
 def environment_paths(grader: bool = False) -> list[Path]:
     """The Python environment that grades, as folders: this interpreter's prefixes (a venv and the Python it was
     made from), the folder of the real executable, dgmlab's own folder (``src/`` of an editable install) and the
-    folder of each kit homework's checks (in a checkout ``homeworks/<hw>/checks/``, never ``homeworks/<hw>/``,
-    which holds the solutions; in a wheel, inside dgmlab's folder). With ``grader`` (the judge, never a kernel), in a
+    folder of each kit homework's checks (in a checkout ``homeworks/<hw>/checks/`` and the two ``__init__.py`` files
+    above it, never the rest of ``homeworks/<hw>/``, which holds the solutions; in a wheel, in site-packages). With ``grader`` (the judge, never a kernel), in a
     checkout also each homework's hidden tests, ``homeworks/<hw>/hidden/`` (:mod:`dgmlab.grading.hidden`)."""
     import importlib.util
 
     import dgmlab
+    import homeworks
     from dgmlab import probes
 
     dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
     python = Path(os.path.realpath(sys.executable)).parent
-    checks = [Path(importlib.util.find_spec(f"{probes.__name__}.{hw}").origin).resolve().parent
-              for hw in probes.KIT_HOMEWORKS]
+    # homeworks.<hw>.checks with the two files that make it importable (homeworks/__init__.py and
+    # homeworks/<hw>/__init__.py, descriptions only), never the rest of homeworks/<hw>/
+    checks = [Path(importlib.util.find_spec(name).origin).resolve()
+              for hw in probes.KIT_HOMEWORKS
+              for name in (homeworks.__name__, f"{homeworks.__name__}.{hw}", probes.checks_package(hw))]
+    checks = [p.parent if p.parent.name == homeworks.CHECKS else p for p in checks]
     paths = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix, python, dgmlab_root, *checks]
     if grader:
         from .. import hidden

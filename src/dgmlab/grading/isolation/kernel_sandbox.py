@@ -129,7 +129,8 @@ ABSENT = Path(__file__).with_name("absent.py")  # the __init__.py of a GRADER_ON
 def student_view() -> list[str]:
     """bwrap arguments, after :func:`.bubblewrap.host_view`, that leave a kernel the student package and what a
     student's environment has, not the grader: dgmlab's folder is replaced by a read-only one holding every entry of
-    it but :data:`GRADER_PARTS` (so ``import dgmlab.grading`` fails there as it does in Colab), and each of
+    it but :data:`GRADER_PARTS` (so ``import dgmlab.grading`` fails there as it does in Colab), each kit homework's
+    ``homeworks/<hw>/hidden/`` is an empty folder (``import homeworks.<hw>.hidden`` fails), and each of
     :data:`GRADER_ONLY` that is installed is replaced by a folder whose ``__init__.py`` raises ImportError."""
     import importlib.util
 
@@ -141,6 +142,11 @@ def student_view() -> list[str]:
         if entry.name not in GRADER_PARTS:
             args += ["--ro-bind", str(entry), str(entry)]
     args += ["--remount-ro", str(package)]
+    import homeworks
+
+    for root in homeworks.__path__:  # an installed grader's homeworks.<hw>.hidden sits beside the student's checks
+        for hidden in sorted(Path(root).glob(f"*/{homeworks.HIDDEN}")):
+            args += ["--size", str(VIEW_TMPFS), "--tmpfs", str(hidden.resolve()), "--remount-ro", str(hidden.resolve())]
     for name in GRADER_ONLY:
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.submodule_search_locations:

@@ -524,7 +524,7 @@ def serve() -> None:
     from . import judging  # noqa: F401
 
     for hw in probes.KIT_HOMEWORKS:  # the kit's homeworks' checks (homeworks/<hw>/checks/ in a checkout), once
-        importlib.import_module(f"{probes.__name__}.{hw}")
+        importlib.import_module(probes.checks_package(hw))
     for module in pkgutil.iter_modules(references.__path__):  # and the references their hidden tests import
         importlib.import_module(f"{references.__name__}.{module.name}")
     from .. import hidden
