@@ -71,6 +71,47 @@ def record(result) -> Path:
     return out
 
 
+TABLE = re.compile(r"<!-- lottery and corpora:.*?<!-- end of lottery and corpora -->", re.S)
+
+
+def performance_table() -> None:
+    """The per-homework table of the latest lottery and corpus records in docs/performance.md (added at its end
+    the first time): benchmarks/results/lottery_<hw>.json and corpora_<hw>.json."""
+    results = ROOT / "benchmarks" / "results"
+    hws = sorted({p.stem.split("_", 1)[1] for p in [*results.glob("lottery_*.json"), *results.glob("corpora_*.json")]})
+    rows = []
+    for hw in hws:
+        lot = results / f"lottery_{hw}.json"
+        cor = results / f"corpora_{hw}.json"
+        if lot.exists():
+            d = json.loads(lot.read_text(encoding="utf-8"))
+            lottery = (f"{d['draws']} draws, {len(d['cells'])} pairs, {d['gradings']} gradings in {d['seconds']} s: "
+                       + (f"points lost on {d['failed_draws']} draws" if d["losses"] else "no point lost")
+                       + f" ({d['date']})")
+        else:
+            lottery = "not run"
+        if cor.exists():
+            c = json.loads(cor.read_text(encoding="utf-8"))
+            corpus = (f"{c['size']} answers: {c['correct_full']}/{c['correct']} correct full, "
+                      f"{c['mistakes_losing_visible']}/{c['mistakes']} mistakes lose visible points, "
+                      f"{c['mistakes_losing_points']}/{c['mistakes']} lose points")
+        else:
+            corpus = "no corpus yet"
+        rows.append(f"| `{hw}` | {lottery} | {corpus} |")
+    table = "\n".join([
+        "<!-- lottery and corpora: written by benchmarks/reference_lottery.py and run_corpus.py --record -->",
+        "| homework | reference lottery (`python benchmarks/reference_lottery.py <hw> --record`) | answer corpus "
+        "(`python benchmarks/run_corpus.py <hw> --record`) |", "|---|---|---|", *rows,
+        "<!-- end of lottery and corpora -->"])
+    page = ROOT / "docs" / "performance.md"
+    text = page.read_text(encoding="utf-8")
+    if TABLE.search(text):
+        text = TABLE.sub(lambda _m: table, text)
+    else:
+        text = text.rstrip("\n") + "\n\n## The reference lottery and the answer corpora\n\n" + table + "\n"
+    page.write_text(text, encoding="utf-8")
+
+
 def main(argv) -> int:
     parser = argparse.ArgumentParser(prog="python benchmarks/reference_lottery.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("hw")
@@ -87,6 +128,7 @@ def main(argv) -> int:
     print(result.summary())
     if a.record:
         print(f"wrote {record(result).relative_to(ROOT)}")
+        performance_table()
     return 1 if result.losses else 0
 
 

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MARK = re.compile(r"<!-- corpus -->.*?<!-- /corpus -->", re.S)
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from reference_lottery import prepare  # noqa: E402
+from reference_lottery import performance_table, prepare  # noqa: E402
 
 
 def grade(hw: str, entries: list, workdir=None, progress=None):
@@ -77,7 +77,10 @@ def main(argv) -> int:
     print(json.dumps(summary(a.hw, results)))
     if a.record:
         (ROOT / "benchmarks" / "results" / f"corpora_{a.hw}.md").write_text(text, encoding="utf-8")
+        (ROOT / "benchmarks" / "results" / f"corpora_{a.hw}.json").write_text(
+            json.dumps(summary(a.hw, results), indent=1) + "\n", encoding="utf-8")
         page_line(summary(a.hw, results))
+        performance_table()
     if a.pin:
         out = ROOT / "tests" / "corpora" / f"{a.hw}.json"
         out.parent.mkdir(exist_ok=True)

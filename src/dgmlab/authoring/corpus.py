@@ -85,23 +85,34 @@ class CorpusSession(NotebookSession):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.client.interrupt_on_timeout = True
+        self.seen: dict = {}  # {(test cell, seed, what the kernel showed): the judgement}: judged once
+
+    def _judged_at(self, i: int, seed: int, kit):
+        from ..grading.judge.judging import judge_cell
+
+        cell, trusted = self.nb.cells[i], self.reference[i]
+        cell.source, cell.outputs = probes.grading_source(trusted, seed), []
+        self.client.execute_cell(cell, i)
+        # the same data on the same draw (the handed-in files do not change) is judged the same: a cell an answer
+        # does not change (hw4's p0_tests and its measured weights) is judged once per draw, not once per answer
+        key = (_grade_id(cell), seed, json.dumps([(o.get("output_type"), o.get("data", {}).get(probes.PROBE_MIME), o.get("ename"),
+                                                   o.get("evalue")) for o in cell.outputs
+                                                  if o.get("output_type") != "stream"], sort_keys=True, default=str))
+        if key not in self.seen:
+            self.seen[key] = judge_cell(self.hw, _grade_id(cell), trusted, cell.outputs, seed,
+                                        folder=self.path.parent, reference=kit)
+        return self.seen[key]
 
     def judge_both(self, i: int, graded_seed: int) -> tuple:
         """Test cell ``i`` judged on the working draw (its visible tests) and on ``graded_seed`` (all its tests):
         ``((visible earned, visible points, total earned, total points), failing tests when graded)``."""
-        from ..grading.judge.judging import Reference, judge_cell
+        from ..grading.judge.judging import Reference
 
-        cell, trusted = self.nb.cells[i], self.reference[i]
         kit = Reference(lambda gid: self.reference[self.index[gid]])
-        found = {}
         try:
-            for seed in (WORKING, graded_seed):
-                cell.source, cell.outputs = probes.grading_source(trusted, seed), []
-                self.client.execute_cell(cell, i)
-                found[seed] = judge_cell(self.hw, _grade_id(cell), trusted, cell.outputs, seed,
-                                         folder=self.path.parent, reference=kit)
+            found = {seed: self._judged_at(i, seed, kit) for seed in (WORKING, graded_seed)}
         finally:
-            cell.source = trusted
+            self.nb.cells[i].source = self.reference[i]
         visible, graded = _points(found[WORKING]), _points(found[graded_seed])
         failing = ", ".join(r[0] for r in found[graded_seed].results if not r[3])
         return (visible[0], visible[1], graded[2], graded[3]), failing
