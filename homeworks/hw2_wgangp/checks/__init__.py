@@ -23,6 +23,7 @@ from . import (
     p3_smoothing,
     p4_discrete_w1,
     p5_deliverables,
+    p5_training_steps,
     p5_wgan_gp_mnist,
     p6_wgan_gp_cifar10,
 )
@@ -69,4 +70,4 @@ __all__ = [
 
 
 CHECKS = [*p1_kl_as_supremum.CHECKS, *p2_reverse_kl_divergence.CHECKS, *p3_smoothing.CHECKS, *p4_discrete_w1.CHECKS,
-          *p5_wgan_gp_mnist.CHECKS, *p5_deliverables.CHECKS, *p6_wgan_gp_cifar10.CHECKS]
+          *p5_wgan_gp_mnist.CHECKS, *p5_training_steps.CHECKS, *p5_deliverables.CHECKS, *p6_wgan_gp_cifar10.CHECKS]

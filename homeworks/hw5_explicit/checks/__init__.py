@@ -14,6 +14,7 @@ from __future__ import annotations
 from . import (
     p1_masked_cnn_inpainting,
     p2_real_nvp_mnist,
+    p2_weights_file,
     q1_classifying_through_a_decoder,
     q2_data_to_latent_flows,
     q3_jensen_shannon_divergence,
@@ -21,18 +22,12 @@ from . import (
 )
 from .common import P1_WEIGHTS_FILE, P2_WEIGHTS_FILE, as_stated, symbols
 from .p1_masked_cnn_inpainting import P1_VISIBLE_BAR_ACCURACY, _layout_pixelcnn
-from .p2_real_nvp_mnist import (
-    ALPHAS,
-    P2_VISIBLE_BAR_LOG_DET,
-    P2_VISIBLE_BAR_Z2,
-    TINY_Y,
-    _layout_realnvp,
-    alternating_mask,
-)
+from .p2_real_nvp_mnist import ALPHAS, TINY_Y, alternating_mask
+from .p2_weights_file import P2_VISIBLE_BAR_LOG_DET, P2_VISIBLE_BAR_Z2, _layout_realnvp
 
 CHECKS = [*q1_classifying_through_a_decoder.CHECKS, *q2_data_to_latent_flows.CHECKS,
           *q3_jensen_shannon_divergence.CHECKS, *q4_frechet_distance.CHECKS, *p1_masked_cnn_inpainting.CHECKS,
-          *p2_real_nvp_mnist.CHECKS]
+          *p2_real_nvp_mnist.CHECKS, *p2_weights_file.CHECKS]
 
 __all__ = ["ALPHAS", "CHECKS", "P1_VISIBLE_BAR_ACCURACY", "P1_WEIGHTS_FILE", "P2_VISIBLE_BAR_LOG_DET",
            "P2_VISIBLE_BAR_Z2", "P2_WEIGHTS_FILE", "TINY_Y", "_layout_pixelcnn", "_layout_realnvp", "alternating_mask",
