@@ -2,9 +2,13 @@
 instructor guide walks, and every mark in every export checked against arithmetic written out here.
 
 - hw3_flows: MIT's rule (``linear_7days``), due Tuesday 11 March 2025 17:00 Toronto, collected from a Canvas zip
-  with the submission times from Canvas's API (a local server), pushed to that Canvas.
+  with the submission times from Canvas's API (a local server), pushed to that Canvas with each student's feedback.
 - hw5_explicit: Toronto's rule (``ten_percent_2days``), due Tuesday 1 April 2025 23:59, collected from a Moodle zip
   with the times from a CSV, pushed to a Moodle (a local server).
+- Each student has a Canvas user id, a Moodle user id and, in hw5's assignment, a Moodle participant id, all
+  different, as real platforms give them (issue 63): the course's id map (``lms_ids.csv``) holds them, imported
+  from a CSV and read from Moodle (the participant ids); one student's participant id is a classmate's Moodle user
+  id. nbgrader's roster has no ``lms_user_id``.
 - demo_amara has a one-day extension on hw3 and hands it in 7.5 hours past it; demo_reference hands hw5 in late;
   demo_bilal is excused from hw5; demo_chen dropped the course after handing hw3 in.
 - Every written answer is graded through nbgrader's Gradebook (as formgrader enters a score), then demo_amara's hw3
@@ -15,7 +19,6 @@ The expected marks are computed below from the gradebook's raw cell points (the 
 cell, the hand score given here) and the policies' rules as the course documents state them, not by the kit's
 functions. 2 to 5 minutes on 2 cores shared with other jobs (``make test-e2e``)."""
 import csv
-import json
 import math
 import re
 import shutil
@@ -36,19 +39,23 @@ from moodle_fake import FakeMoodle
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # grades two homeworks: make test-e2e
 
 HW3, HW5 = "hw3_flows", "hw5_explicit"
-HW5_CANVAS_ID = 43  # hw5's Canvas assignment id, given to `dgmlab report --canvas-assignment` (it is pushed to Moodle)
-# nbgrader id -> LMS user id (one number per student in both LMSs: the roster has one lms_user_id column)
-USERS = {"demo_reference": "201", "demo_amara": "202", "demo_bilal": "203", "demo_chen": "204"}
+# nbgrader id -> each platform's id for them (lms_ids.csv): Canvas's user ids, Moodle's user ids, and the participant
+# ids Moodle's hw5 assignment gives them (demo_amara's is demo_reference's Moodle user id: a participant id is never
+# read as a user id)
+CANVAS = {"demo_reference": "48213", "demo_amara": "48377", "demo_bilal": "50120", "demo_chen": "51904"}
+MOODLE = {"demo_reference": "3120", "demo_amara": "3344", "demo_bilal": "3581", "demo_chen": "3602"}
+PARTICIPANT = {"demo_reference": "91007", "demo_amara": "3120", "demo_bilal": "91013"}
 NAMES = {"demo_reference": "Reference", "demo_amara": "Amara", "demo_bilal": "Bilal", "demo_chen": "Chen"}
 CLASS = ["demo_amara", "demo_bilal", "demo_reference"]  # demo_chen dropped
 # hw3 due 2025-03-11 17:00 EDT (21:00 UTC). demo_amara's extension of 1 day: due 2025-03-12 17:00 EDT.
-HW3_TIMES = {"201": "2025-03-11T20:00:00Z",  # 16:00 EDT: on time
-             "202": "2025-03-13T04:30:00Z",  # 00:30 EDT on 03-13: past her 17:00 due time on 03-12
-             "203": "2025-03-11T20:59:00Z",  # 16:59 EDT: on time
-             "204": "2025-03-11T19:00:00Z"}  # dropped: never graded
-# hw5 due 2025-04-01 23:59 EDT; a CSV's times without an offset are wall-clock times in Toronto
+HW3_TIMES = {CANVAS["demo_reference"]: "2025-03-11T20:00:00Z",  # 16:00 EDT: on time
+             CANVAS["demo_amara"]: "2025-03-13T04:30:00Z",  # 00:30 EDT on 03-13: past her 17:00 due time on 03-12
+             CANVAS["demo_bilal"]: "2025-03-11T20:59:00Z",  # 16:59 EDT: on time
+             CANVAS["demo_chen"]: "2025-03-11T19:00:00Z"}  # dropped: never graded
+# hw5 due 2025-04-01 23:59 EDT; a CSV's times without an offset are wall-clock times in Toronto; a row by nbgrader id
+# or by the student's Moodle user id
 HW5_TIMES = {"demo_reference": "2025-04-02 10:00",  # 10 h late: one calendar day
-             "demo_amara": "2025-04-01 20:00"}  # on time
+             MOODLE["demo_amara"]: "2025-04-01 20:00"}  # on time
 CONFIG = f"""
 c.DgmlabDeadlines.timezone = "America/Toronto"
 c.DgmlabDeadlines.due = {{"{HW3}": "2025-03-11 17:00", "{HW5}": "2025-04-01 23:59"}}
@@ -94,28 +101,30 @@ def _course(tmp_path, canvas, moodle_site):
     base = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
     (tmp_path / "nbgrader_config.py").write_text(base + CONFIG + canvas.config(HW3) + moodle_site.config(HW5),
                                                  encoding="utf-8")
-    roster = tmp_path / "roster.csv"  # the roster, as the guide imports it
-    roster.write_text("id,first_name,last_name,email,lms_user_id\n" + "".join(
-        f"{sid},{NAMES[sid]},Demo,{sid}@example.edu,{uid}\n" for sid, uid in USERS.items()), encoding="utf-8")
-    return roster
+    roster = tmp_path / "roster.csv"  # the roster, as the guide imports it: no LMS id
+    roster.write_text("id,first_name,last_name,email\n" + "".join(
+        f"{sid},{NAMES[sid]},Demo,{sid}@example.edu\n" for sid in CANVAS), encoding="utf-8")
+    ids = tmp_path / "ids.csv"  # each student's Canvas and Moodle user ids, as the registrar's export gives them
+    ids.write_text("student,canvas,moodle\n" + "".join(f"{sid},{CANVAS[sid]},{MOODLE[sid]}\n" for sid in CANVAS),
+                   encoding="utf-8")
+    return roster, ids
 
 
 def _canvas_zip(path):
     with zipfile.ZipFile(path, "w") as z:  # <sortable name>[_LATE]_<user id>_<submission id>_<name>
-        z.writestr("demoreference_201_1_hw3_flows.ipynb", _example("demo_reference", HW3, f"{HW3}.ipynb"))
-        z.writestr("demoamara_LATE_202_2_hw3_flows.ipynb", _example("demo_amara", HW3, f"{HW3}.ipynb"))
-        z.writestr("demobilal_203_3_hw3_flows.ipynb", _example("demo_bilal", HW3, f"{HW3}.ipynb"))
-        z.writestr("demochen_204_4_hw3_flows.ipynb", _example("demo_chen", HW3, f"{HW3}.ipynb"))
+        for i, sid in enumerate(("demo_reference", "demo_amara", "demo_bilal", "demo_chen")):
+            late = "_LATE" if sid == "demo_amara" else ""
+            z.writestr(f"demo{sid[5:]}{late}_{CANVAS[sid]}_{7301 + i}_hw3_flows.ipynb", _example(sid, HW3, f"{HW3}.ipynb"))
     return path
 
 
 def _moodle_zip(path):
     with zipfile.ZipFile(path, "w") as z:  # <Full Name>_<id>_assignsubmission_file_/<name>
-        ref = "Reference Demo_201_assignsubmission_file_/"
+        ref = f"Reference Demo_{PARTICIPANT['demo_reference']}_assignsubmission_file_/"
         for name in (f"{HW5}.ipynb", "p1_pixelcnn_weights.pt", "p2_realnvp_weights.pt"):
             z.writestr(ref + name, _example("demo_reference", HW5, name))
-        z.writestr(f"Amara Demo_202_assignsubmission_file_/{HW5}.ipynb", _example("demo_partial", HW5,
-                                                                                    f"{HW5}.ipynb"))
+        z.writestr(f"Amara Demo_{PARTICIPANT['demo_amara']}_assignsubmission_file_/{HW5}.ipynb",
+                   _example("demo_partial", HW5, f"{HW5}.ipynb"))
     return path
 
 
@@ -149,15 +158,17 @@ def test_a_whole_term_every_mark_in_every_export_is_the_hand_computed_one(tmp_pa
 
     monkeypatch.setenv(lms.TOKEN_ENV, "test-token")
     monkeypatch.setenv(moodle.TOKEN_ENV, MOODLE_TOKEN)
-    canvas = FakeCanvas(httpserver, {u: {"submitted_at": HW3_TIMES[u], "score": None} for u in USERS.values()})
-    moodle_site = FakeMoodle(httpserver, {USERS[s]: None for s in ("demo_reference", "demo_amara")})
-    roster = _course(tmp_path, canvas, moodle_site)
+    canvas = FakeCanvas(httpserver, {u: {"submitted_at": HW3_TIMES[u], "score": None} for u in CANVAS.values()})
+    moodle_site = FakeMoodle(httpserver, {MOODLE[s]: None for s in ("demo_reference", "demo_amara", "demo_bilal")},
+                             mappings={PARTICIPANT[s]: MOODLE[s] for s in PARTICIPANT})
+    roster, ids = _course(tmp_path, canvas, moodle_site)
     run = lambda *args: cli.main(["--course", str(tmp_path), *args])  # noqa: E731
 
     # setup, roster, release
     assert run("release", HW3, HW5, "--local-only") == 0
     subprocess.run([sys.executable, "-m", "nbgrader", "db", "student", "import", str(roster)], cwd=tmp_path,
                    check=True, capture_output=True)
+    assert run("ids", "import", str(ids)) == 0
 
     # collect: hw3 from Canvas's zip (times from Canvas's API), hw5 from Moodle's (times from a CSV)
     assert run("collect", HW3, str(_canvas_zip(tmp_path / "canvas.zip")), "--canvas") == 0
@@ -202,12 +213,18 @@ def test_a_whole_term_every_mark_in_every_export_is_the_hand_computed_one(tmp_pa
 
     # report, exports, registrar, push
     capsys.readouterr()
-    assert run("report", "--no-similarity", "--html", "--exports", "--canvas-assignment",
-               f"{HW5}={HW5_CANVAS_ID}") == 0
+    assert run("report", "--no-similarity", "--html", "--exports") == 0  # hw5 is Moodle's: not in canvas.csv
     report_out = capsys.readouterr().out
     assert run("registrar") == 0
-    assert run("push", HW3) == 0
+    canvas.points_possible, moodle_site.maximum = float(top[HW3]), float(top[HW5])  # each column's points
+    assert run("push", HW3, "--feedback") == 0
     assert run("push", HW5, "--moodle") == 0
+    assert sorted(u for u, _ in moodle_site.saved) == sorted(MOODLE[s] for s in ("demo_reference", "demo_amara"))
+    for sid in CLASS:  # each student's own feedback, on their own Canvas submission
+        got = {canvas.files[f]["name"]: canvas.files[f]["data"] for f in canvas.comment_files[CANVAS[sid]]}
+        assert got["grade_summary.html"] == (tmp_path / "feedback" / sid / HW3 / "grade_summary.html").read_bytes()
+        assert got[f"{HW3}.html"] == (tmp_path / "feedback" / sid / HW3 / f"{HW3}.html").read_bytes()
+    assert CANVAS["demo_chen"] not in canvas.comment_files  # dropped: nothing returned
 
     want = {key: float(m) for key, m in final.items()}
     shown = {}
@@ -222,12 +239,10 @@ def test_a_whole_term_every_mark_in_every_export_is_the_hand_computed_one(tmp_pa
         assert Fraction(r["raw_score"]) - Fraction(r["late_submission_penalty"]) == final[key], key
     with (tmp_path / "reports" / "canvas.csv").open(encoding="utf-8") as f:
         rows = list(csv.reader(f))
-    assert rows[0][5:] == [f"{HW3} ({ASSIGNMENT})", f"{HW5} ({HW5_CANVAS_ID})"]
-    assert rows[1][5:] == [text(top[HW3]), text(top[HW5])]
+    assert rows[0][5:] == [f"{HW3} ({ASSIGNMENT})"] and rows[1][5:] == [text(top[HW3])]
     assert sorted(r[2] for r in rows[2:]) == CLASS
-    shown["canvas.csv"] = {(hw, r[2]): float(r[5 + i]) for r in rows[2:] for i, hw in enumerate((HW3, HW5))
-                           if r[5 + i] not in ("", "EX")}
-    assert {r[2]: r[6] for r in rows[2:]}["demo_bilal"] == "EX"  # excused: Canvas's gradebook import reads EX
+    assert {r[2]: r[1] for r in rows[2:]} == {sid: CANVAS[sid] for sid in CLASS}  # ID: Canvas's user id
+    shown["canvas.csv"] = {(HW3, r[2]): float(r[5]) for r in rows[2:]}
     with (tmp_path / "reports" / "questions.csv").open(encoding="utf-8") as f:
         qs = list(csv.DictReader(f))
     shown["questions.csv"] = {(r["homework"], r["student"]): float(r["points"]) for r in qs
@@ -238,11 +253,7 @@ def test_a_whole_term_every_mark_in_every_export_is_the_hand_computed_one(tmp_pa
                    Fraction(0)) == raw[key], key
         assert raw[key] + sum((Fraction(r["points"]) for r in rows_of if r["graded_by"] == "late"),
                               Fraction(0)) == final[key], key
-    results = {(hw, sid): json.loads((tmp_path / "reports" / "gradescope" / hw / sid / "results.json").read_text())
-               for hw, sid in FACTOR}
-    shown["gradescope"] = {key: res["score"] for key, res in results.items()}
-    for key, res in results.items():  # its tests (each cell, the late penalty) add up to the mark
-        assert sum((decimal(t["score"]) for t in res["tests"]), Fraction(0)) == final[key], key
+    assert not (tmp_path / "reports" / "gradescope").exists()  # Gradescope imports no scores
     page = (tmp_path / "reports" / "dashboard.html").read_text(encoding="utf-8")
     assert "demo_chen" not in page
     shown["dashboard"] = {(hw, sid): float(m) for sid, hw, m in
@@ -257,13 +268,14 @@ def test_a_whole_term_every_mark_in_every_export_is_the_hand_computed_one(tmp_pa
     for hw, sid in FACTOR:
         summary = (tmp_path / "feedback" / sid / hw / "grade_summary.txt").read_text(encoding="utf-8")
         shown["summary"][(hw, sid)] = float(re.match(rf"{hw}: ([\d.]+) /", summary).group(1))
-    shown["canvas"] = {(HW3, sid): canvas.subs[USERS[sid]]["score"] for sid in CLASS}
-    shown["moodle"] = {(HW5, sid): moodle_site.grades[USERS[sid]] for sid in ("demo_reference", "demo_amara")}
-    assert canvas.subs[USERS["demo_chen"]]["score"] is None  # dropped: nothing pushed
+    shown["canvas"] = {(HW3, sid): canvas.subs[CANVAS[sid]]["score"] for sid in CLASS}
+    shown["moodle"] = {(HW5, sid): moodle_site.grades[MOODLE[sid]] for sid in ("demo_reference", "demo_amara")}
+    assert canvas.subs[CANVAS["demo_chen"]]["score"] is None  # dropped: nothing pushed
+    assert moodle_site.grades[MOODLE["demo_bilal"]] is None  # excused from hw5: nothing pushed
     for source, marks in shown.items():
         assert marks == pytest.approx({k: want[k] for k in marks}, abs=1e-9), source
         assert set(marks) == {k for k in FACTOR if k[0] in {hw for hw, _ in marks}}, source  # nothing missing
-    assert len(shown) == 9 and {hw for marks in shown.values() for hw, _ in marks} == {HW3, HW5}
+    assert len(shown) == 8 and {hw for marks in shown.values() for hw, _ in marks} == {HW3, HW5}
 
     with (tmp_path / "registrar.csv").open(encoding="utf-8") as f:
         reg = {r["student_id"]: r for r in csv.DictReader(f)}
