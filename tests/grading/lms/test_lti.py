@@ -14,6 +14,8 @@ from grading.term.test_late_everywhere import CONFIG, EXPECTED, HW, LMS, _make
 from lti_fake import LEARNER, TEACHER, FakeLtiPlatform
 
 pytestmark = pytest.mark.slow  # nbgrader makes a gradebook with alembic
+# an LTI course: nbgrader's lms_user_id holds the LTI user ids (dgmlab.grading.lms.id_map.legacy_platform)
+IN_LTI = '\nc.DgmlabLms.platform = "lti"\n'
 
 MEMBERS = [{"user_id": f"lti-{sid}", "lis_person_sourcedid": sid, "name": sid.title(), "roles": [LEARNER],
             "status": "Active", "email": f"{sid}@uni.edu"} for sid in LMS] + [
@@ -33,7 +35,7 @@ def platform(httpserver):
 def _course(tmp_path, platform, extra=""):
     root = tmp_path / "course"
     root.mkdir()
-    course = _make(root, CONFIG + platform.config(tmp_path / "keys" / "lti.pem") + extra)
+    course = _make(root, CONFIG + platform.config(tmp_path / "keys" / "lti.pem") + IN_LTI + extra)
     _, jwk, _ = lti.keys(course)
     platform.jwks.append(jwk)  # the admin pasted the tool's public JWK
     from nbgrader.api import Gradebook

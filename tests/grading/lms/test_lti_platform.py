@@ -11,6 +11,8 @@ from grading.term.test_late_everywhere import CONFIG, EXPECTED, HW, LMS, _make
 from lti1p3_platform import LEARNER, LibraryPlatform
 
 pytestmark = pytest.mark.slow  # nbgrader makes a gradebook with alembic
+# an LTI course: nbgrader's lms_user_id holds the LTI user ids (dgmlab.grading.lms.id_map.legacy_platform)
+IN_LTI = '\nc.DgmlabLms.platform = "lti"\n'
 
 BEFORE = [{"label": "Quiz 1", "scoreMaximum": 5, "tag": "quiz1", "resourceId": "quiz1"},
           {"label": "Midterm", "scoreMaximum": 50, "resourceId": "midterm"},
@@ -22,7 +24,7 @@ def _course(tmp_path, platform):
 
     root = tmp_path / "course"
     root.mkdir()
-    course = _make(root, CONFIG + platform.config(tmp_path / "keys" / "lti.pem"))
+    course = _make(root, CONFIG + platform.config(tmp_path / "keys" / "lti.pem") + IN_LTI)
     platform.trust(lti.keys(course)[1])  # the admin pasted the tool's public JWK
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         for sid in LMS:

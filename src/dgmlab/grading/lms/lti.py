@@ -16,11 +16,12 @@ of a score that is not ``FullyGraded``, so no pending score is sent; the push li
 is kept in ``.dgmlab/push/lti/<hw>.json``, the line item it used in ``<hw>.line_item.json``: a line item gone from
 the LMS since (deleted there) or replaced stops the push (:func:`line_item`), never made again silently. A mark
 changed in the LMS since (or set there before any push) is not overwritten unless ``force``
-(:func:`dgmlab.grading.lms.push_marks.changed_there`, Canvas's rule).
+(:func:`dgmlab.grading.lms.push_marks.changed_there`, Canvas's rule). Each student's LTI user id is the course's id
+map's (:func:`dgmlab.grading.lms.id_map.platform_ids`, ``"lti"``), which ``dgmlab lti roster`` fills from NRPS
+(:mod:`.roster_fill`, through :func:`members`).
 
-``dgmlab lti roster`` (:func:`fill_roster`) writes each learner's LTI user id into nbgrader's ``lms_user_id``,
-matching NRPS members to nbgrader students by ``c.DgmlabLti.roster_match``; an id already there and different is
-kept unless ``force``.
+:func:`fill_roster` (nbgrader's ``lms_user_id`` from NRPS, matched by ``c.DgmlabLti.roster_match``) is the roster
+before the id map; ``dgmlab lti roster`` no longer calls it.
 """
 from __future__ import annotations
 
@@ -325,8 +326,8 @@ def push(course: Course, hw: str, force: bool = False, data=None, session=None) 
         except CourseError as exc:
             raise Skip(f"the LMS refused the score: {exc}") from None
 
-    lms = Lms(id_hint="dgmlab lti roster fills it from the LMS; or nbgrader db student add {sid} --lms-user-id "
-                      "<LTI user id>", shown=in_lms.get, send=send, unchanged=_unchanged, now=_now)
+    lms = Lms(id_hint="dgmlab lti roster fills it from the LMS; or dgmlab ids import CSV, columns student,lti",
+              shown=in_lms.get, send=send, unchanged=_unchanged, now=_now, platform="lti")
     push_marks(course, data, subs, lms, out, path, record, force=force)
     return out
 
