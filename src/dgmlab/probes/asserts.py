@@ -33,8 +33,12 @@ def as_sympy(value, name: str = "the answer"):
 
     import sympy as sp
 
+    from .wire import Unreadable
+
     if isinstance(value, (sp.Basic, sp.MatrixBase)):
         return value
+    if isinstance(value, Unreadable):
+        raise CheckError(f"{name} cannot be checked: {value.message}")
     if isinstance(value, (bool, np.bool_)):
         return sp.true if value else sp.false
     if isinstance(value, (int, np.integer)):
@@ -53,6 +57,7 @@ def assert_sympy_expr(value, name: str = "the answer", symbols: Iterable | None 
     """``value`` is a sympy expression whose free symbols are among ``symbols``."""
     import sympy as sp
 
+    as_sympy(value, name)  # an answer the wire could not read says why, and what to change
     if not isinstance(value, sp.Basic) or isinstance(value, (sp.logic.boolalg.Boolean,)) and not isinstance(value, sp.Expr):
         raise CheckError(f"{name} must be a sympy expression, got {type(value).__name__}")
     if symbols is not None:
@@ -62,21 +67,30 @@ def assert_sympy_expr(value, name: str = "the answer", symbols: Iterable | None 
             raise CheckError(f"{name} uses symbols {extra}; only {sorted(allowed)} are allowed")
 
 
-def sympy_equivalent(a, b) -> bool:
-    """Whether two sympy expressions are equal as functions of their symbols.
-
-    Tries ``simplify(a - b) == 0`` and, failing that, sympy's ``equals`` (which
-    tests numerically at random points when it cannot decide symbolically).
-    """
+def sympy_equivalent(a, b, points=None, rtol: float = 1e-12) -> bool:
+    """Whether two sympy expressions are equal as functions of their symbols: by value (to ``rtol``) at ``points``
+    ({symbol or name: number}; default :func:`dgmlab.probes.sympy_values.points_for` of their symbols, five points in
+    each symbol's domain), in bounded time and precision (:mod:`dgmlab.probes.sympy_values`), so every form sympy
+    writes for the same function (erf or erfc, a Piecewise, a power of a power, a log left unexpanded) is equal.
+    Symbols are matched by name, whatever their assumptions. ``b`` is the reference: points where it is not a finite
+    number are skipped. Matrices are compared entry by entry."""
     import sympy as sp
 
+    from . import sympy_values
+
     a, b = as_sympy(a, "the first expression"), as_sympy(b, "the second expression")
-    diff = sp.simplify(a - b)
-    if diff == 0:
-        return True
+    if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+        if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)) or a.shape != b.shape:
+            return False
+        return all(sympy_equivalent(x, y, points, rtol) for x, y in zip(a, b, strict=True))
+    if points is None:
+        by_name = {s.name: s for s in a.free_symbols | b.free_symbols}
+        for s in b.free_symbols:  # the reference's assumptions say where the symbol lives
+            by_name[s.name] = s
+        points = [{s.name: v for s, v in point.items()} for point in sympy_values.points_for(by_name.values())]
     try:
-        return bool(a.equals(b))
-    except Exception:  # sympy can fail to decide; treat as not shown equal
+        return sympy_values.equal_at(a, b, points, rtol=rtol)
+    except sympy_values.NotEvaluable:
         return False
 
 
@@ -84,6 +98,7 @@ def assert_sympy_equal(value, expected, name: str = "the answer", reveal: bool =
     """``value`` is a sympy expression equivalent to ``expected``."""
     import sympy as sp
 
+    as_sympy(value, name)  # an answer the wire could not read says why, and what to change
     if not isinstance(value, sp.Basic):
         raise CheckError(f"{name} must be a sympy expression, got {type(value).__name__}")
     value_syms = {str(s) for s in value.free_symbols}
@@ -97,7 +112,8 @@ def assert_sympy_equal(value, expected, name: str = "the answer", reveal: bool =
 
 
 def sympy_gap(value, reference, points, digits: int = 40) -> float:
-    """Largest |value - reference| over ``points``, evaluated to ``digits`` significant digits.
+    """Largest |value - reference| over ``points``, evaluated to ``digits`` significant digits (by value, in bounded
+    time and precision: :mod:`dgmlab.probes.sympy_values`).
 
     value, reference: sympy expressions or matrices of the same shape; points: list of dicts
     {symbol: exact number}. Complex parts count as error. ``inf`` when a value does not evaluate to a
@@ -106,6 +122,8 @@ def sympy_gap(value, reference, points, digits: int = 40) -> float:
     import math
 
     import sympy as sp
+
+    from . import sympy_values
 
     value, reference = as_sympy(value, "the value"), as_sympy(reference, "the reference")  # sp.Matrix([str]) evaluates it
     A = value if isinstance(value, sp.MatrixBase) else sp.Matrix([value])
@@ -116,13 +134,27 @@ def sympy_gap(value, reference, points, digits: int = 40) -> float:
     for point in points:
         for a, b in zip(A, B, strict=True):
             try:
-                gap = abs(complex(sp.N((a - b).subs(point), digits)))
-            except (TypeError, ValueError, ZeroDivisionError):
+                gap = sympy_values.gap(a, b, point, digits)
+            except sympy_values.NotEvaluable:
                 return math.inf
             if not math.isfinite(gap):
                 return math.inf
             worst = max(worst, gap)
     return worst
+
+
+def sympy_number(value, point: dict, name: str = "the answer", digits: int = 30) -> complex:
+    """The value of sympy ``value`` at ``point`` ({symbol or name: number}) as a ``complex``, computed in bounded
+    time and precision whatever form sympy wrote it in (:func:`dgmlab.probes.sympy_values.value_at`: a 0/0 of the form
+    at the point is its limit); ``nan`` where it is undefined. Raises :class:`CheckError` (what to change) when it
+    cannot be evaluated."""
+    from . import sympy_values
+
+    value = as_sympy(value, name)
+    try:
+        return sympy_values.number(value, point, digits)
+    except sympy_values.NotEvaluable as exc:
+        raise CheckError(f"{name} cannot be checked: {exc}") from None
 
 
 def has_float(expr) -> bool:

@@ -17,12 +17,22 @@ array / tensor     ``{"array": {dtype, shape, data (base64),          ``numpy.nd
 sympy expression   ``{"sympy": tree}``, a tree of whitelisted node     a sympy object, built without
                    names (``["Add", a, b]``, ``["Symbol", "x",         evaluation, so the grader never
                    {"real": true}]``, ``["Integer", "3"]``)            computes while rebuilding it
+                                                                       (:class:`Unreadable` when over a
+                                                                       limit: the others are still read)
 raised             ``{"raised": "TypeError: ..."}``                    :class:`Raised`
+unreadable         ``{"unreadable": "why, what to change"}``           :class:`Unreadable`
 anything else      ``{"unsupported": "<type name>"}``                  :class:`Unsupported`
 =================  ==================================================  ==============================
 
 :func:`decode` raises :class:`WireError` (with what is wrong) on anything malformed or over a limit;
-the caller turns that into a failed check, never a crash.
+the caller turns that into a failed check, never a crash. Messages say what to change in the student's words.
+
+Checks compare sympy answers by value (:mod:`dgmlab.probes.sympy_values`, mpmath at a bounded precision), so the
+wire reads every form sympy writes for a derivation (:data:`SYMPY_FUNCTIONS`: erf and erfc, expint, Piecewise and
+the conditions ``integrate`` adds, ``exp_polar``, a power of a power such as ``sigma**(2*sigma**2)``) and refuses only
+what cannot be evaluated within its budget: an expression of more than :data:`MAX_SYMPY_NODES` nodes, a function
+sympy has but the checks do not evaluate, an unevaluated ``Integral``, a number whose exact value has more than
+:data:`MAX_NUMBER_BITS` bits (``10**(10**9)`` written out), or exp, sin... of a value beyond ``2**MAX_ARGUMENT_BITS``.
 """
 from __future__ import annotations
 
@@ -45,7 +55,8 @@ MAX_MATRIX_SIDE = 64
 MAX_FLOAT_BITS = 400         # precision of one sympy Float
 MAX_FLOAT_EXPONENT = 100_000 # binary exponent of one sympy Float
 MAX_POW_EXPONENT = 1_000     # |p|, |q| of a numeric exponent p/q (2**(10**9) would be computed on use)
-MAX_NUMBER_BITS = 200_000    # bound on the size of any exact number an expression can become (see _SympyReader)
+MAX_NUMBER_BITS = 200_000    # bound on the exact numbers an expression's numeric parts become (see _SympyReader)
+MAX_POWER_BITS = 2**20       # bound on log2 |x**y| for a symbolic exponent y where symbols are up to 2**6 (see _bits)
 MAX_ARGUMENT_BITS = 20_000   # bound on log2 |x| of what exp, sin, a symbolic exponent... is evaluated at (see _SympyReader)
 SYMBOL_SIZE_BITS = 6         # a symbol is taken to be at most 2**6 = 64 in size, and at least 2**-6, where evaluated
 DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool")
@@ -53,17 +64,32 @@ DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "u
 # functions whose numerical value needs their argument x to about log2 |x| bits more precision (exp(x) to d digits
 # needs x to d digits after the point): an exp of an exp of an exp would need more bits than there are atoms
 PRECISION_FUNCTIONS = ("exp", "sinh", "cosh", "tanh", "sin", "cos", "tan", "asin", "acos", "atan", "erf", "floor",
-                       "ceiling")
-# sympy node names the grader rebuilds: the algebra, elementary functions and the logic of Piecewise
+                       "ceiling", "exp_polar", "cot", "sec", "csc", "erfc", "erfi", "expint", "Ei", "Si", "Ci", "Shi",
+                       "Chi", "gamma", "loggamma", "lowergamma", "uppergamma", "polygamma", "digamma", "beta",
+                       "factorial", "binomial", "besselj", "bessely", "besseli", "besselk", "fresnels", "fresnelc",
+                       "sinc", "erf2")
+# of those, the functions whose value may grow as fast as exp of their argument (the others stay within a power)
+EXP_GROWTH = ("exp", "exp_polar", "sinh", "cosh", "erfi", "Ei", "Shi", "Chi", "gamma", "factorial", "binomial", "beta",
+              "besseli", "besselk", "lowergamma", "uppergamma", "expint", "erfc", "polygamma")
+# sympy node names the grader rebuilds: the algebra, the functions dgmlab.probes.sympy_values evaluates (elementary and
+# the special functions integrate and simplify write) and the logic of Piecewise
 SYMPY_FUNCTIONS = (
     "Add", "Mul", "Pow", "exp", "log", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
     "Abs", "sign", "re", "im", "Max", "Min", "floor", "ceiling", "erf", "Heaviside", "DiracDelta",
     "Piecewise", "ExprCondPair", "StrictLessThan", "LessThan", "StrictGreaterThan", "GreaterThan",
     "Equality", "Unequality", "And", "Or", "Not", "Tuple",
+    "cot", "sec", "csc", "acot", "asec", "acsc", "atan2", "coth", "sech", "csch", "asinh", "acosh", "atanh", "acoth",
+    "arg", "conjugate", "exp_polar", "polar_lift", "periodic_argument", "principal_branch",
+    "erfc", "erfi", "erf2", "erfinv", "erfcinv", "fresnels", "fresnelc", "expint", "Ei", "Si", "Ci", "Shi", "Chi",
+    "li", "Li", "gamma", "loggamma", "lowergamma", "uppergamma", "polygamma", "digamma", "beta", "factorial",
+    "binomial", "LambertW", "besselj", "bessely", "besseli", "besselk", "sinc",
 )
+# what checks cannot evaluate, and what to do instead (read by students: the message of an Unreadable answer)
+UNEVALUATED = ("Integral", "Sum", "Product", "Limit", "Derivative", "Subs")
 SYMPY_ATOMS = {  # name -> sympy attribute of the singleton
     "Pi": "pi", "Exp1": "E", "ImaginaryUnit": "I", "Infinity": "oo", "NegativeInfinity": "-oo",
     "ComplexInfinity": "zoo", "NaN": "nan", "BooleanTrue": "true", "BooleanFalse": "false", "EulerGamma": "EulerGamma",
+    "Catalan": "Catalan", "GoldenRatio": "GoldenRatio",
 }
 # a symbol's name: what a variable name or LaTeX subscript holds, never an operator, call, quote or space, so a name
 # printed into source (lambdify does so for free symbols) is at most a name
@@ -76,9 +102,32 @@ class WireError(ValueError):
     """A probe's data is malformed or over a limit; the message says which and where."""
 
 
+def _at(where: str) -> str:
+    """`` (in name)``: where in a check's values (``kl_general``, ``pair[1]``) a message is about, or nothing."""
+    return f" (in {where})" if where else ""
+
+
+def cannot_read(name: str) -> str:
+    """Why a sympy expression using node ``name`` cannot be checked, and what to change, in the student's words."""
+    if name in UNEVALUATED:
+        return (f"it holds an unevaluated {name}: sympy did not compute it (for an integral, expand the integrand "
+                f"first, e.g. sp.expand or sp.expand_log(..., force=True), or pass conds=\"none\"; otherwise call "
+                f".doit())")
+    return (f"it uses sympy's {name[:40]}, which the checks do not evaluate: write it with exp, log, powers, "
+            f"trigonometric or special functions such as erf, erfc, gamma, expint (try .rewrite(sp.exp) or "
+            f"sp.simplify)")
+
+
 @dataclass(frozen=True)
 class Raised:
     """The student's code raised while the probe computed this value."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A sympy answer that cannot be checked: ``message`` says why and what to change, in the student's words."""
 
     message: str
 
@@ -111,7 +160,7 @@ def _sympy_tree(expr, budget: list):
 
     budget[0] -= 1
     if budget[0] < 0:
-        raise WireError(f"a sympy expression has more than {MAX_SYMPY_NODES} nodes")
+        raise WireError(f"it has more than {MAX_SYMPY_NODES} nodes: simplify it (sp.simplify) before checking")
     if isinstance(expr, sp.MatrixBase):
         return ["Matrix", expr.rows, expr.cols, [_sympy_tree(e, budget) for e in expr]]
     if isinstance(expr, sp.Symbol):
@@ -129,7 +178,7 @@ def _sympy_tree(expr, budget: list):
         return [name]
     if name in SYMPY_FUNCTIONS:
         return [name, *[_sympy_tree(a, budget) for a in expr.args]]
-    raise WireError(f"sympy node {name} is not one the grader reads")
+    raise WireError(cannot_read(name))
 
 
 def encode(value, _depth: int = 0):
@@ -154,6 +203,8 @@ def encode(value, _depth: int = 0):
             return {"dict": {str(k)[:200]: encode(v, _depth + 1) for k, v in value.items()}}
         if isinstance(value, Raised):
             return {"raised": value.message}
+        if isinstance(value, Unreadable):
+            return {"unreadable": _short(value.message)}
         import numpy as np
 
         if isinstance(value, np.generic):
@@ -169,8 +220,10 @@ def encode(value, _depth: int = 0):
         if sympy is not None and isinstance(value, (sympy.Basic, sympy.MatrixBase)):
             try:
                 return {"sympy": _sympy_tree(value, [MAX_SYMPY_NODES])}
-            except (WireError, RecursionError) as exc:
-                return {"unsupported": f"sympy expression ({exc})"[:200]}
+            except WireError as exc:
+                return {"unreadable": _short(str(exc))}
+            except RecursionError:
+                return {"unreadable": "it is nested too deeply to be read: simplify it (sp.simplify)"}
         return {"unsupported": type(value).__name__[:100]}
     except Exception as exc:  # a student's object whose conversion raised
         return {"raised": describe_exception(exc)}
@@ -203,20 +256,20 @@ class _Reader:
     def count(self, where: str) -> None:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise WireError(f"more than {MAX_NODES} values (at {where})")
+            raise WireError(f"more than {MAX_NODES} values{_at(where)}")
 
     def value(self, node, where: str, depth: int = 0):
         self.count(where)
         if depth > MAX_DEPTH:
-            raise WireError(f"nested deeper than {MAX_DEPTH} (at {where})")
+            raise WireError(f"nested deeper than {MAX_DEPTH}{_at(where)}")
         if node is None or isinstance(node, bool):
             return node
         if isinstance(node, str):
             if len(node) > MAX_STR:
-                raise WireError(f"a string longer than {MAX_STR} characters (at {where})")
+                raise WireError(f"a string longer than {MAX_STR} characters{_at(where)}")
             return node
         if not isinstance(node, dict) or len(node) != 1:
-            raise WireError(f"expected one tagged value, found {type(node).__name__} (at {where})")
+            raise WireError(f"expected one tagged value, found {type(node).__name__}{_at(where)}")
         (tag, body), = node.items()
         if tag == "int":
             return _int(body, where)
@@ -224,32 +277,37 @@ class _Reader:
             return _float(body, where)
         if tag == "list":
             if not isinstance(body, list):
-                raise WireError(f"a list that is not a JSON array (at {where})")
+                raise WireError(f"a list that is not a JSON array{_at(where)}")
             return [self.value(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(body)]
         if tag == "dict":
             if not isinstance(body, dict):
-                raise WireError(f"a dict that is not a JSON object (at {where})")
-            return {_key(k, where): self.value(v, f"{where}.{k}", depth + 1) for k, v in body.items()}
+                raise WireError(f"a dict that is not a JSON object{_at(where)}")
+            return {_key(k, where): self.value(v, f"{where}.{k}" if where else k, depth + 1) for k, v in body.items()}
         if tag == "array":
             return _read_array(body, where)
         if tag == "sympy":
-            return _SympyReader(where).build(body)
+            try:
+                return _SympyReader(where).build(body)
+            except _Refused as exc:  # a well-formed expression over a limit: this answer is not read, the others are
+                return Unreadable(str(exc))
+        if tag == "unreadable":
+            return Unreadable(_text(body, where))
         if tag == "raised":
             return Raised(_text(body, where))
         if tag == "unsupported":
             return Unsupported(_text(body, where))
-        raise WireError(f"unknown kind {tag[:40]!r} (at {where})")
+        raise WireError(f"unknown kind {tag[:40]!r}{_at(where)}")
 
 
 def _key(k, where):
     if not isinstance(k, str) or len(k) > 200:
-        raise WireError(f"a dict key that is not a short string (at {where})")
+        raise WireError(f"a dict key that is not a short string{_at(where)}")
     return k
 
 
 def _text(body, where) -> str:
     if not isinstance(body, str) or len(body) > MAX_STR:
-        raise WireError(f"expected a string of at most {MAX_STR} characters (at {where})")
+        raise WireError(f"expected a string of at most {MAX_STR} characters{_at(where)}")
     return body
 
 
@@ -258,43 +316,43 @@ _INT = re.compile(r"-?[0-9]{1,%d}" % MAX_INT_DIGITS)
 
 def _int(body, where) -> int:
     if not isinstance(body, str) or not _INT.fullmatch(body):
-        raise WireError(f"an integer that is not up to {MAX_INT_DIGITS} decimal digits (at {where})")
+        raise WireError(f"an integer that is not up to {MAX_INT_DIGITS} decimal digits{_at(where)}")
     return int(body)
 
 
 def _float(body, where) -> float:
     if not isinstance(body, str) or len(body) > 40:
-        raise WireError(f"a float that is not a short decimal string (at {where})")
+        raise WireError(f"a float that is not a short decimal string{_at(where)}")
     try:
         return float(body)
     except ValueError:
-        raise WireError(f"a float that is not a number: {body[:40]!r} (at {where})") from None
+        raise WireError(f"a float that is not a number: {body[:40]!r}{_at(where)}") from None
 
 
 def _read_array(body, where):
     import numpy as np
 
     if not isinstance(body, dict) or set(body) != {"dtype", "shape", "data", "torch", "requires_grad"}:
-        raise WireError(f"an array without exactly dtype, shape, data, torch, requires_grad (at {where})")
+        raise WireError(f"an array without exactly dtype, shape, data, torch, requires_grad{_at(where)}")
     dtype, shape = body["dtype"], body["shape"]
     if dtype not in DTYPES:
-        raise WireError(f"an array of dtype {str(dtype)[:20]!r}, not one of {DTYPES} (at {where})")
+        raise WireError(f"an array of dtype {str(dtype)[:20]!r}, not one of {DTYPES}{_at(where)}")
     if (not isinstance(shape, list) or len(shape) > 8
             or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_ARRAY_ITEMS for n in shape)):
-        raise WireError(f"an array shape that is not up to 8 non-negative sizes (at {where})")
+        raise WireError(f"an array shape that is not up to 8 non-negative sizes{_at(where)}")
     size = math.prod(shape)
     if size > MAX_ARRAY_ITEMS:
-        raise WireError(f"an array of {size} elements, more than {MAX_ARRAY_ITEMS} (at {where})")
+        raise WireError(f"an array of {size} elements, more than {MAX_ARRAY_ITEMS}{_at(where)}")
     item = np.dtype(dtype).newbyteorder("<")
     data = body["data"]
     if not isinstance(data, str) or len(data) > 4 * (size * item.itemsize + 2) // 3 + 4:
-        raise WireError(f"array data longer than its shape needs (at {where})")
+        raise WireError(f"array data longer than its shape needs{_at(where)}")
     try:
         raw = base64.b64decode(data, validate=True)
     except ValueError:
-        raise WireError(f"array data that is not base64 (at {where})") from None
+        raise WireError(f"array data that is not base64{_at(where)}") from None
     if len(raw) != size * item.itemsize:
-        raise WireError(f"array data of {len(raw)} bytes for shape {shape} of {dtype} (at {where})")
+        raise WireError(f"array data of {len(raw)} bytes for shape {shape} of {dtype}{_at(where)}")
     arr = np.frombuffer(raw, dtype=item).astype(np.dtype(dtype)).reshape(shape)
     if body["torch"] is not True:
         return arr.copy()
@@ -317,6 +375,10 @@ def _sympy_class(name: str):
     return getattr(sp, name)
 
 
+class _Refused(Exception):
+    """A sympy expression over a limit (the message in the student's words): read as :class:`Unreadable`."""
+
+
 class _SympyReader:
     def __init__(self, where: str):
         self.where, self.nodes = where, 0
@@ -325,10 +387,15 @@ class _SympyReader:
         try:
             return self._node(tree, 0)[0]
         except RecursionError:
-            raise WireError(f"a sympy expression nested too deeply (at {self.where})") from None
+            raise _Refused("it is nested too deeply to be read: simplify it (sp.simplify)") from None
 
     def _fail(self, what: str):
-        raise WireError(f"{what} (at {self.where})")
+        """Malformed data (no kernel's encode writes it): the whole probe is refused."""
+        raise WireError(f"{what}{_at(self.where)}")
+
+    def _refuse(self, what: str):
+        """A well-formed expression over a limit: this answer is :class:`Unreadable` (``what``: the student's words)."""
+        raise _Refused(what)
 
     def _node(self, tree, depth):
         """``(sympy object, bound, size)``: ``bound`` is an upper bound on the bits of any exact number the object
@@ -342,9 +409,9 @@ class _SympyReader:
 
         self.nodes += 1
         if self.nodes > MAX_SYMPY_NODES:
-            self._fail(f"a sympy expression of more than {MAX_SYMPY_NODES} nodes")
+            self._refuse(f"it has more than {MAX_SYMPY_NODES} nodes: simplify it (sp.simplify) before checking")
         if depth > MAX_SYMPY_DEPTH:
-            self._fail(f"a sympy expression nested deeper than {MAX_SYMPY_DEPTH}")
+            self._refuse(f"it is nested deeper than {MAX_SYMPY_DEPTH}: simplify it (sp.simplify) before checking")
         if not isinstance(tree, list) or not tree or not isinstance(tree[0], str):
             self._fail("a sympy node that is not [name, ...]")
         name, args = tree[0], tree[1:]
@@ -404,12 +471,13 @@ class _SympyReader:
             return (sp.Matrix(args[0], args[1], [e for e, _, _ in entries]), max([b for _, b, _ in entries], default=1),
                     max([m for _, _, m in entries], default=1))
         if name not in SYMPY_FUNCTIONS:
-            self._fail(f"sympy node {name[:40]!r} is not one the grader reads")
+            self._refuse(cannot_read(name))
         built = [self._node(a, depth + 1) for a in args]
         objs = [o for o, _, _ in built]
         bits = self._bits(name, built)
         if bits > MAX_NUMBER_BITS:
-            self._fail(f"numbers of more than {MAX_NUMBER_BITS} bits (a power of a power, a huge exponent)")
+            self._refuse(f"it holds a number of more than {MAX_NUMBER_BITS} bits written as powers of numbers (such as "
+                         f"10**(10**9)), which cannot be computed: simplify it or write the value you mean")
         size = self._size(name, built)
         cls = _sympy_class(name)
         try:
@@ -417,24 +485,32 @@ class _SympyReader:
                 return cls(*objs), bits, size
             return cls(*objs, evaluate=False), bits, size
         except Exception as exc:  # e.g. a Piecewise whose conditions are not conditions
-            self._fail(f"a {name} sympy does not accept ({type(exc).__name__})")
+            self._refuse(f"its {name} could not be rebuilt ({type(exc).__name__}): simplify it (sp.simplify)")
 
     def _bits(self, name: str, built: list) -> int:
         bounds = [b for _, b, _ in built] or [1]
         if name == "Pow":
             if len(built) != 2:
                 self._fail("a Pow that is not [\"Pow\", base, exponent]")
-            (base, base_bits, _), (exponent, _, exponent_size) = built
+            (base, base_bits, base_size), (exponent, _, exponent_size) = built
             if exponent.is_number:  # a numeric exponent must be a small literal (it is computed exactly)
                 if not (exponent.is_Rational or exponent.is_Float):
-                    self._fail("a power whose numeric exponent is not a plain number (a power of a power?)")
+                    if exponent_size > math.log2(MAX_POW_EXPONENT):
+                        self._refuse(f"it raises to a numeric power that may exceed {MAX_POW_EXPONENT}, which cannot "
+                                     f"be computed: simplify it or write the value you mean")
+                    return base_bits * int(_power_of_two(exponent_size))
                 if exponent.is_Rational and max(abs(exponent.p), exponent.q) > MAX_POW_EXPONENT:
-                    self._fail(f"a power with an exponent above {MAX_POW_EXPONENT}")
+                    self._refuse(f"it raises to the power {exponent}, above {MAX_POW_EXPONENT}: simplify it or write "
+                                 f"the value you mean")
                 if exponent.is_Float:
                     return 64
                 return base_bits * max(1, abs(int(exponent.p)))
-            # a symbolic exponent: bounded by the largest value it takes (2**6 = 64 for a bare symbol)
-            return base_bits * _power_of_two(exponent_size)
+            # a symbolic exponent (sigma**(2*sigma**2)): checks evaluate it at their points by value; refused only when its
+            # size where symbols are up to 64 may pass MAX_POWER_BITS bits (2**(10**120*a)), which nothing can evaluate
+            if base_size * _power_of_two(exponent_size) > MAX_POWER_BITS:
+                self._refuse(f"it raises to a power that may be more than 2**{MAX_POWER_BITS} in size, which cannot be "
+                             f"evaluated: simplify it or write the value you mean")
+            return base_bits
         if name == "Mul":
             return sum(bounds)
         if name == "Add":
@@ -447,8 +523,8 @@ class _SympyReader:
         if name in PRECISION_FUNCTIONS or name == "Pow" and not built[1][0].is_number:
             at = sizes[-1] if name == "Pow" else max(sizes)
             if at > MAX_ARGUMENT_BITS:
-                self._fail(f"{name}(...) of a value that may be more than 2**{MAX_ARGUMENT_BITS} in size: it cannot "
-                           f"be evaluated (an exp of an exp of an exp, or of a huge number)")
+                self._refuse(f"it takes {name} of a value that may be more than 2**{MAX_ARGUMENT_BITS} in size, which "
+                             f"cannot be evaluated (an exp of an exp of an exp, or of a huge number): simplify it")
         if name == "Pow":
             (_, _, base), (exponent, _, exponent_size) = built
             if not exponent.is_number:
@@ -458,12 +534,15 @@ class _SympyReader:
             return float(sum(sizes))
         if name == "Add":
             return float(max(sizes) + len(sizes))
-        if name in ("exp", "sinh", "cosh"):
-            return _power_of_two(max(sizes) + 1)  # |exp(x)| < 2**(1.45 |x|)
-        if name in ("sin", "cos", "tanh", "asin", "acos", "atan", "erf", "sign", "Heaviside", "DiracDelta"):
+        if name in EXP_GROWTH:
+            return _power_of_two(max(sizes) + 1)  # |exp(x)| < 2**(1.45 |x|), and as fast for gamma, erfi, Ei...
+        if name in ("sin", "cos", "tanh", "asin", "acos", "atan", "erf", "sign", "Heaviside", "DiracDelta", "acot", "atan2",
+                    "arg", "periodic_argument", "erf2", "Si", "Ci", "fresnels", "fresnelc", "sinc"):
             return 2.0
-        if name == "log":
+        if name in ("log", "LambertW", "li", "Li", "digamma"):
             return math.log2(max(sizes) + 1) + 2
+        if name == "loggamma":
+            return max(sizes) + math.log2(max(sizes) + 1) + 2
         return float(max(sizes))  # tan, Abs, Max, floor... relations and logic
 
 
@@ -496,4 +575,4 @@ def _no_constant(name):
 
 def decode(node) -> object:
     """Rebuild a value from parsed wire JSON ``node`` (see :func:`loads`)."""
-    return _Reader().value(node, "probe")
+    return _Reader().value(node, "")
