@@ -266,9 +266,10 @@ def legacy_platform(course: Course) -> str | None:
         return None
     if chosen:
         return chosen
-    from .lms_config import course_platform
-
-    return course_platform(course)
+    # c.DgmlabLms.platform (dgmlab.grading.lms.lms_config, whose default is "canvas"), read here without importing
+    # lms_config, which imports every LMS's module, each of which reads this map
+    platform = course.config().get("DgmlabLms", {}).get("platform", "canvas")
+    return platform if platform in PLATFORMS else "canvas"
 
 
 def nbgrader_ids(course: Course) -> dict:
