@@ -108,3 +108,17 @@ def test_a_sis_id_is_a_students_by_the_map_or_as_their_nbgrader_id(tmp_path):
     assert IM.sis_owner(ids, students, "1000000001") == "1000000001"  # the nbgrader id is the SIS id
     assert IM.sis_owner(ids, students, "bob") is None  # bob's SIS id is another: his nbgrader id is not it
     assert IM.sis_owner(ids, students, "") is None
+
+
+def test_dgmlab_ids_import_exits_1_listing_each_id_it_kept(tmp_path, capsys):
+    from dgmlab import cli
+
+    _course(tmp_path)
+    first = _csv(tmp_path, "student,canvas\nada,48213\nbob,48377\n")
+    assert cli.main(["--course", str(tmp_path), "ids", "import", str(first)]) == 0
+    again = _csv(tmp_path, "student,canvas\nada,48213\nbob,50001\n", "again.csv")
+    assert cli.main(["--course", str(tmp_path), "ids", "import", str(again)]) == 1
+    out = capsys.readouterr().out
+    assert "NOT RECORDED (1):\n  bob has Canvas user id 48377 in lms_ids.csv, the new one is 50001" in out
+    assert cli.main(["--course", str(tmp_path), "ids", "show"]) == 0
+    assert "ada,,,48213,\nbob,,,48377,\n" in capsys.readouterr().out

@@ -147,3 +147,28 @@ def test_a_mark_not_sent_now_says_the_lms_still_shows_the_one_sent_before(tmp_pa
     assert out.skipped == [("cy", MARKS["cy"].pending + "; Fake still shows the 20.00 an earlier push sent "
                                   "(2024-12-03), until this mark is final and pushed")]
     assert fake.sent == [] and fake.marks["u-cy"] == 20.0
+
+
+def test_an_lms_push_sends_to_its_own_platforms_ids_not_nbgraders_lms_user_id(tmp_path):
+    from dgmlab.grading.course import Course
+
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.DgmlabLms.platform = "lti"\n', encoding="utf-8")
+    (tmp_path / "lms_ids.csv").write_text("student,canvas,lti\nada,48213,3f1b-ada\nbob,48377,8c0f-bob\n",
+                                          encoding="utf-8")
+    fake, out = FakeLms(), PM.Pushed(HW, where="Canvas")
+    data = _data("ada", "bob", "cy", ids={"ada": "3f1b-ada", "bob": "8c0f-bob"})  # lms_user_id: LTI's, as before
+    PM.push_marks(Course(tmp_path), data, data.submissions[:2], fake.lms(platform="canvas"), out,
+                  tmp_path / "push.json")
+    assert fake.marks == {"48213": 14.0, "48377": 12.6}
+
+
+def test_a_student_without_an_id_on_the_platform_is_named_with_where_to_record_it(tmp_path):
+    from dgmlab.grading.course import Course
+
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    (tmp_path / "lms_ids.csv").write_text("student,moodle\nada,3120\n", encoding="utf-8")
+    fake, out = FakeLms(), PM.Pushed(HW, where="Moodle")
+    data = _data("ada", "bob", ids={"ada": "101", "bob": "102"})  # lms_user_id: Canvas's (the course's platform)
+    PM.push_marks(Course(tmp_path), data, data.submissions, fake.lms(platform="moodle"), out, tmp_path / "push.json")
+    assert fake.marks == {"3120": 14.0}
+    assert out.skipped == [("bob", "no Moodle user id in lms_ids.csv (give bob an id)")]
