@@ -464,3 +464,57 @@ def test_report_shows_question_titles_as_plain_text():
     nb.cells = [nbformat.v4.new_markdown_cell(r"## Q1 (4 points): the log density of $\mathcal N(\mu, \sigma^2)$"),
                 nbformat.v4.new_code_cell("check('q1_tests')")]
     assert _questions(nb)[1] == "Q1 (4 points): the log density of N(μ, σ²)"
+
+
+def test_the_check_command_in_colab_reads_graded_files_from_the_homework_folder_on_drive(colab_drive, monkeypatch):
+    # `!dgmlab check "/content/drive/MyDrive/Colab Notebooks/hw1_wgan.ipynb"`: the files are where the setup cell
+    # saved them, MyDrive/dgm-course/hw1_wgan/, as dgmlab.check() finds them
+    import dgmlab
+    from dgmlab import selfcheck
+
+    dgmlab.workspace.enter("hw1_wgan", quiet=True)
+    notebook = _save_notebook(colab_drive / "Colab Notebooks" / "hw1_wgan.ipynb")
+    seen = {}
+    monkeypatch.setattr(selfcheck, "check_notebook", lambda path, files=None, **kw: seen.update(files=files)
+                        or Report(Path(path), [], [], 0))
+    assert main(["check", str(notebook)]) == 0
+    assert Path(seen["files"]).resolve() == (colab_drive / "dgm-course" / "hw1_wgan").resolve()
+    assert main(["check", str(notebook), "--files", str(notebook.parent)]) == 0  # a folder named is the one read
+    assert Path(seen["files"]) == notebook.parent
+
+
+def test_the_check_command_outside_colab_reads_the_files_beside_the_notebook(tmp_path):
+    from dgmlab.selfcheck import graded_files_folder
+
+    notebook = _save_notebook(tmp_path / "work" / "hw1_wgan.ipynb")
+    (tmp_path / "dgm-course" / "hw1_wgan").mkdir(parents=True)
+    assert graded_files_folder(notebook) == notebook.parent
+
+
+def test_a_cell_the_student_added_in_colab_raises_no_warning_on_reading(tmp_path, recwarn):
+    import json
+
+    from dgmlab.selfcheck import graded_files_folder
+
+    notebook = _save_notebook(tmp_path / "hw1_wgan.ipynb")
+    raw = json.loads(notebook.read_text())
+    raw["nbformat_minor"] = 5
+    raw["cells"].append({"cell_type": "code", "metadata": {}, "source": "x = 1", "outputs": [],
+                         "execution_count": None})  # no id, as Colab writes a cell it added
+    notebook.write_text(json.dumps(raw))
+    graded_files_folder(notebook)
+    from dgmlab import selfcheck
+
+    selfcheck._read(notebook)
+    assert [str(w.message) for w in recwarn] == []
+
+
+@pytest.mark.slow  # runs a notebook in a kernel
+def test_the_check_commands_output_starts_with_the_result_not_the_kernels_log(tmp_path, capfd):
+    notebook = tmp_path / "hw.ipynb"
+    _notebook_grading_a_file(notebook)
+    (tmp_path / "answer.txt").write_text("42\n")
+    assert main(["check", str(notebook)]) == 0
+    out, err = capfd.readouterr()
+    assert "running over TCP" not in out + err and err.strip() == ""
+    assert "graded file answer.txt: present (3 bytes)" in out

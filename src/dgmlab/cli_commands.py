@@ -265,10 +265,11 @@ def cmd_report(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .selfcheck import check_notebook, format_report
+    from .selfcheck import check_notebook, format_report, graded_files_folder
 
     try:
-        report = check_notebook(args.notebook, timeout=args.cell_timeout, sandbox=args.sandbox, files=args.files)
+        files = args.files if args.files is not None else graded_files_folder(args.notebook)
+        report = check_notebook(args.notebook, timeout=args.cell_timeout, sandbox=args.sandbox, files=files)
     except (FileNotFoundError, ValueError) as exc:
         print(f"dgmlab check: error: {exc}", file=sys.stderr)
         return 2

@@ -199,6 +199,37 @@ def visible_points(executed_nb) -> dict:
     return out
 
 
+def graded_files_folder(path) -> Path:
+    """Where the files of the saved notebook at ``path`` are, when no folder is named: beside it, but in Colab, for a
+    notebook kept outside its homework folder (``MyDrive/Colab Notebooks/``), the homework folder on Drive
+    (``MyDrive/<course>/<hw>/``, where its setup cell saves every file) when that folder exists."""
+    from . import probes, workspace
+
+    path = Path(path)
+    if not workspace.in_colab():
+        return path.parent
+    try:
+        hw = probes.homework_of(_read(path))
+        drive = workspace.course_folder() / hw if hw else None
+    except (OSError, ValueError):
+        return path.parent
+    if drive is None or not drive.is_dir() or drive.resolve() == path.parent.resolve():
+        return path.parent
+    return drive
+
+
+def _read(path: Path):
+    """The notebook at ``path``, read without nbformat's warnings about what it repairs (a cell the student added
+    in Colab has no id: nbformat gives it one and would say so on every check)."""
+    import warnings
+
+    import nbformat
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return nbformat.read(path, as_version=4)
+
+
 def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python3",
                    sandbox: bool | None = None, files=None) -> Report:
     """Run the notebook at ``path`` (a copy, in a temporary folder beside copies of its files) in
@@ -208,7 +239,6 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
     not the notebook's folder); default: the notebook's folder. ``sandbox``: run the kernel in the
     autograder's bubblewrap sandbox (no network, only the copy's folder writable); ``None`` (default):
     when this machine has it, as the autograder does."""
-    import nbformat
     from nbclient import NotebookClient
 
     from .runtime import GRADING_ENV
@@ -223,7 +253,7 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
         raise FileNotFoundError(f"the folder of graded files {files_dir} does not exist: give the homework folder "
                                 f"the notebook saved its files in")
     try:
-        nb = nbformat.read(path, as_version=4)
+        nb = _read(path)
     except Exception as exc:  # not JSON, not UTF-8, not a notebook
         raise ValueError(f"{path} is not a readable notebook ({exc}); the autograder would reject it too") from None
     with tempfile.TemporaryDirectory(prefix="dgmlab-check-") as scratch:
@@ -251,10 +281,16 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
                 client.on_cell_execute = lambda cell, cell_index: started.update(last=(cell_index, time.monotonic()))
                 client.on_cell_executed = lambda cell, cell_index, execute_reply: _note_timeout(
                     cell, started.get("last"), timeout)
+                # the kernel's own log (its "running over TCP" warning first of all) is not the report: kept aside,
+                # and shown only when the kernel stopped
+                kernel_log = stack.enter_context(tempfile.TemporaryFile(mode="w+", encoding="utf-8"))
                 try:
-                    client.execute()
+                    client.execute(stderr=kernel_log)
                 except Exception as exc:  # the kernel died or stopped answering: say which cell, not a traceback
-                    raise ValueError(_stopped(exc, started.get("last"), nb, timeout)) from None
+                    kernel_log.seek(0)
+                    said = KERNEL_TCP_WARNING.sub("", kernel_log.read()).strip()[-2000:]
+                    raise ValueError(_stopped(exc, started.get("last"), nb, timeout)
+                                     + (f"\nthe kernel said:\n{said}" if said else "")) from None
         finally:
             os.environ.clear()
             os.environ.update(env_before)
