@@ -46,7 +46,7 @@ def test_every_page_of_overrides_is_read_and_only_per_student_dates_applied(tmp_
         "bob": "2025-02-15T04:59:59+00:00"}  # in two overrides: the later date, as Canvas gives
     why = dict(skipped)
     assert "a section's date (section 3)" in why["override 501 (Section B)"]
-    assert "Canvas user 999 is not in nbgrader's student table" in why["override 502 (2 students)"]
+    assert "Canvas user 999 is no student's in lms_ids.csv" in why["override 502 (2 students)"]
     assert "no due date" in why["override 504 (opens late)"]
 
 

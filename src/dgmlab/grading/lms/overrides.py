@@ -16,8 +16,8 @@ What is applied and what is not (each one not applied is listed, with why):
   sections, and a section's own date belongs in the course's configuration, where it is seen and reviewed (an
   extension per student, ``c.DgmlabDeadlines.extensions``).
 - An override without ``due_at`` (it moves only the availability dates) changes no due date.
-- A Canvas user that nbgrader's student table does not have is not applied (add them with ``nbgrader db student
-  add <id> --lms-user-id <Canvas user id>``).
+- A Canvas user whose id the course's id map gives no student is not applied (record it: ``dgmlab ids canvas``, or
+  ``dgmlab ids import`` a CSV ``student,canvas``).
 """
 from __future__ import annotations
 
@@ -98,8 +98,8 @@ def read(overrides, students: dict, dropped=frozenset()) -> tuple[dict, list]:
         for uid in ids:
             sid = students.get(str(uid))
             if sid is None:
-                skipped.append((what, f"Canvas user {uid} is not in nbgrader's student table (nbgrader db student "
-                                      f"add <id> --lms-user-id {uid})"))
+                skipped.append((what, f"Canvas user {uid} is no student's in lms_ids.csv (dgmlab ids canvas, or "
+                                      f"dgmlab ids import a row student,canvas with <their id>,{uid})"))
             elif sid not in dropped:
                 due[sid] = max(when, due.get(sid, when))
     return due, skipped

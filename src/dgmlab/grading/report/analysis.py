@@ -171,11 +171,12 @@ def collect(course: Course, hws=None) -> ClassData:
         entry = roster.get(sid)
         if entry is None:
             problems.append(f"{sid}: submitted but not in nbgrader's student table (add them: "
-                            f"nbgrader db student add {sid} --first-name ... --last-name ... --lms-user-id ...)")
+                            f"nbgrader db student add {sid} --first-name ... --last-name ..., their LMS ids with "
+                            "dgmlab ids import)")
         elif not entry.named and not entry.lms_user_id and not entry.email:
             problems.append(f"{sid}: no name, email or LMS id in nbgrader's student table (nbgrader added them "
                             f"while grading); set them with nbgrader db student add {sid} --first-name ... "
-                            f"--last-name ... --lms-user-id ...")
+                            f"--last-name ... (their LMS ids: dgmlab ids import)")
     return ClassData(hws, roster, cells, subs, order, maxes, problems)
 
 
