@@ -91,16 +91,20 @@ _zx = {z1: f_inv[0], z2: f_inv[1], z3: f_inv[2]}
 p_x = (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-(f_inv.T * f_inv)[0] / 2) / sp.Abs(det_J_f.subs(_zx, simultaneous=True))
 p_x_star = sp.exp(-sp.Rational(365, 729)) / (3 * (2 * sp.pi) ** sp.Rational(3, 2))
 ''', passes=["q1_density_tests"]),
+    Mutant("q1_density", "correct variant: sp.simplify of the density, its value by subs alone", '''
+p_x = sp.simplify((2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-f_inv.dot(f_inv) / 2) * sp.Abs(f_inv.jacobian(x).det()))
+p_x_star = p_x.subs(X_STAR)
+''', passes=["q1_density_tests"]),
     # Q1(d)
     Mutant("q1_torch_density", "missing |det| absolute value", edits=[
         ("torch.log(torch.abs(torch.det(J)))", "torch.log(torch.det(J))")], earns={"q1_torch_density_tests": 3.25}),
     Mutant("q1_torch_density", "sign error on log|det|", edits=[
-        ("base_log_prob(z) + torch.stack", "base_log_prob(z) - torch.stack")], earns={"q1_torch_density_tests": 2.5}),
+        ("base_log_prob(z) + torch.stack", "base_log_prob(z) - torch.stack")], earns={"q1_torch_density_tests": 1.75}),
     Mutant("q1_torch_density", "sign slip: e^{-x1} in f_inv_torch's last entry", edits=[
         ("(x3_ ** 3 - x1_ ** 2) * torch.exp(x1_)", "(x3_ ** 3 - x1_ ** 2) * torch.exp(-x1_)")],
         earns={"q1_torch_density_tests": 3.25}),
     Mutant("q1_torch_density", "base density evaluated at x instead of f_inv(x)", edits=[
-        ("base_log_prob(z)", "base_log_prob(x)")], earns={"q1_torch_density_tests": 2.5}),
+        ("base_log_prob(z)", "base_log_prob(x)")], earns={"q1_torch_density_tests": 1.75}),
     Mutant("q1_torch_density", "correct variant: torch.func.jacrev + slogdet", '''
 def f_inv_torch(x):
     a, b, c = x.unbind(1)
@@ -164,12 +168,12 @@ k_value = scipy.optimize.brentq(lambda kk: 0.9 + 1.2 * (0.9 / kk) ** 2 + 1.8 * (
         earns={"q2_vp_bound_tests": 0.75, "q2_pinsker_tests": 0.5}),
     Mutant("q2_vp_bound", "Pinsker solved the wrong way (KL >= delta^2 / 2)", edits=[
         ("kl_lower_bound = 2 * tv_lower_bound ** 2", "kl_lower_bound = tv_lower_bound ** 2 / 2")],
-        earns={"q2_pinsker_tests": 1.25}, passes=["q2_vp_bound_tests"]),
+        earns={"q2_pinsker_tests": 1}, passes=["q2_vp_bound_tests"]),
     Mutant("q2_vp_bound", "mass of B taken as 1", edits=[("p_B = sp.Rational(9, 10)", "p_B = 1")],
-           earns={"q2_vp_bound_tests": 0.75, "q2_pinsker_tests": 0.5}),
+           earns={"q2_vp_bound_tests": 0.25, "q2_pinsker_tests": 0.5}),
     Mutant("q2_vp_bound", "Pinsker without the square (KL >= 2 delta)", edits=[
         ("kl_lower_bound = 2 * tv_lower_bound ** 2", "kl_lower_bound = 2 * tv_lower_bound")],
-        earns={"q2_pinsker_tests": 1.25}, passes=["q2_vp_bound_tests"]),
+        earns={"q2_pinsker_tests": 1}, passes=["q2_vp_bound_tests"]),
     Mutant("q2_vp_bound", "correct variant: floats", '''
 p_B = 0.9
 max_density_vp = 1 / (2 * math.pi)
@@ -186,24 +190,31 @@ D_star_smoothed = (1 - alpha) * b / (a + b)
 ''', earns={"q3_d_star_tests": 1.5}),
     Mutant("q3_d_star", "second derivative of the loss (sign flipped)", edits=[
         ("second_derivative_at_D_star = sp.simplify(", "second_derivative_at_D_star = -sp.simplify(")],
-        earns={"q3_d_star_tests": 4}),
+        earns={"q3_d_star_tests": 3.75}),
     Mutant("q3_d_star", "second derivative left as a function of D", edits=[
-        ("sp.diff(g, D, 2).subs(D, D_star)", "sp.diff(g, D, 2)")], earns={"q3_d_star_tests": 3.5}),
+        ("sp.diff(g, D, 2).subs(D, D_star)", "sp.diff(g, D, 2)")], earns={"q3_d_star_tests": 3.25}),
     # the printed D* copied in earns nothing (issue 19): reused for the smoothed case, or the target misread
     Mutant("q3_d_star", "copied D* from the statement and reused it for label smoothing", '''
 D_star = a / (a + b)
 second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
 D_star_smoothed = a / (a + b) + 0 * alpha
-''', earns={"q3_d_star_tests": 4}),
+''', earns={"q3_d_star_tests": 3.75}),
     Mutant("q3_d_star", "copied D* and scaled it by the smoothing amount alpha instead of 1 - alpha", '''
 D_star = a / (a + b)
 second_derivative_at_D_star = sp.diff(a * sp.log(D) + b * sp.log(1 - D), D, 2).subs(D, D_star)
 D_star_smoothed = alpha * a / (a + b)
-''', earns={"q3_d_star_tests": 3.5}),
+''', earns={"q3_d_star_tests": 3.25}),
     Mutant("q3_d_star", "correct variant: hand-written forms", '''
 D_star = 1 / (1 + b / a)
 second_derivative_at_D_star = -(a + b) ** 3 / (a * b)
 D_star_smoothed = (1 - alpha) / (1 + b / a)
+''', passes=["q3_d_star_tests"]),
+    Mutant("q3_d_star", "correct variant: sympy's forms, factored, unsimplified, expanded", '''
+g = a * sp.log(D) + b * sp.log(1 - D)
+D_star = sp.factor(sp.solve(sp.diff(g, D), D)[0])
+second_derivative_at_D_star = sp.diff(g, D, 2).subs(D, D_star)
+g_alpha = sp.expand(a * ((1 - alpha) * sp.log(D) + alpha * sp.log(1 - D)) + b * sp.log(1 - D))
+D_star_smoothed = sp.simplify(sp.solve(sp.diff(g_alpha, D), D)[0])
 ''', passes=["q3_d_star_tests"]),
     # Q3.2
     Mutant("q3_discrete_discriminator", "mean over points instead of expectation", edits=[
@@ -225,7 +236,7 @@ def optimal_discriminator(p_data, p_g):
     # Q4.1
     Mutant("q4_logit_derivatives", "wrong sign of the limit (h -> +oo)", edits=[
         (_LIMIT_SAT, _LIMIT_SAT.replace("-sp.oo", "sp.oo")), (_LIMIT_NON, _LIMIT_NON.replace("-sp.oo", "sp.oo"))],
-        earns={"q4_saturating_tests": 2.75, "q4_non_saturating_tests": 1.75}),
+        earns={"q4_saturating_tests": 2.5, "q4_non_saturating_tests": 1.5}),
     Mutant("q4_logit_derivatives", "derivative of log(sigma) instead of log(1 - sigma)", edits=[
         ("sp.diff(sp.log(1 - sigma), h)", "sp.diff(sp.log(sigma), h)")],
         earns={"q4_saturating_tests": 0.5}, passes=["q4_non_saturating_tests"]),
@@ -237,6 +248,12 @@ d_saturating = -sp.exp(h) / (1 + sp.exp(h))
 limit_saturating = sp.Integer(0)
 d_non_saturating = sigma - 1
 limit_non_saturating = sp.Integer(-1)
+''', passes=["q4_saturating_tests", "q4_non_saturating_tests"]),
+    Mutant("q4_logit_derivatives", "correct variant: simplified and rewritten in tanh", '''
+d_saturating = sp.simplify(sp.diff(sp.log(1 - sigma), h)).rewrite(sp.tanh)
+limit_saturating = sp.limit(d_saturating, h, -sp.oo)
+d_non_saturating = sp.together(sp.diff(-sp.log(sigma), h))
+limit_non_saturating = sp.limit(d_non_saturating, h, -sp.oo)
 ''', passes=["q4_saturating_tests", "q4_non_saturating_tests"]),
     # Q4.2
     Mutant("q4_generator_losses", "sum instead of mean", edits=[
@@ -252,16 +269,25 @@ def non_saturating_loss(logits):
     return torch.zeros((), dtype=logits.dtype)
 ''', earns={"q4_generator_losses_tests": 0}),
     Mutant("q4_generator_losses", "saturating loss uses log(sigma) (sign of the logit)", edits=[
-        ("logsigmoid(-logits)", "logsigmoid(logits)")], earns={"q4_generator_losses_tests": 1.5}),
+        ("logsigmoid(-logits)", "logsigmoid(logits)")], earns={"q4_generator_losses_tests": 1}),
     Mutant("q4_generator_losses", "detached logits", edits=[
         ("logsigmoid(-logits)", "logsigmoid(-logits.detach())"), ("logsigmoid(logits)", "logsigmoid(logits.detach())")],
-        earns={"q4_generator_losses_tests": 2.5}),
-    Mutant("q4_generator_losses", "correct variant: naive log(1 - sigmoid)", '''
+        earns={"q4_generator_losses_tests": 2.25}),
+    # a correct variant until the statement asked for losses finite at any logit (issue 62): log(1 - sigmoid(h)) is
+    # log(0) once sigmoid(h) rounds to 1, and a perfect discriminator's logits are large
+    Mutant("q4_generator_losses", "naive log(1 - sigmoid): infinite for large logits", '''
 def saturating_loss(logits):
     return torch.log(1 - torch.sigmoid(logits)).mean()
 
 def non_saturating_loss(logits):
     return -torch.log(torch.sigmoid(logits)).mean()
+''', earns={"q4_generator_losses_tests": 2.5}),
+    Mutant("q4_generator_losses", "correct variant: softplus", '''
+def saturating_loss(logits):
+    return -torch.nn.functional.softplus(logits).mean()
+
+def non_saturating_loss(logits):
+    return torch.nn.functional.softplus(-logits).mean()
 ''', passes=["q4_generator_losses_tests"]),
     # Q4.3
     Mutant("q4_grad_norm", "accumulates .grad across calls", '''

@@ -10,8 +10,7 @@
 # p_X(x) = p_Z\big(f^{-1}(x)\big)\,\Big|\det \tfrac{\partial f^{-1}}{\partial x}(x)\Big|
 #        = \frac{p_Z(z)}{\big|\det \tfrac{\partial f}{\partial z}(z)\big|}\Bigg|_{z = f^{-1}(x)}.
 # $$
-# In sympy, `u ** sp.Rational(1, 3)` is the *principal* (complex) cube root; `sp.real_root(u, 3)` is the
-# real one.
+# In sympy the real cube root of `u` is `sp.real_root(u, 3)`.
 
 # %% locked=true grade_id="q1_symbols"
 z1, z2, z3 = sp.symbols("z1 z2 z3", real=True)
@@ -41,9 +40,7 @@ check("q1_f_and_inverse_tests", f, f_inv, f_is_invertible)
 # %% [markdown]
 # ### Q1(b) (6 points): the Jacobian of $f$ and its determinant
 #
-# `J_f` is $\big[\partial f_i/\partial z_j\big]$ (of $f$, not $f^{-1}$). With the real cube root sympy may
-# produce `DiracDelta` and `sign(...)**2` factors; they are $0$ and $1$ wherever $f$ is differentiable, so
-# you may drop them (`expr.replace(sp.DiracDelta, lambda *args: 0)`).
+# `J_f` is $\big[\partial f_i/\partial z_j\big]$ (of $f$, not $f^{-1}$), and `det_J_f` its determinant.
 
 # %% kind="answer" grade_id="q1_jacobian"
 # J_f: 3x3 sp.Matrix in z1, z2, z3;  det_J_f: sympy expression in z1, z2, z3
@@ -81,6 +78,8 @@ check("q1_density_tests", p_x, p_x_star)
 # Symbolic Jacobians do not scale to neural networks; autograd does. `flow_log_prob` computes
 # $\log p_Z(f^{-1}(x)) + \log\big|\det \partial f^{-1}/\partial x\big|$ for **any** invertible `f_inv`, with the
 # Jacobian from autograd (`torch.func.jacrev` or `torch.autograd.functional.jacobian`; a loop over rows is fine).
+# A flow is trained through its log-density, so the result must stay differentiable with respect to any parameters
+# `f_inv` has.
 
 # %% locked=true grade_id="base_log_prob"
 def standard_normal_log_prob(z):
@@ -107,7 +106,7 @@ def flow_log_prob(x, f_inv, base_log_prob):
     z = f_inv(x)
     log_dets = []
     for row in x:
-        J = torch.autograd.functional.jacobian(lambda v: f_inv(v[None])[0], row)
+        J = torch.autograd.functional.jacobian(lambda v: f_inv(v[None])[0], row, create_graph=True)
         log_dets.append(torch.log(torch.abs(torch.det(J))))
     return base_log_prob(z) + torch.stack(log_dets)
     ### END SOLUTION

@@ -68,7 +68,8 @@ check("q2_normalising_k_tests", k_value)
 # ### Q2.3 (1 + 2 points): how far can a VP flow get?
 #
 # For $c = 1$, as numbers: `p_B` $= p(B)$; `max_density_vp`, the largest value any VP flow density can take;
-# `tv_lower_bound`, the bound on $|p(B) - p_\theta(B)|$ these give; `kl_lower_bound`, Pinsker's bound on the KL.
+# `tv_lower_bound`, the lower bound on $\delta(p, p_\theta)$, valid for every VP flow, that these two numbers give;
+# `kl_lower_bound`, the lower bound on $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ that Pinsker's inequality gives from it.
 
 # %% kind="answer" grade_id="q2_vp_bound" check_output=true
 # p_B, max_density_vp, tv_lower_bound, kl_lower_bound: sympy numbers or floats

@@ -7,12 +7,12 @@
 # \mathcal L(\phi;\theta) = -\,\mathbb E_{x\sim p_{\text{data}}}\big[\log D_\phi(x)\big]
 #                           -\,\mathbb E_{x\sim p_\theta}\big[\log\big(1 - D_\phi(x)\big)\big].
 # $$
-# Its minimiser is $D^*(x) = \dfrac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_\theta(x)}$: pointwise, with $a = p_{\text{data}}(x)$,
-# $b = p_\theta(x)$, one maximises $g(D) = a\log D + b\log(1-D)$ over $D \in (0, 1)$.
+# In class we saw that its minimiser is $D^*(x) = \dfrac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_\theta(x)}$; here you prove it.
 #
-# ### Q3.1 (5 points): the pointwise maximiser in sympy
+# ### Q3.1 (5 points): a maximiser in sympy
 #
-# Derive `D_star` and $g''$ at it. Then **one-sided label smoothing** (Salimans et al., 2016) trains towards
+# For numbers $a, b > 0$ let $g(D) = a\log D + b\log(1-D)$ on $D \in (0, 1)$. Derive its maximiser `D_star` and
+# $g''$ at it. Then **one-sided label smoothing** (Salimans et al., 2016) trains towards
 # $1 - \alpha$ on real images instead of $1$, so the objective becomes
 # $g_\alpha(D) = a\big[(1-\alpha)\log D + \alpha\log(1-D)\big] + b\log(1-D)$: put its maximiser in `D_star_smoothed`.
 

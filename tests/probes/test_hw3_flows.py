@@ -125,7 +125,8 @@ def _judged(cell, source, seed=4242):
 ])
 def test_red_team_counter_densities_earn_only_their_constant_regions(source, most):
     """Red team F3 (/tmp/redteam/hw3_zero.py): 0.9 on B and identically 0 earned 3.5 and 2.5 of 7 from symmetry and
-    support checks; now only the grader's seeded points where the printed density is a constant give (0.5 each)."""
+    support checks; now only the drawn points where the printed density is a constant give (0.5 each): the squares'
+    and the edges' property checks ask for the frame's ramp too."""
     for seed in (4242, 5):
         assert _judged_answer("q2_counter_density_tests", source, seed) == most
 
@@ -141,10 +142,10 @@ def test_red_team_constant_gradient_norm_earns_nothing():
 # with values the grader's references gave there when the kit was built (homeworks/hw3_flows/checks/expected.json); the
 # hidden tests compare the values on the grading seed's inputs.
 CONVERTED = ("q1_f_and_inverse_tests", "q1_jacobian_tests", "q1_density_tests", "q1_torch_density_tests",
-             "q3_d_star_tests", "q3_discrete_discriminator_tests", "q4_saturating_tests", "q4_non_saturating_tests",
+             "q2_normalising_k_tests", "q3_d_star_tests", "q3_discrete_discriminator_tests", "q4_saturating_tests", "q4_non_saturating_tests",
              "q4_generator_losses_tests", "q4_grad_norm_tests")
 _REFERENCE_CELLS = ["helpers", "q1_symbols", "q1_f_and_inverse", "q1_jacobian", "q1_density", "base_log_prob",
-                    "q1_torch_density", "q3_symbols", "q3_d_star", "q3_discrete_discriminator", "q4_symbols",
+                    "q1_torch_density", "q2_normalising_k", "q3_symbols", "q3_d_star", "q3_discrete_discriminator", "q4_symbols",
                     "q4_logit_derivatives", "q4_generator_losses", "q4_grad_norm", "q4_setup"]
 
 

@@ -17,8 +17,9 @@ from dgmlab.probes.asserts import sympy_gap
 from . import q1_change_of_variables, q2_volume_preserving_flows, q3_optimal_discriminator, q4_vanishing_gradients
 
 # what other code imports from homeworks.hw3_flows.checks (the references, the hidden tests, tests)
-from .common import standard_normal_log_prob, symbols
+from .common import slow_digest, standard_normal_log_prob, symbols
 from .q1_change_of_variables import Z0, Z1, number_digest
+from .q2_volume_preserving_flows import K_DECIMALS
 from .q3_optimal_discriminator import P_DATA, P_G
 from .q4_vanishing_gradients import H0, OFFSETS, Q4, linear_loss, make_discriminator, make_generator, vanishing_loss
 
@@ -26,5 +27,6 @@ CHECKS = [*q1_change_of_variables.CHECKS, *q2_volume_preserving_flows.CHECKS, *q
           *q4_vanishing_gradients.CHECKS]
 
 __all__ = [  # the names above other code imports, with CHECKS
-    "CHECKS", "H0", "OFFSETS", "P_DATA", "P_G", "Q4", "Z0", "Z1", "linear_loss", "make_discriminator",
-    "make_generator", "number_digest", "standard_normal_log_prob", "symbols", "sympy_gap", "vanishing_loss"]
+    "CHECKS", "H0", "K_DECIMALS", "OFFSETS", "P_DATA", "P_G", "Q4", "Z0", "Z1", "linear_loss", "make_discriminator",
+    "make_generator", "number_digest", "slow_digest", "standard_normal_log_prob", "symbols", "sympy_gap",
+    "vanishing_loss"]

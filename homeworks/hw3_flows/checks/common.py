@@ -7,6 +7,8 @@ import math
 
 from dgmlab.probes import _sp, _torch, asserts
 
+DIGEST_SALT, DIGEST_ROUNDS = b"dgmlab hw3_flows", 100_000  # about 0.1 s a digest: guessing by the digest is slow
+
 
 def symbols() -> dict:
     """The notebook's fixed symbols (its locked cells q1_symbols, q3_symbols, q4_symbols)."""
@@ -25,6 +27,22 @@ def symbols() -> dict:
 def standard_normal_log_prob(z):
     """log N(z; 0, I) row by row: (N, D) -> (N,) (the notebook's locked cell base_log_prob)."""
     return -0.5 * (z ** 2).sum(dim=1) - 0.5 * z.shape[1] * math.log(2 * math.pi)
+
+
+def slow_digest(value, decimals: int) -> str | None:
+    """A slow salted digest (PBKDF2-SHA256) of ``value``, a real number, written with ``decimals`` decimals; None when it
+    is no finite real number. Where a visible test decides a single number that is the answer itself, the kit records
+    this digest, never the number: trying candidate numbers against it takes about 0.1 s each."""
+    import hashlib
+
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(number):
+        return None
+    text = f"{number:.{int(decimals)}f}".encode()
+    return hashlib.pbkdf2_hmac("sha256", text, DIGEST_SALT, DIGEST_ROUNDS).hex()
 
 
 def _randn(g, *shape):

@@ -294,7 +294,24 @@ def _torch_density_inputs(seed):
     return {"small": torch.tensor([[0.0, 1.0, 0.5], [0.3, -0.2, 1.1]], dtype=torch.float64),
             "four": _randn(g, 4, 3), "three": _randn(g, 3, 3), "six": _randn(g, 6, 2), "five": _randn(g, 5, 2),
             "x_star": torch.tensor([[0.0, 1.0, 1.0 / 3.0]], dtype=torch.float64) + 0.05 * _randn(g, 1, 3),
-            "A": torch.tensor(LINEAR_A, dtype=torch.float64)}
+            "A": torch.tensor(LINEAR_A, dtype=torch.float64),
+            "rows": 1.5 * _randn(g, 5, 2), "scales": 0.5 + torch.rand(2, generator=g, dtype=torch.float64)}
+
+
+def _sinh_inv(t):
+    """An elementwise map whose Jacobian changes from row to row: f_inv(x) = sinh(x), log|det| = sum log cosh(x)."""
+    return _torch().sinh(t)
+
+
+def _scale_gradient(flow_log_prob, x, scales):
+    """d/ds of sum_n flow_log_prob(x_n) for f_inv(x) = s * x (a learnable scale per coordinate): whether the
+    log-density stays differentiable in f_inv's parameters, the log-determinant's share included."""
+    torch = _torch()
+    s = scales.clone().requires_grad_(True)
+    out = flow_log_prob(x.clone(), lambda t: t * s, standard_normal_log_prob)
+    if not (isinstance(out, torch.Tensor) and out.requires_grad):
+        return torch.zeros_like(scales)  # no graph back to s at all
+    return torch.autograd.grad(out.sum(), s, allow_unused=True)[0]
 
 
 def _torch_density_probe(o, x):
@@ -305,16 +322,44 @@ def _torch_density_probe(o, x):
             "at_x_star": attempt(flow_log_prob, x["x_star"], f_inv_torch, base),
             "f_inv_torch_values": attempt(f_inv_torch, x["three"]),
             "under_linear_map": attempt(flow_log_prob, x["six"], lambda t: t @ A.T, base),
-            "under_nonlinear_map": attempt(flow_log_prob, x["five"], _g_inv, base)}
+            "under_nonlinear_map": attempt(flow_log_prob, x["five"], _g_inv, base),
+            "under_sinh": attempt(flow_log_prob, x["rows"], _sinh_inv, base),
+            "scale_gradient": attempt(_scale_gradient, flow_log_prob, x["rows"], x["scales"])}
 
 
 @points(0.5)
+def test_jacobian_taken_row_by_row(v, ref):
+    # f_inv(x) = sinh(x) elementwise: each row's Jacobian is diag(cosh(x_n)), so log p_X(x_n) = log N(sinh(x_n)) +
+    # sum_i log cosh(x_ni), a different determinant in every row (not the homework's map)
+    torch = _torch()
+    w = working(v)
+    rows = w.inputs["rows"]
+    want = standard_normal_log_prob(torch.sinh(rows)) + torch.log(torch.cosh(rows)).sum(dim=1)
+    asserts.assert_close(w.under_sinh, want, rtol=1e-9, atol=1e-9,
+                         name="log p_X for f_inv(x) = sinh(x) elementwise (whose Jacobian differs from row to row: is "
+                              "each row's own Jacobian used?)")
+
+
+@points(0.25)
+def test_differentiable_in_the_parameters_of_f_inv(v, ref):
+    # f_inv(x) = s * x with a learnable scale s per coordinate: log p_X = log N(s * x) + sum_i log|s_i|, so the
+    # gradient in s is -s_i sum_n x_ni^2 + N / s_i, the log-determinant's share N / s_i included (not the homework's map)
+    w = working(v)
+    rows, s = w.inputs["rows"], w.inputs["scales"]
+    want = -s * (rows ** 2).sum(dim=0) + len(rows) / s
+    asserts.assert_close(w.scale_gradient, want, rtol=1e-9, atol=1e-9,
+                         name="the gradient of sum(flow_log_prob(x, f_inv, ...)) in a parameter of f_inv (does the "
+                              "log-determinant keep its graph? torch.autograd.functional.jacobian needs "
+                              "create_graph=True)")
+
+
+@points(0.25)
 def test_shapes_and_dtype(v, ref):
     torch = _torch()
     asserts.assert_tensor(working(v).on_two_points, "flow_log_prob(x, ...)", shape=(2,), dtype=torch.float64)
 
 
-@points(1)
+@points(0.5)
 def test_identity_map_gives_the_base_density(v, ref):
     # the notebook's own base log-density (its locked cell base_log_prob) on the working inputs
     w = working(v)
@@ -384,6 +429,7 @@ CHECKS = [
               inputs=with_working(_q1_points)),
     CheckSpec("q1_torch_density_tests", hidden=2, names=("f_inv_torch", "flow_log_prob"),
               visible=(test_shapes_and_dtype, test_identity_map_gives_the_base_density,
-                       test_f_of_f_inv_torch_is_the_identity, test_linear_map_with_negative_determinant),
+                       test_f_of_f_inv_torch_is_the_identity, test_linear_map_with_negative_determinant,
+                       test_jacobian_taken_row_by_row, test_differentiable_in_the_parameters_of_f_inv),
               probe=on_working(_torch_density_probe), inputs=with_working(_torch_density_inputs)),
 ]

@@ -62,11 +62,80 @@ def test_no_smoothing_gives_back_D_star(v, ref):
         hint = ": it is b / (a + b), so a and b are swapped (which term does the real data weigh?)"
     elif sympy_gap(smoothed, asserts.as_sympy(v.D_star, "D_star"), pts) < 1e-30:
         hint = ": it equals your D_star, so D_star is off too"
-    raise AssertionError(f"expected D_star_smoothed with alpha = 0 to be the maximiser of g, D* = a / (a + b), at the "
-                         f"check's (a, b); found it different there{hint}")
+    raise AssertionError(f"expected D_star_smoothed with alpha = 0 to be the maximiser of g, D* = a / (a + b); found "
+                         f"it different at some a, b > 0{hint}")
 
 
-@points(1)
+def _weights(v) -> list:
+    """The (a, b) of the draw as exact sympy numbers, as {symbol: value} points."""
+    sp, s = _sp(), symbols()
+    return [{s["a"]: sp.Rational(p, q), s["b"]: sp.Rational(r, t)} for p, q, r, t in v.inputs.working["ab"]]
+
+
+def _real(value, point, name) -> float:
+    got = asserts.sympy_number(value, point, name)
+    if not (got == got and abs(got.imag) <= 1e-20 * max(1.0, abs(got.real)) and math.isfinite(got.real)):
+        raise AssertionError(f"{name} is not a finite real number at some a, b > 0")
+    return got.real
+
+
+@points(0.5)
+def test_D_star_grows_with_a_and_falls_with_b(v, ref):
+    # a weighs log D in g: the more weight on log D, the larger its maximiser (and the reverse for b); D_star's own
+    # values at the draw's (a, b), doubled one at a time; no value is compared
+    s = symbols()
+    _depends_on_a_and_b(v.D_star, "D_star")
+    for pt in _weights(v):
+        at = _real(v.D_star, pt, "D_star")
+        more_a = _real(v.D_star, {**pt, s["a"]: 2 * pt[s["a"]]}, "D_star")
+        more_b = _real(v.D_star, {**pt, s["b"]: 2 * pt[s["b"]]}, "D_star")
+        if not (more_a > at > more_b):
+            raise AssertionError(
+                "D_star does not grow with a and fall with b: a weighs log D in g(D) = a log D + b log(1 - D), so more "
+                "weight on a pushes the maximiser towards 1 (are a and b swapped?)")
+
+
+@points(0.5)
+def test_second_derivative_is_negative_and_scales_with_the_weights(v, ref):
+    # at a maximiser g'' < 0; g is linear in (a, b) and its maximiser depends only on a / b, so g'' at the maximiser
+    # doubles when a and b both double; the student's own values at the draw's (a, b)
+    s = symbols()
+    name = "second_derivative_at_D_star"
+    for pt in _weights(v):
+        at = _real(getattr(v, name), pt, name)
+        doubled = _real(getattr(v, name), {s["a"]: 2 * pt[s["a"]], s["b"]: 2 * pt[s["b"]]}, name)
+        if not at < 0:
+            raise AssertionError(f"{name} is not negative at some a, b > 0, but D* is a maximiser of g (the second "
+                                 f"derivative of g, not of the loss -g, nor the first derivative)")
+        if not abs(doubled - 2 * at) <= 1e-12 * abs(at):
+            raise AssertionError(
+                f"{name} does not double when a and b both double, as g = a log D + b log(1 - D) and its maximiser "
+                f"say it must: check the powers in g''(D*)")
+
+
+@points(0.5)
+def test_smoothed_maximiser_in_two_limits(v, ref):
+    # with no fakes (b -> 0) the maximiser of g_alpha is the real images' target 1 - alpha; with alpha = 1 real images
+    # are trained towards 0 like the fakes, so the maximiser is 0. The student's D_star_smoothed at the draw's a, a tiny
+    # b, and alpha = 1/4 or 1; no value of D* is compared
+    sp, s = _sp(), symbols()
+    name = "D_star_smoothed"
+    for pt in _weights(v):
+        quarter = sp.Rational(1, 4)
+        no_fakes = _real(v.D_star_smoothed, {s["a"]: pt[s["a"]], s["b"]: sp.Rational(1, 10 ** 30), s["alpha"]: quarter},
+                         name)
+        if not abs(no_fakes - (1 - quarter)) <= 1e-20:
+            raise AssertionError(
+                f"{name} as b -> 0 (no fakes) is not the target 1 - alpha that one-sided smoothing gives real images "
+                f"(which term of g_alpha carries alpha, and does b?)")
+        all_zero = _real(v.D_star_smoothed, {**pt, s["alpha"]: sp.S.One}, name)
+        if not abs(all_zero) <= 1e-20:
+            raise AssertionError(
+                f"{name} with alpha = 1 is not 0: then real images are trained towards 0, as fakes are (one-sided "
+                f"smoothing moves the real images' target only)")
+
+
+@points(0.5)
 def test_equal_weights_give_one_half(v, ref):
     sp, s = _sp(), symbols()
     _depends_on_a_and_b(v.D_star, "D_star")
@@ -114,12 +183,12 @@ def _discrete_probe(o, x):
 def test_half_everywhere_gives_two_log_two(v, ref):
     w = working(v)
     asserts.assert_close(w.loss_at_one_half, 2 * math.log(2), name="discriminator_loss(1/2, p, p)")
-    # a loss that does not move with D is no loss of D: at the drawn D and at D* it must differ
+    # a loss that does not move with D is no loss of D: at another D and at D* it must differ
     at_d, at_optimal = (float(asserts.as_array(x, "discriminator_loss")) for x in (w.loss_value, w.loss_at_optimal))
     if not abs(at_d - at_optimal) > 1e-9:
         raise AssertionError(
-            "discriminator_loss gives the same value at two different D (the check's D and your optimal_discriminator): "
-            "it must be computed from D, p_data and p_g")
+            "discriminator_loss gives the same value at two different D (one in (0, 1)^3 and your "
+            "optimal_discriminator's): it must be computed from D, p_data and p_g")
 
 
 @points(1.5)
@@ -131,9 +200,11 @@ def test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q3_d_star_tests", hidden=3, names=("D_star", "second_derivative_at_D_star", "D_star_smoothed"),
+    CheckSpec("q3_d_star_tests", hidden=2, names=("D_star", "second_derivative_at_D_star", "D_star_smoothed"),
               visible=(test_are_expressions_in_a_and_b, test_no_smoothing_gives_back_D_star,
-                       test_equal_weights_give_one_half), inputs=with_working(_d_star_inputs)),
+                       test_equal_weights_give_one_half, test_D_star_grows_with_a_and_falls_with_b,
+                       test_second_derivative_is_negative_and_scales_with_the_weights,
+                       test_smoothed_maximiser_in_two_limits), inputs=with_working(_d_star_inputs)),
     CheckSpec("q3_discrete_discriminator_tests", hidden=2.5, names=("discriminator_loss", "optimal_discriminator"),
               visible=(test_half_everywhere_gives_two_log_two, test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd),
               probe=on_working(_discrete_probe), inputs=with_working(_discrete_inputs)),

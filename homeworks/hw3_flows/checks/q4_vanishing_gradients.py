@@ -48,7 +48,7 @@ def test_saturating_types(v, ref):
     _types(v, "d_saturating", "limit_saturating")
 
 
-@points(2)
+@points(1.75)
 def test_d_saturating_matches_a_finite_difference(v, ref):
     # against the grader's finite difference of log(1 - sigma(h)) at h = H0 (graded: the drawn h; recorded for H0)
     h = v.inputs.working["h"]
@@ -58,12 +58,41 @@ def test_d_saturating_matches_a_finite_difference(v, ref):
             f"d_saturating at h = {h} differs from a finite difference of log(1 - sigma(h)) (check the sign)")
 
 
+FAR = -60  # a logit deep in the perfect-discriminator regime: sigma(-60) is about 1e-26
+
+
+def _limit_is_the_far_value(v, d_name, limit_name, derivative_test, ref):
+    """The limit is where the derivative goes as h -> -oo: the student's own derivative at h = FAR, to 1e-12, once that
+    derivative is right (a limit of a wrong derivative earns nothing)."""
+    try:
+        derivative_test(v, ref)
+    except AssertionError:
+        raise AssertionError(f"{limit_name} is checked once {d_name} is right (see the test above)") from None
+    got = _at(getattr(v, d_name), d_name, str(FAR))
+    limit = complex(_sp().N(asserts.as_sympy(getattr(v, limit_name), limit_name), 30))
+    if not abs(got - limit) < 1e-12:
+        raise AssertionError(
+            f"{limit_name} is not where your {d_name} goes in the perfect-discriminator regime: there D(G(z)) -> 0, "
+            f"i.e. h -> -oo, and {d_name} at h = {FAR} is far from it (which end is the limit taken at?)")
+
+
+@points(0.75)
+def test_saturating_limit_is_at_minus_infinity(v, ref):
+    _limit_is_the_far_value(v, "d_saturating", "limit_saturating", test_d_saturating_matches_a_finite_difference, ref)
+
+
+@points(0.75)
+def test_non_saturating_limit_is_at_minus_infinity(v, ref):
+    _limit_is_the_far_value(v, "d_non_saturating", "limit_non_saturating",
+                            test_d_non_saturating_matches_a_finite_difference, ref)
+
+
 @points(0.5)
 def test_non_saturating_types(v, ref):
     _types(v, "d_non_saturating", "limit_non_saturating")
 
 
-@points(1)
+@points(0.75)
 def test_d_non_saturating_matches_a_finite_difference(v, ref):
     # against the grader's finite difference of -log(sigma(h)) at h = H0 (graded: the drawn h; recorded for H0)
     h = v.inputs.working["h"]
@@ -88,7 +117,21 @@ def _losses_probe(o, x):
         out[f"{key}_on_logits"] = attempt(fn, x["logits"].clone())
         out[f"{key}_on_minus_logits"] = attempt(fn, -x["logits"].clone())
         out[f"{key}_gradient"] = attempt(_gradient, fn, x["logits"])
+        out[f"{key}_on_large_logits"] = attempt(fn, _large_logits())
+        out[f"{key}_keeps_the_graph"] = attempt(_keeps_the_graph, fn, x["logits"])
     return out
+
+
+def _large_logits():
+    """Logits of a confident discriminator, both ways: the losses must stay finite there."""
+    return _torch().tensor([-800.0, -100.0, -40.0, 40.0, 100.0, 800.0], dtype=_torch().float64)
+
+
+def _keeps_the_graph(fn, logits) -> bool:
+    """Whether fn's value on logits that require a gradient is itself differentiable (has a graph back to them)."""
+    torch = _torch()
+    out = fn(logits.clone().requires_grad_(True))
+    return bool(isinstance(out, torch.Tensor) and out.requires_grad and out.grad_fn is not None)
 
 
 def _gradient(fn, logits):
@@ -97,7 +140,43 @@ def _gradient(fn, logits):
     return _torch().autograd.grad(fn(t), t)[0]
 
 
-@points(1)
+def _values_right_first(v, ref, what):
+    """The tests below add to the losses' values: they are checked once both losses are right on a batch of logits (a
+    constant or a sum is finite and keeps a graph, and earns nothing for it)."""
+    try:
+        test_scalar_outputs(v, ref)
+        test_both_losses_on_a_batch_of_logits(v, ref)
+    except AssertionError:
+        raise AssertionError(f"{what} is checked once both losses give the right values (see the tests above)") from None
+
+
+@points(0.5)
+def test_losses_stay_finite_for_large_logits(v, ref):
+    # the statement: finite for logits of any size (a perfect discriminator's are large); no value is compared
+    _values_right_first(v, ref, "that the losses stay finite for large logits")
+    w = working(v)
+    for name, got in (("saturating_loss", w.saturating_on_large_logits),
+                      ("non_saturating_loss", w.non_saturating_on_large_logits)):
+        value = asserts.as_array(got, f"{name} on large logits")
+        if not _np().isfinite(value).all():
+            raise AssertionError(
+                f"{name} is not finite on logits as large as +-800: log(1 - sigmoid(h)) rounds to log(0) once sigmoid(h) "
+                f"rounds to 1; torch.nn.functional.logsigmoid computes it stably")
+
+
+@points(0.25)
+def test_losses_are_differentiable_in_the_logits(v, ref):
+    _values_right_first(v, ref, "that the losses are differentiable")
+    w = working(v)
+    for name, kept in (("saturating_loss", w.saturating_keeps_the_graph),
+                       ("non_saturating_loss", w.non_saturating_keeps_the_graph)):
+        if kept is not True:
+            raise AssertionError(
+                f"{name}(logits) is not differentiable in the logits: return the 0-d tensor itself, with its graph "
+                f"(no .detach(), .item() or numpy)")
+
+
+@points(0.75)
 def test_scalar_outputs(v, ref):
     w = working(v)
     asserts.assert_tensor(w.saturating_at_zero, "saturating_loss(logits)", shape=())
@@ -211,14 +290,17 @@ def test_a_second_call_matches_finite_differences_too(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q4_saturating_tests", hidden=1.5, names=("d_saturating", "limit_saturating"),
-              visible=(test_saturating_types, test_d_saturating_matches_a_finite_difference),
+    CheckSpec("q4_saturating_tests", hidden=1, names=("d_saturating", "limit_saturating"),
+              visible=(test_saturating_types, test_d_saturating_matches_a_finite_difference,
+                       test_saturating_limit_is_at_minus_infinity),
               inputs=with_working(_h_inputs)),
-    CheckSpec("q4_non_saturating_tests", hidden=1.5, names=("d_non_saturating", "limit_non_saturating"),
-              visible=(test_non_saturating_types, test_d_non_saturating_matches_a_finite_difference),
+    CheckSpec("q4_non_saturating_tests", hidden=1, names=("d_non_saturating", "limit_non_saturating"),
+              visible=(test_non_saturating_types, test_d_non_saturating_matches_a_finite_difference,
+                       test_non_saturating_limit_is_at_minus_infinity),
               inputs=with_working(_h_inputs)),
-    CheckSpec("q4_generator_losses_tests", hidden=1.5, names=("saturating_loss", "non_saturating_loss"),
-              visible=(test_scalar_outputs, test_both_losses_on_a_batch_of_logits),
+    CheckSpec("q4_generator_losses_tests", hidden=1, names=("saturating_loss", "non_saturating_loss"),
+              visible=(test_scalar_outputs, test_both_losses_on_a_batch_of_logits, test_losses_stay_finite_for_large_logits,
+                       test_losses_are_differentiable_in_the_logits),
               probe=on_working(_losses_probe), inputs=with_working(_logit_inputs)),
     CheckSpec("q4_grad_norm_tests", hidden=1.5, names=("generator_grad_norm",),
               visible=(test_matches_finite_differences, test_a_second_call_matches_finite_differences_too),

@@ -17,9 +17,11 @@ D, a, alpha, b = _S['D'], _S['a'], _S['alpha'], _S['b']
 
 
 # ------------------------------------------------------------------ q3_d_star_tests
+@points(0.5)
 def test_D_star_is_the_stationary_point(v, ref):
     asserts.assert_sympy_equal(v.D_star, a / (a + b), "D_star")
 
+@points(0.75)
 def test_second_derivative_is_negative_and_correct(v, ref):
     g_ = a * sp.log(D) + b * sp.log(1 - D)
     want = sp.diff(g_, D, 2).subs(D, a / (a + b))

@@ -32,9 +32,10 @@ def test_derivative_of_log_one_minus_sigmoid(v, ref):
     if not sympy_gap(v.d_saturating, sp.diff(sp.log(1 - sigma), h), _h_points()) < 1e-30:
         raise AssertionError("d_saturating is not the derivative of log(1 - sigma(h)) (check the sign)")
 
+@points(0.75)
 def test_limit_in_the_perfect_discriminator_regime(v, ref):
-    # the limit of the derivative: a guessed constant with no derivative behind it is no answer (a replayed one earned
-    # these points), so the derivative must be right first
+    # the limit of the derivative: a guessed constant with no derivative behind it is no answer, so the derivative
+    # must be right first
     test_derivative_of_log_one_minus_sigmoid(v, ref)
     if not (v.limit_saturating.is_number and sympy_gap(v.limit_saturating, sp.S.Zero, [{}]) < 1e-30):
         raise AssertionError(
@@ -47,6 +48,7 @@ def test_derivative_of_minus_log_sigmoid(v, ref):
     if not sympy_gap(v.d_non_saturating, sp.diff(-sp.log(sigma), h), _h_points()) < 1e-30:
         raise AssertionError("d_non_saturating is not the derivative of -log(sigma(h)) (check the sign)")
 
+@points(0.75)
 def test_limit_does_not_vanish(v, ref):
     test_derivative_of_minus_log_sigmoid(v, ref)  # as for the saturating limit
     if not (v.limit_non_saturating.is_number and sympy_gap(v.limit_non_saturating, -sp.S.One, [{}]) < 1e-30):
@@ -54,10 +56,12 @@ def test_limit_does_not_vanish(v, ref):
 
 
 # ------------------------------------------------------------------ q4_generator_losses_tests
+@points(0.25)
 def test_saturating_values(v, ref):
     asserts.assert_close(v.saturating_on_logits, -torch.nn.functional.softplus(v.inputs.logits).mean(),
                         rtol=1e-9, atol=1e-12, name="saturating_loss on a batch of logits")
 
+@points(0.25)
 def test_non_saturating_values(v, ref):
     asserts.assert_close(v.non_saturating_on_logits, torch.nn.functional.softplus(-v.inputs.logits).mean(),
                         rtol=1e-9, atol=1e-12, name="non_saturating_loss on a batch of logits")

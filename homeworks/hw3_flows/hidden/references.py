@@ -22,9 +22,11 @@ import sympy as sp
 import torch
 
 from homeworks.hw3_flows.checks import (
+    K_DECIMALS,
     make_discriminator,
     make_generator,
     number_digest,
+    slow_digest,
     vanishing_loss,
 )
 
@@ -133,6 +135,19 @@ def _expected_torch_density(x) -> dict:
             "under_linear_map": linear_flow_log_prob(x["working"]["A"], x["working"]["six"])}
 
 
+# ------------------------------------------------------------------ Q2.2
+def normalising_slope():
+    """The k > 0 for which p integrates to 1: 0.9 |B| + the frame's mass, ring by ring (perimeter 8s), is 1."""
+    k, s = sp.symbols("k s", positive=True)
+    frame = sp.integrate((sp.Rational(9, 10) - k * (s - sp.Rational(1, 2))) * 8 * s,
+                         (s, sp.Rational(1, 2), sp.Rational(1, 2) + sp.Rational(9, 10) / k))
+    return [r for r in sp.solve(sp.Eq(sp.Rational(9, 10) + frame, 1), k) if r.is_positive][0]
+
+
+def _expected_k(x) -> dict:
+    return {"k_digest": slow_digest(normalising_slope(), K_DECIMALS)}  # k is the answer: the kit ships a digest
+
+
 # ------------------------------------------------------------------ Q3
 def optimal_discriminator_value(a, b):
     """D* = a / (a + b), the maximiser of a log D + b log(1 - D)."""
@@ -220,6 +235,7 @@ def _expected_grad_norm(x) -> dict:
 # ------------------------------------------------------------------ what the visible tests compare with
 EXPECTED = {"q1_f_and_inverse_tests": _expected_f_and_inverse, "q1_jacobian_tests": _expected_jacobian,
             "q1_density_tests": _expected_density, "q1_torch_density_tests": _expected_torch_density,
+            "q2_normalising_k_tests": _expected_k,
             "q3_d_star_tests": _expected_d_star, "q3_discrete_discriminator_tests": _expected_discrete,
             "q4_saturating_tests": _expected_saturating, "q4_non_saturating_tests": _expected_non_saturating,
             "q4_generator_losses_tests": _expected_generator_losses, "q4_grad_norm_tests": _expected_grad_norm}
