@@ -219,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, what in (("canvas", "Canvas's REST API (c.DgmlabCanvas)"), ("moodle", "Moodle's web services "
                        "(c.DgmlabMoodle)"), ("lti", "LTI 1.3 grade services (c.DgmlabLti)")):
         s.add_argument(f"--{name}", dest="platform", action="store_const", const=name, default=None,
-                       help=f"this once, through {what} (default: c.DgmlabLms.platform)")
+                       help=f"this once, through {what} (default: the one LMS whose assignments name the "
+                            "homework, else c.DgmlabLms.platform)")
     s.add_argument("--feedback", action="store_true", help="attach each student's own feedback files "
                    "(feedback/<student>/<hw>/*.html, *.pdf) to their submission (Canvas, Moodle)")
     s.set_defaults(func=cmd_push)

@@ -31,6 +31,19 @@ def course_platform(course: Course) -> str:
     return course.settings(DgmlabLms).platform
 
 
+def homework_platform(course: Course, hw: str) -> str:
+    """The LMS ``dgmlab push <hw>`` sends ``hw``'s marks to when the run names none: ``c.DgmlabLms.platform``, unless
+    that is Canvas or Moodle and only the other one's assignments (``c.DgmlabCanvas.assignments``,
+    ``c.DgmlabMoodle.assignments``) name ``hw``: a term graded partly in each."""
+    platform = course_platform(course)
+    if platform == "lti":
+        return platform
+    from . import lms, moodle
+
+    named = [p for p, module in (("canvas", lms), ("moodle", moodle)) if hw in module.settings(course).assignments]
+    return named[0] if len(named) == 1 else platform
+
+
 class Pushed:
     """What ``dgmlab push`` did: the marks (:class:`dgmlab.grading.lms.push_marks.Pushed`) and, with ``--feedback``, the
     feedback files (:class:`dgmlab.grading.lms.feedback_return.Returned`)."""
@@ -51,11 +64,11 @@ class Pushed:
 
 
 def push(course: Course, hw: str, platform: str | None = None, force: bool = False, feedback: bool = False):
-    """``dgmlab push``: ``hw``'s final marks to the course's LMS (``platform``, else ``c.DgmlabLms.platform``), and
+    """``dgmlab push``: ``hw``'s final marks to the course's LMS (``platform``, else :func:`homework_platform`), and
     with ``feedback`` each student's own feedback files to their submission."""
     from ..report import analysis as A
 
-    platform = platform or course_platform(course)
+    platform = platform or homework_platform(course, hw)
     if feedback and platform == "lti":
         raise CourseError("LTI 1.3's grade services carry a score and a comment, no files: return feedback files "
                           "with --canvas or --moodle (the LMS's own API), or hand them out from feedback/")
