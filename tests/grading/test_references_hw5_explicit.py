@@ -50,7 +50,7 @@ def test_the_student_package_keeps_no_likelihood_formula_nor_the_grading_digits(
     and held the printed logit transform; all of it is the grader's now."""
     import importlib.util
 
-    from homeworks.hw5_explicit import checks
+    from homeworks.hw5_explicit import checks as hw5_explicit
 
     assert importlib.util.find_spec("dgmlab.likelihoods") is None
     assert not hasattr(hw5_explicit, "grading_digits") and not hasattr(hw5_explicit.common, "grading_digits")

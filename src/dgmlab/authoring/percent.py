@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .build import BuildError
+from .errors import BuildError
 from .notebook import MOVE_HIDDEN, Notebook, hidden_marker_line
 
 FORMAT = "py:percent"

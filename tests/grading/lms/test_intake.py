@@ -180,7 +180,10 @@ def test_canvas_without_settings_or_token_says_what_to_set(tmp_path, monkeypatch
 
 
 def test_graded_file_names_are_the_probes():
-    from homeworks.hw1_wgan import checks, hw2_wgangp, hw4_gans, hw5_explicit
+    from homeworks.hw1_wgan import checks as hw1_wgan
+    from homeworks.hw2_wgangp import checks as hw2_wgangp
+    from homeworks.hw4_gans import checks as hw4_gans
+    from homeworks.hw5_explicit import checks as hw5_explicit
 
     assert I.GRADED_FILES["hw1"] == [hw1_wgan.WEIGHTS_FILE]
     assert I.GRADED_FILES["hw2"] == [hw2_wgangp.WEIGHTS]
