@@ -232,3 +232,8 @@ def test_a_symbol_named_as_code_is_refused(name):
     """A name printed into source (lambdify prints free symbols by name) could run as code: only plain names pass."""
     with pytest.raises(wire.WireError, match="not a plain name"):
         wire.loads(wire.dumps(sp.Symbol(name)))
+
+
+def test_a_number_too_long_to_read_makes_only_that_answer_unreadable():
+    got = roundtrip({"big": sp.Integer(10) ** 200 + 1, "small": sp.Integer(3)})
+    assert got["small"] == 3 and isinstance(got["big"], wire.Unreadable) and "digits" in got["big"].message

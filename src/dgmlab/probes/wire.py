@@ -393,6 +393,13 @@ class _SympyReader:
         """Malformed data (no kernel's encode writes it): the whole probe is refused."""
         raise WireError(f"{what}{_at(self.where)}")
 
+    def _int(self, body) -> int:
+        """An integer of the tree; one too long to read makes this answer :class:`Unreadable`, not the cell refused."""
+        if isinstance(body, str) and re.fullmatch(r"-?[0-9]+", body) and len(body.lstrip("-")) > MAX_INT_DIGITS:
+            self._refuse(f"it holds a number of more than {MAX_INT_DIGITS} digits: simplify it or write the value you "
+                         f"mean")
+        return _int(body, self.where)
+
     def _refuse(self, what: str):
         """A well-formed expression over a limit: this answer is :class:`Unreadable` (``what``: the student's words)."""
         raise _Refused(what)
@@ -434,12 +441,12 @@ class _SympyReader:
         if name == "Integer":
             if len(args) != 1:
                 self._fail("an Integer that is not [\"Integer\", digits]")
-            n = _int(args[0], self.where)
+            n = self._int(args[0])
             return sp.Integer(n), max(1, n.bit_length()), max(1, n.bit_length())
         if name == "Rational":
             if len(args) != 2:
                 self._fail("a Rational that is not [\"Rational\", p, q]")
-            p, q = _int(args[0], self.where), _int(args[1], self.where)
+            p, q = self._int(args[0]), self._int(args[1])
             if q == 0:
                 self._fail("a Rational with denominator 0")
             bits = max(1, p.bit_length(), q.bit_length())
@@ -449,7 +456,7 @@ class _SympyReader:
                 self._fail(f"a Float that is not [\"Float\", mantissa, exponent, bits <= {MAX_FLOAT_BITS}]")
             from mpmath.libmp import from_man_exp
 
-            man, exp = _int(args[0], self.where), _int(args[1], self.where)
+            man, exp = self._int(args[0]), self._int(args[1])
             if abs(exp) > MAX_FLOAT_EXPONENT or abs(man).bit_length() > MAX_FLOAT_BITS:
                 self._fail("a Float beyond the range the grader reads")
             if man == 0:  # Float._new would give the Integer 0
