@@ -50,6 +50,33 @@ _FINITE_CHECK = '''\
         raise ValueError("the Jacobian of the flow is singular (log|det J| is not finite)")
 '''
 _KL_DENSITIES = "p_g = normal_pdf(x, theta, sigma_g)\np_data = normal_pdf(x, theta0, sigma_data)"
+# correct routes to Q2(a)'s KL, as students write them from the statement: the integrand as it defines it, then
+_KL_INTEGRAND = """
+p_g = normal_pdf(x, theta, sigma_g)
+p_data = normal_pdf(x, theta0, sigma_data)
+kl_integrand = p_g * sp.log(p_g / p_data)
+"""
+_KL_ROUTES = {
+    "the integrand integrated as it stands": "kl_general = sp.integrate(kl_integrand, (x, -sp.oo, sp.oo))",
+    "integrated, then sp.simplify (a power of a power in the log)":
+        "kl_general = sp.simplify(sp.integrate(kl_integrand, (x, -sp.oo, sp.oo)))",
+    "the log expanded first, no conds": "kl_general = sp.integrate(\n"
+        "    p_g * sp.expand_log(sp.log(p_g / p_data), force=True), (x, -sp.oo, sp.oo))",
+    "sympy.stats expectation under p_g": "from sympy.stats import E, Normal, density\n"
+        "X = Normal(\"X\", theta, sigma_g)\n"
+        "kl_general = sp.simplify(E(sp.log(density(X)(X)) - sp.log(normal_pdf(X, theta0, sigma_data))))",
+    "closed form by hand": "kl_general = (sp.log(sigma_data / sigma_g) + (sigma_g**2 + (theta - theta0)**2) / "
+        "(2 * sigma_data**2)\n              - sp.Rational(1, 2))",
+    "cross-entropy minus entropy (E-notation)":
+        "neg_entropy = sp.integrate(p_g * sp.log(p_g), (x, -sp.oo, sp.oo))\n"
+        "cross_entropy = -sp.integrate(p_g * sp.log(p_data), (x, -sp.oo, sp.oo))\n"
+        "kl_general = cross_entropy + neg_entropy",
+    "substitution x = theta + sigma_g z (an erfc form)": "z = sp.symbols(\"z\", real=True)\n"
+        "kl_general = sp.integrate((kl_integrand * sigma_g).subs(x, theta + sigma_g * z), (z, -sp.oo, sp.oo))",
+    "integrand simplified first, conds=\"none\", simplified":
+        "kl_general = sp.simplify(sp.integrate(sp.simplify(kl_integrand), (x, -sp.oo, sp.oo), conds=\"none\"))",
+}
+_KL_SPECIALISED = "\nkl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))\n"
 _GENERATOR_UPDATE = '''\
     z = torch.randn(real.shape[0], z_dim, device=device)
     g_opt.zero_grad()
@@ -128,6 +155,10 @@ kl_integrand = normal_pdf(x, theta, sigma_g) * (sp.log(sigma_data / sigma_g) - (
 kl_general = sp.factor(sp.integrate(sp.expand(kl_integrand), (x, -sp.oo, sp.oo), conds="none"))
 kl_gaussians = sp.factor(kl_general.subs({sigma_g: eps, sigma_data: eps}))
 '''), passes=["q2_kl_gaussians_tests"]),
+    # every route sympy itself takes from the statement to the KL earns every point, whatever form it writes (issue 62):
+    # erf/erfc with theta/theta_0 in it (0/0 at theta_0 = 0), log(sigma_data**(2*sigma_data**2)/...) from simplify
+    *[Mutant("q2_kl_gaussians", f"correct variant: {label}", _fn(_KL_INTEGRAND + body + _KL_SPECIALISED),
+             passes=["q2_kl_gaussians_tests"]) for label, body in _KL_ROUTES.items()],
     # Q2 b
     Mutant("q2_kl_limits", "differentiates with respect to eps", edits=[("sp.diff(kl, theta)", "sp.diff(kl, eps)")],
            earns={"q2_kl_limits_tests": 3.5}),
