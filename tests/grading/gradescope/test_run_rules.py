@@ -51,3 +51,12 @@ def test_a_grader_failure_writes_no_results_so_gradescope_shows_a_failed_autogra
     monkeypatch.setattr(run, "grade", fail)
     assert run.main(["--root", str(tmp_path)]) == 1
     assert not (tmp_path / "results" / "results.json").exists()
+
+
+def test_a_kernel_user_that_could_not_be_stopped_is_a_grader_failure():
+    from dgmlab.grading.isolation.processes import SURVIVED
+
+    graded = Outcome(student="student", status="failed", reason=f"RuntimeError: {SURVIVED}: processes [12] of user "
+                                                                 "999 outlived 20 rounds of SIGKILL")
+    with pytest.raises(run.GraderFailure, match="could not be stopped"):
+        run.grader_fault(graded)

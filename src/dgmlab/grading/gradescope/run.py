@@ -151,6 +151,10 @@ def grader_fault(graded) -> None:
         raise GraderFailure(f"the grader failed: {graded.reason}")
     if graded.status == "failed" and any(words in (graded.reason or "") for words in KERNEL_NOT_STARTED):
         raise GraderFailure(f"the kernel could not start, so nothing was graded: {graded.reason}")
+    from ..isolation.processes import SURVIVED
+
+    if graded.status == "failed" and SURVIVED in (graded.reason or ""):  # the wall could not end the kernel
+        raise GraderFailure(f"the kernel's user could not be stopped, so nothing was graded: {graded.reason}")
 
 
 class PeakMemory:

@@ -53,6 +53,9 @@ def user_processes(uid: int) -> list:
     return found
 
 
+SURVIVED = "the kernel's user kept processes running"  # kill_user's failure, which no grade may follow
+
+
 def kill_user(uid: int, gid: int, tries: int = 20) -> int:
     """Kill every process of the user ``uid`` (never root), whatever process tree or session it left: a double
     forked ``setsid`` process included. Each round a child of this process takes that user's ids and sends
@@ -84,7 +87,7 @@ def kill_user(uid: int, gid: int, tries: int = 20) -> int:
         time.sleep(0.05)
     left = [p.pid for p in live_user_processes(uid)]
     if left:
-        raise RuntimeError(f"processes {left[:5]} of user {uid} outlived {tries} rounds of SIGKILL")
+        raise RuntimeError(f"{SURVIVED}: processes {left[:5]} of user {uid} outlived {tries} rounds of SIGKILL")
     return first
 
 
