@@ -129,6 +129,13 @@ MUTANTS = [
         (_KL_CONJUGATE, "f_star_kl = sp.simplify(t * u - u * sp.log(u))")], earns={_C1: 0}),
     Mutant("p1_conjugate", "correct variant: written out", "f_star_kl = sp.exp(t) / sp.E",
            passes=["p1_conjugate_tests"]),
+    # forms sympy writes on other routes to the same conjugate (issue 62): the maximiser substituted unsimplified,
+    # exp(t - 1) as a power of E
+    Mutant("p1_conjugate", "correct variant: maximiser substituted, not simplified", '''
+_crit = sp.solve(sp.diff(t * u - u * sp.log(u), u), u)[0]
+f_star_kl = (t * u - u * sp.log(u)).subs(u, _crit)
+''', passes=["p1_conjugate_tests"]),
+    Mutant("p1_conjugate", "correct variant: a power of E", "f_star_kl = sp.E ** (t - 1)", passes=["p1_conjugate_tests"]),
     Mutant("p1_objective", "missing the constant 1", edits=[
         ("return 1.0 + torch.log(d(x_p))", "return torch.log(d(x_p))")], earns={_O1: 1}),
     Mutant("p1_objective", "optimal critic inverted (q/p)", edits=[
@@ -157,6 +164,10 @@ def kl_optimal_critic(log_p, log_q):
         (_RKL_CONJUGATE, "f_star_rkl = -1 - sp.log(s)")], earns={_C2: 0}),
     Mutant("p2_conjugate", "correct variant: log(-1/s) - 1", edits=[
         (_RKL_CONJUGATE, "f_star_rkl = sp.log(-1 / s) - 1")], passes=["p2_conjugate_tests"]),
+    Mutant("p2_conjugate", "correct variant: sympy's maximiser, substituted and simplified", '''
+_crit = sp.solve(sp.diff(s * u + sp.log(u), u), u)[0]
+f_star_rkl = sp.simplify((s * u + sp.log(u)).subs(u, _crit))
+''', passes=["p2_conjugate_tests"]),
     Mutant("p2_objective", "optimal critic inverted (-p/q)", edits=[
         ("-torch.exp(log_q(x) - log_p(x))", "-torch.exp(log_p(x) - log_q(x))")], earns={_O2: 1}),
     Mutant("p2_objective", "log d instead of log(-d)", edits=[("torch.log(-d(x_q))", "torch.log(d(x_q))")],
