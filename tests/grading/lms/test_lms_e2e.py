@@ -1,6 +1,6 @@
 """Issue 56 end to end: hw3's demo class autograded, hand grades entered, then `dgmlab lti roster` fills the LMS ids
 from an LTI platform on 127.0.0.1 (tests/fixtures/lti_fake.py), `dgmlab push --lti` posts the marks (equal to
-grades.csv), one student still to grade by hand marked pending; and `dgmlab push --canvas --feedback` returns each
+grades.csv), nothing for the one student still to grade by hand (exit 1); and `dgmlab push --canvas --feedback` returns each
 student's own nbgrader feedback page to their Canvas submission (tests/fixtures/canvas_fake.py)."""
 import csv
 import shutil
@@ -31,6 +31,7 @@ def test_a_graded_class_through_lti_and_its_feedback_through_canvas(tmp_path, ht
                for s in STUDENTS]
     platform = FakeLtiPlatform(httpserver, members=members, page_size=1)
     canvas = FakeCanvas(httpserver, {u: {"submitted_at": None, "score": None} for u in CANVAS_IDS.values()})
+    canvas.points_possible = 100  # hw3 is out of 100: push refuses a Canvas assignment worth other points
     monkeypatch.setenv(lms.TOKEN_ENV, "test-token")
     base = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
     (root / "nbgrader_config.py").write_text(base + platform.config(tmp_path / "keys" / "lti.pem")
@@ -63,18 +64,22 @@ def test_a_graded_class_through_lti_and_its_feedback_through_canvas(tmp_path, ht
     platform.jwks.append(lti.keys(course)[1])
     assert cli.main(["--course", str(root), "lti", "roster"]) == 0
     assert cli.main(["--course", str(root), "report", HW, "--no-similarity"]) == 0
-    assert cli.main(["--course", str(root), "push", HW]) == 0  # c.DgmlabLms.platform = "lti"
+    # c.DgmlabLms.platform = "lti"; exit 1: demo_blank is still to grade by hand, and gets no score (AGS 2.0: a score
+    # without scoreGiven would clear the LMS's mark)
+    assert cli.main(["--course", str(root), "push", HW]) == 1
     with (root / "grades.csv").open(encoding="utf-8") as f:
         csv_marks = {r["student_id"]: r["score"] for r in csv.DictReader(f)}
     item = platform.created[0]["id"]
     posted = {r["userId"].removeprefix("lti-"): r["resultScore"] for r in platform.results[item].values()}
     assert posted == {s: float(csv_marks[s]) for s in STUDENTS[:2]} and csv_marks["demo_blank"] == ""
-    blank = [s for s in platform.scores[item] if s["userId"] == "lti-demo_blank"]
-    assert [(s["gradingProgress"], "scoreGiven" in s) for s in blank] == [("Pending", False)]
+    assert not [s for s in platform.scores[item] if s["userId"] == "lti-demo_blank"]
 
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:  # Canvas's ids, for the Canvas API
-        for sid, uid in CANVAS_IDS.items():
-            gb.update_or_create_student(sid, lms_user_id=uid)
+    from dgmlab.grading.lms import id_map as IM
+
+    ids = IM.IdMap.load(course)  # Canvas's ids beside the LTI ones, for the Canvas API
+    for sid, uid in CANVAS_IDS.items():
+        ids.set(sid, "canvas", uid)
+    ids.save()
     assert cli.main(["--course", str(root), "push", HW, "--canvas", "--feedback"]) == 1  # demo_blank: pending
     for sid, uid in CANVAS_IDS.items():
         got = [canvas.files[i] for i in canvas.comment_files[uid]]
