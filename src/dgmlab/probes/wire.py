@@ -432,7 +432,7 @@ class _SympyReader:
             assumptions = {}
             for k, v in args[1].items():
                 if k not in SYMBOL_ASSUMPTIONS or not isinstance(v, bool):
-                    self._fail(f"a Symbol assumption {str(k)[:30]!r} the grader does not read")
+                    self._fail(f"a Symbol assumption {str(k)[:30]!r} the checks do not read")
                 assumptions[k] = v
             try:
                 return sp.Symbol(args[0], **assumptions), 64, SYMBOL_SIZE_BITS
@@ -458,7 +458,7 @@ class _SympyReader:
 
             man, exp = self._int(args[0]), self._int(args[1])
             if abs(exp) > MAX_FLOAT_EXPONENT or abs(man).bit_length() > MAX_FLOAT_BITS:
-                self._fail("a Float beyond the range the grader reads")
+                self._fail("a Float beyond the range the checks read")
             if man == 0:  # Float._new would give the Integer 0
                 return sp.Float(0.0, precision=args[2]), 64, 1
             # floats never grow exactly; |log2| of man * 2**exp is at most |exp| + the bits of man
@@ -561,23 +561,23 @@ def loads(text) -> object:
     """Rebuild a value from wire JSON ``text`` (str or bytes), within the module's limits."""
     if isinstance(text, (bytes, bytearray)):
         if len(text) > MAX_BYTES:
-            raise WireError(f"{len(text)} bytes of probe data, more than {MAX_BYTES}")
+            raise WireError(f"{len(text)} bytes of check data, more than {MAX_BYTES}: return smaller answers")
         text = bytes(text).decode("utf-8", errors="strict")
     if not isinstance(text, str):
-        raise WireError(f"probe data is {type(text).__name__}, not text")
+        raise WireError(f"the check data is {type(text).__name__}, not text")
     if len(text) > MAX_BYTES:
-        raise WireError(f"{len(text)} characters of probe data, more than {MAX_BYTES}")
+        raise WireError(f"{len(text)} characters of check data, more than {MAX_BYTES}: return smaller answers")
     try:
         node = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
-        raise WireError("probe data nested too deeply") from None
+        raise WireError("the check data is nested too deeply") from None
     except ValueError as exc:
-        raise WireError(f"probe data is not JSON ({str(exc)[:100]})") from None
+        raise WireError(f"the check data is not JSON ({str(exc)[:100]})") from None
     return decode(node)
 
 
 def _no_constant(name):
-    raise WireError(f"probe data holds the non-JSON constant {name}")
+    raise WireError(f"the check data holds the non-JSON constant {name}")
 
 
 def decode(node) -> object:
