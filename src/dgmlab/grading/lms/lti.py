@@ -65,9 +65,10 @@ class DgmlabLti(Configurable):
                                help="The tool's private key (PEM), outside the course folder, mode 600: "
                                     "`dgmlab lti keys` makes it").tag(config=True)
     roster_match = Enum(["sourcedid", "email"], default_value="sourcedid",
-                        help='How `dgmlab lti roster` finds an LMS member\'s nbgrader student: "sourcedid", the '
-                             'member\'s lis_person_sourcedid (the SIS id) is the nbgrader id; "email", the same '
-                             'email (case aside) as nbgrader\'s').tag(config=True)
+                        help='How `dgmlab lti roster` finds an LMS member\'s student: "sourcedid", by their '
+                             'lis_person_sourcedid (the SIS id: lms_ids.csv\'s sis, else the nbgrader id); "email", '
+                             'also by an e-mail address equal letter for letter to nbgrader\'s (the domain\'s case '
+                             'aside), each such match recorded only once confirmed').tag(config=True)
 
 
 def settings(course: Course) -> DgmlabLti:
