@@ -340,8 +340,8 @@ HOSTILE = {
         "an exp of an exp of an exp... as the answer is refused as data; every other cell is graded"),
     "slow_to_check_answer": (replace_answer(
         CORRECT_D_STAR_PLACEHOLDER + "\nD_star = (a + b + 1)**1000"), "others_full",
-        "an answer sympy's simplification takes minutes on is stopped at its cell's budget; every other cell is "
-        "graded"),
+        "an answer sympy's simplification took minutes on is compared by value, at once, and loses its points; "
+        "every other cell is graded"),
     "string_answers_that_would_run_code": (replace_answer(STRING_ANSWERS), "loses_target",
                                            "answers given as strings of code: never evaluated, they earn 0 and "
                                            "write nothing"),
@@ -359,7 +359,7 @@ HOSTILE = {
 }
 
 # what the target's test cell must say in the autograded notebook, for cases whose grade alone does not show it
-TARGET_SAYS = {"exp_tower_answer": "cannot be evaluated", "slow_to_check_answer": "took the grader more than",
+TARGET_SAYS = {"exp_tower_answer": "cannot be evaluated", "slow_to_check_answer": "is not equivalent to the expected expression",
                "string_answers_that_would_run_code": "a string is never evaluated"}
 # what `dgmlab report` must list of the target answer cell (dgmlab.grading.copies.runtime_code)
 RUNTIME_CODE = {"exec_of_an_encoded_solution": ["exec of zlib.decompress of base64.b64decode"],
