@@ -41,6 +41,7 @@ def test_a_term_from_the_lms_zip_to_the_lms_gradebook(tmp_path, httpserver, monk
 
     monkeypatch.setenv(lms.TOKEN_ENV, "test-token")
     canvas = FakeCanvas(httpserver, {u: {"submitted_at": SUBMITTED[u], "score": None} for u in LMS.values()})
+    canvas.points_possible = 100  # hw3 is out of 100: push refuses a Canvas assignment worth other points
     shutil.copytree(ROOT / "source" / HW, tmp_path / "source" / HW, ignore=shutil.ignore_patterns("figures"))
     base = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
     (tmp_path / "nbgrader_config.py").write_text(base + _config("none", canvas), encoding="utf-8")
