@@ -95,7 +95,7 @@ def test_js_symmetric_positive_bounded(v, ref):
             raise AssertionError("js_bernoulli is not symmetric in its arguments")
         if not -1e-15 <= ab <= math.log(2) + 1e-12:
             raise AssertionError("js_bernoulli leaves [0, log 2]")
-        if ab > 1e-6 != a != b:
+        if (ab > 1e-6) != (a != b):
             raise AssertionError("js_bernoulli is not positive exactly where the two distributions differ")
 
 
