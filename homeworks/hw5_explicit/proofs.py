@@ -112,6 +112,9 @@ def generative_posterior(p_z_given_y, F, prior_y, x):
            "def flow_density(q, f):\n    return q.subs(z_sym, f) / sp.diff(f, x_sym)", earns={"q2_density_tests": 0.25}),
     Mutant("q2_density", "correct variant: absolute value of f'",
            "def flow_density(q, f):\n    return q.subs(z_sym, f) * sp.Abs(sp.diff(f, x_sym))", passes=["q2_density_tests"]),
+    Mutant("q2_density", "correct variant: sp.simplify of the substituted density",
+           "def flow_density(q, f):\n    return sp.simplify(q.subs(z_sym, f) * sp.diff(f, x_sym))",
+           passes=["q2_density_tests"]),
     # an answer that knows nothing: f handed back is an expression in x (it earned 0.25); a density is nowhere negative
     Mutant("q2_density", "hands f back", "def flow_density(q, f):\n    return f", earns={"q2_density_tests": 0}),
     Mutant("q2_risk", "log-det sign flipped", "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -(log_q(z) - ld).mean()",
@@ -170,6 +173,11 @@ def js_bernoulli(a, b):
 kl_PQ = kl_bernoulli(theta, sp.Rational(3, 10))
 js_PQ = js_bernoulli(theta, sp.Rational(3, 10))
 ''', passes=["q3_kl_tests", "q3_js_tests"]),
+    Mutant("q3_divergences", "correct variant: logs expanded, the JS simplified by sympy", edits=[
+        ("return a * sp.log(a / b) + (1 - a) * sp.log((1 - a) / (1 - b))",
+         "return sp.expand_log(a * sp.log(a / b) + (1 - a) * sp.log((1 - a) / (1 - b)), force=True)"),
+        ("return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2", "return sp.simplify((kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2)")],
+        passes=["q3_kl_tests", "q3_js_tests"]),
     Mutant("q3_theta_star", "complement 1 - 0.3", "theta_star_kl = 0.7\ntheta_star_js = 0.7", earns={"q3_theta_star_tests": 0.5}),
     # issue 54: 0.31 for 0.3 kept every visible point; the minimiser check compares with the student's own divergences
     # a step of 0.002 either side
