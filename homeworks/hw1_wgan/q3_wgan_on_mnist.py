@@ -164,7 +164,8 @@ check("q3_clip_weights_tests", clip_weights)
 #   the optimizer step;
 # - the generator update draws fresh noise and minimises `generator_loss` through the current critic;
 # - each network is changed only by its own optimizer (`c_opt` for the critic, `g_opt` for the
-#   generator), and gradients never leak from one phase into the other (zero them);
+#   generator), and gradients never leak from one phase into the other, nor from before the call (zero
+#   each network's gradients before its backward pass);
 # - return a dict of Python floats: the last `"critic_loss"` (without the penalty), the last
 #   `"penalty"` (0.0 when clipping) and the `"generator_loss"`;
 # - work on the networks' device, `next(generator.parameters()).device`: move each real batch there

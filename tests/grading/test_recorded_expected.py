@@ -56,6 +56,7 @@ ALLOWED = {  # "hw/cell[/name...]": the longest prefix of a number's path decide
     "hw1_wgan/q3_samples_tests": Allowed(1e-5, 1e-6),  # test_shape_and_range, test_seeded; noise 5.7e-7 / 8.3e-4
     "hw1_wgan/q3_train_step_tests/first_critic_step/critic": Allowed(1e-4, 1e-5),  # noise 6.0e-8 / 1.1e-7
     "hw1_wgan/q3_train_step_tests/first_critic_step/generator": Allowed(1e-4, 1e-6),  # noise 0
+    "hw1_wgan/q3_train_step_tests/runs": Allowed(1e-4, 1e-6),  # test_n_critic_updates_..., test_returns_...
     "hw1_wgan/q3_wgan_losses_tests": Allowed(1e-5, 1e-6),  # assert_close's default on the batches; noise 0
     "hw1_wgan/q3_wgan_losses_tests/critic_one_pair": Allowed(0, 1e-6),  # test_critic_loss_sign_...; noise 0
     "hw1_wgan/q3_wgan_losses_tests/generator_one_score": Allowed(0, 1e-6),  # test_generator_loss_sign_...; 0

@@ -480,7 +480,7 @@ def test_one_critic_update_short_names_the_critic_updates_per_generator_update(a
     ns = _mutated(answers_ns, "q3_train_step", "for _ in range(n_critic):", "for _ in range(1, n_critic):")
     earned, printed = _visible("q3_train_step_tests", ns)
     assert earned == 0, printed
-    assert printed.count("with n_critic=3 the step took 2 real batches") == 2, printed
+    assert printed.count("with n_critic=3 the step took 2 real batches") == 5, printed  # each run with n_critic=1
     assert "n_critic critic updates per generator update" in printed, printed
 
 

@@ -8,13 +8,13 @@ and generators the probes drive the student's functions with are the notebook's 
 an answer. The artifact cell (``q3_samples_quality_tests``) hands back nothing: the grader reads the
 weights file as handed in, builds the kit's own ``Generator`` and scores its own draw.
 
-One module per part, named as its percent file (Q3's deliverables apart, :mod:`.q3_deliverables`), each with its
+One module per part, named as its percent file (Q3's training step and deliverables apart, :mod:`.q3_train_step`, :mod:`.q3_deliverables`), each with its
 test cells' inputs, probes, visible tests and ``CheckSpec``s; :mod:`.common` what several parts use. Here:
 ``CHECKS`` in notebook order, and the names other code imports from ``homeworks.hw1_wgan.checks``.
 """
 from __future__ import annotations
 
-from . import q1_normalizing_flows, q2_wasserstein_distance, q3_deliverables, q3_wgan_on_mnist
+from . import q1_normalizing_flows, q2_wasserstein_distance, q3_deliverables, q3_train_step, q3_wgan_on_mnist
 
 # what other code imports from homeworks.hw1_wgan.checks (the references, the hidden tests, the grader, tests)
 from .q1_normalizing_flows import AffineFlow, ExpFlow, standard_normal
@@ -30,24 +30,14 @@ from .q3_deliverables import (
     tiny_sample_generator,
     wgan_networks_generator,
 )
-from .q3_wgan_on_mnist import (
-    CRITIC_BIAS,
-    CRITIC_WEIGHT,
-    LINEAR_WEIGHT,
-    RUNS,
-    STEP_LR,
-    linear_critic,
-    small_net,
-    step_noise,
-    tiny_critic,
-    tiny_generator,
-)
+from .q3_train_step import CRITIC_BIAS, CRITIC_WEIGHT, RUNS, STEP_LR, noise_run, step_noise, tiny_generator
+from .q3_wgan_on_mnist import LINEAR_WEIGHT, linear_critic, small_net, tiny_critic
 
 CHECKS = [*q1_normalizing_flows.CHECKS, *q2_wasserstein_distance.CHECKS, *q3_wgan_on_mnist.CHECKS,
-          *q3_deliverables.CHECKS]
+          *q3_train_step.CHECKS, *q3_deliverables.CHECKS]
 
 __all__ = [  # the names above other code imports, with CHECKS
     "AffineFlow", "CHECKS", "CRITIC_BIAS", "CRITIC_WEIGHT", "ExpFlow", "LINEAR_WEIGHT", "MAX_DRAWS",
     "MAX_WEIGHTS_BYTES", "RUNS", "STEP_LR", "WEIGHTS_FILE", "Z_DIM", "drawn_samples", "linear_critic",
-    "normal_pdf", "real_digits", "small_net", "smooth_divergence", "standard_normal", "step_noise", "symbols",
+    "noise_run", "normal_pdf", "real_digits", "small_net", "smooth_divergence", "standard_normal", "step_noise", "symbols",
     "tiny_batchnorm_generator", "tiny_critic", "tiny_generator", "tiny_sample_generator", "wgan_networks_generator"]

@@ -11,22 +11,15 @@ from dgmlab import artifacts, metrics, runtime
 from dgmlab.probes import asserts
 from dgmlab.probes.points import points
 from homeworks.hw1_wgan.checks import (
-    CRITIC_BIAS,
-    CRITIC_WEIGHT,
     MAX_WEIGHTS_BYTES,
-    RUNS,
-    STEP_LR,
     WEIGHTS_FILE,
-    linear_critic,
     real_digits,
     small_net,
-    step_noise,
     tiny_batchnorm_generator,
     tiny_critic,
-    tiny_generator,
 )
 
-from .references import seeded_noise
+from .references import seeded_noise, wgan_run
 
 
 # ------------------------------------------------------------------ q3_wgan_losses_tests
@@ -91,38 +84,8 @@ def test_in_place_so_the_optimizer_still_sees_the_parameters(v, ref):
 
 
 # ------------------------------------------------------------------ q3_train_step_tests
-def _reference_run(v, ref, run):
-    """The grader's own step on the run's toys: the same starting networks, real batches and (replaced) noise."""
-    lipschitz, opt, kwargs, preset = RUNS[run]
-    n_critic, clip, lam = kwargs.get("n_critic", 2), kwargs.get("clip", 0.01), 10.0
-    lipschitz = kwargs.get("lipschitz", "gp")
-    index, lr = list(RUNS).index(run), STEP_LR[opt]
-    gen, crit = tiny_generator(v.inputs.generator_seed), linear_critic(CRITIC_WEIGHT, bias=CRITIC_BIAS)
-    make = torch.optim.SGD if opt == "sgd" else torch.optim.Adam
-    g_opt, c_opt = make(gen.parameters(), lr=lr), make(crit.parameters(), lr=lr)
-    for i in range(n_critic):
-        real = v.inputs.batches[i]
-        with torch.no_grad():
-            fake = gen(step_noise(v.inputs, index, i, (5, 3)))
-        c_opt.zero_grad()
-        c_loss = crit(fake).mean() - crit(real).mean()
-        # a linear critic's input gradient is w everywhere: the penalty is lam (|w| - 1)^2 at any interpolate
-        penalty = lam * (crit.lin.weight.norm() - 1) ** 2 if lipschitz == "gp" else torch.zeros(())
-        (c_loss + penalty).backward()
-        c_opt.step()
-        if lipschitz == "clip":
-            with torch.no_grad():
-                for p in crit.parameters():
-                    p.clamp_(-clip, clip)
-    g_opt.zero_grad()
-    g_loss = -crit(gen(step_noise(v.inputs, index, n_critic, (5, 3)))).mean()
-    g_loss.backward()
-    g_opt.step()
-    return {"generator": [p.detach() for p in gen.parameters()], "critic": [p.detach() for p in crit.parameters()],
-            "out": {"critic_loss": float(c_loss), "penalty": float(penalty), "generator_loss": float(g_loss)}}
-
 def _same_networks(v, ref, run, what):
-    rec, want = getattr(v, run), _reference_run(v, ref, run)
+    rec, want = getattr(v, run), wgan_run(v.inputs, run)
     if rec["returned_type"] != "dict":
         raise AssertionError("wgan_train_step does not return a dict")
     for name in ("critic", "generator"):
@@ -136,31 +99,11 @@ def _same_networks(v, ref, run, what):
 def test_critic_and_generator_with_the_penalty(v, ref):
     _same_networks(v, ref, "gp", "lipschitz='gp': critic_loss + gradient_penalty, n_critic=2")
 
-@points(1.25)
-def test_n_critic_updates_on_fresh_batches(v, ref):
-    if v.n_critic_3["batches_taken"] != 3:
-        raise AssertionError("with n_critic=3 the step should take three real batches")
-    _same_networks(v, ref, "n_critic_3", "n_critic=3: three critic updates, each on the next real batch and fresh noise")
-
-@points(1)
-def test_generator_update_ignores_stale_gradients(v, ref):
-    _same_networks(v, ref, "stale_generator_grads", "every generator parameter held a gradient of 7 before the step")
-
 @points(0.75)
 def test_clipping_mode(v, ref):
     _same_networks(v, ref, "clip", "lipschitz='clip' with Adam: clip_weights right after each critic update")
     if v.clip["out"].get("penalty") != 0.0:
         raise AssertionError("'penalty' must be 0.0 when clipping")
-
-@points(0.5)
-def test_returns_the_last_losses_as_floats(v, ref):
-    got, want = v.returns["out"], _reference_run(v, ref, "returns")["out"]
-    for k in ("critic_loss", "penalty", "generator_loss"):
-        if not isinstance(got.get(k), float):
-            raise AssertionError(f"{k!r} should be a Python float (.item())")
-        if not abs(got[k] - want[k]) < 1e-4 * max(1.0, abs(want[k])):
-            raise AssertionError(f"{k!r} is not the value of the last {k.replace('_', ' ')} of the step")
-
 
 # ------------------------------------------------------------------ q3_samples_tests
 @points(1)
@@ -265,7 +208,7 @@ HIDDEN = {
     'q3_wgan_losses_tests': (test_gradients_flow_to_the_scores,),
     'q3_gradient_penalty_tests': (test_nonlinear_critic_matches_reference_with_given_alpha, test_differentiable_with_respect_to_the_critic),
     'q3_clip_weights_tests': (test_in_place_so_the_optimizer_still_sees_the_parameters,),
-    'q3_train_step_tests': (test_critic_and_generator_with_the_penalty, test_n_critic_updates_on_fresh_batches, test_generator_update_ignores_stale_gradients, test_clipping_mode, test_returns_the_last_losses_as_floats),
+    'q3_train_step_tests': (test_critic_and_generator_with_the_penalty, test_clipping_mode),
     'q3_samples_tests': (test_no_gradient_and_mode_restored,),
     'q3_evaluate_samples_tests': (test_values_match_dgmlab,),
     'q3_interpolate_tests': (test_slerp_keeps_the_norm_between_equal_norm_vectors, test_slerp_of_parallel_vectors_is_finite),

@@ -26,6 +26,7 @@ from homeworks.hw1_wgan.checks import (
     RUNS,
     STEP_LR,
     linear_critic,
+    noise_run,
     normal_pdf,
     small_net,
     smooth_divergence,
@@ -84,6 +85,39 @@ def wgan_first_run(x):
     grads = torch.autograd.grad(-critic(gen(step_noise(x, run, 1, (5, 3)))).mean(), params)
     return {"critic": [w.unsqueeze(0), torch.tensor([CRITIC_BIAS])],
             "generator": [p.detach() - lr * g for p, g in zip(params, grads, strict=True)]}
+
+
+def wgan_run(x, run):
+    """The grader's own step for ``run`` (:data:`RUNS`) on the run's toys: the same starting networks, real batches
+    and noise; the networks' parameters after it and the losses it returns."""
+    lipschitz, opt, kwargs, _preset = RUNS[run]
+    n_critic, clip, lam = kwargs.get("n_critic", 2), kwargs.get("clip", 0.01), kwargs.get("lam", 10.0)
+    lipschitz = kwargs.get("lipschitz", "gp")
+    index, lr = noise_run(run), STEP_LR[opt]
+    gen, crit = tiny_generator(x["generator_seed"]), linear_critic(CRITIC_WEIGHT, bias=CRITIC_BIAS)
+    make = torch.optim.SGD if opt == "sgd" else torch.optim.Adam
+    g_opt, c_opt = make(gen.parameters(), lr=lr), make(crit.parameters(), lr=lr)
+    for i in range(n_critic):
+        real = x["batches"][i]
+        with torch.no_grad():
+            fake = gen(step_noise(x, index, i, (5, 3)))
+        c_opt.zero_grad()
+        c_loss = crit(fake).mean() - crit(real).mean()
+        # a linear critic's input gradient is w everywhere: the penalty is lam (|w| - 1)^2 at any interpolate
+        penalty = lam * (crit.lin.weight.norm() - 1) ** 2 if lipschitz == "gp" else torch.zeros(())
+        (c_loss + penalty).backward()
+        c_opt.step()
+        if lipschitz == "clip":
+            with torch.no_grad():
+                for p in crit.parameters():
+                    p.clamp_(-clip, clip)
+    g_opt.zero_grad()
+    g_loss = -crit(gen(step_noise(x, index, n_critic, (5, 3)))).mean()
+    g_loss.backward()
+    g_opt.step()
+    return {"generator": [p.detach() for p in gen.parameters()], "critic": [p.detach() for p in crit.parameters()],
+            "out": {"critic_loss": float(c_loss.detach()), "penalty": float(penalty.detach()),
+                    "generator_loss": float(g_loss.detach())}}
 
 
 # ------------------------------------------------------------------ Q3 deliverable (a): seeded samples
@@ -151,7 +185,7 @@ def _expected_clip(x) -> dict:
 
 
 def _expected_train_step(x) -> dict:
-    return {"first_critic_step": wgan_first_run(x)}
+    return {"first_critic_step": wgan_first_run(x), "runs": {"n_critic_3": wgan_run(x, "n_critic_3")}}
 
 
 def _expected_samples(x) -> dict:
