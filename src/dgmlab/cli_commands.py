@@ -211,8 +211,9 @@ def cmd_report(args) -> int:
     status = 0
     from .grading.lms import feedback_return as FR
 
+    names = {hw: FR.feedback_names(course, hw) for hw in data.hws}  # the gradebook read once per homework
     for sub in data.submissions:  # a page made without an answer nbconvert could not draw: the student misses it
-        for why in FR.page_problems(course, sub.hw, sub.student, missing_too=False):
+        for why in FR.page_problems(course, sub.hw, sub.student, missing_too=False, names=names.get(sub.hw)):
             print(terminal(f"feedback of {sub.student} {sub.hw}: {why}"), file=sys.stderr)
             status = 1
     if args.exports:

@@ -105,16 +105,17 @@ def write_record(course: Course, lms: str, hw: str, record: dict) -> None:
     path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
 
 
-def page_problems(course: Course, hw: str, student: str, missing_too: bool = True) -> list[str]:
+def page_problems(course: Course, hw: str, student: str, missing_too: bool = True, names=None) -> list[str]:
     """What is wrong with ``student``'s feedback pages of ``hw``: each notebook's page that says part of it was left
     out (:func:`dgmlab.grading.preprocessors.feedback_page.left_out`: an answer nbconvert could not draw), and with
-    ``missing_too`` each notebook with no page at all (``[]`` when nothing is)."""
+    ``missing_too`` each notebook with no page at all (``[]`` when nothing is). ``names``: :func:`feedback_names` of
+    ``hw``, where the caller has them (read from the gradebook otherwise)."""
     from ..preprocessors.feedback_page import left_out
     from ..report.grade_summary import FILE
 
     folder = course.folder("feedback", hw, student)
     out = []
-    for name in sorted(feedback_names(course, hw) - {f"{FILE}.html"}):
+    for name in sorted((feedback_names(course, hw) if names is None else set(names)) - {f"{FILE}.html"}):
         page = folder / name
         if not page.is_file() or page.is_symlink():
             if missing_too:
