@@ -534,9 +534,7 @@ def test_a_self_check_without_the_grader_loads_the_file_into_the_students_own_cl
 
     folder, builder = graded
     torch.save(torch.load(builder.GENUINE_P1_WEIGHTS, weights_only=True), folder / builder.P1_WEIGHTS_FILE)
-    real = probes.optional_module
-    monkeypatch.setattr(probes, "optional_module",
-                        lambda name: None if name.startswith("dgmlab.grading") else real(name))
+    monkeypatch.setattr(probes, "_GRADER_SIDE", {})  # the grader has handed the checks nothing (use_grader_side)
     spec = probes.spec_for("hw5_explicit", P1_CELL)
     shell = types.SimpleNamespace(user_ns={"PixelCNN": ref["PixelCNN"]})
     monkeypatch.setattr(IPython, "get_ipython", lambda: shell)

@@ -295,18 +295,14 @@ def graded_generator(files, seed_of, name, *, made_by, conditional=False):
 
 def _drawing(state, layout: dict, conditional: bool):
     """A function of ``z`` (and ``labels``) drawing from the handed-in ``state``: graded, the grader's statement
-    generator (``homeworks.hw4_gans.hidden.references.mlp_generator``, found only where the grader is installed, as
-    :func:`dgmlab.probes.expected` finds the grader's references); in a student's self-check the tensors, checked
+    generator (``homeworks.hw4_gans.hidden.references.mlp_generator``, which the grader hands over:
+    :func:`dgmlab.probes.use_grader_side`); in a student's self-check the tensors, checked
     and placed by shape, in the notebook's own ``Generator`` (``ConditionalGenerator``): the student package holds
     the layout, never the network's computation."""
-    import importlib
-
     from dgmlab import artifacts
+    from dgmlab.probes import grader_side
 
-    try:
-        grader = importlib.import_module("homeworks.hw4_gans.hidden.references")
-    except ImportError:
-        grader = None
+    grader = getattr(grader_side("hw4_gans"), "references", None)  # handed over by the grader, never imported
     if grader is not None:
         return grader.mlp_generator(state, **layout)
     tensors = artifacts.mlp_tensors(state, **layout)

@@ -331,6 +331,21 @@ def use_references(expected_at: Callable) -> None:
     _REFERENCES[:] = [expected_at]
 
 
+_GRADER_SIDE: dict = {}  # {hw: its hidden package}, handed over by the grader (use_grader_side)
+
+
+def use_grader_side(hw: str, package) -> None:
+    """Hand kit homework ``hw``'s checks the grader's side of it, ``homeworks.<hw>.hidden`` (its references: the
+    networks a handed-in file is loaded into when graded). The grader does it when it imports the package
+    (:func:`dgmlab.grading.hidden.module`); checks never import it, so a kernel, which cannot, never tries."""
+    _GRADER_SIDE[hw] = package
+
+
+def grader_side(hw: str):
+    """What :func:`use_grader_side` handed over for ``hw``, or ``None`` (a student's environment, a self-check)."""
+    return _GRADER_SIDE.get(hw)
+
+
 def expected(hw: str, cell: str) -> dict:
     """What the grader's references give on the visible tests' inputs of test cell ``cell``: ``{name: value}``. In a
     self-check (the working seed) the values recorded when the homework is built (data, not code: the references stay
