@@ -1,9 +1,10 @@
 """The Gradescope zip on a clean image, from the zip alone (tests/fixtures/gradescope_image.py): the zip built as
 `dgmlab gradescope` builds it (carrying the dgmlab and dgmlab-grader wheels of this checkout), `setup.sh` run as root
 in a fresh root with no checkout and no kit environment, pip offline from a folder of wheels standing in for the
-package index, then `run_autograder` for the reference, the blank, a late and a hostile submission: with the kernel
-as an unprivileged user (bubblewrap cannot run there, or DGMLAB_GRADESCOPE_BOUNDARY=user), and with bubblewrap where
-the machine has it."""
+package index (DGMLAB_GRADESCOPE_WHEELHOUSE, or one made once where pip's find-links hold a CPU torch), then
+`run_autograder` for the reference, the blank, a late and a hostile submission: with the kernel as an unprivileged
+user (DGMLAB_GRADESCOPE_BOUNDARY=user), and with bubblewrap where the machine has it (or
+DGMLAB_GRADESCOPE_TEST_BWRAP names a bwrap binary for the image)."""
 import os
 import re
 import shutil
@@ -16,7 +17,8 @@ from conftest import ROOT
 from dgmlab.grading import course as C
 from dgmlab.grading.autograde.options import RunOptions
 from dgmlab.grading.gradescope.bundle import write_autograder
-from gradescope_image import WHEELHOUSE_ENV, WHEELHOUSE_HELP, run_image, usable, zip_names
+from gradescope_image import run_image, usable, zip_names
+from gradescope_image import wheelhouse as make_wheelhouse
 
 pytestmark = [pytest.mark.e2e]
 HW = "hw3_flows"
@@ -33,13 +35,13 @@ SUBMISSIONS = {
 
 @pytest.fixture(scope="module")
 def wheelhouse():
-    folder = os.environ.get(WHEELHOUSE_ENV, "")
-    if not folder or not list(Path(folder).glob("torch-*.whl")):
-        pytest.skip(f"no folder of wheels for an offline image: {WHEELHOUSE_HELP}")
     why = usable()
     if why:
         pytest.skip(f"no clean image here: {why}")
-    return Path(folder)
+    folder, why = make_wheelhouse()
+    if folder is None:
+        pytest.skip(f"no folder of wheels for an offline image: {why}")
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -57,18 +59,18 @@ def built(wheelhouse, tmp_path_factory):
     return course, path, time.time() - t0
 
 
-def _bwrap_in_image() -> bool:
-    return Path("/usr/bin/bwrap").exists()
+BWRAP_ENV = "DGMLAB_GRADESCOPE_TEST_BWRAP"  # a bwrap binary for the image where the machine has none installed
 
 
 @pytest.fixture(scope="module", params=["user", "bubblewrap"])
 def image(request, built, wheelhouse, tmp_path_factory):
-    if request.param == "bubblewrap" and not _bwrap_in_image():
-        pytest.skip("the image's /usr has no bubblewrap (the machine's): its wall is tried where it has")
+    bwrap = Path(os.environ[BWRAP_ENV]) if os.environ.get(BWRAP_ENV) else None
+    if request.param == "bubblewrap" and bwrap is None and not Path("/usr/bin/bwrap").exists():
+        pytest.skip(f"the image's /usr (the machine's) has no bubblewrap, and {BWRAP_ENV} names none")
     env = {"DGMLAB_GRADESCOPE_BOUNDARY": "user"} if request.param == "user" else {}
     _, zip_path, _ = built
     found = run_image(tmp_path_factory.mktemp(f"gradescope_image_{request.param}"), zip_path, wheelhouse,
-                      SUBMISSIONS, env)
+                      SUBMISSIONS, env, bwrap=bwrap if request.param == "bubblewrap" else None)
     assert found["rc"] == 0, found["stdout"] + found["stderr"] + found["setup_log"][-3000:]
     return request.param, found
 
