@@ -28,6 +28,7 @@ from .proofs import PROOF_SEED, NotebookSession, _grade_id, _is_test, bound_name
 
 WORKING = probes.WORKING_SEED
 KINDS = ("correct", "mistake")
+HAND = "hand_graded"  # a written answer's outcome: the corpus cannot grade it
 
 
 def load(path: Path) -> list[dict]:
@@ -193,6 +194,10 @@ def grade_corpus(notebook: Path, entries: list[dict], mutants=(), seed: int = PR
             if e["cell"] not in s.index:
                 say(f"[{n + 1}/{len(entries)}] skipped {e['label']!r}: the notebook has no answer cell {e['cell']!r}")
                 continue
+            if s.nb.cells[s.index[e["cell"]]].cell_type != "code":  # a written answer: graded by hand
+                results.append((e, Graded(e["label"], e["cell"], e["kind"]), {"outcome": HAND}))
+                say(f"[{n + 1}/{len(entries)}] {e['cell']}: {e['label']} -> {HAND}")
+                continue
             tests = tests_of(s, e["cell"], named.get(e["cell"], ()))
             if e["cell"] not in references:
                 references[e["cell"]] = _grade(s, "model answer", e["cell"], "correct", None, tests, seed)
@@ -209,10 +214,12 @@ def grade_corpus(notebook: Path, entries: list[dict], mutants=(), seed: int = PR
 
 
 def summary(hw: str, results: list) -> dict:
-    """Per homework: corpus size, correct answers full, mistakes losing visible points, mistakes losing points."""
-    correct = [o for e, _g, o in results if e["kind"] == "correct"]
-    mistakes = [o for e, _g, o in results if e["kind"] == "mistake"]
-    return {"hw": hw, "size": len(results), "correct": len(correct),
+    """Per homework: corpus size, correct answers full, mistakes losing visible points, mistakes losing points
+    (written answers, graded by hand, counted apart)."""
+    correct = [o for e, _g, o in results if e["kind"] == "correct" and o["outcome"] != HAND]
+    mistakes = [o for e, _g, o in results if e["kind"] == "mistake" and o["outcome"] != HAND]
+    return {"hw": hw, "size": len(results), "hand_graded": sum(o["outcome"] == HAND for _e, _g, o in results),
+            "correct": len(correct),
             "correct_full": sum(o["outcome"] == "full" for o in correct), "mistakes": len(mistakes),
             "mistakes_losing_visible": sum(o["outcome"] == "loses_visible" for o in mistakes),
             "mistakes_losing_points": sum(o["outcome"] != "full" for o in mistakes)}
@@ -222,13 +229,17 @@ def report(hw: str, references: dict, results: list) -> str:
     """The corpus's summary and every entry's grade, as Markdown (benchmarks/results/corpora_<hw>.md)."""
     s = summary(hw, results)
     share = f"{100 * s['mistakes_losing_visible'] / s['mistakes']:.0f}%" if s["mistakes"] else "n/a"
+    hand = f" ({s['hand_graded']} written answers, graded by hand, not counted)" if s["hand_graded"] else ""
     lines = [f"# {hw}: answer corpus graded", "",
-             f"Corpus size {s['size']}: {s['correct_full']} of {s['correct']} correct answers earn full marks; "
+             f"Corpus size {s['size']}{hand}: {s['correct_full']} of {s['correct']} correct answers earn full marks; "
              f"{s['mistakes_losing_visible']} of {s['mistakes']} mistakes lose visible points ({share}), "
              f"{s['mistakes_losing_points']} of {s['mistakes']} lose points in total.", "",
              "| cell | label | kind | outcome | visible (earned of) | total (earned of) | model answer | failing when graded |",
              "|---|---|---|---|---|---|---|---|"]
     for e, g, o in results:
+        if o["outcome"] == HAND:
+            lines.append(f"| {e['cell']} | {e['label']} | {e['kind']} | {HAND} | | | | |")
+            continue
         ref = references[e["cell"]]
         vis = " + ".join(f"{v[0]:g}/{v[1]:g}" for v in g.cells.values())
         tot = " + ".join(f"{v[2]:g}/{v[3]:g}" for v in g.cells.values())
