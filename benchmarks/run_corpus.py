@@ -44,9 +44,10 @@ def page_line(s: dict) -> None:
     is weak" the first time)."""
     page = ROOT / "docs" / f"{s['hw']}.md"
     share = f" ({100 * s['mistakes_losing_visible'] / s['mistakes']:.0f}%)" if s["mistakes"] else ""
+    hand = f" ({s['hand_graded']} of them written answers, graded by hand)" if s.get("hand_graded") else ""
     line = (f"<!-- corpus -->**Answer corpus** (`python benchmarks/run_corpus.py {s['hw']} --record`, "
             f"[table](../benchmarks/results/corpora_{s['hw']}.md)): {s['size']} answers written without reading the "
-            f"checks; {s['correct_full']} of {s['correct']} correct answers earn full marks; "
+            f"checks{hand}; {s['correct_full']} of {s['correct']} correct answers earn full marks; "
             f"{s['mistakes_losing_visible']} of {s['mistakes']} mistakes lose visible points{share}, "
             f"{s['mistakes_losing_points']} of {s['mistakes']} lose points in total.<!-- /corpus -->")
     text = page.read_text(encoding="utf-8")
