@@ -120,11 +120,12 @@ def make_draws(hw: str, notebook: Path, n: int, key: str | None = None) -> list[
 def _judge(s: NotebookSession, i: int, draw: Draw, seen: dict):
     """Test cell ``i`` judged on ``draw`` as the autograder judges it: ``(earned, points, failing tests)``.
 
-    ``seen`` keeps verdicts by what the judge reads (the kernel's probe data, the draw's inputs and the seeds of the
-    cell's handed-in files): a cell whose probe does not depend on the draw (e.g. one that grades a handed-in file on
-    fixed digits) is judged once, not once per draw."""
+    ``seen`` keeps verdicts by what the judge read: the kernel's probe data, the draw's inputs and the seeds of the
+    handed-in files its tests asked for (``v.seed_of``). A cell whose probe does not depend on the draw and whose tests
+    read no file's seed (hw5's weights, graded on fixed digits) is judged once, not once per draw; one that draws
+    from a handed-in file's seed (hw1, hw2, hw4's samples) is judged on each draw."""
     from dgmlab import probes
-    from dgmlab.probes import wire
+    from dgmlab.probes import judging, wire
 
     from ..grading.judge.judging import Reference, judge_cell
 
@@ -137,24 +138,37 @@ def _judge(s: NotebookSession, i: int, draw: Draw, seen: dict):
         try:
             shown = json.dumps([o.get("data", {}).get(probes.PROBE_MIME) for o in cell.outputs], sort_keys=True)
             inputs = hashlib.sha256(wire.dumps(probes.make_inputs(spec, draw.seed)).encode()).hexdigest()
-            key = (gid, shown, inputs, tuple(sorted((n, v) for n, v in draw.files if n in spec.files)))
+            key = (gid, shown, inputs)
         except Exception:  # noqa: BLE001 - inputs the wire cannot write: judged every time
             key = None
-        if key is not None and key in seen:
-            return seen[key]
+        files = dict(draw.files)
+        for read, verdict in seen.get(key, ()) if key is not None else ():
+            if all(files.get(name, 0) == value for name, value in read):
+                return verdict
         kit = Reference(lambda gid: s.reference[s.index[gid]])
-        result = judge_cell(s.hw, gid, trusted, cell.outputs, draw.seed, folder=s.path.parent,
-                            seeds=dict(draw.files), reference=kit)
+        asked: set = set()
+        seed_of = judging.Answers.seed_of
+
+        def watched(answers, name):  # which files' seeds the tests read
+            asked.add(name)
+            return seed_of(answers, name)
+
+        judging.Answers.seed_of = watched
+        try:
+            result = judge_cell(s.hw, gid, trusted, cell.outputs, draw.seed, folder=s.path.parent, seeds=files,
+                                reference=kit)
+        finally:
+            judging.Answers.seed_of = seed_of
     finally:
         cell.source = trusted
     failing = ", ".join(r[0] for r in result.results if not r[3]) or "; ".join(result.lines)[:300]
     verdict = float(result.earned), float(result.points), failing
     if key is not None:
-        seen[key] = verdict
+        seen.setdefault(key, []).append((tuple((name, files.get(name, 0)) for name in sorted(asked)), verdict))
     return verdict
 
 
-def _grade_on_draws(s, lottery, answer, test, draws):
+def _grade_on_draws(s, lottery, answer, test, draws, say=lambda text: None):
     i = s.index[test]
     started, seen = time.monotonic(), {}
     for draw in draws:
@@ -162,6 +176,7 @@ def _grade_on_draws(s, lottery, answer, test, draws):
         lottery.gradings += 1
         if earned < points - 1e-9:
             lottery.losses.append(Loss(answer, test, draw, earned, points, failing))
+            say(f"LOST {lottery.losses[-1]}")
     lottery.cells[(answer, test)] = (len(draws), time.monotonic() - started)
 
 
@@ -184,7 +199,7 @@ def run_lottery(notebook: Path, mutants, n: int = 50, key: str | None = None, ti
             if only and only not in test:
                 continue
             say(f"model answer -> {test}")
-            _grade_on_draws(s, lottery, "model answer", test, draws)
+            _grade_on_draws(s, lottery, "model answer", test, draws, say)
         for m in variants:
             wanted = [t for t in m.passes if not only or only in t or only in m.answer]
             if not wanted:
@@ -198,7 +213,7 @@ def run_lottery(notebook: Path, mutants, n: int = 50, key: str | None = None, ti
                     s.run_verdict(i)
                 else:
                     say(f"{m.answer}: {m.label} -> {_grade_id(s.nb.cells[i])}")
-                    _grade_on_draws(s, lottery, f"{m.answer}: {m.label}", _grade_id(s.nb.cells[i]), draws)
+                    _grade_on_draws(s, lottery, f"{m.answer}: {m.label}", _grade_id(s.nb.cells[i]), draws, say)
             s.forget(start)
             for i in [start, *rerun]:  # the model answer back in place
                 s.run_verdict(i)
