@@ -60,3 +60,26 @@ def test_a_kernel_user_that_could_not_be_stopped_is_a_grader_failure():
                                                                  "999 outlived 20 rounds of SIGKILL")
     with pytest.raises(run.GraderFailure, match="could not be stopped"):
         run.grader_fault(graded)
+
+
+def test_peak_memory_counts_pages_a_fork_shares_once():
+    """The judge forks a child per notebook: their shared pages are the container's once, not once a process."""
+    import os
+    import time
+
+    import psutil
+
+    data = b"x" * (200 * 2 ** 20)  # written: resident in this process, then shared with the fork
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(3)
+        os._exit(0)
+    try:
+        time.sleep(0.2)
+        rss_sum = sum(p.memory_info().rss for p in [psutil.Process(), psutil.Process(pid)])
+        with run.PeakMemory(every=0.05) as mem:
+            time.sleep(0.5)
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    assert len(data) and len(data) < mem.peak < 0.75 * rss_sum

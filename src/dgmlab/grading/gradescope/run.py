@@ -158,7 +158,10 @@ def grader_fault(graded) -> None:
 
 
 class PeakMemory:
-    """The most resident memory this process and its descendants (kernel, judge) held together, sampled."""
+    """The most memory this process and its descendants (kernel, judge and the judge's forks) held together, sampled:
+    each one's proportional set size (a page shared by n processes counts 1/n to each, so the judge's copy-on-write
+    forks are not counted again; the container's limit counts a page once too), its resident size where that cannot
+    be read."""
 
     def __init__(self, every: float = 0.2):
         self.every, self.peak, self._done = every, 0, threading.Event()
@@ -171,7 +174,12 @@ class PeakMemory:
             total = 0
             for proc in [me, *me.children(recursive=True)]:
                 try:
-                    total += proc.memory_info().rss
+                    total += proc.memory_full_info().pss
+                except (psutil.AccessDenied, AttributeError):
+                    try:
+                        total += proc.memory_info().rss
+                    except psutil.Error:
+                        pass
                 except psutil.Error:
                     pass
             self.peak = max(self.peak, total)
