@@ -13,8 +13,8 @@
 # | Q3 | The optimal discriminator | 15 |
 # | Q4 | Vanishing generator gradients | 20 |
 #
-# **Grading.** Each check cell prints its visible points as you work; more checks run when the notebook is
-# graded. Written answers are graded by hand.
+# **Grading.** Each test cell prints the points it gives as you work, and how many more are decided when the
+# notebook is graded, and by what. Written answers are graded by hand.
 #
 # **Hand in** this notebook, run top to bottom, every answer filled in.
 
