@@ -1,7 +1,8 @@
-"""dgmlab push --lti and dgmlab lti (grading/lms/lti.py): final marks and pending through LTI 1.3 Assignment and
-Grade Services, LMS ids from Names and Role Provisioning, against an LTI platform on 127.0.0.1
+"""dgmlab push --lti and dgmlab lti keys (grading/lms/lti.py): final marks through LTI 1.3 Assignment and Grade
+Services (nothing for a student still to grade by hand), against an LTI platform on 127.0.0.1
 (tests/fixtures/lti_fake.py): the tool's key checked by the token endpoint, tokens that expire, line items found
-over pages or created, and a mark changed in the LMS kept unless forced."""
+over pages or created (never again once deleted), and a mark changed in the LMS kept unless forced. The roster
+(dgmlab lti roster) is tests/grading/lms/test_roster_fill.py's."""
 import json
 import stat
 
@@ -206,25 +207,6 @@ def test_dgmlab_push_lti_prints_what_it_sent_and_what_it_kept(course, platform, 
     assert cli.main(["--course", str(course.root), "push", HW, "--lti"]) == 1
     out = capsys.readouterr().out
     assert "pushed 3 marks" in out and "NOT OVERWRITTEN" in out and "ada: the LMS has 19.0" in out
-
-
-def test_lti_roster_fills_lms_ids_from_nrps_over_pages_and_keeps_a_different_one(tmp_path, platform):
-    root = tmp_path / "course"
-    root.mkdir()
-    course = _make(root, CONFIG + platform.config(tmp_path / "keys" / "lti.pem"))  # Canvas ids 101..104
-    platform.jwks.append(lti.keys(course)[1])
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        for sid in ("ada", "bob", "cy"):
-            gb.update_or_create_student(sid, lms_user_id=None)
-    got = lti.fill_roster(course)
-    assert got.filled == [("ada", "lti-ada"), ("bob", "lti-bob"), ("cy", "lti-cy")]
-    assert got.kept == [("dee", "104", "lti-dee")] and len(got.not_in_nbgrader) == 1  # zed; prof is no learner
-    assert ("/CourseSection/7/memberships", 3) in platform.pages_served  # the Link's capitals kept
-    lti.fill_roster(course, force=True)
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        assert {s.id: s.lms_user_id for s in gb.students} == {s: f"lti-{s}" for s in LMS}
 
 
 def test_the_marks_posted_are_grades_csvs(course, platform):

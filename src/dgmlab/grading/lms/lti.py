@@ -19,16 +19,12 @@ changed in the LMS since (or set there before any push) is not overwritten unles
 (:func:`dgmlab.grading.lms.push_marks.changed_there`, Canvas's rule). Each student's LTI user id is the course's id
 map's (:func:`dgmlab.grading.lms.id_map.platform_ids`, ``"lti"``), which ``dgmlab lti roster`` fills from NRPS
 (:mod:`.roster_fill`, through :func:`members`).
-
-:func:`fill_roster` (nbgrader's ``lms_user_id`` from NRPS, matched by ``c.DgmlabLti.roster_match``) is the roster
-before the id map; ``dgmlab lti roster`` no longer calls it.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from traitlets import Enum, Unicode
@@ -350,68 +346,3 @@ def members(course: Course, conn=None) -> list:
     nrps = NamesRolesProvisioningService(conn or connector(course), {"context_memberships_url": s.memberships_url})
     return [m for m in nrps.get_members() if m.get("status", "Active") == "Active"
             and any(r in (LEARNER, "Learner") or r.endswith("#Learner") for r in m.get("roles", []))]
-
-
-@dataclass
-class Roster:
-    filled: list = field(default_factory=list)  # (student, LTI user id)
-    same: list = field(default_factory=list)  # students whose id was already the LMS's
-    kept: list = field(default_factory=list)  # (student, the id nbgrader has, the LMS's)
-    not_in_nbgrader: list = field(default_factory=list)  # members' descriptions
-    not_in_lms: list = field(default_factory=list)  # nbgrader students NRPS does not list
-
-    def lines(self, force: bool = False) -> list:
-        from ..inert import terminal
-
-        out = [f"LMS user ids: {len(self.filled)} written, {len(self.same)} already right"]
-        out += [terminal(f"  {s}: {uid}") for s, uid in self.filled]
-        if self.kept:
-            out.append(("REPLACED" if force else "KEPT (nbgrader has another id; --force replaces it)")
-                       + f" ({len(self.kept)}):")
-            out += [terminal(f"  {s}: nbgrader has {ours}, the LMS {theirs}") for s, ours, theirs in self.kept]
-        if self.not_in_nbgrader:
-            out.append(f"learners in the LMS with no nbgrader student ({len(self.not_in_nbgrader)}; nbgrader db "
-                       "student add):")
-            out += [terminal(f"  {m}") for m in self.not_in_nbgrader]
-        if self.not_in_lms:
-            out.append(f"nbgrader students the LMS does not list ({len(self.not_in_lms)}):")
-            out += [terminal(f"  {s}") for s in self.not_in_lms]
-        return out
-
-
-def fill_roster(course: Course, force: bool = False, session=None) -> Roster:
-    """Write each learner's LTI user id into nbgrader's ``lms_user_id`` (see the module's docstring)."""
-    from nbgrader.api import Gradebook
-
-    match = settings(course).roster_match
-    found = members(course, connector(course, session))
-    db = course.root / "gradebook.db"
-    if not db.exists():
-        raise CourseError(f"no gradebook at {db}: add the students first (nbgrader db student import)")
-    out = Roster()
-    with Gradebook(f"sqlite:///{db}") as gb:
-        students = {st.id: st for st in gb.students}
-        by_key = ({sid: sid for sid in students} if match == "sourcedid"
-                  else {(st.email or "").strip().lower(): sid for sid, st in students.items() if st.email})
-        seen = set()
-        for m in found:
-            key = (m.get("lis_person_sourcedid") or "") if match == "sourcedid" else (m.get("email") or "").lower()
-            sid = by_key.get(key.strip()) if key else None
-            uid = str(m.get("user_id") or "")
-            if sid is None or not uid:
-                out.not_in_nbgrader.append(f"{m.get('name') or '?'} ({match}: {key or 'none'}; LTI user id {uid})")
-                continue
-            seen.add(sid)
-            ours = students[sid].lms_user_id
-            if ours == uid:
-                out.same.append(sid)
-                continue
-            if ours and not force:
-                out.kept.append((sid, ours, uid))
-                continue
-            if ours:
-                out.kept.append((sid, ours, uid))
-            gb.update_or_create_student(sid, lms_user_id=uid)
-            out.filled.append((sid, uid))
-        out.not_in_lms = sorted(set(students) - seen)
-    return out
