@@ -88,3 +88,15 @@ def test_every_function_the_wire_reads_is_one_the_checks_evaluate():
     structure = {"Add", "Mul", "Pow", "Piecewise", "ExprCondPair", "Tuple", *sympy_values.LOGIC}
     assert set(wire.SYMPY_FUNCTIONS) - structure <= set(sympy_values.FUNCTIONS)
     assert set(sympy_values.FUNCTIONS) <= set(wire.SYMPY_FUNCTIONS)
+
+
+def test_a_self_check_whose_data_cannot_be_read_prints_why_not_a_traceback(tmp_path, monkeypatch, capsys):
+    from dgmlab import probes, workspace
+
+    monkeypatch.setattr(workspace, "_homework", "hw1_wgan")
+    monkeypatch.setattr(workspace, "_folder", tmp_path)
+    monkeypatch.setattr(wire, "MAX_BYTES", 10)  # any data is then too large to read
+    x = sp.Symbol("x", real=True)
+    probes.check("q2_kl_gaussians_tests", x, x, x)
+    said = capsys.readouterr().out
+    assert said.startswith("0 of 8 points: ") and "return smaller answers" in said and "probe" not in said

@@ -453,7 +453,12 @@ def check(cell: str, *objects, seed: int = 0) -> None:
     if runtime.is_grading():
         _show({PROBE_MIME: {"cell": cell, "data": text}})
         return None
-    result = judge(hw, spec, wire.loads(text), seed, folder=workspace.folder(), seeds={n: 0 for n in spec.files})
+    try:
+        data = wire.loads(text)
+    except wire.WireError as exc:  # the cell as a whole cannot be read: what the grader would say, not a traceback
+        print(f"0 of {spec.points:g} points: {exc}")
+        return None
+    result = judge(hw, spec, data, seed, folder=workspace.folder(), seeds={n: 0 for n in spec.files})
     print("\n".join(result.lines))
     return None
 
