@@ -47,6 +47,7 @@ def lottery(hw: str, draws: int, key=None, only=None, workdir=None, progress=Non
 def record(result) -> Path:
     """Write benchmarks/results/lottery_<hw>.json and the summary line in docs/<hw>.md."""
     out = ROOT / "benchmarks" / "results" / f"lottery_{result.hw}.json"
+    only = f" --only '{result.only}'" if result.only else ""
     lost = {}
     for loss in result.losses:
         lost.setdefault(f"{loss.answer} -> {loss.test}", []).append(
@@ -56,13 +57,15 @@ def record(result) -> Path:
         "hw": result.hw, "date": date.today().isoformat(), "draws": len(result.draws),
         "cells": {f"{a} -> {t}": {"draws": n, "seconds": round(sec, 1)} for (a, t), (n, sec) in sorted(result.cells.items())},
         "gradings": result.gradings, "seconds": round(result.seconds), "failed_draws": result.failed_draws,
-        "losses": lost, "command": f"python benchmarks/reference_lottery.py {result.hw} --draws "
-                                   f"{len(result.draws)} --record"}, indent=2) + "\n", encoding="utf-8")
+        "losses": lost, "only": result.only, "command": f"python benchmarks/reference_lottery.py {result.hw} --draws "
+                                                         f"{len(result.draws)}{only} --record"}, indent=2) + "\n",
+                   encoding="utf-8")
     page = ROOT / "docs" / f"{result.hw}.md"
     line = (f"<!-- lottery -->**Reference lottery** ({date.today().isoformat()}, "
-            f"`python benchmarks/reference_lottery.py {result.hw} --record`, "
+            f"`python benchmarks/reference_lottery.py {result.hw}{only} --record`, "
             f"[record](../benchmarks/results/lottery_{result.hw}.json)): {len(result.draws)} graded draws, "
-            f"{len(result.cells)} (answer, test cell) pairs ({result.gradings} gradings); "
+            f"{len(result.cells)} (answer, test cell) pairs ({result.gradings} gradings"
+            + (f"; only the test cells `{result.only}` finds" if result.only else "") + "); "
             + (f"correct answers lost points on {result.failed_draws} draws."
                if result.losses else "no correct answer lost a point on any draw.") + "<!-- /lottery -->")
     text = page.read_text(encoding="utf-8")
@@ -87,7 +90,7 @@ def performance_table() -> None:
             d = json.loads(lot.read_text(encoding="utf-8"))
             lottery = (f"{d['draws']} draws, {len(d['cells'])} pairs, {d['gradings']} gradings in {d['seconds']} s: "
                        + (f"points lost on {d['failed_draws']} draws" if d["losses"] else "no point lost")
-                       + f" ({d['date']})")
+                       + (f", test cells `{d['only']}` only" if d.get("only") else "") + f" ({d['date']})")
         else:
             lottery = "not run"
         if cor.exists():
@@ -116,7 +119,7 @@ def main(argv) -> int:
     parser = argparse.ArgumentParser(prog="python benchmarks/reference_lottery.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("hw")
     parser.add_argument("--draws", type=int, default=50)
-    parser.add_argument("--only", help="only the answer or test cells whose grade id contains this")
+    parser.add_argument("--only", help="only the test cells whose grade id this regular expression finds")
     parser.add_argument("--key", help="derive the draws' course keys from this (hex) instead of at random")
     parser.add_argument("--workdir", help="where the notebook's copy is made (default: the system's temp folder)")
     parser.add_argument("--record", action="store_true", help="write the record and the homework page's line")

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,7 @@ class Lottery:
     losses: list = field(default_factory=list)
     cells: dict = field(default_factory=dict)  # {(answer, test cell): (draws graded, seconds)}
     seconds: float = 0.0
+    only: str | None = None  # the test cells graded (a regular expression), or every one
 
     @property
     def failed_draws(self) -> int:
@@ -183,25 +185,25 @@ def _grade_on_draws(s, lottery, answer, test, draws, say=lambda text: None):
 def run_lottery(notebook: Path, mutants, n: int = 50, key: str | None = None, timeout: int = 300,
                 only: str | None = None, progress=None) -> Lottery:
     """Grade the model answer of ``notebook`` (a source notebook, in its folder with any handed-in files) and the
-    correct variants among ``mutants`` on ``n`` graded draws (:func:`make_draws`); ``only``: the grade ids (answer or
-    test cell) whose name contains it. ``progress(text)`` is told each cell as it starts."""
+    correct variants among ``mutants`` on ``n`` graded draws (:func:`make_draws`); ``only``: a regular expression, the
+    test cells whose grade id it finds (``re.search``). ``progress(text)`` is told each cell as it starts."""
     started = time.monotonic()
     notebook = Path(notebook)
     hw = notebook.stem
     draws = make_draws(hw, notebook, n, key)
-    lottery = Lottery(hw, draws)
+    lottery = Lottery(hw, draws, only=only)
     say = progress or (lambda text: None)
     with NotebookSession(notebook, timeout=timeout) as s:
         variants = [m for m in resolve(mutants, s.nb) if m.passes]
         s.run_all()  # the model answer in place, every cell run once
         tests = [_grade_id(c) for c in s.nb.cells if _is_test(c)]
         for test in tests:
-            if only and only not in test:
+            if only and not re.search(only, test):
                 continue
             say(f"model answer -> {test}")
             _grade_on_draws(s, lottery, "model answer", test, draws, say)
         for m in variants:
-            wanted = [t for t in m.passes if not only or only in t or only in m.answer]
+            wanted = [t for t in m.passes if not only or re.search(only, t)]
             if not wanted:
                 continue
             start = s.index[m.answer]
