@@ -49,6 +49,20 @@ def test_normalising_slope_from_the_case_by_case_definition():
     assert "0.9 + 1.2 * t ** 2 + 1.8 * t" in BUILDER
 
 
+def test_the_recorded_k_digest_is_the_normalising_slope_to_four_decimals():
+    """Q2.2's visible test compares a slow digest of k (the kit never records k): the digest recorded is that of the
+    slope derived above, a float accurate to 1e-6 gives it, the printed value typed to 4 significant digits does not."""
+    from dgmlab import probes
+    from homeworks.hw3_flows import checks
+
+    k_star = sp.Rational(81, 10) + sp.Rational(9, 10) * sp.sqrt(93)
+    recorded = probes.expected("hw3_flows", "q2_normalising_k_tests")["k_digest"]
+    assert checks.slow_digest(k_star, checks.K_DECIMALS) == recorded
+    assert checks.slow_digest(float(k_star) + 1e-6, checks.K_DECIMALS) == recorded
+    assert checks.slow_digest(16.78, checks.K_DECIMALS) != recorded
+    assert checks.slow_digest(sp.Symbol("k"), checks.K_DECIMALS) is None
+
+
 def test_pinsker_bound():
     gaussian_peak = 1 / (2 * sp.pi)  # max of N(0, I_2)
     z = sp.symbols("z", real=True)
