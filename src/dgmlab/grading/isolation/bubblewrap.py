@@ -51,9 +51,10 @@ def environment_paths(grader: bool = False) -> list[Path]:
     python = Path(os.path.realpath(sys.executable)).parent
     # homeworks.<hw>.checks with the two files that make it importable (homeworks/__init__.py and
     # homeworks/<hw>/__init__.py, descriptions only), never the rest of homeworks/<hw>/
-    checks = [Path(importlib.util.find_spec(name).origin).resolve()
-              for hw in probes.KIT_HOMEWORKS
-              for name in (homeworks.__name__, f"{homeworks.__name__}.{hw}", probes.checks_package(hw))]
+    # in a wheel install homeworks.<hw> is a namespace package (no __init__.py, no origin): nothing of it to show
+    specs = [importlib.util.find_spec(name) for hw in probes.KIT_HOMEWORKS
+             for name in (homeworks.__name__, f"{homeworks.__name__}.{hw}", probes.checks_package(hw))]
+    checks = [Path(spec.origin).resolve() for spec in specs if spec is not None and spec.origin]
     checks = [p.parent if p.parent.name == homeworks.CHECKS else p for p in checks]
     paths = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix, python, dgmlab_root, *checks]
     if grader:
