@@ -72,6 +72,10 @@ det_J_f = J_f.det()
 J_f = f.jacobian(z)
 det_J_f = 1 / (3 * sp.Abs(z3 * sp.exp(-z1) + z1 ** 2) ** sp.Rational(2, 3))
 ''', passes=["q1_jacobian_tests"]),
+    Mutant("q1_jacobian", "correct variant: Jacobian and determinant as sp.simplify writes them", '''
+J_f = sp.simplify(f.jacobian(z).replace(sp.DiracDelta, lambda *args: sp.S.Zero))
+det_J_f = sp.simplify(J_f.det())
+''', passes=["q1_jacobian_tests"]),
     # Q1(c). The first four are wrong but self-consistent (issue 45 item 5): p_x_star is their own p_x at x*; the
     # grader's p_Z(z*) / |det df/dz(z*)| (z* solved numerically from the question's map) withholds that half point
     Mutant("q1_density", "multiplies by |det J_f| instead of dividing", edits=[
