@@ -39,7 +39,7 @@ check("q4_non_saturating_tests", d_non_saturating, limit_non_saturating)
 # %% [markdown]
 # ### Q4.2 (3 points): the two generator losses in torch
 #
-# Each maps the logits of a batch of fakes to the mean loss. A perfect discriminator's logits are large, so both must
+# Each maps the logits of a batch of fakes to the mean loss. A confident discriminator's logits are far from 0, so both must
 # stay finite for logits of any size (try $\pm 100$); `torch.nn.functional.logsigmoid` keeps them stable.
 
 # %% kind="answer" grade_id="q4_generator_losses"
