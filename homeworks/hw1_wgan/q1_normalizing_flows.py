@@ -59,7 +59,7 @@
 #
 # The base density is a `torch.distributions` object with event shape `(D,)`, so
 # `base.log_prob(z)` has shape `(N,)` and `base.sample((n,))` has shape `(n, D)`.
-# Two example flows follow (read them; they are used by the tests too).
+# Two example flows follow (read them: (d) and (e) work with any flow of this form, these included).
 
 # %% locked=true grade_id="flow_classes"
 class AffineFlow:

@@ -33,7 +33,7 @@ def normal_pdf(x, mean, std):
 # - `kl_gaussians`: `kl_general` with both widths set to `eps`. It should simplify to
 #   $\dfrac{(\theta-\theta_0)^2}{2\epsilon^2}$, the form used in the rest of Q2.
 #
-# The grade checks the integrand and the general result; typing the equal-width formula above earns
+# The integrand and the general result carry the points; typing the equal-width formula above earns
 # nothing by itself. Hint: `sp.expand_log(..., force=True)` turns the log-ratio into a polynomial in `x`,
 # and `sp.integrate(..., conds="none")` then takes a second or two.
 
@@ -57,7 +57,7 @@ check("q2_kl_gaussians_tests", kl_integrand, kl_general, kl_gaussians)
 # $\theta \neq \theta_0$. Implement `kl_limits(kl, theta_value, theta0_value)`, the pair
 # $\left(\lim_{\epsilon\to0^+} D,\ \lim_{\epsilon\to0^+} \partial D/\partial\theta\right)$ for the expression
 # $D$ = `kl` at $\theta$ = `theta_value`, $\theta_0$ = `theta0_value`, with `sp.diff` and `sp.limit`.
-# It must work for any expression in `theta`, `theta0` and `eps`: it is checked on others too.
+# It must work for any expression in `theta`, `theta0` and `eps`, not only the KL of (a).
 
 # %% kind="answer" grade_id="q2_kl_limits" check_output=true
 def kl_limits(kl, theta_value, theta0_value):
@@ -122,17 +122,15 @@ def generator_gradient(loss_fn, theta_value=1.0, theta0_value=0.0, std=1.0, n=20
 
 
 if not runtime.is_grading():
-    print(f"{'eps':>6} {'combined':>12} {'log(1-D) only':>14} {'-log D only':>12}")
+    print(f"{'eps':>6} {'dL_G/dtheta':>12}")
     for s in [1.0, 0.5, 0.2, 0.1, 0.05]:
-        print(f"{s:6.2f} {generator_gradient(combined_generator_loss, std=s):12.4g} "
-              f"{generator_gradient(lambda d: torch.log1p(-d).mean(), std=s):14.4g} "
-              f"{generator_gradient(lambda d: -torch.log(d).mean(), std=s):12.4g}")
+        print(f"{s:6.2f} {generator_gradient(combined_generator_loss, std=s):12.4g}")
 
 
 # %% [markdown]
 # **(c), written (5 points).** With $D$ at $D^*$, is the behaviour you found in (b) a problem for
-# training $\theta$ with $L_G$? Explain, using the table above: $\partial L_G / \partial \theta$ at
-# $\theta = 1$, $\theta_0 = 0$ as $\epsilon$ shrinks, for the combined loss and for each of its two terms.
+# training $\theta$ with $L_G$? Explain, using the table above ($\partial L_G / \partial \theta$ at
+# $\theta = 1$, $\theta_0 = 0$ as $\epsilon$ shrinks) and what each of the two terms of $L_G$ contributes.
 
 # %% [markdown] kind="written" grade_id="q2c" points=5
 # Yes. With $D = D^*$, $\log(1-D^*) - \log D^* = \log \frac{p_g}{p_{data}}$, so
@@ -143,10 +141,12 @@ if not runtime.is_grading():
 # steps that overshoot $\theta_0$, and in floating point $D^*$ underflows to 0 so $\log D$ becomes $-\infty$ and
 # gradients become NaN. Splitting the loss shows why: the saturating term $\log(1-D)$ gives a vanishing gradient
 # (the discriminator is confident, $D\approx0$ on fakes), while the non-saturating $-\log D$ term carries the
-# exploding one. Neither is a useful, well-scaled signal about how far $p_g$ is from $p_{data}$.
+# exploding one (the cell above measures each term with `generator_gradient(lambda d: torch.log1p(-d).mean(), std=s)`
+# and `generator_gradient(lambda d: -torch.log(d).mean(), std=s)`). Neither is a useful, well-scaled signal about
+# how far $p_g$ is from $p_{data}$.
 # Marking: identifies the loss with $D_{KL}(p_g\|p_{data})$ at the optimal discriminator or otherwise links it to
-# (b) (2); gradient explodes ~ $1/\epsilon^2$ / numerical instability (2); uses the table or the saturating vs
-# non-saturating split (1).
+# (b) (2); gradient explodes ~ $1/\epsilon^2$ / numerical instability (2); the saturating vs non-saturating split:
+# which term vanishes and which explodes (1).
 
 # %% [markdown]
 # **(d) (5 + 2 + 6 points)** Now compare three distances between the same two Gaussians as

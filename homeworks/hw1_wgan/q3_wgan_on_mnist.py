@@ -340,7 +340,7 @@ check("q3_samples_tests", sample_generator, save_samples)
 
 # %% [markdown]
 # The cell below saves what is graded, `generator_weights.pt` (the averaged generator's weights, about
-# 3 MB), in the homework folder after the full run, and scores 1,000 samples as the graded check does
+# 3 MB), in the homework folder after the full run, and scores 1,000 samples as the marking below does
 # (one split; 1,000 real test digits score 9.7 to 9.8 this way, more than the 9.2 to 9.5 of `evaluate_samples`
 # below, which averages ten splits of 100 whose class counts are less even).
 
@@ -360,7 +360,7 @@ if not runtime.is_grading():
         score, _ = metrics.mnist_score(samples, splits=1, scale="[-1,1]")
         classes = metrics.mnist_predict(samples, scale="[-1,1]").unique().numel()
         print(f"1,000 samples: MNIST classifier score {float(score):.2f} (bar 8.5), {classes} of 10 digit classes "
-              "(an estimate: the graded check scores 1,000 other samples of the same weights)")
+              "(an estimate: the marking scores 1,000 other samples of the same weights)")
     else:
         print(f"no {GRADED_WEIGHTS} saved: only the full 40-epoch run writes it")
 
@@ -372,9 +372,10 @@ if not runtime.is_grading():
 # MNIST classifier shipped in `dgmlab`: the 10,000 real test digits score 9.76, the maximum is 10) and the
 # Fréchet distance in that classifier's feature space, always; and the Inception-v3 score only when
 # its weights are available. Implement `evaluate_samples(samples)` with
-# `dgmlab.metrics.mnist_score`, `dgmlab.metrics.mnist_frechet_distance` and
-# `dgmlab.metrics.inception_metrics`; the last raises `dgmlab.metrics.MetricUnavailable` when the
-# weights cannot be had, in which case report `None` and the reason (as a string), without failing.
+# `dgmlab.metrics.mnist_score` (its default ten splits: report their mean and spread),
+# `dgmlab.metrics.mnist_frechet_distance` and `dgmlab.metrics.inception_metrics`; the last raises
+# `dgmlab.metrics.MetricUnavailable` when the weights cannot be had, in which case report `None` and the
+# reason (as a string), without failing.
 
 # %% kind="answer" grade_id="q3_evaluate_samples"
 def evaluate_samples(samples):
@@ -467,7 +468,7 @@ if not runtime.is_grading():
 # Graded from `generator_weights.pt` alone: 1,000 samples of the `Generator` given above with your weights,
 # scored by the MNIST classifier (1,000 real test digits score 9.7 to 9.8). A trained generator (an MNIST
 # classifier score of at least **5** over the 1,000, with at least 8 digit classes present) earns 2 points (the
-# visible check below); a score of at least **8.5**, with all 10 digit classes present, earns the other 5. If more than 10 samples are near-copies of MNIST digits, the
+# test cell below shows it); a score of at least **8.5**, with all 10 digit classes present, earns the other 5. If more than 10 samples are near-copies of MNIST digits, the
 # cell earns 0.
 
 # %% kind="tests" grade_id="q3_samples_quality_tests" points=7

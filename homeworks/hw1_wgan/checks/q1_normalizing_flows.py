@@ -79,6 +79,22 @@ class FoldFlow:
         return _torch().zeros(z.shape[0])
 
 
+class OffByFlow:
+    """f(z) = z + delta, its "inverse" the identity: the round trip f(f^-1(x)) misses x by delta."""
+
+    def __init__(self, delta):
+        self.delta = delta
+
+    def forward(self, z):
+        return z + self.delta
+
+    def inverse(self, x):
+        return x
+
+    def log_abs_det_jacobian(self, z):
+        return _torch().zeros(z.shape[0])
+
+
 def standard_normal(d, loc=0.0, scale=1.0):
     """A diagonal Gaussian base density on R^d (event shape (d,))."""
     torch = _torch()
@@ -134,7 +150,10 @@ def _flow_log_prob_probe(o, x):
             "gradient": attempt(gradient),
             "on_a_singular_affine_map": _outcome(flp, x["four"].clone(), singular, standard_normal(2)),
             "on_the_cube_at_zero": _outcome(flp, torch.tensor([[0.0], [1.0]]), CubeFlow(), standard_normal(1)),
-            "on_a_folding_map": _outcome(flp, torch.tensor([[-1.0], [0.5]]), FoldFlow(), standard_normal(1))}
+            "on_a_folding_map": _outcome(flp, torch.tensor([[-1.0], [0.5]]), FoldFlow(), standard_normal(1)),
+            # round trips off by 3e-5 (within the statement's 1e-4) and by 1e-3 (not)
+            "off_by_3e_5": _outcome(flp, torch.tensor([[0.5], [-0.25]]), OffByFlow(3e-5), standard_normal(1)),
+            "off_by_1e_3": _outcome(flp, torch.tensor([[0.5], [-0.25]]), OffByFlow(1e-3), standard_normal(1))}
 
 
 @points(1.5)
@@ -168,6 +187,37 @@ def test_2d_exp_flow_matches_independent_lognormals(v, ref):
     asserts.assert_close(out, want, rtol=1e-5, atol=1e-5, name=f"{name} (base.log_prob at f^-1(x)?)")
 
 
+@points(0.5)
+def test_maps_that_are_not_invertible_raise_value_error(v, ref):
+    w = working(v)
+    asserts.assert_close(w.on_1d_affine, ref["on_1d_affine"], rtol=1e-5, atol=1e-5,
+                         name="log-density of the 1-D flow a z + c")  # what earns; the rest only takes away
+    cases = {"on_a_folding_map": "f(z) = |z|, whose round trip f(f^-1(x)) misses x < 0",
+             "on_the_cube_at_zero": "f(z) = z^3 at x = 0, where log|det J| is -inf",
+             "on_a_singular_affine_map": "an affine map with a singular matrix"}
+    if w.off_by_3e_5 != "returned":
+        raise AssertionError(
+            "a round trip off by 3e-5 is within the statement's tolerance (1e-4 absolute and relative), yet "
+            f"flow_log_prob {'raised ValueError' if w.off_by_3e_5 == 'ValueError' else w.off_by_3e_5} "
+            "(torch.allclose's default tolerances are tighter)")
+    cases["off_by_1e_3"] = "a map whose round trip misses x by 1e-3, beyond the 1e-4 tolerance"
+    for key, what in cases.items():
+        if getattr(w, key) != "ValueError":
+            found = "it returned" if getattr(w, key) == "returned" else getattr(w, key)
+            raise AssertionError(f"expected ValueError on {what}; {found}")
+
+
+@points(0.5)
+def test_gradient_reaches_the_flows_parameters(v, ref):
+    out = working(v).gradient
+    if not out["requires_grad"]:
+        raise AssertionError(
+            "flow_log_prob's output is detached from the flow's parameters: keep everything in torch (no .detach(), "
+            ".item() or numpy step)")
+    asserts.assert_close(out["grad"], ref["gradient"], rtol=1e-3, atol=1e-4,
+                         name="the gradient of the summed log-densities with respect to an affine flow's matrix")
+
+
 def _sample_inputs(seed):
     return {"torch_seed": (int(seed) * 7919 + 17) % 2**31}
 
@@ -198,8 +248,10 @@ def test_exp_flow_samples_follow_the_lognormal(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q1_flow_log_prob_tests", hidden=2.25, names=("flow_log_prob",),
-              visible=(test_1d_affine_matches_torch_normal, test_2d_exp_flow_matches_independent_lognormals),
+    CheckSpec("q1_flow_log_prob_tests", hidden=1.25, hidden_for="the densities of other affine and exp flows",
+              names=("flow_log_prob",),
+              visible=(test_1d_affine_matches_torch_normal, test_2d_exp_flow_matches_independent_lognormals,
+                       test_maps_that_are_not_invertible_raise_value_error, test_gradient_reaches_the_flows_parameters),
               probe=on_working(_flow_log_prob_probe), inputs=with_working(_flow_inputs)),
     CheckSpec("q1_flow_sample_tests", hidden=1.5, names=("flow_sample",),
               visible=(test_shape, test_exp_flow_samples_follow_the_lognormal),

@@ -138,6 +138,8 @@ def _limits_probe(o, x):
     out["smooth"] = attempt(o["kl_limits"], smooth_divergence(x), x["t"], x["t0"])
     removable = x["a"] * (s["theta"] - s["theta0"]) ** 2 * sp.sin(s["eps"]) / s["eps"]  # 0/0 at eps = 0
     out["removable"] = attempt(o["kl_limits"], removable, x["t"], x["t0"])
+    one_sided = x["a"] * (s["theta"] - s["theta0"]) ** 2 * (1 + sp.exp(-1 / s["eps"]))  # 0+ and 0- differ
+    out["one_sided"] = attempt(o["kl_limits"], one_sided, x["t"], x["t0"])
     return out
 
 
@@ -191,6 +193,27 @@ def test_derivative_limit_of_an_expression_continuous_at_zero(v, ref):
             f"values of theta and theta0")
 
 
+@points(1)
+def test_limits_of_expressions_undefined_at_zero(v, ref):
+    # a (theta - theta0)^2 sin(eps) / eps and a (theta - theta0)^2 (1 + exp(-1/eps)) have the limits at 0+ of the
+    # continuous a (theta - theta0)^2 (1 + eps) + b eps theta
+    sp = _sp()
+    w_ = working(v)
+    want = tuple(ref["smooth"])
+    for key, expr, why in (
+            ("removable", "a (theta - theta0)^2 sin(eps) / eps",
+             "setting eps = 0 gives 0/0 there; take the limit eps -> 0+ with sp.limit"),
+            ("one_sided", "a (theta - theta0)^2 (1 + exp(-1/eps))",
+             "its limits from above and from below differ; take eps -> 0+ (from above)")):
+        out = getattr(w_, key)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise AssertionError("expected a pair (limit, derivative limit)")
+        for got, w, what in zip(out, want, ("the limit", "the derivative limit"), strict=True):
+            got = asserts.as_sympy(got, f"{what} kl_limits returns")
+            if got.has(sp.nan, sp.zoo) or sp.simplify(got - w) != 0:
+                raise AssertionError(f"for the kl {expr} {what} {got} is wrong: {why}")
+
+
 # ------------------------------------------------------------------ Q2(c)
 def _combined_inputs(seed):
     torch, g = _torch(), _gen(seed, 3)
@@ -211,6 +234,8 @@ def _combined_probe(o, x):
 
     return {"at_four_halves": attempt(loss, torch.full((4,), 0.5)),
             "at_a_quarter": attempt(loss, torch.tensor([0.25], dtype=torch.float64)),
+            "at_four_quarters": attempt(loss, torch.full((4,), 0.25, dtype=torch.float64)),
+            "at_exp_minus_120": attempt(loss, torch.tensor([math.exp(-120.0)], dtype=torch.float64)),
             "on_a_batch": attempt(loss, x["batch"].clone()),
             "gradient": attempt(grad)}
 
@@ -227,6 +252,22 @@ def test_value_at_a_single_output(v, ref):
     hint = ": the two terms are swapped (a sign error)" if abs(got + want) < 1e-6 else ""
     if not abs(got - want) < 1e-9:
         raise AssertionError(f"for D(x) = 0.25 expected log 3 = {want:.6f}, found {got:.6f}{hint}")
+    tiny = float(v.at_exp_minus_120)
+    if not abs(tiny - 120.0) < 1e-6:  # log(1 - D) - log D at D = exp(-120): 120 to 50 digits
+        raise AssertionError(
+            f"for D(x) = exp(-120) expected log(1 - D) - log D = 120, found {tiny:.6g}: take the logarithms of D "
+            "itself (a library loss may clamp them)")
+
+
+@points(0.5)
+def test_a_batch_of_equal_outputs_gives_the_loss_of_one(v, ref):
+    got, want = v.at_four_quarters, ref["at_a_quarter"]
+    asserts.assert_tensor(got, "combined_generator_loss(d)", shape=())
+    if not abs(float(got) - want) < 1e-9:
+        hint = (": that is four times the loss of one output; take batch means, not sums"
+                if abs(float(got) - 4 * want) < 1e-6 else "")
+        raise AssertionError(f"a batch of four outputs D(x) = 0.25 has the loss of one such output, found "
+                             f"{float(got):.6f}{hint}")
 
 
 # ------------------------------------------------------------------ Q2(d)
@@ -256,6 +297,7 @@ def _js_probe(o, x):
     return {"at_equal_means": attempt(js, _t(0.3), _t(0.3), 1.0),
             "at_moderate_eps": attempt(lambda: [js(_t(t), _t(t0), s) for t, t0, s in x["moderate"]]),
             "grad_at_eps_1": attempt(_value_and_grad, js, 1.0, 0.0, 1.0),
+            "grad_at_drawn": attempt(_value_and_grad, js, *x["moderate"][-1]),
             "at_tiny_eps": attempt(lambda: [_value_and_grad(js, t, 0.0, 1e-3) for t in (1.0, -1.0)])}
 
 
@@ -282,16 +324,35 @@ def test_zero_for_equal_means(v, ref):
         raise AssertionError(f"expected JS = 0 for two identical Gaussians, found {got:.6g}{hint}")
 
 
+@points(0.5)
+def test_differentiable_in_theta(v, ref):
+    w = working(v)
+    (t, _t0, s), got = w.inputs.moderate[-1], w.grad_at_drawn
+    asserts.assert_close(got["value"], ref["moderate"][-1], rtol=1e-5, atol=1e-7, name=f"JS at theta={t}, eps={s}")
+    if got["grad"] is None or not math.isfinite(got["grad"]):
+        raise AssertionError(
+            f"no gradient reached theta at theta={t}, eps={s}: keep theta a tensor through the computation "
+            "(no float(), .item() or numpy), so that the result is differentiable in theta")
+
+
 def _w1_inputs(seed):
     torch, g = _torch(), _gen(seed, 5)
     u = torch.rand(3, generator=g, dtype=torch.float64)
+    m = torch.rand(3, generator=g, dtype=torch.float64)
     return {"cases": [(1.0, 0.0, 1.0), (-2.0, 0.5, 1e-3), (0.3, -0.2, 5.0),
-                      (round(float(4 * u[0] - 2), 6), round(float(2 * u[1] - 1), 6), round(float(0.01 + 2 * u[2]), 6))]}
+                      (round(float(4 * u[0] - 2), 6), round(float(2 * u[1] - 1), 6), round(float(0.01 + 2 * u[2]), 6))],
+            # three means in increasing order, for the triangle inequality
+            "three_means": [round(float(-2 + m[0]), 6), round(float(-0.5 + m[1]), 6), round(float(1 + m[2]), 6)],
+            "eps": round(float(0.05 + 0.5 * m[0]), 6)}
 
 
 def _w1_probe(o, x):
     w1 = o["w1_distance"]
+    a, b, c = x["three_means"]
+    pairs = [(a, c), (a, b), (b, c), (c, a)]
     return {"at_equal_means": attempt(w1, _t(0.4), _t(0.4), 0.1),
+            "pairs": attempt(lambda: [_value_and_grad(w1, t, t0, x["eps"]) for t, t0 in pairs]),
+            "grad_at_equal_means": attempt(_value_and_grad, w1, 0.4, 0.4, 0.1),
             "values": attempt(lambda: [w1(_t(t), _t(t0), s) for t, t0, s in x["cases"]]),
             "at_tiny_eps": attempt(lambda: [_value_and_grad(w1, t, 0.0, 1e-3) for t in (1.0, -1.0)])}
 
@@ -305,22 +366,56 @@ def test_w1_zero_for_equal_means(v, ref):
 test_w1_zero_for_equal_means.__name__ = "test_zero_for_equal_means"  # the cell's test name (JS's has it too)
 
 
+@points(0.5)
+def test_a_distance_differentiable_in_theta(v, ref):
+    # W1 is a distance between distributions: positive between different ones, symmetric, and it satisfies the
+    # triangle inequality; the statement asks for a value differentiable in theta
+    (a, b, c), s = v.inputs.three_means, v.inputs.eps
+    got = v.pairs
+    if not (isinstance(got, list) and len(got) == 4):
+        raise AssertionError("expected one value per call")
+    ac, ab, bc, ca = (float(r["value"]) for r in got)
+    if not min(ac, ab, bc, ca) > 0:
+        raise AssertionError(f"W1 between N({a}, eps^2) and N({c}, eps^2) (eps={s}) or another such pair is not "
+                             "positive: a distance between two different distributions is positive (an absolute "
+                             "value missing?)")
+    if not abs(ac - ca) <= 1e-9 * max(1.0, abs(ac)):
+        raise AssertionError(f"W1 is not symmetric: swapping theta and theta0 ({a} and {c}, eps={s}) changes it")
+    if not ac <= ab + bc + 1e-9 * max(1.0, ac):
+        raise AssertionError(
+            f"W1 breaks the triangle inequality for the means {a} < {b} < {c} (eps={s}): W1 of the outer pair "
+            "exceeds the sum over the middle one, which no distance does (the cost of moving a point x to y is |x - y|)")
+    if any(r["grad"] is None or not math.isfinite(r["grad"]) for r in got):
+        raise AssertionError("no gradient reached theta: keep theta a tensor through the computation (no float(), "
+                             ".item() or numpy), so that the result is differentiable in theta")
+    at_equal = v.grad_at_equal_means["grad"]
+    if at_equal is None or not math.isfinite(at_equal):
+        raise AssertionError("the gradient with respect to theta at theta = theta0 is not a number: a generator that "
+                             "reaches theta0 would get NaN parameters (the derivative of sqrt(u^2) is 0/0 at u = 0)")
+
+
 CHECKS = [
     CheckSpec("q2_kl_gaussians_tests", hidden=3, names=("kl_integrand", "kl_general", "kl_gaussians"),
               visible=(test_are_expressions_in_the_right_symbols, test_general_kl_vanishes_for_equal_distributions,
                        test_general_kl_is_positive_when_only_the_widths_differ,
                        test_integrand_is_p_g_times_the_log_ratio, test_general_kl_matches_numerical_integration),
               inputs=with_working(_kl_inputs)),
-    CheckSpec("q2_kl_limits_tests", hidden=3.5, names=("kl_limits",),
+    CheckSpec("q2_kl_limits_tests", hidden=2.5, hidden_for="the Gaussian KL's limits at other means",
+              names=("kl_limits",),
               visible=(test_returns_two_sympy_objects, test_limit_of_an_expression_continuous_at_zero,
-                       test_derivative_limit_of_an_expression_continuous_at_zero),
+                       test_derivative_limit_of_an_expression_continuous_at_zero,
+                       test_limits_of_expressions_undefined_at_zero),
               probe=on_working(_limits_probe), inputs=with_working(_limits_inputs)),
-    CheckSpec("q2_combined_generator_loss_tests", hidden=2, names=("combined_generator_loss",),
-              visible=(test_returns_a_scalar, test_value_at_a_single_output),
+    CheckSpec("q2_combined_generator_loss_tests", hidden=1.5, hidden_for="the value on a batch of other outputs, "
+              "its gradient", names=("combined_generator_loss",),
+              visible=(test_returns_a_scalar, test_value_at_a_single_output,
+                       test_a_batch_of_equal_outputs_gives_the_loss_of_one),
               probe=_combined_probe, inputs=_combined_inputs),
-    CheckSpec("q2_js_divergence_tests", hidden=2.5, names=("js_divergence",),
-              visible=(test_zero_for_equal_means, test_value_at_moderate_eps),
+    CheckSpec("q2_js_divergence_tests", hidden=2, hidden_for="the gradient's value; JS as eps -> 0",
+              names=("js_divergence",),
+              visible=(test_zero_for_equal_means, test_value_at_moderate_eps, test_differentiable_in_theta),
               probe=on_working(_js_probe), inputs=with_working(_js_inputs)),
-    CheckSpec("q2_w1_distance_tests", hidden=1.5, names=("w1_distance",), visible=(test_w1_zero_for_equal_means,),
+    CheckSpec("q2_w1_distance_tests", hidden=1, hidden_for="W1's value and gradient", names=("w1_distance",),
+              visible=(test_w1_zero_for_equal_means, test_a_distance_differentiable_in_theta),
               probe=_w1_probe, inputs=_w1_inputs),
 ]

@@ -78,11 +78,16 @@ def _samples_probe(o, x):
 
     def modes():
         g = tiny_batchnorm_generator(x["generator_seed"]).train()
+        state = torch.random.get_rng_state()
         out = sample(g, n=6, z_dim=8, seed=x["seed_a"])
+        global_stream_kept = bool(torch.equal(state, torch.random.get_rng_state()))
         with torch.no_grad():
             after = g(x["z_after"].clone())  # in the mode sample_generator left it in
+        in_eval = tiny_batchnorm_generator(x["generator_seed"]).eval()
+        sample(in_eval, n=6, z_dim=8, seed=x["seed_a"])
         return {"samples": out.detach() if isinstance(out, torch.Tensor) else out,
-                "requires_grad": bool(getattr(out, "requires_grad", False)), "after": after}
+                "requires_grad": bool(getattr(out, "requires_grad", False)), "after": after,
+                "global_stream_kept": global_stream_kept, "eval_mode_kept": not in_eval.training}
 
     def seeded():
         g = tiny_sample_generator(x["generator_seed"])
@@ -129,6 +134,24 @@ def test_seeded(v, ref):
                               (seeded["other_seed"], x.seed_b, want["six_of_seed_b"])):
         asserts.assert_close(got, images, rtol=1e-5, atol=1e-6,
                             name=f"the samples of seed {seed} (noise from a torch.Generator seeded with it)")
+
+
+@points(1)
+def test_eval_mode_no_gradient_and_the_mode_restored(v, ref):
+    # a generator with BatchNorm, in train mode: its images in eval mode use the running statistics
+    m = working(v).modes
+    if m["requires_grad"]:
+        raise AssertionError("the samples require grad: compute them without gradients (torch.no_grad())")
+    asserts.assert_close(m["samples"], ref["eval_mode_samples"], rtol=1e-5, atol=1e-5,
+                        name="samples of a generator with BatchNorm (in eval mode while sampling?)")
+    asserts.assert_close(m["after"], ref["train_mode_after"], rtol=1e-5, atol=1e-5,
+                        name="the images of a generator that was in train mode, after sampling (its mode restored?)")
+    if not m["eval_mode_kept"]:
+        raise AssertionError("a generator that was in eval mode is in train mode after sampling: restore the mode it "
+                             "had (generator.train(was_training))")
+    if not m["global_stream_kept"]:
+        raise AssertionError("sampling changed torch's global random stream (torch.manual_seed?): draw the noise from "
+                             "a torch.Generator seeded with seed, which leaves every other random stream alone")
 
 
 @points(1)
@@ -202,6 +225,17 @@ def test_keys_and_types(v, ref):
     if not isinstance(out.get("inception_note"), str):
         raise AssertionError(
             f"expected 'inception_note' to be a string, found {type(out.get('inception_note')).__name__}")
+    if not out["mnist_score"] >= 1.0:
+        raise AssertionError(
+            f"'mnist_score' is {out['mnist_score']:.3g}, below 1: the score exponentiates a mean KL divergence, so it is "
+            "at least 1 (mnist_score returns (mean, std) in that order)")
+    if not out["mnist_score_std"] <= 4.5:
+        raise AssertionError(
+            f"'mnist_score_std' is {out['mnist_score_std']:.3g}, more than any spread of scores between 1 and 10 can "
+            "be (mnist_score returns (mean, std) in that order)")
+    if not out["mnist_score_std"] > 0.0:
+        raise AssertionError("'mnist_score_std' is 0 for 100 real digits: report the spread over mnist_score's "
+                             "default ten splits")
 
 
 @points(0.75)
@@ -283,6 +317,21 @@ def test_unknown_method_raises(v, ref):
     got = v.unknown_method
     if got != "ValueError":
         raise AssertionError("an unknown method must raise ValueError" + ("" if got == "returned" else f" ({got})"))
+
+
+@points(0.5)
+def test_slerp_of_parallel_vectors_falls_back_to_linear(v, ref):
+    torch = _torch()
+    z0 = torch.tensor([3.0, 4.0], dtype=torch.float64)
+    paths = v.slerp_parallel
+    if not (isinstance(paths, list) and len(paths) == 2):
+        raise AssertionError("expected one path per call")
+    for z1, out in zip([z0.clone(), 2 * z0], paths, strict=True):
+        asserts.assert_tensor(out, "interpolate(z0, z1, steps=3, method='slerp')", shape=(3, 2))
+        if not torch.isfinite(out).all():
+            raise AssertionError("slerp between parallel vectors returned NaN or inf: when z0 and z1 are (nearly) "
+                                 "parallel, fall back to linear interpolation")
+        asserts.assert_close(out[1], (z0 + z1) / 2, atol=1e-6, name="midpoint of a slerp between parallel vectors")
 
 
 # ------------------------------------------------------------------ the artifact cell: nothing from the kernel
@@ -371,15 +420,18 @@ def test_saved_generator_draws_1000_new_images(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q3_samples_tests", hidden=1, names=("sample_generator", "save_samples"),
-              visible=(test_shape_and_range, test_seeded, test_save_round_trip),
+    CheckSpec("q3_samples_tests", hidden=0, names=("sample_generator", "save_samples"),
+              visible=(test_shape_and_range, test_seeded, test_eval_mode_no_gradient_and_the_mode_restored,
+                       test_save_round_trip),
               probe=on_working(_samples_probe), inputs=with_working(_samples_inputs)),
     CheckSpec("q3_evaluate_samples_tests", hidden=1.25, names=("evaluate_samples",),
               visible=(test_keys_and_types, test_inception_unavailable_is_reported_not_raised),
               probe=_evaluate_probe, inputs=_evaluate_inputs),
-    CheckSpec("q3_interpolate_tests", hidden=1, names=("interpolate",),
+    CheckSpec("q3_interpolate_tests", hidden=0.5, hidden_for="slerp's norm between vectors of equal norm",
+              names=("interpolate",),
               visible=(test_shape_and_endpoints_linear, test_linear_is_evenly_spaced_on_the_segment,
-                       test_slerp_endpoints_and_constant_angular_speed, test_unknown_method_raises),
+                       test_slerp_endpoints_and_constant_angular_speed, test_unknown_method_raises,
+                       test_slerp_of_parallel_vectors_falls_back_to_linear),
               probe=on_working(_interpolate_probe), inputs=with_working(_interpolate_inputs)),
     CheckSpec("q3_samples_quality_tests", hidden=5, names=(), visible=(test_saved_generator_draws_1000_new_images,),
               files=(WEIGHTS_FILE,)),

@@ -133,12 +133,34 @@ def _one_run(step, x, run):
             "generator_end": _clone_all(gen.inner.parameters()), "critic_end": _clone_all(crit.parameters())}
 
 
+def _device_run(step, x):
+    """The step with both networks on PyTorch's meta device (standing in for a GPU: shapes, no data) and the real
+    batches on the CPU: ``{"error": why}`` when it mixed devices, else ``{"error": None}`` (a meta tensor has no
+    value, so ``.item()`` at the end raises; that is not the step's fault)."""
+    import warnings
+
+    torch = _torch()
+    gen = tiny_generator(x["generator_seed"]).to("meta")
+    crit = linear_critic(CRITIC_WEIGHT, bias=CRITIC_BIAS).to("meta")
+    g_opt, c_opt = torch.optim.SGD(gen.parameters(), lr=0.05), torch.optim.SGD(crit.parameters(), lr=0.05)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            step(gen, crit, g_opt, c_opt, (b.clone() for b in x["batches"]), z_dim=3)
+    except RuntimeError as exc:
+        message = str(exc)
+        if "device" in message and "meta tensors" not in message:
+            return {"error": message.splitlines()[0][:200] if message else "RuntimeError"}
+    return {"error": None}
+
+
 def _step_probe(o, x):
     torch = _torch()
     out = {}
     for i, run in enumerate(RUNS):
         torch.manual_seed(x["torch_seed"] + i)  # the step's own draws; the generator is given the grader's noise
         out[run] = attempt(_one_run, o["wgan_train_step"], x, run)
+    out["devices"] = attempt(_device_run, o["wgan_train_step"], x)
     return out
 
 
@@ -190,6 +212,13 @@ def test_first_critic_update_descends_the_critic_loss(v, ref):
                    name="the critic's weight after one critic update with n_critic=1 (SGD, lr 0.05): w - lr * "
                         "(mean(fake) - mean(real)) on the first real batch and a batch of fresh noise")
     asserts.assert_close(got[1], want["critic"][1], rtol=1e-4, atol=1e-5, name="the critic's bias after that update")
+    # where the step works only takes points away: a step that mixes devices fails on a GPU
+    devices = working(v).devices
+    if isinstance(devices, dict) and devices.get("error"):
+        raise AssertionError(
+            f"with both networks on another device than the CPU (PyTorch's meta device, standing in for a GPU) the "
+            f"step raised: {devices['error']}; move each real batch to next(generator.parameters()).device and draw "
+            "the noise there")
 
 
 @points(1.25)

@@ -228,6 +228,25 @@ def test_one_alpha_per_sample_between_real_and_fake(v, ref):
             f"{got:.4f}: {_bowl_hint(v, ref, got, want)}")
 
 
+@points(2)
+def test_differentiable_with_respect_to_the_critic(v, ref):
+    # a small tanh critic, alpha given: the penalty's gradient with respect to the critic's parameters
+    out = working(v).differentiable
+    if not out["requires_grad"]:
+        raise AssertionError(
+            "the penalty does not depend on the critic's parameters, so training the critic on it changes nothing: "
+            "keep it differentiable (torch.autograd.grad(..., create_graph=True))")
+    got, want = out["grads"], ref["tiny_grads"]
+    if len(got) != len(want):
+        raise AssertionError("expected a gradient for each critic parameter")
+    for g, w in zip(got, want, strict=True):
+        if g is None:
+            raise AssertionError("a critic parameter gets no gradient from the penalty (create_graph=True?)")
+        asserts.assert_close(g, w, rtol=1e-4, atol=1e-6,
+                            name="the penalty's gradient with respect to a small tanh critic's parameters, alpha given "
+                                 "(x_hat = alpha real + (1 - alpha) fake?)")
+
+
 # ------------------------------------------------------------------ Q3(a): weight clipping
 def small_net(scale=1.0):
     """Linear(3, 4), ReLU, Linear(4, 1) with parameters spread evenly over [-0.2, 0.2] * scale."""
@@ -264,8 +283,13 @@ def _clip_probe(o, x):
         opt.step()
         return {name: p.detach().clone() for name, p in net.named_parameters()}
 
+    def by_default():
+        net = small_net(x["scale"])
+        returned = clip(net)
+        return {"returned": type(returned).__name__, "widest": max(float(p.abs().max()) for p in net.parameters())}
+
     return {"clipped_at_0_05": attempt(clipped, 0.05), "clipped_at_c": attempt(clipped, x["c"]),
-            "in_place": attempt(in_place)}
+            "in_place": attempt(in_place), "by_default": attempt(by_default)}
 
 
 ZERO_TO_C = "that is clamped to [0, c]; clamp to [-c, c], which keeps each value's sign"
@@ -306,6 +330,14 @@ def test_all_parameters_within_bounds(v, ref):
         hint = (f": {ZERO_TO_C}"
                 if name in before and _same(p, before[name].detach().clamp(0, 0.05)) else "")
         _close_or_hint(p, want, hint, atol=1e-7, name=f"{name} clipped at c = 0.05")
+    # what clip_weights(net) returns and does with its default c only takes points away
+    default = w.by_default
+    if default["returned"] != "NoneType":
+        raise AssertionError(f"clip_weights returned a {default['returned']}: it changes the critic in place and "
+                             "returns None")
+    if not default["widest"] <= 0.01 + 1e-7:
+        raise AssertionError(f"clip_weights(net) with its default c left a parameter at {default['widest']:.3g}: the "
+                             "default is c = 0.01")
 
 
 @points(1.25)
@@ -328,15 +360,36 @@ def test_values_inside_the_bounds_are_kept_and_signs_preserved(v, ref):
         _close_or_hint(got, want, hint, atol=1e-7, name=f"{name} after clip_weights(net, c={c:g})")
 
 
+@points(0.75)
+def test_in_place_so_the_optimizer_still_sees_the_parameters(v, ref):
+    # clip, then one SGD step of an optimizer made before clipping: it moves the network's parameters only if they
+    # are the tensors it holds
+    w_ = working(v)
+    got, want = w_.in_place, ref["in_place"]
+    clipped = w_.clipped_at_c
+    clips_right = isinstance(clipped, dict) and all(
+        k in clipped and _same(clipped[k], c) for k, c in ref["clipped_at_c"].items())
+    why = ("clamped in place, so the optimizer still holds the parameters?" if clips_right else
+           "the clipping itself is wrong: see the tests above")
+    for name, w in want.items():
+        if name not in got:
+            raise AssertionError("the clipped network lost a parameter")
+        asserts.assert_close(got[name], w, rtol=1e-5, atol=1e-6,
+                            name=f"{name} after clipping and one step of an optimizer made before ({why})")
+
+
 CHECKS = [
     CheckSpec("q3_wgan_losses_tests", hidden=1.25, names=("critic_loss", "generator_loss"),
               visible=(test_scalars, test_critic_loss_sign_on_one_pair, test_generator_loss_sign_on_one_score,
                        test_critic_loss_with_unequal_batches, test_generator_loss_on_a_batch),
               probe=on_working(_losses_probe), inputs=with_working(_losses_inputs)),
-    CheckSpec("q3_gradient_penalty_tests", hidden=3.5, names=("gradient_penalty",),
-              visible=(test_linear_critic_value_and_lambda, test_one_alpha_per_sample_between_real_and_fake),
-              probe=_penalty_probe, inputs=_penalty_inputs),
-    CheckSpec("q3_clip_weights_tests", hidden=0.75, names=("clip_weights",),
-              visible=(test_all_parameters_within_bounds, test_values_inside_the_bounds_are_kept_and_signs_preserved),
+    CheckSpec("q3_gradient_penalty_tests", hidden=1.5, hidden_for="the penalty's value on a small tanh critic",
+              names=("gradient_penalty",),
+              visible=(test_linear_critic_value_and_lambda, test_one_alpha_per_sample_between_real_and_fake,
+                       test_differentiable_with_respect_to_the_critic),
+              probe=on_working(_penalty_probe), inputs=with_working(_penalty_inputs)),
+    CheckSpec("q3_clip_weights_tests", hidden=0, names=("clip_weights",),
+              visible=(test_all_parameters_within_bounds, test_values_inside_the_bounds_are_kept_and_signs_preserved,
+                       test_in_place_so_the_optimizer_still_sees_the_parameters),
               probe=on_working(_clip_probe), inputs=with_working(_clip_inputs)),
 ]

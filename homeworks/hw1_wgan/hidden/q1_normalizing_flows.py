@@ -11,36 +11,19 @@ from dgmlab.probes.points import points
 
 
 # ------------------------------------------------------------------ q1_flow_log_prob_tests
-@points(1)
+@points(0.75)
 def test_2d_affine_with_non_standard_base_matches_multivariate_normal(v, ref):
     A, b = v.inputs.A.double(), v.inputs.b.double()
     want = D.MultivariateNormal(A @ torch.full((2,), 0.5, dtype=torch.float64) + b, 0.49 * A @ A.T).log_prob(
         v.inputs.eleven.double())
     asserts.assert_close(v.on_2d_affine, want, rtol=1e-4, atol=1e-4,
                         name="log-density of a 2-D affine flow with a non-standard base (base.log_prob?)")
-    # what the function does on non-invertible flows only takes points away: the kernel reports it
-    for got in (v.on_a_singular_affine_map, v.on_the_cube_at_zero):
-        if got != "ValueError":
-            raise AssertionError("a flow with a singular Jacobian must raise ValueError")
 
-@points(0.75)
+@points(0.5)
 def test_1d_exp_flow_matches_torch_lognormal(v, ref):
     want = D.LogNormal(0.0, 1.0).log_prob(v.inputs.exp_1d.squeeze(1))
     asserts.assert_close(v.on_1d_exp, want, rtol=1e-5, atol=1e-5,
                         name="log-density of the 1-D exp flow (log|det J| at z = f^-1(x)?)")
-    if v.on_a_folding_map != "ValueError":
-        raise AssertionError(
-            "a map whose round trip f(f^-1(x)) misses x must raise ValueError (a finite log-det does not prove invertibility)")
-
-@points(0.5)
-def test_gradient_reaches_flow_parameters(v, ref):
-    if not v.gradient["requires_grad"]:
-        raise AssertionError(
-            "flow_log_prob's output is detached from the flow's parameters (a .detach(), .item() or numpy step?)")
-    A = v.inputs.A.clone().requires_grad_(True)
-    D.MultivariateNormal(torch.zeros(2), A @ A.T).log_prob(v.inputs.five).sum().backward()
-    asserts.assert_close(v.gradient["grad"], A.grad, rtol=1e-3, atol=1e-4,
-                        name="the gradient of the log-densities with respect to the flow's matrix")
 
 
 # ------------------------------------------------------------------ q1_flow_sample_tests
@@ -57,6 +40,6 @@ def test_2d_affine_samples_have_the_right_mean_and_covariance(v, ref):
 
 
 HIDDEN = {
-    'q1_flow_log_prob_tests': (test_2d_affine_with_non_standard_base_matches_multivariate_normal, test_1d_exp_flow_matches_torch_lognormal, test_gradient_reaches_flow_parameters),
+    'q1_flow_log_prob_tests': (test_2d_affine_with_non_standard_base_matches_multivariate_normal, test_1d_exp_flow_matches_torch_lognormal),
     'q1_flow_sample_tests': (test_2d_affine_samples_have_the_right_mean_and_covariance,),
 }

@@ -61,15 +61,6 @@ def _removable(v, ref):
     return sp.limit(f.subs(at), eps, 0, "+"), sp.limit(sp.diff(f, theta).subs(at), eps, 0, "+")
 
 @points(1)
-def test_limit_where_eps_equal_zero_is_undefined(v, ref):
-    got = v.removable
-    if not (isinstance(got, (tuple, list)) and len(got) == 2):
-        raise AssertionError("expected a pair")
-    if sp.simplify(asserts.as_sympy(got[0], "the limit") - _removable(v, ref)[0]) != 0:
-        raise AssertionError(
-            "the limit of a kl that is 0/0 at eps = 0 is wrong (take the limit, do not substitute eps = 0)")
-
-@points(1)
 def test_derivative_limit_where_eps_equal_zero_is_undefined(v, ref):
     got = v.removable
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
@@ -87,7 +78,7 @@ def test_equal_means_give_zero_and_zero(v, ref):
 
 
 # ------------------------------------------------------------------ q2_combined_generator_loss_tests
-@points(1)
+@points(0.5)
 def test_value_on_a_fixed_batch(v, ref):
     d = v.inputs.batch
     want = torch.log(1 - d).mean() - torch.log(d).mean()
@@ -114,7 +105,7 @@ def _reference_js(t, t0, s):
     lo, hi = min(t, t0) - 12 * s, max(t, t0) + 12 * s
     return integrate.quad(f, lo, hi, points=[t, t0], limit=200)[0]
 
-@points(1)
+@points(0.5)
 def test_gradient_at_moderate_eps(v, ref):
     got = v.grad_at_eps_1["grad"]
     if got is None:
@@ -131,14 +122,14 @@ def test_saturates_at_log2_with_vanishing_gradient(v, ref):
 
 
 # ------------------------------------------------------------------ q2_w1_distance_tests
-@points(0.75)
+@points(0.5)
 def test_value_is_the_shift_whatever_eps(v, ref):
     if len(v.values) != len(v.inputs.cases):
         raise AssertionError("expected one value per call")
     for (t, t0, s), got in zip(v.inputs.cases, v.values, strict=True):
         asserts.assert_close(got, abs(t - t0), rtol=1e-6, atol=1e-9, name=f"W1 at theta={t}, theta0={t0}, eps={s}")
 
-@points(0.75)
+@points(0.5)
 def test_gradient_keeps_unit_size_and_sign_as_eps_shrinks(v, ref):
     for (t, sign), got in zip([(1.0, 1.0), (-1.0, -1.0)], v.at_tiny_eps, strict=True):
         if got["grad"] is None:
@@ -148,7 +139,7 @@ def test_gradient_keeps_unit_size_and_sign_as_eps_shrinks(v, ref):
 
 HIDDEN = {
     'q2_kl_gaussians_tests': (test_general_kl_is_exact, test_equal_widths_give_the_closed_form),
-    'q2_kl_limits_tests': (test_kl_diverges_to_plus_infinity, test_derivative_diverges_with_the_sign_of_theta_minus_theta0, test_limit_where_eps_equal_zero_is_undefined, test_derivative_limit_where_eps_equal_zero_is_undefined, test_equal_means_give_zero_and_zero),
+    'q2_kl_limits_tests': (test_kl_diverges_to_plus_infinity, test_derivative_diverges_with_the_sign_of_theta_minus_theta0, test_derivative_limit_where_eps_equal_zero_is_undefined, test_equal_means_give_zero_and_zero),
     'q2_combined_generator_loss_tests': (test_value_on_a_fixed_batch, test_gradient_with_respect_to_d),
     'q2_js_divergence_tests': (test_gradient_at_moderate_eps, test_saturates_at_log2_with_vanishing_gradient),
     'q2_w1_distance_tests': (test_value_is_the_shift_whatever_eps, test_gradient_keeps_unit_size_and_sign_as_eps_shrinks),

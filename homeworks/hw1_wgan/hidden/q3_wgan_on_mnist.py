@@ -14,12 +14,10 @@ from homeworks.hw1_wgan.checks import (
     MAX_WEIGHTS_BYTES,
     WEIGHTS_FILE,
     real_digits,
-    small_net,
-    tiny_batchnorm_generator,
     tiny_critic,
 )
 
-from .references import seeded_noise, wgan_run
+from .references import penalty_reference, wgan_run
 
 
 # ------------------------------------------------------------------ q3_wgan_losses_tests
@@ -36,51 +34,11 @@ def test_gradients_flow_to_the_scores(v, ref):
 
 
 # ------------------------------------------------------------------ q3_gradient_penalty_tests
-def _reference(crit, real, fake, lam, alpha):
-    a = alpha.view(-1, 1, 1, 1)
-    xh = (a * real + (1 - a) * fake).requires_grad_(True)
-    (g,) = torch.autograd.grad(crit(xh).sum(), xh, create_graph=True)
-    return lam * ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
-
 @points(1.5)
 def test_nonlinear_critic_matches_reference_with_given_alpha(v, ref):
     crit = tiny_critic(v.inputs.critic_seed)
-    want = _reference(crit, v.inputs.real7, v.inputs.fake7, 10.0, v.inputs.alpha7).detach()
+    want = penalty_reference(crit, v.inputs.real7, v.inputs.fake7, 10.0, v.inputs.alpha7).detach()
     asserts.assert_close(v.tiny_with_alpha, want, rtol=1e-5, atol=1e-6, name="penalty of a small tanh critic (alpha given)")
-
-@points(2)
-def test_differentiable_with_respect_to_the_critic(v, ref):
-    if not v.differentiable["requires_grad"]:
-        raise AssertionError("the penalty is not differentiable w.r.t. the critic (create_graph=True?)")
-    crit = tiny_critic(v.inputs.critic_seed)
-    weights = [crit[1].weight, crit[1].bias, crit[3].weight]  # the last bias does not move the gradient
-    want = torch.autograd.grad(_reference(crit, v.inputs.real7, v.inputs.fake7, 10.0, v.inputs.alpha7), weights)
-    got = v.differentiable["grads"]
-    if len(got) != len(want):
-        raise AssertionError("expected a gradient for each critic parameter")
-    for g, w in zip(got, want, strict=True):
-        if g is None:
-            raise AssertionError("a critic parameter gets no gradient from the penalty")
-        asserts.assert_close(g, w, rtol=1e-4, atol=1e-6, name="d penalty / d critic parameters")
-
-
-# ------------------------------------------------------------------ q3_clip_weights_tests
-@points(0.75)
-def test_in_place_so_the_optimizer_still_sees_the_parameters(v, ref):
-    # the grader's own: clamp in place, then one SGD step of the optimizer made before clipping
-    net = small_net(v.inputs.scale)
-    opt = torch.optim.SGD(net.parameters(), lr=0.1)
-    with torch.no_grad():
-        for p in net.parameters():
-            p.clamp_(-v.inputs.c, v.inputs.c)
-    net(v.inputs.batch).sum().backward()
-    opt.step()
-    for name, p in net.named_parameters():
-        if name not in v.in_place:
-            raise AssertionError("the clipped network lost a parameter")
-        asserts.assert_close(v.in_place[name], p.detach(), rtol=1e-5, atol=1e-6,
-                            name="parameters after clipping and one step of the optimizer made before (clamped in "
-                                 "place, so the optimizer still holds them?)")
 
 
 # ------------------------------------------------------------------ q3_train_step_tests
@@ -105,22 +63,6 @@ def test_clipping_mode(v, ref):
     if v.clip["out"].get("penalty") != 0.0:
         raise AssertionError("'penalty' must be 0.0 when clipping")
 
-# ------------------------------------------------------------------ q3_samples_tests
-@points(1)
-def test_no_gradient_and_mode_restored(v, ref):
-    # a generator with BatchNorm, in train mode: its images in eval mode use the running statistics
-    net = tiny_batchnorm_generator(v.inputs.generator_seed)
-    with torch.no_grad():
-        want = net.eval()(seeded_noise(6, 8, v.inputs.seed_a))
-        want_after = net.train()(v.inputs.z_after)
-    if v.modes["requires_grad"]:
-        raise AssertionError("samples must not require grad (sample under torch.no_grad())")
-    asserts.assert_close(v.modes["samples"], want, rtol=1e-5, atol=1e-5,
-                        name="samples of a generator with BatchNorm (in eval mode while sampling?)")
-    asserts.assert_close(v.modes["after"], want_after, rtol=1e-5, atol=1e-5,
-                        name="the generator's images after sampling (its training mode restored?)")
-
-
 # ------------------------------------------------------------------ q3_evaluate_samples_tests
 @points(1.25)
 def test_values_match_dgmlab(v, ref):
@@ -139,16 +81,6 @@ def test_values_match_dgmlab(v, ref):
 def test_slerp_keeps_the_norm_between_equal_norm_vectors(v, ref):
     asserts.assert_close(v.slerp_orthogonal.norm(dim=1), torch.full((5,), v.inputs.radius, dtype=torch.float64), atol=1e-8,
                         name="norms along a slerp between orthogonal vectors of equal norm")
-
-@points(0.5)
-def test_slerp_of_parallel_vectors_is_finite(v, ref):
-    z0 = torch.tensor([3.0, 4.0], dtype=torch.float64)
-    if len(v.slerp_parallel) != 2:
-        raise AssertionError("expected one path per call")
-    for z1, out in zip([z0.clone(), 2 * z0], v.slerp_parallel, strict=True):
-        if not torch.isfinite(out).all():
-            raise AssertionError("slerp between parallel vectors must not return NaN")
-        asserts.assert_close(out[1], (z0 + z1) / 2, atol=1e-6, name="midpoint of a slerp between parallel vectors")
 
 
 # ------------------------------------------------------------------ q3_samples_quality_tests
@@ -206,11 +138,9 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
 
 HIDDEN = {
     'q3_wgan_losses_tests': (test_gradients_flow_to_the_scores,),
-    'q3_gradient_penalty_tests': (test_nonlinear_critic_matches_reference_with_given_alpha, test_differentiable_with_respect_to_the_critic),
-    'q3_clip_weights_tests': (test_in_place_so_the_optimizer_still_sees_the_parameters,),
+    'q3_gradient_penalty_tests': (test_nonlinear_critic_matches_reference_with_given_alpha,),
     'q3_train_step_tests': (test_critic_and_generator_with_the_penalty, test_clipping_mode),
-    'q3_samples_tests': (test_no_gradient_and_mode_restored,),
     'q3_evaluate_samples_tests': (test_values_match_dgmlab,),
-    'q3_interpolate_tests': (test_slerp_keeps_the_norm_between_equal_norm_vectors, test_slerp_of_parallel_vectors_is_finite),
+    'q3_interpolate_tests': (test_slerp_keeps_the_norm_between_equal_norm_vectors,),
     'q3_samples_quality_tests': (test_mnist_classifier_score_above_the_bar,),
 }

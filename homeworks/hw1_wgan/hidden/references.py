@@ -32,6 +32,8 @@ from homeworks.hw1_wgan.checks import (
     smooth_divergence,
     step_noise,
     symbols,
+    tiny_batchnorm_generator,
+    tiny_critic,
     tiny_generator,
     tiny_sample_generator,
 )
@@ -87,6 +89,22 @@ def wgan_first_run(x):
             "generator": [p.detach() - lr * g for p, g in zip(params, grads, strict=True)]}
 
 
+def penalty_reference(crit, real, fake, lam, alpha):
+    """The gradient penalty as the statement defines it, with the interpolation weights ``alpha`` given."""
+    a = alpha.view(-1, 1, 1, 1)
+    xh = (a * real + (1 - a) * fake).requires_grad_(True)
+    (g,) = torch.autograd.grad(crit(xh).sum(), xh, create_graph=True)
+    return lam * ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def penalty_gradients(x):
+    """d penalty / d (the small tanh critic's first weight, its bias, its second weight), lam = 10, alpha given."""
+    crit = tiny_critic(x["critic_seed"])
+    weights = [crit[1].weight, crit[1].bias, crit[3].weight]  # the last bias does not move the gradient
+    out = penalty_reference(crit, x["real7"], x["fake7"], 10.0, x["alpha7"])
+    return [g.detach() for g in torch.autograd.grad(out, weights)]
+
+
 def wgan_run(x, run):
     """The grader's own step for ``run`` (:data:`RUNS`) on the run's toys: the same starting networks, real batches
     and noise; the networks' parameters after it and the losses it returns."""
@@ -132,12 +150,30 @@ def seeded_toy_images(generator_seed, n, seed):
         return tiny_sample_generator(generator_seed).eval()(seeded_noise(n, 8, seed))
 
 
+def batchnorm_images(x) -> dict:
+    """The probe's generator with BatchNorm: its eval-mode images of the seed_a noise, and its train-mode images of
+    z_after (what a generator whose mode was restored gives after sampling)."""
+    net = tiny_batchnorm_generator(x["generator_seed"])
+    with torch.no_grad():
+        return {"eval_mode_samples": net.eval()(seeded_noise(6, 8, x["seed_a"])),
+                "train_mode_after": net.train()(x["z_after"])}
+
+
 # ------------------------------------------------------------------ what the visible tests compare with
+def _flow_gradient(x):
+    # the affine flow z A^T on a standard normal base: x is N(0, A A^T); d (sum of log-densities) / dA
+    A = x["A"].clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(
+        torch.distributions.MultivariateNormal(torch.zeros(2), A @ A.T).log_prob(x["five"]).sum(), A)
+    return grad
+
+
 def _expected_flow_log_prob(x) -> dict:
     D = torch.distributions
     return {"on_1d_affine": D.Normal(x["c"], abs(x["a"])).log_prob(x["line"].squeeze(1)),
             "on_2d_exp": D.Independent(D.LogNormal(torch.tensor(x["exp_loc"]), torch.tensor(x["exp_scale"])),
-                                       1).log_prob(x["nine"])}
+                                       1).log_prob(x["nine"]),
+            "gradient": _flow_gradient(x)}
 
 
 def _expected_flow_sample(x) -> dict:
@@ -175,13 +211,24 @@ def _expected_losses(x) -> dict:
 def _expected_penalty(x) -> dict:
     # a linear critic's input gradient is its weight w at every x_hat: the penalty per unit of lam is (|w| - 1)^2
     # the bowl critic's gradient norm at alpha real + (1 - alpha) fake is 2 alpha: E (2 alpha - 1)^2 over U[0, 1]
-    return {"linear_per_lam": float((torch.tensor(LINEAR_WEIGHT).norm() - 1) ** 2), "bowl": 1 / 3}
+    return {"linear_per_lam": float((torch.tensor(LINEAR_WEIGHT).norm() - 1) ** 2), "bowl": 1 / 3,
+            "tiny_grads": penalty_gradients(x)}
 
 
 def _expected_clip(x) -> dict:
     def clamped(c):
         return {name: p.detach().clamp(-c, c) for name, p in small_net(x["scale"]).named_parameters()}
-    return {"clipped_at_0_05": clamped(0.05), "clipped_at_c": clamped(x["c"])}
+    def stepped():
+        # clamp in place, then one SGD step of the optimizer made before clipping
+        net = small_net(x["scale"])
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        with torch.no_grad():
+            for p in net.parameters():
+                p.clamp_(-x["c"], x["c"])
+        net(x["batch"]).sum().backward()
+        opt.step()
+        return {name: p.detach().clone() for name, p in net.named_parameters()}
+    return {"clipped_at_0_05": clamped(0.05), "clipped_at_c": clamped(x["c"]), "in_place": stepped()}
 
 
 def _expected_train_step(x) -> dict:
@@ -191,7 +238,8 @@ def _expected_train_step(x) -> dict:
 def _expected_samples(x) -> dict:
     return {"ten": seeded_toy_images(x["generator_seed"], 10, x["seed_b"]),
             "six_of_seed_a": seeded_toy_images(x["generator_seed"], 6, x["seed_a"]),
-            "six_of_seed_b": seeded_toy_images(x["generator_seed"], 6, x["seed_b"])}
+            "six_of_seed_b": seeded_toy_images(x["generator_seed"], 6, x["seed_b"]),
+            **batchnorm_images(x)}
 
 
 def _expected_interpolate(x) -> dict:
