@@ -100,3 +100,13 @@ def test_a_self_check_whose_data_cannot_be_read_prints_why_not_a_traceback(tmp_p
     probes.check("q2_kl_gaussians_tests", x, x, x)
     said = capsys.readouterr().out
     assert said.startswith("0 of 8 points: ") and "return smaller answers" in said and "probe" not in said
+
+
+@pytest.mark.parametrize("expr", [sp.besselj(10 ** 15, X, evaluate=False), sp.expint(10 ** 12, X, evaluate=False),
+                                  sp.polygamma(10 ** 6, X, evaluate=False), sp.uppergamma(10 ** 9, X, evaluate=False)])
+def test_a_special_function_of_a_huge_order_is_refused_at_once(expr):
+    """(mpmath's besselj of order 10**15 did not end in minutes)"""
+    start = time.perf_counter()
+    with pytest.raises(sympy_values.NotEvaluable, match="order too large"):
+        sympy_values.value_at(expr, {X: sp.Rational(3, 2)})
+    assert time.perf_counter() - start < 1

@@ -47,6 +47,16 @@ def _guard(name):
     return wrapped
 
 
+def _order(name, f, at=0):
+    """``f`` whose argument ``at`` is an order or degree (Bessel's nu, expint's n, polygamma's n, the incomplete
+    gammas' a, LambertW's branch): beyond 1,000 in size mpmath may take hours, so it is refused."""
+    def call(*args):
+        if not mpmath.isfinite(args[at]) or abs(args[at]) > 1000:
+            raise NotEvaluable(f"{name}(...) of an order too large to evaluate")
+        return f(*args)
+    return call
+
+
 def _exp(z):
     re = _real(z)
     if mpmath.isnan(re):
@@ -137,18 +147,20 @@ FUNCTIONS = {
     "erf": mpmath.erf, "erfc": mpmath.erfc, "erfi": mpmath.erfi, "erf2": lambda a, b: mpmath.erf(b) - mpmath.erf(a),
     "erfinv": mpmath.erfinv, "erfcinv": lambda x: mpmath.erfinv(1 - x),
     "fresnels": mpmath.fresnels, "fresnelc": mpmath.fresnelc,
-    "expint": _guard("expint")(mpmath.expint), "Ei": _guard("Ei")(mpmath.ei),
+    "expint": _order("expint", _guard("expint")(mpmath.expint)), "Ei": _guard("Ei")(mpmath.ei),
     "Si": _guard("Si")(mpmath.si), "Ci": _guard("Ci")(mpmath.ci), "Shi": _guard("Shi")(mpmath.shi),
     "Chi": _guard("Chi")(mpmath.chi), "li": _guard("li")(mpmath.li),
     "Li": _guard("Li")(lambda x: mpmath.li(x) - mpmath.li(2)),
     "gamma": _gamma_like(mpmath.gamma), "loggamma": _guard("loggamma")(mpmath.loggamma),
-    "lowergamma": _guard("lowergamma")(lambda a, x: mpmath.gammainc(a, 0, x)),
-    "uppergamma": _guard("uppergamma")(lambda a, x: mpmath.gammainc(a, x, mpmath.inf)),
-    "polygamma": _guard("polygamma")(lambda n, z: mpmath.polygamma(n, z)), "digamma": _guard("digamma")(mpmath.digamma),
+    "lowergamma": _order("lowergamma", _guard("lowergamma")(lambda a, x: mpmath.gammainc(a, 0, x))),
+    "uppergamma": _order("uppergamma", _guard("uppergamma")(lambda a, x: mpmath.gammainc(a, x, mpmath.inf))),
+    "polygamma": _order("polygamma", _guard("polygamma")(lambda n, z: mpmath.polygamma(n, z))), "digamma": _guard("digamma")(mpmath.digamma),
     "beta": _gamma_like(mpmath.beta), "factorial": _factorial, "binomial": _gamma_like(mpmath.binomial),
-    "LambertW": _guard("LambertW")(lambda x, k=0: mpmath.lambertw(x, int(k))),
-    "besselj": _guard("besselj")(mpmath.besselj), "bessely": _guard("bessely")(mpmath.bessely),
-    "besseli": _guard("besseli")(mpmath.besseli), "besselk": _guard("besselk")(mpmath.besselk),
+    "LambertW": _order("LambertW", _guard("LambertW")(lambda x, k=0: mpmath.lambertw(x, int(k))), at=-1),
+    "besselj": _order("besselj", _guard("besselj")(mpmath.besselj)),
+    "bessely": _order("bessely", _guard("bessely")(mpmath.bessely)),
+    "besseli": _order("besseli", _guard("besseli")(mpmath.besseli)),
+    "besselk": _order("besselk", _guard("besselk")(mpmath.besselk)),
     "sinc": _guard("sinc")(mpmath.sinc), "Heaviside": _heaviside, "DiracDelta": _dirac,
 }
 CONSTANTS = {"Pi": lambda: +mpmath.pi, "Exp1": lambda: +mpmath.e, "EulerGamma": lambda: +mpmath.euler,
