@@ -97,16 +97,16 @@ MUTANTS = [
         ("return base.log_prob(z) - log_det", "return base.log_prob(z) + log_det")],
         earns={"q1_flow_log_prob_tests": 0}),
     Mutant("q1_flow_log_prob", "log|det J| evaluated at x instead of z", edits=[
-        ("flow.log_abs_det_jacobian(z)", "flow.log_abs_det_jacobian(x)")], earns={"q1_flow_log_prob_tests": 3}),
+        ("flow.log_abs_det_jacobian(z)", "flow.log_abs_det_jacobian(x)")], earns={"q1_flow_log_prob_tests": 3.5}),
     Mutant("q1_flow_log_prob", "no invertibility check", edits=[(_ROUND_TRIP_CHECK, ""), (_FINITE_CHECK, "")],
-           earns={"q1_flow_log_prob_tests": 3.25}),
+           earns={"q1_flow_log_prob_tests": 4}),
     Mutant("q1_flow_log_prob", "checks only the determinant, not the round trip", edits=[(_ROUND_TRIP_CHECK, "")],
-           earns={"q1_flow_log_prob_tests": 4.25}),
+           earns={"q1_flow_log_prob_tests": 4}),
     Mutant("q1_flow_log_prob", "checks only the round trip, not the determinant", edits=[(_FINITE_CHECK, "")],
            earns={"q1_flow_log_prob_tests": 4}),
     Mutant("q1_flow_log_prob", "ignores the base and uses a standard normal", edits=[
         ("base.log_prob(z)", "(-0.5 * z ** 2 - 0.5 * math.log(2 * math.pi)).sum(-1)")],
-        earns={"q1_flow_log_prob_tests": 2.75}),
+        earns={"q1_flow_log_prob_tests": 3.25}),
     Mutant("q1_flow_log_prob", "correct variant: isclose with a looser check order", _fn('''
 def flow_log_prob(x, flow, base):
     z = flow.inverse(x)
@@ -161,9 +161,9 @@ kl_gaussians = sp.factor(kl_general.subs({sigma_g: eps, sigma_data: eps}))
              passes=["q2_kl_gaussians_tests"]) for label, body in _KL_ROUTES.items()],
     # Q2 b
     Mutant("q2_kl_limits", "differentiates with respect to eps", edits=[("sp.diff(kl, theta)", "sp.diff(kl, eps)")],
-           earns={"q2_kl_limits_tests": 3.5}),
+           earns={"q2_kl_limits_tests": 2.5}),
     Mutant("q2_kl_limits", "differentiates with respect to theta0", edits=[("sp.diff(kl, theta)", "sp.diff(kl, theta0)")],
-           earns={"q2_kl_limits_tests": 3.5}),
+           earns={"q2_kl_limits_tests": 2.5}),
     # the limits typed in as constants, whatever kl is: only the three checks of the KL's own limits pass
     Mutant("q2_kl_limits", "typed oo and sign(theta - theta0) * oo", _fn('''
 def kl_limits(kl, theta_value, theta0_value):
@@ -195,7 +195,7 @@ def combined_generator_loss(d_fake):
     Mutant("q2_js_divergence", "forgets the 1/2 weights", edits=[("0.5 * kl_pm + 0.5 * kl_qm", "kl_pm + kl_qm")],
            earns={"q2_js_divergence_tests": 1}),
     Mutant("q2_js_divergence", "mixture without the 1/2 (log(p+q))", edits=[(" - math.log(2.0)", "")],
-           earns={"q2_js_divergence_tests": 1}),
+           earns={"q2_js_divergence_tests": 0.5}),
     Mutant("q2_js_divergence", "both expectations taken under p_g", edits=[
         ("log_m(t), theta0, eps)", "log_m(t), theta, eps)")], earns={"q2_js_divergence_tests": 1}),
     Mutant("q2_js_divergence", "correct variant: densities instead of log-densities", _fn('''
@@ -214,7 +214,7 @@ def js_divergence(theta, theta0, eps):
         ("torch.abs(torch.as_tensor(theta) - torch.as_tensor(theta0))", "torch.as_tensor(theta) - torch.as_tensor(theta0)")],
         earns={"q2_w1_distance_tests": 0.5}),
     Mutant("q2_w1_distance", "shift divided by eps", edits=[("torch.as_tensor(theta0))", "torch.as_tensor(theta0)) / eps")],
-           earns={"q2_w1_distance_tests": 0.5}),
+           earns={"q2_w1_distance_tests": 1}),
     Mutant("q2_w1_distance", "correct variant: quantile coupling", _fn('''
 def w1_distance(theta, theta0, eps):
     u = torch.linspace(0.001, 0.999, 999, dtype=torch.float64)
@@ -289,24 +289,24 @@ def clip_weights(critic, c=0.01):
 '''), passes=["q3_clip_weights_tests"]),
     # Q3 training step
     Mutant("q3_train_step", "a generator update after every critic update", edits=[
-        (_GENERATOR_UPDATE, textwrap.indent(_GENERATOR_UPDATE, "    "))], earns={"q3_train_step_tests": 3.5}),
+        (_GENERATOR_UPDATE, textwrap.indent(_GENERATOR_UPDATE, "    "))], earns={"q3_train_step_tests": 4.5}),
     Mutant("q3_train_step", "gradient penalty left out of the critic's loss", edits=[
-        ("(c_loss + penalty).backward()", "c_loss.backward()")], earns={"q3_train_step_tests": 4.25}),
+        ("(c_loss + penalty).backward()", "c_loss.backward()")], earns={"q3_train_step_tests": 5.25}),
     Mutant("q3_train_step", "fake not detached and generator grads not zeroed", edits=[
         ("device = next(generator.parameters()).device\n", "device = next(generator.parameters()).device\n    g_opt.zero_grad()\n"),
         ("        with torch.no_grad():\n            fake = generator(z)", "        fake = generator(z)"),
-        ("    g_opt.zero_grad()\n    g_loss", "    g_loss")], earns={"q3_train_step_tests": 2.5}),
+        ("    g_opt.zero_grad()\n    g_loss", "    g_loss")], earns={"q3_train_step_tests": 2.75}),
     Mutant("q3_train_step", "one critic update short (range(1, n_critic))", edits=[
         ("    for _ in range(n_critic):\n", "    for _ in range(1, n_critic):\n")], earns={"q3_train_step_tests": 0}),
     Mutant("q3_train_step", "critic gradients never zeroed", edits=[("        c_opt.zero_grad()\n", "")],
            earns={"q3_train_step_tests": 3.5}),
     Mutant("q3_train_step", "one real batch reused for every critic update", edits=[
         ("    for _ in range(n_critic):\n        real = next(real_batches).to(device)",
-         "    real = next(real_batches).to(device)\n    for _ in range(n_critic):")], earns={"q3_train_step_tests": 3.5}),
+         "    real = next(real_batches).to(device)\n    for _ in range(n_critic):")], earns={"q3_train_step_tests": 4.5}),
     Mutant("q3_train_step", "clips before the optimizer step", edits=[
         ('        c_opt.step()\n        if lipschitz == "clip":\n            clip_weights(critic, clip)',
          '        if lipschitz == "clip":\n            clip_weights(critic, clip)\n        c_opt.step()')],
-        earns={"q3_train_step_tests": 8.25}),
+        earns={"q3_train_step_tests": 7.5}),
     Mutant("q3_train_step", "generator gradients not zeroed, noise with one row", edits=[
         ("        z = torch.randn(real.shape[0]", "        z = torch.randn(real.shape[1]"),
         ("    z = torch.randn(real.shape[0], z_dim, device=device)\n    g_opt.zero_grad()\n",
@@ -315,10 +315,11 @@ def clip_weights(critic, c=0.01):
 def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, n_critic=2,
                     lipschitz="gp", lam=10.0, clip=0.01):
     stats = {"penalty": 0.0}
+    device = next(generator.parameters()).device
     for k in range(n_critic):
-        z = torch.randn(0, z_dim)
-        real = next(real_batches)
-        z = torch.randn(len(real), z_dim)
+        z = torch.randn(0, z_dim, device=device)
+        real = next(real_batches).to(device)
+        z = torch.randn(len(real), z_dim, device=device)
         fake = generator(z).detach()
         c_opt.zero_grad(set_to_none=True)
         loss = critic_loss(critic(real), critic(fake))
@@ -334,7 +335,7 @@ def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, 
     for p in critic.parameters():
         p.requires_grad_(False)
     g_opt.zero_grad(set_to_none=True)
-    g_loss = generator_loss(critic(generator(torch.randn(len(real), z_dim))))
+    g_loss = generator_loss(critic(generator(torch.randn(len(real), z_dim, device=device))))
     g_loss.backward()
     g_opt.step()
     for p in critic.parameters():
@@ -374,7 +375,7 @@ def save_samples(samples, path="samples_1000.pt"):
     # deliverable (b)
     Mutant("q3_evaluate_samples", "mean and std swapped", edits=[
         ("mean, std = metrics.mnist_score(samples)", "std, mean = metrics.mnist_score(samples)")],
-        earns={"q3_evaluate_samples_tests": 1.75}),
+        earns={"q3_evaluate_samples_tests": 0.75}),
     Mutant("q3_evaluate_samples", "lets MetricUnavailable escape", edits=[
         ("except metrics.MetricUnavailable as exc:", "except ValueError as exc:")], earns={"q3_evaluate_samples_tests": 0}),
     Mutant("q3_evaluate_samples", "Frechet distance of images rescaled to [0, 255]", edits=[
