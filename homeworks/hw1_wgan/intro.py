@@ -9,8 +9,8 @@
 # train a Wasserstein GAN with gradient penalty on MNIST.
 #
 # **Grading.** Replace `raise NotImplementedError()` in each `# COMPLETE` cell; the test cell after it
-# prints the points of its visible checks, with a hint when one fails. More tests run when the notebook
-# is graded; *Write your answer here* cells are graded by hand.
+# prints the points it gives as you work, with a hint when one fails, and how many more are decided when the
+# notebook is graded, and by what. *Write your answer here* cells are graded by hand.
 #
 # **Hand in** this notebook and `generator_weights.pt`, which Q3 saves in the homework folder.
 
