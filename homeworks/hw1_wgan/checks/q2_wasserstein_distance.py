@@ -88,8 +88,8 @@ def test_integrand_is_p_g_times_the_log_ratio(v, ref):
     if len(wants) != len(points_):
         raise AssertionError("the recorded values do not match the check's points: reinstall dgmlab")
     for (t, t0, sg, sd), want in zip(points_, wants, strict=True):
-        point = {s["x"]: sp.Rational(1, 3), s["theta"]: sp.nsimplify(t), s["theta0"]: sp.nsimplify(t0),
-                 s["sigma_g"]: sp.nsimplify(sg), s["sigma_data"]: sp.nsimplify(sd)}
+        point = {s["x"]: sp.Rational(1, 3), s["theta"]: sp.Rational(str(t)), s["theta0"]: sp.Rational(str(t0)),
+                 s["sigma_g"]: sp.Rational(str(sg)), s["sigma_data"]: sp.Rational(str(sd))}
         gap = asserts.sympy_gap(asserts.as_sympy(v.kl_integrand, "kl_integrand"), want, [point], digits=30)
         if not gap < 1e-20:
             raise AssertionError(

@@ -54,8 +54,8 @@ def kl_integrand_at(t, t0, sg, sd):
     s = symbols()
     p_g = normal_pdf(s["x"], s["theta"], s["sigma_g"])
     want = p_g * (sp.log(p_g) - sp.log(normal_pdf(s["x"], s["theta0"], s["sigma_data"])))
-    point = {s["x"]: sp.Rational(1, 3), s["theta"]: sp.nsimplify(t), s["theta0"]: sp.nsimplify(t0),
-             s["sigma_g"]: sp.nsimplify(sg), s["sigma_data"]: sp.nsimplify(sd)}
+    point = {s["x"]: sp.Rational(1, 3), s["theta"]: sp.Rational(str(t)), s["theta0"]: sp.Rational(str(t0)),
+             s["sigma_g"]: sp.Rational(str(sg)), s["sigma_data"]: sp.Rational(str(sd))}
     return sp.N(want.subs(point), 40)
 
 
