@@ -90,7 +90,7 @@ def performance_table() -> None:
             d = json.loads(lot.read_text(encoding="utf-8"))
             lottery = (f"{d['draws']} draws, {len(d['cells'])} pairs, {d['gradings']} gradings in {d['seconds']} s: "
                        + (f"points lost on {d['failed_draws']} draws" if d["losses"] else "no point lost")
-                       + (f", test cells `{d['only']}` only" if d.get("only") else "") + f" ({d['date']})")
+                       + (f", test cells `{d['only']}` only".replace("|", "\\|") if d.get("only") else "") + f" ({d['date']})")
         else:
             lottery = "not run"
         if cor.exists():
