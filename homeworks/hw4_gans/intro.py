@@ -58,6 +58,3 @@ BASELINE_FILE, CGAN_FILE, RESULTS_FILE = (
     pick(full=Path(name), fast=ARTIFACTS / name.replace(".", "_fast.", 1))
     for name in ("baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"))
 
-# %% [markdown]
-# The checks record which modules your networks call, so build them from `torch.nn` modules (`nn.Linear`,
-# `nn.LeakyReLU`, `nn.Dropout`, `nn.Tanh`, `nn.Embedding`), not their functional forms.

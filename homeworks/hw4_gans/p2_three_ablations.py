@@ -41,8 +41,10 @@ check("p2_make_gan_tests", make_gan)
 # ### P2.2 The training loop (3 points)
 #
 # **Every batch is one discriminator update**, and **after every `d_steps`-th one** comes one generator update,
-# each with fresh noise (`generator.latent_dim` columns, on the generator's device). So with `d_steps=10` both
-# players see the baseline's data, but the generator moves ten times less often. Labels are ignored here.
+# each with fresh noise (`generator.latent_dim` columns, on the generator's device): the generator's step draws its
+# own $z$. The count of discriminator updates **runs on across epochs** (it is not reset when an epoch starts), so
+# with `d_steps=10` both players see the baseline's data, but the generator moves ten times less often. Labels are
+# ignored here.
 
 # %% kind="answer" grade_id="p2_train_gan"
 def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1, progress=True):

@@ -63,15 +63,17 @@ check("p4a_tests", V_point, D_star, second_derivative, D_star_pi)
 # %% [markdown]
 # ### P4(b) The criterion at the optimal discriminator (5 points)
 #
-# Plugging $D^*_G$ into $V$ gives the *virtual training criterion* $C(G) = \max_D V(D, G)$. You will check the
-# claim $C(G) = -\log 4 + 2\,\mathrm{JSD}(p_{\text{data}}\,\|\,p_g)$, with
-# $\mathrm{JSD}(p\,\|\,q) = \tfrac12\mathrm{KL}(p\,\|\,m) + \tfrac12\mathrm{KL}(q\,\|\,m)$, $m = \tfrac12(p+q)$, natural logarithms.
+# Plugging $D^*_G$ into $V$ gives the *virtual training criterion* $C(G) = \max_D V(D, G)$. Its global minimum is
+# reached if and only if $p_g = p_{\text{data}}$, where $C(G) = -\log 4$; the derivation below shows why, with the
+# Jensen-Shannon divergence $\mathrm{JSD}(p\,\|\,q) = \tfrac12\mathrm{KL}(p\,\|\,m) + \tfrac12\mathrm{KL}(q\,\|\,m)$,
+# $m = \tfrac12(p+q)$, natural logarithms.
 #
 # 1. `C_point`: the sympy integrand of $C(G)$ at one point, obtained by **substituting** `D_star` into `V_point`.
 # 2. For discrete distributions (numpy vectors `p`, `q` of the same length, non-negative, summing to one,
 #    possibly with zero entries; use $0\log 0 = 0$): `virtual_criterion(p, q)` $= \sum_x$ `C_point` with
 #    $p_{\text{data}} = p$, $p_g = q$, and `js_divergence(p, q)` in nats. Both return Python floats.
-#    (`scipy.special.xlogy` handles the zeros.)
+#    (`scipy.special.xlogy` handles the zeros. You may use `scipy.spatial.distance.jensenshannon`, which returns
+#    the square root of the divergence.) Compare the two functions on a few pairs before the derivation.
 
 # %% kind="answer" grade_id="p4b" check_output=true
 # C_point: sympy expression in p_data and p_g, V_point with D_star substituted for d
@@ -107,8 +109,8 @@ check("p4b_tests", C_point, virtual_criterion, js_divergence)
 # %% [markdown]
 # ### P4(b) Derivation (5 points, graded by hand)
 #
-# Show by hand that $C(G) = -\log 4 + 2\,\mathrm{JSD}(p_{\text{data}}\,\|\,p_g)$, and conclude that the global
-# minimum of $C$ is $-\log 4$, reached **if and only if** $p_g = p_{\text{data}}$. Use only the definition of
+# Write $C(G)$ in terms of $\mathrm{JSD}(p_{\text{data}}\,\|\,p_g)$ and derive it by hand, then conclude that the
+# global minimum of $C$ is $-\log 4$, reached **if and only if** $p_g = p_{\text{data}}$. Use only the definition of
 # KL and the fact that $\mathrm{JSD}\ge 0$ with equality exactly for equal distributions (say why that is).
 
 # %% [markdown] kind="written" grade_id="p4b_derivation" points=5

@@ -33,8 +33,11 @@
 # %% [markdown]
 # ### P5(b) The primal as a linear program (7 points)
 #
-# Use `scipy.optimize.linprog(..., method="highs")` on $T$ flattened row by row (`np.kron` builds the
-# marginal constraints).
+# Formulate the primal as a linear program in $T$ flattened row by row (its costs, the marginal constraints, which
+# `np.kron` builds, and the bounds) and solve it with `scipy.optimize.linprog(..., method="highs")`. Half the points
+# (3.5) are for the program `ot_primal` hands to `linprog`: its costs, and which plans its constraints and bounds
+# allow. The other half are for the optimal plan and value, which a transport library's solver (POT's `ot.emd`) also
+# gives, without formulating anything.
 
 # %% kind="answer" grade_id="p5_ot_primal"
 def ot_primal(v, w, C):
@@ -63,7 +66,8 @@ check("p5_ot_primal_tests", ot_primal)
 # ### P5(c) The dual as a linear program (7 points)
 #
 # Also with `linprog`, which minimises: stack $(\phi, \psi)$ into one vector, free in sign, with one inequality
-# per pair $(i, j)$.
+# per pair $(i, j)$. As in P5(b), 3.5 points are for the program `ot_dual` hands to `linprog` (its costs, and which
+# potentials its constraints and bounds allow), 3.5 for the optimal potentials and value.
 
 # %% kind="answer" grade_id="p5_ot_dual"
 def ot_dual(v, w, C):

@@ -117,18 +117,18 @@ class Generator(nn.Module):
         (_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.Dropout(dropout), nn.LeakyReLU(0.2)]'),
         ('layers, width_in = [], in_dim', 'layers, width_in = [nn.Flatten()], in_dim')], passes=["p1_discriminator_tests"]),
     # ---------------------------------------------------------------- P1 losses
-    Mutant("p1_losses", "sigmoid applied twice (sigmoid before the logit loss)", edits=[(_G_LOSS, '    p = torch.sigmoid(fake_logits)\n    return F.binary_cross_entropy_with_logits(p, torch.ones_like(p))')], earns={"p1_losses_tests": 1.25}),
-    Mutant("p1_losses", "saturating generator loss log(1 - D(G(z)))", edits=[(_G_LOSS, '    return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))')], earns={"p1_losses_tests": 1.25}),
+    Mutant("p1_losses", "sigmoid applied twice (sigmoid before the logit loss)", edits=[(_G_LOSS, '    p = torch.sigmoid(fake_logits)\n    return F.binary_cross_entropy_with_logits(p, torch.ones_like(p))')], earns={"p1_losses_tests": 1.5}),
+    Mutant("p1_losses", "saturating generator loss log(1 - D(G(z)))", edits=[(_G_LOSS, '    return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))')], earns={"p1_losses_tests": 1.5}),
     Mutant("p1_losses", "real/fake labels swapped", edits=[(_D_LOSS, '    return (F.binary_cross_entropy_with_logits(real_logits, torch.zeros_like(real_logits))\n            + F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits)))')], earns={"p1_losses_tests": 3}),
-    Mutant("p1_losses", "sum over the batch instead of mean", edits=[(_D_LOSS, '    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits), reduction="sum")\n            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits), reduction="sum"))')], earns={"p1_losses_tests": 1.25}),
+    Mutant("p1_losses", "sum over the batch instead of mean", edits=[(_D_LOSS, '    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits), reduction="sum")\n            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits), reduction="sum"))')], earns={"p1_losses_tests": 1.5}),
     Mutant("p1_losses", "unstable sigmoid + BCE on probabilities", edits=[(_G_LOSS, '    return F.binary_cross_entropy(torch.sigmoid(fake_logits), torch.ones_like(fake_logits))'),
         (_D_LOSS, '    return (F.binary_cross_entropy(torch.sigmoid(real_logits), torch.ones_like(real_logits))\n            + F.binary_cross_entropy(torch.sigmoid(fake_logits), torch.zeros_like(fake_logits)))')], earns={"p1_losses_tests": 3.5}),
     Mutant("p1_losses", "log of sigmoid in both losses (-inf at the logits of 30 the statement warns of)", edits=[(_G_LOSS, '    return -torch.log(torch.sigmoid(fake_logits)).mean()'),
         (_D_LOSS, '    return -torch.log(torch.sigmoid(real_logits)).mean() - torch.log(1 - torch.sigmoid(fake_logits)).mean()')],
            earns={"p1_losses_tests": 3.5}),
     Mutant("p1_losses", "detached losses", edits=[(_G_LOSS, '    return F.binary_cross_entropy_with_logits(fake_logits.detach(), torch.ones_like(fake_logits))'),
-        (_D_LOSS, '    real_logits, fake_logits = real_logits.detach(), fake_logits.detach()\n    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))\n            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))')], earns={"p1_losses_tests": 2.75}),
-    Mutant("p1_losses", "half the sum in the discriminator loss (the average of the two terms)", edits=[('return real + fake', 'return (real + fake) / 2')], earns={"p1_losses_tests": 1.75}),
+        (_D_LOSS, '    real_logits, fake_logits = real_logits.detach(), fake_logits.detach()\n    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))\n            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))')], earns={"p1_losses_tests": 2.5}),
+    Mutant("p1_losses", "half the sum in the discriminator loss (the average of the two terms)", edits=[('return real + fake', 'return (real + fake) / 2')], earns={"p1_losses_tests": 2}),
     Mutant("p1_losses", "correct variant: softplus forms", r'''
 def discriminator_loss(real_logits, fake_logits):
     return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
@@ -181,7 +181,7 @@ def generator_step(generator, discriminator, g_opt, z):
         ('EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")', 'EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")\n_BUILT = {}')], earns={"p2_make_gan_tests": 2.75}),
     Mutant("p2_make_gan", "dropout switched off in every experiment's discriminator",
            edits=[('Discriminator(d_widths), d_steps', 'Discriminator(d_widths, dropout=0.0), d_steps')],
-           earns={"p2_make_gan_tests": 1}),
+           earns={"p2_make_gan_tests": 1.25}),
     Mutant("p2_make_gan", "correct variant: table of settings", r'''
 EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")
 _SETTINGS = {"baseline": ((128, 256, 512), (512, 256, 128), 1),
@@ -295,20 +295,20 @@ def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1,
     Mutant("p3_cond_discriminator", "dropout probability 0.5 instead of 0.3",
            edits=[('        layers.append(nn.Linear(width_in, 1))', '        layers.append(nn.Linear(width_in, 1))\n        pass'),
         (_D_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU(0.2), nn.Dropout(0.5)]')], earns={"p3_cond_discriminator_tests": 2.5}),
-    Mutant("p3_cond_discriminator", "correct variant: embedding before the image",
+    Mutant("p3_cond_discriminator", "embedding before the image ([e_D(y), x]; the statement reads [x, e_D(y)])",
            edits=[('return self.net(torch.cat([x.reshape(x.shape[0], -1), self.embed(labels)], dim=1))', 'return self.net(torch.cat([self.embed(labels), x.flatten(1)], 1))'),
         ('        layers.append(nn.Linear(width_in, 1))', '        layers.append(nn.Linear(width_in, 1))\n        pass')],
-           passes=["p3_cond_discriminator_tests"]),
+           earns={"p3_cond_discriminator_tests": 2.5}),
     Mutant("p3_cgan_steps", "fakes judged with random labels", edits=[('loss = discriminator_loss(discriminator(real, labels), discriminator(fake, labels))', 'loss = discriminator_loss(discriminator(real, labels), discriminator(fake, torch.randint_like(labels, 10)))')],
-           earns={"p3_cgan_steps_tests": 2.25}),
+           earns={"p3_cgan_steps_tests": 2}),
     Mutant("p3_cgan_steps", "fakes generated for random labels", edits=[('fake = generator(z, labels)', 'fake = generator(z, torch.randint_like(labels, 10))')],
-           earns={"p3_cgan_steps_tests": 2.25}),
+           earns={"p3_cgan_steps_tests": 2}),
     Mutant("p3_cgan_steps", "generator draws other labels than the ones judged", edits=[('loss = generator_loss(discriminator(generator(z, labels), labels))', 'loss = generator_loss(discriminator(generator(z, torch.randint_like(labels, 10)), labels))')],
-           earns={"p3_cgan_steps_tests": 2.25}),
+           earns={"p3_cgan_steps_tests": 2}),
     Mutant("p3_cgan_steps", "discriminator's old gradients never cleared", edits=[('    """real: (N, 1, 28, 28) or (N, 784) float32; labels: (N,) int64; z: (N, latent_dim) float32 -> loss float."""\n    d_opt.zero_grad()\n', '')],
-           earns={"p3_cgan_steps_tests": 3.5}),
+           earns={"p3_cgan_steps_tests": 3.25}),
     Mutant("p3_cgan_steps", "generator's old gradients never cleared", edits=[('    """z: (N, latent_dim) float32; labels: (N,) int64 -> loss float (non-saturating)."""\n    g_opt.zero_grad()\n', '')],
-           earns={"p3_cgan_steps_tests": 3.5}),
+           earns={"p3_cgan_steps_tests": 3.25}),
     Mutant("p3_cgan_steps", "correct variant: detach and softplus losses written inline", r'''
 def cgan_discriminator_step(generator, discriminator, d_opt, real, labels, z):
     discriminator.zero_grad()
@@ -344,6 +344,13 @@ D_star = 1 / (1 + p_g / p_data)
 second_derivative = -p_data / D_star**2 - p_g / (1 - D_star)**2
 D_star_pi = 1 / (1 + (1 - pi_real) * p_g / (pi_real * p_data))
 ''', passes=["p4a_tests"]),
+    Mutant("p4a", "correct variant: sympy's forms, substituted unsimplified, factored", r'''
+V_point = p_data * sp.log(d) + p_g * sp.log(1 - d)
+D_star = sp.solve(sp.diff(V_point, d), d)[0]
+second_derivative = sp.diff(V_point, d, 2).subs(d, D_star)
+V_point_pi = sp.expand(pi_real * p_data * sp.log(d) + (1 - pi_real) * p_g * sp.log(1 - d))
+D_star_pi = sp.factor(sp.solve(sp.diff(V_point_pi, d), d)[0])
+'''.strip("\n"), passes=["p4a_tests"]),
     Mutant("p4b", "JSD without the 1/2 weights", edits=[(_P4B_ANSWER_END, '    return float(np.sum(xlogy(p, p) - xlogy(p, m)) + np.sum(xlogy(q, q) - xlogy(q, m)))'),
         (_P4B_OUTPUTS, '')],
            earns={"p4b_tests": 3.5}),
@@ -382,12 +389,14 @@ def js_divergence(p, q):
     m = (p + q) / 2
     return float(0.5 * np.sum(rel_entr(p, m)) + 0.5 * np.sum(rel_entr(q, m)))
 ''', passes=["p4b_tests"]),
+    Mutant("p4b", "correct variant: C_point simplified (sympy writes powers of powers in the log)", edits=[
+        ("C_point = V_point.subs(d, D_star)", "C_point = sp.simplify(V_point.subs(d, D_star))")], passes=["p4b_tests"]),
     Mutant("p5_ot_primal", "no non-negativity bound on T", edits=[(_PRIMAL_LP, '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]), bounds=(None, None), method="highs")\n    return float( res.fun), res.x.reshape(k1, k2)')], earns={"p5_ot_primal_tests": 0}),
     Mutant("p5_ot_primal", "marginals swapped", edits=[(_PRIMAL_LP, '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([w, v]) if len(v) != len(w) else np.concatenate([v, w[::-1]]), bounds=(0, None), method="highs")\n    return float( res.fun), res.x.reshape(k1, k2)')],
            earns={"p5_ot_primal_tests": 0}),
     Mutant("p5_ot_primal", "maximises the cost", edits=[(_PRIMAL_LP, '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(-C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]), bounds=(0, None), method="highs")\n    return float(- res.fun), res.x.reshape(k1, k2)')], earns={"p5_ot_primal_tests": 0}),
     Mutant("p5_ot_primal", "plan reshaped column by column (T_ij read as variable j k1 + i)",
-           edits=[(_PRIMAL_LP, '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]), bounds=(0, None), method="highs")\n    return float( res.fun), res.x.reshape(k2, k1).T')], earns={"p5_ot_primal_tests": 4}),
+           edits=[(_PRIMAL_LP, '    rows = np.kron(np.eye(k1), np.ones((1, k2)))\n    cols = np.kron(np.ones((1, k1)), np.eye(k2))\n    res = linprog(C.ravel(), A_eq=np.vstack([rows, cols]), b_eq=np.concatenate([v, w]), bounds=(0, None), method="highs")\n    return float( res.fun), res.x.reshape(k2, k1).T')], earns={"p5_ot_primal_tests": 5.5}),
     Mutant("p5_ot_primal", "correct variant: constraints built with loops", r'''
 def ot_primal(v, w, C):
     C = np.asarray(C, dtype=np.float64)
@@ -408,7 +417,7 @@ def ot_primal(v, w, C):
            earns={"p5_ot_dual_tests": 0}),
     Mutant("p5_ot_dual", "value not negated back (returns the minimised -objective)", edits=[('    if res.status != 0:\n        raise RuntimeError(res.message)\n    return float(-res.fun), res.x[:k1], res.x[k1:]', '    return float( res.fun), res.x[:k1], res.x[k1:]'),
         ('    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))),    # phi_i in row i*k2 + j\n                      np.kron(np.ones((k1, 1)), np.eye(k2))])   # psi_j in row i*k2 + j', '    A_ub = np.hstack([np.kron(np.eye(k1), np.ones((k2, 1))), np.kron(np.ones((k1, 1)), np.eye(k2))])')],
-           earns={"p5_ot_dual_tests": 4}),
+           earns={"p5_ot_dual_tests": 5.5}),
     # red team F3 (/tmp/redteam/hw4_ot.py): a feasible answer that is not optimal earned 4.5 of 7 (primal) and
     # 3.5 of 7 (dual) while the visible checks read feasibility only; they now compare with POT's optimum
     Mutant("p5_ot_primal", "red team F3: north-west corner coupling (feasible, no LP)", r'''

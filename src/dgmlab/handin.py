@@ -53,8 +53,9 @@ HAND_IN = {
                        ("baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"),
                        pdfs=PDF_REPORT, report="<your kerberos>.pdf",
                        notes=("the notebook with all the cells run",
-                              "the report: your answers to every question with the images and plots of your "
-                              "results and the code you wrote; the PDF of the whole notebook is one, renamed")),
+                              "the report, named `<your kerberos>.pdf` as the handout asks: your answers to every "
+                              "question with the images and plots of your results and the code you wrote; the PDF "
+                              "of the whole notebook is one, renamed")),
     "hw5_explicit": HandIn("Crowdmark", "<YourLastname>_<YourFirstname>_Assgn2.ipynb",
                            ("p1_pixelcnn_weights.pt", "p2_realnvp_weights.pt"), pdfs=PDF_PER_QUESTION,
                            notes=("each question's PDF uploaded to its own field on Crowdmark; the notebook, run, "

@@ -246,8 +246,8 @@ def _returned_float(record, want, what, also=()):
     ok = any(abs(out - w) < 1e-5 * (1 + abs(w)) for w in (want, *also))
     if not ok:
         raise AssertionError(
-            f"expected {what} to return this batch's loss as a float, the statement's loss on the grader's "
-            f"batch; found {out:.5f}, {asserts.off_by(out, want)}")
+            f"expected {what} to return this batch's loss as a float, the statement's loss on "
+            f"this batch; found {out:.5f}, {asserts.off_by(out, want)}")
     return out
 
 

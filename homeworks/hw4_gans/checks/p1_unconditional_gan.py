@@ -87,7 +87,7 @@ def _generator_matches(out, want, what):
         hint = ": outputs beyond (-1, 1), so the last layer needs a tanh"
     if not torch.allclose(out, want, rtol=1e-4, atol=1e-5):
         raise AssertionError(
-            f"{what} with parameters set by the check should give what the statement's network gives (Linear + "
+            f"{what} should give what the statement's network gives with the same parameters (Linear + "
             f"LeakyReLU(0.2) per hidden width, Linear, tanh; no normalisation, no dropout); it is "
             f"{asserts.off_by(out, want)}{hint}")
 
@@ -114,7 +114,7 @@ def test_saturates_like_a_tanh(v, ref):
     assert_trainable(v.trainable, "Generator()")
     # the same network with every parameter 20x larger: the outputs reach -1 and 1 as a tanh's do
     _generator_matches(working(v).saturated, ref["saturated"],
-                       "Generator()(z) with 20x the parameters set by the check")
+                       "Generator()(z) with every parameter 20x larger")
 
 
 # ------------------------------------------------------------------ P1.2 the discriminator
@@ -154,7 +154,7 @@ def _logits_match(out, want, what):
                 "second time)")
     if not torch.allclose(out, want, rtol=1e-4, atol=1e-5):
         raise AssertionError(
-            f"{what} with parameters set by the check should give the logits of the statement's network in eval mode "
+            f"{what} should give the logits of the statement's network with the same parameters, in eval mode "
             f"(Linear + LeakyReLU(0.2) + dropout per hidden width, then Linear to one logit, no sigmoid, no "
             f"normalisation); they are {asserts.off_by(out, want)}{hint}")
 
@@ -243,6 +243,23 @@ def test_zero_logits_give_log_two_per_term(v, ref):
     if not abs(d - 2 * log2) < 1e-5:
         raise AssertionError(
             f"expected discriminator_loss(0, 0) = 2 log 2 = {2 * log2:.4f} (log 2 per term), found {d:.4f}{hint_d}")
+
+
+@points(0.5)
+def test_real_logits_pushed_up_fake_logits_down(v, ref):
+    # labels 1 for real and 0 for fake: a descent step on the loss raises every real logit and lowers every fake one
+    torch = _torch()
+    grads = value(v.d_grads, "discriminator_loss(real, fake).backward()")
+    r, f = grads if isinstance(grads, list) and len(grads) == 2 else (None, None)
+    if not (isinstance(r, torch.Tensor) and isinstance(f, torch.Tensor)):
+        raise AssertionError("expected discriminator_loss(real, fake).backward() to give gradients in both the real "
+                             "and the fake logits, found none in one of them")
+    if bool((r > 0).all()) and bool((f < 0).all()):
+        raise AssertionError("minimising discriminator_loss lowers the real logits and raises the fake ones: real and "
+                             "fake labels are swapped (real images take label 1, fakes label 0)")
+    if not (bool((r < 0).all()) and bool((f > 0).all())):
+        raise AssertionError("expected minimising discriminator_loss to raise every real logit and lower every fake "
+                             "one (labels 1 for real, 0 for fake), found otherwise")
 
 
 @points(0.5)
@@ -339,7 +356,7 @@ def test_d_step_returns_the_loss_of_this_batch(v, ref):
             if isinstance(out, float) and abs(out - swapped) < 1e-5 * (1 + abs(swapped)) else "")
     if not (isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want))):
         raise AssertionError(
-            f"expected the discriminator loss of the grader's batch before the update, found {_shown(out)}"
+            f"expected the discriminator loss of this batch before the update, found {_shown(out)}"
             f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}{hint}")
 
 
@@ -359,7 +376,7 @@ def test_d_step_leaves_the_generator_untouched(v, ref):
     if not (len(r["other_after"]) == len(v.inputs.G0) and all(
         torch.equal(p, w) for p, w in zip(r["other_after"], v.inputs.G0, strict=True))):
         raise AssertionError(
-            "expected the generator's parameters unchanged by the discriminator step (the grader's seeded start), found them changed")
+            "expected the generator's parameters unchanged by the discriminator step, found them changed")
     if not _grads_left(r["other_grads"], v.inputs.G_grads):
         raise AssertionError(
             "expected the discriminator step to add no gradient to the generator, found its gradients changed: make the "
@@ -382,7 +399,7 @@ def test_old_gradients_cleared(v, ref):
         if not (p.shape == r.shape and torch.allclose(p, r, atol=1e-5, rtol=1e-4)):
             raise AssertionError(
                 "expected the discriminator's parameters after a step that follows an earlier one (its parameters "
-                "holding gradients from that step) to be one SGD step on this batch's loss from the grader's start, "
+                "holding gradients from that step) to be one SGD step on this batch's loss from where they were, "
                 f"found them off by up to {float((p - r).abs().max()) if p.shape == r.shape else float('nan'):.3g}{hint}")
 
 
@@ -425,7 +442,7 @@ def test_moves_the_generator(v, ref):
     # within +-0.05 of 0 with probability 99.9% (the saturating loss's step: 0.16 or more on 2,000 seeds)
     if not cosine > 0.05:
         raise AssertionError(
-            f"expected the generator to move downhill on its loss (a positive cosine with the grader's own step), found "
+            f"expected the generator to move downhill on its loss (a positive cosine with a descent step on the non-saturating loss), found "
             f"a move of cosine {cosine:.2f} with it")
 
 
@@ -437,28 +454,43 @@ def test_returns_the_non_saturating_loss_of_this_batch(v, ref):
             if isinstance(out, float) and abs(out - saturating) < 1e-5 * (1 + abs(saturating)) else "")
     if not (isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want))):
         raise AssertionError(
-            f"expected the non-saturating generator loss of the grader's batch before the update, found {_shown(out)}"
+            f"expected the non-saturating generator loss of this batch before the update, found {_shown(out)}"
             f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}{hint}")
 
 
+@points(0.5)
+@_named('test_old_gradients_cleared')
+def test_g_step_clears_old_gradients(v, ref):
+    # the generator holds a stale gradient (all ones) from an earlier step: each step clears old gradients first, so
+    # it moves the parameters exactly as a fresh step does
+    torch, w = _torch(), working(v)
+    after, want = value(w.stale_step, "the step")["after"], ref["sgd_step"]
+    for p, r in paired(after, want, "generator parameters after the step"):
+        if not (p.shape == r.shape and torch.allclose(p, r, atol=1e-5, rtol=1e-4)):
+            raise AssertionError(
+                "expected the generator's parameters after a step that follows an earlier one (its parameters holding "
+                "gradients from that step) to move as a fresh step does, found them elsewhere: call g_opt.zero_grad() "
+                "before loss.backward() (each step clears old gradients)")
+
+
 CHECKS = [
-    CheckSpec("p1_generator_tests", hidden=2, names=("Generator",),
+    CheckSpec("p1_generator_tests", hidden=2, hidden_for="one noise vector at a time and training mode give the same images", names=("Generator",),
               visible=(test_generator_is_the_statements_network, test_latent_dim_and_widths_are_used,
                        test_saturates_like_a_tanh),
               probe=_on_working(_generator_probe), inputs=_with_working(_generator_inputs)),
-    CheckSpec("p1_discriminator_tests", hidden=2.25, names=("Discriminator",),
+    CheckSpec("p1_discriminator_tests", hidden=2.25, hidden_for="dropout in training mode, and the dropout argument", names=("Discriminator",),
               visible=(test_one_logit_per_image_for_both_input_shapes, test_widths_argument_is_used),
               probe=_on_working(_discriminator_probe), inputs=_with_working(_discriminator_inputs)),
-    CheckSpec("p1_losses_tests", hidden=2, names=("discriminator_loss", "generator_loss"),
+    CheckSpec("p1_losses_tests", hidden=1.5, hidden_for="the values on other logits, batch means, the non-saturating gradient", names=("discriminator_loss", "generator_loss"),
               visible=(test_scalar_tensors_that_keep_the_graph, test_zero_logits_give_log_two_per_term,
-                       test_finite_and_right_at_logits_of_30),
+                       test_real_logits_pushed_up_fake_logits_down, test_finite_and_right_at_logits_of_30),
               probe=_losses_probe, inputs=_losses_inputs),
-    CheckSpec("p1_d_step_tests", hidden=1.25, names=("discriminator_step", "discriminator_loss"),
+    CheckSpec("p1_d_step_tests", hidden=1.25, hidden_for="the update: one optimizer step on this batch's loss", names=("discriminator_step", "discriminator_loss"),
               visible=(test_d_step_returns_a_float, test_d_step_returns_the_loss_of_this_batch,
                        test_d_step_leaves_the_generator_untouched, test_old_gradients_cleared),
               probe=_on_working(_d_step_probe), inputs=_with_working(_step_inputs(14))),
-    CheckSpec("p1_g_step_tests", hidden=2, names=("generator_step", "generator_loss"),
+    CheckSpec("p1_g_step_tests", hidden=1.5, hidden_for="the update on the non-saturating loss, the discriminator left alone", names=("generator_step", "generator_loss"),
               visible=(test_g_step_returns_a_float, test_moves_the_generator,
-                       test_returns_the_non_saturating_loss_of_this_batch),
+                       test_returns_the_non_saturating_loss_of_this_batch, test_g_step_clears_old_gradients),
               probe=_on_working(_g_step_probe), inputs=_with_working(_step_inputs(15))),
 ]

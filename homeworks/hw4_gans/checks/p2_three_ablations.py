@@ -34,6 +34,7 @@ from .common import (
     graded_draw,
     keep_graded_draw,
     load_by_shape,
+    paired,
     seeded_tiny,
     value,
 )
@@ -144,7 +145,7 @@ def _outputs_match(out, want, what):
 def test_baseline_generator_is_p1s(v, ref):
     info = experiment(working(v).experiments, "baseline")
     _outputs_match(value(info["g_out"], "make_gan('baseline')'s generator"), ref["g_out"],
-                   "make_gan('baseline')'s generator with parameters set by the check, against P1's generator with hidden "
+                   "make_gan('baseline')'s generator, against P1's generator with hidden "
                    "widths (128, 256, 512),")
 
 
@@ -153,11 +154,11 @@ def test_baseline_discriminator_and_d_steps_are_p1s(v, ref):
     info, want = experiment(working(v).experiments, "baseline"), ref
     what = "make_gan('baseline')'s discriminator"
     _outputs_match(value(info["d_out"], what), want["d_out"],
-                   f"{what} in eval mode with parameters set by the check, against P1's discriminator with hidden widths "
+                   f"{what} in eval mode, against P1's discriminator with hidden widths "
                    f"(512, 256, 128),")
     _outputs_match(value(info["d_train"], what), want["d_train"],
-                   f"{what} in training mode (dropout 0.3 after each LeakyReLU, the grader's masks) with the grader's "
-                   f"parameters, against P1's discriminator with hidden widths (512, 256, 128),")
+                   f"{what} in training mode (dropout 0.3 after each LeakyReLU, the same dropout masks), "
+                   f"against P1's discriminator with hidden widths (512, 256, 128),")
     if info["d_steps"] != 1:
         raise AssertionError(f"expected d_steps = 1 (an int) from make_gan('baseline'), found {info['d_steps']}")
 
@@ -169,16 +170,16 @@ def test_deep_discriminator_adds_a_layer(v, ref):
     info, want = experiment(working(v).experiments, name), ref["deep"]
     what = f"make_gan({name!r})'s discriminator"
     for key, mode in (("d_out", "in eval mode"), ("d_train", "in training mode (dropout 0.3 after each LeakyReLU, the "
-                                                            "grader's masks)")):
+                                                            "same dropout masks)")):
         try:
             out = value(info[key], what)
         except TestFailure as exc:
             raise TestFailure(f"{exc} (the statement's deep discriminator has hidden widths {widths}, 1024 first and "
                               "128 last: four hidden layers)") from None
-        _outputs_match(out, want[key], f"{what} {mode} with parameters set by the check, against P1's discriminator with "
+        _outputs_match(out, want[key], f"{what} {mode}, against P1's discriminator with "
                                        f"hidden widths {widths},")
     _outputs_match(value(info["g_out"], f"make_gan({name!r})'s generator"), want["g_out"],
-                   f"make_gan({name!r})'s generator with parameters set by the check, against P1's generator with hidden "
+                   f"make_gan({name!r})'s generator, against P1's generator with hidden "
                    "widths (128, 256, 512) (unchanged in this experiment),")
     if info["d_steps"] != 1:
         raise AssertionError(f"expected d_steps = 1 (an int) from make_gan({name!r}), found {info['d_steps']}")
@@ -375,12 +376,10 @@ def _train_gan_probe(o, x):
             **{f"{name}_run": attempt(run, name, name) for name in SPECIAL_RUNS}, "working": attempt(on_working)}
 
 
-def assert_fresh_standard_noise(runs, noise_run):
-    """Fails unless the z's the two steps received in each run (the statement's runs and the "noise" run) are fresh
-    draws of N(0, 1): no two alike (the generator's z is not the discriminator's), pooled mean and std near 0 and 1
-    (wide bounds: over a thousand draws in all)."""
+def assert_no_noise_reused(records):
+    """Fails unless the z's the two steps received in each run (``records``: the probe's records of train_gan's runs)
+    are tensors, no two alike: every update draws its own noise (the generator's z is not the discriminator's)."""
     torch = _torch()
-    records = [value(r, "train_gan") for r in value(runs, "train_gan").values()] + [value(noise_run, "train_gan")]
     pooled = []
     for record in records:
         zs = record.get("z") if isinstance(record, dict) else None
@@ -393,6 +392,16 @@ def assert_fresh_standard_noise(runs, noise_run):
                     "expected fresh noise for every update, found the same z handed to two steps (draw a new z for the "
                     "generator's step)")
         pooled += flat
+    return pooled
+
+
+def assert_fresh_standard_noise(runs, noise_run):
+    """Fails unless the z's the two steps received in each run (the statement's runs and the "noise" run) are fresh
+    draws of N(0, 1): no two alike (the generator's z is not the discriminator's), pooled mean and std near 0 and 1
+    (wide bounds: over a thousand draws in all)."""
+    torch = _torch()
+    records = [value(r, "train_gan") for r in value(runs, "train_gan").values()] + [value(noise_run, "train_gan")]
+    pooled = assert_no_noise_reused(records)
     draws = torch.cat(pooled)
     mean, std = float(draws.mean()), float(draws.std()) if draws.numel() > 1 else 0.0
     if not (draws.numel() >= 100 and abs(mean) < 0.3 and 0.8 < std < 1.2):
@@ -440,7 +449,27 @@ def parameters_match(record, want, what):
             for p, w in zip(got, want[player], strict=True))
         if not ok:
             raise AssertionError(
-                f"expected the {name}'s parameters after train_gan to be the grader's replay of {what}; they are not")
+                f"expected the {name}'s parameters after train_gan to be where {what} leads; they are not")
+
+
+@points(0.25)
+def test_other_names_raise_value_error(v, ref):
+    # "raises ValueError for any other name" (read once make_gan('baseline') builds P1's networks)
+    test_baseline_generator_is_p1s(v, ref)
+    for got, name in paired(v.calls, v.inputs.names, "results, one per make_gan call"):
+        if name not in STATEMENT_EXPERIMENTS and got != "raised ValueError":
+            raise AssertionError(f"expected make_gan({name!r}) to raise ValueError (not an experiment of the statement), "
+                                 "found it " + (got if isinstance(got, str) else "returned networks"))
+
+
+@points(0.25)
+def test_d_steps_is_ten_only_for_d_steps_10(v, ref):
+    # "d_steps is 1 except for d_steps_10" (read once make_gan('baseline') builds P1's networks)
+    test_baseline_generator_is_p1s(v, ref)
+    for name in STATEMENT_EXPERIMENTS:
+        found, want = experiment(v.experiments, name)["d_steps"], 10 if name == "d_steps_10" else 1
+        if found != want:
+            raise AssertionError(f"expected d_steps = {want} (an int) from make_gan({name!r}), found {found}")
 
 
 @points(0.5)
@@ -464,6 +493,20 @@ def test_generator_update_follows_d_steps_discriminator_updates(v, ref):
                          f"{n_batches} batches, {epochs} epoch(s), d_steps={d_steps}: a generator update right after "
                          f"the {d_steps}-th, {2 * d_steps}-th, ... discriminator update (the count running on across "
                          "epochs), not after the 1st")
+
+
+@points(0.25)
+def test_each_update_draws_fresh_noise(v, ref):
+    # "each with fresh noise", z ~ N(0, I): in every run, no z handed to two steps (the generator's step draws its
+    # own), and pooled over the runs the draws have mean near 0 and spread near 1 (wide bounds); read once the players
+    # end where the statement's schedule leads
+    test_players_alternate_discriminator_first(v, ref)
+    pooled = assert_no_noise_reused([value(r, "train_gan") for r in value(working(v).runs, "train_gan").values()])
+    draws = _torch().cat(pooled)
+    mean, std = float(draws.mean()), float(draws.std()) if draws.numel() > 1 else 0.0
+    if draws.numel() >= 100 and not (abs(mean) < 0.3 and 0.8 < std < 1.2):
+        raise AssertionError(f"expected standard normal noise (torch.randn), found mean {mean:.2f} and standard "
+                             f"deviation {std:.2f} over {draws.numel()} draws")
 
 
 @points(1)
@@ -502,13 +545,14 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p2_make_gan_tests", hidden=1.75, names=("make_gan",),
+    CheckSpec("p2_make_gan_tests", hidden=1.25, hidden_for="the other experiments' networks, fresh networks on every call", names=("make_gan",),
               visible=(test_baseline_generator_is_p1s, test_baseline_discriminator_and_d_steps_are_p1s,
-                       test_deep_discriminator_adds_a_layer),
+                       test_deep_discriminator_adds_a_layer, test_other_names_raise_value_error,
+                       test_d_steps_is_ten_only_for_d_steps_10),
               probe=_make_gan_probe, inputs=_with_working(_make_gan_inputs)),
-    CheckSpec("p2_train_gan_tests", hidden=1.5, names=("train_gan",),
+    CheckSpec("p2_train_gan_tests", hidden=1.25, hidden_for="optimizer steps, the noise's shape and law, the generator's device, both players learn", names=("train_gan",),
               visible=(test_history_lists_per_update, test_players_alternate_discriminator_first,
-                       test_generator_update_follows_d_steps_discriminator_updates),
+                       test_generator_update_follows_d_steps_discriminator_updates, test_each_update_draws_fresh_noise),
               probe=_train_gan_probe, inputs=_with_working(_train_gan_inputs)),
     CheckSpec("p2_baseline_samples_tests", hidden=0, names=(),
               visible=(test_saved_generator_draws_100_new_images, test_mnist_classifier_score_above_the_bar),

@@ -71,22 +71,26 @@ def _cond_generator_probe(o, x):
             "trainable": attempt(_gradients_of, G, lambda g: g.train()(x["z12"].clone(), torch.arange(12) % 10))}
 
 
-def _cond_matches(out, wants, what, generator=True):
-    """Fails unless ``out`` is one of ``wants`` (the statement's network's outputs with [inputs, e(y)] and with
-    [e(y), inputs] read by the first layer, recorded from the grader's references); a generator's only the first."""
+def _cond_matches(out, wants, what, generator=True, either_order=False):
+    """Fails unless ``out`` is ``wants[0]``, the statement's network's outputs ([inputs, e(y)] read by the first
+    layer); ``wants[1]``, with [e(y), inputs] read, names the swapped order in the message (``either_order``: passes
+    too, for a test of another property)."""
     torch = _torch()
     n = wants[0].shape[0]
     asserts.assert_tensor(out, what, shape=(n, 784) if generator else (n, 1), dtype=torch.float32)
-    if generator:  # the statement, and the grader drawing from the handed-in weights, read [z, e(y)]: noise first
-        swapped = out.shape == wants[1].shape and torch.allclose(out, wants[1], rtol=1e-4, atol=1e-5)
-        if swapped:
-            raise AssertionError(
-                f"{what} with parameters set by the check gives what [e(y), z] gives, the embedding first: the statement "
-                "concatenates [z, e_G(y)], noise first, and the grader reads your weights file in that order")
-        wants = wants[:1]
-    if not any(out.shape == w.shape and torch.allclose(out, w, rtol=1e-4, atol=1e-5) for w in wants):
+    # the statement's networks read [z, e_G(y)] and [x, e_D(y)]: the embedding second (the trained generator is
+    # drawn from in that order too)
+    swapped = out.shape == wants[1].shape and torch.allclose(out, wants[1], rtol=1e-4, atol=1e-5)
+    if swapped and either_order:
+        return
+    if swapped:
+        first, second = ("z", "e_G(y)") if generator else ("x", "e_D(y)")
         raise AssertionError(
-            f"{what} with parameters set by the check should give what the statement's network gives: "
+            f"{what} gives what [{second}, {first}] gives, the embedding first: the statement concatenates "
+            f"[{first}, {second}], the embedding second")
+    if not (out.shape == wants[0].shape and torch.allclose(out, wants[0], rtol=1e-4, atol=1e-5)):
+        raise AssertionError(
+            f"{what} should give what the statement's network gives with the same parameters: "
             + ("[z, e(y)] with one nn.Embedding(10, 10), then P1's layers (LeakyReLU(0.2), tanh; no normalisation, no "
                "dropout)" if generator else
                "[x, e(y)] with one nn.Embedding(10, 10), then P1's layers (LeakyReLU(0.2), dropout, one raw logit)")
@@ -140,7 +144,8 @@ def test_one_logit_per_image(v, ref):
 def test_the_label_changes_the_logit(v, ref):
     assert_trainable(v.trainable, "ConditionalDiscriminator()")
     _cond_matches(working(v).per_label, ref["per_label"],
-                  "ConditionalDiscriminator().eval()(x, labels) for one image and the ten labels", generator=False)
+                  "ConditionalDiscriminator().eval()(x, labels) for one image and the ten labels", generator=False,
+                  either_order=True)
 
 
 # ------------------------------------------------------------------ P3.3 the conditional steps
@@ -201,6 +206,24 @@ def _cgan_moved(v):
 
 
 @points(0.5)
+def test_each_step_clears_old_gradients(v, ref):
+    # "the same two steps as in P1": each clears old gradients first, so a step taken while the player still holds
+    # gradients from an earlier one moves it exactly as the same step taken fresh (read once both steps return the
+    # statement's losses)
+    test_return_floats(v, ref)
+    torch, w = _torch(), working(v)
+    for player, fresh, stale, call, start in (("discriminator", w.d_fresh, w.d_stale, "d_opt", w.inputs.D0),
+                                              ("generator", w.g_fresh, w.g_stale, "g_opt", w.inputs.G0)):
+        a, b = value(fresh, "the step")["after"], value(stale, "the step")["after"]
+        if not (len(a) == len(b) == len(start) and all(p.shape == q.shape and torch.allclose(p, q, atol=1e-6, rtol=1e-5)
+                                         for p, q in zip(a, b, strict=True))):
+            raise AssertionError(
+                f"expected the conditional {player} step to move the {player} the same way whether or not it still "
+                f"holds gradients from an earlier step, found it does not: call {call}.zero_grad() before "
+                "loss.backward() (each step clears old gradients)")
+
+
+@points(0.5)
 def test_return_floats(v, ref):
     _cgan_moved(v)
     # from a start where the labels have no weight (so any labelling gives the same loss), learning rate 0: each
@@ -231,7 +254,7 @@ def test_discriminator_loss_uses_the_batch_labels(v, ref):
     want = ref["d_loss"]
     if not (isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want))):
         raise AssertionError(
-            f"expected the conditional discriminator loss of the grader's batch before the update, found {_shown(out)}"
+            f"expected the conditional discriminator loss of this batch before the update, found {_shown(out)}"
             f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}: fakes are generated for the batch's labels and judged with those same labels")
 
 
@@ -242,7 +265,7 @@ def test_generator_loss_uses_the_requested_labels(v, ref):
     want = ref["g_loss"]
     if not (isinstance(out, float) and abs(out - want) < 1e-5 * (1 + abs(want))):
         raise AssertionError(
-            f"expected the conditional generator loss of the grader's batch before the update, found {_shown(out)}"
+            f"expected the conditional generator loss of this batch before the update, found {_shown(out)}"
             f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}: the generator draws digits for the given labels and is judged with the same labels")
 
 
@@ -279,21 +302,21 @@ def test_conditional_accuracy_above_the_bar(v, ref):
     if not accuracy >= 0.95:
         raise AssertionError(
             f"expected a conditional accuracy of at least 95%, found {accuracy:.0%}: below the bar "
-            "(a full 50-epoch run clears it, a run stopped early may not; and the grader feeds [z, e(y)], noise "
-            "first, as specified)")
+            "(a full 50-epoch run clears it, a run stopped early may not; the generator reads [z, e_G(y)], noise "
+            "first, as the statement says)")
 
 
 CHECKS = [
-    CheckSpec("p3_cond_generator_tests", hidden=1.5, names=("ConditionalGenerator",),
+    CheckSpec("p3_cond_generator_tests", hidden=1.5, hidden_for="one (z, label) at a time, and the tanh", names=("ConditionalGenerator",),
               visible=(test_conditional_generator_is_the_statements_network, test_the_label_changes_the_image),
               probe=_on_working(_cond_generator_probe), inputs=_with_working(_cond_inputs)),
-    CheckSpec("p3_cond_discriminator_tests", hidden=1.5, names=("ConditionalDiscriminator",),
+    CheckSpec("p3_cond_discriminator_tests", hidden=1.5, hidden_for="dropout in training mode", names=("ConditionalDiscriminator",),
               visible=(test_one_logit_per_image, test_the_label_changes_the_logit),
               probe=_on_working(_cond_discriminator_probe), inputs=_with_working(_cond_inputs)),
-    CheckSpec("p3_cgan_steps_tests", hidden=2.5,
+    CheckSpec("p3_cgan_steps_tests", hidden=2, hidden_for="the labels each step uses, the update itself",
               names=("cgan_discriminator_step", "cgan_generator_step", "discriminator_loss", "generator_loss"),
               visible=(test_return_floats, test_discriminator_loss_uses_the_batch_labels,
-                       test_generator_loss_uses_the_requested_labels),
+                       test_generator_loss_uses_the_requested_labels, test_each_step_clears_old_gradients),
               probe=_on_working(_cgan_probe), inputs=_with_working(_cgan_inputs)),
     CheckSpec("p3_cgan_samples_tests", hidden=0, names=(),
               visible=(test_saved_generator_draws_100_new_labelled_images, test_conditional_accuracy_above_the_bar),

@@ -33,6 +33,23 @@ def test_expressions_and_symbols(v, ref):
         raise AssertionError(f"expected D_star_pi to depend on pi_real (the share of real images), found {v.D_star_pi}")
 
 
+@points(0.25)
+def test_second_derivative_is_negative(v, ref):
+    # D_star is a maximum: the second derivative there is negative for any positive densities
+    import numpy as np
+    import sympy as sp
+
+    s = symbols()
+    second = asserts.as_sympy(v.second_derivative, "second_derivative")
+    rng = np.random.default_rng(0)
+    for a, b in rng.integers(1, 50, size=(12, 2)):
+        found = complex(sp.N(second.subs({s["p_data"]: sp.Rational(int(a), 7), s["p_g"]: sp.Rational(int(b), 7)})))
+        if not (abs(found.imag) < 1e-12 and found.real < 0):
+            raise AssertionError(
+                "expected second_derivative to be negative for positive densities (D_star is a maximum of the "
+                "integrand), found a value that is not: is it the second derivative, with its sign?")
+
+
 def _p4a_inputs(seed):
     import numpy as np
 
@@ -60,7 +77,7 @@ def test_D_star_is_a_stationary_point_of_V_point(v, ref):
         hint = ("(it is a stationary point of your V_point, so V_point is not the stated integrand "
                 "p_data log d + p_g log(1 - d): are the densities swapped?)")
     raise AssertionError(f"expected the derivative of the integrand p_data log d + p_g log(1 - d) to vanish at "
-                         f"d = D_star; at the grader's densities it is {gap:.3g} away from 0: solve "
+                         f"d = D_star; at some densities it is {gap:.3g} away from 0: solve "
                          f"sp.diff(V_point, d) = 0 for d {hint}")
 
 
@@ -131,11 +148,13 @@ def test_equal_distributions(v, ref):
 def test_disjoint_supports_give_log_two(v, ref):
     import numpy as np
 
-    # C(G) = -log 4 + 2 JSD = 0 here; p log(p / (p + q)) at an entry where p = 0 is 0 log 0 = 0, which np.log makes nan
+    # disjoint supports: D* is 1 where p lives and 0 where q lives, so C = log 1 + log 1 = 0; p log(p / (p + q)) at an
+    # entry where p = 0 is 0 log 0 = 0, which np.log makes nan
     vc = float(usable("virtual_criterion", v.vc_disjoint))
     if not (np.isfinite(vc) and abs(vc) < 1e-9):
         raise AssertionError(
-            "expected virtual_criterion(p, q) with p = [1, 0], q = [0, 1] (zero entries) to be -log 4 + 2 log 2 = 0, "
+            "expected virtual_criterion(p, q) with p = [1, 0], q = [0, 1] (zero entries) to be 0 (D* is 1 where p "
+            "lives and 0 where q lives), "
             f"found {vc:.4g}" + ("" if np.isfinite(vc) else
                                  ": the statement says use 0 log 0 = 0 at zero entries, and np.log(0) is -inf "
                                  "(scipy.special.xlogy handles the zeros)"))
@@ -150,10 +169,11 @@ def test_disjoint_supports_give_log_two(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p4a_tests", hidden=3.5, names=("V_point", "D_star", "second_derivative", "D_star_pi"),
+    CheckSpec("p4a_tests", hidden=3.25, hidden_for="V_point, D_star, the second derivative and D_star_pi at other densities", names=("V_point", "D_star", "second_derivative", "D_star_pi"),
               visible=(test_expressions_and_symbols, test_D_star_is_a_stationary_point_of_V_point,
-                       test_D_star_pi_tends_to_one_when_every_image_is_real), inputs=_p4a_inputs),
-    CheckSpec("p4b_tests", hidden=3.5, names=("C_point", "virtual_criterion", "js_divergence"),
+                       test_D_star_pi_tends_to_one_when_every_image_is_real, test_second_derivative_is_negative),
+              inputs=_p4a_inputs),
+    CheckSpec("p4b_tests", hidden=3.5, hidden_for="C_point, the JSD and the criterion on other distributions, its minimum", names=("C_point", "virtual_criterion", "js_divergence"),
               visible=(test_types, test_equal_distributions, test_disjoint_supports_give_log_two),
               probe=_p4b_probe, inputs=_p4b_inputs),
 ]

@@ -14,7 +14,7 @@ from dgmlab.probes import on_working as _on_working
 from dgmlab.probes import with_working as _with_working
 from dgmlab.probes.points import points
 
-from .common import paired
+from .common import paired, value
 
 
 # ------------------------------------------------------------------ P5
@@ -46,13 +46,219 @@ def _copies(*arrays):
     return [a.copy() for a in arrays]
 
 
+# ------------------------------------------------------------------ P5: the linear programs the student formulates
+# ot_primal and ot_dual are asked to formulate their linear program and solve it with scipy.optimize.linprog: the
+# probe records the last program each hands to linprog and reports how it treats plans (potentials) built from the
+# instance itself, some in the feasible set the statement defines and some outside it, and whether its costs are the
+# statement's. A library's solver (POT's ot.emd) formulates nothing: it earns the value's points, not these.
+_PRIMAL_POINTS = {  # test plan -> whether the statement's constraints allow it, and what it breaks if not
+    "product": (True, ""), "north_west": (True, ""), "shifted": (True, ""),
+    "negative_entry": (False, "a plan with a negative entry (and the right marginals): T_ij >= 0 belongs in the "
+                              "program, as bounds (linprog's default bounds, (0, None), are that)"),
+    "rows_off": (False, "a plan whose row sums are not v: the program needs sum_j T_ij = v_i for every i"),
+    "columns_off": (False, "a plan whose column sums are not w: the program needs sum_i T_ij = w_j for every j"),
+    "scaled": (False, "a plan of total mass 1.1: the marginal constraints must be equalities"),
+}
+_DUAL_POINTS = {
+    "row_minima": (True, ""), "column_minima": (True, ""), "shifted_up": (True, ""), "shifted_down": (True, ""),
+    "very_negative": (True, ""),
+    "phi_over": (False, "potentials with phi_i + psi_j > c_ij for some pair: the program needs phi_i + psi_j <= c_ij"),
+    "psi_over": (False, "potentials with phi_i + psi_j > c_ij for some pair: the program needs phi_i + psi_j <= c_ij"),
+}
+_DUAL_SIGN = ("potentials of both signs: phi and psi are free in sign (bounds=(None, None); linprog's default bounds "
+              "keep every variable at 0 or above)")
+
+
+def _recording_linprog(fn, *args):
+    """``fn(*args)`` with every call to ``scipy.optimize.linprog`` recorded (as the module's attribute and under any
+    name in ``fn``'s globals): ``(what fn returned or raised, [the arguments of each call])``."""
+    import numpy as np
+    import scipy.optimize as so
+
+    real, calls = so.linprog, []
+
+    def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *rest, **kwargs):
+        def copy(a):  # sparse matrices too
+            return None if a is None else np.array(a.toarray() if hasattr(a, "toarray") else a, dtype=float)
+
+        calls.append({"c": copy(c), "A_ub": copy(A_ub), "b_ub": copy(b_ub), "A_eq": copy(A_eq), "b_eq": copy(b_eq),
+                      "bounds": bounds})
+        return real(c, A_ub, b_ub, A_eq, b_eq, bounds, *rest, **kwargs)
+
+    spaces = [fn.__globals__] if hasattr(fn, "__globals__") else []
+    saved = [(ns, k) for ns in spaces for k, val in list(ns.items()) if val is real]
+    so.linprog = linprog
+    for ns, k in saved:
+        ns[k] = linprog
+    try:
+        out = attempt(fn, *args)
+    finally:
+        so.linprog = real
+        for ns, k in saved:
+            ns[k] = real
+    return out, calls
+
+
+def _bounds(bounds, n):
+    """linprog's ``bounds`` as two arrays (lower, upper) of length ``n`` (None: no bound)."""
+    import numpy as np
+
+    if bounds is None:
+        bounds = (0, None)
+    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):  # scipy.optimize.Bounds
+        return (np.broadcast_to(np.asarray(bounds.lb, float), (n,)).copy(),
+                np.broadcast_to(np.asarray(bounds.ub, float), (n,)).copy())
+    pairs = list(bounds)
+    if len(pairs) == 2 and not any(isinstance(b, (list, tuple, np.ndarray)) for b in pairs):
+        pairs = [tuple(pairs)] * n
+    if len(pairs) == 1 and n != 1:
+        pairs = pairs * n
+    if len(pairs) != n:
+        raise ValueError(f"bounds for {len(pairs)} variables, the program has {n}")
+    lower = np.array([-np.inf if p[0] is None else float(p[0]) for p in pairs])
+    upper = np.array([np.inf if p[1] is None else float(p[1]) for p in pairs])
+    return lower, upper
+
+
+def _violation(call, x):
+    """How far ``x`` is from the feasible set of the recorded program ``call`` (0 inside it)."""
+    import numpy as np
+
+    worst = 0.0
+    for A, b, eq in ((call["A_eq"], call["b_eq"], True), (call["A_ub"], call["b_ub"], False)):
+        if A is None and b is None:
+            continue
+        r = np.atleast_2d(A) @ x - np.ravel(b)
+        worst = max(worst, float(np.max(np.abs(r) if eq else np.maximum(r, 0), initial=0.0)))
+    lower, upper = _bounds(call["bounds"], len(x))
+    return max(worst, float(np.max(np.maximum(lower - x, 0), initial=0.0)),
+               float(np.max(np.maximum(x - upper, 0), initial=0.0)))
+
+
+def _primal_points(v, w, C):
+    """Plans built from the instance, by name (see :data:`_PRIMAL_POINTS`); those needing two rows or two columns
+    only where the instance has them."""
+    import numpy as np
+
+    k1, k2 = C.shape
+    P = np.outer(v, w)
+    nw, a, b = np.zeros((k1, k2)), v.copy(), w.copy()
+    i = j = 0
+    while i < k1 and j < k2:  # the north-west corner rule: a vertex of the polytope, zeros in it
+        m = min(a[i], b[j])
+        nw[i, j], a[i], b[j] = m, a[i] - m, b[j] - m
+        if a[i] <= b[j]:
+            i += 1
+        else:
+            j += 1
+    out = {"product": P, "north_west": nw, "scaled": 1.1 * P}
+    if k1 >= 2 and k2 >= 2:
+        cycle = np.zeros((k1, k2))
+        cycle[0, 0] = cycle[1, 1] = 1.0
+        cycle[0, 1] = cycle[1, 0] = -1.0
+        out["shifted"] = P + 0.5 * min(P[0, 1], P[1, 0]) * cycle
+        out["negative_entry"] = P + (P[0, 1] + 0.1) * cycle
+    if k1 >= 2:
+        t = 0.5 * min(v[0], v[1])
+        out["rows_off"] = P + t * np.outer(np.eye(k1)[0] - np.eye(k1)[1], w)
+    if k2 >= 2:
+        t = 0.5 * min(w[0], w[1])
+        out["columns_off"] = P + t * np.outer(v, np.eye(k2)[0] - np.eye(k2)[1])
+    return out
+
+
+def _dual_points(v, w, C):
+    """Potentials ``(phi, psi)`` built from the instance, by name (see :data:`_DUAL_POINTS`)."""
+    import numpy as np
+
+    k1, k2 = C.shape
+    rows, cols = C.min(axis=1), C.min(axis=0)
+    return {"row_minima": (rows, np.zeros(k2)), "column_minima": (np.zeros(k1), cols),
+            "shifted_up": (rows + 3.0, np.full(k2, -3.0)), "shifted_down": (rows - 3.0, np.full(k2, 3.0)),
+            "very_negative": (np.full(k1, -10.0), np.full(k2, -10.0)),
+            "phi_over": (rows + 0.01, np.zeros(k2)), "psi_over": (np.zeros(k1), cols + 0.01)}
+
+
+def _lp_report(call, costs, points):
+    """For each way of laying the unknowns out as linprog's vector (``costs`` and ``points``: ``{layout: the costs
+    the statement's program has}``, ``{layout: {name: that vector}}``): how far the program's costs are from the
+    statement's, and each test point's violation of its constraints."""
+    import numpy as np
+
+    out = {}
+    for layout, want in costs.items():
+        try:
+            c = np.ravel(call["c"])
+            cost_gap = float(np.max(np.abs(c - want))) if c.shape == want.shape else float("inf")
+            out[layout] = {"cost_gap": cost_gap,
+                           "violation": {name: _violation(call, x) for name, x in points[layout].items()}}
+        except Exception as exc:  # a program linprog itself would refuse (shapes that do not fit)
+            out[layout] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    return out
+
+
+def _primal_formulation(ot_primal, inst):
+    v, w, C = _copies(*inst)
+    _, calls = _recording_linprog(ot_primal, v.copy(), w.copy(), C.copy())
+    if not calls:
+        return None
+    plans = _primal_points(v, w, C)
+    return _lp_report(calls[-1], {"row by row": C.ravel(), "column by column": C.T.ravel()},
+                      {"row by row": {k: T.ravel() for k, T in plans.items()},
+                       "column by column": {k: T.T.ravel() for k, T in plans.items()}})
+
+
+def _dual_formulation(ot_dual, inst):
+    import numpy as np
+
+    v, w, C = _copies(*inst)
+    _, calls = _recording_linprog(ot_dual, v.copy(), w.copy(), C.copy())
+    if not calls:
+        return None
+    pots = _dual_points(v, w, C)
+    return _lp_report(calls[-1], {"phi first": -np.concatenate([v, w]), "psi first": -np.concatenate([w, v])},
+                      {"phi first": {k: np.concatenate([a, b]) for k, (a, b) in pots.items()},
+                       "psi first": {k: np.concatenate([b, a]) for k, (a, b) in pots.items()}})
+
+
+def _layout_fails(layout, table, function, costs, too_narrow):
+    """Why one layout of a recorded program is not the statement's program, or "" when it is."""
+    if "error" in layout:
+        return f"linprog cannot read the program {function} builds ({layout['error']})"
+    if not layout["cost_gap"] <= 1e-9:
+        return f"the costs of the program {function} hands to linprog are not {costs}"
+    for name, (allowed, why) in table.items():
+        found = layout["violation"].get(name)
+        if found is None or (found <= 1e-9) == allowed:
+            continue
+        if allowed:
+            return f"the program {function} hands to linprog is too narrow: {too_narrow(name)}"
+        return f"the program {function} hands to linprog allows {why}"
+    return ""
+
+
+def _formulation_fails(reports, table, function, what, costs, too_narrow):
+    """Why the recorded programs (one report per instance) are not the statement's, or "" when they are: a program
+    passes in any of the layouts it was read in; the message is the stated layout's (the first)."""
+    if any(r is None for r in reports):
+        return (f"{function} hands no linear program to scipy.optimize.linprog: the statement asks you to formulate "
+                f"the {what} as a linear program and solve it with linprog (a library's transport solver earns the "
+                "value's points, not the formulation's)")
+    for report in reports:
+        why = [_layout_fails(layout, table, function, costs, too_narrow) for layout in report.values()]
+        if all(why):
+            return why[0]
+    return ""
+
+
 def _primal_probe(o, x):
     import numpy as np
 
     ot_primal = o["ot_primal"]
     half = np.array([0.5, 0.5])
     return {"small": attempt(lambda: list(ot_primal(half.copy(), half.copy(), np.array([[0.0, 1.0], [1.0, 0.0]])))),
-            "instances": attempt(lambda: [list(ot_primal(*_copies(*inst))) for inst in x["instances"]])}
+            "instances": attempt(lambda: [list(ot_primal(*_copies(*inst))) for inst in x["instances"]]),
+            "formulation": attempt(lambda: [_primal_formulation(ot_primal, inst) for inst in x["instances"]])}
 
 
 def _optima(ref):
@@ -106,7 +312,34 @@ def _close_or_hint(value_, best, name, hint):
         raise asserts.CheckError(f"{exc}{hint}") from None
 
 
-@points(3)
+_PRIMAL_NARROW = {
+    "product": "it leaves out the plan T_ij = v_i w_j, which meets every constraint (which sums does A_eq take, and "
+               "in which order does b_eq list v and w?)",
+    "north_west": "it leaves out a plan with zero entries that meets every constraint",
+    "shifted": "it leaves out a plan that meets every constraint",
+}
+_DUAL_NARROW = {
+    "row_minima": "it leaves out phi_i = min_j c_ij, psi = 0, which meets every constraint phi_i + psi_j <= c_ij",
+    "column_minima": "it leaves out phi = 0, psi_j = min_i c_ij, which meets every constraint phi_i + psi_j <= c_ij",
+    "shifted_up": f"it leaves out {_DUAL_SIGN}",
+    "shifted_down": f"it leaves out {_DUAL_SIGN}",
+    "very_negative": f"it leaves out {_DUAL_SIGN}",
+}
+
+
+@points(3.5)
+def test_primal_is_formulated_as_the_statement_s_program(v, ref):
+    # the last program ot_primal hands to linprog, on each instance: its costs are C (T flattened row by row, or
+    # column by column throughout), and of plans built from v and w it allows exactly those the constraints allow
+    wv = working(v)
+    reports = [r for r, _ in paired(value(wv.formulation, "ot_primal"), wv.inputs.instances, "programs, one per instance")]
+    why = _formulation_fails(reports, _PRIMAL_POINTS, "ot_primal", "primal",
+                             "C flattened as T is", lambda name: _PRIMAL_NARROW.get(name, name))
+    if why:
+        raise AssertionError(why)
+
+
+@points(1.5)
 def test_plan_is_an_optimal_coupling(v, ref):
     import numpy as np
 
@@ -122,7 +355,7 @@ def test_plan_is_an_optimal_coupling(v, ref):
                 f"a feasible plan is not enough, solve the linear program{_primal_hint(wv)}")
 
 
-@points(1.5)
+@points(0.5)
 def test_value_is_the_optimum(v, ref):
     wv = working(v)
     for ((value_, _), (vv, w, C)), best in _per_instance(wv, ref, "ot_primal", False, "results, one per instance"):
@@ -139,7 +372,8 @@ def _dual_probe(o, x):
     return {"shapes": attempt(lambda: list(ot_dual(np.array([0.2, 0.8]), np.array([0.1, 0.3, 0.6]),
                                                    np.arange(6.0).reshape(2, 3)))),
             "small": attempt(lambda: list(ot_dual(half.copy(), half.copy(), np.array([[1.0, 3.0], [2.0, 1.0]])))),
-            "instances": attempt(lambda: [list(ot_dual(*_copies(*inst))) for inst in x["instances"]])}
+            "instances": attempt(lambda: [list(ot_dual(*_copies(*inst))) for inst in x["instances"]]),
+            "formulation": attempt(lambda: [_dual_formulation(ot_dual, inst) for inst in x["instances"]])}
 
 
 def _dual_hint(v):
@@ -155,7 +389,19 @@ def _dual_hint(v):
     return hints.get(round(value_, 6), "")
 
 
-@points(2.5)
+@points(3.5)
+def test_dual_is_formulated_as_the_statement_s_program(v, ref):
+    # the last program ot_dual hands to linprog, on each instance: it minimises -(v.phi + w.psi) over (phi, psi)
+    # stacked (or psi first), and of potentials built from C it allows exactly those with phi_i + psi_j <= c_ij
+    wv = working(v)
+    reports = [r for r, _ in paired(value(wv.formulation, "ot_dual"), wv.inputs.instances, "programs, one per instance")]
+    why = _formulation_fails(reports, _DUAL_POINTS, "ot_dual", "dual",
+                             "minus (v, w) (linprog minimises)", lambda name: _DUAL_NARROW.get(name, name))
+    if why:
+        raise AssertionError(why)
+
+
+@points(1.5)
 def test_potentials_are_optimal(v, ref):
     import numpy as np
 
@@ -178,7 +424,7 @@ def test_potentials_are_optimal(v, ref):
                 f"the optimal transport cost {best:.6f}: feasible potentials are not enough, maximise{_dual_hint(wv)}")
 
 
-@points(1)
+@points(0.5)
 def test_dual_value_is_the_optimum(v, ref):
     wv = working(v)
     for ((value_, _, _), (vv, w, C)), best in _per_instance(wv, ref, "ot_dual", True, "results, one per instance"):
@@ -188,10 +434,12 @@ def test_dual_value_is_the_optimum(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p5_ot_primal_tests", hidden=2.5, names=("ot_primal",),
-              visible=(test_plan_is_an_optimal_coupling, test_value_is_the_optimum),
+    CheckSpec("p5_ot_primal_tests", hidden=1.5, hidden_for="the optimal value on other instances", names=("ot_primal",),
+              visible=(test_primal_is_formulated_as_the_statement_s_program, test_plan_is_an_optimal_coupling,
+                       test_value_is_the_optimum),
               probe=_on_working(_primal_probe), inputs=_with_working(_instances_primal)),
-    CheckSpec("p5_ot_dual_tests", hidden=3.5, names=("ot_dual",),
-              visible=(test_potentials_are_optimal, test_dual_value_is_the_optimum),
+    CheckSpec("p5_ot_dual_tests", hidden=1.5, hidden_for="strong duality and complementary slackness", names=("ot_dual",),
+              visible=(test_dual_is_formulated_as_the_statement_s_program, test_potentials_are_optimal,
+                       test_dual_value_is_the_optimum),
               probe=_on_working(_dual_probe), inputs=_with_working(_instances_dual)),
 ]

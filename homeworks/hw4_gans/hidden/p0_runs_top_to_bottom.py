@@ -51,7 +51,7 @@ def test_results_recorded_after_training(v, ref):
         if not abs(recorded - measured[name]) <= tol:
             raise AssertionError(
                 f"{RESULTS_FILE} records a {what} of {recorded:.3f} for {name}, but the weights handed in give "
-                f"{measured[name]:.3f} on the grader's draw of {MEASURE_N:,} images: hand in the results file and the "
+                f"{measured[name]:.3f} on a draw of {MEASURE_N:,} images: hand in the results file and the "
                 f"weights the same full-mode run saved")
 
 

@@ -23,7 +23,7 @@ def test_one_image_at_a_time(v, ref):
     with torch.no_grad():
         want = kit_generator(v.inputs.params)(v.inputs.z16[:4])
     asserts.assert_close(v.one_at_a_time, want, rtol=1e-4, atol=1e-5,
-                        name="Generator() on one noise vector at a time, with parameters set by the check")
+                        name="Generator() on one noise vector at a time, with the same parameters")
 
 
 @points(1)
@@ -33,7 +33,7 @@ def test_training_mode_changes_nothing(v, ref):
     with torch.no_grad():
         want = kit_generator(v.inputs.params)(v.inputs.z16)
     asserts.assert_close(v.out16, want, rtol=1e-4, atol=1e-5,
-                        name="Generator() in training mode, with parameters set by the check")
+                        name="Generator() in training mode, with the same parameters")
 
 
 # ------------------------------------------------------------------ p1_discriminator_tests
@@ -64,7 +64,7 @@ def test_dropout_argument_is_used(v, ref):
 
 
 # ------------------------------------------------------------------ p1_losses_tests
-@points(0.75)
+@points(0.5)
 def test_values_on_fixed_logits(v, ref):
     real, fake = v.inputs.real.double(), v.inputs.fake.double()
     want_d = (-torch.log(torch.sigmoid(real)).mean() - torch.log(1 - torch.sigmoid(fake)).mean()).item()
@@ -77,13 +77,6 @@ def test_values_on_fixed_logits(v, ref):
 def test_batch_mean_not_sum(v, ref):
     asserts.assert_close(v.d_repeated[0], v.d_repeated[1], rtol=1e-5, name="discriminator_loss of a repeated batch")
     asserts.assert_close(v.g_repeated[0], v.g_repeated[1], rtol=1e-5, name="generator_loss of a repeated batch")
-
-
-@points(0.25)
-def test_discriminator_gradients_push_the_right_way(v, ref):
-    r, f = v.d_grads
-    if not (r is not None and f is not None and (r < 0).all() and (f > 0).all()):
-        raise AssertionError("minimising discriminator_loss must raise real logits and lower fake logits")
 
 
 @points(0.5)
@@ -104,7 +97,7 @@ def _d_loss(v, ref, g, d):
 @points(1.25)
 def test_one_sgd_step_on_the_discriminator_loss(v, ref):
     assert_one_sgd_step(v, v.fresh_step, "D", lambda g, d: _d_loss(v, ref, g, d), "discriminator parameters after the step",
-                        "discriminator parameters after one step from the grader's start (one SGD step on the discriminator loss)")
+                        "discriminator parameters after one step from where they started (one SGD step on the discriminator loss)")
 
 
 # ------------------------------------------------------------------ p1_g_step_tests
@@ -117,13 +110,7 @@ def _g_loss(v, ref, g, d):
 @points(1.25)
 def test_one_sgd_step_on_the_non_saturating_loss(v, ref):
     assert_one_sgd_step(v, v.fresh_step, "G", lambda g, d: _g_loss(v, ref, g, d), "generator parameters after the step",
-                        "generator parameters after one step from the grader's start (one SGD step on the non-saturating loss)")
-
-
-@points(0.5)
-def test_old_gradients_cleared(v, ref):
-    assert_one_sgd_step(v, v.stale_step, "G", lambda g, d: _g_loss(v, ref, g, d), "generator parameters after the step",
-                        "generator parameters after a step that follows an earlier one (old gradients cleared?)")
+                        "generator parameters after one step from where they started (one SGD step on the non-saturating loss)")
 
 
 @points(0.25)
@@ -136,7 +123,7 @@ def test_discriminator_untouched(v, ref):
 HIDDEN = {
     'p1_generator_tests': (test_one_image_at_a_time, test_training_mode_changes_nothing),
     'p1_discriminator_tests': (test_dropout_in_training_mode, test_dropout_argument_is_used),
-    'p1_losses_tests': (test_values_on_fixed_logits, test_batch_mean_not_sum, test_discriminator_gradients_push_the_right_way, test_generator_gradient_does_not_saturate),
+    'p1_losses_tests': (test_values_on_fixed_logits, test_batch_mean_not_sum, test_generator_gradient_does_not_saturate),
     'p1_d_step_tests': (test_one_sgd_step_on_the_discriminator_loss,),
-    'p1_g_step_tests': (test_one_sgd_step_on_the_non_saturating_loss, test_old_gradients_cleared, test_discriminator_untouched),
+    'p1_g_step_tests': (test_one_sgd_step_on_the_non_saturating_loss, test_discriminator_untouched),
 }

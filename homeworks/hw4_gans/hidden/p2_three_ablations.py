@@ -30,7 +30,7 @@ def test_wide_generator_doubles_only_the_generator(v, ref):
     assert_made_as_stated(v.experiments, v.inputs, "wide_generator")
 
 
-@points(0.5)
+@points(0.25)
 def test_d_steps_10_changes_only_the_schedule(v, ref):
     assert_made_as_stated(v.experiments, v.inputs, "d_steps_10")
 
@@ -45,7 +45,7 @@ def test_fresh_networks_on_every_call(v, ref):
                                    "discriminator, after a second call (a new network each call?)")
 
 
-@points(0.5)
+@points(0.25)
 def test_unknown_name_raises(v, ref):
     for got, name in paired(v.calls, v.inputs.names, "results, one per make_gan call"):
         got = value(got, f"make_gan({name!r})")
@@ -71,7 +71,7 @@ def test_counts_optimizer_steps(v, ref):
         assert_history_as_stated(run_of(v.runs, run), v.inputs, run)
 
 
-@points(0.5)
+@points(0.25)
 def test_noise_has_a_row_per_real_digit_and_latent_dim_columns(v, ref):
     # the steps drew their noise in the shape of the notebook's z: the replay's is (batch size, latent_dim)
     assert_parameters_as_stated(v.noise_run, v.inputs, "noise",

@@ -35,15 +35,6 @@ def test_second_derivative_at_the_optimum(v, ref):
     asserts.assert_sympy_equal(v.second_derivative, -(p_data + p_g) ** 3 / (p_data * p_g), "second_derivative")
 
 
-@points(0.25)
-def test_second_derivative_is_negative(v, ref):
-    rng = np.random.default_rng(0)
-    for a, b in rng.uniform(0.01, 5, size=(20, 2)):
-        value = float(v.second_derivative.subs({p_data: a, p_g: b}))
-        if not value < 0:
-            raise AssertionError("second_derivative must be negative for positive densities")
-
-
 @points(1.75)
 def test_optimal_discriminator_for_unbalanced_batches(v, ref):
     want = pi_real * p_data / (pi_real * p_data + (1 - pi_real) * p_g)
@@ -92,6 +83,6 @@ def test_minimum_only_at_equality(v, ref):
 
 
 HIDDEN = {
-    'p4a_tests': (test_pointwise_value, test_optimal_discriminator_with_its_general_form, test_second_derivative_at_the_optimum, test_second_derivative_is_negative, test_optimal_discriminator_for_unbalanced_batches),
+    'p4a_tests': (test_pointwise_value, test_optimal_discriminator_with_its_general_form, test_second_derivative_at_the_optimum, test_optimal_discriminator_for_unbalanced_batches),
     'p4b_tests': (test_c_point_is_the_substitution, test_js_divergence_in_nats, test_virtual_criterion_values, test_c_point_sums_to_the_criterion, test_minimum_only_at_equality),
 }

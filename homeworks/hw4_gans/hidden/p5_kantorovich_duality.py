@@ -12,20 +12,20 @@ from homeworks.hw4_gans.checks import paired
 
 
 # ------------------------------------------------------------------ p5_ot_primal_tests
-@points(2.5)
+@points(1.5)
 def test_value_is_optimal(v, ref):
     for (value, _), (p, q, C) in paired(v.instances, v.inputs.instances, "results, one per instance"):
         asserts.assert_close(value, discrete_w1(p, q, C), atol=1e-7, name=f"OT value ({len(p)}x{len(q)}) versus POT's ot.emd2")
 
 
 # ------------------------------------------------------------------ p5_ot_dual_tests
-@points(2)
+@points(1)
 def test_strong_duality(v, ref):
     for (value, _, _), (p, q, C) in paired(v.instances, v.inputs.instances, "results, one per instance"):
         asserts.assert_close(value, discrete_w1(p, q, C), atol=1e-7, name=f"dual value ({len(p)}x{len(q)}) versus POT's primal")
 
 
-@points(1.5)
+@points(0.5)
 def test_complementary_slackness(v, ref):
     import ot
     for (_, phi, psi), (p, q, C) in paired(v.instances, v.inputs.instances, "results, one per instance"):

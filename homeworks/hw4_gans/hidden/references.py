@@ -198,7 +198,7 @@ def assert_generator_as_stated(out, x, widths, what):
     statement's generator's (P1's layers with those hidden widths)."""
     with torch.no_grad():
         want = kit_generator(x["g_params"][tuple(widths)], 100, tuple(widths))(x["z4"])
-    _outputs_match(value(out, what), want, f"{what} with parameters set by the check, against P1's generator with hidden "
+    _outputs_match(value(out, what), want, f"{what}, against P1's generator with hidden "
                                             f"widths {tuple(widths)},")
 
 
@@ -208,8 +208,8 @@ def assert_discriminator_as_stated(out, x, widths, what, train=False):
     params = x["d_params"][tuple(widths)]
     want = (kit_train_logits(params, x["x32"], tuple(widths), x["dropout_seed"]) if train
             else kit_logits(params, x["x4"], tuple(widths)))
-    mode = "in training mode (dropout 0.3 after each LeakyReLU, the grader's masks)" if train else "in eval mode"
-    _outputs_match(value(out, what), want, f"{what} {mode} with parameters set by the check, against P1's discriminator "
+    mode = "in training mode (dropout 0.3 after each LeakyReLU, the same dropout masks)" if train else "in eval mode"
+    _outputs_match(value(out, what), want, f"{what} {mode}, against P1's discriminator "
                                             f"with hidden widths {tuple(widths)},")
 
 

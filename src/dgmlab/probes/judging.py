@@ -255,7 +255,7 @@ def _lines(spec, results, earned, graded: bool) -> list:
                      f"{fmt(visible_total)} visible, {fmt(earned - visible_earned)} of {fmt(spec.hidden)} hidden)")
     else:
         more = (f"; {fmt(spec.hidden)} more {'point is' if fmt(spec.hidden) == '1' else 'points are'} decided by "
-                f"hidden tests when graded" if spec.hidden else "")
+                f"hidden tests when graded" + (f" ({spec.hidden_for})" if spec.hidden_for else "") if spec.hidden else "")
         lines.append(f"{fmt(visible_earned)} of {fmt(visible_total)} visible {_noun(visible_total)}{more}. "
                      f"Self-check the whole notebook: {SELF_CHECK}.")
     return lines
