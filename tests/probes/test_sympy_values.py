@@ -110,3 +110,10 @@ def test_a_special_function_of_a_huge_order_is_refused_at_once(expr):
     with pytest.raises(sympy_values.NotEvaluable, match="order too large"):
         sympy_values.value_at(expr, {X: sp.Rational(3, 2)})
     assert time.perf_counter() - start < 1
+
+
+def test_a_test_reading_an_unreadable_answer_fails_with_what_to_change():
+    from dgmlab.probes import TestFailure, usable
+
+    with pytest.raises(TestFailure, match="kl_general cannot be checked: it holds an unevaluated Integral"):
+        usable("kl_general", wire.Unreadable(wire.cannot_read("Integral")))

@@ -91,6 +91,8 @@ def usable(name: str, value):
     """``value``, or a :class:`TestFailure` saying why it cannot be tested."""
     if isinstance(value, wire.Raised):
         raise TestFailure(f"your code raised {value.message}")
+    if isinstance(value, wire.Unreadable):
+        raise TestFailure(f"{name} cannot be checked: {value.message}")
     if isinstance(value, wire.Unsupported):
         raise TestFailure(f"{name} is a {value.type_name}, which the checks cannot read")
     return value
