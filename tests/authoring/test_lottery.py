@@ -14,6 +14,11 @@ from dgmlab.grading.autograde import draw_seeds
 
 LOTTERY = load_script(ROOT / "benchmarks" / "reference_lottery.py")
 DRAWS = int(os.environ.get("DGMLAB_LOTTERY_DRAWS", "50"))
+# The test cells CI's lottery grades: every cell but those that judge handed-in weights or a training run on each
+# draw (hw1 Q3, hw2 P5-P6, hw4 P0, P2 and the samples cells, hw5 P1-P2), which take hours on 2 cores.
+# DGMLAB_LOTTERY_FULL=1 grades every cell (benchmarks/reference_lottery.py <hw> does by default).
+CI_CELLS = {"hw1_wgan": "^q[12]_", "hw2_wgangp": "^p[1-4]", "hw3_flows": None,
+            "hw4_gans": "^p(1_|3_cond|3_cgan_steps|4|5)", "hw5_explicit": "^q"}
 
 
 def test_each_draw_is_a_students_draw_under_a_key_of_its_own(tmp_path):
@@ -31,9 +36,10 @@ def test_each_draw_is_a_students_draw_under_a_key_of_its_own(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.e2e  # make test-e2e: hw3 took 8 min under load 18; hw4, hw5 far longer (per-draw weights checks)
+@pytest.mark.e2e  # make test-e2e: under load 18, hw3 8 min, hw2 P1-P4 24 min, hw4's CI cells 32 min, hw5 Q 15 min
 @pytest.mark.parametrize("hw", sorted(homework_builders()))
 def test_every_correct_answer_earns_every_point_on_every_draw(hw, tmp_path):
-    result = LOTTERY.lottery(hw, DRAWS, workdir=tmp_path)
+    only = None if os.environ.get("DGMLAB_LOTTERY_FULL") else CI_CELLS.get(hw)
+    result = LOTTERY.lottery(hw, DRAWS, only=only, workdir=tmp_path)
     assert len(result.draws) >= min(DRAWS, 50) and result.cells
     assert not result.losses, result.summary() + "\n" + "\n".join(str(loss) for loss in result.losses[:40])
