@@ -56,19 +56,22 @@ def _q4_stats_probe(o, x):
 def test_shapes_and_dtype(v, ref):
     torch = _torch()
     out = v.gauss50
-    assert isinstance(out, list) and len(out) == 2, "expected feature_statistics to return a tuple (mu, cov)"
+    if not (isinstance(out, list) and len(out) == 2):
+        raise AssertionError("expected feature_statistics to return a tuple (mu, cov)")
     mu, cov = out
     asserts.assert_tensor(mu, "mu for 50 samples of dimension 4", shape=(4,))
     hint = " (one row per sample: a (50, 50) covariance means rows and columns were swapped)" \
         if isinstance(cov, torch.Tensor) and tuple(cov.shape) == (50, 50) else ""
-    assert isinstance(cov, torch.Tensor) and tuple(cov.shape) == (4, 4), \
-        f"expected cov as a torch tensor of shape (4, 4), found {type(cov).__name__} {tuple(getattr(cov, 'shape', ()))}{hint}"
-    assert mu.dtype == torch.float64 and cov.dtype == torch.float64, \
-        f"expected mu and cov in float64, found {mu.dtype} and {cov.dtype}"
+    if not (isinstance(cov, torch.Tensor) and tuple(cov.shape) == (4, 4)):
+        raise AssertionError(
+            f"expected cov as a torch tensor of shape (4, 4), found {type(cov).__name__} {tuple(getattr(cov, 'shape', ()))}{hint}")
+    if not (mu.dtype == torch.float64 and cov.dtype == torch.float64):
+        raise AssertionError(f"expected mu and cov in float64, found {mu.dtype} and {cov.dtype}")
     out32 = v.torch32
     found = [getattr(t, "dtype", type(t).__name__) for t in out32] if isinstance(out32, list) else type(out32).__name__
-    assert isinstance(out32, list) and len(out32) == 2 and all(getattr(t, "dtype", None) == torch.float64 for t in out32), \
-        f"expected mu and cov in float64 for float32 features too (the statement: in float64), found {found}"
+    if not (isinstance(out32, list) and len(out32) == 2 and all(getattr(t, "dtype", None) == torch.float64 for t in out32)):
+        raise AssertionError(
+            f"expected mu and cov in float64 for float32 features too (the statement: in float64), found {found}")
 
 
 @points(0.5)
@@ -83,10 +86,11 @@ def test_values_on_three_points(v, ref):
         hint = ": that divides by n = 3; the unbiased estimate divides by n - 1 = 2"
     elif tuple(cov.shape) == (3, 3):
         hint = ": a (3, 3) matrix is the covariance of the rows; each row is one sample"
-    assert torch.allclose(mu.double(), torch.tensor([2.0, 2.0], dtype=torch.float64)), \
-        f"expected mu = [2, 2] for the points (0, 1), (2, 5), (4, 0), found {mu.tolist()}"
-    assert tuple(cov.shape) == (2, 2) and torch.allclose(cov.double(), want), \
-        f"expected cov = {want.tolist()} for the points (0, 1), (2, 5), (4, 0), found {cov.double().round(decimals=4).tolist()}{hint}"
+    if not torch.allclose(mu.double(), torch.tensor([2.0, 2.0], dtype=torch.float64)):
+        raise AssertionError(f"expected mu = [2, 2] for the points (0, 1), (2, 5), (4, 0), found {mu.tolist()}")
+    if not (tuple(cov.shape) == (2, 2) and torch.allclose(cov.double(), want)):
+        raise AssertionError(
+            f"expected cov = {want.tolist()} for the points (0, 1), (2, 5), (4, 0), found {cov.double().round(decimals=4).tolist()}{hint}")
 
 
 @points(0.25)
@@ -97,9 +101,10 @@ def test_gradient_reaches_the_features(v, ref):
     got = v.grad_three
     asserts.assert_tensor(got, "the gradient of mu[0] + cov[0, 1] with respect to the features", shape=(3, 2))
     found = got.double().tolist()
-    assert all(abs(g - w) < 1e-9 for row, wrow in zip(found, want, strict=True) for g, w in zip(row, wrow, strict=True)), \
-        (f"expected the gradient of mu[0] + cov[0, 1] with respect to the points (0, 1), (2, 5), (4, 0) to be "
-         f"[[-1/6, -1], [11/6, 0], [-2/3, 1]], autograd found {[[round(g, 4) for g in row] for row in found]}")
+    if not all(abs(g - w) < 1e-9 for row, wrow in zip(found, want, strict=True) for g, w in zip(row, wrow, strict=True)):
+        raise AssertionError(
+            f"expected the gradient of mu[0] + cov[0, 1] with respect to the points (0, 1), (2, 5), (4, 0) to be "
+            f"[[-1/6, -1], [11/6, 0], [-2/3, 1]], autograd found {[[round(g, 4) for g in row] for row in found]}")
 
 
 def _q4_frechet_inputs(seed):
@@ -226,7 +231,8 @@ def _gradient_disagreement(call, tensors, args, directions):
 def _distance(d, what):
     d = as_stated(d)
     asserts.assert_tensor(d, what, shape=())
-    assert not d.is_complex(), f"{what} is a complex tensor; the distance is real: return a real float64 tensor"
+    if d.is_complex():
+        raise AssertionError(f"{what} is a complex tensor; the distance is real: return a real float64 tensor")
     return float(d)
 
 
@@ -249,11 +255,13 @@ def test_zero_only_for_identical_gaussians(v, ref):
     # 0 for two identical Gaussians, and ||mu1 - mu2||^2 = 1 when only the means differ, by a unit vector
     d = _distance(v.identical, "the distance (a 0-dimensional tensor)")
     hint = ": that is tr(S) + tr(S) - tr(S), the cross term without its factor 2" if abs(d - 6.0) < 1e-6 else ""
-    assert abs(d) < 1e-8, f"expected 0 for two identical Gaussians, found {d:.3g}{hint}"
+    if not abs(d) < 1e-8:
+        raise AssertionError(f"expected 0 for two identical Gaussians, found {d:.3g}{hint}")
     d = _distance(v.unit_shift, "the distance")
-    assert abs(d - 1.0) < 1e-8, \
-        (f"expected 1 for two Gaussians with the same covariance diag(1, 2, 3) whose means differ by (1, 0, 0) "
-         f"(the covariance terms cancel), found {d:.6g}")
+    if not abs(d - 1.0) < 1e-8:
+        raise AssertionError(
+            f"expected 1 for two Gaussians with the same covariance diag(1, 2, 3) whose means differ by (1, 0, 0) "
+            f"(the covariance terms cancel), found {d:.6g}")
 
 
 @points(0.5)
@@ -267,7 +275,8 @@ def test_one_dimensional_case(v, ref):
         hint = ": that uses |mu1 - mu2| where the formula has its square"
     elif abs(d - 13.0) < 1e-6:
         hint = ": that is the trace term with a plus sign before 2 (S1 S2)^(1/2)"
-    assert abs(d - 5.0) < 1e-8, f"expected D_F(N(0, 1), N(2, 4)) = 4 + 1 = 5, found {d:.6g}{hint}"
+    if not abs(d - 5.0) < 1e-8:
+        raise AssertionError(f"expected D_F(N(0, 1), N(2, 4)) = 4 + 1 = 5, found {d:.6g}{hint}")
 
 
 @points(0.5)
@@ -278,9 +287,10 @@ def test_one_dimensional_gradient(v, ref):
     want = (-4.0, -1.0, 4.0, 0.5)
     for g, w, name in zip(grads, want, ("mu1", "cov1", "mu2", "cov2"), strict=True):
         got = float(g.flatten()[0])
-        assert abs(got - w) < 1e-8, \
-            (f"expected dD_F/d{name} = {w:g} for N(0, 1) against N(2, 4) (differentiate (m1 - m2)^2 + s1 + s2 - "
-             f"2 sqrt(s1 s2)), autograd found {got:.6g}")
+        if not abs(got - w) < 1e-8:
+            raise AssertionError(
+                f"expected dD_F/d{name} = {w:g} for N(0, 1) against N(2, 4) (differentiate (m1 - m2)^2 + s1 + s2 - "
+                f"2 sqrt(s1 s2)), autograd found {got:.6g}")
 
 
 @points(0.5)
@@ -296,8 +306,9 @@ def test_general_covariances(v, ref):
     why = FORMULA_FIRST if _simple_cases_differ(v) else \
         ("(S1 S2)^(1/2) is a matrix square root (the element-wise square root agrees only for diagonal covariances); "
          "see the hint")
-    assert abs(d12 - want) <= 1e-6 * max(1.0, abs(want)) and not hint, \
-        f"expected {want:.6f} for two Gaussians with full covariances, found {d12:.6f}{hint}: {why}"
+    if not (abs(d12 - want) <= 1e-6 * max(1.0, abs(want)) and not hint):
+        raise AssertionError(
+            f"expected {want:.6f} for two Gaussians with full covariances, found {d12:.6f}{hint}: {why}")
 
 
 @points(0.5)
@@ -309,8 +320,9 @@ def test_nearly_singular_covariances(v, ref):
     why = FORMULA_FIRST if math.isfinite(d) and _simple_cases_differ(v) else \
         ("the distance must stay real and finite there; round-off makes eigenvalues that should be 0 slightly "
          "negative, so clamp them at 0 before the square root")
-    assert math.isfinite(d) and abs(d - want) <= 1e-5 * max(1.0, abs(want)), \
-        f"expected {want:.4f} for two nearly singular covariances (5 samples in 20 dimensions), found {d:.6g}: {why}"
+    if not (math.isfinite(d) and abs(d - want) <= 1e-5 * max(1.0, abs(want))):
+        raise AssertionError(
+            f"expected {want:.4f} for two nearly singular covariances (5 samples in 20 dimensions), found {d:.6g}: {why}")
 
 
 @points(0.5)
@@ -319,8 +331,8 @@ def test_diagonal_covariances(v, ref):
     want = ref["diagonal"]
     d = _distance(working(v).diagonal, "the distance")
     why = f": {FORMULA_FIRST}" if _simple_cases_differ(v) else ""
-    assert abs(d - want) <= 1e-10 * max(1.0, abs(want)), \
-        f"expected {want:.6f} for two Gaussians with diagonal covariances, found {d:.6f}{why}"
+    if not abs(d - want) <= 1e-10 * max(1.0, abs(want)):
+        raise AssertionError(f"expected {want:.6f} for two Gaussians with diagonal covariances, found {d:.6f}{why}")
 
 
 CHECKS = [
