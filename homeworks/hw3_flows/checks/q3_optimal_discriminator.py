@@ -182,7 +182,15 @@ def _discrete_probe(o, x):
 @points(1)
 def test_half_everywhere_gives_two_log_two(v, ref):
     w = working(v)
-    asserts.assert_close(w.loss_at_one_half, 2 * math.log(2), name="discriminator_loss(1/2, p, p)")
+    try:
+        asserts.assert_close(w.loss_at_one_half, 2 * math.log(2), name="discriminator_loss(1/2, p, p)")
+    except AssertionError as exc:
+        got = float(asserts.as_array(w.loss_at_one_half, "discriminator_loss"))
+        hint = (": that is half of it, as a mean over x gives; the loss is a sum over x weighted by p_data and p_g"
+                if abs(got - math.log(2)) < 1e-9 else
+                ": that is its negative; the loss is minus the expected log-likelihood, so it is positive"
+                if abs(got + 2 * math.log(2)) < 1e-9 else "")
+        raise AssertionError(f"{exc}{hint}") from None
     # a loss that does not move with D is no loss of D: at another D and at D* it must differ
     at_d, at_optimal = (float(asserts.as_array(x, "discriminator_loss")) for x in (w.loss_value, w.loss_at_optimal))
     if not abs(at_d - at_optimal) > 1e-9:
@@ -195,8 +203,25 @@ def test_half_everywhere_gives_two_log_two(v, ref):
 def test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd(v, ref):
     # the statement's (p_data, p_g) (graded: the grading seed's): against the grader's 2 log 2 - 2 JSD(p_data, p_g)
     # (recorded for the statement's)
-    asserts.assert_close(working(v).loss_at_optimal, ref["loss_at_optimal"], rtol=1e-9,
-                        name="discriminator_loss at optimal_discriminator, against 2 log 2 - 2 JSD(p_data, p_g)")
+    import numpy as np
+
+    w = working(v)
+    try:
+        asserts.assert_close(w.loss_at_optimal, ref["loss_at_optimal"], rtol=1e-9,
+                             name="discriminator_loss at optimal_discriminator, against 2 log 2 - 2 JSD(p_data, p_g)")
+    except AssertionError as exc:
+        p_data, p_g = (np.asarray(v.inputs.working[k], dtype=np.float64) for k in ("p_data", "p_g"))
+        try:
+            d_star = np.asarray(asserts.as_array(w.optimal_values, "optimal_discriminator"), dtype=np.float64)
+        except AssertionError:
+            raise exc from None
+        hint = (": optimal_discriminator gives p_g / (p_data + p_g), so the two distributions are swapped (D(x) is "
+                "the probability that x is real)" if d_star.shape == p_g.shape
+                and np.allclose(d_star, p_g / (p_data + p_g), rtol=1e-9) else
+                ": optimal_discriminator's values do not sum with 1 - D to a distribution of 'real' and 'fake' at "
+                "each x; D*(x) must lie in (0, 1)" if d_star.shape == p_g.shape
+                and not ((d_star > 0) & (d_star < 1)).all() else "")
+        raise AssertionError(f"{exc}{hint}") from None
 
 
 CHECKS = [

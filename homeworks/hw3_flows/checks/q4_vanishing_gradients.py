@@ -155,13 +155,14 @@ def test_losses_stay_finite_for_large_logits(v, ref):
     # the statement: finite for logits of any size (a perfect discriminator's are large); no value is compared
     _values_right_first(v, ref, "that the losses stay finite for large logits")
     w = working(v)
-    for name, got in (("saturating_loss", w.saturating_on_large_logits),
-                      ("non_saturating_loss", w.non_saturating_on_large_logits)):
+    for name, got, naive, rounds_to in (
+            ("saturating_loss", w.saturating_on_large_logits, "log(1 - sigmoid(h))", "1 (large h)"),
+            ("non_saturating_loss", w.non_saturating_on_large_logits, "-log(sigmoid(h))", "0 (very negative h)")):
         value = asserts.as_array(got, f"{name} on large logits")
         if not _np().isfinite(value).all():
             raise AssertionError(
-                f"{name} is not finite on logits as large as +-800: log(1 - sigmoid(h)) rounds to log(0) once sigmoid(h) "
-                f"rounds to 1; torch.nn.functional.logsigmoid computes it stably")
+                f"{name} is not finite on logits as large as +-800: {naive} takes the log of 0 once sigmoid(h) "
+                f"rounds to {rounds_to}; torch.nn.functional.logsigmoid computes it stably")
 
 
 @points(0.25)
