@@ -15,7 +15,8 @@ RULES = {
     "a numpy repr": re.compile(r"\bnp\.(?:u?int|float|bool_|complex|str_)\w*\(|\barray\(\["),
     "a torch repr": re.compile(r"(?<![\w.])tensor\(|\bParameter containing\b|\btorch\.Size\("),
     # the kit's machinery; what students call themselves (dgmlab.metrics, dgmlab.plots, ...) may be named
-    "a module path of the kit": re.compile(r"\bdgmlab\.(?:probes|grading|wire|testing|authoring|selfcheck|checks)\b"),
+    "a module path of the kit": re.compile(r"\bdgmlab\.(?:probes|grading|wire|testing|authoring|selfcheck|checks)\b"
+                                           r"|\bhomeworks\.\w+\.(?:checks|hidden)\b"),
     "the check's machinery": re.compile(r"while the check computed|<the instructor's cell|Traceback \(most recent"),
     "a plural after 1": re.compile(r"(?<![\d.])1 (?:more )?points\b"),
 }

@@ -62,9 +62,13 @@ def _package_modules(package: str) -> list:
 
 
 def shipped_packages() -> list[str]:
-    """The packages of the student wheel, as pyproject.toml lists them."""
+    """The packages of the student wheel, as setuptools finds them from pyproject.toml's packages.find."""
+    import setuptools
+
     with open(ROOT / "pyproject.toml", "rb") as f:
-        return list(tomllib.load(f)["tool"]["setuptools"]["packages"])
+        find = tomllib.load(f)["tool"]["setuptools"]["packages"]["find"]
+    return sorted({name for where in find["where"]
+                   for name in setuptools.find_packages(where=str(ROOT / where), include=find["include"])})
 
 
 def _defined(module, private: bool) -> dict:
@@ -451,7 +455,7 @@ def test_hw5s_checks_hand_back_no_network():
     stack but its mask. (Other kits hand back the networks their probes drive the student's code with, and the
     notebook's given ones: the gradings above show none of them answers a cell.)"""
     modules = _package_modules(probes.checks_package("hw5_explicit"))
-    assert len(modules) == 8  # the package, common and the six parts
+    assert len(modules) == 9  # the package, common, the six parts and P2's weights file (p2_weights_file)
     for module in modules:
         for label, fn in _defined(module, private=True).items():
             assert not (inspect.isclass(fn) and issubclass(fn, torch.nn.Module)), f"{label} is a network class"

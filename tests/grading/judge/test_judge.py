@@ -67,11 +67,12 @@ def test_the_reference_earns_every_point_on_the_graders_inputs():
 def test_values_computed_on_other_inputs_fail_the_hidden_tests():
     # a notebook that answers for the inputs it expects (the students' seed 0), not the grader's
     result = judged(shown(probe(0, saturating_loss, non_saturating_loss)))
-    assert result.earned == 1  # the visible check at logit 0 (the same on any inputs); every other test
-    # compares with the grader's own values on the grader's inputs
+    assert result.earned == 0.75  # the visible check at logit 0 (the same on any inputs); every other test
+    # compares with the grader's own values on the grader's inputs, or is checked once those are right
     failed = {name for name, _, _, ok, _ in result.results if not ok}
-    assert failed == {"test_both_losses_on_a_batch_of_logits", "test_saturating_values", "test_non_saturating_values",
-                      "test_losses_are_differentiable"}
+    assert failed == {"test_both_losses_on_a_batch_of_logits", "test_losses_stay_finite_for_large_logits",
+                      "test_losses_are_differentiable_in_the_logits", "test_saturating_values",
+                      "test_non_saturating_values", "test_losses_are_differentiable"}
 
 
 def test_a_cell_that_shows_no_probe_earns_nothing_whatever_it_printed():
@@ -98,13 +99,18 @@ def test_probe_data_made_for_another_cell_earns_nothing():
     assert judged(shown(data, cell="q4_grad_norm_tests")).earned == 0
 
 
-@pytest.mark.parametrize("data", ["not json", '{"eval": "1"}', '{"dict": {"x": {"sympy": ["Function", "f"]}}}',
-                                  "[" * 100_000])
+@pytest.mark.parametrize("data", ["not json", '{"eval": "1"}', "[" * 100_000])
 def test_malformed_probe_data_earns_nothing_with_its_reason(data):
     outputs = [{"output_type": "display_data", "metadata": {},
                 "data": {probes.PROBE_MIME: {"cell": CELL, "data": data}}}]
     result = judged(outputs)
     assert result.earned == 0 and result.lines[0].startswith("0 of 3 points: ")
+
+
+def test_probe_data_naming_an_undefined_function_earns_nothing():
+    outputs = [{"output_type": "display_data", "metadata": {},
+                "data": {probes.PROBE_MIME: {"cell": CELL, "data": '{"dict": {"x": {"sympy": ["Function", "f"]}}}'}}}]
+    assert judged(outputs).earned == 0
 
 
 def test_an_error_in_one_answer_fails_only_the_tests_that_read_it():
@@ -114,16 +120,17 @@ def test_an_error_in_one_answer_fails_only_the_tests_that_read_it():
     result = judged(shown(probe(GRADER_SEED, broken, non_saturating_loss)))
     reasons = {name: reason for name, _, _, ok, reason in result.results if not ok}
     assert set(reasons) == {"test_scalar_outputs", "test_both_losses_on_a_batch_of_logits", "test_saturating_values",
+                            "test_losses_stay_finite_for_large_logits", "test_losses_are_differentiable_in_the_logits",
                             "test_losses_are_differentiable"}
     assert "ValueError: not yet" in reasons["test_saturating_values"]
-    assert result.earned == 0.5  # the non-saturating value test
+    assert result.earned == 0.25  # the non-saturating value test
 
 
 def test_extra_values_in_the_data_change_nothing():
     data = probe(GRADER_SEED, saturating_loss, non_saturating_loss)
     data["saturating_on_logits"] = torch.tensor(0.0)  # a forged value fails like a wrong one
     data["expected"] = 1.0
-    assert judged(shown(data)).earned == 3 - 0.5  # test_saturating_values fails
+    assert judged(shown(data)).earned == 3 - 0.25  # test_saturating_values fails
 
 
 def test_judged_cell_outputs_are_the_report_and_one_number():
@@ -148,7 +155,7 @@ def test_the_preprocessors_send_the_probe_call_and_write_the_graders_points():
     cell = nb.cells[0]
     assert cell.source == _source(CELL)  # the instructor's cell, for the autograded notebook
     results = [o for o in cell.outputs if o.output_type == "execute_result"]
-    assert len(results) == 1 and results[0].data["text/plain"] == "1"  # seed-0 values judged on the grader's inputs
+    assert len(results) == 1 and results[0].data["text/plain"] == "0.75"  # seed-0 values judged on the grader's inputs
     assert not any(probes.PROBE_MIME in o.get("data", {}) for o in cell.outputs)
 
 
