@@ -253,7 +253,7 @@ def exec_encoded_solution(nb, ref_source):
     return nb
 
 
-COMPUTED_KIT_IMPORT = ('_name = "pro" + "bes"\n_kit = getattr(__import__("dgmlab.pro" + "bes.hw3_flows"), _name)\n'
+COMPUTED_KIT_IMPORT = ('_name = "pro" + "bes"\n_kit = getattr(__import__("dgmlab." + _name), _name)\n'
                        'print(type(_kit).__name__)')
 
 HOSTILE = {
