@@ -25,14 +25,13 @@ def template_folder() -> Path:
 def new_homework(root: Path | str, hw: str) -> Path:
     """Copy the template into ``root/homeworks/<hw>/`` and return that folder; refuses an id nbgrader's layout
     does not read, one the kit itself uses, and a homework that already has a source."""
-    from importlib.util import find_spec
-
+    import homeworks
     from dgmlab.grading.layout import HW_PATTERN
 
     root = Path(root).resolve()
     if not HW_PATTERN.fullmatch(hw):
         raise BuildError(f"{hw!r} is not a homework id: write hw<digit><letters, digits or _>, e.g. hw6_vae")
-    if find_spec(f"homeworks.{hw}.checks") is not None:
+    if hw in homeworks.names():
         raise BuildError(f"{hw} is one of the kit's own homeworks (its checks are homeworks.{hw}.checks): "
                          "give your homework another id, e.g. hw6_vae")
     folder = root / BUILDERS / hw
