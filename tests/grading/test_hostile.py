@@ -172,8 +172,8 @@ def test_corpus_matches_its_generator():
 def test_partial_credit_feedback_names_failed_hidden_test_not_its_source(graded):
     course, *_ = graded
     html = (course.root / "feedback" / "partial_d_star_baseline" / HW / f"{HW}.html").read_text(encoding="utf-8")
-    assert "FAILED test_second_derivative_is_negative_and_correct: 0 of 1 point (hidden test)" in html
-    assert "passed test_D_star_is_the_stationary_point: 1 of 1 point (hidden test)" in html
+    assert "FAILED test_second_derivative_is_negative_and_correct: 0 of 0.75 points (hidden test)" in html
+    assert "passed test_D_star_is_the_stationary_point: 0.5 of 0.5 points (hidden test)" in html
     hidden_line = "want = sp.diff(g_, D, 2)"  # a line of that hidden test's source (the grader's hidden/ module)
     assert hidden_line in (ROOT / "homeworks" / HW / "hidden" / "q3_optimal_discriminator.py").read_text()
     returned = course.root / "feedback" / "partial_d_star_baseline" / HW / f"{HW}.ipynb"

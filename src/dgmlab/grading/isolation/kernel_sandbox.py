@@ -144,9 +144,12 @@ def student_view() -> list[str]:
     args += ["--remount-ro", str(package)]
     import homeworks
 
+    shown = B.environment_paths()
     for root in homeworks.__path__:  # an installed grader's homeworks.<hw>.hidden sits beside the student's checks
-        for hidden in sorted(Path(root).glob(f"*/{homeworks.HIDDEN}")):
-            args += ["--size", str(VIEW_TMPFS), "--tmpfs", str(hidden.resolve()), "--remount-ro", str(hidden.resolve())]
+        for hidden in sorted(Path(root).glob(f"*/{homeworks.HIDDEN}")):  # in site-packages; a checkout's is not shown
+            if any(B.is_inside(hidden.resolve(), p) for p in shown):
+                args += ["--size", str(VIEW_TMPFS), "--tmpfs", str(hidden.resolve()), "--remount-ro",
+                         str(hidden.resolve())]
     for name in GRADER_ONLY:
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.submodule_search_locations:
