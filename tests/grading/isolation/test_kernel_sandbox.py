@@ -128,9 +128,10 @@ def test_a_sandboxed_kernel_has_the_student_package_and_not_the_grader(tmp_path)
     code = ("import importlib, os, homeworks.hw3_flows.checks, dgmlab.probes.wire, dgmlab.runtime\n"
             "for hw in dgmlab.probes.KIT_HOMEWORKS:\n"
             "    dgmlab.probes.specs(hw)\n"  # every homework's checks, and beside none of them its solutions
-            "    here = os.path.dirname(importlib.import_module('dgmlab.probes.' + hw).__file__)\n"
+            "    here = os.path.dirname(importlib.import_module('homeworks.' + hw + '.checks').__file__)\n"
             "    assert os.path.isfile(os.path.join(here, 'expected.json')), here\n"
-            "    assert [f for f in os.listdir(os.path.dirname(here)) if f.endswith('.py')] == [], here\n"
+            "    assert [f for f in os.listdir(os.path.dirname(here)) if f.endswith('.py') and f != '__init__.py'] == []"
+            ", here\n"  # homeworks/<hw>/: its description only, no statement, solution or proof
             "for name in ('dgmlab.grading', 'dgmlab.grading.judge.judge', 'dgmlab.authoring', 'nbgrader'):\n"
             "    try:\n"
             "        importlib.import_module(name)\n"
