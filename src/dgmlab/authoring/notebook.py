@@ -224,10 +224,10 @@ class Notebook:
                 raise PlanError(f"it calls check({cell_id!r}, ...): the name must be the cell's grade_id")
             spec = probes.spec_for(self.hw, grade_id)
             if names != spec.names:
-                raise PlanError(f"check() gets {', '.join(names)}; dgmlab.probes.{self.hw} expects "
+                raise PlanError(f"check() gets {', '.join(names)}; homeworks.{self.hw}.checks expects "
                                 f"{', '.join(spec.names)}")
             if abs(spec.points - points) > 1e-9:  # a course's checks.py writes them; a kit's come from the header
-                raise PlanError(f"the cell is worth {points:g} points, its spec in dgmlab.probes.{self.hw} "
+                raise PlanError(f"the cell is worth {points:g} points, its spec in homeworks.{self.hw}.checks "
                                 f"{spec.points:g}: make them equal")
             from dgmlab.grading import hidden
 
