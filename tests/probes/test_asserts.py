@@ -83,6 +83,16 @@ def test_assert_close_gives_an_error_only_to_a_power_of_ten():
     assert _close_message([1.0], [1.004]) != _close_message([1.0], [1.4])  # still says how far off, coarsely
 
 
+def test_assert_close_names_no_index_for_a_single_number():
+    # careful-student trial (issue 62): a 0-d tensor's hint said "at index ()"
+    for got, want in ((torch.tensor(1.0), np.float64(2.0)), (1.0, 2.0)):
+        for reveal in (False, True):
+            said = _close_message(got, want, reveal=reveal)
+            assert "index" not in said and "()" not in said, said
+            assert said.startswith("the answer is not close to the expected value: "), said
+    assert "at index (0,)" in _close_message([1.0], [2.0])  # a one-element array still has its index
+
+
 def test_assert_close_reveals_got_and_expected_only_when_asked():
     assert "expected 2.33" in _close_message([0.0], [2.33], reveal=True)
     assert "2.33" not in _close_message([0.0], [2.33])

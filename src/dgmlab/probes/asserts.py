@@ -192,10 +192,10 @@ def as_array(value, name: str = "the answer") -> np.ndarray:
     raise CheckError(f"{name} must be a torch.Tensor, numpy array, number or list of them, got {type(value).__name__}")
 
 
-def _index(flat: int, shape: tuple) -> tuple:
-    """The index of element ``flat`` of an array of ``shape`` in plain integers, as a student writes it:
-    ``(2, 3)``, never ``(np.int64(2), np.int64(3))``."""
-    return tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
+def _at(flat: int, shape: tuple) -> str:
+    """Where element ``flat`` of an array of ``shape`` is, as a student writes it: `` at index (2, 3)`` in plain
+    integers (never ``np.int64(2)``), or nothing for a single number (a 0-d tensor has no index to name)."""
+    return f" at index {tuple(int(i) for i in np.unravel_index(flat, shape))}" if shape else ""
 
 
 def assert_close(value, expected, *, rtol: float = 1e-5, atol: float = 1e-6,
@@ -218,7 +218,7 @@ def assert_close(value, expected, *, rtol: float = 1e-5, atol: float = 1e-6,
         if reveal:
             worst = int(np.argmax(err - bound))
             raise CheckError(f"{name} is not close to the expected value: largest error {err.flat[worst]:.3g} "
-                             f"(tolerance {bound.flat[worst]:.3g}) at index {_index(worst, got.shape)}; "
+                             f"(tolerance {bound.flat[worst]:.3g}){_at(worst, got.shape)}; "
                              f"got {got.flat[worst]:.6g}, expected {want.flat[worst]:.6g}")
         # The error relative to the expected magnitude, to a power of ten, and the tolerance as its parameters:
         # never the absolute error nor atol + rtol*|want|, from which |want| follows (zeros make the error |want|).
@@ -228,7 +228,7 @@ def assert_close(value, expected, *, rtol: float = 1e-5, atol: float = 1e-6,
         with np.errstate(divide="ignore"):
             decade = np.where(err <= bound, -np.inf, np.floor(np.log10(np.minimum(relative, 1.0))))
         worst = int(np.argmax(decade))
-        raise CheckError(f"{name} is not close to the expected value at index {_index(worst, got.shape)}: "
+        raise CheckError(f"{name} is not close to the expected value{_at(worst, got.shape)}: "
                          f"{_relative_error_text(float(relative.flat[worst]))} "
                          f"(allowed: rtol={rtol:g}, atol={atol:g})")
 
