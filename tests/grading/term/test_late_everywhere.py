@@ -181,3 +181,14 @@ def test_the_grade_summary_shows_the_students_due_date_and_extension(course):
                       "2025-02-11 17:00 EST)")
     ada = (course.folder("feedback", HW, "ada") / "grade_summary.txt").read_text().splitlines()
     assert ada[1] == "due 2025-02-11 17:00 EST"
+
+
+def test_the_grade_summary_names_an_accommodation_as_such_not_an_extension(tmp_path):
+    course = _make(tmp_path, CONFIG + '\nc.DgmlabTerm.accommodations = {"bob": "48 hours", "dee": "1 day"}\n')
+    GS.write_summaries(course, A.collect(course))
+    bob = (course.folder("feedback", HW, "bob") / "grade_summary.txt").read_text().splitlines()
+    assert bob[1] == ("due 2025-02-13 17:00 EST for you: an accommodation of 2 days (the homework was due "
+                      "2025-02-11 17:00 EST)")
+    dee = (course.folder("feedback", HW, "dee") / "grade_summary.txt").read_text().splitlines()
+    assert dee[1] == ("due 2025-02-15 17:00 EST for you: an extension of 3 days and an accommodation of 1 day (the "
+                      "homework was due 2025-02-11 17:00 EST)")

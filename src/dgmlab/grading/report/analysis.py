@@ -199,8 +199,9 @@ def _late(dates, assignment, sub, raw: float):
 
 
 def _due_text(dates, assignment, sub) -> str:
-    """When ``sub`` was due, in the course's time zone, and the student's extension: what the grade summary
-    shows (the release notebook promises it)."""
+    """When ``sub`` was due, in the course's time zone, and what made it the student's own: Canvas's date for
+    them, an extension, an accommodation (``c.DgmlabTerm.accommodations``), each named as what it is: what the
+    grade summary shows (the release notebook promises it)."""
     hw, sid = assignment.name, sub.student.id
     base = dates.due(hw, None, assignment.duedate)
     own = dates.due(hw, sid, assignment.duedate, sub.extension)
@@ -208,13 +209,20 @@ def _due_text(dates, assignment, sub) -> str:
         return ""
     if base is None or own == base:
         return f"due {dates.local(own)}"
+    given = []
+    canvas = dates.canvas_due.get(hw, {}).get(sid)
+    if canvas is not None:
+        given.append(f"your own due date in Canvas, {dates.local(canvas)}")
     ext = dates.extensions.get(hw, {}).get(sid)
     ext = sub.extension if ext is None else ext  # nbgrader's own (Gradebook.grant_extension)
-    if not isinstance(ext, _dt.timedelta):
-        given = f"an extension to {dates.local(own)}"
-    else:
-        given = f"an extension of {_length(ext)}"
-    return f"due {dates.local(own)} for you: {given} (the homework was due {dates.local(base)})"
+    if isinstance(ext, _dt.datetime):
+        given.append(f"an extension to {dates.local(ext)}")
+    elif ext:
+        given.append(f"an extension of {_length(ext)}")
+    accommodation = dates.rules.accommodation(sid)
+    if accommodation:
+        given.append(f"an accommodation of {_length(accommodation)}")
+    return f"due {dates.local(own)} for you: {' and '.join(given)} (the homework was due {dates.local(base)})"
 
 
 def _length(t) -> str:
