@@ -208,3 +208,11 @@ def test_dgmlab_collect_finds_students_in_nbgraders_roster_and_lists_what_it_lef
     assert f"bob/{LATE_HW}/{LATE_HW}.ipynb <- doebob_LATE_102_9_Doe_Bob_Assgn2.ipynb" in out
     assert "NOT PLACED (1)" in out and "  odd.txt: not named as Canvas names" in out and "\x1b" not in out
     assert (course.folder("submitted", LATE_HW, "bob") / "timestamp.txt").read_text() == "2025-02-12T21:00:59+00:00"
+
+
+def test_a_dropped_students_files_are_placed_kept_and_noted(tmp_path):
+    course = _course(tmp_path, 'c.DgmlabTerm.dropped = ["bob"]\n')
+    got = I.collect(course, HW, _zip(tmp_path, CANVAS_ZIP), roster=ROSTER)
+    assert (course.folder("submitted", HW, "bob") / f"{HW}.ipynb").read_bytes() == b"bob's latest"
+    assert got.dropped == ["bob"]
+    assert "dropped the course (c.DgmlabTerm.dropped), files kept but not graded (1): bob" in got.lines()

@@ -34,7 +34,9 @@ derivation, the notebook printed) or an image (a written answer photographed, pe
 (:func:`upload_name`), where ``dgmlab grade`` shows it beside the answers (of the question its name names, if it
 names one: :mod:`..hand.question_files`; the listing says which). The notebook's own name is checked against the
 name the homework asks for (``c.DgmlabCollect.notebook_names``, :mod:`.hand_in_names`) and a different one listed,
-never refused. Every entry that is not placed is listed with the reason, never dropped silently.
+never refused. Every entry that is not placed is listed with the reason, never dropped silently. A student
+who dropped the course (``c.DgmlabTerm.dropped``) has their files placed and kept like anyone's, and is listed
+as dropped: nothing grades them.
 
 **Bounded and all-or-nothing.** What one student may hand in and what the whole zip may unpack to are limited
 (:class:`DgmlabCollect`, ``c.DgmlabCollect`` in ``nbgrader_config.py``); entries that are links, absolute or
@@ -130,6 +132,7 @@ class Collected:
     misnamed: list = field(default_factory=list)  # (student, what differs from c.DgmlabCollect.notebook_names)
     by_name: list = field(default_factory=list)  # (student, the LMS's account) placed by a confirmed name match
     recorded: list = field(default_factory=list)  # id_map.Change of the ids those matches recorded
+    dropped: list = field(default_factory=list)  # placed students who dropped the course (c.DgmlabTerm.dropped)
 
     def lines(self) -> list:
         from ..inert import terminal
@@ -155,6 +158,9 @@ class Collected:
         if self.unplaced:
             out.append(f"NOT PLACED ({len(self.unplaced)}): look at each, place it by hand if it should be graded")
             out += [terminal(f"  {e}: {why}") for e, why in self.unplaced]
+        if self.dropped:
+            out.append(terminal(f"dropped the course (c.DgmlabTerm.dropped), files kept but not graded "
+                                f"({len(self.dropped)}): {', '.join(self.dropped)}"))
         if self.no_time:
             out.append(terminal(f"no submission time for {', '.join(self.no_time)}: lateness cannot be judged "
                                 "(give --times CSV or --canvas)"))
@@ -519,6 +525,7 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
         finally:
             shutil.rmtree(stage, ignore_errors=True)
     _record_named(course, hw, lms, {sid: named[sid] for sid in chosen if sid in named}, out)
+    out.dropped = sorted(set(chosen) & course.dropped())  # placed as anyone's (their files are kept), and said
     labels = QF.homework_questions(course, hw).labels  # none (no notebook with question headings): nothing said
     for sid, files in (chosen.items() if labels else ()):
         for name in files:
