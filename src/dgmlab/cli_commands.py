@@ -2,6 +2,7 @@
 :func:`dgmlab.cli.build_parser` (which names it as the subcommand's ``func``), returning the exit status."""
 from __future__ import annotations
 
+import subprocess
 import sys
 
 
@@ -103,6 +104,13 @@ def cmd_autograde(args) -> int:
     if given and opts.cluster != "slurm":
         print(f"dgmlab: error: {', '.join(given)} apply to --cluster slurm", file=sys.stderr)
         return 2
+    from .grading.autograde.tests_origin import origin
+
+    (hw,) = course.check_homeworks([args.hw])
+    try:  # which tests are graded, and a copy in the course's homeworks/ that differs from them
+        print("\n".join(origin(course.root, hw).lines()))
+    except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        print(terminal(f"WARNING: where {hw}'s tests are loaded from could not be told: {exc}"))
     total = len(args.student) if args.student else len(course.submitted(args.hw))
     bar = tqdm(total=total, unit="submission", desc=f"autograde {args.hw}", disable=total == 0)
     counts_so_far = {}
