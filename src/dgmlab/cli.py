@@ -46,12 +46,36 @@ Next: dgmlab build --record-expected --record-outputs <hw> (records the values c
 with from hidden.py's EXPECTED, and the checked cells' outputs), then dgmlab release <hw> (docs/own_homework.md)."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Commands:
+    """``build_parser``'s subcommands (argparse's ``add_subparsers()`` action): each one's help line is also its
+    description (``dgmlab <command> -h`` says what it does), and its name, help line and parser are handed to
+    ``on_command`` as it is added (:func:`command_parsers`)."""
+
+    def __init__(self, subparsers, on_command=None):
+        self._subparsers, self._on_command = subparsers, on_command
+
+    def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
+        parser = self._subparsers.add_parser(name, **{"description": kwargs.get("help"), **kwargs})
+        if self._on_command is not None:
+            self._on_command(name, kwargs.get("help", ""), parser)
+        return parser
+
+
+def command_parsers() -> dict:
+    """``{command: (its help line, its parser)}`` in the order ``dgmlab -h`` lists them, from argparse's public API
+    (tools/cli_reference.py writes docs/cli.md from them)."""
+    found = {}
+    build_parser(on_command=lambda name, help_line, parser: found.__setitem__(name, (help_line, parser)))
+    return found
+
+
+def build_parser(on_command=None) -> argparse.ArgumentParser:
+    """The parser of ``dgmlab``; ``on_command(name, help, parser)``, if given, is called for each command."""
     p = argparse.ArgumentParser(prog="dgmlab", description="Deep Generative Models course kit: release, autograde "
                                 "and report on nbgrader homeworks. Run from the course directory (repository root).")
     p.add_argument("--version", action="version", version=f"dgmlab {__version__}")
     p.add_argument("--course", default=".", help="course directory holding nbgrader_config.py (default: .)")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = _Commands(p.add_subparsers(dest="command", required=True, metavar="COMMAND"), on_command)
 
     s = sub.add_parser("demo", help="release all homeworks, grade the example submissions, print the grade table")
     s.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="submissions graded at once")
