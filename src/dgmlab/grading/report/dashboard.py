@@ -99,6 +99,41 @@ def rubric_counts_html(course: Course, hw: str) -> str:
     return render_template("rubric_counts.html.j2", hw=hw, questions=questions) if questions else ""
 
 
+def totals_section(course: Course, data: A.ClassData, names: dict | None = None) -> str:
+    """Each student's course total and letter, as ``dgmlab registrar`` computes them (:mod:`.registrar`) from
+    ``data`` (not anonymized: a student's own due date is read by their id); with ``names`` (id -> pseudonym) the
+    ids are replaced and the roster's names left out. A setting that makes no sense is shown, not raised."""
+    from ..layout import CourseError
+    from ..term.deadlines import deadlines
+    from ..term.term_rules import term_rules
+    from . import registrar as REG
+
+    try:
+        rules = term_rules(course)
+        rules.check_homeworks(course.homeworks())
+        dates = deadlines(course)
+        got = REG.rows(data, rules, due=lambda hw, sid: dates.due(hw, sid))
+    except CourseError as exc:
+        return render_template("course_totals.html.j2", why=str(exc))
+    head, rows = got.rows[0], got.rows[1:]
+    if names is not None:
+        head = head[:1] + head[2:]
+        rows = sorted(([names.get(r[0], r[0])] + r[2:] for r in rows), key=lambda r: r[0])
+    counts = {}
+    for t in got.totals.values():
+        if t.letter:
+            counts[t.letter] = counts.get(t.letter, 0) + 1
+    weights = ", ".join(f"{hw} {w:g}" for hw, w in rules.weights.items())
+    return render_template(
+        "course_totals.html.j2", why="", head=head, rows=rows, named=names is None, total_at=head.index("total"),
+        with_total=sum(t.percent is not None for t in got.totals.values()),
+        pending=sum(t.percent is None for t in got.totals.values()),
+        counts=[(name, counts[name]) for _, name in rules.letters if name in counts],
+        weighting=f"weights {weights}" if weights else "all graded homeworks weigh the same",
+        lettering="letters " + ", ".join(f"{name} from {cut:g}" for cut, name in rules.letters)
+        if rules.letters else "no letters set (letters)")
+
+
 def student_section(data: A.ClassData, sid: str):
     r = data.roster.get(sid)
     subs = [s for s in data.submissions if s.student == sid]
@@ -107,9 +142,11 @@ def student_section(data: A.ClassData, sid: str):
                   parts=[(s, data.cells_of(s.hw, student=sid)) for s in subs])
 
 
-def render(course: Course, data: A.ClassData, names: dict | None = None, shared=(), similar=(), runtime=()) -> str:
+def render(course: Course, data: A.ClassData, names: dict | None = None, shared=(), similar=(), runtime=(),
+           totals: str | None = None) -> str:
     """The dashboard page for ``data`` (already anonymized when ``names`` maps ids to pseudonyms) and the
-    :func:`~dgmlab.grading.copies.shared_weights.compare` results ``shared`` (students named as in ``data``)."""
+    :func:`~dgmlab.grading.copies.shared_weights.compare` results ``shared`` (students named as in ``data``);
+    ``totals``: the :func:`totals_section` (made here from ``data`` when not given and ``names`` is None)."""
     banner = ("INSTRUCTOR ONLY: grades of named students. Do not share; for sharing, use --anonymize."
               if names is None else
               "INSTRUCTOR / TA ONLY: pseudonymized grades (student-xxxx). The key that links pseudonyms to "
@@ -117,6 +154,7 @@ def render(course: Course, data: A.ClassData, names: dict | None = None, shared=
     return str(render_template(
         "page.html.j2", csp=CSP, banner=banner, course=course.root.name, written=time.strftime("%Y-%m-%d %H:%M"),
         hws=data.hws, problems=data.problems,
+        totals=totals if totals is not None else totals_section(course, data) if names is None else "",
         sections=[homework_section(course, data, hw, names, shared, similar, runtime) for hw in data.hws],
         students=[student_section(data, sid) for sid in sorted({s.student for s in data.submissions})]))
 
@@ -138,12 +176,14 @@ def write(course: Course, path: Path | str, hws=None, anonymize: bool = False,
     if runtime is None:
         runtime = RC.scan(course, data.hws)
     names = None
+    totals = None
     if anonymize:
         ids = (set(data.roster) | {s.student for s in data.submissions} | set(course.students())
                | {x for f in shared for p in f.pairs for x in p.students} | {m.student for f in shared for m in f.published}
                | {x for r in similar for m in r.matches for x in (m.student, m.other) if m.kind == "student"}
                | {m.student for r in similar for m in r.matches} | {x.student for r in runtime for x in r.findings})
         names = A.Pseudonyms.for_course(course).mapping(ids)
+        totals = totals_section(course, data, names)  # from the real ids: each student's own due date
         data = A.anonymize(data, names)
         shared = anonymize_shared(shared, names)
         similar = anonymize_similar(similar, names)
@@ -151,7 +191,7 @@ def write(course: Course, path: Path | str, hws=None, anonymize: bool = False,
     path = Path(path)
     path = path if path.is_absolute() else course.root / path
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(course, data, names, shared, similar, runtime), encoding="utf-8")
+    path.write_text(render(course, data, names, shared, similar, runtime, totals), encoding="utf-8")
     return path, data
 
 
