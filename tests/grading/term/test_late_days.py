@@ -101,3 +101,47 @@ def test_no_day_is_spent_where_lateness_costs_nothing():
     subs = {k: (t, None, None) for k, t in ADA.items()}
     d = Deadlines(DgmlabDeadlines(config=c), rules=TermRules(DgmlabTerm(config=c)), canvas_due={}, submissions=subs)
     assert d.late_days("hw1", "ada") == (0, 3) and d.late_days("hw2", "ada") == (2, 1)
+
+
+# bea: hw1 four days late (past the two days ten_percent_2days accepts), hw2 one day late
+BEA = {("hw1", "bea"): _at("2025-02-08 12:00"), ("hw2", "bea"): _at("2025-02-12 12:00")}
+
+
+def test_by_default_a_homework_the_bank_cannot_save_still_spends_the_days_left():
+    d = _deadlines(BEA, late_days=1)  # as before the rule existed: hw1 takes the day, and stays refused
+    assert [d.late_days(hw, "bea")[0] for hw in ("hw1", "hw2")] == [1, 0]
+    assert d.apply("hw1", "bea", 18, BEA[("hw1", "bea")]).final == 0
+
+
+def test_where_it_changes_the_mark_a_day_that_saves_nothing_stays_for_a_later_homework():
+    d = _deadlines(BEA, late_days=1, late_days_rule="where_it_changes_the_mark")
+    # one day moves hw1 to three days late: still refused, so hw1 spends none and hw2 is on time with it
+    assert [d.late_days(hw, "bea") for hw in ("hw1", "hw2")] == [(0, 1), (1, 0)]
+    assert d.apply("hw2", "bea", 18, BEA[("hw2", "bea")]).final == 18
+
+
+def test_where_it_changes_the_mark_days_that_lessen_the_penalty_are_spent():
+    d = _deadlines(BEA, late_days=2, late_days_rule="where_it_changes_the_mark")
+    # two days move hw1 to two days late: 0.8 kept instead of 0, so both are spent (one alone saves nothing)
+    assert [d.late_days(hw, "bea")[0] for hw in ("hw1", "hw2")] == [2, 0]
+    assert d.apply("hw1", "bea", 18, BEA[("hw1", "bea")]).final == pytest.approx(14.4)
+
+
+def test_where_it_changes_the_mark_spends_no_day_on_a_homework_the_policy_zeroes_anyway():
+    c = Config()
+    c.DgmlabDeadlines.timezone = "America/Toronto"
+    c.DgmlabDeadlines.due = DUE
+    c.DgmlabDeadlines.policies = {"hw1": "zero", "hw2": "ten_percent_2days"}
+    c.DgmlabTerm.late_days = 1
+    c.DgmlabTerm.late_days_rule = "where_it_changes_the_mark"
+    subs = {k: (t, None, None) for k, t in ADA.items()}  # hw1 two days late: one day leaves it late, so 0
+    d = Deadlines(DgmlabDeadlines(config=c), rules=TermRules(DgmlabTerm(config=c)), canvas_due={}, submissions=subs)
+    assert d.late_days("hw1", "ada") == (0, 1) and d.late_days("hw2", "ada") == (1, 0)
+
+
+def test_an_unknown_late_days_rule_is_refused_naming_the_rules():
+    from dgmlab.grading.course import CourseError
+
+    with pytest.raises(CourseError, match=r"c.DgmlabTerm.late_days_rule is 'smart': write one of 'every_late', "
+                                          r"'where_it_changes_the_mark'"):
+        _deadlines(late_days_rule="smart")

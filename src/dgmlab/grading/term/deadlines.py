@@ -126,7 +126,7 @@ class Deadlines:
         if student not in self._spent:
             if self._submissions is None:
                 self._submissions = _submissions(self.course)
-            order = []
+            order, times = [], {}
             for (h, sid), (submitted, gb_due, gb_ext) in self._submissions.items():
                 if sid != student or self.rules.is_excused(h, sid) or submitted is None:
                     continue
@@ -135,8 +135,14 @@ class Deadlines:
                     continue
                 days = LD.needed(self.policy(h), from_gradebook(submitted), due, self.tz)
                 order.append(((self.due_dates.get(h) or from_gradebook(gb_due) or due), h, days))
+                times[h] = (from_gradebook(submitted), due)
             order.sort(key=lambda t: (t[0], t[1]))
-            self._spent[student] = list(LD.spend(self.rules.bank(student), [(h, d) for _, h, d in order]).items())
+            kept = None
+            if self.rules.late_days_rule == "where_it_changes_the_mark":
+                def kept(h, k):
+                    return LD.kept(self.policy(h), *times[h], self.tz, k)
+            self._spent[student] = list(LD.spend(self.rules.bank(student), [(h, d) for _, h, d in order],
+                                                 kept).items())
         left = self.rules.bank(student)
         for h, n in self._spent[student]:
             left -= n

@@ -9,6 +9,13 @@ count first. An excused homework, one late under a policy that costs nothing (``
 date or a submission time, spends nothing. Days spent on
 a homework stay spent: a later homework never takes them back, so what a student was told stays true.
 
+``c.DgmlabTerm.late_days_rule = "where_it_changes_the_mark"`` spends days only where they change the mark: a
+homework the days left cannot make on time spends the fewest days that keep the most of it under its policy, and
+none where that is no more than without them (under ``zero``, or too late even for the last day
+``ten_percent_2days`` accepts); the days stay for a later homework. The rule reads the policy's share of the mark
+kept, not the points, so a hand grade given later never moves a day. The default, ``"every_late"``, is the rule
+above.
+
 Pure: :func:`needed` and :func:`spend` decide the days, :func:`apply` applies the policy with them;
 :class:`dgmlab.grading.term.deadlines.Deadlines` reads the submissions and calls them.
 """
@@ -46,15 +53,25 @@ def needed(policy: L.LatePolicy, submitted: _dt.datetime, due: _dt.datetime, tz)
     return high
 
 
-def spend(bank: int, days_needed) -> dict:
+def spend(bank: int, days_needed, kept=None) -> dict:
     """``{hw: days spent}`` of a bank of ``bank`` days over ``days_needed`` (``[(hw, days)]`` in homework
-    order; :func:`needed`)."""
+    order; :func:`needed`). ``kept(hw, days)``, the share of the mark the policy keeps with ``days`` spent on
+    ``hw``: given (rule ``where_it_changes_the_mark``), a homework the days left cannot make on time spends the
+    fewest days that keep the most, none where no day keeps more than none."""
     left, out = int(bank), {}
     for hw, days in days_needed:
         used = max(0, min(int(days), left))
+        if kept is not None and 0 < used < int(days):
+            shares = [kept(hw, k) for k in range(used + 1)]
+            used = shares.index(max(shares))  # the fewest days that keep the most (0: the days change nothing)
         out[hw] = used
         left -= used
     return out
+
+
+def kept(policy: L.LatePolicy, submitted: _dt.datetime, due: _dt.datetime, tz, days: int) -> float:
+    """The share of a mark ``policy`` keeps of a homework handed in at ``submitted`` with ``days`` spent on it."""
+    return policy.apply(1.0, submitted, shift(due, days, tz), tz).final
 
 
 def apply(policy: L.LatePolicy, mark: float, submitted, due, tz, spent: int = 0, left: int | None = None

@@ -12,7 +12,7 @@ Where each rule acts:
   ``dgmlab registrar`` (:mod:`dgmlab.grading.report.registrar`).
 - ``dropped``: :meth:`dgmlab.grading.layout.Course.dropped`: every listing of the course's students leaves them
   out (autograde, the reports and exports, Canvas pushes); their folders and gradebook rows are kept.
-- ``accommodations``, ``late_days``, ``late_days_for``: the due date a student gets and the late policy
+- ``accommodations``, ``late_days``, ``late_days_for``, ``late_days_rule``: the due date a student gets and the late policy
   (:class:`dgmlab.grading.term.deadlines.Deadlines`), so every total shown (grades.csv, the LMS exports, the
   dashboard, the student's summary, a Canvas push) counts them.
 """
@@ -26,6 +26,8 @@ from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
 from .times import parse_length
+
+LATE_DAYS_RULES = ("every_late", "where_it_changes_the_mark")  # c.DgmlabTerm.late_days_rule (:mod:`.late_days`)
 
 
 class DgmlabTerm(Configurable):
@@ -50,6 +52,13 @@ class DgmlabTerm(Configurable):
                                 "from the bank (in homework order, by due date) before its late policy counts the "
                                 "days left.").tag(config=True)
     late_days_for = Dict(help="{student: days}: a student's own bank instead of `late_days`.").tag(config=True)
+    late_days_rule = Unicode(
+        "every_late", help="Which late homeworks spend days from the bank. 'every_late': each late homework spends "
+                           "the fewest days that make it on time, or every day left. 'where_it_changes_the_mark': "
+                           "the same where the days left make it on time; else only the fewest days that keep the "
+                           "most of the mark, none where they keep no more than none would (a homework too late for "
+                           "the days left under 'zero' spends nothing), so the days stay for a later homework."
+    ).tag(config=True)
     accommodations = Dict(help="{student: '48 hours'}: time added to every due date of the student (a course-wide "
                                "accommodation), on top of the homework's extensions.").tag(config=True)
 
@@ -96,6 +105,10 @@ class TermRules:
         self.dropped = _ids("dropped", s.dropped)
         if s.late_days < 0:
             raise CourseError(f"{_name('late_days')} is {s.late_days}: write 0 or more days")
+        if s.late_days_rule not in LATE_DAYS_RULES:
+            raise CourseError(f"{_name('late_days_rule')} is {s.late_days_rule!r}: write one of "
+                              f"{', '.join(repr(r) for r in LATE_DAYS_RULES)}")
+        self.late_days_rule = s.late_days_rule
         self.late_days_for = {}
         for sid, n in s.late_days_for.items():
             if isinstance(n, bool) or not isinstance(n, int) or n < 0:
