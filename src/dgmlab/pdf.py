@@ -6,9 +6,9 @@ submission ``submitted/<student>/<hw>/<hw>.ipynb``, its questions those of the r
 
 How: nbconvert's HTML (the lab template) with math typeset by a MathJax 2 installed on this machine (Debian's
 ``libjs-mathjax``, ``/usr/share/javascript/mathjax``; ``DGMLAB_MATHJAX`` names another ``MathJax.js``), printed
-by a headless Chromium (Debian's ``chromium``; ``DGMLAB_CHROMIUM`` names another) that :mod:`dgmlab.pdf_printer` drives over
-the DevTools protocol on a pipe (``--remote-debugging-pipe``, no extra Python package): each page is printed
-once MathJax has typeset it and its fonts are loaded, with a header naming the student and page numbers.
+by a headless Chromium (Debian's ``chromium``; ``DGMLAB_CHROMIUM`` names another) that :mod:`dgmlab.pdf_printer` drives with
+Playwright (``pip install playwright``; the browser stays this machine's): each page is printed once MathJax has
+typeset it and its fonts are loaded, with a header naming the student and page numbers.
 
 A submission is untrusted, so the page is self-contained and the printer sees nothing else:
 
@@ -20,7 +20,7 @@ A submission is untrusted, so the page is self-contained and the printer sees no
   ``\\require`` (:data:`SAFE_MATH`).
 - The page's Content-Security-Policy allows scripts (MathJax's) and fonts only from ``file:``, images only as
   ``data:``, nothing else (no connection, frame or style sheet); and every request the page makes comes to this
-  module first (DevTools ``Fetch``), which lets through only the page itself and the files of MathJax's folder
+  module first (Playwright's ``page.route``), which lets through only the page itself and the files of MathJax's folder
   (a policy cannot name a folder of ``file:`` URLs). The browser resolves no host name.
 - With bubblewrap (``bwrap``), Chromium runs in a sandbox like the grading kernel's
   (:mod:`dgmlab.grading.isolation.printer_sandbox`, which the command hands in: a :data:`Sandbox`): an empty read-only root with only the system's programs, libraries and
@@ -221,20 +221,27 @@ def write_class_pdfs(course, hw: str, out_dir, students=None, sandbox: Sandbox |
     got = ClassPdfs()
     got.sandboxed = sandbox is not None
     got.unsandboxed_why = "" if got.sandboxed else unsandboxed_why
-    for student in students:
-        notebook = course.folder("submitted", hw, student) / f"{hw}.ipynb"
-        if not notebook.is_file():
-            got.failed.append((student, f"no {notebook}"))
-            continue
-        folder = Path(out_dir) / safe_name(hw) / safe_name(student)
-        # this run's PDFs replace a previous run's (a question PDF the submission no longer has must not stay)
-        for stale in [*folder.glob(f"{safe_name(hw)}_*.pdf"), folder / f"{safe_name(hw)}.pdf"]:
-            stale.unlink(missing_ok=True)
-        try:
-            # a browser per submission, as a kernel: what one page did to it cannot reach another's PDFs
-            with Chromium(sandbox=sandbox, mathjax=mathjax) as browser:
-                got.written.append(write_pdfs(notebook, folder, browser=browser, name=hw, release=release,
-                                              who=student))
-        except PdfError as exc:
-            got.failed.append((student, str(exc)))
+    with pdf_printer.playwright_session():  # one Playwright for the class, a browser per submission
+        for student in students:
+            _print_submission(course, hw, student, Path(out_dir), release, mathjax, sandbox, got)
     return got
+
+
+def _print_submission(course, hw: str, student: str, out_dir: Path, release, mathjax: Path,
+                      sandbox: Sandbox | None, got: ClassPdfs) -> None:
+    """``student``'s PDFs of ``hw`` in ``out_dir/<hw>/<student>/``, added to ``got`` (or why not)."""
+    notebook = course.folder("submitted", hw, student) / f"{hw}.ipynb"
+    if not notebook.is_file():
+        got.failed.append((student, f"no {notebook}"))
+        return
+    folder = Path(out_dir) / safe_name(hw) / safe_name(student)
+    # this run's PDFs replace a previous run's (a question PDF the submission no longer has must not stay)
+    for stale in [*folder.glob(f"{safe_name(hw)}_*.pdf"), folder / f"{safe_name(hw)}.pdf"]:
+        stale.unlink(missing_ok=True)
+    try:
+        # a browser per submission, as a kernel: what one page did to it cannot reach another's PDFs
+        with Chromium(sandbox=sandbox, mathjax=mathjax) as browser:
+            got.written.append(write_pdfs(notebook, folder, browser=browser, name=hw, release=release,
+                                          who=student))
+    except PdfError as exc:
+        got.failed.append((student, str(exc)))

@@ -1,11 +1,12 @@
 """`dgmlab pdf`: a notebook as one PDF and one PDF per question, made offline (dgmlab.pdf).
 
 The PDFs are read back with poppler's ``pdftotext`` and ``pdfimages`` (Debian: poppler-utils). The tests that
-print need Debian's chromium and libjs-mathjax (.ci/run installs them as root) and skip, saying what to install,
-without them.
+print need Debian's chromium and libjs-mathjax (.ci/run installs them as root) and Playwright (the grading extra),
+and skip, saying what to install, without them.
 """
 import base64
 import copy
+import importlib.util
 import io
 import os
 import re
@@ -140,6 +141,8 @@ def tools():
         P.find_mathjax()
     except P.PdfError as exc:
         pytest.skip(f"{exc} (.ci/run installs it as root)")
+    if importlib.util.find_spec("playwright") is None:
+        pytest.skip("no Playwright, which drives Chromium: pip install -e '.[grading]' (or pip install playwright)")
     if not (shutil.which("pdftotext") and shutil.which("pdfimages")):
         pytest.skip("no pdftotext and pdfimages: install Debian's poppler-utils (apt-get install poppler-utils; "
                     ".ci/run does this as root)")

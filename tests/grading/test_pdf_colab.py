@@ -70,6 +70,8 @@ def colab(tmp_path, monkeypatch):
         pytest.skip("no Chromium binary to stand in for Playwright's: install Debian's chromium (apt-get install "
                     "chromium; .ci/run does this as root)")
     binary = "/usr/lib/chromium/chromium" if Path("/usr/lib/chromium/chromium").is_file() else found
+    if importlib.util.find_spec("playwright") is None:
+        pytest.skip("no Playwright, which drives Chromium: pip install -e '.[grading]' (or pip install playwright)")
     if importlib.util.find_spec(P.PIP_MATHJAX) is None:
         pytest.skip("jupyter-server-mathjax is not installed: pip install -e '.[dev]'")
     if not shutil.which("pdftotext"):
