@@ -99,3 +99,52 @@ def test_a_saved_canvas_date_at_the_minute_is_read_as_the_end_of_that_minute(tmp
     CD.path(course, "hw3").parent.mkdir(parents=True)
     CD.path(course, "hw3").write_text(json.dumps({"due": {"erin": "2024-12-04T20:25:00+00:00"}}), encoding="utf-8")
     assert CD.read(course)["hw3"]["erin"].isoformat() == "2024-12-04T20:25:59+00:00"
+
+
+# Canvas's student enrollments: ada and cy in section 3, bob in section 4; an inactive enrollment and a TA's in
+# section 3, which are no student's date
+ENROLLMENTS = [{"user_id": 101, "course_section_id": 3}, {"user_id": 102, "course_section_id": 4},
+               {"user_id": 104, "course_section_id": 3, "enrollment_state": "inactive"},
+               {"user_id": 900, "course_section_id": 3, "type": "TaEnrollment"},
+               {"user_id": 103, "course_section_id": 3}]
+
+
+def _with_ids(root, canvas):
+    course = _course(root, canvas)
+    import nbformat
+
+    (root / "lms_ids.csv").write_text("student,canvas\nada,101\nbob,102\ncy,103\n", encoding="utf-8")
+    (root / "source" / "hw9_late").mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(), root / "source" / "hw9_late" / "hw9_late.ipynb")
+    return course
+
+
+def test_a_sections_date_is_applied_to_each_student_canvas_enrolls_in_it(tmp_path, httpserver, monkeypatch):
+    monkeypatch.setenv(lms.TOKEN_ENV, "test-token")
+    canvas = FakeCanvas(httpserver, {}, OVERRIDES, page_size=2, enrollments=ENROLLMENTS)
+    got = O.fetch(_with_ids(tmp_path, canvas), "hw9_late")
+    assert {sid: t.isoformat() for sid, t in got.due.items()} == {
+        "ada": "2025-02-20T04:59:59+00:00",  # her own override and section 3's: the later, as Canvas gives
+        "bob": "2025-02-15T04:59:59+00:00",  # section 4 has no override: his own
+        "cy": "2025-02-20T04:59:59+00:00"}  # section 3's
+    assert all("type[]=StudentEnrollment" in q for q in canvas.enrollment_queries)
+    assert len(canvas.enrollment_queries) == 2  # three student enrollments listed, two a page
+    assert not any("Section B" in what for what, _ in got.not_applied)
+
+
+def test_a_sections_date_is_not_applied_when_canvas_will_not_list_its_students_and_says_why(tmp_path, httpserver,
+                                                                                            monkeypatch):
+    monkeypatch.setenv(lms.TOKEN_ENV, "test-token")
+    canvas = FakeCanvas(httpserver, {}, OVERRIDES, page_size=2, enrollments=None)  # Canvas answers 401
+    got = O.fetch(_with_ids(tmp_path, canvas), "hw9_late")
+    assert got.due["ada"].isoformat() == "2025-02-14T04:59:59+00:00"  # her own override only
+    why = dict(got.not_applied)["override 501 (Section B)"]
+    assert why.startswith("a section's date (section 3), not applied: the section's students could not be read "
+                          "from Canvas (Unauthorized")
+
+
+def test_a_sections_date_with_no_student_in_the_section_applies_to_no_one_and_is_listed():
+    due, skipped = O.read([{"id": 7, "course_section_id": 9, "due_at": "2025-02-20T04:59:59Z"}], ROSTER,
+                          sections={"3": ["101"]})
+    assert due == {} and skipped == [("override 7", "section 9 has no active or invited student in Canvas: no "
+                                                    "one's date")]

@@ -11,10 +11,13 @@ What is applied and what is not (each one not applied is listed, with why):
 - An override naming students (``student_ids``) with a due date (``due_at``): that date is those students' due
   date of the homework (a student in two such overrides gets the later date, as Canvas does); set to the minute
   (``23:55:00``), the whole minute counts, as for the course's own due dates.
-- An override of a section (``course_section_id``) or a group (``group_id``) is not applied: the course's due
-  date of the homework (``c.DgmlabDeadlines.due``) is the one date everyone else has, nbgrader's roster holds no
-  sections, and a section's own date belongs in the course's configuration, where it is seen and reviewed (an
-  extension per student, ``c.DgmlabDeadlines.extensions``).
+- An override of a section (``course_section_id``) with a due date: that date is the due date of each student the
+  course's student enrollments place in the section (``GET /api/v1/courses/:course_id/enrollments`` with
+  ``type[]=StudentEnrollment``, paged: each enrollment's ``user_id`` and ``course_section_id``; Canvas lists the
+  active and invited ones), the later date where a student has several, as above. When the enrollments cannot be
+  read (the token may not list them), no section's date is applied and each is listed with Canvas's answer.
+- An override of a group (``group_id``) is not applied: set such a date per student in
+  ``c.DgmlabDeadlines.extensions``.
 - An override without ``due_at`` (it moves only the availability dates) changes no due date.
 - A Canvas user whose id the course's id map gives no student is not applied (record it: ``dgmlab ids canvas``, or
   ``dgmlab ids import`` a CSV ``student,canvas``).
@@ -71,22 +74,42 @@ def _time(text) -> _dt.datetime:
     return whole_minute(t)
 
 
-def read(overrides, students: dict, dropped=frozenset()) -> tuple[dict, list]:
+def _field(o, key):
+    return o.get(key) if isinstance(o, dict) else getattr(o, key, None)
+
+
+def section_members(enrollments) -> dict:
+    """``{section id: [Canvas user id, ...]}`` of Canvas's student ``enrollments`` (objects or dicts)."""
+    out = {}
+    for e in enrollments:
+        section, user = _field(e, "course_section_id"), _field(e, "user_id")
+        if section is not None and user is not None and _field(e, "type") in (None, "StudentEnrollment"):
+            out.setdefault(str(section), []).append(str(user))
+    return out
+
+
+def read(overrides, students: dict, dropped=frozenset(), sections: dict | str | None = None) -> tuple[dict, list]:
     """``({student: due}, [(override, why not applied)])`` of Canvas's ``overrides`` (objects or dicts with
-    Canvas's fields), ``students``: ``{Canvas user id: nbgrader id}``."""
+    Canvas's fields), ``students``: ``{Canvas user id: nbgrader id}``; ``sections``: :func:`section_members`, or why
+    they could not be read (then no section's date is applied)."""
     due, skipped = {}, []
     for o in overrides:
         get = o.get if isinstance(o, dict) else (lambda k, _o=o: getattr(_o, k, None))
         what = f"override {get('id')}" + (f" ({get('title')})" if get("title") else "")
-        if get("course_section_id") is not None:
-            skipped.append((what, f"a section's date (section {get('course_section_id')}): set it for the course "
-                                  "in c.DgmlabDeadlines (due, or extensions per student)"))
+        section = get("course_section_id")
+        if section is not None and get("due_at") and not isinstance(sections, dict):
+            skipped.append((what, f"a section's date (section {section}), not applied: the section's students "
+                                  f"could not be read from Canvas ({sections or 'not asked'}); set the date in "
+                                  "c.DgmlabDeadlines.extensions per student, or run dgmlab overrides again"))
+            continue
+        if section is not None and get("due_at") and not sections.get(str(section)):
+            skipped.append((what, f"section {section} has no active or invited student in Canvas: no one's date"))
             continue
         if get("group_id") is not None:
             skipped.append((what, f"a group's date (group {get('group_id')}): set it per student in "
                                   "c.DgmlabDeadlines.extensions"))
             continue
-        ids = get("student_ids") or []
+        ids = (sections or {}).get(str(section), []) if section is not None else (get("student_ids") or [])
         if not get("due_at"):
             skipped.append((what, "no due date (it moves only when the homework opens or closes)"))
             continue
@@ -105,6 +128,17 @@ def read(overrides, students: dict, dropped=frozenset()) -> tuple[dict, list]:
     return due, skipped
 
 
+def _sections(target) -> dict | str:
+    """:func:`section_members` of the course of ``target`` (a canvasapi Assignment), or why it could not be read."""
+    from canvasapi.course import Course as CanvasCourse
+
+    try:
+        canvas_course = CanvasCourse(target._requester, {"id": target.course_id})  # as canvasapi makes its own
+        return section_members(canvas_course.get_enrollments(type=["StudentEnrollment"]))
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
 def fetch(course: Course, hw: str, token: str | None = None) -> Fetched:
     """Read ``hw``'s overrides from Canvas and save its per-student due dates (see the module's docstring)."""
     (hw,) = course.check_homeworks([hw])
@@ -114,7 +148,10 @@ def fetch(course: Course, hw: str, token: str | None = None) -> Fetched:
     except Exception as exc:
         raise CourseError(f"Canvas: could not read the overrides of assignment {target.id} ({type(exc).__name__}: "
                           f"{exc})") from exc
-    due, skipped = read(overrides, _students_by_lms_id(course), course.dropped())
+    sections = None
+    if any(_field(o, "course_section_id") is not None and _field(o, "due_at") for o in overrides):
+        sections = _sections(target)
+    due, skipped = read(overrides, _students_by_lms_id(course), course.dropped(), sections)
     path = CD.path(course, hw)
     before = CD.read(course).get(hw, {})
     out = Fetched(hw, due, skipped)
