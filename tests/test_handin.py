@@ -68,6 +68,18 @@ def test_a_file_that_is_there_but_fails_its_checks_is_not_ok(tmp_path):
     assert got[-1] == "missing from the hand-in: generator_weights.pt (failing its checks)"
 
 
+def test_a_notebook_never_run_and_blank_written_answers_are_missing_from_the_hand_in(tmp_path):
+    """Careful-student trial (issue 62): the list said "missing from the hand-in: nothing" for the release notebook as
+    handed out, never run, every written answer the template's line."""
+    from dgmlab import unfinished
+
+    nb = _release("hw3_flows")
+    got = handin.lines("hw3_flows", tmp_path / "hw3_flows.ipynb", nb, tmp_path, saved=unfinished.of(nb))
+    assert got[-1] == ("missing from the hand-in: the notebook's outputs (run it), the written answers to Q1(e), "
+                       "Q2.4, Q3.3 and Q4.4")
+    assert got[1].startswith("  ok the notebook hw3_flows.ipynb") and got[2].startswith("  !! the notebook has not been run")
+
+
 def test_a_courses_own_homework_has_no_list():
     assert handin.lines("hw9_own", Path("hw9_own.ipynb"), nbformat.v4.new_notebook(), Path(".")) == []
 

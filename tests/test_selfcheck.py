@@ -18,7 +18,7 @@ def test_report_gives_visible_points_hidden_points_and_failures():
     text = format_report(_report())
     assert text.startswith("hw.ipynb: 2 of 3 visible points; 7 more points are decided by hidden tests")
     assert "!! b_tests: 0 of 1 visible point (+4 decided by hidden tests)" in text
-    assert "expected 1/2, found 1/3" in text and "written answers still empty: q2_written" in text
+    assert "expected 1/2, found 1/3" in text
 
 
 def test_report_of_one_question_leaves_the_others_out():
@@ -359,6 +359,16 @@ def test_report_ends_with_the_hand_in_list():
                                           "missing from the hand-in: nothing")
 
 
+def test_report_without_a_hand_in_list_says_whether_the_notebook_ran_and_which_answers_are_blank():
+    from dgmlab.unfinished import Unfinished
+
+    report = _report()
+    report.unfinished = Unfinished(ran=False, blank=("Q2 (b)",), written=2)
+    text = format_report(report)
+    assert "\n  !! the notebook has not been run: no cell has an output." in text
+    assert "\n  !! written answers still blank: Q2 (b)" in text and "q2_written" not in text
+
+
 def test_report_names_the_cells_that_raised():
     report = _report()
     report.errors = [(7, "train(epochs)", "it ran longer than the autograder's limit of 120 s for one cell")]
@@ -392,6 +402,30 @@ def test_a_check_cell_in_the_notebook_is_not_run_again_by_the_check(tmp_path, ca
     assert time.monotonic() - start < 50, "the check cell ran the notebook again"
     out = capsys.readouterr().out
     assert "all visible checks pass" in out and "cells that raised" not in out
+
+
+@pytest.mark.slow  # runs a notebook in a kernel
+def test_check_of_a_notebook_never_run_says_so_and_names_its_blank_written_answer(tmp_path, capsys):
+    """Careful-student trial (issue 62): the check's own run passed every visible check and it said nothing of the
+    saved notebook having no output and a written answer still the template's line."""
+    import nbformat
+
+    from dgmlab.unfinished import TEXT_STUB
+
+    notebook = tmp_path / "hw.ipynb"
+    _notebook_with(notebook, "x = 1")
+    nb = nbformat.read(notebook, as_version=4)
+    written = nbformat.v4.new_markdown_cell(TEXT_STUB)
+    written.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False, "points": 3,
+                                    "grade_id": "q1_written", "schema_version": 3}
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell("### Q1(b) (3 points, written): why 42"))
+    nb.cells.insert(2, written)
+    nbformat.write(nb, notebook)
+    assert main(["check", str(notebook), "--no-sandbox", "--cell-timeout", "60"]) == 0
+    out = capsys.readouterr().out
+    assert "all visible checks pass" in out
+    assert "!! the notebook has not been run: no cell has an output" in out
+    assert "!! written answers still blank: Q1(b)" in out and "q1_written" not in out
 
 
 @pytest.mark.slow  # runs a notebook in a kernel

@@ -36,6 +36,7 @@ class HandIn:
     report: str = ""           # PDF_REPORT: the report's file name as the handout asks for it
     notes: tuple = field(default_factory=tuple)  # what else the handout asks, one sentence each
     stated: bool = True        # False: the handout says nothing of a hand-in, so this is the kit's default
+    written_apart: bool = False  # the handout lets written answers be handed in apart from the notebook (handwritten)
 
 
 HAND_IN = {
@@ -57,7 +58,7 @@ HAND_IN = {
                               "question with the images and plots of your results and the code you wrote; the PDF "
                               "of the whole notebook is one, renamed")),
     "hw5_explicit": HandIn("Crowdmark", "<YourLastname>_<YourFirstname>_Assgn2.ipynb",
-                           ("p1_pixelcnn_weights.pt", "p2_realnvp_weights.pt"), pdfs=PDF_PER_QUESTION,
+                           ("p1_pixelcnn_weights.pt", "p2_realnvp_weights.pt"), pdfs=PDF_PER_QUESTION, written_apart=True,
                            notes=("each question's PDF uploaded to its own field on Crowdmark; the notebook, run, "
                                   "attached to the last item",
                                   "written answers: typed in the notebook (then they are in the question's PDF), "
@@ -121,11 +122,13 @@ def _found(name: str, folders) -> Path | None:
     return None
 
 
-def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict | None = None) -> list[str]:
+def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict | None = None,
+          saved=None) -> list[str]:
     """The hand-in list of ``hw`` for the saved ``notebook`` (read: ``nb``) whose files are in ``files_folder``,
     each item marked present or MISSING (or, for a file in ``failing``, ``{file: test cell}``, present but failing
-    that cell's visible checks), then one line naming what is missing; ``[]`` for a homework without an entry in
-    :data:`HAND_IN`."""
+    that cell's visible checks; ``saved``: :func:`dgmlab.unfinished.of` the saved notebook, whether it was run and
+    which written answers are blank), then one line naming what is missing; ``[]`` for a homework without an entry
+    in :data:`HAND_IN`."""
     got = of(hw)
     if got is None:
         return []
@@ -140,6 +143,12 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict 
         out.append(f"  ok the notebook {got.notebook}"
                    + ("" if notebook.name == got.notebook else f" (yours is {notebook.name}: the {'handout' if got.stated else 'course'}'s name is "
                                                                f"{got.notebook})"))
+    if saved is not None:
+        from . import unfinished
+
+        said, lacking = unfinished.lines(saved, on_paper=got.written_apart)
+        out += said
+        missing += lacking
     for name in got.files:
         path = files_folder / name
         if path.is_file() and name in (failing or {}):

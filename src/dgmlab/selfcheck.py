@@ -7,11 +7,11 @@ folder) top to bottom in a fresh kernel
 so nothing trains, as when graded) with the autograder's cell time limit, then reads each graded
 test cell's visible checks the way the grader judges them (:func:`dgmlab.probes.judge`) and
 prints, per question: the visible points earned of those available, each failing check with its
-hint, the points only hidden tests decide, the files graded cells read (present or missing; their
-shape, range and quality are checked by the cells themselves, which run here on your files) and the
-written answers still empty. It ends with the hand-in list of the homework as its handout states it
-(:mod:`dgmlab.handin`: the notebook's name, the files, the PDFs) and what of it is missing. It exits 1 when a
-visible check fails, a check cannot run or a graded file is missing.
+hint, the points only hidden tests decide and the files graded cells read (present or missing; their
+shape, range and quality are checked by the cells themselves, which run here on your files). It ends with the
+hand-in list of the homework as its handout states it (:mod:`dgmlab.handin`: the notebook's name, whether the saved
+notebook was run and which written answers are blank (:mod:`dgmlab.unfinished`), the files, the PDFs) and what of it
+is missing. It exits 1 when a visible check fails, a check cannot run or a graded file is missing.
 
 A ``dgmlab.check()`` cell in the notebook is never run again by the check's own run (nor by the autograder's):
 while graded or checked, :func:`check` does nothing (grading mode). A cell that runs past the autograder's cell
@@ -32,10 +32,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import unfinished
 from .probes.points import fmt, points_text
 from .tex_text import plain
 
-TEXT_STUB = "_Write your answer here"  # the start of nbgrader_config.py's ClearSolutions.text_stub
 CELL_TIMEOUT = 120  # nbgrader_config.py's Execute.timeout
 MAX_COPY = 200 * 2**20  # files beside the notebook larger than this are not copied (checkpoints)
 
@@ -65,6 +65,7 @@ class Report:
     files_folder: Path | None = None  # where the graded files were read (None: beside the notebook)
     errors: list = field(default_factory=list)  # (cell number, first line, what it raised) of cells not graded
     hand_in: list = field(default_factory=list)  # the hand-in list's lines (dgmlab.handin.lines)
+    unfinished: unfinished.Unfinished | None = None  # whether the saved notebook was run, its blank written answers
 
     @property
     def ok(self) -> bool:
@@ -256,6 +257,7 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
         nb = _read(path)
     except Exception as exc:  # not JSON, not UTF-8, not a notebook
         raise ValueError(f"{path} is not a readable notebook ({exc}); the autograder would reject it too") from None
+    saved = unfinished.of(nb)  # the saved file as it is, before the run below fills in its outputs
     with tempfile.TemporaryDirectory(prefix="dgmlab-check-") as scratch:
         # the copy sits one folder down: the sandbox hides and makes read-only its course root (scratch), and
         # binds only the notebook's folder writable inside it, as the autograder's does
@@ -316,14 +318,13 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
             cells.append(result)
         elif cell.cell_type == "markdown":
             hand += float(meta.get("points", 0))
-            text = cell.source.strip()
-            if not text or text.startswith(TEXT_STUB):
+            if unfinished.is_blank(cell.source):
                 empty.append((titles[i], meta.get("grade_id", "?")))
     from . import handin
 
     failing = {name: c.grade_id for c in cells if not c.ok for name, size in c.files if size is not None}
     return Report(path, cells, empty, hand, None if files_dir.resolve() == path.parent.resolve() else files_dir,
-                  errors, handin.lines(hw, path, nb, files_dir, failing))
+                  errors, handin.lines(hw, path, nb, files_dir, failing, saved), saved)
 
 
 def _first_line(source: str) -> str:
@@ -403,17 +404,16 @@ def format_report(report: Report, question: str | None = None) -> str:
                                                      f"MISSING {where}: this cell earns 0 without it; "
                                                      "save it there and submit it with the notebook")
                   for name, size in c.files]
-    empty = [(q, g) for q, g in report.empty_written if wanted(q, g)]
-    if empty:
-        lines.append("\nwritten answers still empty: " + ", ".join(g for _, g in empty))
     if report.errors:
         lines.append("\ncells that raised an error when run top to bottom in grading mode (what the graded cells "
                      "after them see):")
         lines += [f"  !! cell {n} ({first!r}): {what}" for n, first, what in report.errors]
     lines.append("\nall visible checks pass" if all(c.ok for c in cells) else
                  "\nsome visible checks fail or graded files are missing: see the lines marked !!")
-    if report.hand_in:
+    if report.hand_in:  # it says whether the notebook was run and which written answers are blank
         lines += ["", *report.hand_in]
+    elif report.unfinished is not None:
+        lines += ["", *unfinished.lines(report.unfinished)[0]]
     return "\n".join(lines)
 
 

@@ -1,0 +1,84 @@
+"""dgmlab.unfinished: whether a saved notebook was run and which written answers are blank, in the student's words
+(careful-student trial, issue 62: `dgmlab check` said "missing from the hand-in: nothing" for a notebook never run,
+its written answers still the template's line)."""
+import copy
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from dgmlab import unfinished
+
+
+def _release(hw):
+    return nbformat.read(ROOT / "release" / hw / f"{hw}.ipynb", as_version=4)
+
+
+def _run(nb):
+    """``nb`` as a student's Run all leaves it: every code cell numbered, every test cell with an output."""
+    nb = copy.deepcopy(nb)
+    for n, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        cell.execution_count = n + 1
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="ran\n")]
+    return nb
+
+
+def _written(nb):
+    return [c for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def _fill(nb, text="My answer: the determinant is constant."):
+    nb = copy.deepcopy(nb)
+    for cell in _written(nb):
+        cell.source = text
+    return nb
+
+
+def test_a_notebook_never_run_is_said_not_run_and_its_outputs_missing():
+    said, missing = unfinished.lines(unfinished.of(_fill(_release("hw3_flows"))))
+    assert said[0].startswith("  !! the notebook has not been run: no cell has an output. Run all its cells")
+    assert missing == ["the notebook's outputs (run it)"]
+
+
+def test_blank_written_answers_are_named_as_the_notebook_names_their_questions():
+    got = unfinished.of(_run(_release("hw3_flows")))
+    assert got.blank == ("Q1(e)", "Q2.4", "Q3.3", "Q4.4") and got.written == 4
+    said, missing = unfinished.lines(got)
+    assert "  !! written answers still blank: Q1(e), Q2.4, Q3.3 and Q4.4" in said[1]
+    assert missing == ["the written answers to Q1(e), Q2.4, Q3.3 and Q4.4"]
+    assert not any(word in " ".join(said + missing) for word in ("grade", "_written", "probe", "nbgrader"))
+
+
+def test_a_written_answer_under_several_parts_of_one_question_is_named_by_its_part():
+    assert unfinished.of(_release("hw1_wgan")).blank == ("Q1 (a)", "Q1 (b)", "Q1 (c)", "Q2 (c)", "Q2 (d)", "Q3")
+
+
+@pytest.mark.parametrize("text, blank", [(unfinished.TEXT_STUB, True), ("", True), ("  \n", True),
+                                         (unfinished.TEXT_STUB + "\n\nThe map is a bijection.", False),
+                                         ("The map is a bijection.", False)])
+def test_a_written_answer_is_blank_only_with_nothing_but_the_template_line(text, blank):
+    assert unfinished.is_blank(text) is blank
+
+
+def test_a_run_notebook_with_every_answer_written_lacks_nothing():
+    said, missing = unfinished.lines(unfinished.of(_fill(_run(_release("hw3_flows")))))
+    assert said == ["  ok the notebook has been run (its outputs are saved)",
+                    "  ok every written answer is filled in (4)"] and missing == []
+
+
+def test_test_cells_left_unrun_in_a_run_notebook_are_named():
+    nb = _fill(_run(_release("hw3_flows")))
+    for cell in nb.cells:  # Run all stopped at an error in Q3.1: nothing after it ran
+        if cell.metadata.get("nbgrader", {}).get("grade_id", "").startswith(("q3", "q4")) and cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    got = unfinished.of(nb)
+    assert got.ran and got.tests_not_run == ("Q3.1", "Q3.2", "Q4.1", "Q4.2", "Q4.3")
+    said, missing = unfinished.lines(got)
+    assert said[0].startswith("  !! the test cells of Q3.1, Q3.2, Q4.1, Q4.2 and Q4.3 have no output")
+    assert missing == ["the outputs of the test cells of Q3.1, Q3.2, Q4.1, Q4.2 and Q4.3"]
+
+
+def test_blank_written_answers_a_handout_lets_hand_in_on_paper_are_not_missing():
+    said, missing = unfinished.lines(unfinished.of(_run(_release("hw5_explicit"))), on_paper=True)
+    assert said[1].startswith("  -- written answers still blank in the notebook: Q1, Q2, Q3, Q4, P1 and P2")
+    assert "handwritten" in said[1] and missing == []
