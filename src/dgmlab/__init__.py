@@ -18,7 +18,7 @@ from . import runtime, workspace  # noqa: E402,F401
 # the line that imported them)
 _SUBMODULES = ("artifacts", "checkpoint", "data", "handin", "image_budget", "metrics", "novelty", "pdf", "pdf_page",
                "pdf_printer", "pdf_questions", "pdf_tools", "plots", "probes", "selfcheck", "tex_text", "toys",
-               "weights_files")
+               "unfinished", "weights_files")
 
 
 def __getattr__(name: str):
