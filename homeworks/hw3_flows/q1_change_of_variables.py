@@ -136,8 +136,13 @@ if not dgmlab.runtime.is_grading():
         hits += int(((xs - torch.tensor([0.0, 1.0, 1 / 3])).abs() <= half).all(dim=1).sum())
     mc = hits / n_mc / (2 * half) ** 3
     mc_se = math.sqrt(hits) / n_mc / (2 * half) ** 3  # Poisson standard error
-    autograd = float(flow_log_prob(torch.tensor([[0.0, 1.0, 1 / 3]]), f_inv_torch, standard_normal_log_prob).exp())
-    print(f"exact {float(p_x_star):.5f}   autograd {autograd:.5f}   Monte Carlo {mc:.5f} +- {mc_se:.5f}")
+    # detach(): only the value is printed here (the log-density itself stays differentiable, as training needs)
+    log_p = flow_log_prob(torch.tensor([[0.0, 1.0, 1 / 3]]), f_inv_torch, standard_normal_log_prob).detach()
+    autograd, exact = float(log_p.exp()), float(p_x_star)
+    print(f"exact {exact:.5f}   autograd {autograd:.5f}   Monte Carlo {mc:.5f} +- {mc_se:.5f}")
+    if not math.isclose(autograd, exact, rel_tol=1e-6):
+        print("your exact p_x_star and your flow_log_prob disagree at x*, so one of them is wrong: compare "
+              "f_inv_torch with f_inv, and check the log|det| term")
 
 # %% [markdown]
 # ### Q1(e) (7 points, written): invertibility and the determinant

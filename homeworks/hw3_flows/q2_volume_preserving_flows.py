@@ -173,7 +173,12 @@ if not dgmlab.runtime.is_grading():
     fig.savefig(FIGURES / "vp_flow_vs_target.png", dpi=100, bbox_inches="tight")
     dgmlab.workspace.saved(FIGURES / "vp_flow_vs_target.png", what="figure saved")
     plt.show()
-    print(f"max learned density {float(learned.max()):.3f} (your ceiling {float(max_density_vp):.3f})")
+    # whether the learned density stays under your ceiling, as the text above says it should
+    if bool(learned.max() <= float(max_density_vp) * (1 + 1e-6)):
+        print("the learned density stays at or below your max_density_vp everywhere on the grid")
+    else:
+        print("the learned density goes above your max_density_vp on the grid, which no VP flow's density can: "
+              "max_density_vp is too small")
     print(f"Monte Carlo KL(p || p_theta) = {kl_mc:.3f} (your bound {float(kl_lower_bound):.3f})")
 
 # %% [markdown]

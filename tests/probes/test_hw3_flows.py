@@ -309,3 +309,93 @@ def test_a_graded_draw_moves_every_point_a_sympy_cell_is_compared_at():
         for key, value in working.items():
             if key != "grid":  # the grid of discriminators is the same on every draw
                 assert repr(graded[key]) != repr(value), (cell, key)
+
+
+# ---------------------------------------------------------------------- careful-student trial (issue 62): given cells
+def _given_cell(marker: str) -> str:
+    """The source of the instructor's notebook's one code cell that contains ``marker``."""
+    import nbformat
+
+    root = Path(__file__).resolve().parents[2]
+    cells = [c.source for c in nbformat.read(root / "source" / "hw3_flows" / "hw3_flows.ipynb", as_version=4).cells
+             if c.cell_type == "code" and marker in c.source]
+    assert len(cells) == 1, f"{len(cells)} cells contain {marker!r}"
+    return cells[0]
+
+
+def _run_given_cell(marker: str, namespace: dict, capsys) -> str:
+    """What the notebook's cell with ``marker`` prints when run in ``namespace`` (fast mode, not graded)."""
+    capsys.readouterr()
+    exec(compile(_given_cell(marker), f"<hw3_flows: {marker}>", "exec"), namespace)
+    return capsys.readouterr().out
+
+
+@pytest.fixture
+def given(reference, fast_mode, tmp_path):
+    """The reference answers with the rest of what the notebook's imports cell gives (figures saved under
+    ``tmp_path``), in fast mode."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from tqdm.auto import tqdm
+
+    yield dict(reference, plt=plt, tqdm=tqdm, FIGURES=tmp_path / "figures")
+    plt.close("all")
+
+
+@pytest.fixture
+def vp_namespace(given):
+    """:func:`given` with the reference answers up to Q2.3 and the given code the "Seeing the gap" cell uses."""
+    for marker in ("def p_counter(", "def sample_counter(", "max_density_vp = "):
+        exec(compile(_given_cell(marker), f"<hw3_flows: {marker}>", "exec"), given)
+    return given
+
+
+def _numbers_printed(out: str) -> list[float]:
+    """The numbers in ``out``, but for the line naming where the figure was saved (a path of the machine)."""
+    text = "\n".join(line for line in out.splitlines() if not line.startswith("figure saved"))
+    return [float(n) for n in re.findall(r"-?\d+\.\d+|-?\d+", text)]
+
+
+def test_the_vp_flow_cell_prints_no_value_a_hidden_test_grades(vp_namespace, capsys):
+    """The learned density's maximum is 1/(2 pi), the max_density_vp that q2_vp_bound_tests grades: a student whose
+    ceiling is wrong (here 1/sqrt(2 pi)) read it off the cell ("max learned density 0.159 (your ceiling 0.399)").
+    The cell now says whether the learned density stays under the student's ceiling, and prints no number near it."""
+    vp_namespace["max_density_vp"] = 1 / sp.sqrt(2 * sp.pi)
+    out = _run_given_cell('desc="VP flow"', vp_namespace, capsys)
+    ceiling = 1 / (2 * math.pi)
+    assert not [n for n in _numbers_printed(out) if abs(n - ceiling) < 0.02 * ceiling], out
+    assert "the learned density stays at or below your max_density_vp" in out
+
+
+def test_the_vp_flow_cell_says_a_ceiling_below_the_learned_density_is_too_small(vp_namespace, capsys):
+    vp_namespace["max_density_vp"] = 1 / (4 * sp.pi)
+    out = _run_given_cell('desc="VP flow"', vp_namespace, capsys)
+    assert "max_density_vp is too small" in out, out
+
+
+def test_the_monte_carlo_cell_gives_no_warning_on_a_differentiable_answer(given, capsys):
+    """The reference flow_log_prob keeps its graph (create_graph=True), as the statement asks; the cross-check cell
+    turned that into a float and torch warned "Converting a tensor with requires_grad=True to a scalar"."""
+    import warnings
+
+    import torch
+
+    x_star = torch.tensor([[0.0, 1.0, 1 / 3]])
+    assert given["flow_log_prob"](x_star, given["f_inv_torch"],
+                                  given["standard_normal_log_prob"]).requires_grad  # what used to warn
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = _run_given_cell('desc="Monte Carlo"', given, capsys)
+    assert "autograd" in out and "disagree" not in out, out
+
+
+def test_the_monte_carlo_cell_says_what_to_check_when_autograd_and_exact_disagree(given, capsys):
+    import torch
+
+    ns = given
+    ns["f_inv_torch"] = lambda x: torch.stack([x[:, 0], x[:, 1] * torch.exp(-x[:, 0]),  # the cube of x3 left out
+                                               (x[:, 2] - x[:, 0] ** 2) * torch.exp(x[:, 0])], dim=1)
+    out = _run_given_cell('desc="Monte Carlo"', ns, capsys)
+    assert "disagree at x*" in out and "f_inv_torch" in out, out
