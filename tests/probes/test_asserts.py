@@ -93,6 +93,12 @@ def test_assert_close_names_no_index_for_a_single_number():
     assert "at index (0,)" in _close_message([1.0], [2.0])  # a one-element array still has its index
 
 
+def test_assert_close_calls_a_0d_shape_a_single_number():
+    assert _close_message(2.0, [1.0, 2.0]) == "the answer is a single number, expected shape (2,)"
+    assert _close_message([1.0, 2.0], 2.0) == "the answer has shape (2,), expected a single number"
+    assert _close_message([1.0, 2.0], [1.0, 2.0, 3.0]) == "the answer has shape (2,), expected shape (3,)"
+
+
 def test_assert_close_reveals_got_and_expected_only_when_asked():
     assert "expected 2.33" in _close_message([0.0], [2.33], reveal=True)
     assert "2.33" not in _close_message([0.0], [2.33])

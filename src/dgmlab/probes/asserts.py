@@ -205,7 +205,9 @@ def assert_close(value, expected, *, rtol: float = 1e-5, atol: float = 1e-6,
     want = np.asarray(as_array(expected, "expected"), dtype=np.float64)
     target_shape = tuple(shape) if shape is not None else want.shape
     if got.shape != target_shape:
-        raise CheckError(f"{name} has shape {tuple(got.shape)}, expected {target_shape}")
+        said = "is a single number" if got.shape == () else f"has shape {tuple(got.shape)}"
+        raise CheckError(f"{name} {said}, expected " + ("a single number" if target_shape == () else
+                                                         f"shape {target_shape}"))
     if not np.all(np.isfinite(got)):
         raise CheckError(f"{name} contains NaN or inf")
     if not np.all(np.isfinite(want)):  # fail closed: NaN or inf would make every comparison below pass
