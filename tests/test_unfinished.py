@@ -82,3 +82,11 @@ def test_blank_written_answers_a_handout_lets_hand_in_on_paper_are_not_missing()
     said, missing = unfinished.lines(unfinished.of(_run(_release("hw5_explicit"))), on_paper=True)
     assert said[1].startswith("  -- written answers still blank in the notebook: Q1, Q2, Q3, Q4, P1 and P2")
     assert "handwritten" in said[1] and missing == []
+
+
+def test_a_cell_with_mangled_metadata_is_read_as_an_ungraded_cell():
+    nb = _run(_release("hw3_flows"))
+    cells = _written(nb)
+    cells[0].metadata = ["not", "a", "mapping"]
+    cells[1].metadata["nbgrader"] = "a string"
+    assert unfinished.of(nb).blank == ("Q3.3", "Q4.4")

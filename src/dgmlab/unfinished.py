@@ -27,7 +27,10 @@ class Unfinished:
 
 
 def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
+    """The cell's nbgrader metadata, ``{}`` when missing or not a mapping (a notebook a student's tools mangled)."""
+    meta = cell.get("metadata")
+    got = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return got if isinstance(got, dict) else {}
 
 
 def _ran(cell) -> bool:
