@@ -90,3 +90,10 @@ def test_a_cell_with_mangled_metadata_is_read_as_an_ungraded_cell():
     cells[0].metadata = ["not", "a", "mapping"]
     cells[1].metadata["nbgrader"] = "a string"
     assert unfinished.of(nb).blank == ("Q3.3", "Q4.4")
+
+
+def test_the_template_line_is_the_one_the_release_writes_in_written_answers():
+    from traitlets.config import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+    assert config.ClearSolutions.text_stub == unfinished.TEXT_STUB
