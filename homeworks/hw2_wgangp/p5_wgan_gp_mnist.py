@@ -375,7 +375,7 @@ if not runtime.is_grading():
 # your weights, scored with the MNIST classifier score. A trained generator (a score of at least
 # **5** over the 100, with at least **8** digit classes present) earns 0.5 points; a score of at least
 # **8.25**, with at least **9** digit classes present, earns the other 1.5. If more than 3 samples are
-# near-copies of MNIST digits, the cell earns 0. The check below scores one set of 100 samples.
+# near-copies of MNIST digits, the cell earns 0. The cell below scores one set of 100 samples.
 
 # %% kind="tests" grade_id="p5_mnist_samples_tests" points=2
 from dgmlab.probes import check

@@ -216,7 +216,19 @@ def smoothing_costs(x, eps):
         ("A_eq=A_eq, b_eq=b_eq", "A_ub=A_eq, b_ub=b_eq")],
         earns={"p4_linprog_tests": 1.5}),
     Mutant("p4_linprog", "plan returned flat (n*n,) instead of n x n", edits=[("res.x.reshape(n, n)", "res.x")],
-           earns={"p4_linprog_tests": 2.0}),
+           earns={"p4_linprog_tests": 2.25}),  # the constraints and the program handed to linprog are right
+    Mutant("p4_linprog", "LP with free variables (no x >= 0)", edits=[("bounds=(0, None)", "bounds=(None, None)")],
+           earns={"p4_linprog_tests": 1.5}),  # the constraints only: the program allows negative plans
+    Mutant("p4_linprog", "costs C.T flattened (pi_ij charged c(j, i))", edits=[
+        ("linprog(C.reshape(-1),", "linprog(C.T.reshape(-1),")],
+        earns={"p4_linprog_tests": 1.75}),  # the constraints, and W1(p, p) = 0 where C is symmetric
+    # issue 62: POT's solver in place of linprog, beside the right constraints, earns the constraints' points and the
+    # value's half of w1_linprog's, not the program's
+    Mutant("p4_linprog", "POT's exact solver beside the right constraints", edits=[
+        ('    res = linprog(C.reshape(-1), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")\n'
+         '    return float(res.fun), res.x.reshape(n, n)',
+         '    plan = ot.emd(p, q, C)\n    return float(np.sum(plan * C)), plan')],
+        earns={"p4_linprog_tests": 2.25}),
     Mutant("p4_linprog", "column-major flattening throughout (the statement fixes row-major)", edits=[
         ("rows = np.kron(np.eye(n), np.ones((1, n)))", "rows = np.kron(np.ones((1, n)), np.eye(n))"),
         ("cols = np.kron(np.ones((1, n)), np.eye(n))", "cols = np.kron(np.eye(n), np.ones((1, n)))"),
@@ -266,6 +278,19 @@ def w1_linprog(p, q, C):
     n = len(p)
     A, b = marginal_constraints(p, q)
     res = linprog(C.reshape(-1), A_eq=A, b_eq=b, method="highs-ds")
+    return float(res.fun), res.x.reshape(n, n)
+''', passes=["p4_linprog_tests"]),
+    Mutant("p4_linprog", "correct variant: the equalities inline as two inequalities, bounds per entry", '''
+def marginal_constraints(p, q):
+    n = len(p)
+    return np.vstack([np.repeat(np.eye(n), n, axis=1), np.tile(np.eye(n), (1, n))]), np.hstack([p, q])
+
+
+def w1_linprog(p, q, C):
+    n = len(p)
+    A = np.vstack([np.repeat(np.eye(n), n, axis=1), np.tile(np.eye(n), (1, n))])
+    b = np.hstack([p, q])
+    res = linprog(C.flatten(), A_ub=np.vstack([A, -A]), b_ub=np.hstack([b, -b]), bounds=[(0, None)] * (n * n))
     return float(res.fun), res.x.reshape(n, n)
 ''', passes=["p4_linprog_tests"]),
     Mutant("p4_glue", "no zero handling in 1/r", edits=[

@@ -441,7 +441,7 @@ def _block_outputs(v, count):
             f"per-sample gradient penalty loses its meaning (use ResidualBlock(..., batchnorm=False))")
     out = v.blocks
     if not isinstance(out, list):
-        raise AssertionError("the check could not run the critic's residual blocks")
+        raise AssertionError("the critic's residual blocks could not be run on a batch of images")
     if len(out) != count:
         raise AssertionError(
             f"expected the critic to be built from {count} ResidualBlock modules, found {len(out)} (make the blocks "
@@ -459,7 +459,7 @@ def _same_as_the_given_block(got, x, i, want, what):
             f"{what}: on a {tuple(x['block_first' if i == 0 else 'block_rest'].shape[-2:])} map it gives shape {shape}, "
             f"not {tuple(want.shape)} (its stride?)")
     asserts.assert_close(got, want, rtol=1e-4, atol=1e-5,
-                        name=f"{what} with the check's weights (its stride, batchnorm=False?)")
+                        name=f"{what}, given the same weights as the given block (its stride, batchnorm=False?)")
 
 
 def _block_tests(cell: str, first: float, rest: float) -> tuple:
@@ -491,7 +491,7 @@ _CRITIC_SLIPS = (  # what a usual slip gives with the check's weights (recorded 
 def _scores_test(cell: str, weight: float, network: str):
     """The visible test of a critic cell whose scores, with the check's weights, must be the statement's critic's."""
     @points(weight)
-    def test_scores_with_the_checks_weights(v, ref):
+    def test_scores_given_the_same_weights(v, ref):
         torch, w = _torch(), working(v)
         got, want = w.scores, ref
         asserts.assert_tensor(got, f"the scores of {network}", shape=(5,))
@@ -499,10 +499,10 @@ def _scores_test(cell: str, weight: float, network: str):
             return
         hint = next((f": {say}" for name, say in _CRITIC_SLIPS
                      if bool(torch.allclose(got, want[name], rtol=1e-4, atol=1e-4))), "")
-        raise AssertionError(f"with the check's weights the scores of {network} on five images are not those of the "
+        raise AssertionError(f"given the same weights, the scores of {network} on five images are not those of the "
                              f"critic described in the statement{hint}")
 
-    return test_scores_with_the_checks_weights
+    return test_scores_given_the_same_weights
 
 
 _SAME_GRADIENTS = ("given the same weights, your critic must give the scores, and the gradients, of the critic "
@@ -519,7 +519,7 @@ def _gradients_test(weight: float, network: str):
         found = usable(f"the gradients of {network}'s parameters", working(v).gradients)
         got = found.get("parameters") if isinstance(found, dict) else None
         if not isinstance(got, dict):
-            raise AssertionError(f"the check could not differentiate the scores of {network}")
+            raise AssertionError(f"the scores of {network} could not be differentiated with respect to its parameters")
         want = ref["gradient_norms"]
         missing = sorted(role for role, grad in got.items() if grad is None)
         if missing:
@@ -534,7 +534,7 @@ def _gradients_test(weight: float, network: str):
             norm = float(grad.norm())
             if not abs(norm - want[role]) <= 1e-3 * max(1.0, want[role]):
                 raise AssertionError(
-                    f"with the check's weights the gradient of the scores of {network} in {role} differs: {_SAME_GRADIENTS}")
+                    f"given the same weights, the gradient of the scores of {network} in {role} differs: {_SAME_GRADIENTS}")
 
     return test_every_parameter_gets_the_stated_gradient
 

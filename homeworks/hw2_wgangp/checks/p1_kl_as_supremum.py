@@ -25,7 +25,7 @@ def _kl_slip(got, value):
 
 
 @points(0.75)
-def test_kl_conjugate_at_seeded_points(v, ref):
+def test_kl_conjugate_at_three_points(v, ref):
     # the conjugate at three points of the working seed against sup_u (t u - u log u), which the grader found
     # numerically (the definition) on those points
     _conjugate_at_points(v, ref, "f_star_kl", "t", "sup_u (t u - u log u)", _kl_slip)
@@ -82,7 +82,7 @@ def test_optimal_critic_maximises_the_objective(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p1_conjugate_tests", hidden=1.25, names=("f_star_kl",), visible=(test_kl_conjugate_at_seeded_points,),
+    CheckSpec("p1_conjugate_tests", hidden=1.25, names=("f_star_kl",), visible=(test_kl_conjugate_at_three_points,),
               inputs=with_working(lambda seed: _conjugate_inputs(seed, 16, -2.0, 2.0))),
     CheckSpec("p1_objective_tests", hidden=1.75, names=("kl_objective", "kl_optimal_critic"),
               visible=(test_constant_critic_gives_zero, test_value_on_two_points,

@@ -23,7 +23,7 @@ def _rkl_slip(got, value):
 
 
 @points(0.75)
-def test_rkl_conjugate_at_seeded_points(v, ref):
+def test_rkl_conjugate_at_three_points(v, ref):
     # the conjugate at three negative points of the working seed against sup_u (s u + log u), which the grader
     # found numerically (the definition) on those points
     _conjugate_at_points(v, ref, "f_star_rkl", "s", "sup_u (s u + log u)", _rkl_slip)
@@ -88,7 +88,7 @@ for _f, _name in ((test_rkl_constant_critic_gives_zero, "test_constant_critic_gi
 
 
 CHECKS = [
-    CheckSpec("p2_conjugate_tests", hidden=1.25, names=("f_star_rkl",), visible=(test_rkl_conjugate_at_seeded_points,),
+    CheckSpec("p2_conjugate_tests", hidden=1.25, names=("f_star_rkl",), visible=(test_rkl_conjugate_at_three_points,),
               inputs=with_working(lambda seed: _conjugate_inputs(seed, 17, -3.0, -0.2))),
     CheckSpec("p2_objective_tests", hidden=1.75, names=("rkl_objective", "rkl_optimal_critic"),
               visible=(test_rkl_constant_critic_gives_zero, test_rkl_value_on_two_points,

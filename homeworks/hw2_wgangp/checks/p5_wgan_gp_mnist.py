@@ -350,7 +350,7 @@ def _first_step(x, after, network, wanted, lr, what):
     torch = _torch()
     before = {"generator.A": x.A, "generator.c": x.c, "critic.w": x.w, "critic.b": torch.zeros(())}
     if not (isinstance(after, dict) and set(after) == set(before)):
-        raise AssertionError(f"the check could not step {what}")
+        raise AssertionError(f"{what} could not take a step on the parameters it was given")
     if not (isinstance(wanted, dict) and set(wanted) == set(before)):
         raise AssertionError("the recorded first step names other parameters")
     for n, b in before.items():
@@ -395,7 +395,7 @@ def test_betas(v, ref):
     for network, steps, what in (("generator", w.opt_g_steps, "opt_g"), ("critic", w.opt_c_steps, "opt_c")):
         after = usable(f"{what} stepped {OPT_STEPS} times", steps)
         if not (isinstance(after, list) and len(after) == OPT_STEPS):
-            raise AssertionError(f"the check could not step {what} {OPT_STEPS} times")
+            raise AssertionError(f"{what} could not take {OPT_STEPS} steps on the parameters it was given")
         names = [n for n in want["betas"] if n.startswith(network)]
 
         def close(key):

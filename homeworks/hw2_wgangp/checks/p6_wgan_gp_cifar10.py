@@ -119,8 +119,8 @@ def test_nine_residual_blocks(v, ref):
             f"expected nine residual blocks in the CIFAR-10 generator, found {len(out) if isinstance(out, list) else out}")
     for i, (got, want) in enumerate(zip(out, ref["blocks"], strict=True)):
         asserts.assert_close(got, want, rtol=1e-4, atol=1e-5,
-                            name=f"residual block {i + 1} with the check's weights (the given Generator's block, "
-                                 f"with BatchNorm)")
+                            name=f"residual block {i + 1}, given the same weights as the given Generator's block "
+                                 f"(with BatchNorm)")
 
 
 
@@ -131,13 +131,13 @@ def test_seed_map_is_eight_by_eight(v, ref):
     got, want = usable("CifarGenerator's seed map", working(v).traced)["seed_map"], ref
     shape = tuple(got.shape) if isinstance(got, torch.Tensor) else None
     if shape is None:
-        raise AssertionError("the check found no residual block in CifarGenerator (use the given ResidualBlock)")
+        raise AssertionError("CifarGenerator calls no ResidualBlock (use the given ResidualBlock)")
     if shape[1:] != tuple(want["seed_map"].shape[1:]):
         raise AssertionError(
             f"CifarGenerator gives its first residual block a map of shape {shape[1:]}, expected "
             f"{tuple(want['seed_map'].shape[1:])}: the seed map is capacity x 8 x 8 and the x4 upsampling is kept")
     asserts.assert_close(got, want["seed_map"], rtol=1e-4, atol=1e-4,
-                        name="CifarGenerator's seed map with the check's weights (the given Generator's, at 8 x 8)")
+                        name="CifarGenerator's seed map, given the same weights as the given Generator (at 8 x 8)")
 
 
 @points(0.5)
@@ -146,7 +146,7 @@ def test_every_generator_parameter_gets_its_gradient(v, ref):
     found = usable("the gradients of CifarGenerator's parameters", working(v).gradients)
     want = ref["gradient_norms"]
     if not isinstance(found, dict):
-        raise AssertionError("the check could not differentiate CifarGenerator's images")
+        raise AssertionError("CifarGenerator's images could not be differentiated with respect to its parameters")
     shape = found.get("images_shape")
     if "norms" not in found:
         raise AssertionError(

@@ -35,7 +35,7 @@ def assert_scores_of(critic, v, wrong_shape):
         want, first_two = critic(v.inputs.five), critic(v.inputs.six[:2])
     if not (isinstance(v.scores, torch.Tensor) and tuple(v.scores.shape) == (5,)):
         raise AssertionError(wrong_shape)
-    asserts.assert_close(v.scores, want, rtol=1e-4, atol=1e-4, name="the critic's scores with the check's weights")
+    asserts.assert_close(v.scores, want, rtol=1e-4, atol=1e-4, name="the critic's scores, given the same weights")
     asserts.assert_close(v.per_sample, first_two, rtol=1e-4, atol=1e-4,
                         name="the scores of two images computed inside a larger batch (no BatchNorm?)")
 

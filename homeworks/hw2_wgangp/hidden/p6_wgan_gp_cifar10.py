@@ -26,7 +26,7 @@ def _traced(v, ref, name, what):
     shape = tuple(got.shape) if isinstance(got, torch.Tensor) else None
     if shape != tuple(want.shape):
         raise AssertionError(f"{what} has the wrong shape ({shape})")
-    asserts.assert_close(got, want, rtol=1e-4, atol=1e-4, name=f"{what} with the check's weights")
+    asserts.assert_close(got, want, rtol=1e-4, atol=1e-4, name=f"{what}, given the same weights as the given Generator")
 
 @points(0.75)
 def test_blocks_work_on_an_eight_by_eight_map(v, ref):
