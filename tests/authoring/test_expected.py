@@ -50,7 +50,7 @@ def test_the_build_copies_the_recorded_values_beside_the_checks_it_releases(reco
 def test_the_recorded_values_are_plain_data_holding_no_hidden_test_or_reference(recorded):
     text = (recorded / "source" / HW / "expected.json").read_text(encoding="utf-8")
     assert isinstance(json.loads(text), dict)
-    for secret in ("expected_log_density", "test_values_on_the_graders_draw", "log_prob", "Normal", "def "):
+    for secret in ("expected_log_density", "test_values_on_a_fresh_draw", "log_prob", "Normal", "def "):
         assert secret not in text, f"expected.json holds {secret!r}"
 
 

@@ -2,6 +2,7 @@
 docs/own_homework.md does it: copied, built with its outputs recorded, released with its checks.py, proven (the
 reference earns every point, the blank release nothing, each mutant what it declares) and graded."""
 import importlib.util
+import json
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 
 from conftest import ROOT
 from dgmlab.authoring import build as B
+from dgmlab.authoring import corpus, lottery, proofs
 from dgmlab.authoring.examples import example_submissions
 from dgmlab.authoring.proofs import prove
 from dgmlab.authoring.template import new_homework
@@ -84,7 +86,7 @@ def test_release_ships_the_checks_file_and_no_answer(course):
     checks = (c.folder("release", HW) / "checks.py").read_text(encoding="utf-8")
     assert "sp.log(sigma)" not in checks and "log_prob" not in checks  # no reference in what students get
     recorded = (c.folder("release", HW) / "expected.json").read_text(encoding="utf-8")
-    for secret in ("expected_log_density", "test_values_on_the_graders_draw", "Normal("):  # hidden.py's
+    for secret in ("expected_log_density", "test_values_on_a_fresh_draw", "Normal("):  # hidden.py's
         assert secret not in recorded and secret not in checks, f"the release holds {secret!r}"
     assert "def " not in recorded and "log_density" in recorded  # the values as data, not code
 
@@ -101,6 +103,39 @@ def test_the_template_is_proven(course, tmp_path):
     assert not wrong, "\n".join(wrong)
     blanks = {o.test: o.got for o in outcomes if o.mutant.endswith(": blank release stub")}
     assert blanks == {"q1_log_density_tests": "earn 0 of 4", "q2_gaussian_kl_tests": "earn 0 of 3"}, blanks
+
+
+def test_the_templates_corpus_grades_each_answer_as_labelled(course, capsys):
+    c, _, _ = course
+    assert corpus.main([HW, "--course", str(c.root), "--corpus", str(c.root / "homeworks" / HW / "corpus.json")]) == 0
+    out = capsys.readouterr().out
+    assert "4 of 4 correct answers earn full marks; 5 of 6 mistakes lose visible points" in out, out[-2000:]
+    assert "6 of 6 lose points in total" in out
+
+
+def test_a_corpus_template_starts_from_each_answers_model(course, capsys):
+    c, _, _ = course
+    assert corpus.main([HW, "--course", str(c.root), "--template"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert [(e["cell"], e["kind"]) for e in entries] == [
+        ("q1_log_density", "correct"), ("q1_log_density", "mistake"), ("q2_gaussian_kl", "correct"),
+        ("q2_gaussian_kl", "mistake")]
+    assert "BEGIN SOLUTION" not in entries[0]["source"] and "torch.exp(log_sigma)" in entries[0]["source"]
+
+
+def test_the_reference_lottery_runs_on_the_courses_own_homework(course, capsys):
+    c, _, _ = course
+    assert lottery.main([HW, "--course", str(c.root), "--draws", "5"]) == 0
+    out = capsys.readouterr().out
+    assert f"{HW}: 5 graded draws" in out and "every correct answer earned every point on every draw" in out, out
+
+
+def test_the_proofs_print_what_each_mutant_earns(course, capsys):
+    c, _, _ = course
+    assert proofs.main([HW, "--course", str(c.root), "--only", "q2_gaussian_kl", "--print-earns"]) == 0
+    out = capsys.readouterr().out
+    assert 'q2_gaussian_kl: the reverse KL, KL(N(0,1) || N(mu, sigma^2))\n    earns={"q2_gaussian_kl_tests": 1}\n' in out
+    assert "declared" not in out and "q1_log_density" not in out
 
 
 def test_reference_earns_every_autograded_point_and_blank_none(course):

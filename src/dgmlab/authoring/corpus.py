@@ -228,7 +228,7 @@ def summary(hw: str, results: list) -> dict:
 def report(hw: str, references: dict, results: list) -> str:
     """The corpus's summary and every entry's grade, as Markdown (benchmarks/results/corpora_<hw>.md)."""
     s = summary(hw, results)
-    share = f"{100 * s['mistakes_losing_visible'] / s['mistakes']:.0f}%" if s["mistakes"] else "n/a"
+    share = f"{100 * s['mistakes_losing_visible'] / s['mistakes']:.1f}%" if s["mistakes"] else "n/a"
     hand = f" ({s['hand_graded']} written answers, graded by hand, not counted)" if s["hand_graded"] else ""
     lines = [f"# {hw}: answer corpus graded", "",
              f"Corpus size {s['size']}{hand}: {s['correct_full']} of {s['correct']} correct answers earn full marks; "
@@ -250,3 +250,60 @@ def report(hw: str, references: dict, results: list) -> str:
         lines.append(f"| {e['cell']} | {e['label']} | {e['kind']} | {o['outcome']}{flag} | {vis} | {tot} | {model} | "
                      f"{failing[:200]} |")
     return "\n".join(lines) + "\n"
+
+
+def template(notebook: Path) -> list[dict]:
+    """A corpus to start from for the source ``notebook``: for each code answer cell, its model answer as a correct
+    entry and, to be rewritten, a copy of it as a mistake (a mistake that loses no point fails the run, so each
+    placeholder says what is left to do)."""
+    import nbformat
+
+    from .proofs import strip_solution_markers
+
+    nb = nbformat.read(notebook, as_version=4)
+    entries = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("solution") or meta.get("grade"):
+            continue
+        gid, source = meta["grade_id"], strip_solution_markers(cell.source)
+        entries += [{"cell": gid, "label": f"{gid}-model", "kind": "correct",
+                     "requirement": "the model answer (add other correct forms a student may write)", "source": source},
+                    {"cell": gid, "label": f"{gid}-mistake-1", "kind": "mistake",
+                     "requirement": "REWRITE: one realistic mistake and the statement's requirement it breaks",
+                     "source": source}]
+    return entries
+
+
+def main(argv=None) -> int:
+    """``python -m dgmlab.authoring.corpus <hw> --corpus FILE``: grade an answer corpus of a homework of the course in
+    the current directory (or ``--course``) on a copy of its built ``source/<hw>/``
+    (:func:`dgmlab.authoring.proofs.prepared`); prints each entry's outcome and the summary, exit status 1 when a
+    correct answer loses a point or a mistake loses none. ``--template``: print a corpus to start from instead."""
+    import argparse
+
+    from .proofs import prepared
+
+    p = argparse.ArgumentParser(prog="python -m dgmlab.authoring.corpus", description=main.__doc__)
+    p.add_argument("hw")
+    p.add_argument("--course", default=".", help="the course directory (default: here)")
+    p.add_argument("--corpus", help="the corpus, a JSON list of entries (see dgmlab.authoring.corpus)")
+    p.add_argument("--only", help="only the entries of this answer cell")
+    p.add_argument("--template", action="store_true", help="print a corpus to start from (JSON) and stop")
+    args = p.parse_args(argv)
+    if not args.template and not args.corpus:
+        p.error("give --corpus FILE (or --template to print one to start from)")
+    with prepared(args.hw, args.course) as (notebook, builder):
+        if args.template:
+            print(json.dumps(template(notebook), indent=1))
+            return 0
+        entries = [e for e in load(Path(args.corpus)) if args.only in (None, e["cell"])]
+        references, results = grade_corpus(notebook, entries, list(getattr(builder, "MUTANTS", [])),
+                                           progress=lambda text: print(text, flush=True))
+    print(report(args.hw, references, results))
+    bad = [e["label"] for e, _g, o in results if o["outcome"] != HAND and (e["kind"] == "correct") != (o["outcome"] == "full")]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -221,3 +221,30 @@ def run_lottery(notebook: Path, mutants, n: int = 50, key: str | None = None, ti
                 s.run_verdict(i)
     lottery.seconds = time.monotonic() - started
     return lottery
+
+
+def main(argv=None) -> int:
+    """``python -m dgmlab.authoring.lottery <hw>``: the reference lottery of a homework of the course in the current
+    directory (or ``--course``), on a copy of its built ``source/<hw>/`` with its proofs' ``PROOF_ARTIFACTS``
+    (:func:`dgmlab.authoring.proofs.prepared`): the model answer and the proofs' correct variants graded on
+    ``--draws`` draws. Prints each point lost and the summary; exit status 1 when a correct answer lost a point."""
+    import argparse
+
+    from .proofs import prepared
+
+    p = argparse.ArgumentParser(prog="python -m dgmlab.authoring.lottery", description=main.__doc__)
+    p.add_argument("hw")
+    p.add_argument("--course", default=".", help="the course directory (default: here)")
+    p.add_argument("--draws", type=int, default=50, help="graded draws (default 50)")
+    p.add_argument("--only", help="a regular expression: only the test cells whose grade id it finds")
+    p.add_argument("--key", help=f"hex: derive the draws' course keys from it (or ${KEY_ENV}), to repeat a run")
+    args = p.parse_args(argv)
+    with prepared(args.hw, args.course) as (notebook, builder):
+        result = run_lottery(notebook, list(getattr(builder, "MUTANTS", [])), n=args.draws, key=args.key,
+                             only=args.only, progress=lambda text: print(text, flush=True))
+    print(result.summary())
+    return 1 if result.losses else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -269,6 +270,27 @@ class NotebookSession:
         return results
 
 
+def shadowed(hw: str) -> list[str]:
+    """Each visible or hidden test of ``hw`` with a parameter that hides a name its module defines: tests are called
+    by position as ``test_x(v, ref)``, so in a module that binds ``v`` (a sympy symbol ``v``, say) the test's ``v``
+    is the student's answers, not that symbol. :func:`prove` refuses such a homework."""
+    import inspect
+
+    from dgmlab import probes
+
+    from ..grading import hidden
+
+    found = []
+    for cell, spec in probes.specs(hw).items():
+        for fn in (*spec.visible, *hidden.tests(hw, cell)):
+            names = [p for p in inspect.signature(fn).parameters if p in getattr(fn, "__globals__", {})]
+            found += [f"{cell}: {fn.__name__}'s parameter {p!r} hides the {type(fn.__globals__[p]).__name__} "
+                      f"{p!r} of its module ({fn.__module__}); name the parameter otherwise (tests are called "
+                      f"by position: test_x(answers, ref) reads the same) or rename the module's {p!r}"
+                      for p in names]
+    return found
+
+
 def graded_by(mutants) -> dict:
     """``{answer grade_id: [test cells]}``: the test cells the hand-written ``mutants`` of each answer name
     (what :func:`prove` checks that answer's blank stub against)."""
@@ -293,6 +315,9 @@ def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
 
     outcomes: list[Outcome] = []
     with NotebookSession(path, timeout=timeout) as s:
+        hiding = shadowed(s.hw)
+        if hiding:
+            raise ValueError("a test's parameter hides a name of its module:\n" + "\n".join(hiding))
         mutants = resolve(mutants, s.nb)
         reference = s.run_all()
         answers = [gid for gid, i in s.index.items()
@@ -326,3 +351,91 @@ def prove(path: Path, mutants: list, timeout: int = 300) -> tuple[dict, list]:
             for i in range(start, last + 1):  # restore the reference state
                 s.run(i)
     return reference, outcomes
+
+
+# ---------------------------------------------------------------------- running the proofs from the shell
+def earned(outcomes) -> dict:
+    """``{mutant: {test cell: points earned}}`` from ``outcomes`` (:func:`prove`'s), in their order: what each
+    answer earns when it is run, for writing its ``earns=``."""
+    out: dict = {}
+    for o in outcomes:
+        if o.got.startswith("earn "):
+            got, _full = (float(x) for x in o.got[5:].split(" of "))
+            out.setdefault(o.mutant, {})[o.test] = got
+    return out
+
+
+def earns_lines(outcomes) -> list[str]:
+    """One line per mutant, ``<answer>: <label>``, and under it the ``earns={...}`` that running it gave; where that
+    is not what the mutant declares, the declared outcome of each test cell follows (``expected``)."""
+    lines = []
+    for name, got in earned(outcomes).items():
+        text = ", ".join(f'"{test}": {points:g}' for test, points in got.items())
+        mine = [o for o in outcomes if o.mutant == name]
+        wrong = "; ".join(f"{o.test}: {o.expected}" for o in mine if not o.ok)
+        lines.append(f"{name}\n    earns={{{text}}}" + (f"    (declared: {wrong})" if wrong else ""))
+    return lines
+
+
+@contextmanager
+def prepared(hw: str, course: Path | str = ".", workdir: Path | str | None = None):
+    """``(notebook, builder)``: a copy of the course's built ``source/<hw>/`` (notebook, ``checks.py``, ``hidden.py``,
+    ``expected.json``) with its builder's ``PROOF_ARTIFACTS`` written beside it, in a temporary folder of ``workdir``
+    (default: the course directory, which the kernels can read), removed afterwards; ``builder``: the homework's
+    builder (``MUTANTS``, ...). What the proofs, the lottery and the corpus run on, for the kit's homeworks and a
+    course's own alike."""
+    import shutil
+    import tempfile
+
+    from .build import homeworks
+
+    root = Path(course).resolve()
+    builders = homeworks(root)
+    if hw not in builders:
+        raise SystemExit(f"no homework {hw!r} in {root / 'homeworks'}; known: {', '.join(sorted(builders))}")
+    source = root / "source" / hw / f"{hw}.ipynb"
+    if not source.is_file():
+        raise SystemExit(f"{source} does not exist: build it first (dgmlab build {hw})")
+    with tempfile.TemporaryDirectory(dir=workdir or root, prefix=".dgmlab-") as tmp:
+        folder = Path(tmp) / hw
+        shutil.copytree(source.parent, folder, ignore=shutil.ignore_patterns("figures", "*.pt", ".ipynb_checkpoints"))
+        for write in getattr(builders[hw], "PROOF_ARTIFACTS", {}).values():
+            write(folder)
+        yield folder / source.name, builders[hw]
+
+
+def main(argv=None) -> int:
+    """``python -m dgmlab.authoring.proofs <hw>``: prove a homework of the course in the current directory (or
+    ``--course``) on a copy of its built ``source/<hw>/`` (:func:`prepared`); print each outcome that is not as
+    declared and exit 1 if any. ``--print-earns``: print what each mutant earns in each test cell it names, as the
+    ``earns={...}`` to write in its ``Mutant``. ``--only <answer cell>``: only that cell's mutants."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m dgmlab.authoring.proofs", description=main.__doc__)
+    p.add_argument("hw")
+    p.add_argument("--course", default=".", help="the course directory (default: here)")
+    p.add_argument("--only", help="only the mutants of this answer cell (its grade id)")
+    p.add_argument("--print-earns", action="store_true", help="print what each mutant earns, as its earns={...}")
+    args = p.parse_args(argv)
+    with prepared(args.hw, args.course) as (notebook, builder):
+        mutants = [m for m in getattr(builder, "MUTANTS", []) if args.only in (None, m.answer)]
+        if args.only and not mutants:
+            raise SystemExit(f"no mutant of {args.hw}'s proofs replaces answer cell {args.only!r}")
+        reference, outcomes = prove(notebook, mutants)
+    failing = {k: msg for k, (failed, msg) in reference.items() if failed}
+    for test, msg in failing.items():
+        print(f"reference fails {test}: {msg}")
+    if args.only:  # the blank stubs of the other answers ran too (prove() runs every blank): not asked for
+        outcomes = [o for o in outcomes if o.mutant.startswith(f"{args.only}: ")]
+    if args.print_earns:
+        print("\n".join(earns_lines(outcomes)))
+        return 1 if failing else 0
+    wrong = [o for o in outcomes if not o.ok]
+    for o in wrong:
+        print(f"{o.mutant} -> {o.test}: expected {o.expected}, got {o.got} {o.message}")
+    print(f"{len(outcomes) - len(wrong)} of {len(outcomes)} outcomes as declared")
+    return 1 if failing or wrong else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -29,9 +29,9 @@ def expected_log_density(inputs):
 
 
 @points(2)
-def test_values_on_the_graders_draw(v, ref):
+def test_values_on_a_fresh_draw(v, ref):
     asserts.assert_close(v.log_density, ref.log_density, rtol=1e-9, atol=1e-12,
-                         name="gaussian_log_density on the grader's draw")
+                         name="gaussian_log_density")
 
 
 # ------------------------------------------------------------------ q2_gaussian_kl_tests
@@ -41,13 +41,14 @@ def test_equals_the_closed_form_exactly(v, ref):
     if asserts.has_float(value):
         raise AssertionError("kl_gauss holds a float: write exact numbers (sp.Rational(1, 2), not 0.5)")
     reference = (sigma ** 2 + mu ** 2 - 1) / 2 - sp.log(sigma)
-    if sp.simplify(value - reference) != 0:
+    # by value at points in each symbol's domain (docs/sympy_answers.md): every form sympy writes for it is equal
+    if not asserts.sympy_equivalent(value, reference):
         raise AssertionError(
             "kl_gauss is not KL(N(mu, sigma^2) || N(0, 1)) (check the constant and which distribution comes first)")
 
 
 HIDDEN = {
-    "q1_log_density_tests": (test_values_on_the_graders_draw,),
+    "q1_log_density_tests": (test_values_on_a_fresh_draw,),
     "q2_gaussian_kl_tests": (test_equals_the_closed_form_exactly,),
 }
 EXPECTED = {"q1_log_density_tests": expected_log_density}

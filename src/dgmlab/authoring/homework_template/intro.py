@@ -9,11 +9,3 @@
 # that came with it beside it while you work: the test cells read them.
 
 # %% kind="setup"
-
-# %% locked=true grade_id="imports"
-import math
-
-import sympy as sp
-import torch
-
-from dgmlab.probes import check

@@ -4,6 +4,14 @@
 # Write `gaussian_log_density(x, mu, log_sigma)`, the elementwise $\log \mathcal N(x;\mu,\sigma^2)$ with
 # $\sigma = e^{\log\sigma}$: $\;-\tfrac12\big(\tfrac{x-\mu}{\sigma}\big)^2 - \log\sigma - \tfrac12\log 2\pi$.
 
+# %% locked=true grade_id="q1_imports"
+import math
+
+import torch
+
+from dgmlab.probes import check
+
+
 # %% kind="answer" grade_id="q1_log_density"
 def gaussian_log_density(x, mu, log_sigma):
     """x, mu, log_sigma: float64 tensors of one shape (N,) -> float64 tensor (N,), log N(x; mu, exp(log_sigma)^2)."""

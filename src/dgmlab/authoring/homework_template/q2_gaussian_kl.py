@@ -6,6 +6,10 @@
 # for every $\mu$ and every $\sigma > 0$ earns the points; write exact numbers (`sp.Rational(1, 2)`, not `0.5`).
 
 # %% locked=true grade_id="q2_symbols"
+import sympy as sp
+
+from dgmlab.probes import check
+
 mu = sp.Symbol("mu", real=True)
 sigma = sp.Symbol("sigma", positive=True)
 
