@@ -34,10 +34,10 @@ test: venv
 test-e2e: venv
 	$(BIN)/python -m pytest -m e2e -n 2 --dist loadfile
 
-# The unit tier: the tests not marked slow (no kernel, judge or nbgrader process, training, browser or build),
-# on two processes; under a minute on 2 cores (docs/performance.md).
+# The unit tier: the tests marked neither slow nor e2e (no kernel, judge or nbgrader process, training, browser or
+# build), on two processes; its measured time and the machine: docs/performance.md.
 test-fast: venv
-	$(BIN)/python -m pytest -m "not slow" -n 2
+	$(BIN)/python -m pytest -m "not slow and not e2e" -n 2
 
 # Authoring (docs/authoring.md): after editing homeworks/<hw>/, write everything made from it:
 # the source notebook, the student release, the demo's examples, the hostile corpus (made from hw3) and the

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "test_tiers"
 TIERS = {  # the Makefile's commands (make test-fast, make test, make test-e2e)
-    "fast": ["-m", "not slow", "-n", "2"],
+    "fast": ["-m", "not slow and not e2e", "-n", "2"],
     "test": ["-m", "not e2e", "-n", "2", "--dist", "loadfile"],
     "e2e": ["-m", "e2e", "-n", "2", "--dist", "loadfile"],
 }
