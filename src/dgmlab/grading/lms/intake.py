@@ -71,7 +71,7 @@ from . import id_map as IM
 from .download_names import FORMATS, SHAPES, Entry, detect_lms, parse_entry, unsafe_name
 from .roster_match import index_of, match, roster_index, roster_names  # noqa: F401 (index_of: read here too)
 
-# the files each homework grades besides its notebook (by the homework id's prefix), as docs/student_path.md
+# the files each homework grades besides its notebook (by the homework id's prefix), as docs/student_guide.md
 # lists them and the probes read them (tests/grading/lms/test_intake.py checks these names against the probes')
 GRADED_FILES = {
     "hw1": ["generator_weights.pt"],
