@@ -106,9 +106,10 @@ def cmd_autograde(args) -> int:
         return 2
     from .grading.autograde.tests_origin import origin
 
-    (hw,) = course.check_homeworks([args.hw])
-    try:  # which tests are graded, and a copy in the course's homeworks/ that differs from them
-        print("\n".join(origin(course.root, hw).lines()))
+    hw = args.hw
+    try:  # which tests are graded, and a copy in the course's homeworks/ that differs from them (an unknown
+        if hw in course.homeworks():  # homework is refused below, naming the course's)
+            print("\n".join(origin(course.root, hw).lines()))
     except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
         print(terminal(f"WARNING: where {hw}'s tests are loaded from could not be told: {exc}"))
     total = len(args.student) if args.student else len(course.submitted(args.hw))
