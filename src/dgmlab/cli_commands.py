@@ -133,7 +133,9 @@ def cmd_autograde(args) -> int:
     from .grading.autograde.run_summary import sandboxed, summary_lines
 
     # what was graded now, what was left unchanged, and whether the kernels ran in the sandbox
-    print("\n".join(summary_lines(results, sandboxed(options.sandbox, C._on_this_machine(opts.cluster or None)))))
+    dropped = [] if args.student else [s for s in course.dropped() if course.folder("submitted", hw, s).is_dir()]
+    print("\n".join(summary_lines(results, sandboxed(options.sandbox, C._on_this_machine(opts.cluster or None)),
+                                   dropped)))
     for r in results:
         if r.status != "graded":
             print(terminal(f"  {r.student}: {r.status}: {r.reason}"))

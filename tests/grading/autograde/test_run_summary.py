@@ -36,3 +36,22 @@ def test_the_sandbox_is_used_as_autograde_decides(monkeypatch):
     assert sandboxed(None, False) is True  # a cluster's worker that cannot build it grades nothing
     monkeypatch.setattr(S, "available", lambda: (True, ""))
     assert sandboxed(None, True) is True
+
+
+def test_a_dropped_students_submission_is_named_as_not_graded():
+    lines = summary_lines(_results(["alice"]), True, dropped=["eve"])
+    assert lines[-1] == "not graded, dropped the course (c.DgmlabTerm.dropped; their files are kept): eve"
+
+
+def test_autograde_names_the_dropped_students_whose_submissions_it_did_not_grade(tmp_path, monkeypatch, capsys):
+    from dgmlab import cli
+    from dgmlab.grading import course as C
+
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.DgmlabTerm.dropped = ["eve"]\n')
+    for sid in ("alice", "eve"):
+        (tmp_path / "submitted" / sid / "hw3").mkdir(parents=True)
+    monkeypatch.setattr(C, "autograde", lambda course, hw, *a, **kw: _results(course.submitted(hw)))
+    assert cli.main(["--course", str(tmp_path), "autograde", "hw3", "--no-sandbox"]) == 0
+    out = capsys.readouterr().out
+    assert "summary: 1 graded" in out
+    assert "not graded, dropped the course (c.DgmlabTerm.dropped; their files are kept): eve" in out

@@ -1,5 +1,5 @@
 """What one ``dgmlab autograde`` run says at its end: how many were graded now and how, how many were left as
-they were, and whether student code ran in the bubblewrap sandbox.
+they were, whether student code ran in the bubblewrap sandbox, and who handed in but dropped the course.
 
 A submission unchanged since its last finished grading is not graded again (``SubmissionResult.skipped``): it is
 counted apart, never as graded, so a one-student regrade of a class of six says "1 graded", not "6 graded". Whether
@@ -22,9 +22,10 @@ def sandboxed(sandbox: bool | None, on_this_machine: bool) -> bool:
     return S.available()[0]
 
 
-def summary_lines(results, sandbox: bool) -> list:
+def summary_lines(results, sandbox: bool, dropped=()) -> list:
     """The run's summary: ``summary: 1 graded, 5 unchanged since their last grading ...`` and, when anything was
-    graded now, one line saying whether it ran in the sandbox (``sandbox``: :func:`sandboxed`)."""
+    graded now, one line saying whether it ran in the sandbox (``sandbox``: :func:`sandboxed`); ``dropped``: the
+    students who handed the homework in but dropped the course (``c.DgmlabTerm.dropped``), named as not graded."""
     counts, unchanged = {}, 0
     for r in results:
         if r.skipped:
@@ -39,4 +40,9 @@ def summary_lines(results, sandbox: bool) -> list:
         out.append("sandbox: bubblewrap: every notebook graded ran inside it" if sandbox else
                    "sandbox: none: student code ran with this account's rights (--no-sandbox, "
                    "c.DgmlabAutograde.sandbox = False, or no bubblewrap here: see the warning above)")
+    if dropped:
+        from ..inert import terminal
+
+        out.append(terminal(f"not graded, dropped the course (c.DgmlabTerm.dropped; their files are kept): "
+                            f"{', '.join(sorted(dropped))}"))
     return out
