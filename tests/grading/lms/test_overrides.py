@@ -148,3 +148,9 @@ def test_a_sections_date_with_no_student_in_the_section_applies_to_no_one_and_is
                           sections={"3": ["101"]})
     assert due == {} and skipped == [("override 7", "section 9 has no active or invited student in Canvas: no "
                                                     "one's date")]
+
+
+def test_a_sections_override_without_a_due_date_changes_no_date_even_when_sections_were_not_read():
+    due, skipped = O.read([{"id": 8, "course_section_id": 3, "unlock_at": "2025-02-01T05:00:00Z"}], ROSTER,
+                          sections="Unauthorized: user not authorized to perform that action")
+    assert due == {} and skipped == [("override 8", "no due date (it moves only when the homework opens or closes)")]

@@ -109,10 +109,10 @@ def read(overrides, students: dict, dropped=frozenset(), sections: dict | str | 
             skipped.append((what, f"a group's date (group {get('group_id')}): set it per student in "
                                   "c.DgmlabDeadlines.extensions"))
             continue
-        ids = (sections or {}).get(str(section), []) if section is not None else (get("student_ids") or [])
         if not get("due_at"):
             skipped.append((what, "no due date (it moves only when the homework opens or closes)"))
             continue
+        ids = sections[str(section)] if section is not None else (get("student_ids") or [])
         try:
             when = _time(get("due_at"))
         except (ValueError, TypeError) as exc:
