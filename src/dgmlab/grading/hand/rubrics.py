@@ -10,8 +10,8 @@ A homework's rubrics live with the course in ``rubrics/<hw>.json``, one per writ
 **Scoring.** Items add up from zero: a student's hand score is the sum of the points of the items applied to
 them, clamped to ``[0, max]``. A positive item gives credit for what is there, a negative one takes off for a
 mistake. A new rubric starts from the homework's point split: one item per part the statement gives points to
-(``**(b) (6 points)**``), else one per criterion of the split the model answer ends with (``**Points (5).** the
-stationary point (1), ...``, :func:`model_split`), else one item "correct and complete" worth the cell's points,
+(``**(b) (6 points)**``), else one per criterion of the split the model answer states (``**Points (5).** the
+stationary point (1), ...``, ``Marks: 1.5 per part.``, :mod:`.model_splits`), else one "correct and complete" for all,
 plus a 0-point item "no answer" so that a blank answer can be graded too.
 
 **Into nbgrader.** Applying an item, or writing a note, writes the student's ``manual_score`` and
@@ -31,14 +31,11 @@ from pathlib import Path
 import nbformat
 
 from ..layout import Course, CourseError
+from . import model_splits
 
 FOLDER = "rubrics"
 # "(b) (6 points)", "**(a) (5 points)**", "(ii) (2 pts)"
 PART = re.compile(r"\(\s*([a-z]|[ivx]+)\s*\)\**\s*\(\s*(\d+(?:\.\d+)?)\s*(?:points?|pts?)\s*\)", re.I)
-# the model answer's closing split: "**Points (5).** the stationary point (1), ..." up to a blank line
-MODEL_POINTS = re.compile(r"\*\*Points\s*\(\s*\d+(?:\.\d+)?\s*\)\.?\*\*\.?(.+?)(?:\n\s*\n|\Z)", re.S)
-MODEL_PART = re.compile(r"\(([a-z]|[ivx]+)\)\s*(\d+(?:\.\d+)?)\s*:")  # "(ii) 3:" in that split
-CRITERION = re.compile(r"\s*\((\d+(?:\.\d+)?)\)")  # "(1)" ending one criterion
 
 
 def points_text(x) -> str:
@@ -168,41 +165,11 @@ def written_cells(course: Course, hw: str) -> list:
     return out
 
 
-def _criteria(text: str) -> list:
-    """``[(points, what)]`` of a marking text's criteria, each ending in its points in brackets: ``the stationary
-    point (1), concavity (1)`` (a bracket holding anything but a number, as in math, is part of the text)."""
-    out, start = [], 0
-    for m in CRITERION.finditer(text):
-        what = re.sub(r"^[\s,.;:]*(?:and\s+)?", "", text[start:m.start()]).strip()
-        out.append((float(m.group(1)), what))
-        start = m.end()
-    return out if out and all(what for _, what in out) else []
-
-
 def model_split(cell: WrittenCell) -> list:
-    """``[(points, what)]``: the marking split the model answer ends with (``**Points (5).** the stationary point
-    (1), ...``, optionally in parts: ``(i) 3: ... (1), ... (ii) 3: ...``), each part's criteria when they add up to
-    its points, else the part as one; ``[]`` when there is none, or it does not add up to the cell's points."""
-    m = MODEL_POINTS.search(cell.model)
-    if not m:
-        return []
-    text = " ".join(m.group(1).split())
-    heads = list(MODEL_PART.finditer(text))
-    if not heads:
-        split = _criteria(text)
-    else:
-        split = []
-        for k, head in enumerate(heads):
-            body = text[head.end():heads[k + 1].start() if k + 1 < len(heads) else len(text)].strip()
-            label, pts = f"({head.group(1)})", float(head.group(2))
-            crit = _criteria(body)
-            if crit and abs(sum(p for p, _ in crit) - pts) < 1e-9:
-                split += [(p, f"{label} {what}") for p, what in crit]
-            else:
-                split.append((pts, f"{label} {CRITERION.sub('', body).strip().rstrip('.')}"))
-    if len(split) > 1 and abs(sum(p for p, _ in split) - cell.points) < 1e-9:
-        return [(p, what[:300]) for p, what in split]
-    return []
+    """``[(points, what)]``: the marking split the model answer states (:func:`.model_splits.split`: ``**Points
+    (5).** the stationary point (1), ...``, ``Marking: ... (2)``, ``Grading: Lagrangian 2, ...``, ``Marks: 1.5 per
+    part.``), when it adds up to the cell's points; else ``[]``."""
+    return model_splits.split(cell.statement, cell.model, cell.points)
 
 
 def starting_items(cell: WrittenCell) -> list:
