@@ -238,3 +238,21 @@ def test_a_handed_in_photo_over_the_pixel_limit_is_listed_with_its_size_not_serv
     assert G.Site._not_shown(folder / "scan.png", "image/png") == (
         "not shown: 8000 x 7000 pixels (56 megapixels): over the 50-megapixel limit of one image (open it as "
         "submitted/mal/hw/scan.png)")
+
+
+def test_each_change_answers_with_every_items_count_so_the_page_updates_them(served):
+    course, server = served
+    body = {"question": Q, "student": "demo_dana", "item": "i2"}
+    before = R.load(course, H.HW).questions[Q].counts()["i2"]
+    code, _, data = request(server, "/api/toggle", body, token=server.site.token)
+    counts = json.loads(data)["counts"]
+    assert code == 200 and counts["i2"] == before + 1 and set(counts) == {"i1", "i2", "i3", "i4", "i5"}
+    counts = json.loads(request(server, "/api/toggle", body, token=server.site.token)[2])["counts"]
+    assert counts["i2"] == before
+
+
+def test_the_rubrics_item_texts_are_in_the_blocks_mathjax_typesets(served):
+    _, server = served
+    page = request(server, f"/q/{Q}")[2].decode()
+    assert '<ol class="rubric tex">' in page and '<fieldset class="items tex">' in page
+    assert 'querySelectorAll(".md, .tex")' in request(server, "/static/mathjax-config.js")[2].decode()

@@ -428,3 +428,34 @@ def test_handed_in_photos_show_on_demand_as_images_and_one_that_is_not_an_image_
             assert "not found" in driver.find_element(By.TAG_NAME, "body").text
             with pytest.raises(NoAlertPresentException):
                 driver.switch_to.alert.text
+
+
+def test_rubric_items_show_their_tex_typeset_and_each_items_count_follows_every_click(tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    if G.find_mathjax() is None:
+        pytest.skip("no MathJax 2 on this machine: apt-get install libjs-mathjax")
+    driver = browser()
+    course = H.build(tmp_path, pdf_student=None, only=["demo_amara", "demo_bilal"])
+    R.Grader(course, H.HW).edit_item(Q, "i1", 5, r"(a) the bound $\frac{1}{2\pi c}$")
+    with served(driver, course) as server:
+        driver.get(G.url(server, Q))
+        typeset(driver)
+        rubric_item = driver.find_element(By.CSS_SELECTOR, '.rubric li[data-item="i1"]')
+        label = driver.find_element(By.CSS_SELECTOR, 'section[data-student="demo_amara"] fieldset.items label')
+        for where in (rubric_item, label):
+            assert where.find_elements(By.CSS_SELECTOR, ".mjx-mfrac") and "\\frac" not in where.text
+
+        def count(item):
+            return driver.find_element(By.CSS_SELECTOR, f'.rubric li[data-item="{item}"] [data-role="count"]').text
+
+        assert count("i1") == "0 students"
+        for sid, want in (("demo_amara", "1 student"), ("demo_bilal", "2 students")):
+            driver.find_element(By.CSS_SELECTOR, f'section[data-student="{sid}"] input[data-item="i1"]').click()
+            WebDriverWait(driver, 20).until(lambda d, w=want: count("i1") == w)
+        driver.find_element(By.CSS_SELECTOR, 'section[data-student="demo_amara"] input[data-item="i1"]').click()
+        WebDriverWait(driver, 20).until(lambda d: count("i1") == "1 student")
+        assert R.load(course, H.HW, create=False).questions[Q].counts()["i1"] == 1
+        errors = console_errors(driver)
+        assert not errors, errors

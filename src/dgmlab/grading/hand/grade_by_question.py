@@ -7,9 +7,11 @@ the notebook, shown beside the answer only when the grader asks, the question an
 notebook, and the question's rubric (:mod:`.rubrics`). A handed-in file whose name names one of the homework's
 questions (``Q3.jpg``, ``hw5_explicit_Q3.pdf``: the rule of :mod:`.question_files`) is listed on that question's
 written cells' pages only; any other on every written cell's page. Items are applied with a
-click or a key; each change is saved to ``rubrics/<hw>.json`` and written to nbgrader's gradebook at once.
+click or a key; each change is saved to ``rubrics/<hw>.json`` and written to nbgrader's gradebook at once, and the
+rubric's count of students who have each item follows it (no reload).
 
-Math: each answer is typeset on its own, with MathJax's TeX definitions put back after it, so one student's
+Math: each answer, and each list of rubric items (their texts hold TeX where the model answer's split did), is
+typeset on its own, with MathJax's TeX definitions put back after it, so one student's
 ``\\def`` or ``\\newcommand`` changes no other answer's math; MathJax's Safe extension drops ``\\href``, ``\\class``,
 ``\\cssId``, ``\\require`` and positioning styles (:data:`.grade_pages.MATHJAX_CONFIG`). Answers are rendered once per
 version of the student's notebook while the server runs; one too long to render is shown as text (:mod:`.answers_html`).
@@ -319,7 +321,7 @@ class Site:
         a = q.applied.get(student, R.Applied())
         score = q.score(student)
         return {"student": student, "score": score, "score_text": "–" if score is None else R.points_text(score),
-                "items": list(a.items), "note": a.note}
+                "items": list(a.items), "note": a.note, "counts": q.counts()}
 
     # -- what a POST changes
     def act(self, path: str, body: dict) -> dict:

@@ -53,7 +53,7 @@ QUESTION = """{% extends "base.html" %}
 {% endfor %}</ul>{% endif %}
 </div>
 {% if a.elsewhere %}<p class="warn">Graded outside the rubric: {{ a.elsewhere }}. Applying an item replaces it.</p>{% endif %}
-<fieldset class="items"><legend>Rubric items for {{ a.student }}</legend>
+<fieldset class="items tex"><legend>Rubric items for {{ a.student }}</legend>
 {% for it in q.items %}<label><input type="checkbox" data-item="{{ it.id }}"{% if it.id in a.applied %} checked{% endif %}>
  <kbd>{{ loop.index if loop.index < 10 else ('0' if loop.index == 10 else '') }}</kbd> <span class="pts">{{ signed(it.points) }}</span> {{ it.text }}</label>
 {% endfor %}</fieldset>
@@ -68,13 +68,13 @@ QUESTION = """{% extends "base.html" %}
 <details open><summary>The model answer (source notebook)</summary><div class="md model">{{ model|safe }}</div></details>
 <h2>Rubric</h2>
 <p class="muted">Score: the applied items' points added, between 0 and {{ q.max }}. Editing an item re-scores every student who has it.</p>
-<ol class="rubric">
-{% for it in q.items %}<li data-item="{{ it.id }}">
+<ol class="rubric tex">
+{% for it in q.items %}<li data-item="{{ it.id }}"><p class="item-text"><span class="pts">{{ signed(it.points) }}</span> {{ it.text }}</p>
 <form class="item-edit" data-item="{{ it.id }}">
 <label>points <input name="points" type="number" step="any" value="{{ it.points }}" size="4"></label>
 <label>comment <input name="text" type="text" value="{{ it.text }}"></label>
 <button type="submit">Save</button> <button type="button" data-action="delete">Delete</button>
-<span class="muted" data-role="count">{{ counts[it.id] }} students</span>
+<span class="muted" data-role="count" aria-live="polite">{{ counts[it.id] }} {{ 'student' if counts[it.id] == 1 else 'students' }}</span>
 </form></li>
 {% endfor %}</ol>
 <form class="item-edit" data-item="" id="new-item"><fieldset><legend>New item (<kbd>a</kbd>)</legend>
@@ -120,7 +120,7 @@ h2{font-size:1.15em} .score{float:right;font-variant-numeric:tabular-nums}
 .files iframe.viewer{display:block;width:100%;height:480px;border:1px solid #999} .files img.viewer{display:block;max-width:100%}
 main.page{padding:0 12px}
 .md img{max-width:100%} .md pre.unrendered{white-space:pre-wrap}
-.md{position:relative;overflow:auto;contain:paint}
+.md,.tex{position:relative;overflow:auto;contain:paint} .item-text{margin:4px 0 0}
 fieldset.items label{display:block;padding:2px 0} .pts{display:inline-block;min-width:3em;font-weight:600}
 .note textarea{display:block;width:100%;box-sizing:border-box}
 kbd{border:1px solid #888;border-radius:3px;padding:0 4px;font-size:.85em;background:#f4f4f4}
@@ -132,7 +132,8 @@ a{color:#0b57d0}
 """
 
 # MathJax 2 keeps a TeX macro (\def, \newcommand, \let) for the whole page, so one student's answer could rewrite
-# every later answer's math and the model answer. Each markdown block (.md) is typeset on its own, and after each
+# every later answer's math, the model answer and the rubric. Each markdown block (.md) and each list of rubric
+# items (.tex: an answer's checkboxes, the rubric) is typeset on its own, and after each
 # the TeX definitions (macros, environments, \definecolor's colours, \unicode's glyphs, \begingroup's stacks,
 # equation labels) are put back as they were when MathJax started: every extension an answer could ask for is loaded
 # then (\require does nothing). The Safe extension drops \href (no javascript: or outside link), \class, \cssId,
@@ -194,7 +195,7 @@ MATHJAX_CONFIG = r"""(function () {
       if (TEX.resetEquationNumbers) { TEX.resetEquationNumbers(); }
     }
     HUB.Queue(restore);
-    Array.prototype.forEach.call(document.querySelectorAll(".md"), function (el) {
+    Array.prototype.forEach.call(document.querySelectorAll(".md, .tex"), function (el) {
       HUB.Queue(["Typeset", HUB, el], restore);
     });
     HUB.Queue(function () { document.documentElement.setAttribute("data-typeset", "done"); });
@@ -245,6 +246,13 @@ JS = r"""
     sec.dataset.graded = st.score === null ? "no" : "yes";
     sec.querySelectorAll("input[data-item]").forEach(function (b) { b.checked = st.items.indexOf(b.dataset.item) >= 0; });
     say(sec.dataset.student + ": " + (st.score === null ? "not graded" : st.score_text + " points"));
+    showCounts(st.counts || {});
+  }
+  function showCounts(counts) {
+    Object.keys(counts).forEach(function (item) {
+      var el = document.querySelector('.rubric li[data-item="' + CSS.escape(item) + '"] [data-role="count"]');
+      if (el) { el.textContent = counts[item] + (counts[item] === 1 ? " student" : " students"); }
+    });
   }
   function toggle(sec, item) {
     return post("/api/toggle", {question: question, student: sec.dataset.student, item: item})
