@@ -11,9 +11,10 @@
 #
 # **Pre-processing.** Pixels $x \in \{0, \tfrac1{255}, \dots, 1\}$ are **dequantised**, $y = (255x + u)/256$ with
 # $u \sim \mathcal U[0,1)$, then sent to the real line by the **logit transform**
-# $v = \operatorname{logit}(\alpha + (1 - 2\alpha) y)$, $\alpha = 10^{-6}$, which is part of the model: $\log p(y)$
-# counts both log-determinants of $y \mapsto v \mapsto z$. **Bits/dim**: $-\log p(y) + D \log 256$, divided by
-# $D \log 2$ (averaged over $u$ it bounds the 8-bit image's negative log-probability).
+# $v = \operatorname{logit}(\alpha + (1 - 2\alpha) y)$, $\alpha = 10^{-6}$, which is part of the model: $p(y)$ is
+# the density of $y$ under the whole map $y \mapsto v \mapsto z$ (Q2's formulas apply to it). **Bits/dim**:
+# $-\log p(y) + D \log 256$, divided by $D \log 2$ (averaged over $u$ it bounds the 8-bit image's negative
+# log-probability).
 #
 # **(4 points)** Dequantisation, and the logit transform with its log-determinant and its inverse.
 

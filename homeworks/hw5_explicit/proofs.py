@@ -92,7 +92,7 @@ def generative_posterior(p_z_given_y, F, prior_y, x):
     return torch.tensor(out, dtype=p_z_given_y.dtype)
 ''', earns={"q1_generative_tests": 0}),
     Mutant("q1_steps", "sum instead of mean over the data set", edits=[("loss = -torch.log(Q[torch.arange(len(y)), y]).mean()", "loss = -torch.log(Q[torch.arange(len(y)), y]).sum()")],
-           earns={"q1_steps_tests": 1.25}),
+           earns={"q1_steps_tests": 1.5}),
     Mutant("q1_steps", "gradient ascent in the generative step", edits=[("return (V - lr * V.grad).detach(), loss.item()", "return (V + lr * V.grad).detach(), loss.item()")],
            earns={"q1_steps_tests": 1}),
     Mutant("q1_steps", "generative model trained on the posterior Q'(y|x) instead of the likelihood", edits=[("likelihood = (decodes * p_z_given_y[y]).sum(dim=1)               # (n,): P_w(x_j | y_j)", "likelihood = generative_posterior(p_z_given_y, F, torch.full((V.shape[0],), 1.0 / V.shape[0], dtype=V.dtype), x)[torch.arange(len(y)), y]")],
@@ -101,11 +101,15 @@ def generative_posterior(p_z_given_y, F, prior_y, x):
     # negative, so each step lowers the loss it reports; the grader's own cross-entropy (one-to-one world) rises
     Mutant("q1_steps", "loss sign flipped in the discriminative step: ascends the stated loss (self-consistent)", edits=[
         ("loss = -torch.log(Q[torch.arange(len(y)), y]).mean()", "loss = torch.log(Q[torch.arange(len(y)), y]).mean()")],
-        earns={"q1_steps_tests": 0.75}),
+        earns={"q1_steps_tests": 1}),
     Mutant("q1_steps", "returns the parameter tensor still attached to the graph", edits=[("return (W - lr * W.grad).detach(), loss.item()", "return W - lr * W.grad, loss.item()")],
            earns={"q1_steps_tests": 1.75}),
     Mutant("q1_steps", "prior P(z) dropped in the discriminative step", edits=[("Q = discriminative_posterior(torch.softmax(W, dim=1), F, prior_z, x)", "Q = discriminative_posterior(torch.softmax(W, dim=1), F, torch.ones_like(prior_z), x)")],
-           earns={"q1_steps_tests": 1.5}),
+           earns={"q1_steps_tests": 1.75}),
+    # the learning rate left out (W - dL/dW): the move does not double with lr (a visible test since the corpus)
+    Mutant("q1_steps", "learning rate ignored in the discriminative step", edits=[
+        ("return (W - lr * W.grad).detach(), loss.item()", "return (W - W.grad).detach(), loss.item()")],
+        earns={"q1_steps_tests": 1.5}),
     Mutant("q2_density", "Jacobian factor missing", "def flow_density(q, f):\n    return q.subs(z_sym, f)",
            earns={"q2_density_tests": 0.25}),
     Mutant("q2_density", "divides by f' (lecture direction confused)",
@@ -118,14 +122,18 @@ def generative_posterior(p_z_given_y, F, prior_y, x):
     # an answer that knows nothing: f handed back is an expression in x (it earned 0.25); a density is nowhere negative
     Mutant("q2_density", "hands f back", "def flow_density(q, f):\n    return f", earns={"q2_density_tests": 0}),
     Mutant("q2_risk", "log-det sign flipped", "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -(log_q(z) - ld).mean()",
-           earns={"q2_risk_tests": 1}),
+           earns={"q2_risk_tests": 1.25}),
     Mutant("q2_risk", "log-det dropped", "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -log_q(z).mean()",
-           earns={"q2_risk_tests": 1}),
+           earns={"q2_risk_tests": 1.25}),
     Mutant("q2_risk", "sum instead of mean", "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -(log_q(z) + ld).sum()",
            earns={"q2_risk_tests": 0.5}),
     Mutant("q2_risk", "risk rebuilt as a new tensor (graph cut)",
            "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return torch.tensor(float(-(log_q(z) + ld).mean()))",
-           earns={"q2_risk_tests": 1.5}),
+           earns={"q2_risk_tests": 1.75}),
+    # the latent density read at the data: a flow that sends the batch to z = 0 shows it (visible since the corpus)
+    Mutant("q2_risk", "log_q read at x, not at the latent z = f(x)",
+           "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -(log_q(x) + ld).mean()",
+           earns={"q2_risk_tests": 2}),
     Mutant("q2_risk", "correct variant: explicit division by n",
            "def flow_empirical_risk(flow, log_q, x):\n    z, ld = flow(x)\n    return -torch.sum(log_q(z) + ld) / x.shape[0]",
            passes=["q2_risk_tests"]),
@@ -153,12 +161,13 @@ def generative_posterior(p_z_given_y, F, prior_y, x):
            # its kl_bernoulli(a, b) is D_KL(Bern(b) || Bern(a)): out of the visible bounds check's range (1.5 -> 1.25)
            earns={"q3_kl_tests": 1.25, "q3_js_tests": 1}),
     # wrong but self-consistent (issue 45 item 5): the reference theta* cell then finds 0.7, the minimiser of these
-    # kl_PQ and js_PQ; the grid check compares with the statement's divergences, so theta* keeps only its 0.5 for floats
+    # kl_PQ and js_PQ
     Mutant("q3_divergences", "Q read as Bern(0.7): kl_PQ and js_PQ, and so theta*, for 0.7 (self-consistent)", edits=[
         ("kl_PQ = kl_bernoulli(theta, sp.Rational(3, 10))", "kl_PQ = kl_bernoulli(theta, sp.Rational(7, 10))"),
         ("js_PQ = js_bernoulli(theta, sp.Rational(3, 10))", "js_PQ = js_bernoulli(theta, sp.Rational(7, 10))")],
-        # theta* minimises its own kl_PQ and js_PQ, which the visible check reads (the kit ships no 0.3): 1 of 2
-        earns={"q3_kl_tests": 1.5, "q3_js_tests": 2.5, "q3_theta_star_tests": 1}),
+        # theta* minimises its own kl_PQ and js_PQ, which the visible check reads (the kit ships no 0.3), and its
+        # divergence_minimiser is right: only the hidden theta* = 0.3 tests fail, 1.5 of 2
+        earns={"q3_kl_tests": 1.5, "q3_js_tests": 2.5, "q3_theta_star_tests": 1.5}),
     Mutant("q3_divergences", "correct variant: sums over outcomes", r'''
 def kl_bernoulli(a, b):
     p, q = [sp.sympify(a), 1 - sp.sympify(a)], [sp.sympify(b), 1 - sp.sympify(b)]
@@ -178,24 +187,45 @@ js_PQ = js_bernoulli(theta, sp.Rational(3, 10))
          "return sp.expand_log(a * sp.log(a / b) + (1 - a) * sp.log((1 - a) / (1 - b)), force=True)"),
         ("return (kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2", "return sp.simplify((kl_bernoulli(a, m) + kl_bernoulli(b, m)) / 2)")],
         passes=["q3_kl_tests", "q3_js_tests"]),
-    Mutant("q3_theta_star", "complement 1 - 0.3", "theta_star_kl = 0.7\ntheta_star_js = 0.7", earns={"q3_theta_star_tests": 0.5}),
+    # Q = Bern(0.3) in the statement: a minimiser typed from it fails on the other divergences of the check
+    Mutant("q3_theta_star", "0.3 typed, read off the statement", edits=[(
+        """    f = sp.lambdify(theta, divergence)
+    return float(minimize_scalar(f, bounds=(1e-6, 1 - 1e-6), method="bounded", options={"xatol": 1e-10}).x)""",
+        "    return 0.3")], earns={"q3_theta_star_tests": 1}),
+    Mutant("q3_theta_star", "complement 1 - 0.3", edits=[(
+        """    f = sp.lambdify(theta, divergence)
+    return float(minimize_scalar(f, bounds=(1e-6, 1 - 1e-6), method="bounded", options={"xatol": 1e-10}).x)""",
+        "    return 0.7")], earns={"q3_theta_star_tests": 0.25}),
     # issue 54: 0.31 for 0.3 kept every visible point; the minimiser check compares with the student's own divergences
     # a step of 0.002 either side
-    Mutant("q3_theta_star", "0.31 typed for the minimiser 0.3", "theta_star_kl = 0.31\ntheta_star_js = 0.31", earns={"q3_theta_star_tests": 0.5}),
-    Mutant("q3_theta_star", "grid argmax instead of argmin", r'''
-grid = np.linspace(0.01, 0.99, 99)
-theta_star_kl = float(grid[np.argmax(sp.lambdify(theta, kl_PQ, "numpy")(grid))])
-theta_star_js = float(grid[np.argmax(sp.lambdify(theta, js_PQ, "numpy")(grid))])
-''', earns={"q3_theta_star_tests": 0.5}),
-    Mutant("q3_theta_star", "grid search with step 0.1", r'''
-grid = np.linspace(0.05, 0.95, 10)
-theta_star_kl = float(grid[np.argmin(sp.lambdify(theta, kl_PQ, "numpy")(grid))])
-theta_star_js = float(grid[np.argmin(sp.lambdify(theta, js_PQ, "numpy")(grid))])
-''', earns={"q3_theta_star_tests": 0.5}),
-    Mutant("q3_theta_star", "correct variant: numerical minimisation", r'''
-theta_star_kl = float(minimize_scalar(sp.lambdify(theta, kl_PQ), bounds=(1e-4, 1 - 1e-4), method="bounded", options={"xatol": 1e-9}).x)
-theta_star_js = float(minimize_scalar(sp.lambdify(theta, js_PQ), bounds=(1e-4, 1 - 1e-4), method="bounded", options={"xatol": 1e-9}).x)
-''', passes=["q3_theta_star_tests"]),
+    Mutant("q3_theta_star", "0.31 typed for the minimiser 0.3", edits=[(
+        """    f = sp.lambdify(theta, divergence)
+    return float(minimize_scalar(f, bounds=(1e-6, 1 - 1e-6), method="bounded", options={"xatol": 1e-10}).x)""",
+        "    return 0.31")], earns={"q3_theta_star_tests": 0.25}),
+    Mutant("q3_theta_star", "the KL's minimiser for every divergence", edits=[(
+        "    f = sp.lambdify(theta, divergence)", "    f = sp.lambdify(theta, kl_PQ)")],
+        earns={"q3_theta_star_tests": 1}),
+    Mutant("q3_theta_star", "grid argmax instead of argmin", edits=[(
+        """    f = sp.lambdify(theta, divergence)
+    return float(minimize_scalar(f, bounds=(1e-6, 1 - 1e-6), method="bounded", options={"xatol": 1e-10}).x)""",
+        """    grid = np.linspace(0.01, 0.99, 99)
+    return float(grid[np.argmax(sp.lambdify(theta, divergence, "numpy")(grid))])""")],
+        earns={"q3_theta_star_tests": 0.25}),
+    Mutant("q3_theta_star", "grid search with step 0.1", edits=[(
+        """    f = sp.lambdify(theta, divergence)
+    return float(minimize_scalar(f, bounds=(1e-6, 1 - 1e-6), method="bounded", options={"xatol": 1e-10}).x)""",
+        """    grid = np.linspace(0.05, 0.95, 10)
+    return float(grid[np.argmin(sp.lambdify(theta, divergence, "numpy")(grid))])""")],
+        earns={"q3_theta_star_tests": 0.25}),
+    Mutant("q3_theta_star", "correct variant: the stationary point by sp.solve", edits=[(
+        """    f = sp.lambdify(theta, divergence)
+    return float(minimize_scalar(f, bounds=(1e-6, 1 - 1e-6), method="bounded", options={"xatol": 1e-10}).x)""",
+        """    roots = [r for r in sp.solve(sp.diff(divergence, theta), theta) if r.is_real and 0 < r < 1]
+    return float(min(roots, key=lambda r: float(divergence.subs(theta, r))))""")],
+        passes=["q3_theta_star_tests"]),
+    Mutant("q3_theta_star", "correct variant: a looser bounded search", edits=[(
+        'bounds=(1e-6, 1 - 1e-6), method="bounded", options={"xatol": 1e-10}',
+        'bounds=(1e-4, 1 - 1e-4), method="bounded"')], passes=["q3_theta_star_tests"]),
     # Q4 asks for the student's own torch functions, which autograd differentiates: every value counts only with its
     # graph, so dgmlab.metrics' numpy functions (no gradient) earn nothing, and each gradient is checked too
     Mutant("q4_stats", "biased covariance (divides by n)", edits=[("cov = centred.T @ centred / (f.shape[0] - 1)", "cov = centred.T @ centred / f.shape[0]")],
@@ -550,12 +580,14 @@ EQUIVALENT_MUTANTS = {
             "the same in js_bernoulli: m = (a + b) / 2 and kl_bernoulli give the same expression without it",
     },
     "q3_theta_star": {
-        "L5 constant: `1e-06` -> `2e-06` (1e-06 -> 2e-06)":
-            "a search bound of 2e-6 instead of 1e-6 (either end): the minimiser 0.3 is far inside both",
-        "L5 arith: `1 - 1e-06` -> `1 + 1e-06` (- -> +)":
-            "the bounded search only evaluates inside the bracket, where JS is convex with its minimum at 0.3; "
-            "the changed end is never evaluated",
-        "L6 constant: `1e-10` -> `2e-10` (1e-10 -> 2e-10)": "a tolerance of 2e-10 still finds 0.3 far within 1e-4",
+        "L7 constant: `1e-06` -> `2e-06` (1e-06 -> 2e-06)":
+            "a search bound of 2e-6 instead of 1e-6 (either end): every minimiser graded (0.3, and b in [0.175, "
+            "0.825]) is far inside both",
+        "L7 arith: `1 - 1e-06` -> `1 + 1e-06` (- -> +)":
+            "the bounded search only evaluates inside the bracket, where each graded divergence is convex with its "
+            "one minimum; the changed end is never evaluated",
+        "L7 constant: `1e-10` -> `2e-10` (1e-10 -> 2e-10)": "a tolerance of 2e-10 still finds each minimiser far "
+                                                            "within 1e-4",
     },
     "p1_inpaint": {
         "L18 delete: `if not hidden.any(): ...` deleted":

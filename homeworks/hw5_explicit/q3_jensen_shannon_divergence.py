@@ -42,22 +42,29 @@ from dgmlab.probes import check
 check("q3_js_tests", js_PQ, js_bernoulli, kl_bernoulli)
 
 # %% [markdown]
-# **(2 points)** The minimisers over $(0, 1)$ of `kl_PQ` (as `theta_star_kl`) and of `js_PQ` (as
-# `theta_star_js`), Python floats, found symbolically (`sp.solve`) or numerically (`minimize_scalar`).
-# The cell after the test plots both divergences, for written part 4.
+# **(2 points)** The minimisers over $(0, 1)$ of `kl_PQ` (as `theta_star_kl`) and of `js_PQ` (as `theta_star_js`),
+# as Python floats. Write `divergence_minimiser`, which finds the minimiser over $(0, 1)$ of any divergence given
+# as a sympy expression in `theta` with one minimum there, symbolically (`sp.solve`) or numerically
+# (`minimize_scalar`), to three decimals or better; the cell applies it to `kl_PQ` and `js_PQ`. The cell after the
+# test plots both divergences, for written part 4.
 
 # %% kind="answer" grade_id="q3_theta_star" check_output=true
-### BEGIN SOLUTION
-# KL: solve d/dtheta = 0 exactly; JS: minimise numerically (both are convex in theta)
-theta_star_kl = float(sp.solve(sp.diff(kl_PQ, theta), theta)[0])
-theta_star_js = float(minimize_scalar(sp.lambdify(theta, js_PQ), bounds=(1e-6, 1 - 1e-6), method="bounded",
-                                      options={"xatol": 1e-10}).x)
-### END SOLUTION
+def divergence_minimiser(divergence):
+    """The minimiser over (0, 1) of divergence, a sympy expression in theta with one minimum there, as a float."""
+    ### BEGIN SOLUTION
+    # the divergence is convex in theta here: a bounded scalar search finds its one minimum
+    f = sp.lambdify(theta, divergence)
+    return float(minimize_scalar(f, bounds=(1e-6, 1 - 1e-6), method="bounded", options={"xatol": 1e-10}).x)
+    ### END SOLUTION
+
+
+theta_star_kl = divergence_minimiser(kl_PQ)
+theta_star_js = divergence_minimiser(js_PQ)
 print(f"theta* (KL) = {theta_star_kl:.4f}   theta* (JS) = {theta_star_js:.4f}")
 
 # %% kind="tests" grade_id="q3_theta_star_tests" points=2
 from dgmlab.probes import check
-check("q3_theta_star_tests", theta_star_kl, theta_star_js, kl_PQ, js_PQ)
+check("q3_theta_star_tests", divergence_minimiser, theta_star_kl, theta_star_js, kl_PQ, js_PQ)
 
 # %% locked=true grade_id="q3_plot" uses_answers=true
 if not runtime.is_grading():   # both divergences against theta (not graded)

@@ -454,14 +454,46 @@ def test_the_theta_star_check_reads_the_students_own_divergences():
     kl = theta * sp.log(theta / sp.Rational(3, 10)) + (1 - theta) * sp.log((1 - theta) / sp.Rational(7, 10))
     spec = probes.spec_for("hw5_explicit", "q3_theta_star_tests")
 
+    others = [float(b) for b in spec_module.q3_jensen_shannon_divergence._q3_theta_star_inputs(0)["b"]]
+
     def failed(kl_star, js_star):
         result = probes.judge("hw5_explicit", spec, {"theta_star_kl": kl_star, "theta_star_js": js_star,
-                                                     "kl_PQ": kl, "js_PQ": kl}, 0)
+                                                     "kl_PQ": kl, "js_PQ": kl, "others": others}, 0)
         return {name for name, _, hidden, ok, _ in result.results if not ok and not hidden}
 
     assert failed(0.3, 0.3) == set()
     assert failed(0.31, 0.3) == {"test_minimises_your_divergences"}
     assert failed(0.3, 0.95) == {"test_minimises_your_divergences"}
+
+
+def test_a_typed_minimiser_fails_on_divergences_the_statement_does_not_ask_for():
+    """Q = Bern(0.3) makes theta* = 0.3 readable from the statement: divergence_minimiser is also run on two other
+    divergences (squared Hellinger, chi^2) minimised at b = k/40 of the draw, where a typed 0.3 is no minimiser."""
+    from dgmlab import probes
+    from homeworks.hw5_explicit.checks import q3_jensen_shannon_divergence as q3
+
+    spec = probes.spec_for("hw5_explicit", "q3_theta_star_tests")
+    inputs = q3._q3_theta_star_inputs(0)
+    assert 0.3 not in [float(b) for b in inputs["b"]]
+
+    def failed(others):
+        result = probes.judge("hw5_explicit", spec, {"theta_star_kl": 0.3, "theta_star_js": 0.3,
+                                                     "kl_PQ": _kl_to_3_10(), "js_PQ": _kl_to_3_10(),
+                                                     "others": others}, 0)
+        return {name for name, _, hidden, ok, _ in result.results if not ok and not hidden}
+
+    assert failed([float(b) for b in inputs["b"]]) == set()
+    assert failed([0.3, 0.3]) == {"test_finds_the_minimiser_of_other_divergences"}
+    assert failed([float(b) + 0.01 for b in inputs["b"]]) == {"test_finds_the_minimiser_of_other_divergences"}
+
+
+def _kl_to_3_10():
+    import sympy as sp
+
+    from homeworks.hw5_explicit import checks as spec_module
+
+    theta = spec_module.symbols()["theta"]
+    return theta * sp.log(theta / sp.Rational(3, 10)) + (1 - theta) * sp.log((1 - theta) / sp.Rational(7, 10))
 
 
 def test_the_kit_ships_no_minimiser_table():

@@ -97,7 +97,7 @@ def _without_gradient(module, output):
 def _gradients_reach(missing, what, trained):
     missing = as_stated(missing)
     if not isinstance(missing, list):
-        raise AssertionError(f"the check could not read which parameters of {what} get a gradient")
+        raise AssertionError(f"could not tell which parameters of {what} get a gradient: its output is not a tensor with a graph")
     if missing:
         raise AssertionError(
             f"{what}: no gradient reaches {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}; training "
@@ -154,8 +154,8 @@ def _network_for(name, network):
     shell = get_ipython() if get_ipython is not None else None
     cls = None if shell is None else shell.user_ns.get(cls_name)
     if cls is None:
-        raise TestFailure(f"this check loads {name} into your {cls_name}{args or '()'}: run the cells that define "
-                          f"{cls_name} first")
+        raise TestFailure(f"{name} is read into your {cls_name}{args or '()'}, which is not defined yet: run the cells "
+                          f"that define {cls_name} first")
     return cls(*args)
 
 

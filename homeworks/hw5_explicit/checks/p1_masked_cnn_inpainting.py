@@ -105,7 +105,7 @@ def _conv_matches(v, ref, kind, which):
     step = "after new weights were copied into the same layer, " if which else ""
     if not False:
         raise AssertionError(
-            f"{step}MaskedConv2d('{kind}', 3, 2, 5) with the grader's weights and bias should give the "
+            f"{step}MaskedConv2d('{kind}', 3, 2, 5) with weights and bias copied in should give the "
             f"convolution with the statement's 5x5 mask {kind} on every (out, in) channel pair; it is off by "
             f"up to {float((out - want).abs().max()):.3g}{hint}")
 
@@ -230,7 +230,7 @@ def _stack_matches(v, ref, key, image_key, args):
     want = ref[key]
     if not torch.allclose(out, want, rtol=1e-4, atol=1e-5):
         raise AssertionError(
-            f"PixelCNN{args} with the grader's parameters (its k x k taps above the centre row only, which every mask "
+            f"PixelCNN{args} with parameters copied in (its k x k taps above the centre row only, which every mask "
             f"keeps) should give the logits of the docstring's stack: MaskedConv2d('A', 1, channels, 7), ReLU, n_layers "
             f"x [MaskedConv2d('B', ...), ReLU], MaskedConv2d('B', channels, 1, 1); they are "
             f"{asserts.off_by(out.detach(), want)} (the layers, their order, the ReLUs or the padding differ)")
@@ -249,7 +249,7 @@ def test_default_stack_as_stated(v, ref):
 
 @points(1.25)
 def test_masks_of_the_stack_as_stated(v, ref):
-    # PixelCNN(4, 2, 3) with the grader's parameters on every tap: the masks decide the logits, mask A in the first
+    # PixelCNN(4, 2, 3) with parameters copied onto every tap: the masks decide the logits, mask A in the first
     # layer and mask B in every later one (against the grader's logits, recorded with the kit)
     torch, w = _torch(), working(v)
     out = as_stated(w.small_full)
@@ -257,7 +257,7 @@ def test_masks_of_the_stack_as_stated(v, ref):
     want = ref["small_full"]
     if not torch.allclose(out, want, rtol=1e-4, atol=1e-5):
         raise AssertionError(
-            f"PixelCNN(4, 2, 3) with the grader's parameters on every tap should give the logits of the stated stack, "
+            f"PixelCNN(4, 2, 3) with parameters copied onto every tap should give the logits of the stated stack, "
             f"mask A in the first layer and mask B in every later one (the 1x1 output layer included); they are off by "
             f"up to {float((out - want).abs().max()):.3g}")
 

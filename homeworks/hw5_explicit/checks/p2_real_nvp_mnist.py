@@ -269,7 +269,7 @@ def test_forward_is_the_statements_map(v, ref):
         hint = ": s has no tanh at its end"
     if not False:
         raise AssertionError(
-            f"CouplingLayer(6, 16, mask) with the grader's parameters in s_net and t_net should give "
+            f"CouplingLayer(6, 16, mask) with parameters copied into s_net and t_net should give "
             f"z = m x + (1 - m)(x exp(s(m x)) + t(m x)) with s = tanh(s_net(.)); it is "
             f"{asserts.off_by(z.detach(), want['z'])}{hint}")
 
@@ -293,20 +293,20 @@ def test_log_det_is_the_statements(v, ref):
             hint = ": that sums s over the masked coordinates; the log-det sums it over those with mask 0"
         if not False:
             raise AssertionError(
-                f"{what} with the grader's parameters should give log_det = sum over the coordinates with mask 0 of "
+                f"{what} with parameters copied in should give log_det = sum over the coordinates with mask 0 of "
                 f"s(m x); it is {asserts.off_by(log_det.detach(), want)}{hint}")
 
 
 @points(1)
 def test_inverse_undoes_the_statements_map(v, ref):
-    # your inverse must give back the x that the statement's map sends to z (with the grader's parameters)
+    # your inverse must give back the x that the statement's map sends to z (with the same parameters)
     w = working(v)
     back, z, want = as_stated(w.main_inverse), w.inputs.main["z"], ref["inverse"]
     asserts.assert_tensor(back, "inverse(z)", shape=tuple(z.shape))
     gap = float((back.double() - want).abs().max())
     if not gap < 1e-6:
         raise AssertionError(
-            f"expected inverse(z) to be the x that the statement's map sends to z (with the grader's parameters); "
+            f"expected inverse(z) to be the x that the statement's map sends to z (with the same parameters); "
             f"it is off from that x by up to {gap:.3g} (the inverse subtracts t, then multiplies by exp(-s), with s "
             f"and t computed from the masked coordinates, which z shares with x)")
 
@@ -407,7 +407,7 @@ def test_flow_is_the_stated_stack(v, ref):
         hint = ": some coordinates pass through every layer unchanged"
     if not False:
         raise AssertionError(
-            f"RealNVP(6, 16, 4) with the grader's parameters should give the z of its 4 CouplingLayers in order, "
+            f"RealNVP(6, 16, 4) with parameters copied in should give the z of its 4 CouplingLayers in order, "
             f"layer l with alternating_mask(6) if l is even and its complement if odd; it is "
             f"{asserts.off_by(z.detach(), want)}{hint}")
 
@@ -425,7 +425,7 @@ def test_flow_inverse_undoes_the_stated_flow(v, ref):
         hint = ": the layers were undone in forward order; undo the last layer first (reversed)"
     if not gap < 1e-6:
         raise AssertionError(
-            f"expected flow.inverse(z) to be the x that the stated flow (the grader's parameters) sends to z; it is "
+            f"expected flow.inverse(z) to be the x that the stated flow (the same parameters) sends to z; it is "
             f"{asserts.off_by(back.double().detach(), want)} (from that x){hint}")
 
 
@@ -442,8 +442,8 @@ def test_log_prob_is_the_change_of_variables(v, ref):
         hint = ": that leaves out the standard normal's normaliser -D/2 log(2 pi) (D = 6)"
     if not gap < 1e-6:
         raise AssertionError(
-            f"expected RealNVP(6, 16, 4).log_prob(x) with the grader's parameters to be log N(z; 0, I) + log|det dz/dx| "
-            f"of the stated flow; it is {asserts.off_by(got.double().detach(), want)}{hint}")
+            f"expected RealNVP(6, 16, 4).log_prob(x) with parameters copied in to be log P_w(x) of "
+            f"the stated flow with a standard normal latent (Q2's density, in logs); it is {asserts.off_by(got.double().detach(), want)}{hint}")
 
 
 # ---------------------------------------------------------------------- P2 log-likelihood, bits/dim
@@ -512,8 +512,8 @@ def _log_prob_hint(diff, logit_log_det):
         for b, why_b in offsets[k + 1:]:
             if abs(diff - a - b) < 1e-4:
                 return f": {why}; and {why_b}"
-    return (f" (off by {diff:+.5f}: check each term of log N(z; 0, I) + log|det dz/dv| + log|det dv/dy| against the "
-            f"statement)")
+    return (f" (off by {diff:+.5f}: check each term of log p(y) under the whole map y -> v -> z ("
+            f"Q2's density, in logs) against the statement)")
 
 
 def _p2_bpd_inputs(seed):

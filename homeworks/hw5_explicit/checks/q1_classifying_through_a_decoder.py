@@ -247,10 +247,12 @@ def _q1_steps_probe(o, x):
     disc, gen = o["discriminative_step"], o["generative_step"]
     F, pz, xt, yt = x["F"], x["prior_z"], x["x_train"], x["y_train"]
 
-    def lowers():  # the new parameters only: the grader computes the losses before and after
+    def lowers():  # the new parameters only, at lr = 0.1 and 0.2; the losses before and after are computed apart
         w = x["one_to_one"]
         return {"disc": _detached(disc(w["W"].clone(), w["F"], w["prior_z"], w["x"], w["y"], lr=0.1)[0]),
-                "gen": _detached(gen(w["V"].clone(), w["F"], w["x"], w["y"], lr=0.1)[0])}
+                "gen": _detached(gen(w["V"].clone(), w["F"], w["x"], w["y"], lr=0.1)[0]),
+                "disc_double": _detached(disc(w["W"].clone(), w["F"], w["prior_z"], w["x"], w["y"], lr=0.2)[0]),
+                "gen_double": _detached(gen(w["V"].clone(), w["F"], w["x"], w["y"], lr=0.2)[0])}
 
     dw, gw = x["disc_world"], x["gen_world"]
     return {"disc_at_zero": attempt(lambda: _step_result(disc(torch.zeros(6, 3), F, pz, xt, yt, lr=0.5))),
@@ -306,6 +308,25 @@ def test_a_small_step_lowers_the_loss(v, ref):
                 f"{slope:+.3g} with dL/d{letter}: step against the gradient, {letter} - lr * dL/d{letter}")
 
 
+@points(0.25)
+def test_doubling_lr_doubles_the_step(v, ref):
+    # W_new = W - lr * dL/dW with the gradient taken at W: the move is proportional to lr
+    for name, key, letter in (("discriminative", "disc", "W"), ("generative", "gen", "V")):
+        start = v.inputs.one_to_one[letter].double()
+        small, double = v.small_steps[key], v.small_steps[f"{key}_double"]
+        for got in (small, double):
+            asserts.assert_tensor(got, f"{letter}_new", shape=tuple(start.shape))
+        move, move2 = small.double() - start, double.double() - start
+        if not float((move2 - 2 * move).abs().max()) <= 1e-6 * (1 + float(move.abs().max())):
+            hint = ""
+            if float((move2 - move).abs().max()) <= 1e-9:
+                hint = ": the move does not depend on lr at all"
+            raise AssertionError(
+                f"expected the {name} step with lr = 0.2 to move {letter} twice as far as with lr = 0.1 "
+                f"({letter}_new = {letter} - lr * dL/d{letter}); it moves by {float(move2.abs().max()):.4g} against "
+                f"{float(move.abs().max()):.4g} at most{hint}")
+
+
 CHECKS = [
     CheckSpec("q1_discriminative_tests", hidden=0.75, names=("discriminative_posterior",),
               visible=(test_disc_rows_are_distributions, test_a_latent_the_prior_never_draws_plays_no_role,
@@ -315,8 +336,8 @@ CHECKS = [
               visible=(test_gen_rows_are_distributions, test_a_class_the_prior_never_draws_gets_no_mass,
                        test_gen_unreachable_x_is_uniform, test_gen_is_differentiable),
               probe=_q1_gen_probe, inputs=_q1_gen_inputs),
-    CheckSpec("q1_steps_tests", hidden=1, names=("discriminative_step", "generative_step"),
+    CheckSpec("q1_steps_tests", hidden=0.75, names=("discriminative_step", "generative_step"),
               visible=(test_steps_return_tensor_and_float, test_loss_at_zero_logits_is_log_3,
-                       test_a_small_step_lowers_the_loss),
+                       test_a_small_step_lowers_the_loss, test_doubling_lr_doubles_the_step),
               probe=on_working(_q1_steps_probe), inputs=with_working(_q1_steps_inputs)),
 ]

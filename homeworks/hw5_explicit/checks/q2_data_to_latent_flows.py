@@ -102,7 +102,10 @@ def _q2_risk_probe(o, x):
         risk(flow, _std_normal_log_q, x["x_grad"].clone()).backward()
         return s.grad is not None
 
+    c = x["b"][:2].float()
+    centred = lambda t: (t - c, torch.zeros(t.shape[0]))  # noqa: E731
     return {"identity_on_zeros": attempt(lambda: _detached(risk(identity, _std_normal_log_q, torch.zeros(4, 2)))),
+            "shift_to_zero": attempt(lambda: _detached(risk(centred, _std_normal_log_q, c.expand(4, 2).clone()))),
             "log_det_shift": attempt(lambda: [float(risk(f, _std_normal_log_q, torch.zeros(3, 1)))
                                               for f in (halve, shifted)]),
             "affine_risk": attempt(lambda: _detached(risk(affine, _std_normal_log_q, x["x"].clone()))),
@@ -123,6 +126,19 @@ def test_identity_flow_on_zeros(v, ref):
         raise AssertionError(
             f"for the identity flow and N(0, I) in 2-D at x = 0 expected the risk log(2 pi) = {want:.5f}, "
             f"found {float(risk):.5f}{hint}")
+
+
+@points(0.25)
+def test_the_latent_density_is_read_where_the_flow_sends_x(v, ref):
+    # the shift z = x - c (log-det 0) on a batch of 4 copies of c: every latent is 0, so P_w(x) = Q(0) at each point
+    risk = v.shift_to_zero
+    asserts.assert_tensor(risk, "flow_empirical_risk(...)", shape=())
+    want = math.log(2 * math.pi)
+    if not abs(float(risk) - want) < 1e-5:
+        raise AssertionError(
+            f"for the flow z = x - c on a batch whose every point is c (so every z is 0, log-det 0) and N(0, I) in "
+            f"2-D, expected the risk log(2 pi) = {want:.5f}, found {float(risk):.5f}: log_q reads the latents the "
+            f"flow returns")
 
 
 @points(1)
@@ -155,8 +171,8 @@ CHECKS = [
               visible=(test_is_a_nonnegative_expression_in_x, test_density_of_an_affine_flow_integrates_to_one,
                        test_density_of_an_exp_flow_integrates_to_one),
               probe=_q2_density_probe, inputs=_q2_density_inputs),
-    CheckSpec("q2_risk_tests", hidden=1, names=("flow_empirical_risk",),
-              visible=(test_identity_flow_on_zeros, test_the_log_det_counts_once_per_point_with_its_sign,
-                       test_risk_is_differentiable),
+    CheckSpec("q2_risk_tests", hidden=0.75, names=("flow_empirical_risk",),
+              visible=(test_identity_flow_on_zeros, test_the_latent_density_is_read_where_the_flow_sends_x,
+                       test_the_log_det_counts_once_per_point_with_its_sign, test_risk_is_differentiable),
               probe=_q2_risk_probe, inputs=_q2_risk_inputs),
 ]

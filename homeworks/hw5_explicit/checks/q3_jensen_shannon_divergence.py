@@ -157,7 +157,31 @@ def test_js_is_symmetric_and_within_its_bounds(v, ref):
                 f"TV^2 / 2 = {low:.6g} and TV log 2 = {high:.6g} (TV = |a - b|){hint}")
 
 
-@points(0.5)
+# ---------------------------------------------------------------------- theta*
+def _q3_theta_star_inputs(seed):
+    # two other Bernoulli parameters b = k/40 (k odd, between 0.175 and 0.825: off every grid of step 0.01 or 0.1)
+    rng = _np().random.default_rng(int(seed) + 33)
+    ks = rng.choice(range(7, 34, 2), size=2, replace=False)
+    return {"b": [_sp().Rational(int(k), 40) for k in ks]}
+
+
+def other_divergences(inputs):
+    """Divergences in theta, each with its one minimum in (0, 1), that the statement does not ask for: the squared
+    Hellinger distance between Bern(theta) and Bern(b1), and chi^2(Bern(b2) || Bern(theta))."""
+    sp, theta = _sp(), symbols()["theta"]
+    b1, b2 = inputs["b"]
+    return [("the squared Hellinger distance to Bern(b)",
+             (sp.sqrt(theta) - sp.sqrt(b1)) ** 2 + (sp.sqrt(1 - theta) - sp.sqrt(1 - b1)) ** 2),
+            ("chi^2(Bern(b) || Bern(theta))", (theta - b2) ** 2 / (theta * (1 - theta)))]
+
+
+def _q3_theta_star_probe(o, x):
+    fn = o["divergence_minimiser"]
+    return {**{name: o[name] for name in ("theta_star_kl", "theta_star_js", "kl_PQ", "js_PQ")},
+            "others": [attempt(lambda d=d: float(fn(d))) for _what, d in other_divergences(x)]}
+
+
+@points(0.25)
 def test_are_floats_in_unit_interval(v, ref):
     np = _np()
     for name in ("theta_star_kl", "theta_star_js"):
@@ -172,11 +196,41 @@ def test_are_floats_in_unit_interval(v, ref):
 THETA_STEP = 0.002  # the minimiser check's step either side of theta*
 
 
+def _check_minimiser(div, div_name, name, value):
+    """``value`` (called ``name``) is no higher on ``div`` than THETA_STEP either side of it."""
+    sp, theta = _sp(), symbols()["theta"]
+
+    def at(t):
+        return asserts.sympy_number(div, {theta: sp.Float(t, 30)}, div_name).real
+
+    here = at(value)
+    neighbours = [t for t in (value - THETA_STEP, value + THETA_STEP) if 0 < t < 1]
+    lowest = min(neighbours, key=at)
+    hint = ": that looks like a maximiser (argmax) rather than a minimiser" \
+        if all(at(t) < here for t in neighbours) else ": find the minimiser to at least 3 decimals"
+    if not here <= at(lowest) + 1e-12:
+        raise AssertionError(
+            f"expected {name} = {value:.4f} to minimise {div_name}: it is {here:.6g} there but {at(lowest):.6g} "
+            f"at theta = {lowest:.4f}{hint}")
+
+
 @points(0.5)
+def test_finds_the_minimiser_of_other_divergences(v, ref):
+    # divergence_minimiser on divergences the statement does not ask for, each with one minimum in (0, 1)
+    for (what, div), got in zip(other_divergences(v.inputs), v.others, strict=True):
+        name = f"divergence_minimiser({what})"
+        if isinstance(got, bool) or not isinstance(got, (float, int)):
+            raise AssertionError(f"expected {name} to be a Python float, found {type(got).__name__}")
+        if not 0 < got < 1:
+            raise AssertionError(f"expected {name} in (0, 1), found {got}")
+        _check_minimiser(div, what, name, float(got))
+
+
+@points(0.25)
 def test_minimises_your_divergences(v, ref):
     # each theta* against your own kl_PQ and js_PQ (graded in their own cells), a step of 0.002 on either side: a
     # minimiser found to about 3 decimals is no higher there than at its two neighbours
-    sp, theta = _sp(), symbols()["theta"]
+    theta = symbols()["theta"]
     for div_name, div, name, value in (("kl_PQ", v.kl_PQ, "theta_star_kl", v.theta_star_kl),
                                        ("js_PQ", v.js_PQ, "theta_star_js", v.theta_star_js)):
         try:
@@ -186,19 +240,7 @@ def test_minimises_your_divergences(v, ref):
         if not 0 < value < 1:
             raise AssertionError(f"expected {name} in (0, 1), found {value}")
         asserts.assert_sympy_expr(div, div_name, symbols=[theta])
-
-        def at(t, div=div):
-            return complex(div.subs(theta, sp.Float(t, 30)).evalf(30)).real
-
-        here = at(value)
-        neighbours = [t for t in (value - THETA_STEP, value + THETA_STEP) if 0 < t < 1]
-        lowest = min(neighbours, key=at)
-        hint = ": that looks like a maximiser (argmax) rather than a minimiser" \
-            if all(at(t) < here for t in neighbours) else ": find the minimiser to at least 3 decimals"
-        if not here <= at(lowest) + 1e-12:
-            raise AssertionError(
-                f"expected {name} = {value:.4f} to minimise your {div_name}: it is {here:.6g} there but {at(lowest):.6g} "
-                f"at theta = {lowest:.4f}{hint}")
+        _check_minimiser(div, f"your {div_name}", name, value)
 
 
 CHECKS = [
@@ -209,6 +251,9 @@ CHECKS = [
               visible=(test_js_is_expression_in_theta, test_zero_exactly_for_equal_distributions,
                        test_js_is_symmetric_and_within_its_bounds),
               probe=_q3_js_probe, inputs=_q3_inputs),
-    CheckSpec("q3_theta_star_tests", hidden=1, names=("theta_star_kl", "theta_star_js", "kl_PQ", "js_PQ"),
-              visible=(test_are_floats_in_unit_interval, test_minimises_your_divergences)),
+    CheckSpec("q3_theta_star_tests", hidden=1,
+              names=("divergence_minimiser", "theta_star_kl", "theta_star_js", "kl_PQ", "js_PQ"),
+              visible=(test_are_floats_in_unit_interval, test_minimises_your_divergences,
+                       test_finds_the_minimiser_of_other_divergences),
+              probe=_q3_theta_star_probe, inputs=_q3_theta_star_inputs),
 ]

@@ -34,7 +34,7 @@ def _same_as_the_kit(v, kind, out_3, out_7):
             want = F.conv2d(v.inputs.x, v.inputs[f"w_{kind}{k}"][which] * _expected(k, kind), v.inputs[f"b_{kind}{k}"],
                             padding=k // 2)
             asserts.assert_close(got[which], want, rtol=1e-4, atol=1e-5,
-                                name=f"MaskedConv2d('{kind}', 3, 2, {k}) with the grader's weights (set {which + 1})")
+                                name=f"MaskedConv2d('{kind}', 3, 2, {k}) with weights copied in (set {which + 1})")
 
 
 @points(1)
@@ -79,7 +79,7 @@ def _kit_logits(params, x, channels=64, n_layers=5, kernel_size=7):
 @points(1.25)
 def test_default_model_with_every_tap(v, ref):
     asserts.assert_close(as_stated(v.default_full), _kit_logits(v.inputs.default_full, v.inputs.x_default),
-                        rtol=1e-4, atol=1e-5, name="PixelCNN() with the grader's parameters (every tap non-zero)")
+                        rtol=1e-4, atol=1e-5, name="PixelCNN() with parameters copied onto every tap")
 
 
 # ------------------------------------------------------------------ p1_nll_tests

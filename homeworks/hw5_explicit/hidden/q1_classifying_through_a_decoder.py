@@ -72,7 +72,7 @@ def _gen_loss(V, Fz, x, y):
     return total / len(x)
 
 
-@points(0.5)
+@points(0.25)
 def test_discriminative_step_matches_enumeration(v, ref):
     w = v.inputs.disc_world
     Wr = w["W"].clone().requires_grad_(True)

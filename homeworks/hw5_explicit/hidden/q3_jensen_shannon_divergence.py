@@ -109,20 +109,28 @@ def test_js_symmetric_positive_bounded(v, ref):
 
 
 # ------------------------------------------------------------------ q3_theta_star_tests
-@points(0.5)
+@points(0.25)
 def test_kl_minimiser(v, ref):
     if not abs(float(v.theta_star_kl) - 0.3) < 1e-4:
         raise AssertionError("theta_star_kl is not the minimiser of D_KL(P||Q)")
 
 
-@points(0.5)
+@points(0.25)
 def test_js_minimiser(v, ref):
     if not abs(float(v.theta_star_js) - 0.3) < 1e-4:
         raise AssertionError("theta_star_js is not the minimiser of D_JS(P||Q)")
 
 
+@points(0.5)
+def test_minimiser_of_other_divergences(v, ref):
+    # both divergences of checks.other_divergences have their one minimum at their b
+    for got, b in zip(v.others, v.inputs.b, strict=True):
+        if isinstance(got, bool) or not isinstance(got, (float, int)) or not abs(got - float(b)) < 1e-4:
+            raise AssertionError("divergence_minimiser misses the minimiser of a divergence with one minimum in (0, 1)")
+
+
 HIDDEN = {
     'q3_kl_tests': (test_kl_at_one_half, test_kl_values, test_kl_is_not_symmetric),
     'q3_js_tests': (test_js_at_one_half, test_js_values, test_js_symmetric_positive_bounded),
-    'q3_theta_star_tests': (test_kl_minimiser, test_js_minimiser),
+    'q3_theta_star_tests': (test_kl_minimiser, test_js_minimiser, test_minimiser_of_other_divergences),
 }
