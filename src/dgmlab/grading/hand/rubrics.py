@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 
 from ..layout import Course, CourseError
-from . import model_splits
+from . import adjustments, model_splits
 
 FOLDER = "rubrics"
 # "(b) (6 points)", "**(a) (5 points)**", "(ii) (2 pts)"
@@ -243,14 +243,16 @@ def gradebook(course: Course):
     return Gradebook(f"sqlite:///{db}")
 
 
-def write_grade(gb, hw: str, question: Question, student: str) -> None:
+def write_grade(gb, hw: str, question: Question, student: str, adjusted: list = ()) -> None:
     """``student``'s manual score and comment of ``question`` into the gradebook ``gb`` (nbgrader's API, as the
-    formgrader writes them): the rubric's score and lines; with nothing applied, no manual score."""
+    formgrader writes them): the rubric's score and lines, then ``adjusted`` (the lines of the adjustments the cell
+    holds: :mod:`.adjustments`); with nothing applied, no manual score."""
     grade = gb.find_grade(question.grade_id, hw, hw, student)
     comment = gb.find_comment(question.grade_id, hw, hw, student)
     grade.manual_score = question.score(student)
     grade.needs_manual_grade = grade.manual_score is None and grade.auto_score is None
-    comment.manual_comment = question.comment(student)
+    lines = [question.comment(student)] if question.comment(student) else []
+    comment.manual_comment = "\n".join(lines + [f"- {line}" for line in adjusted]) or None
     gb.db.commit()
 
 
@@ -289,7 +291,7 @@ class Grader:
         save(self.course, self.rubric)
         with gradebook(self.course) as gb:
             for s in who:
-                write_grade(gb, self.hw, q, s)
+                write_grade(gb, self.hw, q, s, adjustments.lines(self.course, self.hw, s, q.grade_id))
 
     def toggle(self, grade_id: str, student: str, item_id: str) -> bool:
         """Apply ``item_id`` to ``student`` or take it off; returns whether it is applied now."""
@@ -351,11 +353,16 @@ class Grader:
 
 # ------------------------------------------------------------------ feedback and the dashboard
 def feedback_lines(course: Course, hw: str, student: str) -> dict:
-    """grade_id -> the lines ``student``'s feedback shows for each written answer graded with the rubric."""
-    if not path(course, hw).exists():
-        return {}
-    rubric = load(course, hw, create=False)
-    return {gid: q.lines(student) for gid, q in rubric.questions.items() if q.lines(student)}
+    """grade_id -> the lines ``student``'s feedback shows for each written answer graded with the rubric, then
+    those of the adjustments the cell holds (:mod:`.adjustments`)."""
+    out = {}
+    if path(course, hw).exists():
+        rubric = load(course, hw, create=False)
+        out = {gid: q.lines(student) for gid, q in rubric.questions.items() if q.lines(student)}
+    for gid in {a.cell for a in adjustments.read(course, hw).values()}:
+        if lines := adjustments.lines(course, hw, student, gid):
+            out[gid] = out.get(gid, []) + lines
+    return out
 
 
 def item_counts(course: Course, hw: str) -> list:

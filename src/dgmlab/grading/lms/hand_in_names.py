@@ -89,15 +89,58 @@ def read(course, hw: str) -> dict:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def report_lines(course, hws) -> list:
-    """One line per student whose notebook of one of ``hws`` was not named as the homework asks (made inert for a
-    terminal), with a heading; ``[]`` when every checked name was right."""
+FORMATTING = "hand-in formatting"  # the adjustment's name (dgmlab.grading.hand.adjustments)
+
+
+def breaches(course, hw: str) -> dict:
+    """``{student: what breaks hw's hand-in rules}`` as the latest collect found them: the notebook's name (one
+    that could not be checked is not a breach) and the report PDF (:mod:`.hand_in_rules`)."""
+    from . import hand_in_rules as HR
+
+    out: dict = {}
+    for source in (read(course, hw), HR.read(course, hw)):
+        for sid, why in source.items():
+            if why and not re.search(r"\bnot checked\b", why):
+                out.setdefault(sid, []).append(why)
+    return {sid: "; ".join(whys) for sid, whys in out.items()}
+
+
+def apply_deductions(course, hws, deductions: dict) -> list:
+    """Each homework of ``hws`` with an amount in ``deductions`` (``c.DgmlabHandIn.format_deductions``, by id or
+    prefix) gets its :data:`FORMATTING` adjustment (on its first written cell) made to match :func:`breaches`, and
+    one without an amount loses any it had; returns a line per change (inert for a terminal), under a heading."""
+    from ..hand import adjustments as ADJ
+    from ..hand.rubrics import written_cells
     from ..inert import terminal
+
+    out = []
+    for hw in hws:
+        amount = deductions.get(hw, deductions.get(hw.split("_")[0]))
+        if not amount and not ADJ.read(course, hw):
+            continue
+        cells = written_cells(course, hw)
+        if not cells:
+            out.append(f"{hw}: no written (hand-graded) cell to hold the {FORMATTING} deduction: none taken")
+            continue
+        out += ADJ.apply(course, hw, cells[0].grade_id, FORMATTING, -abs(float(amount or 0)), breaches(course, hw))
+    return (["hand-in formatting deductions (c.DgmlabHandIn.format_deductions, as the handout announces them):"]
+            + [terminal(f"  {line}") for line in out]) if out else []
+
+
+def report_lines(course, hws) -> list:
+    """``dgmlab report``'s hand-in lines: one per student whose notebook of one of ``hws`` was not named as the
+    homework asks (made inert for a terminal), with a heading; then the report PDFs not handed in as asked
+    (:mod:`.hand_in_rules`) and the formatting deductions the course sets (:func:`apply_deductions`), applied
+    now, before the marks are read."""
+    from ..inert import terminal
+    from . import hand_in_rules as HR
 
     out = []
     for hw in hws:
         for student, why in read(course, hw).items():
             if why:
                 out.append(terminal(f"  {hw} {student}: {why}"))
-    return (["notebooks not named as the homework asks (dgmlab collect checked them; each was graded as "
-             "<hw>.ipynb):"] + out) if out else []
+    out = (["notebooks not named as the homework asks (dgmlab collect checked them; each was graded as "
+            "<hw>.ipynb):"] + out) if out else []
+    return out + HR.report_lines(course, hws) + apply_deductions(
+        course, hws, dict(course.settings(HR.DgmlabHandIn).format_deductions))

@@ -130,6 +130,7 @@ class Collected:
     replaced: list = field(default_factory=list)  # (student, where the folder that was there before is kept)
     questions: dict = field(default_factory=dict)  # (student, placed PDF or image) -> which question, in words
     misnamed: list = field(default_factory=list)  # (student, what differs from c.DgmlabCollect.notebook_names)
+    no_report: list = field(default_factory=list)  # (student, what is wrong with c.DgmlabHandIn.report_names's PDF)
     by_name: list = field(default_factory=list)  # (student, the LMS's account) placed by a confirmed name match
     recorded: list = field(default_factory=list)  # id_map.Change of the ids those matches recorded
     dropped: list = field(default_factory=list)  # placed students who dropped the course (c.DgmlabTerm.dropped)
@@ -149,6 +150,9 @@ class Collected:
             out.append(f"notebook names not as {self.hw} asks, or not checked ({len(self.misnamed)}); each is graded "
                        f"as {self.hw}.ipynb all the same:")
             out += [terminal(f"  {s}: {why}") for s, why in self.misnamed]
+        if self.no_report:
+            out.append(f"report PDFs not as {self.hw} asks ({len(self.no_report)}); listed, not refused:")
+            out += [terminal(f"  {s}: {why}") for s, why in self.no_report]
         if self.replaced:
             out.append(f"replaced folders that held another submission ({len(self.replaced)}): the earlier one kept")
             out += [terminal(f"  {s}/{self.hw}/ was moved to {kept}") for s, kept in self.replaced]
@@ -398,6 +402,7 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
     differs is listed in ``misnamed`` and kept for ``dgmlab report``, the notebook placed all the same."""
     from ..hand import question_files as QF
     from . import hand_in_names as HN
+    from . import hand_in_rules as HR
 
     (hw,) = course.check_homeworks([hw])
     graded = GRADED_FILES.get(hw.split("_")[0], [])
@@ -539,4 +544,5 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
                 checked[sid] = HN.check(files[f"{hw}.ipynb"][0].base[0], name_rule, *names.get(sid, ("", "")))
         out.misnamed = [(sid, why) for sid, why in checked.items() if why]
         HN.record(course, hw, checked)
+    out.no_report = HR.check_collected(course, hw, course.settings(HR.DgmlabHandIn).report_names, chosen)
     return out
