@@ -43,7 +43,8 @@ def test_a_breach_of_the_naming_rule_takes_the_set_points_off_as_a_named_adjustm
     HN.record(course, H.HW, {"demo_amara": NAMED, "demo_bilal": ""})
     lines = HN.report_lines(course, [H.HW])
     assert f"  {H.HW} demo_amara: -2: hand-in formatting ({NAMED}), on {CELL}" in lines
-    assert grade(course, "demo_amara") == (-2.0, f"- -2: hand-in formatting ({NAMED})")
+    assert grade(course, "demo_amara") == (-2.0, "- -2: hand-in formatting (named hw3\\.ipynb\\, the homework asks "
+                                                 "for hw3\\_flows\\.ipynb)")
     assert grade(course, "demo_bilal") == (None, None)
 
 
@@ -55,7 +56,7 @@ def test_the_adjustment_counts_in_the_score_and_stays_in_the_comment_when_the_an
         g = gb.find_grade(CELL, H.HW, H.HW, "demo_amara")
         assert g.score == pytest.approx(g.manual_score - 2)
     comment = grade(course, "demo_amara")[1].split("\n")
-    assert comment[-1] == f"- -2: hand-in formatting ({NAMED})" and len(comment) == 2
+    assert comment[-1] == "- " + ADJ.read(course, H.HW)["demo_amara"].line(markdown=True) and len(comment) == 2
     assert R.feedback_lines(course, H.HW, "demo_amara")[CELL][-1] == f"-2: hand-in formatting ({NAMED})"
 
 
@@ -93,3 +94,12 @@ def test_without_an_amount_set_a_breach_is_listed_and_nothing_is_taken_off(tmp_p
         "notebooks not named as the homework asks (dgmlab collect checked them; each was graded as <hw>.ipynb):",
         f"  {H.HW} demo_amara: {NAMED}"]
     assert grade(course, "demo_amara") == (None, None)
+
+
+def test_a_file_name_the_student_chose_is_plain_text_in_the_feedbacks_markdown():
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    hostile = ADJ.Adjustment("hand-in formatting", -2, "named <img src=x onerror=alert(1)>[a](javascript:x).ipynb",
+                             CELL)
+    html = markdown2html_mistune("- " + hostile.line(markdown=True))
+    assert "<img" not in html and "<a" not in html and "&lt;img src=x onerror=alert(1)&gt;[a](javascript:x)" in html

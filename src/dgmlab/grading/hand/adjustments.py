@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..layout import Course, CourseError
+
+MARKDOWN_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")  # CommonMark's backslash-escapable ASCII punctuation
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,13 @@ class Adjustment:
     why: str
     cell: str  # the grade cell whose extra credit holds it
 
-    def line(self) -> str:
+    def line(self, markdown: bool = False) -> str:
+        """``-2: hand-in formatting (why)``; ``markdown``: for a gradebook comment, which nbgrader's feedback
+        renders as markdown: the reason (it may hold a file name the student chose) with every ASCII punctuation
+        mark backslash-escaped, so it shows as the text it is, never as a link, an image or HTML."""
         pts = f"{round(self.points, 4):g}"
-        return f"{'+' if self.points > 0 else ''}{pts}: {self.name} ({self.why})"
+        why = MARKDOWN_PUNCTUATION.sub(r"\\\g<0>", self.why) if markdown else self.why
+        return f"{'+' if self.points > 0 else ''}{pts}: {self.name} ({why})"
 
 
 def path(course: Course, hw: str) -> Path:
@@ -63,18 +70,20 @@ def _save(course: Course, hw: str, record: dict) -> None:
     os.replace(tmp, p)
 
 
-def lines(course: Course, hw: str, student: str, cell: str | None = None) -> list:
-    """The lines of ``student``'s adjustments of ``hw`` (those held by ``cell``, when given)."""
+def lines(course: Course, hw: str, student: str, cell: str | None = None, markdown: bool = False) -> list:
+    """The lines of ``student``'s adjustments of ``hw`` (those held by ``cell``, when given; ``markdown``: as a
+    gradebook comment has them, :meth:`Adjustment.line`)."""
     a = read(course, hw).get(student)
-    return [a.line()] if a is not None and (cell is None or a.cell == cell) else []
+    return [a.line(markdown)] if a is not None and (cell is None or a.cell == cell) else []
 
 
 def _comment(gb, hw: str, cell: str, student: str, old, new) -> None:
     """The cell's comment with ``old``'s line taken out and ``new``'s put at the end."""
     c = gb.find_comment(cell, hw, hw, student)
-    kept = [ln for ln in (c.manual_comment or "").split("\n") if ln.strip() and (old is None or ln != f"- {old.line()}")]
+    gone = None if old is None else f"- {old.line(markdown=True)}"
+    kept = [ln for ln in (c.manual_comment or "").split("\n") if ln.strip() and ln != gone]
     if new is not None:
-        kept.append(f"- {new.line()}")
+        kept.append(f"- {new.line(markdown=True)}")
     c.manual_comment = "\n".join(kept) or None
 
 

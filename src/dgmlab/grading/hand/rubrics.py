@@ -291,7 +291,7 @@ class Grader:
         save(self.course, self.rubric)
         with gradebook(self.course) as gb:
             for s in who:
-                write_grade(gb, self.hw, q, s, adjustments.lines(self.course, self.hw, s, q.grade_id))
+                write_grade(gb, self.hw, q, s, adjustments.lines(self.course, self.hw, s, q.grade_id, markdown=True))
 
     def toggle(self, grade_id: str, student: str, item_id: str) -> bool:
         """Apply ``item_id`` to ``student`` or take it off; returns whether it is applied now."""
