@@ -307,7 +307,7 @@ def test_artifact_cells_split_so_a_copied_file_earns_nothing():
     # drawn by the grader's own copy of the specified generator (the grader's mlp_generator: the student package
     # holds none), from noise it seeds itself: 0 while the student works, the autograder's own seed when graded
     assert "graded_generator(files, seed_of, name" in graded and "manual_seed(seed)" in graded
-    assert "_drawing(state, layout, conditional)" in loaded and "seed_of(name)" in loaded
+    assert "_drawing(state, layout, conditional, own=own, seed=seed)" in loaded and "seed_of(name)" in loaded
     assert "weights_only=True" in loaded
     assert "grader.mlp_generator(state, **layout)" in inspect.getsource(spec_module._drawing)
     assert "artifacts.require_new(" in graded

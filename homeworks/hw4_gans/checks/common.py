@@ -263,18 +263,15 @@ def _no_file_in_fast_mode(v, name) -> bool:
     return False
 
 
-def graded_generator(files, seed_of, name, *, made_by, conditional=False):
+def graded_generator(files, seed_of, name, *, made_by, conditional=False, own=None):
     """``(the kit's own generator with the handed-in weights ``name`` in it, the draw's seed)``, read by the grader
-    from the file as handed in; else an :class:`dgmlab.artifacts.ArtifactError` saying why it earns 0."""
+    from the file as handed in; else an :class:`dgmlab.artifacts.ArtifactError` saying why it earns 0. ``own``: in a
+    self-check, the draw the notebook's own generator made from the file in its kernel (:func:`own_draw_probe`)."""
     import io
 
     from dgmlab import artifacts
 
     torch = _torch()
-    if name not in files:
-        raise artifacts.ArtifactError(
-            f"no {name} in the homework folder, so this test earns 0 points: train in full mode, run {made_by} "
-            f"(it writes {name}) and submit {name} together with the notebook")
     data = files[name]
     if len(data) > MAX_WEIGHTS_BYTES:
         raise artifacts.ArtifactError(f"{name} is {len(data):,} bytes, more than the {MAX_WEIGHTS_BYTES:,} a file of "
@@ -290,22 +287,29 @@ def graded_generator(files, seed_of, name, *, made_by, conditional=False):
                   name=f"the weights in {name}",
                   spec=("P3's conditional generator ([z, embedding] 110 -> 128 -> 256 -> 512 -> 784)" if conditional
                         else "P1's generator (100 -> 128 -> 256 -> 512 -> 784)"))
-    return _drawing(state, layout, conditional), seed
+    return _drawing(state, layout, conditional, own=own, seed=seed), seed
 
 
-def _drawing(state, layout: dict, conditional: bool):
+def _drawing(state, layout: dict, conditional: bool, *, own=None, seed=None):
     """A function of ``z`` (and ``labels``) drawing from the handed-in ``state``: graded, the grader's statement
     generator (``homeworks.hw4_gans.hidden.references.mlp_generator``, which the grader hands over:
     :func:`dgmlab.probes.use_grader_side`); in a student's self-check the tensors, checked
     and placed by shape, in the notebook's own ``Generator`` (``ConditionalGenerator``): the student package holds
-    the layout, never the network's computation."""
+    the layout, never the network's computation. A self-check judges the draw the cell's probe made so in the kernel,
+    ``own()`` (:func:`own_draw_probe`): the notebook's test cell and ``dgmlab check``, which judges outside the
+    kernel, read the same draw."""
     from dgmlab import artifacts
-    from dgmlab.probes import grader_side
+    from dgmlab.probes import WORKING_SEED, grader_side
 
     grader = getattr(grader_side("hw4_gans"), "references", None)  # handed over by the grader, never imported
     if grader is not None:
         return grader.mlp_generator(state, **layout)
     tensors = artifacts.mlp_tensors(state, **layout)
+    drawn = own() if own is not None else None
+    if drawn is not None and seed == WORKING_SEED:  # the kernel drew with the working seed's noise, as the judge
+        torch = _torch()
+        out = drawn if isinstance(drawn, torch.Tensor) else torch.as_tensor(drawn)
+        return (lambda z, labels: out) if conditional else (lambda z: out)
     import __main__
 
     kind = "ConditionalGenerator" if conditional else "Generator"
@@ -317,20 +321,54 @@ def _drawing(state, layout: dict, conditional: bool):
     return (lambda z, labels: net(z, labels)) if conditional else (lambda z: net(z))
 
 
-def graded_draw(files, seed_of, name, *, made_by, labels=None):
+def graded_draw(files, seed_of, name, *, made_by, labels=None, own=None):
     """The 100 images the grader draws from the handed-in weights ``name`` with the kit's own generator (P1's, or
     P3's conditional one when ``labels`` are given) and their near-copy report, once the file passes every check
-    but the bar (else an :class:`dgmlab.artifacts.ArtifactError` saying why it earns 0)."""
+    but the bar (else an :class:`dgmlab.artifacts.ArtifactError` saying why it earns 0); ``own``: see
+    :func:`graded_generator`."""
     from dgmlab import artifacts
 
     torch = _torch()
     conditional = labels is not None
-    generator, seed = graded_generator(files, seed_of, name, made_by=made_by, conditional=conditional)
+    generator, seed = graded_generator(files, seed_of, name, made_by=made_by, conditional=conditional, own=own)
     z = torch.randn(100, 100, generator=torch.Generator().manual_seed(seed))  # (100, 100)
     with torch.no_grad():
         out = generator(z, labels) if conditional else generator(z)
     x = artifacts.samples(out, name=f"the images drawn from {name}")
     return x, artifacts.require_new(x)
+
+
+def own_draw_probe(name, *, made_by, labels=None):
+    """The probe of a cell graded from the handed-in weights ``name``: in the kernel, the 100 images the notebook's own
+    generator draws from the file beside the notebook with the working seed's noise (``{"own_draw": images}``;
+    ``None`` without the file), ``labels()`` the conditional draw's labels. Only a self-check judges them
+    (:func:`_drawing`): graded, the grader draws from the file itself."""
+    from dgmlab.probes import WORKING_SEED, attempt
+
+    def draw():
+        from dgmlab import workspace
+        from dgmlab.probes.judging import HandedIn
+
+        files = HandedIn(workspace.folder(), (name,))
+        if name not in files:
+            return None
+        torch = _torch()
+        generator, seed = graded_generator(files, lambda n: WORKING_SEED, name, made_by=made_by,
+                                           conditional=labels is not None)
+        z = torch.randn(100, 100, generator=torch.Generator().manual_seed(seed))  # (100, 100)
+        with torch.no_grad():
+            out = generator(z) if labels is None else generator(z, labels())
+        return out.detach().float().cpu() if isinstance(out, torch.Tensor) else out
+
+    def probe(o, x):
+        return {"own_draw": attempt(draw)}
+
+    return probe
+
+
+def own_draw(v):
+    """``own`` for :func:`graded_draw` in a visible test: the probe's draw (:func:`own_draw_probe`), read on use."""
+    return lambda: v.own_draw
 
 
 DASHBOARD_DRAW = "graded_draw_100.pt"  # the class dashboard shows it (dgmlab.grading.report.analysis.ARTIFACTS)

@@ -34,6 +34,8 @@ from .common import (
     graded_draw,
     keep_graded_draw,
     load_by_shape,
+    own_draw,
+    own_draw_probe,
     paired,
     seeded_tiny,
     value,
@@ -509,13 +511,16 @@ def test_each_update_draws_fresh_noise(v, ref):
                              f"deviation {std:.2f} over {draws.numel()} draws")
 
 
+_BASELINE_MADE_BY = "the training cell of the P1 baseline"
+
+
 @points(1)
 def test_saved_generator_draws_100_new_images(v, ref):
     from dgmlab import metrics
 
     keep_graded_draw(v.files, v.seed_of, ref.keep)  # graded: the class dashboard's copy (nothing kept while you work)
     _no_file_in_fast_mode(v, BASELINE_FILE)
-    x, report = graded_draw(v.files, v.seed_of, BASELINE_FILE, made_by="the training cell of the P1 baseline")
+    x, report = graded_draw(v.files, v.seed_of, BASELINE_FILE, made_by=_BASELINE_MADE_BY, own=own_draw(v))
     print("near-copy check:", report.summary())
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
     if not score >= FILE_POINT_SCORE:
@@ -530,7 +535,7 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
 
     _no_file_in_fast_mode(v, BASELINE_FILE)
     # weights that fail the checks above earn nothing here either
-    x, _ = graded_draw(v.files, v.seed_of, BASELINE_FILE, made_by="the training cell of the P1 baseline")
+    x, _ = graded_draw(v.files, v.seed_of, BASELINE_FILE, made_by=_BASELINE_MADE_BY, own=own_draw(v))
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
     classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
     print(f"MNIST classifier score of the 100 samples: {score:.2f} (bar 7.5), digits recognised: {classes} (need 9)")
@@ -556,5 +561,5 @@ CHECKS = [
               probe=_train_gan_probe, inputs=_with_working(_train_gan_inputs)),
     CheckSpec("p2_baseline_samples_tests", hidden=0, names=(),
               visible=(test_saved_generator_draws_100_new_images, test_mnist_classifier_score_above_the_bar),
-              files=(BASELINE_FILE,)),
+              probe=own_draw_probe(BASELINE_FILE, made_by=_BASELINE_MADE_BY), files=(BASELINE_FILE,)),
 ]

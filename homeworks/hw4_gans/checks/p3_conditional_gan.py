@@ -36,6 +36,8 @@ from .common import (
     assert_trainable,
     graded_draw,
     load_by_shape,
+    own_draw,
+    own_draw_probe,
     seeded_tiny,
     value,
 )
@@ -269,6 +271,9 @@ def test_generator_loss_uses_the_requested_labels(v, ref):
             f"{', ' + asserts.off_by(out, want) if isinstance(out, float) else ''}: the generator draws digits for the given labels and is judged with the same labels")
 
 
+_CGAN_MADE_BY = "the training cell of the conditional GAN"
+
+
 def _cgan_labels():
     return _torch().arange(10).repeat_interleave(10)  # (100,): 0 x10, 1 x10, ..., 9 x10
 
@@ -279,7 +284,7 @@ def test_saved_generator_draws_100_new_labelled_images(v, ref):
 
     _no_file_in_fast_mode(v, CGAN_FILE)
     y = _cgan_labels()
-    x, report = graded_draw(v.files, v.seed_of, CGAN_FILE, made_by="the training cell of the conditional GAN", labels=y)
+    x, report = graded_draw(v.files, v.seed_of, CGAN_FILE, made_by=_CGAN_MADE_BY, labels=y, own=own_draw(v))
     print("near-copy check:", report.summary())
     correct = int((metrics.mnist_predict(x, scale="[-1,1]") == y).sum())
     if not correct >= FILE_POINT_ACCURACY * len(y):
@@ -295,7 +300,7 @@ def test_conditional_accuracy_above_the_bar(v, ref):
 
     _no_file_in_fast_mode(v, CGAN_FILE)
     y = _cgan_labels()
-    x, _ = graded_draw(v.files, v.seed_of, CGAN_FILE, made_by="the training cell of the conditional GAN", labels=y)
+    x, _ = graded_draw(v.files, v.seed_of, CGAN_FILE, made_by=_CGAN_MADE_BY, labels=y, own=own_draw(v))
     # a count over 100, exact: a float32 mean would read 89 of 100 as 0.8899999, below a bar of 0.89
     accuracy = int((metrics.mnist_predict(x, scale="[-1,1]") == y).sum()) / len(y)
     print(f"conditional accuracy of the 100 samples: {accuracy:.0%} (bar 95%)")
@@ -320,5 +325,5 @@ CHECKS = [
               probe=_on_working(_cgan_probe), inputs=_with_working(_cgan_inputs)),
     CheckSpec("p3_cgan_samples_tests", hidden=0, names=(),
               visible=(test_saved_generator_draws_100_new_labelled_images, test_conditional_accuracy_above_the_bar),
-              files=(CGAN_FILE,)),
+              probe=own_draw_probe(CGAN_FILE, made_by=_CGAN_MADE_BY, labels=_cgan_labels), files=(CGAN_FILE,)),
 ]
