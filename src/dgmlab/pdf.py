@@ -49,11 +49,12 @@ their cells), :mod:`dgmlab.pdf_page` (the sanitised HTML page) and :mod:`dgmlab.
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import pdf_printer
+from . import pdf_printer, pdf_tools
 
 # what this module uses of its parts, and the names of theirs that the command, the hand-in list, the grader's
 # printer sandbox and the tests read as dgmlab.pdf.<name>
@@ -91,9 +92,14 @@ class Written:
     questions: dict  # label -> Path
     missing: dict = field(default_factory=dict)  # label -> why the submission has no PDF of that question
     cut: list = field(default_factory=list)  # PDFs longer than the page budget, cut after it
+    merged: dict = field(default_factory=dict)  # PDF written -> the handed-in PDFs merged at its end
+    unmerged: list = field(default_factory=list)  # (handed-in PDF, why it was not merged: copied beside as it is)
 
     def notes(self) -> list[str]:
         out = [f"{label}: no PDF: {why}" for label, why in self.missing.items()]
+        out += [f"{pdf.name}: {', '.join(p.name for p in parts)} handed in, merged at its end"
+                for pdf, parts in self.merged.items()]
+        out += [f"{path.name}: not merged ({why}); copied beside as it is" for path, why in self.unmerged]
         out += [f"{pdf.name}: cut after {pdf_printer.MAX_PAGES} pages (the page budget of one PDF)" for pdf in self.cut]
         return out
 
@@ -115,9 +121,13 @@ def read_notebook(notebook) -> "object":
 
 
 def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | None = None, release=None,
-               who: str = "", budget: float | None = None, sandbox: Sandbox | None = None) -> Written:
-    """``<out_dir>/<name>.pdf`` (the whole notebook) and ``<out_dir>/<name>_<Q>.pdf`` per question; ``name``
-    defaults to the notebook's file name without ``.ipynb``. With ``release`` (the release notebook, read), the
+               who: str = "", budget: float | None = None, sandbox: Sandbox | None = None,
+               whole_name: str | None = None, extra: dict | None = None) -> Written:
+    """``<out_dir>/<name>.pdf`` (the whole notebook; ``<whole_name>.pdf`` when given) and ``<out_dir>/<name>_<Q>.pdf``
+    per question; ``name`` defaults to the notebook's file name without ``.ipynb``. ``extra``: ``{label: [cells]}``
+    added at the end of that question (in its PDF and in the whole one), ``{None: [cells]}`` at the end of the whole
+    one (the instructor's: a student's photos handed in beside the notebook, as markdown cells with the photo
+    attached, printed like any pasted image). With ``release`` (the release notebook, read), the
     questions are the release's (:func:`questions_as_released`), else the notebook's own headings'
     (:func:`questions`). ``who`` heads every page; all the PDFs must be printed within ``budget`` seconds (default
     :data:`NOTEBOOK_BUDGET`). Without ``browser``, one is started for it (:func:`own_browser`: in ``sandbox`` if it
@@ -154,13 +164,32 @@ def write_pdfs(notebook, out_dir, browser: Chromium | None = None, name: str | N
                 cut.append(pdf)
             return pdf
 
-        whole = one(section(nb, range(len(nb.cells))), name, out_dir / f"{name}.pdf")
-        each = {q.label: one(section(nb, q.cells), f"{name} {q.label}", out_dir / f"{name}_{safe_name(q.label)}.pdf")
+        extra = extra or {}
+        whole = one(_with_extra(nb, range(len(nb.cells)), parts, extra, whole=True), name,
+                    out_dir / f"{safe_name(whole_name or name)}.pdf")
+        each = {q.label: one(_with_extra(nb, q.cells, [q], extra), f"{name} {q.label}",
+                             out_dir / f"{name}_{safe_name(q.label)}.pdf")
                 for q in parts}
     finally:
         if own:
             browser.close()
     return Written(notebook, whole, each, missing, cut)
+
+
+def _with_extra(nb, cells, parts, extra: dict, whole: bool = False):
+    """:func:`section` of ``cells`` with each of ``parts``' ``extra`` cells after its last cell (the whole
+    notebook's also ``extra[None]`` at its end)."""
+    cells = list(cells)
+    part = section(nb, cells)
+    if not extra:
+        return part
+    after = {max(q.cells): extra.get(q.label, []) for q in parts if q.cells and extra.get(q.label)}
+    out = []
+    for i, cell in zip(cells, part.cells):
+        out.append(cell)
+        out += after.get(i, [])
+    part.cells = out + (list(extra.get(None, [])) if whole else [])
+    return part
 
 
 def own_browser(mathjax: Path, sandbox: Sandbox | None = None) -> Chromium:
@@ -202,13 +231,15 @@ UNSANDBOXED = ("WARNING: Chromium prints the submissions WITHOUT the sandbox ({w
 
 
 def write_class_pdfs(course, hw: str, out_dir, students=None, sandbox: Sandbox | None = None,
-                     unsandboxed_why: str = "no sandbox given") -> ClassPdfs:
+                     unsandboxed_why: str = "no sandbox given", plan=None) -> ClassPdfs:
     """The PDFs of each collected ``submitted/<student>/<hw>/<hw>.ipynb`` in ``<out_dir>/<hw>/<student>/``, their
     questions the release notebook's, each page headed by the student's id (a previous run's PDFs there are
     removed first), a fresh browser for each, in
     ``sandbox`` (without one, the result says ``unsandboxed_why``); a submission that cannot be printed is listed, and
     the others still are. ``course`` is a :class:`dgmlab.grading.layout.Course` (its submissions, its release
-    notebook)."""
+    notebook). ``plan``: ``plan(student) -> Plan``: the PDFs' names the handout asks for, and the photos and PDFs the
+    student handed in beside the notebook, by question (the grader's :mod:`dgmlab.grading.lms.hand_in_pdfs`);
+    without it, ``<hw>.pdf`` and ``<hw>_<Q>.pdf`` of the notebook alone."""
     students = list(students) if students else course.submitted(hw)
     if not students:
         raise PdfError(f"no submissions of {hw}: expected folders submitted/<student>/{hw}/ (dgmlab collect)")
@@ -223,25 +254,48 @@ def write_class_pdfs(course, hw: str, out_dir, students=None, sandbox: Sandbox |
     got.unsandboxed_why = "" if got.sandboxed else unsandboxed_why
     with pdf_printer.playwright_session():  # one Playwright for the class, a browser per submission
         for student in students:
-            _print_submission(course, hw, student, Path(out_dir), release, mathjax, sandbox, got)
+            _print_submission(course, hw, student, Path(out_dir), release, mathjax, sandbox, got,
+                              plan(student) if plan else Plan(hw))
     return got
 
 
+@dataclass
+class Plan:
+    """One submission's PDFs as its handout asks for them."""
+
+    name: str  # the question PDFs are <name>_<Q>.pdf
+    whole: str = ""  # the whole notebook's PDF is <whole>.pdf (default: <name>.pdf)
+    extra: dict = field(default_factory=dict)  # label (None: no question) -> markdown cells added (photos)
+    attach: dict = field(default_factory=dict)  # label (None: no question) -> handed-in PDFs merged at the end
+
+
 def _print_submission(course, hw: str, student: str, out_dir: Path, release, mathjax: Path,
-                      sandbox: Sandbox | None, got: ClassPdfs) -> None:
-    """``student``'s PDFs of ``hw`` in ``out_dir/<hw>/<student>/``, added to ``got`` (or why not)."""
+                      sandbox: Sandbox | None, got: ClassPdfs, plan: Plan) -> None:
+    """``student``'s PDFs of ``hw`` in ``out_dir/<hw>/<student>/``, named and completed as ``plan`` says, added to
+    ``got`` (or why not)."""
     notebook = course.folder("submitted", hw, student) / f"{hw}.ipynb"
     if not notebook.is_file():
         got.failed.append((student, f"no {notebook}"))
         return
     folder = Path(out_dir) / safe_name(hw) / safe_name(student)
     # this run's PDFs replace a previous run's (a question PDF the submission no longer has must not stay)
-    for stale in [*folder.glob(f"{safe_name(hw)}_*.pdf"), folder / f"{safe_name(hw)}.pdf"]:
+    for stale in folder.glob("*.pdf") if folder.is_dir() else ():  # the folder is this command's: all its PDFs
         stale.unlink(missing_ok=True)
     try:
         # a browser per submission, as a kernel: what one page did to it cannot reach another's PDFs
         with Chromium(sandbox=sandbox, mathjax=mathjax) as browser:
-            got.written.append(write_pdfs(notebook, folder, browser=browser, name=hw, release=release,
-                                          who=student))
+            written = write_pdfs(notebook, folder, browser=browser, name=plan.name, release=release, who=student,
+                                 whole_name=plan.whole or None, extra=plan.extra)
     except PdfError as exc:
         got.failed.append((student, str(exc)))
+        return
+    for label, pdfs in plan.attach.items():
+        target = (written.questions.get(label) if label is not None else None) or written.whole
+        merged, why = pdf_tools.merge_pdfs(target, pdfs)
+        if merged:
+            written.merged[target] = [Path(p) for p in pdfs]
+        else:
+            for k, path in enumerate(pdfs, 1):
+                shutil.copyfile(path, target.with_name(f"{target.stem}_handed_in_{k}.pdf"))
+                written.unmerged.append((Path(path), why))
+    got.written.append(written)

@@ -90,3 +90,35 @@ def find_chromium() -> str:
     raise PdfError("no Chromium on this machine to print the PDFs: pip install playwright && playwright install "
                    "--with-deps chromium (on Colab, whose Ubuntu has no chromium package), or install Debian's "
                    f"chromium (apt-get install chromium), or set {CHROMIUM_ENV} to a Chromium or Chrome binary")
+
+
+MERGE_TIMEOUT = 60.0  # seconds for poppler's pdfunite to merge one PDF with the ones handed in beside it
+
+
+def merge_pdfs(target: Path, parts, timeout: float = MERGE_TIMEOUT) -> tuple:
+    """``target`` with the pages of each of ``parts`` (PDFs a student handed in) added at its end, in order, by
+    poppler's ``pdfunite`` (Debian's poppler-utils); ``(True, "")``, or ``(False, why)`` with ``target`` unchanged
+    (no pdfunite, a part that is not a PDF, or pdfunite failing or taking longer than ``timeout``)."""
+    import subprocess
+
+    tool = shutil.which("pdfunite")
+    if tool is None:
+        return False, "no pdfunite on this machine: apt-get install poppler-utils"
+    for part in parts:
+        with open(part, "rb") as f:
+            if not f.read(1024).lstrip().startswith(b"%PDF"):
+                return False, f"{Path(part).name} is not a PDF"
+    target = Path(target)
+    tmp = target.with_name(f".{target.stem}.merged.pdf")
+    try:
+        subprocess.run([tool, str(target), *map(str, parts), str(tmp)], check=True, timeout=timeout,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except subprocess.TimeoutExpired:
+        tmp.unlink(missing_ok=True)
+        return False, f"pdfunite took longer than {timeout:.0f} s"
+    except (OSError, subprocess.CalledProcessError) as exc:
+        tmp.unlink(missing_ok=True)
+        err = getattr(exc, "stderr", b"") or b""
+        return False, "pdfunite failed: " + (err.decode("utf-8", "replace").strip()[:200] or str(exc))
+    os.replace(tmp, target)
+    return True, ""

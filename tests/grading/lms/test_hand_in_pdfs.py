@@ -1,0 +1,87 @@
+"""The instructor's per-question PDFs (dgmlab.grading.lms.hand_in_pdfs, dgmlab.pdf): each student's named as the
+handout asks, with the photos and PDFs they handed in beside the notebook merged in question order. The printing
+test reads the PDFs back with poppler (pdftotext, pdfimages), as tests/grading/test_pdf.py does."""
+import base64
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from dgmlab import pdf as P
+from dgmlab.grading.course import Course
+from dgmlab.grading.lms import hand_in_pdfs as HP
+from grading.test_pdf import Q1_FIGURE, images, png, scratch_course, text, tools, two_questions
+
+HW = "hw5_explicit"  # its notebook name is the handout's <Lastname>_<Firstname>_Assgn2.ipynb
+PHOTO = (150, 120)  # pixels: told apart from the notebook's figures by pdfimages
+
+
+def tiny_pdf(words: str) -> bytes:
+    """A one-page PDF showing ``words`` (as a scanner would make one, for the merge)."""
+    content = f"BT /F1 24 Tf 72 700 Td ({words}) Tj ET".encode()
+    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+               b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Resources<</Font<</F1 4 0 R>>>>/Contents 5 0 R>>",
+               b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+               b"<</Length %d>>stream\n" % len(content) + content + b"\nendstream"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for k, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % k + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def course_with_uploads(root) -> Course:
+    release = two_questions()
+    scratch_course(root, release, {"ada": release}, hw=HW)  # the release's cells, ids and all
+    folder = root / "submitted" / "ada" / HW
+    (folder / "q2-photo.png").write_bytes(base64.b64decode(png(PHOTO)))
+    (folder / "Q1_scan.pdf").write_bytes(tiny_pdf("SCANMARK"))
+    (folder / "fake.png").write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    from nbgrader.api import Gradebook
+
+    saved = os.environ.get("PATH", "")
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved])  # nbgrader runs alembic
+    try:
+        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+            gb.add_student("ada", first_name="Ada", last_name="De Lovelace")
+    finally:
+        os.environ["PATH"] = saved
+    return Course(root)
+
+
+def test_the_plan_names_the_pdfs_as_the_handout_asks_and_sorts_the_uploads_by_question(tmp_path):
+    plan = HP.planner(course_with_uploads(tmp_path), HW)
+    got = plan("ada")
+    assert got.name == "DeLovelace_Ada_Assgn2" and got.whole == ""
+    assert list(got.extra) == ["Q2"] and "attachment:photo.png" in got.extra["Q2"][0].source
+    assert {k: [p.name for p in v] for k, v in got.attach.items()} == {"Q1": ["Q1_scan.pdf"]}
+    assert plan.notes == ["ada: fake.png left out of the PDFs: not the PNG or JPEG image its name says"]
+
+
+def test_a_report_rule_names_the_whole_pdf_and_a_homework_without_names_uses_the_students_id(tmp_path):
+    root = scratch_course(tmp_path, two_questions(), {"ada": two_questions()}, hw="hw4_gans")
+    got = HP.planner(Course(root), "hw4_gans")("ada")
+    assert (got.name, got.whole) == ("ada_hw4_gans", "ada")  # <kerberos>.pdf, the id as the kerberos
+
+
+@pytest.mark.slow
+def test_each_question_pdf_holds_the_students_photo_and_scanned_pages_of_that_question(tmp_path):
+    tools()
+    course = course_with_uploads(tmp_path)
+    plan = HP.planner(course, HW)
+    got = P.write_class_pdfs(course, HW, tmp_path / "out", plan=plan)
+    folder = tmp_path / "out" / HW / "ada"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "DeLovelace_Ada_Assgn2.pdf", "DeLovelace_Ada_Assgn2_Q1.pdf", "DeLovelace_Ada_Assgn2_Q2.pdf"]
+    q1, q2 = folder / "DeLovelace_Ada_Assgn2_Q1.pdf", folder / "DeLovelace_Ada_Assgn2_Q2.pdf"
+    assert text(q1).index("FIRSTSTATEMENT") < text(q1).index("SCANMARK")  # the scan after the notebook's Q1
+    assert "SCANMARK" not in text(q2) and PHOTO in images(q2) and PHOTO not in images(q1)
+    assert Q1_FIGURE in images(q1)
+    whole = folder / "DeLovelace_Ada_Assgn2.pdf"
+    assert PHOTO in images(whole) and text(whole).index("SECONDSTATEMENT") < text(whole).index("CLOSINGNOTE")
+    assert any("Q1_scan.pdf handed in, merged at its end" in line for line in got.lines())
