@@ -25,6 +25,7 @@ from pathlib import Path
 from ...pdf import Plan, safe_name
 from ..hand import question_files as QF
 from ..hand.answers_html import image_type
+from ..inert import terminal
 from ..layout import Course
 from . import hand_in_names as HN
 from . import hand_in_rules as HR
@@ -51,12 +52,13 @@ def _photo_cell(path: Path, label, notes: list, student: str):
     import nbformat
 
     if path.stat().st_size > MAX_PHOTO_BYTES:
-        notes.append(f"{student}: {path.name} left out of the PDFs: larger than {MAX_PHOTO_BYTES // 2 ** 20} MiB")
+        notes.append(terminal(f"{student}: {path.name} left out of the PDFs: larger than "
+                              f"{MAX_PHOTO_BYTES // 2 ** 20} MiB"))
         return None
     data = path.read_bytes()
     mime = image_type(data)
     if mime not in ("image/png", "image/jpeg"):
-        notes.append(f"{student}: {path.name} left out of the PDFs: not the PNG or JPEG image its name says")
+        notes.append(terminal(f"{student}: {path.name} left out of the PDFs: not the PNG or JPEG image its name says"))
         return None
     where = f"handed in with {label}" if label else "handed in beside the notebook"
     ext = "png" if mime == "image/png" else "jpg"
