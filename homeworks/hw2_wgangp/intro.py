@@ -8,9 +8,9 @@
 # that $W_1$ is a well-behaved metric, each with a numerical companion. Part II (60 points)
 # builds a WGAN-GP with residual networks and trains it on MNIST and CIFAR-10 (a GPU is needed).
 #
-# **Checks.** Replace `raise NotImplementedError()` in each `# COMPLETE` cell; the test cell after it
-# checks your answer and prints what it finds, with a hint when a check fails. *Write your answer here*
-# cells are marked by hand.
+# **Your answers.** Replace `raise NotImplementedError()` in each `# COMPLETE` cell; the test cell after it
+# tries your answer and prints what it finds, with a hint saying what is wrong when something is. *Write your
+# answer here* cells are marked by hand.
 #
 # **Hand in** this notebook and `p5_generator_weights.pt`, which P5's training saves in the homework
 # folder.

@@ -302,6 +302,10 @@ def w1_linprog(p, q, C):
     # issue 54's trial: both plans transposed; the coupling hint says which sums are off and names the form
     Mutant("p4_glue", "both plans transposed (pi_p^T diag(1/r) pi_q^T)", edits=[
         ("return pi_p @ np.diag(inv) @ pi_q", "return pi_p.T @ np.diag(inv) @ pi_q.T")], earns={"p4_glue_tests": 1}),
+    # issue 62: the product coupling p q^T is a coupling of (p, q) but not the glued one (nor under W1(p,r)+W1(r,q))
+    Mutant("p4_glue", "the product coupling of the plans' outer marginals", edits=[
+        ("return pi_p @ np.diag(inv) @ pi_q", "return np.outer(pi_p.sum(axis=1), pi_q.sum(axis=0))")],
+        earns={"p4_glue_tests": 1.5}),
     Mutant("p4_glue", "forgot diag(1/r)", edits=[("pi_p @ np.diag(inv) @ pi_q", "pi_p @ pi_q")],
            earns={"p4_glue_tests": 0}),
     Mutant("p4_glue", "diag(r) instead of diag(1/r)", edits=[("np.diag(inv)", "np.diag(r)")],

@@ -10,6 +10,7 @@ from dgmlab.probes import (
     _np,  # lazy imports
     attempt,
     usable,
+    wire,
     working,
 )
 from dgmlab.probes.points import points
@@ -25,7 +26,7 @@ _MAX_PROGRAM_ITEMS = 4096  # entries of one recorded array (a right A_eq for n =
 def _program_of(fn, p, q, C):
     """The last program ``fn(p, q, C)`` hands to ``scipy.optimize.linprog`` (as the module's attribute or under
     any name in ``fn``'s globals), as data: ``{"c", "A_eq", "b_eq", "A_ub", "b_ub", "lower", "upper"}`` (float arrays,
-    None where not given; infinite bounds as inf), or None when it hands none."""
+    None where not given; infinite bounds as inf); what ``fn`` raised when it raised before any call; else None."""
     np = _np()
     import scipy.optimize as so
 
@@ -51,11 +52,13 @@ def _program_of(fn, p, q, C):
     for ns, k in saved:
         ns[k] = linprog
     try:
-        attempt(fn, p.copy(), q.copy(), C.copy())
+        result = attempt(fn, p.copy(), q.copy(), C.copy())
     finally:
         so.linprog = real
         for ns, k in saved:
             ns[k] = real
+    if not calls and isinstance(result, wire.Raised):
+        return result  # the error before any linprog call, which the test reports
     return calls[-1] if calls else None
 
 
