@@ -3,7 +3,8 @@
     python benchmarks/time_test_tier.py fast|test|e2e [--note "what ran beside it"]
 
 Runs the tier's command as the Makefile does (``make test-fast``, ``make test``, ``make test-e2e``), reads pytest's
-summary, and writes one record: the counts, the wall time, the tree (commit, and whether it had changes), the
+summary, and writes one record: the counts, the wall time, the CPU time of the tier's processes (user and system,
+all of them: what the tier costs whatever else runs beside it), the tree (commit, and whether it had changes), the
 machine's load before and after, the date. ``python tools/write_performance.py`` turns the latest record of each tier
 into docs/performance.md's table, so no figure there is typed by hand.
 """
@@ -14,6 +15,7 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -38,6 +40,12 @@ def counts(text: str) -> dict:
     return found
 
 
+def _children_cpu() -> float:
+    """User plus system CPU seconds of every finished child process (pytest and its workers, once reaped)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _git(*args) -> str:
     return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
@@ -49,9 +57,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     command = [sys.executable, "-m", "pytest", *TIERS[args.tier], "-q", "-p", "no:cacheprovider"]
     load_before = os.getloadavg()[0]
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), _children_cpu()
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    seconds = time.monotonic() - started
+    seconds, cpu = time.monotonic() - started, _children_cpu() - cpu_before
     found = counts(run.stdout)
     failures = [line for line in run.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
     if failures:  # what failed, for the reader of the record and the terminal
@@ -61,7 +69,7 @@ def main(argv=None) -> int:
         print("no pytest summary found: nothing recorded", file=sys.stderr)
         return 2
     record = {"tier": args.tier, "command": " ".join(["pytest", *TIERS[args.tier]]), **found,
-              "seconds": round(seconds, 1), "tree": _git("rev-parse", "--short", "HEAD"),
+              "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "tree": _git("rev-parse", "--short", "HEAD"),
               "changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
               "load_before": round(load_before, 1), "load_after": round(os.getloadavg()[0], 1),
               "cores": os.cpu_count(), "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

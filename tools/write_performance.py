@@ -42,7 +42,8 @@ def table(records: dict) -> str:
             rows.append(f"| {NAMES[tier]} | | no record yet | |")
             continue
         result = ", ".join(f"{r[k]} {k}" for k in ("passed", "failed", "errors", "skipped") if r.get(k))
-        rows.append(f"| {NAMES[tier]} | `{r['command']}` | {result} in {_duration(r['seconds'])} | {r['date']}, "
+        cpu = f" ({_duration(r['cpu_seconds'])} of CPU)" if r.get("cpu_seconds") else ""
+        rows.append(f"| {NAMES[tier]} | `{r['command']}` | {result} in {_duration(r['seconds'])}{cpu} | {r['date']}, "
                     f"tree {r['tree']}{' with changes' if r.get('changes') else ''}, load {r['load_before']} to "
                     f"{r['load_after']} on {r['cores']} cores{'; ' + r['note'] if r.get('note') else ''} |")
     rows.append(END)
