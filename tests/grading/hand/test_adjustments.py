@@ -58,6 +58,10 @@ def test_the_adjustment_counts_in_the_score_and_stays_in_the_comment_when_the_an
     comment = grade(course, "demo_amara")[1].split("\n")
     assert comment[-1] == "- " + ADJ.read(course, H.HW)["demo_amara"].line(markdown=True) and len(comment) == 2
     assert R.feedback_lines(course, H.HW, "demo_amara")[CELL][-1] == f"-2: hand-in formatting ({NAMED})"
+    from dgmlab.grading.report import analysis as A
+
+    cell = next(c for c in A.collect(course, [H.HW]).cells_of(H.HW, student="demo_amara") if c.cell == CELL)
+    assert cell.points == pytest.approx(R.load(course, H.HW).questions[CELL].score("demo_amara") - 2)  # the report's
 
 
 def test_a_name_that_could_not_be_checked_is_never_deducted(course):
