@@ -450,14 +450,18 @@ def cmd_pdf(args) -> int:
             print("dgmlab pdf: error: --name is for your own notebook; a homework's PDFs are headed by each "
                   "student's id", file=sys.stderr)
             return 2
-        got = P.write_class_pdfs(_course(args), args.target, args.out or _course(args).root / "reports" / "pdf",
-                                 students=args.student, sandbox=sandbox, unsandboxed_why=why)
+        from .grading.lms import hand_in_pdfs as HP
+
+        course = _course(args)
+        plan = HP.planner(course, args.target)  # named as the handout asks, the student's uploads merged
+        got = P.write_class_pdfs(course, args.target, args.out or course.root / "reports" / "pdf",
+                                 students=args.student, sandbox=sandbox, unsandboxed_why=why, plan=plan)
     except P.PdfError as exc:
         print(f"dgmlab pdf: error: {exc}", file=sys.stderr)
         return 2
     if not got.sandboxed:
         print("dgmlab pdf: " + P.UNSANDBOXED.format(why=got.unsandboxed_why), file=sys.stderr)
-    for line in got.lines():
+    for line in got.lines() + plan.notes:
         print(line)
     return 1 if got.incomplete else 0
 

@@ -275,7 +275,7 @@ def test_the_instructor_gets_each_collected_submissions_pdfs_and_only_this_runs(
     (earlier / "hw_t_Q4.pdf").write_bytes(b"%PDF a question the submission had before")
     assert cli.main(["--course", str(root), "pdf", "hw_t"]) == 1  # bilal handed in no notebook
     assert sorted(p.name for p in (root / "reports" / "pdf" / "hw_t" / "amara").iterdir()) == [
-        "hw_t.pdf", "hw_t_Q1.pdf", "hw_t_Q2.pdf"]
+        "amara_hw_t.pdf", "amara_hw_t_Q1.pdf", "amara_hw_t_Q2.pdf"]
     out = capsys.readouterr().out
     assert "bilal: no PDF: no " in out  # listed, the others still printed
 
