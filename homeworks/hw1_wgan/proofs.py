@@ -508,7 +508,8 @@ EQUIVALENT_MUTANTS = {
             "the global device of the setup cell is then used: the same device as the generator's in grading "
             "(CPU) and in the notebook's own run",
         "L21 delete: `path.parent.mkdir(parents=True, exist_ok=True)` deleted":
-            "the statement does not ask save_samples to create folders; the graded path has none",
+            "the statement does not ask save_samples to create folders; the checks hand it a path in a folder "
+            "that exists",
         "L21 constant: `True` -> `False` (True -> False)":
             "mkdir(parents=False) differs only for a missing grandparent folder, which no graded path has",
     },

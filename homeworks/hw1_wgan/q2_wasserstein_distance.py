@@ -30,11 +30,11 @@ def normal_pdf(x, mean, std):
 #   `theta0`, `sigma_g` and `sigma_data` (use `normal_pdf`);
 # - `kl_general`: its integral over $x \in \mathbb R$, computed by sympy (in `theta`, `theta0`, `sigma_g`,
 #   `sigma_data`; no `x` left);
-# - `kl_gaussians`: `kl_general` with both widths set to `eps`. It should simplify to
-#   $\dfrac{(\theta-\theta_0)^2}{2\epsilon^2}$, the form used in the rest of Q2.
+# - `kl_gaussians`: `kl_general` with both widths set to `eps`. It equals
+#   $\dfrac{(\theta-\theta_0)^2}{2\epsilon^2}$, the form used in the rest of Q2 (sympy may print it with the
+#   square expanded; `sp.factor` writes it as above).
 #
-# The integrand and the general result carry the points; typing the equal-width formula above earns
-# nothing by itself. Hint: `sp.expand_log(..., force=True)` turns the log-ratio into a polynomial in `x`,
+# Hint: `sp.expand_log(..., force=True)` turns the log-ratio into a polynomial in `x`,
 # and `sp.integrate(..., conds="none")` then takes a second or two.
 
 # %% kind="answer" grade_id="q2_kl_gaussians" check_output=true
@@ -157,9 +157,9 @@ if not runtime.is_grading():
 # JS has no closed form here, so compute it by quadrature with the helper `gaussian_expectation`
 # below, which returns $\mathbb E_{x\sim\mathcal N(\text{mean},\text{std}^2)}[g(x)]$ in float64 and
 # is differentiable in `mean`. Work with log-densities (`normal_log_pdf`) and `torch.logaddexp`
-# so nothing underflows when $\epsilon$ is tiny. For $W_1$: in one dimension the plan that matches
-# quantiles ($F_{p_g}^{-1}(u) \mapsto F_{p_{data}}^{-1}(u)$) is optimal; work out where it sends each point
-# here and what it costs.
+# so nothing underflows when $\epsilon$ is tiny. For $W_1$, start from its definition,
+# $W_1(p, q) = \inf_{\gamma\in\Pi(p, q)} \mathbb E_{(X, Y)\sim\gamma}|X - Y|$, the least expected distance
+# over the couplings $\gamma$ of the two distributions.
 #
 # Implement `js_divergence(theta, theta0, eps)` (5 points) and `w1_distance(theta, theta0, eps)`
 # (2 points); both take float64 0-d tensors (or numbers) and return 0-d tensors differentiable in `theta`.
@@ -219,7 +219,7 @@ if not runtime.is_grading():
     w1_v = [w1_distance(t, zero, small).item() for t in grid]
     fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
     ax[0].plot(grid, kl_v, label=r"KL$(p_g\|p_{data})$")
-    ax[0].set_yscale("log"); ax[0].set_xlabel(r"$\theta$"); ax[0].legend()
+    ax[0].set_xlabel(r"$\theta$"); ax[0].legend()
     ax[1].plot(grid, js_v, label="JS"); ax[1].plot(grid, w1_v, label="$W_1$")
     ax[1].set_xlabel(r"$\theta$"); ax[1].legend()
     fig.suptitle(rf"$N(\theta, \epsilon^2)$ vs $N(0, \epsilon^2)$ with $\epsilon$ = {small}")

@@ -94,7 +94,7 @@ check("q3_wgan_losses_tests", critic_loss, generator_loss)
 # returns $\lambda\cdot\frac1N\sum_i(\|\nabla_{\hat x}f_w(\hat x_i)\|_2-1)^2$ as a 0-d tensor. Draw one
 # $\alpha_i\sim U[0,1]$ per sample when `alpha` is `None` (otherwise use the given `(N,)` tensor), take the
 # gradient norm over all of a sample's pixels, and keep the result differentiable with respect to the
-# critic's parameters (`torch.autograd.grad(..., create_graph=True)`): the critic is trained on it.
+# critic's parameters: the critic is trained on it.
 
 # %% kind="answer" grade_id="q3_gradient_penalty"
 def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
@@ -162,10 +162,10 @@ check("q3_clip_weights_tests", clip_weights)
 #   generator), and minimises `critic_loss` plus, when `lipschitz == "gp"`, `gradient_penalty` with
 #   weight `lam`; when `lipschitz == "clip"`, it calls `clip_weights(critic, clip)` right **after**
 #   the optimizer step;
-# - the generator update draws fresh noise and minimises `generator_loss` through the current critic;
+# - the generator update draws a fresh batch of noise, of the same size as the real batches, and minimises
+#   `generator_loss` through the current critic;
 # - each network is changed only by its own optimizer (`c_opt` for the critic, `g_opt` for the
-#   generator), and gradients never leak from one phase into the other, nor from before the call (zero
-#   each network's gradients before its backward pass);
+#   generator), and gradients never leak from one phase into the other, nor from before the call;
 # - return a dict of Python floats: the last `"critic_loss"` (without the penalty), the last
 #   `"penalty"` (0.0 when clipping) and the `"generator_loss"`;
 # - work on the networks' device, `next(generator.parameters()).device`: move each real batch there
@@ -305,7 +305,7 @@ if not runtime.is_grading():
 # from seeded noise (use a `torch.Generator` seeded with `seed`, so the same seed gives the same
 # images), computed without gradients with the generator in eval mode, restoring the mode it had.
 # `save_samples(samples, path)` writes them with `torch.save` as a float32 CPU tensor of shape
-# `(N, 1, 28, 28)`.
+# `(N, 1, 28, 28)` at `path` (its folder exists already) and returns the path.
 
 # %% kind="answer" grade_id="q3_samples"
 def sample_generator(generator, n=100, z_dim=Z_DIM, seed=0):
@@ -340,8 +340,8 @@ check("q3_samples_tests", sample_generator, save_samples)
 
 # %% [markdown]
 # The cell below saves what is graded, `generator_weights.pt` (the averaged generator's weights, about
-# 3 MB), in the homework folder after the full run, and scores 1,000 samples as the marking below does
-# (one split; 1,000 real test digits score 9.7 to 9.8 this way, more than the 9.2 to 9.5 of `evaluate_samples`
+# 3 MB), in the homework folder after the full run, and scores 1,000 samples with the MNIST classifier in one
+# split (1,000 real test digits score 9.7 to 9.8 this way, more than the 9.2 to 9.5 of `evaluate_samples`
 # below, which averages ten splits of 100 whose class counts are less even).
 
 # %% uses_answers=true
@@ -360,7 +360,7 @@ if not runtime.is_grading():
         score, _ = metrics.mnist_score(samples, splits=1, scale="[-1,1]")
         classes = metrics.mnist_predict(samples, scale="[-1,1]").unique().numel()
         print(f"1,000 samples: MNIST classifier score {float(score):.2f} (bar 8.5), {classes} of 10 digit classes "
-              "(an estimate: the marking scores 1,000 other samples of the same weights)")
+              "(an estimate: other samples of the same weights score a little differently)")
     else:
         print(f"no {GRADED_WEIGHTS} saved: only the full 40-epoch run writes it")
 
@@ -406,7 +406,7 @@ check("q3_evaluate_samples_tests", evaluate_samples)
 if not runtime.is_grading():
     n_eval = runtime.pick(full=1000, fast=200)
     scores = evaluate_samples(sample_generator(generator, n=n_eval, seed=1))
-    real = runtime.pick(full="9.2 to 9.5", fast="7.3 to 8.2")  # measured: benchmarks/real_digit_scores.py
+    real = runtime.pick(full="9.2 to 9.5", fast="7.3 to 8.2")  # what real MNIST test digits score this way
     print(f"MNIST classifier score ({n_eval} samples, dgmlab's MNIST CNN, ten splits): "
           f"{scores['mnist_score']:.2f} +- {scores['mnist_score_std']:.2f}  ({n_eval} real test digits: {real})")
     print(f"Frechet distance in the MNIST classifier's features: {scores['mnist_frechet']:.2f}")

@@ -130,6 +130,7 @@ def _one_run(step, x, run):
         out = step(gen, crit, g_opt, c_opt, batches(), z_dim=3, **kwargs)
     return {"out": out if isinstance(out, dict) else {"not a dict": type(out).__name__},
             "returned_type": type(out).__name__, "batches_taken": len(taken),
+            "noise_rows": sorted({shape[0] if shape else 0 for shape, _ in gen.seen}),
             "generator_end": _clone_all(gen.inner.parameters()), "critic_end": _clone_all(crit.parameters())}
 
 
@@ -227,10 +228,13 @@ def test_then_one_generator_update_through_the_updated_critic(v, ref):
     got = rec["generator_end"]
     if len(got) != len(want["generator"]):
         raise AssertionError("expected the generator's parameter tensors back")
+    rows, real_rows = rec.get("noise_rows", []), int(working(v).inputs.batches[0].shape[0])
+    hint = (f": the generator was given noise batches of {' and '.join(map(str, rows))} rows; each batch of noise "
+            f"has as many rows as the real batches ({real_rows} here)" if any(r != real_rows for r in rows) else "")
     for g, w in zip(got, want["generator"], strict=True):
-        asserts.assert_close(g, w, rtol=1e-4, atol=1e-6,
-                            name="the generator's parameters after the step (one SGD update descending "
-                                 "-mean D(G(z)) through the updated critic, on fresh noise, gradients zeroed?)")
+        _close_or_hint(g, w, hint, rtol=1e-4, atol=1e-6,
+                       name="the generator's parameters after the step (one SGD update descending "
+                            "-mean D(G(z)) through the updated critic, on fresh noise, gradients zeroed?)")
 
 
 
@@ -282,6 +286,28 @@ def test_n_critic_updates_each_on_the_next_real_batch(v, ref):
 
 
 @points(0.75)
+def test_defaults_n_critic_2_and_lam_10(v, ref):
+    # the step called with its defaults (lipschitz="gp", n_critic=2, lam=10.0), as train_wgan calls it with lam
+    w = working(v)
+    rec, want = _ran(w, "returns"), ref["runs"]["returns"]
+    taken = rec["batches_taken"]
+    hint = ""
+    if taken != 2:
+        hint = f": called with its defaults the step took {taken} real batches; n_critic defaults to 2"
+    elif isinstance(w.n_critic_3, dict) and all(_networks_close(w.n_critic_3[f"{name}_end"], ref["runs"]["n_critic_3"][name])
+                                                for name in ("critic", "generator")):
+        hint = ": with lam given the step is right, so lam's default is not 10.0"
+    for name in ("critic", "generator"):
+        got = rec[f"{name}_end"]
+        if len(got) != len(want[name]):
+            raise AssertionError(f"expected the {name}'s parameter tensors back")
+        for g, w_ in zip(got, want[name], strict=True):
+            _close_or_hint(g, w_, hint, rtol=1e-4, atol=1e-6,
+                           name=f"the {name}'s parameters after a step called with its defaults (lipschitz='gp', "
+                                "n_critic=2, lam=10.0)")
+
+
+@points(0.75)
 def test_clipping_right_after_each_critic_update(v, ref):
     # first_critic_step's critic update with clip=0.5, which binds: the critic after it is that update, clamped
     torch = _torch()
@@ -300,25 +326,34 @@ def test_clipping_right_after_each_critic_update(v, ref):
 
 @points(0.5)
 def test_returns_the_last_losses_as_python_floats(v, ref):
-    rec, want = _ran(working(v), "n_critic_3"), ref["runs"]["n_critic_3"]["out"]
-    got = rec["out"]
+    rec, run = _ran(working(v), "n_critic_3"), ref["runs"]["n_critic_3"]
+    got, want = rec["out"], run["out"]
+    updates_right = all(_networks_close(rec[f"{name}_end"], run[name]) for name in ("critic", "generator"))
     for k in ("critic_loss", "penalty", "generator_loss"):
         if not isinstance(got.get(k), float):
             raise AssertionError(f"expected {k!r} as a Python float (.item()), found {type(got.get(k)).__name__}")
-        if not abs(got[k] - want[k]) < 1e-4 * max(1.0, abs(want[k])):
+        if abs(got[k] - want[k]) < 1e-4 * max(1.0, abs(want[k])):
+            continue
+        if not updates_right:
             raise AssertionError(
-                f"{k!r} is not the {k.replace('_', ' ')} of the step's last "
-                + ("critic update (without the penalty)" if k == "critic_loss" else
-                   "critic update, weighted by lam" if k == "penalty" else "generator update"))
+                f"{k!r} is not the loss of a right step, as the networks after the step are not (the tests above): "
+                "fix the updates first")
+        with_penalty = k == "critic_loss" and abs(got[k] - want[k] - want["penalty"]) < 1e-4 * max(1.0, abs(want[k]))
+        raise AssertionError(
+            f"{k!r} is not the {k.replace('_', ' ')} of the step's last "
+            + ("critic update: it includes the penalty; return critic_loss without it" if with_penalty else
+               "critic update" if k == "critic_loss" else
+               "critic update, weighted by lam" if k == "penalty" else "generator update"))
 
 
 CHECKS = [
-    CheckSpec("q3_train_step_tests", hidden=2.75, hidden_for="the step with the penalty at lam's default and "
-              "n_critic=2; clipping with Adam", names=("wgan_train_step",),
+    CheckSpec("q3_train_step_tests", hidden=2, hidden_for="the step with the penalty on other batches; clipping "
+              "with Adam", names=("wgan_train_step",),
               visible=(test_first_critic_update_descends_the_critic_loss,
                        test_then_one_generator_update_through_the_updated_critic,
                        test_gradients_held_before_the_step_change_nothing,
-                       test_n_critic_updates_each_on_the_next_real_batch, test_clipping_right_after_each_critic_update,
+                       test_n_critic_updates_each_on_the_next_real_batch, test_defaults_n_critic_2_and_lam_10,
+                       test_clipping_right_after_each_critic_update,
                        test_returns_the_last_losses_as_python_floats),
               probe=on_working(_step_probe), inputs=with_working(_step_inputs)),
 ]

@@ -169,6 +169,8 @@ def _penalty_probe(o, x):
     return {"bowl": attempt(bowl), "unit_norm_linear": attempt(gp, linear_critic(UNIT_WEIGHT), x["unit_real"].clone(),
                                         x["unit_fake"].clone()),
             "linear_lam_10": attempt(linear, 10.0), "linear_lam_2_5": attempt(linear, 2.5),
+            "linear_default_lam": attempt(lambda: gp(linear_critic(LINEAR_WEIGHT), x["lin_real"].clone(),
+                                                     x["lin_fake"].clone())),
             "tiny_with_alpha": attempt(lambda: gp(tiny_critic(x["critic_seed"]), x["real7"].clone(),
                                                   x["fake7"].clone(), lam=10.0, alpha=x["alpha7"].clone()).detach()),
             "differentiable": attempt(differentiable)}
@@ -198,9 +200,22 @@ def _penalty_on_linear_critics(v, ref):
     asserts.assert_close(v.linear_lam_2_5, 2.5 * want, rtol=1e-5, name="penalty of a linear critic, lam=2.5")
 
 
+def _penalty_itself_wrong(v, ref) -> bool:
+    """Whether the penalty is wrong on linear critics, whose gradient is the same at every x_hat (so no interpolation
+    weight is to blame)."""
+    try:
+        _penalty_on_linear_critics(v, ref)
+    except AssertionError:
+        return True
+    return False
+
+
 @points(1.5)
 def test_linear_critic_value_and_lambda(v, ref):
     _penalty_on_linear_critics(v, ref)
+    # lam's stated default only takes points away
+    asserts.assert_close(v.linear_default_lam, 10 * ref["linear_per_lam"], rtol=1e-5,
+                         name="penalty of a linear critic with lam left at its default (the signature's lam=10.0)")
 
 
 def _bowl_hint(v, ref, got, want):
@@ -209,9 +224,7 @@ def _bowl_hint(v, ref, got, want):
     else the interpolation weights."""
     if abs(got - (want + 1.0)) < 0.03:
         return "that is E(2 alpha)^2: the '- 1' is missing (penalise (||grad|| - 1)^2)"
-    try:
-        _penalty_on_linear_critics(v, ref)
-    except AssertionError:
+    if _penalty_itself_wrong(v, ref):
         return ("the penalty is wrong on a linear critic too, whose gradient is the same at every x_hat: fix the "
                 "penalty itself first (the test above)")
     return "x_hat must use ONE uniform interpolation weight per sample, shared by all its pixels"
@@ -239,12 +252,14 @@ def test_differentiable_with_respect_to_the_critic(v, ref):
     got, want = out["grads"], ref["tiny_grads"]
     if len(got) != len(want):
         raise AssertionError("expected a gradient for each critic parameter")
+    why = ("the penalty itself is wrong on a linear critic too (the first test): fix it first" if
+           _penalty_itself_wrong(v, ref) else "x_hat = alpha real + (1 - alpha) fake?")
     for g, w in zip(got, want, strict=True):
         if g is None:
             raise AssertionError("a critic parameter gets no gradient from the penalty (create_graph=True?)")
         asserts.assert_close(g, w, rtol=1e-4, atol=1e-6,
-                            name="the penalty's gradient with respect to a small tanh critic's parameters, alpha given "
-                                 "(x_hat = alpha real + (1 - alpha) fake?)")
+                            name=f"the penalty's gradient with respect to a small tanh critic's parameters, alpha given "
+                                 f"({why})")
 
 
 # ------------------------------------------------------------------ Q3(a): weight clipping

@@ -53,7 +53,7 @@ def _same_networks(v, ref, run, what):
         for g, w in zip(got, want[name], strict=True):
             asserts.assert_close(g, w, rtol=1e-4, atol=1e-6, name=f"the {name}'s parameters after the step ({what})")
 
-@points(2)
+@points(1.25)
 def test_critic_and_generator_with_the_penalty(v, ref):
     _same_networks(v, ref, "gp", "lipschitz='gp': critic_loss + gradient_penalty, n_critic=2")
 

@@ -232,7 +232,8 @@ def _expected_clip(x) -> dict:
 
 
 def _expected_train_step(x) -> dict:
-    return {"first_critic_step": wgan_first_run(x), "runs": {"n_critic_3": wgan_run(x, "n_critic_3")}}
+    return {"first_critic_step": wgan_first_run(x),
+            "runs": {"n_critic_3": wgan_run(x, "n_critic_3"), "returns": wgan_run(x, "returns")}}
 
 
 def _expected_samples(x) -> dict:
