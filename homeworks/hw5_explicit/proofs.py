@@ -47,7 +47,10 @@ MUTANTS = [
     Mutant("q1_discriminative", "prior P(z) ignored", edits=[("joint = decodes * prior_z.to(p_y_given_z.dtype)", "joint = decodes")],
            earns={"q1_discriminative_tests": 0.75}),
     Mutant("q1_discriminative", "not normalised by P(x)", edits=[("unnormalised / safe", "unnormalised")], earns={"q1_discriminative_tests": 0.5}),
-    Mutant("q1_discriminative", "NaN for an x no latent decodes to", edits=[("return torch.where(evidence > 0, unnormalised / safe, torch.full_like(unnormalised, 1.0 / C))", "return unnormalised / evidence")], earns={"q1_discriminative_tests": 1.5}),
+    Mutant("q1_discriminative", "NaN for an x no latent decodes to", edits=[("return torch.where(evidence > 0, unnormalised / safe, torch.full_like(unnormalised, 1.0 / C))", "return unnormalised / evidence")], earns={"q1_discriminative_tests": 1.25}),
+    # uniform where P(x) = 0, but divided by P(x) itself: torch.where sends NaN back from the branch it does not take
+    Mutant("q1_discriminative", "NaN gradient through the unreachable x's 0/0", edits=[
+        ("unnormalised / safe", "unnormalised / evidence")], earns={"q1_discriminative_tests": 1.75}),
     # an answer that knows nothing (tests/probes/test_nothing_installed_answers_a_cell.py): the table handed back
     # earned 0.75 (its row 0 is the zero-prior case's answer, and it has a gradient) until the shapes were checked
     Mutant("q1_discriminative", "hands p_y_given_z back", "def discriminative_posterior(p_y_given_z, F, prior_z, x):\n    return p_y_given_z",
@@ -71,7 +74,7 @@ def discriminative_posterior(p_y_given_z, F, prior_z, x):
     Mutant("q1_generative", "class prior P(y) ignored", edits=[("joint = likelihood * prior_y.to(p_z_given_y.dtype)", "joint = likelihood")],
            earns={"q1_generative_tests": 0.75}),
     Mutant("q1_generative", "not normalised over y", edits=[("joint / safe", "joint")], earns={"q1_generative_tests": 0.5}),
-    Mutant("q1_generative", "NaN for an x no latent decodes to", edits=[("return torch.where(evidence > 0, joint / safe, torch.full_like(joint, 1.0 / C))", "return joint / evidence")], earns={"q1_generative_tests": 0.75}),
+    Mutant("q1_generative", "NaN for an x no latent decodes to", edits=[("return torch.where(evidence > 0, joint / safe, torch.full_like(joint, 1.0 / C))", "return joint / evidence")], earns={"q1_generative_tests": 0.5}),
     # student s60: the classes' likelihood columns reversed kept every visible point (1.25) until the zero-prior case
     # was compared with Bayes' rule; its hint names the reversal
     Mutant("q1_generative", "classes' likelihood columns reversed (indexing slip)", edits=[("likelihood = decodes @ p_z_given_y.T", "likelihood = decodes @ p_z_given_y.T.flip(1)")],

@@ -67,11 +67,17 @@ def _posterior_probe(fn, table, prior, x, zero_prior, q, wrt):
                             f"values (a value without a gradient earns nothing here)")
         return out
 
-    def grad_total():  # the shape of Q for 3 data points, and how much its first column moves with the table
+    def grad_total():  # the shape of Q for 3 data points, and how much its first column moves with the table; and
+        # whether that gradient stays finite for a batch holding x = 3, which no latent decodes to (a training step
+        # backpropagates through such a batch)
         probs = table.clone().requires_grad_(True)
         out = posterior(probs, x["F"], prior, x["x_example"][:3])
         (grad,) = torch.autograd.grad(out[:, 0].sum(), probs, allow_unused=True)
-        return {"shape": list(out.shape), "total": None if grad is None else float(grad.abs().sum())}
+        probs = table.clone().requires_grad_(True)
+        (unreachable,) = torch.autograd.grad(posterior(probs, x["F"], prior, torch.tensor([3, 0]))[:, 0].sum(), probs,
+                                             allow_unused=True)
+        return {"shape": list(out.shape), "total": None if grad is None else float(grad.abs().sum()),
+                "finite_with_unreachable_x": unreachable is None or bool(torch.isfinite(unreachable).all())}
 
     # a value without a gradient comes back as {NOT_AS_STATED: why}: the tests say so, not "your code raised"
     return {"rows": attempt(_stated, lambda: _detached(posterior(table, x["F"], prior, x["x_example"]))),
@@ -155,6 +161,12 @@ def _differentiable(v, q, wrt):
     if not (total is not None and total > 0):
         raise AssertionError(
             f"{q}(y|x) must be differentiable with respect to {wrt} (no .detach(), no Python floats in between)")
+    if found.get("finite_with_unreachable_x") is False:
+        raise AssertionError(
+            f"the gradient of {q}(y|x) with respect to {wrt} is NaN or inf for a batch holding x = 3, which no latent "
+            f"decodes to, so a training step on such a batch would make every parameter NaN: a division by P(x) = 0 "
+            f"sends NaN back even in the branch torch.where does not take; divide by a denominator that is never 0 "
+            f"there")
 
 
 @points(0.25)
