@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRIES = ROOT / "tests" / "authoring" / "library_shortcuts.json"
+SCOPE = ROOT / "tests" / "authoring" / "library_shortcuts_scope.json"  # {hw: {answer cell: why no library answers it}}
 TABLE = ROOT / "benchmarks" / "results" / "library_shortcuts.md"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -40,6 +41,36 @@ def load(path: Path = ENTRIES) -> list[dict]:
 # Test cells that grade the notebook run from top to bottom, not one answer: the audit, which runs only the cells its
 # answers read, leaves them out (what they give depends on which cells ran before).
 WHOLE_NOTEBOOK = {"hw4_gans": {"p0_tests"}}
+
+
+def scope(path: Path = SCOPE) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def answer_cells() -> dict:
+    """``{hw: [the grade ids of its code answer cells]}`` from each homework's committed source notebook."""
+    import nbformat
+    from nbgrader.utils import is_solution
+
+    from dgmlab.authoring import homeworks
+
+    out = {}
+    for hw in sorted(homeworks(ROOT)):
+        nb = nbformat.read(ROOT / "source" / hw / f"{hw}.ipynb", as_version=4)
+        out[hw] = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.cell_type == "code" and is_solution(c)]
+    return out
+
+
+def uncovered(entries: list[dict], reasons: dict, cells: dict) -> list[str]:
+    """Each code answer cell neither audited (``entries``) nor given a reason no library answers it (``reasons``),
+    and each reason for a cell that is not a code answer cell or is audited too, as a line."""
+    audited = {(e["hw"], e["cell"]) for e in entries}
+    out = [f"{hw} {cell}: neither audited nor given a reason" for hw, ids in cells.items() for cell in ids
+           if (hw, cell) not in audited and cell not in reasons.get(hw, {})]
+    out += [f"{hw} {cell}: a reason for a cell that is not one of its code answer cells" for hw, why in reasons.items()
+            for cell in why if cell not in cells.get(hw, [])]
+    out += [f"{hw} {cell}: audited and given a reason" for hw, cell in sorted(audited) if cell in reasons.get(hw, {})]
+    return out
 
 
 def _needed(s, targets: set[int]) -> list[int]:
@@ -140,6 +171,10 @@ def table(results: list[tuple]) -> str:
         flag = " **!**" if e["kind"] == "mistake" and earned(g) >= points(g) - 1e-9 else ""
         lines.append(f"| {e['hw']} | {e['cell']} | `{e['call']}` ({e['label']}) | {e['kind']}{flag} | "
                      f"{visible[0]:g} of {visible[1]:g} | {earned(g):g} of {points(g):g} | {allowed(e, g):g} |")
+    lines += ["", "## Cells no installed library answers", "",
+              f"Every other code answer cell, with the reason ({SCOPE.relative_to(ROOT)}); the test fails when a cell "
+              "is neither audited nor listed here.", "", "| homework | cell | why |", "|---|---|---|"]
+    lines += [f"| {hw} | {cell} | {why} |" for hw, cells in sorted(scope().items()) for cell, why in cells.items()]
     return "\n".join(lines) + "\n"
 
 

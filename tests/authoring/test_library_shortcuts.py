@@ -21,6 +21,11 @@ def test_every_shortcut_names_a_cell_and_a_library_call():
     assert {e["hw"] for e in entries} >= {"hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit"}
 
 
+def test_every_code_answer_cell_is_audited_or_says_why_no_library_answers_it():
+    found = AUDIT.uncovered(AUDIT.load(), AUDIT.scope(), AUDIT.answer_cells())
+    assert not found, "\n".join(found)
+
+
 @pytest.mark.slow
 def test_the_model_answer_earns_every_point_where_the_shortcuts_are_graded(graded):
     assert not AUDIT.model_losses(graded), "\n".join(AUDIT.model_losses(graded))
