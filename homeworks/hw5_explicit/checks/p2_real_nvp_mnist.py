@@ -524,6 +524,7 @@ def _p2_bpd_inputs(seed):
 def _p2_bpd_probe(o, x):
     torch, fn = _torch(), o["bits_per_dim"]
     return {"uniform": attempt(lambda: _detached(fn(torch.zeros(2), 784))),
+            "likelier": attempt(lambda: _detached(fn(torch.tensor([-100.0, 0.0, 100.0]), 784))),
             "values": attempt(lambda: [_detached(fn(x["log_p"].clone(), D)) for D in (784, 100)])}
 
 
@@ -544,6 +545,25 @@ def test_uniform_density_is_eight_bits(v, ref):
             f"expected 8 bits per dimension for log p(y) = 0 (the uniform density on [0, 1)^D), found {value:.5g}{hint}")
 
 
+@points(0.5)
+def test_a_likelier_image_costs_fewer_bits(v, ref):
+    # bits/dim is a negative log-likelihood: it falls as log p(y) rises
+    got = v.likelier
+    asserts.assert_tensor(got, "bits_per_dim(log_p_y, D)", shape=(3,))
+    values = [float(t) for t in got]
+    if not values[0] > values[1] > values[2]:
+        raise AssertionError(
+            f"expected fewer bits per dimension for a likelier image: for log p(y) = -100, 0, 100 found "
+            f"{', '.join(f'{t:.5g}' for t in values)}; bits/dim counts -log p(y), with its minus sign")
+    # and by as much as the statement's division says: 100 nats more, 100 / (D log 2) bits per dimension fewer
+    step = 100 / (784 * math.log(2))
+    for drop in (values[0] - values[1], values[1] - values[2]):
+        if not abs(drop - step) < 1e-6 * step:
+            raise AssertionError(
+                f"100 nats more of log p(y) should cost 100 / (D log 2) = {step:.5g} fewer bits per dimension "
+                f"(D = 784), found {drop:.5g} fewer: check the division by D and the conversion from nats to bits")
+
+
 CHECKS = [
     CheckSpec("p2_logit_tests", hidden=1.5, names=("dequantize", "logit_transform", "inverse_logit_transform"),
               visible=(test_v_is_the_printed_transform, test_inverse_undoes_the_printed_transform,
@@ -559,6 +579,7 @@ CHECKS = [
               probe=on_working(_p2_realnvp_probe), inputs=with_working(_p2_realnvp_inputs)),
     CheckSpec("p2_log_prob_tests", hidden=1.5, names=("log_prob_data", "logit_transform"),
               visible=(test_log_prob_shape, test_tiny_case), probe=_p2_log_prob_probe, inputs=_p2_log_prob_inputs),
-    CheckSpec("p2_bpd_tests", hidden=2, names=("bits_per_dim",), visible=(test_uniform_density_is_eight_bits,),
+    CheckSpec("p2_bpd_tests", hidden=1.5, names=("bits_per_dim",),
+              visible=(test_uniform_density_is_eight_bits, test_a_likelier_image_costs_fewer_bits),
               probe=_p2_bpd_probe, inputs=_p2_bpd_inputs),
 ]
