@@ -126,10 +126,11 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
     s.add_argument("--workers", "--jobs", dest="workers", type=int, default=None,
                    help="worker processes of the local Dask cluster, one submission each at a time "
                         "(default: one per CPU core; ignored with --cluster)")
-    s.add_argument("--cluster", default=None, metavar="ADDRESS",
-                   help="grade on the Dask cluster whose scheduler is at ADDRESS (tls://host:8786, TLS with c.DgmlabDask) instead of a local "
-                        "one, or, with `slurm`, on grading workers submitted as SLURM jobs (c.DgmlabSlurm in "
-                        "nbgrader_config.py; docs/cluster.md)")
+    s.add_argument("--cluster", default=None, metavar="ADDRESS|NAME",
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS (tls://host:8786, TLS with "
+                        "c.DgmlabDask) instead of a local one, or through the installed cluster plug-in NAME: "
+                        "`slurm`, grading workers submitted as SLURM jobs (c.DgmlabSlurm in nbgrader_config.py; "
+                        "docs/cluster.md), `local`, or a course's own (docs/plugins.md)")
     s.add_argument("--partition", default=None, help="with --cluster slurm: the partition (default: "
                                                        "c.DgmlabSlurm.partition, else the cluster's default)")
     s.add_argument("--account", default=None, help="with --cluster slurm: the account charged (default: "
@@ -220,10 +221,11 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
                         "submitted_at (ISO; without an offset, in c.DgmlabDeadlines.timezone)")
     s.add_argument("--canvas", action="store_true",
                    help="submission times from Canvas's API (c.DgmlabCanvas; token in CANVAS_API_TOKEN)")
-    s.add_argument("--lms", choices=["canvas", "moodle"], default=None,
-                   help="which LMS made the zip (default: told from its structure, Moodle's folders per student or "
-                        "Canvas's flat names; asked for when it cannot be told). Students are read from that LMS's "
-                        "own fields only. Limits per student and per zip: c.DgmlabCollect")
+    s.add_argument("--lms", default=None, metavar="NAME",
+                   help="which LMS made the zip: canvas, moodle, or an installed LMS plug-in (docs/plugins.md) "
+                        "(default: told from its structure, Moodle's folders per student or Canvas's flat names; "
+                        "asked for when it cannot be told). Students are read from that LMS's own fields only. "
+                        "Limits per student and per zip: c.DgmlabCollect")
     s.add_argument("--moodle-mappings", metavar="CSV", default=None,
                    help="a Moodle zip's participant ids (the number in its folder names, not the user id): a CSV "
                         "with the columns participant,userid (mod_assign_get_user_mappings). Default: read from "
@@ -236,7 +238,7 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_collect)
 
     s = sub.add_parser("push", help="send each student's final mark and grade summary to the course's LMS "
-                                    "(c.DgmlabLms.platform: Canvas, Moodle or LTI 1.3); marks changed in the LMS "
+                                    "(c.DgmlabLms.platform: Canvas, Moodle, LTI 1.3 or a plug-in); marks changed in the LMS "
                                     "since the last push are listed, not overwritten")
     s.add_argument("hw", help="homework id")
     s.add_argument("--force", action="store_true", help="overwrite marks changed in the LMS since the last push")
@@ -245,6 +247,9 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
         s.add_argument(f"--{name}", dest="platform", action="store_const", const=name, default=None,
                        help=f"this once, through {what} (default: the one LMS whose assignments name the "
                             "homework, else c.DgmlabLms.platform)")
+    s.add_argument("--lms", dest="platform", default=None, metavar="NAME",
+                   help="this once, through the installed LMS plug-in NAME (canvas, moodle, lti, or a course's own: "
+                        "docs/plugins.md)")
     s.add_argument("--feedback", action="store_true", help="attach each student's own feedback files "
                    "(feedback/<student>/<hw>/*.html, *.pdf) to their submission (Canvas, Moodle)")
     s.set_defaults(func=cmd_push)

@@ -340,20 +340,21 @@ def cmd_ids(args) -> int:
 
 def cmd_collect(args) -> int:
     from .grading.lms import intake as I
+    from .grading.lms import platform as P
     from .grading.term.deadlines import deadlines
 
     course = _course(args)
     times = {}
     if args.canvas:
-        from .grading.lms import lms
-
-        times.update(lms.submission_times(course, args.hw))
+        times.update(P.platform("canvas").submission_times(course, args.hw))
     if args.times:  # a CSV's times go over Canvas's
         times.update(I.read_times(args.times, deadlines(course).tz))
     mappings = I.read_moodle_mappings(args.moodle_mappings) if args.moodle_mappings else None
-    got = I.collect(course, args.hw, args.zip, times=times, lms=args.lms, mappings=mappings,
-                    confirm=_ask("place the files of {what} as {sid}'s, and record the id?") if args.match_names
-                    else None)
+    confirm = _ask("place the files of {what} as {sid}'s, and record the id?") if args.match_names else None
+    if args.lms:  # that LMS plug-in reads its download (the kit's: the intake, as a Canvas or Moodle zip)
+        got = P.platform(args.lms).collect(course, args.hw, args.zip, times=times, mappings=mappings, confirm=confirm)
+    else:  # the zip's shape tells Canvas's from Moodle's
+        got = I.collect(course, args.hw, args.zip, times=times, mappings=mappings, confirm=confirm)
     for line in got.lines():
         print(line)
     return 1 if got.unplaced else 0

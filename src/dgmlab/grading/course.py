@@ -278,11 +278,12 @@ def autograde(course: Course, hw: str, students=None, options: RunOptions | None
 
 
 def _on_this_machine(cluster) -> bool:
-    """Whether ``cluster`` grades on this machine: none given (a LocalCluster is started), or a client of one."""
-    if cluster is None:
-        return True
-    if isinstance(cluster, str):
-        return False
+    """Whether ``cluster`` grades on this machine: none given (a LocalCluster is started), a plug-in that grades here,
+    or a client of a LocalCluster."""
+    if cluster is None or isinstance(cluster, str):  # an address, or a cluster plug-in (local, slurm, a course's)
+        from .autograde.clusters import on_this_machine
+
+        return on_this_machine(cluster)
     from distributed import LocalCluster
 
     return isinstance(getattr(cluster, "cluster", None), LocalCluster)

@@ -49,7 +49,8 @@ class DgmlabAutograde(Configurable):
                            "CPU core; ignored with a cluster). Flag: --workers.").tag(config=True)
     cluster = Unicode("", help="Grade on the Dask cluster whose scheduler is at this address (tls://host:8786: TLS, c.DgmlabDask; see "
                                "docs/cluster.md) instead of a local one; 'slurm': on workers submitted as SLURM jobs "
-                               "(c.DgmlabSlurm); empty: a local cluster. Flag: --cluster.").tag(config=True)
+                               "(c.DgmlabSlurm); another name: that installed cluster plug-in (docs/plugins.md); empty: a local "
+                               "cluster. Flag: --cluster.").tag(config=True)
     force = Bool(RunOptions.force, help="Grade again submissions unchanged since their last grading (False: skip them). "
                              "Flag: --force.").tag(config=True)
     timeout = Float(RunOptions.timeout, help="Seconds allowed per submission. Flag: --timeout.").tag(config=True)

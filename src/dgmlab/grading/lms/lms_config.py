@@ -1,6 +1,7 @@
 """Which LMS a course grades in, and where its secrets live: one setting in ``nbgrader_config.py``.
 
-``c.DgmlabLms.platform`` names the LMS ``dgmlab push <hw>`` sends marks to: ``"canvas"`` (its REST API,
+``c.DgmlabLms.platform`` names the LMS ``dgmlab push <hw>`` sends marks to, an installed plug-in
+(:mod:`.platform`, docs/plugins.md); the kit's are ``"canvas"`` (its REST API,
 ``c.DgmlabCanvas``, :mod:`.lms`), ``"moodle"`` (its web services, ``c.DgmlabMoodle``, :mod:`.moodle`) or ``"lti"``
 (LTI 1.3 Assignment and Grade Services, which Canvas, Moodle, Blackboard and Brightspace all speak, ``c.DgmlabLti``,
 :mod:`.lti`). How to reach each is that LMS's own class; the secrets (an API token, the tool's private key) are
@@ -9,22 +10,27 @@ never in the course folder (which is copied, zipped and shared with TAs) nor pri
 """
 from __future__ import annotations
 
-from traitlets import Enum
+from traitlets import Unicode
 from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
+from . import platform as P
+from .platform import Pushed
 
-PLATFORMS = ("canvas", "moodle", "lti")
+PLATFORMS = ("canvas", "moodle", "lti")  # the kit's own; a course installs more (docs/plugins.md)
+
+__all__ = ["DgmlabLms", "PLATFORMS", "Pushed", "course_platform", "homework_platform", "push"]
 
 
 class DgmlabLms(Configurable):
     """Which LMS the course's marks go to."""
 
-    platform = Enum(list(PLATFORMS), default_value="canvas",
-                    help='The LMS `dgmlab push` sends marks (and, with --feedback, feedback files) to: "canvas" '
-                         '(c.DgmlabCanvas), "moodle" (c.DgmlabMoodle) or "lti" (LTI 1.3 grade services, '
-                         'c.DgmlabLti). `dgmlab push --lti` / `--moodle` / `--canvas` choose for one run.'
-                    ).tag(config=True)
+    platform = Unicode("canvas",
+                       help='The LMS `dgmlab push` sends marks (and, with --feedback, feedback files) to: an installed '
+                            'LMS plug-in (entry points "dgmlab.lms"; docs/plugins.md): the kit\'s are "canvas" '
+                            '(c.DgmlabCanvas), "moodle" (c.DgmlabMoodle) and "lti" (LTI 1.3 grade services, '
+                            'c.DgmlabLti). `dgmlab push --lms NAME` (or --canvas, --moodle, --lti) chooses for one run.'
+                       ).tag(config=True)
 
 
 def course_platform(course: Course) -> str:
@@ -33,60 +39,23 @@ def course_platform(course: Course) -> str:
 
 def homework_platform(course: Course, hw: str) -> str:
     """The LMS ``dgmlab push <hw>`` sends ``hw``'s marks to when the run names none: ``c.DgmlabLms.platform``, unless
-    that is Canvas or Moodle and only the other one's assignments (``c.DgmlabCanvas.assignments``,
-    ``c.DgmlabMoodle.assignments``) name ``hw``: a term graded partly in each."""
-    platform = course_platform(course)
-    if platform == "lti":
-        return platform
-    from . import lms, moodle
-
-    named = [p for p, module in (("canvas", lms), ("moodle", moodle)) if hw in module.settings(course).assignments]
-    return named[0] if len(named) == 1 else platform
-
-
-class Pushed:
-    """What ``dgmlab push`` did: the marks (:class:`dgmlab.grading.lms.push_marks.Pushed`) and, with ``--feedback``, the
-    feedback files (:class:`dgmlab.grading.lms.feedback_return.Returned`)."""
-
-    def __init__(self, marks, files=None):
-        self.marks, self.files = marks, files
-
-    @property
-    def conflicts(self) -> list:
-        return self.marks.conflicts
-
-    @property
-    def skipped(self) -> list:
-        return self.marks.skipped + (self.files.skipped if self.files is not None else [])
-
-    def lines(self, force: bool = False) -> list:
-        return self.marks.lines(force) + (self.files.lines() if self.files is not None else [])
+    that one serves only the homeworks its settings name (Canvas's and Moodle's assignments) and exactly one other
+    installed LMS's settings name ``hw``: a term graded partly in each."""
+    name = course_platform(course)
+    if P.platform(name).every_homework:
+        return name
+    named = [n for n in P.installed() if hw in P.platform(n).assignments(course)]
+    return named[0] if len(named) == 1 else name
 
 
 def push(course: Course, hw: str, platform: str | None = None, force: bool = False, feedback: bool = False):
-    """``dgmlab push``: ``hw``'s final marks to the course's LMS (``platform``, else :func:`homework_platform`), and
-    with ``feedback`` each student's own feedback files to their submission."""
+    """``dgmlab push``: ``hw``'s final marks to the course's LMS (``platform``, an installed LMS plug-in's name, else
+    :func:`homework_platform`), and with ``feedback`` each student's own feedback files to their submission."""
     from ..report import analysis as A
 
-    platform = platform or homework_platform(course, hw)
-    if feedback and platform == "lti":
-        raise CourseError("LTI 1.3's grade services carry a score and a comment, no files: return feedback files "
-                          "with --canvas or --moodle (the LMS's own API), or hand them out from feedback/")
-    data = A.collect(course, [hw])
-    if platform == "lti":
-        from . import lti
-
-        return Pushed(lti.push(course, hw, force=force, data=data))
-    if platform == "moodle":
-        from . import moodle
-
-        return Pushed(*moodle.push(course, hw, force=force, data=data, feedback=feedback))
-    from . import lms
-
-    marks = lms.push(course, hw, force=force, data=data)
-    if not feedback:
-        return Pushed(marks)
-    from . import feedback_return
-
-    kept = frozenset() if force else frozenset(s for s, _ in marks.conflicts)  # their summary says dgmlab's mark
-    return Pushed(marks, feedback_return.to_canvas(course, hw, data=data, kept=kept))
+    lms = P.platform(platform or homework_platform(course, hw))
+    if feedback and not lms.sends_files:
+        raise CourseError(f"{lms.title or lms.name} takes no files from dgmlab push, a mark and a comment only: "
+                          "return feedback files through an LMS that takes them (--canvas, --moodle), or hand them "
+                          "out from feedback/")
+    return lms.push(course, hw, data=A.collect(course, [hw]), force=force, feedback=feedback)

@@ -1,0 +1,228 @@
+"""Platforms as plug-ins (grading/plugins.py, lms/platform.py, autograde/clusters.py): the commands find LMSs and
+clusters only through the entry points ``dgmlab.lms`` and ``dgmlab.clusters``, so a course's own distribution, installed
+beside the kit (here a dist-info folder on sys.path), adds one without a file of the kit changing."""
+import json
+import re
+import textwrap
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import tomllib
+from werkzeug import Response
+
+from dgmlab import cli
+from dgmlab.grading import plugins
+from dgmlab.grading.autograde import clusters as K
+from dgmlab.grading.layout import CourseError
+from dgmlab.grading.lms import platform as P
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# a course's own Blackboard plug-in, as docs/plugins.md shows it: its settings, the column's maximum, the marks
+BLACKBOARD = '''
+import requests
+from traitlets import Dict, Unicode
+from traitlets.config import Configurable
+
+from dgmlab.grading.lms.platform import LmsPlatform, Pushed
+from dgmlab.grading.lms.push_marks import Lms, check_maximum, push_marks
+from dgmlab.grading.lms.push_marks import Pushed as Marks
+
+
+class DgmlabBlackboard(Configurable):
+    url = Unicode("").tag(config=True)
+    columns = Dict().tag(config=True)  # homework -> the gradebook column's id
+
+
+class Blackboard(LmsPlatform):
+    title = "Blackboard"
+
+    def assignments(self, course):
+        return course.settings(DgmlabBlackboard).columns
+
+    def push(self, course, hw, *, data, force=False, feedback=False):
+        s = course.settings(DgmlabBlackboard)
+        column = f"{s.url}/columns/{s.columns[hw]}"
+        subs = sorted((x for x in data.submissions if x.hw == hw), key=lambda x: x.student)
+        check_maximum("Blackboard", hw, requests.get(column, timeout=10).json()["possible"], subs,
+                      "Set the column's points to {points}")
+
+        def shown(uid):
+            return requests.get(f"{column}/users/{uid}", timeout=10).json()["score"]
+
+        def send(st):
+            requests.patch(f"{column}/users/{st.uid}", json={"score": st.mark.number, "text": st.comment},
+                           timeout=10).raise_for_status()
+
+        out = Marks(hw, where="Blackboard")
+        push_marks(course, data, subs, Lms(id_hint="nbgrader's lms_user_id", shown=shown, send=send), out,
+                   course.root / ".dgmlab" / "push" / f"blackboard-{hw}.json", force=force)
+        return Pushed(out)
+'''
+
+# a course's own cluster plug-in: here a stand-in client, to see that the coordinator's client comes from it
+CLUSTER = '''
+from contextlib import contextmanager
+
+from dgmlab.grading.autograde.clusters import ClusterPlatform
+
+
+class Lab(ClusterPlatform):
+    on_this_machine = True
+    opened = []
+
+    @contextmanager
+    def client(self, course, hw, scheduler, *, workers=1, flags=None):
+        Lab.opened.append((hw, workers, scheduler["distributed.scheduler.worker-saturation"]))
+        yield "the lab's client"
+'''
+
+
+def _install(site: Path, monkeypatch, dist: str, module: str, source: str, group: str, entry: str) -> None:
+    """Install ``module`` as the distribution ``dist`` declaring ``entry`` in ``group``, as pip would leave it."""
+    site.mkdir(exist_ok=True)
+    (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    info = site / f"{dist.replace('-', '_')}-0.1.dist-info"  # as pip names it (the name up to the first "-")
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[{group}]\n{entry}\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site))
+
+
+def _entry_points(pyproject: Path) -> dict:
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    return {g: v for g, v in project.get("entry-points", {}).items() if g.startswith("dgmlab.")}
+
+
+def test_the_checkout_and_the_grader_wheel_declare_the_same_plugins():
+    here, grader = _entry_points(ROOT / "pyproject.toml"), _entry_points(ROOT / "grader" / "pyproject.toml")
+    assert here == grader and set(here) == {plugins.LMS, plugins.CLUSTERS}
+
+
+def test_the_kits_platforms_are_found_through_their_entry_points():
+    assert set(P.installed()) >= {"canvas", "moodle", "lti"} and set(K.installed()) >= {"local", "slurm"}
+    assert P.platform("moodle").name == "moodle" and K.cluster("local").on_this_machine
+
+
+def test_an_unknown_lms_is_refused_naming_the_installed_ones():
+    with pytest.raises(CourseError, match=r"no LMS plug-in named 'brightspace' is installed; installed: canvas, lti, "
+                                          r"moodle"):
+        P.platform("brightspace")
+
+
+def test_a_plugin_that_is_not_an_lms_platform_is_refused_saying_what_to_subclass(tmp_path, monkeypatch):
+    _install(tmp_path / "site", monkeypatch, "dgmlab-odd", "odd_lms", "class Odd:\n    pass\n", plugins.LMS,
+             "odd = odd_lms:Odd")
+    with pytest.raises(CourseError, match=r"'odd' \(odd_lms:Odd\) is not a dgmlab.grading.lms.platform.LmsPlatform"):
+        P.platform("odd")
+
+
+# a course's own LMS whose download (here a JSON of notebooks by student) the plug-in places itself
+EXPORT = '''
+import json
+
+from dgmlab.grading.lms.platform import LmsPlatform
+
+
+class Placed:
+    def __init__(self, names):
+        self.names, self.unplaced = names, []
+
+    def lines(self):
+        return [f"placed {', '.join(self.names)}"]
+
+
+class Export(LmsPlatform):
+    title = "Brightspace"
+
+    def collect(self, course, hw, download, *, times, mappings=None, confirm=None):
+        got = json.loads(open(download, encoding="utf-8").read())
+        for sid, text in got.items():
+            folder = course.root / "submitted" / sid / hw
+            folder.mkdir(parents=True)
+            (folder / f"{hw}.ipynb").write_text(text, encoding="utf-8")
+        return Placed(sorted(got))
+
+    def push(self, course, hw, *, data, force=False, feedback=False):
+        raise NotImplementedError
+'''
+
+
+def test_dgmlab_collect_places_a_download_through_a_courses_own_lms_plugin(tmp_path, monkeypatch, capsys):
+    _install(tmp_path / "site", monkeypatch, "dgmlab-export", "lms_export", EXPORT, plugins.LMS,
+             "brightspace = lms_export:Export")
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    (tmp_path / "export.json").write_text(json.dumps({"ada": "{}", "bob": "{}"}), encoding="utf-8")
+    argv = ["--course", str(course), "collect", "hw1_wgan", str(tmp_path / "export.json"), "--lms", "brightspace"]
+    assert cli.main(argv) == 0
+    assert "placed ada, bob" in capsys.readouterr().out
+    assert (course / "submitted" / "bob" / "hw1_wgan" / "hw1_wgan.ipynb").read_text(encoding="utf-8") == "{}"
+
+
+def test_collect_through_an_lms_that_gives_no_download_exits_2_saying_what_to_collect(tmp_path, capsys):
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    assert cli.main(["--course", str(tmp_path), "collect", "hw1_wgan", str(tmp_path / "x.zip"), "--lms", "lti"]) == 2
+    assert "LTI 1.3 gives no download that dgmlab collect reads" in capsys.readouterr().err
+
+
+def test_a_courses_cluster_plugin_gives_the_gradings_client(tmp_path, monkeypatch):
+    from dgmlab.grading.autograde.clients import client_for
+    from dgmlab.grading.course import _on_this_machine
+
+    _install(tmp_path / "site", monkeypatch, "dgmlab-lab", "lab_cluster", CLUSTER, plugins.CLUSTERS,
+             "lab = lab_cluster:Lab")
+    with client_for("lab", workers=3, hw="hw1") as client:
+        assert client == "the lab's client"
+    import lab_cluster
+
+    assert lab_cluster.Lab.opened == [("hw1", 3, 1.0)] and _on_this_machine("lab")
+    assert not _on_this_machine("tls://127.0.0.1:8786")  # an address is a scheduler elsewhere, not a name
+    with pytest.raises(CourseError, match=r"no cluster plug-in named 'kubernetes' is installed; installed: lab, "
+                                          r"local, slurm"):
+        _on_this_machine("kubernetes")
+
+
+@contextmanager
+def _blackboard(httpserver, possible=20):
+    """A Blackboard gradebook column on 127.0.0.1: its points, each user's score, the PATCHes that set them."""
+    scores, sent = {}, []
+
+    def user(request):
+        uid = request.path.rsplit("/", 1)[-1]
+        if request.method == "PATCH":
+            sent.append((uid, request.json))
+            scores[uid] = request.json["score"]
+        return Response(json.dumps({"score": scores.get(uid)}), content_type="application/json")
+
+    httpserver.expect_request("/columns/c9", method="GET").respond_with_json({"possible": possible})
+    httpserver.expect_request(re.compile(r"^/columns/c9/users/\d+$")).respond_with_handler(user)
+    yield scores, sent
+
+
+@pytest.mark.slow  # nbgrader makes a gradebook with alembic
+def test_dgmlab_push_sends_marks_through_a_courses_own_lms_plugin(tmp_path, monkeypatch, httpserver, capsys):
+    from grading.term.test_late_everywhere import EXPECTED, HW, LMS, _make
+
+    _install(tmp_path / "site", monkeypatch, "dgmlab-blackboard", "dgmlab_blackboard", BLACKBOARD, plugins.LMS,
+             "blackboard = dgmlab_blackboard:Blackboard")
+    (tmp_path / "course").mkdir()
+    course = _make(tmp_path / "course")
+    with (course.root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+        f.write(f'c.DgmlabBlackboard.url = "{httpserver.url_for("").rstrip("/")}"\n'
+                f'c.DgmlabBlackboard.columns = {{"{HW}": "c9"}}\n')
+    with _blackboard(httpserver) as (scores, sent):
+        assert cli.main(["--course", str(course.root), "push", HW, "--lms", "blackboard"]) == 0
+    assert scores == {LMS[s]: float(m) for s, m in EXPECTED.items()}
+    assert "pushed 4 marks of hw9_late to Blackboard" in capsys.readouterr().out
+    assert all(body["text"].startswith(f"{HW}: ") for _, body in sent)  # each with its grade summary
+    kit = [(ROOT / "pyproject.toml").read_text(), (ROOT / "grader" / "pyproject.toml").read_text()]
+    assert not any("blackboard" in text for text in kit)  # found through its own entry point, not the kit's
+
+
+def test_a_push_to_an_lms_not_installed_exits_2_naming_the_installed_ones(tmp_path, capsys):
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    assert cli.main(["--course", str(tmp_path), "push", "hw1_wgan", "--lms", "blackboard"]) == 2
+    assert "no LMS plug-in named 'blackboard' is installed; installed: canvas, lti, moodle" in capsys.readouterr().err
