@@ -19,47 +19,8 @@ from dgmlab.grading.lms import platform as P
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# a course's own Blackboard plug-in, as docs/plugins.md shows it: its settings, the column's maximum, the marks
-BLACKBOARD = '''
-import requests
-from traitlets import Dict, Unicode
-from traitlets.config import Configurable
-
-from dgmlab.grading.lms.platform import LmsPlatform, Pushed
-from dgmlab.grading.lms.push_marks import Lms, check_maximum, push_marks
-from dgmlab.grading.lms.push_marks import Pushed as Marks
-
-
-class DgmlabBlackboard(Configurable):
-    url = Unicode("").tag(config=True)
-    columns = Dict().tag(config=True)  # homework -> the gradebook column's id
-
-
-class Blackboard(LmsPlatform):
-    title = "Blackboard"
-
-    def assignments(self, course):
-        return course.settings(DgmlabBlackboard).columns
-
-    def push(self, course, hw, *, data, force=False, feedback=False):
-        s = course.settings(DgmlabBlackboard)
-        column = f"{s.url}/columns/{s.columns[hw]}"
-        subs = sorted((x for x in data.submissions if x.hw == hw), key=lambda x: x.student)
-        check_maximum("Blackboard", hw, requests.get(column, timeout=10).json()["possible"], subs,
-                      "Set the column's points to {points}")
-
-        def shown(uid):
-            return requests.get(f"{column}/users/{uid}", timeout=10).json()["score"]
-
-        def send(st):
-            requests.patch(f"{column}/users/{st.uid}", json={"score": st.mark.number, "text": st.comment},
-                           timeout=10).raise_for_status()
-
-        out = Marks(hw, where="Blackboard")
-        push_marks(course, data, subs, Lms(id_hint="nbgrader's lms_user_id", shown=shown, send=send), out,
-                   course.root / ".dgmlab" / "push" / f"blackboard-{hw}.json", force=force)
-        return Pushed(out)
-'''
+# a course's own Blackboard plug-in as docs/plugins.md shows it: its settings, the column's maximum, the marks
+BLACKBOARD = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8").split("```python\n", 1)[1].split("```", 1)[0]
 
 # a course's own cluster plug-in: here a stand-in client, to see that the coordinator's client comes from it
 CLUSTER = '''
