@@ -72,6 +72,20 @@ def test_an_unknown_lms_is_refused_naming_the_installed_ones():
         P.platform("brightspace")
 
 
+def test_the_grader_wheel_declaring_the_kits_lms_again_is_one_plugin(tmp_path, monkeypatch):
+    _install(tmp_path / "site", monkeypatch, "dgmlab-grader", "unused", "", plugins.LMS,
+             "canvas = dgmlab.grading.lms.kit_platforms:Canvas")  # as both wheels installed side by side declare it
+    assert P.installed().count("canvas") == 1 and P.platform("canvas").title == "Canvas"
+
+
+def test_two_distributions_giving_one_name_different_classes_are_refused(tmp_path, monkeypatch):
+    _install(tmp_path / "site", monkeypatch, "dgmlab-other", "other_canvas", "", plugins.LMS,
+             "canvas = other_canvas:Canvas")
+    with pytest.raises(CourseError, match=r"two installed distributions give the LMS plug-in 'canvas' different "
+                                          r"classes \(dgmlab.grading.lms.kit_platforms:Canvas, other_canvas:Canvas\)"):
+        P.platform("canvas")
+
+
 def test_a_plugin_that_is_not_an_lms_platform_is_refused_saying_what_to_subclass(tmp_path, monkeypatch):
     _install(tmp_path / "site", monkeypatch, "dgmlab-odd", "odd_lms", "class Odd:\n    pass\n", plugins.LMS,
              "odd = odd_lms:Odd")
