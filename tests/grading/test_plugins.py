@@ -2,7 +2,10 @@
 clusters only through the entry points ``dgmlab.lms`` and ``dgmlab.clusters``, so a course's own distribution, installed
 beside the kit (here a dist-info folder on sys.path), adds one without a file of the kit changing."""
 import json
+import os
 import re
+import subprocess
+import sys
 import textwrap
 from contextlib import contextmanager
 from pathlib import Path
@@ -135,6 +138,19 @@ def test_dgmlab_collect_places_a_download_through_a_courses_own_lms_plugin(tmp_p
     assert cli.main(argv) == 0
     assert "placed ada, bob" in capsys.readouterr().out
     assert (course / "submitted" / "bob" / "hw1_wgan" / "hw1_wgan.ipynb").read_text(encoding="utf-8") == "{}"
+
+
+def test_the_dgmlab_command_finds_a_plugin_installed_in_its_environment(tmp_path, monkeypatch):
+    _install(tmp_path / "site", monkeypatch, "dgmlab-export", "lms_export", EXPORT, plugins.LMS,
+             "brightspace = lms_export:Export")
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    (tmp_path / "export.json").write_text(json.dumps({"ada": "{}"}), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}  # a fresh process: its own sys.path, no test's
+    res = subprocess.run([sys.executable, "-m", "dgmlab.cli", "--course", str(tmp_path), "collect", "hw1_wgan",
+                          str(tmp_path / "export.json"), "--lms", "brightspace"], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "placed ada" in res.stdout
 
 
 def test_collect_through_an_lms_that_gives_no_download_exits_2_saying_what_to_collect(tmp_path, capsys):
