@@ -65,7 +65,8 @@ check("p5_ot_primal_tests", ot_primal)
 # %% [markdown]
 # ### P5(c) The dual as a linear program (7 points)
 #
-# Also with `linprog`, which minimises: stack $(\phi, \psi)$ into one vector, free in sign, with one inequality
+# Also with `linprog`, which minimises: stack $(\phi, \psi)$ into one vector, every potential free in sign (none
+# fixed), with one inequality
 # per pair $(i, j)$. As in P5(b), 3.5 points are for the program `ot_dual` hands to `linprog` (its costs, and which
 # potentials its constraints and bounds allow), 3.5 for the optimal potentials and value.
 
