@@ -42,8 +42,9 @@ check("p2_make_gan_tests", make_gan)
 #
 # **Every batch is one discriminator update**, and **after every `d_steps`-th one** comes one generator update,
 # each with fresh noise (`generator.latent_dim` columns, on the generator's device): the generator's step draws its
-# own $z$. The count of discriminator updates **runs on across epochs** (it is not reset when an epoch starts), so
-# with `d_steps=10` both players see the baseline's data, but the generator moves ten times less often. Labels are
+# own $z$. Within one call the count of discriminator updates **runs on across epochs** (it is not reset when an
+# epoch starts), so with `d_steps=10` both players see the baseline's data, but the generator moves ten times less
+# often. (The runner below calls `train_gan` once per epoch, so there the count starts afresh each epoch.) Labels are
 # ignored here.
 
 # %% kind="answer" grade_id="p2_train_gan"
@@ -198,8 +199,8 @@ def run_experiment(name, data, retrain=False):
     average = moving_average(generator, g_opt, updates_per_epoch=len(loader) // d_steps)
     # A Colab runtime can disconnect during these long runs: train one epoch per train_gan call and save
     # the networks, optimizers, random states and losses after each, so running the cell again continues
-    # from the last finished epoch exactly as if it had never stopped. (One call per epoch also means that
-    # with d_steps=10 an epoch's last few discriminator updates get no generator update.)
+    # from the last finished epoch exactly as if it had never stopped. (Each call counts discriminator updates
+    # from 0, so with d_steps=10 an epoch's last few discriminator updates get no generator update.)
     ckpt = Checkpoint(CHECKPOINTS / f"{name}{pick(full='', fast='_fast')}.pt", epochs=EPOCHS,
                       generator=generator, discriminator=discriminator, g_opt=g_opt, d_opt=d_opt,
                       average=average, shuffle=loader.generator,

@@ -673,7 +673,7 @@ def _has_list(record) -> bool:
 NO_LIST_READ = {
     "p1_losses_tests": {"test_scalar_tensors_that_keep_the_graph", "test_zero_logits_give_log_two_per_term",
                         "test_values_on_fixed_logits", "test_finite_and_right_at_logits_of_30",
-                        "test_generator_gradient_does_not_saturate"},
+                        "test_generator_gradient_does_not_saturate", "test_generator_loss_falls_as_fake_logits_rise"},
     "p1_d_step_tests": {"test_returns_a_float", "test_returns_the_loss_of_this_batch"},
     "p1_g_step_tests": {"test_returns_a_float", "test_returns_the_non_saturating_loss_of_this_batch"},
     "p2_make_gan_tests": {"test_baseline_generator_is_p1s", "test_baseline_discriminator_and_d_steps_are_p1s",
@@ -684,7 +684,7 @@ NO_LIST_READ = {
     "p3_cgan_steps_tests": {"test_return_floats", "test_discriminator_loss_uses_the_batch_labels",
                             "test_generator_loss_uses_the_requested_labels"},
     "p4b_tests": {"test_types", "test_equal_distributions", "test_disjoint_supports_give_log_two",
-                  "test_c_point_is_the_substitution"},
+                  "test_c_point_is_the_substitution", "test_c_point_vanishes_where_only_one_density_is_positive"},
     "p5_ot_primal_tests": set(),
     "p5_ot_dual_tests": set(),
 }

@@ -247,7 +247,8 @@ def _returned_float(record, want, what, also=()):
     if not ok:
         raise AssertionError(
             f"expected {what} to return this batch's loss as a float, the statement's loss on "
-            f"this batch; found {out:.5f}, {asserts.off_by(out, want)}")
+            f"this batch; found {out:.5f}, {asserts.off_by(out, want)} (the step computes it with your loss function, "
+            "whose own tests come first)")
     return out
 
 

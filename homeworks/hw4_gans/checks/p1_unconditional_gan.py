@@ -74,16 +74,68 @@ def _generator_probe(o, x):
             "one_at_a_time": attempt(lambda: torch.cat([run(x["params"], x["z16"][i:i + 1]) for i in range(4)])),
             "small_out": attempt(run, x["small_params"], x["z4_8"], latent_dim=8, widths=(16, 32)),
             "latent_dim_7": attempt(lambda: getattr(G(latent_dim=7), "latent_dim", None)),
-            "trainable": attempt(_gradients_of, G, lambda g: g.train()(x["z16"][:4].clone()))}
+            "trainable": attempt(_gradients_of, G, lambda g: g.train()(x["z16"][:4].clone())),
+            "activation": attempt(_activation_probe, G, 100, (128, 256, 512), 784)}
 
 
-def _generator_matches(out, want, what):
+def _activation_probe(make, in_dim, widths, out_dim):
+    """The network ``make()`` with parameters that send one unit through every hidden layer and the rest nowhere:
+    the first layer's bias ``b`` (weights 0), the second layer's weight ``b`` (then 1) on that unit, the last layer 1
+    from it to every output. ``{b: the mean output}`` for b = +1 and -1: with a LeakyReLU of slope a (a ReLU: a = 0)
+    and two or more hidden layers, out(+1) = last(1) and out(-1) = last(a) (last: the output layer's function)."""
+    torch = _torch()
+    shapes = _param_shapes(in_dim, widths, out_dim)
+    out = {}
+    for b in (1.0, -1.0):
+        params = [torch.zeros(shape) for shape in shapes]  # no draw: the kernel's random stream is left as it was
+        params[1][0] = b
+        for k in range(1, len(widths)):
+            params[2 * k][0, 0] = b if k == 1 else 1.0
+        params[-2][:, 0] = 1.0
+        with torch.random.fork_rng(devices=[]):
+            net = load_by_shape(make(), params, "the network").eval()
+        with torch.no_grad():
+            out[str(b)] = float(net(torch.zeros(2, in_dim)).mean())
+    return out
+
+
+def _activation(v):
+    """The probe's :func:`_activation_probe` outputs, or None when the network raised on them (a hint only)."""
+    try:
+        found = working(v).activation
+    except TestFailure:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _is_identity_at_one(activation) -> bool:
+    """Whether the probe's output for b = +1 (:func:`_activation_probe`) is 1: no sigmoid after the last layer."""
+    return isinstance(activation, dict) and isinstance(activation.get("1.0"), float) and abs(activation["1.0"] - 1) < 1e-4
+
+
+def slope_hint(found, last) -> str:
+    """": the hidden layers' negative slope is ...", when the probe's outputs (:func:`_activation_probe`) read as a
+    LeakyReLU (or ReLU) of another slope than 0.2 before the statement's output function ``last`` (an inverse of
+    it: ``math.atanh`` for the generator's tanh, the identity for the discriminator's logit); else ""."""
+    try:
+        a, one = last(float(found["-1.0"])), last(float(found["1.0"]))
+    except (TypeError, KeyError, ValueError, IndexError):
+        return ""
+    if not (abs(one - 1) < 1e-4 and -1e-6 <= a < 1 and abs(a - 0.2) > 1e-4):
+        return ""
+    return (": the hidden layers' negative slope is 0 (a ReLU), not the statement's LeakyReLU(0.2)" if a < 1e-6 else
+            f": the hidden layers' negative slope is {a:.3g}, not the statement's LeakyReLU(0.2) (nn.LeakyReLU's "
+            "default slope is 0.01)" if abs(a - 0.01) < 1e-6 else
+            f": the hidden layers' negative slope is {a:.3g}, not the statement's LeakyReLU(0.2)")
+
+
+def _generator_matches(out, want, what, activation=None):
     torch = _torch()
     asserts.assert_tensor(out, what, shape=tuple(want.shape), dtype=torch.float32)
-    hint = ""
-    if float(out.min()) >= 0 and float(want.min()) < 0:
+    hint = slope_hint(activation, math.atanh)
+    if not hint and float(out.min()) >= 0 and float(want.min()) < 0:
         hint = ": no negative outputs, so is the last step a sigmoid? The statement asks for a tanh"
-    elif float(out.abs().max()) > 1:
+    elif not hint and float(out.abs().max()) > 1:
         hint = ": outputs beyond (-1, 1), so the last layer needs a tanh"
     if not torch.allclose(out, want, rtol=1e-4, atol=1e-5):
         raise AssertionError(
@@ -95,7 +147,7 @@ def _generator_matches(out, want, what):
 @points(1.5)
 def test_generator_is_the_statements_network(v, ref):
     assert_trainable(v.trainable, "Generator()")
-    _generator_matches(working(v).out16, ref["out16"], "Generator()(z)")
+    _generator_matches(working(v).out16, ref["out16"], "Generator()(z)", _activation(v))
 
 
 @points(1)
@@ -106,7 +158,7 @@ def test_latent_dim_and_widths_are_used(v, ref):
         raise AssertionError(
             f"expected Generator(latent_dim=7).latent_dim == 7, found {found!r}: keep the argument as self.latent_dim")
     _generator_matches(working(v).small_out, ref["small_out"],
-                       "Generator(latent_dim=8, widths=(16, 32))(z)")
+                       "Generator(latent_dim=8, widths=(16, 32))(z)", _activation(v))
 
 
 @points(0.5)
@@ -114,7 +166,7 @@ def test_saturates_like_a_tanh(v, ref):
     assert_trainable(v.trainable, "Generator()")
     # the same network with every parameter 20x larger: the outputs reach -1 and 1 as a tanh's do
     _generator_matches(working(v).saturated, ref["saturated"],
-                       "Generator()(z) with every parameter 20x larger")
+                       "Generator()(z) with every parameter 20x larger", _activation(v))
 
 
 # ------------------------------------------------------------------ P1.2 the discriminator
@@ -142,14 +194,15 @@ def _discriminator_probe(o, x):
             "small_out": attempt(run, x["small_params"], x["x4"], widths=(64, 32, 16, 8)),
             "train_out": attempt(run, x["params"], x["x32"], True),
             "half_dropout_train_out": attempt(run, x["params"], x["x32"], True, dropout=0.5),
-            "trainable": attempt(_gradients_of, D, lambda d: d.eval()(x["x4"].clone()))}
+            "trainable": attempt(_gradients_of, D, lambda d: d.eval()(x["x4"].clone())),
+            "activation": attempt(_activation_probe, D, 784, (512, 256, 128), 1)}
 
 
-def _logits_match(out, want, what):
+def _logits_match(out, want, what, activation=None):
     torch = _torch()
     asserts.assert_tensor(out, what, shape=tuple(want.shape), dtype=torch.float32)
-    hint = ""
-    if float(out.min()) >= 0 and float(want.min()) < 0:
+    hint = slope_hint(activation, float)
+    if not hint and float(out.min()) >= 0 and float(want.min()) < 0 and not _is_identity_at_one(activation):
         hint = (": no negative outputs, so a sigmoid squashes the logit at the end (the P1.3 loss would apply it a "
                 "second time)")
     if not torch.allclose(out, want, rtol=1e-4, atol=1e-5):
@@ -163,20 +216,20 @@ def _logits_match(out, want, what):
 def test_one_logit_per_image_for_both_input_shapes(v, ref):
     assert_trainable(v.trainable, "Discriminator()")
     w, want = working(v), ref["logits"]
-    _logits_match(w.flat_out, want, "Discriminator().eval()(x) for (N, 784)")
+    _logits_match(w.flat_out, want, "Discriminator().eval()(x) for (N, 784)", _activation(v))
     try:
         out = w.image_out
     except TestFailure as exc:
         raise AssertionError(f"expected (N, 1, 28, 28) images to be accepted, found an error ({str(exc)[:120]}): "
                              "flatten x to (N, 784) in forward") from None
-    _logits_match(out, want, "Discriminator().eval()(x) for (N, 1, 28, 28)")
+    _logits_match(out, want, "Discriminator().eval()(x) for (N, 1, 28, 28)", _activation(v))
 
 
 @points(1)
 def test_widths_argument_is_used(v, ref):
     assert_trainable(v.trainable, "Discriminator()")
     _logits_match(working(v).small_out, ref["small_logits"],
-                  "Discriminator(widths=(64, 32, 16, 8)).eval()(x)")
+                  "Discriminator(widths=(64, 32, 16, 8)).eval()(x)", _activation(v))
 
 
 # ------------------------------------------------------------------ P1.3 the losses
@@ -233,13 +286,16 @@ def test_zero_logits_give_log_two_per_term(v, ref):
     log2 = math.log(2)
     hint_g = {round(-log2, 4): ": that is -log 2, the saturating form log(1 - D(G(z))); use -log D(G(z))",
               round(_softplus(-0.5), 4): ": that is BCE of sigmoid(0) = 0.5 taken as a logit: "
-                                         "the sigmoid is applied twice (pass logits, not probabilities)"}
+                                         "the sigmoid is applied twice (pass logits, not probabilities)",
+              round(6 * log2, 4): ": that is 6 log 2 for 6 logits, a sum over the batch; the loss is a mean"}
     if not abs(g - log2) < 1e-5:
         raise AssertionError(
             f"expected generator_loss(0) = log 2 = {log2:.4f}, found {g:.4f}" + hint_g.get(round(g, 4), ""))
     hint_d = (": that is half the sum; the statement asks for mean BCE(real) + mean BCE(fake)" if abs(d - log2) < 1e-4
               else ": BCE(sigmoid(0) = 0.5 taken as a logit) twice: pass logits, not probabilities"
-              if abs(d - 2 * _softplus(-0.5)) < 1e-4 else "")
+              if abs(d - 2 * _softplus(-0.5)) < 1e-4 else
+              ": that is 12 log 2 for 6 logits per term, sums over the batch; each term is a mean"
+              if abs(d - 12 * log2) < 1e-4 else "")
     if not abs(d - 2 * log2) < 1e-5:
         raise AssertionError(
             f"expected discriminator_loss(0, 0) = 2 log 2 = {2 * log2:.4f} (log 2 per term), found {d:.4f}{hint_d}")
@@ -263,6 +319,21 @@ def test_real_logits_pushed_up_fake_logits_down(v, ref):
 
 
 @points(0.5)
+def test_generator_loss_falls_as_fake_logits_rise(v, ref):
+    # the generator wants D to take its fakes for real (label 1): its loss goes down as the fake logits go up
+    torch = _torch()
+    grad = value(v.g_grad, "generator_loss(fake).backward()")
+    if not isinstance(grad, torch.Tensor):
+        raise AssertionError("expected generator_loss(fake).backward() to give a gradient in the fake logits, found none")
+    if bool((grad > 0).all()):
+        raise AssertionError("minimising generator_loss lowers the fake logits: the generator's fakes take label 1 "
+                             "(the generator wants D to call them real), not 0")
+    if not bool((grad < 0).all()):
+        raise AssertionError("expected minimising generator_loss to raise every fake logit (fakes take label 1 in the "
+                             "generator's loss), found otherwise")
+
+
+@points(0.5)
 def test_finite_and_right_at_logits_of_30(v, ref):
     # the statement warns that logits reach +-30: in float32 sigmoid(30) rounds to 1, so log(1 - sigmoid(30)) is -inf
     for name, got, want in (("generator_loss", v.g_big, 15.0), ("discriminator_loss", v.d_big, 30.0)):
@@ -270,8 +341,11 @@ def test_finite_and_right_at_logits_of_30(v, ref):
         found = value(got, name)
         found = float(found) if not isinstance(found, float) else found
         hint = ("" if abs(found - want) < 1e-4 * want else
+                ": twice the mean over these 2 logits, so a sum over the batch; the statement's losses are means"
+                if abs(found - 2 * want) < 1e-4 * want else
                 ": logits reach +-30 (the statement warns of it), where 1 - sigmoid(30) rounds to 0 in float32; work "
-                "from the logits (binary_cross_entropy_with_logits, or softplus), not the log of a sigmoid")
+                "from the logits (binary_cross_entropy_with_logits, or softplus), not the log of a sigmoid"
+                if not math.isfinite(found) or found > 2 * want else "")
         if not (math.isfinite(found) and abs(found - want) < 1e-4 * want):
             raise AssertionError(
                 f"expected {call} with logits f = [[30], [-30]] to be {want:g}, found {found:.4g}{hint}")
@@ -394,7 +468,11 @@ def test_old_gradients_cleared(v, ref):
         f.shape == p.shape == r.shape and torch.allclose(f, r, atol=1e-5, rtol=1e-4) and not torch.allclose(p, r, atol=1e-5, rtol=1e-4)
         for f, p, r in zip(fresh, after, want, strict=True))
     hint = (": a fresh step is right, so the gradients left from an earlier step were added to this one's; call "
-            "d_opt.zero_grad() before loss.backward() (each step clears old gradients)" if polluted else "")
+            "d_opt.zero_grad() before loss.backward() (each step clears old gradients)" if polluted
+            else ": a step without earlier gradients lands there too, so they are cleared; the update itself is not "
+                 "the statement's (the other tests of this cell say how)" if len(after) == len(fresh) and all(
+                     f.shape == p.shape and torch.allclose(f, p, atol=1e-5, rtol=1e-4)
+                     for f, p in zip(fresh, after, strict=True)) else "")
     for p, r in paired(after, want, "discriminator parameters after the step"):
         if not (p.shape == r.shape and torch.allclose(p, r, atol=1e-5, rtol=1e-4)):
             raise AssertionError(
@@ -465,12 +543,22 @@ def test_g_step_clears_old_gradients(v, ref):
     # it moves the parameters exactly as a fresh step does
     torch, w = _torch(), working(v)
     after, want = value(w.stale_step, "the step")["after"], ref["sgd_step"]
+    fresh = value(w.fresh_step, "the step")["after"]
+
+    def same(a, b):
+        return len(a) == len(b) and all(p.shape == q.shape and torch.allclose(p, q, atol=1e-5, rtol=1e-4)
+                                        for p, q in zip(a, b, strict=True))
+
+    hint = (": a fresh step is right, so the gradients left from an earlier step were added to this one's; call "
+            "g_opt.zero_grad() before loss.backward() (each step clears old gradients)" if same(fresh, want)
+            else ": a step without earlier gradients lands there too, so they are cleared; the update itself is not "
+                 "the statement's (the other tests of this cell say how)" if same(fresh, after) else "")
     for p, r in paired(after, want, "generator parameters after the step"):
         if not (p.shape == r.shape and torch.allclose(p, r, atol=1e-5, rtol=1e-4)):
             raise AssertionError(
                 "expected the generator's parameters after a step that follows an earlier one (its parameters holding "
-                "gradients from that step) to move as a fresh step does, found them elsewhere: call g_opt.zero_grad() "
-                "before loss.backward() (each step clears old gradients)")
+                f"gradients from that step) to be one SGD step on this batch's loss from where they were, found them "
+                f"elsewhere{hint}")
 
 
 CHECKS = [
@@ -481,9 +569,10 @@ CHECKS = [
     CheckSpec("p1_discriminator_tests", hidden=2.25, hidden_for="dropout in training mode, and the dropout argument", names=("Discriminator",),
               visible=(test_one_logit_per_image_for_both_input_shapes, test_widths_argument_is_used),
               probe=_on_working(_discriminator_probe), inputs=_with_working(_discriminator_inputs)),
-    CheckSpec("p1_losses_tests", hidden=1.5, hidden_for="the values on other logits, batch means, the non-saturating gradient", names=("discriminator_loss", "generator_loss"),
+    CheckSpec("p1_losses_tests", hidden=1, hidden_for="the values on other logits, batch means, the non-saturating gradient", names=("discriminator_loss", "generator_loss"),
               visible=(test_scalar_tensors_that_keep_the_graph, test_zero_logits_give_log_two_per_term,
-                       test_real_logits_pushed_up_fake_logits_down, test_finite_and_right_at_logits_of_30),
+                       test_real_logits_pushed_up_fake_logits_down, test_generator_loss_falls_as_fake_logits_rise,
+                       test_finite_and_right_at_logits_of_30),
               probe=_losses_probe, inputs=_losses_inputs),
     CheckSpec("p1_d_step_tests", hidden=1.25, hidden_for="the update: one optimizer step on this batch's loss", names=("discriminator_step", "discriminator_loss"),
               visible=(test_d_step_returns_a_float, test_d_step_returns_the_loss_of_this_batch,

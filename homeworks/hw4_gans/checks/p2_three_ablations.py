@@ -451,7 +451,8 @@ def parameters_match(record, want, what):
             for p, w in zip(got, want[player], strict=True))
         if not ok:
             raise AssertionError(
-                f"expected the {name}'s parameters after train_gan to be where {what} leads; they are not")
+                f"expected the {name}'s parameters after train_gan to end where the statement's schedule leaves them "
+                f"({what}), found them elsewhere")
 
 
 @points(0.25)
@@ -492,9 +493,9 @@ def test_generator_update_follows_d_steps_discriminator_updates(v, ref):
     want = ref["parameters_of"]
     for n_batches, epochs, d_steps in HIDDEN_RUNS:
         parameters_match(run_of(working(v).runs, (n_batches, epochs, d_steps)), want[_run_key((n_batches, epochs, d_steps))],
-                         f"{n_batches} batches, {epochs} epoch(s), d_steps={d_steps}: a generator update right after "
-                         f"the {d_steps}-th, {2 * d_steps}-th, ... discriminator update (the count running on across "
-                         "epochs), not after the 1st")
+                         f"{n_batches} batches, {epochs} epoch(s), d_steps={d_steps} in one call: a generator "
+                         f"update right after discriminator updates number {d_steps}, {2 * d_steps}, ..., the count "
+                         "running on across the call's epochs, none after update number 1")
 
 
 @points(0.25)

@@ -188,6 +188,7 @@ def _cgan_probe(o, x):
         if stale:
             for p in mine_p:
                 p.grad = torch.ones_like(p)  # a stale gradient from an earlier step
+        _seed_torch(x)  # whatever a step draws, it draws the same with and without stale gradients
         if player == "D":
             returned = d_step(g, d, _sgd(d.parameters(), lr), x["real"].clone(), y.clone(), x["z"].clone())
         else:

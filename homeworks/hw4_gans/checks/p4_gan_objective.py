@@ -168,12 +168,34 @@ def test_disjoint_supports_give_log_two(v, ref):
             f"found {found}" + (hints.get(round(js, 4), "") if np.isfinite(js) else ""))
 
 
+@points(0.5)
+def test_c_point_vanishes_where_only_one_density_is_positive(v, ref):
+    import sympy as sp
+
+    # where only p_data is positive D* is 1, where only p_g is, 0: both terms of the integrand are log 1 = 0 or weigh
+    # 0 there (read as a limit: one density 10^-12, the other 1)
+    s = symbols()
+    asserts.assert_sympy_expr(v.C_point, "C_point", symbols=[s["p_data"], s["p_g"]])
+    tiny = sp.Rational(1, 10**12)
+    for where, at in (("only p_data", {s["p_data"]: 1, s["p_g"]: tiny}), ("only p_g", {s["p_data"]: tiny, s["p_g"]: 1})):
+        try:
+            found = complex(v.C_point.subs(at).evalf(30))
+        except (TypeError, ValueError):
+            found = complex("nan")
+        if not (math.isfinite(found.real) and abs(found) < 1e-9):
+            raise AssertionError(
+                f"expected C_point to vanish where {where} is positive (the other density 10^-12 there), found "
+                f"{found.real:.4g}: D* is 1 where only p_data lives and 0 where only p_g does, so each term of V with "
+                "D* substituted for d is log 1 or weighs 0 there")
+
+
 CHECKS = [
     CheckSpec("p4a_tests", hidden=3.25, hidden_for="V_point, D_star, the second derivative and D_star_pi at other densities", names=("V_point", "D_star", "second_derivative", "D_star_pi"),
               visible=(test_expressions_and_symbols, test_D_star_is_a_stationary_point_of_V_point,
                        test_D_star_pi_tends_to_one_when_every_image_is_real, test_second_derivative_is_negative),
               inputs=_p4a_inputs),
-    CheckSpec("p4b_tests", hidden=3.5, hidden_for="C_point, the JSD and the criterion on other distributions, its minimum", names=("C_point", "virtual_criterion", "js_divergence"),
-              visible=(test_types, test_equal_distributions, test_disjoint_supports_give_log_two),
+    CheckSpec("p4b_tests", hidden=3, hidden_for="C_point, the JSD and the criterion on other distributions, its minimum", names=("C_point", "virtual_criterion", "js_divergence"),
+              visible=(test_types, test_equal_distributions, test_disjoint_supports_give_log_two,
+                       test_c_point_vanishes_where_only_one_density_is_positive),
               probe=_p4b_probe, inputs=_p4b_inputs),
 ]

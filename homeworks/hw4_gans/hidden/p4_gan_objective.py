@@ -42,7 +42,7 @@ def test_optimal_discriminator_for_unbalanced_batches(v, ref):
 
 
 # ------------------------------------------------------------------ p4b_tests
-@points(0.75)
+@points(0.25)
 def test_c_point_is_the_substitution(v, ref):
     asserts.assert_sympy_equal(v.C_point, p_data * sp.log(p_data / (p_data + p_g)) + p_g * sp.log(p_g / (p_data + p_g)), "C_point")
 
