@@ -52,6 +52,29 @@ def test_hw4_asks_a_report_and_finds_the_notebooks_pdf(tmp_path):
     assert f"ok the report <your kerberos>.pdf: the notebook's PDF is {tmp_path / 'pdf' / 'hw4_gans.pdf'}" in text
 
 
+def test_hw4_finds_the_report_renamed_as_the_handout_asks(tmp_path):
+    """trial4: renaming the PDF to <kerberos>.pdf, as the handout and the list itself ask, made it say MISSING."""
+    notebook = tmp_path / "hw4_gans.ipynb"
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "hw4_gans_P1.pdf").write_bytes(b"%PDF")  # dgmlab pdf's per-question PDFs are not the report
+    (tmp_path / "hw4.pdf").write_bytes(b"%PDF")  # nor is a handout
+    text = "\n".join(handin.lines("hw4_gans", notebook, _release("hw4_gans"), tmp_path))
+    assert "!! the report <your kerberos>.pdf" in text
+    (tmp_path / "pdf" / "jdoe.pdf").write_bytes(b"%PDF")
+    got = handin.lines("hw4_gans", notebook, _release("hw4_gans"), tmp_path)
+    assert f"  ok the report <your kerberos>.pdf: {tmp_path / 'pdf' / 'jdoe.pdf'}" in "\n".join(got)
+    assert "<your kerberos>.pdf" not in got[-1]
+
+
+def test_hw4_names_the_notebook_and_the_report_once_each(tmp_path):
+    got = handin.lines("hw4_gans", tmp_path / "hw4_gans.ipynb", _release("hw4_gans"), tmp_path)
+    assert sum(line.startswith("  ok the notebook") for line in got) == 1, got
+    assert sum(line.startswith("  !! the report") for line in got) == 1 and not any("also:" in line for line in got)
+    assert "  ok the notebook hw4_gans.ipynb, with all the cells run" in got
+    cell = handin.markdown("hw4_gans")
+    assert cell.count("all the cells run") == 1 and cell.count("the report, named `<your kerberos>.pdf`") == 1
+
+
 def test_a_homework_asking_no_pdf_lists_none_and_nothing_missing_when_all_is_there(tmp_path):
     (tmp_path / "generator_weights.pt").write_bytes(b"w")
     got = handin.lines("hw1_wgan", tmp_path / "hw1_wgan.ipynb", _release("hw1_wgan"), tmp_path)

@@ -34,6 +34,8 @@ class HandIn:
     files: tuple = ()          # files the notebook saves in the homework folder, handed in with it
     pdfs: str = PDF_NONE       # PDF_NONE, PDF_REPORT (one PDF of the whole notebook) or PDF_PER_QUESTION
     report: str = ""           # PDF_REPORT: the report's file name as the handout asks for it
+    report_note: str = ""      # PDF_REPORT: what the handout asks the report to hold (the hand-in cell says it)
+    run_note: str = ""         # how the notebook is handed in, after its name ("with all the cells run")
     notes: tuple = field(default_factory=tuple)  # what else the handout asks, one sentence each
     stated: bool = True        # False: the handout says nothing of a hand-in, so this is the kit's default
     written_apart: bool = False  # the handout lets written answers be handed in apart from the notebook (handwritten)
@@ -52,11 +54,9 @@ HAND_IN = {
                         notes=("the notebook run top to bottom, every answer filled in",)),
     "hw4_gans": HandIn("Canvas", "hw4_gans.ipynb",
                        ("baseline_generator_weights.pt", "cgan_generator_weights.pt", "hw4_results.json"),
-                       pdfs=PDF_REPORT, report="<your kerberos>.pdf",
-                       notes=("the notebook with all the cells run",
-                              "the report, named `<your kerberos>.pdf` as the handout asks: your answers to every "
-                              "question with the images and plots of your results and the code you wrote; the PDF "
-                              "of the whole notebook is one, renamed")),
+                       pdfs=PDF_REPORT, report="<your kerberos>.pdf", run_note="with all the cells run",
+                       report_note="your answers to every question with the images and plots of your results and "
+                                   "the code you wrote; the PDF of the whole notebook is one, renamed"),
     "hw5_explicit": HandIn("Crowdmark", "<YourLastname>_<YourFirstname>_Assgn2.ipynb",
                            ("p1_pixelcnn_weights.pt", "p2_realnvp_weights.pt"), pdfs=PDF_PER_QUESTION, written_apart=True,
                            notes=("each question's PDF uploaded to its own field on Crowdmark; the notebook, run, "
@@ -75,7 +75,8 @@ def markdown(hw: str) -> str:
     (the commands :func:`pdf_command` names, each in a cell)."""
     got = HAND_IN[hw]
     own = "<" in got.notebook  # a name of the student's own
-    items = [f"this notebook, saved as `{got.notebook}`" + (" (with your own name)" if own else "")]
+    items = [f"this notebook, saved as `{got.notebook}`" + (" (with your own name)" if own else "")
+             + (f", {got.run_note}" if got.run_note else "")]
     if got.files:
         names = [f"`{name}`" for name in got.files]
         listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -83,6 +84,8 @@ def markdown(hw: str) -> str:
                      f"{'it' if len(names) == 1 else 'them'} from Google Drive, `MyDrive/dgm-course/{hw}/`)")
     if got.pdfs == PDF_PER_QUESTION:
         items.append("one PDF per question")
+    if got.report_note:
+        items.append(f"the report, named `{got.report}` as the handout asks: {got.report_note}")
     items += [*got.notes, "not `checkpoints/`"]
     asks = ((f"On {got.where}, as" if got.where else "As") + " the handout asks:" if got.stated else
             "The handout does not say what to hand in; the course asks for:")
@@ -122,6 +125,20 @@ def _found(name: str, folders) -> Path | None:
     return None
 
 
+def _renamed_report(stem: str, folders) -> Path | None:
+    """The report renamed as the handout asks (``<your kerberos>.pdf``): the newest PDF in ``folders`` that is
+    not named after the notebook or a homework (``dgmlab pdf``'s PDFs, a handout's ``hw4.pdf``), or ``None``."""
+    import re
+
+    from .pdf import safe_name
+
+    taken = (safe_name(stem), *HAND_IN)
+    found = [path for folder in dict.fromkeys(Path(f) for f in folders) if folder.is_dir()
+             for path in folder.glob("*.pdf") if path.is_file() and not path.stem.startswith(taken)
+             and not re.match(r"hw\d", path.stem, re.I)]
+    return max(found, key=lambda path: path.stat().st_mtime, default=None)
+
+
 def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict | None = None,
           saved=None) -> list[str]:
     """The hand-in list of ``hw`` for the saved ``notebook`` (read: ``nb``) whose files are in ``files_folder``,
@@ -137,10 +154,11 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict 
     out = [(f"Hand in on {got.where}, as" if got.where else "Hand in, as") + f" the handout of {hw} asks:"
            if got.stated else f"Hand in (the handout of {hw} does not say; the course asks for):"]
     missing = []
+    run = f", {got.run_note}" if got.run_note else ""
     if "<" in got.notebook:  # a name of the student's own
-        out.append(f"  ok the notebook {notebook.name}, named {got.notebook} when you upload it")
+        out.append(f"  ok the notebook {notebook.name}{run}, named {got.notebook} when you upload it")
     else:
-        out.append(f"  ok the notebook {got.notebook}"
+        out.append(f"  ok the notebook {got.notebook}{run}"
                    + ("" if notebook.name == got.notebook else f" (yours is {notebook.name}: the {'handout' if got.stated else 'course'}'s name is "
                                                                f"{got.notebook})"))
     if saved is not None:
@@ -165,8 +183,11 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict 
 
         whole = f"{safe_name(notebook.stem)}.pdf"
         found = _found(whole, pdf_folders)
+        renamed = None if found else _renamed_report(notebook.stem, pdf_folders)
         if found:
             out.append(f"  ok the report {got.report}: the notebook's PDF is {found} (rename it)")
+        elif renamed:
+            out.append(f"  ok the report {got.report}: {renamed} (hand in the PDF of the whole notebook)")
         else:
             out.append(f"  !! the report {got.report}: no PDF of the notebook yet ({whole} in "
                        f"{notebook.parent / 'pdf'}); {pdf_command(notebook)}")
@@ -181,6 +202,6 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict 
             where = " and ".join(dict.fromkeys(str(f) for f in (notebook.parent / "pdf", files_folder / "pdf")))
             out.append(f"     looked in {where}; {pdf_command(notebook)}")
             missing += [name for _, name in lacking]
-    out += [f"  -- {note}" for note in got.notes]
+    out += [f"  also: {note}" for note in got.notes]
     out.append("missing from the hand-in: " + (", ".join(missing) if missing else "nothing"))
     return out
