@@ -26,6 +26,22 @@ def test_report_of_one_question_leaves_the_others_out():
     assert "b_tests" in text and "a_tests" not in text
 
 
+def test_check_of_one_question_exits_1_while_a_graded_file_is_missing(tmp_path, monkeypatch, capsys):
+    """trial4: `dgmlab check --question P5` exited 0 while listing graded files as MISSING; the student guide says a
+    missing graded file makes it exit 1."""
+    from dgmlab import selfcheck
+
+    notebook = tmp_path / "hw.ipynb"
+    notebook.write_text("{}")
+    ok = CellResult("p5_tests", "P5. Duality", 7, 5.5, 5.5, 1.5)
+    samples = CellResult("p2_samples_tests", "P2. Ablations", 3, 3, 0, 0, files=[("weights.pt", None)])
+    monkeypatch.setattr(selfcheck, "check_notebook", lambda *a, **k: Report(notebook, [ok, samples], [], 0))
+    assert main(["check", str(notebook), "--question", "P5", "--files", str(tmp_path)]) == 1
+    samples.files = [("weights.pt", 1000)]
+    samples.visible_earned = 3
+    assert main(["check", str(notebook), "--question", "P5", "--files", str(tmp_path)]) == 0
+
+
 def test_check_of_a_missing_notebook_is_a_clear_error(tmp_path, capsys):
     assert main(["check", str(tmp_path / "nope.ipynb")]) == 2
     assert "does not exist" in capsys.readouterr().err
