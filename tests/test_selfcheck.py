@@ -42,6 +42,18 @@ def test_check_of_one_question_exits_1_while_a_graded_file_is_missing(tmp_path, 
     assert main(["check", str(notebook), "--question", "P5", "--files", str(tmp_path)]) == 0
 
 
+def test_a_file_fails_only_with_a_cell_whose_checks_fail_on_it():
+    """trial4: weights that passed their own cell were listed as failing P0's checks, which lacked only the results
+    file."""
+    from dgmlab.handin import failing_files
+
+    samples = CellResult("p2_samples_tests", "P2", 3, 3, 1, 0, ["FAILED test_bar: 0 of 2 points. below the bar"],
+                         files=[("weights.pt", 1000)])
+    p0 = CellResult("p0_tests", "P0", 1, 0.25, 0.25, 0.75, files=[("results.json", None), ("weights.pt", 1000)])
+    assert failing_files([p0]) == {}
+    assert failing_files([samples, p0]) == {"weights.pt": "p2_samples_tests"}
+
+
 def test_check_of_a_missing_notebook_is_a_clear_error(tmp_path, capsys):
     assert main(["check", str(tmp_path / "nope.ipynb")]) == 2
     assert "does not exist" in capsys.readouterr().err

@@ -117,6 +117,18 @@ def question_pdfs(nb, stem: str) -> list[tuple[str, str]]:
     return [(q.label, f"{name}_{safe_name(q.label)}.pdf") for q in questions(nb)]
 
 
+def failing_files(cells) -> dict:
+    """``{file: the first test cell whose visible checks fail on it}`` for the graded files present: a cell that fails
+    only because another of its files is missing (P0 without its results file) fails none of those present."""
+    out = {}
+    for c in cells:
+        if c.failures:
+            for name, size in c.files:
+                if size is not None:
+                    out.setdefault(name, c.grade_id)
+    return out
+
+
 def _found(name: str, folders) -> Path | None:
     for folder in folders:
         path = Path(folder) / name

@@ -322,9 +322,8 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
                 empty.append((titles[i], meta.get("grade_id", "?")))
     from . import handin
 
-    failing = {name: c.grade_id for c in cells if not c.ok for name, size in c.files if size is not None}
     return Report(path, cells, empty, hand, None if files_dir.resolve() == path.parent.resolve() else files_dir,
-                  errors, handin.lines(hw, path, nb, files_dir, failing, saved), saved)
+                  errors, handin.lines(hw, path, nb, files_dir, handin.failing_files(cells), saved), saved)
 
 
 def _first_line(source: str) -> str:
