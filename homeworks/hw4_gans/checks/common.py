@@ -273,6 +273,10 @@ def graded_generator(files, seed_of, name, *, made_by, conditional=False, own=No
     from dgmlab import artifacts
 
     torch = _torch()
+    if name not in files:
+        raise artifacts.ArtifactError(
+            f"no {name} in the homework folder, so this test earns 0 points: train in full mode, run {made_by} "
+            f"(it writes {name}) and submit {name} together with the notebook")
     data = files[name]
     if len(data) > MAX_WEIGHTS_BYTES:
         raise artifacts.ArtifactError(f"{name} is {len(data):,} bytes, more than the {MAX_WEIGHTS_BYTES:,} a file of "
