@@ -371,11 +371,11 @@ if not runtime.is_grading():
 
 # %% [markdown]
 # ### P5(g) (2 points): graded from your trained generator
-# Graded from `p5_generator_weights.pt` alone: 100 samples of the `Generator(capacity=32)` given above with
+# Graded from `p5_generator_weights.pt` alone: 1,000 samples of the `Generator(capacity=32)` given above with
 # your weights, scored with the MNIST classifier score. A trained generator (a score of at least
-# **5** over the 100, with at least **8** digit classes present) earns 0.5 points; a score of at least
-# **8.25**, with at least **9** digit classes present, earns the other 1.5. If more than 3 samples are
-# near-copies of MNIST digits, the cell earns 0. The cell below scores one set of 100 samples.
+# **5** over the 1,000, with at least **8** digit classes present) earns 0.5 points; a score of at least
+# **8.5**, with at least **9** digit classes present, earns the other 1.5. If more than 10 samples are
+# near-copies of MNIST digits, the cell earns 0. The cell below scores one set of 1,000 samples.
 
 # %% kind="tests" grade_id="p5_mnist_samples_tests" points=2
 from dgmlab.probes import check

@@ -143,7 +143,7 @@ def test_reference_training_steps_reduce_the_critic_loss_on_a_fixed_batch(ref):
 
 # ---------------------------------------------------------------- the artifact-graded cell p5_mnist_samples_tests
 # A check() cell with no answer: the grader reads p5_generator_weights.pt from the submission as handed in, loads it
-# into the kit's Generator(capacity=32) (homeworks.hw2_wgangp.checks, never the kernel's class), draws 100 samples with
+# into the kit's Generator(capacity=32) (homeworks.hw2_wgangp.checks, never the kernel's class), draws 1,000 samples with
 # the file's draw seed and scores them, all outside the student's kernel. tests/authoring/test_proofs.py proves the notebook
 # with the builder's PROOF_ARTIFACTS (the reference generator's weights); here the judge grades other files directly,
 # and one grading-mode session shows that nothing a notebook does in its kernel changes what the cell grades. The
@@ -236,14 +236,16 @@ def test_artifact_cell_on_a_file(cell_source, ref, kind, tmp_path, full_mode):
 
 @pytest.mark.slow
 def test_artifact_cell_draws_with_the_files_seed_and_a_refused_file_earns_nothing(cell_source, tmp_path, full_mode):
-    """The grader draws the samples itself: the genuine weights with seed 0 give the old graded file's samples
-    (the notebook's sample(G, 100, seed=0), up to float16 rounding of the weights); another seed another draw; a
+    """The grader draws the samples itself: the genuine weights with seed 0 draw 1,000 samples whose first 100 are
+    the old graded file's (the notebook's sample(G, 100, seed=0), up to float16 rounding of the weights); another
+    seed another draw; a
     file the autograder refused (a copy of the kit's published weights) earns nothing, with the reason."""
     from homeworks.hw2_wgangp import checks as spec
 
     data = (ROOT / "tests" / "fixtures" / "hw2_genuine_generator_f16.pt").read_bytes()
     drawn, _ = spec.graded_samples(data, 0)
-    assert drawn.shape == (100, 1, 28, 28) and float((drawn - _fixture("hw2_genuine_samples_100.pt")).abs().max()) < 0.03
+    assert drawn.shape == (1000, 1, 28, 28)
+    assert float((drawn[:100] - _fixture("hw2_genuine_samples_100.pt")).abs().max()) < 0.03
     other, _ = spec.graded_samples(data, 12345)
     assert float((other - drawn).abs().max()) > 0.1
     (tmp_path / WEIGHTS).write_bytes(data)
@@ -288,11 +290,11 @@ def test_artifact_cell_splits_its_points_so_a_copied_file_earns_nothing(builder,
     cell_spec = probes.spec_for("hw2_wgangp", CELL)
     assert cell_spec.hidden == 0 and cell_spec.names == () and cell_spec.files == (WEIGHTS,)
     assert {n: w for n, w, _ in probes.plan(cell_spec, hidden=hidden.tests("hw2_wgangp", CELL))} == {
-        "test_saved_generator_draws_100_new_images": 0.5, "test_mnist_classifier_score_above_the_bar": 1.5}
+        "test_saved_generator_draws_1000_new_images": 0.5, "test_mnist_classifier_score_above_the_bar": 1.5}
     assert probes.cell_call(cell_source) == (CELL, ())
     import inspect
 
-    for test in (spec.test_saved_generator_draws_100_new_images, spec.test_mnist_classifier_score_above_the_bar):
+    for test in (spec.test_saved_generator_draws_1000_new_images, spec.test_mnist_classifier_score_above_the_bar):
         assert "_score_of_the_draw(" in inspect.getsource(test)
     scorer = inspect.getsource(spec._score_of_the_draw)
     assert "graded_samples(" in scorer.split("metrics.mnist_score")[0]

@@ -23,7 +23,10 @@ MAX_WEIGHTS_BYTES = 1_000_000
 # what a file that does not fit should hold, in P5(g)'s words (the default capacity, 128, and fast mode's 16 do not fit)
 SAVE_WHAT = ("the file must hold the weights of the Generator(capacity=32) given above, as P5's training cell saves "
              "them in full mode (not a generator of another capacity, such as the default 128 or fast mode's 16)")
-SCORE_BAR, CLASSES_BAR = 8.25, 9
+N_DRAWN = 1000  # samples scored per draw: at 100, the kit's own 40-epoch run fell under its bar on 24 of 200 keyed
+# draws (score sd 0.27); at 1,000 its lowest of 200 draws is 8.73 (mean 8.95, sd 0.075: benchmarks/trained_bars.py)
+SCORE_BAR, CLASSES_BAR = 8.5, 9  # 8.25 on 100 samples was; 1,000 samples score ~0.3 higher (the marginal is better
+# estimated), so 8.5 asks as much of a run, 6 sd under the kit's mean
 # the first 0.5 points: a trained generator's draw (a quarter epoch scores 2.5-2.9, the kit's untrained Generator with its
 # weights scaled up 10-30x 1.3-2.9; one epoch is far above)
 LOW_SCORE_BAR, LOW_CLASSES_BAR = 5.0, 8
@@ -42,8 +45,8 @@ def _no_file_in_fast_mode(v):
 
 
 def drawn_samples(data: bytes, seed: int):
-    """The 100 samples drawn with noise ``seed`` from the handed-in weights ``data`` put into the kit's own
-    Generator(capacity=32), once they are 100 well-formed images (else raises with the reason)."""
+    """The ``N_DRAWN`` samples drawn with noise ``seed`` from the handed-in weights ``data`` put into the kit's own
+    Generator(capacity=32), once they are well-formed images (else raises with the reason)."""
     import hashlib
 
     from dgmlab import artifacts
@@ -54,9 +57,10 @@ def drawn_samples(data: bytes, seed: int):
         state = artifacts.load_bytes(data, name=WEIGHTS, max_bytes=MAX_WEIGHTS_BYTES, made_by="the P5 training cell")
         generator = artifacts.load_weights(given_mnist_generator(capacity=32), state,  # full mode's capacity
                                            name=f"the weights in {WEIGHTS}", remedy=SAVE_WHAT)  # eval mode
-        z = torch.randn(100, SEED_DIM, generator=torch.Generator().manual_seed(int(seed)))
+        z = torch.randn(N_DRAWN, SEED_DIM, generator=torch.Generator().manual_seed(int(seed)))
         with torch.no_grad():
-            return artifacts.samples(generator(z).float(), name=f"the samples drawn from {WEIGHTS}", value_range=(0, 1))
+            return artifacts.samples(generator(z).float(), n=N_DRAWN, name=f"the samples drawn from {WEIGHTS}",
+                                     value_range=(0, 1))
 
     return remembered(_DRAWS, MAX_DRAWS, ("draw", hashlib.sha256(data).hexdigest(), int(seed)), draw)
 
@@ -75,10 +79,10 @@ def graded_samples(data: bytes, seed: int):
 
 
 def dashboard_draw(data: bytes, seed: int) -> bytes:
-    """The graded draw as the file the class dashboard shows (``graded_draw_100.pt``: torch.save of the 100
+    """The graded draw as the file the class dashboard shows (``graded_draw_100.pt``: torch.save of its first 100
     images), for the grader to leave in the submission's autograded folder."""
     buffer = io.BytesIO()
-    _torch().save(drawn_samples(data, seed).clone(), buffer)
+    _torch().save(drawn_samples(data, seed)[:100].clone(), buffer)
     return buffer.getvalue()
 
 
@@ -100,14 +104,14 @@ def _score_of_the_draw(v):
 
 
 @points(0.5)
-def test_saved_generator_draws_100_new_images(v, ref):
+def test_saved_generator_draws_1000_new_images(v, ref):
     _no_file_in_fast_mode(v)
     _keep_the_draw(v, ref)
     score, classes = _score_of_the_draw(v)
     if not (score >= LOW_SCORE_BAR and classes >= LOW_CLASSES_BAR):
         raise AssertionError(
             f"expected a trained generator: an MNIST classifier score of at least {LOW_SCORE_BAR} with at least "
-            f"{LOW_CLASSES_BAR} digit classes on the 100 drawn samples, found {score:.2f} with {classes} classes (weights "
+            f"{LOW_CLASSES_BAR} digit classes on the {N_DRAWN:,} drawn samples, found {score:.2f} with {classes} classes (weights "
             f"that load but were barely trained earn nothing)")
 
 
@@ -117,7 +121,7 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
     score, classes = _score_of_the_draw(v)
     if not score >= SCORE_BAR:
         raise AssertionError(
-            f"expected an MNIST classifier score of at least {SCORE_BAR}, found {score:.2f} on the 100 drawn "
+            f"expected an MNIST classifier score of at least {SCORE_BAR}, found {score:.2f} on the {N_DRAWN:,} drawn "
             f"samples: below the bar (a full 40-epoch run clears it; a run stopped early may not)")
     if not classes >= CLASSES_BAR:
         raise AssertionError(
@@ -127,6 +131,6 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
 
 CHECKS = [
     CheckSpec("p5_mnist_samples_tests", hidden=0, names=(),
-              visible=(test_saved_generator_draws_100_new_images, test_mnist_classifier_score_above_the_bar),
+              visible=(test_saved_generator_draws_1000_new_images, test_mnist_classifier_score_above_the_bar),
               files=(WEIGHTS,)),
 ]
