@@ -464,13 +464,13 @@ def test_a_hostile_page_pulls_no_course_file_into_the_pdf(hostile):
     for pdf in (hostile["pdf"] / "mallory").iterdir():
         assert SECRET_IMAGE not in images(pdf), pdf.name
         assert SECRET_TEXT not in text(pdf), pdf.name
-    assert "HOSTILEMARK" in text(hostile["pdf"] / "mallory" / "hw_t_Q1.pdf")  # the cells themselves are printed
+    assert "HOSTILEMARK" in text(hostile["pdf"] / "mallory" / "mallory_hw_t_Q1.pdf")  # the cells themselves are printed
 
 
 @pytest.mark.slow
 def test_math_adds_no_link_to_a_file_or_a_script(hostile):
     """MathJax typesets after the sanitiser: its \\href would put a file: or javascript: link in the PDF."""
-    q1 = hostile["pdf"] / "mallory" / "hw_t_Q1.pdf"
+    q1 = hostile["pdf"] / "mallory" / "mallory_hw_t_Q1.pdf"
     assert "HREFMARK" in text(q1).replace(" ", "")
     assert not re.findall(rb"/URI\s*\((file|javascript):", q1.read_bytes())
 
@@ -478,14 +478,14 @@ def test_math_adds_no_link_to_a_file_or_a_script(hostile):
 @pytest.mark.slow
 def test_a_hostile_page_fetches_nothing_from_the_network(hostile):
     assert hostile["requests"] == []
-    assert "CSSURL" in text(hostile["pdf"] / "mallory" / "hw_t_Q1.pdf")
+    assert "CSSURL" in text(hostile["pdf"] / "mallory" / "mallory_hw_t_Q1.pdf")
 
 
 @pytest.mark.slow
 def test_a_heading_the_student_adds_moves_nothing_to_another_questions_pdf(hostile):
     folder = hostile["pdf"] / "mallory"
-    assert sorted(p.name for p in folder.iterdir()) == ["hw_t.pdf", "hw_t_Q1.pdf", "hw_t_Q2.pdf"]
-    q1, q2 = text(folder / "hw_t_Q1.pdf"), text(folder / "hw_t_Q2.pdf")
+    assert sorted(p.name for p in folder.iterdir()) == ["mallory_hw_t.pdf", "mallory_hw_t_Q1.pdf", "mallory_hw_t_Q2.pdf"]
+    q1, q2 = text(folder / "mallory_hw_t_Q1.pdf"), text(folder / "mallory_hw_t_Q2.pdf")
     assert "My own question" in q1 and "MOVEDTEXT" in q1 and "Q1ANSWER" in q1
     assert "MOVEDTEXT" not in q2 and "SECONDSTATEMENT" in q2
 
@@ -493,9 +493,9 @@ def test_a_heading_the_student_adds_moves_nothing_to_another_questions_pdf(hosti
 @pytest.mark.slow
 def test_many_added_headings_give_the_releases_number_of_pdfs(hostile):
     folder = hostile["pdf"] / "many"
-    assert sorted(p.name for p in folder.iterdir()) == ["hw_t.pdf", "hw_t_Q1.pdf", "hw_t_Q2.pdf"]
-    q1 = text(folder / "hw_t_Q1.pdf")
-    assert "FAKE3" in q1 and "FAKE47" in q1 and "FAKE3" not in text(folder / "hw_t_Q2.pdf")
+    assert sorted(p.name for p in folder.iterdir()) == ["many_hw_t.pdf", "many_hw_t_Q1.pdf", "many_hw_t_Q2.pdf"]
+    q1 = text(folder / "many_hw_t_Q1.pdf")
+    assert "FAKE3" in q1 and "FAKE47" in q1 and "FAKE3" not in text(folder / "many_hw_t_Q2.pdf")
 
 
 @pytest.mark.slow
@@ -679,7 +679,7 @@ def test_an_image_over_the_pixel_limit_is_left_out_of_the_printed_pdf_with_a_not
     root = scratch_course(tmp_path, release, {"mal": hostile_nb})
     assert cli.main(["--course", str(root), "pdf", "hw_t"]) == 0
     pdfs = root / "reports" / "pdf" / "hw_t" / "mal"
-    for pdf in (pdfs / "hw_t.pdf", pdfs / "hw_t_Q1.pdf"):
+    for pdf in (pdfs / "mal_hw_t.pdf", pdfs / "mal_hw_t_Q1.pdf"):
         assert BOMB not in images(pdf) and Q1_FIGURE in images(pdf)
         flat = " ".join(text(pdf).split())
         assert "[image left out: cell 5, output image (image/png): 8000 x 7000 pixels (56 megapixels): over the " \

@@ -113,7 +113,7 @@ def totals_section(course: Course, data: A.ClassData, names: dict | None = None)
         rules.check_homeworks(course.homeworks())
         dates = deadlines(course)
         got = REG.rows(data, rules, due=lambda hw, sid: dates.due(hw, sid))
-    except CourseError as exc:
+    except (CourseError, ValueError) as exc:  # a setting, or a homework with no points that a weight counts
         return render_template("course_totals.html.j2", why=str(exc))
     head, rows = got.rows[0], got.rows[1:]
     if names is not None:
