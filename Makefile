@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.dgmlab-installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[grading,fidelity,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[grading,pdf,fidelity,dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (dgmlab)" >/dev/null
 	touch $(STAMP)
 
