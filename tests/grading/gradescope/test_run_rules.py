@@ -1,6 +1,7 @@
 """run_autograder's rules (dgmlab.grading.gradescope.run): the due time from Gradescope's submission metadata under the
 course's minute rule, and a kernel that cannot start failing the autograder, never scoring 0."""
 import datetime as dt
+import time
 
 import pytest
 
@@ -64,22 +65,28 @@ def test_a_kernel_user_that_could_not_be_stopped_is_a_grader_failure():
 
 def test_peak_memory_counts_pages_a_fork_shares_once():
     """The judge forks a child per notebook: their shared pages are the container's once, not once a process."""
-    import os
-    import time
+    import subprocess
+    import sys
 
     import psutil
 
-    data = b"x" * (200 * 2 ** 20)  # written: resident in this process, then shared with the fork
-    pid = os.fork()
-    if pid == 0:
-        time.sleep(3)
-        os._exit(0)
+    size = 200 * 2 ** 20
+    # A fresh interpreter (not this test worker, whose other children would count) writes `size` bytes, so they are
+    # resident, forks a child that shares them, and says so.
+    script = (f"import os, sys, time\ndata = b'x' * {size}\n"
+              "if os.fork() == 0:\n    time.sleep(30); os._exit(0)\n"
+              "print('ready', flush=True); time.sleep(30)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
-        time.sleep(0.2)
-        rss_sum = sum(p.memory_info().rss for p in [psutil.Process(), psutil.Process(pid)])
-        with run.PeakMemory(every=0.05) as mem:
+        assert parent.stdout.readline().strip() == "ready"
+        tree = [psutil.Process(parent.pid), *psutil.Process(parent.pid).children(recursive=True)]
+        assert len(tree) == 2
+        rss_sum = sum(p.memory_info().rss for p in tree)
+        with run.PeakMemory(every=0.05, pid=parent.pid) as mem:
             time.sleep(0.5)
     finally:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-    assert len(data) and len(data) < mem.peak < 0.75 * rss_sum
+        for p in psutil.Process(parent.pid).children(recursive=True):
+            p.kill()
+        parent.kill()
+        parent.wait()
+    assert size < mem.peak < 0.75 * rss_sum

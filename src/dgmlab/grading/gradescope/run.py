@@ -163,13 +163,14 @@ class PeakMemory:
     forks are not counted again; the container's limit counts a page once too), its resident size where that cannot
     be read."""
 
-    def __init__(self, every: float = 0.2):
-        self.every, self.peak, self._done = every, 0, threading.Event()
+    def __init__(self, every: float = 0.2, pid: int | None = None):
+        #: every: seconds between samples; pid: the root of the measured tree (this process by default).
+        self.every, self.pid, self.peak, self._done = every, pid, 0, threading.Event()
 
     def _sample(self):
         import psutil
 
-        me = psutil.Process()
+        me = psutil.Process(self.pid)
         while not self._done.is_set():
             total = 0
             for proc in [me, *me.children(recursive=True)]:
