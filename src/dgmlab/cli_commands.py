@@ -205,6 +205,8 @@ def cmd_report(args) -> int:
 
     for line in HN.report_lines(course, hws or course.homeworks()):  # as dgmlab collect checked them
         print(line)
+    for line in HN.deduct(course, hws or course.homeworks()):  # before the marks are read
+        print(line)
     from .grading.autograde.nbgrader_run import run_feedback
     from .grading.inert import terminal
     from .grading.report import analysis as A

@@ -41,7 +41,7 @@ def grade(course, student):
 
 def test_a_breach_of_the_naming_rule_takes_the_set_points_off_as_a_named_adjustment_and_says_so(course):
     HN.record(course, H.HW, {"demo_amara": NAMED, "demo_bilal": ""})
-    lines = HN.report_lines(course, [H.HW])
+    lines = HN.deduct(course, [H.HW])
     assert f"  {H.HW} demo_amara: -2: hand-in formatting ({NAMED}), on {CELL}" in lines
     assert grade(course, "demo_amara") == (-2.0, "- -2: hand-in formatting (named hw3\\.ipynb\\, the homework asks "
                                                  "for hw3\\_flows\\.ipynb)")
@@ -50,7 +50,7 @@ def test_a_breach_of_the_naming_rule_takes_the_set_points_off_as_a_named_adjustm
 
 def test_the_adjustment_counts_in_the_score_and_stays_in_the_comment_when_the_answer_is_graded(course):
     HN.record(course, H.HW, {"demo_amara": NAMED})
-    HN.report_lines(course, [H.HW])
+    HN.deduct(course, [H.HW])
     R.Grader(course, H.HW).toggle(CELL, "demo_amara", "i1")
     with R.gradebook(course) as gb:
         g = gb.find_grade(CELL, H.HW, H.HW, "demo_amara")
@@ -67,15 +67,16 @@ def test_the_adjustment_counts_in_the_score_and_stays_in_the_comment_when_the_an
 def test_a_name_that_could_not_be_checked_is_never_deducted(course):
     HN.record(course, H.HW, {"demo_chen": "named x.ipynb; the homework asks for <Lastname>.ipynb, not checked: no name"})
     assert HN.report_lines(course, [H.HW])[-1].startswith("  hw3_flows demo_chen: named x.ipynb")  # listed only
+    assert HN.deduct(course, [H.HW]) == []
     assert grade(course, "demo_chen") == (None, None)
 
 
 def test_a_later_right_hand_in_takes_the_adjustment_off_and_a_second_report_changes_nothing(course):
     HN.record(course, H.HW, {"demo_amara": NAMED})
-    HN.report_lines(course, [H.HW])
-    assert not [ln for ln in HN.report_lines(course, [H.HW]) if "hand-in formatting (" in ln]  # applied once
+    HN.deduct(course, [H.HW])
+    assert not [ln for ln in HN.deduct(course, [H.HW]) if "hand-in formatting (" in ln]  # applied once
     HN.record(course, H.HW, {"demo_amara": ""})
-    lines = HN.report_lines(course, [H.HW])
+    lines = HN.deduct(course, [H.HW])
     assert any(ln.startswith(f"  {H.HW} demo_amara: hand-in formatting taken off") for ln in lines)
     assert grade(course, "demo_amara") == (None, None) and ADJ.read(course, H.HW) == {}
 
@@ -85,7 +86,7 @@ def test_an_extra_credit_given_by_hand_is_never_overwritten(course):
         gb.find_grade(CELL, H.HW, H.HW, "demo_bilal").extra_credit = 1.0
         gb.db.commit()
     HN.record(course, H.HW, {"demo_bilal": NAMED})
-    lines = HN.report_lines(course, [H.HW])
+    lines = HN.deduct(course, [H.HW])
     assert any("demo_bilal: hand-in formatting not applied: q1_written holds an extra credit of 1" in ln
                for ln in lines)
     assert grade(course, "demo_bilal")[0] == 1.0 and ADJ.read(course, H.HW) == {}
@@ -94,6 +95,7 @@ def test_an_extra_credit_given_by_hand_is_never_overwritten(course):
 def test_without_an_amount_set_a_breach_is_listed_and_nothing_is_taken_off(tmp_path):
     course = H.build(tmp_path)
     HN.record(course, H.HW, {"demo_amara": NAMED})
+    assert HN.deduct(course, [H.HW]) == []
     assert HN.report_lines(course, [H.HW]) == [
         "notebooks not named as the homework asks (dgmlab collect checked them; each was graded as <hw>.ipynb):",
         f"  {H.HW} demo_amara: {NAMED}"]

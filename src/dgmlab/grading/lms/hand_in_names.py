@@ -12,10 +12,9 @@ students of the latest collect of each), which ``dgmlab report`` lists (:func:`r
 """
 from __future__ import annotations
 
-import json
-import os
 import re
-from pathlib import Path
+
+from . import hand_in_records as HIR
 
 PLACEHOLDER = re.compile(r"<([^<>]*)>")
 FIELDS = {"lastname": "last", "yourlastname": "last", "firstname": "first", "yourfirstname": "first"}
@@ -64,29 +63,16 @@ def check(named: str, pattern: str, first: str | None, last: str | None) -> str:
     return f"named {named}, the homework asks for {asked[0]}"
 
 
-def record_path(course, hw: str) -> Path:
-    return course.root / ".dgmlab" / "hand_in_names" / f"{hw}.json"
+KIND = "hand_in_names"
 
 
 def record(course, hw: str, results: dict) -> None:
-    """Keep ``{student: what differs ("" when the name is right)}`` of one collect in :func:`record_path`: each
-    student's entry replaces the one before, others' are kept."""
-    path = record_path(course, hw)
-    kept = read(course, hw)
-    kept.update(results)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(dict(sorted(kept.items())), indent=1, ensure_ascii=True), encoding="utf-8")
-    os.replace(tmp, path)
+    """Keep ``{student: what differs ("" when the name is right)}`` of one collect (:mod:`.hand_in_records`)."""
+    HIR.record(course, KIND, hw, results)
 
 
 def read(course, hw: str) -> dict:
-    """What :func:`record` kept for ``hw`` (``{}`` if nothing, or if the file is not such a record)."""
-    try:
-        data = json.loads(record_path(course, hw).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    return HIR.read(course, KIND, hw)
 
 
 FORMATTING = "hand-in formatting"  # the adjustment's name (dgmlab.grading.hand.adjustments)
@@ -130,8 +116,7 @@ def apply_deductions(course, hws, deductions: dict) -> list:
 def report_lines(course, hws) -> list:
     """``dgmlab report``'s hand-in lines: one per student whose notebook of one of ``hws`` was not named as the
     homework asks (made inert for a terminal), with a heading; then the report PDFs not handed in as asked
-    (:mod:`.hand_in_rules`) and the formatting deductions the course sets (:func:`apply_deductions`), applied
-    now, before the marks are read."""
+    (:mod:`.hand_in_rules`). Lists only: :func:`deduct` applies the deductions."""
     from ..inert import terminal
     from . import hand_in_rules as HR
 
@@ -142,5 +127,12 @@ def report_lines(course, hws) -> list:
                 out.append(terminal(f"  {hw} {student}: {why}"))
     out = (["notebooks not named as the homework asks (dgmlab collect checked them; each was graded as "
             "<hw>.ipynb):"] + out) if out else []
-    return out + HR.report_lines(course, hws) + apply_deductions(
-        course, hws, dict(course.settings(HR.DgmlabHandIn).format_deductions))
+    return out + HR.report_lines(course, hws)
+
+
+def deduct(course, hws) -> list:
+    """``dgmlab report``'s step before the marks are read: the formatting deductions the course sets
+    (``c.DgmlabHandIn.format_deductions``) applied to ``hws`` by :func:`apply_deductions`; its lines."""
+    from . import hand_in_rules as HR
+
+    return apply_deductions(course, hws, dict(course.settings(HR.DgmlabHandIn).format_deductions))

@@ -22,14 +22,11 @@ deducted.
 """
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 from traitlets import Dict
 from traitlets.config import Configurable
 
 from ..layout import Course
+from . import hand_in_records as HIR
 
 KERBEROS = "<kerberos>"
 
@@ -81,28 +78,17 @@ def roster_emails(course: Course) -> dict:
         return {st.id: st.email or "" for st in gb.students}
 
 
-def record_path(course: Course, hw: str) -> Path:
-    return course.root / ".dgmlab" / "hand_in_rules" / f"{hw}.json"
+KIND = "hand_in_rules"  # its records sit beside the notebook-name check's (:func:`.hand_in_names.record`)
 
 
 def record(course: Course, hw: str, results: dict) -> None:
     """Keep ``{student: what is wrong with the report ("" when right)}`` of one collect: each student's entry
     replaces the one before, others' are kept."""
-    path = record_path(course, hw)
-    kept = read(course, hw)
-    kept.update(results)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(dict(sorted(kept.items())), indent=1, ensure_ascii=True), encoding="utf-8")
-    os.replace(tmp, path)
+    HIR.record(course, KIND, hw, results)
 
 
 def read(course: Course, hw: str) -> dict:
-    try:
-        data = json.loads(record_path(course, hw).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    return HIR.read(course, KIND, hw)
 
 
 def check_collected(course: Course, hw: str, rules: dict, chosen: dict) -> list:
