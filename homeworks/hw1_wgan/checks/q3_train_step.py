@@ -246,6 +246,17 @@ def _networks_close(got, want) -> bool:
         for g, w in zip(got, want, strict=True))
 
 
+def _both_networks_match(rec, want, hint, after):
+    """Each network's parameters at the end of the run ``rec`` against ``want``'s, named "the <network>'s parameters
+    <after>"; ``hint`` ends the message of the first that differs."""
+    for name in ("critic", "generator"):
+        got = rec[f"{name}_end"]
+        if len(got) != len(want[name]):
+            raise AssertionError(f"expected the {name}'s parameter tensors back")
+        for g, w_ in zip(got, want[name], strict=True):
+            _close_or_hint(g, w_, hint, rtol=1e-4, atol=1e-6, name=f"the {name}'s parameters {after}")
+
+
 @points(1)
 def test_gradients_held_before_the_step_change_nothing(v, ref):
     # the step of first_critic_step again, every parameter of both networks holding a gradient of 7 before it
@@ -259,12 +270,7 @@ def test_gradients_held_before_the_step_change_nothing(v, ref):
     if clean:
         hint = (": the networks held gradients from before the call and the " + ("critic" if stale_critic else
                 "generator") + "'s update added to them; zero each network's gradients before its backward pass")
-    for name in ("critic", "generator"):
-        if len(rec[f"{name}_end"]) != len(want[name]):
-            raise AssertionError(f"expected the {name}'s parameter tensors back")
-        for g, w_ in zip(rec[f"{name}_end"], want[name], strict=True):
-            _close_or_hint(g, w_, hint, rtol=1e-4, atol=1e-6,
-                           name=f"the {name}'s parameters after the step when both networks held gradients before it")
+    _both_networks_match(rec, want, hint, "after the step when both networks held gradients before it")
 
 
 @points(1.25)
@@ -275,14 +281,7 @@ def test_n_critic_updates_each_on_the_next_real_batch(v, ref):
     taken = rec["batches_taken"]
     hint = (f": with n_critic=3 the step took {taken} real batches; each of the n_critic critic updates takes the "
             "next batch from real_batches" if taken != 3 else "")
-    for name in ("critic", "generator"):
-        got = rec[f"{name}_end"]
-        if len(got) != len(want[name]):
-            raise AssertionError(f"expected the {name}'s parameter tensors back")
-        for g, w_ in zip(got, want[name], strict=True):
-            _close_or_hint(g, w_, hint, rtol=1e-4, atol=1e-6,
-                           name=f"the {name}'s parameters after a step with n_critic=3 and lam=2.5 (the "
-                                "penalty's weight is lam)")
+    _both_networks_match(rec, want, hint, "after a step with n_critic=3 and lam=2.5 (the penalty's weight is lam)")
 
 
 @points(0.75)
@@ -302,14 +301,8 @@ def test_defaults_n_critic_2_and_lam_10(v, ref):
     elif taken == 2 and all(_networks_close(given.get(f"{name}_end", []), ref["runs"]["n_critic_3"][name])
                             for name in ("critic", "generator")):
         hint = ": with lam given the step is right, so lam's default is not 10.0"
-    for name in ("critic", "generator"):
-        got = rec[f"{name}_end"]
-        if len(got) != len(want[name]):
-            raise AssertionError(f"expected the {name}'s parameter tensors back")
-        for g, w_ in zip(got, want[name], strict=True):
-            _close_or_hint(g, w_, hint, rtol=1e-4, atol=1e-6,
-                           name=f"the {name}'s parameters after a step called with its defaults (lipschitz='gp', "
-                                "n_critic=2, lam=10.0)")
+    _both_networks_match(rec, want, hint,
+                         "after a step called with its defaults (lipschitz='gp', n_critic=2, lam=10.0)")
 
 
 @points(0.75)
