@@ -103,6 +103,16 @@ def test_a_notebook_never_run_and_blank_written_answers_are_missing_from_the_han
     assert got[1].startswith("  ok the notebook hw3_flows.ipynb") and got[2].startswith("  !! the notebook has not been run")
 
 
+
+def test_a_notebook_saved_under_another_name_says_the_name_asked_and_how_to_rename(tmp_path):
+    """Issue 62: Colab saves a copy as "Copy of hw1_wgan.ipynb", and the list said ok."""
+    (tmp_path / "generator_weights.pt").write_bytes(b"w")
+    got = handin.lines("hw1_wgan", tmp_path / "Copy of hw1_wgan.ipynb", _release("hw1_wgan"), tmp_path)
+    line = next(x for x in got if x.startswith("  !! the notebook hw1_wgan.ipynb"))
+    assert "saved as Copy of hw1_wgan.ipynb" in line and "File > Rename" in line
+    assert got[-1] == "missing from the hand-in: the notebook's name hw1_wgan.ipynb (yours is Copy of hw1_wgan.ipynb)"
+
+
 def test_a_courses_own_homework_has_no_list():
     assert handin.lines("hw9_own", Path("hw9_own.ipynb"), nbformat.v4.new_notebook(), Path(".")) == []
 

@@ -42,6 +42,34 @@ def test_check_of_one_question_exits_1_while_a_graded_file_is_missing(tmp_path, 
     assert main(["check", str(notebook), "--question", "P5", "--files", str(tmp_path)]) == 0
 
 
+
+def _blank_answer_report(notebook, hw):
+    from dgmlab.unfinished import Unfinished
+
+    passed = CellResult("q1_tests", "Q1. Flows", 5, 3, 3, 2)
+    return Report(notebook, [passed], [], 3, unfinished=Unfinished(ran=True, blank=("Q1(b)",), written=2), hw=hw)
+
+
+def test_check_exits_1_while_a_written_answer_is_blank(tmp_path, monkeypatch, capsys):
+    """Issue 62: every visible check passed and the report listed Q1(b) as blank, and the check exited 0."""
+    from dgmlab import selfcheck
+
+    notebook = tmp_path / "hw1_wgan.ipynb"
+    notebook.write_text("{}")
+    monkeypatch.setattr(selfcheck, "check_notebook", lambda *a, **k: _blank_answer_report(notebook, "hw1_wgan"))
+    assert main(["check", str(notebook), "--files", str(tmp_path)]) == 1
+    assert "!! written answers still blank: Q1(b)" in capsys.readouterr().out
+
+
+def test_check_exits_0_with_a_blank_answer_the_handout_takes_handwritten(tmp_path, monkeypatch):
+    from dgmlab import selfcheck
+
+    notebook = tmp_path / "Doe_Jane_Assgn2.ipynb"
+    notebook.write_text("{}")
+    monkeypatch.setattr(selfcheck, "check_notebook", lambda *a, **k: _blank_answer_report(notebook, "hw5_explicit"))
+    assert main(["check", str(notebook), "--files", str(tmp_path)]) == 0
+
+
 def test_a_file_fails_only_with_a_cell_whose_checks_fail_on_it():
     """trial4: weights that passed their own cell were listed as failing P0's checks, which lacked only the results
     file."""
@@ -449,7 +477,7 @@ def test_check_of_a_notebook_never_run_says_so_and_names_its_blank_written_answe
     nb.cells.insert(1, nbformat.v4.new_markdown_cell("### Q1(b) (3 points, written): why 42"))
     nb.cells.insert(2, written)
     nbformat.write(nb, notebook)
-    assert main(["check", str(notebook), "--no-sandbox", "--cell-timeout", "60"]) == 0
+    assert main(["check", str(notebook), "--no-sandbox", "--cell-timeout", "60"]) == 1  # a written answer is blank
     out = capsys.readouterr().out
     assert "all visible checks pass" in out
     assert "!! the notebook has not been run: no cell has an output" in out

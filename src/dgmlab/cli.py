@@ -200,7 +200,7 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("check", help="run a notebook's visible checks as the autograder does and report per question "
-                                     "(exit 1 when one fails or a graded file is missing)")
+                                     "(exit 1 when one fails, a graded file is missing or a written answer is blank)")
     s.add_argument("notebook", help="path of the saved notebook (.ipynb)")
     s.add_argument("--question", default=None, help="only this question (e.g. Q2) or test cell grade id")
     s.add_argument("--cell-timeout", type=int, default=120, help="seconds one cell may run (the autograder's limit)")

@@ -279,6 +279,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from . import handin
     from .selfcheck import check_notebook, format_report, graded_files_folder
 
     try:
@@ -290,9 +291,12 @@ def cmd_check(args) -> int:
     print(format_report(report, args.question))
     cells = [c for c in report.cells if args.question is None or c.question.lower().startswith(args.question.lower())
              or c.grade_id.startswith(args.question)]
-    # a graded file missing counts with --question too: the hand-in list it prints says so (the student guide)
+    # a graded file missing or a written answer blank counts with --question too: the hand-in list it prints says
+    # which (the student guide); blank answers do not where the handout takes them handwritten
     missing = any(size is None for c in report.cells for _, size in c.files)
-    return 0 if all(c.ok for c in cells) and not missing else 1
+    hand_in = handin.of(report.hw)
+    blank = bool(report.unfinished and report.unfinished.blank) and not (hand_in and hand_in.written_apart)
+    return 0 if all(c.ok for c in cells) and not missing and not blank else 1
 
 
 def _ask(question: str):

@@ -169,10 +169,13 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict 
     run = f", {got.run_note}" if got.run_note else ""
     if "<" in got.notebook:  # a name of the student's own
         out.append(f"  ok the notebook {notebook.name}{run}, named {got.notebook} when you upload it")
-    else:
-        out.append(f"  ok the notebook {got.notebook}{run}"
-                   + ("" if notebook.name == got.notebook else f" (yours is {notebook.name}: the {'handout' if got.stated else 'course'}'s name is "
-                                                               f"{got.notebook})"))
+    elif notebook.name == got.notebook:
+        out.append(f"  ok the notebook {got.notebook}{run}")
+    else:  # Colab's "Copy of hw1_wgan.ipynb", a download's "hw1_wgan (1).ipynb"
+        out.append(f"  !! the notebook {got.notebook}{run}: yours is saved as {notebook.name}, and the "
+                   f"{'handout' if got.stated else 'course'} asks for {got.notebook}. Rename it before you hand it in "
+                   "(in Colab: File > Rename; elsewhere, rename the file), then check the renamed notebook")
+        missing.append(f"the notebook's name {got.notebook} (yours is {notebook.name})")
     if saved is not None:
         from . import unfinished
 

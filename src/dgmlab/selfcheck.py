@@ -11,7 +11,8 @@ hint, the points only hidden tests decide and the files graded cells read (prese
 shape, range and quality are checked by the cells themselves, which run here on your files). It ends with the
 hand-in list of the homework as its handout states it (:mod:`dgmlab.handin`: the notebook's name, whether the saved
 notebook was run and which written answers are blank (:mod:`dgmlab.unfinished`), the files, the PDFs) and what of it
-is missing. It exits 1 when a visible check fails, a check cannot run or a graded file is missing.
+is missing. It exits 1 when a visible check fails, a check cannot run, a graded file is missing or a written
+answer is blank.
 
 A ``dgmlab.check()`` cell in the notebook is never run again by the check's own run (nor by the autograder's):
 while graded or checked, :func:`check` does nothing (grading mode). A cell that runs past the autograder's cell
@@ -66,6 +67,7 @@ class Report:
     errors: list = field(default_factory=list)  # (cell number, first line, what it raised) of cells not graded
     hand_in: list = field(default_factory=list)  # the hand-in list's lines (dgmlab.handin.lines)
     unfinished: unfinished.Unfinished | None = None  # whether the saved notebook was run, its blank written answers
+    hw: str | None = None  # the homework the setup cell names
 
     @property
     def ok(self) -> bool:
@@ -323,7 +325,7 @@ def check_notebook(path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python
     from . import handin
 
     return Report(path, cells, empty, hand, None if files_dir.resolve() == path.parent.resolve() else files_dir,
-                  errors, handin.lines(hw, path, nb, files_dir, handin.failing_files(cells), saved), saved)
+                  errors, handin.lines(hw, path, nb, files_dir, handin.failing_files(cells), saved), saved, hw)
 
 
 def _first_line(source: str) -> str:
