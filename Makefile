@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.dgmlab-installed
 
-.PHONY: venv demo lint test test-e2e test-fast notebooks check-notebooks clean-grading
+.PHONY: venv demo lint test test-e2e test-fast notebooks check-notebooks clean-grading wheels
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ check-notebooks: venv
 	$(BIN)/dgmlab examples --check $(HW)
 	$(BIN)/python tools/make_hostile_corpus.py --check
 	$(BIN)/python tools/write_points_tables.py --check
+
+# The release folder dist/ (not nbgrader's release/): this version's student wheel (dgmlab, what Colab installs) and
+# the grader's (dgmlab-grader), from a clean copy of the checkout; `dgmlab gradescope <hw> --wheels dist` puts them
+# in the zip (docs/publishing.md). tests/kit/test_release_wheels.py installs them by path in a fresh venv.
+wheels: venv
+	$(BIN)/python tools/build_wheels.py dist
 
 # Remove what the demo or autograding wrote (gradebook, submitted/, autograded/, feedback/, grades.csv).
 clean-grading:
