@@ -35,9 +35,8 @@ test-e2e: venv
 	$(BIN)/python -m pytest -m e2e -n 2 --dist loadfile
 
 # The unit tier: the tests marked neither slow nor e2e (no kernel, judge or nbgrader process, training, browser or
-# build), on two processes. Measured on the project's shared 2-core machine (docs/performance.md): 1,902 tests in
-# 15 min 1 s at load 11 to 5, 18 min 26 s at load 13-16; about 5 min 15 s of CPU in all either time, so two idle
-# cores could not take less than about 2.6 minutes (not measured idle).
+# build), on two processes. Its latest count, wall and CPU time: docs/performance.md, written from the records of
+# `python benchmarks/time_test_tier.py fast` (benchmarks/results/test_tiers/).
 test-fast: venv
 	$(BIN)/python -m pytest -m "not slow and not e2e" -n 2
 
