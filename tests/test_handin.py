@@ -99,7 +99,7 @@ def test_a_notebook_never_run_and_blank_written_answers_are_missing_from_the_han
     nb = _release("hw3_flows")
     got = handin.lines("hw3_flows", tmp_path / "hw3_flows.ipynb", nb, tmp_path, saved=unfinished.of(nb))
     assert got[-1] == ("missing from the hand-in: the notebook's outputs (run it), the written answers to Q1(e), "
-                       "Q2.4, Q3.3 and Q4.4")
+                       "Q2.3, Q3.3 and Q4.4")
     assert got[1].startswith("  ok the notebook hw3_flows.ipynb") and got[2].startswith("  !! the notebook has not been run")
 
 

@@ -166,7 +166,7 @@ def p_counter(xy, k):
 import scipy.optimize
 k_value = scipy.optimize.brentq(lambda kk: 0.9 + 1.2 * (0.9 / kk) ** 2 + 1.8 * (0.9 / kk) - 1.0, 1.0, 100.0, xtol=1e-12)
 ''', passes=["q2_normalising_k_tests"]),
-    # Q2.3
+    # Q2.4
     Mutant("q2_vp_bound", "1-D normal peak 1/sqrt(2 pi) as the 2-D ceiling", edits=[
         ("max_density_vp = 1 / (2 * sp.pi)", "max_density_vp = 1 / sp.sqrt(2 * sp.pi)")],
         earns={"q2_vp_bound_tests": 0.75, "q2_pinsker_tests": 0.5}),
@@ -285,6 +285,14 @@ def saturating_loss(logits):
 
 def non_saturating_loss(logits):
     return -torch.log(torch.sigmoid(logits)).mean()
+''', earns={"q4_generator_losses_tests": 2.5}),
+    # a library shortcut (benchmarks/library_shortcuts.py): finite at any logit, but its log is clamped at -100
+    Mutant("q4_generator_losses", "binary_cross_entropy on sigmoid(logits): wrong beyond |h| = 100", '''
+def saturating_loss(logits):
+    return -torch.nn.functional.binary_cross_entropy(torch.sigmoid(logits), torch.zeros_like(logits))
+
+def non_saturating_loss(logits):
+    return torch.nn.functional.binary_cross_entropy(torch.sigmoid(logits), torch.ones_like(logits))
 ''', earns={"q4_generator_losses_tests": 2.5}),
     Mutant("q4_generator_losses", "correct variant: softplus", '''
 def saturating_loss(logits):

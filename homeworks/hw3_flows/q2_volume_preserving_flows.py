@@ -65,10 +65,65 @@ from dgmlab.probes import check
 check("q2_normalising_k_tests", k_value)
 
 # %% [markdown]
-# ### Q2.3 (1 + 2 points): how far can a VP flow get?
+# ### Q2.3 (20 points, written): the proof
 #
-# For $c = 1$, as numbers: `p_B` $= p(B)$; `max_density_vp`, the largest value any VP flow density can take;
-# `tv_lower_bound`, the lower bound on $\delta(p, p_\theta)$, valid for every VP flow, that these two numbers give;
+# $p_\theta$ is any flow with base $\mathcal N(0, I_2)$ and $|\det \partial f_\theta/\partial z| = c$.
+#
+# **(a) (5 points)** Suppose $A = \emptyset$. Show $|p_\theta(\bar A) - p(\bar A)| > 0$ and bound
+# $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ below by a positive number. For which $\varepsilon$ and $c$ is $A$ necessarily empty?
+#
+# **(b) (6 points)** Describe $C = f_\theta^{-1}(A)$ (the base is a standard normal, so $C$ is a disc), relate its
+# area to that of $A$, compute the area of $C$, and bound $|A|$ independently of $c$.
+#
+# **(c) (6 points)** Suppose $A \neq \emptyset$. Find an event $E$ with $|p_\theta(E) - p(E)| > 0$ and a positive
+# lower bound on the KL for some $\varepsilon$.
+#
+# **(d) (3 points)** Why do (a)-(c) show these flows are not universal approximators under KL?
+
+# %% [markdown] kind="written" grade_id="q2_written" points=20
+# With $|\det \partial f_\theta/\partial z| = c$, $p_\theta(x) = \mathcal N\big(f_\theta^{-1}(x); 0, I_2\big)/c$, so
+# $p_\theta(x) \le \frac{1}{2\pi c}$ for every $x$. Also $p = 0.9$ on $B$, $|B| = 1$, so $p(B) = 0.9$.
+#
+# **(a)** If $A = \emptyset$ then $p_\theta < 0.9 - \varepsilon$ everywhere and $\bar A = B$. Hence
+# $p_\theta(\bar A) = \int_B p_\theta \le 0.9 - \varepsilon$ while $p(\bar A) = 0.9$, so
+# $\delta(p, p_\theta) \ge |p(\bar A) - p_\theta(\bar A)| \ge \varepsilon > 0$ and, by Pinsker,
+# $D_{\mathrm{KL}}(p\,\|\,p_\theta) \ge 2\delta^2 \ge 2\varepsilon^2 > 0$. $A$ is empty whenever
+# $0.9 - \varepsilon > \frac{1}{2\pi c}$, i.e. $\varepsilon < 0.9 - \frac{1}{2\pi c}$, which needs $c > \frac{1}{1.8\pi} \approx 0.18$.
+# For $c = 1$ every $\varepsilon < 0.9 - \frac1{2\pi} \approx 0.741$ works and gives $D_{\mathrm{KL}} \ge 2(0.9 - \tfrac1{2\pi})^2 \approx 1.098$
+# nats (Q2.4). For small $c$ the flow can exceed $0.9$, $A$ need not be empty, and (b)-(c) are needed.
+# **Points (a), 5:** $E = \bar A = B$ (1), the two masses (1), Pinsker solved for KL (1), the range of
+# $\varepsilon$ (1) and its dependence on $c$ (1).
+#
+# **(b)** $C = f_\theta^{-1}(A) = \{z : \mathcal N(z) \ge c\,(0.9-\varepsilon)\}$ because $p_\theta(f_\theta(z)) = \mathcal N(z)/c$.
+# By the change of variables, $|A| = \int_C |\det \partial f_\theta/\partial z|\,dz = c\,|C|$. $\mathcal N(z) = \tfrac1{2\pi}e^{-\|z\|^2/2}$,
+# so $C$ is the disc $\|z\|^2 \le 2\ln\frac{1}{2\pi c(0.9-\varepsilon)}$ when $2\pi c(0.9-\varepsilon) \le 1$ (else empty), and
+# $|A| = c\,|C| = 2\pi c\,\ln\frac{1}{2\pi c(0.9-\varepsilon)} = \frac{u\ln(1/u)}{0.9-\varepsilon}$ with $u = 2\pi c(0.9-\varepsilon) \in (0, 1]$.
+# Since $u\ln(1/u) \le 1/e$, $|A| \le \frac{1}{e\,(0.9-\varepsilon)}$ for every $c$. (The cruder
+# $1 \ge p_\theta(A) \ge (0.9-\varepsilon)|A|$, i.e. $|A| \le \frac1{0.9-\varepsilon}$, is too weak for (c): it exceeds 1.)
+# **Points (b), 6:** $C$ as a super-level set of the Gaussian (1), $|A| = c\,|C|$ by change of variables (2), $C$ a
+# disc and its area (1), a bound on $|A|$ free of $c$ that is below 1 for some $\varepsilon$ (2; the cruder bound
+# earns 1).
+#
+# **(c)** Take $E = \bar A = B \setminus A$: there $p = 0.9$ and $p_\theta < 0.9-\varepsilon$, so
+# $p(\bar A) - p_\theta(\bar A) \ge \varepsilon\,|\bar A| \ge \varepsilon\,(1 - |A|) \ge \varepsilon\big(1 - \frac{1}{e(0.9-\varepsilon)}\big)$,
+# positive for $\varepsilon < 0.9 - 1/e \approx 0.532$. With $\varepsilon = 0.3$: $\delta \ge 0.3\,(1 - \frac{1}{0.6e}) \approx 0.116$ and
+# $D_{\mathrm{KL}} \ge 2\delta^2 \approx 0.027$, whatever $c$ and $\theta$. This bound also covers $A = \emptyset$ (then $|A| = 0$).
+# For $c = 1$, $E = B$ alone already works, since $A = \emptyset$ for $\varepsilon < 0.741$; the general case needs $\bar A$.
+# **Points (c), 6:** the event $\bar A$ (1), $p - p_\theta \ge \varepsilon$ on it (1), $|\bar A| \ge 1 - |A|$ with (b)'s bound
+# (2), a valid $\varepsilon$ (1), Pinsker to a number (1). $E = B$ for $c = 1$ alone earns 3.
+#
+# **(d)** For $\varepsilon = 0.3$, (a) and (c) give $D_{\mathrm{KL}}(p\,\|\,p_\theta) \ge 0.027 > 0$ for every constant-determinant
+# flow, so no sequence $p_{\theta_n}$ in the family has $D_{\mathrm{KL}}(p\,\|\,p_{\theta_n}) \to 0$: the family is not universal.
+# The reason: such a flow rearranges the Gaussian's mass and rescales all areas by one factor, so its density
+# has the Gaussian's profile of values, which cannot be flat at $0.9$ over the whole unit square $B$.
+# **Points (d), 3:** a KL bound uniform over the family (1), so no sequence converges (1), with the reason (1).
+
+
+# %% [markdown]
+# ### Q2.4 (1 + 2 points): how far can a VP flow get?
+#
+# What the proof gives for $c = 1$, as numbers: `p_B` $= p(B)$; `max_density_vp`, the largest value any VP flow
+# density can take; `tv_lower_bound`, a lower bound on $\delta(p, p_\theta)$ valid for every VP flow;
 # `kl_lower_bound`, the lower bound on $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ that Pinsker's inequality gives from it.
 
 # %% kind="answer" grade_id="q2_vp_bound" check_output=true
@@ -180,57 +235,3 @@ if not dgmlab.runtime.is_grading():
         print("the learned density goes above your max_density_vp on the grid, which no VP flow's density can: "
               "max_density_vp is too small")
     print(f"Monte Carlo KL(p || p_theta) = {kl_mc:.3f} (your bound {float(kl_lower_bound):.3f})")
-
-# %% [markdown]
-# ### Q2.4 (20 points, written): the proof
-#
-# $p_\theta$ is any flow with base $\mathcal N(0, I_2)$ and $|\det \partial f_\theta/\partial z| = c$.
-#
-# **(a) (5 points)** Suppose $A = \emptyset$. Show $|p_\theta(\bar A) - p(\bar A)| > 0$ and bound
-# $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ below by a positive number. For which $\varepsilon$ and $c$ is $A$ necessarily empty?
-#
-# **(b) (6 points)** Describe $C = f_\theta^{-1}(A)$ (the base is a standard normal, so $C$ is a disc), relate its
-# area to that of $A$, compute the area of $C$, and bound $|A|$ independently of $c$.
-#
-# **(c) (6 points)** Suppose $A \neq \emptyset$. Find an event $E$ with $|p_\theta(E) - p(E)| > 0$ and a positive
-# lower bound on the KL for some $\varepsilon$.
-#
-# **(d) (3 points)** Why do (a)-(c) show these flows are not universal approximators under KL?
-
-# %% [markdown] kind="written" grade_id="q2_written" points=20
-# With $|\det \partial f_\theta/\partial z| = c$, $p_\theta(x) = \mathcal N\big(f_\theta^{-1}(x); 0, I_2\big)/c$, so
-# $p_\theta(x) \le \frac{1}{2\pi c}$ for every $x$. Also $p = 0.9$ on $B$, $|B| = 1$, so $p(B) = 0.9$.
-#
-# **(a)** If $A = \emptyset$ then $p_\theta < 0.9 - \varepsilon$ everywhere and $\bar A = B$. Hence
-# $p_\theta(\bar A) = \int_B p_\theta \le 0.9 - \varepsilon$ while $p(\bar A) = 0.9$, so
-# $\delta(p, p_\theta) \ge |p(\bar A) - p_\theta(\bar A)| \ge \varepsilon > 0$ and, by Pinsker,
-# $D_{\mathrm{KL}}(p\,\|\,p_\theta) \ge 2\delta^2 \ge 2\varepsilon^2 > 0$. $A$ is empty whenever
-# $0.9 - \varepsilon > \frac{1}{2\pi c}$, i.e. $\varepsilon < 0.9 - \frac{1}{2\pi c}$, which needs $c > \frac{1}{1.8\pi} \approx 0.18$.
-# For $c = 1$ every $\varepsilon < 0.9 - \frac1{2\pi} \approx 0.741$ works and gives $D_{\mathrm{KL}} \ge 2(0.9 - \tfrac1{2\pi})^2 \approx 1.098$
-# nats (Q2.3). For small $c$ the flow can exceed $0.9$, $A$ need not be empty, and (b)-(c) are needed.
-# **Points (a), 5:** $E = \bar A = B$ (1), the two masses (1), Pinsker solved for KL (1), the range of
-# $\varepsilon$ (1) and its dependence on $c$ (1).
-#
-# **(b)** $C = f_\theta^{-1}(A) = \{z : \mathcal N(z) \ge c\,(0.9-\varepsilon)\}$ because $p_\theta(f_\theta(z)) = \mathcal N(z)/c$.
-# By the change of variables, $|A| = \int_C |\det \partial f_\theta/\partial z|\,dz = c\,|C|$. $\mathcal N(z) = \tfrac1{2\pi}e^{-\|z\|^2/2}$,
-# so $C$ is the disc $\|z\|^2 \le 2\ln\frac{1}{2\pi c(0.9-\varepsilon)}$ when $2\pi c(0.9-\varepsilon) \le 1$ (else empty), and
-# $|A| = c\,|C| = 2\pi c\,\ln\frac{1}{2\pi c(0.9-\varepsilon)} = \frac{u\ln(1/u)}{0.9-\varepsilon}$ with $u = 2\pi c(0.9-\varepsilon) \in (0, 1]$.
-# Since $u\ln(1/u) \le 1/e$, $|A| \le \frac{1}{e\,(0.9-\varepsilon)}$ for every $c$. (The cruder
-# $1 \ge p_\theta(A) \ge (0.9-\varepsilon)|A|$, i.e. $|A| \le \frac1{0.9-\varepsilon}$, is too weak for (c): it exceeds 1.)
-# **Points (b), 6:** $C$ as a super-level set of the Gaussian (1), $|A| = c\,|C|$ by change of variables (2), $C$ a
-# disc and its area (1), a bound on $|A|$ free of $c$ that is below 1 for some $\varepsilon$ (2; the cruder bound
-# earns 1).
-#
-# **(c)** Take $E = \bar A = B \setminus A$: there $p = 0.9$ and $p_\theta < 0.9-\varepsilon$, so
-# $p(\bar A) - p_\theta(\bar A) \ge \varepsilon\,|\bar A| \ge \varepsilon\,(1 - |A|) \ge \varepsilon\big(1 - \frac{1}{e(0.9-\varepsilon)}\big)$,
-# positive for $\varepsilon < 0.9 - 1/e \approx 0.532$. With $\varepsilon = 0.3$: $\delta \ge 0.3\,(1 - \frac{1}{0.6e}) \approx 0.116$ and
-# $D_{\mathrm{KL}} \ge 2\delta^2 \approx 0.027$, whatever $c$ and $\theta$. This bound also covers $A = \emptyset$ (then $|A| = 0$).
-# For $c = 1$, $E = B$ alone already works, since $A = \emptyset$ for $\varepsilon < 0.741$; the general case needs $\bar A$.
-# **Points (c), 6:** the event $\bar A$ (1), $p - p_\theta \ge \varepsilon$ on it (1), $|\bar A| \ge 1 - |A|$ with (b)'s bound
-# (2), a valid $\varepsilon$ (1), Pinsker to a number (1). $E = B$ for $c = 1$ alone earns 3.
-#
-# **(d)** For $\varepsilon = 0.3$, (a) and (c) give $D_{\mathrm{KL}}(p\,\|\,p_\theta) \ge 0.027 > 0$ for every constant-determinant
-# flow, so no sequence $p_{\theta_n}$ in the family has $D_{\mathrm{KL}}(p\,\|\,p_{\theta_n}) \to 0$: the family is not universal.
-# The reason: such a flow rearranges the Gaussian's mass and rescales all areas by one factor, so its density
-# has the Gaussian's profile of values, which cannot be flat at $0.9$ over the whole unit square $B$.
-# **Points (d), 3:** a KL bound uniform over the family (1), so no sequence converges (1), with the reason (1).

@@ -40,7 +40,8 @@ check("q4_non_saturating_tests", d_non_saturating, limit_non_saturating)
 # ### Q4.2 (3 points): the two generator losses in torch
 #
 # Each maps the logits of a batch of fakes to the mean loss. A confident discriminator's logits are far from 0, so both must
-# stay finite for logits of any size (try $\pm 1000$); `torch.nn.functional.logsigmoid` keeps them stable.
+# give the loss's value for logits of any size (try $\pm 1000$), neither infinite nor clamped. Any torch function may be
+# used; `torch.nn.functional.logsigmoid` keeps them stable.
 
 # %% kind="answer" grade_id="q4_generator_losses"
 def saturating_loss(logits):

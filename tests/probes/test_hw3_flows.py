@@ -346,7 +346,7 @@ def given(reference, fast_mode, tmp_path):
 
 @pytest.fixture
 def vp_namespace(given):
-    """:func:`given` with the reference answers up to Q2.3 and the given code the "Seeing the gap" cell uses."""
+    """:func:`given` with the reference answers up to Q2.4 and the given code the "Seeing the gap" cell uses."""
     for marker in ("def p_counter(", "def sample_counter(", "max_density_vp = "):
         exec(compile(_given_cell(marker), f"<hw3_flows: {marker}>", "exec"), given)
     return given

@@ -140,7 +140,7 @@ def test_continuous_at_the_edges(v, ref):
             "(and stays 0 beyond)")
 
 
-# ------------------------------------------------------------------ Q2.2, Q2.3
+# ------------------------------------------------------------------ Q2.2, Q2.4
 K_DECIMALS = 4  # k is about 17: four decimals is a float "accurate to about six digits"; a mass within 1e-6 of 1
 def test_k_is_a_positive_number(v, ref):
     sp = _sp()

@@ -151,18 +151,27 @@ def _values_right_first(v, ref, what):
 
 
 @points(0.5)
-def test_losses_stay_finite_for_large_logits(v, ref):
-    # the statement: finite for logits of any size (a perfect discriminator's are large); no value is compared
-    _values_right_first(v, ref, "that the losses stay finite for large logits")
-    w = working(v)
-    for name, got, naive, rounds_to in (
-            ("saturating_loss", w.saturating_on_large_logits, "log(1 - sigmoid(h))", "1 (large h)"),
-            ("non_saturating_loss", w.non_saturating_on_large_logits, "-log(sigmoid(h))", "0 (very negative h)")):
+def test_losses_stay_right_for_large_logits(v, ref):
+    # the statement: each loss's value for logits of any size (a perfect discriminator's are large), neither infinite
+    # nor clamped; compared with the losses' own asymptotes, log(1 - sigma(h)) = -h - log(1 + e^-h) and
+    # -log sigma(h) = log(1 + e^-h), computed stably, not with a recorded value
+    _values_right_first(v, ref, "that the losses stay right for large logits")
+    torch, w, large = _torch(), working(v), _large_logits()
+    for name, got, naive, rounds_to, far, want in (
+            ("saturating_loss", w.saturating_on_large_logits, "log(1 - sigmoid(h))", "1 (large h)",
+             "about -h for large h: log(1 - sigmoid(800)) is -800", -torch.nn.functional.softplus(large).mean()),
+            ("non_saturating_loss", w.non_saturating_on_large_logits, "-log(sigmoid(h))", "0 (very negative h)",
+             "about -h for very negative h: -log(sigmoid(-800)) is 800", torch.nn.functional.softplus(-large).mean())):
         value = asserts.as_array(got, f"{name} on large logits")
         if not _np().isfinite(value).all():
             raise AssertionError(
                 f"{name} is not finite on logits as large as +-800: {naive} takes the log of 0 once sigmoid(h) "
                 f"rounds to {rounds_to}; torch.nn.functional.logsigmoid computes it stably")
+        if not (value.shape == () and math.isclose(float(value), float(want), rel_tol=1e-9)):
+            raise AssertionError(
+                f"{name} is finite but wrong on logits as large as +-800: {naive} is {far}. A log of a clamped or "
+                "rounded sigmoid loses that (binary_cross_entropy on probabilities clamps its log at -100); "
+                "torch.nn.functional.logsigmoid computes it exactly")
 
 
 @points(0.25)
@@ -300,7 +309,7 @@ CHECKS = [
                        test_non_saturating_limit_is_at_minus_infinity),
               inputs=with_working(_h_inputs)),
     CheckSpec("q4_generator_losses_tests", hidden_for="both losses' values and gradients on another batch", hidden=1, names=("saturating_loss", "non_saturating_loss"),
-              visible=(test_scalar_outputs, test_both_losses_on_a_batch_of_logits, test_losses_stay_finite_for_large_logits,
+              visible=(test_scalar_outputs, test_both_losses_on_a_batch_of_logits, test_losses_stay_right_for_large_logits,
                        test_losses_are_differentiable_in_the_logits),
               probe=on_working(_losses_probe), inputs=with_working(_logit_inputs)),
     CheckSpec("q4_grad_norm_tests", hidden_for="repeated calls, and the norms as the discriminator grows certain", hidden=1.5, names=("generator_grad_norm",),

@@ -70,7 +70,7 @@ def test_values_computed_on_other_inputs_fail_the_hidden_tests():
     assert result.earned == 0.75  # the visible check at logit 0 (the same on any inputs); every other test
     # compares with the grader's own values on the grader's inputs, or is checked once those are right
     failed = {name for name, _, _, ok, _ in result.results if not ok}
-    assert failed == {"test_both_losses_on_a_batch_of_logits", "test_losses_stay_finite_for_large_logits",
+    assert failed == {"test_both_losses_on_a_batch_of_logits", "test_losses_stay_right_for_large_logits",
                       "test_losses_are_differentiable_in_the_logits", "test_saturating_values",
                       "test_non_saturating_values", "test_losses_are_differentiable"}
 
@@ -120,7 +120,7 @@ def test_an_error_in_one_answer_fails_only_the_tests_that_read_it():
     result = judged(shown(probe(GRADER_SEED, broken, non_saturating_loss)))
     reasons = {name: reason for name, _, _, ok, reason in result.results if not ok}
     assert set(reasons) == {"test_scalar_outputs", "test_both_losses_on_a_batch_of_logits", "test_saturating_values",
-                            "test_losses_stay_finite_for_large_logits", "test_losses_are_differentiable_in_the_logits",
+                            "test_losses_stay_right_for_large_logits", "test_losses_are_differentiable_in_the_logits",
                             "test_losses_are_differentiable"}
     assert "ValueError: not yet" in reasons["test_saturating_values"]
     assert result.earned == 0.25  # the non-saturating value test
