@@ -13,6 +13,7 @@ from dgmlab.probes import (
     wire,
     working,
 )
+from dgmlab.probes.linprog import linprog_bounds, recording_linprog
 from dgmlab.probes.points import points
 
 # ------------------------------------------------------------------ P4(b): the program w1_linprog hands to linprog
@@ -27,59 +28,15 @@ def _program_of(fn, p, q, C):
     """The last program ``fn(p, q, C)`` hands to ``scipy.optimize.linprog`` (as the module's attribute or under
     any name in ``fn``'s globals), as data: ``{"c", "A_eq", "b_eq", "A_ub", "b_ub", "lower", "upper"}`` (float arrays,
     None where not given; infinite bounds as inf); what ``fn`` raised when it raised before any call; else None."""
-    np = _np()
-    import scipy.optimize as so
-
-    real, calls = so.linprog, []
-
-    def array(a):
-        if a is None:
-            return None
-        a = np.array(a.toarray() if hasattr(a, "toarray") else a, dtype=np.float64)
-        return a if a.size <= _MAX_PROGRAM_ITEMS else {"shape": list(a.shape)}
-
-    def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *rest, **kwargs):
-        call = {"c": attempt(array, c), "A_ub": attempt(array, A_ub), "b_ub": attempt(array, b_ub),
-                "A_eq": attempt(array, A_eq), "b_eq": attempt(array, b_eq)}
-        lower_upper = attempt(lambda: _bounds_of(bounds, int(np.size(c))))
-        call["lower"], call["upper"] = lower_upper if isinstance(lower_upper, tuple) else (lower_upper, lower_upper)
-        calls.append(call)
-        return real(c, A_ub, b_ub, A_eq, b_eq, bounds, *rest, **kwargs)
-
-    spaces = [fn.__globals__] if hasattr(fn, "__globals__") else []
-    saved = [(ns, k) for ns in spaces for k, val in list(ns.items()) if val is real]
-    so.linprog = linprog
-    for ns, k in saved:
-        ns[k] = linprog
-    try:
-        result = attempt(fn, p.copy(), q.copy(), C.copy())
-    finally:
-        so.linprog = real
-        for ns, k in saved:
-            ns[k] = real
+    result, calls = recording_linprog(fn, p.copy(), q.copy(), C.copy(), max_items=_MAX_PROGRAM_ITEMS)
     if not calls and isinstance(result, wire.Raised):
         return result  # the error before any linprog call, which the test reports
-    return calls[-1] if calls else None
-
-
-def _bounds_of(bounds, n):
-    """linprog's ``bounds`` as two float arrays (lower, upper) of length ``n`` (no bound: -inf, inf)."""
-    np = _np()
-    if bounds is None:
-        bounds = (0, None)
-    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):  # scipy.optimize.Bounds
-        return (np.broadcast_to(np.asarray(bounds.lb, float), (n,)).copy(),
-                np.broadcast_to(np.asarray(bounds.ub, float), (n,)).copy())
-    pairs = list(np.asarray(bounds, dtype=object)) if isinstance(bounds, np.ndarray) else list(bounds)
-    if len(pairs) == 2 and not any(isinstance(b, (list, tuple, np.ndarray)) for b in pairs):
-        pairs = [tuple(pairs)] * n
-    if len(pairs) == 1 and n != 1:
-        pairs = pairs * n
-    if len(pairs) != n:
-        raise ValueError(f"bounds for {len(pairs)} variables, the program has {n}")
-    lower = np.array([-np.inf if b[0] is None else float(b[0]) for b in pairs])
-    upper = np.array([np.inf if b[1] is None else float(b[1]) for b in pairs])
-    return lower, upper
+    if not calls:
+        return None
+    call = {k: calls[-1][k] for k in ("c", "A_ub", "b_ub", "A_eq", "b_eq")}
+    lower_upper = attempt(lambda: linprog_bounds(calls[-1]["bounds"], calls[-1]["n"]))
+    call["lower"], call["upper"] = lower_upper if isinstance(lower_upper, tuple) else (lower_upper, lower_upper)
+    return call
 
 
 _PROGRAM_PLANS = {  # plan built from (p, q) -> whether P4(b)'s program allows it, and what it breaks if not

@@ -12,6 +12,7 @@ from dgmlab.probes import (
 )
 from dgmlab.probes import on_working as _on_working
 from dgmlab.probes import with_working as _with_working
+from dgmlab.probes.linprog import linprog_bounds, recording_linprog
 from dgmlab.probes.points import points
 
 from .common import paired, value
@@ -70,57 +71,6 @@ _DUAL_SIGN = ("potentials of both signs: phi and psi are free in sign (bounds=(N
               "keep every variable at 0 or above)")
 
 
-def _recording_linprog(fn, *args):
-    """``fn(*args)`` with every call to ``scipy.optimize.linprog`` recorded (as the module's attribute and under any
-    name in ``fn``'s globals): ``(what fn returned or raised, [the arguments of each call])``."""
-    import numpy as np
-    import scipy.optimize as so
-
-    real, calls = so.linprog, []
-
-    def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *rest, **kwargs):
-        def copy(a):  # sparse matrices too
-            return None if a is None else np.array(a.toarray() if hasattr(a, "toarray") else a, dtype=float)
-
-        calls.append({"c": copy(c), "A_ub": copy(A_ub), "b_ub": copy(b_ub), "A_eq": copy(A_eq), "b_eq": copy(b_eq),
-                      "bounds": bounds})
-        return real(c, A_ub, b_ub, A_eq, b_eq, bounds, *rest, **kwargs)
-
-    spaces = [fn.__globals__] if hasattr(fn, "__globals__") else []
-    saved = [(ns, k) for ns in spaces for k, val in list(ns.items()) if val is real]
-    so.linprog = linprog
-    for ns, k in saved:
-        ns[k] = linprog
-    try:
-        out = attempt(fn, *args)
-    finally:
-        so.linprog = real
-        for ns, k in saved:
-            ns[k] = real
-    return out, calls
-
-
-def _bounds(bounds, n):
-    """linprog's ``bounds`` as two arrays (lower, upper) of length ``n`` (None: no bound)."""
-    import numpy as np
-
-    if bounds is None:
-        bounds = (0, None)
-    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):  # scipy.optimize.Bounds
-        return (np.broadcast_to(np.asarray(bounds.lb, float), (n,)).copy(),
-                np.broadcast_to(np.asarray(bounds.ub, float), (n,)).copy())
-    pairs = list(bounds)
-    if len(pairs) == 2 and not any(isinstance(b, (list, tuple, np.ndarray)) for b in pairs):
-        pairs = [tuple(pairs)] * n
-    if len(pairs) == 1 and n != 1:
-        pairs = pairs * n
-    if len(pairs) != n:
-        raise ValueError(f"bounds for {len(pairs)} variables, the program has {n}")
-    lower = np.array([-np.inf if p[0] is None else float(p[0]) for p in pairs])
-    upper = np.array([np.inf if p[1] is None else float(p[1]) for p in pairs])
-    return lower, upper
-
-
 def _violation(call, x):
     """How far ``x`` is from the feasible set of the recorded program ``call`` (0 inside it)."""
     import numpy as np
@@ -131,7 +81,7 @@ def _violation(call, x):
             continue
         r = np.atleast_2d(A) @ x - np.ravel(b)
         worst = max(worst, float(np.max(np.abs(r) if eq else np.maximum(r, 0), initial=0.0)))
-    lower, upper = _bounds(call["bounds"], len(x))
+    lower, upper = linprog_bounds(call["bounds"], len(x))
     return max(worst, float(np.max(np.maximum(lower - x, 0), initial=0.0)),
                float(np.max(np.maximum(x - upper, 0), initial=0.0)))
 
@@ -191,7 +141,7 @@ def _lp_report(call, costs, points):
         try:
             c = np.ravel(call["c"])
             cost_gap = float(np.max(np.abs(c - want))) if c.shape == want.shape else float("inf")
-            lower, upper = _bounds(call["bounds"], c.size)
+            lower, upper = linprog_bounds(call["bounds"], c.size)
             out[layout] = {"cost_gap": cost_gap, "pinned": int(np.sum(lower == upper)),
                            "violation": {name: _violation(call, x) for name, x in points[layout].items()}}
         except Exception as exc:  # a program linprog itself would refuse (shapes that do not fit)
@@ -218,7 +168,7 @@ def _unknowns(calls, n):
 
 def _primal_formulation(ot_primal, inst):
     v, w, C = _copies(*inst)
-    _, calls = _recording_linprog(ot_primal, v.copy(), w.copy(), C.copy())
+    _, calls = recording_linprog(ot_primal, v.copy(), w.copy(), C.copy())
     if not calls:
         return None
     call = _program_of(calls, C.size)
@@ -234,7 +184,7 @@ def _dual_formulation(ot_dual, inst):
     import numpy as np
 
     v, w, C = _copies(*inst)
-    _, calls = _recording_linprog(ot_dual, v.copy(), w.copy(), C.copy())
+    _, calls = recording_linprog(ot_dual, v.copy(), w.copy(), C.copy())
     if not calls:
         return None
     call = _program_of(calls, sum(C.shape))
