@@ -182,6 +182,9 @@ def cmd_report(args) -> int:
         return 2
     course = _course(args)
     hws = course.check_homeworks(args.hw) if args.hw else None
+    from .grading.lms import hand_in_names as HN
+
+    deductions = HN.deduct(course, hws or course.homeworks())  # before any mark is read or written
     path = R.export_csv(course, args.csv)
     print(R.table(R.grades(course, hws=hws)))
     print(f"\ngrades CSV (nbgrader): {path}")
@@ -201,11 +204,7 @@ def cmd_report(args) -> int:
     lines = RC.format_report(runtime)
     print(f"\nanswer cells that build code or names at run time (a reason to look; docs/similarity.md): {where}"
           + (f"\n{lines}" if lines else "\nnone"))
-    from .grading.lms import hand_in_names as HN
-
-    for line in HN.report_lines(course, hws or course.homeworks()):  # as dgmlab collect checked them
-        print(line)
-    for line in HN.deduct(course, hws or course.homeworks()):  # before the marks are read
+    for line in HN.report_lines(course, hws or course.homeworks()) + deductions:  # as dgmlab collect checked them
         print(line)
     from .grading.autograde.nbgrader_run import run_feedback
     from .grading.inert import terminal

@@ -77,3 +77,32 @@ def test_a_hand_grade_changes_every_surface_and_the_feedback(tmp_path, capsys):
     for sid in (WHO, OTHER):  # dgmlab autograde --force writes both students' feedback again, from its own grading
         (course.folder("feedback", H.HW, sid) / f"{H.HW}.html").write_text("<p>autograded</p>", encoding="utf-8")
     assert [(hw, sid) for hw, sid, _ in CF.stale(course, [H.HW])] == [(H.HW, WHO)]  # only WHO has hand grades
+
+
+def test_a_formatting_deduction_counts_in_the_first_reports_marks_and_in_the_late_reason(tmp_path, capsys):
+    import datetime as dt
+
+    from dgmlab.grading.hand import rubrics as RU
+    from dgmlab.grading.lms import hand_in_names as HN
+
+    course = H.build(tmp_path, pdf_student=None, only=[WHO])
+    with (course.root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+        f.write(f"\nc.DgmlabHandIn.format_deductions = {{'hw3': 2}}\nc.DgmlabDeadlines.timezone = 'UTC'\n"
+                f"c.DgmlabDeadlines.due = {{'{H.HW}': '2025-02-11 17:00'}}\n"
+                f"c.DgmlabDeadlines.policies = {{'{H.HW}': 'ten_percent_2days'}}\n")
+    with RU.gradebook(course) as gb:  # handed in a day late
+        gb.find_submission(H.HW, WHO).timestamp = dt.datetime(2025, 2, 12, 16, 0)
+        gb.db.commit()
+    HN.record(course, H.HW, {WHO: "named hw3.ipynb, the homework asks for hw3_flows.ipynb"})  # as collect keeps it
+    grader = RU.Grader(course, H.HW)
+    for q, question in grader.rubric.questions.items():  # every written answer graded: the mark is final
+        grader.toggle(q, WHO, question.items[0].id)
+    out = report(course, capsys)  # the first report after hand grading takes the deduction
+    with RU.gradebook(course) as gb:
+        points = gb.find_submission(H.HW, WHO).score  # with the -2
+    final = f"{points * 0.9:.2f}"
+    after = shown(course, out)
+    assert after == {k: final for k in after}, after
+    with (course.root / "grades.csv").open(encoding="utf-8") as f:
+        reason = next(r["late_reason"] for r in csv.DictReader(f) if r["student_id"] == WHO)
+    assert f"{points:.2f} x 0.9 = {final}" in reason

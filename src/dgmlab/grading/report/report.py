@@ -70,7 +70,7 @@ def grades(course: Course, students=None, hws=None) -> list[Grade]:
                             auto_max += grade.max_score
                             points.append(float(pts))
                         else:
-                            manual += grade.manual_score or 0.0
+                            manual += pts  # with its extra credit: an adjustment (.hand.adjustments) counts
                             manual_max += grade.max_score
                             todo = still_to_grade(True, grade.needs_manual_grade, grade.manual_score, grade.auto_score)
                             points.append(None if grade.manual_score is None and grade.auto_score is None
