@@ -47,7 +47,7 @@ def pick(folder: Path, version: str) -> list:
     missing = [n.replace("_", "-") for n in NAMES if n not in found]
     if missing:
         raise C.CourseError(f"{folder} holds no {' nor '.join(missing)} wheel of version {version}: build them with "
-                            f"`python -m build --wheel .` and `python -m build --wheel grader` in the checkout, or "
+                            f"`make wheels` in the checkout (dist/), or "
                             f"leave out --wheels (the zip then builds them from this checkout)")
     return [found[n] for n in NAMES]
 
