@@ -179,3 +179,19 @@ def test_a_page_made_without_part_of_it_is_attached_and_listed_in_moodle(tmp_pat
     listed = _left_out(course, "bob")
     _, files = moodle.push(course, HW, feedback=True)
     assert ("bob", f"{HW}.html") in files.attached and listed in files.skipped
+
+
+def test_canvass_redirect_after_the_upload_is_followed_with_the_api_token(course, canvas):
+    canvas.step2 = 301  # Canvas's file store answers with a redirect back to Canvas (its documented step 3)
+    out = FR.to_canvas(course, HW)
+    assert sorted(canvas.confirmed) == sorted(canvas.files) and len(out.attached) == 3
+    assert all(f["authorization"] is None for f in canvas.files.values())  # still none to the file store
+    assert _got(canvas)["101"][f"{HW}.html"] == b"<p>feedback of ada</p>"
+
+
+def test_a_redirect_to_another_host_than_the_courses_canvas_never_gets_the_api_token(course, canvas):
+    canvas.step2 = 302
+    canvas.redirect_to = "http://files.elsewhere.invalid/api/v1/files/1/create_success"
+    out = FR.to_canvas(course, HW)
+    assert out.attached == [] and canvas.confirmed == [] and _got(canvas) == {}
+    assert "files.elsewhere.invalid, not the course's Canvas" in dict(out.skipped)["ada"]

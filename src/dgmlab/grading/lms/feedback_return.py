@@ -7,9 +7,10 @@ the homework's notebooks (``<notebook>.html``) and ``dgmlab report``'s grade sum
 id map (:mod:`.id_map`), in that student's own folder only: a link (to a classmate's folder, or anywhere) is refused, never
 followed, so no file of another student can reach a submission.
 
-To Canvas (:func:`to_canvas`), each file is a submission comment with an attachment, through ``canvasapi``'s
-three-step upload (the comment's file slot under the submission's *user* id, the file posted to the address Canvas
-gives, without the API token, then the submission updated with the file's id). Moodle's feedback files go with the
+To Canvas (:func:`to_canvas`), each file is a submission comment with an attachment, by Canvas's three-step upload
+(:mod:`.canvas_upload`: the comment's file slot under the submission's *user* id, the file posted to the address
+Canvas gives, without the API token, its redirect back to Canvas followed with the token, then the submission
+updated with the file's id). Moodle's feedback files go with the
 mark (:mod:`.moodle`). What was attached is kept in ``.dgmlab/push/feedback/<lms>_<hw>.json`` (each file's SHA-256),
 so pushing again attaches only files that changed.
 """
@@ -145,6 +146,7 @@ def to_canvas(course: Course, hw: str, token: str | None = None, data=None, kept
     from ..report.grade_summary import FILE
     from . import id_map as IM
     from . import lms
+    from .canvas_upload import upload_comment
 
     data = data if data is not None else A.collect(course, [hw])
     ids = IM.platform_ids(course, "canvas")
@@ -178,7 +180,7 @@ def to_canvas(course: Course, hw: str, token: str | None = None, data=None, kept
         out.skipped += [(sid, why) for why in page_problems(course, hw, sid)]  # listed; what there is is sent
         for path in files:
             try:
-                ok, got = theirs.upload_comment(str(path))
+                ok, got = upload_comment(theirs, path)
             except Exception as exc:
                 ok, got = False, f"{type(exc).__name__}: {exc}"
             if not ok:
