@@ -118,3 +118,15 @@ def test_the_user_wall_is_refused_where_the_courses_config_does_not_seal_the_wor
     (grader / "nbgrader_config.py").write_text("c = get_config()\n")
     wall = B.user_boundary(grader, memory=2 ** 33, file_size=2 ** 28)
     assert wall.kind == "" and "SealWorkingFolder" in wall.why
+
+
+def test_where_bubblewrap_fails_the_user_walls_line_gives_bwraps_first_error_line_made_inert(monkeypatch, tmp_path):
+    from dgmlab.grading.isolation import kernel_sandbox as S
+
+    monkeypatch.setattr(S, "available", lambda: (False, "bwrap cannot create namespaces here (bwrap: No "
+                                                        "permissions\x1b[31m to create new namespace\nsecond line)"))
+    monkeypatch.setattr(B, "user_boundary", lambda *a: B.Boundary("user", "the kernel ran as the unprivileged user"))
+    wall = B.choose(None, tmp_path, 2 ** 30, 2 ** 20)
+    assert wall.kind == "user"
+    assert wall.why.endswith("bubblewrap's error: bwrap cannot create namespaces here (bwrap: No permissions to "
+                             "create new namespace")

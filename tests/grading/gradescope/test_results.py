@@ -95,3 +95,8 @@ def test_control_characters_from_a_submission_never_reach_the_output():
 def test_an_unknown_visibility_is_refused():
     with pytest.raises(ValueError, match="after_due_date"):
         R.build(CELLS, _graded(), visibility="later")
+
+
+def test_a_due_date_other_than_the_courses_is_said_in_the_output():
+    res = R.build(CELLS, _graded(), dates="Due date: graded against the assignment's due date in Gradescope")
+    assert "Due date: graded against" in res["output"] and res["extra_data"]["due_dates_differ"] is True

@@ -90,3 +90,74 @@ def test_peak_memory_counts_pages_a_fork_shares_once():
         parent.kill()
         parent.wait()
     assert size < mem.peak < 0.75 * rss_sum
+
+
+def test_the_metadata_is_read_and_then_left_to_root_alone(tmp_path):
+    """previous_submissions[].results may hold earlier hidden results: the kernel's user must not read them."""
+    import os
+    import stat
+
+    path = tmp_path / run.METADATA
+    path.write_text('{"created_at": "2025-03-01T10:00:00+00:00", "previous_submissions": '
+                    '[{"results": {"tests": [{"name": "hidden"}]}}]}', encoding="utf-8")
+    path.chmod(0o644)
+    meta = run.read_metadata(tmp_path)
+    assert meta["previous_submissions"][0]["results"]["tests"][0]["name"] == "hidden"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    if os.geteuid() == 0:
+        assert path.stat().st_uid == 0
+
+
+def test_the_kernel_starts_only_once_the_metadata_is_roots_alone(monkeypatch, tmp_path):
+    import json
+    import stat
+
+    from dgmlab.grading import layout
+    from dgmlab.grading.autograde import draw_seeds as DS
+    from dgmlab.grading.autograde import worker
+    from dgmlab.grading.gradescope import boundary as B
+
+    grader = run.grader_dir(tmp_path)
+    grader.mkdir(parents=True)
+    (grader / "settings.json").write_text(json.dumps({"hw": "hw", "cells": [], "visibility": "visible",
+                                                      "sandbox": None, "memory": 1, "file_size": 1,
+                                                      "late_policy": "none"}), encoding="utf-8")
+    (grader / "draw.key").write_text("00\n", encoding="utf-8")
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "hw.ipynb").write_text("{}", encoding="utf-8")
+    (tmp_path / run.METADATA).write_text('{"previous_submissions": []}', encoding="utf-8")
+    (tmp_path / run.METADATA).chmod(0o644)
+    modes = []
+
+    def grade_submission(bundle, job):
+        modes.append(stat.S_IMODE((tmp_path / run.METADATA).stat().st_mode))
+        return Outcome(student="student", status="graded", scores={"scores": []})
+
+    monkeypatch.setattr(B, "choose", lambda *a: B.Boundary("none", "no sandbox"))
+    monkeypatch.setattr(layout, "check_submission", lambda path: None)
+    monkeypatch.setattr(DS, "seeds_for", lambda *a: {})
+    monkeypatch.setattr(DS, "probe_seed", lambda *a: 0)
+    monkeypatch.setattr(run, "worker_bundle", lambda *a: None)
+    monkeypatch.setattr(run, "published", lambda *a: [])
+    monkeypatch.setattr(worker, "grade_submission", grade_submission)
+    run.grade(tmp_path)
+    assert modes == [0o600]
+
+
+COURSE = {"hw": "hw3_flows", "late_policy": "ten_percent_2days", "timezone": "America/Toronto",
+          "course_due": "2026-11-20T23:59:59-05:00"}
+
+
+def test_a_gradescope_due_date_other_than_the_courses_is_named_with_what_the_course_gives():
+    meta = {"created_at": "2026-11-21T10:00:00-05:00", "assignment": {"due_date": "2026-11-22T23:59:00-05:00"}}
+    late, dates = run.late_result(None, COURSE, 100.0, meta)
+    assert not late.reason  # on time by Gradescope's date
+    assert "the assignment's due date in Gradescope, 2026-11-22 23:59 EST" in dates
+    assert "the course's due date for hw3_flows (c.DgmlabDeadlines.due) differs, 2026-11-20 23:59 EST" in dates
+    assert "1 day late" in dates and "90.00" in dates
+
+
+def test_the_courses_own_due_date_in_gradescope_adds_no_note():
+    meta = {"created_at": "2026-11-21T10:00:00-05:00", "assignment": {"due_date": "2026-11-20T23:59:00-05:00"}}
+    late, dates = run.late_result(None, COURSE, 100.0, meta)
+    assert late.final == 90.0 and dates == ""

@@ -11,7 +11,10 @@
    processes). The judge runs apart from it, as its own process, unsandboxed. Once its last cell has run, every
    process of that user is killed by user id, a double-forked ``setsid`` one included, before root takes its
    working folder back and empties it (``SealWorkingFolder``, configured here with the user's ids): so no link is
-   left for nbgrader to write through. Not walled off here: the network, and the machine's world-readable files.
+   left for nbgrader to write through. Gradescope's ``/autograder/submission_metadata.json`` (earlier results in
+   ``previous_submissions``) is read by root and made root's alone before the kernel starts
+   (:func:`.run.read_metadata`). Not walled off here: the network, and the machine's world-readable files. The
+   wall's line (build log, run log, results) ends with bubblewrap's own error where bubblewrap could not run.
 3. **None**, only where the course allows grading without the sandbox (``c.DgmlabAutograde.sandbox = False``, or
    ``dgmlab gradescope --no-sandbox``). Otherwise a container with neither wall grades nothing and says why.
 
@@ -153,8 +156,21 @@ def choose(setting, grader_dir: Path, memory: int, file_size: int) -> Boundary:
         return Boundary("", f"the course requires the bubblewrap sandbox, which cannot run here: {why}")
     user = user_boundary(grader_dir, memory, file_size)
     if not user.kind:
-        user.why = (f"{FORCE_ENV}=user" if usable else f"bubblewrap cannot run here ({why})") + f" and {user.why}"
+        user.why = (f"{FORCE_ENV}=user" if usable else f"bubblewrap cannot run here ({bwrap_error(why)})") + \
+            f" and {user.why}"
+    elif not usable:
+        user.why += f"; bubblewrap's error: {bwrap_error(why)}"
     return user
+
+
+def bwrap_error(why: str) -> str:
+    """Why bubblewrap cannot run (:func:`dgmlab.grading.isolation.kernel_sandbox.available`: its words and bwrap's
+    own error) on one line, its first, with control characters and escape sequences removed (it goes into the
+    build log, the run's log and results.json)."""
+    from ..inert import terminal
+
+    lines = [line for line in why.strip().splitlines() if line.strip()]
+    return terminal(lines[0] if lines else "no reason given")[:300]
 
 
 def stop_user_processes(uid: int, gid: int | None = None) -> int:

@@ -5,7 +5,7 @@ homework's hidden tests included; a kit homework's come with the grader, ``dgmla
 ``source/<hw>/`` (its files and the source notebook), the kit's published weights files of the homework
 (a handed-in copy of one is refused), the course's draw key (the graded draws' and check inputs'
 seeds: :mod:`dgmlab.grading.autograde.draw_seeds`) and ``settings.json`` (the graded cells in order, the limits,
-the late policy); and ``wheels/``: the dgmlab and dgmlab-grader wheels (:mod:`.wheels`: built from this checkout,
+the late policy, the course's due date); and ``wheels/``: the dgmlab and dgmlab-grader wheels (:mod:`.wheels`: built from this checkout,
 or ``--wheels DIR``'s; none with ``--pip SPEC``).
 
 ``setup.sh`` (run once by Gradescope, as root, when it builds the image): makes ``grader/`` root's alone,
@@ -110,11 +110,19 @@ def notebook_order(path: Path) -> list:
             if isinstance(c.metadata.get("nbgrader"), dict) and c.metadata["nbgrader"].get("grade_id")]
 
 
-def _late_settings(course: C.Course, hw: str, grader: Path) -> tuple[str, str]:
-    """``(policy name, time zone)`` of ``hw``'s late policy; a course's own policy module is copied in."""
-    from ..term.deadlines import DgmlabDeadlines, load_policy
+def _late_settings(course: C.Course, hw: str, grader: Path) -> tuple[str, str, str | None]:
+    """``(policy name, time zone, due)`` of ``hw``: its late policy (a course's own policy module is copied in)
+    and the course's due date (``c.DgmlabDeadlines.due``, ISO; ``None`` where it sets none), which the results
+    name where Gradescope's differs."""
+    from ..term import late as L
+    from ..term.deadlines import DgmlabDeadlines, load_policy, parse_time
 
     settings = course.settings(DgmlabDeadlines)
+    due = settings.due.get(hw)
+    try:
+        due = parse_time(due, L.zone(settings.timezone)).isoformat() if due else None
+    except (ValueError, TypeError) as exc:
+        raise C.CourseError(f"nbgrader_config.py: c.DgmlabDeadlines.due[{hw!r}]: {exc}") from exc
     name = settings.policies.get(hw, settings.policy)
     load_policy(name, course)  # a clear error now rather than in every grading
     if "." in name:
@@ -122,7 +130,7 @@ def _late_settings(course: C.Course, hw: str, grader: Path) -> tuple[str, str]:
         target = grader / module.relative_to(course.root)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(module, target)
-    return name, settings.timezone
+    return name, settings.timezone, due
 
 
 def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions | None = None, *,
@@ -184,13 +192,13 @@ def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions |
                 (grader / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(course.root / rel, grader / rel)
         (grader / "draw.key").write_text(DS.course_key(course).hex() + "\n", encoding="utf-8")
-        policy, tz = _late_settings(course, hw, grader)
+        policy, tz, due = _late_settings(course, hw, grader)
         limits, sandbox = options.limits, options.sandbox
         settings = {"hw": hw, "version": __version__, "course_id": cid, "notebooks": notebooks, "cells": cells,
                     "timeout": float(options.timeout), "cell_timeout": options.cell_timeout, "memory": limits.memory,
                     "file_size": limits.file_size, "tmpfs": limits.tmpfs,
                     "sandbox": sandbox if sandbox is None else bool(sandbox), "visibility": visibility,
-                    "late_policy": policy, "timezone": tz, "source_folder": source_rel.as_posix(),
+                    "late_policy": policy, "timezone": tz, "course_due": due, "source_folder": source_rel.as_posix(),
                     "published": published}
         (grader / "settings.json").write_text(json.dumps(settings, indent=1), encoding="utf-8")
         if wheel_files:  # by path: these files, whatever the index holds of the same names

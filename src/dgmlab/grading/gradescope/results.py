@@ -54,14 +54,15 @@ def cell_outputs(notebook: bytes | None) -> dict:
 
 
 def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "", late=None,
-          seconds: float = 0.0, peak_memory: int | None = None) -> dict:
+          seconds: float = 0.0, peak_memory: int | None = None, dates: str = "") -> dict:
     """results.json for one submission.
 
     ``cells``: the homework's graded cells in order, ``{"notebook", "grade_id", "max_score", "manual"}`` (the
     bundle's settings); ``graded``: what ``grade_submission`` returned (an
     :class:`~dgmlab.grading.autograde.task_records.Outcome`); ``late``: the late policy's
     :class:`~dgmlab.grading.term.late.LateResult` on the autograded points (``None``: on time or no policy);
-    ``boundary``: which wall kept the kernel from the grader, said in the output; ``peak_memory``: bytes."""
+    ``boundary``: which wall kept the kernel from the grader, said in the output; ``peak_memory``: bytes;
+    ``dates``: which due date the late policy took where the course's differs (``run.dates_note``)."""
     if visibility not in VISIBILITY:
         raise ValueError(f"visibility {visibility!r} is not one of Gradescope's: {', '.join(VISIBILITY)}")
     status = graded.status
@@ -98,6 +99,9 @@ def build(cells: list, graded, *, visibility: str = "visible", boundary: str = "
         total = late.final
         lines.append(late_note(late))
         extra.update({"late_penalty": late.penalty, "late_factor": late.factor, "late_rule": LATE_RULE})
+    if dates:
+        lines.append(dates)
+        extra["due_dates_differ"] = True
     if manual:
         hand_points = sum(float(c["max_score"]) for c in manual)
         lines.append(HAND_NOTE.format(n=len(manual), points=f"{hand_points:g}",

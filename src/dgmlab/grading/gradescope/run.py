@@ -108,23 +108,69 @@ def due_date(meta: dict) -> tuple[_dt.datetime | None, str]:
     return (whole_minute(_dt.datetime.fromisoformat(due)), "the assignment's due date") if due else (None, "")
 
 
-def late_result(root: Path, settings: dict, points: float):
-    """The course's late policy on ``points``, from Gradescope's submission time and due date
-    (``/autograder/submission_metadata.json``: :func:`due_date`); ``None`` without both or without a policy."""
+METADATA = "submission_metadata.json"
+
+
+def read_metadata(root: Path) -> dict:
+    """Gradescope's ``/autograder/submission_metadata.json``, read once, before any kernel starts, and then made
+    root's alone (mode 600): its ``previous_submissions[].results`` may hold the student's earlier results, hidden
+    tests' included, which a kernel run as the unprivileged user (:mod:`.boundary`) must not read. ``{}`` when
+    there is none (or it is not JSON)."""
+    path = root / METADATA
+    if not path.is_file():
+        return {}
+    try:
+        meta = json.loads(path.read_bytes().decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        meta = {}
+    if os.geteuid() == 0:
+        os.chown(path, 0, 0)
+    path.chmod(0o600)
+    return meta if isinstance(meta, dict) else {}
+
+
+def late_result(root: Path, settings: dict, points: float, meta: dict | None = None):
+    """``(late, dates)``: the course's late policy on ``points``, from Gradescope's submission time and due date
+    (the metadata, :func:`read_metadata`; :func:`due_date`), ``None`` without both or without a policy; ``dates``:
+    which due date that was, and the course's own where it differs (:func:`dates_note`), "" otherwise."""
     from ..term import late as L
     from ..term.deadlines import load_policy
 
     policy_name = settings.get("late_policy") or "none"
-    path = root / "submission_metadata.json"
-    if policy_name == "none" or not path.is_file():
-        return None
-    meta = json.loads(path.read_text("utf-8"))
+    meta = read_metadata(root) if meta is None else meta
+    if policy_name == "none" or not meta:
+        return None, ""
     created = meta.get("created_at")
-    due, _ = due_date(meta)
+    due, whose = due_date(meta)
     if not created or due is None:
-        return None
+        return None, ""
     policy = load_policy(policy_name, None) if "." not in policy_name else _course_policy(root, policy_name)
-    return policy.apply(points, _dt.datetime.fromisoformat(created), due, L.zone(settings.get("timezone") or "UTC"))
+    tz = L.zone(settings.get("timezone") or "UTC")
+    submitted = _dt.datetime.fromisoformat(created)
+    late = policy.apply(points, submitted, due, tz)
+    return late, dates_note(settings, policy, points, submitted, due, whose, tz)
+
+
+def dates_note(settings: dict, policy, points: float, submitted, due, whose: str, tz) -> str:
+    """"" where Gradescope's due date (``due``, ``whose``) is the course's (``c.DgmlabDeadlines.due``, the
+    bundle's ``course_due``) or the course gives none; else the date applied and what the course's gives."""
+    from ..term.times import whole_minute
+
+    if not settings.get("course_due"):
+        return ""
+    course = whole_minute(_dt.datetime.fromisoformat(settings["course_due"]))
+    if course == due:
+        return ""
+    mine = policy.apply(points, submitted, course, tz)
+    said = f"late: {mine.reason}" if mine.reason else "on time"
+    return (f"Due date: graded against {whose} in Gradescope, {_local(due, tz)}; the course's due date for "
+            f"{settings['hw']} (c.DgmlabDeadlines.due) differs, {_local(course, tz)}, under which this "
+            f"submission is {said}. Set Gradescope's due date to the course's, or grant the extension in "
+            f"c.DgmlabDeadlines.extensions too, so that `dgmlab report` agrees.")
+
+
+def _local(t: _dt.datetime, tz) -> str:
+    return t.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _course_policy(root: Path, name: str):
@@ -208,6 +254,7 @@ def grade(root: Path) -> dict:
 
     t0 = time.time()
     settings = load_settings(root)
+    meta = read_metadata(root)  # before any kernel starts: then root's alone
     hw, g = settings["hw"], grader_dir(root)
     wall = B.choose(settings["sandbox"], g, settings["memory"], settings["file_size"])
     log.info("dgmlab: isolation: %s", wall.why)
@@ -241,9 +288,9 @@ def grade(root: Path) -> dict:
             B.stop_user_processes(wall.uid, wall.gid)
         grader_fault(graded)
     points = sum(s or 0.0 for _, _, s in (graded.scores or {}).get("scores", []))
-    late = late_result(root, settings, points) if graded.status == "graded" else None
+    late, dates = late_result(root, settings, points, meta) if graded.status == "graded" else (None, "")
     return R.build(settings["cells"], graded, visibility=settings["visibility"], boundary=wall.why, late=late,
-                   seconds=time.time() - t0, peak_memory=peak)
+                   seconds=time.time() - t0, peak_memory=peak, dates=dates)
 
 
 def check(root: Path) -> int:
