@@ -42,10 +42,10 @@ def test_a_notebook_never_run_is_said_not_run_and_its_outputs_missing():
 
 def test_blank_written_answers_are_named_as_the_notebook_names_their_questions():
     got = unfinished.of(_run(_release("hw3_flows")))
-    assert got.blank == ("Q1(e)", "Q2.4", "Q3.3", "Q4.4") and got.written == 4
+    assert got.blank == ("Q1(e)", "Q2.3", "Q3.3", "Q4.4") and got.written == 4
     said, missing = unfinished.lines(got)
-    assert "  !! written answers still blank: Q1(e), Q2.4, Q3.3 and Q4.4" in said[1]
-    assert missing == ["the written answers to Q1(e), Q2.4, Q3.3 and Q4.4"]
+    assert "  !! written answers still blank: Q1(e), Q2.3, Q3.3 and Q4.4" in said[1]
+    assert missing == ["the written answers to Q1(e), Q2.3, Q3.3 and Q4.4"]
     assert not any(word in " ".join(said + missing) for word in ("grade", "_written", "probe", "nbgrader"))
 
 
