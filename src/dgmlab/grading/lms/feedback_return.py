@@ -140,10 +140,9 @@ def to_send(course: Course, hw: str, student: str, sent: dict) -> tuple[list, st
 
 
 def to_canvas(course: Course, hw: str, token: str | None = None, data=None, kept=frozenset()) -> Returned:
-    """Attach each graded student's new feedback files to their Canvas submission as comments; for a student in
-    ``kept`` (whose mark changed in Canvas was kept), not the grade summary, which says dgmlab's mark."""
+    """Attach each graded student's new feedback files to their Canvas submission as comments; none for a student in
+    ``kept`` (whose mark changed in Canvas was kept): the pages and the grade summary show dgmlab's mark."""
     from ..report import analysis as A
-    from ..report.grade_summary import FILE
     from . import id_map as IM
     from . import lms
     from .canvas_upload import upload_comment
@@ -171,11 +170,11 @@ def to_canvas(course: Course, hw: str, token: str | None = None, data=None, kept
         if why:
             out.skipped.append((sid, why))
             continue
-        if sid in kept and any(p.name == f"{FILE}.html" for p in files):
-            files = [p for p in files if p.name != f"{FILE}.html"]
-            out.skipped.append((sid, f"{FILE}.html not attached: Canvas's own mark was kept and the summary says "
-                                     "dgmlab's (--force sends both)"))
-        elif not files:
+        if sid in kept:  # the feedback pages and the summary show dgmlab's score, not the mark Canvas keeps
+            out.skipped.append((sid, "no feedback files: Canvas's own mark was kept and they show dgmlab's "
+                                     "(--force sends both)"))
+            continue
+        if not files:
             out.unchanged.append(sid)
         out.skipped += [(sid, why) for why in page_problems(course, hw, sid)]  # listed; what there is is sent
         for path in files:
