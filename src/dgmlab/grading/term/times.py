@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
+_TO_THE_MINUTE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?:Z|[+-]\d{2}(?::?\d{2})?)?", re.I)
 _LENGTH = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(weeks?|days?|hours?|minutes?|w|d|h|m)\s*", re.I)
 
 
@@ -18,13 +19,14 @@ def whole_minute(t: _dt.datetime) -> _dt.datetime:
 
 
 def parse_time(text, tz) -> _dt.datetime:
-    """``text`` (ISO, ``'YYYY-MM-DD HH:MM[:SS][+offset]'``) as an aware time: without an offset, a wall-clock time
-    in ``tz``; given to the minute, the end of that minute (:func:`whole_minute`)."""
+    """``text`` (ISO, ``'YYYY-MM-DD HH:MM[:SS][+offset]'``) as an aware time: with an offset (``+03:30``, ``Z``),
+    that time; without one, a wall-clock time in ``tz``; given to the minute (an offset or not), the end of that
+    minute (:func:`whole_minute`)."""
     if isinstance(text, _dt.datetime):
         t = text
     else:
         t = _dt.datetime.fromisoformat(str(text).strip())
-        if str(text).strip().count(":") == 1:
+        if _TO_THE_MINUTE.fullmatch(str(text).strip()):  # an offset's colon is not a time's seconds
             t = whole_minute(t)
     return t if t.tzinfo is not None else t.replace(tzinfo=tz)
 
