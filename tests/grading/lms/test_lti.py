@@ -223,3 +223,28 @@ def test_the_marks_posted_are_grades_csvs(course, platform):
 def test_feedback_files_through_lti_are_refused_before_anything_is_sent(course, platform, capsys):
     assert cli.main(["--course", str(course.root), "push", HW, "--lti", "--feedback"]) == 2
     assert "no files" in capsys.readouterr().err and platform.scores == {}
+
+
+def test_an_http_endpoint_is_refused_naming_its_setting():
+    with pytest.raises(CourseError, match=r"c\.DgmlabLti\.lineitems_url is 'http://lms\.uni\.edu/x', not an https"):
+        lti.require_tls("http://lms.uni.edu/x", "c.DgmlabLti.lineitems_url")
+
+
+def test_http_to_a_loopback_host_is_allowed_for_tests():
+    for url in ("http://127.0.0.1:8000/token", "http://[::1]:8000/token", "http://localhost:8000/token",
+                "https://lms.uni.edu/token"):
+        lti.require_tls(url, "c.DgmlabLti.auth_token_url")
+
+
+def test_a_push_to_an_http_token_endpoint_sends_nothing(tmp_path, platform, httpserver):
+    course = _course(tmp_path, platform, '\nc.DgmlabLti.auth_token_url = "http://lms.uni.edu/login/oauth2/token"\n')
+    with pytest.raises(CourseError, match=r"c\.DgmlabLti\.auth_token_url is 'http://lms\.uni\.edu/"):
+        lti.push(course, HW)
+    assert not httpserver.log  # no signed assertion, no token, no request at all
+
+
+def test_an_http_address_the_lms_gives_gets_no_access_token(course, platform, httpserver):
+    conn = lti.connector(course)
+    with pytest.raises(CourseError, match="an address the LMS gave"):
+        conn.make_service_request(lti.AGS_SCOPES, "http://lms.uni.edu/lineitems/1/results")
+    assert not httpserver.log

@@ -71,6 +71,32 @@ def settings(course: Course) -> DgmlabLti:
     return course.settings(DgmlabLti)
 
 
+# The IMS Security Framework v1.0, section 3 "Transport Security"
+# (https://www.imsglobal.org/spec/security/v1p0/#transport-security), which LTI 1.3 and its services follow, requires
+# TLS for every message; OAuth 2 (RFC 6749, section 3.2) requires it at the token endpoint, where the tool's signed
+# assertion goes, and bearer tokens (RFC 6750, section 5.3) are only ever sent over it. So the kit sends nothing to
+# an http:// address, but to a loopback host (the kit's tests' platforms on 127.0.0.1).
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def require_tls(url: str, what: str) -> None:
+    """Refuse ``url`` (``what``: the setting it came from, or where the LMS gave it) unless it is ``https://``, or
+    ``http://`` to a loopback host (:data:`LOOPBACK`)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is not None and (parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK)):
+        return
+    raise CourseError(f"{what} is {url!r}, not an https:// address: the tool's signed key assertion and its access "
+                      f"tokens go only over TLS, as the IMS Security Framework (section 3, Transport Security) "
+                      f"requires (http:// only to {', '.join(LOOPBACK)}, for tests). Set it to the LMS's "
+                      f"https:// address")
+
+
 # ------------------------------------------------------------------ the tool's key
 def keys(course: Course) -> tuple[Path, dict, bool]:
     """The private key's path, the public JWK (what the LMS admin pastes) and whether this call made the key: a
@@ -174,6 +200,7 @@ def connector(course: Course, session=None):
     if missing:
         raise CourseError(f"set c.DgmlabLti.{', c.DgmlabLti.'.join(missing)} in nbgrader_config.py (the values the "
                           "LMS shows for the registered tool; docs/instructor_guide.md, 'LTI 1.3')")
+    require_tls(s.auth_token_url, "c.DgmlabLti.auth_token_url")
     private = lms_secrets.secret_file(course, s.private_key_file, "c.DgmlabLti.private_key_file")
     conf = ToolConfDict({s.issuer: {"default": True, "client_id": s.client_id, "auth_login_url": s.issuer,
                                     "auth_token_url": s.auth_token_url, "auth_audience": s.auth_audience or None,
@@ -201,6 +228,7 @@ def connector(course: Course, session=None):
         def make_service_request(self, scopes, url, *args, **kwargs):
             import requests
 
+            require_tls(url, "an address the LMS gave for a service call (a line item, its results, a next page)")
             for attempt in (1, 2):
                 try:
                     got = super().make_service_request(scopes, url, *args, **kwargs)
@@ -226,6 +254,7 @@ def grades_service(course: Course, conn=None):
     if not s.lineitems_url:
         raise CourseError("set c.DgmlabLti.lineitems_url in nbgrader_config.py: the course's line items endpoint "
                           "(docs/instructor_guide.md, 'LTI 1.3')")
+    require_tls(s.lineitems_url, "c.DgmlabLti.lineitems_url")
     return AssignmentsGradesService(conn or connector(course), {"scope": AGS_SCOPES, "lineitems": s.lineitems_url})
 
 
@@ -343,6 +372,7 @@ def members(course: Course, conn=None) -> list:
     if not s.memberships_url:
         raise CourseError("set c.DgmlabLti.memberships_url in nbgrader_config.py: the course's NRPS memberships "
                           "endpoint (docs/instructor_guide.md, 'LTI 1.3')")
+    require_tls(s.memberships_url, "c.DgmlabLti.memberships_url")
     nrps = NamesRolesProvisioningService(conn or connector(course), {"context_memberships_url": s.memberships_url})
     return [m for m in nrps.get_members() if m.get("status", "Active") == "Active"
             and any(r in (LEARNER, "Learner") or r.endswith("#Learner") for r in m.get("roles", []))]
