@@ -69,13 +69,7 @@ def command_parsers() -> dict:
     return found
 
 
-def build_parser(on_command=None) -> argparse.ArgumentParser:
-    """The parser of ``dgmlab``; ``on_command(name, help, parser)``, if given, is called for each command."""
-    p = argparse.ArgumentParser(prog="dgmlab", description="Deep Generative Models course kit: release, autograde "
-                                "and report on nbgrader homeworks. Run from the course directory (repository root).")
-    p.add_argument("--version", action="version", version=f"dgmlab {__version__}")
-    p.add_argument("--course", default=".", help="course directory holding nbgrader_config.py (default: .)")
-    sub = _Commands(p.add_subparsers(dest="command", required=True, metavar="COMMAND"), on_command)
+def _add_demo(sub) -> None:
 
     s = sub.add_parser("demo", help="release all homeworks, grade the example submissions, print the grade table")
     s.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="submissions graded at once")
@@ -83,6 +77,8 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
     s.add_argument("--csv", default="grades.csv", help="where to write the grades CSV")
     s.set_defaults(func=cmd_demo)
 
+
+def _add_build(sub) -> None:
     s = sub.add_parser("build", help="write source/<hw>/<hw>.ipynb from its source folder homeworks/<hw>/ "
                                      "(authors; docs/authoring.md)")
     s.add_argument("hw", nargs="*", help="homework ids (default: all)")
@@ -97,12 +93,16 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
                         "its checks.py (released with it; never the references themselves)")
     s.set_defaults(func=cmd_build)
 
+
+def _add_new_homework(sub) -> None:
     s = sub.add_parser("new-homework", help="copy the template homework (a code question, a derivation, a written "
                                             "answer) into homeworks/<hw>/ (authors; docs/own_homework.md)",
                        formatter_class=argparse.RawDescriptionHelpFormatter, description=NEW_HOMEWORK)
     s.add_argument("hw", help="the new homework's id, e.g. hw6_vae")
     s.set_defaults(func=cmd_new_homework)
 
+
+def _add_release(sub) -> None:
     s = sub.add_parser("release", help="generate release/ from source/ (nbgrader generate_assignment)")
     s.add_argument("hw", nargs="*", help="homework ids (default: all)")
     s.add_argument("--check", action="store_true", help="only check that release/ matches source/")
@@ -111,14 +111,18 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
                         "stops and tells students to ask you); without it, an unset install source is an error")
     s.set_defaults(func=cmd_release)
 
+
+def _add_examples(sub) -> None:
     s = sub.add_parser("examples", help="write the demo's example submissions examples/<student>/<hw>/ from "
                                         "release/, source/ and the builders' mutants (run after release)")
     s.add_argument("hw", nargs="*", help="homework ids (default: all)")
     s.add_argument("--check", action="store_true", help="exit 1 if examples/ is out of date")
     s.set_defaults(func=cmd_examples)
 
-    # Each flag's default is its c.DgmlabAutograde setting in nbgrader_config.py (dgmlab.grading.autograde.options), which
-    # defaults to what the help says
+
+# Each flag's default is its c.DgmlabAutograde setting in nbgrader_config.py (dgmlab.grading.autograde.options), which
+# defaults to what the help says
+def _add_autograde(sub) -> None:
     s = sub.add_parser("autograde", help="autograde submitted/<student>/<hw>/ and write feedback (defaults: "
                                          "c.DgmlabAutograde in nbgrader_config.py)")
     s.add_argument("hw", help="homework id, e.g. hw1_wgan")
@@ -156,6 +160,8 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
                         "use it with --student for a student whose own run made the same network, docs/novelty.md)")
     s.set_defaults(func=cmd_autograde)
 
+
+def _add_gradescope(sub) -> None:
     s = sub.add_parser("gradescope", help="write <hw>'s Gradescope autograder zip (setup.sh, run_autograder): each "
                                           "submission graded as dgmlab autograde grades it (docs/instructor_guide.md)")
     s.add_argument("hw", help="homework id, e.g. hw3_flows")
@@ -182,6 +188,8 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
                         "from this checkout); setup.sh installs them by path")
     s.set_defaults(func=cmd_gradescope)
 
+
+def _add_report(sub) -> None:
     s = sub.add_parser("report", help="export grades.csv, print the grade table; dashboard and LMS exports")
     s.add_argument("hw", nargs="*", help="homework ids (default: all)")
     s.add_argument("--csv", default="grades.csv", help="where nbgrader's grades CSV goes (default: grades.csv)")
@@ -199,6 +207,8 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
                    help="skip comparing answers across the class and with the kit (reports/similarity.csv)")
     s.set_defaults(func=cmd_report)
 
+
+def _add_check(sub) -> None:
     s = sub.add_parser("check", help="run a notebook's visible checks as the autograder does and report per question "
                                      "(exit 1 when one fails, a graded file is missing or a written answer is blank)")
     s.add_argument("notebook", help="path of the saved notebook (.ipynb)")
@@ -211,6 +221,8 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
     s.add_argument("--no-sandbox", dest="sandbox", action="store_false", help="run the kernel unsandboxed")
     s.set_defaults(func=cmd_check)
 
+
+def _add_collect(sub) -> None:
     s = sub.add_parser("collect", help="place an LMS's download zip (Canvas, Moodle) in submitted/<student>/<hw>/ "
                                        "once every entry was read (exit 1 when a file could not be placed; each is "
                                        "listed; exit 2, nothing changed, when the zip is damaged)")
@@ -237,6 +249,8 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
                         "recorded in lms_ids.csv")
     s.set_defaults(func=cmd_collect)
 
+
+def _add_push(sub) -> None:
     s = sub.add_parser("push", help="send each student's final mark and grade summary to the course's LMS "
                                     "(c.DgmlabLms.platform: Canvas, Moodle, LTI 1.3 or a plug-in); marks changed in the LMS "
                                     "since the last push are listed, not overwritten")
@@ -254,6 +268,8 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
                    "(feedback/<student>/<hw>/*.html, *.pdf) to their submission (Canvas, Moodle)")
     s.set_defaults(func=cmd_push)
 
+
+def _add_lti(sub) -> None:
     s = sub.add_parser("lti", help="LTI 1.3: `keys` makes the tool's key pair (c.DgmlabLti.private_key_file) and "
                                    "prints the public JWK for the LMS; `roster` records each learner's LTI user id "
                                    "in the course's id map (lms_ids.csv) from the LMS's Names and Role Provisioning "
@@ -264,6 +280,8 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="roster: replace an LTI user id the map has that differs")
     s.set_defaults(func=cmd_lti)
 
+
+def _add_ids(sub) -> None:
     s = sub.add_parser("ids", help="the course's id map, lms_ids.csv: each student's SIS id, LTI, Canvas and Moodle "
                                    "user ids and Moodle participant ids, which collect, push and the exports use")
     s.add_argument("action", choices=["show", "import", "canvas", "moodle"],
@@ -275,17 +293,23 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="replace an id the map has that differs (listed)")
     s.set_defaults(func=cmd_ids)
 
+
+def _add_overrides(sub) -> None:
     s = sub.add_parser("overrides", help="read each homework's per-student due dates from Canvas (its assignment "
                                          "overrides; c.DgmlabCanvas) into .dgmlab/canvas_overrides/<hw>.json, "
                                          "where every report's due dates find them")
     s.add_argument("hw", nargs="*", help="homework ids (default: each one c.DgmlabCanvas.assignments names)")
     s.set_defaults(func=cmd_overrides)
 
+
+def _add_registrar(sub) -> None:
     s = sub.add_parser("registrar", help="write the registrar's CSV: per student the course total (c.DgmlabTerm: "
                                          "weights, letters, excused), the letter and each homework's mark")
     s.add_argument("--out", default="registrar.csv", help="where the CSV goes (default: registrar.csv)")
     s.set_defaults(func=cmd_registrar)
 
+
+def _add_pdf(sub) -> None:
     s = sub.add_parser("pdf", help="PDFs of a notebook, whole and one per question, made offline (Debian's chromium "
                                    "and libjs-mathjax): of your notebook, or of each collected submission of a homework")
     s.add_argument("target", help="a notebook (.ipynb): <out>/<hw>.pdf and <out>/<hw>_<Q>.pdf; or a homework id: the "
@@ -299,6 +323,8 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
                    help="print without bubblewrap's sandbox (it says so loudly), where Chromium cannot start in it")
     s.set_defaults(func=cmd_pdf)
 
+
+def _add_grade(sub) -> None:
     s = sub.add_parser("grade", help="grade the written answers by question with a rubric, in the browser (a "
                                      "server on 127.0.0.1; scores and comments go to nbgrader's gradebook)")
     s.add_argument("hw", help="homework id")
@@ -307,8 +333,28 @@ def build_parser(on_command=None) -> argparse.ArgumentParser:
     s.add_argument("--no-browser", action="store_true", help="print the address only")
     s.set_defaults(func=cmd_grade)
 
+
+def _add_info(sub) -> None:
     s = sub.add_parser("info", help="print mode, device and data root")
     s.set_defaults(func=cmd_info)
+
+
+COMMAND_PARSERS = (  # each command adds its own parser, in the order `dgmlab -h` lists them
+    _add_demo, _add_build, _add_new_homework, _add_release, _add_examples, _add_autograde, _add_gradescope,
+    _add_report, _add_check, _add_collect, _add_push, _add_lti, _add_ids, _add_overrides, _add_registrar, _add_pdf,
+    _add_grade, _add_info,
+)
+
+
+def build_parser(on_command=None) -> argparse.ArgumentParser:
+    """The parser of ``dgmlab``; ``on_command(name, help, parser)``, if given, is called for each command."""
+    p = argparse.ArgumentParser(prog="dgmlab", description="Deep Generative Models course kit: release, autograde "
+                                "and report on nbgrader homeworks. Run from the course directory (repository root).")
+    p.add_argument("--version", action="version", version=f"dgmlab {__version__}")
+    p.add_argument("--course", default=".", help="course directory holding nbgrader_config.py (default: .)")
+    sub = _Commands(p.add_subparsers(dest="command", required=True, metavar="COMMAND"), on_command)
+    for add in COMMAND_PARSERS:
+        add(sub)
     return p
 
 
