@@ -175,6 +175,7 @@ def cmd_gradescope(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from .grading.inert import terminal
     from .grading.report import report as R
 
     if args.anonymize and not args.html:
@@ -187,6 +188,10 @@ def cmd_report(args) -> int:
     deductions = HN.deduct(course, hws or course.homeworks())  # before any mark is read or written
     path = R.export_csv(course, args.csv)
     print(R.table(R.grades(course, hws=hws)))
+    ungraded = R.not_in_gradebook(course, hws)
+    if ungraded:
+        print("\nhanded in, no mark yet (pending everywhere, never a 0):\n" + "\n".join(
+            terminal(f"  {sid} {hw}: {why}") for (hw, sid), why in sorted(ungraded.items())))
     print(f"\ngrades CSV (nbgrader): {path}")
     similar = None
     if not args.no_similarity:
@@ -207,7 +212,6 @@ def cmd_report(args) -> int:
     for line in HN.report_lines(course, hws or course.homeworks()) + deductions:  # as dgmlab collect checked them
         print(line)
     from .grading.autograde.nbgrader_run import run_feedback
-    from .grading.inert import terminal
     from .grading.report import analysis as A
     from .grading.report import current_feedback as CF
     from .grading.report import grade_summary as GS
@@ -250,7 +254,7 @@ def cmd_report(args) -> int:
             excused = term_rules(course).is_excused
             if in_canvas:
                 path = X.canvas_csv(data, folder / "canvas.csv", ids, excused, IM.platform_ids(course, "canvas"),
-                                    in_canvas)
+                                    in_canvas, IM.IdMap.load(course).column("sis"))
                 print(f"Canvas import CSV:     {path}")
         except X.CanvasColumnsLeftOut as exc:
             print(f"Canvas import CSV:     {exc.path} (without {', '.join(exc.left_out)})")

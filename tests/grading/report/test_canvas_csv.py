@@ -30,3 +30,11 @@ def test_an_excused_homework_is_ex_in_the_canvas_csv(tmp_path):
     data.submissions = [s for s in data.submissions if s.hw == "hw5"]  # nothing handed in for hw3
     path = X.canvas_csv(data, tmp_path / "canvas.csv", {"hw3": 42, "hw5": 43}, lambda hw, sid: hw == "hw3")
     assert list(csv.reader(path.open(encoding="utf-8")))[2][5:] == ["EX", "94.00"]
+
+
+def test_the_sis_user_id_column_holds_the_recorded_sis_id_else_the_nbgrader_id(tmp_path):
+    data = _data()
+    data.roster["bo"] = RosterEntry("bo", "Bo", "Li", lms_user_id="102")
+    path = X.canvas_csv(data, tmp_path / "canvas.csv", {"hw3": 42, "hw5": 43}, sis_ids={"ada": "1009234"})
+    rows = {r["Student"]: r["SIS User ID"] for r in csv.DictReader(path.open(encoding="utf-8"))}
+    assert (rows["Doe, Ada"], rows["Li, Bo"]) == ("1009234", "bo")

@@ -4,6 +4,7 @@ CSV leaves it blank); a late row's penalty is the raw score less the final mark,
 import csv
 from fractions import Fraction
 
+import nbformat
 import pytest
 
 from grading.term.test_late_everywhere import CONFIG, HW, _make
@@ -32,6 +33,14 @@ def test_an_excused_homework_with_nothing_handed_in_has_no_score_and_says_excuse
 def test_nothing_handed_in_without_an_excuse_keeps_nbgraders_zero(tmp_path):
     rows = _rows(tmp_path, [])
     assert (float(rows["eve"]["score"]), rows["eve"]["pending"]) == (0.0, "")
+
+
+def test_a_submission_collected_but_not_autograded_is_pending_not_zero(tmp_path):
+    (tmp_path / "submitted" / "eve" / HW).mkdir(parents=True)  # dgmlab collect placed it; no gradebook row yet
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), tmp_path / "submitted" / "eve" / HW / f"{HW}.ipynb")
+    eve = _rows(tmp_path, [])["eve"]
+    assert (eve["score"], eve["raw_score"]) == ("", "")
+    assert eve["pending"] == f"no mark: not graded (collected, not autograded yet: dgmlab autograde {HW})"
 
 
 def test_a_late_rows_penalty_is_the_raw_score_less_the_final_mark(tmp_path):

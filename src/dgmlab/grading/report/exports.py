@@ -60,13 +60,14 @@ EXCUSED_CELL = "EX"  # Canvas's gradebook (and its import) takes EX for an excus
 
 
 def canvas_csv(data: ClassData, path: Path, assignment_ids: dict, excused=None, user_ids: dict | None = None,
-               hws: list | None = None) -> Path:
+               hws: list | None = None, sis_ids: dict | None = None) -> Path:
     """Canvas gradebook import CSV: one row per student in nbgrader's student table.
 
     Student = "Last, First" from the roster (the id when the roster has no
     name); ID = the student's Canvas user id (``user_ids``: ``{student: Canvas user id}``, the course's id map's,
     :func:`dgmlab.grading.lms.id_map.platform_ids`; by default the roster's LMS user id); SIS User
-    ID = nbgrader's student id; SIS Login ID = the roster's email; Section is
+    ID = the student's SIS id (``sis_ids``: the id map's ``sis`` column), else nbgrader's student id (the id map's
+    own rule, :func:`dgmlab.grading.lms.id_map.sis_owner`); SIS Login ID = the roster's email; Section is
     left empty (Canvas keeps the student's section). Each homework's column is
     headed with its name and Canvas assignment id (``assignment_ids``, see
     :func:`canvas_assignments`) and holds the final mark (:func:`.final_mark`), empty while the mark is
@@ -101,7 +102,7 @@ def canvas_csv(data: ClassData, path: Path, assignment_ids: dict, excused=None, 
         for sid in students:
             r = data.roster[sid]
             uid = user_ids.get(sid) if user_ids is not None else r.lms_user_id
-            w.writerow(csv_row([r.display, uid or "", sid, r.email or "", ""]
+            w.writerow(csv_row([r.display, uid or "", (sis_ids or {}).get(sid) or sid, r.email or "", ""]
                                + [EXCUSED_CELL if excused is not None and excused(hw, sid)
                                   else m.cell if (m := marks.get((sid, hw))) else "" for hw in hws]))
     if left_out:

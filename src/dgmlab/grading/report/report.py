@@ -85,6 +85,39 @@ def grades(course: Course, students=None, hws=None) -> list[Grade]:
     return sorted(out, key=lambda g: (g.student, g.hw))
 
 
+def not_in_gradebook(course: Course, hws=None) -> dict:
+    """``{(hw, student): why there is no mark}`` of each submission collected, or with a grading record, that has no
+    row in nbgrader's gradebook (collected, not autograded yet; a grading that failed): the pending text its final
+    mark says (:func:`.final_mark`, as :func:`dgmlab.grading.report.analysis.collect` reads it), never a 0."""
+    from types import SimpleNamespace
+
+    from nbgrader.api import Gradebook
+
+    from ..layout import check_submission
+    from ..records import load_records
+    from .final_mark import final_mark
+
+    db = course.root / "gradebook.db"
+    seen = set()
+    if db.exists():
+        with Gradebook(f"sqlite:///{db}") as gb:
+            seen = {(a.name, sub.student.id) for a in gb.assignments for sub in a.submissions}
+    out, dropped = {}, course.dropped()
+    for hw in hws or course.homeworks():
+        records = load_records(course, hw)
+        for sid in sorted((set(records) | set(course.submitted(hw))) - dropped):
+            if (hw, sid) in seen:
+                continue
+            rec = records.get(sid) or {}
+            status, why = rec.get("status"), rec.get("reason", "")
+            if not status:
+                why = check_submission(course.folder("submitted", hw, sid) / f"{hw}.ipynb")
+                status, why = ("invalid", why) if why else ("not graded", f"collected, not autograded yet: "
+                                                                          f"dgmlab autograde {hw}")
+            out[(hw, sid)] = final_mark(SimpleNamespace(status=status, reason=why, points=None)).pending
+    return out
+
+
 def _is_manual(grade) -> bool:
     """Hand-graded cells are the solution+grade (written answer) cells."""
     try:
@@ -183,10 +216,12 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
     due_at = head.index("duedate") if "duedate" in head else None
     own_due = _own_due_dates(course) if due_at is not None else {}
     handed = head.index("timestamp") if "timestamp" in head else None
+    raw = head.index("raw_score") if "raw_score" in head else None
     tz = deadlines(course).tz
     out = [head + [PENDING_COLUMN] + (["late_reason"] if late_reasons else [])]
     dropped = course.dropped()  # c.DgmlabTerm.dropped: nbgrader exports every student of the gradebook
     rules = term_rules(course)
+    ungraded = not_in_gradebook(course, sorted({r[a] for r in rows[1:] if r}))  # handed in, no gradebook row
     for r in rows[1:]:
         if not r or r[s] in dropped:
             continue
@@ -203,6 +238,10 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
         why = mark.pending if mark is not None else ""
         if mark is None and rules.is_excused(r[a], r[s]):  # not a 0: left out of the course total
             r[score], why = "", "excused"
+        elif mark is None and (r[a], r[s]) in ungraded:
+            r[score], why = "", ungraded[(r[a], r[s])]
+            if raw is not None:
+                r[raw] = ""
         out.append(r + [why]
                    + ([g.late_reason if g is not None else ""] if late_reasons else []))
     with path.open("w", encoding="utf-8", newline="") as f:
