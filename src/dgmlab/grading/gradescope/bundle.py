@@ -10,11 +10,12 @@ or ``--wheels DIR``'s; none with ``--pip SPEC``).
 
 ``setup.sh`` (run once by Gradescope, as root, when it builds the image): makes ``grader/`` root's alone,
 installs the Debian packages the image lacks (``apt-get update`` first; bubblewrap is optional), CPU torch from
-PyTorch's index, the zip's wheels by path (their published dependencies from the package index), makes the
-grader's packages unreadable to other users, adds the unprivileged kernel user (:mod:`.boundary`), and checks the
-result. ``DGMLAB_GRADESCOPE_PYTHON``: use that Python, which already holds the grader, and install nothing (a
-custom image). ``DGMLAB_GRADESCOPE_APT=0``: install no Debian package. pip's own settings (``PIP_NO_INDEX``,
-``PIP_FIND_LINKS``) apply, so an offline image installs from a local folder of wheels.
+PyTorch's index (the course's torch and torchvision versions: :func:`torch_install`), the zip's wheels by path
+(their published dependencies from the package index), makes the grader's packages unreadable to other users,
+adds the unprivileged kernel user (:mod:`.boundary`), and checks the result. ``DGMLAB_GRADESCOPE_PYTHON``: use that
+Python, which already holds the grader, and install nothing (a custom image). ``DGMLAB_GRADESCOPE_APT=0``: install
+no Debian package. pip's own settings (``PIP_NO_INDEX``, ``PIP_FIND_LINKS``) apply, so an offline image installs
+from a local folder of wheels.
 ``run_autograder`` runs :mod:`.run`.
 """
 from __future__ import annotations
@@ -60,7 +61,7 @@ else
     python3 -m venv /opt/dgmlab
     PY=/opt/dgmlab/bin/python
     "$PY" -m pip install --upgrade pip || echo "dgmlab setup: pip not upgraded; going on with $("$PY" -m pip --version)" >&2
-    "$PY" -m pip install --index-url {torch_index} torch torchvision
+    {torch_install}
     {install}
     # the grader's packages (references, hidden tests' helpers, nbgrader): root's alone, so that a kernel run as
     # the unprivileged user (where bubblewrap cannot run) cannot read them
@@ -81,6 +82,25 @@ ROOT="${{DGMLAB_GRADESCOPE_ROOT:-/autograder}}"
 cd "$ROOT"
 exec "$(cat "$ROOT/source/grader/python")" -I -m dgmlab.grading.gradescope.run --root "$ROOT"
 """
+
+
+def torch_install(index: str = TORCH_INDEX) -> str:
+    """setup.sh's line that installs CPU torch and torchvision from ``index``: the versions this course built the
+    zip with (so two builds of the image grade with the same torch), else, where those cannot be had (an offline
+    image, a build the index lacks), the kit's lower bounds (dgmlab's requirements), saying so."""
+    import re
+    from importlib.metadata import PackageNotFoundError, requires, version
+
+    floor = [r for r in requires("dgmlab") or [] if re.match(r"(torch|torchvision)\s*[<>=!~]", r) and ";" not in r]
+    try:
+        pins = [f"{name}=={version(name).split('+')[0]}" for name in ("torch", "torchvision")]
+    except PackageNotFoundError:
+        pins = floor
+    pip = f'"$PY" -m pip install --index-url {index}'
+    words = " and ".join(pins)
+    return (f"{pip} {' '.join(map(shlex.quote, pins))} || {{ echo \"dgmlab setup: {words} (what the course built "
+            f"the zip with) could not be installed; installing {' and '.join(floor)} instead\" >&2; "
+            f"{pip} {' '.join(map(shlex.quote, floor))}; }}")
 
 
 def graded_cells(gradebook: Path, course_id: str, hw: str, order: list) -> list:
@@ -205,7 +225,7 @@ def write_autograder(course: C.Course, hw: str, out: Path, options: RunOptions |
             install = '"$PY" -m pip install ' + " ".join(f'"$SRC/wheels/{w.name}"' for w in wheel_files)
         else:
             install = '"$PY" -m pip install ' + " ".join(shlex.quote(w) for w in pip.split())
-        words = {"version": __version__, "hw": hw, "torch_index": TORCH_INDEX, "kernel_user": KERNEL_USER,
+        words = {"version": __version__, "hw": hw, "torch_install": torch_install(), "kernel_user": KERNEL_USER,
                  "install": install}
         scripts = {"setup.sh": SETUP.format(**words), "run_autograder": RUN.format(**words)}
         out.parent.mkdir(parents=True, exist_ok=True)
