@@ -109,3 +109,21 @@ def test_a_file_name_the_student_chose_is_plain_text_in_the_feedbacks_markdown()
                              CELL)
     html = markdown2html_mistune("- " + hostile.line(markdown=True))
     assert "<img" not in html and "<a" not in html and "&lt;img src=x onerror=alert(1)&gt;[a](javascript:x)" in html
+
+
+def test_the_grading_page_shows_the_adjustment_its_answer_holds_and_the_points_it_leaves(course):
+    import html
+
+    from dgmlab.grading.hand import grade_by_question as G
+
+    HN.record(course, H.HW, {"demo_amara": NAMED})
+    HN.deduct(course, [H.HW])
+    R.Grader(course, H.HW).toggle(CELL, "demo_amara", "i1")
+    score = R.load(course, H.HW).questions[CELL].score("demo_amara")
+    server = G.make_server(course, H.HW)
+    try:
+        page = html.unescape(server.site.question_page(CELL))
+    finally:
+        server.server_close()
+    assert f"outside the rubric: -2: hand-in formatting ({NAMED}): {R.points_text(score - 2)} in the mark" in page
+    assert page.count("hand-in formatting (") == 1  # demo_amara's answer only

@@ -459,3 +459,24 @@ def test_rubric_items_show_their_tex_typeset_and_each_items_count_follows_every_
         assert R.load(course, H.HW, create=False).questions[Q].counts()["i1"] == 1
         errors = console_errors(driver)
         assert not errors, errors
+
+
+def test_rubric_items_eleven_to_twenty_have_a_key_shift_with_a_digit(tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser()
+    course = H.build(tmp_path, pdf_student=None, only=["demo_amara"])
+    grader = R.Grader(course, H.HW)
+    ids = [grader.edit_item(Q, None, 0.25 * n, f"extra item {n}")[0] for n in range(6, 13)]  # items 6 to 12
+    with served(driver, course) as server:
+        driver.get(G.url(server, Q))
+        typeset(driver)
+        keys = [k.text for k in driver.find_elements(By.CSS_SELECTOR, "section.answer fieldset.items kbd")]
+        assert keys[9:] == ["0", "\u21e71", "\u21e72"]
+        ActionChains(driver).key_down(Keys.SHIFT).send_keys("2").key_up(Keys.SHIFT).perform()  # item 12
+        WebDriverWait(driver, 20).until(
+            lambda d: R.load(course, H.HW, create=False).questions[Q].applied.get("demo_amara"))
+        assert list(R.load(course, H.HW, create=False).questions[Q].applied["demo_amara"].items) == [ids[-1]]

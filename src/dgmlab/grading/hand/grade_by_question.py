@@ -47,6 +47,7 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 
 from ..layout import Course, CourseError
+from . import adjustments as ADJ
 from . import grade_pages as P
 from . import question_files as QF
 from . import rubrics as R
@@ -81,6 +82,13 @@ def find_mathjax() -> Path | None:
     return None
 
 
+def item_key(n: int) -> str:
+    """The key that applies rubric item ``n`` (from 1) on a question's page: 1…9 and 0, then Shift with each
+    (⇧1…⇧0) for items 11…20; "" past 20."""
+    key = str(n % 10)
+    return key if n <= 10 else f"\u21e7{key}" if n <= 20 else ""
+
+
 def _signed(x) -> str:
     return R.signed_points(x)
 
@@ -96,6 +104,7 @@ class Answer:
     note: str = ""
     files: list = field(default_factory=list)  # what handed_in gives
     elsewhere: str = ""  # a hand grade the gradebook holds from outside the rubric
+    adjustment: str = ""  # a course rule's points this cell also holds (.adjustments): the mark counts them too
 
     @property
     def score_text(self) -> str:
@@ -130,7 +139,7 @@ class Site:
                                                   "question.html": P.QUESTION, "answer.html": P.ANSWER}),
                                autoescape=select_autoescape(default=True, default_for_string=True))
         self.env.globals.update(token=self.token, course=course.root.name, mathjax=self.mathjax is not None,
-                                signed=_signed)
+                                signed=_signed, item_key=item_key)
 
     # -- what a page shows
     def notebook(self, student: str) -> Path | None:
@@ -191,6 +200,10 @@ class Site:
         a = q.applied.get(student, R.Applied())
         out = Answer(student, False, score=q.score(student), applied=list(a.items), note=a.note,
                      files=[f for f in self.handed_in(student) if self.questions.shown_with(f["name"], grade_id)])
+        adjusted = ADJ.read(self.course, self.hw).get(student)
+        if adjusted is not None and adjusted.cell == grade_id:
+            out.adjustment = adjusted.line() + ("" if out.score is None else
+                                                f": {R.points_text(out.score + adjusted.points)} in the mark")
         path = self.notebook(student)
         if path is None:
             out.why = f"no notebook {self.hw}.ipynb in autograded/ or submitted/ for {student}"

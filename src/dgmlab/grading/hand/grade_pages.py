@@ -53,9 +53,10 @@ QUESTION = """{% extends "base.html" %}
 {% endfor %}</ul>{% endif %}
 </div>
 {% if a.elsewhere %}<p class="warn">Graded outside the rubric: {{ a.elsewhere }}. Applying an item replaces it.</p>{% endif %}
+{% if a.adjustment %}<p class="warn" data-role="adjustment">Also on this answer, outside the rubric: {{ a.adjustment }}</p>{% endif %}
 <fieldset class="items tex"><legend>Rubric items for {{ a.student }}</legend>
 {% for it in q.items %}<label><input type="checkbox" data-item="{{ it.id }}"{% if it.id in a.applied %} checked{% endif %}>
- <kbd>{{ loop.index if loop.index < 10 else ('0' if loop.index == 10 else '') }}</kbd> <span class="pts">{{ signed(it.points) }}</span> {{ it.text }}</label>
+ <kbd>{{ item_key(loop.index) }}</kbd> <span class="pts">{{ signed(it.points) }}</span> {{ it.text }}</label>
 {% endfor %}</fieldset>
 <label class="note">Note to {{ a.student }} (<kbd>n</kbd>; saved when you leave it)
 <textarea data-role="note" rows="2">{{ a.note }}</textarea></label>
@@ -84,6 +85,7 @@ QUESTION = """{% extends "base.html" %}
 <h2>Keys</h2>
 <dl class="keys"><dt><kbd>j</kbd> / <kbd>k</kbd></dt><dd>next / previous student</dd>
 <dt><kbd>1</kbd>…<kbd>9</kbd>, <kbd>0</kbd></dt><dd>apply or take off item 1…10</dd>
+<dt><kbd>Shift</kbd>+<kbd>1</kbd>…<kbd>0</kbd></dt><dd>item 11…20</dd>
 <dt><kbd>n</kbd></dt><dd>write a note (<kbd>Esc</kbd> saves and leaves)</dd>
 <dt><kbd>a</kbd></dt><dd>add a rubric item</dd>
 <dt><kbd>e</kbd></dt><dd>edit the rubric's items (<kbd>Tab</kbd> between them, <kbd>Enter</kbd> saves one)</dd>
@@ -303,8 +305,9 @@ JS = r"""
       }
       say("every answer is graded");
     }
-    else if (/^[0-9]$/.test(e.key) && sec) {
-      var n = e.key === "0" ? 10 : Number(e.key);
+    else if ((/^[0-9]$/.test(e.key) || (e.shiftKey && /^Digit[0-9]$/.test(e.code))) && sec) {
+      var d = e.shiftKey ? e.code.slice(5) : e.key;  // the digit row's key, whatever Shift makes of it
+      var n = (d === "0" ? 10 : Number(d)) + (e.shiftKey ? 10 : 0);
       var box = sec.querySelectorAll("input[data-item]")[n - 1];
       if (box) { toggle(sec, box.dataset.item); } else { say("no item " + n); return; }
     }
