@@ -287,6 +287,13 @@ HOSTILE = {
                                         "a double-forked setsid process re-plants links to root-only files in the "
                                         "working folder after it is emptied: it dies with the kernel's user (killed "
                                         "by user id, or with the sandbox), so nbgrader never writes through them"),
+    "reads_gradescope_metadata": (replace_answer(
+        "try:\n    _meta = open('/autograder/submission_metadata.json', encoding='utf-8').read()\n"
+        "except OSError:\n    _meta = ''\n" + CORRECT_D_STAR_PLACEHOLDER + "\n"
+        "if _meta:  # it read Gradescope's metadata (earlier results): a wrong answer shows it in the score\n"
+        "    D_star = None\n"), "full",
+        "Gradescope's submission_metadata.json (earlier results in previous_submissions) is root's alone before "
+        "the kernel starts (none in a course): the read fails, so the answer stays right"),
     "network_access": (prepend_to_answer(
         "import socket\nsocket.create_connection(('192.0.2.1', 80), timeout=3)"), "loses_target",
         "there is no network: the connection fails"),
