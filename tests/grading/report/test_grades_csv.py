@@ -35,6 +35,11 @@ def test_nothing_handed_in_without_an_excuse_keeps_nbgraders_zero(tmp_path):
     assert (float(rows["eve"]["score"]), rows["eve"]["pending"]) == (0.0, "")
 
 
+def test_every_score_is_written_to_two_places_nbgraders_zero_too(tmp_path):
+    rows = _rows(tmp_path, [])  # eve handed nothing in: nbgrader writes 0.0
+    assert (rows["eve"]["score"], rows["ada"]["score"]) == ("0.00", "14.00")
+
+
 def test_a_submission_collected_but_not_autograded_is_pending_not_zero(tmp_path):
     (tmp_path / "submitted" / "eve" / HW).mkdir(parents=True)  # dgmlab collect placed it; no gradebook row yet
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), tmp_path / "submitted" / "eve" / HW / f"{HW}.ipynb")

@@ -200,10 +200,12 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
     offset, not nbgrader's unlabelled UTC time of the homework's; ``timestamp`` (when it was handed in) is too, in
     the same time zone (:func:`_labelled`), so the two read alike."""
     import csv
+    import re
+    from decimal import Decimal
 
     from ..term.deadlines import deadlines
     from ..term.term_rules import term_rules
-    from .final_mark import final_mark, late_points
+    from .final_mark import PLACES, final_mark, late_points
 
     by = {(g.hw, g.student): g for g in grades(course)}
     with path.open(encoding="utf-8", newline="") as f:
@@ -242,6 +244,8 @@ def _final_marks(course: Course, path: Path, late_reasons: bool) -> None:
             r[score], why = "", ungraded[(r[a], r[s])]
             if raw is not None:
                 r[raw] = ""
+        elif mark is None and re.fullmatch(r"\d+(\.\d+)?", r[score]):  # nbgrader's 0.0: as every mark is written
+            r[score] = f"{Decimal(r[score]):.{PLACES}f}"
         out.append(r + [why]
                    + ([g.late_reason if g is not None else ""] if late_reasons else []))
     with path.open("w", encoding="utf-8", newline="") as f:
