@@ -19,9 +19,12 @@ from dgmlab.probes import with_working as _with_working
 from dgmlab.probes.points import points
 
 from .common import (
+    BAR_CLASSES,
+    BAR_SCORE,
     BASELINE_FILE,
     EXPERIMENTS,
     FILE_POINT_SCORE,
+    N_DRAWN,
     _no_file_in_fast_mode,
     _param_shapes,
     _params,
@@ -516,7 +519,7 @@ _BASELINE_MADE_BY = "the training cell of the P1 baseline"
 
 
 @points(1)
-def test_saved_generator_draws_100_new_images(v, ref):
+def test_saved_generator_draws_1000_new_images(v, ref):
     from dgmlab import metrics
 
     keep_graded_draw(v.files, v.seed_of, ref.keep)  # graded: the class dashboard's copy (nothing kept while you work)
@@ -526,7 +529,7 @@ def test_saved_generator_draws_100_new_images(v, ref):
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
     if not score >= FILE_POINT_SCORE:
         raise AssertionError(
-            f"the 100 new images score {score:.2f} on the MNIST classifier, below {FILE_POINT_SCORE:g} (an untrained "
+            f"the {N_DRAWN:,} new images score {score:.2f} on the MNIST classifier, below {FILE_POINT_SCORE:g} (an untrained "
             f"generator scores 1.0): hand in the weights your full training run writes")
 
 
@@ -539,14 +542,15 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
     x, _ = graded_draw(v.files, v.seed_of, BASELINE_FILE, made_by=_BASELINE_MADE_BY, own=own_draw(v))
     score, _ = metrics.mnist_score(x, splits=1, scale="[-1,1]")
     classes = metrics.mnist_predict(x, scale="[-1,1]").unique().numel()
-    print(f"MNIST classifier score of the 100 samples: {score:.2f} (bar 7.5), digits recognised: {classes} (need 9)")
-    if not score >= 7.5:
+    print(f"MNIST classifier score of the {N_DRAWN:,} samples: {score:.2f} (bar {BAR_SCORE}), digits recognised: "
+          f"{classes} (need {BAR_CLASSES})")
+    if not score >= BAR_SCORE:
         raise AssertionError(
-            f"expected an MNIST classifier score of at least 7.5, found {score:.2f}: below the bar "
+            f"expected an MNIST classifier score of at least {BAR_SCORE}, found {score:.2f}: below the bar "
             "(a full 50-epoch run clears it; a run stopped early may not)")
-    if not classes >= 9:
+    if not classes >= BAR_CLASSES:
         raise AssertionError(
-            f"expected at least 9 of the 10 digit classes among the samples, found {classes}: "
+            f"expected at least {BAR_CLASSES} of the 10 digit classes among the samples, found {classes}: "
             "the generator covers too few digits (mode collapse)")
 
 
@@ -561,6 +565,6 @@ CHECKS = [
                        test_generator_update_follows_d_steps_discriminator_updates, test_each_update_draws_fresh_noise),
               probe=_train_gan_probe, inputs=_with_working(_train_gan_inputs)),
     CheckSpec("p2_baseline_samples_tests", hidden=0, names=(),
-              visible=(test_saved_generator_draws_100_new_images, test_mnist_classifier_score_above_the_bar),
+              visible=(test_saved_generator_draws_1000_new_images, test_mnist_classifier_score_above_the_bar),
               probe=own_draw_probe(BASELINE_FILE, made_by=_BASELINE_MADE_BY), files=(BASELINE_FILE,)),
 ]
