@@ -103,3 +103,20 @@ def test_an_assignment_worth_other_points_than_the_homework_gets_no_mark(course,
     err = capsys.readouterr().err
     assert f"Canvas grades {HW} {said}, the homework is out of 20: no mark was sent" in err
     assert "Set the assignment's Points to 20 in Canvas" in err and canvas.puts == []
+
+
+def test_a_submission_collected_but_not_autograded_sends_no_zero(tmp_path, httpserver, monkeypatch):
+    import nbformat
+    from nbgrader.api import Gradebook
+
+    monkeypatch.setenv(lms.TOKEN_ENV, "test-token")
+    canvas = FakeCanvas(httpserver, {uid: {"submitted_at": None, "score": None} for uid in [*LMS.values(), "105"]})
+    course = _make(tmp_path, CONFIG + canvas.config(HW))
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        gb.add_student("eve", first_name="Eve", last_name="Doe", lms_user_id="105")  # in the roster, no grades yet
+    folder = tmp_path / "submitted" / "eve" / HW
+    folder.mkdir(parents=True)  # dgmlab collect placed her notebook
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), folder / f"{HW}.ipynb")
+    out = lms.push(course, HW)
+    assert canvas.subs["105"]["score"] is None and "eve" not in [s for s, _ in out.sent]
+    assert dict(out.skipped)["eve"].startswith("no mark: not graded (collected, not autograded yet")

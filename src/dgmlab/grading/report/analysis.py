@@ -163,7 +163,7 @@ def collect(course: Course, hws=None) -> ClassData:
                 else:
                     why = check_submission(course.folder("submitted", hw, sid) / f"{hw}.ipynb")
                     subs.append(Submission(sid, hw, "invalid" if why else "not graded",
-                                           why or "no grade and no grading record: run dgmlab autograde", None,
+                                           why or f"collected, not autograded yet: dgmlab autograde {hw}", None,
                                            None, maxes[hw]))
     cells.sort(key=lambda c: (c.hw, c.student, _pos(order[c.hw], c.cell)))
     subs.sort(key=lambda s: (s.hw, s.student))
