@@ -127,3 +127,11 @@ def test_the_grading_page_shows_the_adjustment_its_answer_holds_and_the_points_i
         server.server_close()
     assert f"outside the rubric: -2: hand-in formatting ({NAMED}): {R.points_text(score - 2)} in the mark" in page
     assert page.count("hand-in formatting (") == 1  # demo_amara's answer only
+
+
+def test_a_deduction_set_for_a_homework_not_autograded_yet_is_left_for_later(course):
+    with (course.root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+        f.write("\nc.DgmlabHandIn.format_deductions = {'hw3': 2, 'hw5': 2}\n")
+    HN.record(course, H.HW, {"demo_amara": NAMED})
+    lines = HN.deduct(course, [H.HW, "hw5_explicit"])  # hw5: in the term, not in the gradebook yet
+    assert [ln for ln in lines if "hw5" in ln] == [] and grade(course, "demo_amara")[0] == -2.0

@@ -91,6 +91,17 @@ def breaches(course, hw: str) -> dict:
     return {sid: "; ".join(whys) for sid, whys in out.items()}
 
 
+def _in_gradebook(course) -> set:
+    """The homeworks nbgrader's gradebook has (none without one)."""
+    from nbgrader.api import Gradebook
+
+    db = course.root / "gradebook.db"
+    if not db.exists():
+        return set()
+    with Gradebook(f"sqlite:///{db}") as gb:
+        return {a.name for a in gb.assignments}
+
+
 def apply_deductions(course, hws, deductions: dict) -> list:
     """Each homework of ``hws`` with an amount in ``deductions`` (``c.DgmlabHandIn.format_deductions``, by id or
     prefix) gets its :data:`FORMATTING` adjustment (on its first written cell) made to match :func:`breaches`, and
@@ -99,11 +110,11 @@ def apply_deductions(course, hws, deductions: dict) -> list:
     from ..hand.rubrics import written_cells
     from ..inert import terminal
 
-    out = []
+    out, graded = [], _in_gradebook(course)
     for hw in hws:
         amount = deductions.get(hw, deductions.get(hw.split("_")[0]))
-        if not amount and not ADJ.read(course, hw):
-            continue
+        if hw not in graded or (not amount and not ADJ.read(course, hw)):
+            continue  # a homework not autograded yet has no mark to take points from
         cells = written_cells(course, hw)
         if not cells:
             out.append(f"{hw}: no written (hand-graded) cell to hold the {FORMATTING} deduction: none taken")
