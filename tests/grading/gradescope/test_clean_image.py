@@ -2,7 +2,7 @@
 `dgmlab gradescope` builds it (carrying the dgmlab and dgmlab-grader wheels of this checkout), `setup.sh` run as root
 in a fresh root with no checkout and no kit environment, pip offline from a folder of wheels standing in for the
 package index (DGMLAB_GRADESCOPE_WHEELHOUSE, or one made once where pip's find-links hold a CPU torch), then
-`run_autograder` for the reference, the blank, a late and a hostile submission: with the kernel as an unprivileged
+`run_autograder` for the reference, the blank, a late and two hostile submissions: with the kernel as an unprivileged
 user (DGMLAB_GRADESCOPE_BOUNDARY=user), and with bubblewrap where the machine has it (or
 DGMLAB_GRADESCOPE_TEST_BWRAP names a bwrap binary for the image)."""
 import os
@@ -30,6 +30,11 @@ SUBMISSIONS = {
     "late": (ROOT / "examples" / "demo_reference" / HW / f"{HW}.ipynb",
              {"created_at": "2025-03-02T04:59:00+00:00", "assignment": {"due_date": DUE}}),
     "hostile": (ROOT / "tests" / "hostile" / "replants_links_after_the_kernel.ipynb", None),
+    # Gradescope's metadata may hold earlier results, hidden tests' included: the kernel must not read it
+    "metadata": (ROOT / "tests" / "hostile" / "reads_gradescope_metadata.ipynb",
+                 {"created_at": "2025-03-01T12:00:00+00:00", "assignment": {"due_date": DUE},
+                  "previous_submissions": [{"submission_time": "2025-03-01T11:00:00+00:00", "score": "63.0",
+                                            "results": {"tests": [{"name": "q3_d_star_tests", "output": "hidden"}]}}]}),
 }
 
 
@@ -130,3 +135,10 @@ def test_a_process_replanting_links_after_the_kernel_changes_no_root_file(image)
     assert "/etc/shadow 640 root" in hostile["after"] and "draw.key 600 root" in hostile["after"]
     assert not [line for line in hostile["ps"].splitlines() if line.startswith("dgmlab-")], hostile["ps"]
     assert all(t["score"] == t["max_score"] for t in _auto(hostile["results"]))  # its answers are the reference's
+
+
+def test_the_kernel_cannot_read_the_metadatas_earlier_results(image):
+    _, found = image
+    res = found["metadata"]["results"]
+    assert res is not None, found["metadata"]["log"][-3000:]
+    assert all(t["score"] == t["max_score"] for t in _auto(res))  # its answer is wrong only where it read the file
