@@ -133,8 +133,9 @@ def user_boundary(grader_dir: Path, memory: int, file_size: int) -> Boundary:
             "--gid", str(user.pw_gid), "--memory", str(int(memory)), "--file-size", str(int(file_size)), "--",
             "{connection_file}"]
     return Boundary("user", f"the kernel ran as the unprivileged user {user.pw_name}, unable to read the grading "
-                            f"files or the grader's packages; the judge ran apart from it (bubblewrap could not run "
-                            f"here, so the kernel had the network and the machine's world-readable files)",
+                            f"files, Gradescope's metadata or the grader's packages; the judge ran apart from it "
+                            f"(bubblewrap could not run here, so the kernel had the network and the machine's "
+                            f"world-readable files)",
                     user.pw_uid, user.pw_gid, [f"c.GradingKernelManager.kernel_argv = {argv!r}",
                                                f"c.SealWorkingFolder.kernel_uid = {user.pw_uid}",
                                                f"c.SealWorkingFolder.kernel_gid = {user.pw_gid}"])
