@@ -476,5 +476,6 @@ from dgmlab.probes import check
 check("q3_samples_quality_tests")  # graded from generator_weights.pt as you hand it in
 
 # %% [markdown]
-# *End of homework 1.* Hand in this notebook and `generator_weights.pt` (in Colab, download both from
-# `MyDrive/dgm-course/hw1_wgan/`), not `checkpoints/`.
+# *End of homework 1.* Hand in this notebook (in Colab, File > Download > .ipynb; Drive keeps it in
+# `MyDrive/Colab Notebooks/`) and `generator_weights.pt` (from the homework folder, `MyDrive/dgm-course/hw1_wgan/`
+# in Colab), not `checkpoints/`.
