@@ -97,3 +97,23 @@ def test_the_template_line_is_the_one_the_release_writes_in_written_answers():
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
     assert config.ClearSolutions.text_stub == unfinished.TEXT_STUB
+
+
+def test_a_notebook_left_in_quick_mode_is_said_so_and_its_full_run_missing():
+    nb = _fill(_release("hw3_flows"))
+    nb.cells.insert(0, nbformat.v4.new_code_cell("%env DGMLAB_FAST=1"))
+    said, missing = unfinished.lines(unfinished.of(_run(nb)))
+    assert said[1].startswith("  !! the notebook sets DGMLAB_FAST (cell 1): it runs in quick mode")
+    assert missing == ["a run with the full settings (the notebook sets DGMLAB_FAST)"]
+
+
+def test_a_notebook_run_with_the_full_settings_is_not_said_quick():
+    said, missing = unfinished.lines(unfinished.of(_run(_fill(_release("hw3_flows")))))
+    assert not [line for line in said if "DGMLAB_FAST" in line] and missing == []
+
+
+def test_a_notebook_whose_setup_printed_quick_mode_is_said_quick():
+    nb = _run(_fill(_release("hw3_flows")))
+    setup = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    nb.cells[setup].outputs = [nbformat.v4.new_output("stream", name="stdout", text="dgmlab mode=fast device=cpu\n")]
+    assert unfinished.of(nb).quick == (setup + 1,)
