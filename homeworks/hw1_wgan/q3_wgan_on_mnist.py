@@ -374,8 +374,8 @@ if not runtime.is_grading():
 # its weights are available. Implement `evaluate_samples(samples)` with
 # `dgmlab.metrics.mnist_score` (its default ten splits: report their mean and spread),
 # `dgmlab.metrics.mnist_frechet_distance` and `dgmlab.metrics.inception_metrics`; the last raises
-# `dgmlab.metrics.MetricUnavailable` when the weights cannot be had, in which case report `None` and the
-# reason (as a string), without failing.
+# `dgmlab.metrics.MetricUnavailable` when it cannot run (torch-fidelity not installed, as in Colab, or its weights
+# not to be had), in which case report `None` and the reason (as a string), without failing.
 
 # %% kind="answer" grade_id="q3_evaluate_samples"
 def evaluate_samples(samples):

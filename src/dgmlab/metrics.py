@@ -514,8 +514,7 @@ def inception_metrics(images, reference=None, *, splits: int = 10, batch_size: i
         import torch_fidelity
     except ImportError as exc:
         raise MetricUnavailable(
-            "Inception-v3 IS/FID needs torch-fidelity: pip install 'torch-fidelity==0.4.0' "
-            "(or pip install 'dgmlab[fidelity]')"
+            "Inception-v3 IS/FID needs torch-fidelity, which is not installed: pip install 'torch-fidelity==0.4.0'"
         ) from exc
     weights = inception_weights_path()
     dev = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
