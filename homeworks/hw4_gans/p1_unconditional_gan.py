@@ -24,8 +24,9 @@
 class Generator(nn.Module):
     """MLP generator: noise ``z`` (N, latent_dim) float32 -> images (N, 784) float32 in (-1, 1).
 
-    Hidden layers: for each width w in ``widths``, nn.Linear(previous, w) then nn.LeakyReLU(0.2);
-    output: nn.Linear(widths[-1], 784) then nn.Tanh(). No normalisation, no dropout.
+    Hidden layers: for each width w in ``widths``, a Linear(previous, w) then a LeakyReLU of slope 0.2
+    (nn.LeakyReLU(0.2), or F.leaky_relu(h, 0.2) in forward); output: Linear(widths[-1], 784) then tanh.
+    No normalisation, no dropout.
     Keeps ``self.latent_dim`` (training code reads it to draw noise).
     """
 
@@ -59,8 +60,8 @@ check("p1_generator_tests", Generator)
 class Discriminator(nn.Module):
     """MLP discriminator: images (N, 1, 28, 28) or (N, 784) float32 -> logits (N, 1) float32.
 
-    For each width w in ``widths``: nn.Linear(previous, w), nn.LeakyReLU(0.2), nn.Dropout(dropout);
-    then nn.Linear(widths[-1], 1). No sigmoid at the end, no normalisation.
+    For each width w in ``widths``: Linear(previous, w), LeakyReLU of slope 0.2, Dropout(dropout) (active in
+    training mode only); then Linear(widths[-1], 1). No sigmoid at the end, no normalisation.
     """
 
     def __init__(self, widths=(512, 256, 128), in_dim=784, dropout=0.3):
@@ -119,7 +120,9 @@ check("p1_losses_tests", discriminator_loss, generator_loss)
 #
 # Each step clears old gradients, computes its loss, back-propagates, steps its own optimizer, and returns
 # the loss as a `float`. The discriminator's fakes must not pass gradients to the generator (`.detach()`); the
-# generator's gradient must flow *through* the discriminator. Each step changes only its own player.
+# generator's gradient must flow *through* the discriminator. Each step changes only its own player. The
+# discriminator learns with its dropout on: its step runs it in training mode throughout and leaves it in training
+# mode.
 
 # %% kind="answer" grade_id="p1_d_step"
 def discriminator_step(generator, discriminator, d_opt, real, z):

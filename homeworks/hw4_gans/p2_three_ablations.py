@@ -9,9 +9,9 @@
 # 3. `"d_steps_10"`: the P1 networks, but the discriminator is updated **10 times per generator update**.
 #
 # ### P2.1 Building each experiment (3 points)
-# `make_gan(experiment)` returns a fresh `(generator, discriminator, d_steps)` for `"baseline"` and the three
-# names above (`d_steps` is 1 except for `"d_steps_10"`) and raises `ValueError` for any other name. Use
-# your P1 classes.
+# `make_gan(experiment, latent_dim=100)` returns a fresh `(generator, discriminator, d_steps)` for `"baseline"` and
+# the three names above (`d_steps` is 1 except for `"d_steps_10"`) and raises `ValueError` for any other name. Use
+# your P1 classes; every experiment's generator takes noise of `latent_dim` columns.
 
 # %% kind="answer" grade_id="p2_make_gan"
 EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")

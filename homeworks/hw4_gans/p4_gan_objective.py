@@ -63,10 +63,9 @@ check("p4a_tests", V_point, D_star, second_derivative, D_star_pi)
 # %% [markdown]
 # ### P4(b) The criterion at the optimal discriminator (5 points)
 #
-# Plugging $D^*_G$ into $V$ gives the *virtual training criterion* $C(G) = \max_D V(D, G)$. Its global minimum is
-# reached if and only if $p_g = p_{\text{data}}$, where $C(G) = -\log 4$; the derivation below shows why, with the
-# Jensen-Shannon divergence $\mathrm{JSD}(p\,\|\,q) = \tfrac12\mathrm{KL}(p\,\|\,m) + \tfrac12\mathrm{KL}(q\,\|\,m)$,
-# $m = \tfrac12(p+q)$, natural logarithms.
+# Plugging $D^*_G$ into $V$ gives the *virtual training criterion* $C(G) = \max_D V(D, G)$. Below it is compared
+# with the Jensen-Shannon divergence $\mathrm{JSD}(p\,\|\,q) = \tfrac12\mathrm{KL}(p\,\|\,m) + \tfrac12\mathrm{KL}(q\,\|\,m)$,
+# $m = \tfrac12(p+q)$, natural logarithms: first numerically, then by hand.
 #
 # 1. `C_point`: the sympy integrand of $C(G)$ at one point, obtained by **substituting** `D_star` into `V_point`.
 # 2. For discrete distributions (numpy vectors `p`, `q` of the same length, non-negative, summing to one,
@@ -109,9 +108,10 @@ check("p4b_tests", C_point, virtual_criterion, js_divergence)
 # %% [markdown]
 # ### P4(b) Derivation (5 points, graded by hand)
 #
-# Write $C(G)$ in terms of $\mathrm{JSD}(p_{\text{data}}\,\|\,p_g)$ and derive it by hand, then conclude that the
-# global minimum of $C$ is $-\log 4$, reached **if and only if** $p_g = p_{\text{data}}$. Use only the definition of
-# KL and the fact that $\mathrm{JSD}\ge 0$ with equality exactly for equal distributions (say why that is).
+# Express $C(G)$ through $\mathrm{JSD}(p_{\text{data}}\,\|\,p_g)$, deriving the relation by hand. Then show that
+# $C$ attains its global minimum **if and only if** $p_g = p_{\text{data}}$, and compute $C(G)$ there (it is
+# $-\log 4$). Use only the definition of KL and the fact that $\mathrm{JSD}\ge 0$ with equality exactly for equal
+# distributions (say why that is).
 
 # %% [markdown] kind="written" grade_id="p4b_derivation" points=5
 # With $D^*$, $C(G) = \mathbb E_{p_{\text{data}}}\!\left[\log\frac{p_{\text{data}}}{p_{\text{data}}+p_g}\right]

@@ -83,6 +83,8 @@ MUTANTS = [
            earns={"p1_generator_tests": 0}),
     Mutant("p1_generator", "blank generator also fails P0", STUB, earns={"p1_generator_tests": 0, "p0_tests": 0}),
     Mutant("p1_generator", "LeakyReLU with PyTorch's default slope 0.01", edits=[(_G_LAYER, 'layers += [nn.Linear(width_in, width), nn.LeakyReLU()]')], earns={"p1_generator_tests": 0}),
+    Mutant("p1_generator", "functional LeakyReLU at its default slope 0.01", edits=[(_G_LAYER, 'layers += [nn.Linear(width_in, width)]'), ('return self.net(z)', 'for layer in self.net[:-2]:\n            z = F.leaky_relu(layer(z))\n        return torch.tanh(self.net[-2](z))')], earns={"p1_generator_tests": 0}),
+    Mutant("p1_generator", "correct variant: functional F.leaky_relu(h, 0.2)", edits=[(_G_LAYER, 'layers += [nn.Linear(width_in, width)]'), ('return self.net(z)', 'for layer in self.net[:-2]:\n            z = F.leaky_relu(layer(z), 0.2)\n        return torch.tanh(self.net[-2](z))')], passes=["p1_generator_tests"]),
     Mutant("p1_generator", "widths argument ignored (always 128, 256, 512)", edits=[('for width in widths:', 'for width in (128, 256, 512):')], earns={"p1_generator_tests": 4}),
     Mutant("p1_generator", "correct variant: ModuleList, one shared LeakyReLU(0.2)", r'''
 class Generator(nn.Module):
@@ -140,11 +142,13 @@ def generator_loss(fake_logits):
     # ---------------------------------------------------------------- P1 steps
     Mutant("p1_d_step", "forgets zero_grad", edits=[('    """One discriminator update. real: (N, 1, 28, 28) or (N, 784) float32; z: (N, latent_dim) float32.\n\n    Returns the discriminator loss of this batch (before the update) as a float.\n    """\n    d_opt.zero_grad()\n', '')], earns={"p1_d_step_tests": 2.25}),
     Mutant("p1_d_step", "fakes not detached (gradients leak into G)", edits=[('    with torch.no_grad():\n        fake = generator(z)\n    loss = discriminator_loss(discriminator(real), discriminator(fake))', '    loss = discriminator_loss(discriminator(real), discriminator(generator(z)))')], earns={"p1_d_step_tests": 2.75}),
-    Mutant("p1_d_step", "real and fake swapped", edits=[('loss = discriminator_loss(discriminator(real), discriminator(fake))', 'loss = discriminator_loss(discriminator(fake), discriminator(real))')], earns={"p1_d_step_tests": 0.5}),
+    Mutant("p1_d_step", "real and fake swapped", edits=[('loss = discriminator_loss(discriminator(real), discriminator(fake))', 'loss = discriminator_loss(discriminator(fake), discriminator(real))')], earns={"p1_d_step_tests": 0.75}),
     Mutant("p1_d_step", "returns the loss recomputed after the update", edits=[('    return loss.item()', '    with torch.no_grad():\n        return discriminator_loss(discriminator(real), discriminator(fake)).item()')], earns={"p1_d_step_tests": 2.5}),
     Mutant("p1_d_step", "updates by hand with lr 0.1, the optimizer's step never taken",
            edits=[('    d_opt.step()\n', '    with torch.no_grad():\n        for p in discriminator.parameters():\n            p -= 0.1 * p.grad\n')],
-           earns={"p1_d_step_tests": 1}),
+           earns={"p1_d_step_tests": 1.25}),
+    Mutant("p1_d_step", "discriminator in eval mode (dropout off) for its update", edits=[('    d_opt.zero_grad()\n    with torch.no_grad():\n        fake = generator(z)\n', '    discriminator.eval()\n    d_opt.zero_grad()\n    with torch.no_grad():\n        fake = generator(z)\n')], earns={"p1_d_step_tests": 2.75}),
+    Mutant("p1_d_step", "discriminator left in eval mode after its update", edits=[('    d_opt.step()\n    return loss.item()', '    d_opt.step()\n    discriminator.eval()\n    return loss.item()')], earns={"p1_d_step_tests": 2.75}),
     Mutant("p1_d_step", "correct variant: detach, loss computed after a second forward", r'''
 def discriminator_step(generator, discriminator, d_opt, real, z):
     fake = generator(z).detach()
@@ -168,7 +172,7 @@ def generator_step(generator, discriminator, g_opt, z):
 ''', passes=["p1_g_step_tests"]),
     Mutant("p2_make_gan", "wide generator widens the discriminator instead", edits=[('        raise ValueError(f"unknown experiment {experiment!r}; expected one of {EXPERIMENTS}")\n    return Generator(latent_dim, g_widths), Discriminator(d_widths), d_steps', "        raise ValueError(experiment)\n    return Generator(latent_dim, g_widths), Discriminator((1024, 512, 256) if experiment == 'wide_generator' else d_widths), d_steps"),
         ('g_widths = (256, 512, 1024)', 'g_widths = (128, 256, 512)')],
-        earns={"p2_make_gan_tests": 2.5}),
+        earns={"p2_make_gan_tests": 2.75}),
     Mutant("p2_make_gan", "deeper discriminator appends a smaller layer", edits=[('raise ValueError(f"unknown experiment {experiment!r}; expected one of {EXPERIMENTS}")', 'raise ValueError(experiment)'),
         ('d_widths = (1024, 512, 256, 128)', 'd_widths = (512, 256, 128, 64)')],
            earns={"p2_make_gan_tests": 2.5}),
@@ -178,10 +182,11 @@ def generator_step(generator, discriminator, g_opt, z):
         ('d_steps = 10', 'd_steps = 1')], earns={"p2_make_gan_tests": 2.5}),
     Mutant("p2_make_gan", "unknown names fall back to the baseline", edits=[('raise ValueError(f"unknown experiment {experiment!r}; expected one of {EXPERIMENTS}")', 'pass')], earns={"p2_make_gan_tests": 2.5}),
     Mutant("p2_make_gan", "the same networks returned on every call (built once)", edits=[('    """experiment: one of EXPERIMENTS -> (Generator, Discriminator, d_steps: int), freshly initialised."""\n    g_widths, d_widths, d_steps = (128, 256, 512), (512, 256, 128), 1\n    if experiment == "wide_generator":\n        g_widths = (256, 512, 1024)\n    elif experiment == "deep_discriminator":\n        d_widths = (1024, 512, 256, 128)\n    elif experiment == "d_steps_10":\n        d_steps = 10\n    elif experiment != "baseline":\n        raise ValueError(f"unknown experiment {experiment!r}; expected one of {EXPERIMENTS}")\n    return Generator(latent_dim, g_widths), Discriminator(d_widths), d_steps', '    settings = {"baseline": ((128, 256, 512), (512, 256, 128), 1),\n                "wide_generator": ((256, 512, 1024), (512, 256, 128), 1),\n                "deep_discriminator": ((128, 256, 512), (1024, 512, 256, 128), 1),\n                "d_steps_10": ((128, 256, 512), (512, 256, 128), 10)}\n    if experiment not in settings:\n        raise ValueError(experiment)\n    if experiment not in _BUILT:\n        g, d, k = settings[experiment]\n        _BUILT[experiment] = (Generator(latent_dim, g), Discriminator(d), k)\n    return _BUILT[experiment]'),
-        ('EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")', 'EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")\n_BUILT = {}')], earns={"p2_make_gan_tests": 2.75}),
+        ('EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")', 'EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")\n_BUILT = {}')], earns={"p2_make_gan_tests": 2.5}),
+    Mutant("p2_make_gan", "latent_dim argument ignored (the generator always reads 100 columns)", edits=[('return Generator(latent_dim, g_widths)', 'return Generator(100, g_widths)')], earns={"p2_make_gan_tests": 2.75}),
     Mutant("p2_make_gan", "dropout switched off in every experiment's discriminator",
            edits=[('Discriminator(d_widths), d_steps', 'Discriminator(d_widths, dropout=0.0), d_steps')],
-           earns={"p2_make_gan_tests": 1.25}),
+           earns={"p2_make_gan_tests": 1.5}),
     Mutant("p2_make_gan", "correct variant: table of settings", r'''
 EXPERIMENTS = ("baseline", "wide_generator", "deep_discriminator", "d_steps_10")
 _SETTINGS = {"baseline": ((128, 256, 512), (512, 256, 128), 1),

@@ -235,6 +235,36 @@ def seeded_tiny(x, n_classes=0):
     return load_by_shape(g, x["G0"], "the stand-in generator"), load_by_shape(d, x["D0"], "the stand-in discriminator")
 
 
+def _planted(module, grads):
+    for p, gr in zip(module.parameters(), grads, strict=True):
+        p.grad = gr.clone()
+
+
+def _from_the_seeded_start(x, player, take_step, stale=False, lr=None, real_from_g=False, n_classes=0):
+    """The student's step ``take_step(g, d, opt, real)`` from the seeded start: what it returns, the player's
+    parameters after it, the other player's parameters and gradients after it. The other player holds the grader's
+    planted gradients before the step; with ``stale``, the player too (a step must clear its own, not the other's).
+    Both networks start in training mode; ``d_modes`` lists the discriminator's mode at each pass through it."""
+    torch = _torch()
+    g, d = seeded_tiny(x, n_classes)
+    mine, other = (g, d) if player == "G" else (d, g)
+    _planted(other, x[("D" if player == "G" else "G") + "_grads"])
+    if stale:
+        for p in mine.parameters():
+            p.grad = torch.ones_like(p)  # a stale gradient from an earlier step
+    # the Parameter objects, captured before the step: read after it whatever the step does to the modules
+    mine_p, other_p = list(mine.parameters()), list(other.parameters())
+    d_modes = []  # the discriminator's mode (training or not) at each pass through it during the step
+    d.register_forward_pre_hook(lambda module, args: d_modes.append(bool(module.training)))
+    real = x["real"].clone()
+    if real_from_g:  # a batch whose real images are the generator's own fakes for z
+        with torch.no_grad():
+            real = g(x["z"]).detach().clone()
+    returned = take_step(g, d, _sgd(mine.parameters(), x["lr"] if lr is None else lr), real)
+    return {"returned": returned, "after": _params(mine_p), "other_after": _params(other_p),
+            "other_grads": _grads(other_p), "d_modes": d_modes, "d_training_after": bool(d.training)}
+
+
 def _shown(out) -> str:
     return f"{out:.5f}" if isinstance(out, float) else f"a {type(out).__name__}"
 
@@ -252,6 +282,28 @@ def _returned_float(record, want, what, also=()):
             f"this batch; found {out:.5f}, {asserts.off_by(out, want)} (the step computes it with your loss function, "
             "whose own tests come first)")
     return out
+
+
+# ------------------------------------------------------------------ P2.2: the updates train_gan's stand-in steps make
+def stand_in_d_step(generator, discriminator, d_opt, real, z):
+    """The update a stand-in discriminator step makes (in the kernel and in the grader's replay alike): one step of
+    ``d_opt`` that lowers the scores of the real batch and raises those of the fakes, the opposite of what any
+    discriminator or critic step does, and leaves gradients in the generator, which no step of the statement does:
+    what runs in the kernel answers no question of the kit (a least-squares step here earned points of hw4 P1's
+    steps and 1.5 of hw2 P5's generator step). The generator's step clears them before its own; the replay only
+    needs the same update as the probe's."""
+    d_opt.zero_grad()
+    fake = generator(z)
+    (discriminator(real).mean() - discriminator(fake).mean()).backward()
+    d_opt.step()
+
+
+def stand_in_g_step(generator, discriminator, g_opt, z):
+    """The stand-in generator step's update: one step of ``g_opt`` that lowers the discriminator's scores of the
+    fakes, the opposite of any generator step (see :func:`stand_in_d_step`)."""
+    g_opt.zero_grad()
+    discriminator(generator(z)).mean().backward()
+    g_opt.step()
 
 
 # ------------------------------------------------------------------ graded from handed-in weights (in the grader)

@@ -19,25 +19,22 @@ from dgmlab.probes import with_working as _with_working
 from dgmlab.probes.points import points
 
 from .common import (
+    _from_the_seeded_start,
     _gradients_of,
-    _grads,
     _moved,
     _named,
     _param_shapes,
-    _params,
     _randn,
     _returned_float,
     _seed_torch,
     _seeded,
     _seeded_params,
-    _sgd,
     _shown,
     _step_lr,
     _uniform,
     assert_trainable,
     load_by_shape,
     paired,
-    seeded_tiny,
     value,
 )
 
@@ -124,8 +121,8 @@ def slope_hint(found, last) -> str:
     if not (abs(one - 1) < 1e-4 and -1e-6 <= a < 1 and abs(a - 0.2) > 1e-4):
         return ""
     return (": the hidden layers' negative slope is 0 (a ReLU), not the statement's LeakyReLU(0.2)" if a < 1e-6 else
-            f": the hidden layers' negative slope is {a:.3g}, not the statement's LeakyReLU(0.2) (nn.LeakyReLU's "
-            "default slope is 0.01)" if abs(a - 0.01) < 1e-6 else
+            f": the hidden layers' negative slope is {a:.3g}, not the statement's LeakyReLU(0.2) (the default slope of "
+            "nn.LeakyReLU and F.leaky_relu is 0.01)" if abs(a - 0.01) < 1e-6 else
             f": the hidden layers' negative slope is {a:.3g}, not the statement's LeakyReLU(0.2)")
 
 
@@ -230,6 +227,19 @@ def test_widths_argument_is_used(v, ref):
     assert_trainable(v.trainable, "Discriminator()")
     _logits_match(working(v).small_out, ref["small_logits"],
                   "Discriminator(widths=(64, 32, 16, 8)).eval()(x)", _activation(v))
+
+
+@points(0.25)
+def test_dropout_after_each_hidden_layer_in_training_mode(v, ref):
+    # in training mode, with the dropout masks drawn as the statement's network draws them (one per hidden layer)
+    assert_trainable(v.trainable, "Discriminator()")
+    torch, out, want = _torch(), working(v).train_out, ref["train_logits"]
+    asserts.assert_tensor(out, "Discriminator().train()(x)", shape=tuple(want.shape), dtype=torch.float32)
+    if not torch.allclose(out, want, rtol=1e-4, atol=1e-5):
+        raise AssertionError(
+            "expected Discriminator() in training mode to give the logits of the statement's network in training mode "
+            "with the same dropout masks (dropout 0.3 after each hidden layer's LeakyReLU, nowhere else); they are "
+            f"{asserts.off_by(out, want)}")
 
 
 # ------------------------------------------------------------------ P1.3 the losses
@@ -367,33 +377,6 @@ def _step_inputs(salt):
     return make
 
 
-def _planted(module, grads):
-    for p, gr in zip(module.parameters(), grads, strict=True):
-        p.grad = gr.clone()
-
-
-def _from_the_seeded_start(x, player, take_step, stale=False, lr=None, real_from_g=False, n_classes=0):
-    """The student's step ``take_step(g, d, opt, real)`` from the seeded start: what it returns, the player's
-    parameters after it, the other player's parameters and gradients after it. The other player holds the grader's
-    planted gradients before the step; with ``stale``, the player too (a step must clear its own, not the other's)."""
-    torch = _torch()
-    g, d = seeded_tiny(x, n_classes)
-    mine, other = (g, d) if player == "G" else (d, g)
-    _planted(other, x[("D" if player == "G" else "G") + "_grads"])
-    if stale:
-        for p in mine.parameters():
-            p.grad = torch.ones_like(p)  # a stale gradient from an earlier step
-    # the Parameter objects, captured before the step: read after it whatever the step does to the modules
-    mine_p, other_p = list(mine.parameters()), list(other.parameters())
-    real = x["real"].clone()
-    if real_from_g:  # a batch whose real images are the generator's own fakes for z
-        with torch.no_grad():
-            real = g(x["z"]).detach().clone()
-    returned = take_step(g, d, _sgd(mine.parameters(), x["lr"] if lr is None else lr), real)
-    return {"returned": returned, "after": _params(mine_p), "other_after": _params(other_p),
-            "other_grads": _grads(other_p)}
-
-
 def _d_step_probe(o, x):
     step = o["discriminator_step"]  # o["discriminator_loss"] is handed over but unused: the grader has its own
     _seed_torch(x)
@@ -455,6 +438,23 @@ def test_d_step_leaves_the_generator_untouched(v, ref):
         raise AssertionError(
             "expected the discriminator step to add no gradient to the generator, found its gradients changed: make the "
             "fakes under torch.no_grad() or .detach() them")
+
+
+@points(0.25)
+def test_dropout_on_while_the_discriminator_learns(v, ref):
+    # the statement: the discriminator learns with its dropout on, in training mode for the whole step and after it
+    _d_moved(v)
+    r = value(working(v).fresh_step, "the step")
+    modes = r["d_modes"]
+    if not modes:
+        raise AssertionError("expected the discriminator step to run the discriminator, found no pass through it")
+    if not all(modes):
+        raise AssertionError(
+            f"expected the discriminator in training mode (dropout on) in every pass of its step, found {modes.count(False)} "
+            f"of {len(modes)} passes in eval mode: the discriminator learns with its dropout on (no .eval() in the step)")
+    if not r["d_training_after"]:
+        raise AssertionError("expected the discriminator step to leave the discriminator in training mode, found it in "
+                             "eval mode afterwards: the next step would learn without dropout")
 
 
 @points(0.75)
@@ -566,17 +566,19 @@ CHECKS = [
               visible=(test_generator_is_the_statements_network, test_latent_dim_and_widths_are_used,
                        test_saturates_like_a_tanh),
               probe=_on_working(_generator_probe), inputs=_with_working(_generator_inputs)),
-    CheckSpec("p1_discriminator_tests", hidden=2.25, hidden_for="dropout in training mode, and the dropout argument", names=("Discriminator",),
-              visible=(test_one_logit_per_image_for_both_input_shapes, test_widths_argument_is_used),
+    CheckSpec("p1_discriminator_tests", hidden=2, hidden_for="dropout in training mode on other inputs, and the dropout argument", names=("Discriminator",),
+              visible=(test_one_logit_per_image_for_both_input_shapes, test_widths_argument_is_used,
+                       test_dropout_after_each_hidden_layer_in_training_mode),
               probe=_on_working(_discriminator_probe), inputs=_with_working(_discriminator_inputs)),
     CheckSpec("p1_losses_tests", hidden=1, hidden_for="the values on other logits, batch means, the non-saturating gradient", names=("discriminator_loss", "generator_loss"),
               visible=(test_scalar_tensors_that_keep_the_graph, test_zero_logits_give_log_two_per_term,
                        test_real_logits_pushed_up_fake_logits_down, test_generator_loss_falls_as_fake_logits_rise,
                        test_finite_and_right_at_logits_of_30),
               probe=_losses_probe, inputs=_losses_inputs),
-    CheckSpec("p1_d_step_tests", hidden=1.25, hidden_for="the update: one optimizer step on this batch's loss", names=("discriminator_step", "discriminator_loss"),
+    CheckSpec("p1_d_step_tests", hidden=1, hidden_for="the update: one optimizer step on this batch's loss", names=("discriminator_step", "discriminator_loss"),
               visible=(test_d_step_returns_a_float, test_d_step_returns_the_loss_of_this_batch,
-                       test_d_step_leaves_the_generator_untouched, test_old_gradients_cleared),
+                       test_d_step_leaves_the_generator_untouched, test_dropout_on_while_the_discriminator_learns,
+                       test_old_gradients_cleared),
               probe=_on_working(_d_step_probe), inputs=_with_working(_step_inputs(14))),
     CheckSpec("p1_g_step_tests", hidden=1.5, hidden_for="the update on the non-saturating loss, the discriminator left alone", names=("generator_step", "generator_loss"),
               visible=(test_g_step_returns_a_float, test_moves_the_generator,

@@ -41,6 +41,8 @@ from .common import (
     own_draw_probe,
     paired,
     seeded_tiny,
+    stand_in_d_step,
+    stand_in_g_step,
     value,
 )
 
@@ -65,6 +67,7 @@ def _make_gan_inputs(seed):
     # make_gan called on two "baseline"s and three unknown names, in an order drawn from the seed
     unknown = [UNKNOWN_NAMES[int(i)] for i in _torch().randperm(len(UNKNOWN_NAMES), generator=g)[:3]]
     x["names"] = [(["baseline"] * 2 + unknown)[int(i)] for i in _torch().randperm(5, generator=g)]
+    x["latent_dim"] = int(_torch().randint(8, 64, (1,), generator=g))  # make_gan(name, latent_dim=...)'s own
     return x
 
 
@@ -104,11 +107,20 @@ def _make_gan_probe(o, x):
                                    True),
                 "d_steps": k if type(k) is int else repr(k)[:80]}
 
+    def with_latent_dim(name, k):
+        g = make_gan(name, latent_dim=k)[0]
+        found = getattr(g, "latent_dim", None)
+        with _torch().no_grad():
+            shape = list(g.train()(_torch().zeros(3, k)).shape)
+        return {"latent_dim": found if type(found) is int else repr(found)[:80], "out_shape": shape}
+
     def on_working():
-        # the visible tests' record: the baseline and the deep discriminator on the working seed's inputs (what the
-        # recorded values are of)
+        # the visible tests' record: the baseline, the deep discriminator and the wide generator on the working seed's
+        # inputs (what the recorded values are of), and each experiment's generator for the working seed's latent_dim
         _seed_torch(x["working"])
-        return {"experiments": {name: attempt(one, name, x["working"]) for name in ("baseline", "deep_discriminator")}}
+        return {"experiments": {name: attempt(one, name, x["working"])
+                                for name in ("baseline", "deep_discriminator", "wide_generator")},
+                "latent": {name: attempt(with_latent_dim, name, x["working"]["latent_dim"]) for name in EXPERIMENTS}}
 
     def fresh():
         # two calls: the first pair gets the grader's parameters, the second half of them; the first pair must keep its own
@@ -245,27 +257,6 @@ def step_tag(x, key, player, k) -> float:
 
 def step_tags(x, key, player, n) -> list:
     return [step_tag(x, key, player, k) for k in range(n)]
-
-
-def stand_in_d_step(generator, discriminator, d_opt, real, z):
-    """The update a stand-in discriminator step makes (in the kernel and in the grader's replay alike): one step of
-    ``d_opt`` that lowers the scores of the real batch and raises those of the fakes, the opposite of what any
-    discriminator or critic step does, and leaves gradients in the generator, which no step of the statement does:
-    what runs in the kernel answers no question of the kit (a least-squares step here earned points of hw4 P1's
-    steps and 1.5 of hw2 P5's generator step). The generator's step clears them before its own; the replay only
-    needs the same update as the probe's."""
-    d_opt.zero_grad()
-    fake = generator(z)
-    (discriminator(real).mean() - discriminator(fake).mean()).backward()
-    d_opt.step()
-
-
-def stand_in_g_step(generator, discriminator, g_opt, z):
-    """The stand-in generator step's update: one step of ``g_opt`` that lowers the discriminator's scores of the
-    fakes, the opposite of any generator step (see :func:`stand_in_d_step`)."""
-    g_opt.zero_grad()
-    discriminator(generator(z)).mean().backward()
-    g_opt.step()
 
 
 def _stand_ins(x, key, mode):
@@ -459,6 +450,37 @@ def parameters_match(record, want, what):
 
 
 @points(0.25)
+def test_wide_generator_doubles_only_the_generator(v, ref):
+    name = "wide_generator"
+    info, want = experiment(working(v).experiments, name), ref["wide"]
+    gw = STATEMENT_EXPERIMENTS[name][0]
+    _outputs_match(value(info["g_out"], f"make_gan({name!r})'s generator"), want["g_out"],
+                   f"make_gan({name!r})'s generator, against P1's generator with hidden widths {gw},")
+    what = f"make_gan({name!r})'s discriminator"
+    for key, mode in (("d_out", "in eval mode"), ("d_train", "in training mode (the same dropout masks)")):
+        _outputs_match(value(info[key], what), want[key], f"{what} {mode}, against P1's discriminator with hidden "
+                                                          "widths (512, 256, 128) (unchanged in this experiment),")
+
+
+@points(0.25)
+def test_latent_dim_argument_is_used(v, ref):
+    # make_gan(name, latent_dim=k): every experiment's generator keeps k as its latent_dim and reads noise of k columns
+    w = working(v)
+    k = w.inputs["latent_dim"]
+    for name in STATEMENT_EXPERIMENTS:
+        call = f"make_gan({name!r}, latent_dim={k})"
+        try:
+            r = value(value(w.latent, "make_gan")[name], call)
+        except TestFailure as exc:
+            raise AssertionError(f"expected {call}'s generator to take noise of {k} columns, found an error "
+                                 f"({str(exc)[:160]}): pass latent_dim on to the generator") from None
+        if r["latent_dim"] != k or r["out_shape"] != [3, 784]:
+            raise AssertionError(
+                f"expected {call}'s generator to keep latent_dim = {k} and turn noise of shape (3, {k}) into images "
+                f"of shape (3, 784), found latent_dim {r['latent_dim']} and images of shape {tuple(r['out_shape'])}")
+
+
+@points(0.25)
 def test_other_names_raise_value_error(v, ref):
     # "raises ValueError for any other name" (read once make_gan('baseline') builds P1's networks)
     test_baseline_generator_is_p1s(v, ref)
@@ -555,9 +577,11 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p2_make_gan_tests", hidden=1.25, hidden_for="the other experiments' networks, fresh networks on every call", names=("make_gan",),
+    CheckSpec("p2_make_gan_tests", hidden=0.75, hidden_for="the d_steps_10 networks, fresh networks on every call, unknown names", names=("make_gan",),
               visible=(test_baseline_generator_is_p1s, test_baseline_discriminator_and_d_steps_are_p1s,
-                       test_deep_discriminator_adds_a_layer, test_other_names_raise_value_error,
+                       test_deep_discriminator_adds_a_layer, test_wide_generator_doubles_only_the_generator,
+                       test_latent_dim_argument_is_used,
+                       test_other_names_raise_value_error,
                        test_d_steps_is_ten_only_for_d_steps_10),
               probe=_make_gan_probe, inputs=_with_working(_make_gan_inputs)),
     CheckSpec("p2_train_gan_tests", hidden=1.25, hidden_for="optimizer steps, the noise's shape and law, the generator's device, both players learn", names=("train_gan",),

@@ -49,7 +49,7 @@ def _kit_train_logits(v, ref, dropout):
         return net(v.inputs.x32)
 
 
-@points(1.25)
+@points(1)
 def test_dropout_in_training_mode(v, ref):
     assert_trainable(v.trainable, "Discriminator()")
     asserts.assert_close(v.train_out, _kit_train_logits(v, ref, 0.3), rtol=1e-4, atol=1e-5,
@@ -94,7 +94,7 @@ def _d_loss(v, ref, g, d):
             + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
 
 
-@points(1.25)
+@points(1)
 def test_one_sgd_step_on_the_discriminator_loss(v, ref):
     assert_one_sgd_step(v, v.fresh_step, "D", lambda g, d: _d_loss(v, ref, g, d), "discriminator parameters after the step",
                         "discriminator parameters after one step from where they started (one SGD step on the discriminator loss)")

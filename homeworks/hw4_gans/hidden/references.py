@@ -287,7 +287,8 @@ def _expected_generator(x) -> dict:
 
 def _expected_discriminator(x) -> dict:
     return {"logits": kit_logits(x["params"], x["images"]),
-            "small_logits": kit_logits(x["small_params"], x["x4"], (64, 32, 16, 8))}
+            "small_logits": kit_logits(x["small_params"], x["x4"], (64, 32, 16, 8)),
+            "train_logits": kit_train_logits(x["params"], x["x32"], (512, 256, 128), x["dropout_seed"])}
 
 
 def _expected_d_step(x) -> dict:
@@ -302,15 +303,15 @@ def _expected_g_step(x) -> dict:
 
 
 def _expected_make_gan(x) -> dict:
-    """The baseline's and the deep discriminator experiment's networks, as the statement gives them (what the visible
-    tests check)."""
+    """The baseline's, the deep discriminator experiment's and the wide generator experiment's networks, as the
+    statement gives them (what the visible tests check)."""
     def networks(name):
         gw, dw, _ = STATEMENT_EXPERIMENTS[name]
         with torch.no_grad():
             return {"g_out": kit_generator(x["g_params"][gw], 100, gw)(x["z4"]),
                     "d_out": kit_logits(x["d_params"][dw], x["x4"], dw),
                     "d_train": kit_train_logits(x["d_params"][dw], x["x32"], dw, x["dropout_seed"])}
-    return {**networks("baseline"), "deep": networks("deep_discriminator")}
+    return {**networks("baseline"), "deep": networks("deep_discriminator"), "wide": networks("wide_generator")}
 
 
 def _expected_train_gan(x) -> dict:
