@@ -123,8 +123,10 @@ check("q2_normalising_k_tests", k_value)
 # ### Q2.4 (1 + 2 points): how far can a VP flow get?
 #
 # What the proof gives for $c = 1$, as numbers: `p_B` $= p(B)$; `max_density_vp`, the largest value any VP flow
-# density can take; `tv_lower_bound`, a lower bound on $\delta(p, p_\theta)$ valid for every VP flow;
-# `kl_lower_bound`, the lower bound on $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ that Pinsker's inequality gives from it.
+# density can take; `tv_lower_bound`, the lower bound on $\delta(p, p_\theta)$ valid for every VP flow that the square
+# $B$ alone gives (its mass under $p$ less the most mass a VP flow density can put on it; sharper bounds exist, this
+# is the one asked); `kl_lower_bound`, the lower bound on $D_{\mathrm{KL}}(p\,\|\,p_\theta)$ that Pinsker's inequality
+# gives from it.
 
 # %% kind="answer" grade_id="q2_vp_bound" check_output=true
 # p_B, max_density_vp, tv_lower_bound, kl_lower_bound: sympy numbers or floats
