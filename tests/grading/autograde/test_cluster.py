@@ -299,24 +299,60 @@ def _feedback_course(tmp_path):
     return tmp_path
 
 
-def test_feedback_that_never_ends_fails_alone_with_the_reason(tmp_path, monkeypatch):
-    """generate_feedback runs in the worker's process: one that never returns is stopped at its time limit, with
-    the reason, and the next feedback runs (before, nothing bounded it)."""
-    from nbgrader.converters import GenerateFeedback
-
+def test_feedback_that_never_ends_is_killed_at_its_time_limit_with_the_reason(tmp_path):
+    """generate_feedback runs in a child process: one that never returns (here its config never finishes loading)
+    is killed at its time limit, with the reason."""
     from dgmlab.grading import layout
     from dgmlab.grading.autograde import nbgrader_run as R
 
-    def forever(self):
-        while True:
-            pass
-
-    monkeypatch.setattr(GenerateFeedback, "start", forever)
+    course = _feedback_course(tmp_path)
+    (course / "nbgrader_config.py").write_text("while True:\n    pass\n")
     start = time.monotonic()
-    res = R.run_feedback(_feedback_course(tmp_path), HW, "someone", timeout=1)
+    res = R.run_feedback(course, HW, "someone", timeout=1)
     assert time.monotonic() - start < 10
     assert not res.ok and res.timed_out
     assert layout.log_reason(res.output) == "[ERROR] generating the feedback took longer than 1 s; it was stopped"
-    monkeypatch.setattr(GenerateFeedback, "start", lambda self: None)
-    assert R.run_feedback(tmp_path, HW, "someone", timeout=1).ok  # the worker goes on
-    time.sleep(1.5)  # and no stray exception lands in it later
+    assert R.FEEDBACK.pid is None  # killed, not left running
+
+
+def test_feedback_runs_again_after_one_was_killed(tmp_path):
+    from dgmlab.grading.autograde import nbgrader_run as R
+
+    course = _feedback_course(tmp_path)
+    (course / "nbgrader_config.py").write_text("while True:\n    pass\n")
+    assert R.run_feedback(course, HW, "someone", timeout=1).timed_out
+    _feedback_course(tmp_path)
+    res = R.run_feedback(course, HW, "someone", timeout=60)  # nbgrader's own answer: there is nothing to render
+    assert not res.timed_out and "No notebooks were matched" in res.reason
+
+
+def test_one_feedback_process_serves_one_feedback_after_another(tmp_path):
+    """Starting it costs seconds of CPU (nbgrader, nbconvert): it is kept between feedbacks."""
+    from dgmlab.grading.autograde import nbgrader_run as R
+
+    course = _feedback_course(tmp_path)
+    R.run_feedback(course, HW, "someone", timeout=60)
+    first = R.FEEDBACK.pid
+    assert first is not None
+    R.run_feedback(course, HW, "someone", timeout=60)
+    assert R.FEEDBACK.pid == first
+
+
+def test_what_a_course_config_prints_leaves_the_feedback_result_whole(tmp_path):
+    from dgmlab.grading.autograde import nbgrader_run as R
+
+    course = _feedback_course(tmp_path)
+    (course / "nbgrader_config.py").write_text("print('{not json')\nc = get_config()\n")
+    res = R.run_feedback(course, HW, "someone", timeout=60)
+    assert not res.timed_out and "No notebooks were matched" in res.reason
+
+
+def test_a_config_that_fails_fails_that_feedback_alone(tmp_path):
+    from dgmlab.grading.autograde import nbgrader_run as R
+
+    course = _feedback_course(tmp_path)
+    (course / "nbgrader_config.py").write_text("raise RuntimeError('broken config')\n")
+    res = R.run_feedback(course, HW, "someone", timeout=60)
+    assert not res.ok and "broken config" in res.reason
+    _feedback_course(tmp_path)
+    assert "No notebooks were matched" in R.run_feedback(course, HW, "someone", timeout=60).reason

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from .. import layout as C
+from . import nbgrader_adapter as NA
 from .keys import folder_files, ignored_in_source
 from .options import RunOptions
 from .task_records import Bundle
@@ -26,7 +27,6 @@ def course_id(config) -> str:
 
 def template_gradebook(course: C.Course, hw: str, path: Path, config=None) -> Path:
     """A new gradebook at ``path`` holding only ``hw``'s definition (no student): what workers grade against."""
-    from nbgrader.api import Gradebook
 
     config = config if config is not None else course.config()
     cid = course_id(config)
@@ -44,32 +44,18 @@ def template_gradebook(course: C.Course, hw: str, path: Path, config=None) -> Pa
     old_path = os.environ.get("PATH", "")
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), old_path])  # nbgrader runs `alembic`
     try:
-        with Gradebook(url, cid) as src, Gradebook(f"sqlite:///{path}", cid) as dst:
+        with NA.open_gradebook(url, cid) as src, NA.open_gradebook(f"sqlite:///{path}", cid) as dst:
             _copy_assignment(src, dst, hw)
     finally:
         os.environ["PATH"] = old_path
     return path
 
 
-def _copy_assignment(src, dst, hw: str) -> None:
-    from nbgrader.api import MissingEntry
-
+def _copy_assignment(src, dst, hw: str) -> tuple:
     try:
-        a = src.find_assignment(hw)
-    except MissingEntry:
+        return NA.copy_assignment(src, dst, hw)
+    except LookupError:
         raise C.CourseError(f"{hw} is not in the gradebook: run `dgmlab release {hw}` first") from None
-    dst.update_or_create_assignment(hw, duedate=a.duedate)
-    for nb in a.notebooks:
-        dst.update_or_create_notebook(nb.name, hw, kernelspec=nb.kernelspec)
-        for c in nb.grade_cells:
-            dst.update_or_create_grade_cell(c.name, nb.name, hw, max_score=c.max_score, cell_type=c.cell_type)
-        for c in nb.solution_cells:
-            dst.update_or_create_solution_cell(c.name, nb.name, hw)
-        for c in nb.task_cells:
-            dst.update_or_create_task_cell(c.name, nb.name, hw, max_score=c.max_score, cell_type=c.cell_type)
-        for c in nb.source_cells:
-            dst.update_or_create_source_cell(c.name, nb.name, hw, cell_type=c.cell_type, locked=c.locked,
-                                             source=c.source, checksum=c.checksum)
 
 
 def make_bundle(course: C.Course, hw: str, options: RunOptions, config=None) -> Bundle:
@@ -78,12 +64,10 @@ def make_bundle(course: C.Course, hw: str, options: RunOptions, config=None) -> 
     from ... import __version__
 
     config = config if config is not None else course.config()
-    from nbgrader.api import Gradebook
-
     with tempfile.TemporaryDirectory() as tmp:
         gradebook = template_gradebook(course, hw, Path(tmp) / "gradebook.db", config).read_bytes()
-        with Gradebook(f"sqlite:///{Path(tmp) / 'gradebook.db'}", course_id(config)) as gb:
-            notebooks = sorted(nb.name for nb in gb.find_assignment(hw).notebooks)  # the only ones graded
+        with NA.open_gradebook(f"sqlite:///{Path(tmp) / 'gradebook.db'}", course_id(config)) as gb:
+            notebooks = NA.notebook_names(gb, hw)  # the only ones graded
     source = {k: v for k, v in folder_files(course.folder("source", hw)).items()
               if not ignored_in_source(k) and not k.endswith(".ipynb")}  # nbgrader copies these over the submission
     return Bundle(hw=hw, version=__version__, config=(course.root / "nbgrader_config.py").read_text("utf-8"),

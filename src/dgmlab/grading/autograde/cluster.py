@@ -8,8 +8,9 @@ Dask scheduler instead (SLURM, Kubernetes: docs/cluster.md). Either way:
   ``nbgrader_config.py``, a gradebook holding only this homework's cells, the
   non-notebook files of ``source/<hw>/``) and one submission's files, builds a
   throw-away course in the worker's scratch folder, runs nbgrader's autograde
-  (and generate_feedback) converters there in the worker's own process, the
-  submission's kernel in the sandbox (:func:`run_autograde`), and returns
+  converter there in the worker's own process, the submission's kernel in the
+  sandbox (:func:`run_autograde`), and generate_feedback in a child process
+  killed at its time limit, and returns
   the scores nbgrader computed, the autograded and feedback files, the
   status, reason and timings. Workers need no shared filesystem and never see
   the class's gradebook.
@@ -31,7 +32,8 @@ Dask scheduler instead (SLURM, Kubernetes: docs/cluster.md). Either way:
 The parts, one job each: :mod:`.keys` (grading keys), :mod:`.bundle` (what a worker gets),
 :mod:`.task_records` (the bundle, a job and an outcome as records, dicts only between processes),
 :mod:`.worker` (one submission graded in a scratch course), :mod:`.nbgrader_run` (nbgrader's
-converters under a watchdog), :mod:`.coordinator` (tasks out, results written), :mod:`.clients` (the Dask
+converters under a watchdog), :mod:`.nbgrader_adapter` (every use of nbgrader's own code: the gradebook, the late
+penalty, the converters), :mod:`.coordinator` (tasks out, results written), :mod:`.clients` (the Dask
 client: local, an address, or SLURM jobs from :mod:`.slurm`) and :mod:`.timings`.
 This module is their public face.
 """
