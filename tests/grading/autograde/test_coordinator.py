@@ -33,3 +33,72 @@ def test_an_oversized_submission_is_refused_before_any_of_it_is_read(tmp_path, m
     assert f"more than {coordinator.MAX_SUBMISSION_BYTES // 1024 ** 2} MiB" in result.reason
     assert "graded files only" in result.reason  # says what to do
     assert not read, "the coordinator read the submission's files before refusing it"
+
+
+class _Client:
+    """What submit asks of a Dask client: it records each task handed out."""
+
+    def __init__(self, events):
+        self.events = events
+
+    def submit(self, fn, *args, key, pure):
+        self.events.append(("submit", args[1]["student"] if len(args) > 1 else "bundle"))
+        return key
+
+
+def _bundle():
+    from dgmlab.grading.autograde.task_records import Bundle
+
+    return Bundle(hw="hwx", version="0", config="", gradebook=b"", notebooks=("hwx",), source={}, timeout=1.0,
+                  feedback=False, sandbox=False)
+
+
+def test_each_jobs_seeds_are_drawn_just_before_it_is_handed_out():
+    from dgmlab.grading.autograde.task_records import Job
+
+    events = []
+
+    def seeds_of(job):
+        events.append(("seeds", job.student))
+        return {"generator_weights.pt": {"seed": 7}}
+
+    handed = coordinator.submit(_Client(events), _bundle(), [Job("ada", {}), Job("bob", {})], seeds_of)
+    assert events == [("submit", "bundle"), ("seeds", "ada"), ("submit", "ada"), ("seeds", "bob"), ("submit", "bob")]
+    assert [j.draw_seeds for j in handed.futures.values()] == [{"generator_weights.pt": {"seed": 7}}] * 2
+
+
+def test_a_job_whose_seeds_cannot_be_drawn_fails_alone_with_the_reason():
+    from dgmlab.grading.autograde.task_records import Job
+
+    def seeds_of(job):
+        if job.student == "ada":
+            raise OSError("disk gone")
+        return {}
+
+    handed = coordinator.submit(_Client([]), _bundle(), [Job("ada", {}, key="k"), Job("bob", {})], seeds_of)
+    assert [j.student for j in handed.futures.values()] == ["bob"]
+    [failed] = handed.failed
+    assert (failed.student, failed.status, failed.key) == ("ada", "failed", "k")
+    assert "could not be prepared for grading (OSError: disk gone)" in failed.reason
+
+
+def test_the_kits_weights_are_not_read_when_no_submission_hands_in_weights(monkeypatch):
+    monkeypatch.setattr(coordinator, "published_weights", lambda *a: pytest.fail("read the kit's weights"))
+    assert coordinator._Published(None, "hwx", needed=False)() == []
+
+
+def test_the_kits_weights_are_read_in_the_background_and_an_error_is_raised_where_they_are_needed(monkeypatch):
+    import threading
+
+    main = threading.current_thread()
+    seen = []
+    monkeypatch.setattr(coordinator, "published_weights",
+                        lambda course, hw: seen.append(threading.current_thread() is main) or [("a.pt", hw)])
+    assert coordinator._Published(None, "hwx", needed=True)() == [("a.pt", "hwx")] and seen == [False]
+
+    def broken(course, hw):
+        raise OSError("unreadable")
+
+    monkeypatch.setattr(coordinator, "published_weights", broken)
+    with pytest.raises(OSError, match="unreadable"):
+        coordinator._Published(None, "hwx", needed=True)()

@@ -156,6 +156,41 @@ def test_the_kits_files_and_whether_copies_are_refused_are_part_of_the_grading_k
     assert after_demo == before_demo and after_demo not in (before, after)  # the demo's grades are its own
 
 
+def test_the_key_counts_the_kits_weights_by_their_bytes_with_no_network_loaded(tmp_path, monkeypatch):
+    from dgmlab.grading.autograde import keys as K
+    from dgmlab.grading.copies import functional_copies as FC
+    from dgmlab.grading.copies import shared_weights as SW
+
+    monkeypatch.setenv(DS.KEY_ENV, KEY.hex())
+    course = _course(tmp_path)
+    (tmp_path / "examples" / "demo_reference" / "hw1_wgan").mkdir(parents=True)
+    _weights_file(tmp_path / "examples" / "demo_reference" / "hw1_wgan")
+    read = K.homework_digest(course, "hw1_wgan", published=SW.published_weights(course, "hw1_wgan"))
+    monkeypatch.setattr(FC, "kit_networks", lambda *a: pytest.fail("the key loaded the kit's networks"))
+    assert K.homework_digest(course, "hw1_wgan") == read  # the same key as from the weights read
+
+
+def test_the_kits_weights_are_asked_for_only_when_a_weights_file_is_compared():
+    asked = []
+
+    def published():
+        asked.append(1)
+        return []
+
+    DS.seeds_for(KEY, "hw1_wgan", {"hw1_wgan.ipynb": b"{}", "notes/generator_weights.pt": b"w"}, published)
+    assert not asked
+    DS.seeds_for(KEY, "hw1_wgan", {"generator_weights.pt": _weights_bytes()}, published)
+    assert asked == [1]
+
+
+def _weights_bytes() -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    torch.save({"w": torch.full((2, 2), 1.0)}, buf)
+    return buf.getvalue()
+
+
 @pytest.mark.slow
 def test_the_judge_gets_each_files_seed_and_the_kernel_neither_seeds_nor_key(tmp_path, monkeypatch):
     """Through dgmlab autograde (a Dask worker in this process, the sandbox when available): the grader's judge

@@ -6,12 +6,18 @@ from __future__ import annotations
 import dataclasses
 import logging
 import shutil
+import threading
 import time
 import uuid
+from dataclasses import dataclass
 
 from .. import layout as C
+from ..copies.shared_weights import published_weights
 from ..inert import terminal
+from ..records import load_records, save_records
+from . import draw_seeds as DS
 from . import hand_grades as RG
+from . import nbgrader_adapter as NA
 from .bundle import course_id, db_url, make_bundle
 from .clients import client_for
 from .keys import FINAL, digest_of, folder_bytes, folder_files, homework_digest
@@ -34,15 +40,10 @@ class Writer:
     """The only writer of the course: gradebook rows, autograded/ and feedback/ files, records."""
 
     def __init__(self, course: C.Course, hw: str, config=None):
-        from nbgrader.api import Gradebook
-        from nbgrader.preprocessors import AssignLatePenalties
-
         self.course, self.hw = course, hw
         self.config = config if config is not None else course.config()
-        self.gb = Gradebook(db_url(course, self.config), course_id(self.config))
-        late = AssignLatePenalties(config=self.config)
-        late.init_plugin()
-        self.late = late
+        self.gb = NA.open_gradebook(db_url(course, self.config), course_id(self.config))
+        self.late = NA.LatePenalty(self.config)
         self.seconds = []  # gradebook write time per graded submission
 
     def close(self):
@@ -50,73 +51,27 @@ class Writer:
 
     def extensions(self, students) -> dict:
         """``{student: seconds}`` of extensions the gradebook holds for this homework."""
-        out = {}
-        for sub in self.gb.assignment_submissions(self.hw) if self._has_assignment() else []:
-            if sub.extension and sub.student_id in students:
-                out[sub.student_id] = sub.extension.total_seconds()
-        return out
-
-    def _has_assignment(self) -> bool:
-        from nbgrader.api import MissingEntry
-
-        try:
-            self.gb.find_assignment(self.hw)
-            return True
-        except MissingEntry:
-            return False
+        return NA.extensions(self.gb, self.hw, students)
 
     def has_submission(self, student: str) -> bool:
-        from nbgrader.api import MissingEntry
-
-        try:
-            self.gb.find_submission(self.hw, student)
-            return True
-        except MissingEntry:
-            return False
+        return NA.has_submission(self.gb, self.hw, student)
 
     def gradebook(self, student: str, scores: dict, notebooks_run, before=None, after=None) -> list:
         """What nbgrader's autograde writes (init_assignment, SaveAutoGrades, AssignLatePenalties), from ``scores``,
         but every hand grade kept, and kept graded unless what it graded changed (:mod:`.hand_grades`: ``before``
         and ``after``, the answers of the autograded notebooks this grading replaces and writes). Returns
         ``[(notebook, cell, hand score, why)]`` of the cells reopened for hand grading."""
-        import datetime
-        import warnings
-
-        from sqlalchemy.exc import SAWarning
-
         t0 = time.perf_counter()
-        gb, hw = self.gb, self.hw
         reopened = []
-        try:
-            warnings.simplefilter("ignore", SAWarning)  # nbgrader's add_submission autoflushes mid-build
-            gb.update_or_create_student(student)
-            kwargs = {}
-            if scores["timestamp"]:
-                kwargs["timestamp"] = datetime.datetime.fromisoformat(scores["timestamp"])
-            sub = gb.update_or_create_submission(hw, student, **kwargs)
-            for nb_name, cell, auto_score in scores["scores"]:
-                grade = gb.find_grade(cell, nb_name, hw, student)
-                why = "" if grade.manual_score is None else RG.why_reopened(grade, auto_score, before or {},
-                                                                             after or {}, nb_name)
-                if why and not grade.needs_manual_grade:
-                    reopened.append((nb_name, cell, grade.manual_score, why))
-                grade.needs_manual_grade = RG.needs_grading(grade, auto_score, why)
-                grade.auto_score = auto_score
-            for nb_name, cell, auto_comment in scores["comments"]:
-                gb.find_comment(cell, nb_name, hw, student).auto_comment = auto_comment
-            gb.db.commit()
-            for nb_name in notebooks_run:
-                notebook = gb.find_submission_notebook(nb_name, hw, student)
-                notebook.late_submission_penalty = None
-                if sub.total_seconds_late > 0:
-                    penalty = self.late.plugin_inst.late_submission_penalty(student, notebook.score,
-                                                                            sub.total_seconds_late)
-                    if penalty is not None:
-                        notebook.late_submission_penalty = self.late._check_late_penalty(notebook, penalty)
-            gb.db.commit()
-        except Exception:
-            gb.db.rollback()
-            raise
+
+        def policy(row: NA.GradeRow, auto_score) -> bool:
+            why = "" if row.manual_score is None else RG.why_reopened(row, auto_score, before or {}, after or {},
+                                                                       row.notebook)
+            if why and not row.needs_manual_grade:
+                reopened.append((row.notebook, row.name, row.manual_score, why))
+            return RG.needs_grading(row, auto_score, why)
+
+        NA.write_scores(self.gb, self.hw, student, scores, notebooks_run, self.late, policy)
         self.seconds.append(time.perf_counter() - t0)
         return reopened
 
@@ -143,7 +98,7 @@ class Writer:
             write_files(dest, files)
 
 
-def _write_back(writer: Writer, hw: str, job: Job, got: Outcome, received: float) -> C.SubmissionResult:
+def write(writer: Writer, hw: str, job: Job, got: Outcome, received: float) -> C.SubmissionResult:
     """Write one grading's result into the course (files, then gradebook rows); the record is the caller's."""
     # a failure of the machinery, not of the submission, keeps no key: the next run grades it again
     timings = dict(got.timings)
@@ -199,131 +154,213 @@ def _identity(value):
     return value
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a run does (:func:`plan`): the submissions to hand out, and the results known without grading them
+    (graded before with the same key, invalid, or not prepared), in the students' order."""
+
+    jobs: tuple  # Job, without their seeds yet (submit draws them)
+    known: tuple  # C.SubmissionResult
+
+
+@dataclass(frozen=True)
+class Handed:
+    """What :func:`submit` handed out: ``{future: job}``, and the results of the jobs it could not prepare."""
+
+    futures: dict
+    failed: tuple  # C.SubmissionResult
+
+
 def run(course: C.Course, hw: str, students, options: RunOptions | None = None, *, cluster=None, progress=None,
         task=None) -> list:
     """Grade ``students`` (checked by :func:`dgmlab.grading.course.autograde`) as ``options`` says (defaults:
-    :class:`~.options.RunOptions`) and write the results back. ``cluster``: a Dask scheduler address, a client, or
-    ``"slurm"``; ``None``: a local cluster of ``options.workers`` processes.
+    :class:`~.options.RunOptions`) and write the results back: :func:`plan`, :func:`submit`, :func:`write`.
+    ``cluster``: a Dask scheduler address, a client, or ``"slurm"``; ``None``: a local cluster of
+    ``options.workers`` processes.
 
     ``task`` replaces :func:`~.worker.grade_task` (benchmarks replay recorded gradings with it): it takes the
     bundle and a job and returns an outcome, each in wire form (:mod:`.task_records`).
     ``options.refuse_published``: a weights file that copies one the kit publishes is not graded (see
     :func:`dgmlab.grading.autograde.draw_seeds.seeds_for`); the demo, which grades the kit's own examples, turns it off.
     """
-    from distributed import as_completed
-    from distributed.scheduler import KilledWorker
-
-    from ..copies.shared_weights import published_weights
-    from ..records import load_records, save_records
-    from . import draw_seeds as DS
-
     options = options or RunOptions()
-    allowed_failures = options.allowed_failures
-    config = course.config()
-    published = published_weights(course, hw) if options.refuse_published else []  # read once: key and seeds
-    hw_digest = homework_digest(course, hw, options.refuse_published, published)
-    draw_key = DS.course_key(course)  # stays here: workers get each file's seed, never the key
-    records = {} if options.force else load_records(course, hw)
-    results, pending = [], []
-    writer = Writer(course, hw, config)
+    writer = Writer(course, hw)
+    results = []
 
     def finish(result: C.SubmissionResult):
-        try:
-            save_records(course, [result])  # last: a result without its record is graded again next time
-        except Exception as exc:
-            log.error(terminal(f"dgmlab: could not write the record of {result.student}'s {hw} ({exc}): it is "
-                               f"graded again next run"))
+        if not result.skipped:
+            try:
+                save_records(course, [result])  # last: a result without its record is graded again next time
+            except Exception as exc:
+                log.error(terminal(f"dgmlab: could not write the record of {result.student}'s {hw} ({exc}): it "
+                                   f"is graded again next run"))
         results.append(result)
         if progress:
             progress(result)
 
     try:
-        for student in students:
-            folder = course.folder("submitted", hw, student)
-            if not folder.is_dir():
-                finish(C.SubmissionResult(hw, student, "invalid", f"no folder submitted/{student}/{hw}/"))
-                continue
-            key = ""
-            try:
-                if folder_bytes(folder) > MAX_SUBMISSION_BYTES:  # before reading any of it into this process
-                    finish(C.SubmissionResult(hw, student, "invalid", _too_big(folder)))
-                    continue
-                files = folder_files(folder)
-                key = digest_of(hw_digest, files)
-                rec = records.get(student)
-                if (rec and rec.get("key") == key and rec.get("status") in FINAL
-                        and (rec["status"] != "graded" or writer.has_submission(student))):
-                    result = C.SubmissionResult(hw, student, rec["status"], rec.get("reason", ""),
-                                                rec.get("seconds") or 0.0, key=key, timings=rec.get("timings", {}),
-                                                skipped=True)
-                    results.append(result)
-                    if progress:
-                        progress(result)
-                    continue
-                problem = C.check_submission(folder / f"{hw}.ipynb")
-                if not problem and sum(len(v) for v in files.values()) > MAX_SUBMISSION_BYTES:  # grew meanwhile
-                    problem = _too_big(folder)
-                if problem:
-                    finish(C.SubmissionResult(hw, student, "invalid", problem, key=key))
-                    continue
-                seeds = DS.seeds_for(draw_key, hw, files, published)
-            except Exception as exc:  # this submission alone: the class is still graded
-                finish(C.SubmissionResult(hw, student, "failed", f"could not be prepared for grading "
-                                          f"({type(exc).__name__}: {str(exc)[:300]})", key=key))
-                continue
-            for name, entry in seeds.items():
-                if "refused" in entry:  # the instructor hears it now, the student in the feedback
-                    log.warning(terminal(f"dgmlab: {student}'s {name} is not graded, its graded cell earns 0: "
-                                         f"{str(entry['refused'])[:300]} (docs/novelty.md)"))
-            pending.append(Job(student=student, files=files, key=key, draw_seeds=seeds,
-                               probe_seed=DS.probe_seed(draw_key, hw, files.get(f"{hw}.ipynb", b""))))
-        if not pending:
-            return results
-        extensions = writer.extensions({j.student for j in pending})
-        bundle = make_bundle(course, hw, options, config=config)
-        import dask
-
-        with client_for(cluster, options.workers, allowed_failures, course=course, hw=hw,
-                        slurm=options.slurm) as client:
-            _check_workers(client, bundle)
-            # the homework's bundle as a task, not scattered data: if every worker holding it dies (a
-            # submission that kills its workers), Dask recomputes it instead of cancelling every grading.
-            # It is sent once per homework and shared by every grading (hw5's holds 13 MB of the kit's
-            # weights), and each grading's task carries its submission's files (up to MAX_SUBMISSION_BYTES,
-            # hw5's weights files about 12 MB), each sent once: Dask's large-graph warning, meant for data
-            # repeated in a graph, is moved past those sizes
-            futures = {}
-            with dask.config.set({"distributed.admin.large-graph-warning-threshold": LARGE_GRAPH_BYTES}):
-                bundle_f = client.submit(_identity, bundle.to_wire(), pure=False,
-                                         key=f"dgmlab-bundle-{hw}-{uuid.uuid4().hex[:8]}")
-                for job in pending:
-                    job = dataclasses.replace(job, submitted_at=time.time(), extension=extensions.get(job.student))
-                    fut = client.submit(task or grade_task, bundle_f, job.to_wire(), pure=False,
-                                        key=f"dgmlab-grade-{hw}-{job.student}-{uuid.uuid4().hex[:8]}")
-                    futures[fut] = job
-            for fut in as_completed(list(futures)):
-                job = futures.pop(fut)
-                received = time.time()
-                got = None
-                try:
-                    got = Outcome.from_wire(fut.result())
-                except KilledWorker:
-                    got = Outcome(student=job.student, reason=f"its grading killed the worker process "
-                                  f"{allowed_failures + 1} times (the code exits or kills its grader, or the machine "
-                                  f"ran out of memory); not retried again")
-                except Exception as exc:  # an error of the task itself (the task reports grading errors)
-                    got = Outcome(student=job.student, infrastructure=True,
-                                  reason=f"grading could not run: {exc!r}"[:300])
-                finally:
-                    fut.release()
-                try:
-                    result = _write_back(writer, hw, job, got, received)
-                except Exception as exc:  # this submission alone fails; the others are still recorded
-                    result = _unrecorded(hw, job, got, exc)
+        planned = plan(course, hw, students, options, writer)
+        for result in planned.known:
+            finish(result)
+        if planned.jobs:
+            for result in _graded(course, hw, planned.jobs, options, writer, cluster, task):
                 finish(result)
     finally:
         writer.close()
     return results
+
+
+def plan(course: C.Course, hw: str, students, options: RunOptions, writer: Writer) -> Plan:
+    """Which of ``students``' submissions to grade, each with its key; no kit network is loaded (the published
+    weights count in the key by their bytes' digest)."""
+    hw_digest = homework_digest(course, hw, options.refuse_published)
+    draw_key = DS.course_key(course)  # stays here: workers get each file's seed, never the key
+    records = {} if options.force else load_records(course, hw)
+    jobs, known = [], []
+    for student in students:
+        folder = course.folder("submitted", hw, student)
+        if not folder.is_dir():
+            known.append(C.SubmissionResult(hw, student, "invalid", f"no folder submitted/{student}/{hw}/"))
+            continue
+        key = ""
+        try:
+            if folder_bytes(folder) > MAX_SUBMISSION_BYTES:  # before reading any of it into this process
+                known.append(C.SubmissionResult(hw, student, "invalid", _too_big(folder)))
+                continue
+            files = folder_files(folder)
+            key = digest_of(hw_digest, files)
+            rec = records.get(student)
+            if (rec and rec.get("key") == key and rec.get("status") in FINAL
+                    and (rec["status"] != "graded" or writer.has_submission(student))):
+                known.append(C.SubmissionResult(hw, student, rec["status"], rec.get("reason", ""),
+                                                rec.get("seconds") or 0.0, key=key, timings=rec.get("timings", {}),
+                                                skipped=True))
+                continue
+            problem = C.check_submission(folder / f"{hw}.ipynb")
+            if not problem and sum(len(v) for v in files.values()) > MAX_SUBMISSION_BYTES:  # grew meanwhile
+                problem = _too_big(folder)
+            if problem:
+                known.append(C.SubmissionResult(hw, student, "invalid", problem, key=key))
+                continue
+            jobs.append(Job(student=student, files=files, key=key,
+                            probe_seed=DS.probe_seed(draw_key, hw, files.get(f"{hw}.ipynb", b""))))
+        except Exception as exc:  # this submission alone: the class is still graded
+            known.append(_not_prepared(hw, student, key, exc))
+    return Plan(tuple(jobs), tuple(known))
+
+
+def _not_prepared(hw: str, student: str, key: str, exc: Exception) -> C.SubmissionResult:
+    return C.SubmissionResult(hw, student, "failed", f"could not be prepared for grading "
+                              f"({type(exc).__name__}: {str(exc)[:300]})", key=key)
+
+
+def _graded(course: C.Course, hw: str, jobs: tuple, options: RunOptions, writer: Writer, cluster, task):
+    """Each of ``jobs``' results as :func:`write` recorded it in the course, in the order they arrive."""
+    from distributed import as_completed  # heavy (Dask), and only a run that grades needs it
+
+    published = _Published(course, hw, options.refuse_published and any(map(_has_weights, jobs)))
+    extensions = writer.extensions({j.student for j in jobs})
+    bundle = make_bundle(course, hw, options, config=writer.config)
+    draw_key = DS.course_key(course)
+    with client_for(cluster, options.workers, options.allowed_failures, course=course, hw=hw,
+                    slurm=options.slurm) as client:
+        _check_workers(client, bundle)
+        jobs = [dataclasses.replace(job, extension=extensions.get(job.student)) for job in jobs]
+        handed = submit(client, bundle, jobs, lambda job: _seeds(draw_key, hw, job, published), task)
+        yield from handed.failed
+        for fut in as_completed(list(handed.futures)):
+            job = handed.futures.pop(fut)
+            received = time.time()
+            got = _received(fut, job, options.allowed_failures)
+            try:
+                yield write(writer, hw, job, got, received)
+            except Exception as exc:  # this submission alone fails; the others are still recorded
+                yield _unrecorded(hw, job, got, exc)
+
+
+def submit(client, bundle: Bundle, jobs, seeds_of, task=None) -> Handed:
+    """Hand out ``jobs``, each with its graded draws' seeds (``seeds_of(job)``, drawn just before it goes; a job
+    whose seeds cannot be drawn fails alone)."""
+    import dask  # heavy, as distributed
+
+    # the homework's bundle as a task, not scattered data: if every worker holding it dies (a submission that kills
+    # its workers), Dask recomputes it instead of cancelling every grading. It is sent once per homework and shared
+    # by every grading (hw5's holds 13 MB of the kit's weights), and each grading's task carries its submission's
+    # files (up to MAX_SUBMISSION_BYTES, hw5's weights files about 12 MB), each sent once: Dask's large-graph
+    # warning, meant for data repeated in a graph, is moved past those sizes
+    futures, failed = {}, []
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": LARGE_GRAPH_BYTES}):
+        bundle_f = client.submit(_identity, bundle.to_wire(), pure=False,
+                                 key=f"dgmlab-bundle-{bundle.hw}-{uuid.uuid4().hex[:8]}")
+        for job in jobs:
+            try:
+                seeds = seeds_of(job)
+            except Exception as exc:  # this submission alone: the class is still graded
+                failed.append(_not_prepared(bundle.hw, job.student, job.key, exc))
+                continue
+            job = dataclasses.replace(job, draw_seeds=seeds, submitted_at=time.time())
+            fut = client.submit(task or grade_task, bundle_f, job.to_wire(), pure=False,
+                                key=f"dgmlab-grade-{bundle.hw}-{job.student}-{uuid.uuid4().hex[:8]}")
+            futures[fut] = job
+    return Handed(futures, tuple(failed))
+
+
+def _has_weights(job: Job) -> bool:
+    return any("/" not in rel and rel.endswith("weights.pt") for rel in job.files)
+
+
+def _seeds(draw_key: bytes, hw: str, job: Job, published) -> dict:
+    """:func:`~.draw_seeds.seeds_for` of ``job``'s files; a file refused is told to the instructor now (the
+    student hears it in the feedback)."""
+    seeds = DS.seeds_for(draw_key, hw, job.files, published)
+    for name, entry in seeds.items():
+        if "refused" in entry:
+            log.warning(terminal(f"dgmlab: {job.student}'s {name} is not graded, its graded cell earns 0: "
+                                 f"{str(entry['refused'])[:300]} (docs/novelty.md)"))
+    return seeds
+
+
+class _Published:
+    """The kit's published weights (:func:`~dgmlab.grading.copies.shared_weights.published_weights`: its networks
+    load with torch, seconds), read in a thread of their own from when the run needs them, so that reading them
+    overlaps the cluster's start; called, it waits for them. ``needed`` False: none (nothing to compare)."""
+
+    def __init__(self, course: C.Course, hw: str, needed: bool):
+        self._thread, self._got = None, {}
+        if needed:
+            self._thread = threading.Thread(target=self._read, args=(course, hw), daemon=True,
+                                            name=f"dgmlab-published-{hw}")
+            self._thread.start()
+
+    def _read(self, course, hw):
+        try:
+            self._got["weights"] = published_weights(course, hw)
+        except Exception as exc:  # raised again where a submission needs them
+            self._got["error"] = exc
+
+    def __call__(self) -> list:
+        if self._thread is None:
+            return []
+        self._thread.join()
+        if "error" in self._got:
+            raise self._got["error"]
+        return self._got["weights"]
+
+
+def _received(fut, job: Job, allowed_failures: int) -> Outcome:
+    """The outcome a grading task gave back, or why it gave none."""
+    from distributed.scheduler import KilledWorker  # heavy, as as_completed
+
+    try:
+        return Outcome.from_wire(fut.result())
+    except KilledWorker:
+        return Outcome(student=job.student, reason=f"its grading killed the worker process {allowed_failures + 1} "
+                       "times (the code exits or kills its grader, or the machine ran out of memory); not retried "
+                       "again")
+    except Exception as exc:  # an error of the task itself (the task reports grading errors)
+        return Outcome(student=job.student, infrastructure=True, reason=f"grading could not run: {exc!r}"[:300])
+    finally:
+        fut.release()
 
 
 def _check_workers(client, bundle: Bundle, wait: float = 120) -> None:

@@ -77,7 +77,8 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
     (``files``: its ``{relative path: bytes}``; the first :data:`MAX_FILES` by name).
 
     A file that is a copy of one of the weights the course kit publishes (``published``, from
-    :func:`dgmlab.grading.copies.shared_weights.published_weights`): the same bytes, the same weights, or a network that
+    :func:`dgmlab.grading.copies.shared_weights.published_weights`, or a function giving them, called only when a
+    file is to be compared with them): the same bytes, the same weights, or a network that
     computes the same outputs (hidden units permuted or rescaled; :func:`~dgmlab.grading.copies.shared_weights.published_copy`)
     also gets ``"refused"``: the reason its graded cell gives instead of grading it, since it is not a network the
     student trained.
@@ -97,6 +98,8 @@ def seeds_for(key: bytes, hw: str, files: dict, published=()) -> dict:
                 continue  # not read here: the graded cell refuses it by its own, smaller size limit
             try:
                 WF.check(data, rel, MAX_BYTES)  # cheap, nothing unpickled: with or without the kit's files
+                if callable(published):
+                    published = published()
                 source = published_copy(data, published, rel)
             except WF.RefusedFile as exc:
                 out[rel]["refused"] = str(exc)

@@ -44,22 +44,36 @@ def digest_of(*parts) -> str:
 
 def homework_digest(course: C.Course, hw: str, refuse_published: bool = True, published=None) -> str:
     """Hash of what grading ``hw`` depends on besides the submission: ``source/<hw>/``, the config, dgmlab, the
-    draw key's fingerprint and, when copies of them are refused, the kit's published weights files (``published``:
-    :func:`~dgmlab.grading.copies.shared_weights.published_weights` when already read)."""
+    draw key's fingerprint and, when copies of them are refused, the kit's published weights files, by their bytes'
+    SHA-256 (``published``: :func:`~dgmlab.grading.copies.shared_weights.published_weights` when already read;
+    else the files are hashed, no network loaded)."""
     from ... import __version__
-    from ..copies.shared_weights import published_weights
     from . import draw_seeds as DS
 
     source = folder_files(course.folder("source", hw))
     source = {k: v for k, v in source.items() if not ignored_in_source(k)}
     if refuse_published:
-        read = published_weights(course, hw) if published is None else published
-        published = {rel: w.digest.encode() for rel, w in read}
+        read = _published_digests(course, hw) if published is None else [(rel, w.digest) for rel, w in published]
+        published = {rel: digest.encode() for rel, digest in read}
     else:
         published = "published weights graded"  # the demo's grades are not a course's
     return digest_of(f"dgmlab {__version__}", config_digest(course), source,
                    DS.fingerprint(DS.course_key(course)),  # a new draw key draws, and grades, anew
                    published)
+
+
+def _published_digests(course: C.Course, hw: str) -> list:
+    """``[(path relative to the course, SHA-256)]`` of the kit's published weights files that can be read: the
+    digests :func:`~dgmlab.grading.copies.shared_weights.published_weights` gives them, without torch."""
+    from ..copies.shared_weights import published_files
+
+    out = []
+    for path in published_files(course, hw):
+        try:
+            out.append((path.relative_to(course.root).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest()))
+        except OSError:
+            continue
+    return out
 
 
 # settings of how a run goes, not of what it grades: changing them regrades nothing

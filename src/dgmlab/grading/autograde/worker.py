@@ -4,6 +4,7 @@ what comes back (scores, files, status, reason, timings); see :mod:`.cluster`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -11,10 +12,12 @@ import socket
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import layout as C
 from .. import returned_notebooks
+from . import nbgrader_adapter as NA
 from .keys import folder_files
 from .nbgrader_run import run_autograde, run_feedback
 from .task_records import Bundle, Job, Outcome
@@ -87,20 +90,6 @@ def _cell_phases(lines: list, t_launch: float, t_exit: float) -> dict:
     return out
 
 
-def _scores(root: Path, hw: str, student: str, config_cid: str) -> dict:
-    """What nbgrader's autograde wrote into the scratch gradebook for ``student``."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", config_cid) as gb:
-        sub = gb.find_submission(hw, student)
-        scores, comments = [], []
-        for nb in sub.notebooks:
-            scores += [(nb.name, g.name, g.auto_score) for g in nb.grades]
-            comments += [(nb.name, c.name, c.auto_comment) for c in nb.comments]
-        return {"timestamp": sub.timestamp.isoformat() if sub.timestamp else None,
-                "scores": scores, "comments": comments}
-
-
 def grade_task(bundle: dict, job: dict) -> dict:
     """:func:`grade_submission` as a Dask task: the bundle and the job in, the outcome out, in wire form
     (:mod:`.task_records`). A bundle of another dgmlab is refused before it is read (an ``infrastructure`` outcome)."""
@@ -115,144 +104,189 @@ def grade_task(bundle: dict, job: dict) -> dict:
     return grade_submission(Bundle.from_wire(bundle), Job.from_wire(job)).to_wire()
 
 
-def grade_submission(bundle: Bundle, job: Job) -> Outcome:
-    """Grade one submission in a scratch course on this worker and return what happened (never writes the course).
-    """
-    import warnings
+@dataclass(frozen=True)
+class Scratch:
+    """A submission laid out in a throw-away course, ready for nbgrader (:func:`_prepare`)."""
 
-    from ... import __version__
-    from ..isolation import kernel_sandbox as S
-    from . import draw_seeds as DS
+    root: Path
+    course: C.Course
+    timings_file: Path  # where TimedExecute writes each cell's times
+    started: float  # the worker's clock when the grading began
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What nbgrader's steps gave in the scratch course (:func:`_run`)."""
+
+    status: str  # "graded", "failed", "timed out"
+    reason: str
+    steps: tuple  # StepResult of autograde (and generate_feedback)
+    scores: dict | None  # what autograde wrote (NA.read_scores), when graded
+    handed: tuple  # the notebooks handed in, the only ones graded and returned
+    set_aside: Path | None  # the working folder as the kernel left it, less those notebooks
+    timings: dict
+
+
+def grade_submission(bundle: Bundle, job: Job) -> Outcome:
+    """Grade one submission in a scratch course on this worker and return what happened (never writes the course):
+    :func:`_prepare`, :func:`_run`, :func:`_collect`."""
+    import warnings
 
     # nbgrader 0.9.6's gradebook warns on every submission under SQLAlchemy 2 (an autoflush mid-build): noise
     # on the instructor's terminal, where a worker's stderr goes, not a problem
     warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session")
-    t_start = time.time()
-    hw, student = bundle.hw, job.student
-    timings = {"queue_wait": max(0.0, t_start - job.submitted_at)}
-    out = {"student": student, "status": "failed", "reason": "", "seconds": 0.0, "timings": timings,
-           "worker": _worker_name(), "scores": None, "autograded": {}, "feedback": {},
-           "steps": [], "notebooks_run": []}
-    if bundle.version != __version__:
-        out["reason"] = (f"worker {out['worker']} runs dgmlab {__version__}, the coordinator {bundle.version}: "
-                         f"install the same dgmlab on every worker")
-        out["infrastructure"] = True
-        return _outcome(out)
-    # decided here, where the kernel runs: None (the course's default) sandboxes when this machine can and refuses
-    # to grade when it cannot; only a course that allows it (sandbox False) grades without
-    sandboxed = bundle.sandbox is not False
-    if sandboxed:
-        usable, why = S.available()
-        if not usable:
-            out["reason"] = (f"the sandbox is required but not available on worker {out['worker']}: {why}"
-                             if bundle.sandbox else
-                             f"worker {out['worker']} cannot build the sandbox ({why}) and the course does not allow "
-                             f"grading without it (--no-sandbox, c.DgmlabAutograde.sandbox = False)")
-            out["infrastructure"] = True
-            return _outcome(out)
-    base = _scratch_base()
-    root = Path(tempfile.mkdtemp(prefix="course-", dir=base))
+    started, worker = time.time(), _worker_name()
+    waited = {"queue_wait": max(0.0, started - job.submitted_at)}
+    refused = _refusal(bundle, worker)
+    if refused:
+        return Outcome(student=job.student, reason=refused, timings=waited, worker=worker, infrastructure=True,
+                       finished_at=time.time())
+    root = Path(tempfile.mkdtemp(prefix="course-", dir=_scratch_base()))
     try:
-        (root / "nbgrader_config.py").write_text(bundle.config + TIMING_CONFIG, encoding="utf-8")
-        (root / "gradebook.db").write_bytes(bundle.gradebook)
-        scratch = C.Course(root)  # its folders are the ones the course's config names, as nbgrader reads them
-        write_files(scratch.folder("source", hw), bundle.source)
-        write_files(scratch.folder("submitted", hw, student), job.files)
-        cid = bundle.course_id
-        if job.extension:
-            import datetime
-
-            from nbgrader.api import Gradebook
-
-            with Gradebook(f"sqlite:///{root / 'gradebook.db'}", cid) as gb:
-                gb.update_or_create_student(student)
-                gb.update_or_create_submission(hw, student, extension=datetime.timedelta(seconds=job.extension))
-        timing_file = root / "timings.jsonl"
-        t_prepared = time.time()
-        with contextlib.ExitStack() as stack:
-            box = None
-            env = {DS.KEY_ENV: None, "PYTHONSAFEPATH": "1"}  # never the draw key; the kernel imports nothing from
-            # the submission folder (a dgmlab/ handed in must not replace dgmlab)
-            if sandboxed:
-                box = stack.enter_context(S.Sandbox(scratch.folder("autograded", hw, student), bundle.limits,
-                                                    env=env))
-            t_prepared = time.time()
-            res = run_autograde(root, hw, student, timeout=bundle.timeout, cell_timeout=bundle.cell_timeout,
-                                box=box, timings_file=timing_file, env=env, probe_seed=job.probe_seed,
-                                draw_seeds=json.dumps(job.draw_seeds, sort_keys=True))
-        t_exit = time.time()
-        timings["prepare"] = t_prepared - t_start
-        lines = []
-        if timing_file.exists():
-            lines = [json.loads(x) for x in timing_file.read_text("utf-8").splitlines() if x.strip()]
-        if lines:
-            timings.update(_cell_phases(lines, t_prepared, t_exit))
-        else:
-            timings["nbgrader_start"] = t_exit - t_prepared
-        out["steps"].append(res)
-        out["seconds"] = res.seconds
-        out["status"] = "graded"
-        # only the notebooks handed in are graded, given feedback and returned: everything else the kernel left
-        # in its working folder moves aside (a notebook it wrote would otherwise be taken as graded)
-        graded = scratch.folder("autograded", hw, student)
-        handed = sorted(rel for rel in job.files if "/" not in rel and rel.endswith(".ipynb")
-                        and rel[:-len(".ipynb")] in bundle.notebooks)
-        left = _set_aside(graded, root / "left_by_grading", handed)
-        notes = []
-        if res.timed_out:
-            out["status"], out["reason"] = "timed out", f"grading took longer than {bundle.timeout:g} s"
-        elif not res.ok:
-            out["status"], out["reason"] = "failed", res.reason
-        else:
-            out["scores"] = _scores(root, hw, student, cid)
-            if bundle.feedback:
-                t_fb = time.time()
-                fb = run_feedback(root, hw, student)
-                out["steps"].append(fb)
-                if not fb.ok:
-                    out["reason"] = "graded, but feedback failed: " + fb.reason
-                else:
-                    try:
-                        returned_notebooks.write_student_notebooks(scratch, student, hw)
-                    except Exception as exc:  # the grade stands; only the returned copy is missing
-                        out["reason"] = f"graded, but the returned notebook could not be written: {exc}"[:300]
-                timings["feedback"] = time.time() - t_fb
-        t_collect = time.time()
-        out["notebooks_run"] = sorted(p.stem for p in graded.glob("*.ipynb"))
-        out["autograded"] = folder_files(graded)
-        from ..preprocessors.working_folder import left_folders
-
-        for left in [left, *left_folders(graded)]:  # what the kernel left: SealWorkingFolder moved it aside
-            if left is None:
-                continue
-            names, written, over = scan_working_folder(left)
-            written = [w for w in written if w not in handed]  # the handed-in copy nbgrader ran is no news
-            if written:
-                notes.append(f"{len(written)} notebook(s) its code wrote while graded were neither graded nor kept: "
-                             + ", ".join(written[:3]) + (", ..." if len(written) > 3 else ""))
-            if over:
-                notes.append(f"{over} after grading: only the graded notebook and the feedback came back")
-            for rel in names or []:
-                data = _read_regular(left / rel, MAX_WORKDIR_BYTES)
-                if data is not None:
-                    out["autograded"][rel] = data
-        out["feedback"] = folder_files(scratch.folder("feedback", hw, student))
-        out["kept"] = folder_files(scratch.kept_folder(hw, student))  # only the grader's hidden tests write there
-        if notes:
-            out["reason"] = "; ".join([out["reason"], *notes] if out["reason"] else notes)[:600]
-        timings["collect"] = time.time() - t_collect
+        scratch = _prepare(root, bundle, job, started)
+        got = _collect(scratch, _run(scratch, bundle, job), bundle, job)
+        got = dataclasses.replace(got, worker=worker, timings={**waited, **got.timings})
     except Exception as exc:  # a broken worker, not a broken submission: say what happened
-        out["status"], out["reason"] = "failed", f"grading crashed on worker {out['worker']}: {exc!r}"[:300]
-        out["infrastructure"] = True
+        got = Outcome(student=job.student, reason=f"grading crashed on worker {worker}: {exc!r}"[:300],
+                      timings=waited, worker=worker, infrastructure=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-        out["finished_at"] = time.time()
-    return _outcome(out)
+    return dataclasses.replace(got, finished_at=time.time())
 
 
-def _outcome(found: dict) -> Outcome:
-    """The record of what :func:`grade_submission` found, built up as a dict while it grades."""
-    return Outcome(**{**found, "steps": tuple(found["steps"]), "notebooks_run": tuple(found["notebooks_run"])})
+def _refusal(bundle: Bundle, worker: str) -> str:
+    """Why this worker will not grade for ``bundle`` (``""``: it will): another dgmlab, or no sandbox where one is
+    needed. Decided here, where the kernel runs: ``sandbox`` None (the course's default) sandboxes when this machine
+    can and refuses to grade when it cannot; only a course that allows it (``sandbox`` False) grades without."""
+    from ... import __version__
+    from ..isolation import kernel_sandbox as S
+
+    if bundle.version != __version__:
+        return (f"worker {worker} runs dgmlab {__version__}, the coordinator {bundle.version}: install the same "
+                "dgmlab on every worker")
+    if bundle.sandbox is False:
+        return ""
+    usable, why = S.available()
+    if usable:
+        return ""
+    if bundle.sandbox:
+        return f"the sandbox is required but not available on worker {worker}: {why}"
+    return (f"worker {worker} cannot build the sandbox ({why}) and the course does not allow grading without it "
+            "(--no-sandbox, c.DgmlabAutograde.sandbox = False)")
+
+
+def _prepare(root: Path, bundle: Bundle, job: Job, started: float) -> Scratch:
+    """The scratch course in ``root``: the course's config (with dgmlab's cell timings), the homework's gradebook
+    (with the student's extension), its source files and the submission."""
+    (root / "nbgrader_config.py").write_text(bundle.config + TIMING_CONFIG, encoding="utf-8")
+    (root / "gradebook.db").write_bytes(bundle.gradebook)
+    scratch = C.Course(root)  # its folders are the ones the course's config names, as nbgrader reads them
+    write_files(scratch.folder("source", bundle.hw), bundle.source)
+    write_files(scratch.folder("submitted", bundle.hw, job.student), job.files)
+    if job.extension:
+        NA.grant_extension(_db(root), bundle.course_id, bundle.hw, job.student, job.extension)
+    return Scratch(root, scratch, root / "timings.jsonl", started)
+
+
+def _db(root: Path) -> str:
+    return f"sqlite:///{root / 'gradebook.db'}"
+
+
+def _run(scratch: Scratch, bundle: Bundle, job: Job) -> Ran:
+    """nbgrader's autograde of the submission (in the sandbox unless the course allows none); graded, its scores
+    and (when the bundle asks) the feedback. Everything the kernel left in the working folder but the notebooks
+    handed in is first set aside (a notebook it wrote would otherwise be taken as graded)."""
+    from ..isolation import kernel_sandbox as S
+    from . import draw_seeds as DS
+
+    hw, student = bundle.hw, job.student
+    graded = scratch.course.folder("autograded", hw, student)
+    with contextlib.ExitStack() as stack:
+        # never the draw key; the kernel imports nothing from the submission folder (a dgmlab/ handed in must not
+        # replace dgmlab)
+        env = {DS.KEY_ENV: None, "PYTHONSAFEPATH": "1"}
+        box = (None if bundle.sandbox is False else
+               stack.enter_context(S.Sandbox(graded, bundle.limits, env=env)))
+        t_prepared = time.time()
+        res = run_autograde(scratch.root, hw, student, timeout=bundle.timeout, cell_timeout=bundle.cell_timeout,
+                            box=box, timings_file=scratch.timings_file, env=env, probe_seed=job.probe_seed,
+                            draw_seeds=json.dumps(job.draw_seeds, sort_keys=True))
+    timings = {"prepare": t_prepared - scratch.started, **_phases(scratch.timings_file, t_prepared, time.time())}
+    handed = tuple(sorted(rel for rel in job.files if "/" not in rel and rel.endswith(".ipynb")
+                          and rel[:-len(".ipynb")] in bundle.notebooks))
+    aside = _set_aside(graded, scratch.root / "left_by_grading", handed)
+    if res.timed_out:
+        return Ran("timed out", f"grading took longer than {bundle.timeout:g} s", (res,), None, handed, aside,
+                   timings)
+    if not res.ok:
+        return Ran("failed", res.reason, (res,), None, handed, aside, timings)
+    scores = NA.read_scores(_db(scratch.root), bundle.course_id, hw, student)
+    if not bundle.feedback:
+        return Ran("graded", "", (res,), scores, handed, aside, timings)
+    t_fb = time.time()
+    fb, reason = _feedback(scratch, hw, student)
+    return Ran("graded", reason, (res, fb), scores, handed, aside, {**timings, "feedback": time.time() - t_fb})
+
+
+def _phases(timings_file: Path, t_prepared: float, t_exit: float) -> dict:
+    """The autograde step's phases from TimedExecute's records (:func:`_cell_phases`)."""
+    lines = []
+    if timings_file.exists():
+        lines = [json.loads(x) for x in timings_file.read_text("utf-8").splitlines() if x.strip()]
+    return _cell_phases(lines, t_prepared, t_exit) if lines else {"nbgrader_start": t_exit - t_prepared}
+
+
+def _feedback(scratch: Scratch, hw: str, student: str) -> tuple:
+    """``(generate_feedback's step, why the feedback or the returned notebook is missing, or "")``: the grade
+    stands either way."""
+    fb = run_feedback(scratch.root, hw, student)
+    if not fb.ok:
+        return fb, "graded, but feedback failed: " + fb.reason
+    try:
+        returned_notebooks.write_student_notebooks(scratch.course, student, hw)
+    except Exception as exc:  # the grade stands; only the returned copy is missing
+        return fb, f"graded, but the returned notebook could not be written: {exc}"[:300]
+    return fb, ""
+
+
+def _collect(scratch: Scratch, ran: Ran, bundle: Bundle, job: Job) -> Outcome:
+    """What goes back to the coordinator: the graded notebooks and what the kernel left that may come back, the
+    feedback, what the hidden tests kept, and the notes on what did not come back."""
+    from ..preprocessors.working_folder import left_folders
+
+    t_collect = time.time()
+    hw, student = bundle.hw, job.student
+    graded = scratch.course.folder("autograded", hw, student)
+    autograded, notes = folder_files(graded), []
+    for left in [ran.set_aside, *left_folders(graded)]:  # what the kernel left: SealWorkingFolder moved it aside
+        if left is not None:
+            files, note = _left_behind(left, ran.handed)
+            autograded.update(files)
+            notes += note
+    reason = "; ".join([ran.reason, *notes] if ran.reason else notes)[:600] if notes else ran.reason
+    return Outcome(student=student, status=ran.status, reason=reason, seconds=ran.steps[0].seconds,
+                   timings={**ran.timings, "collect": time.time() - t_collect}, scores=ran.scores,
+                   autograded=autograded, feedback=folder_files(scratch.course.folder("feedback", hw, student)),
+                   kept=folder_files(scratch.course.kept_folder(hw, student)),  # only the hidden tests write there
+                   steps=ran.steps, notebooks_run=tuple(sorted(p.stem for p in graded.glob("*.ipynb"))))
+
+
+def _left_behind(left: Path, handed) -> tuple:
+    """``({relative path: bytes}, notes)``: the files the kernel left in ``left`` that come back, and what did not."""
+    names, written, over = scan_working_folder(left)
+    written = [w for w in written if w not in handed]  # the handed-in copy nbgrader ran is no news
+    notes = []
+    if written:
+        notes.append(f"{len(written)} notebook(s) its code wrote while graded were neither graded nor kept: "
+                     + ", ".join(written[:3]) + (", ..." if len(written) > 3 else ""))
+    if over:
+        notes.append(f"{over} after grading: only the graded notebook and the feedback came back")
+    files = {}
+    for rel in names or []:
+        data = _read_regular(left / rel, MAX_WORKDIR_BYTES)
+        if data is not None:
+            files[rel] = data
+    return files, notes
 
 
 def _set_aside(graded: Path, dest: Path, keep) -> Path | None:
