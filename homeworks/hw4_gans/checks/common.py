@@ -244,7 +244,8 @@ def _from_the_seeded_start(x, player, take_step, stale=False, lr=None, real_from
     """The student's step ``take_step(g, d, opt, real)`` from the seeded start: what it returns, the player's
     parameters after it, the other player's parameters and gradients after it. The other player holds the grader's
     planted gradients before the step; with ``stale``, the player too (a step must clear its own, not the other's).
-    Both networks start in training mode; ``d_modes`` lists the discriminator's mode at each pass through it."""
+    Both networks start in training mode; ``d_passes``: the passes through the discriminator during the step,
+    ``d_eval_passes``: those made in eval mode."""
     torch = _torch()
     g, d = seeded_tiny(x, n_classes)
     mine, other = (g, d) if player == "G" else (d, g)
@@ -262,7 +263,8 @@ def _from_the_seeded_start(x, player, take_step, stale=False, lr=None, real_from
             real = g(x["z"]).detach().clone()
     returned = take_step(g, d, _sgd(mine.parameters(), x["lr"] if lr is None else lr), real)
     return {"returned": returned, "after": _params(mine_p), "other_after": _params(other_p),
-            "other_grads": _grads(other_p), "d_modes": d_modes, "d_training_after": bool(d.training)}
+            "other_grads": _grads(other_p), "d_passes": len(d_modes), "d_eval_passes": d_modes.count(False),
+            "d_training_after": bool(d.training)}
 
 
 def _shown(out) -> str:
