@@ -169,3 +169,7 @@ def test_the_converters_work_in_the_configured_course(tmp_path):
     for make, name in ((NA.autograde_converter, "Autograde"), (NA.feedback_converter, "GenerateFeedback")):
         converter = make(config, None)
         assert type(converter).__name__ == name and converter.coursedir.root == str(tmp_path)
+
+
+def test_nbgraders_feedback_template_that_dgmlabs_extends_is_where_the_adapter_says():
+    assert (NA.FORMGRADER_TEMPLATES / "feedback" / "index.html.j2").is_file()

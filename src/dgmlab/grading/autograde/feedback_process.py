@@ -25,6 +25,9 @@ import time
 from pathlib import Path
 
 from .. import layout as C
+from ..nbgrader_app import converter_log, nbgrader_config, run_converter
+from ..preprocessors.feedback_page import feedback_preprocessors
+from . import nbgrader_adapter as NA
 
 FEEDBACK_TEMPLATES = Path(__file__).parents[1] / "templates"  # dgmlab_feedback/: nbgrader's feedback page, accessible
 
@@ -36,17 +39,12 @@ def _feedback_template(config):
     and always with the page plug-ins of :mod:`dgmlab.grading.preprocessors.feedback_page` (a page made without what
     nbconvert cannot draw, saying so; scores rounded as every export rounds them), even where the course's
     nbgrader_config.py predates them."""
-    import nbgrader
-
-    from ..preprocessors.feedback_page import feedback_preprocessors
-
     config.GenerateFeedback.preprocessors = feedback_preprocessors(config.GenerateFeedback.get("preprocessors"))
     if {"template_name", "template_file", "extra_template_basedirs"} & set(config.HTMLExporter):
         return config
     config.HTMLExporter.template_name = "dgmlab_feedback"
     config.HTMLExporter.template_file = "feedback.html.j2"  # it extends nbgrader's index.html.j2
-    config.HTMLExporter.extra_template_basedirs = [
-        str(FEEDBACK_TEMPLATES), str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates")]
+    config.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATES), str(NA.FORMGRADER_TEMPLATES)]
     return config
 
 
@@ -129,10 +127,6 @@ class FeedbackProcess:
 
 def _feedback(root: Path, hw: str, student: str) -> C.StepResult:
     """One feedback, in the child."""
-    # the child's only: the parent needs none of nbgrader
-    from ..nbgrader_app import converter_log, nbgrader_config, run_converter
-    from . import nbgrader_adapter as NA
-
     try:
         config = _feedback_template(nbgrader_config(root, hw, student))
     except Exception as exc:  # the course's config: this feedback fails, the child goes on

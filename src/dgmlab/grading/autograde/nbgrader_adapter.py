@@ -9,15 +9,18 @@
 - The late penalty: what nbgrader's ``AssignLatePenalties`` gives a late notebook (:class:`LatePenalty`), through
   the course's ``c.AssignLatePenalties.plugin_class``, clamped as nbgrader 0.9.6 clamps it (never below 0 nor above
   the notebook's score) without its private ``_check_late_penalty``.
-- The converters (:func:`autograde_converter`, :func:`feedback_converter`) that :mod:`.nbgrader_run` runs.
+- The converters (:func:`autograde_converter`, :func:`feedback_converter`) that :mod:`.nbgrader_run` runs, and where
+  nbgrader keeps the feedback page's template (:data:`FORMGRADER_TEMPLATES`), which dgmlab's own extends.
 """
 from __future__ import annotations
 
 import datetime
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
+import nbgrader
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
@@ -25,6 +28,9 @@ from nbgrader.preprocessors import AssignLatePenalties
 from sqlalchemy.exc import SAWarning
 
 PINNED = "0.9.6"  # the nbgrader whose behaviour the tests of this module pin
+
+# nbgrader's templates, among them feedback/index.html.j2, which dgmlab's dgmlab_feedback template extends
+FORMGRADER_TEMPLATES = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 
 
 def open_gradebook(url: str, course_id: str) -> Gradebook:
