@@ -11,8 +11,9 @@
 # **Grading.** Each check cell prints its visible points as you work; more checks run when the notebook is
 # graded. Written answers are graded by hand.
 #
-# **Hand in** this notebook, run top to bottom (a GPU helps), and the three files it saves beside it:
-# `baseline_generator_weights.pt`, `cgan_generator_weights.pt`, `hw4_results.json`.
+# **Hand in** this notebook, run top to bottom (a GPU helps), and the three files it saves in the homework folder
+# (`MyDrive/dgm-course/hw4_gans/` in Colab): `baseline_generator_weights.pt`, `cgan_generator_weights.pt`,
+# `hw4_results.json`.
 
 # %% kind="setup"
 
