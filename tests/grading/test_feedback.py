@@ -55,9 +55,9 @@ def _dgmlab_feedback_html(nb) -> str:
 
     import nbgrader
 
-    from dgmlab.grading.autograde.nbgrader_run import _feedback_template
+    from dgmlab.grading.autograde.nbgrader_run import feedback_template
 
-    config = _feedback_template(PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config())
+    config = feedback_template(PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config())
     config.HTMLExporter.extra_template_paths = [os.path.join(  # what nbgrader's GenerateFeedback adds: bootstrap.css
         os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "static", "node_modules", "bootstrap",
         "dist", "css")]
@@ -85,9 +85,9 @@ def test_the_feedback_page_has_a_language_a_heading_unique_ids_and_a_text_for_ea
 def test_a_courses_own_feedback_template_is_kept():
     from traitlets.config import Config
 
-    from dgmlab.grading.autograde.nbgrader_run import _feedback_template
+    from dgmlab.grading.autograde.nbgrader_run import feedback_template
 
     config = Config()
     config.HTMLExporter.template_name = "my_feedback"
-    assert _feedback_template(config).HTMLExporter.template_name == "my_feedback"
+    assert feedback_template(config).HTMLExporter.template_name == "my_feedback"
     assert "extra_template_basedirs" not in config.HTMLExporter

@@ -287,20 +287,21 @@ def _returned_float(record, want, what, also=()):
 
 
 # ------------------------------------------------------------------ P2.2: the updates train_gan's stand-in steps make
-def stand_in_d_step(generator, discriminator, d_opt, real, z):
+def stand_in_d_step(*, generator, discriminator, d_opt, real, z):
     """The update a stand-in discriminator step makes (in the kernel and in the grader's replay alike): one step of
     ``d_opt`` that lowers the scores of the real batch and raises those of the fakes, the opposite of what any
     discriminator or critic step does, and leaves gradients in the generator, which no step of the statement does:
     what runs in the kernel answers no question of the kit (a least-squares step here earned points of hw4 P1's
     steps and 1.5 of hw2 P5's generator step). The generator's step clears them before its own; the replay only
-    needs the same update as the probe's."""
+    needs the same update as the probe's. Keyword-only, so it cannot stand in for a step the statement asks for
+    (called as ``discriminator_step`` it kept P1.4's training-mode point)."""
     d_opt.zero_grad()
     fake = generator(z)
     (discriminator(real).mean() - discriminator(fake).mean()).backward()
     d_opt.step()
 
 
-def stand_in_g_step(generator, discriminator, g_opt, z):
+def stand_in_g_step(*, generator, discriminator, g_opt, z):
     """The stand-in generator step's update: one step of ``g_opt`` that lowers the discriminator's scores of the
     fakes, the opposite of any generator step (see :func:`stand_in_d_step`)."""
     g_opt.zero_grad()

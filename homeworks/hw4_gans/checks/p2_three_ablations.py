@@ -285,14 +285,15 @@ def _stand_ins(x, key, mode):
     def discriminator_step(generator, discriminator, d_opt, real, z):
         zz = noise("D", generator, (z, real))
         if zz is not None:
-            stand_in_d_step(frozen[0] if frozen else generator, discriminator, d_opt, real, zz)
+            stand_in_d_step(generator=frozen[0] if frozen else generator, discriminator=discriminator, d_opt=d_opt,
+                            real=real, z=zz)
         count["D"] += 1
         return step_tag(x, key, "D", count["D"] - 1)
 
     def generator_step(generator, discriminator, g_opt, z):
         zz = noise("G", generator, (z,))
         if zz is not None:
-            stand_in_g_step(generator, frozen[1] if frozen else discriminator, g_opt, zz)
+            stand_in_g_step(generator=generator, discriminator=frozen[1] if frozen else discriminator, g_opt=g_opt, z=zz)
         count["G"] += 1
         return step_tag(x, key, "G", count["G"] - 1)
 

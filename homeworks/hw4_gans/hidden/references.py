@@ -243,11 +243,13 @@ def replay_train_gan(x, run) -> dict:
     for _ in range(epochs):
         for real, _labels in x["loaders"][key]:
             if run != "devices":
-                stand_in_d_step(frozen[0] if frozen else g, d, d_opt, real, step_noise(x, key, "D", n_d, (len(real), 4)))
+                stand_in_d_step(generator=frozen[0] if frozen else g, discriminator=d, d_opt=d_opt, real=real,
+                                z=step_noise(x, key, "D", n_d, (len(real), 4)))
             n_d += 1
             if n_d % d_steps == 0:
                 if run != "devices":
-                    stand_in_g_step(g, frozen[1] if frozen else d, g_opt, step_noise(x, key, "G", n_g, (len(real), 4)))
+                    stand_in_g_step(generator=g, discriminator=frozen[1] if frozen else d, g_opt=g_opt,
+                                    z=step_noise(x, key, "G", n_g, (len(real), 4)))
                 n_g += 1
     return {"G": _params(g), "D": _params(d), "d_loss": step_tags(x, key, "D", n_d), "g_loss": step_tags(x, key, "G", n_g)}
 

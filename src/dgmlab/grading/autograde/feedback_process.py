@@ -32,7 +32,7 @@ from . import nbgrader_adapter as NA
 FEEDBACK_TEMPLATES = Path(__file__).parents[1] / "templates"  # dgmlab_feedback/: nbgrader's feedback page, accessible
 
 
-def _feedback_template(config):
+def feedback_template(config):
     """``config`` with the feedback page drawn by dgmlab's ``dgmlab_feedback`` template (nbgrader's ``feedback``
     with a language, landmarks, a level-one heading, unique ids, readable contrast and a text alternative for every
     image: docs/dashboard.md, "Accessibility"), unless the course's nbgrader_config.py names a template of its own;
@@ -128,7 +128,7 @@ class FeedbackProcess:
 def _feedback(root: Path, hw: str, student: str) -> C.StepResult:
     """One feedback, in the child."""
     try:
-        config = _feedback_template(nbgrader_config(root, hw, student))
+        config = feedback_template(nbgrader_config(root, hw, student))
     except Exception as exc:  # the course's config: this feedback fails, the child goes on
         return C.StepResult(_args(hw, student), 1, f"[ERROR] could not read the course's config: {exc!r}"[:400], 0.0)
     return run_converter(NA.feedback_converter(config, converter_log()), _args(hw, student))

@@ -13,7 +13,7 @@ from pathlib import Path
 from .. import layout as C
 from ..nbgrader_app import NBGRADER_LOCK, converter_log, nbgrader_config, run_converter, temporary_environment
 from . import nbgrader_adapter as NA
-from .feedback_process import FEEDBACK_TEMPLATES, FeedbackProcess, _feedback_template  # noqa: F401 (tests import them here)
+from .feedback_process import FEEDBACK_TEMPLATES, FeedbackProcess, feedback_template  # noqa: F401 (tests import them here)
 
 # Seconds a grading's nbgrader code may still run after its time limit killed its kernels; past that
 # the worker process exits (Dask then reports the submission as killing its worker).
