@@ -233,6 +233,8 @@ def _add_collect(sub) -> None:
                         "submitted_at (ISO; without an offset, in c.DgmlabDeadlines.timezone)")
     s.add_argument("--canvas", action="store_true",
                    help="submission times from Canvas's API (c.DgmlabCanvas; token in CANVAS_API_TOKEN)")
+    s.add_argument("--moodle", action="store_true",
+                   help="submission times from Moodle's web services (c.DgmlabMoodle; token in MOODLE_TOKEN)")
     s.add_argument("--lms", default=None, metavar="NAME",
                    help="which LMS made the zip: canvas, moodle, or an installed LMS plug-in (docs/plugins.md) "
                         "(default: told from its structure, Moodle's folders per student or Canvas's flat names; "

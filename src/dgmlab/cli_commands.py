@@ -358,6 +358,8 @@ def cmd_collect(args) -> int:
     times = {}
     if args.canvas:
         times.update(P.platform("canvas").submission_times(course, args.hw))
+    if args.moodle:
+        times.update(P.platform("moodle").submission_times(course, args.hw))
     if args.times:  # a CSV's times go over Canvas's
         times.update(I.read_times(args.times, deadlines(course).tz))
     mappings = I.read_moodle_mappings(args.moodle_mappings) if args.moodle_mappings else None

@@ -142,3 +142,25 @@ def test_every_save_carries_the_comment_and_each_student_is_saved_once(course, s
     for p in site.save_params:
         assert p["plugindata[assignfeedbackcomments_editor][text]"].startswith(f"{HW}: ")
     assert site.comments[LMS["bob"]].startswith(f"{HW}: 12.60 / 20.00") and site.grades[LMS["bob"]] == 12.6
+
+
+def test_submission_times_are_each_handed_in_submissions_latest_time_and_drafts_have_none(course, site):
+    uid = sorted(LMS.values())
+    site.submissions = [{"userid": int(uid[0]), "status": "submitted", "timemodified": 1733111999},
+                        {"userid": int(uid[0]), "status": "submitted", "timemodified": 1733000000},
+                        {"userid": int(uid[1]), "status": "draft", "timemodified": 1733000000},
+                        {"userid": int(uid[2]), "status": "new", "timemodified": 0}]
+    got = moodle.submission_times(course, HW)
+    assert {k: v.isoformat() for k, v in got.items()} == {uid[0]: "2024-12-02T03:59:59+00:00"}
+    assert "mod_assign_get_submissions" in site.calls
+
+
+def test_collect_moodle_flag_reads_the_times_from_moodle(course, site, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(moodle, "submission_times", lambda c, hw, session=None: {"2231": "t"})
+    from dgmlab.grading.lms import intake
+
+    monkeypatch.setattr(intake, "collect", lambda course, hw, zip_path, times=None, **kw: seen.update(times=times)
+                        or type("Got", (), {"lines": lambda self: [], "unplaced": []})())
+    assert cli.main(["--course", str(course.root), "collect", HW, "x.zip", "--moodle", "--lms", "moodle"]) == 0
+    assert seen["times"] == {"2231": "t"}

@@ -43,6 +43,11 @@ class Moodle(LmsPlatform):
 
         return moodle.settings(course).assignments
 
+    def submission_times(self, course, hw):
+        from . import moodle
+
+        return moodle.submission_times(course, hw)
+
     def push(self, course, hw, *, data, force=False, feedback=False):
         from . import moodle
 

@@ -3,13 +3,15 @@
 Configured as ``c.DgmlabMoodle`` in ``nbgrader_config.py``: the site's address and each homework's assignment (the
 number in its address, ``mod/assign/view.php?id=<n>``: the course module, whose assignment ``core_course_get_course_
 module`` names). The token of a web service user allowed ``core_course_get_course_module``,
-``mod_assign_get_assignments``, ``mod_assign_get_grades`` and ``mod_assign_save_grade`` comes from ``MOODLE_TOKEN`` or
+``mod_assign_get_assignments``, ``mod_assign_get_grades``, ``mod_assign_save_grade`` (and, for ``dgmlab collect``,
+``mod_assign_get_user_mappings`` and ``mod_assign_get_submissions``) comes from ``MOODLE_TOKEN`` or
 ``c.DgmlabMoodle.token_file`` (outside the course, mode 600); it travels in the POST body only, so no address
 printed or logged holds it. Students are matched by their Moodle user id (the ``id=`` of the user's profile address) in the
 course's id map (:func:`dgmlab.grading.lms.id_map.platform_ids`).
 
 ``dgmlab collect`` reads the participant ids of an assignment's download (:func:`user_mappings`,
-``mod_assign_get_user_mappings``) when this names the homework's assignment.
+``mod_assign_get_user_mappings``) when this names the homework's assignment, and with ``--moodle`` each submission's
+time (:func:`submission_times`, ``mod_assign_get_submissions``).
 
 ``dgmlab push --moodle <hw>`` (:func:`push`) first compares the assignment's Maximum grade (:func:`grade_maximum`)
 with the homework's points and sends nothing when they differ; it reads the current grades
@@ -199,6 +201,27 @@ def user_mappings(course: Course, hw: str, session=None) -> dict:
         raise CourseError(f"Moodle gave no participant mappings for {hw}'s assignment {aid}"
                           + (f" ({warned})" if warned else "") + ": give the token's user mod/assign:"
                           "revealidentities, or give collect --moodle-mappings CSV (columns participant,userid)")
+    return out
+
+
+def submission_times(course: Course, hw: str, session=None) -> dict:
+    """``{Moodle user id: aware time}`` of each submission of ``hw``'s assignment handed in (status ``submitted``,
+    its latest attempt's ``timemodified``: ``mod_assign_get_submissions``), for ``dgmlab collect --moodle``: Moodle's
+    download zip carries no times. A draft (``status`` ``draft`` or ``new``) has none."""
+    import datetime as dt
+
+    moodle = client(course, session)
+    aid = assignment_id(course, hw, moodle)
+    got = moodle.call("mod_assign_get_submissions", assignmentids=[aid])
+    out = {}
+    for a in got.get("assignments", []):
+        if int(a.get("assignmentid", -1)) != aid:
+            continue
+        for sub in a.get("submissions", []):
+            if sub.get("status") == "submitted" and sub.get("timemodified"):
+                when = dt.datetime.fromtimestamp(int(sub["timemodified"]), dt.timezone.utc)
+                key = str(int(sub["userid"]))
+                out[key] = max(out.get(key, when), when)  # a student's latest attempt
     return out
 
 
