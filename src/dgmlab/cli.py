@@ -298,9 +298,13 @@ def _add_ids(sub) -> None:
 
 def _add_overrides(sub) -> None:
     s = sub.add_parser("overrides", help="read each homework's per-student due dates from Canvas (its assignment "
-                                         "overrides; c.DgmlabCanvas) into .dgmlab/canvas_overrides/<hw>.json, "
+                                         "overrides; c.DgmlabCanvas) or Moodle (its extensions) into .dgmlab/canvas_overrides/<hw>.json, "
                                          "where every report's due dates find them")
-    s.add_argument("hw", nargs="*", help="homework ids (default: each one c.DgmlabCanvas.assignments names)")
+    s.add_argument("hw", nargs="*", help="homework ids (default: each one c.DgmlabCanvas.assignments names, or "
+                                         "c.DgmlabMoodle.assignments with --moodle)")
+    s.add_argument("--moodle", action="store_true",
+                   help="read the students' extensions from Moodle instead (mod_assign_get_user_flags; "
+                        "c.DgmlabMoodle, token in MOODLE_TOKEN): each one is that student's due date")
     s.set_defaults(func=cmd_overrides)
 
 

@@ -405,17 +405,19 @@ def cmd_lti(args) -> int:
 
 
 def cmd_overrides(args) -> int:
-    from .grading.lms import lms
+    from .grading.lms import lms, moodle
     from .grading.lms import overrides as O
 
     course = _course(args)
-    hws = course.check_homeworks(args.hw) if args.hw else [h for h in course.homeworks()
-                                                          if h in lms.settings(course).assignments]
+    where, fetch = ("Moodle", O.fetch_moodle) if args.moodle else ("Canvas", O.fetch)
+    known = (moodle if args.moodle else lms).settings(course).assignments
+    hws = course.check_homeworks(args.hw) if args.hw else [h for h in course.homeworks() if h in known]
     if not hws:
-        print("dgmlab overrides: no homework has a Canvas assignment: set c.DgmlabCanvas.assignments", file=sys.stderr)
+        print(f"dgmlab overrides: no homework has a {where} assignment: set c.Dgmlab{where}.assignments",
+              file=sys.stderr)
         return 2
     for hw in hws:
-        for line in O.fetch(course, hw).lines():
+        for line in fetch(course, hw).lines():
             print(line)
     return 0
 

@@ -164,3 +164,19 @@ def test_collect_moodle_flag_reads_the_times_from_moodle(course, site, monkeypat
                         or type("Got", (), {"lines": lambda self: [], "unplaced": []})())
     assert cli.main(["--course", str(course.root), "collect", HW, "x.zip", "--moodle", "--lms", "moodle"]) == 0
     assert seen["times"] == {"2231": "t"}
+
+
+def test_overrides_moodle_saves_each_extension_as_that_students_due_date_and_lists_an_unknown_user(course, site):
+    from dgmlab.grading.term import canvas_dates as CD
+
+    site.extensions = {LMS["bob"]: 1733111940, "999": 1733111940}  # 2024-12-02 03:59:00 UTC, set to the minute
+    (course.root / "source" / HW).mkdir(parents=True, exist_ok=True)  # a homework of the course, as released
+    (course.root / "source" / HW / f"{HW}.ipynb").write_text("{}", encoding="utf-8")
+    assert cli.main(["--course", str(course.root), "overrides", HW, "--moodle"]) == 0
+    assert {s: t.isoformat() for s, t in CD.read(course)[HW].items()} == {"bob": "2024-12-02T03:59:59+00:00"}
+    assert "mod_assign_get_user_flags" in site.calls
+    from dgmlab.grading.lms import overrides as O
+
+    got = O.fetch_moodle(course, HW)
+    assert got.lines()[0].startswith(f"{HW}: 1 per-student due date(s) from Moodle saved in")
+    assert [w for w, _ in got.not_applied] == ["extension of Moodle user 999"]

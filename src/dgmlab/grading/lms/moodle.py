@@ -225,6 +225,25 @@ def submission_times(course: Course, hw: str, session=None) -> dict:
     return out
 
 
+def extensions(course: Course, hw: str, session=None) -> tuple[int, dict]:
+    """``(assignment id, {Moodle user id: aware time})``: each extension Moodle grants on ``hw``'s assignment (a
+    user flag's ``extensionduedate``, ``mod_assign_get_user_flags``; 0 is none), for ``dgmlab overrides --moodle``."""
+    import datetime as dt
+
+    moodle = client(course, session)
+    aid = assignment_id(course, hw, moodle)
+    got = moodle.call("mod_assign_get_user_flags", assignmentids=[aid])
+    out = {}
+    for a in got.get("assignments", []):
+        if int(a.get("assignmentid", -1)) != aid:
+            continue
+        for flag in a.get("userflags", []):
+            if int(flag.get("extensionduedate") or 0) > 0:
+                out[str(int(flag["userid"]))] = dt.datetime.fromtimestamp(int(flag["extensionduedate"]),
+                                                                          dt.timezone.utc)
+    return aid, out
+
+
 def _record_path(course: Course, hw: str) -> Path:
     return course.root / ".dgmlab" / "push" / "moodle" / f"{hw}.json"
 

@@ -1,4 +1,5 @@
-"""Per-student due dates from Canvas: the assignment's overrides (``dgmlab overrides <hw>``).
+"""Per-student due dates from Canvas, the assignment's overrides (``dgmlab overrides <hw>``), or from Moodle, its
+extensions (``dgmlab overrides --moodle <hw>``: :func:`fetch_moodle`).
 
 Canvas keeps a student's own due date as an *assignment override*
 (``GET /api/v1/courses/:course_id/assignments/:assignment_id/overrides``, read page by page through
@@ -41,11 +42,12 @@ class Fetched:
     due: dict = field(default_factory=dict)  # student -> aware due date
     not_applied: list = field(default_factory=list)  # (override, why)
     changed: list = field(default_factory=list)  # (student, before ISO or None, after ISO or None)
+    source: str = "Canvas"  # where the dates came from
 
     def lines(self) -> list:
         from ..inert import terminal
 
-        out = [f"{self.hw}: {len(self.due)} per-student due date(s) from Canvas saved in "
+        out = [f"{self.hw}: {len(self.due)} per-student due date(s) from {self.source} saved in "
                f"{CD.FOLDER / (self.hw + '.json')}"]
         out += [terminal(f"  {sid}: {was or 'the homework’s'} -> {now or 'the homework’s'}")
                 for sid, was, now in self.changed]
@@ -55,13 +57,14 @@ class Fetched:
         return out
 
 
-def _students_by_lms_id(course: Course) -> dict:
+def _students_by_lms_id(course: Course, platform: str = "canvas") -> dict:
     from . import id_map as IM
 
-    ids = IM.platform_ids(course, "canvas")
+    ids = IM.platform_ids(course, platform)
     if not ids:
-        raise CourseError(f"no student has a Canvas user id in {IM.FILE} (dgmlab ids canvas reads them from Canvas, "
-                          "dgmlab ids import from a CSV), so that Canvas's users can be matched")
+        raise CourseError(f"no student has a {platform.title()} user id in {IM.FILE} (dgmlab ids {platform} reads "
+                          f"them from {platform.title()}, dgmlab ids import from a CSV), so that its users can be "
+                          "matched")
     return {uid: sid for sid, uid in ids.items()}
 
 
@@ -152,15 +155,39 @@ def fetch(course: Course, hw: str, token: str | None = None) -> Fetched:
     if any(_field(o, "course_section_id") is not None and _field(o, "due_at") for o in overrides):
         sections = _sections(target)
     due, skipped = read(overrides, _students_by_lms_id(course), course.dropped(), sections)
+    return _save(course, hw, target.id, due, skipped)
+
+
+def fetch_moodle(course: Course, hw: str, session=None) -> Fetched:
+    """Read ``hw``'s extensions from Moodle (:func:`.moodle.extensions`: a student's extension is their due date of
+    the homework, the whole minute when set to one) and save them as :func:`fetch` saves Canvas's overrides; a Moodle
+    user the id map gives no student is listed, not applied."""
+    from . import moodle
+
+    (hw,) = course.check_homeworks([hw])
+    aid, granted = moodle.extensions(course, hw, session)
+    students, dropped = _students_by_lms_id(course, "moodle"), course.dropped()
+    due, skipped = {}, []
+    for uid, when in sorted(granted.items()):
+        sid = students.get(uid)
+        if sid is None:
+            skipped.append((f"extension of Moodle user {uid}", "no student's in lms_ids.csv (dgmlab ids moodle, or "
+                                                                f"dgmlab ids import a row student,moodle with <their id>,{uid})"))
+        elif sid not in dropped:
+            due[sid] = whole_minute(when)
+    return _save(course, hw, aid, due, skipped, "Moodle")
+
+
+def _save(course: Course, hw: str, source_id, due: dict, skipped: list, source: str = "Canvas") -> Fetched:
     path = CD.path(course, hw)
     before = CD.read(course).get(hw, {})
-    out = Fetched(hw, due, skipped)
+    out = Fetched(hw, due, skipped, source=source)
     for sid in sorted(set(before) | set(due)):
         was, now = before.get(sid), due.get(sid)
         if was != now:
             out.changed.append((sid, was and was.isoformat(), now and now.isoformat()))
     fetched = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    record = {"assignment_id": target.id, "fetched_at": fetched,
+    record = {"assignment_id": source_id, "fetched_at": fetched,
               "due": {sid: t.isoformat() for sid, t in sorted(due.items())},
               "not_applied": [{"override": w, "why": y} for w, y in skipped]}
     path.parent.mkdir(parents=True, exist_ok=True)
