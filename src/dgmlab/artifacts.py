@@ -130,8 +130,8 @@ def samples(x, *, n: int = 100, name: str = "the saved samples", value_range=(-1
             f"[{float(x.min()):.3g}, {float(x.max()):.3g}]: save the generator's output, not rescaled images")
     x = x.reshape(n, 1, 28, 28)
     if x.reshape(n, -1).std(dim=0).mean() <= 0.01 * (hi - lo):
-        raise ArtifactError(f"the {n} images of {name} are (almost) all the same: a collapsed generator, "
-                            "or one noise vector reused")
+        raise ArtifactError(f"the {n} images of {name} are (almost) all the same: a generator not trained yet (or "
+                            "trained too briefly), a collapsed one, or one noise vector reused")
     return x
 
 
