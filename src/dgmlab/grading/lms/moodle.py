@@ -27,6 +27,7 @@ files nor a summary saying dgmlab's mark. What was sent is kept in
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from traitlets import Dict, Unicode
@@ -168,17 +169,28 @@ def grade_maximum(moodle: Moodle, cm: dict) -> float | None:
     return None
 
 
+def _rows(got: dict, aid: int, key: str) -> list:
+    """The ``key`` rows (``grades``, ``mappings``, ...) a ``mod_assign_get_*`` answer ``got`` gives assignment ``aid``."""
+    return [row for a in got.get("assignments", []) if int(a.get("assignmentid", -1)) == aid for row in a.get(key, [])]
+
+
+def _ask(course: Course, hw: str, function: str, session=None) -> tuple[int, dict]:
+    """``(assignment id, Moodle's answer)`` of ``mod_assign`` ``function`` asked about ``hw``'s assignment."""
+    moodle = client(course, session)
+    aid = assignment_id(course, hw, moodle)
+    return aid, moodle.call(function, assignmentids=[aid])
+
+
+def _time(seconds) -> dt.datetime:
+    return dt.datetime.fromtimestamp(int(seconds), dt.timezone.utc)
+
+
 def current_grades(moodle: Moodle, aid: int) -> dict:
     """``{Moodle user id: grade}`` of assignment ``aid`` (``None`` for a grade record with no grade, -1)."""
-    got = moodle.call("mod_assign_get_grades", assignmentids=[aid])
     out = {}
-    for a in got.get("assignments", []):
-        if int(a.get("assignmentid", -1)) != aid:
-            continue
-        for g in a.get("grades", []):
-            value = g.get("grade")
-            value = None if value in (None, "") or float(value) < 0 else float(value)
-            out[str(g["userid"])] = value
+    for g in _rows(moodle.call("mod_assign_get_grades", assignmentids=[aid]), aid, "grades"):
+        value = g.get("grade")
+        out[str(g["userid"])] = None if value in (None, "") or float(value) < 0 else float(value)
     return out
 
 
@@ -187,15 +199,8 @@ def user_mappings(course: Course, hw: str, session=None) -> dict:
     user needs ``mod/assign:revealidentities``). The number in the names of Moodle's download-submissions zip is the
     participant id (the assignment's ``assign_user_mapping`` row), not the user id: ``dgmlab collect`` reads it
     through this."""
-    moodle = client(course, session)
-    aid = assignment_id(course, hw, moodle)
-    got = moodle.call("mod_assign_get_user_mappings", assignmentids=[aid])
-    out = {}
-    for a in got.get("assignments", []):
-        if int(a.get("assignmentid", -1)) != aid:
-            continue
-        for m in a.get("mappings", []):
-            out[str(int(m["id"]))] = str(int(m["userid"]))
+    aid, got = _ask(course, hw, "mod_assign_get_user_mappings", session)
+    out = {str(int(m["id"])): str(int(m["userid"])) for m in _rows(got, aid, "mappings")}
     if not out:
         warned = "; ".join(str(w.get("message", w)) for w in got.get("warnings", []))
         raise CourseError(f"Moodle gave no participant mappings for {hw}'s assignment {aid}"
@@ -208,40 +213,21 @@ def submission_times(course: Course, hw: str, session=None) -> dict:
     """``{Moodle user id: aware time}`` of each submission of ``hw``'s assignment handed in (status ``submitted``,
     its latest attempt's ``timemodified``: ``mod_assign_get_submissions``), for ``dgmlab collect --moodle``: Moodle's
     download zip carries no times. A draft (``status`` ``draft`` or ``new``) has none."""
-    import datetime as dt
-
-    moodle = client(course, session)
-    aid = assignment_id(course, hw, moodle)
-    got = moodle.call("mod_assign_get_submissions", assignmentids=[aid])
+    aid, got = _ask(course, hw, "mod_assign_get_submissions", session)
     out = {}
-    for a in got.get("assignments", []):
-        if int(a.get("assignmentid", -1)) != aid:
-            continue
-        for sub in a.get("submissions", []):
-            if sub.get("status") == "submitted" and sub.get("timemodified"):
-                when = dt.datetime.fromtimestamp(int(sub["timemodified"]), dt.timezone.utc)
-                key = str(int(sub["userid"]))
-                out[key] = max(out.get(key, when), when)  # a student's latest attempt
+    for sub in _rows(got, aid, "submissions"):
+        if sub.get("status") == "submitted" and sub.get("timemodified"):
+            when, key = _time(sub["timemodified"]), str(int(sub["userid"]))
+            out[key] = max(out.get(key, when), when)  # a student's latest attempt
     return out
 
 
 def extensions(course: Course, hw: str, session=None) -> tuple[int, dict]:
     """``(assignment id, {Moodle user id: aware time})``: each extension Moodle grants on ``hw``'s assignment (a
     user flag's ``extensionduedate``, ``mod_assign_get_user_flags``; 0 is none), for ``dgmlab overrides --moodle``."""
-    import datetime as dt
-
-    moodle = client(course, session)
-    aid = assignment_id(course, hw, moodle)
-    got = moodle.call("mod_assign_get_user_flags", assignmentids=[aid])
-    out = {}
-    for a in got.get("assignments", []):
-        if int(a.get("assignmentid", -1)) != aid:
-            continue
-        for flag in a.get("userflags", []):
-            if int(flag.get("extensionduedate") or 0) > 0:
-                out[str(int(flag["userid"]))] = dt.datetime.fromtimestamp(int(flag["extensionduedate"]),
-                                                                          dt.timezone.utc)
-    return aid, out
+    aid, got = _ask(course, hw, "mod_assign_get_user_flags", session)
+    return aid, {str(int(f["userid"])): _time(f["extensionduedate"]) for f in _rows(got, aid, "userflags")
+                 if int(f.get("extensionduedate") or 0) > 0}
 
 
 def _record_path(course: Course, hw: str) -> Path:
