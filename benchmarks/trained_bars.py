@@ -59,12 +59,14 @@ def draws(n: int, names: tuple, rng: random.Random) -> list:
     return [(rng.randrange(2**31), {name: rng.randrange(2**31) for name in names}) for _ in range(n)]
 
 
-def run(hw: str, n: int, n_worse: int, rng: random.Random) -> list:
+def run(hw: str, n: int, n_worse: int, rng: random.Random, cells=None) -> list:
     from dgmlab.authoring import homeworks
 
     builder = homeworks(ROOT)[hw]
     rows = []
     for spec in file_cells(hw):
+        if cells and spec.cell not in cells:
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             for name in spec.files:
@@ -120,11 +122,13 @@ def main(argv) -> int:
     parser.add_argument("--draws", type=int, default=200)
     parser.add_argument("--worse-draws", type=int, default=50)
     parser.add_argument("--seed", type=int, default=20261127, help="where the random draws start (reproducible)")
+    parser.add_argument("--cell", action="append", metavar="GRADE_ID",
+                        help="judge only this cell (repeatable); a long run can go in chunks of draws")
     parser.add_argument("--record", action="store_true", help=f"write {RESULTS.relative_to(ROOT)}")
     a = parser.parse_args(argv)
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     rng = random.Random(a.seed)
-    rows = [row for hw in a.hw for row in run(hw, a.draws, a.worse_draws, rng)]
+    rows = [row for hw in a.hw for row in run(hw, a.draws, a.worse_draws, rng, a.cell)]
     text = table(rows)
     print(text)
     if a.record:
