@@ -1,5 +1,6 @@
 """dgmlab's command (cli.py): the grader's log reaches the terminal as its prints did."""
 import logging
+import re
 
 import pytest
 
@@ -50,3 +51,35 @@ def test_new_homeworks_help_names_every_file_it_creates(capsys):
     files = sorted(p.name for p in template_folder().glob("*.py"))
     assert "hidden.py" in files and all(f"\n  {name} " in text for name in files), text
     assert "never released" in text
+
+
+def _help(capsys) -> str:
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    return capsys.readouterr().out
+
+
+def _listed(help_text: str) -> set:
+    return set(re.findall(r"^    (\S+)", help_text, flags=re.M))
+
+
+def test_a_students_help_lists_only_the_students_commands(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "grader_installed", lambda: False)  # the student wheel alone (no dgmlab.grading)
+    text = _help(capsys)
+    assert _listed(text) == set(cli.STUDENT_COMMANDS), text
+    assert "dgmlab-grader" in text, "the help says where the other commands come from"
+
+
+def test_a_grader_command_in_a_students_install_names_the_missing_grader(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "grader_installed", lambda: False)
+
+    def report_without_the_grader(args):
+        raise ModuleNotFoundError("No module named 'dgmlab.grading'", name="dgmlab.grading")
+
+    monkeypatch.setattr(cli, "cmd_report", report_without_the_grader)
+    assert cli.main(["report", "hw3_flows"]) == 2
+    assert "dgmlab-grader" in capsys.readouterr().err
+
+
+def test_an_instructors_help_lists_every_command(capsys):
+    assert set(cli.command_parsers()) <= _listed(_help(capsys))

@@ -46,16 +46,32 @@ Next: dgmlab build --record-expected --record-outputs <hw> (records the values c
 with from hidden.py's EXPECTED, and the checked cells' outputs), then dgmlab release <hw> (docs/own_homework.md)."""
 
 
+STUDENT_COMMANDS = ("check", "pdf", "info")  # what the student package (dgmlab) does; the rest is the grader's
+GRADER_ONLY = "the course's own commands (release, autograde, report, ...) come with the grader, dgmlab-grader"
+
+
+def grader_installed() -> bool:
+    """Whether the grader package (dgmlab-grader: ``dgmlab.grading``) is installed beside the student package."""
+    import importlib.util
+
+    return importlib.util.find_spec("dgmlab.grading") is not None
+
+
 class _Commands:
     """``build_parser``'s subcommands (argparse's ``add_subparsers()`` action): each one's help line is also its
     description (``dgmlab <command> -h`` says what it does), and its name, help line and parser are handed to
-    ``on_command`` as it is added (:func:`command_parsers`)."""
+    ``on_command`` as it is added (:func:`command_parsers`). ``students_only``: the grader's commands still parse
+    (and then say the grader is not installed) but ``dgmlab -h`` does not list them (argparse lists a command only
+    when it has a help line)."""
 
-    def __init__(self, subparsers, on_command=None):
-        self._subparsers, self._on_command = subparsers, on_command
+    def __init__(self, subparsers, on_command=None, students_only: bool = False):
+        self._subparsers, self._on_command, self._students_only = subparsers, on_command, students_only
 
     def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
-        parser = self._subparsers.add_parser(name, **{"description": kwargs.get("help"), **kwargs})
+        kwargs = {"description": kwargs.get("help"), **kwargs}
+        if self._students_only and name not in STUDENT_COMMANDS:
+            kwargs.pop("help", None)
+        parser = self._subparsers.add_parser(name, **kwargs)
         if self._on_command is not None:
             self._on_command(name, kwargs.get("help", ""), parser)
         return parser
@@ -354,11 +370,17 @@ COMMAND_PARSERS = (  # each command adds its own parser, in the order `dgmlab -h
 
 def build_parser(on_command=None) -> argparse.ArgumentParser:
     """The parser of ``dgmlab``; ``on_command(name, help, parser)``, if given, is called for each command."""
-    p = argparse.ArgumentParser(prog="dgmlab", description="Deep Generative Models course kit: release, autograde "
-                                "and report on nbgrader homeworks. Run from the course directory (repository root).")
+    students_only = on_command is None and not grader_installed()  # the reference (docs/cli.md) lists them all
+    if students_only:
+        p = argparse.ArgumentParser(prog="dgmlab", description="Deep Generative Models course kit: check a homework "
+                                    "notebook as it will be graded, print it to PDF.", epilog=GRADER_ONLY + ".")
+    else:
+        p = argparse.ArgumentParser(prog="dgmlab", description="Deep Generative Models course kit: release, "
+                                    "autograde and report on nbgrader homeworks. Run from the course directory "
+                                    "(repository root).")
     p.add_argument("--version", action="version", version=f"dgmlab {__version__}")
     p.add_argument("--course", default=".", help="course directory holding nbgrader_config.py (default: .)")
-    sub = _Commands(p.add_subparsers(dest="command", required=True, metavar="COMMAND"), on_command)
+    sub = _Commands(p.add_subparsers(dest="command", required=True, metavar="COMMAND"), on_command, students_only)
     for add in COMMAND_PARSERS:
         add(sub)
     return p

@@ -38,6 +38,8 @@ def test_wheel_in_fresh_venv_runs_a_homework(dist, tmp_path):
     run([sys.executable, "-m", "venv", str(venv)], timeout=300)
     py = venv / "bin" / "python"
     run([str(py), "-m", "pip", "install", "--quiet", str(wheel), "ipykernel", "nbclient"], timeout=1200)
+    shown = run([str(venv / "bin" / "dgmlab"), "--help"], timeout=120).stdout
+    assert "check" in shown and "autograde" not in shown, f"a student's `dgmlab --help` lists the grader's:\n{shown}"
     work = tmp_path / "colab"
     shutil.copytree(ROOT / "source" / hw, work, ignore=shutil.ignore_patterns("figures", "*.pt"))
     _without_hidden_tests(work / f"{hw}.ipynb")  # the reference answers, as a student could have written them
