@@ -142,6 +142,9 @@ def test_continuous_at_the_edges(v, ref):
 
 # ------------------------------------------------------------------ Q2.2, Q2.4
 K_DECIMALS = 4  # k is about 17: four decimals is a float "accurate to about six digits"; a mass within 1e-6 of 1
+
+
+@points(1)
 def test_k_is_a_positive_number(v, ref):
     sp = _sp()
     k_value = v.k_value
@@ -169,6 +172,7 @@ def _as_float(value, name):
         raise AssertionError(f"{name} must be a number (sympy or float), found {type(value).__name__}") from None
 
 
+@points(0.5)
 def test_are_numbers_between_zero_and_one(v, ref):
     for name in ("p_B", "max_density_vp"):
         value = _as_float(getattr(v, name), name)
@@ -178,6 +182,7 @@ def test_are_numbers_between_zero_and_one(v, ref):
         raise AssertionError("p_B is 1, but p also puts mass on the frame around B, so p(B) < 1")
 
 
+@points(0.25)
 def test_bounds_are_positive(v, ref):
     for name in ("tv_lower_bound", "kl_lower_bound"):
         value = _as_float(getattr(v, name), name)

@@ -51,6 +51,7 @@ def test_f_inv_of_f_is_identity(v, ref):
     if not sympy_gap(zf, z, _z_points()) < 1e-25:
         raise AssertionError("f_inv(f(z)) differs from z at some points")
 
+@points(0.5)
 def test_invertibility_decision(v, ref):
     _is_the_questions_f(v, ref)
     if v.f_is_invertible is not True:
@@ -68,12 +69,14 @@ def _z_points_2():
         (0, 1, sp.Rational(1, 27)), (sp.Rational(1, 2), -2, -3), (-1, sp.Rational(1, 3), 2),
         (1, 2, -5), (-sp.Rational(1, 2), -1, -sp.Rational(1, 3)), (0, 0, -8), (2, sp.Rational(1, 2), 1)]]
 
+@points(1.25)
 def test_J_f_is_the_jacobian_of_f(v, ref):
     if not sympy_gap(v.J_f, _reference_jacobian(), _z_points_2()) < 1e-25:
         raise AssertionError(
             "J_f differs from the Jacobian of f at some points: check rows vs columns, that it is the "
             "Jacobian of f (not f_inv), and the cube root for negative arguments")
 
+@points(1.25)
 def test_det_J_f(v, ref):
     if not sympy_gap(v.det_J_f, _reference_jacobian().det(), _z_points_2()) < 1e-25:
         raise AssertionError("det_J_f differs from the determinant of the Jacobian of f at some points")
@@ -84,12 +87,14 @@ def _reference_p_x():
     zx = sp.Matrix([x1, x2 * sp.exp(-x1), (x3 ** 3 - x1 ** 2) * sp.exp(x1)])
     return (2 * sp.pi) ** sp.Rational(-3, 2) * sp.exp(-zx.dot(zx) / 2) * 3 * x3 ** 2
 
+@points(1.75)
 def test_p_x_star_exact_value(v, ref):
     if not sympy_gap(v.p_x_star, _reference_p_x().subs(X_STAR), [{}]) < 1e-35:
         raise AssertionError(
             "p_x_star is not the density at x*: check the preimage z*, the Gaussian normaliser, and that "
             "the determinant factor belongs to f_inv (or is 1/|det J_f|)")
 
+@points(1.75)
 def test_p_x_matches_at_many_points(v, ref):
     points = [{x1: a, x2: b, x3: c} for a, b, c in [
         (0, 1, sp.Rational(1, 3)), (sp.Rational(1, 2), -sp.Rational(3, 2), -1), (-1, 2, sp.Rational(5, 4)),
@@ -113,6 +118,7 @@ def test_f_inv_torch_matches_f_inv(v, ref):
                         (xs[:, 2] ** 3 - xs[:, 0] ** 2) * torch.exp(xs[:, 0])], dim=1)
     asserts.assert_close(v.f_inv_torch_values, want, rtol=1e-10, name="f_inv_torch(x)")
 
+@points(0.75)
 def test_nonlinear_map_in_two_dimensions(v, ref):
     xs = v.inputs.five  # g_inv is triangular, det = -(1 + 3 v1^2) exp(v0) < 0
     z_ = torch.stack([-xs[:, 0], (xs[:, 1] + xs[:, 1] ** 3) * torch.exp(xs[:, 0])], dim=1)

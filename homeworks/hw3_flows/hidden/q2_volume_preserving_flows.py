@@ -29,6 +29,7 @@ def test_values_all_over_the_plane(v, ref):
 
 
 # ------------------------------------------------------------------ q2_normalising_k_tests
+@points(1)
 def test_total_mass_is_one(v, ref):
     k_ = float(v.k_value)
     t = 0.9 / k_
@@ -39,20 +40,24 @@ def test_total_mass_is_one(v, ref):
 
 
 # ------------------------------------------------------------------ q2_vp_bound_tests
+@points(0.25)
 def test_mass_of_B(v, ref):
     if not abs(float(v.p_B) - 0.9) < 1e-9:
         raise AssertionError("p_B is not the mass of the unit square under p")
 
+@points(0.25)
 def test_largest_vp_density(v, ref):
     if not abs(float(v.max_density_vp) - 1 / (2 * math.pi)) < 1e-9:
         raise AssertionError("max_density_vp is not the peak of a VP flow density with a 2-D standard normal base")
 
 
 # ------------------------------------------------------------------ q2_pinsker_tests
+@points(0.75)
 def test_total_variation_bound(v, ref):
     if not abs(float(v.tv_lower_bound) - (0.9 - 1 / (2 * math.pi))) < 1e-9:
         raise AssertionError("tv_lower_bound is not p(B) minus the most mass a VP flow can put on B")
 
+@points(0.75)
 def test_pinsker_kl_bound(v, ref):
     tv = 0.9 - 1 / (2 * math.pi)
     if not abs(float(v.kl_lower_bound) - 2 * tv ** 2) < 1e-9:

@@ -31,6 +31,7 @@ def test_second_derivative_is_negative_and_correct(v, ref):
     if not all(float(v.second_derivative_at_D_star.subs(p)) < 0 for p in pts):
         raise AssertionError("second_derivative_at_D_star should be negative at a maximiser")
 
+@points(0.75)
 def test_smoothed_maximiser(v, ref):
     pts = [{a: sp.Rational(p), b: sp.Rational(q), alpha: sp.Rational(r)}
            for p, q, r in [(1, 1, "1/10"), (1, 3, "1/5"), ("2/7", "5/11", "1/2"), (9, "1/10", "3/4")]]
@@ -50,6 +51,7 @@ def test_optimal_discriminator_values(v, ref):
     asserts.assert_close(v.optimal_values, v.inputs.p_data / (v.inputs.p_data + v.inputs.p_g), rtol=1e-10,
                         name="optimal_discriminator on a 3-point example")
 
+@points(0.5)
 def test_no_grid_discriminator_beats_D_star(v, ref):
     losses = asserts.as_array(v.loss_on_grid, "discriminator_loss on a grid of discriminators")
     best = float(asserts.as_array(v.loss_at_optimal, "discriminator_loss at D*"))

@@ -80,6 +80,7 @@ def reference_grad_norm(gen, disc, zz, loss_fn):
     grads = torch.autograd.grad(loss_fn(disc(gen(zz))), list(gen.parameters()))
     return float(torch.sqrt(sum((g_ ** 2).sum() for g_ in grads)))
 
+@points(0.5)
 def test_matches_autograd_on_repeated_calls(v, ref):
     got = asserts.as_array(v.repeated_calls, "generator_grad_norm over repeated calls")
     gs = v.inputs.generator_seed + 1
@@ -92,6 +93,7 @@ def _over_offsets(v, ref, fn):
     gen = make_generator(v.inputs.generator_seed + 2)
     return [reference_grad_norm(gen, make_discriminator(c), v.inputs.z64, fn) for c in OFFSETS]
 
+@points(0.5)
 def test_gradient_vanishes_monotonically(v, ref):
     norms = asserts.as_array(v.vanishing_over_offsets, "generator_grad_norm over offsets")
     asserts.assert_close(norms, _over_offsets(v, ref, vanishing_loss), rtol=1e-8, atol=1e-14,
@@ -100,6 +102,7 @@ def test_gradient_vanishes_monotonically(v, ref):
         raise AssertionError(
             "the gradient norm of a saturating-like loss should shrink towards zero as the discriminator grows certain")
 
+@points(0.5)
 def test_gradient_survives(v, ref):
     norms = asserts.as_array(v.linear_over_offsets, "generator_grad_norm over offsets")
     asserts.assert_close(norms, _over_offsets(v, ref, linear_loss), rtol=1e-8, atol=1e-14,
