@@ -59,7 +59,6 @@ import re
 import shutil
 import tempfile
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +67,8 @@ from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
 from . import id_map as IM
-from .download_names import FORMATS, SHAPES, Entry, detect_lms, parse_entry, unsafe_name
+from .download_names import FORMATS, SHAPES, Entry, detect_lms, parse_entry
+from .download_zip import MIB, inert, open_zip, read_entry, screen
 from .roster_match import index_of, match, roster_index, roster_names  # noqa: F401 (index_of: read here too)
 
 # the files each homework grades besides its notebook (by the homework id's prefix), as docs/student_guide.md
@@ -82,10 +82,7 @@ GRADED_FILES = {
 }
 UPLOADS = (".pdf", ".png", ".jpg", ".jpeg")  # kept under their own (safe) name for the grader to read
 ARCHIVES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar")  # never unpacked
-MIB = 2 ** 20
-RATIO_FROM = MIB  # the compression ratio is judged on entries larger than this (small text compresses well)
 TORONTO = re.compile(r"^[^_]+_[^_]+_Assgn\d+$", re.I)  # <Lastname>_<Firstname>_Assgn2
-SYMLINK = 0o120000  # a zip entry's Unix mode (its external attributes' high 16 bits) for a symbolic link
 
 
 class DgmlabCollect(Configurable):
@@ -208,13 +205,13 @@ def read_moodle_mappings(path) -> dict:
                     participant, uid = str(int(row["participant"])), str(int(row["userid"]))
                 except (KeyError, ValueError, TypeError) as exc:
                     raise CourseError(f"{path}, line {i}: expected the columns participant,userid with whole "
-                                      f"numbers ({_inert(exc)})") from None
+                                      f"numbers ({inert(exc)})") from None
                 if out.get(participant, uid) != uid or seen.get(uid, participant) != participant:
                     raise CourseError(f"{path}, line {i}: participant {participant} or user {uid} is mapped twice, "
                                       "differently: each participant id is one user's (export the mappings again)")
                 out[participant], seen[uid] = uid, participant
     except OSError as exc:
-        raise CourseError(f"cannot read --moodle-mappings {path} ({_inert(exc)})") from None
+        raise CourseError(f"cannot read --moodle-mappings {path} ({inert(exc)})") from None
     return out
 
 
@@ -232,60 +229,6 @@ def _moodle_mappings(course: Course, hw: str):
 def _notebook_rank(hw: str, e: Entry) -> tuple:
     stem = Path(e.base[0]).stem
     return (stem == hw, bool(TORONTO.match(stem)), e.submission, e.base[1])
-
-
-def _inert(text) -> str:
-    from ..inert import terminal
-
-    return terminal(repr(str(text)))
-
-
-def _refusal(info: zipfile.ZipInfo, limits: DgmlabCollect) -> str:
-    """Why ``info`` is not read at all (its name, its kind, its size), or ``""``."""
-    why = unsafe_name(info.filename)
-    if why:
-        return f"refused: {why}"
-    if (info.external_attr >> 16) & 0o170000 == SYMLINK:
-        return "refused: a symbolic link, not a file"
-    if info.file_size > limits.max_file_bytes:
-        return (f"{info.file_size} bytes unpacked: more than c.DgmlabCollect.max_file_bytes = "
-                f"{limits.max_file_bytes}, not read")
-    if info.file_size > RATIO_FROM and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-        return (f"refused: {info.file_size} bytes packed into {info.compress_size} (more than "
-                f"c.DgmlabCollect.max_ratio = {limits.max_ratio} times: a zip bomb?), not read")
-    return ""
-
-
-def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, zip_path, out: Path | None) -> None:
-    """Read ``info`` whole (its checksum checked, never more than its declared size), into ``out`` when given; a
-    damaged entry is a :class:`CourseError` saying nothing was placed."""
-    size = 0
-    try:
-        with archive.open(info) as src, (out.open("xb") if out is not None else _Discard()) as dst:
-            while True:
-                chunk = src.read(MIB)
-                if not chunk:
-                    break
-                size += len(chunk)
-                dst.write(chunk)
-        if size != info.file_size:
-            raise zipfile.BadZipFile(f"{size} bytes where the zip declares {info.file_size}")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError,
-            ValueError, OSError) as exc:
-        raise CourseError(f"{zip_path}: the entry {_inert(info.filename)} cannot be read ({_inert(exc)}): the zip is "
-                          "damaged or was changed after the LMS made it. Nothing was placed: submitted/ is as it "
-                          "was. Download the submissions again from the LMS") from exc
-
-
-class _Discard:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def write(self, data):
-        return len(data)
 
 
 def _choose(hw: str, sid: str, entries: list, graded: list, limits: DgmlabCollect, out: Collected) -> dict:
@@ -379,6 +322,187 @@ def _record_named(course: Course, hw: str, lms: str, named: dict, out: Collected
         ids.save()
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """What one homework's download is held to: its graded files, the course's limits, its notebook name rule."""
+    hw: str
+    graded: tuple  # the files the homework grades besides its notebook (GRADED_FILES)
+    limits: DgmlabCollect
+    name_rule: str | None  # c.DgmlabCollect.notebook_names's pattern for hw (None: no rule)
+
+
+@dataclass(frozen=True)
+class _Sorted:
+    """A download's entries sorted by the student the LMS's fields name, before any is chosen or read."""
+    readable: tuple  # every entry read (checked) before anything is placed, ZipInfo in the zip's order
+    per_student: dict  # student -> [(Entry, ZipInfo)]
+    user_of: dict  # (student, the entry's LMS number) -> the LMS user id (None: not known)
+    named: dict  # student -> (the entry's LMS number, user id, name) of a confirmed name match
+
+
+def _rules(course: Course, hw: str, limits: DgmlabCollect | None) -> _Rules:
+    """``hw`` checked, its graded files, ``limits`` (the course's ``c.DgmlabCollect`` by default) and name rule."""
+    from . import hand_in_names as HN
+
+    (hw,) = course.check_homeworks([hw])
+    limits = limits if limits is not None else course.settings(DgmlabCollect)
+    try:
+        name_rule = HN.rule_of(limits.notebook_names, hw)
+    except HN.NameRuleError as exc:
+        raise CourseError(str(exc)) from None
+    return _Rules(hw, tuple(GRADED_FILES.get(hw.split("_")[0], [])), limits, name_rule)
+
+
+def _zip_format(lms: str | None, infos: list) -> str:
+    """``lms`` checked, or the format :func:`detect_lms` reads from the entries' names when it is ``None``."""
+    if lms is None:
+        return detect_lms(i.filename for i in infos)
+    if lms not in FORMATS:
+        raise CourseError(f"--lms is canvas or moodle, not {lms!r}")
+    return lms
+
+
+def _sort(infos: list, refused: dict, lms: str, index: dict, mappings: dict | None, confirm,
+          out: Collected) -> _Sorted:
+    """Each entry read as ``lms`` names a submission and given to the student its ids (or a confirmed name match,
+    :func:`match`) name; an entry refused, not so named or no student's is listed in ``out.unplaced``."""
+    per_student: dict = {}
+    user_of: dict = {}
+    asked: dict = {}  # (the entry's LMS number, name) -> match's answer: each account is asked about once
+    named: dict = {}
+    readable = []
+    for info in infos:
+        if id(info) in refused:
+            out.unplaced.append((info.filename, refused[id(info)]))
+            continue
+        readable.append(info)
+        e = parse_entry(info.filename, lms)
+        if e is None:
+            out.unplaced.append((info.filename, f"not named as {lms.title()} names a submission ({SHAPES[lms]})"))
+            continue
+        # Canvas's number is the user id; Moodle's a participant id, whose user id only a mapping tells
+        user = e.user if lms == "canvas" else (mappings or {}).get(e.user)
+        if (e.user, e.name) not in asked:
+            asked[(e.user, e.name)] = match(index, user, e.name, lms, e.user if lms == "moodle" else None, confirm)
+        sid, why, by_name = asked[(e.user, e.name)]
+        if sid is None:
+            number = f"Moodle participant {e.user}" + (f", user id {user}" if user else "") \
+                if lms == "moodle" else f"user id {e.user}"
+            out.unplaced.append((info.filename, f"{e.name!r} ({number}): {why}"))
+            continue
+        per_student.setdefault(sid, []).append((e, info))
+        user_of[(sid, e.user)] = user
+        if by_name:
+            named[sid] = (e.user, user, e.name)
+    return _Sorted(tuple(readable), per_student, user_of, named)
+
+
+def _one_account_each(per_student: dict, lms: str, out: Collected) -> dict:
+    """``per_student`` without the students whose entries come from two LMS accounts (matched by name: whose is
+    whose cannot be told); their entries listed in ``out.unplaced``."""
+    kept = {}
+    for sid in sorted(per_student):
+        numbers = sorted({e.user for e, _ in per_student[sid]})
+        if len(numbers) <= 1:
+            kept[sid] = per_student[sid]
+            continue
+        for e, _ in per_student[sid]:
+            out.unplaced.append((e.path, f"{sid}: entries of {len(numbers)} different LMS "
+                                         f"{'participants' if lms == 'moodle' else 'users'} "
+                                         f"({', '.join(numbers)}) match {sid}: none is placed; "
+                                         f"check {sid}'s ids in {IM.FILE} (dgmlab ids) and collect again"))
+    return kept
+
+
+def _staging(course: Course, hw: str, zip_path, readable: tuple) -> Path:
+    """A new staging folder beside ``submitted/``, once the disk has room for every readable entry."""
+    submitted = course.folder("submitted")
+    submitted.mkdir(parents=True, exist_ok=True)
+    need = sum(i.file_size for i in readable)
+    free = shutil.disk_usage(submitted).free
+    if need > free:
+        raise CourseError(f"{zip_path} needs {need} bytes to stage, {free} are free beside {submitted}: nothing "
+                          "was placed")
+    return Path(tempfile.mkdtemp(prefix=f".collect-{hw}-", dir=submitted.parent))
+
+
+def _unpack(archive: zipfile.ZipFile, zip_path, found: _Sorted, chosen: dict, stage: Path) -> None:
+    """Every readable entry read whole (a damaged one is a :class:`CourseError`), the chosen ones into
+    ``stage/<student>/<name>``."""
+    to_stage = {id(info): (sid, name) for sid, files in chosen.items() for name, (_, info) in files.items()}
+    for sid in chosen:
+        (stage / sid).mkdir()
+    for info in found.readable:
+        target = to_stage.get(id(info))
+        read_entry(archive, info, zip_path, None if target is None else stage / target[0] / target[1])
+
+
+def _stamp_times(found: _Sorted, chosen: dict, times: dict, stage: Path, out: Collected) -> None:
+    """Each student's submission time into ``stage/<student>/timestamp.txt``, by student id or LMS user id; those
+    without one listed in ``out.no_time``, those the LMS marked late in ``out.late_flagged``."""
+    for sid, files in chosen.items():
+        first = next(iter(files.values()))[0]
+        user = found.user_of.get((sid, first.user))  # the LMS user id (a Moodle participant id is not one)
+        when = times.get(sid) or (times.get(user) if user else None)
+        if when is not None:
+            (stage / sid / "timestamp.txt").write_text(when.astimezone(_dt.timezone.utc).isoformat(),
+                                                       encoding="utf-8")
+        else:
+            out.no_time.append(sid)
+        if any(e.late_flag for e, _ in files.values()):
+            out.late_flagged.append(sid)
+
+
+def _place(course: Course, hw: str, chosen: dict, stage: Path, out: Collected) -> None:
+    """Each student's staged folder into ``submitted/<student>/<hw>/``; one that held another submission moved to
+    ``.dgmlab/replaced/<hw>/<time>/<student>/`` (``out.replaced``), one holding the same files left as it is."""
+    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    for sid, files in chosen.items():
+        dest = course.folder("submitted", hw, sid)
+        if dest.is_dir() and not dest.is_symlink() and not any(dest.iterdir()):
+            dest.rmdir()  # an empty folder: nothing to keep
+        if dest.exists() or dest.is_symlink():
+            if _same(dest, stage / sid):  # collected again, unchanged: left as it is
+                out.placed += [(sid, name, e.path) for name, (e, _) in sorted(files.items())]
+                continue
+            kept = course.root / ".dgmlab" / "replaced" / hw / now / sid
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(dest), str(kept))
+            out.replaced.append((sid, kept.relative_to(course.root)))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(stage / sid), str(dest))
+        out.placed += [(sid, name, e.path) for name, (e, _) in sorted(files.items())]
+
+
+def _list_questions(course: Course, hw: str, chosen: dict, out: Collected) -> None:
+    """Each placed PDF or image with the question its name names (:mod:`..hand.question_files`) in
+    ``out.questions``; nothing when the homework has no notebook with question headings."""
+    from ..hand import question_files as QF
+
+    labels = QF.homework_questions(course, hw).labels
+    for sid, files in (chosen.items() if labels else ()):
+        for name in files:
+            if name.lower().endswith(UPLOADS):
+                out.questions[(sid, name)] = QF.where(name, labels)
+
+
+def _check_names(course: Course, rules: _Rules, names: dict | None, chosen: dict, out: Collected) -> None:
+    """Each placed notebook's own name checked against ``rules.name_rule`` and recorded for ``dgmlab report``; the
+    names that differ listed in ``out.misnamed``."""
+    from . import hand_in_names as HN
+
+    if rules.name_rule is None:
+        return
+    hw = rules.hw
+    names = names if names is not None else roster_names(course)
+    checked = {}
+    for sid, files in chosen.items():
+        if f"{hw}.ipynb" in files:
+            checked[sid] = HN.check(files[f"{hw}.ipynb"][0].base[0], rules.name_rule, *names.get(sid, ("", "")))
+    out.misnamed = [(sid, why) for sid, why in checked.items() if why]
+    HN.record(course, hw, checked)
+
+
 def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster: dict | None = None,
             lms: str | None = None, limits: DgmlabCollect | None = None, names: dict | None = None,
             mappings: dict | None = None, confirm=None) -> Collected:
@@ -400,149 +524,32 @@ def collect(course: Course, hw: str, zip_path, times: dict | None = None, roster
     Each placed PDF or image is listed with the question it goes under (:mod:`..hand.question_files`); each
     notebook's name is checked against the homework's ``notebook_names`` rule (:mod:`.hand_in_names`): a name that
     differs is listed in ``misnamed`` and kept for ``dgmlab report``, the notebook placed all the same."""
-    from ..hand import question_files as QF
-    from . import hand_in_names as HN
     from . import hand_in_rules as HR
 
-    (hw,) = course.check_homeworks([hw])
-    graded = GRADED_FILES.get(hw.split("_")[0], [])
-    limits = limits if limits is not None else course.settings(DgmlabCollect)
-    try:
-        name_rule = HN.rule_of(limits.notebook_names, hw)
-    except HN.NameRuleError as exc:
-        raise CourseError(str(exc)) from None
-    times = times or {}
-    try:
-        archive = zipfile.ZipFile(zip_path)
-    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
-        raise CourseError(f"{zip_path} is not a readable zip ({_inert(exc)})") from exc
-    with archive:
+    rules = _rules(course, hw, limits)
+    hw, limits = rules.hw, rules.limits
+    with open_zip(zip_path) as archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
-        count: dict = {}
-        for info in infos:
-            count[info.filename] = count.get(info.filename, 0) + 1
-        refused = {}  # id(info) -> why it is not read at all (so it counts toward no limit)
-        for info in infos:
-            why = _refusal(info, limits)
-            if not why and count[info.filename] > 1:
-                why = (f"refused: {count[info.filename]} entries have this name (an LMS writes each once): which "
-                       "is the student's cannot be told")
-            if why:
-                refused[id(info)] = why
-        total = sum(i.file_size for i in infos if id(i) not in refused)
-        if total > limits.max_total_bytes:
-            raise CourseError(f"{zip_path} unpacks to {total} bytes, more than c.DgmlabCollect.max_total_bytes = "
-                              f"{limits.max_total_bytes} (entries refused one by one not counted): nothing was "
-                              "placed (raise the limit in nbgrader_config.py if this zip is what the LMS gave)")
-        if lms is None:
-            lms = detect_lms(i.filename for i in infos)
-        elif lms not in FORMATS:
-            raise CourseError(f"--lms is canvas or moodle, not {lms!r}")
+        refused = screen(infos, limits, zip_path)
+        lms = _zip_format(lms, infos)
         index = roster if roster is not None else roster_index(course, lms, hw)
         if lms == "moodle" and mappings is None:
             mappings = _moodle_mappings(course, hw)
         out = Collected(hw, lms)
-        per_student: dict = {}
-        user_of: dict = {}  # (student, the entry's LMS number) -> the LMS user id (None: not known)
-        asked: dict = {}  # (the entry's LMS number, name) -> match's answer: each account is asked about once
-        named: dict = {}  # student -> (the entry's LMS number, user id, name) of a confirmed name match
-        readable = []  # every entry read (checked) before anything is placed
-        for info in infos:
-            if id(info) in refused:
-                out.unplaced.append((info.filename, refused[id(info)]))
-                continue
-            readable.append(info)
-            e = parse_entry(info.filename, lms)
-            if e is None:
-                out.unplaced.append((info.filename, f"not named as {lms.title()} names a submission "
-                                                    f"({SHAPES[lms]})"))
-                continue
-            # Canvas's number is the user id; Moodle's a participant id, whose user id only a mapping tells
-            user = e.user if lms == "canvas" else (mappings or {}).get(e.user)
-            if (e.user, e.name) not in asked:
-                asked[(e.user, e.name)] = match(index, user, e.name, lms, e.user if lms == "moodle" else None,
-                                                confirm)
-            sid, why, by_name = asked[(e.user, e.name)]
-            if sid is None:
-                number = f"Moodle participant {e.user}" + (f", user id {user}" if user else "") \
-                    if lms == "moodle" else f"user id {e.user}"
-                out.unplaced.append((info.filename, f"{e.name!r} ({number}): {why}"))
-                continue
-            per_student.setdefault(sid, []).append((e, info))
-            user_of[(sid, e.user)] = user
-            if by_name:
-                named[sid] = (e.user, user, e.name)
-        for sid in sorted(per_student):
-            numbers = sorted({e.user for e, _ in per_student[sid]})
-            if len(numbers) > 1:  # two LMS accounts matched one student (by name): whose is whose cannot be told
-                for e, _ in per_student.pop(sid):
-                    out.unplaced.append((e.path, f"{sid}: entries of {len(numbers)} different LMS "
-                                                 f"{'participants' if lms == 'moodle' else 'users'} "
-                                                 f"({', '.join(numbers)}) match {sid}: none is placed; "
-                                                 f"check {sid}'s ids in {IM.FILE} (dgmlab ids) and collect "
-                                                 "again"))
-        chosen = {sid: _choose(hw, sid, per_student[sid], graded, limits, out) for sid in sorted(per_student)}
+        found = _sort(infos, refused, lms, index, mappings, confirm, out)
+        per_student = _one_account_each(found.per_student, lms, out)
+        chosen = {sid: _choose(hw, sid, per_student[sid], rules.graded, limits, out) for sid in sorted(per_student)}
         chosen = {sid: files for sid, files in chosen.items() if files}
-
-        submitted = course.folder("submitted")
-        submitted.mkdir(parents=True, exist_ok=True)
-        need = sum(i.file_size for i in readable)
-        free = shutil.disk_usage(submitted).free
-        if need > free:
-            raise CourseError(f"{zip_path} needs {need} bytes to stage, {free} are free beside {submitted}: nothing "
-                              "was placed")
-        stage = Path(tempfile.mkdtemp(prefix=f".collect-{hw}-", dir=submitted.parent))
+        stage = _staging(course, hw, zip_path, found.readable)
         try:
-            to_stage = {id(info): (sid, name) for sid, files in chosen.items() for name, (_, info) in files.items()}
-            for sid in chosen:
-                (stage / sid).mkdir()
-            for info in readable:
-                target = to_stage.get(id(info))
-                _read(archive, info, zip_path, None if target is None else stage / target[0] / target[1])
-            for sid, files in chosen.items():
-                first = next(iter(files.values()))[0]
-                user = user_of.get((sid, first.user))  # the LMS user id (a Moodle participant id is not one)
-                when = times.get(sid) or (times.get(user) if user else None)
-                if when is not None:
-                    (stage / sid / "timestamp.txt").write_text(when.astimezone(_dt.timezone.utc).isoformat(),
-                                                               encoding="utf-8")
-                else:
-                    out.no_time.append(sid)
-                if any(e.late_flag for e, _ in files.values()):
-                    out.late_flagged.append(sid)
-            # every entry read: only now does submitted/ change
-            now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
-            for sid, files in chosen.items():
-                dest = course.folder("submitted", hw, sid)
-                if dest.is_dir() and not dest.is_symlink() and not any(dest.iterdir()):
-                    dest.rmdir()  # an empty folder: nothing to keep
-                if dest.exists() or dest.is_symlink():
-                    if _same(dest, stage / sid):  # collected again, unchanged: left as it is
-                        out.placed += [(sid, name, e.path) for name, (e, _) in sorted(files.items())]
-                        continue
-                    kept = course.root / ".dgmlab" / "replaced" / hw / now / sid
-                    kept.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.move(str(dest), str(kept))
-                    out.replaced.append((sid, kept.relative_to(course.root)))
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(str(stage / sid), str(dest))
-                out.placed += [(sid, name, e.path) for name, (e, _) in sorted(files.items())]
+            _unpack(archive, zip_path, found, chosen, stage)
+            _stamp_times(found, chosen, times or {}, stage, out)
+            _place(course, hw, chosen, stage, out)  # every entry read: only now does submitted/ change
         finally:
             shutil.rmtree(stage, ignore_errors=True)
-    _record_named(course, hw, lms, {sid: named[sid] for sid in chosen if sid in named}, out)
+    _record_named(course, hw, lms, {sid: found.named[sid] for sid in chosen if sid in found.named}, out)
     out.dropped = sorted(set(chosen) & course.dropped())  # placed as anyone's (their files are kept), and said
-    labels = QF.homework_questions(course, hw).labels  # none (no notebook with question headings): nothing said
-    for sid, files in (chosen.items() if labels else ()):
-        for name in files:
-            if name.lower().endswith(UPLOADS):
-                out.questions[(sid, name)] = QF.where(name, labels)
-    if name_rule is not None:
-        names = names if names is not None else roster_names(course)
-        checked = {}
-        for sid, files in chosen.items():
-            if f"{hw}.ipynb" in files:
-                checked[sid] = HN.check(files[f"{hw}.ipynb"][0].base[0], name_rule, *names.get(sid, ("", "")))
-        out.misnamed = [(sid, why) for sid, why in checked.items() if why]
-        HN.record(course, hw, checked)
+    _list_questions(course, hw, chosen, out)
+    _check_names(course, rules, names, chosen, out)
     out.no_report = HR.check_collected(course, hw, course.settings(HR.DgmlabHandIn).report_names, chosen)
     return out
