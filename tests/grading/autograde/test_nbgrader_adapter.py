@@ -173,3 +173,27 @@ def test_the_converters_work_in_the_configured_course(tmp_path):
 
 def test_nbgraders_feedback_template_that_dgmlabs_extends_is_where_the_adapter_says():
     assert (NA.FORMGRADER_TEMPLATES / "feedback" / "index.html.j2").is_file()
+
+
+def test_autograde_keeps_each_score_in_the_gradebook_only(url):
+    """Why the worker reads its scratch gradebook back (:func:`NA.read_scores`): nbgrader's SaveAutoGrades writes the
+    scores there and leaves the notebook as it was; were the scores in the notebook, the round trip could go."""
+    import copy
+
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    def cell(make, grade_id, points, **more):
+        c = make("answer")
+        c.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "points": points, "schema_version": 3, **more}
+        return c
+
+    nb = nbformat.v4.new_notebook(cells=[cell(nbformat.v4.new_code_cell, "q1", 10, solution=False, locked=True),
+                                         cell(nbformat.v4.new_markdown_cell, "q2", 5, solution=False, locked=False)])
+    before = copy.deepcopy(nb)
+    with NA.open_gradebook(url, CID) as gb:
+        gb.add_student(STUDENT)
+        gb.add_submission(HW, STUDENT)
+    resources = {"nbgrader": {"notebook": NB, "assignment": HW, "student": STUDENT, "db_url": url}}
+    after, _ = SaveAutoGrades().preprocess(nb, resources)
+    assert after == before
+    assert NA.read_scores(url, CID, HW, STUDENT)["scores"] == [(NB, "q1", 10.0), (NB, "q2", None)]

@@ -99,7 +99,9 @@ def grant_extension(url: str, course_id: str, hw: str, student: str, seconds: fl
 
 def read_scores(url: str, course_id: str, hw: str, student: str) -> dict:
     """What autograde wrote into the gradebook at ``url`` for ``student``: ``{"timestamp": ISO text or None,
-    "scores": [(notebook, cell, auto score)], "comments": [(notebook, cell, auto comment)]}``."""
+    "scores": [(notebook, cell, auto score)], "comments": [(notebook, cell, auto comment)]}``. nbgrader 0.9.6
+    gives the scores nowhere else: ``SaveAutoGrades`` writes them into the gradebook only, and
+    ``Autograde.init_assignment`` writes the zeros of a notebook not handed in there too."""
     with Gradebook(url, course_id) as gb:
         sub = gb.find_submission(hw, student)
         scores, comments = [], []

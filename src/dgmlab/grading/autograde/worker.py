@@ -177,7 +177,16 @@ def _refusal(bundle: Bundle, worker: str) -> str:
 
 def _prepare(root: Path, bundle: Bundle, job: Job, started: float) -> Scratch:
     """The scratch course in ``root``: the course's config (with dgmlab's cell timings), the homework's gradebook
-    (with the student's extension), its source files and the submission."""
+    (with the student's extension), its source files and the submission.
+
+    The scratch gradebook is not a round trip that could be skipped: nbgrader 0.9.6's autograde needs one. Its
+    ``Autograde.init_assignment`` finds the assignment and its notebooks there and writes the student, the
+    submission (with ``timestamp.txt``'s time) and a zero for each notebook not handed in; the sanitize
+    preprocessors (``OverwriteCells``, ``OverwriteKernelspec``, dgmlab's ``TrustSourceCells``) read each cell's
+    definition from it; ``SaveAutoGrades`` computes each cell's score and writes it there only (the autograded
+    notebook holds no score); ``AssignLatePenalties`` and generate_feedback's ``GetGrades`` read them back from it.
+    So the scores exist only in this gradebook, and :func:`_run` reads them from it
+    (:func:`.nbgrader_adapter.read_scores`) to hand the course's one gradebook writer (the coordinator)."""
     (root / "nbgrader_config.py").write_text(bundle.config + TIMING_CONFIG, encoding="utf-8")
     (root / "gradebook.db").write_bytes(bundle.gradebook)
     scratch = C.Course(root)  # its folders are the ones the course's config names, as nbgrader reads them
