@@ -1,14 +1,15 @@
-"""Write the points the docs show from the cell headers, the one place they are typed.
+"""Write the points the docs show from where they are typed: the tests' @points and the written cells' headers.
 
     python tools/write_points_tables.py            rewrite them
-    python tools/write_points_tables.py --check    exit 1 when a doc differs from the headers
+    python tools/write_points_tables.py --check    exit 1 when a doc differs from them
 
 What it writes, for each kit homework ``hw``:
 
 - in ``docs/<hw>.md``, the ``Points (hidden)`` column of the table whose header has a ``Cell`` column: a row's
   cells are the grade_ids in backticks in its ``Cell`` column (``, `` between cells of one group, `` / `` between
-  groups), and its points read ``5 + 5 (2 + 2.25)`` for test cells (their header's ``points=``, and in parentheses
-  the share hidden tests decide, their CheckSpec's ``hidden``) or ``4 + 4 (hand)`` for written cells. Every graded
+  groups), and its points read ``5 + 5 (2 + 2.25)`` for test cells (their tests' ``@points`` summed, and in
+  parentheses the share hidden tests decide: ``dgmlab.probes.specs``) or ``4 + 4 (hand)`` for written cells (their
+  header's ``points=``). Every graded
   cell of the homework is in the table once, and no other; the other columns are prose, kept as they are;
 - the page's heading ``## Points (...)`` (the total, autograded, hand-graded and hidden points) and the sentences
   "Visible tests carry N of the M points" and "Written answers (N points)" where the page has them;
@@ -39,26 +40,27 @@ def _fmt(x: float) -> str:
 
 def graded_cells(hw: str, root: Path = ROOT) -> dict:
     """``{grade_id: (points, hidden)}`` of every graded cell of kit homework ``hw`` in notebook order: a test
-    cell's points from its header and ``hidden`` from its CheckSpec, a written cell's points with ``hidden`` None."""
+    cell's points and ``hidden`` from its spec (its tests' ``@points`` summed), a written cell's points from its header
+    with ``hidden`` None."""
     from dgmlab import probes
     from dgmlab.authoring.percent import parts as percent_parts
     from dgmlab.authoring.percent import read_cells
 
     folder = root / "homeworks" / hw
     parts = percent_parts(folder)
-    hidden = {cell: spec.hidden for cell, spec in probes.specs(hw).items()}
+    specs = probes.specs(hw)
     found = {}
     for name in parts:
         for _, cell_type, meta, _ in read_cells(folder / name):
-            if "points" not in meta:
+            if meta.get("kind") not in ("written", "tests"):
                 continue
             cell = meta["grade_id"]
-            if meta.get("kind") == "written":
+            if meta["kind"] == "written":
                 found[cell] = (float(meta["points"]), None)
-            elif cell not in hidden:
+            elif cell not in specs:
                 raise DocError(f"{hw}: test cell {cell} has no CheckSpec in homeworks/{hw}/checks/")
             else:
-                found[cell] = (float(meta["points"]), float(hidden[cell]))
+                found[cell] = (float(specs[cell].points), float(specs[cell].hidden))
     return found
 
 

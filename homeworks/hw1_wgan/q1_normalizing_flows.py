@@ -123,7 +123,7 @@ def flow_log_prob(x, flow, base):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q1_flow_log_prob_tests" points=5
+# %% kind="tests" grade_id="q1_flow_log_prob_tests"
 from dgmlab.probes import check
 check("q1_flow_log_prob_tests", flow_log_prob)
 
@@ -141,7 +141,7 @@ def flow_sample(n, flow, base):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q1_flow_sample_tests" points=3
+# %% kind="tests" grade_id="q1_flow_sample_tests"
 from dgmlab.probes import check
 check("q1_flow_sample_tests", flow_sample)
 

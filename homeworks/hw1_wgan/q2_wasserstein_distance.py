@@ -47,7 +47,7 @@ kl_gaussians = sp.simplify(kl_general.subs({sigma_g: eps, sigma_data: eps}))
 ### END SOLUTION
 kl_gaussians
 
-# %% kind="tests" grade_id="q2_kl_gaussians_tests" points=8
+# %% kind="tests" grade_id="q2_kl_gaussians_tests"
 from dgmlab.probes import check
 check("q2_kl_gaussians_tests", kl_integrand, kl_general, kl_gaussians)
 
@@ -74,7 +74,7 @@ def kl_limits(kl, theta_value, theta0_value):
 
 print("theta = 1, theta0 = 0:", kl_limits(kl_gaussians, 1, 0))
 
-# %% kind="tests" grade_id="q2_kl_limits_tests" points=6
+# %% kind="tests" grade_id="q2_kl_limits_tests"
 from dgmlab.probes import check
 check("q2_kl_limits_tests", kl_limits)
 
@@ -99,7 +99,7 @@ def combined_generator_loss(d_fake):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q2_combined_generator_loss_tests" points=3
+# %% kind="tests" grade_id="q2_combined_generator_loss_tests"
 from dgmlab.probes import check
 check("q2_combined_generator_loss_tests", combined_generator_loss)
 
@@ -192,7 +192,7 @@ def js_divergence(theta, theta0, eps):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q2_js_divergence_tests" points=5
+# %% kind="tests" grade_id="q2_js_divergence_tests"
 from dgmlab.probes import check
 check("q2_js_divergence_tests", js_divergence)
 
@@ -205,7 +205,7 @@ def w1_distance(theta, theta0, eps):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q2_w1_distance_tests" points=2
+# %% kind="tests" grade_id="q2_w1_distance_tests"
 from dgmlab.probes import check
 check("q2_w1_distance_tests", w1_distance)
 

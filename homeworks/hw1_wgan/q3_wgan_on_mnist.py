@@ -84,7 +84,7 @@ def generator_loss(fake_scores):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q3_wgan_losses_tests" points=5
+# %% kind="tests" grade_id="q3_wgan_losses_tests"
 from dgmlab.probes import check
 check("q3_wgan_losses_tests", critic_loss, generator_loss)
 
@@ -112,7 +112,7 @@ def gradient_penalty(critic, real, fake, lam=10.0, alpha=None):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q3_gradient_penalty_tests" points=6
+# %% kind="tests" grade_id="q3_gradient_penalty_tests"
 from dgmlab.probes import check
 check("q3_gradient_penalty_tests", gradient_penalty)
 
@@ -132,7 +132,7 @@ def clip_weights(critic, c=0.01):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q3_clip_weights_tests" points=3
+# %% kind="tests" grade_id="q3_clip_weights_tests"
 from dgmlab.probes import check
 check("q3_clip_weights_tests", clip_weights)
 
@@ -206,7 +206,7 @@ def wgan_train_step(generator, critic, g_opt, c_opt, real_batches, z_dim=Z_DIM, 
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q3_train_step_tests" points=9
+# %% kind="tests" grade_id="q3_train_step_tests"
 from dgmlab.probes import check
 check("q3_train_step_tests", wgan_train_step)
 
@@ -334,7 +334,7 @@ def save_samples(samples, path="samples_1000.pt"):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q3_samples_tests" points=4
+# %% kind="tests" grade_id="q3_samples_tests"
 from dgmlab.probes import check
 check("q3_samples_tests", sample_generator, save_samples)
 
@@ -398,7 +398,7 @@ def evaluate_samples(samples):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q3_evaluate_samples_tests" points=3
+# %% kind="tests" grade_id="q3_evaluate_samples_tests"
 from dgmlab.probes import check
 check("q3_evaluate_samples_tests", evaluate_samples)
 
@@ -445,7 +445,7 @@ def interpolate(z0, z1, steps=10, method="linear"):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q3_interpolate_tests" points=5
+# %% kind="tests" grade_id="q3_interpolate_tests"
 from dgmlab.probes import check
 check("q3_interpolate_tests", interpolate)
 
@@ -471,7 +471,7 @@ if not runtime.is_grading():
 # test cell below shows it); a score of at least **8.5**, with all 10 digit classes present, earns the other 5. If more than 10 samples are near-copies of MNIST digits, the
 # cell earns 0.
 
-# %% kind="tests" grade_id="q3_samples_quality_tests" points=7
+# %% kind="tests" grade_id="q3_samples_quality_tests"
 from dgmlab.probes import check
 check("q3_samples_quality_tests")  # graded from generator_weights.pt as you hand it in
 

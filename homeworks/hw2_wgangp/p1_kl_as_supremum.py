@@ -55,7 +55,7 @@ f_star_kl = sp.simplify((t * u - u * sp.log(u)).subs(u, _crit))
 ### END SOLUTION
 print("f_star_kl =", f_star_kl)
 
-# %% kind="tests" grade_id="p1_conjugate_tests" points=2
+# %% kind="tests" grade_id="p1_conjugate_tests"
 from dgmlab.probes import check
 check("p1_conjugate_tests", f_star_kl)
 
@@ -90,7 +90,7 @@ def kl_optimal_critic(log_p, log_q):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p1_objective_tests" points=3
+# %% kind="tests" grade_id="p1_objective_tests"
 from dgmlab.probes import check
 check("p1_objective_tests", kl_objective, kl_optimal_critic)
 

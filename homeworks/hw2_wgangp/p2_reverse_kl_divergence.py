@@ -31,7 +31,7 @@ f_star_rkl = -1 - sp.log(-s)
 ### END SOLUTION
 print("f_star_rkl =", f_star_rkl)
 
-# %% kind="tests" grade_id="p2_conjugate_tests" points=2
+# %% kind="tests" grade_id="p2_conjugate_tests"
 from dgmlab.probes import check
 check("p2_conjugate_tests", f_star_rkl)
 
@@ -64,7 +64,7 @@ def rkl_optimal_critic(log_p, log_q):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p2_objective_tests" points=3
+# %% kind="tests" grade_id="p2_objective_tests"
 from dgmlab.probes import check
 check("p2_objective_tests", rkl_objective, rkl_optimal_critic)
 

@@ -55,7 +55,7 @@ def smoothing_costs(x, eps):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p3_costs_tests" points=5
+# %% kind="tests" grade_id="p3_costs_tests"
 from dgmlab.probes import check
 check("p3_costs_tests", smoothing_costs)
 

@@ -71,7 +71,7 @@ def w1_linprog(p, q, C):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p4_linprog_tests" points=3
+# %% kind="tests" grade_id="p4_linprog_tests"
 from dgmlab.probes import check
 check("p4_linprog_tests", marginal_constraints, w1_linprog)
 
@@ -98,7 +98,7 @@ def glue_couplings(pi_p, pi_q, r):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p4_glue_tests" points=3
+# %% kind="tests" grade_id="p4_glue_tests"
 from dgmlab.probes import check
 check("p4_glue_tests", glue_couplings)
 

@@ -111,7 +111,7 @@ class Critic(nn.Module):
         ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p5_critic_tests" points=6
+# %% kind="tests" grade_id="p5_critic_tests"
 from dgmlab.probes import check
 check("p5_critic_tests", Critic, ResidualBlock)
 
@@ -140,7 +140,7 @@ def gradient_penalty(critic, x_real, x_fake):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p5_gradient_penalty_tests" points=8
+# %% kind="tests" grade_id="p5_gradient_penalty_tests"
 from dgmlab.probes import check
 check("p5_gradient_penalty_tests", gradient_penalty)
 
@@ -169,7 +169,7 @@ def generator_loss(critic, x_fake):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p5_losses_tests" points=5
+# %% kind="tests" grade_id="p5_losses_tests"
 from dgmlab.probes import check
 check("p5_losses_tests", critic_loss, generator_loss)
 
@@ -190,7 +190,7 @@ def make_optimizers(generator, critic, lr=3e-4):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p5_optimizers_tests" points=3
+# %% kind="tests" grade_id="p5_optimizers_tests"
 from dgmlab.probes import check
 check("p5_optimizers_tests", make_optimizers)
 
@@ -227,12 +227,12 @@ def generator_step(generator, critic, opt_g, z):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p5_critic_step_tests" points=6
+# %% kind="tests" grade_id="p5_critic_step_tests"
 from dgmlab.probes import check
 check("p5_critic_step_tests", critic_step)
 
 
-# %% kind="tests" grade_id="p5_generator_step_tests" points=4
+# %% kind="tests" grade_id="p5_generator_step_tests"
 from dgmlab.probes import check
 check("p5_generator_step_tests", generator_step)
 
@@ -377,7 +377,7 @@ if not runtime.is_grading():
 # **8.5**, with at least **9** digit classes present, earns the other 1.5. If more than 10 samples are
 # near-copies of MNIST digits, the cell earns 0. The cell below scores one set of 1,000 samples.
 
-# %% kind="tests" grade_id="p5_mnist_samples_tests" points=2
+# %% kind="tests" grade_id="p5_mnist_samples_tests"
 from dgmlab.probes import check
 check("p5_mnist_samples_tests")
 

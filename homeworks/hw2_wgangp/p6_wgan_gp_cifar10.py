@@ -64,12 +64,12 @@ class CifarCritic(nn.Module):
         ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p6_generator_tests" points=6
+# %% kind="tests" grade_id="p6_generator_tests"
 from dgmlab.probes import check
 check("p6_generator_tests", CifarGenerator, ResidualBlock)
 
 
-# %% kind="tests" grade_id="p6_critic_tests" points=4
+# %% kind="tests" grade_id="p6_critic_tests"
 from dgmlab.probes import check
 check("p6_critic_tests", CifarCritic, ResidualBlock)
 
@@ -88,7 +88,7 @@ def lr_at_epoch(epoch, cut_epoch=80, lr=3e-4, lr_low=3e-5):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p6_schedule_tests" points=4
+# %% kind="tests" grade_id="p6_schedule_tests"
 from dgmlab.probes import check
 check("p6_schedule_tests", lr_at_epoch)
 

@@ -33,7 +33,7 @@ f_inv = sp.Matrix([x1, x2 * sp.exp(-x1), (x3 ** 3 - x1 ** 2) * sp.exp(x1)])
 f_is_invertible = True
 ### END SOLUTION
 
-# %% kind="tests" grade_id="q1_f_and_inverse_tests" points=5
+# %% kind="tests" grade_id="q1_f_and_inverse_tests"
 from dgmlab.probes import check
 check("q1_f_and_inverse_tests", f, f_inv, f_is_invertible)
 
@@ -49,7 +49,7 @@ J_f = f.jacobian(z).replace(sp.DiracDelta, lambda *args: sp.S.Zero)
 det_J_f = J_f.det()
 ### END SOLUTION
 
-# %% kind="tests" grade_id="q1_jacobian_tests" points=6
+# %% kind="tests" grade_id="q1_jacobian_tests"
 from dgmlab.probes import check
 check("q1_jacobian_tests", J_f, det_J_f)
 
@@ -68,7 +68,7 @@ p_x_star = sp.simplify(p_x.subs(X_STAR))
 ### END SOLUTION
 print("p_x_star =", p_x_star)
 
-# %% kind="tests" grade_id="q1_density_tests" points=7
+# %% kind="tests" grade_id="q1_density_tests"
 from dgmlab.probes import check
 check("q1_density_tests", p_x, p_x_star)
 
@@ -112,7 +112,7 @@ def flow_log_prob(x, f_inv, base_log_prob):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q1_torch_density_tests" points=5
+# %% kind="tests" grade_id="q1_torch_density_tests"
 from dgmlab.probes import check
 check("q1_torch_density_tests", f_inv_torch, flow_log_prob)
 

@@ -40,7 +40,7 @@ def p_counter(xy, k):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q2_counter_density_tests" points=7
+# %% kind="tests" grade_id="q2_counter_density_tests"
 from dgmlab.probes import check
 check("q2_counter_density_tests", p_counter)
 
@@ -60,7 +60,7 @@ k_value = sp.solve(sp.Eq(sp.Rational(9, 10) + frame_mass, 1), k_sym)[0]
 ### END SOLUTION
 print("k_value =", k_value)
 
-# %% kind="tests" grade_id="q2_normalising_k_tests" points=5
+# %% kind="tests" grade_id="q2_normalising_k_tests"
 from dgmlab.probes import check
 check("q2_normalising_k_tests", k_value)
 
@@ -138,11 +138,11 @@ kl_lower_bound = 2 * tv_lower_bound ** 2
 ### END SOLUTION
 print(f"p_B = {p_B}, max density = {max_density_vp}, TV >= {tv_lower_bound}, KL >= {kl_lower_bound}")
 
-# %% kind="tests" grade_id="q2_vp_bound_tests" points=1
+# %% kind="tests" grade_id="q2_vp_bound_tests"
 from dgmlab.probes import check
 check("q2_vp_bound_tests", p_B, max_density_vp)
 
-# %% kind="tests" grade_id="q2_pinsker_tests" points=2
+# %% kind="tests" grade_id="q2_pinsker_tests"
 from dgmlab.probes import check
 check("q2_pinsker_tests", tv_lower_bound, kl_lower_bound)
 

@@ -32,7 +32,7 @@ D_star_smoothed = sp.solve(sp.diff(g_alpha, D), D)[0]
 ### END SOLUTION
 print("D_star =", D_star, "   second derivative there:", second_derivative_at_D_star)
 
-# %% kind="tests" grade_id="q3_d_star_tests" points=5
+# %% kind="tests" grade_id="q3_d_star_tests"
 from dgmlab.probes import check
 check("q3_d_star_tests", D_star, second_derivative_at_D_star, D_star_smoothed)
 
@@ -59,7 +59,7 @@ def optimal_discriminator(p_data, p_g):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q3_discrete_discriminator_tests" points=5
+# %% kind="tests" grade_id="q3_discrete_discriminator_tests"
 from dgmlab.probes import check
 check("q3_discrete_discriminator_tests", discriminator_loss, optimal_discriminator)
 

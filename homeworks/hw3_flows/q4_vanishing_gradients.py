@@ -28,11 +28,11 @@ limit_non_saturating = sp.limit(d_non_saturating, h, -sp.oo)
 ### END SOLUTION
 print(f"limits as h -> -oo: saturating {limit_saturating}, non-saturating {limit_non_saturating}")
 
-# %% kind="tests" grade_id="q4_saturating_tests" points=4
+# %% kind="tests" grade_id="q4_saturating_tests"
 from dgmlab.probes import check
 check("q4_saturating_tests", d_saturating, limit_saturating)
 
-# %% kind="tests" grade_id="q4_non_saturating_tests" points=3
+# %% kind="tests" grade_id="q4_non_saturating_tests"
 from dgmlab.probes import check
 check("q4_non_saturating_tests", d_non_saturating, limit_non_saturating)
 
@@ -58,7 +58,7 @@ def non_saturating_loss(logits):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q4_generator_losses_tests" points=3
+# %% kind="tests" grade_id="q4_generator_losses_tests"
 from dgmlab.probes import check
 check("q4_generator_losses_tests", saturating_loss, non_saturating_loss)
 
@@ -99,7 +99,7 @@ def make_generator(seed=0):
     return torch.nn.Linear(2, 2)
 
 
-# %% kind="tests" grade_id="q4_grad_norm_tests" points=5
+# %% kind="tests" grade_id="q4_grad_norm_tests"
 from dgmlab.probes import check
 check("q4_grad_norm_tests", generator_grad_norm)
 

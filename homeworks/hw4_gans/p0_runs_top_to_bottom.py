@@ -4,7 +4,7 @@
 # Restart the kernel and run every cell before you hand in. This point needs every piece defined and running,
 # and `hw4_results.json` holding every model's result after 50 epochs, in agreement with your two weight files.
 
-# %% kind="tests" grade_id="p0_tests" points=1
+# %% kind="tests" grade_id="p0_tests"
 from dgmlab.probes import check
 check("p0_tests", Generator, Discriminator, discriminator_loss, generator_loss, discriminator_step,
       generator_step, make_gan, train_gan, ConditionalGenerator, ConditionalDiscriminator,

@@ -48,7 +48,7 @@ class Generator(nn.Module):
         ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p1_generator_tests" points=5
+# %% kind="tests" grade_id="p1_generator_tests"
 from dgmlab.probes import check
 check("p1_generator_tests", Generator)
 
@@ -81,7 +81,7 @@ class Discriminator(nn.Module):
         ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p1_discriminator_tests" points=5
+# %% kind="tests" grade_id="p1_discriminator_tests"
 from dgmlab.probes import check
 check("p1_discriminator_tests", Discriminator)
 
@@ -111,7 +111,7 @@ def generator_loss(fake_logits):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p1_losses_tests" points=4
+# %% kind="tests" grade_id="p1_losses_tests"
 from dgmlab.probes import check
 check("p1_losses_tests", discriminator_loss, generator_loss)
 
@@ -141,7 +141,7 @@ def discriminator_step(generator, discriminator, d_opt, real, z):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p1_d_step_tests" points=3
+# %% kind="tests" grade_id="p1_d_step_tests"
 from dgmlab.probes import check
 check("p1_d_step_tests", discriminator_step, discriminator_loss)
 
@@ -160,7 +160,7 @@ def generator_step(generator, discriminator, g_opt, z):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p1_g_step_tests" points=3
+# %% kind="tests" grade_id="p1_g_step_tests"
 from dgmlab.probes import check
 check("p1_g_step_tests", generator_step, generator_loss)
 

@@ -33,7 +33,7 @@ def make_gan(experiment, latent_dim=100):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p2_make_gan_tests" points=3
+# %% kind="tests" grade_id="p2_make_gan_tests"
 from dgmlab.probes import check
 check("p2_make_gan_tests", make_gan)
 
@@ -72,7 +72,7 @@ def train_gan(generator, discriminator, g_opt, d_opt, loader, epochs, d_steps=1,
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p2_train_gan_tests" points=3
+# %% kind="tests" grade_id="p2_train_gan_tests"
 from dgmlab.probes import check
 check("p2_train_gan_tests", train_gan)
 
@@ -252,7 +252,7 @@ if not is_grading():
 # an **MNIST classifier score of at least 8.0** (real digits: about 9.7) and show at least **9** of the 10
 # digits. More than 10 near-copies of MNIST digits earn 0.
 
-# %% kind="tests" grade_id="p2_baseline_samples_tests" points=3
+# %% kind="tests" grade_id="p2_baseline_samples_tests"
 from dgmlab.probes import check
 check("p2_baseline_samples_tests")
 

@@ -39,7 +39,7 @@ class ConditionalGenerator(nn.Module):
         ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p3_cond_generator_tests" points=4
+# %% kind="tests" grade_id="p3_cond_generator_tests"
 from dgmlab.probes import check
 check("p3_cond_generator_tests", ConditionalGenerator)
 
@@ -68,7 +68,7 @@ class ConditionalDiscriminator(nn.Module):
         ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p3_cond_discriminator_tests" points=4
+# %% kind="tests" grade_id="p3_cond_discriminator_tests"
 from dgmlab.probes import check
 check("p3_cond_discriminator_tests", ConditionalDiscriminator)
 
@@ -106,7 +106,7 @@ def cgan_generator_step(generator, discriminator, g_opt, z, labels):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p3_cgan_steps_tests" points=4
+# %% kind="tests" grade_id="p3_cgan_steps_tests"
 from dgmlab.probes import check
 check("p3_cgan_steps_tests", cgan_discriminator_step, cgan_generator_step, discriminator_loss, generator_loss)
 
@@ -199,6 +199,6 @@ if not is_grading():
 # digits earn 1 point; 2 more if the **conditional accuracy** (digits the MNIST classifier assigns to the
 # requested label) is at least **95%** (real digits: 99%). More than 10 near-copies of MNIST digits earn 0.
 
-# %% kind="tests" grade_id="p3_cgan_samples_tests" points=3
+# %% kind="tests" grade_id="p3_cgan_samples_tests"
 from dgmlab.probes import check
 check("p3_cgan_samples_tests")

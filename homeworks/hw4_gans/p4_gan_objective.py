@@ -32,7 +32,7 @@ D_star_pi = sp.solve(sp.Eq(sp.diff(V_point_pi, d), 0), d)[0]
 ### END SOLUTION
 print("D_star =", D_star, "   second derivative there:", second_derivative)
 
-# %% kind="tests" grade_id="p4a_tests" points=5
+# %% kind="tests" grade_id="p4a_tests"
 from dgmlab.probes import check
 check("p4a_tests", V_point, D_star, second_derivative, D_star_pi)
 
@@ -101,7 +101,7 @@ def js_divergence(p, q):
 
 print("C_point =", C_point)
 
-# %% kind="tests" grade_id="p4b_tests" points=5
+# %% kind="tests" grade_id="p4b_tests"
 from dgmlab.probes import check
 check("p4b_tests", C_point, virtual_criterion, js_divergence)
 

@@ -57,7 +57,7 @@ def ot_primal(v, w, C):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p5_ot_primal_tests" points=7
+# %% kind="tests" grade_id="p5_ot_primal_tests"
 from dgmlab.probes import check
 check("p5_ot_primal_tests", ot_primal)
 
@@ -87,7 +87,7 @@ def ot_dual(v, w, C):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p5_ot_dual_tests" points=7
+# %% kind="tests" grade_id="p5_ot_dual_tests"
 from dgmlab.probes import check
 check("p5_ot_dual_tests", ot_dual)
 

@@ -46,7 +46,7 @@ class MaskedConv2d(nn.Conv2d):
         ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p1_masked_conv_tests" points=5
+# %% kind="tests" grade_id="p1_masked_conv_tests"
 from dgmlab.probes import check
 check("p1_masked_conv_tests", MaskedConv2d)
 
@@ -83,7 +83,7 @@ class PixelCNN(nn.Module):
         ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p1_model_tests" points=5
+# %% kind="tests" grade_id="p1_model_tests"
 from dgmlab.probes import check
 check("p1_model_tests", PixelCNN)
 
@@ -105,7 +105,7 @@ def bernoulli_nll(logits, x):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p1_nll_tests" points=4
+# %% kind="tests" grade_id="p1_nll_tests"
 from dgmlab.probes import check
 check("p1_nll_tests", bernoulli_nll)
 
@@ -142,7 +142,7 @@ def inpaint(model, x, visible):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p1_inpaint_tests" points=6
+# %% kind="tests" grade_id="p1_inpaint_tests"
 from dgmlab.probes import check
 check("p1_inpaint_tests", inpaint)
 
@@ -252,7 +252,7 @@ if not runtime.is_grading():
 # pixels before them (untrained 87%). Only a run with the full settings writes the file: without it this cell
 # earns 0.
 
-# %% kind="tests" grade_id="p1_weights_tests" points=3
+# %% kind="tests" grade_id="p1_weights_tests"
 from dgmlab.probes import check
 check("p1_weights_tests")  # reads p1_pixelcnn_weights.pt from the homework folder
 

@@ -48,7 +48,7 @@ def inverse_logit_transform(v, alpha):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p2_logit_tests" points=4
+# %% kind="tests" grade_id="p2_logit_tests"
 from dgmlab.probes import check
 check("p2_logit_tests", dequantize, logit_transform, inverse_logit_transform)
 
@@ -97,7 +97,7 @@ class CouplingLayer(nn.Module):
         ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p2_coupling_tests" points=5
+# %% kind="tests" grade_id="p2_coupling_tests"
 from dgmlab.probes import check
 check("p2_coupling_tests", CouplingLayer)
 
@@ -163,7 +163,7 @@ class RealNVP(nn.Module):
         return self.inverse(torch.randn(n, self.dim, dtype=p.dtype, device=p.device))
 
 
-# %% kind="tests" grade_id="p2_realnvp_tests" points=5
+# %% kind="tests" grade_id="p2_realnvp_tests"
 from dgmlab.probes import check
 check("p2_realnvp_tests", RealNVP, CouplingLayer)
 
@@ -187,7 +187,7 @@ def log_prob_data(flow, y, alpha):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p2_log_prob_tests" points=3
+# %% kind="tests" grade_id="p2_log_prob_tests"
 from dgmlab.probes import check
 check("p2_log_prob_tests", log_prob_data, logit_transform)
 
@@ -209,7 +209,7 @@ def bits_per_dim(log_p_y, num_dims):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="p2_bpd_tests" points=3
+# %% kind="tests" grade_id="p2_bpd_tests"
 from dgmlab.probes import check
 check("p2_bpd_tests", bits_per_dim)
 
@@ -353,7 +353,7 @@ if not runtime.is_grading():
 # most **2** per coordinate (untrained 30-90), log-determinant at least **-1** per dimension. Only a run with the
 # full settings writes the file: without it this cell earns 0.
 
-# %% kind="tests" grade_id="p2_weights_tests" points=3
+# %% kind="tests" grade_id="p2_weights_tests"
 from dgmlab.probes import check
 check("p2_weights_tests")  # reads p2_realnvp_weights.pt from the homework folder
 

@@ -84,7 +84,7 @@ def discriminative_posterior(p_y_given_z, F, prior_z, x):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q1_discriminative_tests" points=2
+# %% kind="tests" grade_id="q1_discriminative_tests"
 from dgmlab.probes import check
 check("q1_discriminative_tests", discriminative_posterior)
 
@@ -114,7 +114,7 @@ def generative_posterior(p_z_given_y, F, prior_y, x):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q1_generative_tests" points=2
+# %% kind="tests" grade_id="q1_generative_tests"
 from dgmlab.probes import check
 check("q1_generative_tests", generative_posterior)
 
@@ -161,7 +161,7 @@ def generative_step(V, F, x, y, lr):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q1_steps_tests" points=2
+# %% kind="tests" grade_id="q1_steps_tests"
 from dgmlab.probes import check
 check("q1_steps_tests", discriminative_step, generative_step)
 

@@ -44,7 +44,7 @@ def flow_density(q, f):
 
 print("P_w(x) for Q = N(0, 1) and f(x) = x**3 + x:", flow_density(standard_normal, x_sym ** 3 + x_sym))
 
-# %% kind="tests" grade_id="q2_density_tests" points=2
+# %% kind="tests" grade_id="q2_density_tests"
 from dgmlab.probes import check
 check("q2_density_tests", flow_density)
 
@@ -68,7 +68,7 @@ def flow_empirical_risk(flow, log_q, x):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q2_risk_tests" points=3
+# %% kind="tests" grade_id="q2_risk_tests"
 from dgmlab.probes import check
 check("q2_risk_tests", flow_empirical_risk)
 

@@ -33,11 +33,11 @@ js_PQ = js_bernoulli(theta, sp.Rational(3, 10))   # D_JS(P || Q) as a function o
 print("D_KL(P || Q) =", kl_PQ)
 print("D_JS(P || Q) =", js_PQ)
 
-# %% kind="tests" grade_id="q3_kl_tests" points=2
+# %% kind="tests" grade_id="q3_kl_tests"
 from dgmlab.probes import check
 check("q3_kl_tests", kl_PQ, kl_bernoulli)
 
-# %% kind="tests" grade_id="q3_js_tests" points=3
+# %% kind="tests" grade_id="q3_js_tests"
 from dgmlab.probes import check
 check("q3_js_tests", js_PQ, js_bernoulli, kl_bernoulli)
 
@@ -62,7 +62,7 @@ theta_star_kl = divergence_minimiser(kl_PQ)
 theta_star_js = divergence_minimiser(js_PQ)
 print(f"theta* (KL) = {theta_star_kl:.4f}   theta* (JS) = {theta_star_js:.4f}")
 
-# %% kind="tests" grade_id="q3_theta_star_tests" points=2
+# %% kind="tests" grade_id="q3_theta_star_tests"
 from dgmlab.probes import check
 check("q3_theta_star_tests", divergence_minimiser, theta_star_kl, theta_star_js, kl_PQ, js_PQ)
 

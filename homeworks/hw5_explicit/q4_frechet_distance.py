@@ -53,7 +53,7 @@ def feature_statistics(features):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q4_stats_tests" points=2
+# %% kind="tests" grade_id="q4_stats_tests"
 from dgmlab.probes import check
 check("q4_stats_tests", feature_statistics)
 
@@ -85,7 +85,7 @@ def frechet_gaussian(mu1, cov1, mu2, cov2):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="q4_frechet_tests" points=4
+# %% kind="tests" grade_id="q4_frechet_tests"
 from dgmlab.probes import check
 check("q4_frechet_tests", frechet_gaussian)
 

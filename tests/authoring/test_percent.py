@@ -84,9 +84,25 @@ def test_every_cell_kind_becomes_its_notebook_cell(tmp_path):
     assert cells[6].source == "x = square(4)" and not _nbgrader(cells[6])
 
 
+def test_a_courses_test_cell_without_points_in_its_header_takes_its_specs(tmp_path):
+    (tmp_path / "checks.py").write_text(KINDS_CHECKS, encoding="utf-8")
+    (tmp_path / "hidden.py").write_text(KINDS_HIDDEN, encoding="utf-8")
+    text = EVERY_KIND.replace('grade_id="q1_square_tests" points=2', 'grade_id="q1_square_tests"')
+    nb = build_homework("hw9_kinds", tmp_path, [_part(tmp_path, text).name])
+    assert _nbgrader(nb.nb.cells[4])["points"] == 2
+
+
+def test_a_courses_header_points_that_differ_from_its_spec_are_refused(tmp_path):
+    (tmp_path / "checks.py").write_text(KINDS_CHECKS, encoding="utf-8")
+    (tmp_path / "hidden.py").write_text(KINDS_HIDDEN, encoding="utf-8")
+    text = EVERY_KIND.replace('grade_id="q1_square_tests" points=2', 'grade_id="q1_square_tests" points=3')
+    with pytest.raises(PercentError, match="the cell is worth 3 points, its spec .* 2: make them equal"):
+        build_homework("hw9_kinds", tmp_path, [_part(tmp_path, text).name])
+
+
 @pytest.mark.parametrize("header, message", [
     ('# %% kind="solution" grade_id="a"', "unknown kind='solution' for a code cell"),
-    ('# %% kind="tests" grade_id="a_tests"', "a tests cell needs points"),
+    ('# %% kind="tests" points=2', "a tests cell needs grade_id"),
     ('# %% points=3', "points not allowed on a plain code cell"),
     ('# %% kind="tests" grade_id="a_tests" points="six"', "points='six' must be a number"),
     ('# %% [markdown] kind="answer" grade_id="a"', "unknown kind='answer' for a markdown cell"),
@@ -201,10 +217,10 @@ def test_dgmlab_build_reports_a_bad_header_without_a_traceback(course, capsys):
     from dgmlab import cli
 
     part = course / "homeworks" / "hw9_kinds" / "q1_kinds.py"
-    part.write_text(part.read_text(encoding="utf-8").replace(' points=2', ''), encoding="utf-8")
+    part.write_text(part.read_text(encoding="utf-8").replace(' points=2', ' points="two"'), encoding="utf-8")
     assert cli.main(["--course", str(course), "build"]) == 2
     err = capsys.readouterr().err
-    assert "q1_kinds.py:" in err and "a tests cell needs points in its header" in err and "Traceback" not in err
+    assert "q1_kinds.py:" in err and "points='two' must be a number" in err and "Traceback" not in err
 
 
 def test_the_build_puts_a_course_homeworks_hidden_py_beside_the_source_notebook(course):

@@ -1,42 +1,101 @@
-"""A test cell's points: written once, in its header (the kit's CheckSpecs leave them out and dgmlab.probes
-fills them in from points.json, which dgmlab build writes from the headers), and shared among its tests by
-dgmlab.probes.points (``@points(w)``, the rest split equally)."""
+"""A test cell's points: each test carries its own, ``@points(w)``, written once; a kit homework's cell total and
+hidden share are their sums (dgmlab.probes.points.derive), which dgmlab build records in checks/points.json for the
+student package (it has no hidden tests to sum). A course's own CheckSpec may give points and hidden instead, and its
+tests without @points share the rest of their group equally."""
 import json
+import shutil
 
 import pytest
 
 from conftest import ROOT, homework_builders
 from dgmlab import probes
 from dgmlab.authoring.build import points_text
-from dgmlab.probes.points import PlanError, _split, fmt, hidden_lines, points, score_text, tally
+from dgmlab.grading import hidden
+from dgmlab.probes.points import PlanError, _split, derive, fmt, hidden_lines, points, score_text, tally
 
 
 @pytest.mark.parametrize("hw", probes.KIT_HOMEWORKS)
-def test_every_kit_test_cell_takes_its_points_from_its_header(hw):
-    table = json.loads((ROOT / "homeworks" / hw / "checks" / probes.POINTS_FILE).read_text(encoding="utf-8"))
+def test_every_kit_test_carries_its_points_and_no_spec_repeats_their_sums(hw):
     module = __import__(f"homeworks.{hw}.checks", fromlist=["CHECKS"])
-    assert [s.cell for s in module.CHECKS if s.points is not None] == [], "points written twice"
-    assert {cell: spec.points for cell, spec in probes.specs(hw).items()} == table
+    assert [s.cell for s in module.CHECKS if s.points is not None or s.hidden is not None] == [], "written twice"
+    for spec in module.CHECKS:
+        for test in (*spec.visible, *hidden.tests(hw, spec.cell)):
+            assert getattr(test, "__dgmlab_points__", None), f"{spec.cell}: {test.__name__} has no @points"
 
 
-def test_the_build_records_the_headers_points():
+@pytest.mark.parametrize("hw", probes.KIT_HOMEWORKS)
+def test_the_points_file_holds_the_sums_of_the_tests_points(hw):
+    table = json.loads((ROOT / "homeworks" / hw / "checks" / probes.POINTS_FILE).read_text(encoding="utf-8"))
+    assert table == probes.derive_points(hw, lambda cell: hidden.tests(hw, cell))
+    assert {cell: {"points": s.points, "hidden": s.hidden} for cell, s in probes.specs(hw).items()} == table
+
+
+def test_the_build_gives_each_test_cell_its_tests_points_in_nbgraders_metadata():
     nb = homework_builders()["hw3_flows"].build()
     path, text = points_text(nb)
     assert path == ROOT / "homeworks" / "hw3_flows" / "checks" / probes.POINTS_FILE
-    headers = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in nb.nb.cells
-               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
-    assert json.loads(text) == headers
+    cells = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in nb.nb.cells
+             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+    assert cells == {cell: row["points"] for cell, row in json.loads(text).items()}
+    assert all(isinstance(p, int) for p in cells.values())  # 7, as a header wrote it, not 7.0
+
+
+def test_a_kit_test_cell_header_with_points_is_refused_saying_to_remove_them(tmp_path):
+    from dgmlab.authoring.percent import PercentError, build_homework
+
+    folder = shutil.copytree(ROOT / "homeworks" / "hw3_flows", tmp_path / "hw3_flows",
+                             ignore=shutil.ignore_patterns("__pycache__"))
+    part = folder / "q2_volume_preserving_flows.py"
+    header = '# %% kind="tests" grade_id="q2_pinsker_tests"'
+    part.write_text(part.read_text(encoding="utf-8").replace(header, header + " points=2"), encoding="utf-8")
+    with pytest.raises(PercentError, match=r"q2_volume_preserving_flows\.py:\d+: points= in a kit homework's test cell "
+                                           r"header: remove it"):
+        build_homework("hw3_flows", folder)
 
 
 def test_a_spec_without_points_and_no_recorded_points_says_how_to_record_them(monkeypatch):
-    spec = probes.CheckSpec("q9_new_tests", hidden=1, names=("x",))
+    spec = probes.CheckSpec("q9_new_tests", names=("x",))
     module = type("M", (), {"CHECKS": [spec]})
     monkeypatch.setattr(probes, "_module", lambda hw: module)
     monkeypatch.setitem(probes._points, "hw9_new", {})
     with pytest.raises(KeyError, match="dgmlab build hw9_new"):
         probes.specs("hw9_new")
-    probes.use_points("hw9_new", {"q9_new_tests": 3})
-    assert probes.specs("hw9_new")["q9_new_tests"].points == 3.0
+    probes.use_points("hw9_new", {"q9_new_tests": {"points": 3, "hidden": 1}})
+    assert (probes.specs("hw9_new")["q9_new_tests"].points, probes.specs("hw9_new")["q9_new_tests"].hidden) == (3, 1)
+
+
+def test_a_kit_spec_with_hidden_but_no_points_is_refused_saying_to_remove_it(monkeypatch):
+    module = type("M", (), {"CHECKS": [probes.CheckSpec("q9_new_tests", hidden=1, names=("x",))]})
+    monkeypatch.setattr(probes, "_module", lambda hw: module)
+    monkeypatch.setitem(probes._points, "hw9_new", {"q9_new_tests": {"points": 3.0, "hidden": 1.0}})
+    with pytest.raises(PlanError, match="q9_new_tests.*remove hidden="):
+        probes.specs("hw9_new")
+
+
+def test_a_courses_spec_with_points_and_no_hidden_has_no_hidden_share():
+    assert probes.CheckSpec("q1_tests", 4).hidden == 0
+
+
+def _test(name, weight=None):
+    def fn(v, ref):
+        pass
+    fn.__name__ = name
+    return fn if weight is None else points(weight)(fn)
+
+
+def test_derive_sums_the_hidden_tests_into_the_share_and_all_tests_into_the_total():
+    got = derive("q1_tests", (_test("a", 1), _test("b", 0.5)), (_test("c", 2.5),))
+    assert got == {"points": 4, "hidden": 2.5} and isinstance(got["points"], int)
+
+
+def test_derive_names_the_cell_and_each_test_without_points_and_what_to_write():
+    with pytest.raises(PlanError, match=r"test cell 'q1_tests': b, c carry no points: write @points\(w\) above each"):
+        derive("q1_tests", (_test("a", 1), _test("b")), (_test("c"),))
+
+
+def test_derive_refuses_a_cell_with_no_tests():
+    with pytest.raises(PlanError, match="test cell 'q1_tests' has no tests"):
+        derive("q1_tests", (), ())
 
 
 def test_points_marks_a_test_with_its_weight():

@@ -256,12 +256,12 @@ def test_exp_flow_samples_follow_the_lognormal(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q1_flow_log_prob_tests", hidden=0.75, hidden_for="the densities of other affine and exp flows",
+    CheckSpec("q1_flow_log_prob_tests", hidden_for="the densities of other affine and exp flows",
               names=("flow_log_prob",),
               visible=(test_1d_affine_matches_torch_normal, test_2d_exp_flow_matches_independent_lognormals,
                        test_maps_that_are_not_invertible_raise_value_error, test_gradient_reaches_the_flows_parameters),
               probe=on_working(_flow_log_prob_probe), inputs=with_working(_flow_inputs)),
-    CheckSpec("q1_flow_sample_tests", hidden=1.5, names=("flow_sample",),
+    CheckSpec("q1_flow_sample_tests", names=("flow_sample",),
               visible=(test_shape, test_exp_flow_samples_follow_the_lognormal),
               probe=_flow_sample_probe, inputs=_sample_inputs),
 ]

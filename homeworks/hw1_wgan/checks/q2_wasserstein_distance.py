@@ -400,27 +400,27 @@ def test_a_distance_differentiable_in_theta(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q2_kl_gaussians_tests", hidden=3, names=("kl_integrand", "kl_general", "kl_gaussians"),
+    CheckSpec("q2_kl_gaussians_tests", names=("kl_integrand", "kl_general", "kl_gaussians"),
               visible=(test_are_expressions_in_the_right_symbols, test_general_kl_vanishes_for_equal_distributions,
                        test_general_kl_is_positive_when_only_the_widths_differ,
                        test_integrand_is_p_g_times_the_log_ratio, test_general_kl_matches_numerical_integration),
               inputs=with_working(_kl_inputs)),
-    CheckSpec("q2_kl_limits_tests", hidden=2.5, hidden_for="the Gaussian KL's limits at other means",
+    CheckSpec("q2_kl_limits_tests", hidden_for="the Gaussian KL's limits at other means",
               names=("kl_limits",),
               visible=(test_returns_two_sympy_objects, test_limit_of_an_expression_continuous_at_zero,
                        test_derivative_limit_of_an_expression_continuous_at_zero,
                        test_limits_of_expressions_undefined_at_zero),
               probe=on_working(_limits_probe), inputs=with_working(_limits_inputs)),
-    CheckSpec("q2_combined_generator_loss_tests", hidden=1.5, hidden_for="the value on a batch of other outputs, "
+    CheckSpec("q2_combined_generator_loss_tests", hidden_for="the value on a batch of other outputs, "
               "its gradient", names=("combined_generator_loss",),
               visible=(test_returns_a_scalar, test_value_at_a_single_output,
                        test_a_batch_of_equal_outputs_gives_the_loss_of_one),
               probe=_combined_probe, inputs=_combined_inputs),
-    CheckSpec("q2_js_divergence_tests", hidden=2, hidden_for="the gradient's value; JS as eps -> 0",
+    CheckSpec("q2_js_divergence_tests", hidden_for="the gradient's value; JS as eps -> 0",
               names=("js_divergence",),
               visible=(test_zero_for_equal_means, test_value_at_moderate_eps, test_differentiable_in_theta),
               probe=on_working(_js_probe), inputs=with_working(_js_inputs)),
-    CheckSpec("q2_w1_distance_tests", hidden=1, hidden_for="W1's value and gradient", names=("w1_distance",),
+    CheckSpec("q2_w1_distance_tests", hidden_for="W1's value and gradient", names=("w1_distance",),
               visible=(test_w1_zero_for_equal_means, test_a_distance_differentiable_in_theta),
               probe=_w1_probe, inputs=_w1_inputs),
 ]

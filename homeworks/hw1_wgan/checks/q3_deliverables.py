@@ -432,19 +432,19 @@ def test_saved_generator_draws_1000_new_images(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q3_samples_tests", hidden=0, names=("sample_generator", "save_samples"),
+    CheckSpec("q3_samples_tests", names=("sample_generator", "save_samples"),
               visible=(test_shape_and_range, test_seeded, test_eval_mode_no_gradient_and_the_mode_restored,
                        test_save_round_trip),
               probe=on_working(_samples_probe), inputs=with_working(_samples_inputs)),
-    CheckSpec("q3_evaluate_samples_tests", hidden=1.25, names=("evaluate_samples",),
+    CheckSpec("q3_evaluate_samples_tests", names=("evaluate_samples",),
               visible=(test_keys_and_types, test_inception_unavailable_is_reported_not_raised),
               probe=_evaluate_probe, inputs=_evaluate_inputs),
-    CheckSpec("q3_interpolate_tests", hidden=0.5, hidden_for="slerp's norm between vectors of equal norm",
+    CheckSpec("q3_interpolate_tests", hidden_for="slerp's norm between vectors of equal norm",
               names=("interpolate",),
               visible=(test_shape_and_endpoints_linear, test_linear_is_evenly_spaced_on_the_segment,
                        test_slerp_endpoints_and_constant_angular_speed, test_unknown_method_raises,
                        test_slerp_of_parallel_vectors_falls_back_to_linear),
               probe=on_working(_interpolate_probe), inputs=with_working(_interpolate_inputs)),
-    CheckSpec("q3_samples_quality_tests", hidden=5, names=(), visible=(test_saved_generator_draws_1000_new_images,),
+    CheckSpec("q3_samples_quality_tests", names=(), visible=(test_saved_generator_draws_1000_new_images,),
               files=(WEIGHTS_FILE,)),
 ]

@@ -345,7 +345,7 @@ def test_returns_the_last_losses_as_python_floats(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q3_train_step_tests", hidden=2, hidden_for="the step with the penalty on other batches; clipping "
+    CheckSpec("q3_train_step_tests", hidden_for="the step with the penalty on other batches; clipping "
               "with Adam", names=("wgan_train_step",),
               visible=(test_first_critic_update_descends_the_critic_loss,
                        test_then_one_generator_update_through_the_updated_critic,

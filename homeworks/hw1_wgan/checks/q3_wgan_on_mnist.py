@@ -394,16 +394,16 @@ def test_in_place_so_the_optimizer_still_sees_the_parameters(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q3_wgan_losses_tests", hidden=1.25, names=("critic_loss", "generator_loss"),
+    CheckSpec("q3_wgan_losses_tests", names=("critic_loss", "generator_loss"),
               visible=(test_scalars, test_critic_loss_sign_on_one_pair, test_generator_loss_sign_on_one_score,
                        test_critic_loss_with_unequal_batches, test_generator_loss_on_a_batch),
               probe=on_working(_losses_probe), inputs=with_working(_losses_inputs)),
-    CheckSpec("q3_gradient_penalty_tests", hidden=1.5, hidden_for="the penalty's value on a small tanh critic",
+    CheckSpec("q3_gradient_penalty_tests", hidden_for="the penalty's value on a small tanh critic",
               names=("gradient_penalty",),
               visible=(test_linear_critic_value_and_lambda, test_one_alpha_per_sample_between_real_and_fake,
                        test_differentiable_with_respect_to_the_critic),
               probe=on_working(_penalty_probe), inputs=with_working(_penalty_inputs)),
-    CheckSpec("q3_clip_weights_tests", hidden=0, names=("clip_weights",),
+    CheckSpec("q3_clip_weights_tests", names=("clip_weights",),
               visible=(test_all_parameters_within_bounds, test_values_inside_the_bounds_are_kept_and_signs_preserved,
                        test_in_place_so_the_optimizer_still_sees_the_parameters),
               probe=on_working(_clip_probe), inputs=with_working(_clip_inputs)),

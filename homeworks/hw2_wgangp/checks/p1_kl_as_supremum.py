@@ -82,9 +82,9 @@ def test_optimal_critic_maximises_the_objective(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p1_conjugate_tests", hidden=1.25, names=("f_star_kl",), visible=(test_kl_conjugate_at_three_points,),
+    CheckSpec("p1_conjugate_tests", names=("f_star_kl",), visible=(test_kl_conjugate_at_three_points,),
               inputs=with_working(lambda seed: _conjugate_inputs(seed, 16, -2.0, 2.0))),
-    CheckSpec("p1_objective_tests", hidden=1.75, names=("kl_objective", "kl_optimal_critic"),
+    CheckSpec("p1_objective_tests", names=("kl_objective", "kl_optimal_critic"),
               visible=(test_constant_critic_gives_zero, test_value_on_two_points,
                        test_optimal_critic_is_one_when_p_equals_q, test_optimal_critic_maximises_the_objective),
               probe=_kl_probe, inputs=_objective_cell_inputs(1)),

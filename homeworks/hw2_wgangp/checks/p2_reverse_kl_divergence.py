@@ -88,9 +88,9 @@ for _f, _name in ((test_rkl_constant_critic_gives_zero, "test_constant_critic_gi
 
 
 CHECKS = [
-    CheckSpec("p2_conjugate_tests", hidden=1.25, names=("f_star_rkl",), visible=(test_rkl_conjugate_at_three_points,),
+    CheckSpec("p2_conjugate_tests", names=("f_star_rkl",), visible=(test_rkl_conjugate_at_three_points,),
               inputs=with_working(lambda seed: _conjugate_inputs(seed, 17, -3.0, -0.2))),
-    CheckSpec("p2_objective_tests", hidden=1.75, names=("rkl_objective", "rkl_optimal_critic"),
+    CheckSpec("p2_objective_tests", names=("rkl_objective", "rkl_optimal_critic"),
               visible=(test_rkl_constant_critic_gives_zero, test_rkl_value_on_two_points,
                        test_optimal_critic_is_minus_one_when_p_equals_q, test_rkl_optimal_critic_maximises_the_objective),
               probe=_rkl_probe, inputs=_objective_cell_inputs(2)),

@@ -116,7 +116,7 @@ def test_identity_cost_is_the_mean_length_of_the_moves(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p3_costs_tests", hidden=2.75, names=("smoothing_costs",),
+    CheckSpec("p3_costs_tests", names=("smoothing_costs",),
               visible=(test_returns_two_floats_and_zero_without_noise, test_emd_on_two_points,
                        test_identity_cost_on_two_points, test_identity_cost_is_the_mean_length_of_the_moves),
               probe=_on_working(_costs_probe), inputs=with_working(_costs_inputs)),

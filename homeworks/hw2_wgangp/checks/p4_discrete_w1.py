@@ -394,13 +394,13 @@ def test_glued_plan_is_a_coupling_of_p_and_q(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p4_linprog_tests", hidden=0, names=("marginal_constraints", "w1_linprog"),
+    CheckSpec("p4_linprog_tests", names=("marginal_constraints", "w1_linprog"),
               visible=(test_constraints_hold_for_couplings, test_constraints_reject_a_wrong_row_sum,
                        test_constraints_reject_a_wrong_column_sum, test_w1_linprog_solves_the_stated_program,
                        test_distance_to_itself_is_zero, test_moving_all_mass_from_the_first_point_to_the_second,
                        test_value_and_plan_are_optimal),
               probe=_on_working(_linprog_probe), inputs=with_working(_linprog_inputs)),
-    CheckSpec("p4_glue_tests", hidden=1.5, names=("glue_couplings",),
+    CheckSpec("p4_glue_tests", names=("glue_couplings",),
               visible=(test_diagonal_plans_glue_to_a_diagonal_plan, test_a_zero_in_r_gives_no_nan,
                        test_glued_plan_is_a_coupling_of_p_and_q),
               probe=_glue_probe, inputs=_glue_inputs),

@@ -130,7 +130,7 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p5_mnist_samples_tests", hidden=0, names=(),
+    CheckSpec("p5_mnist_samples_tests", names=(),
               visible=(test_saved_generator_draws_1000_new_images, test_mnist_classifier_score_above_the_bar),
               files=(WEIGHTS,)),
 ]

@@ -197,11 +197,11 @@ def test_update_descends_the_generator_loss_and_leaves_the_critic(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p5_critic_step_tests", hidden=0, names=("critic_step",),
+    CheckSpec("p5_critic_step_tests", names=("critic_step",),
               visible=(test_returns_the_critic_loss_of_the_batch, test_update_descends_the_critic_loss_and_leaves_the_generator,
                        test_update_ignores_stale_gradients, test_leaves_no_gradient_in_the_generator),
               probe=_on_working(_critic_step_probe), inputs=with_working(_critic_step_inputs)),
-    CheckSpec("p5_generator_step_tests", hidden=0, names=("generator_step",),
+    CheckSpec("p5_generator_step_tests", names=("generator_step",),
               visible=(test_returns_the_generator_loss_of_the_batch,
                        test_update_descends_the_generator_loss_and_leaves_the_critic,
                        test_generator_update_ignores_stale_gradients),

@@ -413,17 +413,17 @@ def checks_usable(value, name):
 
 
 CHECKS = [
-    CheckSpec("p5_critic_tests", hidden=2.5, names=("Critic", "ResidualBlock"),
+    CheckSpec("p5_critic_tests", names=("Critic", "ResidualBlock"),
               visible=MNIST_BLOCK_TESTS,
               probe=_on_working(_mnist_critic_probe), inputs=with_working(lambda seed: _network_inputs(seed, 1, 28))),
-    CheckSpec("p5_gradient_penalty_tests", hidden=4.5, names=("gradient_penalty",),
+    CheckSpec("p5_gradient_penalty_tests", names=("gradient_penalty",),
               visible=(test_slope_two_critic_gives_one, test_penalty_is_connected_to_the_critic,
                        test_no_lambda_inside_and_batch_mean, test_one_epsilon_per_sample),
               probe=_on_working(_penalty_probe), inputs=with_working(_penalty_inputs)),
-    CheckSpec("p5_losses_tests", hidden=2.5, names=("critic_loss", "generator_loss"),
+    CheckSpec("p5_losses_tests", names=("critic_loss", "generator_loss"),
               visible=(test_critic_loss_when_the_penalty_is_zero, test_generator_loss_value, test_critic_loss_uses_lam),
               probe=_on_working(_losses_probe), inputs=with_working(_losses_inputs)),
-    CheckSpec("p5_optimizers_tests", hidden=0, names=("make_optimizers",),
+    CheckSpec("p5_optimizers_tests", names=("make_optimizers",),
               visible=(test_the_first_optimiser_holds_the_generator, test_the_second_optimiser_holds_the_critic,
                        test_the_lr_argument_is_used, test_betas),
               probe=_on_working(_optimizers_probe), inputs=with_working(_optimizers_inputs)),

@@ -247,14 +247,14 @@ def test_schedule_for_other_cuts(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p6_generator_tests", hidden=3.25, names=("CifarGenerator", "ResidualBlock"),
+    CheckSpec("p6_generator_tests", names=("CifarGenerator", "ResidualBlock"),
               visible=(test_nine_residual_blocks, test_seed_map_is_eight_by_eight,
                        test_every_generator_parameter_gets_its_gradient),
               probe=_on_working(_cifar_generator_probe), inputs=with_working(_cifar_generator_inputs)),
-    CheckSpec("p6_critic_tests", hidden=2.25, names=("CifarCritic", "ResidualBlock"),
+    CheckSpec("p6_critic_tests", names=("CifarCritic", "ResidualBlock"),
               visible=CIFAR_BLOCK_TESTS,
               probe=_on_working(_cifar_critic_probe), inputs=with_working(lambda seed: _network_inputs(seed, 3, 32))),
-    CheckSpec("p6_schedule_tests", hidden=0.5, names=("lr_at_epoch",),
+    CheckSpec("p6_schedule_tests", names=("lr_at_epoch",),
               visible=(test_default_rates, test_custom_rates, test_schedule_for_other_cuts),
               probe=_on_working(_schedule_probe), inputs=with_working(_schedule_inputs)),
 ]

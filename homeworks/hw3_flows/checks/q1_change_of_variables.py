@@ -415,19 +415,19 @@ def _linear_map_hint(w, want) -> str:
 
 
 CHECKS = [
-    CheckSpec("q1_f_and_inverse_tests", hidden_for="f and f_inv at more points, and whether f is invertible", hidden=2, names=("f", "f_inv", "f_is_invertible"),
+    CheckSpec("q1_f_and_inverse_tests", hidden_for="f and f_inv at more points, and whether f is invertible", names=("f", "f_inv", "f_is_invertible"),
               visible=(test_f_is_a_3x1_matrix_in_z, test_f_inv_is_a_3x1_matrix_in_x,
                        test_f_is_the_questions_map_at_one_point, test_round_trip_at_one_point,
                        test_round_trip_with_negative_x3), inputs=with_working(_q1_points)),
-    CheckSpec("q1_jacobian_tests", hidden_for="J_f and det_J_f at more points", hidden=2.5, names=("J_f", "det_J_f"),
+    CheckSpec("q1_jacobian_tests", hidden_for="J_f and det_J_f at more points", names=("J_f", "det_J_f"),
               visible=(test_J_f_is_3x3_in_z, test_det_is_an_expression_in_z, test_first_row_is_the_derivative_of_z1,
                        test_det_is_the_determinant_of_J_f, test_J_f_matches_finite_differences_at_one_point),
               inputs=with_working(_q1_points)),
-    CheckSpec("q1_density_tests", hidden_for="the exact p_X(x*), and p_x at more points", hidden=3.5, names=("p_x", "p_x_star"),
+    CheckSpec("q1_density_tests", hidden_for="the exact p_X(x*), and p_x at more points", names=("p_x", "p_x_star"),
               visible=(test_p_x_is_an_expression_in_x, test_p_x_star_is_an_exact_positive_number,
                        test_p_x_star_is_p_x_at_x_star, test_change_of_variables_at_one_point),
               inputs=with_working(_q1_points)),
-    CheckSpec("q1_torch_density_tests", hidden_for="log p_X near x*, f_inv_torch's values, another nonlinear map", hidden=2, names=("f_inv_torch", "flow_log_prob"),
+    CheckSpec("q1_torch_density_tests", hidden_for="log p_X near x*, f_inv_torch's values, another nonlinear map", names=("f_inv_torch", "flow_log_prob"),
               visible=(test_shapes_and_dtype, test_identity_map_gives_the_base_density,
                        test_f_of_f_inv_torch_is_the_identity, test_linear_map_with_negative_determinant,
                        test_jacobian_taken_row_by_row, test_differentiable_in_the_parameters_of_f_inv),

@@ -202,13 +202,13 @@ def test_kl_bound_is_pinskers_for_your_tv_bound(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q2_counter_density_tests", hidden_for="the density's values all over the plane", hidden=4, names=("p_counter",),
+    CheckSpec("q2_counter_density_tests", hidden_for="the density's values all over the plane", names=("p_counter",),
               visible=(test_value_inside_B, test_zero_far_beyond_the_frame, test_constant_on_each_square_around_the_origin,
                        test_continuous_at_the_edges),
               probe=_counter_probe, inputs=_counter_inputs),
-    CheckSpec("q2_normalising_k_tests", hidden_for="the total mass to 1e-6", hidden=1, names=("k_value",),
+    CheckSpec("q2_normalising_k_tests", hidden_for="the total mass to 1e-6", names=("k_value",),
               visible=(test_k_is_a_positive_number, test_density_integrates_to_one), inputs=with_working(lambda seed: {})),
-    CheckSpec("q2_vp_bound_tests", hidden_for="the values of p(B) and of the largest VP density", hidden=0.5, names=("p_B", "max_density_vp"), visible=(test_are_numbers_between_zero_and_one,)),
-    CheckSpec("q2_pinsker_tests", hidden_for="the values of both bounds", hidden=1.5, names=("tv_lower_bound", "kl_lower_bound"),
+    CheckSpec("q2_vp_bound_tests", hidden_for="the values of p(B) and of the largest VP density", names=("p_B", "max_density_vp"), visible=(test_are_numbers_between_zero_and_one,)),
+    CheckSpec("q2_pinsker_tests", hidden_for="the values of both bounds", names=("tv_lower_bound", "kl_lower_bound"),
               visible=(test_bounds_are_positive, test_kl_bound_is_pinskers_for_your_tv_bound)),
 ]

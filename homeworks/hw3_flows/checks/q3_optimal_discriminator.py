@@ -225,12 +225,12 @@ def test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q3_d_star_tests", hidden_for="the three expressions themselves", hidden=2, names=("D_star", "second_derivative_at_D_star", "D_star_smoothed"),
+    CheckSpec("q3_d_star_tests", hidden_for="the three expressions themselves", names=("D_star", "second_derivative_at_D_star", "D_star_smoothed"),
               visible=(test_are_expressions_in_a_and_b, test_no_smoothing_gives_back_D_star,
                        test_equal_weights_give_one_half, test_D_star_grows_with_a_and_falls_with_b,
                        test_second_derivative_is_negative_and_scales_with_the_weights,
                        test_smoothed_maximiser_in_two_limits), inputs=with_working(_d_star_inputs)),
-    CheckSpec("q3_discrete_discriminator_tests", hidden_for="the loss and D* on another example; no discriminator on a grid beats D*", hidden=2.5, names=("discriminator_loss", "optimal_discriminator"),
+    CheckSpec("q3_discrete_discriminator_tests", hidden_for="the loss and D* on another example; no discriminator on a grid beats D*", names=("discriminator_loss", "optimal_discriminator"),
               visible=(test_half_everywhere_gives_two_log_two, test_loss_at_the_optimum_is_two_log_two_minus_twice_the_jsd),
               probe=on_working(_discrete_probe), inputs=with_working(_discrete_inputs)),
 ]

@@ -300,19 +300,19 @@ def test_a_second_call_matches_finite_differences_too(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q4_saturating_tests", hidden_for="the derivative at more logits, the limit's value", hidden=1, names=("d_saturating", "limit_saturating"),
+    CheckSpec("q4_saturating_tests", hidden_for="the derivative at more logits, the limit's value", names=("d_saturating", "limit_saturating"),
               visible=(test_saturating_types, test_d_saturating_matches_a_finite_difference,
                        test_saturating_limit_is_at_minus_infinity),
               inputs=with_working(_h_inputs)),
-    CheckSpec("q4_non_saturating_tests", hidden_for="the derivative at more logits, the limit's value", hidden=1, names=("d_non_saturating", "limit_non_saturating"),
+    CheckSpec("q4_non_saturating_tests", hidden_for="the derivative at more logits, the limit's value", names=("d_non_saturating", "limit_non_saturating"),
               visible=(test_non_saturating_types, test_d_non_saturating_matches_a_finite_difference,
                        test_non_saturating_limit_is_at_minus_infinity),
               inputs=with_working(_h_inputs)),
-    CheckSpec("q4_generator_losses_tests", hidden_for="both losses' values and gradients on another batch", hidden=1, names=("saturating_loss", "non_saturating_loss"),
+    CheckSpec("q4_generator_losses_tests", hidden_for="both losses' values and gradients on another batch", names=("saturating_loss", "non_saturating_loss"),
               visible=(test_scalar_outputs, test_both_losses_on_a_batch_of_logits, test_losses_stay_right_for_large_logits,
                        test_losses_are_differentiable_in_the_logits),
               probe=on_working(_losses_probe), inputs=with_working(_logit_inputs)),
-    CheckSpec("q4_grad_norm_tests", hidden_for="repeated calls, and the norms as the discriminator grows certain", hidden=1.5, names=("generator_grad_norm",),
+    CheckSpec("q4_grad_norm_tests", hidden_for="repeated calls, and the norms as the discriminator grows certain", names=("generator_grad_norm",),
               visible=(test_matches_finite_differences, test_a_second_call_matches_finite_differences_too),
               probe=on_working(_grad_norm_probe), inputs=with_working(_grad_norm_inputs)),
 ]

@@ -55,6 +55,6 @@ def test_everything_is_defined(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p0_tests", hidden=0.75, hidden_for="every piece run on small inputs, and the results file against the weights", names=P0_NAMES, visible=(test_everything_is_defined,), probe=_p0_probe,
+    CheckSpec("p0_tests", hidden_for="every piece run on small inputs, and the results file against the weights", names=P0_NAMES, visible=(test_everything_is_defined,), probe=_p0_probe,
               inputs=_p0_inputs, files=(RESULTS_FILE, BASELINE_FILE, CGAN_FILE)),
 ]

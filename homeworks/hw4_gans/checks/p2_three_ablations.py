@@ -578,18 +578,18 @@ def test_mnist_classifier_score_above_the_bar(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p2_make_gan_tests", hidden=0.75, hidden_for="the d_steps_10 networks, fresh networks on every call, unknown names", names=("make_gan",),
+    CheckSpec("p2_make_gan_tests", hidden_for="the d_steps_10 networks, fresh networks on every call, unknown names", names=("make_gan",),
               visible=(test_baseline_generator_is_p1s, test_baseline_discriminator_and_d_steps_are_p1s,
                        test_deep_discriminator_adds_a_layer, test_wide_generator_doubles_only_the_generator,
                        test_latent_dim_argument_is_used,
                        test_other_names_raise_value_error,
                        test_d_steps_is_ten_only_for_d_steps_10),
               probe=_make_gan_probe, inputs=_with_working(_make_gan_inputs)),
-    CheckSpec("p2_train_gan_tests", hidden=1.25, hidden_for="optimizer steps, the noise's shape and law, the generator's device, both players learn", names=("train_gan",),
+    CheckSpec("p2_train_gan_tests", hidden_for="optimizer steps, the noise's shape and law, the generator's device, both players learn", names=("train_gan",),
               visible=(test_history_lists_per_update, test_players_alternate_discriminator_first,
                        test_generator_update_follows_d_steps_discriminator_updates, test_each_update_draws_fresh_noise),
               probe=_train_gan_probe, inputs=_with_working(_train_gan_inputs)),
-    CheckSpec("p2_baseline_samples_tests", hidden=0, names=(),
+    CheckSpec("p2_baseline_samples_tests", names=(),
               visible=(test_saved_generator_draws_1000_new_images, test_mnist_classifier_score_above_the_bar),
               probe=own_draw_probe(BASELINE_FILE, made_by=_BASELINE_MADE_BY), files=(BASELINE_FILE,)),
 ]

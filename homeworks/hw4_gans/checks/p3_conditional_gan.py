@@ -315,18 +315,18 @@ def test_conditional_accuracy_above_the_bar(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p3_cond_generator_tests", hidden=1.5, hidden_for="one (z, label) at a time, and the tanh", names=("ConditionalGenerator",),
+    CheckSpec("p3_cond_generator_tests", hidden_for="one (z, label) at a time, and the tanh", names=("ConditionalGenerator",),
               visible=(test_conditional_generator_is_the_statements_network, test_the_label_changes_the_image),
               probe=_on_working(_cond_generator_probe), inputs=_with_working(_cond_inputs)),
-    CheckSpec("p3_cond_discriminator_tests", hidden=1.5, hidden_for="dropout in training mode", names=("ConditionalDiscriminator",),
+    CheckSpec("p3_cond_discriminator_tests", hidden_for="dropout in training mode", names=("ConditionalDiscriminator",),
               visible=(test_one_logit_per_image, test_the_label_changes_the_logit),
               probe=_on_working(_cond_discriminator_probe), inputs=_with_working(_cond_inputs)),
-    CheckSpec("p3_cgan_steps_tests", hidden=2, hidden_for="the labels each step uses, the update itself",
+    CheckSpec("p3_cgan_steps_tests", hidden_for="the labels each step uses, the update itself",
               names=("cgan_discriminator_step", "cgan_generator_step", "discriminator_loss", "generator_loss"),
               visible=(test_return_floats, test_discriminator_loss_uses_the_batch_labels,
                        test_generator_loss_uses_the_requested_labels, test_each_step_clears_old_gradients),
               probe=_on_working(_cgan_probe), inputs=_with_working(_cgan_inputs)),
-    CheckSpec("p3_cgan_samples_tests", hidden=0, names=(),
+    CheckSpec("p3_cgan_samples_tests", names=(),
               visible=(test_saved_generator_draws_1000_new_labelled_images, test_conditional_accuracy_above_the_bar),
               probe=own_draw_probe(CGAN_FILE, made_by=_CGAN_MADE_BY, labels=_cgan_labels), files=(CGAN_FILE,)),
 ]

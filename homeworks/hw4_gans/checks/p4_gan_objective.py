@@ -190,11 +190,11 @@ def test_c_point_vanishes_where_only_one_density_is_positive(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p4a_tests", hidden=3.25, hidden_for="V_point, D_star, the second derivative and D_star_pi at other densities", names=("V_point", "D_star", "second_derivative", "D_star_pi"),
+    CheckSpec("p4a_tests", hidden_for="V_point, D_star, the second derivative and D_star_pi at other densities", names=("V_point", "D_star", "second_derivative", "D_star_pi"),
               visible=(test_expressions_and_symbols, test_D_star_is_a_stationary_point_of_V_point,
                        test_D_star_pi_tends_to_one_when_every_image_is_real, test_second_derivative_is_negative),
               inputs=_p4a_inputs),
-    CheckSpec("p4b_tests", hidden=3, hidden_for="C_point, the JSD and the criterion on other distributions, its minimum", names=("C_point", "virtual_criterion", "js_divergence"),
+    CheckSpec("p4b_tests", hidden_for="C_point, the JSD and the criterion on other distributions, its minimum", names=("C_point", "virtual_criterion", "js_divergence"),
               visible=(test_types, test_equal_distributions, test_disjoint_supports_give_log_two,
                        test_c_point_vanishes_where_only_one_density_is_positive),
               probe=_p4b_probe, inputs=_p4b_inputs),

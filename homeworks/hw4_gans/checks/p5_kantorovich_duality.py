@@ -429,11 +429,11 @@ def test_dual_value_is_the_optimum(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p5_ot_primal_tests", hidden=1.5, hidden_for="the optimal value on other instances", names=("ot_primal",),
+    CheckSpec("p5_ot_primal_tests", hidden_for="the optimal value on other instances", names=("ot_primal",),
               visible=(test_primal_is_formulated_as_the_statement_s_program, test_plan_is_an_optimal_coupling,
                        test_value_is_the_optimum),
               probe=_on_working(_primal_probe), inputs=_with_working(_instances_primal)),
-    CheckSpec("p5_ot_dual_tests", hidden=1.5, hidden_for="strong duality and complementary slackness", names=("ot_dual",),
+    CheckSpec("p5_ot_dual_tests", hidden_for="strong duality and complementary slackness", names=("ot_dual",),
               visible=(test_dual_is_formulated_as_the_statement_s_program, test_potentials_are_optimal,
                        test_dual_value_is_the_optimum),
               probe=_on_working(_dual_probe), inputs=_with_working(_instances_dual)),

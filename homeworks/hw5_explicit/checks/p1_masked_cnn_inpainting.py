@@ -566,20 +566,20 @@ def test_p1_file_is_a_trained_pixelcnn(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p1_masked_conv_tests", hidden=2, names=("MaskedConv2d",),
+    CheckSpec("p1_masked_conv_tests", names=("MaskedConv2d",),
               visible=(test_type_A_5x5_as_printed, test_type_B_5x5_as_printed, test_the_mask_acts_on_new_weights),
               probe=on_working(_p1_conv_probe), inputs=with_working(_p1_conv_inputs)),
-    CheckSpec("p1_model_tests", hidden=1.25, names=("PixelCNN",),
+    CheckSpec("p1_model_tests", names=("PixelCNN",),
               visible=(test_small_stack_as_stated, test_default_stack_as_stated, test_masks_of_the_stack_as_stated,
                        test_causal_as_a_whole),
               probe=on_working(_p1_model_probe), inputs=with_working(_p1_model_inputs)),
-    CheckSpec("p1_nll_tests", hidden=1.75, names=("bernoulli_nll",),
+    CheckSpec("p1_nll_tests", names=("bernoulli_nll",),
               visible=(test_one_value_per_image, test_uniform_logits_cost_log2_per_pixel,
                        test_finite_for_very_large_logits),
               probe=_p1_nll_probe, inputs=_p1_nll_inputs),
-    CheckSpec("p1_inpaint_tests", hidden=1, names=("inpaint",),
+    CheckSpec("p1_inpaint_tests", names=("inpaint",),
               visible=(test_shape_and_binary_values, test_visible_pixels_are_kept, test_visible_pixels_never_change,
                        test_hidden_pixels_are_samples, test_sequential_conditioning_in_raster_order),
               probe=_p1_inpaint_probe, inputs=_p1_inpaint_inputs),
-    CheckSpec("p1_weights_tests", hidden=2, names=(), visible=(test_p1_file_is_a_trained_pixelcnn,), files=(P1_WEIGHTS_FILE,)),
+    CheckSpec("p1_weights_tests", names=(), visible=(test_p1_file_is_a_trained_pixelcnn,), files=(P1_WEIGHTS_FILE,)),
 ]

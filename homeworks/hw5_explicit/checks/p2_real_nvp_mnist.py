@@ -565,21 +565,21 @@ def test_a_likelier_image_costs_fewer_bits(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p2_logit_tests", hidden=1.5, names=("dequantize", "logit_transform", "inverse_logit_transform"),
+    CheckSpec("p2_logit_tests", names=("dequantize", "logit_transform", "inverse_logit_transform"),
               visible=(test_v_is_the_printed_transform, test_inverse_undoes_the_printed_transform,
                        test_log_det_on_a_tiny_case, test_dequantized_values_stay_in_their_bin),
               probe=on_working(_p2_logit_probe), inputs=with_working(_p2_logit_inputs)),
-    CheckSpec("p2_coupling_tests", hidden=1.5, names=("CouplingLayer",),
+    CheckSpec("p2_coupling_tests", names=("CouplingLayer",),
               visible=(test_forward_is_the_statements_map, test_log_det_is_the_statements,
                        test_inverse_undoes_the_statements_map),
               probe=on_working(_p2_coupling_probe), inputs=with_working(_p2_coupling_inputs)),
-    CheckSpec("p2_realnvp_tests", hidden=1.5, names=("RealNVP", "CouplingLayer"),
+    CheckSpec("p2_realnvp_tests", names=("RealNVP", "CouplingLayer"),
               visible=(test_flow_is_the_stated_stack, test_flow_inverse_undoes_the_stated_flow,
                        test_log_prob_is_the_change_of_variables),
               probe=on_working(_p2_realnvp_probe), inputs=with_working(_p2_realnvp_inputs)),
-    CheckSpec("p2_log_prob_tests", hidden=1.5, names=("log_prob_data", "logit_transform"),
+    CheckSpec("p2_log_prob_tests", names=("log_prob_data", "logit_transform"),
               visible=(test_log_prob_shape, test_tiny_case), probe=_p2_log_prob_probe, inputs=_p2_log_prob_inputs),
-    CheckSpec("p2_bpd_tests", hidden=1.5, names=("bits_per_dim",),
+    CheckSpec("p2_bpd_tests", names=("bits_per_dim",),
               visible=(test_uniform_density_is_eight_bits, test_a_likelier_image_costs_fewer_bits),
               probe=_p2_bpd_probe, inputs=_p2_bpd_inputs),
 ]

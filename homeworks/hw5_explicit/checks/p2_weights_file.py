@@ -58,5 +58,5 @@ def test_p2_file_is_a_trained_realnvp(v, ref):
 
 
 CHECKS = [
-    CheckSpec("p2_weights_tests", hidden=2, names=(), visible=(test_p2_file_is_a_trained_realnvp,), files=(P2_WEIGHTS_FILE,)),
+    CheckSpec("p2_weights_tests", names=(), visible=(test_p2_file_is_a_trained_realnvp,), files=(P2_WEIGHTS_FILE,)),
 ]

@@ -340,15 +340,15 @@ def test_doubling_lr_doubles_the_step(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q1_discriminative_tests", hidden=0.75, names=("discriminative_posterior",),
+    CheckSpec("q1_discriminative_tests", names=("discriminative_posterior",),
               visible=(test_disc_rows_are_distributions, test_a_latent_the_prior_never_draws_plays_no_role,
                        test_disc_unreachable_x_is_uniform, test_disc_is_differentiable),
               probe=_q1_disc_probe, inputs=_q1_disc_inputs),
-    CheckSpec("q1_generative_tests", hidden=0.75, names=("generative_posterior",),
+    CheckSpec("q1_generative_tests", names=("generative_posterior",),
               visible=(test_gen_rows_are_distributions, test_a_class_the_prior_never_draws_gets_no_mass,
                        test_gen_unreachable_x_is_uniform, test_gen_is_differentiable),
               probe=_q1_gen_probe, inputs=_q1_gen_inputs),
-    CheckSpec("q1_steps_tests", hidden=0.75, names=("discriminative_step", "generative_step"),
+    CheckSpec("q1_steps_tests", names=("discriminative_step", "generative_step"),
               visible=(test_steps_return_tensor_and_float, test_loss_at_zero_logits_is_log_3,
                        test_a_small_step_lowers_the_loss, test_doubling_lr_doubles_the_step),
               probe=on_working(_q1_steps_probe), inputs=with_working(_q1_steps_inputs)),

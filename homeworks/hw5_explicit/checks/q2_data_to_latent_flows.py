@@ -167,11 +167,11 @@ def test_risk_is_differentiable(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q2_density_tests", hidden=0.75, names=("flow_density",),
+    CheckSpec("q2_density_tests", names=("flow_density",),
               visible=(test_is_a_nonnegative_expression_in_x, test_density_of_an_affine_flow_integrates_to_one,
                        test_density_of_an_exp_flow_integrates_to_one),
               probe=_q2_density_probe, inputs=_q2_density_inputs),
-    CheckSpec("q2_risk_tests", hidden=0.75, names=("flow_empirical_risk",),
+    CheckSpec("q2_risk_tests", names=("flow_empirical_risk",),
               visible=(test_identity_flow_on_zeros, test_the_latent_density_is_read_where_the_flow_sends_x,
                        test_the_log_det_counts_once_per_point_with_its_sign, test_risk_is_differentiable),
               probe=_q2_risk_probe, inputs=_q2_risk_inputs),

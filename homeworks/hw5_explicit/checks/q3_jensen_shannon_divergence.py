@@ -244,14 +244,14 @@ def test_minimises_your_divergences(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q3_kl_tests", hidden=1.25, names=("kl_PQ", "kl_bernoulli"),
+    CheckSpec("q3_kl_tests", names=("kl_PQ", "kl_bernoulli"),
               visible=(test_kl_is_expression_in_theta, test_kl_lies_between_two_known_bounds),
               probe=_q3_kl_probe, inputs=_q3_inputs),
-    CheckSpec("q3_js_tests", hidden=1.5, names=("js_PQ", "js_bernoulli", "kl_bernoulli"),
+    CheckSpec("q3_js_tests", names=("js_PQ", "js_bernoulli", "kl_bernoulli"),
               visible=(test_js_is_expression_in_theta, test_zero_exactly_for_equal_distributions,
                        test_js_is_symmetric_and_within_its_bounds),
               probe=_q3_js_probe, inputs=_q3_inputs),
-    CheckSpec("q3_theta_star_tests", hidden=1,
+    CheckSpec("q3_theta_star_tests",
               names=("divergence_minimiser", "theta_star_kl", "theta_star_js", "kl_PQ", "js_PQ"),
               visible=(test_are_floats_in_unit_interval, test_minimises_your_divergences,
                        test_finds_the_minimiser_of_other_divergences),

@@ -336,10 +336,10 @@ def test_diagonal_covariances(v, ref):
 
 
 CHECKS = [
-    CheckSpec("q4_stats_tests", hidden=0.75, names=("feature_statistics",),
+    CheckSpec("q4_stats_tests", names=("feature_statistics",),
               visible=(test_shapes_and_dtype, test_values_on_three_points, test_gradient_reaches_the_features),
               probe=_q4_stats_probe, inputs=_q4_stats_inputs),
-    CheckSpec("q4_frechet_tests", hidden=1, names=("frechet_gaussian",),
+    CheckSpec("q4_frechet_tests", names=("frechet_gaussian",),
               visible=(test_zero_only_for_identical_gaussians, test_one_dimensional_case, test_one_dimensional_gradient,
                        test_diagonal_covariances, test_general_covariances, test_nearly_singular_covariances),
               probe=on_working(_q4_frechet_probe), inputs=with_working(_q4_frechet_inputs)),

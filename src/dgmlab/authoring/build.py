@@ -185,13 +185,15 @@ def is_current(nb: Notebook) -> bool:
 
 
 def points_text(nb: Notebook) -> tuple[Path, str] | None:
-    """``(path, text)`` of a kit homework's points file (its test cells' header points), or ``None``."""
+    """``(path, text)`` of a kit homework's points file (its test cells' points and hidden shares, their tests'
+    ``@points`` summed: :func:`dgmlab.probes.derive_points`), one cell a line, or ``None``."""
     import json
 
     if nb.points_file is None:
         return None
     path, table = nb.points_file
-    return Path(path), json.dumps(dict(sorted(table.items())), indent=1) + "\n"
+    lines = [f" {json.dumps(cell)}: {json.dumps(table[cell])}" for cell in sorted(table)]
+    return Path(path), "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def _record_expected(hw: str, nb: Notebook) -> Path:

@@ -41,6 +41,8 @@ from pathlib import Path
 
 import nbformat
 
+from dgmlab.probes.points import number
+
 SCHEMA = 3
 CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"   # nbval compares this cell's output with the stored one
 
@@ -135,8 +137,9 @@ class Notebook:
         self._auto = 0
         self._checks: Path | None = None  # a course's own homework: its checks.py (checks_file)
         self._hidden: Path | None = None  # and its hidden.py (hidden_file)
-        # a kit homework: (homeworks/<hw>/checks/points.json, {test cell: points from its header}), which the build
-        # writes beside the checks so that the student package knows each cell's points (dgmlab.probes.cell_points)
+        # a kit homework: (homeworks/<hw>/checks/points.json, {test cell: {"points", "hidden"}}, its tests' @points
+        # summed), which the build writes beside the checks: the student package knows each cell's points, and has
+        # no hidden tests to sum (dgmlab.probes.cell_points)
         self.points_file: tuple | None = None
 
     # -- helpers
@@ -193,32 +196,34 @@ class Notebook:
         cell.metadata = self._meta(self._id(grade_id, "answer"), grade=False, solution=True, locked=False)
         return self._add(cell)
 
-    def tests(self, grade_id: str, points: float, src: str):
+    def tests(self, grade_id: str, points: float | None, src: str):
         """A graded test cell: ``check("<grade_id>", names...)``, matching the cell's spec and hidden tests
-        (:meth:`_probe_cell`); hidden tests written in the cell between hidden-test markers are refused."""
+        (:meth:`_probe_cell`); hidden tests written in the cell between hidden-test markers are refused. ``points``:
+        ``None``, its spec's (a kit homework's: its tests' ``@points`` summed), or a number that must equal them."""
         src = clean_source(src)
         marker = hidden_marker_line(src)
         if marker is not None:
             raise HiddenTestsInCell(f"test cell {grade_id!r} holds hidden tests between hidden-test markers (its line "
                              f"{marker}), which the grader never runs: {MOVE_HIDDEN}")
-        if not self._probe_cell(grade_id, points, src):
+        spec = self._probe_cell(grade_id, points, src)
+        if spec is None:
             raise ValueError(f"test cell {grade_id!r} must call check({grade_id!r}, <the answers it tests>): the "
                              f"grader judges only check() cells and gives any other test cell 0")
         cell = nbformat.v4.new_code_cell(src)
         cell.metadata = self._meta(self._id(grade_id, "tests"), grade=True, solution=False, locked=True,
-                                   points=points)
+                                   points=number(spec.points) if points is None else points)
         return self._add(cell)
 
-    def _probe_cell(self, grade_id: str, points: float, src: str) -> bool:
-        """Whether ``src`` is a ``check("<grade_id>", ...)`` cell (``dgmlab.probes``); raises when it is one
-        that does not match its spec (name, objects, points, hidden tests that add up)."""
+    def _probe_cell(self, grade_id: str, points: float | None, src: str):
+        """The cell's spec when ``src`` is a ``check("<grade_id>", ...)`` cell (``dgmlab.probes``), else ``None``;
+        raises when it is one that does not match its spec (name, objects, points, hidden tests that add up)."""
         from dgmlab import probes
         from dgmlab.probes.points import PlanError
 
         try:
             found = probes.cell_call(src)
             if found is None:
-                return False
+                return None
             cell_id, names = found
             if cell_id != grade_id:
                 raise PlanError(f"it calls check({cell_id!r}, ...): the name must be the cell's grade_id")
@@ -226,7 +231,7 @@ class Notebook:
             if names != spec.names:
                 raise PlanError(f"check() gets {', '.join(names)}; homeworks.{self.hw}.checks expects "
                                 f"{', '.join(spec.names)}")
-            if abs(spec.points - points) > 1e-9:  # a course's checks.py writes them; a kit's come from the header
+            if points is not None and abs(spec.points - points) > 1e-9:  # a course's header may repeat its spec's
                 raise PlanError(f"the cell is worth {points:g} points, its spec in homeworks.{self.hw}.checks "
                                 f"{spec.points:g}: make them equal")
             from dgmlab.grading import hidden
@@ -237,7 +242,7 @@ class Notebook:
             where = "" if self.hw in probes.KIT_HOMEWORKS or self._hidden is not None else (
                 " (this homework has no hidden.py: write its hidden tests there, docs/authoring.md)")
             raise ValueError(f"test cell {grade_id!r}: {exc}{where}") from None
-        return True
+        return spec
 
     def written(self, grade_id: str, points: float, model_answer: str):
         """A hand-graded markdown answer; the source keeps the model answer."""

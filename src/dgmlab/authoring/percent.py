@@ -18,7 +18,10 @@ What a cell is comes from its ``# %%`` header (jupytext's ``key=value`` cell met
     # %% locked=true grade_id="q2_symbols"            a locked code cell (also check_output=true, uses_answers=true)
     # %% kind="setup"                                 the standard setup cell (its body stays empty)
     # %% kind="answer" grade_id="q1_jacobian"         an answer cell with ### BEGIN/END SOLUTION markers
-    # %% kind="tests" grade_id="q1_jacobian_tests" points=6   a graded test cell: its check() call
+    # %% kind="tests" grade_id="q1_jacobian_tests"   a graded test cell: its check() call
+
+A test cell's points are its tests' (``@points(w)``, summed: :func:`dgmlab.probes.points.derive`), a course's own
+homework's those its ``CheckSpec`` gives; a course's header may repeat them (``points=6``), checked equal.
 
 The converter only calls :class:`~dgmlab.authoring.notebook.Notebook`, so nbgrader metadata is still
 made in one place. A course's own homework keeps its check specs in ``checks.py`` in the same folder
@@ -30,6 +33,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+
+from dgmlab.probes.points import PlanError
 
 from .errors import BuildError
 from .notebook import MOVE_HIDDEN, Notebook, hidden_marker_line
@@ -44,7 +49,7 @@ KINDS = {
     ("code", None): (set(), {"grade_id", "locked", "check_output", "uses_answers"}),
     ("code", "setup"): (set(), set()),
     ("code", "answer"): ({"grade_id"}, {"check_output"}),
-    ("code", "tests"): ({"grade_id", "points"}, set()),
+    ("code", "tests"): ({"grade_id"}, {"points"}),  # points: a course's own homework's, checked against its spec
 }
 
 
@@ -107,6 +112,9 @@ def add_part(nb: Notebook, path: Path) -> None:
         kind = _check(path, line, cell_type, meta)
         if kind == "tests":
             _refuse_hidden_text(path, line)
+            if "points" in meta and nb.points_file is not None:
+                raise PercentError(f"{path}:{line}: points= in a kit homework's test cell header: remove it (the "
+                                   f"cell is worth its tests' @points, summed into checks/points.json)")
         try:
             if cell_type == "markdown" and kind == "written":
                 nb.written(meta["grade_id"], meta["points"], model_answer=source)
@@ -119,7 +127,7 @@ def add_part(nb: Notebook, path: Path) -> None:
             elif kind == "answer":
                 nb.answer(meta["grade_id"], source, check_output=meta.get("check_output", False))
             elif kind == "tests":
-                nb.tests(meta["grade_id"], meta["points"], source)
+                nb.tests(meta["grade_id"], meta.get("points"), source)
             else:
                 nb.code(source, locked=meta.get("locked", False), grade_id=meta.get("grade_id"),
                         check_output=meta.get("check_output", False), uses_answers=meta.get("uses_answers", False))
@@ -165,12 +173,14 @@ def build_homework(hw: str, folder: Path | str, parts: list[str] | None = None) 
     for name in parts:
         if not (folder / name).is_file():
             raise PercentError(f"{folder} has no part {name!r} ({folder / name} does not exist)")
-    if (folder / "checks").is_dir():  # a kit homework: its test cells' points are their headers' alone
+    if (folder / "checks").is_dir():  # a kit homework: its test cells' points are their tests' @points, summed
         from dgmlab import probes
+        from dgmlab.grading import hidden
 
-        table = {meta["grade_id"]: meta["points"] for name in parts
-                 for _, cell_type, meta, _ in read_cells(folder / name)
-                 if cell_type == "code" and meta.get("kind") == "tests" and "points" in meta}
+        try:
+            table = probes.derive_points(hw, lambda cell: hidden.tests(hw, cell))
+        except PlanError as exc:
+            raise PercentError(f"{folder}: {exc}") from None
         probes.use_points(hw, table)
         nb.points_file = (folder / "checks" / probes.POINTS_FILE, table)
     for name in parts:

@@ -18,9 +18,10 @@ return kept as plain data (:mod:`dgmlab.probes.wire`), and then
   :mod:`dgmlab.grading.hidden`; never in the kernel) to decide the cell's points.
 
 :func:`judge` (:mod:`.judging`) is that decision; the kernel (visible tests only) and the grader (all) share it, so a
-student's preview and the grade agree on the visible points. A spec's ``points`` are the cell's,
-``hidden`` of them go to the hidden tests; ``@points(w)`` (:func:`dgmlab.probes.points.points`) gives a test
-``w`` points and the others of its group share what is left equally.
+student's preview and the grade agree on the visible points. Each test carries its points, ``@points(w)``
+(:func:`dgmlab.probes.points.points`): a kit homework's cell is worth their sum, the hidden tests' share theirs
+(:data:`POINTS_FILE`). A course's own ``checks.py`` gives a spec's ``points`` and how many of them go to the
+``hidden`` tests; there a test without ``@points`` shares what is left of its group's equally.
 
 The kit's homeworks keep their specs in ``homeworks.<hw>.checks`` (in the kit's repository ``homeworks/<hw>/checks/``,
 beside the homework's statement: :data:`KIT_HOMEWORKS`). A course's own homework keeps them in
@@ -43,7 +44,7 @@ import homeworks
 
 from .. import runtime
 from . import wire
-from .points import PlanError
+from .points import PlanError, derive
 
 PROBE_MIME = "application/vnd.dgmlab.probe+json"
 MAX_REASON = 600  # characters of one failure reason
@@ -54,8 +55,9 @@ class CheckSpec:
     """What one graded test cell hands the grader, and its visible tests.
 
     ``cell``: the test cell's grade_id; ``points``/``hidden``: the cell's points and how many of them
-    hidden tests decide (a kit homework leaves ``points`` out: its cell header's ``points=`` is the one place they
-    are written, and :func:`specs` fills them in from :data:`POINTS_FILE`); ``names``: the notebook objects
+    hidden tests decide (a kit homework leaves both out: its tests' ``@points(w)`` are the one place they are
+    written, and :func:`specs` fills in their sums from :data:`POINTS_FILE`; a course's own ``checks.py`` gives
+    ``points``, and ``hidden`` when hidden tests decide some); ``names``: the notebook objects
     ``check`` receives, in order;
     ``probe(objects, inputs) -> dict``: what the grader gets (default: the objects themselves, for
     values such as sympy expressions); ``inputs(seed) -> dict``: inputs made from the seed, the same in
@@ -66,14 +68,18 @@ class CheckSpec:
     """
 
     cell: str
-    points: float | None = None  # None: the cell header's (a kit homework's POINTS_FILE)
-    hidden: float = 0.0
+    points: float | None = None  # None: its tests' @points, summed (a kit homework's POINTS_FILE)
+    hidden: float | None = None  # None: with points, 0; without, its hidden tests' @points, summed
     names: tuple = ()
     visible: tuple = ()
     probe: Callable | None = None
     inputs: Callable | None = None
     files: tuple = ()  # files the student hands in that this cell grades (read by the grader, as handed in)
     hidden_for: str = ""  # what the hidden tests decide, in the statement's words (the cell's printed line says it)
+
+    def __post_init__(self):
+        if self.points is not None and self.hidden is None:  # a course's spec with no hidden tests
+            object.__setattr__(self, "hidden", 0.0)
 
 
 class TestFailure(AssertionError):
@@ -199,14 +205,16 @@ def _module(hw: str):
     return module
 
 
-POINTS_FILE = "points.json"  # in homeworks.<hw>.checks: {test cell: points}, its header's, written by dgmlab build
-_points: dict = {}  # {hw: {test cell: points}}
+# in homeworks.<hw>.checks: {test cell: {"points": total, "hidden": share}}, its tests' @points summed
+# (points.derive), written by dgmlab build: the student package has no hidden tests to sum
+POINTS_FILE = "points.json"
+_points: dict = {}  # {hw: {test cell: {"points": total, "hidden": share}}}
 _specs_cache: dict = {}  # {hw: (the CHECKS list, {cell: CheckSpec})}
 
 
 def cell_points(hw: str) -> dict:
-    """``{test cell: points}`` of kit homework ``hw`` as its cell headers give them (``dgmlab build`` records them in
-    :data:`POINTS_FILE`; while it builds, :func:`use_points`)."""
+    """``{test cell: {"points": total, "hidden": share}}`` of kit homework ``hw``, its tests' ``@points`` summed
+    (``dgmlab build`` records them in :data:`POINTS_FILE`; while it builds, :func:`use_points`)."""
     if hw not in _points:
         from importlib import resources
 
@@ -214,14 +222,32 @@ def cell_points(hw: str) -> dict:
             text = resources.files(checks_package(hw)).joinpath(POINTS_FILE).read_text(encoding="utf-8")
         except (FileNotFoundError, ModuleNotFoundError):
             text = "{}"
-        _points[hw] = {str(k): float(v) for k, v in json.loads(text).items()}
+        _points[hw] = _read_points(json.loads(text))
     return _points[hw]
 
 
+def _read_points(table: dict) -> dict:
+    return {str(k): {"points": float(v["points"]), "hidden": float(v["hidden"])} for k, v in table.items()}
+
+
 def use_points(hw: str, table: dict) -> None:
-    """Take ``table`` (``{test cell: points}``, from the cell headers being built) as ``hw``'s points."""
-    _points[hw] = {str(k): float(v) for k, v in table.items()}
+    """Take ``table`` (``{test cell: {"points": total, "hidden": share}}``, :func:`derive_points` of the homework
+    being built) as ``hw``'s points."""
+    _points[hw] = _read_points(table)
     _specs_cache.pop(hw, None)
+
+
+def derive_points(hw: str, hidden_of: Callable) -> dict:
+    """``{test cell: {"points": total, "hidden": share}}`` of kit homework ``hw`` from its tests' ``@points``
+    (:func:`dgmlab.probes.points.derive`); ``hidden_of(cell)``: the cell's hidden tests
+    (:func:`dgmlab.grading.hidden.tests`). Raises :class:`PlanError` naming a cell whose points are not all there."""
+    out = {}
+    for spec in _module(hw).CHECKS:
+        if spec.points is not None or spec.hidden is not None:
+            raise PlanError(f"test cell {spec.cell!r}: its CheckSpec in homeworks.{hw}.checks gives points or hidden, "
+                            f"but a kit homework's are its tests' @points summed: remove them from the CheckSpec")
+        out[spec.cell] = derive(spec.cell, spec.visible, tuple(hidden_of(spec.cell)))
+    return out
 
 
 def specs(hw: str) -> dict:
@@ -236,9 +262,12 @@ def specs(hw: str) -> dict:
         if spec.points is None:
             table = cell_points(hw)
             if spec.cell not in table:
-                raise KeyError(f"{hw} has no points for {spec.cell}: its header's points= is recorded by "
-                               f"`dgmlab build {hw}` in {POINTS_FILE}")
-            spec = dataclasses.replace(spec, points=table[spec.cell])
+                raise KeyError(f"{hw} has no points for {spec.cell}: its tests' @points are summed by "
+                               f"`dgmlab build {hw}` into {POINTS_FILE}")
+            if spec.hidden is not None:
+                raise PlanError(f"test cell {spec.cell!r}: CheckSpec(hidden=...) without points: a kit homework's "
+                                f"hidden share is its hidden tests' @points summed, so remove hidden=")
+            spec = dataclasses.replace(spec, **table[spec.cell])
         out[spec.cell] = spec
     _specs_cache[hw] = (checks, out)
     return dict(out)

@@ -1,8 +1,10 @@
 """Points of a graded test cell: how a cell's points are shared among its tests.
 
-A cell's :class:`dgmlab.probes.CheckSpec` gives its ``points`` and how many of them its ``hidden``
-tests decide; ``@points(w)`` gives one test ``w`` points and the tests of its group (visible or
-hidden) without it share what is left equally. The tests themselves are judged by
+``@points(w)`` gives one test ``w`` points. A kit homework's tests each carry theirs, the one place they are
+written: a cell's hidden share is the sum of its hidden tests' points and its total that plus its visible tests'
+(:func:`derive`; ``dgmlab build`` records both in ``homeworks/<hw>/checks/points.json``). A course's own
+homework may instead give a cell's ``points`` and ``hidden`` in its :class:`dgmlab.probes.CheckSpec`; there the
+tests of a group (visible or hidden) without ``@points`` share what is left equally. The tests themselves are judged by
 :func:`dgmlab.probes.judge`, in the student's kernel (visible tests, while they work) and in the
 grader (all of them); nothing here decides a grade on its own.
 """
@@ -11,6 +13,8 @@ from __future__ import annotations
 # nbgrader's ClearHiddenTests delimiters (begin_test_delimeter / end_test_delimeter), with the comment mark
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
+# a kit homework's cell points are derived from its tests (derive): a sum that differs is a stale points.json
+STALE = " (a kit homework: its checks/points.json is stale, `make notebooks HW=<hw>` derives it again)"
 SELF_CHECK = "run dgmlab.check() in a cell (or `dgmlab check <notebook>` in a terminal)"
 
 
@@ -27,6 +31,28 @@ def points(weight: float):
         fn.__dgmlab_points__ = weight
         return fn
     return mark
+
+
+def number(x: float):
+    """``x`` as a points file and nbgrader's metadata write it: ``7``, not ``7.0``; ``2.5``."""
+    x = round(float(x), 9)
+    return int(x) if x.is_integer() else x
+
+
+def derive(cell: str, visible: tuple, hidden: tuple) -> dict:
+    """``{"points": total, "hidden": share}`` of test cell ``cell`` from its tests' ``@points``: the share is the sum
+    of its ``hidden`` tests' points, the total that plus its ``visible`` tests'. Every test must carry ``@points(w)``
+    (a kit homework's tests are the one place its cells' points are written)."""
+    missing = [f.__name__ for f in (*visible, *hidden) if getattr(f, "__dgmlab_points__", None) is None]
+    if missing:
+        raise PlanError(f"test cell {cell!r}: {', '.join(missing)} carr{'ies' if len(missing) == 1 else 'y'} no "
+                        f"points: write @points(w) above {'it' if len(missing) == 1 else 'each'} (a kit homework's "
+                        f"cell is worth the sum of its tests' @points)")
+    if not visible and not hidden:
+        raise PlanError(f"test cell {cell!r} has no tests: give its CheckSpec visible tests or list hidden ones in "
+                        f"HIDDEN, each with @points(w)")
+    share = sum(f.__dgmlab_points__ for f in hidden)
+    return {"points": number(share + sum(f.__dgmlab_points__ for f in visible)), "hidden": number(share)}
 
 
 def hidden_lines(source: str, delimiters: tuple[str, str] | None = None) -> set:
@@ -50,13 +76,13 @@ def _split(budget: float, tests: list, group: str, strict: bool) -> list:
     free = [name for name, w in tests if w is None]
     if fixed > budget + 1e-9:
         raise PlanError(f"the {group} tests' @points add up to {fixed:g}, more than the {budget:g} points "
-                        f"they share: lower them or change the check's points/hidden")
+                        f"they share: lower them or change the check's points/hidden{STALE}")
     if not free and tests and abs(fixed - budget) > 1e-9 and strict:
         raise PlanError(f"the {group} tests' @points add up to {fixed:g}, not the {budget:g} points they share: "
-                        f"make them add up or leave one test without @points")
+                        f"make them add up or leave one test without @points{STALE}")
     if strict and budget > 0 and not tests:
         raise PlanError(f"{budget:g} points go to {group} tests but the cell has none: "
-                        f"change the check's points/hidden")
+                        f"change the check's points/hidden{STALE}")
     share = (budget - fixed) / len(free) if free else 0.0
     if free and share <= 0:
         raise PlanError(f"the {group} tests without @points get no points: lower the others' @points")

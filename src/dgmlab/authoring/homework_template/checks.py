@@ -1,7 +1,12 @@
 """Visible checks of this homework (released to students with the notebook, so no reference and no answer here:
 what a visible test compares with is ``ref``, the values hidden.py's ``EXPECTED`` gives on the test's inputs,
 recorded into expected.json beside this file by ``dgmlab build --record-expected <hw>`` and computed by the
-grader when graded)."""
+grader when graded).
+
+Each test carries its points, ``@points(w)``. A ``CheckSpec`` gives its cell's points and how many of them hidden tests
+decide (``CheckSpec(cell, 4, 2, ...)``: this file is all a student's kernel has, never hidden.py); the visible tests'
+points add up to the rest and hidden.py's to the hidden share, which ``dgmlab build`` checks. The notebook's test cell
+takes its points from here (its header needs no ``points=``)."""
 from dgmlab.probes import CheckSpec, attempt, on_working, seeded_generator, with_working, working
 from dgmlab.probes.points import points
 

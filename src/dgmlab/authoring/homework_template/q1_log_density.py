@@ -20,5 +20,5 @@ def gaussian_log_density(x, mu, log_sigma):
     return -0.5 * ((x - mu) / sigma) ** 2 - log_sigma - 0.5 * math.log(2 * math.pi)
     ### END SOLUTION
 
-# %% kind="tests" grade_id="q1_log_density_tests" points=4
+# %% kind="tests" grade_id="q1_log_density_tests"
 check("q1_log_density_tests", gaussian_log_density)

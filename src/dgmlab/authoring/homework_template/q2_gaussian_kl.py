@@ -20,5 +20,5 @@ kl_gauss = (sigma ** 2 + mu ** 2 - 1) / 2 - sp.log(sigma)
 ### END SOLUTION
 print("kl_gauss =", kl_gauss)
 
-# %% kind="tests" grade_id="q2_gaussian_kl_tests" points=3
+# %% kind="tests" grade_id="q2_gaussian_kl_tests"
 check("q2_gaussian_kl_tests", kl_gauss)
