@@ -5,9 +5,8 @@
 Copies the homework's source notebook (and the PROOF_ARTIFACTS its proofs write) into a work folder, then
 :func:`dgmlab.authoring.lottery.run_lottery`: every check() cell judged on ``--draws`` draws, each from a course key of
 its own (random, or derived from ``--key`` / ``DGMLAB_LOTTERY_KEY``), as the autograder derives a student's draw. Prints
-each point lost (cell, draw, tests) and a summary; ``--record`` writes benchmarks/results/lottery_<hw>.json and the
-summary line in docs/<hw>.md (between ``<!-- lottery -->`` and ``<!-- /lottery -->``). Exit status 1 when a correct
-answer lost a point. tests/authoring/test_lottery.py runs the same on 50 draws.
+each point lost (cell, draw, tests) and a summary; ``--record`` writes benchmarks/results/lottery_<hw>.json and its row
+of docs/performance.md's table (:func:`performance_table`). Exit status 1 when a correct answer lost a point. tests/authoring/test_lottery.py runs the same on 50 draws.
 """
 from __future__ import annotations
 
@@ -21,7 +20,6 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MARK = re.compile(r"<!-- lottery -->.*?<!-- /lottery -->", re.S)
 
 
 def prepare(hw: str, folder: Path) -> tuple[Path, list]:
@@ -45,7 +43,7 @@ def lottery(hw: str, draws: int, key=None, only=None, workdir=None, progress=Non
 
 
 def record(result) -> Path:
-    """Write benchmarks/results/lottery_<hw>.json and the summary line in docs/<hw>.md."""
+    """Write benchmarks/results/lottery_<hw>.json."""
     out = ROOT / "benchmarks" / "results" / f"lottery_{result.hw}.json"
     only = f" --only '{result.only}'" if result.only else ""
     lost = {}
@@ -60,17 +58,6 @@ def record(result) -> Path:
         "losses": lost, "only": result.only, "command": f"python benchmarks/reference_lottery.py {result.hw} --draws "
                                                          f"{len(result.draws)}{only} --record"}, indent=2) + "\n",
                    encoding="utf-8")
-    page = ROOT / "docs" / f"{result.hw}.md"
-    line = (f"<!-- lottery -->**Reference lottery** ({date.today().isoformat()}, "
-            f"`python benchmarks/reference_lottery.py {result.hw}{only} --record`, "
-            f"[record](../benchmarks/results/lottery_{result.hw}.json)): {len(result.draws)} graded draws, "
-            f"{len(result.cells)} (answer, test cell) pairs ({result.gradings} gradings"
-            + (f"; only the test cells `{result.only}` finds" if result.only else "") + "); "
-            + (f"correct answers lost points on {result.failed_draws} draws."
-               if result.losses else "no correct answer lost a point on any draw.") + "<!-- /lottery -->")
-    text = page.read_text(encoding="utf-8")
-    text = MARK.sub(lambda _m: line, text) if MARK.search(text) else text.rstrip("\n") + "\n\n" + line + "\n"
-    page.write_text(text, encoding="utf-8")
     return out
 
 
@@ -90,14 +77,16 @@ def performance_table() -> None:
             d = json.loads(lot.read_text(encoding="utf-8"))
             lottery = (f"{d['draws']} draws, {len(d['cells'])} pairs, {d['gradings']} gradings in {d['seconds']} s: "
                        + (f"points lost on {d['failed_draws']} draws" if d["losses"] else "no point lost")
-                       + (f", test cells `{d['only']}` only".replace("|", "\\|") if d.get("only") else "") + f" ({d['date']})")
+                       + (f", test cells `{d['only']}` only".replace("|", "\\|") if d.get("only") else "")
+                       + f" ({d['date']}, [record](../benchmarks/results/{lot.name}))")
         else:
             lottery = "not run"
         if cor.exists():
             c = json.loads(cor.read_text(encoding="utf-8"))
             corpus = (f"{c['size']} answers: {c['correct_full']}/{c['correct']} correct full, "
                       f"{c['mistakes_losing_visible']}/{c['mistakes']} mistakes lose visible points, "
-                      f"{c['mistakes_losing_points']}/{c['mistakes']} lose points")
+                      f"{c['mistakes_losing_points']}/{c['mistakes']} lose points "
+                      f"([table](../benchmarks/results/corpora_{hw}.md))")
         else:
             corpus = "no corpus yet"
         rows.append(f"| `{hw}` | {lottery} | {corpus} |")
@@ -122,7 +111,7 @@ def main(argv) -> int:
     parser.add_argument("--only", help="only the test cells whose grade id this regular expression finds")
     parser.add_argument("--key", help="derive the draws' course keys from this (hex) instead of at random")
     parser.add_argument("--workdir", help="where the notebook's copy is made (default: the system's temp folder)")
-    parser.add_argument("--record", action="store_true", help="write the record and the homework page's line")
+    parser.add_argument("--record", action="store_true", help="write the record and docs/performance.md's table")
     a = parser.parse_args(argv)
     result = lottery(a.hw, a.draws, key=a.key, only=a.only, workdir=a.workdir,
                      progress=lambda text: print(f"  {text}", file=sys.stderr, flush=True))

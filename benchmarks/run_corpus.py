@@ -4,7 +4,7 @@
 
 ``--corpus``: a JSON list of entries (dgmlab.authoring.corpus; default tests/corpora/<hw>.json). Prints each entry's
 outcome (full, loses_visible, loses_hidden_only) and the homework's summary; ``--record`` writes it to
-benchmarks/results/corpora_<hw>.md, ``--pin`` writes the corpus with each entry's outcome as its ``expect`` to
+benchmarks/results/corpora_<hw>.md and its row of docs/performance.md's table, ``--pin`` writes the corpus with each entry's outcome as its ``expect`` to
 tests/corpora/<hw>.json (what tests/authoring/test_corpora.py holds it to). Exit status 1 when a correct answer loses
 a point or a mistake loses none.
 """
@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MARK = re.compile(r"<!-- corpus -->.*?<!-- /corpus -->", re.S)
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from reference_lottery import performance_table, prepare  # noqa: E402
@@ -37,25 +35,6 @@ def pinned(entries: list, results: list) -> list:
     by_label = {e["label"]: o for e, _g, o in results}
     return [{**{k: v for k, v in e.items() if k != "expect"}, "expect": by_label[e["label"]]} for e in entries
             if e["label"] in by_label]
-
-
-def page_line(s: dict) -> None:
-    """The corpus's summary in docs/<hw>.md, between ``<!-- corpus -->`` and ``<!-- /corpus -->`` (added above "What
-    is weak" the first time)."""
-    page = ROOT / "docs" / f"{s['hw']}.md"
-    share = f" ({100 * s['mistakes_losing_visible'] / s['mistakes']:.0f}%)" if s["mistakes"] else ""
-    hand = f" ({s['hand_graded']} of them written answers, graded by hand)" if s.get("hand_graded") else ""
-    line = (f"<!-- corpus -->**Answer corpus** (`python benchmarks/run_corpus.py {s['hw']} --record`, "
-            f"[table](../benchmarks/results/corpora_{s['hw']}.md)): {s['size']} answers written without reading the "
-            f"checks{hand}; {s['correct_full']} of {s['correct']} correct answers earn full marks; "
-            f"{s['mistakes_losing_visible']} of {s['mistakes']} mistakes lose visible points{share}, "
-            f"{s['mistakes_losing_points']} of {s['mistakes']} lose points in total.<!-- /corpus -->")
-    text = page.read_text(encoding="utf-8")
-    if MARK.search(text):
-        text = MARK.sub(lambda _m: line, text)
-    else:
-        text = text.replace("\n## What is weak", f"\n{line}\n\n## What is weak", 1)
-    page.write_text(text, encoding="utf-8")
 
 
 def main(argv) -> int:
@@ -80,7 +59,6 @@ def main(argv) -> int:
         (ROOT / "benchmarks" / "results" / f"corpora_{a.hw}.md").write_text(text, encoding="utf-8")
         (ROOT / "benchmarks" / "results" / f"corpora_{a.hw}.json").write_text(
             json.dumps(summary(a.hw, results), indent=1) + "\n", encoding="utf-8")
-        page_line(summary(a.hw, results))
         performance_table()
     if a.pin:
         out = ROOT / "tests" / "corpora" / f"{a.hw}.json"
