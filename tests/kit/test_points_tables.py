@@ -1,5 +1,5 @@
-"""The points in docs/<hw>.md and the README come from the cell headers (tools/write_points_tables.py), never typed
-by hand: a doc that differs, or a points table that misses or repeats a graded cell, fails."""
+"""The points in docs/<hw>.md and the README come from where they are written (tools/write_points_tables.py: the
+tests' @points, the written cells' headers), never typed by hand: a doc that differs, or a points table that misses or repeats a graded cell, fails."""
 import pytest
 
 from conftest import ROOT, load_script
@@ -21,7 +21,7 @@ Visible tests carry 1 of the 2 points. Written answers (9 points) are graded by 
 """
 
 
-def test_every_homework_page_and_the_readme_show_the_headers_points():
+def test_every_homework_page_and_the_readme_show_the_graded_cells_points():
     assert writer.main(["--check"]) == 0
 
 
