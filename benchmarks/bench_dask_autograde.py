@@ -1,4 +1,4 @@
-"""Scaling figures for grading on Dask (docs/performance.md; runs logged in benchmarks/results/autograde_throughput.md).
+"""Scaling figures for grading on Dask (benchmarks/results/performance.md; runs logged in benchmarks/results/autograde_throughput.md).
 
 Usage:
     python benchmarks/bench_dask_autograde.py local --hw hw3_flows --n 10 [--out benchmarks/results/x.json]

@@ -1,4 +1,4 @@
-"""Cost of grading one submission against its floor (docs/performance.md; runs logged in benchmarks/results/autograde_throughput.md).
+"""Cost of grading one submission against its floor (benchmarks/results/performance.md; runs logged in benchmarks/results/autograde_throughput.md).
 
 Usage:
     python benchmarks/bench_grading_cost.py --hw hw3_flows --n 4 [--label after] [--out results.json]

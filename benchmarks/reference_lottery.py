@@ -6,7 +6,7 @@ Copies the homework's source notebook (and the PROOF_ARTIFACTS its proofs write)
 :func:`dgmlab.authoring.lottery.run_lottery`: every check() cell judged on ``--draws`` draws, each from a course key of
 its own (random, or derived from ``--key`` / ``DGMLAB_LOTTERY_KEY``), as the autograder derives a student's draw. Prints
 each point lost (cell, draw, tests) and a summary; ``--record`` writes benchmarks/results/lottery_<hw>.json and its row
-of docs/performance.md's table (:func:`performance_table`). Exit status 1 when a correct answer lost a point. tests/authoring/test_lottery.py runs the same on 50 draws.
+of benchmarks/results/performance.md's table (:func:`performance_table`). Exit status 1 when a correct answer lost a point. tests/authoring/test_lottery.py runs the same on 50 draws.
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ TABLE = re.compile(r"<!-- lottery and corpora:.*?<!-- end of lottery and corpora
 
 
 def performance_table() -> None:
-    """The per-homework table of the latest lottery and corpus records in docs/performance.md (added at its end
+    """The per-homework table of the latest lottery and corpus records in benchmarks/results/performance.md (added at its end
     the first time): benchmarks/results/lottery_<hw>.json and corpora_<hw>.json."""
     results = ROOT / "benchmarks" / "results"
     hws = sorted({p.stem.split("_", 1)[1] for p in [*results.glob("lottery_*.json"), *results.glob("corpora_*.json")]})
@@ -78,7 +78,7 @@ def performance_table() -> None:
             lottery = (f"{d['draws']} draws, {len(d['cells'])} pairs, {d['gradings']} gradings in {d['seconds']} s: "
                        + (f"points lost on {d['failed_draws']} draws" if d["losses"] else "no point lost")
                        + (f", test cells `{d['only']}` only".replace("|", "\\|") if d.get("only") else "")
-                       + f" ({d['date']}, [record](../benchmarks/results/{lot.name}))")
+                       + f" ({d['date']}, [record]({lot.name}))")
         else:
             lottery = "not run"
         if cor.exists():
@@ -86,7 +86,7 @@ def performance_table() -> None:
             corpus = (f"{c['size']} answers: {c['correct_full']}/{c['correct']} correct full, "
                       f"{c['mistakes_losing_visible']}/{c['mistakes']} mistakes lose visible points, "
                       f"{c['mistakes_losing_points']}/{c['mistakes']} lose points "
-                      f"([table](../benchmarks/results/corpora_{hw}.md))")
+                      f"([table](corpora_{hw}.md))")
         else:
             corpus = "no corpus yet"
         rows.append(f"| `{hw}` | {lottery} | {corpus} |")
@@ -95,7 +95,7 @@ def performance_table() -> None:
         "| homework | reference lottery (`python benchmarks/reference_lottery.py <hw> --record`) | answer corpus "
         "(`python benchmarks/run_corpus.py <hw> --record`) |", "|---|---|---|", *rows,
         "<!-- end of lottery and corpora -->"])
-    page = ROOT / "docs" / "performance.md"
+    page = ROOT / "benchmarks" / "results" / "performance.md"
     text = page.read_text(encoding="utf-8")
     if TABLE.search(text):
         text = TABLE.sub(lambda _m: table, text)
@@ -111,7 +111,7 @@ def main(argv) -> int:
     parser.add_argument("--only", help="only the test cells whose grade id this regular expression finds")
     parser.add_argument("--key", help="derive the draws' course keys from this (hex) instead of at random")
     parser.add_argument("--workdir", help="where the notebook's copy is made (default: the system's temp folder)")
-    parser.add_argument("--record", action="store_true", help="write the record and docs/performance.md's table")
+    parser.add_argument("--record", action="store_true", help="write the record and benchmarks/results/performance.md's table")
     a = parser.parse_args(argv)
     result = lottery(a.hw, a.draws, key=a.key, only=a.only, workdir=a.workdir,
                      progress=lambda text: print(f"  {text}", file=sys.stderr, flush=True))

@@ -4,7 +4,7 @@
 
 ``--corpus``: a JSON list of entries (dgmlab.authoring.corpus; default tests/corpora/<hw>.json). Prints each entry's
 outcome (full, loses_visible, loses_hidden_only) and the homework's summary; ``--record`` writes it to
-benchmarks/results/corpora_<hw>.md and its row of docs/performance.md's table, ``--pin`` writes the corpus with each entry's outcome as its ``expect`` to
+benchmarks/results/corpora_<hw>.md and its row of benchmarks/results/performance.md's table, ``--pin`` writes the corpus with each entry's outcome as its ``expect`` to
 tests/corpora/<hw>.json (what tests/authoring/test_corpora.py holds it to). Exit status 1 when a correct answer loses
 a point or a mistake loses none.
 """

@@ -6,7 +6,7 @@ Runs the tier's command as the Makefile does (``make test-fast``, ``make test``,
 summary, and writes one record: the counts, the wall time, the CPU time of the tier's processes (user and system,
 all of them: what the tier costs whatever else runs beside it), the tree (commit, and whether it had changes), the
 machine's load before and after, the date. ``python tools/write_performance.py`` turns the latest record of each tier
-into docs/performance.md's table, so no figure there is typed by hand.
+into benchmarks/results/performance.md's table, so no figure there is typed by hand.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Write docs/performance.md's table of the test tiers from their records (benchmarks/time_test_tier.py).
+"""Write benchmarks/results/performance.md's table of the test tiers from their records (benchmarks/time_test_tier.py).
 
     python tools/write_performance.py            rewrite the table
     python tools/write_performance.py --check    exit 1 when the table differs from the records
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "performance.md"
+DOC = ROOT / "benchmarks" / "results" / "performance.md"
 RECORDS = ROOT / "benchmarks" / "results" / "test_tiers"
 BEGIN = "<!-- test tiers: written by tools/write_performance.py from benchmarks/results/test_tiers/ -->"
 END = "<!-- end of test tiers -->"

@@ -2,7 +2,7 @@
 point on each of 50 graded draws, drawn as the autograder draws a student's (a course key of its own per draw, a
 distinct notebook), judged in this process (dgmlab.authoring.lottery). A failure names the answer, the test cell,
 the draw (its key and seeds, to grade it again with DGMLAB_LOTTERY_KEY) and the points lost. The figures per homework
-are in docs/performance.md (benchmarks/reference_lottery.py --record)."""
+are in benchmarks/results/performance.md (benchmarks/reference_lottery.py --record)."""
 import hashlib
 import os
 

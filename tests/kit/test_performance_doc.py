@@ -1,4 +1,4 @@
-"""docs/performance.md's test tiers come from the records of benchmarks/time_test_tier.py, never typed by hand."""
+"""benchmarks/results/performance.md's test tiers come from the records of benchmarks/time_test_tier.py, never typed by hand."""
 from conftest import ROOT, load_script
 
 
