@@ -28,7 +28,7 @@ batch measured here. CUDA kernel launches are asynchronous: the host queues a st
 runs the earlier ones, and the loops wait for the GPU only at a few points (each update's ``loss.item()``;
 also hw1's copy of a real batch mid-step and hw5's scaler check), so the slower of the two sets the pace. The
 whole step's max is right when every stretch between waits is host-bound (hw2's are); the wait for the last
-queued kernels and the element-wise kernels' GPU time are left out (docs/full_mode.md).
+queued kernels and the element-wise kernels' GPU time are left out (benchmarks/results/full_mode.md).
 ``serial`` (host + gpu, as if nothing overlapped) is recorded beside it: the bound for no overlap at all,
 not a strict upper bound (the element-wise kernels are still left out). A step with a GPU-bound stretch
 between waits takes longer than the max (hw1 split at its mid-step copy: 15.3 T4 minutes, not 14.1). Steps are

@@ -1,6 +1,6 @@
 r"""Run a homework's source notebook in full mode, cell by cell in this process: what a student's run costs.
 
-Made for a lent GPU machine (docs/full_mode.md, "On a lent GPU"), where Jupyter is not installed: the
+Made for a lent GPU machine (benchmarks/results/full_mode_log.md), where Jupyter is not installed: the
 code cells run in order in one namespace, as a kernel would run them, with only dgmlab's own
 requirements. The notebook's folder is copied to ``--workdir`` once; later runs reuse it, so the
 notebook's own checkpoints (written after every epoch) let a run that was stopped resume, exactly as a
