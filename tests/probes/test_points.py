@@ -72,6 +72,13 @@ def test_a_kit_spec_with_hidden_but_no_points_is_refused_saying_to_remove_it(mon
         probes.specs("hw9_new")
 
 
+def test_deriving_a_kit_homeworks_points_refuses_a_spec_that_gives_them_saying_to_remove_them(monkeypatch):
+    module = type("M", (), {"CHECKS": [probes.CheckSpec("q9_new_tests", 3, 1, names=("x",))]})
+    monkeypatch.setattr(probes, "_module", lambda hw: module)
+    with pytest.raises(PlanError, match="q9_new_tests.*gives points or hidden.*remove them from the CheckSpec"):
+        probes.derive_points("hw9_new", lambda cell: ())
+
+
 def test_a_courses_spec_with_points_and_no_hidden_has_no_hidden_share():
     assert probes.CheckSpec("q1_tests", 4).hidden == 0
 
