@@ -33,16 +33,20 @@ from __future__ import annotations
 import ast
 import contextvars
 import dataclasses
+import hashlib
 import importlib
 import json
 import re
 import sys
+import types
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Callable
 
 import homeworks
 
-from .. import runtime
+from .. import runtime, workspace
 from . import wire
 from .points import PlanError, derive
 
@@ -145,8 +149,6 @@ def load_checks(hw: str, folder) -> bool:
     always use ``homeworks.<hw>.checks``); returns whether ``hw`` now has specs. The file is run as Python
     (the course's own code: the grader loads it from ``source/<hw>/``, never from a submission), and
     again when it changed."""
-    from pathlib import Path
-
     if not _valid_name(hw):
         raise KeyError(f"no homework {hw!r}")
     if _kit_module(hw) is not None:
@@ -165,8 +167,6 @@ def load_checks(hw: str, folder) -> bool:
 def course_module(name: str, text: str, filename: str):
     """A module ``name`` made by running ``text``, a file of the course's own (its ``checks.py`` or ``hidden.py``,
     read by the grader from ``source/<hw>/``, never from a submission), registered in ``sys.modules``."""
-    import types
-
     module = types.ModuleType(name)
     module.__file__ = filename
     sys.modules[name] = module  # dataclasses and pickling look their module up by name
@@ -178,7 +178,6 @@ def course_module(name: str, text: str, filename: str):
 def load_checks_text(hw: str, text: str, filename: str | None = None) -> bool:
     """:func:`load_checks` from the text of the course's ``checks.py`` (what the judge is handed: it reads no
     course folder); run again only when the text changed."""
-    import hashlib
     if not _valid_name(hw):
         raise KeyError(f"no homework {hw!r}")
     if _kit_module(hw) is not None:
@@ -216,8 +215,6 @@ def cell_points(hw: str) -> dict:
     """``{test cell: {"points": total, "hidden": share}}`` of kit homework ``hw``, its tests' ``@points`` summed
     (``dgmlab build`` records them in :data:`POINTS_FILE`; while it builds, :func:`use_points`)."""
     if hw not in _points:
-        from importlib import resources
-
         try:
             text = resources.files(checks_package(hw)).joinpath(POINTS_FILE).read_text(encoding="utf-8")
         except (FileNotFoundError, ModuleNotFoundError):
@@ -380,8 +377,6 @@ def expected(hw: str, cell: str) -> dict:
     self-check (the working seed) the values recorded when the homework is built (data, not code: the references stay
     with the grader, ``dgmlab.grading.references``); when graded, what the grader's references give on the grading
     seed's draw, computed in the judge. Visible tests compare a probe's values on those inputs with these."""
-    from importlib import resources
-
     judged = _JUDGED.get()
     if judged is not None and _kit_module(hw) is None:  # a course's own homework: its hidden.py's EXPECTED gives
         seed, expected_at = judged                      # them in the grader, recorded beside checks.py for a self-check
@@ -467,8 +462,6 @@ def run_probe(spec: CheckSpec, objects: tuple, seed: int) -> dict:
 
 def check(cell: str, *objects, seed: int = 0) -> None:
     """Check this test cell's answers (see the module docstring); prints, returns nothing."""
-    from .. import workspace
-
     hw = workspace.current_homework()
     if hw is None:
         raise RuntimeError("run the setup cell first (it names the homework these checks belong to)")

@@ -12,9 +12,12 @@ returned object cannot pass by overriding ``__eq__`` or ``__bool__``.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Iterable
 
 import numpy as np
+
+from .wire import Unreadable
 
 
 class CheckError(AssertionError):
@@ -29,11 +32,7 @@ def as_sympy(value, name: str = "the answer"):
     Anything else, a ``str`` above all, raises :class:`CheckError`: ``sympify`` of a string is Python's ``eval``,
     and the grader never evaluates what a kernel hands back (tests/grading/test_no_evaluator.py).
     """
-    from fractions import Fraction
-
     import sympy as sp
-
-    from .wire import Unreadable
 
     if isinstance(value, (sp.Basic, sp.MatrixBase)):
         return value
@@ -119,8 +118,6 @@ def sympy_gap(value, reference, points, digits: int = 40) -> float:
     {symbol: exact number}. Complex parts count as error. ``inf`` when a value does not evaluate to a
     number (a leftover symbol, a division by zero) or the shapes differ.
     """
-    import math
-
     import sympy as sp
 
     from . import sympy_values

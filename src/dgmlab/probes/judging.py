@@ -6,7 +6,10 @@ student's values (:class:`Answers`), ``ref`` the grader's (:class:`Ref`). See :m
 """
 from __future__ import annotations
 
+import inspect
+import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from .. import runtime
@@ -18,8 +21,6 @@ MAX_FILE_BYTES = 64 * 2**20  # a handed-in file a cell grades
 
 def read_handed_in(folder, name: str) -> bytes:
     """The bytes of the handed-in file ``name`` in ``folder``; fails the test when it is missing, a link or too large."""
-    from pathlib import Path
-
     path = None if folder is None else Path(folder) / name
     if path is None or not path.is_file() or path.is_symlink():
         raise TestFailure(f"{name} was not handed in: save it in the homework folder and hand it in with "
@@ -43,7 +44,6 @@ class HandedIn:
             raise TestFailure(f"{name} is not a file this cell grades")
         if self._contents is not None:
             return isinstance(self._contents.get(name), bytes)
-        from pathlib import Path
 
         return self._folder is not None and (Path(self._folder) / name).is_file()
 
@@ -117,8 +117,6 @@ def _reason(exc: BaseException) -> str:
 
 
 def _run(fn, *args) -> str | None:
-    import warnings
-
     runtime.seed_everything(0)
     try:
         with warnings.catch_warnings():
@@ -185,8 +183,6 @@ class Ref:
 
 def takes_ref(fn) -> bool:
     """Whether the test ``fn`` is written ``test_x(v, ref)`` (the kit's convention) rather than ``test_x(v)``."""
-    import inspect
-
     return len(inspect.signature(fn).parameters) >= 2
 
 

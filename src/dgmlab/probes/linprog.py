@@ -7,6 +7,8 @@ constraint arrays and bounds (:func:`linprog_bounds`), not only the solution. A 
 """
 from __future__ import annotations
 
+from . import attempt
+
 
 def linprog_bounds(bounds, n: int):
     """``linprog``'s ``bounds`` argument as two float arrays ``(lower, upper)`` of length ``n`` (no bound: -inf, inf):
@@ -41,8 +43,6 @@ def recording_linprog(fn, *args, max_items: int | None = None):
     (read it with :func:`linprog_bounds`) and ``"n"``: the number of costs, the program's unknowns."""
     import numpy as np
     import scipy.optimize as so
-
-    from . import attempt
 
     real, calls = so.linprog, []
 

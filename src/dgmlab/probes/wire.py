@@ -40,6 +40,7 @@ import base64
 import json
 import math
 import re
+import sys
 from dataclasses import dataclass
 
 MAX_BYTES = 8 * 2**20        # one probe's JSON text
@@ -211,8 +212,6 @@ def encode(value, _depth: int = 0):
             return encode(value.item(), _depth)
         if isinstance(value, np.ndarray):
             return _array(value, torch=False, requires_grad=False)
-        import sys
-
         torch = sys.modules.get("torch")
         if torch is not None and isinstance(value, torch.Tensor):
             return _array(value.detach().cpu().numpy(), torch=True, requires_grad=bool(value.requires_grad))
