@@ -3,23 +3,24 @@
     python tools/record_expected.py hw4_gans      # one homework; no argument: every homework with references
 
 Run it after changing a converted cell's inputs or a reference (tests/grading/test_references.py fails until then).
-For the kit's five homeworks only: a course's own homework records its values with dgmlab build --record-expected.
+For the kit's homeworks (the folders homeworks/<hw>/ with a checks/ package: homeworks.names(), so a new one needs no
+line here); a course's own homework records its values with dgmlab build --record-expected.
 """
 import argparse
 import sys
 
+import homeworks
 from dgmlab.grading.references import recorded
-
-HOMEWORKS = ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit")
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python tools/record_expected.py", description=__doc__.split("\n\n")[0],
                                      epilog="A course's own homework: dgmlab build --record-expected <hw>.")
-    parser.add_argument("hw", nargs="*", choices=[[], *HOMEWORKS][1:] or None,
+    kit = homeworks.names()
+    parser.add_argument("hw", nargs="*", choices=[[], *kit][1:] or None,
                         help="the kit's homeworks to record (default: every one with references)")
     argv = parser.parse_args(argv).hw
-    for hw in argv or HOMEWORKS:
+    for hw in argv or kit:
         path = recorded.write_expected(hw)
         if path is not None:
             print(f"{hw}: wrote {path} ({path.stat().st_size} bytes)")
