@@ -5,10 +5,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import homeworks
 from conftest import ROOT
 from dgmlab import handin
 
-KIT = sorted(p.name for p in (ROOT / "homeworks").iterdir() if (p / "checks" / "__init__.py").is_file())
+KIT = list(homeworks.names())
 
 
 def _release(hw):
@@ -16,14 +17,30 @@ def _release(hw):
 
 
 def test_every_kit_homework_has_a_hand_in():
-    assert KIT and sorted(handin.HAND_IN) == KIT
+    assert KIT and all(handin.of(hw) is not None for hw in KIT)
+
+
+def test_the_hand_in_table_names_only_kit_homeworks():
+    assert set(handin.HAND_IN) <= set(KIT)
+
+
+def test_a_kit_homework_without_an_entry_gets_the_default(monkeypatch):
+    """A new homework folder needs no line in HAND_IN: the kit's default stands in for a handout's."""
+    monkeypatch.delitem(handin.HAND_IN, "hw1_wgan")
+    assert handin.of("hw1_wgan") == handin.default("hw1_wgan")
+
+
+def test_the_default_hand_in_is_the_run_notebook_and_the_files_its_checks_grade():
+    got = handin.default("hw1_wgan")
+    assert (got.notebook, got.files, got.pdfs, got.stated) == ("hw1_wgan.ipynb", ("generator_weights.pt",),
+                                                               handin.PDF_NONE, False)
 
 
 @pytest.mark.parametrize("hw", KIT)
 def test_the_files_handed_in_are_the_files_the_checks_grade(hw):
     checks = importlib.import_module(f"homeworks.{hw}.checks")
     graded = sorted({name for spec in checks.CHECKS for name in spec.files})
-    assert sorted(handin.HAND_IN[hw].files) == graded
+    assert sorted(handin.of(hw).files) == graded
 
 
 def test_hw5_asks_one_pdf_per_question_and_says_which_are_missing(tmp_path):
@@ -121,15 +138,15 @@ def test_a_courses_own_homework_has_no_list():
 def test_the_release_notebook_ends_with_the_hand_in_list(hw):
     last = _release(hw).cells[-1]
     assert last.cell_type == "markdown" and last.source == handin.markdown(hw)
-    for name in handin.HAND_IN[hw].files:
+    for name in handin.of(hw).files:
         assert f"`{name}`" in last.source
 
 
-@pytest.mark.parametrize("hw", [hw for hw in KIT if handin.HAND_IN[hw].pdfs != handin.PDF_NONE])
+@pytest.mark.parametrize("hw", [hw for hw in KIT if handin.of(hw).pdfs != handin.PDF_NONE])
 def test_a_homework_asking_pdfs_says_how_to_make_them_in_colab(hw):
     text = handin.markdown(hw)
     assert f"!{handin.PDF_INSTALL}" in text  # Playwright's own Chromium: Colab's Ubuntu has no chromium package
-    assert f'!dgmlab pdf "{handin.COLAB_NOTEBOOKS}/{handin.HAND_IN[hw].notebook}"' in text
+    assert f'!dgmlab pdf "{handin.COLAB_NOTEBOOKS}/{handin.of(hw).notebook}"' in text
 
 
 def test_a_homework_asking_no_pdf_gives_no_pdf_commands():

@@ -1,6 +1,7 @@
 """What each kit homework's handout asks to hand in, in one table, and what of it a student's folder still lacks.
 
-:data:`HAND_IN` is keyed by homework id. Each :class:`HandIn` says, as the homework's handout states it, where
+:data:`HAND_IN` is keyed by homework id; a kit homework with no entry (its handout says nothing of a hand-in, e.g. a
+new homework folder) gets :func:`default`. Each :class:`HandIn` says, as the homework's handout states it, where
 the work goes (Canvas, Crowdmark), what the notebook file is called there, which files the notebook saves that
 are handed in with it (the graded files of the homework's checks: ``tests/test_handin.py`` keeps the two lists
 equal), and which PDFs: none, one report, or one per question (:func:`dgmlab.pdf.questions` finds the questions,
@@ -9,8 +10,15 @@ ends with: each item, then whether it is there.
 """
 from __future__ import annotations
 
+import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import homeworks
+
+from . import probes, unfinished
+from .pdf import questions, safe_name
 
 PDF_NONE, PDF_REPORT, PDF_PER_QUESTION = "none", "report", "per question"
 PDF_INSTALL = "pip install playwright nh3 jupyter-server-mathjax && playwright install --with-deps chromium"
@@ -19,8 +27,6 @@ PDF_INSTALL = "pip install playwright nh3 jupyter-server-mathjax && playwright i
 def pdf_command(notebook: Path) -> str:
     """How to make the PDFs of ``notebook``, in a Colab cell as in a terminal (the last cell of a release notebook
     and the student guide say the same)."""
-    import shlex
-
     return (f"make them with `{PDF_INSTALL}` once, then `dgmlab pdf {shlex.quote(str(notebook))}` (in a Colab "
             f"cell, each command after a !)")
 
@@ -67,13 +73,24 @@ HAND_IN = {
 }
 
 
+DEFAULT_NOTE = "the notebook run top to bottom, every answer filled in"
+
+
+def default(hw: str) -> HandIn:
+    """The kit's hand-in for a kit homework whose handout states none: the notebook ``<hw>.ipynb``, run, with the
+    files its checks grade (each CheckSpec's ``files``), no PDF."""
+    checks = probes.optional_module(probes.checks_package(hw))
+    files = sorted({name for spec in getattr(checks, "CHECKS", ()) for name in spec.files})
+    return HandIn("", f"{hw}.ipynb", tuple(files), stated=False, notes=(DEFAULT_NOTE,))
+
+
 COLAB_NOTEBOOKS = "/content/drive/MyDrive/Colab Notebooks"  # where Colab saves a notebook opened from Drive
 
 
 def markdown(hw: str) -> str:
     """The last cell of ``hw``'s notebook: what to hand in, as :data:`HAND_IN` says, and how to make the PDFs in Colab
     (the commands :func:`pdf_command` names, each in a cell)."""
-    got = HAND_IN[hw]
+    got = of(hw)
     own = "<" in got.notebook  # a name of the student's own
     items = [f"this notebook, saved as `{got.notebook}`" + (" (with your own name)" if own else "")
              + (f", {got.run_note}" if got.run_note else "")]
@@ -105,14 +122,15 @@ def markdown(hw: str) -> str:
 
 
 def of(hw: str | None) -> HandIn | None:
-    """The hand-in of homework ``hw``, or ``None`` (a course's own homework: its handout says)."""
-    return HAND_IN.get(hw or "")
+    """The hand-in of homework ``hw``: :data:`HAND_IN`'s, :func:`default` for another kit homework (a folder
+    ``homeworks/<hw>/``), or ``None`` (a course's own homework: its handout says)."""
+    if hw in HAND_IN:
+        return HAND_IN[hw]
+    return default(hw) if hw in homeworks.names() else None
 
 
 def question_pdfs(nb, stem: str) -> list[tuple[str, str]]:
     """``[(question label, PDF file name)]`` that ``dgmlab pdf`` writes for notebook ``nb`` saved as ``stem``."""
-    from .pdf import questions, safe_name
-
     name = safe_name(stem)
     return [(q.label, f"{name}_{safe_name(q.label)}.pdf") for q in questions(nb)]
 
@@ -140,11 +158,7 @@ def _found(name: str, folders) -> Path | None:
 def _renamed_report(stem: str, folders) -> Path | None:
     """The report renamed as the handout asks (``<your kerberos>.pdf``): the newest PDF in ``folders`` that is
     not named after the notebook or a homework (``dgmlab pdf``'s PDFs, a handout's ``hw4.pdf``), or ``None``."""
-    import re
-
-    from .pdf import safe_name
-
-    taken = (safe_name(stem), *HAND_IN)
+    taken = (safe_name(stem), *homeworks.names())
     found = [path for folder in dict.fromkeys(Path(f) for f in folders) if folder.is_dir()
              for path in folder.glob("*.pdf") if path.is_file() and not path.stem.startswith(taken)
              and not re.match(r"hw\d", path.stem, re.I)]
@@ -177,8 +191,6 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict 
                    "(in Colab: File > Rename; elsewhere, rename the file), then check the renamed notebook")
         missing.append(f"the notebook's name {got.notebook} (yours is {notebook.name})")
     if saved is not None:
-        from . import unfinished
-
         said, lacking = unfinished.lines(saved, on_paper=got.written_apart)
         out += said
         missing += lacking
@@ -194,8 +206,6 @@ def lines(hw: str | None, notebook: Path, nb, files_folder: Path, failing: dict 
             out.append(f"  !! {name}: MISSING in {files_folder}")
             missing.append(name)
     if got.pdfs == PDF_REPORT:
-        from .pdf import safe_name
-
         whole = f"{safe_name(notebook.stem)}.pdf"
         found = _found(whole, pdf_folders)
         renamed = None if found else _renamed_report(notebook.stem, pdf_folders)
