@@ -166,6 +166,15 @@ def render_page(text: str, table: dict, page: str) -> str:
     return re.sub(r"Written answers \([\d.]+ points\)", f"Written answers ({s['hand']} points)", text)
 
 
+def missing_page(hw: str, table: dict) -> str:
+    """What to do when kit homework ``hw`` has no page: the page to create and a points section to start it with."""
+    rows = [f"| | `{cell}` | | |" for cell in table]
+    return "\n".join([f"docs/{hw}.md does not exist: write the homework's page (CONTRIBUTING.md) with this section, "
+                      "fill in its Part and prose columns, then run python tools/write_points_tables.py", "",
+                      "## Points (0)", "", f"| Part | {CELL} | {POINTS} | What the tests check |", "|---|---|---|---|",
+                      *rows])
+
+
 def render_readme(text: str, tables: dict) -> str:
     """The README with each kit homework's ``total (autograded + by hand)`` written from its table."""
     lines = text.split("\n")
@@ -197,6 +206,8 @@ def rendered(root: Path = ROOT) -> dict:
     out = {}
     for hw, table in tables.items():
         page = root / "docs" / f"{hw}.md"
+        if not page.is_file():
+            raise DocError(missing_page(hw, table))
         out[page] = render_page(page.read_text(encoding="utf-8"), table, f"docs/{hw}.md")
     readme = root / "README.md"
     out[readme] = render_readme(readme.read_text(encoding="utf-8"), tables)

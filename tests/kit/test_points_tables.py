@@ -75,3 +75,11 @@ def test_written_and_test_cells_in_one_group_are_refused():
 def test_the_readme_row_gets_the_total_and_its_split():
     text = "| id | points (autograded + by hand) |\n|---|---|\n| `hw9` | 1 (1 + 0) |\n"
     assert "| `hw9` | 12 (8 + 4) |" in writer.render_readme(text, {"hw9": TABLE})
+
+
+def test_a_homework_without_a_page_is_refused_naming_the_page_and_a_section_that_renders():
+    message = writer.missing_page("hw9", TABLE)
+    assert message.startswith("docs/hw9.md does not exist: write the homework's page")
+    section = message.split("\n\n", 1)[1]
+    assert "| Part | `q1_tests` | 5 (2) |" not in section  # not written yet: the tool fills it in
+    assert "## Points (12: 8 autograded, 4 hand-graded" in writer.render_page(section, TABLE, "hw9.md")
