@@ -142,3 +142,25 @@ def test_release_refuses_a_homework_whose_recorded_values_are_missing(tmp_path):
     (hidden.parent / "expected.json").write_text("{}", encoding="utf-8")  # recorded: released
     C.release(course, local_only=True)
     assert course.release_notebook(HW).exists()
+
+
+def test_a_release_that_changes_graded_cells_after_submissions_keeps_the_old_release_and_says_what_to_do(tmp_path):
+    """(issue 64's trial, friction 7: nbgrader refused, and release/<hw>/<hw>.ipynb was gone.)"""
+    from nbgrader.api import Gradebook
+
+    course = tiny_course(tmp_path)
+    C.release(course, local_only=True)
+    before = course.release_notebook(HW).read_bytes()
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:  # a submission graded on these cells
+        gb.add_student("s1")
+        gb.add_submission(HW, "s1")
+    path = course.source_notebook(HW)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "why_sympy"]
+    nbformat.write(nb, path)
+    with pytest.raises(C.CourseError) as err:
+        C.release(course, local_only=True)
+    assert course.release_notebook(HW).read_bytes() == before
+    last = str(err.value).splitlines()[-1]
+    assert last.startswith(f"{HW}'s source notebook adds or removes graded cells") and "make clean-grading" in last
+    assert f"release/{HW}/ is kept as it was" in last

@@ -11,6 +11,7 @@ in a kernel of its own, so one that crashes, hangs or floods output is that kern
 """
 from __future__ import annotations
 
+import ast
 import dataclasses
 import logging
 import shutil
@@ -19,6 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..probes import CHECKS_FILE, EXPECTED_FILE
+from . import nbgrader_app as N
+from .autograde.clusters import on_this_machine
+from .hidden import FILE
+from .isolation import kernel_sandbox as S
 from .layout import (  # noqa: F401
     HW_PATTERN,
     Course,
@@ -66,8 +71,6 @@ def _generate_assignment(course: Course, hw: str, local_only: bool, no_db: bool 
     from nbgrader.converters import GenerateAssignment, NbGraderException
     from nbgrader.coursedir import CourseDirectory
 
-    from . import nbgrader_app as N
-
     args = ["generate_assignment", hw, "--force"]
     config = N.nbgrader_config(course.root, hw)  # --force: BaseConverter.force
     if no_db:
@@ -81,6 +84,28 @@ def _generate_assignment(course: Course, hw: str, local_only: bool, no_db: bool 
         converter = GenerateAssignment(coursedir=CourseDirectory(config=config), config=config,
                                        log=N.converter_log())
         return N.run_converter(converter, args, quiet=(NbGraderException,))
+
+
+CELLS_LOCKED = "Cannot add or remove cells"  # nbgrader's refusal: the gradebook holds submissions of the old cells
+CELLS_CHANGED = ("\n{hw}'s source notebook adds or removes graded cells, but the gradebook holds submissions "
+                 "graded on the old ones, so nbgrader will not change them; release/{hw}/ is kept as it was. A scratch "
+                 "or demo course: `make clean-grading` (deletes gradebook.db, submitted/, autograded/, feedback/), "
+                 "then release again. A real course: never add or remove a homework's graded cells once it was "
+                 "handed in; release the changed homework under a new name.")
+
+
+def _kept_on_failure(course: Course, hw: str, generate) -> StepResult:
+    """``generate()`` (nbgrader's generate_assignment with ``--force``, which deletes ``release/<hw>/`` first), with
+    ``release/<hw>/`` put back as it was when it fails: a failed release never loses the last one."""
+    folder = course.folder("release", hw)
+    with tempfile.TemporaryDirectory(prefix="dgmlab-release-") as kept:
+        if folder.is_dir():
+            shutil.copytree(folder, Path(kept) / hw, symlinks=True)
+        res = generate()
+        if not res.ok and (Path(kept) / hw).is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.copytree(Path(kept) / hw, folder, symlinks=True)
+    return res
 
 
 SECRET_MARKERS = ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "dgmlab.grading")  # never in a released checks.py
@@ -105,10 +130,6 @@ def values_unrecorded(course: Course, hw: str) -> str | None:
     """Why releasing ``hw`` would hand students visible checks with nothing to compare with, or ``None``: its
     ``source/<hw>/hidden.py`` records values (a top-level ``EXPECTED``) but ``source/<hw>/expected.json`` is missing,
     so every student's check of those values would fail. Read with :mod:`ast`, nothing of it run."""
-    import ast
-
-    from .hidden import FILE
-
     hidden = course.folder("source", hw) / FILE
     if not hidden.is_file() or (hidden.parent / EXPECTED_FILE).is_file():
         return None
@@ -133,8 +154,6 @@ def hidden_tests_copied(course: Course, hw: str) -> str | None:
     ``c.CourseDirectory.ignore`` must match it, as nbgrader matches the files it copies."""
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.utils import is_ignored
-
-    from .hidden import FILE
 
     path = course.folder("source", hw) / FILE
     if not path.is_file():
@@ -167,9 +186,10 @@ def release(course: Course, hws=None, local_only: bool = False) -> list[StepResu
                               f"{problem}; nothing was released")
     results = []
     for hw in hws:
-        res = _generate_assignment(course, hw, local_only)
+        res = _kept_on_failure(course, hw, lambda hw=hw: _generate_assignment(course, hw, local_only))
         if not res.ok:
-            raise CourseError(f"generate_assignment {hw} failed:\n{log_tail(res.output)}")
+            raise CourseError(f"generate_assignment {hw} failed:\n{log_tail(res.output)}"
+                              + (CELLS_CHANGED.format(hw=hw) if CELLS_LOCKED in res.output else ""))
         shipped = {f"{hw}.ipynb"}
         checks = course.folder("source", hw) / CHECKS_FILE
         if checks.is_file():  # a course's own homework: its checks, which the student's check() reads
@@ -244,7 +264,6 @@ def autograde(course: Course, hw: str, students=None, options: RunOptions | None
     kit's own examples).
     """
     from .autograde import cluster as K
-    from .isolation import kernel_sandbox as S
 
     options = options or K.RunOptions()
     (hw,) = course.check_homeworks([hw])
@@ -281,7 +300,6 @@ def _on_this_machine(cluster) -> bool:
     """Whether ``cluster`` grades on this machine: none given (a LocalCluster is started), a plug-in that grades here,
     or a client of a LocalCluster."""
     if cluster is None or isinstance(cluster, str):  # an address, or a cluster plug-in (local, slurm, a course's)
-        from .autograde.clusters import on_this_machine
 
         return on_this_machine(cluster)
     from distributed import LocalCluster
