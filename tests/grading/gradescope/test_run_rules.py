@@ -161,3 +161,10 @@ def test_the_courses_own_due_date_in_gradescope_adds_no_note():
     meta = {"created_at": "2026-11-21T10:00:00-05:00", "assignment": {"due_date": "2026-11-20T23:59:00-05:00"}}
     late, dates = run.late_result(None, COURSE, 100.0, meta)
     assert late.final == 90.0 and dates == ""
+
+
+def test_a_judge_that_could_not_judge_is_a_grader_failure_not_a_zero():
+    graded = Outcome(student="student", status="failed", reason="JudgeFailed: the grader's judge process could not "
+                                                                 "start (it ended with status 1), so nothing was graded")
+    with pytest.raises(run.GraderFailure, match="the judge could not judge"):
+        run.grader_fault(graded)

@@ -18,9 +18,19 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
+
+from ... import __version__
+from ..inert import terminal
+from ..isolation.kernel_sandbox import Limits
+from ..isolation.processes import SURVIVED
+from ..term import late as L
+from ..term.times import whole_minute
+from . import boundary as B
+from . import results as R
 
 ROOT_ENV = "DGMLAB_GRADESCOPE_ROOT"
 log = logging.getLogger(__name__)  # shown on stdout by main (log_to_stdout), which Gradescope shows the instructor
@@ -66,10 +76,8 @@ def submission_files(folder: Path, hw: str, max_bytes: int) -> tuple[dict, str]:
 def worker_bundle(root: Path, settings: dict, sandbox: bool, extra_config: list):
     """What :func:`~dgmlab.grading.autograde.worker.grade_submission` takes for the homework, read from the bundle
     (as :func:`dgmlab.grading.autograde.bundle.make_bundle` makes it in a course)."""
-    from ... import __version__
     from ..autograde.keys import folder_files
     from ..autograde.task_records import Bundle
-    from ..isolation.kernel_sandbox import Limits
 
     g = grader_dir(root)
     config = (g / "nbgrader_config.py").read_text("utf-8")
@@ -99,8 +107,6 @@ def due_date(meta: dict) -> tuple[_dt.datetime | None, str]:
     the minute (that whole minute is on time: :func:`dgmlab.grading.term.times.whole_minute`): the student's own
     due date where every submitter's ``users[].assignment.due_date`` gives one (an extension; the latest of a
     group), else the assignment's."""
-    from ..term.times import whole_minute
-
     own = [(u.get("assignment") or {}).get("due_date") for u in meta.get("users") or [] if isinstance(u, dict)]
     if own and all(own):
         return whole_minute(max(_dt.datetime.fromisoformat(t) for t in own)), "the student's own due date"
@@ -133,7 +139,6 @@ def late_result(root: Path, settings: dict, points: float, meta: dict | None = N
     """``(late, dates)``: the course's late policy on ``points``, from Gradescope's submission time and due date
     (the metadata, :func:`read_metadata`; :func:`due_date`), ``None`` without both or without a policy; ``dates``:
     which due date that was, and the course's own where it differs (:func:`dates_note`), "" otherwise."""
-    from ..term import late as L
     from ..term.deadlines import load_policy
 
     policy_name = settings.get("late_policy") or "none"
@@ -154,8 +159,6 @@ def late_result(root: Path, settings: dict, points: float, meta: dict | None = N
 def dates_note(settings: dict, policy, points: float, submitted, due, whose: str, tz) -> str:
     """"" where Gradescope's due date (``due``, ``whose``) is the course's (``c.DgmlabDeadlines.due``, the
     bundle's ``course_due``) or the course gives none; else the date applied and what the course's gives."""
-    from ..term.times import whole_minute
-
     if not settings.get("course_due"):
         return ""
     course = whole_minute(_dt.datetime.fromisoformat(settings["course_due"]))
@@ -188,6 +191,7 @@ class GraderFailure(RuntimeError):
 # jupyter_client's words when a kernel never answered: it could not start (the wall, the image), which no
 # submission causes (the kernel runs nothing of it before it answers, and imports nothing from its folder)
 KERNEL_NOT_STARTED = ("Kernel died before replying to kernel_info", "Kernel didn't respond in")
+JUDGE_FAILED = ("JudgeFailed: ", "JudgeRefused: ")  # the grading's reason when the judge did not start or crashed
 
 
 def grader_fault(graded) -> None:
@@ -197,8 +201,9 @@ def grader_fault(graded) -> None:
         raise GraderFailure(f"the grader failed: {graded.reason}")
     if graded.status == "failed" and any(words in (graded.reason or "") for words in KERNEL_NOT_STARTED):
         raise GraderFailure(f"the kernel could not start, so nothing was graded: {graded.reason}")
-    from ..isolation.processes import SURVIVED
 
+    if graded.status == "failed" and (graded.reason or "").startswith(JUDGE_FAILED):  # judge_process.JudgeFailed
+        raise GraderFailure(f"the judge could not judge, so nothing was graded: {graded.reason}")
     if graded.status == "failed" and SURVIVED in (graded.reason or ""):  # the wall could not end the kernel
         raise GraderFailure(f"the kernel's user could not be stopped, so nothing was graded: {graded.reason}")
 
@@ -247,10 +252,7 @@ def grade(root: Path) -> dict:
     from ..autograde import draw_seeds as DS
     from ..autograde.task_records import Job, Outcome
     from ..autograde.worker import MAX_SUBMISSION_BYTES, grade_submission
-    from ..inert import terminal
     from ..layout import check_submission
-    from . import boundary as B
-    from . import results as R
 
     t0 = time.time()
     settings = load_settings(root)
@@ -260,8 +262,6 @@ def grade(root: Path) -> dict:
     log.info("dgmlab: isolation: %s", wall.why)
     files, problem = submission_files(root / "submission", hw, MAX_SUBMISSION_BYTES)
     if not problem:
-        import tempfile
-
         with tempfile.TemporaryDirectory() as tmp:  # check_submission reads a file
             path = Path(tmp) / f"{hw}.ipynb"
             path.write_bytes(files[f"{hw}.ipynb"])
@@ -295,9 +295,6 @@ def grade(root: Path) -> dict:
 
 def check(root: Path) -> int:
     """setup.sh's last step: the grader imports, the bundle reads, and which wall grading would take here."""
-    from ... import __version__
-    from . import boundary as B
-
     settings = load_settings(root)
     if settings["version"] != __version__:
         print(f"dgmlab: this bundle was written by dgmlab {settings['version']} but dgmlab {__version__} is "

@@ -23,7 +23,9 @@ notebook's check() cells to this process, which has only the rights judging need
   time a cell takes counts against its budget, never the process's start (imports).
 
 The protocol is JSON lines: the parent says ``{"ready": true}`` once its imports are done (or
-``{"refused": why}`` and ends, under ``-O``: :data:`OPTIMIZED`, raised in the worker as :class:`JudgeRefused`); then for each request (one
+``{"refused": why}`` and ends, under ``-O``: :data:`OPTIMIZED`, raised in the worker as :class:`JudgeRefused`; a judge
+that ends or stays silent before it is ready is :class:`JudgeFailed`, with the tail of what it wrote to stderr, which
+until then is only the grader's own imports: after it, stderr is ``/dev/null``); then for each request (one
 line, a :class:`~dgmlab.grading.judge.judge_records.JudgeRequest` in wire form, which the request's child reads and
 checks) it says ``{"start": token}``, copies one line per cell, in the request's order, each a
 :class:`~dgmlab.grading.judge.judge_records.Verdict` in wire form (``{"gid": str, "earned": float, "lines": [str],
@@ -33,18 +35,33 @@ code prints goes to stderr, never into the answers.
 """
 from __future__ import annotations
 
+import ctypes
+import importlib
 import json
 import os
+import pkgutil
 import resource
+import secrets
 import select
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
+import dgmlab
+import homeworks
+
+from ... import probes
+from .. import hidden, references
+from ..inert import terminal
+from ..isolation import bubblewrap as S
+from ..isolation.processes import kill_tree
 from .judge_records import JudgeRequest, Verdict
+from .judging import judge_each
 
 MEMORY = 12 * 2**30  # address space of the judge process (torch alone maps about 4 GiB)
 CELL_CPU = 60.0  # CPU seconds of the judge process one cell may take (hw1's graded draw takes about 11)
@@ -62,6 +79,7 @@ MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 0x4000, 1 << 18  # mount flags (
 TMP_BYTES = 128 * 2**20  # the temporary folder of one request's judging (torch's compile machinery wants one)
 TMP_ENV = "DGMLAB_JUDGE_TMP"  # where that folder is: an empty folder made per judge process (_start)
 PARENT_POLL = 1.0  # seconds between the judge process's looks at whether its worker is still there
+STDERR_TAIL = 1500  # characters of a judge's stderr that a failure to start quotes (the grader's imports' error)
 
 _LOCK = threading.Lock()
 _PROCESS = None
@@ -77,9 +95,20 @@ OPTIMIZED = ("the judge will not run under Python's -O or PYTHONOPTIMIZE (sys.fl
              "`assert`, which -O removes, so every such test would pass. Unset PYTHONOPTIMIZE and run without -O.")
 
 
-class JudgeRefused(RuntimeError):
+class JudgeFailed(RuntimeError):
+    """The judge could not judge: its process did not start (it crashed or stayed silent while importing the grader's
+    tests), or it stopped without a verdict. The grader failed, not the submission: raised in the grading worker, it
+    fails that notebook's grading with this message (never a 0 for the student); fix the cause and grade again."""
+
+
+class JudgeRefused(JudgeFailed):
     """The judge process would not start: grading cannot be trusted in this environment (the message says why and
     what to change). Nothing is graded; no submission is at fault."""
+
+
+class Crashed(Verdict):
+    """A cell's verdict made here, in the grading worker, when the judge stopped without one (never read from the
+    judge's answers): :class:`dgmlab.grading.preprocessors.judge_tests.JudgeTests` fails the grading on it."""
 
 
 def command(sandbox: bool, tmp: str) -> list:
@@ -89,9 +118,6 @@ def command(sandbox: bool, tmp: str) -> list:
     python = [sys.executable, "-P", "-m", "dgmlab.grading.judge.judge_process"]
     if not sandbox:
         return [*python, str(os.getpid())]
-    from pathlib import Path
-
-    from ..isolation import bubblewrap as S
 
     # the temporary folder: empty, read-only; each request mounts a tmpfs of its own there (_own_namespaces)
     args = [*S.bwrap_command(), *S.host_view(data=False, grader=True), "--dev", "/dev", "--proc", "/proc", "--dir", tmp,
@@ -102,24 +128,33 @@ def command(sandbox: bool, tmp: str) -> list:
     for name in ("LANG", "LC_ALL", "OPENBLAS_CORETYPE"):
         if name in os.environ:
             args += ["--setenv", name, os.environ[name]]
-    import dgmlab
 
-    dgmlab_root = Path(dgmlab.__file__).resolve().parent.parent
-    if not S.is_inside(dgmlab_root, Path(sys.prefix)):
-        args += ["--setenv", "PYTHONPATH", str(dgmlab_root)]
+    roots = import_roots()
+    if roots:
+        args += ["--setenv", "PYTHONPATH", os.pathsep.join(roots)]
     # parent 0: the judge's parent inside the sandbox is bwrap's, which --die-with-parent ties to this worker
     return [*args, "--", "prlimit", f"--as={MEMORY}", "--", *python, "0"]
 
 
-def _start(sandbox: bool = False) -> subprocess.Popen:
-    import tempfile
+def import_roots() -> list:
+    """The judge's ``PYTHONPATH``, first: the parent folders of ``dgmlab`` and ``homeworks`` as imported here, where
+    not inside this Python's environment (a checkout: ``src/`` and the checkout). Else the judge (in ``/``, ``-P``, in
+    the sandbox a cleared environment) could judge with another checkout's ``homeworks``, one that this Python's
+    editable install or a relative ``PYTHONPATH`` names. A namespace package (the wheels') has no ``__file__``."""
+    roots = [str(Path(p.__file__).resolve().parent.parent) for p in (dgmlab, homeworks) if getattr(p, "__file__", 0)]
+    return [r for i, r in enumerate(roots) if r not in roots[:i] and not S.is_inside(Path(r), Path(sys.prefix))]
 
+
+def _start(sandbox: bool = False) -> subprocess.Popen:
     tmp = tempfile.mkdtemp(prefix="dgmlab-judge-")  # stays empty here: the requests' tmpfs are their own
+    env = {**os.environ, TMP_ENV: tmp}
+    if not sandbox and import_roots():
+        env["PYTHONPATH"] = os.pathsep.join([*import_roots(), *filter(None, [env.get("PYTHONPATH")])])
+    err = tempfile.TemporaryFile()  # what it says on stderr before it is ready: the grader's imports only
     # working folder /: never a grading's scratch course, which is gone by the next submission
     proc = subprocess.Popen(command(sandbox, tmp), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, start_new_session=True, cwd="/",
-                            env={**os.environ, TMP_ENV: tmp})
-    proc._dgmlab_tmp = tmp
+                            stderr=err, start_new_session=True, cwd="/", env=env)
+    proc._dgmlab_tmp, proc._dgmlab_err = tmp, err
     if not sandbox:
         try:
             resource.prlimit(proc.pid, resource.RLIMIT_AS, (MEMORY, MEMORY))
@@ -136,13 +171,13 @@ def stop() -> None:
     if proc is not None and proc.poll() is None:
         import psutil
 
-        from ..isolation.processes import kill_tree
-
         try:
             kill_tree(psutil.Process(proc.pid))
         except psutil.NoSuchProcess:
             pass
         proc.wait()
+    if proc is not None and getattr(proc, "_dgmlab_err", None):
+        proc._dgmlab_err.close()
     if proc is not None and getattr(proc, "_dgmlab_tmp", None):
         try:
             os.rmdir(proc._dgmlab_tmp)
@@ -185,22 +220,49 @@ class _Lines:
 
 def _ready(deadline: float, sandbox: bool):
     """The running judge process, started if need be (again when ``sandbox`` changed), once it is ready; ``None``
-    if it was not by ``deadline``."""
+    if the notebook's ``deadline`` came first. One that ended, said something else or stayed silent for
+    :data:`START_TIMEOUT` seconds is :class:`JudgeFailed` (under ``-O``: :class:`JudgeRefused`)."""
     global _PROCESS
     if _PROCESS is not None and _PROCESS.poll() is None and _PROCESS._dgmlab_sandbox == sandbox:
         return _PROCESS, _PROCESS._dgmlab_lines
     stop()
     _PROCESS = _start(sandbox)
     _PROCESS._dgmlab_lines = _Lines(_PROCESS)
-    said = _PROCESS._dgmlab_lines.next(min(deadline, time.monotonic() + START_TIMEOUT))
+    start_end = time.monotonic() + START_TIMEOUT
+    said = _PROCESS._dgmlab_lines.next(min(deadline, start_end))
     if isinstance(said, dict) and isinstance(said.get("refused"), str):
         stop()
         raise JudgeRefused(said["refused"])
-    if said != {"ready": True} \
-            or _parent(_PROCESS) is None:  # found now, before any request's fork runs under the same command line
+    if said is WAITING and deadline < start_end:  # the notebook's time ran out first: its cells are not judged
         stop()
         return None
+    if said != {"ready": True} \
+            or _parent(_PROCESS) is None:  # found now, before any request's fork runs under the same command line
+        why = _start_failure(_PROCESS, said)
+        stop()
+        raise JudgeFailed(why)
     return _PROCESS, _PROCESS._dgmlab_lines
+
+
+def _start_failure(proc, said) -> str:
+    """Why the judge process ``proc`` did not get ready (it said ``said``), with the tail of its stderr: the grader's
+    own imports' error (no submission's data has reached it yet), control characters removed."""
+    try:
+        code = None if said is WAITING else proc.wait(timeout=END_WAIT)
+    except subprocess.TimeoutExpired:
+        code = None
+    how = (f"it was not ready within {START_TIMEOUT:g} s" if said is WAITING else "it said something else first"
+           if code is None else "it ended with " + (f"signal {-code}" if code < 0 else f"status {code}"))
+    lines = []
+    if getattr(proc, "_dgmlab_err", None) is not None:
+        proc._dgmlab_err.seek(0)
+        lines = [x for x in map(str.strip, terminal(proc._dgmlab_err.read()[-4 * STDERR_TAIL:].decode(
+            "utf-8", "replace"), newlines=True).splitlines()) if x]
+    tail = " | ".join(lines[-1:] + lines[-12:-1])[:STDERR_TAIL]  # the error first: a one-line reason keeps it
+    return (f"the grader's judge process could not start ({how}), so nothing was graded"
+            + (f": {tail}" if tail else "") + ". It imports dgmlab and each homework's tests "
+            "(homeworks.<hw>.checks, .hidden) as this Python does: fix that error (python -P -c \"import "
+            "homeworks.<hw>.hidden\" shows it), then grade again with --force")
 
 
 def _parent(proc):
@@ -251,8 +313,6 @@ def _cpu_seconds(proc) -> float:
 def _finish(proc, lines, token) -> None:
     """Kill what is left of the request being judged and read up to the parent's end line for it; a parent that
     does not say so within :data:`END_WAIT` seconds is stopped (the next request starts a new one)."""
-    from ..isolation.processes import kill_tree
-
     for p in _request_processes(proc):
         kill_tree(p)
     deadline = time.monotonic() + END_WAIT
@@ -272,9 +332,10 @@ def late(gid: str, cell_cpu: float) -> Verdict:
         f"that grows too fast to evaluate, e.g. exp of exp of exp, or a huge one); give it in a simpler form",))
 
 
-def ungraded(gid: str) -> Verdict:
-    """The verdict for cell ``gid`` when the judge stopped or said something else than its verdict."""
-    return Verdict(gid, 0.0, ("0 points: this cell could not be graded (the grader stopped); tell your instructor",))
+def ungraded(gid: str, why: str = "it stopped") -> Crashed:
+    """The verdict for cell ``gid`` when the judge stopped or said something else than its verdict (``why``)."""
+    return Crashed(gid, 0.0, (f"this cell could not be graded: the grader's judge failed on it ({why}); not a mark "
+                              "for your answer: tell your instructor",))
 
 
 def judge(request: JudgeRequest, timeout: float, cell_cpu: float | None = None, cell_wall: float | None = None,
@@ -303,12 +364,14 @@ def judge(request: JudgeRequest, timeout: float, cell_cpu: float | None = None, 
                 proc.stdin.flush()
             except (BrokenPipeError, OSError, ValueError):
                 stop()
+                answers.update({cell.gid: ungraded(cell.gid, "it ended before it read the notebook") for cell in cells})
                 break
             opened = lines.next(min(end, time.monotonic() + END_WAIT))
             token = opened.get("start") if isinstance(opened, dict) else None
             if not isinstance(token, str):  # it could not fork (out of memory, processes): nothing is judged
                 stop()
-                answers.update({cell.gid: ungraded(cell.gid) for cell in cells})
+                answers.update({cell.gid: ungraded(cell.gid, "it could not fork to judge the notebook")
+                                for cell in cells})
                 break
             while cells:
                 wall_end, cpu_end = min(end, time.monotonic() + cell_wall), _cpu_seconds(proc) + cell_cpu
@@ -321,7 +384,7 @@ def judge(request: JudgeRequest, timeout: float, cell_cpu: float | None = None, 
                     answers[cells.pop(0).gid] = answer
                     continue
                 if got is not WAITING:  # it ended, died or said something else: that cell cannot be judged
-                    answers[cells.pop(0).gid] = ungraded(gid)
+                    answers[cells.pop(0).gid] = ungraded(gid, "it ended or wrote something else than a verdict")
                 elif time.monotonic() < end:  # past the cell's own budget, not the notebook's
                     answers[cells.pop(0).gid] = late(gid, min(cell_cpu, cell_wall))
                 break
@@ -341,8 +404,6 @@ def _answer(got, gid: str) -> Verdict | None:
 
 
 def _libc():
-    import ctypes
-
     return ctypes.CDLL(None, use_errno=True)
 
 
@@ -371,9 +432,6 @@ def _own_namespaces() -> bool:
     tmpfs of :data:`TMP_BYTES` of its own on the judge's temporary folder (``$DGMLAB_JUDGE_TMP``, an empty folder
     made for this judge process; then ``TMPDIR``): what the request writes there (torch's compile caches, a hidden
     test's temporary file) is gone with it. Returns whether it entered the namespaces (else: nothing changed)."""
-    import ctypes
-    import tempfile
-
     libc = _libc()
     uid, gid = os.geteuid(), os.getegid()
     if libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS) != 0:  # no mount namespace: the others at least
@@ -411,7 +469,6 @@ def _judge_alone(line: bytes, out_fd: int) -> None:
         if pid == 0:
             _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
             out = os.fdopen(out_fd, "w")
-            from .judging import judge_each
 
             try:
                 request = JudgeRequest.from_wire(json.loads(line))
@@ -468,8 +525,6 @@ def _serve_request(answers) -> bool:
     """Judge the next request on stdin in a fresh fork, which reads it itself, and copy its answers out between a
     start and an end line that carry a token made after the fork, which the judged code cannot know or forge.
     Returns ``False`` when stdin had ended (no request)."""
-    import secrets
-
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -516,18 +571,11 @@ def serve() -> None:
     import torch
 
     torch.set_num_threads(THREADS)  # a cell's CPU budget then means the same on 2 cores and on 64
-    import importlib
-    import pkgutil
-
-    from ... import probes
-    from .. import references
-    from . import judging  # noqa: F401
 
     for hw in probes.KIT_HOMEWORKS:  # the kit's homeworks' checks (homeworks/<hw>/checks/ in a checkout), once
         importlib.import_module(probes.checks_package(hw))
     for module in pkgutil.iter_modules(references.__path__):  # and the references their hidden tests import
         importlib.import_module(f"{references.__name__}.{module.name}")
-    from .. import hidden
 
     for hw in probes.KIT_HOMEWORKS:  # and their hidden tests (homeworks/<hw>/hidden/ in a checkout)
         hidden.module(hw)
@@ -537,6 +585,8 @@ def serve() -> None:
         _libc().prctl(PR_SET_CHILD_SUBREAPER, 1)  # what a request leaves behind stays below this process
     except (OSError, AttributeError):  # not Linux
         pass
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 2)  # from here on the judged code runs: nothing of it reaches the worker's record of stderr
     answers.write((json.dumps({"ready": True}) + "\n").encode())
     answers.flush()
     while True:  # the next request's fork reads it: this process only waits for one to come

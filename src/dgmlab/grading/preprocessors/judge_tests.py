@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import os
 
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Unicode
 
 from ... import probes
+from .. import hidden as hidden_tests
+from ..judge import judge_process
 from ..judge.judge import RESOURCE, bounded, files_of, grade_id, is_test_cell, judged_outputs, write_kept_files
 from ..judge.judge_records import CellToJudge, JudgeRequest
 from ..judge.judging import gradebook_cells, handed_files, handed_seeds, judge_cells
+from ..layout import Course
 from .hidden_tests import hidden_delimiters
 
 
@@ -44,8 +48,6 @@ class JudgeTests(NbGraderPreprocessor):
                                "are sandboxed).").tag(config=True)
 
     def preprocess(self, nb, resources):
-        from nbgrader.coursedir import CourseDirectory
-
         meta = resources.get("nbgrader", {})
         hw = meta.get("assignment")
         state = resources.get(RESOURCE, {"seed": 0, "cells": {}})
@@ -62,7 +64,6 @@ class JudgeTests(NbGraderPreprocessor):
                 with open(checks, encoding="utf-8") as f:
                     checks_text = f.read()
                 probes.load_checks_text(hw, checks_text, checks)  # here too: which files its cells grade
-            from .. import hidden as hidden_tests
 
             course_hidden = os.path.join(os.path.dirname(checks), hidden_tests.FILE)  # its hidden tests, which
             if hw not in probes.KIT_HOMEWORKS and os.path.isfile(course_hidden):  # nbgrader never copies for the kernel
@@ -76,8 +77,6 @@ class JudgeTests(NbGraderPreprocessor):
             files = handed_files(folder, names)
             # what hidden tests keep for the dashboard goes where only the grader writes (never autograded/,
             # which holds the handed-in files too: red team F7)
-            from ..layout import Course
-
             keep = os.path.abspath(Course(coursedir.root).kept_folder(hw, meta["student"]))
         request = JudgeRequest(
             hw=hw, seed=state["seed"], references=references, checks=checks_text, hidden=hidden_text, files=files,
@@ -85,18 +84,23 @@ class JudgeTests(NbGraderPreprocessor):
             cells=tuple(CellToJudge(gid, state["cells"][gid], tuple(dict(o) for o in nb.cells[i].get("outputs", [])))
                         for i, gid in cells))
         if self.isolate:
-            from ..judge import judge_process
-
             answers = judge_process.judge(request, self.timeout, sandbox=self.sandbox)
         else:
             answers = judge_cells(request)
+        crashed = {gid: got.lines[0] for gid, got in (answers or {}).items() if isinstance(got, judge_process.Crashed)}
+        if crashed:  # the grader failed, not the answers: no 0 is written for them (grading this notebook fails)
+            raise judge_process.JudgeFailed(
+                f"the grader's judge stopped without a verdict for {', '.join(sorted(crashed))}, so nothing of this "
+                f"notebook was graded ({next(iter(crashed.values()))}); find the cause in the grading's log, then grade "
+                "again with --force")
         for i, gid in cells:
             cell = nb.cells[i]
             got = (answers or {}).get(gid)
-            if got is None:
-                self.log.error("cell %s was not judged within %g s", gid, self.timeout)
-                earned, lines = 0.0, [f"0 points: this cell could not be judged within {self.timeout:g} s (an answer "
-                                      f"that takes the grader too long to check, e.g. a huge expression)"]
+            if got is None:  # the notebook's time ran out (judge_process.judge): on this cell or an earlier one
+                self.log.error("cell %s was not judged: the notebook's %g s ran out", gid, self.timeout)
+                earned, lines = 0.0, [f"0 points: the grader's {self.timeout:g} s for this notebook ran out before "
+                                      f"this cell was judged (an answer that takes too long to check, e.g. a huge "
+                                      f"expression)"]
             else:
                 earned, lines = bounded(hw, gid, got), list(got.lines)
                 write_kept_files(keep, got.kept, self.log)
