@@ -34,11 +34,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "fixtures"))  # the corpus, kit answers and disguises tests build classes from
 
+import homeworks  # noqa: E402
 from dgmlab.grading.copies import similarity as S  # noqa: E402
 from dgmlab.grading.layout import Course  # noqa: E402
 from similarity_cases import CORPUS, corpus, disguise, kit_answers, notebook, prose_ids  # noqa: E402
 
-HWS = ["hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit"]
+HWS = list(homeworks.names())  # the kit's homework folders
 
 
 # ------------------------------------------------------------------ inputs

@@ -24,11 +24,13 @@ import sys
 import time
 from pathlib import Path
 
+import homeworks
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "benchmarks" / "results" / "recorded_float_spread.md"
 DATA = ROOT / "benchmarks" / "results" / "recorded_float_spread.json"
 COMMAND = "DGMLAB_DATA=../shared/datasets nice .venv/bin/python benchmarks/recorded_float_spread.py"
-HOMEWORKS = ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit")
+HOMEWORKS = homeworks.names()  # the kit's homework folders
 
 # name: (torch threads, torch.backends.mkldnn.enabled, environment)
 SETTINGS = {

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import nbformat
 
+import homeworks
+
 ROOT = Path(__file__).resolve().parents[1]
-HOMEWORKS = ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit")
 
 
 def count(path: Path) -> dict:
@@ -27,7 +28,7 @@ def count(path: Path) -> dict:
 
 def main(argv: list[str]) -> None:
     print(f"{'homework':14} {'cells':>5} {'markdown':>8} {'code':>6} {'words':>6}")
-    for hw in argv or HOMEWORKS:
+    for hw in argv or homeworks.names():
         c = count(ROOT / "release" / hw / f"{hw}.ipynb")
         print(f"{hw:14} {c['cells']:5d} {c['markdown']:8d} {c['code']:6d} {c['words']:6d}")
 

@@ -4,13 +4,14 @@ back those values (a forged probe) earns no visible point for them."""
 import pytest
 import torch
 
+import homeworks
 from dgmlab import probes
 from dgmlab.grading import hidden
 from dgmlab.grading.references import recorded
 from dgmlab.probes import wire
 
 GRADING_SEED = 424_242
-CONVERTED = [(hw, cell) for hw in ("hw1_wgan", "hw2_wgangp", "hw3_flows", "hw4_gans", "hw5_explicit")
+CONVERTED = [(hw, cell) for hw in homeworks.names()
              for cell in sorted(getattr(recorded.reference_module(hw), "EXPECTED", {}))]
 
 
