@@ -363,17 +363,18 @@ def knowing_nothing(calls: list) -> dict:
     return out
 
 
-def gradings(hw: str, tmp_path: Path) -> tuple[list, list]:
-    """``(rows, weak)``. ``rows``: ``(cell, name, callable, status, earned, bar)`` for each callable of
+def gradings(hw: str, tmp_path: Path) -> tuple[list, list, list]:
+    """``(rows, weak, read)``. ``rows``: ``(cell, name, callable, status, earned, bar)`` for each callable of
     :func:`candidates` that could earn something other than the blank in an answer's place, graded in a child;
     ``bar`` is the most the blank or an answer that knows nothing (:func:`knowing_nothing`) earns there. ``weak``:
-    ``(cell, name, answer, earned, blank)`` where such an answer earns more than the blank."""
+    ``(cell, name, answer, earned, blank)`` where such an answer earns more than the blank. ``read``: ``(cell, name)``
+    for each answer name the cell's probe reads (the places a callable could stand in)."""
     from dgmlab.grading.references.recorded import expected_at
 
     at = _memo(expected_at)
     answer, given = answers(hw)
     pool = candidates(hw)
-    rows, weak = [], []
+    rows, weak, reads = [], [], []
     for cell in graded_cells(hw):
         spec = probes.spec_for(hw, cell)
         substituted = [n for n in spec.names if n in answer]
@@ -390,6 +391,7 @@ def gradings(hw: str, tmp_path: Path) -> tuple[list, list]:
         for name in substituted:
             if name not in read:  # nothing the probe returns depends on it
                 continue
+            reads.append((cell, name))
             plain = knowing_nothing(calls[name])
             bar = blank
             for label, (status, got) in zip(plain, in_children([job(name, fn) for fn in plain.values()], folder)):
@@ -402,7 +404,7 @@ def gradings(hw: str, tmp_path: Path) -> tuple[list, list]:
                 if status == "ok" and got > bar:  # again on its own, in a child that graded nothing before it
                     status, got = in_children([job(name, fn)], folder)[0]
                 rows.append((cell, name, label, status, got, bar))
-    return rows, weak
+    return rows, weak, reads
 
 
 @pytest.mark.slow
@@ -412,11 +414,13 @@ def test_nothing_the_student_installs_earns_more_than_an_answer_that_knows_nothi
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the children fork from here
     try:
-        rows, weak = gradings(hw, tmp_path)
+        rows, weak, read = gradings(hw, tmp_path)
     finally:
         torch.set_num_threads(threads)
         gc.unfreeze()
-    assert len(rows) > 100  # the cut left callables to grade
+    # the cut (_could_differ) left callables to grade in each place the probe reads, however small the homework
+    ungraded = sorted(set(read) - {(cell, name) for cell, name, *_ in rows})
+    assert read and not ungraded, f"{hw}: no callable graded in place of " + "; ".join(map(str, ungraded))
     late = [f"{cell} {name} <- {label}" for cell, name, label, status, _, _ in rows if status == "timeout"]
     assert not late, f"{hw}: gradings that did not finish in {TIME_LIMIT} s: " + "; ".join(late)
     over = [f"{cell} {name} <- {label}: {got} (an answer that knows nothing: {bar})"
