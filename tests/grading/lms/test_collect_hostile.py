@@ -89,16 +89,16 @@ ADA = "lovelaceada_101_5001_Lovelace_Ada_Assgn2.ipynb"
 MOODLE_SHAPED = "Ada Lovelace_101_assignsubmission_file_"  # a classmate's Moodle prefix, as a Canvas file name
 
 
-def test_a_canvas_upload_named_like_a_classmates_moodle_entry_stays_in_its_uploaders_folder(course, tmp_path, capsys):
+def test_a_canvas_upload_named_like_a_classmates_moodle_entry_never_reaches_their_folder(course, tmp_path, capsys):
     zip_path = _zip(tmp_path / "s.zip", {
         ADA: b"ada's 63/63 work",
         f"lorymal_103_5003_{MOODLE_SHAPED}{NB}": b"a blank notebook",
         f"lorymal_103_5003_{MOODLE_SHAPED}forged.pdf": b"%PDF forged"})
     rc = _collect(course, zip_path)
     assert _files(course, "ada") == {NB: b"ada's 63/63 work"}
-    assert _files(course, "mal") == {NB: b"a blank notebook",
-                                     "Ada_Lovelace_101_assignsubmission_file_forged.pdf": b"%PDF forged"}
-    assert "read as a Canvas download" in capsys.readouterr().out and rc == 0
+    assert _files(course, "mal") == {}  # its name also reads as ada's user id (101): listed, placed nowhere
+    out = capsys.readouterr().out
+    assert "read as a Canvas download" in out and out.count("user id 101 (ada)") == 2 and rc == 1
 
 
 def test_forty_pdfs_of_zeros_from_one_student_are_not_unpacked(course, tmp_path, capsys):
@@ -255,8 +255,8 @@ def test_a_zip_that_fits_both_formats_asks_for_lms(course, tmp_path, capsys):
     zip_path = _zip(tmp_path / "s.zip", {f"lorymal_103_5003_{MOODLE_SHAPED}{NB}": b"blank"})
     assert _collect(course, zip_path) == 2
     assert "--lms canvas or --lms moodle" in capsys.readouterr().err
-    assert _collect(course, zip_path, "--lms", "canvas") == 0
-    assert _files(course, "mal") == {NB: b"blank"} and _files(course, "ada") == {}
+    assert _collect(course, zip_path, "--lms", "canvas") == 1  # read as Canvas's, it names mal and ada: not placed
+    assert _files(course, "mal") == {} and _files(course, "ada") == {}
 
 
 def test_moodle_folders_are_read_as_moodle_and_lms_overrides(in_moodle, tmp_path, capsys):

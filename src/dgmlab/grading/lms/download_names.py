@@ -62,6 +62,43 @@ def parse_entry(path: str, lms: str) -> Entry | None:
     return Entry(path, "moodle", m.group("name"), m.group("user"), 0, original)
 
 
+def canvas_readings(path: str) -> list:
+    """Every way the Canvas entry name ``path`` splits into ``<name>[_LATE]_<user id>_<attachment id>_<file>`` or
+    ``<name>[_LATE]_<user id>_<file>``, the name any non-empty text. Canvas does not keep a sortable name from
+    ending in ``_<digits>`` (its zipper rewrites only ``_<digits>_`` and an all-digit name), and the file name is the
+    student's: so ``x_1003_1004_<attachment id>_<file>``, written for user 1004 named ``x_1003``, reads as user 1003
+    as well (:func:`parse_entry` takes the first). The caller places an entry only when no other reading names
+    another student."""
+    if "/" in path:
+        return []
+    out = []
+    for i, c in enumerate(path):
+        if c != "_" or i == 0:
+            continue
+        name, late = path[:i], False
+        if name.endswith("_LATE") and len(name) > 5:
+            name, late = name[:-5], True
+        for m in (re.match(r"_(\d+)_(\d+)_(.+)$", path[i:]), re.match(r"_(\d+)_(.+)$", path[i:])):
+            if m:
+                sub = int(m.group(2)) if m.re.groups == 3 else 0
+                out.append(Entry(path, "canvas", name, m.group(1), sub, m.group(m.re.groups), late))
+    return out
+
+
+def canvas_doubt(e: Entry, student_of) -> str:
+    """Why the Canvas entry ``e`` (:func:`parse_entry`'s reading) is not placed, or ``""``: another of its
+    :func:`canvas_readings` has a user id that ``student_of(user id)`` (a student id or ``None``) gives a student,
+    so which student handed the file in cannot be told from the name."""
+    known = {r.user for r in canvas_readings(e.path) if student_of(r.user)}
+    others = sorted(known - {e.user}, key=int)
+    if not others:
+        return ""
+    ids = " and ".join(f"user id {u} ({student_of(u) or 'no student'})" for u in [e.user, *others])
+    return (f"Canvas's name for it reads as {ids}: a Canvas name ending in _<digits> can make one student's entry "
+            f"read as a classmate's, so whose it is cannot be told; not placed. Check in Canvas (SpeedGrader) which "
+            f"of them handed in this file, then copy it by hand into submitted/<that student>/<hw>/")
+
+
 def detect_lms(names) -> str:
     """Which LMS's download the entry ``names`` are, from the whole zip's structure, else a :class:`CourseError`
     asking for ``--lms``. A student chooses only the tail of their own entries' names: they can make one fit the

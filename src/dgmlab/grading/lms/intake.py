@@ -15,7 +15,8 @@ student gave the file: a student can make it look like anything, a classmate's w
 zip's format is decided once for the whole download (``lms``, else :func:`detect_lms` from its structure, refusing
 when it cannot tell), each entry is read as that format only (:func:`parse_entry`), and the student is the one
 the LMS's own fields name: Canvas's user id before the submission id, Moodle's folder (or flat prefix). An entry
-that is not named as that format is listed, never placed.
+that is not named as that format is listed, never placed; so is a Canvas entry whose name also reads as another
+student's user id (Canvas keeps a name ending in ``_<digits>``: :func:`.download_names.canvas_doubt`).
 
 Each student is found by the id that LMS owns, in the course's id map (``lms_ids.csv``, :mod:`.id_map`; nbgrader's
 ``lms_user_id`` for the one platform it is read as): Canvas's user id; for Moodle the participant id the map records
@@ -67,7 +68,7 @@ from traitlets.config import Configurable
 
 from ..layout import Course, CourseError
 from . import id_map as IM
-from .download_names import FORMATS, SHAPES, Entry, detect_lms, parse_entry
+from .download_names import FORMATS, SHAPES, Entry, canvas_doubt, detect_lms, parse_entry
 from .download_zip import MIB, inert, open_zip, read_entry, screen
 from .roster_match import index_of, match, roster_index, roster_names  # noqa: F401 (index_of: read here too)
 
@@ -379,6 +380,10 @@ def _sort(infos: list, refused: dict, lms: str, index: dict, mappings: dict | No
         e = parse_entry(info.filename, lms)
         if e is None:
             out.unplaced.append((info.filename, f"not named as {lms.title()} names a submission ({SHAPES[lms]})"))
+            continue
+        doubt = canvas_doubt(e, lambda uid: index.get(("lms", uid))) if lms == "canvas" else ""
+        if doubt:
+            out.unplaced.append((info.filename, doubt))
             continue
         # Canvas's number is the user id; Moodle's a participant id, whose user id only a mapping tells
         user = e.user if lms == "canvas" else (mappings or {}).get(e.user)

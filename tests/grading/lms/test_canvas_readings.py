@@ -1,0 +1,48 @@
+"""A Canvas name that ends in ``_<digits>`` (Canvas keeps ``x_1003``) makes the entries of the student so named read as
+the user id in it too: collect places no entry that another reading gives to a student of the course
+(grading/lms/download_names.py: canvas_readings, canvas_doubt)."""
+import zipfile
+
+from dgmlab.grading.course import Course
+from dgmlab.grading.lms import intake as I
+from dgmlab.grading.lms.download_names import canvas_readings
+
+HW = "hw5_explicit"
+ROSTER = I.index_of([("victim", "Vic", "Tim", "1003"), ("atk", "Mal", "Lory", "1004")])
+VICTIM = "timvic_1003_208490284_Copy of hw5_explicit.ipynb"
+# what Canvas writes for user 1004 whose sortable name is "x_1003": a notebook, a PDF and a text entry
+FORGED = ["x_1003_1004_208490999_a_Assgn3.ipynb", "x_1003_1004_208491000_Q1.pdf", "x_1003_1004_text.html"]
+
+
+def _collect(tmp_path, names):
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    (tmp_path / "source" / HW).mkdir(parents=True)
+    (tmp_path / "source" / HW / f"{HW}.ipynb").write_text("{}", encoding="utf-8")
+    with zipfile.ZipFile(tmp_path / "s.zip", "w") as z:
+        for name in names:
+            z.writestr(name, name.encode())
+    course = Course(tmp_path)
+    return course, I.collect(course, HW, tmp_path / "s.zip", roster=ROSTER, lms="canvas")
+
+
+def test_every_split_of_a_forged_name_is_read():
+    users = {r.user for r in canvas_readings(FORGED[0])}
+    assert {"1003", "1004"} <= users
+
+
+def test_a_name_ending_in_a_classmates_id_puts_nothing_in_their_folder(tmp_path):
+    course, got = _collect(tmp_path, [VICTIM, *FORGED])
+    folder = course.folder("submitted", HW, "victim")
+    assert sorted(p.name for p in folder.iterdir() if p.name != "timestamp.txt") == [f"{HW}.ipynb"]
+    assert (folder / f"{HW}.ipynb").read_bytes() == VICTIM.encode()
+    assert not course.folder("submitted", HW, "atk").exists()
+
+
+def test_a_forged_entry_is_listed_with_both_students_and_what_to_do(tmp_path):
+    _, got = _collect(tmp_path, [VICTIM, *FORGED])
+    why = dict(got.unplaced)
+    assert set(why) == set(FORGED)
+    for reason in why.values():
+        assert "user id 1003 (victim)" in reason and "user id 1004 (atk)" in reason
+        assert "Check in Canvas" in reason and "by hand" in reason
+
