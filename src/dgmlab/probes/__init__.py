@@ -65,7 +65,7 @@ class CheckSpec:
     ``check`` receives, in order;
     ``probe(objects, inputs) -> dict``: what the grader gets (default: the objects themselves, for
     values such as sympy expressions); ``inputs(seed) -> dict``: inputs made from the seed, the same in
-    the kernel and the grader; ``visible``: test functions ``test_x(v)`` of the decoded data ``v``;
+    the kernel and the grader; ``visible``: test functions ``test_x(v, ref)``, ``v`` the decoded data;
     ``files``: names of handed-in files the cell grades. The grader reads them from the submission as
     it was handed in (the kernel never sends them); while a student works, from the homework folder.
     ``hidden_for``: the requirements the hidden points are for, which the cell's printed line names.
