@@ -128,3 +128,13 @@ def test_a_self_check_without_the_recorded_values_says_what_is_missing(recorded)
     results = _self_check(recorded / "source" / HW, lambda x: torch.zeros_like(x["x"]))
     reason = dict((name, why) for name, _, _, _, why in results)["test_matches_the_reference_values"]
     assert reason.startswith(f"no recorded values for {CELL}: expected.json, handed out with checks.py, is missing")
+
+
+def test_record_expected_of_a_kit_homework_records_it_from_the_graders_references(monkeypatch, tmp_path):
+    """Issue 64: `dgmlab build --record-expected hw3_flows` records as tools/record_expected.py does, not refuses."""
+    from dgmlab.authoring import build as B
+    from dgmlab.grading.references import recorded as R
+
+    written = []
+    monkeypatch.setattr(R, "write_expected", lambda hw: written.append(hw) or tmp_path / "expected.json")
+    assert B._record_expected("hw3_flows", nb=None) == tmp_path / "expected.json" and written == ["hw3_flows"]

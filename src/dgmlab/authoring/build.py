@@ -14,16 +14,27 @@ while a copy or the recorded values are stale.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+import nbformat
+
+from dgmlab import probes
+from dgmlab.grading import hidden
+from dgmlab.grading.references import recorded
+from dgmlab.probes import CHECKS_FILE, EXPECTED_FILE
+
+from . import expected, signatures
 from .errors import BuildError
 from .notebook import CHECK_MARKER, HiddenTestsInCell, Notebook, is_checked
+from .percent import build_homework
 
 BUILDERS = Path("homeworks")  # where a course keeps its homeworks' sources (builders), relative to its directory
 
@@ -42,7 +53,6 @@ class Homework:
         try:
             nb = self.module.build()
         except HiddenTestsInCell as exc:  # a builder file's test cell: name the builder's line that made it
-            import traceback
 
             frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == self.module.__file__]
             raise BuildError((f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else "") + str(exc)) from None
@@ -72,8 +82,6 @@ def _load(hw: str, path: Path) -> ModuleType:
     sys.modules[name] = module  # a folder's proofs module is imported relatively, as {name}.proofs
     spec.loader.exec_module(module)
     if path.is_dir() and not hasattr(module, "build"):
-        from .percent import build_homework
-
         if (path / "proofs.py").is_file():
             proofs = importlib.import_module(f"{name}.proofs")
             names = getattr(proofs, "__all__", [n for n in vars(proofs) if not n.startswith("_")])
@@ -127,7 +135,6 @@ def record_outputs(nb: Notebook, timeout: int = 600) -> dict:
 
     Raises BuildError when a checked cell prints nothing, writes to stderr or shows an image:
     such output cannot be compared exactly (or would bloat the notebook)."""
-    import nbformat
     from nbclient import NotebookClient
 
     checked = [i for i, c in enumerate(nb.nb.cells) if is_checked(c)]
@@ -148,7 +155,6 @@ def record_outputs(nb: Notebook, timeout: int = 600) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
             checks = getattr(nb, "_checks", None)  # a course's own homework: its checks.py (and recorded values)
             if checks is not None:                 # beside the notebook, as the release hands them out
-                from dgmlab.probes import CHECKS_FILE, EXPECTED_FILE
 
                 for name in (CHECKS_FILE, EXPECTED_FILE):
                     if (Path(checks).parent / name).is_file():
@@ -187,8 +193,6 @@ def is_current(nb: Notebook) -> bool:
 def points_text(nb: Notebook) -> tuple[Path, str] | None:
     """``(path, text)`` of a kit homework's points file (its test cells' points and hidden shares, their tests'
     ``@points`` summed: :func:`dgmlab.probes.derive_points`), one cell a line, or ``None``."""
-    import json
-
     if nb.points_file is None:
         return None
     path, table = nb.points_file
@@ -197,17 +201,18 @@ def points_text(nb: Notebook) -> tuple[Path, str] | None:
 
 
 def _record_expected(hw: str, nb: Notebook) -> Path:
-    """Record a course's own homework's visible values (``--record-expected``) into ``homeworks/<hw>/``
-    (:func:`.expected.record`)."""
-    from dgmlab import probes
-
+    """Record ``hw``'s visible values (``--record-expected``): a kit homework's from its grader's references, as
+    ``tools/record_expected.py`` does (:func:`dgmlab.grading.references.recorded.write_expected`), a course's own
+    into ``homeworks/<hw>/`` (:func:`.expected.record`)."""
     if hw in probes.KIT_HOMEWORKS:
-        raise BuildError(f"{hw} is one of the kit's homeworks: record its values with python tools/record_expected.py "
-                         f"{hw} (make notebooks HW={hw} does)")
+        path = recorded.write_expected(hw)
+        if path is None:
+            raise BuildError(f"{hw} has no recorded values to write: its homeworks/{hw}/hidden/ package names no "
+                             "EXPECTED (docs/authoring.md)")
+        return path
     checks = getattr(nb, "_checks", None)
     if checks is None:
         raise BuildError(f"{hw} has no checks.py beside its percent files: nothing to record (docs/own_homework.md)")
-    from . import expected
 
     return expected.record(hw, Path(checks).parent)
 
@@ -218,10 +223,6 @@ def _course_files(hw: str, nb: Notebook, check: bool) -> list[str]:
     checks = getattr(nb, "_checks", None)
     if checks is None:
         return []
-    from dgmlab import probes
-    from dgmlab.grading import hidden
-
-    from . import expected
 
     folder = Path(checks).parent
     found = [expected.stale_values(hw, folder)]
@@ -245,6 +246,9 @@ def build(root: Path | str = ".", hws: list[str] = (), *, check: bool = False, r
     stale, unrecorded, files = [], [], []
     for hw in select(all_homeworks, list(hws)):
         nb = all_homeworks[hw].build()
+        wrong = signatures.problems(hw)  # its checks and hidden tests are loaded now
+        if wrong:
+            raise BuildError(f"{hw}: every visible and hidden test is written test_x(v, ref):\n  " + "\n  ".join(wrong))
         points = points_text(nb)
         if record_expected:
             path = _record_expected(hw, nb)
@@ -268,6 +272,7 @@ def build(root: Path | str = ".", hws: list[str] = (), *, check: bool = False, r
         files += _course_files(hw, nb, check)
         if nb.unrecorded():
             unrecorded.append(f"  {hw}: " + ", ".join(_describe(nb.nb, i) for i in nb.unrecorded()))
+    out.flush()  # what was written, before the warnings on stderr (never run into one line)
     if stale:
         print(f"out of date with their builders: {stale}; run dgmlab build", file=err)
     if files:
