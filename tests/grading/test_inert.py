@@ -17,7 +17,7 @@ from conftest import ROOT
 from dgmlab import cli
 from dgmlab.grading.copies import dashboard_copies as DC
 from dgmlab.grading.copies import similarity as S
-from dgmlab.grading.inert import csv_cell, neutralise_csv_file, terminal
+from dgmlab.grading.inert import csv_cell, neutralise_csv_file, terminal, visible
 from dgmlab.grading.layout import SubmissionResult
 from dgmlab.grading.report import dashboard as D
 from dgmlab.grading.report import exports as X
@@ -37,9 +37,27 @@ def _live_formula(value: str) -> bool:
 
 
 # ------------------------------------------------------------------ the helpers
-@pytest.mark.parametrize("text", [EVIL, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1"])
+@pytest.mark.parametrize("text", [EVIL, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1"])
 def test_csv_cell_quotes_a_formula_so_a_spreadsheet_shows_text(text):
-    assert csv_cell(text) == "'" + text
+    assert csv_cell(text) == "'" + visible(text)
+
+
+# a roster name from an LMS a student can edit: retitles the terminal that cats the CSV, then reverses the text
+ESCAPED_NAME = "Love\x1b]0;pwn\x07lace\u202eecal\x9b2J"
+
+
+def test_csv_cell_writes_control_characters_and_bidi_overrides_as_their_codes():
+    assert csv_cell(ESCAPED_NAME) == "Love\\x1b]0;pwn\\x07lace\\u202eecal\\x9b2J"
+    assert csv_cell("\r=1") == "\\x0d=1"  # no longer a carriage return, nor a formula
+    assert csv_cell("line 1\nline\t2") == "line 1\nline\t2"
+
+
+def test_grades_csv_shows_an_escape_in_a_roster_name_as_text(tmp_path):
+    path = tmp_path / "grades.csv"
+    path.write_text(f"assignment,student_id,last_name,score\nhw1,ada,{ESCAPED_NAME},3\n", encoding="utf-8")
+    neutralise_csv_file(path)
+    data = path.read_text(encoding="utf-8")
+    assert not any(ch in data for ch in "\x1b\x07\x9b\u202e") and "Love\\x1b]0;pwn\\x07lace" in data
 
 
 @pytest.mark.parametrize("value", [-1.5, 3, "-1.5", "+2", "-0.25e-3", "", "hw1_wgan", "q1_tests", None])
@@ -77,14 +95,23 @@ def test_canvas_and_per_question_exports_hold_no_live_formula(tmp_path):
     for path in (X.canvas_csv(data, tmp_path / "canvas.csv", {"hw1_tiny": 1}), X.long_csv(data, tmp_path / "q.csv")):
         values = _cells_of_csv(path)
         assert not [v for v in values if _live_formula(v) and not v.lstrip("+-").replace(".", "").isdigit()], path
-    assert "'" + EVIL in _cells_of_csv(tmp_path / "q.csv")
+    assert "'" + visible(EVIL) in _cells_of_csv(tmp_path / "q.csv")
+
+
+def test_canvas_and_per_question_exports_show_escapes_as_text(tmp_path):
+    data = _class_data()
+    data.roster["ada"] = RosterEntry("ada", "Ada", ESCAPED_NAME, "ada@uni.edu", "101")
+    for path in (X.canvas_csv(data, tmp_path / "canvas.csv", {"hw1_tiny": 1}), X.long_csv(data, tmp_path / "q.csv")):
+        text = path.read_text(encoding="utf-8")
+        assert not any(ch in text for ch in "\x1b\x07\x9b\u202e"), path
+    assert "Love\\x1b]0;pwn\\x07lace" in (tmp_path / "canvas.csv").read_text(encoding="utf-8")
 
 
 def test_similarity_csv_holds_no_live_formula(tmp_path):
     result = S.HomeworkSimilarity("hw1_tiny", 2, [S.Match("hw1_tiny", "ada", "bob", EVIL, 0.95, "student"),
                                                   S.Match("hw1_tiny", "ada", "-cmd", "an added cell", 1.0, "kit code")])
     values = _cells_of_csv(S.write_csv([result], tmp_path / "similarity.csv"))
-    assert "'" + EVIL in values and "'-cmd" in values
+    assert "'" + visible(EVIL) in values and "'-cmd" in values
     assert not [v for v in values if _live_formula(v)]
 
 

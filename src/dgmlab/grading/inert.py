@@ -8,15 +8,18 @@ on its way out:
 
 - :func:`csv_cell`: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula
   to a spreadsheet (``=HYPERLINK(...)``, ``=cmd|...``): it gets a leading ``'``, as OWASP's CSV injection
-  advice says, and a spreadsheet shows the text. A number (``-1.5``) stays a number.
+  advice says, and a spreadsheet shows the text. A number (``-1.5``) stays a number. A control character or
+  bidi override (an escape that retitles the terminal ``cat`` shows it on) is written as its code (``\\x1b``).
 - :func:`terminal`: ANSI escape sequences and C0/C1 control characters removed (they move the cursor, clear the
   screen, retitle the window, or hide what follows); newlines and tabs kept only where asked.
 - :func:`html`: escaped, quotes included (:func:`html.escape`).
 """
 from __future__ import annotations
 
+import csv
 import html as _html
 import re
+from pathlib import Path
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -29,16 +32,25 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 but tab and newlin
 _CONTROL_ALL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # characters that reorder or hide text on a terminal or in a spreadsheet (bidi overrides, isolates)
 _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+# what a CSV cell shows as its code (:func:`visible`): C0 but tab and newline, DEL, C1, bidi marks and overrides
+_UNSEEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` with each control character and bidi mark or override written as its code (``\\x1b``,
+    ``\\u202e``): what it held stays visible, and nothing in it acts on a terminal or reorders the text."""
+    return _UNSEEN.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
 def csv_cell(value):
-    """``value`` safe as one CSV cell: a string a spreadsheet would read as a formula gets a leading ``'``;
-    a number, or a string that is just a number (``-1.5``), is returned as it is; ``None`` as ``""``."""
+    """``value`` safe as one CSV cell: control characters and bidi overrides written as their codes
+    (:func:`visible`), then a string a spreadsheet would read as a formula gets a leading ``'``; a number, or a
+    string that is just a number (``-1.5``), is returned as it is; ``None`` as ``""``."""
     if value is None:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
-    text = str(value)
+    text = visible(str(value))
     if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
@@ -52,9 +64,6 @@ def csv_row(values) -> list:
 def write_csv(path, rows):
     """Write ``rows`` (the header first) as a CSV file at ``path`` (folders made), each cell through
     :func:`csv_cell`; returns the path."""
-    import csv
-    from pathlib import Path
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
@@ -65,9 +74,6 @@ def write_csv(path, rows):
 def neutralise_csv_file(path) -> None:
     """Rewrite the comma-separated UTF-8 file ``path`` (nbgrader's grade export) with every cell through
     :func:`csv_cell`, its line endings kept."""
-    import csv
-    from pathlib import Path
-
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
